@@ -1,0 +1,57 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+
+/**
+ * Applies the checked-in Prisma migrations (prisma/migrations/<name>/migration.sql) to a SQLite file
+ * with the driver, recording each in Prisma's `_prisma_migrations` table with the same SHA-256
+ * checksum Prisma uses, so a later `prisma migrate deploy` sees them as applied. Why not the Prisma
+ * CLI: its native schema engine is downloaded at first use, which a machine without internet
+ * cannot do (DEVELOPERS.md). Idempotent: applied migrations are skipped.
+ *
+ * @param dbFile path of the SQLite file (created with its folder when missing)
+ * @param migrationsDir folder of the migrations (default: prisma/migrations of this project)
+ * @returns the names of the migrations applied by this call
+ */
+export function migrateSqlite(
+  dbFile: string,
+  migrationsDir = join(import.meta.dirname, "../../prisma/migrations"),
+): string[] {
+  mkdirSync(dirname(dbFile), { recursive: true });
+  const db = new Database(dbFile);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+      "id" TEXT PRIMARY KEY NOT NULL, "checksum" TEXT NOT NULL, "finished_at" DATETIME,
+      "migration_name" TEXT NOT NULL, "logs" TEXT, "rolled_back_at" DATETIME,
+      "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
+    const applied = new Set(
+      (
+        db.prepare(`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).all() as {
+          migration_name: string;
+        }[]
+      ).map((r) => r.migration_name),
+    );
+    const names = readdirSync(migrationsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    const done: string[] = [];
+    for (const name of names) {
+      if (applied.has(name)) continue;
+      const sql = readFileSync(join(migrationsDir, name, "migration.sql"), "utf8");
+      const checksum = createHash("sha256").update(sql).digest("hex");
+      db.transaction(() => {
+        db.exec(sql);
+        db.prepare(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, current_timestamp, ?, 1)`,
+        ).run(randomUUID(), checksum, name);
+      })();
+      done.push(name);
+    }
+    return done;
+  } finally {
+    db.close();
+  }
+}

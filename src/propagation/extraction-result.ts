@@ -1,0 +1,89 @@
+import { createContextKey, TraceFlags, type Attributes, type Context, type Link } from "@opentelemetry/api";
+import { getDatadogContext } from "./datadog/datadog-context.js";
+
+/**
+ * What an extraction found besides the winning span context, for the code that starts the span
+ * (`withCarrier`, `traced`). Written by `createPropagator`'s composite and by `DatadogPropagator`;
+ * read through the functions below. Every reader returns a fresh value and never throws.
+ */
+
+/** Span attribute holding the last Datadog parent id (research rules 42 and 52). */
+export const DD_PARENT_ID_ATTRIBUTE = "_dd.parent_id";
+/** Link attribute naming why the link exists (research rule 50). */
+export const LINK_REASON_ATTRIBUTE = "reason";
+/** Link reason for a conflicting style (research rule 50). */
+export const LINK_REASON_TERMINATED_CONTEXT = "terminated_context";
+/** Link attribute naming the style that produced the linked context (research rule 50). */
+export const LINK_CONTEXT_HEADERS_ATTRIBUTE = "context_headers";
+
+/**
+ * A trace that arrived without a usable parent span: Datadog parent id 0, as Synthetics sends it
+ * (research rules 13 and 64). The span started from such a context must be a ROOT span (no parent)
+ * whose trace id is `traceId`, sampled as `traceFlags` says.
+ */
+export interface RestoredRoot {
+  /** 32 lowercase hex, never all zero. */
+  traceId: string;
+  /** `TraceFlags.SAMPLED` when the sampling priority is > 0 (or unknown), else `TraceFlags.NONE`. */
+  traceFlags: TraceFlags;
+}
+
+interface ExtractionResult {
+  links?: readonly Link[];
+  restoredRoot?: RestoredRoot;
+}
+
+const EXTRACTION_RESULT_KEY = createContextKey("tracehop.extraction-result");
+
+function read(ctx: Context): ExtractionResult | undefined {
+  return ctx.getValue(EXTRACTION_RESULT_KEY) as ExtractionResult | undefined;
+}
+
+/**
+ * Span links the extraction produced: one per later style whose valid context named another trace
+ * than the winning one. Each link has attributes `reason=terminated_context` and
+ * `context_headers=<style name>` (`datadog`, `tracecontext`, `b3`, `b3multi`), the sampled bit in
+ * its trace flags, and the tracestate only for `tracecontext` links (research rule 50).
+ * Empty when there was no conflict or `DD_TRACE_PROPAGATION_EXTRACT_FIRST` was set (rule 54).
+ */
+export function getExtractionLinks(ctx: Context): Link[] {
+  const links = read(ctx)?.links;
+  return links ? links.map((link) => ({ ...link, attributes: { ...link.attributes } })) : [];
+}
+
+/**
+ * The trace to keep when the extracted context has no valid parent span: the trace id (32 lowercase
+ * hex) of a Datadog context whose parent id was 0 (Synthetics, research rules 13 and 64), else
+ * `undefined`. The span started from `ctx` must be a root span with this trace id.
+ */
+export function getRestoredRootTraceId(ctx: Context): string | undefined {
+  return read(ctx)?.restoredRoot?.traceId;
+}
+
+/** As {@link getRestoredRootTraceId}, with the sampling decision of that trace. */
+export function getRestoredRoot(ctx: Context): RestoredRoot | undefined {
+  const root = read(ctx)?.restoredRoot;
+  return root ? { ...root } : undefined;
+}
+
+/**
+ * Attributes the span started from `ctx` must carry because of the extraction:
+ * `{"_dd.parent_id": <last Datadog parent id>}` when the W3C parent replaced a different Datadog
+ * parent of the same trace (research rules 42 and 52); `{}` otherwise.
+ */
+export function getExtractionAttributes(ctx: Context): Attributes {
+  const lastParentId = getDatadogContext(ctx)?.lastParentId;
+  return lastParentId === undefined ? {} : { [DD_PARENT_ID_ATTRIBUTE]: lastParentId };
+}
+
+/** Internal: a copy of `ctx` recording `links` (replacing earlier ones). */
+export function setExtractionLinks(ctx: Context, links: readonly Link[]): Context {
+  const previous = read(ctx);
+  return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, links });
+}
+
+/** Internal: a copy of `ctx` recording the trace a root span must keep (parent id 0). */
+export function setRestoredRoot(ctx: Context, root: RestoredRoot): Context {
+  const previous = read(ctx);
+  return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, restoredRoot: { ...root } });
+}

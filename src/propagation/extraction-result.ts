@@ -1,4 +1,5 @@
-import { createContextKey, TraceFlags, type Attributes, type Context, type Link } from "@opentelemetry/api";
+import type { TraceFlags} from "@opentelemetry/api";
+import { createContextKey, type Attributes, type Context, type Link } from "@opentelemetry/api";
 import { getDatadogContext } from "./datadog/datadog-context.js";
 
 /**

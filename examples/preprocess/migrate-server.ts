@@ -1,0 +1,164 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import mariadb from "mariadb";
+import pg from "pg";
+
+/** Database servers whose migrations live in prisma/<provider>/migrations. */
+export type ServerProvider = "postgresql" | "mysql";
+
+/** Options of {@link migratePostgres} and {@link migrateMysql}. */
+export interface MigrateOptions {
+  /** Folder of the migrations. Default: prisma/<provider>/migrations of this project. */
+  migrationsDir?: string;
+  /** PostgreSQL only: schema to migrate (created when missing). Default: the URL's `schema` parameter, else `public`. */
+  schema?: string;
+}
+
+/** Lock ids Prisma Migrate itself takes, so a concurrent `prisma migrate deploy` waits for us. */
+const PG_ADVISORY_LOCK_ID = 72707369;
+const MYSQL_LOCK_NAME = "prisma_migrate";
+/** Seconds to wait for the MySQL migration lock. */
+const MYSQL_LOCK_TIMEOUT_S = 10;
+
+const defaultDir = (provider: ServerProvider) =>
+  join(import.meta.dirname, "../../prisma", provider, "migrations");
+
+/** Pending migrations of a folder, in name order, with Prisma's checksum (SHA-256 hex of the file). */
+function readMigrations(dir: string): { name: string; sql: string; checksum: string }[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+/**
+ * Applies the checked-in migrations (prisma/postgresql/migrations/<name>/migration.sql) to a
+ * PostgreSQL database with the `pg` driver, each in one transaction, recorded in Prisma's own
+ * `_prisma_migrations` table with Prisma's checksum, so a later `prisma migrate deploy` treats them
+ * as applied. Holds Prisma Migrate's advisory lock while it works. Idempotent.
+ * Why not the Prisma CLI: its native schema engine is downloaded at first use (DEVELOPERS.md).
+ *
+ * @param url a `postgresql://` connection string
+ * @returns the names of the migrations applied by this call
+ * @throws the database error of a failing migration (that migration is rolled back)
+ */
+export async function migratePostgres(url: string, options: MigrateOptions = {}): Promise<string[]> {
+  const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? "public";
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const quoted = `"${schema.replace(/"/g, '""')}"`;
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    await client.query(`SET search_path TO ${quoted}`);
+    await client.query("SELECT pg_advisory_lock($1)", [PG_ADVISORY_LOCK_ID]);
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+        "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
+        "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
+        "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
+      const { rows } = await client.query<{ migration_name: string }>(
+        `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      );
+      const applied = new Set(rows.map((r) => r.migration_name));
+      const done: string[] = [];
+      for (const m of readMigrations(options.migrationsDir ?? defaultDir("postgresql"))) {
+        if (applied.has(m.name)) continue;
+        await client.query("BEGIN");
+        try {
+          await client.query(m.sql);
+          await client.query(
+            `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
+            [randomUUID(), m.checksum, m.name],
+          );
+          await client.query("COMMIT");
+        } catch (err) {
+          await client.query("ROLLBACK");
+          throw err;
+        }
+        done.push(m.name);
+      }
+      return done;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [PG_ADVISORY_LOCK_ID]);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Applies the checked-in migrations (prisma/mysql/migrations/<name>/migration.sql) to a MySQL or
+ * MariaDB database with the `mariadb` driver, recorded in Prisma's `_prisma_migrations` table with
+ * Prisma's checksum, under Prisma Migrate's named lock. MySQL commits each DDL statement, so a
+ * failing migration is recorded unfinished with its error in `logs`, as Prisma does, and throws.
+ * Idempotent.
+ *
+ * @param url a `mysql://` or `mariadb://` connection string naming the database
+ * @returns the names of the migrations applied by this call
+ */
+export async function migrateMysql(
+  url: string,
+  options: Omit<MigrateOptions, "schema"> = {},
+): Promise<string[]> {
+  const u = new URL(url);
+  const conn = await mariadb.createConnection({
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username) || "root",
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.slice(1)),
+    multipleStatements: true,
+  });
+  try {
+    const [lock] = (await conn.query("SELECT GET_LOCK(?, ?) AS ok", [
+      MYSQL_LOCK_NAME,
+      MYSQL_LOCK_TIMEOUT_S,
+    ])) as {
+      ok: number | bigint;
+    }[];
+    if (Number(lock?.ok) !== 1)
+      throw new Error(`migrateMysql: lock ${MYSQL_LOCK_NAME} not obtained in ${MYSQL_LOCK_TIMEOUT_S}s`);
+    try {
+      await conn.query(`CREATE TABLE IF NOT EXISTS _prisma_migrations (
+        id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at DATETIME(3),
+        migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at DATETIME(3),
+        started_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), applied_steps_count INTEGER UNSIGNED NOT NULL DEFAULT 0
+      ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      const rows = (await conn.query(
+        "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+      )) as { migration_name: string }[];
+      const applied = new Set(rows.map((r) => r.migration_name));
+      const done: string[] = [];
+      for (const m of readMigrations(options.migrationsDir ?? defaultDir("mysql"))) {
+        if (applied.has(m.name)) continue;
+        const id = randomUUID();
+        await conn.query("INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES (?, ?, ?)", [
+          id,
+          m.checksum,
+          m.name,
+        ]);
+        try {
+          await conn.query(m.sql);
+        } catch (err) {
+          await conn.query("UPDATE _prisma_migrations SET logs = ? WHERE id = ?", [String(err), id]);
+          throw err;
+        }
+        await conn.query(
+          "UPDATE _prisma_migrations SET finished_at = CURRENT_TIMESTAMP(3), applied_steps_count = 1 WHERE id = ?",
+          [id],
+        );
+        done.push(m.name);
+      }
+      return done;
+    } finally {
+      await conn.query("SELECT RELEASE_LOCK(?)", [MYSQL_LOCK_NAME]);
+    }
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Derives the PostgreSQL and MySQL/MariaDB Prisma schemas from prisma/schema.prisma (SQLite), the
+ * one source of truth of the story's models: Prisma needs one schema per provider.
+ *
+ *   node --import tsx scripts/prisma-schemas.ts          write prisma/{postgresql,mysql}/schema.prisma
+ *   node --import tsx scripts/prisma-schemas.ts --check  exit 1 (naming the files) when they are out of step
+ *
+ * What changes per provider (everything else is copied as is):
+ * - the `provider` of the datasource;
+ * - the generator `output`, `../generated/prisma/sqlite` -> `../../generated/prisma/<provider>`;
+ * - MySQL only: a `String` field that is not an id, not part of an index, unique or relation, and has
+ *   no default becomes `@db.LongText` (Prisma's MySQL `String` is VARCHAR(191), too short for a
+ *   document; TEXT columns cannot be indexed without a prefix length nor have a literal default).
+ * Migrations are not derived: each provider's SQL is hand-written beside its schema (DEVELOPERS.md).
+ */
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+
+/** Providers derived from the SQLite source, and the folder of each schema. */
+export const DERIVED_PROVIDERS = ["postgresql", "mysql"] as const;
+export type DerivedProvider = (typeof DERIVED_PROVIDERS)[number];
+
+const ROOT = join(import.meta.dirname, "..");
+export const SOURCE_SCHEMA = join(ROOT, "prisma/schema.prisma");
+export const schemaPath = (provider: DerivedProvider) => join(ROOT, "prisma", provider, "schema.prisma");
+
+const HEADER = (provider: DerivedProvider) =>
+  `// GENERATED from prisma/schema.prisma by scripts/prisma-schemas.ts for ${provider}: do not edit.\n` +
+  `// Change prisma/schema.prisma, run \`npm run prisma:schemas\`, and write the matching migration in\n` +
+  `// prisma/${provider}/migrations (DEVELOPERS.md "Prisma without the native schema engine").\n\n`;
+
+/** Field line inside a model block: name, type (with ? or []), attributes. */
+const FIELD_LINE = /^(\s+)(\w+)(\s+)(\w+)(\?|\[\])?(.*)$/;
+
+/**
+ * Returns the schema text for `provider`, derived from the SQLite `source`.
+ *
+ * @throws Error when the source does not have the expected datasource provider or generator output
+ */
+export function deriveSchema(source: string, provider: DerivedProvider): string {
+  const lines = source.replace(/\r\n/g, "\n").split("\n");
+  // The source's opening comment speaks of the source itself; the header replaces it.
+  while (lines.length && (lines[0]!.startsWith("//") || lines[0]!.trim() === "")) lines.shift();
+  let block: { kind: string; name: string } | undefined;
+  let modelStart = -1;
+  let sawProvider = false;
+  let sawOutput = false;
+  const out: string[] = [];
+  for (const line of lines) {
+    const open = /^(generator|datasource|model|enum|view|type)\s+(\w+)\s*\{/.exec(line);
+    if (open) {
+      block = { kind: open[1]!, name: open[2]! };
+      modelStart = out.length;
+      out.push(line);
+      continue;
+    }
+    if (block && /^\}/.test(line)) {
+      if (block.kind === "model" && provider === "mysql") longTextFields(out, modelStart);
+      block = undefined;
+      out.push(line);
+      continue;
+    }
+    if (block?.kind === "datasource" && /^\s*provider\s*=/.test(line)) {
+      if (!/"sqlite"/.test(line))
+        throw new Error(`prisma-schemas: the source datasource must be sqlite: ${line.trim()}`);
+      out.push(line.replace('"sqlite"', `"${provider}"`));
+      sawProvider = true;
+      continue;
+    }
+    if (block?.kind === "generator" && /^\s*output\s*=/.test(line)) {
+      const m = /"([^"]*)\/sqlite"/.exec(line);
+      if (!m) throw new Error(`prisma-schemas: the generator output must end in /sqlite: ${line.trim()}`);
+      out.push(line.replace(m[0], `"../${m[1]}/${provider}"`));
+      sawOutput = true;
+      continue;
+    }
+    out.push(line);
+  }
+  if (!sawProvider || !sawOutput) {
+    throw new Error("prisma-schemas: the source needs a datasource provider and a generator output");
+  }
+  return HEADER(provider) + out.join("\n");
+}
+
+/** MySQL: marks long free-text `String` fields of the model that starts at `start` as LongText. */
+function longTextFields(out: string[], start: number): void {
+  const body = out.slice(start + 1);
+  const indexed = new Set<string>();
+  for (const line of body) {
+    const attr = /@@(?:index|unique|id)\(\[([^\]]*)\]/.exec(line);
+    if (attr) for (const name of attr[1]!.split(",")) indexed.add(name.trim().split(/[\s(]/)[0]!);
+    const rel = /@relation\([^)]*fields:\s*\[([^\]]*)\]/.exec(line);
+    if (rel) for (const name of rel[1]!.split(",")) indexed.add(name.trim());
+  }
+  // Attribute column of the block as `prisma format` aligns it (that of the other attributes).
+  let column = 0;
+  for (let i = start + 1; i < out.length; i++) {
+    const m = FIELD_LINE.exec(out[i]!);
+    const at = m ? /^\s+@/.exec(m[6]!) : null;
+    if (m && at) column = Math.max(column, out[i]!.length - m[6]!.length + at[0].length - 1);
+  }
+  for (let i = start + 1; i < out.length; i++) {
+    const m = FIELD_LINE.exec(out[i]!);
+    if (!m || m[4] !== "String" || m[5] === "[]") continue;
+    const attrs = m[6]!.trim();
+    if (indexed.has(m[2]!) || /@(id|unique|default|db\.)/.test(attrs)) continue;
+    const head = `${m[1]}${m[2]}${m[3]}${m[4]}${m[5] ?? ""}`;
+    out[i] = `${head.padEnd(Math.max(column, head.length + 1))}${attrs ? `${attrs} ` : ""}@db.LongText`;
+  }
+}
+
+/** Lines of prisma-format alignment may differ after a change; compare ignoring runs of spaces. */
+const normalize = (text: string) => text.replace(/[ \t]+/g, " ").trim();
+
+function main(argv: string[]): number {
+  const check = argv.includes("--check");
+  const source = readFileSync(SOURCE_SCHEMA, "utf8");
+  const stale: string[] = [];
+  for (const provider of DERIVED_PROVIDERS) {
+    const path = schemaPath(provider);
+    const want = deriveSchema(source, provider);
+    let have: string | undefined;
+    try {
+      have = readFileSync(path, "utf8");
+    } catch {
+      have = undefined;
+    }
+    if (have !== undefined && normalize(have) === normalize(want)) continue;
+    if (check) {
+      stale.push(relative(ROOT, path));
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, want);
+      console.log(`wrote ${relative(ROOT, path)}`);
+    }
+  }
+  if (stale.length) {
+    console.error(
+      `out of step with prisma/schema.prisma: ${stale.join(", ")}. Run \`npm run prisma:schemas\` and update their migrations.`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+if (import.meta.filename === process.argv[1]) process.exitCode = main(process.argv.slice(2));

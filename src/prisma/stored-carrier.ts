@@ -1,0 +1,150 @@
+import {
+  context as contextApi,
+  diag,
+  propagation,
+  type Context,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
+import { captureCarrier, type TraceCarrier } from "../index.js";
+
+/**
+ * Largest carrier written to a row, in UTF-8 bytes of its JSON text: 9.5 KiB.
+ *
+ * Worst case of what the default styles (tracecontext, baggage, datadog) can inject, in bytes:
+ * - `traceparent` 55 (W3C Trace Context §3.2, version 00);
+ * - `tracestate` 512 (the length @opentelemetry/core's TraceState keeps; W3C Trace Context §3.3.1.5
+ *   asks vendors to propagate at least 512 characters);
+ * - `baggage` 8192 (W3C Baggage §3.3.2 "Limits", the total @opentelemetry/core enforces);
+ * - `x-datadog-tags` 512 (research rule 27, `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`);
+ * - `x-datadog-trace-id` and `x-datadog-parent-id` 20 each (unsigned 64-bit decimal, rules 1 and 7),
+ *   `x-datadog-sampling-priority` 11 (signed 32-bit), `x-datadog-origin` 32 (rule 1: `rum`,
+ *   `synthetics`, `synthetics-browser`);
+ * - the eight header names 122, JSON punctuation 50.
+ *
+ * That is 9526 bytes; the limit leaves about 200 bytes for a `b3` header or a longer origin.
+ */
+export const MAX_STORED_CARRIER_BYTES = 9.5 * 1024;
+
+/** Header of W3C baggage (W3C Baggage §3.1). */
+const BAGGAGE_HEADER = "baggage";
+/** Prefix of OpenTracing baggage headers written by Datadog's tracers (research rule 5). */
+const OT_BAGGAGE_PREFIX = "ot-baggage-";
+
+/**
+ * What baggage a stored carrier may keep. Baggage is free-form user data (user ids, e-mail
+ * addresses, tenant names end up there), and a row outlives the request by months, so the default
+ * keeps none of it:
+ * - `"none"` (default): no `baggage` nor `ot-baggage-*` header is stored;
+ * - `"all"`: baggage is stored as the propagator writes it;
+ * - a list of baggage keys (exact, case-sensitive as W3C Baggage §3.2.1.1 keys are): only those
+ *   entries are stored.
+ */
+export type BaggagePolicy = "none" | "all" | readonly string[];
+
+/** Options of {@link captureStoredCarrier}. */
+export interface StoredCarrierOptions {
+  /** Default `"none"`. */
+  baggage?: BaggagePolicy;
+  /** Default {@link MAX_STORED_CARRIER_BYTES}. */
+  maxBytes?: number;
+  /** Default: the default propagator of `captureCarrier` (`createPropagator()`). */
+  propagator?: TextMapPropagator;
+  /** Default: the active context. */
+  context?: Context;
+}
+
+/**
+ * Checks a {@link BaggagePolicy} given by a user and returns it in the form
+ * {@link captureStoredCarrier} uses: `undefined` for "all", a Set of keys otherwise.
+ *
+ * @throws TypeError naming the accepted shapes when `policy` is none of them
+ */
+export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySet<string> | undefined {
+  if (policy === "all") return undefined;
+  if (policy === "none") return new Set();
+  if (Array.isArray(policy) && policy.every((key) => typeof key === "string" && key.length > 0)) {
+    return new Set(policy);
+  }
+  throw new TypeError(
+    `tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got ${JSON.stringify(policy)}`,
+  );
+}
+
+/**
+ * Captures the carrier of the given (default: active) context for storage at rest: baggage
+ * filtered by the policy, size bounded by `maxBytes`. Returns `undefined` when there is nothing to
+ * store (no active trace, or capture failed). Never throws: tracing must not fail a write.
+ *
+ * Order of the rules:
+ * 1. baggage entries not allowed by the policy are removed from the context before injection, and
+ *    any `baggage` / `ot-baggage-*` header the propagator still writes for them is removed after;
+ * 2. when the JSON text is over `maxBytes`, baggage goes first, then the longest remaining value,
+ *    one at a time, until it fits (an oversized inbound `tracestate` or `x-datadog-origin` must not
+ *    bloat the row; the ids survive, being the shortest values).
+ *
+ * @param allowedBaggage compiled policy: `undefined` keeps all baggage, a Set keeps those keys
+ */
+export function captureStoredCarrier(
+  allowedBaggage: ReadonlySet<string> | undefined,
+  maxBytes: number,
+  options: Pick<StoredCarrierOptions, "propagator" | "context"> = {},
+): TraceCarrier | undefined {
+  try {
+    let ctx = options.context;
+    if (allowedBaggage) ctx = filterBaggage(ctx, allowedBaggage);
+    const carrier = captureCarrier({ context: ctx, propagator: options.propagator });
+    if (allowedBaggage) dropBaggageHeaders(carrier, allowedBaggage);
+    return fitCarrier(carrier, maxBytes);
+  } catch (err) {
+    diag.warn("tracehop/prisma: carrier capture failed; the row is written without one", err);
+    return undefined;
+  }
+}
+
+function filterBaggage(ctx: Context | undefined, allowed: ReadonlySet<string>): Context | undefined {
+  const active = ctx ?? contextApi.active();
+  const baggage = propagation.getBaggage(active);
+  if (!baggage) return ctx;
+  if (allowed.size === 0) return propagation.deleteBaggage(active);
+  const denied: string[] = [];
+  for (const [key] of baggage.getAllEntries()) if (!allowed.has(key)) denied.push(key);
+  if (!denied.length) return ctx;
+  return propagation.setBaggage(active, baggage.removeEntries(...denied));
+}
+
+function dropBaggageHeaders(carrier: TraceCarrier, allowed: ReadonlySet<string>): void {
+  for (const key of Object.keys(carrier)) {
+    if (key === BAGGAGE_HEADER) {
+      if (allowed.size === 0) delete carrier[key];
+    } else if (key.startsWith(OT_BAGGAGE_PREFIX) && !allowed.has(key.slice(OT_BAGGAGE_PREFIX.length))) {
+      delete carrier[key];
+    }
+  }
+}
+
+/** UTF-8 length of the carrier's JSON text, in bytes. */
+export function storedCarrierBytes(carrier: TraceCarrier): number {
+  return Buffer.byteLength(JSON.stringify(carrier), "utf8");
+}
+
+function fitCarrier(carrier: TraceCarrier, maxBytes: number): TraceCarrier | undefined {
+  let keys = Object.keys(carrier);
+  if (!keys.length) return undefined;
+  let size = storedCarrierBytes(carrier);
+  if (size <= maxBytes) return carrier;
+  const original = size;
+  for (const key of keys) {
+    if (key === BAGGAGE_HEADER || key.startsWith(OT_BAGGAGE_PREFIX)) delete carrier[key];
+  }
+  size = storedCarrierBytes(carrier);
+  while (size > maxBytes) {
+    keys = Object.keys(carrier);
+    if (!keys.length) break;
+    let longest = keys[0]!;
+    for (const key of keys) if (carrier[key]!.length > carrier[longest]!.length) longest = key;
+    delete carrier[longest];
+    size = storedCarrierBytes(carrier);
+  }
+  diag.warn(`tracehop/prisma: carrier of ${original} bytes trimmed to ${size} (limit ${maxBytes})`);
+  return Object.keys(carrier).length ? carrier : undefined;
+}

@@ -1,0 +1,276 @@
+import type { TextMapPropagator } from "@opentelemetry/api";
+import { Prisma } from "@prisma/client/extension";
+import {
+  fillCreate,
+  fillUpdate,
+  once,
+  type CarrierModel,
+  type CarrierModels,
+  type CarrierWrite,
+} from "./carrier-writes.js";
+import {
+  captureStoredCarrier,
+  compileBaggagePolicy,
+  MAX_STORED_CARRIER_BYTES,
+  type BaggagePolicy,
+} from "./stored-carrier.js";
+
+/** Name of the carrier field looked for when no `field` option is given (DESIGN.md). */
+export const DEFAULT_CARRIER_FIELD = "traceContext";
+
+/** Options of {@link traceCarrierExtension}. */
+export interface TraceCarrierExtensionOptions {
+  /** The carrier field of every model (a `Json` / `Json?` field). Default `"traceContext"`. */
+  field?: string;
+  /**
+   * Which models carry a trace. Default: every model of the client with a `Json` field named
+   * `field`, found in the client's runtime data model. A list of model names opts in those models
+   * only (each must have the field); an object maps model name -> its carrier field.
+   */
+  models?: readonly string[] | Readonly<Record<string, string>>;
+  /**
+   * `"keep"` (default): `update`, `updateMany` and the update branch of `upsert` leave the carrier
+   * field alone (the row keeps the trace that created it). `"capture"`: they fill it with the
+   * current context when the caller did not set it. An explicit value is always written.
+   */
+  onUpdate?: "keep" | "capture";
+  /** Baggage kept at rest. Default `"none"` (see {@link BaggagePolicy}). */
+  baggage?: BaggagePolicy;
+  /** Largest stored carrier, UTF-8 bytes of its JSON text. Default {@link MAX_STORED_CARRIER_BYTES}. */
+  maxCarrierBytes?: number;
+  /** Propagator used to capture. Default: the default of `captureCarrier` (`createPropagator()`). */
+  propagator?: TextMapPropagator;
+}
+
+/** A field of Prisma's runtime data model (the generated client's `runtimeDataModel`). */
+interface RuntimeField {
+  name: string;
+  kind: string;
+  type: string;
+}
+interface RuntimeDataModel {
+  models: Record<string, { fields: RuntimeField[] }>;
+}
+
+/** Top-level operations that create rows. */
+const CREATE_OPERATIONS = new Set(["create", "createMany", "createManyAndReturn"]);
+/** Top-level operations that update rows (nested creates inside them are filled too). */
+const UPDATE_OPERATIONS = new Set(["update", "updateMany", "updateManyAndReturn"]);
+
+/**
+ * A Prisma Client extension (for `$extends`) that stores the active trace in the carrier field of
+ * every row it creates, so that another process can continue the trace from the row later
+ * (`withCarrier(row.traceContext, ...)`; DESIGN.md layer 3).
+ *
+ * ```ts
+ * const db = new PrismaClient({ adapter }).$extends(traceCarrierExtension());
+ * await db.$transaction([db.preprocessJob.create({ data }), db.outbox.create({ data: event })]);
+ * // both rows hold the same carrier: { traceparent, tracestate, x-datadog-trace-id, ... }
+ * ```
+ *
+ * Writes (all models with the carrier field, detected or listed in `models`):
+ * - `create`, `createMany`, `createManyAndReturn`, the create branch of `upsert`, and nested
+ *   `create`, `createMany`, `connectOrCreate` and `upsert` at any depth fill the field with the
+ *   carrier of the active context when it is `undefined`. An explicit value (`null`,
+ *   `Prisma.DbNull` and `Prisma.JsonNull` included) wins. One top-level call captures once: every
+ *   row it writes holds the same carrier.
+ * - Updates leave the field alone unless `onUpdate: "capture"`.
+ * - Inside `$transaction(async (tx) => ...)` and `$transaction([...])` the context of the caller is
+ *   the active one, so a job and its outbox row written together carry the same carrier.
+ * - Tracing never fails the write: when there is no trace, or capture throws, the field is left
+ *   unset (NULL); when rewriting the arguments fails the original arguments are sent.
+ * - At rest: baggage follows `baggage` (default: none stored, because baggage can hold personal
+ *   data), and a carrier over `maxCarrierBytes` (default 9.5 KiB, the worst case of the W3C and
+ *   Datadog limits) is trimmed: baggage first, then the longest value.
+ *
+ * Reads are untouched: the stored map (also maps written by Java dd-trace-ot, `x-datadog-*` string
+ * values) comes back as written, and a row with the carrier field is a `TraceCarrierProvider`.
+ *
+ * Model detection reads the runtime data model the generated client holds (Prisma exposes no
+ * public reflection API in Prisma 7's `prisma-client` generator); pass `models` when it is missing.
+ *
+ * @throws Error, when the extension is applied, for bad options, a model in `models` that the client
+ *   does not have or whose carrier field is not `Json`, or a client where no model has the field.
+ */
+export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
+  const field = options.field ?? DEFAULT_CARRIER_FIELD;
+  if (typeof field !== "string" || !field) {
+    throw new TypeError(`tracehop/prisma: field must be a non-empty string, got ${JSON.stringify(field)}`);
+  }
+  const onUpdate = options.onUpdate ?? "keep";
+  if (onUpdate !== "keep" && onUpdate !== "capture") {
+    throw new TypeError(
+      `tracehop/prisma: onUpdate must be "keep" or "capture", got ${JSON.stringify(onUpdate)}`,
+    );
+  }
+  const maxBytes = options.maxCarrierBytes ?? MAX_STORED_CARRIER_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
+    throw new RangeError(
+      `tracehop/prisma: maxCarrierBytes must be a positive integer, got ${String(maxBytes)}`,
+    );
+  }
+  const allowedBaggage = compileBaggagePolicy(options.baggage);
+  const propagator = options.propagator;
+  const capture = () => captureStoredCarrier(allowedBaggage, maxBytes, { propagator });
+
+  return Prisma.defineExtension((client) => {
+    const models = carrierModels(runtimeDataModelOf(client), field, options.models);
+    const rewrite = (model: string | undefined, operation: string, args: unknown): unknown => {
+      if (model === undefined || !models.has(model) || args === null || typeof args !== "object") return args;
+      const write: CarrierWrite = { models, carrier: once(capture), onUpdate: onUpdate === "capture" };
+      const a = args as Record<string, unknown>;
+      if (CREATE_OPERATIONS.has(operation)) return withData(a, "data", write, model, fillCreate);
+      if (UPDATE_OPERATIONS.has(operation)) return withData(a, "data", write, model, fillUpdate);
+      if (operation === "upsert") {
+        return withData(withData(a, "create", write, model, fillCreate), "update", write, model, fillUpdate);
+      }
+      return args;
+    };
+    return client.$extends({
+      name: "tracehop-trace-carrier",
+      query: {
+        $allModels: {
+          $allOperations({ model, operation, args, query }) {
+            let next: unknown;
+            try {
+              next = rewrite(model, operation, args);
+            } catch {
+              next = args;
+            }
+            return query(next as typeof args);
+          },
+        },
+      },
+    });
+  });
+}
+
+function withData(
+  args: Record<string, unknown>,
+  key: string,
+  write: CarrierWrite,
+  model: string,
+  fill: typeof fillCreate,
+): Record<string, unknown> {
+  const data = args[key];
+  let next: unknown = data;
+  if (Array.isArray(data)) {
+    let copy: unknown[] | undefined;
+    data.forEach((row, i) => {
+      if (row === null || typeof row !== "object") return;
+      const filled = fill(write, model, row as Record<string, unknown>);
+      if (filled !== row) (copy ??= data.slice())[i] = filled;
+    });
+    next = copy ?? data;
+  } else if (data !== null && typeof data === "object") {
+    next = fill(write, model, data as Record<string, unknown>);
+  }
+  return next === data ? args : { ...args, [key]: next };
+}
+
+/** The runtime data model of a Prisma Client (internal field of the generated client), if readable. */
+function runtimeDataModelOf(client: unknown): RuntimeDataModel | undefined {
+  try {
+    const rdm = (client as { _runtimeDataModel?: unknown })._runtimeDataModel as RuntimeDataModel | undefined;
+    return rdm && typeof rdm.models === "object" ? rdm : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the {@link CarrierModels} of a client: the carrier field of each chosen model, and for
+ * every model the relation fields through which a nested write can reach a carrier model.
+ *
+ * @throws Error with what to change, for the cases listed on {@link traceCarrierExtension}
+ */
+export function carrierModels(
+  rdm: RuntimeDataModel | undefined,
+  field: string,
+  chosen: TraceCarrierExtensionOptions["models"],
+): CarrierModels {
+  const fieldOf = new Map<string, string>();
+  if (chosen !== undefined) {
+    const entries: [string, unknown][] = Array.isArray(chosen)
+      ? chosen.map((name): [string, unknown] => [name, field])
+      : typeof chosen === "object" && chosen !== null
+        ? Object.entries(chosen)
+        : [];
+    if (!entries.length) {
+      throw new TypeError(
+        `tracehop/prisma: models must be a non-empty array of model names or an object { Model: "field" }, got ${JSON.stringify(chosen)}`,
+      );
+    }
+    for (const [name, f] of entries) {
+      if (typeof name !== "string" || typeof f !== "string" || !f) {
+        throw new TypeError(`tracehop/prisma: bad entry in models: ${JSON.stringify([name, f])}`);
+      }
+      fieldOf.set(name, f);
+    }
+  }
+
+  if (!rdm) {
+    if (!fieldOf.size) {
+      throw new Error(
+        "tracehop/prisma: this Prisma Client exposes no runtime data model to detect the models with a carrier field; pass traceCarrierExtension({ models: [...] })",
+      );
+    }
+    // Without metadata only the listed models' top-level writes are filled (no nested writes).
+    const out = new Map<string, CarrierModel>();
+    for (const [name, f] of fieldOf) out.set(name, { field: f, relations: new Map(), hasDataField: false });
+    return out;
+  }
+
+  const known = Object.keys(rdm.models);
+  if (fieldOf.size) {
+    for (const [name, f] of fieldOf) {
+      const model = rdm.models[name];
+      if (!model) {
+        throw new Error(
+          `tracehop/prisma: model "${name}" is not in this Prisma Client (models: ${known.join(", ")})`,
+        );
+      }
+      const def = model.fields.find((x) => x.name === f);
+      if (!def || def.kind !== "scalar" || def.type !== "Json") {
+        throw new Error(
+          `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier (add \`${f} Json?\` to the model), found ${def ? `${def.kind} ${def.type}` : "no such field"}`,
+        );
+      }
+    }
+  } else {
+    for (const name of known) {
+      const def = rdm.models[name]!.fields.find((x) => x.name === field);
+      if (def && def.kind === "scalar" && def.type === "Json") fieldOf.set(name, field);
+    }
+    if (!fieldOf.size) {
+      throw new Error(
+        `tracehop/prisma: no model of this Prisma Client has a Json field "${field}"; add \`${field} Json?\` to the models that should carry the trace, or pass { field } or { models }`,
+      );
+    }
+  }
+
+  // Models from which a nested write can reach a carrier model (fixed point over relations).
+  const reaches = new Set(fieldOf.keys());
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const name of known) {
+      if (reaches.has(name)) continue;
+      if (rdm.models[name]!.fields.some((x) => x.kind === "object" && reaches.has(x.type))) {
+        reaches.add(name);
+        changed = true;
+      }
+    }
+  }
+  const out = new Map<string, CarrierModel>();
+  for (const name of reaches) {
+    const fields = rdm.models[name]!.fields;
+    const relations = new Map<string, string>();
+    for (const x of fields) if (x.kind === "object" && reaches.has(x.type)) relations.set(x.name, x.type);
+    out.set(name, {
+      field: fieldOf.get(name),
+      relations,
+      hasDataField: fields.some((x) => x.name === "data"),
+    });
+  }
+  return out;
+}

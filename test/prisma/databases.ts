@@ -1,0 +1,142 @@
+/**
+ * Real databases for the Prisma tests, each isolated: a SQLite file in a temp folder, a dedicated
+ * PostgreSQL schema, a dedicated MariaDB/MySQL database; created, migrated with the checked-in SQL,
+ * and dropped afterwards. A server that is not reachable yields a skip reason instead.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaMariaDb } from "@prisma/adapter-mariadb";
+import { PrismaPg } from "@prisma/adapter-pg";
+import mariadb from "mariadb";
+import pg from "pg";
+import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate-server.js";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+
+export type Provider = "sqlite" | "postgresql" | "mysql";
+export const PROVIDERS: readonly Provider[] = ["sqlite", "postgresql", "mysql"];
+
+/** Server URLs; override with these environment variables. */
+export const PG_URL = process.env.TRACEHOP_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+export const MYSQL_URL = process.env.TRACEHOP_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
+
+/** Where a test database lives: enough for another process to open it with {@link openClient}. */
+export interface Location {
+  provider: Provider;
+  /** SQLite: file path; PostgreSQL: connection URL (+ `schema`); MySQL: URL naming the database. */
+  url: string;
+  schema?: string;
+}
+
+export interface TestDatabase extends Location {
+  /** A base PrismaClient of the provider's generated client (not extended). */
+  client: any;
+  /** The `Prisma` namespace of that generated client (DbNull, JsonNull, ...). */
+  Prisma: any;
+  drop(): Promise<void>;
+}
+
+const unique = () => `tracehop_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+/** Opens a PrismaClient of `provider` on an existing location (used by the child process too). */
+export async function openClient(loc: Location): Promise<{ client: any; Prisma: any }> {
+  switch (loc.provider) {
+    case "sqlite": {
+      const m = await import("../../generated/prisma/sqlite/client.js");
+      return {
+        client: new m.PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${loc.url}` }) }),
+        Prisma: m.Prisma,
+      };
+    }
+    case "postgresql": {
+      const m = await import("../../generated/prisma/postgresql/client.js");
+      const adapter = new PrismaPg({ connectionString: loc.url }, { schema: loc.schema });
+      return { client: new m.PrismaClient({ adapter }), Prisma: m.Prisma };
+    }
+    case "mysql": {
+      const m = await import("../../generated/prisma/mysql/client.js");
+      const u = new URL(loc.url);
+      const adapter = new PrismaMariaDb({
+        host: u.hostname,
+        port: Number(u.port || 3306),
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.slice(1),
+        connectionLimit: 4,
+      });
+      return { client: new m.PrismaClient({ adapter }), Prisma: m.Prisma };
+    }
+  }
+}
+
+/**
+ * Creates, migrates and opens an isolated database of `provider`; returns a skip reason (a sentence
+ * naming the server and how to start or point to it) when the server is not reachable.
+ */
+export async function createDatabase(provider: Provider): Promise<TestDatabase | string> {
+  if (provider === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-prisma-"));
+    const loc: Location = { provider, url: join(dir, "test.db") };
+    migrateSqlite(loc.url);
+    const opened = await openClient(loc);
+    return {
+      ...loc,
+      ...opened,
+      drop: async () => {
+        await opened.client.$disconnect();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  if (provider === "postgresql") {
+    const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await admin.connect();
+    } catch (err) {
+      return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_PG_URL`;
+    }
+    const schema = unique();
+    const loc: Location = { provider, url: PG_URL, schema };
+    await migratePostgres(PG_URL, { schema });
+    const opened = await openClient(loc);
+    return {
+      ...loc,
+      ...opened,
+      drop: async () => {
+        await opened.client.$disconnect();
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+      },
+    };
+  }
+  const u = new URL(MYSQL_URL);
+  let admin: mariadb.Connection;
+  try {
+    admin = await mariadb.createConnection({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      connectTimeout: 3000,
+    });
+  } catch (err) {
+    return `MariaDB/MySQL not reachable at ${MYSQL_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_MYSQL_URL`;
+  }
+  const database = unique();
+  await admin.query(`CREATE DATABASE \`${database}\``);
+  const url = new URL(MYSQL_URL);
+  url.pathname = `/${database}`;
+  const loc: Location = { provider, url: url.toString() };
+  await migrateMysql(loc.url);
+  const opened = await openClient(loc);
+  return {
+    ...loc,
+    ...opened,
+    drop: async () => {
+      await opened.client.$disconnect();
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    },
+  };
+}

@@ -4,68 +4,157 @@ import {
   propagation,
   trace,
   type Context,
+  type Link,
+  type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
-import { W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
+import {
+  ENV_OTEL_PROPAGATORS,
+  ENV_PROPAGATION_EXTRACT_FIRST,
+  ENV_PROPAGATION_STYLE,
+  ENV_PROPAGATION_STYLE_EXTRACT,
+  ENV_PROPAGATION_STYLE_INJECT,
+  ENV_TAGS_MAX_LENGTH,
+} from "./datadog/constants.js";
+import { bindDatadogContext, getDatadogContext } from "./datadog/datadog-context.js";
 import { DatadogPropagator, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
+import { DatadogTraceContextPropagator } from "./datadog/DatadogTraceContextPropagator.js";
+import { ZERO_HEX16 } from "./datadog/ids.js";
+import {
+  getRestoredRoot,
+  LINK_CONTEXT_HEADERS_ATTRIBUTE,
+  LINK_REASON_ATTRIBUTE,
+  LINK_REASON_TERMINATED_CONTEXT,
+  setExtractionLinks,
+  setRestoredRoot,
+} from "./extraction-result.js";
+import { BaggagePropagator } from "./w3c/BaggagePropagator.js";
 
 /** A propagation style name accepted by {@link createPropagator}. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
 
-/** Options of {@link createPropagator}; passed on to the Datadog style. */
-export type CreatePropagatorOptions = DatadogPropagatorOptions;
+/** Options of {@link createPropagator}. */
+export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
+  /**
+   * Stop extraction at the first valid style: no tracestate adoption, no re-parenting, no links
+   * (research rule 54). Default: `DD_TRACE_PROPAGATION_EXTRACT_FIRST` (`true`/`1`), else false.
+   */
+  extractFirst?: boolean;
+}
 
-/** Default styles: inject and extract (DESIGN.md "Defaults"). */
+/** Default inject styles (DESIGN.md "Defaults"): a Datadog and an OpenTelemetry consumer both continue. */
 export const DEFAULT_STYLES: readonly PropagationStyle[] = ["tracecontext", "baggage", "datadog"];
+/** Default extract order, as Datadog's tracers (research rule 2, dd-trace-js). */
+export const DEFAULT_EXTRACT_STYLES: readonly PropagationStyle[] = ["datadog", "tracecontext", "baggage"];
 
-const KNOWN_STYLES = new Set<string>(["tracecontext", "baggage", "datadog", "b3", "b3multi"]);
+/** Accepted spellings, lower-cased: OTel names, Datadog names and Datadog's long B3 name. */
+const STYLE_ALIASES: ReadonlyMap<string, PropagationStyle> = new Map([
+  ["tracecontext", "tracecontext"],
+  ["baggage", "baggage"],
+  ["datadog", "datadog"],
+  ["b3", "b3"],
+  ["b3 single header", "b3"],
+  ["b3multi", "b3multi"],
+]);
+/** Style list meaning "propagate nothing" (OTEL_PROPAGATORS and DD_TRACE_PROPAGATION_STYLE). */
+const NONE = "none";
 
 /**
- * Builds the TextMapPropagator for a list of styles.
+ * Builds the TextMapPropagator for a list of styles (DESIGN.md "Public API").
  *
- * `styles` is an array or a comma-separated string of style names (case-insensitive, blanks
- * ignored): `tracecontext` (W3C Trace Context), `baggage` (W3C Baggage), `datadog`
- * (`x-datadog-*`), `b3` (single `b3` header) and `b3multi` (`x-b3-*`). Unknown names are ignored
- * with a diag warning. Without styles the default list is used.
+ * `styles`: an array or a comma-separated string of names, case-insensitive, blanks ignored:
+ * `tracecontext` (W3C Trace Context, Datadog-aware through the `dd=` tracestate member),
+ * `baggage` (W3C Baggage), `datadog` (`x-datadog-*`), `b3` (single `b3` header; also
+ * `b3 single header`) and `b3multi` (`x-b3-*`); `none` alone means no propagation. The same list
+ * is used to inject and, in its order, to extract. An unknown name throws a `TypeError` naming the
+ * accepted ones.
  *
- * Extraction follows the list order: the first style that yields a valid span context wins (as in
- * Datadog's tracers, research rule 48); `baggage` always contributes. Injection writes every style.
+ * Without `styles` the environment decides, as in Datadog's tracers (research rule 2): extract
+ * `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`, else `OTEL_PROPAGATORS`
+ * (where `datadog` is accepted too), else {@link DEFAULT_EXTRACT_STYLES}; inject likewise with
+ * `..._INJECT`, else {@link DEFAULT_STYLES}. Unknown names there are ignored with a `diag.warn`.
+ * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` and `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at
+ * creation time, unless `options` sets them.
+ *
+ * Extraction (research section H): every style runs in order; the first valid context wins
+ * (rule 48). A later style with another trace id becomes a span link with `reason=terminated_context`
+ * and `context_headers=<style>` (rule 50; read them with `getExtractionLinks`). A later
+ * `tracecontext` of the same trace gives its tracestate to the winner (rule 51) and, when its parent
+ * differs, its parent id, keeping the Datadog parent as `lastParentId` (`_dd.parent_id`, rule 52).
+ * Same trace: the full 128-bit ids when both carry upper bits, else the low 64 bits (rule 49, Java).
+ * `baggage` always contributes. Injection writes every style; a failing style never stops the others.
+ * Neither direction throws.
  */
 export function createPropagator(
   styles?: string | readonly string[],
   options: CreatePropagatorOptions = {},
 ): TextMapPropagator {
-  const names = parseStyles(styles) ?? [...DEFAULT_STYLES];
-  const members = names.map((name) => ({ name, propagator: makeStyle(name, options) }));
-  return new StylePropagator(members);
+  const env = process.env;
+  let injectStyles: PropagationStyle[];
+  let extractStyles: PropagationStyle[];
+  if (styles !== undefined) {
+    injectStyles = extractStyles = parseStyles(styles, "throw");
+  } else {
+    const shared = env[ENV_PROPAGATION_STYLE] || env[ENV_OTEL_PROPAGATORS];
+    const injectText = env[ENV_PROPAGATION_STYLE_INJECT] || shared;
+    const extractText = env[ENV_PROPAGATION_STYLE_EXTRACT] || shared;
+    injectStyles = injectText ? parseStyles(injectText, "warn") : [...DEFAULT_STYLES];
+    extractStyles = extractText ? parseStyles(extractText, "warn") : [...DEFAULT_EXTRACT_STYLES];
+  }
+  const tagsMaxLength = options.tagsMaxLength ?? parseNonNegativeInteger(env[ENV_TAGS_MAX_LENGTH]);
+  const extractFirst = options.extractFirst ?? isTrue(env[ENV_PROPAGATION_EXTRACT_FIRST]);
+  const make = (name: PropagationStyle): StyleMember => ({
+    name,
+    propagator: makeStyle(name, { tagsMaxLength }),
+  });
+  return new MultiStylePropagator(injectStyles.map(make), extractStyles.map(make), extractFirst);
 }
 
-/** Parses a style list; `undefined` when it names no known style. */
-export function parseStyles(styles: string | readonly string[] | undefined): PropagationStyle[] | undefined {
-  if (styles === undefined) return undefined;
+/**
+ * Parses a style list (array or comma-separated text) into known style names, without duplicates.
+ * `none` contributes nothing. An unknown name throws a `TypeError` (`onUnknown: "throw"`) or is
+ * skipped with a `diag.warn` (`"warn"`, for environment variables).
+ */
+export function parseStyles(
+  styles: string | readonly string[],
+  onUnknown: "throw" | "warn" = "warn",
+): PropagationStyle[] {
   const list = typeof styles === "string" ? styles.split(",") : styles;
   const out: PropagationStyle[] = [];
   for (const raw of list) {
     const name = String(raw).trim().toLowerCase();
-    if (!name) continue;
-    if (!KNOWN_STYLES.has(name)) {
-      diag.warn(`tracehop: unknown propagation style "${name}" ignored`);
+    if (!name || name === NONE) continue;
+    const style = STYLE_ALIASES.get(name);
+    if (style === undefined) {
+      const message = `tracehop: unknown propagation style "${name}"; use ${[...new Set(STYLE_ALIASES.values())].join(", ")} or none`;
+      if (onUnknown === "throw") throw new TypeError(message);
+      diag.warn(`${message} (ignored)`);
       continue;
     }
-    if (!out.includes(name as PropagationStyle)) out.push(name as PropagationStyle);
+    if (!out.includes(style)) out.push(style);
   }
-  return out.length ? out : undefined;
+  return out;
 }
 
-function makeStyle(name: PropagationStyle, options: CreatePropagatorOptions): TextMapPropagator {
+function parseNonNegativeInteger(text: string | undefined): number | undefined {
+  if (!text || !/^\s*\d+\s*$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function isTrue(text: string | undefined): boolean {
+  const value = text?.trim().toLowerCase();
+  return value === "true" || value === "1";
+}
+
+function makeStyle(name: PropagationStyle, options: DatadogPropagatorOptions): TextMapPropagator {
   switch (name) {
     case "tracecontext":
-      return new W3CTraceContextPropagator();
+      return new DatadogTraceContextPropagator();
     case "baggage":
-      return new W3CBaggagePropagator();
+      return new BaggagePropagator();
     case "datadog":
       return new DatadogPropagator(options);
     case "b3":
@@ -80,16 +169,40 @@ interface StyleMember {
   propagator: TextMapPropagator;
 }
 
-/** Composite in which the first style with a valid span context wins extraction. */
-class StylePropagator implements TextMapPropagator {
+/** One style's valid extraction. `spanContext` is undefined for a restored root (parent id 0). */
+interface Candidate {
+  name: PropagationStyle;
+  context: Context;
+  traceId: string;
+  spanContext: SpanContext | undefined;
+}
+
+/** Same trace (research rule 49, Java): full ids when both have upper bits, else the low 64 bits. */
+function sameTrace(a: string, b: string): boolean {
+  if (a === b) return true;
+  const aHigh = a.slice(0, 16);
+  const bHigh = b.slice(0, 16);
+  if (aHigh !== ZERO_HEX16 && bHigh !== ZERO_HEX16) return false;
+  return a.slice(16) === b.slice(16);
+}
+
+/** The composite behind {@link createPropagator}. */
+class MultiStylePropagator implements TextMapPropagator {
   private readonly _fields: string[];
 
-  constructor(private readonly _members: StyleMember[]) {
-    this._fields = [...new Set(_members.flatMap((m) => m.propagator.fields()))];
+  constructor(
+    private readonly _inject: readonly StyleMember[],
+    private readonly _extract: readonly StyleMember[],
+    private readonly _extractFirst: boolean,
+  ) {
+    const fields = new Set<string>();
+    for (const member of [..._inject, ..._extract])
+      for (const field of member.propagator.fields()) fields.add(field);
+    this._fields = [...fields];
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    for (const { name, propagator } of this._members) {
+    for (const { name, propagator } of this._inject) {
       try {
         propagator.inject(context, carrier, setter);
       } catch (err) {
@@ -99,31 +212,121 @@ class StylePropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    let result = context;
-    let found = false;
-    for (const { name, propagator } of this._members) {
+    const baseSpan = trace.getSpanContext(context);
+    let winner: Candidate | undefined;
+    let links: Link[] | undefined;
+    let baggageStyle: TextMapPropagator | undefined;
+    for (const { name, propagator } of this._extract) {
+      if (name === "baggage") {
+        baggageStyle = propagator;
+        continue;
+      }
+      if (winner !== undefined && this._extractFirst) continue;
+      const candidate = extractCandidate(name, propagator, context, carrier, getter, baseSpan);
+      if (candidate === undefined) continue;
+      if (winner === undefined) {
+        winner = candidate;
+      } else if (!sameTrace(winner.traceId, candidate.traceId)) {
+        if (candidate.spanContext)
+          (links ??= []).push(terminatedContextLink(candidate.name, candidate.spanContext));
+      } else if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext) {
+        winner = adoptTraceContext(winner, candidate, candidate.spanContext);
+      }
+    }
+    let result = winner?.context ?? context;
+    if (links !== undefined) result = setExtractionLinks(result, links);
+    if (baggageStyle !== undefined) {
       try {
-        if (name === "baggage") {
-          const bag = propagation.getBaggage(propagator.extract(context, carrier, getter));
-          if (bag) result = propagation.setBaggage(result, bag);
-          continue;
-        }
-        if (found) continue;
-        const extracted = propagator.extract(context, carrier, getter);
-        const sc = trace.getSpanContext(extracted);
-        if (sc && isSpanContextValid(sc)) {
-          const bag = propagation.getBaggage(result);
-          result = bag ? propagation.setBaggage(extracted, bag) : extracted;
-          found = true;
-        }
+        const baggage = propagation.getBaggage(baggageStyle.extract(context, carrier, getter));
+        if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
       } catch (err) {
-        diag.warn(`tracehop: ${name} extract failed`, err);
+        diag.warn("tracehop: baggage extract failed", err);
       }
     }
     return result;
   }
 
   fields(): string[] {
-    return this._fields;
+    return [...this._fields];
   }
+}
+
+function extractCandidate(
+  name: PropagationStyle,
+  propagator: TextMapPropagator,
+  context: Context,
+  carrier: unknown,
+  getter: TextMapGetter,
+  baseSpan: SpanContext | undefined,
+): Candidate | undefined {
+  let extracted: Context;
+  try {
+    extracted = propagator.extract(context, carrier, getter);
+  } catch (err) {
+    diag.warn(`tracehop: ${name} extract failed`, err);
+    return undefined;
+  }
+  if (extracted === context) return undefined;
+  const spanContext = trace.getSpanContext(extracted);
+  if (spanContext !== undefined && spanContext !== baseSpan && isSpanContextValid(spanContext))
+    return { name, context: extracted, traceId: spanContext.traceId, spanContext };
+  const root = getRestoredRoot(extracted);
+  if (root !== undefined) return { name, context: extracted, traceId: root.traceId, spanContext: undefined };
+  return undefined;
+}
+
+/** A link to a context that lost the precedence contest (research rule 50). */
+function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext): Link {
+  const context: SpanContext = {
+    traceId: spanContext.traceId,
+    spanId: spanContext.spanId,
+    traceFlags: spanContext.traceFlags,
+    isRemote: true,
+  };
+  if (name === "tracecontext" && spanContext.traceState !== undefined)
+    context.traceState = spanContext.traceState;
+  return {
+    context,
+    attributes: {
+      [LINK_REASON_ATTRIBUTE]: LINK_REASON_TERMINATED_CONTEXT,
+      [LINK_CONTEXT_HEADERS_ATTRIBUTE]: name,
+    },
+  };
+}
+
+/**
+ * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
+ * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
+ * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
+ * priority, origin and tags stay.
+ */
+function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
+  const winnerSpan = winner.spanContext;
+  const fields = getDatadogContext(winner.context) ?? { propagationTags: {} };
+  let lastParentId: string | undefined;
+  let spanContext: SpanContext;
+  if (winnerSpan === undefined) {
+    const root = getRestoredRoot(winner.context);
+    spanContext = {
+      traceId: winner.traceId,
+      spanId: w3cSpan.spanId,
+      traceFlags: root?.traceFlags ?? w3cSpan.traceFlags,
+      isRemote: true,
+      traceState: w3cSpan.traceState,
+    };
+    lastParentId = getDatadogContext(w3c.context)?.lastParentId;
+  } else {
+    spanContext = { ...winnerSpan, traceState: w3cSpan.traceState };
+    if (winnerSpan.spanId !== w3cSpan.spanId) {
+      spanContext.spanId = w3cSpan.spanId;
+      lastParentId = getDatadogContext(w3c.context)?.lastParentId ?? winnerSpan.spanId;
+    }
+  }
+  let context = setRestoredRoot(trace.setSpanContext(winner.context, spanContext), undefined);
+  context = bindDatadogContext(
+    context,
+    lastParentId === undefined ? fields : { ...fields, lastParentId },
+    winner.traceId,
+  );
+  return { name: winner.name, context, traceId: winner.traceId, spanContext };
 }

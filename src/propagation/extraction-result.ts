@@ -1,4 +1,4 @@
-import type { TraceFlags} from "@opentelemetry/api";
+import type { TraceFlags } from "@opentelemetry/api";
 import { createContextKey, type Attributes, type Context, type Link } from "@opentelemetry/api";
 import { getDatadogContext } from "./datadog/datadog-context.js";
 
@@ -83,8 +83,12 @@ export function setExtractionLinks(ctx: Context, links: readonly Link[]): Contex
   return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, links });
 }
 
-/** Internal: a copy of `ctx` recording the trace a root span must keep (parent id 0). */
-export function setRestoredRoot(ctx: Context, root: RestoredRoot): Context {
+/**
+ * Internal: a copy of `ctx` recording the trace a root span must keep (parent id 0), or clearing it
+ * (`undefined`: a later style supplied a parent for that trace).
+ */
+export function setRestoredRoot(ctx: Context, root: RestoredRoot | undefined): Context {
   const previous = read(ctx);
-  return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, restoredRoot: { ...root } });
+  if (root === undefined && previous?.restoredRoot === undefined) return ctx;
+  return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, restoredRoot: root && { ...root } });
 }

@@ -7,9 +7,36 @@ export const X_DATADOG_TAGS = "x-datadog-tags";
 
 /** Upper 64 bits of a 128-bit trace id, as 16 lowercase hex (research rule 16). */
 export const TID_TAG = "_dd.p.tid";
-/** Sampling decision maker (research rule 35). */
+/** Sampling decision maker, `-<mechanism>` (research rule 35). */
 export const DECISION_MAKER_TAG = "_dd.p.dm";
+/** Trace source tag; Java writes it third (research rule 29). */
+export const TRACE_SOURCE_TAG = "_dd.p.ts";
+/** Deprecated tag that Java and Python drop on extract (research rule 25). */
+export const UPSTREAM_SERVICES_TAG = "_dd.p.upstream_services";
 /** Prefix of propagated tags (research rule 25). */
 export const PROPAGATED_TAG_PREFIX = "_dd.p.";
 /** Default `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` in characters (research rule 27). */
 export const DEFAULT_TAGS_MAX_LENGTH = 512;
+/** Decision maker written when the W3C sampled flag overrides `s:` on keep (research rule 36). */
+export const DECISION_MAKER_EXTERNAL_OVERRIDE = "-0";
+
+/** tracestate vendor key of Datadog (research rule 39). */
+export const TRACESTATE_DD_KEY = "dd";
+/** Longest `dd=` list member, prefix included, in characters (research rule 43, Java/Go). */
+export const TRACESTATE_DD_MAX_LENGTH = 256;
+/** Most tracestate list members (W3C Trace Context §3.3.1.1, research rule 45). */
+export const TRACESTATE_MAX_MEMBERS = 32;
+/** `dd=` sub-keys (research rule 39). */
+export const DD_MEMBER_PRIORITY = "s";
+export const DD_MEMBER_ORIGIN = "o";
+export const DD_MEMBER_PARENT = "p";
+/** `t.<name>` in `dd=` is the propagated tag `_dd.p.<name>` (research rule 39). */
+export const DD_MEMBER_TAG_PREFIX = "t.";
+
+/** Environment variables read by `createPropagator()` (research rules 2, 27, 54). */
+export const ENV_PROPAGATION_STYLE = "DD_TRACE_PROPAGATION_STYLE";
+export const ENV_PROPAGATION_STYLE_INJECT = "DD_TRACE_PROPAGATION_STYLE_INJECT";
+export const ENV_PROPAGATION_STYLE_EXTRACT = "DD_TRACE_PROPAGATION_STYLE_EXTRACT";
+export const ENV_PROPAGATION_EXTRACT_FIRST = "DD_TRACE_PROPAGATION_EXTRACT_FIRST";
+export const ENV_TAGS_MAX_LENGTH = "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH";
+export const ENV_OTEL_PROPAGATORS = "OTEL_PROPAGATORS";

@@ -1,15 +1,15 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
 
 /**
- * The Datadog fields of one trace that OpenTelemetry's SpanContext has no slot for.
+ * The Datadog fields of one trace that OpenTelemetry's SpanContext has no slot for (DESIGN.md).
  *
  * - `samplingPriority`: Datadog sampling priority (-1 user reject, 0 auto reject, 1 auto keep,
- *   2 user keep; any other integer is carried unchanged). Keep <=> priority > 0.
- * - `origin`: product that started the trace (`synthetics`, `rum`, ...), `x-datadog-origin`.
+ *   2 user keep; any other integer is carried unchanged). Keep <=> priority > 0 (research rule 31).
+ * - `origin`: product that started the trace (`synthetics`, `rum`, ...), `x-datadog-origin` (rule 37).
  * - `propagationTags`: the `_dd.p.*` propagated tags with their full key names
- *   (`{"_dd.p.dm": "-4", "_dd.p.tid": "640cfd8d00000000"}`).
+ *   (`{"_dd.p.dm": "-4", "_dd.p.tid": "640cfd8d00000000"}`) (rules 24-30).
  * - `lastParentId`: the last Datadog parent span id (16 lowercase hex as Datadog sends it in
- *   tracestate `p:`; copied unvalidated), exported as the `_dd.parent_id` span attribute.
+ *   tracestate `p:`; copied unvalidated), exported as the `_dd.parent_id` span attribute (rules 42, 52).
  */
 export interface DatadogContext {
   samplingPriority?: number;
@@ -18,11 +18,11 @@ export interface DatadogContext {
   lastParentId?: string;
 }
 
-/** Context key; `Symbol.for` so that two copies of tracehop in one process agree. */
+/** Context key of the Datadog fields. */
 const DATADOG_CONTEXT_KEY = createContextKey("tracehop.datadog-context");
 
 interface StoredDatadogContext {
-  /** The trace the fields belong to: a new root started inside must not inherit them. */
+  /** The trace the fields belong to (32 hex); undefined: the trace of whatever span is in the context. */
   traceId: string | undefined;
   fields: DatadogContext;
 }
@@ -31,25 +31,39 @@ interface StoredDatadogContext {
  * The Datadog fields of the trace active in `ctx`, or `undefined` when none were set or extracted.
  *
  * The fields belong to one trace: when the span in `ctx` belongs to another trace than the one the
- * fields were recorded for (a new root started inside), nothing is returned.
+ * fields were recorded for (a new root started inside), nothing is returned. The returned object is
+ * the stored one: treat it as read-only and use {@link setDatadogContext} to change fields.
  */
 export function getDatadogContext(ctx: Context): DatadogContext | undefined {
   const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;
-  if (!stored) return undefined;
-  const traceId = trace.getSpanContext(ctx)?.traceId;
-  if (stored.traceId !== undefined && traceId !== undefined && traceId !== stored.traceId) return undefined;
+  if (stored === undefined) return undefined;
+  if (stored.traceId !== undefined) {
+    const traceId = trace.getSpanContext(ctx)?.traceId;
+    if (traceId !== undefined && traceId !== stored.traceId) return undefined;
+  }
   return stored.fields;
 }
 
 /**
- * A copy of `ctx` carrying `fields` as the Datadog fields of the trace of the span in `ctx` (bind the
- * span first, then the fields). `propagationTags` is copied; unknown keys are kept as given.
+ * A copy of `ctx` carrying `fields` as the Datadog fields of the trace of the span in `ctx`: bind the
+ * span first, then the fields (`setDatadogContext(trace.setSpanContext(ctx, sc), fields)`). The fields
+ * are copied (`propagationTags` too); `undefined` members are left out. With no span in `ctx` the
+ * fields are bound to no trace and apply to whatever span is later set in the context.
  */
 export function setDatadogContext(ctx: Context, fields: DatadogContext): Context {
-  const copy: DatadogContext = { propagationTags: { ...(fields.propagationTags ?? {}) } };
+  return bindDatadogContext(ctx, fields, trace.getSpanContext(ctx)?.traceId);
+}
+
+/** Internal: as {@link setDatadogContext}, bound to `traceId` explicitly (a restored root, parent id 0). */
+export function bindDatadogContext(
+  ctx: Context,
+  fields: DatadogContext,
+  traceId: string | undefined,
+): Context {
+  const copy: DatadogContext = { propagationTags: { ...fields.propagationTags } };
   if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
   if (fields.origin !== undefined) copy.origin = fields.origin;
   if (fields.lastParentId !== undefined) copy.lastParentId = fields.lastParentId;
-  const stored: StoredDatadogContext = { traceId: trace.getSpanContext(ctx)?.traceId, fields: copy };
+  const stored: StoredDatadogContext = { traceId, fields: copy };
   return ctx.setValue(DATADOG_CONTEXT_KEY, stored);
 }

@@ -1,0 +1,121 @@
+import {
+  createTraceState,
+  diag,
+  isSpanContextValid,
+  trace,
+  TraceFlags,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  type TraceState,
+} from "@opentelemetry/api";
+import { isTracingSuppressed } from "@opentelemetry/core";
+import { TraceContextPropagator } from "../w3c/TraceContextPropagator.js";
+import { TID_TAG, TRACESTATE_DD_KEY, TRACESTATE_MAX_MEMBERS } from "./constants.js";
+import { bindDatadogContext, type DatadogContext } from "./datadog-context.js";
+import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
+import { injectionFields, overrideDecisionMaker } from "./injection-fields.js";
+import { decodeDdMember, encodeDdMember } from "./tracestate-dd.js";
+
+/**
+ * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (research sections E, G):
+ * a wrapper around a strict W3C Trace Context propagator (default: tracehop's
+ * `TraceContextPropagator`) that moves the Datadog fields through the `dd=` member of tracestate.
+ *
+ * Extract (after the W3C propagator accepted `traceparent`):
+ * - priority: tracestate `s:` when its sign agrees with the sampled flag, else the flag (1 or 0);
+ *   when the flag overrides `s:`, `_dd.p.dm` becomes `-0` on keep and is removed on drop (rules 34, 36);
+ * - origin from `o:` and `_dd.p.<name>` from `t.<name>`, with `~` decoded to `=` (rule 40);
+ * - `_dd.p.tid` from the upper 64 bits of `traceparent` unless they are zero; `t.tid` never overrides
+ *   them (rules 21-22);
+ * - `p:` copied unvalidated to `lastParentId`, exported as `_dd.parent_id` (rule 42).
+ * The tracestate itself (all members, `dd` included) stays on the SpanContext for re-injection.
+ *
+ * Inject: a new `dd=` member first in tracestate, replacing the old one (rule 45), with `s`, `o`,
+ * `p` (the injecting span, or the stored `_dd.parent_id` for a remote context re-injected as is,
+ * rule 41), `t.dm`, `t.tid`, other `t.*`, at most 256 characters (rules 43-44); at most 32 members,
+ * dropped from the right (rule 45). The `traceparent` sampled flag and `s:` always agree (rule 33).
+ * Never throws on bad input.
+ */
+export class DatadogTraceContextPropagator implements TextMapPropagator {
+  private readonly _w3c: TextMapPropagator;
+
+  /** @param w3c the strict W3C Trace Context propagator to wrap (default `new TraceContextPropagator()`). */
+  constructor(w3c: TextMapPropagator = new TraceContextPropagator()) {
+    this._w3c = w3c;
+  }
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const spanContext = trace.getSpanContext(context);
+    if (!spanContext || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return;
+    const fields = injectionFields(context, spanContext);
+    const lastParentId = fields.lastParentId;
+    const parentId =
+      spanContext.isRemote && lastParentId !== undefined && isLowerHex16(lastParentId)
+        ? lastParentId
+        : spanContext.spanId;
+    const member = encodeDdMember({
+      samplingPriority: fields.samplingPriority,
+      origin: fields.origin,
+      parentId,
+      tags: fields.tags,
+      high: spanContext.traceId.slice(0, 16),
+    });
+    const value = member.slice(TRACESTATE_DD_KEY.length + 1);
+    const traceState = withDdMember(spanContext.traceState, value);
+    this._w3c.inject(trace.setSpanContext(context, { ...spanContext, traceState }), carrier, setter);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const extracted = this._w3c.extract(context, carrier, getter);
+    if (extracted === context) return context;
+    const spanContext = trace.getSpanContext(extracted);
+    if (!spanContext || !isSpanContextValid(spanContext)) return context;
+    const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+    const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
+    const member = raw ? decodeDdMember(raw) : undefined;
+    const high = spanContext.traceId.slice(0, 16);
+
+    let tags: Record<string, string> = {};
+    if (member) {
+      const tid = member.tags[TID_TAG];
+      if (tid !== undefined) {
+        if (tid !== high) diag.debug(`tracehop: tracestate t.tid ${tid} ignored: traceparent says ${high}`);
+        delete member.tags[TID_TAG];
+      }
+      tags = member.tags;
+    }
+    let priority = member?.samplingPriority;
+    if (priority === undefined) {
+      priority = sampled ? 1 : 0;
+    } else if (priority > 0 !== sampled) {
+      priority = sampled ? 1 : 0;
+      tags = overrideDecisionMaker(tags, sampled) ?? {};
+    }
+    if (high !== ZERO_HEX16) tags[TID_TAG] = high;
+    const fields: DatadogContext = { samplingPriority: priority, propagationTags: tags };
+    if (member?.origin) fields.origin = member.origin;
+    if (member?.lastParentId !== undefined) fields.lastParentId = member.lastParentId;
+    return bindDatadogContext(extracted, fields, spanContext.traceId);
+  }
+
+  fields(): string[] {
+    return this._w3c.fields();
+  }
+}
+
+/**
+ * `traceState` with `dd=<value>` as its first member and any old `dd` member removed; at most
+ * {@link TRACESTATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45).
+ */
+function withDdMember(traceState: TraceState | undefined, value: string): TraceState {
+  if (traceState === undefined) return createTraceState(`${TRACESTATE_DD_KEY}=${value}`);
+  const updated = traceState.unset(TRACESTATE_DD_KEY).set(TRACESTATE_DD_KEY, value);
+  const serialized = updated.serialize();
+  let commas = 0;
+  for (let i = serialized.indexOf(","); i >= 0; i = serialized.indexOf(",", i + 1)) {
+    if (++commas === TRACESTATE_MAX_MEMBERS) return createTraceState(serialized.slice(0, i));
+  }
+  return updated;
+}

@@ -1,0 +1,161 @@
+import { diag } from "@opentelemetry/api";
+import {
+  DECISION_MAKER_TAG,
+  PROPAGATED_TAG_PREFIX,
+  TID_TAG,
+  TRACE_SOURCE_TAG,
+  UPSTREAM_SERVICES_TAG,
+} from "./constants.js";
+import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
+
+/**
+ * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (research section D).
+ */
+
+/** Result of {@link decodeTagsHeader}: the `_dd.p.*` tags kept, and the diagnostic if any. */
+export interface DecodedTags {
+  /** Full key names (`_dd.p.dm`), in header order. `_dd.p.tid` only when valid and non-zero. */
+  tags: Record<string, string>;
+  /**
+   * `_dd.propagation_error` value (research rule 20): `extract_max_size`, `decoding_error`,
+   * `malformed_tid <value>` or `disabled`; undefined when the header was read cleanly.
+   */
+  error?: string;
+}
+
+const CHAR_SPACE = 0x20;
+const CHAR_BANG = 0x21;
+const CHAR_TILDE = 0x7e;
+const CHAR_COMMA = 0x2c;
+const CHAR_EQUALS = 0x3d;
+const CHAR_MINUS = 0x2d;
+const CHAR_0 = 0x30;
+const CHAR_9 = 0x39;
+
+/** Key: printable ASCII 0x21-0x7E without `,` and `=` (research rule 24, Java eBNF). */
+export function isValidTagKey(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < CHAR_BANG || code > CHAR_TILDE || code === CHAR_COMMA || code === CHAR_EQUALS) return false;
+  }
+  return true;
+}
+
+/** Value: ASCII 0x20-0x7E without `,`; `=` allowed (research rule 24). Empty is invalid (rule 26). */
+export function isValidTagValue(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < CHAR_SPACE || code > CHAR_TILDE || code === CHAR_COMMA) return false;
+  }
+  return true;
+}
+
+/** `-<digits>` or the legacy `<10 lowercase hex>-<digits>` (research rule 30). */
+function isValidDecisionMaker(value: string): boolean {
+  const dash = value.lastIndexOf("-");
+  if (dash !== 0 && dash !== 10) return false;
+  if (dash === 10 && !/^[0-9a-f]{10}$/.test(value.slice(0, 10))) return false;
+  if (dash === value.length - 1) return false;
+  for (let i = dash + 1; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < CHAR_0 || code > CHAR_9) return false;
+  }
+  return value.charCodeAt(dash) === CHAR_MINUS;
+}
+
+/**
+ * Decodes an `x-datadog-tags` value (several repeated headers already joined with `,`).
+ *
+ * - Over `maxLength` characters (compared with `>`), or `maxLength` 0: no tags (rule 27).
+ * - Any malformed member (key-only, empty key or value, empty member, space or non-ASCII) drops
+ *   every tag, never a partial parse; one trailing comma is tolerated (rule 26, Java/Python).
+ * - Keys without the `_dd.p.` prefix and the deprecated `_dd.p.upstream_services` are skipped
+ *   (rule 25, Java/Python).
+ * - A `_dd.p.tid` that is not 16 lowercase hex is dropped alone; an all-zero one too (rules 17-19).
+ * - A malformed `_dd.p.dm` is dropped alone (rule 30, Python).
+ * Never throws.
+ */
+export function decodeTagsHeader(header: string | undefined, maxLength: number): DecodedTags {
+  const tags: Record<string, string> = {};
+  if (header === undefined || header.length === 0) return { tags };
+  if (maxLength <= 0) return { tags, error: "disabled" };
+  if (header.length > maxLength) return { tags, error: "extract_max_size" };
+  let error: string | undefined;
+  let start = 0;
+  const end = header.charCodeAt(header.length - 1) === CHAR_COMMA ? header.length - 1 : header.length;
+  while (start <= end) {
+    let comma = header.indexOf(",", start);
+    if (comma < 0 || comma > end) comma = end;
+    const eq = header.indexOf("=", start);
+    if (eq < 0 || eq >= comma) return { tags: {}, error: "decoding_error" };
+    const key = header.slice(start, eq);
+    const value = header.slice(eq + 1, comma);
+    if (!isValidTagKey(key) || !isValidTagValue(value)) return { tags: {}, error: "decoding_error" };
+    start = comma + 1;
+    if (!key.startsWith(PROPAGATED_TAG_PREFIX) || key === UPSTREAM_SERVICES_TAG) continue;
+    if (key === TID_TAG) {
+      if (!isLowerHex16(value)) {
+        error = `malformed_tid ${value}`;
+        continue;
+      }
+      if (value === ZERO_HEX16) continue;
+    } else if (key === DECISION_MAKER_TAG && !isValidDecisionMaker(value)) {
+      error = "decoding_error";
+      continue;
+    }
+    tags[key] = value;
+  }
+  return error === undefined ? { tags } : { tags, error };
+}
+
+/** Java's emission order: `_dd.p.dm`, `_dd.p.tid`, `_dd.p.ts`, then the rest (research rule 29). */
+const LEADING_TAGS = [DECISION_MAKER_TAG, TID_TAG, TRACE_SOURCE_TAG] as const;
+
+/**
+ * Encodes the `x-datadog-tags` header: the `_dd.p.*` tags of `tags` (other keys and any
+ * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 hex, the upper 64 bits
+ * of the trace id) is not all zero (rules 16, 56). Order: dm, tid, ts, then the others (rule 29).
+ * Returns `undefined` (with a `diag.warn`, research rule 28 and ../shared/cases B18) when any tag
+ * key or value is invalid, or the header would exceed `maxLength` characters; nothing is truncated.
+ */
+export function encodeTagsHeader(
+  tags: Readonly<Record<string, string>> | undefined,
+  high: string,
+  maxLength: number,
+): string | undefined {
+  if (maxLength <= 0) return undefined;
+  let header = "";
+  const append = (key: string, value: string): boolean => {
+    if (!isValidTagKey(key) || !isValidTagValue(value)) {
+      diag.warn(
+        `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,
+      );
+      return false;
+    }
+    header += header.length === 0 ? `${key}=${value}` : `,${key}=${value}`;
+    return true;
+  };
+  for (const key of LEADING_TAGS) {
+    const value = key === TID_TAG ? (high === ZERO_HEX16 ? undefined : high) : tags?.[key];
+    if (value !== undefined && !append(key, value)) return undefined;
+  }
+  if (tags) {
+    for (const key in tags) {
+      if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
+      if (!key.startsWith(PROPAGATED_TAG_PREFIX) || (LEADING_TAGS as readonly string[]).includes(key))
+        continue;
+      if (!append(key, tags[key])) return undefined;
+    }
+  }
+  if (header.length === 0) return undefined;
+  if (header.length > maxLength) {
+    diag.warn(
+      `tracehop: x-datadog-tags not injected: ${header.length} characters exceed the limit of ${maxLength} ` +
+        `(DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH); ids, priority and origin are still propagated (inject_max_size)`,
+    );
+    return undefined;
+  }
+  return header;
+}

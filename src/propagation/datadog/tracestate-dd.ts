@@ -1,0 +1,174 @@
+import {
+  DD_MEMBER_ORIGIN,
+  DD_MEMBER_PARENT,
+  DD_MEMBER_PRIORITY,
+  DD_MEMBER_TAG_PREFIX,
+  DECISION_MAKER_TAG,
+  PROPAGATED_TAG_PREFIX,
+  TID_TAG,
+  TRACE_SOURCE_TAG,
+  TRACESTATE_DD_KEY,
+  TRACESTATE_DD_MAX_LENGTH,
+} from "./constants.js";
+import { ZERO_HEX16 } from "./ids.js";
+
+/**
+ * Codec of the `dd=` member of W3C tracestate (research section G):
+ * `dd=s:<priority>;o:<origin>;p:<last parent id>;t.<name>:<value>...`.
+ */
+
+/** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`, rule 40). */
+export interface DdMember {
+  /** `s:` as an integer; undefined when absent or not an integer (rule 34: then the flag decides). */
+  samplingPriority?: number;
+  origin?: string;
+  /** `p:` copied unvalidated (rule 42). */
+  lastParentId?: string;
+  /** `t.<name>` as `_dd.p.<name>`, in member order; `t.tid` included as given. */
+  tags: Record<string, string>;
+}
+
+const CHAR_SPACE = 0x20;
+const CHAR_TILDE = 0x7e;
+const CHAR_COMMA = 0x2c;
+const CHAR_SEMICOLON = 0x3b;
+const CHAR_COLON = 0x3a;
+const CHAR_EQUALS = 0x3d;
+const CHAR_PLUS = 0x2b;
+const CHAR_MINUS = 0x2d;
+const CHAR_0 = 0x30;
+const CHAR_9 = 0x39;
+/** Longest integer text read from `s:`; keeps the value a safe integer. */
+const MAX_PRIORITY_DIGITS = 10;
+
+/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined. Grammar of rule 32 (Java/Python/Go). */
+export function parseSamplingPriority(text: string): number | undefined {
+  let i = 0;
+  const first = text.charCodeAt(0);
+  if (first === CHAR_MINUS || first === CHAR_PLUS) i = 1;
+  const digits = text.length - i;
+  if (digits < 1 || digits > MAX_PRIORITY_DIGITS) return undefined;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < CHAR_0 || code > CHAR_9) return undefined;
+  }
+  return Number(text);
+}
+
+/** `~` to `=`, the reverse of the value encoding (rule 40). */
+function decodeValue(value: string): string {
+  return value.includes("~") ? value.replaceAll("~", "=") : value;
+}
+
+/**
+ * Decodes the value of a `dd` tracestate member (without the `dd=` prefix). Order-free; empty
+ * elements, a trailing `;` and unknown sub-keys are ignored (rules 44, 47). Never throws.
+ */
+export function decodeDdMember(value: string): DdMember {
+  const member: DdMember = { tags: {} };
+  let start = 0;
+  while (start < value.length) {
+    let end = value.indexOf(";", start);
+    if (end < 0) end = value.length;
+    const colon = value.indexOf(":", start);
+    if (colon > start && colon < end) {
+      const key = value.slice(start, colon);
+      const item = value.slice(colon + 1, end);
+      if (key === DD_MEMBER_PRIORITY) member.samplingPriority = parseSamplingPriority(item);
+      else if (key === DD_MEMBER_ORIGIN) member.origin = decodeValue(item);
+      else if (key === DD_MEMBER_PARENT) member.lastParentId = item;
+      else if (key.startsWith(DD_MEMBER_TAG_PREFIX) && key.length > DD_MEMBER_TAG_PREFIX.length)
+        member.tags[PROPAGATED_TAG_PREFIX + key.slice(DD_MEMBER_TAG_PREFIX.length)] = decodeValue(item);
+    }
+    start = end + 1;
+  }
+  return member;
+}
+
+/**
+ * Origin and tag values: `,` `;` `~` and anything outside 0x20-0x7E become `_`, then `=` becomes `~`
+ * (rule 40; dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, Java `convertDDtoW3C`).
+ */
+export function encodeDdValue(value: string): string {
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === CHAR_EQUALS) out += "~";
+    else if (code < CHAR_SPACE || code >= CHAR_TILDE || code === CHAR_COMMA || code === CHAR_SEMICOLON)
+      out += "_";
+    else out += value[i];
+  }
+  return out;
+}
+
+/**
+ * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_` (rule 40,
+ * dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
+ * element and key separators, so a key holding them would corrupt the member (no tracer emits one).
+ */
+export function encodeDdTagKey(key: string): string {
+  let out = "";
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (
+      code <= CHAR_SPACE ||
+      code > CHAR_TILDE ||
+      code === CHAR_COMMA ||
+      code === CHAR_EQUALS ||
+      code === CHAR_SEMICOLON ||
+      code === CHAR_COLON
+    )
+      out += "_";
+    else out += key[i];
+  }
+  return out;
+}
+
+/** What {@link encodeDdMember} writes. */
+export interface DdMemberFields {
+  samplingPriority: number;
+  origin?: string;
+  /** 16 lowercase hex: the injecting span id (or the stored `_dd.parent_id`, rule 41). */
+  parentId: string;
+  /** `_dd.p.*` tags; `_dd.p.tid` is taken from `high`, never from here. */
+  tags?: Readonly<Record<string, string>>;
+  /** Upper 64 bits of the trace id, 16 hex; all zero means no `t.tid`. */
+  high: string;
+}
+
+/** Java/Go order of the `t.*` entries: dm, tid, ts, then the others (rules 44, 29). */
+const LEADING_TAGS = [DECISION_MAKER_TAG, TID_TAG, TRACE_SOURCE_TAG] as const;
+
+/**
+ * The full `dd=...` list member for injection, in Java/Go order `s`, `o`, `p`, `t.dm`, `t.tid`,
+ * other `t.*` (rule 44, section L), kept within 256 characters prefix included: an entry that
+ * would overflow is skipped and later ones are still tried (rule 43, Java). Skipped tags still
+ * travel in `x-datadog-tags`.
+ */
+export function encodeDdMember(fields: DdMemberFields): string {
+  let out = `${TRACESTATE_DD_KEY}=${DD_MEMBER_PRIORITY}:${fields.samplingPriority}`;
+  const add = (entry: string) => {
+    if (out.length + 1 + entry.length <= TRACESTATE_DD_MAX_LENGTH) out += ";" + entry;
+  };
+  if (fields.origin) add(`${DD_MEMBER_ORIGIN}:${encodeDdValue(fields.origin)}`);
+  add(`${DD_MEMBER_PARENT}:${fields.parentId}`);
+  const tags = fields.tags;
+  const addTag = (key: string, value: string) =>
+    add(
+      `${DD_MEMBER_TAG_PREFIX}${encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length))}:${encodeDdValue(value)}`,
+    );
+  for (const key of LEADING_TAGS) {
+    if (key === TID_TAG) {
+      if (fields.high !== ZERO_HEX16) addTag(key, fields.high);
+    } else if (tags?.[key] !== undefined) addTag(key, tags[key]);
+  }
+  if (tags) {
+    for (const key in tags) {
+      if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
+      if (!key.startsWith(PROPAGATED_TAG_PREFIX) || (LEADING_TAGS as readonly string[]).includes(key))
+        continue;
+      addTag(key, tags[key]);
+    }
+  }
+  return out;
+}

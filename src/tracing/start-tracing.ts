@@ -1,105 +1,138 @@
-import { diag, type TextMapPropagator } from "@opentelemetry/api";
+import { context, diag, propagation, trace } from "@opentelemetry/api";
+import { getStringFromEnv } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import type { Instrumentation } from "@opentelemetry/instrumentation";
-import { resourceFromAttributes } from "@opentelemetry/resources";
+import { defaultResource, detectResources, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import {
-  AlwaysOnSampler,
   BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
+  ConsoleSpanExporter,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
+import { resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
 
-/** `deployment.environment.name` (semantic conventions, incubating); Datadog's `env` tag. */
-const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
-
-/** Options of {@link startTracing}. */
-export interface StartTracingOptions {
-  /** `service.name` (Datadog `service`). Required unless OTEL_SERVICE_NAME is set. */
-  serviceName?: string;
-  /** `service.version` (Datadog `version`). Default: OTEL_* / none. */
-  serviceVersion?: string;
-  /** `deployment.environment.name` (Datadog `env`). */
-  environment?: string;
-  /** Path of an OTLP JSON-lines spans file to append to. Default: none (unless no endpoint is set). */
-  spansFile?: string;
-  /**
-   * OTLP/HTTP traces endpoint base (e.g. `http://127.0.0.1:4318`). Default: OTEL_EXPORTER_OTLP_ENDPOINT /
-   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; when neither is set, no OTLP export is made.
-   */
-  otlpEndpoint?: string;
-  /** Default: `createPropagator()`. */
-  propagator?: TextMapPropagator;
-  /** Default: ParentBased(AlwaysOn). */
-  sampler?: Sampler;
-  instrumentations?: (Instrumentation | Instrumentation[])[];
-  /** Upper bound of `shutdown()` in milliseconds (default 5000): pending spans past it are dropped. */
-  shutdownTimeoutMillis?: number;
-}
+export { type StartTracingOptions } from "./tracing-config.js";
 
 /** Handle returned by {@link startTracing}. */
 export interface TracingHandle {
-  /** Flushes and stops the SDK; resolves within `shutdownTimeoutMillis` even if the collector hangs. */
+  /**
+   * Flushes pending spans and stops tracing. Resolves within `shutdownTimeoutMillis` even when the
+   * collector is down or never answers (pending OTLP spans past the bound are dropped); the spans
+   * file is flushed first, so it is complete whatever the collector does. Never rejects; calling it
+   * again returns the same promise. Afterwards the global tracer provider, propagator and context
+   * manager are unregistered, so `startTracing` may be called again.
+   */
   shutdown(): Promise<void>;
 }
 
-/**
- * Starts the OpenTelemetry Node SDK with tracehop's propagator, a ParentBased sampler, resource
- * attributes for Datadog unified service tagging, and span export to an OTLP JSON-lines file and/or
- * over OTLP/HTTP. Throws a TypeError that says what to fix when no service name is given.
- */
-export function startTracing(options: StartTracingOptions = {}): TracingHandle {
-  const serviceName = options.serviceName ?? process.env.OTEL_SERVICE_NAME;
-  if (!serviceName) throw new TypeError("startTracing: pass { serviceName } or set OTEL_SERVICE_NAME");
-  const attributes: Record<string, string> = { [ATTR_SERVICE_NAME]: serviceName };
-  if (options.serviceVersion) attributes[ATTR_SERVICE_VERSION] = options.serviceVersion;
-  if (options.environment) attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = options.environment;
+let running: TracingHandle | undefined;
 
-  const spanProcessors: SpanProcessor[] = [];
-  if (options.spansFile)
-    spanProcessors.push(new BatchSpanProcessor(new JsonLinesFileSpanExporter(options.spansFile)));
-  const endpoint =
-    options.otlpEndpoint ??
-    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (endpoint) {
-    const url = options.otlpEndpoint ? `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces` : undefined; // the exporter reads OTEL_EXPORTER_OTLP_* itself
-    spanProcessors.push(
-      new BatchSpanProcessor(
-        new OTLPTraceExporter(url ? { url, timeoutMillis: 2000 } : { timeoutMillis: 2000 }),
-      ),
+/**
+ * Starts the OpenTelemetry Node SDK for one service, the way tracehop's processes export spans:
+ *
+ * - resource: `service.name`, `service.version`, `deployment.environment.name` (Datadog unified
+ *   service tagging: `service`, `version`, `env`), over what the resource detectors find
+ *   (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, process, host; OTEL_NODE_RESOURCE_DETECTORS);
+ * - text-map propagator: tracehop's `createPropagator()` (tracecontext, baggage, datadog by default;
+ *   OTEL_PROPAGATORS / DD_TRACE_PROPAGATION_STYLE*), so HTTP instrumentations and the carrier
+ *   functions write the same headers;
+ * - sampler: ParentBased(AlwaysOn), or OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG when set;
+ * - export: a BatchSpanProcessor per destination — the OTLP JSON-lines spans file
+ *   ({@link JsonLinesFileSpanExporter}), OTLP/HTTP with JSON bodies
+ *   (@opentelemetry/exporter-trace-otlp-http; endpoint, headers, compression and TLS from
+ *   OTEL_EXPORTER_OTLP_* unless `otlpEndpoint` is given), and the console when OTEL_TRACES_EXPORTER
+ *   names it. Metrics and logs are left off unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER is set.
+ *
+ * Resilience: a collector that is down or slow never fails the application. Each export is bounded
+ * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
+ * destination (more are dropped), failures are reported through `diag`, never as a rejection, and
+ * {@link TracingHandle.shutdown} is bounded. OTEL_SDK_DISABLED=true starts nothing.
+ *
+ * @throws TypeError / RangeError (message starts with `startTracing:` and names what to fix) on bad
+ *   options or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error when tracing is already started in this
+ *   process.
+ */
+export function startTracing(options?: StartTracingOptions): TracingHandle {
+  if (running)
+    throw new Error(
+      "startTracing: tracing is already started in this process; call shutdown() on the handle it returned first",
     );
+  const config = resolveTracingConfig(options);
+  const resource = defaultResource()
+    .merge(detectResources({ detectors: config.detectors }))
+    .merge(resourceFromAttributes(config.resourceAttributes));
+
+  const fileProcessor = config.spansFile
+    ? new BatchSpanProcessor(new JsonLinesFileSpanExporter(config.spansFile), { ...config.batch })
+    : undefined;
+  const spanProcessors: SpanProcessor[] = fileProcessor ? [fileProcessor] : [];
+  if (config.otlp) {
+    const { url, timeoutMillis } = config.otlp;
+    const exporter = new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis });
+    spanProcessors.push(new BatchSpanProcessor(exporter, { ...config.batch }));
   }
+  if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+  // The NodeSDK registers no tracer provider without a processor; spans still need ids to propagate.
+  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
 
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes(attributes),
+    resource,
     autoDetectResources: false,
     spanProcessors,
-    textMapPropagator: options.propagator ?? createPropagator(),
-    sampler: options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-    instrumentations: options.instrumentations ?? [],
+    textMapPropagator: options?.propagator ?? createPropagator(),
+    ...(config.sampler ? { sampler: config.sampler } : {}),
+    instrumentations: options?.instrumentations ?? [],
+    ...(getStringFromEnv("OTEL_METRICS_EXPORTER") === undefined ? { metricReaders: [] } : {}),
+    ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
-  const timeout = options.shutdownTimeoutMillis ?? 5000;
-  return {
-    shutdown: async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeout);
-        timer.unref();
-      });
-      try {
-        await Promise.race([
-          sdk.shutdown().catch((err: unknown) => diag.warn("tracehop: shutdown failed", err)),
-          bound,
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+
+  let stopping: Promise<void> | undefined;
+  const handle: TracingHandle = {
+    shutdown: () => (stopping ??= stop()),
   };
+  const stop = async (): Promise<void> => {
+    const deadline = Date.now() + config.shutdownTimeoutMillis;
+    try {
+      // The file exporter writes synchronously: flushing it first keeps the file whole even when the
+      // OTLP processor never finishes.
+      if (fileProcessor) await settleWithin(fileProcessor.forceFlush(), deadline, "flushing the spans file");
+      await settleWithin(sdk.shutdown(), deadline, "shutting down the SDK");
+    } finally {
+      trace.disable();
+      propagation.disable();
+      context.disable();
+      if (running === handle) running = undefined;
+    }
+  };
+  running = handle;
+  return handle;
+}
+
+/** Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown. */
+function settleWithin(work: Promise<unknown>, deadline: number, what: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(
+      () => {
+        diag.warn(`tracehop: ${what} did not finish within the shutdown bound; pending spans dropped`);
+        resolve();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    // Not unref'd: code awaiting shutdown() must run even when nothing else keeps the process alive.
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        diag.warn(`tracehop: ${what} failed`, error);
+        resolve();
+      },
+    );
+  });
 }

@@ -1,0 +1,364 @@
+import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
+import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
+import {
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  serviceInstanceIdDetector,
+  type ResourceDetector,
+} from "@opentelemetry/resources";
+import {
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type BufferConfig,
+  type Sampler,
+} from "@opentelemetry/sdk-trace-base";
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { resolve as resolvePath } from "node:path";
+
+/**
+ * `deployment.environment.name` (OpenTelemetry semantic conventions 1.27+, incubating): the resource
+ * attribute Datadog maps to its `env` tag (unified service tagging).
+ */
+export const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
+
+/** Environment variable naming the spans file when `spansFile` is not given (DESIGN.md "The main job"). */
+export const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
+
+/** Spans file used when neither a file nor any exporter is configured (DESIGN.md "Defaults"). */
+export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
+
+/** Upper bound of `shutdown()` in milliseconds when `shutdownTimeoutMillis` is not given. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000;
+
+/**
+ * Timeout of one OTLP/HTTP request in milliseconds when neither `exportTimeoutMillis` nor
+ * OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT is set (the OTLP exporter specification's default).
+ */
+export const DEFAULT_EXPORT_TIMEOUT_MILLIS = 10_000;
+
+/** Path of the traces signal appended to a base endpoint (OTLP/HTTP specification, "OTLP/HTTP Request"). */
+const OTLP_TRACES_PATH = "/v1/traces";
+
+/** Options of `startTracing`. Every field is optional; each one's default is given beside it. */
+export interface StartTracingOptions {
+  /**
+   * `service.name` (Datadog `service`). Default: OTEL_SERVICE_NAME, else `service.name` in
+   * OTEL_RESOURCE_ATTRIBUTES. One of the three is required.
+   */
+  serviceName?: string;
+  /** `service.version` (Datadog `version`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
+  serviceVersion?: string;
+  /** `deployment.environment.name` (Datadog `env`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
+  environment?: string;
+  /** More resource attributes. They override detected ones; the three fields above override them. */
+  resourceAttributes?: Record<string, AttributeValue>;
+  /**
+   * Path of an OTLP JSON-lines spans file to append to (one ExportTraceServiceRequest per line), or
+   * `false` for none. Default: TRACEHOP_SPANS_FILE; else, when no exporter is configured at all,
+   * `.tracehop/spans.jsonl`.
+   */
+  spansFile?: string | false;
+  /**
+   * Base URL of an OTLP/HTTP receiver, e.g. `http://127.0.0.1:4318`; `/v1/traces` is appended unless
+   * the path already ends with it. Overrides OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT. Default: OTLP
+   * export is on when OTEL_TRACES_EXPORTER names `otlp` or, with OTEL_TRACES_EXPORTER unset, when
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set.
+   */
+  otlpEndpoint?: string;
+  /**
+   * Timeout of one OTLP/HTTP request (retries included) in milliseconds. Default:
+   * OTEL_EXPORTER_OTLP_TRACES_TIMEOUT / OTEL_EXPORTER_OTLP_TIMEOUT, else 10000. Never more than
+   * `shutdownTimeoutMillis`, so no request outlives a shutdown by more than that bound.
+   */
+  exportTimeoutMillis?: number;
+  /**
+   * Queue and batch limits of each BatchSpanProcessor (memory bound: at most `maxQueueSize` ended
+   * spans wait per exporter; more are dropped). Default: OTEL_BSP_* variables, else the SDK's
+   * 2048 / 512 / 5000 ms.
+   */
+  batch?: Pick<BufferConfig, "maxQueueSize" | "maxExportBatchSize" | "scheduledDelayMillis">;
+  /** The text-map propagator. Default: tracehop's `createPropagator()` (DESIGN.md "Defaults"). */
+  propagator?: TextMapPropagator;
+  /** Default: OTEL_TRACES_SAMPLER (+ _ARG) when set, else ParentBased(root: AlwaysOn). */
+  sampler?: Sampler;
+  /** Instrumentations registered by the NodeSDK (e.g. `new HttpInstrumentation()`). Default: none. */
+  instrumentations?: (Instrumentation | Instrumentation[])[];
+  /** Upper bound of `shutdown()` in milliseconds (default 5000): spans still pending then are dropped. */
+  shutdownTimeoutMillis?: number;
+}
+
+/** What `startTracing` builds, after validation and environment look-ups. */
+export interface TracingConfig {
+  /** Attributes that override detected ones (service name always included). */
+  resourceAttributes: Record<string, AttributeValue>;
+  /** Resource detectors to run (OTEL_NODE_RESOURCE_DETECTORS, default env, process, host). */
+  detectors: ResourceDetector[];
+  /** Absolute path of the spans file, if any. */
+  spansFile: string | undefined;
+  /** OTLP/HTTP export; `url` undefined means the exporter reads OTEL_EXPORTER_OTLP_* itself. */
+  otlp: { url: string | undefined; timeoutMillis: number } | undefined;
+  /** OTEL_TRACES_EXPORTER names `console`. */
+  console: boolean;
+  /** `undefined`: the NodeSDK builds the sampler from OTEL_TRACES_SAMPLER. */
+  sampler: Sampler | undefined;
+  batch: NonNullable<StartTracingOptions["batch"]>;
+  shutdownTimeoutMillis: number;
+}
+
+/** Detector names of OTEL_NODE_RESOURCE_DETECTORS (as @opentelemetry/sdk-node reads them). */
+const DETECTORS_BY_NAME: Readonly<Record<string, ResourceDetector>> = {
+  env: envDetector,
+  host: hostDetector,
+  os: osDetector,
+  process: processDetector,
+  serviceinstance: serviceInstanceIdDetector,
+};
+
+/**
+ * Validates `startTracing` options and reads the standard OTEL_* environment variables.
+ *
+ * Precedence, highest first: the named options (`serviceName`, `serviceVersion`, `environment`),
+ * `resourceAttributes`, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (OpenTelemetry SDK environment
+ * variable specification: OTEL_SERVICE_NAME wins over a `service.name` in OTEL_RESOURCE_ATTRIBUTES).
+ *
+ * @throws TypeError or RangeError, message starting with `startTracing:`, naming the option or
+ *   environment variable to fix.
+ */
+export function resolveTracingConfig(options: StartTracingOptions | undefined): TracingConfig {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== "object" || Array.isArray(options))
+    throw new TypeError(`startTracing: options must be an object (got ${describe(options)})`);
+
+  const shutdownTimeoutMillis =
+    optionalNumber("shutdownTimeoutMillis", options.shutdownTimeoutMillis, 1) ??
+    DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
+  const resourceAttributes = resolveResourceAttributes(options);
+  const otlpRequested = options.otlpEndpoint !== undefined;
+  const otlpUrl = otlpRequested ? tracesUrl("options.otlpEndpoint", options.otlpEndpoint) : undefined;
+  const exporters = getStringListFromEnv("OTEL_TRACES_EXPORTER") ?? [];
+  for (const name of exporters)
+    if (name !== "otlp" && name !== "console" && name !== "none")
+      diag.warn(`tracehop: OTEL_TRACES_EXPORTER value "${name}" is not supported by startTracing; ignored`);
+  const otlpOn = otlpRequested || otlpEnabledByEnv(exporters);
+  let otlp: TracingConfig["otlp"];
+  if (otlpOn) {
+    if (!otlpRequested) checkEndpointEnv();
+    checkProtocolEnv();
+    const requested =
+      optionalNumber("exportTimeoutMillis", options.exportTimeoutMillis, 1) ?? exportTimeoutFromEnv();
+    otlp = { url: otlpUrl, timeoutMillis: Math.min(requested, shutdownTimeoutMillis) };
+  } else if (options.exportTimeoutMillis !== undefined) {
+    optionalNumber("exportTimeoutMillis", options.exportTimeoutMillis, 1);
+  }
+  const consoleOn = !exporters.includes("none") && exporters.includes("console");
+
+  let spansFile: string | undefined;
+  if (options.spansFile === false) spansFile = undefined;
+  else if (options.spansFile !== undefined) spansFile = nonEmptyString("spansFile", options.spansFile);
+  else spansFile = getStringFromEnv(SPANS_FILE_ENV) ?? (otlp || consoleOn ? undefined : DEFAULT_SPANS_FILE);
+
+  if (options.sampler !== undefined) requireMethods("sampler", options.sampler, ["shouldSample"]);
+  if (options.propagator !== undefined)
+    requireMethods("propagator", options.propagator, ["inject", "extract", "fields"]);
+  if (options.instrumentations !== undefined && !Array.isArray(options.instrumentations))
+    throw new TypeError(
+      `startTracing: options.instrumentations must be an array of instrumentations (got ${describe(options.instrumentations)})`,
+    );
+
+  return {
+    resourceAttributes,
+    detectors: detectorsFromEnv(),
+    spansFile: spansFile === undefined ? undefined : resolvePath(spansFile),
+    otlp,
+    console: consoleOn,
+    sampler:
+      options.sampler ??
+      (getStringFromEnv("OTEL_TRACES_SAMPLER") === undefined
+        ? new ParentBasedSampler({ root: new AlwaysOnSampler() })
+        : undefined),
+    batch: resolveBatch(options.batch),
+    shutdownTimeoutMillis,
+  };
+}
+
+function resolveResourceAttributes(options: StartTracingOptions): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
+  if (options.resourceAttributes !== undefined) {
+    const extra = options.resourceAttributes;
+    if (extra === null || typeof extra !== "object" || Array.isArray(extra))
+      throw new TypeError(
+        `startTracing: options.resourceAttributes must be an object of attribute values (got ${describe(extra)})`,
+      );
+    for (const [key, value] of Object.entries(extra)) {
+      if (!isAttributeValue(value))
+        throw new TypeError(
+          `startTracing: options.resourceAttributes["${key}"] must be a string, number, boolean or an array of them (got ${describe(value)})`,
+        );
+      attributes[key] = value;
+    }
+  }
+  const serviceName =
+    options.serviceName !== undefined
+      ? nonEmptyString("serviceName", options.serviceName)
+      : (stringAttribute(attributes[ATTR_SERVICE_NAME]) ?? serviceNameFromEnv());
+  if (serviceName === undefined)
+    throw new TypeError(
+      'startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME',
+    );
+  attributes[ATTR_SERVICE_NAME] = serviceName;
+  if (options.serviceVersion !== undefined)
+    attributes[ATTR_SERVICE_VERSION] = nonEmptyString("serviceVersion", options.serviceVersion);
+  if (options.environment !== undefined)
+    attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = nonEmptyString("environment", options.environment);
+  return attributes;
+}
+
+/** OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (read by the SDK's own env detector). */
+function serviceNameFromEnv(): string | undefined {
+  const fromEnv = envDetector.detect().attributes?.[ATTR_SERVICE_NAME];
+  return typeof fromEnv === "string" && fromEnv !== "" ? fromEnv : undefined;
+}
+
+function otlpEnabledByEnv(exporters: string[]): boolean {
+  if (exporters.includes("none")) return false;
+  if (exporters.includes("otlp")) return true;
+  if (exporters.length > 0) return false;
+  return (
+    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined ||
+    getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined
+  );
+}
+
+/** The exporter throws an unhelpful error on a bad URL; say which variable to fix instead. */
+function checkEndpointEnv(): void {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]) {
+    const value = getStringFromEnv(name);
+    if (value !== undefined) tracesUrl(name, value);
+  }
+}
+
+/** @opentelemetry/exporter-trace-otlp-http speaks OTLP/HTTP with JSON bodies only. */
+function checkProtocolEnv(): void {
+  const protocol =
+    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? getStringFromEnv("OTEL_EXPORTER_OTLP_PROTOCOL");
+  if (protocol !== undefined && protocol !== "http/json")
+    diag.warn(`tracehop: OTLP protocol "${protocol}" is not supported by startTracing; sending http/json`);
+}
+
+function exportTimeoutFromEnv(): number {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
+    const raw = getStringFromEnv(name);
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (Number.isFinite(value) && value > 0) return value;
+    diag.warn(`tracehop: ${name}="${raw}" is not a positive number of milliseconds; ignored`);
+  }
+  return DEFAULT_EXPORT_TIMEOUT_MILLIS;
+}
+
+function detectorsFromEnv(): ResourceDetector[] {
+  const names = getStringListFromEnv("OTEL_NODE_RESOURCE_DETECTORS");
+  if (names === undefined) return [envDetector, processDetector, hostDetector];
+  if (names.includes("none")) return [];
+  if (names.includes("all")) return Object.values(DETECTORS_BY_NAME);
+  const detectors: ResourceDetector[] = [];
+  for (const name of names) {
+    const detector = DETECTORS_BY_NAME[name];
+    if (detector) detectors.push(detector);
+    else diag.warn(`tracehop: OTEL_NODE_RESOURCE_DETECTORS value "${name}" is unknown; ignored`);
+  }
+  return detectors;
+}
+
+function resolveBatch(batch: StartTracingOptions["batch"]): TracingConfig["batch"] {
+  if (batch === undefined) return {};
+  if (batch === null || typeof batch !== "object")
+    throw new TypeError(`startTracing: options.batch must be an object (got ${describe(batch)})`);
+  const out: TracingConfig["batch"] = {};
+  const maxQueueSize = optionalInteger("batch.maxQueueSize", batch.maxQueueSize, 1);
+  const maxExportBatchSize = optionalInteger("batch.maxExportBatchSize", batch.maxExportBatchSize, 1);
+  const scheduledDelayMillis = optionalNumber("batch.scheduledDelayMillis", batch.scheduledDelayMillis, 0);
+  if (maxQueueSize !== undefined) out.maxQueueSize = maxQueueSize;
+  if (maxExportBatchSize !== undefined) out.maxExportBatchSize = maxExportBatchSize;
+  if (scheduledDelayMillis !== undefined) out.scheduledDelayMillis = scheduledDelayMillis;
+  if (maxQueueSize !== undefined && maxExportBatchSize !== undefined && maxExportBatchSize > maxQueueSize)
+    throw new RangeError(
+      `startTracing: options.batch.maxExportBatchSize (${maxExportBatchSize}) must not exceed options.batch.maxQueueSize (${maxQueueSize})`,
+    );
+  return out;
+}
+
+/** Full traces URL for a base endpoint; throws naming `what` unless it is an http(s) URL. */
+function tracesUrl(what: string, value: unknown): string {
+  const label = what.startsWith("options.") ? what : `${what} (environment)`;
+  if (typeof value !== "string" || value.trim() === "")
+    throw new TypeError(
+      `startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318" (got ${describe(value)})`,
+    );
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new TypeError(
+      `startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318" (got ${describe(value)})`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new TypeError(
+      `startTracing: ${label} must use http: or https: (got "${url.protocol}"); tracehop exports OTLP over HTTP, not gRPC`,
+    );
+  if (!what.startsWith("options.")) return url.href;
+  const path = url.pathname.replace(/\/+$/, "");
+  url.pathname = path.endsWith(OTLP_TRACES_PATH) ? path : path + OTLP_TRACES_PATH;
+  return url.href;
+}
+
+function nonEmptyString(name: string, value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "")
+    throw new TypeError(`startTracing: options.${name} must be a non-empty string (got ${describe(value)})`);
+  return value;
+}
+
+function optionalNumber(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new TypeError(`startTracing: options.${name} must be a finite number (got ${describe(value)})`);
+  if (value < min)
+    throw new RangeError(`startTracing: options.${name} must be at least ${min} (got ${value})`);
+  return value;
+}
+
+function optionalInteger(name: string, value: unknown, min: number): number | undefined {
+  const number = optionalNumber(name, value, min);
+  if (number !== undefined && !Number.isInteger(number))
+    throw new RangeError(`startTracing: options.${name} must be a whole number (got ${number})`);
+  return number;
+}
+
+function requireMethods(name: string, value: unknown, methods: string[]): void {
+  const target = value as Record<string, unknown> | null;
+  for (const method of methods)
+    if (target === null || typeof target !== "object" || typeof target[method] !== "function")
+      throw new TypeError(
+        `startTracing: options.${name} must implement ${methods.join("(), ")}() (got ${describe(value)})`,
+      );
+}
+
+function isAttributeValue(value: unknown): value is AttributeValue {
+  const scalar = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+  return scalar(value) || (Array.isArray(value) && value.every((v) => v == null || scalar(v)));
+}
+
+function stringAttribute(value: AttributeValue | undefined): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+}

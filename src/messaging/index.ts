@@ -1,0 +1,48 @@
+/**
+ * tracehop/messaging: keep the trace across a message broker. Header carriers for kafkajs message
+ * headers and amqplib `properties.headers` (TextMapGetter/TextMapSetter pairs and inject/extract
+ * helpers), and send/process span helpers with the OpenTelemetry messaging semantic conventions,
+ * including the relay's choice of forwarding the stored creation context or its own send span.
+ * See docs/messaging.md.
+ */
+export {
+  amqpHeadersGetter,
+  amqpHeadersSetter,
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  injectAmqpHeaders,
+  injectKafkaHeaders,
+  kafkaHeadersGetter,
+  kafkaHeadersSetter,
+  PROPAGATION_HEADER_NAMES,
+  removePropagationHeaders,
+  writeCarrierToHeaders,
+  type AmqpHeaders,
+  type KafkaHeaders,
+} from "./header-carriers.js";
+export {
+  withProcessSpan,
+  withSendSpan,
+  type MessagingSpanOptions,
+  type ProcessSpanOptions,
+  type RelayForwarding,
+  type SendSpanOptions,
+} from "./messaging-spans.js";
+export { rabbitmqDestinationName, RABBITMQ_DEFAULT_EXCHANGE_NAME } from "./rabbitmq.js";
+export {
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_MESSAGE_KEY,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_MESSAGE_BODY_SIZE,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY,
+  ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_MESSAGING_SYSTEM_NAME,
+  MESSAGING_SYSTEM_VALUE_KAFKA,
+  MESSAGING_SYSTEM_VALUE_RABBITMQ,
+} from "./semconv.js";

@@ -1,0 +1,336 @@
+import {
+  context as contextApi,
+  isSpanContextValid,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
+import {
+  captureCarrier,
+  contextFromCarrier,
+  withCarrier,
+  type TraceCarrier,
+  type WithCarrierOptions,
+} from "../index.js";
+import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
+import { amqpHeadersToCarrier, writeCarrierToHeaders } from "./header-carriers.js";
+import {
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_MESSAGING_SYSTEM_NAME,
+  MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
+  MESSAGING_OPERATION_TYPE_VALUE_SEND,
+  MESSAGING_SYSTEM_VALUE_RABBITMQ,
+} from "./semconv.js";
+
+/** Tracer name of the spans tracehop starts (the same as the core's). */
+const TRACER_NAME = "tracehop";
+
+/** `messaging.operation.name` of a send: AMQP's method is `basic.publish`, Kafka's is `send`. */
+const SEND_OPERATION_NAME_BY_SYSTEM: Readonly<Record<string, string>> = {
+  [MESSAGING_SYSTEM_VALUE_RABBITMQ]: "publish",
+};
+const DEFAULT_SEND_OPERATION_NAME = "send";
+const DEFAULT_PROCESS_OPERATION_NAME = "process";
+
+/** What the span describes; the attributes are set when the span starts, as samplers need them. */
+export interface MessagingSpanOptions {
+  /** `messaging.system` (and `messaging.system.name`), e.g. `"rabbitmq"`, `"kafka"`. Required. */
+  system: string;
+  /**
+   * `messaging.destination.name`: the Kafka topic; for RabbitMQ see {@link rabbitmqDestinationName}.
+   * Required; may be `""` (RabbitMQ's default exchange), then the span name is the operation name.
+   */
+  destination: string;
+  /** `messaging.operation.name`. Default: `publish` for rabbitmq, `send` otherwise; `process` on consume. */
+  operationName?: string;
+  /** `messaging.message.id`, when the application or the broker gives one. */
+  messageId?: string;
+  /** More attributes (e.g. `messaging.rabbitmq.destination.routing_key`); they win over tracehop's. */
+  attributes?: Attributes;
+  /** More span links, given at span creation. */
+  links?: Link[];
+  /** Default: `createPropagator()` (DESIGN.md "Defaults"). */
+  propagator?: TextMapPropagator;
+}
+
+/**
+ * Which context a relay puts on the message it sends for a stored creation context
+ * ({@link SendSpanOptions.creationContext}):
+ * - `"send-span"` (default): the relay's own PRODUCER send span, a child of the stored context. The
+ *   consumer's span becomes a child of the relay's, so the hop shows in the trace and in Datadog's
+ *   service map (edges come from parent/child spans). Debezium's outbox event router and
+ *   tomorrow-one/transactional-outbox do this (research anchors-features.md §0, takeaway 5).
+ * - `"creation-context"`: the stored context itself, re-encoded but unchanged (same trace, span id,
+ *   flags, tracestate, baggage and Datadog fields), as the messaging semantic conventions ask of a
+ *   creation context supplied by the user ("Messaging spans", context propagation). The send span is
+ *   then a CLIENT span (its context is not the creation context) related to the stored context by
+ *   `relation`; with `relation: "link"` it links to it, as the conventions recommend.
+ */
+export type RelayForwarding = "send-span" | "creation-context";
+
+/** Options of {@link withSendSpan}. `H` is the type of the message headers object. */
+export interface SendSpanOptions<
+  H extends Record<string, unknown> = TraceCarrier,
+> extends MessagingSpanOptions {
+  /**
+   * The message's headers, filled in place: propagation headers already there (copied from a consumed
+   * message, say) are removed, then the context's are written (never a mix, case B13). Default: `{}`.
+   */
+  headers?: H;
+  /**
+   * A stored carrier (an outbox row's `traceContext`, untrusted) holding the message's creation
+   * context: the relay case. Absent: the send span is a child of the active context and its context is
+   * the creation context.
+   */
+  creationContext?: unknown;
+  /** With `creationContext`: which context the message carries. Default `"send-span"`. */
+  forward?: RelayForwarding;
+  /** With `creationContext`: the send span's relation to it, as in `withCarrier`. Default `"parent"`. */
+  relation?: WithCarrierOptions["relation"];
+  /**
+   * Run `fn` with tracing suppressed (`suppressTracing` of @opentelemetry/core), default `true`: an
+   * OpenTelemetry kafkajs or amqplib instrumentation then starts no second send span and injects no
+   * second context into the headers tracehop wrote. Spans of any other work inside `fn` are
+   * suppressed as well, so keep `fn` to handing the message to the client.
+   */
+  suppressInstrumentation?: boolean;
+}
+
+/** Options of {@link withProcessSpan}. */
+export interface ProcessSpanOptions extends MessagingSpanOptions {
+  /**
+   * The process span's relation to the message's creation context, as in `withCarrier`: `"parent"`
+   * (default; single-message processing MAY parent, messaging conventions, and Datadog shows one
+   * trace), `"link"` (new trace linked to it: batches, delayed or repeated work), `"none"`.
+   */
+  relation?: WithCarrierOptions["relation"];
+}
+
+function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`tracehop/messaging: ${entry} needs an options object with system and destination`);
+  }
+  if (typeof options.system !== "string" || options.system === "") {
+    throw new TypeError(`tracehop/messaging: ${entry} needs options.system, e.g. "rabbitmq" or "kafka"`);
+  }
+  if (typeof options.destination !== "string") {
+    throw new TypeError(
+      `tracehop/messaging: ${entry} needs options.destination (the topic or queue name; "" for RabbitMQ's default exchange)`,
+    );
+  }
+}
+
+/** Span name `{messaging.operation.name} {destination}` (messaging conventions, "Span name"). */
+function spanName(operationName: string, destination: string): string {
+  return destination === "" ? operationName : `${operationName} ${destination}`;
+}
+
+function messagingAttributes(
+  options: MessagingSpanOptions,
+  operationType: string,
+  operationName: string,
+): Attributes {
+  const attributes: Attributes = {
+    [ATTR_MESSAGING_SYSTEM]: options.system,
+    [ATTR_MESSAGING_SYSTEM_NAME]: options.system,
+    [ATTR_MESSAGING_DESTINATION_NAME]: options.destination,
+    [ATTR_MESSAGING_OPERATION_TYPE]: operationType,
+    [ATTR_MESSAGING_OPERATION_NAME]: operationName,
+  };
+  if (options.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
+  return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
+}
+
+function recordFailure(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** Runs `fn`; records its failure on `span`; calls `done` when it returns, throws or settles. */
+function observe<T>(span: Span, fn: () => T, done: () => void): T {
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    recordFailure(span, err);
+    done();
+    throw err;
+  }
+  if (!isPromiseLike(result)) {
+    done();
+    return result;
+  }
+  return result.then(
+    (value) => {
+      done();
+      return value;
+    },
+    (err: unknown) => {
+      recordFailure(span, err);
+      done();
+      throw err;
+    },
+  ) as T;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * Runs `fn` in a new span of the active context (parent: the active span, if any), ends it when `fn`
+ * returns, throws or its promise settles.
+ */
+function runInNewSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  links: Link[] | undefined,
+  fn: (span: Span) => T,
+): T {
+  const parent: Context = contextApi.active();
+  const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes, links }, parent);
+  return contextApi.with(trace.setSpan(parent, span), () =>
+    observe(
+      span,
+      () => fn(span),
+      () => span.end(),
+    ),
+  );
+}
+
+/**
+ * Starts the send span of one message and runs `fn(headers, span)` with it active; `headers` already
+ * hold the context the message must carry. Put them on the message inside `fn`:
+ *
+ *     await withSendSpan({ system: "kafka", destination: "jobs" }, (headers) =>
+ *       producer.send({ topic: "jobs", messages: [{ value, headers }] }));
+ *
+ * Which span and which context (messaging conventions, "Messaging spans"; research anchors §0):
+ * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
+ *   whose context goes into the headers. If the active span is already a recording PRODUCER span (an
+ *   instrumentation's or the caller's own send span), that span is used: no second span.
+ * - with `creationContext` (a relay sending a stored outbox row): see {@link RelayForwarding}; default
+ *   `forward: "send-span"` — PRODUCER span, child of the stored context, its own context in the headers.
+ *   `forward: "creation-context"` — CLIENT span, the stored context in the headers. A stored carrier
+ *   without a valid span context gives a new-trace PRODUCER span whose context goes into the headers.
+ *
+ * Attributes (set at start): `messaging.system`, `messaging.system.name`, `messaging.destination.name`,
+ * `messaging.operation.type` = `send`, `messaging.operation.name`, `messaging.message.id` when given,
+ * plus `options.attributes`. The span records an exception and ERROR status when `fn` throws or its
+ * promise rejects, ends when `fn` returns or settles, and passes the result or error through.
+ * Tracing never fails the send: a bad stored carrier only means a new trace.
+ * @throws TypeError when `options.system` or `options.destination` is missing (a programming error).
+ */
+export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier>(
+  options: SendSpanOptions<H>,
+  fn: (headers: H, span: Span) => T,
+): T {
+  requireOptions("withSendSpan", options);
+  const operationName =
+    options.operationName ?? SEND_OPERATION_NAME_BY_SYSTEM[options.system] ?? DEFAULT_SEND_OPERATION_NAME;
+  const name = spanName(operationName, options.destination);
+  const attributes = messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_SEND, operationName);
+  const headers = options.headers ?? ({} as H);
+  const { propagator } = options;
+  const suppress = options.suppressInstrumentation !== false;
+  const send = (span: Span, carrier: TraceCarrier): T => {
+    writeCarrierToHeaders(headers, carrier);
+    if (!suppress) return fn(headers, span);
+    return contextApi.with(suppressTracing(contextApi.active()), fn, undefined, headers, span);
+  };
+
+  if (options.creationContext === undefined) {
+    const ambient = trace.getActiveSpan();
+    if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
+      ambient.setAttributes(attributes);
+      return observe(ambient, () => send(ambient, captureCarrier({ propagator })), noop);
+    }
+    return runInNewSpan(name, SpanKind.PRODUCER, attributes, options.links, (span) =>
+      send(span, captureCarrier({ propagator })),
+    );
+  }
+
+  const common = { propagator, attributes, relation: options.relation, links: options.links };
+  if (options.forward === "creation-context") {
+    const creation = contextFromCarrier(options.creationContext, { propagator });
+    const stored = trace.getSpanContext(creation);
+    if (stored !== undefined && isSpanContextValid(stored)) {
+      const carrier = captureCarrier({ context: creation, propagator });
+      return withCarrier(options.creationContext, name, (span) => send(span, carrier), {
+        ...common,
+        kind: SpanKind.CLIENT,
+      });
+    }
+  }
+  return withCarrier(options.creationContext, name, (span) => send(span, captureCarrier({ propagator })), {
+    ...common,
+    kind: SpanKind.PRODUCER,
+  });
+}
+
+/**
+ * Restores the context a consumed message carries in its headers and runs `fn(span)` in a CONSUMER
+ * span `{operation} {destination}` (default operation `process`), active for `fn` and everything it
+ * awaits (case B28), with the message's baggage (the extracted context is the base, case B26).
+ *
+ * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (strings,
+ * Buffers, arrays, AMQP integers; untrusted: a missing or garbled context gives a new trace, never an
+ * error). Relation to the message's creation context: `options.relation`, default `"parent"`; with
+ * `"parent"`, a span already active when `withProcessSpan` is called becomes a link (messaging
+ * conventions: parenting from the creation context inside an ambient span links the ambient one).
+ *
+ * Coexistence: when the active span is a recording CONSUMER span that already continues this message
+ * (its parent is the message's context, or it links to it) — the span the OpenTelemetry amqplib or
+ * kafkajs instrumentation started — no second span is started: tracehop's attributes are added to that
+ * span and `fn` runs in it (its owner ends it).
+ *
+ * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
+ * Errors of `fn` are recorded (exception event, ERROR status) and passed through unchanged.
+ * @throws TypeError when `options.system` or `options.destination` is missing (a programming error).
+ */
+export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
+  requireOptions("withProcessSpan", options);
+  const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
+  const attributes = messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, operationName);
+  const carrier = amqpHeadersToCarrier(headers);
+  const { propagator } = options;
+  const relation = options.relation ?? "parent";
+  let links = options.links;
+
+  const ambient = trace.getActiveSpan();
+  if (ambient !== undefined) {
+    if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER)) {
+      const message = trace.getSpanContext(contextFromCarrier(carrier, { propagator }));
+      if (message !== undefined && isSpanContextValid(message) && continuesMessage(ambient, message)) {
+        ambient.setAttributes(attributes);
+        return observe(ambient, () => fn(ambient), noop);
+      }
+    }
+    const ambientContext = ambient.spanContext();
+    if (relation === "parent" && isSpanContextValid(ambientContext)) {
+      links = [...(links ?? []), { context: ambientContext }];
+    }
+  }
+  return withCarrier(carrier, spanName(operationName, options.destination), fn, {
+    propagator,
+    kind: SpanKind.CONSUMER,
+    attributes,
+    relation,
+    links,
+  });
+}

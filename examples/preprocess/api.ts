@@ -1,0 +1,137 @@
+// The api process: accepts documents over HTTP and writes a PreprocessJob and its Outbox row in one
+// transaction, both carrying the trace carrier of the request.
+import { createRequire } from "node:module";
+import { startProcessTracing, onShutdownSignal } from "./tracing.js";
+import { SERVICE_NAMES, EVENT_JOB_REQUESTED, MAX_DOCUMENT_BYTES } from "./config.js";
+
+const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
+
+// Loaded through require after tracing starts: the HTTP instrumentation patches the module when it is
+// required (an ESM import of a core module does not pass through its hook).
+const { createServer } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
+const { trace } = await import("@opentelemetry/api");
+const { captureCarrier } = await import("tracehop");
+const { openDatabase } = await import("./db.js");
+
+const db = openDatabase();
+const tracer = trace.getTracer("tracehop-example");
+
+class BadRequest extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads the request body as UTF-8 text: plain text, or JSON `{"text": "..."}`. */
+async function readDocument(req: import("node:http").IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_DOCUMENT_BYTES)
+      throw new BadRequest(`document too large: the limit is ${MAX_DOCUMENT_BYTES} bytes`, 413);
+    chunks.push(chunk as Buffer);
+  }
+  const raw = Buffer.concat(chunks);
+  const type = (req.headers["content-type"] ?? "text/plain").split(";")[0]!.trim().toLowerCase();
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    throw new BadRequest(
+      'the document is not UTF-8 text: send text/plain in UTF-8 or JSON {"text": "..."}',
+      415,
+    );
+  }
+  if (type === "application/json") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new BadRequest('invalid JSON: send {"text": "..."}');
+    }
+    const value = (parsed as { text?: unknown } | null)?.text;
+    if (typeof value !== "string") throw new BadRequest('JSON body needs a string field "text"');
+    text = value;
+  } else if (!type.startsWith("text/")) {
+    throw new BadRequest(`unsupported content-type ${type}: send text/plain or application/json`, 415);
+  }
+  if (text.includes("\u0000")) throw new BadRequest("the document contains NUL bytes: it is not text", 415);
+  if (!text.trim()) throw new BadRequest("the document is empty: send some text to preprocess");
+  return text;
+}
+
+function send(res: import("node:http").ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+async function createJob(text: string): Promise<{ id: string }> {
+  return tracer.startActiveSpan("preprocess-job.create", async (span) => {
+    try {
+      // The carrier of the active context (this span, child of the HTTP SERVER span).
+      const traceContext = captureCarrier();
+      const job = await db.$transaction(async (tx) => {
+        const created = await tx.preprocessJob.create({ data: { text, traceContext } });
+        await tx.outbox.create({
+          data: {
+            aggregateType: "PreprocessJob",
+            aggregateId: created.id,
+            eventType: EVENT_JOB_REQUESTED,
+            payload: { jobId: created.id },
+            traceContext,
+          },
+        });
+        return created;
+      });
+      span.setAttribute("preprocess.job.id", job.id);
+      return { id: job.id };
+    } finally {
+      span.end();
+    }
+  });
+}
+
+const server = createServer((req, res) => {
+  void (async () => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (req.method === "POST" && url.pathname === "/preprocess-jobs") {
+        const text = await readDocument(req);
+        const job = await createJob(text);
+        trace.getActiveSpan()?.setAttribute("preprocess.job.id", job.id);
+        return send(res, 201, { id: job.id, status: "pending" });
+      }
+      const match = /^\/preprocess-jobs\/([^/]+)$/.exec(url.pathname);
+      if (req.method === "GET" && match) {
+        const job = await db.preprocessJob.findUnique({
+          where: { id: decodeURIComponent(match[1]!) },
+          select: { id: true, status: true, _count: { select: { sentences: true } } },
+        });
+        if (!job) return send(res, 404, { error: `no preprocess job with id ${match[1]}` });
+        return send(res, 200, { id: job.id, status: job.status, sentences: job._count.sentences });
+      }
+      return send(res, 404, { error: "use POST /preprocess-jobs or GET /preprocess-jobs/:id" });
+    } catch (err) {
+      if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
+      console.error("api: request failed", err);
+      return send(res, 500, { error: "internal error" });
+    }
+  })();
+});
+
+server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  // The orchestrator waits for this line.
+  console.log(`api listening on http://127.0.0.1:${port} READY`);
+});
+
+onShutdownSignal(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await db.$disconnect();
+  await tracing.shutdown();
+});

@@ -1,0 +1,165 @@
+// The main job: runs the api, relay and worker as three processes, submits documents over HTTP as a
+// client would, waits until every job is done, stops the processes (spans flushed) and prints each
+// job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PROJECT_ROOT, spansFile } from "./config.js";
+import { migrateDatabase } from "./db.js";
+import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
+
+const JOB_TIMEOUT_MS = Number(process.env.TRACEHOP_JOB_TIMEOUT_MS ?? 60_000);
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+function fail(message: string, code = 1): never {
+  console.error(`tracehop preprocess: ${message}`);
+  process.exit(code);
+}
+
+interface Started {
+  name: string;
+  child: ChildProcess;
+  ready: Promise<string>;
+}
+
+function startProcess(name: string): Started {
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, `${name}.ts`)], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, PORT: process.env.PORT ?? "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const ready = new Promise<string>((resolveReady, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      console.log(`[${name}] ${line}`);
+      if (line.endsWith("READY")) resolveReady(line);
+    });
+    createInterface({ input: child.stderr! }).on("line", (line) => console.error(`[${name}] ${line}`));
+    child.once("exit", (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));
+  });
+  ready.catch(() => undefined);
+  return { name, child, ready };
+}
+
+async function stopProcess({ name, child }: Started): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => {
+    console.error(`[${name}] did not stop within ${STOP_TIMEOUT_MS} ms: killed`);
+    child.kill("SIGKILL");
+  }, STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function readDocuments(files: string[]): { file: string; text: string }[] {
+  return files.map((file) => {
+    const path = resolve(file);
+    let text: string;
+    try {
+      if (!statSync(path).isFile()) fail(`${file} is not a file: pass text files to preprocess`, 2);
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      fail(`cannot read ${file}: ${(err as Error).message}`, 2);
+    }
+    return { file: relative(process.cwd(), path) || path, text };
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => a !== "--");
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log("usage: npm start [-- FILE...]   (default: README.md)");
+    return;
+  }
+  const documents = readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
+  await migrateDatabase();
+  const spansPath = spansFile();
+  let spansOffset = 0;
+  try {
+    spansOffset = statSync(spansPath).size;
+  } catch {
+    // no spans file yet
+  }
+
+  const processes = ["api", "relay", "worker"].map(startProcess);
+  const jobs: { file: string; id: string; status: string }[] = [];
+  let ok = true;
+  try {
+    const [apiLine] = await Promise.race([
+      Promise.all(processes.map((p) => p.ready)),
+      sleep(START_TIMEOUT_MS).then(() => {
+        throw new Error(`the processes did not start within ${START_TIMEOUT_MS} ms`);
+      }),
+    ]);
+    const base = /(http:\/\/[^ ]+)/.exec(apiLine!)![1]!;
+
+    for (const { file, text } of documents) {
+      const res = await fetch(`${base}/preprocess-jobs`, {
+        method: "POST",
+        headers: { "content-type": "text/plain; charset=utf-8" },
+        body: text,
+      });
+      const body = (await res.json()) as { id?: string; error?: string };
+      if (res.status !== 201 || !body.id) {
+        console.error(`${file}: rejected (${res.status}): ${body.error ?? "no id"}`);
+        ok = false;
+        continue;
+      }
+      console.log(`${file}: job ${body.id} submitted`);
+      jobs.push({ file, id: body.id, status: "pending" });
+    }
+
+    const deadline = Date.now() + JOB_TIMEOUT_MS;
+    while (jobs.some((j) => j.status === "pending") && Date.now() < deadline) {
+      await sleep(100);
+      for (const job of jobs.filter((j) => j.status === "pending")) {
+        const res = await fetch(`${base}/preprocess-jobs/${job.id}`);
+        const body = (await res.json()) as { status: string; sentences: number };
+        if (body.status !== "pending") {
+          job.status = body.status;
+          console.log(`${job.file}: job ${job.id} ${body.status}, ${body.sentences} sentences`);
+        }
+      }
+    }
+  } catch (err) {
+    console.error(`tracehop preprocess: ${(err as Error).message}`);
+    ok = false;
+  } finally {
+    await Promise.all(processes.map(stopProcess));
+  }
+
+  const spans = readSpansFile(spansPath, spansOffset);
+  for (const job of jobs) {
+    const marker = spans.find(
+      (s) => s.attributes["preprocess.job.id"] === job.id && s.service.endsWith("-api"),
+    );
+    console.log("");
+    if (!marker) {
+      console.log(`${job.file}: no spans found for job ${job.id} in ${spansPath}`);
+      continue;
+    }
+    const { traceId, tid } = datadogIds(marker.traceId);
+    console.log(`${job.file}  job ${job.id}  ${job.status}`);
+    console.log(
+      `trace ${marker.traceId} (W3C)  =  ${traceId} (Datadog x-datadog-trace-id, _dd.p.tid=${tid})`,
+    );
+    console.log(formatTraceTree(spans.filter((s) => s.traceId === marker.traceId)));
+  }
+  console.log(`\nspans: ${spansPath}`);
+
+  const unfinished = jobs.filter((j) => j.status !== "done");
+  if (unfinished.length) {
+    console.error(
+      `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status})`).join(", ")}`,
+    );
+    ok = false;
+  }
+  if (!ok) process.exit(1);
+}
+
+await main();

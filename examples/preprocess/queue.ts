@@ -1,0 +1,74 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { POLL_INTERVAL_MS } from "./config.js";
+import type { Database } from "./db.js";
+
+/** A message as the worker receives it: body text and the headers it was published with. */
+export interface QueueMessage {
+  id: string;
+  body: string;
+  /** Header values as the transport delivers them (strings, Buffers, ...): read them as a carrier. */
+  headers: Record<string, unknown>;
+}
+
+/** The small queue interface the relay and the worker use. */
+export interface Queue {
+  /** Queue system name for `messaging.system` (`rabbitmq`, or tracehop's embedded table queue). */
+  readonly system: string;
+  publish(queue: string, body: string, headers: Record<string, string>): Promise<void>;
+  /** Calls `handler` for each message, one at a time; a message is acknowledged when it resolves. */
+  consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default: a table (`QueueMessage`) in the same database, so the main job needs no broker.
+ * A consumer claims the oldest unconsumed message with a conditional update, so several consumers never
+ * take the same message.
+ */
+export class TableQueue implements Queue {
+  readonly system = "tracehop-table";
+  private _closed = false;
+  private _consuming: Promise<void> | undefined;
+
+  constructor(private readonly _db: Database) {}
+
+  async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
+    await this._db.queueMessage.create({ data: { queue, body, headers } });
+  }
+
+  consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
+    this._consuming = (async () => {
+      while (!this._closed) {
+        const next = await this._db.queueMessage.findFirst({
+          where: { queue, consumedAt: null },
+          orderBy: { id: "asc" },
+        });
+        if (!next) {
+          await sleep(POLL_INTERVAL_MS);
+          continue;
+        }
+        const claimed = await this._db.queueMessage.updateMany({
+          where: { id: next.id, consumedAt: null },
+          data: { consumedAt: new Date() },
+        });
+        if (claimed.count !== 1) continue;
+        await handler({
+          id: String(next.id),
+          body: next.body,
+          headers: (next.headers ?? {}) as Record<string, unknown>,
+        });
+      }
+    })();
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this._closed = true;
+    await this._consuming?.catch(() => undefined);
+  }
+}
+
+/** The queue of this run: the embedded table queue. */
+export async function openQueue(db: Database): Promise<Queue> {
+  return new TableQueue(db);
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from "node:fs";
+
+/** One span read back from an OTLP JSON-lines spans file. */
+export interface FileSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  name: string;
+  kind: number;
+  service: string;
+  startNanos: bigint;
+  endNanos: bigint;
+  attributes: Record<string, unknown>;
+  links: { traceId: string; spanId: string }[];
+}
+
+type OtlpValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+};
+type OtlpAttr = { key: string; value: OtlpValue };
+
+function attrValue(v: OtlpValue): unknown {
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.boolValue !== undefined) return v.boolValue;
+  return v.doubleValue;
+}
+
+function attrs(list: OtlpAttr[] | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map((a) => [a.key, attrValue(a.value)]));
+}
+
+/**
+ * Reads the spans of an OTLP JSON-lines file (one ExportTraceServiceRequest per line, ids in hex as in
+ * OTLP/JSON), starting at byte `offset`. Unparsable lines are skipped.
+ */
+export function readSpansFile(path: string, offset = 0): FileSpan[] {
+  let text: string;
+  try {
+    text = readFileSync(path).subarray(offset).toString("utf8");
+  } catch {
+    return [];
+  }
+  const out: FileSpan[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    let request: any;
+    try {
+      request = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    for (const rs of request.resourceSpans ?? []) {
+      const service = String(attrs(rs.resource?.attributes)["service.name"] ?? "unknown");
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const s of ss.spans ?? []) {
+          out.push({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            parentSpanId: s.parentSpanId || undefined,
+            name: s.name,
+            kind: s.kind,
+            service,
+            startNanos: BigInt(s.startTimeUnixNano),
+            endNanos: BigInt(s.endTimeUnixNano),
+            attributes: attrs(s.attributes),
+            links: (s.links ?? []).map((l: any) => ({ traceId: l.traceId, spanId: l.spanId })),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The Datadog decimal form of an OTel trace id: low 64 bits in decimal, upper 64 bits as `_dd.p.tid`. */
+export function datadogIds(traceIdHex: string): { traceId: string; tid: string } {
+  return { traceId: BigInt("0x" + traceIdHex.slice(16)).toString(10), tid: traceIdHex.slice(0, 16) };
+}
+
+/**
+ * Formats the spans of one trace as an indented tree, children under their parent in start order:
+ * `service  span name  duration`. Spans whose parent is not in the trace are printed as roots.
+ */
+export function formatTraceTree(spans: FileSpan[]): string {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map<string | undefined, FileSpan[]>();
+  for (const s of spans) {
+    const parent = s.parentSpanId && ids.has(s.parentSpanId) ? s.parentSpanId : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), s]);
+  }
+  for (const list of children.values()) list.sort((a, b) => (a.startNanos < b.startNanos ? -1 : 1));
+  const width = Math.max(...spans.map((s) => s.service.length));
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, depth: number) => {
+    for (const s of children.get(parent) ?? []) {
+      const ms = Number(s.endNanos - s.startNanos) / 1e6;
+      lines.push(`${s.service.padEnd(width)}  ${"  ".repeat(depth)}${s.name}  ${ms.toFixed(1)} ms`);
+      walk(s.spanId, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  return lines.join("\n");
+}

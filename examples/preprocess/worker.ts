@@ -1,0 +1,71 @@
+// The worker process: consumes job events, restores the message's carrier as the parent of its process
+// span, splits the job's text into sentences with Intl.Segmenter, stores them and marks the job done.
+import { SpanKind, trace } from "@opentelemetry/api";
+import { withCarrier } from "tracehop";
+import { QUEUE_NAME, SERVICE_NAMES } from "./config.js";
+import { openDatabase } from "./db.js";
+import { openQueue, type QueueMessage } from "./queue.js";
+import { splitSentences } from "./sentences.js";
+import { onShutdownSignal, startProcessTracing } from "./tracing.js";
+
+const tracing = startProcessTracing(SERVICE_NAMES.worker);
+const db = openDatabase();
+const queue = await openQueue(db);
+const tracer = trace.getTracer("tracehop-example");
+
+async function handle(message: QueueMessage): Promise<void> {
+  await withCarrier(
+    message.headers,
+    `${QUEUE_NAME} process`,
+    async (span) => {
+      const { jobId } = JSON.parse(message.body) as { jobId: string };
+      span.setAttribute("preprocess.job.id", jobId);
+      const job = await db.preprocessJob.findUnique({ where: { id: jobId } });
+      if (!job) throw new Error(`job ${jobId} not found`);
+      const sentences = tracer.startActiveSpan("sentences.split", (split) => {
+        const out = splitSentences(job.text);
+        split.setAttribute("preprocess.sentence.count", out.length);
+        split.end();
+        return out;
+      });
+      await db.$transaction([
+        db.sentence.deleteMany({ where: { jobId } }),
+        db.sentence.createMany({ data: sentences.map((text, index) => ({ jobId, index, text })) }),
+        db.preprocessJob.update({ where: { id: jobId }, data: { status: "done" } }),
+      ]);
+    },
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        "messaging.system": queue.system,
+        "messaging.destination.name": QUEUE_NAME,
+        "messaging.operation.type": "process",
+        "messaging.operation.name": "process",
+        "messaging.message.id": message.id,
+      },
+    },
+  ).catch(async (err: unknown) => {
+    // The span already recorded the error; the job is marked failed so its client sees it.
+    console.error("worker: job failed", err);
+    const jobId = (() => {
+      try {
+        return (JSON.parse(message.body) as { jobId?: string }).jobId;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (jobId)
+      await db.preprocessJob
+        .updateMany({ where: { id: jobId }, data: { status: "failed" } })
+        .catch(() => undefined);
+  });
+}
+
+await queue.consume(QUEUE_NAME, handle);
+console.log(`worker consuming ${QUEUE_NAME} READY`);
+
+onShutdownSignal(async () => {
+  await queue.close();
+  await db.$disconnect();
+  await tracing.shutdown();
+});

@@ -1,0 +1,146 @@
+// The main job end to end: three real processes on a temporary SQLite file; the spans file must hold
+// one trace per job in which worker -> relay -> api SERVER span form one chain.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { SpanKind } from "@opentelemetry/api";
+import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "examples/preprocess/main.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe("main job (three processes, embedded SQLite and queue)", { timeout: 120_000 }, () => {
+  let dir: string;
+  let result: Awaited<ReturnType<typeof run>>;
+  let spans: FileSpan[];
+  const docs = ["First sentence. Second one! A third?", "Ein Satz. Noch ein Satz."];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    const files = docs.map((text, i) => {
+      const file = join(dir, `doc${i}.txt`);
+      writeFileSync(file, text);
+      return file;
+    });
+    result = await run(files, {
+      DATABASE_URL: `file:${join(dir, "e2e.db")}`,
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    });
+    spans = readSpansFile(join(dir, "spans.jsonl"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("exits 0 and reports every job done with its sentence count", () => {
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /doc0\.txt: job [0-9a-f-]+ done, 3 sentences/);
+    assert.match(result.stdout, /doc1\.txt: job [0-9a-f-]+ done, 2 sentences/);
+  });
+
+  test("the spans file holds one trace per job: api SERVER -> relay PRODUCER -> worker CONSUMER", () => {
+    // The traces of the jobs; the client's status polls (GET) are traces of their own.
+    const jobTraces = (s: FileSpan) =>
+      s.service !== "tracehop-preprocess-api" || s.attributes["preprocess.job.id"] !== undefined;
+    const traceIds = [...new Set(spans.filter(jobTraces).map((s) => s.traceId))];
+    assert.equal(traceIds.length, docs.length, `one trace per job, got ${traceIds.length}`);
+    const jobIds = new Set(
+      spans
+        .filter((s) => s.service.endsWith("-api") && s.attributes["preprocess.job.id"])
+        .map((s) => s.attributes["preprocess.job.id"]),
+    );
+    assert.equal(jobIds.size, docs.length);
+    for (const traceId of traceIds) {
+      const inTrace = spans.filter((s) => s.traceId === traceId);
+      const byId = new Map(inTrace.map((s) => [s.spanId, s]));
+      const roots = inTrace.filter((s) => !s.parentSpanId);
+      assert.equal(roots.length, 1, "exactly one root span");
+      assert.equal(roots[0]!.service, "tracehop-preprocess-api");
+      assert.equal(roots[0]!.kind - 1, SpanKind.SERVER, "the root is the api's HTTP SERVER span");
+      for (const s of inTrace)
+        if (s.parentSpanId) assert.ok(byId.has(s.parentSpanId), `parent of ${s.name} is in the trace`);
+
+      const consumer = inTrace.find(
+        (s) => s.service === "tracehop-preprocess-worker" && s.kind - 1 === SpanKind.CONSUMER,
+      );
+      assert.ok(consumer, "the worker's CONSUMER span is in the trace");
+      const producer = byId.get(consumer.parentSpanId!)!;
+      assert.equal(producer.service, "tracehop-preprocess-relay");
+      assert.equal(producer.kind - 1, SpanKind.PRODUCER);
+      // Walk from the relay span up to the root: it must reach the api SERVER span through api spans.
+      let cursor: FileSpan | undefined = byId.get(producer.parentSpanId!);
+      assert.equal(cursor?.service, "tracehop-preprocess-api");
+      while (cursor?.parentSpanId) cursor = byId.get(cursor.parentSpanId);
+      assert.equal(cursor, roots[0]);
+      assert.deepEqual(
+        new Set(inTrace.map((s) => s.service)),
+        new Set(["tracehop-preprocess-api", "tracehop-preprocess-relay", "tracehop-preprocess-worker"]),
+      );
+    }
+  });
+
+  test("prints each trace id in W3C hex and Datadog decimal", () => {
+    const traceIds = new Set(spans.filter((s) => s.service.endsWith("-worker")).map((s) => s.traceId));
+    assert.equal(traceIds.size, docs.length);
+    for (const traceId of traceIds) {
+      const decimal = BigInt("0x" + traceId.slice(16)).toString(10);
+      assert.ok(
+        result.stdout.includes(`trace ${traceId} (W3C)  =  ${decimal} (Datadog`),
+        `trace ${traceId} printed`,
+      );
+    }
+  });
+});
+
+describe("main job: bad input", { timeout: 60_000 }, () => {
+  test("a missing file is a usage error (exit 2) that names the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    try {
+      const missing = join(dir, "nope.txt");
+      const r = await run([missing], {
+        DATABASE_URL: `file:${join(dir, "x.db")}`,
+        TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+      });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /cannot read .*nope\.txt/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an empty document is rejected by the api with a clear message, and the run exits non-zero", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    try {
+      const empty = join(dir, "empty.txt");
+      writeFileSync(empty, "  \n");
+      const r = await run([empty], {
+        DATABASE_URL: `file:${join(dir, "x.db")}`,
+        TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+      });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /empty\.txt: rejected \(400\): the document is empty/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -10,17 +10,39 @@ export {
 } from "./propagation/datadog/datadog-context.js";
 export {
   createPropagator,
+  DEFAULT_EXTRACT_STYLES,
   DEFAULT_STYLES,
   type CreatePropagatorOptions,
   type PropagationStyle,
 } from "./propagation/create-propagator.js";
-export { type TraceCarrier } from "./carrier/carrier.js";
+export { DatadogTraceContextPropagator } from "./propagation/datadog/DatadogTraceContextPropagator.js";
 export {
-  captureCarrier,
-  contextFromCarrier,
-  withCarrier,
-  type CarrierOptions,
-  type WithCarrierOptions,
-} from "./context/carrier-context.js";
+  getExtractionAttributes,
+  getExtractionLinks,
+  getRestoredRoot,
+  getRestoredRootTraceId,
+  type RestoredRoot,
+} from "./propagation/extraction-result.js";
+export { logCorrelationFields, type LogCorrelationFields } from "./log-correlation.js";
+export { type TraceCarrier } from "./carrier/carrier.js";
+export { captureCarrier, contextFromCarrier, type CarrierOptions } from "./context/carrier-context.js";
+export { withCarrier, type WithCarrierOptions } from "./context/with-carrier.js";
+export { traced, type TracedOptions, type TracedWrapper } from "./context/traced.js";
+export { withBatch, withBatchItem, type WithBatchOptions } from "./context/batch.js";
+export { type TraceCarrierProvider } from "./context/carrier-source.js";
+export {
+  DEFAULT_MAX_PARENT_AGE_MS,
+  getRestoreDefaults,
+  setRestoreDefaults,
+  type Relation,
+  type RestoreDefaults,
+} from "./context/relation.js";
+export {
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_TRACEHOP_ATTEMPT,
+  ATTR_TRACEHOP_QUEUE_WAIT,
+  ATTR_TRACEHOP_RELATION,
+  ATTR_TRACEHOP_RUN,
+} from "./context/attributes.js";
 export { startTracing, type StartTracingOptions, type TracingHandle } from "./tracing/start-tracing.js";
 export { JsonLinesFileSpanExporter } from "./tracing/file-exporter.js";

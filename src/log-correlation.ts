@@ -1,0 +1,36 @@
+import { context as contextApi, isSpanContextValid, trace, type Context } from "@opentelemetry/api";
+import { hex16ToDecimal } from "./propagation/datadog/ids.js";
+
+/** Field names of {@link logCorrelationFields} (Datadog log/trace correlation, ../shared/cases B08). */
+export const LOG_DD_TRACE_ID = "dd.trace_id";
+export const LOG_DD_SPAN_ID = "dd.span_id";
+export const LOG_OTEL_TRACE_ID = "otel.trace_id";
+
+/** The fields a log line needs so that Datadog links it to its trace. */
+export interface LogCorrelationFields {
+  /** Low 64 bits of the trace id as an unsigned decimal string: the id Datadog files the trace under. */
+  "dd.trace_id": string;
+  /** Span id as an unsigned decimal string. */
+  "dd.span_id": string;
+  /** The full OpenTelemetry trace id, 32 lowercase hex. */
+  "otel.trace_id": string;
+}
+
+/**
+ * Log correlation for the span active in `ctx` (default: the active context): `dd.trace_id` is the
+ * low 64 bits of the trace id in decimal and `dd.span_id` the span id in decimal, as Datadog's
+ * tracers write them (research rules 15, 59: the Agent's OTLP conversion keeps the low 64 bits);
+ * `otel.trace_id` is the 32-hex OpenTelemetry id. The hex id is never put where Datadog expects a
+ * decimal id (../shared/cases B08). Returns `undefined` when no valid span is active. Never throws.
+ *
+ * Example (pino): `logger.child(logCorrelationFields() ?? {})`.
+ */
+export function logCorrelationFields(ctx: Context = contextApi.active()): LogCorrelationFields | undefined {
+  const spanContext = trace.getSpanContext(ctx);
+  if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
+  return {
+    [LOG_DD_TRACE_ID]: hex16ToDecimal(spanContext.traceId.slice(16)),
+    [LOG_DD_SPAN_ID]: hex16ToDecimal(spanContext.spanId),
+    [LOG_OTEL_TRACE_ID]: spanContext.traceId,
+  };
+}

@@ -6,68 +6,213 @@ import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
  */
 export type TraceCarrier = Record<string, string>;
 
-/** Longest value read from a stored carrier, in UTF-16 code units; longer values are ignored. */
+/** Longest value read from a stored carrier, in UTF-16 code units (strings) or bytes (binary); longer values are ignored. */
 export const MAX_CARRIER_VALUE_LENGTH = 16 * 1024;
 /** Most keys looked at in one stored carrier; later keys are ignored. */
 export const MAX_CARRIER_KEYS = 128;
+/** Most values kept for one header name (repeated fields, several spellings of the name); later ones are ignored. */
+export const MAX_CARRIER_FIELD_VALUES = 64;
+/** Longest carrier given as JSON text (or as the bytes of JSON text), in UTF-16 code units or bytes; longer is ignored. */
+export const MAX_CARRIER_TEXT_LENGTH = 256 * 1024;
 
-/** Lower-cased header name -> its value(s), read from an untrusted carrier. */
+/** ASCII-lower-cased header name -> its values in order, read from an untrusted carrier. */
 export type NormalizedCarrier = Map<string, string[]>;
 
-const decoder = new TextDecoder("utf-8");
-
-function toText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (value instanceof Uint8Array) return decoder.decode(value); // Buffer included: decoded whole.
-  return undefined;
-}
+// Decoded whole, never element by element; invalid UTF-8 becomes U+FFFD (then fails the header grammar);
+// a leading U+FEFF is kept as data.
+const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
- * Reads an untrusted stored carrier (DESIGN.md "The carrier"): a plain object whose keys are header
- * names in any case and whose values are strings, Buffers/Uint8Arrays (decoded whole as UTF-8) or
- * arrays of those (repeated fields, kept in order). Anything else — numbers, nested objects, values
- * over {@link MAX_CARRIER_VALUE_LENGTH}, keys past {@link MAX_CARRIER_KEYS} — is ignored.
- * A JSON text is parsed first. Never throws; returns an empty map for non-objects.
+ * Reads an untrusted stored carrier (DESIGN.md "The carrier") into a {@link NormalizedCarrier}.
+ *
+ * Accepted shapes:
+ * - a plain object or a `Map` of header name -> value;
+ * - JSON text of such an object (also JSON text holding that JSON text once more), or its UTF-8 bytes
+ *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most {@link MAX_CARRIER_TEXT_LENGTH}.
+ *
+ * Names: ASCII case-insensitive (RFC 9110 §5.1; Trace Context §3.2.1): `TraceParent` and `traceparent`
+ * are the same field. Names with non-ASCII characters are ignored (no header has one, and Unicode
+ * lower-casing could turn them into ASCII names). Only the first {@link MAX_CARRIER_KEYS} keys are read.
+ *
+ * Values, each at most {@link MAX_CARRIER_VALUE_LENGTH}:
+ * - a string;
+ * - a `Buffer`/`Uint8Array`/other typed array/`ArrayBuffer`, or its JSON form
+ *   `{ "type": "Buffer", "data": [...] }` (a kafkajs header object passed through `JSON.stringify`,
+ *   tulios/kafkajs#1024), decoded whole as UTF-8;
+ * - a safe integer or a bigint, written as its exact decimal text (a Datadog id stored as a JSON number
+ *   above 2^53 was already rounded by `JSON.parse` and is ignored: dd-trace-js#344, prisma/orm#20205);
+ * - an array of the above: repeated header fields, kept in order (RFC 9110 §5.3).
+ * Values under several spellings of one name are combined in key order. Anything else (objects,
+ * booleans, nested arrays, oversized values) is ignored.
+ *
+ * The result is a `Map`, so no key (`__proto__`, `constructor`) reaches an object prototype. Never
+ * throws: a carrier whose keys or values cannot be read yields what could be read, or an empty map.
  */
 export function normalizeCarrier(carrier: unknown): NormalizedCarrier {
   const out: NormalizedCarrier = new Map();
   try {
-    if (typeof carrier === "string") carrier = JSON.parse(carrier);
-    if (carrier === null || typeof carrier !== "object" || Array.isArray(carrier)) return out;
-    let seen = 0;
-    for (const key of Object.keys(carrier)) {
-      if (++seen > MAX_CARRIER_KEYS) break;
-      const raw = (carrier as Record<string, unknown>)[key];
-      const values: string[] = [];
-      for (const item of Array.isArray(raw) ? raw : [raw]) {
-        const text = toText(item);
-        if (text !== undefined && text.length <= MAX_CARRIER_VALUE_LENGTH) values.push(text);
+    const source = carrierObject(carrier);
+    if (source instanceof Map) {
+      let seen = 0;
+      for (const [key, value] of source) {
+        if (++seen > MAX_CARRIER_KEYS) break;
+        if (typeof key === "string") addField(out, key, value);
       }
-      if (!values.length) continue;
-      const name = key.toLowerCase();
-      const existing = out.get(name);
-      if (existing) existing.push(...values);
-      else out.set(name, values);
+    } else if (source) {
+      let seen = 0;
+      for (const key of Object.keys(source)) {
+        if (++seen > MAX_CARRIER_KEYS) break;
+        let value: unknown;
+        try {
+          value = source[key];
+        } catch {
+          continue; // a throwing getter or proxy trap: skip that key
+        }
+        addField(out, key, value);
+      }
     }
   } catch {
-    out.clear();
+    // Object.keys or Map iteration threw: keep what was read.
   }
   return out;
 }
 
-/** Getter over a {@link NormalizedCarrier}: one value as a string, repeated values as an array. */
+/** The object or Map a carrier holds, after JSON text or bytes are parsed; `undefined` for anything else. */
+function carrierObject(
+  carrier: unknown,
+  depth = 0,
+): Record<string, unknown> | Map<unknown, unknown> | undefined {
+  if (carrier === null || carrier === undefined) return undefined;
+  if (typeof carrier === "string") {
+    if (depth > 1 || carrier.length > MAX_CARRIER_TEXT_LENGTH) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(carrier);
+    } catch {
+      return undefined;
+    }
+    return carrierObject(parsed, depth + 1);
+  }
+  if (typeof carrier !== "object") return undefined;
+  if (carrier instanceof Map) return carrier;
+  const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
+  if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
+  if (Array.isArray(carrier) || bytes === null) return undefined;
+  return carrier as Record<string, unknown>;
+}
+
+/**
+ * The bytes of a binary value: `undefined` when `value` is not binary, `null` when it is binary but
+ * longer than `limit` or malformed.
+ */
+function asBytes(value: object, limit: number): Uint8Array | null | undefined {
+  if (value instanceof Uint8Array) return value.byteLength <= limit ? value : null;
+  if (ArrayBuffer.isView(value)) {
+    return value.byteLength <= limit
+      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : null;
+  }
+  if (value instanceof ArrayBuffer) return value.byteLength <= limit ? new Uint8Array(value) : null;
+  const json = value as { type?: unknown; data?: unknown };
+  if (json.type === "Buffer" && Array.isArray(json.data)) {
+    const data = json.data as unknown[];
+    if (data.length > limit) return null;
+    const bytes = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const byte = data[i];
+      if (typeof byte !== "number" || !Number.isInteger(byte) || byte < 0 || byte > 255) return null;
+      bytes[i] = byte;
+    }
+    return bytes;
+  }
+  return undefined;
+}
+
+/** One value as text, or `undefined` when it is not a kind a carrier may hold or is too long. */
+function valueText(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
+    case "number":
+      return Number.isSafeInteger(value) ? String(value) : undefined;
+    case "bigint":
+      return String(value);
+    case "object": {
+      if (value === null) return undefined;
+      const bytes = asBytes(value, MAX_CARRIER_VALUE_LENGTH);
+      return bytes ? utf8.decode(bytes) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Adds the value(s) of one carrier key under its ASCII-lower-cased name. */
+function addField(out: NormalizedCarrier, key: string, raw: unknown): void {
+  const name = asciiLowerName(key);
+  if (name === undefined) return;
+  let values = out.get(name);
+  const push = (item: unknown) => {
+    const text = valueText(item);
+    if (text === undefined) return;
+    if (!values) out.set(name, (values = []));
+    if (values.length < MAX_CARRIER_FIELD_VALUES) values.push(text);
+  };
+  if (Array.isArray(raw)) {
+    const count = Math.min(raw.length, MAX_CARRIER_FIELD_VALUES);
+    for (let i = 0; i < count; i++) push(raw[i]);
+  } else {
+    push(raw);
+  }
+}
+
+/** `name` lower-cased in ASCII only; `undefined` for an empty name or one with non-ASCII characters. */
+function asciiLowerName(name: string): string | undefined {
+  if (name.length === 0) return undefined;
+  let upper = false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7e || c < 0x21) return undefined;
+    if (c >= 0x41 && c <= 0x5a) upper = true;
+  }
+  return upper ? name.toLowerCase() : name;
+}
+
+/**
+ * Getter over a {@link NormalizedCarrier}: the name is matched ASCII case-insensitively; one value is
+ * returned as a string, repeated values as an array in order (each propagator decides how to combine
+ * them: tracestate and baggage join with `,`, two different traceparent values are invalid).
+ * Returns `undefined` for a missing name or a carrier that is not a `Map`. Never throws.
+ */
 export const normalizedCarrierGetter: TextMapGetter<NormalizedCarrier> = {
-  keys: (carrier) => [...carrier.keys()],
+  keys: (carrier) => (carrier instanceof Map ? [...carrier.keys()] : []),
   get: (carrier, key) => {
-    const values = carrier.get(key.toLowerCase());
-    if (!values) return undefined;
+    if (!(carrier instanceof Map) || typeof key !== "string") return undefined;
+    const name = asciiLowerName(key);
+    const values = name === undefined ? undefined : carrier.get(name);
+    if (!values || values.length === 0) return undefined;
     return values.length === 1 ? values[0] : values;
   },
 };
 
-/** Setter that always writes lower-case names and string values into a {@link TraceCarrier}. */
+/**
+ * Setter that writes into a {@link TraceCarrier}: names in ASCII lower case, values as strings
+ * (DESIGN.md "Writing always produces lower-case names and string values"). A later write to the same
+ * name replaces the earlier one, so a carrier never holds two traceparent values.
+ */
 export const traceCarrierSetter: TextMapSetter<TraceCarrier> = {
   set: (carrier, key, value) => {
-    carrier[key.toLowerCase()] = String(value);
+    const name = asciiLowerName(key) ?? key.toLowerCase();
+    if (name === "__proto__") {
+      // An own property, never the object's prototype.
+      Object.defineProperty(carrier, name, {
+        value: String(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      carrier[name] = String(value);
+    }
   },
 };

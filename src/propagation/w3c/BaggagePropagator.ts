@@ -1,9 +1,66 @@
-import { W3CBaggagePropagator } from "@opentelemetry/core";
+import {
+  propagation,
+  baggageEntryMetadataFromString,
+  type BaggageEntry,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import { isTracingSuppressed } from "@opentelemetry/core";
+import { BAGGAGE_HEADER } from "./constants.js";
+import { parseBaggageHeader, serializeBaggage } from "./baggage.js";
 
 /**
- * W3C Baggage propagator (`baggage`).
+ * TextMapPropagator for W3C Baggage (https://www.w3.org/TR/baggage/):
  *
- * First version: @opentelemetry/core's W3CBaggagePropagator unchanged; being made exact
- * (see ../shared/research/w3c-harness.md §2).
+ *     baggage: userId=Am%C3%A9lie,serverNode=DF%2028;region=eu,isProduction=false
+ *
+ * tracehop's own codec on @opentelemetry/api's `Baggage` (`propagation.createBaggage`,
+ * `baggageEntryMetadataFromString`). @opentelemetry/core 2.12.1's `W3CBaggagePropagator` differs from
+ * the spec in ways a stored carrier exposes (../shared/research/w3c-harness.md §2): it percent-encodes
+ * and decodes keys, drops empty values, drops members that hold invalid UTF-8 escapes instead of
+ * using U+FFFD, drops any member over 4096 bytes (a valid 8192-byte member included), and writes
+ * metadata verbatim, control characters included.
+ *
+ * Extract: repeated baggage fields (an array from the getter) are combined in order; members are read
+ * with {@link parseBaggageHeader} (grammar, decoding and the 64-member / 8192-byte limits). Properties
+ * become the entry's metadata (`k1=v1;k2`, values still encoded; decode them with
+ * `parseBaggageProperties`). A repeated key keeps its last value (a map cannot hold both; the spec
+ * allows deduplication, Baggage §4). Nothing valid: the context is returned unchanged. Never throws.
+ *
+ * Inject: the context's baggage, written with {@link serializeBaggage}; nothing is written when tracing
+ * is suppressed or no entry can be written.
  */
-export class BaggagePropagator extends W3CBaggagePropagator {}
+export class BaggagePropagator implements TextMapPropagator {
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const baggage = propagation.getBaggage(context);
+    if (!baggage || isTracingSuppressed(context)) return;
+    const header = serializeBaggage(baggage.getAllEntries());
+    if (header) setter.set(carrier, BAGGAGE_HEADER, header);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    try {
+      const value = getter.get(carrier, BAGGAGE_HEADER);
+      const header = Array.isArray(value) ? value.filter((v) => typeof v === "string").join(",") : value;
+      if (typeof header !== "string" || header.length === 0) return context;
+      const members = parseBaggageHeader(header);
+      if (members.length === 0) return context;
+      // Null prototype: a `__proto__` key (a valid token) stays an ordinary entry.
+      const entries: Record<string, BaggageEntry> = Object.create(null);
+      for (const { key, value: entryValue, properties } of members) {
+        entries[key] = properties
+          ? { value: entryValue, metadata: baggageEntryMetadataFromString(properties) }
+          : { value: entryValue };
+      }
+      return propagation.setBaggage(context, propagation.createBaggage(entries));
+    } catch {
+      return context;
+    }
+  }
+
+  fields(): string[] {
+    return [BAGGAGE_HEADER];
+  }
+}

@@ -1,9 +1,103 @@
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  trace,
+  type Context,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import { isTracingSuppressed } from "@opentelemetry/core";
+import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "./constants.js";
+import { formatTraceParent, parseTraceParent } from "./traceparent.js";
+import { serializeTraceStateForWire } from "./tracestate.js";
+import { W3CTraceState } from "./W3CTraceState.js";
 
 /**
- * W3C Trace Context propagator (`traceparent` / `tracestate`).
+ * TextMapPropagator for W3C Trace Context Level 2 (https://www.w3.org/TR/trace-context-2/):
  *
- * First version: @opentelemetry/core's W3CTraceContextPropagator unchanged; being made exact to
- * Level 2 (see ../shared/research/w3c-harness.md §1.6).
+ *     traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03
+ *     tracestate: rojo=00f067aa0ba902b7,congo=t61rcWkgMzE
+ *
+ * tracehop's own implementation: @opentelemetry/core 2.12.1's `W3CTraceContextPropagator` passes 37
+ * of the 41 strict harness cases and misreads stored carriers (../shared/research/w3c-harness.md
+ * §1.5-1.6). What differs, and the rule each follows:
+ *
+ * Extract (never throws; on any failure the given context is returned unchanged):
+ * - traceparent as parsed by {@link parseTraceParent}: any run of SP/HTAB around the value, future
+ *   versions, `ff` and all-zero ids rejected, lower-case hex only, flags reduced to sampled|random.
+ * - Repeated traceparent fields (an array from the getter): one distinct value is used; two different
+ *   values are invalid and restart the trace (harness test_traceparent_duplicated; core takes `[0]`).
+ * - tracestate is read only when traceparent is valid (§3.3 "MUST NOT attempt to parse"), repeated
+ *   fields are joined with `,` in order (§3.3.1, RFC 9110 §5.3), and the whole header is discarded when
+ *   it breaks the Level 2 grammar or has more than 32 members ({@link W3CTraceState.fromHeader}).
+ *   The restored SpanContext's `traceState` is a {@link W3CTraceState} holding every valid member
+ *   (the Datadog `dd=` member included); it is left unset when no member remains.
+ *
+ * Inject (writes nothing for an invalid or missing SpanContext, or when tracing is suppressed):
+ * - traceparent version 00 with lower-case ids and flags masked to sampled|random, always two digits
+ *   ({@link formatTraceParent}); core writes `-011` for flags 0x11 and keeps unknown bits.
+ * - tracestate from any `TraceState` implementation, at most 32 members and 512 characters truncated
+ *   in the order of §3.3.1.5; no empty tracestate is sent ({@link serializeTraceStateForWire}).
  */
-export class TraceContextPropagator extends W3CTraceContextPropagator {}
+export class TraceContextPropagator implements TextMapPropagator {
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const spanContext = trace.getSpanContext(context);
+    if (!spanContext || isTracingSuppressed(context)) return;
+    const traceParent = formatTraceParent(spanContext);
+    if (!traceParent) return;
+    setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
+    const traceState = spanContext.traceState;
+    const header =
+      traceState instanceof W3CTraceState ? traceState.wireValue() : serializeTraceStateForWire(traceState);
+    if (header) setter.set(carrier, TRACE_STATE_HEADER, header);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    try {
+      const traceParent = singleValue(getter.get(carrier, TRACE_PARENT_HEADER));
+      if (traceParent === undefined) return context;
+      const parsed = parseTraceParent(traceParent);
+      if (!parsed) return context;
+      const spanContext: SpanContext = {
+        traceId: parsed.traceId,
+        spanId: parsed.spanId,
+        traceFlags: parsed.traceFlags,
+        isRemote: true,
+      };
+      const header = combinedValue(getter.get(carrier, TRACE_STATE_HEADER));
+      if (header) {
+        const traceState = W3CTraceState.fromHeader(header);
+        if (traceState && traceState.size > 0) spanContext.traceState = traceState;
+      }
+      return trace.setSpanContext(context, spanContext);
+    } catch {
+      return context;
+    }
+  }
+
+  fields(): string[] {
+    return [TRACE_PARENT_HEADER, TRACE_STATE_HEADER];
+  }
+}
+
+/** The one value of a field that must not repeat; `undefined` for none, a non-string, or two different values. */
+function singleValue(value: string | string[] | undefined): string | undefined {
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const first = value[0];
+  if (typeof first !== "string") return undefined;
+  for (let i = 1; i < value.length; i++) if (value[i] !== first) return undefined;
+  return first;
+}
+
+/** Repeated fields combined in order with `,` (RFC 9110 §5.3); non-string parts are skipped. */
+function combinedValue(value: string | string[] | undefined): string | undefined {
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value)) return undefined;
+  let out: string | undefined;
+  for (const part of value) {
+    if (typeof part !== "string") continue;
+    out = out === undefined ? part : `${out},${part}`;
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+import type { TraceState } from "@opentelemetry/api";
+import { TRACE_STATE_MAX_MEMBERS } from "./constants.js";
+import {
+  isValidTraceStateKey,
+  isValidTraceStateValue,
+  joinWithinLimit,
+  parseTraceStateMembers,
+  type TraceStateMember,
+} from "./tracestate.js";
+
+/**
+ * An immutable W3C tracestate list that implements @opentelemetry/api's `TraceState` with the
+ * Level 2 rules. tracehop's own because @opentelemetry/core 2.12.1's `TraceState` validates keys with
+ * the Level 1 grammar, keeps the first 32 members of a longer list instead of discarding it, and
+ * drops one bad member where the strict W3C harness expects the whole header gone
+ * (../shared/research/w3c-harness.md §1.6).
+ *
+ * - Order is the header order: index 0 is the left-most (most recent) member (Trace Context §3.3.1.4).
+ * - `set(key, value)` puts the member first and removes any earlier member with that key (§3.5 "Modified
+ *   keys MUST be moved to the beginning"); a 33rd member pushes out the right-most one (§3.3.1.1). An
+ *   invalid key or value leaves the list unchanged (returns `this`), as @opentelemetry/core does.
+ * - `serialize()` writes every member as `key=value` joined by `,` with no whitespace; it is `""` for
+ *   an empty list. The 512-character wire limit is applied on inject, see {@link W3CTraceState.wireValue}.
+ *
+ * Holds any member, including the Datadog `dd=` member (DESIGN.md "Layers", research rule 39).
+ */
+export class W3CTraceState implements TraceState {
+  private readonly _members: readonly TraceStateMember[];
+  private _serialized: string | undefined;
+  private _wire: string | null | undefined;
+  private static readonly _empty = new W3CTraceState([]);
+
+  /** Builds a list from members that are already valid (see {@link W3CTraceState.fromHeader} for text). */
+  private constructor(members: readonly TraceStateMember[]) {
+    this._members = members;
+  }
+
+  /** An empty list. */
+  static empty(): W3CTraceState {
+    return W3CTraceState._empty;
+  }
+
+  /**
+   * Parses a combined tracestate header value (repeated fields joined with `,` in order). Returns
+   * `undefined` when the header breaks the Level 2 `list` grammar (an invalid key or value, more than
+   * 32 members): the whole header is discarded, as the W3C harness requires at STRICT_LEVEL=2
+   * (processing model §4.3 step 3). Empty and whitespace-only members are skipped (§3.3.1.1); a repeated
+   * key keeps its left-most member. Never throws.
+   */
+  static fromHeader(header: string): W3CTraceState | undefined {
+    if (typeof header !== "string") return undefined;
+    const members = parseTraceStateMembers(header, true);
+    if (!members) return undefined;
+    return members.length ? new W3CTraceState(members) : W3CTraceState._empty;
+  }
+
+  /**
+   * Builds a list from `{ key, value }` pairs in header order (left-most first). Invalid pairs and
+   * repeated keys (after the first) are skipped; members past the 32nd are dropped (§3.3.1.1).
+   */
+  static fromMembers(members: Iterable<{ key: string; value: string }>): W3CTraceState {
+    const out: TraceStateMember[] = [];
+    for (const { key, value } of members) {
+      if (out.length === TRACE_STATE_MAX_MEMBERS) break;
+      if (typeof key !== "string" || typeof value !== "string") continue;
+      if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) continue;
+      if (out.some((m) => m.key === key)) continue;
+      out.push({ key, value });
+    }
+    return out.length ? new W3CTraceState(out) : W3CTraceState._empty;
+  }
+
+  /** Number of list-members. */
+  get size(): number {
+    return this._members.length;
+  }
+
+  /** The list-members in header order (left-most first); a fresh array each call. */
+  members(): TraceStateMember[] {
+    return this._members.map((m) => ({ key: m.key, value: m.value }));
+  }
+
+  set(key: string, value: string): W3CTraceState {
+    if (typeof key !== "string" || typeof value !== "string") return this;
+    if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return this;
+    const members: TraceStateMember[] = [{ key, value }];
+    for (const m of this._members) {
+      if (m.key !== key) members.push(m);
+    }
+    if (members.length > TRACE_STATE_MAX_MEMBERS) members.length = TRACE_STATE_MAX_MEMBERS;
+    return new W3CTraceState(members);
+  }
+
+  unset(key: string): W3CTraceState {
+    const index = this._members.findIndex((m) => m.key === key);
+    if (index === -1) return this;
+    const members = this._members.slice();
+    members.splice(index, 1);
+    return members.length ? new W3CTraceState(members) : W3CTraceState._empty;
+  }
+
+  get(key: string): string | undefined {
+    for (const m of this._members) if (m.key === key) return m.value;
+    return undefined;
+  }
+
+  serialize(): string {
+    if (this._serialized === undefined) {
+      let out = "";
+      for (let i = 0; i < this._members.length; i++) {
+        const m = this._members[i]!;
+        out += i === 0 ? `${m.key}=${m.value}` : `,${m.key}=${m.value}`;
+      }
+      this._serialized = out;
+    }
+    return this._serialized;
+  }
+
+  /**
+   * The header value to send: the list truncated to 512 characters in the order of Trace Context
+   * §3.3.1.5 (entries over 128 characters first, then from the right), or `undefined` when the list is
+   * empty (§3.3.1.1: avoid sending an empty tracestate). Computed once per instance.
+   */
+  wireValue(): string | undefined {
+    if (this._wire === undefined) this._wire = joinWithinLimit(this._members.slice()) ?? null;
+    return this._wire ?? undefined;
+  }
+}

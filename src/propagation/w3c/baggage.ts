@@ -1,0 +1,319 @@
+import type { BaggageEntry } from "@opentelemetry/api";
+import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "./constants.js";
+
+/** One baggage list-member read from a header: key as sent, value percent-decoded, properties in wire form. */
+export interface BaggageMember {
+  /** An RFC 7230 token, never percent-decoded (Baggage §3.2.1.2 "key"). */
+  key: string;
+  /** The decoded value (UTF-8, U+FFFD for invalid sequences); may be empty. */
+  value: string;
+  /** Properties after the first `;`, normalized to `k1=v1;k2` with values still percent-encoded; `""` for none. */
+  properties: string;
+}
+
+/** One decoded baggage property (Baggage §3.2.1.4): `key` or `key=value`. */
+export interface BaggageProperty {
+  key: string;
+  /** Percent-decoded value; absent for a key-only property. */
+  value?: string;
+}
+
+const CHAR_TAB = 0x09;
+const CHAR_SPACE = 0x20;
+const CHAR_PERCENT = 0x25;
+const CHAR_PLUS = 0x2b;
+
+const HEX_UPPER = "0123456789ABCDEF";
+const utf8Encoder = new TextEncoder();
+// fatal: false replaces invalid sequences with U+FFFD (Baggage §3.2.1.3 "MUST be replaced");
+// ignoreBOM keeps a leading U+FEFF as data instead of stripping it.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/**
+ * True for an RFC 7230 §3.2.6 `tchar`: `!#$%&'*+-.^_`|~`, DIGIT, ALPHA. Baggage keys are tokens
+ * (Baggage §3.2.1.2) and travel verbatim: `a#b` and `it's` are valid keys, `a%20b` is the literal key
+ * `a%20b`. (@opentelemetry/core 2.12.1 percent-encodes and decodes keys.)
+ */
+function isTchar(c: number): boolean {
+  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
+  switch (c) {
+    case 0x21: // !
+    case 0x23: // #
+    case 0x24: // $
+    case 0x25: // %
+    case 0x26: // &
+    case 0x27: // '
+    case 0x2a: // *
+    case 0x2b: // +
+    case 0x2d: // -
+    case 0x2e: // .
+    case 0x5e: // ^
+    case 0x5f: // _
+    case 0x60: // `
+    case 0x7c: // |
+    case 0x7e: // ~
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** True when `text` is a non-empty RFC 7230 token: a valid baggage key or property key (Baggage §3.2.1.2). */
+export function isBaggageToken(text: string): boolean {
+  if (typeof text !== "string" || text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) if (!isTchar(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * True for a `baggage-octet` (Baggage §3.2.1 ABNF): `%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`,
+ * i.e. printable US-ASCII except SP, DQUOTE, `,`, `;` and `\`.
+ */
+function isBaggageOctet(c: number): boolean {
+  return (
+    c === 0x21 ||
+    (c >= 0x23 && c <= 0x2b) ||
+    (c >= 0x2d && c <= 0x3a) ||
+    (c >= 0x3c && c <= 0x5b) ||
+    (c >= 0x5d && c <= 0x7e)
+  );
+}
+
+function isOws(c: number): boolean {
+  return c === CHAR_SPACE || c === CHAR_TAB;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  return -1;
+}
+
+/** True when every character of `text` is a baggage-octet (`value = *baggage-octet`). */
+function isBaggageValueText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isBaggageOctet(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** True when `text[i]` is `%` followed by two hex digits. */
+function isEscapeAt(text: string, i: number): boolean {
+  return (
+    text.charCodeAt(i) === CHAR_PERCENT &&
+    hexValue(text.charCodeAt(i + 1)) >= 0 &&
+    hexValue(text.charCodeAt(i + 2)) >= 0
+  );
+}
+
+/**
+ * Percent-encodes a baggage value (Baggage §3.2.1.3): its UTF-8 bytes, with every byte that is not a
+ * baggage-octet written as `%XX`, and `%` itself always encoded. `+` is encoded too (allowed: "MAY be
+ * percent-encoded"), because form decoders such as Java's `URLDecoder` read a bare `+` as a space.
+ * A lone UTF-16 surrogate is written as U+FFFD. The result is ASCII, so its length is its size in bytes.
+ * `keepEscapes` leaves existing `%XX` sequences alone (for property values that are already in wire form).
+ */
+export function encodeBaggageValue(value: string, keepEscapes = false): string {
+  let i = 0;
+  for (; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (
+      !isBaggageOctet(c) ||
+      c === CHAR_PLUS ||
+      (c === CHAR_PERCENT && !(keepEscapes && isEscapeAt(value, i)))
+    )
+      break;
+  }
+  if (i === value.length) return value;
+  let out = value.slice(0, i);
+  for (; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) {
+      if (
+        isBaggageOctet(c) &&
+        c !== CHAR_PLUS &&
+        (c !== CHAR_PERCENT || (keepEscapes && isEscapeAt(value, i)))
+      ) {
+        out += value[i];
+      } else {
+        out += `%${HEX_UPPER[c >> 4]}${HEX_UPPER[c & 0xf]}`;
+      }
+      continue;
+    }
+    // A non-ASCII code point (a surrogate pair counts as one): encode its UTF-8 bytes.
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
+    const isPair = pair >= 0xdc00 && pair <= 0xdfff;
+    for (const byte of utf8Encoder.encode(isPair ? value.slice(i, i + 2) : value[i])) {
+      out += `%${HEX_UPPER[byte >> 4]}${HEX_UPPER[byte & 0xf]}`;
+    }
+    if (isPair) i++;
+  }
+  return out;
+}
+
+/**
+ * Percent-decodes a baggage value (Baggage §3.2.1.3): `%XX` sequences are bytes, other characters are
+ * themselves, and the bytes are read as UTF-8 with U+FFFD for every invalid sequence ("MUST be
+ * replaced"). A `%` not followed by two hex digits stays a literal `%`, as in the W3C reference parser
+ * (Python `urllib.parse.unquote`). @opentelemetry/core 2.12.1 uses `decodeURIComponent`, which throws
+ * on invalid UTF-8, and drops the member. `text` must be ASCII (baggage-octets).
+ */
+export function decodeBaggageValue(text: string): string {
+  if (text.indexOf("%") === -1) return text;
+  const bytes = new Uint8Array(text.length);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isEscapeAt(text, i)) {
+      bytes[n++] = (hexValue(text.charCodeAt(i + 1)) << 4) | hexValue(text.charCodeAt(i + 2));
+      i += 2;
+    } else {
+      bytes[n++] = c;
+    }
+  }
+  return utf8Decoder.decode(bytes.subarray(0, n));
+}
+
+/** `text` without SP/HTAB at both ends. */
+function trimOws(text: string): string {
+  let first = 0;
+  let last = text.length - 1;
+  while (first <= last && isOws(text.charCodeAt(first))) first++;
+  while (last >= first && isOws(text.charCodeAt(last))) last--;
+  return first === 0 && last === text.length - 1 ? text : text.slice(first, last + 1);
+}
+
+/**
+ * Normalizes a property list (the text after a member's first `;`, Baggage §3.2.1.4) to
+ * `k1=v1;k2`: OWS around `;` and `=` removed, empty properties skipped, property values kept in wire
+ * form (still percent-encoded).
+ *
+ * - `mode: "extract"`: a property that breaks the grammar (key not a token, a value character that is
+ *   not a baggage-octet) is dropped; the member and its other properties are kept.
+ * - `mode: "inject"` (metadata set by application code, opaque to OpenTelemetry): a property whose
+ *   key is not a token is dropped; value characters outside baggage-octet are percent-encoded as UTF-8.
+ *   So no control character, space, `,` or `;` of metadata is ever written raw (@opentelemetry/core
+ *   2.12.1 writes metadata verbatim).
+ */
+export function normalizeBaggageProperties(text: string, mode: "extract" | "inject"): string {
+  if (typeof text !== "string" || text.length === 0) return "";
+  let out = "";
+  for (const part of text.split(";")) {
+    const property = trimOws(part);
+    if (property.length === 0) continue;
+    const equals = property.indexOf("=");
+    let key = equals === -1 ? property : trimOws(property.slice(0, equals));
+    if (!isBaggageToken(key)) continue;
+    if (equals !== -1) {
+      let value = trimOws(property.slice(equals + 1));
+      if (mode === "extract") {
+        if (!isBaggageValueText(value)) continue;
+      } else {
+        value = encodeBaggageValue(value, true);
+      }
+      key = `${key}=${value}`;
+    }
+    out += out.length === 0 ? key : `;${key}`;
+  }
+  return out;
+}
+
+/**
+ * Decodes a property list (`k1=v1;k2`, as in {@link BaggageMember.properties} or an entry's metadata
+ * string) into `{ key, value? }` pairs in order, values percent-decoded (Baggage §3.2.1.4: "the rules
+ * for baggage values also apply"). Repeated keys are kept. Invalid properties are skipped.
+ */
+export function parseBaggageProperties(text: string): BaggageProperty[] {
+  const out: BaggageProperty[] = [];
+  const normalized = normalizeBaggageProperties(text, "extract");
+  if (!normalized) return out;
+  for (const property of normalized.split(";")) {
+    const equals = property.indexOf("=");
+    if (equals === -1) out.push({ key: property });
+    else out.push({ key: property.slice(0, equals), value: decodeBaggageValue(property.slice(equals + 1)) });
+  }
+  return out;
+}
+
+/**
+ * Parses a combined baggage header (repeated fields joined with `,` in order; Baggage §3: limits apply
+ * to the combination) into list-members, in order.
+ *
+ * `list-member = key OWS "=" OWS value *( OWS ";" OWS property )` (Baggage §3.2.1): OWS around keys,
+ * `=`, values, `;` and `,` is ignored; a value may contain `=` and may be empty (`k=`, which
+ * @opentelemetry/core 2.12.1 drops). A member that breaks the grammar (no `=`, a key that is not a
+ * token, a value character that is not a baggage-octet) is dropped and the others kept; the spec
+ * leaves this undefined ("MAY remove an offending list-member").
+ *
+ * Limits (Baggage §3.3.1): members are accepted in order while there are at most 64 of them and their
+ * total size (member text plus one comma between members) is at most 8192 bytes; a member that would
+ * overflow is skipped whole, never cut. A single valid 8192-byte member is kept (core drops any
+ * member over 4096). Never throws.
+ */
+export function parseBaggageHeader(header: string): BaggageMember[] {
+  const members: BaggageMember[] = [];
+  if (typeof header !== "string") return members;
+  let total = 0;
+  for (const part of header.split(",")) {
+    if (members.length === BAGGAGE_MAX_MEMBERS) break;
+    const text = trimOws(part);
+    if (text.length === 0) continue;
+    const semicolon = text.indexOf(";");
+    const pair = semicolon === -1 ? text : text.slice(0, semicolon);
+    const equals = pair.indexOf("=");
+    if (equals === -1) continue;
+    const key = trimOws(pair.slice(0, equals));
+    const rawValue = trimOws(pair.slice(equals + 1));
+    if (!isBaggageToken(key) || !isBaggageValueText(rawValue)) continue;
+    const size = text.length + (members.length > 0 ? 1 : 0);
+    if (total + size > BAGGAGE_MAX_BYTES) continue;
+    total += size;
+    members.push({
+      key,
+      value: decodeBaggageValue(rawValue),
+      properties: semicolon === -1 ? "" : normalizeBaggageProperties(text.slice(semicolon + 1), "extract"),
+    });
+  }
+  return members;
+}
+
+/**
+ * Serializes baggage entries (in the order given, as `Baggage.getAllEntries()` returns them) to a
+ * baggage header (Baggage §3.2): `key=value[;properties]` joined by `,` with no whitespace.
+ *
+ * - Keys are written verbatim and must be RFC 7230 tokens; an entry with any other key is skipped
+ *   (keys are never percent-encoded, Baggage §3.2.1.2).
+ * - Values are percent-encoded with {@link encodeBaggageValue}; metadata is normalized with
+ *   {@link normalizeBaggageProperties} in `inject` mode.
+ * - Limits (Baggage §3.3.1): at most 64 members and 8192 bytes; an entry that would overflow is
+ *   skipped whole ("MUST NOT propagate any partial list-members") and later, smaller ones still go.
+ *
+ * Returns `undefined` when no entry can be written. Never throws.
+ */
+export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): string | undefined {
+  let out = "";
+  let count = 0;
+  for (const [key, entry] of entries) {
+    if (count === BAGGAGE_MAX_MEMBERS) break;
+    if (!isBaggageToken(key) || !entry || typeof entry.value !== "string") continue;
+    let member = `${key}=${encodeBaggageValue(entry.value)}`;
+    const metadata = entry.metadata === undefined ? "" : metadataText(entry.metadata);
+    if (metadata) {
+      const properties = normalizeBaggageProperties(metadata, "inject");
+      if (properties) member += `;${properties}`;
+    }
+    const size = member.length + (count > 0 ? 1 : 0);
+    if (out.length + size > BAGGAGE_MAX_BYTES) continue;
+    out += count > 0 ? `,${member}` : member;
+    count++;
+  }
+  return count > 0 ? out : undefined;
+}
+
+function metadataText(metadata: unknown): string {
+  try {
+    const text = String(metadata);
+    return text === "[object Object]" ? "" : text;
+  } catch {
+    return "";
+  }
+}

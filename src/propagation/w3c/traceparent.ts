@@ -1,0 +1,147 @@
+import type { SpanContext } from "@opentelemetry/api";
+import { FLAG_SAMPLED, KNOWN_FLAGS_MASK, TRACE_PARENT_LENGTH, TRACE_PARENT_VERSION } from "./constants.js";
+
+/** The fields of a parsed traceparent: lower-case hex ids and flags reduced to the known bits. */
+export interface TraceParent {
+  /** 32 lower-case hex characters, not all zero. */
+  traceId: string;
+  /** 16 lower-case hex characters, not all zero. */
+  spanId: string;
+  /** `sampled` (0x01) and `random` (0x02) bits only; unknown bits are cleared. */
+  traceFlags: number;
+}
+
+// Character codes used by the hand-written scanner (no regular expression on the hot path).
+const CHAR_0 = 0x30;
+const CHAR_9 = 0x39;
+const CHAR_A_LOWER = 0x61;
+const CHAR_F_LOWER = 0x66;
+const CHAR_A_UPPER = 0x41;
+const CHAR_F_UPPER = 0x46;
+const CHAR_DASH = 0x2d;
+const CHAR_SPACE = 0x20;
+const CHAR_TAB = 0x09;
+
+/** Two-digit flags for each value of {@link KNOWN_FLAGS_MASK}; always exactly two digits. */
+const FLAGS_TEXT = ["00", "01", "02", "03"] as const;
+
+/** Value of one lower-case hex digit, or -1 (`HEXDIGLC`, Trace Context §3.2.2). */
+function lowerHexValue(code: number): number {
+  if (code >= CHAR_0 && code <= CHAR_9) return code - CHAR_0;
+  if (code >= CHAR_A_LOWER && code <= CHAR_F_LOWER) return code - CHAR_A_LOWER + 10;
+  return -1;
+}
+
+/** True when `text[start, start+length)` is lower-case hex and not all zeros. */
+function isLowerHexId(text: string, start: number, length: number): boolean {
+  let nonZero = false;
+  for (let i = start; i < start + length; i++) {
+    const value = lowerHexValue(text.charCodeAt(i));
+    if (value < 0) return false;
+    if (value !== 0) nonZero = true;
+  }
+  return nonZero;
+}
+
+/** Index of the first character that is not SP or HTAB, from `start` moving by `step`. */
+function skipOws(text: string, start: number, end: number, step: 1 | -1): number {
+  let i = start;
+  while (i !== end) {
+    const code = text.charCodeAt(i);
+    if (code !== CHAR_SPACE && code !== CHAR_TAB) break;
+    i += step;
+  }
+  return i;
+}
+
+/**
+ * Parses one traceparent field value (Trace Context Level 2 §3.2 and §3.2.4 "Versioning").
+ *
+ * - Runs of SP/HTAB around the value are ignored (RFC 9110 §5.6.3 OWS); @opentelemetry/core 2.12.1
+ *   allows at most one such character per side, which a carrier read back from a database column
+ *   breaks (../shared/research/w3c-harness.md §1.6).
+ * - version: two lower-case hex digits, `ff` forbidden. Version `00` must be exactly 55 characters;
+ *   a higher version is parsed with the `00` layout and must have end of string or `-` after the flags
+ *   (§3.2.4); its extra fields are ignored, never interpreted.
+ * - trace-id (32) and parent-id (16): lower-case hex only, not all zero (§3.2.2.3, §3.2.2.4).
+ * - trace-flags: two lower-case hex digits; only `sampled` and `random` are kept, every other bit is
+ *   cleared (§3.2.2.5.3 "Vendors MUST set those to zero"; processing model step 2.2).
+ *
+ * Returns `undefined` for anything else. Never throws.
+ */
+export function parseTraceParent(value: string): TraceParent | undefined {
+  if (typeof value !== "string") return undefined;
+  const start = skipOws(value, 0, value.length, 1);
+  const end = skipOws(value, value.length - 1, start - 1, -1) + 1;
+  const length = end - start;
+  if (length < TRACE_PARENT_LENGTH) return undefined;
+  const v0 = lowerHexValue(value.charCodeAt(start));
+  const v1 = lowerHexValue(value.charCodeAt(start + 1));
+  if (v0 < 0 || v1 < 0 || (v0 === 15 && v1 === 15)) return undefined;
+  if (
+    value.charCodeAt(start + 2) !== CHAR_DASH ||
+    value.charCodeAt(start + 35) !== CHAR_DASH ||
+    value.charCodeAt(start + 52) !== CHAR_DASH
+  ) {
+    return undefined;
+  }
+  if (v0 === 0 && v1 === 0) {
+    if (length !== TRACE_PARENT_LENGTH) return undefined;
+  } else if (length > TRACE_PARENT_LENGTH && value.charCodeAt(start + TRACE_PARENT_LENGTH) !== CHAR_DASH) {
+    return undefined;
+  }
+  if (!isLowerHexId(value, start + 3, 32) || !isLowerHexId(value, start + 36, 16)) return undefined;
+  const f0 = lowerHexValue(value.charCodeAt(start + 53));
+  const f1 = lowerHexValue(value.charCodeAt(start + 54));
+  if (f0 < 0 || f1 < 0) return undefined;
+  return {
+    traceId: value.slice(start + 3, start + 35),
+    spanId: value.slice(start + 36, start + 52),
+    traceFlags: ((f0 << 4) | f1) & KNOWN_FLAGS_MASK,
+  };
+}
+
+/**
+ * Returns `id` in lower case when it is `length` hex characters (either case) and not all zero,
+ * else `undefined`. Upper-case ids can reach a SpanContext from a stored record; the W3C grammar
+ * allows only lower-case on the wire (Trace Context §3.2.2 `HEXDIGLC`), and @opentelemetry/api's
+ * `isSpanContextValid` accepts A-F, so they would otherwise be written verbatim.
+ */
+export function normalizeHexId(id: unknown, length: number): string | undefined {
+  if (typeof id !== "string" || id.length !== length) return undefined;
+  let nonZero = false;
+  let upper = false;
+  for (let i = 0; i < length; i++) {
+    const code = id.charCodeAt(i);
+    let value = lowerHexValue(code);
+    if (value < 0 && code >= CHAR_A_UPPER && code <= CHAR_F_UPPER) {
+      value = code - CHAR_A_UPPER + 10;
+      upper = true;
+    }
+    if (value < 0) return undefined;
+    if (value !== 0) nonZero = true;
+  }
+  if (!nonZero) return undefined;
+  return upper ? id.toLowerCase() : id;
+}
+
+/**
+ * Writes the version-00 traceparent of a SpanContext (Trace Context §3.2.2):
+ * `00-<trace-id>-<parent-id>-<flags>`, ids in lower case, flags masked to `sampled|random` and always
+ * two hex digits (§3.2.2.5.3; @opentelemetry/core 2.12.1 writes `"0" + flags.toString(16)`, which is
+ * three digits for flags >= 0x10). Returns `undefined` when an id is not valid hex or is all zero.
+ */
+export function formatTraceParent(
+  spanContext: Pick<SpanContext, "traceId" | "spanId" | "traceFlags">,
+): string | undefined {
+  const traceId = normalizeHexId(spanContext.traceId, 32);
+  const spanId = normalizeHexId(spanContext.spanId, 16);
+  if (!traceId || !spanId) return undefined;
+  const flags = typeof spanContext.traceFlags === "number" ? spanContext.traceFlags & KNOWN_FLAGS_MASK : 0;
+  return `${TRACE_PARENT_VERSION}-${traceId}-${spanId}-${FLAGS_TEXT[flags]}`;
+}
+
+/** True when the sampled bit is set (Trace Context §3.2.2.5: test the bit, never compare the whole value). */
+export function isSampled(traceFlags: number): boolean {
+  return (traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED;
+}

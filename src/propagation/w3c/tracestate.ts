@@ -1,0 +1,169 @@
+import type { TraceState } from "@opentelemetry/api";
+import {
+  TRACE_STATE_LONG_ENTRY_LENGTH,
+  TRACE_STATE_MAX_KEY_LENGTH,
+  TRACE_STATE_MAX_LENGTH,
+  TRACE_STATE_MAX_MEMBERS,
+  TRACE_STATE_MAX_VALUE_LENGTH,
+} from "./constants.js";
+
+/** One tracestate list-member, already validated. */
+export interface TraceStateMember {
+  key: string;
+  value: string;
+}
+
+const CHAR_SPACE = 0x20;
+const CHAR_TAB = 0x09;
+const CHAR_COMMA = 0x2c;
+const CHAR_EQUALS = 0x3d;
+const CHAR_TILDE = 0x7e;
+
+/**
+ * True for a Level 2 tracestate key (Trace Context Level 2 §3.3.1.3.1):
+ * `key = ( lcalpha / DIGIT ) 0*255 ( keychar )`, `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"`.
+ * `@` is an ordinary keychar: `foo@`, `foo@@bar`, a 250-character tenant or a 15-character system
+ * part are valid. @opentelemetry/core 2.12.1 still applies the Level 1 `tenant@system` grammar
+ * (../shared/research/w3c-harness.md §1.6, harness tests 34 and 36).
+ */
+export function isValidTraceStateKey(key: string): boolean {
+  const length = key.length;
+  if (length === 0 || length > TRACE_STATE_MAX_KEY_LENGTH) return false;
+  for (let i = 0; i < length; i++) {
+    const c = key.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) continue; // lcalpha / DIGIT
+    if (i === 0) return false;
+    // "_" "-" "*" "/" "@"
+    if (c === 0x5f || c === 0x2d || c === 0x2a || c === 0x2f || c === 0x40) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * True for a tracestate value (Trace Context §3.3.1.3.2): 1 to 256 printable ASCII characters
+ * (0x20-0x7E) except `,` and `=`, not ending in a space. Leading spaces are part of the value.
+ */
+export function isValidTraceStateValue(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || length > TRACE_STATE_MAX_VALUE_LENGTH) return false;
+  if (value.charCodeAt(length - 1) === CHAR_SPACE) return false;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < CHAR_SPACE || c > CHAR_TILDE || c === CHAR_COMMA || c === CHAR_EQUALS) return false;
+  }
+  return true;
+}
+
+/**
+ * Splits a combined tracestate header (fields already joined with `,` in order, RFC 9110 §5.3) into
+ * its list-members (Trace Context §3.3.1.1). SP/HTAB around each member are ignored; empty and
+ * whitespace-only members are allowed and skipped. Leading spaces of a value are kept; trailing ones
+ * are optional whitespace and dropped (§3.3.1.3.2).
+ *
+ * `strict` decides what an invalid member does:
+ * - `true` (extract): the whole header is invalid and `undefined` is returned, as the W3C harness
+ *   expects at STRICT_LEVEL=2 for a key starting with `@`, a 257-character key, an empty value and
+ *   more than 32 members (processing model §4.3 step 3: the vendor MAY discard the entire header).
+ *   Other invalid members (`foo =1`, `foo.bar=1`, a tab in a value) are treated the same way, so one
+ *   rule holds for every member that breaks the `list` grammar.
+ * - `false` (inject of a TraceState built elsewhere): the invalid member is dropped and the rest kept,
+ *   with no member limit (the caller applies the limits of {@link serializeTraceStateForWire}).
+ *
+ * Duplicate keys are legal input (§3.3.1.4); the left-most (most recent) member is kept and later ones
+ * dropped, which the harness accepts (test_tracestate_duplicated_keys) and §3.5 allows. Never throws.
+ */
+export function parseTraceStateMembers(header: string, strict: boolean): TraceStateMember[] | undefined {
+  const members: TraceStateMember[] = [];
+  const length = header.length;
+  let count = 0; // non-empty list-members, repeated keys included
+  let start = 0;
+  while (start <= length) {
+    let end = header.indexOf(",", start);
+    if (end === -1) end = length;
+    let first = start;
+    let last = end - 1;
+    while (first <= last && isOws(header.charCodeAt(first))) first++;
+    while (last >= first && isOws(header.charCodeAt(last))) last--;
+    if (first <= last) {
+      if (strict && ++count > TRACE_STATE_MAX_MEMBERS) return undefined;
+      const equals = header.indexOf("=", first);
+      const member =
+        equals > first && equals <= last
+          ? { key: header.slice(first, equals), value: header.slice(equals + 1, last + 1) }
+          : undefined;
+      if (!member || !isValidTraceStateKey(member.key) || !isValidTraceStateValue(member.value)) {
+        if (strict) return undefined;
+      } else if (!hasKey(members, member.key)) {
+        members.push(member);
+      }
+    }
+    start = end + 1;
+  }
+  return members;
+}
+
+function isOws(code: number): boolean {
+  return code === CHAR_SPACE || code === CHAR_TAB;
+}
+
+function hasKey(members: readonly TraceStateMember[], key: string): boolean {
+  for (const member of members) if (member.key === key) return true;
+  return false;
+}
+
+/**
+ * The tracestate header to send for a TraceState, or `undefined` when there is nothing to send.
+ *
+ * Works on any implementation of @opentelemetry/api's `TraceState` (tracehop's {@link W3CTraceState},
+ * @opentelemetry/core's, a vendor's): its `serialize()` output is re-read member by member, invalid
+ * members and repeated keys are dropped, and then the Level 2 limits are applied:
+ * - at most 32 list-members, removing from the right (Trace Context §3.3.1.1);
+ * - at most {@link TRACE_STATE_MAX_LENGTH} characters, truncating whole entries only: entries longer
+ *   than 128 characters are removed first (right-most first), then entries from the end (§3.3.1.5).
+ *   @opentelemetry/core 2.12.1 truncates first-fit by size instead;
+ * - an empty result is not sent (§3.3.1.1 "SHOULD avoid sending" empty headers); @opentelemetry/core
+ *   2.12.1 sends `tracestate: ""`.
+ *
+ * Never throws: a `serialize()` that throws or returns a non-string yields `undefined`.
+ */
+export function serializeTraceStateForWire(traceState: TraceState | undefined): string | undefined {
+  if (!traceState) return undefined;
+  let text: unknown;
+  try {
+    text = traceState.serialize();
+  } catch {
+    return undefined;
+  }
+  if (typeof text !== "string" || text.length === 0) return undefined;
+  const members = parseTraceStateMembers(text, false);
+  if (!members || members.length === 0) return undefined;
+  if (members.length > TRACE_STATE_MAX_MEMBERS) members.length = TRACE_STATE_MAX_MEMBERS;
+  return joinWithinLimit(members);
+}
+
+/** Joins members as `k=v,k=v`, truncating to {@link TRACE_STATE_MAX_LENGTH} in the order of §3.3.1.5. */
+export function joinWithinLimit(members: TraceStateMember[]): string | undefined {
+  let total = members.length - 1; // commas
+  for (const m of members) total += m.key.length + 1 + m.value.length;
+  if (total > TRACE_STATE_MAX_LENGTH) {
+    members = members.slice();
+    for (let i = members.length - 1; i >= 0 && total > TRACE_STATE_MAX_LENGTH; i--) {
+      const size = members[i]!.key.length + 1 + members[i]!.value.length;
+      if (size <= TRACE_STATE_LONG_ENTRY_LENGTH) continue;
+      members.splice(i, 1);
+      total -= size + (members.length > 0 ? 1 : 0);
+    }
+    while (total > TRACE_STATE_MAX_LENGTH && members.length > 0) {
+      const m = members.pop()!;
+      total -= m.key.length + 1 + m.value.length + (members.length > 0 ? 1 : 0);
+    }
+  }
+  if (members.length === 0) return undefined;
+  let out = "";
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    out += i === 0 ? `${m.key}=${m.value}` : `,${m.key}=${m.value}`;
+  }
+  return out;
+}

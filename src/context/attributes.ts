@@ -1,0 +1,41 @@
+/**
+ * Span attributes that tracehop's restore side writes (docs/restore.md "Attributes").
+ *
+ * OpenTelemetry's semantic conventions (1.45) have no general attribute for the attempt number of a
+ * job, the wait between capture and restore, or the relation chosen, so these live under the
+ * `tracehop.` namespace. Where a convention applies it is used instead: `messaging.batch.message_count`
+ * on batch spans.
+ */
+
+/** Relation the restored span has to the stored context: `parent`, `link` or `none` (after `auto`). */
+export const ATTR_TRACEHOP_RELATION = "tracehop.relation";
+
+/**
+ * 1-based attempt number of the work item (1 = first delivery, 2 = first retry, ...), from the
+ * `attempt` option. Every attempt restores from the stored carrier (issue 6, cases B29/B30).
+ */
+export const ATTR_TRACEHOP_ATTEMPT = "tracehop.attempt";
+
+/**
+ * 1-based run number of a repeating or rescheduled job restored from one stored carrier, from the
+ * `run` option. `relation: "auto"` parents only run 1 (case B31).
+ */
+export const ATTR_TRACEHOP_RUN = "tracehop.run";
+
+/**
+ * Time the stored context waited between capture and restore, in seconds (double; the OpenTelemetry
+ * unit for durations). Restore time minus the capture time (`capturedAt` option, else the row's
+ * `createdAt`); 0 when clocks disagree and the difference is negative. Absent when the capture time
+ * is unknown. Oban's `queue_time` and Sentry's `messaging.message.receive.latency` show the same
+ * quantity (research anchors-features.md §5 item 6).
+ */
+export const ATTR_TRACEHOP_QUEUE_WAIT = "tracehop.queue.wait";
+
+/**
+ * OpenTelemetry messaging convention: number of messages a batch span processes. Set on batch spans
+ * except for a batch of exactly one message, as the convention says.
+ */
+export const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = "messaging.batch.message_count";
+
+/** Milliseconds per second, for {@link ATTR_TRACEHOP_QUEUE_WAIT}. */
+export const MS_PER_SECOND = 1000;

@@ -1,0 +1,71 @@
+import { randomFillSync } from "node:crypto";
+import {
+  trace,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type TraceFlags,
+  type Tracer,
+} from "@opentelemetry/api";
+
+/**
+ * Span id of the placeholder parent used by {@link startRootWithTraceId}. Any valid id would do: it
+ * is only seen by the sampler and by span processors' `onStart`, never exported.
+ */
+export const PLACEHOLDER_PARENT_SPAN_ID = "0000000000000001";
+
+/**
+ * Starts a ROOT span (no parent) whose trace id is `traceId` and whose sampling follows `traceFlags`.
+ *
+ * OpenTelemetry's API has no way to ask a tracer for a root span with a given trace id: the trace id
+ * of a root comes from the provider's IdGenerator, which belongs to the user. So the span is started
+ * under a placeholder remote parent `{traceId, PLACEHOLDER_PARENT_SPAN_ID, traceFlags}` — which also
+ * lets a ParentBased sampler apply `traceFlags` — and the SDK span's parent reference is then
+ * cleared, so that the exported span has this trace id and no parent. Span processors see the
+ * placeholder parent in `onStart`; exporters (which read the span at `onEnd`) see none. Spans of
+ * other SDKs keep their parent field if they have no `parentSpanContext` / `parentSpanId` property.
+ *
+ * Used for Datadog parent id 0 (Synthetics: the trace id must be kept on a root span, research rules
+ * 13 and 64) and for a new linked trace that keeps a user's sampling decision (docs/restore.md).
+ *
+ * @param traceId 32 lowercase hex, not all zero.
+ * @param base the context to start from (baggage and other values are kept; its span is ignored).
+ */
+export function startRootWithTraceId(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  base: Context,
+  traceId: string,
+  traceFlags: TraceFlags,
+): Span {
+  const placeholder = trace.setSpanContext(base, {
+    traceId,
+    spanId: PLACEHOLDER_PARENT_SPAN_ID,
+    traceFlags,
+    isRemote: true,
+  });
+  const span = tracer.startSpan(name, { ...options, root: false }, placeholder);
+  clearParent(span);
+  return span;
+}
+
+/** Removes the parent reference of an SDK span (sdk-trace-base 2.x `parentSpanContext`, 1.x `parentSpanId`). */
+function clearParent(span: Span): void {
+  // Reflect.set: a read-only field in some other SDK returns false instead of throwing.
+  if ("parentSpanContext" in span) Reflect.set(span, "parentSpanContext", undefined);
+  if ("parentSpanId" in span) Reflect.set(span, "parentSpanId", undefined);
+}
+
+const TRACE_ID_BYTES = 16;
+
+/**
+ * A random 128-bit trace id as 32 lowercase hex whose low 64 bits are not zero (Datadog cannot carry
+ * a trace id whose low half is 0: research section L, "trace id must be > 0").
+ */
+export function randomTraceId(): string {
+  const bytes = new Uint8Array(TRACE_ID_BYTES);
+  do randomFillSync(bytes);
+  while (bytes.subarray(8).every((b) => b === 0));
+  return Buffer.from(bytes).toString("hex");
+}

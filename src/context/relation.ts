@@ -1,0 +1,131 @@
+/**
+ * The relation policy: how a span started from a stored carrier relates to the stored context
+ * (docs/restore.md "Relation policy").
+ */
+
+/**
+ * How the span `withCarrier` starts relates to the context stored in the carrier:
+ *
+ * - `parent`: a child of the stored context — one trace across the hop (Temporal, BullMQ, OTel
+ *   kafkajs `eachMessage`, Datadog's default `continue`).
+ * - `link`: the first span of a new trace, with a span link to the stored context (OTel messaging
+ *   conventions, Oban's and Sidekiq's default, Datadog's `restart`). Baggage and the trace-independent
+ *   Datadog fields carry over (docs/restore.md "Link mode").
+ * - `none`: a new trace with no link; only the stored baggage carries over.
+ * - `auto`: `parent` while the stored context is younger than `maxParentAge` and this is the first
+ *   run, else `link` (research anchors-features.md §2 item 1: the maximum-age policy users ask for).
+ */
+export type Relation = "parent" | "link" | "none" | "auto";
+
+/** The relation a span ended up with: `auto` resolved. */
+export type ResolvedRelation = Exclude<Relation, "auto">;
+
+const RELATIONS: ReadonlySet<string> = new Set<Relation>(["parent", "link", "none", "auto"]);
+
+/**
+ * Default `maxParentAge` of `relation: "auto"`, in milliseconds (5 minutes). Far longer than a
+ * request and the OpenTelemetry Collector's tail-sampling decision wait (30 s by default), so work
+ * that follows a request continues its trace; delayed, scheduled and repeating work, which runs
+ * minutes to months later, starts its own trace (NServiceBus#6732, bullmq#2942; research
+ * anchors-features.md §2 item 1).
+ */
+export const DEFAULT_MAX_PARENT_AGE_MS = 5 * 60 * 1000;
+
+/** Process-wide defaults of the restore side; per-call options win. */
+export interface RestoreDefaults {
+  /** Default `relation` of `withCarrier` and `traced` (initially `parent`, as DESIGN.md says). */
+  relation?: Relation;
+  /** Default `maxParentAge` of `relation: "auto"`, in milliseconds (initially 5 minutes). */
+  maxParentAge?: number;
+}
+
+let defaults: Readonly<Required<RestoreDefaults>> = {
+  relation: "parent",
+  maxParentAge: DEFAULT_MAX_PARENT_AGE_MS,
+};
+
+/**
+ * Replaces the process-wide defaults of `withCarrier`, `traced` and `withBatchItem`; fields left out
+ * return to their initial values (`relation: "parent"`, `maxParentAge: 5 minutes`), so
+ * `setRestoreDefaults({})` resets. Returns the defaults that were in force before.
+ *
+ * @throws TypeError when `relation` is not one of `parent`, `link`, `none`, `auto`, or `maxParentAge`
+ *   is not a finite number >= 0 (milliseconds).
+ */
+export function setRestoreDefaults(next: RestoreDefaults): Required<RestoreDefaults> {
+  const previous = { ...defaults };
+  const relation = next.relation ?? "parent";
+  const maxParentAge = next.maxParentAge ?? DEFAULT_MAX_PARENT_AGE_MS;
+  assertRelation(relation, "setRestoreDefaults");
+  assertMaxParentAge(maxParentAge, "setRestoreDefaults");
+  defaults = Object.freeze({ relation, maxParentAge });
+  return previous;
+}
+
+/** The process-wide defaults in force (a copy). */
+export function getRestoreDefaults(): Required<RestoreDefaults> {
+  return { ...defaults };
+}
+
+/** What `auto` looks at. */
+export interface RelationInputs {
+  /** The stored carrier held a context to relate to (a valid span context, or a Datadog root). */
+  hasStoredContext: boolean;
+  /** Milliseconds between capture and restore, when the capture time is known. */
+  ageMs: number | undefined;
+  /** 1-based run number of a repeating job, when given. */
+  run: number | undefined;
+  /** Milliseconds. */
+  maxParentAge: number;
+}
+
+/**
+ * Resolves `auto`: `link` when the stored context is older than `maxParentAge` or this is a later run
+ * (`run > 1`) of a repeating job, so that no trace accumulates more than one run (case B31); `parent`
+ * otherwise, including when the capture time is unknown. Other relations are returned unchanged.
+ */
+export function resolveRelation(relation: Relation, inputs: RelationInputs): ResolvedRelation {
+  if (relation !== "auto") return relation;
+  if (!inputs.hasStoredContext) return "parent";
+  if (inputs.run !== undefined && inputs.run > 1) return "link";
+  if (inputs.ageMs !== undefined && inputs.ageMs > inputs.maxParentAge) return "link";
+  return "parent";
+}
+
+/** @throws TypeError naming `where` when `relation` is not a {@link Relation}. */
+export function assertRelation(relation: unknown, where: string): asserts relation is Relation {
+  if (typeof relation !== "string" || !RELATIONS.has(relation)) {
+    throw new TypeError(
+      `tracehop ${where}: relation must be "parent", "link", "none" or "auto", got ${describe(relation)}`,
+    );
+  }
+}
+
+/** @throws TypeError naming `where` when `value` is not a finite number of milliseconds >= 0. */
+export function assertMaxParentAge(value: unknown, where: string): asserts value is number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(
+      `tracehop ${where}: maxParentAge must be a finite number of milliseconds >= 0, got ${describe(value)}`,
+    );
+  }
+}
+
+/** @throws TypeError naming `where` and `field` when `value` is set but not an integer >= 1. */
+export function assertOrdinal(
+  value: unknown,
+  field: string,
+  where: string,
+): asserts value is number | undefined {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`tracehop ${where}: ${field} must be an integer >= 1, got ${describe(value)}`);
+  }
+}
+
+/** A short description of a bad option value for an error message. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}

@@ -1,0 +1,154 @@
+import { context as contextApi, diag, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
+
+/**
+ * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
+ * exactly once when the work is over:
+ *
+ * - a plain value: at return;
+ * - a thrown error: the exception is recorded (an `exception` event and ERROR status), the span
+ *   ends, and the same error object is rethrown;
+ * - a promise (any thenable): when it settles; a rejection is recorded as above and the returned
+ *   promise rejects with the same reason;
+ * - a generator or async generator object (what a `function*` / `async function*` returns): each
+ *   `next`/`throw`/`return` step runs with `active` active; the span ends when the generator
+ *   finishes, throws, or is closed early (`break` out of `for…of` calls `return`). A generator that
+ *   is dropped without being finished or closed leaves its span open, as the language gives no
+ *   signal for it.
+ *
+ * Tracing never fails the work: an error thrown by the span itself (a faulty span processor) is
+ * reported through `diag` and swallowed.
+ */
+export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T): T {
+  let result: T;
+  try {
+    result = contextApi.with(active, fn, undefined, span);
+  } catch (err) {
+    recordFailure(span, err);
+    endSpan(span);
+    throw err;
+  }
+  if (isThenable(result)) return settleThenable(span, result) as T;
+  const tag = generatorTag(result);
+  if (tag === "Generator") return wrapGenerator(span, active, result as Generator) as T;
+  if (tag === "AsyncGenerator") return wrapAsyncGenerator(span, active, result as AsyncGenerator) as T;
+  endSpan(span);
+  return result;
+}
+
+/** Records `err` on `span`: an `exception` event and ERROR status with the error's message. */
+export function recordFailure(span: Span, err: unknown): void {
+  try {
+    const message = err instanceof Error ? err.message : String(err);
+    span.recordException(err instanceof Error ? err : message);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+  } catch (tracingError) {
+    diag.warn("tracehop: recording an exception on a span failed", tracingError);
+  }
+}
+
+/** Ends `span`; a failure of the span processor never reaches the caller. */
+export function endSpan(span: Span): void {
+  try {
+    span.end();
+  } catch (tracingError) {
+    diag.warn("tracehop: ending a span failed", tracingError);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** `"Generator"` / `"AsyncGenerator"` for the objects generator functions return (their toStringTag). */
+function generatorTag(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const tag = (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  return tag === "Generator" || tag === "AsyncGenerator" ? tag : undefined;
+}
+
+function settleThenable(span: Span, thenable: PromiseLike<unknown>): Promise<unknown> {
+  return Promise.resolve(thenable).then(
+    (value) => {
+      endSpan(span);
+      return value;
+    },
+    (err: unknown) => {
+      recordFailure(span, err);
+      endSpan(span);
+      throw err;
+    },
+  );
+}
+
+type StepMethod = "next" | "throw" | "return";
+
+function wrapGenerator<Y, R, N>(span: Span, active: Context, gen: Generator<Y, R, N>): Generator<Y, R, N> {
+  let open = true;
+  const step = (method: StepMethod, arg: unknown): IteratorResult<Y, R> => {
+    let result: IteratorResult<Y, R>;
+    try {
+      result = contextApi.with(active, () => (gen[method] as (arg: unknown) => IteratorResult<Y, R>)(arg));
+    } catch (err) {
+      if (open) {
+        open = false;
+        recordFailure(span, err);
+        endSpan(span);
+      }
+      throw err;
+    }
+    if (result.done && open) {
+      open = false;
+      endSpan(span);
+    }
+    return result;
+  };
+  const wrapper: Generator<Y, R, N> = {
+    next: (...args: [] | [N]) => step("next", args[0]),
+    throw: (err: unknown) => step("throw", err),
+    return: (value: R) => step("return", value),
+    [Symbol.iterator]: () => wrapper,
+    [Symbol.toStringTag]: "Generator",
+  } as Generator<Y, R, N>;
+  return wrapper;
+}
+
+function wrapAsyncGenerator<Y, R, N>(
+  span: Span,
+  active: Context,
+  gen: AsyncGenerator<Y, R, N>,
+): AsyncGenerator<Y, R, N> {
+  let open = true;
+  const step = async (method: StepMethod, arg: unknown): Promise<IteratorResult<Y, R>> => {
+    let result: IteratorResult<Y, R>;
+    try {
+      // The generator body resumes synchronously inside `next`, so its awaits inherit `active`.
+      result = await contextApi.with(active, () =>
+        (gen[method] as (arg: unknown) => Promise<IteratorResult<Y, R>>)(arg),
+      );
+    } catch (err) {
+      if (open) {
+        open = false;
+        recordFailure(span, err);
+        endSpan(span);
+      }
+      throw err;
+    }
+    if (result.done && open) {
+      open = false;
+      endSpan(span);
+    }
+    return result;
+  };
+  const wrapper: AsyncGenerator<Y, R, N> = {
+    next: (...args: [] | [N]) => step("next", args[0]),
+    throw: (err: unknown) => step("throw", err),
+    return: (value: R | PromiseLike<R>) => step("return", value),
+    [Symbol.asyncIterator]: () => wrapper,
+    [Symbol.toStringTag]: "AsyncGenerator",
+  } as AsyncGenerator<Y, R, N>;
+  return wrapper;
+}

@@ -1,0 +1,174 @@
+import { context as contextApi, diag } from "@opentelemetry/api";
+import { isTraceCarrierProvider } from "./carrier-source.js";
+import { describe } from "./relation.js";
+import { runInSpan } from "./run-in-span.js";
+import {
+  assertOptions,
+  startRestoredSpan,
+  tryStart,
+  type StartedSpan,
+  type WithCarrierOptions,
+} from "./with-carrier.js";
+
+/**
+ * Options of {@link traced}: those of `withCarrier`, plus where the carrier and per-call options
+ * come from.
+ *
+ * @typeParam A the argument tuple of the wrapped function, for typed `carrierFrom` / `optionsFrom`.
+ */
+export interface TracedOptions<A extends readonly unknown[] = any[]> extends WithCarrierOptions {
+  /** Span name. Default: `Class.method` for a decorated method, the function's name for `traced(opts)(fn)`. */
+  name?: string;
+  /**
+   * Picks the stored carrier (or a row holding it) from the call's arguments. Returning `undefined`
+   * or `null` means "no carrier": the span is then a child of the active context. Default: the first
+   * argument with a non-null `traceContext` field (a `TraceCarrierProvider`, e.g. a Prisma row).
+   */
+  carrierFrom?: (args: A) => unknown;
+  /**
+   * Per-call options merged over these (e.g. `attempt` or `capturedAt` from a job object). A throw
+   * here is reported through `diag` and the call runs with the static options.
+   */
+  optionsFrom?: (args: A) => WithCarrierOptions | undefined;
+}
+
+/**
+ * What `traced(options)` returns: call it with a function (`traced(opts)(fn)`) or use it as a TC39
+ * standard method decorator (`@traced(opts)`, TypeScript 5 decorators without
+ * `experimentalDecorators`). Either way the result has the signature of what it wraps.
+ */
+export interface TracedWrapper {
+  <F extends (...args: any[]) => any>(fn: F): F;
+  <This, F extends (this: This, ...args: any[]) => any>(
+    method: F,
+    context: ClassMethodDecoratorContext<This, F>,
+  ): F;
+}
+
+/**
+ * Wraps a function or a method so that each call runs inside a span, as `withCarrier` runs `fn` —
+ * the TypeScript answer to a tracing aspect on methods (Datadog's `@Trace`, research
+ * anchors-features.md §5):
+ *
+ *     class Worker {
+ *       @traced({ kind: SpanKind.CONSUMER, relation: "auto" })
+ *       async process(job: PreprocessJob) { ... }   // span "Worker.process", child of job.traceContext
+ *     }
+ *     const handle = traced({ name: "handle" })(async (row: Outbox) => { ... });
+ *
+ * - The carrier comes from `options.carrierFrom(args)`, else from the first argument with a non-null
+ *   `traceContext` field (the `TraceCarrierProvider` shape: a Prisma row with the carrier column,
+ *   whose `createdAt` is the capture time). It is restored exactly as `withCarrier` restores it
+ *   (relation policy, retries, sampling).
+ * - Without a carrier, the span is a child of the context active at the call.
+ * - Span name: `options.name`, else `Class.method` for a method (the class that declares it, or for a
+ *   private method the class of `this`; `Class` alone is the static side's name), else the function's
+ *   name (`"anonymous"` when it has none).
+ * - `this` and the arguments pass through; the result is what the function returns (promises and
+ *   generators as `withCarrier` handles them); errors are recorded and rethrown unchanged.
+ *
+ * @throws TypeError at wrapping time when an option is out of range, the wrapped value is not a
+ *   function, or the decorator is put on something other than a method.
+ */
+export function traced<A extends readonly unknown[] = any[]>(options: TracedOptions<A> = {}): TracedWrapper {
+  assertOptions(options, "traced");
+  if (options.name !== undefined && typeof options.name !== "string") {
+    throw new TypeError(`tracehop traced: name must be a string, got ${describe(options.name)}`);
+  }
+  return function wrap(fn: (...args: any[]) => any, context?: ClassMethodDecoratorContext) {
+    if (typeof fn !== "function") {
+      throw new TypeError(`tracehop traced: expected a function to wrap, got ${describe(fn)}`);
+    }
+    if (context !== undefined && context.kind !== "method") {
+      throw new TypeError(`tracehop @traced: decorates methods only, not a ${String(context.kind)}`);
+    }
+    const method = context ? memberName(context.name) : undefined;
+    let owner: string | undefined;
+    const spanName = (self: unknown): string => {
+      if (options.name !== undefined) return options.name;
+      if (method === undefined) return fn.name || "anonymous";
+      // A private method is not on the prototype: name the class of `this`, uncached.
+      const found = owner ?? declaringClassName(self, method, wrapper, context!.static);
+      if (!context!.private) owner = found;
+      return found ? `${found}.${method}` : method;
+    };
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      const callOptions = options.optionsFrom ? mergeCallOptions(options, args as unknown as A) : options;
+      const source = findCarrier(args, options.carrierFrom);
+      const name = spanName(this);
+      const started: StartedSpan | undefined = tryStart(() =>
+        source === undefined
+          ? startRestoredSpan(undefined, name, callOptions, { fallback: contextApi.active() })
+          : startRestoredSpan(source, name, callOptions),
+      );
+      const call = () => fn.apply(this, args);
+      if (!started) return call();
+      return runInSpan(started.span, started.active, call);
+    };
+    Object.defineProperty(wrapper, "name", { value: fn.name, configurable: true });
+    return wrapper;
+  } as TracedWrapper;
+}
+
+function mergeCallOptions<A extends readonly unknown[]>(
+  options: TracedOptions<A>,
+  args: A,
+): WithCarrierOptions {
+  let extra: WithCarrierOptions | undefined;
+  try {
+    extra = options.optionsFrom!(args);
+    if (extra !== undefined) assertOptions(extra, "traced optionsFrom");
+  } catch (err) {
+    diag.warn("tracehop traced: optionsFrom failed; using the static options", err);
+    return options;
+  }
+  return extra ? { ...options, ...extra } : options;
+}
+
+/**
+ * The carrier of a call: `carrierFrom(args)` when given, else the first argument with a non-null
+ * `traceContext` field. `undefined` means none. A throwing `carrierFrom` counts as none (diag warning).
+ */
+function findCarrier<A extends readonly unknown[]>(
+  args: unknown[],
+  carrierFrom: ((args: A) => unknown) | undefined,
+): unknown {
+  if (carrierFrom) {
+    try {
+      const found = carrierFrom(args as unknown as A);
+      return found === null ? undefined : found;
+    } catch (err) {
+      diag.warn("tracehop traced: carrierFrom failed; the span continues the active context", err);
+      return undefined;
+    }
+  }
+  for (const arg of args) {
+    if (isTraceCarrierProvider(arg) && arg.traceContext !== null && arg.traceContext !== undefined)
+      return arg;
+  }
+  return undefined;
+}
+
+function memberName(name: string | symbol): string {
+  return typeof name === "symbol" ? (name.description ?? "") : name;
+}
+
+/**
+ * Name of the class that declares the decorated method: for a static method the class itself; for
+ * an instance method the constructor of the prototype that holds `wrapper`, else of `self`.
+ */
+function declaringClassName(
+  self: unknown,
+  method: string,
+  wrapper: unknown,
+  isStatic: boolean,
+): string | undefined {
+  if (isStatic) return typeof self === "function" ? self.name || undefined : undefined;
+  if (self === null || (typeof self !== "object" && typeof self !== "function")) return undefined;
+  for (let proto = Object.getPrototypeOf(self); proto; proto = Object.getPrototypeOf(proto)) {
+    if (Object.getOwnPropertyDescriptor(proto, method)?.value === wrapper) {
+      return (proto as { constructor?: { name?: string } }).constructor?.name || undefined;
+    }
+  }
+  return (self as { constructor?: { name?: string } }).constructor?.name || undefined;
+}

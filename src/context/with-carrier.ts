@@ -1,0 +1,294 @@
+import {
+  diag,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  TraceFlags,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
+import { DECISION_MAKER_TAG, TID_TAG } from "../propagation/datadog/constants.js";
+import {
+  getDatadogContext,
+  setDatadogContext,
+  type DatadogContext,
+} from "../propagation/datadog/datadog-context.js";
+import {
+  getExtractionAttributes,
+  getExtractionLinks,
+  getRestoredRoot,
+} from "../propagation/extraction-result.js";
+import {
+  ATTR_TRACEHOP_ATTEMPT,
+  ATTR_TRACEHOP_QUEUE_WAIT,
+  ATTR_TRACEHOP_RELATION,
+  ATTR_TRACEHOP_RUN,
+  MS_PER_SECOND,
+} from "./attributes.js";
+import { contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
+import { readCarrierSource, toEpochMs } from "./carrier-source.js";
+import { randomTraceId, startRootWithTraceId } from "./detached-root.js";
+import {
+  assertMaxParentAge,
+  assertOrdinal,
+  assertRelation,
+  describe,
+  getRestoreDefaults,
+  resolveRelation,
+  type Relation,
+  type ResolvedRelation,
+} from "./relation.js";
+import { runInSpan } from "./run-in-span.js";
+
+/** Options of {@link withCarrier} (and of `traced`, `withBatchItem`). */
+export interface WithCarrierOptions {
+  /** Propagator that reads the carrier. Default: `createPropagator()`. */
+  propagator?: TextMapPropagator;
+  /** Kind of the span. Default: `SpanKind.INTERNAL` (messaging helpers pass CONSUMER/PRODUCER). */
+  kind?: SpanKind;
+  /** Attributes given at span creation (so samplers see them, as the messaging conventions ask). */
+  attributes?: Attributes;
+  /**
+   * How the span relates to the stored context: `parent`, `link`, `none` or `auto`
+   * (see `Relation`). Default: `setRestoreDefaults`' relation, initially `parent`.
+   */
+  relation?: Relation;
+  /**
+   * `relation: "auto"` parents only while the stored context is at most this old, in milliseconds.
+   * Default: `setRestoreDefaults`' value, initially 5 minutes.
+   */
+  maxParentAge?: number;
+  /**
+   * When the carrier was captured: a `Date`, epoch milliseconds, or ISO 8601 text. Default: the
+   * `createdAt` field of the row handed in as carrier. Drives `relation: "auto"` and the
+   * `tracehop.queue.wait` attribute; an unreadable value counts as unknown.
+   */
+  capturedAt?: Date | number | string;
+  /** 1-based attempt number of this delivery (1 = first try); becomes `tracehop.attempt`. */
+  attempt?: number;
+  /** 1-based run number of a repeating job restored from one carrier; `auto` links every run after 1. */
+  run?: number;
+  /** Extra span links, given at creation. */
+  links?: Link[];
+}
+
+/** A started span and the context to run the work in (the span is active in it). */
+export interface StartedSpan {
+  span: Span;
+  active: Context;
+}
+
+/**
+ * Runs `fn` inside a new span related to the context stored in `carrier`, and ends the span when
+ * `fn`'s work is over.
+ *
+ * `carrier` is untrusted input (DESIGN.md "The carrier"): a carrier object, its JSON text, or a row
+ * or message with a `traceContext` field holding either (`TraceCarrierProvider`; its `createdAt` is
+ * the capture time). It is extracted from `ROOT_CONTEXT`, never from the active context, so a retry
+ * scheduled from inside a failed attempt still restores the stored parent (case B29). A missing or
+ * invalid carrier starts a new root span; nothing in the carrier can make the call throw.
+ *
+ * The span, by `options.relation` (docs/restore.md "Relation policy"):
+ * - `parent` (default): child of the stored span context, in the context the carrier restored, so
+ *   baggage and Datadog fields are present inside `fn` (case B26). Span links found during extraction
+ *   (styles naming other traces, research rule 50) and `_dd.parent_id` (research rules 42, 52) are
+ *   added. A Datadog context with parent id 0 (Synthetics) gives a root span that keeps the stored
+ *   trace id (research rules 13, 64).
+ * - `link`: root of a new trace linked to the stored span context; baggage and the trace-independent
+ *   Datadog fields carry over, a user's sampling decision too (priority -1 stays a drop, case B20).
+ * - `none`: root of a new trace with no link; only baggage carries over.
+ * - `auto`: `parent` while the carrier is younger than `maxParentAge` and `run` is 1 or unset,
+ *   otherwise `link` (case B31).
+ *
+ * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
+ * throw or rejection is recorded (exception event, ERROR status) and rethrown unchanged; the span
+ * always ends (return, throw, settled promise, finished or closed generator), so nothing leaks into
+ * the next job (case B30). Attributes: `options.attributes`, `tracehop.relation` (when the carrier
+ * held a context), `tracehop.attempt`, `tracehop.run`, `tracehop.queue.wait` (seconds, when the
+ * capture time is known).
+ *
+ * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
+ * @throws TypeError when `name` is not a string, `fn` is not a function, or an option is out of range
+ *   (`relation`, `maxParentAge`, `attempt`, `run`) — programming errors, reported before `fn` runs.
+ *   Errors of `fn` pass through unchanged. A failure of tracing itself never fails `fn`.
+ */
+export function withCarrier<T>(
+  carrier: unknown,
+  name: string,
+  fn: (span: Span) => T,
+  options: WithCarrierOptions = {},
+): T {
+  assertCallable(name, fn, "withCarrier");
+  assertOptions(options, "withCarrier");
+  const started = tryStart(() => startRestoredSpan(carrier, name, options));
+  if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  return runInSpan(started.span, started.active, fn);
+}
+
+/** Where a restored span sits when it is started inside other work (`traced`, `withBatchItem`). */
+export interface RestoreScope {
+  /** A carrier that holds no context gives a child of this context instead of a new root. */
+  fallback?: Context;
+  /** Linked when the carrier held a context (the ambient batch span of `withBatchItem`). */
+  ambientLink?: SpanContext;
+}
+
+/**
+ * Starts the span {@link withCarrier} describes, without running anything (see {@link RestoreScope}
+ * for `scope`). Never throws on bad carriers.
+ */
+export function startRestoredSpan(
+  input: unknown,
+  name: string,
+  options: WithCarrierOptions,
+  scope: RestoreScope = {},
+): StartedSpan {
+  const tracer = trace.getTracer(TRACER_NAME);
+  const source = readCarrierSource(input);
+  const restored = contextFromCarrier(source.carrier, { propagator: options.propagator });
+  const stored = validSpanContext(restored);
+  const root = stored ? undefined : getRestoredRoot(restored);
+  const hasStoredContext = stored !== undefined || root !== undefined;
+
+  const now = Date.now();
+  const capturedAtMs = options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs;
+  const ageMs = capturedAtMs === undefined ? undefined : Math.max(0, now - capturedAtMs);
+  const attributes: Attributes = { ...options.attributes };
+  if (options.attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = options.attempt;
+  if (options.run !== undefined) attributes[ATTR_TRACEHOP_RUN] = options.run;
+  if (ageMs !== undefined) attributes[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
+  const links = options.links ? [...options.links] : [];
+  const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
+
+  if (!hasStoredContext && scope.fallback) {
+    const span = tracer.startSpan(name, spanOptions, scope.fallback);
+    return { span, active: trace.setSpan(scope.fallback, span) };
+  }
+  if (hasStoredContext && scope.ambientLink) links.push({ context: scope.ambientLink });
+
+  const defaults = getRestoreDefaults();
+  const relation: ResolvedRelation = resolveRelation(options.relation ?? defaults.relation, {
+    hasStoredContext,
+    ageMs,
+    run: options.run,
+    maxParentAge: options.maxParentAge ?? defaults.maxParentAge,
+  });
+  if (hasStoredContext) attributes[ATTR_TRACEHOP_RELATION] = relation;
+
+  switch (relation) {
+    case "parent": {
+      links.push(...getExtractionLinks(restored));
+      Object.assign(attributes, getExtractionAttributes(restored));
+      const span = root
+        ? startRootWithTraceId(tracer, name, spanOptions, restored, root.traceId, root.traceFlags)
+        : tracer.startSpan(name, spanOptions, restored);
+      return { span, active: trace.setSpan(restored, span) };
+    }
+    case "link": {
+      links.push(...getExtractionLinks(restored));
+      if (stored) links.push({ context: stored });
+      const base = trace.deleteSpan(restored);
+      const carried = fieldsForNewTrace(getDatadogContext(restored));
+      const span =
+        carried?.samplingPriority !== undefined
+          ? startRootWithTraceId(
+              tracer,
+              name,
+              spanOptions,
+              base,
+              randomTraceId(),
+              flagsOf(carried.samplingPriority),
+            )
+          : tracer.startSpan(name, { ...spanOptions, root: true }, base);
+      let active = trace.setSpan(base, span);
+      // The stored fields belong to the stored trace; give the new root its own (or none).
+      if (carried || getDatadogContext(active))
+        active = setDatadogContext(active, carried ?? { propagationTags: {} });
+      return { span, active };
+    }
+    case "none": {
+      const baggage = propagation.getBaggage(restored);
+      const base = baggage ? propagation.setBaggage(ROOT_CONTEXT, baggage) : ROOT_CONTEXT;
+      const span = tracer.startSpan(name, { ...spanOptions, root: true }, base);
+      return { span, active: trace.setSpan(base, span) };
+    }
+  }
+}
+
+/**
+ * The Datadog fields a new trace linked to a stored one keeps (docs/restore.md "Link mode"): the
+ * origin; the `_dd.p.*` tags except `_dd.p.tid`, which is part of the stored trace id (research rule
+ * 16); and a user's sampling decision — priority < 0 (user drop) or > 1 (user keep) — with its
+ * decision maker `_dd.p.dm`. An automatic decision (0, 1) and its decision maker stay with the stored
+ * trace: the new trace gets its own from the sampler. `undefined` when nothing is kept.
+ */
+export function fieldsForNewTrace(fields: DatadogContext | undefined): DatadogContext | undefined {
+  if (!fields) return undefined;
+  const priority = fields.samplingPriority;
+  const userDecision = priority !== undefined && (priority < 0 || priority > 1);
+  const carried: DatadogContext = { propagationTags: {} };
+  let kept = false;
+  for (const [key, value] of Object.entries(fields.propagationTags)) {
+    if (key === TID_TAG || (key === DECISION_MAKER_TAG && !userDecision)) continue;
+    carried.propagationTags[key] = value;
+    kept = true;
+  }
+  if (fields.origin !== undefined) {
+    carried.origin = fields.origin;
+    kept = true;
+  }
+  if (userDecision) {
+    carried.samplingPriority = priority;
+    kept = true;
+  }
+  return kept ? carried : undefined;
+}
+
+/** Trace flags of a Datadog sampling priority: sampled exactly when priority > 0 (research rule 31). */
+function flagsOf(priority: number): TraceFlags {
+  return priority > 0 ? TraceFlags.SAMPLED : TraceFlags.NONE;
+}
+
+function validSpanContext(ctx: Context): SpanContext | undefined {
+  const spanContext = trace.getSpanContext(ctx);
+  return spanContext && isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/** Runs `start`; a throwing tracer (a faulty SDK or processor) yields `undefined` and a diag warning. */
+export function tryStart(start: () => StartedSpan): StartedSpan | undefined {
+  try {
+    return start();
+  } catch (err) {
+    diag.warn("tracehop: starting the restored span failed; running without it", err);
+    return undefined;
+  }
+}
+
+/** @throws TypeError when `name` is not a string or `fn` not a function. */
+export function assertCallable(name: unknown, fn: unknown, where: string): void {
+  if (typeof name !== "string") {
+    throw new TypeError(`tracehop ${where}: name must be a string (the span name), got ${describe(name)}`);
+  }
+  if (typeof fn !== "function") {
+    throw new TypeError(`tracehop ${where}: fn must be a function, got ${describe(fn)}`);
+  }
+}
+
+/** @throws TypeError when an option of {@link WithCarrierOptions} is out of range. */
+export function assertOptions(options: WithCarrierOptions, where: string): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`tracehop ${where}: options must be an object, got ${describe(options)}`);
+  }
+  if (options.relation !== undefined) assertRelation(options.relation, where);
+  if (options.maxParentAge !== undefined) assertMaxParentAge(options.maxParentAge, where);
+  assertOrdinal(options.attempt, "attempt", where);
+  assertOrdinal(options.run, "run", where);
+}

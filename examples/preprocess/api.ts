@@ -1,5 +1,7 @@
 // The api process: accepts documents over HTTP and writes a PreprocessJob and its Outbox row in one
 // transaction, both carrying the trace carrier of the request.
+import type * as HttpModule from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { startProcessTracing, onShutdownSignal } from "./tracing.js";
 import { SERVICE_NAMES, EVENT_JOB_REQUESTED, MAX_DOCUMENT_BYTES } from "./config.js";
@@ -8,7 +10,7 @@ const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
 
 // Loaded through require after tracing starts: the HTTP instrumentation patches the module when it is
 // required (an ESM import of a core module does not pass through its hook).
-const { createServer } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
+const { createServer } = createRequire(import.meta.url)("node:http") as typeof HttpModule;
 const { trace } = await import("@opentelemetry/api");
 const { captureCarrier } = await import("tracehop");
 const { openDatabase } = await import("./db.js");
@@ -26,7 +28,7 @@ class BadRequest extends Error {
 }
 
 /** Reads the request body as UTF-8 text: plain text, or JSON `{"text": "..."}`. */
-async function readDocument(req: import("node:http").IncomingMessage): Promise<string> {
+async function readDocument(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -64,7 +66,7 @@ async function readDocument(req: import("node:http").IncomingMessage): Promise<s
   return text;
 }
 
-function send(res: import("node:http").ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }

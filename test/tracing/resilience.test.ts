@@ -1,0 +1,99 @@
+/**
+ * A collector that is down or never answers must not hurt the application: the process exits on its
+ * own with code 0, no unhandled rejection, shutdown() resolves, and the local spans file is whole.
+ * Each case runs fixtures/hop-process.ts as a child process, so "exits on its own" is observed at
+ * the process level (no process.exit() in the child).
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readSpansFile, refusedUrl, runHop, startOtlpReceiver, type HopResult } from "./otlp-helpers.js";
+
+function assertExitedCleanly(result: HopResult): Record<string, any> {
+  assert.equal(result.signal, null, `child was killed (did not exit on its own): ${result.stderr}`);
+  assert.equal(result.code, 0, `exit code (stderr: ${result.stderr})`);
+  assert.ok(result.report, `no report (stderr: ${result.stderr})`);
+  assert.deepEqual(result.report.unhandled, []);
+  assert.equal(result.report.shutdown, "done");
+  return result.report;
+}
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-resilience-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe("startTracing with a collector that is down or slow", () => {
+  test("connection refused: exits 0, no unhandled rejection, spans file holds every span", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
+    const report = assertExitedCleanly(
+      await runHop({
+        HOP_ROLE: "api",
+        HOP_SERVICE: "api",
+        HOP_SPANS_FILE: spansFile,
+        OTEL_EXPORTER_OTLP_ENDPOINT: await refusedUrl(),
+        HOP_SHUTDOWN_MS: "2000",
+      }),
+    );
+    const file = readSpansFile(spansFile);
+    assert.deepEqual(file.spans.map((s) => s.spanId).sort(), [report.rootSpanId, report.spanId].sort());
+    assert.deepEqual(new Set(file.spans.map((s) => s.traceId)), new Set([report.traceId]));
+  });
+
+  test("collector never answers: shutdown() resolves at its bound while the request is still open", async (t) => {
+    const receiver = await startOtlpReceiver("hang");
+    t.after(() => receiver.close());
+    const spansFile = join(tempDir(t), "spans.jsonl");
+    const report = assertExitedCleanly(
+      await runHop({
+        HOP_ROLE: "api",
+        HOP_SERVICE: "api",
+        HOP_SPANS_FILE: spansFile,
+        HOP_OTLP_ENDPOINT: receiver.url,
+        HOP_SHUTDOWN_MS: "1000",
+        // Asked for more than the bound: startTracing caps it, so the process can still exit.
+        HOP_EXPORT_TIMEOUT_MS: "600000",
+      }),
+    );
+    assert.ok(receiver.requests.length >= 1, "the exporter reached the receiver");
+    assert.ok(
+      receiver.requests.every((r) => !r.answered),
+      "no request was ever answered, yet shutdown resolved and the process exited",
+    );
+    assert.equal(receiver.requests[0]!.spans.length, 2, "the receiver got and decoded the whole batch");
+    const file = readSpansFile(spansFile);
+    assert.deepEqual(file.spans.map((s) => s.spanId).sort(), [report.rootSpanId, report.spanId].sort());
+  });
+
+  test("memory is bounded: spans beyond maxQueueSize are dropped, not buffered", async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const spansFile = join(tempDir(t), "spans.jsonl");
+    const maxQueueSize = 100;
+    const maxExportBatchSize = 50;
+    const ended = 5000;
+    const report = assertExitedCleanly(
+      await runHop({
+        HOP_ROLE: "burst",
+        HOP_SERVICE: "burst",
+        HOP_SPANS: String(ended),
+        HOP_SPANS_FILE: spansFile,
+        HOP_OTLP_ENDPOINT: receiver.url,
+        HOP_BATCH: JSON.stringify({ maxQueueSize, maxExportBatchSize }),
+      }),
+    );
+    assert.equal(report.ended, ended);
+    // All spans end in one synchronous loop: one full batch leaves for the exporter, then the queue
+    // fills to maxQueueSize and every further span is dropped.
+    const bound = maxQueueSize + maxExportBatchSize;
+    const exported = receiver.spans().length;
+    assert.ok(exported > 0 && exported <= bound, `OTLP got ${exported} spans, bound ${bound}`);
+    for (const request of receiver.requests)
+      assert.ok(request.spans.length <= maxExportBatchSize, "one request holds at most one batch");
+    const file = readSpansFile(spansFile);
+    assert.ok(file.spans.length > 0 && file.spans.length <= bound, `file got ${file.spans.length} spans`);
+  });
+});

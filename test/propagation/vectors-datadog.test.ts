@@ -15,7 +15,11 @@ import {
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
-import { getExtractionAttributes, getExtractionLinks, getRestoredRoot } from "../../src/propagation/extraction-result.js";
+import {
+  getExtractionAttributes,
+  getExtractionLinks,
+  getRestoredRoot,
+} from "../../src/propagation/extraction-result.js";
 
 interface Vector {
   id: string;
@@ -54,7 +58,11 @@ function propagatorFor(v: Vector) {
 function checkExtract(v: Vector): void {
   const e = v.expect;
   // The stored-carrier path of contextFromCarrier: any-case names, arrays, Buffers.
-  const ctx: Context = propagatorFor(v).extract(ROOT_CONTEXT, normalizeCarrier(v.carrier), normalizedCarrierGetter);
+  const ctx: Context = propagatorFor(v).extract(
+    ROOT_CONTEXT,
+    normalizeCarrier(v.carrier),
+    normalizedCarrierGetter,
+  );
   const sc = trace.getSpanContext(ctx);
   if (e.valid === false) {
     assert.ok(!sc || !isSpanContextValid(sc), `expected no context, got ${JSON.stringify(sc)}`);
@@ -122,7 +130,9 @@ function checkInject(v: Vector): void {
     });
   }
   const out: Record<string, string> = {};
-  propagatorFor(v).inject(ctx, out, { set: (carrier, key, value) => ((carrier as Record<string, string>)[key] = value) });
+  propagatorFor(v).inject(ctx, out, {
+    set: (carrier, key, value) => ((carrier as Record<string, string>)[key] = value),
+  });
   const want = v.expect.headers!;
   // Exact, order included: tracehop writes x-datadog-tags and dd= in Java/Go order (research section L).
   for (const [key, value] of Object.entries(want)) assert.equal(out[key], value, key);

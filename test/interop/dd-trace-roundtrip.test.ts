@@ -1,0 +1,145 @@
+// Real dd-trace interop (dd-trace 5, in process, no agent): hundreds of random contexts both ways,
+// exact on 128-bit ids, sampling priority, origin and decision maker, for the default styles and for
+// W3C-only carriers.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ROOT_CONTEXT, trace, TraceFlags } from "@opentelemetry/api";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
+import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
+import { ddPropagator, ddSpanContext, ddTracer, type DdContextSpec } from "./dd-trace-helpers.js";
+
+const RUNS = 300;
+const ZERO = "0000000000000000";
+
+const hex16 = fc.stringMatching(/^[0-9a-f]{16}$/);
+const nonZeroHex16 = hex16.filter((h) => h !== ZERO);
+/** Origins as Datadog products send them, plus `=` (encoded `~` in tracestate) and blanks. */
+const origin = fc.option(
+  fc.oneof(
+    fc.constantFrom("synthetics", "rum", "synthetics-browser", "lambda", "ciapp-test"),
+    fc.stringMatching(/^[a-z0-9][a-z0-9 =._-]{0,20}[a-z0-9]$/),
+  ),
+  { nil: undefined },
+);
+/** Decision makers of research rule 35. */
+const decisionMaker = fc.constantFrom(
+  "-0",
+  "-1",
+  "-2",
+  "-3",
+  "-4",
+  "-5",
+  "-6",
+  "-8",
+  "-10",
+  "-11",
+  "-12",
+  "-13",
+);
+
+const spec: fc.Arbitrary<DdContextSpec> = fc
+  .record({
+    traceIdHigh: fc.oneof(fc.constant(ZERO), hex16),
+    traceIdLow: nonZeroHex16,
+    spanId: nonZeroHex16,
+    priority: fc.constantFrom(-1, 0, 1, 2),
+    origin,
+    decisionMaker,
+  })
+  // The decision maker is present only for keep decisions (research rule 35).
+  .map((s) => (s.priority > 0 ? s : { ...s, decisionMaker: undefined }));
+
+const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
+
+const STYLE_SETS = [
+  {
+    label: "default styles",
+    dd: ["datadog", "tracecontext", "baggage"],
+    ours: undefined as string[] | undefined,
+  },
+  { label: "W3C only", dd: ["tracecontext"], ours: ["tracecontext"] },
+];
+
+describe("dd-trace writes -> tracehop reads", () => {
+  for (const styles of STYLE_SETS) {
+    test(`${styles.label}: ${RUNS} random contexts`, () => {
+      const dd = ddPropagator(styles.dd);
+      // Without styles: the environment / default extract order (datadog, tracecontext, baggage).
+      const ours = createPropagator(styles.ours);
+      fc.assert(
+        fc.property(spec, (s) => {
+          const carrier: Record<string, string> = {};
+          dd.inject(ddSpanContext(s), carrier);
+          const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+          const sc = trace.getSpanContext(ctx);
+          assert.ok(sc, `no context from ${JSON.stringify(carrier)}`);
+          assert.equal(sc.traceId, s.traceIdHigh + s.traceIdLow);
+          assert.equal(sc.spanId, s.spanId);
+          assert.equal(sc.traceFlags & TraceFlags.SAMPLED, s.priority > 0 ? 1 : 0);
+          const fields = getDatadogContext(ctx);
+          assert.equal(fields?.samplingPriority, s.priority);
+          assert.equal(fields?.origin, s.origin);
+          assert.equal(fields?.propagationTags["_dd.p.dm"], s.decisionMaker);
+          assert.equal(
+            fields?.propagationTags["_dd.p.tid"],
+            s.traceIdHigh === ZERO ? undefined : s.traceIdHigh,
+          );
+          assert.deepEqual(getExtractionLinks(ctx), [], "one context, written twice, is no conflict");
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+describe("tracehop writes -> dd-trace reads", () => {
+  for (const styles of STYLE_SETS) {
+    test(`${styles.label}: ${RUNS} random contexts`, () => {
+      const dd = ddPropagator(styles.dd);
+      const ours = createPropagator(styles.ours ?? ["tracecontext", "baggage", "datadog"]);
+      fc.assert(
+        fc.property(spec, (s) => {
+          let ctx = trace.setSpanContext(ROOT_CONTEXT, {
+            traceId: s.traceIdHigh + s.traceIdLow,
+            spanId: s.spanId,
+            traceFlags: s.priority > 0 ? TraceFlags.SAMPLED : TraceFlags.NONE,
+            isRemote: false,
+          });
+          ctx = setDatadogContext(ctx, {
+            samplingPriority: s.priority,
+            ...(s.origin !== undefined ? { origin: s.origin } : {}),
+            propagationTags: s.decisionMaker !== undefined ? { "_dd.p.dm": s.decisionMaker } : {},
+          });
+          const carrier: Record<string, string> = {};
+          ours.inject(ctx, carrier, setter);
+          const read = dd.extract(carrier);
+          assert.ok(read, `dd-trace extracted nothing from ${JSON.stringify(carrier)}`);
+          assert.equal(read.toTraceId(true), s.traceIdHigh + s.traceIdLow);
+          assert.equal(read.toTraceId(), BigInt("0x" + s.traceIdLow).toString(10));
+          assert.equal(read.toSpanId(true), s.spanId);
+          assert.equal(read._sampling.priority, s.priority);
+          assert.equal(read._trace.origin, s.origin);
+          assert.equal(read._trace.tags["_dd.p.dm"], s.decisionMaker);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+
+  test("a span started by dd-trace round-trips through tracehop and back (ids dd-trace reports)", () => {
+    const span = ddTracer().startSpan("interop");
+    const carrier: Record<string, string> = {};
+    ddTracer().inject(span, "text_map", carrier);
+    const ctx = createPropagator().extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+    const again: Record<string, string> = {};
+    createPropagator(["datadog", "tracecontext"]).inject(ctx, again, setter);
+    const read = ddTracer().extract("text_map", again);
+    assert.equal(read?.toTraceId(true), span.context().toTraceId(true));
+    assert.equal(read?.toSpanId(), span.context().toSpanId());
+    assert.equal(again["x-datadog-trace-id"], carrier["x-datadog-trace-id"]);
+    span.finish();
+  });
+});

@@ -13,7 +13,7 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { TraceContextPropagator } from "../w3c/TraceContextPropagator.js";
 import { TID_TAG, TRACESTATE_DD_KEY, TRACESTATE_MAX_MEMBERS } from "./constants.js";
-import { bindDatadogContext, type DatadogContext } from "./datadog-context.js";
+import { bindDatadogContext, getDatadogContext, type DatadogContext } from "./datadog-context.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { injectionFields, overrideDecisionMaker } from "./injection-fields.js";
 import { decodeDdMember, encodeDdMember } from "./tracestate-dd.js";
@@ -49,6 +49,15 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     if (!spanContext || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return;
+    // No Datadog fields on this trace (no Datadog context, no dd= member): plain W3C, as
+    // ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header").
+    if (
+      getDatadogContext(context) === undefined &&
+      spanContext.traceState?.get(TRACESTATE_DD_KEY) === undefined
+    ) {
+      this._w3c.inject(context, carrier, setter);
+      return;
+    }
     const fields = injectionFields(context, spanContext);
     const lastParentId = fields.lastParentId;
     const parentId =

@@ -1,0 +1,332 @@
+import { describe, test, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import { captureCarrier, contextFromCarrier, withCarrier } from "../../src/index.js";
+import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
+
+beforeEach(() => exporter.reset());
+
+/** Asserts `name` ended with ERROR status, an exception event for `err`, and returns the span. */
+function assertFailed(name: string, err: Error) {
+  const span = finishedSpan(name);
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(span.status.message, err.message);
+  const event = span.events.find((e) => e.name === "exception");
+  assert.ok(event, "exception event recorded");
+  assert.equal(event.attributes?.["exception.message"], err.message);
+  assert.equal(event.attributes?.["exception.type"], err.name);
+  return span;
+}
+
+describe("withCarrier: synchronous functions", () => {
+  test("the span is a child of the stored parent, active inside fn, ended at return", () => {
+    let inside: Span | undefined;
+    const result = withCarrier(W3C_CARRIER, "sync", (span) => {
+      inside = trace.getActiveSpan();
+      assert.equal(inside, span);
+      return 42;
+    });
+    assert.equal(result, 42);
+    const span = finishedSpan("sync");
+    assert.equal(span.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(parentIdOf(span), W3C_PARENT_ID);
+    assert.equal(span.kind, SpanKind.INTERNAL);
+    assert.equal(span.ended, true);
+    assert.equal(trace.getActiveSpan(), undefined, "nothing active after the call");
+  });
+
+  test("a throw is recorded (exception event, ERROR status), the span ends, the same error is rethrown", () => {
+    const err = new RangeError("bad sentence");
+    assert.throws(
+      () =>
+        withCarrier(W3C_CARRIER, "sync-throw", () => {
+          throw err;
+        }),
+      (thrown) => thrown === err,
+    );
+    assertFailed("sync-throw", err);
+    assert.equal(trace.getActiveSpan(), undefined);
+  });
+
+  test("a thrown non-Error is recorded as text and rethrown as is", () => {
+    const thrown = { code: 7 };
+    assert.throws(
+      () =>
+        withCarrier(W3C_CARRIER, "throw-object", () => {
+          throw thrown;
+        }),
+      (got) => got === thrown,
+    );
+    const span = finishedSpan("throw-object");
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(span.status.message, String(thrown));
+  });
+
+  test("kind and attributes are given at creation", () => {
+    withCarrier(W3C_CARRIER, "consume", () => undefined, {
+      kind: SpanKind.CONSUMER,
+      attributes: { "messaging.system": "rabbitmq" },
+    });
+    const span = finishedSpan("consume");
+    assert.equal(span.kind, SpanKind.CONSUMER);
+    assert.equal(span.attributes["messaging.system"], "rabbitmq");
+  });
+});
+
+describe("withCarrier: async functions", () => {
+  test("the span stays active across awaits and ends when the promise settles", async () => {
+    const seen: (string | undefined)[] = [];
+    let endedBeforeSettle = true;
+    const value = await withCarrier(W3C_CARRIER, "async", async (span) => {
+      seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      await sleep(1);
+      seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      await Promise.resolve();
+      seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      endedBeforeSettle = exporter.getFinishedSpans().length > 0;
+      return span.spanContext().spanId;
+    });
+    assert.deepEqual(seen, [value, value, value]);
+    assert.equal(endedBeforeSettle, false, "not ended while the work was still running");
+    const span = finishedSpan("async");
+    assert.equal(span.spanContext().spanId, value);
+    assert.equal(parentIdOf(span), W3C_PARENT_ID);
+  });
+
+  test("a rejection is recorded and the returned promise rejects with the same reason", async () => {
+    const err = new Error("database down");
+    await assert.rejects(
+      withCarrier(W3C_CARRIER, "async-reject", async () => {
+        await sleep(1);
+        throw err;
+      }),
+      (thrown) => thrown === err,
+    );
+    assertFailed("async-reject", err);
+  });
+
+  test("a returned thenable is awaited before the span ends", async () => {
+    let resolveIt!: (v: string) => void;
+    const pending = withCarrier(W3C_CARRIER, "thenable", () => ({
+      then: (ok: (v: string) => void) => {
+        resolveIt = ok;
+      },
+    }));
+    await Promise.resolve();
+    assert.equal(exporter.getFinishedSpans().length, 0);
+    resolveIt("done");
+    assert.equal(await pending, "done");
+    assert.equal(finishedSpan("thenable").ended, true);
+  });
+
+  test("nothing leaks into the next job after a failure (B30 shape)", async () => {
+    await assert.rejects(
+      withCarrier(W3C_CARRIER, "job-1", async () => {
+        throw new Error("fails");
+      }),
+    );
+    assert.equal(trace.getActiveSpan(), undefined);
+    const next = await withCarrier({}, "job-2", async () => trace.getActiveSpan()?.spanContext());
+    const job2 = finishedSpan("job-2");
+    assert.equal(parentIdOf(job2), undefined, "job-2 with no carrier is a new root");
+    assert.notEqual(next?.traceId, W3C_TRACE_ID);
+  });
+});
+
+describe("withCarrier: generators", () => {
+  test("a generator runs each step under the span and ends it when it finishes", () => {
+    const active: (string | undefined)[] = [];
+    const gen = withCarrier(W3C_CARRIER, "gen", function* (span) {
+      active.push(trace.getActiveSpan()?.spanContext().spanId);
+      yield 1;
+      active.push(trace.getActiveSpan()?.spanContext().spanId);
+      yield 2;
+      return span.spanContext().spanId;
+    });
+    assert.equal(exporter.getFinishedSpans().length, 0, "lazy: nothing ran yet");
+    const values = [...gen];
+    assert.deepEqual(values, [1, 2]);
+    const span = finishedSpan("gen");
+    assert.deepEqual(active, [span.spanContext().spanId, span.spanContext().spanId]);
+    assert.equal(parentIdOf(span), W3C_PARENT_ID);
+    assert.equal(trace.getActiveSpan(), undefined, "not active between steps outside the generator");
+  });
+
+  test("an early break closes the generator and ends the span without error", () => {
+    let finallyRan = false;
+    const gen = withCarrier(W3C_CARRIER, "gen-break", function* () {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        finallyRan = true;
+      }
+    });
+    for (const value of gen) if (value === 2) break;
+    assert.equal(finallyRan, true);
+    const span = finishedSpan("gen-break");
+    assert.equal(span.status.code, SpanStatusCode.UNSET);
+  });
+
+  test("a throw inside a generator is recorded and rethrown unchanged", () => {
+    const err = new TypeError("bad row");
+    const gen = withCarrier(W3C_CARRIER, "gen-throw", function* () {
+      yield 1;
+      throw err;
+    });
+    assert.equal(gen.next().value, 1);
+    assert.throws(
+      () => gen.next(),
+      (thrown) => thrown === err,
+    );
+    assertFailed("gen-throw", err);
+  });
+
+  test("an async generator keeps the span active across awaits and ends on completion", async () => {
+    const active: (string | undefined)[] = [];
+    const gen = withCarrier(W3C_CARRIER, "agen", async function* () {
+      for (let i = 0; i < 3; i++) {
+        await sleep(1);
+        active.push(trace.getActiveSpan()?.spanContext().spanId);
+        yield i;
+      }
+    });
+    const values: number[] = [];
+    for await (const value of gen) values.push(value);
+    assert.deepEqual(values, [0, 1, 2]);
+    const span = finishedSpan("agen");
+    assert.deepEqual(active, Array(3).fill(span.spanContext().spanId));
+    assert.equal(span.spanContext().traceId, W3C_TRACE_ID);
+  });
+
+  test("an async generator closed early by break ends its span", async () => {
+    let finallyRan = false;
+    const gen = withCarrier(W3C_CARRIER, "agen-break", async function* () {
+      try {
+        for (let i = 0; ; i++) {
+          await sleep(1);
+          yield i;
+        }
+      } finally {
+        finallyRan = true;
+      }
+    });
+    for await (const value of gen) if (value === 1) break;
+    assert.equal(finallyRan, true);
+    assert.equal(finishedSpan("agen-break").status.code, SpanStatusCode.UNSET);
+  });
+
+  test("an async generator that rejects records the error and rethrows it", async () => {
+    const err = new Error("stream broke");
+    const gen = withCarrier(W3C_CARRIER, "agen-throw", async function* () {
+      yield 1;
+      await sleep(1);
+      throw err;
+    });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of gen) void _;
+      })(),
+      (thrown) => thrown === err,
+    );
+    assertFailed("agen-throw", err);
+  });
+});
+
+describe("withCarrier: what it accepts", () => {
+  const traceparent = W3C_CARRIER.traceparent;
+
+  const forms: [string, unknown][] = [
+    ["a carrier object", { traceparent }],
+    ["its JSON text", JSON.stringify({ traceparent })],
+    ["header names in any case", { TraceParent: traceparent }],
+    ["a Buffer value", { traceparent: Buffer.from(traceparent) }],
+    ["a row with a traceContext object", { id: 1, traceContext: { traceparent } }],
+    ["a row with a traceContext JSON text", { id: 1, traceContext: JSON.stringify({ traceparent }) }],
+  ];
+  for (const [label, input] of forms) {
+    test(`${label} restores the stored parent`, () => {
+      withCarrier(input, "form", () => undefined);
+      const span = finishedSpan("form");
+      assert.equal(span.spanContext().traceId, W3C_TRACE_ID);
+      assert.equal(parentIdOf(span), W3C_PARENT_ID);
+    });
+  }
+
+  const garbage: [string, unknown][] = [
+    ["undefined", undefined],
+    ["null", null],
+    ["a number", 42],
+    ["broken JSON", "{traceparent:"],
+    ["an array", [W3C_CARRIER]],
+    ["a bad traceparent", { traceparent: "00-zz-00f067aa0ba902b7-01" }],
+    ["a row with traceContext null", { traceContext: null }],
+    [
+      "an object whose getter throws",
+      Object.defineProperty({}, "traceparent", {
+        enumerable: true,
+        get: () => {
+          throw new Error("hostile");
+        },
+      }),
+    ],
+  ];
+  for (const [label, input] of garbage) {
+    test(`${label}: never throws, runs fn in a new root span`, () => {
+      const result = withCarrier(input, "garbage", () => "ran");
+      assert.equal(result, "ran");
+      const span = finishedSpan("garbage");
+      assert.equal(parentIdOf(span), undefined);
+      assert.notEqual(span.spanContext().traceId, W3C_TRACE_ID);
+      assert.equal(span.attributes["tracehop.relation"], undefined, "no relation without a stored context");
+    });
+  }
+
+  test("restore ignores the active context: a job inside another span still gets the stored parent", () => {
+    const outer = trace.getTracer("test").startSpan("outer");
+    context.with(trace.setSpan(context.active(), outer), () => {
+      withCarrier(W3C_CARRIER, "inner", () => undefined);
+    });
+    outer.end();
+    assert.equal(parentIdOf(finishedSpan("inner")), W3C_PARENT_ID);
+  });
+
+  test("captureCarrier inside fn writes the restored trace with the new span as parent", () => {
+    const carrier = withCarrier(W3C_CARRIER, "hop", () => captureCarrier());
+    const span = finishedSpan("hop");
+    assert.equal(carrier.traceparent, `00-${W3C_TRACE_ID}-${span.spanContext().spanId}-01`);
+  });
+
+  test("contextFromCarrier accepts a row, as withCarrier does", () => {
+    const ctx = contextFromCarrier({ traceContext: { ...W3C_CARRIER, baggage: "k=v" } });
+    assert.equal(trace.getSpanContext(ctx)?.spanId, W3C_PARENT_ID);
+    assert.equal(propagation.getBaggage(ctx)?.getEntry("k")?.value, "v");
+  });
+
+  const misuse: [string, () => unknown, RegExp][] = [
+    ["fn not a function", () => withCarrier(W3C_CARRIER, "x", "nope" as never), /fn must be a function/],
+    ["name not a string", () => withCarrier(W3C_CARRIER, 7 as never, () => 1), /name must be a string/],
+    [
+      "unknown relation",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { relation: "child" as never }),
+      /relation must be/,
+    ],
+    [
+      "negative maxParentAge",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { maxParentAge: -1 }),
+      /maxParentAge/,
+    ],
+    [
+      "attempt 0",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 0 }),
+      /attempt must be an integer >= 1/,
+    ],
+    ["run 1.5", () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 1.5 }), /run must be an integer >= 1/],
+  ];
+  for (const [label, call, message] of misuse) {
+    test(`programming error (${label}) is a TypeError saying what to fix, before fn runs`, () => {
+      assert.throws(call, (err: unknown) => err instanceof TypeError && message.test(err.message));
+      assert.equal(exporter.getFinishedSpans().length, 0);
+    });
+  }
+});

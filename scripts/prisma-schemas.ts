@@ -3,7 +3,8 @@
  * one source of truth of the story's models: Prisma needs one schema per provider.
  *
  *   node --import tsx scripts/prisma-schemas.ts          write prisma/{postgresql,mysql}/schema.prisma
- *   node --import tsx scripts/prisma-schemas.ts --check  exit 1 (naming the files) when they are out of step
+ *   node --import tsx scripts/prisma-schemas.ts --check  exit 1 (naming the files) when they are out of step,
+ *                                                       or a migration exists for one provider only
  *
  * What changes per provider (everything else is copied as is):
  * - the `provider` of the datasource;
@@ -13,7 +14,7 @@
  *   document; TEXT columns cannot be indexed without a prefix length nor have a literal default).
  * Migrations are not derived: each provider's SQL is hand-written beside its schema (DEVELOPERS.md).
  */
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 
 /** Providers derived from the SQLite source, and the folder of each schema. */
@@ -21,8 +22,10 @@ export const DERIVED_PROVIDERS = ["postgresql", "mysql"] as const;
 export type DerivedProvider = (typeof DERIVED_PROVIDERS)[number];
 
 const ROOT = join(import.meta.dirname, "..");
-export const SOURCE_SCHEMA = join(ROOT, "prisma/schema.prisma");
-export const schemaPath = (provider: DerivedProvider) => join(ROOT, "prisma", provider, "schema.prisma");
+/** The source schema and the derived schema of `provider`, under a project root. */
+export const sourceSchemaPath = (root = ROOT) => join(root, "prisma/schema.prisma");
+export const schemaPath = (provider: DerivedProvider, root = ROOT) =>
+  join(root, "prisma", provider, "schema.prisma");
 
 const HEADER = (provider: DerivedProvider) =>
   `// GENERATED from prisma/schema.prisma by scripts/prisma-schemas.ts for ${provider}: do not edit.\n` +
@@ -112,12 +115,17 @@ function longTextFields(out: string[], start: number): void {
 /** Lines of prisma-format alignment may differ after a change; compare ignoring runs of spaces. */
 const normalize = (text: string) => text.replace(/[ \t]+/g, " ").trim();
 
-function main(argv: string[]): number {
-  const check = argv.includes("--check");
-  const source = readFileSync(SOURCE_SCHEMA, "utf8");
-  const stale: string[] = [];
+/**
+ * Writes the derived schemas under `root`, or with `check` only compares them.
+ *
+ * @returns the derived schema paths (relative to `root`) that were out of step (with `check`) or written
+ */
+export function syncSchemas(options: { check?: boolean; root?: string } = {}): string[] {
+  const root = options.root ?? ROOT;
+  const source = readFileSync(sourceSchemaPath(root), "utf8");
+  const changed: string[] = [];
   for (const provider of DERIVED_PROVIDERS) {
-    const path = schemaPath(provider);
+    const path = schemaPath(provider, root);
     const want = deriveSchema(source, provider);
     let have: string | undefined;
     try {
@@ -126,21 +134,57 @@ function main(argv: string[]): number {
       have = undefined;
     }
     if (have !== undefined && normalize(have) === normalize(want)) continue;
-    if (check) {
-      stale.push(relative(ROOT, path));
-    } else {
+    changed.push(relative(root, path));
+    if (!options.check) {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, want);
-      console.log(`wrote ${relative(ROOT, path)}`);
     }
   }
-  if (stale.length) {
-    console.error(
-      `out of step with prisma/schema.prisma: ${stale.join(", ")}. Run \`npm run prisma:schemas\` and update their migrations.`,
-    );
-    return 1;
+  return changed;
+}
+
+/**
+ * Migrations each provider lacks: every migration of prisma/migrations (SQLite) needs one of the
+ * same name under prisma/<provider>/migrations, and the other way round, so that a schema change
+ * cannot land for one database only. The SQL itself is hand-written and not compared.
+ *
+ * @returns one sentence per missing migration (empty when in step)
+ */
+export function missingMigrations(root = ROOT): string[] {
+  const names = (dir: string) =>
+    existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name)
+      : [];
+  const source = new Set(names(join(root, "prisma/migrations")));
+  const missing: string[] = [];
+  for (const provider of DERIVED_PROVIDERS) {
+    const derived = new Set(names(join(root, "prisma", provider, "migrations")));
+    for (const name of source)
+      if (!derived.has(name)) missing.push(`prisma/${provider}/migrations lacks ${name}`);
+    for (const name of derived)
+      if (!source.has(name)) missing.push(`prisma/migrations lacks ${name} (found for ${provider})`);
   }
-  return 0;
+  return missing;
+}
+
+function main(argv: string[]): number {
+  const check = argv.includes("--check");
+  const changed = syncSchemas({ check });
+  if (!check) {
+    for (const path of changed) console.log(`wrote ${path}`);
+    return 0;
+  }
+  const missing = missingMigrations();
+  if (changed.length) {
+    console.error(
+      `out of step with prisma/schema.prisma: ${changed.join(", ")}. Run \`npm run prisma:schemas\` and update their migrations.`,
+    );
+  }
+  for (const line of missing)
+    console.error(`${line}: write it by hand in Prisma's SQL layout (DEVELOPERS.md).`);
+  return changed.length || missing.length ? 1 : 0;
 }
 
 if (import.meta.filename === process.argv[1]) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,528 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { after, before, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
+import { TraceState } from "@opentelemetry/core";
+import {
+  captureCarrier,
+  contextFromCarrier,
+  getDatadogContext,
+  setDatadogContext,
+  withCarrier,
+} from "../../src/index.js";
+import {
+  MAX_STORED_CARRIER_BYTES,
+  storedCarrierBytes,
+  traceCarrierExtension,
+} from "../../src/prisma/index.js";
+import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
+import { createDatabase, PROVIDERS, type Provider, type TestDatabase } from "./databases.js";
+import { datadogSpanId, datadogTraceId, exporter, inSpan } from "./tracing.js";
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "../..");
+const legacyRows = JSON.parse(readFileSync(join(ROOT, "test/fixtures/prisma-legacy-rows.json"), "utf8")) as {
+  rows: {
+    id: string;
+    storedCarrier: Record<string, string>;
+    expected: { traceId: string; parentSpanId: string; samplingPriority: number; sampled: boolean };
+  }[];
+};
+
+const outboxData = (aggregateId: string) => ({
+  aggregateType: "PreprocessJob",
+  aggregateId,
+  eventType: "job.created",
+  payload: { jobId: aggregateId },
+});
+
+/** A propagator whose inject always throws: capture fails. */
+const throwingPropagator: TextMapPropagator = {
+  inject() {
+    throw new Error("inject failed on purpose");
+  },
+  extract: (ctx) => ctx,
+  fields: () => [],
+};
+
+/** A propagator that writes the W3C traceparent plus one oversized header (a hostile inbound value relayed). */
+const bloatingPropagator = (bytes: number): TextMapPropagator => ({
+  inject(ctx, carrier, setter) {
+    const sc = trace.getSpanContext(ctx);
+    if (!sc) return;
+    setter.set(carrier, "traceparent", `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`);
+    setter.set(carrier, "x-datadog-origin", "o".repeat(bytes));
+  },
+  extract: (ctx) => ctx,
+  fields: () => ["traceparent", "x-datadog-origin"],
+});
+
+/** Asserts that `carrier` continues `span`: W3C and Datadog ids are those of the span. */
+function assertCarrierOf(carrier: unknown, span: { spanContext(): { traceId: string; spanId: string } }) {
+  const { traceId, spanId } = span.spanContext();
+  const c = carrier as Record<string, string>;
+  assert.equal(c.traceparent, `00-${traceId}-${spanId}-01`);
+  assert.equal(c["x-datadog-trace-id"], datadogTraceId(traceId));
+  assert.equal(c["x-datadog-parent-id"], datadogSpanId(spanId));
+}
+
+/** Inserts a PreprocessJob with raw SQL, as a service without the extension (Java dd-trace-ot) would. */
+async function insertRawJob(db: TestDatabase, id: string, carrier: unknown) {
+  const json = JSON.stringify(carrier);
+  if (db.provider === "sqlite") {
+    return db.client.$executeRawUnsafe(
+      `INSERT INTO "PreprocessJob" ("id", "text", "traceContext", "updatedAt") VALUES (?, ?, ?, CURRENT_TIMESTAMP)`,
+      id,
+      "legacy",
+      json,
+    );
+  }
+  if (db.provider === "postgresql") {
+    return db.client.$executeRawUnsafe(
+      `INSERT INTO "${db.schema}"."PreprocessJob" ("id", "text", "traceContext", "updatedAt") VALUES ($1, $2, $3::jsonb, now())`,
+      id,
+      "legacy",
+      json,
+    );
+  }
+  return db.client.$executeRawUnsafe(
+    "INSERT INTO `PreprocessJob` (`id`, `text`, `traceContext`, `updatedAt`) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3))",
+    id,
+    "legacy",
+    json,
+  );
+}
+
+function databaseSuite(provider: Provider) {
+  describe(`traceCarrierExtension on ${provider}`, () => {
+    let opened: TestDatabase | string = `${provider}: not opened`;
+    let db: any;
+    before(async () => {
+      opened = await createDatabase(provider);
+      if (typeof opened !== "string") db = opened.client.$extends(traceCarrierExtension());
+    });
+    after(async () => {
+      if (typeof opened !== "string") await opened.drop();
+    });
+    /** The database, or `undefined` after skipping the test with the reason. */
+    const need = (t: TestContext): TestDatabase | undefined => {
+      if (typeof opened === "string") {
+        t.skip(opened);
+        return undefined;
+      }
+      return opened;
+    };
+
+    test("create fills the carrier field with the carrier of the active span", async (t) => {
+      if (!need(t)) return;
+      const { job, span, expected } = await inSpan("POST /jobs", async (span) => ({
+        span,
+        expected: captureCarrier(),
+        job: await db.preprocessJob.create({ data: { text: "one" } }),
+      }));
+      assertCarrierOf(job.traceContext, span);
+      assert.deepEqual(job.traceContext, expected);
+      const read = await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } });
+      assert.deepEqual(read.traceContext, expected);
+    });
+
+    test("createMany gives every row of the call the same carrier", async (t) => {
+      if (!need(t)) return;
+      const tag = `many-${provider}`;
+      const span = await inSpan("batch", async (span) => {
+        await db.preprocessJob.createMany({
+          data: [{ text: `${tag}-1` }, { text: `${tag}-2` }, { text: `${tag}-3` }],
+        });
+        return span;
+      });
+      const rows = await db.preprocessJob.findMany({ where: { text: { startsWith: tag } } });
+      assert.equal(rows.length, 3);
+      for (const row of rows) assertCarrierOf(row.traceContext, span);
+    });
+
+    test("createManyAndReturn returns and stores the carrier", async (t) => {
+      if (!need(t)) return;
+      if (provider === "mysql") {
+        t.skip("Prisma has no createManyAndReturn for MySQL (PostgreSQL, CockroachDB and SQLite only)");
+        return;
+      }
+      const { rows, span } = await inSpan("batch", async (span) => ({
+        span,
+        rows: await db.outbox.createManyAndReturn({ data: [outboxData("a"), outboxData("b")] }),
+      }));
+      assert.equal(rows.length, 2);
+      for (const row of rows) {
+        assertCarrierOf(row.traceContext, span);
+        const read = await db.outbox.findUniqueOrThrow({ where: { id: row.id } });
+        assertCarrierOf(read.traceContext, span);
+      }
+    });
+
+    test("nested creates fill the carrier: to-one create, connectOrCreate, to-many create", async (t) => {
+      if (!need(t)) return;
+      const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+      const span = await inSpan("nested", async (span) => {
+        await db.sentence.create({
+          data: { index: 0, text: "s", job: { create: { id: a, text: "nested create" } } },
+        });
+        await db.sentence.create({
+          data: {
+            index: 0,
+            text: "s",
+            job: { connectOrCreate: { where: { id: b }, create: { id: b, text: "coc" } } },
+          },
+        });
+        // A to-many nested create under an update of a model without a carrier-bearing parent write.
+        await db.preprocessJob.create({
+          data: {
+            id: c,
+            text: "parent",
+            sentences: {
+              create: [
+                { index: 0, text: "x" },
+                { index: 1, text: "y" },
+              ],
+            },
+          },
+        });
+        return span;
+      });
+      for (const id of [a, b, c]) {
+        const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+        assertCarrierOf(job.traceContext, span);
+      }
+      assert.equal(await db.sentence.count({ where: { jobId: c } }), 2);
+    });
+
+    test("nested update and nested upsert of an existing row keep its stored carrier", async (t) => {
+      if (!need(t)) return;
+      const id = crypto.randomUUID();
+      const first = await inSpan("create", async (span) => {
+        await db.sentence.create({ data: { index: 0, text: "s", job: { create: { id, text: "t" } } } });
+        return span;
+      });
+      const sentence = await db.sentence.findFirstOrThrow({ where: { jobId: id } });
+      await inSpan("later", async () => {
+        await db.sentence.update({ where: { id: sentence.id }, data: { job: { update: { status: "a" } } } });
+        await db.sentence.update({
+          where: { id: sentence.id },
+          data: { job: { update: { data: { status: "b" } } } },
+        });
+        await db.sentence.update({
+          where: { id: sentence.id },
+          data: { job: { upsert: { create: { text: "never" }, update: { status: "c" } } } },
+        });
+      });
+      const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+      assert.equal(job.status, "c");
+      assertCarrierOf(job.traceContext, first);
+    });
+
+    test("upsert fills the create branch and leaves an existing row's carrier alone", async (t) => {
+      if (!need(t)) return;
+      const id = crypto.randomUUID();
+      const upsert = () =>
+        db.preprocessJob.upsert({
+          where: { id },
+          create: { id, text: "u" },
+          update: { status: "seen again" },
+        });
+      const first = await inSpan("first", async (span) => (await upsert(), span));
+      await inSpan("second", async () => upsert());
+      const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+      assert.equal(job.status, "seen again");
+      assertCarrierOf(job.traceContext, first);
+    });
+
+    test("interactive transaction: the job and its outbox row carry the same carrier", async (t) => {
+      if (!need(t)) return;
+      const { job, event, span } = await inSpan("POST /jobs", async (span) => {
+        return db.$transaction(async (tx: any) => {
+          const job = await tx.preprocessJob.create({ data: { text: "itx" } });
+          const event = await tx.outbox.create({ data: outboxData(job.id) });
+          return { job, event, span };
+        });
+      });
+      assertCarrierOf(job.traceContext, span);
+      assert.deepEqual(event.traceContext, job.traceContext);
+    });
+
+    test("batch transaction: the job and its outbox row carry the same carrier", async (t) => {
+      if (!need(t)) return;
+      const id = crypto.randomUUID();
+      const span = await inSpan("POST /jobs", async (span) => {
+        await db.$transaction([
+          db.preprocessJob.create({ data: { id, text: "batch" } }),
+          db.outbox.create({ data: outboxData(id) }),
+        ]);
+        return span;
+      });
+      const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+      const event = await db.outbox.findFirstOrThrow({ where: { aggregateId: id } });
+      assertCarrierOf(job.traceContext, span);
+      assert.deepEqual(event.traceContext, job.traceContext);
+    });
+
+    test("an explicit value wins: a map, DbNull and JsonNull are written as given", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const mine = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
+      const [x, y, z] = await inSpan("explicit", async () =>
+        Promise.all([
+          db.preprocessJob.create({ data: { text: "x", traceContext: mine } }),
+          db.preprocessJob.create({ data: { text: "y", traceContext: d.Prisma.DbNull } }),
+          db.preprocessJob.create({ data: { text: "z", traceContext: d.Prisma.JsonNull } }),
+        ]),
+      );
+      assert.deepEqual(x.traceContext, mine);
+      assert.equal(y.traceContext, null);
+      assert.equal(z.traceContext, null);
+      const dbNull = await db.preprocessJob.count({
+        where: { id: y.id, traceContext: { equals: d.Prisma.DbNull } },
+      });
+      assert.equal(dbNull, 1);
+    });
+
+    test("updates never overwrite the carrier unless asked (onUpdate: capture, or an explicit value)", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const job = await inSpan("create", async () => db.preprocessJob.create({ data: { text: "upd" } }));
+      const created = job.traceContext;
+      await inSpan("update", async () => {
+        await db.preprocessJob.update({ where: { id: job.id }, data: { status: "running" } });
+        await db.preprocessJob.updateMany({ where: { id: job.id }, data: { status: "running2" } });
+      });
+      assert.deepEqual(
+        (await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).traceContext,
+        created,
+      );
+
+      const refreshing = d.client.$extends(traceCarrierExtension({ onUpdate: "capture" }));
+      const later = await inSpan("retry", async (span) => {
+        await refreshing.preprocessJob.update({ where: { id: job.id }, data: { status: "retried" } });
+        return span;
+      });
+      assertCarrierOf(
+        (await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).traceContext,
+        later,
+      );
+
+      const explicit = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
+      await db.preprocessJob.update({ where: { id: job.id }, data: { traceContext: explicit } });
+      assert.deepEqual(
+        (await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).traceContext,
+        explicit,
+      );
+    });
+
+    test("no active trace: the row is written and the field stays NULL", async (t) => {
+      if (!need(t)) return;
+      const job = await context.with(ROOT_CONTEXT, () =>
+        db.preprocessJob.create({ data: { text: "untraced" } }),
+      );
+      assert.equal(job.traceContext, null);
+    });
+
+    test("capture failure still writes the row, without a carrier", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const failing = d.client.$extends(traceCarrierExtension({ propagator: throwingPropagator }));
+      const id = crypto.randomUUID();
+      await inSpan("failing", async () => {
+        await failing.$transaction([
+          failing.preprocessJob.create({ data: { id, text: "still written" } }),
+          failing.outbox.create({ data: outboxData(id) }),
+        ]);
+      });
+      const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+      assert.equal(job.text, "still written");
+      assert.equal(job.traceContext, null);
+      assert.equal((await db.outbox.findFirstOrThrow({ where: { aggregateId: id } })).traceContext, null);
+    });
+
+    test(`size limit: an oversized value is dropped, the ids are kept, the row holds <= ${MAX_STORED_CARRIER_BYTES} bytes`, async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const bloated = d.client.$extends(traceCarrierExtension({ propagator: bloatingPropagator(20_000) }));
+      const { job, span } = await inSpan("hostile", async (span) => ({
+        span,
+        job: await bloated.preprocessJob.create({ data: { text: "big" } }),
+      }));
+      const { traceId, spanId } = span.spanContext();
+      assert.deepEqual(job.traceContext, { traceparent: `00-${traceId}-${spanId}-01` });
+      const fits = d.client.$extends(traceCarrierExtension({ propagator: bloatingPropagator(9000) }));
+      const kept = await inSpan("large but allowed", async () =>
+        fits.preprocessJob.create({ data: { text: "9000" } }),
+      );
+      assert.equal(kept.traceContext["x-datadog-origin"].length, 9000);
+      assert.ok(storedCarrierBytes(kept.traceContext) <= MAX_STORED_CARRIER_BYTES);
+    });
+
+    test("baggage at rest: none by default, an allow-list keeps only its keys, 'all' keeps everything", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const allowList = d.client.$extends(traceCarrierExtension({ baggage: ["tenant"] }));
+      const all = d.client.$extends(traceCarrierExtension({ baggage: "all" }));
+      const bag = propagation.createBaggage({
+        tenant: { value: "acme" },
+        "user.email": { value: "ann@example.com" },
+      });
+      const [none, some, every] = await context.with(propagation.setBaggage(context.active(), bag), () =>
+        inSpan("with baggage", async () =>
+          Promise.all([
+            db.preprocessJob.create({ data: { text: "b0" } }),
+            allowList.preprocessJob.create({ data: { text: "b1" } }),
+            all.preprocessJob.create({ data: { text: "b2" } }),
+          ]),
+        ),
+      );
+      const keysOf = (c: Record<string, string>) =>
+        propagation
+          .getBaggage(contextFromCarrier(c))
+          ?.getAllEntries()
+          .map(([k]) => k)
+          .sort() ?? [];
+      assert.ok(none.traceContext.traceparent);
+      assert.equal(none.traceContext.baggage, undefined);
+      assert.deepEqual(keysOf(none.traceContext), []);
+      assert.deepEqual(keysOf(some.traceContext), ["tenant"]);
+      assert.deepEqual(keysOf(every.traceContext), ["tenant", "user.email"]);
+      assert.ok(!JSON.stringify(some.traceContext).includes("example.com"));
+    });
+
+    for (const legacy of legacyRows.rows) {
+      test(`legacy dd-trace-ot row ${legacy.id} reads back unchanged and restores its parent`, async (t) => {
+        const d = need(t);
+        if (!d) return;
+        const id = crypto.randomUUID();
+        await insertRawJob(d, id, legacy.storedCarrier);
+        const row = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+        assert.deepEqual(row.traceContext, legacy.storedCarrier);
+        const restored = contextFromCarrier(row.traceContext);
+        const sc = trace.getSpanContext(restored);
+        assert.equal(sc?.traceId, legacy.expected.traceId);
+        assert.equal(sc?.spanId, legacy.expected.parentSpanId);
+        assert.equal(sc?.traceFlags, legacy.expected.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE);
+        assert.equal(getDatadogContext(restored)?.samplingPriority, legacy.expected.samplingPriority);
+        exporter.reset();
+        withCarrier(row.traceContext, "legacy consumer", () => undefined);
+        const [span] = exporter.getFinishedSpans();
+        assert.equal(span?.spanContext().traceId, legacy.expected.traceId);
+        assert.equal(span?.parentSpanContext?.spanId, legacy.expected.parentSpanId);
+      });
+    }
+
+    test("restore in a second process: the child's span is a child of the span that wrote the row", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const { job, span } = await inSpan("POST /jobs", async (span) => ({
+        span,
+        job: await db.preprocessJob.create({ data: { text: "cross-process" } }),
+      }));
+      const arg = JSON.stringify({
+        loc: { provider: d.provider, url: d.url, schema: d.schema },
+        model: "preprocessJob",
+        id: job.id,
+      });
+      const { stdout } = await run(
+        process.execPath,
+        ["--import", "tsx", "test/prisma/restore-child.ts", arg],
+        {
+          cwd: ROOT,
+        },
+      );
+      const child = JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+      assert.equal(child.traceId, span.spanContext().traceId);
+      assert.equal(child.parentSpanId, span.spanContext().spanId);
+      assert.equal(child.parentIsRemote, true);
+      assert.notEqual(child.spanId, span.spanContext().spanId);
+      assert.deepEqual(child.stored, job.traceContext);
+    });
+  });
+}
+
+for (const provider of PROVIDERS) databaseSuite(provider);
+
+describe("traceCarrierExtension without a database", () => {
+  test(`the worst case of the default styles fits in MAX_STORED_CARRIER_BYTES (${MAX_STORED_CARRIER_BYTES})`, async () => {
+    // tracestate near its 512-character limit, baggage near 8192 bytes, x-datadog-tags near 512.
+    const foreign = Array.from({ length: 8 }, (_, i) => `vendor${i}=${"v".repeat(50)}`).join(",");
+    const traceState = new TraceState(foreign);
+    assert.ok(traceState.serialize().length > 400);
+    const parent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+      spanId: "891087b8e3b70cb1",
+      traceFlags: TraceFlags.SAMPLED,
+      traceState,
+      isRemote: true,
+    });
+    const withDatadog = setDatadogContext(parent, {
+      samplingPriority: 2,
+      origin: "synthetics-browser",
+      propagationTags: { "_dd.p.dm": "-4", "_dd.p.usr.id": "u".repeat(440) },
+    });
+    const entries: Record<string, { value: string }> = {};
+    for (let i = 0; i < 8; i++) entries[`k${i}`] = { value: "b".repeat(1000) };
+    const ctx = propagation.setBaggage(withDatadog, propagation.createBaggage(entries));
+    const carrier = captureStoredCarrier(undefined, MAX_STORED_CARRIER_BYTES, { context: ctx })!;
+    for (const key of ["traceparent", "tracestate", "baggage", "x-datadog-trace-id", "x-datadog-tags"]) {
+      assert.ok(carrier[key], `${key} present`);
+    }
+    const bytes = storedCarrierBytes(carrier);
+    assert.ok(bytes > 9000, `near the worst case: ${bytes} bytes`);
+    assert.ok(bytes <= MAX_STORED_CARRIER_BYTES, `${bytes} bytes`);
+  });
+
+  test("bad options are answered with a clear error when the extension is created or applied", async () => {
+    assert.throws(
+      () => traceCarrierExtension({ baggage: "some" as never }),
+      /baggage must be "none", "all" or an array/,
+    );
+    assert.throws(
+      () => traceCarrierExtension({ maxCarrierBytes: 0 }),
+      /maxCarrierBytes must be a positive integer/,
+    );
+    assert.throws(
+      () => traceCarrierExtension({ onUpdate: "always" as never }),
+      /onUpdate must be "keep" or "capture"/,
+    );
+    const d = await createDatabase("sqlite");
+    assert.ok(typeof d !== "string");
+    try {
+      assert.throws(
+        () => d.client.$extends(traceCarrierExtension({ models: ["Job"] })),
+        /model "Job" is not in this Prisma Client/,
+      );
+      assert.throws(
+        () => d.client.$extends(traceCarrierExtension({ models: { Sentence: "text" } })),
+        /model "Sentence" needs a Json field "text"/,
+      );
+      assert.throws(
+        () => d.client.$extends(traceCarrierExtension({ field: "carrier" })),
+        /no model of this Prisma Client has a Json field "carrier"/,
+      );
+      // Opt-in per model: only Outbox is filled.
+      const only = d.client.$extends(traceCarrierExtension({ models: ["Outbox"] }));
+      const [job, event] = await inSpan("opt-in", async () =>
+        Promise.all([
+          only.preprocessJob.create({ data: { text: "j" } }),
+          only.outbox.create({ data: outboxData("j") }),
+        ]),
+      );
+      assert.equal(job.traceContext, null);
+      assert.ok(event.traceContext.traceparent);
+    } finally {
+      await d.drop();
+    }
+  });
+});

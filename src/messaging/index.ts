@@ -26,6 +26,7 @@ export {
   type MessagingSpanOptions,
   type ProcessSpanOptions,
   type RelayForwarding,
+  type RestoreOptions,
   type SendSpanOptions,
 } from "./messaging-spans.js";
 export { rabbitmqDestinationName, RABBITMQ_DEFAULT_EXCHANGE_NAME } from "./rabbitmq.js";

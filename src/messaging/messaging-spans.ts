@@ -78,25 +78,30 @@ export interface MessagingSpanOptions {
  */
 export type RelayForwarding = "send-span" | "creation-context";
 
+/**
+ * Options `withCarrier` takes besides the span's description: `relation` (`"parent"` | `"link"` |
+ * `"none"` | `"auto"`, default `setRestoreDefaults`' relation, initially `"parent"`), and whatever else
+ * the core restore accepts (`maxParentAge`, `capturedAt`, `attempt`, ...). Passed through unchanged.
+ */
+export type RestoreOptions = Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
+
 /** Options of {@link withSendSpan}. `H` is the type of the message headers object. */
-export interface SendSpanOptions<
-  H extends Record<string, unknown> = TraceCarrier,
-> extends MessagingSpanOptions {
+export interface SendSpanOptions<H extends Record<string, unknown> = TraceCarrier>
+  extends MessagingSpanOptions, RestoreOptions {
   /**
    * The message's headers, filled in place: propagation headers already there (copied from a consumed
    * message, say) are removed, then the context's are written (never a mix, case B13). Default: `{}`.
    */
   headers?: H;
   /**
-   * A stored carrier (an outbox row's `traceContext`, untrusted) holding the message's creation
-   * context: the relay case. Absent: the send span is a child of the active context and its context is
-   * the creation context.
+   * A stored carrier (an outbox row's `traceContext`, or the row itself; untrusted) holding the
+   * message's creation context: the relay case. Absent: the send span is a child of the active context
+   * and its context is the creation context. `relation` and the other {@link RestoreOptions} say how
+   * the send span relates to it (as in `withCarrier`).
    */
   creationContext?: unknown;
   /** With `creationContext`: which context the message carries. Default `"send-span"`. */
   forward?: RelayForwarding;
-  /** With `creationContext`: the send span's relation to it, as in `withCarrier`. Default `"parent"`. */
-  relation?: WithCarrierOptions["relation"];
   /**
    * Run `fn` with tracing suppressed (`suppressTracing` of @opentelemetry/core), default `true`: an
    * OpenTelemetry kafkajs or amqplib instrumentation then starts no second send span and injects no
@@ -106,15 +111,13 @@ export interface SendSpanOptions<
   suppressInstrumentation?: boolean;
 }
 
-/** Options of {@link withProcessSpan}. */
-export interface ProcessSpanOptions extends MessagingSpanOptions {
-  /**
-   * The process span's relation to the message's creation context, as in `withCarrier`: `"parent"`
-   * (default; single-message processing MAY parent, messaging conventions, and Datadog shows one
-   * trace), `"link"` (new trace linked to it: batches, delayed or repeated work), `"none"`.
-   */
-  relation?: WithCarrierOptions["relation"];
-}
+/**
+ * Options of {@link withProcessSpan}. `relation` (see {@link RestoreOptions}) relates the process span
+ * to the message's creation context: `"parent"` (the default; single-message processing MAY parent,
+ * messaging conventions, and Datadog shows one trace), `"link"` (new trace linked to it: batches,
+ * delayed or repeated work), `"none"`, `"auto"`.
+ */
+export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {}
 
 function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
   if (options === null || typeof options !== "object") {
@@ -245,39 +248,51 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
     options.operationName ?? SEND_OPERATION_NAME_BY_SYSTEM[options.system] ?? DEFAULT_SEND_OPERATION_NAME;
   const name = spanName(operationName, options.destination);
   const attributes = messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_SEND, operationName);
-  const headers = options.headers ?? ({} as H);
-  const { propagator } = options;
-  const suppress = options.suppressInstrumentation !== false;
+  const {
+    system: _system,
+    destination: _destination,
+    operationName: _operationName,
+    messageId: _messageId,
+    attributes: _attributes,
+    links,
+    propagator,
+    headers = {} as H,
+    creationContext,
+    forward,
+    suppressInstrumentation,
+    ...restore
+  } = options;
+  const suppress = suppressInstrumentation !== false;
   const send = (span: Span, carrier: TraceCarrier): T => {
     writeCarrierToHeaders(headers, carrier);
     if (!suppress) return fn(headers, span);
     return contextApi.with(suppressTracing(contextApi.active()), fn, undefined, headers, span);
   };
 
-  if (options.creationContext === undefined) {
+  if (creationContext === undefined) {
     const ambient = trace.getActiveSpan();
     if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
       ambient.setAttributes(attributes);
       return observe(ambient, () => send(ambient, captureCarrier({ propagator })), noop);
     }
-    return runInNewSpan(name, SpanKind.PRODUCER, attributes, options.links, (span) =>
+    return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span) =>
       send(span, captureCarrier({ propagator })),
     );
   }
 
-  const common = { propagator, attributes, relation: options.relation, links: options.links };
-  if (options.forward === "creation-context") {
-    const creation = contextFromCarrier(options.creationContext, { propagator });
+  const common = { ...restore, propagator, attributes, links };
+  if (forward === "creation-context") {
+    const creation = contextFromCarrier(creationContext, { propagator });
     const stored = trace.getSpanContext(creation);
     if (stored !== undefined && isSpanContextValid(stored)) {
       const carrier = captureCarrier({ context: creation, propagator });
-      return withCarrier(options.creationContext, name, (span) => send(span, carrier), {
+      return withCarrier(creationContext, name, (span) => send(span, carrier), {
         ...common,
         kind: SpanKind.CLIENT,
       });
     }
   }
-  return withCarrier(options.creationContext, name, (span) => send(span, captureCarrier({ propagator })), {
+  return withCarrier(creationContext, name, (span) => send(span, captureCarrier({ propagator })), {
     ...common,
     kind: SpanKind.PRODUCER,
   });
@@ -290,9 +305,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  *
  * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (strings,
  * Buffers, arrays, AMQP integers; untrusted: a missing or garbled context gives a new trace, never an
- * error). Relation to the message's creation context: `options.relation`, default `"parent"`; with
- * `"parent"`, a span already active when `withProcessSpan` is called becomes a link (messaging
- * conventions: parenting from the creation context inside an ambient span links the ambient one).
+ * error). Relation to the message's creation context: `options.relation` (see
+ * {@link ProcessSpanOptions}), default `"parent"`; unless it is `"link"` or `"none"`, a span already
+ * active when `withProcessSpan` is called becomes a link (messaging conventions: parenting from the
+ * creation context inside an ambient span links the ambient one).
  *
  * Coexistence: when the active span is a recording CONSUMER span that already continues this message
  * (its parent is the message's context, or it links to it) — the span the OpenTelemetry amqplib or
@@ -307,10 +323,18 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   requireOptions("withProcessSpan", options);
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   const attributes = messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, operationName);
+  const {
+    system: _system,
+    destination: _destination,
+    operationName: _operationName,
+    messageId: _messageId,
+    attributes: _attributes,
+    propagator,
+    links: givenLinks,
+    ...restore
+  } = options;
   const carrier = amqpHeadersToCarrier(headers);
-  const { propagator } = options;
-  const relation = options.relation ?? "parent";
-  let links = options.links;
+  let links = givenLinks;
 
   const ambient = trace.getActiveSpan();
   if (ambient !== undefined) {
@@ -322,15 +346,15 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       }
     }
     const ambientContext = ambient.spanContext();
-    if (relation === "parent" && isSpanContextValid(ambientContext)) {
+    if (restore.relation !== "link" && restore.relation !== "none" && isSpanContextValid(ambientContext)) {
       links = [...(links ?? []), { context: ambientContext }];
     }
   }
   return withCarrier(carrier, spanName(operationName, options.destination), fn, {
+    ...restore,
     propagator,
     kind: SpanKind.CONSUMER,
     attributes,
-    relation,
     links,
   });
 }

@@ -1,0 +1,285 @@
+/**
+ * Header carriers of tracehop/messaging at the message level. Kafka: no broker can run here, so records
+ * are encoded and decoded with kafkajs's own protocol code, which hands header values over as Buffers
+ * (and a repeated header as an array) exactly as a consumer receives them from a broker.
+ */
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { propagation, ROOT_CONTEXT, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
+import type { IHeaders, KafkaMessage, Message } from "kafkajs";
+import { getDatadogContext } from "../../src/index.js";
+import {
+  amqpHeadersGetter,
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  injectAmqpHeaders,
+  injectKafkaHeaders,
+  kafkaHeadersGetter,
+  kafkaHeadersSetter,
+  rabbitmqDestinationName,
+  removePropagationHeaders,
+} from "../../src/messaging/index.js";
+import { datadogSpanId, datadogTraceId, inSpan, kafkaRoundTrip, traceparentOf } from "./tracing.js";
+
+interface BugCase {
+  id: string;
+  input: { carrier?: Record<string, unknown>; scenario?: unknown };
+  expected: Record<string, any>;
+}
+const cases: BugCase[] = JSON.parse(
+  readFileSync(new URL("../fixtures/messaging-bug-cases.json", import.meta.url), "utf8"),
+);
+const bugCase = (id: string) => cases.find((c) => c.id === id)!;
+
+/** `{type: "Buffer", data: [...]}` (JSON of a Buffer) back to bytes. */
+const bytesOf = (json: unknown) => Uint8Array.from((json as { data: number[] }).data);
+
+const W3C_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const W3C_SPAN_ID = "00f067aa0ba902b7";
+const TRACEPARENT = `00-${W3C_TRACE_ID}-${W3C_SPAN_ID}-01`;
+
+function spanContextOf(ctx: ReturnType<typeof contextFromKafkaHeaders>): SpanContext | undefined {
+  return trace.getSpanContext(ctx);
+}
+
+describe("kafkajs headers: extract", () => {
+  test("B23: Buffer-valued x-datadog-* headers decoded whole (live Buffer and Uint8Array)", () => {
+    const b23 = bugCase("B23");
+    const input = b23.input.carrier!;
+    for (const make of [(j: unknown) => Buffer.from(bytesOf(j)), bytesOf]) {
+      const headers: Record<string, unknown> = {};
+      for (const [name, json] of Object.entries(input)) headers[name] = make(json);
+      const sc = spanContextOf(contextFromKafkaHeaders(headers));
+      assert.ok(sc, `${make === bytesOf ? "Uint8Array" : "Buffer"} values give a context`);
+      assert.equal(sc.traceId, b23.expected.traceId);
+      assert.equal(sc.spanId, b23.expected.parentSpanId);
+      assert.equal(sc.traceFlags & TraceFlags.SAMPLED, TraceFlags.SAMPLED);
+      assert.equal(sc.isRemote, true);
+      assert.equal(
+        getDatadogContext(contextFromKafkaHeaders(headers))?.samplingPriority,
+        b23.expected.samplingPriority,
+      );
+      assert.equal(datadogTraceId(sc.traceId), b23.expected.decodedTraceIdText);
+    }
+  });
+
+  test("a record decoded by kafkajs (Buffer values as a broker delivers them) restores every field", async () => {
+    const decoded = await kafkaRoundTrip({
+      key: "job-1",
+      value: '{"jobId":"1"}',
+      headers: {
+        traceparent: TRACEPARENT,
+        tracestate: "dd=s:2;o:rum,congo=t61rcWkgMzE",
+        baggage: "tenant=t-001",
+        "x-datadog-trace-id": datadogTraceId(W3C_TRACE_ID),
+        "x-datadog-parent-id": datadogSpanId(W3C_SPAN_ID),
+        "x-datadog-sampling-priority": "2",
+        "x-datadog-origin": "rum",
+        "x-datadog-tags": `_dd.p.tid=${W3C_TRACE_ID.slice(0, 16)},_dd.p.dm=-4`,
+      },
+    });
+    assert.ok(Buffer.isBuffer(decoded.headers.traceparent), "kafkajs delivers header values as Buffers");
+    const message: KafkaMessage = { ...decoded, timestamp: "0", attributes: 0, headers: decoded.headers };
+    const ctx = contextFromKafkaHeaders(message.headers);
+    const sc = spanContextOf(ctx);
+    assert.ok(sc);
+    assert.equal(sc.traceId, W3C_TRACE_ID);
+    assert.equal(sc.spanId, W3C_SPAN_ID);
+    assert.equal(sc.traceFlags, TraceFlags.SAMPLED);
+    assert.equal(sc.traceState?.get("congo"), "t61rcWkgMzE");
+    assert.equal(propagation.getBaggage(ctx)?.getEntry("tenant")?.value, "t-001");
+    const dd = getDatadogContext(ctx);
+    assert.equal(dd?.samplingPriority, 2);
+    assert.equal(dd?.origin, "rum");
+    assert.equal(dd?.propagationTags["_dd.p.dm"], "-4");
+  });
+
+  test("a repeated tracestate header (kafkajs array of Buffers) combines its members in order", async () => {
+    const decoded = await kafkaRoundTrip({
+      value: "x",
+      headers: { traceparent: TRACEPARENT, tracestate: ["rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE"] },
+    });
+    assert.ok(Array.isArray(decoded.headers.tracestate), "kafkajs delivers a repeated header as an array");
+    const sc = spanContextOf(contextFromKafkaHeaders(decoded.headers));
+    assert.equal(sc?.traceState?.serialize(), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+  });
+
+  test("two different traceparent values in one record give no context", async () => {
+    const other = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;
+    const decoded = await kafkaRoundTrip({ value: "x", headers: { traceparent: [TRACEPARENT, other] } });
+    assert.equal(contextFromKafkaHeaders(decoded.headers, { propagator: undefined }), ROOT_CONTEXT);
+  });
+
+  test("kafkaHeadersGetter: any-case names, Buffers decoded whole, arrays kept, other types absent", () => {
+    const headers = {
+      TraceParent: Buffer.from(TRACEPARENT),
+      tracestate: [Buffer.from("a=1"), "b=2"],
+      weird: 42 as unknown as string,
+    } satisfies Record<string, unknown> as IHeaders;
+    assert.equal(kafkaHeadersGetter.get(headers, "traceparent"), TRACEPARENT);
+    assert.deepEqual(kafkaHeadersGetter.get(headers, "tracestate"), ["a=1", "b=2"]);
+    assert.equal(kafkaHeadersGetter.get(headers, "weird"), undefined, "kafkajs never delivers numbers");
+    assert.equal(kafkaHeadersGetter.get(headers, "missing"), undefined);
+    assert.deepEqual(kafkaHeadersGetter.keys(headers), ["TraceParent", "tracestate", "weird"]);
+    // Works with the OpenTelemetry API and the registered (tracehop) propagator, as an instrumentation would.
+    const sc = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers, kafkaHeadersGetter));
+    assert.equal(sc?.spanId, W3C_SPAN_ID);
+  });
+
+  test("untrusted headers never throw and give the base context", () => {
+    const base = ROOT_CONTEXT.setValue(Symbol("base"), 1);
+    const bad: unknown[] = [
+      undefined,
+      null,
+      42,
+      "traceparent",
+      [TRACEPARENT],
+      { traceparent: 7 },
+      { traceparent: { nested: TRACEPARENT } },
+      { traceparent: "00-xyz" },
+      { traceparent: Buffer.from([0xff, 0xfe, 0x00]) },
+      Object.create(null),
+    ];
+    for (const [index, headers] of bad.entries()) {
+      assert.equal(contextFromKafkaHeaders(headers, { context: base }), base, `bad input #${index}`);
+      assert.equal(contextFromAmqpHeaders(headers, { context: base }), base, `bad input #${index}`);
+    }
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error("boom");
+        },
+      },
+    );
+    assert.equal(contextFromKafkaHeaders(hostile, { context: base }), base);
+  });
+});
+
+describe("kafkajs headers: inject", () => {
+  test("inject writes lower-case string headers from one context; kafkajs encodes and delivers them", async () => {
+    await inSpan("producer", async (span) => {
+      const message: Message = { value: "payload", headers: { "content-type": "application/json" } };
+      injectKafkaHeaders(message.headers);
+      const sc = span.spanContext();
+      assert.equal(message.headers!.traceparent, traceparentOf(sc));
+      assert.equal(message.headers!["x-datadog-trace-id"], datadogTraceId(sc.traceId));
+      assert.equal(message.headers!["x-datadog-parent-id"], datadogSpanId(sc.spanId));
+      assert.equal(message.headers!["content-type"], "application/json", "other headers kept");
+      for (const value of Object.values(message.headers!)) assert.equal(typeof value, "string");
+
+      const delivered = await kafkaRoundTrip({
+        value: "payload",
+        headers: message.headers as Record<string, string>,
+      });
+      const restored = spanContextOf(contextFromKafkaHeaders(delivered.headers));
+      assert.equal(restored?.traceId, sc.traceId);
+      assert.equal(restored?.spanId, sc.spanId);
+    });
+  });
+
+  test("B13: stale propagation headers (any case) are replaced, never mixed with the new context", async () => {
+    const b13 = bugCase("B13").input.carrier as Record<string, string>;
+    const headers: IHeaders = {
+      TraceParent: b13.traceparent!,
+      "X-Datadog-Trace-Id": b13["x-datadog-trace-id"]!,
+      "x-datadog-parent-id": Buffer.from(b13["x-datadog-parent-id"]!),
+      "x-datadog-sampling-priority": b13["x-datadog-sampling-priority"]!,
+      "x-b3-traceid": "stale",
+      keep: "me",
+    };
+    await inSpan("republish", (span) => {
+      injectKafkaHeaders(headers);
+      const sc = span.spanContext();
+      for (const name of ["TraceParent", "X-Datadog-Trace-Id", "x-b3-traceid"]) {
+        assert.equal(name in headers, false, `stale ${name} removed`);
+      }
+      assert.equal(headers.keep, "me");
+      assert.equal(headers["x-datadog-sampling-priority"], "1", "priority of the new (sampled) context");
+      assert.equal(headers.traceparent, traceparentOf(sc));
+      assert.equal(headers["x-datadog-trace-id"], datadogTraceId(sc.traceId));
+      assert.equal(headers["x-datadog-parent-id"], datadogSpanId(sc.spanId));
+      const restored = spanContextOf(contextFromKafkaHeaders(headers));
+      assert.equal(restored?.traceId, sc.traceId);
+    });
+  });
+
+  test("kafkaHeadersSetter replaces a header of the same name in another case", () => {
+    const headers: IHeaders = { TRACEPARENT: "old", other: "x" };
+    kafkaHeadersSetter.set(headers, "TraceParent", TRACEPARENT);
+    assert.deepEqual(headers, { other: "x", traceparent: TRACEPARENT });
+  });
+
+  test("no active span: nothing to propagate, headers keep only their own fields", () => {
+    const headers = injectKafkaHeaders({ a: "1", traceparent: "stale" });
+    assert.deepEqual(headers, { a: "1" });
+  });
+
+  test("removePropagationHeaders leaves application headers alone", () => {
+    const headers: Record<string, unknown> = { Baggage: "a=1", "x-b3-sampled": "1", b3: "x", app: "y" };
+    removePropagationHeaders(headers);
+    assert.deepEqual(headers, { app: "y" });
+  });
+});
+
+describe("amqplib headers", () => {
+  test("strings, Buffers and safe-integer numbers (AMQP integer types) read as text", () => {
+    const sc = { traceId: "0".repeat(16) + "112210f47de98115", spanId: "000000003ade68b1" };
+    const headers = {
+      "x-datadog-trace-id": Buffer.from("1234567890123456789"),
+      "x-datadog-parent-id": "987654321",
+      "x-datadog-sampling-priority": 2, // published as a number: amqplib delivers a JS number
+      "x-datadog-origin": "synthetics",
+    };
+    assert.equal(amqpHeadersGetter.get(headers, "x-datadog-sampling-priority"), "2");
+    const ctx = contextFromAmqpHeaders(headers);
+    const restored = trace.getSpanContext(ctx);
+    assert.equal(restored?.traceId, sc.traceId);
+    assert.equal(restored?.spanId, sc.spanId);
+    assert.equal(getDatadogContext(ctx)?.samplingPriority, 2);
+    assert.equal(getDatadogContext(ctx)?.origin, "synthetics");
+    assert.deepEqual(headers["x-datadog-sampling-priority"], 2, "the delivered headers are not modified");
+  });
+
+  test("a number that is not a safe integer (an id rounded by a JS number) is ignored, never guessed", () => {
+    const rounded = Number(12345678901234567890n); // what amqplib makes of an AMQP long above 2^53
+    const headers = { "x-datadog-trace-id": rounded, "x-datadog-parent-id": "987654321" };
+    assert.equal(amqpHeadersGetter.get(headers, "x-datadog-trace-id"), undefined);
+    assert.equal(contextFromAmqpHeaders(headers), ROOT_CONTEXT);
+    assert.equal(
+      amqpHeadersGetter.get({ flag: true, ts: { "!": "timestamp", value: 1 } }, "flag"),
+      undefined,
+    );
+  });
+
+  test("injectAmqpHeaders fills publish options' headers in place", async () => {
+    await inSpan("publisher", (span) => {
+      const options = { headers: { "x-app": 1 } as Record<string, unknown>, messageId: "m-1" };
+      const same = injectAmqpHeaders(options.headers);
+      assert.equal(same, options.headers);
+      assert.equal(options.headers.traceparent, traceparentOf(span.spanContext()));
+      assert.equal(options.headers["x-app"], 1);
+    });
+  });
+});
+
+describe("rabbitmqDestinationName (RabbitMQ semantic conventions)", () => {
+  const cases: [string, string, string | undefined, string][] = [
+    ["logs", "warning", undefined, "logs:warning"],
+    ["", "jobs", undefined, "jobs"],
+    ["logs", "", undefined, "logs"],
+    ["", "", undefined, "amq.default"],
+    ["logs", "warning", "q1", "logs:warning:q1"],
+    ["logs", "", "q1", "logs:q1"],
+    ["", "", "q1", "q1"],
+    ["", "jobs", "jobs", "jobs"],
+    ["logs", "warning", "warning", "logs:warning"],
+    ["", "", "", ""],
+  ];
+  for (const [exchange, routingKey, queue, expected] of cases) {
+    test(`(${JSON.stringify(exchange)}, ${JSON.stringify(routingKey)}, ${JSON.stringify(queue)}) -> ${expected}`, () => {
+      assert.equal(rabbitmqDestinationName(exchange, routingKey, queue), expected);
+    });
+  }
+});

@@ -1,0 +1,94 @@
+/**
+ * A real OpenTelemetry SDK for the messaging tests: AsyncLocalStorage context, spans kept in memory,
+ * tracehop's default propagator (tracecontext, baggage, datadog) registered globally so that an
+ * OpenTelemetry instrumentation injects and extracts with it too.
+ */
+import { createRequire } from "node:module";
+import { context, propagation, trace, type Span, type SpanContext } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from "@opentelemetry/sdk-trace-base";
+import { createPropagator } from "../../src/index.js";
+
+export const exporter = new InMemorySpanExporter();
+export const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+trace.setGlobalTracerProvider(provider);
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(createPropagator(["tracecontext", "baggage", "datadog"]));
+
+export const tracer = trace.getTracer("tracehop-messaging-test");
+
+/** Runs `fn` inside a new active span of `kind` (ended afterwards) and returns its result. */
+export async function inSpan<T>(name: string, fn: (span: Span) => Promise<T> | T): Promise<T> {
+  return tracer.startActiveSpan(name, async (span) => {
+    try {
+      return await fn(span);
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Finished spans named `name`. */
+export const spansNamed = (name: string): ReadableSpan[] =>
+  exporter.getFinishedSpans().filter((s) => s.name === name);
+
+/** The one finished span named `name`; fails when there are none or several. */
+export function onlySpan(name: string): ReadableSpan {
+  const found = spansNamed(name);
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one span "${name}", found ${found.length}: ${exporter.getFinishedSpans().map((s) => s.name)}`,
+    );
+  }
+  return found[0]!;
+}
+
+/** The lower 64 bits of a 32-hex trace id as the unsigned decimal Datadog writes (research rule 1). */
+export const datadogTraceId = (traceId: string) => BigInt(`0x${traceId.slice(16)}`).toString(10);
+/** A 16-hex span id as unsigned decimal (research rule 1). */
+export const datadogSpanId = (spanId: string) => BigInt(`0x${spanId}`).toString(10);
+
+/** `00-<trace>-<span>-<flags>` of a span context. */
+export const traceparentOf = (sc: SpanContext) =>
+  `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags.toString(16).padStart(2, "0")}`;
+
+const require = createRequire(import.meta.url);
+
+/** A kafkajs record header as the wire holds it; kafkajs's own types. */
+type EncodableHeaders = Record<string, string | Buffer | (string | Buffer)[]>;
+
+/**
+ * Encodes one record with kafkajs's own protocol encoder (record v0, what a producer sends inside a
+ * RecordBatch) and decodes it with kafkajs's own decoder, as a consumer receives it from a broker:
+ * header values come back as Buffers, a repeated header as an array (kafkajs
+ * `src/protocol/recordBatch/record/v0`). No broker is involved.
+ */
+export async function kafkaRoundTrip(message: {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: EncodableHeaders;
+}): Promise<{
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | Buffer[]>;
+  offset: string;
+}> {
+  const Record = require("kafkajs/src/protocol/recordBatch/record/v0/index.js");
+  const RecordDecoder = require("kafkajs/src/protocol/recordBatch/record/v0/decoder.js");
+  const Decoder = require("kafkajs/src/protocol/decoder.js");
+  const toBuffer = (v: string | Buffer | null | undefined) =>
+    v == null ? v : Buffer.isBuffer(v) ? v : Buffer.from(v);
+  const encoded = Record({
+    key: toBuffer(message.key ?? null),
+    value: toBuffer(message.value),
+    headers: message.headers ?? {},
+  });
+  // As kafkajs's RecordBatch decoder does: read the length-prefixed record, then decode it.
+  const recordBytes = new Decoder(encoded.buffer).readVarIntBytes();
+  return RecordDecoder(new Decoder(recordBytes), { firstOffset: "42", firstTimestamp: "0", magicByte: 2 });
+}

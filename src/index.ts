@@ -25,6 +25,11 @@ export {
 } from "./propagation/extraction-result.js";
 export { logCorrelationFields, type LogCorrelationFields } from "./log-correlation.js";
 export { type TraceCarrier } from "./carrier/carrier.js";
+export { TraceContextPropagator } from "./propagation/w3c/TraceContextPropagator.js";
+export { BaggagePropagator } from "./propagation/w3c/BaggagePropagator.js";
+export { W3CTraceState } from "./propagation/w3c/W3CTraceState.js";
+export { inheritRandomFlag } from "./propagation/w3c/random-flag.js";
+export { parseBaggageProperties, type BaggageProperty } from "./propagation/w3c/baggage.js";
 export { captureCarrier, contextFromCarrier, type CarrierOptions } from "./context/carrier-context.js";
 export { withCarrier, type WithCarrierOptions } from "./context/with-carrier.js";
 export { traced, type TracedOptions, type TracedWrapper } from "./context/traced.js";

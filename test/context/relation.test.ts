@@ -1,0 +1,242 @@
+import { describe, test, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { context, propagation } from "@opentelemetry/api";
+import { hrTimeToMilliseconds } from "@opentelemetry/core";
+import {
+  captureCarrier,
+  DEFAULT_MAX_PARENT_AGE_MS,
+  getDatadogContext,
+  getRestoreDefaults,
+  setRestoreDefaults,
+  withCarrier,
+} from "../../src/index.js";
+import {
+  exporter,
+  finishedSpan,
+  linksOf,
+  lowDecimal,
+  parentIdOf,
+  W3C_CARRIER,
+  W3C_PARENT_ID,
+  W3C_TRACE_ID,
+} from "./tracing.js";
+
+const MINUTE_MS = 60_000;
+const WITH_BAGGAGE = { ...W3C_CARRIER, baggage: "tenant=t-001,plan=gold" };
+
+beforeEach(() => exporter.reset());
+afterEach(() => setRestoreDefaults({}));
+
+/** Baggage entries of the active context as a plain object. */
+function activeBaggage(): Record<string, string> {
+  const bag = propagation.getBaggage(context.active());
+  return Object.fromEntries((bag?.getAllEntries() ?? []).map(([k, e]) => [k, e.value]));
+}
+
+describe("relation: parent, link, none", () => {
+  test("parent (the default): child of the stored context, tracehop.relation=parent", () => {
+    withCarrier(W3C_CARRIER, "p", () => undefined);
+    const span = finishedSpan("p");
+    assert.equal(span.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(parentIdOf(span), W3C_PARENT_ID);
+    assert.deepEqual(span.links, []);
+    assert.equal(span.attributes["tracehop.relation"], "parent");
+  });
+
+  test("link: root of a new trace with exactly one link to the stored context; baggage kept", async () => {
+    const bag = withCarrier(WITH_BAGGAGE, "l", () => activeBaggage(), { relation: "link" });
+    const span = finishedSpan("l");
+    assert.notEqual(span.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(parentIdOf(span), undefined);
+    assert.deepEqual(linksOf(span), [{ traceId: W3C_TRACE_ID, spanId: W3C_PARENT_ID, traceFlags: 1 }]);
+    assert.equal(span.attributes["tracehop.relation"], "link");
+    assert.deepEqual(bag, { tenant: "t-001", plan: "gold" });
+  });
+
+  test("none: root of a new trace, no link; baggage kept", async () => {
+    const bag = withCarrier(WITH_BAGGAGE, "n", () => activeBaggage(), { relation: "none" });
+    const span = finishedSpan("n");
+    assert.notEqual(span.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(parentIdOf(span), undefined);
+    assert.deepEqual(span.links, []);
+    assert.equal(span.attributes["tracehop.relation"], "none");
+    assert.deepEqual(bag, { tenant: "t-001", plan: "gold" });
+  });
+
+  test("user links come first, the stored context's link last", () => {
+    const extra = { traceId: "3229ee39e7d4886d979ce4843ea4b89d", spanId: "d98a9da85188de98", traceFlags: 1 };
+    withCarrier(W3C_CARRIER, "l2", () => undefined, { relation: "link", links: [{ context: extra }] });
+    assert.deepEqual(linksOf(finishedSpan("l2")), [
+      extra,
+      { traceId: W3C_TRACE_ID, spanId: W3C_PARENT_ID, traceFlags: 1 },
+    ]);
+  });
+});
+
+describe("relation: auto (maxParentAge, capture time, run)", () => {
+  test("young carrier (capturedAt option) -> parent", () => {
+    withCarrier(W3C_CARRIER, "young", () => undefined, {
+      relation: "auto",
+      maxParentAge: 10 * MINUTE_MS,
+      capturedAt: Date.now() - MINUTE_MS,
+    });
+    const span = finishedSpan("young");
+    assert.equal(parentIdOf(span), W3C_PARENT_ID);
+    assert.equal(span.attributes["tracehop.relation"], "parent");
+  });
+
+  test("old row (createdAt older than the default maxParentAge) -> new trace with one link", () => {
+    const row = {
+      id: 7,
+      traceContext: W3C_CARRIER,
+      createdAt: new Date(Date.now() - DEFAULT_MAX_PARENT_AGE_MS - MINUTE_MS),
+    };
+    withCarrier(row, "old", () => undefined, { relation: "auto" });
+    const span = finishedSpan("old");
+    assert.equal(parentIdOf(span), undefined);
+    assert.notEqual(span.spanContext().traceId, W3C_TRACE_ID);
+    assert.deepEqual(linksOf(span), [{ traceId: W3C_TRACE_ID, spanId: W3C_PARENT_ID, traceFlags: 1 }]);
+    assert.equal(span.attributes["tracehop.relation"], "link");
+  });
+
+  test("the capturedAt option (ISO text) wins over the row's createdAt", () => {
+    const row = { traceContext: W3C_CARRIER, createdAt: new Date() };
+    const capturedAt = new Date(Date.now() - 2 * MINUTE_MS).toISOString();
+    withCarrier(row, "iso", () => undefined, { relation: "auto", maxParentAge: MINUTE_MS, capturedAt });
+    assert.equal(finishedSpan("iso").attributes["tracehop.relation"], "link");
+  });
+
+  test("unknown capture time -> parent (age cannot be shown)", () => {
+    withCarrier(W3C_CARRIER, "unknown-age", () => undefined, { relation: "auto", maxParentAge: 0 });
+    assert.equal(parentIdOf(finishedSpan("unknown-age")), W3C_PARENT_ID);
+  });
+
+  test("an unreadable createdAt counts as unknown, never throws", () => {
+    withCarrier({ traceContext: W3C_CARRIER, createdAt: "not a date" }, "bad-date", () => undefined, {
+      relation: "auto",
+      maxParentAge: 0,
+    });
+    const span = finishedSpan("bad-date");
+    assert.equal(parentIdOf(span), W3C_PARENT_ID);
+    assert.equal(span.attributes["tracehop.queue.wait"], undefined);
+  });
+
+  test("a later run of a repeating job links even when young; run 1 parents", () => {
+    const capturedAt = Date.now();
+    withCarrier(W3C_CARRIER, "run-1", () => undefined, { relation: "auto", run: 1, capturedAt });
+    withCarrier(W3C_CARRIER, "run-2", () => undefined, { relation: "auto", run: 2, capturedAt });
+    assert.equal(parentIdOf(finishedSpan("run-1")), W3C_PARENT_ID);
+    const run2 = finishedSpan("run-2");
+    assert.equal(parentIdOf(run2), undefined);
+    assert.equal(run2.attributes["tracehop.run"], 2);
+    assert.equal(linksOf(run2).length, 1);
+  });
+
+  test("setRestoreDefaults sets the process default; a per-call relation wins; {} resets", () => {
+    const before = setRestoreDefaults({ relation: "auto", maxParentAge: 1000 });
+    assert.deepEqual(before, { relation: "parent", maxParentAge: DEFAULT_MAX_PARENT_AGE_MS });
+    const old = Date.now() - 2000;
+    withCarrier(W3C_CARRIER, "by-default", () => undefined, { capturedAt: old });
+    withCarrier(W3C_CARRIER, "per-call", () => undefined, { capturedAt: old, relation: "parent" });
+    assert.equal(finishedSpan("by-default").attributes["tracehop.relation"], "link");
+    assert.equal(finishedSpan("per-call").attributes["tracehop.relation"], "parent");
+    setRestoreDefaults({});
+    assert.deepEqual(getRestoreDefaults(), { relation: "parent", maxParentAge: DEFAULT_MAX_PARENT_AGE_MS });
+  });
+
+  test("setRestoreDefaults rejects bad values with a TypeError that names them", () => {
+    assert.throws(() => setRestoreDefaults({ relation: "sibling" as never }), /relation must be/);
+    assert.throws(() => setRestoreDefaults({ maxParentAge: Number.NaN }), /maxParentAge/);
+    assert.deepEqual(getRestoreDefaults().relation, "parent", "a rejected call changes nothing");
+  });
+});
+
+describe("queue wait", () => {
+  test("tracehop.queue.wait = restore time - row.createdAt, in seconds", () => {
+    const createdAt = new Date(Date.now() - 90_000);
+    const before = Date.now();
+    withCarrier({ traceContext: W3C_CARRIER, createdAt }, "waited", () => undefined);
+    const after = Date.now();
+    const span = finishedSpan("waited");
+    const wait = span.attributes["tracehop.queue.wait"] as number;
+    assert.equal(typeof wait, "number");
+    assert.ok(wait >= (before - createdAt.getTime()) / 1000, `wait ${wait} s covers at least the row's age`);
+    assert.ok(
+      wait <= (after - createdAt.getTime()) / 1000,
+      `wait ${wait} s is not more than the elapsed time`,
+    );
+    assert.ok(hrTimeToMilliseconds(span.startTime) >= createdAt.getTime());
+  });
+
+  test("epoch-millisecond capture times work; a capture time in the future (clock skew) gives 0", () => {
+    withCarrier(W3C_CARRIER, "ms", () => undefined, { capturedAt: Date.now() - 5000 });
+    withCarrier(W3C_CARRIER, "future", () => undefined, { capturedAt: Date.now() + 60_000 });
+    assert.ok((finishedSpan("ms").attributes["tracehop.queue.wait"] as number) >= 5);
+    assert.equal(finishedSpan("future").attributes["tracehop.queue.wait"], 0);
+  });
+});
+
+describe("link mode keeps baggage and the trace-independent Datadog fields (issue 6 item 3, 'B27')", () => {
+  const STORED = {
+    "x-datadog-trace-id": "1234567890123456789",
+    "x-datadog-parent-id": "987654321",
+    "x-datadog-sampling-priority": "2",
+    "x-datadog-origin": "rum",
+    "x-datadog-tags": "_dd.p.dm=-4,_dd.p.usr.id=u-42,_dd.p.tid=640cfd8d00000000",
+    baggage: "tenant=t-001",
+  };
+
+  test("user keep (2): origin, _dd.p.* (not tid), decision maker and priority carry to the new root", async () => {
+    const inside = await withCarrier(
+      STORED,
+      "dd-link",
+      async () => ({
+        dd: getDatadogContext(context.active()),
+        bag: activeBaggage(),
+        carrier: captureCarrier(),
+      }),
+      { relation: "link" },
+    );
+    const span = finishedSpan("dd-link");
+    const storedTraceId =
+      "640cfd8d00000000" + BigInt(STORED["x-datadog-trace-id"]).toString(16).padStart(16, "0");
+    assert.notEqual(span.spanContext().traceId, storedTraceId);
+    assert.equal(linksOf(span)[0]?.traceId, storedTraceId);
+    assert.deepEqual(inside.dd, {
+      samplingPriority: 2,
+      origin: "rum",
+      propagationTags: { "_dd.p.dm": "-4", "_dd.p.usr.id": "u-42" },
+    });
+    assert.deepEqual(inside.bag, { tenant: "t-001" });
+    // What the next hop receives: the new trace, with the kept fields.
+    assert.equal(inside.carrier["x-datadog-trace-id"], lowDecimal(span.spanContext().traceId));
+    assert.equal(inside.carrier["x-datadog-sampling-priority"], "2");
+    assert.equal(inside.carrier["x-datadog-origin"], "rum");
+    assert.match(inside.carrier["x-datadog-tags"] ?? "", /_dd\.p\.usr\.id=u-42/);
+    assert.doesNotMatch(inside.carrier["x-datadog-tags"] ?? "", /640cfd8d00000000/);
+    assert.equal(inside.carrier.baggage, "tenant=t-001");
+  });
+
+  test("automatic keep (1): priority and decision maker stay with the stored trace; origin and tags carry", async () => {
+    const auto = {
+      ...STORED,
+      "x-datadog-sampling-priority": "1",
+      "x-datadog-tags": "_dd.p.dm=-1,_dd.p.usr.id=u-42",
+    };
+    const dd = withCarrier(auto, "dd-auto", () => getDatadogContext(context.active()), { relation: "link" });
+    assert.deepEqual(dd, { origin: "rum", propagationTags: { "_dd.p.usr.id": "u-42" } });
+  });
+
+  test("a carrier with only automatic fields gives the new root no Datadog fields at all", () => {
+    const plain = {
+      "x-datadog-trace-id": "1234567890123456789",
+      "x-datadog-parent-id": "987654321",
+      "x-datadog-sampling-priority": "1",
+    };
+    const dd = withCarrier(plain, "dd-plain", () => getDatadogContext(context.active()), {
+      relation: "link",
+    });
+    assert.ok(dd === undefined || (dd.samplingPriority === undefined && dd.origin === undefined));
+    assert.deepEqual(dd?.propagationTags ?? {}, {});
+  });
+});

@@ -1,0 +1,162 @@
+import { describe, test, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { traced, type TraceCarrierProvider } from "../../src/index.js";
+import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
+
+beforeEach(() => exporter.reset());
+
+interface JobRow extends TraceCarrierProvider {
+  id: number;
+  text: string;
+}
+const row = (id: number): JobRow => ({ id, text: "One. Two.", traceContext: W3C_CARRIER });
+
+class Worker {
+  readonly seen: (string | undefined)[] = [];
+  constructor(readonly prefix: string) {}
+
+  @traced({ kind: SpanKind.CONSUMER })
+  async process(job: JobRow): Promise<string> {
+    this.seen.push(trace.getActiveSpan()?.spanContext().spanId);
+    await sleep(1);
+    this.seen.push(trace.getActiveSpan()?.spanContext().spanId);
+    return `${this.prefix}:${job.id}`;
+  }
+
+  @traced()
+  fail(_job: JobRow): never {
+    throw new SyntaxError("unparsable");
+  }
+
+  @traced({ name: "custom-name", carrierFrom: ([headers]) => headers })
+  fromHeaders(headers: Record<string, string>, n: number): number {
+    return n * 2;
+  }
+
+  @traced()
+  *sentences(job: JobRow): Generator<string> {
+    for (const s of job.text.split(" ")) yield s;
+  }
+
+  @traced()
+  static create(prefix: string): Worker {
+    return new Worker(prefix);
+  }
+
+  @traced({ optionsFrom: ([, attempt]) => ({ attempt }) })
+  retry(_job: JobRow, _attempt: number): number | undefined {
+    return trace.getActiveSpan() ? 1 : undefined;
+  }
+}
+
+class SpecialWorker extends Worker {}
+
+describe("@traced on methods (TC39 standard decorators)", () => {
+  test("default span name Class.method; the carrier comes from the row argument; this passes through", async () => {
+    const worker = new Worker("w");
+    assert.equal(await worker.process(row(3)), "w:3");
+    const span = finishedSpan("Worker.process");
+    assert.equal(span.kind, SpanKind.CONSUMER);
+    assert.equal(span.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(parentIdOf(span), W3C_PARENT_ID);
+    assert.deepEqual(
+      worker.seen,
+      [span.spanContext().spanId, span.spanContext().spanId],
+      "active across awaits",
+    );
+  });
+
+  test("the declaring class names the span, also when a subclass instance calls it", async () => {
+    await new SpecialWorker("s").process(row(1));
+    assert.equal(finishedSpan("Worker.process").name, "Worker.process");
+  });
+
+  test("a throwing method records the error and rethrows it unchanged", () => {
+    const worker = new Worker("w");
+    assert.throws(() => worker.fail(row(1)), SyntaxError);
+    const span = finishedSpan("Worker.fail");
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(span.status.message, "unparsable");
+  });
+
+  test("carrierFrom picks the carrier; name overrides the default; arguments pass through", () => {
+    assert.equal(new Worker("w").fromHeaders(W3C_CARRIER, 21), 42);
+    assert.equal(parentIdOf(finishedSpan("custom-name")), W3C_PARENT_ID);
+  });
+
+  test("a generator method is traced step by step and ends when done", () => {
+    assert.deepEqual([...new Worker("w").sentences(row(1))], ["One.", "Two."]);
+    assert.equal(parentIdOf(finishedSpan("Worker.sentences")), W3C_PARENT_ID);
+  });
+
+  test("a static method is named after its class; with no carrier the active span is the parent", () => {
+    const outer = trace.getTracer("test").startSpan("outer");
+    context.with(trace.setSpan(context.active(), outer), () => Worker.create("x"));
+    outer.end();
+    const span = finishedSpan("Worker.create");
+    assert.equal(parentIdOf(span), outer.spanContext().spanId);
+    assert.equal(span.attributes["tracehop.relation"], undefined);
+  });
+
+  test("optionsFrom gives per-call options (the attempt number from the arguments)", () => {
+    assert.equal(new Worker("w").retry(row(1), 3), 1);
+    assert.equal(finishedSpan("Worker.retry").attributes["tracehop.attempt"], 3);
+  });
+
+  test("the decorated method keeps its name", () => {
+    assert.equal(Worker.prototype.process.name, "process");
+  });
+});
+
+describe("traced(opts)(fn) as a higher-order function", () => {
+  test("wraps a function: name from the function, carrier from the first argument with traceContext", async () => {
+    const handle = traced()(async function handleOutbox(_n: number, _outbox: JobRow) {
+      await sleep(1);
+      return trace.getActiveSpan()?.spanContext().traceId;
+    });
+    assert.equal(await handle(1, row(9)), W3C_TRACE_ID);
+    assert.equal(parentIdOf(finishedSpan("handleOutbox")), W3C_PARENT_ID);
+  });
+
+  test("a row whose traceContext is null counts as no carrier: child of the active context", () => {
+    const fn = traced({ name: "no-carrier" })((_r: { traceContext: null }) => undefined);
+    const outer = trace.getTracer("test").startSpan("outer");
+    context.with(trace.setSpan(context.active(), outer), () => fn({ traceContext: null }));
+    outer.end();
+    assert.equal(parentIdOf(finishedSpan("no-carrier")), outer.spanContext().spanId);
+  });
+
+  test("outside any span and without a carrier the span is a root", () => {
+    traced({ name: "lonely" })(() => 1)();
+    assert.equal(parentIdOf(finishedSpan("lonely")), undefined);
+  });
+
+  test("an anonymous arrow gets the name 'anonymous'", () => {
+    const fns = [() => 1];
+    traced()(fns[0]!)();
+    assert.equal(finishedSpan("anonymous").name, "anonymous");
+  });
+
+  test("a throwing carrierFrom never fails the call: the span continues the active context", () => {
+    const fn = traced({
+      name: "bad-picker",
+      carrierFrom: () => {
+        throw new Error("picker bug");
+      },
+    })(() => "still ran");
+    assert.equal(fn(), "still ran");
+    assert.equal(parentIdOf(finishedSpan("bad-picker")), undefined);
+  });
+
+  test("bad options and bad targets are TypeErrors at wrapping time", () => {
+    assert.throws(() => traced({ relation: "up" as never }), /relation must be/);
+    assert.throws(() => traced({ name: 5 as never }), /name must be a string/);
+    assert.throws(() => traced()("not a function" as never), /expected a function/);
+    assert.throws(
+      () => traced()((() => 1) as never, { kind: "field", name: "x" } as never),
+      /decorates methods only/,
+    );
+  });
+});

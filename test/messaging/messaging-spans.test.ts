@@ -1,0 +1,354 @@
+/**
+ * withSendSpan / withProcessSpan with the real OpenTelemetry SDK (in-memory exporter) and kafkajs's own
+ * record encoding; the broker tests are in amqplib-rabbitmq.test.ts.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import type { Message } from "kafkajs";
+import { captureCarrier } from "../../src/index.js";
+import { withProcessSpan, withSendSpan, type SendSpanOptions } from "../../src/messaging/index.js";
+import {
+  datadogSpanId,
+  datadogTraceId,
+  exporter,
+  inSpan,
+  kafkaRoundTrip,
+  onlySpan,
+  spansNamed,
+  traceparentOf,
+  tracer,
+} from "./tracing.js";
+
+const STORED_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const STORED_SPAN_ID = "00f067aa0ba902b7";
+/** An outbox row's stored carrier, as the api process wrote it (W3C + Datadog + baggage). */
+const STORED = {
+  traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01`,
+  tracestate: "dd=s:1;t.dm:-0,congo=t61rcWkgMzE",
+  baggage: "tenant=t-001",
+  "x-datadog-trace-id": datadogTraceId(STORED_TRACE_ID),
+  "x-datadog-parent-id": datadogSpanId(STORED_SPAN_ID),
+  "x-datadog-sampling-priority": "1",
+  "x-datadog-tags": `_dd.p.tid=${STORED_TRACE_ID.slice(0, 16)},_dd.p.dm=-0`,
+};
+
+const kafka = { system: "kafka", destination: "jobs" } as const;
+
+beforeEach(() => exporter.reset());
+
+describe("withSendSpan", () => {
+  test("a PRODUCER span child of the active span; its context goes into the headers", async () => {
+    let seen: Span | undefined;
+    const parent = await inSpan("request", async (request) => {
+      const headers = await withSendSpan({ ...kafka, messageId: "m-1" }, async (h, span) => {
+        seen = span;
+        await sleep(1);
+        return h;
+      });
+      const send = onlySpan("send jobs");
+      assert.equal(send.kind, SpanKind.PRODUCER);
+      assert.equal(send.parentSpanContext?.spanId, request.spanContext().spanId);
+      assert.equal(send.spanContext().traceId, request.spanContext().traceId);
+      assert.equal(seen?.spanContext().spanId, send.spanContext().spanId);
+      assert.equal(headers.traceparent, traceparentOf(send.spanContext()));
+      assert.equal(headers["x-datadog-parent-id"], datadogSpanId(send.spanContext().spanId));
+      assert.deepEqual(send.attributes, {
+        "messaging.system": "kafka",
+        "messaging.system.name": "kafka",
+        "messaging.destination.name": "jobs",
+        "messaging.operation.type": "send",
+        "messaging.operation.name": "send",
+        "messaging.message.id": "m-1",
+      });
+      return request;
+    });
+    assert.ok(parent);
+  });
+
+  test("rabbitmq: operation name publish, extra attributes win, destination '' names the span by operation", () => {
+    withSendSpan(
+      {
+        system: "rabbitmq",
+        destination: "",
+        attributes: {
+          "messaging.rabbitmq.destination.routing_key": "jobs",
+          "messaging.operation.name": "basic.publish",
+        },
+      },
+      () => undefined,
+    );
+    const [span] = exporter.getFinishedSpans();
+    assert.equal(span?.name, "publish");
+    assert.equal(span?.attributes["messaging.operation.name"], "basic.publish");
+    assert.equal(span?.attributes["messaging.rabbitmq.destination.routing_key"], "jobs");
+  });
+
+  test("fn runs with tracing suppressed by default (no instrumentation span), unless asked not to", () => {
+    withSendSpan(kafka, () => {
+      const inner = tracer.startSpan("instrumentation send");
+      assert.equal(inner.isRecording(), false);
+      inner.end();
+    });
+    withSendSpan({ ...kafka, suppressInstrumentation: false }, () => {
+      const inner = tracer.startSpan("instrumentation send");
+      assert.equal(inner.isRecording(), true);
+      inner.end();
+    });
+    assert.equal(spansNamed("instrumentation send").length, 1);
+  });
+
+  test("an active recording PRODUCER span is the send span: no second span", () => {
+    const outer = tracer.startSpan("send jobs (caller's own)", { kind: SpanKind.PRODUCER });
+    const headers = context.with(trace.setSpan(context.active(), outer), () =>
+      withSendSpan(kafka, (h, span) => {
+        assert.equal(span, outer);
+        return h;
+      }),
+    );
+    outer.end();
+    assert.equal(exporter.getFinishedSpans().length, 1);
+    assert.equal(headers.traceparent, traceparentOf(outer.spanContext()));
+    assert.equal(exporter.getFinishedSpans()[0]!.attributes["messaging.operation.type"], "send");
+  });
+
+  test("headers option: filled in place, stale propagation headers replaced, application headers kept", () => {
+    const headers: Record<string, unknown> = {
+      Traceparent: "00-11111111111111111111111111111111-2222222222222222-01",
+      "x-datadog-trace-id": "1",
+      "content-type": "text/plain",
+    };
+    const passed = withSendSpan({ ...kafka, headers }, (h) => h);
+    assert.equal(passed, headers);
+    const send = onlySpan("send jobs");
+    assert.equal("Traceparent" in headers, false);
+    assert.equal(headers.traceparent, traceparentOf(send.spanContext()));
+    assert.equal(headers["x-datadog-trace-id"], datadogTraceId(send.spanContext().traceId));
+    assert.equal(headers["content-type"], "text/plain");
+  });
+
+  test("relay, default forward 'send-span': PRODUCER child of the stored context, its own context sent", () => {
+    const headers = withSendSpan({ ...kafka, creationContext: STORED }, (h) => h);
+    const send = onlySpan("send jobs");
+    assert.equal(send.kind, SpanKind.PRODUCER);
+    assert.equal(send.spanContext().traceId, STORED_TRACE_ID);
+    assert.equal(send.parentSpanContext?.spanId, STORED_SPAN_ID);
+    assert.equal(headers.traceparent, traceparentOf(send.spanContext()));
+    assert.equal(headers["x-datadog-parent-id"], datadogSpanId(send.spanContext().spanId));
+    assert.equal(headers.baggage, "tenant=t-001", "baggage of the stored context travels on");
+  });
+
+  test("relay, forward 'creation-context': the stored context sent unchanged, the send span is CLIENT", () => {
+    const headers = withSendSpan(
+      { ...kafka, creationContext: STORED, forward: "creation-context" },
+      (h) => h,
+    );
+    const send = onlySpan("send jobs");
+    assert.equal(send.kind, SpanKind.CLIENT);
+    assert.equal(send.parentSpanContext?.spanId, STORED_SPAN_ID);
+    assert.equal(headers.traceparent, STORED.traceparent);
+    assert.equal(headers["x-datadog-trace-id"], STORED["x-datadog-trace-id"]);
+    assert.equal(headers["x-datadog-parent-id"], STORED["x-datadog-parent-id"]);
+    assert.equal(headers.baggage, STORED.baggage);
+    assert.match(String(headers.tracestate), /congo=t61rcWkgMzE/);
+  });
+
+  test("relay, forward 'creation-context' with relation 'link': new trace linked to the stored context", () => {
+    const headers = withSendSpan(
+      { ...kafka, creationContext: STORED, forward: "creation-context", relation: "link" },
+      (h) => h,
+    );
+    const send = onlySpan("send jobs");
+    assert.notEqual(send.spanContext().traceId, STORED_TRACE_ID);
+    assert.equal(send.parentSpanContext, undefined);
+    assert.deepEqual(
+      send.links.map((l) => [l.context.traceId, l.context.spanId]),
+      [[STORED_TRACE_ID, STORED_SPAN_ID]],
+    );
+    assert.equal(headers.traceparent, STORED.traceparent);
+  });
+
+  test("relay with an unusable stored carrier: a new-trace PRODUCER span whose context is sent", () => {
+    for (const forward of ["send-span", "creation-context"] as const) {
+      exporter.reset();
+      const headers = withSendSpan(
+        { ...kafka, creationContext: '{"traceparent": "garbage"', forward },
+        (h) => h,
+      );
+      const send = onlySpan("send jobs");
+      assert.equal(send.kind, SpanKind.PRODUCER, forward);
+      assert.equal(send.parentSpanContext, undefined, forward);
+      assert.equal(headers.traceparent, traceparentOf(send.spanContext()), forward);
+    }
+  });
+
+  test("errors of fn are recorded on the span and passed through (sync and async)", async () => {
+    const boom = new Error("broker down");
+    assert.throws(
+      () =>
+        withSendSpan(kafka, () => {
+          throw boom;
+        }),
+      (err) => err === boom,
+    );
+    await assert.rejects(
+      withSendSpan({ ...kafka, destination: "other" }, async () => {
+        await sleep(1);
+        throw boom;
+      }),
+      (err) => err === boom,
+    );
+    for (const name of ["send jobs", "send other"]) {
+      const span = onlySpan(name);
+      assert.equal(span.status.code, SpanStatusCode.ERROR, name);
+      assert.equal(span.status.message, "broker down", name);
+      assert.equal(span.events[0]?.name, "exception", name);
+    }
+  });
+
+  test("missing system or destination is a clear TypeError, before fn runs", () => {
+    let ran = false;
+    const fn = () => (ran = true);
+    assert.throws(() => withSendSpan({ destination: "jobs" } as SendSpanOptions, fn), /options\.system/);
+    assert.throws(() => withSendSpan({ system: "kafka" } as SendSpanOptions, fn), /options\.destination/);
+    assert.throws(() => withSendSpan(undefined as unknown as SendSpanOptions, fn), /options object/);
+    assert.equal(ran, false);
+    assert.equal(exporter.getFinishedSpans().length, 0);
+  });
+});
+
+describe("withProcessSpan", () => {
+  /** A message as a kafkajs consumer receives it, sent from inside span "producer". */
+  async function sentMessage(): Promise<{
+    headers: Record<string, unknown>;
+    sendSpanId: string;
+    traceId: string;
+  }> {
+    const message: Message = await inSpan("producer", () =>
+      context.with(
+        propagation.setBaggage(context.active(), propagation.createBaggage({ tenant: { value: "t-001" } })),
+        () => withSendSpan(kafka, (headers) => ({ value: "{}", headers })),
+      ),
+    );
+    const send = onlySpan("send jobs");
+    const delivered = await kafkaRoundTrip({
+      value: "{}",
+      headers: message.headers as Record<string, string>,
+    });
+    exporter.reset();
+    return {
+      headers: delivered.headers,
+      sendSpanId: send.spanContext().spanId,
+      traceId: send.spanContext().traceId,
+    };
+  }
+
+  test("CONSUMER span, child of the message's context, active across awaits with its baggage (B26, B28)", async () => {
+    const { headers, sendSpanId, traceId } = await sentMessage();
+    let baggage: string | undefined;
+    let active: string | undefined;
+    await withProcessSpan(headers, { ...kafka, messageId: "42" }, async (span) => {
+      await sleep(2);
+      active = trace.getActiveSpan()?.spanContext().spanId;
+      assert.equal(active, span.spanContext().spanId);
+      baggage = propagation.getBaggage(context.active())?.getEntry("tenant")?.value;
+      tracer.startActiveSpan("split", (child) => child.end());
+      const carrier = captureCarrier();
+      assert.equal(
+        carrier["x-datadog-trace-id"],
+        datadogTraceId(traceId),
+        "outbound calls continue the trace",
+      );
+    });
+    const process = onlySpan("process jobs");
+    assert.equal(process.kind, SpanKind.CONSUMER);
+    assert.equal(process.spanContext().traceId, traceId);
+    assert.equal(process.parentSpanContext?.spanId, sendSpanId);
+    assert.equal(active, process.spanContext().spanId);
+    assert.equal(baggage, "t-001");
+    assert.equal(onlySpan("split").parentSpanContext?.spanId, process.spanContext().spanId);
+    assert.equal(process.attributes["messaging.operation.type"], "process");
+    assert.equal(process.attributes["messaging.operation.name"], "process");
+    assert.equal(process.attributes["messaging.system"], "kafka");
+    assert.equal(process.attributes["messaging.destination.name"], "jobs");
+    assert.equal(process.attributes["messaging.message.id"], "42");
+  });
+
+  test("relation 'link': a new trace that links to the message's context", async () => {
+    const { headers, sendSpanId, traceId } = await sentMessage();
+    withProcessSpan(headers, { ...kafka, relation: "link" }, () => undefined);
+    const process = onlySpan("process jobs");
+    assert.notEqual(process.spanContext().traceId, traceId);
+    assert.equal(process.parentSpanContext, undefined);
+    assert.deepEqual(
+      process.links.map((l) => l.context.spanId),
+      [sendSpanId],
+    );
+  });
+
+  test("called inside an ambient span: parent is the message's context, the ambient span a link", async () => {
+    const { headers, sendSpanId } = await sentMessage();
+    const ambientSpanId = await inSpan("poll", (poll) => {
+      withProcessSpan(headers, kafka, () => undefined);
+      return poll.spanContext().spanId;
+    });
+    const process = onlySpan("process jobs");
+    assert.equal(process.parentSpanContext?.spanId, sendSpanId);
+    assert.deepEqual(
+      process.links.map((l) => l.context.spanId),
+      [ambientSpanId],
+    );
+  });
+
+  test("an active CONSUMER span that already continues the message is reused: no second span", async () => {
+    const { headers, sendSpanId } = await sentMessage();
+    // What an OpenTelemetry consumer instrumentation does before calling the handler.
+    const parent = propagation.extract(context.active(), headers, {
+      keys: (h) => Object.keys(h),
+      get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
+    });
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+    assert.equal(instrumentation.spanContext().traceId, trace.getSpanContext(parent)?.traceId);
+    const got = context.with(trace.setSpan(parent, instrumentation), () =>
+      withProcessSpan(headers, { ...kafka, messageId: "7" }, (span) => span),
+    );
+    instrumentation.end();
+    assert.equal(got, instrumentation);
+    const [only, ...rest] = exporter.getFinishedSpans();
+    assert.equal(rest.length, 0);
+    assert.equal(only?.parentSpanContext?.spanId, sendSpanId);
+    assert.equal(only?.attributes["messaging.operation.type"], "process");
+    assert.equal(only?.attributes["messaging.message.id"], "7");
+  });
+
+  test("an active CONSUMER span of another message does not swallow this one", async () => {
+    const { headers, sendSpanId } = await sentMessage();
+    const other = tracer.startSpan("other process", { kind: SpanKind.CONSUMER });
+    context.with(trace.setSpan(context.active(), other), () =>
+      withProcessSpan(headers, kafka, () => undefined),
+    );
+    other.end();
+    const process = onlySpan("process jobs");
+    assert.equal(process.parentSpanContext?.spanId, sendSpanId);
+  });
+
+  test("garbled headers: a new root CONSUMER span, fn still runs, errors pass through", () => {
+    const boom = new Error("bad job");
+    assert.throws(
+      () =>
+        withProcessSpan({ traceparent: Buffer.from("00-zz") }, kafka, () => {
+          throw boom;
+        }),
+      (err) => err === boom,
+    );
+    const process = onlySpan("process jobs");
+    assert.equal(process.parentSpanContext, undefined);
+    assert.equal(process.status.code, SpanStatusCode.ERROR);
+  });
+
+  test("missing system or destination is a clear TypeError", () => {
+    assert.throws(() => withProcessSpan({}, { destination: "jobs" } as never, () => 1), /options\.system/);
+    assert.throws(() => withProcessSpan({}, { system: "kafka" } as never, () => 1), /options\.destination/);
+  });
+});

@@ -1,0 +1,285 @@
+import {
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  type Context,
+} from "@opentelemetry/api";
+import { normalizeCarrier, normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/carrier.js";
+import {
+  createPropagator,
+  DEFAULT_EXTRACT_STYLES,
+  type PropagationStyle,
+} from "../propagation/create-propagator.js";
+import {
+  DEFAULT_TAGS_MAX_LENGTH,
+  X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
+  X_DATADOG_TAGS,
+  X_DATADOG_TRACE_ID,
+} from "../propagation/datadog/constants.js";
+import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
+import { decimalToHex16, hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { decodeTagsHeader } from "../propagation/datadog/tags.js";
+import { parseSamplingPriority } from "../propagation/datadog/tracestate-dd.js";
+import {
+  getExtractionAttributes,
+  getExtractionLinks,
+  getRestoredRoot,
+} from "../propagation/extraction-result.js";
+
+/** Exit codes of `tracehop inspect` (documented in `--help` and docs/migration.md). */
+export const EXIT_VALID = 0;
+export const EXIT_NO_CONTEXT = 1;
+export const EXIT_USAGE = 2;
+
+/** Every style inspected one by one. */
+const ALL_STYLES: readonly PropagationStyle[] = ["datadog", "tracecontext", "baggage", "b3", "b3multi"];
+/** Names of the Datadog priorities (research rule 31). */
+const PRIORITY_NAMES: Record<string, string> = {
+  "-1": "user reject",
+  "0": "auto reject",
+  "1": "auto keep",
+  "2": "user keep",
+};
+
+/** The decoded view of one carrier; also the `--json` output. */
+export interface InspectReport {
+  valid: boolean;
+  /** Extract order used for `context`. */
+  extractOrder: PropagationStyle[];
+  context?: {
+    /** Style that won (first valid in the extract order). */
+    style: PropagationStyle;
+    root: boolean;
+    traceId: string;
+    datadogTraceId: string;
+    datadogTid?: string;
+    parentId?: string;
+    datadogParentId?: string;
+    sampled: boolean;
+    samplingPriority?: number;
+    samplingPriorityName?: string;
+    origin?: string;
+    tags: Record<string, string>;
+    tracestate: string[];
+    lastParentId?: string;
+    links: { traceId: string; spanId: string; style: string }[];
+  };
+  baggageKeys: string[];
+  styles: Record<string, { status: "valid" | "absent" | "rejected"; detail: string }>;
+  diagnostics: string[];
+}
+
+/** A usage or input error: exit code 2 with this message. */
+export class InspectInputError extends Error {}
+
+/**
+ * Parses the carrier text given to `tracehop inspect`: a JSON object of header name -> value. Ids
+ * stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and are
+ * refused, ../shared/cases B01/B22). Throws {@link InspectInputError} for text that is not a JSON object.
+ */
+export function parseCarrierText(text: string, diagnostics: string[]): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new InspectInputError(
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value`,
+    );
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new InspectInputError("the carrier must be a JSON object of header name -> value");
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value !== "number") continue;
+    const name = key.toLowerCase();
+    const digits = new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
+      text,
+    )?.[1];
+    if ((name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID) && !Number.isSafeInteger(value))
+      diagnostics.push(
+        `${key} is stored as the JSON number ${digits ?? value}, beyond 2^53: every JSON reader rounds it ` +
+          `(to ${String(value)}), so the id cannot be exact and is refused; store ids as decimal strings`,
+      );
+    else
+      diagnostics.push(
+        `${key} is stored as a JSON number (${digits ?? value}); carriers hold strings and the value is ignored; ` +
+          `store it as a string`,
+      );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function first(carrier: NormalizedCarrier, key: string): string | undefined {
+  const values = carrier.get(key);
+  return values ? values[values.length - 1] : undefined;
+}
+
+/** Why the Datadog style rejected the carrier (research section B, E, section L), or undefined. */
+function datadogReason(carrier: NormalizedCarrier): string | undefined {
+  const traceId = first(carrier, X_DATADOG_TRACE_ID);
+  if (traceId === undefined) return "no x-datadog-trace-id";
+  const low = decimalToHex16(traceId);
+  if (low === undefined)
+    return `x-datadog-trace-id ${JSON.stringify(traceId)} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
+  if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
+  const parent = first(carrier, X_DATADOG_PARENT_ID);
+  if (parent === undefined) return "no x-datadog-parent-id";
+  if (decimalToHex16(parent) === undefined)
+    return `x-datadog-parent-id ${JSON.stringify(parent)} is not an unsigned 64-bit decimal`;
+  const priority = first(carrier, X_DATADOG_SAMPLING_PRIORITY);
+  if (priority !== undefined && parseSamplingPriority(priority) === undefined)
+    return `x-datadog-sampling-priority ${JSON.stringify(priority)} is not an integer`;
+  return undefined;
+}
+
+function traceparentReason(carrier: NormalizedCarrier): string {
+  const values = carrier.get("traceparent") ?? [];
+  if (values.length > 1 && new Set(values).size > 1) return "several different traceparent values";
+  const value = values[0]?.trim() ?? "";
+  const parts = value.split("-");
+  if (parts.length < 4) return `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags`;
+  if (parts[0] === "ff") return "traceparent version ff is forbidden";
+  if (!/^[0-9a-f]{32}$/.test(parts[1]) || /^0+$/.test(parts[1]))
+    return "traceparent trace id is not 32 lowercase hex, not all zero";
+  if (!/^[0-9a-f]{16}$/.test(parts[2]) || /^0+$/.test(parts[2]))
+    return "traceparent parent id is not 16 lowercase hex, not all zero";
+  return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
+}
+
+function styleResult(style: PropagationStyle, carrier: NormalizedCarrier): InspectReport["styles"][string] {
+  const ctx = createPropagator([style]).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+  if (style === "baggage") {
+    const keys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
+    if (keys.length)
+      return { status: "valid", detail: `${keys.length} entr${keys.length === 1 ? "y" : "ies"}` };
+    return carrier.has("baggage")
+      ? { status: "rejected", detail: "no valid baggage entry" }
+      : { status: "absent", detail: "no baggage header" };
+  }
+  const sc = trace.getSpanContext(ctx);
+  if (sc && isSpanContextValid(sc))
+    return { status: "valid", detail: `trace ${sc.traceId} parent ${sc.spanId}` };
+  const root = getRestoredRoot(ctx);
+  if (root)
+    return { status: "valid", detail: `trace ${root.traceId}, parent id 0 (root span, e.g. Synthetics)` };
+  if (style === "datadog") {
+    if (!carrier.has(X_DATADOG_TRACE_ID) && !carrier.has(X_DATADOG_PARENT_ID))
+      return { status: "absent", detail: "no x-datadog-* ids" };
+    return { status: "rejected", detail: datadogReason(carrier) ?? "rejected" };
+  }
+  if (style === "tracecontext")
+    return carrier.has("traceparent")
+      ? { status: "rejected", detail: traceparentReason(carrier) }
+      : { status: "absent", detail: "no traceparent" };
+  const b3 = style === "b3" ? carrier.has("b3") : carrier.has("x-b3-traceid");
+  return b3
+    ? { status: "rejected", detail: "invalid B3 headers" }
+    : { status: "absent", detail: "no B3 headers" };
+}
+
+/**
+ * Decodes a stored carrier for an engineer: each style valid or why not, and the context the
+ * default extract order (or `styles`) restores: trace id in 128-bit hex and Datadog decimal (+ tid),
+ * parent id in both, sampling decision and priority, origin, `_dd.p.*` tags, tracestate members,
+ * baggage keys, conflict links and `_dd.parent_id`. Never throws on a carrier object.
+ */
+export function inspectCarrier(
+  raw: Record<string, unknown>,
+  styles: readonly PropagationStyle[] = DEFAULT_EXTRACT_STYLES,
+  diagnostics: string[] = [],
+): InspectReport {
+  const carrier = normalizeCarrier(raw);
+  const report: InspectReport = {
+    valid: false,
+    extractOrder: [...styles],
+    baggageKeys: [],
+    styles: {},
+    diagnostics,
+  };
+  for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier);
+  const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
+  const tagsError = decodeTagsHeader(tagsHeader, DEFAULT_TAGS_MAX_LENGTH).error;
+  if (tagsError)
+    diagnostics.push(`x-datadog-tags: ${tagsError} (research rules 17-27; the context itself stays valid)`);
+
+  const ctx: Context = createPropagator([...styles]).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+  report.baggageKeys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
+  const sc = trace.getSpanContext(ctx);
+  const root = getRestoredRoot(ctx);
+  const traceId = sc && isSpanContextValid(sc) ? sc.traceId : root?.traceId;
+  if (traceId === undefined) return report;
+  const winner = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid") ?? styles[0];
+  const dd = getDatadogContext(ctx);
+  const high = traceId.slice(0, 16);
+  const flags = sc && isSpanContextValid(sc) ? sc.traceFlags : (root?.traceFlags ?? TraceFlags.NONE);
+  report.valid = true;
+  report.context = {
+    style: winner,
+    root: !(sc && isSpanContextValid(sc)),
+    traceId,
+    datadogTraceId: hex16ToDecimal(traceId.slice(16)),
+    ...(high !== ZERO_HEX16 ? { datadogTid: high } : {}),
+    ...(sc && isSpanContextValid(sc)
+      ? { parentId: sc.spanId, datadogParentId: hex16ToDecimal(sc.spanId) }
+      : {}),
+    sampled: (flags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
+    ...(dd?.samplingPriority !== undefined
+      ? {
+          samplingPriority: dd.samplingPriority,
+          samplingPriorityName: PRIORITY_NAMES[String(dd.samplingPriority)] ?? "custom",
+        }
+      : {}),
+    ...(dd?.origin ? { origin: dd.origin } : {}),
+    tags: { ...(dd?.propagationTags ?? {}) },
+    tracestate: (sc?.traceState?.serialize() ?? "").split(",").filter(Boolean),
+    ...(getExtractionAttributes(ctx)["_dd.parent_id"] !== undefined
+      ? { lastParentId: dd?.lastParentId }
+      : {}),
+    links: getExtractionLinks(ctx).map((l) => ({
+      traceId: l.context.traceId,
+      spanId: l.context.spanId,
+      style: String(l.attributes?.context_headers),
+    })),
+  };
+  return report;
+}
+
+/** Human-readable rendering of an {@link InspectReport}. */
+export function formatReport(report: InspectReport): string {
+  const lines: string[] = [];
+  const c = report.context;
+  if (c) {
+    lines.push(`valid context (extract order ${report.extractOrder.join(", ")}; ${c.style} wins)`);
+    lines.push(`  trace id     ${c.traceId}  (128-bit hex)`);
+    lines.push(
+      `               ${c.datadogTraceId}  (Datadog decimal, low 64 bits)${c.datadogTid ? ` + _dd.p.tid=${c.datadogTid}` : ""}`,
+    );
+    if (c.root) lines.push("  parent id    0: no parent span; a root span keeps this trace id (Synthetics)");
+    else lines.push(`  parent id    ${c.parentId}  (hex)  ${c.datadogParentId}  (Datadog decimal)`);
+    const priority =
+      c.samplingPriority !== undefined
+        ? `, priority ${c.samplingPriority} (${c.samplingPriorityName})`
+        : ", priority not set";
+    lines.push(`  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}${priority}`);
+    lines.push(`  origin       ${c.origin ?? "-"}`);
+    const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);
+    lines.push(`  tags         ${tags.length ? tags.join(", ") : "-"}`);
+    lines.push(`  tracestate   ${c.tracestate.length ? c.tracestate.join("\n               ") : "-"}`);
+    if (c.lastParentId !== undefined) lines.push(`  _dd.parent_id ${c.lastParentId}`);
+    for (const link of c.links)
+      lines.push(`  link         ${link.traceId}/${link.spanId} (${link.style}, terminated_context)`);
+  } else {
+    lines.push(`no valid context (extract order ${report.extractOrder.join(", ")})`);
+  }
+  lines.push(`  baggage keys ${report.baggageKeys.length ? report.baggageKeys.join(", ") : "-"}`);
+  lines.push("styles:");
+  for (const [style, result] of Object.entries(report.styles))
+    lines.push(`  ${style.padEnd(13)}${result.status.padEnd(9)}${result.detail}`);
+  if (report.diagnostics.length) {
+    lines.push("diagnostics:");
+    for (const d of report.diagnostics) lines.push(`  - ${d}`);
+  }
+  return lines.join("\n");
+}

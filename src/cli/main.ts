@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { parseStyles } from "../propagation/create-propagator.js";
+import {
+  EXIT_NO_CONTEXT,
+  EXIT_USAGE,
+  EXIT_VALID,
+  formatReport,
+  inspectCarrier,
+  InspectInputError,
+  parseCarrierText,
+} from "./inspect.js";
+
+const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] <json | file | ->
+
+Decodes a stored trace carrier (a JSON object of header -> value, e.g. a database row's
+trace column): each propagation style valid or why it was rejected, and the restored context
+(trace id in 128-bit hex and Datadog decimal, parent id, sampling, origin, tags, tracestate,
+baggage keys, conflict links).
+
+  <json>       the carrier as JSON text (starts with "{")
+  <file>       a file holding the JSON
+  -            read the JSON from standard input
+  --json       print the report as JSON
+  --styles     extract order (default: datadog,tracecontext,baggage)
+
+exit codes: 0 a valid context, 1 no valid context, 2 usage or input error`;
+
+function readInput(arg: string): string {
+  if (arg === "-") return readFileSync(0, "utf8");
+  if (arg.trimStart().startsWith("{")) return arg;
+  try {
+    return readFileSync(arg, "utf8");
+  } catch (err) {
+    throw new InspectInputError(
+      `cannot read ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+/** `tracehop` entry point; returns the exit code. */
+export function main(argv: readonly string[]): number {
+  const args = [...argv];
+  if (args[0] !== "inspect" || args.includes("--help") || args.includes("-h")) {
+    const help = args.includes("--help") || args.includes("-h");
+    (help ? process.stdout : process.stderr).write(USAGE + "\n");
+    return help ? EXIT_VALID : EXIT_USAGE;
+  }
+  args.shift();
+  let json = false;
+  let styles: string | undefined;
+  const inputs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--json") json = true;
+    else if (args[i] === "--styles") styles = args[++i];
+    else if (args[i].startsWith("--styles=")) styles = args[i].slice("--styles=".length);
+    else if (args[i].startsWith("--")) return usage(`unknown option ${args[i]}`);
+    else inputs.push(args[i]);
+  }
+  if (inputs.length !== 1) return usage("give exactly one carrier: JSON text, a file, or -");
+  try {
+    const order = styles === undefined ? undefined : parseStyles(styles, "throw");
+    const diagnostics: string[] = [];
+    const carrier = parseCarrierText(readInput(inputs[0]), diagnostics);
+    const report = inspectCarrier(carrier, order, diagnostics);
+    process.stdout.write((json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
+    return report.valid ? EXIT_VALID : EXIT_NO_CONTEXT;
+  } catch (err) {
+    if (err instanceof InspectInputError || err instanceof TypeError) return usage(err.message);
+    throw err;
+  }
+}
+
+function usage(message: string): number {
+  process.stderr.write(`tracehop inspect: ${message}\n\n${USAGE}\n`);
+  return EXIT_USAGE;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -20,7 +20,7 @@ import { getDatadogContext, setDatadogContext } from "../../src/propagation/data
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
 import { logCorrelationFields } from "../../src/log-correlation.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Case = { id: string; input: any; expected: any };
 const cases = new Map(
   (

@@ -1,0 +1,99 @@
+// `tracehop inspect` as a user runs it: a child process, on carriers written by real dd-trace.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ddSpanContext, ddTracer } from "../interop/dd-trace-helpers.js";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+function run(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { input, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("tracehop inspect", () => {
+  test("main.ts starts with a node shebang (the package bin after npm run build)", () => {
+    assert.ok(readFileSync(MAIN, "utf8").startsWith("#!/usr/bin/env node\n"));
+  });
+
+  test("on a carrier written by dd-trace it prints the ids dd-trace reports (--json)", () => {
+    const span = ddTracer().startSpan("inspect-me");
+    span.context()._trace.origin = "synthetics";
+    const carrier: Record<string, string> = {};
+    ddTracer().inject(span, "text_map", carrier);
+    const { code, stdout } = run(["inspect", "--json", JSON.stringify(carrier)]);
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    const ctx = span.context();
+    assert.equal(report.valid, true);
+    assert.equal(report.context.traceId, ctx.toTraceId(true));
+    assert.equal(report.context.datadogTraceId, ctx.toTraceId());
+    assert.equal(report.context.parentId, ctx.toSpanId(true));
+    assert.equal(report.context.datadogParentId, ctx.toSpanId());
+    assert.equal(report.context.samplingPriority, ctx._sampling.priority);
+    assert.equal(report.context.origin, "synthetics");
+    assert.equal(report.context.datadogTid, ctx._trace.tags["_dd.p.tid"]);
+    assert.equal(report.styles.datadog.status, "valid");
+    assert.equal(report.styles.tracecontext.status, "valid");
+    span.finish();
+  });
+
+  test("text output from a file names both id forms; stdin works too", () => {
+    const ctx = ddSpanContext({
+      traceIdHigh: "640cfd8d00000000",
+      traceIdLow: "abcdefab12345678",
+      spanId: "000000003ade68b1",
+      priority: 2,
+      origin: "rum",
+      decisionMaker: "-4",
+    });
+    const carrier: Record<string, string> = {};
+    ddTracer().inject(ctx, "text_map", carrier);
+    const file = join(mkdtempSync(join(tmpdir(), "tracehop-inspect-")), "row.json");
+    writeFileSync(file, JSON.stringify(carrier));
+    for (const result of [run(["inspect", file]), run(["inspect", "-"], JSON.stringify(carrier))]) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /trace id\s+640cfd8d00000000abcdefab12345678/);
+      assert.match(
+        result.stdout,
+        /12379814468735227512 {2}\(Datadog decimal, low 64 bits\) \+ _dd\.p\.tid=640cfd8d00000000/,
+      );
+      assert.match(result.stdout, /parent id\s+000000003ade68b1 {2}\(hex\) {2}987654321/);
+      assert.match(result.stdout, /priority 2 \(user keep\)/);
+      assert.match(result.stdout, /origin\s+rum/);
+    }
+  });
+
+  test("exit 1 with the reason per style when no context is valid; numeric ids are refused with a diagnostic", () => {
+    const rejected = run([
+      "inspect",
+      '{"x-datadog-trace-id":"0","x-datadog-parent-id":"1","traceparent":"ff-x"}',
+    ]);
+    assert.equal(rejected.code, 1);
+    assert.match(rejected.stdout, /datadog\s+rejected\s+x-datadog-trace-id is 0/);
+    assert.match(rejected.stdout, /tracecontext\s+rejected/);
+    const numeric = run([
+      "inspect",
+      "--json",
+      '{"x-datadog-trace-id":7660829067201366963,"x-datadog-parent-id":1}',
+    ]);
+    assert.equal(numeric.code, 1);
+    const report = JSON.parse(numeric.stdout);
+    assert.equal(report.valid, false);
+    assert.match(report.diagnostics[0], /7660829067201366963, beyond 2\^53.*refused/);
+  });
+
+  test("exit 2 on usage and input errors", () => {
+    assert.equal(run(["inspect"]).code, 2);
+    assert.equal(run(["inspect", "{not json"]).code, 2);
+    assert.equal(run(["inspect", "[1,2]"]).code, 2);
+    assert.equal(run(["inspect", "/nonexistent/row.json"]).code, 2);
+    assert.equal(run(["inspect", "--styles", "datdog", "{}"]).code, 2);
+    assert.equal(run(["frobnicate"]).code, 2);
+    assert.equal(run(["--help"]).code, 0);
+  });
+});

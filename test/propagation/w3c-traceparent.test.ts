@@ -1,0 +1,204 @@
+// traceparent parsing and formatting (Trace Context Level 2 §3.2) and TraceContextPropagator edge cases
+// that the vectors do not cover: getters returning odd shapes, suppression, flags of future versions.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ROOT_CONTEXT, trace, type TextMapGetter } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
+import {
+  formatTraceParent,
+  normalizeHexId,
+  parseTraceParent,
+} from "../../src/propagation/w3c/traceparent.js";
+import { TraceContextPropagator } from "../../src/propagation/w3c/TraceContextPropagator.js";
+import { W3CTraceState } from "../../src/propagation/w3c/W3CTraceState.js";
+import { traceCarrierSetter, type TraceCarrier } from "../../src/carrier/carrier.js";
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SPAN_ID = "00f067aa0ba902b7";
+const hex = (n: number) =>
+  fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: n, maxLength: n });
+
+describe("parseTraceParent", () => {
+  test("reads the spec example and keeps sampled and random bits only", () => {
+    assert.deepEqual(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-01`), {
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: 1,
+    });
+    assert.equal(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-03`)?.traceFlags, 3);
+    assert.equal(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-ff`)?.traceFlags, 3);
+    assert.equal(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-fc`)?.traceFlags, 0);
+  });
+
+  test("ignores any run of SP/HTAB on both sides, nothing else", () => {
+    assert.equal(parseTraceParent(` \t \t00-${TRACE_ID}-${SPAN_ID}-01\t\t  `)?.traceId, TRACE_ID);
+    assert.equal(parseTraceParent(`\n00-${TRACE_ID}-${SPAN_ID}-01`), undefined);
+    assert.equal(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-01\r`), undefined);
+    assert.equal(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-01 x`), undefined);
+  });
+
+  test("future versions: 00 layout, extra fields after a dash, unknown flags cleared", () => {
+    assert.equal(parseTraceParent(`01-${TRACE_ID}-${SPAN_ID}-01-anything-at-all`)?.spanId, SPAN_ID);
+    assert.equal(parseTraceParent(`fe-${TRACE_ID}-${SPAN_ID}-07`)?.traceFlags, 3);
+    assert.equal(parseTraceParent(`01-${TRACE_ID}-${SPAN_ID}-01x`), undefined);
+    assert.equal(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-01-`), undefined);
+    assert.equal(parseTraceParent(`ff-${TRACE_ID}-${SPAN_ID}-01`), undefined);
+    assert.equal(parseTraceParent(`0g-${TRACE_ID}-${SPAN_ID}-01`), undefined);
+  });
+
+  test("a value made only of digits is valid (dd-trace-py#4791, case a)", () => {
+    assert.deepEqual(parseTraceParent("00-12345678901234567890123456789012-1234567890123456-01"), {
+      traceId: "12345678901234567890123456789012",
+      spanId: "1234567890123456",
+      traceFlags: 1,
+    });
+  });
+
+  test("property: every well-formed version-00 value parses to its own fields", () => {
+    fc.assert(
+      fc.property(hex(32), hex(16), fc.integer({ min: 0, max: 255 }), (traceId, spanId, flags) => {
+        fc.pre(/[1-9a-f]/.test(traceId) && /[1-9a-f]/.test(spanId));
+        const value = `00-${traceId}-${spanId}-${flags.toString(16).padStart(2, "0")}`;
+        assert.deepEqual(parseTraceParent(value), { traceId, spanId, traceFlags: flags & 3 });
+      }),
+    );
+  });
+
+  test("property: never throws; whatever it accepts formats back to a valid 55-character header", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (text) => {
+        const parsed = parseTraceParent(text);
+        if (parsed) assert.match(formatTraceParent(parsed)!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/);
+      }),
+    );
+  });
+});
+
+describe("formatTraceParent", () => {
+  test("always two flag digits, unknown bits cleared (core writes -011 and -0ff)", () => {
+    for (const [flags, text] of [
+      [0x11, "01"],
+      [0xff, "03"],
+      [0x04, "00"],
+      [0x02, "02"],
+    ] as const) {
+      assert.equal(
+        formatTraceParent({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: flags }),
+        `00-${TRACE_ID}-${SPAN_ID}-${text}`,
+      );
+    }
+  });
+
+  test("lower-cases ids; refuses all-zero, short or non-hex ids", () => {
+    assert.equal(
+      formatTraceParent({ traceId: TRACE_ID.toUpperCase(), spanId: SPAN_ID.toUpperCase(), traceFlags: 1 }),
+      `00-${TRACE_ID}-${SPAN_ID}-01`,
+    );
+    assert.equal(normalizeHexId("0".repeat(32), 32), undefined);
+    assert.equal(normalizeHexId(TRACE_ID.slice(1), 32), undefined);
+    assert.equal(normalizeHexId(`${SPAN_ID.slice(1)}g`, 16), undefined);
+    assert.equal(normalizeHexId(undefined, 16), undefined);
+  });
+});
+
+describe("TraceContextPropagator", () => {
+  const propagator = new TraceContextPropagator();
+  const getterOf = (value: unknown): TextMapGetter => ({
+    keys: () => ["traceparent"],
+    get: (_carrier, key) => (key === "traceparent" ? (value as string) : undefined),
+  });
+
+  test("odd getter results yield the given context unchanged", () => {
+    for (const value of [undefined, 42, [], [42], {}, null, ["", `00-${TRACE_ID}-${SPAN_ID}-01`]]) {
+      assert.equal(
+        propagator.extract(ROOT_CONTEXT, {}, getterOf(value)),
+        ROOT_CONTEXT,
+        JSON.stringify(value),
+      );
+    }
+  });
+
+  test("a throwing getter yields the given context unchanged", () => {
+    const getter: TextMapGetter = {
+      keys: () => [],
+      get: () => {
+        throw new Error("boom");
+      },
+    };
+    assert.equal(propagator.extract(ROOT_CONTEXT, {}, getter), ROOT_CONTEXT);
+  });
+
+  test("two identical traceparent fields are one value; two different ones restart the trace", () => {
+    const value = `00-${TRACE_ID}-${SPAN_ID}-01`;
+    const same = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, {}, getterOf([value, value])));
+    assert.equal(same?.traceId, TRACE_ID);
+    const other = `00-${TRACE_ID.replace("4", "5")}-${SPAN_ID}-01`;
+    assert.equal(propagator.extract(ROOT_CONTEXT, {}, getterOf([value, other])), ROOT_CONTEXT);
+  });
+
+  test("inject writes nothing when tracing is suppressed or the context has no valid span", () => {
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 });
+    const suppressed: TraceCarrier = {};
+    propagator.inject(suppressTracing(ctx), suppressed, traceCarrierSetter);
+    assert.deepEqual(suppressed, {});
+    const invalid: TraceCarrier = {};
+    propagator.inject(
+      trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: "0".repeat(16), traceFlags: 1 }),
+      invalid,
+      traceCarrierSetter,
+    );
+    assert.deepEqual(invalid, {});
+  });
+
+  test("inject survives a TraceState whose serialize() throws: traceparent only", () => {
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: 1,
+      traceState: {
+        set: () => {
+          throw new Error("x");
+        },
+        unset: () => {
+          throw new Error("x");
+        },
+        get: () => undefined,
+        serialize: () => {
+          throw new Error("x");
+        },
+      },
+    });
+    const out: TraceCarrier = {};
+    propagator.inject(ctx, out, traceCarrierSetter);
+    assert.deepEqual(out, { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
+  });
+
+  test("extract then inject keeps trace id, flags 03 and the tracestate, with the dd member", () => {
+    const carrier = {
+      traceparent: `00-${TRACE_ID}-${SPAN_ID}-03`,
+      tracestate: "dd=s:2;o:rum,rojo=00f067aa0ba902b7",
+    };
+    const getter: TextMapGetter<typeof carrier> = {
+      keys: (c) => Object.keys(c),
+      get: (c, k) => c[k as keyof typeof carrier],
+    };
+    const sc = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, carrier, getter))!;
+    assert.ok(sc.traceState instanceof W3CTraceState);
+    assert.equal(sc.traceState.get("dd"), "s:2;o:rum");
+    const out: TraceCarrier = {};
+    propagator.inject(
+      trace.setSpanContext(ROOT_CONTEXT, { ...sc, spanId: "b7ad6b7169203331" }),
+      out,
+      traceCarrierSetter,
+    );
+    assert.deepEqual(out, {
+      traceparent: `00-${TRACE_ID}-b7ad6b7169203331-03`,
+      tracestate: "dd=s:2;o:rum,rojo=00f067aa0ba902b7",
+    });
+  });
+
+  test("fields() names both headers", () => {
+    assert.deepEqual(propagator.fields(), ["traceparent", "tracestate"]);
+  });
+});

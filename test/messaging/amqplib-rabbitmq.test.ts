@@ -1,0 +1,224 @@
+/**
+ * tracehop/messaging against the real RabbitMQ broker (127.0.0.1:5672 guest/guest, or
+ * TRACEHOP_TEST_AMQP_URL): publish with headers, consume, restore; span kinds and messaging attributes.
+ * Skips with a clear message when the broker is not reachable.
+ */
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type amqplib from "amqplib";
+import {
+  ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY,
+  ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
+  MESSAGING_SYSTEM_VALUE_RABBITMQ,
+  rabbitmqDestinationName,
+  withProcessSpan,
+  withSendSpan,
+  type SendSpanOptions,
+} from "../../src/messaging/index.js";
+import { connectOrSkipReason, uniqueQueue } from "./rabbitmq.js";
+import { datadogSpanId, datadogTraceId, exporter, inSpan, onlySpan, traceparentOf } from "./tracing.js";
+
+const STORED_TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
+const STORED_SPAN_ID = "891087b8e3b70cb1";
+/** An outbox row's carrier (DESIGN.md example shape). */
+const STORED = {
+  traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01`,
+  tracestate: "dd=s:2;o:synthetics;t.dm:-4;t.tid:640cfd8d00000000;p:891087b8e3b70cb1",
+  "x-datadog-trace-id": datadogTraceId(STORED_TRACE_ID),
+  "x-datadog-parent-id": datadogSpanId(STORED_SPAN_ID),
+  "x-datadog-sampling-priority": "2",
+  "x-datadog-origin": "synthetics",
+  "x-datadog-tags": "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000",
+};
+
+let connection: amqplib.ChannelModel | undefined;
+let skipReason = "";
+let channel: amqplib.ConfirmChannel;
+
+before(async () => {
+  const result = await connectOrSkipReason();
+  if (typeof result === "string") skipReason = result;
+  else {
+    connection = result;
+    channel = await connection.createConfirmChannel();
+  }
+});
+after(async () => {
+  await connection?.close();
+});
+beforeEach(() => exporter.reset());
+
+function requireBroker(t: TestContext): boolean {
+  if (connection) return true;
+  t.skip(skipReason);
+  return false;
+}
+
+/** A fresh exclusive queue, deleted when the connection closes. */
+async function freshQueue(label: string): Promise<string> {
+  const { queue } = await channel.assertQueue(uniqueQueue(label), { exclusive: true });
+  return queue;
+}
+
+/**
+ * Consumes one message from `queue` with `handler` run inside withProcessSpan (as a worker does),
+ * acks it, and resolves with the delivered message once the handler has finished.
+ */
+function consumeOne(
+  queue: string,
+  handler: (msg: amqplib.ConsumeMessage) => Promise<void> | void = () => undefined,
+): Promise<amqplib.ConsumeMessage> {
+  return new Promise((resolve, reject) => {
+    let tag = "";
+    channel
+      .consume(queue, (msg) => {
+        if (!msg) return;
+        const destination = rabbitmqDestinationName(msg.fields.exchange, msg.fields.routingKey, queue);
+        withProcessSpan(
+          msg.properties.headers,
+          {
+            system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+            destination,
+            messageId: msg.properties.messageId,
+            attributes: {
+              [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: msg.fields.routingKey,
+              [ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG]: msg.fields.deliveryTag,
+            },
+          },
+          async () => handler(msg),
+        )
+          .then(
+            () => channel.ack(msg),
+            () => channel.nack(msg, false, false),
+          )
+          .then(() => channel.cancel(tag))
+          .then(() => resolve(msg), reject);
+      })
+      .then((ok) => (tag = ok.consumerTag), reject);
+  });
+}
+
+/** Publishes `body` to `queue` through the default exchange inside withSendSpan; waits for the confirm. */
+async function publish(queue: string, body: string, options: Partial<SendSpanOptions> = {}): Promise<void> {
+  await withSendSpan(
+    {
+      system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+      destination: rabbitmqDestinationName("", queue),
+      messageId: "m-1",
+      attributes: { [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: queue },
+      ...options,
+    },
+    async (headers) => {
+      channel.sendToQueue(queue, Buffer.from(body), { headers, messageId: "m-1", persistent: false });
+      await channel.waitForConfirms();
+    },
+  );
+}
+
+describe("amqplib + RabbitMQ", () => {
+  test("publish with headers, consume, restore: one trace, PRODUCER -> CONSUMER, semconv attributes", async (t) => {
+    if (!requireBroker(t)) return;
+    const queue = await freshQueue("basic");
+    let handlerTraceId: string | undefined;
+    const request = await inSpan("request", async (span) => {
+      await publish(queue, '{"jobId":"1"}');
+      return span.spanContext();
+    });
+    const delivered = await consumeOne(queue, () => {
+      handlerTraceId = trace.getActiveSpan()?.spanContext().traceId;
+    });
+
+    const send = onlySpan(`publish ${queue}`);
+    const process = onlySpan(`process ${queue}`);
+    assert.equal(send.kind, SpanKind.PRODUCER);
+    assert.equal(process.kind, SpanKind.CONSUMER);
+    assert.equal(send.parentSpanContext?.spanId, request.spanId);
+    assert.equal(process.parentSpanContext?.spanId, send.spanContext().spanId);
+    assert.equal(process.spanContext().traceId, request.traceId);
+    assert.equal(handlerTraceId, request.traceId);
+
+    const headers = delivered.properties.headers!;
+    assert.equal(headers.traceparent, traceparentOf(send.spanContext()), "delivered as an AMQP long string");
+    assert.equal(headers["x-datadog-parent-id"], datadogSpanId(send.spanContext().spanId));
+
+    assert.equal(send.attributes["messaging.system"], "rabbitmq");
+    assert.equal(send.attributes["messaging.destination.name"], queue);
+    assert.equal(send.attributes["messaging.operation.type"], "send");
+    assert.equal(send.attributes["messaging.operation.name"], "publish");
+    assert.equal(send.attributes["messaging.message.id"], "m-1");
+    assert.equal(send.attributes["messaging.rabbitmq.destination.routing_key"], queue);
+    assert.equal(process.attributes["messaging.system"], "rabbitmq");
+    assert.equal(process.attributes["messaging.destination.name"], queue);
+    assert.equal(process.attributes["messaging.operation.type"], "process");
+    assert.equal(process.attributes["messaging.operation.name"], "process");
+    assert.equal(process.attributes["messaging.message.id"], "m-1");
+    assert.equal(process.attributes["messaging.rabbitmq.message.delivery_tag"], delivered.fields.deliveryTag);
+  });
+
+  test("relay, default forward: the worker continues under the relay's PRODUCER span, in the stored trace", async (t) => {
+    if (!requireBroker(t)) return;
+    const queue = await freshQueue("relay");
+    await publish(queue, "{}", { creationContext: STORED });
+    const delivered = await consumeOne(queue);
+    const send = onlySpan(`publish ${queue}`);
+    const process = onlySpan(`process ${queue}`);
+    assert.equal(send.spanContext().traceId, STORED_TRACE_ID);
+    assert.equal(send.parentSpanContext?.spanId, STORED_SPAN_ID);
+    assert.equal(process.parentSpanContext?.spanId, send.spanContext().spanId);
+    assert.equal(
+      delivered.properties.headers!["x-datadog-origin"],
+      "synthetics",
+      "Datadog origin travels on",
+    );
+    assert.equal(delivered.properties.headers!["x-datadog-sampling-priority"], "2");
+  });
+
+  test("relay, forward 'creation-context': the worker's parent is the stored context itself", async (t) => {
+    if (!requireBroker(t)) return;
+    const queue = await freshQueue("forward");
+    await publish(queue, "{}", { creationContext: STORED, forward: "creation-context" });
+    const delivered = await consumeOne(queue);
+    const send = onlySpan(`publish ${queue}`);
+    const process = onlySpan(`process ${queue}`);
+    assert.equal(send.kind, SpanKind.CLIENT);
+    assert.equal(process.spanContext().traceId, STORED_TRACE_ID);
+    assert.equal(process.parentSpanContext?.spanId, STORED_SPAN_ID);
+    assert.equal(delivered.properties.headers!.traceparent, STORED.traceparent);
+  });
+
+  test("headers another client sent as AMQP byte arrays and integers are restored", async (t) => {
+    if (!requireBroker(t)) return;
+    const queue = await freshQueue("types");
+    channel.sendToQueue(queue, Buffer.from("{}"), {
+      headers: {
+        "X-Datadog-Trace-Id": Buffer.from("1234567890123456789"),
+        "x-datadog-parent-id": Buffer.from("987654321"),
+        "x-datadog-sampling-priority": 1,
+      },
+    });
+    await channel.waitForConfirms();
+    const delivered = await consumeOne(queue);
+    const headers = delivered.properties.headers!;
+    assert.ok(Buffer.isBuffer(headers["X-Datadog-Trace-Id"]), "the broker delivers a byte array as a Buffer");
+    assert.equal(headers["x-datadog-sampling-priority"], 1, "and an integer as a number");
+    const process = onlySpan(`process ${queue}`);
+    assert.equal(process.spanContext().traceId, "0000000000000000112210f47de98115");
+    assert.equal(process.parentSpanContext?.spanId, "000000003ade68b1");
+    assert.equal(process.spanContext().traceFlags & 1, 1);
+  });
+
+  test("a failing handler: the process span records the error, the message is rejected", async (t) => {
+    if (!requireBroker(t)) return;
+    const queue = await freshQueue("error");
+    await publish(queue, "{}");
+    await consumeOne(queue, () => {
+      throw new Error("cannot split");
+    });
+    const process = onlySpan(`process ${queue}`);
+    assert.equal(process.status.code, SpanStatusCode.ERROR);
+    assert.equal(process.status.message, "cannot split");
+    const { messageCount } = await channel.checkQueue(queue);
+    assert.equal(messageCount, 0, "rejected without requeue");
+  });
+});

@@ -1,0 +1,162 @@
+import { test, describe, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { createTraceState, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
+import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
+
+const ENV = [
+  "DD_TRACE_PROPAGATION_STYLE",
+  "DD_TRACE_PROPAGATION_STYLE_INJECT",
+  "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
+  "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
+  "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
+  "OTEL_PROPAGATORS",
+];
+const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+afterEach(() => {
+  for (const k of ENV)
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+});
+const clearEnv = () => ENV.forEach((k) => delete process.env[k]);
+
+const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
+const local: Context = setDatadogContext(
+  trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: "640cfd8d00000000abcdefab12345678",
+    spanId: "000000003ade68b1",
+    traceFlags: TraceFlags.SAMPLED,
+  }),
+  { samplingPriority: 2, origin: "rum", propagationTags: { "_dd.p.dm": "-4" } },
+);
+const injectKeys = (styles?: string | string[]) => {
+  const out: Record<string, string> = {};
+  createPropagator(styles).inject(local, out, setter);
+  return Object.keys(out).sort();
+};
+// Datadog and W3C headers of two different traces (../shared/cases B13).
+const CONFLICT = {
+  traceparent: "00-0a2a0c59c2587e265bba634e1b9bdfbb-539116310397210c-01",
+  "x-datadog-trace-id": "8329154629666547108",
+  "x-datadog-parent-id": "6580157064720572566",
+  "x-datadog-sampling-priority": "1",
+};
+const extract = (carrier: unknown, styles?: string[]) =>
+  createPropagator(styles).extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+
+describe("createPropagator styles", () => {
+  test("default: inject tracecontext, baggage, datadog; extract datadog first", () => {
+    clearEnv();
+    assert.deepEqual(injectKeys(), [
+      "traceparent",
+      "tracestate",
+      "x-datadog-origin",
+      "x-datadog-parent-id",
+      "x-datadog-sampling-priority",
+      "x-datadog-tags",
+      "x-datadog-trace-id",
+    ]);
+    assert.equal(trace.getSpanContext(extract(CONFLICT))?.traceId, "000000000000000073971a01849325a4");
+  });
+
+  test("names are case-insensitive, comma text or array; none means nothing; unknown names throw", () => {
+    clearEnv();
+    assert.deepEqual(injectKeys(" Datadog , B3 "), injectKeys(["datadog", "b3"]));
+    assert.ok(injectKeys("b3").includes("b3"));
+    assert.ok(injectKeys("b3multi").includes("x-b3-traceid"));
+    assert.deepEqual(injectKeys("none"), []);
+    assert.throws(
+      () => createPropagator("datdog"),
+      /unknown propagation style "datdog"; use tracecontext, baggage, datadog/,
+    );
+  });
+
+  test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", () => {
+    clearEnv();
+    process.env.OTEL_PROPAGATORS = "tracecontext,datadog";
+    assert.deepEqual(
+      injectKeys().filter((k) => k.startsWith("x-datadog-trace")),
+      ["x-datadog-trace-id"],
+    );
+    assert.equal(trace.getSpanContext(extract(CONFLICT))?.traceId, "0a2a0c59c2587e265bba634e1b9bdfbb");
+    process.env.DD_TRACE_PROPAGATION_STYLE = "datadog";
+    assert.deepEqual(
+      injectKeys().filter((k) => k === "traceparent"),
+      [],
+    );
+    process.env.DD_TRACE_PROPAGATION_STYLE_INJECT = "tracecontext";
+    process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "tracecontext,datadog";
+    assert.deepEqual(injectKeys(), ["traceparent", "tracestate"]);
+    assert.equal(trace.getSpanContext(extract(CONFLICT))?.traceId, "0a2a0c59c2587e265bba634e1b9bdfbb");
+    process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "bogus";
+    assert.equal(
+      trace.getSpanContext(extract(CONFLICT)),
+      undefined,
+      "an unknown env style is ignored, not guessed",
+    );
+  });
+
+  test("DD_TRACE_PROPAGATION_EXTRACT_FIRST is read at creation time: no links", () => {
+    clearEnv();
+    process.env.DD_TRACE_PROPAGATION_EXTRACT_FIRST = "true";
+    const first = createPropagator(["datadog", "tracecontext"]);
+    delete process.env.DD_TRACE_PROPAGATION_EXTRACT_FIRST;
+    const all = createPropagator(["datadog", "tracecontext"]);
+    const run = (p: typeof first) =>
+      p.extract(ROOT_CONTEXT, normalizeCarrier(CONFLICT), normalizedCarrierGetter);
+    assert.deepEqual(getExtractionLinks(run(first)), []);
+    const links = getExtractionLinks(run(all));
+    assert.equal(links.length, 1);
+    assert.deepEqual(links[0].attributes, { reason: "terminated_context", context_headers: "tracecontext" });
+    assert.equal(links[0].context.traceId, "0a2a0c59c2587e265bba634e1b9bdfbb");
+    assert.equal(links[0].context.traceFlags, TraceFlags.SAMPLED);
+  });
+
+  test("DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH sets the tag limit (option wins)", () => {
+    clearEnv();
+    process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = "10";
+    const carrier = { ...CONFLICT, "x-datadog-tags": "_dd.p.dm=-4" };
+    assert.deepEqual(getDatadogContext(extract(carrier, ["datadog"]))?.propagationTags, {});
+    const ctx = createPropagator(["datadog"], { tagsMaxLength: 512 }).extract(
+      ROOT_CONTEXT,
+      normalizeCarrier(carrier),
+      normalizedCarrierGetter,
+    );
+    assert.deepEqual(getDatadogContext(ctx)?.propagationTags, { "_dd.p.dm": "-4" });
+  });
+
+  test("tracestate keeps at most 32 members with dd first; the old dd member is replaced", () => {
+    clearEnv();
+    const others = Array.from({ length: 32 }, (_, i) => `v${i}=x`);
+    const inject = (traceState: string) => {
+      const ctx = trace.setSpanContext(local, {
+        ...trace.getSpanContext(local)!,
+        traceState: createTraceState(traceState),
+      });
+      const out: Record<string, string> = {};
+      createPropagator(["tracecontext"]).inject(ctx, out, setter);
+      return out.tracestate.split(",");
+    };
+    const dd = "dd=s:2;o:rum;p:000000003ade68b1;t.dm:-4;t.tid:640cfd8d00000000";
+    assert.deepEqual(inject(others.join(",")), [dd, ...others.slice(0, 31)]);
+    assert.deepEqual(inject(["v0=x", "dd=s:1;p:0000000000000001", "v1=x"].join(",")), [dd, "v0=x", "v1=x"]);
+  });
+
+  test("a new root started inside a restored trace does not inherit its Datadog fields", () => {
+    clearEnv();
+    const restored = extract({ ...CONFLICT, "x-datadog-origin": "synthetics" }, ["datadog"]);
+    assert.equal(getDatadogContext(restored)?.origin, "synthetics");
+    const newRoot = trace.setSpanContext(restored, {
+      traceId: "1234567890abcdef1234567890abcdef",
+      spanId: "1234567890abcdef",
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    assert.equal(getDatadogContext(newRoot), undefined);
+    const out: Record<string, string> = {};
+    createPropagator(["datadog"]).inject(newRoot, out, setter);
+    assert.equal(out["x-datadog-origin"], undefined);
+    assert.equal(out["x-datadog-sampling-priority"], "1");
+  });
+});

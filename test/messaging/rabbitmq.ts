@@ -1,15 +1,15 @@
 /** The real RabbitMQ broker of the messaging tests; tests skip with this reason when it is missing. */
 import { randomBytes } from "node:crypto";
-import amqplib from "amqplib";
+import type amqplib from "amqplib";
 
 /** Broker URL; override with TRACEHOP_TEST_AMQP_URL. */
 export const AMQP_URL = process.env.TRACEHOP_TEST_AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 
 /** Connects, or returns the reason to skip. */
-export async function connectOrSkipReason(
-  connect: (url: string) => Promise<amqplib.ChannelModel> = (url) => amqplib.connect(url),
-): Promise<amqplib.ChannelModel | string> {
+export async function connectOrSkipReason(): Promise<amqplib.ChannelModel | string> {
   try {
+    // Loaded on first use, so that a test can enable an OpenTelemetry instrumentation first.
+    const { connect } = await import("amqplib");
     return await connect(AMQP_URL);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

@@ -1,0 +1,151 @@
+/**
+ * Coexistence with OpenTelemetry's own amqplib instrumentation (@opentelemetry/instrumentation-amqplib),
+ * against the real RabbitMQ broker: no duplicate send or process spans, no second context injected
+ * into the headers tracehop wrote. Skips with a clear message when the broker is not reachable.
+ */
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { SpanKind } from "@opentelemetry/api";
+import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type amqplib from "amqplib";
+import {
+  MESSAGING_SYSTEM_VALUE_RABBITMQ,
+  rabbitmqDestinationName,
+  withProcessSpan,
+  withSendSpan,
+} from "../../src/messaging/index.js";
+import { exporter, provider, traceparentOf } from "./tracing.js";
+// Enabled before amqplib is first loaded (connectOrSkipReason imports it lazily), as in an application.
+const instrumentation = new AmqplibInstrumentation();
+instrumentation.setTracerProvider(provider);
+const { connectOrSkipReason, uniqueQueue } = await import("./rabbitmq.js");
+
+const INSTRUMENTATION_SCOPE = "@opentelemetry/instrumentation-amqplib";
+
+let connection: amqplib.ChannelModel | undefined;
+let skipReason = "";
+let channel: amqplib.ConfirmChannel;
+
+before(async () => {
+  const result = await connectOrSkipReason();
+  if (typeof result === "string") skipReason = result;
+  else {
+    connection = result;
+    channel = await connection.createConfirmChannel();
+  }
+});
+after(async () => {
+  await connection?.close();
+  instrumentation.disable();
+});
+beforeEach(() => {
+  exporter.reset();
+  instrumentation.setConfig({});
+});
+
+function requireBroker(t: TestContext): boolean {
+  if (connection) return true;
+  t.skip(skipReason);
+  return false;
+}
+
+const spansOfKind = (kind: SpanKind): ReadableSpan[] =>
+  exporter.getFinishedSpans().filter((s) => s.kind === kind);
+const scopeOf = (span: ReadableSpan) => span.instrumentationScope.name;
+
+async function publish(queue: string, suppressInstrumentation?: boolean): Promise<void> {
+  await withSendSpan(
+    {
+      system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+      destination: rabbitmqDestinationName("", queue),
+      suppressInstrumentation,
+    },
+    async (headers) => {
+      channel.sendToQueue(queue, Buffer.from("{}"), { headers });
+      await channel.waitForConfirms();
+    },
+  );
+}
+
+/** Consumes one message with withProcessSpan in the handler; acks after it; resolves after the ack. */
+function consumeOne(queue: string): Promise<amqplib.ConsumeMessage> {
+  return new Promise((resolve, reject) => {
+    channel
+      .consume(queue, (msg) => {
+        if (!msg) return;
+        void withProcessSpan(
+          msg.properties.headers,
+          {
+            system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+            destination: rabbitmqDestinationName(msg.fields.exchange, msg.fields.routingKey, queue),
+          },
+          async () => undefined,
+        ).then(() => {
+          channel.ack(msg); // the instrumentation ends its CONSUMER span here
+          channel.cancel(msg.fields.consumerTag).then(() => resolve(msg), reject);
+        }, reject);
+      })
+      .catch(reject);
+  });
+}
+
+describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
+  test("control: without suppression the instrumentation adds a second send span and overwrites the context", async (t) => {
+    if (!requireBroker(t)) return;
+    const { queue } = await channel.assertQueue(uniqueQueue("control"), { exclusive: true });
+    await publish(queue, false);
+    const delivered = await new Promise<amqplib.GetMessage | false>((resolve) =>
+      setImmediate(() => resolve(channel.get(queue, { noAck: true }))),
+    );
+    const producers = spansOfKind(SpanKind.PRODUCER);
+    assert.deepEqual(producers.map(scopeOf).sort(), [INSTRUMENTATION_SCOPE, "tracehop"]);
+    const instrumentationSpan = producers.find((s) => scopeOf(s) === INSTRUMENTATION_SCOPE)!;
+    assert.ok(delivered);
+    assert.equal(delivered.properties.headers!.traceparent, traceparentOf(instrumentationSpan.spanContext()));
+  });
+
+  test("publish: one PRODUCER span (tracehop's); the delivered headers carry its context", async (t) => {
+    if (!requireBroker(t)) return;
+    const { queue } = await channel.assertQueue(uniqueQueue("publish"), { exclusive: true });
+    await publish(queue);
+    const delivered = await consumeOne(queue);
+    const producers = spansOfKind(SpanKind.PRODUCER);
+    assert.equal(producers.length, 1);
+    assert.equal(scopeOf(producers[0]!), "tracehop");
+    assert.equal(delivered.properties.headers!.traceparent, traceparentOf(producers[0]!.spanContext()));
+  });
+
+  test("consume: the instrumentation's CONSUMER span is reused (parent mode), no second process span", async (t) => {
+    if (!requireBroker(t)) return;
+    const { queue } = await channel.assertQueue(uniqueQueue("consume"), { exclusive: true });
+    await publish(queue);
+    await consumeOne(queue);
+    const [send] = spansOfKind(SpanKind.PRODUCER);
+    const consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.equal(consumers.length, 1, `consumer spans: ${consumers.map((s) => `${scopeOf(s)} ${s.name}`)}`);
+    const process = consumers[0]!;
+    assert.equal(scopeOf(process), INSTRUMENTATION_SCOPE);
+    assert.equal(process.parentSpanContext?.spanId, send!.spanContext().spanId);
+    assert.equal(process.attributes["messaging.system"], "rabbitmq");
+    assert.equal(process.attributes["messaging.operation.type"], "process", "tracehop's attributes added");
+    assert.equal(process.attributes["messaging.destination.name"], queue);
+  });
+
+  test("consume with useLinksForConsume: the linked instrumentation span is reused as well", async (t) => {
+    if (!requireBroker(t)) return;
+    instrumentation.setConfig({ useLinksForConsume: true });
+    const { queue } = await channel.assertQueue(uniqueQueue("links"), { exclusive: true });
+    await publish(queue);
+    await consumeOne(queue);
+    const [send] = spansOfKind(SpanKind.PRODUCER);
+    const consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.equal(consumers.length, 1);
+    assert.equal(scopeOf(consumers[0]!), INSTRUMENTATION_SCOPE);
+    assert.deepEqual(
+      consumers[0]!.links.map((l) => l.context.spanId),
+      [send!.spanContext().spanId],
+    );
+    assert.equal(consumers[0]!.attributes["messaging.operation.type"], "process");
+  });
+});

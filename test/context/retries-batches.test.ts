@@ -1,0 +1,116 @@
+import { describe, test, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
+import { withBatch, withBatchItem, withCarrier } from "../../src/index.js";
+import {
+  exporter,
+  finishedSpan,
+  linksOf,
+  parentIdOf,
+  W3C_CARRIER,
+  W3C_PARENT_ID,
+  W3C_TRACE_ID,
+} from "./tracing.js";
+
+beforeEach(() => exporter.reset());
+
+describe("retries", () => {
+  test("every attempt is a sibling under the stored parent, numbered by tracehop.attempt", async () => {
+    const row = { id: 1, traceContext: W3C_CARRIER, createdAt: new Date(Date.now() - 1000) };
+    const MAX_ATTEMPTS = 3;
+    let result: string | undefined;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS && result === undefined; attempt++) {
+      try {
+        result = await withCarrier(
+          row,
+          "job",
+          async () => {
+            await sleep(1);
+            if (attempt < MAX_ATTEMPTS) throw new Error(`attempt ${attempt} failed`);
+            return "done";
+          },
+          { attempt },
+        );
+      } catch {
+        // Retry from the stored row, as a queue would.
+      }
+    }
+    assert.equal(result, "done");
+    const spans = exporter.getFinishedSpans();
+    assert.deepEqual(
+      spans.map((s) => [s.attributes["tracehop.attempt"], s.status.code]),
+      [
+        [1, SpanStatusCode.ERROR],
+        [2, SpanStatusCode.ERROR],
+        [3, SpanStatusCode.UNSET],
+      ],
+    );
+    for (const span of spans) {
+      assert.equal(span.spanContext().traceId, W3C_TRACE_ID);
+      assert.equal(parentIdOf(span), W3C_PARENT_ID);
+      assert.ok(
+        (span.attributes["tracehop.queue.wait"] as number) >= 1,
+        "each attempt shows the wait since capture",
+      );
+    }
+    assert.equal(new Set(spans.map((s) => s.spanContext().spanId)).size, MAX_ATTEMPTS);
+  });
+});
+
+describe("batches", () => {
+  const other = { traceparent: "00-3229ee39e7d4886d979ce4843ea4b89d-d98a9da85188de98-01" };
+
+  test("rows with traceContext and carriers mix; messages without a context add no link", () => {
+    const messages = [{ id: 1, traceContext: W3C_CARRIER }, "not json", other, { traceContext: null }];
+    withBatch(messages, "mixed", () => undefined, { root: true });
+    const span = finishedSpan("mixed");
+    assert.deepEqual(
+      linksOf(span).map((l) => l.traceId),
+      [W3C_TRACE_ID, "3229ee39e7d4886d979ce4843ea4b89d"],
+    );
+    assert.equal(span.attributes["messaging.batch.message_count"], messages.length);
+  });
+
+  test("carrierFrom reads each message's carrier; a throwing carrierFrom only skips that message", () => {
+    const messages = [{ headers: W3C_CARRIER }, { headers: undefined }, { headers: other }];
+    withBatch(messages, "picked", () => undefined, {
+      root: true,
+      carrierFrom: (m) => {
+        if (!m.headers) throw new Error("no headers");
+        return m.headers;
+      },
+    });
+    assert.equal(finishedSpan("picked").links.length, 2);
+  });
+
+  test("a batch of one message carries no messaging.batch.message_count (as the convention asks)", () => {
+    withBatch([W3C_CARRIER], "single", () => undefined, { root: true });
+    assert.equal(finishedSpan("single").attributes["messaging.batch.message_count"], undefined);
+  });
+
+  test("the batch span is active inside fn, async work included, and records a failure", async () => {
+    const err = new Error("batch failed");
+    await assert.rejects(
+      withBatch([W3C_CARRIER, other], "failing-batch", async (span) => {
+        await sleep(1);
+        assert.equal(trace.getActiveSpan(), span);
+        throw err;
+      }),
+      (thrown) => thrown === err,
+    );
+    assert.equal(finishedSpan("failing-batch").status.code, SpanStatusCode.ERROR);
+  });
+
+  test("withBatchItem: a message without a context is a child of the batch span, with no extra link", () => {
+    withBatch([{}], "batch", () => withBatchItem({}, "item", () => undefined), { root: true });
+    const item = finishedSpan("item");
+    assert.equal(parentIdOf(item), finishedSpan("batch").spanContext().spanId);
+    assert.deepEqual(item.links, []);
+  });
+
+  test("misuse is a TypeError naming the argument", () => {
+    assert.throws(() => withBatch("x" as never, "b", () => 1), /messages must be an array/);
+    assert.throws(() => withBatchItem({}, "b", () => 1, { attempt: -1 }), /attempt must be an integer/);
+  });
+});

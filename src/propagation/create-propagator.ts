@@ -237,8 +237,14 @@ class MultiStylePropagator implements TextMapPropagator {
     if (links !== undefined) result = setExtractionLinks(result, links);
     if (baggageStyle !== undefined) {
       try {
-        const baggage = propagation.getBaggage(baggageStyle.extract(context, carrier, getter));
-        if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
+        const w3c = propagation.getBaggage(baggageStyle.extract(context, carrier, getter));
+        if (w3c !== undefined) {
+          // W3C entries win over legacy `ot-baggage-*` ones the Datadog style may have added.
+          let merged = propagation.getBaggage(result) ?? w3c;
+          if (merged !== w3c)
+            for (const [key, entry] of w3c.getAllEntries()) merged = merged.setEntry(key, entry);
+          result = propagation.setBaggage(result, merged);
+        }
       } catch (err) {
         diag.warn("tracehop: baggage extract failed", err);
       }

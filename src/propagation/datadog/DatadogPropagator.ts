@@ -1,6 +1,7 @@
 import {
   diag,
   isSpanContextValid,
+  propagation,
   trace,
   TraceFlags,
   type Context,
@@ -122,16 +123,45 @@ export class DatadogPropagator implements TextMapPropagator {
         ? TraceFlags.SAMPLED
         : TraceFlags.NONE;
     if (parentId === ZERO_HEX16) {
-      const root = setRestoredRoot(trace.deleteSpan(context), { traceId, traceFlags });
+      const root = setRestoredRoot(trace.deleteSpan(withLegacyBaggage(context, carrier, getter)), {
+        traceId,
+        traceFlags,
+      });
       return bindDatadogContext(root, fields, traceId);
     }
     const spanContext: SpanContext = { traceId, spanId: parentId, traceFlags, isRemote: true };
-    return bindDatadogContext(trace.setSpanContext(context, spanContext), fields, traceId);
+    const withBaggage = withLegacyBaggage(context, carrier, getter);
+    return bindDatadogContext(trace.setSpanContext(withBaggage, spanContext), fields, traceId);
   }
 
   fields(): string[] {
     return [...FIELDS];
   }
+}
+
+/** Prefix of the baggage headers OpenTracing tracers wrote (dd-trace-ot, dd-trace; research rule 5). */
+const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
+
+/**
+ * `context` with the `ot-baggage-<key>` headers of an OpenTracing-era carrier added to its baggage
+ * (existing entries win); unchanged when there are none. Read only, never written.
+ */
+function withLegacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+  let baggage = propagation.getBaggage(context);
+  let found = false;
+  for (const key of getter.keys(carrier)) {
+    if (
+      key.length <= LEGACY_BAGGAGE_PREFIX.length ||
+      key.toLowerCase().slice(0, LEGACY_BAGGAGE_PREFIX.length) !== LEGACY_BAGGAGE_PREFIX
+    )
+      continue;
+    const value = readLast(getter, carrier, key);
+    const name = key.slice(LEGACY_BAGGAGE_PREFIX.length).toLowerCase();
+    if (value === undefined || baggage?.getEntry(name) !== undefined) continue;
+    baggage = (baggage ?? propagation.createBaggage()).setEntry(name, { value });
+    found = true;
+  }
+  return found && baggage ? propagation.setBaggage(context, baggage) : context;
 }
 
 /** Comma-joins repeated list fields before the limits apply (research rule 4, dd-trace-js). */

@@ -1,10 +1,35 @@
 import { fileURLToPath } from "node:url";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaMariaDb } from "@prisma/adapter-mariadb";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as MysqlClient } from "../../generated/prisma/mysql/client.js";
+import { PrismaClient as PostgresClient } from "../../generated/prisma/postgresql/client.js";
 import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import { databaseUrl } from "./config.js";
+import { migrateMysql, migratePostgres } from "./migrate-server.js";
 import { migrateSqlite } from "./migrate-sqlite.js";
 
+/**
+ * The pipeline's Prisma client. Typed as the SQLite client: the PostgreSQL and MySQL clients are
+ * generated from schemas derived from the same prisma/schema.prisma (scripts/prisma-schemas.ts,
+ * checked by test/prisma/prisma-schemas.test.ts), so their models have the same shapes.
+ */
 export type Database = PrismaClient;
+
+/** The database kinds DATABASE_URL may name, by URL scheme. */
+export type DatabaseKind = "sqlite" | "postgresql" | "mysql";
+
+const UNSUPPORTED = (url: string) =>
+  `DATABASE_URL ${JSON.stringify(url)} is not supported: use file:PATH (SQLite), postgresql://... (PostgreSQL, ` +
+  `optional ?schema=NAME) or mysql://... (MySQL/MariaDB)`;
+
+/** The kind of database a DATABASE_URL names. Throws an Error naming the accepted forms. */
+export function databaseKind(url: string): DatabaseKind {
+  if (url.startsWith("file:")) return "sqlite";
+  if (url.startsWith("postgresql://") || url.startsWith("postgres://")) return "postgresql";
+  if (url.startsWith("mysql://") || url.startsWith("mariadb://")) return "mysql";
+  throw new Error(UNSUPPORTED(url));
+}
 
 /** Path of the SQLite file named by a `file:` URL. */
 export function sqlitePath(url: string): string {
@@ -12,22 +37,64 @@ export function sqlitePath(url: string): string {
 }
 
 /**
- * Applies the checked-in migrations to the database of DATABASE_URL (default: the embedded SQLite
- * file). Throws an Error naming the URL when the database kind is not supported.
+ * A PostgreSQL URL split into the connection string for `pg` and the schema Prisma uses (the
+ * `schema` query parameter, as in Prisma's own URLs; default `public`).
  */
-export async function migrateDatabase(url = databaseUrl()): Promise<void> {
-  if (url.startsWith("file:")) {
-    migrateSqlite(sqlitePath(url));
-    return;
-  }
-  throw new Error(`DATABASE_URL ${JSON.stringify(url)} is not supported: use file:PATH (SQLite)`);
+export function postgresTarget(url: string): { connectionString: string; schema: string } {
+  const u = new URL(url);
+  const schema = u.searchParams.get("schema") ?? "public";
+  u.searchParams.delete("schema");
+  return { connectionString: u.toString(), schema };
 }
 
-/** A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, 10 s busy timeout). */
-export function openDatabase(url = databaseUrl()): Database {
-  if (url.startsWith("file:")) {
-    const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: 10_000 });
-    return new PrismaClient({ adapter });
+/**
+ * Applies the checked-in migrations to the database of DATABASE_URL (default: the embedded SQLite
+ * file): prisma/migrations for SQLite, prisma/postgresql/migrations for PostgreSQL (in the URL's
+ * schema, created when missing), prisma/mysql/migrations for MySQL/MariaDB. Throws an Error naming
+ * the URL when the database kind is not supported.
+ */
+export async function migrateDatabase(url = databaseUrl()): Promise<void> {
+  switch (databaseKind(url)) {
+    case "sqlite":
+      migrateSqlite(sqlitePath(url));
+      return;
+    case "postgresql": {
+      const { connectionString, schema } = postgresTarget(url);
+      await migratePostgres(connectionString, { schema });
+      return;
+    }
+    case "mysql":
+      await migrateMysql(url);
+      return;
   }
-  throw new Error(`DATABASE_URL ${JSON.stringify(url)} is not supported: use file:PATH (SQLite)`);
+}
+
+/**
+ * A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, 10 s busy timeout):
+ * the better-sqlite3 adapter for `file:`, the pg adapter and the PostgreSQL client for
+ * `postgresql://`, the mariadb adapter and the MySQL client for `mysql://`.
+ */
+export function openDatabase(url = databaseUrl()): Database {
+  switch (databaseKind(url)) {
+    case "sqlite": {
+      const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: 10_000 });
+      return new PrismaClient({ adapter });
+    }
+    case "postgresql": {
+      const { connectionString, schema } = postgresTarget(url);
+      const adapter = new PrismaPg({ connectionString }, { schema });
+      return new PostgresClient({ adapter }) as unknown as Database;
+    }
+    case "mysql": {
+      const u = new URL(url);
+      const adapter = new PrismaMariaDb({
+        host: u.hostname,
+        port: Number(u.port || 3306),
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: decodeURIComponent(u.pathname.slice(1)),
+      });
+      return new MysqlClient({ adapter }) as unknown as Database;
+    }
+  }
 }

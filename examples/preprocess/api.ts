@@ -12,10 +12,11 @@ const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
 // required (an ESM import of a core module does not pass through its hook).
 const { createServer } = createRequire(import.meta.url)("node:http") as typeof HttpModule;
 const { trace } = await import("@opentelemetry/api");
-const { captureCarrier } = await import("tracehop");
+const { traceCarrierExtension } = await import("tracehop/prisma");
 const { openDatabase } = await import("./db.js");
 
-const db = openDatabase();
+// Every PreprocessJob and Outbox row created through `db` stores the carrier of the active context.
+const db = openDatabase().$extends(traceCarrierExtension());
 const tracer = trace.getTracer("tracehop-example");
 
 class BadRequest extends Error {
@@ -74,17 +75,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 async function createJob(text: string): Promise<{ id: string }> {
   return tracer.startActiveSpan("preprocess-job.create", async (span) => {
     try {
-      // The carrier of the active context (this span, child of the HTTP SERVER span).
-      const traceContext = captureCarrier();
+      // The extension fills `traceContext` of both rows with the carrier of the active context (this
+      // span, child of the HTTP SERVER span).
       const job = await db.$transaction(async (tx) => {
-        const created = await tx.preprocessJob.create({ data: { text, traceContext } });
+        const created = await tx.preprocessJob.create({ data: { text } });
         await tx.outbox.create({
           data: {
             aggregateType: "PreprocessJob",
             aggregateId: created.id,
             eventType: EVENT_JOB_REQUESTED,
             payload: { jobId: created.id },
-            traceContext,
           },
         });
         return created;

@@ -41,7 +41,9 @@ export interface TracedOptions<A extends readonly unknown[] = any[]> extends Wit
  */
 export interface TracedWrapper {
   <F extends (...args: never[]) => unknown>(fn: F): F;
-  <This, F extends (this: This, ...args: never[]) => unknown>(
+  // `any` as in lib.decorators.d.ts' own constraint on ClassMethodDecoratorContext's Value.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  <This, F extends (this: This, ...args: any) => any>(
     method: F,
     context: ClassMethodDecoratorContext<This, F>,
   ): F;

@@ -31,7 +31,7 @@ class Worker {
   }
 
   @traced({ name: "custom-name", carrierFrom: ([headers]) => headers })
-  fromHeaders(headers: Record<string, string>, n: number): number {
+  fromHeaders(_headers: Record<string, string>, n: number): number {
     return n * 2;
   }
 

@@ -306,6 +306,15 @@ function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext)
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
  * priority, origin and tags stay.
  */
+/**
+ * The W3C Level 2 `random` flag (0x02) of the traceparent when it carries exactly the winner's trace id:
+ * "If the flag is set in the incoming traceparent header, it MUST also be set in all outgoing traceparent
+ * headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2). Datadog headers have no such bit.
+ */
+function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
+  return traceId === w3cSpan.traceId ? w3cSpan.traceFlags & 0x02 : 0;
+}
+
 function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
   const winnerSpan = winner.spanContext;
   const fields = getDatadogContext(winner.context) ?? { propagationTags: {} };
@@ -316,13 +325,17 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
     spanContext = {
       traceId: winner.traceId,
       spanId: w3cSpan.spanId,
-      traceFlags: root?.traceFlags ?? w3cSpan.traceFlags,
+      traceFlags: (root?.traceFlags ?? w3cSpan.traceFlags) | randomFlagOf(winner.traceId, w3cSpan),
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
     lastParentId = getDatadogContext(w3c.context)?.lastParentId;
   } else {
-    spanContext = { ...winnerSpan, traceState: w3cSpan.traceState };
+    spanContext = {
+      ...winnerSpan,
+      traceFlags: winnerSpan.traceFlags | randomFlagOf(winner.traceId, w3cSpan),
+      traceState: w3cSpan.traceState,
+    };
     if (winnerSpan.spanId !== w3cSpan.spanId) {
       spanContext.spanId = w3cSpan.spanId;
       lastParentId = getDatadogContext(w3c.context)?.lastParentId ?? winnerSpan.spanId;

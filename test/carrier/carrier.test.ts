@@ -1,0 +1,236 @@
+// The stored-carrier reader (DESIGN.md "The carrier"): names in any case, arrays for repeated fields,
+// Buffers decoded whole, JSON text, limits, hostile input (prototype keys, throwing getters, proxies).
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  MAX_CARRIER_FIELD_VALUES,
+  MAX_CARRIER_KEYS,
+  MAX_CARRIER_VALUE_LENGTH,
+  normalizeCarrier,
+  normalizedCarrierGetter,
+  traceCarrierSetter,
+  type TraceCarrier,
+} from "../../src/carrier/carrier.js";
+
+const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const get = (carrier: unknown, key: string) => normalizedCarrierGetter.get(normalizeCarrier(carrier), key);
+
+describe("normalizeCarrier: names", () => {
+  test("header names are ASCII case-insensitive, on the carrier and on lookup", () => {
+    for (const name of ["traceparent", "TraceParent", "TRACEPARENT", "tRaCePaReNt"]) {
+      assert.equal(get({ [name]: TP }, "traceparent"), TP, name);
+      assert.equal(get({ traceparent: TP }, name), TP, name);
+    }
+  });
+
+  test("names with non-ASCII characters are ignored, never Unicode-lower-cased onto a header", () => {
+    // U+212A KELVIN SIGN lower-cases to "k" in Unicode.
+    const map = normalizeCarrier({ "x-datadog-\u212Aey": "1", "trace-parent": TP, "trace.parent": TP });
+    assert.deepEqual([...map.keys()], ["trace-parent", "trace.parent"]);
+    assert.equal(normalizedCarrierGetter.get(map, "traceparent"), undefined);
+  });
+
+  test("unknown keys are kept out of the way: only the looked-up name is returned", () => {
+    const map = normalizeCarrier({ "content-type": "application/json", traceparent: TP, Host: "x" });
+    assert.equal(normalizedCarrierGetter.get(map, "traceparent"), TP);
+    assert.deepEqual(normalizedCarrierGetter.keys(map), ["content-type", "traceparent", "host"]);
+  });
+});
+
+describe("normalizeCarrier: repeated fields", () => {
+  test("an array is repeated fields in order; several spellings combine in key order", () => {
+    assert.deepEqual(get({ tracestate: ["a=1", "b=2"] }, "tracestate"), ["a=1", "b=2"]);
+    assert.deepEqual(get({ tracestate: "a=1", TraceState: ["b=2", "c=3"] }, "tracestate"), [
+      "a=1",
+      "b=2",
+      "c=3",
+    ]);
+    assert.equal(get({ tracestate: ["only"] }, "tracestate"), "only");
+    assert.equal(get({ tracestate: [] }, "tracestate"), undefined);
+  });
+
+  test("unreadable elements are skipped; nested arrays are not flattened", () => {
+    assert.deepEqual(get({ baggage: ["a=1", 1.5, null, { x: 1 }, ["b=2"], true, "c=3"] }, "baggage"), [
+      "a=1",
+      "c=3",
+    ]);
+  });
+
+  test(`at most ${MAX_CARRIER_FIELD_VALUES} values per name`, () => {
+    const values = Array.from({ length: MAX_CARRIER_FIELD_VALUES + 5 }, (_, i) => `k${i}=1`);
+    const got = get({ baggage: values, BAGGAGE: "late=1" }, "baggage") as string[];
+    assert.equal(got.length, MAX_CARRIER_FIELD_VALUES);
+    assert.deepEqual(got, values.slice(0, MAX_CARRIER_FIELD_VALUES));
+  });
+});
+
+describe("normalizeCarrier: binary values", () => {
+  test("Buffer, Uint8Array, other typed arrays and ArrayBuffer are decoded whole as UTF-8", () => {
+    const bytes = Buffer.from("userId=Amélie€");
+    assert.equal(get({ baggage: bytes }, "baggage"), "userId=Amélie€");
+    assert.equal(get({ baggage: new Uint8Array(bytes) }, "baggage"), "userId=Amélie€");
+    assert.equal(get({ baggage: new Uint8Array(bytes).buffer }, "baggage"), "userId=Amélie€");
+    const view = new DataView(new Uint8Array([0, ...bytes, 0]).buffer, 1, bytes.length);
+    assert.equal(get({ baggage: view }, "baggage"), "userId=Amélie€");
+  });
+
+  test("a Buffer passed through JSON ({type: 'Buffer', data}) is decoded (tulios/kafkajs#1024)", () => {
+    const stored = JSON.parse(JSON.stringify({ "x-datadog-trace-id": Buffer.from("3723113666305865006") }));
+    assert.equal(stored["x-datadog-trace-id"].type, "Buffer");
+    assert.equal(get(stored, "x-datadog-trace-id"), "3723113666305865006");
+    assert.equal(get({ k: { type: "Buffer", data: [49, 256] } }, "k"), undefined);
+    assert.equal(get({ k: { type: "Buffer", data: [49, "2"] } }, "k"), undefined);
+  });
+
+  test("arrays of Buffers: each field decoded whole, order kept", () => {
+    assert.deepEqual(get({ tracestate: [Buffer.from("a=é"), Buffer.from("b=2")] }, "tracestate"), [
+      "a=é",
+      "b=2",
+    ]);
+  });
+
+  test("invalid UTF-8 becomes U+FFFD (then fails the header grammar), never throws", () => {
+    assert.equal(get({ k: Buffer.from([0x61, 0xff, 0x62]) }, "k"), "a\uFFFDb");
+  });
+});
+
+describe("normalizeCarrier: whole-carrier shapes", () => {
+  test("JSON text, JSON text inside JSON text, and the bytes of JSON text", () => {
+    const text = JSON.stringify({ TraceParent: TP });
+    assert.equal(get(text, "traceparent"), TP);
+    assert.equal(get(JSON.stringify(text), "traceparent"), TP);
+    assert.equal(get(Buffer.from(text), "traceparent"), TP);
+    assert.equal(get(JSON.stringify(JSON.stringify(text)), "traceparent"), undefined);
+  });
+
+  test("a Map carrier", () => {
+    assert.equal(
+      get(
+        new Map<unknown, unknown>([
+          ["TraceParent", TP],
+          [1, "x"],
+        ]),
+        "traceparent",
+      ),
+      TP,
+    );
+  });
+
+  test("anything else yields an empty carrier", () => {
+    for (const carrier of [
+      undefined,
+      null,
+      42,
+      true,
+      "not json",
+      "[1,2]",
+      "null",
+      '"x"',
+      [TP],
+      Symbol("x"),
+      () => TP,
+    ]) {
+      assert.equal(normalizeCarrier(carrier).size, 0, String(carrier));
+    }
+  });
+});
+
+describe("normalizeCarrier: values and limits", () => {
+  test("safe integers and bigints become exact decimal text; rounded numbers are ignored (dd-trace-js#344)", () => {
+    const stored = JSON.parse('{"x-datadog-trace-id":7660829067201366963,"x-datadog-sampling-priority":1}');
+    assert.equal(get(stored, "x-datadog-trace-id"), undefined);
+    assert.equal(get(stored, "x-datadog-sampling-priority"), "1");
+    assert.equal(get({ id: 7660829067201366963n }, "id"), "7660829067201366963");
+    assert.equal(get({ p: -1 }, "p"), "-1");
+    assert.equal(get({ p: 1.5 }, "p"), undefined);
+  });
+
+  test(`values over ${MAX_CARRIER_VALUE_LENGTH} characters or bytes are ignored; at the limit they are kept`, () => {
+    const at = "v".repeat(MAX_CARRIER_VALUE_LENGTH);
+    const over = `${at}v`;
+    assert.equal(get({ baggage: at }, "baggage"), at);
+    assert.equal(get({ baggage: over }, "baggage"), undefined);
+    assert.equal(get({ baggage: Buffer.from(over) }, "baggage"), undefined);
+    assert.equal(get({ baggage: [over, "a=1"] }, "baggage"), "a=1");
+  });
+
+  test(`only the first ${MAX_CARRIER_KEYS} keys are read`, () => {
+    const carrier: Record<string, string> = {};
+    for (let i = 0; i < MAX_CARRIER_KEYS; i++) carrier[`x-filler-${i}`] = "1";
+    carrier.traceparent = TP;
+    assert.equal(get(carrier, "traceparent"), undefined);
+    delete carrier["x-filler-0"];
+    assert.equal(get(carrier, "traceparent"), TP);
+  });
+});
+
+describe("normalizeCarrier: hostile input", () => {
+  test("__proto__ and constructor keys pollute no prototype", () => {
+    const map = normalizeCarrier(
+      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"x":1}},"traceparent":"t"}',
+    );
+    assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined);
+    assert.equal(normalizedCarrierGetter.get(map, "__proto__"), undefined);
+    assert.equal(normalizedCarrierGetter.get(map, "constructor"), undefined);
+    assert.equal(normalizedCarrierGetter.get(map, "traceparent"), "t");
+    assert.equal(get('{"__proto__":"x"}', "__proto__"), "x");
+    assert.equal(get({}, "toString"), undefined);
+  });
+
+  test("a throwing getter skips that key; a throwing proxy yields what could be read", () => {
+    const carrier = {
+      get tracestate(): string {
+        throw new Error("boom");
+      },
+      traceparent: TP,
+    };
+    assert.equal(get(carrier, "traceparent"), TP);
+    assert.equal(get(carrier, "tracestate"), undefined);
+    const proxy = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("boom");
+        },
+      },
+    );
+    assert.equal(normalizeCarrier(proxy).size, 0);
+  });
+
+  test("the getter never throws on a carrier that is not a Map", () => {
+    assert.equal(normalizedCarrierGetter.get({ traceparent: TP } as never, "traceparent"), undefined);
+    assert.deepEqual(normalizedCarrierGetter.keys(null as never), []);
+  });
+
+  test("property: never throws on any value, any JSON text", () => {
+    fc.assert(
+      fc.property(
+        fc.anything({ withBigInt: true, withMap: true, withTypedArray: true, withNullPrototype: true }),
+        (value) => {
+          normalizeCarrier(value);
+          normalizeCarrier(
+            JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? "",
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe("traceCarrierSetter", () => {
+  test("writes lower-case names and string values; a later write replaces an earlier one", () => {
+    const carrier: TraceCarrier = {};
+    traceCarrierSetter.set(carrier, "TraceParent", TP);
+    traceCarrierSetter.set(carrier, "X-Datadog-Sampling-Priority", 2 as unknown as string);
+    traceCarrierSetter.set(carrier, "traceparent", TP.replace("-01", "-00"));
+    assert.deepEqual(carrier, { traceparent: TP.replace("-01", "-00"), "x-datadog-sampling-priority": "2" });
+  });
+
+  test("a __proto__ name is an own property, never the prototype", () => {
+    const carrier: TraceCarrier = {};
+    traceCarrierSetter.set(carrier, "__proto__", "x");
+    assert.equal(Object.getPrototypeOf(carrier), Object.prototype);
+    assert.deepEqual(Object.entries(carrier), [["__proto__", "x"]]);
+  });
+});

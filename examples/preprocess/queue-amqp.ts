@@ -1,0 +1,115 @@
+// The RabbitMQ queue of the main job (AMQP_URL set): the same small Queue interface as the embedded table
+// queue, with amqplib. Messages are persistent on a durable queue and published on a confirm channel, so
+// `publish` resolves only once the broker has taken the message; the worker acknowledges a message after
+// its handler resolves, one message at a time (prefetch 1).
+import { createHash } from "node:crypto";
+import amqplib from "amqplib";
+import type { Queue, QueueMessage } from "./queue.js";
+
+/** Unacknowledged messages the broker hands one consumer at a time: one job at a time, as the table queue. */
+const PREFETCH = 1;
+/** Length of the database tag in a queue name, in hex characters (32 bits: enough to keep runs apart). */
+const DATABASE_TAG_LENGTH = 8;
+
+/**
+ * A RabbitMQ queue behind the main job's Queue interface.
+ *
+ * The broker is shared by every run and machine that points at it, while the embedded queue lives in
+ * the run's own database. To keep that meaning, the queue `jobs` of a database is the RabbitMQ queue
+ * `jobs.<tag>`, where `<tag>` is a short hash of the database URL: runs on different databases never
+ * take each other's messages, and a run on the same database finds the messages a stopped worker left.
+ * `destination(name)` gives that RabbitMQ name, for `messaging.destination.name`.
+ */
+export class AmqpQueue implements Queue {
+  readonly system = "rabbitmq";
+  private readonly _declared = new Set<string>();
+  private _consumerTag: string | undefined;
+  private _inFlight: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly _connection: amqplib.ChannelModel,
+    private readonly _channel: amqplib.ConfirmChannel,
+    private readonly _databaseTag: string,
+  ) {}
+
+  /**
+   * Connects to `url` (`amqp://user:password@host:port/vhost`) and opens a confirm channel. `databaseUrl`
+   * names the database whose jobs the messages refer to (see the class comment).
+   * @throws Error naming the URL (password hidden) when the broker cannot be reached.
+   */
+  static async open(url: string, databaseUrl: string): Promise<AmqpQueue> {
+    let connection: amqplib.ChannelModel;
+    try {
+      connection = await amqplib.connect(url);
+    } catch (err) {
+      throw new Error(
+        `cannot connect to RabbitMQ at ${redact(url)}: ${(err as Error).message}; start the broker or unset AMQP_URL to use the embedded queue`,
+        { cause: err },
+      );
+    }
+    const channel = await connection.createConfirmChannel();
+    await channel.prefetch(PREFETCH);
+    const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, DATABASE_TAG_LENGTH);
+    return new AmqpQueue(connection, channel, tag);
+  }
+
+  /** The RabbitMQ queue that holds the main job's queue `queue` for this database. */
+  destination(queue: string): string {
+    return `${queue}.${this._databaseTag}`;
+  }
+
+  async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
+    const name = await this._declare(queue);
+    this._channel.sendToQueue(name, Buffer.from(body, "utf8"), {
+      headers,
+      persistent: true,
+      contentType: "application/json",
+    });
+    await this._channel.waitForConfirms();
+  }
+
+  async consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
+    const name = await this._declare(queue);
+    const { consumerTag } = await this._channel.consume(name, (msg) => {
+      if (!msg) return; // the broker cancelled the consumer (queue deleted)
+      const message: QueueMessage = {
+        id: msg.properties.messageId ?? String(msg.fields.deliveryTag),
+        body: msg.content.toString("utf8"),
+        // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
+        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+      };
+      this._inFlight = handler(message).then(
+        () => this._channel.ack(msg),
+        () => this._channel.nack(msg, false, false),
+      );
+    });
+    this._consumerTag = consumerTag;
+  }
+
+  async close(): Promise<void> {
+    if (this._consumerTag !== undefined) await this._channel.cancel(this._consumerTag);
+    await this._inFlight;
+    await this._channel.close();
+    await this._connection.close();
+  }
+
+  private async _declare(queue: string): Promise<string> {
+    const name = this.destination(queue);
+    if (!this._declared.has(name)) {
+      await this._channel.assertQueue(name, { durable: true });
+      this._declared.add(name);
+    }
+    return name;
+  }
+}
+
+/** `url` with its password replaced by `***`, for error messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(an AMQP_URL that is not a URL)";
+  }
+}

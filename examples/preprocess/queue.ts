@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { POLL_INTERVAL_MS } from "./config.js";
+import { databaseUrl, POLL_INTERVAL_MS } from "./config.js";
 import type { Database } from "./db.js";
 
 /** A message as the worker receives it: body text and the headers it was published with. */
@@ -14,6 +14,8 @@ export interface QueueMessage {
 export interface Queue {
   /** Queue system name for `messaging.system` (`rabbitmq`, or tracehop's embedded table queue). */
   readonly system: string;
+  /** The transport's name of `queue` (`messaging.destination.name`) when it is not `queue` itself. */
+  destination?(queue: string): string;
   publish(queue: string, body: string, headers: Record<string, string>): Promise<void>;
   /** Calls `handler` for each message, one at a time; a message is acknowledged when it resolves. */
   consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void>;
@@ -68,7 +70,12 @@ export class TableQueue implements Queue {
   }
 }
 
-/** The queue of this run: the embedded table queue. */
+/** The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, else the embedded table queue. */
 export async function openQueue(db: Database): Promise<Queue> {
+  const amqpUrl = process.env.AMQP_URL;
+  if (amqpUrl) {
+    const { AmqpQueue } = await import("./queue-amqp.js");
+    return AmqpQueue.open(amqpUrl, databaseUrl());
+  }
   return new TableQueue(db);
 }

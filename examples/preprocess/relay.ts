@@ -1,9 +1,9 @@
-// The relay process: polls unpublished Outbox rows, restores each row's stored carrier as the parent of
-// its publish span, publishes the event with the carrier of that span as message headers, and marks the
-// row published.
+// The relay process: polls unpublished Outbox rows and publishes each row's event with
+// tracehop/messaging's withSendSpan: a PRODUCER span, child of the row's stored carrier (the api's
+// context), whose own context travels as the message headers (the default relay forwarding, as
+// Debezium's outbox router does); then marks the row published.
 import { setTimeout as sleep } from "node:timers/promises";
-import { SpanKind } from "@opentelemetry/api";
-import { captureCarrier, withCarrier } from "tracehop";
+import { withSendSpan } from "tracehop/messaging";
 import { POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
@@ -20,30 +20,23 @@ async function relayOnce(): Promise<number> {
     orderBy: { createdAt: "asc" },
     take: 50,
   });
+  const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;
   for (const row of rows) {
-    await withCarrier(
-      row.traceContext,
-      `${QUEUE_NAME} publish`,
-      async () => {
-        // The message carries the context of this PRODUCER span, child of the api's stored context.
-        await queue.publish(
-          QUEUE_NAME,
-          JSON.stringify({ eventType: row.eventType, ...(row.payload as object) }),
-          captureCarrier(),
-        );
-        await db.outbox.update({ where: { id: row.id }, data: { publishedAt: new Date() } });
-      },
+    const body = JSON.stringify({ eventType: row.eventType, ...(row.payload as object) });
+    await withSendSpan(
       {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          "messaging.system": queue.system,
-          "messaging.destination.name": QUEUE_NAME,
-          "messaging.operation.type": "send",
-          "messaging.operation.name": "publish",
-          "messaging.message.id": row.id,
-        },
+        system: queue.system,
+        destination,
+        operationName: "publish",
+        messageId: row.id,
+        creationContext: row.traceContext,
+        // RabbitMQ: published through the default exchange, so the routing key is the queue.
+        attributes:
+          queue.system === "rabbitmq" ? { "messaging.rabbitmq.destination.routing_key": destination } : {},
       },
+      (headers) => queue.publish(QUEUE_NAME, body, headers),
     );
+    await db.outbox.update({ where: { id: row.id }, data: { publishedAt: new Date() } });
   }
   return rows.length;
 }

@@ -1,7 +1,8 @@
-// The worker process: consumes job events, restores the message's carrier as the parent of its process
-// span, splits the job's text into sentences with Intl.Segmenter, stores them and marks the job done.
-import { SpanKind, trace } from "@opentelemetry/api";
-import { withCarrier } from "tracehop";
+// The worker process: consumes job events and, in tracehop/messaging's withProcessSpan (a CONSUMER span,
+// child of the context the message headers carry), splits the job's text into sentences with
+// Intl.Segmenter, stores them and marks the job done.
+import { trace } from "@opentelemetry/api";
+import { withProcessSpan } from "tracehop/messaging";
 import { QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue, type QueueMessage } from "./queue.js";
@@ -12,11 +13,12 @@ const tracing = startProcessTracing(SERVICE_NAMES.worker);
 const db = openDatabase();
 const queue = await openQueue(db);
 const tracer = trace.getTracer("tracehop-example");
+const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;
 
 async function handle(message: QueueMessage): Promise<void> {
-  await withCarrier(
+  await withProcessSpan(
     message.headers,
-    `${QUEUE_NAME} process`,
+    { system: queue.system, destination, messageId: message.id },
     async (span) => {
       const { jobId } = JSON.parse(message.body) as { jobId: string };
       span.setAttribute("preprocess.job.id", jobId);
@@ -33,16 +35,6 @@ async function handle(message: QueueMessage): Promise<void> {
         db.sentence.createMany({ data: sentences.map((text, index) => ({ jobId, index, text })) }),
         db.preprocessJob.update({ where: { id: jobId }, data: { status: "done" } }),
       ]);
-    },
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        "messaging.system": queue.system,
-        "messaging.destination.name": QUEUE_NAME,
-        "messaging.operation.type": "process",
-        "messaging.operation.name": "process",
-        "messaging.message.id": message.id,
-      },
     },
   ).catch(async (err: unknown) => {
     // The span already recorded the error; the job is marked failed so its client sees it.

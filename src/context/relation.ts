@@ -67,6 +67,11 @@ export function getRestoreDefaults(): Required<RestoreDefaults> {
   return { ...defaults };
 }
 
+/** Internal, per restore: the frozen defaults object itself (no copy on the hot path). */
+export function currentRestoreDefaults(): Readonly<Required<RestoreDefaults>> {
+  return defaults;
+}
+
 /** What `auto` looks at. */
 export interface RelationInputs {
   /** The stored carrier held a context to relate to (a valid span context, or a Datadog root). */

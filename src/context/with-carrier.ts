@@ -41,7 +41,7 @@ import {
   assertOrdinal,
   assertRelation,
   describe,
-  getRestoreDefaults,
+  currentRestoreDefaults,
   resolveRelation,
   type Relation,
   type ResolvedRelation,
@@ -174,7 +174,7 @@ export function startRestoredSpan(
   }
   if (hasStoredContext && scope.ambientLink) links.push({ context: scope.ambientLink });
 
-  const defaults = getRestoreDefaults();
+  const defaults = currentRestoreDefaults();
   const relation: ResolvedRelation = resolveRelation(options.relation ?? defaults.relation, {
     hasStoredContext,
     ageMs,

@@ -1,6 +1,6 @@
 /**
  * The second process of the restore test: opens the database the parent wrote to, reads one row
- * through the extended client, continues its trace with withCarrier, and prints the span it made
+ * through the extended client, continues its trace with withCarrier(row, ...), and prints the span it made
  * as one JSON line. Argument: JSON `{ loc: Location, model: string, id: string }`.
  */
 import { SpanKind } from "@opentelemetry/api";
@@ -14,7 +14,8 @@ const { client } = await openClient(loc);
 const db = client.$extends(traceCarrierExtension());
 try {
   const row = await db[model].findUniqueOrThrow({ where: { id } });
-  await withCarrier(row.traceContext, "process job", async () => db[model].count(), {
+  // The row itself is a TraceCarrierProvider: withCarrier reads its traceContext (and createdAt).
+  await withCarrier(row, "process job", async () => db[model].count(), {
     kind: SpanKind.CONSUMER,
   });
   const span = exporter.getFinishedSpans().find((s) => s.name === "process job")!;

@@ -4,7 +4,7 @@
 // a raw foreign TraceState and as tracehop's W3CTraceState.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import {
   baggageEntryMetadataFromString,
   propagation,
@@ -121,10 +121,15 @@ function injectContext(v: Vector, traceState: (raw: string) => TraceState | unde
 }
 
 describe("W3C vectors (../shared/vectors/w3c.json)", () => {
-  test("the fixture holds every handed vector", () => {
-    const shared = JSON.parse(readFileSync(new URL("../fixtures/w3c-vectors.json", import.meta.url), "utf8"));
-    assert.equal(shared.length, vectors.length);
-    assert.ok(vectors.length >= 83);
+  test("the fixture is the handed vector file", (t) => {
+    const shared = new URL("../../../shared/vectors/w3c.json", import.meta.url);
+    if (!existsSync(shared)) {
+      t.skip(
+        "../shared/vectors/w3c.json not found: the comparison needs the shared research folder next to the repo",
+      );
+      return;
+    }
+    assert.deepEqual(vectors, JSON.parse(readFileSync(shared, "utf8")));
   });
 
   for (const v of vectors) {

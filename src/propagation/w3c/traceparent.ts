@@ -1,5 +1,5 @@
 import type { SpanContext } from "@opentelemetry/api";
-import { FLAG_SAMPLED, KNOWN_FLAGS_MASK, TRACE_PARENT_LENGTH, TRACE_PARENT_VERSION } from "./constants.js";
+import { KNOWN_FLAGS_MASK, TRACE_PARENT_LENGTH, TRACE_PARENT_VERSION } from "./constants.js";
 
 /** The fields of a parsed traceparent: lower-case hex ids and flags reduced to the known bits. */
 export interface TraceParent {
@@ -139,9 +139,4 @@ export function formatTraceParent(
   if (!traceId || !spanId) return undefined;
   const flags = typeof spanContext.traceFlags === "number" ? spanContext.traceFlags & KNOWN_FLAGS_MASK : 0;
   return `${TRACE_PARENT_VERSION}-${traceId}-${spanId}-${FLAGS_TEXT[flags]}`;
-}
-
-/** True when the sampled bit is set (Trace Context §3.2.2.5: test the bit, never compare the whole value). */
-export function isSampled(traceFlags: number): boolean {
-  return (traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED;
 }

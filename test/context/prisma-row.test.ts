@@ -1,0 +1,74 @@
+// A row written to and read back from a real SQLite database through Prisma (better-sqlite3 adapter)
+// is a TraceCarrierProvider: withCarrier and @traced restore it, with createdAt as the capture time.
+import { describe, test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
+import { captureCarrier, traced, withCarrier, type TraceCarrierProvider } from "../../src/index.js";
+import { createDatabase, type TestDatabase } from "../prisma/databases.js";
+import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
+
+let db: TestDatabase;
+before(async () => {
+  const created = await createDatabase("sqlite");
+  if (typeof created === "string") throw new Error(created); // SQLite is embedded: never a skip.
+  db = created;
+});
+after(() => db?.drop());
+beforeEach(() => exporter.reset());
+
+interface JobRow extends TraceCarrierProvider {
+  id: string;
+  text: string;
+  createdAt: Date;
+}
+
+/** Writes a job row whose carrier is captured inside a request span; returns that span's ids. */
+async function writeJob(text: string) {
+  const request = trace.getTracer("api").startSpan("POST /preprocess-jobs", { kind: SpanKind.SERVER });
+  const ctx = trace.setSpan(ROOT_CONTEXT, request);
+  const job = await db.client.preprocessJob.create({
+    data: { text, traceContext: captureCarrier({ context: ctx }) },
+  });
+  request.end();
+  return { id: job.id as string, request: request.spanContext() };
+}
+
+describe("a Prisma row from a real SQLite file restores the stored parent", () => {
+  test("withCarrier(row): child of the request span; queue wait from row.createdAt", async () => {
+    const written = await writeJob("One. Two.");
+    const row: JobRow = await db.client.preprocessJob.findUniqueOrThrow({ where: { id: written.id } });
+    assert.ok(row.createdAt instanceof Date);
+    const before = Date.now();
+    await withCarrier(row, "worker.process", async () => undefined);
+    const after = Date.now();
+    const span = finishedSpan("worker.process");
+    assert.equal(span.spanContext().traceId, written.request.traceId);
+    assert.equal(parentIdOf(span), written.request.spanId);
+    const wait = span.attributes["tracehop.queue.wait"] as number;
+    assert.ok(wait >= Math.max(0, before - row.createdAt.getTime()) / 1000);
+    assert.ok(wait <= (after - row.createdAt.getTime()) / 1000);
+  });
+
+  test("@traced finds the row among the arguments", async () => {
+    class Worker {
+      @traced({ kind: SpanKind.CONSUMER })
+      async process(_attempt: number, job: JobRow) {
+        return job.text.split(". ").length;
+      }
+    }
+    const written = await writeJob("A. B. C.");
+    const row: JobRow = await db.client.preprocessJob.findUniqueOrThrow({ where: { id: written.id } });
+    assert.equal(await new Worker().process(1, row), 3);
+    const span = finishedSpan("Worker.process");
+    assert.equal(parentIdOf(span), written.request.spanId);
+    assert.equal(span.kind, SpanKind.CONSUMER);
+  });
+
+  test("a row written without a carrier (traceContext null) restores as a new root", async () => {
+    const job = await db.client.preprocessJob.create({ data: { text: "x" } });
+    const row: JobRow = await db.client.preprocessJob.findUniqueOrThrow({ where: { id: job.id } });
+    assert.equal(row.traceContext, null);
+    withCarrier(row, "no-carrier", () => undefined);
+    assert.equal(parentIdOf(finishedSpan("no-carrier")), undefined);
+  });
+});

@@ -331,6 +331,11 @@ describe("withProcessSpan", () => {
     other.end();
     const process = onlySpan("process jobs");
     assert.equal(process.parentSpanContext?.spanId, sendSpanId);
+    assert.deepEqual(
+      process.links.map((l) => l.context.spanId),
+      [other.spanContext().spanId],
+      "the other consumer span becomes a link",
+    );
   });
 
   test("garbled headers: a new root CONSUMER span, fn still runs, errors pass through", () => {

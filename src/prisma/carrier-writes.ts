@@ -43,7 +43,7 @@ function mapOneOrMany(value: unknown, fn: (row: Row) => Row): unknown {
   return isRow(value) ? fn(value) : value;
 }
 
-/** Returns `row` with `key` set to `value`, copying `row` once per rewrite (`copied` tracks it). */
+/** Returns `row` with `key` set to `value`: copies `original` on the first change, then reuses the copy. */
 function assign(row: Row, original: Row, key: string, value: unknown): Row {
   const out = row === original ? { ...original } : row;
   out[key] = value;

@@ -127,9 +127,20 @@ export function storedCarrierBytes(carrier: TraceCarrier): number {
   return Buffer.byteLength(JSON.stringify(carrier), "utf8");
 }
 
+/** Most UTF-8 bytes one UTF-16 code unit can take in JSON text (`\u001f` escapes: 6 bytes). */
+const MAX_JSON_BYTES_PER_CHAR = 6;
+/** JSON punctuation per member (`"k":"v",`) and for the braces. */
+const JSON_BYTES_PER_MEMBER = 6;
+
 function fitCarrier(carrier: TraceCarrier, maxBytes: number): TraceCarrier | undefined {
   let keys = Object.keys(carrier);
   if (!keys.length) return undefined;
+  // Hot path: an upper bound of the JSON size from the string lengths avoids serializing the
+  // usual few-hundred-character carrier just to measure it.
+  let bound = 2;
+  for (const key of keys)
+    bound += (key.length + carrier[key]!.length) * MAX_JSON_BYTES_PER_CHAR + JSON_BYTES_PER_MEMBER;
+  if (bound <= maxBytes) return carrier;
   let size = storedCarrierBytes(carrier);
   if (size <= maxBytes) return carrier;
   const original = size;

@@ -12,7 +12,7 @@ import {
   TraceFlags,
   type TextMapPropagator,
 } from "@opentelemetry/api";
-import { TraceState } from "@opentelemetry/core";
+import { CompositePropagator, TraceState, W3CBaggagePropagator } from "@opentelemetry/core";
 import {
   captureCarrier,
   contextFromCarrier,
@@ -481,6 +481,28 @@ describe("traceCarrierExtension without a database", () => {
     const bytes = storedCarrierBytes(carrier);
     assert.ok(bytes > 9000, `near the worst case: ${bytes} bytes`);
     assert.ok(bytes <= MAX_STORED_CARRIER_BYTES, `${bytes} bytes`);
+  });
+
+  test("over the limit, baggage goes first, then the longest value; the rest is kept", () => {
+    const propagator = new CompositePropagator({
+      propagators: [new W3CBaggagePropagator(), bloatingPropagator(2000)],
+    });
+    const entries: Record<string, { value: string }> = {};
+    for (let i = 0; i < 8; i++) entries[`k${i}`] = { value: "b".repeat(1000) };
+    const span = trace.wrapSpanContext({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    const ctx = propagation.setBaggage(trace.setSpan(ROOT_CONTEXT, span), propagation.createBaggage(entries));
+    const full = captureStoredCarrier(undefined, 1_000_000, { context: ctx, propagator })!;
+    assert.ok(full.baggage!.length > 8000);
+    const fitted = captureStoredCarrier(undefined, MAX_STORED_CARRIER_BYTES, { context: ctx, propagator })!;
+    assert.deepEqual(Object.keys(fitted).sort(), ["traceparent", "x-datadog-origin"]);
+    assert.equal(fitted["x-datadog-origin"], full["x-datadog-origin"]);
+    const tight = captureStoredCarrier(undefined, 200, { context: ctx, propagator })!;
+    assert.deepEqual(tight, { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
+    assert.equal(captureStoredCarrier(undefined, 10, { context: ctx, propagator }), undefined);
   });
 
   test("bad options are answered with a clear error when the extension is created or applied", async () => {

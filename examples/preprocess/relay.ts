@@ -29,7 +29,9 @@ async function relayOnce(): Promise<number> {
         destination,
         operationName: "publish",
         messageId: row.id,
-        creationContext: row.traceContext,
+        // The row itself: its traceContext is the creation context, its createdAt the capture time
+        // (tracehop.queue.wait on the span shows how long the event waited in the outbox).
+        creationContext: row,
         // RabbitMQ: published through the default exchange, so the routing key is the queue.
         attributes:
           queue.system === "rabbitmq" ? { "messaging.rabbitmq.destination.routing_key": destination } : {},

@@ -1,0 +1,136 @@
+// Property-based tests (fast-check) over every extractor reachable through the public API: they never
+// throw, what they accept is valid, and inject after extract is stable.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type TextMapGetter,
+} from "@opentelemetry/api";
+import fc from "fast-check";
+import { captureCarrier, contextFromCarrier, createPropagator } from "../../src/index.js";
+import {
+  amqpHeadersGetter,
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  injectAmqpHeaders,
+  injectKafkaHeaders,
+  kafkaHeadersGetter,
+} from "../../src/messaging/index.js";
+import { anyCarrierInput, damagedCarrier, validCarrier } from "./arbitraries.js";
+import {
+  assertCleanCarrier,
+  assertNoPrototypePollution,
+  assertValidExtraction,
+  propagatedState,
+} from "./checks.js";
+
+/** Runs per property: enough to find the classic bugs, bounded to keep each test within seconds. */
+const RUNS = 300;
+
+interface Extractor {
+  name: string;
+  extract: (carrier: unknown) => Context;
+  /** Writes what `extract` read back in the same form (a carrier the same extractor reads). */
+  reinject: (ctx: Context) => unknown;
+}
+
+function styleExtractor(
+  styles: string[] | undefined,
+  getter: TextMapGetter = defaultTextMapGetter,
+  label = "",
+): Extractor {
+  const propagator = styles === undefined ? createPropagator() : createPropagator(styles);
+  return {
+    name: `${styles === undefined ? "createPropagator()" : `createPropagator(${JSON.stringify(styles)})`}${label}`,
+    extract: (carrier) => propagator.extract(ROOT_CONTEXT, carrier, getter),
+    reinject: (ctx) => {
+      const carrier: Record<string, string> = {};
+      propagator.inject(ctx, carrier, defaultTextMapSetter);
+      return carrier;
+    },
+  };
+}
+
+const EXTRACTORS: Extractor[] = [
+  styleExtractor(["datadog"]),
+  styleExtractor(["tracecontext"]),
+  styleExtractor(["baggage"]),
+  styleExtractor(["b3"]),
+  styleExtractor(["b3multi"]),
+  styleExtractor(undefined),
+  styleExtractor(undefined, kafkaHeadersGetter, " with kafkaHeadersGetter"),
+  styleExtractor(undefined, amqpHeadersGetter, " with amqpHeadersGetter"),
+  {
+    name: "contextFromCarrier",
+    extract: (carrier) => contextFromCarrier(carrier),
+    reinject: (ctx) => captureCarrier({ context: ctx }),
+  },
+  {
+    name: "contextFromKafkaHeaders",
+    extract: (headers) => contextFromKafkaHeaders(headers),
+    reinject: (ctx) => injectKafkaHeaders({}, { context: ctx }),
+  },
+  {
+    name: "contextFromAmqpHeaders",
+    extract: (headers) => contextFromAmqpHeaders(headers),
+    reinject: (ctx) => injectAmqpHeaders({}, { context: ctx }),
+  },
+];
+
+/** Inputs the default getter can be given by a caller: objects (a `null` carrier is the caller's bug). */
+const objectCarrier = fc.oneof(validCarrier, damagedCarrier);
+
+for (const extractor of EXTRACTORS) {
+  // The default getter indexes the carrier (`carrier[key]`): only the carrier-reading entry points and
+  // the messaging getters promise to accept any value; the propagators get objects.
+  const inputs =
+    extractor.name.startsWith("createPropagator") && !extractor.name.includes("Getter")
+      ? objectCarrier
+      : anyCarrierInput;
+
+  describe(`${extractor.name}: properties`, () => {
+    test("never throws, and what it accepts is valid", () => {
+      fc.assert(
+        fc.property(inputs, (carrier) => {
+          const ctx = extractor.extract(carrier);
+          assertValidExtraction(ctx);
+        }),
+        { numRuns: RUNS },
+      );
+      assertNoPrototypePollution();
+    });
+
+    test("inject after extract is stable: extract(inject(extract(c))) equals extract(c)", () => {
+      fc.assert(
+        fc.property(inputs, (carrier) => {
+          const first = extractor.extract(carrier);
+          const written = extractor.reinject(first);
+          assertCleanCarrier(written as Record<string, unknown>);
+          const second = extractor.extract(written);
+          // A context without a span context (nothing valid, or a Datadog restored root with parent id
+          // 0, research rule 7) has nothing to re-inject until a span is started in it.
+          if (trace.getSpanContext(first) === undefined) return;
+          assert.deepEqual(propagatedState(second), propagatedState(first));
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  });
+}
+
+describe("valid carriers are accepted", () => {
+  test("a traceparent written by tracehop is always read back by every W3C-reading extractor", () => {
+    fc.assert(
+      fc.property(validCarrier, (carrier) => {
+        if (carrier.traceparent === undefined || /-0{32}-|-0{16}-/.test(carrier.traceparent)) return;
+        const ctx = contextFromCarrier({ traceparent: carrier.traceparent });
+        assert.notDeepEqual(propagatedState(ctx), propagatedState(ROOT_CONTEXT));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

@@ -4,7 +4,7 @@
  * tracestate member, two baggage entries), so that each implementation does the same work.
  */
 import { defaultTextMapGetter, ROOT_CONTEXT, type Context } from "@opentelemetry/api";
-import { createPropagator } from "../src/index.js";
+import { createPropagator } from "tracehop";
 
 /** The full default carrier as it arrives in HTTP headers (lower-case names), baggage included. */
 export const FULL_CARRIER: Readonly<Record<string, string>> = Object.freeze({

@@ -7,7 +7,7 @@
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { traceCarrierExtension } from "../src/prisma/index.js";
+import { traceCarrierExtension } from "tracehop/prisma";
 import { createDatabase, PROVIDERS, type Provider } from "../test/prisma/databases.js";
 import { checkTarget, formatNs, measureAsync, printTable, type Measured } from "./harness.js";
 

@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
-import { createPropagator } from "../src/index.js";
+import { createPropagator } from "tracehop";
 import { ddTextMap, ddTracer, type DdSpanContext, type DdStyle, type DdTextMap } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, FULL_CARRIER, fullContext } from "./fixtures.js";
 import { checkTarget, formatNs, measureSync, printTable, type Measured, type SyncTask } from "./harness.js";

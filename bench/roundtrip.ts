@@ -3,7 +3,7 @@
  * outbox row goes through), tracehop's public functions against the same cycle with dd-trace's
  * `tracer.inject` / `tracer.extract`, on the same trace and the same default styles.
  */
-import { captureCarrier, contextFromCarrier } from "../src/index.js";
+import { captureCarrier, contextFromCarrier } from "tracehop";
 import { ddTextMap, ddTracer } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, FULL_CARRIER, fullContext } from "./fixtures.js";
 import { checkTarget, formatNs, measureSync, printTable, type Measured } from "./harness.js";

@@ -1,0 +1,31 @@
+/**
+ * `node --cpu-prof --import tsx bench/profile-hot-path.ts [inject|extract|roundtrip]`: runs one hot
+ * path of the default propagator in a tight loop (about 2 s) for a CPU profile (open the .cpuprofile
+ * in Chrome DevTools, or summarise it with `node bench/profile-summary.ts FILE`).
+ */
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from "@opentelemetry/api";
+import { captureCarrier, contextFromCarrier, createPropagator } from "tracehop";
+import { FULL_CARRIER, fullContext } from "./fixtures.js";
+
+const mode = process.argv[2] ?? "inject";
+const propagator = createPropagator();
+const ctx = fullContext();
+const ops: Record<string, () => unknown> = {
+  inject: () => {
+    const carrier: Record<string, string> = {};
+    propagator.inject(ctx, carrier, defaultTextMapSetter);
+    return carrier;
+  },
+  extract: () => propagator.extract(ROOT_CONTEXT, FULL_CARRIER, defaultTextMapGetter),
+  roundtrip: () => contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: ctx })))),
+};
+const op = ops[mode];
+if (!op) throw new Error(`mode must be one of ${Object.keys(ops).join(", ")}`);
+const end = performance.now() + 2000;
+let n = 0;
+let last: unknown;
+while (performance.now() < end) {
+  for (let i = 0; i < 1000; i++) last = op();
+  n += 1000;
+}
+console.log(`${mode}: ${n} operations, ${((2e9 / n) | 0).toString()} ns each (last: ${typeof last})`);

@@ -15,6 +15,7 @@ import { setRestoredRoot } from "../extraction-result.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
   TID_TAG,
+  isValidOrigin,
   X_DATADOG_ORIGIN,
   X_DATADOG_PARENT_ID,
   X_DATADOG_SAMPLING_PRIORITY,
@@ -89,7 +90,7 @@ export class DatadogPropagator implements TextMapPropagator {
     setter.set(carrier, X_DATADOG_TRACE_ID, hex16ToDecimal(low));
     setter.set(carrier, X_DATADOG_PARENT_ID, hex16ToDecimal(spanContext.spanId));
     setter.set(carrier, X_DATADOG_SAMPLING_PRIORITY, String(fields.samplingPriority));
-    if (fields.origin) setter.set(carrier, X_DATADOG_ORIGIN, fields.origin);
+    if (fields.origin && isValidOrigin(fields.origin)) setter.set(carrier, X_DATADOG_ORIGIN, fields.origin);
     const tags = encodeTagsHeader(fields.tags, spanContext.traceId.slice(0, 16), this._tagsMaxLength);
     if (tags !== undefined) setter.set(carrier, X_DATADOG_TAGS, tags);
   }
@@ -112,7 +113,7 @@ export class DatadogPropagator implements TextMapPropagator {
       fields.samplingPriority = priority;
     }
     const origin = readLast(getter, carrier, X_DATADOG_ORIGIN);
-    if (origin) fields.origin = origin;
+    if (origin !== undefined && isValidOrigin(origin)) fields.origin = origin;
     const decoded = decodeTagsHeader(readJoined(getter, carrier, X_DATADOG_TAGS), this._tagsMaxLength);
     if (decoded.error !== undefined) diag.debug(`tracehop: x-datadog-tags: ${decoded.error}`);
     fields.propagationTags = decoded.tags;

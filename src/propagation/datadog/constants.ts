@@ -40,3 +40,18 @@ export const ENV_PROPAGATION_STYLE_EXTRACT = "DD_TRACE_PROPAGATION_STYLE_EXTRACT
 export const ENV_PROPAGATION_EXTRACT_FIRST = "DD_TRACE_PROPAGATION_EXTRACT_FIRST";
 export const ENV_TAGS_MAX_LENGTH = "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH";
 export const ENV_OTEL_PROPAGATORS = "OTEL_PROPAGATORS";
+
+/**
+ * True when `origin` can travel as an `x-datadog-origin` header value: non-empty printable ASCII
+ * (0x20-0x7E), the character set of Datadog tag values (research rule 24). Datadog's tracers copy the
+ * origin verbatim (rule 37); tracehop also refuses control and non-ASCII characters on both extract
+ * and inject, so a stored carrier can never make it write CR/LF or NUL into a header.
+ */
+export function isValidOrigin(origin: string): boolean {
+  if (origin.length === 0) return false;
+  for (let i = 0; i < origin.length; i++) {
+    const c = origin.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}

@@ -13,6 +13,7 @@ import {
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
 import { contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
 import { describe } from "./relation.js";
+import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { runInSpan } from "./run-in-span.js";
 import {
   assertCallable,
@@ -88,6 +89,7 @@ export function withBatch<M, T>(
         { kind: options.kind ?? SpanKind.INTERNAL, attributes, links, root: options.root },
         parent,
       );
+    inheritRandomFlag(span, parent);
     return { span, active: trace.setSpan(parent, span) };
   });
   if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));

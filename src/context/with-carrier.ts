@@ -46,6 +46,7 @@ import {
   type Relation,
   type ResolvedRelation,
 } from "./relation.js";
+import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { runInSpan } from "./run-in-span.js";
 
 /** Options of {@link withCarrier} (and of `traced`, `withBatchItem`). */
@@ -190,6 +191,8 @@ export function startRestoredSpan(
       const span = root
         ? startRootWithTraceId(tracer, name, spanOptions, restored, root.traceId, root.traceFlags)
         : tracer.startSpan(name, spanOptions, restored);
+      // The SDK derives a child's flags from its sampler and drops the W3C random flag (Level 2 §3.2.2.5.2).
+      if (!root) inheritRandomFlag(span, restored);
       return { span, active: trace.setSpan(restored, span) };
     }
     case "link": {

@@ -1,4 +1,4 @@
-import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
+import { diag, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
@@ -128,13 +128,28 @@ function asBytes(value: object, limit: number): Uint8Array | null | undefined {
   return undefined;
 }
 
+let warnedUnsafeNumber = false;
+function warnUnsafeNumberOnce(value: number): void {
+  if (warnedUnsafeNumber) return;
+  warnedUnsafeNumber = true;
+  diag.warn(
+    `tracehop: a stored carrier holds the JSON number ${value}, beyond 2^53: JSON.parse already rounded it, ` +
+      "so it is ignored (the id it held is lost). Store propagation header values as strings, as captureCarrier writes them.",
+  );
+}
+
 /** One value as text, or `undefined` when it is not a kind a carrier may hold or is too long. */
 function valueText(value: unknown): string | undefined {
   switch (typeof value) {
     case "string":
       return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
     case "number":
-      return Number.isSafeInteger(value) ? String(value) : undefined;
+      if (Number.isSafeInteger(value)) return String(value);
+      if (Number.isInteger(value)) {
+        // Never round silently (../shared/cases B01, B22): say what to fix once per process.
+        warnUnsafeNumberOnce(value);
+      }
+      return undefined;
     case "bigint":
       return String(value);
     case "object": {

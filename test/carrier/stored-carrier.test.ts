@@ -15,6 +15,7 @@ import {
   trace,
   createTraceState,
   type Context,
+  type TextMapPropagator,
 } from "@opentelemetry/api";
 import { CompositePropagator } from "@opentelemetry/core";
 import {
@@ -62,7 +63,7 @@ function storeAndLoad(carrier: unknown): string {
   return row.trace_carrier;
 }
 
-function restore(carrier: unknown, propagator = w3c): Context {
+function restore(carrier: unknown, propagator: TextMapPropagator = w3c): Context {
   return contextFromCarrier(storeAndLoad(carrier), { propagator });
 }
 

@@ -20,7 +20,6 @@ import { getDatadogContext, setDatadogContext } from "../../src/propagation/data
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
 import { logCorrelationFields } from "../../src/log-correlation.js";
 
- 
 type Case = { id: string; input: any; expected: any };
 const cases = new Map(
   (

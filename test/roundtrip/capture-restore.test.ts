@@ -129,7 +129,9 @@ describe("capture -> JSON text -> restore", () => {
 describe("W3C random flag (Trace Context Level 2 §3.2.2.5.2)", () => {
   test("a span restored with withCarrier keeps the random flag of its stored parent in the next carrier", () => {
     const stored = { traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-03" };
-    const next = withCarrier(stored, "restored", () => captureCarrier({ propagator: createPropagator(["tracecontext"]) }));
+    const next = withCarrier(stored, "restored", () =>
+      captureCarrier({ propagator: createPropagator(["tracecontext"]) }),
+    );
     assert.match(next.traceparent!, /^00-640cfd8d00000000ab54a98ceb1f0ad2-[0-9a-f]{16}-03$/);
   });
 });

@@ -1,7 +1,12 @@
 /**
- * The contexts and carriers every benchmark section uses: one realistic trace (DESIGN.md "The
- * carrier": a 128-bit trace id, sampling priority 2, origin, decision maker, another vendor's
- * tracestate member, two baggage entries), so that each implementation does the same work.
+ * The contexts and carriers every benchmark section uses: realistic traces (DESIGN.md "The carrier":
+ * a 128-bit trace id, a sampling priority, origin, decision maker, another vendor's tracestate member,
+ * two baggage entries), so that each implementation does the same work.
+ *
+ * Honest inputs: every timed task rotates over {@link INPUT_COUNT} distinct carriers / contexts
+ * (different random trace ids, span ids, priorities and baggage values), all prepared before timing,
+ * so that nothing keyed on one input (a memo of the last id, of one context) can make a repeated call
+ * free. Both sides of a comparison get the same list.
  */
 import { defaultTextMapGetter, ROOT_CONTEXT, type Context } from "@opentelemetry/api";
 import { createPropagator } from "tracehop";
@@ -24,14 +29,70 @@ export const BAGGAGE_ITEMS: Readonly<Record<string, string>> = Object.freeze({
   region: "eu-west-1",
 });
 
+/** Distinct inputs each timed task rotates over (a power of two: the index is masked, not divided). */
+export const INPUT_COUNT = 256;
+/** `index & INPUT_MASK` walks the inputs in a cycle. */
+export const INPUT_MASK = INPUT_COUNT - 1;
+
+/** Sampling priority, W3C sampled flag and decision maker of each variant (research rules 31, 35). */
+const DECISIONS = [
+  { priority: 2, flags: "01", dm: "-4" },
+  { priority: 1, flags: "01", dm: "-0" },
+  { priority: 0, flags: "00", dm: "-1" },
+  { priority: -1, flags: "00", dm: "-4" },
+] as const;
+
+/** Deterministic 32-bit generator (mulberry32), so every run measures the same inputs. */
+function random32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, "0");
+}
+
 /**
- * The context every injector starts from: {@link FULL_CARRIER} extracted by tracehop's default
- * styles (span context with tracestate, Datadog fields, baggage), as a relay re-injects a stored one.
+ * {@link INPUT_COUNT} carriers shaped like {@link FULL_CARRIER}, each with its own random trace id
+ * (upper 32 bits random, as Datadog's 128-bit ids put a timestamp there), span id, priority and
+ * baggage value; the Datadog and W3C headers of one carrier describe the same trace.
  */
-export function fullContext(): Context {
+export function fullCarriers(count = INPUT_COUNT): Record<string, string>[] {
+  const next = random32(0x7ace_40b);
+  const carriers: Record<string, string>[] = [];
+  for (let i = 0; i < count; i++) {
+    const high = hex8(next()) + "00000000";
+    const low = hex8((next() | 1) >>> 0) + hex8(next());
+    const span = hex8((next() | 1) >>> 0) + hex8(next());
+    const decision = DECISIONS[i % DECISIONS.length]!;
+    carriers.push({
+      traceparent: `00-${high}${low}-${span}-${decision.flags}`,
+      tracestate: `dd=s:${decision.priority};o:synthetics;t.dm:${decision.dm};t.tid:${high};p:${span},rojo=00f067aa0ba902b7`,
+      baggage: `userId=user${i},region=eu-west-1`,
+      "x-datadog-trace-id": BigInt(`0x${low}`).toString(10),
+      "x-datadog-parent-id": BigInt(`0x${span}`).toString(10),
+      "x-datadog-sampling-priority": String(decision.priority),
+      "x-datadog-origin": "synthetics",
+      "x-datadog-tags": `_dd.p.dm=${decision.dm},_dd.p.tid=${high}`,
+    });
+  }
+  return carriers;
+}
+
+/**
+ * The context an injector starts from: `carrier` extracted by tracehop's default styles (span context
+ * with tracestate, Datadog fields, baggage), as a relay re-injects a stored one.
+ */
+export function fullContext(carrier: Readonly<Record<string, string>> = FULL_CARRIER): Context {
   return createPropagator(["datadog", "tracecontext", "baggage"]).extract(
     ROOT_CONTEXT,
-    FULL_CARRIER,
+    carrier,
     defaultTextMapGetter,
   );
 }

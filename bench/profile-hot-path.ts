@@ -5,19 +5,22 @@
  */
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from "@opentelemetry/api";
 import { captureCarrier, contextFromCarrier, createPropagator } from "tracehop";
-import { FULL_CARRIER, fullContext } from "./fixtures.js";
+import { fullCarriers, fullContext, INPUT_MASK } from "./fixtures.js";
 
 const mode = process.argv[2] ?? "inject";
 const propagator = createPropagator();
-const ctx = fullContext();
+const carriers = fullCarriers();
+const contexts = carriers.map((carrier) => fullContext(carrier));
+let i = 0;
 const ops: Record<string, () => unknown> = {
   inject: () => {
     const carrier: Record<string, string> = {};
-    propagator.inject(ctx, carrier, defaultTextMapSetter);
+    propagator.inject(contexts[i++ & INPUT_MASK]!, carrier, defaultTextMapSetter);
     return carrier;
   },
-  extract: () => propagator.extract(ROOT_CONTEXT, FULL_CARRIER, defaultTextMapGetter),
-  roundtrip: () => contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: ctx })))),
+  extract: () => propagator.extract(ROOT_CONTEXT, carriers[i++ & INPUT_MASK], defaultTextMapGetter),
+  roundtrip: () =>
+    contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: contexts[i++ & INPUT_MASK] })))),
 };
 const op = ops[mode];
 if (!op) throw new Error(`mode must be one of ${Object.keys(ops).join(", ")}`);

@@ -1,7 +1,8 @@
 /**
  * Section 1: inject and extract per style and for the full default carrier, tracehop against
  * @opentelemetry/core (W3C), @opentelemetry/propagator-b3 and dd-trace's `text_map` propagator, on
- * the same context and the same carrier, in one process.
+ * the same contexts and the same carriers (each task rotates over `INPUT_COUNT` distinct ones), in one
+ * process.
  */
 import {
   defaultTextMapGetter,
@@ -14,7 +15,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import { createPropagator } from "tracehop";
 import { ddTextMap, ddTracer, type DdSpanContext, type DdStyle, type DdTextMap } from "./dd-trace-anchor.js";
-import { BAGGAGE_ITEMS, FULL_CARRIER, fullContext } from "./fixtures.js";
+import { BAGGAGE_ITEMS, fullCarriers, fullContext, INPUT_MASK } from "./fixtures.js";
 import { checkTarget, formatNs, measureSync, printTable, type Measured, type SyncTask } from "./harness.js";
 
 /** A style (or style list) compared in this section. */
@@ -85,7 +86,7 @@ const CASES: StyleCase[] = [
   },
 ];
 
-/** One implementation under test, bound to its input. */
+/** One implementation under test, bound to its inputs (one per prepared context / carrier). */
 interface Side {
   name: string;
   inject: () => unknown;
@@ -93,56 +94,66 @@ interface Side {
   injectedKeys: string[];
 }
 
-function tracehopSide(styles: string[] | undefined, ctx: Context, input: Record<string, string>): Side {
-  const propagator = styles === undefined ? createPropagator() : createPropagator(styles);
-  const probe: Record<string, string> = {};
-  propagator.inject(ctx, probe, defaultTextMapSetter);
+/**
+ * A side from its two operations on input number `i`: each call takes the next input of the cycle
+ * (`INPUT_COUNT` distinct ones), so no call repeats the previous one's input.
+ */
+function rotating(
+  name: string,
+  inject: (i: number) => Record<string, string>,
+  extract: (i: number) => unknown,
+): Side {
+  let injected = 0;
+  let extracted = 0;
   return {
-    name: "tracehop",
-    inject: () => {
-      const carrier: Record<string, string> = {};
-      propagator.inject(ctx, carrier, defaultTextMapSetter);
-      return carrier;
-    },
-    extract: () => propagator.extract(ROOT_CONTEXT, input, defaultTextMapGetter),
-    injectedKeys: Object.keys(probe).sort(),
+    name,
+    inject: () => inject(injected++ & INPUT_MASK),
+    extract: () => extract(extracted++ & INPUT_MASK),
+    injectedKeys: Object.keys(inject(0)).sort(),
   };
+}
+
+function tracehopSide(
+  styles: string[] | undefined,
+  contexts: readonly Context[],
+  inputs: readonly Record<string, string>[],
+): Side {
+  const propagator = styles === undefined ? createPropagator() : createPropagator(styles);
+  return otelSide("tracehop", propagator, contexts, inputs);
 }
 
 function otelSide(
   name: string,
   propagator: TextMapPropagator,
-  ctx: Context,
-  input: Record<string, string>,
+  contexts: readonly Context[],
+  inputs: readonly Record<string, string>[],
 ): Side {
-  const probe: Record<string, string> = {};
-  propagator.inject(ctx, probe, defaultTextMapSetter);
-  return {
+  return rotating(
     name,
-    inject: () => {
+    (i) => {
       const carrier: Record<string, string> = {};
-      propagator.inject(ctx, carrier, defaultTextMapSetter);
+      propagator.inject(contexts[i]!, carrier, defaultTextMapSetter);
       return carrier;
     },
-    extract: () => propagator.extract(ROOT_CONTEXT, input, defaultTextMapGetter),
-    injectedKeys: Object.keys(probe).sort(),
-  };
+    (i) => propagator.extract(ROOT_CONTEXT, inputs[i], defaultTextMapGetter),
+  );
 }
 
-function ddSide(textMap: DdTextMap, spanContext: DdSpanContext, input: Record<string, string>): Side {
+function ddSide(
+  textMap: DdTextMap,
+  spanContexts: readonly DdSpanContext[],
+  inputs: readonly Record<string, string>[],
+): Side {
   setDdBaggage();
-  const probe: Record<string, string> = {};
-  textMap.inject(spanContext, probe);
-  return {
-    name: "dd-trace text_map",
-    inject: () => {
+  return rotating(
+    "dd-trace text_map",
+    (i) => {
       const carrier: Record<string, string> = {};
-      textMap.inject(spanContext, carrier);
+      textMap.inject(spanContexts[i]!, carrier);
       return carrier;
     },
-    extract: () => textMap.extract(input),
-    injectedKeys: Object.keys(probe).sort(),
-  };
+    (i) => textMap.extract(inputs[i]!),
+  );
 }
 
 /**
@@ -160,24 +171,32 @@ export type PropagationResults = Record<string, Measured>;
 
 /** Runs section 1 and prints its tables; records targets T1 and T2. */
 export async function benchPropagation(): Promise<PropagationResults> {
-  const ctx = fullContext();
-  const ddSpanContext = ddTextMap(["datadog", "tracecontext", "baggage"]).extract({ ...FULL_CARRIER });
-  if (!ddSpanContext) throw new Error("dd-trace did not extract the reference carrier");
+  const carriers = fullCarriers();
+  const contexts = carriers.map((carrier) => fullContext(carrier));
+  const ddFull = ddTextMap(["datadog", "tracecontext", "baggage"]);
+  const ddSpanContexts = carriers.map((carrier) => {
+    const spanContext = ddFull.extract({ ...carrier });
+    if (!spanContext) throw new Error("dd-trace did not extract a reference carrier");
+    return spanContext;
+  });
   const results: PropagationResults = {};
 
   console.log("\n## 1. inject / extract per style (median per operation; ratio = tracehop / anchor)\n");
   const rows: string[][] = [["style", "op", "tracehop", "anchor", "anchor median", "ratio", "target"]];
   const notes: string[] = [];
   for (const c of CASES) {
-    // The carrier every extractor of this case reads: what tracehop injects for these styles.
-    const input: Record<string, string> = {};
-    (c.styles === undefined ? createPropagator() : createPropagator(c.styles)).inject(
-      ctx,
-      input,
-      defaultTextMapSetter,
-    );
-    const sides: Side[] = [tracehopSide(c.styles, ctx, input), ddSide(ddTextMap(c.dd), ddSpanContext, input)];
-    if (c.otel) sides.push(otelSide(c.otel.name, c.otel.propagator, ctx, input));
+    // The carriers every extractor of this case reads: what tracehop injects for these styles.
+    const writer = c.styles === undefined ? createPropagator() : createPropagator(c.styles);
+    const inputs = contexts.map((ctx) => {
+      const input: Record<string, string> = {};
+      writer.inject(ctx, input, defaultTextMapSetter);
+      return input;
+    });
+    const sides: Side[] = [
+      tracehopSide(c.styles, contexts, inputs),
+      ddSide(ddTextMap(c.dd), ddSpanContexts, inputs),
+    ];
+    if (c.otel) sides.push(otelSide(c.otel.name, c.otel.propagator, contexts, inputs));
     for (const side of sides.slice(1)) {
       if (side.injectedKeys.join() !== sides[0]!.injectedKeys.join())
         notes.push(

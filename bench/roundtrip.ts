@@ -1,11 +1,12 @@
 /**
  * Section 2: the capture -> JSON text -> restore cycle of a stored carrier (what a job row or an
  * outbox row goes through), tracehop's public functions against the same cycle with dd-trace's
- * `tracer.inject` / `tracer.extract`, on the same trace and the same default styles.
+ * `tracer.inject` / `tracer.extract`, on the same traces (`INPUT_COUNT` distinct ones, rotated) and the
+ * same default styles.
  */
 import { captureCarrier, contextFromCarrier } from "tracehop";
 import { ddTextMap, ddTracer } from "./dd-trace-anchor.js";
-import { BAGGAGE_ITEMS, FULL_CARRIER, fullContext } from "./fixtures.js";
+import { BAGGAGE_ITEMS, fullCarriers, fullContext, INPUT_MASK } from "./fixtures.js";
 import { checkTarget, formatNs, measureSync, printTable, type Measured } from "./harness.js";
 
 /** Target T3 (issue 9): the cycle costs at most this fraction of dd-trace's. */
@@ -14,22 +15,33 @@ const ROUNDTRIP_LIMIT = 0.2;
 /** Runs section 2 and prints its table; records target T3. */
 export async function benchRoundtrip(): Promise<Record<string, Measured>> {
   const tracer = ddTracer();
-  const ctx = fullContext();
-  const ddSpanContext = ddTextMap(["datadog", "tracecontext", "baggage"]).extract({ ...FULL_CARRIER });
-  if (!ddSpanContext) throw new Error("dd-trace did not extract the reference carrier");
+  const carriers = fullCarriers();
+  const contexts = carriers.map((carrier) => fullContext(carrier));
+  const ddFull = ddTextMap(["datadog", "tracecontext", "baggage"]);
+  const ddSpanContexts = carriers.map((carrier) => {
+    const spanContext = ddFull.extract({ ...carrier });
+    if (!spanContext) throw new Error("dd-trace did not extract a reference carrier");
+    return spanContext;
+  });
+  // Each cycle takes the next of INPUT_COUNT distinct contexts (the same list on both sides).
+  let mineIndex = 0;
+  let ddIndex = 0;
   tracer.removeAllBaggageItems();
   for (const [key, value] of Object.entries(BAGGAGE_ITEMS)) tracer.setBaggageItem(key, value);
 
   const [mine, dd] = await measureSync([
     {
       name: "tracehop captureCarrier -> JSON -> contextFromCarrier",
-      fn: () => contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: ctx })))),
+      fn: () =>
+        contextFromCarrier(
+          JSON.parse(JSON.stringify(captureCarrier({ context: contexts[mineIndex++ & INPUT_MASK] }))),
+        ),
     },
     {
       name: "dd-trace inject -> JSON -> extract",
       fn: () => {
         const carrier: Record<string, string> = {};
-        tracer.inject(ddSpanContext, "text_map", carrier);
+        tracer.inject(ddSpanContexts[ddIndex++ & INPUT_MASK]!, "text_map", carrier);
         return tracer.extract("text_map", JSON.parse(JSON.stringify(carrier)) as Record<string, unknown>);
       },
     },

@@ -5,8 +5,6 @@ import { diag } from "@opentelemetry/api";
  * Ids never pass through a JS number (53-bit mantissa): see ../shared/cases B01.
  */
 
-/** 2^64 - 1, the largest Datadog id (research rule 7). */
-const MAX_UINT64 = (1n << 64n) - 1n;
 /** Longest accepted decimal id, in characters: `18446744073709551615` has 20 (research rule 12). */
 const MAX_DECIMAL_ID_LENGTH = 20;
 /** 16 hex digits, the width of a span id and of each half of a trace id. */
@@ -14,35 +12,127 @@ const HEX16_LENGTH = 16;
 /** Sixteen zeros: an all-zero half is "absent" (research rules 6, 19, 21). */
 export const ZERO_HEX16 = "0000000000000000";
 
+/** 2^32: the 64-bit id is handled as two 32-bit halves (or four 16-bit limbs) of plain Numbers. */
+const TWO_POW_32 = 0x100000000;
+/** Ids whose upper 32-bit half is below this (2^21) are below 2^53 and exact as one Number. */
+const SAFE_HIGH_LIMIT = 0x200000;
+/** Decimal digits split off the bottom of a 64-bit id so that the rest is a safe integer (10^7). */
+const LOW_DECIMAL_DIGITS = 7;
+const LOW_DECIMAL_DIVISOR = 10_000_000;
+/** Decimal digits folded into the limbs per step (10^4 keeps `limb * 10^4 + carry` below 2^30). */
+const DECIMAL_CHUNK_DIGITS = 4;
+const DECIMAL_CHUNK_SCALE = 10_000;
+
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
 const CHAR_A_LOWER = 0x61;
 const CHAR_F_LOWER = 0x66;
+const CHAR_A_UPPER = 0x41;
+/** `HEX_VALUES[code]`: the value of the hex digit with character code `code` (either case), else 0. */
+const HEX_VALUES = new Uint8Array(128);
+for (let d = 0; d < 10; d++) HEX_VALUES[CHAR_0 + d] = d;
+for (let d = 0; d < 6; d++) HEX_VALUES[CHAR_A_LOWER + d] = HEX_VALUES[CHAR_A_UPPER + d] = 10 + d;
+
+/** `HEX_BYTES[b]`: the byte `b` as two lowercase hex digits. */
+const HEX_BYTES: readonly string[] = Array.from(
+  { length: 256 },
+  (_, b) => (b < 16 ? "0" : "") + b.toString(16),
+);
+/** Seven zeros, the padding source of the low decimal digits. */
+const ZEROS = "0000000";
 
 /**
  * Parses an unsigned 64-bit decimal id (`"0"` .. `"18446744073709551615"`, leading zeros allowed,
  * 1 to 20 digits, no sign, whitespace or other characters) into 16 lowercase hex digits.
  * Returns `undefined` for anything else, including values >= 2^64. Never throws.
  * Grammar: research section L (the strictest subset the Datadog tracers share, rules 7-12).
+ *
+ * Exact without BigInt (proved against BigInt by test/propagation/datadog-ids.test.ts): the digits
+ * are accumulated in four 16-bit limbs, four decimal digits at a time, in 32-bit integer arithmetic
+ * (every intermediate stays below 2^30); a carry out of the top limb means >= 2^64.
  */
 export function decimalToHex16(value: string): string | undefined {
   const length = value.length;
   if (length === 0 || length > MAX_DECIMAL_ID_LENGTH) return undefined;
-  for (let i = 0; i < length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < CHAR_0 || code > CHAR_9) return undefined;
+  let l0 = 0;
+  let l1 = 0;
+  let l2 = 0;
+  let l3 = 0;
+  // The first chunk takes the odd digits so that every later one has exactly four.
+  let i = 0;
+  let chunkEnd = length % DECIMAL_CHUNK_DIGITS || DECIMAL_CHUNK_DIGITS;
+  let scale = 1;
+  for (let k = chunkEnd; k > 0; k--) scale *= 10;
+  while (i < length) {
+    let chunk = 0;
+    for (; i < chunkEnd; i++) {
+      const digit = value.charCodeAt(i) - CHAR_0;
+      if (digit < 0 || digit > 9) return undefined;
+      chunk = chunk * 10 + digit;
+    }
+    let x = l0 * scale + chunk;
+    l0 = x & 0xffff;
+    x = l1 * scale + (x >>> 16);
+    l1 = x & 0xffff;
+    x = l2 * scale + (x >>> 16);
+    l2 = x & 0xffff;
+    x = l3 * scale + (x >>> 16);
+    l3 = x & 0xffff;
+    if (x > 0xffff) return undefined; // >= 2^64 (research rule 7)
+    chunkEnd += DECIMAL_CHUNK_DIGITS;
+    scale = DECIMAL_CHUNK_SCALE;
   }
-  const n = BigInt(value);
-  if (n > MAX_UINT64) return undefined;
-  return n.toString(16).padStart(HEX16_LENGTH, "0");
+  return (
+    HEX_BYTES[l3 >>> 8]! +
+    HEX_BYTES[l3 & 0xff]! +
+    HEX_BYTES[l2 >>> 8]! +
+    HEX_BYTES[l2 & 0xff]! +
+    HEX_BYTES[l1 >>> 8]! +
+    HEX_BYTES[l1 & 0xff]! +
+    HEX_BYTES[l0 >>> 8]! +
+    HEX_BYTES[l0 & 0xff]!
+  );
+}
+
+/** The value of the 8 hex digits of `hex` from `start` (either case), as an unsigned 32-bit integer. */
+function hex8Value(hex: string, start: number): number {
+  return (
+    ((HEX_VALUES[hex.charCodeAt(start)]! << 28) |
+      (HEX_VALUES[hex.charCodeAt(start + 1)]! << 24) |
+      (HEX_VALUES[hex.charCodeAt(start + 2)]! << 20) |
+      (HEX_VALUES[hex.charCodeAt(start + 3)]! << 16) |
+      (HEX_VALUES[hex.charCodeAt(start + 4)]! << 12) |
+      (HEX_VALUES[hex.charCodeAt(start + 5)]! << 8) |
+      (HEX_VALUES[hex.charCodeAt(start + 6)]! << 4) |
+      HEX_VALUES[hex.charCodeAt(start + 7)]!) >>>
+    0
+  );
 }
 
 /**
- * 16 hex digits to the unsigned decimal string Datadog writes (no padding, research rule 15).
- * The caller guarantees the input is 16 hex digits (a valid OpenTelemetry id half).
+ * 16 hex digits (either case) to the unsigned decimal string Datadog writes (no padding, research
+ * rule 15). The caller guarantees the input is 16 hex digits (a valid OpenTelemetry id half).
+ *
+ * Exact without BigInt (proved against BigInt by test/propagation/datadog-ids.test.ts): the two
+ * 32-bit halves are read as Numbers; below 2^53 their combination is exact; above, a long division
+ * by 10^7 in 16-bit steps (every intermediate below 2^40) leaves a quotient below 2^41 and the last
+ * seven digits (the technique of dd-trace-js `id.js`, written anew).
  */
 export function hex16ToDecimal(hex: string): string {
-  return BigInt("0x" + hex).toString(10);
+  const high = hex8Value(hex, 0);
+  const low = hex8Value(hex, 8);
+  if (high < SAFE_HIGH_LIMIT) return String(high * TWO_POW_32 + low);
+  let r = high >>> 16;
+  const q3 = Math.floor(r / LOW_DECIMAL_DIVISOR);
+  r = (r - q3 * LOW_DECIMAL_DIVISOR) * 0x10000 + (high & 0xffff);
+  const q2 = Math.floor(r / LOW_DECIMAL_DIVISOR);
+  r = (r - q2 * LOW_DECIMAL_DIVISOR) * 0x10000 + (low >>> 16);
+  const q1 = Math.floor(r / LOW_DECIMAL_DIVISOR);
+  r = (r - q1 * LOW_DECIMAL_DIVISOR) * 0x10000 + (low & 0xffff);
+  const q0 = Math.floor(r / LOW_DECIMAL_DIVISOR);
+  const digits = String(r - q0 * LOW_DECIMAL_DIVISOR);
+  const quotient = ((q3 * 0x10000 + q2) * 0x10000 + q1) * 0x10000 + q0;
+  return String(quotient) + ZEROS.slice(0, LOW_DECIMAL_DIGITS - digits.length) + digits;
 }
 
 /** True for exactly 16 lowercase hex digits (the `_dd.p.tid` grammar, research rule 17). */

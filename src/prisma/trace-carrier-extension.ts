@@ -1,4 +1,5 @@
 import type { TextMapPropagator } from "@opentelemetry/api";
+import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
 import {
   fillCreate,
@@ -47,15 +48,22 @@ interface RuntimeField {
   name: string;
   kind: string;
   type: string;
+  /** Name of the relation an `object` field belongs to (both sides share it). */
+  relationName?: string;
 }
 interface RuntimeDataModel {
   models: Record<string, { fields: RuntimeField[] }>;
 }
 
-/** Top-level operations that create rows. */
-const CREATE_OPERATIONS = new Set(["create", "createMany", "createManyAndReturn"]);
-/** Top-level operations that update rows (nested creates inside them are filled too). */
-const UPDATE_OPERATIONS = new Set(["update", "updateMany", "updateManyAndReturn"]);
+/** What a query component receives from Prisma (`$extends({ query: { model: { op(...) } } })`). */
+interface QueryParams {
+  args: unknown;
+  query: (args: unknown) => unknown;
+}
+/** A query component: rewrites the arguments, then runs the query. */
+type QueryHook = (params: QueryParams) => unknown;
+/** Rewrites one call's arguments; returns them unchanged when there is nothing to fill. */
+type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
 
 /**
  * A Prisma Client extension (for `$extends`) that stores the active trace in the carrier field of
@@ -115,34 +123,110 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
 
   return Prisma.defineExtension((client) => {
     const models = carrierModels(runtimeDataModelOf(client), field, options.models);
-    const rewrite = (model: string | undefined, operation: string, args: unknown): unknown => {
-      if (model === undefined || !models.has(model) || args === null || typeof args !== "object") return args;
-      const write: CarrierWrite = { models, carrier: once(capture), onUpdate: onUpdate === "capture" };
-      const a = args as Record<string, unknown>;
-      if (CREATE_OPERATIONS.has(operation)) return withData(a, "data", write, model, fillCreate);
-      if (UPDATE_OPERATIONS.has(operation)) return withData(a, "data", write, model, fillUpdate);
-      if (operation === "upsert") {
-        return withData(withData(a, "create", write, model, fillCreate), "update", write, model, fillUpdate);
-      }
-      return args;
-    };
     return client.$extends({
       name: "tracehop-trace-carrier",
-      query: {
-        $allModels: {
-          $allOperations({ model, operation, args, query }) {
-            let next: unknown;
-            try {
-              next = rewrite(model, operation, args);
-            } catch {
-              next = args;
-            }
-            return query(next as typeof args);
-          },
-        },
-      },
+      // Typed by hand: Prisma's generic component types cannot be named outside a generated client.
+      query: queryComponents(models, onUpdate === "capture", capture) as never,
     });
   });
+}
+
+/**
+ * The query components of the extension, computed once per client: for each model that can hold or
+ * reach a carrier (key: the client's property name, `PreprocessJob` -> `preprocessJob`, as Prisma
+ * looks components up), a hook per operation that can write a carrier there, and none for the rest
+ * (reads and deletes never enter the extension, and Prisma deep-copies the arguments of every
+ * hooked call, Prisma Client `query` extensions):
+ * - `create`: the flat fast path (one property test, no walk) on a carrier model whose relations
+ *   lead to no other carrier model; the nested-write walk otherwise;
+ * - `createMany`, `createManyAndReturn`, `updateMany`, `updateManyAndReturn`: flat only (Prisma
+ *   accepts no relation fields in their `data`), so hooked only where the model has the field;
+ * - `update` and `upsert`'s update branch: with `onUpdate: "capture"` on a carrier model, or where
+ *   a relation leads to one (nested creates inside an update).
+ */
+function queryComponents(
+  models: CarrierModels,
+  captureOnUpdate: boolean,
+  capture: () => TraceCarrier | undefined,
+): Record<string, Record<string, QueryHook>> {
+  const components: Record<string, Record<string, QueryHook>> = {};
+  for (const [model, meta] of models) {
+    const hooks: Record<string, QueryHook> = {};
+    const nested = meta.relations.size > 0;
+    const write = (): CarrierWrite => ({ models, carrier: once(capture), onUpdate: captureOnUpdate });
+    const walkCreate: Rewrite = (args) => withData(args, "data", write(), model, fillCreate);
+    const walkUpdate: Rewrite = (args) => withData(args, "data", write(), model, fillUpdate);
+    const flat = meta.field === undefined ? undefined : flatFill(meta.field, capture);
+    const updates = nested || (captureOnUpdate && flat !== undefined);
+
+    if (flat) {
+      hooks.create = hook(nested ? walkCreate : flat);
+      hooks.createMany = hooks.createManyAndReturn = hook(flat);
+      if (captureOnUpdate) hooks.updateMany = hooks.updateManyAndReturn = hook(flat);
+    } else if (nested) {
+      hooks.create = hook(walkCreate);
+    }
+    if (updates) hooks.update = hook(walkUpdate);
+    if (flat || nested) {
+      hooks.upsert = hook((args) => {
+        const w = write();
+        const created = withData(args, "create", w, model, fillCreate);
+        return updates ? withData(created, "update", w, model, fillUpdate) : created;
+      });
+    }
+    if (Object.keys(hooks).length) components[jsModelName(model)] = hooks;
+  }
+  return components;
+}
+
+/** Name of a model's property on the client (Prisma's `dmmfToJSModelName`: first letter lower-cased). */
+function jsModelName(model: string): string {
+  return model.charAt(0).toLowerCase() + model.slice(1);
+}
+
+/** A query component around `rewrite`: a failure to rewrite sends the original arguments. */
+function hook(rewrite: Rewrite): QueryHook {
+  return ({ args, query }) => {
+    let next = args;
+    if (args !== null && typeof args === "object") {
+      try {
+        next = rewrite(args as Record<string, unknown>);
+      } catch {
+        next = args;
+      }
+    }
+    return query(next);
+  };
+}
+
+/**
+ * Fills `field` of `data` (a row, or an array of rows) where it is `undefined`, without walking
+ * relations: one capture per call, made only when a row needs it; copies only what changes.
+ */
+function flatFill(field: string, capture: () => TraceCarrier | undefined): Rewrite {
+  return (args) => {
+    const data = args.data;
+    if (Array.isArray(data)) {
+      let copy: unknown[] | undefined;
+      let carrier: TraceCarrier | undefined;
+      let captured = false;
+      for (let i = 0; i < data.length; i++) {
+        const row = data[i] as Record<string, unknown> | null;
+        if (row === null || typeof row !== "object" || row[field] !== undefined) continue;
+        if (!captured) {
+          captured = true;
+          carrier = capture();
+        }
+        if (carrier === undefined) return copy ? { ...args, data: copy } : args;
+        (copy ??= data.slice())[i] = { ...row, [field]: carrier };
+      }
+      return copy ? { ...args, data: copy } : args;
+    }
+    if (data === null || typeof data !== "object" || (data as Record<string, unknown>)[field] !== undefined)
+      return args;
+    const carrier = capture();
+    return carrier === undefined ? args : { ...args, data: { ...data, [field]: carrier } };
+  };
 }
 
 function withData(
@@ -156,11 +240,12 @@ function withData(
   let next: unknown = data;
   if (Array.isArray(data)) {
     let copy: unknown[] | undefined;
-    data.forEach((row, i) => {
-      if (row === null || typeof row !== "object") return;
+    for (let i = 0; i < data.length; i++) {
+      const row: unknown = data[i];
+      if (row === null || typeof row !== "object") continue;
       const filled = fill(write, model, row as Record<string, unknown>);
       if (filled !== row) (copy ??= data.slice())[i] = filled;
-    });
+    }
     next = copy ?? data;
   } else if (data !== null && typeof data === "object") {
     next = fill(write, model, data as Record<string, unknown>);
@@ -261,11 +346,23 @@ export function carrierModels(
       }
     }
   }
+  // A relation is walked when its target holds a carrier, or can reach one through a relation other
+  // than the way back: a nested create never names the back relation (Prisma's `...Without<Relation>`
+  // input types), so PreprocessJob.sentences -> Sentence (whose only relation is `job`, back) is not.
+  const leadsOn = (via: RuntimeField): boolean =>
+    fieldOf.has(via.type) ||
+    rdm.models[via.type]!.fields.some(
+      (y) =>
+        y.kind === "object" &&
+        reaches.has(y.type) &&
+        (via.relationName === undefined || y.relationName !== via.relationName),
+    );
   const out = new Map<string, CarrierModel>();
   for (const name of reaches) {
     const fields = rdm.models[name]!.fields;
     const relations = new Map<string, string>();
-    for (const x of fields) if (x.kind === "object" && reaches.has(x.type)) relations.set(x.name, x.type);
+    for (const x of fields)
+      if (x.kind === "object" && reaches.has(x.type) && leadsOn(x)) relations.set(x.name, x.type);
     out.set(name, {
       field: fieldOf.get(name),
       relations,

@@ -93,8 +93,7 @@ export function captureStoredCarrier(
     let ctx = options.context;
     if (allowedBaggage) ctx = filterBaggage(ctx, allowedBaggage);
     const carrier = captureCarrier({ context: ctx, propagator: options.propagator });
-    if (allowedBaggage) dropBaggageHeaders(carrier, allowedBaggage);
-    return fitCarrier(carrier, maxBytes);
+    return fitCarrier(carrier, maxBytes, allowedBaggage);
   } catch (err) {
     diag.warn("tracehop/prisma: carrier capture failed; the row is written without one", err);
     return undefined;
@@ -112,14 +111,14 @@ function filterBaggage(ctx: Context | undefined, allowed: ReadonlySet<string>): 
   return propagation.setBaggage(active, baggage.removeEntries(...denied));
 }
 
-function dropBaggageHeaders(carrier: TraceCarrier, allowed: ReadonlySet<string>): void {
-  for (const key of Object.keys(carrier)) {
-    if (key === BAGGAGE_HEADER) {
-      if (allowed.size === 0) delete carrier[key];
-    } else if (key.startsWith(OT_BAGGAGE_PREFIX) && !allowed.has(key.slice(OT_BAGGAGE_PREFIX.length))) {
-      delete carrier[key];
-    }
-  }
+/** `baggage` (W3C Baggage §3.1) or an `ot-baggage-*` header (research rule 5). */
+function isBaggageHeader(key: string): boolean {
+  return key === BAGGAGE_HEADER || key.startsWith(OT_BAGGAGE_PREFIX);
+}
+
+/** Whether the policy keeps a baggage header: `baggage` when any key is allowed, `ot-baggage-<key>` by key. */
+function allowsHeader(allowed: ReadonlySet<string>, key: string): boolean {
+  return key === BAGGAGE_HEADER ? allowed.size > 0 : allowed.has(key.slice(OT_BAGGAGE_PREFIX.length));
 }
 
 /** UTF-8 length of the carrier's JSON text, in bytes. */
@@ -132,24 +131,36 @@ const MAX_JSON_BYTES_PER_CHAR = 6;
 /** JSON punctuation per member (`"k":"v",`) and for the braces. */
 const JSON_BYTES_PER_MEMBER = 6;
 
-function fitCarrier(carrier: TraceCarrier, maxBytes: number): TraceCarrier | undefined {
-  let keys = Object.keys(carrier);
-  if (!keys.length) return undefined;
-  // Hot path: an upper bound of the JSON size from the string lengths avoids serializing the
-  // usual few-hundred-character carrier just to measure it.
+/**
+ * Drops the baggage headers the policy does not allow (rule 1 of {@link captureStoredCarrier}), then
+ * bounds the size (rule 2). One pass over the keys on the hot path: the usual carrier has no
+ * baggage header and fits, which an upper bound of its JSON size from the string lengths shows
+ * without serializing it.
+ */
+function fitCarrier(
+  carrier: TraceCarrier,
+  maxBytes: number,
+  allowedBaggage: ReadonlySet<string> | undefined,
+): TraceCarrier | undefined {
   let bound = 2;
-  for (const key of keys)
+  let members = 0;
+  for (const key in carrier) {
+    if (allowedBaggage && isBaggageHeader(key) && !allowsHeader(allowedBaggage, key)) {
+      delete carrier[key];
+      continue;
+    }
+    members++;
     bound += (key.length + carrier[key]!.length) * MAX_JSON_BYTES_PER_CHAR + JSON_BYTES_PER_MEMBER;
+  }
+  if (members === 0) return undefined;
   if (bound <= maxBytes) return carrier;
   let size = storedCarrierBytes(carrier);
   if (size <= maxBytes) return carrier;
   const original = size;
-  for (const key of keys) {
-    if (key === BAGGAGE_HEADER || key.startsWith(OT_BAGGAGE_PREFIX)) delete carrier[key];
-  }
+  for (const key in carrier) if (isBaggageHeader(key)) delete carrier[key];
   size = storedCarrierBytes(carrier);
   while (size > maxBytes) {
-    keys = Object.keys(carrier);
+    const keys = Object.keys(carrier);
     if (!keys.length) break;
     let longest = keys[0]!;
     for (const key of keys) if (carrier[key]!.length > carrier[longest]!.length) longest = key;

@@ -1,4 +1,4 @@
-import type { TextMapPropagator } from "@opentelemetry/api";
+import { context as contextApi, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
 import {
@@ -81,7 +81,8 @@ type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
  *   `create`, `createMany`, `connectOrCreate` and `upsert` at any depth fill the field with the
  *   carrier of the active context when it is `undefined`. An explicit value (`null`,
  *   `Prisma.DbNull` and `Prisma.JsonNull` included) wins. One top-level call captures once: every
- *   row it writes holds the same carrier.
+ *   row it writes holds the same carrier; so do all writes made in one context (captured once
+ *   per context: a context is immutable and injection depends on it alone).
  * - Updates leave the field alone unless `onUpdate: "capture"`.
  * - Inside `$transaction(async (tx) => ...)` and `$transaction([...])` the context of the caller is
  *   the active one, so a job and its outbox row written together carry the same carrier.
@@ -119,7 +120,19 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   }
   const allowedBaggage = compileBaggagePolicy(options.baggage);
   const propagator = options.propagator;
-  const capture = () => captureStoredCarrier(allowedBaggage, maxBytes, { propagator });
+  // Contexts are immutable and inject is a function of the context, so one capture per context
+  // serves every write made in it (the job and its outbox row of one request: one inject, not two).
+  // Each write gets its own copy; the WeakMap lets ended requests' contexts be collected.
+  const captured = new WeakMap<Context, TraceCarrier | null>();
+  const capture = (): TraceCarrier | undefined => {
+    const active = contextApi.active();
+    let stored = captured.get(active);
+    if (stored === undefined) {
+      stored = captureStoredCarrier(allowedBaggage, maxBytes, { propagator, context: active }) ?? null;
+      captured.set(active, stored);
+    }
+    return stored === null ? undefined : { ...stored };
+  };
 
   return Prisma.defineExtension((client) => {
     const models = carrierModels(runtimeDataModelOf(client), field, options.models);

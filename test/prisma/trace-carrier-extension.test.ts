@@ -26,6 +26,7 @@ import {
   traceCarrierExtension,
 } from "../../src/prisma/index.js";
 import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
+import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
 import { createDatabase, PROVIDERS, type Provider, type TestDatabase } from "./databases.js";
 import { datadogSpanId, datadogTraceId, exporter, inSpan } from "./tracing.js";
 
@@ -148,6 +149,41 @@ function databaseSuite(provider: Provider) {
       const rows = await db.preprocessJob.findMany({ where: { text: { startsWith: tag } } });
       assert.equal(rows.length, 3);
       for (const row of rows) assertCarrierOf(row.traceContext, span);
+    });
+
+    test("createMany: an explicit value in one row wins, the other rows get the carrier", async (t) => {
+      if (!need(t)) return;
+      const tag = `many-mixed-${provider}`;
+      const explicit = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
+      const span = await inSpan("batch", async (span) => {
+        await db.preprocessJob.createMany({
+          data: [{ text: `${tag}-1` }, { text: `${tag}-2`, traceContext: explicit }, { text: `${tag}-3` }],
+        });
+        return span;
+      });
+      const rows = await db.preprocessJob.findMany({ where: { text: { startsWith: tag } } });
+      const byText = new Map(rows.map((row: any) => [row.text, row.traceContext]));
+      assert.equal(rows.length, 3);
+      assertCarrierOf(byText.get(`${tag}-1`), span);
+      assert.deepEqual(byText.get(`${tag}-2`), explicit);
+      assertCarrierOf(byText.get(`${tag}-3`), span);
+    });
+
+    test("writes in one context share one capture; the next span writes its own carrier", async (t) => {
+      if (!need(t)) return;
+      const first = await inSpan("first", async (span) => ({
+        span,
+        a: await db.preprocessJob.create({ data: { text: "ctx-a" } }),
+        b: await db.outbox.create({ data: outboxData("ctx-b") }),
+      }));
+      const second = await inSpan("second", async (span) => ({
+        span,
+        c: await db.preprocessJob.create({ data: { text: "ctx-c" } }),
+      }));
+      assertCarrierOf(first.a.traceContext, first.span);
+      assert.deepEqual(first.b.traceContext, first.a.traceContext);
+      assertCarrierOf(second.c.traceContext, second.span);
+      assert.notEqual(second.c.traceContext.traceparent, first.a.traceContext.traceparent);
     });
 
     test("createManyAndReturn returns and stores the carrier", async (t) => {
@@ -315,6 +351,14 @@ function databaseSuite(provider: Provider) {
       assertCarrierOf(
         (await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).traceContext,
         later,
+      );
+      const bulk = await inSpan("bulk retry", async (span) => {
+        await refreshing.preprocessJob.updateMany({ where: { id: job.id }, data: { status: "retried2" } });
+        return span;
+      });
+      assertCarrierOf(
+        (await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).traceContext,
+        bulk,
       );
 
       const explicit = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
@@ -503,6 +547,24 @@ describe("traceCarrierExtension without a database", () => {
     const tight = captureStoredCarrier(undefined, 200, { context: ctx, propagator })!;
     assert.deepEqual(tight, { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
     assert.equal(captureStoredCarrier(undefined, 10, { context: ctx, propagator }), undefined);
+  });
+
+  test("model data is computed once per client: relations are walked only where they lead to a carrier", async () => {
+    const d = await createDatabase("sqlite");
+    assert.ok(typeof d !== "string");
+    try {
+      const models = carrierModels(d.client._runtimeDataModel, "traceContext", undefined);
+      // PreprocessJob.sentences -> Sentence leads back only through Sentence.job: not walked.
+      assert.deepEqual([...models.get("PreprocessJob")!.relations], []);
+      assert.equal(models.get("PreprocessJob")!.field, "traceContext");
+      // Sentence.job -> PreprocessJob holds a carrier: walked (nested create of the job).
+      assert.deepEqual([...models.get("Sentence")!.relations], [["job", "PreprocessJob"]]);
+      assert.equal(models.get("Sentence")!.field, undefined);
+      assert.equal(models.get("Outbox")!.relations.size, 0);
+      assert.equal(models.has("QueueMessage"), false);
+    } finally {
+      await d.drop();
+    }
   });
 
   test("bad options are answered with a clear error when the extension is created or applied", async () => {

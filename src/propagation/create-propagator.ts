@@ -1,6 +1,5 @@
 import {
   diag,
-  isSpanContextValid,
   propagation,
   trace,
   type Context,
@@ -32,6 +31,7 @@ import {
   setRestoredRoot,
 } from "./extraction-result.js";
 import { BaggagePropagator } from "./w3c/BaggagePropagator.js";
+import { isValidSpanContext } from "./w3c/traceparent.js";
 
 /** A propagation style name accepted by {@link createPropagator}. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
@@ -274,7 +274,7 @@ function extractCandidate(
   }
   if (extracted === context) return undefined;
   const spanContext = trace.getSpanContext(extracted);
-  if (spanContext !== undefined && spanContext !== baseSpan && isSpanContextValid(spanContext))
+  if (spanContext !== undefined && spanContext !== baseSpan && isValidSpanContext(spanContext))
     return { name, context: extracted, traceId: spanContext.traceId, spanContext };
   const root = getRestoredRoot(extracted);
   if (root !== undefined) return { name, context: extracted, traceId: root.traceId, spanContext: undefined };

@@ -1,6 +1,5 @@
 import {
   diag,
-  isSpanContextValid,
   propagation,
   trace,
   TraceFlags,
@@ -24,6 +23,7 @@ import {
 } from "./constants.js";
 import { bindDatadogContext, type DatadogContext } from "./datadog-context.js";
 import { decimalToHex16, hex16ToDecimal, idTextFromNumber, ZERO_HEX16 } from "./ids.js";
+import { isValidSpanContext } from "../w3c/traceparent.js";
 import { injectionFields } from "./injection-fields.js";
 import { decodeTagsHeader, encodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
@@ -83,7 +83,7 @@ export class DatadogPropagator implements TextMapPropagator {
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
-    if (!spanContext || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return;
+    if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return;
     const low = spanContext.traceId.slice(16);
     if (low === ZERO_HEX16) return;
     const fields = injectionFields(context, spanContext);

@@ -1,7 +1,6 @@
 import {
   createTraceState,
   diag,
-  isSpanContextValid,
   trace,
   TraceFlags,
   type Context,
@@ -16,7 +15,11 @@ import { TID_TAG, TRACESTATE_DD_KEY, TRACESTATE_MAX_MEMBERS } from "./constants.
 import { bindDatadogContext, getDatadogContext, type DatadogContext } from "./datadog-context.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { injectionFields, overrideDecisionMaker } from "./injection-fields.js";
-import { decodeDdMember, encodeDdMember } from "./tracestate-dd.js";
+import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "../w3c/constants.js";
+import { formatTraceParent, isValidSpanContext } from "../w3c/traceparent.js";
+import { isValidTraceStateValue, serializeTraceStateForWire } from "../w3c/tracestate.js";
+import { W3CTraceState } from "../w3c/W3CTraceState.js";
+import { decodeDdMember, encodeDdMemberValue } from "./tracestate-dd.js";
 
 /**
  * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (research sections E, G):
@@ -40,47 +43,64 @@ import { decodeDdMember, encodeDdMember } from "./tracestate-dd.js";
  */
 export class DatadogTraceContextPropagator implements TextMapPropagator {
   private readonly _w3c: TextMapPropagator;
+  /** True when `_w3c` is tracehop's own TraceContextPropagator: inject may then write the headers itself. */
+  private readonly _direct: boolean;
 
   /** @param w3c the strict W3C Trace Context propagator to wrap (default `new TraceContextPropagator()`). */
   constructor(w3c: TextMapPropagator = new TraceContextPropagator()) {
     this._w3c = w3c;
+    this._direct = w3c.constructor === TraceContextPropagator;
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
-    if (!spanContext || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return;
+    if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return;
+    const dd = getDatadogContext(context);
+    const traceState = spanContext.traceState;
     // No Datadog fields on this trace (no Datadog context, no dd= member): plain W3C, as
     // ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header").
-    if (
-      getDatadogContext(context) === undefined &&
-      spanContext.traceState?.get(TRACESTATE_DD_KEY) === undefined
-    ) {
+    if (dd === undefined && traceState?.get(TRACESTATE_DD_KEY) === undefined) {
       this._w3c.inject(context, carrier, setter);
       return;
     }
-    const fields = injectionFields(context, spanContext);
+    const fields = injectionFields(context, spanContext, dd);
     const lastParentId = fields.lastParentId;
     const parentId =
       spanContext.isRemote && lastParentId !== undefined && isLowerHex16(lastParentId)
         ? lastParentId
         : spanContext.spanId;
-    const member = encodeDdMember({
-      samplingPriority: fields.samplingPriority,
-      origin: fields.origin,
+    const value = encodeDdMemberValue(
+      fields.samplingPriority,
+      fields.origin,
       parentId,
-      tags: fields.tags,
-      high: spanContext.traceId.slice(0, 16),
-    });
-    const value = member.slice(TRACESTATE_DD_KEY.length + 1);
-    const traceState = withDdMember(spanContext.traceState, value);
-    this._w3c.inject(trace.setSpanContext(context, { ...spanContext, traceState }), carrier, setter);
+      fields.tags,
+      spanContext.traceId.slice(0, 16),
+    );
+    // The headers written directly: traceparent from the span context, tracestate as `dd=<value>`
+    // followed by the other members (what the W3C propagator would write for the span context with
+    // `withDdMember(traceState, value)`, without building that TraceState and Context).
+    if (this._direct && (traceState === undefined || traceState instanceof W3CTraceState)) {
+      const header =
+        traceState === undefined
+          ? isValidTraceStateValue(value)
+            ? DD_MEMBER_PREFIX + value
+            : serializeTraceStateForWire(withDdMember(undefined, value))
+          : traceState.wireValueWith(TRACESTATE_DD_KEY, value);
+      const traceParent = formatTraceParent(spanContext);
+      if (traceParent === undefined) return;
+      setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
+      if (header !== undefined) setter.set(carrier, TRACE_STATE_HEADER, header);
+      return;
+    }
+    const withDd = withDdMember(traceState, value);
+    this._w3c.inject(trace.setSpanContext(context, { ...spanContext, traceState: withDd }), carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const extracted = this._w3c.extract(context, carrier, getter);
     if (extracted === context) return context;
     const spanContext = trace.getSpanContext(extracted);
-    if (!spanContext || !isSpanContextValid(spanContext)) return context;
+    if (!spanContext || !isValidSpanContext(spanContext)) return context;
     const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
     const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
     const member = raw ? decodeDdMember(raw) : undefined;
@@ -113,6 +133,9 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     return this._w3c.fields();
   }
 }
+
+/** `dd=`: the prefix of the Datadog tracestate member (research rule 39). */
+const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
 
 /**
  * `traceState` with `dd=<value>` as its first member and any old `dd` member removed; at most

@@ -1,6 +1,6 @@
 import { TraceFlags, type Context, type SpanContext } from "@opentelemetry/api";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
-import { getDatadogContext } from "./datadog-context.js";
+import { getDatadogContext, type DatadogContext } from "./datadog-context.js";
 import { decodeDdMember } from "./tracestate-dd.js";
 
 /** The Datadog fields one injection writes, identical for the `datadog` and `tracecontext` styles. */
@@ -14,7 +14,8 @@ export interface InjectionFields {
 }
 
 /**
- * The Datadog fields to inject for `spanContext` in `ctx` (research sections E, G, I):
+ * The Datadog fields to inject for `spanContext` in `ctx` (research sections E, G, I); `dd` is
+ * `getDatadogContext(ctx)`, passed by a caller that has already read it:
  *
  * - the fields of {@link getDatadogContext}; when there are none (a context restored by another
  *   W3C propagator, or a span that only inherited a tracestate), the `dd=` member of the span's
@@ -23,13 +24,16 @@ export interface InjectionFields {
  *   rule 31); otherwise the flag decides (1 or 0, rules 33-34) and a stored decision maker becomes
  *   `-0` on keep or is removed on drop (rule 36), so both styles always describe one decision.
  */
-export function injectionFields(ctx: Context, spanContext: SpanContext): InjectionFields {
+export function injectionFields(
+  ctx: Context,
+  spanContext: SpanContext,
+  dd: DatadogContext | undefined = getDatadogContext(ctx),
+): InjectionFields {
   const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
   let priority: number | undefined;
   let origin: string | undefined;
   let tags: Readonly<Record<string, string>> | undefined;
   let lastParentId: string | undefined;
-  const dd = getDatadogContext(ctx);
   if (dd !== undefined) {
     priority = dd.samplingPriority;
     origin = dd.origin;

@@ -88,8 +88,14 @@ export function decodeDdMember(value: string): DdMember {
 /**
  * Origin and tag values: `,` `;` `~` and anything outside 0x20-0x7E become `_`, then `=` becomes `~`
  * (rule 40; dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, Java `convertDDtoW3C`).
+ * A value with nothing to replace is returned as is (no copy).
  */
 export function encodeDdValue(value: string): string {
+  if (typeof value === "string") {
+    let i = 0;
+    while (i < value.length && !needsValueEscape(value.charCodeAt(i))) i++;
+    if (i === value.length) return value;
+  }
   let out = "";
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
@@ -101,27 +107,42 @@ export function encodeDdValue(value: string): string {
   return out;
 }
 
+function needsValueEscape(code: number): boolean {
+  return (
+    code === CHAR_EQUALS ||
+    code < CHAR_SPACE ||
+    code >= CHAR_TILDE ||
+    code === CHAR_COMMA ||
+    code === CHAR_SEMICOLON
+  );
+}
+
 /**
  * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_` (rule 40,
  * dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
  * element and key separators, so a key holding them would corrupt the member (no tracer emits one).
+ * A key with nothing to replace is returned as is (no copy).
  */
 export function encodeDdTagKey(key: string): string {
-  let out = "";
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    if (
-      code <= CHAR_SPACE ||
-      code > CHAR_TILDE ||
-      code === CHAR_COMMA ||
-      code === CHAR_EQUALS ||
-      code === CHAR_SEMICOLON ||
-      code === CHAR_COLON
-    )
-      out += "_";
-    else out += key[i];
+  if (typeof key === "string") {
+    let i = 0;
+    while (i < key.length && !needsKeyEscape(key.charCodeAt(i))) i++;
+    if (i === key.length) return key;
   }
+  let out = "";
+  for (let i = 0; i < key.length; i++) out += needsKeyEscape(key.charCodeAt(i)) ? "_" : key[i];
   return out;
+}
+
+function needsKeyEscape(code: number): boolean {
+  return (
+    code <= CHAR_SPACE ||
+    code > CHAR_TILDE ||
+    code === CHAR_COMMA ||
+    code === CHAR_EQUALS ||
+    code === CHAR_SEMICOLON ||
+    code === CHAR_COLON
+  );
 }
 
 /** What {@link encodeDdMember} writes. */
@@ -136,8 +157,14 @@ export interface DdMemberFields {
   high: string;
 }
 
-/** Java/Go order of the `t.*` entries: dm, tid, ts, then the others (rules 44, 29). */
-const LEADING_TAGS = [DECISION_MAKER_TAG, TID_TAG, TRACE_SOURCE_TAG] as const;
+/** `dd=`: the member prefix, counted in the 256-character limit (rule 43). */
+const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
+/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (rule 43). */
+const DD_MEMBER_MAX_VALUE_LENGTH = TRACESTATE_DD_MAX_LENGTH - DD_MEMBER_PREFIX.length;
+const PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;
+const ORIGIN_PREFIX = `;${DD_MEMBER_ORIGIN}:`;
+const PARENT_PREFIX = `;${DD_MEMBER_PARENT}:`;
+const TAG_PREFIX = `;${DD_MEMBER_TAG_PREFIX}`;
 
 /**
  * The full `dd=...` list member for injection, in Java/Go order `s`, `o`, `p`, `t.dm`, `t.tid`,
@@ -146,29 +173,54 @@ const LEADING_TAGS = [DECISION_MAKER_TAG, TID_TAG, TRACE_SOURCE_TAG] as const;
  * travel in `x-datadog-tags`.
  */
 export function encodeDdMember(fields: DdMemberFields): string {
-  let out = `${TRACESTATE_DD_KEY}=${DD_MEMBER_PRIORITY}:${fields.samplingPriority}`;
-  const add = (entry: string) => {
-    if (out.length + 1 + entry.length <= TRACESTATE_DD_MAX_LENGTH) out += ";" + entry;
-  };
-  if (fields.origin) add(`${DD_MEMBER_ORIGIN}:${encodeDdValue(fields.origin)}`);
-  add(`${DD_MEMBER_PARENT}:${fields.parentId}`);
-  const tags = fields.tags;
-  const addTag = (key: string, value: string) =>
-    add(
-      `${DD_MEMBER_TAG_PREFIX}${encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length))}:${encodeDdValue(value)}`,
-    );
-  for (const key of LEADING_TAGS) {
-    if (key === TID_TAG) {
-      if (fields.high !== ZERO_HEX16) addTag(key, fields.high);
-    } else if (tags?.[key] !== undefined) addTag(key, tags[key]);
-  }
-  if (tags) {
+  return (
+    DD_MEMBER_PREFIX +
+    encodeDdMemberValue(fields.samplingPriority, fields.origin, fields.parentId, fields.tags, fields.high)
+  );
+}
+
+/**
+ * The value of the `dd` member that {@link encodeDdMember} writes (without `dd=`), from its fields
+ * as arguments: built in one pass of string appends, no intermediate objects.
+ */
+export function encodeDdMemberValue(
+  samplingPriority: number,
+  origin: string | undefined,
+  parentId: string,
+  tags: Readonly<Record<string, string>> | undefined,
+  high: string,
+): string {
+  let out = PRIORITY_PREFIX + samplingPriority;
+  if (origin) out = appendEntry(out, ORIGIN_PREFIX + encodeDdValue(origin));
+  out = appendEntry(out, PARENT_PREFIX + parentId);
+  // Java/Go order of the `t.*` entries: dm, tid, ts, then the others (rules 44, 29).
+  if (tags !== undefined && tags[DECISION_MAKER_TAG] !== undefined)
+    out = appendEntry(out, tagEntry(DECISION_MAKER_TAG, tags[DECISION_MAKER_TAG]));
+  if (high !== ZERO_HEX16) out = appendEntry(out, tagEntry(TID_TAG, high));
+  if (tags !== undefined) {
+    if (tags[TRACE_SOURCE_TAG] !== undefined)
+      out = appendEntry(out, tagEntry(TRACE_SOURCE_TAG, tags[TRACE_SOURCE_TAG]));
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
-      if (!key.startsWith(PROPAGATED_TAG_PREFIX) || (LEADING_TAGS as readonly string[]).includes(key))
+      if (
+        !key.startsWith(PROPAGATED_TAG_PREFIX) ||
+        key === DECISION_MAKER_TAG ||
+        key === TID_TAG ||
+        key === TRACE_SOURCE_TAG
+      )
         continue;
-      addTag(key, tags[key]);
+      out = appendEntry(out, tagEntry(key, tags[key]));
     }
   }
   return out;
+}
+
+/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */
+function appendEntry(out: string, entry: string): string {
+  return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
+}
+
+/** `;t.<name>:<value>` for the propagated tag `_dd.p.<name>` (rule 40 encodings). */
+function tagEntry(key: string, value: string): string {
+  return TAG_PREFIX + encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length)) + ":" + encodeDdValue(value);
 }

@@ -1,5 +1,5 @@
 import type { TraceState } from "@opentelemetry/api";
-import { TRACE_STATE_MAX_MEMBERS } from "./constants.js";
+import { TRACE_STATE_MAX_LENGTH, TRACE_STATE_MAX_MEMBERS } from "./constants.js";
 import {
   isValidTraceStateKey,
   isValidTraceStateValue,
@@ -114,6 +114,38 @@ export class W3CTraceState implements TraceState {
       this._serialized = out;
     }
     return this._serialized;
+  }
+
+  /**
+   * The header value {@link W3CTraceState.wireValue} gives for `this.unset(key).set(key, value)`,
+   * computed without building that list: `key=value` first (when the pair is valid; else it is left
+   * out, as `set` leaves the list unchanged), then the other members in order, at most 32 in all
+   * (§3.5, §3.3.1.1), truncated to 512 characters in the order of §3.3.1.5; `undefined` when nothing
+   * remains. Used on every inject of the Datadog-aware `tracecontext` style (the `dd=` member).
+   */
+  wireValueWith(key: string, value: string): string | undefined {
+    const valid =
+      typeof key === "string" &&
+      typeof value === "string" &&
+      isValidTraceStateKey(key) &&
+      isValidTraceStateValue(value);
+    let out = valid ? key + "=" + value : "";
+    let count = valid ? 1 : 0;
+    const members = this._members;
+    for (let i = 0; i < members.length && count < TRACE_STATE_MAX_MEMBERS; i++) {
+      const m = members[i]!;
+      if (m.key === key) continue;
+      out += count === 0 ? m.key + "=" + m.value : "," + m.key + "=" + m.value;
+      count++;
+    }
+    if (out.length <= TRACE_STATE_MAX_LENGTH) return count === 0 ? undefined : out;
+    // Over the wire limit (rare): truncate whole entries in the order of §3.3.1.5.
+    const list: TraceStateMember[] = valid ? [{ key, value }] : [];
+    for (const m of members) {
+      if (list.length === TRACE_STATE_MAX_MEMBERS) break;
+      if (m.key !== key) list.push(m);
+    }
+    return joinWithinLimit(list);
   }
 
   /**

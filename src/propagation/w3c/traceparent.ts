@@ -17,7 +17,6 @@ const CHAR_9 = 0x39;
 const CHAR_A_LOWER = 0x61;
 const CHAR_F_LOWER = 0x66;
 const CHAR_A_UPPER = 0x41;
-const CHAR_F_UPPER = 0x46;
 const CHAR_DASH = 0x2d;
 const CHAR_SPACE = 0x20;
 const CHAR_TAB = 0x09;
@@ -32,15 +31,40 @@ function lowerHexValue(code: number): number {
   return -1;
 }
 
+/** Marks an upper-case digit in {@link HEX_CLASS} (`A`-`F`: its value | `UPPER_HEX`). */
+const UPPER_HEX = 0x10;
+/**
+ * `HEX_CLASS[code]` for an ASCII code: the digit's value 0-15 for `0-9a-f`, `value | UPPER_HEX` for
+ * `A-F`, -1 for anything else. OR-ing the classes of a whole id tells in one pass whether it is hex
+ * (no -1), whether it has upper-case digits, and whether any digit is non-zero (low four bits).
+ */
+const HEX_CLASS = new Int8Array(128).fill(-1);
+for (let d = 0; d < 10; d++) HEX_CLASS[CHAR_0 + d] = d;
+for (let d = 0; d < 6; d++) {
+  HEX_CLASS[CHAR_A_LOWER + d] = 10 + d;
+  HEX_CLASS[CHAR_A_UPPER + d] = (10 + d) | UPPER_HEX;
+}
+/** Result of {@link hexClassOf} for text that is not hex. */
+const NOT_HEX = -1;
+
+/**
+ * The OR of the {@link HEX_CLASS} of `text[start, start+length)`, or {@link NOT_HEX} when a character
+ * is not a hex digit (either case). The caller checks that the text is long enough.
+ */
+function hexClassOf(text: string, start: number, length: number): number {
+  let acc = 0;
+  for (let i = start; i < start + length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return NOT_HEX;
+    acc |= HEX_CLASS[code]!;
+  }
+  return acc;
+}
+
 /** True when `text[start, start+length)` is lower-case hex and not all zeros. */
 function isLowerHexId(text: string, start: number, length: number): boolean {
-  let nonZero = false;
-  for (let i = start; i < start + length; i++) {
-    const value = lowerHexValue(text.charCodeAt(i));
-    if (value < 0) return false;
-    if (value !== 0) nonZero = true;
-  }
-  return nonZero;
+  const acc = hexClassOf(text, start, length);
+  return acc > 0 && (acc & UPPER_HEX) === 0;
 }
 
 /** Index of the first character that is not SP or HTAB, from `start` moving by `step`. */
@@ -109,20 +133,28 @@ export function parseTraceParent(value: string): TraceParent | undefined {
  */
 export function normalizeHexId(id: unknown, length: number): string | undefined {
   if (typeof id !== "string" || id.length !== length) return undefined;
-  let nonZero = false;
-  let upper = false;
-  for (let i = 0; i < length; i++) {
-    const code = id.charCodeAt(i);
-    let value = lowerHexValue(code);
-    if (value < 0 && code >= CHAR_A_UPPER && code <= CHAR_F_UPPER) {
-      value = code - CHAR_A_UPPER + 10;
-      upper = true;
-    }
-    if (value < 0) return undefined;
-    if (value !== 0) nonZero = true;
-  }
-  if (!nonZero) return undefined;
-  return upper ? id.toLowerCase() : id;
+  const acc = hexClassOf(id, 0, length);
+  if (acc < 0 || (acc & 0x0f) === 0) return undefined;
+  return (acc & UPPER_HEX) === 0 ? id : id.toLowerCase();
+}
+
+/**
+ * True when `id` is `length` hex characters (either case) and not all zero: the test of
+ * @opentelemetry/api's `isValidTraceId` / `isValidSpanId` (`/^[0-9a-f]{n}$/i`, not all zero), in one
+ * table-driven pass instead of a regular expression.
+ */
+export function isValidHexId(id: unknown, length: number): boolean {
+  if (typeof id !== "string" || id.length !== length) return false;
+  const acc = hexClassOf(id, 0, length);
+  return acc > 0 && (acc & 0x0f) !== 0;
+}
+
+/**
+ * @opentelemetry/api's `isSpanContextValid` (trace id of 32 and span id of 16 hex characters in
+ * either case, neither all zero) with {@link isValidHexId}: same answer, no regular expression.
+ */
+export function isValidSpanContext(spanContext: Pick<SpanContext, "traceId" | "spanId">): boolean {
+  return isValidHexId(spanContext.traceId, 32) && isValidHexId(spanContext.spanId, 16);
 }
 
 /**

@@ -111,7 +111,7 @@ export async function createDatabase(provider: Provider): Promise<TestDatabase |
     };
   }
   const u = new URL(MYSQL_URL);
-  let admin: mariadb.Connection;
+  let admin: Awaited<ReturnType<typeof mariadb.createConnection>>;
   try {
     admin = await mariadb.createConnection({
       host: u.hostname,

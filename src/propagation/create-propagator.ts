@@ -2,6 +2,7 @@ import {
   diag,
   propagation,
   trace,
+  type Baggage,
   type Context,
   type Link,
   type SpanContext,
@@ -18,7 +19,7 @@ import {
   ENV_PROPAGATION_STYLE_INJECT,
   ENV_TAGS_MAX_LENGTH,
 } from "./datadog/constants.js";
-import { bindDatadogContext, getDatadogContext } from "./datadog/datadog-context.js";
+import { bindDatadogContext, getDatadogContext, storeDatadogContext } from "./datadog/datadog-context.js";
 import { DatadogPropagator, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator } from "./datadog/DatadogTraceContextPropagator.js";
 import { ZERO_HEX16 } from "./datadog/ids.js";
@@ -29,6 +30,7 @@ import {
   LINK_REASON_TERMINATED_CONTEXT,
   setExtractionLinks,
   setRestoredRoot,
+  type StyleExtraction,
 } from "./extraction-result.js";
 import { BaggagePropagator } from "./w3c/BaggagePropagator.js";
 import { isValidSpanContext } from "./w3c/traceparent.js";
@@ -106,10 +108,14 @@ export function createPropagator(
   }
   const tagsMaxLength = options.tagsMaxLength ?? parseNonNegativeInteger(env[ENV_TAGS_MAX_LENGTH]);
   const extractFirst = options.extractFirst ?? isTrue(env[ENV_PROPAGATION_EXTRACT_FIRST]);
-  const make = (name: PropagationStyle): StyleMember => ({
-    name,
-    propagator: makeStyle(name, { tagsMaxLength }),
-  });
+  const make = (name: PropagationStyle): StyleMember => {
+    const propagator = makeStyle(name, { tagsMaxLength });
+    const parts =
+      propagator instanceof DatadogPropagator || propagator instanceof DatadogTraceContextPropagator
+        ? propagator
+        : undefined;
+    return { name, propagator, parts };
+  };
   return new MultiStylePropagator(injectStyles.map(make), extractStyles.map(make), extractFirst);
 }
 
@@ -167,14 +173,26 @@ function makeStyle(name: PropagationStyle, options: DatadogPropagatorOptions): T
 interface StyleMember {
   name: PropagationStyle;
   propagator: TextMapPropagator;
+  /** tracehop's own styles: the extraction before it is put into a Context. */
+  parts?: PartsExtractor;
 }
 
-/** One style's valid extraction. `spanContext` is undefined for a restored root (parent id 0). */
+/** A style that can report its extraction as parts ({@link StyleExtraction}). */
+interface PartsExtractor {
+  extractParts(context: Context, carrier: unknown, getter: TextMapGetter): StyleExtraction | undefined;
+}
+
+/**
+ * One style's valid extraction. `spanContext` is undefined for a restored root (parent id 0).
+ * Exactly one of `context` (a style from elsewhere: the Context it returned) and `parts` (tracehop's
+ * own styles: not yet in a Context) is set.
+ */
 interface Candidate {
   name: PropagationStyle;
-  context: Context;
   traceId: string;
   spanContext: SpanContext | undefined;
+  context?: Context;
+  parts?: StyleExtraction;
 }
 
 /** Same trace (research rule 49, Java): full ids when both have upper bits, else the low 64 bits. */
@@ -216,13 +234,14 @@ class MultiStylePropagator implements TextMapPropagator {
     let winner: Candidate | undefined;
     let links: Link[] | undefined;
     let baggageStyle: TextMapPropagator | undefined;
-    for (const { name, propagator } of this._extract) {
+    for (const member of this._extract) {
+      const name = member.name;
       if (name === "baggage") {
-        baggageStyle = propagator;
+        baggageStyle = member.propagator;
         continue;
       }
       if (winner !== undefined && this._extractFirst) continue;
-      const candidate = extractCandidate(name, propagator, context, carrier, getter, baseSpan);
+      const candidate = extractCandidate(member, context, carrier, getter, baseSpan);
       if (candidate === undefined) continue;
       if (winner === undefined) {
         winner = candidate;
@@ -233,22 +252,34 @@ class MultiStylePropagator implements TextMapPropagator {
         winner = adoptTraceContext(winner, candidate, candidate.spanContext);
       }
     }
-    let result = winner?.context ?? context;
-    if (links !== undefined) result = setExtractionLinks(result, links);
+    let w3cBaggage: Baggage | undefined;
     if (baggageStyle !== undefined) {
       try {
-        const w3c = propagation.getBaggage(baggageStyle.extract(context, carrier, getter));
-        if (w3c !== undefined) {
-          // W3C entries win over legacy `ot-baggage-*` ones the Datadog style may have added.
-          let merged = propagation.getBaggage(result) ?? w3c;
-          if (merged !== w3c)
-            for (const [key, entry] of w3c.getAllEntries()) merged = merged.setEntry(key, entry);
-          result = propagation.setBaggage(result, merged);
-        }
+        w3cBaggage = extractBaggage(baggageStyle, context, carrier, getter);
       } catch (err) {
         diag.warn("tracehop: baggage extract failed", err);
       }
     }
+    // tracehop's own winner: one Context built from its parts, the final baggage included.
+    if (winner?.parts !== undefined) {
+      const parts = winner.parts;
+      let baggage = parts.baggage;
+      if (w3cBaggage !== undefined)
+        baggage = mergeBaggage(baggage ?? propagation.getBaggage(context), w3cBaggage);
+      let result = baggage === undefined ? context : propagation.setBaggage(context, baggage);
+      if (parts.spanContext === undefined) {
+        result = setRestoredRoot(trace.deleteSpan(result), parts.root);
+      } else {
+        result = trace.setSpanContext(result, parts.spanContext);
+        if (parts.clearRoot) result = setRestoredRoot(result, undefined);
+      }
+      result = storeDatadogContext(result, parts.fields, parts.traceId);
+      return links === undefined ? result : setExtractionLinks(result, links);
+    }
+    let result = winner?.context ?? context;
+    if (links !== undefined) result = setExtractionLinks(result, links);
+    if (w3cBaggage !== undefined)
+      result = propagation.setBaggage(result, mergeBaggage(propagation.getBaggage(result), w3cBaggage));
     return result;
   }
 
@@ -258,16 +289,28 @@ class MultiStylePropagator implements TextMapPropagator {
 }
 
 function extractCandidate(
-  name: PropagationStyle,
-  propagator: TextMapPropagator,
+  member: StyleMember,
   context: Context,
   carrier: unknown,
   getter: TextMapGetter,
   baseSpan: SpanContext | undefined,
 ): Candidate | undefined {
+  const name = member.name;
+  if (member.parts !== undefined) {
+    let parts: StyleExtraction | undefined;
+    try {
+      parts = member.parts.extractParts(context, carrier, getter);
+    } catch (err) {
+      diag.warn(`tracehop: ${name} extract failed`, err);
+      return undefined;
+    }
+    return parts === undefined
+      ? undefined
+      : { name, traceId: parts.traceId, spanContext: parts.spanContext, parts };
+  }
   let extracted: Context;
   try {
-    extracted = propagator.extract(context, carrier, getter);
+    extracted = member.propagator.extract(context, carrier, getter);
   } catch (err) {
     diag.warn(`tracehop: ${name} extract failed`, err);
     return undefined;
@@ -279,6 +322,29 @@ function extractCandidate(
   const root = getRestoredRoot(extracted);
   if (root !== undefined) return { name, context: extracted, traceId: root.traceId, spanContext: undefined };
   return undefined;
+}
+
+/**
+ * The baggage the `baggage` style reads from the carrier, or (when it reads none) the baggage of
+ * `context`: what `propagation.getBaggage(style.extract(context, carrier, getter))` gives, without
+ * the Context in between for tracehop's own BaggagePropagator.
+ */
+function extractBaggage(
+  style: TextMapPropagator,
+  context: Context,
+  carrier: unknown,
+  getter: TextMapGetter,
+): Baggage | undefined {
+  if (style instanceof BaggagePropagator)
+    return style.extractBaggage(carrier, getter) ?? propagation.getBaggage(context);
+  return propagation.getBaggage(style.extract(context, carrier, getter));
+}
+
+/** `current` with the entries of `w3c` set over it (W3C entries win over legacy `ot-baggage-*` ones). */
+function mergeBaggage(current: Baggage | undefined, w3c: Baggage): Baggage {
+  let merged = current ?? w3c;
+  if (merged !== w3c) for (const [key, entry] of w3c.getAllEntries()) merged = merged.setEntry(key, entry);
+  return merged;
 }
 
 /** A link to a context that lost the precedence contest (research rule 50). */
@@ -317,11 +383,15 @@ function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
 
 function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
   const winnerSpan = winner.spanContext;
-  const fields = getDatadogContext(winner.context) ?? { propagationTags: {} };
+  const parts = winner.parts;
+  const fields = (parts !== undefined ? parts.fields : getDatadogContext(winner.context!)) ?? {
+    propagationTags: {},
+  };
+  const w3cLastParentId = w3c.parts !== undefined ? w3c.parts.fields.lastParentId : undefined;
   let lastParentId: string | undefined;
   let spanContext: SpanContext;
   if (winnerSpan === undefined) {
-    const root = getRestoredRoot(winner.context);
+    const root = parts !== undefined ? parts.root : getRestoredRoot(winner.context!);
     spanContext = {
       traceId: winner.traceId,
       spanId: w3cSpan.spanId,
@@ -329,7 +399,7 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
-    lastParentId = getDatadogContext(w3c.context)?.lastParentId;
+    lastParentId = w3cLastParentId;
   } else {
     spanContext = {
       ...winnerSpan,
@@ -338,14 +408,26 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
     };
     if (winnerSpan.spanId !== w3cSpan.spanId) {
       spanContext.spanId = w3cSpan.spanId;
-      lastParentId = getDatadogContext(w3c.context)?.lastParentId ?? winnerSpan.spanId;
+      lastParentId = w3cLastParentId ?? winnerSpan.spanId;
     }
   }
-  let context = setRestoredRoot(trace.setSpanContext(winner.context, spanContext), undefined);
-  context = bindDatadogContext(
-    context,
-    lastParentId === undefined ? fields : { ...fields, lastParentId },
-    winner.traceId,
-  );
+  const adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
+  if (parts !== undefined) {
+    return {
+      name: winner.name,
+      traceId: winner.traceId,
+      spanContext,
+      parts: {
+        traceId: winner.traceId,
+        spanContext,
+        root: undefined,
+        clearRoot: true,
+        fields: adopted,
+        baggage: parts.baggage,
+      },
+    };
+  }
+  let context = setRestoredRoot(trace.setSpanContext(winner.context!, spanContext), undefined);
+  context = bindDatadogContext(context, adopted, winner.traceId);
   return { name: winner.name, context, traceId: winner.traceId, spanContext };
 }

@@ -1,6 +1,6 @@
-import type { TraceFlags } from "@opentelemetry/api";
+import type { Baggage, SpanContext, TraceFlags } from "@opentelemetry/api";
 import { createContextKey, type Attributes, type Context, type Link } from "@opentelemetry/api";
-import { getDatadogContext } from "./datadog/datadog-context.js";
+import { getDatadogContext, type DatadogContext } from "./datadog/datadog-context.js";
 
 /**
  * What an extraction found besides the winning span context, for the code that starts the span
@@ -91,4 +91,25 @@ export function setRestoredRoot(ctx: Context, root: RestoredRoot | undefined): C
   const previous = read(ctx);
   if (root === undefined && previous?.restoredRoot === undefined) return ctx;
   return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, restoredRoot: root && { ...root } });
+}
+
+/**
+ * Internal: what one style's extraction found, before anything is put into a Context. tracehop's own
+ * styles (`datadog`, `tracecontext`) report this through `extractParts`, so that `createPropagator`'s
+ * composite builds a single Context from the winner instead of one Context per style and per field.
+ * The objects are fresh and owned by the receiver (stored without a copy).
+ */
+export interface StyleExtraction {
+  /** 32 lowercase hex. */
+  traceId: string;
+  /** The remote parent; `undefined` for a restored root (Datadog parent id 0). */
+  spanContext: SpanContext | undefined;
+  /** Set for a restored root (research rules 13, 64). */
+  root: RestoredRoot | undefined;
+  /** True when a restored root of the base context must be cleared (a W3C parent was adopted). */
+  clearRoot: boolean;
+  /** The Datadog fields of the trace. */
+  fields: DatadogContext;
+  /** The baggage to set (the base's plus legacy `ot-baggage-*` entries); `undefined`: unchanged. */
+  baggage: Baggage | undefined;
 }

@@ -3,6 +3,7 @@ import {
   propagation,
   trace,
   TraceFlags,
+  type Baggage,
   type Context,
   type SpanContext,
   type TextMapGetter,
@@ -10,7 +11,7 @@ import {
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-import { setRestoredRoot } from "../extraction-result.js";
+import { setRestoredRoot, type StyleExtraction } from "../extraction-result.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
   TID_TAG,
@@ -21,7 +22,7 @@ import {
   X_DATADOG_TAGS,
   X_DATADOG_TRACE_ID,
 } from "./constants.js";
-import { bindDatadogContext, type DatadogContext } from "./datadog-context.js";
+import { storeDatadogContext, type DatadogContext } from "./datadog-context.js";
 import { decimalToHex16, hex16ToDecimal, idTextFromNumber, ZERO_HEX16 } from "./ids.js";
 import { isValidSpanContext } from "../w3c/traceparent.js";
 import { injectionFields } from "./injection-fields.js";
@@ -96,20 +97,36 @@ export class DatadogPropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const parts = this.extractParts(context, carrier, getter);
+    if (parts === undefined) return context;
+    let ctx = parts.baggage === undefined ? context : propagation.setBaggage(context, parts.baggage);
+    ctx =
+      parts.spanContext === undefined
+        ? setRestoredRoot(trace.deleteSpan(ctx), parts.root)
+        : trace.setSpanContext(ctx, parts.spanContext);
+    return storeDatadogContext(ctx, parts.fields, parts.traceId);
+  }
+
+  /**
+   * Internal: what {@link DatadogPropagator.extract} finds, before it is put into a Context (for
+   * `createPropagator`'s composite); `undefined` when it would return `context` unchanged. Reads
+   * `context` only for its baggage (legacy `ot-baggage-*` entries are added to it).
+   */
+  extractParts(context: Context, carrier: unknown, getter: TextMapGetter): StyleExtraction | undefined {
     const traceIdText = readId(getter, carrier, X_DATADOG_TRACE_ID);
-    if (traceIdText === undefined) return context;
+    if (traceIdText === undefined) return undefined;
     const low = decimalToHex16(traceIdText);
-    if (low === undefined || low === ZERO_HEX16) return context;
+    if (low === undefined || low === ZERO_HEX16) return undefined;
     const parentText = readId(getter, carrier, X_DATADOG_PARENT_ID);
-    if (parentText === undefined) return context;
+    if (parentText === undefined) return undefined;
     const parentId = decimalToHex16(parentText);
-    if (parentId === undefined) return context;
+    if (parentId === undefined) return undefined;
 
     const fields: DatadogContext = { propagationTags: {} };
     const priorityText = readPriority(getter, carrier);
     if (priorityText !== undefined) {
       const priority = parseSamplingPriority(priorityText);
-      if (priority === undefined) return context;
+      if (priority === undefined) return undefined;
       fields.samplingPriority = priority;
     }
     const origin = readLast(getter, carrier, X_DATADOG_ORIGIN);
@@ -123,16 +140,19 @@ export class DatadogPropagator implements TextMapPropagator {
       fields.samplingPriority === undefined || fields.samplingPriority > 0
         ? TraceFlags.SAMPLED
         : TraceFlags.NONE;
+    const baggage = legacyBaggage(context, carrier, getter);
     if (parentId === ZERO_HEX16) {
-      const root = setRestoredRoot(trace.deleteSpan(withLegacyBaggage(context, carrier, getter)), {
+      return {
         traceId,
-        traceFlags,
-      });
-      return bindDatadogContext(root, fields, traceId);
+        spanContext: undefined,
+        root: { traceId, traceFlags },
+        clearRoot: false,
+        fields,
+        baggage,
+      };
     }
     const spanContext: SpanContext = { traceId, spanId: parentId, traceFlags, isRemote: true };
-    const withBaggage = withLegacyBaggage(context, carrier, getter);
-    return bindDatadogContext(trace.setSpanContext(withBaggage, spanContext), fields, traceId);
+    return { traceId, spanContext, root: undefined, clearRoot: false, fields, baggage };
   }
 
   fields(): string[] {
@@ -143,26 +163,46 @@ export class DatadogPropagator implements TextMapPropagator {
 /** Prefix of the baggage headers OpenTracing tracers wrote (dd-trace-ot, dd-trace; research rule 5). */
 const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
 
+/** Character codes of `ot-baggage-`, lower case. */
+const LEGACY_BAGGAGE_PREFIX_CODES = Array.from(LEGACY_BAGGAGE_PREFIX, (c) => c.charCodeAt(0));
+const CHAR_A_UPPER = 0x41;
+const CHAR_Z_UPPER = 0x5a;
+/** `code | ASCII_CASE_BIT` is the lower-case form of an upper-case ASCII letter. */
+const ASCII_CASE_BIT = 0x20;
+
+/** True when `key` starts with `ot-baggage-` in any ASCII case and has a name after it. */
+function isLegacyBaggageKey(key: string): boolean {
+  if (key.length <= LEGACY_BAGGAGE_PREFIX.length) return false;
+  for (let i = 0; i < LEGACY_BAGGAGE_PREFIX_CODES.length; i++) {
+    const code = key.charCodeAt(i);
+    const lower = code >= CHAR_A_UPPER && code <= CHAR_Z_UPPER ? code | ASCII_CASE_BIT : code;
+    if (lower !== LEGACY_BAGGAGE_PREFIX_CODES[i]) return false;
+  }
+  return true;
+}
+
 /**
- * `context` with the `ot-baggage-<key>` headers of an OpenTracing-era carrier added to its baggage
- * (existing entries win); unchanged when there are none. Read only, never written.
+ * The baggage of `context` with the `ot-baggage-<key>` headers of an OpenTracing-era carrier added
+ * (existing entries win); `undefined` when there are none (the baggage stays as it is). Read only,
+ * never written.
  */
-function withLegacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-  let baggage = propagation.getBaggage(context);
+function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter): Baggage | undefined {
+  let baggage: Baggage | undefined;
+  let read = false;
   let found = false;
   for (const key of getter.keys(carrier)) {
-    if (
-      key.length <= LEGACY_BAGGAGE_PREFIX.length ||
-      key.toLowerCase().slice(0, LEGACY_BAGGAGE_PREFIX.length) !== LEGACY_BAGGAGE_PREFIX
-    )
-      continue;
+    if (!isLegacyBaggageKey(key)) continue;
     const value = readLast(getter, carrier, key);
+    if (!read) {
+      baggage = propagation.getBaggage(context);
+      read = true;
+    }
     const name = key.slice(LEGACY_BAGGAGE_PREFIX.length).toLowerCase();
     if (value === undefined || baggage?.getEntry(name) !== undefined) continue;
     baggage = (baggage ?? propagation.createBaggage()).setEntry(name, { value });
     found = true;
   }
-  return found && baggage ? propagation.setBaggage(context, baggage) : context;
+  return found ? baggage : undefined;
 }
 
 /** Comma-joins repeated list fields before the limits apply (research rule 4, dd-trace-js). */

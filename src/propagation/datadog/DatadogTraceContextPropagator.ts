@@ -4,6 +4,7 @@ import {
   trace,
   TraceFlags,
   type Context,
+  type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
@@ -12,7 +13,8 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { TraceContextPropagator } from "../w3c/TraceContextPropagator.js";
 import { TID_TAG, TRACESTATE_DD_KEY, TRACESTATE_MAX_MEMBERS } from "./constants.js";
-import { bindDatadogContext, getDatadogContext, type DatadogContext } from "./datadog-context.js";
+import { getDatadogContext, storeDatadogContext, type DatadogContext } from "./datadog-context.js";
+import type { StyleExtraction } from "../extraction-result.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { injectionFields, overrideDecisionMaker } from "./injection-fields.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "../w3c/constants.js";
@@ -97,41 +99,84 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const extracted = this._w3c.extract(context, carrier, getter);
-    if (extracted === context) return context;
-    const spanContext = trace.getSpanContext(extracted);
-    if (!spanContext || !isValidSpanContext(spanContext)) return context;
-    const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-    const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
-    const member = raw ? decodeDdMember(raw) : undefined;
-    const high = spanContext.traceId.slice(0, 16);
+    if (!this._direct) {
+      const extracted = this._w3c.extract(context, carrier, getter);
+      if (extracted === context) return context;
+      const spanContext = trace.getSpanContext(extracted);
+      if (!spanContext || !isValidSpanContext(spanContext)) return context;
+      return storeDatadogContext(extracted, datadogFieldsOf(spanContext), spanContext.traceId);
+    }
+    const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
+    if (spanContext === undefined) return context;
+    return storeDatadogContext(
+      trace.setSpanContext(context, spanContext),
+      datadogFieldsOf(spanContext),
+      spanContext.traceId,
+    );
+  }
 
-    let tags: Record<string, string> = {};
-    if (member) {
-      const tid = member.tags[TID_TAG];
-      if (tid !== undefined) {
-        if (tid !== high) diag.debug(`tracehop: tracestate t.tid ${tid} ignored: traceparent says ${high}`);
-        delete member.tags[TID_TAG];
-      }
-      tags = member.tags;
+  /**
+   * Internal: what {@link DatadogTraceContextPropagator.extract} finds, before it is put into a
+   * Context (for `createPropagator`'s composite); `undefined` when it would return `context` unchanged.
+   */
+  extractParts(context: Context, carrier: unknown, getter: TextMapGetter): StyleExtraction | undefined {
+    let spanContext: SpanContext | undefined;
+    if (this._direct) {
+      spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
+    } else {
+      const extracted = this._w3c.extract(context, carrier, getter);
+      if (extracted === context) return undefined;
+      spanContext = trace.getSpanContext(extracted);
+      if (spanContext && !isValidSpanContext(spanContext)) spanContext = undefined;
     }
-    let priority = member?.samplingPriority;
-    if (priority === undefined) {
-      priority = sampled ? 1 : 0;
-    } else if (priority > 0 !== sampled) {
-      priority = sampled ? 1 : 0;
-      tags = overrideDecisionMaker(tags, sampled) ?? {};
-    }
-    if (high !== ZERO_HEX16) tags[TID_TAG] = high;
-    const fields: DatadogContext = { samplingPriority: priority, propagationTags: tags };
-    if (member?.origin) fields.origin = member.origin;
-    if (member?.lastParentId !== undefined) fields.lastParentId = member.lastParentId;
-    return bindDatadogContext(extracted, fields, spanContext.traceId);
+    if (spanContext === undefined) return undefined;
+    return {
+      traceId: spanContext.traceId,
+      spanContext,
+      root: undefined,
+      clearRoot: false,
+      fields: datadogFieldsOf(spanContext),
+      baggage: undefined,
+    };
   }
 
   fields(): string[] {
     return this._w3c.fields();
   }
+}
+
+/**
+ * The Datadog fields of a W3C span context (the rules of the class comment): priority from `s:` when
+ * its sign agrees with the sampled flag, else the flag (rules 34, 36); origin, `t.*` tags and `p:`
+ * from the `dd=` member; `_dd.p.tid` from the upper 64 bits of the trace id (rules 21-22). A fresh object.
+ */
+function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
+  const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+  const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
+  const member = raw ? decodeDdMember(raw) : undefined;
+  const high = spanContext.traceId.slice(0, 16);
+
+  let tags: Record<string, string> = {};
+  if (member) {
+    const tid = member.tags[TID_TAG];
+    if (tid !== undefined) {
+      if (tid !== high) diag.debug(`tracehop: tracestate t.tid ${tid} ignored: traceparent says ${high}`);
+      delete member.tags[TID_TAG];
+    }
+    tags = member.tags;
+  }
+  let priority = member?.samplingPriority;
+  if (priority === undefined) {
+    priority = sampled ? 1 : 0;
+  } else if (priority > 0 !== sampled) {
+    priority = sampled ? 1 : 0;
+    tags = overrideDecisionMaker(tags, sampled) ?? {};
+  }
+  if (high !== ZERO_HEX16) tags[TID_TAG] = high;
+  const fields: DatadogContext = { samplingPriority: priority, propagationTags: tags };
+  if (member?.origin) fields.origin = member.origin;
+  if (member?.lastParentId !== undefined) fields.lastParentId = member.lastParentId;
+  return fields;
 }
 
 /** `dd=`: the prefix of the Datadog tracestate member (research rule 39). */

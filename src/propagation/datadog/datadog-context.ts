@@ -67,3 +67,16 @@ export function bindDatadogContext(
   const stored: StoredDatadogContext = { traceId, fields: copy };
   return ctx.setValue(DATADOG_CONTEXT_KEY, stored);
 }
+
+/**
+ * Internal: `ctx` with `fields` stored as they are (no copy) as the Datadog fields of `traceId`. Only
+ * for a fields object the caller has just built and owns, whose `undefined` members are left out.
+ */
+export function storeDatadogContext(
+  ctx: Context,
+  fields: DatadogContext,
+  traceId: string | undefined,
+): Context {
+  const stored: StoredDatadogContext = { traceId, fields };
+  return ctx.setValue(DATADOG_CONTEXT_KEY, stored);
+}

@@ -1,6 +1,7 @@
 import {
   propagation,
   baggageEntryMetadataFromString,
+  type Baggage,
   type BaggageEntry,
   type Context,
   type TextMapGetter,
@@ -41,12 +42,21 @@ export class BaggagePropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const baggage = this.extractBaggage(carrier, getter);
+    return baggage === undefined ? context : propagation.setBaggage(context, baggage);
+  }
+
+  /**
+   * Internal: the Baggage {@link BaggagePropagator.extract} would put into the context, or
+   * `undefined` when it would return the context unchanged. Never throws.
+   */
+  extractBaggage(carrier: unknown, getter: TextMapGetter): Baggage | undefined {
     try {
       const value = getter.get(carrier, BAGGAGE_HEADER);
       const header = Array.isArray(value) ? value.filter((v) => typeof v === "string").join(",") : value;
-      if (typeof header !== "string" || header.length === 0) return context;
+      if (typeof header !== "string" || header.length === 0) return undefined;
       const members = parseBaggageHeader(header);
-      if (members.length === 0) return context;
+      if (members.length === 0) return undefined;
       // Null prototype: a `__proto__` key (a valid token) stays an ordinary entry.
       const entries: Record<string, BaggageEntry> = Object.create(null);
       for (const { key, value: entryValue, properties } of members) {
@@ -54,9 +64,9 @@ export class BaggagePropagator implements TextMapPropagator {
           ? { value: entryValue, metadata: baggageEntryMetadataFromString(properties) }
           : { value: entryValue };
       }
-      return propagation.setBaggage(context, propagation.createBaggage(entries));
+      return propagation.createBaggage(entries);
     } catch {
-      return context;
+      return undefined;
     }
   }
 

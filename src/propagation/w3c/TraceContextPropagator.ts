@@ -53,11 +53,20 @@ export class TraceContextPropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const spanContext = this.extractSpanContext(carrier, getter);
+    return spanContext === undefined ? context : trace.setSpanContext(context, spanContext);
+  }
+
+  /**
+   * Internal: the remote SpanContext {@link TraceContextPropagator.extract} would put into the
+   * context (a fresh object), or `undefined` when it would return the context unchanged. Never throws.
+   */
+  extractSpanContext(carrier: unknown, getter: TextMapGetter): SpanContext | undefined {
     try {
       const traceParent = singleValue(getter.get(carrier, TRACE_PARENT_HEADER));
-      if (traceParent === undefined) return context;
+      if (traceParent === undefined) return undefined;
       const parsed = parseTraceParent(traceParent);
-      if (!parsed) return context;
+      if (!parsed) return undefined;
       const spanContext: SpanContext = {
         traceId: parsed.traceId,
         spanId: parsed.spanId,
@@ -69,9 +78,9 @@ export class TraceContextPropagator implements TextMapPropagator {
         const traceState = W3CTraceState.fromHeader(header);
         if (traceState && traceState.size > 0) spanContext.traceState = traceState;
       }
-      return trace.setSpanContext(context, spanContext);
+      return spanContext;
     } catch {
-      return context;
+      return undefined;
     }
   }
 

@@ -49,9 +49,21 @@ const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
  * throws: a carrier whose keys or values cannot be read yields what could be read, or an empty map.
  */
 export function normalizeCarrier(carrier: unknown): NormalizedCarrier {
+  let source: Record<string, unknown> | Map<unknown, unknown> | undefined;
+  try {
+    source = carrierObject(carrier);
+  } catch {
+    return new Map();
+  }
+  return normalizeSource(source);
+}
+
+/** {@link normalizeCarrier} of the object or Map a carrier holds. Never throws. */
+function normalizeSource(
+  source: Record<string, unknown> | Map<unknown, unknown> | undefined,
+): NormalizedCarrier {
   const out: NormalizedCarrier = new Map();
   try {
-    const source = carrierObject(carrier);
     if (source instanceof Map) {
       let seen = 0;
       for (const [key, value] of source) {
@@ -229,5 +241,101 @@ export const traceCarrierSetter: TextMapSetter<TraceCarrier> = {
     } else {
       carrier[name] = String(value);
     }
+  },
+};
+
+/**
+ * A stored carrier whose header names are all lower-case already and whose values are all strings —
+ * what `captureCarrier` writes, so nearly every stored carrier. Read without building a
+ * {@link NormalizedCarrier}: the names and values, in key order, as the carrier held them.
+ */
+class LowerCaseCarrier {
+  constructor(
+    readonly names: readonly string[],
+    readonly values: readonly string[],
+  ) {}
+}
+
+/** A stored carrier read by {@link readStoredCarrier}, for {@link storedCarrierGetter}. */
+export type StoredCarrier = NormalizedCarrier | LowerCaseCarrier;
+
+/**
+ * Reads an untrusted stored carrier for extraction, with exactly the rules of
+ * {@link normalizeCarrier} (shapes, names in any case, arrays, Buffers, numbers, limits, no
+ * prototype pollution), read through {@link storedCarrierGetter}.
+ *
+ * The common carrier — a plain object (or its JSON text) of at most {@link MAX_CARRIER_KEYS} keys,
+ * every name already lower-case ASCII and every value a string — is kept as its names and values:
+ * no Map, no array per header. Anything else (a name in another case or with other characters, a
+ * non-string value, a `Map`, more keys) goes through {@link normalizeCarrier}. Each value is read
+ * once, in key order, as there. Never throws.
+ */
+export function readStoredCarrier(carrier: unknown): StoredCarrier {
+  let source: Record<string, unknown> | Map<unknown, unknown> | undefined;
+  try {
+    source = carrierObject(carrier);
+  } catch {
+    return new Map();
+  }
+  if (source === undefined || source instanceof Map) return normalizeSource(source);
+  let names: string[];
+  try {
+    names = Object.keys(source);
+  } catch {
+    return new Map(); // As normalizeCarrier: Object.keys threw, nothing read.
+  }
+  if (names.length > MAX_CARRIER_KEYS) return normalizeSource(source);
+  const values: string[] = new Array<string>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    if (!isLowerCaseName(names[i]!)) return normalizeSource(source);
+    let value: unknown;
+    try {
+      value = source[names[i]!];
+    } catch {
+      return normalizeSource(source); // a throwing getter: the general path skips that key
+    }
+    if (typeof value !== "string") return normalizeSource(source);
+    values[i] = value;
+  }
+  return new LowerCaseCarrier(names, values);
+}
+
+/** True for a name that {@link asciiLowerName} returns unchanged: printable ASCII without A-Z. */
+function isLowerCaseName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7e || c < 0x21 || (c >= 0x41 && c <= 0x5a)) return false;
+  }
+  return true;
+}
+
+/**
+ * Getter over a {@link StoredCarrier}: the same answers as {@link normalizedCarrierGetter} over
+ * `normalizeCarrier` of the same carrier (names ASCII case-insensitive; one value a string, repeated
+ * values an array in order; `undefined` for a missing name). Never throws.
+ */
+export const storedCarrierGetter: TextMapGetter<StoredCarrier> = {
+  keys: (carrier) => {
+    if (!(carrier instanceof LowerCaseCarrier))
+      return normalizedCarrierGetter.keys(carrier as NormalizedCarrier);
+    const keys: string[] = [];
+    for (let i = 0; i < carrier.names.length; i++)
+      if (carrier.values[i]!.length <= MAX_CARRIER_VALUE_LENGTH) keys.push(carrier.names[i]!);
+    return keys;
+  },
+  get: (carrier, key) => {
+    if (!(carrier instanceof LowerCaseCarrier))
+      return normalizedCarrierGetter.get(carrier as NormalizedCarrier, key);
+    if (typeof key !== "string") return undefined;
+    const name = asciiLowerName(key);
+    if (name === undefined) return undefined;
+    const names = carrier.names;
+    for (let i = 0; i < names.length; i++) {
+      if (names[i] !== name) continue;
+      const value = carrier.values[i]!;
+      return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
+    }
+    return undefined;
   },
 };

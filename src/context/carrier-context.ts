@@ -5,8 +5,8 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import {
-  normalizeCarrier,
-  normalizedCarrierGetter,
+  readStoredCarrier,
+  storedCarrierGetter,
   traceCarrierSetter,
   type TraceCarrier,
 } from "../carrier/carrier.js";
@@ -70,8 +70,8 @@ export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {
     const stored = isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
     return (options.propagator ?? getDefaultPropagator()).extract(
       base,
-      normalizeCarrier(stored),
-      normalizedCarrierGetter,
+      readStoredCarrier(stored),
+      storedCarrierGetter,
     );
   } catch {
     return base;

@@ -1,0 +1,59 @@
+// readStoredCarrier (the lazy reader contextFromCarrier uses) answers exactly as normalizeCarrier does,
+// on every kind of carrier input: lower-case string carriers take its fast path, everything else the Map.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import {
+  MAX_CARRIER_VALUE_LENGTH,
+  normalizeCarrier,
+  normalizedCarrierGetter,
+  readStoredCarrier,
+  storedCarrierGetter,
+} from "../../src/carrier/carrier.js";
+import { anyCarrierInput, HEADER_NAMES, validCarrier } from "../hardening/arbitraries.js";
+
+/** Every name a propagator may ask for, in several spellings. */
+const NAMES = [
+  ...HEADER_NAMES,
+  ...HEADER_NAMES.map((n) => n.toUpperCase()),
+  "ot-baggage-userid",
+  "__proto__",
+  "",
+];
+
+function assertSameAnswers(input: unknown): void {
+  const lazy = readStoredCarrier(input);
+  const map = normalizeCarrier(input);
+  assert.deepEqual(storedCarrierGetter.keys(lazy), normalizedCarrierGetter.keys(map));
+  for (const name of [...NAMES, ...normalizedCarrierGetter.keys(map)])
+    assert.deepEqual(storedCarrierGetter.get(lazy, name), normalizedCarrierGetter.get(map, name), name);
+}
+
+describe("readStoredCarrier", () => {
+  test("property: the same keys and values as normalizeCarrier for any input", () => {
+    fc.assert(fc.property(anyCarrierInput, assertSameAnswers), { numRuns: 500 });
+  });
+
+  test("property: the same for lower-case string carriers, their JSON text and bytes", () => {
+    fc.assert(
+      fc.property(validCarrier, (carrier) => {
+        assertSameAnswers(carrier);
+        assertSameAnswers(JSON.stringify(carrier));
+        assertSameAnswers(Buffer.from(JSON.stringify(carrier)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("limits and spellings: an oversized value is absent, other spellings are combined in key order", () => {
+    const long = "x".repeat(MAX_CARRIER_VALUE_LENGTH + 1);
+    const oversized = readStoredCarrier({ traceparent: long, tracestate: "a=1" });
+    assert.equal(storedCarrierGetter.get(oversized, "traceparent"), undefined);
+    assert.deepEqual(storedCarrierGetter.keys(oversized), ["tracestate"]);
+    assert.equal(storedCarrierGetter.get(oversized, "TraceState"), "a=1");
+    const mixed = readStoredCarrier({ tracestate: "a=1", TraceState: "b=2" });
+    assert.deepEqual(storedCarrierGetter.get(mixed, "tracestate"), ["a=1", "b=2"]);
+    const many = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`k${i}`, "v"]));
+    assert.equal(storedCarrierGetter.keys(readStoredCarrier(many)).length, 128);
+  });
+});

@@ -110,9 +110,6 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
   return error === undefined ? { tags } : { tags, error };
 }
 
-/** Java's emission order: `_dd.p.dm`, `_dd.p.tid`, `_dd.p.ts`, then the rest (research rule 29). */
-const LEADING_TAGS = [DECISION_MAKER_TAG, TID_TAG, TRACE_SOURCE_TAG] as const;
-
 /**
  * Encodes the `x-datadog-tags` header: the `_dd.p.*` tags of `tags` (other keys and any
  * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 hex, the upper 64 bits
@@ -127,26 +124,34 @@ export function encodeTagsHeader(
 ): string | undefined {
   if (maxLength <= 0) return undefined;
   let header = "";
-  const append = (key: string, value: string): boolean => {
-    if (!isValidTagKey(key) || !isValidTagValue(value)) {
-      diag.warn(
-        `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,
-      );
-      return false;
-    }
-    header += header.length === 0 ? `${key}=${value}` : `,${key}=${value}`;
-    return true;
-  };
-  for (const key of LEADING_TAGS) {
-    const value = key === TID_TAG ? (high === ZERO_HEX16 ? undefined : high) : tags?.[key];
-    if (value !== undefined && !append(key, value)) return undefined;
+  // Java's order: dm, tid, ts, then the others (rule 29).
+  const dm = tags?.[DECISION_MAKER_TAG];
+  if (dm !== undefined) {
+    if (!isValidTag(DECISION_MAKER_TAG, dm)) return undefined;
+    header = DECISION_MAKER_TAG + "=" + dm;
+  }
+  if (high !== ZERO_HEX16) {
+    if (!isValidTag(TID_TAG, high)) return undefined;
+    header += header.length === 0 ? TID_TAG + "=" + high : "," + TID_TAG + "=" + high;
   }
   if (tags) {
+    const ts = tags[TRACE_SOURCE_TAG];
+    if (ts !== undefined) {
+      if (!isValidTag(TRACE_SOURCE_TAG, ts)) return undefined;
+      header += header.length === 0 ? TRACE_SOURCE_TAG + "=" + ts : "," + TRACE_SOURCE_TAG + "=" + ts;
+    }
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
-      if (!key.startsWith(PROPAGATED_TAG_PREFIX) || (LEADING_TAGS as readonly string[]).includes(key))
+      if (
+        !key.startsWith(PROPAGATED_TAG_PREFIX) ||
+        key === DECISION_MAKER_TAG ||
+        key === TID_TAG ||
+        key === TRACE_SOURCE_TAG
+      )
         continue;
-      if (!append(key, tags[key])) return undefined;
+      const value = tags[key];
+      if (!isValidTag(key, value)) return undefined;
+      header += header.length === 0 ? `${key}=${value}` : `,${key}=${value}`;
     }
   }
   if (header.length === 0) return undefined;
@@ -158,4 +163,13 @@ export function encodeTagsHeader(
     return undefined;
   }
   return header;
+}
+
+/** True for a valid tag (rule 24); otherwise says why nothing is injected (rule 28, ../shared/cases B18). */
+function isValidTag(key: string, value: string): boolean {
+  if (isValidTagKey(key) && isValidTagValue(value)) return true;
+  diag.warn(
+    `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,
+  );
+  return false;
 }

@@ -1,4 +1,5 @@
-import { diag, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
+import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
+import { idTextFromNumber } from "../propagation/datadog/ids.js";
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
@@ -140,28 +141,16 @@ function asBytes(value: object, limit: number): Uint8Array | null | undefined {
   return undefined;
 }
 
-let warnedUnsafeNumber = false;
-function warnUnsafeNumberOnce(value: number): void {
-  if (warnedUnsafeNumber) return;
-  warnedUnsafeNumber = true;
-  diag.warn(
-    `tracehop: a stored carrier holds the JSON number ${value}, beyond 2^53: JSON.parse already rounded it, ` +
-      "so it is ignored (the id it held is lost). Store propagation header values as strings, as captureCarrier writes them.",
-  );
-}
-
 /** One value as text, or `undefined` when it is not a kind a carrier may hold or is too long. */
-function valueText(value: unknown): string | undefined {
+function valueText(value: unknown, name: string): string | undefined {
   switch (typeof value) {
     case "string":
       return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
     case "number":
       if (Number.isSafeInteger(value)) return String(value);
-      if (Number.isInteger(value)) {
-        // Never round silently (../shared/cases B01, B22): say what to fix once per process.
-        warnUnsafeNumberOnce(value);
-      }
-      return undefined;
+      // An integer beyond 2^53 was rounded by JSON.parse: refused with a diagnostic, never rounded
+      // silently (../shared/cases B01, B22).
+      return Number.isInteger(value) ? idTextFromNumber(value, name) : undefined;
     case "bigint":
       return String(value);
     case "object": {
@@ -180,7 +169,7 @@ function addField(out: NormalizedCarrier, key: string, raw: unknown): void {
   if (name === undefined) return;
   let values = out.get(name);
   const push = (item: unknown) => {
-    const text = valueText(item);
+    const text = valueText(item, name);
     if (text === undefined) return;
     if (!values) out.set(name, (values = []));
     if (values.length < MAX_CARRIER_FIELD_VALUES) values.push(text);

@@ -69,8 +69,13 @@ describe("Datadog public cases", () => {
     assert.equal(sc?.spanId, expected.carrier.parentSpanId);
     assert.equal(getDatadogContext(ctx)?.samplingPriority, expected.carrier.samplingPriority);
     assert.equal(sc!.traceFlags & TraceFlags.SAMPLED, expected.carrier.sampled ? 1 : 0);
-    // Stored as JSON numbers: the stored-carrier path never reads a number as an id (nothing rounded).
+    // Stored as JSON numbers: the stored-carrier path never reads a number as an id (nothing rounded),
+    // and says why for each refused id.
     assert.equal(trace.getSpanContext(extract(input.carrierJsonText, ["datadog"])), undefined);
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0], /x-datadog-trace-id is the JSON number 7660829067201367000/);
+    assert.match(warnings[1], /x-datadog-parent-id is the JSON number 3667278417456668700/);
+    warnings.length = 0;
     // A raw carrier object handed to the propagator: refused, and the diagnostic says what to fix.
     const parsed = JSON.parse(input.carrierJsonText as string) as Record<string, unknown>;
     const raw = new DatadogPropagator().extract(ROOT_CONTEXT, parsed, defaultTextMapGetter);

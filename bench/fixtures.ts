@@ -99,3 +99,32 @@ export function fullContext(carrier: Readonly<Record<string, string>> = FULL_CAR
 
 /** A 1 MiB header value (hostile input), in UTF-16 code units of one ASCII character each. */
 export const ONE_MIB = 1024 * 1024;
+
+/** W3C trace flags of the W3C-only inputs: not sampled, sampled, sampled + random (Level 2 §3.2.2.5). */
+const W3C_FLAGS = ["00", "01", "03"] as const;
+
+/** Foreign tracestate members the W3C-only inputs carry (one to three of them; never `dd=`). */
+const FOREIGN_MEMBERS = ["rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE", "acme@tenant=v1;x:2"] as const;
+
+/**
+ * {@link INPUT_COUNT} W3C-only carriers (`traceparent` + `tracestate`) for target T2: random 128-bit
+ * trace ids and span ids, flags `00`/`01`/`03` in turn, and a tracestate of one to three foreign
+ * members whose values vary per carrier. No `dd=` member and no Datadog header: what a user who
+ * propagates only W3C Trace Context receives, which @opentelemetry/core can represent in full.
+ */
+export function w3cCarriers(count = INPUT_COUNT): Record<string, string>[] {
+  const next = random32(0x3c_7ace);
+  const carriers: Record<string, string>[] = [];
+  for (let i = 0; i < count; i++) {
+    const traceId = hex8(next()) + hex8(next()) + hex8((next() | 1) >>> 0) + hex8(next());
+    const spanId = hex8((next() | 1) >>> 0) + hex8(next());
+    const members = 1 + (i % FOREIGN_MEMBERS.length);
+    let tracestate = `vendor${i & 7}=${hex8(next())}`;
+    for (let m = 1; m < members; m++) tracestate += `,${FOREIGN_MEMBERS[m]}`;
+    carriers.push({
+      traceparent: `00-${traceId}-${spanId}-${W3C_FLAGS[i % W3C_FLAGS.length]}`,
+      tracestate,
+    });
+  }
+  return carriers;
+}

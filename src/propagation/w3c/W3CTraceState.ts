@@ -1,12 +1,16 @@
 import type { TraceState } from "@opentelemetry/api";
 import { TRACE_STATE_MAX_LENGTH, TRACE_STATE_MAX_MEMBERS } from "./constants.js";
 import {
+  canonicalTraceStateSize,
   isValidTraceStateKey,
   isValidTraceStateValue,
   joinWithinLimit,
   parseTraceStateMembers,
   type TraceStateMember,
 } from "./tracestate.js";
+
+/** `=` between a tracestate key and its value (Trace Context §3.3.1.3). */
+const CHAR_EQUALS = 0x3d;
 
 /**
  * An immutable W3C tracestate list that implements @opentelemetry/api's `TraceState` with the
@@ -25,14 +29,64 @@ import {
  * Holds any member, including the Datadog `dd=` member (DESIGN.md "Layers", research rule 39).
  */
 export class W3CTraceState implements TraceState {
-  private readonly _members: readonly TraceStateMember[];
+  /** The members; for a list read from a canonical header, split from `_serialized` on first need. */
+  private _members: readonly TraceStateMember[] | undefined;
+  /** Number of members (known before `_members` is split). */
+  private readonly _size: number;
   private _serialized: string | undefined;
   private _wire: string | null | undefined;
   private static readonly _empty = new W3CTraceState([]);
 
-  /** Builds a list from members that are already valid (see {@link W3CTraceState.fromHeader} for text). */
-  private constructor(members: readonly TraceStateMember[]) {
+  /**
+   * Builds a list from members that are already valid (see {@link W3CTraceState.fromHeader} for text),
+   * or (`members` undefined) from a canonical header `text` of `size` members
+   * ({@link canonicalTraceStateSize}): then `text` is the serialisation and members are split only
+   * when a method needs them.
+   */
+  private constructor(members: readonly TraceStateMember[] | undefined, text?: string, size?: number) {
     this._members = members;
+    this._serialized = text;
+    this._size = members !== undefined ? members.length : size!;
+  }
+
+  /** The members, split from the canonical header text on first use. */
+  private _list(): readonly TraceStateMember[] {
+    let members = this._members;
+    if (members === undefined) {
+      const text = this._serialized!;
+      const list: TraceStateMember[] = [];
+      let start = 0;
+      while (start < text.length) {
+        let end = text.indexOf(",", start);
+        if (end === -1) end = text.length;
+        const equals = text.indexOf("=", start);
+        list.push({ key: text.slice(start, equals), value: text.slice(equals + 1, end) });
+        start = end + 1;
+      }
+      members = this._members = list;
+    }
+    return members;
+  }
+
+  /**
+   * Start of the member whose key is `key` in the canonical text (or -1), without splitting it:
+   * `key` then `=` inside one member.
+   */
+  private _findInText(text: string, key: string): number {
+    const keyLength = key.length;
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf(",", start);
+      if (end === -1) end = text.length;
+      if (
+        start + keyLength < end &&
+        text.charCodeAt(start + keyLength) === CHAR_EQUALS &&
+        text.startsWith(key, start)
+      )
+        return start;
+      start = end + 1;
+    }
+    return -1;
   }
 
   /** An empty list. */
@@ -49,6 +103,9 @@ export class W3CTraceState implements TraceState {
    */
   static fromHeader(header: string): W3CTraceState | undefined {
     if (typeof header !== "string") return undefined;
+    // Usual case: a header already in canonical form is kept as its own serialisation, unsplit.
+    const size = canonicalTraceStateSize(header);
+    if (size > 0) return new W3CTraceState(undefined, header, size);
     const members = parseTraceStateMembers(header, true);
     if (!members) return undefined;
     return members.length ? new W3CTraceState(members) : W3CTraceState._empty;
@@ -72,19 +129,19 @@ export class W3CTraceState implements TraceState {
 
   /** Number of list-members. */
   get size(): number {
-    return this._members.length;
+    return this._size;
   }
 
   /** The list-members in header order (left-most first); a fresh array each call. */
   members(): TraceStateMember[] {
-    return this._members.map((m) => ({ key: m.key, value: m.value }));
+    return this._list().map((m) => ({ key: m.key, value: m.value }));
   }
 
   set(key: string, value: string): W3CTraceState {
     if (typeof key !== "string" || typeof value !== "string") return this;
     if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return this;
     const members: TraceStateMember[] = [{ key, value }];
-    for (const m of this._members) {
+    for (const m of this._list()) {
       if (m.key !== key) members.push(m);
     }
     if (members.length > TRACE_STATE_MAX_MEMBERS) members.length = TRACE_STATE_MAX_MEMBERS;
@@ -92,23 +149,34 @@ export class W3CTraceState implements TraceState {
   }
 
   unset(key: string): W3CTraceState {
-    const index = this._members.findIndex((m) => m.key === key);
+    const list = this._list();
+    const index = list.findIndex((m) => m.key === key);
     if (index === -1) return this;
-    const members = this._members.slice();
+    const members = list.slice();
     members.splice(index, 1);
     return members.length ? new W3CTraceState(members) : W3CTraceState._empty;
   }
 
   get(key: string): string | undefined {
-    for (const m of this._members) if (m.key === key) return m.value;
+    const members = this._members;
+    if (members === undefined) {
+      if (typeof key !== "string") return undefined;
+      const text = this._serialized!;
+      const start = this._findInText(text, key);
+      if (start === -1) return undefined;
+      const end = text.indexOf(",", start);
+      return text.slice(start + key.length + 1, end === -1 ? text.length : end);
+    }
+    for (const m of members) if (m.key === key) return m.value;
     return undefined;
   }
 
   serialize(): string {
     if (this._serialized === undefined) {
+      const members = this._list();
       let out = "";
-      for (let i = 0; i < this._members.length; i++) {
-        const m = this._members[i]!;
+      for (let i = 0; i < members.length; i++) {
+        const m = members[i]!;
         out += i === 0 ? `${m.key}=${m.value}` : `,${m.key}=${m.value}`;
       }
       this._serialized = out;
@@ -129,9 +197,27 @@ export class W3CTraceState implements TraceState {
       typeof value === "string" &&
       isValidTraceStateKey(key) &&
       isValidTraceStateValue(value);
+    if (this._members === undefined && typeof key === "string") {
+      // Canonical text: drop the member with `key` by slicing around it, no split.
+      const text = this._serialized!;
+      const start = this._findInText(text, key);
+      const others = start === -1 ? this._size : this._size - 1;
+      if (!valid || others < TRACE_STATE_MAX_MEMBERS) {
+        let rest: string;
+        if (start === -1) {
+          rest = text;
+        } else {
+          const comma = text.indexOf(",", start);
+          if (comma === -1) rest = start === 0 ? "" : text.slice(0, start - 1);
+          else rest = start === 0 ? text.slice(comma + 1) : text.slice(0, start) + text.slice(comma + 1);
+        }
+        const out = valid ? (rest === "" ? key + "=" + value : key + "=" + value + "," + rest) : rest;
+        if (out.length <= TRACE_STATE_MAX_LENGTH) return out === "" ? undefined : out;
+      }
+    }
     let out = valid ? key + "=" + value : "";
     let count = valid ? 1 : 0;
-    const members = this._members;
+    const members = this._list();
     for (let i = 0; i < members.length && count < TRACE_STATE_MAX_MEMBERS; i++) {
       const m = members[i]!;
       if (m.key === key) continue;
@@ -154,7 +240,10 @@ export class W3CTraceState implements TraceState {
    * empty (§3.3.1.1: avoid sending an empty tracestate). Computed once per instance.
    */
   wireValue(): string | undefined {
-    if (this._wire === undefined) this._wire = joinWithinLimit(this._members.slice()) ?? null;
+    // A canonical header within the length limit is sent as it is (no copy, nothing memoised).
+    if (this._members === undefined && this._serialized!.length <= TRACE_STATE_MAX_LENGTH)
+      return this._serialized;
+    if (this._wire === undefined) this._wire = joinWithinLimit(this._list().slice()) ?? null;
     return this._wire ?? undefined;
   }
 }

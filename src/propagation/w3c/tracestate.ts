@@ -103,6 +103,73 @@ export function parseTraceStateMembers(header: string, strict: boolean): TraceSt
   return members;
 }
 
+/** Result of {@link canonicalTraceStateSize} for a header that needs the member-by-member parse. */
+export const NOT_CANONICAL = -1;
+
+/** Key starts and ends of the members seen by {@link canonicalTraceStateSize} (scratch, no input kept). */
+const keyBounds = new Int32Array(2 * TRACE_STATE_MAX_MEMBERS);
+
+/**
+ * The number of list-members of `header` when it is in canonical form, else {@link NOT_CANONICAL}.
+ * Canonical: 1 to 32 members `key=value` joined by `,` with no whitespace around them and no empty
+ * member, every key and value valid (Trace Context Level 2 §3.3.1.3) and no key repeated. That is
+ * exactly the text `parseTraceStateMembers(header, true)` would re-serialise unchanged, so the header
+ * can be kept as it is instead of being split. One pass over the characters, no allocation; anything
+ * else (OWS, empty members, a duplicate, an invalid member, too many members) answers
+ * {@link NOT_CANONICAL} and the caller uses {@link parseTraceStateMembers}, which decides. Never throws.
+ */
+export function canonicalTraceStateSize(header: string): number {
+  const length = header.length;
+  let count = 0;
+  let pos = 0;
+  while (pos < length) {
+    if (count === TRACE_STATE_MAX_MEMBERS) return NOT_CANONICAL;
+    // key: (lcalpha / DIGIT) 0*255(keychar), then "="
+    let c = header.charCodeAt(pos);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return NOT_CANONICAL;
+    let i = pos + 1;
+    for (; i < length; i++) {
+      c = header.charCodeAt(i);
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) continue;
+      if (c === 0x5f || c === 0x2d || c === 0x2a || c === 0x2f || c === 0x40) continue;
+      break;
+    }
+    if (i === length || c !== CHAR_EQUALS || i - pos > TRACE_STATE_MAX_KEY_LENGTH) return NOT_CANONICAL;
+    const keyEnd = i;
+    // value: 1 to 256 characters 0x20-0x7E except "," and "=", not ending in a space
+    const valueStart = ++i;
+    for (; i < length; i++) {
+      c = header.charCodeAt(i);
+      if (c === CHAR_COMMA) break;
+      if (c < CHAR_SPACE || c > CHAR_TILDE || c === CHAR_EQUALS) return NOT_CANONICAL;
+    }
+    const valueLength = i - valueStart;
+    if (valueLength === 0 || valueLength > TRACE_STATE_MAX_VALUE_LENGTH) return NOT_CANONICAL;
+    if (header.charCodeAt(i - 1) === CHAR_SPACE) return NOT_CANONICAL;
+    if (hasKeyRange(header, pos, keyEnd, count)) return NOT_CANONICAL;
+    keyBounds[2 * count] = pos;
+    keyBounds[2 * count + 1] = keyEnd;
+    count++;
+    if (i === length) return count;
+    pos = i + 1; // past ","
+    if (pos === length) return NOT_CANONICAL; // trailing empty member
+  }
+  return NOT_CANONICAL; // empty header
+}
+
+/** True when one of the first `count` keys in {@link keyBounds} equals `header[start, end)`. */
+function hasKeyRange(header: string, start: number, end: number, count: number): boolean {
+  const length = end - start;
+  for (let k = 0; k < count; k++) {
+    const otherStart = keyBounds[2 * k]!;
+    if (keyBounds[2 * k + 1]! - otherStart !== length) continue;
+    let j = 0;
+    while (j < length && header.charCodeAt(otherStart + j) === header.charCodeAt(start + j)) j++;
+    if (j === length) return true;
+  }
+  return false;
+}
+
 function isOws(code: number): boolean {
   return code === CHAR_SPACE || code === CHAR_TAB;
 }

@@ -19,7 +19,14 @@ import {
   ENV_PROPAGATION_STYLE_INJECT,
   ENV_TAGS_MAX_LENGTH,
 } from "./datadog/constants.js";
-import { bindDatadogContext, getDatadogContext, storeDatadogContext } from "./datadog/datadog-context.js";
+import {
+  bindDatadogContext,
+  DATADOG_CONTEXT_KEY,
+  getDatadogContext,
+  storeDatadogContext,
+  type StoredDatadogContext,
+} from "./datadog/datadog-context.js";
+import { contextWithSpan } from "./context-values.js";
 import { DatadogPropagator, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator } from "./datadog/DatadogTraceContextPropagator.js";
 import { ZERO_HEX16 } from "./datadog/ids.js";
@@ -266,6 +273,10 @@ class MultiStylePropagator implements TextMapPropagator {
       let baggage = parts.baggage;
       if (w3cBaggage !== undefined)
         baggage = mergeBaggage(baggage ?? propagation.getBaggage(context), w3cBaggage);
+      if (parts.spanContext !== undefined && !parts.clearRoot && links === undefined) {
+        const stored: StoredDatadogContext = { traceId: parts.traceId, fields: parts.fields };
+        return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
+      }
       let result = baggage === undefined ? context : propagation.setBaggage(context, baggage);
       if (parts.spanContext === undefined) {
         result = setRestoredRoot(trace.deleteSpan(result), parts.root);

@@ -11,9 +11,16 @@ import {
   type TraceState,
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-import { TraceContextPropagator } from "../w3c/TraceContextPropagator.js";
+import { TraceContextPropagator, writeTraceContext } from "../w3c/TraceContextPropagator.js";
 import { TID_TAG, TRACESTATE_DD_KEY, TRACESTATE_MAX_MEMBERS } from "./constants.js";
-import { getDatadogContext, storeDatadogContext, type DatadogContext } from "./datadog-context.js";
+import {
+  DATADOG_CONTEXT_KEY,
+  getDatadogContext,
+  storeDatadogContext,
+  type DatadogContext,
+  type StoredDatadogContext,
+} from "./datadog-context.js";
+import { contextWithSpan } from "../context-values.js";
 import type { StyleExtraction } from "../extraction-result.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { injectionFields, overrideDecisionMaker } from "./injection-fields.js";
@@ -56,15 +63,18 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
-    if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return;
+    if (!spanContext || isTracingSuppressed(context)) return;
     const dd = getDatadogContext(context);
     const traceState = spanContext.traceState;
     // No Datadog fields on this trace (no Datadog context, no dd= member): plain W3C, as
     // ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header").
+    // tracehop's own W3C propagator: its headers written here (formatTraceParent validates the ids).
     if (dd === undefined && traceState?.get(TRACESTATE_DD_KEY) === undefined) {
-      this._w3c.inject(context, carrier, setter);
+      if (this._direct) writeTraceContext(spanContext, carrier, setter);
+      else if (isValidSpanContext(spanContext)) this._w3c.inject(context, carrier, setter);
       return;
     }
+    if (!isValidSpanContext(spanContext)) return;
     const fields = injectionFields(context, spanContext, dd);
     const lastParentId = fields.lastParentId;
     const parentId =
@@ -108,11 +118,11 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     }
     const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
     if (spanContext === undefined) return context;
-    return storeDatadogContext(
-      trace.setSpanContext(context, spanContext),
-      datadogFieldsOf(spanContext),
-      spanContext.traceId,
-    );
+    const stored: StoredDatadogContext = {
+      traceId: spanContext.traceId,
+      fields: datadogFieldsOf(spanContext),
+    };
+    return contextWithSpan(context, undefined, spanContext, DATADOG_CONTEXT_KEY, stored);
   }
 
   /**

@@ -18,10 +18,11 @@ export interface DatadogContext {
   lastParentId?: string;
 }
 
-/** Context key of the Datadog fields. */
-const DATADOG_CONTEXT_KEY = createContextKey("tracehop.datadog-context");
+/** Internal: context key of the Datadog fields (values are {@link StoredDatadogContext}). */
+export const DATADOG_CONTEXT_KEY = createContextKey("tracehop.datadog-context");
 
-interface StoredDatadogContext {
+/** Internal: the value stored under {@link DATADOG_CONTEXT_KEY}. */
+export interface StoredDatadogContext {
   /** The trace the fields belong to (32 hex); undefined: the trace of whatever span is in the context. */
   traceId: string | undefined;
   fields: DatadogContext;

@@ -7,6 +7,7 @@ import {
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
+import { contextWithSpan } from "../context-values.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "./constants.js";
 import { formatTraceParent, parseTraceParent } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
@@ -43,18 +44,14 @@ export class TraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     if (!spanContext || isTracingSuppressed(context)) return;
-    const traceParent = formatTraceParent(spanContext);
-    if (!traceParent) return;
-    setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
-    const traceState = spanContext.traceState;
-    const header =
-      traceState instanceof W3CTraceState ? traceState.wireValue() : serializeTraceStateForWire(traceState);
-    if (header) setter.set(carrier, TRACE_STATE_HEADER, header);
+    writeTraceContext(spanContext, carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const spanContext = this.extractSpanContext(carrier, getter);
-    return spanContext === undefined ? context : trace.setSpanContext(context, spanContext);
+    return spanContext === undefined
+      ? context
+      : contextWithSpan(context, undefined, spanContext, undefined, undefined);
   }
 
   /**
@@ -109,4 +106,19 @@ function combinedValue(value: string | string[] | undefined): string | undefined
     out = out === undefined ? part : `${out},${part}`;
   }
   return out;
+}
+
+/**
+ * Internal: the headers {@link TraceContextPropagator.inject} writes for `spanContext` (the caller has
+ * checked suppression): `traceparent` ({@link formatTraceParent}; nothing is written when an id is
+ * invalid) and `tracestate` when there is something to send. Never throws on bad ids.
+ */
+export function writeTraceContext(spanContext: SpanContext, carrier: unknown, setter: TextMapSetter): void {
+  const traceParent = formatTraceParent(spanContext);
+  if (!traceParent) return;
+  setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
+  const traceState = spanContext.traceState;
+  const header =
+    traceState instanceof W3CTraceState ? traceState.wireValue() : serializeTraceStateForWire(traceState);
+  if (header) setter.set(carrier, TRACE_STATE_HEADER, header);
 }

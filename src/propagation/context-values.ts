@@ -1,0 +1,96 @@
+import {
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type Baggage,
+  type Context,
+  type SpanContext,
+} from "@opentelemetry/api";
+
+/**
+ * Building the Context an extraction returns in one step instead of one `setValue` per value.
+ *
+ * @opentelemetry/api's `BaseContext.setValue` copies the whole Map of its parent and creates three
+ * closures for every value set; an extraction that sets the baggage, the span and the Datadog fields
+ * pays that three times (the top self-time entry of the extract profiles, ≈ 30%). From `ROOT_CONTEXT`
+ * (where extraction starts: `contextFromCarrier`, an HTTP server request) the result is a
+ * {@link ValuesContext} holding all values in one Map; from any other context the values are set one
+ * by one as before. Both answer `getValue` / `setValue` / `deleteValue` exactly as `BaseContext` does.
+ */
+
+/**
+ * The key @opentelemetry/api stores under when `write` sets one value on a context: read once at
+ * load time from a probe Context, through the public API only (`trace.setSpan`,
+ * `propagation.setBaggage`), since the api does not export its keys.
+ */
+function keyOf(write: (probe: Context) => unknown): symbol | undefined {
+  let key: symbol | undefined;
+  const probe: Context = {
+    getValue: () => undefined,
+    setValue(k: symbol) {
+      key = k;
+      return probe;
+    },
+    deleteValue: () => probe,
+  };
+  try {
+    write(probe);
+  } catch {
+    return undefined;
+  }
+  return key;
+}
+
+/** The api's key of the active span (`trace.setSpan`). */
+const SPAN_KEY = keyOf((probe) => trace.setSpan(probe, trace.wrapSpanContext(INVALID_SPAN_CONTEXT)));
+/** The api's key of the baggage (`propagation.setBaggage`). */
+const BAGGAGE_KEY = keyOf((probe) => propagation.setBaggage(probe, propagation.createBaggage()));
+
+/**
+ * A Context holding its values in one Map, with the semantics of @opentelemetry/api's `BaseContext`
+ * (immutable; `setValue` / `deleteValue` return a copy) and its methods on the prototype.
+ */
+class ValuesContext implements Context {
+  constructor(private readonly _values: Map<symbol, unknown>) {}
+
+  getValue(key: symbol): unknown {
+    return this._values.get(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    const values = new Map(this._values);
+    values.set(key, value);
+    return new ValuesContext(values);
+  }
+
+  deleteValue(key: symbol): Context {
+    const values = new Map(this._values);
+    values.delete(key);
+    return new ValuesContext(values);
+  }
+}
+
+/**
+ * What `base` with the baggage (when given), then the remote span of `spanContext`
+ * (`trace.setSpanContext`), then `key`=`value` set would give: one Context from `ROOT_CONTEXT`,
+ * chained `setValue` calls from any other context (or when the api's keys could not be read).
+ */
+export function contextWithSpan(
+  base: Context,
+  baggage: Baggage | undefined,
+  spanContext: SpanContext,
+  key: symbol | undefined,
+  value: unknown,
+): Context {
+  if (base !== ROOT_CONTEXT || SPAN_KEY === undefined || BAGGAGE_KEY === undefined) {
+    let result = baggage === undefined ? base : propagation.setBaggage(base, baggage);
+    result = trace.setSpanContext(result, spanContext);
+    return key === undefined ? result : result.setValue(key, value);
+  }
+  const values = new Map<symbol, unknown>();
+  if (baggage !== undefined) values.set(BAGGAGE_KEY, baggage);
+  values.set(SPAN_KEY, trace.wrapSpanContext(spanContext));
+  if (key !== undefined) values.set(key, value);
+  return new ValuesContext(values);
+}

@@ -214,6 +214,11 @@ function sameTrace(a: string, b: string): boolean {
 /** The composite behind {@link createPropagator}. */
 class MultiStylePropagator implements TextMapPropagator {
   private readonly _fields: string[];
+  /**
+   * The `tracecontext` style when it is the only extract style: its own `extract` gives the same
+   * Context as the composite (one candidate, no links, no baggage), without the candidate objects.
+   */
+  private readonly _soleExtract: TextMapPropagator | undefined;
 
   constructor(
     private readonly _inject: readonly StyleMember[],
@@ -224,6 +229,11 @@ class MultiStylePropagator implements TextMapPropagator {
     for (const member of [..._inject, ..._extract])
       for (const field of member.propagator.fields()) fields.add(field);
     this._fields = [...fields];
+    const sole = _extract.length === 1 ? _extract[0]! : undefined;
+    this._soleExtract =
+      sole?.name === "tracecontext" && sole.propagator instanceof DatadogTraceContextPropagator
+        ? sole.propagator
+        : undefined;
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
@@ -237,6 +247,15 @@ class MultiStylePropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const sole = this._soleExtract;
+    if (sole !== undefined) {
+      try {
+        return sole.extract(context, carrier, getter);
+      } catch (err) {
+        diag.warn("tracehop: tracecontext extract failed", err);
+        return context;
+      }
+    }
     const baseSpan = trace.getSpanContext(context);
     let winner: Candidate | undefined;
     let links: Link[] | undefined;

@@ -9,7 +9,7 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { contextWithSpan } from "../context-values.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "./constants.js";
-import { formatTraceParent, parseTraceParent } from "./traceparent.js";
+import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
 import { W3CTraceState } from "./W3CTraceState.js";
 
@@ -62,14 +62,8 @@ export class TraceContextPropagator implements TextMapPropagator {
     try {
       const traceParent = singleValue(getter.get(carrier, TRACE_PARENT_HEADER));
       if (traceParent === undefined) return undefined;
-      const parsed = parseTraceParent(traceParent);
-      if (!parsed) return undefined;
-      const spanContext: SpanContext = {
-        traceId: parsed.traceId,
-        spanId: parsed.spanId,
-        traceFlags: parsed.traceFlags,
-        isRemote: true,
-      };
+      const spanContext = traceParentSpanContext(traceParent);
+      if (spanContext === undefined) return undefined;
       const header = combinedValue(getter.get(carrier, TRACE_STATE_HEADER));
       if (header) {
         const traceState = W3CTraceState.fromHeader(header);

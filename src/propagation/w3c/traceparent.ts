@@ -94,35 +94,67 @@ function skipOws(text: string, start: number, end: number, step: 1 | -1): number
  * Returns `undefined` for anything else. Never throws.
  */
 export function parseTraceParent(value: string): TraceParent | undefined {
-  if (typeof value !== "string") return undefined;
+  const start = validTraceParentStart(value);
+  if (start < 0) return undefined;
+  return {
+    traceId: value.slice(start + 3, start + 35),
+    spanId: value.slice(start + 36, start + 52),
+    traceFlags: traceParentFlags(value, start),
+  };
+}
+
+/**
+ * Internal: the remote SpanContext of a traceparent (`isRemote: true`, no traceState) as
+ * {@link parseTraceParent} reads it, built without the intermediate object; `undefined` for anything
+ * that function rejects. Never throws.
+ */
+export function traceParentSpanContext(value: string): SpanContext | undefined {
+  const start = validTraceParentStart(value);
+  if (start < 0) return undefined;
+  return {
+    traceId: value.slice(start + 3, start + 35),
+    spanId: value.slice(start + 36, start + 52),
+    traceFlags: traceParentFlags(value, start),
+    isRemote: true,
+  };
+}
+
+/** The known flag bits of the valid traceparent starting at `start` (after {@link validTraceParentStart}). */
+function traceParentFlags(value: string, start: number): number {
+  const flags =
+    (lowerHexValue(value.charCodeAt(start + 53)) << 4) | lowerHexValue(value.charCodeAt(start + 54));
+  return flags & KNOWN_FLAGS_MASK;
+}
+
+/**
+ * Index of the version of a traceparent that passes every rule of {@link parseTraceParent} (after
+ * leading OWS), or -1. No allocation.
+ */
+function validTraceParentStart(value: string): number {
+  if (typeof value !== "string") return -1;
   const start = skipOws(value, 0, value.length, 1);
   const end = skipOws(value, value.length - 1, start - 1, -1) + 1;
   const length = end - start;
-  if (length < TRACE_PARENT_LENGTH) return undefined;
+  if (length < TRACE_PARENT_LENGTH) return -1;
   const v0 = lowerHexValue(value.charCodeAt(start));
   const v1 = lowerHexValue(value.charCodeAt(start + 1));
-  if (v0 < 0 || v1 < 0 || (v0 === 15 && v1 === 15)) return undefined;
+  if (v0 < 0 || v1 < 0 || (v0 === 15 && v1 === 15)) return -1;
   if (
     value.charCodeAt(start + 2) !== CHAR_DASH ||
     value.charCodeAt(start + 35) !== CHAR_DASH ||
     value.charCodeAt(start + 52) !== CHAR_DASH
   ) {
-    return undefined;
+    return -1;
   }
   if (v0 === 0 && v1 === 0) {
-    if (length !== TRACE_PARENT_LENGTH) return undefined;
+    if (length !== TRACE_PARENT_LENGTH) return -1;
   } else if (length > TRACE_PARENT_LENGTH && value.charCodeAt(start + TRACE_PARENT_LENGTH) !== CHAR_DASH) {
-    return undefined;
+    return -1;
   }
-  if (!isLowerHexId(value, start + 3, 32) || !isLowerHexId(value, start + 36, 16)) return undefined;
-  const f0 = lowerHexValue(value.charCodeAt(start + 53));
-  const f1 = lowerHexValue(value.charCodeAt(start + 54));
-  if (f0 < 0 || f1 < 0) return undefined;
-  return {
-    traceId: value.slice(start + 3, start + 35),
-    spanId: value.slice(start + 36, start + 52),
-    traceFlags: ((f0 << 4) | f1) & KNOWN_FLAGS_MASK,
-  };
+  if (!isLowerHexId(value, start + 3, 32) || !isLowerHexId(value, start + 36, 16)) return -1;
+  if (lowerHexValue(value.charCodeAt(start + 53)) < 0 || lowerHexValue(value.charCodeAt(start + 54)) < 0)
+    return -1;
+  return start;
 }
 
 /**

@@ -11,7 +11,7 @@ import { migrateDatabase } from "./db.js";
 import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 
 const JOB_TIMEOUT_MS = Number(process.env.TRACEHOP_JOB_TIMEOUT_MS ?? 60_000);
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = Number(process.env.TRACEHOP_START_TIMEOUT_MS ?? 60_000);
 const STOP_TIMEOUT_MS = 15_000;
 
 function fail(message: string, code = 1): never {
@@ -29,7 +29,8 @@ function startProcess(name: string): Started {
   const child = spawn(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, `${name}.ts`)], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, PORT: process.env.PORT ?? "0" },
-    stdio: ["ignore", "pipe", "pipe"],
+    // The IPC channel closes when this process dies, however it dies: the children then stop too.
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   const ready = new Promise<string>((resolveReady, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -56,18 +57,48 @@ async function stopProcess({ name, child }: Started): Promise<void> {
   clearTimeout(timer);
 }
 
-function readDocuments(files: string[]): { file: string; text: string }[] {
+function readDocuments(files: string[]): { file: string; text: Buffer }[] {
   return files.map((file) => {
     const path = resolve(file);
-    let text: string;
+    let text: Buffer;
     try {
       if (!statSync(path).isFile()) fail(`${file} is not a file: pass text files to preprocess`, 2);
-      text = readFileSync(path, "utf8");
+      // Sent as the file's bytes: the api decides whether they are UTF-8 text.
+      text = readFileSync(path);
     } catch (err) {
       fail(`cannot read ${file}: ${(err as Error).message}`, 2);
     }
     return { file: relative(process.cwd(), path) || path, text };
   });
+}
+
+function firstLine(err: unknown): string {
+  return (
+    String((err as Error)?.message ?? err)
+      .split("\n")
+      .find((l) => l.trim()) ?? "unknown error"
+  );
+}
+
+/** A URL without its password, for messages. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+}
+
+/** With AMQP_URL set, the broker must answer before the processes start. */
+async function checkBroker(): Promise<void> {
+  const url = process.env.AMQP_URL;
+  if (!url) return;
+  try {
+    const amqp = await import("amqplib");
+    const connection = await amqp.connect(url, { timeout: 5000 });
+    await connection.close();
+  } catch (err) {
+    fail(
+      `cannot reach RabbitMQ at AMQP_URL (${redact(url)}): ${firstLine(err)}. Start the broker, fix AMQP_URL, or unset it to use the embedded queue.`,
+      2,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -77,7 +108,16 @@ async function main(): Promise<void> {
     return;
   }
   const documents = readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
-  await migrateDatabase();
+  try {
+    await migrateDatabase();
+  } catch (err) {
+    fail(
+      `cannot prepare the database of DATABASE_URL (${redact(process.env.DATABASE_URL ?? "the embedded SQLite file")}): ` +
+        `${firstLine(err)}. Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.`,
+      2,
+    );
+  }
+  await checkBroker();
   const spansPath = spansFile();
   let spansOffset = 0;
   try {
@@ -87,6 +127,13 @@ async function main(): Promise<void> {
   }
 
   const processes = ["api", "relay", "worker"].map(startProcess);
+  // Ctrl-C or a kill of this process stops the three processes cleanly (spans flushed) before exiting.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.error(`tracehop preprocess: ${signal}: stopping the api, relay and worker`);
+      void Promise.all(processes.map(stopProcess)).finally(() => process.exit(130));
+    });
+  }
   const jobs: { file: string; id: string; status: string }[] = [];
   let ok = true;
   try {
@@ -153,6 +200,11 @@ async function main(): Promise<void> {
   console.log(`\nspans: ${spansPath}`);
 
   const unfinished = jobs.filter((j) => j.status !== "done");
+  if (unfinished.some((j) => j.status === "pending")) {
+    console.error(
+      `tracehop preprocess: jobs still pending after ${JOB_TIMEOUT_MS} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents`,
+    );
+  }
   if (unfinished.length) {
     console.error(
       `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status})`).join(", ")}`,

@@ -32,4 +32,6 @@ export function onShutdownSignal(stop: () => Promise<void>): void {
   };
   process.on("SIGTERM", handler);
   process.on("SIGINT", handler);
+  // Started by the orchestrator with an IPC channel: stop when it goes away, however it ended.
+  if (process.send) process.on("disconnect", handler);
 }

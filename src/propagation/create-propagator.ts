@@ -1,6 +1,7 @@
 import {
   diag,
   propagation,
+  ROOT_CONTEXT,
   trace,
   type Baggage,
   type Context,
@@ -292,7 +293,12 @@ class MultiStylePropagator implements TextMapPropagator {
       let baggage = parts.baggage;
       if (w3cBaggage !== undefined)
         baggage = mergeBaggage(baggage ?? propagation.getBaggage(context), w3cBaggage);
-      if (parts.spanContext !== undefined && !parts.clearRoot && links === undefined) {
+      // One Context for the usual result; clearRoot has nothing to clear on ROOT_CONTEXT.
+      if (
+        parts.spanContext !== undefined &&
+        (!parts.clearRoot || context === ROOT_CONTEXT) &&
+        links === undefined
+      ) {
         const stored: StoredDatadogContext = { traceId: parts.traceId, fields: parts.fields };
         return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
       }
@@ -431,11 +437,18 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
     };
     lastParentId = w3cLastParentId;
   } else {
-    spanContext = {
-      ...winnerSpan,
-      traceFlags: winnerSpan.traceFlags | randomFlagOf(winner.traceId, w3cSpan),
-      traceState: w3cSpan.traceState,
-    };
+    const traceFlags = winnerSpan.traceFlags | randomFlagOf(winner.traceId, w3cSpan);
+    // tracehop's own winner has exactly these members (no spread needed); another style's may have more.
+    spanContext =
+      parts !== undefined
+        ? {
+            traceId: winnerSpan.traceId,
+            spanId: winnerSpan.spanId,
+            traceFlags,
+            isRemote: winnerSpan.isRemote,
+            traceState: w3cSpan.traceState,
+          }
+        : { ...winnerSpan, traceFlags, traceState: w3cSpan.traceState };
     if (winnerSpan.spanId !== w3cSpan.spanId) {
       spanContext.spanId = w3cSpan.spanId;
       lastParentId = w3cLastParentId ?? winnerSpan.spanId;

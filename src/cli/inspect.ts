@@ -91,6 +91,14 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     throw new InspectInputError("the carrier must be a JSON object of header name -> value");
+  // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read as its carrier.
+  const row = parsed as Record<string, unknown>;
+  const field = row.traceContext;
+  if (field !== null && typeof field === "object" && !Array.isArray(field) && !hasPropagationHeader(row)) {
+    diagnostics.push("read the row's traceContext field");
+    parsed = field;
+    text = JSON.stringify(field);
+  }
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof value !== "number") continue;
     const name = key.toLowerCase();
@@ -104,11 +112,28 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
       );
     else
       diagnostics.push(
-        `${key} is stored as a JSON number (${digits ?? value}); carriers hold strings and the value is ignored; ` +
-          `store it as a string`,
+        Number.isSafeInteger(value)
+          ? `${key} is stored as a JSON number (${digits ?? value}); it is exact and read as "${value}", ` +
+              `but carriers hold strings: store it as a string`
+          : `${key} is stored as a JSON number (${digits ?? value}) that is not an exact integer; it is ignored; ` +
+              `store it as a string`,
       );
   }
   return parsed as Record<string, unknown>;
+}
+
+/** True when `row` holds a propagation header at its top level (then it is a carrier, not a row). */
+function hasPropagationHeader(row: Record<string, unknown>): boolean {
+  return Object.keys(row).some((key) => {
+    const name = key.toLowerCase();
+    return (
+      name === "traceparent" ||
+      name === "baggage" ||
+      name.startsWith("x-datadog-") ||
+      name.startsWith("x-b3-") ||
+      name === "b3"
+    );
+  });
 }
 
 function first(carrier: NormalizedCarrier, key: string): string | undefined {
@@ -119,13 +144,15 @@ function first(carrier: NormalizedCarrier, key: string): string | undefined {
 /** Why the Datadog style rejected the carrier (research section B, E, section L), or undefined. */
 function datadogReason(carrier: NormalizedCarrier): string | undefined {
   const traceId = first(carrier, X_DATADOG_TRACE_ID);
-  if (traceId === undefined) return "no x-datadog-trace-id";
+  if (traceId === undefined)
+    return "no usable x-datadog-trace-id (missing, or not a string: see the diagnostics)";
   const low = decimalToHex16(traceId);
   if (low === undefined)
     return `x-datadog-trace-id ${JSON.stringify(traceId)} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
   const parent = first(carrier, X_DATADOG_PARENT_ID);
-  if (parent === undefined) return "no x-datadog-parent-id";
+  if (parent === undefined)
+    return "no usable x-datadog-parent-id (missing, or not a string: see the diagnostics)";
   if (decimalToHex16(parent) === undefined)
     return `x-datadog-parent-id ${JSON.stringify(parent)} is not an unsigned 64-bit decimal`;
   const priority = first(carrier, X_DATADOG_SAMPLING_PRIORITY);

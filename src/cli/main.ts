@@ -26,14 +26,18 @@ baggage keys, conflict links).
 
 exit codes: 0 a valid context, 1 no valid context, 2 usage or input error`;
 
+/** JSON text given on the command line starts like a JSON value; anything else names a file. */
+const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
+
 function readInput(arg: string): string {
   if (arg === "-") return readFileSync(0, "utf8");
-  if (arg.trimStart().startsWith("{")) return arg;
+  if (LOOKS_LIKE_JSON.test(arg)) return arg;
   try {
     return readFileSync(arg, "utf8");
   } catch (err) {
     throw new InspectInputError(
-      `cannot read ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `cannot read the file ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} ` +
+        "(give JSON text, a file name, or - for standard input)",
     );
   }
 }
@@ -66,7 +70,10 @@ export function main(argv: readonly string[]): number {
     process.stdout.write((json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     return report.valid ? EXIT_VALID : EXIT_NO_CONTEXT;
   } catch (err) {
-    if (err instanceof InspectInputError || err instanceof TypeError) return usage(err.message);
+    if (err instanceof InspectInputError || err instanceof TypeError) {
+      process.stderr.write(`tracehop inspect: ${err.message.replace(/^tracehop: /, "")}\n`);
+      return EXIT_USAGE;
+    }
     throw err;
   }
 }

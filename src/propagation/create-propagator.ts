@@ -238,11 +238,13 @@ class MultiStylePropagator implements TextMapPropagator {
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    for (const { name, propagator } of this._inject) {
+    const members = this._inject;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
       try {
-        propagator.inject(context, carrier, setter);
+        member.propagator.inject(context, carrier, setter);
       } catch (err) {
-        diag.warn(`tracehop: ${name} inject failed`, err);
+        diag.warn(`tracehop: ${member.name} inject failed`, err);
       }
     }
   }

@@ -163,8 +163,15 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
 function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
   const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
   const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
-  const member = raw ? decodeDdMember(raw) : undefined;
   const high = spanContext.traceId.slice(0, 16);
+  // No dd= member (a W3C-only trace): priority from the flag, only `_dd.p.tid` (rules 21-22, 34).
+  if (!raw) {
+    return {
+      samplingPriority: sampled ? 1 : 0,
+      propagationTags: high === ZERO_HEX16 ? {} : { [TID_TAG]: high },
+    };
+  }
+  const member = decodeDdMember(raw);
 
   let tags: Record<string, string> = {};
   if (member) {
@@ -175,7 +182,7 @@ function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
     }
     tags = member.tags;
   }
-  let priority = member?.samplingPriority;
+  let priority = member.samplingPriority;
   if (priority === undefined) {
     priority = sampled ? 1 : 0;
   } else if (priority > 0 !== sampled) {
@@ -184,8 +191,8 @@ function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
   }
   if (high !== ZERO_HEX16) tags[TID_TAG] = high;
   const fields: DatadogContext = { samplingPriority: priority, propagationTags: tags };
-  if (member?.origin) fields.origin = member.origin;
-  if (member?.lastParentId !== undefined) fields.lastParentId = member.lastParentId;
+  if (member.origin) fields.origin = member.origin;
+  if (member.lastParentId !== undefined) fields.lastParentId = member.lastParentId;
   return fields;
 }
 

@@ -11,6 +11,8 @@ import {
 
 /** `=` between a tracestate key and its value (Trace Context §3.3.1.3). */
 const CHAR_EQUALS = 0x3d;
+/** `,` between tracestate list-members (Trace Context §3.3.1.1). */
+const CHAR_COMMA = 0x2c;
 
 /**
  * An immutable W3C tracestate list that implements @opentelemetry/api's `TraceState` with the
@@ -74,17 +76,14 @@ export class W3CTraceState implements TraceState {
    */
   private _findInText(text: string, key: string): number {
     const keyLength = key.length;
-    let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf(",", start);
-      if (end === -1) end = text.length;
-      if (
-        start + keyLength < end &&
-        text.charCodeAt(start + keyLength) === CHAR_EQUALS &&
-        text.startsWith(key, start)
-      )
-        return start;
-      start = end + 1;
+    if (keyLength === 0) return -1;
+    // Native search for the key; a hit counts only at a member start (the text has no OWS) and
+    // followed by "=" inside that member.
+    for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+      if (at !== 0 && text.charCodeAt(at - 1) !== CHAR_COMMA) continue;
+      if (text.charCodeAt(at + keyLength) !== CHAR_EQUALS) continue;
+      const comma = text.indexOf(",", at);
+      if (comma === -1 || at + keyLength < comma) return at;
     }
     return -1;
   }

@@ -42,8 +42,8 @@ export interface CarrierOptions {
 export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
   const carrier: TraceCarrier = {};
   try {
-    (options.propagator ?? getDefaultPropagator()).inject(
-      options.context ?? contextApi.active(),
+    (options?.propagator ?? getDefaultPropagator()).inject(
+      options?.context ?? contextApi.active(),
       carrier,
       traceCarrierSetter,
     );
@@ -65,10 +65,11 @@ export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
  *   unchanged when nothing valid is found. Never throws.
  */
 export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {}): Context {
-  const base = options.context ?? ROOT_CONTEXT;
+  // `options?.`: a null options object (from untyped callers) must not make this throw.
+  const base = options?.context ?? ROOT_CONTEXT;
   try {
     const stored = isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
-    return (options.propagator ?? getDefaultPropagator()).extract(
+    return (options?.propagator ?? getDefaultPropagator()).extract(
       base,
       readStoredCarrier(stored),
       storedCarrierGetter,

@@ -135,3 +135,14 @@ describe("W3C random flag (Trace Context Level 2 §3.2.2.5.2)", () => {
     assert.match(next.traceparent!, /^00-640cfd8d00000000ab54a98ceb1f0ad2-[0-9a-f]{16}-03$/);
   });
 });
+
+describe("untyped callers", () => {
+  test("a null options object is the same as none", () => {
+    const carrier = { traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01" };
+    const ctx = contextFromCarrier(carrier, null as never);
+    assert.equal(trace.getSpanContext(ctx)?.spanId, "891087b8e3b70cb1");
+    assert.deepEqual(captureCarrier(null as never), {});
+    const inner = trace.setSpanContext(ROOT_CONTEXT, trace.getSpanContext(ctx)!);
+    assert.equal(context.with(inner, () => captureCarrier(null as never)).traceparent, carrier.traceparent);
+  });
+});

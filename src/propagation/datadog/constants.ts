@@ -55,3 +55,16 @@ export function isValidOrigin(origin: string): boolean {
   }
   return true;
 }
+
+/**
+ * True for a `_dd.p.*` tag other than the ones each encoder writes in its fixed place first
+ * (`_dd.p.dm`, `_dd.p.tid`, `_dd.p.ts`; research rules 29 and 44): the tags written in arrival order.
+ */
+export function isOtherPropagatedTag(key: string): boolean {
+  return (
+    key.startsWith(PROPAGATED_TAG_PREFIX) &&
+    key !== DECISION_MAKER_TAG &&
+    key !== TID_TAG &&
+    key !== TRACE_SOURCE_TAG
+  );
+}

@@ -5,6 +5,7 @@ import {
   TID_TAG,
   TRACE_SOURCE_TAG,
   UPSTREAM_SERVICES_TAG,
+  isOtherPropagatedTag,
 } from "./constants.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 
@@ -142,13 +143,7 @@ export function encodeTagsHeader(
     }
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
-      if (
-        !key.startsWith(PROPAGATED_TAG_PREFIX) ||
-        key === DECISION_MAKER_TAG ||
-        key === TID_TAG ||
-        key === TRACE_SOURCE_TAG
-      )
-        continue;
+      if (!isOtherPropagatedTag(key)) continue;
       const value = tags[key];
       if (!isValidTag(key, value)) return undefined;
       header += header.length === 0 ? `${key}=${value}` : `,${key}=${value}`;

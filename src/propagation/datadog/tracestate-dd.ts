@@ -9,6 +9,7 @@ import {
   TRACE_SOURCE_TAG,
   TRACESTATE_DD_KEY,
   TRACESTATE_DD_MAX_LENGTH,
+  isOtherPropagatedTag,
 } from "./constants.js";
 import { ZERO_HEX16 } from "./ids.js";
 
@@ -202,13 +203,7 @@ export function encodeDdMemberValue(
       out = appendEntry(out, tagEntry(TRACE_SOURCE_TAG, tags[TRACE_SOURCE_TAG]));
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
-      if (
-        !key.startsWith(PROPAGATED_TAG_PREFIX) ||
-        key === DECISION_MAKER_TAG ||
-        key === TID_TAG ||
-        key === TRACE_SOURCE_TAG
-      )
-        continue;
+      if (!isOtherPropagatedTag(key)) continue;
       out = appendEntry(out, tagEntry(key, tags[key]));
     }
   }

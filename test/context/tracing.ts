@@ -1,19 +1,10 @@
 // Real tracing for the restore tests: BasicTracerProvider (default sampler: ParentBased(AlwaysOn)),
 // InMemorySpanExporter behind a SimpleSpanProcessor, AsyncLocalStorageContextManager.
 import { readFileSync } from "node:fs";
-import { context, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { exporter } from "../support/sdk.js";
 
-export const exporter = new InMemorySpanExporter();
-export const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-trace.setGlobalTracerProvider(provider);
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+export { exporter, provider } from "../support/sdk.js";
 
 /** The finished span named `name` (exactly one must exist). */
 export function finishedSpan(name: string): ReadableSpan {
@@ -59,9 +50,7 @@ export function carrierInLine(line: string): Record<string, string> {
 }
 
 /** Decimal (Datadog) form of the low 64 bits of a 32-hex trace id. */
-export function lowDecimal(traceId: string): string {
-  return BigInt("0x" + traceId.slice(16)).toString(10);
-}
+export { datadogTraceId as lowDecimal } from "../support/sdk.js";
 
 export const W3C_CARRIER = {
   traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",

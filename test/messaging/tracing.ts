@@ -4,34 +4,19 @@
  * OpenTelemetry instrumentation injects and extracts with it too.
  */
 import { createRequire } from "node:module";
-import { context, propagation, trace, type Span, type SpanContext } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from "@opentelemetry/sdk-trace-base";
+import { propagation, trace, type SpanContext } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../../src/index.js";
+import { exporter, inSpanOf } from "../support/sdk.js";
 
-export const exporter = new InMemorySpanExporter();
-export const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-trace.setGlobalTracerProvider(provider);
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+export { datadogSpanId, datadogTraceId, exporter, provider } from "../support/sdk.js";
+
 propagation.setGlobalPropagator(createPropagator(["tracecontext", "baggage", "datadog"]));
 
 export const tracer = trace.getTracer("tracehop-messaging-test");
 
-/** Runs `fn` inside a new active span of `kind` (ended afterwards) and returns its result. */
-export async function inSpan<T>(name: string, fn: (span: Span) => Promise<T> | T): Promise<T> {
-  return tracer.startActiveSpan(name, async (span) => {
-    try {
-      return await fn(span);
-    } finally {
-      span.end();
-    }
-  });
-}
+/** Runs `fn` inside a new active span (ended afterwards) and returns its result. */
+export const inSpan = inSpanOf("tracehop-messaging-test");
 
 /** Finished spans named `name`. */
 export const spansNamed = (name: string): ReadableSpan[] =>
@@ -47,11 +32,6 @@ export function onlySpan(name: string): ReadableSpan {
   }
   return found[0]!;
 }
-
-/** The lower 64 bits of a 32-hex trace id as the unsigned decimal Datadog writes (research rule 1). */
-export const datadogTraceId = (traceId: string) => BigInt(`0x${traceId.slice(16)}`).toString(10);
-/** A 16-hex span id as unsigned decimal (research rule 1). */
-export const datadogSpanId = (spanId: string) => BigInt(`0x${spanId}`).toString(10);
 
 /** `00-<trace>-<span>-<flags>` of a span context. */
 export const traceparentOf = (sc: SpanContext) =>

@@ -2,7 +2,6 @@ import {
   context as contextApi,
   isSpanContextValid,
   SpanKind,
-  SpanStatusCode,
   trace,
   type Attributes,
   type Context,
@@ -18,6 +17,8 @@ import {
   type TraceCarrier,
   type WithCarrierOptions,
 } from "../index.js";
+import { TRACER_NAME } from "../context/carrier-context.js";
+import { recordFailure } from "../context/run-in-span.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
 import { amqpHeadersToCarrier, writeCarrierToHeaders } from "./header-carriers.js";
 import {
@@ -31,9 +32,6 @@ import {
   MESSAGING_OPERATION_TYPE_VALUE_SEND,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
 } from "./semconv.js";
-
-/** Tracer name of the spans tracehop starts (the same as the core's). */
-const TRACER_NAME = "tracehop";
 
 /** `messaging.operation.name` of a send: AMQP's method is `basic.publish`, Kafka's is `send`. */
 const SEND_OPERATION_NAME_BY_SYSTEM: Readonly<Record<string, string>> = {
@@ -152,11 +150,6 @@ function messagingAttributes(
   };
   if (options.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
   return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
-}
-
-function recordFailure(span: Span, err: unknown): void {
-  span.recordException(err instanceof Error ? err : String(err));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -10,6 +10,7 @@
  */
 import { defaultTextMapGetter, ROOT_CONTEXT, type Context } from "@opentelemetry/api";
 import { createPropagator } from "tracehop";
+import { ddTextMap, type DdSpanContext } from "./dd-trace-anchor.js";
 
 /** The full default carrier as it arrives in HTTP headers (lower-case names), baggage included. */
 export const FULL_CARRIER: Readonly<Record<string, string>> = Object.freeze({
@@ -127,4 +128,24 @@ export function w3cCarriers(count = INPUT_COUNT): Record<string, string>[] {
     });
   }
   return carriers;
+}
+
+/**
+ * The reference inputs both sides of sections 1 and 2 use: {@link fullCarriers}, tracehop's context for
+ * each ({@link fullContext}), and dd-trace's span context for each (extracted by dd-trace's own
+ * datadog+tracecontext+baggage text map from the same carrier). Throws if dd-trace rejects a carrier.
+ */
+export function referenceInputs(): {
+  carriers: Record<string, string>[];
+  contexts: Context[];
+  ddSpanContexts: DdSpanContext[];
+} {
+  const carriers = fullCarriers();
+  const ddFull = ddTextMap(["datadog", "tracecontext", "baggage"]);
+  const ddSpanContexts = carriers.map((carrier) => {
+    const spanContext = ddFull.extract({ ...carrier });
+    if (!spanContext) throw new Error("dd-trace did not extract a reference carrier");
+    return spanContext;
+  });
+  return { carriers, contexts: carriers.map((carrier) => fullContext(carrier)), ddSpanContexts };
 }

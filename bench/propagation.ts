@@ -15,7 +15,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import { createPropagator, TraceContextPropagator } from "tracehop";
 import { ddTextMap, ddTracer, type DdSpanContext, type DdStyle, type DdTextMap } from "./dd-trace-anchor.js";
-import { BAGGAGE_ITEMS, fullCarriers, fullContext, INPUT_MASK, w3cCarriers } from "./fixtures.js";
+import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs, w3cCarriers } from "./fixtures.js";
 import { checkTarget, formatNs, measureSync, printTable, type Measured, type SyncTask } from "./harness.js";
 
 /** A style (or style list) compared in this section. */
@@ -172,14 +172,7 @@ export type PropagationResults = Record<string, Measured>;
 
 /** Runs section 1 and prints its tables; records targets T1 and T2. */
 export async function benchPropagation(): Promise<PropagationResults> {
-  const carriers = fullCarriers();
-  const contexts = carriers.map((carrier) => fullContext(carrier));
-  const ddFull = ddTextMap(["datadog", "tracecontext", "baggage"]);
-  const ddSpanContexts = carriers.map((carrier) => {
-    const spanContext = ddFull.extract({ ...carrier });
-    if (!spanContext) throw new Error("dd-trace did not extract a reference carrier");
-    return spanContext;
-  });
+  const { contexts, ddSpanContexts } = referenceInputs();
   const results: PropagationResults = {};
 
   console.log("\n## 1. inject / extract per style (median per operation; ratio = tracehop / anchor)\n");

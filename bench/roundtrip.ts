@@ -5,8 +5,8 @@
  * same default styles.
  */
 import { captureCarrier, contextFromCarrier } from "tracehop";
-import { ddTextMap, ddTracer } from "./dd-trace-anchor.js";
-import { BAGGAGE_ITEMS, fullCarriers, fullContext, INPUT_MASK } from "./fixtures.js";
+import { ddTracer } from "./dd-trace-anchor.js";
+import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs } from "./fixtures.js";
 import { checkTarget, formatNs, measureSync, printTable, type Measured } from "./harness.js";
 
 /** Target T3 (issue 9): the cycle costs at most this fraction of dd-trace's. */
@@ -15,14 +15,7 @@ const ROUNDTRIP_LIMIT = 0.2;
 /** Runs section 2 and prints its table; records target T3. */
 export async function benchRoundtrip(): Promise<Record<string, Measured>> {
   const tracer = ddTracer();
-  const carriers = fullCarriers();
-  const contexts = carriers.map((carrier) => fullContext(carrier));
-  const ddFull = ddTextMap(["datadog", "tracecontext", "baggage"]);
-  const ddSpanContexts = carriers.map((carrier) => {
-    const spanContext = ddFull.extract({ ...carrier });
-    if (!spanContext) throw new Error("dd-trace did not extract a reference carrier");
-    return spanContext;
-  });
+  const { contexts, ddSpanContexts } = referenceInputs();
   // Each cycle takes the next of INPUT_COUNT distinct contexts (the same list on both sides).
   let mineIndex = 0;
   let ddIndex = 0;

@@ -146,18 +146,6 @@ function needsKeyEscape(code: number): boolean {
   );
 }
 
-/** What {@link encodeDdMember} writes. */
-export interface DdMemberFields {
-  samplingPriority: number;
-  origin?: string;
-  /** 16 lowercase hex: the injecting span id (or the stored `_dd.parent_id`, rule 41). */
-  parentId: string;
-  /** `_dd.p.*` tags; `_dd.p.tid` is taken from `high`, never from here. */
-  tags?: Readonly<Record<string, string>>;
-  /** Upper 64 bits of the trace id, 16 hex; all zero means no `t.tid`. */
-  high: string;
-}
-
 /** `dd=`: the member prefix, counted in the 256-character limit (rule 43). */
 const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
 /** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (rule 43). */
@@ -168,21 +156,12 @@ const PARENT_PREFIX = `;${DD_MEMBER_PARENT}:`;
 const TAG_PREFIX = `;${DD_MEMBER_TAG_PREFIX}`;
 
 /**
- * The full `dd=...` list member for injection, in Java/Go order `s`, `o`, `p`, `t.dm`, `t.tid`,
- * other `t.*` (rule 44, section L), kept within 256 characters prefix included: an entry that
- * would overflow is skipped and later ones are still tried (rule 43, Java). Skipped tags still
- * travel in `x-datadog-tags`.
- */
-export function encodeDdMember(fields: DdMemberFields): string {
-  return (
-    DD_MEMBER_PREFIX +
-    encodeDdMemberValue(fields.samplingPriority, fields.origin, fields.parentId, fields.tags, fields.high)
-  );
-}
-
-/**
- * The value of the `dd` member that {@link encodeDdMember} writes (without `dd=`), from its fields
- * as arguments: built in one pass of string appends, no intermediate objects.
+ * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in Java/Go
+ * order `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*` (rule 44, section L), kept within 256 characters
+ * prefix included: an entry that would overflow is skipped and later ones are still tried (rule 43,
+ * Java). Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting
+ * span id, or the stored `_dd.parent_id`, rule 41); `high` the upper 64 bits of the trace id, 16 hex
+ * (all zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
  */
 export function encodeDdMemberValue(
   samplingPriority: number,

@@ -41,6 +41,7 @@ import {
   type StyleExtraction,
 } from "./extraction-result.js";
 import { BaggagePropagator } from "./w3c/BaggagePropagator.js";
+import { FLAG_RANDOM } from "./w3c/constants.js";
 import { isValidSpanContext } from "./w3c/traceparent.js";
 
 /** A propagation style name accepted by {@link createPropagator}. */
@@ -405,20 +406,20 @@ function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext)
 }
 
 /**
- * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
- * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
- * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
- * priority, origin and tags stay.
- */
-/**
  * The W3C Level 2 `random` flag (0x02) of the traceparent when it carries exactly the winner's trace id:
  * "If the flag is set in the incoming traceparent header, it MUST also be set in all outgoing traceparent
  * headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2). Datadog headers have no such bit.
  */
 function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
-  return traceId === w3cSpan.traceId ? w3cSpan.traceFlags & 0x02 : 0;
+  return traceId === w3cSpan.traceId ? w3cSpan.traceFlags & FLAG_RANDOM : 0;
 }
 
+/**
+ * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
+ * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
+ * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
+ * priority, origin and tags stay.
+ */
 function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
   const winnerSpan = winner.spanContext;
   const parts = winner.parts;

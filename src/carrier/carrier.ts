@@ -291,12 +291,7 @@ export function readStoredCarrier(carrier: unknown): StoredCarrier {
 
 /** True for a name that {@link asciiLowerName} returns unchanged: printable ASCII without A-Z. */
 function isLowerCaseName(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 0x7e || c < 0x21 || (c >= 0x41 && c <= 0x5a)) return false;
-  }
-  return true;
+  return asciiLowerName(name) === name;
 }
 
 /**

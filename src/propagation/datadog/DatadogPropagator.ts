@@ -214,9 +214,14 @@ function readJoined(getter: TextMapGetter, carrier: unknown, key: string): strin
 
 /** Repeated id / priority / origin fields resolve to the last value (research rule 4, dd-trace-js). */
 function readLast(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
-  const value: unknown = getter.get(carrier, key);
-  const last: unknown = Array.isArray(value) ? value[value.length - 1] : value;
+  const last = lastValue(getter, carrier, key);
   return typeof last === "string" ? last : undefined;
+}
+
+/** The value of `key`, or the last of its repeated values (research rule 4), of any type. */
+function lastValue(getter: TextMapGetter, carrier: unknown, key: string): unknown {
+  const value: unknown = getter.get(carrier, key);
+  return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
 /**
@@ -224,8 +229,7 @@ function readLast(getter: TextMapGetter, carrier: unknown, key: string): string 
  * `Number`): exact only up to 2^53-1, otherwise refused with a diagnostic (../shared/cases B01).
  */
 function readId(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
-  const value: unknown = getter.get(carrier, key);
-  const last: unknown = Array.isArray(value) ? value[value.length - 1] : value;
+  const last = lastValue(getter, carrier, key);
   if (typeof last === "string") return last;
   if (typeof last === "number") return idTextFromNumber(last, key);
   return undefined;
@@ -233,8 +237,7 @@ function readId(getter: TextMapGetter, carrier: unknown, key: string): string | 
 
 /** The priority as text; a JSON number is accepted when it is an integer. */
 function readPriority(getter: TextMapGetter, carrier: unknown): string | undefined {
-  const value: unknown = getter.get(carrier, X_DATADOG_SAMPLING_PRIORITY);
-  const last: unknown = Array.isArray(value) ? value[value.length - 1] : value;
+  const last = lastValue(getter, carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (typeof last === "number") return Number.isSafeInteger(last) ? String(last) : "invalid";
   return typeof last === "string" ? last : undefined;
 }

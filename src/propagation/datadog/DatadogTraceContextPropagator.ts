@@ -172,15 +172,11 @@ function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
     };
   }
   const member = decodeDdMember(raw);
-
-  let tags: Record<string, string> = {};
-  if (member) {
-    const tid = member.tags[TID_TAG];
-    if (tid !== undefined) {
-      if (tid !== high) diag.debug(`tracehop: tracestate t.tid ${tid} ignored: traceparent says ${high}`);
-      delete member.tags[TID_TAG];
-    }
-    tags = member.tags;
+  let tags = member.tags;
+  const tid = tags[TID_TAG];
+  if (tid !== undefined) {
+    if (tid !== high) diag.debug(`tracehop: tracestate t.tid ${tid} ignored: traceparent says ${high}`);
+    delete tags[TID_TAG];
   }
   let priority = member.samplingPriority;
   if (priority === undefined) {

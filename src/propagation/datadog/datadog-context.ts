@@ -33,7 +33,7 @@ export interface StoredDatadogContext {
  *
  * The fields belong to one trace: when the span in `ctx` belongs to another trace than the one the
  * fields were recorded for (a new root started inside), nothing is returned. The returned object is
- * the stored one: treat it as read-only and use {@link setDatadogContext} to change fields.
+ * the stored one: treat it as read-only and use {@link setDatadogContext} to change fields. Never throws.
  */
 export function getDatadogContext(ctx: Context): DatadogContext | undefined {
   const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;

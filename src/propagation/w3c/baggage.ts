@@ -220,7 +220,8 @@ export function normalizeBaggageProperties(text: string, mode: "extract" | "inje
 /**
  * Decodes a property list (`k1=v1;k2`, as in {@link BaggageMember.properties} or an entry's metadata
  * string) into `{ key, value? }` pairs in order, values percent-decoded (Baggage §3.2.1.4: "the rules
- * for baggage values also apply"). Repeated keys are kept. Invalid properties are skipped.
+ * for baggage values also apply"; invalid UTF-8 becomes U+FFFD). Repeated keys are kept. Invalid
+ * properties are skipped; a non-string or empty `text` gives `[]`. Never throws.
  */
 export function parseBaggageProperties(text: string): BaggageProperty[] {
   const out: BaggageProperty[] = [];

@@ -30,7 +30,7 @@ const isRow = (value: unknown): value is Row =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** Applies `fn` to a value or to each item of an array, copying only when something changed. */
-function mapOneOrMany(value: unknown, fn: (row: Row) => Row): unknown {
+export function mapOneOrMany(value: unknown, fn: (row: Row) => Row): unknown {
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {

@@ -4,6 +4,7 @@ import { Prisma } from "@prisma/client/extension";
 import {
   fillCreate,
   fillUpdate,
+  mapOneOrMany,
   once,
   type CarrierModel,
   type CarrierModels,
@@ -242,6 +243,10 @@ function flatFill(field: string, capture: () => TraceCarrier | undefined): Rewri
   };
 }
 
+/**
+ * `args` with `args[key]` (a row, or an array of rows) passed through `fill`; `args` itself when
+ * nothing changed.
+ */
 function withData(
   args: Record<string, unknown>,
   key: string,
@@ -250,19 +255,7 @@ function withData(
   fill: typeof fillCreate,
 ): Record<string, unknown> {
   const data = args[key];
-  let next: unknown = data;
-  if (Array.isArray(data)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < data.length; i++) {
-      const row: unknown = data[i];
-      if (row === null || typeof row !== "object") continue;
-      const filled = fill(write, model, row as Record<string, unknown>);
-      if (filled !== row) (copy ??= data.slice())[i] = filled;
-    }
-    next = copy ?? data;
-  } else if (data !== null && typeof data === "object") {
-    next = fill(write, model, data as Record<string, unknown>);
-  }
+  const next = mapOneOrMany(data, (row) => fill(write, model, row));
   return next === data ? args : { ...args, [key]: next };
 }
 

@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { readMigrations } from "./migrations.js";
 import mariadb from "mariadb";
 import pg from "pg";
 
@@ -23,18 +23,6 @@ const MYSQL_LOCK_TIMEOUT_S = 10;
 
 const defaultDir = (provider: ServerProvider) =>
   join(import.meta.dirname, "../../prisma", provider, "migrations");
-
-/** Pending migrations of a folder, in name order, with Prisma's checksum (SHA-256 hex of the file). */
-function readMigrations(dir: string): { name: string; sql: string; checksum: string }[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
-      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
-    });
-}
 
 /**
  * Applies the checked-in migrations (prisma/postgresql/migrations/<name>/migration.sql) to a

@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import { readMigrations } from "./migrations.js";
 
 /**
  * Applies the checked-in Prisma migrations (prisma/migrations/<name>/migration.sql) to a SQLite file
@@ -33,15 +34,9 @@ export function migrateSqlite(
         }[]
       ).map((r) => r.migration_name),
     );
-    const names = readdirSync(migrationsDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
     const done: string[] = [];
-    for (const name of names) {
+    for (const { name, sql, checksum } of readMigrations(migrationsDir)) {
       if (applied.has(name)) continue;
-      const sql = readFileSync(join(migrationsDir, name, "migration.sql"), "utf8");
-      const checksum = createHash("sha256").update(sql).digest("hex");
       db.transaction(() => {
         db.exec(sql);
         db.prepare(

@@ -1,0 +1,26 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** One checked-in Prisma migration: folder name, SQL text, and Prisma's checksum of it. */
+export interface Migration {
+  name: string;
+  sql: string;
+  /** SHA-256 hex of migration.sql, as Prisma Migrate records it in `_prisma_migrations.checksum`. */
+  checksum: string;
+}
+
+/**
+ * The migrations of a Prisma migrations folder (`<dir>/<name>/migration.sql`), in name order (Prisma's
+ * timestamped names sort chronologically). Throws the fs error when the folder or a file is missing.
+ */
+export function readMigrations(dir: string): Migration[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}

@@ -28,7 +28,7 @@ import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "../w3c/constants.js";
 import { formatTraceParent, isValidSpanContext } from "../w3c/traceparent.js";
 import { isValidTraceStateValue, serializeTraceStateForWire } from "../w3c/tracestate.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
-import { decodeDdMember, encodeDdMemberValue } from "./tracestate-dd.js";
+import { DD_MEMBER_PREFIX, decodeDdMember, encodeDdMemberValue } from "./tracestate-dd.js";
 
 /**
  * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (research sections E, G):
@@ -192,15 +192,12 @@ function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
   return fields;
 }
 
-/** `dd=`: the prefix of the Datadog tracestate member (research rule 39). */
-const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
-
 /**
  * `traceState` with `dd=<value>` as its first member and any old `dd` member removed; at most
  * {@link TRACESTATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45).
  */
 function withDdMember(traceState: TraceState | undefined, value: string): TraceState {
-  if (traceState === undefined) return createTraceState(`${TRACESTATE_DD_KEY}=${value}`);
+  if (traceState === undefined) return createTraceState(DD_MEMBER_PREFIX + value);
   const updated = traceState.unset(TRACESTATE_DD_KEY).set(TRACESTATE_DD_KEY, value);
   const serialized = updated.serialize();
   let commas = 0;

@@ -146,8 +146,8 @@ function needsKeyEscape(code: number): boolean {
   );
 }
 
-/** `dd=`: the member prefix, counted in the 256-character limit (rule 43). */
-const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
+/** `dd=`: the Datadog tracestate member prefix (rule 39), counted in its 256-character limit (rule 43). */
+export const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
 /** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (rule 43). */
 const DD_MEMBER_MAX_VALUE_LENGTH = TRACESTATE_DD_MAX_LENGTH - DD_MEMBER_PREFIX.length;
 const PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;

@@ -132,7 +132,7 @@ export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHead
  * Removes every propagation header from `headers`, in place: the names in
  * {@link PROPAGATION_HEADER_NAMES} and the keys of `also` (a carrier about to be written), in any case.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
- * old context with the new one (case B13).
+ * old context with the new one (case B13). Never throws for a plain headers object.
  */
 export function removePropagationHeaders(headers: Record<string, unknown>, also?: TraceCarrier): void {
   for (const name in headers) {
@@ -145,7 +145,8 @@ export function removePropagationHeaders(headers: Record<string, unknown>, also?
 /**
  * Writes `carrier` (a {@link TraceCarrier}) into message headers, in place: first removes every
  * propagation header already there (any case), then sets each carrier field under its lower-case name
- * as a string. Returns `headers`.
+ * as a string (case B13: one message, one context). Returns `headers` (the same object). Never throws
+ * for a plain headers object.
  */
 export function writeCarrierToHeaders<H extends Record<string, unknown>>(
   headers: H,

@@ -121,7 +121,11 @@ function allowsHeader(allowed: ReadonlySet<string>, key: string): boolean {
   return key === BAGGAGE_HEADER ? allowed.size > 0 : allowed.has(key.slice(OT_BAGGAGE_PREFIX.length));
 }
 
-/** UTF-8 length of the carrier's JSON text, in bytes. */
+/**
+ * Size of a carrier at rest: the UTF-8 length of its JSON text (`JSON.stringify`), in bytes — the
+ * quantity {@link MAX_STORED_CARRIER_BYTES} and the `maxCarrierBytes` option bound. Never throws for
+ * a {@link TraceCarrier} (string values only).
+ */
 export function storedCarrierBytes(carrier: TraceCarrier): number {
   return Buffer.byteLength(JSON.stringify(carrier), "utf8");
 }

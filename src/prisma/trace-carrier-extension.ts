@@ -10,6 +10,7 @@ import {
   type CarrierModels,
   type CarrierWrite,
 } from "./carrier-writes.js";
+import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import {
   captureStoredCarrier,
   compileBaggagePolicy,
@@ -17,8 +18,11 @@ import {
   type BaggagePolicy,
 } from "./stored-carrier.js";
 
-/** Name of the carrier field looked for when no `field` option is given (DESIGN.md). */
-export const DEFAULT_CARRIER_FIELD = "traceContext";
+/**
+ * Name of the carrier field looked for when no `field` option is given (DESIGN.md): the field
+ * `withCarrier` and `traced` read from a row (`TraceCarrierProvider`), so both sides agree.
+ */
+export const DEFAULT_CARRIER_FIELD = TRACE_CONTEXT_FIELD;
 
 /** Options of {@link traceCarrierExtension}. */
 export interface TraceCarrierExtensionOptions {

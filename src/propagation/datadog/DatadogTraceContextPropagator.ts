@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { TraceContextPropagator, writeTraceContext } from "../w3c/TraceContextPropagator.js";
-import { TID_TAG, TRACESTATE_DD_KEY, TRACESTATE_MAX_MEMBERS } from "./constants.js";
+import { TID_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
   DATADOG_CONTEXT_KEY,
   getDatadogContext,
@@ -24,7 +24,7 @@ import { contextWithSpan } from "../context-values.js";
 import type { StyleExtraction } from "../extraction-result.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { injectionFields, overrideDecisionMaker } from "./injection-fields.js";
-import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "../w3c/constants.js";
+import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { formatTraceParent, isValidSpanContext } from "../w3c/traceparent.js";
 import { isValidTraceStateValue, serializeTraceStateForWire } from "../w3c/tracestate.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
@@ -194,7 +194,7 @@ function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
 
 /**
  * `traceState` with `dd=<value>` as its first member and any old `dd` member removed; at most
- * {@link TRACESTATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45).
+ * {@link TRACE_STATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45).
  */
 function withDdMember(traceState: TraceState | undefined, value: string): TraceState {
   if (traceState === undefined) return createTraceState(DD_MEMBER_PREFIX + value);
@@ -202,7 +202,7 @@ function withDdMember(traceState: TraceState | undefined, value: string): TraceS
   const serialized = updated.serialize();
   let commas = 0;
   for (let i = serialized.indexOf(","); i >= 0; i = serialized.indexOf(",", i + 1)) {
-    if (++commas === TRACESTATE_MAX_MEMBERS) return createTraceState(serialized.slice(0, i));
+    if (++commas === TRACE_STATE_MAX_MEMBERS) return createTraceState(serialized.slice(0, i));
   }
   return updated;
 }

@@ -24,8 +24,6 @@ export const DECISION_MAKER_EXTERNAL_OVERRIDE = "-0";
 export const TRACESTATE_DD_KEY = "dd";
 /** Longest `dd=` list member, prefix included, in characters (research rule 43, Java/Go). */
 export const TRACESTATE_DD_MAX_LENGTH = 256;
-/** Most tracestate list members (W3C Trace Context §3.3.1.1, research rule 45). */
-export const TRACESTATE_MAX_MEMBERS = 32;
 /** `dd=` sub-keys (research rule 39). */
 export const DD_MEMBER_PRIORITY = "s";
 export const DD_MEMBER_ORIGIN = "o";

@@ -19,7 +19,7 @@ export const TRACER_NAME = "tracehop";
 let defaultPropagator: TextMapPropagator | undefined;
 
 /** The default propagator of the carrier functions: `createPropagator()`, built once (DESIGN.md "Defaults"). */
-export function getDefaultPropagator(): TextMapPropagator {
+function getDefaultPropagator(): TextMapPropagator {
   return (defaultPropagator ??= createPropagator());
 }
 

@@ -5,7 +5,7 @@
 /** Field of a row (or any object) that holds its stored carrier: the Prisma column of tracehop/prisma. */
 export const TRACE_CONTEXT_FIELD = "traceContext";
 /** Field of a row that holds its creation time, read as the capture time of its carrier. */
-export const CREATED_AT_FIELD = "createdAt";
+const CREATED_AT_FIELD = "createdAt";
 
 /**
  * The shape of a row or message that carries its own trace carrier — a Prisma row of a model with

@@ -12,7 +12,7 @@ import {
  * Span id of the placeholder parent used by {@link startRootWithTraceId}. Any valid id would do: it
  * is only seen by the sampler and by span processors' `onStart`, never exported.
  */
-export const PLACEHOLDER_PARENT_SPAN_ID = "0000000000000001";
+const PLACEHOLDER_PARENT_SPAN_ID = "0000000000000001";
 
 /**
  * Starts a ROOT span (no parent) whose trace id is `traceId` and whose sampling follows `traceFlags`.

@@ -47,7 +47,7 @@ export function recordFailure(span: Span, err: unknown): void {
 }
 
 /** Ends `span`; a failure of the span processor never reaches the caller. */
-export function endSpan(span: Span): void {
+function endSpan(span: Span): void {
   try {
     span.end();
   } catch (tracingError) {

@@ -233,7 +233,7 @@ export function startRestoredSpan(
  * decision maker `_dd.p.dm`. An automatic decision (0, 1) and its decision maker stay with the stored
  * trace: the new trace gets its own from the sampler. `undefined` when nothing is kept.
  */
-export function fieldsForNewTrace(fields: DatadogContext | undefined): DatadogContext | undefined {
+function fieldsForNewTrace(fields: DatadogContext | undefined): DatadogContext | undefined {
   if (!fields) return undefined;
   const priority = fields.samplingPriority;
   const userDecision = priority !== undefined && (priority < 0 || priority > 1);

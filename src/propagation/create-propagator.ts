@@ -31,6 +31,7 @@ import { contextWithSpan } from "./context-values.js";
 import { DatadogPropagator, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator } from "./datadog/DatadogTraceContextPropagator.js";
 import { ZERO_HEX16 } from "./datadog/ids.js";
+import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
 import {
   getRestoredRoot,
   LINK_CONTEXT_HEADERS_ATTRIBUTE,
@@ -182,13 +183,23 @@ function makeStyle(name: PropagationStyle, options: DatadogPropagatorOptions): T
 interface StyleMember {
   name: PropagationStyle;
   propagator: TextMapPropagator;
-  /** tracehop's own styles: the extraction before it is put into a Context. */
+  /** tracehop's Datadog-aware styles: extraction as parts, injection of a resolved context. */
   parts?: PartsExtractor;
 }
 
-/** A style that can report its extraction as parts ({@link StyleExtraction}). */
+/**
+ * A Datadog-aware style of tracehop's own: it reports its extraction as parts ({@link StyleExtraction})
+ * and injects a context the composite has resolved once ({@link ResolvedInjection}).
+ */
 interface PartsExtractor {
-  extractParts(context: Context, carrier: unknown, getter: TextMapGetter): StyleExtraction | undefined;
+  /** `lendOnly`: a winner is chosen; the fields need only what adoption reads (`lastParentId`). */
+  extractParts(
+    context: Context,
+    carrier: unknown,
+    getter: TextMapGetter,
+    lendOnly: boolean,
+  ): StyleExtraction | undefined;
+  injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void;
 }
 
 /**
@@ -221,6 +232,8 @@ class MultiStylePropagator implements TextMapPropagator {
    * Context as the composite (one candidate, no links, no baggage), without the candidate objects.
    */
   private readonly _soleExtract: TextMapPropagator | undefined;
+  /** Two or more Datadog-aware inject styles: they share one {@link resolveInjection} per inject. */
+  private readonly _shareResolution: boolean;
 
   constructor(
     private readonly _inject: readonly StyleMember[],
@@ -231,6 +244,7 @@ class MultiStylePropagator implements TextMapPropagator {
     for (const member of [..._inject, ..._extract])
       for (const field of member.propagator.fields()) fields.add(field);
     this._fields = [...fields];
+    this._shareResolution = _inject.filter((member) => member.parts !== undefined).length > 1;
     const sole = _extract.length === 1 ? _extract[0]! : undefined;
     this._soleExtract =
       sole?.name === "tracecontext" && sole.propagator instanceof DatadogTraceContextPropagator
@@ -240,10 +254,19 @@ class MultiStylePropagator implements TextMapPropagator {
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const members = this._inject;
+    // The Datadog-aware styles share one resolution of the context (span, validity, suppression,
+    // Datadog fields): `undefined` until the first of them needs it, `null` when they write nothing.
+    let resolved: ResolvedInjection | null | undefined;
     for (let i = 0; i < members.length; i++) {
       const member = members[i]!;
       try {
-        member.propagator.inject(context, carrier, setter);
+        const parts = this._shareResolution ? member.parts : undefined;
+        if (parts === undefined) {
+          member.propagator.inject(context, carrier, setter);
+        } else {
+          if (resolved === undefined) resolved = resolveInjection(context) ?? null;
+          if (resolved !== null) parts.injectResolved(resolved, carrier, setter);
+        }
       } catch (err) {
         diag.warn(`tracehop: ${member.name} inject failed`, err);
       }
@@ -271,7 +294,7 @@ class MultiStylePropagator implements TextMapPropagator {
         continue;
       }
       if (winner !== undefined && this._extractFirst) continue;
-      const candidate = extractCandidate(member, context, carrier, getter, baseSpan);
+      const candidate = extractCandidate(member, context, carrier, getter, baseSpan, winner !== undefined);
       if (candidate === undefined) continue;
       if (winner === undefined) {
         winner = candidate;
@@ -333,12 +356,13 @@ function extractCandidate(
   carrier: unknown,
   getter: TextMapGetter,
   baseSpan: SpanContext | undefined,
+  lendOnly: boolean,
 ): Candidate | undefined {
   const name = member.name;
   if (member.parts !== undefined) {
     let parts: StyleExtraction | undefined;
     try {
-      parts = member.parts.extractParts(context, carrier, getter);
+      parts = member.parts.extractParts(context, carrier, getter, lendOnly);
     } catch (err) {
       diag.warn(`tracehop: ${name} extract failed`, err);
       return undefined;

@@ -10,7 +10,6 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
-import { isTracingSuppressed } from "@opentelemetry/core";
 import { setRestoredRoot, type StyleExtraction } from "../extraction-result.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
@@ -24,8 +23,7 @@ import {
 } from "./constants.js";
 import { storeDatadogContext, type DatadogContext } from "./datadog-context.js";
 import { decimalToHex16, hex16ToDecimal, idTextFromNumber, ZERO_HEX16 } from "./ids.js";
-import { isValidSpanContext } from "../w3c/traceparent.js";
-import { injectionFields } from "./injection-fields.js";
+import { resolveInjection, type ResolvedInjection } from "./injection-fields.js";
 import { decodeTagsHeader, encodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
 
@@ -68,7 +66,7 @@ const FIELDS: readonly string[] = [
  * The fields go to {@link getDatadogContext}; a missing priority leaves it unset and the span
  * context sampled. Extract never throws and returns `context` unchanged when nothing is valid.
  *
- * Inject: writes what {@link injectionFields} derives for the span context: decimal ids, priority
+ * Inject: writes the fields `resolveInjection` derives for the span context: decimal ids, priority
  * (always), origin (when set), `x-datadog-tags` with `_dd.p.tid` from the trace id (rule 56).
  * Nothing is written for an invalid span context, suppressed tracing, or a trace id whose low
  * 64 bits are zero (Datadog cannot carry it).
@@ -83,11 +81,18 @@ export class DatadogPropagator implements TextMapPropagator {
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const spanContext = trace.getSpanContext(context);
-    if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return;
+    const resolved = resolveInjection(context);
+    if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
+  }
+
+  /**
+   * Internal: {@link DatadogPropagator.inject} of a context already resolved by
+   * {@link resolveInjection} (`createPropagator`'s composite resolves it once for both Datadog-aware styles).
+   */
+  injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
+    const { spanContext, fields } = resolved;
     const low = spanContext.traceId.slice(16);
     if (low === ZERO_HEX16) return;
-    const fields = injectionFields(context, spanContext);
     setter.set(carrier, X_DATADOG_TRACE_ID, hex16ToDecimal(low));
     setter.set(carrier, X_DATADOG_PARENT_ID, hex16ToDecimal(spanContext.spanId));
     setter.set(carrier, X_DATADOG_SAMPLING_PRIORITY, String(fields.samplingPriority));

@@ -15,20 +15,25 @@ import { TraceContextPropagator, writeTraceContext } from "../w3c/TraceContextPr
 import { TID_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
   DATADOG_CONTEXT_KEY,
-  getDatadogContext,
   storeDatadogContext,
+  storedDatadogContextFor,
   type DatadogContext,
   type StoredDatadogContext,
 } from "./datadog-context.js";
 import { contextWithSpan } from "../context-values.js";
 import type { StyleExtraction } from "../extraction-result.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
-import { injectionFields, overrideDecisionMaker } from "./injection-fields.js";
+import { overrideDecisionMaker, resolvedInjection, type ResolvedInjection } from "./injection-fields.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { formatTraceParent, isValidSpanContext } from "../w3c/traceparent.js";
 import { isValidTraceStateValue, serializeTraceStateForWire } from "../w3c/tracestate.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
-import { DD_MEMBER_PREFIX, decodeDdMember, encodeDdMemberValue } from "./tracestate-dd.js";
+import {
+  DD_MEMBER_PREFIX,
+  decodeDdLastParentId,
+  decodeDdMember,
+  encodeDdMemberValue,
+} from "./tracestate-dd.js";
 
 /**
  * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (research sections E, G):
@@ -64,18 +69,35 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     if (!spanContext || isTracingSuppressed(context)) return;
-    const dd = getDatadogContext(context);
-    const traceState = spanContext.traceState;
-    // No Datadog fields on this trace (no Datadog context, no dd= member): plain W3C, as
-    // ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header").
-    // tracehop's own W3C propagator: its headers written here (formatTraceParent validates the ids).
-    if (dd === undefined && traceState?.get(TRACESTATE_DD_KEY) === undefined) {
+    const dd = storedDatadogContextFor(context, spanContext.traceId)?.fields;
+    const raw = dd === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
+    // A W3C-only trace (the usual case of an OpenTelemetry-only service): plain W3C headers, without
+    // deriving Datadog fields nobody writes. tracehop's own W3C propagator: its headers written here
+    // (formatTraceParent validates the ids).
+    if (dd === undefined && raw === undefined) {
       if (this._direct) writeTraceContext(spanContext, carrier, setter);
       else if (isValidSpanContext(spanContext)) this._w3c.inject(context, carrier, setter);
       return;
     }
     if (!isValidSpanContext(spanContext)) return;
-    const fields = injectionFields(context, spanContext, dd);
+    this.injectResolved(resolvedInjection(context, spanContext, dd, raw), carrier, setter);
+  }
+
+  /**
+   * Internal: {@link DatadogTraceContextPropagator.inject} of a context already resolved by
+   * {@link resolveInjection} (`createPropagator`'s composite resolves it once for both Datadog-aware styles).
+   */
+  injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
+    const { context, spanContext, fields } = resolved;
+    // No Datadog fields on this trace (no Datadog context, no dd= member): plain W3C, as
+    // ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header").
+    // tracehop's own W3C propagator: its headers written here.
+    if (!resolved.hasDatadogFields) {
+      if (this._direct) writeTraceContext(spanContext, carrier, setter);
+      else this._w3c.inject(context, carrier, setter);
+      return;
+    }
+    const traceState = spanContext.traceState;
     const lastParentId = fields.lastParentId;
     const parentId =
       spanContext.isRemote && lastParentId !== undefined && isLowerHex16(lastParentId)
@@ -128,8 +150,15 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   /**
    * Internal: what {@link DatadogTraceContextPropagator.extract} finds, before it is put into a
    * Context (for `createPropagator`'s composite); `undefined` when it would return `context` unchanged.
+   * `lendOnly`: a winner is already chosen, so this context can only lend its tracestate and `p:` or
+   * become a span link; its fields then hold `lastParentId` alone.
    */
-  extractParts(context: Context, carrier: unknown, getter: TextMapGetter): StyleExtraction | undefined {
+  extractParts(
+    context: Context,
+    carrier: unknown,
+    getter: TextMapGetter,
+    lendOnly = false,
+  ): StyleExtraction | undefined {
     let spanContext: SpanContext | undefined;
     if (this._direct) {
       spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
@@ -145,7 +174,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       spanContext,
       root: undefined,
       clearRoot: false,
-      fields: datadogFieldsOf(spanContext),
+      fields: lendOnly ? lentFieldsOf(spanContext) : datadogFieldsOf(spanContext),
       baggage: undefined,
     };
   }
@@ -190,6 +219,16 @@ function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
   if (member.origin) fields.origin = member.origin;
   if (member.lastParentId !== undefined) fields.lastParentId = member.lastParentId;
   return fields;
+}
+
+/**
+ * The only Datadog field a `tracecontext` context that is not the winner gives the winner: `p:` as
+ * `lastParentId` (research rule 52); its tracestate travels on the span context.
+ */
+function lentFieldsOf(spanContext: SpanContext): DatadogContext {
+  const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
+  const lastParentId = raw ? decodeDdLastParentId(raw) : undefined;
+  return lastParentId === undefined ? { propagationTags: {} } : { propagationTags: {}, lastParentId };
 }
 
 /**

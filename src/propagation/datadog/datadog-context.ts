@@ -46,6 +46,16 @@ export function getDatadogContext(ctx: Context): DatadogContext | undefined {
 }
 
 /**
+ * Internal: what {@link getDatadogContext} gives for a `ctx` whose span's trace id the caller has
+ * already read (`traceId`), without reading the span again; the stored value itself, or `undefined`.
+ */
+export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDatadogContext | undefined {
+  const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;
+  if (stored === undefined || (stored.traceId !== undefined && stored.traceId !== traceId)) return undefined;
+  return stored;
+}
+
+/**
  * A copy of `ctx` carrying `fields` as the Datadog fields of the trace of the span in `ctx`: bind the
  * span first, then the fields (`setDatadogContext(trace.setSpanContext(ctx, sc), fields)`). The fields
  * are copied (`propagationTags` too); `undefined` members are left out. With no span in `ctx` the

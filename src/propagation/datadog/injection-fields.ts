@@ -1,6 +1,8 @@
-import { TraceFlags, type Context, type SpanContext } from "@opentelemetry/api";
+import { trace, TraceFlags, type Context, type SpanContext } from "@opentelemetry/api";
+import { isTracingSuppressed } from "@opentelemetry/core";
+import { isValidSpanContext } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
-import { getDatadogContext, type DatadogContext } from "./datadog-context.js";
+import { storedDatadogContextFor, type DatadogContext } from "./datadog-context.js";
 import { decodeDdMember } from "./tracestate-dd.js";
 
 /** The Datadog fields one injection writes, identical for the `datadog` and `tracecontext` styles. */
@@ -14,20 +16,73 @@ export interface InjectionFields {
 }
 
 /**
- * The Datadog fields to inject for `spanContext` in `ctx` (research sections E, G, I); `dd` is
- * `getDatadogContext(ctx)`, passed by a caller that has already read it:
+ * Internal: one context's injection, read once for every Datadog-aware style that writes it
+ * (`datadog`, `tracecontext`): `createPropagator`'s composite resolves it once per inject and hands
+ * it to each of those styles, which would otherwise each read the span, check suppression and
+ * validity, and derive the same {@link InjectionFields}. Each style's own `inject` resolves it too.
+ */
+export interface ResolvedInjection {
+  /** The context injected. */
+  context: Context;
+  /** Its span context: ids valid (`isSpanContextValid`), tracing not suppressed. */
+  spanContext: SpanContext;
+  /**
+   * False for a W3C-only trace (no Datadog fields in the context, no `dd=` member in tracestate):
+   * the `tracecontext` style then writes plain W3C headers.
+   */
+  hasDatadogFields: boolean;
+  /** {@link fieldsFrom} of the span context (priority from the flag for a W3C-only trace). */
+  fields: InjectionFields;
+}
+
+/**
+ * Internal: the {@link ResolvedInjection} of `context`, or `undefined` when neither Datadog-aware
+ * style writes anything for it (no span context, invalid ids, or suppressed tracing).
+ */
+export function resolveInjection(context: Context): ResolvedInjection | undefined {
+  const spanContext = trace.getSpanContext(context);
+  if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return undefined;
+  const dd = storedDatadogContextFor(context, spanContext.traceId)?.fields;
+  return resolvedInjection(
+    context,
+    spanContext,
+    dd,
+    dd === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined,
+  );
+}
+
+/**
+ * Internal: the {@link ResolvedInjection} of a valid, unsuppressed `spanContext` of `context` whose
+ * stored Datadog fields `dd` (else `dd=` member value `raw`) the caller has read.
+ */
+export function resolvedInjection(
+  context: Context,
+  spanContext: SpanContext,
+  dd: DatadogContext | undefined,
+  raw: string | undefined,
+): ResolvedInjection {
+  return {
+    context,
+    spanContext,
+    hasDatadogFields: dd !== undefined || raw !== undefined,
+    fields: fieldsFrom(spanContext, dd, raw),
+  };
+}
+
+/**
+ * The Datadog fields to inject for `spanContext` (research sections E, G, I):
  *
- * - the fields of {@link getDatadogContext}; when there are none (a context restored by another
+ * - `dd`, the fields of `getDatadogContext(ctx)`; when there are none (a context restored by another
  *   W3C propagator, or a span that only inherited a tracestate), the `dd=` member of the span's
- *   tracestate;
+ *   tracestate (`raw`, the member's value);
  * - priority: the stored one when its sign agrees with the sampled flag (keep <=> priority > 0,
  *   rule 31); otherwise the flag decides (1 or 0, rules 33-34) and a stored decision maker becomes
  *   `-0` on keep or is removed on drop (rule 36), so both styles always describe one decision.
  */
-export function injectionFields(
-  ctx: Context,
+function fieldsFrom(
   spanContext: SpanContext,
-  dd: DatadogContext | undefined = getDatadogContext(ctx),
+  dd: DatadogContext | undefined,
+  raw: string | undefined,
 ): InjectionFields {
   const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
   let priority: number | undefined;
@@ -40,7 +95,6 @@ export function injectionFields(
     tags = dd.propagationTags;
     lastParentId = dd.lastParentId;
   } else {
-    const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
     if (raw) {
       const member = decodeDdMember(raw);
       priority = member.samplingPriority;

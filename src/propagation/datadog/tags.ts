@@ -67,6 +67,19 @@ function isValidDecisionMaker(value: string): boolean {
 }
 
 /**
+ * The constant of a tag name Datadog always sends (`_dd.p.dm`, `_dd.p.tid`) when `text` holds exactly
+ * that name from `start` to `end`, else `undefined`. A key sliced from the header is a new string
+ * that V8 must intern before it can name a property; the constant already is.
+ */
+export function knownTagKey(text: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  if (length === DECISION_MAKER_TAG.length && text.startsWith(DECISION_MAKER_TAG, start))
+    return DECISION_MAKER_TAG;
+  if (length === TID_TAG.length && text.startsWith(TID_TAG, start)) return TID_TAG;
+  return undefined;
+}
+
+/**
  * Decodes an `x-datadog-tags` value (several repeated headers already joined with `,`).
  *
  * - Over `maxLength` characters (compared with `>`), or `maxLength` 0: no tags (rule 27).
@@ -91,7 +104,7 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
     if (comma < 0 || comma > end) comma = end;
     const eq = header.indexOf("=", start);
     if (eq < 0 || eq >= comma) return { tags: {}, error: "decoding_error" };
-    const key = header.slice(start, eq);
+    const key = knownTagKey(header, start, eq) ?? header.slice(start, eq);
     const value = header.slice(eq + 1, comma);
     if (!isValidTagKey(key) || !isValidTagValue(value)) return { tags: {}, error: "decoding_error" };
     start = comma + 1;

@@ -34,6 +34,8 @@ const CHAR_TILDE = 0x7e;
 const CHAR_COMMA = 0x2c;
 const CHAR_SEMICOLON = 0x3b;
 const CHAR_COLON = 0x3a;
+/** `p`, the key of the last parent id element (rule 42). */
+const CHAR_P = DD_MEMBER_PARENT.charCodeAt(0);
 const CHAR_EQUALS = 0x3d;
 const CHAR_PLUS = 0x2b;
 const CHAR_MINUS = 0x2d;
@@ -61,6 +63,17 @@ function decodeValue(value: string): string {
   return value.includes("~") ? value.replaceAll("~", "=") : value;
 }
 
+/** `t.dm` and `t.tid` as Datadog sends them: their tag names are constants (no new string to intern). */
+const DM_MEMBER_KEY = DD_MEMBER_TAG_PREFIX + DECISION_MAKER_TAG.slice(PROPAGATED_TAG_PREFIX.length);
+const TID_MEMBER_KEY = DD_MEMBER_TAG_PREFIX + TID_TAG.slice(PROPAGATED_TAG_PREFIX.length);
+
+/** The `_dd.p.<name>` tag of the member key `t.<name>`. */
+function tagName(key: string): string {
+  if (key === DM_MEMBER_KEY) return DECISION_MAKER_TAG;
+  if (key === TID_MEMBER_KEY) return TID_TAG;
+  return PROPAGATED_TAG_PREFIX + key.slice(DD_MEMBER_TAG_PREFIX.length);
+}
+
 /**
  * Decodes the value of a `dd` tracestate member (without the `dd=` prefix). Order-free; empty
  * elements, a trailing `;` and unknown sub-keys are ignored (rules 44, 47). Never throws.
@@ -79,11 +92,28 @@ export function decodeDdMember(value: string): DdMember {
       else if (key === DD_MEMBER_ORIGIN) member.origin = decodeValue(item);
       else if (key === DD_MEMBER_PARENT) member.lastParentId = item;
       else if (key.startsWith(DD_MEMBER_TAG_PREFIX) && key.length > DD_MEMBER_TAG_PREFIX.length)
-        member.tags[PROPAGATED_TAG_PREFIX + key.slice(DD_MEMBER_TAG_PREFIX.length)] = decodeValue(item);
+        member.tags[tagName(key)] = decodeValue(item);
     }
     start = end + 1;
   }
   return member;
+}
+
+/**
+ * The `p:` of a `dd` member value: what `decodeDdMember(value).lastParentId` gives (the last `p:`
+ * element, copied unvalidated, rule 42), without decoding the other elements. Never throws.
+ */
+export function decodeDdLastParentId(value: string): string | undefined {
+  let found: string | undefined;
+  let start = 0;
+  while (start < value.length) {
+    let end = value.indexOf(";", start);
+    if (end < 0) end = value.length;
+    if (start + 1 < end && value.charCodeAt(start) === CHAR_P && value.charCodeAt(start + 1) === CHAR_COLON)
+      found = value.slice(start + 2, end);
+    start = end + 1;
+  }
+  return found;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `node --cpu-prof --import tsx bench/profile-hot-path.ts [inject|extract|roundtrip]`: runs one hot
+ * `node --cpu-prof --import tsx bench/profile-hot-path.ts [inject|extract|roundtrip|t1-inject|t1-extract]`: runs one hot
  * path of the default propagator in a tight loop (about 2 s) for a CPU profile (open the .cpuprofile
  * in Chrome DevTools, or summarise it with `node bench/profile-summary.ts FILE`).
  */
@@ -8,9 +8,15 @@ import { captureCarrier, contextFromCarrier, createPropagator } from "tracehop";
 import { fullCarriers, fullContext, INPUT_MASK } from "./fixtures.js";
 
 const mode = process.argv[2] ?? "inject";
-const propagator = createPropagator();
+/** `t1-*` modes run target T1's propagator (datadog + tracecontext); the others the defaults. */
+const propagator = mode.startsWith("t1-") ? createPropagator(["datadog", "tracecontext"]) : createPropagator();
 const carriers = fullCarriers();
 const contexts = carriers.map((carrier) => fullContext(carrier));
+const injected = contexts.map((ctx) => {
+  const carrier: Record<string, string> = {};
+  propagator.inject(ctx, carrier, defaultTextMapSetter);
+  return carrier;
+});
 let i = 0;
 const ops: Record<string, () => unknown> = {
   inject: () => {
@@ -19,16 +25,22 @@ const ops: Record<string, () => unknown> = {
     return carrier;
   },
   extract: () => propagator.extract(ROOT_CONTEXT, carriers[i++ & INPUT_MASK], defaultTextMapGetter),
+  "t1-inject": () => {
+    const carrier: Record<string, string> = {};
+    propagator.inject(contexts[i++ & INPUT_MASK]!, carrier, defaultTextMapSetter);
+    return carrier;
+  },
+  "t1-extract": () => propagator.extract(ROOT_CONTEXT, injected[i++ & INPUT_MASK], defaultTextMapGetter),
   roundtrip: () =>
     contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: contexts[i++ & INPUT_MASK] })))),
 };
 const op = ops[mode];
 if (!op) throw new Error(`mode must be one of ${Object.keys(ops).join(", ")}`);
-const end = performance.now() + 2000;
+const end = performance.now() + Number(process.env.PROFILE_MS ?? 2000);
 let n = 0;
 let last: unknown;
 while (performance.now() < end) {
   for (let i = 0; i < 1000; i++) last = op();
   n += 1000;
 }
-console.log(`${mode}: ${n} operations, ${((2e9 / n) | 0).toString()} ns each (last: ${typeof last})`);
+console.log(`${mode}: ${n} operations, ${(((Number(process.env.PROFILE_MS ?? 2000) * 1e6) / n) | 0).toString()} ns each (last: ${typeof last})`);

@@ -1,0 +1,85 @@
+/**
+ * `npm run build && node --import tsx bench/quick.ts [t1i,t1e,t2i,t2e,t3]`: only the target tasks
+ * of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path.
+ */
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { captureCarrier, contextFromCarrier, createPropagator, TraceContextPropagator } from "tracehop";
+import { ddTextMap, ddTracer } from "./dd-trace-anchor.js";
+import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs, w3cCarriers } from "./fixtures.js";
+import { formatNs, measureSync } from "./harness.js";
+
+const only = (process.argv[2] ?? "t2i,t2e,t1i,t1e,t3").split(",");
+const { carriers, contexts, ddSpanContexts } = referenceInputs();
+const tracer = ddTracer();
+tracer.removeAllBaggageItems();
+for (const [key, value] of Object.entries(BAGGAGE_ITEMS)) tracer.setBaggageItem(key, value);
+const t1 = createPropagator(["datadog", "tracecontext"]);
+const t1Inputs = contexts.map((ctx) => {
+  const c: Record<string, string> = {};
+  t1.inject(ctx, c, defaultTextMapSetter);
+  return c;
+});
+const dd = ddTextMap(["datadog", "tracecontext"]);
+const w3c = w3cCarriers();
+const core = new W3CTraceContextPropagator();
+const bare = new TraceContextPropagator();
+const tc = createPropagator("tracecontext");
+const w3cMine = w3c.map((c) => bare.extract(ROOT_CONTEXT, c, defaultTextMapGetter));
+const w3cCore = w3c.map((c) => core.extract(ROOT_CONTEXT, c, defaultTextMapGetter));
+void carriers;
+let a = 0;
+let b = 0;
+const pairs: Record<string, [() => unknown, () => unknown]> = {
+  t2i: [
+    () => {
+      const c = {};
+      tc.inject(w3cMine[a++ & INPUT_MASK]!, c, defaultTextMapSetter);
+      return c;
+    },
+    () => {
+      const c = {};
+      core.inject(w3cCore[b++ & INPUT_MASK]!, c, defaultTextMapSetter);
+      return c;
+    },
+  ],
+  t2e: [
+    () => tc.extract(ROOT_CONTEXT, w3c[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => core.extract(ROOT_CONTEXT, w3c[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  t1i: [
+    () => {
+      const c = {};
+      t1.inject(contexts[a++ & INPUT_MASK]!, c, defaultTextMapSetter);
+      return c;
+    },
+    () => {
+      const c = {};
+      dd.inject(ddSpanContexts[b++ & INPUT_MASK]!, c);
+      return c;
+    },
+  ],
+  t1e: [
+    () => t1.extract(ROOT_CONTEXT, t1Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => dd.extract(t1Inputs[b++ & INPUT_MASK]!),
+  ],
+  t3: [
+    () =>
+      contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: contexts[a++ & INPUT_MASK] })))),
+    () => {
+      const carrier: Record<string, string> = {};
+      tracer.inject(ddSpanContexts[b++ & INPUT_MASK]!, "text_map", carrier);
+      return tracer.extract("text_map", JSON.parse(JSON.stringify(carrier)) as Record<string, unknown>);
+    },
+  ],
+};
+for (const key of only) {
+  const [mine, anchor] = pairs[key]!;
+  const [m, n] = await measureSync([
+    { name: "mine", fn: mine },
+    { name: "anchor", fn: anchor },
+  ]);
+  console.log(
+    `${key.padEnd(4)} ${formatNs(m!.medianNs).padStart(9)} vs ${formatNs(n!.medianNs).padStart(9)} = ${(m!.medianNs / n!.medianNs).toFixed(3)}×`,
+  );
+}

@@ -7,7 +7,7 @@ import {
   UPSTREAM_SERVICES_TAG,
   isOtherPropagatedTag,
 } from "./constants.js";
-import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
+import { ZERO_HEX16 } from "./ids.js";
 
 /**
  * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (research section D).
@@ -32,6 +32,10 @@ const CHAR_EQUALS = 0x3d;
 const CHAR_MINUS = 0x2d;
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
+const CHAR_A_LOWER = 0x61;
+const CHAR_F_LOWER = 0x66;
+/** Hex digits before the `-` of a legacy decision maker (`<10 lowercase hex>-<digits>`, rule 30). */
+const LEGACY_DECISION_MAKER_HEX = 10;
 
 /** Key: printable ASCII 0x21-0x7E without `,` and `=` (research rule 24, Java eBNF). */
 export function isValidTagKey(key: string): boolean {
@@ -53,17 +57,46 @@ export function isValidTagValue(value: string): boolean {
   return true;
 }
 
-/** `-<digits>` or the legacy `<10 lowercase hex>-<digits>` (research rule 30). */
-function isValidDecisionMaker(value: string): boolean {
-  const dash = value.lastIndexOf("-");
-  if (dash !== 0 && dash !== 10) return false;
-  if (dash === 10 && !/^[0-9a-f]{10}$/.test(value.slice(0, 10))) return false;
-  if (dash === value.length - 1) return false;
-  for (let i = dash + 1; i < value.length; i++) {
-    const code = value.charCodeAt(i);
+/**
+ * True when `text[start, end)` is `-<digits>` or the legacy `<10 lowercase hex>-<digits>` (research
+ * rule 30), checked in place.
+ */
+function isValidDecisionMaker(text: string, start: number, end: number): boolean {
+  let i = start;
+  if (end - start > LEGACY_DECISION_MAKER_HEX + 1 && text.charCodeAt(start) !== CHAR_MINUS) {
+    for (; i < start + LEGACY_DECISION_MAKER_HEX; i++) {
+      const code = text.charCodeAt(i);
+      if (!((code >= CHAR_0 && code <= CHAR_9) || (code >= CHAR_A_LOWER && code <= CHAR_F_LOWER)))
+        return false;
+    }
+  }
+  if (text.charCodeAt(i) !== CHAR_MINUS || i + 1 === end) return false;
+  for (i++; i < end; i++) {
+    const code = text.charCodeAt(i);
     if (code < CHAR_0 || code > CHAR_9) return false;
   }
-  return value.charCodeAt(dash) === CHAR_MINUS;
+  return true;
+}
+
+/** Result of {@link hexClass16}: not 16 lowercase hex digits. */
+const NOT_LOWER_HEX16 = 0;
+/** Result of {@link hexClass16}: 16 zeros. */
+const ALL_ZERO_HEX16 = 1;
+/** Result of {@link hexClass16}: 16 lowercase hex digits, not all zero. */
+const NONZERO_HEX16 = 2;
+
+/** Whether `text[start, end)` is 16 lowercase hex digits (the `_dd.p.tid` grammar, rule 17), and all zero. */
+function hexClass16(text: string, start: number, end: number): number {
+  if (end - start !== 16) return NOT_LOWER_HEX16;
+  let zero = true;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === CHAR_0) continue;
+    zero = false;
+    if (!((code > CHAR_0 && code <= CHAR_9) || (code >= CHAR_A_LOWER && code <= CHAR_F_LOWER)))
+      return NOT_LOWER_HEX16;
+  }
+  return zero ? ALL_ZERO_HEX16 : NONZERO_HEX16;
 }
 
 /**
@@ -99,27 +132,44 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
   let error: string | undefined;
   let start = 0;
   const end = header.charCodeAt(header.length - 1) === CHAR_COMMA ? header.length - 1 : header.length;
+  // One pass over the header's characters: each member is validated in place (rule 24), and only
+  // the kept values are sliced out.
   while (start <= end) {
-    let comma = header.indexOf(",", start);
-    if (comma < 0 || comma > end) comma = end;
-    const eq = header.indexOf("=", start);
-    if (eq < 0 || eq >= comma) return { tags: {}, error: "decoding_error" };
-    const key = knownTagKey(header, start, eq) ?? header.slice(start, eq);
-    const value = header.slice(eq + 1, comma);
-    if (!isValidTagKey(key) || !isValidTagValue(value)) return { tags: {}, error: "decoding_error" };
-    start = comma + 1;
-    if (!key.startsWith(PROPAGATED_TAG_PREFIX) || key === UPSTREAM_SERVICES_TAG) continue;
+    // Key: 1+ characters 0x21-0x7E up to the first "=" (a "," first, or the end, is malformed).
+    let i = start;
+    let code = 0;
+    for (; i < end; i++) {
+      code = header.charCodeAt(i);
+      if (code === CHAR_EQUALS || code === CHAR_COMMA || code < CHAR_BANG || code > CHAR_TILDE) break;
+    }
+    if (i === start || i === end || code !== CHAR_EQUALS) return { tags: {}, error: "decoding_error" };
+    const eq = i;
+    // Value: 1+ characters 0x20-0x7E up to the next "," or the end; "=" allowed.
+    for (i = eq + 1; i < end; i++) {
+      code = header.charCodeAt(i);
+      if (code === CHAR_COMMA) break;
+      if (code < CHAR_SPACE || code > CHAR_TILDE) return { tags: {}, error: "decoding_error" };
+    }
+    if (i === eq + 1) return { tags: {}, error: "decoding_error" };
+    const keyStart = start;
+    const valueEnd = i;
+    start = i + 1;
+    if (eq - keyStart < PROPAGATED_TAG_PREFIX.length || !header.startsWith(PROPAGATED_TAG_PREFIX, keyStart))
+      continue;
+    const key = knownTagKey(header, keyStart, eq) ?? header.slice(keyStart, eq);
+    if (key === UPSTREAM_SERVICES_TAG) continue;
     if (key === TID_TAG) {
-      if (!isLowerHex16(value)) {
-        error = `malformed_tid ${value}`;
+      const hex = hexClass16(header, eq + 1, valueEnd);
+      if (hex === NOT_LOWER_HEX16) {
+        error = `malformed_tid ${header.slice(eq + 1, valueEnd)}`;
         continue;
       }
-      if (value === ZERO_HEX16) continue;
-    } else if (key === DECISION_MAKER_TAG && !isValidDecisionMaker(value)) {
+      if (hex === ALL_ZERO_HEX16) continue;
+    } else if (key === DECISION_MAKER_TAG && !isValidDecisionMaker(header, eq + 1, valueEnd)) {
       error = "decoding_error";
       continue;
     }
-    tags[key] = value;
+    tags[key] = header.slice(eq + 1, valueEnd);
   }
   return error === undefined ? { tags } : { tags, error };
 }

@@ -34,8 +34,9 @@ const CHAR_TILDE = 0x7e;
 const CHAR_COMMA = 0x2c;
 const CHAR_SEMICOLON = 0x3b;
 const CHAR_COLON = 0x3a;
-/** `p`, the key of the last parent id element (rule 42). */
-const CHAR_P = DD_MEMBER_PARENT.charCodeAt(0);
+/** The start of a last parent id element (rule 42), first in the value or after a `;`. */
+const PARENT_ELEMENT = `${DD_MEMBER_PARENT}:`;
+const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 const CHAR_EQUALS = 0x3d;
 const CHAR_PLUS = 0x2b;
 const CHAR_MINUS = 0x2d;
@@ -104,16 +105,12 @@ export function decodeDdMember(value: string): DdMember {
  * element, copied unvalidated, rule 42), without decoding the other elements. Never throws.
  */
 export function decodeDdLastParentId(value: string): string | undefined {
-  let found: string | undefined;
-  let start = 0;
-  while (start < value.length) {
-    let end = value.indexOf(";", start);
-    if (end < 0) end = value.length;
-    if (start + 1 < end && value.charCodeAt(start) === CHAR_P && value.charCodeAt(start + 1) === CHAR_COLON)
-      found = value.slice(start + 2, end);
-    start = end + 1;
-  }
-  return found;
+  // The last element that starts with "p:": after the last ";p:", else at the very start.
+  const after = value.lastIndexOf(PARENT_ELEMENT_INNER);
+  const start = after !== -1 ? after + 1 : value.startsWith(PARENT_ELEMENT) ? 0 : -1;
+  if (start === -1) return undefined;
+  const end = value.indexOf(";", start);
+  return value.slice(start + PARENT_ELEMENT.length, end === -1 ? value.length : end);
 }
 
 /**

@@ -325,7 +325,10 @@ class MultiStylePropagator implements TextMapPropagator {
         (!parts.clearRoot || context === ROOT_CONTEXT) &&
         links === undefined
       ) {
-        const stored: StoredDatadogContext = { traceId: parts.traceId, fields: parts.fields };
+        const stored: StoredDatadogContext =
+          parts.traceIdDecimal === undefined
+            ? { traceId: parts.traceId, fields: parts.fields }
+            : { traceId: parts.traceId, fields: parts.fields, traceIdDecimal: parts.traceIdDecimal };
         return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
       }
       let result = baggage === undefined ? context : propagation.setBaggage(context, baggage);
@@ -335,7 +338,7 @@ class MultiStylePropagator implements TextMapPropagator {
         result = trace.setSpanContext(result, parts.spanContext);
         if (parts.clearRoot) result = setRestoredRoot(result, undefined);
       }
-      result = storeDatadogContext(result, parts.fields, parts.traceId);
+      result = storeDatadogContext(result, parts.fields, parts.traceId, parts.traceIdDecimal);
       return links === undefined ? result : setExtractionLinks(result, links);
     }
     let result = winner?.context ?? context;
@@ -494,6 +497,7 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
         clearRoot: true,
         fields: adopted,
         baggage: parts.baggage,
+        traceIdDecimal: parts.traceIdDecimal,
       },
     };
   }

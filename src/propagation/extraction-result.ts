@@ -112,4 +112,6 @@ export interface StyleExtraction {
   fields: DatadogContext;
   /** The baggage to set (the base's plus legacy `ot-baggage-*` entries); `undefined`: unchanged. */
   baggage: Baggage | undefined;
+  /** `x-datadog-trace-id` as read, when it is the canonical decimal of the low 64 bits of `traceId`. */
+  traceIdDecimal: string | undefined;
 }

@@ -5,8 +5,22 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+} from "@opentelemetry/api";
+import { createPropagator, setDatadogContext } from "../../src/index.js";
 import { decodeTagsHeader, type DecodedTags } from "../../src/propagation/datadog/tags.js";
-import { decodeDdLastParentId, decodeDdMember } from "../../src/propagation/datadog/tracestate-dd.js";
+import {
+  decodeDdLastParentId,
+  decodeDdMember,
+  encodeDdMemberValue,
+  isEncodedDdMemberValueValid,
+} from "../../src/propagation/datadog/tracestate-dd.js";
+import { isValidTraceStateValue } from "../../src/propagation/w3c/tracestate.js";
 
 /**
  * Reference `x-datadog-tags` decoder: one trailing comma tolerated; every member must be
@@ -135,5 +149,107 @@ describe("dd= member: p: alone", () => {
       { numRuns: 3000 },
     );
     assert.equal(decodeDdLastParentId("s:1;p:0000000000000001;p:891087b8e3b70cb1"), "891087b8e3b70cb1");
+  });
+});
+
+describe("dd= member encoding", () => {
+  test("isEncodedDdMemberValueValid tells exactly when encodeDdMemberValue's value is a valid tracestate value", () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: "binary", maxLength: 8 }),
+      fc.constantFrom("synthetics", "rum ", " ", "a=b", "x,y;z~", "\u0000", "é", ""),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -5, max: 1e10 }),
+        fc.option(text, { nil: undefined }),
+        fc.constantFrom("891087b8e3b70cb1", "00f067aa0ba902b7"),
+        fc.dictionary(
+          fc.oneof(
+            fc.constantFrom("_dd.p.dm", "_dd.p.ts", "_dd.p.tid", "other"),
+            text.map((k) => `_dd.p.${k}`),
+          ),
+          text,
+          { maxKeys: 5 },
+        ),
+        fc.constantFrom("640cfd8d00000000", "0000000000000000"),
+        (priority, origin, parentId, tags, high) => {
+          const value = encodeDdMemberValue(priority, origin, parentId, tags, high);
+          assert.equal(
+            isEncodedDdMemberValueValid(value),
+            isValidTraceStateValue(value),
+            JSON.stringify(value),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("re-injection of an extracted Datadog trace", () => {
+  const propagator = createPropagator(["datadog", "tracecontext"]);
+  const inject = (ctx: Context) => {
+    const carrier: Record<string, string> = {};
+    propagator.inject(ctx, carrier, defaultTextMapSetter);
+    return carrier;
+  };
+  const uint64 = fc.bigInt({ min: 1n, max: (1n << 64n) - 1n });
+
+  test("x-datadog-trace-id is the canonical decimal of the id read, leading zeros or not, for the trace and its children", () => {
+    fc.assert(
+      fc.property(uint64, uint64, fc.nat(3), (traceId, parentId, zeros) => {
+        const text = "0".repeat(zeros) + traceId.toString(10);
+        fc.pre(text.length <= 20); // 1 to 20 digits (research rule 12)
+        const ctx = propagator.extract(
+          ROOT_CONTEXT,
+          { "x-datadog-trace-id": text, "x-datadog-parent-id": parentId.toString(10) },
+          defaultTextMapGetter,
+        );
+        assert.equal(inject(ctx)["x-datadog-trace-id"], traceId.toString(10));
+        // A child span of the same trace (what a service injects downstream).
+        const parent = trace.getSpanContext(ctx)!;
+        const child = trace.setSpanContext(ctx, { ...parent, spanId: "00f067aa0ba902b7", isRemote: false });
+        const injected = inject(child);
+        assert.equal(injected["x-datadog-trace-id"], traceId.toString(10));
+        assert.equal(injected["x-datadog-parent-id"], BigInt("0x00f067aa0ba902b7").toString(10));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("a new trace started inside a restored context writes its own trace id, not the stored one", () => {
+    const ctx = propagator.extract(
+      ROOT_CONTEXT,
+      { "x-datadog-trace-id": "12345678901234567890", "x-datadog-parent-id": "1" },
+      defaultTextMapGetter,
+    );
+    const other = trace.setSpanContext(ctx, {
+      traceId: "0000000000000000000000000000002a",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+      isRemote: false,
+    });
+    assert.equal(inject(other)["x-datadog-trace-id"], "42");
+  });
+
+  test("upper-case ids in a span context are written in lower case in every Datadog field", () => {
+    const ctx = setDatadogContext(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: "640CFD8D00000000AB54A98CEB1F0AD2",
+        spanId: "891087B8E3B70CB1",
+        traceFlags: 1,
+        isRemote: false,
+      }),
+      { samplingPriority: 2, propagationTags: { "_dd.p.dm": "-4" } },
+    );
+    assert.deepEqual(inject(ctx), {
+      "x-datadog-trace-id": BigInt("0xab54a98ceb1f0ad2").toString(10),
+      "x-datadog-parent-id": BigInt("0x891087b8e3b70cb1").toString(10),
+      "x-datadog-sampling-priority": "2",
+      "x-datadog-tags": "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000",
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01",
+      tracestate: "dd=s:2;p:891087b8e3b70cb1;t.dm:-4;t.tid:640cfd8d00000000",
+    });
   });
 });

@@ -38,6 +38,9 @@ export interface DatadogPropagatorOptions {
   tagsMaxLength?: number;
 }
 
+/** `0`: a decimal id that starts with it has leading zeros (or is 0). */
+const CHAR_0 = 0x30;
+
 const FIELDS: readonly string[] = [
   X_DATADOG_TRACE_ID,
   X_DATADOG_PARENT_ID,
@@ -90,14 +93,14 @@ export class DatadogPropagator implements TextMapPropagator {
    * {@link resolveInjection} (`createPropagator`'s composite resolves it once for both Datadog-aware styles).
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
-    const { spanContext, fields } = resolved;
-    const low = spanContext.traceId.slice(16);
+    const { traceId, fields } = resolved;
+    const low = traceId.slice(16);
     if (low === ZERO_HEX16) return;
-    setter.set(carrier, X_DATADOG_TRACE_ID, hex16ToDecimal(low));
-    setter.set(carrier, X_DATADOG_PARENT_ID, hex16ToDecimal(spanContext.spanId));
+    setter.set(carrier, X_DATADOG_TRACE_ID, resolved.traceIdDecimal ?? hex16ToDecimal(low));
+    setter.set(carrier, X_DATADOG_PARENT_ID, hex16ToDecimal(resolved.spanId));
     setter.set(carrier, X_DATADOG_SAMPLING_PRIORITY, String(fields.samplingPriority));
     if (fields.origin && isValidOrigin(fields.origin)) setter.set(carrier, X_DATADOG_ORIGIN, fields.origin);
-    const tags = encodeTagsHeader(fields.tags, spanContext.traceId.slice(0, 16), this._tagsMaxLength);
+    const tags = encodeTagsHeader(fields.tags, traceId.slice(0, 16), this._tagsMaxLength);
     if (tags !== undefined) setter.set(carrier, X_DATADOG_TAGS, tags);
   }
 
@@ -109,7 +112,7 @@ export class DatadogPropagator implements TextMapPropagator {
       parts.spanContext === undefined
         ? setRestoredRoot(trace.deleteSpan(ctx), parts.root)
         : trace.setSpanContext(ctx, parts.spanContext);
-    return storeDatadogContext(ctx, parts.fields, parts.traceId);
+    return storeDatadogContext(ctx, parts.fields, parts.traceId, parts.traceIdDecimal);
   }
 
   /**
@@ -146,6 +149,8 @@ export class DatadogPropagator implements TextMapPropagator {
         ? TraceFlags.SAMPLED
         : TraceFlags.NONE;
     const baggage = legacyBaggage(context, carrier, getter);
+    // Kept for re-injection when it is exactly what hex16ToDecimal would write (no leading zero).
+    const traceIdDecimal = traceIdText.charCodeAt(0) === CHAR_0 ? undefined : traceIdText;
     if (parentId === ZERO_HEX16) {
       return {
         traceId,
@@ -154,10 +159,11 @@ export class DatadogPropagator implements TextMapPropagator {
         clearRoot: false,
         fields,
         baggage,
+        traceIdDecimal,
       };
     }
     const spanContext: SpanContext = { traceId, spanId: parentId, traceFlags, isRemote: true };
-    return { traceId, spanContext, root: undefined, clearRoot: false, fields, baggage };
+    return { traceId, spanContext, root: undefined, clearRoot: false, fields, baggage, traceIdDecimal };
   }
 
   fields(): string[] {

@@ -25,14 +25,15 @@ import type { StyleExtraction } from "../extraction-result.js";
 import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { overrideDecisionMaker, resolvedInjection, type ResolvedInjection } from "./injection-fields.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
-import { formatTraceParent, isValidSpanContext } from "../w3c/traceparent.js";
-import { isValidTraceStateValue, serializeTraceStateForWire } from "../w3c/tracestate.js";
+import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
+import { serializeTraceStateForWire } from "../w3c/tracestate.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import {
   DD_MEMBER_PREFIX,
   decodeDdLastParentId,
   decodeDdMember,
   encodeDdMemberValue,
+  isEncodedDdMemberValueValid,
 } from "./tracestate-dd.js";
 
 /**
@@ -79,8 +80,8 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       else if (isValidSpanContext(spanContext)) this._w3c.inject(context, carrier, setter);
       return;
     }
-    if (!isValidSpanContext(spanContext)) return;
-    this.injectResolved(resolvedInjection(context, spanContext, dd, raw), carrier, setter);
+    const resolved = resolvedInjection(context, spanContext, dd, raw);
+    if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
   }
 
   /**
@@ -102,27 +103,30 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     const parentId =
       spanContext.isRemote && lastParentId !== undefined && isLowerHex16(lastParentId)
         ? lastParentId
-        : spanContext.spanId;
+        : resolved.spanId;
     const value = encodeDdMemberValue(
       fields.samplingPriority,
       fields.origin,
       parentId,
       fields.tags,
-      spanContext.traceId.slice(0, 16),
+      resolved.traceId.slice(0, 16),
     );
     // The headers written directly: traceparent from the span context, tracestate as `dd=<value>`
     // followed by the other members (what the W3C propagator would write for the span context with
     // `withDdMember(traceState, value)`, without building that TraceState and Context).
     if (this._direct && (traceState === undefined || traceState instanceof W3CTraceState)) {
+      const valid = isEncodedDdMemberValueValid(value);
       const header =
         traceState === undefined
-          ? isValidTraceStateValue(value)
+          ? valid
             ? DD_MEMBER_PREFIX + value
             : serializeTraceStateForWire(withDdMember(undefined, value))
-          : traceState.wireValueWith(TRACESTATE_DD_KEY, value);
-      const traceParent = formatTraceParent(spanContext);
-      if (traceParent === undefined) return;
-      setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
+          : traceState.wireValueWith(TRACESTATE_DD_KEY, value, valid);
+      setter.set(
+        carrier,
+        TRACE_PARENT_HEADER,
+        traceParentOf(resolved.traceId, resolved.spanId, spanContext.traceFlags),
+      );
       if (header !== undefined) setter.set(carrier, TRACE_STATE_HEADER, header);
       return;
     }
@@ -176,6 +180,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       clearRoot: false,
       fields: lendOnly ? lentFieldsOf(spanContext) : datadogFieldsOf(spanContext),
       baggage: undefined,
+      traceIdDecimal: undefined,
     };
   }
 

@@ -26,6 +26,11 @@ export interface StoredDatadogContext {
   /** The trace the fields belong to (32 hex); undefined: the trace of whatever span is in the context. */
   traceId: string | undefined;
   fields: DatadogContext;
+  /**
+   * The unsigned decimal of the low 64 bits of `traceId` (`x-datadog-trace-id`), when the extraction
+   * read it in canonical form: re-injecting this trace writes it without converting the id again.
+   */
+  traceIdDecimal?: string;
 }
 
 /**
@@ -87,7 +92,9 @@ export function storeDatadogContext(
   ctx: Context,
   fields: DatadogContext,
   traceId: string | undefined,
+  traceIdDecimal?: string,
 ): Context {
-  const stored: StoredDatadogContext = { traceId, fields };
+  const stored: StoredDatadogContext =
+    traceIdDecimal === undefined ? { traceId, fields } : { traceId, fields, traceIdDecimal };
   return ctx.setValue(DATADOG_CONTEXT_KEY, stored);
 }

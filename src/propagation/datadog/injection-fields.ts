@@ -1,6 +1,6 @@
 import { trace, TraceFlags, type Context, type SpanContext } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-import { isValidSpanContext } from "../w3c/traceparent.js";
+import { normalizeHexId } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import { storedDatadogContextFor, type DatadogContext } from "./datadog-context.js";
 import { decodeDdMember } from "./tracestate-dd.js";
@@ -26,6 +26,9 @@ export interface ResolvedInjection {
   context: Context;
   /** Its span context: ids valid (`isSpanContextValid`), tracing not suppressed. */
   spanContext: SpanContext;
+  /** The span context's trace id (32) and span id (16), lower-case hex ({@link normalizeHexId}). */
+  traceId: string;
+  spanId: string;
   /**
    * False for a W3C-only trace (no Datadog fields in the context, no `dd=` member in tracestate):
    * the `tracecontext` style then writes plain W3C headers.
@@ -33,6 +36,8 @@ export interface ResolvedInjection {
   hasDatadogFields: boolean;
   /** {@link fieldsFrom} of the span context (priority from the flag for a W3C-only trace). */
   fields: InjectionFields;
+  /** `x-datadog-trace-id` kept by the extraction of this very trace, when there is one. */
+  traceIdDecimal: string | undefined;
 }
 
 /**
@@ -41,31 +46,42 @@ export interface ResolvedInjection {
  */
 export function resolveInjection(context: Context): ResolvedInjection | undefined {
   const spanContext = trace.getSpanContext(context);
-  if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return undefined;
-  const dd = storedDatadogContextFor(context, spanContext.traceId)?.fields;
-  return resolvedInjection(
+  if (!spanContext || isTracingSuppressed(context)) return undefined;
+  const stored = storedDatadogContextFor(context, spanContext.traceId);
+  const dd = stored?.fields;
+  const resolved = resolvedInjection(
     context,
     spanContext,
     dd,
     dd === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined,
   );
+  if (resolved !== undefined && stored !== undefined && stored.traceId === resolved.traceId)
+    resolved.traceIdDecimal = stored.traceIdDecimal;
+  return resolved;
 }
 
 /**
- * Internal: the {@link ResolvedInjection} of a valid, unsuppressed `spanContext` of `context` whose
- * stored Datadog fields `dd` (else `dd=` member value `raw`) the caller has read.
+ * Internal: the {@link ResolvedInjection} of an unsuppressed `spanContext` of `context` whose stored
+ * Datadog fields `dd` (else `dd=` member value `raw`) the caller has read; `undefined` when an id is
+ * not valid hex or is all zero (the test of `isSpanContextValid`).
  */
 export function resolvedInjection(
   context: Context,
   spanContext: SpanContext,
   dd: DatadogContext | undefined,
   raw: string | undefined,
-): ResolvedInjection {
+): ResolvedInjection | undefined {
+  const traceId = normalizeHexId(spanContext.traceId, 32);
+  const spanId = normalizeHexId(spanContext.spanId, 16);
+  if (traceId === undefined || spanId === undefined) return undefined;
   return {
     context,
     spanContext,
+    traceId,
+    spanId,
     hasDatadogFields: dd !== undefined || raw !== undefined,
     fields: fieldsFrom(spanContext, dd, raw),
+    traceIdDecimal: undefined,
   };
 }
 

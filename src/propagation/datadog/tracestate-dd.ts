@@ -216,6 +216,17 @@ export function encodeDdMemberValue(
   return out;
 }
 
+/**
+ * Whether a value of {@link encodeDdMemberValue} is a valid tracestate value (Trace Context §3.3.1.3:
+ * 1-256 characters 0x20-0x7E without `,` and `=`, not ending in a space), without scanning it. By
+ * construction every character is in that set (digits of the priority, hex ids, keys and values
+ * through {@link encodeDdTagKey} / {@link encodeDdValue}) and the length is at most 253; only an origin
+ * or tag value that ends with a space can make it end with one.
+ */
+export function isEncodedDdMemberValueValid(value: string): boolean {
+  return value.charCodeAt(value.length - 1) !== CHAR_SPACE;
+}
+
 /** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */
 function appendEntry(out: string, entry: string): string {
   return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;

@@ -189,13 +189,14 @@ export class W3CTraceState implements TraceState {
    * out, as `set` leaves the list unchanged), then the other members in order, at most 32 in all
    * (§3.5, §3.3.1.1), truncated to 512 characters in the order of §3.3.1.5; `undefined` when nothing
    * remains. Used on every inject of the Datadog-aware `tracecontext` style (the `dd=` member).
+   * `checked`: internal, the caller guarantees that `key` and `value` are valid (§3.3.1.3), so they
+   * are not scanned again.
    */
-  wireValueWith(key: string, value: string): string | undefined {
+  wireValueWith(key: string, value: string, checked = false): string | undefined {
     const valid =
       typeof key === "string" &&
       typeof value === "string" &&
-      isValidTraceStateKey(key) &&
-      isValidTraceStateValue(value);
+      (checked || (isValidTraceStateKey(key) && isValidTraceStateValue(value)));
     if (this._members === undefined && typeof key === "string") {
       // Canonical text: drop the member with `key` by slicing around it, no split.
       const text = this._serialized!;

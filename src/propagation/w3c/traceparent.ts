@@ -201,6 +201,14 @@ export function formatTraceParent(
   const traceId = normalizeHexId(spanContext.traceId, 32);
   const spanId = normalizeHexId(spanContext.spanId, 16);
   if (!traceId || !spanId) return undefined;
-  const flags = typeof spanContext.traceFlags === "number" ? spanContext.traceFlags & KNOWN_FLAGS_MASK : 0;
+  return traceParentOf(traceId, spanId, spanContext.traceFlags);
+}
+
+/**
+ * The traceparent {@link formatTraceParent} writes, for ids the caller has already validated and
+ * lower-cased ({@link normalizeHexId}): flags masked to `sampled|random`, two digits; a non-number is 0.
+ */
+export function traceParentOf(traceId: string, spanId: string, traceFlags: unknown): string {
+  const flags = typeof traceFlags === "number" ? traceFlags & KNOWN_FLAGS_MASK : 0;
   return `${TRACE_PARENT_VERSION}-${traceId}-${spanId}-${FLAGS_TEXT[flags]}`;
 }

@@ -26,14 +26,12 @@ import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { overrideDecisionMaker, resolvedInjection, type ResolvedInjection } from "./injection-fields.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
-import { serializeTraceStateForWire } from "../w3c/tracestate.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import {
   DD_MEMBER_PREFIX,
   decodeDdLastParentId,
   decodeDdMember,
   encodeDdMemberValue,
-  isEncodedDdMemberValueValid,
 } from "./tracestate-dd.js";
 
 /**
@@ -114,14 +112,16 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     // The headers written directly: traceparent from the span context, tracestate as `dd=<value>`
     // followed by the other members (what the W3C propagator would write for the span context with
     // `withDdMember(traceState, value)`, without building that TraceState and Context).
+    // `value` undefined: no valid dd= member can be sent (the other members still are).
     if (this._direct && (traceState === undefined || traceState instanceof W3CTraceState)) {
-      const valid = isEncodedDdMemberValueValid(value);
       const header =
         traceState === undefined
-          ? valid
-            ? DD_MEMBER_PREFIX + value
-            : serializeTraceStateForWire(withDdMember(undefined, value))
-          : traceState.wireValueWith(TRACESTATE_DD_KEY, value, valid);
+          ? value === undefined
+            ? undefined
+            : DD_MEMBER_PREFIX + value
+          : value === undefined
+            ? traceState.wireValueWith(TRACESTATE_DD_KEY, undefined)
+            : traceState.wireValueWith(TRACESTATE_DD_KEY, value, true);
       setter.set(
         carrier,
         TRACE_PARENT_HEADER,
@@ -238,9 +238,11 @@ function lentFieldsOf(spanContext: SpanContext): DatadogContext {
 
 /**
  * `traceState` with `dd=<value>` as its first member and any old `dd` member removed; at most
- * {@link TRACE_STATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45).
+ * {@link TRACE_STATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45). `value`
+ * undefined (no valid member can be built): the old `dd` member removed, nothing added.
  */
-function withDdMember(traceState: TraceState | undefined, value: string): TraceState {
+function withDdMember(traceState: TraceState | undefined, value: string | undefined): TraceState | undefined {
+  if (value === undefined) return traceState?.unset(TRACESTATE_DD_KEY);
   if (traceState === undefined) return createTraceState(DD_MEMBER_PREFIX + value);
   const updated = traceState.unset(TRACESTATE_DD_KEY).set(TRACESTATE_DD_KEY, value);
   const serialized = updated.serialize();

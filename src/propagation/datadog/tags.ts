@@ -176,8 +176,8 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
 
 /**
  * Encodes the `x-datadog-tags` header: the `_dd.p.*` tags of `tags` (other keys and any
- * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 hex, the upper 64 bits
- * of the trace id) is not all zero (rules 16, 56). Order: dm, tid, ts, then the others (rule 29).
+ * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 lowercase hex, the upper
+ * 64 bits of a validated trace id; the caller guarantees it) is not all zero (rules 16, 56). Order: dm, tid, ts, then the others (rule 29).
  * Returns `undefined` (with a `diag.warn`, research rule 28 and ../shared/cases B18) when any tag
  * key or value is invalid, or the header would exceed `maxLength` characters; nothing is truncated.
  */
@@ -189,15 +189,14 @@ export function encodeTagsHeader(
   if (maxLength <= 0) return undefined;
   let header = "";
   // Java's order: dm, tid, ts, then the others (rule 29).
+  // The fixed keys are valid constants; `high` is hex (a validated trace id half): only the values
+  // that come from the stored tags are checked.
   const dm = tags?.[DECISION_MAKER_TAG];
   if (dm !== undefined) {
-    if (!isValidTag(DECISION_MAKER_TAG, dm)) return undefined;
-    header = DECISION_MAKER_TAG + "=" + dm;
+    if (!isValidTagValue(dm)) return invalidTag(DECISION_MAKER_TAG, dm);
+    header = DM_PREFIX + dm;
   }
-  if (high !== ZERO_HEX16) {
-    if (!isValidTag(TID_TAG, high)) return undefined;
-    header += header.length === 0 ? TID_TAG + "=" + high : "," + TID_TAG + "=" + high;
-  }
+  if (high !== ZERO_HEX16) header += header.length === 0 ? TID_PREFIX + high : "," + TID_PREFIX + high;
   if (tags) {
     const ts = tags[TRACE_SOURCE_TAG];
     if (ts !== undefined) {
@@ -226,8 +225,18 @@ export function encodeTagsHeader(
 /** True for a valid tag (rule 24); otherwise says why nothing is injected (rule 28, ../shared/cases B18). */
 function isValidTag(key: string, value: string): boolean {
   if (isValidTagKey(key) && isValidTagValue(value)) return true;
+  invalidTag(key, value);
+  return false;
+}
+
+/** Says why nothing is injected (rule 28, ../shared/cases B18); `undefined`, the encoder's answer. */
+function invalidTag(key: string, value: unknown): undefined {
   diag.warn(
     `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,
   );
-  return false;
+  return undefined;
 }
+
+/** `_dd.p.dm=` and `_dd.p.tid=`, built once. */
+const DM_PREFIX = `${DECISION_MAKER_TAG}=`;
+const TID_PREFIX = `${TID_TAG}=`;

@@ -182,6 +182,10 @@ const ORIGIN_PREFIX = `;${DD_MEMBER_ORIGIN}:`;
 const PARENT_PREFIX = `;${DD_MEMBER_PARENT}:`;
 const TAG_PREFIX = `;${DD_MEMBER_TAG_PREFIX}`;
 
+/** `;t.dm:` and `;t.tid:`, the entries every Datadog trace carries, built once. */
+const DM_ENTRY_PREFIX = `${TAG_PREFIX}${DECISION_MAKER_TAG.slice(PROPAGATED_TAG_PREFIX.length)}:`;
+const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.length)}:`;
+
 /**
  * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in Java/Go
  * order `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*` (rule 44, section L), kept within 256 characters
@@ -189,6 +193,13 @@ const TAG_PREFIX = `;${DD_MEMBER_TAG_PREFIX}`;
  * Java). Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting
  * span id, or the stored `_dd.parent_id`, rule 41); `high` the upper 64 bits of the trace id, 16 hex
  * (all zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
+ *
+ * Returns `undefined` when the value would not be a valid tracestate value (Trace Context §3.3.1.3:
+ * 1-256 characters 0x20-0x7E without `,` and `=`, not ending in a space), so no `dd=` member can be
+ * sent. By construction every character is in that set (digits of the priority, hex ids, keys and
+ * values through {@link encodeDdTagKey} / {@link encodeDdValue}) and the length is at most 253; only
+ * an origin or tag value that ends with a space, appended last, breaks it. That is tracked per entry,
+ * so the value is never scanned (or flattened) here.
  */
 export function encodeDdMemberValue(
   samplingPriority: number,
@@ -196,43 +207,70 @@ export function encodeDdMemberValue(
   parentId: string,
   tags: Readonly<Record<string, string>> | undefined,
   high: string,
-): string {
+): string | undefined {
   let out = PRIORITY_PREFIX + samplingPriority;
-  if (origin) out = appendEntry(out, ORIGIN_PREFIX + encodeDdValue(origin));
-  out = appendEntry(out, PARENT_PREFIX + parentId);
+  // The encoded origin or tag value that ends `out`; "" while it ends with digits or an id.
+  let tail = "";
+  if (origin) {
+    const encoded = encodeDdValue(origin);
+    const entry = ORIGIN_PREFIX + encoded;
+    if (fits(out, entry)) {
+      out += entry;
+      tail = encoded;
+    }
+  }
+  const parentEntry = PARENT_PREFIX + parentId;
+  if (fits(out, parentEntry)) {
+    out += parentEntry;
+    tail = "";
+  }
   // Java/Go order of the `t.*` entries: dm, tid, ts, then the others (rules 44, 29).
-  if (tags !== undefined && tags[DECISION_MAKER_TAG] !== undefined)
-    out = appendEntry(out, tagEntry(DECISION_MAKER_TAG, tags[DECISION_MAKER_TAG]));
-  if (high !== ZERO_HEX16) out = appendEntry(out, tagEntry(TID_TAG, high));
+  const dm = tags?.[DECISION_MAKER_TAG];
+  if (dm !== undefined) {
+    const encoded = encodeDdValue(dm);
+    const entry = DM_ENTRY_PREFIX + encoded;
+    if (fits(out, entry)) {
+      out += entry;
+      tail = encoded;
+    }
+  }
+  if (high !== ZERO_HEX16) {
+    const entry = TID_ENTRY_PREFIX + high;
+    if (fits(out, entry)) {
+      out += entry;
+      tail = "";
+    }
+  }
   if (tags !== undefined) {
-    if (tags[TRACE_SOURCE_TAG] !== undefined)
-      out = appendEntry(out, tagEntry(TRACE_SOURCE_TAG, tags[TRACE_SOURCE_TAG]));
+    const ts = tags[TRACE_SOURCE_TAG];
+    if (ts !== undefined) {
+      const encoded = encodeDdValue(ts);
+      const entry = tagEntryPrefix(TRACE_SOURCE_TAG) + encoded;
+      if (fits(out, entry)) {
+        out += entry;
+        tail = encoded;
+      }
+    }
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
       if (!isOtherPropagatedTag(key)) continue;
-      out = appendEntry(out, tagEntry(key, tags[key]));
+      const encoded = encodeDdValue(tags[key]!);
+      const entry = tagEntryPrefix(key) + encoded;
+      if (fits(out, entry)) {
+        out += entry;
+        tail = encoded;
+      }
     }
   }
-  return out;
+  return tail.length !== 0 && tail.charCodeAt(tail.length - 1) === CHAR_SPACE ? undefined : out;
 }
 
-/**
- * Whether a value of {@link encodeDdMemberValue} is a valid tracestate value (Trace Context §3.3.1.3:
- * 1-256 characters 0x20-0x7E without `,` and `=`, not ending in a space), without scanning it. By
- * construction every character is in that set (digits of the priority, hex ids, keys and values
- * through {@link encodeDdTagKey} / {@link encodeDdValue}) and the length is at most 253; only an origin
- * or tag value that ends with a space can make it end with one.
- */
-export function isEncodedDdMemberValueValid(value: string): boolean {
-  return value.charCodeAt(value.length - 1) !== CHAR_SPACE;
+/** True when `entry` (which starts with its `;`) can follow `out` within the member limit (rule 43). */
+function fits(out: string, entry: string): boolean {
+  return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH;
 }
 
-/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */
-function appendEntry(out: string, entry: string): string {
-  return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
-}
-
-/** `;t.<name>:<value>` for the propagated tag `_dd.p.<name>` (rule 40 encodings). */
-function tagEntry(key: string, value: string): string {
-  return TAG_PREFIX + encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length)) + ":" + encodeDdValue(value);
+/** `;t.<name>:` for the propagated tag `_dd.p.<name>` (rule 40 key encoding). */
+function tagEntryPrefix(key: string): string {
+  return TAG_PREFIX + encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length)) + ":";
 }

@@ -16,6 +16,9 @@ import {
   propagation,
   ROOT_CONTEXT,
   trace,
+  baggageEntryMetadataFromString,
+  type Baggage,
+  type BaggageEntry,
   type Context,
   type SpanContext,
   type TextMapGetter,
@@ -42,6 +45,7 @@ import {
   type TraceStateMember,
 } from "../../src/propagation/w3c/tracestate.js";
 import { DATADOG_CONTEXT_KEY } from "../../src/propagation/datadog/datadog-context.js";
+import { W3CBaggage } from "../../src/propagation/w3c/W3CBaggage.js";
 import { readStoredCarrier, storedCarrierGetter } from "../../src/carrier/carrier.js";
 import { damagedCarrier, validCarrier } from "../hardening/arbitraries.js";
 
@@ -827,5 +831,70 @@ describe("fast path 2: one Context from an extraction onto ROOT_CONTEXT", () => 
       }
       assert.ok(checked > 10, `child spans with a remote parent checked (${checked})`);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Part 3: W3CBaggage (what W3C Baggage extraction returns) against the api's own Baggage
+// ---------------------------------------------------------------------------------------------------
+
+describe("fast path 3: W3CBaggage answers as the api's Baggage after any sequence of operations", () => {
+  test("getEntry, getAllEntries and immutability match propagation.createBaggage", () => {
+    const key = fc.constantFrom("a", "b", "userId", "__proto__", "constructor", "");
+    const entry = fc.record(
+      { value: fc.string({ maxLength: 4 }), metadata: fc.constant(baggageEntryMetadataFromString("p=1")) },
+      { requiredKeys: ["value"] },
+    );
+    const op = fc.oneof(
+      fc.tuple(fc.constant("set" as const), key, entry),
+      fc.tuple(fc.constant("remove" as const), key),
+      fc.tuple(fc.constant("removeMany" as const), fc.array(key, { maxLength: 3 })),
+      fc.constant(["clear"] as const),
+    );
+    const snapshot = (b: Baggage) => ({
+      all: b.getAllEntries(),
+      each: ["a", "b", "userId", "__proto__", "constructor", "", "missing"].map((k) => b.getEntry(k)),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(key, entry), { maxLength: 5 }),
+        fc.array(op, { maxLength: 8 }),
+        (initial, ops) => {
+          const map = new Map<string, BaggageEntry>();
+          const record: Record<string, BaggageEntry> = Object.create(null);
+          for (const [k, e] of initial) {
+            map.set(k, e);
+            record[k] = e;
+          }
+          let mine: Baggage = new W3CBaggage(map);
+          let api: Baggage = propagation.createBaggage(record);
+          assert.deepEqual(snapshot(mine), snapshot(api));
+          for (const o of ops) {
+            const before = snapshot(mine);
+            const apply = (b: Baggage): Baggage =>
+              o[0] === "set"
+                ? b.setEntry(o[1], o[2])
+                : o[0] === "remove"
+                  ? b.removeEntry(o[1])
+                  : o[0] === "removeMany"
+                    ? b.removeEntries(...o[1])
+                    : b.clear();
+            const next = apply(mine);
+            assert.deepEqual(snapshot(mine), before, `${o[0]} changed its receiver`);
+            assert.ok(next instanceof W3CBaggage, "operations keep the class");
+            mine = next;
+            api = apply(api);
+            assert.deepEqual(snapshot(mine), snapshot(api), o[0]);
+          }
+          // getEntry returns a copy: changing it does not change the baggage.
+          const first = mine.getAllEntries()[0];
+          if (first) {
+            mine.getEntry(first[0])!.value = "changed";
+            assert.notEqual(mine.getEntry(first[0])!.value, "changed");
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

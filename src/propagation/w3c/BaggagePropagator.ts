@@ -11,14 +11,15 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { BAGGAGE_HEADER } from "./constants.js";
 import { parseBaggageHeader, serializeBaggage } from "./baggage.js";
+import { W3CBaggage } from "./W3CBaggage.js";
 
 /**
  * TextMapPropagator for W3C Baggage (https://www.w3.org/TR/baggage/):
  *
  *     baggage: userId=Am%C3%A9lie,serverNode=DF%2028;region=eu,isProduction=false
  *
- * tracehop's own codec on @opentelemetry/api's `Baggage` (`propagation.createBaggage`,
- * `baggageEntryMetadataFromString`). @opentelemetry/core 2.12.1's `W3CBaggagePropagator` differs from
+ * tracehop's own codec on @opentelemetry/api's `Baggage` interface (a {@link W3CBaggage}, with the
+ * api's semantics; `baggageEntryMetadataFromString` for metadata). @opentelemetry/core 2.12.1's `W3CBaggagePropagator` differs from
  * the spec in ways a stored carrier exposes (../shared/research/w3c-harness.md §2): it percent-encodes
  * and decodes keys, drops empty values, drops members that hold invalid UTF-8 escapes instead of
  * using U+FFFD, drops any member over 4096 bytes (a valid 8192-byte member included), and writes
@@ -37,7 +38,9 @@ export class BaggagePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const baggage = propagation.getBaggage(context);
     if (!baggage || isTracingSuppressed(context)) return;
-    const header = serializeBaggage(baggage.getAllEntries());
+    const header = serializeBaggage(
+      baggage instanceof W3CBaggage ? baggage.entries() : baggage.getAllEntries(),
+    );
     if (header) setter.set(carrier, BAGGAGE_HEADER, header);
   }
 
@@ -57,14 +60,17 @@ export class BaggagePropagator implements TextMapPropagator {
       if (typeof header !== "string" || header.length === 0) return undefined;
       const members = parseBaggageHeader(header);
       if (members.length === 0) return undefined;
-      // Null prototype: a `__proto__` key (a valid token) stays an ordinary entry.
-      const entries: Record<string, BaggageEntry> = Object.create(null);
+      // A repeated key keeps its first position and its last value, as a record would.
+      const entries = new Map<string, BaggageEntry>();
       for (const { key, value: entryValue, properties } of members) {
-        entries[key] = properties
-          ? { value: entryValue, metadata: baggageEntryMetadataFromString(properties) }
-          : { value: entryValue };
+        entries.set(
+          key,
+          properties
+            ? { value: entryValue, metadata: baggageEntryMetadataFromString(properties) }
+            : { value: entryValue },
+        );
       }
-      return propagation.createBaggage(entries);
+      return new W3CBaggage(entries);
     } catch {
       return undefined;
     }

@@ -1,0 +1,53 @@
+import type { Baggage, BaggageEntry } from "@opentelemetry/api";
+
+/**
+ * The Baggage that tracehop's W3C Baggage extraction returns: @opentelemetry/api's `Baggage` interface
+ * with exactly the semantics of the api's own implementation (the class behind
+ * `propagation.createBaggage`, api 1.9): immutable, insertion-ordered, `getEntry` returns a shallow
+ * copy, `getAllEntries` a fresh array of `[key, entry]` pairs, and `setEntry` / `removeEntry` /
+ * `removeEntries` / `clear` return a new Baggage.
+ *
+ * tracehop's own so that an extraction builds it straight from the parsed members (the api's
+ * `createBaggage(record)` copies the entries into an array and two Maps), and so that injection can
+ * read the entries without the array `getAllEntries` copies (see {@link W3CBaggage.entries}).
+ */
+export class W3CBaggage implements Baggage {
+  /** @param _entries the entries, owned by this Baggage from now on (never changed). */
+  constructor(private readonly _entries: Map<string, BaggageEntry>) {}
+
+  getEntry(key: string): BaggageEntry | undefined {
+    const entry = this._entries.get(key);
+    return entry ? { ...entry } : undefined;
+  }
+
+  getAllEntries(): [string, BaggageEntry][] {
+    return Array.from(this._entries.entries());
+  }
+
+  setEntry(key: string, entry: BaggageEntry): W3CBaggage {
+    const entries = new Map(this._entries);
+    entries.set(key, entry);
+    return new W3CBaggage(entries);
+  }
+
+  removeEntry(key: string): W3CBaggage {
+    const entries = new Map(this._entries);
+    entries.delete(key);
+    return new W3CBaggage(entries);
+  }
+
+  removeEntries(...keys: string[]): W3CBaggage {
+    const entries = new Map(this._entries);
+    for (const key of keys) entries.delete(key);
+    return new W3CBaggage(entries);
+  }
+
+  clear(): W3CBaggage {
+    return new W3CBaggage(new Map());
+  }
+
+  /** Internal: the entries in order, read-only, without a copy (for injection). */
+  entries(): Iterable<[string, BaggageEntry]> {
+    return this._entries;
+  }
+}

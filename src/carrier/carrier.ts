@@ -1,5 +1,13 @@
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
+import {
+  X_DATADOG_ORIGIN,
+  X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
+  X_DATADOG_TAGS,
+  X_DATADOG_TRACE_ID,
+} from "../propagation/datadog/constants.js";
 import { idTextFromNumber } from "../propagation/datadog/ids.js";
+import { BAGGAGE_HEADER, TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "../propagation/w3c/constants.js";
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
@@ -182,8 +190,25 @@ function addField(out: NormalizedCarrier, key: string, raw: unknown): void {
   }
 }
 
+/**
+ * The header names tracehop's own styles write (all lower-case ASCII already): recognised by one set
+ * lookup instead of a scan on every carrier write and read. B3 names are not here: the B3 styles are
+ * @opentelemetry/propagator-b3's; they take the general path.
+ */
+const OWN_HEADER_NAMES: ReadonlySet<string> = new Set([
+  TRACE_PARENT_HEADER,
+  TRACE_STATE_HEADER,
+  BAGGAGE_HEADER,
+  X_DATADOG_TRACE_ID,
+  X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
+  X_DATADOG_ORIGIN,
+  X_DATADOG_TAGS,
+]);
+
 /** `name` lower-cased in ASCII only; `undefined` for an empty name or one with non-ASCII characters. */
 function asciiLowerName(name: string): string | undefined {
+  if (OWN_HEADER_NAMES.has(name)) return name;
   if (name.length === 0) return undefined;
   let upper = false;
   for (let i = 0; i < name.length; i++) {

@@ -9,7 +9,9 @@ import { fullCarriers, fullContext, INPUT_MASK } from "./fixtures.js";
 
 const mode = process.argv[2] ?? "inject";
 /** `t1-*` modes run target T1's propagator (datadog + tracecontext); the others the defaults. */
-const propagator = mode.startsWith("t1-") ? createPropagator(["datadog", "tracecontext"]) : createPropagator();
+const propagator = mode.startsWith("t1-")
+  ? createPropagator(["datadog", "tracecontext"])
+  : createPropagator();
 const carriers = fullCarriers();
 const contexts = carriers.map((carrier) => fullContext(carrier));
 const injected = contexts.map((ctx) => {
@@ -43,4 +45,6 @@ while (performance.now() < end) {
   for (let i = 0; i < 1000; i++) last = op();
   n += 1000;
 }
-console.log(`${mode}: ${n} operations, ${(((Number(process.env.PROFILE_MS ?? 2000) * 1e6) / n) | 0).toString()} ns each (last: ${typeof last})`);
+console.log(
+  `${mode}: ${n} operations, ${(((Number(process.env.PROFILE_MS ?? 2000) * 1e6) / n) | 0).toString()} ns each (last: ${typeof last})`,
+);

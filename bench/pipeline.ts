@@ -34,6 +34,13 @@ const START_TIMEOUT_MS = 60_000;
 const RUN_TIMEOUT_MS = 120_000;
 
 const ROOT = resolve(import.meta.dirname, "..");
+/**
+ * `BENCH_PIPELINE_PROFILE=DIR`: every pipeline process writes a V8 CPU profile into DIR when it stops
+ * (`CPU.<date>.<pid>...cpuprofile`; summarise one with `bench/profile-summary.ts`).
+ */
+const PROFILE_ARGS = process.env.BENCH_PIPELINE_PROFILE
+  ? ["--cpu-prof", "--cpu-prof-interval=200", `--cpu-prof-dir=${resolve(process.env.BENCH_PIPELINE_PROFILE)}`]
+  : [];
 const DOCUMENT =
   "tracehop keeps one trace unbroken across asynchronous hops. An HTTP request writes a job row. " +
   "A relay reads the outbox row later and publishes a message! A worker consumes it minutes later, " +
@@ -48,7 +55,7 @@ interface Started {
 function start(name: string, env: NodeJS.ProcessEnv): Started {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(ROOT, "examples/preprocess", `${name}.ts`)],
+    [...PROFILE_ARGS, "--import", "tsx", join(ROOT, "examples/preprocess", `${name}.ts`)],
     {
       cwd: ROOT,
       env,

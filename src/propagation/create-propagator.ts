@@ -448,7 +448,8 @@ function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
  * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
- * priority, origin and tags stay.
+ * priority, origin and tags stay. tracehop's own winner (parts) is updated in place and returned;
+ * another style's gets a new candidate.
  */
 function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
   const winnerSpan = winner.spanContext;
@@ -487,23 +488,17 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
       lastParentId = w3cLastParentId ?? winnerSpan.spanId;
     }
   }
-  const adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
   if (parts !== undefined) {
-    return {
-      name: winner.name,
-      traceId: winner.traceId,
-      spanContext,
-      parts: {
-        traceId: winner.traceId,
-        spanContext,
-        root: undefined,
-        clearRoot: true,
-        fields: adopted,
-        baggage: parts.baggage,
-        traceIdDecimal: parts.traceIdDecimal,
-      },
-    };
+    // tracehop's own winner: its parts and fields were built for this extraction alone, so they are
+    // updated in place.
+    if (lastParentId !== undefined) parts.fields.lastParentId = lastParentId;
+    parts.spanContext = spanContext;
+    parts.root = undefined;
+    parts.clearRoot = true;
+    winner.spanContext = spanContext;
+    return winner;
   }
+  const adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
   let context = setRestoredRoot(trace.setSpanContext(winner.context!, spanContext), undefined);
   context = bindDatadogContext(context, adopted, winner.traceId);
   return { name: winner.name, context, traceId: winner.traceId, spanContext };

@@ -19,6 +19,7 @@ import {
   ENV_PROPAGATION_STYLE_EXTRACT,
   ENV_PROPAGATION_STYLE_INJECT,
   ENV_TAGS_MAX_LENGTH,
+  TID_TAG,
 } from "./datadog/constants.js";
 import {
   bindDatadogContext,
@@ -97,7 +98,9 @@ const NONE = "none";
  * and `context_headers=<style>` (rule 50; read them with `getExtractionLinks`). A later
  * `tracecontext` of the same trace gives its tracestate to the winner (rule 51) and, when its parent
  * differs, its parent id, keeping the Datadog parent as `lastParentId` (`_dd.parent_id`, rule 52).
- * Same trace: the full 128-bit ids when both carry upper bits, else the low 64 bits (rule 49, Java).
+ * Same trace: the full 128-bit ids when both carry upper bits, else the low 64 bits (rule 49, Java);
+ * a 64-bit winner (its `_dd.p.tid` lost upstream) then takes the traceparent's upper 64 bits, so the
+ * trace keeps its 128-bit id (rules 21, 61; Datadog's tracers keep the 64-bit id there).
  * `baggage` always contributes. Injection writes every style; a failing style never stops the others.
  * Neither direction throws.
  */
@@ -436,6 +439,25 @@ function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext)
 }
 
 /**
+ * `winner` moved to the 128-bit `traceId` of its own trace: its trace id, its span context's or
+ * restored root's, and (for tracehop's own winner, updated in place) its parts. The caller adds the
+ * `_dd.p.tid` tag with the other adopted fields.
+ */
+function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
+  const parts = winner.parts;
+  const spanContext = winner.spanContext === undefined ? undefined : { ...winner.spanContext, traceId };
+  if (parts !== undefined) {
+    parts.traceId = traceId;
+    parts.spanContext = spanContext;
+    if (parts.root !== undefined) parts.root = { ...parts.root, traceId };
+    winner.traceId = traceId;
+    winner.spanContext = spanContext;
+    return winner;
+  }
+  return { ...winner, traceId, spanContext };
+}
+
+/**
  * The W3C Level 2 `random` flag (0x02) of the traceparent when it carries exactly the winner's trace id:
  * "If the flag is set in the incoming traceparent header, it MUST also be set in all outgoing traceparent
  * headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2). Datadog headers have no such bit.
@@ -452,11 +474,24 @@ function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
  * another style's gets a new candidate.
  */
 function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
-  const winnerSpan = winner.spanContext;
   const parts = winner.parts;
   const fields = (parts !== undefined ? parts.fields : getDatadogContext(winner.context!)) ?? {
     propagationTags: {},
   };
+  // A 64-bit winner (no `_dd.p.tid`: dropped with an invalid or oversized x-datadog-tags, rules 27-28,
+  // or tag propagation disabled) takes the upper 64 bits of the same trace's traceparent, as a
+  // traceparent alone gives them (rule 21): the trace keeps its 128-bit id across the hop. Datadog's
+  // backend joins a 64-bit id and its 128-bit form as one trace (rule 61); an OpenTelemetry backend
+  // would otherwise see a new trace.
+  let upgraded = false;
+  if (winner.traceId !== w3cSpan.traceId && winner.traceId.startsWith(ZERO_HEX16)) {
+    const high = w3cSpan.traceId.slice(0, 16);
+    if (high !== ZERO_HEX16) {
+      upgraded = true;
+      winner = upgradeTraceId(winner, w3cSpan.traceId);
+    }
+  }
+  const winnerSpan = winner.spanContext;
   const w3cLastParentId = w3c.parts !== undefined ? w3c.parts.fields.lastParentId : undefined;
   let lastParentId: string | undefined;
   let spanContext: SpanContext;
@@ -491,6 +526,7 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
   if (parts !== undefined) {
     // tracehop's own winner: its parts and fields were built for this extraction alone, so they are
     // updated in place.
+    if (upgraded) parts.fields.propagationTags[TID_TAG] = w3cSpan.traceId.slice(0, 16);
     if (lastParentId !== undefined) parts.fields.lastParentId = lastParentId;
     parts.spanContext = spanContext;
     parts.root = undefined;
@@ -498,7 +534,12 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
     winner.spanContext = spanContext;
     return winner;
   }
-  const adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
+  let adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
+  if (upgraded)
+    adopted = {
+      ...adopted,
+      propagationTags: { ...adopted.propagationTags, [TID_TAG]: w3cSpan.traceId.slice(0, 16) },
+    };
   let context = setRestoredRoot(trace.setSpanContext(winner.context!, spanContext), undefined);
   context = bindDatadogContext(context, adopted, winner.traceId);
   return { name: winner.name, context, traceId: winner.traceId, spanContext };

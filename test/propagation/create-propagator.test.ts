@@ -160,3 +160,70 @@ describe("createPropagator styles", () => {
     assert.equal(out["x-datadog-sampling-priority"], "1");
   });
 });
+
+describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace", () => {
+  // Same low 64 bits: 0x8448eb211c80319c = 9532127138774266268.
+  const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const DATADOG = {
+    "x-datadog-trace-id": "9532127138774266268",
+    "x-datadog-parent-id": String(0xb7ad6b7169203331n),
+    "x-datadog-sampling-priority": "2",
+    "x-datadog-origin": "rum",
+  };
+
+  test("the winner takes the traceparent's upper 64 bits and _dd.p.tid; Datadog's priority and origin stay", () => {
+    clearEnv();
+    const ctx = extract({ ...DATADOG, "x-datadog-tags": "_dd.p.dm=-4", traceparent: TRACEPARENT });
+    assert.equal(trace.getSpanContext(ctx)?.traceId, "0af7651916cd43dd8448eb211c80319c");
+    assert.deepEqual(getDatadogContext(ctx), {
+      samplingPriority: 2,
+      origin: "rum",
+      propagationTags: { "_dd.p.dm": "-4", "_dd.p.tid": "0af7651916cd43dd" },
+    });
+    assert.deepEqual(getExtractionLinks(ctx), []);
+  });
+
+  test("also for a restored root (parent id 0) and with tag propagation disabled on both sides", () => {
+    clearEnv();
+    const root = extract({ ...DATADOG, "x-datadog-parent-id": "0", traceparent: TRACEPARENT });
+    assert.equal(trace.getSpanContext(root)?.traceId, "0af7651916cd43dd8448eb211c80319c");
+    const noTags = createPropagator(undefined, { tagsMaxLength: 0 });
+    const carrier: Record<string, string> = {};
+    noTags.inject(local, carrier, setter);
+    assert.equal(carrier["x-datadog-tags"], undefined);
+    const back = noTags.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+    assert.equal(trace.getSpanContext(back)?.traceId, "640cfd8d00000000abcdefab12345678");
+  });
+
+  test("a tracehop round trip keeps the 128-bit id when an invalid tag drops x-datadog-tags (rule 28)", () => {
+    clearEnv();
+    const ctx = setDatadogContext(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+      { samplingPriority: 1, propagationTags: { "_dd.p.usr": "héllo" } },
+    );
+    const carrier: Record<string, string> = {};
+    createPropagator().inject(ctx, carrier, setter);
+    assert.equal(carrier["x-datadog-tags"], undefined, "the invalid tag drops the header");
+    assert.equal(trace.getSpanContext(extract(carrier))?.traceId, "0af7651916cd43dd8448eb211c80319c");
+  });
+
+  test("unchanged: another low half is another trace (a link); extract-first keeps the 64-bit winner", () => {
+    clearEnv();
+    const other = extract({
+      ...DATADOG,
+      traceparent: "00-0af7651916cd43dd8448eb211c80319d-b7ad6b7169203331-01",
+    });
+    assert.equal(trace.getSpanContext(other)?.traceId, "00000000000000008448eb211c80319c");
+    assert.equal(getExtractionLinks(other).length, 1);
+    const first = createPropagator(undefined, { extractFirst: true }).extract(
+      ROOT_CONTEXT,
+      normalizeCarrier({ ...DATADOG, traceparent: TRACEPARENT }),
+      normalizedCarrierGetter,
+    );
+    assert.equal(trace.getSpanContext(first)?.traceId, "00000000000000008448eb211c80319c");
+  });
+});

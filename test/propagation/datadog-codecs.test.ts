@@ -265,6 +265,33 @@ describe("re-injection of an extracted Datadog trace", () => {
     assert.equal(inject(other)["x-datadog-trace-id"], "42");
   });
 
+  test("a stored priority the extractors would refuse (rule 32) is injected as the flag says, and the carrier restores", () => {
+    const withPriority = (samplingPriority: number, traceFlags: number) =>
+      setDatadogContext(
+        trace.setSpanContext(ROOT_CONTEXT, {
+          traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+          spanId: "891087b8e3b70cb1",
+          traceFlags,
+          isRemote: false,
+        }),
+        { samplingPriority, propagationTags: {} },
+      );
+    for (const bad of [1.5, Infinity, -Infinity, NaN, 2 ** 40, -1e10])
+      for (const flags of [0, 1]) {
+        const carrier = inject(withPriority(bad, flags));
+        assert.equal(carrier["x-datadog-sampling-priority"], String(flags), `${bad}, flags ${flags}`);
+        assert.match(carrier.tracestate!, new RegExp(`^dd=s:${flags};`));
+        const back = propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+        assert.equal(trace.getSpanContext(back)?.traceId, "640cfd8d00000000ab54a98ceb1f0ad2", String(bad));
+      }
+    for (const [good, flags] of [
+      [2, 1],
+      [-1, 0],
+      [9_999_999_999, 1],
+    ] as const)
+      assert.equal(inject(withPriority(good, flags))["x-datadog-sampling-priority"], String(good));
+  });
+
   test("upper-case ids in a span context are written in lower case in every Datadog field", () => {
     const ctx = setDatadogContext(
       trace.setSpanContext(ROOT_CONTEXT, {

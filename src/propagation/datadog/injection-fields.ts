@@ -3,7 +3,7 @@ import { isTracingSuppressed } from "@opentelemetry/core";
 import { normalizeHexId } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import { storedDatadogContextFor, type DatadogContext } from "./datadog-context.js";
-import { decodeDdMember } from "./tracestate-dd.js";
+import { decodeDdMember, isPropagatablePriority } from "./tracestate-dd.js";
 
 /** The Datadog fields one injection writes, identical for the `datadog` and `tracecontext` styles. */
 export interface InjectionFields {
@@ -93,7 +93,8 @@ export function resolvedInjection(
  *   tracestate (`raw`, the member's value);
  * - priority: the stored one when its sign agrees with the sampled flag (keep <=> priority > 0,
  *   rule 31); otherwise the flag decides (1 or 0, rules 33-34) and a stored decision maker becomes
- *   `-0` on keep or is removed on drop (rule 36), so both styles always describe one decision.
+ *   `-0` on keep or is removed on drop (rule 36), so both styles always describe one decision. A
+ *   stored priority that is not an integer of at most 10 digits is unknown: the flag decides (rule 32).
  */
 function fieldsFrom(
   spanContext: SpanContext,
@@ -119,7 +120,8 @@ function fieldsFrom(
       lastParentId = member.lastParentId;
     }
   }
-  if (priority === undefined) {
+  // A priority the extractors would refuse (rule 32) counts as unknown: the flag decides.
+  if (priority === undefined || !isPropagatablePriority(priority)) {
     priority = sampled ? 1 : 0;
   } else if (priority > 0 !== sampled) {
     priority = sampled ? 1 : 0;

@@ -44,6 +44,8 @@ const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
 /** Longest integer text read from `s:`; keeps the value a safe integer. */
 const MAX_PRIORITY_DIGITS = 10;
+/** 10^{@link MAX_PRIORITY_DIGITS}: a priority's magnitude stays below it. */
+const MAX_PRIORITY_MAGNITUDE = 10 ** MAX_PRIORITY_DIGITS;
 
 /** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined. Grammar of rule 32 (Java/Python/Go). */
 export function parseSamplingPriority(text: string): number | undefined {
@@ -57,6 +59,15 @@ export function parseSamplingPriority(text: string): number | undefined {
     if (code < CHAR_0 || code > CHAR_9) return undefined;
   }
   return Number(text);
+}
+
+/**
+ * True for a priority that {@link parseSamplingPriority} reads back: an integer of at most
+ * {@link MAX_PRIORITY_DIGITS} digits. Anything else (1.5, Infinity, NaN, 2^40) would make every
+ * Datadog tracer, tracehop included, drop the whole context on extract (rule 32).
+ */
+export function isPropagatablePriority(priority: number): boolean {
+  return Number.isInteger(priority) && Math.abs(priority) < MAX_PRIORITY_MAGNITUDE;
 }
 
 /** `~` to `=`, the reverse of the value encoding (rule 40). */

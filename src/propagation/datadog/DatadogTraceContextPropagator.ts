@@ -112,16 +112,12 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     // The headers written directly: traceparent from the span context, tracestate as `dd=<value>`
     // followed by the other members (what the W3C propagator would write for the span context with
     // `withDdMember(traceState, value)`, without building that TraceState and Context).
-    // `value` undefined: no valid dd= member can be sent (the other members still are).
+    // `value` is a valid tracestate value by construction (encodeDdMemberValue): not scanned again.
     if (this._direct && (traceState === undefined || traceState instanceof W3CTraceState)) {
       const header =
         traceState === undefined
-          ? value === undefined
-            ? undefined
-            : DD_MEMBER_PREFIX + value
-          : value === undefined
-            ? traceState.wireValueWith(TRACESTATE_DD_KEY, undefined)
-            : traceState.wireValueWith(TRACESTATE_DD_KEY, value, true);
+          ? DD_MEMBER_PREFIX + value
+          : traceState.wireValueWith(TRACESTATE_DD_KEY, value, true);
       setter.set(
         carrier,
         TRACE_PARENT_HEADER,
@@ -238,11 +234,9 @@ function lentFieldsOf(spanContext: SpanContext): DatadogContext {
 
 /**
  * `traceState` with `dd=<value>` as its first member and any old `dd` member removed; at most
- * {@link TRACE_STATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45). `value`
- * undefined (no valid member can be built): the old `dd` member removed, nothing added.
+ * {@link TRACE_STATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45).
  */
-function withDdMember(traceState: TraceState | undefined, value: string | undefined): TraceState | undefined {
-  if (value === undefined) return traceState?.unset(TRACESTATE_DD_KEY);
+function withDdMember(traceState: TraceState | undefined, value: string): TraceState {
   if (traceState === undefined) return createTraceState(DD_MEMBER_PREFIX + value);
   const updated = traceState.unset(TRACESTATE_DD_KEY).set(TRACESTATE_DD_KEY, value);
   const serialized = updated.serialize();

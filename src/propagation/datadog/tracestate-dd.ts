@@ -205,12 +205,11 @@ const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.len
  * span id, or the stored `_dd.parent_id`, rule 41); `high` the upper 64 bits of the trace id, 16 hex
  * (all zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
  *
- * Returns `undefined` when the value would not be a valid tracestate value (Trace Context §3.3.1.3:
- * 1-256 characters 0x20-0x7E without `,` and `=`, not ending in a space), so no `dd=` member can be
- * sent. By construction every character is in that set (digits of the priority, hex ids, keys and
- * values through {@link encodeDdTagKey} / {@link encodeDdValue}) and the length is at most 253; only
- * an origin or tag value that ends with a space, appended last, breaks it. That is tracked per entry,
- * so the value is never scanned (or flattened) here.
+ * The value is always a valid tracestate value (Trace Context §3.3.1.3: 1-256 characters 0x20-0x7E
+ * without `,` and `=`, not ending in a space) by construction: digits of the priority, hex ids, keys
+ * and values through {@link encodeDdTagKey} / {@link encodeDdValue}, at most 253 characters. An origin
+ * or tag value that ends with a space (which could end the member) is skipped like an entry that would
+ * overflow; it still travels in `x-datadog-origin` / `x-datadog-tags`. Nothing is scanned twice.
  */
 export function encodeDdMemberValue(
   samplingPriority: number,
@@ -218,67 +217,44 @@ export function encodeDdMemberValue(
   parentId: string,
   tags: Readonly<Record<string, string>> | undefined,
   high: string,
-): string | undefined {
+): string {
   let out = PRIORITY_PREFIX + samplingPriority;
-  // The encoded origin or tag value that ends `out`; "" while it ends with digits or an id.
-  let tail = "";
   if (origin) {
     const encoded = encodeDdValue(origin);
-    const entry = ORIGIN_PREFIX + encoded;
-    if (fits(out, entry)) {
-      out += entry;
-      tail = encoded;
-    }
+    if (!endsWithSpace(encoded)) out = append(out, ORIGIN_PREFIX + encoded);
   }
-  const parentEntry = PARENT_PREFIX + parentId;
-  if (fits(out, parentEntry)) {
-    out += parentEntry;
-    tail = "";
-  }
+  out = append(out, PARENT_PREFIX + parentId);
   // Java/Go order of the `t.*` entries: dm, tid, ts, then the others (rules 44, 29).
   const dm = tags?.[DECISION_MAKER_TAG];
   if (dm !== undefined) {
     const encoded = encodeDdValue(dm);
-    const entry = DM_ENTRY_PREFIX + encoded;
-    if (fits(out, entry)) {
-      out += entry;
-      tail = encoded;
-    }
+    if (!endsWithSpace(encoded)) out = append(out, DM_ENTRY_PREFIX + encoded);
   }
-  if (high !== ZERO_HEX16) {
-    const entry = TID_ENTRY_PREFIX + high;
-    if (fits(out, entry)) {
-      out += entry;
-      tail = "";
-    }
-  }
+  if (high !== ZERO_HEX16) out = append(out, TID_ENTRY_PREFIX + high);
   if (tags !== undefined) {
     const ts = tags[TRACE_SOURCE_TAG];
     if (ts !== undefined) {
       const encoded = encodeDdValue(ts);
-      const entry = tagEntryPrefix(TRACE_SOURCE_TAG) + encoded;
-      if (fits(out, entry)) {
-        out += entry;
-        tail = encoded;
-      }
+      if (!endsWithSpace(encoded)) out = append(out, tagEntryPrefix(TRACE_SOURCE_TAG) + encoded);
     }
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
       if (!isOtherPropagatedTag(key)) continue;
       const encoded = encodeDdValue(tags[key]!);
-      const entry = tagEntryPrefix(key) + encoded;
-      if (fits(out, entry)) {
-        out += entry;
-        tail = encoded;
-      }
+      if (!endsWithSpace(encoded)) out = append(out, tagEntryPrefix(key) + encoded);
     }
   }
-  return tail.length !== 0 && tail.charCodeAt(tail.length - 1) === CHAR_SPACE ? undefined : out;
+  return out;
 }
 
-/** True when `entry` (which starts with its `;`) can follow `out` within the member limit (rule 43). */
-function fits(out: string, entry: string): boolean {
-  return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH;
+/** True when `value` ends with a space (a tracestate value must not, Trace Context §3.3.1.3). */
+function endsWithSpace(value: string): boolean {
+  return value.length !== 0 && value.charCodeAt(value.length - 1) === CHAR_SPACE;
+}
+
+/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */
+function append(out: string, entry: string): string {
+  return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
 }
 
 /** `;t.<name>:` for the propagated tag `_dd.p.<name>` (rule 40 key encoding). */

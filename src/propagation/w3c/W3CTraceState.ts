@@ -186,13 +186,13 @@ export class W3CTraceState implements TraceState {
   /**
    * The header value {@link W3CTraceState.wireValue} gives for `this.unset(key).set(key, value)`,
    * computed without building that list: `key=value` first (when the pair is valid; else it is left
-   * out, as `set` leaves the list unchanged; `value` undefined: left out too), then the other members in order, at most 32 in all
+   * out, as `set` leaves the list unchanged), then the other members in order, at most 32 in all
    * (§3.5, §3.3.1.1), truncated to 512 characters in the order of §3.3.1.5; `undefined` when nothing
    * remains. Used on every inject of the Datadog-aware `tracecontext` style (the `dd=` member).
    * `checked`: internal, the caller guarantees that `key` and `value` are valid (§3.3.1.3), so they
    * are not scanned again.
    */
-  wireValueWith(key: string, value: string | undefined, checked = false): string | undefined {
+  wireValueWith(key: string, value: string, checked = false): string | undefined {
     const valid =
       typeof key === "string" &&
       typeof value === "string" &&

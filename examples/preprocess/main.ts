@@ -137,12 +137,21 @@ async function main(): Promise<void> {
   const jobs: { file: string; id: string; status: string }[] = [];
   let ok = true;
   try {
-    const [apiLine] = await Promise.race([
-      Promise.all(processes.map((p) => p.ready)),
-      sleep(START_TIMEOUT_MS).then(() => {
-        throw new Error(`the processes did not start within ${START_TIMEOUT_MS} ms`);
-      }),
-    ]);
+    // The start timeout's timer is cleared once the processes are up: a pending timer would keep
+    // this process alive for the rest of the timeout after the job is done.
+    let startTimer: NodeJS.Timeout | undefined;
+    const startTimeout = new Promise<never>((_, reject) => {
+      startTimer = setTimeout(
+        () => reject(new Error(`the processes did not start within ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
+    });
+    let apiLine: string | undefined;
+    try {
+      [apiLine] = await Promise.race([Promise.all(processes.map((p) => p.ready)), startTimeout]);
+    } finally {
+      clearTimeout(startTimer);
+    }
     const base = /(http:\/\/[^ ]+)/.exec(apiLine!)![1]!;
 
     for (const { file, text } of documents) {

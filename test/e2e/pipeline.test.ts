@@ -20,6 +20,9 @@ function run(
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      // A hang guard, well inside the suite's timeout: a main.ts still running then is killed, and the
+      // exit-code assertion below fails with a null code instead of the run hanging.
+      timeout: 100_000,
     });
     let stdout = "";
     let stderr = "";
@@ -47,6 +50,9 @@ describe("main job (three processes, embedded SQLite and queue)", { timeout: 120
       TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
       OTEL_EXPORTER_OTLP_ENDPOINT: "",
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      // Longer than this suite's timeout: a start-timeout timer left pending after the processes are up
+      // would keep main.ts alive past it (it once lingered a minute after the job was done).
+      TRACEHOP_START_TIMEOUT_MS: "600000",
     });
     spans = readSpansFile(join(dir, "spans.jsonl"));
   });

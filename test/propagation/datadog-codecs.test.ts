@@ -274,6 +274,21 @@ describe("re-injection of an extracted Datadog trace", () => {
       assert.equal(inject(withPriority(good, flags))["x-datadog-sampling-priority"], String(good));
   });
 
+  test("a stored p: in upper case is re-injected in lower case for the remote context (rules 41-42)", () => {
+    const w3c = createPropagator("tracecontext");
+    const ctx = w3c.extract(
+      ROOT_CONTEXT,
+      {
+        traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01",
+        tracestate: "dd=s:1;p:ABCDEF0123456789,rojo=1",
+      },
+      defaultTextMapGetter,
+    );
+    const carrier: Record<string, string> = {};
+    w3c.inject(ctx, carrier, defaultTextMapSetter);
+    assert.equal(carrier.tracestate, "dd=s:1;p:abcdef0123456789;t.tid:640cfd8d00000000,rojo=1");
+  });
+
   test("upper-case ids in a span context are written in lower case in every Datadog field", () => {
     const ctx = setDatadogContext(
       trace.setSpanContext(ROOT_CONTEXT, {

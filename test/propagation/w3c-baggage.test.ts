@@ -227,6 +227,20 @@ describe("baggage extract", () => {
 });
 
 describe("baggage inject", () => {
+  test("an entry whose metadata is null or undefined is written without properties (never `;null`)", () => {
+    const baggage = propagation.createBaggage({
+      a: { value: "1", metadata: null as unknown as BaggageEntry["metadata"] },
+      b: { value: "2", metadata: undefined },
+    });
+    const carrier: TraceCarrier = {};
+    new BaggagePropagator().inject(
+      propagation.setBaggage(ROOT_CONTEXT, baggage),
+      carrier,
+      traceCarrierSetter,
+    );
+    assert.equal(carrier.baggage, "a=1,b=2");
+  });
+
   test("limits: 8193-byte member not written; 65th member not written", () => {
     assert.equal(inject([["a", "v".repeat(8191)]]), undefined);
     const header = inject(Array.from({ length: 65 }, (_, i): Entry => [`k${i}`, "v"]))!;

@@ -22,7 +22,7 @@ import {
 } from "./datadog-context.js";
 import { contextWithSpan } from "../context-values.js";
 import type { StyleExtraction } from "../extraction-result.js";
-import { isLowerHex16, ZERO_HEX16 } from "./ids.js";
+import { asLowerHex16, ZERO_HEX16 } from "./ids.js";
 import { overrideDecisionMaker, resolvedInjection, type ResolvedInjection } from "./injection-fields.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
@@ -99,9 +99,8 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     const traceState = spanContext.traceState;
     const lastParentId = fields.lastParentId;
     const parentId =
-      spanContext.isRemote && lastParentId !== undefined && isLowerHex16(lastParentId)
-        ? lastParentId
-        : resolved.spanId;
+      (spanContext.isRemote && lastParentId !== undefined ? asLowerHex16(lastParentId) : undefined) ??
+      resolved.spanId;
     const value = encodeDdMemberValue(
       fields.samplingPriority,
       fields.origin,

@@ -135,6 +135,16 @@ export function hex16ToDecimal(hex: string): string {
   return String(quotient) + ZEROS.slice(0, LOW_DECIMAL_DIGITS - digits.length) + digits;
 }
 
+/**
+ * `value` as 16 lowercase hex digits when it is 16 hex digits in either case (all zero included),
+ * else `undefined`: a stored `p:` (copied unvalidated, research rule 42) is re-injected in the case
+ * Datadog writes.
+ */
+export function asLowerHex16(value: string): string | undefined {
+  if (isLowerHex16(value)) return value;
+  return value.length === HEX16_LENGTH && isLowerHex16(value.toLowerCase()) ? value.toLowerCase() : undefined;
+}
+
 /** True for exactly 16 lowercase hex digits (the `_dd.p.tid` grammar, research rule 17). */
 export function isLowerHex16(value: string): boolean {
   if (value.length !== HEX16_LENGTH) return false;

@@ -311,6 +311,7 @@ export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): str
 }
 
 function metadataText(metadata: unknown): string {
+  if (metadata === null || metadata === undefined) return "";
   try {
     const text = String(metadata);
     return text === "[object Object]" ? "" : text;

@@ -12,7 +12,7 @@ import {
   trace,
   type Context,
 } from "@opentelemetry/api";
-import { createPropagator, setDatadogContext } from "../../src/index.js";
+import { createPropagator, getDatadogContext, setDatadogContext } from "../../src/index.js";
 import { decodeTagsHeader, type DecodedTags } from "../../src/propagation/datadog/tags.js";
 import {
   decodeDdLastParentId,
@@ -287,6 +287,55 @@ describe("re-injection of an extracted Datadog trace", () => {
     const carrier: Record<string, string> = {};
     w3c.inject(ctx, carrier, defaultTextMapSetter);
     assert.equal(carrier.tracestate, "dd=s:1;p:abcdef0123456789;t.tid:640cfd8d00000000,rojo=1");
+  });
+
+  test("Datadog fields stay bound to their trace when the span context names it in upper case", () => {
+    const lower = setDatadogContext(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+        spanId: "891087b8e3b70cb1",
+        traceFlags: 1,
+        isRemote: false,
+      }),
+      { samplingPriority: 2, origin: "rum", propagationTags: {} },
+    );
+    const upper = trace.setSpanContext(lower, {
+      traceId: "640CFD8D00000000AB54A98CEB1F0AD2",
+      spanId: "00F067AA0BA902B7",
+      traceFlags: 1,
+      isRemote: false,
+    });
+    assert.equal(getDatadogContext(upper)?.samplingPriority, 2);
+    const carrier = inject(upper);
+    assert.equal(carrier["x-datadog-sampling-priority"], "2");
+    assert.equal(carrier["x-datadog-origin"], "rum");
+    // Bound while the span is in upper case, read back with the same trace in lower case.
+    const bound = setDatadogContext(upper, { samplingPriority: -1, propagationTags: {} });
+    const relowered = trace.setSpanContext(bound, {
+      traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+      spanId: "891087b8e3b70cb1",
+      traceFlags: 0,
+      isRemote: false,
+    });
+    assert.equal(getDatadogContext(relowered)?.samplingPriority, -1);
+  });
+
+  test("a malformed t.dm in tracestate is dropped alone, as from x-datadog-tags (rule 30)", () => {
+    const w3c = createPropagator("tracecontext");
+    const tagsOf = (dm: string) =>
+      getDatadogContext(
+        w3c.extract(
+          ROOT_CONTEXT,
+          {
+            traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01",
+            tracestate: `dd=s:2;t.dm:${dm};t.usr:x`,
+          },
+          defaultTextMapGetter,
+        ),
+      )?.propagationTags;
+    assert.deepEqual(tagsOf("bogus"), { "_dd.p.usr": "x", "_dd.p.tid": "640cfd8d00000000" });
+    assert.deepEqual(tagsOf("-4"), { "_dd.p.dm": "-4", "_dd.p.usr": "x", "_dd.p.tid": "640cfd8d00000000" });
+    assert.equal(tagsOf("abcdef0123-5")?.["_dd.p.dm"], "abcdef0123-5");
   });
 
   test("upper-case ids in a span context are written in lower case in every Datadog field", () => {

@@ -23,7 +23,7 @@ export const DATADOG_CONTEXT_KEY = createContextKey("tracehop.datadog-context");
 
 /** Internal: the value stored under {@link DATADOG_CONTEXT_KEY}. */
 export interface StoredDatadogContext {
-  /** The trace the fields belong to (32 hex); undefined: the trace of whatever span is in the context. */
+  /** The trace the fields belong to (32 lowercase hex); undefined: the trace of whatever span is in the context. */
   traceId: string | undefined;
   fields: DatadogContext;
   /**
@@ -45,9 +45,17 @@ export function getDatadogContext(ctx: Context): DatadogContext | undefined {
   if (stored === undefined) return undefined;
   if (stored.traceId !== undefined) {
     const traceId = trace.getSpanContext(ctx)?.traceId;
-    if (traceId !== undefined && traceId !== stored.traceId) return undefined;
+    if (traceId !== undefined && !isSameTraceId(stored.traceId, traceId)) return undefined;
   }
   return stored.fields;
+}
+
+/**
+ * The stored trace id (32 lowercase hex) against a span's, which a caller may have set in upper case
+ * (`trace.setSpanContext` accepts A-F): the same trace either way.
+ */
+function isSameTraceId(stored: string, traceId: string): boolean {
+  return stored === traceId || (typeof traceId === "string" && stored === traceId.toLowerCase());
 }
 
 /**
@@ -56,7 +64,8 @@ export function getDatadogContext(ctx: Context): DatadogContext | undefined {
  */
 export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDatadogContext | undefined {
   const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;
-  if (stored === undefined || (stored.traceId !== undefined && stored.traceId !== traceId)) return undefined;
+  if (stored === undefined || (stored.traceId !== undefined && !isSameTraceId(stored.traceId, traceId)))
+    return undefined;
   return stored;
 }
 
@@ -80,7 +89,11 @@ export function bindDatadogContext(
   if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
   if (fields.origin !== undefined) copy.origin = fields.origin;
   if (fields.lastParentId !== undefined) copy.lastParentId = fields.lastParentId;
-  const stored: StoredDatadogContext = { traceId, fields: copy };
+  // Bound in lower case: a span context set with upper-case hex names the same trace.
+  const stored: StoredDatadogContext = {
+    traceId: typeof traceId === "string" ? traceId.toLowerCase() : undefined,
+    fields: copy,
+  };
   return ctx.setValue(DATADOG_CONTEXT_KEY, stored);
 }
 

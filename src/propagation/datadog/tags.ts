@@ -78,6 +78,11 @@ function isValidDecisionMaker(text: string, start: number, end: number): boolean
   return true;
 }
 
+/** {@link isValidDecisionMaker} of a whole string (rule 30). */
+export function isValidDecisionMakerValue(value: string): boolean {
+  return isValidDecisionMaker(value, 0, value.length);
+}
+
 /** Result of {@link hexClass16}: not 16 lowercase hex digits. */
 const NOT_LOWER_HEX16 = 0;
 /** Result of {@link hexClass16}: 16 zeros. */

@@ -12,6 +12,7 @@ import {
   isOtherPropagatedTag,
 } from "./constants.js";
 import { ZERO_HEX16 } from "./ids.js";
+import { isValidDecisionMakerValue } from "./tags.js";
 
 /**
  * Codec of the `dd=` member of W3C tracestate (research section G):
@@ -88,7 +89,9 @@ function tagName(key: string): string {
 
 /**
  * Decodes the value of a `dd` tracestate member (without the `dd=` prefix). Order-free; empty
- * elements, a trailing `;` and unknown sub-keys are ignored (rules 44, 47). Never throws.
+ * elements, a trailing `;` and unknown sub-keys are ignored (rules 44, 47); a `t.dm` that is not a
+ * decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is dropped alone, as from
+ * `x-datadog-tags` (rule 30). Never throws.
  */
 export function decodeDdMember(value: string): DdMember {
   const member: DdMember = { tags: {} };
@@ -103,8 +106,12 @@ export function decodeDdMember(value: string): DdMember {
       if (key === DD_MEMBER_PRIORITY) member.samplingPriority = parseSamplingPriority(item);
       else if (key === DD_MEMBER_ORIGIN) member.origin = decodeValue(item);
       else if (key === DD_MEMBER_PARENT) member.lastParentId = item;
-      else if (key.startsWith(DD_MEMBER_TAG_PREFIX) && key.length > DD_MEMBER_TAG_PREFIX.length)
-        member.tags[tagName(key)] = decodeValue(item);
+      else if (key.startsWith(DD_MEMBER_TAG_PREFIX) && key.length > DD_MEMBER_TAG_PREFIX.length) {
+        const name = tagName(key);
+        const tagValue = decodeValue(item);
+        // A malformed decision maker is dropped alone, as from x-datadog-tags (rule 30).
+        if (name !== DECISION_MAKER_TAG || isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
+      }
     }
     start = end + 1;
   }

@@ -238,6 +238,8 @@ class MultiStylePropagator implements TextMapPropagator {
   private readonly _soleExtract: TextMapPropagator | undefined;
   /** Two or more Datadog-aware inject styles: they share one {@link resolveInjection} per inject. */
   private readonly _shareResolution: boolean;
+  /** The only inject style, called directly (a W3C-only or Datadog-only service). */
+  private readonly _soleInject: StyleMember | undefined;
 
   constructor(
     private readonly _inject: readonly StyleMember[],
@@ -249,6 +251,7 @@ class MultiStylePropagator implements TextMapPropagator {
       for (const field of member.propagator.fields()) fields.add(field);
     this._fields = [...fields];
     this._shareResolution = _inject.filter((member) => member.parts !== undefined).length > 1;
+    this._soleInject = _inject.length === 1 ? _inject[0] : undefined;
     const sole = _extract.length === 1 ? _extract[0]! : undefined;
     this._soleExtract =
       sole?.name === "tracecontext" && sole.propagator instanceof DatadogTraceContextPropagator
@@ -257,6 +260,15 @@ class MultiStylePropagator implements TextMapPropagator {
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const sole = this._soleInject;
+    if (sole !== undefined) {
+      try {
+        sole.propagator.inject(context, carrier, setter);
+      } catch (err) {
+        diag.warn(`tracehop: ${sole.name} inject failed`, err);
+      }
+      return;
+    }
     const members = this._inject;
     // The Datadog-aware styles share one resolution of the context (span, validity, suppression,
     // Datadog fields): `undefined` until the first of them needs it, `null` when they write nothing.

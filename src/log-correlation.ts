@@ -31,6 +31,7 @@ export function logCorrelationFields(ctx: Context = contextApi.active()): LogCor
   return {
     [LOG_DD_TRACE_ID]: hex16ToDecimal(spanContext.traceId.slice(16)),
     [LOG_DD_SPAN_ID]: hex16ToDecimal(spanContext.spanId),
-    [LOG_OTEL_TRACE_ID]: spanContext.traceId,
+    // Lower case as documented: a span context set with A-F ids names the same trace.
+    [LOG_OTEL_TRACE_ID]: spanContext.traceId.toLowerCase(),
   };
 }

@@ -99,8 +99,8 @@ const NONE = "none";
  * `tracecontext` of the same trace gives its tracestate to the winner (rule 51) and, when its parent
  * differs, its parent id, keeping the Datadog parent as `lastParentId` (`_dd.parent_id`, rule 52).
  * Same trace: the full 128-bit ids when both carry upper bits, else the low 64 bits (rule 49, Java);
- * a 64-bit winner (its `_dd.p.tid` lost upstream) then takes the traceparent's upper 64 bits, so the
- * trace keeps its 128-bit id (rules 21, 61; Datadog's tracers keep the 64-bit id there).
+ * a 64-bit winner (its `_dd.p.tid` lost upstream) then takes the full id of a later style of the same
+ * trace, so the trace keeps its 128-bit id (rules 21, 61; Datadog's tracers keep the 64-bit id there).
  * `baggage` always contributes. Injection writes every style; a failing style never stops the others.
  * Neither direction throws.
  */
@@ -317,8 +317,12 @@ class MultiStylePropagator implements TextMapPropagator {
       } else if (!sameTrace(winner.traceId, candidate.traceId)) {
         if (candidate.spanContext)
           (links ??= []).push(terminatedContextLink(candidate.name, candidate.spanContext));
-      } else if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext) {
-        winner = adoptTraceContext(winner, candidate, candidate.spanContext);
+      } else {
+        // Same trace. A 64-bit winner (its `_dd.p.tid` lost upstream) takes the full id (see below).
+        if (winner.traceId !== candidate.traceId && winner.traceId.startsWith(ZERO_HEX16))
+          winner = upgradeTraceId(winner, candidate.traceId);
+        if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext)
+          winner = adoptTraceContext(winner, candidate, candidate.spanContext);
       }
     }
     let w3cBaggage: Baggage | undefined;
@@ -451,22 +455,38 @@ function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext)
 }
 
 /**
- * `winner` moved to the 128-bit `traceId` of its own trace: its trace id, its span context's or
- * restored root's, and (for tracehop's own winner, updated in place) its parts. The caller adds the
- * `_dd.p.tid` tag with the other adopted fields.
+ * A 64-bit winner (no `_dd.p.tid`: dropped with an invalid or oversized x-datadog-tags, rules 27-28, or
+ * tag propagation disabled) moved to the full 128-bit `traceId` that a later style of the same trace
+ * (`tracecontext`, `b3`, `b3multi`) carries, with `_dd.p.tid` set from its upper half, as a traceparent
+ * alone gives it (rule 21): the trace keeps its id across the hop. Datadog's tracers keep the 64-bit id
+ * there; their backend joins a 64-bit id and its 128-bit form as one trace (rule 61), an OpenTelemetry
+ * backend would see a new trace. tracehop's own winner (parts) is updated in place; another style's
+ * gets a new candidate whose Context holds the new span context (and its Datadog fields, if any).
  */
 function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
-  const parts = winner.parts;
+  const high = traceId.slice(0, 16);
   const spanContext = winner.spanContext === undefined ? undefined : { ...winner.spanContext, traceId };
+  const parts = winner.parts;
   if (parts !== undefined) {
     parts.traceId = traceId;
     parts.spanContext = spanContext;
     if (parts.root !== undefined) parts.root = { ...parts.root, traceId };
+    parts.fields.propagationTags[TID_TAG] = high;
     winner.traceId = traceId;
     winner.spanContext = spanContext;
     return winner;
   }
-  return { ...winner, traceId, spanContext };
+  // Another style's winner always has a span context (only the datadog style restores a root).
+  if (spanContext === undefined) return winner;
+  let context = trace.setSpanContext(winner.context!, spanContext);
+  const fields = getDatadogContext(winner.context!);
+  if (fields !== undefined)
+    context = bindDatadogContext(
+      context,
+      { ...fields, propagationTags: { ...fields.propagationTags, [TID_TAG]: high } },
+      traceId,
+    );
+  return { name: winner.name, context, traceId, spanContext };
 }
 
 /**
@@ -490,19 +510,6 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
   const fields = (parts !== undefined ? parts.fields : getDatadogContext(winner.context!)) ?? {
     propagationTags: {},
   };
-  // A 64-bit winner (no `_dd.p.tid`: dropped with an invalid or oversized x-datadog-tags, rules 27-28,
-  // or tag propagation disabled) takes the upper 64 bits of the same trace's traceparent, as a
-  // traceparent alone gives them (rule 21): the trace keeps its 128-bit id across the hop. Datadog's
-  // backend joins a 64-bit id and its 128-bit form as one trace (rule 61); an OpenTelemetry backend
-  // would otherwise see a new trace.
-  let upgraded = false;
-  if (winner.traceId !== w3cSpan.traceId && winner.traceId.startsWith(ZERO_HEX16)) {
-    const high = w3cSpan.traceId.slice(0, 16);
-    if (high !== ZERO_HEX16) {
-      upgraded = true;
-      winner = upgradeTraceId(winner, w3cSpan.traceId);
-    }
-  }
   const winnerSpan = winner.spanContext;
   const w3cLastParentId = w3c.parts !== undefined ? w3c.parts.fields.lastParentId : undefined;
   let lastParentId: string | undefined;
@@ -538,7 +545,6 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
   if (parts !== undefined) {
     // tracehop's own winner: its parts and fields were built for this extraction alone, so they are
     // updated in place.
-    if (upgraded) parts.fields.propagationTags[TID_TAG] = w3cSpan.traceId.slice(0, 16);
     if (lastParentId !== undefined) parts.fields.lastParentId = lastParentId;
     parts.spanContext = spanContext;
     parts.root = undefined;
@@ -546,12 +552,7 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
     winner.spanContext = spanContext;
     return winner;
   }
-  let adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
-  if (upgraded)
-    adopted = {
-      ...adopted,
-      propagationTags: { ...adopted.propagationTags, [TID_TAG]: w3cSpan.traceId.slice(0, 16) },
-    };
+  const adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
   let context = setRestoredRoot(trace.setSpanContext(winner.context!, spanContext), undefined);
   context = bindDatadogContext(context, adopted, winner.traceId);
   return { name: winner.name, context, traceId: winner.traceId, spanContext };

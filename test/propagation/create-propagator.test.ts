@@ -211,6 +211,39 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     assert.equal(trace.getSpanContext(extract(carrier))?.traceId, "0af7651916cd43dd8448eb211c80319c");
   });
 
+  test("a later b3 or b3multi context of the same trace upgrades the winner too (datadog + b3 setups)", () => {
+    clearEnv();
+    const ctx = setDatadogContext(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+      { samplingPriority: 2, propagationTags: { "_dd.p.usr": "héllo" } },
+    );
+    for (const styles of [
+      ["datadog", "b3"],
+      ["datadog", "b3multi"],
+    ]) {
+      const propagator = createPropagator(styles);
+      const carrier: Record<string, string> = {};
+      propagator.inject(ctx, carrier, setter);
+      assert.equal(carrier["x-datadog-tags"], undefined, "the invalid tag drops the header");
+      const back = propagator.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+      assert.equal(trace.getSpanContext(back)?.traceId, "0af7651916cd43dd8448eb211c80319c", styles.join());
+      assert.equal(getDatadogContext(back)?.propagationTags["_dd.p.tid"], "0af7651916cd43dd");
+      assert.equal(getDatadogContext(back)?.samplingPriority, 2);
+      assert.deepEqual(getExtractionLinks(back), []);
+    }
+    // A 64-bit b3 winner takes a later traceparent's full id as well.
+    const b3First = createPropagator(["b3", "tracecontext"]).extract(
+      ROOT_CONTEXT,
+      normalizeCarrier({ b3: "8448eb211c80319c-b7ad6b7169203331-1", traceparent: TRACEPARENT }),
+      normalizedCarrierGetter,
+    );
+    assert.equal(trace.getSpanContext(b3First)?.traceId, "0af7651916cd43dd8448eb211c80319c");
+  });
+
   test("unchanged: another low half is another trace (a link); extract-first keeps the 64-bit winner", () => {
     clearEnv();
     const other = extract({

@@ -175,6 +175,13 @@ describe("Datadog public cases", () => {
       "otel.trace_id": expected.optional["otel.trace_id"],
     });
     assert.equal(logCorrelationFields(ROOT_CONTEXT), undefined);
+    // A span context set with upper-case hex gives the same fields (otel.trace_id in lower case).
+    const upper = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "88FBC3DF6201CF40CA3DE6411F0F456E",
+      spanId: "00F067AA0BA902B7",
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    assert.deepEqual(logCorrelationFields(upper), logCorrelationFields(ctx));
   });
 
   test("B09: dd-trace-ot carriers (low 64 bits only) restore, re-inject without tid, correlate in decimal", () => {

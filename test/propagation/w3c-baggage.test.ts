@@ -227,18 +227,20 @@ describe("baggage extract", () => {
 });
 
 describe("baggage inject", () => {
-  test("an entry whose metadata is null or undefined is written without properties (never `;null`)", () => {
-    const baggage = propagation.createBaggage({
-      a: { value: "1", metadata: null as unknown as BaggageEntry["metadata"] },
-      b: { value: "2", metadata: undefined },
-    });
+  test("metadata that is not metadata (null, undefined, false, 0, NaN) writes no properties, never `;null`", () => {
+    const odd = [null, undefined, false, 0, NaN];
+    const baggage = propagation.createBaggage(
+      Object.fromEntries(
+        odd.map((metadata, i) => [`k${i}`, { value: "1", metadata: metadata as BaggageEntry["metadata"] }]),
+      ),
+    );
     const carrier: TraceCarrier = {};
     new BaggagePropagator().inject(
       propagation.setBaggage(ROOT_CONTEXT, baggage),
       carrier,
       traceCarrierSetter,
     );
-    assert.equal(carrier.baggage, "a=1,b=2");
+    assert.equal(carrier.baggage, "k0=1,k1=1,k2=1,k3=1,k4=1");
   });
 
   test("limits: 8193-byte member not written; 65th member not written", () => {

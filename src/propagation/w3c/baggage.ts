@@ -311,7 +311,10 @@ export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): str
 }
 
 function metadataText(metadata: unknown): string {
-  if (metadata === null || metadata === undefined) return "";
+  // The api's metadata is an object with `toString()`; a string is taken as is. Any other value
+  // (null, undefined, false, 0, NaN...) is no metadata: never a property named after it.
+  if (typeof metadata === "string") return metadata;
+  if (metadata === null || (typeof metadata !== "object" && typeof metadata !== "function")) return "";
   try {
     const text = String(metadata);
     return text === "[object Object]" ? "" : text;

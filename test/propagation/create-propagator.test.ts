@@ -171,6 +171,17 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     "x-datadog-origin": "rum",
   };
 
+  /** A local span of the 128-bit trace whose Datadog fields hold an invalid tag (rule 28 drops x-datadog-tags). */
+  const withInvalidTag = (samplingPriority: number) =>
+    setDatadogContext(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+      { samplingPriority, propagationTags: { "_dd.p.usr": "héllo" } },
+    );
+
   test("the winner takes the traceparent's upper 64 bits and _dd.p.tid; Datadog's priority and origin stay", () => {
     clearEnv();
     const ctx = extract({ ...DATADOG, "x-datadog-tags": "_dd.p.dm=-4", traceparent: TRACEPARENT });
@@ -197,14 +208,7 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
 
   test("a tracehop round trip keeps the 128-bit id when an invalid tag drops x-datadog-tags (rule 28)", () => {
     clearEnv();
-    const ctx = setDatadogContext(
-      trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: "0af7651916cd43dd8448eb211c80319c",
-        spanId: "b7ad6b7169203331",
-        traceFlags: TraceFlags.SAMPLED,
-      }),
-      { samplingPriority: 1, propagationTags: { "_dd.p.usr": "héllo" } },
-    );
+    const ctx = withInvalidTag(1);
     const carrier: Record<string, string> = {};
     createPropagator().inject(ctx, carrier, setter);
     assert.equal(carrier["x-datadog-tags"], undefined, "the invalid tag drops the header");
@@ -213,14 +217,7 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
 
   test("a later b3 or b3multi context of the same trace upgrades the winner too (datadog + b3 setups)", () => {
     clearEnv();
-    const ctx = setDatadogContext(
-      trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: "0af7651916cd43dd8448eb211c80319c",
-        spanId: "b7ad6b7169203331",
-        traceFlags: TraceFlags.SAMPLED,
-      }),
-      { samplingPriority: 2, propagationTags: { "_dd.p.usr": "héllo" } },
-    );
+    const ctx = withInvalidTag(2);
     for (const styles of [
       ["datadog", "b3"],
       ["datadog", "b3multi"],

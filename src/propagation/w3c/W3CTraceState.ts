@@ -2,6 +2,8 @@ import type { TraceState } from "@opentelemetry/api";
 import { TRACE_STATE_MAX_LENGTH, TRACE_STATE_MAX_MEMBERS } from "./constants.js";
 import {
   canonicalTraceStateSize,
+  DATADOG_MEMBER_KEY,
+  lastDatadogMemberStart,
   isValidTraceStateKey,
   isValidTraceStateValue,
   joinWithinLimit,
@@ -35,6 +37,8 @@ export class W3CTraceState implements TraceState {
   private _members: readonly TraceStateMember[] | undefined;
   /** Number of members (known before `_members` is split). */
   private readonly _size: number;
+  /** For a list kept as canonical text: where its `dd` member starts in it, or -1. */
+  private readonly _ddAt: number;
   private _serialized: string | undefined;
   private _wire: string | null | undefined;
   private static readonly _empty = new W3CTraceState([]);
@@ -45,10 +49,16 @@ export class W3CTraceState implements TraceState {
    * ({@link canonicalTraceStateSize}): then `text` is the serialisation and members are split only
    * when a method needs them.
    */
-  private constructor(members: readonly TraceStateMember[] | undefined, text?: string, size?: number) {
+  private constructor(
+    members: readonly TraceStateMember[] | undefined,
+    text?: string,
+    size?: number,
+    ddAt = -1,
+  ) {
     this._members = members;
     this._serialized = text;
     this._size = members !== undefined ? members.length : size!;
+    this._ddAt = ddAt;
   }
 
   /** The members, split from the canonical header text on first use. */
@@ -75,6 +85,8 @@ export class W3CTraceState implements TraceState {
    * `key` then `=` inside one member.
    */
   private _findInText(text: string, key: string): number {
+    // The Datadog member's place was noted when the text was validated (looked up on every inject).
+    if (key === DATADOG_MEMBER_KEY) return this._ddAt;
     const keyLength = key.length;
     if (keyLength === 0) return -1;
     // Native search for the key; a hit counts only at a member start (the text has no OWS) and
@@ -104,7 +116,7 @@ export class W3CTraceState implements TraceState {
     if (typeof header !== "string") return undefined;
     // Usual case: a header already in canonical form is kept as its own serialisation, unsplit.
     const size = canonicalTraceStateSize(header);
-    if (size > 0) return new W3CTraceState(undefined, header, size);
+    if (size > 0) return new W3CTraceState(undefined, header, size, lastDatadogMemberStart());
     const members = parseTraceStateMembers(header, true);
     if (!members) return undefined;
     return members.length ? new W3CTraceState(members) : W3CTraceState._empty;

@@ -110,6 +110,25 @@ export const NOT_CANONICAL = -1;
 const keyBounds = new Int32Array(2 * TRACE_STATE_MAX_MEMBERS);
 
 /**
+ * The vendor key Datadog's tracers use (`dd=`, Datadog research rule 39): tracehop's Datadog-aware
+ * `tracecontext` style looks it up on every inject and extract, so {@link canonicalTraceStateSize}
+ * notes where it is while it validates the keys anyway.
+ */
+export const DATADOG_MEMBER_KEY = "dd";
+const CHAR_D = 0x64;
+/** Start of the `dd` member seen by the last {@link canonicalTraceStateSize} call, or -1 (scratch). */
+let ddMemberStart = -1;
+
+/**
+ * Where the member with key {@link DATADOG_MEMBER_KEY} starts in the header of the last
+ * {@link canonicalTraceStateSize} call that returned a size, or -1 when it has none. Read it right
+ * after that call (it is scratch state, like the key bounds).
+ */
+export function lastDatadogMemberStart(): number {
+  return ddMemberStart;
+}
+
+/**
  * The number of list-members of `header` when it is in canonical form, else {@link NOT_CANONICAL}.
  * Canonical: 1 to 32 members `key=value` joined by `,` with no whitespace around them and no empty
  * member, every key and value valid (Trace Context Level 2 §3.3.1.3) and no key repeated. That is
@@ -122,6 +141,7 @@ export function canonicalTraceStateSize(header: string): number {
   const length = header.length;
   let count = 0;
   let pos = 0;
+  ddMemberStart = -1;
   while (pos < length) {
     if (count === TRACE_STATE_MAX_MEMBERS) return NOT_CANONICAL;
     // key: (lcalpha / DIGIT) 0*255(keychar), then "="
@@ -147,6 +167,8 @@ export function canonicalTraceStateSize(header: string): number {
     if (valueLength === 0 || valueLength > TRACE_STATE_MAX_VALUE_LENGTH) return NOT_CANONICAL;
     if (header.charCodeAt(i - 1) === CHAR_SPACE) return NOT_CANONICAL;
     if (hasKeyRange(header, pos, keyEnd, count)) return NOT_CANONICAL;
+    if (keyEnd - pos === 2 && header.charCodeAt(pos) === CHAR_D && header.charCodeAt(pos + 1) === CHAR_D)
+      ddMemberStart = pos;
     keyBounds[2 * count] = pos;
     keyBounds[2 * count + 1] = keyEnd;
     count++;

@@ -1,3 +1,5 @@
+import { DATADOG_MEMBER_KEY } from "../w3c/tracestate.js";
+
 /** Datadog propagation header names (research rule 1; dd-trace-js `carrier.js`). */
 export const X_DATADOG_TRACE_ID = "x-datadog-trace-id";
 export const X_DATADOG_PARENT_ID = "x-datadog-parent-id";
@@ -20,8 +22,11 @@ export const DEFAULT_TAGS_MAX_LENGTH = 512;
 /** Decision maker written when the W3C sampled flag overrides `s:` on keep (research rule 36). */
 export const DECISION_MAKER_EXTERNAL_OVERRIDE = "-0";
 
-/** tracestate vendor key of Datadog (research rule 39). */
-export const TRACESTATE_DD_KEY = "dd";
+/**
+ * tracestate vendor key of Datadog (research rule 39); defined with the tracestate scan that notes
+ * where its member starts.
+ */
+export const TRACESTATE_DD_KEY = DATADOG_MEMBER_KEY;
 /** Longest `dd=` list member, prefix included, in characters (research rule 43, Java/Go). */
 export const TRACESTATE_DD_MAX_LENGTH = 256;
 /** `dd=` sub-keys (research rule 39). */

@@ -43,7 +43,7 @@ import {
   type StyleExtraction,
 } from "./extraction-result.js";
 import { BaggagePropagator } from "./w3c/BaggagePropagator.js";
-import { W3CBaggage } from "./w3c/W3CBaggage.js";
+import { baggageEntries } from "./w3c/W3CBaggage.js";
 import { FLAG_RANDOM } from "./w3c/constants.js";
 import { isValidSpanContext } from "./w3c/traceparent.js";
 
@@ -429,9 +429,7 @@ function extractBaggage(
 /** `current` with the entries of `w3c` set over it (W3C entries win over legacy `ot-baggage-*` ones). */
 function mergeBaggage(current: Baggage | undefined, w3c: Baggage): Baggage {
   let merged = current ?? w3c;
-  if (merged !== w3c)
-    for (const [key, entry] of w3c instanceof W3CBaggage ? w3c.entries() : w3c.getAllEntries())
-      merged = merged.setEntry(key, entry);
+  if (merged !== w3c) for (const [key, entry] of baggageEntries(w3c)) merged = merged.setEntry(key, entry);
   return merged;
 }
 

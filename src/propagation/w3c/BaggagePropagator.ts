@@ -11,7 +11,7 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { BAGGAGE_HEADER } from "./constants.js";
 import { parseBaggageHeader, serializeBaggage } from "./baggage.js";
-import { W3CBaggage } from "./W3CBaggage.js";
+import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 
 /**
  * TextMapPropagator for W3C Baggage (https://www.w3.org/TR/baggage/):
@@ -19,11 +19,11 @@ import { W3CBaggage } from "./W3CBaggage.js";
  *     baggage: userId=Am%C3%A9lie,serverNode=DF%2028;region=eu,isProduction=false
  *
  * tracehop's own codec on @opentelemetry/api's `Baggage` interface (a {@link W3CBaggage}, with the
- * api's semantics; `baggageEntryMetadataFromString` for metadata). @opentelemetry/core 2.12.1's `W3CBaggagePropagator` differs from
- * the spec in ways a stored carrier exposes (../shared/research/w3c-harness.md §2): it percent-encodes
- * and decodes keys, drops empty values, drops members that hold invalid UTF-8 escapes instead of
- * using U+FFFD, drops any member over 4096 bytes (a valid 8192-byte member included), and writes
- * metadata verbatim, control characters included.
+ * api's semantics; `baggageEntryMetadataFromString` for metadata). @opentelemetry/core 2.12.1's
+ * `W3CBaggagePropagator` differs from the spec in ways a stored carrier exposes
+ * (../shared/research/w3c-harness.md §2): it percent-encodes and decodes keys, drops empty values,
+ * drops members that hold invalid UTF-8 escapes instead of using U+FFFD, drops any member over 4096
+ * bytes (a valid 8192-byte member included), and writes metadata verbatim, control characters included.
  *
  * Extract: repeated baggage fields (an array from the getter) are combined in order; members are read
  * with {@link parseBaggageHeader} (grammar, decoding and the 64-member / 8192-byte limits). Properties
@@ -38,9 +38,7 @@ export class BaggagePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const baggage = propagation.getBaggage(context);
     if (!baggage || isTracingSuppressed(context)) return;
-    const header = serializeBaggage(
-      baggage instanceof W3CBaggage ? baggage.entries() : baggage.getAllEntries(),
-    );
+    const header = serializeBaggage(baggageEntries(baggage));
     if (header) setter.set(carrier, BAGGAGE_HEADER, header);
   }
 

@@ -46,8 +46,16 @@ export class W3CBaggage implements Baggage {
     return new W3CBaggage(new Map());
   }
 
-  /** Internal: the entries in order, read-only, without a copy (for injection). */
+  /** Internal: the entries in order, read-only, without a copy (see {@link baggageEntries}). */
   entries(): Iterable<[string, BaggageEntry]> {
     return this._entries;
   }
+}
+
+/**
+ * Internal: the `[key, entry]` pairs of any Baggage in order, read-only: a {@link W3CBaggage}'s own
+ * entries without a copy, else `getAllEntries()`.
+ */
+export function baggageEntries(baggage: Baggage): Iterable<[string, BaggageEntry]> {
+  return baggage instanceof W3CBaggage ? baggage.entries() : baggage.getAllEntries();
 }

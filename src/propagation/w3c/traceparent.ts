@@ -94,18 +94,14 @@ function skipOws(text: string, start: number, end: number, step: 1 | -1): number
  * Returns `undefined` for anything else. Never throws.
  */
 export function parseTraceParent(value: string): TraceParent | undefined {
-  const start = validTraceParentStart(value);
-  if (start < 0) return undefined;
-  return {
-    traceId: value.slice(start + 3, start + 35),
-    spanId: value.slice(start + 36, start + 52),
-    traceFlags: traceParentFlags(value, start),
-  };
+  const spanContext = traceParentSpanContext(value);
+  if (spanContext === undefined) return undefined;
+  return { traceId: spanContext.traceId, spanId: spanContext.spanId, traceFlags: spanContext.traceFlags };
 }
 
 /**
- * Internal: the remote SpanContext of a traceparent (`isRemote: true`, no traceState) as
- * {@link parseTraceParent} reads it, built without the intermediate object; `undefined` for anything
+ * Internal: the remote SpanContext of a traceparent (`isRemote: true`, no traceState) with the fields
+ * {@link parseTraceParent} gives, for extraction (no intermediate object); `undefined` for anything
  * that function rejects. Never throws.
  */
 export function traceParentSpanContext(value: string): SpanContext | undefined {

@@ -26,7 +26,7 @@ import {
   DATADOG_CONTEXT_KEY,
   getDatadogContext,
   storeDatadogContext,
-  type StoredDatadogContext,
+  storedDatadogContext,
 } from "./datadog/datadog-context.js";
 import { contextWithSpan } from "./context-values.js";
 import { DatadogPropagator, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
@@ -345,10 +345,7 @@ class MultiStylePropagator implements TextMapPropagator {
         (!parts.clearRoot || context === ROOT_CONTEXT) &&
         links === undefined
       ) {
-        const stored: StoredDatadogContext =
-          parts.traceIdDecimal === undefined
-            ? { traceId: parts.traceId, fields: parts.fields }
-            : { traceId: parts.traceId, fields: parts.fields, traceIdDecimal: parts.traceIdDecimal };
+        const stored = storedDatadogContext(parts.fields, parts.traceId, parts.traceIdDecimal);
         return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
       }
       let result = baggage === undefined ? context : propagation.setBaggage(context, baggage);
@@ -505,9 +502,6 @@ function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
  */
 function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
   const parts = winner.parts;
-  const fields = (parts !== undefined ? parts.fields : getDatadogContext(winner.context!)) ?? {
-    propagationTags: {},
-  };
   const winnerSpan = winner.spanContext;
   const w3cLastParentId = w3c.parts !== undefined ? w3c.parts.fields.lastParentId : undefined;
   let lastParentId: string | undefined;
@@ -550,6 +544,7 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
     winner.spanContext = spanContext;
     return winner;
   }
+  const fields = getDatadogContext(winner.context!) ?? { propagationTags: {} };
   const adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
   let context = setRestoredRoot(trace.setSpanContext(winner.context!, spanContext), undefined);
   context = bindDatadogContext(context, adopted, winner.traceId);

@@ -16,9 +16,9 @@ import { TID_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
   DATADOG_CONTEXT_KEY,
   storeDatadogContext,
+  storedDatadogContext,
   storedDatadogContextFor,
   type DatadogContext,
-  type StoredDatadogContext,
 } from "./datadog-context.js";
 import { contextWithSpan } from "../context-values.js";
 import type { StyleExtraction } from "../extraction-result.js";
@@ -71,13 +71,8 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     const dd = storedDatadogContextFor(context, spanContext.traceId)?.fields;
     const raw = dd === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
     // A W3C-only trace (the usual case of an OpenTelemetry-only service): plain W3C headers, without
-    // deriving Datadog fields nobody writes. tracehop's own W3C propagator: its headers written here
-    // (formatTraceParent validates the ids).
-    if (dd === undefined && raw === undefined) {
-      if (this._direct) writeTraceContext(spanContext, carrier, setter);
-      else if (isValidSpanContext(spanContext)) this._w3c.inject(context, carrier, setter);
-      return;
-    }
+    // deriving Datadog fields nobody writes.
+    if (dd === undefined && raw === undefined) return this._injectW3C(context, spanContext, carrier, setter);
     const resolved = resolvedInjection(context, spanContext, dd, raw);
     if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
   }
@@ -88,14 +83,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
     const { context, spanContext, fields } = resolved;
-    // No Datadog fields on this trace (no Datadog context, no dd= member): plain W3C, as
-    // ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header").
-    // tracehop's own W3C propagator: its headers written here.
-    if (!resolved.hasDatadogFields) {
-      if (this._direct) writeTraceContext(spanContext, carrier, setter);
-      else this._w3c.inject(context, carrier, setter);
-      return;
-    }
+    if (!resolved.hasDatadogFields) return this._injectW3C(context, spanContext, carrier, setter);
     const traceState = spanContext.traceState;
     const lastParentId = fields.lastParentId;
     const parentId =
@@ -129,6 +117,21 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     this._w3c.inject(trace.setSpanContext(context, { ...spanContext, traceState: withDd }), carrier, setter);
   }
 
+  /**
+   * A trace without Datadog fields (no Datadog context, no dd= member): plain W3C, as
+   * ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header"). tracehop's
+   * own W3C propagator: its headers written here (formatTraceParent validates the ids).
+   */
+  private _injectW3C(
+    context: Context,
+    spanContext: SpanContext,
+    carrier: unknown,
+    setter: TextMapSetter,
+  ): void {
+    if (this._direct) writeTraceContext(spanContext, carrier, setter);
+    else if (isValidSpanContext(spanContext)) this._w3c.inject(context, carrier, setter);
+  }
+
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     if (!this._direct) {
       const extracted = this._w3c.extract(context, carrier, getter);
@@ -139,10 +142,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     }
     const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
     if (spanContext === undefined) return context;
-    const stored: StoredDatadogContext = {
-      traceId: spanContext.traceId,
-      fields: datadogFieldsOf(spanContext),
-    };
+    const stored = storedDatadogContext(datadogFieldsOf(spanContext), spanContext.traceId);
     return contextWithSpan(context, undefined, spanContext, DATADOG_CONTEXT_KEY, stored);
   }
 

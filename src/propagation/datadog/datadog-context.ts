@@ -107,7 +107,17 @@ export function storeDatadogContext(
   traceId: string | undefined,
   traceIdDecimal?: string,
 ): Context {
-  const stored: StoredDatadogContext =
-    traceIdDecimal === undefined ? { traceId, fields } : { traceId, fields, traceIdDecimal };
-  return ctx.setValue(DATADOG_CONTEXT_KEY, stored);
+  return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(fields, traceId, traceIdDecimal));
+}
+
+/**
+ * Internal: the value {@link storeDatadogContext} stores under {@link DATADOG_CONTEXT_KEY} (`fields`
+ * as they are, no copy), for callers that build the Context themselves.
+ */
+export function storedDatadogContext(
+  fields: DatadogContext,
+  traceId: string | undefined,
+  traceIdDecimal?: string,
+): StoredDatadogContext {
+  return traceIdDecimal === undefined ? { traceId, fields } : { traceId, fields, traceIdDecimal };
 }

@@ -142,7 +142,9 @@ export function hex16ToDecimal(hex: string): string {
  */
 export function asLowerHex16(value: string): string | undefined {
   if (isLowerHex16(value)) return value;
-  return value.length === HEX16_LENGTH && isLowerHex16(value.toLowerCase()) ? value.toLowerCase() : undefined;
+  if (value.length !== HEX16_LENGTH) return undefined;
+  const lower = value.toLowerCase();
+  return isLowerHex16(lower) ? lower : undefined;
 }
 
 /** True for exactly 16 lowercase hex digits (the `_dd.p.tid` grammar, research rule 17). */

@@ -36,6 +36,9 @@ const CHAR_A_LOWER = 0x61;
 const CHAR_F_LOWER = 0x66;
 /** Hex digits before the `-` of a legacy decision maker (`<10 lowercase hex>-<digits>`, rule 30). */
 const LEGACY_DECISION_MAKER_HEX = 10;
+/** `_dd.p.dm=` and `_dd.p.tid=`, built once. */
+const DM_PREFIX = `${DECISION_MAKER_TAG}=`;
+const TID_PREFIX = `${TID_TAG}=`;
 
 /** Key: printable ASCII 0x21-0x7E without `,` and `=` (research rule 24, Java eBNF). */
 export function isValidTagKey(key: string): boolean {
@@ -182,7 +185,8 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
 /**
  * Encodes the `x-datadog-tags` header: the `_dd.p.*` tags of `tags` (other keys and any
  * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 lowercase hex, the upper
- * 64 bits of a validated trace id; the caller guarantees it) is not all zero (rules 16, 56). Order: dm, tid, ts, then the others (rule 29).
+ * 64 bits of a validated trace id; the caller guarantees it) is not all zero (rules 16, 56). Order:
+ * dm, tid, ts, then the others (rule 29).
  * Returns `undefined` (with a `diag.warn`, research rule 28 and ../shared/cases B18) when any tag
  * key or value is invalid, or the header would exceed `maxLength` characters; nothing is truncated.
  */
@@ -241,7 +245,3 @@ function invalidTag(key: string, value: unknown): undefined {
   );
   return undefined;
 }
-
-/** `_dd.p.dm=` and `_dd.p.tid=`, built once. */
-const DM_PREFIX = `${DECISION_MAKER_TAG}=`;
-const TID_PREFIX = `${TID_TAG}=`;

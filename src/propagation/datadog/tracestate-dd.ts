@@ -35,9 +35,6 @@ const CHAR_TILDE = 0x7e;
 const CHAR_COMMA = 0x2c;
 const CHAR_SEMICOLON = 0x3b;
 const CHAR_COLON = 0x3a;
-/** The start of a last parent id element (rule 42), first in the value or after a `;`. */
-const PARENT_ELEMENT = `${DD_MEMBER_PARENT}:`;
-const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 const CHAR_EQUALS = 0x3d;
 const CHAR_PLUS = 0x2b;
 const CHAR_MINUS = 0x2d;
@@ -47,6 +44,9 @@ const CHAR_9 = 0x39;
 const MAX_PRIORITY_DIGITS = 10;
 /** 10^{@link MAX_PRIORITY_DIGITS}: a priority's magnitude stays below it. */
 const MAX_PRIORITY_MAGNITUDE = 10 ** MAX_PRIORITY_DIGITS;
+/** The start of a last parent id element (rule 42), first in the value or after a `;`. */
+const PARENT_ELEMENT = `${DD_MEMBER_PARENT}:`;
+const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 
 /** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined. Grammar of rule 32 (Java/Python/Go). */
 export function parseSamplingPriority(text: string): number | undefined {
@@ -226,37 +226,32 @@ export function encodeDdMemberValue(
   high: string,
 ): string {
   let out = PRIORITY_PREFIX + samplingPriority;
-  if (origin) {
-    const encoded = encodeDdValue(origin);
-    if (!endsWithSpace(encoded)) out = append(out, ORIGIN_PREFIX + encoded);
-  }
+  if (origin) out = appendValue(out, ORIGIN_PREFIX, origin);
   out = append(out, PARENT_PREFIX + parentId);
   // Java/Go order of the `t.*` entries: dm, tid, ts, then the others (rules 44, 29).
   const dm = tags?.[DECISION_MAKER_TAG];
-  if (dm !== undefined) {
-    const encoded = encodeDdValue(dm);
-    if (!endsWithSpace(encoded)) out = append(out, DM_ENTRY_PREFIX + encoded);
-  }
+  if (dm !== undefined) out = appendValue(out, DM_ENTRY_PREFIX, dm);
   if (high !== ZERO_HEX16) out = append(out, TID_ENTRY_PREFIX + high);
   if (tags !== undefined) {
     const ts = tags[TRACE_SOURCE_TAG];
-    if (ts !== undefined) {
-      const encoded = encodeDdValue(ts);
-      if (!endsWithSpace(encoded)) out = append(out, tagEntryPrefix(TRACE_SOURCE_TAG) + encoded);
-    }
+    if (ts !== undefined) out = appendValue(out, tagEntryPrefix(TRACE_SOURCE_TAG), ts);
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
-      if (!isOtherPropagatedTag(key)) continue;
-      const encoded = encodeDdValue(tags[key]!);
-      if (!endsWithSpace(encoded)) out = append(out, tagEntryPrefix(key) + encoded);
+      if (isOtherPropagatedTag(key)) out = appendValue(out, tagEntryPrefix(key), tags[key]!);
     }
   }
   return out;
 }
 
-/** True when `value` ends with a space (a tracestate value must not, Trace Context §3.3.1.3). */
-function endsWithSpace(value: string): boolean {
-  return value.length !== 0 && value.charCodeAt(value.length - 1) === CHAR_SPACE;
+/**
+ * `out` with `prefix` and the encoded `value` (rule 40) appended as in {@link append}, unless the
+ * encoded value ends with a space (a tracestate value must not, Trace Context §3.3.1.3): then the
+ * entry is skipped.
+ */
+function appendValue(out: string, prefix: string, value: string): string {
+  const encoded = encodeDdValue(value);
+  if (encoded.length !== 0 && encoded.charCodeAt(encoded.length - 1) === CHAR_SPACE) return out;
+  return append(out, prefix + encoded);
 }
 
 /** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */

@@ -202,6 +202,9 @@ describe("dd= member encoding", () => {
 });
 
 describe("re-injection of an extracted Datadog trace", () => {
+  /** `base` with a local (not remote) span context of these ids and flags. */
+  const localSpan = (base: Context, traceId: string, spanId: string, traceFlags: number) =>
+    trace.setSpanContext(base, { traceId, spanId, traceFlags, isRemote: false });
   const propagator = createPropagator(["datadog", "tracecontext"]);
   const inject = (ctx: Context) => {
     const carrier: Record<string, string> = {};
@@ -238,24 +241,14 @@ describe("re-injection of an extracted Datadog trace", () => {
       { "x-datadog-trace-id": "12345678901234567890", "x-datadog-parent-id": "1" },
       defaultTextMapGetter,
     );
-    const other = trace.setSpanContext(ctx, {
-      traceId: "0000000000000000000000000000002a",
-      spanId: "00f067aa0ba902b7",
-      traceFlags: 1,
-      isRemote: false,
-    });
+    const other = localSpan(ctx, "0000000000000000000000000000002a", "00f067aa0ba902b7", 1);
     assert.equal(inject(other)["x-datadog-trace-id"], "42");
   });
 
   test("a stored priority the extractors would refuse (rule 32) is injected as the flag says, and the carrier restores", () => {
     const withPriority = (samplingPriority: number, traceFlags: number) =>
       setDatadogContext(
-        trace.setSpanContext(ROOT_CONTEXT, {
-          traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
-          spanId: "891087b8e3b70cb1",
-          traceFlags,
-          isRemote: false,
-        }),
+        localSpan(ROOT_CONTEXT, "640cfd8d00000000ab54a98ceb1f0ad2", "891087b8e3b70cb1", traceFlags),
         { samplingPriority, propagationTags: {} },
       );
     for (const bad of [1.5, Infinity, -Infinity, NaN, 2 ** 40, -1e10])
@@ -291,32 +284,17 @@ describe("re-injection of an extracted Datadog trace", () => {
 
   test("Datadog fields stay bound to their trace when the span context names it in upper case", () => {
     const lower = setDatadogContext(
-      trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
-        spanId: "891087b8e3b70cb1",
-        traceFlags: 1,
-        isRemote: false,
-      }),
+      localSpan(ROOT_CONTEXT, "640cfd8d00000000ab54a98ceb1f0ad2", "891087b8e3b70cb1", 1),
       { samplingPriority: 2, origin: "rum", propagationTags: {} },
     );
-    const upper = trace.setSpanContext(lower, {
-      traceId: "640CFD8D00000000AB54A98CEB1F0AD2",
-      spanId: "00F067AA0BA902B7",
-      traceFlags: 1,
-      isRemote: false,
-    });
+    const upper = localSpan(lower, "640CFD8D00000000AB54A98CEB1F0AD2", "00F067AA0BA902B7", 1);
     assert.equal(getDatadogContext(upper)?.samplingPriority, 2);
     const carrier = inject(upper);
     assert.equal(carrier["x-datadog-sampling-priority"], "2");
     assert.equal(carrier["x-datadog-origin"], "rum");
     // Bound while the span is in upper case, read back with the same trace in lower case.
     const bound = setDatadogContext(upper, { samplingPriority: -1, propagationTags: {} });
-    const relowered = trace.setSpanContext(bound, {
-      traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
-      spanId: "891087b8e3b70cb1",
-      traceFlags: 0,
-      isRemote: false,
-    });
+    const relowered = localSpan(bound, "640cfd8d00000000ab54a98ceb1f0ad2", "891087b8e3b70cb1", 0);
     assert.equal(getDatadogContext(relowered)?.samplingPriority, -1);
   });
 
@@ -340,12 +318,7 @@ describe("re-injection of an extracted Datadog trace", () => {
 
   test("upper-case ids in a span context are written in lower case in every Datadog field", () => {
     const ctx = setDatadogContext(
-      trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: "640CFD8D00000000AB54A98CEB1F0AD2",
-        spanId: "891087B8E3B70CB1",
-        traceFlags: 1,
-        isRemote: false,
-      }),
+      localSpan(ROOT_CONTEXT, "640CFD8D00000000AB54A98CEB1F0AD2", "891087B8E3B70CB1", 1),
       { samplingPriority: 2, propagationTags: { "_dd.p.dm": "-4" } },
     );
     assert.deepEqual(inject(ctx), {

@@ -23,7 +23,7 @@ import {
 import { contextWithSpan } from "../context-values.js";
 import type { StyleExtraction } from "../extraction-result.js";
 import { asLowerHex16, ZERO_HEX16 } from "./ids.js";
-import { overrideDecisionMaker, resolvedInjection, type ResolvedInjection } from "./injection-fields.js";
+import { overrideDecisionMaker, resolveSpanInjection, type ResolvedInjection } from "./injection-fields.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
@@ -73,7 +73,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     // A W3C-only trace (the usual case of an OpenTelemetry-only service): plain W3C headers, without
     // deriving Datadog fields nobody writes.
     if (dd === undefined && raw === undefined) return this._injectW3C(context, spanContext, carrier, setter);
-    const resolved = resolvedInjection(context, spanContext, dd, raw);
+    const resolved = resolveSpanInjection(context, spanContext, dd, raw);
     if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
   }
 

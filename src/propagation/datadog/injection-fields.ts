@@ -49,7 +49,7 @@ export function resolveInjection(context: Context): ResolvedInjection | undefine
   if (!spanContext || isTracingSuppressed(context)) return undefined;
   const stored = storedDatadogContextFor(context, spanContext.traceId);
   const dd = stored?.fields;
-  const resolved = resolvedInjection(
+  const resolved = resolveSpanInjection(
     context,
     spanContext,
     dd,
@@ -65,7 +65,7 @@ export function resolveInjection(context: Context): ResolvedInjection | undefine
  * Datadog fields `dd` (else `dd=` member value `raw`) the caller has read; `undefined` when an id is
  * not valid hex or is all zero (the test of `isSpanContextValid`).
  */
-export function resolvedInjection(
+export function resolveSpanInjection(
   context: Context,
   spanContext: SpanContext,
   dd: DatadogContext | undefined,

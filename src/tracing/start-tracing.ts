@@ -1,5 +1,5 @@
 import { context, diag, propagation, trace } from "@opentelemetry/api";
-import { getStringFromEnv } from "@opentelemetry/core";
+import { getBooleanFromEnv, getStringFromEnv } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { defaultResource, detectResources, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -49,7 +49,13 @@ let running: TracingHandle | undefined;
  * Resilience: a collector that is down or slow never fails the application. Each export is bounded
  * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
  * destination (more are dropped), failures are reported through `diag`, never as a rejection, and
- * {@link TracingHandle.shutdown} is bounded. OTEL_SDK_DISABLED=true starts nothing.
+ * {@link TracingHandle.shutdown} is bounded.
+ *
+ * OTEL_SDK_DISABLED=true starts nothing (no tracer provider, propagator or context manager, as the
+ * NodeSDK does) and also turns off the given instrumentations: an OpenTelemetry instrumentation
+ * patches its module when it is constructed (`InstrumentationBase` enables itself unless built with
+ * `enabled: false`), so without this a "disabled" service would still run every instrumented call
+ * through the instrumentation's wrappers and no-op spans.
  *
  * @throws TypeError / RangeError (message starts with `startTracing:` and names what to fix) on bad
  *   options or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error when tracing is already started in this
@@ -89,6 +95,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
+  if (getBooleanFromEnv("OTEL_SDK_DISABLED")) disableInstrumentations(options?.instrumentations);
 
   let stopping: Promise<void> | undefined;
   const handle: TracingHandle = {
@@ -110,6 +117,20 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   };
   running = handle;
   return handle;
+}
+
+/** Disables each instrumentation (unpatching its module); one that throws is reported and skipped. */
+function disableInstrumentations(instrumentations: StartTracingOptions["instrumentations"]): void {
+  for (const instrumentation of instrumentations?.flat() ?? []) {
+    try {
+      instrumentation.disable();
+    } catch (error) {
+      diag.warn(
+        `tracehop: OTEL_SDK_DISABLED: could not disable ${instrumentation.instrumentationName}`,
+        error,
+      );
+    }
+  }
 }
 
 /** Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown. */

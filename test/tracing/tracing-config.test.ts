@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { propagation, context, trace, ROOT_CONTEXT } from "@opentelemetry/api";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { AlwaysOffSampler, ParentBasedSampler } from "@opentelemetry/sdk-trace-base";
 import {
   DEFAULT_SPANS_FILE,
@@ -310,5 +311,23 @@ describe("startTracing in this process", () => {
     }
     assert.deepEqual(propagation.fields(), [], "no propagator left registered");
     assert.equal(trace.getSpanContext(ROOT_CONTEXT), undefined);
+  });
+
+  test("OTEL_SDK_DISABLED=true registers nothing and turns off the instrumentations it was given", async () => {
+    // Enabled on construction, as every OpenTelemetry instrumentation is unless built with enabled: false.
+    const http = new HttpInstrumentation();
+    assert.equal(http.isEnabled(), true);
+    const handle = withEnv({ OTEL_SDK_DISABLED: "true" }, () =>
+      startTracing({ serviceName: "disabled", spansFile: false, instrumentations: [http] }),
+    );
+    try {
+      assert.equal(http.isEnabled(), false, "the HTTP instrumentation no longer wraps http");
+      assert.deepEqual(propagation.fields(), [], "no propagator registered");
+      const span = trace.getTracer("test").startSpan("work");
+      assert.equal(span.isRecording(), false);
+      assert.equal(span.spanContext().traceId, "00000000000000000000000000000000");
+    } finally {
+      await handle.shutdown();
+    }
   });
 });

@@ -13,7 +13,8 @@ import {
   type Context,
 } from "@opentelemetry/api";
 import { createPropagator, getDatadogContext, setDatadogContext } from "../../src/index.js";
-import { decodeTagsHeader, type DecodedTags } from "../../src/propagation/datadog/tags.js";
+import { EncodedFields } from "../../src/propagation/datadog/injection-fields.js";
+import { decodeTagsHeader, encodeTagsHeader, type DecodedTags } from "../../src/propagation/datadog/tags.js";
 import {
   decodeDdLastParentId,
   decodeDdMember,
@@ -182,6 +183,47 @@ describe("dd= member encoding", () => {
     );
   });
 
+  test("the encodings kept for a trace (EncodedFields) equal the encoders' output for every priority, parent and limit", () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.string({ maxLength: 120 }),
+      fc.constantFrom("synthetics", "rum ", "a=b", "x,y;z~", "\u0000", "é", "", "v".repeat(200)),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(9_999_999_999, -9_999_999_999)),
+        fc.option(text, { nil: undefined }),
+        fc.array(fc.constantFrom("891087b8e3b70cb1", "00f067aa0ba902b7", "ffffffffffffffff"), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.dictionary(
+          fc.oneof(
+            fc.constantFrom("_dd.p.dm", "_dd.p.ts", "_dd.p.usr"),
+            text.map((k) => `_dd.p.${k}`),
+          ),
+          text,
+          { maxKeys: 4 },
+        ),
+        fc.constantFrom("640cfd8d00000000", "0000000000000000"),
+        fc.constantFrom(0, 40, 512),
+        (priority, origin, parentIds, tags, high, maxLength) => {
+          const encoded = new EncodedFields(`${high}ab54a98ceb1f0ad2`, origin, tags);
+          // Asked more than once (later spans of the trace): the same answers.
+          for (const parentId of [...parentIds, ...parentIds]) {
+            assert.equal(
+              encoded.ddMemberValue(priority, parentId),
+              encodeDdMemberValue(priority, origin, parentId, tags, high),
+            );
+            assert.equal(encoded.tagsHeader(maxLength), encodeTagsHeader(tags, high, maxLength));
+          }
+          assert.equal(encoded.traceIdDecimal(), BigInt("0xab54a98ceb1f0ad2").toString(10));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   test("an origin or tag value ending in a space is skipped alone, like an entry that would overflow", () => {
     const none = "0000000000000000";
     assert.equal(encodeDdMemberValue(1, "rum ", "891087b8e3b70cb1", {}, none), "s:1;p:891087b8e3b70cb1");
@@ -233,6 +275,63 @@ describe("re-injection of an extracted Datadog trace", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test("every span of a restored trace gets its own ids and the trace's fields, whatever the sampled flag says", () => {
+    const ctx = propagator.extract(
+      ROOT_CONTEXT,
+      {
+        "x-datadog-trace-id": "12345678901234567890",
+        "x-datadog-parent-id": "1",
+        "x-datadog-sampling-priority": "2",
+        "x-datadog-origin": "rum",
+        "x-datadog-tags": "_dd.p.dm=-4,_dd.p.usr=bob,_dd.p.tid=640cfd8d00000000",
+      },
+      defaultTextMapGetter,
+    );
+    const traceId = trace.getSpanContext(ctx)!.traceId;
+    const child = (spanId: string, flags: number) => inject(localSpan(ctx, traceId, spanId, flags));
+    const expected = (spanId: string, kept: boolean) => ({
+      "x-datadog-trace-id": "12345678901234567890",
+      "x-datadog-parent-id": BigInt(`0x${spanId}`).toString(10),
+      "x-datadog-sampling-priority": kept ? "2" : "0",
+      "x-datadog-origin": "rum",
+      // The flag overriding the priority drops the decision maker (rule 36), for that injection only.
+      "x-datadog-tags": kept
+        ? "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000,_dd.p.usr=bob"
+        : "_dd.p.tid=640cfd8d00000000,_dd.p.usr=bob",
+      traceparent: `00-${traceId}-${spanId}-0${kept ? 1 : 0}`,
+      tracestate: kept
+        ? `dd=s:2;o:rum;p:${spanId};t.dm:-4;t.tid:640cfd8d00000000;t.usr:bob`
+        : `dd=s:0;o:rum;p:${spanId};t.tid:640cfd8d00000000;t.usr:bob`,
+    });
+    // Interleaved, so that an encoding kept from one injection would show up in the next.
+    for (const [spanId, kept] of [
+      ["00f067aa0ba902b7", true],
+      ["891087b8e3b70cb1", true],
+      ["00000000000000ff", false],
+      ["00f067aa0ba902b7", true],
+      ["ffffffffffffffff", false],
+      ["891087b8e3b70cb1", true],
+    ] as const)
+      assert.deepEqual(child(spanId, kept ? 1 : 0), expected(spanId, kept), `${spanId} ${kept}`);
+  });
+
+  test("fields set for no particular trace give each trace it is used with that trace's own ids", () => {
+    const unbound = setDatadogContext(ROOT_CONTEXT, {
+      samplingPriority: 1,
+      propagationTags: { "_dd.p.dm": "-3" },
+    });
+    for (const high of ["640cfd8d00000000", "0000000000000000", "640cfd8d00000000", "1111111111111111"]) {
+      const carrier = inject(localSpan(unbound, `${high}ab54a98ceb1f0ad2`, "891087b8e3b70cb1", 1));
+      const tid = high === "0000000000000000" ? "" : `,_dd.p.tid=${high}`;
+      assert.equal(carrier["x-datadog-tags"], `_dd.p.dm=-3${tid}`, high);
+      assert.equal(
+        carrier.tracestate,
+        `dd=s:1;p:891087b8e3b70cb1;t.dm:-3${tid.replace(",_dd.p.tid=", ";t.tid:")}`,
+        high,
+      );
+    }
   });
 
   test("a new trace started inside a restored context writes its own trace id, not the stored one", () => {

@@ -93,14 +93,21 @@ export class DatadogPropagator implements TextMapPropagator {
    * {@link resolveInjection} (`createPropagator`'s composite resolves it once for both Datadog-aware styles).
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
-    const { traceId, fields } = resolved;
+    const { traceId, fields, encoded } = resolved;
     const low = traceId.slice(16);
     if (low === ZERO_HEX16) return;
-    setter.set(carrier, X_DATADOG_TRACE_ID, resolved.traceIdDecimal ?? hex16ToDecimal(low));
+    setter.set(
+      carrier,
+      X_DATADOG_TRACE_ID,
+      resolved.traceIdDecimal ?? (encoded === undefined ? hex16ToDecimal(low) : encoded.traceIdDecimal()),
+    );
     setter.set(carrier, X_DATADOG_PARENT_ID, hex16ToDecimal(resolved.spanId));
     setter.set(carrier, X_DATADOG_SAMPLING_PRIORITY, String(fields.samplingPriority));
     if (fields.origin && isValidOrigin(fields.origin)) setter.set(carrier, X_DATADOG_ORIGIN, fields.origin);
-    const tags = encodeTagsHeader(fields.tags, traceId.slice(0, 16), this._tagsMaxLength);
+    const tags =
+      encoded === undefined
+        ? encodeTagsHeader(fields.tags, traceId.slice(0, 16), this._tagsMaxLength)
+        : encoded.tagsHeader(this._tagsMaxLength);
     if (tags !== undefined) setter.set(carrier, X_DATADOG_TAGS, tags);
   }
 

@@ -23,7 +23,12 @@ import {
 import { contextWithSpan } from "../context-values.js";
 import type { StyleExtraction } from "../extraction-result.js";
 import { asLowerHex16, ZERO_HEX16 } from "./ids.js";
-import { overrideDecisionMaker, resolveSpanInjection, type ResolvedInjection } from "./injection-fields.js";
+import {
+  overrideDecisionMaker,
+  resolveSpanInjection,
+  resolveStoredInjection,
+  type ResolvedInjection,
+} from "./injection-fields.js";
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
@@ -68,12 +73,16 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     if (!spanContext || isTracingSuppressed(context)) return;
-    const dd = storedDatadogContextFor(context, spanContext.traceId)?.fields;
-    const raw = dd === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
+    const stored = storedDatadogContextFor(context, spanContext.traceId);
+    const raw = stored === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
     // A W3C-only trace (the usual case of an OpenTelemetry-only service): plain W3C headers, without
     // deriving Datadog fields nobody writes.
-    if (dd === undefined && raw === undefined) return this._injectW3C(context, spanContext, carrier, setter);
-    const resolved = resolveSpanInjection(context, spanContext, dd, raw);
+    if (stored === undefined && raw === undefined)
+      return this._injectW3C(context, spanContext, carrier, setter);
+    const resolved =
+      stored === undefined
+        ? resolveSpanInjection(context, spanContext, undefined, raw)
+        : resolveStoredInjection(context, spanContext, stored);
     if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
   }
 
@@ -89,13 +98,17 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     const parentId =
       (spanContext.isRemote && lastParentId !== undefined ? asLowerHex16(lastParentId) : undefined) ??
       resolved.spanId;
-    const value = encodeDdMemberValue(
-      fields.samplingPriority,
-      fields.origin,
-      parentId,
-      fields.tags,
-      resolved.traceId.slice(0, 16),
-    );
+    const encoded = resolved.encoded;
+    const value =
+      encoded === undefined
+        ? encodeDdMemberValue(
+            fields.samplingPriority,
+            fields.origin,
+            parentId,
+            fields.tags,
+            resolved.traceId.slice(0, 16),
+          )
+        : encoded.ddMemberValue(fields.samplingPriority, parentId);
     // The headers written directly: traceparent from the span context, tracestate as `dd=<value>`
     // followed by the other members (what the W3C propagator would write for the span context with
     // `withDdMember(traceState, value)`, without building that TraceState and Context).

@@ -1,4 +1,5 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
+import type { EncodedFields } from "./injection-fields.js";
 
 /**
  * The Datadog fields of one trace that OpenTelemetry's SpanContext has no slot for (DESIGN.md).
@@ -30,7 +31,13 @@ export interface StoredDatadogContext {
    * The unsigned decimal of the low 64 bits of `traceId` (`x-datadog-trace-id`), when the extraction
    * read it in canonical form: re-injecting this trace writes it without converting the id again.
    */
-  traceIdDecimal?: string;
+  traceIdDecimal: string | undefined;
+  /**
+   * The encoded forms of `fields` for injection (`x-datadog-tags`, the fixed parts of `dd=`), kept by
+   * the first injection of the trace for the next ones (every span of a request shares this value):
+   * set by `resolveInjection`, never by extraction. Relies on `fields` being read-only once stored.
+   */
+  encoded: EncodedFields | undefined;
 }
 
 /**
@@ -90,11 +97,8 @@ export function bindDatadogContext(
   if (fields.origin !== undefined) copy.origin = fields.origin;
   if (fields.lastParentId !== undefined) copy.lastParentId = fields.lastParentId;
   // Bound in lower case: a span context set with upper-case hex names the same trace.
-  const stored: StoredDatadogContext = {
-    traceId: typeof traceId === "string" ? traceId.toLowerCase() : undefined,
-    fields: copy,
-  };
-  return ctx.setValue(DATADOG_CONTEXT_KEY, stored);
+  const bound = typeof traceId === "string" ? traceId.toLowerCase() : undefined;
+  return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(copy, bound));
 }
 
 /**
@@ -119,5 +123,5 @@ export function storedDatadogContext(
   traceId: string | undefined,
   traceIdDecimal?: string,
 ): StoredDatadogContext {
-  return traceIdDecimal === undefined ? { traceId, fields } : { traceId, fields, traceIdDecimal };
+  return { traceId, fields, traceIdDecimal, encoded: undefined };
 }

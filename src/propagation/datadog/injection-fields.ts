@@ -2,8 +2,21 @@ import { trace, TraceFlags, type Context, type SpanContext } from "@opentelemetr
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { normalizeHexId } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
-import { storedDatadogContextFor, type DatadogContext } from "./datadog-context.js";
-import { decodeDdMember, isPropagatablePriority } from "./tracestate-dd.js";
+import {
+  storedDatadogContextFor,
+  type DatadogContext,
+  type StoredDatadogContext,
+} from "./datadog-context.js";
+import { hex16ToDecimal } from "./ids.js";
+import { encodeTagsHeader } from "./tags.js";
+import {
+  DD_PARENT_PREFIX,
+  DD_PRIORITY_PREFIX,
+  decodeDdMember,
+  encodeDdMemberFixedParts,
+  encodeDdMemberValue,
+  isPropagatablePriority,
+} from "./tracestate-dd.js";
 
 /** The Datadog fields one injection writes, identical for the `datadog` and `tracecontext` styles. */
 export interface InjectionFields {
@@ -38,6 +51,11 @@ export interface ResolvedInjection {
   fields: InjectionFields;
   /** `x-datadog-trace-id` kept by the extraction of this very trace, when there is one. */
   traceIdDecimal: string | undefined;
+  /**
+   * The trace's kept encodings of `fields` when they are the stored fields unchanged (no decision
+   * maker override); `undefined` otherwise: encode `fields` directly.
+   */
+  encoded: EncodedFields | undefined;
 }
 
 /**
@@ -48,16 +66,13 @@ export function resolveInjection(context: Context): ResolvedInjection | undefine
   const spanContext = trace.getSpanContext(context);
   if (!spanContext || isTracingSuppressed(context)) return undefined;
   const stored = storedDatadogContextFor(context, spanContext.traceId);
-  const dd = stored?.fields;
-  const resolved = resolveSpanInjection(
+  if (stored !== undefined) return resolveStoredInjection(context, spanContext, stored);
+  return resolveSpanInjection(
     context,
     spanContext,
-    dd,
-    dd === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined,
+    undefined,
+    spanContext.traceState?.get(TRACESTATE_DD_KEY),
   );
-  if (resolved !== undefined && stored !== undefined && stored.traceId === resolved.traceId)
-    resolved.traceIdDecimal = stored.traceIdDecimal;
-  return resolved;
 }
 
 /**
@@ -82,7 +97,108 @@ export function resolveSpanInjection(
     hasDatadogFields: dd !== undefined || raw !== undefined,
     fields: fieldsFrom(spanContext, dd, raw),
     traceIdDecimal: undefined,
+    encoded: undefined,
   };
+}
+
+/**
+ * Internal: the {@link ResolvedInjection} of an unsuppressed `spanContext` of `context` with the
+ * Datadog context `stored` bound to its trace (`storedDatadogContextFor`). The encoded forms of the
+ * fields are kept on `stored` ({@link EncodedFields}): the next injection of the same trace (a child
+ * span, another downstream call) skips the trace id's validation and reuses them. `undefined` as in
+ * {@link resolveSpanInjection}.
+ */
+export function resolveStoredInjection(
+  context: Context,
+  spanContext: SpanContext,
+  stored: StoredDatadogContext,
+): ResolvedInjection | undefined {
+  let encoded = stored.encoded;
+  // The trace id these encodings were made for was validated then; the same text needs no new check.
+  const traceId =
+    encoded !== undefined && encoded.traceId === spanContext.traceId
+      ? encoded.traceId
+      : normalizeHexId(spanContext.traceId, 32);
+  const spanId = normalizeHexId(spanContext.spanId, 16);
+  if (traceId === undefined || spanId === undefined) return undefined;
+  const fields = fieldsFrom(spanContext, stored.fields, undefined);
+  if (fields.tags !== stored.fields.propagationTags) {
+    // The sampled flag overrode the stored decision maker: these tags are this injection's own.
+    encoded = undefined;
+  } else if (encoded === undefined || !encoded.encodes(traceId, fields.origin, fields.tags)) {
+    encoded = new EncodedFields(traceId, fields.origin, fields.tags);
+    stored.encoded = encoded;
+  }
+  return {
+    context,
+    spanContext,
+    traceId,
+    spanId,
+    hasDatadogFields: true,
+    fields,
+    traceIdDecimal: stored.traceId === traceId ? stored.traceIdDecimal : undefined,
+    encoded,
+  };
+}
+
+/**
+ * Internal: the encoded forms of one trace's stored Datadog fields (origin and `_dd.p.*` tags) for
+ * injection, computed on first use and kept on the stored context (`StoredDatadogContext.encoded`)
+ * so that every later injection of the trace — each child span, each downstream call — reuses them
+ * (dd-trace keeps its ids' decimal text on its span contexts the same way). Only for fields that are
+ * read-only once stored, as `getDatadogContext` documents.
+ */
+export class EncodedFields {
+  /** `maxLength` {@link EncodedFields.tagsHeader} was computed for; -1 before the first call. */
+  private _tagsHeaderLimit = -1;
+  private _tagsHeader: string | undefined = undefined;
+  /** `encodeDdMemberFixedParts` of the fields: `undefined` before the first call, `null` when there are none. */
+  private _ddParts: { origin: string; tags: string } | null | undefined = undefined;
+  private _traceIdDecimal: string | undefined = undefined;
+
+  /**
+   * @param traceId the validated trace id (32 lowercase hex) the fields are injected with
+   * @param origin, tags the fields (`InjectionFields.origin` / `.tags`)
+   */
+  constructor(
+    readonly traceId: string,
+    readonly origin: string | undefined,
+    readonly tags: Readonly<Record<string, string>> | undefined,
+  ) {}
+
+  /** True when these are the encodings of exactly these fields (same tags object) for `traceId`. */
+  encodes(
+    traceId: string,
+    origin: string | undefined,
+    tags: Readonly<Record<string, string>> | undefined,
+  ): boolean {
+    return this.traceId === traceId && this.origin === origin && this.tags === tags;
+  }
+
+  /** `x-datadog-tags` for `maxLength` ({@link encodeTagsHeader}, its warning given once per trace). */
+  tagsHeader(maxLength: number): string | undefined {
+    if (this._tagsHeaderLimit !== maxLength) {
+      this._tagsHeader = encodeTagsHeader(this.tags, this.traceId.slice(0, 16), maxLength);
+      this._tagsHeaderLimit = maxLength;
+    }
+    return this._tagsHeader;
+  }
+
+  /** The `dd=` value for `priority` and `parentId` (16 hex): exactly {@link encodeDdMemberValue}'s. */
+  ddMemberValue(priority: number, parentId: string): string {
+    let parts = this._ddParts;
+    if (parts === undefined)
+      parts = this._ddParts =
+        encodeDdMemberFixedParts(this.origin, this.tags, this.traceId.slice(0, 16)) ?? null;
+    if (parts === null)
+      return encodeDdMemberValue(priority, this.origin, parentId, this.tags, this.traceId.slice(0, 16));
+    return DD_PRIORITY_PREFIX + priority + parts.origin + DD_PARENT_PREFIX + parentId + parts.tags;
+  }
+
+  /** `x-datadog-trace-id`: the unsigned decimal of the trace id's low 64 bits. */
+  traceIdDecimal(): string {
+    return (this._traceIdDecimal ??= hex16ToDecimal(this.traceId.slice(16)));
+  }
 }
 
 /**

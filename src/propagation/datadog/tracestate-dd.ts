@@ -195,9 +195,11 @@ function needsKeyEscape(code: number): boolean {
 export const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
 /** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (rule 43). */
 const DD_MEMBER_MAX_VALUE_LENGTH = TRACESTATE_DD_MAX_LENGTH - DD_MEMBER_PREFIX.length;
-const PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;
+/** `s:`, the first entry of a `dd=` value. */
+export const DD_PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;
 const ORIGIN_PREFIX = `;${DD_MEMBER_ORIGIN}:`;
-const PARENT_PREFIX = `;${DD_MEMBER_PARENT}:`;
+/** `;p:`, the last parent id entry of a `dd=` value (after `s:` and `o:`). */
+export const DD_PARENT_PREFIX = `;${DD_MEMBER_PARENT}:`;
 const TAG_PREFIX = `;${DD_MEMBER_TAG_PREFIX}`;
 
 /** `;t.dm:` and `;t.tid:`, the entries every Datadog trace carries, built once. */
@@ -225,10 +227,45 @@ export function encodeDdMemberValue(
   tags: Readonly<Record<string, string>> | undefined,
   high: string,
 ): string {
-  let out = PRIORITY_PREFIX + samplingPriority;
+  let out = DD_PRIORITY_PREFIX + samplingPriority;
   if (origin) out = appendValue(out, ORIGIN_PREFIX, origin);
-  out = append(out, PARENT_PREFIX + parentId);
-  // Java/Go order of the `t.*` entries: dm, tid, ts, then the others (rules 44, 29).
+  out = append(out, DD_PARENT_PREFIX + parentId);
+  return appendTagEntries(out, tags, high);
+}
+
+/**
+ * The longest `s:` and `p:` entries together: `s:` with a sign and the 10 digits of the longest
+ * propagated priority (`isPropagatablePriority`), `;p:` with 16 hex digits.
+ */
+const LONGEST_PRIORITY_AND_PARENT = DD_PRIORITY_PREFIX.length + 11 + DD_PARENT_PREFIX.length + 16;
+
+/**
+ * The parts of the `dd=` value that stay the same for every span of a trace: the `;o:` entry
+ * (`origin`, `""` when there is none or it is skipped) and the `;t.*` entries (`tags`), such that
+ * `s:<priority>` + `origin` + `;p:<parentId>` + `tags` is exactly
+ * {@link encodeDdMemberValue}`(priority, origin, parentId, tags, high)` for any propagatable priority
+ * and 16-hex `parentId`. `undefined` when the entries are long enough that the 256-character limit
+ * could skip one (rule 43): the caller then encodes the whole value per injection.
+ */
+export function encodeDdMemberFixedParts(
+  origin: string | undefined,
+  tags: Readonly<Record<string, string>> | undefined,
+  high: string,
+): { origin: string; tags: string } | undefined {
+  const originEntry = origin ? appendValue("", ORIGIN_PREFIX, origin) : "";
+  const tagEntries = appendTagEntries("", tags, high);
+  // Within the limit with the longest s: and p:, no entry is ever skipped: the concatenation is exact.
+  if (LONGEST_PRIORITY_AND_PARENT + originEntry.length + tagEntries.length > DD_MEMBER_MAX_VALUE_LENGTH)
+    return undefined;
+  return { origin: originEntry, tags: tagEntries };
+}
+
+/** `out` with the `;t.*` entries appended in Java/Go order: dm, tid, ts, then the others (rules 44, 29). */
+function appendTagEntries(
+  out: string,
+  tags: Readonly<Record<string, string>> | undefined,
+  high: string,
+): string {
   const dm = tags?.[DECISION_MAKER_TAG];
   if (dm !== undefined) out = appendValue(out, DM_ENTRY_PREFIX, dm);
   if (high !== ZERO_HEX16) out = append(out, TID_ENTRY_PREFIX + high);

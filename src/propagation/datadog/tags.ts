@@ -86,6 +86,8 @@ export function isValidDecisionMakerValue(value: string): boolean {
   return isValidDecisionMaker(value, 0, value.length);
 }
 
+/** Length of a `_dd.p.tid` value: 16 lowercase hex digits (rule 17). */
+const TID_HEX_LENGTH = 16;
 /** Result of {@link hexClass16}: not 16 lowercase hex digits. */
 const NOT_LOWER_HEX16 = 0;
 /** Result of {@link hexClass16}: 16 zeros. */
@@ -143,6 +145,30 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
   // One pass over the header's characters: each member is validated in place (rule 24), and only
   // the kept values are sliced out.
   while (start <= end) {
+    // The two tags every Datadog trace carries, recognised by their constant `key=` start: a valid
+    // value is read without scanning the key (what the general path below decides for them too).
+    // Anything else about them (a bad character, a malformed value) takes the general path.
+    if (header.startsWith(TID_PREFIX, start)) {
+      const valueStart = start + TID_PREFIX.length;
+      const valueEnd = valueStart + TID_HEX_LENGTH;
+      if (valueEnd === end || (valueEnd < end && header.charCodeAt(valueEnd) === CHAR_COMMA)) {
+        const hex = hexClass16(header, valueStart, valueEnd);
+        if (hex !== NOT_LOWER_HEX16) {
+          if (hex === NONZERO_HEX16) tags[TID_TAG] = header.slice(valueStart, valueEnd);
+          start = valueEnd + 1;
+          continue;
+        }
+      }
+    } else if (header.startsWith(DM_PREFIX, start)) {
+      const valueStart = start + DM_PREFIX.length;
+      let valueEnd = header.indexOf(",", valueStart);
+      if (valueEnd < 0 || valueEnd > end) valueEnd = end;
+      if (valueEnd > valueStart && isValidDecisionMaker(header, valueStart, valueEnd)) {
+        tags[DECISION_MAKER_TAG] = header.slice(valueStart, valueEnd);
+        start = valueEnd + 1;
+        continue;
+      }
+    }
     // Key: 1+ characters 0x21-0x7E up to the first "=" (a "," first, or the end, is malformed).
     let i = start;
     let code = 0;

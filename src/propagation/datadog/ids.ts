@@ -33,11 +33,8 @@ const HEX_VALUES = new Uint8Array(128);
 for (let d = 0; d < 10; d++) HEX_VALUES[CHAR_0 + d] = d;
 for (let d = 0; d < 6; d++) HEX_VALUES[CHAR_A_LOWER + d] = HEX_VALUES[CHAR_A_UPPER + d] = 10 + d;
 
-/** `HEX_BYTES[b]`: the byte `b` as two lowercase hex digits. */
-const HEX_BYTES: readonly string[] = Array.from(
-  { length: 256 },
-  (_, b) => (b < 16 ? "0" : "") + b.toString(16),
-);
+/** `HEX_CODES[v]`: the character code of the lowercase hex digit of value `v` (0-15). */
+const HEX_CODES = Uint16Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 /** Seven zeros, the padding source of the low decimal digits. */
 const ZEROS = "0000000";
 
@@ -82,15 +79,25 @@ export function decimalToHex16(value: string): string | undefined {
     chunkEnd += DECIMAL_CHUNK_DIGITS;
     scale = DECIMAL_CHUNK_SCALE;
   }
-  return (
-    HEX_BYTES[l3 >>> 8]! +
-    HEX_BYTES[l3 & 0xff]! +
-    HEX_BYTES[l2 >>> 8]! +
-    HEX_BYTES[l2 & 0xff]! +
-    HEX_BYTES[l1 >>> 8]! +
-    HEX_BYTES[l1 & 0xff]! +
-    HEX_BYTES[l0 >>> 8]! +
-    HEX_BYTES[l0 & 0xff]!
+  // One flat string from its sixteen character codes: a concatenation would leave a tree of pieces
+  // that the first comparison (`=== ZERO_HEX16`, the precedence's same-trace test) must copy out.
+  return String.fromCharCode(
+    HEX_CODES[l3 >>> 12]!,
+    HEX_CODES[(l3 >>> 8) & 0xf]!,
+    HEX_CODES[(l3 >>> 4) & 0xf]!,
+    HEX_CODES[l3 & 0xf]!,
+    HEX_CODES[l2 >>> 12]!,
+    HEX_CODES[(l2 >>> 8) & 0xf]!,
+    HEX_CODES[(l2 >>> 4) & 0xf]!,
+    HEX_CODES[l2 & 0xf]!,
+    HEX_CODES[l1 >>> 12]!,
+    HEX_CODES[(l1 >>> 8) & 0xf]!,
+    HEX_CODES[(l1 >>> 4) & 0xf]!,
+    HEX_CODES[l1 & 0xf]!,
+    HEX_CODES[l0 >>> 12]!,
+    HEX_CODES[(l0 >>> 8) & 0xf]!,
+    HEX_CODES[(l0 >>> 4) & 0xf]!,
+    HEX_CODES[l0 & 0xf]!,
   );
 }
 

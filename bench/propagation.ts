@@ -92,6 +92,12 @@ interface Side {
   name: string;
   inject: () => unknown;
   extract: () => unknown;
+  /**
+   * Extract then inject what was extracted into a new carrier: a service forwarding each trace once.
+   * Every call starts from a new extraction, so nothing either side keeps per trace or per span (dd-trace's
+   * ids keep their decimal text, tracehop's stored Datadog context its encoded fields) helps it.
+   */
+  forward: () => unknown;
   injectedKeys: string[];
 }
 
@@ -103,13 +109,16 @@ function rotating(
   name: string,
   inject: (i: number) => Record<string, string>,
   extract: (i: number) => unknown,
+  forward: (i: number) => Record<string, string>,
 ): Side {
   let injected = 0;
   let extracted = 0;
+  let forwarded = 0;
   return {
     name,
     inject: () => inject(injected++ & INPUT_MASK),
     extract: () => extract(extracted++ & INPUT_MASK),
+    forward: () => forward(forwarded++ & INPUT_MASK),
     injectedKeys: Object.keys(inject(0)).sort(),
   };
 }
@@ -137,6 +146,15 @@ function otelSide(
       return carrier;
     },
     (i) => propagator.extract(ROOT_CONTEXT, inputs[i], defaultTextMapGetter),
+    (i) => {
+      const carrier: Record<string, string> = {};
+      propagator.inject(
+        propagator.extract(ROOT_CONTEXT, inputs[i], defaultTextMapGetter),
+        carrier,
+        defaultTextMapSetter,
+      );
+      return carrier;
+    },
   );
 }
 
@@ -154,6 +172,12 @@ function ddSide(
       return carrier;
     },
     (i) => textMap.extract(inputs[i]!),
+    (i) => {
+      const carrier: Record<string, string> = {};
+      const spanContext = textMap.extract(inputs[i]!);
+      if (spanContext) textMap.inject(spanContext, carrier);
+      return carrier;
+    },
   );
 }
 
@@ -200,7 +224,7 @@ export async function benchPropagation(): Promise<PropagationResults> {
           `${c.label}: tracehop writes [${sides[0]!.injectedKeys.join(", ")}], ${side.name} writes [${side.injectedKeys.join(", ")}]`,
         );
     }
-    for (const op of ["inject", "extract"] as const) {
+    for (const op of ["inject", "extract", "forward"] as const) {
       if (op === "inject") setDdBaggage();
       const tasks: SyncTask[] = sides.map((side) => ({ name: side.name, fn: side[op] }));
       const measured = await measureSync(tasks);
@@ -210,7 +234,9 @@ export async function benchPropagation(): Promise<PropagationResults> {
         results[`${c.label}/${anchor.name}/${op}`] = anchor;
         const ratio = mine.medianNs / anchor.medianNs;
         const isTarget =
-          c.target !== undefined && (c.target.anchor === "dd-trace") === anchor.name.startsWith("dd-trace");
+          op !== "forward" &&
+          c.target !== undefined &&
+          (c.target.anchor === "dd-trace") === anchor.name.startsWith("dd-trace");
         const verdict = isTarget
           ? `${checkTarget({
               id: `${c.target!.id} ${op}`,
@@ -222,7 +248,7 @@ export async function benchPropagation(): Promise<PropagationResults> {
           : "";
         rows.push([
           c.label,
-          op,
+          op === "forward" ? "extract → inject" : op,
           formatNs(mine.medianNs),
           anchor.name,
           formatNs(anchor.medianNs),

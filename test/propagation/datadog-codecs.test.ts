@@ -334,6 +334,37 @@ describe("re-injection of an extracted Datadog trace", () => {
     }
   });
 
+  test("a W3C-only traceparent gives the Datadog fields its flag and upper bits imply (rules 21-22, 34)", () => {
+    const w3c = createPropagator("tracecontext");
+    const extract = (traceparent: string) =>
+      w3c.extract(ROOT_CONTEXT, { traceparent, tracestate: "rojo=00f067aa0ba902b7" }, defaultTextMapGetter);
+    const sampled = extract("00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01");
+    assert.deepEqual(getDatadogContext(sampled), {
+      samplingPriority: 1,
+      propagationTags: { "_dd.p.tid": "640cfd8d00000000" },
+    });
+    assert.equal(getDatadogContext(sampled), getDatadogContext(sampled), "read twice: one object");
+    assert.deepEqual(getDatadogContext(extract("00-0000000000000000ab54a98ceb1f0ad2-891087b8e3b70cb1-00")), {
+      samplingPriority: 0,
+      propagationTags: {},
+    });
+    // Bound to the extracted trace: a new root started inside has none.
+    const other = localSpan(sampled, "0000000000000000000000000000002a", "00f067aa0ba902b7", 1);
+    assert.equal(getDatadogContext(other), undefined);
+    // A child span inherits the tracestate, as the SDK gives it.
+    const child = trace.setSpanContext(sampled, {
+      ...trace.getSpanContext(sampled)!,
+      spanId: "00f067aa0ba902b7",
+      isRemote: false,
+    });
+    const carrier: Record<string, string> = {};
+    w3c.inject(child, carrier, defaultTextMapSetter);
+    assert.deepEqual(carrier, {
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-01",
+      tracestate: "dd=s:1;p:00f067aa0ba902b7;t.tid:640cfd8d00000000,rojo=00f067aa0ba902b7",
+    });
+  });
+
   test("a new trace started inside a restored context writes its own trace id, not the stored one", () => {
     const ctx = propagator.extract(
       ROOT_CONTEXT,

@@ -15,6 +15,8 @@ import { TraceContextPropagator, writeTraceContext } from "../w3c/TraceContextPr
 import { TID_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
   DATADOG_CONTEXT_KEY,
+  fieldsOfW3CTrace,
+  StoredDatadogContext,
   storeDatadogContext,
   storedDatadogContext,
   storedDatadogContextFor,
@@ -151,11 +153,20 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       if (extracted === context) return context;
       const spanContext = trace.getSpanContext(extracted);
       if (!spanContext || !isValidSpanContext(spanContext)) return context;
-      return storeDatadogContext(extracted, datadogFieldsOf(spanContext), spanContext.traceId);
+      return storeDatadogContext(
+        extracted,
+        datadogFieldsOf(spanContext, spanContext.traceState?.get(TRACESTATE_DD_KEY)),
+        spanContext.traceId,
+      );
     }
     const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
     if (spanContext === undefined) return context;
-    const stored = storedDatadogContext(datadogFieldsOf(spanContext), spanContext.traceId);
+    // A W3C-only trace (no dd= member): its Datadog fields follow from the span context; they are
+    // derived when something reads them, not on every extraction.
+    const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
+    const stored = raw
+      ? storedDatadogContext(datadogFieldsOf(spanContext, raw), spanContext.traceId)
+      : new StoredDatadogContext(spanContext.traceId, undefined, undefined, spanContext.traceFlags);
     return contextWithSpan(context, undefined, spanContext, DATADOG_CONTEXT_KEY, stored);
   }
 
@@ -186,7 +197,9 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       spanContext,
       root: undefined,
       clearRoot: false,
-      fields: lendOnly ? lentFieldsOf(spanContext) : datadogFieldsOf(spanContext),
+      fields: lendOnly
+        ? lentFieldsOf(spanContext)
+        : datadogFieldsOf(spanContext, spanContext.traceState?.get(TRACESTATE_DD_KEY)),
       baggage: undefined,
       traceIdDecimal: undefined,
     };
@@ -198,21 +211,16 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
 }
 
 /**
- * The Datadog fields of a W3C span context (the rules of the class comment): priority from `s:` when
- * its sign agrees with the sampled flag, else the flag (rules 34, 36); origin, `t.*` tags and `p:`
- * from the `dd=` member; `_dd.p.tid` from the upper 64 bits of the trace id (rules 21-22). A fresh object.
+ * The Datadog fields of a W3C span context whose tracestate has the `dd=` member value `raw` (the rules
+ * of the class comment): priority from `s:` when its sign agrees with the sampled flag, else the flag
+ * (rules 34, 36); origin, `t.*` tags and `p:` from the member; `_dd.p.tid` from the upper 64 bits of the
+ * trace id (rules 21-22). A fresh object.
  */
-function datadogFieldsOf(spanContext: SpanContext): DatadogContext {
-  const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-  const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
-  const high = spanContext.traceId.slice(0, 16);
+function datadogFieldsOf(spanContext: SpanContext, raw: string | undefined): DatadogContext {
   // No dd= member (a W3C-only trace): priority from the flag, only `_dd.p.tid` (rules 21-22, 34).
-  if (!raw) {
-    return {
-      samplingPriority: sampled ? 1 : 0,
-      propagationTags: high === ZERO_HEX16 ? {} : { [TID_TAG]: high },
-    };
-  }
+  if (!raw) return fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
+  const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+  const high = spanContext.traceId.slice(0, 16);
   const member = decodeDdMember(raw);
   let tags = member.tags;
   const tid = tags[TID_TAG];

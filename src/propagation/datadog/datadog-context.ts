@@ -1,4 +1,6 @@
-import { createContextKey, trace, type Context } from "@opentelemetry/api";
+import { createContextKey, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import { TID_TAG } from "./constants.js";
+import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
 
 /**
@@ -22,22 +24,55 @@ export interface DatadogContext {
 /** Internal: context key of the Datadog fields (values are {@link StoredDatadogContext}). */
 export const DATADOG_CONTEXT_KEY = createContextKey("tracehop.datadog-context");
 
-/** Internal: the value stored under {@link DATADOG_CONTEXT_KEY}. */
-export interface StoredDatadogContext {
-  /** The trace the fields belong to (32 lowercase hex); undefined: the trace of whatever span is in the context. */
-  traceId: string | undefined;
-  fields: DatadogContext;
-  /**
-   * The unsigned decimal of the low 64 bits of `traceId` (`x-datadog-trace-id`), when the extraction
-   * read it in canonical form: re-injecting this trace writes it without converting the id again.
-   */
-  traceIdDecimal?: string;
+/**
+ * Internal: the value stored under {@link DATADOG_CONTEXT_KEY}. One class for every stored value, so
+ * that the readers on the inject path see one shape.
+ */
+export class StoredDatadogContext {
   /**
    * The encoded forms of `fields` for injection (`x-datadog-tags`, the fixed parts of `dd=`), kept by
    * the first injection of the trace for the next ones (every span of a request shares this value):
    * set by `resolveInjection`, never by extraction. Relies on `fields` being read-only once stored.
    */
-  encoded?: EncodedFields;
+  encoded: EncodedFields | undefined = undefined;
+  private _fields: DatadogContext | undefined;
+
+  /**
+   * @param traceId the trace the fields belong to (32 lowercase hex); undefined: the trace of whatever
+   *   span is in the context
+   * @param fields the fields, or `undefined` for a W3C-only trace: then they are derived on first read
+   *   from `traceId` and `traceFlags` ({@link fieldsOfW3CTrace}), which most W3C-only extractions
+   *   never need
+   * @param traceIdDecimal the unsigned decimal of the low 64 bits of `traceId` (`x-datadog-trace-id`),
+   *   when the extraction read it in canonical form: re-injecting this trace writes it without
+   *   converting the id again
+   * @param traceFlags the W3C trace flags of a W3C-only trace (`fields` undefined)
+   */
+  constructor(
+    readonly traceId: string | undefined,
+    fields: DatadogContext | undefined,
+    readonly traceIdDecimal: string | undefined,
+    private readonly _traceFlags: number,
+  ) {
+    this._fields = fields;
+  }
+
+  get fields(): DatadogContext {
+    return (this._fields ??= fieldsOfW3CTrace(this.traceId!, this._traceFlags));
+  }
+}
+
+/**
+ * The Datadog fields of a W3C trace without a `dd=` member (Datadog research rules 21-22, 34):
+ * priority from the sampled flag, and `_dd.p.tid` from the upper 64 bits of `traceId` (32 lowercase
+ * hex) unless they are zero. A fresh object.
+ */
+export function fieldsOfW3CTrace(traceId: string, traceFlags: number): DatadogContext {
+  const high = traceId.slice(0, 16);
+  return {
+    samplingPriority: (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? 1 : 0,
+    propagationTags: high === ZERO_HEX16 ? {} : { [TID_TAG]: high },
+  };
 }
 
 /**
@@ -123,7 +158,5 @@ export function storedDatadogContext(
   traceId: string | undefined,
   traceIdDecimal?: string,
 ): StoredDatadogContext {
-  // Built without the members an injection adds later: a larger literal made W3C-only extraction,
-  // which never injects from this value, measurably slower (bench/quick.ts t2e).
-  return traceIdDecimal === undefined ? { traceId, fields } : { traceId, fields, traceIdDecimal };
+  return new StoredDatadogContext(traceId, fields, traceIdDecimal, 0);
 }

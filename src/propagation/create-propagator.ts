@@ -30,7 +30,7 @@ import {
 } from "./datadog/datadog-context.js";
 import { contextWithSpan } from "./context-values.js";
 import { DatadogPropagator, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
-import { DatadogTraceContextPropagator } from "./datadog/DatadogTraceContextPropagator.js";
+import { DatadogTraceContextPropagator, lentLastParentId } from "./datadog/DatadogTraceContextPropagator.js";
 import { ZERO_HEX16 } from "./datadog/ids.js";
 import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
 import {
@@ -196,7 +196,7 @@ interface StyleMember {
  * and injects a context the composite has resolved once ({@link ResolvedInjection}).
  */
 interface PartsExtractor {
-  /** `lendOnly`: a winner is chosen; the fields need only what adoption reads (`lastParentId`). */
+  /** `lendOnly`: a winner is chosen; the fields may be empty (adoption reads what it needs itself). */
   extractParts(
     context: Context,
     carrier: unknown,
@@ -503,7 +503,9 @@ function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
 function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
   const parts = winner.parts;
   const winnerSpan = winner.spanContext;
-  const w3cLastParentId = w3c.parts !== undefined ? w3c.parts.fields.lastParentId : undefined;
+  // tracehop's lending candidate leaves its `p:` in its tracestate (read below only when needed);
+  // another W3C propagator's carries none.
+  const lends = w3c.parts !== undefined;
   let lastParentId: string | undefined;
   let spanContext: SpanContext;
   if (winnerSpan === undefined) {
@@ -515,7 +517,7 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
-    lastParentId = w3cLastParentId;
+    lastParentId = lends ? lentLastParentId(w3cSpan) : undefined;
   } else {
     const traceFlags = winnerSpan.traceFlags | randomFlagOf(winner.traceId, w3cSpan);
     // tracehop's own winner has exactly these members (no spread needed); another style's may have more.
@@ -531,7 +533,7 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
         : { ...winnerSpan, traceFlags, traceState: w3cSpan.traceState };
     if (winnerSpan.spanId !== w3cSpan.spanId) {
       spanContext.spanId = w3cSpan.spanId;
-      lastParentId = w3cLastParentId ?? winnerSpan.spanId;
+      lastParentId = (lends ? lentLastParentId(w3cSpan) : undefined) ?? winnerSpan.spanId;
     }
   }
   if (parts !== undefined) {

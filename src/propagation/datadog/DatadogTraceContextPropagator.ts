@@ -174,7 +174,8 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    * Internal: what {@link DatadogTraceContextPropagator.extract} finds, before it is put into a
    * Context (for `createPropagator`'s composite); `undefined` when it would return `context` unchanged.
    * `lendOnly`: a winner is already chosen, so this context can only lend its tracestate and `p:` or
-   * become a span link; its fields then hold `lastParentId` alone.
+   * become a span link; its fields are then empty (the winner reads `p:` with {@link lentLastParentId}
+   * only when it adopts a different parent).
    */
   extractParts(
     context: Context,
@@ -198,7 +199,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       root: undefined,
       clearRoot: false,
       fields: lendOnly
-        ? lentFieldsOf(spanContext)
+        ? { propagationTags: {} }
         : datadogFieldsOf(spanContext, spanContext.traceState?.get(TRACESTATE_DD_KEY)),
       baggage: undefined,
       traceIdDecimal: undefined,
@@ -243,13 +244,13 @@ function datadogFieldsOf(spanContext: SpanContext, raw: string | undefined): Dat
 }
 
 /**
- * The only Datadog field a `tracecontext` context that is not the winner gives the winner: `p:` as
- * `lastParentId` (research rule 52); its tracestate travels on the span context.
+ * Internal: the only Datadog field a `tracecontext` span context that is not the winner gives the
+ * winner: the `p:` of its `dd=` member, as `lastParentId` (research rule 52), or `undefined`; its
+ * tracestate travels on the span context.
  */
-function lentFieldsOf(spanContext: SpanContext): DatadogContext {
+export function lentLastParentId(spanContext: SpanContext): string | undefined {
   const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
-  const lastParentId = raw ? decodeDdLastParentId(raw) : undefined;
-  return lastParentId === undefined ? { propagationTags: {} } : { propagationTags: {}, lastParentId };
+  return raw ? decodeDdLastParentId(raw) : undefined;
 }
 
 /**

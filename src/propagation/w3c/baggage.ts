@@ -254,9 +254,12 @@ export function parseBaggageHeader(header: string): BaggageMember[] {
   const members: BaggageMember[] = [];
   if (typeof header !== "string") return members;
   let total = 0;
-  for (const part of header.split(",")) {
-    if (members.length === BAGGAGE_MAX_MEMBERS) break;
-    const text = trimOws(part);
+  // Member by member (not `split`), so that a huge header stops being read at the 64th member.
+  for (let start = 0; start <= header.length && members.length < BAGGAGE_MAX_MEMBERS;) {
+    let end = header.indexOf(",", start);
+    if (end === -1) end = header.length;
+    const text = trimOws(header.slice(start, end));
+    start = end + 1;
     if (text.length === 0) continue;
     const semicolon = text.indexOf(";");
     const pair = semicolon === -1 ? text : text.slice(0, semicolon);

@@ -1,13 +1,6 @@
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
-import {
-  X_DATADOG_ORIGIN,
-  X_DATADOG_PARENT_ID,
-  X_DATADOG_SAMPLING_PRIORITY,
-  X_DATADOG_TAGS,
-  X_DATADOG_TRACE_ID,
-} from "../propagation/datadog/constants.js";
 import { idTextFromNumber } from "../propagation/datadog/ids.js";
-import { BAGGAGE_HEADER, TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "../propagation/w3c/constants.js";
+import { TRACEHOP_HEADER_NAMES } from "../propagation/header-names.js";
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
@@ -195,16 +188,7 @@ function addField(out: NormalizedCarrier, key: string, raw: unknown): void {
  * lookup instead of a scan on every carrier write and read. B3 names are not here: the B3 styles are
  * @opentelemetry/propagator-b3's; they take the general path.
  */
-const OWN_HEADER_NAMES: ReadonlySet<string> = new Set([
-  TRACE_PARENT_HEADER,
-  TRACE_STATE_HEADER,
-  BAGGAGE_HEADER,
-  X_DATADOG_TRACE_ID,
-  X_DATADOG_PARENT_ID,
-  X_DATADOG_SAMPLING_PRIORITY,
-  X_DATADOG_ORIGIN,
-  X_DATADOG_TAGS,
-]);
+const OWN_HEADER_NAMES: ReadonlySet<string> = new Set(TRACEHOP_HEADER_NAMES);
 
 /** `name` lower-cased in ASCII only; `undefined` for an empty name or one with non-ASCII characters. */
 function asciiLowerName(name: string): string | undefined {

@@ -1,5 +1,6 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { captureCarrier, contextFromCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
+import { PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 
 /**
  * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
@@ -17,29 +18,9 @@ export type KafkaHeaders = Record<string, string | Buffer | (string | Buffer)[] 
  */
 export type AmqpHeaders = Record<string, unknown>;
 
-/**
- * Propagation header names that are removed from a message's headers before a new context is
- * written into them, so that every propagation header of one message comes from one context (case B13:
- * `traceparent` and `x-datadog-*` from different contexts). The union of what tracehop's styles write
- * (W3C Trace Context and Baggage, Datadog, B3 single and multi); the propagator's own fields are
- * removed as well.
- */
-export const PROPAGATION_HEADER_NAMES: readonly string[] = [
-  "traceparent",
-  "tracestate",
-  "baggage",
-  "x-datadog-trace-id",
-  "x-datadog-parent-id",
-  "x-datadog-sampling-priority",
-  "x-datadog-origin",
-  "x-datadog-tags",
-  "b3",
-  "x-b3-traceid",
-  "x-b3-spanid",
-  "x-b3-parentspanid",
-  "x-b3-sampled",
-  "x-b3-flags",
-];
+// Removed from a message's headers before a new context is written into them (case B13), with the
+// propagator's own fields.
+export { PROPAGATION_HEADER_NAMES };
 const PROPAGATION_HEADER_SET = new Set(PROPAGATION_HEADER_NAMES);
 
 const decoder = new TextDecoder("utf-8");

@@ -119,11 +119,16 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   return handle;
 }
 
-/** Disables each instrumentation (unpatching its module); one that throws is reported and skipped. */
+/**
+ * Disables each instrumentation (unpatching its module) and marks its config `enabled: false`, the
+ * state of one constructed that way: a later `startTracing` (the NodeSDK's registration) enables it
+ * again. One that throws is reported and skipped.
+ */
 function disableInstrumentations(instrumentations: StartTracingOptions["instrumentations"]): void {
   for (const instrumentation of instrumentations?.flat() ?? []) {
     try {
       instrumentation.disable();
+      instrumentation.setConfig({ ...instrumentation.getConfig(), enabled: false });
     } catch (error) {
       diag.warn(
         `tracehop: OTEL_SDK_DISABLED: could not disable ${instrumentation.instrumentationName}`,

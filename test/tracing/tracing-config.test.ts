@@ -329,5 +329,16 @@ describe("startTracing in this process", () => {
     } finally {
       await handle.shutdown();
     }
+    // Started again with tracing on, the same instrumentation is on again.
+    const again = withEnv({}, () =>
+      startTracing({ serviceName: "enabled", spansFile: false, instrumentations: [http] }),
+    );
+    try {
+      assert.equal(http.isEnabled(), true);
+      assert.ok(propagation.fields().includes("traceparent"));
+    } finally {
+      await again.shutdown();
+      http.disable();
+    }
   });
 });

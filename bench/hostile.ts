@@ -21,6 +21,17 @@ function fill(unit: string, length: number): string {
 }
 
 /**
+ * What "rejected" means for baggage: a stored carrier over its size limit is ignored whole; over HTTP,
+ * W3C Baggage §3.3.1 keeps the first members up to 64 and 8192 bytes
+ * (test/hardening/hostile-carriers.test.ts), never the whole value.
+ */
+function baggageWithinLimits(ctx: Context): boolean {
+  const entries = propagation.getBaggage(ctx)?.getAllEntries() ?? [];
+  const bytes = entries.reduce((n, [key, entry]) => n + key.length + entry.value.length + 2, 0);
+  return entries.length <= 64 && bytes <= 8192;
+}
+
+/**
  * Per header: the carrier at its usual size and with a 1 MiB value shaped like the real grammar (so
  * a parser has to look at it rather than stop at the first byte), and what "rejected" means for it.
  */
@@ -42,17 +53,25 @@ const HEADERS: {
     huge: { traceparent: VALID_TRACEPARENT, tracestate: fill("rojo=00f067aa0ba902b7,", ONE_MIB) },
     rejected: (ctx) => (trace.getSpanContext(ctx)?.traceState?.get("rojo") ?? undefined) === undefined,
   },
+  // Baggage over HTTP is read member by member until the 64th kept member: valid members stop it
+  // early, so the shapes that keep nothing (empty or invalid members) are the slow ones.
   {
     header: "baggage",
     small: { baggage: FULL_CARRIER.baggage! },
     huge: { baggage: fill("userId=alice,", ONE_MIB) },
-    // A stored carrier over its size limit is ignored whole; over HTTP, W3C Baggage §3.3.1 keeps the
-    // first members up to 64 and 8192 bytes (test/hardening/hostile-carriers.test.ts): never the whole value.
-    rejected: (ctx) => {
-      const entries = propagation.getBaggage(ctx)?.getAllEntries() ?? [];
-      const bytes = entries.reduce((n, [key, entry]) => n + key.length + entry.value.length + 2, 0);
-      return entries.length <= 64 && bytes <= 8192;
-    },
+    rejected: baggageWithinLimits,
+  },
+  {
+    header: "baggage (only commas)",
+    small: { baggage: FULL_CARRIER.baggage! },
+    huge: { baggage: ",".repeat(ONE_MIB) },
+    rejected: baggageWithinLimits,
+  },
+  {
+    header: "baggage (invalid members)",
+    small: { baggage: FULL_CARRIER.baggage! },
+    huge: { baggage: fill("a b=c,", ONE_MIB) },
+    rejected: baggageWithinLimits,
   },
   {
     header: "x-datadog-trace-id",

@@ -80,7 +80,9 @@ export function fieldsOfW3CTrace(traceId: string, traceFlags: number): DatadogCo
  *
  * The fields belong to one trace: when the span in `ctx` belongs to another trace than the one the
  * fields were recorded for (a new root started inside), nothing is returned. The returned object is
- * the stored one: treat it as read-only and use {@link setDatadogContext} to change fields. Never throws.
+ * the stored one: treat it as read-only and use {@link setDatadogContext} to change fields. Changing it
+ * in place is not supported: the trace's injections keep its encoded tags and origin from the first
+ * one, so a later change of `propagationTags` would reach some headers and not others. Never throws.
  */
 export function getDatadogContext(ctx: Context): DatadogContext | undefined {
   const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;

@@ -20,6 +20,7 @@ export interface BaggageProperty {
 
 const CHAR_TAB = 0x09;
 const CHAR_SPACE = 0x20;
+const CHAR_COMMA = 0x2c;
 const CHAR_PERCENT = 0x25;
 const CHAR_PLUS = 0x2b;
 
@@ -256,10 +257,15 @@ export function parseBaggageHeader(header: string): BaggageMember[] {
   let total = 0;
   // Member by member (not `split`), so that a huge header stops being read at the 64th member.
   for (let start = 0; start <= header.length && members.length < BAGGAGE_MAX_MEMBERS;) {
+    // Commas and OWS before a member are empty members or the member's own leading OWS: skipped
+    // without slicing (a header of a million commas is one pass).
+    for (let c = header.charCodeAt(start); c === CHAR_COMMA || c === CHAR_SPACE || c === CHAR_TAB;)
+      c = header.charCodeAt(++start);
     let end = header.indexOf(",", start);
     if (end === -1) end = header.length;
-    const text = trimOws(header.slice(start, end));
+    const from = start;
     start = end + 1;
+    const text = trimOws(header.slice(from, end));
     if (text.length === 0) continue;
     const semicolon = text.indexOf(";");
     const pair = semicolon === -1 ? text : text.slice(0, semicolon);

@@ -262,6 +262,11 @@ export async function benchPropagation(): Promise<PropagationResults> {
     }
   }
   printTable(rows);
+  console.log(
+    "\ninject re-injects the same 256 contexts: what each side keeps per trace (dd-trace: its ids' decimal text; " +
+      "tracehop: the trace's encoded Datadog fields) is warm, as for the second and later injections of a trace. " +
+      "extract → inject: a trace injected once, nothing kept helps either side.",
+  );
   if (notes.length) {
     console.log("\nHeaders written differ (same context, each implementation's own rules):");
     for (const note of notes) console.log(`- ${note}`);

@@ -136,7 +136,10 @@ export function createPropagator(
 /**
  * Parses a style list (array or comma-separated text) into known style names, without duplicates.
  * `none` contributes nothing. An unknown name throws a `TypeError` (`onUnknown: "throw"`) or is
- * skipped with a `diag.warn` (`"warn"`, for environment variables).
+ * skipped (`"warn"`, for environment variables, which must not stop a process from starting) with a
+ * `diag.warn` and, once per message and process, a Node process warning
+ * (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default): a misspelt
+ * OTEL_PROPAGATORS or DD_TRACE_PROPAGATION_STYLE would otherwise silently stop propagation.
  */
 export function parseStyles(
   styles: string | readonly string[],
@@ -151,12 +154,23 @@ export function parseStyles(
     if (style === undefined) {
       const message = `tracehop: unknown propagation style "${name}"; use ${[...new Set(STYLE_ALIASES.values())].join(", ")} or none`;
       if (onUnknown === "throw") throw new TypeError(message);
-      diag.warn(`${message} (ignored)`);
+      warnOnce(`${message} (ignored)`);
       continue;
     }
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/** Process warnings already emitted by {@link warnOnce}. */
+const warned = new Set<string>();
+
+/** `diag.warn`, plus a Node process warning the first time this message is given in the process. */
+function warnOnce(message: string): void {
+  diag.warn(message);
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code: "TRACEHOP_UNKNOWN_PROPAGATION_STYLE" });
 }
 
 function parseNonNegativeInteger(text: string | undefined): number | undefined {

@@ -73,7 +73,7 @@ describe("createPropagator styles", () => {
     );
   });
 
-  test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", () => {
+  test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", async () => {
     clearEnv();
     process.env.OTEL_PROPAGATORS = "tracecontext,datadog";
     assert.deepEqual(
@@ -91,10 +91,28 @@ describe("createPropagator styles", () => {
     assert.deepEqual(injectKeys(), ["traceparent", "tracestate"]);
     assert.equal(trace.getSpanContext(extract(CONFLICT))?.traceId, "0a2a0c59c2587e265bba634e1b9bdfbb");
     process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "bogus";
-    assert.equal(
-      trace.getSpanContext(extract(CONFLICT)),
-      undefined,
-      "an unknown env style is ignored, not guessed",
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      assert.equal(
+        trace.getSpanContext(extract(CONFLICT)),
+        undefined,
+        "an unknown env style is ignored, not guessed",
+      );
+      createPropagator(); // the same misconfiguration again: warned once per process
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on next tick
+    } finally {
+      process.off("warning", onWarning);
+    }
+    assert.deepEqual(
+      warnings.map((w) => [(w as NodeJS.ErrnoException).code, w.message]),
+      [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: unknown propagation style "bogus"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+        ],
+      ],
     );
   });
 

@@ -21,6 +21,7 @@ import { BaggagePropagator } from "../../src/propagation/w3c/BaggagePropagator.j
 import {
   decodeBaggageValue,
   encodeBaggageValue,
+  normalizeBaggageProperties,
   parseBaggageHeader,
   parseBaggageProperties,
 } from "../../src/propagation/w3c/baggage.js";
@@ -213,6 +214,65 @@ describe("baggage extract", () => {
       ["constructor", { value: "y" }],
     ]);
     assert.equal(({} as Record<string, unknown>).value, undefined);
+  });
+
+  test("the member-by-member parser answers as a split-based model of §3.2.1 and §3.3.1, for any header", () => {
+    // The model: split on ",", trim OWS, `key OWS = OWS value *(; property)`, key an RFC 7230 token,
+    // value baggage-octets; members kept in order while at most 64 and 8192 bytes (commas counted),
+    // an overflowing member skipped whole.
+    const trim = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, "");
+    const reference = (header: string) => {
+      const out: ReturnType<typeof parseBaggageHeader> = [];
+      let total = 0;
+      for (const part of header.split(",")) {
+        if (out.length === 64) break;
+        const text = trim(part);
+        const semicolon = text.indexOf(";");
+        const pair = semicolon === -1 ? text : text.slice(0, semicolon);
+        const equals = pair.indexOf("=");
+        if (text === "" || equals === -1) continue;
+        const key = trim(pair.slice(0, equals));
+        const value = trim(pair.slice(equals + 1));
+        if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) continue;
+        if (!/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/.test(value)) continue;
+        const size = text.length + (out.length > 0 ? 1 : 0);
+        if (total + size > 8192) continue;
+        total += size;
+        const properties =
+          semicolon === -1 ? "" : normalizeBaggageProperties(text.slice(semicolon + 1), "extract");
+        out.push({ key, value: decodeBaggageValue(value), properties });
+      }
+      return out;
+    };
+    const unit = fc.constantFrom(
+      ",",
+      " ",
+      "\t",
+      "=",
+      ";",
+      "k",
+      "v",
+      "%41",
+      "é",
+      "b c",
+      "k=v",
+      "x=1;p=2",
+      ",,",
+      " , ",
+      '"',
+    );
+    const header = fc.oneof(
+      fc.array(unit, { maxLength: 40 }).map((units) => units.join("")),
+      fc
+        .array(fc.constantFrom("k=v", "a=1;p", " , ", "bad key=1", "w=" + "x".repeat(3000)), {
+          maxLength: 90,
+        })
+        .map((m) => m.join(",")),
+    );
+    fc.assert(
+      fc.property(header, (text) => assert.deepEqual(parseBaggageHeader(text), reference(text))),
+      { numRuns: 5000 },
+    );
   });
 
   test("a header of runs of commas and OWS only yields nothing; never throws on any string", () => {

@@ -268,6 +268,18 @@ describe("baggage extract", () => {
           maxLength: 90,
         })
         .map((m) => m.join(",")),
+      // Around the 64-member and the 8192-byte limits, and exactly at the byte limit.
+      fc
+        .tuple(fc.integer({ min: 60, max: 70 }), fc.integer({ min: 2, max: 9 }))
+        .map(([count, every]) =>
+          Array.from({ length: count }, (_, i) => (i % every === 0 ? "bad key=1" : `k${i}=v`)).join(","),
+        ),
+      fc
+        .tuple(fc.integer({ min: 35, max: 45 }), fc.integer({ min: 180, max: 220 }))
+        .map(([count, size]) =>
+          Array.from({ length: count }, (_, i) => `w${i}=${"x".repeat(size)}`).join(","),
+        ),
+      fc.constantFrom(`a=${"v".repeat(8190)}`, `k=v,a=${"v".repeat(8186)}`, `k=v,a=${"v".repeat(8187)},b=1`),
     );
     fc.assert(
       fc.property(header, (text) => assert.deepEqual(parseBaggageHeader(text), reference(text))),

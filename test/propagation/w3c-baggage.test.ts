@@ -270,7 +270,7 @@ describe("baggage extract", () => {
         .map((m) => m.join(",")),
       // Around the 64-member and the 8192-byte limits, and exactly at the byte limit.
       fc
-        .tuple(fc.integer({ min: 60, max: 70 }), fc.integer({ min: 2, max: 9 }))
+        .tuple(fc.integer({ min: 60, max: 80 }), fc.integer({ min: 2, max: 40 }))
         .map(([count, every]) =>
           Array.from({ length: count }, (_, i) => (i % every === 0 ? "bad key=1" : `k${i}=v`)).join(","),
         ),

@@ -4,8 +4,12 @@
  * interactive transaction writing the job row and its outbox row, on a SQLite file) under four layers,
  * interleaved operation by operation, as process CPU time per job (user + system, all threads):
  * - none: no context manager, no SDK (what OTEL_SDK_DISABLED=true gives);
- * - context manager: @opentelemetry/context-async-hooks' AsyncLocalStorage manager enabled;
- * - + span: an SDK span (BatchSpanProcessor, an exporter that drops) active around the transaction;
+ * - context manager: @opentelemetry/context-async-hooks' AsyncLocalStorage manager enabled, no
+ *   context entered (Node's promise hooks stay off until a store is entered);
+ * - + an active context: the transaction inside `context.with` of a context with one value (the
+ *   promise hooks behind AsyncLocalStorage now run for every promise), no span;
+ * - + span: an SDK span (BatchSpanProcessor, an exporter that drops) active around the transaction
+ *   instead;
  * - + carriers by the caller: `captureCarrier()` written into both rows' `traceContext` Json column
  *   by the caller (Prisma's cost of the column);
  * - + pass-through extension: those carriers by the caller through a client with a pass-through
@@ -13,7 +17,7 @@
  * - + traceCarrierExtension: the same carriers written by tracehop's Prisma extension instead.
  * Informational (no target): each layer's median CPU per job and its difference from the previous one.
  */
-import { context } from "@opentelemetry/api";
+import { context, createContextKey, ROOT_CONTEXT } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { captureCarrier } from "tracehop";
@@ -37,6 +41,7 @@ const tracer = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor
   "bench",
 );
 const contextManager = new AsyncLocalStorageContextManager();
+const BENCH_KEY = createContextKey("bench");
 
 /** The api's transaction for one job; `carriers`: the caller writes a captured carrier into both rows. */
 const job = (client: any, carriers: boolean) =>
@@ -74,6 +79,10 @@ const inSpan = (fn: () => Promise<unknown>) =>
 const LAYERS: [string, () => Promise<unknown>][] = [
   ["none", () => job(plain, false)],
   ["context manager", () => managed(() => job(plain, false))],
+  [
+    "+ an active context (AsyncLocalStorage.run)",
+    () => managed(() => context.with(ROOT_CONTEXT.setValue(BENCH_KEY, 1), () => job(plain, false))),
+  ],
   ["+ span", () => managed(() => inSpan(() => job(plain, false)))],
   ["+ carriers by the caller", () => managed(() => inSpan(() => job(plain, true)))],
   ["+ pass-through extension (Prisma's own)", () => managed(() => inSpan(() => job(passThrough, true)))],

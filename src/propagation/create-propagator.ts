@@ -328,16 +328,22 @@ class MultiStylePropagator implements TextMapPropagator {
       if (candidate === undefined) continue;
       if (winner === undefined) {
         winner = candidate;
-      } else if (!sameTrace(winner.traceId, candidate.traceId)) {
+        continue;
+      }
+      // Compared once: two equal ids are distinct strings, and each comparison reads them whole.
+      let identical = winner.traceId === candidate.traceId;
+      if (!identical && !sameTrace(winner.traceId, candidate.traceId)) {
         if (candidate.spanContext)
           (links ??= []).push(terminatedContextLink(candidate.name, candidate.spanContext));
-      } else {
-        // Same trace. A 64-bit winner (its `_dd.p.tid` lost upstream) takes the full id (see below).
-        if (winner.traceId !== candidate.traceId && winner.traceId.startsWith(ZERO_HEX16))
-          winner = upgradeTraceId(winner, candidate.traceId);
-        if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext)
-          winner = adoptTraceContext(winner, candidate, candidate.spanContext);
+        continue;
       }
+      // Same trace. A 64-bit winner (its `_dd.p.tid` lost upstream) takes the full id (see below).
+      if (!identical && winner.traceId.startsWith(ZERO_HEX16)) {
+        winner = upgradeTraceId(winner, candidate.traceId);
+        identical = true;
+      }
+      if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext)
+        winner = adoptTraceContext(winner, candidate, candidate.spanContext, identical);
     }
     let w3cBaggage: Baggage | undefined;
     if (baggageStyle !== undefined) {
@@ -499,12 +505,13 @@ function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
 }
 
 /**
- * The W3C Level 2 `random` flag (0x02) of the traceparent when it carries exactly the winner's trace id:
- * "If the flag is set in the incoming traceparent header, it MUST also be set in all outgoing traceparent
- * headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2). Datadog headers have no such bit.
+ * The W3C Level 2 `random` flag (0x02) of the traceparent when it carries exactly the winner's trace id
+ * (`sameTraceId`): "If the flag is set in the incoming traceparent header, it MUST also be set in all
+ * outgoing traceparent headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2).
+ * Datadog headers have no such bit.
  */
-function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
-  return traceId === w3cSpan.traceId ? w3cSpan.traceFlags & FLAG_RANDOM : 0;
+function randomFlagOf(sameTraceId: boolean, w3cSpan: SpanContext): number {
+  return sameTraceId ? w3cSpan.traceFlags & FLAG_RANDOM : 0;
 }
 
 /**
@@ -512,9 +519,15 @@ function randomFlagOf(traceId: string, w3cSpan: SpanContext): number {
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
  * priority, origin and tags stay. tracehop's own winner (parts) is updated in place and returned;
- * another style's gets a new candidate.
+ * another style's gets a new candidate. `sameTraceId`: the winner's trace id is exactly `w3cSpan`'s
+ * (then the W3C `random` flag is kept too).
  */
-function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanContext): Candidate {
+function adoptTraceContext(
+  winner: Candidate,
+  w3c: Candidate,
+  w3cSpan: SpanContext,
+  sameTraceId: boolean,
+): Candidate {
   const parts = winner.parts;
   const winnerSpan = winner.spanContext;
   // tracehop's lending candidate leaves its `p:` in its tracestate (read below only when needed);
@@ -527,13 +540,13 @@ function adoptTraceContext(winner: Candidate, w3c: Candidate, w3cSpan: SpanConte
     spanContext = {
       traceId: winner.traceId,
       spanId: w3cSpan.spanId,
-      traceFlags: (root?.traceFlags ?? w3cSpan.traceFlags) | randomFlagOf(winner.traceId, w3cSpan),
+      traceFlags: (root?.traceFlags ?? w3cSpan.traceFlags) | randomFlagOf(sameTraceId, w3cSpan),
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
     lastParentId = lends ? lentLastParentId(w3cSpan) : undefined;
   } else {
-    const traceFlags = winnerSpan.traceFlags | randomFlagOf(winner.traceId, w3cSpan);
+    const traceFlags = winnerSpan.traceFlags | randomFlagOf(sameTraceId, w3cSpan);
     // tracehop's own winner has exactly these members (no spread needed); another style's may have more.
     spanContext =
       parts !== undefined

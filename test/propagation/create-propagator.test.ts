@@ -275,3 +275,43 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     assert.equal(trace.getSpanContext(first)?.traceId, "00000000000000008448eb211c80319c");
   });
 });
+
+describe("the W3C random flag when the Datadog context wins (Trace Context Level 2 §3.2.2.5.2)", () => {
+  const flagsOf = (carrier: Record<string, string>) => {
+    clearEnv();
+    const ctx = createPropagator(["datadog", "tracecontext"]).extract(
+      ROOT_CONTEXT,
+      carrier,
+      normalizedCarrierGetter as never,
+    );
+    return trace.getSpanContext(ctx)?.traceFlags;
+  };
+  const datadog = (tags?: string) => ({
+    "x-datadog-trace-id": BigInt("0xab54a98ceb1f0ad2").toString(10),
+    "x-datadog-parent-id": "1",
+    "x-datadog-sampling-priority": "1",
+    ...(tags ? { "x-datadog-tags": tags } : {}),
+  });
+  const read = (carrier: Record<string, string>) => flagsOf(normalizeCarrier(carrier) as never);
+
+  test("kept when the traceparent carries exactly the winner's trace id", () => {
+    const carrier = {
+      ...datadog("_dd.p.tid=640cfd8d00000000"),
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-03",
+    };
+    assert.equal(read(carrier), 0x03);
+  });
+
+  test("kept when a 64-bit winner takes the traceparent's full id", () => {
+    const carrier = { ...datadog(), traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-03" };
+    assert.equal(read(carrier), 0x03);
+  });
+
+  test("not kept when only the low 64 bits are the same (the traceparent names another 128-bit id)", () => {
+    const carrier = {
+      ...datadog("_dd.p.tid=640cfd8d00000000"),
+      traceparent: "00-0000000000000000ab54a98ceb1f0ad2-00f067aa0ba902b7-03",
+    };
+    assert.equal(read(carrier), 0x01);
+  });
+});

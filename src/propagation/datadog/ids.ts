@@ -81,24 +81,18 @@ export function decimalToHex16(value: string): string | undefined {
   }
   // One flat string from its sixteen character codes: a concatenation would leave a tree of pieces
   // that the first comparison (`=== ZERO_HEX16`, the precedence's same-trace test) must copy out.
+  // prettier-ignore
   return String.fromCharCode(
-    HEX_CODES[l3 >>> 12]!,
-    HEX_CODES[(l3 >>> 8) & 0xf]!,
-    HEX_CODES[(l3 >>> 4) & 0xf]!,
-    HEX_CODES[l3 & 0xf]!,
-    HEX_CODES[l2 >>> 12]!,
-    HEX_CODES[(l2 >>> 8) & 0xf]!,
-    HEX_CODES[(l2 >>> 4) & 0xf]!,
-    HEX_CODES[l2 & 0xf]!,
-    HEX_CODES[l1 >>> 12]!,
-    HEX_CODES[(l1 >>> 8) & 0xf]!,
-    HEX_CODES[(l1 >>> 4) & 0xf]!,
-    HEX_CODES[l1 & 0xf]!,
-    HEX_CODES[l0 >>> 12]!,
-    HEX_CODES[(l0 >>> 8) & 0xf]!,
-    HEX_CODES[(l0 >>> 4) & 0xf]!,
-    HEX_CODES[l0 & 0xf]!,
+    digit(l3, 12), digit(l3, 8), digit(l3, 4), digit(l3, 0),
+    digit(l2, 12), digit(l2, 8), digit(l2, 4), digit(l2, 0),
+    digit(l1, 12), digit(l1, 8), digit(l1, 4), digit(l1, 0),
+    digit(l0, 12), digit(l0, 8), digit(l0, 4), digit(l0, 0),
   );
+}
+
+/** The character code of the hex digit of `limb` at bit `shift` (a multiple of 4). */
+function digit(limb: number, shift: number): number {
+  return HEX_CODES[(limb >>> shift) & 0xf]!;
 }
 
 /** The value of the 8 hex digits of `hex` from `start` (either case), as an unsigned 32-bit integer. */

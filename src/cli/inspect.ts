@@ -28,7 +28,7 @@ import {
   getExtractionLinks,
   getRestoredRoot,
 } from "../propagation/extraction-result.js";
-import { PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /** Exit codes of `tracehop inspect` (documented in `--help` and docs/migration.md). */
 export const EXIT_VALID = 0;
@@ -127,12 +127,10 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
 function hasPropagationHeader(row: Record<string, unknown>): boolean {
   return Object.keys(row).some((key) => {
     const name = key.toLowerCase();
-    // Any x-datadog-* / x-b3-* name too: a carrier of a newer tracer is still a carrier.
-    return PROPAGATION_HEADER_SET.has(name) || name.startsWith("x-datadog-") || name.startsWith("x-b3-");
+    // Any x-datadog-* / x-b3-* name too: a carrier of another tracer version is still a carrier.
+    return isPropagationHeaderName(name) || name.startsWith("x-datadog-") || name.startsWith("x-b3-");
   });
 }
-
-const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
 
 function first(carrier: NormalizedCarrier, key: string): string | undefined {
   const values = carrier.get(key);

@@ -1,6 +1,6 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { captureCarrier, contextFromCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
-import { PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 
 /**
  * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
@@ -21,7 +21,6 @@ export type AmqpHeaders = Record<string, unknown>;
 // Removed from a message's headers before a new context is written into them (case B13), with the
 // propagator's own fields.
 export { PROPAGATION_HEADER_NAMES };
-const PROPAGATION_HEADER_SET = new Set(PROPAGATION_HEADER_NAMES);
 
 const decoder = new TextDecoder("utf-8");
 
@@ -111,14 +110,15 @@ export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHead
 
 /**
  * Removes every propagation header from `headers`, in place: the names in
- * {@link PROPAGATION_HEADER_NAMES} and the keys of `also` (a carrier about to be written), in any case.
+ * {@link PROPAGATION_HEADER_NAMES}, the legacy `ot-baggage-<key>` headers the datadog style reads, and
+ * the keys of `also` (a carrier about to be written), in any case.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
  * old context with the new one (case B13). Never throws for a plain headers object.
  */
 export function removePropagationHeaders(headers: Record<string, unknown>, also?: TraceCarrier): void {
   for (const name in headers) {
     const lower = name.toLowerCase();
-    if (PROPAGATION_HEADER_SET.has(lower) || (also !== undefined && Object.hasOwn(also, lower)))
+    if (isPropagationHeaderName(lower) || (also !== undefined && Object.hasOwn(also, lower)))
       delete headers[name];
   }
 }

@@ -45,8 +45,29 @@ export const B3_HEADER_NAMES: readonly string[] = [
 ];
 
 /**
- * Every header name a style of `createPropagator` reads or writes: tracehop's own and B3's (exported
- * by `tracehop/messaging`, which removes them from a message's headers before writing a new context,
- * so that all propagation headers of one message come from one context: ../shared/cases B13).
+ * Every fixed header name a style of `createPropagator` reads or writes: tracehop's own and B3's
+ * (exported by `tracehop/messaging`). The `datadog` style also reads the `ot-baggage-<key>` headers of
+ * OpenTracing-era carriers ({@link LEGACY_BAGGAGE_PREFIX}); {@link isPropagationHeaderName} covers both.
  */
 export const PROPAGATION_HEADER_NAMES: readonly string[] = [...TRACEHOP_HEADER_NAMES, ...B3_HEADER_NAMES];
+
+/**
+ * Prefix of the baggage headers OpenTracing tracers wrote, one header per entry (dd-trace-ot, dd-trace;
+ * Datadog research rule 5): read by the `datadog` style, never written.
+ */
+export const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
+
+const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
+
+/**
+ * True for a lower-case header name some style of `createPropagator` reads: one of
+ * {@link PROPAGATION_HEADER_NAMES} or an `ot-baggage-<key>` name. `tracehop/messaging` removes them all
+ * from a message's headers before writing a new context, so that every propagation header of one
+ * message comes from one context (../shared/cases B13).
+ */
+export function isPropagationHeaderName(lowerCaseName: string): boolean {
+  return (
+    PROPAGATION_HEADER_SET.has(lowerCaseName) ||
+    (lowerCaseName.length > LEGACY_BAGGAGE_PREFIX.length && lowerCaseName.startsWith(LEGACY_BAGGAGE_PREFIX))
+  );
+}

@@ -217,9 +217,33 @@ describe("kafkajs headers: inject", () => {
   });
 
   test("removePropagationHeaders leaves application headers alone", () => {
-    const headers: Record<string, unknown> = { Baggage: "a=1", "x-b3-sampled": "1", b3: "x", app: "y" };
+    const headers: Record<string, unknown> = {
+      Baggage: "a=1",
+      "x-b3-sampled": "1",
+      b3: "x",
+      "OT-Baggage-Tenant": "acme",
+      "ot-baggage-": "not a baggage header (no key)",
+      app: "y",
+    };
     removePropagationHeaders(headers);
-    assert.deepEqual(headers, { app: "y" });
+    assert.deepEqual(headers, { "ot-baggage-": "not a baggage header (no key)", app: "y" });
+  });
+
+  test("B13: the legacy ot-baggage-* headers of a consumed message do not reach the next one", async () => {
+    // A message written by dd-trace-ot, re-published inside a new span that has no baggage.
+    const headers: Record<string, unknown> = {
+      "x-datadog-trace-id": "111",
+      "x-datadog-parent-id": "222",
+      "ot-baggage-user": "alice",
+    };
+    assert.equal(propagation.getBaggage(contextFromAmqpHeaders(headers))?.getEntry("user")?.value, "alice");
+    await inSpan("republish", (span) => {
+      injectAmqpHeaders(headers);
+      const restored = contextFromAmqpHeaders(headers);
+      assert.equal(trace.getSpanContext(restored)?.traceId, span.spanContext().traceId);
+      assert.equal(propagation.getBaggage(restored), undefined, "no baggage of the old message");
+      assert.equal("ot-baggage-user" in headers, false);
+    });
   });
 });
 

@@ -26,6 +26,7 @@ import { decimalToHex16, hex16ToDecimal, idTextFromNumber, ZERO_HEX16 } from "./
 import { resolveInjection, type ResolvedInjection } from "./injection-fields.js";
 import { decodeTagsHeader, encodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
+import { LEGACY_BAGGAGE_PREFIX } from "../header-names.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -177,9 +178,6 @@ export class DatadogPropagator implements TextMapPropagator {
     return [...FIELDS];
   }
 }
-
-/** Prefix of the baggage headers OpenTracing tracers wrote (dd-trace-ot, dd-trace; research rule 5). */
-const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
 
 /** Character codes of `ot-baggage-`, lower case. */
 const LEGACY_BAGGAGE_PREFIX_CODES = Array.from(LEGACY_BAGGAGE_PREFIX, (c) => c.charCodeAt(0));

@@ -84,12 +84,13 @@ const NONE = "none";
  * `baggage` (W3C Baggage), `datadog` (`x-datadog-*`), `b3` (single `b3` header; also
  * `b3 single header`) and `b3multi` (`x-b3-*`); `none` alone means no propagation. The same list
  * is used to inject and, in its order, to extract. An unknown name throws a `TypeError` naming the
- * accepted ones.
+ * accepted ones, as does a value that is neither a string nor an array.
  *
  * Without `styles` the environment decides, as in Datadog's tracers (research rule 2): extract
  * `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`, else `OTEL_PROPAGATORS`
  * (where `datadog` is accepted too), else {@link DEFAULT_EXTRACT_STYLES}; inject likewise with
- * `..._INJECT`, else {@link DEFAULT_STYLES}. Unknown names there are ignored with a `diag.warn`.
+ * `..._INJECT`, else {@link DEFAULT_STYLES}. A variable that names nothing (empty, blanks, commas
+ * only) counts as unset. Unknown names there are ignored with a `diag.warn` and a process warning.
  * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` and `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at
  * creation time, unless `options` sets them.
  *
@@ -114,9 +115,9 @@ export function createPropagator(
   if (styles !== undefined) {
     injectStyles = extractStyles = parseStyles(styles, "throw");
   } else {
-    const shared = env[ENV_PROPAGATION_STYLE] || env[ENV_OTEL_PROPAGATORS];
-    const injectText = env[ENV_PROPAGATION_STYLE_INJECT] || shared;
-    const extractText = env[ENV_PROPAGATION_STYLE_EXTRACT] || shared;
+    const shared = namesSome(env[ENV_PROPAGATION_STYLE]) ?? namesSome(env[ENV_OTEL_PROPAGATORS]);
+    const injectText = namesSome(env[ENV_PROPAGATION_STYLE_INJECT]) ?? shared;
+    const extractText = namesSome(env[ENV_PROPAGATION_STYLE_EXTRACT]) ?? shared;
     injectStyles = injectText ? parseStyles(injectText, "warn") : [...DEFAULT_STYLES];
     extractStyles = extractText ? parseStyles(extractText, "warn") : [...DEFAULT_EXTRACT_STYLES];
   }
@@ -145,6 +146,13 @@ export function parseStyles(
   styles: string | readonly string[],
   onUnknown: "throw" | "warn" = "warn",
 ): PropagationStyle[] {
+  if (typeof styles !== "string" && !Array.isArray(styles)) {
+    throw new TypeError(
+      `tracehop: propagation styles must be a comma-separated string or an array of names (got ${
+        styles === null ? "null" : typeof styles
+      })`,
+    );
+  }
   const list = typeof styles === "string" ? styles.split(",") : styles;
   const out: PropagationStyle[] = [];
   for (const raw of list) {
@@ -160,6 +168,18 @@ export function parseStyles(
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/**
+ * An environment variable's style list, or `undefined` when it names nothing (unset, empty, blanks or
+ * commas only): such a value counts as unset, as OpenTelemetry's SDK treats an empty variable
+ * ("Empty and undefined MUST be treated equal"), so the next variable or the defaults apply instead
+ * of silently propagating nothing. `none` names something: propagation off.
+ */
+function namesSome(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  for (const name of text.split(",")) if (name.trim() !== "") return text;
+  return undefined;
 }
 
 /** Process warnings already emitted by {@link warnOnce}. */

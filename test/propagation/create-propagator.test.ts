@@ -73,6 +73,36 @@ describe("createPropagator styles", () => {
     );
   });
 
+  test("environment: a variable that names nothing (empty, blanks, commas) counts as unset", () => {
+    clearEnv();
+    const defaults = injectKeys();
+    for (const blank of ["", " ", ",,", " , \t"]) {
+      clearEnv();
+      process.env.OTEL_PROPAGATORS = blank;
+      assert.deepEqual(injectKeys(), defaults, JSON.stringify(blank));
+      process.env.OTEL_PROPAGATORS = "b3";
+      process.env.DD_TRACE_PROPAGATION_STYLE = blank;
+      assert.deepEqual(
+        injectKeys(),
+        ["b3"],
+        `DD_TRACE_PROPAGATION_STYLE=${JSON.stringify(blank)} hides nothing`,
+      );
+    }
+    clearEnv();
+    process.env.OTEL_PROPAGATORS = "none";
+    assert.deepEqual(injectKeys(), [], "none still means no propagation");
+  });
+
+  test("styles that are neither a string nor an array: a TypeError that says what is expected", () => {
+    for (const bad of [null, 123, { tracecontext: true }])
+      assert.throws(
+        () => createPropagator(bad as never),
+        (err: unknown) =>
+          err instanceof TypeError &&
+          /propagation styles must be a comma-separated string or an array of names/.test(err.message),
+      );
+  });
+
   test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", async () => {
     clearEnv();
     process.env.OTEL_PROPAGATORS = "tracecontext,datadog";

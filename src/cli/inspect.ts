@@ -92,10 +92,26 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     throw new InspectInputError("the carrier must be a JSON object of header name -> value");
-  // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read as its carrier.
+  // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read as its
+  // carrier; the field may hold the carrier or its JSON text (a Json column selected as text).
   const row = parsed as Record<string, unknown>;
   const field = row.traceContext;
-  if (field !== null && typeof field === "object" && !Array.isArray(field) && !hasPropagationHeader(row)) {
+  if (field !== undefined && field !== null && hasPropagationHeader(row)) {
+    diagnostics.push(
+      "the object has propagation headers and a traceContext field: read as a carrier, traceContext ignored",
+    );
+  } else if (typeof field === "string") {
+    const inner = parseObject(field);
+    if (inner === undefined) {
+      diagnostics.push(
+        "the row's traceContext field is text but not the JSON text of an object: nothing read",
+      );
+    } else {
+      diagnostics.push("read the row's traceContext field (JSON text)");
+      parsed = inner;
+      text = field;
+    }
+  } else if (field !== null && typeof field === "object" && !Array.isArray(field)) {
     diagnostics.push("read the row's traceContext field");
     parsed = field;
     text = JSON.stringify(field);
@@ -121,6 +137,18 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
       );
   }
   return parsed as Record<string, unknown>;
+}
+
+/** The JSON object `text` holds, or `undefined` when it is not the JSON text of an object. */
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when `row` holds a propagation header at its top level (then it is a carrier, not a row). */

@@ -27,6 +27,38 @@ describe("tracehop inspect input", () => {
     assert.ok(report.diagnostics.includes("read the row's traceContext field"));
   });
 
+  test("a row whose traceContext holds the carrier's JSON text (a Json column selected as text) is read too", () => {
+    const carrier = { "x-datadog-trace-id": "18446744073709551615", "x-datadog-parent-id": "1" };
+    const { code, stdout } = run([
+      "inspect",
+      "--json",
+      JSON.stringify({ id: 7, traceContext: JSON.stringify(carrier) }),
+    ]);
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.equal(report.context.datadogTraceId, "18446744073709551615");
+    assert.deepEqual(report.diagnostics, ["read the row's traceContext field (JSON text)"]);
+
+    const garbage = run(["inspect", "--json", JSON.stringify({ id: "7", traceContext: "not json" })]);
+    assert.equal(garbage.code, 1);
+    assert.ok(
+      JSON.parse(garbage.stdout).diagnostics.includes(
+        "the row's traceContext field is text but not the JSON text of an object: nothing read",
+      ),
+    );
+  });
+
+  test("an object with propagation headers and a traceContext field is read as a carrier, and says so", () => {
+    const both = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", traceContext: {} };
+    const { code, stdout } = run(["inspect", "--json", JSON.stringify(both)]);
+    assert.equal(code, 0);
+    assert.ok(
+      JSON.parse(stdout).diagnostics.includes(
+        "the object has propagation headers and a traceContext field: read as a carrier, traceContext ignored",
+      ),
+    );
+  });
+
   test("JSON that is not an object is an input error (2) with one line that says what to give", () => {
     for (const text of ["[1,2,3]", "42", "null"]) {
       const { code, stderr } = run(["inspect", text]);

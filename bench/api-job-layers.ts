@@ -1,7 +1,7 @@
 /**
  * `npm run build && node --import tsx bench/api-job-layers.ts`: where tracing's cost in the pipeline
  * (target T5) comes from on the api's side, without HTTP. The api's database work for one job (one
- * interactive transaction writing the job row and its outbox row, on a SQLite file) under four layers,
+ * interactive transaction writing the job row and its outbox row, on a SQLite file) under each tracing layer,
  * interleaved operation by operation, as process CPU time per job (user + system, all threads):
  * - none: no context manager, no SDK (what OTEL_SDK_DISABLED=true gives);
  * - context manager: @opentelemetry/context-async-hooks' AsyncLocalStorage manager enabled, no

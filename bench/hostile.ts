@@ -68,9 +68,11 @@ const HEADERS: {
     rejected: baggageWithinLimits,
   },
   {
-    header: "baggage (invalid members)",
+    // The slowest shape found (a fresh-user review timed `=,` `a,` `é,` `;,` `a b=c,`): one-character
+    // members that each fail the grammar, 512 Ki of them.
+    header: "baggage (members with no key)",
     small: { baggage: FULL_CARRIER.baggage! },
-    huge: { baggage: fill("a b=c,", ONE_MIB) },
+    huge: { baggage: fill("=,", ONE_MIB) },
     rejected: baggageWithinLimits,
   },
   {

@@ -247,7 +247,9 @@ export function parseBaggageProperties(text: string): BaggageProperty[] {
  * leaves this undefined ("MAY remove an offending list-member").
  *
  * Limits (Baggage §3.3.1): members are accepted in order while there are at most 64 of them and their
- * total size (member text plus one comma between members) is at most 8192 bytes; a member that would
+ * total size (member text plus one comma between members) is at most 8192 (counted in characters of
+ * the member as received: keys and values are ASCII, so these are its bytes unless a property holds
+ * non-ASCII text, which is then dropped from the properties); a member that would
  * overflow is skipped whole, never cut. A single valid 8192-byte member is kept (core drops any
  * member over 4096). Never throws.
  */

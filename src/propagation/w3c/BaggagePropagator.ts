@@ -19,7 +19,7 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
  *     baggage: userId=Am%C3%A9lie,serverNode=DF%2028;region=eu,isProduction=false
  *
  * tracehop's own codec on @opentelemetry/api's `Baggage` interface (a {@link W3CBaggage}, with the
- * api's semantics; `baggageEntryMetadataFromString` for metadata). @opentelemetry/core 2.12.1's
+ * api's semantics; `baggageEntryMetadataFromString` for metadata). @opentelemetry/core 2.12's
  * `W3CBaggagePropagator` differs from the spec in ways a stored carrier exposes
  * (../shared/research/w3c-harness.md §2): it percent-encodes and decodes keys, drops empty values,
  * drops members that hold invalid UTF-8 escapes instead of using U+FFFD, drops any member over 4096

@@ -19,7 +19,7 @@ import { W3CTraceState } from "./W3CTraceState.js";
  *     traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03
  *     tracestate: rojo=00f067aa0ba902b7,congo=t61rcWkgMzE
  *
- * tracehop's own implementation: @opentelemetry/core 2.12.1's `W3CTraceContextPropagator` passes 37
+ * tracehop's own implementation: @opentelemetry/core 2.12's `W3CTraceContextPropagator` passes 37
  * of the 41 strict harness cases and misreads stored carriers (../shared/research/w3c-harness.md
  * §1.5-1.6). What differs, and the rule each follows:
  *

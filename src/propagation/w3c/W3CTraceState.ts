@@ -18,7 +18,7 @@ const CHAR_COMMA = 0x2c;
 
 /**
  * An immutable W3C tracestate list that implements @opentelemetry/api's `TraceState` with the
- * Level 2 rules. tracehop's own because @opentelemetry/core 2.12.1's `TraceState` validates keys with
+ * Level 2 rules. tracehop's own because @opentelemetry/core 2.12's `TraceState` validates keys with
  * the Level 1 grammar, keeps the first 32 members of a longer list instead of discarding it, and
  * drops one bad member where the strict W3C harness expects the whole header gone
  * (../shared/research/w3c-harness.md §1.6).

@@ -33,7 +33,7 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 /**
  * True for an RFC 7230 §3.2.6 `tchar`: `!#$%&'*+-.^_`|~`, DIGIT, ALPHA. Baggage keys are tokens
  * (Baggage §3.2.1.2) and travel verbatim: `a#b` and `it's` are valid keys, `a%20b` is the literal key
- * `a%20b`. (@opentelemetry/core 2.12.1 percent-encodes and decodes keys.)
+ * `a%20b`. (@opentelemetry/core 2.12 percent-encodes and decodes keys.)
  */
 function isTchar(c: number): boolean {
   if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
@@ -155,7 +155,7 @@ export function encodeBaggageValue(value: string, keepEscapes = false): string {
  * Percent-decodes a baggage value (Baggage §3.2.1.3): `%XX` sequences are bytes, other characters are
  * themselves, and the bytes are read as UTF-8 with U+FFFD for every invalid sequence ("MUST be
  * replaced"). A `%` not followed by two hex digits stays a literal `%`, as in the W3C reference parser
- * (Python `urllib.parse.unquote`). @opentelemetry/core 2.12.1 uses `decodeURIComponent`, which throws
+ * (Python `urllib.parse.unquote`). @opentelemetry/core 2.12 uses `decodeURIComponent`, which throws
  * on invalid UTF-8, and drops the member. `text` must be ASCII (baggage-octets).
  */
 export function decodeBaggageValue(text: string): string {
@@ -193,7 +193,7 @@ function trimOws(text: string): string {
  * - `mode: "inject"` (metadata set by application code, opaque to OpenTelemetry): a property whose
  *   key is not a token is dropped; value characters outside baggage-octet are percent-encoded as UTF-8.
  *   So no control character, space, `,` or `;` of metadata is ever written raw (@opentelemetry/core
- *   2.12.1 writes metadata verbatim).
+ *   2.12 writes metadata verbatim).
  */
 export function normalizeBaggageProperties(text: string, mode: "extract" | "inject"): string {
   if (typeof text !== "string" || text.length === 0) return "";
@@ -242,7 +242,7 @@ export function parseBaggageProperties(text: string): BaggageProperty[] {
  *
  * `list-member = key OWS "=" OWS value *( OWS ";" OWS property )` (Baggage §3.2.1): OWS around keys,
  * `=`, values, `;` and `,` is ignored; a value may contain `=` and may be empty (`k=`, which
- * @opentelemetry/core 2.12.1 drops). A member that breaks the grammar (no `=`, a key that is not a
+ * @opentelemetry/core 2.12 drops). A member that breaks the grammar (no `=`, a key that is not a
  * token, a value character that is not a baggage-octet) is dropped and the others kept; the spec
  * leaves this undefined ("MAY remove an offending list-member").
  *

@@ -6,7 +6,7 @@ import { FLAG_RANDOM } from "./constants.js";
  *
  * Trace Context Level 2 §3.2.2.5.2: "If the flag is set in the incoming traceparent header, it MUST
  * also be set in all outgoing traceparent headers which use the same trace-id". The OpenTelemetry JS
- * SDK (`@opentelemetry/sdk-trace` 2.12.1 `Tracer.startSpan`) gives every new span exactly `SAMPLED`
+ * SDK (`@opentelemetry/sdk-trace` 2.12 `Tracer.startSpan`) gives every new span exactly `SAMPLED`
  * or `NONE`, so a child of a restored `-02`/`-03` parent would send `-00`/`-01` (w3c-harness.md §1.5,
  * test 41 fails for an SDK service). Call this right after `tracer.startSpan(name, options, parent)`.
  *

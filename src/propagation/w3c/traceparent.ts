@@ -81,7 +81,7 @@ function skipOws(text: string, start: number, end: number, step: 1 | -1): number
 /**
  * Parses one traceparent field value (Trace Context Level 2 §3.2 and §3.2.4 "Versioning").
  *
- * - Runs of SP/HTAB around the value are ignored (RFC 9110 §5.6.3 OWS); @opentelemetry/core 2.12.1
+ * - Runs of SP/HTAB around the value are ignored (RFC 9110 §5.6.3 OWS); @opentelemetry/core 2.12
  *   allows at most one such character per side, which a carrier read back from a database column
  *   breaks (../shared/research/w3c-harness.md §1.6).
  * - version: two lower-case hex digits, `ff` forbidden. Version `00` must be exactly 55 characters;
@@ -188,7 +188,7 @@ export function isValidSpanContext(spanContext: Pick<SpanContext, "traceId" | "s
 /**
  * Writes the version-00 traceparent of a SpanContext (Trace Context §3.2.2):
  * `00-<trace-id>-<parent-id>-<flags>`, ids in lower case, flags masked to `sampled|random` and always
- * two hex digits (§3.2.2.5.3; @opentelemetry/core 2.12.1 writes `"0" + flags.toString(16)`, which is
+ * two hex digits (§3.2.2.5.3; @opentelemetry/core 2.12 writes `"0" + flags.toString(16)`, which is
  * three digits for flags >= 0x10). Returns `undefined` when an id is not valid hex or is all zero.
  */
 export function formatTraceParent(

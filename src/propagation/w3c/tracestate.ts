@@ -23,7 +23,7 @@ const CHAR_TILDE = 0x7e;
  * True for a Level 2 tracestate key (Trace Context Level 2 §3.3.1.3.1):
  * `key = ( lcalpha / DIGIT ) 0*255 ( keychar )`, `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"`.
  * `@` is an ordinary keychar: `foo@`, `foo@@bar`, a 250-character tenant or a 15-character system
- * part are valid. @opentelemetry/core 2.12.1 still applies the Level 1 `tenant@system` grammar
+ * part are valid. @opentelemetry/core 2.12 still applies the Level 1 `tenant@system` grammar
  * (../shared/research/w3c-harness.md §1.6, harness tests 34 and 36).
  */
 export function isValidTraceStateKey(key: string): boolean {
@@ -210,9 +210,9 @@ function hasKey(members: readonly TraceStateMember[], key: string): boolean {
  * - at most 32 list-members, removing from the right (Trace Context §3.3.1.1);
  * - at most {@link TRACE_STATE_MAX_LENGTH} characters, truncating whole entries only: entries longer
  *   than 128 characters are removed first (right-most first), then entries from the end (§3.3.1.5).
- *   @opentelemetry/core 2.12.1 truncates first-fit by size instead;
+ *   @opentelemetry/core 2.12 truncates first-fit by size instead;
  * - an empty result is not sent (§3.3.1.1 "SHOULD avoid sending" empty headers); @opentelemetry/core
- *   2.12.1 sends `tracestate: ""`.
+ *   2.12 sends `tracestate: ""`.
  *
  * Never throws: a `serialize()` that throws or returns a non-string yields `undefined`.
  */

@@ -91,8 +91,12 @@ function normalizeSource(
   return out;
 }
 
-/** The object or Map a carrier holds, after JSON text or bytes are parsed; `undefined` for anything else. */
-function carrierObject(
+/**
+ * Internal: the object or Map a stored carrier holds, as the readers take it: JSON text (and JSON text
+ * of JSON text, one level more) or UTF-8 bytes parsed; `undefined` for anything else (null, numbers,
+ * arrays, unparseable or oversized text). `tracehop inspect` reads a row's field through it.
+ */
+export function carrierObject(
   carrier: unknown,
   depth = 0,
 ): Record<string, unknown> | Map<unknown, unknown> | undefined {

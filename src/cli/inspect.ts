@@ -6,7 +6,13 @@ import {
   TraceFlags,
   type Context,
 } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/carrier.js";
+import {
+  carrierObject,
+  normalizeCarrier,
+  normalizedCarrierGetter,
+  type NormalizedCarrier,
+} from "../carrier/carrier.js";
+import { isTraceCarrierProvider } from "../context/carrier-source.js";
 import {
   createPropagator,
   DEFAULT_EXTRACT_STYLES,
@@ -92,29 +98,37 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     throw new InspectInputError("the carrier must be a JSON object of header name -> value");
-  // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read as its
-  // carrier; the field may hold the carrier or its JSON text (a Json column selected as text).
+  // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly as
+  // withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON text),
+  // whatever else the row holds.
   const row = parsed as Record<string, unknown>;
-  const field = row.traceContext;
-  if (field !== undefined && field !== null && hasPropagationHeader(row)) {
-    diagnostics.push(
-      "the object has propagation headers and a traceContext field: read as a carrier, traceContext ignored",
-    );
-  } else if (typeof field === "string") {
-    const inner = parseObject(field);
-    if (inner === undefined) {
+  if (isTraceCarrierProvider(row)) {
+    const field = row.traceContext;
+    if (hasPropagationHeader(row))
       diagnostics.push(
-        "the row's traceContext field is text but not the JSON text of an object: nothing read",
+        "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row",
       );
-    } else {
-      diagnostics.push("read the row's traceContext field (JSON text)");
-      parsed = inner;
-      text = field;
+    let inner: Record<string, unknown> | Map<unknown, unknown> | undefined;
+    try {
+      inner = carrierObject(field);
+    } catch {
+      inner = undefined;
     }
-  } else if (field !== null && typeof field === "object" && !Array.isArray(field)) {
-    diagnostics.push("read the row's traceContext field");
-    parsed = field;
-    text = JSON.stringify(field);
+    if (inner === undefined || inner instanceof Map) {
+      diagnostics.push(
+        `the row's traceContext field is ${describeField(field)}, not a carrier: no context (as withCarrier reads the row)`,
+      );
+      return {};
+    }
+    diagnostics.push(
+      typeof field === "string"
+        ? "read the row's traceContext field (JSON text)"
+        : "read the row's traceContext field",
+    );
+    parsed = inner;
+    // The text the field's numbers were written in (for their exact digits): the row's own text for an
+    // object, the innermost JSON text for a string.
+    if (typeof field === "string") text = innermostText(field);
   }
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof value !== "number") continue;
@@ -139,16 +153,22 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
   return parsed as Record<string, unknown>;
 }
 
-/** The JSON object `text` holds, or `undefined` when it is not the JSON text of an object. */
-function parseObject(text: string): Record<string, unknown> | undefined {
+/** `text`, or the JSON text it holds when it is the JSON text of a string (JSON text of JSON text). */
+function innermostText(text: string): string {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    return typeof value === "string" ? value : text;
   } catch {
-    return undefined;
+    return text;
   }
+}
+
+/** What a row's traceContext field is, for a diagnostic. */
+function describeField(field: unknown): string {
+  if (field === null) return "null";
+  if (Array.isArray(field)) return "an array";
+  if (typeof field === "string") return "text that is not the JSON text of an object";
+  return `a ${typeof field}`;
 }
 
 /** True when `row` holds a propagation header at its top level (then it is a carrier, not a row). */

@@ -56,8 +56,10 @@ export function main(argv: readonly string[]): number {
   const inputs: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--json") json = true;
-    else if (args[i] === "--styles") styles = args[++i];
-    else if (args[i].startsWith("--styles=")) styles = args[i].slice("--styles=".length);
+    else if (args[i] === "--styles") {
+      styles = args[++i];
+      if (styles === undefined) return usage("--styles needs a value: a comma-separated list of styles");
+    } else if (args[i].startsWith("--styles=")) styles = args[i].slice("--styles=".length);
     else if (args[i].startsWith("--")) return usage(`unknown option ${args[i]}`);
     else inputs.push(args[i]);
   }

@@ -19,8 +19,8 @@ export type KafkaHeaders = Record<string, string | Buffer | (string | Buffer)[] 
 export type AmqpHeaders = Record<string, unknown>;
 
 // Removed from a message's headers before a new context is written into them (case B13), with the
-// propagator's own fields.
-export { PROPAGATION_HEADER_NAMES };
+// legacy ot-baggage-* headers (isPropagationHeaderName) and the propagator's own fields.
+export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES };
 
 const decoder = new TextDecoder("utf-8");
 

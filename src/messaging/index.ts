@@ -12,6 +12,7 @@ export {
   contextFromKafkaHeaders,
   injectAmqpHeaders,
   injectKafkaHeaders,
+  isPropagationHeaderName,
   kafkaHeadersGetter,
   kafkaHeadersSetter,
   PROPAGATION_HEADER_NAMES,

@@ -84,7 +84,8 @@ const NONE = "none";
  * `baggage` (W3C Baggage), `datadog` (`x-datadog-*`), `b3` (single `b3` header; also
  * `b3 single header`) and `b3multi` (`x-b3-*`); `none` alone means no propagation. The same list
  * is used to inject and, in its order, to extract. An unknown name throws a `TypeError` naming the
- * accepted ones, as does a value that is neither a string nor an array.
+ * accepted ones, as does a list that names no style (`""`, `[]`: `none` is the way to turn
+ * propagation off) and a value that is neither a string nor an array.
  *
  * Without `styles` the environment decides, as in Datadog's tracers (research rule 2): extract
  * `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`, else `OTEL_PROPAGATORS`
@@ -154,6 +155,12 @@ export function parseStyles(
     );
   }
   const list = typeof styles === "string" ? styles.split(",") : styles;
+  if (onUnknown === "throw" && !list.some((raw) => String(raw).trim() !== "")) {
+    throw new TypeError(
+      `tracehop: no propagation style named (got ${JSON.stringify(styles)}); ` +
+        `use ${[...new Set(STYLE_ALIASES.values())].join(", ")}, or none for no propagation`,
+    );
+  }
   const out: PropagationStyle[] = [];
   for (const raw of list) {
     const name = String(raw).trim().toLowerCase();

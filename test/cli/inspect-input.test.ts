@@ -43,20 +43,61 @@ describe("tracehop inspect input", () => {
     assert.equal(garbage.code, 1);
     assert.ok(
       JSON.parse(garbage.stdout).diagnostics.includes(
-        "the row's traceContext field is text but not the JSON text of an object: nothing read",
+        "the row's traceContext field is text that is not the JSON text of an object, not a carrier: no context (as withCarrier reads the row)",
       ),
     );
   });
 
-  test("an object with propagation headers and a traceContext field is read as a carrier, and says so", () => {
-    const both = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", traceContext: {} };
-    const { code, stdout } = run(["inspect", "--json", JSON.stringify(both)]);
-    assert.equal(code, 0);
+  test("a row is read as withCarrier reads it: its traceContext field, whatever else the row holds", () => {
+    const tp = (span: string) => `00-0af7651916cd43dd8448eb211c80319c-${span}-01`;
+    const inspect = (row: unknown) => {
+      const { code, stdout } = run(["inspect", "--json", JSON.stringify(row)]);
+      return { code, report: JSON.parse(stdout) };
+    };
+    const both = inspect({
+      traceparent: tp("b7ad6b7169203331"),
+      traceContext: { traceparent: tp("00f067aa0ba902b7") },
+    });
+    assert.equal(both.code, 0);
+    assert.equal(both.report.context.parentId, "00f067aa0ba902b7", "the field, not the top-level header");
     assert.ok(
-      JSON.parse(stdout).diagnostics.includes(
-        "the object has propagation headers and a traceContext field: read as a carrier, traceContext ignored",
+      both.report.diagnostics.includes(
+        "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row",
       ),
     );
+    const none = inspect({ traceparent: tp("b7ad6b7169203331"), traceContext: null });
+    assert.equal(none.code, 1, "a row written without a carrier has no context");
+    assert.ok(
+      none.report.diagnostics.includes(
+        "the row's traceContext field is null, not a carrier: no context (as withCarrier reads the row)",
+      ),
+    );
+    // JSON text of JSON text (a Json column cast to text and then to JSON again), as the library reads it.
+    const twice = inspect({
+      id: 7,
+      traceContext: JSON.stringify(JSON.stringify({ traceparent: tp("00f067aa0ba902b7") })),
+    });
+    assert.equal(twice.code, 0);
+    assert.equal(twice.report.context.parentId, "00f067aa0ba902b7");
+    const number = inspect({ id: 7, traceContext: 42 });
+    assert.equal(number.code, 1);
+    assert.deepEqual(number.report.diagnostics, [
+      "the row's traceContext field is a number, not a carrier: no context (as withCarrier reads the row)",
+    ]);
+  });
+
+  test("--styles that names nothing, or has no value, is a usage error (2)", () => {
+    const carrier = JSON.stringify({
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    });
+    for (const args of [["--styles", ""], ["--styles= , "]]) {
+      const { code, stderr } = run(["inspect", ...args, carrier]);
+      assert.equal(code, 2, args.join(" "));
+      assert.match(stderr, /^tracehop inspect: no propagation style named/);
+    }
+    const missing = run(["inspect", carrier, "--styles"]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^tracehop inspect: --styles needs a value/);
   });
 
   test("JSON that is not an object is an input error (2) with one line that says what to give", () => {

@@ -93,6 +93,16 @@ describe("createPropagator styles", () => {
     assert.deepEqual(injectKeys(), [], "none still means no propagation");
   });
 
+  test("an explicit list that names no style is a TypeError (none is how propagation is turned off)", () => {
+    for (const empty of ["", " , ", [], ["", " "]])
+      assert.throws(
+        () => createPropagator(empty as never),
+        (err: unknown) => err instanceof TypeError && /no propagation style named/.test(err.message),
+        JSON.stringify(empty),
+      );
+    assert.deepEqual(injectKeys("none"), []);
+  });
+
   test("styles that are neither a string nor an array: a TypeError that says what is expected", () => {
     for (const bad of [null, 123, { tracecontext: true }])
       assert.throws(

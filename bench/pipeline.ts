@@ -21,7 +21,7 @@ const THROUGHPUT_COST_LIMIT = 0.1;
 /** Jobs per timed batch, jobs submitted before the first batch, batches per mode. */
 const JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 60);
 const WARMUP_JOBS = 10;
-const BATCHES = Number(process.env.BENCH_PIPELINE_BATCHES ?? 6);
+const BATCHES = Number(process.env.BENCH_PIPELINE_BATCHES ?? 12);
 /** Requests in flight while submitting. */
 const CONCURRENCY = 4;
 /**

@@ -22,8 +22,10 @@ function fill(unit: string, length: number): string {
 
 /**
  * What "rejected" means for baggage: a stored carrier over its size limit is ignored whole; over HTTP,
- * W3C Baggage §3.3.1 keeps the first members up to 64 and 8192 bytes
- * (test/hardening/hostile-carriers.test.ts), never the whole value.
+ * the first members are kept within the W3C Baggage §3.3.1 limits (64 members, 8192 bytes; the
+ * parser's BAGGAGE_MAX_MEMBERS / BAGGAGE_MAX_BYTES, asserted exactly by
+ * test/hardening/hostile-carriers.test.ts), never the whole value. Entries are counted as `key=value`
+ * plus a comma.
  */
 function baggageWithinLimits(ctx: Context): boolean {
   const entries = propagation.getBaggage(ctx)?.getAllEntries() ?? [];
@@ -68,8 +70,8 @@ const HEADERS: {
     rejected: baggageWithinLimits,
   },
   {
-    // The slowest shape found (a fresh-user review timed `=,` `a,` `é,` `;,` `a b=c,`): one-character
-    // members that each fail the grammar, 512 Ki of them.
+    // The slowest shape known (BENCHMARKS.md, fourth pass): one-character members that each fail the
+    // grammar, 512 Ki of them.
     header: "baggage (members with no key)",
     small: { baggage: FULL_CARRIER.baggage! },
     huge: { baggage: fill("=,", ONE_MIB) },

@@ -83,9 +83,13 @@ export interface InspectReport {
 export class InspectInputError extends Error {}
 
 /**
- * Parses the carrier text given to `tracehop inspect`: a JSON object of header name -> value. Ids
- * stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and are
- * refused, ../shared/cases B01/B22). Throws {@link InspectInputError} for text that is not a JSON object.
+ * Parses the text given to `tracehop inspect` into the carrier to inspect: a JSON object of header
+ * name -> value, or a whole row (an object with a `traceContext` field), which is read exactly as
+ * `withCarrier` reads a row: its `traceContext` field is the carrier (an object, its JSON text, or JSON
+ * text of that); a field that holds no carrier (null, a number, other text) gives `{}` (no context)
+ * and a diagnostic saying so. Ids stored as JSON numbers are reported (beyond 2^53 they were rounded
+ * by every JSON reader and are refused, ../shared/cases B01/B22). Notes what it did in `diagnostics`.
+ * Throws {@link InspectInputError} for text that is not a JSON object.
  */
 export function parseCarrierText(text: string, diagnostics: string[]): Record<string, unknown> {
   let parsed: unknown;
@@ -108,12 +112,8 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
       diagnostics.push(
         "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row",
       );
-    let inner: Record<string, unknown> | Map<unknown, unknown> | undefined;
-    try {
-      inner = carrierObject(field);
-    } catch {
-      inner = undefined;
-    }
+    // A value parsed from JSON: carrierObject neither throws nor gives a Map here.
+    const inner = carrierObject(field);
     if (inner === undefined || inner instanceof Map) {
       diagnostics.push(
         `the row's traceContext field is ${describeField(field)}, not a carrier: no context (as withCarrier reads the row)`,
@@ -171,7 +171,7 @@ function describeField(field: unknown): string {
   return `a ${typeof field}`;
 }
 
-/** True when `row` holds a propagation header at its top level (then it is a carrier, not a row). */
+/** True when `row` holds a propagation header at its top level (reported when it is read as a row). */
 function hasPropagationHeader(row: Record<string, unknown>): boolean {
   return Object.keys(row).some((key) => {
     const name = key.toLowerCase();

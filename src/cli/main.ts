@@ -65,7 +65,7 @@ export function main(argv: readonly string[]): number {
   }
   if (inputs.length !== 1) return usage("give exactly one carrier: JSON text, a file, or -");
   try {
-    const order = styles === undefined ? undefined : parseStyles(styles, "throw");
+    const order = styles === undefined ? undefined : parseStyles(styles, "explicit");
     const diagnostics: string[] = [];
     const carrier = parseCarrierText(readInput(inputs[0]), diagnostics);
     const report = inspectCarrier(carrier, order, diagnostics);

@@ -1,6 +1,6 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { captureCarrier, contextFromCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
-import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
  * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
@@ -17,10 +17,6 @@ export type KafkaHeaders = Record<string, string | Buffer | (string | Buffer)[] 
  * `{ "!": "timestamp", value }` objects (amqplib `lib/codec.js`).
  */
 export type AmqpHeaders = Record<string, unknown>;
-
-// Removed from a message's headers before a new context is written into them (case B13), with the
-// legacy ot-baggage-* headers (isPropagationHeaderName) and the propagator's own fields.
-export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES };
 
 const decoder = new TextDecoder("utf-8");
 
@@ -109,9 +105,9 @@ export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHead
 export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>();
 
 /**
- * Removes every propagation header from `headers`, in place: the names in
- * {@link PROPAGATION_HEADER_NAMES}, the legacy `ot-baggage-<key>` headers the datadog style reads, and
- * the keys of `also` (a carrier about to be written), in any case.
+ * Removes every propagation header from `headers`, in place: the names {@link isPropagationHeaderName}
+ * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the datadog style
+ * reads) and the keys of `also` (a carrier about to be written), in any case.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
  * old context with the new one (case B13). Never throws for a plain headers object.
  */

@@ -12,15 +12,14 @@ export {
   contextFromKafkaHeaders,
   injectAmqpHeaders,
   injectKafkaHeaders,
-  isPropagationHeaderName,
   kafkaHeadersGetter,
   kafkaHeadersSetter,
-  PROPAGATION_HEADER_NAMES,
   removePropagationHeaders,
   writeCarrierToHeaders,
   type AmqpHeaders,
   type KafkaHeaders,
 } from "./header-carriers.js";
+export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 export {
   withProcessSpan,
   withSendSpan,

@@ -114,13 +114,14 @@ export function createPropagator(
   let injectStyles: PropagationStyle[];
   let extractStyles: PropagationStyle[];
   if (styles !== undefined) {
-    injectStyles = extractStyles = parseStyles(styles, "throw");
+    injectStyles = extractStyles = parseStyles(styles, "explicit");
   } else {
-    const shared = namesSome(env[ENV_PROPAGATION_STYLE]) ?? namesSome(env[ENV_OTEL_PROPAGATORS]);
-    const injectText = namesSome(env[ENV_PROPAGATION_STYLE_INJECT]) ?? shared;
-    const extractText = namesSome(env[ENV_PROPAGATION_STYLE_EXTRACT]) ?? shared;
-    injectStyles = injectText ? parseStyles(injectText, "warn") : [...DEFAULT_STYLES];
-    extractStyles = extractText ? parseStyles(extractText, "warn") : [...DEFAULT_EXTRACT_STYLES];
+    const shared =
+      styleListOrUnset(env[ENV_PROPAGATION_STYLE]) ?? styleListOrUnset(env[ENV_OTEL_PROPAGATORS]);
+    const injectText = styleListOrUnset(env[ENV_PROPAGATION_STYLE_INJECT]) ?? shared;
+    const extractText = styleListOrUnset(env[ENV_PROPAGATION_STYLE_EXTRACT]) ?? shared;
+    injectStyles = injectText ? parseStyles(injectText, "environment") : [...DEFAULT_STYLES];
+    extractStyles = extractText ? parseStyles(extractText, "environment") : [...DEFAULT_EXTRACT_STYLES];
   }
   const tagsMaxLength = options.tagsMaxLength ?? parseNonNegativeInteger(env[ENV_TAGS_MAX_LENGTH]);
   const extractFirst = options.extractFirst ?? isTrue(env[ENV_PROPAGATION_EXTRACT_FIRST]);
@@ -137,15 +138,18 @@ export function createPropagator(
 
 /**
  * Parses a style list (array or comma-separated text) into known style names, without duplicates.
- * `none` contributes nothing. An unknown name throws a `TypeError` (`onUnknown: "throw"`) or is
- * skipped (`"warn"`, for environment variables, which must not stop a process from starting) with a
- * `diag.warn` and, once per message and process, a Node process warning
- * (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default): a misspelt
- * OTEL_PROPAGATORS or DD_TRACE_PROPAGATION_STYLE would otherwise silently stop propagation.
+ * `none` contributes nothing. `source` says where the list comes from:
+ * - `"explicit"` (an argument: `createPropagator(styles)`, `tracehop inspect --styles`): an unknown
+ *   name, a list that names no style (`""`, `[]`; `none` is how propagation is turned off) and a value
+ *   that is neither a string nor an array throw a `TypeError` that says what to give;
+ * - `"environment"` (OTEL_PROPAGATORS, DD_TRACE_PROPAGATION_STYLE*; a process must still start): an
+ *   unknown name is skipped with a `diag.warn` and, once per name and process, a Node process warning
+ *   (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default), so that a misspelt setting
+ *   does not silently stop propagation.
  */
 export function parseStyles(
   styles: string | readonly string[],
-  onUnknown: "throw" | "warn" = "warn",
+  source: "explicit" | "environment" = "environment",
 ): PropagationStyle[] {
   if (typeof styles !== "string" && !Array.isArray(styles)) {
     throw new TypeError(
@@ -155,10 +159,9 @@ export function parseStyles(
     );
   }
   const list = typeof styles === "string" ? styles.split(",") : styles;
-  if (onUnknown === "throw" && !list.some((raw) => String(raw).trim() !== "")) {
+  if (source === "explicit" && !namesAnything(list)) {
     throw new TypeError(
-      `tracehop: no propagation style named (got ${JSON.stringify(styles)}); ` +
-        `use ${[...new Set(STYLE_ALIASES.values())].join(", ")}, or none for no propagation`,
+      `tracehop: no propagation style named (got ${JSON.stringify(styles)}); use ${STYLE_NAMES}, or none for no propagation`,
     );
   }
   const out: PropagationStyle[] = [];
@@ -167,14 +170,22 @@ export function parseStyles(
     if (!name || name === NONE) continue;
     const style = STYLE_ALIASES.get(name);
     if (style === undefined) {
-      const message = `tracehop: unknown propagation style "${name}"; use ${[...new Set(STYLE_ALIASES.values())].join(", ")} or none`;
-      if (onUnknown === "throw") throw new TypeError(message);
-      warnOnce(`${message} (ignored)`);
+      const message = `tracehop: unknown propagation style "${name}"; use ${STYLE_NAMES} or none`;
+      if (source === "explicit") throw new TypeError(message);
+      warnUnknownStyle(`${message} (ignored)`);
       continue;
     }
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/** The accepted style names, for messages. */
+const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
+
+/** True when a style list holds at least one non-blank name (`none` included). */
+function namesAnything(list: readonly unknown[]): boolean {
+  return list.some((raw) => String(raw).trim() !== "");
 }
 
 /**
@@ -183,17 +194,15 @@ export function parseStyles(
  * ("Empty and undefined MUST be treated equal"), so the next variable or the defaults apply instead
  * of silently propagating nothing. `none` names something: propagation off.
  */
-function namesSome(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  for (const name of text.split(",")) if (name.trim() !== "") return text;
-  return undefined;
+function styleListOrUnset(text: string | undefined): string | undefined {
+  return text !== undefined && namesAnything(text.split(",")) ? text : undefined;
 }
 
-/** Process warnings already emitted by {@link warnOnce}. */
+/** Unknown-style messages already given as a process warning by {@link warnUnknownStyle}. */
 const warned = new Set<string>();
 
-/** `diag.warn`, plus a Node process warning the first time this message is given in the process. */
-function warnOnce(message: string): void {
+/** `diag.warn` of an unknown style name, plus a Node process warning the first time in the process. */
+function warnUnknownStyle(message: string): void {
   diag.warn(message);
   if (warned.has(message)) return;
   warned.add(message);
@@ -358,19 +367,19 @@ class MultiStylePropagator implements TextMapPropagator {
         continue;
       }
       // Compared once: two equal ids are distinct strings, and each comparison reads them whole.
-      let identical = winner.traceId === candidate.traceId;
-      if (!identical && !sameTrace(winner.traceId, candidate.traceId)) {
+      let exactTraceId = winner.traceId === candidate.traceId;
+      if (!exactTraceId && !sameTrace(winner.traceId, candidate.traceId)) {
         if (candidate.spanContext)
           (links ??= []).push(terminatedContextLink(candidate.name, candidate.spanContext));
         continue;
       }
       // Same trace. A 64-bit winner (its `_dd.p.tid` lost upstream) takes the full id (see below).
-      if (!identical && winner.traceId.startsWith(ZERO_HEX16)) {
+      if (!exactTraceId && winner.traceId.startsWith(ZERO_HEX16)) {
         winner = upgradeTraceId(winner, candidate.traceId);
-        identical = true;
+        exactTraceId = true;
       }
       if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext)
-        winner = adoptTraceContext(winner, candidate, candidate.spanContext, identical);
+        winner = adoptTraceContext(winner, candidate.spanContext, exactTraceId);
     }
     let w3cBaggage: Baggage | undefined;
     if (baggageStyle !== undefined) {
@@ -533,12 +542,12 @@ function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
 
 /**
  * The W3C Level 2 `random` flag (0x02) of the traceparent when it carries exactly the winner's trace id
- * (`sameTraceId`): "If the flag is set in the incoming traceparent header, it MUST also be set in all
+ * (`exactTraceId`): "If the flag is set in the incoming traceparent header, it MUST also be set in all
  * outgoing traceparent headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2).
  * Datadog headers have no such bit.
  */
-function randomFlagOf(sameTraceId: boolean, w3cSpan: SpanContext): number {
-  return sameTraceId ? w3cSpan.traceFlags & FLAG_RANDOM : 0;
+function randomFlagOf(exactTraceId: boolean, w3cSpan: SpanContext): number {
+  return exactTraceId ? w3cSpan.traceFlags & FLAG_RANDOM : 0;
 }
 
 /**
@@ -546,20 +555,14 @@ function randomFlagOf(sameTraceId: boolean, w3cSpan: SpanContext): number {
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
  * priority, origin and tags stay. tracehop's own winner (parts) is updated in place and returned;
- * another style's gets a new candidate. `sameTraceId`: the winner's trace id is exactly `w3cSpan`'s
+ * another style's gets a new candidate. `exactTraceId`: the winner's trace id is exactly `w3cSpan`'s
  * (then the W3C `random` flag is kept too).
  */
-function adoptTraceContext(
-  winner: Candidate,
-  w3c: Candidate,
-  w3cSpan: SpanContext,
-  sameTraceId: boolean,
-): Candidate {
+function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId: boolean): Candidate {
   const parts = winner.parts;
   const winnerSpan = winner.spanContext;
-  // tracehop's lending candidate leaves its `p:` in its tracestate (read below only when needed);
-  // another W3C propagator's carries none.
-  const lends = w3c.parts !== undefined;
+  // The `tracecontext` style (always tracehop's DatadogTraceContextPropagator) leaves its `p:` in its
+  // tracestate: read below only when needed.
   let lastParentId: string | undefined;
   let spanContext: SpanContext;
   if (winnerSpan === undefined) {
@@ -567,13 +570,13 @@ function adoptTraceContext(
     spanContext = {
       traceId: winner.traceId,
       spanId: w3cSpan.spanId,
-      traceFlags: (root?.traceFlags ?? w3cSpan.traceFlags) | randomFlagOf(sameTraceId, w3cSpan),
+      traceFlags: (root?.traceFlags ?? w3cSpan.traceFlags) | randomFlagOf(exactTraceId, w3cSpan),
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
-    lastParentId = lends ? lentLastParentId(w3cSpan) : undefined;
+    lastParentId = lentLastParentId(w3cSpan);
   } else {
-    const traceFlags = winnerSpan.traceFlags | randomFlagOf(sameTraceId, w3cSpan);
+    const traceFlags = winnerSpan.traceFlags | randomFlagOf(exactTraceId, w3cSpan);
     // tracehop's own winner has exactly these members (no spread needed); another style's may have more.
     spanContext =
       parts !== undefined
@@ -587,7 +590,7 @@ function adoptTraceContext(
         : { ...winnerSpan, traceFlags, traceState: w3cSpan.traceState };
     if (winnerSpan.spanId !== w3cSpan.spanId) {
       spanContext.spanId = w3cSpan.spanId;
-      lastParentId = (lends ? lentLastParentId(w3cSpan) : undefined) ?? winnerSpan.spanId;
+      lastParentId = lentLastParentId(w3cSpan) ?? winnerSpan.spanId;
     }
   }
   if (parts !== undefined) {

@@ -15,9 +15,7 @@ import {
 } from "./datadog/constants.js";
 import { BAGGAGE_HEADER, TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "./w3c/constants.js";
 
-/**
- * The propagation header names, in one place (all lower-case ASCII, as written on the wire).
- */
+// The propagation header names, in one place (all lower-case ASCII, as written on the wire).
 
 /**
  * The header names tracehop's own styles write: W3C Trace Context (§3.2, §3.3), W3C Baggage (§3) and
@@ -35,7 +33,7 @@ export const TRACEHOP_HEADER_NAMES: readonly string[] = [
 ];
 
 /** The B3 header names (single `b3` and multi `x-b3-*`), as @opentelemetry/propagator-b3 names them. */
-export const B3_HEADER_NAMES: readonly string[] = [
+const B3_HEADER_NAMES: readonly string[] = [
   B3_CONTEXT_HEADER,
   X_B3_TRACE_ID,
   X_B3_SPAN_ID,
@@ -60,14 +58,34 @@ export const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
 const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
 
 /**
- * True for a lower-case header name some style of `createPropagator` reads: one of
- * {@link PROPAGATION_HEADER_NAMES} or an `ot-baggage-<key>` name. `tracehop/messaging` removes them all
- * from a message's headers before writing a new context, so that every propagation header of one
- * message comes from one context (../shared/cases B13).
+ * True for a header name some style of `createPropagator` reads: one of {@link PROPAGATION_HEADER_NAMES}
+ * or an `ot-baggage-<key>` name. `lowerCaseName` must be lower-case already (header names are
+ * case-insensitive; lower-case them first): `"TraceParent"` gives false. Never throws for a string.
+ * `tracehop/messaging` removes these headers from a message before writing a new context, so that every
+ * propagation header of one message comes from one context (a stale `traceparent` beside new
+ * `x-datadog-*` headers split traces: case B13 of tracehop's bug-report corpus).
  */
 export function isPropagationHeaderName(lowerCaseName: string): boolean {
-  return (
-    PROPAGATION_HEADER_SET.has(lowerCaseName) ||
-    (lowerCaseName.length > LEGACY_BAGGAGE_PREFIX.length && lowerCaseName.startsWith(LEGACY_BAGGAGE_PREFIX))
-  );
+  return PROPAGATION_HEADER_SET.has(lowerCaseName) || isLegacyBaggageHeaderName(lowerCaseName);
+}
+
+/** Character codes of {@link LEGACY_BAGGAGE_PREFIX}. */
+const LEGACY_BAGGAGE_PREFIX_CODES = Array.from(LEGACY_BAGGAGE_PREFIX, (c) => c.charCodeAt(0));
+const CHAR_A_UPPER = 0x41;
+const CHAR_Z_UPPER = 0x5a;
+/** `code | ASCII_CASE_BIT` is the lower-case form of an upper-case ASCII letter. */
+const ASCII_CASE_BIT = 0x20;
+
+/**
+ * True when `name` is `ot-baggage-` in any ASCII case followed by at least one character (the key of
+ * the entry): a legacy baggage header (Datadog research rule 5). Checked in place, no lower-cased copy.
+ */
+export function isLegacyBaggageHeaderName(name: string): boolean {
+  if (name.length <= LEGACY_BAGGAGE_PREFIX.length) return false;
+  for (let i = 0; i < LEGACY_BAGGAGE_PREFIX_CODES.length; i++) {
+    const code = name.charCodeAt(i);
+    const lower = code >= CHAR_A_UPPER && code <= CHAR_Z_UPPER ? code | ASCII_CASE_BIT : code;
+    if (lower !== LEGACY_BAGGAGE_PREFIX_CODES[i]) return false;
+  }
+  return true;
 }

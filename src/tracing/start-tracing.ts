@@ -1,5 +1,5 @@
 import { context, diag, propagation, trace } from "@opentelemetry/api";
-import { getBooleanFromEnv, getStringFromEnv } from "@opentelemetry/core";
+import { getStringFromEnv } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { defaultResource, detectResources, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -95,7 +95,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
-  if (getBooleanFromEnv("OTEL_SDK_DISABLED")) disableInstrumentations(options?.instrumentations);
+  if (config.sdkDisabled) disableInstrumentations(options?.instrumentations);
 
   let stopping: Promise<void> | undefined;
   const handle: TracingHandle = {

@@ -1,5 +1,5 @@
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
-import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
+import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import {
   envDetector,
@@ -106,6 +106,11 @@ export interface TracingConfig {
   sampler: Sampler | undefined;
   batch: NonNullable<StartTracingOptions["batch"]>;
   shutdownTimeoutMillis: number;
+  /**
+   * OTEL_SDK_DISABLED is true (as the NodeSDK reads it): nothing is started, and the given
+   * instrumentations are disabled.
+   */
+  sdkDisabled: boolean;
 }
 
 /** Detector names of OTEL_NODE_RESOURCE_DETECTORS (as @opentelemetry/sdk-node reads them). */
@@ -181,6 +186,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
         : undefined),
     batch: resolveBatch(options.batch),
     shutdownTimeoutMillis,
+    sdkDisabled: getBooleanFromEnv("OTEL_SDK_DISABLED"),
   };
 }
 

@@ -26,7 +26,7 @@ import { decimalToHex16, hex16ToDecimal, idTextFromNumber, ZERO_HEX16 } from "./
 import { resolveInjection, type ResolvedInjection } from "./injection-fields.js";
 import { decodeTagsHeader, encodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
-import { LEGACY_BAGGAGE_PREFIX } from "../header-names.js";
+import { isLegacyBaggageHeaderName, LEGACY_BAGGAGE_PREFIX } from "../header-names.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -179,24 +179,6 @@ export class DatadogPropagator implements TextMapPropagator {
   }
 }
 
-/** Character codes of `ot-baggage-`, lower case. */
-const LEGACY_BAGGAGE_PREFIX_CODES = Array.from(LEGACY_BAGGAGE_PREFIX, (c) => c.charCodeAt(0));
-const CHAR_A_UPPER = 0x41;
-const CHAR_Z_UPPER = 0x5a;
-/** `code | ASCII_CASE_BIT` is the lower-case form of an upper-case ASCII letter. */
-const ASCII_CASE_BIT = 0x20;
-
-/** True when `key` starts with `ot-baggage-` in any ASCII case and has a name after it. */
-function isLegacyBaggageKey(key: string): boolean {
-  if (key.length <= LEGACY_BAGGAGE_PREFIX.length) return false;
-  for (let i = 0; i < LEGACY_BAGGAGE_PREFIX_CODES.length; i++) {
-    const code = key.charCodeAt(i);
-    const lower = code >= CHAR_A_UPPER && code <= CHAR_Z_UPPER ? code | ASCII_CASE_BIT : code;
-    if (lower !== LEGACY_BAGGAGE_PREFIX_CODES[i]) return false;
-  }
-  return true;
-}
-
 /**
  * The baggage of `context` with the `ot-baggage-<key>` headers of an OpenTracing-era carrier added
  * (existing entries win); `undefined` when there are none (the baggage stays as it is). Read only,
@@ -207,7 +189,7 @@ function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter
   let read = false;
   let found = false;
   for (const key of getter.keys(carrier)) {
-    if (!isLegacyBaggageKey(key)) continue;
+    if (!isLegacyBaggageHeaderName(key)) continue;
     const value = readLast(getter, carrier, key);
     if (!read) {
       baggage = propagation.getBaggage(context);

@@ -27,7 +27,7 @@ import type { StyleExtraction } from "../extraction-result.js";
 import { asLowerHex16, ZERO_HEX16 } from "./ids.js";
 import {
   overrideDecisionMaker,
-  resolveSpanInjection,
+  resolveDdMemberInjection,
   resolveStoredInjection,
   type ResolvedInjection,
 } from "./injection-fields.js";
@@ -77,13 +77,15 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     if (!spanContext || isTracingSuppressed(context)) return;
     const stored = storedDatadogContextFor(context, spanContext.traceId);
     const raw = stored === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
-    // A W3C-only trace (the usual case of an OpenTelemetry-only service): plain W3C headers, without
-    // deriving Datadog fields nobody writes.
+    // A trace without a Datadog context (started locally by an OpenTelemetry-only service, or restored
+    // by another W3C propagator without a dd= member): plain W3C headers, without resolving Datadog
+    // fields nobody writes. This is resolveInjection's lookup, kept inline so that this path (target T2)
+    // allocates no ResolvedInjection.
     if (stored === undefined && raw === undefined)
       return this._injectW3C(context, spanContext, carrier, setter);
     const resolved =
       stored === undefined
-        ? resolveSpanInjection(context, spanContext, undefined, raw)
+        ? resolveDdMemberInjection(context, spanContext, raw)
         : resolveStoredInjection(context, spanContext, stored);
     if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
   }

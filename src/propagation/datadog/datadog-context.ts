@@ -32,7 +32,7 @@ export class StoredDatadogContext {
   /**
    * The encoded forms of `fields` for injection (`x-datadog-tags`, the fixed parts of `dd=`), kept by
    * the first injection of the trace for the next ones (every span of a request shares this value):
-   * set by `resolveInjection`, never by extraction. Relies on `fields` being read-only once stored.
+   * set by `resolveStoredInjection`, never by extraction. Relies on `fields` being read-only once stored.
    */
   encoded: EncodedFields | undefined = undefined;
   private _fields: DatadogContext | undefined;
@@ -40,13 +40,13 @@ export class StoredDatadogContext {
   /**
    * @param traceId the trace the fields belong to (32 lowercase hex); undefined: the trace of whatever
    *   span is in the context
-   * @param fields the fields, or `undefined` for a W3C-only trace: then they are derived on first read
-   *   from `traceId` and `traceFlags` ({@link fieldsOfW3CTrace}), which most W3C-only extractions
-   *   never need
+   * @param fields the fields, or `undefined` for a W3C-only extraction (a traceparent without a `dd=`
+   *   member): then they are derived on first read from `traceId` and `_traceFlags`
+   *   ({@link fieldsOfW3CTrace}), which most such extractions never need
    * @param traceIdDecimal the unsigned decimal of the low 64 bits of `traceId` (`x-datadog-trace-id`),
    *   when the extraction read it in canonical form: re-injecting this trace writes it without
    *   converting the id again
-   * @param traceFlags the W3C trace flags of a W3C-only trace (`fields` undefined)
+   * @param _traceFlags the W3C trace flags of that extraction (used only when `fields` is undefined)
    */
   constructor(
     readonly traceId: string | undefined,
@@ -58,9 +58,13 @@ export class StoredDatadogContext {
   }
 
   get fields(): DatadogContext {
-    return (this._fields ??= fieldsOfW3CTrace(this.traceId!, this._traceFlags));
+    // Without fields the constructor was given the extracted trace id (W3C-only extraction).
+    return (this._fields ??= fieldsOfW3CTrace(this.traceId ?? ZERO_TRACE_ID, this._traceFlags));
   }
 }
+
+/** 32 zeros: the trace id of {@link fieldsOfW3CTrace} when none was bound (never the case in use). */
+const ZERO_TRACE_ID = ZERO_HEX16 + ZERO_HEX16;
 
 /**
  * The Datadog fields of a W3C trace without a `dd=` member (Datadog research rules 21-22, 34):

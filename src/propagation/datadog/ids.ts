@@ -83,15 +83,15 @@ export function decimalToHex16(value: string): string | undefined {
   // that the first comparison (`=== ZERO_HEX16`, the precedence's same-trace test) must copy out.
   // prettier-ignore
   return String.fromCharCode(
-    digit(l3, 12), digit(l3, 8), digit(l3, 4), digit(l3, 0),
-    digit(l2, 12), digit(l2, 8), digit(l2, 4), digit(l2, 0),
-    digit(l1, 12), digit(l1, 8), digit(l1, 4), digit(l1, 0),
-    digit(l0, 12), digit(l0, 8), digit(l0, 4), digit(l0, 0),
+    hexDigitCode(l3, 12), hexDigitCode(l3, 8), hexDigitCode(l3, 4), hexDigitCode(l3, 0),
+    hexDigitCode(l2, 12), hexDigitCode(l2, 8), hexDigitCode(l2, 4), hexDigitCode(l2, 0),
+    hexDigitCode(l1, 12), hexDigitCode(l1, 8), hexDigitCode(l1, 4), hexDigitCode(l1, 0),
+    hexDigitCode(l0, 12), hexDigitCode(l0, 8), hexDigitCode(l0, 4), hexDigitCode(l0, 0),
   );
 }
 
 /** The character code of the hex digit of `limb` at bit `shift` (a multiple of 4). */
-function digit(limb: number, shift: number): number {
+function hexDigitCode(limb: number, shift: number): number {
   return HEX_CODES[(limb >>> shift) & 0xf]!;
 }
 

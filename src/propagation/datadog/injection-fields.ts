@@ -67,23 +67,19 @@ export function resolveInjection(context: Context): ResolvedInjection | undefine
   if (!spanContext || isTracingSuppressed(context)) return undefined;
   const stored = storedDatadogContextFor(context, spanContext.traceId);
   if (stored !== undefined) return resolveStoredInjection(context, spanContext, stored);
-  return resolveSpanInjection(
-    context,
-    spanContext,
-    undefined,
-    spanContext.traceState?.get(TRACESTATE_DD_KEY),
-  );
+  return resolveDdMemberInjection(context, spanContext, spanContext.traceState?.get(TRACESTATE_DD_KEY));
 }
 
 /**
- * Internal: the {@link ResolvedInjection} of an unsuppressed `spanContext` of `context` whose stored
- * Datadog fields `dd` (else `dd=` member value `raw`) the caller has read; `undefined` when an id is
- * not valid hex or is all zero (the test of `isSpanContextValid`).
+ * Internal: the {@link ResolvedInjection} of an unsuppressed `spanContext` of `context` that has no
+ * stored Datadog context: its Datadog fields, if any, come from the `dd=` member value `raw` of its
+ * tracestate (a trace restored by another W3C propagator, or a span that only inherited a tracestate);
+ * `hasDatadogFields` is false without one. `undefined` when an id is not valid hex or is all zero (the
+ * test of `isSpanContextValid`).
  */
-export function resolveSpanInjection(
+export function resolveDdMemberInjection(
   context: Context,
   spanContext: SpanContext,
-  dd: DatadogContext | undefined,
   raw: string | undefined,
 ): ResolvedInjection | undefined {
   const traceId = normalizeHexId(spanContext.traceId, 32);
@@ -94,8 +90,8 @@ export function resolveSpanInjection(
     spanContext,
     traceId,
     spanId,
-    hasDatadogFields: dd !== undefined || raw !== undefined,
-    fields: fieldsFrom(spanContext, dd, raw),
+    hasDatadogFields: raw !== undefined,
+    fields: fieldsFrom(spanContext, undefined, raw),
     traceIdDecimal: undefined,
     encoded: undefined,
   };
@@ -106,7 +102,7 @@ export function resolveSpanInjection(
  * Datadog context `stored` bound to its trace (`storedDatadogContextFor`). The encoded forms of the
  * fields are kept on `stored` ({@link EncodedFields}): the next injection of the same trace (a child
  * span, another downstream call) skips the trace id's validation and reuses them. `undefined` as in
- * {@link resolveSpanInjection}.
+ * {@link resolveDdMemberInjection}.
  */
 export function resolveStoredInjection(
   context: Context,

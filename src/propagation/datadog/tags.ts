@@ -97,7 +97,7 @@ const NONZERO_HEX16 = 2;
 
 /** Whether `text[start, end)` is 16 lowercase hex digits (the `_dd.p.tid` grammar, rule 17), and all zero. */
 function hexClass16(text: string, start: number, end: number): number {
-  if (end - start !== 16) return NOT_LOWER_HEX16;
+  if (end - start !== TID_HEX_LENGTH) return NOT_LOWER_HEX16;
   let zero = true;
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);

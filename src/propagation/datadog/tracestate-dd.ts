@@ -40,6 +40,8 @@ const CHAR_PLUS = 0x2b;
 const CHAR_MINUS = 0x2d;
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
+/** Length of a `p:` value: a 16-hex span id. */
+const PARENT_ID_LENGTH = 16;
 /** Longest integer text read from `s:`; keeps the value a safe integer. */
 const MAX_PRIORITY_DIGITS = 10;
 /** 10^{@link MAX_PRIORITY_DIGITS}: a priority's magnitude stays below it. */
@@ -237,7 +239,8 @@ export function encodeDdMemberValue(
  * The longest `s:` and `p:` entries together: `s:` with a sign and the 10 digits of the longest
  * propagated priority (`isPropagatablePriority`), `;p:` with 16 hex digits.
  */
-const LONGEST_PRIORITY_AND_PARENT = DD_PRIORITY_PREFIX.length + 11 + DD_PARENT_PREFIX.length + 16;
+const LONGEST_PRIORITY_AND_PARENT =
+  DD_PRIORITY_PREFIX.length + 1 + MAX_PRIORITY_DIGITS + DD_PARENT_PREFIX.length + PARENT_ID_LENGTH;
 
 /**
  * The parts of the `dd=` value that stay the same for every span of a trace: the `;o:` entry

@@ -261,8 +261,8 @@ export function parseBaggageHeader(header: string): BaggageMember[] {
   for (let start = 0; start <= header.length && members.length < BAGGAGE_MAX_MEMBERS;) {
     // Commas and OWS before a member are empty members or the member's own leading OWS: skipped
     // without slicing (a header of a million commas is one pass).
-    for (let c = header.charCodeAt(start); c === CHAR_COMMA || c === CHAR_SPACE || c === CHAR_TAB;)
-      c = header.charCodeAt(++start);
+    let c = header.charCodeAt(start);
+    while (c === CHAR_COMMA || isOws(c)) c = header.charCodeAt(++start);
     let end = header.indexOf(",", start);
     if (end === -1) end = header.length;
     const from = start;

@@ -16,9 +16,9 @@ import { TID_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
   DATADOG_CONTEXT_KEY,
   fieldsOfW3CTrace,
-  StoredDatadogContext,
-  storeDatadogContext,
   storedDatadogContext,
+  storedW3CDatadogContext,
+  type StoredDatadogContext,
   storedDatadogContextFor,
   type DatadogContext,
 } from "./datadog-context.js";
@@ -155,21 +155,17 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       if (extracted === context) return context;
       const spanContext = trace.getSpanContext(extracted);
       if (!spanContext || !isValidSpanContext(spanContext)) return context;
-      return storeDatadogContext(
-        extracted,
-        datadogFieldsOf(spanContext, spanContext.traceState?.get(TRACESTATE_DD_KEY)),
-        spanContext.traceId,
-      );
+      return extracted.setValue(DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
     }
     const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
     if (spanContext === undefined) return context;
-    // A W3C-only trace (no dd= member): its Datadog fields follow from the span context; they are
-    // derived when something reads them, not on every extraction.
-    const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
-    const stored = raw
-      ? storedDatadogContext(datadogFieldsOf(spanContext, raw), spanContext.traceId)
-      : new StoredDatadogContext(spanContext.traceId, undefined, undefined, spanContext.traceFlags);
-    return contextWithSpan(context, undefined, spanContext, DATADOG_CONTEXT_KEY, stored);
+    return contextWithSpan(
+      context,
+      undefined,
+      spanContext,
+      DATADOG_CONTEXT_KEY,
+      storedContextOf(spanContext),
+    );
   }
 
   /**
@@ -211,6 +207,18 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   fields(): string[] {
     return this._w3c.fields();
   }
+}
+
+/**
+ * The stored Datadog context of an extracted W3C span context: its fields decoded from the `dd=`
+ * member; without one (a W3C-only extraction) the fields follow from the span context alone and are
+ * derived when something reads them, not on every extraction.
+ */
+function storedContextOf(spanContext: SpanContext): StoredDatadogContext {
+  const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
+  return raw
+    ? storedDatadogContext(datadogFieldsOf(spanContext, raw), spanContext.traceId)
+    : storedW3CDatadogContext(spanContext.traceId, spanContext.traceFlags);
 }
 
 /**

@@ -166,3 +166,12 @@ export function storedDatadogContext(
 ): StoredDatadogContext {
   return new StoredDatadogContext(traceId, fields, traceIdDecimal, 0);
 }
+
+/**
+ * Internal: the stored value of a W3C-only extraction (a traceparent without a `dd=` member): bound to
+ * `traceId` (32 lowercase hex), its fields derived from it and `traceFlags` on first read
+ * ({@link fieldsOfW3CTrace}).
+ */
+export function storedW3CDatadogContext(traceId: string, traceFlags: number): StoredDatadogContext {
+  return new StoredDatadogContext(traceId, undefined, undefined, traceFlags);
+}

@@ -8,7 +8,7 @@ import { diag } from "@opentelemetry/api";
 /** Longest accepted decimal id, in characters: `18446744073709551615` has 20 (research rule 12). */
 const MAX_DECIMAL_ID_LENGTH = 20;
 /** 16 hex digits, the width of a span id and of each half of a trace id. */
-const HEX16_LENGTH = 16;
+export const HEX16_LENGTH = 16;
 /** Sixteen zeros: an all-zero half is "absent" (research rules 6, 19, 21). */
 export const ZERO_HEX16 = "0000000000000000";
 

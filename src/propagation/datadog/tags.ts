@@ -7,7 +7,7 @@ import {
   UPSTREAM_SERVICES_TAG,
   isOtherPropagatedTag,
 } from "./constants.js";
-import { ZERO_HEX16 } from "./ids.js";
+import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
 
 /**
  * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (research section D).
@@ -86,8 +86,6 @@ export function isValidDecisionMakerValue(value: string): boolean {
   return isValidDecisionMaker(value, 0, value.length);
 }
 
-/** Length of a `_dd.p.tid` value: 16 lowercase hex digits (rule 17). */
-const TID_HEX_LENGTH = 16;
 /** Result of {@link hexClass16}: not 16 lowercase hex digits. */
 const NOT_LOWER_HEX16 = 0;
 /** Result of {@link hexClass16}: 16 zeros. */
@@ -97,7 +95,7 @@ const NONZERO_HEX16 = 2;
 
 /** Whether `text[start, end)` is 16 lowercase hex digits (the `_dd.p.tid` grammar, rule 17), and all zero. */
 function hexClass16(text: string, start: number, end: number): number {
-  if (end - start !== TID_HEX_LENGTH) return NOT_LOWER_HEX16;
+  if (end - start !== HEX16_LENGTH) return NOT_LOWER_HEX16;
   let zero = true;
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
@@ -150,7 +148,7 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
     // Anything else about them (a bad character, a malformed value) takes the general path.
     if (header.startsWith(TID_PREFIX, start)) {
       const valueStart = start + TID_PREFIX.length;
-      const valueEnd = valueStart + TID_HEX_LENGTH;
+      const valueEnd = valueStart + HEX16_LENGTH; // `_dd.p.tid`: 16 lowercase hex digits (rule 17)
       if (valueEnd === end || (valueEnd < end && header.charCodeAt(valueEnd) === CHAR_COMMA)) {
         const hex = hexClass16(header, valueStart, valueEnd);
         if (hex !== NOT_LOWER_HEX16) {

@@ -11,7 +11,7 @@ import {
   TRACESTATE_DD_MAX_LENGTH,
   isOtherPropagatedTag,
 } from "./constants.js";
-import { ZERO_HEX16 } from "./ids.js";
+import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
 import { isValidDecisionMakerValue } from "./tags.js";
 
 /**
@@ -40,8 +40,6 @@ const CHAR_PLUS = 0x2b;
 const CHAR_MINUS = 0x2d;
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
-/** Length of a `p:` value: a 16-hex span id. */
-const PARENT_ID_LENGTH = 16;
 /** Longest integer text read from `s:`; keeps the value a safe integer. */
 const MAX_PRIORITY_DIGITS = 10;
 /** 10^{@link MAX_PRIORITY_DIGITS}: a priority's magnitude stays below it. */
@@ -240,7 +238,7 @@ export function encodeDdMemberValue(
  * propagated priority (`isPropagatablePriority`), `;p:` with 16 hex digits.
  */
 const LONGEST_PRIORITY_AND_PARENT =
-  DD_PRIORITY_PREFIX.length + 1 + MAX_PRIORITY_DIGITS + DD_PARENT_PREFIX.length + PARENT_ID_LENGTH;
+  DD_PRIORITY_PREFIX.length + 1 + MAX_PRIORITY_DIGITS + DD_PARENT_PREFIX.length + HEX16_LENGTH;
 
 /**
  * The parts of the `dd=` value that stay the same for every span of a trace: the `;o:` entry

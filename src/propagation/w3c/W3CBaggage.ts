@@ -25,25 +25,28 @@ export class W3CBaggage implements Baggage {
   }
 
   setEntry(key: string, entry: BaggageEntry): W3CBaggage {
-    const entries = new Map(this._entries);
-    entries.set(key, entry);
-    return new W3CBaggage(entries);
+    return this._copyWith((entries) => entries.set(key, entry));
   }
 
   removeEntry(key: string): W3CBaggage {
-    const entries = new Map(this._entries);
-    entries.delete(key);
-    return new W3CBaggage(entries);
+    return this._copyWith((entries) => entries.delete(key));
   }
 
   removeEntries(...keys: string[]): W3CBaggage {
-    const entries = new Map(this._entries);
-    for (const key of keys) entries.delete(key);
-    return new W3CBaggage(entries);
+    return this._copyWith((entries) => {
+      for (const key of keys) entries.delete(key);
+    });
   }
 
   clear(): W3CBaggage {
     return new W3CBaggage(new Map());
+  }
+
+  /** A new Baggage of a copy of the entries that `change` edits (this one stays as it is). */
+  private _copyWith(change: (entries: Map<string, BaggageEntry>) => unknown): W3CBaggage {
+    const entries = new Map(this._entries);
+    change(entries);
+    return new W3CBaggage(entries);
   }
 
   /** Internal: the entries in order, read-only, without a copy (see {@link baggageEntries}). */

@@ -115,7 +115,9 @@ const keyBounds = new Int32Array(2 * TRACE_STATE_MAX_MEMBERS);
  * notes where it is while it validates the keys anyway.
  */
 export const DATADOG_MEMBER_KEY = "dd";
-const CHAR_D = 0x64;
+/** The two character codes of {@link DATADOG_MEMBER_KEY}, compared in place by the scan. */
+const DD_KEY_CODE_0 = DATADOG_MEMBER_KEY.charCodeAt(0);
+const DD_KEY_CODE_1 = DATADOG_MEMBER_KEY.charCodeAt(1);
 /** Start of the `dd` member seen by the last {@link canonicalTraceStateSize} call, or -1 (scratch). */
 let ddMemberStart = -1;
 
@@ -167,7 +169,11 @@ export function canonicalTraceStateSize(header: string): number {
     if (valueLength === 0 || valueLength > TRACE_STATE_MAX_VALUE_LENGTH) return NOT_CANONICAL;
     if (header.charCodeAt(i - 1) === CHAR_SPACE) return NOT_CANONICAL;
     if (hasKeyRange(header, pos, keyEnd, count)) return NOT_CANONICAL;
-    if (keyEnd - pos === 2 && header.charCodeAt(pos) === CHAR_D && header.charCodeAt(pos + 1) === CHAR_D)
+    if (
+      keyEnd - pos === DATADOG_MEMBER_KEY.length &&
+      header.charCodeAt(pos) === DD_KEY_CODE_0 &&
+      header.charCodeAt(pos + 1) === DD_KEY_CODE_1
+    )
       ddMemberStart = pos;
     keyBounds[2 * count] = pos;
     keyBounds[2 * count + 1] = keyEnd;

@@ -13,6 +13,7 @@ export {
   DEFAULT_EXTRACT_STYLES,
   DEFAULT_STYLES,
   type CreatePropagatorOptions,
+  type ExtractBehavior,
   type PropagationStyle,
 } from "./propagation/create-propagator.js";
 export { DatadogTraceContextPropagator } from "./propagation/datadog/DatadogTraceContextPropagator.js";

@@ -20,6 +20,7 @@ import {
 } from "../propagation/create-propagator.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
+  ENV_PROPAGATION_BEHAVIOR_EXTRACT,
   X_DATADOG_PARENT_ID,
   X_DATADOG_SAMPLING_PRIORITY,
   X_DATADOG_TAGS,
@@ -219,8 +220,11 @@ function traceparentReason(carrier: NormalizedCarrier): string {
   return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
 }
 
+/** The row is read as it is: the extract behavior of the environment would hide it (restart, ignore). */
+const AS_STORED = { extractBehavior: "continue" } as const;
+
 function styleResult(style: PropagationStyle, carrier: NormalizedCarrier): InspectReport["styles"][string] {
-  const ctx = createPropagator([style]).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+  const ctx = createPropagator([style], AS_STORED).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
   if (style === "baggage") {
     const keys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
     if (keys.length)
@@ -275,7 +279,18 @@ export function inspectCarrier(
   if (tagsError)
     diagnostics.push(`x-datadog-tags: ${tagsError} (research rules 17-27; the context itself stays valid)`);
 
-  const ctx: Context = createPropagator([...styles]).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+  const behavior = process.env[ENV_PROPAGATION_BEHAVIOR_EXTRACT]?.trim().toLowerCase();
+  if (behavior === "restart" || behavior === "ignore")
+    diagnostics.push(
+      `${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${behavior} here: shown is what the row holds; a service with this setting ${
+        behavior === "restart" ? "starts a new trace linked to it" : "ignores it"
+      } (research rule 55)`,
+    );
+  const ctx: Context = createPropagator([...styles], AS_STORED).extract(
+    ROOT_CONTEXT,
+    carrier,
+    normalizedCarrierGetter,
+  );
   report.baggageKeys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
   const sc = trace.getSpanContext(ctx);
   const root = getRestoredRoot(ctx);

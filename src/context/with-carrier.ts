@@ -95,7 +95,9 @@ export interface StartedSpan {
  * or message with a `traceContext` field holding either (`TraceCarrierProvider`; its `createdAt` is
  * the capture time). It is extracted from `ROOT_CONTEXT`, never from the active context, so a retry
  * scheduled from inside a failed attempt still restores the stored parent (case B29). A missing or
- * invalid carrier starts a new root span; nothing in the carrier can make the call throw.
+ * invalid carrier starts a new root span; nothing in the carrier can make the call throw. A propagator
+ * whose extract behavior is `restart` (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, research rule 55)
+ * restores no parent: the span starts a new trace, linked to the stored context, with its baggage.
  *
  * The span, by `options.relation` (docs/restore.md "Relation policy"):
  * - `parent` (default): child of the stored span context, in the context the carrier restored, so
@@ -170,6 +172,8 @@ export function startRestoredSpan(
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
   if (!hasStoredContext && scope.fallback) {
+    // Only a `restart` extraction (no parent by configuration) leaves links without a stored context.
+    links.push(...getExtractionLinks(restored));
     const span = tracer.startSpan(name, spanOptions, scope.fallback);
     return { span, active: trace.setSpan(scope.fallback, span) };
   }

@@ -14,6 +14,7 @@ import {
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import {
   ENV_OTEL_PROPAGATORS,
+  ENV_PROPAGATION_BEHAVIOR_EXTRACT,
   ENV_PROPAGATION_EXTRACT_FIRST,
   ENV_PROPAGATION_STYLE,
   ENV_PROPAGATION_STYLE_EXTRACT,
@@ -37,6 +38,7 @@ import {
   getRestoredRoot,
   LINK_CONTEXT_HEADERS_ATTRIBUTE,
   LINK_REASON_ATTRIBUTE,
+  LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT,
   LINK_REASON_TERMINATED_CONTEXT,
   setExtractionLinks,
   setRestoredRoot,
@@ -50,6 +52,19 @@ import { isValidSpanContext } from "./w3c/traceparent.js";
 /** A propagation style name accepted by {@link createPropagator}. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
 
+/**
+ * What extraction does with a valid incoming context (research rule 55, Datadog's
+ * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as dd-trace-js applies it):
+ * - `continue` (default): the extracted context is the parent of the next span;
+ * - `restart`: the next span starts a new trace, with a span link to the extracted context
+ *   (`reason=propagation_behavior_extract`, `context_headers=<winning style>`); baggage is kept,
+ *   the Datadog fields (priority, origin, `_dd.p.*`) and the conflict links are not;
+ * - `ignore`: nothing is extracted, baggage included.
+ */
+export type ExtractBehavior = "continue" | "restart" | "ignore";
+
+const EXTRACT_BEHAVIORS: ReadonlySet<string> = new Set<ExtractBehavior>(["continue", "restart", "ignore"]);
+
 /** Options of {@link createPropagator}. */
 export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
   /**
@@ -57,6 +72,12 @@ export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
    * (research rule 54). Default: `DD_TRACE_PROPAGATION_EXTRACT_FIRST` (`true`/`1`), else false.
    */
   extractFirst?: boolean;
+  /**
+   * {@link ExtractBehavior}: `continue`, `restart` or `ignore` (research rule 55). Default:
+   * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` (any case; another value is ignored with a warning),
+   * else `continue`. Any other value here throws a `TypeError`.
+   */
+  extractBehavior?: ExtractBehavior;
 }
 
 /** Default inject styles (DESIGN.md "Defaults"): a Datadog and an OpenTelemetry consumer both continue. */
@@ -92,8 +113,8 @@ const NONE = "none";
  * (where `datadog` is accepted too), else {@link DEFAULT_EXTRACT_STYLES}; inject likewise with
  * `..._INJECT`, else {@link DEFAULT_STYLES}. A variable that names nothing (empty, blanks, commas
  * only) counts as unset. Unknown names there are ignored with a `diag.warn` and a process warning.
- * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` and `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at
- * creation time, unless `options` sets them.
+ * `DD_TRACE_PROPAGATION_EXTRACT_FIRST`, `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` and
+ * `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at creation time, unless `options` sets them.
  *
  * Extraction (research section H): every style runs in order; the first valid context wins
  * (rule 48). A later style with another trace id becomes a span link with `reason=terminated_context`
@@ -103,8 +124,10 @@ const NONE = "none";
  * Same trace: the full 128-bit ids when both carry upper bits, else the low 64 bits (rule 49, Java);
  * a 64-bit winner (its `_dd.p.tid` lost upstream) then takes the full id of a later style of the same
  * trace, so the trace keeps its 128-bit id (rules 21, 61; Datadog's tracers keep the 64-bit id there).
- * `baggage` always contributes. Injection writes every style; a failing style never stops the others.
- * Neither direction throws.
+ * `baggage` always contributes. The extract behavior ({@link ExtractBehavior}, rule 55) then decides
+ * whether the result continues the trace, restarts it with a link, or is ignored. Injection writes
+ * every style; a failing style never stops the others. Neither direction throws; `options` with a
+ * value of the wrong kind throw a `TypeError` at creation.
  */
 export function createPropagator(
   styles?: string | readonly string[],
@@ -125,6 +148,10 @@ export function createPropagator(
   }
   const tagsMaxLength = options.tagsMaxLength ?? parseNonNegativeInteger(env[ENV_TAGS_MAX_LENGTH]);
   const extractFirst = options.extractFirst ?? isTrue(env[ENV_PROPAGATION_EXTRACT_FIRST]);
+  const behavior =
+    options.extractBehavior !== undefined
+      ? parseExtractBehavior(options.extractBehavior)
+      : extractBehaviorFromEnvironment(env[ENV_PROPAGATION_BEHAVIOR_EXTRACT]);
   const make = (name: PropagationStyle): StyleMember => {
     const propagator = makeStyle(name, { tagsMaxLength });
     const parts =
@@ -133,7 +160,33 @@ export function createPropagator(
         : undefined;
     return { name, propagator, parts };
   };
-  return new MultiStylePropagator(injectStyles.map(make), extractStyles.map(make), extractFirst);
+  return new MultiStylePropagator(injectStyles.map(make), extractStyles.map(make), extractFirst, behavior);
+}
+
+/** `options.extractBehavior`, checked. @throws TypeError naming the accepted values. */
+function parseExtractBehavior(value: unknown): ExtractBehavior {
+  if (typeof value === "string" && EXTRACT_BEHAVIORS.has(value)) return value as ExtractBehavior;
+  throw new TypeError(
+    `tracehop: extractBehavior must be "continue", "restart" or "ignore" (got ${
+      typeof value === "string" ? JSON.stringify(value) : value === null ? "null" : typeof value
+    })`,
+  );
+}
+
+/**
+ * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, lower-cased and trimmed as Datadog's tracers read it;
+ * unset or blank: `continue`. Another value: `continue`, with a warning as for an unknown style (a
+ * process must still start; dd-trace-js falls back to its default too).
+ */
+function extractBehaviorFromEnvironment(text: string | undefined): ExtractBehavior {
+  const value = text?.trim().toLowerCase();
+  if (!value) return "continue";
+  if (EXTRACT_BEHAVIORS.has(value)) return value as ExtractBehavior;
+  warnUnknownSetting(
+    `tracehop: ${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${JSON.stringify(text)} is not continue, restart or ignore (continue is used)`,
+    "TRACEHOP_UNKNOWN_EXTRACT_BEHAVIOR",
+  );
+  return "continue";
 }
 
 /**
@@ -172,7 +225,7 @@ export function parseStyles(
     if (style === undefined) {
       const message = `tracehop: unknown propagation style "${name}"; use ${STYLE_NAMES} or none`;
       if (source === "explicit") throw new TypeError(message);
-      warnUnknownStyle(`${message} (ignored)`);
+      warnUnknownSetting(`${message} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
       continue;
     }
     if (!out.includes(style)) out.push(style);
@@ -198,15 +251,18 @@ function styleListOrUnset(text: string | undefined): string | undefined {
   return text !== undefined && namesAnything(text.split(",")) ? text : undefined;
 }
 
-/** Unknown-style messages already given as a process warning by {@link warnUnknownStyle}. */
+/** Messages already given as a process warning by {@link warnUnknownSetting}. */
 const warned = new Set<string>();
 
-/** `diag.warn` of an unknown style name, plus a Node process warning the first time in the process. */
-function warnUnknownStyle(message: string): void {
+/**
+ * `diag.warn` of an unknown name in a propagation variable, plus a Node process warning with `code`
+ * the first time in the process.
+ */
+function warnUnknownSetting(message: string, code: string): void {
   diag.warn(message);
   if (warned.has(message)) return;
   warned.add(message);
-  process.emitWarning(message, { code: "TRACEHOP_UNKNOWN_PROPAGATION_STYLE" });
+  process.emitWarning(message, { code });
 }
 
 function parseNonNegativeInteger(text: string | undefined): number | undefined {
@@ -295,6 +351,7 @@ class MultiStylePropagator implements TextMapPropagator {
     private readonly _inject: readonly StyleMember[],
     private readonly _extract: readonly StyleMember[],
     private readonly _extractFirst: boolean,
+    private readonly _behavior: ExtractBehavior,
   ) {
     const fields = new Set<string>();
     for (const member of [..._inject, ..._extract])
@@ -304,7 +361,9 @@ class MultiStylePropagator implements TextMapPropagator {
     this._soleInject = _inject.length === 1 ? _inject[0] : undefined;
     const sole = _extract.length === 1 ? _extract[0]! : undefined;
     this._soleExtract =
-      sole?.name === "tracecontext" && sole.propagator instanceof DatadogTraceContextPropagator
+      _behavior === "continue" &&
+      sole?.name === "tracecontext" &&
+      sole.propagator instanceof DatadogTraceContextPropagator
         ? sole.propagator
         : undefined;
   }
@@ -349,6 +408,7 @@ class MultiStylePropagator implements TextMapPropagator {
         return context;
       }
     }
+    if (this._behavior === "ignore") return context;
     const baseSpan = trace.getSpanContext(context);
     let winner: Candidate | undefined;
     let links: Link[] | undefined;
@@ -389,6 +449,8 @@ class MultiStylePropagator implements TextMapPropagator {
         diag.warn("tracehop: baggage extract failed", err);
       }
     }
+    if (this._behavior === "restart" && winner !== undefined)
+      return restartedTrace(context, winner, w3cBaggage);
     // tracehop's own winner: one Context built from its parts, the final baggage included.
     if (winner?.parts !== undefined) {
       const parts = winner.parts;
@@ -503,6 +565,42 @@ function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext)
       [LINK_CONTEXT_HEADERS_ATTRIBUTE]: name,
     },
   };
+}
+
+/**
+ * The `restart` extract behavior (research rule 55, dd-trace-js `_extractSpanContext` and
+ * `Span._createContext`): `context` without its span, restored root, Datadog fields and earlier links;
+ * the baggage the extraction found (the winner's, `ot-baggage-*` entries included, merged with the
+ * W3C baggage); one link to the winner's span context (with its tracestate), `reason=
+ * propagation_behavior_extract`, `context_headers=<winner's style>`. A winner without a parent span (a
+ * restored root, Datadog parent id 0) gives no link: a link needs a span.
+ */
+function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage | undefined): Context {
+  let baggage =
+    winner.parts !== undefined
+      ? (winner.parts.baggage ?? propagation.getBaggage(context))
+      : propagation.getBaggage(winner.context!);
+  if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage, w3cBaggage);
+  let result = setRestoredRoot(trace.deleteSpan(context).deleteValue(DATADOG_CONTEXT_KEY), undefined);
+  if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
+  const extracted = winner.spanContext;
+  if (extracted === undefined) return setExtractionLinks(result, []);
+  const linked: SpanContext = {
+    traceId: extracted.traceId,
+    spanId: extracted.spanId,
+    traceFlags: extracted.traceFlags,
+    isRemote: true,
+  };
+  if (extracted.traceState !== undefined) linked.traceState = extracted.traceState;
+  return setExtractionLinks(result, [
+    {
+      context: linked,
+      attributes: {
+        [LINK_REASON_ATTRIBUTE]: LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT,
+        [LINK_CONTEXT_HEADERS_ATTRIBUTE]: winner.name,
+      },
+    },
+  ]);
 }
 
 /**

@@ -14,6 +14,11 @@ export const DD_PARENT_ID_ATTRIBUTE = "_dd.parent_id";
 export const LINK_REASON_ATTRIBUTE = "reason";
 /** Link reason for a conflicting style (research rule 50). */
 export const LINK_REASON_TERMINATED_CONTEXT = "terminated_context";
+/**
+ * Link reason for the context a `restart` extraction left behind (research rule 55,
+ * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart`, as dd-trace-js writes it).
+ */
+export const LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT = "propagation_behavior_extract";
 /** Link attribute naming the style that produced the linked context (research rule 50). */
 export const LINK_CONTEXT_HEADERS_ATTRIBUTE = "context_headers";
 
@@ -46,6 +51,8 @@ function read(ctx: Context): ExtractionResult | undefined {
  * `context_headers=<style name>` (`datadog`, `tracecontext`, `b3`, `b3multi`), the sampled bit in
  * its trace flags, and the tracestate only for `tracecontext` links (research rule 50).
  * Empty when there was no conflict or `DD_TRACE_PROPAGATION_EXTRACT_FIRST` was set (rule 54).
+ * Under the `restart` extract behavior (rule 55) the only link is the one to the extracted context,
+ * with `reason=propagation_behavior_extract` and `context_headers=<winning style>`.
  */
 export function getExtractionLinks(ctx: Context): Link[] {
   const links = read(ctx)?.links;

@@ -10,8 +10,12 @@ import { ddSpanContext, ddTracer } from "../interop/dd-trace-helpers.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
-function run(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { input, encoding: "utf8" });
+function run(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    input,
+    encoding: "utf8",
+    env,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -40,6 +44,30 @@ describe("tracehop inspect", () => {
     assert.equal(report.styles.datadog.status, "valid");
     assert.equal(report.styles.tracecontext.status, "valid");
     span.finish();
+  });
+
+  test("the row as stored under DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=ignore/restart, with a note", () => {
+    const carrier = JSON.stringify({
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    for (const behavior of ["ignore", "restart"]) {
+      const { code, stdout } = run(["inspect", "--json", carrier], undefined, {
+        ...process.env,
+        DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT: behavior,
+      });
+      assert.equal(code, 0);
+      const report = JSON.parse(stdout);
+      assert.equal(report.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+      assert.equal(report.styles.tracecontext.status, "valid");
+      assert.ok(
+        report.diagnostics.some((line: string) =>
+          line.startsWith(
+            `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=${behavior} here: shown is what the row holds`,
+          ),
+        ),
+        JSON.stringify(report.diagnostics),
+      );
+    }
   });
 
   test("text output from a file names both id forms; stdin works too", () => {

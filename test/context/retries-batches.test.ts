@@ -2,7 +2,7 @@ import { describe, test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
-import { withBatch, withBatchItem, withCarrier } from "../../src/index.js";
+import { createPropagator, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import {
   exporter,
   finishedSpan,
@@ -107,6 +107,17 @@ describe("batches", () => {
     const item = finishedSpan("item");
     assert.equal(parentIdOf(item), finishedSpan("batch").spanContext().spanId);
     assert.deepEqual(item.links, []);
+  });
+
+  test("withBatchItem under the restart extract behavior: a child of the batch span, linked to its message's context", () => {
+    const propagator = createPropagator(undefined, { extractBehavior: "restart" });
+    withBatch([{}], "batch", () => withBatchItem(W3C_CARRIER, "item", () => undefined, { propagator }), {
+      root: true,
+    });
+    const item = finishedSpan("item");
+    assert.equal(parentIdOf(item), finishedSpan("batch").spanContext().spanId);
+    assert.deepEqual(linksOf(item), [{ traceId: W3C_TRACE_ID, spanId: W3C_PARENT_ID, traceFlags: 1 }]);
+    assert.equal(item.links[0]!.attributes?.reason, "propagation_behavior_extract");
   });
 
   test("misuse is a TypeError naming the argument", () => {

@@ -2,7 +2,7 @@ import { describe, test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
-import { captureCarrier, contextFromCarrier, withCarrier } from "../../src/index.js";
+import { captureCarrier, contextFromCarrier, createPropagator, withCarrier } from "../../src/index.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
 beforeEach(() => exporter.reset());
@@ -329,4 +329,34 @@ describe("withCarrier: what it accepts", () => {
       assert.equal(exporter.getFinishedSpans().length, 0);
     });
   }
+});
+
+describe("withCarrier with the restart extract behavior (DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart)", () => {
+  test("the span is a new root linked to the stored context, with its baggage", () => {
+    const propagator = createPropagator(undefined, { extractBehavior: "restart" });
+    const carrier = { ...W3C_CARRIER, baggage: "tenant=acme" };
+    let tenant: string | undefined;
+    withCarrier(
+      carrier,
+      "restarted",
+      () => {
+        tenant = propagation.getActiveBaggage()?.getEntry("tenant")?.value;
+      },
+      { propagator },
+    );
+    const span = finishedSpan("restarted");
+    assert.equal(parentIdOf(span), undefined);
+    assert.notEqual(span.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(tenant, "acme");
+    assert.deepEqual(
+      span.links.map((link) => [link.context.traceId, link.context.spanId, link.attributes]),
+      [
+        [
+          W3C_TRACE_ID,
+          W3C_PARENT_ID,
+          { reason: "propagation_behavior_extract", context_headers: "tracecontext" },
+        ],
+      ],
+    );
+  });
 });

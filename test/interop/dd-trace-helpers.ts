@@ -47,8 +47,14 @@ export function ddTracer(): DdTracer {
   return tracer;
 }
 
-/** A dd-trace text_map propagator limited to `styles` (its config is the tracer's, styles replaced). */
-export function ddPropagator(styles: string[]): {
+/**
+ * A dd-trace text_map propagator limited to `styles` (its config is the tracer's, styles replaced),
+ * with `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` set to `behavior`.
+ */
+export function ddPropagator(
+  styles: string[],
+  behavior: "continue" | "restart" | "ignore" = "continue",
+): {
   inject: TextMapCtor["prototype"]["inject"];
   extract: TextMapCtor["prototype"]["extract"];
 } {
@@ -57,6 +63,7 @@ export function ddPropagator(styles: string[]): {
     require("dd-trace/packages/dd-trace/src/opentracing/propagation/text_map") as TextMapCtor;
   const scoped = Object.create(config, {
     tracePropagationStyle: { value: { inject: styles, extract: styles } },
+    DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT: { value: behavior },
   }) as unknown;
   const propagator = new TextMapPropagator(scoped);
   return { inject: propagator.inject.bind(propagator), extract: propagator.extract.bind(propagator) };

@@ -95,6 +95,47 @@ describe("dd-trace writes -> tracehop reads", () => {
   }
 });
 
+describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: the same link as dd-trace's", () => {
+  // dd-trace's extraction under restart keeps the winner and records one link to it
+  // (`_links`, reason propagation_behavior_extract); its span then starts a new trace.
+  const styles = ["datadog", "tracecontext", "baggage"];
+  const conflicting = fc.option(fc.tuple(hex16, nonZeroHex16, nonZeroHex16), { nil: undefined });
+  test(`${RUNS} random contexts, some with a traceparent of another trace`, () => {
+    const dd = ddPropagator(styles, "restart");
+    const ours = createPropagator(styles, { extractBehavior: "restart" });
+    fc.assert(
+      fc.property(spec, conflicting, (s, other) => {
+        const carrier: Record<string, string> = {};
+        ddPropagator(styles).inject(ddSpanContext(s), carrier);
+        if (other !== undefined) carrier.traceparent = `00-${other[0]}${other[1]}-${other[2]}-01`;
+        const theirs = dd.extract({ ...carrier }) as unknown as {
+          _links: {
+            context: { toTraceId(full: boolean): string; toSpanId(full: boolean): string };
+            attributes: object;
+          }[];
+        };
+        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        assert.equal(theirs._links.length, 1, "dd-trace links the extracted context");
+        assert.equal(trace.getSpanContext(ctx), undefined, "restart: no parent");
+        assert.equal(getDatadogContext(ctx), undefined);
+        assert.deepEqual(
+          getExtractionLinks(ctx).map((link) => ({
+            traceId: link.context.traceId,
+            spanId: link.context.spanId,
+            attributes: link.attributes,
+          })),
+          theirs._links.map((link) => ({
+            traceId: link.context.toTraceId(true).padStart(32, "0"),
+            spanId: link.context.toSpanId(true),
+            attributes: link.attributes,
+          })),
+        );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe("tracehop writes -> dd-trace reads", () => {
   for (const styles of STYLE_SETS) {
     test(`${styles.label}: ${RUNS} random contexts`, () => {

@@ -1,16 +1,24 @@
 import { test, describe, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { createTraceState, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import {
+  createTraceState,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  type Context,
+} from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
-import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
+import { getExtractionLinks, getRestoredRoot } from "../../src/propagation/extraction-result.js";
 
 const ENV = [
   "DD_TRACE_PROPAGATION_STYLE",
   "DD_TRACE_PROPAGATION_STYLE_INJECT",
   "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
   "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
+  "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
   "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
   "OTEL_PROPAGATORS",
 ];
@@ -354,5 +362,182 @@ describe("the W3C random flag when the Datadog context wins (Trace Context Level
       traceparent: "00-0000000000000000ab54a98ceb1f0ad2-00f067aa0ba902b7-03",
     };
     assert.equal(read(carrier), 0x01);
+  });
+});
+
+describe("extract behavior: continue, restart, ignore (research rule 55, DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT)", () => {
+  // One trace in both styles, Datadog's parent differing from the W3C one, with baggage of both kinds.
+  const SAME_TRACE = {
+    "x-datadog-trace-id": "12345678901234567890",
+    "x-datadog-parent-id": "9876543210987654321",
+    "x-datadog-sampling-priority": "2",
+    "x-datadog-origin": "synthetics",
+    "x-datadog-tags": "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000",
+    "ot-baggage-legacy": "yes",
+    traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-01",
+    tracestate: "dd=s:2;o:synthetics;p:891087b8e3b70cb1;t.dm:-4,rojo=00f067aa0ba902b7",
+    baggage: "userId=alice",
+  };
+  const TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
+  const run = (carrier: unknown, options?: Parameters<typeof createPropagator>[1], base = ROOT_CONTEXT) =>
+    createPropagator(["datadog", "tracecontext", "baggage"], options).extract(
+      base,
+      normalizeCarrier(carrier),
+      normalizedCarrierGetter,
+    );
+  const baggageOf = (ctx: Context) =>
+    Object.fromEntries(
+      (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([key, entry]) => [key, entry.value]),
+    );
+
+  test("continue (the default): the extracted context is the parent", () => {
+    clearEnv();
+    const ctx = run(SAME_TRACE);
+    assert.equal(trace.getSpanContext(ctx)?.traceId, TRACE_ID);
+    assert.equal(trace.getSpanContext(ctx)?.spanId, "00f067aa0ba902b7");
+    assert.equal(getDatadogContext(ctx)?.samplingPriority, 2);
+    assert.deepEqual(getExtractionLinks(ctx), []);
+    assert.deepEqual(baggageOf(ctx), { legacy: "yes", userId: "alice" });
+  });
+
+  test("restart: no parent, no Datadog fields; one link to the extracted context; baggage kept", () => {
+    clearEnv();
+    const ctx = run(SAME_TRACE, { extractBehavior: "restart" });
+    assert.equal(trace.getSpanContext(ctx), undefined);
+    assert.equal(getDatadogContext(ctx), undefined);
+    assert.equal(getRestoredRoot(ctx), undefined);
+    assert.deepEqual(baggageOf(ctx), { legacy: "yes", userId: "alice" });
+    const links = getExtractionLinks(ctx);
+    assert.equal(links.length, 1);
+    assert.deepEqual(links[0].attributes, {
+      reason: "propagation_behavior_extract",
+      context_headers: "datadog",
+    });
+    // The winner as continue would have made it: the full 128-bit id, the W3C parent (rule 52), the
+    // adopted tracestate.
+    assert.equal(links[0].context.traceId, TRACE_ID);
+    assert.equal(links[0].context.spanId, "00f067aa0ba902b7");
+    assert.equal(links[0].context.traceFlags, TraceFlags.SAMPLED);
+    assert.equal(links[0].context.traceState?.get("rojo"), "00f067aa0ba902b7");
+  });
+
+  test("restart: the conflict links are replaced by the one restart link; the base span is dropped", () => {
+    clearEnv();
+    const base = trace.setSpanContext(ROOT_CONTEXT, trace.getSpanContext(local)!);
+    const ctx = run(CONFLICT, { extractBehavior: "restart" }, base);
+    assert.equal(trace.getSpanContext(ctx), undefined);
+    const links = getExtractionLinks(ctx);
+    assert.deepEqual(
+      links.map((link) => [link.context.traceId, link.attributes?.reason, link.attributes?.context_headers]),
+      [["000000000000000073971a01849325a4", "propagation_behavior_extract", "datadog"]],
+    );
+  });
+
+  test("restart with a style from elsewhere (b3) as the winner", () => {
+    clearEnv();
+    const ctx = createPropagator(["b3", "baggage"], { extractBehavior: "restart" }).extract(
+      ROOT_CONTEXT,
+      normalizeCarrier({ b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1", baggage: "k=v" }),
+      normalizedCarrierGetter,
+    );
+    assert.equal(trace.getSpanContext(ctx), undefined);
+    assert.deepEqual(baggageOf(ctx), { k: "v" });
+    const links = getExtractionLinks(ctx);
+    assert.deepEqual(
+      links.map((link) => [link.context.traceId, link.context.spanId, link.attributes?.context_headers]),
+      [["80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1", "b3"]],
+    );
+  });
+
+  test("restart of a restored root (Datadog parent id 0): no root, no link (a link needs a span)", () => {
+    clearEnv();
+    const ctx = run(
+      { "x-datadog-trace-id": "123", "x-datadog-parent-id": "0", baggage: "k=v" },
+      { extractBehavior: "restart" },
+    );
+    assert.equal(trace.getSpanContext(ctx), undefined);
+    assert.equal(getRestoredRoot(ctx), undefined);
+    assert.equal(getDatadogContext(ctx), undefined);
+    assert.deepEqual(getExtractionLinks(ctx), []);
+    assert.deepEqual(baggageOf(ctx), { k: "v" });
+  });
+
+  test("restart with nothing valid to extract: the baggage alone, as continue", () => {
+    clearEnv();
+    const ctx = run({ traceparent: "garbage", baggage: "k=v" }, { extractBehavior: "restart" });
+    assert.equal(trace.getSpanContext(ctx), undefined);
+    assert.deepEqual(getExtractionLinks(ctx), []);
+    assert.deepEqual(baggageOf(ctx), { k: "v" });
+  });
+
+  test("ignore: the base context comes back unchanged, baggage not read", () => {
+    clearEnv();
+    const ctx = run(SAME_TRACE, { extractBehavior: "ignore" });
+    assert.equal(ctx, ROOT_CONTEXT);
+    const sole = createPropagator(["tracecontext"], { extractBehavior: "ignore" });
+    assert.equal(sole.extract(local, normalizeCarrier(SAME_TRACE), normalizedCarrierGetter), local);
+  });
+
+  test("a tracecontext-only propagator restarts too (not only the composite's multi-style path)", () => {
+    clearEnv();
+    const ctx = createPropagator(["tracecontext"], { extractBehavior: "restart" }).extract(
+      ROOT_CONTEXT,
+      normalizeCarrier(SAME_TRACE),
+      normalizedCarrierGetter,
+    );
+    assert.equal(trace.getSpanContext(ctx), undefined);
+    assert.deepEqual(
+      getExtractionLinks(ctx).map((link) => [link.context.spanId, link.attributes?.context_headers]),
+      [["00f067aa0ba902b7", "tracecontext"]],
+    );
+  });
+
+  test("the environment variable, any case and blanks; an option wins; read at creation time", () => {
+    clearEnv();
+    process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT = " Restart ";
+    const restarting = createPropagator(["datadog", "tracecontext"]);
+    const continuing = createPropagator(["datadog", "tracecontext"], { extractBehavior: "continue" });
+    process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT = "IGNORE";
+    const ignoring = createPropagator(["datadog", "tracecontext"]);
+    process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT = "  ";
+    const blank = createPropagator(["datadog", "tracecontext"]);
+    delete process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT;
+    const extractWith = (p: ReturnType<typeof createPropagator>) =>
+      p.extract(ROOT_CONTEXT, normalizeCarrier(SAME_TRACE), normalizedCarrierGetter);
+    assert.equal(trace.getSpanContext(extractWith(restarting)), undefined);
+    assert.equal(getExtractionLinks(extractWith(restarting)).length, 1);
+    assert.equal(trace.getSpanContext(extractWith(continuing))?.traceId, TRACE_ID);
+    assert.equal(extractWith(ignoring), ROOT_CONTEXT);
+    assert.equal(trace.getSpanContext(extractWith(blank))?.traceId, TRACE_ID);
+  });
+
+  test("an unknown value: a TypeError as an option; continue with one process warning from the environment", async () => {
+    clearEnv();
+    for (const bad of ["Restart", "stop", "", null, 1])
+      assert.throws(
+        () => createPropagator(["datadog"], { extractBehavior: bad as never }),
+        (err: Error) => err instanceof TypeError && /"continue", "restart" or "ignore"/.test(err.message),
+      );
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT = "restrat";
+      const ctx = createPropagator(["datadog", "tracecontext"]).extract(
+        ROOT_CONTEXT,
+        normalizeCarrier(SAME_TRACE),
+        normalizedCarrierGetter,
+      );
+      createPropagator(["datadog"]);
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on next tick
+      assert.equal(trace.getSpanContext(ctx)?.traceId, TRACE_ID);
+    } finally {
+      process.off("warning", onWarning);
+    }
+    assert.deepEqual(
+      warnings.map((w) => (w as NodeJS.ErrnoException).code),
+      ["TRACEHOP_UNKNOWN_EXTRACT_BEHAVIOR"],
+    );
+    assert.match(warnings[0]!.message, /DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT="restrat"/);
   });
 });

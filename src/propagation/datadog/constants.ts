@@ -36,11 +36,12 @@ export const DD_MEMBER_PARENT = "p";
 /** `t.<name>` in `dd=` is the propagated tag `_dd.p.<name>` (research rule 39). */
 export const DD_MEMBER_TAG_PREFIX = "t.";
 
-/** Environment variables read by `createPropagator()` (research rules 2, 27, 54). */
+/** Environment variables read by `createPropagator()` (research rules 2, 27, 54, 55). */
 export const ENV_PROPAGATION_STYLE = "DD_TRACE_PROPAGATION_STYLE";
 export const ENV_PROPAGATION_STYLE_INJECT = "DD_TRACE_PROPAGATION_STYLE_INJECT";
 export const ENV_PROPAGATION_STYLE_EXTRACT = "DD_TRACE_PROPAGATION_STYLE_EXTRACT";
 export const ENV_PROPAGATION_EXTRACT_FIRST = "DD_TRACE_PROPAGATION_EXTRACT_FIRST";
+export const ENV_PROPAGATION_BEHAVIOR_EXTRACT = "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT";
 export const ENV_TAGS_MAX_LENGTH = "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH";
 export const ENV_OTEL_PROPAGATORS = "OTEL_PROPAGATORS";
 

@@ -20,6 +20,9 @@ export const MAX_CARRIER_TEXT_LENGTH = 256 * 1024;
 /** ASCII-lower-cased header name -> its values in order, read from an untrusted carrier. */
 export type NormalizedCarrier = Map<string, string[]>;
 
+/** U+FEFF: skipped at the start of JSON text (RFC 8259 §8.1), kept anywhere else. */
+const BYTE_ORDER_MARK = 0xfeff;
+
 // Decoded whole, never element by element; invalid UTF-8 becomes U+FFFD (then fails the header grammar);
 // a leading U+FEFF is kept as data.
 const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -29,8 +32,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
  *
  * Accepted shapes:
  * - a plain object or a `Map` of header name -> value;
+ * - a WHATWG `Headers` object (`request.headers` of fetch-style servers: Hono, Next.js route
+ *   handlers, undici): its names come lower-cased and repeated fields joined with `, `;
  * - JSON text of such an object (also JSON text holding that JSON text once more), or its UTF-8 bytes
- *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most {@link MAX_CARRIER_TEXT_LENGTH}.
+ *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most {@link MAX_CARRIER_TEXT_LENGTH};
+ *   a leading byte order mark (U+FEFF) is skipped, as RFC 8259 §8.1 allows a JSON parser to.
  *
  * Names: ASCII case-insensitive (RFC 9110 §5.1; Trace Context §3.2.1): `TraceParent` and `traceparent`
  * are the same field. Names with non-ASCII characters are ignored (no header has one, and Unicode
@@ -105,7 +111,7 @@ export function carrierObject(
     if (depth > 1 || carrier.length > MAX_CARRIER_TEXT_LENGTH) return undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(carrier);
+      parsed = JSON.parse(carrier.charCodeAt(0) === BYTE_ORDER_MARK ? carrier.slice(1) : carrier);
     } catch {
       return undefined;
     }
@@ -113,6 +119,7 @@ export function carrierObject(
   }
   if (typeof carrier !== "object") return undefined;
   if (carrier instanceof Map) return carrier;
+  if (typeof Headers === "function" && carrier instanceof Headers) return new Map(carrier);
   const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
   if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
   if (Array.isArray(carrier) || bytes === null) return undefined;

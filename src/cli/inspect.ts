@@ -93,6 +93,8 @@ export class InspectInputError extends Error {}
  * Throws {@link InspectInputError} for text that is not a JSON object.
  */
 export function parseCarrierText(text: string, diagnostics: string[]): Record<string, unknown> {
+  // A file saved with a byte order mark (RFC 8259 §8.1 lets a parser skip it), as the readers do.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -104,6 +104,24 @@ describe("normalizeCarrier: whole-carrier shapes", () => {
     assert.equal(get(JSON.stringify(JSON.stringify(text)), "traceparent"), undefined);
   });
 
+  test("a leading byte order mark is skipped in JSON text and its bytes (RFC 8259 §8.1), kept in values", () => {
+    const text = JSON.stringify({ traceparent: TP });
+    assert.equal(get("\ufeff" + text, "traceparent"), TP);
+    assert.equal(get(Buffer.from("\ufeff" + text), "traceparent"), TP);
+    assert.equal(get(JSON.stringify("\ufeff" + text), "traceparent"), TP);
+    assert.equal(get({ traceparent: "\ufeff" + TP }, "traceparent"), "\ufeff" + TP);
+    assert.equal(get("\ufeff\ufeff" + text, "traceparent"), undefined);
+  });
+
+  test("a WHATWG Headers carrier (fetch-style request.headers): names any case, repeated fields joined", () => {
+    const headers = new Headers({ TraceParent: TP });
+    headers.append("tracestate", "a=1");
+    headers.append("TraceState", "b=2");
+    assert.equal(get(headers, "traceparent"), TP);
+    assert.equal(get(headers, "TRACESTATE"), "a=1, b=2");
+    assert.equal(normalizeCarrier(new Headers()).size, 0);
+  });
+
   test("a Map carrier", () => {
     assert.equal(
       get(

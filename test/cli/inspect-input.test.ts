@@ -2,6 +2,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
@@ -25,6 +28,17 @@ describe("tracehop inspect input", () => {
     assert.equal(report.context.traceId, "0000000000000000ffffffffffffffff");
     assert.equal(report.context.datadogTraceId, "18446744073709551615");
     assert.ok(report.diagnostics.includes("read the row's traceContext field"));
+  });
+
+  test("a file saved with a byte order mark is read (RFC 8259 §8.1)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tracehop-inspect-")), "row.json");
+    writeFileSync(
+      file,
+      "\ufeff" + JSON.stringify({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }),
+    );
+    const { code, stdout } = run(["inspect", "--json", file]);
+    assert.equal(code, 0);
+    assert.equal(JSON.parse(stdout).context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
   });
 
   test("a row whose traceContext holds the carrier's JSON text (a Json column selected as text) is read too", () => {

@@ -303,6 +303,22 @@ describe("withCarrier: what it accepts", () => {
     assert.equal(propagation.getBaggage(ctx)?.getEntry("k")?.value, "v");
   });
 
+  test("a fetch Request's headers (WHATWG Headers) restore the Datadog and W3C context", () => {
+    const request = new Request("http://localhost/jobs", {
+      headers: {
+        "X-Datadog-Trace-Id": "12345678901234567890",
+        "X-Datadog-Parent-Id": "9876543210987654321",
+        "X-Datadog-Sampling-Priority": "2",
+        "X-Datadog-Tags": "_dd.p.tid=640cfd8d00000000",
+        Baggage: "k=v",
+      },
+    });
+    const ctx = contextFromCarrier(request.headers);
+    assert.equal(trace.getSpanContext(ctx)?.traceId, "640cfd8d00000000ab54a98ceb1f0ad2");
+    assert.equal(trace.getSpanContext(ctx)?.spanId, "891087b8e3b70cb1");
+    assert.equal(propagation.getBaggage(ctx)?.getEntry("k")?.value, "v");
+  });
+
   const misuse: [string, () => unknown, RegExp][] = [
     ["fn not a function", () => withCarrier(W3C_CARRIER, "x", "nope" as never), /fn must be a function/],
     ["name not a string", () => withCarrier(W3C_CARRIER, 7 as never, () => 1), /name must be a string/],

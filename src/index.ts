@@ -52,3 +52,4 @@ export {
 } from "./context/attributes.js";
 export { startTracing, type StartTracingOptions, type TracingHandle } from "./tracing/start-tracing.js";
 export { JsonLinesFileSpanExporter } from "./tracing/file-exporter.js";
+export { ExtractionLinksSpanProcessor } from "./tracing/ExtractionLinksSpanProcessor.js";

@@ -84,6 +84,11 @@ export function getExtractionAttributes(ctx: Context): Attributes {
   return lastParentId === undefined ? {} : { [DD_PARENT_ID_ATTRIBUTE]: lastParentId };
 }
 
+/** Internal: the links recorded in `ctx`, as stored (read-only; no copy), for the span processor. */
+export function extractionLinksOf(ctx: Context): readonly Link[] | undefined {
+  return read(ctx)?.links;
+}
+
 /** Internal: a copy of `ctx` recording `links` (replacing earlier ones). */
 export function setExtractionLinks(ctx: Context, links: readonly Link[]): Context {
   const previous = read(ctx);

@@ -6,11 +6,11 @@ import { NodeSDK } from "@opentelemetry/sdk-node";
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
-  NoopSpanProcessor,
   SimpleSpanProcessor,
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../propagation/create-propagator.js";
+import { ExtractionLinksSpanProcessor } from "./ExtractionLinksSpanProcessor.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
 import { resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
 
@@ -44,7 +44,9 @@ let running: TracingHandle | undefined;
  *   ({@link JsonLinesFileSpanExporter}), OTLP/HTTP with JSON bodies
  *   (@opentelemetry/exporter-trace-otlp-http; endpoint, headers, compression and TLS from
  *   OTEL_EXPORTER_OTLP_* unless `otlpEndpoint` is given), and the console when OTEL_TRACES_EXPORTER
- *   names it. Metrics and logs are left off unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER is set.
+ *   names it. Metrics and logs are left off unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER is set;
+ * - span links of the extraction on the spans instrumentations start from an extracted context
+ *   ({@link ExtractionLinksSpanProcessor}: conflicting styles, a `restart` extract behavior).
  *
  * Resilience: a collector that is down or slow never fails the application. Each export is bounded
  * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
@@ -74,15 +76,15 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   const fileProcessor = config.spansFile
     ? new BatchSpanProcessor(new JsonLinesFileSpanExporter(config.spansFile), { ...config.batch })
     : undefined;
-  const spanProcessors: SpanProcessor[] = fileProcessor ? [fileProcessor] : [];
+  // First, so that the export processors' onStart sees the links too.
+  const spanProcessors: SpanProcessor[] = [new ExtractionLinksSpanProcessor()];
+  if (fileProcessor) spanProcessors.push(fileProcessor);
   if (config.otlp) {
     const { url, timeoutMillis } = config.otlp;
     const exporter = new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis });
     spanProcessors.push(new BatchSpanProcessor(exporter, { ...config.batch }));
   }
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
-  // The NodeSDK registers no tracer provider without a processor; spans still need ids to propagate.
-  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
 
   const sdk = new NodeSDK({
     resource,

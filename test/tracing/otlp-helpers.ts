@@ -18,6 +18,8 @@ export interface ReceivedSpan {
   parentSpanId: string | undefined;
   name: string;
   kind: number;
+  /** The span's links: ids as hex, attributes decoded. */
+  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
 }
 
 /** One request the receiver got. */
@@ -64,6 +66,11 @@ export function decodeTraceRequest(json: string): ReceivedSpan[] {
           parentSpanId: span.parentSpanId || undefined,
           name: span.name,
           kind: span.kind,
+          links: (span.links ?? []).map((link: any) => ({
+            traceId: link.traceId,
+            spanId: link.spanId,
+            attributes: attributes(link.attributes),
+          })),
         });
   }
   return spans;

@@ -1,0 +1,58 @@
+import { diag, trace, type Context, type Link } from "@opentelemetry/api";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { extractionLinksOf, LINK_REASON_ATTRIBUTE } from "../propagation/extraction-result.js";
+
+/**
+ * SpanProcessor that puts the span links an extraction found (`getExtractionLinks`: research rule 50
+ * `terminated_context` links of conflicting styles, rule 55 `propagation_behavior_extract` links of a
+ * `restart` extraction) on the first spans started from the extracted context, whoever starts them:
+ * the HTTP server span of `@opentelemetry/instrumentation-http`, a messaging instrumentation's
+ * consumer span, a span started by hand from `propagation.extract(...)`. Datadog's tracers put these
+ * links on the span they start from the extracted context; an OpenTelemetry instrumentation knows
+ * nothing of them, so without this processor they are lost there. `withCarrier`, `traced` and the
+ * messaging helpers add them themselves; this processor does not add a link twice.
+ *
+ * A span is a first span of an extraction when its parent in `parentContext` is remote
+ * (`isRemote`: the extracted parent) or absent (a `restart` extraction starts a new trace); a child
+ * of a local span gets nothing, however far down the extracted context's values reach. Links are
+ * added with `Span.addLinks` at start (samplers do not see them, as for any link added after
+ * creation). Never throws: a failure is reported through `diag` and the span goes on unchanged.
+ *
+ * `startTracing` registers it first among its span processors. With your own SDK setup, add it to the
+ * tracer provider's `spanProcessors`.
+ */
+export class ExtractionLinksSpanProcessor implements SpanProcessor {
+  onStart(span: Span, parentContext: Context): void {
+    try {
+      const links = extractionLinksOf(parentContext);
+      if (links === undefined || links.length === 0) return;
+      const parent = trace.getSpanContext(parentContext);
+      if (parent !== undefined && parent.isRemote !== true) return;
+      const missing = links.filter((link) => !hasLink(span.links, link));
+      if (missing.length > 0) span.addLinks(missing);
+    } catch (err) {
+      diag.warn("tracehop: adding the extraction links to a span failed", err);
+    }
+  }
+
+  onEnd(_span: ReadableSpan): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** True when `links` holds a link to the same span for the same reason as `link`. */
+function hasLink(links: readonly Link[], link: Link): boolean {
+  const reason = link.attributes?.[LINK_REASON_ATTRIBUTE];
+  return links.some(
+    (other) =>
+      other.context.spanId === link.context.spanId &&
+      other.context.traceId === link.context.traceId &&
+      other.attributes?.[LINK_REASON_ATTRIBUTE] === reason,
+  );
+}

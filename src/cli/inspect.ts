@@ -83,17 +83,28 @@ export interface InspectReport {
 /** A usage or input error: exit code 2 with this message. */
 export class InspectInputError extends Error {}
 
+/** One carrier of the input of `tracehop inspect`, with what reading it noted. */
+export interface InspectInput {
+  carrier: Record<string, unknown>;
+  diagnostics: string[];
+}
+
+/** The input of `tracehop inspect`: its carriers, and whether they came as a JSON array of rows. */
+export interface InspectInputs {
+  rows: boolean;
+  carriers: InspectInput[];
+}
+
 /**
- * Parses the text given to `tracehop inspect` into the carrier to inspect: a JSON object of header
- * name -> value, or a whole row (an object with a `traceContext` field), which is read exactly as
- * `withCarrier` reads a row: its `traceContext` field is the carrier (an object, its JSON text, or JSON
- * text of that); a field that holds no carrier (null, a number, other text) gives `{}` (no context)
- * and a diagnostic saying so. Ids stored as JSON numbers are reported (beyond 2^53 they were rounded
- * by every JSON reader and are refused, ../shared/cases B01/B22). Notes what it did in `diagnostics`.
- * Throws {@link InspectInputError} for text that is not a JSON object.
+ * Parses the text given to `tracehop inspect` into the carriers to inspect. The text is JSON (a
+ * leading byte order mark is skipped, RFC 8259 §8.1) holding one of:
+ * - a JSON object: one carrier or one row (see {@link carrierOfValue});
+ * - a JSON array of such objects, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows:
+ *   one carrier each, in order.
+ * @throws {@link InspectInputError} for text that is not JSON, JSON that is neither an object nor a
+ *   non-empty array of objects (the message names the first bad element).
  */
-export function parseCarrierText(text: string, diagnostics: string[]): Record<string, unknown> {
-  // A file saved with a byte order mark (RFC 8259 §8.1 lets a parser skip it), as the readers do.
+export function parseInspectInput(text: string): InspectInputs {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let parsed: unknown;
   try {
@@ -103,12 +114,53 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
       `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value`,
     );
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-    throw new InspectInputError("the carrier must be a JSON object of header name -> value");
+  if (!Array.isArray(parsed)) {
+    if (!isJsonObject(parsed))
+      throw new InspectInputError(
+        "the carrier must be a JSON object of header name -> value (or a JSON array of rows)",
+      );
+    const diagnostics: string[] = [];
+    return { rows: false, carriers: [{ carrier: carrierOfValue(parsed, text, diagnostics), diagnostics }] };
+  }
+  if (parsed.length === 0)
+    throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
+  const bad = parsed.findIndex((row) => !isJsonObject(row));
+  if (bad >= 0)
+    throw new InspectInputError(
+      `element ${bad + 1} of the JSON array is not an object; give an array of rows or carrier objects`,
+    );
+  const carriers = parsed.map((row: Record<string, unknown>) => {
+    const diagnostics: string[] = [];
+    // A number written in the element itself is reported with its parsed value, not its digits as
+    // written: the input's text could hold the same key in another row. A traceContext field holding
+    // JSON text (sqlite3 -json) is its own text, read as for one row.
+    return { carrier: carrierOfValue(row, undefined, diagnostics), diagnostics };
+  });
+  return { rows: true, carriers };
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * The carrier to inspect in one parsed JSON object: the object itself (header name -> value), or,
+ * for a whole row (an object with a `traceContext` field), read exactly as `withCarrier` reads a row:
+ * its `traceContext` field is the carrier (an object, its JSON text, or JSON text of that); a field
+ * that holds no carrier (null, a number, other text) gives `{}` (no context) and a diagnostic saying
+ * so. Ids stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and
+ * are refused, ../shared/cases B01/B22), with their digits as written in `text` when it is the
+ * object's own JSON text. Notes what it did in `diagnostics`.
+ */
+function carrierOfValue(
+  parsed: Record<string, unknown>,
+  text: string | undefined,
+  diagnostics: string[],
+): Record<string, unknown> {
   // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly as
   // withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON text),
   // whatever else the row holds.
-  const row = parsed as Record<string, unknown>;
+  const row = parsed;
   if (isTraceCarrierProvider(row)) {
     const field = row.traceContext;
     if (hasPropagationHeader(row))
@@ -133,12 +185,15 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
     // object, the innermost JSON text for a string.
     if (typeof field === "string") text = innermostText(field);
   }
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== "number") continue;
     const name = key.toLowerCase();
-    const digits = new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
-      text,
-    )?.[1];
+    const digits =
+      text === undefined
+        ? undefined
+        : new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
+            text,
+          )?.[1];
     if ((name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID) && !Number.isSafeInteger(value))
       diagnostics.push(
         `${key} is stored as the JSON number ${digits ?? value}, beyond 2^53: every JSON reader rounds it ` +
@@ -153,7 +208,7 @@ export function parseCarrierText(text: string, diagnostics: string[]): Record<st
               `store it as a string`,
       );
   }
-  return parsed as Record<string, unknown>;
+  return parsed;
 }
 
 /** `text`, or the JSON text it holds when it is the JSON text of a string (JSON text of JSON text). */

@@ -8,23 +8,25 @@ import {
   formatReport,
   inspectCarrier,
   InspectInputError,
-  parseCarrierText,
+  parseInspectInput,
 } from "./inspect.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] <json | file | ->
 
 Decodes a stored trace carrier (a JSON object of header -> value, e.g. a database row's
-trace column): each propagation style valid or why it was rejected, and the restored context
-(trace id in 128-bit hex and Datadog decimal, parent id, sampling, origin, tags, tracestate,
-baggage keys, conflict links).
+trace column, or a whole row with a traceContext field): each propagation style valid or why
+it was rejected, and the restored context (trace id in 128-bit hex and Datadog decimal, parent
+id, sampling, origin, tags, tracestate, baggage keys, conflict links). A JSON array of rows
+(sqlite3 -json, psql json_agg) gives one report per row.
 
-  <json>       the carrier as JSON text (starts with "{")
+  <json>       the carrier as JSON text (starts with "{", or "[" for rows)
   <file>       a file holding the JSON
   -            read the JSON from standard input
   --json       print the report as JSON
   --styles     extract order (default: datadog,tracecontext,baggage)
 
-exit codes: 0 a valid context, 1 no valid context, 2 usage or input error`;
+exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
+            2 usage or input error`;
 
 /** JSON text given on the command line starts like a JSON value; anything else names a file. */
 const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
@@ -66,11 +68,17 @@ export function main(argv: readonly string[]): number {
   if (inputs.length !== 1) return usage("give exactly one carrier: JSON text, a file, or -");
   try {
     const order = styles === undefined ? undefined : parseStyles(styles, "explicit");
-    const diagnostics: string[] = [];
-    const carrier = parseCarrierText(readInput(inputs[0]), diagnostics);
-    const report = inspectCarrier(carrier, order, diagnostics);
-    process.stdout.write((json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
-    return report.valid ? EXIT_VALID : EXIT_NO_CONTEXT;
+    const { rows: many, carriers } = parseInspectInput(readInput(inputs[0]));
+    const reports = carriers.map(({ carrier, diagnostics }) => inspectCarrier(carrier, order, diagnostics));
+    // One object in, one report out; an array of rows in, an array of reports out (in row order).
+    if (json) process.stdout.write(JSON.stringify(many ? reports : reports[0], null, 2) + "\n");
+    else
+      process.stdout.write(
+        reports
+          .map((report, i) => (many ? `row ${i + 1} of ${reports.length}: ` : "") + formatReport(report))
+          .join("\n\n") + "\n",
+      );
+    return reports.every((report) => report.valid) ? EXIT_VALID : EXIT_NO_CONTEXT;
   } catch (err) {
     if (err instanceof InspectInputError || err instanceof TypeError) {
       process.stderr.write(`tracehop inspect: ${err.message.replace(/^tracehop: /, "")}\n`);

@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
-function run(args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { encoding: "utf8" });
+function run(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { input, encoding: "utf8" });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -114,15 +114,61 @@ describe("tracehop inspect input", () => {
     assert.match(missing.stderr, /^tracehop inspect: --styles needs a value/);
   });
 
-  test("JSON that is not an object is an input error (2) with one line that says what to give", () => {
-    for (const text of ["[1,2,3]", "42", "null"]) {
+  test("JSON that is not an object or an array of objects is an input error (2) with one line that says what to give", () => {
+    const expected: [string, string][] = [
+      ["42", "the carrier must be a JSON object of header name -> value (or a JSON array of rows)"],
+      ["null", "the carrier must be a JSON object of header name -> value (or a JSON array of rows)"],
+      ["[]", "the JSON array holds no rows; give at least one row or carrier object"],
+      [
+        "[{}, 1, 2]",
+        "element 2 of the JSON array is not an object; give an array of rows or carrier objects",
+      ],
+      [
+        '[{}, ["x"]]',
+        "element 2 of the JSON array is not an object; give an array of rows or carrier objects",
+      ],
+    ];
+    for (const [text, message] of expected) {
       const { code, stderr } = run(["inspect", text]);
       assert.equal(code, 2, text);
-      assert.equal(
-        stderr.trim(),
-        "tracehop inspect: the carrier must be a JSON object of header name -> value",
-      );
+      assert.equal(stderr.trim(), `tracehop inspect: ${message}`);
     }
+  });
+
+  test("a JSON array of rows (sqlite3 -json) gives one report per row; exit 1 when a row has no context", () => {
+    const rows = [
+      {
+        id: 1,
+        traceContext: JSON.stringify({
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        }),
+      },
+      {
+        id: 2,
+        traceContext: JSON.stringify({
+          "x-datadog-trace-id": "18446744073709551615",
+          "x-datadog-parent-id": "1",
+        }),
+      },
+      { id: 3, traceContext: null },
+    ];
+    const json = run(["inspect", "--json", JSON.stringify(rows)]);
+    assert.equal(json.code, 1);
+    const reports = JSON.parse(json.stdout);
+    assert.deepEqual(
+      reports.map((r: { valid: boolean; context?: { traceId: string } }) => [r.valid, r.context?.traceId]),
+      [
+        [true, "4bf92f3577b34da6a3ce929d0e0e4736"],
+        [true, "0000000000000000ffffffffffffffff"],
+        [false, undefined],
+      ],
+    );
+    assert.ok(reports[2].diagnostics[0].startsWith("the row's traceContext field is null"));
+    const text = run(["inspect", "-"], JSON.stringify(rows.slice(0, 2)));
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^row 1 of 2: valid context/);
+    assert.match(text.stdout, /\n\nrow 2 of 2: valid context/);
+    assert.match(text.stdout, /18446744073709551615/);
   });
 
   test("a missing file names the file and the three accepted inputs", () => {

@@ -50,6 +50,8 @@ interface Started {
   name: string;
   child: ChildProcess;
   ready: Promise<string>;
+  /** The last 4 000 characters the process wrote to stderr (for error messages). */
+  stderrTail(): string;
 }
 
 function start(name: string, env: NodeJS.ProcessEnv): Started {
@@ -71,7 +73,7 @@ function start(name: string, env: NodeJS.ProcessEnv): Started {
     child.once("exit", (code) => fail(new Error(`${name} exited with code ${code} before READY: ${stderr}`)));
   });
   ready.catch(() => undefined);
-  return { name, child, ready };
+  return { name, child, ready, stderrTail: () => stderr };
 }
 
 async function stop({ child }: Started): Promise<void> {
@@ -189,7 +191,12 @@ async function batch(pipeline: Pipeline, count: number): Promise<BatchResult> {
   const cpu = () => pipeline.processes.reduce((sum, p) => sum + cpuSeconds(p.child.pid), 0);
   const cpu0 = cpu();
   const t0 = performance.now();
-  await submit(pipeline.base, count);
+  try {
+    await submit(pipeline.base, count);
+  } catch (err) {
+    const logs = pipeline.processes.map((p) => `--- ${p.name} stderr:\n${p.stderrTail()}`).join("\n");
+    throw new Error(`${(err as Error).message}\n${logs}`, { cause: err });
+  }
   pipeline.submitted += count;
   await waitDone(pipeline.dbFile, pipeline.submitted, Date.now() + RUN_TIMEOUT_MS);
   return {

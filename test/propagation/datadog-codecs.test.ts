@@ -208,7 +208,7 @@ describe("dd= member encoding", () => {
         fc.constantFrom("640cfd8d00000000", "0000000000000000"),
         fc.constantFrom(0, 40, 512),
         (priority, origin, parentIds, tags, high, maxLength) => {
-          const encoded = new EncodedFields(`${high}ab54a98ceb1f0ad2`, origin, tags);
+          const encoded = new EncodedFields(`${high}ab54a98ceb1f0ad2`, origin, tags, undefined);
           // Asked more than once (later spans of the trace): the same answers.
           for (const parentId of [...parentIds, ...parentIds]) {
             assert.equal(

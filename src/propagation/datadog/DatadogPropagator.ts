@@ -24,7 +24,7 @@ import {
 import { storeDatadogContext, type DatadogContext } from "./datadog-context.js";
 import { decimalToHex16, hex16ToDecimal, idTextFromNumber, ZERO_HEX16 } from "./ids.js";
 import { resolveInjection, type ResolvedInjection } from "./injection-fields.js";
-import { decodeTagsHeader, encodeTagsHeader } from "./tags.js";
+import { decodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
 import { isLegacyBaggageHeaderName, LEGACY_BAGGAGE_PREFIX } from "../header-names.js";
 
@@ -95,20 +95,12 @@ export class DatadogPropagator implements TextMapPropagator {
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
     const { traceId, fields, encoded } = resolved;
-    const low = traceId.slice(16);
-    if (low === ZERO_HEX16) return;
-    setter.set(
-      carrier,
-      X_DATADOG_TRACE_ID,
-      resolved.traceIdDecimal ?? (encoded === undefined ? hex16ToDecimal(low) : encoded.traceIdDecimal()),
-    );
+    if (traceId.endsWith(ZERO_HEX16)) return;
+    setter.set(carrier, X_DATADOG_TRACE_ID, encoded.traceIdDecimal());
     setter.set(carrier, X_DATADOG_PARENT_ID, hex16ToDecimal(resolved.spanId));
     setter.set(carrier, X_DATADOG_SAMPLING_PRIORITY, String(fields.samplingPriority));
     if (fields.origin && isValidOrigin(fields.origin)) setter.set(carrier, X_DATADOG_ORIGIN, fields.origin);
-    const tags =
-      encoded === undefined
-        ? encodeTagsHeader(fields.tags, traceId.slice(0, 16), this._tagsMaxLength)
-        : encoded.tagsHeader(this._tagsMaxLength);
+    const tags = encoded.tagsHeader(this._tagsMaxLength);
     if (tags !== undefined) setter.set(carrier, X_DATADOG_TAGS, tags);
   }
 

@@ -34,12 +34,7 @@ import {
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
-import {
-  DD_MEMBER_PREFIX,
-  decodeDdLastParentId,
-  decodeDdMember,
-  encodeDdMemberValue,
-} from "./tracestate-dd.js";
+import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./tracestate-dd.js";
 
 /**
  * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (research sections E, G):
@@ -102,17 +97,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     const parentId =
       (spanContext.isRemote && lastParentId !== undefined ? asLowerHex16(lastParentId) : undefined) ??
       resolved.spanId;
-    const encoded = resolved.encoded;
-    const value =
-      encoded === undefined
-        ? encodeDdMemberValue(
-            fields.samplingPriority,
-            fields.origin,
-            parentId,
-            fields.tags,
-            resolved.traceId.slice(0, 16),
-          )
-        : encoded.ddMemberValue(fields.samplingPriority, parentId);
+    const value = resolved.encoded.ddMemberValue(fields.samplingPriority, parentId);
     // The headers written directly: traceparent from the span context, tracestate as `dd=<value>`
     // followed by the other members (what the W3C propagator would write for the span context with
     // `withDdMember(traceState, value)`, without building that TraceState and Context).

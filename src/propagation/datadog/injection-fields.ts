@@ -49,13 +49,12 @@ export interface ResolvedInjection {
   hasDatadogFields: boolean;
   /** {@link fieldsFrom} of the span context (priority from the flag for a W3C-only trace). */
   fields: InjectionFields;
-  /** `x-datadog-trace-id` kept by the extraction of this very trace, when there is one. */
-  traceIdDecimal: string | undefined;
   /**
-   * The trace's kept encodings of `fields` when they are the stored fields unchanged (no decision
-   * maker override); `undefined` otherwise: encode `fields` directly.
+   * The encodings of `fields` for this trace id (`x-datadog-trace-id`, `x-datadog-tags`, the fixed
+   * parts of `dd=`): the trace's kept ones when `fields` are its stored fields unchanged, else made
+   * for this injection alone (a decision maker override, fields from a `dd=` member).
    */
-  encoded: EncodedFields | undefined;
+  encoded: EncodedFields;
 }
 
 /**
@@ -85,15 +84,15 @@ export function resolveDdMemberInjection(
   const traceId = normalizeHexId(spanContext.traceId, 32);
   const spanId = normalizeHexId(spanContext.spanId, 16);
   if (traceId === undefined || spanId === undefined) return undefined;
+  const fields = fieldsFrom(spanContext, undefined, raw);
   return {
     context,
     spanContext,
     traceId,
     spanId,
     hasDatadogFields: raw !== undefined,
-    fields: fieldsFrom(spanContext, undefined, raw),
-    traceIdDecimal: undefined,
-    encoded: undefined,
+    fields,
+    encoded: new EncodedFields(traceId, fields.origin, fields.tags, undefined),
   };
 }
 
@@ -118,31 +117,25 @@ export function resolveStoredInjection(
   const spanId = normalizeHexId(spanContext.spanId, 16);
   if (traceId === undefined || spanId === undefined) return undefined;
   const fields = fieldsFrom(spanContext, stored.fields, undefined);
+  // `x-datadog-trace-id` as the extraction of this very trace read it, if it did.
+  const traceIdDecimal = stored.traceId === traceId ? stored.traceIdDecimal : undefined;
   if (fields.tags !== stored.fields.propagationTags) {
     // The sampled flag overrode the stored decision maker: these tags are this injection's own.
-    encoded = undefined;
+    encoded = new EncodedFields(traceId, fields.origin, fields.tags, traceIdDecimal);
   } else if (encoded === undefined || !encoded.encodes(traceId, fields.origin, fields.tags)) {
-    encoded = new EncodedFields(traceId, fields.origin, fields.tags);
+    encoded = new EncodedFields(traceId, fields.origin, fields.tags, traceIdDecimal);
     stored.encoded = encoded;
   }
-  return {
-    context,
-    spanContext,
-    traceId,
-    spanId,
-    hasDatadogFields: true,
-    fields,
-    traceIdDecimal: stored.traceId === traceId ? stored.traceIdDecimal : undefined,
-    encoded,
-  };
+  return { context, spanContext, traceId, spanId, hasDatadogFields: true, fields, encoded };
 }
 
 /**
- * Internal: the encoded forms of one trace's stored Datadog fields (origin and `_dd.p.*` tags) for
- * injection, computed on first use and kept on the stored context (`StoredDatadogContext.encoded`)
- * so that every later injection of the trace — each child span, each downstream call — reuses them
- * (dd-trace keeps its ids' decimal text on its span contexts the same way). Only for fields that are
- * read-only once stored, as `getDatadogContext` documents.
+ * Internal: the encoded forms of one trace's Datadog fields (origin and `_dd.p.*` tags) and trace id
+ * for injection, each computed on first use. A trace's stored context keeps its instance
+ * (`StoredDatadogContext.encoded`) so that every later injection of the trace — each child span, each
+ * downstream call — reuses them (dd-trace keeps its ids' decimal text on its span contexts the same
+ * way); only for fields that are read-only once stored, as `getDatadogContext` documents. Fields
+ * that belong to one injection only get an instance of their own.
  */
 export class EncodedFields {
   /** `maxLength` {@link EncodedFields.tagsHeader} was computed for; -1 before the first call. */
@@ -150,17 +143,23 @@ export class EncodedFields {
   private _tagsHeader: string | undefined = undefined;
   /** `encodeDdMemberFixedParts` of the fields: `undefined` before the first call, `null` when there are none. */
   private _ddParts: { origin: string; tags: string } | null | undefined = undefined;
-  private _traceIdDecimal: string | undefined = undefined;
+  private _traceIdDecimal: string | undefined;
 
   /**
    * @param traceId the validated trace id (32 lowercase hex) the fields are injected with
    * @param origin, tags the fields (`InjectionFields.origin` / `.tags`)
+   * @param traceIdDecimal `x-datadog-trace-id` of `traceId` when already known (read in canonical
+   *   form by the extraction of this trace: exactly what {@link hex16ToDecimal} would give), else
+   *   `undefined`: converted on first use
    */
   constructor(
     readonly traceId: string,
     readonly origin: string | undefined,
     readonly tags: Readonly<Record<string, string>> | undefined,
-  ) {}
+    traceIdDecimal: string | undefined,
+  ) {
+    this._traceIdDecimal = traceIdDecimal;
+  }
 
   /** True when these are the encodings of exactly these fields (same tags object) for `traceId`. */
   encodes(

@@ -33,7 +33,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
  * Accepted shapes:
  * - a plain object or a `Map` of header name -> value;
  * - a WHATWG `Headers` object (`request.headers` of fetch-style servers: Hono, Next.js route
- *   handlers, undici): its names come lower-cased and repeated fields joined with `, `;
+ *   handlers; Node's global one or another copy of undici): its names come lower-cased and repeated
+ *   fields joined with `, ` (so two `traceparent` fields are one invalid value);
  * - JSON text of such an object (also JSON text holding that JSON text once more), or its UTF-8 bytes
  *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most {@link MAX_CARRIER_TEXT_LENGTH};
  *   a leading byte order mark (U+FEFF) is skipped, as RFC 8259 §8.1 allows a JSON parser to.
@@ -119,11 +120,39 @@ export function carrierObject(
   }
   if (typeof carrier !== "object") return undefined;
   if (carrier instanceof Map) return carrier;
-  if (typeof Headers === "function" && carrier instanceof Headers) return new Map(carrier);
+  if (isFetchHeaders(carrier)) return headersMap(carrier);
   const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
   if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
   if (Array.isArray(carrier) || bytes === null) return undefined;
   return carrier as Record<string, unknown>;
+}
+
+/** The shape of a WHATWG `Headers` object that the reader uses. */
+interface FetchHeaders {
+  [Symbol.iterator](): Iterator<[string, string]>;
+}
+
+/**
+ * True for a WHATWG `Headers` object: Node's global one, or one from another copy of undici (a
+ * bundled or npm `undici`), told by its `Symbol.toStringTag`, which every implementation sets to
+ * `Headers` (WHATWG Fetch; Web IDL class string), and its iterator.
+ */
+function isFetchHeaders(value: object): value is FetchHeaders {
+  return (
+    (typeof Headers === "function" && value instanceof Headers) ||
+    (Object.prototype.toString.call(value) === "[object Headers]" &&
+      typeof (value as Partial<FetchHeaders>)[Symbol.iterator] === "function")
+  );
+}
+
+/** The first {@link MAX_CARRIER_KEYS} entries of a `Headers` object (lower-case names, joined values). */
+function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
+  const map = new Map<unknown, unknown>();
+  for (const [name, value] of headers) {
+    map.set(name, value);
+    if (map.size >= MAX_CARRIER_KEYS) break;
+  }
+  return map;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
 import { contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
 import { describe } from "./relation.js";
+import { getExtractionLinks } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { runInSpan } from "./run-in-span.js";
 import {
@@ -74,10 +75,11 @@ export function withBatch<M, T>(
     const links = options.links ? [...options.links] : [];
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message) : message;
-      const spanContext = trace.getSpanContext(
-        contextFromCarrier(carrier, { propagator: options.propagator }),
-      );
+      const restored = contextFromCarrier(carrier, { propagator: options.propagator });
+      const spanContext = trace.getSpanContext(restored);
       if (spanContext && isSpanContextValid(spanContext)) links.push({ context: spanContext });
+      // The restart extract behavior restores no parent but links the message's context.
+      else links.push(...getExtractionLinks(restored));
     }
     const attributes: Attributes = { ...options.attributes };
     if (messages.length !== 1) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = messages.length;

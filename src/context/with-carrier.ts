@@ -174,8 +174,11 @@ export function startRestoredSpan(
   if (!hasStoredContext && scope.fallback) {
     // Only a `restart` extraction (no parent by configuration) leaves links without a stored context.
     links.push(...getExtractionLinks(restored));
-    const span = tracer.startSpan(name, spanOptions, scope.fallback);
-    return { span, active: trace.setSpan(scope.fallback, span) };
+    // The message's own baggage (a restart keeps it; a carrier may hold baggage alone) over the fallback's.
+    const baggage = propagation.getBaggage(restored);
+    const base = baggage === undefined ? scope.fallback : propagation.setBaggage(scope.fallback, baggage);
+    const span = tracer.startSpan(name, spanOptions, base);
+    return { span, active: trace.setSpan(base, span) };
   }
   if (hasStoredContext && scope.ambientLink) links.push({ context: scope.ambientLink });
 

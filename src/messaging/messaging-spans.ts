@@ -19,6 +19,7 @@ import {
 } from "../index.js";
 import { TRACER_NAME } from "../context/carrier-context.js";
 import { recordFailure } from "../context/run-in-span.js";
+import { restartedFrom } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
 import { amqpHeadersToCarrier, writeCarrierToHeaders } from "./header-carriers.js";
 import {
@@ -332,7 +333,10 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   const ambient = trace.getActiveSpan();
   if (ambient !== undefined) {
     if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER)) {
-      const message = trace.getSpanContext(contextFromCarrier(carrier, { propagator }));
+      const restored = contextFromCarrier(carrier, { propagator });
+      // Under the restart extract behavior the message restores no parent: the instrumentation's span
+      // then links to the message's context, which the restart link names.
+      const message = trace.getSpanContext(restored) ?? restartedFrom(restored);
       if (message !== undefined && isSpanContextValid(message) && continuesMessage(ambient, message)) {
         ambient.setAttributes(attributes);
         return observe(ambient, () => fn(ambient), noop);

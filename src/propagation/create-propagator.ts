@@ -40,6 +40,8 @@ import {
   LINK_REASON_ATTRIBUTE,
   LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT,
   LINK_REASON_TERMINATED_CONTEXT,
+  clearExtractionResult,
+  hasExtractionResult,
   setExtractionLinks,
   setRestoredRoot,
   type StyleExtraction,
@@ -451,6 +453,9 @@ class MultiStylePropagator implements TextMapPropagator {
     }
     if (this._behavior === "restart" && winner !== undefined)
       return restartedTrace(context, winner, w3cBaggage);
+    // The links and restored root an earlier extraction recorded in the base context do not describe
+    // this one: a winner replaces them (ROOT_CONTEXT, where extraction usually starts, has none).
+    const stale = winner !== undefined && context !== ROOT_CONTEXT && hasExtractionResult(context);
     // tracehop's own winner: one Context built from its parts, the final baggage included.
     if (winner?.parts !== undefined) {
       const parts = winner.parts;
@@ -461,12 +466,14 @@ class MultiStylePropagator implements TextMapPropagator {
       if (
         parts.spanContext !== undefined &&
         (!parts.clearRoot || context === ROOT_CONTEXT) &&
-        links === undefined
+        links === undefined &&
+        !stale
       ) {
         const stored = storedDatadogContext(parts.fields, parts.traceId, parts.traceIdDecimal);
         return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
       }
-      let result = baggage === undefined ? context : propagation.setBaggage(context, baggage);
+      let result = stale ? clearExtractionResult(context) : context;
+      if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
       if (parts.spanContext === undefined) {
         result = setRestoredRoot(trace.deleteSpan(result), parts.root);
       } else {
@@ -477,6 +484,7 @@ class MultiStylePropagator implements TextMapPropagator {
       return links === undefined ? result : setExtractionLinks(result, links);
     }
     let result = winner?.context ?? context;
+    if (stale) result = clearExtractionResult(result);
     if (links !== undefined) result = setExtractionLinks(result, links);
     if (w3cBaggage !== undefined)
       result = propagation.setBaggage(result, mergeBaggage(propagation.getBaggage(result), w3cBaggage));
@@ -573,7 +581,9 @@ function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext)
  * the baggage the extraction found (the winner's, `ot-baggage-*` entries included, merged with the
  * W3C baggage); one link to the winner's span context (with its tracestate), `reason=
  * propagation_behavior_extract`, `context_headers=<winner's style>`. A winner without a parent span (a
- * restored root, Datadog parent id 0) gives no link: a link needs a span.
+ * restored root, Datadog parent id 0: Synthetics) is linked with span id 0, as dd-trace-js links that
+ * context (OpenTelemetry's trace API: links with a zero span id SHOULD be recorded when they have
+ * attributes), so the incoming trace stays findable.
  */
 function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage | undefined): Context {
   let baggage =
@@ -583,7 +593,10 @@ function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage
   if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage, w3cBaggage);
   let result = setRestoredRoot(trace.deleteSpan(context).deleteValue(DATADOG_CONTEXT_KEY), undefined);
   if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
-  const extracted = winner.spanContext;
+  const root = winner.parts?.root;
+  const extracted: SpanContext | undefined =
+    winner.spanContext ??
+    (root && { traceId: root.traceId, spanId: ZERO_HEX16, traceFlags: root.traceFlags, isRemote: true });
   if (extracted === undefined) return setExtractionLinks(result, []);
   const linked: SpanContext = {
     traceId: extracted.traceId,

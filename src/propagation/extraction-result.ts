@@ -37,6 +37,8 @@ export interface RestoredRoot {
 interface ExtractionResult {
   links?: readonly Link[];
   restoredRoot?: RestoredRoot;
+  /** Set once `ExtractionLinksSpanProcessor` has put `links` on a span (see {@link takeExtractionLinks}). */
+  linksTaken?: boolean;
 }
 
 const EXTRACTION_RESULT_KEY = createContextKey("tracehop.extraction-result");
@@ -84,15 +86,48 @@ export function getExtractionAttributes(ctx: Context): Attributes {
   return lastParentId === undefined ? {} : { [DD_PARENT_ID_ATTRIBUTE]: lastParentId };
 }
 
-/** Internal: the links recorded in `ctx`, as stored (read-only; no copy), for the span processor. */
-export function extractionLinksOf(ctx: Context): readonly Link[] | undefined {
-  return read(ctx)?.links;
+/**
+ * Internal: for `ExtractionLinksSpanProcessor`, the links recorded in `ctx` (as stored, read-only)
+ * the first time it asks for this extraction; `undefined` afterwards, for every context holding the
+ * same extraction, so that the links go on the first span started from the extracted context only.
+ */
+export function takeExtractionLinks(ctx: Context): readonly Link[] | undefined {
+  const result = read(ctx);
+  if (result?.links === undefined || result.links.length === 0 || result.linksTaken === true)
+    return undefined;
+  result.linksTaken = true;
+  return result.links;
+}
+
+/** Internal: true when `ctx` holds links or a restored root of an earlier extraction. */
+export function hasExtractionResult(ctx: Context): boolean {
+  return read(ctx) !== undefined;
+}
+
+/**
+ * Internal: `ctx` without what an earlier extraction recorded (links, restored root): a new
+ * extraction onto a context that holds one replaces it, never adds to it.
+ */
+export function clearExtractionResult(ctx: Context): Context {
+  return read(ctx) === undefined ? ctx : ctx.deleteValue(EXTRACTION_RESULT_KEY);
+}
+
+/**
+ * Internal: the context of the span link a `restart` extraction recorded in `ctx`
+ * (`reason=propagation_behavior_extract`), or `undefined`: what a consumer helper compares with an
+ * instrumentation's span when the extraction left no parent.
+ */
+export function restartedFrom(ctx: Context): SpanContext | undefined {
+  const links = read(ctx)?.links;
+  return links?.find(
+    (link) => link.attributes?.[LINK_REASON_ATTRIBUTE] === LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT,
+  )?.context;
 }
 
 /** Internal: a copy of `ctx` recording `links` (replacing earlier ones). */
 export function setExtractionLinks(ctx: Context, links: readonly Link[]): Context {
   const previous = read(ctx);
-  return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, links });
+  return ctx.setValue(EXTRACTION_RESULT_KEY, { restoredRoot: previous?.restoredRoot, links });
 }
 
 /**
@@ -102,7 +137,7 @@ export function setExtractionLinks(ctx: Context, links: readonly Link[]): Contex
 export function setRestoredRoot(ctx: Context, root: RestoredRoot | undefined): Context {
   const previous = read(ctx);
   if (root === undefined && previous?.restoredRoot === undefined) return ctx;
-  return ctx.setValue(EXTRACTION_RESULT_KEY, { ...previous, restoredRoot: root && { ...root } });
+  return ctx.setValue(EXTRACTION_RESULT_KEY, { links: previous?.links, restoredRoot: root && { ...root } });
 }
 
 /**

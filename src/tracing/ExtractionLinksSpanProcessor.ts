@@ -1,22 +1,24 @@
 import { diag, trace, type Context, type Link } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { extractionLinksOf, LINK_REASON_ATTRIBUTE } from "../propagation/extraction-result.js";
+import { LINK_REASON_ATTRIBUTE, takeExtractionLinks } from "../propagation/extraction-result.js";
 
 /**
  * SpanProcessor that puts the span links an extraction found (`getExtractionLinks`: research rule 50
  * `terminated_context` links of conflicting styles, rule 55 `propagation_behavior_extract` links of a
- * `restart` extraction) on the first spans started from the extracted context, whoever starts them:
+ * `restart` extraction) on the first span started from the extracted context, whoever starts it:
  * the HTTP server span of `@opentelemetry/instrumentation-http`, a messaging instrumentation's
  * consumer span, a span started by hand from `propagation.extract(...)`. Datadog's tracers put these
  * links on the span they start from the extracted context; an OpenTelemetry instrumentation knows
  * nothing of them, so without this processor they are lost there. `withCarrier`, `traced` and the
  * messaging helpers add them themselves; this processor does not add a link twice.
  *
- * A span is a first span of an extraction when its parent in `parentContext` is remote
- * (`isRemote`: the extracted parent) or absent (a `restart` extraction starts a new trace); a child
- * of a local span gets nothing, however far down the extracted context's values reach. Links are
- * added with `Span.addLinks` at start (samplers do not see them, as for any link added after
- * creation). Never throws: a failure is reported through `diag` and the span goes on unchanged.
+ * The links of one extraction go on one span: the first recording span started from a context that
+ * holds them whose parent in that context is remote (`isRemote`: the extracted parent) or absent (a
+ * `restart` extraction starts a new trace). Its children, and any later span started from a context
+ * derived from the same extraction (a `root: true` span inside the request, a sibling), get nothing;
+ * a new extraction records its own links and replaces the earlier ones. Links are added with
+ * `Span.addLinks` at start (samplers do not see them, as for any link added after creation). Never
+ * throws: a failure is reported through `diag` and the span goes on unchanged.
  *
  * `startTracing` registers it first among its span processors. With your own SDK setup, add it to the
  * tracer provider's `spanProcessors`.
@@ -24,10 +26,10 @@ import { extractionLinksOf, LINK_REASON_ATTRIBUTE } from "../propagation/extract
 export class ExtractionLinksSpanProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
     try {
-      const links = extractionLinksOf(parentContext);
-      if (links === undefined || links.length === 0) return;
       const parent = trace.getSpanContext(parentContext);
       if (parent !== undefined && parent.isRemote !== true) return;
+      const links = takeExtractionLinks(parentContext);
+      if (links === undefined) return;
       const missing = links.filter((link) => !hasLink(span.links, link));
       if (missing.length > 0) span.addLinks(missing);
     } catch (err) {

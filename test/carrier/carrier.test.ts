@@ -3,6 +3,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { Headers as UndiciHeaders } from "undici";
 import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
@@ -120,6 +121,14 @@ describe("normalizeCarrier: whole-carrier shapes", () => {
     assert.equal(get(headers, "traceparent"), TP);
     assert.equal(get(headers, "TRACESTATE"), "a=1, b=2");
     assert.equal(normalizeCarrier(new Headers()).size, 0);
+  });
+
+  test("Headers of another copy of undici (the npm package, not Node's global class) are read too", () => {
+    const headers = new UndiciHeaders({ TraceParent: TP });
+    assert.equal(headers instanceof Headers, false, "a class of its own");
+    assert.equal(get(headers, "traceparent"), TP);
+    // An object that only claims the tag, without an iterator, is not taken for Headers.
+    assert.equal(normalizeCarrier({ [Symbol.toStringTag]: "Headers", traceparent: TP }).size, 1);
   });
 
   test("a Map carrier", () => {

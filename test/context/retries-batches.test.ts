@@ -1,7 +1,7 @@
 import { describe, test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SpanStatusCode, trace } from "@opentelemetry/api";
+import { propagation, SpanStatusCode, trace } from "@opentelemetry/api";
 import { createPropagator, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import {
   exporter,
@@ -118,6 +118,41 @@ describe("batches", () => {
     assert.equal(parentIdOf(item), finishedSpan("batch").spanContext().spanId);
     assert.deepEqual(linksOf(item), [{ traceId: W3C_TRACE_ID, spanId: W3C_PARENT_ID, traceFlags: 1 }]);
     assert.equal(item.links[0]!.attributes?.reason, "propagation_behavior_extract");
+  });
+
+  test("withBatchItem keeps the message's baggage (restart, or a carrier with baggage alone)", () => {
+    const restart = createPropagator(undefined, { extractBehavior: "restart" });
+    const seen: (string | undefined)[] = [];
+    const tenant = () => seen.push(propagation.getActiveBaggage()?.getEntry("tenant")?.value);
+    withBatch(
+      [{}],
+      "batch",
+      () => {
+        withBatchItem({ ...W3C_CARRIER, baggage: "tenant=acme" }, "restarted", tenant, {
+          propagator: restart,
+        });
+        withBatchItem({ baggage: "tenant=solo" }, "baggage-only", tenant);
+      },
+      { root: true },
+    );
+    assert.deepEqual(seen, ["acme", "solo"]);
+  });
+
+  test("withBatch under the restart extract behavior links each message's context (reason propagation_behavior_extract)", () => {
+    const restart = createPropagator(undefined, { extractBehavior: "restart" });
+    const other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    withBatch([W3C_CARRIER, { traceparent: other }, {}], "restarted-batch", () => undefined, {
+      root: true,
+      propagator: restart,
+    });
+    const batch = finishedSpan("restarted-batch");
+    assert.deepEqual(
+      batch.links.map((link) => [link.context.traceId, link.context.spanId, link.attributes?.reason]),
+      [
+        [W3C_TRACE_ID, W3C_PARENT_ID, "propagation_behavior_extract"],
+        ["0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "propagation_behavior_extract"],
+      ],
+    );
   });
 
   test("misuse is a TypeError naming the argument", () => {

@@ -136,6 +136,37 @@ describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: the same link as dd-tra
   });
 });
 
+test("restart of a Synthetics context (parent id 0): the same span-id-0 link as dd-trace's", () => {
+  const styles = ["datadog", "tracecontext", "baggage"];
+  const carrier = {
+    "x-datadog-trace-id": "123",
+    "x-datadog-parent-id": "0",
+    "x-datadog-sampling-priority": "-1",
+    "x-datadog-origin": "synthetics",
+  };
+  const theirs = ddPropagator(styles, "restart").extract({ ...carrier }) as unknown as {
+    _links: {
+      context: { toTraceId(full: boolean): string; toSpanId(full: boolean): string };
+      attributes: object;
+    }[];
+  };
+  const ctx = createPropagator(styles, { extractBehavior: "restart" }).extract(
+    ROOT_CONTEXT,
+    normalizeCarrier(carrier),
+    normalizedCarrierGetter,
+  );
+  const expected = theirs._links.map((link) => [
+    link.context.toTraceId(true).padStart(32, "0"),
+    link.context.toSpanId(true),
+    link.attributes,
+  ]);
+  assert.equal(expected.length, 1);
+  assert.deepEqual(
+    getExtractionLinks(ctx).map((link) => [link.context.traceId, link.context.spanId, link.attributes]),
+    expected,
+  );
+});
+
 describe("tracehop writes -> dd-trace reads", () => {
   for (const styles of STYLE_SETS) {
     test(`${styles.label}: ${RUNS} random contexts`, () => {

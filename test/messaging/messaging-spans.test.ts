@@ -7,7 +7,7 @@ import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import type { Message } from "kafkajs";
-import { captureCarrier } from "../../src/index.js";
+import { captureCarrier, createPropagator } from "../../src/index.js";
 import { withProcessSpan, withSendSpan, type SendSpanOptions } from "../../src/messaging/index.js";
 import {
   datadogSpanId,
@@ -320,6 +320,31 @@ describe("withProcessSpan", () => {
     assert.equal(only?.parentSpanContext?.spanId, sendSpanId);
     assert.equal(only?.attributes["messaging.operation.type"], "process");
     assert.equal(only?.attributes["messaging.message.id"], "7");
+  });
+
+  test("restart extract behavior: the instrumentation's new-trace CONSUMER span (linked to the message) is reused", async () => {
+    const { headers, sendSpanId, traceId } = await sentMessage();
+    const restart = createPropagator(undefined, { extractBehavior: "restart" });
+    // An instrumentation under DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: a new trace, which the
+    // ExtractionLinksSpanProcessor links to the message's context.
+    const parent = restart.extract(context.active(), headers, {
+      keys: (h) => Object.keys(h),
+      get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
+    });
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+    const got = context.with(trace.setSpan(parent, instrumentation), () =>
+      withProcessSpan(headers, { ...kafka, propagator: restart }, (span) => span),
+    );
+    instrumentation.end();
+    assert.equal(got, instrumentation);
+    const [only, ...rest] = exporter.getFinishedSpans();
+    assert.equal(rest.length, 0);
+    assert.equal(only?.parentSpanContext, undefined);
+    assert.notEqual(only?.spanContext().traceId, traceId);
+    assert.deepEqual(
+      only?.links.map((link) => [link.context.traceId, link.context.spanId, link.attributes?.reason]),
+      [[traceId, sendSpanId, "propagation_behavior_extract"]],
+    );
   });
 
   test("an active CONSUMER span of another message does not swallow this one", async () => {

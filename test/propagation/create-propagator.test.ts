@@ -10,6 +10,8 @@ import {
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
+import { DatadogTraceContextPropagator } from "../../src/propagation/datadog/DatadogTraceContextPropagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionLinks, getRestoredRoot } from "../../src/propagation/extraction-result.js";
 
@@ -449,16 +451,36 @@ describe("extract behavior: continue, restart, ignore (research rule 55, DD_TRAC
     );
   });
 
-  test("restart of a restored root (Datadog parent id 0): no root, no link (a link needs a span)", () => {
+  test("restart of a restored root (Datadog parent id 0, Synthetics): no root; a link with span id 0, as dd-trace", () => {
     clearEnv();
     const ctx = run(
-      { "x-datadog-trace-id": "123", "x-datadog-parent-id": "0", baggage: "k=v" },
+      {
+        "x-datadog-trace-id": "123",
+        "x-datadog-parent-id": "0",
+        "x-datadog-sampling-priority": "-1",
+        baggage: "k=v",
+      },
       { extractBehavior: "restart" },
     );
     assert.equal(trace.getSpanContext(ctx), undefined);
     assert.equal(getRestoredRoot(ctx), undefined);
     assert.equal(getDatadogContext(ctx), undefined);
-    assert.deepEqual(getExtractionLinks(ctx), []);
+    assert.deepEqual(
+      getExtractionLinks(ctx).map((link) => [
+        link.context.traceId,
+        link.context.spanId,
+        link.context.traceFlags,
+        link.attributes,
+      ]),
+      [
+        [
+          "0000000000000000000000000000007b",
+          "0000000000000000",
+          TraceFlags.NONE,
+          { reason: "propagation_behavior_extract", context_headers: "datadog" },
+        ],
+      ],
+    );
     assert.deepEqual(baggageOf(ctx), { k: "v" });
   });
 
@@ -509,6 +531,31 @@ describe("extract behavior: continue, restart, ignore (research rule 55, DD_TRAC
     assert.equal(trace.getSpanContext(extractWith(continuing))?.traceId, TRACE_ID);
     assert.equal(extractWith(ignoring), ROOT_CONTEXT);
     assert.equal(trace.getSpanContext(extractWith(blank))?.traceId, TRACE_ID);
+  });
+
+  test("a new extraction onto a context holding an earlier one's links replaces them (each style, the composite)", () => {
+    clearEnv();
+    const earlier = run(CONFLICT);
+    assert.equal(getExtractionLinks(earlier).length, 1);
+    const carrier = normalizeCarrier({
+      traceparent: "00-11111111111111111111111111111111-2222222222222222-01",
+      "x-datadog-trace-id": "1229782938247303441",
+      "x-datadog-parent-id": "2459565876494606882",
+    });
+    for (const propagator of [
+      createPropagator(["datadog", "tracecontext", "baggage"]),
+      createPropagator(["tracecontext"]),
+      createPropagator(["b3", "tracecontext"]),
+      new DatadogPropagator(),
+      new DatadogTraceContextPropagator(),
+    ]) {
+      const later = propagator.extract(earlier, carrier, normalizedCarrierGetter);
+      assert.equal(trace.getSpanContext(later)?.traceId.slice(16), "1111111111111111");
+      assert.deepEqual(getExtractionLinks(later), [], propagator.constructor.name);
+    }
+    // Nothing valid extracted: the context comes back as it was, its links included.
+    const unchanged = createPropagator().extract(earlier, normalizeCarrier({}), normalizedCarrierGetter);
+    assert.equal(unchanged, earlier);
   });
 
   test("an unknown value: a TypeError as an option; continue with one process warning from the environment", async () => {

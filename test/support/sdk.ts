@@ -1,6 +1,7 @@
 // One real OpenTelemetry SDK for a test process: BasicTracerProvider (default sampler ParentBased(AlwaysOn)),
-// an InMemorySpanExporter behind a SimpleSpanProcessor, and the AsyncLocalStorageContextManager, all
-// registered globally when this module is first imported (node:test runs each file in its own process).
+// tracehop's ExtractionLinksSpanProcessor first (as startTracing registers it), an InMemorySpanExporter
+// behind a SimpleSpanProcessor, and the AsyncLocalStorageContextManager, all registered globally when
+// this module is first imported (node:test runs each file in its own process).
 import { context, trace, type Span } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
@@ -8,9 +9,12 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import { ExtractionLinksSpanProcessor } from "../../src/tracing/ExtractionLinksSpanProcessor.js";
 
 export const exporter = new InMemorySpanExporter();
-export const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+export const provider = new BasicTracerProvider({
+  spanProcessors: [new ExtractionLinksSpanProcessor(), new SimpleSpanProcessor(exporter)],
+});
 trace.setGlobalTracerProvider(provider);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 

@@ -68,6 +68,33 @@ describe("ExtractionLinksSpanProcessor", () => {
     ]);
   });
 
+  test("one span per extraction: a root span, a sibling or a span of a later extraction inside the request get nothing", () => {
+    for (const behavior of ["continue", "restart"] as const) {
+      const extracted = extract(CONFLICT, { extractBehavior: behavior });
+      const server = tracer.startSpan("server", { kind: SpanKind.SERVER }, extracted);
+      const inRequest = trace.setSpan(extracted, server);
+      const background = tracer.startSpan("background", { root: true }, inRequest);
+      const sibling = tracer.startSpan("sibling", {}, extracted);
+      // A job's own carrier extracted onto the request's context: its trace, none of the request's links.
+      const job = createPropagator(undefined, { extractBehavior: behavior }).extract(
+        inRequest,
+        normalizeCarrier({ traceparent: "00-11111111111111111111111111111111-2222222222222222-01" }),
+        normalizedCarrierGetter,
+      );
+      const jobSpan = tracer.startSpan("job", {}, job);
+      assert.equal(linksOf(server).length, 1, behavior);
+      assert.deepEqual(linksOf(background), [], behavior);
+      assert.deepEqual(linksOf(sibling), [], behavior);
+      assert.deepEqual(
+        linksOf(jobSpan).map(([, , attributes]) => (attributes as { reason: string }).reason),
+        behavior === "restart" ? ["propagation_behavior_extract"] : [],
+        behavior,
+      );
+      if (behavior === "restart")
+        assert.equal(linksOf(jobSpan)[0]![0], "11111111111111111111111111111111", "the job's own context");
+    }
+  });
+
   test("links the starter gave already (withCarrier, traced) are not added twice", () => {
     const extracted = extract(CONFLICT);
     const span = tracer.startSpan("restored", { links: getExtractionLinks(extracted) }, extracted);

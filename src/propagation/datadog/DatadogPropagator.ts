@@ -1,6 +1,7 @@
 import {
   diag,
   propagation,
+  ROOT_CONTEXT,
   trace,
   TraceFlags,
   type Baggage,
@@ -10,7 +11,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
-import { setRestoredRoot, type StyleExtraction } from "../extraction-result.js";
+import { clearExtractionResult, setRestoredRoot, type StyleExtraction } from "../extraction-result.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
   TID_TAG,
@@ -107,7 +108,9 @@ export class DatadogPropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const parts = this.extractParts(context, carrier, getter);
     if (parts === undefined) return context;
-    let ctx = parts.baggage === undefined ? context : propagation.setBaggage(context, parts.baggage);
+    // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
+    let ctx = context === ROOT_CONTEXT ? context : clearExtractionResult(context);
+    if (parts.baggage !== undefined) ctx = propagation.setBaggage(ctx, parts.baggage);
     ctx =
       parts.spanContext === undefined
         ? setRestoredRoot(trace.deleteSpan(ctx), parts.root)

@@ -1,6 +1,7 @@
 import {
   createTraceState,
   diag,
+  ROOT_CONTEXT,
   trace,
   TraceFlags,
   type Context,
@@ -23,7 +24,7 @@ import {
   type DatadogContext,
 } from "./datadog-context.js";
 import { contextWithSpan } from "../context-values.js";
-import type { StyleExtraction } from "../extraction-result.js";
+import { clearExtractionResult, type StyleExtraction } from "../extraction-result.js";
 import { asLowerHex16, ZERO_HEX16 } from "./ids.js";
 import {
   overrideDecisionMaker,
@@ -135,22 +136,18 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
+    const base = context === ROOT_CONTEXT ? context : clearExtractionResult(context);
     if (!this._direct) {
-      const extracted = this._w3c.extract(context, carrier, getter);
-      if (extracted === context) return context;
+      const extracted = this._w3c.extract(base, carrier, getter);
+      if (extracted === base) return context;
       const spanContext = trace.getSpanContext(extracted);
       if (!spanContext || !isValidSpanContext(spanContext)) return context;
       return extracted.setValue(DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
     }
     const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
     if (spanContext === undefined) return context;
-    return contextWithSpan(
-      context,
-      undefined,
-      spanContext,
-      DATADOG_CONTEXT_KEY,
-      storedContextOf(spanContext),
-    );
+    return contextWithSpan(base, undefined, spanContext, DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
   }
 
   /**

@@ -150,12 +150,28 @@ export function asLowerHex16(value: string): string | undefined {
 
 /** True for exactly 16 lowercase hex digits (the `_dd.p.tid` grammar, research rule 17). */
 export function isLowerHex16(value: string): boolean {
-  if (value.length !== HEX16_LENGTH) return false;
-  for (let i = 0; i < HEX16_LENGTH; i++) {
-    const code = value.charCodeAt(i);
-    if (!((code >= CHAR_0 && code <= CHAR_9) || (code >= CHAR_A_LOWER && code <= CHAR_F_LOWER))) return false;
+  return hexClass16(value, 0, value.length) !== NOT_LOWER_HEX16;
+}
+
+/** Result of {@link hexClass16}: not 16 lowercase hex digits. */
+export const NOT_LOWER_HEX16 = 0;
+/** Result of {@link hexClass16}: 16 zeros. */
+export const ALL_ZERO_HEX16 = 1;
+/** Result of {@link hexClass16}: 16 lowercase hex digits, not all zero. */
+export const NONZERO_HEX16 = 2;
+
+/** Whether `text[start, end)` is 16 lowercase hex digits (the `_dd.p.tid` grammar, rule 17), and all zero. */
+export function hexClass16(text: string, start: number, end: number): number {
+  if (end - start !== HEX16_LENGTH) return NOT_LOWER_HEX16;
+  let zero = true;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === CHAR_0) continue;
+    zero = false;
+    if (!((code > CHAR_0 && code <= CHAR_9) || (code >= CHAR_A_LOWER && code <= CHAR_F_LOWER)))
+      return NOT_LOWER_HEX16;
   }
-  return true;
+  return zero ? ALL_ZERO_HEX16 : NONZERO_HEX16;
 }
 
 /**

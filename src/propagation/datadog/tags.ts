@@ -7,7 +7,14 @@ import {
   UPSTREAM_SERVICES_TAG,
   isOtherPropagatedTag,
 } from "./constants.js";
-import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
+import {
+  ALL_ZERO_HEX16,
+  HEX16_LENGTH,
+  hexClass16,
+  NONZERO_HEX16,
+  NOT_LOWER_HEX16,
+  ZERO_HEX16,
+} from "./ids.js";
 
 /**
  * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (research section D).
@@ -84,27 +91,6 @@ function isValidDecisionMaker(text: string, start: number, end: number): boolean
 /** {@link isValidDecisionMaker} of a whole string (rule 30). */
 export function isValidDecisionMakerValue(value: string): boolean {
   return isValidDecisionMaker(value, 0, value.length);
-}
-
-/** Result of {@link hexClass16}: not 16 lowercase hex digits. */
-const NOT_LOWER_HEX16 = 0;
-/** Result of {@link hexClass16}: 16 zeros. */
-const ALL_ZERO_HEX16 = 1;
-/** Result of {@link hexClass16}: 16 lowercase hex digits, not all zero. */
-const NONZERO_HEX16 = 2;
-
-/** Whether `text[start, end)` is 16 lowercase hex digits (the `_dd.p.tid` grammar, rule 17), and all zero. */
-function hexClass16(text: string, start: number, end: number): number {
-  if (end - start !== HEX16_LENGTH) return NOT_LOWER_HEX16;
-  let zero = true;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
-    if (code === CHAR_0) continue;
-    zero = false;
-    if (!((code > CHAR_0 && code <= CHAR_9) || (code >= CHAR_A_LOWER && code <= CHAR_F_LOWER)))
-      return NOT_LOWER_HEX16;
-  }
-  return zero ? ALL_ZERO_HEX16 : NONZERO_HEX16;
 }
 
 /**

@@ -55,7 +55,8 @@ function endSpan(span: Span): void {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** True for a promise or any thenable (an object or function with a `then` method). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === "object" || typeof value === "function") &&

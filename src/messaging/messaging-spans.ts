@@ -18,7 +18,7 @@ import {
   type WithCarrierOptions,
 } from "../index.js";
 import { TRACER_NAME } from "../context/carrier-context.js";
-import { recordFailure } from "../context/run-in-span.js";
+import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { restartedFrom } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
 import { amqpHeadersToCarrier, writeCarrierToHeaders } from "./header-carriers.js";
@@ -153,44 +153,29 @@ function messagingAttributes(
   return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
-  );
-}
-
-/** Runs `fn`; records its failure on `span`; calls `done` when it returns, throws or settles. */
-function observe<T>(span: Span, fn: () => T, done: () => void): T {
+/**
+ * Runs `fn` inside a span that someone else started and will end (an instrumentation's PRODUCER or
+ * CONSUMER span reused as the messaging span): a throw or a rejection is recorded on `span` and
+ * passed through unchanged; the span is left open for its owner.
+ */
+function recordingFailures<T>(span: Span, fn: () => T): T {
   let result: T;
   try {
     result = fn();
   } catch (err) {
     recordFailure(span, err);
-    done();
     throw err;
   }
-  if (!isPromiseLike(result)) {
-    done();
-    return result;
-  }
-  return result.then(
-    (value) => {
-      done();
-      return value;
-    },
-    (err: unknown) => {
-      recordFailure(span, err);
-      done();
-      throw err;
-    },
-  ) as T;
+  if (!isThenable(result)) return result;
+  return result.then(undefined, (err: unknown) => {
+    recordFailure(span, err);
+    throw err;
+  }) as T;
 }
 
-const noop = (): void => undefined;
-
 /**
- * Runs `fn` in a new span of the active context (parent: the active span, if any), ends it when `fn`
- * returns, throws or its promise settles.
+ * Runs `fn` in a new span of the active context (parent: the active span, if any), as `runInSpan`
+ * does: active across awaits, failures recorded, ended when `fn` returns, throws or settles.
  */
 function runInNewSpan<T>(
   name: string,
@@ -201,13 +186,7 @@ function runInNewSpan<T>(
 ): T {
   const parent: Context = contextApi.active();
   const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes, links }, parent);
-  return contextApi.with(trace.setSpan(parent, span), () =>
-    observe(
-      span,
-      () => fn(span),
-      () => span.end(),
-    ),
-  );
+  return runInSpan(span, trace.setSpan(parent, span), fn);
 }
 
 /**
@@ -267,7 +246,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
     const ambient = trace.getActiveSpan();
     if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
       ambient.setAttributes(attributes);
-      return observe(ambient, () => send(ambient, captureCarrier({ propagator })), noop);
+      return recordingFailures(ambient, () => send(ambient, captureCarrier({ propagator })));
     }
     return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span) =>
       send(span, captureCarrier({ propagator })),
@@ -339,7 +318,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       const message = trace.getSpanContext(restored) ?? restartedFrom(restored);
       if (message !== undefined && isSpanContextValid(message) && continuesMessage(ambient, message)) {
         ambient.setAttributes(attributes);
-        return observe(ambient, () => fn(ambient), noop);
+        return recordingFailures(ambient, () => fn(ambient));
       }
     }
     const ambientContext = ambient.spanContext();

@@ -120,10 +120,10 @@ export function carrierObject(
   }
   if (typeof carrier !== "object") return undefined;
   if (carrier instanceof Map) return carrier;
-  if (isFetchHeaders(carrier)) return headersMap(carrier);
   const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
   if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
   if (Array.isArray(carrier) || bytes === null) return undefined;
+  if (isFetchHeaders(carrier)) return headersMap(carrier);
   return carrier as Record<string, unknown>;
 }
 
@@ -134,14 +134,15 @@ interface FetchHeaders {
 
 /**
  * True for a WHATWG `Headers` object: Node's global one, or one from another copy of undici (a
- * bundled or npm `undici`), told by its `Symbol.toStringTag`, which every implementation sets to
- * `Headers` (WHATWG Fetch; Web IDL class string), and its iterator.
+ * bundled or npm `undici`), told by its iterator and its `Symbol.toStringTag`, which every
+ * implementation sets to `Headers` (WHATWG Fetch; Web IDL class string). Never by `instanceof` the
+ * global `Headers`: its first access loads Node's fetch implementation (undici), ≈ 10 ms on the first
+ * restore of a process that never uses fetch. A plain object costs one property lookup (no iterator).
  */
 function isFetchHeaders(value: object): value is FetchHeaders {
   return (
-    (typeof Headers === "function" && value instanceof Headers) ||
-    (Object.prototype.toString.call(value) === "[object Headers]" &&
-      typeof (value as Partial<FetchHeaders>)[Symbol.iterator] === "function")
+    typeof (value as Partial<FetchHeaders>)[Symbol.iterator] === "function" &&
+    Object.prototype.toString.call(value) === "[object Headers]"
   );
 }
 

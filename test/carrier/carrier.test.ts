@@ -1,6 +1,7 @@
 // The stored-carrier reader (DESIGN.md "The carrier"): names in any case, arrays for repeated fields,
 // Buffers decoded whole, JSON text, limits, hostile input (prototype keys, throwing getters, proxies).
 import { test, describe } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Headers as UndiciHeaders } from "undici";
@@ -121,6 +122,21 @@ describe("normalizeCarrier: whole-carrier shapes", () => {
     assert.equal(get(headers, "traceparent"), TP);
     assert.equal(get(headers, "TRACESTATE"), "a=1, b=2");
     assert.equal(normalizeCarrier(new Headers()).size, 0);
+  });
+
+  test("reading a plain carrier never loads Node's fetch implementation (≈ 10 ms on a process's first restore)", () => {
+    // Node loads undici on the first access to the global Headers; a child process starts clean.
+    const script = [
+      `import { contextFromCarrier } from ${JSON.stringify(new URL("../../src/context/carrier-context.ts", import.meta.url).pathname)};`,
+      `contextFromCarrier({ traceparent: ${JSON.stringify(TP)} });`,
+      `contextFromCarrier(JSON.stringify({ traceparent: ${JSON.stringify(TP)} }));`,
+      `console.log(process.moduleLoadList.some((name) => name.includes("undici")));`,
+    ].join("\n");
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), "false");
   });
 
   test("Headers of another copy of undici (the npm package, not Node's global class) are read too", () => {

@@ -1,8 +1,17 @@
 import { appendFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+
+/**
+ * `@opentelemetry/otlp-transformer` (≈ 50-80 ms to load) is loaded by the first export, not when
+ * `tracehop` is imported. CommonJS only in Node (no `exports` map), so `require` gives the module
+ * instance an `import` would.
+ */
+const require = createRequire(import.meta.url);
+let serializer: typeof OtlpTransformer.JsonTraceSerializer | undefined;
 
 /** Line terminator written after each request (JSON Lines). */
 const NEWLINE = Buffer.from("\n");
@@ -42,7 +51,9 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
       return resultCallback({ code: ExportResultCode.FAILED, error: new Error("exporter is shut down") });
     if (spans.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     try {
-      const body = JsonTraceSerializer.serializeRequest(spans);
+      serializer ??= (require("@opentelemetry/otlp-transformer") as typeof OtlpTransformer)
+        .JsonTraceSerializer;
+      const body = serializer.serializeRequest(spans);
       if (!body) throw new Error("OTLP JSON serialization produced nothing");
       if (!this._directoryReady) {
         mkdirSync(dirname(this._path), { recursive: true });

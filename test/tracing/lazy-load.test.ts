@@ -1,0 +1,51 @@
+// Importing tracehop loads neither the NodeSDK (with every exporter it supports) nor the OTLP JSON
+// serializer: they load with the first startTracing / the first export of the spans file. Checked in a
+// child process (a clean module cache) through the package's own entry points, as a user imports them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const HEAVY = [
+  "@opentelemetry/sdk-node/",
+  "@opentelemetry/exporter-trace-otlp-http/",
+  "@opentelemetry/otlp-transformer/",
+];
+
+function loadedAfter(script: string): Record<string, boolean> {
+  const source = [
+    `import { createRequire } from "node:module";`,
+    script,
+    `const loaded = Object.keys(createRequire(import.meta.url).cache);`,
+    `console.log(JSON.stringify(Object.fromEntries(${JSON.stringify(HEAVY)}.map((name) => [name, loaded.some((path) => path.includes(name))]))));`,
+  ].join("\n");
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
+    encoding: "utf8",
+    env: { ...process.env, OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+  });
+  assert.equal(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout.trim().split("\n").pop()!) as Record<string, boolean>;
+}
+
+test("import of tracehop, tracehop/messaging and tracehop/prisma loads no NodeSDK, OTLP exporter or serializer", () => {
+  const none = Object.fromEntries(HEAVY.map((name) => [name, false]));
+  assert.deepEqual(loadedAfter(`await import("tracehop");`), none);
+  assert.deepEqual(loadedAfter(`await import("tracehop/messaging");`), none);
+  assert.deepEqual(loadedAfter(`await import("tracehop/prisma");`), none);
+});
+
+test("startTracing and the first export of the spans file load them", () => {
+  const spansFile = join(mkdtempSync(join(tmpdir(), "tracehop-lazy-")), "spans.jsonl");
+  const loaded = loadedAfter(
+    [
+      `const { startTracing } = await import("tracehop");`,
+      `const { trace } = await import("@opentelemetry/api");`,
+      `const handle = startTracing({ serviceName: "lazy", spansFile: ${JSON.stringify(spansFile)}, exportTimeoutMillis: 200 });`,
+      `trace.getTracer("t").startSpan("s").end();`,
+      `await handle.shutdown();`,
+    ].join("\n"),
+  );
+  assert.deepEqual(loaded, Object.fromEntries(HEAVY.map((name) => [name, true])));
+});

@@ -1,6 +1,6 @@
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { idTextFromNumber } from "../propagation/datadog/ids.js";
-import { TRACEHOP_HEADER_NAMES } from "../propagation/header-names.js";
+import { isPropagationHeaderName, TRACEHOP_HEADER_NAMES } from "../propagation/header-names.js";
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
@@ -146,12 +146,37 @@ function isFetchHeaders(value: object): value is FetchHeaders {
   );
 }
 
-/** The first {@link MAX_CARRIER_KEYS} entries of a `Headers` object (lower-case names, joined values). */
+/** Most entries read from one `Headers` object (a real one holds what an HTTP request allowed). */
+const MAX_HEADERS_ENTRIES = 4096;
+
+/**
+ * The entries of a `Headers` object (lower-case names, repeated fields joined) as a Map of at most
+ * {@link MAX_CARRIER_KEYS} names: the propagation headers first, wherever they are (a `Headers` object
+ * iterates in name order, so the `x-datadog-*` ones come after up to a hundred others), then the
+ * others in order. At most {@link MAX_HEADERS_ENTRIES} entries are looked at; an entry that is not a
+ * pair of strings is skipped; an iterator that throws ends the reading with what was read.
+ */
 function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
-  const map = new Map<unknown, unknown>();
-  for (const [name, value] of headers) {
-    map.set(name, value);
+  const propagation = new Map<string, string>();
+  const others = new Map<string, string>();
+  try {
+    let seen = 0;
+    for (const entry of headers as Iterable<unknown>) {
+      if (++seen > MAX_HEADERS_ENTRIES) break;
+      if (!Array.isArray(entry)) continue;
+      const [name, value] = entry as unknown[];
+      if (typeof name !== "string" || typeof value !== "string") continue;
+      const lower = asciiLowerName(name);
+      if (lower !== undefined && isPropagationHeaderName(lower)) propagation.set(name, value);
+      else if (others.size < MAX_CARRIER_KEYS) others.set(name, value);
+    }
+  } catch {
+    // A throwing iterator (not a real Headers object): keep what was read.
+  }
+  const map = new Map<unknown, unknown>(propagation);
+  for (const [name, value] of others) {
     if (map.size >= MAX_CARRIER_KEYS) break;
+    map.set(name, value);
   }
   return map;
 }

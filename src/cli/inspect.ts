@@ -106,6 +106,10 @@ export interface InspectInputs {
  */
 export function parseInspectInput(text: string): InspectInputs {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === "")
+    throw new InspectInputError(
+      "the input is empty (a query that returns no rows prints nothing); give a JSON object or an array of rows",
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -196,8 +200,10 @@ function carrierOfValue(
           )?.[1];
     if ((name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID) && !Number.isSafeInteger(value))
       diagnostics.push(
-        `${key} is stored as the JSON number ${digits ?? value}, beyond 2^53: every JSON reader rounds it ` +
-          `(to ${String(value)}), so the id cannot be exact and is refused; store ids as decimal strings`,
+        (digits === undefined
+          ? `${key} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
+          : `${key} is stored as the JSON number ${digits}, beyond 2^53`) +
+          `: every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings`,
       );
     else
       diagnostics.push(

@@ -313,10 +313,12 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   if (ambient !== undefined) {
     if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER)) {
       const restored = contextFromCarrier(carrier, { propagator });
+      const parent = trace.getSpanContext(restored);
       // Under the restart extract behavior the message restores no parent: the instrumentation's span
-      // then links to the message's context, which the restart link names.
-      const message = trace.getSpanContext(restored) ?? restartedFrom(restored);
-      if (message !== undefined && isSpanContextValid(message) && continuesMessage(ambient, message)) {
+      // then links to the message's context, which the restart link names (span id 0 for a Synthetics
+      // context, a parent id 0: compared as it is).
+      const message = parent !== undefined && isSpanContextValid(parent) ? parent : restartedFrom(restored);
+      if (message !== undefined && continuesMessage(ambient, message)) {
         ambient.setAttributes(attributes);
         return recordingFailures(ambient, () => fn(ambient));
       }

@@ -481,11 +481,11 @@ class MultiStylePropagator implements TextMapPropagator {
         if (parts.clearRoot) result = setRestoredRoot(result, undefined);
       }
       result = storeDatadogContext(result, parts.fields, parts.traceId, parts.traceIdDecimal);
-      return links === undefined ? result : setExtractionLinks(result, links);
+      return links === undefined ? result : setExtractionLinks(result, links, parts.spanContext);
     }
     let result = winner?.context ?? context;
     if (stale) result = clearExtractionResult(result);
-    if (links !== undefined) result = setExtractionLinks(result, links);
+    if (links !== undefined) result = setExtractionLinks(result, links, trace.getSpanContext(result));
     if (w3cBaggage !== undefined)
       result = propagation.setBaggage(result, mergeBaggage(propagation.getBaggage(result), w3cBaggage));
     return result;
@@ -597,7 +597,7 @@ function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage
   const extracted: SpanContext | undefined =
     winner.spanContext ??
     (root && { traceId: root.traceId, spanId: ZERO_HEX16, traceFlags: root.traceFlags, isRemote: true });
-  if (extracted === undefined) return setExtractionLinks(result, []);
+  if (extracted === undefined) return setExtractionLinks(result, [], undefined);
   const linked: SpanContext = {
     traceId: extracted.traceId,
     spanId: extracted.spanId,
@@ -605,15 +605,19 @@ function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage
     isRemote: true,
   };
   if (extracted.traceState !== undefined) linked.traceState = extracted.traceState;
-  return setExtractionLinks(result, [
-    {
-      context: linked,
-      attributes: {
-        [LINK_REASON_ATTRIBUTE]: LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT,
-        [LINK_CONTEXT_HEADERS_ATTRIBUTE]: winner.name,
+  return setExtractionLinks(
+    result,
+    [
+      {
+        context: linked,
+        attributes: {
+          [LINK_REASON_ATTRIBUTE]: LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT,
+          [LINK_CONTEXT_HEADERS_ATTRIBUTE]: winner.name,
+        },
       },
-    },
-  ]);
+    ],
+    undefined,
+  );
 }
 
 /**

@@ -36,6 +36,11 @@ export interface RestoredRoot {
 
 interface ExtractionResult {
   links?: readonly Link[];
+  /**
+   * The extracted parent the links belong to (the very SpanContext object the extraction put in its
+   * Context); `undefined` when the extraction left no parent (a `restart`, a restored root).
+   */
+  anchor?: SpanContext;
   restoredRoot?: RestoredRoot;
   /** Set once `ExtractionLinksSpanProcessor` has put `links` on a span (see {@link takeExtractionLinks}). */
   linksTaken?: boolean;
@@ -87,14 +92,21 @@ export function getExtractionAttributes(ctx: Context): Attributes {
 }
 
 /**
- * Internal: for `ExtractionLinksSpanProcessor`, the links recorded in `ctx` (as stored, read-only)
- * the first time it asks for this extraction; `undefined` afterwards, for every context holding the
- * same extraction, so that the links go on the first span started from the extracted context only.
+ * Internal: for `ExtractionLinksSpanProcessor`, the links recorded in `ctx` (as stored, read-only) for
+ * a span whose parent in `ctx` is `parent`: only when `parent` is the extracted parent itself (the same
+ * object; `undefined` for an extraction that left none), and only the first time for this
+ * extraction, so that the links go on the first span started from the extracted context and never
+ * on a span started elsewhere from a context that still holds them (a `root: true` span inside the
+ * request, also when the request's own span was not recorded).
  */
-export function takeExtractionLinks(ctx: Context): readonly Link[] | undefined {
+export function takeExtractionLinks(
+  ctx: Context,
+  parent: SpanContext | undefined,
+): readonly Link[] | undefined {
   const result = read(ctx);
   if (result?.links === undefined || result.links.length === 0 || result.linksTaken === true)
     return undefined;
+  if (result.anchor !== parent) return undefined;
   result.linksTaken = true;
   return result.links;
 }
@@ -124,10 +136,17 @@ export function restartedFrom(ctx: Context): SpanContext | undefined {
   )?.context;
 }
 
-/** Internal: a copy of `ctx` recording `links` (replacing earlier ones). */
-export function setExtractionLinks(ctx: Context, links: readonly Link[]): Context {
+/**
+ * Internal: a copy of `ctx` recording `links` (replacing earlier ones) for the span that starts from
+ * the extracted parent `anchor` (the SpanContext object in `ctx`; `undefined` when there is none).
+ */
+export function setExtractionLinks(
+  ctx: Context,
+  links: readonly Link[],
+  anchor: SpanContext | undefined,
+): Context {
   const previous = read(ctx);
-  return ctx.setValue(EXTRACTION_RESULT_KEY, { restoredRoot: previous?.restoredRoot, links });
+  return ctx.setValue(EXTRACTION_RESULT_KEY, { restoredRoot: previous?.restoredRoot, links, anchor });
 }
 
 /**
@@ -137,7 +156,11 @@ export function setExtractionLinks(ctx: Context, links: readonly Link[]): Contex
 export function setRestoredRoot(ctx: Context, root: RestoredRoot | undefined): Context {
   const previous = read(ctx);
   if (root === undefined && previous?.restoredRoot === undefined) return ctx;
-  return ctx.setValue(EXTRACTION_RESULT_KEY, { links: previous?.links, restoredRoot: root && { ...root } });
+  return ctx.setValue(EXTRACTION_RESULT_KEY, {
+    links: previous?.links,
+    anchor: previous?.anchor,
+    restoredRoot: root && { ...root },
+  });
 }
 
 /**

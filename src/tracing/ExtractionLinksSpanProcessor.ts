@@ -13,10 +13,12 @@ import { LINK_REASON_ATTRIBUTE, takeExtractionLinks } from "../propagation/extra
  * messaging helpers add them themselves; this processor does not add a link twice.
  *
  * The links of one extraction go on one span: the first recording span started from a context that
- * holds them whose parent in that context is remote (`isRemote`: the extracted parent) or absent (a
- * `restart` extraction starts a new trace). Its children, and any later span started from a context
- * derived from the same extraction (a `root: true` span inside the request, a sibling), get nothing;
- * a new extraction records its own links and replaces the earlier ones. Links are added with
+ * holds them whose parent there is the extracted parent itself, or, for an extraction that left no
+ * parent (a `restart`, a restored root), that has no parent. Its children, and any later span started
+ * from a context derived from the same extraction (a sibling; a `root: true` span inside the request,
+ * also when the request's span was not recorded), get nothing; a new extraction records its own links
+ * and replaces the earlier ones. One case stays open: under `restart`, when the request's new root is
+ * not recorded (sampled out), a later recording root started in the same context takes the links. Links are added with
  * `Span.addLinks` at start (samplers do not see them, as for any link added after creation). Never
  * throws: a failure is reported through `diag` and the span goes on unchanged.
  *
@@ -26,9 +28,7 @@ import { LINK_REASON_ATTRIBUTE, takeExtractionLinks } from "../propagation/extra
 export class ExtractionLinksSpanProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
     try {
-      const parent = trace.getSpanContext(parentContext);
-      if (parent !== undefined && parent.isRemote !== true) return;
-      const links = takeExtractionLinks(parentContext);
+      const links = takeExtractionLinks(parentContext, trace.getSpanContext(parentContext));
       if (links === undefined) return;
       const missing = links.filter((link) => !hasLink(span.links, link));
       if (missing.length > 0) span.addLinks(missing);

@@ -139,6 +139,40 @@ describe("normalizeCarrier: whole-carrier shapes", () => {
     assert.equal(child.stdout.trim(), "false");
   });
 
+  test(`Headers with more than ${MAX_CARRIER_KEYS} fields: the propagation headers are read wherever they sort`, () => {
+    const headers = new Headers();
+    for (let i = 0; i < MAX_CARRIER_KEYS + 50; i++) headers.set(`a-${String(i).padStart(3, "0")}`, "x");
+    headers.set("x-datadog-trace-id", "123");
+    headers.set("traceparent", TP);
+    const carrier = normalizeCarrier(headers);
+    assert.equal(carrier.size, MAX_CARRIER_KEYS);
+    assert.equal(normalizedCarrierGetter.get(carrier, "x-datadog-trace-id"), "123");
+    assert.equal(normalizedCarrierGetter.get(carrier, "traceparent"), TP);
+  });
+
+  test("a Headers look-alike: bad entries skipped, an endless or throwing iterator ends the reading", () => {
+    const tagged = (entries: () => Iterator<unknown>) => ({
+      [Symbol.toStringTag]: "Headers",
+      [Symbol.iterator]: entries,
+    });
+    const garbage = tagged(() =>
+      [["traceparent", TP], "junk", [1, 2], ["tracestate", 7], ["baggage", "k=v"]][Symbol.iterator](),
+    );
+    assert.equal(get(garbage, "traceparent"), TP);
+    assert.equal(get(garbage, "baggage"), "k=v");
+    assert.equal(get(garbage, "tracestate"), undefined);
+    const endless = tagged(() => ({ next: () => ({ done: false, value: ["traceparent", TP] }) }));
+    assert.equal(get(endless, "traceparent"), TP);
+    let calls = 0;
+    const throwing = tagged(() => ({
+      next: () => {
+        if (++calls > 1) throw new Error("gone");
+        return { done: false, value: ["traceparent", TP] };
+      },
+    }));
+    assert.equal(get(throwing, "traceparent"), TP);
+  });
+
   test("Headers of another copy of undici (the npm package, not Node's global class) are read too", () => {
     const headers = new UndiciHeaders({ TraceParent: TP });
     assert.equal(headers instanceof Headers, false, "a class of its own");

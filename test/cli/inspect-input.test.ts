@@ -135,6 +135,45 @@ describe("tracehop inspect input", () => {
     }
   });
 
+  test("empty input (sqlite3 -json of a query without rows prints nothing) is an input error that says so", () => {
+    const { code, stderr } = run(["inspect", "-"], "\n");
+    assert.equal(code, 2);
+    assert.match(
+      stderr,
+      /^tracehop inspect: the input is empty \(a query that returns no rows prints nothing\)/,
+    );
+  });
+
+  test("an id beyond 2^53 stored as a JSON number: its digits as written (B01, B22), refused", () => {
+    const { code, stdout } = run([
+      "inspect",
+      "--json",
+      '{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}',
+    ]);
+    assert.equal(code, 1);
+    assert.ok(
+      JSON.parse(stdout).diagnostics.includes(
+        "x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2^53: " +
+          "every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings",
+      ),
+    );
+  });
+
+  test("an id beyond 2^53 stored as a JSON number in an array element: reported as already rounded", () => {
+    const { code, stdout } = run([
+      "inspect",
+      "--json",
+      '[{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}]',
+    ]);
+    assert.equal(code, 1);
+    assert.ok(
+      JSON.parse(stdout)[0].diagnostics.includes(
+        "x-datadog-trace-id is stored as a JSON number beyond 2^53 (read as 12345678901234567000, already rounded): " +
+          "every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings",
+      ),
+    );
+  });
+
   test("a JSON array of rows (sqlite3 -json) gives one report per row; exit 1 when a row has no context", () => {
     const rows = [
       {

@@ -347,6 +347,31 @@ describe("withProcessSpan", () => {
     );
   });
 
+  test("restart of a Synthetics message (parent id 0): the instrumentation's span, linked with span id 0, is reused", () => {
+    const headers = {
+      "x-datadog-trace-id": "123",
+      "x-datadog-parent-id": "0",
+      "x-datadog-origin": "synthetics",
+    };
+    const restart = createPropagator(undefined, { extractBehavior: "restart" });
+    const parent = restart.extract(context.active(), headers, {
+      keys: (h) => Object.keys(h),
+      get: (h, k) => h[k as keyof typeof h],
+    });
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+    const got = context.with(trace.setSpan(parent, instrumentation), () =>
+      withProcessSpan(headers, { ...kafka, propagator: restart }, (span) => span),
+    );
+    instrumentation.end();
+    assert.equal(got, instrumentation);
+    const [only, ...rest] = exporter.getFinishedSpans();
+    assert.equal(rest.length, 0);
+    assert.deepEqual(
+      only?.links.map((link) => [link.context.traceId, link.context.spanId]),
+      [["0000000000000000000000000000007b", "0000000000000000"]],
+    );
+  });
+
   test("an active CONSUMER span of another message does not swallow this one", async () => {
     const { headers, sendSpanId } = await sentMessage();
     const other = tracer.startSpan("other process", { kind: SpanKind.CONSUMER });

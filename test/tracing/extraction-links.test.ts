@@ -95,6 +95,15 @@ describe("ExtractionLinksSpanProcessor", () => {
     }
   });
 
+  test("an unsampled request: its span is not recorded, and a recording root span inside it gets no links", () => {
+    const unsampled = extract({ ...CONFLICT, "x-datadog-sampling-priority": "0" });
+    const server = tracer.startSpan("server", { kind: SpanKind.SERVER }, unsampled);
+    assert.equal(server.isRecording(), false);
+    const background = tracer.startSpan("background", { root: true }, trace.setSpan(unsampled, server));
+    assert.equal(background.isRecording(), true);
+    assert.deepEqual(linksOf(background), []);
+  });
+
   test("links the starter gave already (withCarrier, traced) are not added twice", () => {
     const extracted = extract(CONFLICT);
     const span = tracer.startSpan("restored", { links: getExtractionLinks(extracted) }, extracted);

@@ -1,16 +1,11 @@
 import { appendFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { otlpTransformer } from "./sdk-modules.js";
 
-/**
- * `@opentelemetry/otlp-transformer` (≈ 50-80 ms to load) is loaded by the first export, not when
- * `tracehop` is imported. CommonJS only in Node (no `exports` map), so `require` gives the module
- * instance an `import` would.
- */
-const require = createRequire(import.meta.url);
+/** The OTLP JSON serializer, loaded by the first export (see sdk-modules.ts). */
 let serializer: typeof OtlpTransformer.JsonTraceSerializer | undefined;
 
 /** Line terminator written after each request (JSON Lines). */
@@ -51,8 +46,7 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
       return resultCallback({ code: ExportResultCode.FAILED, error: new Error("exporter is shut down") });
     if (spans.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     try {
-      serializer ??= (require("@opentelemetry/otlp-transformer") as typeof OtlpTransformer)
-        .JsonTraceSerializer;
+      serializer ??= otlpTransformer().JsonTraceSerializer;
       const body = serializer.serializeRequest(spans);
       if (!body) throw new Error("OTLP JSON serialization produced nothing");
       if (!this._directoryReady) {

@@ -1,31 +1,13 @@
-import { createRequire } from "node:module";
 import { context, diag, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
-import { defaultResource, detectResources, resourceFromAttributes } from "@opentelemetry/resources";
-import type * as SdkNode from "@opentelemetry/sdk-node";
-import type * as OtlpHttp from "@opentelemetry/exporter-trace-otlp-http";
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  SimpleSpanProcessor,
-  type SpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { ExtractionLinksSpanProcessor } from "./ExtractionLinksSpanProcessor.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
+import { otlpHttp, resources, sdkNode, sdkTraceBase } from "./sdk-modules.js";
 import { resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
 
 export { type StartTracingOptions } from "./tracing-config.js";
-
-/**
- * The NodeSDK and the OTLP/HTTP exporter are loaded by the first `startTracing` call, not when
- * `tracehop` is imported: `@opentelemetry/sdk-node` pulls in every exporter it supports (gRPC,
- * protobuf, Zipkin, Prometheus, logs, metrics), ≈ 150-250 ms of module loading that a process using
- * only the carrier functions, its own SDK setup, or `tracehop inspect` never needs. Both packages are
- * CommonJS only (no `exports` map; Node ignores their `module` field), so `require` gives the very
- * module instance an `import` would.
- */
-const require = createRequire(import.meta.url);
 
 /** Handle returned by {@link startTracing}. */
 export interface TracingHandle {
@@ -80,6 +62,8 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       "startTracing: tracing is already started in this process; call shutdown() on the handle it returned first",
     );
   const config = resolveTracingConfig(options);
+  const { defaultResource, detectResources, resourceFromAttributes } = resources();
+  const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
   const resource = defaultResource()
     .merge(detectResources({ detectors: config.detectors }))
     .merge(resourceFromAttributes(config.resourceAttributes));
@@ -92,13 +76,13 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   if (fileProcessor) spanProcessors.push(fileProcessor);
   if (config.otlp) {
     const { url, timeoutMillis } = config.otlp;
-    const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof OtlpHttp;
+    const { OTLPTraceExporter } = otlpHttp();
     const exporter = new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis });
     spanProcessors.push(new BatchSpanProcessor(exporter, { ...config.batch }));
   }
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
 
-  const { NodeSDK } = require("@opentelemetry/sdk-node") as typeof SdkNode;
+  const { NodeSDK } = sdkNode();
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,

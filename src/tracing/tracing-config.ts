@@ -1,22 +1,11 @@
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
-import {
-  envDetector,
-  hostDetector,
-  osDetector,
-  processDetector,
-  serviceInstanceIdDetector,
-  type ResourceDetector,
-} from "@opentelemetry/resources";
-import {
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  type BufferConfig,
-  type Sampler,
-} from "@opentelemetry/sdk-trace-base";
+import type { ResourceDetector } from "@opentelemetry/resources";
+import type { BufferConfig, Sampler } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { resolve as resolvePath } from "node:path";
+import { resources, sdkTraceBase } from "./sdk-modules.js";
 
 /**
  * `deployment.environment.name` (OpenTelemetry semantic conventions 1.27+, incubating): the resource
@@ -114,13 +103,16 @@ export interface TracingConfig {
 }
 
 /** Detector names of OTEL_NODE_RESOURCE_DETECTORS (as @opentelemetry/sdk-node reads them). */
-const DETECTORS_BY_NAME: Readonly<Record<string, ResourceDetector>> = {
-  env: envDetector,
-  host: hostDetector,
-  os: osDetector,
-  process: processDetector,
-  serviceinstance: serviceInstanceIdDetector,
-};
+function detectorsByName(): Readonly<Record<string, ResourceDetector>> {
+  const { envDetector, hostDetector, osDetector, processDetector, serviceInstanceIdDetector } = resources();
+  return {
+    env: envDetector,
+    host: hostDetector,
+    os: osDetector,
+    process: processDetector,
+    serviceinstance: serviceInstanceIdDetector,
+  };
+}
 
 /**
  * Validates `startTracing` options and reads the standard OTEL_* environment variables.
@@ -181,9 +173,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     console: consoleOn,
     sampler:
       options.sampler ??
-      (getStringFromEnv("OTEL_TRACES_SAMPLER") === undefined
-        ? new ParentBasedSampler({ root: new AlwaysOnSampler() })
-        : undefined),
+      (getStringFromEnv("OTEL_TRACES_SAMPLER") === undefined ? defaultSampler() : undefined),
     batch: resolveBatch(options.batch),
     shutdownTimeoutMillis,
     sdkDisabled: getBooleanFromEnv("OTEL_SDK_DISABLED"),
@@ -224,7 +214,7 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
 
 /** OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (read by the SDK's own env detector). */
 function serviceNameFromEnv(): string | undefined {
-  const fromEnv = envDetector.detect().attributes?.[ATTR_SERVICE_NAME];
+  const fromEnv = resources().envDetector.detect().attributes?.[ATTR_SERVICE_NAME];
   return typeof fromEnv === "string" && fromEnv !== "" ? fromEnv : undefined;
 }
 
@@ -265,14 +255,21 @@ function exportTimeoutFromEnv(): number {
   return DEFAULT_EXPORT_TIMEOUT_MILLIS;
 }
 
+/** ParentBased(AlwaysOn): the SDK's default sampler when OTEL_TRACES_SAMPLER is unset. */
+function defaultSampler(): Sampler {
+  const { AlwaysOnSampler, ParentBasedSampler } = sdkTraceBase();
+  return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+}
+
 function detectorsFromEnv(): ResourceDetector[] {
   const names = getStringListFromEnv("OTEL_NODE_RESOURCE_DETECTORS");
-  if (names === undefined) return [envDetector, processDetector, hostDetector];
+  const byName = detectorsByName();
+  if (names === undefined) return [byName.env!, byName.process!, byName.host!];
   if (names.includes("none")) return [];
-  if (names.includes("all")) return Object.values(DETECTORS_BY_NAME);
+  if (names.includes("all")) return Object.values(byName);
   const detectors: ResourceDetector[] = [];
   for (const name of names) {
-    const detector = DETECTORS_BY_NAME[name];
+    const detector = byName[name];
     if (detector) detectors.push(detector);
     else diag.warn(`tracehop: OTEL_NODE_RESOURCE_DETECTORS value "${name}" is unknown; ignored`);
   }

@@ -1,5 +1,6 @@
-// Importing tracehop loads neither the NodeSDK (with every exporter it supports) nor the OTLP JSON
-// serializer: they load with the first startTracing / the first export of the spans file. Checked in a
+// Importing tracehop loads none of the SDK packages (the NodeSDK with every exporter it supports, the
+// OTLP exporter and serializer, the trace SDK, resources): they load with the first startTracing / the
+// first export of the spans file (src/tracing/sdk-modules.ts). Checked in a
 // child process (a clean module cache) through the package's own entry points, as a user imports them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,8 @@ const HEAVY = [
   "@opentelemetry/sdk-node/",
   "@opentelemetry/exporter-trace-otlp-http/",
   "@opentelemetry/otlp-transformer/",
+  "@opentelemetry/sdk-trace-base/",
+  "@opentelemetry/resources/",
 ];
 
 function loadedAfter(script: string): Record<string, boolean> {
@@ -29,7 +32,7 @@ function loadedAfter(script: string): Record<string, boolean> {
   return JSON.parse(child.stdout.trim().split("\n").pop()!) as Record<string, boolean>;
 }
 
-test("import of tracehop, tracehop/messaging and tracehop/prisma loads no NodeSDK, OTLP exporter or serializer", () => {
+test("import of tracehop, tracehop/messaging and tracehop/prisma loads none of the SDK packages", () => {
   const none = Object.fromEntries(HEAVY.map((name) => [name, false]));
   assert.deepEqual(loadedAfter(`await import("tracehop");`), none);
   assert.deepEqual(loadedAfter(`await import("tracehop/messaging");`), none);

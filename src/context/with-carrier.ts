@@ -129,9 +129,23 @@ export function withCarrier<T>(
   fn: (span: Span) => T,
   options: WithCarrierOptions = {},
 ): T {
+  return withCarrierIn(carrier, name, fn, options, {});
+}
+
+/**
+ * Internal: {@link withCarrier} with a {@link RestoreScope} (the messaging helpers pass the context
+ * they have already restored from the same carrier, so that it is not extracted twice).
+ */
+export function withCarrierIn<T>(
+  carrier: unknown,
+  name: string,
+  fn: (span: Span) => T,
+  options: WithCarrierOptions,
+  scope: RestoreScope,
+): T {
   assertCallable(name, fn, "withCarrier");
   assertOptions(options, "withCarrier");
-  const started = tryStart(() => startRestoredSpan(carrier, name, options));
+  const started = tryStart(() => startRestoredSpan(carrier, name, options, scope));
   if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
   return runInSpan(started.span, started.active, fn);
 }
@@ -142,6 +156,11 @@ export interface RestoreScope {
   fallback?: Context;
   /** Linked when the carrier held a context (the ambient batch span of `withBatchItem`). */
   ambientLink?: SpanContext;
+  /**
+   * What `contextFromCarrier` gives for the carrier with `options.propagator`, when the caller has
+   * already extracted it (not extracted again).
+   */
+  restored?: Context;
 }
 
 /**
@@ -156,7 +175,7 @@ export function startRestoredSpan(
 ): StartedSpan {
   const tracer = trace.getTracer(TRACER_NAME);
   const source = readCarrierSource(input);
-  const restored = contextFromCarrier(source.carrier, { propagator: options.propagator });
+  const restored = scope.restored ?? contextFromCarrier(source.carrier, { propagator: options.propagator });
   const stored = validSpanContext(restored);
   const root = stored ? undefined : getRestoredRoot(restored);
   const hasStoredContext = stored !== undefined || root !== undefined;

@@ -19,6 +19,7 @@ import {
 } from "../index.js";
 import { TRACER_NAME } from "../context/carrier-context.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
+import { withCarrierIn } from "../context/with-carrier.js";
 import { restartedFrom } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
 import { amqpHeadersToCarrier, writeCarrierToHeaders } from "./header-carriers.js";
@@ -259,11 +260,22 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
     const stored = trace.getSpanContext(creation);
     if (stored !== undefined && isSpanContextValid(stored)) {
       const carrier = captureCarrier({ context: creation, propagator });
-      return withCarrier(creationContext, name, (span) => send(span, carrier), {
-        ...common,
-        kind: SpanKind.CLIENT,
-      });
+      return withCarrierIn(
+        creationContext,
+        name,
+        (span) => send(span, carrier),
+        { ...common, kind: SpanKind.CLIENT },
+        { restored: creation },
+      );
     }
+    // No stored context: the send span starts a new trace, restored from the same extraction.
+    return withCarrierIn(
+      creationContext,
+      name,
+      (span) => send(span, captureCarrier({ propagator })),
+      { ...common, kind: SpanKind.PRODUCER },
+      { restored: creation },
+    );
   }
   return withCarrier(creationContext, name, (span) => send(span, captureCarrier({ propagator })), {
     ...common,
@@ -308,11 +320,13 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   } = options;
   const carrier = amqpHeadersToCarrier(headers);
   let links = givenLinks;
+  // The message's context, once extracted to compare with an active CONSUMER span: not extracted again.
+  let restored: Context | undefined;
 
   const ambient = trace.getActiveSpan();
   if (ambient !== undefined) {
     if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER)) {
-      const restored = contextFromCarrier(carrier, { propagator });
+      restored = contextFromCarrier(carrier, { propagator });
       const parent = trace.getSpanContext(restored);
       // Under the restart extract behavior the message restores no parent: the instrumentation's span
       // then links to the message's context, which the restart link names (span id 0 for a Synthetics
@@ -328,11 +342,17 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       links = [...(links ?? []), { context: ambientContext }];
     }
   }
-  return withCarrier(carrier, spanName(operationName, options.destination), fn, {
-    ...restore,
-    propagator,
-    kind: SpanKind.CONSUMER,
-    attributes,
-    links,
-  });
+  return withCarrierIn(
+    carrier,
+    spanName(operationName, options.destination),
+    fn,
+    {
+      ...restore,
+      propagator,
+      kind: SpanKind.CONSUMER,
+      attributes,
+      links,
+    },
+    { restored },
+  );
 }

@@ -5,7 +5,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
 import type { Message } from "kafkajs";
 import { captureCarrier, createPropagator } from "../../src/index.js";
 import { withProcessSpan, withSendSpan, type SendSpanOptions } from "../../src/messaging/index.js";
@@ -152,6 +160,41 @@ describe("withSendSpan", () => {
     assert.equal(headers["x-datadog-parent-id"], STORED["x-datadog-parent-id"]);
     assert.equal(headers.baggage, STORED.baggage);
     assert.match(String(headers.tracestate), /congo=t61rcWkgMzE/);
+  });
+
+  test("each helper extracts a message's carrier once (creation-context relay; process under another CONSUMER span)", () => {
+    const inner = createPropagator();
+    let extractions = 0;
+    const counting: TextMapPropagator = {
+      inject: (ctx, carrier, setter) => inner.inject(ctx, carrier, setter),
+      extract: (ctx, carrier, getter) => {
+        extractions++;
+        return inner.extract(ctx, carrier, getter);
+      },
+      fields: () => inner.fields(),
+    };
+    withSendSpan(
+      { ...kafka, creationContext: STORED, forward: "creation-context", propagator: counting },
+      (h) => h,
+    );
+    assert.equal(extractions, 1);
+    withSendSpan(
+      {
+        ...kafka,
+        creationContext: { traceparent: "garbage" },
+        forward: "creation-context",
+        propagator: counting,
+      },
+      (h) => h,
+    );
+    assert.equal(extractions, 2);
+    const other = tracer.startSpan("other process", { kind: SpanKind.CONSUMER });
+    context.with(trace.setSpan(context.active(), other), () =>
+      withProcessSpan(STORED, { ...kafka, propagator: counting }, () => undefined),
+    );
+    other.end();
+    assert.equal(extractions, 3);
+    assert.equal(onlySpan("process jobs").parentSpanContext?.spanId, STORED_SPAN_ID);
   });
 
   test("relay, forward 'creation-context' with relation 'link': new trace linked to the stored context", () => {

@@ -71,7 +71,9 @@ const EXTRACT_BEHAVIORS: ReadonlySet<string> = new Set<ExtractBehavior>(["contin
 export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
   /**
    * Stop extraction at the first valid style: no tracestate adoption, no re-parenting, no links
-   * (research rule 54). Default: `DD_TRACE_PROPAGATION_EXTRACT_FIRST` (`true`/`1`), else false.
+   * (research rule 54); only the W3C `random` flag of a later traceparent with exactly the winner's
+   * trace id is kept (Trace Context Level 2 §3.2.2.5.2 makes it a MUST). Default:
+   * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` (`true`/`1`), else false.
    */
   extractFirst?: boolean;
   /**
@@ -421,7 +423,12 @@ class MultiStylePropagator implements TextMapPropagator {
         baggageStyle = member.propagator;
         continue;
       }
-      if (winner !== undefined && this._extractFirst) continue;
+      if (winner !== undefined && this._extractFirst) {
+        // Rule 54 reads nothing more, except the W3C random flag that Trace Context Level 2 makes a MUST.
+        if (name === "tracecontext" && winner.name !== "tracecontext")
+          winner = keepRandomFlag(winner, extractCandidate(member, context, carrier, getter, baseSpan, true));
+        continue;
+      }
       const candidate = extractCandidate(member, context, carrier, getter, baseSpan, winner !== undefined);
       if (candidate === undefined) continue;
       if (winner === undefined) {
@@ -653,6 +660,34 @@ function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
       traceId,
     );
   return { name: winner.name, context, traceId, spanContext };
+}
+
+/**
+ * Under `extractFirst` (rule 54: nothing of a later style is adopted), a later `tracecontext`
+ * candidate still gives the winner its W3C `random` flag when its traceparent carries exactly the
+ * winner's trace id: "If the flag is set in the incoming traceparent header, it MUST also be set in all
+ * outgoing traceparent headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2). The
+ * winner is returned unchanged otherwise (no candidate, another trace, no flag, or a restored root).
+ */
+function keepRandomFlag(winner: Candidate, w3c: Candidate | undefined): Candidate {
+  const winnerSpan = winner.spanContext;
+  const w3cSpan = w3c?.spanContext;
+  if (winnerSpan === undefined || w3cSpan === undefined || w3c!.traceId !== winner.traceId) return winner;
+  if ((w3cSpan.traceFlags & FLAG_RANDOM) === 0 || (winnerSpan.traceFlags & FLAG_RANDOM) !== 0) return winner;
+  const spanContext: SpanContext = { ...winnerSpan, traceFlags: winnerSpan.traceFlags | FLAG_RANDOM };
+  const parts = winner.parts;
+  if (parts !== undefined) {
+    // tracehop's own winner: built for this extraction alone, updated in place.
+    parts.spanContext = spanContext;
+    winner.spanContext = spanContext;
+    return winner;
+  }
+  return {
+    name: winner.name,
+    context: trace.setSpanContext(winner.context!, spanContext),
+    traceId: winner.traceId,
+    spanContext,
+  };
 }
 
 /**

@@ -358,6 +358,39 @@ describe("the W3C random flag when the Datadog context wins (Trace Context Level
     assert.equal(read(carrier), 0x03);
   });
 
+  test("kept under extractFirst too (only the flag: parent and tracestate stay the winner's, rule 54)", () => {
+    clearEnv();
+    const first = (carrier: Record<string, string>) =>
+      trace.getSpanContext(
+        createPropagator(["datadog", "tracecontext"], { extractFirst: true }).extract(
+          ROOT_CONTEXT,
+          normalizeCarrier(carrier),
+          normalizedCarrierGetter,
+        ),
+      );
+    const same = first({
+      ...datadog("_dd.p.tid=640cfd8d00000000"),
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-03",
+      tracestate: "rojo=00f067aa0ba902b7",
+    });
+    assert.equal(same?.traceFlags, 0x03);
+    assert.equal(same?.spanId, "0000000000000001", "the Datadog parent stays");
+    assert.equal(same?.traceState?.get("rojo"), undefined, "no tracestate adopted");
+    // Not the exact trace id (a 64-bit winner is not upgraded under extractFirst), or no random flag.
+    assert.equal(
+      first({ ...datadog(), traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-03" })
+        ?.traceFlags,
+      0x01,
+    );
+    assert.equal(
+      first({
+        ...datadog("_dd.p.tid=640cfd8d00000000"),
+        traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-01",
+      })?.traceFlags,
+      0x01,
+    );
+  });
+
   test("not kept when only the low 64 bits are the same (the traceparent names another 128-bit id)", () => {
     const carrier = {
       ...datadog("_dd.p.tid=640cfd8d00000000"),

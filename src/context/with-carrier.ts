@@ -25,6 +25,7 @@ import {
   getExtractionAttributes,
   getExtractionLinks,
   getRestoredRoot,
+  markExtractionLinksTaken,
 } from "../propagation/extraction-result.js";
 import {
   ATTR_TRACEHOP_ATTEMPT,
@@ -176,6 +177,9 @@ export function startRestoredSpan(
   const tracer = trace.getTracer(TRACER_NAME);
   const source = readCarrierSource(input);
   const restored = scope.restored ?? contextFromCarrier(source.carrier, { propagator: options.propagator });
+  // This helper places the extraction's links itself (or drops them, relation none): no other span
+  // started from this extraction gets them from ExtractionLinksSpanProcessor.
+  markExtractionLinksTaken(restored);
   const stored = validSpanContext(restored);
   const root = stored ? undefined : getRestoredRoot(restored);
   const hasStoredContext = stored !== undefined || root !== undefined;

@@ -111,6 +111,17 @@ export function takeExtractionLinks(
   return result.links;
 }
 
+/**
+ * Internal: marks the links recorded in `ctx` as placed, for a helper that puts them on its own span
+ * (or decides they go nowhere: `relation: "none"`), so that `ExtractionLinksSpanProcessor` puts them
+ * on no other span started from the same extraction (a span under a placeholder parent, a root span
+ * inside the helper's function, a span after a sampled-out one).
+ */
+export function markExtractionLinksTaken(ctx: Context): void {
+  const result = read(ctx);
+  if (result?.links !== undefined) result.linksTaken = true;
+}
+
 /** Internal: true when `ctx` holds links or a restored root of an earlier extraction. */
 export function hasExtractionResult(ctx: Context): boolean {
   return read(ctx) !== undefined;

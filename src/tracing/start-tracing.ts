@@ -63,6 +63,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     );
   const config = resolveTracingConfig(options);
   const { defaultResource, detectResources, resourceFromAttributes } = resources();
+  if (config.sdkDisabled) return startDisabled(options);
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
   const resource = defaultResource()
     .merge(detectResources({ detectors: config.detectors }))
@@ -94,7 +95,6 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
-  if (config.sdkDisabled) disableInstrumentations(options?.instrumentations);
 
   let stopping: Promise<void> | undefined;
   const handle: TracingHandle = {
@@ -113,6 +113,22 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       context.disable();
       if (running === handle) running = undefined;
     }
+  };
+  running = handle;
+  return handle;
+}
+
+/**
+ * `startTracing` under OTEL_SDK_DISABLED=true: what the NodeSDK does then (registers nothing), without
+ * loading it, and the given instrumentations turned off. The handle's `shutdown` only ends this start.
+ */
+function startDisabled(options: StartTracingOptions | undefined): TracingHandle {
+  disableInstrumentations(options?.instrumentations);
+  const handle: TracingHandle = {
+    shutdown: () => {
+      if (running === handle) running = undefined;
+      return Promise.resolve();
+    },
   };
   running = handle;
   return handle;

@@ -347,6 +347,35 @@ describe("withCarrier: what it accepts", () => {
   }
 });
 
+describe("withCarrier and the extraction's links (ExtractionLinksSpanProcessor registered, as startTracing does)", () => {
+  // A Synthetics root (Datadog parent id 0) with a traceparent of another trace: one conflict link.
+  const synthetics = (priority: string) => ({
+    "x-datadog-trace-id": "1111",
+    "x-datadog-parent-id": "0",
+    "x-datadog-sampling-priority": priority,
+    traceparent: `00-${W3C_TRACE_ID}-${W3C_PARENT_ID}-01`,
+  });
+  const rootsInside = (carrier: object) =>
+    withCarrier(carrier, "job", () => {
+      trace.getTracer("test").startSpan("unrelated-root", { root: true }).end();
+    });
+
+  test("the link is on the helper's span once, never on a root span started inside it", () => {
+    rootsInside(synthetics("1"));
+    assert.deepEqual(
+      finishedSpan("job").links.map((link) => link.context.traceId),
+      [W3C_TRACE_ID],
+    );
+    assert.deepEqual(finishedSpan("unrelated-root").links, []);
+  });
+
+  test("with the helper's span sampled out, no other span takes the link", () => {
+    rootsInside(synthetics("0"));
+    assert.equal(exporter.getFinishedSpans().filter((span) => span.name === "job").length, 0);
+    assert.deepEqual(finishedSpan("unrelated-root").links, []);
+  });
+});
+
 describe("withCarrier with the restart extract behavior (DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart)", () => {
   test("the span is a new root linked to the stored context, with its baggage", () => {
     const propagator = createPropagator(undefined, { extractBehavior: "restart" });

@@ -17,7 +17,7 @@ const HEAVY = [
   "@opentelemetry/resources/",
 ];
 
-function loadedAfter(script: string): Record<string, boolean> {
+function loadedAfter(script: string, env: Record<string, string> = {}): Record<string, boolean> {
   const source = [
     `import { createRequire } from "node:module";`,
     script,
@@ -26,7 +26,12 @@ function loadedAfter(script: string): Record<string, boolean> {
   ].join("\n");
   const child = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
     encoding: "utf8",
-    env: { ...process.env, OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+    env: {
+      ...process.env,
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+      ...env,
+    },
   });
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout.trim().split("\n").pop()!) as Record<string, boolean>;
@@ -51,4 +56,18 @@ test("startTracing and the first export of the spans file load them", () => {
     ].join("\n"),
   );
   assert.deepEqual(loaded, Object.fromEntries(HEAVY.map((name) => [name, true])));
+});
+
+test("startTracing under OTEL_SDK_DISABLED=true does not load the NodeSDK or an exporter", () => {
+  const loaded = loadedAfter(
+    [
+      `const { startTracing } = await import("tracehop");`,
+      `const handle = startTracing({ serviceName: "off", spansFile: false });`,
+      `await handle.shutdown();`,
+    ].join("\n"),
+    { OTEL_SDK_DISABLED: "true" },
+  );
+  assert.equal(loaded["@opentelemetry/sdk-node/"], false);
+  assert.equal(loaded["@opentelemetry/exporter-trace-otlp-http/"], false);
+  assert.equal(loaded["@opentelemetry/otlp-transformer/"], false);
 });

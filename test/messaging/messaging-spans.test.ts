@@ -14,6 +14,7 @@ import {
   type Span,
   type TextMapPropagator,
 } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
 import { captureCarrier, createPropagator } from "../../src/index.js";
 import { withProcessSpan, withSendSpan, type SendSpanOptions } from "../../src/messaging/index.js";
@@ -365,11 +366,13 @@ describe("withProcessSpan", () => {
     assert.equal(only?.attributes["messaging.message.id"], "7");
   });
 
-  test("restart extract behavior: the instrumentation's new-trace CONSUMER span (linked to the message) is reused", async () => {
-    const { headers, sendSpanId, traceId } = await sentMessage();
+  /**
+   * A consumer instrumentation under DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart (a new trace, which
+   * the ExtractionLinksSpanProcessor links to the message's context), then withProcessSpan inside it:
+   * the instrumentation's span must be reused; it is the one span that ends.
+   */
+  function processUnderRestartedInstrumentation(headers: Record<string, unknown>): ReadableSpan {
     const restart = createPropagator(undefined, { extractBehavior: "restart" });
-    // An instrumentation under DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: a new trace, which the
-    // ExtractionLinksSpanProcessor links to the message's context.
     const parent = restart.extract(context.active(), headers, {
       keys: (h) => Object.keys(h),
       get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
@@ -379,38 +382,31 @@ describe("withProcessSpan", () => {
       withProcessSpan(headers, { ...kafka, propagator: restart }, (span) => span),
     );
     instrumentation.end();
-    assert.equal(got, instrumentation);
+    assert.equal(got, instrumentation, "the instrumentation's span is reused");
     const [only, ...rest] = exporter.getFinishedSpans();
     assert.equal(rest.length, 0);
-    assert.equal(only?.parentSpanContext, undefined);
-    assert.notEqual(only?.spanContext().traceId, traceId);
+    return only!;
+  }
+
+  test("restart extract behavior: the instrumentation's new-trace CONSUMER span (linked to the message) is reused", async () => {
+    const { headers, sendSpanId, traceId } = await sentMessage();
+    const only = processUnderRestartedInstrumentation(headers);
+    assert.equal(only.parentSpanContext, undefined);
+    assert.notEqual(only.spanContext().traceId, traceId);
     assert.deepEqual(
-      only?.links.map((link) => [link.context.traceId, link.context.spanId, link.attributes?.reason]),
+      only.links.map((link) => [link.context.traceId, link.context.spanId, link.attributes?.reason]),
       [[traceId, sendSpanId, "propagation_behavior_extract"]],
     );
   });
 
   test("restart of a Synthetics message (parent id 0): the instrumentation's span, linked with span id 0, is reused", () => {
-    const headers = {
+    const only = processUnderRestartedInstrumentation({
       "x-datadog-trace-id": "123",
       "x-datadog-parent-id": "0",
       "x-datadog-origin": "synthetics",
-    };
-    const restart = createPropagator(undefined, { extractBehavior: "restart" });
-    const parent = restart.extract(context.active(), headers, {
-      keys: (h) => Object.keys(h),
-      get: (h, k) => h[k as keyof typeof h],
     });
-    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
-    const got = context.with(trace.setSpan(parent, instrumentation), () =>
-      withProcessSpan(headers, { ...kafka, propagator: restart }, (span) => span),
-    );
-    instrumentation.end();
-    assert.equal(got, instrumentation);
-    const [only, ...rest] = exporter.getFinishedSpans();
-    assert.equal(rest.length, 0);
     assert.deepEqual(
-      only?.links.map((link) => [link.context.traceId, link.context.spanId]),
+      only.links.map((link) => [link.context.traceId, link.context.spanId]),
       [["0000000000000000000000000000007b", "0000000000000000"]],
     );
   });

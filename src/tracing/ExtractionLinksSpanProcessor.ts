@@ -9,8 +9,9 @@ import { LINK_REASON_ATTRIBUTE, takeExtractionLinks } from "../propagation/extra
  * the HTTP server span of `@opentelemetry/instrumentation-http`, a messaging instrumentation's
  * consumer span, a span started by hand from `propagation.extract(...)`. Datadog's tracers put these
  * links on the span they start from the extracted context; an OpenTelemetry instrumentation knows
- * nothing of them, so without this processor they are lost there. `withCarrier`, `traced` and the
- * messaging helpers add them themselves; this processor does not add a link twice.
+ * nothing of them, so without this processor they are lost there. `withCarrier`, `traced`,
+ * `withBatch` and the messaging helpers place them themselves and mark them placed; a link a span
+ * already has is not added twice.
  *
  * The links of one extraction go on one span: the first recording span started from a context that
  * holds them whose parent there is the extracted parent itself, or, for an extraction that left no
@@ -18,9 +19,9 @@ import { LINK_REASON_ATTRIBUTE, takeExtractionLinks } from "../propagation/extra
  * from a context derived from the same extraction (a sibling; a `root: true` span inside the request,
  * also when the request's span was not recorded), get nothing; a new extraction records its own links
  * and replaces the earlier ones. One case stays open: under `restart`, when the request's new root is
- * not recorded (sampled out), a later recording root started in the same context takes the links. Links are added with
- * `Span.addLinks` at start (samplers do not see them, as for any link added after creation). Never
- * throws: a failure is reported through `diag` and the span goes on unchanged.
+ * not recorded (sampled out), a later recording root started in the same context takes the links.
+ * Links are added with `Span.addLinks` at start (samplers do not see them, as for any link added after
+ * creation). Never throws: a failure is reported through `diag` and the span goes on unchanged.
  *
  * `startTracing` registers it first among its span processors. With your own SDK setup, add it to the
  * tracer provider's `spanProcessors`.

@@ -53,3 +53,4 @@ export {
 export { startTracing, type StartTracingOptions, type TracingHandle } from "./tracing/start-tracing.js";
 export { JsonLinesFileSpanExporter } from "./tracing/file-exporter.js";
 export { ExtractionLinksSpanProcessor } from "./tracing/ExtractionLinksSpanProcessor.js";
+export { LinkAwareSampler } from "./tracing/LinkAwareSampler.js";

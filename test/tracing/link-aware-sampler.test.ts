@@ -1,0 +1,103 @@
+// LinkAwareSampler on a real SDK provider (registered globally in this test process, so that
+// withCarrier and withBatch start their spans through it), with a root sampler that keeps nothing: a
+// span is recorded only where the link rule keeps it.
+import { test, describe, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { context, ROOT_CONTEXT, trace, TraceFlags, type Link } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import {
+  AlwaysOffSampler,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { LinkAwareSampler, withBatch, withCarrier } from "../../src/index.js";
+
+const exporter = new InMemorySpanExporter();
+const sampler = new LinkAwareSampler(new ParentBasedSampler({ root: new AlwaysOffSampler() }));
+const provider = new BasicTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+trace.setGlobalTracerProvider(provider);
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+const tracer = trace.getTracer("link-aware-test");
+beforeEach(() => exporter.reset());
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SPAN_ID = "00f067aa0ba902b7";
+const link = (traceFlags: number, attributes?: Link["attributes"]): Link => ({
+  context: { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags, isRemote: true },
+  ...(attributes ? { attributes } : {}),
+});
+/** Whether a span started with `links` (in `parent`) is recorded. */
+const recorded = (links: Link[], parent = ROOT_CONTEXT): boolean => {
+  const span = tracer.startSpan("s", { links }, parent);
+  const recording = span.isRecording();
+  span.end();
+  return recording;
+};
+
+describe("LinkAwareSampler", () => {
+  test("a root span linked to a sampled context is kept; to an unsampled one, the root sampler decides", () => {
+    assert.equal(tracer.startSpan("kept", { links: [link(TraceFlags.SAMPLED)] }).isRecording(), true);
+    assert.equal(tracer.startSpan("dropped", { links: [link(TraceFlags.NONE)] }).isRecording(), false);
+    assert.equal(tracer.startSpan("no links").isRecording(), false);
+    assert.equal(
+      tracer
+        .startSpan("one of two", { links: [link(TraceFlags.NONE), link(TraceFlags.SAMPLED)] })
+        .isRecording(),
+      true,
+    );
+  });
+
+  test("the extraction's bookkeeping links (reason=...) and invalid contexts do not count", () => {
+    for (const reason of ["terminated_context", "propagation_behavior_extract"])
+      assert.equal(
+        recorded([link(TraceFlags.SAMPLED, { reason, context_headers: "tracecontext" })]),
+        false,
+        reason,
+      );
+    const invalid: Link = {
+      context: { traceId: "0".repeat(32), spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED },
+    };
+    assert.equal(recorded([invalid]), false);
+  });
+
+  test("a span with a parent follows the root sampler (ParentBased: the parent's flag), links or not", () => {
+    const unsampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+    });
+    assert.equal(
+      tracer.startSpan("child", { links: [link(TraceFlags.SAMPLED)] }, unsampledParent).isRecording(),
+      false,
+    );
+  });
+
+  test("withCarrier in link mode keeps the new trace of a sampled stored context; withBatch of sampled messages", () => {
+    const sampled = { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` };
+    const unsampled = { traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` };
+    withCarrier(sampled, "linked-sampled", () => undefined, { relation: "link" });
+    withCarrier(unsampled, "linked-unsampled", () => undefined, { relation: "link" });
+    withBatch([unsampled, sampled], "batch", () => undefined, { root: true });
+    assert.deepEqual(
+      exporter
+        .getFinishedSpans()
+        .map((span) => span.name)
+        .sort(),
+      ["batch", "linked-sampled"],
+    );
+    const kept = exporter.getFinishedSpans().find((span) => span.name === "linked-sampled")!;
+    assert.notEqual(kept.spanContext().traceId, TRACE_ID, "a new trace");
+    assert.equal(kept.parentSpanContext, undefined);
+  });
+
+  test("a root that is not a Sampler is a TypeError; toString names the root sampler", () => {
+    assert.throws(() => new LinkAwareSampler({} as never), /root must be a Sampler/);
+    assert.equal(
+      String(sampler),
+      "LinkAwareSampler{root=ParentBased{root=AlwaysOffSampler, remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler}}",
+    );
+  });
+});

@@ -3,16 +3,30 @@ import {
   trace,
   type Context,
   type Span,
+  type SpanContext,
   type SpanOptions,
   type TraceFlags,
   type Tracer,
 } from "@opentelemetry/api";
+import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 
 /**
  * Span id of the placeholder parent used by {@link startRootWithTraceId}. Any valid id would do: it
  * is only seen by the sampler and by span processors' `onStart`, never exported.
  */
 const PLACEHOLDER_PARENT_SPAN_ID = "0000000000000001";
+
+/** The placeholder parents {@link startRootWithTraceId} made, told apart by identity (not by id). */
+const placeholders = new WeakSet<SpanContext>();
+
+/**
+ * True when `spanContext` is the placeholder parent of a root started by {@link startRootWithTraceId}:
+ * its trace flags are the decision that root carries (a Datadog user decision kept in link mode, a
+ * restored root's priority), not a real parent's. For samplers (`LinkAwareSampler`).
+ */
+export function isPlaceholderParent(spanContext: SpanContext): boolean {
+  return placeholders.has(spanContext);
+}
 
 /**
  * Starts a ROOT span (no parent) whose trace id is `traceId` and whose sampling follows `traceFlags`.
@@ -39,13 +53,12 @@ export function startRootWithTraceId(
   traceId: string,
   traceFlags: TraceFlags,
 ): Span {
-  const placeholder = trace.setSpanContext(base, {
-    traceId,
-    spanId: PLACEHOLDER_PARENT_SPAN_ID,
-    traceFlags,
-    isRemote: true,
-  });
+  const parent: SpanContext = { traceId, spanId: PLACEHOLDER_PARENT_SPAN_ID, traceFlags, isRemote: true };
+  placeholders.add(parent);
+  const placeholder = trace.setSpanContext(base, parent);
   const span = tracer.startSpan(name, { ...options, root: false }, placeholder);
+  // The W3C random flag in `traceFlags` (a restored root whose traceparent carried it) stays on the span.
+  inheritRandomFlag(span, placeholder);
   clearParent(span);
   return span;
 }

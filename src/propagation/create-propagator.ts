@@ -667,15 +667,24 @@ function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
  * candidate still gives the winner its W3C `random` flag when its traceparent carries exactly the
  * winner's trace id: "If the flag is set in the incoming traceparent header, it MUST also be set in all
  * outgoing traceparent headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2). The
- * winner is returned unchanged otherwise (no candidate, another trace, no flag, or a restored root).
+ * winner is returned unchanged otherwise (no candidate, another trace, no flag); a restored root keeps
+ * the flag in its trace flags.
  */
 function keepRandomFlag(winner: Candidate, w3c: Candidate | undefined): Candidate {
   const winnerSpan = winner.spanContext;
   const w3cSpan = w3c?.spanContext;
-  if (winnerSpan === undefined || w3cSpan === undefined || w3c!.traceId !== winner.traceId) return winner;
-  if ((w3cSpan.traceFlags & FLAG_RANDOM) === 0 || (winnerSpan.traceFlags & FLAG_RANDOM) !== 0) return winner;
-  const spanContext: SpanContext = { ...winnerSpan, traceFlags: winnerSpan.traceFlags | FLAG_RANDOM };
+  if (w3cSpan === undefined || w3c!.traceId !== winner.traceId || (w3cSpan.traceFlags & FLAG_RANDOM) === 0)
+    return winner;
   const parts = winner.parts;
+  if (winnerSpan === undefined) {
+    // A restored root (Datadog parent id 0, only tracehop's datadog style restores one): the root
+    // span started for it keeps the flag (startRootWithTraceId).
+    if (parts?.root !== undefined)
+      parts.root = { ...parts.root, traceFlags: parts.root.traceFlags | FLAG_RANDOM };
+    return winner;
+  }
+  if ((winnerSpan.traceFlags & FLAG_RANDOM) !== 0) return winner;
+  const spanContext: SpanContext = { ...winnerSpan, traceFlags: winnerSpan.traceFlags | FLAG_RANDOM };
   if (parts !== undefined) {
     // tracehop's own winner: built for this extraction alone, updated in place.
     parts.spanContext = spanContext;

@@ -30,7 +30,10 @@ export const LINK_CONTEXT_HEADERS_ATTRIBUTE = "context_headers";
 export interface RestoredRoot {
   /** 32 lowercase hex, never all zero. */
   traceId: string;
-  /** `TraceFlags.SAMPLED` when the sampling priority is > 0 (or unknown), else `TraceFlags.NONE`. */
+  /**
+   * `TraceFlags.SAMPLED` when the sampling priority is > 0 (or unknown), else `TraceFlags.NONE`; with
+   * the W3C random flag (0x02) added when a traceparent of exactly this trace carried it.
+   */
   traceFlags: TraceFlags;
 }
 

@@ -8,34 +8,45 @@ import {
   type SpanKind,
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
+import { isPlaceholderParent } from "../context/detached-root.js";
 import { LINK_REASON_ATTRIBUTE } from "../propagation/extraction-result.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 
 /**
- * A Sampler that keeps a new trace whose span links to sampled work: a root span (no valid parent in
- * its context) given, at creation, a link to a sampled span context — the stored context a
- * `withCarrier` in `link` / `auto` mode starts a new trace from, the messages a `withBatch` span links
- * — is recorded and sampled, so that the consumer's trace is kept whenever the producer's was (the
- * "link-aware sampling" asked for in opentelemetry-specification #1877 and #2918). Everything else,
- * children of a parent included, is decided by `root` (typically a `ParentBasedSampler`).
+ * A Sampler that keeps a new trace whose span links to sampled work from elsewhere: a root span (no
+ * valid parent in its context) given, at creation, a link to a sampled *remote* span context — the
+ * stored context a `withCarrier` in `link` / `auto` mode starts a new trace from, the messages a
+ * `withBatch` span links — is recorded and sampled, so that the consumer's trace is kept whenever the
+ * producer's was (the "link-aware sampling" asked for in opentelemetry-specification #1877 and
+ * #2918). Everything else, children of a parent included, is decided by `root` (typically a
+ * `ParentBasedSampler`).
  *
- * Links with a `reason` attribute are the extraction's bookkeeping (`terminated_context`,
- * `propagation_behavior_extract`: contexts from request headers that lost precedence or that a
- * `restart` setting refuses to continue) and do not count: an untrusted caller could otherwise force
- * sampling. Links added after a span starts (`ExtractionLinksSpanProcessor`, `span.addLink`) are not
- * seen by any sampler.
+ * What does not count:
+ * - links to local spans (`isRemote` not true): the consumer's own surrounding span, which
+ *   `withBatchItem` and `withProcessSpan` link, is not producer work;
+ * - links with a `reason` attribute, the extraction's bookkeeping (`terminated_context`,
+ *   `propagation_behavior_extract`: a context that lost precedence, or that a `restart` setting
+ *   refuses to continue — from request headers or from a stored carrier alike);
+ * - links added after a span starts (`ExtractionLinksSpanProcessor`, `span.addLink`): no sampler sees
+ *   them.
+ *
+ * A root that carries a decision of its own — a Datadog user decision (priority 2 / -1) kept by a
+ * new linked trace, a restored root's priority (Datadog parent id 0); tracehop starts those under a
+ * placeholder parent (`startRootWithTraceId`) — follows that decision: a user's explicit drop stays a
+ * drop whatever the links say, an explicit keep a keep whatever `root` would say about remote parents.
  *
  *     startTracing({ serviceName: "worker",
  *       sampler: new LinkAwareSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) })) });
  */
 export class LinkAwareSampler implements Sampler {
-  private readonly _sampled: SamplingResult;
+  private readonly _decisions: { sampled: number; dropped: number };
 
   /** @param root the sampler for every span this one does not keep (a TypeError when it has no `shouldSample`). */
   constructor(private readonly _root: Sampler) {
     if (typeof (_root as Partial<Sampler> | undefined)?.shouldSample !== "function")
       throw new TypeError("LinkAwareSampler: root must be a Sampler (an object with shouldSample)");
-    this._sampled = { decision: sdkTraceBase().SamplingDecision.RECORD_AND_SAMPLED };
+    const { SamplingDecision } = sdkTraceBase();
+    this._decisions = { sampled: SamplingDecision.RECORD_AND_SAMPLED, dropped: SamplingDecision.NOT_RECORD };
   }
 
   shouldSample(
@@ -47,8 +58,11 @@ export class LinkAwareSampler implements Sampler {
     links: Link[],
   ): SamplingResult {
     const parent = trace.getSpanContext(context);
+    // A fresh result each time: a caller may add attributes or a trace state to it.
+    if (parent !== undefined && isPlaceholderParent(parent))
+      return { decision: isSampled(parent.traceFlags) ? this._decisions.sampled : this._decisions.dropped };
     if ((parent === undefined || !isSpanContextValid(parent)) && links?.some(isSampledWorkLink))
-      return this._sampled;
+      return { decision: this._decisions.sampled };
     return this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 
@@ -57,12 +71,17 @@ export class LinkAwareSampler implements Sampler {
   }
 }
 
-/** A link to a valid, sampled span context that is not one of the extraction's bookkeeping links. */
+function isSampled(traceFlags: number): boolean {
+  return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+}
+
+/** A link to a valid, sampled, remote span context that is not one of the extraction's bookkeeping links. */
 function isSampledWorkLink(link: Link): boolean {
   const context = link?.context;
   return (
     context !== undefined &&
-    (context.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
+    context.isRemote === true &&
+    isSampled(context.traceFlags) &&
     isSpanContextValid(context) &&
     link.attributes?.[LINK_REASON_ATTRIBUTE] === undefined
   );

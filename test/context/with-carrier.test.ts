@@ -376,6 +376,22 @@ describe("withCarrier and the extraction's links (ExtractionLinksSpanProcessor r
   });
 });
 
+test("extractFirst, a Synthetics root and a traceparent of the same trace with the random flag: the root span keeps it", () => {
+  const propagator = createPropagator(["datadog", "tracecontext"], { extractFirst: true });
+  const traceId = "0000000000000000ab54a98ceb1f0ad2";
+  const carrier = {
+    "x-datadog-trace-id": BigInt("0xab54a98ceb1f0ad2").toString(10),
+    "x-datadog-parent-id": "0",
+    "x-datadog-sampling-priority": "1",
+    traceparent: `00-${traceId}-00f067aa0ba902b7-03`,
+  };
+  const out = withCarrier(carrier, "synthetics-root", () => captureCarrier({ propagator }), { propagator });
+  const span = finishedSpan("synthetics-root");
+  assert.equal(span.spanContext().traceId, traceId);
+  assert.equal(parentIdOf(span), undefined);
+  assert.equal(out.traceparent, `00-${traceId}-${span.spanContext().spanId}-03`);
+});
+
 describe("withCarrier with the restart extract behavior (DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart)", () => {
   test("the span is a new root linked to the stored context, with its baggage", () => {
     const propagator = createPropagator(undefined, { extractBehavior: "restart" });

@@ -11,16 +11,30 @@ import {
   InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
+  type Sampler,
 } from "@opentelemetry/sdk-trace-base";
-import { LinkAwareSampler, withBatch, withCarrier } from "../../src/index.js";
+import { LinkAwareSampler, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 
 const exporter = new InMemorySpanExporter();
 const sampler = new LinkAwareSampler(new ParentBasedSampler({ root: new AlwaysOffSampler() }));
-const provider = new BasicTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+/** The provider's sampler: `sampler` unless a test puts another in `current` (restored by beforeEach). */
+const switchable: Sampler & { current: Sampler } = {
+  current: sampler,
+  shouldSample(...args) {
+    return this.current.shouldSample(...args);
+  },
+};
+const provider = new BasicTracerProvider({
+  sampler: switchable,
+  spanProcessors: [new SimpleSpanProcessor(exporter)],
+});
 trace.setGlobalTracerProvider(provider);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const tracer = trace.getTracer("link-aware-test");
-beforeEach(() => exporter.reset());
+beforeEach(() => {
+  exporter.reset();
+  switchable.current = sampler;
+});
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
@@ -91,6 +105,52 @@ describe("LinkAwareSampler", () => {
     const kept = exporter.getFinishedSpans().find((span) => span.name === "linked-sampled")!;
     assert.notEqual(kept.spanContext().traceId, TRACE_ID, "a new trace");
     assert.equal(kept.parentSpanContext, undefined);
+  });
+
+  test("links to local spans do not count: an unsampled message's item span inside a sampled batch is dropped", () => {
+    const unsampled = { traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` };
+    const sampled = { traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01` };
+    withBatch(
+      [sampled, unsampled],
+      "batch",
+      () => withBatchItem(unsampled, "item", () => undefined, { relation: "link" }),
+      { root: true },
+    );
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((span) => span.name),
+      ["batch"],
+    );
+  });
+
+  test("a Datadog user decision kept in link mode wins over links and over the root sampler", () => {
+    // A root sampler that distrusts remote parents: the user's keep must still keep.
+    switchable.current = new LinkAwareSampler(
+      new ParentBasedSampler({ root: new AlwaysOffSampler(), remoteParentSampled: new AlwaysOffSampler() }),
+    );
+    const datadog = (priority: string) => ({
+      "x-datadog-trace-id": "11803532876627986230",
+      "x-datadog-parent-id": "67667974448284343",
+      "x-datadog-sampling-priority": priority,
+    });
+    withCarrier(datadog("2"), "user-keep", () => undefined, { relation: "link" });
+    withCarrier(datadog("-1"), "user-drop", () => undefined, { relation: "link" });
+    withCarrier(datadog("1"), "auto-keep", () => undefined, { relation: "link" });
+    // The user's drop stays a drop; an automatic keep is kept through the sampled link.
+    assert.deepEqual(
+      exporter
+        .getFinishedSpans()
+        .map((span) => span.name)
+        .sort(),
+      ["auto-keep", "user-keep"],
+    );
+  });
+
+  test("every decision is a fresh object (a wrapping sampler may add attributes to it)", () => {
+    const decide = () => sampler.shouldSample(ROOT_CONTEXT, TRACE_ID, "s", 0, {}, [link(TraceFlags.SAMPLED)]);
+    const first = decide();
+    const second = decide();
+    assert.notEqual(first, second);
+    assert.deepEqual(first, second);
   });
 
   test("a root that is not a Sampler is a TypeError; toString names the root sampler", () => {

@@ -280,6 +280,20 @@ describe("baggage extract", () => {
           Array.from({ length: count }, (_, i) => `w${i}=${"x".repeat(size)}`).join(","),
         ),
       fc.constantFrom(`a=${"v".repeat(8190)}`, `k=v,a=${"v".repeat(8186)}`, `k=v,a=${"v".repeat(8187)},b=1`),
+      // The canonical form every tracer writes (key=value joined by ",", no OWS or properties): the
+      // parser's regular-expression fast path, up to and past 64 members.
+      fc
+        .array(
+          fc.tuple(
+            fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,8}$/),
+            fc.stringMatching(/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]{0,12}$/),
+          ),
+          { minLength: 1, maxLength: 80 },
+        )
+        .map((members) => members.map(([key, value]) => `${key}=${value}`).join(",")),
+      fc
+        .integer({ min: 60, max: 70 })
+        .map((count) => Array.from({ length: count }, (_, i) => `k${i}=v${i}`).join(",")),
     );
     fc.assert(
       fc.property(header, (text) => assert.deepEqual(parseBaggageHeader(text), reference(text))),

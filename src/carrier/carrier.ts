@@ -23,6 +23,14 @@ export type NormalizedCarrier = Map<string, string[]>;
 /** U+FEFF: skipped at the start of JSON text (RFC 8259 §8.1), kept anywhere else. */
 const BYTE_ORDER_MARK = 0xfeff;
 
+/**
+ * Internal: `text` without a leading byte order mark (U+FEFF), which RFC 8259 §8.1 lets a JSON parser
+ * skip (a file saved by some editors, a column filled from one); the text itself otherwise.
+ */
+export function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
+}
+
 // Decoded whole, never element by element; invalid UTF-8 becomes U+FFFD (then fails the header grammar);
 // a leading U+FEFF is kept as data.
 const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -112,7 +120,7 @@ export function carrierObject(
     if (depth > 1 || carrier.length > MAX_CARRIER_TEXT_LENGTH) return undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(carrier.charCodeAt(0) === BYTE_ORDER_MARK ? carrier.slice(1) : carrier);
+      parsed = JSON.parse(withoutByteOrderMark(carrier));
     } catch {
       return undefined;
     }

@@ -8,6 +8,7 @@ import {
 } from "@opentelemetry/api";
 import {
   carrierObject,
+  withoutByteOrderMark,
   normalizeCarrier,
   normalizedCarrierGetter,
   type NormalizedCarrier,
@@ -16,6 +17,7 @@ import { isTraceCarrierProvider } from "../context/carrier-source.js";
 import {
   createPropagator,
   DEFAULT_EXTRACT_STYLES,
+  extractBehaviorFromEnvironment,
   type PropagationStyle,
 } from "../propagation/create-propagator.js";
 import {
@@ -105,7 +107,7 @@ export interface InspectInputs {
  *   non-empty array of objects (the message names the first bad element).
  */
 export function parseInspectInput(text: string): InspectInputs {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = withoutByteOrderMark(text);
   if (text.trim() === "")
     throw new InspectInputError(
       "the input is empty (a query that returns no rows prints nothing); give a JSON object or an array of rows",
@@ -164,10 +166,9 @@ function carrierOfValue(
   // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly as
   // withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON text),
   // whatever else the row holds.
-  const row = parsed;
-  if (isTraceCarrierProvider(row)) {
-    const field = row.traceContext;
-    if (hasPropagationHeader(row))
+  if (isTraceCarrierProvider(parsed)) {
+    const field = parsed.traceContext;
+    if (hasPropagationHeader(parsed))
       diagnostics.push(
         "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row",
       );
@@ -342,8 +343,8 @@ export function inspectCarrier(
   if (tagsError)
     diagnostics.push(`x-datadog-tags: ${tagsError} (research rules 17-27; the context itself stays valid)`);
 
-  const behavior = process.env[ENV_PROPAGATION_BEHAVIOR_EXTRACT]?.trim().toLowerCase();
-  if (behavior === "restart" || behavior === "ignore")
+  const behavior = extractBehaviorFromEnvironment(process.env[ENV_PROPAGATION_BEHAVIOR_EXTRACT]);
+  if (behavior !== "continue")
     diagnostics.push(
       `${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${behavior} here: shown is what the row holds; a service with this setting ${
         behavior === "restart" ? "starts a new trace linked to it" : "ignores it"

@@ -26,6 +26,7 @@ import {
   getExtractionLinks,
   getRestoredRoot,
   markExtractionLinksTaken,
+  restoredRootLinkContext,
 } from "../propagation/extraction-result.js";
 import {
   ATTR_TRACEHOP_ATTEMPT,
@@ -230,15 +231,7 @@ export function startRestoredSpan(
       if (stored) links.push({ context: stored });
       // A restored root (Datadog parent id 0) has no span to link: its trace, with span id 0, as
       // dd-trace links such a context, so that the incoming trace stays findable.
-      else if (root)
-        links.push({
-          context: {
-            traceId: root.traceId,
-            spanId: ZERO_SPAN_ID,
-            traceFlags: root.traceFlags,
-            isRemote: true,
-          },
-        });
+      else if (root) links.push({ context: restoredRootLinkContext(root) });
       const base = trace.deleteSpan(restored);
       const carried = fieldsForNewTrace(getDatadogContext(restored));
       const span =
@@ -266,9 +259,6 @@ export function startRestoredSpan(
     }
   }
 }
-
-/** The span id of a link to a restored root, which has no span (as dd-trace writes it). */
-const ZERO_SPAN_ID = "0000000000000000";
 
 /**
  * The Datadog fields a new trace linked to a stored one keeps (docs/restore.md "Link mode"): the

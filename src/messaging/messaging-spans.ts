@@ -10,13 +10,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
-import {
-  captureCarrier,
-  contextFromCarrier,
-  withCarrier,
-  type TraceCarrier,
-  type WithCarrierOptions,
-} from "../index.js";
+import { captureCarrier, contextFromCarrier, type TraceCarrier, type WithCarrierOptions } from "../index.js";
 import { TRACER_NAME } from "../context/carrier-context.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
@@ -255,32 +249,30 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   }
 
   const common = { ...restore, propagator, attributes, links };
+  // The stored context, when `creation-context` forwarding has already extracted it: not again.
+  let restored: Context | undefined;
   if (forward === "creation-context") {
-    const creation = contextFromCarrier(creationContext, { propagator });
-    const stored = trace.getSpanContext(creation);
+    restored = contextFromCarrier(creationContext, { propagator });
+    const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
-      const carrier = captureCarrier({ context: creation, propagator });
+      const carrier = captureCarrier({ context: restored, propagator });
       return withCarrierIn(
         creationContext,
         name,
         (span) => send(span, carrier),
         { ...common, kind: SpanKind.CLIENT },
-        { restored: creation },
+        { restored },
       );
     }
-    // No stored context: the send span starts a new trace, restored from the same extraction.
-    return withCarrierIn(
-      creationContext,
-      name,
-      (span) => send(span, captureCarrier({ propagator })),
-      { ...common, kind: SpanKind.PRODUCER },
-      { restored: creation },
-    );
   }
-  return withCarrier(creationContext, name, (span) => send(span, captureCarrier({ propagator })), {
-    ...common,
-    kind: SpanKind.PRODUCER,
-  });
+  // The send span's own context travels (and without a stored context it starts a new trace).
+  return withCarrierIn(
+    creationContext,
+    name,
+    (span) => send(span, captureCarrier({ propagator })),
+    { ...common, kind: SpanKind.PRODUCER },
+    { restored },
+  );
 }
 
 /**

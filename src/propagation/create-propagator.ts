@@ -42,6 +42,7 @@ import {
   LINK_REASON_TERMINATED_CONTEXT,
   clearExtractionResult,
   hasExtractionResult,
+  restoredRootLinkContext,
   setExtractionLinks,
   setRestoredRoot,
   type StyleExtraction,
@@ -178,11 +179,12 @@ function parseExtractBehavior(value: unknown): ExtractBehavior {
 }
 
 /**
- * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, lower-cased and trimmed as Datadog's tracers read it;
- * unset or blank: `continue`. Another value: `continue`, with a warning as for an unknown style (a
- * process must still start; dd-trace-js falls back to its default too).
+ * Internal: the {@link ExtractBehavior} a value of `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` names,
+ * lower-cased and trimmed as Datadog's tracers read it; unset or blank: `continue`. Another value:
+ * `continue`, with a warning as for an unknown style (a process must still start; dd-trace-js falls
+ * back to its default too). Read by `createPropagator` and `tracehop inspect`.
  */
-function extractBehaviorFromEnvironment(text: string | undefined): ExtractBehavior {
+export function extractBehaviorFromEnvironment(text: string | undefined): ExtractBehavior {
   const value = text?.trim().toLowerCase();
   if (!value) return "continue";
   if (EXTRACT_BEHAVIORS.has(value)) return value as ExtractBehavior;
@@ -565,20 +567,30 @@ function mergeBaggage(current: Baggage | undefined, w3c: Baggage): Baggage {
 
 /** A link to a context that lost the precedence contest (research rule 50). */
 function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext): Link {
+  return extractionLink(spanContext, name === "tracecontext", LINK_REASON_TERMINATED_CONTEXT, name);
+}
+
+/**
+ * A span link the extraction records: to a remote copy of `spanContext` (ids, flags, and its
+ * tracestate when `withTraceState`), with `reason=<reason>` and `context_headers=<style>` (research
+ * rules 50, 55).
+ */
+function extractionLink(
+  spanContext: SpanContext,
+  withTraceState: boolean,
+  reason: string,
+  style: PropagationStyle,
+): Link {
   const context: SpanContext = {
     traceId: spanContext.traceId,
     spanId: spanContext.spanId,
     traceFlags: spanContext.traceFlags,
     isRemote: true,
   };
-  if (name === "tracecontext" && spanContext.traceState !== undefined)
-    context.traceState = spanContext.traceState;
+  if (withTraceState && spanContext.traceState !== undefined) context.traceState = spanContext.traceState;
   return {
     context,
-    attributes: {
-      [LINK_REASON_ATTRIBUTE]: LINK_REASON_TERMINATED_CONTEXT,
-      [LINK_CONTEXT_HEADERS_ATTRIBUTE]: name,
-    },
+    attributes: { [LINK_REASON_ATTRIBUTE]: reason, [LINK_CONTEXT_HEADERS_ATTRIBUTE]: style },
   };
 }
 
@@ -601,30 +613,12 @@ function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage
   let result = setRestoredRoot(trace.deleteSpan(context).deleteValue(DATADOG_CONTEXT_KEY), undefined);
   if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
   const root = winner.parts?.root;
-  const extracted: SpanContext | undefined =
-    winner.spanContext ??
-    (root && { traceId: root.traceId, spanId: ZERO_HEX16, traceFlags: root.traceFlags, isRemote: true });
-  if (extracted === undefined) return setExtractionLinks(result, [], undefined);
-  const linked: SpanContext = {
-    traceId: extracted.traceId,
-    spanId: extracted.spanId,
-    traceFlags: extracted.traceFlags,
-    isRemote: true,
-  };
-  if (extracted.traceState !== undefined) linked.traceState = extracted.traceState;
-  return setExtractionLinks(
-    result,
-    [
-      {
-        context: linked,
-        attributes: {
-          [LINK_REASON_ATTRIBUTE]: LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT,
-          [LINK_CONTEXT_HEADERS_ATTRIBUTE]: winner.name,
-        },
-      },
-    ],
-    undefined,
-  );
+  const extracted = winner.spanContext ?? (root === undefined ? undefined : restoredRootLinkContext(root));
+  const links =
+    extracted === undefined
+      ? []
+      : [extractionLink(extracted, true, LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT, winner.name)];
+  return setExtractionLinks(result, links, undefined);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Baggage, SpanContext, TraceFlags } from "@opentelemetry/api";
-import { createContextKey, type Attributes, type Context, type Link } from "@opentelemetry/api";
+import { createContextKey, ROOT_CONTEXT, type Attributes, type Context, type Link } from "@opentelemetry/api";
 import { getDatadogContext, type DatadogContext } from "./datadog/datadog-context.js";
 
 /**
@@ -132,10 +132,23 @@ export function hasExtractionResult(ctx: Context): boolean {
 
 /**
  * Internal: `ctx` without what an earlier extraction recorded (links, restored root): a new
- * extraction onto a context that holds one replaces it, never adds to it.
+ * extraction onto a context that holds one replaces it, never adds to it. `ROOT_CONTEXT`, where
+ * extraction usually starts, is returned without a lookup.
  */
 export function clearExtractionResult(ctx: Context): Context {
-  return read(ctx) === undefined ? ctx : ctx.deleteValue(EXTRACTION_RESULT_KEY);
+  return ctx === ROOT_CONTEXT || read(ctx) === undefined ? ctx : ctx.deleteValue(EXTRACTION_RESULT_KEY);
+}
+
+/** Span id of a link to a restored root, which has no span: zero, as dd-trace-js writes it. */
+const ZERO_SPAN_ID = "0000000000000000";
+
+/**
+ * Internal: the span context a link to a restored root (Datadog parent id 0) points to: its trace,
+ * span id 0, its trace flags, remote — how dd-trace-js links such a context, so that the incoming
+ * trace stays findable (OpenTelemetry's trace API: links with a zero span id SHOULD still be recorded).
+ */
+export function restoredRootLinkContext(root: RestoredRoot): SpanContext {
+  return { traceId: root.traceId, spanId: ZERO_SPAN_ID, traceFlags: root.traceFlags, isRemote: true };
 }
 
 /**

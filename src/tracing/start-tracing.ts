@@ -62,8 +62,8 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       "startTracing: tracing is already started in this process; call shutdown() on the handle it returned first",
     );
   const config = resolveTracingConfig(options);
-  const { defaultResource, detectResources, resourceFromAttributes } = resources();
   if (config.sdkDisabled) return startDisabled(options);
+  const { defaultResource, detectResources, resourceFromAttributes } = resources();
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
   const resource = defaultResource()
     .merge(detectResources({ detectors: config.detectors }))

@@ -53,8 +53,8 @@ const CONFLICT = {
   "x-datadog-parent-id": "6580157064720572566",
   "x-datadog-sampling-priority": "1",
 };
-const extract = (carrier: unknown, styles?: string[]) =>
-  createPropagator(styles).extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+const extract = (carrier: unknown, styles?: string[], options?: Parameters<typeof createPropagator>[1]) =>
+  createPropagator(styles, options).extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
 
 describe("createPropagator styles", () => {
   test("default: inject tracecontext, baggage, datadog; extract datadog first", () => {
@@ -361,13 +361,7 @@ describe("the W3C random flag when the Datadog context wins (Trace Context Level
   test("kept under extractFirst too (only the flag: parent and tracestate stay the winner's, rule 54)", () => {
     clearEnv();
     const first = (carrier: Record<string, string>) =>
-      trace.getSpanContext(
-        createPropagator(["datadog", "tracecontext"], { extractFirst: true }).extract(
-          ROOT_CONTEXT,
-          normalizeCarrier(carrier),
-          normalizedCarrierGetter,
-        ),
-      );
+      trace.getSpanContext(extract(carrier, ["datadog", "tracecontext"], { extractFirst: true }));
     const same = first({
       ...datadog("_dd.p.tid=640cfd8d00000000"),
       traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-03",

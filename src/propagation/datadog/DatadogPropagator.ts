@@ -1,7 +1,6 @@
 import {
   diag,
   propagation,
-  ROOT_CONTEXT,
   trace,
   TraceFlags,
   type Baggage,
@@ -109,7 +108,7 @@ export class DatadogPropagator implements TextMapPropagator {
     const parts = this.extractParts(context, carrier, getter);
     if (parts === undefined) return context;
     // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
-    let ctx = context === ROOT_CONTEXT ? context : clearExtractionResult(context);
+    let ctx = clearExtractionResult(context);
     if (parts.baggage !== undefined) ctx = propagation.setBaggage(ctx, parts.baggage);
     ctx =
       parts.spanContext === undefined

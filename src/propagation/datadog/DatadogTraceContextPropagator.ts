@@ -1,7 +1,6 @@
 import {
   createTraceState,
   diag,
-  ROOT_CONTEXT,
   trace,
   TraceFlags,
   type Context,
@@ -137,7 +136,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
-    const base = context === ROOT_CONTEXT ? context : clearExtractionResult(context);
+    const base = clearExtractionResult(context);
     if (!this._direct) {
       const extracted = this._w3c.extract(base, carrier, getter);
       if (extracted === base) return context;

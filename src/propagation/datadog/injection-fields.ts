@@ -119,12 +119,12 @@ export function resolveStoredInjection(
   const fields = fieldsFrom(spanContext, stored.fields, undefined);
   // `x-datadog-trace-id` as the extraction of this very trace read it, if it did.
   const traceIdDecimal = stored.traceId === traceId ? stored.traceIdDecimal : undefined;
-  if (fields.tags !== stored.fields.propagationTags) {
-    // The sampled flag overrode the stored decision maker: these tags are this injection's own.
+  // Tags other than the stored object: the sampled flag overrode the stored decision maker, and these
+  // tags are this injection's own (encoded for it alone, never kept).
+  const keep = fields.tags === stored.fields.propagationTags;
+  if (!keep || encoded === undefined || !encoded.encodes(traceId, fields.origin, fields.tags)) {
     encoded = new EncodedFields(traceId, fields.origin, fields.tags, traceIdDecimal);
-  } else if (encoded === undefined || !encoded.encodes(traceId, fields.origin, fields.tags)) {
-    encoded = new EncodedFields(traceId, fields.origin, fields.tags, traceIdDecimal);
-    stored.encoded = encoded;
+    if (keep) stored.encoded = encoded;
   }
   return { context, spanContext, traceId, spanId, hasDatadogFields: true, fields, encoded };
 }

@@ -2,6 +2,11 @@
  * Measurement and reporting shared by the benchmark sections: tinybench runs each task for a fixed
  * time; every task call runs a batch of operations, so that a sample is far longer than the timer's
  * resolution, and the per-operation median is the sample median divided by the batch size.
+ *
+ * Tasks compared with each other run in alternating rounds (A B C, B C A, ...), each round a short
+ * tinybench run per task: a machine whose speed drifts (a shared VM, frequency scaling) slows both
+ * sides of a ratio alike, and {@link pairedRatio} divides the two sides round by round. (Section 4's
+ * database writes interleave operation by operation instead: bench/prisma-insert.ts.)
  */
 import { Bench } from "tinybench";
 
@@ -9,6 +14,8 @@ import { Bench } from "tinybench";
 export const TASK_TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
 /** Warm-up per task, in milliseconds: lets V8 optimise before samples are kept. */
 export const WARMUP_TIME_MS = Math.max(50, Math.round(TASK_TIME_MS / 4));
+/** Rounds per synchronous measurement (BENCH_SYNC_ROUNDS): each task runs TASK_TIME_MS / ROUNDS per round. */
+export const ROUNDS = Math.max(1, Number(process.env.BENCH_SYNC_ROUNDS ?? 8));
 
 /** Values a task returns are kept here, so V8 cannot drop the work as dead code. */
 let sink: unknown;
@@ -25,16 +32,13 @@ export interface SyncTask {
   batch?: number;
 }
 
-/** One asynchronous operation to time (a database write, ...): one operation per sample. */
-export interface AsyncTask {
-  name: string;
-  fn: () => Promise<unknown>;
-}
-
 /** Result of one task: median and mean cost of one operation, in nanoseconds. */
 export interface Measured {
   name: string;
+  /** Median of {@link roundMediansNs} (the median of the only run for a single-round measurement). */
   medianNs: number;
+  /** Median per operation in each round, in round order (see {@link pairedRatio}). */
+  roundMediansNs: number[];
   meanNs: number;
   /** Relative margin of error of the mean, in percent (tinybench `rme`). */
   rme: number;
@@ -44,53 +48,63 @@ export interface Measured {
 /** Operations per sample for sub-microsecond operations: a sample then lasts tens of microseconds. */
 export const DEFAULT_BATCH = 64;
 
-/** Runs synchronous tasks one after the other (same process, same heap) and returns their medians. */
-export async function measureSync(tasks: readonly SyncTask[], timeMs = TASK_TIME_MS): Promise<Measured[]> {
-  const bench = new Bench({ time: timeMs, warmupTime: Math.min(WARMUP_TIME_MS, timeMs), throws: true });
-  for (const task of tasks) {
-    const batch = task.batch ?? DEFAULT_BATCH;
-    const fn = task.fn;
-    bench.add(task.name, () => {
-      let last: unknown;
-      for (let i = 0; i < batch; i++) last = fn();
-      sink = last;
-    });
-  }
-  await bench.run();
-  return tasks.map((task) => resultOf(bench, task.name, task.batch ?? DEFAULT_BATCH));
-}
-
 /**
- * Runs asynchronous tasks in `rounds` alternating rounds (A, B, A, B, ...) and keeps, per task, the
- * median of its round medians: slow drift of the machine (disk cache, WAL checkpoints) then falls on
- * both sides instead of on one.
+ * Runs synchronous tasks in the same process and heap and returns their per-operation medians.
+ * `rounds` rounds of `timeMs / rounds` per task, the order rotated each round (A B C, B C A, C A B,
+ * ...); only the first round warms up (WARMUP_TIME_MS per task).
  */
-export async function measureAsync(
-  tasks: readonly AsyncTask[],
-  rounds: number,
+export async function measureSync(
+  tasks: readonly SyncTask[],
   timeMs = TASK_TIME_MS,
+  rounds = ROUNDS,
 ): Promise<Measured[]> {
   const perTask = new Map<string, Measured[]>(tasks.map((t) => [t.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const task of tasks) {
-      const bench = new Bench({ time: timeMs, warmupTime: Math.min(WARMUP_TIME_MS, timeMs), throws: true });
-      bench.add(task.name, async () => {
-        sink = await task.fn();
+    const bench = new Bench({
+      time: timeMs / rounds,
+      warmup: round === 0,
+      warmupTime: Math.min(WARMUP_TIME_MS, timeMs),
+      throws: true,
+    });
+    for (let k = 0; k < tasks.length; k++) {
+      const task = tasks[(k + round) % tasks.length]!;
+      const batch = task.batch ?? DEFAULT_BATCH;
+      const fn = task.fn;
+      bench.add(task.name, () => {
+        let last: unknown;
+        for (let i = 0; i < batch; i++) last = fn();
+        sink = last;
       });
-      await bench.run();
-      perTask.get(task.name)!.push(resultOf(bench, task.name, 1));
     }
+    await bench.run();
+    for (const task of tasks)
+      perTask.get(task.name)!.push(resultOf(bench, task.name, task.batch ?? DEFAULT_BATCH));
   }
-  return tasks.map((task) => {
-    const results = perTask.get(task.name)!;
-    return {
-      name: task.name,
-      medianNs: median(results.map((r) => r.medianNs)),
-      meanNs: median(results.map((r) => r.meanNs)),
-      rme: Math.max(...results.map((r) => r.rme)),
-      samples: results.reduce((sum, r) => sum + r.samples, 0),
-    };
-  });
+  return tasks.map((task) => combineRounds(task.name, perTask.get(task.name)!));
+}
+
+/**
+ * `mine` over `anchor` as the median of their round-by-round ratios (both from one
+ * {@link measureSync} call, so that round i of each ran back to back); the ratio of the medians when
+ * the round counts differ.
+ */
+export function pairedRatio(mine: Measured, anchor: Measured): number {
+  const a = mine.roundMediansNs;
+  const b = anchor.roundMediansNs;
+  if (a.length !== b.length || a.length === 0) return mine.medianNs / anchor.medianNs;
+  return median(a.map((ns, i) => ns / b[i]!));
+}
+
+/** One task's rounds as one result: medians of the round medians and means, every sample counted. */
+function combineRounds(name: string, results: readonly Measured[]): Measured {
+  return {
+    name,
+    medianNs: median(results.map((r) => r.medianNs)),
+    roundMediansNs: results.map((r) => r.medianNs),
+    meanNs: median(results.map((r) => r.meanNs)),
+    rme: Math.max(...results.map((r) => r.rme)),
+    samples: results.reduce((sum, r) => sum + r.samples, 0),
+  };
 }
 
 function resultOf(bench: Bench, name: string, batch: number): Measured {
@@ -101,9 +115,11 @@ function resultOf(bench: Bench, name: string, batch: number): Measured {
     throw new Error(`bench task ${name} did not complete${error ? `: ${error.message}` : ""}`);
   }
   const msToNs = 1e6 / batch;
+  const medianNs = result.latency.p50 * msToNs;
   return {
     name,
-    medianNs: result.latency.p50 * msToNs,
+    medianNs,
+    roundMediansNs: [medianNs],
     meanNs: result.latency.mean * msToNs,
     rme: result.latency.rme,
     samples: result.latency.samplesCount,

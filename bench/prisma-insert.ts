@@ -192,6 +192,7 @@ function measured(name: string, ns: readonly number[]): Measured {
   return {
     name,
     medianNs: median(ns),
+    roundMediansNs: [median(ns)],
     meanNs: mean,
     rme: (100 * 1.96 * sd) / Math.sqrt(ns.length) / mean,
     samples: ns.length,

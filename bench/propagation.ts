@@ -16,7 +16,15 @@ import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import { createPropagator, TraceContextPropagator } from "tracehop";
 import { ddTextMap, ddTracer, type DdSpanContext, type DdStyle, type DdTextMap } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs, w3cCarriers } from "./fixtures.js";
-import { checkTarget, formatNs, measureSync, printTable, type Measured, type SyncTask } from "./harness.js";
+import {
+  checkTarget,
+  formatNs,
+  measureSync,
+  pairedRatio,
+  printTable,
+  type Measured,
+  type SyncTask,
+} from "./harness.js";
 
 /** A style (or style list) compared in this section. */
 interface StyleCase {
@@ -201,7 +209,9 @@ export async function benchPropagation(): Promise<PropagationResults> {
   const { contexts, ddSpanContexts } = referenceInputs();
   const results: PropagationResults = {};
 
-  console.log("\n## 1. inject / extract per style (median per operation; ratio = tracehop / anchor)\n");
+  console.log(
+    "\n## 1. inject / extract per style (median per operation; ratio = tracehop / anchor, median of the rounds' ratios)\n",
+  );
   const rows: string[][] = [["style", "op", "tracehop", "anchor", "anchor median", "ratio", "target"]];
   const notes: string[] = [];
   // T2 first: a W3C-only user's process never runs the Datadog paths, so this is measured before the
@@ -235,7 +245,7 @@ export async function benchPropagation(): Promise<PropagationResults> {
       results[`${c.label}/tracehop/${op}`] = mine;
       for (const anchor of measured.slice(1)) {
         results[`${c.label}/${anchor.name}/${op}`] = anchor;
-        const ratio = mine.medianNs / anchor.medianNs;
+        const ratio = pairedRatio(mine, anchor);
         const isTarget =
           op !== "forward" &&
           c.target !== undefined &&
@@ -320,7 +330,7 @@ export async function benchW3cOnly(rows: string[][], results: PropagationResults
     for (const [index, mine] of measured.slice(0, 2).entries()) {
       const id = index === 0 ? `T2 ${op}` : `T2 ${op} (bare)`;
       results[`w3c-only/${mine.name}/${op}`] = mine;
-      const ratio = mine.medianNs / anchor.medianNs;
+      const ratio = pairedRatio(mine, anchor);
       const verdict = checkTarget({
         id,
         label: `W3C-only ${op}: ${mine.name} vs core ≤ ${T2_LIMIT}×`,

@@ -10,7 +10,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { captureCarrier, contextFromCarrier } from "tracehop";
 import { ddTracer } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs } from "./fixtures.js";
-import { checkTarget, formatNs, measureSync, printTable, type Measured } from "./harness.js";
+import { checkTarget, formatNs, measureSync, pairedRatio, printTable, type Measured } from "./harness.js";
 
 /** Target T3 (issue 9): the cycle costs at most this fraction of dd-trace's. */
 const ROUNDTRIP_LIMIT = 0.2;
@@ -63,19 +63,14 @@ export async function benchRoundtrip(): Promise<Record<string, Measured>> {
       },
     },
   ]);
-  const ratio = mine!.medianNs / dd!.medianNs;
-  console.log("\n## 2. capture -> JSON -> restore (median per cycle)\n");
+  const ratio = pairedRatio(mine!, dd!);
+  console.log("\n## 2. capture -> JSON -> restore (median per cycle; ratio: median of the rounds' ratios)\n");
   printTable([
     ["cycle", "median", "ratio", "target"],
     [mine!.name, formatNs(mine!.medianNs), `${ratio.toFixed(3)}×`, ""],
     [dd!.name, formatNs(dd!.medianNs), "1×", ""],
-    [json!.name, formatNs(json!.medianNs), `${(json!.medianNs / dd!.medianNs).toFixed(3)}×`, ""],
-    [
-      coreCycle!.name,
-      formatNs(coreCycle!.medianNs),
-      `${(coreCycle!.medianNs / dd!.medianNs).toFixed(3)}×`,
-      "",
-    ],
+    [json!.name, formatNs(json!.medianNs), `${pairedRatio(json!, dd!).toFixed(3)}×`, ""],
+    [coreCycle!.name, formatNs(coreCycle!.medianNs), `${pairedRatio(coreCycle!, dd!).toFixed(3)}×`, ""],
     [
       "",
       "",

@@ -52,5 +52,5 @@ export {
 } from "./context/attributes.js";
 export { startTracing, type StartTracingOptions, type TracingHandle } from "./tracing/start-tracing.js";
 export { JsonLinesFileSpanExporter } from "./tracing/file-exporter.js";
-export { ExtractionLinksSpanProcessor } from "./tracing/ExtractionLinksSpanProcessor.js";
+export { ExtractionSpanProcessor } from "./tracing/ExtractionSpanProcessor.js";
 export { LinkAwareSampler } from "./tracing/LinkAwareSampler.js";

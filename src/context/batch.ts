@@ -13,7 +13,7 @@ import {
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
 import { contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
 import { describe } from "./relation.js";
-import { getExtractionLinks, markExtractionLinksTaken } from "../propagation/extraction-result.js";
+import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { runInSpan } from "./run-in-span.js";
 import {
@@ -76,7 +76,7 @@ export function withBatch<M, T>(
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message) : message;
       const restored = contextFromCarrier(carrier, { propagator: options.propagator });
-      markExtractionLinksTaken(restored);
+      markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
       if (spanContext && isSpanContextValid(spanContext)) links.push({ context: spanContext });
       // The restart extract behavior restores no parent but links the message's context.

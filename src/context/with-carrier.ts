@@ -25,7 +25,7 @@ import {
   getExtractionAttributes,
   getExtractionLinks,
   getRestoredRoot,
-  markExtractionLinksTaken,
+  markExtractionTaken,
   restoredRootLinkContext,
 } from "../propagation/extraction-result.js";
 import {
@@ -178,9 +178,9 @@ export function startRestoredSpan(
   const tracer = trace.getTracer(TRACER_NAME);
   const source = readCarrierSource(input);
   const restored = scope.restored ?? contextFromCarrier(source.carrier, { propagator: options.propagator });
-  // This helper places the extraction's links itself (or drops them, relation none): no other span
-  // started from this extraction gets them from ExtractionLinksSpanProcessor.
-  markExtractionLinksTaken(restored);
+  // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored
+  // root's trace id itself: no other span started from this extraction gets them from ExtractionSpanProcessor.
+  markExtractionTaken(restored);
   const stored = validSpanContext(restored);
   const root = stored ? undefined : getRestoredRoot(restored);
   const hasStoredContext = stored !== undefined || root !== undefined;

@@ -1,5 +1,8 @@
 import type { Link, Span, SpanContext, SpanKind } from "@opentelemetry/api";
 
+/** Span id of the context of a restored root (Datadog parent id 0), which has no span. */
+const ZERO_SPAN_ID = "0000000000000000";
+
 /**
  * What the OpenTelemetry SDK's span object exposes beyond the API `Span` (sdk-trace-base `Span`
  * implements `ReadableSpan`: `kind`, `parentSpanContext` since SDK 2.0, `parentSpanId` before, `links`).
@@ -20,8 +23,10 @@ export function isRecordingSpanOfKind(span: Span, kind: SpanKind): boolean {
 /**
  * True when `span` already continues the message whose creation context is `message`: its parent is
  * that context, or it links to it (an instrumentation in link mode, e.g. contrib amqplib
- * `useLinksForConsume`). This is how a consumer helper notices that an OpenTelemetry instrumentation
- * has already started the CONSUMER span for the same message.
+ * `useLinksForConsume`), or, for a message whose context is a restored root (Datadog parent id 0:
+ * `message` has span id 0), it is a root span of that trace (`ExtractionSpanProcessor` gave it the
+ * trace id). This is how a consumer helper notices that an OpenTelemetry instrumentation has already
+ * started the CONSUMER span for the same message.
  */
 export function continuesMessage(span: Span, message: SpanContext): boolean {
   const readable = span as unknown as ReadableSpanShape;
@@ -29,6 +34,7 @@ export function continuesMessage(span: Span, message: SpanContext): boolean {
     const parent = readable.parentSpanContext;
     if (parent !== undefined && parent.spanId === message.spanId) return true;
     if (readable.parentSpanId === message.spanId) return true;
+    if (message.spanId === ZERO_SPAN_ID && parent === undefined && !readable.parentSpanId) return true;
   }
   const links = readable.links;
   if (!Array.isArray(links)) return false;

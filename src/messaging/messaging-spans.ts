@@ -14,7 +14,7 @@ import { captureCarrier, contextFromCarrier, type TraceCarrier, type WithCarrier
 import { TRACER_NAME } from "../context/carrier-context.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
-import { restartedFrom } from "../propagation/extraction-result.js";
+import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
 import { amqpHeadersToCarrier, writeCarrierToHeaders } from "./header-carriers.js";
 import {
@@ -322,8 +322,13 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       const parent = trace.getSpanContext(restored);
       // Under the restart extract behavior the message restores no parent: the instrumentation's span
       // then links to the message's context, which the restart link names (span id 0 for a Synthetics
-      // context, a parent id 0: compared as it is).
-      const message = parent !== undefined && isSpanContextValid(parent) ? parent : restartedFrom(restored);
+      // context, a parent id 0: compared as it is). A restored root (parent id 0) has no parent either:
+      // the instrumentation's span is then the root of its trace (span id 0 stands for it).
+      const root = getRestoredRoot(restored);
+      const message =
+        parent !== undefined && isSpanContextValid(parent)
+          ? parent
+          : (restartedFrom(restored) ?? (root && restoredRootLinkContext(root)));
       if (message !== undefined && continuesMessage(ambient, message)) {
         ambient.setAttributes(attributes);
         return recordingFailures(ambient, () => fn(ambient));

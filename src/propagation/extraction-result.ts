@@ -45,8 +45,11 @@ interface ExtractionResult {
    */
   anchor?: SpanContext;
   restoredRoot?: RestoredRoot;
-  /** Set once `ExtractionLinksSpanProcessor` has put `links` on a span (see {@link takeExtractionLinks}). */
-  linksTaken?: boolean;
+  /**
+   * Set once a span has been started for this extraction: by `ExtractionSpanProcessor` (see
+   * {@link takeExtraction}) or by a helper that starts it itself ({@link markExtractionTaken}).
+   */
+  taken?: boolean;
 }
 
 const EXTRACTION_RESULT_KEY = createContextKey("tracehop.extraction-result");
@@ -94,35 +97,50 @@ export function getExtractionAttributes(ctx: Context): Attributes {
   return lastParentId === undefined ? {} : { [DD_PARENT_ID_ATTRIBUTE]: lastParentId };
 }
 
-/**
- * Internal: for `ExtractionLinksSpanProcessor`, the links recorded in `ctx` (as stored, read-only) for
- * a span whose parent in `ctx` is `parent`: only when `parent` is the extracted parent itself (the same
- * object; `undefined` for an extraction that left none), and only the first time for this
- * extraction, so that the links go on the first span started from the extracted context and never
- * on a span started elsewhere from a context that still holds them (a `root: true` span inside the
- * request, also when the request's own span was not recorded).
- */
-export function takeExtractionLinks(
-  ctx: Context,
-  parent: SpanContext | undefined,
-): readonly Link[] | undefined {
-  const result = read(ctx);
-  if (result?.links === undefined || result.links.length === 0 || result.linksTaken === true)
-    return undefined;
-  if (result.anchor !== parent) return undefined;
-  result.linksTaken = true;
-  return result.links;
+/** What an extraction recorded for the span started from it (see {@link takeExtraction}). */
+export interface TakenExtraction {
+  /** The extraction's links, as stored (read-only); `undefined` when it has none. */
+  links: readonly Link[] | undefined;
+  /** The trace a root span must keep (Datadog parent id 0); `undefined` when there is none. */
+  restoredRoot: RestoredRoot | undefined;
 }
 
 /**
- * Internal: marks the links recorded in `ctx` as placed, for a helper that puts them on its own span
- * (or decides they go nowhere: `relation: "none"`), so that `ExtractionLinksSpanProcessor` puts them
- * on no other span started from the same extraction (a span under a placeholder parent, a root span
- * inside the helper's function, a span after a sampled-out one).
+ * Internal: for `ExtractionSpanProcessor`, what the extraction recorded in `ctx` (links, restored
+ * root) for a span whose parent in `ctx` is `parent`: only when `parent` is the extracted parent
+ * itself (the same object; `undefined` for an extraction that left none: a `restart`, a restored
+ * root), and only the first time for this extraction, so that it goes to the first span started from
+ * the extracted context and never to a span started elsewhere from a context that still holds it (a
+ * `root: true` span inside the request, also when the request's own span was not recorded).
  */
-export function markExtractionLinksTaken(ctx: Context): void {
+export function takeExtraction(ctx: Context, parent: SpanContext | undefined): TakenExtraction | undefined {
   const result = read(ctx);
-  if (result?.links !== undefined) result.linksTaken = true;
+  if (result === undefined || result.taken === true || result.anchor !== parent) return undefined;
+  if ((result.links === undefined || result.links.length === 0) && result.restoredRoot === undefined)
+    return undefined;
+  result.taken = true;
+  return { links: result.links, restoredRoot: result.restoredRoot };
+}
+
+/**
+ * Internal: marks what the extraction recorded in `ctx` as used, for a helper that starts the span
+ * itself, places the links on it (or decides they go nowhere: `relation: "none"`) and keeps a
+ * restored root's trace id by its own means, so that `ExtractionSpanProcessor` applies them to no
+ * other span started from the same extraction (a span under a placeholder parent, a root span inside
+ * the helper's function, a span after a sampled-out one).
+ */
+export function markExtractionTaken(ctx: Context): void {
+  const result = read(ctx);
+  if (result !== undefined) result.taken = true;
+}
+
+/**
+ * Internal: the restored root recorded in `ctx` when no span has been started for its extraction
+ * yet (for `LinkAwareSampler`, which decides before `ExtractionSpanProcessor` sees the span).
+ */
+export function pendingRestoredRoot(ctx: Context): RestoredRoot | undefined {
+  const result = read(ctx);
+  return result === undefined || result.taken === true ? undefined : result.restoredRoot;
 }
 
 /** Internal: true when `ctx` holds links or a restored root of an earlier extraction. */

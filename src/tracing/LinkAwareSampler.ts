@@ -9,7 +9,11 @@ import {
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
 import { isPlaceholderParent } from "../context/detached-root.js";
-import { LINK_REASON_ATTRIBUTE } from "../propagation/extraction-result.js";
+import {
+  LINK_REASON_ATTRIBUTE,
+  markExtractionTaken,
+  pendingRestoredRoot,
+} from "../propagation/extraction-result.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 
 /**
@@ -27,13 +31,16 @@ import { sdkTraceBase } from "./sdk-modules.js";
  * - links with a `reason` attribute, the extraction's bookkeeping (`terminated_context`,
  *   `propagation_behavior_extract`: a context that lost precedence, or that a `restart` setting
  *   refuses to continue — from request headers or from a stored carrier alike);
- * - links added after a span starts (`ExtractionLinksSpanProcessor`, `span.addLink`): no sampler sees
+ * - links added after a span starts (`ExtractionSpanProcessor`, `span.addLink`): no sampler sees
  *   them.
  *
- * A root that carries a decision of its own — a Datadog user decision (priority 2 / -1) kept by a
- * new linked trace, a restored root's priority (Datadog parent id 0); tracehop starts those under a
- * placeholder parent (`startRootWithTraceId`) — follows that decision: a user's explicit drop stays a
+ * A root that carries a decision of its own follows that decision: a user's explicit drop stays a
  * drop whatever the links say, an explicit keep a keep whatever `root` would say about remote parents.
+ * Such roots are a Datadog user decision (priority 2 / -1) kept by a new linked trace and a restored
+ * root's priority (Datadog parent id 0) under tracehop's helpers, which start them under a placeholder
+ * parent (`startRootWithTraceId`), and the root span an instrumentation starts from headers with
+ * Datadog parent id 0 (Synthetics), to which `ExtractionSpanProcessor` then gives the incoming trace id
+ * (a dropped one gives that extraction up, so a later root in the same request is decided as usual).
  *
  *     startTracing({ serviceName: "worker",
  *       sampler: new LinkAwareSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) })) });
@@ -61,8 +68,15 @@ export class LinkAwareSampler implements Sampler {
     // A fresh result each time: a caller may add attributes or a trace state to it.
     if (parent !== undefined && isPlaceholderParent(parent))
       return { decision: isSampled(parent.traceFlags) ? this._decisions.sampled : this._decisions.dropped };
-    if ((parent === undefined || !isSpanContextValid(parent)) && links?.some(isSampledWorkLink))
-      return { decision: this._decisions.sampled };
+    if (parent === undefined || !isSpanContextValid(parent)) {
+      const restored = parent === undefined ? pendingRestoredRoot(context) : undefined;
+      if (restored !== undefined) {
+        if (isSampled(restored.traceFlags)) return { decision: this._decisions.sampled };
+        markExtractionTaken(context);
+        return { decision: this._decisions.dropped };
+      }
+      if (links?.some(isSampledWorkLink)) return { decision: this._decisions.sampled };
+    }
     return this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 

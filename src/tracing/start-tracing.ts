@@ -2,7 +2,7 @@ import { context, diag, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../propagation/create-propagator.js";
-import { ExtractionLinksSpanProcessor } from "./ExtractionLinksSpanProcessor.js";
+import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
 import { otlpHttp, resources, sdkNode, sdkTraceBase } from "./sdk-modules.js";
 import { resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
@@ -38,8 +38,9 @@ let running: TracingHandle | undefined;
  *   (@opentelemetry/exporter-trace-otlp-http; endpoint, headers, compression and TLS from
  *   OTEL_EXPORTER_OTLP_* unless `otlpEndpoint` is given), and the console when OTEL_TRACES_EXPORTER
  *   names it. Metrics and logs are left off unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER is set;
- * - span links of the extraction on the spans instrumentations start from an extracted context
- *   ({@link ExtractionLinksSpanProcessor}: conflicting styles, a `restart` extract behavior).
+ * - what an extraction found, on the span an instrumentation starts from the extracted context
+ *   ({@link ExtractionSpanProcessor}: the links of conflicting styles or of a `restart` extract
+ *   behavior, a Synthetics root's trace id, `_dd.parent_id`).
  *
  * Resilience: a collector that is down or slow never fails the application. Each export is bounded
  * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
@@ -73,7 +74,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     ? new BatchSpanProcessor(new JsonLinesFileSpanExporter(config.spansFile), { ...config.batch })
     : undefined;
   // First, so that the export processors' onStart sees the links too.
-  const spanProcessors: SpanProcessor[] = [new ExtractionLinksSpanProcessor()];
+  const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor()];
   if (fileProcessor) spanProcessors.push(fileProcessor);
   if (config.otlp) {
     const { url, timeoutMillis } = config.otlp;

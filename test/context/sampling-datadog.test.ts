@@ -92,6 +92,17 @@ describe("Datadog parent id 0 (Synthetics): a root span that keeps the stored tr
     assert.equal(out["x-datadog-origin"], v.expect.origin);
   });
 
+  test("a root span started inside withCarrier's function does not take the trace (ExtractionSpanProcessor registered)", () => {
+    const inner = withCarrier(
+      v.carrier,
+      "synthetics-inner",
+      () => trace.getTracer("app").startSpan("inner", { root: true }).spanContext().traceId,
+      { propagator },
+    );
+    assert.equal(finishedSpan("synthetics-inner").spanContext().traceId, v.expect.traceId);
+    assert.notEqual(inner, v.expect.traceId);
+  });
+
   test("link relation: a new trace linked to the Synthetics trace with span id 0 (as dd-trace); the origin carries over", () => {
     const dd = withCarrier(v.carrier, "synthetics-link", () => getDatadogContext(context.active()), {
       propagator,

@@ -347,7 +347,7 @@ describe("withCarrier: what it accepts", () => {
   }
 });
 
-describe("withCarrier and the extraction's links (ExtractionLinksSpanProcessor registered, as startTracing does)", () => {
+describe("withCarrier and the extraction's links (ExtractionSpanProcessor registered, as startTracing does)", () => {
   // A Synthetics root (Datadog parent id 0) with a traceparent of another trace: one conflict link.
   const synthetics = (priority: string) => ({
     "x-datadog-trace-id": "1111",

@@ -13,6 +13,7 @@ import {
   trace,
   type Span,
   type TextMapPropagator,
+  type TextMapGetter,
 } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
@@ -46,6 +47,18 @@ const STORED = {
 const kafka = { system: "kafka", destination: "jobs" } as const;
 
 beforeEach(() => exporter.reset());
+
+/** The getter an OpenTelemetry consumer instrumentation reads message headers with (values as strings). */
+const HEADERS_GETTER: TextMapGetter<Record<string, unknown>> = {
+  keys: (h) => Object.keys(h),
+  get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
+};
+/** Headers of a message from a Synthetics trace: Datadog parent id 0 (research rule 13). */
+const SYNTHETICS_MESSAGE: Record<string, unknown> = {
+  "x-datadog-trace-id": "123",
+  "x-datadog-parent-id": "0",
+  "x-datadog-origin": "synthetics",
+};
 
 describe("withSendSpan", () => {
   test("a PRODUCER span child of the active span; its context goes into the headers", async () => {
@@ -348,10 +361,7 @@ describe("withProcessSpan", () => {
   test("an active CONSUMER span that already continues the message is reused: no second span", async () => {
     const { headers, sendSpanId } = await sentMessage();
     // What an OpenTelemetry consumer instrumentation does before calling the handler.
-    const parent = propagation.extract(context.active(), headers, {
-      keys: (h) => Object.keys(h),
-      get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
-    });
+    const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
     const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
     assert.equal(instrumentation.spanContext().traceId, trace.getSpanContext(parent)?.traceId);
     const got = context.with(trace.setSpan(parent, instrumentation), () =>
@@ -368,15 +378,12 @@ describe("withProcessSpan", () => {
 
   /**
    * A consumer instrumentation under DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart (a new trace, which
-   * the ExtractionLinksSpanProcessor links to the message's context), then withProcessSpan inside it:
+   * the ExtractionSpanProcessor links to the message's context), then withProcessSpan inside it:
    * the instrumentation's span must be reused; it is the one span that ends.
    */
   function processUnderRestartedInstrumentation(headers: Record<string, unknown>): ReadableSpan {
     const restart = createPropagator(undefined, { extractBehavior: "restart" });
-    const parent = restart.extract(context.active(), headers, {
-      keys: (h) => Object.keys(h),
-      get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
-    });
+    const parent = restart.extract(context.active(), headers, HEADERS_GETTER);
     const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
     const got = context.with(trace.setSpan(parent, instrumentation), () =>
       withProcessSpan(headers, { ...kafka, propagator: restart }, (span) => span),
@@ -400,15 +407,54 @@ describe("withProcessSpan", () => {
   });
 
   test("restart of a Synthetics message (parent id 0): the instrumentation's span, linked with span id 0, is reused", () => {
-    const only = processUnderRestartedInstrumentation({
-      "x-datadog-trace-id": "123",
-      "x-datadog-parent-id": "0",
-      "x-datadog-origin": "synthetics",
-    });
+    const only = processUnderRestartedInstrumentation(SYNTHETICS_MESSAGE);
     assert.deepEqual(
       only.links.map((link) => [link.context.traceId, link.context.spanId]),
       [["0000000000000000000000000000007b", "0000000000000000"]],
     );
+  });
+
+  test("a Synthetics message (parent id 0): the instrumentation's CONSUMER span, the root of the incoming trace, is reused", () => {
+    const headers = {
+      "x-datadog-trace-id": "123",
+      "x-datadog-parent-id": "0",
+      "x-datadog-origin": "synthetics",
+    };
+    const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
+    // ExtractionSpanProcessor gives the instrumentation's root span the message's trace id.
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+    const got = context.with(trace.setSpan(parent, instrumentation), () =>
+      withProcessSpan(headers, kafka, (span) => span),
+    );
+    instrumentation.end();
+    assert.equal(got, instrumentation, "the instrumentation's span is reused");
+    const [only, ...rest] = exporter.getFinishedSpans();
+    assert.equal(rest.length, 0);
+    assert.equal(only!.spanContext().traceId, "0000000000000000000000000000007b");
+    assert.equal(only!.parentSpanContext, undefined);
+    assert.equal(only!.attributes["messaging.operation.type"], "process");
+  });
+
+  test("a root CONSUMER span of the same trace that is not the message's root is not taken for it", () => {
+    const headers = {
+      "x-datadog-trace-id": "123",
+      "x-datadog-parent-id": "0",
+      "x-datadog-origin": "synthetics",
+    };
+    const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+    // A second message of the same Synthetics trace, processed inside the first one's span: its own span.
+    const child = tracer.startSpan(
+      "inner",
+      { kind: SpanKind.CONSUMER },
+      trace.setSpan(parent, instrumentation),
+    );
+    const got = context.with(trace.setSpan(parent, child), () =>
+      withProcessSpan(headers, kafka, (span) => span),
+    );
+    child.end();
+    instrumentation.end();
+    assert.notEqual(got, child, "a span with a parent is no root of the message");
   });
 
   test("an active CONSUMER span of another message does not swallow this one", async () => {

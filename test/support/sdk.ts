@@ -1,5 +1,5 @@
 // One real OpenTelemetry SDK for a test process: BasicTracerProvider (default sampler ParentBased(AlwaysOn)),
-// tracehop's ExtractionLinksSpanProcessor first (as startTracing registers it), an InMemorySpanExporter
+// tracehop's ExtractionSpanProcessor first (as startTracing registers it), an InMemorySpanExporter
 // behind a SimpleSpanProcessor, and the AsyncLocalStorageContextManager, all registered globally when
 // this module is first imported (node:test runs each file in its own process).
 import { context, trace, type Span } from "@opentelemetry/api";
@@ -9,11 +9,11 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { ExtractionLinksSpanProcessor } from "../../src/tracing/ExtractionLinksSpanProcessor.js";
+import { ExtractionSpanProcessor } from "../../src/tracing/ExtractionSpanProcessor.js";
 
 export const exporter = new InMemorySpanExporter();
 export const provider = new BasicTracerProvider({
-  spanProcessors: [new ExtractionLinksSpanProcessor(), new SimpleSpanProcessor(exporter)],
+  spanProcessors: [new ExtractionSpanProcessor(), new SimpleSpanProcessor(exporter)],
 });
 trace.setGlobalTracerProvider(provider);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

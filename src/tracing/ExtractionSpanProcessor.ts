@@ -33,8 +33,10 @@ import {
  * extraction that left no parent (a `restart`, a restored root), that has no parent. Its children, and
  * any later span started from a context derived from the same extraction (a sibling; a `root: true`
  * span inside the request, also when the request's span was not recorded), get nothing; a new
- * extraction records its own and replaces the earlier one. One case stays open: when the request's
- * span is not recorded (sampled out), a later recording root started in the same context takes them.
+ * extraction records its own and replaces the earlier one. One case stays open with a sampler other
+ * than `LinkAwareSampler`: when the request's span is not recorded (sampled out) and the extraction
+ * left no parent (`restart`, a restored root), a later recording root started in the same context
+ * takes them.
  * `withCarrier`, `traced`, `withBatch` and the messaging helpers apply them themselves and mark them
  * used; a link a span already has is not added twice. Links are added with `Span.addLinks` at start
  * (samplers do not see them, as for any link added after creation). Never throws: a failure is

@@ -5,14 +5,15 @@ import {
   type Attributes,
   type Context,
   type Link,
+  type SpanContext,
   type SpanKind,
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
 import { isPlaceholderParent } from "../context/detached-root.js";
 import {
   LINK_REASON_ATTRIBUTE,
-  markExtractionTaken,
   pendingRestoredRoot,
+  takeExtraction,
 } from "../propagation/extraction-result.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 
@@ -42,6 +43,11 @@ import { sdkTraceBase } from "./sdk-modules.js";
  * Datadog parent id 0 (Synthetics), to which `ExtractionSpanProcessor` then gives the incoming trace id
  * (a dropped one gives that extraction up, so a later root in the same request is decided as usual).
  *
+ * A span this sampler drops gives up what its extraction recorded for it (links, restored root): a
+ * later span of the same request does not take them in its place (`ExtractionSpanProcessor` only sees
+ * recorded spans; with another sampler, a recording root started after a dropped `restart` root takes
+ * the restart link).
+ *
  *     startTracing({ serviceName: "worker",
  *       sampler: new LinkAwareSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) })) });
  */
@@ -65,16 +71,31 @@ export class LinkAwareSampler implements Sampler {
     links: Link[],
   ): SamplingResult {
     const parent = trace.getSpanContext(context);
+    const result = this._decide(context, parent, traceId, spanName, spanKind, attributes, links);
+    // The span an extraction's links and restored root were for is not recorded, so
+    // ExtractionSpanProcessor never sees it: no later span of the request takes them instead.
+    if (result.decision === this._decisions.dropped) takeExtraction(context, parent);
+    return result;
+  }
+
+  private _decide(
+    context: Context,
+    parent: SpanContext | undefined,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     // A fresh result each time: a caller may add attributes or a trace state to it.
     if (parent !== undefined && isPlaceholderParent(parent))
       return { decision: isSampled(parent.traceFlags) ? this._decisions.sampled : this._decisions.dropped };
     if (parent === undefined || !isSpanContextValid(parent)) {
       const restored = parent === undefined ? pendingRestoredRoot(context) : undefined;
-      if (restored !== undefined) {
-        if (isSampled(restored.traceFlags)) return { decision: this._decisions.sampled };
-        markExtractionTaken(context);
-        return { decision: this._decisions.dropped };
-      }
+      if (restored !== undefined)
+        return {
+          decision: isSampled(restored.traceFlags) ? this._decisions.sampled : this._decisions.dropped,
+        };
       if (links?.some(isSampledWorkLink)) return { decision: this._decisions.sampled };
     }
     return this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links);

@@ -23,6 +23,7 @@ import {
   AlwaysOnSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
+  SamplingDecision,
   SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
   type ReadableSpan,
@@ -269,6 +270,23 @@ describe("LinkAwareSampler: a Synthetics root follows its priority", () => {
     const span = dropAll.startSpan("server", {}, extract(SYNTHETICS.carrier));
     assert.equal(span.isRecording(), true);
     assert.equal(span.spanContext().traceId, SYNTHETICS.expect.traceId);
+  });
+
+  test("restart: a root the wrapped sampler drops gives the restart link up; a later recording root gets none", () => {
+    // A wrapped sampler that drops the first span and keeps the rest (as a ratio sampler may).
+    const decisions = [SamplingDecision.NOT_RECORD];
+    const tracer = new BasicTracerProvider({
+      sampler: new LinkAwareSampler({
+        shouldSample: () => ({ decision: decisions.shift() ?? SamplingDecision.RECORD_AND_SAMPLED }),
+      }),
+      spanProcessors: [new ExtractionSpanProcessor()],
+    }).getTracer("test");
+    const extracted = extract(CONFLICT, { extractBehavior: "restart" });
+    const server = tracer.startSpan("server", {}, extracted);
+    assert.equal(server.isRecording(), false);
+    const background = tracer.startSpan("background", { root: true }, trace.setSpan(extracted, server));
+    assert.equal(background.isRecording(), true);
+    assert.deepEqual(linksOf(background), []);
   });
 
   test("priority 0 is dropped, and a later root in the same request is left to the root sampler", () => {

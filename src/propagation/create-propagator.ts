@@ -711,6 +711,9 @@ function randomFlagOf(exactTraceId: boolean, w3cSpan: SpanContext): number {
  * another style's gets a new candidate. `exactTraceId`: the winner's trace id is exactly `w3cSpan`'s
  * (then the W3C `random` flag is kept too).
  */
+/** A Datadog parent id of 0 as `_dd.parent_id` writes it (16 lowercase hex, research rule 52). */
+const ZERO_PARENT_ID = "0000000000000000";
+
 function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId: boolean): Candidate {
   const parts = winner.parts;
   const winnerSpan = winner.spanContext;
@@ -727,7 +730,9 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
-    lastParentId = lentLastParentId(w3cSpan);
+    // The Datadog parent the W3C one replaces was 0 (a restored root): rule 52 names it all the same,
+    // as dd-trace-js does (`_dd.parent_id` 0000000000000000 when tracestate has no `p:`).
+    lastParentId = lentLastParentId(w3cSpan) ?? ZERO_PARENT_ID;
   } else {
     const traceFlags = winnerSpan.traceFlags | randomFlagOf(exactTraceId, w3cSpan);
     // tracehop's own winner has exactly these members (no spread needed); another style's may have more.

@@ -8,7 +8,7 @@ import { ROOT_CONTEXT, trace, TraceFlags } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
-import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
+import { getExtractionAttributes, getExtractionLinks } from "../../src/propagation/extraction-result.js";
 import { ddPropagator, ddSpanContext, ddTracer, type DdContextSpec } from "./dd-trace-helpers.js";
 
 const RUNS = 300;
@@ -164,6 +164,38 @@ test("restart of a Synthetics context (parent id 0): the same span-id-0 link as 
   assert.deepEqual(
     getExtractionLinks(ctx).map((link) => [link.context.traceId, link.context.spanId, link.attributes]),
     expected,
+  );
+});
+
+test("a W3C parent replacing the Datadog parent of the same trace: _dd.parent_id as dd-trace's, parent id 0 included", () => {
+  const styles = ["datadog", "tracecontext", "baggage"];
+  const dd = ddPropagator(styles);
+  const ours = createPropagator(styles);
+  fc.assert(
+    fc.property(
+      nonZeroHex16,
+      fc.oneof(fc.constant(ZERO), nonZeroHex16),
+      nonZeroHex16,
+      fc.option(nonZeroHex16, { nil: undefined }),
+      (traceIdLow, ddParent, w3cParent, p) => {
+        const carrier: Record<string, string> = {
+          "x-datadog-trace-id": BigInt(`0x${traceIdLow}`).toString(),
+          "x-datadog-parent-id": BigInt(`0x${ddParent}`).toString(),
+          "x-datadog-sampling-priority": "1",
+          traceparent: `00-${ZERO}${traceIdLow}-${w3cParent}-01`,
+          tracestate: p === undefined ? "dd=s:1" : `dd=s:1;p:${p}`,
+        };
+        const theirs = dd.extract({ ...carrier });
+        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        assert.equal(trace.getSpanContext(ctx)?.spanId, theirs!.toSpanId(true).padStart(16, "0"));
+        assert.equal(
+          getExtractionAttributes(ctx)["_dd.parent_id"],
+          theirs!._trace.tags["_dd.parent_id"],
+          JSON.stringify(carrier),
+        );
+      },
+    ),
+    { numRuns: RUNS },
   );
 });
 

@@ -54,3 +54,4 @@ export { startTracing, type StartTracingOptions, type TracingHandle } from "./tr
 export { JsonLinesFileSpanExporter } from "./tracing/file-exporter.js";
 export { ExtractionSpanProcessor } from "./tracing/ExtractionSpanProcessor.js";
 export { LinkAwareSampler } from "./tracing/LinkAwareSampler.js";
+export { RestoredRootSampler } from "./tracing/RestoredRootSampler.js";

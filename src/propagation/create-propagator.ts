@@ -44,6 +44,7 @@ import {
   hasExtractionResult,
   restoredRootLinkContext,
   setExtractionLinks,
+  noteExtractedContext,
   setRestoredRoot,
   type StyleExtraction,
 } from "./extraction-result.js";
@@ -490,7 +491,8 @@ class MultiStylePropagator implements TextMapPropagator {
         if (parts.clearRoot) result = setRestoredRoot(result, undefined);
       }
       result = storeDatadogContext(result, parts.fields, parts.traceId, parts.traceIdDecimal);
-      return links === undefined ? result : setExtractionLinks(result, links, parts.spanContext);
+      if (links !== undefined) result = setExtractionLinks(result, links, parts.spanContext);
+      return parts.root === undefined ? result : noteExtractedContext(result);
     }
     let result = winner?.context ?? context;
     if (stale) result = clearExtractionResult(result);

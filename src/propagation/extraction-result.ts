@@ -50,6 +50,8 @@ interface ExtractionResult {
    * {@link takeExtraction}) or by a helper that starts it itself ({@link markExtractionTaken}).
    */
   taken?: boolean;
+  /** The Context the extraction returned (see {@link noteExtractedContext}). */
+  context?: Context;
 }
 
 const EXTRACTION_RESULT_KEY = createContextKey("tracehop.extraction-result");
@@ -106,20 +108,56 @@ export interface TakenExtraction {
 }
 
 /**
- * Internal: for `ExtractionSpanProcessor`, what the extraction recorded in `ctx` (links, restored
- * root) for a span whose parent in `ctx` is `parent`: only when `parent` is the extracted parent
- * itself (the same object; `undefined` for an extraction that left none: a `restart`, a restored
- * root), and only the first time for this extraction, so that it goes to the first span started from
- * the extracted context and never to a span started elsewhere from a context that still holds it (a
- * `root: true` span inside the request, also when the request's own span was not recorded).
+ * Internal: for `ExtractionSpanProcessor`, what the extraction recorded in `ctx` for a span whose
+ * parent in `ctx` is `parent` (then marked used):
+ * - its links, only when `parent` is the extracted parent itself (the same object; `undefined` for an
+ *   extraction that left none: a `restart`, a restored root), and only the first time, so that they
+ *   go on the first span started from the extracted context and never on a span started elsewhere
+ *   from a context that still holds them (a `root: true` span inside the request, also when the
+ *   request's own span was not recorded);
+ * - its restored root, for a span with no parent started from the very Context the extraction
+ *   returned (every such span: each is a root of the incoming trace, as every span dd-trace starts
+ *   from a parent-id-0 context is), or the first span started from a context derived from it.
  */
 export function takeExtraction(ctx: Context, parent: SpanContext | undefined): TakenExtraction | undefined {
   const result = read(ctx);
-  if (result === undefined || result.taken === true || result.anchor !== parent) return undefined;
-  if ((result.links === undefined || result.links.length === 0) && result.restoredRoot === undefined)
-    return undefined;
+  if (result === undefined) return undefined;
+  const links =
+    result.taken !== true && result.anchor === parent && result.links !== undefined && result.links.length > 0
+      ? result.links
+      : undefined;
+  const restoredRoot = parent === undefined ? restoredRootOf(result, ctx) : undefined;
+  if (links === undefined && restoredRoot === undefined) return undefined;
   result.taken = true;
-  return { links: result.links, restoredRoot: result.restoredRoot };
+  return { links, restoredRoot };
+}
+
+/** The restored root of `result` for a span without parent started from `ctx` (see {@link takeExtraction}). */
+function restoredRootOf(result: ExtractionResult, ctx: Context): RestoredRoot | undefined {
+  return result.restoredRoot !== undefined && (ctx === result.context || result.taken !== true)
+    ? result.restoredRoot
+    : undefined;
+}
+
+/**
+ * Internal: the restored root a span with no parent started from `ctx` continues, as
+ * {@link takeExtraction} would give it, without marking anything (for the samplers, which decide
+ * before `ExtractionSpanProcessor` sees the span).
+ */
+export function pendingRestoredRoot(ctx: Context): RestoredRoot | undefined {
+  const result = read(ctx);
+  return result === undefined ? undefined : restoredRootOf(result, ctx);
+}
+
+/**
+ * Internal: records `ctx`, the Context an extraction returns, in what that extraction recorded (a
+ * restored root), so that every span started right from it continues the restored trace; returns
+ * `ctx`. A Context that holds an earlier extraction's record is left as it is.
+ */
+export function noteExtractedContext(ctx: Context): Context {
+  const result = read(ctx);
+  if (result?.restoredRoot !== undefined && result.context === undefined) result.context = ctx;
+  return ctx;
 }
 
 /**
@@ -132,15 +170,6 @@ export function takeExtraction(ctx: Context, parent: SpanContext | undefined): T
 export function markExtractionTaken(ctx: Context): void {
   const result = read(ctx);
   if (result !== undefined) result.taken = true;
-}
-
-/**
- * Internal: the restored root recorded in `ctx` when no span has been started for its extraction
- * yet (for `LinkAwareSampler`, which decides before `ExtractionSpanProcessor` sees the span).
- */
-export function pendingRestoredRoot(ctx: Context): RestoredRoot | undefined {
-  const result = read(ctx);
-  return result === undefined || result.taken === true ? undefined : result.restoredRoot;
 }
 
 /** Internal: true when `ctx` holds links or a restored root of an earlier extraction. */

@@ -23,17 +23,20 @@ import {
  *   span (system tests `Test_Synthetics_APM_Datadog`), so the Synthetics result finds its trace and the
  *   Datadog fields (origin, priority) go on with the request's outgoing calls. The SDK hands processors
  *   the span's own SpanContext object (sdk-trace 2.x); where another SDK hands a copy or a frozen
- *   object, the span keeps its own trace id and `diag` says so. Sampling: the SDK's sampler decided
- *   before, on the SDK's trace id; `LinkAwareSampler` follows the restored priority instead.
+ *   object, the span keeps its own trace id and `diag` says so. Every span started right from the
+ *   Context the extraction returned is such a root (a second handler, a retry: dd-trace keeps every
+ *   span started from a parent-id-0 context in its trace); from a context derived from it, only the
+ *   first. Sampling: the SDK's sampler decides before, on the SDK's trace id; `RestoredRootSampler`
+ *   (which `startTracing` puts around its sampler) lets the incoming priority decide instead.
  * - `_dd.parent_id` (`getExtractionAttributes`, research rules 42 and 52) on a span whose parent is the
  *   extracted remote parent, unless the span already has it.
  *
- * Links and the restored root of one extraction go to one span: the first recording span started
- * from a context that holds them whose parent there is the extracted parent itself, or, for an
- * extraction that left no parent (a `restart`, a restored root), that has no parent. Its children, and
- * any later span started from a context derived from the same extraction (a sibling; a `root: true`
- * span inside the request, also when the request's span was not recorded), get nothing; a new
- * extraction records its own and replaces the earlier one. One case stays open with a sampler other
+ * The links of one extraction go to one span: the first recording span started from a context that
+ * holds them whose parent there is the extracted parent itself, or, for an extraction that left no
+ * parent (a `restart`, a restored root), that has no parent. Its children, and any later span started
+ * from a context derived from the same extraction (a sibling; a `root: true` span inside the request,
+ * also when the request's span was not recorded), get none; a new extraction records its own and
+ * replaces the earlier one. One case stays open with a sampler other
  * than `LinkAwareSampler`: when the request's span is not recorded (sampled out) and the extraction
  * left no parent (`restart`, a restored root), a later recording root started in the same context
  * takes them.

@@ -10,11 +10,8 @@ import {
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
 import { isPlaceholderParent } from "../context/detached-root.js";
-import {
-  LINK_REASON_ATTRIBUTE,
-  pendingRestoredRoot,
-  takeExtraction,
-} from "../propagation/extraction-result.js";
+import { LINK_REASON_ATTRIBUTE, takeExtraction } from "../propagation/extraction-result.js";
+import { restoredRootDecision } from "./RestoredRootSampler.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 
 /**
@@ -40,8 +37,7 @@ import { sdkTraceBase } from "./sdk-modules.js";
  * Such roots are a Datadog user decision (priority 2 / -1) kept by a new linked trace and a restored
  * root's priority (Datadog parent id 0) under tracehop's helpers, which start them under a placeholder
  * parent (`startRootWithTraceId`), and the root span an instrumentation starts from headers with
- * Datadog parent id 0 (Synthetics), to which `ExtractionSpanProcessor` then gives the incoming trace id
- * (a dropped one gives that extraction up, so a later root in the same request is decided as usual).
+ * Datadog parent id 0 (Synthetics), decided as `RestoredRootSampler` decides it.
  *
  * A span this sampler drops gives up what its extraction recorded for it (links, restored root): a
  * later span of the same request does not take them in its place (`ExtractionSpanProcessor` only sees
@@ -91,11 +87,8 @@ export class LinkAwareSampler implements Sampler {
     if (parent !== undefined && isPlaceholderParent(parent))
       return { decision: isSampled(parent.traceFlags) ? this._decisions.sampled : this._decisions.dropped };
     if (parent === undefined || !isSpanContextValid(parent)) {
-      const restored = parent === undefined ? pendingRestoredRoot(context) : undefined;
-      if (restored !== undefined)
-        return {
-          decision: isSampled(restored.traceFlags) ? this._decisions.sampled : this._decisions.dropped,
-        };
+      const restored = restoredRootDecision(context);
+      if (restored !== undefined) return restored;
       if (links?.some(isSampledWorkLink)) return { decision: this._decisions.sampled };
     }
     return this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links);

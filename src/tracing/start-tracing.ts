@@ -1,11 +1,13 @@
 import { context, diag, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
+import { LinkAwareSampler } from "./LinkAwareSampler.js";
+import { RestoredRootSampler } from "./RestoredRootSampler.js";
 import { otlpHttp, resources, sdkNode, sdkTraceBase } from "./sdk-modules.js";
-import { resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
+import { resolveSampler, resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
 
 export { type StartTracingOptions } from "./tracing-config.js";
 
@@ -32,7 +34,9 @@ let running: TracingHandle | undefined;
  * - text-map propagator: tracehop's `createPropagator()` (tracecontext, baggage, datadog by default;
  *   OTEL_PROPAGATORS / DD_TRACE_PROPAGATION_STYLE*), so HTTP instrumentations and the carrier
  *   functions write the same headers;
- * - sampler: ParentBased(AlwaysOn), or OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG when set;
+ * - sampler: the `sampler` option, else OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG when set, else
+ *   ParentBased(AlwaysOn); inside a {@link RestoredRootSampler}, so that a Datadog Synthetics root
+ *   follows its sampling priority whatever the sampler (a `LinkAwareSampler` already does);
  * - export: a BatchSpanProcessor per destination — the OTLP JSON-lines spans file
  *   ({@link JsonLinesFileSpanExporter}), OTLP/HTTP with JSON bodies
  *   (@opentelemetry/exporter-trace-otlp-http; endpoint, headers, compression and TLS from
@@ -57,6 +61,16 @@ let running: TracingHandle | undefined;
  *   options or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error when tracing is already started in this
  *   process.
  */
+/**
+ * `sampler` with Datadog Synthetics roots decided by their priority ({@link RestoredRootSampler});
+ * the tracehop samplers that already do so are kept as they are.
+ */
+function withRestoredRoots(sampler: Sampler): Sampler {
+  return sampler instanceof RestoredRootSampler || sampler instanceof LinkAwareSampler
+    ? sampler
+    : new RestoredRootSampler(sampler);
+}
+
 export function startTracing(options?: StartTracingOptions): TracingHandle {
   if (running)
     throw new Error(
@@ -90,7 +104,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     autoDetectResources: false,
     spanProcessors,
     textMapPropagator: options?.propagator ?? createPropagator(),
-    ...(config.sampler ? { sampler: config.sampler } : {}),
+    sampler: withRestoredRoots(resolveSampler(config.sampler)),
     instrumentations: options?.instrumentations ?? [],
     ...(getStringFromEnv("OTEL_METRICS_EXPORTER") === undefined ? { metricReaders: [] } : {}),
     ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),

@@ -5,7 +5,7 @@ import type { ResourceDetector } from "@opentelemetry/resources";
 import type { BufferConfig, Sampler } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { resolve as resolvePath } from "node:path";
-import { resources, sdkTraceBase } from "./sdk-modules.js";
+import { resources, samplerFromEnv, sdkTraceBase } from "./sdk-modules.js";
 
 /**
  * `deployment.environment.name` (OpenTelemetry semantic conventions 1.27+, incubating): the resource
@@ -71,7 +71,10 @@ export interface StartTracingOptions {
   batch?: Pick<BufferConfig, "maxQueueSize" | "maxExportBatchSize" | "scheduledDelayMillis">;
   /** The text-map propagator. Default: tracehop's `createPropagator()` (DESIGN.md "Defaults"). */
   propagator?: TextMapPropagator;
-  /** Default: OTEL_TRACES_SAMPLER (+ _ARG) when set, else ParentBased(root: AlwaysOn). */
+  /**
+   * Default: OTEL_TRACES_SAMPLER (+ _ARG) when set, else ParentBased(root: AlwaysOn). Either way a
+   * Datadog Synthetics root (parent id 0) follows its sampling priority (`RestoredRootSampler`).
+   */
   sampler?: Sampler;
   /** Instrumentations registered by the NodeSDK (e.g. `new HttpInstrumentation()`). Default: none. */
   instrumentations?: (Instrumentation | Instrumentation[])[];
@@ -91,7 +94,7 @@ export interface TracingConfig {
   otlp: { url: string | undefined; timeoutMillis: number } | undefined;
   /** OTEL_TRACES_EXPORTER names `console`. */
   console: boolean;
-  /** `undefined`: the NodeSDK builds the sampler from OTEL_TRACES_SAMPLER. */
+  /** The `sampler` option (checked); {@link resolveSampler} gives the one to use. */
   sampler: Sampler | undefined;
   batch: NonNullable<StartTracingOptions["batch"]>;
   shutdownTimeoutMillis: number;
@@ -171,9 +174,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     spansFile: spansFile === undefined ? undefined : resolvePath(spansFile),
     otlp,
     console: consoleOn,
-    sampler:
-      options.sampler ??
-      (getStringFromEnv("OTEL_TRACES_SAMPLER") === undefined ? defaultSampler() : undefined),
+    sampler: options.sampler,
     batch: resolveBatch(options.batch),
     shutdownTimeoutMillis,
     sdkDisabled: getBooleanFromEnv("OTEL_SDK_DISABLED"),
@@ -255,7 +256,20 @@ function exportTimeoutFromEnv(): number {
   return DEFAULT_EXPORT_TIMEOUT_MILLIS;
 }
 
-/** ParentBased(AlwaysOn): the SDK's default sampler when OTEL_TRACES_SAMPLER is unset. */
+/**
+ * The sampler `startTracing` uses before it wraps it: `sampler` (the option) when given, else the one
+ * OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG) names, else ParentBased(AlwaysOn) — the NodeSDK's
+ * choices in its order, the variables read by its own code. Called after the OTEL_SDK_DISABLED check:
+ * it loads the SDK.
+ */
+export function resolveSampler(sampler: Sampler | undefined): Sampler {
+  if (sampler !== undefined) return sampler;
+  return (
+    (getStringFromEnv("OTEL_TRACES_SAMPLER") === undefined ? undefined : samplerFromEnv()) ?? defaultSampler()
+  );
+}
+
+/** ParentBased(AlwaysOn): the SDK's default sampler when OTEL_TRACES_SAMPLER is unset or unknown. */
 function defaultSampler(): Sampler {
   const { AlwaysOnSampler, ParentBasedSampler } = sdkTraceBase();
   return new ParentBasedSampler({ root: new AlwaysOnSampler() });

@@ -23,10 +23,12 @@ import {
   AlwaysOnSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
+  ParentBasedSampler,
   SamplingDecision,
   SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
   type ReadableSpan,
+  type Sampler,
 } from "@opentelemetry/sdk-trace-base";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { captureCarrier } from "../../src/context/carrier-context.js";
@@ -34,6 +36,7 @@ import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
 import { ExtractionSpanProcessor } from "../../src/tracing/ExtractionSpanProcessor.js";
 import { LinkAwareSampler } from "../../src/tracing/LinkAwareSampler.js";
+import { RestoredRootSampler } from "../../src/tracing/RestoredRootSampler.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { readSpansFile } from "./otlp-helpers.js";
 
@@ -207,14 +210,24 @@ describe("ExtractionSpanProcessor: a Synthetics root (Datadog parent id 0) start
     assert.deepEqual(exporter.getFinishedSpans(), []);
   });
 
-  test("one span per extraction: a root span inside the request and a sibling get trace ids of their own", () => {
+  test("every span started from the extracted context is a root of the incoming trace; a root span inside the request is not", () => {
     const extracted = extract(SYNTHETICS.carrier);
     const server = tracer.startSpan("server", { kind: SpanKind.SERVER }, extracted);
     const background = tracer.startSpan("background", { root: true }, trace.setSpan(extracted, server));
+    // A second span from the same headers (a retry, a second handler), as dd-trace keeps it in the trace.
     const sibling = tracer.startSpan("sibling", {}, extracted);
     assert.equal(server.spanContext().traceId, SYNTHETICS.expect.traceId);
+    assert.equal(sibling.spanContext().traceId, SYNTHETICS.expect.traceId);
+    assert.equal(parentOf(sibling), undefined);
     assert.notEqual(background.spanContext().traceId, SYNTHETICS.expect.traceId);
-    assert.notEqual(sibling.spanContext().traceId, SYNTHETICS.expect.traceId);
+  });
+
+  test("a span from a context derived from the extracted one (baggage added) takes the trace once", () => {
+    const derived = extract(SYNTHETICS.carrier).setValue(Symbol("app value"), 1);
+    const first = tracer.startSpan("first", {}, derived);
+    const second = tracer.startSpan("second", {}, derived);
+    assert.equal(first.spanContext().traceId, SYNTHETICS.expect.traceId);
+    assert.notEqual(second.spanContext().traceId, SYNTHETICS.expect.traceId);
   });
 
   test("restart: no restored root, a new trace linked to the Synthetics trace with span id 0", () => {
@@ -289,17 +302,67 @@ describe("LinkAwareSampler: a Synthetics root follows its priority", () => {
     assert.deepEqual(linksOf(background), []);
   });
 
-  test("priority 0 is dropped, and a later root in the same request is left to the root sampler", () => {
-    const keepAll = new BasicTracerProvider({
-      sampler: new LinkAwareSampler(new AlwaysOnSampler()),
-      spanProcessors: [new ExtractionSpanProcessor()],
-    }).getTracer("test");
-    const extracted = extract({ ...SYNTHETICS.carrier, "x-datadog-sampling-priority": "0" });
-    const server = keepAll.startSpan("server", {}, extracted);
-    assert.equal(server.isRecording(), false);
-    const later = keepAll.startSpan("later", { root: true }, extracted);
-    assert.equal(later.isRecording(), true);
-    assert.notEqual(later.spanContext().traceId, SYNTHETICS.expect.traceId);
+  for (const priority of ["0", "-1"]) {
+    test(`priority ${priority}: recorded but not sampled, in the incoming trace; a later root in the request is the root sampler's`, () => {
+      const extracted = extract({ ...SYNTHETICS.carrier, "x-datadog-sampling-priority": priority });
+      const server = dropAll.startSpan("server", {}, extracted);
+      assert.equal(server.isRecording(), true);
+      assert.equal(server.spanContext().traceId, SYNTHETICS.expect.traceId);
+      assert.equal(server.spanContext().traceFlags, TraceFlags.NONE);
+      const outgoing: Record<string, string> = {};
+      createPropagator().inject(trace.setSpan(extracted, server), outgoing, defaultTextMapSetter);
+      assert.equal(outgoing["x-datadog-trace-id"], SYNTHETICS.carrier["x-datadog-trace-id"]);
+      assert.equal(outgoing["x-datadog-sampling-priority"], priority);
+      assert.equal(outgoing["x-datadog-origin"], "synthetics");
+      const keepAll = new BasicTracerProvider({
+        sampler: new LinkAwareSampler(new AlwaysOnSampler()),
+        spanProcessors: [new ExtractionSpanProcessor()],
+      }).getTracer("test");
+      const later = keepAll.startSpan("later", { root: true }, trace.setSpan(extracted, server));
+      assert.equal(later.isRecording(), true);
+      assert.notEqual(later.spanContext().traceId, SYNTHETICS.expect.traceId);
+    });
+  }
+});
+
+describe("RestoredRootSampler", () => {
+  const ratioZero = (sampler: Sampler) =>
+    new BasicTracerProvider({ sampler, spanProcessors: [new ExtractionSpanProcessor()] }).getTracer("test");
+
+  test("under samplers that keep nothing, a Synthetics root follows its priority; other spans are the wrapped sampler's", () => {
+    for (const wrapped of [
+      new TraceIdRatioBasedSampler(0),
+      new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) }),
+    ]) {
+      const tracer = ratioZero(new RestoredRootSampler(wrapped));
+      for (const [priority, sampled] of [
+        ["2", TraceFlags.SAMPLED],
+        ["1", TraceFlags.SAMPLED],
+        ["0", TraceFlags.NONE],
+        ["-1", TraceFlags.NONE],
+      ] as const) {
+        const span = tracer.startSpan(
+          "server",
+          {},
+          extract({ ...SYNTHETICS.carrier, "x-datadog-sampling-priority": priority }),
+        );
+        assert.equal(span.isRecording(), true, `${wrapped} priority ${priority}`);
+        assert.equal(span.spanContext().traceId, SYNTHETICS.expect.traceId);
+        assert.equal(span.spanContext().traceFlags, sampled);
+      }
+      assert.equal(tracer.startSpan("plain", {}, ROOT_CONTEXT).isRecording(), false);
+      assert.equal(
+        tracer.startSpan("from-w3c", {}, extract({ traceparent: CONFLICT.traceparent })).isRecording(),
+        wrapped instanceof ParentBasedSampler,
+      );
+    }
+  });
+
+  test("a TypeError names what to pass when root is not a sampler", () => {
+    assert.throws(
+      () => new RestoredRootSampler({} as Sampler),
+      /RestoredRootSampler: root must be a Sampler/,
+    );
   });
 });
 
@@ -308,7 +371,17 @@ describe("startTracing: the HTTP server span of @opentelemetry/instrumentation-h
   test("carries the conflict link of a request's headers; a Synthetics request (parent id 0) gets the root of the incoming trace, which the request's own hops continue", async () => {
     const spansFile = join(mkdtempSync(join(tmpdir(), "tracehop-extraction-")), "spans.jsonl");
     const http = new HttpInstrumentation();
-    const handle = startTracing({ serviceName: "extraction", spansFile, instrumentations: [http] });
+    // A sampler that keeps no new trace: requests with a sampled parent are kept (ParentBased), and a
+    // Synthetics request by its priority (startTracing's RestoredRootSampler).
+    process.env.OTEL_TRACES_SAMPLER = "parentbased_traceidratio";
+    process.env.OTEL_TRACES_SAMPLER_ARG = "0";
+    let handle: ReturnType<typeof startTracing>;
+    try {
+      handle = startTracing({ serviceName: "extraction", spansFile, instrumentations: [http] });
+    } finally {
+      delete process.env.OTEL_TRACES_SAMPLER;
+      delete process.env.OTEL_TRACES_SAMPLER_ARG;
+    }
     const stored = new Map<string, Record<string, string>>();
     try {
       // Required after tracing starts, so that the instrumentation patches it (examples/preprocess/api.ts).
@@ -324,6 +397,8 @@ describe("startTracing: the HTTP server span of @opentelemetry/instrumentation-h
       for (const [path, headers] of [
         ["/conflict", CONFLICT],
         ["/synthetics", SYNTHETICS.carrier],
+        ["/synthetics-dropped", { ...SYNTHETICS.carrier, "x-datadog-sampling-priority": "-1" }],
+        ["/new-trace", {}],
       ] as const) {
         const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
         assert.equal(await response.text(), "ok");
@@ -334,6 +409,7 @@ describe("startTracing: the HTTP server span of @opentelemetry/instrumentation-h
       http.disable();
     }
     const serverSpans = readSpansFile(spansFile).spans.filter((span) => span.kind === SpanKind.SERVER + 1);
+    // Not exported: the Synthetics request with priority -1 and the new trace (ratio 0).
     assert.equal(serverSpans.length, 2);
     const ofTrace = (traceId: string) => {
       const found = serverSpans.filter((span) => span.traceId === traceId);
@@ -360,5 +436,11 @@ describe("startTracing: the HTTP server span of @opentelemetry/instrumentation-h
     assert.equal(out["x-datadog-parent-id"], BigInt(`0x${synthetics.spanId}`).toString());
     assert.equal(out["x-datadog-origin"], "synthetics");
     assert.equal(out["x-datadog-sampling-priority"], "1");
+    // Priority -1: no span exported, but the request's own hops stay in the Synthetics trace, dropped.
+    const dropped = stored.get("/synthetics-dropped")!;
+    assert.equal(dropped["x-datadog-trace-id"], SYNTHETICS.carrier["x-datadog-trace-id"]);
+    assert.equal(dropped["x-datadog-sampling-priority"], "-1");
+    assert.equal(dropped["x-datadog-origin"], "synthetics");
+    assert.match(dropped.traceparent!, new RegExp(`^00-${SYNTHETICS.expect.traceId}-[0-9a-f]{16}-00$`));
   });
 });

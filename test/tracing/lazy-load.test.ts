@@ -65,7 +65,7 @@ test("startTracing under OTEL_SDK_DISABLED=true does not load the NodeSDK or an 
       `const handle = startTracing({ serviceName: "off", spansFile: false });`,
       `await handle.shutdown();`,
     ].join("\n"),
-    { OTEL_SDK_DISABLED: "true" },
+    { OTEL_SDK_DISABLED: "true", OTEL_TRACES_SAMPLER: "parentbased_traceidratio" },
   );
   assert.equal(loaded["@opentelemetry/sdk-node/"], false);
   assert.equal(loaded["@opentelemetry/exporter-trace-otlp-http/"], false);

@@ -13,6 +13,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { AlwaysOffSampler, ParentBasedSampler } from "@opentelemetry/sdk-trace-base";
 import {
   DEFAULT_SPANS_FILE,
+  resolveSampler,
   resolveTracingConfig,
   type StartTracingOptions,
 } from "../../src/tracing/tracing-config.js";
@@ -260,14 +261,40 @@ describe("resolveTracingConfig: destinations", () => {
     );
   });
 
-  test("sampler: ParentBased(AlwaysOn) by default, left to OTEL_TRACES_SAMPLER when set, the option wins", () => {
-    const byDefault = resolveWith({ serviceName: "s" }).sampler;
+  test("sampler: ParentBased(AlwaysOn) by default, OTEL_TRACES_SAMPLER as the NodeSDK reads it, the option wins", () => {
+    const fromEnv = (vars: Record<string, string>) =>
+      withEnv(vars, () => resolveSampler(resolveWith({ serviceName: "s" }, vars).sampler));
+    const byDefault = fromEnv({});
     assert.ok(byDefault instanceof ParentBasedSampler);
     assert.match(byDefault.toString(), /root=AlwaysOnSampler/);
-    assert.equal(resolveWith({ serviceName: "s" }, { OTEL_TRACES_SAMPLER: "always_off" }).sampler, undefined);
+    assert.equal(String(fromEnv({ OTEL_TRACES_SAMPLER: "always_off" })), "AlwaysOffSampler");
+    assert.equal(String(fromEnv({ OTEL_TRACES_SAMPLER: "always_on" })), "AlwaysOnSampler");
+    assert.match(
+      String(fromEnv({ OTEL_TRACES_SAMPLER: "parentbased_always_off" })),
+      /ParentBased\{root=AlwaysOffSampler/,
+    );
+    assert.match(
+      String(fromEnv({ OTEL_TRACES_SAMPLER: "parentbased_always_on" })),
+      /ParentBased\{root=AlwaysOnSampler/,
+    );
+    assert.equal(
+      String(fromEnv({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" })),
+      "TraceIdRatioBased{0.25}",
+    );
+    assert.match(
+      String(fromEnv({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0" })),
+      /ParentBased\{root=TraceIdRatioBased\{0\}/,
+    );
+    // An unknown name: the SDK's default, as a NodeSDK would (it reports the name through diag).
+    assert.match(
+      String(fromEnv({ OTEL_TRACES_SAMPLER: "jaeger_remote_typo" })),
+      /ParentBased\{root=AlwaysOnSampler/,
+    );
     const explicit = new AlwaysOffSampler();
     assert.equal(
-      resolveWith({ serviceName: "s", sampler: explicit }, { OTEL_TRACES_SAMPLER: "always_on" }).sampler,
+      withEnv({ OTEL_TRACES_SAMPLER: "always_on" }, () =>
+        resolveSampler(resolveWith({ serviceName: "s", sampler: explicit }).sampler),
+      ),
       explicit,
     );
   });

@@ -10,7 +10,12 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
-import { clearExtractionResult, setRestoredRoot, type StyleExtraction } from "../extraction-result.js";
+import {
+  clearExtractionResult,
+  noteExtractedContext,
+  setRestoredRoot,
+  type StyleExtraction,
+} from "../extraction-result.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
   TID_TAG,
@@ -114,7 +119,8 @@ export class DatadogPropagator implements TextMapPropagator {
       parts.spanContext === undefined
         ? setRestoredRoot(trace.deleteSpan(ctx), parts.root)
         : trace.setSpanContext(ctx, parts.spanContext);
-    return storeDatadogContext(ctx, parts.fields, parts.traceId, parts.traceIdDecimal);
+    ctx = storeDatadogContext(ctx, parts.fields, parts.traceId, parts.traceIdDecimal);
+    return parts.root === undefined ? ctx : noteExtractedContext(ctx);
   }
 
   /**

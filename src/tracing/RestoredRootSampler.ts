@@ -1,0 +1,75 @@
+import {
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Link,
+  type SpanKind,
+} from "@opentelemetry/api";
+import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
+import { pendingRestoredRoot } from "../propagation/extraction-result.js";
+import { sdkTraceBase } from "./sdk-modules.js";
+
+/**
+ * A Sampler that lets the sampling priority of a Datadog context with parent id 0 (Synthetics,
+ * research rules 13 and 64) decide the root span an OpenTelemetry instrumentation starts from it,
+ * and `root` decide everything else. dd-trace keeps such a trace whenever its priority is > 0,
+ * whatever its own sampling rules say; an SDK sampler would instead judge the span as a new root, on a
+ * random trace id the SDK picked before `ExtractionSpanProcessor` gives the span the incoming one: a
+ * ratio sampler would drop most Synthetics traces, and a dropped span (never recorded, never seen by
+ * span processors) would take the request out of the Synthetics trace altogether.
+ *
+ * Decisions for such a span: priority > 0 (or none, read as the sampled flag): RECORD_AND_SAMPLED;
+ * priority <= 0: RECORD — recorded but not sampled, so that `ExtractionSpanProcessor` still gives it
+ * the incoming trace id and the request's outgoing calls carry the trace with its priority and origin,
+ * while nothing is exported and a ParentBased sampler drops its children, as dd-trace's priority 0 / -1
+ * do. Spans with a parent, and roots started elsewhere, go to `root` unchanged.
+ *
+ * `startTracing` puts one around its sampler (the `sampler` option, OTEL_TRACES_SAMPLER, or the
+ * default); `LinkAwareSampler` decides these spans the same way. With your own SDK setup, wrap your
+ * sampler: `new RestoredRootSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }))`,
+ * with `ExtractionSpanProcessor` first among the span processors.
+ */
+export class RestoredRootSampler implements Sampler {
+  /** @param _root the sampler for every other span (a TypeError when it has no `shouldSample`). */
+  constructor(private readonly _root: Sampler) {
+    if (typeof (_root as Partial<Sampler> | undefined)?.shouldSample !== "function")
+      throw new TypeError("RestoredRootSampler: root must be a Sampler (an object with shouldSample)");
+  }
+
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
+    return (
+      restoredRootDecision(context) ??
+      this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links)
+    );
+  }
+
+  toString(): string {
+    return `RestoredRootSampler{root=${String(this._root)}}`;
+  }
+}
+
+/**
+ * Internal: the decision {@link RestoredRootSampler} makes for a span started from `context` with no
+ * parent there that continues a restored root, else `undefined`. A fresh result each time: a caller
+ * may add attributes or a trace state to it.
+ */
+export function restoredRootDecision(context: Context): SamplingResult | undefined {
+  if (trace.getSpanContext(context) !== undefined) return undefined;
+  const root = pendingRestoredRoot(context);
+  if (root === undefined) return undefined;
+  const { SamplingDecision } = sdkTraceBase();
+  return {
+    decision:
+      (root.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
+        ? SamplingDecision.RECORD_AND_SAMPLED
+        : SamplingDecision.RECORD,
+  };
+}

@@ -163,10 +163,20 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   if (options.sampler !== undefined) requireMethods("sampler", options.sampler, ["shouldSample"]);
   if (options.propagator !== undefined)
     requireMethods("propagator", options.propagator, ["inject", "extract", "fields"]);
-  if (options.instrumentations !== undefined && !Array.isArray(options.instrumentations))
-    throw new TypeError(
-      `startTracing: options.instrumentations must be an array of instrumentations (got ${describe(options.instrumentations)})`,
+  if (options.instrumentations !== undefined) {
+    if (!Array.isArray(options.instrumentations))
+      throw new TypeError(
+        `startTracing: options.instrumentations must be an array of instrumentations (got ${describe(options.instrumentations)})`,
+      );
+    // What the NodeSDK calls on each (registerInstrumentations), checked before anything starts.
+    options.instrumentations.forEach((instrumentation, index) =>
+      requireMethods(`instrumentations[${index}]`, instrumentation, [
+        "setTracerProvider",
+        "enable",
+        "disable",
+      ]),
     );
+  }
 
   return {
     resourceAttributes,

@@ -115,6 +115,11 @@ describe("resolveTracingConfig: validation", () => {
       /options\.instrumentations must be an array/,
     ],
     [
+      "an instrumentation that is not one",
+      { serviceName: "s", instrumentations: [new HttpInstrumentation({ enabled: false }), {}] },
+      /options\.instrumentations\[1\] must implement setTracerProvider\(\), enable\(\), disable\(\) \(got an object\)/,
+    ],
+    [
       "resource attribute object value",
       { serviceName: "s", resourceAttributes: { a: { b: 1 } } },
       /options\.resourceAttributes\["a"\] must be a string, number, boolean/,

@@ -2,7 +2,9 @@
  * `node --cpu-prof --import tsx bench/profile-hot-path.ts MODE`: runs one hot path in a tight loop
  * (`PROFILE_MS`, default 2000 ms) for a CPU profile (open the .cpuprofile in Chrome DevTools, or
  * summarise it with `node bench/profile-summary.ts FILE`). MODE: `inject`, `extract`, `roundtrip` of
- * the default propagator, or `t1-inject`, `t1-extract` of target T1's (datadog + tracecontext).
+ * the default propagator, `restore` (`contextFromCarrier` of the carriers after a JSON round trip, as
+ * bench/low-tier.ts times it; run it under `--max-opt=1` to profile V8's baseline tier), or
+ * `t1-inject`, `t1-extract` of target T1's (datadog + tracecontext).
  */
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from "@opentelemetry/api";
 import { captureCarrier, contextFromCarrier, createPropagator } from "tracehop";
@@ -20,6 +22,7 @@ const injected = contexts.map((ctx) => {
   propagator.inject(ctx, carrier, defaultTextMapSetter);
   return carrier;
 });
+const stored = carriers.map((carrier) => JSON.parse(JSON.stringify(carrier)) as unknown);
 let i = 0;
 const ops: Record<string, () => unknown> = {
   inject: () => {
@@ -29,6 +32,7 @@ const ops: Record<string, () => unknown> = {
   },
   extract: () => propagator.extract(ROOT_CONTEXT, carriers[i++ & INPUT_MASK], defaultTextMapGetter),
   "t1-extract": () => propagator.extract(ROOT_CONTEXT, injected[i++ & INPUT_MASK], defaultTextMapGetter),
+  restore: () => contextFromCarrier(stored[i++ & INPUT_MASK]),
   roundtrip: () =>
     contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: contexts[i++ & INPUT_MASK] })))),
 };

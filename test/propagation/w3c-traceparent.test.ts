@@ -47,6 +47,48 @@ describe("parseTraceParent", () => {
     assert.equal(parseTraceParent(`0g-${TRACE_ID}-${SPAN_ID}-01`), undefined);
   });
 
+  test("property: the canonical form's regular expression agrees with the scanner on near-canonical values", () => {
+    // A value padded with OWS never matches the regular expression (it is longer than 55 and starts
+    // with a space), so it always takes the scanner, which ignores the padding (§3.2, RFC 9110 OWS):
+    // both answers must be equal. The model below is version 00's grammar (after OWS), written
+    // independently.
+    const model = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]([0-9a-f])$/;
+    const part = (n: number) =>
+      fc.oneof(
+        { weight: 8, arbitrary: hex(n) },
+        fc.constant("0".repeat(n)), // all zero
+        hex(n).map((h) => h.toUpperCase()), // upper-case hex
+        fc.string({
+          unit: fc.constantFrom(..."0123456789abcdefABCDEFg-"),
+          minLength: n - 1,
+          maxLength: n + 1,
+        }),
+      );
+    const value = fc
+      .tuple(
+        fc.oneof({ weight: 4, arbitrary: fc.constant("00") }, fc.constantFrom("01", "ff", "0A", "0")),
+        part(32),
+        part(16),
+        part(2),
+        fc.oneof({ weight: 4, arbitrary: fc.constant("") }, fc.constantFrom("-", "-x", " ", "\t")),
+      )
+      .map(([version, traceId, spanId, flags, tail]) => `${version}-${traceId}-${spanId}-${flags}${tail}`);
+    let canonical = 0;
+    fc.assert(
+      fc.property(value, (text) => {
+        if (/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(text)) canonical++;
+        const parsed = parseTraceParent(text);
+        assert.deepEqual(parsed, parseTraceParent(` ${text}\t`), JSON.stringify(text));
+        const m = model.exec(text.replace(/^[ \t]+|[ \t]+$/g, ""));
+        if (m && /[1-9a-f]/.test(m[1]!) && /[1-9a-f]/.test(m[2]!))
+          assert.deepEqual(parsed, { traceId: m[1], spanId: m[2], traceFlags: parseInt(m[3]!, 16) & 3 });
+        else if (text.startsWith("00-")) assert.equal(parsed, undefined, JSON.stringify(text));
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(canonical > 300, `canonical values generated: ${canonical}`);
+  });
+
   test("a value made only of digits is valid (dd-trace-py#4791, case a)", () => {
     assert.deepEqual(parseTraceParent("00-12345678901234567890123456789012-1234567890123456-01"), {
       traceId: "12345678901234567890123456789012",

@@ -43,19 +43,19 @@ const unique = () => `tracehop_t_${process.pid}_${Math.random().toString(36).sli
 export async function openClient(loc: Location): Promise<{ client: any; Prisma: any }> {
   switch (loc.provider) {
     case "sqlite": {
-      const m = await import("../../generated/prisma/sqlite/client.js");
+      const m = await generatedClient("sqlite");
       return {
         client: new m.PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${loc.url}` }) }),
         Prisma: m.Prisma,
       };
     }
     case "postgresql": {
-      const m = await import("../../generated/prisma/postgresql/client.js");
+      const m = await generatedClient("postgresql");
       const adapter = new PrismaPg({ connectionString: loc.url }, { schema: loc.schema });
       return { client: new m.PrismaClient({ adapter }), Prisma: m.Prisma };
     }
     case "mysql": {
-      const m = await import("../../generated/prisma/mysql/client.js");
+      const m = await generatedClient("mysql");
       const u = new URL(loc.url);
       const adapter = new PrismaMariaDb({
         host: u.hostname,
@@ -70,6 +70,40 @@ export async function openClient(loc: Location): Promise<{ client: any; Prisma: 
   }
 }
 
+/** Runs `setup`; when it throws, runs `undo` (its own failure ignored) and rethrows. */
+async function settingUp<T>(setup: () => Promise<T>, undo: () => Promise<void>): Promise<T> {
+  try {
+    return await setup();
+  } catch (err) {
+    await undo().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The generated Prisma client of `provider` (`generated/prisma/<provider>/client.js`). Throws an Error
+ * that says how to create it when it is missing (`npm install` runs `prisma generate` through the
+ * `prepare` script; a checkout without it needs `npm run prisma:generate`).
+ */
+async function generatedClient(provider: Provider): Promise<any> {
+  try {
+    switch (provider) {
+      case "sqlite":
+        return await import("../../generated/prisma/sqlite/client.js");
+      case "postgresql":
+        return await import("../../generated/prisma/postgresql/client.js");
+      case "mysql":
+        return await import("../../generated/prisma/mysql/client.js");
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw err;
+    throw new Error(
+      `the generated Prisma client for ${provider} is missing (generated/prisma/${provider}): run \`npm run prisma:generate\``,
+      { cause: err },
+    );
+  }
+}
+
 /**
  * Creates, migrates and opens an isolated database of `provider`; returns a skip reason (a sentence
  * naming the server and how to start or point to it) when the server is not reachable.
@@ -78,8 +112,13 @@ export async function createDatabase(provider: Provider): Promise<TestDatabase |
   if (provider === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-prisma-"));
     const loc: Location = { provider, url: join(dir, "test.db") };
-    migrateSqlite(loc.url);
-    const opened = await openClient(loc);
+    const opened = await settingUp(
+      async () => {
+        migrateSqlite(loc.url);
+        return openClient(loc);
+      },
+      async () => rmSync(dir, { recursive: true, force: true }),
+    );
     return {
       ...loc,
       ...opened,
@@ -98,8 +137,18 @@ export async function createDatabase(provider: Provider): Promise<TestDatabase |
     }
     const schema = unique();
     const loc: Location = { provider, url: PG_URL, schema };
-    await migratePostgres(PG_URL, { schema });
-    const opened = await openClient(loc);
+    // A failure after connecting (migration, a missing generated client) drops what was made and
+    // closes the connection, so that the test process fails instead of hanging on an open socket.
+    const opened = await settingUp(
+      async () => {
+        await migratePostgres(PG_URL, { schema });
+        return openClient(loc);
+      },
+      async () => {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+      },
+    );
     return {
       ...loc,
       ...opened,
@@ -128,8 +177,16 @@ export async function createDatabase(provider: Provider): Promise<TestDatabase |
   const url = new URL(MYSQL_URL);
   url.pathname = `/${database}`;
   const loc: Location = { provider, url: url.toString() };
-  await migrateMysql(loc.url);
-  const opened = await openClient(loc);
+  const opened = await settingUp(
+    async () => {
+      await migrateMysql(loc.url);
+      return openClient(loc);
+    },
+    async () => {
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    },
+  );
   return {
     ...loc,
     ...opened,

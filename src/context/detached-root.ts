@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import {
+  createContextKey,
   trace,
   type Context,
   type Span,
@@ -26,6 +27,23 @@ const placeholders = new WeakSet<SpanContext>();
  */
 export function isPlaceholderParent(spanContext: SpanContext): boolean {
   return placeholders.has(spanContext);
+}
+
+/** Context key of {@link withDecidedTrace}. */
+const DECIDED_TRACE_KEY = createContextKey("tracehop.decided-trace");
+
+/**
+ * Internal: `ctx` recording that the trace `traceId` was started by {@link startRootWithTraceId} with
+ * a decision of its own (a Datadog user decision kept by a new linked trace), so that the spans below
+ * its root in `ctx` follow their parents' flags whatever the sampler (`RestoredRootSampler`).
+ */
+export function withDecidedTrace(ctx: Context, traceId: string): Context {
+  return ctx.setValue(DECIDED_TRACE_KEY, traceId);
+}
+
+/** Internal: the trace id {@link withDecidedTrace} recorded in `ctx`, if any. */
+export function decidedTraceId(ctx: Context): string | undefined {
+  return ctx.getValue(DECIDED_TRACE_KEY) as string | undefined;
 }
 
 /**

@@ -37,7 +37,7 @@ import {
 } from "./attributes.js";
 import { contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
 import { readCarrierSource, toEpochMs } from "./carrier-source.js";
-import { randomTraceId, startRootWithTraceId } from "./detached-root.js";
+import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
 import {
   assertMaxParentAge,
   assertOrdinal,
@@ -249,6 +249,9 @@ export function startRestoredSpan(
       // The stored fields belong to the stored trace; give the new root its own (or none).
       if (carried || getDatadogContext(active))
         active = setDatadogContext(active, carried ?? { propagationTags: {} });
+      // A kept user decision governs the whole new trace, not only its root.
+      if (carried?.samplingPriority !== undefined)
+        active = withDecidedTrace(active, span.spanContext().traceId);
       return { span, active };
     }
     case "none": {

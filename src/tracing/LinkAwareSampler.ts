@@ -9,7 +9,6 @@ import {
   type SpanKind,
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
-import { isPlaceholderParent } from "../context/detached-root.js";
 import { LINK_REASON_ATTRIBUTE, takeExtraction } from "../propagation/extraction-result.js";
 import { restoredRootDecision } from "./RestoredRootSampler.js";
 import { sdkTraceBase } from "./sdk-modules.js";
@@ -83,14 +82,11 @@ export class LinkAwareSampler implements Sampler {
     attributes: Attributes,
     links: Link[],
   ): SamplingResult {
-    // A fresh result each time: a caller may add attributes or a trace state to it.
-    if (parent !== undefined && isPlaceholderParent(parent))
-      return { decision: isSampled(parent.traceFlags) ? this._decisions.sampled : this._decisions.dropped };
-    if (parent === undefined || !isSpanContextValid(parent)) {
-      const restored = restoredRootDecision(context);
-      if (restored !== undefined) return restored;
-      if (links?.some(isSampledWorkLink)) return { decision: this._decisions.sampled };
-    }
+    // Placeholder parents, restored roots and their descendants (a fresh result each time).
+    const restored = restoredRootDecision(context);
+    if (restored !== undefined) return restored;
+    if ((parent === undefined || !isSpanContextValid(parent)) && links?.some(isSampledWorkLink))
+      return { decision: this._decisions.sampled };
     return this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 

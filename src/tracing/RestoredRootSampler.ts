@@ -7,7 +7,8 @@ import {
   type SpanKind,
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
-import { pendingRestoredRoot } from "../propagation/extraction-result.js";
+import { decidedTraceId, isPlaceholderParent } from "../context/detached-root.js";
+import { getRestoredRootTraceId, pendingRestoredRoot } from "../propagation/extraction-result.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 
 /**
@@ -22,8 +23,12 @@ import { sdkTraceBase } from "./sdk-modules.js";
  * Decisions for such a span: priority > 0 (or none, read as the sampled flag): RECORD_AND_SAMPLED;
  * priority <= 0: RECORD — recorded but not sampled, so that `ExtractionSpanProcessor` still gives it
  * the incoming trace id and the request's outgoing calls carry the trace with its priority and origin,
- * while nothing is exported and a ParentBased sampler drops its children, as dd-trace's priority 0 / -1
- * do. Spans with a parent, and roots started elsewhere, go to `root` unchanged.
+ * while nothing is exported, as dd-trace's priority 0 / -1 do. The spans below it in the request
+ * follow its sampled flag (whatever `root` is: a sampler that ignores parents would otherwise split
+ * the trace or turn a drop into a keep downstream), and so do the roots tracehop's helpers start
+ * under a placeholder parent (a restored root, a new linked trace that keeps a user's decision) and
+ * the spans below them. Everything else goes to `root` unchanged; `root` is never asked
+ * about the spans decided here, so attributes or a trace state it would add are not there.
  *
  * `startTracing` puts one around its sampler (the `sampler` option, OTEL_TRACES_SAMPLER, or the
  * default); `LinkAwareSampler` decides these spans the same way. With your own SDK setup, wrap your
@@ -57,19 +62,47 @@ export class RestoredRootSampler implements Sampler {
 }
 
 /**
- * Internal: the decision {@link RestoredRootSampler} makes for a span started from `context` with no
- * parent there that continues a restored root, else `undefined`. A fresh result each time: a caller
- * may add attributes or a trace state to it.
+ * Internal: the decision {@link RestoredRootSampler} makes for a span started from `context`, or
+ * `undefined` when the wrapped sampler decides. A fresh result each time: a caller may add
+ * attributes or a trace state to it.
+ * - No parent, and the span continues a restored root (`pendingRestoredRoot`): by its flags, RECORD
+ *   when not sampled (see the class).
+ * - A placeholder parent (`startRootWithTraceId`: a restored root or a new trace that keeps a user's
+ *   decision, started by tracehop's helpers): by its flags, as a ParentBased sampler would.
+ * - A parent of the restored trace the context's extraction recorded, or of a new linked trace that
+ *   keeps a user's decision (`withDecidedTrace`): the root's descendants in the request or the
+ *   restored function, however deep, follow the parent's sampled flag, so that a sampler that ignores
+ *   parents (AlwaysOn, AlwaysOff, TraceIdRatioBased alone) cannot split the trace the priority decided.
  */
 export function restoredRootDecision(context: Context): SamplingResult | undefined {
-  if (trace.getSpanContext(context) !== undefined) return undefined;
-  const root = pendingRestoredRoot(context);
-  if (root === undefined) return undefined;
+  const parent = trace.getSpanContext(context);
+  let sampled: boolean;
+  let unsampled: "record" | "drop";
+  if (parent === undefined) {
+    const root = pendingRestoredRoot(context);
+    if (root === undefined) return undefined;
+    sampled = isSampled(root.traceFlags);
+    unsampled = "record";
+  } else if (
+    isPlaceholderParent(parent) ||
+    getRestoredRootTraceId(context) === parent.traceId ||
+    decidedTraceId(context) === parent.traceId
+  ) {
+    sampled = isSampled(parent.traceFlags);
+    unsampled = "drop";
+  } else {
+    return undefined;
+  }
   const { SamplingDecision } = sdkTraceBase();
   return {
-    decision:
-      (root.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
-        ? SamplingDecision.RECORD_AND_SAMPLED
-        : SamplingDecision.RECORD,
+    decision: sampled
+      ? SamplingDecision.RECORD_AND_SAMPLED
+      : unsampled === "record"
+        ? SamplingDecision.RECORD
+        : SamplingDecision.NOT_RECORD,
   };
+}
+
+function isSampled(traceFlags: number): boolean {
+  return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }

@@ -358,6 +358,35 @@ describe("RestoredRootSampler", () => {
     }
   });
 
+  test("the spans below a Synthetics root in the request follow its flag, not a sampler that ignores parents", () => {
+    for (const [wrapped, priority, kept] of [
+      [new AlwaysOnSampler(), "-1", false],
+      [new AlwaysOnSampler(), "0", false],
+      [new TraceIdRatioBasedSampler(0), "1", true],
+      [new TraceIdRatioBasedSampler(0), "2", true],
+    ] as const) {
+      const tracer = ratioZero(new RestoredRootSampler(wrapped));
+      const extracted = extract({ ...SYNTHETICS.carrier, "x-datadog-sampling-priority": priority });
+      const server = tracer.startSpan("server", {}, extracted);
+      const child = tracer.startSpan("child", {}, trace.setSpan(extracted, server));
+      const grandchild = tracer.startSpan(
+        "grandchild",
+        {},
+        trace.setSpan(trace.setSpan(extracted, server), child),
+      );
+      assert.deepEqual(
+        [child.isRecording(), grandchild.isRecording()],
+        [kept, kept],
+        `${wrapped} priority ${priority}`,
+      );
+      const outgoing: Record<string, string> = {};
+      createPropagator().inject(trace.setSpan(extracted, child), outgoing, defaultTextMapSetter);
+      assert.equal(outgoing["x-datadog-trace-id"], SYNTHETICS.carrier["x-datadog-trace-id"]);
+      assert.equal(outgoing["x-datadog-sampling-priority"], priority);
+      assert.ok(outgoing.traceparent!.endsWith(kept ? "-01" : "-00"), outgoing.traceparent);
+    }
+  });
+
   test("a TypeError names what to pass when root is not a sampler", () => {
     assert.throws(
       () => new RestoredRootSampler({} as Sampler),

@@ -7,13 +7,22 @@ import { context, ROOT_CONTEXT, trace, TraceFlags, type Link } from "@openteleme
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   AlwaysOffSampler,
+  AlwaysOnSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
   type Sampler,
 } from "@opentelemetry/sdk-trace-base";
-import { LinkAwareSampler, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
+import {
+  captureCarrier,
+  LinkAwareSampler,
+  RestoredRootSampler,
+  withBatch,
+  withBatchItem,
+  withCarrier,
+} from "../../src/index.js";
 
 const exporter = new InMemorySpanExporter();
 const sampler = new LinkAwareSampler(new ParentBasedSampler({ root: new AlwaysOffSampler() }));
@@ -159,5 +168,64 @@ describe("LinkAwareSampler", () => {
       String(sampler),
       "LinkAwareSampler{root=ParentBased{root=AlwaysOffSampler, remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler}}",
     );
+  });
+});
+
+describe("RestoredRootSampler around samplers that ignore parents (withCarrier's placeholder parents)", () => {
+  const synthetics = (priority: string) => ({
+    "x-datadog-trace-id": "1234567890",
+    "x-datadog-parent-id": "0",
+    "x-datadog-sampling-priority": priority,
+    "x-datadog-origin": "synthetics",
+  });
+  /** What withCarrier's span and a child inside it do under `wrapped`, and what goes downstream. */
+  const restoreUnder = (wrapped: Sampler, carrier: Record<string, string>, relation?: "link") => {
+    switchable.current = new RestoredRootSampler(wrapped);
+    return withCarrier(
+      carrier,
+      "restored",
+      (span) => {
+        const child = tracer.startSpan("child");
+        const seen = { restored: span.isRecording(), child: child.isRecording(), out: captureCarrier() };
+        child.end();
+        return seen;
+      },
+      relation ? { relation } : {},
+    );
+  };
+
+  test("a Synthetics restore follows its priority, not AlwaysOn / AlwaysOff / a ratio of 0", () => {
+    for (const wrapped of [new AlwaysOnSampler(), new AlwaysOffSampler(), new TraceIdRatioBasedSampler(0)]) {
+      for (const [priority, kept] of [
+        ["2", true],
+        ["1", true],
+        ["0", false],
+        ["-1", false],
+      ] as const) {
+        const seen = restoreUnder(wrapped, synthetics(priority));
+        assert.deepEqual([seen.restored, seen.child], [kept, kept], `${wrapped} priority ${priority}`);
+        assert.equal(seen.out["x-datadog-trace-id"], "1234567890");
+        assert.equal(seen.out["x-datadog-sampling-priority"], priority, `${wrapped} priority ${priority}`);
+        assert.equal(seen.out["x-datadog-origin"], "synthetics");
+      }
+    }
+  });
+
+  test("link mode keeps a user's decision (2 / -1) over AlwaysOff / AlwaysOn", () => {
+    const stored = (priority: string) => ({ ...synthetics(priority), "x-datadog-parent-id": "99" });
+    const kept = restoreUnder(new AlwaysOffSampler(), stored("2"), "link");
+    assert.deepEqual([kept.restored, kept.child, kept.out["x-datadog-sampling-priority"]], [true, true, "2"]);
+    const dropped = restoreUnder(new AlwaysOnSampler(), stored("-1"), "link");
+    assert.deepEqual(
+      [dropped.restored, dropped.child, dropped.out["x-datadog-sampling-priority"]],
+      [false, false, "-1"],
+    );
+  });
+
+  test("ordinary traffic is the wrapped sampler's: a child of a sampled W3C parent under AlwaysOff is dropped", () => {
+    const seen = restoreUnder(new AlwaysOffSampler(), {
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    assert.deepEqual([seen.restored, seen.child], [false, false]);
   });
 });

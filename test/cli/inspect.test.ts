@@ -46,6 +46,28 @@ describe("tracehop inspect", () => {
     span.finish();
   });
 
+  test("a Synthetics row whose traceparent names another parent of the same trace: the W3C parent, and _dd.parent_id 0 explained", () => {
+    const { code, stdout } = run([
+      "inspect",
+      JSON.stringify({
+        "x-datadog-trace-id": "1234567890",
+        "x-datadog-parent-id": "0",
+        "x-datadog-sampling-priority": "1",
+        "x-datadog-origin": "synthetics",
+        traceparent: "00-000000000000000000000000499602d2-539116310397210c-01",
+      }),
+    ]);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^ {2}parent id {4}539116310397210c {2}\(hex\) {2}6021618576540508428 {2}\(Datadog decimal\)$/m,
+    );
+    assert.match(
+      stdout,
+      /^ {2}_dd\.parent_id 0000000000000000 {2}\(the Datadog parent the same trace's tracecontext parent replaced, rule 52\)$/m,
+    );
+  });
+
   test("the row as stored under DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=ignore/restart, with a note", () => {
     const carrier = JSON.stringify({
       traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",

@@ -5,7 +5,6 @@ import {
   type Attributes,
   type Context,
   type Link,
-  type SpanContext,
   type SpanKind,
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
@@ -66,28 +65,16 @@ export class LinkAwareSampler implements Sampler {
     links: Link[],
   ): SamplingResult {
     const parent = trace.getSpanContext(context);
-    const result = this._decide(context, parent, traceId, spanName, spanKind, attributes, links);
+    // Placeholder parents, restored roots and their descendants first (a fresh result each time).
+    const result =
+      restoredRootDecision(context) ??
+      ((parent === undefined || !isSpanContextValid(parent)) && links?.some(isSampledWorkLink)
+        ? { decision: this._decisions.sampled }
+        : this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links));
     // The span an extraction's links and restored root were for is not recorded, so
     // ExtractionSpanProcessor never sees it: no later span of the request takes them instead.
     if (result.decision === this._decisions.dropped) takeExtraction(context, parent);
     return result;
-  }
-
-  private _decide(
-    context: Context,
-    parent: SpanContext | undefined,
-    traceId: string,
-    spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ): SamplingResult {
-    // Placeholder parents, restored roots and their descendants (a fresh result each time).
-    const restored = restoredRootDecision(context);
-    if (restored !== undefined) return restored;
-    if ((parent === undefined || !isSpanContextValid(parent)) && links?.some(isSampledWorkLink))
-      return { decision: this._decisions.sampled };
-    return this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 
   toString(): string {

@@ -415,11 +415,7 @@ describe("withProcessSpan", () => {
   });
 
   test("a Synthetics message (parent id 0): the instrumentation's CONSUMER span, the root of the incoming trace, is reused", () => {
-    const headers = {
-      "x-datadog-trace-id": "123",
-      "x-datadog-parent-id": "0",
-      "x-datadog-origin": "synthetics",
-    };
+    const headers = SYNTHETICS_MESSAGE;
     const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
     // ExtractionSpanProcessor gives the instrumentation's root span the message's trace id.
     const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
@@ -436,11 +432,7 @@ describe("withProcessSpan", () => {
   });
 
   test("a root CONSUMER span of the same trace that is not the message's root is not taken for it", () => {
-    const headers = {
-      "x-datadog-trace-id": "123",
-      "x-datadog-parent-id": "0",
-      "x-datadog-origin": "synthetics",
-    };
+    const headers = SYNTHETICS_MESSAGE;
     const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
     const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
     // A second message of the same Synthetics trace, processed inside the first one's span: its own span.

@@ -80,12 +80,25 @@ export function traced<A extends readonly unknown[] = any[]>(options: TracedOpti
   if (options.name !== undefined && typeof options.name !== "string") {
     throw new TypeError(`tracehop traced: name must be a string, got ${describe(options.name)}`);
   }
+  for (const key of ["carrierFrom", "optionsFrom"] as const) {
+    if (options[key] !== undefined && typeof options[key] !== "function")
+      throw new TypeError(
+        `tracehop traced: ${key} must be a function of the call's arguments, got ${describe(options[key])}`,
+      );
+  }
   return function wrap(
     fn: (this: unknown, ...args: unknown[]) => unknown,
     context?: ClassMethodDecoratorContext,
   ) {
     if (typeof fn !== "function") {
-      throw new TypeError(`tracehop traced: expected a function to wrap, got ${describe(fn)}`);
+      // experimentalDecorators (TypeScript's legacy decorators, NestJS's default) call a decorator
+      // with (prototype, name, descriptor): the first argument is an object, the second a string.
+      const legacy = typeof context === "string" || typeof context === "symbol";
+      throw new TypeError(
+        legacy
+          ? 'tracehop @traced: this is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn)'
+          : `tracehop traced: expected a function to wrap, got ${describe(fn)}`,
+      );
     }
     if (context !== undefined && context.kind !== "method") {
       throw new TypeError(`tracehop @traced: decorates methods only, not a ${String(context.kind)}`);

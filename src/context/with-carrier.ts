@@ -331,4 +331,34 @@ export function assertOptions(options: WithCarrierOptions, where: string): void 
   if (options.maxParentAge !== undefined) assertMaxParentAge(options.maxParentAge, where);
   assertOrdinal(options.attempt, "attempt", where);
   assertOrdinal(options.run, "run", where);
+  if (options.kind !== undefined && !SPAN_KINDS.has(options.kind)) {
+    throw new TypeError(
+      `tracehop ${where}: kind must be a SpanKind from @opentelemetry/api (SpanKind.CONSUMER, ...: a number 0-4), got ${describe(options.kind)}`,
+    );
+  }
+  if (options.links !== undefined && !Array.isArray(options.links)) {
+    throw new TypeError(
+      `tracehop ${where}: links must be an array of span links, got ${describe(options.links)}`,
+    );
+  }
+  const propagator = options.propagator as Partial<TextMapPropagator> | undefined;
+  if (
+    propagator !== undefined &&
+    (propagator === null ||
+      typeof propagator.inject !== "function" ||
+      typeof propagator.extract !== "function")
+  ) {
+    throw new TypeError(
+      `tracehop ${where}: propagator must be a TextMapPropagator (inject and extract methods), got ${describe(propagator)}`,
+    );
+  }
 }
+
+/** The values of @opentelemetry/api's `SpanKind` (INTERNAL 0 ... CONSUMER 4). */
+const SPAN_KINDS: ReadonlySet<unknown> = new Set([
+  SpanKind.INTERNAL,
+  SpanKind.SERVER,
+  SpanKind.CLIENT,
+  SpanKind.PRODUCER,
+  SpanKind.CONSUMER,
+]);

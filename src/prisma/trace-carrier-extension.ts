@@ -107,6 +107,10 @@ type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
  *   does not have or whose carrier field is not `Json`, or a client where no model has the field.
  */
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
+  if (options === null || typeof options !== "object" || Array.isArray(options))
+    throw new TypeError(
+      `tracehop/prisma: traceCarrierExtension options must be an object such as { field: "traceContext" }, got ${JSON.stringify(options) ?? typeof options}`,
+    );
   const field = options.field ?? DEFAULT_CARRIER_FIELD;
   if (typeof field !== "string" || !field) {
     throw new TypeError(`tracehop/prisma: field must be a non-empty string, got ${JSON.stringify(field)}`);

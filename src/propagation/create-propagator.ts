@@ -30,7 +30,11 @@ import {
   storedDatadogContext,
 } from "./datadog/datadog-context.js";
 import { contextWithSpan } from "./context-values.js";
-import { DatadogPropagator, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
+import {
+  assertTagsMaxLength,
+  DatadogPropagator,
+  type DatadogPropagatorOptions,
+} from "./datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator, lentLastParentId } from "./datadog/DatadogTraceContextPropagator.js";
 import { ZERO_HEX16 } from "./datadog/ids.js";
 import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
@@ -152,8 +156,16 @@ export function createPropagator(
     injectStyles = injectText ? parseStyles(injectText, "environment") : [...DEFAULT_STYLES];
     extractStyles = extractText ? parseStyles(extractText, "environment") : [...DEFAULT_EXTRACT_STYLES];
   }
-  const tagsMaxLength = options.tagsMaxLength ?? parseNonNegativeInteger(env[ENV_TAGS_MAX_LENGTH]);
-  const extractFirst = options.extractFirst ?? isTrue(env[ENV_PROPAGATION_EXTRACT_FIRST]);
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`tracehop: createPropagator options must be an object (got ${typeof options})`);
+  if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
+  if (options.extractFirst !== undefined && typeof options.extractFirst !== "boolean")
+    throw new TypeError(
+      `tracehop: extractFirst must be true or false (got ${JSON.stringify(options.extractFirst) ?? typeof options.extractFirst})`,
+    );
+  const tagsMaxLength = options.tagsMaxLength ?? tagsMaxLengthFromEnvironment(env[ENV_TAGS_MAX_LENGTH]);
+  const extractFirst =
+    options.extractFirst ?? extractFirstFromEnvironment(env[ENV_PROPAGATION_EXTRACT_FIRST]);
   const behavior =
     options.extractBehavior !== undefined
       ? parseExtractBehavior(options.extractBehavior)
@@ -272,14 +284,33 @@ function warnUnknownSetting(message: string, code: string): void {
   process.emitWarning(message, { code });
 }
 
-function parseNonNegativeInteger(text: string | undefined): number | undefined {
-  if (!text || !/^\s*\d+\s*$/.test(text)) return undefined;
-  return Number(text);
+/**
+ * `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as Datadog's tracers read it: a non-negative integer; unset or
+ * blank: `undefined` (the default, 512). Another value is ignored with a warning (a process must start).
+ */
+function tagsMaxLengthFromEnvironment(text: string | undefined): number | undefined {
+  if (!text?.trim()) return undefined;
+  if (/^\s*\d+\s*$/.test(text)) return Number(text);
+  warnUnknownSetting(
+    `tracehop: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} is not a non-negative integer (the default, 512, is used)`,
+    "TRACEHOP_BAD_TAGS_MAX_LENGTH",
+  );
+  return undefined;
 }
 
-function isTrue(text: string | undefined): boolean {
+/**
+ * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` as Datadog's tracers read it: `true` / `1` (any case) turn it
+ * on; unset, blank, `false` or `0` leave it off; another value leaves it off with a warning.
+ */
+function extractFirstFromEnvironment(text: string | undefined): boolean {
   const value = text?.trim().toLowerCase();
-  return value === "true" || value === "1";
+  if (value === "true" || value === "1") return true;
+  if (value && value !== "false" && value !== "0")
+    warnUnknownSetting(
+      `tracehop: ${ENV_PROPAGATION_EXTRACT_FIRST}=${JSON.stringify(text)} is not true or false (false is used)`,
+      "TRACEHOP_BAD_EXTRACT_FIRST",
+    );
+  return false;
 }
 
 function makeStyle(name: PropagationStyle, options: DatadogPropagatorOptions): TextMapPropagator {

@@ -1,5 +1,6 @@
 import {
   isSpanContextValid,
+  isValidTraceId,
   trace,
   TraceFlags,
   type Attributes,
@@ -86,14 +87,21 @@ function isSampled(traceFlags: number): boolean {
   return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }
 
-/** A link to a valid, sampled, remote span context that is not one of the extraction's bookkeeping links. */
+/**
+ * A link to a sampled, remote span context that is not one of the extraction's bookkeeping links:
+ * a valid span context, or a restored root's (Datadog parent id 0: a valid trace id with span id 0,
+ * as tracehop and dd-trace link a Synthetics context).
+ */
 function isSampledWorkLink(link: Link): boolean {
   const context = link?.context;
   return (
     context !== undefined &&
     context.isRemote === true &&
     isSampled(context.traceFlags) &&
-    isSpanContextValid(context) &&
+    (isSpanContextValid(context) || (isValidTraceId(context.traceId) && context.spanId === ZERO_SPAN_ID)) &&
     link.attributes?.[LINK_REASON_ATTRIBUTE] === undefined
   );
 }
+
+/** Span id of the link to a restored root, which has no span. */
+const ZERO_SPAN_ID = "0000000000000000";

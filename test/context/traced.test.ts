@@ -155,6 +155,17 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.throws(() => traced({ name: 5 as never }), /name must be a string/);
     assert.throws(() => traced()("not a function" as never), /expected a function/);
     assert.throws(
+      () => traced({ carrierFrom: 5 as never }),
+      /carrierFrom must be a function of the call's arguments/,
+    );
+    assert.throws(() => traced({ optionsFrom: "x" as never }), /optionsFrom must be a function/);
+    assert.throws(() => traced({ kind: "SERVER" as never }), /kind must be a SpanKind/);
+    // TypeScript's legacy decorators call (prototype, name, descriptor): the error names the setting.
+    assert.throws(
+      () => traced()({} as never, "process" as never),
+      /TC39 standard decorator.*"experimentalDecorators": turn that option off, or wrap the method by hand/,
+    );
+    assert.throws(
       () => traced()((() => 1) as never, { kind: "field", name: "x" } as never),
       /decorates methods only/,
     );

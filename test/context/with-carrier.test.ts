@@ -338,6 +338,26 @@ describe("withCarrier: what it accepts", () => {
       /attempt must be an integer >= 1/,
     ],
     ["run 1.5", () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 1.5 }), /run must be an integer >= 1/],
+    [
+      "kind as a name",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { kind: "CONSUMER" as never }),
+      /kind must be a SpanKind from @opentelemetry\/api \(SpanKind\.CONSUMER, \.\.\.: a number 0-4\), got "CONSUMER"/,
+    ],
+    [
+      "kind 99",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { kind: 99 as never }),
+      /kind must be a SpanKind/,
+    ],
+    [
+      "links not an array",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { links: {} as never }),
+      /links must be an array of span links/,
+    ],
+    [
+      "propagator without extract",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { propagator: {} as never }),
+      /propagator must be a TextMapPropagator \(inject and extract methods\)/,
+    ],
   ];
   for (const [label, call, message] of misuse) {
     test(`programming error (${label}) is a TypeError saying what to fix, before fn runs`, () => {

@@ -580,6 +580,10 @@ describe("traceCarrierExtension without a database", () => {
       () => traceCarrierExtension({ onUpdate: "always" as never }),
       /onUpdate must be "keep" or "capture"/,
     );
+    assert.throws(
+      () => traceCarrierExtension(5 as never),
+      /options must be an object such as \{ field: "traceContext" \}, got 5/,
+    );
     const d = await createDatabase("sqlite");
     assert.ok(typeof d !== "string");
     try {

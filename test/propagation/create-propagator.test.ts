@@ -2,6 +2,7 @@ import { test, describe, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import {
   createTraceState,
+  defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
   trace,
@@ -613,5 +614,80 @@ describe("extract behavior: continue, restart, ignore (research rule 55, DD_TRAC
       ["TRACEHOP_UNKNOWN_EXTRACT_BEHAVIOR"],
     );
     assert.match(warnings[0]!.message, /DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT="restrat"/);
+  });
+});
+
+/** A Datadog context with propagated tags (a decision maker and a 128-bit trace's upper half). */
+const TAGGED = {
+  "x-datadog-trace-id": "7277407061855694839",
+  "x-datadog-parent-id": "5208512171318403364",
+  "x-datadog-sampling-priority": "2",
+  "x-datadog-tags": "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000",
+};
+
+describe("createPropagator / DatadogPropagator options and their environment variables", () => {
+  test("options of the wrong kind are TypeErrors that say what is accepted", () => {
+    const cases: [() => unknown, RegExp][] = [
+      [
+        () => createPropagator(undefined, { tagsMaxLength: -3 }),
+        /tagsMaxLength must be a non-negative integer/,
+      ],
+      [
+        () => createPropagator(undefined, { tagsMaxLength: 1.5 }),
+        /tagsMaxLength must be a non-negative integer/,
+      ],
+      [
+        () => new DatadogPropagator({ tagsMaxLength: "x" as never }),
+        /tagsMaxLength must be a non-negative integer .* got string/,
+      ],
+      [
+        () => createPropagator(undefined, { extractFirst: "yes" as never }),
+        /extractFirst must be true or false \(got "yes"\)/,
+      ],
+      [() => createPropagator(undefined, 5 as never), /createPropagator options must be an object/],
+    ];
+    for (const [call, message] of cases)
+      assert.throws(call, (err: unknown) => err instanceof TypeError && message.test(err.message));
+    // 0 is valid (research rule 27: tag propagation off).
+    const carrier: Record<string, string> = {};
+    createPropagator(["datadog"], { tagsMaxLength: 0 }).inject(
+      createPropagator(["datadog"]).extract(ROOT_CONTEXT, normalizeCarrier(TAGGED), normalizedCarrierGetter),
+      carrier,
+      defaultTextMapSetter,
+    );
+    assert.equal(carrier["x-datadog-tags"], undefined);
+    assert.equal(carrier["x-datadog-trace-id"], TAGGED["x-datadog-trace-id"]);
+  });
+
+  test("a bad DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH / DD_TRACE_PROPAGATION_EXTRACT_FIRST: the default, and one process warning each", async () => {
+    clearEnv();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = "abc";
+      process.env.DD_TRACE_PROPAGATION_EXTRACT_FIRST = "maybe";
+      for (let i = 0; i < 2; i++) {
+        const carrier: Record<string, string> = {};
+        createPropagator(["datadog"]).inject(
+          createPropagator(["datadog"]).extract(
+            ROOT_CONTEXT,
+            normalizeCarrier(TAGGED),
+            normalizedCarrierGetter,
+          ),
+          carrier,
+          defaultTextMapSetter,
+        );
+        assert.equal(carrier["x-datadog-tags"], TAGGED["x-datadog-tags"], "the default limit, 512");
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+      clearEnv();
+    }
+    assert.deepEqual(warnings.map((w) => (w as NodeJS.ErrnoException).code).sort(), [
+      "TRACEHOP_BAD_EXTRACT_FIRST",
+      "TRACEHOP_BAD_TAGS_MAX_LENGTH",
+    ]);
   });
 });

@@ -131,6 +131,25 @@ describe("LinkAwareSampler", () => {
     );
   });
 
+  test("link mode from a sampled Synthetics context (parent id 0, linked with span id 0) keeps the new trace", () => {
+    const synthetics = (priority: string) => ({
+      "x-datadog-trace-id": "42",
+      "x-datadog-parent-id": "0",
+      "x-datadog-sampling-priority": priority,
+    });
+    withCarrier(synthetics("1"), "from-synthetics", () => undefined, { relation: "link" });
+    withCarrier(synthetics("0"), "from-dropped-synthetics", () => undefined, { relation: "link" });
+    const spans = exporter.getFinishedSpans();
+    assert.deepEqual(
+      spans.map((span) => span.name),
+      ["from-synthetics"],
+    );
+    assert.deepEqual(
+      spans[0]!.links.map((l) => [l.context.traceId, l.context.spanId]),
+      [["0000000000000000000000000000002a", "0000000000000000"]],
+    );
+  });
+
   test("a Datadog user decision kept in link mode wins over links and over the root sampler", () => {
     // A root sampler that distrusts remote parents: the user's keep must still keep.
     switchable.current = new LinkAwareSampler(

@@ -83,10 +83,10 @@ const FIELDS: readonly string[] = [
 export class DatadogPropagator implements TextMapPropagator {
   private readonly _tagsMaxLength: number;
 
+  /** @throws TypeError when `options.tagsMaxLength` is not a non-negative integer. */
   constructor(options: DatadogPropagatorOptions = {}) {
-    const max = options.tagsMaxLength;
-    this._tagsMaxLength =
-      typeof max === "number" && Number.isFinite(max) && max >= 0 ? Math.floor(max) : DEFAULT_TAGS_MAX_LENGTH;
+    if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
+    this._tagsMaxLength = options.tagsMaxLength ?? DEFAULT_TAGS_MAX_LENGTH;
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
@@ -238,4 +238,14 @@ function readPriority(getter: TextMapGetter, carrier: unknown): string | undefin
   const last = lastValue(getter, carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (typeof last === "number") return Number.isSafeInteger(last) ? String(last) : "invalid";
   return typeof last === "string" ? last : undefined;
+}
+
+/** Internal: `options.tagsMaxLength` (research rule 27 limit), checked. @throws TypeError naming what is accepted. */
+export function assertTagsMaxLength(value: unknown): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+    throw new TypeError(
+      `tracehop: tagsMaxLength must be a non-negative integer (the x-datadog-tags limit in characters, default 512), got ${
+        typeof value === "number" ? String(value) : typeof value
+      }`,
+    );
 }

@@ -148,7 +148,7 @@ export interface TargetResult {
   value: number;
   limit: number;
   /** How the value reads: a ratio `0.21×` or a duration. */
-  unit: "ratio" | "ms";
+  unit: "ratio" | "ms" | "share";
   /** Set when the target could not be measured (a server missing): reported, never a PASS. */
   skipped?: string;
 }
@@ -168,6 +168,7 @@ export function verdict(target: TargetResult): string {
 }
 
 export function formatValue(target: Pick<TargetResult, "value" | "unit">): string {
+  if (target.unit === "share") return `${(target.value * 100).toFixed(1)}%`;
   return target.unit === "ratio" ? `${target.value.toFixed(3)}×` : `${target.value.toFixed(3)} ms`;
 }
 

@@ -238,7 +238,7 @@ export async function benchPipeline(): Promise<{ off: BatchResult[]; on: BatchRe
     label: `tracing costs ≤ ${THROUGHPUT_COST_LIMIT * 100}% of pipeline throughput (CPU-bound: 1 - on/off jobs per CPU-second)`,
     value: cost,
     limit: THROUGHPUT_COST_LIMIT,
-    unit: "ratio",
+    unit: "share",
   });
   printTable([
     ["tracing", "batches (jobs/s, wall clock)", "median jobs/s", "median CPU ms/job", "jobs per CPU-second"],

@@ -61,6 +61,11 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
     },
   ],
 };
+const unknown = only.filter((key) => !(key in pairs));
+if (unknown.length)
+  throw new Error(
+    `bench/quick.ts: unknown pair ${unknown.join(", ")}; the pairs are ${Object.keys(pairs).join(", ")}`,
+  );
 for (const key of only) {
   const [mine, anchor] = pairs[key]!;
   const [m, n] = await measureSync([

@@ -49,8 +49,13 @@ export function main(argv: readonly string[]): number {
   const args = [...argv];
   if (args[0] !== "inspect" || args.includes("--help") || args.includes("-h")) {
     const help = args.includes("--help") || args.includes("-h");
-    (help ? process.stdout : process.stderr).write(USAGE + "\n");
-    return help ? EXIT_VALID : EXIT_USAGE;
+    if (help) {
+      process.stdout.write(USAGE + "\n");
+      return EXIT_VALID;
+    }
+    const what = args[0] === undefined ? "no command given" : `unknown command ${JSON.stringify(args[0])}`;
+    process.stderr.write(`tracehop: ${what}; the command is inspect\n\n${USAGE}\n`);
+    return EXIT_USAGE;
   }
   args.shift();
   let json = false;

@@ -249,7 +249,18 @@ export function parseStyles(
     }
     if (!out.includes(style)) out.push(style);
   }
+  if (source === "environment" && out.length === 0 && list.some((raw) => isUnknownStyle(raw)))
+    warnUnknownSetting(
+      `tracehop: the propagation style list ${JSON.stringify(String(styles))} names no known style: propagation is off in this direction (use ${STYLE_NAMES}, or none to turn it off on purpose)`,
+      "TRACEHOP_NO_PROPAGATION_STYLE",
+    );
   return out;
+}
+
+/** True for a non-blank name that is neither `none` nor a known style. */
+function isUnknownStyle(raw: unknown): boolean {
+  const name = String(raw).trim().toLowerCase();
+  return name !== "" && name !== NONE && !STYLE_ALIASES.has(name);
 }
 
 /** The accepted style names, for messages. */

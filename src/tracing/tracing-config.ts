@@ -335,7 +335,10 @@ function tracesUrl(what: string, value: unknown): string {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new TypeError(
-      `startTracing: ${label} must use http: or https: (got "${url.protocol}"); tracehop exports OTLP over HTTP, not gRPC`,
+      value.includes("://")
+        ? `startTracing: ${label} must use http: or https: (got "${url.protocol}"); tracehop exports OTLP over HTTP, not gRPC`
+        : // "localhost:4318" parses as a URL whose scheme is "localhost:".
+          `startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}" (got ${describe(value)})`,
     );
   if (!what.startsWith("options.")) return url.href;
   const path = url.pathname.replace(/\/+$/, "");

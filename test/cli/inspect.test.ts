@@ -143,7 +143,10 @@ describe("tracehop inspect", () => {
     assert.equal(run(["inspect", "[1,2]"]).code, 2);
     assert.equal(run(["inspect", "/nonexistent/row.json"]).code, 2);
     assert.equal(run(["inspect", "--styles", "datdog", "{}"]).code, 2);
-    assert.equal(run(["frobnicate"]).code, 2);
+    const unknown = run(["frobnicate"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^tracehop: unknown command "frobnicate"; the command is inspect\n/);
+    assert.match(run([]).stderr, /^tracehop: no command given; the command is inspect\n/);
     assert.equal(run(["--help"]).code, 0);
   });
 });

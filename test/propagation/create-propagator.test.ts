@@ -145,6 +145,10 @@ describe("createPropagator styles", () => {
           "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
           'tracehop: unknown propagation style "bogus"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
         ],
+        [
+          "TRACEHOP_NO_PROPAGATION_STYLE",
+          'tracehop: the propagation style list "bogus" names no known style: propagation is off in this direction (use tracecontext, baggage, datadog, b3, b3multi, or none to turn it off on purpose)',
+        ],
       ],
     );
   });

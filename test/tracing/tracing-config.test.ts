@@ -66,7 +66,7 @@ describe("resolveTracingConfig: validation", () => {
     [
       "endpoint not a URL",
       { serviceName: "s", otlpEndpoint: "collector:4318" },
-      /options\.otlpEndpoint must use http: or https:/,
+      /options\.otlpEndpoint must be an http\(s\) URL with its scheme, such as "http:\/\/collector:4318"/,
     ],
     [
       "endpoint garbage",
@@ -141,7 +141,7 @@ describe("resolveTracingConfig: validation", () => {
   test("a bad OTEL_EXPORTER_OTLP_ENDPOINT is named in the error", () => {
     assert.throws(
       () => resolveWith({ serviceName: "s" }, { OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318" }),
-      /OTEL_EXPORTER_OTLP_ENDPOINT \(environment\) must use http: or https:/,
+      /OTEL_EXPORTER_OTLP_ENDPOINT \(environment\) must be an http\(s\) URL with its scheme, such as "http:\/\/localhost:4318"/,
     );
   });
 

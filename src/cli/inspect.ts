@@ -102,7 +102,8 @@ export interface InspectInputs {
  * leading byte order mark is skipped, RFC 8259 §8.1) holding one of:
  * - a JSON object: one carrier or one row (see {@link carrierOfValue});
  * - a JSON array of such objects, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows:
- *   one carrier each, in order.
+ *   one carrier each, in order;
+ * - one such object per line (JSON Lines), as `psql -At` prints a JSON column over several rows.
  * @throws {@link InspectInputError} for text that is not JSON, JSON that is neither an object nor a
  *   non-empty array of objects (the message names the first bad element).
  */
@@ -116,8 +117,10 @@ export function parseInspectInput(text: string): InspectInputs {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
+    const lines = jsonLines(text);
+    if (lines !== undefined) return lines;
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one object per line`,
     );
   }
   if (!Array.isArray(parsed)) {
@@ -142,6 +145,28 @@ export function parseInspectInput(text: string): InspectInputs {
     // JSON text (sqlite3 -json) is its own text, read as for one row.
     return { carrier: carrierOfValue(row, undefined, diagnostics), diagnostics };
   });
+  return { rows: true, carriers };
+}
+
+/**
+ * Text of two or more lines that each hold one JSON object (blank lines skipped): one carrier per
+ * line, each read as one row with its own line's text; `undefined` for anything else.
+ */
+function jsonLines(text: string): InspectInputs | undefined {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  if (lines.length < 2) return undefined;
+  const carriers: InspectInputs["carriers"] = [];
+  for (const line of lines) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    if (!isJsonObject(parsed)) return undefined;
+    const diagnostics: string[] = [];
+    carriers.push({ carrier: carrierOfValue(parsed, line, diagnostics), diagnostics });
+  }
   return { rows: true, carriers };
 }
 

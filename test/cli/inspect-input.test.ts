@@ -165,6 +165,33 @@ describe("tracehop inspect input", () => {
     }
   });
 
+  test("one JSON object per line (psql -At over several rows) gives one report per line; other text is still an input error", () => {
+    const lines = [
+      JSON.stringify({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }),
+      "",
+      '{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}',
+    ].join("\n");
+    const { code, stdout } = run(["inspect", "--json", "-"], lines + "\n");
+    assert.equal(code, 1);
+    const reports = JSON.parse(stdout);
+    assert.deepEqual(
+      reports.map((r: { valid: boolean }) => r.valid),
+      [true, false],
+    );
+    // Each line is its own text: the digits as written are named.
+    assert.ok(
+      reports[1].diagnostics.some((d: string) =>
+        d.includes("the JSON number 12345678901234567890, beyond 2^53"),
+      ),
+    );
+    const bad = run(["inspect", "-"], '{"traceparent": "x"}\nnot json\n');
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /not valid JSON .*; give a JSON object of header -> value, an array of rows, or one object per line/,
+    );
+  });
+
   test("a JSON array of rows (sqlite3 -json) gives one report per row; exit 1 when a row has no context", () => {
     const rows = [
       {

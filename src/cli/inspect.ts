@@ -150,22 +150,35 @@ export function parseInspectInput(text: string): InspectInputs {
 
 /**
  * Text of two or more lines that each hold one JSON object (blank lines skipped): one carrier per
- * line, each read as one row with its own line's text; `undefined` for anything else.
+ * line, each read as one row with its own line's text; `undefined` when the first line is not a JSON
+ * object (the text is not meant as one object per line).
+ * @throws {@link InspectInputError} naming the first later line that is not a JSON object.
  */
 function jsonLines(text: string): InspectInputs | undefined {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
-  if (lines.length < 2) return undefined;
+  const lines = text.split(/\r?\n/);
+  const rows = lines.filter((line) => line.trim() !== "");
+  if (rows.length < 2) return undefined;
   const carriers: InspectInputs["carriers"] = [];
-  for (const line of lines) {
+  for (const line of rows) {
     let parsed: unknown;
+    let problem: string | undefined;
     try {
       parsed = JSON.parse(line);
-    } catch {
-      return undefined;
+      if (!isJsonObject(parsed)) problem = "is not a JSON object";
+    } catch (err) {
+      problem = `is not valid JSON (${(err as Error).message})`;
     }
-    if (!isJsonObject(parsed)) return undefined;
+    if (problem !== undefined) {
+      if (carriers.length === 0) return undefined;
+      throw new InspectInputError(
+        `line ${lines.indexOf(line) + 1} ${problem}; with one object per line, every non-blank line must be a JSON object`,
+      );
+    }
     const diagnostics: string[] = [];
-    carriers.push({ carrier: carrierOfValue(parsed, line, diagnostics), diagnostics });
+    carriers.push({
+      carrier: carrierOfValue(parsed as Record<string, unknown>, line, diagnostics),
+      diagnostics,
+    });
   }
   return { rows: true, carriers };
 }

@@ -17,7 +17,7 @@ Decodes a stored trace carrier (a JSON object of header -> value, e.g. a databas
 trace column, or a whole row with a traceContext field): each propagation style valid or why
 it was rejected, and the restored context (trace id in 128-bit hex and Datadog decimal, parent
 id, sampling, origin, tags, tracestate, baggage keys, conflict links). A JSON array of rows
-(sqlite3 -json, psql json_agg) gives one report per row.
+(sqlite3 -json, psql json_agg), or one JSON object per line (psql -At), gives one report per row.
 
   <json>       the carrier as JSON text (starts with "{", or "[" for rows)
   <file>       a file holding the JSON

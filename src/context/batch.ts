@@ -59,7 +59,8 @@ export interface WithBatchOptions<M = unknown> {
  * The span ends, records errors and passes results through exactly as in `withCarrier`. Carriers are
  * untrusted and never make the call throw.
  *
- * @throws TypeError when `messages` is not an array, `name` not a string, or `fn` not a function.
+ * @throws TypeError when `messages` is not an array, `name` not a string, `fn` not a function, or an
+ *   option is of the wrong kind (`kind`, `links`, `propagator`, `carrierFrom`).
  */
 export function withBatch<M, T>(
   messages: readonly M[],
@@ -71,6 +72,12 @@ export function withBatch<M, T>(
     throw new TypeError(`tracehop withBatch: messages must be an array, got ${describe(messages)}`);
   }
   assertCallable(name, fn, "withBatch");
+  // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
+  assertOptions(options as WithCarrierOptions, "withBatch");
+  if (options.carrierFrom !== undefined && typeof options.carrierFrom !== "function")
+    throw new TypeError(
+      `tracehop withBatch: carrierFrom must be a function of one message, got ${describe(options.carrierFrom)}`,
+    );
   const started = tryStart(() => {
     const links = options.links ? [...options.links] : [];
     for (const message of messages) {

@@ -90,15 +90,14 @@ export function traced<A extends readonly unknown[] = any[]>(options: TracedOpti
     fn: (this: unknown, ...args: unknown[]) => unknown,
     context?: ClassMethodDecoratorContext,
   ) {
-    if (typeof fn !== "function") {
-      // experimentalDecorators (TypeScript's legacy decorators, NestJS's default) call a decorator
-      // with (prototype, name, descriptor): the first argument is an object, the second a string.
-      const legacy = typeof context === "string" || typeof context === "symbol";
+    // experimentalDecorators (TypeScript's legacy decorators, NestJS's default) call a decorator with
+    // (prototype or constructor, member name, descriptor): the second argument is a string or symbol.
+    if (typeof context === "string" || typeof context === "symbol")
       throw new TypeError(
-        legacy
-          ? 'tracehop @traced: this is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn)'
-          : `tracehop traced: expected a function to wrap, got ${describe(fn)}`,
+        'tracehop @traced: this is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn)',
       );
+    if (typeof fn !== "function") {
+      throw new TypeError(`tracehop traced: expected a function to wrap, got ${describe(fn)}`);
     }
     if (context !== undefined && context.kind !== "method") {
       throw new TypeError(`tracehop @traced: decorates methods only, not a ${String(context.kind)}`);

@@ -149,15 +149,20 @@ export function createPropagator(
   if (styles !== undefined) {
     injectStyles = extractStyles = parseStyles(styles, "explicit");
   } else {
-    const shared =
-      styleListOrUnset(env[ENV_PROPAGATION_STYLE]) ?? styleListOrUnset(env[ENV_OTEL_PROPAGATORS]);
-    const injectText = styleListOrUnset(env[ENV_PROPAGATION_STYLE_INJECT]) ?? shared;
-    const extractText = styleListOrUnset(env[ENV_PROPAGATION_STYLE_EXTRACT]) ?? shared;
-    injectStyles = injectText ? parseStyles(injectText, "environment") : [...DEFAULT_STYLES];
-    extractStyles = extractText ? parseStyles(extractText, "environment") : [...DEFAULT_EXTRACT_STYLES];
+    // The variable each direction reads: the per-direction one, else the shared ones in order.
+    const named = (...names: string[]) => names.find((name) => styleListOrUnset(env[name]) !== undefined);
+    const injectVariable = named(ENV_PROPAGATION_STYLE_INJECT, ENV_PROPAGATION_STYLE, ENV_OTEL_PROPAGATORS);
+    const extractVariable = named(ENV_PROPAGATION_STYLE_EXTRACT, ENV_PROPAGATION_STYLE, ENV_OTEL_PROPAGATORS);
+    injectStyles = injectVariable ? parseStyles(env[injectVariable]!, "environment") : [...DEFAULT_STYLES];
+    extractStyles = extractVariable
+      ? parseStyles(env[extractVariable]!, "environment")
+      : [...DEFAULT_EXTRACT_STYLES];
+    warnIfNothingKnown(env, injectVariable, injectStyles, extractVariable, extractStyles);
   }
   if (options === null || typeof options !== "object")
-    throw new TypeError(`tracehop: createPropagator options must be an object (got ${typeof options})`);
+    throw new TypeError(
+      `tracehop: createPropagator options must be an object such as { extractFirst: true } (got ${options === null ? "null" : typeof options})`,
+    );
   if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
   if (options.extractFirst !== undefined && typeof options.extractFirst !== "boolean")
     throw new TypeError(
@@ -249,18 +254,32 @@ export function parseStyles(
     }
     if (!out.includes(style)) out.push(style);
   }
-  if (source === "environment" && out.length === 0 && list.some((raw) => isUnknownStyle(raw)))
-    warnUnknownSetting(
-      `tracehop: the propagation style list ${JSON.stringify(String(styles))} names no known style: propagation is off in this direction (use ${STYLE_NAMES}, or none to turn it off on purpose)`,
-      "TRACEHOP_NO_PROPAGATION_STYLE",
-    );
   return out;
 }
 
-/** True for a non-blank name that is neither `none` nor a known style. */
-function isUnknownStyle(raw: unknown): boolean {
-  const name = String(raw).trim().toLowerCase();
-  return name !== "" && name !== NONE && !STYLE_ALIASES.has(name);
+/**
+ * One process warning per variable whose style list names only unknown styles (no `none`, which turns
+ * propagation off on purpose): the direction(s) it sets propagate nothing.
+ */
+function warnIfNothingKnown(
+  env: NodeJS.ProcessEnv,
+  injectVariable: string | undefined,
+  injectStyles: readonly PropagationStyle[],
+  extractVariable: string | undefined,
+  extractStyles: readonly PropagationStyle[],
+): void {
+  const off = new Map<string, string[]>();
+  if (injectVariable && injectStyles.length === 0) off.set(injectVariable, ["injected"]);
+  if (extractVariable && extractStyles.length === 0)
+    off.set(extractVariable, [...(off.get(extractVariable) ?? []), "extracted"]);
+  for (const [variable, directions] of off) {
+    const names = env[variable]!.split(",").map((raw) => raw.trim().toLowerCase());
+    if (names.includes(NONE)) continue;
+    warnUnknownSetting(
+      `tracehop: ${variable}=${JSON.stringify(env[variable])} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose`,
+      "TRACEHOP_NO_PROPAGATION_STYLE",
+    );
+  }
 }
 
 /** The accepted style names, for messages. */

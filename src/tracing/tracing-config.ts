@@ -335,10 +335,10 @@ function tracesUrl(what: string, value: unknown): string {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new TypeError(
-      value.includes("://")
-        ? `startTracing: ${label} must use http: or https: (got "${url.protocol}"); tracehop exports OTLP over HTTP, not gRPC`
-        : // "localhost:4318" parses as a URL whose scheme is "localhost:".
-          `startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}" (got ${describe(value)})`,
+      // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme.
+      /^[^/:]+:\d+(\/.*)?$/.test(value.trim()) && url.port === ""
+        ? `startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}" (got ${describe(value)})${value.trim().match(/:4317(\/|$)/) ? "; 4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)" : ""}`
+        : `startTracing: ${label} must use http: or https: (got "${url.protocol}"); tracehop exports OTLP over HTTP, not gRPC`,
     );
   if (!what.startsWith("options.")) return url.href;
   const path = url.pathname.replace(/\/+$/, "");

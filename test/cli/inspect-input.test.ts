@@ -184,11 +184,17 @@ describe("tracehop inspect input", () => {
         d.includes("the JSON number 12345678901234567890, beyond 2^53"),
       ),
     );
-    const bad = run(["inspect", "-"], '{"traceparent": "x"}\nnot json\n');
+    const bad = run(["inspect", "-"], '{"traceparent": "x"}\n\n{"b": "2"}\nnot json\n');
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
-      /not valid JSON .*; give a JSON object of header -> value, an array of rows, or one object per line/,
+      /^tracehop inspect: line 4 is not valid JSON \(.*\); with one object per line, every non-blank line must be a JSON object/,
+    );
+    const notLines = run(["inspect", "-"], "not json\n{}\n");
+    assert.equal(notLines.code, 2);
+    assert.match(
+      notLines.stderr,
+      /not valid JSON .*; give a JSON object of header -> value, an array of rows, or one object per line/s,
     );
   });
 

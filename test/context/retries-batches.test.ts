@@ -157,6 +157,22 @@ describe("batches", () => {
 
   test("misuse is a TypeError naming the argument", () => {
     assert.throws(() => withBatch("x" as never, "b", () => 1), /messages must be an array/);
+    assert.throws(
+      () => withBatch([], "b", () => 1, { kind: "CONSUMER" as never }),
+      /withBatch: kind must be a SpanKind/,
+    );
+    assert.throws(
+      () => withBatch([], "b", () => 1, { links: "ab" as never }),
+      /withBatch: links must be an array/,
+    );
+    assert.throws(
+      () => withBatch([], "b", () => 1, { propagator: {} as never }),
+      /withBatch: propagator must be a TextMapPropagator/,
+    );
+    assert.throws(
+      () => withBatch([], "b", () => 1, { carrierFrom: "headers" as never }),
+      /withBatch: carrierFrom must be a function of one message/,
+    );
     assert.throws(() => withBatchItem({}, "b", () => 1, { attempt: -1 }), /attempt must be an integer/);
   });
 });

@@ -161,10 +161,12 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.throws(() => traced({ optionsFrom: "x" as never }), /optionsFrom must be a function/);
     assert.throws(() => traced({ kind: "SERVER" as never }), /kind must be a SpanKind/);
     // TypeScript's legacy decorators call (prototype, name, descriptor): the error names the setting.
-    assert.throws(
-      () => traced()({} as never, "process" as never),
-      /TC39 standard decorator.*"experimentalDecorators": turn that option off, or wrap the method by hand/,
-    );
+    for (const target of [{}, class Worker {}])
+      // an instance method (prototype), a static one (constructor)
+      assert.throws(
+        () => traced()(target as never, "process" as never),
+        /TC39 standard decorator.*"experimentalDecorators": turn that option off, or wrap the method by hand/,
+      );
     assert.throws(
       () => traced()((() => 1) as never, { kind: "field", name: "x" } as never),
       /decorates methods only/,

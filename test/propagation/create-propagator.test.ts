@@ -147,7 +147,7 @@ describe("createPropagator styles", () => {
         ],
         [
           "TRACEHOP_NO_PROPAGATION_STYLE",
-          'tracehop: the propagation style list "bogus" names no known style: propagation is off in this direction (use tracecontext, baggage, datadog, b3, b3multi, or none to turn it off on purpose)',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="bogus" names no known style, so nothing is extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
         ],
       ],
     );
@@ -642,7 +642,7 @@ describe("createPropagator / DatadogPropagator options and their environment var
       ],
       [
         () => new DatadogPropagator({ tagsMaxLength: "x" as never }),
-        /tagsMaxLength must be a non-negative integer .* got string/,
+        /tagsMaxLength must be a non-negative integer .* got "x"/,
       ],
       [
         () => createPropagator(undefined, { extractFirst: "yes" as never }),
@@ -693,5 +693,30 @@ describe("createPropagator / DatadogPropagator options and their environment var
       "TRACEHOP_BAD_EXTRACT_FIRST",
       "TRACEHOP_BAD_TAGS_MAX_LENGTH",
     ]);
+  });
+
+  test("a shared style variable that names nothing known: one warning naming it and both directions; none,x: none", async () => {
+    clearEnv();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      process.env.DD_TRACE_PROPAGATION_STYLE = "w3c";
+      assert.deepEqual(createPropagator().fields(), []);
+      process.env.DD_TRACE_PROPAGATION_STYLE = "none,zipkin";
+      assert.deepEqual(createPropagator().fields(), []);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+      clearEnv();
+    }
+    assert.deepEqual(
+      warnings
+        .filter((w) => (w as NodeJS.ErrnoException).code === "TRACEHOP_NO_PROPAGATION_STYLE")
+        .map((w) => w.message),
+      [
+        'tracehop: DD_TRACE_PROPAGATION_STYLE="w3c" names no known style, so nothing is injected or extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+      ],
+    );
   });
 });

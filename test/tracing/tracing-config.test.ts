@@ -138,6 +138,17 @@ describe("resolveTracingConfig: validation", () => {
       );
     });
 
+  test("a host and port without a scheme: the URL to write, and a word on 4317 being gRPC's port", () => {
+    assert.throws(
+      () => resolveWith({ serviceName: "s", otlpEndpoint: "localhost:4317" }),
+      /must be an http\(s\) URL with its scheme, such as "http:\/\/localhost:4317" \(got "localhost:4317"\); 4317 is OTLP\/gRPC's port, tracehop exports OTLP over HTTP \(usually 4318\)/,
+    );
+    assert.throws(
+      () => resolveWith({ serviceName: "s", otlpEndpoint: "mailto:x" }),
+      /must use http: or https:/,
+    );
+  });
+
   test("a bad OTEL_EXPORTER_OTLP_ENDPOINT is named in the error", () => {
     assert.throws(
       () => resolveWith({ serviceName: "s" }, { OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318" }),

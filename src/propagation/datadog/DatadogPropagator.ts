@@ -38,8 +38,8 @@ export interface DatadogPropagatorOptions {
   /**
    * Maximum length of `x-datadog-tags` in characters, on extract and inject
    * (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`, default 512). Over the limit every tag is dropped, never
-   * truncated; 0 disables tag propagation (research rule 27). A negative or non-finite value is
-   * replaced by the default.
+   * truncated; 0 disables tag propagation (research rule 27). A non-negative integer; anything else is
+   * a TypeError at construction.
    */
   tagsMaxLength?: number;
 }
@@ -245,7 +245,7 @@ export function assertTagsMaxLength(value: unknown): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
     throw new TypeError(
       `tracehop: tagsMaxLength must be a non-negative integer (the x-datadog-tags limit in characters, default 512), got ${
-        typeof value === "number" ? String(value) : typeof value
+        typeof value === "number" ? String(value) : (JSON.stringify(value) ?? typeof value)
       }`,
     );
 }

@@ -33,6 +33,20 @@ afterEach(() => {
 });
 const clearEnv = () => ENV.forEach((k) => delete process.env[k]);
 
+/** The process warnings emitted while `run` runs (they are emitted on the next tick, awaited here). */
+async function processWarnings(run: () => void): Promise<Error[]> {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on("warning", onWarning);
+  try {
+    run();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("warning", onWarning);
+  }
+  return warnings;
+}
+
 const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
 const local: Context = setDatadogContext(
   trace.setSpanContext(ROOT_CONTEXT, {
@@ -665,12 +679,9 @@ describe("createPropagator / DatadogPropagator options and their environment var
 
   test("a bad DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH / DD_TRACE_PROPAGATION_EXTRACT_FIRST: the default, and one process warning each", async () => {
     clearEnv();
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
-    process.on("warning", onWarning);
-    try {
-      process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = "abc";
-      process.env.DD_TRACE_PROPAGATION_EXTRACT_FIRST = "maybe";
+    process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = "abc";
+    process.env.DD_TRACE_PROPAGATION_EXTRACT_FIRST = "maybe";
+    const warnings = await processWarnings(() => {
       for (let i = 0; i < 2; i++) {
         const carrier: Record<string, string> = {};
         createPropagator(["datadog"]).inject(
@@ -684,11 +695,8 @@ describe("createPropagator / DatadogPropagator options and their environment var
         );
         assert.equal(carrier["x-datadog-tags"], TAGGED["x-datadog-tags"], "the default limit, 512");
       }
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off("warning", onWarning);
-      clearEnv();
-    }
+    });
+    clearEnv();
     assert.deepEqual(warnings.map((w) => (w as NodeJS.ErrnoException).code).sort(), [
       "TRACEHOP_BAD_EXTRACT_FIRST",
       "TRACEHOP_BAD_TAGS_MAX_LENGTH",
@@ -697,19 +705,13 @@ describe("createPropagator / DatadogPropagator options and their environment var
 
   test("a shared style variable that names nothing known: one warning naming it and both directions; none,x: none", async () => {
     clearEnv();
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
-    process.on("warning", onWarning);
-    try {
+    const warnings = await processWarnings(() => {
       process.env.DD_TRACE_PROPAGATION_STYLE = "w3c";
       assert.deepEqual(createPropagator().fields(), []);
       process.env.DD_TRACE_PROPAGATION_STYLE = "none,zipkin";
       assert.deepEqual(createPropagator().fields(), []);
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off("warning", onWarning);
-      clearEnv();
-    }
+    });
+    clearEnv();
     assert.deepEqual(
       warnings
         .filter((w) => (w as NodeJS.ErrnoException).code === "TRACEHOP_NO_PROPAGATION_STYLE")

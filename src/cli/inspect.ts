@@ -156,10 +156,10 @@ export function parseInspectInput(text: string): InspectInputs {
  */
 function jsonLines(text: string): InspectInputs | undefined {
   const lines = text.split(/\r?\n/);
-  const rows = lines.filter((line) => line.trim() !== "");
-  if (rows.length < 2) return undefined;
+  if (lines.filter((line) => line.trim() !== "").length < 2) return undefined;
   const carriers: InspectInputs["carriers"] = [];
-  for (const line of rows) {
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === "") continue;
     let parsed: unknown;
     let problem: string | undefined;
     try {
@@ -171,7 +171,7 @@ function jsonLines(text: string): InspectInputs | undefined {
     if (problem !== undefined) {
       if (carriers.length === 0) return undefined;
       throw new InspectInputError(
-        `line ${lines.indexOf(line) + 1} ${problem}; with one object per line, every non-blank line must be a JSON object`,
+        `line ${index + 1} ${problem}; with one object per line, every non-blank line must be a JSON object`,
       );
     }
     const diagnostics: string[] = [];

@@ -1,7 +1,5 @@
 import type { Link, Span, SpanContext, SpanKind } from "@opentelemetry/api";
-
-/** Span id of the context of a restored root (Datadog parent id 0), which has no span. */
-const ZERO_SPAN_ID = "0000000000000000";
+import { isRestoredRootLinkContext } from "../propagation/extraction-result.js";
 
 /**
  * What the OpenTelemetry SDK's span object exposes beyond the API `Span` (sdk-trace-base `Span`
@@ -34,7 +32,7 @@ export function continuesMessage(span: Span, message: SpanContext): boolean {
     const parent = readable.parentSpanContext;
     if (parent !== undefined && parent.spanId === message.spanId) return true;
     if (readable.parentSpanId === message.spanId) return true;
-    if (message.spanId === ZERO_SPAN_ID && parent === undefined && !readable.parentSpanId) return true;
+    if (isRestoredRootLinkContext(message) && parent === undefined && !readable.parentSpanId) return true;
   }
   const links = readable.links;
   if (!Array.isArray(links)) return false;

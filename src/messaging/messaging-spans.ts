@@ -7,6 +7,7 @@ import {
   type Context,
   type Link,
   type Span,
+  type SpanContext,
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
@@ -324,11 +325,10 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       // then links to the message's context, which the restart link names (span id 0 for a Synthetics
       // context, a parent id 0: compared as it is). A restored root (parent id 0) has no parent either:
       // the instrumentation's span is then the root of its trace (span id 0 stands for it).
-      const root = getRestoredRoot(restored);
       const message =
         parent !== undefined && isSpanContextValid(parent)
           ? parent
-          : (restartedFrom(restored) ?? (root && restoredRootLinkContext(root)));
+          : (restartedFrom(restored) ?? rootOf(restored));
       if (message !== undefined && continuesMessage(ambient, message)) {
         ambient.setAttributes(attributes);
         return recordingFailures(ambient, () => fn(ambient));
@@ -352,4 +352,10 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     },
     { restored },
   );
+}
+
+/** The link context of the restored root (Datadog parent id 0) `ctx` records, if any. */
+function rootOf(ctx: Context): SpanContext | undefined {
+  const root = getRestoredRoot(ctx);
+  return root === undefined ? undefined : restoredRootLinkContext(root);
 }

@@ -304,8 +304,9 @@ function styleListOrUnset(text: string | undefined): string | undefined {
 const warned = new Set<string>();
 
 /**
- * `diag.warn` of an unknown name in a propagation variable, plus a Node process warning with `code`
- * the first time in the process.
+ * `diag.warn` of a propagation setting from the environment that is not used as written (an unknown
+ * style, a bad `DD_TRACE_*` value), plus a Node process warning with `code` the first time this
+ * message is given in the process (printed on stderr by default).
  */
 function warnUnknownSetting(message: string, code: string): void {
   diag.warn(message);
@@ -774,9 +775,6 @@ function randomFlagOf(exactTraceId: boolean, w3cSpan: SpanContext): number {
  * another style's gets a new candidate. `exactTraceId`: the winner's trace id is exactly `w3cSpan`'s
  * (then the W3C `random` flag is kept too).
  */
-/** A Datadog parent id of 0 as `_dd.parent_id` writes it (16 lowercase hex, research rule 52). */
-const ZERO_PARENT_ID = "0000000000000000";
-
 function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId: boolean): Candidate {
   const parts = winner.parts;
   const winnerSpan = winner.spanContext;
@@ -794,8 +792,8 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
       traceState: w3cSpan.traceState,
     };
     // The Datadog parent the W3C one replaces was 0 (a restored root): rule 52 names it all the same,
-    // as dd-trace-js does (`_dd.parent_id` 0000000000000000 when tracestate has no `p:`).
-    lastParentId = lentLastParentId(w3cSpan) ?? ZERO_PARENT_ID;
+    // as 16 lowercase hex, as dd-trace-js does (`_dd.parent_id` 0000000000000000 without a `p:`).
+    lastParentId = lentLastParentId(w3cSpan) ?? ZERO_HEX16;
   } else {
     const traceFlags = winnerSpan.traceFlags | randomFlagOf(exactTraceId, w3cSpan);
     // tracehop's own winner has exactly these members (no spread needed); another style's may have more.

@@ -1,6 +1,7 @@
 import type { Baggage, SpanContext, TraceFlags } from "@opentelemetry/api";
 import { createContextKey, ROOT_CONTEXT, type Attributes, type Context, type Link } from "@opentelemetry/api";
 import { getDatadogContext, type DatadogContext } from "./datadog/datadog-context.js";
+import { ZERO_HEX16 } from "./datadog/ids.js";
 
 /**
  * What an extraction found besides the winning span context, for the code that starts the span
@@ -186,16 +187,21 @@ export function clearExtractionResult(ctx: Context): Context {
   return ctx === ROOT_CONTEXT || read(ctx) === undefined ? ctx : ctx.deleteValue(EXTRACTION_RESULT_KEY);
 }
 
-/** Span id of a link to a restored root, which has no span: zero, as dd-trace-js writes it. */
-const ZERO_SPAN_ID = "0000000000000000";
-
 /**
  * Internal: the span context a link to a restored root (Datadog parent id 0) points to: its trace,
  * span id 0, its trace flags, remote — how dd-trace-js links such a context, so that the incoming
  * trace stays findable (OpenTelemetry's trace API: links with a zero span id SHOULD still be recorded).
  */
 export function restoredRootLinkContext(root: RestoredRoot): SpanContext {
-  return { traceId: root.traceId, spanId: ZERO_SPAN_ID, traceFlags: root.traceFlags, isRemote: true };
+  return { traceId: root.traceId, spanId: ZERO_HEX16, traceFlags: root.traceFlags, isRemote: true };
+}
+
+/**
+ * Internal: true for a span context shaped as {@link restoredRootLinkContext} makes it (and dd-trace-js
+ * links a Datadog parent-id-0 context): span id 0; the trace id is not checked here.
+ */
+export function isRestoredRootLinkContext(spanContext: Pick<SpanContext, "spanId">): boolean {
+  return spanContext.spanId === ZERO_HEX16;
 }
 
 /**

@@ -2,15 +2,18 @@ import {
   isSpanContextValid,
   isValidTraceId,
   trace,
-  TraceFlags,
   type Attributes,
   type Context,
   type Link,
   type SpanKind,
 } from "@opentelemetry/api";
 import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
-import { LINK_REASON_ATTRIBUTE, takeExtraction } from "../propagation/extraction-result.js";
-import { restoredRootDecision } from "./RestoredRootSampler.js";
+import {
+  isRestoredRootLinkContext,
+  LINK_REASON_ATTRIBUTE,
+  takeExtraction,
+} from "../propagation/extraction-result.js";
+import { isSampled, restoredRootDecision } from "./RestoredRootSampler.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 
 /**
@@ -68,7 +71,7 @@ export class LinkAwareSampler implements Sampler {
     const parent = trace.getSpanContext(context);
     // Placeholder parents, restored roots and their descendants first (a fresh result each time).
     const result =
-      restoredRootDecision(context) ??
+      restoredRootDecision(context, parent) ??
       ((parent === undefined || !isSpanContextValid(parent)) && links?.some(isSampledWorkLink)
         ? { decision: this._decisions.sampled }
         : this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links));
@@ -83,10 +86,6 @@ export class LinkAwareSampler implements Sampler {
   }
 }
 
-function isSampled(traceFlags: number): boolean {
-  return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-}
-
 /**
  * A link to a sampled, remote span context that is not one of the extraction's bookkeeping links:
  * a valid span context, or a restored root's (Datadog parent id 0: a valid trace id with span id 0,
@@ -98,10 +97,8 @@ function isSampledWorkLink(link: Link): boolean {
     context !== undefined &&
     context.isRemote === true &&
     isSampled(context.traceFlags) &&
-    (isSpanContextValid(context) || (isValidTraceId(context.traceId) && context.spanId === ZERO_SPAN_ID)) &&
+    (isSpanContextValid(context) ||
+      (isValidTraceId(context.traceId) && isRestoredRootLinkContext(context))) &&
     link.attributes?.[LINK_REASON_ATTRIBUTE] === undefined
   );
 }
-
-/** Span id of the link to a restored root, which has no span. */
-const ZERO_SPAN_ID = "0000000000000000";

@@ -4,9 +4,10 @@ import {
   type Attributes,
   type Context,
   type Link,
+  type SpanContext,
   type SpanKind,
 } from "@opentelemetry/api";
-import type { Sampler, SamplingResult } from "@opentelemetry/sdk-trace-base";
+import type { Sampler, SamplingDecision, SamplingResult } from "@opentelemetry/sdk-trace-base";
 import { decidedTraceId, isPlaceholderParent } from "../context/detached-root.js";
 import { getRestoredRootTraceId, pendingRestoredRoot } from "../propagation/extraction-result.js";
 import { sdkTraceBase } from "./sdk-modules.js";
@@ -74,35 +75,38 @@ export class RestoredRootSampler implements Sampler {
  *   restored function, however deep, follow the parent's sampled flag, so that a sampler that ignores
  *   parents (AlwaysOn, AlwaysOff, TraceIdRatioBased alone) cannot split the trace the priority decided.
  */
-export function restoredRootDecision(context: Context): SamplingResult | undefined {
-  const parent = trace.getSpanContext(context);
-  let sampled: boolean;
-  let unsampled: "record" | "drop";
+export function restoredRootDecision(
+  context: Context,
+  parent: SpanContext | undefined = trace.getSpanContext(context),
+): SamplingResult | undefined {
+  let decision: SamplingDecision;
   if (parent === undefined) {
     const root = pendingRestoredRoot(context);
     if (root === undefined) return undefined;
-    sampled = isSampled(root.traceFlags);
-    unsampled = "record";
+    decision = isSampled(root.traceFlags)
+      ? samplingDecisions().RECORD_AND_SAMPLED
+      : samplingDecisions().RECORD;
   } else if (
     isPlaceholderParent(parent) ||
     getRestoredRootTraceId(context) === parent.traceId ||
     decidedTraceId(context) === parent.traceId
   ) {
-    sampled = isSampled(parent.traceFlags);
-    unsampled = "drop";
+    decision = isSampled(parent.traceFlags)
+      ? samplingDecisions().RECORD_AND_SAMPLED
+      : samplingDecisions().NOT_RECORD;
   } else {
     return undefined;
   }
-  const { SamplingDecision } = sdkTraceBase();
-  return {
-    decision: sampled
-      ? SamplingDecision.RECORD_AND_SAMPLED
-      : unsampled === "record"
-        ? SamplingDecision.RECORD
-        : SamplingDecision.NOT_RECORD,
-  };
+  return { decision };
 }
 
-function isSampled(traceFlags: number): boolean {
+/** The SDK's `SamplingDecision` values, loaded once (see sdk-modules.ts), not on every decision. */
+let decisions: typeof SamplingDecision | undefined;
+function samplingDecisions(): typeof SamplingDecision {
+  return (decisions ??= sdkTraceBase().SamplingDecision);
+}
+
+/** Internal: true when `traceFlags` has the W3C `sampled` bit (Trace Context §3.2.2.5.1). */
+export function isSampled(traceFlags: number): boolean {
   return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }

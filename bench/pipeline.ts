@@ -90,12 +90,16 @@ async function submit(base: string, count: number): Promise<void> {
   const worker = async () => {
     while (next < count) {
       next++;
+      const sentAt = performance.now();
       const res = await fetch(`${base}/preprocess-jobs`, {
         method: "POST",
         headers: { "content-type": "text/plain; charset=utf-8" },
         body: DOCUMENT,
       });
-      if (res.status !== 201) throw new Error(`api answered ${res.status}: ${await res.text()}`);
+      if (res.status !== 201)
+        throw new Error(
+          `api answered ${res.status} after ${(performance.now() - sentAt).toFixed(0)} ms: ${await res.text()}`,
+        );
       await res.arrayBuffer();
     }
   };
@@ -109,7 +113,14 @@ async function waitDone(dbFile: string, expected: number, deadline: number): Pro
     for (;;) {
       const { n } = count.get() as { n: number };
       if (n >= expected) return;
-      if (Date.now() > deadline) throw new Error(`only ${n} of ${expected} jobs done in time`);
+      if (Date.now() > deadline) {
+        const failed = db
+          .prepare("SELECT count(*) AS n FROM PreprocessJob WHERE status = 'failed'")
+          .get() as {
+          n: number;
+        };
+        throw new Error(`only ${n} of ${expected} jobs done in time (${failed.n} marked failed)`);
+      }
       await sleep(5);
     }
   } finally {
@@ -184,24 +195,30 @@ function cpuSeconds(pid: number | undefined): number {
 interface BatchResult {
   jobsPerSecond: number;
   cpuMsPerJob: number;
+  /** CPU milliseconds per job of each process, in the order api, relay, worker. */
+  processCpuMsPerJob: number[];
 }
 
 /** Submits `count` jobs and waits until all are done. */
 async function batch(pipeline: Pipeline, count: number): Promise<BatchResult> {
-  const cpu = () => pipeline.processes.reduce((sum, p) => sum + cpuSeconds(p.child.pid), 0);
+  const cpu = () => pipeline.processes.map((p) => cpuSeconds(p.child.pid));
   const cpu0 = cpu();
   const t0 = performance.now();
   try {
     await submit(pipeline.base, count);
+    pipeline.submitted += count;
+    await waitDone(pipeline.dbFile, pipeline.submitted, Date.now() + RUN_TIMEOUT_MS);
   } catch (err) {
     const logs = pipeline.processes.map((p) => `--- ${p.name} stderr:\n${p.stderrTail()}`).join("\n");
-    throw new Error(`${(err as Error).message}\n${logs}`, { cause: err });
+    throw new Error(`${(err as Error).message} (tracing ${pipeline.tracing ? "on" : "off"})\n${logs}`, {
+      cause: err,
+    });
   }
-  pipeline.submitted += count;
-  await waitDone(pipeline.dbFile, pipeline.submitted, Date.now() + RUN_TIMEOUT_MS);
+  const processCpuMsPerJob = cpu().map((seconds, i) => ((seconds - cpu0[i]!) * 1000) / count);
   return {
     jobsPerSecond: count / ((performance.now() - t0) / 1000),
-    cpuMsPerJob: ((cpu() - cpu0) * 1000) / count,
+    cpuMsPerJob: processCpuMsPerJob.reduce((sum, ms) => sum + ms, 0),
+    processCpuMsPerJob,
   };
 }
 
@@ -257,6 +274,11 @@ export async function benchPipeline(): Promise<{ off: BatchResult[]; on: BatchRe
       (1000 / cpuOn).toFixed(1),
     ],
   ]);
+  const perProcess = (results: BatchResult[]) =>
+    ["api", "relay", "worker"]
+      .map((name, i) => `${name} ${median(results.map((b) => b.processCpuMsPerJob[i]!)).toFixed(2)}`)
+      .join(", ");
+  console.log(`\nmedian CPU ms per job by process: off ${perProcess(off)}; on ${perProcess(on)}`);
   console.log(
     `\ncost of tracing: ${(cost * 100).toFixed(1)}% of CPU-bound throughput: ${verdict} (≤ ${THROUGHPUT_COST_LIMIT * 100}%); wall clock: ${((1 - wallOn / wallOff) * 100).toFixed(1)}% (noisy, see above)`,
   );

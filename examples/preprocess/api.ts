@@ -14,6 +14,7 @@ const { createServer } = createRequire(import.meta.url)("node:http") as typeof H
 const { trace } = await import("@opentelemetry/api");
 const { traceCarrierExtension } = await import("tracehop/prisma");
 const { openDatabase } = await import("./db.js");
+const { isTransientDatabaseError, retryTransient } = await import("./transient.js");
 
 // Every PreprocessJob and Outbox row created through `db` stores the carrier of the active context.
 const db = openDatabase().$extends(traceCarrierExtension());
@@ -67,9 +68,20 @@ async function readDocument(req: IncomingMessage): Promise<string> {
   return text;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** The Prisma error code of `error` (`P1008`, ...), else its class name. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : error instanceof Error ? error.name : typeof error;
 }
 
 async function createJob(text: string): Promise<{ id: string }> {
@@ -77,18 +89,24 @@ async function createJob(text: string): Promise<{ id: string }> {
     try {
       // The extension fills `traceContext` of both rows with the carrier of the active context (this
       // span, child of the HTTP SERVER span).
-      const job = await db.$transaction(async (tx) => {
-        const created = await tx.preprocessJob.create({ data: { text } });
-        await tx.outbox.create({
-          data: {
-            aggregateType: "PreprocessJob",
-            aggregateId: created.id,
-            eventType: EVENT_JOB_REQUESTED,
-            payload: { jobId: created.id },
-          },
-        });
-        return created;
-      });
+      // A transient failure (the SQLite file locked by the relay or the worker) rolled the transaction
+      // back: it is run again whole, and each retry is an event on this span.
+      const job = await retryTransient(
+        () =>
+          db.$transaction(async (tx) => {
+            const created = await tx.preprocessJob.create({ data: { text } });
+            await tx.outbox.create({
+              data: {
+                aggregateType: "PreprocessJob",
+                aggregateId: created.id,
+                eventType: EVENT_JOB_REQUESTED,
+                payload: { jobId: created.id },
+              },
+            });
+            return created;
+          }),
+        { onRetry: (error, attempt) => span.addEvent("retry", { attempt, "error.type": errorCode(error) }) },
+      );
       span.setAttribute("preprocess.job.id", job.id);
       return { id: job.id };
     } finally {
@@ -119,6 +137,18 @@ const server = createServer((req, res) => {
       return send(res, 404, { error: "use POST /preprocess-jobs or GET /preprocess-jobs/:id" });
     } catch (err) {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
+      if (isTransientDatabaseError(err)) {
+        // Still failing after the retries: nothing was written (the transaction rolled back).
+        console.error("api: database busy", errorCode(err));
+        return send(
+          res,
+          503,
+          { error: "the database is busy: nothing was stored, send the request again" },
+          {
+            "retry-after": "1",
+          },
+        );
+      }
       console.error("api: request failed", err);
       return send(res, 500, { error: "internal error" });
     }

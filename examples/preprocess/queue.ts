@@ -25,7 +25,8 @@ export interface Queue {
 /**
  * The embedded default: a table (`QueueMessage`) in the same database, so the main job needs no broker.
  * A consumer claims the oldest unconsumed message with a conditional update, so several consumers never
- * take the same message.
+ * take the same message. A message is claimed before its handler runs: it is delivered at most once (a
+ * handler that fails is logged, not called again; the worker retries transient failures itself).
  */
 export class TableQueue implements Queue {
   readonly system = "tracehop-table";
@@ -41,27 +42,47 @@ export class TableQueue implements Queue {
   consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
     this._consuming = (async () => {
       while (!this._closed) {
-        const next = await this._db.queueMessage.findFirst({
-          where: { queue, consumedAt: null },
-          orderBy: { id: "asc" },
-        });
-        if (!next) {
+        let next;
+        try {
+          next = await this._claimNext(queue);
+        } catch (error) {
+          // A failed poll or claim (the file locked by another process) leaves the message unclaimed:
+          // the consumer keeps going and polls again a little later.
+          console.error("table queue: poll failed, retrying", error);
+          await sleep(POLL_INTERVAL_MS * 10);
+          continue;
+        }
+        if (next === null) {
           await sleep(POLL_INTERVAL_MS);
           continue;
         }
-        const claimed = await this._db.queueMessage.updateMany({
-          where: { id: next.id, consumedAt: null },
-          data: { consumedAt: new Date() },
-        });
-        if (claimed.count !== 1) continue;
-        await handler({
-          id: String(next.id),
-          body: next.body,
-          headers: (next.headers ?? {}) as Record<string, unknown>,
-        });
+        if (next === undefined) continue; // another consumer claimed it first
+        try {
+          await handler({
+            id: String(next.id),
+            body: next.body,
+            headers: (next.headers ?? {}) as Record<string, unknown>,
+          });
+        } catch (error) {
+          console.error(`table queue: handler failed on message ${next.id}`, error);
+        }
       }
     })();
     return Promise.resolve();
+  }
+
+  /** The oldest unconsumed message of `queue` once claimed; `null` when there is none, `undefined` when another consumer took it first. */
+  private async _claimNext(queue: string) {
+    const next = await this._db.queueMessage.findFirst({
+      where: { queue, consumedAt: null },
+      orderBy: { id: "asc" },
+    });
+    if (!next) return null;
+    const claimed = await this._db.queueMessage.updateMany({
+      where: { id: next.id, consumedAt: null },
+      data: { consumedAt: new Date() },
+    });
+    return claimed.count === 1 ? next : undefined;
   }
 
   async close(): Promise<void> {

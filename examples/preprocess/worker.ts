@@ -7,6 +7,7 @@ import { QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
+import { retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
@@ -22,7 +23,13 @@ async function handle(message: QueueMessage): Promise<void> {
     async (span) => {
       const { jobId } = JSON.parse(message.body) as { jobId: string };
       span.setAttribute("preprocess.job.id", jobId);
-      const job = await db.preprocessJob.findUnique({ where: { id: jobId } });
+      // Transient failures (the SQLite file locked by another process) are tried again, each retry an
+      // event on this span; the job is marked failed only when they persist or for any other error.
+      const onRetry = (error: unknown, attempt: number) =>
+        span.addEvent("retry", { attempt, "error.type": String((error as { code?: unknown }).code) });
+      const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id: jobId } }), {
+        onRetry,
+      });
       if (!job) throw new Error(`job ${jobId} not found`);
       const sentences = tracer.startActiveSpan("sentences.split", (split) => {
         const out = splitSentences(job.text);
@@ -30,11 +37,15 @@ async function handle(message: QueueMessage): Promise<void> {
         split.end();
         return out;
       });
-      await db.$transaction([
-        db.sentence.deleteMany({ where: { jobId } }),
-        db.sentence.createMany({ data: sentences.map((text, index) => ({ jobId, index, text })) }),
-        db.preprocessJob.update({ where: { id: jobId }, data: { status: "done" } }),
-      ]);
+      await retryTransient(
+        () =>
+          db.$transaction([
+            db.sentence.deleteMany({ where: { jobId } }),
+            db.sentence.createMany({ data: sentences.map((text, index) => ({ jobId, index, text })) }),
+            db.preprocessJob.update({ where: { id: jobId }, data: { status: "done" } }),
+          ]),
+        { onRetry },
+      );
     },
   ).catch(async (err: unknown) => {
     // The span already recorded the error; the job is marked failed so its client sees it.

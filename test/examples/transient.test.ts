@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import Database from "better-sqlite3";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { isTransientDatabaseError, retryTransient } from "../../examples/preprocess/transient.js";
+import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+
+// A real SQLite file locked by a second connection, as the relay or the worker lock the pipeline's file.
+describe("transient database failures (examples/preprocess/transient.ts)", () => {
+  let dir: string;
+  let file: string;
+  let db: PrismaClient;
+  let holder: Database.Database;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "tracehop-transient-"));
+    file = join(dir, "locked.db");
+    migrateSqlite(file);
+    // A 20 ms busy timeout, so that a held lock fails fast.
+    db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: 20 }) });
+    holder = new Database(file);
+  });
+  after(async () => {
+    if (holder.inTransaction) holder.exec("ROLLBACK");
+    holder.close();
+    await db.$disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lock = () => holder.exec("BEGIN IMMEDIATE");
+  const unlock = () => holder.exec("COMMIT");
+  const count = () => db.preprocessJob.count();
+
+  test("a write on a locked file fails with P1008 and is transient", async () => {
+    lock();
+    const error = await db.preprocessJob.create({ data: { text: "locked" } }).then(
+      () => assert.fail("the write went through a held lock"),
+      (e: unknown) => e,
+    );
+    unlock();
+    assert.equal((error as { code?: string }).code, "P1008");
+    assert.equal(isTransientDatabaseError(error), true);
+    assert.equal(await count(), 0);
+  });
+
+  test("retryTransient runs the transaction again once the lock is gone", async () => {
+    const before = await count();
+    lock();
+    const retries: number[] = [];
+    const job = await retryTransient(
+      () => db.$transaction(async (tx) => tx.preprocessJob.create({ data: { text: "retried" } })),
+      {
+        baseDelayMs: 5,
+        onRetry: (error, attempt) => {
+          assert.equal(isTransientDatabaseError(error), true);
+          retries.push(attempt);
+          if (attempt === 3) unlock();
+        },
+      },
+    );
+    assert.deepEqual(retries, [2, 3]);
+    assert.equal(job.text, "retried");
+    assert.equal(await count(), before + 1);
+  });
+
+  test("the last transient failure is rethrown after `attempts` tries, nothing written", async () => {
+    const before = await count();
+    lock();
+    let calls = 0;
+    await assert.rejects(
+      retryTransient(
+        () => {
+          calls++;
+          return db.preprocessJob.create({ data: { text: "never" } });
+        },
+        { attempts: 3, baseDelayMs: 1 },
+      ),
+      (e: unknown) => (e as { code?: string }).code === "P1008",
+    );
+    unlock();
+    assert.equal(calls, 3);
+    assert.equal(await count(), before);
+  });
+
+  test("any other failure is not retried", async () => {
+    const job = await db.preprocessJob.create({ data: { text: "unique" } });
+    let calls = 0;
+    await assert.rejects(
+      retryTransient(() => {
+        calls++;
+        return db.preprocessJob.create({ data: { id: job.id, text: "duplicate id" } });
+      }),
+      (e: unknown) => (e as { code?: string }).code === "P2002",
+    );
+    assert.equal(calls, 1);
+    assert.equal(isTransientDatabaseError(new Error("plain")), false);
+    assert.equal(isTransientDatabaseError({ code: "P2028", message: "Transaction already closed" }), false);
+    assert.equal(
+      isTransientDatabaseError({
+        code: "P2028",
+        message: "Transaction API error: Unable to start a transaction in the given time.",
+      }),
+      true,
+    );
+    assert.equal(isTransientDatabaseError(null), false);
+  });
+});

@@ -446,6 +446,10 @@ export function formatReport(report: InspectReport): string {
     );
     if (c.root) lines.push("  parent id    0: no parent span; a root span keeps this trace id (Synthetics)");
     else lines.push(`  parent id    ${c.parentId}  (hex)  ${c.datadogParentId}  (Datadog decimal)`);
+    if (c.lastParentId !== undefined)
+      lines.push(
+        `               _dd.parent_id=${c.lastParentId}  (the Datadog parent the same trace's tracecontext parent replaced, rule 52)`,
+      );
     const priority =
       c.samplingPriority !== undefined
         ? `, priority ${c.samplingPriority} (${c.samplingPriorityName})`
@@ -455,10 +459,6 @@ export function formatReport(report: InspectReport): string {
     const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);
     lines.push(`  tags         ${tags.length ? tags.join(", ") : "-"}`);
     lines.push(`  tracestate   ${c.tracestate.length ? c.tracestate.join("\n               ") : "-"}`);
-    if (c.lastParentId !== undefined)
-      lines.push(
-        `  _dd.parent_id ${c.lastParentId}  (the Datadog parent the same trace's tracecontext parent replaced, rule 52)`,
-      );
     for (const link of c.links)
       lines.push(`  link         ${link.traceId}/${link.spanId} (${link.style}, terminated_context)`);
   } else {

@@ -64,7 +64,7 @@ describe("tracehop inspect", () => {
     );
     assert.match(
       stdout,
-      /^ {2}_dd\.parent_id 0000000000000000 {2}\(the Datadog parent the same trace's tracecontext parent replaced, rule 52\)$/m,
+      /^ {2}parent id {4}539116310397210c .*\n {15}_dd\.parent_id=0000000000000000 {2}\(the Datadog parent the same trace's tracecontext parent replaced, rule 52\)$/m,
     );
   });
 

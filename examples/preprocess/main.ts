@@ -13,6 +13,8 @@ import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 const JOB_TIMEOUT_MS = Number(process.env.TRACEHOP_JOB_TIMEOUT_MS ?? 60_000);
 const START_TIMEOUT_MS = Number(process.env.TRACEHOP_START_TIMEOUT_MS ?? 60_000);
 const STOP_TIMEOUT_MS = 15_000;
+/** Submissions of one document while the api answers 503 (database busy). */
+const SUBMIT_ATTEMPTS = 3;
 
 function fail(message: string, code = 1): never {
   console.error(`tracehop preprocess: ${message}`);
@@ -155,11 +157,18 @@ async function main(): Promise<void> {
     const base = /(http:\/\/[^ ]+)/.exec(apiLine!)![1]!;
 
     for (const { file, text } of documents) {
-      const res = await fetch(`${base}/preprocess-jobs`, {
-        method: "POST",
-        headers: { "content-type": "text/plain; charset=utf-8" },
-        body: text,
-      });
+      // 503: the database stayed busy and nothing was stored; sent again after its Retry-After.
+      let res: Response;
+      for (let attempt = 1; ; attempt++) {
+        res = await fetch(`${base}/preprocess-jobs`, {
+          method: "POST",
+          headers: { "content-type": "text/plain; charset=utf-8" },
+          body: text,
+        });
+        if (res.status !== 503 || attempt === SUBMIT_ATTEMPTS) break;
+        await res.arrayBuffer();
+        await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+      }
       const body = (await res.json()) as { id?: string; error?: string };
       if (res.status !== 201 || !body.id) {
         console.error(`${file}: rejected (${res.status}): ${body.error ?? "no id"}`);
@@ -175,8 +184,9 @@ async function main(): Promise<void> {
       await sleep(100);
       for (const job of jobs.filter((j) => j.status === "pending")) {
         const res = await fetch(`${base}/preprocess-jobs/${job.id}`);
-        const body = (await res.json()) as { status: string; sentences: number };
-        if (body.status !== "pending") {
+        const body = (await res.json()) as { status?: string; sentences?: number };
+        // A 503 (database busy) is asked again at the next poll.
+        if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
           job.status = body.status;
           console.log(`${job.file}: job ${job.id} ${body.status}, ${body.sentences} sentences`);
         }

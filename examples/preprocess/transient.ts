@@ -40,6 +40,9 @@ export interface RetryOptions {
  * Runs `operation` and runs it again after a transient database failure ({@link isTransientDatabaseError}),
  * up to `attempts` times in all; rethrows the last failure, and any other failure at once. `operation`
  * must be safe to run again: a transaction that failed was rolled back, so running it whole again is.
+ * One case is not: a P1008 from a server database while COMMIT was on the wire (the connection timed
+ * out) leaves it unknown whether the first attempt committed; the api may then store a second job for
+ * the same request (each with its own id and outbox row, both processed), which this example accepts.
  */
 export async function retryTransient<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 5;

@@ -450,11 +450,13 @@ export function formatReport(report: InspectReport): string {
       lines.push(
         `               _dd.parent_id=${c.lastParentId}  (the Datadog parent the same trace's tracecontext parent replaced, rule 52)`,
       );
-    const priority =
+    // Without a priority nothing was decided yet: the sampled flag is the default a Datadog tracer's
+    // own sampler replaces, not a keep.
+    lines.push(
       c.samplingPriority !== undefined
-        ? `, priority ${c.samplingPriority} (${c.samplingPriorityName})`
-        : ", priority not set";
-    lines.push(`  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}${priority}`);
+        ? `  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}, priority ${c.samplingPriority} (${c.samplingPriorityName})`
+        : `  sampling     sampled flag ${c.sampled ? "set" : "not set"}, priority not set (the next Datadog tracer's sampler decides)`,
+    );
     lines.push(`  origin       ${c.origin ?? "-"}`);
     const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);
     lines.push(`  tags         ${tags.length ? tags.join(", ") : "-"}`);

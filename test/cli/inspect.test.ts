@@ -46,6 +46,19 @@ describe("tracehop inspect", () => {
     span.finish();
   });
 
+  test("a row without a sampling priority is not reported as a keep", () => {
+    const { code, stdout } = run([
+      "inspect",
+      JSON.stringify({ "x-datadog-trace-id": "1234567890", "x-datadog-parent-id": "987654321" }),
+    ]);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^ {2}sampling {5}sampled flag set, priority not set \(the next Datadog tracer's sampler decides\)$/m,
+    );
+    assert.doesNotMatch(stdout, /keep/);
+  });
+
   test("a Synthetics row whose traceparent names another parent of the same trace: the W3C parent, and _dd.parent_id 0 explained", () => {
     const { code, stdout } = run([
       "inspect",

@@ -84,6 +84,9 @@ function errorCode(error: unknown): string {
   return typeof code === "string" ? code : error instanceof Error ? error.name : typeof error;
 }
 
+/** How long a job's transaction is tried again while the database is busy before the api answers 503. */
+const CREATE_RETRY_MS = 8_000;
+
 async function createJob(text: string): Promise<{ id: string }> {
   return tracer.startActiveSpan("preprocess-job.create", async (span) => {
     try {
@@ -105,7 +108,11 @@ async function createJob(text: string): Promise<{ id: string }> {
             });
             return created;
           }),
-        { onRetry: (error, attempt) => span.addEvent("retry", { attempt, "error.type": errorCode(error) }) },
+        {
+          attempts: Infinity,
+          maxElapsedMs: CREATE_RETRY_MS,
+          onRetry: (error, attempt) => span.addEvent("retry", { attempt, "error.type": errorCode(error) }),
+        },
       );
       span.setAttribute("preprocess.job.id", job.id);
       return { id: job.id };
@@ -138,16 +145,13 @@ const server = createServer((req, res) => {
     } catch (err) {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
       if (isTransientDatabaseError(err)) {
-        // Still failing after the retries: nothing was written (the transaction rolled back).
-        console.error("api: database busy", errorCode(err));
-        return send(
-          res,
-          503,
-          { error: "the database is busy: nothing was stored, send the request again" },
-          {
-            "retry-after": "1",
-          },
-        );
+        // Still failing after the retries; a POST wrote nothing (its transaction rolled back).
+        console.error(`api: database busy (${errorCode(err)}) on ${req.method} ${req.url}`);
+        const error =
+          req.method === "POST"
+            ? "the database is busy: nothing was stored, send the request again"
+            : "the database is busy: ask again";
+        return send(res, 503, { error }, { "retry-after": "1" });
       }
       console.error("api: request failed", err);
       return send(res, 500, { error: "internal error" });

@@ -70,14 +70,23 @@ export async function migrateDatabase(url = databaseUrl()): Promise<void> {
 }
 
 /**
- * A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, 10 s busy timeout):
+ * How long a SQLite statement waits for a lock another process holds, in milliseconds, before it fails
+ * with SQLITE_BUSY (Prisma P1008). better-sqlite3 waits synchronously, blocking the process's event
+ * loop: with the 10 s wait of before, a locked file froze the api (reads waited too, keep-alive sockets
+ * were reset, Node's own timeouts answered 408). The wait covers the other processes' short write
+ * transactions; longer locks are retried with timers in between (transient.ts), the loop free.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 100;
+
+/**
+ * A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, {@link SQLITE_BUSY_TIMEOUT_MS}):
  * the better-sqlite3 adapter for `file:`, the pg adapter and the PostgreSQL client for
  * `postgresql://`, the mariadb adapter and the MySQL client for `mysql://`.
  */
 export function openDatabase(url = databaseUrl()): Database {
   switch (databaseKind(url)) {
     case "sqlite": {
-      const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: 10_000 });
+      const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: SQLITE_BUSY_TIMEOUT_MS });
       return new PrismaClient({ adapter });
     }
     case "postgresql": {

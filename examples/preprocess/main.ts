@@ -183,9 +183,16 @@ async function main(): Promise<void> {
     while (jobs.some((j) => j.status === "pending") && Date.now() < deadline) {
       await sleep(100);
       for (const job of jobs.filter((j) => j.status === "pending")) {
-        const res = await fetch(`${base}/preprocess-jobs/${job.id}`);
-        const body = (await res.json()) as { status?: string; sentences?: number };
-        // A 503 (database busy) is asked again at the next poll.
+        // A 503 (database busy) or a dropped connection is asked again at the next poll.
+        let res: Response;
+        let body: { status?: string; sentences?: number };
+        try {
+          res = await fetch(`${base}/preprocess-jobs/${job.id}`);
+          body = (await res.json()) as typeof body;
+        } catch (err) {
+          if (processes[0]!.child.exitCode !== null) throw err; // the api is gone, not just busy
+          continue;
+        }
         if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
           job.status = body.status;
           console.log(`${job.file}: job ${job.id} ${body.status}, ${body.sentences} sentences`);

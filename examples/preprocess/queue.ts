@@ -48,7 +48,8 @@ export class TableQueue implements Queue {
         } catch (error) {
           // A failed poll or claim (the file locked by another process) leaves the message unclaimed:
           // the consumer keeps going and polls again a little later.
-          console.error("table queue: poll failed, retrying", error);
+          const code = (error as { code?: unknown } | null)?.code;
+          console.error(`table queue: poll failed (${String(code ?? error)}), retrying`);
           await sleep(POLL_INTERVAL_MS * 10);
           continue;
         }

@@ -7,12 +7,15 @@ import { withSendSpan } from "tracehop/messaging";
 import { POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
+import { retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
 const queue = await openQueue(db);
 let running = true;
+/** Retries of a transient database failure of one publish or one mark (the pass is retried after that). */
+const RELAY_RETRY = { attempts: Infinity, maxElapsedMs: 30_000 };
 
 async function relayOnce(): Promise<number> {
   const rows = await db.outbox.findMany({
@@ -36,9 +39,16 @@ async function relayOnce(): Promise<number> {
         attributes:
           queue.system === "rabbitmq" ? { "messaging.rabbitmq.destination.routing_key": destination } : {},
       },
-      (headers) => queue.publish(QUEUE_NAME, body, headers),
+      // A publish that failed transiently (the table queue's insert found the file locked) stored
+      // nothing: it is sent again.
+      (headers) => retryTransient(() => queue.publish(QUEUE_NAME, body, headers), RELAY_RETRY),
     );
-    await db.outbox.update({ where: { id: row.id }, data: { publishedAt: new Date() } });
+    // Marked published only after the publish: a failure between the two publishes the row again on a
+    // later pass (at least once; the worker skips a job already done).
+    await retryTransient(
+      () => db.outbox.update({ where: { id: row.id }, data: { publishedAt: new Date() } }),
+      RELAY_RETRY,
+    );
   }
   return rows.length;
 }

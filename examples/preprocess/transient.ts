@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
  * (https://www.prisma.io/docs/orm/reference/error-reference):
  * - P1008 "Operations timed out": what the better-sqlite3 adapter reports for SQLITE_BUSY ("database is
  *   locked"). Three processes write one SQLite file; under load (bench/pipeline.ts under a CPU
- *   profiler) a write sometimes fails so within milliseconds, long before the 10 s busy timeout.
+ *   profiler) a write sometimes failed so within milliseconds, long before the busy timeout of then (10 s).
  * - P2034 "Transaction failed due to a write conflict or a deadlock": Prisma's documented advice is to
  *   retry the transaction (PostgreSQL serialization failures, MySQL deadlocks).
  * - P2028 "Transaction API error" when the transaction could not start in time (Prisma's maxWait).
@@ -26,19 +26,25 @@ export function isTransientDatabaseError(error: unknown): boolean {
   return code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction");
 }
 
-/** Options of {@link retryTransient}. */
+/** Options of {@link retryTransient}. Retrying stops at whichever of `attempts` and `maxElapsedMs` comes first. */
 export interface RetryOptions {
-  /** Attempts in all, the first included (default 5). */
+  /** Attempts in all, the first included (default 5; `Infinity` to retry until `maxElapsedMs`). */
   attempts?: number;
+  /** No retry starts once this many milliseconds have passed since the first attempt began (default: no limit). */
+  maxElapsedMs?: number;
   /** Delay before the second attempt in milliseconds; it doubles after each further failure, with ±50% jitter (default 25). */
   baseDelayMs?: number;
+  /** Upper bound of one delay in milliseconds, jitter included (default 500). */
+  maxDelayMs?: number;
   /** Called before each retry with the failure and the number of the attempt that comes next (2, 3, ...). */
   onRetry?: (error: unknown, nextAttempt: number) => void;
 }
 
 /**
  * Runs `operation` and runs it again after a transient database failure ({@link isTransientDatabaseError}),
- * up to `attempts` times in all; rethrows the last failure, and any other failure at once. `operation`
+ * within `attempts` and `maxElapsedMs`; rethrows the last failure, and any other failure at once. The
+ * delays between attempts are timers, so the process serves other work meanwhile (a SQLite busy wait
+ * inside an attempt does block it: db.ts keeps that wait short). `operation`
  * must be safe to run again: a transaction that failed was rolled back, so running it whole again is.
  * One case is not: a P1008 from a server database while COMMIT was on the wire (the connection timed
  * out) leaves it unknown whether the first attempt committed; the api may then store a second job for
@@ -46,14 +52,22 @@ export interface RetryOptions {
  */
 export async function retryTransient<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 5;
+  const maxElapsedMs = options.maxElapsedMs ?? Infinity;
   const baseDelayMs = options.baseDelayMs ?? 25;
+  const maxDelayMs = options.maxDelayMs ?? 500;
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
     } catch (error) {
       if (attempt >= attempts || !isTransientDatabaseError(error)) throw error;
+      const delay = Math.min(
+        maxDelayMs,
+        baseDelayMs * 2 ** Math.min(attempt - 1, 30) * (0.5 + Math.random()),
+      );
+      if (Date.now() - started + delay >= maxElapsedMs) throw error;
       options.onRetry?.(error, attempt + 1);
-      await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      await sleep(delay);
     }
   }
 }

@@ -16,6 +16,13 @@ const queue = await openQueue(db);
 const tracer = trace.getTracer("tracehop-example");
 const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;
 
+/**
+ * Retries of a transient database failure while handling one job: until it has lasted five minutes
+ * (the embedded table queue delivers a message once, so giving up early would leave the job failed
+ * after a short outage).
+ */
+const JOB_RETRY = { attempts: Infinity, maxElapsedMs: 5 * 60_000 };
+
 async function handle(message: QueueMessage): Promise<void> {
   await withProcessSpan(
     message.headers,
@@ -25,12 +32,18 @@ async function handle(message: QueueMessage): Promise<void> {
       span.setAttribute("preprocess.job.id", jobId);
       // Transient failures (the SQLite file locked by another process) are tried again, each retry an
       // event on this span; the job is marked failed only when they persist or for any other error.
-      const onRetry = (error: unknown, attempt: number) =>
-        span.addEvent("retry", { attempt, "error.type": String((error as { code?: unknown }).code) });
-      const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id: jobId } }), {
-        onRetry,
-      });
+      const retry = {
+        ...JOB_RETRY,
+        onRetry: (error: unknown, attempt: number) =>
+          span.addEvent("retry", { attempt, "error.type": String((error as { code?: unknown }).code) }),
+      };
+      const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id: jobId } }), retry);
       if (!job) throw new Error(`job ${jobId} not found`);
+      // The outbox relay delivers at least once: a second message for a finished job changes nothing.
+      if (job.status !== "pending") {
+        span.setAttribute("preprocess.job.redelivered", true);
+        return;
+      }
       const sentences = tracer.startActiveSpan("sentences.split", (split) => {
         const out = splitSentences(job.text);
         split.setAttribute("preprocess.sentence.count", out.length);
@@ -44,7 +57,7 @@ async function handle(message: QueueMessage): Promise<void> {
             db.sentence.createMany({ data: sentences.map((text, index) => ({ jobId, index, text })) }),
             db.preprocessJob.update({ where: { id: jobId }, data: { status: "done" } }),
           ]),
-        { onRetry },
+        retry,
       );
     },
   ).catch(async (err: unknown) => {
@@ -57,10 +70,18 @@ async function handle(message: QueueMessage): Promise<void> {
         return undefined;
       }
     })();
+    // Only a pending job: a redelivered message that fails must not undo a job already done.
     if (jobId)
-      await db.preprocessJob
-        .updateMany({ where: { id: jobId }, data: { status: "failed" } })
-        .catch(() => undefined);
+      await retryTransient(
+        () =>
+          db.preprocessJob.updateMany({
+            where: { id: jobId, status: "pending" },
+            data: { status: "failed" },
+          }),
+        JOB_RETRY,
+      ).catch((markError: unknown) =>
+        console.error(`worker: job ${jobId} could not be marked failed; it stays pending`, markError),
+      );
   });
 }
 

@@ -86,6 +86,28 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     assert.equal(await count(), before);
   });
 
+  test("maxElapsedMs ends the retries of an outage that lasts, however many attempts are allowed", async () => {
+    lock();
+    let calls = 0;
+    const started = Date.now();
+    await assert.rejects(
+      retryTransient(
+        () => {
+          calls++;
+          return db.preprocessJob.create({ data: { text: "never" } });
+        },
+        { attempts: Infinity, maxElapsedMs: 300, baseDelayMs: 10, maxDelayMs: 40 },
+      ),
+      (e: unknown) => (e as { code?: string }).code === "P1008",
+    );
+    const elapsed = Date.now() - started;
+    unlock();
+    // Each attempt waits the 20 ms busy timeout, each delay at most 40 ms: several attempts, and no
+    // retry starts after the 300 ms (the bound leaves room for a slow machine).
+    assert.ok(calls >= 3, `${calls} attempts`);
+    assert.ok(elapsed < 2_000, `${elapsed} ms`);
+  });
+
   test("any other failure is not retried", async () => {
     const job = await db.preprocessJob.create({ data: { text: "unique" } });
     let calls = 0;

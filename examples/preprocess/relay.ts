@@ -7,7 +7,7 @@ import { withSendSpan } from "tracehop/messaging";
 import { POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
-import { retryTransient } from "./transient.js";
+import { isTransientDatabaseError, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
@@ -58,7 +58,10 @@ const loop = (async () => {
     try {
       if ((await relayOnce()) === 0) await sleep(POLL_INTERVAL_MS);
     } catch (err) {
-      console.error("relay: pass failed, retrying", err);
+      // A busy database is said in one line (it can last, and the pass is retried); anything else in full.
+      if (isTransientDatabaseError(err))
+        console.error(`relay: pass failed (${String((err as { code?: unknown }).code)}), retrying`);
+      else console.error("relay: pass failed, retrying", err);
       await sleep(POLL_INTERVAL_MS * 10);
     }
   }

@@ -3,7 +3,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ROOT_CONTEXT, trace, type TextMapGetter } from "@opentelemetry/api";
+import { defaultTextMapGetter, ROOT_CONTEXT, trace, type TextMapGetter } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
 import {
   formatTraceParent,
@@ -11,6 +11,7 @@ import {
   parseTraceParent,
 } from "../../src/propagation/w3c/traceparent.js";
 import { TraceContextPropagator } from "../../src/propagation/w3c/TraceContextPropagator.js";
+import { contextFromCarrier } from "../../src/context/carrier-context.js";
 import { W3CTraceState } from "../../src/propagation/w3c/W3CTraceState.js";
 import { traceCarrierSetter, type TraceCarrier } from "../../src/carrier/carrier.js";
 
@@ -177,6 +178,29 @@ describe("TraceContextPropagator", () => {
     assert.equal(same?.traceId, TRACE_ID);
     const other = `00-${TRACE_ID.replace("4", "5")}-${SPAN_ID}-01`;
     assert.equal(propagator.extract(ROOT_CONTEXT, {}, getterOf([value, other])), ROOT_CONTEXT);
+  });
+
+  test("repeated fields joined in one string (Node's req.headers, Headers) follow the same rule as an array", () => {
+    const value = `00-${TRACE_ID}-${SPAN_ID}-01`;
+    const other = `00-${TRACE_ID.replace("4", "5")}-${SPAN_ID}-01`;
+    const extract = (traceparent: string) =>
+      trace.getSpanContext(propagator.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter));
+    for (const joined of [`${value}, ${value}`, `${value},${value}`, ` ${value} ,\t${value} , ${value}`])
+      assert.deepEqual(
+        extract(joined),
+        { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1, isRemote: true },
+        joined,
+      );
+    for (const joined of [`${value}, ${other}`, `${value}, ${value}, ${other}`, `${value},`, `,${value}`])
+      assert.equal(extract(joined), undefined, joined);
+    // Node's HTTP server joins two traceparent lines into one string, as a real request shows it.
+    const headers = new Headers();
+    headers.append("traceparent", value);
+    headers.append("traceparent", value);
+    assert.equal(headers.get("traceparent"), `${value}, ${value}`);
+    assert.equal(trace.getSpanContext(contextFromCarrier(headers))?.spanId, SPAN_ID);
+    headers.append("traceparent", other);
+    assert.equal(trace.getSpanContext(contextFromCarrier(headers)), undefined);
   });
 
   test("inject writes nothing when tracing is suppressed or the context has no valid span", () => {

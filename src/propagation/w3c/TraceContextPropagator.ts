@@ -26,8 +26,9 @@ import { W3CTraceState } from "./W3CTraceState.js";
  * Extract (never throws; on any failure the given context is returned unchanged):
  * - traceparent as parsed by {@link parseTraceParent}: any run of SP/HTAB around the value, future
  *   versions, `ff` and all-zero ids rejected, lower-case hex only, flags reduced to sampled|random.
- * - Repeated traceparent fields (an array from the getter): one distinct value is used; two different
- *   values are invalid and restart the trace (harness test_traceparent_duplicated; core takes `[0]`).
+ * - Repeated traceparent fields (an array from the getter, or joined with `,` in one string as Node's
+ *   `req.headers` and `Headers` give them): one distinct value is used; two different values are
+ *   invalid and restart the trace (harness test_traceparent_duplicated; core takes `[0]`).
  * - tracestate is read only when traceparent is valid (§3.3 "MUST NOT attempt to parse"), repeated
  *   fields are joined with `,` in order (§3.3.1, RFC 9110 §5.3), and the whole header is discarded when
  *   it breaks the Level 2 grammar or has more than 32 members ({@link W3CTraceState.fromHeader}).
@@ -62,7 +63,8 @@ export class TraceContextPropagator implements TextMapPropagator {
     try {
       const traceParent = singleValue(getter.get(carrier, TRACE_PARENT_HEADER));
       if (traceParent === undefined) return undefined;
-      const spanContext = traceParentSpanContext(traceParent);
+      const spanContext =
+        traceParentSpanContext(traceParent) ?? traceParentSpanContext(joinedSingleValue(traceParent));
       if (spanContext === undefined) return undefined;
       const header = combinedValue(getter.get(carrier, TRACE_STATE_HEADER));
       if (header) {
@@ -87,6 +89,24 @@ function singleValue(value: string | string[] | undefined): string | undefined {
   const first = value[0];
   if (typeof first !== "string") return undefined;
   for (let i = 1; i < value.length; i++) if (value[i] !== first) return undefined;
+  return first;
+}
+
+/** Longest joined traceparent value that {@link joinedSingleValue} splits (16 copies with their separators). */
+const JOINED_TRACE_PARENT_MAX_LENGTH = 16 * 57;
+
+/**
+ * The one value of repeated traceparent fields that a carrier holds joined in one string — Node's
+ * `req.headers` and WHATWG `Headers` join repeated fields with `", "` (RFC 9110 §5.3) — by the rule of
+ * {@link singleValue}: the parts, OWS trimmed, when they are all the same; else `value` unchanged (which
+ * does not parse: no traceparent version has a comma). Only asked after `value` failed to parse.
+ */
+function joinedSingleValue(value: string): string {
+  // Longer than a few dozen copies is no proxy's repetition: not split (a hostile 1 MiB of commas).
+  if (value.length > JOINED_TRACE_PARENT_MAX_LENGTH || !value.includes(",")) return value;
+  const parts = value.split(",");
+  const first = parts[0]!.trim();
+  for (let i = 1; i < parts.length; i++) if (parts[i]!.trim() !== first) return value;
   return first;
 }
 

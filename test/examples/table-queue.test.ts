@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, describe, test } from "node:test";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import Database from "better-sqlite3";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { TableQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
+import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+
+/** Resolves once `check` holds (polled every 10 ms), or rejects after `ms`. */
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
+
+// The embedded queue of the main job on a real SQLite file (examples/preprocess/queue.ts).
+describe("TableQueue (the main job's embedded queue)", () => {
+  let dir: string;
+  let file: string;
+  let db: PrismaClient;
+  let raw: Database.Database;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "tracehop-table-queue-"));
+    file = join(dir, "queue.db");
+    migrateSqlite(file);
+    db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: 20 }) });
+    raw = new Database(file);
+  });
+  after(async () => {
+    if (raw.inTransaction) raw.exec("ROLLBACK");
+    raw.close();
+    await db.$disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rows = (queue: string) =>
+    raw.prepare("SELECT id, consumedAt FROM QueueMessage WHERE queue = ? ORDER BY id").all(queue) as {
+      id: number;
+      consumedAt: unknown;
+    }[];
+
+  test("delivers in order with the published headers, and an acknowledged message's row goes", async () => {
+    const queue = new TableQueue(db, { pollMs: 5 });
+    await queue.publish("in-order", "one", {
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    await queue.publish("in-order", "two", {});
+    const seen: QueueMessage[] = [];
+    await queue.consume("in-order", async (message) => {
+      seen.push(message);
+    });
+    await until(() => seen.length === 2 && rows("in-order").length === 0);
+    await queue.close();
+    assert.deepEqual(
+      seen.map((m) => [m.body, m.headers]),
+      [
+        ["one", { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }],
+        ["two", {}],
+      ],
+    );
+  });
+
+  test("a message whose handler fails is delivered again once its lease has run out, not before", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 300 });
+    await queue.publish("lease", "flaky", {});
+    const attempts: number[] = [];
+    await queue.consume("lease", async () => {
+      attempts.push(Date.now());
+      if (attempts.length === 1) throw new Error("handler failed");
+    });
+    await until(() => attempts.length === 2 && rows("lease").length === 0);
+    await queue.close();
+    assert.ok(attempts[1]! - attempts[0]! >= 250, `delivered again after ${attempts[1]! - attempts[0]!} ms`);
+  });
+
+  test("a message claimed by a consumer that died is delivered again after the lease", async () => {
+    // A claim as the dead consumer left it: consumedAt set long ago, the row still there.
+    await db.queueMessage.create({
+      data: { queue: "orphan", body: "left", headers: {}, consumedAt: new Date(Date.now() - 60_000) },
+    });
+    await db.queueMessage.create({
+      data: { queue: "orphan", body: "held", headers: {}, consumedAt: new Date() },
+    });
+    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000 });
+    const seen: string[] = [];
+    await queue.consume("orphan", async (message) => {
+      seen.push(message.body);
+    });
+    await until(() => seen.length === 1);
+    await sleep(100);
+    await queue.close();
+    // The expired claim is taken over; the message still within its lease is not.
+    assert.deepEqual(seen, ["left"]);
+    assert.equal(rows("orphan").length, 1);
+  });
+
+  test("the consumer survives a poll on a locked file and delivers once the lock goes", async () => {
+    const queue = new TableQueue(db, { pollMs: 5 });
+    await queue.publish("locked", "after the lock", {});
+    const errors: unknown[] = [];
+    const logged = console.error;
+    console.error = (...args: unknown[]) => errors.push(args[0]);
+    raw.exec("BEGIN EXCLUSIVE");
+    try {
+      const seen: string[] = [];
+      await queue.consume("locked", async (message) => {
+        seen.push(message.body);
+      });
+      await until(() => errors.length > 0);
+      raw.exec("COMMIT");
+      await until(() => seen.length === 1);
+      await queue.close();
+      assert.deepEqual(seen, ["after the lock"]);
+      assert.match(String(errors[0]), /^table queue: poll failed \(P1008\), retrying$/);
+    } finally {
+      if (raw.inTransaction) raw.exec("ROLLBACK");
+      console.error = logged;
+    }
+  });
+});

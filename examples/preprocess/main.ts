@@ -190,7 +190,8 @@ async function main(): Promise<void> {
           res = await fetch(`${base}/preprocess-jobs/${job.id}`);
           body = (await res.json()) as typeof body;
         } catch (err) {
-          if (processes[0]!.child.exitCode !== null) throw err; // the api is gone, not just busy
+          const api = processes[0]!.child;
+          if (api.exitCode !== null || api.signalCode !== null) throw err; // the api is gone, not just busy
           continue;
         }
         if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
@@ -228,7 +229,7 @@ async function main(): Promise<void> {
   const unfinished = jobs.filter((j) => j.status !== "done");
   if (unfinished.some((j) => j.status === "pending")) {
     console.error(
-      `tracehop preprocess: jobs still pending after ${JOB_TIMEOUT_MS} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents`,
+      `tracehop preprocess: jobs still pending after ${JOB_TIMEOUT_MS} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents, or see the processes' messages above (a busy database is retried)`,
     );
   }
   if (unfinished.length) {

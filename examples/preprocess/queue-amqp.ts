@@ -25,6 +25,7 @@ export class AmqpQueue implements Queue {
   private readonly _declared = new Set<string>();
   private _consumerTag: string | undefined;
   private _inFlight: Promise<void> = Promise.resolve();
+  private _closing = false;
 
   private constructor(
     private readonly _connection: amqplib.ChannelModel,
@@ -78,15 +79,18 @@ export class AmqpQueue implements Queue {
         // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
         headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
       };
+      // A message whose handler fails is dropped (no requeue: it would come straight back), except while
+      // closing: left unacknowledged, the broker requeues it when the channel closes.
       this._inFlight = handler(message).then(
         () => this._channel.ack(msg),
-        () => this._channel.nack(msg, false, false),
+        () => (this._closing ? undefined : this._channel.nack(msg, false, false)),
       );
     });
     this._consumerTag = consumerTag;
   }
 
   async close(): Promise<void> {
+    this._closing = true;
     if (this._consumerTag !== undefined) await this._channel.cancel(this._consumerTag);
     await this._inFlight;
     await this._channel.close();

@@ -14,8 +14,12 @@ const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
 const queue = await openQueue(db);
 let running = true;
-/** Retries of a transient database failure of one publish or one mark (the pass is retried after that). */
-const RELAY_RETRY = { attempts: Infinity, maxElapsedMs: 30_000 };
+/**
+ * Retries of a transient database failure of one publish or one mark (the pass is retried after that);
+ * cut short when the relay stops (a row not marked is published again by the next relay: at least once).
+ */
+const stopping = new AbortController();
+const RELAY_RETRY = { attempts: Infinity, maxElapsedMs: 30_000, signal: stopping.signal };
 
 async function relayOnce(): Promise<number> {
   const rows = await db.outbox.findMany({
@@ -70,6 +74,7 @@ console.log("relay polling the outbox READY");
 
 onShutdownSignal(async () => {
   running = false;
+  stopping.abort();
   await loop;
   await queue.close();
   await db.$disconnect();

@@ -9,9 +9,11 @@ import { setTimeout as sleep } from "node:timers/promises";
  *   profiler) a write sometimes failed so within milliseconds, long before the busy timeout of then (10 s).
  * - P2034 "Transaction failed due to a write conflict or a deadlock": Prisma's documented advice is to
  *   retry the transaction (PostgreSQL serialization failures, MySQL deadlocks).
+ * - P1001 "Can't reach database server" and P1017 "Server has closed the connection": a server
+ *   database restarting or a connection dropped; the driver adapter's pool connects again.
  * - P2028 "Transaction API error" when the transaction could not start in time (Prisma's maxWait).
  */
-const TRANSIENT_CODES = new Set(["P1008", "P2034"]);
+const TRANSIENT_CODES = new Set(["P1008", "P2034", "P1001", "P1017"]);
 
 /**
  * Whether `error` is a transient database failure (see TRANSIENT_CODES): a Prisma error with one of
@@ -38,6 +40,8 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Called before each retry with the failure and the number of the attempt that comes next (2, 3, ...). */
   onRetry?: (error: unknown, nextAttempt: number) => void;
+  /** Once aborted (the process is stopping), no retry starts and a delay under way ends: the last failure is rethrown. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -65,9 +69,13 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
         maxDelayMs,
         baseDelayMs * 2 ** Math.min(attempt - 1, 30) * (0.5 + Math.random()),
       );
-      if (Date.now() - started + delay >= maxElapsedMs) throw error;
+      if (Date.now() - started + delay >= maxElapsedMs || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt + 1);
-      await sleep(delay);
+      try {
+        await sleep(delay, undefined, { signal: options.signal });
+      } catch {
+        throw error; // aborted during the delay
+      }
     }
   }
 }

@@ -16,12 +16,16 @@ const queue = await openQueue(db);
 const tracer = trace.getTracer("tracehop-example");
 const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;
 
+/** Aborted when the worker is told to stop: retries end, and the message in hand is left to the queue. */
+const stopping = new AbortController();
+
 /**
- * Retries of a transient database failure while handling one job: until it has lasted five minutes
+ * Retries of a transient database failure in one step of a job (its read, its write, the mark of a
+ * failure): until it has lasted five minutes
  * (the embedded table queue delivers a message once, so giving up early would leave the job failed
  * after a short outage).
  */
-const JOB_RETRY = { attempts: Infinity, maxElapsedMs: 5 * 60_000 };
+const JOB_RETRY = { attempts: Infinity, maxElapsedMs: 5 * 60_000, signal: stopping.signal };
 
 async function handle(message: QueueMessage): Promise<void> {
   await withProcessSpan(
@@ -61,6 +65,12 @@ async function handle(message: QueueMessage): Promise<void> {
       );
     },
   ).catch(async (err: unknown) => {
+    // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue delivers
+    // it again (the table queue after its lease, RabbitMQ when the channel closes).
+    if (stopping.signal.aborted) {
+      console.error(`worker: stopping; message ${message.id} is left to be delivered again`);
+      throw err;
+    }
     // The span already recorded the error; the job is marked failed so its client sees it.
     console.error("worker: job failed", err);
     const jobId = (() => {
@@ -89,6 +99,7 @@ await queue.consume(QUEUE_NAME, handle);
 console.log(`worker consuming ${QUEUE_NAME} READY`);
 
 onShutdownSignal(async () => {
+  stopping.abort();
   await queue.close();
   await db.$disconnect();
   await tracing.shutdown();

@@ -108,6 +108,41 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     assert.ok(elapsed < 2_000, `${elapsed} ms`);
   });
 
+  test("an aborted signal (the process stopping) ends the retries with the last failure, also mid-delay", async () => {
+    lock();
+    try {
+      const stopping = new AbortController();
+      let calls = 0;
+      const started = Date.now();
+      const run = retryTransient(
+        () => {
+          calls++;
+          return db.preprocessJob.create({ data: { text: "never" } });
+        },
+        // One long delay after the first failure: the abort has to end it.
+        { attempts: Infinity, baseDelayMs: 60_000, maxDelayMs: 60_000, signal: stopping.signal },
+      );
+      setTimeout(() => stopping.abort(), 50);
+      await assert.rejects(run, (e: unknown) => (e as { code?: string }).code === "P1008");
+      assert.equal(calls, 1);
+      assert.ok(Date.now() - started < 10_000, "the delay was cut short");
+      // Already aborted: the first failure is final.
+      calls = 0;
+      await assert.rejects(
+        retryTransient(
+          () => {
+            calls++;
+            return db.preprocessJob.create({ data: { text: "never" } });
+          },
+          { signal: stopping.signal },
+        ),
+      );
+      assert.equal(calls, 1);
+    } finally {
+      unlock();
+    }
+  });
+
   test("any other failure is not retried", async () => {
     const job = await db.preprocessJob.create({ data: { text: "unique" } });
     let calls = 0;
@@ -129,5 +164,7 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
       true,
     );
     assert.equal(isTransientDatabaseError(null), false);
+    assert.equal(isTransientDatabaseError({ code: "P1001", message: "Can't reach database server" }), true);
+    assert.equal(isTransientDatabaseError({ code: "P2002", message: "Unique constraint failed" }), false);
   });
 });

@@ -203,6 +203,34 @@ describe("TraceContextPropagator", () => {
     assert.equal(trace.getSpanContext(contextFromCarrier(headers)), undefined);
   });
 
+  test("repeated fields: only SP/HTAB is trimmed, empty parts and different future versions are invalid, arrays and joined strings agree", () => {
+    const a = `00-${TRACE_ID}-${SPAN_ID}-01`;
+    const b = `00-${TRACE_ID}-${"1".repeat(16)}-01`;
+    const futureA = `cc-${TRACE_ID}-${SPAN_ID}-01-x`;
+    const futureB = `cc-${TRACE_ID.replace("4", "5")}-${SPAN_ID}-01-y`;
+    const cases: [string, string | string[], string | undefined][] = [
+      ["tab separators", `${a},\t${a}`, SPAN_ID],
+      ["an empty part", `${a}, , ${a}`, undefined],
+      ["a trailing comma", `${a},`, undefined],
+      ["no-break space is not OWS", `\u00a0${a}, ${a}`, undefined],
+      ["line feeds are not OWS", `${a}\n,\n${a}`, undefined],
+      ["vertical tab is not OWS", `${a},\v${a}`, undefined],
+      ["a byte order mark is not OWS", `\ufeff${a},${a}`, undefined],
+      ["two different future versions", `${futureA}, ${futureB}`, undefined],
+      ["one future version twice", `${futureA}, ${futureA}`, SPAN_ID],
+      ["a comma in a future version's tail", `${futureA},z`, SPAN_ID],
+      ["array: OWS around one copy", [a, ` ${a}`], SPAN_ID],
+      ["array: a joined copy and a copy", [`${a}, ${a}`, a], SPAN_ID],
+      ["array: two different", [a, b], undefined],
+      ["16 copies joined with two tabs", Array<string>(16).fill(a).join(",\t\t"), SPAN_ID],
+      ["40 copies: longer than any proxy's repetition", Array<string>(40).fill(a).join(", "), undefined],
+    ];
+    for (const [name, traceparent, spanId] of cases) {
+      const extracted = trace.getSpanContext(contextFromCarrier({ traceparent }));
+      assert.equal(extracted?.spanId, spanId, name);
+    }
+  });
+
   test("inject writes nothing when tracing is suppressed or the context has no valid span", () => {
     const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 });
     const suppressed: TraceCarrier = {};

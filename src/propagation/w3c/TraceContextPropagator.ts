@@ -8,7 +8,7 @@ import {
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { contextWithSpan } from "../context-values.js";
-import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "./constants.js";
+import { TRACE_PARENT_HEADER, TRACE_PARENT_LENGTH, TRACE_STATE_HEADER } from "./constants.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
 import { W3CTraceState } from "./W3CTraceState.js";
@@ -61,10 +61,7 @@ export class TraceContextPropagator implements TextMapPropagator {
    */
   extractSpanContext(carrier: unknown, getter: TextMapGetter): SpanContext | undefined {
     try {
-      const traceParent = singleValue(getter.get(carrier, TRACE_PARENT_HEADER));
-      if (traceParent === undefined) return undefined;
-      const spanContext =
-        traceParentSpanContext(traceParent) ?? traceParentSpanContext(joinedSingleValue(traceParent));
+      const spanContext = readTraceParent(getter.get(carrier, TRACE_PARENT_HEADER));
       if (spanContext === undefined) return undefined;
       const header = combinedValue(getter.get(carrier, TRACE_STATE_HEADER));
       if (header) {
@@ -82,33 +79,49 @@ export class TraceContextPropagator implements TextMapPropagator {
   }
 }
 
-/** The one value of a field that must not repeat; `undefined` for none, a non-string, or two different values. */
-function singleValue(value: string | string[] | undefined): string | undefined {
-  if (typeof value === "string") return value;
+/**
+ * The remote SpanContext of the traceparent field(s) a getter returned, or `undefined`. One value (a
+ * string) is parsed as it is. Repeated fields — an array, or one string joined with `,` as Node's
+ * `req.headers` and WHATWG `Headers` give them (RFC 9110 §5.3) — count as one field when their parts,
+ * OWS (SP / HTAB) trimmed, are all the same; two or more parts that each parse as a traceparent and
+ * differ are invalid (harness test_traceparent_duplicated). A comma that only sits in the tail of a
+ * future-version traceparent (the one part that parses) leaves that value as it is.
+ */
+function readTraceParent(value: string | string[] | undefined): SpanContext | undefined {
+  if (typeof value === "string") {
+    const spanContext = traceParentSpanContext(value);
+    // A canonical value (55 characters) holds no comma: the hot path asks nothing more.
+    if (value.length === TRACE_PARENT_LENGTH || !value.includes(",")) return spanContext;
+    return repeatedTraceParent([value], spanContext);
+  }
   if (!Array.isArray(value) || value.length === 0) return undefined;
-  const first = value[0];
-  if (typeof first !== "string") return undefined;
-  for (let i = 1; i < value.length; i++) if (value[i] !== first) return undefined;
-  return first;
+  for (const field of value) if (typeof field !== "string") return undefined;
+  if (value.length === 1) return readTraceParent(value[0]);
+  return repeatedTraceParent(value, undefined);
 }
 
-/** Longest joined traceparent value that {@link joinedSingleValue} splits (16 copies with their separators). */
-const JOINED_TRACE_PARENT_MAX_LENGTH = 16 * 57;
+/** Longest field that {@link repeatedTraceParent} splits at commas: 16 copies with generous separators. */
+const JOINED_TRACE_PARENT_MAX_LENGTH = 1024;
 
 /**
- * The one value of repeated traceparent fields that a carrier holds joined in one string — Node's
- * `req.headers` and WHATWG `Headers` join repeated fields with `", "` (RFC 9110 §5.3) — by the rule of
- * {@link singleValue}: the parts, OWS trimmed, when they are all the same; else `value` unchanged (which
- * does not parse: no traceparent version has a comma). Only asked after `value` failed to parse.
+ * {@link readTraceParent}'s rule for several fields or a field with commas. `whole`: the parse of the
+ * single string field as it is (a future version may carry a comma in its tail).
  */
-function joinedSingleValue(value: string): string {
-  // Longer than a few dozen copies is no proxy's repetition: not split (a hostile 1 MiB of commas).
-  if (value.length > JOINED_TRACE_PARENT_MAX_LENGTH || !value.includes(",")) return value;
-  const parts = value.split(",");
-  const first = parts[0]!.trim();
-  for (let i = 1; i < parts.length; i++) if (parts[i]!.trim() !== first) return value;
-  return first;
+function repeatedTraceParent(fields: string[], whole: SpanContext | undefined): SpanContext | undefined {
+  const parts: string[] = [];
+  for (const field of fields) {
+    if (field.length > JOINED_TRACE_PARENT_MAX_LENGTH) return fields.length === 1 ? whole : undefined;
+    for (const part of field.split(",")) parts.push(part.replace(OWS_AROUND, ""));
+  }
+  const first = parts[0]!;
+  if (parts.every((part) => part === first)) return traceParentSpanContext(first);
+  let parsed = 0;
+  for (const part of parts) if (traceParentSpanContext(part) !== undefined) parsed++;
+  return parsed <= 1 && fields.length === 1 ? whole : undefined;
 }
+
+/** SP / HTAB at either end of a value (RFC 9110 OWS). */
+const OWS_AROUND = /^[ \t]+|[ \t]+$/g;
 
 /** Repeated fields combined in order with `,` (RFC 9110 §5.3); non-string parts are skipped. */
 function combinedValue(value: string | string[] | undefined): string | undefined {

@@ -434,6 +434,19 @@ export function inspectCarrier(
   return report;
 }
 
+/**
+ * The `_dd.parent_id` line of the text report: the id in hex and Datadog decimal, and what it is — the
+ * last Datadog span before the W3C parent that tracecontext gave (tracestate `dd=` `p:`), which
+ * Datadog's tracers record as `_dd.parent_id` (the research notes' rule 42); all zeros when the Datadog
+ * headers named no parent span (Synthetics).
+ */
+function describeLastParentId(id: string): string {
+  if (id === ZERO_HEX16)
+    return `_dd.parent_id=${id}  (the Datadog headers named no parent span, parent id 0; the W3C parent is used)`;
+  const decimal = /^[0-9a-f]{16}$/.test(id) ? `  ${hex16ToDecimal(id)}  (Datadog decimal)` : "";
+  return `_dd.parent_id=${id}  (hex)${decimal}: the last Datadog span before this W3C parent (tracestate dd=p:)`;
+}
+
 /** Human-readable rendering of an {@link InspectReport}. */
 export function formatReport(report: InspectReport): string {
   const lines: string[] = [];
@@ -446,16 +459,13 @@ export function formatReport(report: InspectReport): string {
     );
     if (c.root) lines.push("  parent id    0: no parent span; a root span keeps this trace id (Synthetics)");
     else lines.push(`  parent id    ${c.parentId}  (hex)  ${c.datadogParentId}  (Datadog decimal)`);
-    if (c.lastParentId !== undefined)
-      lines.push(
-        `               _dd.parent_id=${c.lastParentId}  (the Datadog parent the same trace's tracecontext parent replaced, rule 52)`,
-      );
+    if (c.lastParentId !== undefined) lines.push(`               ${describeLastParentId(c.lastParentId)}`);
     // Without a priority nothing was decided yet: the sampled flag is the default a Datadog tracer's
     // own sampler replaces, not a keep.
     lines.push(
       c.samplingPriority !== undefined
         ? `  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}, priority ${c.samplingPriority} (${c.samplingPriorityName})`
-        : `  sampling     sampled flag ${c.sampled ? "set" : "not set"}, priority not set (the next Datadog tracer's sampler decides)`,
+        : `  sampling     ${c.style === "datadog" ? "" : `sampled flag ${c.sampled ? "set" : "not set"}, `}priority not set (the next Datadog tracer's sampler decides)`,
     );
     lines.push(`  origin       ${c.origin ?? "-"}`);
     const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);

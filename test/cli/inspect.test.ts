@@ -52,11 +52,27 @@ describe("tracehop inspect", () => {
       JSON.stringify({ "x-datadog-trace-id": "1234567890", "x-datadog-parent-id": "987654321" }),
     ]);
     assert.equal(code, 0);
+    // x-datadog-* headers have no sampled flag: only the missing priority is said.
+    assert.match(stdout, /^ {2}sampling {5}priority not set \(the next Datadog tracer's sampler decides\)$/m);
+    assert.doesNotMatch(stdout, /keep/);
+  });
+
+  test("_dd.parent_id is the tracestate's last Datadog span, in hex and Datadog decimal", () => {
+    const { code, stdout } = run([
+      "inspect",
+      JSON.stringify({
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        tracestate: "dd=p:00f067aa0ba902b7;s:1",
+        "x-datadog-trace-id": "9532127138774266268",
+        "x-datadog-parent-id": "1234",
+        "x-datadog-sampling-priority": "1",
+      }),
+    ]);
+    assert.equal(code, 0);
     assert.match(
       stdout,
-      /^ {2}sampling {5}sampled flag set, priority not set \(the next Datadog tracer's sampler decides\)$/m,
+      /^ {2}parent id {4}b7ad6b7169203331 .*\n {15}_dd\.parent_id=00f067aa0ba902b7 {2}\(hex\) {2}67667974448284343 {2}\(Datadog decimal\): the last Datadog span before this W3C parent \(tracestate dd=p:\)$/m,
     );
-    assert.doesNotMatch(stdout, /keep/);
   });
 
   test("a Synthetics row whose traceparent names another parent of the same trace: the W3C parent, and _dd.parent_id 0 explained", () => {
@@ -77,7 +93,7 @@ describe("tracehop inspect", () => {
     );
     assert.match(
       stdout,
-      /^ {2}parent id {4}539116310397210c .*\n {15}_dd\.parent_id=0000000000000000 {2}\(the Datadog parent the same trace's tracecontext parent replaced, rule 52\)$/m,
+      /^ {2}parent id {4}539116310397210c .*\n {15}_dd\.parent_id=0000000000000000 {2}\(the Datadog headers named no parent span, parent id 0; the W3C parent is used\)$/m,
     );
   });
 

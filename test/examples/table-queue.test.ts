@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import Database from "better-sqlite3";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { TableQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
-import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+import type { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 /** Resolves once `check` holds (polled every 10 ms), or rejects after `ms`. */
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
@@ -21,24 +16,15 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
 
 // The embedded queue of the main job on a real SQLite file (examples/preprocess/queue.ts).
 describe("TableQueue (the main job's embedded queue)", () => {
-  let dir: string;
-  let file: string;
+  let file: ExampleSqliteFile;
   let db: PrismaClient;
-  let raw: Database.Database;
+  let raw: ExampleSqliteFile["raw"];
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), "tracehop-table-queue-"));
-    file = join(dir, "queue.db");
-    migrateSqlite(file);
-    db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: 20 }) });
-    raw = new Database(file);
+    file = openExampleSqliteFile("table-queue");
+    ({ db, raw } = file);
   });
-  after(async () => {
-    if (raw.inTransaction) raw.exec("ROLLBACK");
-    raw.close();
-    await db.$disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => file.close());
 
   const rows = (queue: string) =>
     raw.prepare("SELECT id, consumedAt FROM QueueMessage WHERE queue = ? ORDER BY id").all(queue) as {

@@ -1,35 +1,20 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import Database from "better-sqlite3";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { isTransientDatabaseError, retryTransient } from "../../examples/preprocess/transient.js";
-import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+import type { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 // A real SQLite file locked by a second connection, as the relay or the worker lock the pipeline's file.
 describe("transient database failures (examples/preprocess/transient.ts)", () => {
-  let dir: string;
-  let file: string;
+  let file: ExampleSqliteFile;
   let db: PrismaClient;
-  let holder: Database.Database;
+  let holder: ExampleSqliteFile["raw"];
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), "tracehop-transient-"));
-    file = join(dir, "locked.db");
-    migrateSqlite(file);
-    // A 20 ms busy timeout, so that a held lock fails fast.
-    db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: 20 }) });
-    holder = new Database(file);
+    file = openExampleSqliteFile("transient");
+    ({ db, raw: holder } = file);
   });
-  after(async () => {
-    if (holder.inTransaction) holder.exec("ROLLBACK");
-    holder.close();
-    await db.$disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => file.close());
 
   const lock = () => holder.exec("BEGIN IMMEDIATE");
   const unlock = () => holder.exec("COMMIT");

@@ -79,11 +79,12 @@ export class AmqpQueue implements Queue {
         // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
         headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
       };
-      // A message whose handler fails is dropped (no requeue: it would come straight back), except while
-      // closing: left unacknowledged, the broker requeues it when the channel closes.
+      // A message whose handler fails is requeued once (not if it was already redelivered: it would come
+      // straight back for ever), and while closing left unacknowledged: the broker requeues it when the
+      // channel closes.
       this._inFlight = handler(message).then(
         () => this._channel.ack(msg),
-        () => (this._closing ? undefined : this._channel.nack(msg, false, false)),
+        () => (this._closing ? undefined : this._channel.nack(msg, false, !msg.fields.redelivered)),
       );
     });
     this._consumerTag = consumerTag;

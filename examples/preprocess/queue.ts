@@ -26,9 +26,9 @@ export interface Queue {
 /** Options of {@link TableQueue}. */
 export interface TableQueueOptions {
   /**
-   * How long a claimed message stays hidden from consumers, in milliseconds (default 10 minutes, above
-   * the worker's 5 minutes of retries per job): a message not acknowledged by then — its consumer died
-   * or its handler failed — is delivered again.
+   * How long a claim lasts without renewal, in milliseconds (default 2 minutes). The consumer renews
+   * the claim of the message in hand every third of this; a message whose consumer died (no renewal)
+   * or whose handler failed is delivered again once its lease has run out.
    */
   leaseMs?: number;
   /** Poll interval while the queue is empty, in milliseconds (default POLL_INTERVAL_MS). */
@@ -39,14 +39,15 @@ export interface TableQueueOptions {
  * The embedded default: a table (`QueueMessage`) in the same database, so the main job needs no broker.
  * At least once, as a broker with acknowledgements: a consumer claims the oldest available message with
  * a conditional update (`consumedAt`, the start of its lease), so several consumers never take the same
- * one; a message whose handler resolves is acknowledged (its row deleted); one whose handler fails, or
- * whose consumer dies, is delivered again once its lease has run out. Handlers must therefore be
- * idempotent (the worker skips a job that is no longer pending).
+ * one, and renews the lease while its handler runs; a message whose handler resolves is acknowledged
+ * (its row deleted); one whose handler fails, or whose consumer dies, is delivered again once its lease
+ * has run out. Handlers must therefore be idempotent (the worker skips a job that is no longer pending).
  */
 export class TableQueue implements Queue {
   readonly system = "tracehop-table";
-  private _closed = false;
   private _consuming: Promise<void> | undefined;
+  /** Aborted by close(): the loop stops, and retries of a lease renewal or an acknowledgement end. */
+  private readonly _closing = new AbortController();
   private readonly _leaseMs: number;
   private readonly _pollMs: number;
 
@@ -54,7 +55,7 @@ export class TableQueue implements Queue {
     private readonly _db: Database,
     options: TableQueueOptions = {},
   ) {
-    this._leaseMs = options.leaseMs ?? 10 * 60_000;
+    this._leaseMs = options.leaseMs ?? 2 * 60_000;
     this._pollMs = options.pollMs ?? POLL_INTERVAL_MS;
   }
 
@@ -64,7 +65,7 @@ export class TableQueue implements Queue {
 
   consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
     this._consuming = (async () => {
-      while (!this._closed) {
+      while (!this._closing.signal.aborted) {
         let claim;
         try {
           claim = await this._claimNext(queue);
@@ -75,37 +76,75 @@ export class TableQueue implements Queue {
           await sleep(this._pollMs * 10);
           continue;
         }
-        if (claim === null) {
+        // None available, or another consumer claimed it first (or a row this claim cannot match):
+        // poll again after the interval, never in a tight loop.
+        if (claim === null || claim === undefined) {
           await sleep(this._pollMs);
           continue;
         }
-        if (claim === undefined) continue; // another consumer claimed it first
-        const { message, claimedAt } = claim;
-        try {
-          await handler({
-            id: String(message.id),
-            body: message.body,
-            headers: (message.headers ?? {}) as Record<string, unknown>,
-          });
-        } catch (error) {
-          console.error(
-            `table queue: handler failed on message ${message.id}; delivered again after its lease`,
-            error,
-          );
-          continue;
-        }
-        // Acknowledged: the row goes. Only this claim's (a lease that ran out may have been taken over).
-        await retryTransient(
-          () => this._db.queueMessage.deleteMany({ where: { id: message.id, consumedAt: claimedAt } }),
-          { attempts: Infinity, maxElapsedMs: 60_000 },
-        ).catch((error: unknown) =>
-          console.error(
-            `table queue: message ${message.id} not acknowledged (${errorCode(error)}); delivered again after its lease`,
-          ),
-        );
+        await this._handle(claim.message, claim.claimedAt, handler);
       }
     })();
     return Promise.resolve();
+  }
+
+  /** Runs `handler` on a claimed message while renewing its lease, then acknowledges it. */
+  private async _handle(
+    message: { id: number; body: string; headers: unknown },
+    claimedAt: Date,
+    handler: (message: QueueMessage) => Promise<void>,
+  ): Promise<void> {
+    let lease = claimedAt;
+    let renewing = Promise.resolve();
+    const retry = { attempts: Infinity, maxElapsedMs: this._leaseMs / 3, signal: this._closing.signal };
+    const renewal = setInterval(() => {
+      renewing = renewing.then(async () => {
+        const renewed = new Date();
+        const { count } = await retryTransient(
+          () =>
+            this._db.queueMessage.updateMany({
+              where: { id: message.id, consumedAt: lease },
+              data: { consumedAt: renewed },
+            }),
+          retry,
+        ).catch(() => ({ count: -1 })); // a later renewal tries again
+        if (count === 1) lease = renewed;
+        else if (count === 0) console.error(`table queue: lost the lease of message ${message.id}`);
+      });
+    }, this._leaseMs / 3);
+    let handled = false;
+    try {
+      await handler({
+        id: String(message.id),
+        body: message.body,
+        headers: (message.headers ?? {}) as Record<string, unknown>,
+      });
+      handled = true;
+    } catch (error) {
+      console.error(
+        `table queue: handler failed on message ${message.id}; delivered again after its lease`,
+        error,
+      );
+    } finally {
+      clearInterval(renewal);
+      await renewing;
+    }
+    if (!handled) return;
+    // Acknowledged: the row goes, only under this consumer's lease (a lease that ran out may have been
+    // taken over). Not done when the queue is closing or the database stays busy: delivered again later.
+    const acked = await retryTransient(
+      () => this._db.queueMessage.deleteMany({ where: { id: message.id, consumedAt: lease } }),
+      { attempts: Infinity, maxElapsedMs: 60_000, signal: this._closing.signal },
+    ).catch((error: unknown) => {
+      console.error(
+        `table queue: message ${message.id} not acknowledged (${errorCode(error)}); delivered again after its lease`,
+      );
+      return undefined;
+    });
+    if (acked?.count === 0)
+      console.error(
+        `table queue: message ${message.id} handled after its lease was taken over; it is handled again`,
+      );
   }
 
   /**
@@ -130,7 +169,7 @@ export class TableQueue implements Queue {
   }
 
   async close(): Promise<void> {
-    this._closed = true;
+    this._closing.abort();
     await this._consuming?.catch(() => undefined);
   }
 }

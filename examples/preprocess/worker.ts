@@ -21,9 +21,7 @@ const stopping = new AbortController();
 
 /**
  * Retries of a transient database failure in one step of a job (its read, its write, the mark of a
- * failure): until it has lasted five minutes
- * (the embedded table queue delivers a message once, so giving up early would leave the job failed
- * after a short outage).
+ * failure): until it has lasted five minutes, so that a short outage does not leave the job failed.
  */
 const JOB_RETRY = { attempts: Infinity, maxElapsedMs: 5 * 60_000, signal: stopping.signal };
 
@@ -89,9 +87,14 @@ async function handle(message: QueueMessage): Promise<void> {
             data: { status: "failed" },
           }),
         JOB_RETRY,
-      ).catch((markError: unknown) =>
-        console.error(`worker: job ${jobId} could not be marked failed; it stays pending`, markError),
-      );
+      ).catch((markError: unknown) => {
+        // Not acknowledged either: the message comes back (after the table queue's lease, or requeued by
+        // RabbitMQ while closing) instead of leaving the job pending for good.
+        console.error(
+          `worker: job ${jobId} could not be marked failed; its message is left to be delivered again`,
+        );
+        throw markError;
+      });
   });
 }
 

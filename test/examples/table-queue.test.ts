@@ -66,6 +66,47 @@ describe("TableQueue (the main job's embedded queue)", () => {
     assert.ok(attempts[1]! - attempts[0]! >= 250, `delivered again after ${attempts[1]! - attempts[0]!} ms`);
   });
 
+  test("a handler that runs longer than the lease keeps its message: the lease is renewed, a second consumer waits", async () => {
+    const first = new TableQueue(db, { pollMs: 5, leaseMs: 150 });
+    const second = new TableQueue(db, { pollMs: 5, leaseMs: 150 });
+    await first.publish("renewed", "slow", {});
+    const handledBy: string[] = [];
+    const slow = (name: string) => async () => {
+      handledBy.push(name);
+      await sleep(600);
+    };
+    await first.consume("renewed", slow("first"));
+    await until(() => handledBy.length === 1);
+    await second.consume("renewed", slow("second"));
+    await until(() => rows("renewed").length === 0);
+    await sleep(100);
+    await Promise.all([first.close(), second.close()]);
+    assert.deepEqual(handledBy, ["first"]);
+  });
+
+  test("close() does not wait on an acknowledgement the database keeps refusing", async () => {
+    const queue = new TableQueue(db, { pollMs: 5 });
+    await queue.publish("ack-locked", "done but locked", {});
+    let handled = false;
+    await queue.consume("ack-locked", async () => {
+      raw.exec("BEGIN EXCLUSIVE"); // the acknowledgement that follows finds the file locked
+      handled = true;
+    });
+    await until(() => handled);
+    const logged = console.error;
+    console.error = () => undefined;
+    try {
+      const started = Date.now();
+      await queue.close();
+      // The acknowledgement retries for up to 60 s unless close() ends them.
+      assert.ok(Date.now() - started < 10_000, `close took ${Date.now() - started} ms`);
+    } finally {
+      console.error = logged;
+      raw.exec("COMMIT");
+    }
+    assert.equal(rows("ack-locked").length, 1); // not acknowledged: delivered again after its lease
+  });
+
   test("a message claimed by a consumer that died is delivered again after the lease", async () => {
     // A claim as the dead consumer left it: consumedAt set long ago, the row still there.
     await db.queueMessage.create({

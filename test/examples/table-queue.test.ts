@@ -67,13 +67,14 @@ describe("TableQueue (the main job's embedded queue)", () => {
   });
 
   test("a handler that runs longer than the lease keeps its message: the lease is renewed, a second consumer waits", async () => {
-    const first = new TableQueue(db, { pollMs: 5, leaseMs: 150 });
-    const second = new TableQueue(db, { pollMs: 5, leaseMs: 150 });
+    // A lease of 600 ms renewed every 200 ms, a handler of 2 s: three leases long.
+    const first = new TableQueue(db, { pollMs: 5, leaseMs: 600 });
+    const second = new TableQueue(db, { pollMs: 5, leaseMs: 600 });
     await first.publish("renewed", "slow", {});
     const handledBy: string[] = [];
     const slow = (name: string) => async () => {
       handledBy.push(name);
-      await sleep(600);
+      await sleep(2_000);
     };
     await first.consume("renewed", slow("first"));
     await until(() => handledBy.length === 1);

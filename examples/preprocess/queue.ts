@@ -109,7 +109,11 @@ export class TableQueue implements Queue {
           retry,
         ).catch(() => ({ count: -1 })); // a later renewal tries again
         if (count === 1) lease = renewed;
-        else if (count === 0) console.error(`table queue: lost the lease of message ${message.id}`);
+        else if (count === 0) {
+          // Taken over by another consumer: nothing left to renew.
+          clearInterval(renewal);
+          console.error(`table queue: lost the lease of message ${message.id}`);
+        }
       });
     }, this._leaseMs / 3);
     let handled = false;

@@ -14,7 +14,7 @@ const { createServer } = createRequire(import.meta.url)("node:http") as typeof H
 const { trace } = await import("@opentelemetry/api");
 const { traceCarrierExtension } = await import("tracehop/prisma");
 const { openDatabase } = await import("./db.js");
-const { isTransientDatabaseError, retryTransient } = await import("./transient.js");
+const { databaseErrorCode, isTransientDatabaseError, retryTransient } = await import("./transient.js");
 
 // Every PreprocessJob and Outbox row created through `db` stores the carrier of the active context.
 const db = openDatabase().$extends(traceCarrierExtension());
@@ -78,12 +78,6 @@ function send(
   res.end(JSON.stringify(body));
 }
 
-/** The Prisma error code of `error` (`P1008`, ...), else its class name. */
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : error instanceof Error ? error.name : typeof error;
-}
-
 /** How long a job's transaction is tried again while the database is busy before the api answers 503. */
 const CREATE_RETRY_MS = 8_000;
 
@@ -111,7 +105,8 @@ async function createJob(text: string): Promise<{ id: string }> {
         {
           attempts: Infinity,
           maxElapsedMs: CREATE_RETRY_MS,
-          onRetry: (error, attempt) => span.addEvent("retry", { attempt, "error.type": errorCode(error) }),
+          onRetry: (error, attempt) =>
+            span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) }),
         },
       );
       span.setAttribute("preprocess.job.id", job.id);
@@ -146,7 +141,7 @@ const server = createServer((req, res) => {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
       if (isTransientDatabaseError(err)) {
         // Still failing after the retries; a POST wrote nothing (its transaction rolled back).
-        console.error(`api: database busy (${errorCode(err)}) on ${req.method} ${req.url}`);
+        console.error(`api: database busy (${databaseErrorCode(err)}) on ${req.method} ${req.url}`);
         const error =
           req.method === "POST"
             ? "the database is busy: nothing was stored, send the request again"

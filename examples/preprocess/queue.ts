@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { databaseUrl, POLL_INTERVAL_MS } from "./config.js";
 import type { Database } from "./db.js";
-import { retryTransient } from "./transient.js";
+import { databaseErrorCode, retryTransient } from "./transient.js";
 
 /** A message as the worker receives it: body text and the headers it was published with. */
 export interface QueueMessage {
@@ -72,7 +72,7 @@ export class TableQueue implements Queue {
         } catch (error) {
           // A failed poll or claim (the file locked by another process) leaves the message where it
           // was: the consumer keeps going and polls again a little later.
-          console.error(`table queue: poll failed (${errorCode(error)}), retrying`);
+          console.error(`table queue: poll failed (${databaseErrorCode(error)}), retrying`);
           await sleep(this._pollMs * 10);
           continue;
         }
@@ -141,7 +141,7 @@ export class TableQueue implements Queue {
       { attempts: Infinity, maxElapsedMs: 60_000, signal: this._closing.signal },
     ).catch((error: unknown) => {
       console.error(
-        `table queue: message ${message.id} not acknowledged (${errorCode(error)}); delivered again after its lease`,
+        `table queue: message ${message.id} not acknowledged (${databaseErrorCode(error)}); delivered again after its lease`,
       );
       return undefined;
     });
@@ -176,12 +176,6 @@ export class TableQueue implements Queue {
     this._closing.abort();
     await this._consuming?.catch(() => undefined);
   }
-}
-
-/** The Prisma error code of `error` (`P1008`, ...), else its text. */
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : String(error);
 }
 
 /** The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, else the embedded table queue. */

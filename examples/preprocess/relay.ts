@@ -7,18 +7,19 @@ import { withSendSpan } from "tracehop/messaging";
 import { POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
-import { isTransientDatabaseError, retryTransient } from "./transient.js";
+import { databaseErrorCode, isTransientDatabaseError, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
 const queue = await openQueue(db);
 let running = true;
+/** Aborted when the relay is told to stop: retries end. */
+const stopping = new AbortController();
 /**
  * Retries of a transient database failure of one publish or one mark (the pass is retried after that);
  * cut short when the relay stops (a row not marked is published again by the next relay: at least once).
  */
-const stopping = new AbortController();
 const RELAY_RETRY = { attempts: Infinity, maxElapsedMs: 30_000, signal: stopping.signal };
 
 async function relayOnce(): Promise<number> {
@@ -64,7 +65,7 @@ const loop = (async () => {
     } catch (err) {
       // A busy database is said in one line (it can last, and the pass is retried); anything else in full.
       if (isTransientDatabaseError(err))
-        console.error(`relay: pass failed (${String((err as { code?: unknown }).code)}), retrying`);
+        console.error(`relay: pass failed (${databaseErrorCode(err)}), retrying`);
       else console.error("relay: pass failed, retrying", err);
       await sleep(POLL_INTERVAL_MS * 10);
     }

@@ -28,6 +28,15 @@ export function isTransientDatabaseError(error: unknown): boolean {
   return code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction");
 }
 
+/**
+ * The Prisma error code of `error` (`"P1008"`, ...) for logs and span events; the error's text when it
+ * has no code.
+ */
+export function databaseErrorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : String(error);
+}
+
 /** Options of {@link retryTransient}. Retrying stops at whichever of `attempts` and `maxElapsedMs` comes first. */
 export interface RetryOptions {
   /** Attempts in all, the first included (default 5; `Infinity` to retry until `maxElapsedMs`). */

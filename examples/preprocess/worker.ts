@@ -7,7 +7,7 @@ import { QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
-import { retryTransient } from "./transient.js";
+import { databaseErrorCode, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
@@ -37,7 +37,7 @@ async function handle(message: QueueMessage): Promise<void> {
       const retry = {
         ...JOB_RETRY,
         onRetry: (error: unknown, attempt: number) =>
-          span.addEvent("retry", { attempt, "error.type": String((error as { code?: unknown }).code) }),
+          span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) }),
       };
       const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id: jobId } }), retry);
       if (!job) throw new Error(`job ${jobId} not found`);

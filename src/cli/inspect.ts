@@ -29,7 +29,7 @@ import {
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
-import { decimalToHex16, hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { decimalToHex16, hex16ToDecimal, isLowerHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
 import { parseSamplingPriority } from "../propagation/datadog/tracestate-dd.js";
 import {
@@ -443,7 +443,7 @@ export function inspectCarrier(
 function describeLastParentId(id: string): string {
   if (id === ZERO_HEX16)
     return `_dd.parent_id=${id}  (the Datadog headers named no parent span, parent id 0; the W3C parent is used)`;
-  const decimal = /^[0-9a-f]{16}$/.test(id) ? `  ${hex16ToDecimal(id)}  (Datadog decimal)` : "";
+  const decimal = isLowerHex16(id) ? `  ${hex16ToDecimal(id)}  (Datadog decimal)` : "";
   return `_dd.parent_id=${id}  (hex)${decimal}: the last Datadog span before this W3C parent (tracestate dd=p:)`;
 }
 

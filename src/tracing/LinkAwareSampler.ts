@@ -13,8 +13,12 @@ import {
   LINK_REASON_ATTRIBUTE,
   takeExtraction,
 } from "../propagation/extraction-result.js";
-import { isSampled, restoredRootDecision } from "./RestoredRootSampler.js";
-import { sdkTraceBase } from "./sdk-modules.js";
+import {
+  checkRootSampler,
+  isSampled,
+  restoredRootDecision,
+  samplingDecisions,
+} from "./RestoredRootSampler.js";
 
 /**
  * A Sampler that keeps a new trace whose span links to sampled work from elsewhere: a root span (no
@@ -50,14 +54,9 @@ import { sdkTraceBase } from "./sdk-modules.js";
  *       sampler: new LinkAwareSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) })) });
  */
 export class LinkAwareSampler implements Sampler {
-  private readonly _decisions: { sampled: number; dropped: number };
-
   /** @param root the sampler for every span this one does not keep (a TypeError when it has no `shouldSample`). */
   constructor(private readonly _root: Sampler) {
-    if (typeof (_root as Partial<Sampler> | undefined)?.shouldSample !== "function")
-      throw new TypeError("LinkAwareSampler: root must be a Sampler (an object with shouldSample)");
-    const { SamplingDecision } = sdkTraceBase();
-    this._decisions = { sampled: SamplingDecision.RECORD_AND_SAMPLED, dropped: SamplingDecision.NOT_RECORD };
+    checkRootSampler("LinkAwareSampler", _root);
   }
 
   shouldSample(
@@ -73,11 +72,11 @@ export class LinkAwareSampler implements Sampler {
     const result =
       restoredRootDecision(context, parent) ??
       ((parent === undefined || !isSpanContextValid(parent)) && links?.some(isSampledWorkLink)
-        ? { decision: this._decisions.sampled }
+        ? { decision: samplingDecisions().RECORD_AND_SAMPLED }
         : this._root.shouldSample(context, traceId, spanName, spanKind, attributes, links));
     // The span an extraction's links and restored root were for is not recorded, so
     // ExtractionSpanProcessor never sees it: no later span of the request takes them instead.
-    if (result.decision === this._decisions.dropped) takeExtraction(context, parent);
+    if (result.decision === samplingDecisions().NOT_RECORD) takeExtraction(context, parent);
     return result;
   }
 

@@ -39,8 +39,7 @@ import { sdkTraceBase } from "./sdk-modules.js";
 export class RestoredRootSampler implements Sampler {
   /** @param _root the sampler for every other span (a TypeError when it has no `shouldSample`). */
   constructor(private readonly _root: Sampler) {
-    if (typeof (_root as Partial<Sampler> | undefined)?.shouldSample !== "function")
-      throw new TypeError("RestoredRootSampler: root must be a Sampler (an object with shouldSample)");
+    checkRootSampler("RestoredRootSampler", _root);
   }
 
   shouldSample(
@@ -100,9 +99,18 @@ export function restoredRootDecision(
   return { decision };
 }
 
-/** The SDK's `SamplingDecision` values, loaded once (see sdk-modules.ts), not on every decision. */
+/**
+ * Internal: a TypeError naming `owner` unless `root` is a Sampler (an object with `shouldSample`), for
+ * the samplers that wrap another one.
+ */
+export function checkRootSampler(owner: string, root: unknown): void {
+  if (typeof (root as Partial<Sampler> | undefined)?.shouldSample !== "function")
+    throw new TypeError(`${owner}: root must be a Sampler (an object with shouldSample)`);
+}
+
+/** Internal: the SDK's `SamplingDecision` values, loaded once (see sdk-modules.ts), not on every decision. */
 let decisions: typeof SamplingDecision | undefined;
-function samplingDecisions(): typeof SamplingDecision {
+export function samplingDecisions(): typeof SamplingDecision {
   return (decisions ??= sdkTraceBase().SamplingDecision);
 }
 

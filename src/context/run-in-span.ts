@@ -8,7 +8,9 @@ import { context as contextApi, diag, SpanStatusCode, type Context, type Span } 
  * - a thrown error: the exception is recorded (an `exception` event and ERROR status), the span
  *   ends, and the same error object is rethrown;
  * - a promise (any thenable): when it settles; a rejection is recorded as above and the returned
- *   promise rejects with the same reason;
+ *   promise rejects with the same reason. A thenable that is not a native promise gets its `then`
+ *   called with `active` active: a lazy query (a Prisma query returned without `await`, a Knex
+ *   builder) starts its work on `then`, and that work belongs to the span;
  * - a generator or async generator object (what a `function*` / `async function*` returns): each
  *   `next`/`throw`/`return` step runs with `active` active; the span ends when the generator
  *   finishes, throws, or is closed early (`break` out of `for…of` calls `return`). A generator that
@@ -27,7 +29,7 @@ export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T)
     endSpan(span);
     throw err;
   }
-  if (isThenable(result)) return settleThenable(span, result) as T;
+  if (isThenable(result)) return settleThenable(span, active, result) as T;
   const tag = generatorTag(result);
   if (tag === "Generator") return wrapGenerator(span, active, result as Generator) as T;
   if (tag === "AsyncGenerator") return wrapAsyncGenerator(span, active, result as AsyncGenerator) as T;
@@ -71,8 +73,20 @@ function generatorTag(value: unknown): string | undefined {
   return tag === "Generator" || tag === "AsyncGenerator" ? tag : undefined;
 }
 
-function settleThenable(span: Span, thenable: PromiseLike<unknown>): Promise<unknown> {
-  return Promise.resolve(thenable).then(
+/**
+ * The promise of `thenable`'s outcome, ending `span` when it settles. A native promise's work has
+ * started already; any other thenable may be lazy (Prisma's `PrismaPromise` sends its query only when
+ * `then` is called, and `Promise.resolve` would call it from a later job, outside `active`), so its
+ * `then` is called here, synchronously, with `active` active. A `then` that throws rejects the result.
+ */
+function settleThenable(span: Span, active: Context, thenable: PromiseLike<unknown>): Promise<unknown> {
+  const settled =
+    thenable instanceof Promise
+      ? thenable
+      : new Promise<unknown>((resolve, reject) => {
+          contextApi.with(active, () => thenable.then(resolve, reject));
+        });
+  return settled.then(
     (value) => {
       endSpan(span);
       return value;

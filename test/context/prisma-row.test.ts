@@ -3,7 +3,16 @@
 import { describe, test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
-import { captureCarrier, traced, withCarrier, type TraceCarrierProvider } from "../../src/index.js";
+import {
+  captureCarrier,
+  traced,
+  withBatch,
+  withBatchItem,
+  withCarrier,
+  type TraceCarrierProvider,
+} from "../../src/index.js";
+import { withProcessSpan } from "../../src/messaging/index.js";
+import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { createDatabase, type TestDatabase } from "../prisma/databases.js";
 import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
 
@@ -70,5 +79,50 @@ describe("a Prisma row from a real SQLite file restores the stored parent", () =
     assert.equal(row.traceContext, null);
     withCarrier(row, "no-carrier", () => undefined);
     assert.equal(parentIdOf(finishedSpan("no-carrier")), undefined);
+  });
+});
+
+describe("a Prisma query returned without await belongs to the callback's span", () => {
+  // PrismaPromise sends its query only when `then` is called. Returned from the callback (no `await`,
+  // no `async`), its `then` used to be called by Promise.resolve in a later job, outside the span: the
+  // extension then captured the caller's context (here: none, so traceContext stayed null).
+  const carrierOfStep = async (run: () => PromiseLike<{ id: string }>, spanName: string) => {
+    const job = await run();
+    const row = await db.client.preprocessJob.findUniqueOrThrow({ where: { id: job.id } });
+    const step = finishedSpan(spanName).spanContext();
+    const carrier = row.traceContext as Record<string, string> | null;
+    assert.equal(carrier?.traceparent, `00-${step.traceId}-${step.spanId}-01`, spanName);
+  };
+
+  test("withCarrier, withProcessSpan, withBatch / withBatchItem and @traced", async () => {
+    const extended = db.client.$extends(traceCarrierExtension());
+    const written = await writeJob("stored");
+    const row: JobRow = await db.client.preprocessJob.findUniqueOrThrow({ where: { id: written.id } });
+    await carrierOfStep(
+      () => withCarrier(row, "step", () => extended.preprocessJob.create({ data: { text: "a" } })),
+      "step",
+    );
+    await carrierOfStep(
+      () =>
+        withProcessSpan(row.traceContext, { system: "rabbitmq", destination: "jobs" }, () =>
+          extended.preprocessJob.create({ data: { text: "b" } }),
+        ),
+      "process jobs",
+    );
+    await carrierOfStep(
+      () => withBatch([row, row], "batch", () => extended.preprocessJob.create({ data: { text: "c" } })),
+      "batch",
+    );
+    await carrierOfStep(
+      () => withBatchItem(row, "item", () => extended.preprocessJob.create({ data: { text: "d" } })),
+      "item",
+    );
+    class Worker {
+      @traced()
+      save(text: string) {
+        return extended.preprocessJob.create({ data: { text } });
+      }
+    }
+    await carrierOfStep(() => new Worker().save("e"), "Worker.save");
   });
 });

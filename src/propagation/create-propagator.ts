@@ -3,6 +3,7 @@ import {
   propagation,
   ROOT_CONTEXT,
   trace,
+  TraceFlags,
   type Baggage,
   type Context,
   type Link,
@@ -503,12 +504,17 @@ class MultiStylePropagator implements TextMapPropagator {
       // Compared once: two equal ids are distinct strings, and each comparison reads them whole.
       let exactTraceId = winner.traceId === candidate.traceId;
       if (!exactTraceId && !sameTrace(winner.traceId, candidate.traceId)) {
-        if (candidate.spanContext)
-          (links ??= []).push(terminatedContextLink(candidate.name, candidate.spanContext));
+        // A context without a parent span (Datadog parent id 0: Synthetics) is linked with span id 0,
+        // as dd-trace-js links it (rule 50: only a trace id 0 makes no link).
+        const root = candidate.parts?.root;
+        const linked =
+          candidate.spanContext ?? (root === undefined ? undefined : restoredRootLinkContext(root));
+        if (linked !== undefined) (links ??= []).push(terminatedContextLink(candidate.name, linked));
         continue;
       }
-      // Same trace. A 64-bit winner (its `_dd.p.tid` lost upstream) takes the full id (see below).
-      if (!exactTraceId && winner.traceId.startsWith(ZERO_HEX16)) {
+      // Same trace. A 64-bit winner (its `_dd.p.tid` lost upstream) takes the full id (see below). A
+      // traceparent always carries all 128 bits: a W3C winner whose upper half is zero keeps its id.
+      if (!exactTraceId && winner.name !== "tracecontext" && winner.traceId.startsWith(ZERO_HEX16)) {
         winner = upgradeTraceId(winner, candidate.traceId);
         exactTraceId = true;
       }
@@ -691,8 +697,9 @@ function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage
  * (`tracecontext`, `b3`, `b3multi`) carries, with `_dd.p.tid` set from its upper half, as a traceparent
  * alone gives it (rule 21): the trace keeps its id across the hop. Datadog's tracers keep the 64-bit id
  * there; their backend joins a 64-bit id and its 128-bit form as one trace (rule 61), an OpenTelemetry
- * backend would see a new trace. tracehop's own winner (parts) is updated in place; another style's
- * gets a new candidate whose Context holds the new span context (and its Datadog fields, if any).
+ * backend would see a new trace. Never for a `tracecontext` winner: its zero upper half is its id, which
+ * the W3C services upstream know it by. tracehop's own winner (parts) is updated in place; another
+ * style's gets a new candidate whose Context holds the new span context (and its Datadog fields, if any).
  */
 function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
   const high = traceId.slice(0, 16);
@@ -771,7 +778,12 @@ function randomFlagOf(exactTraceId: boolean, w3cSpan: SpanContext): number {
  * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
- * priority, origin and tags stay. tracehop's own winner (parts) is updated in place and returned;
+ * priority, origin and tags stay. A winner of tracehop's own styles without a priority (Datadog headers
+ * without `x-datadog-sampling-priority`, b3 without a sampled state) takes the W3C sampled flag, so an
+ * upstream drop stays a drop: the priority stays unset, as the handed vectors expect (system-tests
+ * `w3c_p_extract_datadog_w3c`), and the next injection writes 1 or 0 from the flag. dd-trace-js 5
+ * (`#mergeTraceContextState`) copies the W3C priority and `_dd.p.dm` as well: the same keep or drop,
+ * `s:2` / `s:-1` written as 1 / 0. tracehop's own winner (parts) is updated in place and returned;
  * another style's gets a new candidate. `exactTraceId`: the winner's trace id is exactly `w3cSpan`'s
  * (then the W3C `random` flag is kept too).
  */
@@ -782,12 +794,22 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
   // tracestate: read below only when needed.
   let lastParentId: string | undefined;
   let spanContext: SpanContext;
+  // The winner's sampled flag, or the W3C context's when the winner has no priority (its flag then only
+  // says "not dropped yet").
+  const adoptDecision = parts !== undefined && parts.fields.samplingPriority === undefined;
+  const flagsOf = (winnerFlags: number): number =>
+    (adoptDecision
+      ? (winnerFlags & ~TraceFlags.SAMPLED) | (w3cSpan.traceFlags & TraceFlags.SAMPLED)
+      : winnerFlags) | randomFlagOf(exactTraceId, w3cSpan);
   if (winnerSpan === undefined) {
     const root = parts !== undefined ? parts.root : getRestoredRoot(winner.context!);
     spanContext = {
       traceId: winner.traceId,
       spanId: w3cSpan.spanId,
-      traceFlags: (root?.traceFlags ?? w3cSpan.traceFlags) | randomFlagOf(exactTraceId, w3cSpan),
+      traceFlags:
+        root === undefined
+          ? w3cSpan.traceFlags | randomFlagOf(exactTraceId, w3cSpan)
+          : flagsOf(root.traceFlags),
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
@@ -795,7 +817,7 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
     // as 16 lowercase hex, as dd-trace-js does (`_dd.parent_id` 0000000000000000 without a `p:`).
     lastParentId = lentLastParentId(w3cSpan) ?? ZERO_HEX16;
   } else {
-    const traceFlags = winnerSpan.traceFlags | randomFlagOf(exactTraceId, w3cSpan);
+    const traceFlags = flagsOf(winnerSpan.traceFlags);
     // tracehop's own winner has exactly these members (no spread needed); another style's may have more.
     spanContext =
       parts !== undefined

@@ -167,6 +167,45 @@ test("restart of a Synthetics context (parent id 0): the same span-id-0 link as 
   );
 });
 
+test("a Synthetics context (parent id 0) of another trace that does not win: the same span-id-0 link as dd-trace's", () => {
+  const styles = ["tracecontext", "datadog", "baggage"];
+  const carrier = {
+    traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "x-datadog-trace-id": "1234",
+    "x-datadog-parent-id": "0",
+    "x-datadog-sampling-priority": "1",
+    "x-datadog-origin": "synthetics",
+  };
+  const theirs = ddPropagator(styles).extract({ ...carrier }) as unknown as {
+    _links: {
+      context: { toTraceId(full: boolean): string; toSpanId(full: boolean): string };
+      attributes: object;
+    }[];
+  };
+  const ctx = createPropagator(styles).extract(
+    ROOT_CONTEXT,
+    normalizeCarrier(carrier),
+    normalizedCarrierGetter,
+  );
+  const expected = theirs._links.map((link) => [
+    link.context.toTraceId(true).padStart(32, "0"),
+    link.context.toSpanId(true),
+    link.attributes,
+  ]);
+  assert.deepEqual(expected, [
+    [
+      "000000000000000000000000000004d2",
+      "0000000000000000",
+      { reason: "terminated_context", context_headers: "datadog" },
+    ],
+  ]);
+  assert.deepEqual(
+    getExtractionLinks(ctx).map((link) => [link.context.traceId, link.context.spanId, link.attributes]),
+    expected,
+  );
+  assert.equal(trace.getSpanContext(ctx)?.traceId, "0af7651916cd43dd8448eb211c80319c");
+});
+
 test("a W3C parent replacing the Datadog parent of the same trace: _dd.parent_id as dd-trace's, parent id 0 included", () => {
   const styles = ["datadog", "tracecontext", "baggage"];
   const dd = ddPropagator(styles);
@@ -193,6 +232,44 @@ test("a W3C parent replacing the Datadog parent of the same trace: _dd.parent_id
           theirs!._trace.tags["_dd.parent_id"],
           JSON.stringify(carrier),
         );
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
+
+test("Datadog headers without a priority, traceparent of the same trace: the W3C keep or drop, as dd-trace's", () => {
+  // dd-trace-js 5 #mergeTraceContextState: a winner without a priority takes the W3C context's
+  // decision. Before, tracehop kept such a trace sampled: an upstream drop became a keep. tracehop
+  // keeps the priority itself unset (the handed vectors, system-tests w3c_p_extract_datadog_w3c) and
+  // takes the sampled flag, so the next injection writes the same keep (1) or drop (0).
+  const styles = ["datadog", "tracecontext", "baggage"];
+  const dd = ddPropagator(styles);
+  const ours = createPropagator(styles);
+  fc.assert(
+    fc.property(
+      nonZeroHex16,
+      fc.oneof(fc.constant(ZERO), nonZeroHex16),
+      nonZeroHex16,
+      fc.constantFrom("00", "01"),
+      fc.option(fc.constantFrom(-1, 0, 1, 2), { nil: undefined }),
+      (traceIdLow, ddParent, w3cParent, flags, s) => {
+        const carrier: Record<string, string> = {
+          "x-datadog-trace-id": BigInt(`0x${traceIdLow}`).toString(),
+          "x-datadog-parent-id": BigInt(`0x${ddParent}`).toString(),
+          traceparent: `00-${ZERO}${traceIdLow}-${w3cParent}-${flags}`,
+        };
+        if (s !== undefined) carrier.tracestate = `dd=s:${s}`;
+        const theirs = dd.extract({ ...carrier })!;
+        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        const label = JSON.stringify(carrier);
+        assert.equal(getDatadogContext(ctx)?.samplingPriority, undefined, label);
+        const keep = theirs._sampling.priority! > 0;
+        assert.equal((trace.getSpanContext(ctx)!.traceFlags & TraceFlags.SAMPLED) !== 0, keep, label);
+        const injected: Record<string, string> = {};
+        ours.inject(ctx, injected, setter);
+        assert.equal(injected["x-datadog-sampling-priority"], keep ? "1" : "0", label);
+        assert.equal(injected.traceparent!.slice(-2), keep ? "01" : "00", label);
       },
     ),
     { numRuns: RUNS },

@@ -335,6 +335,19 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     assert.equal(trace.getSpanContext(b3First)?.traceId, "0af7651916cd43dd8448eb211c80319c");
   });
 
+  test("never a tracecontext winner: a traceparent's zero upper half is its id", () => {
+    clearEnv();
+    const carrier = {
+      traceparent: "00-00000000000000008448eb211c80319c-b7ad6b7169203331-01",
+      ...DATADOG,
+      "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
+    };
+    const ctx = extract(carrier, ["tracecontext", "datadog"]);
+    assert.equal(trace.getSpanContext(ctx)?.traceId, "00000000000000008448eb211c80319c");
+    assert.equal(trace.getSpanContext(ctx)?.spanId, "b7ad6b7169203331");
+    assert.equal(getDatadogContext(ctx)?.propagationTags["_dd.p.tid"], undefined);
+  });
+
   test("unchanged: another low half is another trace (a link); extract-first keeps the 64-bit winner", () => {
     clearEnv();
     const other = extract({

@@ -89,7 +89,9 @@ function tagName(key: string): string {
 
 /**
  * Decodes the value of a `dd` tracestate member (without the `dd=` prefix). Order-free; empty
- * elements, a trailing `;` and unknown sub-keys are ignored (rules 44, 47); a `t.dm` that is not a
+ * elements and a trailing `;` are tolerated (rule 47) and a sub-key given twice takes its last value.
+ * Unknown sub-keys are ignored: they are not relayed on the next injection, which writes the member
+ * anew (Java and dd-trace-js relay them after the known ones, rule 47; docs/conformance.md). A `t.dm` that is not a
  * decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is dropped alone, as from
  * `x-datadog-tags` (rule 30). Never throws.
  */

@@ -778,8 +778,8 @@ function randomFlagOf(exactTraceId: boolean, w3cSpan: SpanContext): number {
  * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
- * priority, origin and tags stay. A winner of tracehop's own styles without a priority (Datadog headers
- * without `x-datadog-sampling-priority`, b3 without a sampled state) takes the W3C sampled flag, so an
+ * priority, origin and tags stay. A Datadog winner without a priority (no
+ * `x-datadog-sampling-priority`) takes the W3C sampled flag, so an
  * upstream drop stays a drop: the priority stays unset, as the handed vectors expect (system-tests
  * `w3c_p_extract_datadog_w3c`), and the next injection writes 1 or 0 from the flag. dd-trace-js 5
  * (`#mergeTraceContextState`) copies the W3C priority and `_dd.p.dm` as well: the same keep or drop,

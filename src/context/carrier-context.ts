@@ -12,6 +12,7 @@ import {
 } from "../carrier/carrier.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { isTraceCarrierProvider } from "./carrier-source.js";
+import { describe } from "./relation.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts. */
 export const TRACER_NAME = "tracehop";
@@ -32,14 +33,51 @@ export interface CarrierOptions {
 }
 
 /**
+ * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
+ * (a style name such as `"datadog"`, a number): a mistake in the caller's code, answered where it is
+ * made instead of as a carrier that is always empty or a context that is never restored. `where`
+ * names the function in the message.
+ */
+export function assertPropagatorOption(propagator: unknown, where: string): void {
+  if (propagator === undefined) return;
+  const candidate = propagator as Partial<TextMapPropagator> | null;
+  if (
+    candidate === null ||
+    typeof candidate.inject !== "function" ||
+    typeof candidate.extract !== "function"
+  ) {
+    const hint =
+      typeof propagator === "string" || Array.isArray(propagator)
+        ? ` (for styles by name, pass createPropagator(${JSON.stringify(propagator)}))`
+        : "";
+    throw new TypeError(
+      `tracehop ${where}: propagator must be a TextMapPropagator (inject and extract methods), got ${describe(propagator)}${hint}`,
+    );
+  }
+}
+
+/** Internal: throws the TypeError of an options `context` that is not a Context (no getValue method). */
+function assertContextOption(ctx: unknown, where: string): void {
+  if (ctx !== undefined && (ctx === null || typeof (ctx as Partial<Context>).getValue !== "function"))
+    throw new TypeError(
+      `tracehop ${where}: context must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describe(ctx)}`,
+    );
+}
+
+/**
  * Injects the given (default: active) context into a new carrier: a flat object of lower-case
  * propagation header names and string values (DESIGN.md "The carrier"), ready for a JSON column or
  * message headers.
  *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
- *   suppressed) or the propagator failed. Never throws.
+ *   suppressed) or the propagator failed. Never throws on what it propagates.
+ * @throws TypeError when `options.propagator` is not a TextMapPropagator (a style name such as
+ *   `"datadog"` instead of `createPropagator("datadog")`) or `options.context` is not a Context: a
+ *   mistake in the calling code, not a failure of tracing.
  */
 export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
+  assertPropagatorOption(options?.propagator, "captureCarrier");
+  assertContextOption(options?.context, "captureCarrier");
   const carrier: TraceCarrier = {};
   try {
     (options?.propagator ?? getDefaultPropagator()).inject(
@@ -62,9 +100,13 @@ export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
  * active context, so nothing of the caller's trace leaks into the restored one (case B29).
  *
  * @returns the context with the extracted span context, baggage and Datadog fields; the base context
- *   unchanged when nothing valid is found. Never throws.
+ *   unchanged when nothing valid is found. Never throws on the carrier, whatever it holds.
+ * @throws TypeError when `options.propagator` is not a TextMapPropagator or `options.context` is not a
+ *   Context (see {@link captureCarrier}).
  */
 export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {}): Context {
+  assertPropagatorOption(options?.propagator, "contextFromCarrier");
+  assertContextOption(options?.context, "contextFromCarrier");
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   try {

@@ -35,7 +35,7 @@ import {
   ATTR_TRACEHOP_RUN,
   MS_PER_SECOND,
 } from "./attributes.js";
-import { contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
+import { assertPropagatorOption, contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
 import { readCarrierSource, toEpochMs } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
 import {
@@ -341,17 +341,7 @@ export function assertOptions(options: WithCarrierOptions, where: string): void 
       `tracehop ${where}: links must be an array of span links, got ${describe(options.links)}`,
     );
   }
-  const propagator = options.propagator as Partial<TextMapPropagator> | undefined;
-  if (
-    propagator !== undefined &&
-    (propagator === null ||
-      typeof propagator.inject !== "function" ||
-      typeof propagator.extract !== "function")
-  ) {
-    throw new TypeError(
-      `tracehop ${where}: propagator must be a TextMapPropagator (inject and extract methods), got ${describe(propagator)}`,
-    );
-  }
+  assertPropagatorOption(options.propagator, where);
 }
 
 /** The values of @opentelemetry/api's `SpanKind` (INTERNAL 0 ... CONSUMER 4). */

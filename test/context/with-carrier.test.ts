@@ -358,6 +358,22 @@ describe("withCarrier: what it accepts", () => {
       () => withCarrier(W3C_CARRIER, "x", () => 1, { propagator: {} as never }),
       /propagator must be a TextMapPropagator \(inject and extract methods\)/,
     ],
+    // captureCarrier and contextFromCarrier answered these with `{}` and no context, silently.
+    [
+      "captureCarrier with a style name as propagator",
+      () => captureCarrier({ propagator: "datadog" as never }),
+      /captureCarrier: propagator must be a TextMapPropagator .*got "datadog" \(for styles by name, pass createPropagator\("datadog"\)\)/,
+    ],
+    [
+      "contextFromCarrier with a number as propagator",
+      () => contextFromCarrier(W3C_CARRIER, { propagator: 5 as never }),
+      /contextFromCarrier: propagator must be a TextMapPropagator .*got 5$/,
+    ],
+    [
+      "captureCarrier with a span as context",
+      () => captureCarrier({ context: {} as never }),
+      /captureCarrier: context must be a Context from @opentelemetry\/api/,
+    ],
   ];
   for (const [label, call, message] of misuse) {
     test(`programming error (${label}) is a TypeError saying what to fix, before fn runs`, () => {

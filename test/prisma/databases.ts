@@ -37,25 +37,42 @@ export interface TestDatabase extends Location {
   drop(): Promise<void>;
 }
 
+/**
+ * A Prisma schema the tests run on: its generated client per provider, and its migration folders
+ * (Prisma's `<name>/migration.sql` layout). Default {@link STOCK}: the project's own.
+ */
+export interface TestSchema {
+  /** Loads the generated client module (`PrismaClient`, `Prisma`) of `provider`. */
+  load(provider: Provider): Promise<any>;
+  /** Migration folder per provider; `undefined`: the project's (prisma/, prisma/<provider>/). */
+  migrations?: Readonly<Record<Provider, string>>;
+}
+
+/** The project's schema (prisma/schema.prisma and the clients under generated/prisma/). */
+export const STOCK: TestSchema = { load: (provider) => generatedClient(provider) };
+
 const unique = () => `tracehop_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
 /** Opens a PrismaClient of `provider` on an existing location (used by the child process too). */
-export async function openClient(loc: Location): Promise<{ client: any; Prisma: any }> {
+export async function openClient(
+  loc: Location,
+  schema: TestSchema = STOCK,
+): Promise<{ client: any; Prisma: any }> {
   switch (loc.provider) {
     case "sqlite": {
-      const m = await generatedClient("sqlite");
+      const m = await schema.load("sqlite");
       return {
         client: new m.PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${loc.url}` }) }),
         Prisma: m.Prisma,
       };
     }
     case "postgresql": {
-      const m = await generatedClient("postgresql");
+      const m = await schema.load("postgresql");
       const adapter = new PrismaPg({ connectionString: loc.url }, { schema: loc.schema });
       return { client: new m.PrismaClient({ adapter }), Prisma: m.Prisma };
     }
     case "mysql": {
-      const m = await generatedClient("mysql");
+      const m = await schema.load("mysql");
       const u = new URL(loc.url);
       const adapter = new PrismaMariaDb({
         host: u.hostname,
@@ -105,26 +122,31 @@ async function generatedClient(provider: Provider): Promise<any> {
 }
 
 /**
- * Creates, migrates and opens an isolated database of `provider`; returns a skip reason (a sentence
- * naming the server and how to start or point to it) when the server is not reachable.
+ * Creates, migrates and opens an isolated database of `provider` with the tables of `schema`
+ * (default: the project's); returns a skip reason (a sentence naming the server and how to start or
+ * point to it) when the server is not reachable.
  */
-export async function createDatabase(provider: Provider): Promise<TestDatabase | string> {
+export async function createDatabase(
+  provider: Provider,
+  schema: TestSchema = STOCK,
+): Promise<TestDatabase | string> {
+  const dir = schema.migrations?.[provider];
   if (provider === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-prisma-"));
-    const loc: Location = { provider, url: join(dir, "test.db") };
+    const folder = mkdtempSync(join(tmpdir(), "tracehop-prisma-"));
+    const loc: Location = { provider, url: join(folder, "test.db") };
     const opened = await settingUp(
       async () => {
-        migrateSqlite(loc.url);
-        return openClient(loc);
+        migrateSqlite(loc.url, dir);
+        return openClient(loc, schema);
       },
-      async () => rmSync(dir, { recursive: true, force: true }),
+      async () => rmSync(folder, { recursive: true, force: true }),
     );
     return {
       ...loc,
       ...opened,
       drop: async () => {
         await opened.client.$disconnect();
-        rmSync(dir, { recursive: true, force: true });
+        rmSync(folder, { recursive: true, force: true });
       },
     };
   }
@@ -135,17 +157,17 @@ export async function createDatabase(provider: Provider): Promise<TestDatabase |
     } catch (err) {
       return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_PG_URL`;
     }
-    const schema = unique();
-    const loc: Location = { provider, url: PG_URL, schema };
+    const pgSchema = unique();
+    const loc: Location = { provider, url: PG_URL, schema: pgSchema };
     // A failure after connecting (migration, a missing generated client) drops what was made and
     // closes the connection, so that the test process fails instead of hanging on an open socket.
     const opened = await settingUp(
       async () => {
-        await migratePostgres(PG_URL, { schema });
-        return openClient(loc);
+        await migratePostgres(PG_URL, { schema: pgSchema, migrationsDir: dir });
+        return openClient(loc, schema);
       },
       async () => {
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
         await admin.end();
       },
     );
@@ -154,7 +176,7 @@ export async function createDatabase(provider: Provider): Promise<TestDatabase |
       ...opened,
       drop: async () => {
         await opened.client.$disconnect();
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
         await admin.end();
       },
     };
@@ -179,8 +201,8 @@ export async function createDatabase(provider: Provider): Promise<TestDatabase |
   const loc: Location = { provider, url: url.toString() };
   const opened = await settingUp(
     async () => {
-      await migrateMysql(loc.url);
-      return openClient(loc);
+      await migrateMysql(loc.url, { migrationsDir: dir });
+      return openClient(loc, schema);
     },
     async () => {
       await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);

@@ -1,6 +1,13 @@
 import type { TraceCarrier } from "../index.js";
 
 /**
+ * What a value given for a field can be, as far as telling a row from a nested-write wrapper goes:
+ * `relation` (a nested-write object), `json` (anything), `scalar` (a value, or an update operation
+ * such as `{ set }`), `other` (a composite type: anything).
+ */
+export type FieldShape = "relation" | "json" | "scalar" | "other";
+
+/**
  * The part of a Prisma schema the write rewriting needs, per model name: the carrier field (when
  * the model has one) and the relation fields that lead, directly or through other relations, to a
  * model with a carrier field (field name -> related model name).
@@ -8,8 +15,11 @@ import type { TraceCarrier } from "../index.js";
 export interface CarrierModel {
   field?: string;
   relations: ReadonlyMap<string, string>;
-  /** The model has a scalar named `data` (then a nested to-one `update: { data }` is not a wrapper). */
-  hasDataField: boolean;
+  /**
+   * Every field of the model (from the runtime data model), to tell a nested to-one `update`'s row
+   * from its `{ where?, data }` wrapper; `undefined` without a data model (nothing nested is walked).
+   */
+  fields?: ReadonlyMap<string, FieldShape>;
 }
 
 /** Model name -> {@link CarrierModel}; models absent from the map are never rewritten. */
@@ -28,6 +38,33 @@ type Row = Record<string, unknown>;
 
 const isRow = (value: unknown): value is Row =>
   value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** A plain object literal (not a Date, Decimal, Buffer, `Prisma.skip`, field reference...). */
+function isPlain(value: unknown): value is Row {
+  if (!isRow(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Keys of a scalar field's update operation (Prisma's `*FieldUpdateOperationsInput`: `set`,
+ * `increment`, `decrement`, `multiply`, `divide`; `push` for scalar lists, `unset` on MongoDB).
+ */
+const SCALAR_OPERATIONS = new Set(["set", "increment", "decrement", "multiply", "divide", "push", "unset"]);
+/** Keys of a relation field's nested-write object (Prisma's `*NestedInput` types). */
+const NESTED_OPERATIONS = new Set([
+  "create",
+  "createMany",
+  "connectOrCreate",
+  "connect",
+  "set",
+  "disconnect",
+  "delete",
+  "update",
+  "updateMany",
+  "deleteMany",
+  "upsert",
+]);
 
 /** Applies `fn` to a value or to each item of an array, copying only when something changed. */
 export function mapOneOrMany(value: unknown, fn: (row: Row) => Row): unknown {
@@ -110,6 +147,12 @@ function walkRelations(write: CarrierWrite, meta: CarrierModel, row: Row, out: R
  * A relation field's nested-write object (Prisma "nested writes"): `create`, `createMany.data`,
  * `connectOrCreate[].create` and `upsert[].create` are creates; `update`, `updateMany` and
  * `upsert[].update` are updates. `connect`, `disconnect`, `set`, `delete*` carry no row.
+ *
+ * The keys read here are those of Prisma's input types, never of a row: `createMany`
+ * (`{ data, skipDuplicates? }`), `connectOrCreate` (`{ where, create }`), `upsert`
+ * (`{ create, update, where? }`) and `updateMany` (`{ where, data }`) have one shape each, so a
+ * model's own fields named `data`, `where`, `create` or `update` cannot be mistaken for them. Only a
+ * nested `update` has two (the to-one row, or `{ where?, data }`): {@link updateShape} decides.
  */
 function fillNested(write: CarrierWrite, target: string, nested: Row): Row {
   let out = nested;
@@ -118,7 +161,7 @@ function fillNested(write: CarrierWrite, target: string, nested: Row): Row {
   const set = (key: string, value: unknown) => {
     if (value !== nested[key]) out = assign(out, nested, key, value);
   };
-  const meta = write.models.get(target);
+  const fields = write.models.get(target)?.fields;
 
   if (nested.create !== undefined) set("create", mapOneOrMany(nested.create, create));
   if (isRow(nested.createMany)) {
@@ -139,12 +182,13 @@ function fillNested(write: CarrierWrite, target: string, nested: Row): Row {
     );
   }
   if (nested.update !== undefined) {
-    // To-many: `{ where, data }` items. To-one: the data itself, or `{ where?, data }`.
+    // To-many: `{ where, data }` items. To-one: the row itself, or `{ where?, data }`.
     set(
       "update",
-      mapOneOrMany(nested.update, (item) =>
-        isRow(item.data) && !meta?.hasDataField ? withKey(item, "data", update) : update(item),
-      ),
+      mapOneOrMany(nested.update, (item) => {
+        const shape = updateShape(fields, item);
+        return shape === "wrapper" ? withKey(item, "data", update) : shape === "row" ? update(item) : item;
+      }),
     );
   }
   if (nested.updateMany !== undefined) {
@@ -154,6 +198,58 @@ function fillNested(write: CarrierWrite, target: string, nested: Row): Row {
     );
   }
   return out;
+}
+
+/**
+ * How a nested `update` value reads, decided from the target model's fields (`fields`) rather than
+ * from key names alone, since a model may have scalars named `data` or `where`:
+ * - `"wrapper"`: `{ where?, data }` (Prisma's `*UpdateToOneWithWhere*Input`, and every to-many
+ *   item, `*UpdateWithWhereUniqueWithout*Input`): only those keys, `data` a plain object of the
+ *   model's fields, `where` (when given) a plain object;
+ * - `"row"`: the update data itself (`*UpdateWithout*Input`, to-one only): every key a field of the
+ *   model, each value plausible for its field (a relation takes a nested-write object, a non-`Json`
+ *   scalar a value or an update operation such as `{ set }`);
+ * - `undefined` when both readings fit (`{ data: {...} }` on a model with a `Json` field `data`) or
+ *   neither does: the item is left as given, without a carrier, rather than risk a failing write.
+ */
+export function updateShape(
+  fields: ReadonlyMap<string, FieldShape> | undefined,
+  item: Row,
+): "wrapper" | "row" | undefined {
+  if (!fields) return undefined;
+  // Keys whose value is `undefined` are not sent (Prisma drops them), so they decide nothing.
+  let wrapper = isPlain(item.data) && (item.where === undefined || isPlain(item.where));
+  let row = true;
+  for (const key in item) {
+    const value = item[key];
+    if (value === undefined) continue;
+    if (key !== "data" && key !== "where") wrapper = false;
+    const shape = fields.get(key);
+    if (shape === undefined || !plausible(shape, value)) row = false;
+  }
+  if (wrapper) {
+    const data = item.data as Row;
+    for (const key in data) if (data[key] !== undefined && !fields.has(key)) wrapper = false;
+  }
+  return wrapper === row ? undefined : wrapper ? "wrapper" : "row";
+}
+
+/** Whether `value` can be what an update gives a field of this shape (see {@link updateShape}). */
+function plausible(shape: FieldShape, value: unknown): boolean {
+  switch (shape) {
+    case "json":
+    case "other":
+      return true;
+    case "relation":
+      return isPlain(value) && keysIn(value, NESTED_OPERATIONS);
+    case "scalar":
+      return !isPlain(value) || keysIn(value, SCALAR_OPERATIONS);
+  }
+}
+
+function keysIn(value: Row, allowed: ReadonlySet<string>): boolean {
+  for (const key in value) if (!allowed.has(key)) return false;
+  return true;
 }
 
 function withKey(item: Row, key: string, fn: (row: Row) => Row): Row {

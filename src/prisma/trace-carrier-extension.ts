@@ -9,6 +9,7 @@ import {
   type CarrierModel,
   type CarrierModels,
   type CarrierWrite,
+  type FieldShape,
 } from "./carrier-writes.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import {
@@ -88,7 +89,9 @@ type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
  *   `Prisma.DbNull` and `Prisma.JsonNull` included) wins. One top-level call captures once: every
  *   row it writes holds the same carrier; so do all writes made in one context (captured once
  *   per context: a context is immutable and injection depends on it alone).
- * - Updates leave the field alone unless `onUpdate: "capture"`.
+ * - Updates leave the field alone unless `onUpdate: "capture"`. A nested to-one `update` is read
+ *   as its row or as the `{ where?, data }` wrapper from the related model's fields (a model may
+ *   have scalars named `data` or `where`); when both readings fit, it is sent as given, unfilled.
  * - Inside `$transaction(async (tx) => ...)` and `$transaction([...])` the context of the caller is
  *   the active one, so a job and its outbox row written together carry the same carrier.
  * - Tracing never fails the write: when there is no trace, or capture throws, the field is left
@@ -279,7 +282,8 @@ function runtimeDataModelOf(client: unknown): RuntimeDataModel | undefined {
 
 /**
  * Builds the {@link CarrierModels} of a client: the carrier field of each chosen model, and for
- * every model the relation fields through which a nested write can reach a carrier model.
+ * every model the relation fields through which a nested write can reach a carrier model and the
+ * shape of each of its fields.
  *
  * @throws Error with what to change, for the cases listed on {@link traceCarrierExtension}
  */
@@ -316,7 +320,7 @@ export function carrierModels(
     }
     // Without metadata only the listed models' top-level writes are filled (no nested writes).
     const out = new Map<string, CarrierModel>();
-    for (const [name, f] of fieldOf) out.set(name, { field: f, relations: new Map(), hasDataField: false });
+    for (const [name, f] of fieldOf) out.set(name, { field: f, relations: new Map() });
     return out;
   }
 
@@ -380,8 +384,14 @@ export function carrierModels(
     out.set(name, {
       field: fieldOf.get(name),
       relations,
-      hasDataField: fields.some((x) => x.name === "data"),
+      fields: new Map(fields.map((x): [string, FieldShape] => [x.name, fieldShape(rdm, x)])),
     });
   }
   return out;
+}
+
+/** The {@link FieldShape} of a runtime data model field: a relation is an `object` field whose type is a model. */
+function fieldShape(rdm: RuntimeDataModel, x: RuntimeField): FieldShape {
+  if (x.kind === "object") return Object.hasOwn(rdm.models, x.type) ? "relation" : "other";
+  return x.kind === "scalar" && x.type === "Json" ? "json" : "scalar";
 }

@@ -1,0 +1,199 @@
+/**
+ * tracehop/prisma on the edge-case schema (test/fixtures/prisma-edge/schema.prisma): models whose own
+ * fields are named like Prisma's nested-write keys, a required carrier, a carrier with a default.
+ * Every case runs on a SQLite file, a PostgreSQL schema and a MariaDB database (test/prisma/databases.ts).
+ */
+import { after, before, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { traceCarrierExtension } from "../../src/prisma/index.js";
+import { updateShape, type FieldShape } from "../../src/prisma/carrier-writes.js";
+import { createDatabase, PROVIDERS, type Provider, type TestDatabase } from "./databases.js";
+import { EDGE } from "./edge-schema.js";
+import { datadogSpanId, datadogTraceId, inSpan } from "./tracing.js";
+
+/** Asserts that `carrier` continues `span`: W3C and Datadog ids are those of the span. */
+function assertCarrierOf(carrier: unknown, span: { spanContext(): { traceId: string; spanId: string } }) {
+  const { traceId, spanId } = span.spanContext();
+  const c = carrier as Record<string, string>;
+  assert.equal(c.traceparent, `00-${traceId}-${spanId}-01`);
+  assert.equal(c["x-datadog-trace-id"], datadogTraceId(traceId));
+  assert.equal(c["x-datadog-parent-id"], datadogSpanId(spanId));
+}
+
+function edgeSuite(provider: Provider) {
+  describe(`traceCarrierExtension on the edge-case schema, ${provider}`, () => {
+    let opened: TestDatabase | string = `${provider}: not opened`;
+    let base: any;
+    let db: any;
+    let capturing: any;
+    before(async () => {
+      opened = await createDatabase(provider, EDGE);
+      if (typeof opened === "string") return;
+      base = opened.client;
+      db = base.$extends(traceCarrierExtension());
+      capturing = base.$extends(traceCarrierExtension({ onUpdate: "capture" }));
+    });
+    after(async () => {
+      if (typeof opened !== "string") await opened.drop();
+    });
+    const need = (t: TestContext): TestDatabase | undefined => {
+      if (typeof opened === "string") {
+        t.skip(opened);
+        return undefined;
+      }
+      return opened;
+    };
+
+    test("nested to-one update on a model with scalars data, where, create, update: the { where?, data } wrapper and the row are told apart", async (t) => {
+      if (!need(t)) return;
+      const parent = await base.parent.create({ data: { name: "p", profile: { create: { data: "d0" } } } });
+      const update = (profile: unknown) =>
+        capturing.parent.update({ where: { id: parent.id }, data: { profile: { update: profile } } });
+      const read = () => base.profile.findUniqueOrThrow({ where: { parentId: parent.id } });
+
+      const s1 = await inSpan("wrapper with where", async (span) => {
+        await update({ where: { data: "d0" }, data: { data: "d1", where: "w1" } });
+        return span;
+      });
+      let profile = await read();
+      assert.equal(profile.data, "d1");
+      assert.equal(profile.where, "w1");
+      assertCarrierOf(profile.traceContext, s1);
+
+      const s2 = await inSpan("wrapper without where", async (span) => {
+        await update({ data: { data: "d2", create: "c2", update: "u2" } });
+        return span;
+      });
+      profile = await read();
+      assert.deepEqual([profile.data, profile.create, profile.update], ["d2", "c2", "u2"]);
+      assertCarrierOf(profile.traceContext, s2);
+
+      const s3 = await inSpan("row", async (span) => {
+        await update({ data: "d3" });
+        return span;
+      });
+      profile = await read();
+      assert.equal(profile.data, "d3");
+      assertCarrierOf(profile.traceContext, s3);
+
+      const s4 = await inSpan("row with an operation and a scalar named where", async (span) => {
+        await update({ data: { set: "d4" }, where: "w4", create: "c4" });
+        return span;
+      });
+      profile = await read();
+      assert.deepEqual([profile.data, profile.where, profile.create], ["d4", "w4", "c4"]);
+      assertCarrierOf(profile.traceContext, s4);
+    });
+
+    test("nested to-many update and updateMany on a model with scalars data and where: the { where, data } items", async (t) => {
+      if (!need(t)) return;
+      const parent = await base.parent.create({
+        data: { name: "p", items: { create: [{ label: "a" }, { label: "b" }] } },
+        include: { items: { orderBy: { id: "asc" } } },
+      });
+      const [a, b] = parent.items;
+      const s1 = await inSpan("update", async (span) => {
+        await capturing.parent.update({
+          where: { id: parent.id },
+          data: { items: { update: [{ where: { id: a.id }, data: { data: "x", where: "y" } }] } },
+        });
+        return span;
+      });
+      const s2 = await inSpan("updateMany", async (span) => {
+        await capturing.parent.update({
+          where: { id: parent.id },
+          data: { items: { updateMany: { where: { id: b.id }, data: { where: "z" } } } },
+        });
+        return span;
+      });
+      const [ra, rb] = await base.item.findMany({ where: { parentId: parent.id }, orderBy: { id: "asc" } });
+      assert.deepEqual([ra.data, ra.where, rb.where], ["x", "y", "z"]);
+      assertCarrierOf(ra.traceContext, s1);
+      assertCarrierOf(rb.traceContext, s2);
+    });
+
+    test("nested upsert and connectOrCreate on a model with scalars create, update, where keep Prisma's one shape", async (t) => {
+      if (!need(t)) return;
+      const p1 = await base.parent.create({ data: { name: "upsert" } });
+      const p2 = await base.parent.create({ data: { name: "connectOrCreate" } });
+      const upsert = () =>
+        capturing.parent.update({
+          where: { id: p1.id },
+          data: {
+            profile: {
+              upsert: {
+                create: { data: "c", create: "c", update: "c", where: "c" },
+                update: { update: "u", where: "u" },
+              },
+            },
+          },
+        });
+      const created = await inSpan("upsert creates", async (span) => (await upsert(), span));
+      let profile = await base.profile.findUniqueOrThrow({ where: { parentId: p1.id } });
+      assert.deepEqual([profile.create, profile.update, profile.where], ["c", "c", "c"]);
+      assertCarrierOf(profile.traceContext, created);
+      const updated = await inSpan("upsert updates", async (span) => (await upsert(), span));
+      profile = await base.profile.findUniqueOrThrow({ where: { parentId: p1.id } });
+      assert.deepEqual([profile.create, profile.update, profile.where], ["c", "u", "u"]);
+      assertCarrierOf(profile.traceContext, updated);
+
+      const coc = await inSpan("connectOrCreate", async (span) => {
+        await db.parent.update({
+          where: { id: p2.id },
+          data: {
+            profile: { connectOrCreate: { where: { parentId: p2.id }, create: { create: "k", where: "k" } } },
+          },
+        });
+        return span;
+      });
+      profile = await base.profile.findUniqueOrThrow({ where: { parentId: p2.id } });
+      assert.equal(profile.where, "k");
+      assertCarrierOf(profile.traceContext, coc);
+    });
+
+    test("a Json scalar named data: { data: {...} } fits both readings, so it is sent as given and means what it means without the extension", async (t) => {
+      if (!need(t)) return;
+      const create = (name: string) =>
+        base.parent.create({ data: { name, doc: { create: { data: { v: 0 } } } } });
+      const [plain, traced] = [await create("plain"), await create("traced")];
+      const value = { data: { data: 5 } };
+      await base.parent.update({ where: { id: plain.id }, data: { doc: { update: value } } });
+      await inSpan("ambiguous", () =>
+        capturing.parent.update({ where: { id: traced.id }, data: { doc: { update: value } } }),
+      );
+      const expected = await base.doc.findUniqueOrThrow({ where: { parentId: plain.id } });
+      const got = await base.doc.findUniqueOrThrow({ where: { parentId: traced.id } });
+      assert.deepEqual(got.data, expected.data);
+      assert.equal(got.traceContext, null);
+    });
+  });
+}
+
+for (const provider of PROVIDERS) edgeSuite(provider);
+
+describe("the shapes of nested writes and of the schema, without a database", () => {
+  test("updateShape: the wrapper, the row, and neither when both readings fit or none does", () => {
+    const profile = new Map<string, FieldShape>([
+      ["id", "scalar"],
+      ["data", "scalar"],
+      ["where", "scalar"],
+      ["traceContext", "json"],
+      ["parent", "relation"],
+    ]);
+    assert.equal(updateShape(profile, { where: { id: 1 }, data: { data: "x" } }), "wrapper");
+    assert.equal(updateShape(profile, { data: { where: "w" } }), "wrapper");
+    assert.equal(updateShape(profile, { data: "x" }), "row");
+    assert.equal(updateShape(profile, { data: { set: "x" }, where: "w" }), "row");
+    assert.equal(updateShape(profile, { parent: { update: { name: "n" } } }), "row");
+    assert.equal(updateShape(profile, {}), "row");
+    assert.equal(updateShape(profile, { data: new Date(0) }), "row");
+    assert.equal(updateShape(profile, { data: { data: "x" }, other: 1 }), undefined);
+    const doc = new Map<string, FieldShape>([
+      ["data", "json"],
+      ["traceContext", "json"],
+    ]);
+    assert.equal(updateShape(doc, { data: { data: 5 } }), undefined);
+    assert.equal(updateShape(doc, { data: 5 }), "row");
+    assert.equal(updateShape(undefined, { data: { data: 5 } }), undefined);
+  });
+});

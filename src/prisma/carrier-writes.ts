@@ -14,6 +14,11 @@ export type FieldShape = "relation" | "json" | "scalar" | "other";
  */
 export interface CarrierModel {
   field?: string;
+  /**
+   * The carrier field must be given on create (`Json`, neither `?` nor `@default`): a create with
+   * nothing to capture writes `{}` instead of leaving it unset, which Prisma would reject.
+   */
+  required: boolean;
   relations: ReadonlyMap<string, string>;
   /**
    * Every field of the model (from the runtime data model), to tell a nested to-one `update`'s row
@@ -103,15 +108,16 @@ export function once(capture: () => TraceCarrier | undefined): () => TraceCarrie
 /**
  * A row being created in `model` (the `data` of `create`, an item of `createMany`, the `create`
  * branch of `upsert` / `connectOrCreate`, a nested `create`): fills the carrier field when it is
- * `undefined` (an explicit value, `null`, `Prisma.DbNull` or `Prisma.JsonNull` included, wins),
- * then walks its relation fields. Never mutates `row`; returns it unchanged when nothing changed.
+ * `undefined` (an explicit value, `null`, `Prisma.DbNull` or `Prisma.JsonNull` included, wins) with the captured carrier, or `{}` when there is none and the field is required
+ * ({@link CarrierModel.required}), then walks its relation fields. Never mutates `row`; returns it
+ * unchanged when nothing changed.
  */
 export function fillCreate(write: CarrierWrite, model: string, row: Row): Row {
   const meta = write.models.get(model);
   if (!meta) return row;
   let out = row;
   if (meta.field !== undefined && row[meta.field] === undefined) {
-    const carrier = write.carrier();
+    const carrier = write.carrier() ?? (meta.required ? {} : undefined);
     if (carrier) out = assign(out, row, meta.field, carrier);
   }
   return walkRelations(write, meta, row, out);

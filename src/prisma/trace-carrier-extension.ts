@@ -11,6 +11,7 @@ import {
   type CarrierWrite,
   type FieldShape,
 } from "./carrier-writes.js";
+import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-text.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import {
   captureStoredCarrier,
@@ -94,8 +95,10 @@ type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
  *   have scalars named `data` or `where`); when both readings fit, it is sent as given, unfilled.
  * - Inside `$transaction(async (tx) => ...)` and `$transaction([...])` the context of the caller is
  *   the active one, so a job and its outbox row written together carry the same carrier.
- * - Tracing never fails the write: when there is no trace, or capture throws, the field is left
- *   unset (NULL); when rewriting the arguments fails the original arguments are sent.
+ * - Tracing never fails the write: when there is no trace, or capture throws, an optional field
+ *   is left unset (NULL) and a required one (`Json` without `?` nor `@default`, read from the
+ *   client's schema text) gets `{}` on create, which restores no context; when rewriting the
+ *   arguments fails the original arguments are sent.
  * - At rest: baggage follows `baggage` (default: none stored, because baggage can hold personal
  *   data), and a carrier over `maxCarrierBytes` (default 9.5 KiB, the worst case of the W3C and
  *   Datadog limits) is trimmed: baggage first, then the longest value.
@@ -147,7 +150,7 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   };
 
   return Prisma.defineExtension((client) => {
-    const models = carrierModels(runtimeDataModelOf(client), field, options.models);
+    const models = carrierModels(runtimeDataModelOf(client), field, options.models, schemaTextOf(client));
     return client.$extends({
       name: "tracehop-trace-carrier",
       // Typed by hand: Prisma's generic component types cannot be named outside a generated client.
@@ -181,13 +184,15 @@ function queryComponents(
     const write = (): CarrierWrite => ({ models, carrier: once(capture), onUpdate: captureOnUpdate });
     const walkCreate: Rewrite = (args) => withData(args, "data", write(), model, fillCreate);
     const walkUpdate: Rewrite = (args) => withData(args, "data", write(), model, fillUpdate);
-    const flat = meta.field === undefined ? undefined : flatFill(meta.field, capture);
+    const flat = meta.field === undefined ? undefined : flatFill(meta.field, meta.required, capture);
     const updates = nested || (captureOnUpdate && flat !== undefined);
 
-    if (flat) {
+    if (flat && meta.field !== undefined) {
       hooks.create = hook(nested ? walkCreate : flat);
       hooks.createMany = hooks.createManyAndReturn = hook(flat);
-      if (captureOnUpdate) hooks.updateMany = hooks.updateManyAndReturn = hook(flat);
+      if (captureOnUpdate) {
+        hooks.updateMany = hooks.updateManyAndReturn = hook(flatFill(meta.field, false, capture));
+      }
     } else if (nested) {
       hooks.create = hook(walkCreate);
     }
@@ -226,9 +231,11 @@ function hook(rewrite: Rewrite): QueryHook {
 
 /**
  * Fills `field` of `data` (a row, or an array of rows) where it is `undefined`, without walking
- * relations: one capture per call, made only when a row needs it; copies only what changes.
+ * relations: one capture per call, made only when a row needs it; copies only what changes. With
+ * nothing captured, a `required` field gets `{}` (a create must give it) and an optional one is
+ * left unset.
  */
-function flatFill(field: string, capture: () => TraceCarrier | undefined): Rewrite {
+function flatFill(field: string, required: boolean, capture: () => TraceCarrier | undefined): Rewrite {
   return (args) => {
     const data = args.data;
     if (Array.isArray(data)) {
@@ -242,14 +249,14 @@ function flatFill(field: string, capture: () => TraceCarrier | undefined): Rewri
           captured = true;
           carrier = capture();
         }
-        if (carrier === undefined) return copy ? { ...args, data: copy } : args;
-        (copy ??= data.slice())[i] = { ...row, [field]: carrier };
+        if (carrier === undefined && !required) return copy ? { ...args, data: copy } : args;
+        (copy ??= data.slice())[i] = { ...row, [field]: carrier ?? {} };
       }
       return copy ? { ...args, data: copy } : args;
     }
     if (data === null || typeof data !== "object" || (data as Record<string, unknown>)[field] !== undefined)
       return args;
-    const carrier = capture();
+    const carrier = capture() ?? (required ? {} : undefined);
     return carrier === undefined ? args : { ...args, data: { ...data, [field]: carrier } };
   };
 }
@@ -270,6 +277,19 @@ function withData(
   return next === data ? args : { ...args, [key]: next };
 }
 
+/**
+ * The schema text a Prisma Client carries (internal `_engineConfig.inlineSchema` of the generated
+ * client), if readable: the only place a Prisma 7 client keeps which fields are optional.
+ */
+function schemaTextOf(client: unknown): string | undefined {
+  try {
+    const text = (client as { _engineConfig?: { inlineSchema?: unknown } })._engineConfig?.inlineSchema;
+    return typeof text === "string" ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The runtime data model of a Prisma Client (internal field of the generated client), if readable. */
 function runtimeDataModelOf(client: unknown): RuntimeDataModel | undefined {
   try {
@@ -281,9 +301,10 @@ function runtimeDataModelOf(client: unknown): RuntimeDataModel | undefined {
 }
 
 /**
- * Builds the {@link CarrierModels} of a client: the carrier field of each chosen model, and for
- * every model the relation fields through which a nested write can reach a carrier model and the
- * shape of each of its fields.
+ * Builds the {@link CarrierModels} of a client: the carrier field of each chosen model, whether a
+ * create must give it (from `schemaText`, the client's schema: `Json` without `?` nor `@default`;
+ * without the text, never), and for every model the relation fields through which a nested write
+ * can reach a carrier model and the shape of each of its fields (from `rdm`).
  *
  * @throws Error with what to change, for the cases listed on {@link traceCarrierExtension}
  */
@@ -291,7 +312,14 @@ export function carrierModels(
   rdm: RuntimeDataModel | undefined,
   field: string,
   chosen: TraceCarrierExtensionOptions["models"],
+  schemaText?: string,
 ): CarrierModels {
+  let schema: Map<string, Map<string, SchemaField>> | undefined;
+  const required = (model: string, f: string): boolean => {
+    if (schemaText === undefined) return false;
+    schema ??= schemaModelFields(schemaText);
+    return requiredOnCreate(schema.get(model)?.get(f));
+  };
   const fieldOf = new Map<string, string>();
   if (chosen !== undefined) {
     const entries: [string, unknown][] = Array.isArray(chosen)
@@ -320,7 +348,8 @@ export function carrierModels(
     }
     // Without metadata only the listed models' top-level writes are filled (no nested writes).
     const out = new Map<string, CarrierModel>();
-    for (const [name, f] of fieldOf) out.set(name, { field: f, relations: new Map() });
+    for (const [name, f] of fieldOf)
+      out.set(name, { field: f, required: required(name, f), relations: new Map() });
     return out;
   }
 
@@ -381,8 +410,10 @@ export function carrierModels(
     const relations = new Map<string, string>();
     for (const x of fields)
       if (x.kind === "object" && reaches.has(x.type) && leadsOn(x)) relations.set(x.name, x.type);
+    const f = fieldOf.get(name);
     out.set(name, {
-      field: fieldOf.get(name),
+      field: f,
+      required: f !== undefined && required(name, f),
       relations,
       fields: new Map(fields.map((x): [string, FieldShape] => [x.name, fieldShape(rdm, x)])),
     });

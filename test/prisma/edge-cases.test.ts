@@ -5,8 +5,11 @@
  */
 import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
+import { context, ROOT_CONTEXT, trace, type TextMapPropagator } from "@opentelemetry/api";
+import { contextFromCarrier } from "../../src/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { updateShape, type FieldShape } from "../../src/prisma/carrier-writes.js";
+import { requiredOnCreate, schemaModelFields } from "../../src/prisma/schema-text.js";
 import { createDatabase, PROVIDERS, type Provider, type TestDatabase } from "./databases.js";
 import { EDGE } from "./edge-schema.js";
 import { datadogSpanId, datadogTraceId, inSpan } from "./tracing.js";
@@ -19,6 +22,23 @@ function assertCarrierOf(carrier: unknown, span: { spanContext(): { traceId: str
   assert.equal(c["x-datadog-trace-id"], datadogTraceId(traceId));
   assert.equal(c["x-datadog-parent-id"], datadogSpanId(spanId));
 }
+
+/** Asserts that `carrier` is the empty carrier, and that it restores no trace. */
+function assertEmptyCarrier(carrier: unknown) {
+  assert.deepEqual(carrier, {});
+  assert.equal(trace.getSpanContext(contextFromCarrier(carrier as Record<string, string>)), undefined);
+}
+
+const throwingPropagator: TextMapPropagator = {
+  inject() {
+    throw new Error("inject failed on purpose");
+  },
+  extract: (ctx) => ctx,
+  fields: () => [],
+};
+
+/** Runs `fn` with no active span. */
+const untraced = <T>(fn: () => T): T => context.with(ROOT_CONTEXT, fn);
 
 function edgeSuite(provider: Provider) {
   describe(`traceCarrierExtension on the edge-case schema, ${provider}`, () => {
@@ -166,6 +186,89 @@ function edgeSuite(provider: Provider) {
       assert.deepEqual(got.data, expected.data);
       assert.equal(got.traceContext, null);
     });
+
+    test("a required carrier gets {} when there is no trace: create, createMany, upsert, nested create, createMany, connectOrCreate, upsert", async (t) => {
+      if (!need(t)) return;
+      const parent = await base.parent.create({
+        data: { name: "p", items: { create: { label: "i" } } },
+        include: { items: true },
+      });
+      const itemId: number = parent.items[0].id;
+      const tags = (label: string) => base.tag.findMany({ where: { label } });
+      await untraced(async () => {
+        await db.tag.create({ data: { itemId, label: "create" } });
+        await db.tag.createMany({
+          data: [
+            { itemId, label: "createMany" },
+            { itemId, label: "createMany" },
+          ],
+        });
+        if (provider !== "mysql")
+          await db.tag.createManyAndReturn({ data: [{ itemId, label: "createManyAndReturn" }] });
+        await db.tag.upsert({ where: { id: -1 }, create: { itemId, label: "upsert" }, update: {} });
+        await db.item.update({
+          where: { id: itemId },
+          data: {
+            tags: {
+              create: { label: "nested create" },
+              createMany: { data: [{ label: "nested createMany" }] },
+              connectOrCreate: { where: { id: -1 }, create: { label: "nested connectOrCreate" } },
+              upsert: { where: { id: -2 }, create: { label: "nested upsert" }, update: {} },
+            },
+          },
+        });
+        await db.parent.create({
+          data: { name: "deep", items: { create: { label: "deep", tags: { create: [{ label: "deep" }] } } } },
+        });
+      });
+      const labels = [
+        "create",
+        "createMany",
+        "upsert",
+        "nested create",
+        "nested createMany",
+        "nested connectOrCreate",
+        "nested upsert",
+        "deep",
+      ];
+      if (provider !== "mysql") labels.push("createManyAndReturn");
+      for (const label of labels) {
+        const rows = await tags(label);
+        assert.ok(rows.length > 0, label);
+        for (const row of rows) assertEmptyCarrier(row.traceContext);
+      }
+      // An optional carrier stays NULL, a carrier with a default gets its default.
+      const deep = await base.parent.findFirstOrThrow({ where: { name: "deep" } });
+      assert.equal(deep.traceContext, null);
+      const note = await untraced(() => db.note.create({ data: { text: "n" } }));
+      assert.deepEqual(note.traceContext, { origin: "default" });
+    });
+
+    test("a required carrier: a failed capture writes {}, an active span writes its carrier, an explicit value wins", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const failing = d.client.$extends(traceCarrierExtension({ propagator: throwingPropagator }));
+      const parent = await base.parent.create({
+        data: { name: "p", items: { create: { label: "i" } } },
+        include: { items: true },
+      });
+      const itemId: number = parent.items[0].id;
+      const { failed, many, traced, span } = await inSpan("writer", async (span) => ({
+        span,
+        failed: await failing.tag.create({ data: { itemId } }),
+        many: await failing.item.create({
+          data: { label: "m", parentId: parent.id, tags: { createMany: { data: [{}, {}] } } },
+          include: { tags: true },
+        }),
+        traced: await db.tag.create({ data: { itemId } }),
+      }));
+      assertEmptyCarrier(failed.traceContext);
+      for (const tag of many.tags) assertEmptyCarrier(tag.traceContext);
+      assertCarrierOf(traced.traceContext, span);
+      const mine = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
+      const explicit = await untraced(() => db.tag.create({ data: { itemId, traceContext: mine } }));
+      assert.deepEqual(explicit.traceContext, mine);
+    });
   });
 }
 
@@ -195,5 +298,37 @@ describe("the shapes of nested writes and of the schema, without a database", ()
     assert.equal(updateShape(doc, { data: { data: 5 } }), undefined);
     assert.equal(updateShape(doc, { data: 5 }), "row");
     assert.equal(updateShape(undefined, { data: { data: 5 } }), undefined);
+  });
+
+  test("schemaModelFields reads optional, list and @default from the schema text", () => {
+    const fields = schemaModelFields(`
+      // model Commented { x Json }
+      model Job { // the job
+        id    String @id @default(uuid())
+        a     Json          // required
+        b     Json?
+        c     Json   @default("{\\"url\\":\\"http://x//y\\"}")
+        d     Json[]
+        e     Json   @map("e_col") // @default(x) only in a comment
+        @@index([id])
+      }
+      enum Color {
+        red
+      }
+      view V {
+        z Json
+      }
+      model Other {
+        carrier Json @db.JsonB
+      }
+    `);
+    assert.deepEqual([...fields.keys()], ["Job", "Other"]);
+    const job = fields.get("Job")!;
+    assert.deepEqual(
+      ["a", "b", "c", "d", "e"].map((name) => requiredOnCreate(job.get(name))),
+      [true, false, false, false, true],
+    );
+    assert.equal(requiredOnCreate(fields.get("Other")!.get("carrier")), true);
+    assert.equal(requiredOnCreate(job.get("missing")), false);
   });
 });

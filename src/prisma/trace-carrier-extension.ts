@@ -93,8 +93,9 @@ type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
  * - Updates leave the field alone unless `onUpdate: "capture"`. A nested to-one `update` is read
  *   as its row or as the `{ where?, data }` wrapper from the related model's fields (a model may
  *   have scalars named `data` or `where`); when both readings fit, it is sent as given, unfilled.
- * - Inside `$transaction(async (tx) => ...)` and `$transaction([...])` the context of the caller is
- *   the active one, so a job and its outbox row written together carry the same carrier.
+ * - The context is the one active when Prisma runs the write (its writes are lazy): where it is
+ *   awaited, and for `$transaction([...])` where `$transaction` is called, not where each write was
+ *   built; `$transaction(async (tx) => ...)` runs its callback in the caller's context.
  * - Tracing never fails the write: when there is no trace, or capture throws, an optional field
  *   is left unset (NULL) and a required one (`Json` without `?` nor `@default`, read from the
  *   client's schema text) gets `{}` on create, which restores no context; when rewriting the

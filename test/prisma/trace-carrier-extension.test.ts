@@ -309,6 +309,28 @@ function databaseSuite(provider: Provider) {
       assert.deepEqual(event.traceContext, job.traceContext);
     });
 
+    test("batch transaction: each write captures the context where $transaction([...]) is called, not where the write was made", async (t) => {
+      if (!need(t)) return;
+      const tracer = trace.getTracer("tracehop-prisma-test");
+      // Prisma's writes are lazy: db.model.create() only builds the query; it runs, and the
+      // extension's hook with it, when $transaction (or the first then) runs it.
+      const made = (text: string) =>
+        tracer.startActiveSpan("made", (span) => {
+          const write = db.preprocessJob.create({ data: { text } });
+          span.end();
+          return write;
+        });
+      const [outside] = await context.with(ROOT_CONTEXT, () => db.$transaction([made("batch outside")]));
+      assert.equal(outside.traceContext, null);
+      const inB = await inSpan("B", async (span) => ({
+        span,
+        rows: await db.$transaction([made("batch in B")]),
+      }));
+      assertCarrierOf(inB.rows[0].traceContext, inB.span);
+      const awaited = await inSpan("C", async (span) => ({ span, row: await made("awaited in C") }));
+      assertCarrierOf(awaited.row.traceContext, awaited.span);
+    });
+
     test("an explicit value wins: a map, DbNull and JsonNull are written as given", async (t) => {
       const d = need(t);
       if (!d) return;

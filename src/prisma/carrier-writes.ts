@@ -108,7 +108,8 @@ export function once(capture: () => TraceCarrier | undefined): () => TraceCarrie
 /**
  * A row being created in `model` (the `data` of `create`, an item of `createMany`, the `create`
  * branch of `upsert` / `connectOrCreate`, a nested `create`): fills the carrier field when it is
- * `undefined` (an explicit value, `null`, `Prisma.DbNull` or `Prisma.JsonNull` included, wins) with the captured carrier, or `{}` when there is none and the field is required
+ * `undefined` (an explicit value, `null`, `Prisma.DbNull`, `Prisma.JsonNull` or Prisma's `skip`
+ * included, wins) with the captured carrier, or `{}` when there is none and the field is required
  * ({@link CarrierModel.required}), then walks its relation fields. Never mutates `row`; returns it
  * unchanged when nothing changed.
  */

@@ -87,9 +87,9 @@ type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
  * - `create`, `createMany`, `createManyAndReturn`, the create branch of `upsert`, and nested
  *   `create`, `createMany`, `connectOrCreate` and `upsert` at any depth fill the field with the
  *   carrier of the active context when it is `undefined`. An explicit value (`null`,
- *   `Prisma.DbNull` and `Prisma.JsonNull` included) wins. One top-level call captures once: every
- *   row it writes holds the same carrier; so do all writes made in one context (captured once
- *   per context: a context is immutable and injection depends on it alone).
+ *   `Prisma.DbNull`, `Prisma.JsonNull` and Prisma's `skip` included) wins. One top-level call
+ *   captures once: every row it writes holds the same carrier; so do all writes made in one
+ *   context (captured once per context: a context is immutable and injection depends on it alone).
  * - Updates leave the field alone unless `onUpdate: "capture"`. A nested to-one `update` is read
  *   as its row or as the `{ where?, data }` wrapper from the related model's fields (a model may
  *   have scalars named `data` or `where`); when both readings fit, it is sent as given, unfilled.

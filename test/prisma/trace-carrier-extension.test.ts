@@ -13,6 +13,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { CompositePropagator, TraceState, W3CBaggagePropagator } from "@opentelemetry/core";
+import { skip } from "@prisma/client/runtime/client";
 import {
   captureCarrier,
   contextFromCarrier,
@@ -349,6 +350,23 @@ function databaseSuite(provider: Provider) {
         where: { id: y.id, traceContext: { equals: d.Prisma.DbNull } },
       });
       assert.equal(dbNull, 1);
+    });
+
+    test("Prisma's skip on the carrier field is the caller's choice: left out, not filled", async (t) => {
+      if (!need(t)) return;
+      const job = await inSpan("skip", async () =>
+        db.preprocessJob.create({ data: { text: "skipped", traceContext: skip } }),
+      );
+      assert.equal(job.traceContext, null);
+      const refreshing = (opened as TestDatabase).client.$extends(
+        traceCarrierExtension({ onUpdate: "capture" }),
+      );
+      await inSpan("skip on update", async () =>
+        refreshing.preprocessJob.update({ where: { id: job.id }, data: { status: "s", traceContext: skip } }),
+      );
+      const read = await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } });
+      assert.equal(read.status, "s");
+      assert.equal(read.traceContext, null);
     });
 
     test("updates never overwrite the carrier unless asked (onUpdate: capture, or an explicit value)", async (t) => {

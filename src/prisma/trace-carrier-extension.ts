@@ -13,6 +13,7 @@ import {
 } from "./carrier-writes.js";
 import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-text.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
+import { assertPropagatorOption } from "../context/carrier-context.js";
 import {
   captureStoredCarrier,
   compileBaggagePolicy,
@@ -131,11 +132,14 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   const maxBytes = options.maxCarrierBytes ?? MAX_STORED_CARRIER_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
     throw new RangeError(
-      `tracehop/prisma: maxCarrierBytes must be a positive integer, got ${String(maxBytes)}`,
+      `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text), got ${typeof maxBytes === "string" ? JSON.stringify(maxBytes) : String(maxBytes)}`,
     );
   }
   const allowedBaggage = compileBaggagePolicy(options.baggage);
   const propagator = options.propagator;
+  // Checked here, when the extension is applied: at write time a bad propagator would only be a
+  // carrier that is never written.
+  assertPropagatorOption(propagator, "traceCarrierExtension");
   // Contexts are immutable and inject is a function of the context, so one capture per context
   // serves every write made in it (the job and its outbox row of one request: one inject, not two).
   // Each write gets its own copy; the WeakMap lets ended requests' contexts be collected.

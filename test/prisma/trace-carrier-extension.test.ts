@@ -617,6 +617,14 @@ describe("traceCarrierExtension without a database", () => {
       /maxCarrierBytes must be a positive integer/,
     );
     assert.throws(
+      () => traceCarrierExtension({ maxCarrierBytes: "100" as never }),
+      /maxCarrierBytes must be a positive integer \(bytes of JSON text\), got "100"/,
+    );
+    assert.throws(
+      () => traceCarrierExtension({ propagator: "datadog" as never }),
+      /traceCarrierExtension: propagator must be a TextMapPropagator .*createPropagator\("datadog"\)/,
+    );
+    assert.throws(
       () => traceCarrierExtension({ onUpdate: "always" as never }),
       /onUpdate must be "keep" or "capture"/,
     );

@@ -73,6 +73,16 @@ type QueryHook = (params: QueryParams) => unknown;
 /** Rewrites one call's arguments; returns them unchanged when there is nothing to fill. */
 type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
 
+/** The keys of {@link TraceCarrierExtensionOptions}: a misspelt one (`modles`) is refused, not ignored. */
+const EXTENSION_OPTION_NAMES: readonly string[] = [
+  "field",
+  "models",
+  "onUpdate",
+  "baggage",
+  "maxCarrierBytes",
+  "propagator",
+];
+
 /**
  * A Prisma Client extension (for `$extends`) that stores the active trace in the carrier field of
  * every row it creates, so that another process can continue the trace from the row later
@@ -111,7 +121,8 @@ type Rewrite = (args: Record<string, unknown>) => Record<string, unknown>;
  * Model detection reads the runtime data model the generated client holds (Prisma exposes no
  * public reflection API in Prisma 7's `prisma-client` generator); pass `models` when it is missing.
  *
- * @throws Error, when the extension is applied, for bad options, a model in `models` that the client
+ * @throws TypeError, when the extension is created, for an option it does not have (a misspelt name)
+ *   or of the wrong type; Error, when the extension is applied, for bad options, a model in `models` that the client
  *   does not have or whose carrier field is not `Json`, or a client where no model has the field.
  */
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
@@ -119,6 +130,11 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
     throw new TypeError(
       `tracehop/prisma: traceCarrierExtension options must be an object such as { field: "traceContext" }, got ${JSON.stringify(options) ?? typeof options}`,
     );
+  for (const key of Object.keys(options))
+    if (!EXTENSION_OPTION_NAMES.includes(key))
+      throw new TypeError(
+        `tracehop/prisma: traceCarrierExtension has no option ${JSON.stringify(key)}; the options are ${EXTENSION_OPTION_NAMES.join(", ")}`,
+      );
   const field = options.field ?? DEFAULT_CARRIER_FIELD;
   if (typeof field !== "string" || !field) {
     throw new TypeError(`tracehop/prisma: field must be a non-empty string, got ${JSON.stringify(field)}`);

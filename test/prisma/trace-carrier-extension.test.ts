@@ -621,6 +621,10 @@ describe("traceCarrierExtension without a database", () => {
       /maxCarrierBytes must be a positive integer \(bytes of JSON text\), got "100"/,
     );
     assert.throws(
+      () => traceCarrierExtension({ modles: ["Outbox"] } as never),
+      /traceCarrierExtension has no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator/,
+    );
+    assert.throws(
       () => traceCarrierExtension({ propagator: "datadog" as never }),
       /traceCarrierExtension: propagator must be a TextMapPropagator .*createPropagator\("datadog"\)/,
     );

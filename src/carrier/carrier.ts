@@ -1,6 +1,10 @@
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { idTextFromNumber } from "../propagation/datadog/ids.js";
-import { isPropagationHeaderName, TRACEHOP_HEADER_NAMES } from "../propagation/header-names.js";
+import {
+  isPropagationHeaderName,
+  PROPAGATION_HEADER_NAMES,
+  TRACEHOP_HEADER_NAMES,
+} from "../propagation/header-names.js";
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
@@ -10,7 +14,10 @@ export type TraceCarrier = Record<string, string>;
 
 /** Longest value read from a stored carrier, in UTF-16 code units (strings) or bytes (binary); longer values are ignored. */
 export const MAX_CARRIER_VALUE_LENGTH = 16 * 1024;
-/** Most keys looked at in one stored carrier; later keys are ignored. */
+/**
+ * Most keys scanned in one stored carrier; later keys are ignored, except the fields a propagator asks
+ * for by name, which are looked up wherever they sit (see {@link normalizeCarrier}).
+ */
 export const MAX_CARRIER_KEYS = 128;
 /** Most values kept for one header name (repeated fields, several spellings of the name); later ones are ignored. */
 export const MAX_CARRIER_FIELD_VALUES = 64;
@@ -49,7 +56,13 @@ const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
  *
  * Names: ASCII case-insensitive (RFC 9110 §5.1; Trace Context §3.2.1): `TraceParent` and `traceparent`
  * are the same field. Names with non-ASCII characters are ignored (no header has one, and Unicode
- * lower-casing could turn them into ASCII names). Only the first {@link MAX_CARRIER_KEYS} keys are read.
+ * lower-casing could turn them into ASCII names). Only the first {@link MAX_CARRIER_KEYS} keys are
+ * scanned; in a larger object or `Map` (a message with many application headers, tracing headers
+ * appended last) the fields a propagator asks for are looked up by name besides: every name of
+ * `PROPAGATION_HEADER_NAMES` before the scan, and any other name a getter asks for when it is asked,
+ * each spelled exactly as asked or in lower case (a name in another case beyond the scan is not
+ * found). Each look-up is one own-property read, so a hostile carrier costs at most the scan plus a
+ * constant per field asked.
  *
  * Values, each at most {@link MAX_CARRIER_VALUE_LENGTH}:
  * - a string;
@@ -79,18 +92,32 @@ export function normalizeCarrier(carrier: unknown): NormalizedCarrier {
 function normalizeSource(
   source: Record<string, unknown> | Map<unknown, unknown> | undefined,
 ): NormalizedCarrier {
-  const out: NormalizedCarrier = new Map();
+  let out: NormalizedCarrier = new Map();
   try {
     if (source instanceof Map) {
+      let found: ReadonlySet<string> | undefined;
+      if (source.size > MAX_CARRIER_KEYS) {
+        const overflow = new OverflowCarrier(source);
+        found = overflow.lookUpPropagationFields();
+        out = overflow;
+      }
       let seen = 0;
       for (const [key, value] of source) {
         if (++seen > MAX_CARRIER_KEYS) break;
-        if (typeof key === "string") addField(out, key, value);
+        if (typeof key === "string" && found?.has(key) !== true) addField(out, key, value);
       }
     } else if (source) {
+      const keys = Object.keys(source);
+      let found: ReadonlySet<string> | undefined;
+      if (keys.length > MAX_CARRIER_KEYS) {
+        const overflow = new OverflowCarrier(source);
+        found = overflow.lookUpPropagationFields();
+        out = overflow;
+      }
       let seen = 0;
-      for (const key of Object.keys(source)) {
+      for (const key of keys) {
         if (++seen > MAX_CARRIER_KEYS) break;
+        if (found?.has(key) === true) continue; // read already, by name
         let value: unknown;
         try {
           value = source[key];
@@ -104,6 +131,65 @@ function normalizeSource(
     // Object.keys or Map iteration threw: keep what was read.
   }
   return out;
+}
+
+/**
+ * A {@link NormalizedCarrier} read from an object or `Map` of more than {@link MAX_CARRIER_KEYS} keys:
+ * the scanned keys, plus the fields looked up by name in `source` (the propagation header names before
+ * the scan, any other name when a getter asks for it). Reading a header by name costs one property
+ * read however large the carrier, so tracing headers appended after many application headers (what
+ * an inject into a message's headers does) are found while the scan stays bounded.
+ */
+class OverflowCarrier extends Map<string, string[]> {
+  /** Names already looked up in `source` (found or not): each is read at most once. */
+  private readonly looked = new Set<string>();
+
+  constructor(private readonly source: Record<string, unknown> | Map<unknown, unknown>) {
+    super();
+  }
+
+  /**
+   * Reads every name of `PROPAGATION_HEADER_NAMES` that `source` holds under exactly that
+   * (lower-case) name; returns the names found, which the bounded scan then skips. Never throws.
+   */
+  lookUpPropagationFields(): ReadonlySet<string> {
+    const found = new Set<string>();
+    for (const name of PROPAGATION_HEADER_NAMES) if (this.lookUp(name, name)) found.add(name);
+    return found;
+  }
+
+  /**
+   * The values of `name` (ASCII lower case of `key`, as the getter was asked), looked up in `source`
+   * under `key` and under `name` when the scan did not find it. `undefined` when neither is there.
+   */
+  valuesOf(key: string, name: string): string[] | undefined {
+    const values = this.get(name);
+    if (values !== undefined) return values;
+    this.lookUp(key, name);
+    if (key !== name) this.lookUp(name, name);
+    return this.get(name);
+  }
+
+  /** Adds the value of own key `key` of `source` under `name`; true when the key is there. Never throws. */
+  private lookUp(key: string, name: string): boolean {
+    if (this.looked.has(key)) return false;
+    this.looked.add(key);
+    const source = this.source;
+    try {
+      let value: unknown;
+      if (source instanceof Map) {
+        if (!source.has(key)) return false;
+        value = source.get(key);
+      } else {
+        if (!Object.hasOwn(source, key)) return false;
+        value = source[key];
+      }
+      addField(this, name, value);
+      return true;
+    } catch {
+      return false; // a throwing getter or proxy trap: not there
+    }
+  }
 }
 
 /**
@@ -278,7 +364,9 @@ function asciiLowerName(name: string): string | undefined {
 }
 
 /**
- * Getter over a {@link NormalizedCarrier}: the name is matched ASCII case-insensitively; one value is
+ * Getter over a {@link NormalizedCarrier}: the name is matched ASCII case-insensitively (in a carrier
+ * over {@link MAX_CARRIER_KEYS} keys, a name beyond the scan is looked up as asked and in lower case,
+ * see {@link normalizeCarrier}); one value is
  * returned as a string, repeated values as an array in order (each propagator decides how to combine
  * them: tracestate and baggage join with `,`, two different traceparent values are invalid).
  * Returns `undefined` for a missing name or a carrier that is not a `Map`. Never throws.
@@ -288,7 +376,8 @@ export const normalizedCarrierGetter: TextMapGetter<NormalizedCarrier> = {
   get: (carrier, key) => {
     if (!(carrier instanceof Map) || typeof key !== "string") return undefined;
     const name = asciiLowerName(key);
-    const values = name === undefined ? undefined : carrier.get(name);
+    if (name === undefined) return undefined;
+    const values = carrier instanceof OverflowCarrier ? carrier.valuesOf(key, name) : carrier.get(name);
     if (!values || values.length === 0) return undefined;
     return values.length === 1 ? values[0] : values;
   },

@@ -232,13 +232,56 @@ describe("normalizeCarrier: values and limits", () => {
     assert.equal(get({ baggage: [over, "a=1"] }, "baggage"), "a=1");
   });
 
-  test(`only the first ${MAX_CARRIER_KEYS} keys are read`, () => {
+  test(`only the first ${MAX_CARRIER_KEYS} keys are scanned; fields asked for by name are found beyond them`, () => {
     const carrier: Record<string, string> = {};
     for (let i = 0; i < MAX_CARRIER_KEYS; i++) carrier[`x-filler-${i}`] = "1";
-    carrier.traceparent = TP;
-    assert.equal(get(carrier, "traceparent"), undefined);
-    delete carrier["x-filler-0"];
+    carrier["x-late"] = "late";
+    carrier.traceparent = TP; // appended after the application headers, as an inject into them does
+    carrier["x-datadog-trace-id"] = "123";
+    carrier["Uber-Trace-Id"] = "u"; // beyond the scan in another case: not found under its lower-case name
+    const map = normalizeCarrier(carrier);
+    // The propagation header names are read before the scan; the scan stops at the limit.
+    assert.deepEqual([...map.keys()].slice(0, 2), ["traceparent", "x-datadog-trace-id"]);
+    assert.equal(map.has(`x-filler-${MAX_CARRIER_KEYS - 1}`), true);
+    assert.equal(map.has("x-late"), false, "beyond the scan, not asked for yet");
+    assert.equal(normalizedCarrierGetter.get(map, "traceparent"), TP);
+    assert.equal(normalizedCarrierGetter.get(map, "x-datadog-trace-id"), "123");
+    // Any other name a propagator asks for: looked up as asked, and in lower case.
+    assert.equal(normalizedCarrierGetter.get(map, "x-late"), "late");
+    assert.equal(normalizedCarrierGetter.get(map, "X-Late"), "late");
+    assert.equal(normalizedCarrierGetter.get(map, "Uber-Trace-Id"), "u");
+    assert.equal(normalizedCarrierGetter.get(normalizeCarrier(carrier), "uber-trace-id"), undefined);
     assert.equal(get(carrier, "traceparent"), TP);
+    // A Map carrier as well.
+    const asMap = normalizeCarrier(new Map(Object.entries(carrier)));
+    assert.equal(normalizedCarrierGetter.get(asMap, "traceparent"), TP);
+    assert.equal(normalizedCarrierGetter.get(asMap, "x-late"), "late");
+    // A copy within the scan under another spelling combines with the one read by name (two values).
+    const both = { TraceParent: TP, ...carrier };
+    assert.deepEqual(normalizedCarrierGetter.get(normalizeCarrier(both), "traceparent"), [TP, TP]);
+  });
+
+  test("a hostile carrier of many keys stays bounded: the scan stops, each field asked costs one read", () => {
+    let reads = 0;
+    const target: Record<string, string> = {};
+    for (let i = 0; i < 100_000; i++) target[`k${i}`] = "v";
+    target.traceparent = TP;
+    const counting = new Proxy(target, {
+      get: (t, key) => {
+        if (typeof key === "string" && Object.hasOwn(t, key)) reads++; // the carrier's own fields
+        return Reflect.get(t, key);
+      },
+    });
+    const map = normalizeCarrier(counting);
+    assert.equal(normalizedCarrierGetter.get(map, "traceparent"), TP);
+    for (let i = 0; i < 10; i++) normalizedCarrierGetter.get(map, `missing-${i}`);
+    assert.equal(reads, MAX_CARRIER_KEYS + 1, "the scanned values and traceparent");
+    const throwing = new Proxy(target, {
+      getOwnPropertyDescriptor: () => {
+        throw new Error("trap");
+      },
+    });
+    assert.equal(normalizedCarrierGetter.get(normalizeCarrier(throwing), "traceparent"), undefined);
   });
 });
 

@@ -105,15 +105,31 @@ export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
  *   Context (see {@link captureCarrier}).
  */
 export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {}): Context {
+  let stored: unknown;
+  try {
+    stored = isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
+  } catch {
+    return options?.context ?? ROOT_CONTEXT; // a throwing proxy or getter: no context
+  }
+  return contextFromCarrierFields(stored, options);
+}
+
+/**
+ * Internal: {@link contextFromCarrier} of a carrier that is never taken for a row — an object's keys
+ * are header names, whatever they are. tracehop/messaging reads message headers with it: an
+ * application header named `traceContext` is a header like any other, never the carrier. Same
+ * shapes, base context, result and TypeErrors (for its options) as {@link contextFromCarrier}; never
+ * throws on the carrier.
+ */
+export function contextFromCarrierFields(carrier: unknown, options: CarrierOptions = {}): Context {
   assertPropagatorOption(options?.propagator, "contextFromCarrier");
   assertContextOption(options?.context, "contextFromCarrier");
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   try {
-    const stored = isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
     return (options?.propagator ?? getDefaultPropagator()).extract(
       base,
-      readStoredCarrier(stored),
+      readStoredCarrier(carrier),
       storedCarrierGetter,
     );
   } catch {

@@ -1,5 +1,6 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
-import { captureCarrier, contextFromCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
+import { captureCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
+import { contextFromCarrierFields } from "../context/carrier-context.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
@@ -147,10 +148,13 @@ export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierO
 /**
  * Extracts the context a kafkajs message carries (`message.headers` of `eachMessage`/`eachBatch`,
  * Buffer values and repeated headers included, case B23) onto the given (default: ROOT) context.
- * Returns that context unchanged when the headers hold no valid context. Never throws.
+ * The headers are read as headers only: an application header named `traceContext` is never taken
+ * for a row's carrier column (as `contextFromCarrier` would take an object with that field). Tracing
+ * headers are found wherever they sit, after any number of application headers. Returns that context
+ * unchanged when the headers hold no valid context. Never throws.
  */
 export function contextFromKafkaHeaders(headers: unknown, options: CarrierOptions = {}): Context {
-  return contextFromCarrier(headers, options);
+  return contextFromMessageHeaders(headers, options);
 }
 
 /**
@@ -165,27 +169,56 @@ export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOpt
 /**
  * Extracts the context an amqplib message carries (`msg.properties.headers`) onto the given (default:
  * ROOT) context: strings, Buffers, arrays, and safe-integer numbers as decimal text (see
- * {@link amqpHeadersGetter}). Returns that context unchanged when there is no valid context. Never throws.
+ * {@link amqpHeadersGetter}). Read as headers only, as {@link contextFromKafkaHeaders}. Returns that
+ * context unchanged when there is no valid context. Never throws.
  */
 export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions = {}): Context {
-  return contextFromCarrier(amqpHeadersToCarrier(headers), options);
+  return contextFromMessageHeaders(headers, options);
+}
+
+/**
+ * Internal to tracehop/messaging: the context message headers (kafkajs or amqplib, as delivered)
+ * carry, read by the stored-carrier reader (any-case names, Buffers, arrays, limits) as header fields
+ * only — never as a row with a `traceContext` column. Never throws.
+ */
+export function contextFromMessageHeaders(headers: unknown, options: CarrierOptions = {}): Context {
+  return contextFromCarrierFields(amqpHeadersToCarrier(headers), options);
 }
 
 /**
  * The headers of an AMQP message as a stored-carrier input: the same object when no value is a
- * number (no copy on the usual path), else a shallow copy whose safe-integer numbers are decimal text.
- * Internal to tracehop/messaging.
+ * number (no copy on the usual path), else a shallow copy whose safe-integer numbers are decimal text
+ * and whose other numbers are left out (an AMQP `long` above 2^53 was rounded by amqplib: ignored
+ * silently, not reported as a rounded JSON id). Anything that is not a plain headers object (bytes,
+ * arrays, `null`) is returned as it is; an object whose keys or values throw when read is returned as
+ * it is too (the reader skips what it cannot read). Internal to tracehop/messaging. Never throws.
  */
 export function amqpHeadersToCarrier(headers: unknown): unknown {
-  if (headers === null || typeof headers !== "object" || Array.isArray(headers)) return headers;
-  const source = headers as Record<string, unknown>;
-  let copy: Record<string, unknown> | undefined;
-  for (const name in source) {
-    const value = source[name];
-    if (typeof value !== "number") continue;
-    copy ??= { ...source };
-    if (Number.isSafeInteger(value)) copy[name] = String(value);
-    else delete copy[name];
+  if (
+    headers === null ||
+    typeof headers !== "object" ||
+    Array.isArray(headers) ||
+    ArrayBuffer.isView(headers) ||
+    headers instanceof ArrayBuffer
+  )
+    return headers;
+  try {
+    const source = headers as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const name of Object.keys(source)) {
+      let value: unknown;
+      try {
+        value = source[name];
+      } catch {
+        continue; // a throwing getter: the reader skips it too
+      }
+      if (typeof value !== "number") continue;
+      copy ??= { ...source };
+      if (Number.isSafeInteger(value)) copy[name] = String(value);
+      else delete copy[name];
+    }
+    return copy ?? headers;
+  } catch {
+    return headers; // a throwing proxy trap or getter while copying: read as it is
   }
-  return copy ?? headers;
 }

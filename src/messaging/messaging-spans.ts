@@ -17,7 +17,7 @@ import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js"
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
-import { amqpHeadersToCarrier, writeCarrierToHeaders } from "./header-carriers.js";
+import { contextFromMessageHeaders, writeCarrierToHeaders } from "./header-carriers.js";
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_MESSAGE_ID,
@@ -311,15 +311,14 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     links: givenLinks,
     ...restore
   } = options;
-  const carrier = amqpHeadersToCarrier(headers);
   let links = givenLinks;
-  // The message's context, once extracted to compare with an active CONSUMER span: not extracted again.
-  let restored: Context | undefined;
+  // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
+  // as header fields only (an application header named `traceContext` is not a row's carrier).
+  const restored = contextFromMessageHeaders(headers, { propagator });
 
   const ambient = trace.getActiveSpan();
   if (ambient !== undefined) {
     if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER)) {
-      restored = contextFromCarrier(carrier, { propagator });
       const parent = trace.getSpanContext(restored);
       // Under the restart extract behavior the message restores no parent: the instrumentation's span
       // then links to the message's context, which the restart link names (span id 0 for a Synthetics
@@ -339,8 +338,10 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       links = [...(links ?? []), { context: ambientContext }];
     }
   }
+  // No carrier is handed on: the restore uses `restored` (a headers object is never read as a row,
+  // so neither its `traceContext` nor its `createdAt` header means anything to it).
   return withCarrierIn(
-    carrier,
+    undefined,
     spanName(operationName, options.destination),
     fn,
     {

@@ -157,6 +157,51 @@ describe("kafkajs headers: extract", () => {
   });
 });
 
+describe("message headers are read as headers wherever the tracing headers sit", () => {
+  test("an application header named traceContext is a header, never a row's carrier column", async () => {
+    const kafka = { traceparent: Buffer.from(TRACEPARENT), traceContext: Buffer.from("tenant-42") };
+    const amqp = { traceparent: TRACEPARENT, traceContext: "tenant-42" };
+    for (const [label, ctx] of [
+      ["kafka", contextFromKafkaHeaders(kafka)],
+      ["amqp", contextFromAmqpHeaders(amqp)],
+      // A traceContext header that is itself valid carrier JSON is still only a header.
+      ["amqp, JSON header", contextFromAmqpHeaders({ traceparent: TRACEPARENT, traceContext: "{}" })],
+    ] as const) {
+      assert.equal(spanContextOf(ctx)?.traceId, W3C_TRACE_ID, label);
+      assert.equal(spanContextOf(ctx)?.spanId, W3C_SPAN_ID, label);
+    }
+    // As a kafkajs consumer receives it.
+    const decoded = await kafkaRoundTrip({
+      value: "x",
+      headers: { traceparent: TRACEPARENT, traceContext: "t" },
+    });
+    assert.equal(spanContextOf(contextFromKafkaHeaders(decoded.headers))?.spanId, W3C_SPAN_ID);
+  });
+
+  test("tracing headers injected after 130 application headers are restored", async () => {
+    await inSpan("producer", async (span) => {
+      const sc = span.spanContext();
+      const amqp: Record<string, unknown> = {};
+      const kafka: IHeaders = {};
+      for (let i = 0; i < 130; i++) {
+        amqp[`app-${i}`] = `v${i}`;
+        kafka[`app-${i}`] = `v${i}`;
+      }
+      injectAmqpHeaders(amqp);
+      injectKafkaHeaders(kafka);
+      assert.equal(Object.keys(amqp).indexOf("traceparent"), 130, "appended after the application headers");
+      const delivered = await kafkaRoundTrip({ value: "x", headers: kafka as Record<string, string> });
+      for (const [label, ctx] of [
+        ["amqp", contextFromAmqpHeaders(amqp)],
+        ["kafka", contextFromKafkaHeaders(delivered.headers)],
+      ] as const) {
+        assert.equal(spanContextOf(ctx)?.traceId, sc.traceId, label);
+        assert.equal(spanContextOf(ctx)?.spanId, sc.spanId, label);
+      }
+    });
+  });
+});
+
 describe("kafkajs headers: inject", () => {
   test("inject writes lower-case string headers from one context; kafkajs encodes and delivers them", async () => {
     await inSpan("producer", async (span) => {

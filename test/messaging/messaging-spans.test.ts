@@ -465,6 +465,35 @@ describe("withProcessSpan", () => {
     );
   });
 
+  test("headers with an application header named traceContext (and createdAt) are still the message's headers", async () => {
+    const { headers, sendSpanId, traceId } = await sentMessage();
+    const withAppHeaders = {
+      ...headers,
+      traceContext: Buffer.from("tenant-42"),
+      createdAt: Buffer.from("2001-01-01T00:00:00Z"),
+    };
+    withProcessSpan(withAppHeaders, kafka, () => undefined);
+    const process = onlySpan("process jobs");
+    assert.equal(process.spanContext().traceId, traceId);
+    assert.equal(process.parentSpanContext?.spanId, sendSpanId);
+    assert.equal(
+      process.attributes["tracehop.queue.wait"],
+      undefined,
+      "a createdAt header is no capture time",
+    );
+  });
+
+  test("tracing headers after 130 application headers: child of the message's context", async () => {
+    const { headers, sendSpanId, traceId } = await sentMessage();
+    const many: Record<string, unknown> = {};
+    for (let i = 0; i < 130; i++) many[`app-${i}`] = Buffer.from(`v${i}`);
+    Object.assign(many, headers);
+    withProcessSpan(many, kafka, () => undefined);
+    const process = onlySpan("process jobs");
+    assert.equal(process.spanContext().traceId, traceId);
+    assert.equal(process.parentSpanContext?.spanId, sendSpanId);
+  });
+
   test("garbled headers: a new root CONSUMER span, fn still runs, errors pass through", () => {
     const boom = new Error("bad job");
     assert.throws(

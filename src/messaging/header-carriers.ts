@@ -1,5 +1,6 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { captureCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
+import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
 import { contextFromCarrierFields } from "../context/carrier-context.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
@@ -21,10 +22,19 @@ export type AmqpHeaders = Record<string, unknown>;
 
 const decoder = new TextDecoder("utf-8");
 
-/** One header value as text: strings as they are, byte arrays decoded whole as UTF-8 (DESIGN.md). */
+/** A headers object the helpers can read or write: any non-null object (a Proxy included). */
+function isHeadersObject(headers: unknown): headers is Record<string, unknown> {
+  return headers !== null && typeof headers === "object";
+}
+
+/**
+ * One header value as text: strings as they are, byte arrays decoded whole as UTF-8 (DESIGN.md); a
+ * value over `MAX_CARRIER_VALUE_LENGTH` (UTF-16 code units or bytes) is absent, as in a stored carrier.
+ */
 function valueToText(value: unknown, numbers: boolean): string | undefined {
-  if (typeof value === "string") return value;
-  if (value instanceof Uint8Array) return decoder.decode(value);
+  if (typeof value === "string") return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
+  if (value instanceof Uint8Array)
+    return value.byteLength <= MAX_CARRIER_VALUE_LENGTH ? decoder.decode(value) : undefined;
   // A JS number is exact only up to 2^53: a safe integer is the value that was sent (e.g. a sampling
   // priority published as an AMQP short); anything else may have been rounded and is ignored, because
   // Datadog ids never pass through a JS number (DESIGN.md, case B01).
@@ -32,35 +42,85 @@ function valueToText(value: unknown, numbers: boolean): string | undefined {
   return undefined;
 }
 
+/**
+ * Lower-cased name -> name, of the first `MAX_CARRIER_KEYS` names of a headers object that has more
+ * names than that: built on its first any-case look-up, so that every later one costs a Map look-up
+ * instead of listing a million names again (listing the names of a large object costs it all, however
+ * few are read). A name added to such an object afterwards in another case is not found this way.
+ */
+const largeHeaderIndexes = new WeakMap<object, Map<string, string>>();
+
+/** The name of `headers` that equals `key` (lower case) in another case, among its first `MAX_CARRIER_KEYS`. */
+function otherCaseName(headers: Record<string, unknown>, key: string): string | undefined {
+  const index = largeHeaderIndexes.get(headers);
+  if (index !== undefined) return index.get(key);
+  const names = Object.keys(headers);
+  const count = Math.min(names.length, MAX_CARRIER_KEYS);
+  if (names.length <= MAX_CARRIER_KEYS) {
+    for (let i = 0; i < count; i++) {
+      const name = names[i]!;
+      if (name.length === key.length && name.toLowerCase() === key) return name;
+    }
+    return undefined;
+  }
+  const built = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const name = names[i]!;
+    const lower = name.toLowerCase();
+    if (!built.has(lower)) built.set(lower, name);
+  }
+  largeHeaderIndexes.set(headers, built);
+  return built.get(key);
+}
+
+/**
+ * The value of header `key` (lower case): the own property of exactly that name, else the first of
+ * the first `MAX_CARRIER_KEYS` names that equals it in another case (for an object of more names, an
+ * index of those built once: a hostile object of a million names is listed once, not once per field
+ * asked). A repeated header (an array) gives its first `MAX_CARRIER_FIELD_VALUES` readable values.
+ * `undefined` when there is none or reading throws (a getter, a proxy trap, a detached buffer).
+ */
 function readHeader(
   headers: Record<string, unknown>,
   key: string,
   numbers: boolean,
 ): string | string[] | undefined {
-  let raw = headers[key];
-  if (raw === undefined) {
-    // Header names are case-sensitive on Kafka and AMQP; a carrier's are not (DESIGN.md).
-    for (const name in headers) {
-      if (name.length === key.length && name.toLowerCase() === key) {
-        raw = headers[name];
-        break;
-      }
+  try {
+    let raw = Object.hasOwn(headers, key) ? headers[key] : undefined;
+    if (raw === undefined) {
+      // Header names are case-sensitive on Kafka and AMQP; a carrier's are not (DESIGN.md).
+      const name = otherCaseName(headers, key);
+      if (name !== undefined) raw = headers[name];
     }
+    if (!Array.isArray(raw)) return valueToText(raw, numbers);
+    const values: string[] = [];
+    const count = Math.min(raw.length, MAX_CARRIER_FIELD_VALUES);
+    for (let i = 0; i < count; i++) {
+      const text = valueToText(raw[i], numbers);
+      if (text !== undefined) values.push(text);
+    }
+    return values.length ? values : undefined;
+  } catch {
+    return undefined;
   }
-  if (!Array.isArray(raw)) return valueToText(raw, numbers);
-  const values: string[] = [];
-  for (const item of raw) {
-    const text = valueToText(item, numbers);
-    if (text !== undefined) values.push(text);
+}
+
+/** The first `MAX_CARRIER_KEYS` own enumerable names of `headers`; `[]` when they cannot be read. */
+function headerNames(headers: unknown): string[] {
+  if (!isHeadersObject(headers)) return [];
+  try {
+    const names = Object.keys(headers);
+    return names.length > MAX_CARRIER_KEYS ? names.slice(0, MAX_CARRIER_KEYS) : names;
+  } catch {
+    return [];
   }
-  return values.length ? values : undefined;
 }
 
 function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMapGetter<H> {
   return {
-    keys: (headers) => (headers !== null && typeof headers === "object" ? Object.keys(headers) : []),
+    keys: (headers) => headerNames(headers),
     get: (headers, key) =>
-      headers !== null && typeof headers === "object"
+      isHeadersObject(headers) && typeof key === "string"
         ? readHeader(headers, key.toLowerCase(), numbers)
         : undefined,
   };
@@ -69,13 +129,18 @@ function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMa
 function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
   return {
     set: (headers, key, value) => {
-      const name = key.toLowerCase();
-      for (const existing in headers) {
-        if (existing !== name && existing.length === name.length && existing.toLowerCase() === name) {
-          delete headers[existing];
+      if (!isHeadersObject(headers) || typeof key !== "string") return;
+      try {
+        const name = key.toLowerCase();
+        for (const existing in headers) {
+          if (existing !== name && existing.length === name.length && existing.toLowerCase() === name) {
+            delete headers[existing];
+          }
         }
+        (headers as Record<string, unknown>)[name] = String(value);
+      } catch {
+        // A frozen object, a throwing setter or proxy trap: the field is not written.
       }
-      (headers as Record<string, unknown>)[name] = String(value);
     },
   };
 }
@@ -85,13 +150,20 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
  * TextMapPropagator. Names match in any case (exact name first); Buffer values are decoded whole as
  * UTF-8, never byte by byte (case B23, tulios/kafkajs#1024); a repeated header (an array) is returned
  * as an array of strings in record order, which the propagators combine or reject as their spec says
- * (DESIGN.md "The carrier"). Values of other types are absent. Never throws.
+ * (DESIGN.md "The carrier"). Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
+ * absent. Limits as the stored-carrier reader's: a name in another case is looked for among the first
+ * `MAX_CARRIER_KEYS` names only (an exact name anywhere; for an object of more names, those first
+ * names are indexed on the first such look-up and the index reused), `keys` lists at most `MAX_CARRIER_KEYS`
+ * names, a repeated header gives at most `MAX_CARRIER_FIELD_VALUES` values. Never throws: headers
+ * that are not an object, a throwing getter or proxy trap read as absent.
  */
 export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaHeaders>(false);
 
 /**
  * TextMapSetter over kafkajs message headers: writes a lower-case name and a string value, and removes
- * a header of the same name in another case so that the record carries one value per field.
+ * a header of the same name in another case so that the record carries one value per field. Never
+ * throws: headers that are not an object, or refuse the write (frozen, a throwing setter or proxy
+ * trap), are left without the field.
  */
 export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>();
 
@@ -110,36 +182,109 @@ export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHead
  * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the datadog style
  * reads) and the keys of `also` (a carrier about to be written), in any case.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
- * old context with the new one (case B13). Never throws for a plain headers object.
+ * old context with the new one (case B13). Never throws: anything but an object is left alone.
+ *
+ * @returns `true` when every such header is gone; `false` when one could not be removed (a frozen or
+ *   sealed object, a non-configurable property, a throwing proxy trap), so that the caller can tell.
  */
-export function removePropagationHeaders(headers: Record<string, unknown>, also?: TraceCarrier): void {
-  for (const name in headers) {
-    const lower = name.toLowerCase();
-    if (isPropagationHeaderName(lower) || (also !== undefined && Object.hasOwn(also, lower)))
-      delete headers[name];
+export function removePropagationHeaders(headers: Record<string, unknown>, also?: TraceCarrier): boolean {
+  if (!isHeadersObject(headers)) return true;
+  let removed = true;
+  try {
+    for (const name in headers) {
+      if (!isStaleHeader(name, also)) continue;
+      try {
+        if (!Reflect.deleteProperty(headers, name)) removed = false;
+      } catch {
+        removed = false;
+      }
+    }
+  } catch {
+    return false; // the names could not be listed
   }
+  return removed;
+}
+
+/** True for a propagation header name (any case) or a name of `also`. */
+function isStaleHeader(name: string, also: TraceCarrier | undefined): boolean {
+  const lower = name.toLowerCase();
+  return isPropagationHeaderName(lower) || (also !== undefined && Object.hasOwn(also, lower));
 }
 
 /**
  * Writes `carrier` (a {@link TraceCarrier}) into message headers, in place: first removes every
  * propagation header already there (any case), then sets each carrier field under its lower-case name
- * as a string (case B13: one message, one context). Returns `headers` (the same object). Never throws
- * for a plain headers object.
+ * as a string (case B13: one message, one context). Returns `headers` (the same object).
+ *
+ * Never throws, whatever `headers` is (tracing never fails the message):
+ * - `null` or `undefined`: returns a new object holding the carrier's fields.
+ * - not an object (a string, a number): returned unchanged, nothing written.
+ * - an object that cannot take the context in place — frozen, sealed or not extensible, or one that
+ *   refuses a write or a delete (a throwing setter or proxy trap, a non-configurable propagation
+ *   header): returns a NEW plain object with the headers' own readable fields except the propagation
+ *   headers, and the carrier's fields; `headers` itself may keep part of the write. Put the returned
+ *   object on the message.
  */
 export function writeCarrierToHeaders<H extends Record<string, unknown>>(
   headers: H,
   carrier: TraceCarrier,
 ): H {
-  removePropagationHeaders(headers, carrier);
-  for (const name in carrier) (headers as Record<string, unknown>)[name] = carrier[name];
-  return headers;
+  if (headers === null || headers === undefined) return { ...carrier } as unknown as H;
+  if (!isHeadersObject(headers)) return headers;
+  let written = false;
+  try {
+    if (Object.isExtensible(headers) && removePropagationHeaders(headers, carrier)) {
+      written = true;
+      for (const name of Object.keys(carrier)) {
+        (headers as Record<string, unknown>)[name] = carrier[name];
+        if ((headers as Record<string, unknown>)[name] !== carrier[name]) written = false; // a setter kept its own
+      }
+    }
+  } catch {
+    written = false;
+  }
+  return written ? headers : (copyWithCarrier(headers, carrier) as H);
+}
+
+/**
+ * A new plain object: the own readable fields of `headers` except the propagation headers and the
+ * carrier's names (any case), then the carrier's fields. A field whose getter throws is left out; a
+ * headers object whose names cannot be listed gives the carrier's fields alone. Never throws.
+ */
+function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  let names: string[] = [];
+  try {
+    names = Object.keys(headers);
+  } catch {
+    // nothing to copy
+  }
+  for (const name of names) {
+    if (isStaleHeader(name, carrier)) continue;
+    try {
+      // defineProperty: a "__proto__" header stays an own field of the copy.
+      Object.defineProperty(copy, name, {
+        value: headers[name],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } catch {
+      // a throwing getter: that field is left out
+    }
+  }
+  for (const name of Object.keys(carrier)) copy[name] = carrier[name];
+  return copy;
 }
 
 /**
  * Injects the given (default: active) context into kafkajs message headers, in place, and returns them
- * (a new object when `headers` is undefined). Propagation headers already present are replaced, never
- * mixed with the new ones (case B13). Values are strings (kafkajs encodes them as UTF-8 bytes).
- * Styles: `options.propagator`, default `createPropagator()` (DESIGN.md "Defaults"). Never throws.
+ * (a new object when `headers` is undefined or `null`). Propagation headers already present are
+ * replaced, never mixed with the new ones (case B13). Values are strings (kafkajs encodes them as
+ * UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()` (DESIGN.md "Defaults").
+ * Never throws: headers that cannot take the context in place (frozen, a throwing setter or proxy
+ * trap) give a new object with their fields and the context — use the returned object — and anything
+ * that is not an object is returned unchanged (see {@link writeCarrierToHeaders}).
  */
 export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierOptions = {}): KafkaHeaders {
   return writeCarrierToHeaders(headers, captureCarrier(options));
@@ -159,8 +304,8 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
 
 /**
  * Injects the given (default: active) context into amqplib message headers (`options.headers` of
- * `publish`/`sendToQueue`), in place, and returns them (a new object when `headers` is undefined).
- * As {@link injectKafkaHeaders}.
+ * `publish`/`sendToQueue`), in place, and returns them (a new object when `headers` is undefined or
+ * `null`). As {@link injectKafkaHeaders}, never throws either.
  */
 export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOptions = {}): AmqpHeaders {
   return writeCarrierToHeaders(headers, captureCarrier(options));
@@ -194,15 +339,11 @@ export function contextFromMessageHeaders(headers: unknown, options: CarrierOpti
  * it is too (the reader skips what it cannot read). Internal to tracehop/messaging. Never throws.
  */
 export function amqpHeadersToCarrier(headers: unknown): unknown {
-  if (
-    headers === null ||
-    typeof headers !== "object" ||
-    Array.isArray(headers) ||
-    ArrayBuffer.isView(headers) ||
-    headers instanceof ArrayBuffer
-  )
-    return headers;
+  if (headers === null || typeof headers !== "object") return headers;
   try {
+    // Array.isArray and instanceof consult a proxy's traps: inside the try.
+    if (Array.isArray(headers) || ArrayBuffer.isView(headers) || headers instanceof ArrayBuffer)
+      return headers;
     const source = headers as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
     for (const name of Object.keys(source)) {

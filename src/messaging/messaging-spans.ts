@@ -86,6 +86,8 @@ export interface SendSpanOptions<H extends Record<string, unknown> = TraceCarrie
   /**
    * The message's headers, filled in place: propagation headers already there (copied from a consumed
    * message, say) are removed, then the context's are written (never a mix, case B13). Default: `{}`.
+   * Headers that cannot take the context in place (frozen, sealed, a throwing setter or proxy trap)
+   * are copied: `fn` receives the copy with the context, never an error (`writeCarrierToHeaders`).
    */
   headers?: H;
   /**
@@ -233,9 +235,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   } = options;
   const suppress = suppressInstrumentation !== false;
   const send = (span: Span, carrier: TraceCarrier): T => {
-    writeCarrierToHeaders(headers, carrier);
-    if (!suppress) return fn(headers, span);
-    return contextApi.with(suppressTracing(contextApi.active()), fn, undefined, headers, span);
+    // The same object, filled in place; a copy when it cannot take the context (frozen, say).
+    const message = writeCarrierToHeaders(headers, carrier);
+    if (!suppress) return fn(message, span);
+    return contextApi.with(suppressTracing(contextApi.active()), fn, undefined, message, span);
   };
 
   if (creationContext === undefined) {

@@ -1,5 +1,10 @@
 import type { Link, Span, SpanContext, SpanKind } from "@opentelemetry/api";
-import { isRestoredRootLinkContext } from "../propagation/extraction-result.js";
+import { TRACER_NAME } from "../context/carrier-context.js";
+import {
+  isRestoredRootLinkContext,
+  LINK_REASON_ATTRIBUTE,
+  LINK_REASON_TERMINATED_CONTEXT,
+} from "../propagation/extraction-result.js";
 
 /**
  * What the OpenTelemetry SDK's span object exposes beyond the API `Span` (sdk-trace-base `Span`
@@ -11,6 +16,9 @@ interface ReadableSpanShape {
   parentSpanContext?: SpanContext;
   parentSpanId?: unknown;
   links?: unknown;
+  /** sdk-trace-base 2.x; `instrumentationLibrary` before. */
+  instrumentationScope?: { name?: unknown };
+  instrumentationLibrary?: { name?: unknown };
 }
 
 /** True when `span` records and is of `kind` (read from the SDK span; false when unknown). */
@@ -19,12 +27,20 @@ export function isRecordingSpanOfKind(span: Span, kind: SpanKind): boolean {
 }
 
 /**
- * True when `span` already continues the message whose creation context is `message`: its parent is
- * that context, or it links to it (an instrumentation in link mode, e.g. contrib amqplib
- * `useLinksForConsume`), or, for a message whose context is a restored root (Datadog parent id 0:
- * `message` has span id 0), it is a root span of that trace (`ExtractionSpanProcessor` gave it the
- * trace id). This is how a consumer helper notices that an OpenTelemetry instrumentation has already
- * started the CONSUMER span for the same message.
+ * True when `span` already continues the message whose creation context is `message` — the span an
+ * OpenTelemetry consumer instrumentation started for that one message:
+ * - its parent is that context (the instrumentation's default); or
+ * - for a message whose context is a restored root (Datadog parent id 0: `message` has span id 0), it
+ *   is a root span of that trace (`ExtractionSpanProcessor` gave it the trace id); or
+ * - it links to that context and to no other message (an instrumentation in link mode, e.g. contrib
+ *   amqplib `useLinksForConsume`, or a `restart` extraction's `propagation_behavior_extract` link).
+ *   Links with `reason=terminated_context` (other styles of the same message, research rule 50) do
+ *   not count as other messages.
+ *
+ * A span that links several messages is a batch span (`withBatch`, contrib kafkajs `eachBatch`): it
+ * continues none of them, so each message gets its own process span. Neither is a span of tracehop's
+ * own tracer continued through a link: `withBatch`'s span of a batch of one links exactly one message,
+ * and is still the batch's span, not the message's.
  */
 export function continuesMessage(span: Span, message: SpanContext): boolean {
   const readable = span as unknown as ReadableSpanShape;
@@ -35,10 +51,20 @@ export function continuesMessage(span: Span, message: SpanContext): boolean {
     if (isRestoredRootLinkContext(message) && parent === undefined && !readable.parentSpanId) return true;
   }
   const links = readable.links;
-  if (!Array.isArray(links)) return false;
+  if (!Array.isArray(links) || isTracehopSpan(readable)) return false;
+  let linksMessage = false;
   for (const link of links as Link[]) {
     const ctx = link?.context;
-    if (ctx !== undefined && ctx.spanId === message.spanId && ctx.traceId === message.traceId) return true;
+    if (ctx === undefined || link.attributes?.[LINK_REASON_ATTRIBUTE] === LINK_REASON_TERMINATED_CONTEXT)
+      continue;
+    if (ctx.spanId === message.spanId && ctx.traceId === message.traceId) linksMessage = true;
+    else return false; // another message: a batch span
   }
-  return false;
+  return linksMessage;
+}
+
+/** True for a span of tracehop's own tracer (instrumentation scope `tracehop`). */
+function isTracehopSpan(span: ReadableSpanShape): boolean {
+  const scope = span.instrumentationScope ?? span.instrumentationLibrary;
+  return scope?.name === TRACER_NAME;
 }

@@ -291,10 +291,16 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * active when `withProcessSpan` is called becomes a link (messaging conventions: parenting from the
  * creation context inside an ambient span links the ambient one).
  *
+ * A message without a context gives a new trace, or, when a span is active (a batch span, a poll
+ * loop's), a child of that span.
+ *
  * Coexistence: when the active span is a recording CONSUMER span that already continues this message
- * (its parent is the message's context, or it links to it) — the span the OpenTelemetry amqplib or
- * kafkajs instrumentation started — no second span is started: tracehop's attributes are added to that
- * span and `fn` runs in it (its owner ends it).
+ * (its parent is the message's context, or it links to this message and no other) — the span the
+ * OpenTelemetry amqplib or kafkajs instrumentation started — no second span is started: tracehop's
+ * attributes are added to that span and `fn` runs in it (its owner ends it). A batch span (`withBatch`
+ * with `kind: SpanKind.CONSUMER`, an instrumentation's `eachBatch` span), which links every message
+ * of the batch, is not one: each message gets its own CONSUMER span, child of the message's context
+ * and linked to the batch span (messaging conventions, "Batch processing"; `continuesMessage`).
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
  * Errors of `fn` are recorded (exception event, ERROR status) and passed through unchanged.
@@ -315,6 +321,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     ...restore
   } = options;
   let links = givenLinks;
+  let fallback: Context | undefined;
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
   const restored = contextFromMessageHeaders(headers, { propagator });
@@ -337,8 +344,14 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       }
     }
     const ambientContext = ambient.spanContext();
-    if (restore.relation !== "link" && restore.relation !== "none" && isSpanContextValid(ambientContext)) {
-      links = [...(links ?? []), { context: ambientContext }];
+    if (isSpanContextValid(ambientContext)) {
+      if (!holdsContext(restored)) {
+        // No context in the message: a child of the active span (a batch's, a poll loop's), as
+        // withBatchItem gives, rather than a new trace.
+        fallback = contextApi.active();
+      } else if (restore.relation !== "link" && restore.relation !== "none") {
+        links = [...(links ?? []), { context: ambientContext }];
+      }
     }
   }
   // No carrier is handed on: the restore uses `restored` (a headers object is never read as a row,
@@ -354,7 +367,15 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
       attributes,
       links,
     },
-    { restored },
+    { restored, fallback },
+  );
+}
+
+/** True when `restored` holds a valid span context or a restored root (Datadog parent id 0). */
+function holdsContext(restored: Context): boolean {
+  const spanContext = trace.getSpanContext(restored);
+  return (
+    (spanContext !== undefined && isSpanContextValid(spanContext)) || getRestoredRoot(restored) !== undefined
   );
 }
 

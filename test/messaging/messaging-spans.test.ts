@@ -17,7 +17,7 @@ import {
 } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
-import { captureCarrier, createPropagator } from "../../src/index.js";
+import { captureCarrier, createPropagator, withBatch } from "../../src/index.js";
 import { withProcessSpan, withSendSpan, type SendSpanOptions } from "../../src/messaging/index.js";
 import {
   datadogSpanId,
@@ -492,6 +492,85 @@ describe("withProcessSpan", () => {
     const process = onlySpan("process jobs");
     assert.equal(process.spanContext().traceId, traceId);
     assert.equal(process.parentSpanContext?.spanId, sendSpanId);
+  });
+
+  test("inside withBatch(kind CONSUMER): one process span per message, child of its context, linked to the batch span", () => {
+    type Delivered = { headers: { traceparent?: Buffer } };
+    const message = (traceId: string, spanId: string): Delivered => ({
+      headers: { traceparent: Buffer.from(`00-${traceId}-${spanId}-01`) },
+    });
+    for (const messages of <Delivered[][]>[
+      [message("a".repeat(32), "1".repeat(16)), message("b".repeat(32), "2".repeat(16)), { headers: {} }],
+      [message("c".repeat(32), "3".repeat(16))], // a batch of one still gets its process span
+    ]) {
+      exporter.reset();
+      const seen: string[] = [];
+      const batchSpanId = withBatch(
+        messages,
+        "process jobs batch",
+        (batch) => {
+          for (const m of messages)
+            withProcessSpan(m.headers, { ...kafka, messageId: "m" }, (span) => {
+              seen.push(span.spanContext().spanId);
+            });
+          return batch.spanContext().spanId;
+        },
+        { carrierFrom: (m) => m.headers, kind: SpanKind.CONSUMER },
+      );
+      const batch = onlySpan("process jobs batch");
+      assert.equal(
+        batch.attributes["messaging.operation.type"],
+        undefined,
+        "nothing of a message on the batch span",
+      );
+      const processes = spansNamed("process jobs");
+      assert.equal(processes.length, messages.length);
+      assert.deepEqual(
+        processes.map((p) => p.spanContext().spanId),
+        seen,
+        "each handler ran in its own span",
+      );
+      for (const [i, process] of processes.entries()) {
+        assert.equal(process.kind, SpanKind.CONSUMER);
+        assert.equal(process.attributes["messaging.operation.type"], "process");
+        const tp = messages[i]!.headers.traceparent?.toString();
+        if (tp !== undefined) {
+          assert.equal(process.spanContext().traceId, tp.slice(3, 35));
+          assert.equal(process.parentSpanContext?.spanId, tp.slice(36, 52));
+          assert.deepEqual(
+            process.links.map((l) => l.context.spanId),
+            [batchSpanId],
+          );
+        } else {
+          assert.equal(process.parentSpanContext?.spanId, batchSpanId, "no context: child of the batch span");
+        }
+      }
+    }
+  });
+
+  test("an instrumentation's span linking exactly this message is reused; one linking several messages is not", async () => {
+    const { headers, sendSpanId, traceId } = await sentMessage();
+    const other = { context: { traceId: "e".repeat(32), spanId: "5".repeat(16), traceFlags: 1 } };
+    const mine = { context: { traceId, spanId: sendSpanId, traceFlags: 1 } };
+    const conflict = { ...other, attributes: { reason: "terminated_context" } };
+    for (const [links, reused] of [
+      [[mine], true],
+      [[mine, conflict], true], // another style's context of the same message (research rule 50)
+      [[mine, other], false],
+    ] as const) {
+      exporter.reset();
+      const span = tracer.startSpan("jobs process", {
+        kind: SpanKind.CONSUMER,
+        links: [...links],
+        root: true,
+      });
+      const got = context.with(trace.setSpan(context.active(), span), () =>
+        withProcessSpan(headers, kafka, (s) => s),
+      );
+      span.end();
+      assert.equal(got === span, reused, JSON.stringify(links));
+      assert.equal(spansNamed("process jobs").length, reused ? 0 : 1);
+    }
   });
 
   test("garbled headers: a new root CONSUMER span, fn still runs, errors pass through", () => {

@@ -21,8 +21,10 @@ export {
 } from "./header-carriers.js";
 export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 export {
+  withBatchProcessSpan,
   withProcessSpan,
   withSendSpan,
+  type BatchProcessSpanOptions,
   type MessagingSpanOptions,
   type ProcessSpanOptions,
   type RelayForwarding,
@@ -31,6 +33,9 @@ export {
 } from "./messaging-spans.js";
 export { rabbitmqDestinationName, RABBITMQ_DEFAULT_EXCHANGE_NAME } from "./rabbitmq.js";
 export {
+  ATTR_KAFKA_MESSAGE_KEY,
+  ATTR_KAFKA_OFFSET,
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_PARTITION_ID,
@@ -44,6 +49,8 @@ export {
   ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
   ATTR_MESSAGING_SYSTEM,
   ATTR_MESSAGING_SYSTEM_NAME,
+  ATTR_RABBITMQ_DESTINATION_ROUTING_KEY,
+  ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG,
   MESSAGING_SYSTEM_VALUE_KAFKA,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
 } from "./semconv.js";

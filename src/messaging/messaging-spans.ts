@@ -11,13 +11,20 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
-import { captureCarrier, contextFromCarrier, type TraceCarrier, type WithCarrierOptions } from "../index.js";
+import {
+  captureCarrier,
+  contextFromCarrier,
+  withBatch,
+  type TraceCarrier,
+  type WithCarrierOptions,
+} from "../index.js";
+import { normalizeCarrier } from "../carrier/carrier.js";
 import { TRACER_NAME } from "../context/carrier-context.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
-import { contextFromMessageHeaders, writeCarrierToHeaders } from "./header-carriers.js";
+import { amqpHeadersToCarrier, contextFromMessageHeaders, writeCarrierToHeaders } from "./header-carriers.js";
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_MESSAGE_ID,
@@ -50,7 +57,7 @@ export interface MessagingSpanOptions {
   operationName?: string;
   /** `messaging.message.id`, when the application or the broker gives one. */
   messageId?: string;
-  /** More attributes (e.g. `messaging.rabbitmq.destination.routing_key`); they win over tracehop's. */
+  /** More attributes (e.g. `rabbitmq.destination.routing_key`); they win over tracehop's. */
   attributes?: Attributes;
   /** More span links, given at span creation. */
   links?: Link[];
@@ -383,4 +390,71 @@ function holdsContext(restored: Context): boolean {
 function rootOf(ctx: Context): SpanContext | undefined {
   const root = getRestoredRoot(ctx);
   return root === undefined ? undefined : restoredRootLinkContext(root);
+}
+
+/** Options of {@link withBatchProcessSpan}. `M` is the type of one message. */
+export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpanOptions, "messageId"> {
+  /**
+   * The headers of one message, as delivered (kafkajs `message.headers`, amqplib
+   * `msg.properties.headers`). Default: `message.headers` (kafkajs). A throwing function counts as a
+   * message without headers.
+   */
+  headersFrom?: (message: M) => unknown;
+  /** `true`: the batch span starts a new trace even inside an active span. Default: `false`. */
+  root?: boolean;
+}
+
+/**
+ * Runs `fn` in ONE CONSUMER span for a batch of consumed messages (kafkajs `eachBatch`), with a link
+ * to each message's context: `withBatch` with the messaging conventions' batch span. Call
+ * {@link withProcessSpan} inside `fn` for each message: each gets its own CONSUMER span, child of its
+ * message's context and linked to the batch span.
+ *
+ *     eachBatch: ({ batch }) =>
+ *       withBatchProcessSpan(batch.messages, { system: "kafka", destination: batch.topic }, async () => {
+ *         for (const m of batch.messages)
+ *           await withProcessSpan(m.headers, { system: "kafka", destination: batch.topic }, () => handle(m));
+ *       })
+ *
+ * Span name `{operation} {destination}` (default operation `process`), kind CONSUMER, never parented
+ * on one message (messaging conventions "Batch processing"; case B32). Attributes at start:
+ * `messaging.system`, `messaging.system.name`, `messaging.destination.name`, `messaging.operation.type`
+ * = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`,
+ * except for a batch of one, as the convention asks), plus `options.attributes` (which win). Each
+ * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
+ * reader's rules; a message without a valid context adds no link. Errors of `fn` are recorded and
+ * passed through, as in `withBatch`. Tracing never fails the batch.
+ * @throws TypeError when `options.system` or `options.destination` is missing, or `messages` is not
+ *   an array (programming errors, before `fn` runs).
+ */
+export function withBatchProcessSpan<M, T>(
+  messages: readonly M[],
+  options: BatchProcessSpanOptions<M>,
+  fn: (span: Span) => T,
+): T {
+  requireOptions("withBatchProcessSpan", options);
+  const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
+  const attributes = messagingAttributes(
+    { ...options, messageId: undefined },
+    MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
+    operationName,
+  );
+  const headersFrom = options.headersFrom ?? defaultHeadersFrom;
+  return withBatch(messages, spanName(operationName, options.destination), fn, {
+    kind: SpanKind.CONSUMER,
+    attributes,
+    links: options.links,
+    propagator: options.propagator,
+    root: options.root,
+    // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
+    // header is only a header).
+    carrierFrom: (message) => normalizeCarrier(amqpHeadersToCarrier(headersFrom(message))),
+  });
+}
+
+/** kafkajs: `message.headers`; `undefined` for anything else. */
+function defaultHeadersFrom(message: unknown): unknown {
+  return message !== null && typeof message === "object"
+    ? (message as { headers?: unknown }).headers
+    : undefined;
 }

@@ -1,20 +1,28 @@
 /*
- * Messaging semantic-convention names tracehop writes, pinned here because they are still incubating
- * (`@opentelemetry/semantic-conventions/incubating` 1.45.0, which may rename them in a minor release).
- * This is the practice of opentelemetry-js-contrib instrumentations (`src/semconv.ts`). Stable names
- * (`server.*`, `error.type`) are imported from the package itself where they are used.
- * Source: OpenTelemetry semantic conventions, "Messaging spans" and the messaging attribute registry.
+ * Messaging semantic-convention names tracehop writes or exports, copied here because they are still
+ * incubating (`@opentelemetry/semantic-conventions/incubating`, which may rename them in a minor
+ * release), as opentelemetry-js-contrib instrumentations do (`src/semconv.ts`). Checked against the
+ * installed @opentelemetry/semantic-conventions 1.45.0 (package.json allows ^1.45.0: a later minor may
+ * deprecate more; test/messaging/semconv.test.ts compares every name with the installed package and
+ * fails on a name it deprecates). Stable names (`server.*`, `error.type`) are imported from the package
+ * itself where they are used.
+ * Source: OpenTelemetry semantic conventions, "Messaging spans", "Kafka", "RabbitMQ", and the attribute
+ * registry (messaging, kafka, rabbitmq).
  */
 
+import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "../context/attributes.js";
+
 /**
- * The messaging system as the client knows it (`rabbitmq`, `kafka`). Deprecated in the registry in
- * favour of {@link ATTR_MESSAGING_SYSTEM_NAME}, but still the name Datadog's OTLP mapping and the
- * contrib kafkajs/amqplib instrumentations read, so tracehop writes both (a "dup" migration).
+ * The messaging system as the client knows it (`rabbitmq`, `kafka`). Deprecated in the 1.45 registry
+ * for {@link ATTR_MESSAGING_SYSTEM_NAME} (same value for `kafka` and `rabbitmq`). The conventions do
+ * not ask for both names (their `messaging/dup` transition is for instrumentations that emitted
+ * v1.24); tracehop writes the old one as well because Datadog's OTLP mapping and the contrib
+ * kafkajs/amqplib instrumentations still read it. A project choice, to drop once they read the new one.
  */
 export const ATTR_MESSAGING_SYSTEM = "messaging.system" as const;
-/** The messaging system, newest registry name; same value as {@link ATTR_MESSAGING_SYSTEM}. */
+/** The messaging system, the registry's current name; same value as {@link ATTR_MESSAGING_SYSTEM}. */
 export const ATTR_MESSAGING_SYSTEM_NAME = "messaging.system.name" as const;
-/** Queue or topic name (for RabbitMQ: the exchange on publish, the queue on consume). */
+/** Queue or topic name (for RabbitMQ: see `rabbitmqDestinationName`). */
 export const ATTR_MESSAGING_DESTINATION_NAME = "messaging.destination.name" as const;
 /** Generic operation type: `create`, `send`, `receive`, `process`, `settle`. */
 export const ATTR_MESSAGING_OPERATION_TYPE = "messaging.operation.type" as const;
@@ -26,18 +34,41 @@ export const ATTR_MESSAGING_MESSAGE_ID = "messaging.message.id" as const;
 export const ATTR_MESSAGING_MESSAGE_BODY_SIZE = "messaging.message.body.size" as const;
 /** Consumer group (Kafka) or subscription. */
 export const ATTR_MESSAGING_CONSUMER_GROUP_NAME = "messaging.consumer.group.name" as const;
-/** RabbitMQ routing key, when it differs from the destination name. */
-export const ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY =
-  "messaging.rabbitmq.destination.routing_key" as const;
-/** RabbitMQ delivery tag of a consumed message. */
-export const ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG =
-  "messaging.rabbitmq.message.delivery_tag" as const;
-/** Kafka message key (when it is not the message id). */
-export const ATTR_MESSAGING_KAFKA_MESSAGE_KEY = "messaging.kafka.message.key" as const;
 /** Kafka partition, as a string. */
 export const ATTR_MESSAGING_DESTINATION_PARTITION_ID = "messaging.destination.partition.id" as const;
-/** Kafka offset of a consumed message. */
+/**
+ * Number of messages a batch span sends, receives or processes; not set on a span of one message
+ * (the convention's note). `withBatch` and `withBatchProcessSpan` set it.
+ */
+export { ATTR_MESSAGING_BATCH_MESSAGE_COUNT };
+/** Kafka offset of a consumed record (an int). Replaces `messaging.kafka.offset`. */
+export const ATTR_KAFKA_OFFSET = "kafka.offset" as const;
+/** Kafka message key, when it is not `null` (its string form). Replaces `messaging.kafka.message.key`. */
+export const ATTR_KAFKA_MESSAGE_KEY = "kafka.message.key" as const;
+/** RabbitMQ routing key. Replaces `messaging.rabbitmq.destination.routing_key`. */
+export const ATTR_RABBITMQ_DESTINATION_ROUTING_KEY = "rabbitmq.destination.routing_key" as const;
+/** RabbitMQ delivery tag of a consumed message. Replaces `messaging.rabbitmq.message.delivery_tag`. */
+export const ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG = "rabbitmq.message.delivery_tag" as const;
+
+/**
+ * @deprecated Replaced by {@link ATTR_KAFKA_OFFSET} (`kafka.offset`) in semantic conventions 1.45.
+ * Kept so that code importing it still builds; tracehop writes neither.
+ */
 export const ATTR_MESSAGING_KAFKA_OFFSET = "messaging.kafka.offset" as const;
+/** @deprecated Replaced by {@link ATTR_KAFKA_MESSAGE_KEY} (`kafka.message.key`) in semantic conventions 1.45. */
+export const ATTR_MESSAGING_KAFKA_MESSAGE_KEY = "messaging.kafka.message.key" as const;
+/**
+ * @deprecated Replaced by {@link ATTR_RABBITMQ_DESTINATION_ROUTING_KEY}
+ * (`rabbitmq.destination.routing_key`) in semantic conventions 1.45.
+ */
+export const ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY =
+  "messaging.rabbitmq.destination.routing_key" as const;
+/**
+ * @deprecated Replaced by {@link ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG} (`rabbitmq.message.delivery_tag`)
+ * in semantic conventions 1.45.
+ */
+export const ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG =
+  "messaging.rabbitmq.message.delivery_tag" as const;
 
 /** `messaging.operation.type` values used by tracehop. */
 export const MESSAGING_OPERATION_TYPE_VALUE_SEND = "send" as const;

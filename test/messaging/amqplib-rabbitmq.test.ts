@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type amqplib from "amqplib";
 import {
-  ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY,
-  ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
+  ATTR_RABBITMQ_DESTINATION_ROUTING_KEY,
+  ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
   rabbitmqDestinationName,
   withProcessSpan,
@@ -82,8 +82,8 @@ function consumeOne(
             destination,
             messageId: msg.properties.messageId,
             attributes: {
-              [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: msg.fields.routingKey,
-              [ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG]: msg.fields.deliveryTag,
+              [ATTR_RABBITMQ_DESTINATION_ROUTING_KEY]: msg.fields.routingKey,
+              [ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG]: msg.fields.deliveryTag,
             },
           },
           async () => handler(msg),
@@ -106,7 +106,7 @@ async function publish(queue: string, body: string, options: Partial<SendSpanOpt
       system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
       destination: rabbitmqDestinationName("", queue),
       messageId: "m-1",
-      attributes: { [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: queue },
+      attributes: { [ATTR_RABBITMQ_DESTINATION_ROUTING_KEY]: queue },
       ...options,
     },
     async (headers) => {
@@ -147,13 +147,13 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(send.attributes["messaging.operation.type"], "send");
     assert.equal(send.attributes["messaging.operation.name"], "publish");
     assert.equal(send.attributes["messaging.message.id"], "m-1");
-    assert.equal(send.attributes["messaging.rabbitmq.destination.routing_key"], queue);
+    assert.equal(send.attributes["rabbitmq.destination.routing_key"], queue);
     assert.equal(process.attributes["messaging.system"], "rabbitmq");
     assert.equal(process.attributes["messaging.destination.name"], queue);
     assert.equal(process.attributes["messaging.operation.type"], "process");
     assert.equal(process.attributes["messaging.operation.name"], "process");
     assert.equal(process.attributes["messaging.message.id"], "m-1");
-    assert.equal(process.attributes["messaging.rabbitmq.message.delivery_tag"], delivered.fields.deliveryTag);
+    assert.equal(process.attributes["rabbitmq.message.delivery_tag"], delivered.fields.deliveryTag);
   });
 
   test("relay, default forward: the worker continues under the relay's PRODUCER span, in the stored trace", async (t) => {

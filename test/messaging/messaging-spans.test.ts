@@ -18,7 +18,12 @@ import {
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
 import { captureCarrier, createPropagator, withBatch } from "../../src/index.js";
-import { withProcessSpan, withSendSpan, type SendSpanOptions } from "../../src/messaging/index.js";
+import {
+  withBatchProcessSpan,
+  withProcessSpan,
+  withSendSpan,
+  type SendSpanOptions,
+} from "../../src/messaging/index.js";
 import {
   datadogSpanId,
   datadogTraceId,
@@ -95,7 +100,7 @@ describe("withSendSpan", () => {
         system: "rabbitmq",
         destination: "",
         attributes: {
-          "messaging.rabbitmq.destination.routing_key": "jobs",
+          "rabbitmq.destination.routing_key": "jobs",
           "messaging.operation.name": "basic.publish",
         },
       },
@@ -104,7 +109,7 @@ describe("withSendSpan", () => {
     const [span] = exporter.getFinishedSpans();
     assert.equal(span?.name, "publish");
     assert.equal(span?.attributes["messaging.operation.name"], "basic.publish");
-    assert.equal(span?.attributes["messaging.rabbitmq.destination.routing_key"], "jobs");
+    assert.equal(span?.attributes["rabbitmq.destination.routing_key"], "jobs");
   });
 
   test("fn runs with tracing suppressed by default (no instrumentation span), unless asked not to", () => {
@@ -590,5 +595,66 @@ describe("withProcessSpan", () => {
   test("missing system or destination is a clear TypeError", () => {
     assert.throws(() => withProcessSpan({}, { destination: "jobs" } as never, () => 1), /options\.system/);
     assert.throws(() => withProcessSpan({}, { system: "kafka" } as never, () => 1), /options\.destination/);
+  });
+});
+
+describe("withBatchProcessSpan", () => {
+  test("one CONSUMER batch span with the messaging attributes, the message count and a link per message", async () => {
+    const TP_A = `00-${"a".repeat(32)}-${"1".repeat(16)}-01`;
+    const decoded = await kafkaRoundTrip({
+      value: "x",
+      headers: { traceparent: TP_A, traceContext: "tenant-42" },
+    });
+    const messages = [
+      { offset: "0", headers: decoded.headers },
+      { offset: "1", headers: { traceparent: Buffer.from(`00-${"b".repeat(32)}-${"2".repeat(16)}-00`) } },
+      { offset: "2", headers: {} },
+    ];
+    const batchSpanId = await withBatchProcessSpan(
+      messages,
+      { ...kafka, attributes: { "messaging.destination.partition.id": "3" } },
+      async (batch) => {
+        for (const m of messages)
+          await withProcessSpan(m.headers, { ...kafka, messageId: m.offset }, () => undefined);
+        return batch.spanContext().spanId;
+      },
+    );
+    const batch = spansNamed("process jobs").find((s) => s.spanContext().spanId === batchSpanId)!;
+    assert.equal(batch.kind, SpanKind.CONSUMER);
+    assert.equal(batch.parentSpanContext, undefined);
+    assert.deepEqual(batch.attributes, {
+      "messaging.system": "kafka",
+      "messaging.system.name": "kafka",
+      "messaging.destination.name": "jobs",
+      "messaging.operation.type": "process",
+      "messaging.operation.name": "process",
+      "messaging.destination.partition.id": "3",
+      "messaging.batch.message_count": 3,
+    });
+    assert.deepEqual(
+      batch.links.map((l) => [l.context.traceId, l.context.spanId, l.context.traceFlags]),
+      [
+        ["a".repeat(32), "1".repeat(16), 1], // a traceContext header is only a header
+        ["b".repeat(32), "2".repeat(16), 0],
+      ],
+    );
+    const processes = spansNamed("process jobs").filter((s) => s !== batch);
+    assert.deepEqual(
+      processes.map((p) => p.attributes["messaging.message.id"]),
+      ["0", "2"], // message 1 is unsampled (flags 00): its span is not recorded (case B20)
+    );
+    for (const p of processes)
+      assert.deepEqual(
+        p.links.map((l) => l.context.spanId),
+        p.parentSpanContext?.spanId === batchSpanId ? [] : [batchSpanId],
+      );
+    // A batch of one: no message count (the convention's note).
+    exporter.reset();
+    withBatchProcessSpan([messages[0]!], kafka, () => undefined);
+    assert.equal(onlySpan("process jobs").attributes["messaging.batch.message_count"], undefined);
+    assert.throws(
+      () => withBatchProcessSpan([], { system: "kafka" } as never, () => 1),
+      /options\.destination/,
+    );
   });
 });

@@ -3,7 +3,7 @@
 // context), whose own context travels as the message headers (the default relay forwarding, as
 // Debezium's outbox router does); then marks the row published.
 import { setTimeout as sleep } from "node:timers/promises";
-import { withSendSpan } from "tracehop/messaging";
+import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
 import { POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
@@ -42,7 +42,7 @@ async function relayOnce(): Promise<number> {
         creationContext: row,
         // RabbitMQ: published through the default exchange, so the routing key is the queue.
         attributes:
-          queue.system === "rabbitmq" ? { "messaging.rabbitmq.destination.routing_key": destination } : {},
+          queue.system === "rabbitmq" ? { [ATTR_RABBITMQ_DESTINATION_ROUTING_KEY]: destination } : {},
       },
       // A publish that failed transiently (the table queue's insert found the file locked) stored
       // nothing: it is sent again.

@@ -19,7 +19,7 @@ import {
   type WithCarrierOptions,
 } from "../index.js";
 import { normalizeCarrier } from "../carrier/carrier.js";
-import { TRACER_NAME } from "../context/carrier-context.js";
+import { assertPropagatorOption, TRACER_NAME } from "../context/carrier-context.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -135,6 +135,7 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
       `tracehop/messaging: ${entry} needs options.destination (the topic or queue name; "" for RabbitMQ's default exchange)`,
     );
   }
+  assertPropagatorOption(options.propagator, entry);
 }
 
 /** Span name `{messaging.operation.name} {destination}` (messaging conventions, "Span name"). */

@@ -269,12 +269,20 @@ describe("withSendSpan", () => {
     }
   });
 
-  test("missing system or destination is a clear TypeError, before fn runs", () => {
+  test("missing system or destination, or a propagator that is not one, is a clear TypeError, before fn runs", () => {
     let ran = false;
     const fn = () => (ran = true);
     assert.throws(() => withSendSpan({ destination: "jobs" } as SendSpanOptions, fn), /options\.system/);
     assert.throws(() => withSendSpan({ system: "kafka" } as SendSpanOptions, fn), /options\.destination/);
     assert.throws(() => withSendSpan(undefined as unknown as SendSpanOptions, fn), /options object/);
+    assert.throws(
+      () => withSendSpan({ system: "kafka", destination: "jobs", propagator: "datadog" as never }, fn),
+      /withSendSpan: propagator must be a TextMapPropagator .*createPropagator\("datadog"\)/,
+    );
+    assert.throws(
+      () => withProcessSpan({}, { system: "kafka", destination: "jobs", propagator: 5 as never }, fn),
+      /withProcessSpan: propagator must be a TextMapPropagator/,
+    );
     assert.equal(ran, false);
     assert.equal(exporter.getFinishedSpans().length, 0);
   });

@@ -775,6 +775,23 @@ function randomFlagOf(exactTraceId: boolean, w3cSpan: SpanContext): number {
 }
 
 /**
+ * The flags of a winner that adopts a later `tracecontext` context of its trace: its own sampled flag,
+ * or the W3C one when `adoptDecision` (a winner without a priority, whose flag only says "not dropped
+ * yet"); plus the W3C `random` flag when the trace ids are exactly equal ({@link randomFlagOf}).
+ */
+function adoptedFlags(
+  winnerFlags: number,
+  adoptDecision: boolean,
+  w3cSpan: SpanContext,
+  exactTraceId: boolean,
+): number {
+  const flags = adoptDecision
+    ? (winnerFlags & ~TraceFlags.SAMPLED) | (w3cSpan.traceFlags & TraceFlags.SAMPLED)
+    : winnerFlags;
+  return flags | randomFlagOf(exactTraceId, w3cSpan);
+}
+
+/**
  * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
@@ -794,13 +811,8 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
   // tracestate: read below only when needed.
   let lastParentId: string | undefined;
   let spanContext: SpanContext;
-  // The winner's sampled flag, or the W3C context's when the winner has no priority (its flag then only
-  // says "not dropped yet").
+  // A winner without a priority takes the W3C sampled flag (adoptedFlags).
   const adoptDecision = parts !== undefined && parts.fields.samplingPriority === undefined;
-  const flagsOf = (winnerFlags: number): number =>
-    (adoptDecision
-      ? (winnerFlags & ~TraceFlags.SAMPLED) | (w3cSpan.traceFlags & TraceFlags.SAMPLED)
-      : winnerFlags) | randomFlagOf(exactTraceId, w3cSpan);
   if (winnerSpan === undefined) {
     const root = parts !== undefined ? parts.root : getRestoredRoot(winner.context!);
     spanContext = {
@@ -809,7 +821,7 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
       traceFlags:
         root === undefined
           ? w3cSpan.traceFlags | randomFlagOf(exactTraceId, w3cSpan)
-          : flagsOf(root.traceFlags),
+          : adoptedFlags(root.traceFlags, adoptDecision, w3cSpan, exactTraceId),
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
@@ -817,7 +829,7 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
     // as 16 lowercase hex, as dd-trace-js does (`_dd.parent_id` 0000000000000000 without a `p:`).
     lastParentId = lentLastParentId(w3cSpan) ?? ZERO_HEX16;
   } else {
-    const traceFlags = flagsOf(winnerSpan.traceFlags);
+    const traceFlags = adoptedFlags(winnerSpan.traceFlags, adoptDecision, w3cSpan, exactTraceId);
     // tracehop's own winner has exactly these members (no spread needed); another style's may have more.
     spanContext =
       parts !== undefined

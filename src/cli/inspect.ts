@@ -357,6 +357,39 @@ function styleResult(style: PropagationStyle, carrier: NormalizedCarrier): Inspe
 }
 
 /**
+ * What the Datadog style does with an `x-datadog-tags` header that `decodeTagsHeader` reports `error`
+ * for (its `_dd.propagation_error` value), in words: the header dropped whole (over the length limit,
+ * or a member that breaks the `key=value` grammar) or one tag dropped. The context stays valid.
+ */
+function describeTagsError(error: string, header: string): string {
+  const kept = "; the context itself stays valid";
+  if (error === "extract_max_size")
+    return (
+      `x-datadog-tags dropped whole: ${header.length} characters, over the limit of ${DEFAULT_TAGS_MAX_LENGTH} ` +
+      `(DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; Datadog's tracers drop it whole too, never truncate it)${kept}`
+    );
+  if (error === "disabled")
+    return `x-datadog-tags ignored: DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH is 0 (tag propagation off)${kept}`;
+  if (error.startsWith("malformed_tid "))
+    return (
+      `x-datadog-tags: _dd.p.tid ${JSON.stringify(error.slice("malformed_tid ".length))} is not 16 lower-case ` +
+      `hex digits, so it is dropped and the other tags kept${kept}`
+    );
+  // A bad _dd.p.dm is dropped alone: without it the header decodes cleanly.
+  const withoutDm = header
+    .split(",")
+    .filter((member) => !member.startsWith("_dd.p.dm="))
+    .join(",");
+  if (withoutDm !== header && decodeTagsHeader(withoutDm, DEFAULT_TAGS_MAX_LENGTH).error === undefined)
+    return `x-datadog-tags: _dd.p.dm is not a decision maker (-<digits>), so it is dropped and the other tags kept${kept}`;
+  return (
+    "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key or value, no =, " +
+    "a space or a non-ASCII character) " +
+    `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")${kept}`
+  );
+}
+
+/**
  * Decodes a stored carrier for an engineer: each style valid or why not, and the context the
  * default extract order (or `styles`) restores: trace id in 128-bit hex and Datadog decimal (+ tid),
  * parent id in both, sampling decision and priority, origin, `_dd.p.*` tags, tracestate members,
@@ -377,16 +410,16 @@ export function inspectCarrier(
   };
   for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier);
   const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
-  const tagsError = decodeTagsHeader(tagsHeader, DEFAULT_TAGS_MAX_LENGTH).error;
-  if (tagsError)
-    diagnostics.push(`x-datadog-tags: ${tagsError} (research rules 17-27; the context itself stays valid)`);
+  const decodedTags = decodeTagsHeader(tagsHeader, DEFAULT_TAGS_MAX_LENGTH);
+  if (decodedTags.error !== undefined && tagsHeader !== undefined)
+    diagnostics.push(describeTagsError(decodedTags.error, tagsHeader));
 
   const behavior = extractBehaviorFromEnvironment(process.env[ENV_PROPAGATION_BEHAVIOR_EXTRACT]);
   if (behavior !== "continue")
     diagnostics.push(
       `${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${behavior} here: shown is what the row holds; a service with this setting ${
         behavior === "restart" ? "starts a new trace linked to it" : "ignores it"
-      } (research rule 55)`,
+      } (docs/migration.md, "Configuration")`,
     );
   const ctx: Context = createPropagator([...styles], AS_STORED).extract(
     ROOT_CONTEXT,

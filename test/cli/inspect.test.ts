@@ -121,6 +121,39 @@ describe("tracehop inspect", () => {
     }
   });
 
+  test("diagnostics name the rule in words or a section of the docs, never research notes users lack", () => {
+    const carrier = JSON.stringify({
+      "x-datadog-trace-id": "1234",
+      "x-datadog-parent-id": "5678",
+      "x-datadog-tags": "_dd.p.dm=-4,bad",
+    });
+    const { code, stdout } = run(["inspect", "--json", carrier], undefined, {
+      ...process.env,
+      DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT: "restart",
+    });
+    assert.equal(code, 0);
+    const { diagnostics } = JSON.parse(stdout);
+    assert.deepEqual(diagnostics, [
+      "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key or value, no =, a space or a non-ASCII character) " +
+        '(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js"); the context itself stays valid',
+      "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart here: shown is what the row holds; a service with this setting " +
+        'starts a new trace linked to it (docs/migration.md, "Configuration")',
+    ]);
+    const long = run([
+      "inspect",
+      JSON.stringify({
+        "x-datadog-trace-id": "1234",
+        "x-datadog-parent-id": "5678",
+        "x-datadog-tags": "_dd.p.x=" + "a".repeat(600),
+      }),
+    ]);
+    assert.match(
+      long.stdout,
+      /x-datadog-tags dropped whole: 608 characters, over the limit of 512 \(DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH/,
+    );
+    assert.doesNotMatch(stdout + long.stdout, /research|rules? \d/);
+  });
+
   test("text output from a file names both id forms; stdin works too", () => {
     const ctx = ddSpanContext({
       traceIdHigh: "640cfd8d00000000",

@@ -8,6 +8,7 @@ import {
 } from "@opentelemetry/api";
 import {
   carrierObject,
+  MAX_CARRIER_TEXT_LENGTH,
   withoutByteOrderMark,
   normalizeCarrier,
   normalizedCarrierGetter,
@@ -57,6 +58,8 @@ const PRIORITY_NAMES: Record<string, string> = {
 /** The decoded view of one carrier; also the `--json` output. */
 export interface InspectReport {
   valid: boolean;
+  /** Set when the row holds no carrier at all (a NULL column, JSON null): why. */
+  noCarrier?: string;
   /** Extract order used for `context`. */
   extractOrder: PropagationStyle[];
   context?: {
@@ -89,26 +92,39 @@ export class InspectInputError extends Error {}
 export interface InspectInput {
   carrier: Record<string, unknown>;
   diagnostics: string[];
+  /** Set when the row holds no carrier at all (a NULL column, JSON null): why, for the report. */
+  noCarrier?: string;
 }
 
-/** The input of `tracehop inspect`: its carriers, and whether they came as a JSON array of rows. */
+/** The input of `tracehop inspect`: its carriers, and whether they came as several rows. */
 export interface InspectInputs {
   rows: boolean;
   carriers: InspectInput[];
 }
 
+/** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
+export const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
+/** What a line `null` of line-per-row input is (a Json column holding JSON null). */
+export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
+
 /**
- * Parses the text given to `tracehop inspect` into the carriers to inspect. The text is JSON (a
- * leading byte order mark is skipped, RFC 8259 §8.1) holding one of:
+ * Parses the text given to `tracehop inspect` into the carriers to inspect. The text (a leading byte
+ * order mark is skipped, RFC 8259 §8.1) is one of:
+ * - line-per-row input, as `psql -At` prints one JSON column over several rows: every line is a row
+ *   (see {@link rowLines} for when the text is read so): a JSON object, a JSON string holding an
+ *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
+ *   final newline ends the last line and is no row);
  * - a JSON object: one carrier or one row (see {@link carrierOfValue});
  * - a JSON array of such objects, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows:
- *   one carrier each, in order;
- * - one such object per line (JSON Lines), as `psql -At` prints a JSON column over several rows.
- * @throws {@link InspectInputError} for text that is not JSON, JSON that is neither an object nor a
- *   non-empty array of objects (the message names the first bad element).
+ *   one carrier each, in order.
+ * @throws {@link InspectInputError} for empty text, text that is not JSON, JSON that is neither an
+ *   object nor a non-empty array of objects (the message names the first bad element or line).
  */
 export function parseInspectInput(text: string): InspectInputs {
   text = withoutByteOrderMark(text);
+  const lines = rowLines(text);
+  if (lines !== undefined)
+    return { rows: lines.length > 1, carriers: lines.map((line, index) => lineRow(line, index + 1)) };
   if (text.trim() === "")
     throw new InspectInputError(
       "the input is empty (a query that returns no rows prints nothing); give a JSON object or an array of rows",
@@ -117,10 +133,8 @@ export function parseInspectInput(text: string): InspectInputs {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    const lines = jsonLines(text);
-    if (lines !== undefined) return lines;
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one object per line`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line`,
     );
   }
   if (!Array.isArray(parsed)) {
@@ -149,38 +163,86 @@ export function parseInspectInput(text: string): InspectInputs {
 }
 
 /**
- * Text of two or more lines that each hold one JSON object (blank lines skipped): one carrier per
- * line, each read as one row with its own line's text; `undefined` when the first line is not a JSON
- * object (the text is not meant as one object per line).
- * @throws {@link InspectInputError} naming the first later line that is not a JSON object.
+ * The rows of line-per-row text, or `undefined` when the text is one JSON value (an object, an array,
+ * pretty-printed JSON) or empty. Line-per-row: the text holds a line break, and either every line is
+ * blank (NULL rows only: `psql -At` of one NULL column prints "\n") or it has two or more lines and its
+ * first non-blank line alone parses as a complete JSON value (a pretty-printed object's first line
+ * `{` does not). The final line break ends the last line; it starts no row.
  */
-function jsonLines(text: string): InspectInputs | undefined {
+function rowLines(text: string): string[] | undefined {
+  if (!text.includes("\n")) return undefined;
   const lines = text.split(/\r?\n/);
-  if (lines.filter((line) => line.trim() !== "").length < 2) return undefined;
-  const carriers: InspectInputs["carriers"] = [];
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === "") continue;
-    let parsed: unknown;
-    let problem: string | undefined;
-    try {
-      parsed = JSON.parse(line);
-      if (!isJsonObject(parsed)) problem = "is not a JSON object";
-    } catch (err) {
-      problem = `is not valid JSON (${(err as Error).message})`;
-    }
-    if (problem !== undefined) {
-      if (carriers.length === 0) return undefined;
-      throw new InspectInputError(
-        `line ${index + 1} ${problem}; with one object per line, every non-blank line must be a JSON object`,
-      );
-    }
-    const diagnostics: string[] = [];
-    carriers.push({
-      carrier: carrierOfValue(parsed as Record<string, unknown>, line, diagnostics),
-      diagnostics,
-    });
+  if (lines[lines.length - 1] === "") lines.pop();
+  const first = lines.find((line) => line.trim() !== "");
+  if (first === undefined) return lines;
+  if (lines.length < 2) return undefined;
+  try {
+    JSON.parse(first);
+  } catch {
+    return undefined;
   }
-  return { rows: true, carriers };
+  return lines;
+}
+
+/**
+ * One row of line-per-row input (line `number`, from 1): an empty line is a NULL column, `null` a
+ * JSON null, an object a carrier or a row (read with its own line's text), a string the JSON text of
+ * one (as `withCarrier` reads a Json column holding a string, {@link carrierObject}).
+ * @throws {@link InspectInputError} naming the line when it is none of these.
+ */
+function lineRow(line: string, number: number): InspectInput {
+  if (line.trim() === "") return { carrier: {}, diagnostics: [], noCarrier: NULL_ROW };
+  const what =
+    "with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty (a NULL column)";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (err) {
+    throw new InspectInputError(`line ${number} is not valid JSON (${(err as Error).message}); ${what}`);
+  }
+  if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
+  const diagnostics: string[] = [];
+  if (typeof parsed === "string") {
+    const inner = carrierObject(parsed);
+    if (inner === undefined || inner instanceof Map)
+      throw new InspectInputError(
+        `line ${number} is a JSON string that is not the JSON text of an object (${whyNotCarrierText(parsed)}); ${what}`,
+      );
+    diagnostics.push(JSON_TEXT_IN_JSON);
+    return { carrier: carrierOfValue(inner, innermostText(parsed), diagnostics), diagnostics };
+  }
+  if (!isJsonObject(parsed))
+    throw new InspectInputError(`line ${number} is ${describeField(parsed)}; ${what}`);
+  return { carrier: carrierOfValue(parsed, line, diagnostics), diagnostics };
+}
+
+/** The diagnostic of a carrier given as a JSON string holding its JSON text. */
+const JSON_TEXT_IN_JSON =
+  "the carrier is a JSON string holding the carrier's JSON text (JSON text inside JSON, as " +
+  "traceContext: JSON.stringify(carrier) stores it in a Json column); read as withCarrier and contextFromCarrier read it";
+
+/**
+ * Why {@link carrierObject} gives no object for `text`: over {@link MAX_CARRIER_TEXT_LENGTH}, not
+ * JSON, or JSON of something other than an object (or its JSON text once more).
+ */
+function whyNotCarrierText(text: string): string {
+  if (text.length > MAX_CARRIER_TEXT_LENGTH)
+    return `${text.length} characters, over the carrier reader's limit of ${MAX_CARRIER_TEXT_LENGTH} for JSON text`;
+  let value: unknown;
+  try {
+    value = JSON.parse(withoutByteOrderMark(text));
+  } catch {
+    return "it is not JSON";
+  }
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(withoutByteOrderMark(value));
+    } catch {
+      return "it is JSON text of a string that is not JSON";
+    }
+    if (typeof value === "string") return "it is JSON text nested three times; the reader takes two levels";
+  }
+  return `it is JSON text of ${describeField(value)}`;
 }
 
 function isJsonObject(value: unknown): value is Record<string, unknown> {
@@ -271,7 +333,7 @@ function describeField(field: unknown): string {
   if (field === null) return "null";
   if (Array.isArray(field)) return "an array";
   if (typeof field === "string") return "text that is not the JSON text of an object";
-  return `a ${typeof field}`;
+  return `a ${typeof field === "object" ? "JSON object" : typeof field}`;
 }
 
 /** True when `row` holds a propagation header at its top level (reported when it is read as a row). */
@@ -393,16 +455,19 @@ function describeTagsError(error: string, header: string): string {
  * Decodes a stored carrier for an engineer: each style valid or why not, and the context the
  * default extract order (or `styles`) restores: trace id in 128-bit hex and Datadog decimal (+ tid),
  * parent id in both, sampling decision and priority, origin, `_dd.p.*` tags, tracestate members,
- * baggage keys, conflict links and `_dd.parent_id`. Never throws on a carrier object.
+ * baggage keys, conflict links and `_dd.parent_id`. `noCarrier`: the row holds no carrier at all
+ * (why, e.g. {@link NULL_ROW}); `raw` is then `{}`. Never throws on a carrier object.
  */
 export function inspectCarrier(
   raw: Record<string, unknown>,
   styles: readonly PropagationStyle[] = DEFAULT_EXTRACT_STYLES,
   diagnostics: string[] = [],
+  noCarrier?: string,
 ): InspectReport {
   const carrier = normalizeCarrier(raw);
   const report: InspectReport = {
     valid: false,
+    ...(noCarrier !== undefined ? { noCarrier } : {}),
     extractOrder: [...styles],
     baggageKeys: [],
     styles: {},
@@ -506,6 +571,11 @@ export function formatReport(report: InspectReport): string {
     lines.push(`  tracestate   ${c.tracestate.length ? c.tracestate.join("\n               ") : "-"}`);
     for (const link of c.links)
       lines.push(`  link         ${link.traceId}/${link.spanId} (${link.style}, terminated_context)`);
+  } else if (report.noCarrier !== undefined) {
+    // Nothing to decode: the styles would all say absent.
+    lines.push(`no carrier (${report.noCarrier})`);
+    for (const d of report.diagnostics) lines.push(`  - ${d}`);
+    return lines.join("\n");
   } else {
     lines.push(`no valid context (extract order ${report.extractOrder.join(", ")})`);
   }

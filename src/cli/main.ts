@@ -17,7 +17,8 @@ Decodes a stored trace carrier (a JSON object of header -> value, e.g. a databas
 trace column, or a whole row with a traceContext field): each propagation style valid or why
 it was rejected, and the restored context (trace id in 128-bit hex and Datadog decimal, parent
 id, sampling, origin, tags, tracestate, baggage keys, conflict links). A JSON array of rows
-(sqlite3 -json, psql json_agg), or one JSON object per line (psql -At), gives one report per row.
+(sqlite3 -json, psql json_agg), or one row per line (psql -At: a JSON object, a JSON string holding
+one, null, or an empty line for a NULL column), gives one report per row.
 
   <json>       the carrier as JSON text (starts with "{", or "[" for rows)
   <file>       a file holding the JSON
@@ -74,7 +75,9 @@ export function main(argv: readonly string[]): number {
   try {
     const order = styles === undefined ? undefined : parseStyles(styles, "explicit");
     const { rows: many, carriers } = parseInspectInput(readInput(inputs[0]));
-    const reports = carriers.map(({ carrier, diagnostics }) => inspectCarrier(carrier, order, diagnostics));
+    const reports = carriers.map(({ carrier, diagnostics, noCarrier }) =>
+      inspectCarrier(carrier, order, diagnostics, noCarrier),
+    );
     // One object in, one report out; an array of rows in, an array of reports out (in row order).
     if (json) process.stdout.write(JSON.stringify(many ? reports : reports[0], null, 2) + "\n");
     else

@@ -136,12 +136,91 @@ describe("tracehop inspect input", () => {
   });
 
   test("empty input (sqlite3 -json of a query without rows prints nothing) is an input error that says so", () => {
-    const { code, stderr } = run(["inspect", "-"], "\n");
-    assert.equal(code, 2);
-    assert.match(
-      stderr,
-      /^tracehop inspect: the input is empty \(a query that returns no rows prints nothing\)/,
+    for (const input of ["", "  ", "\ufeff"]) {
+      const { code, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2, JSON.stringify(input));
+      assert.match(
+        stderr,
+        /^tracehop inspect: the input is empty \(a query that returns no rows prints nothing\)/,
+      );
+    }
+  });
+
+  test("psql -At over rows with a NULL column: every line is a row, an empty line a NULL row (exit 1)", () => {
+    const tp = (span: string) =>
+      JSON.stringify({ traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-${span}-01` });
+    const NULL_ROW = "no carrier (NULL: written outside a span, or by a service without the extension)";
+    // The README's recipe over five rows, the third NULL.
+    const five = run(
+      ["inspect", "-"],
+      [
+        tp("0000000000000001"),
+        tp("0000000000000002"),
+        "",
+        tp("0000000000000004"),
+        tp("0000000000000005"),
+      ].join("\n") + "\n",
     );
+    assert.equal(five.code, 1, five.stderr);
+    assert.deepEqual(
+      five.stdout.split("\n").filter((line) => line.startsWith("row ")),
+      [
+        "row 1 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
+        "row 2 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
+        `row 3 of 5: ${NULL_ROW}`,
+        "row 4 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
+        "row 5 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
+      ],
+    );
+    // One NULL row: "\n" is a row, not empty input.
+    const one = run(["inspect", "-"], "\n");
+    assert.equal(one.code, 1, one.stderr);
+    assert.equal(one.stdout, `${NULL_ROW}\n`);
+    const oneJson = run(["inspect", "--json", "-"], "\n");
+    assert.equal(
+      JSON.parse(oneJson.stdout).noCarrier,
+      "NULL: written outside a span, or by a service without the extension",
+    );
+    // One row then a NULL row: two rows, not one JSON object.
+    const two = run(["inspect", "--json", "-"], tp("00f067aa0ba902b7") + "\n\n");
+    assert.equal(two.code, 1);
+    assert.deepEqual(
+      JSON.parse(two.stdout).map((r: { valid: boolean; noCarrier?: string }) => [r.valid, r.noCarrier]),
+      [
+        [true, undefined],
+        [false, "NULL: written outside a span, or by a service without the extension"],
+      ],
+    );
+    // A NULL first row, a JSON null and a jsonb string (psql prints a string's JSON text): rows too.
+    const mixed = run(
+      ["inspect", "--json", "-"],
+      ["", tp("0000000000000002"), "null", JSON.stringify(tp("0000000000000004"))].join("\r\n") + "\r\n",
+    );
+    assert.equal(mixed.code, 1, mixed.stderr);
+    const reports = JSON.parse(mixed.stdout);
+    assert.deepEqual(
+      reports.map(
+        (r: { noCarrier?: string; context?: { parentId: string } }) => r.noCarrier ?? r.context?.parentId,
+      ),
+      [
+        "NULL: written outside a span, or by a service without the extension",
+        "0000000000000002",
+        "JSON null: the row was written without a carrier",
+        "0000000000000004",
+      ],
+    );
+    assert.ok(
+      reports[3].diagnostics[0].startsWith(
+        "the carrier is a JSON string holding the carrier's JSON text (JSON text inside JSON",
+      ),
+    );
+    // Pretty-printed JSON (its first line "{" alone is no JSON value) is still one object.
+    const pretty = run(
+      ["inspect", "--json", "-"],
+      JSON.stringify(JSON.parse(tp("00f067aa0ba902b7")), null, 2) + "\n\n",
+    );
+    assert.equal(pretty.code, 0, pretty.stderr);
+    assert.equal(JSON.parse(pretty.stdout).context.parentId, "00f067aa0ba902b7");
   });
 
   test("an id beyond 2^53 stored as a JSON number is refused (B01, B22): its digits as written, or said to be rounded", () => {
@@ -175,12 +254,16 @@ describe("tracehop inspect input", () => {
     assert.equal(code, 1);
     const reports = JSON.parse(stdout);
     assert.deepEqual(
-      reports.map((r: { valid: boolean }) => r.valid),
-      [true, false],
+      reports.map((r: { valid: boolean; noCarrier?: string }) => [r.valid, r.noCarrier !== undefined]),
+      [
+        [true, false],
+        [false, true],
+        [false, false],
+      ],
     );
     // Each line is its own text: the digits as written are named.
     assert.ok(
-      reports[1].diagnostics.some((d: string) =>
+      reports[2].diagnostics.some((d: string) =>
         d.includes("the JSON number 12345678901234567890, beyond 2^53"),
       ),
     );
@@ -188,13 +271,16 @@ describe("tracehop inspect input", () => {
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
-      /^tracehop inspect: line 4 is not valid JSON \(.*\); with one object per line, every non-blank line must be a JSON object/,
+      /^tracehop inspect: line 4 is not valid JSON \(.*\); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty \(a NULL column\)/,
     );
+    const array = run(["inspect", "-"], '{"traceparent": "x"}\n[1]\n');
+    assert.equal(array.code, 2);
+    assert.match(array.stderr, /^tracehop inspect: line 2 is an array; with one row per line/);
     const notLines = run(["inspect", "-"], "not json\n{}\n");
     assert.equal(notLines.code, 2);
     assert.match(
       notLines.stderr,
-      /not valid JSON .*; give a JSON object of header -> value, an array of rows, or one object per line/s,
+      /not valid JSON .*; give a JSON object of header -> value, an array of rows, or one row per line/s,
     );
   });
 

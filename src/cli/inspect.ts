@@ -138,6 +138,7 @@ export function parseInspectInput(text: string): InspectInputs {
     );
   }
   if (!Array.isArray(parsed)) {
+    if (typeof parsed === "string") return { rows: false, carriers: [jsonTextRow(parsed, "the input")] };
     if (!isJsonObject(parsed))
       throw new InspectInputError(
         "the carrier must be a JSON object of header name -> value (or a JSON array of rows)",
@@ -147,19 +148,47 @@ export function parseInspectInput(text: string): InspectInputs {
   }
   if (parsed.length === 0)
     throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
-  const bad = parsed.findIndex((row) => !isJsonObject(row));
+  const bad = parsed.findIndex((row) => !isJsonObject(row) && row !== null && typeof row !== "string");
   if (bad >= 0)
     throw new InspectInputError(
-      `element ${bad + 1} of the JSON array is not an object; give an array of rows or carrier objects`,
+      `element ${bad + 1} of the JSON array is not an object; give an array of rows or carrier objects (null for a NULL column)`,
     );
-  const carriers = parsed.map((row: Record<string, unknown>) => {
+  const carriers = parsed.map((row: unknown, index): InspectInput => {
+    // json_agg over a column: a NULL column is null, a Json column holding a string is that string.
+    if (row === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ELEMENT };
+    if (typeof row === "string") return jsonTextRow(row, `element ${index + 1} of the JSON array`);
     const diagnostics: string[] = [];
     // A number written in the element itself is reported with its parsed value, not its digits as
     // written: the input's text could hold the same key in another row. A traceContext field holding
     // JSON text (sqlite3 -json) is its own text, read as for one row.
-    return { carrier: carrierOfValue(row, undefined, diagnostics), diagnostics };
+    return { carrier: carrierOfValue(row as Record<string, unknown>, undefined, diagnostics), diagnostics };
   });
   return { rows: true, carriers };
+}
+
+/** What a null element of a JSON array of rows is (`json_agg` over a column with a NULL). */
+export const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
+
+/**
+ * A carrier given as a JSON string (`value`, parsed) holding its JSON text: what
+ * `traceContext: JSON.stringify(carrier)` stores in a Json column. Read exactly as `withCarrier` and
+ * `contextFromCarrier` read that column's value ({@link carrierObject}: its JSON text, or JSON text of
+ * that once more, within {@link MAX_CARRIER_TEXT_LENGTH}), with a diagnostic saying so.
+ * @throws {@link InspectInputError} naming `where`, why, and `advice` (what to give) when the library
+ *   reads no carrier from it.
+ */
+function jsonTextRow(
+  value: string,
+  where: string,
+  advice = "give a JSON object of header -> value, or a JSON string holding its JSON text",
+): InspectInput {
+  const inner = carrierObject(value);
+  if (inner === undefined || inner instanceof Map)
+    throw new InspectInputError(
+      `${where} is a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)}); ${advice}`,
+    );
+  const diagnostics = [JSON_TEXT_IN_JSON];
+  return { carrier: carrierOfValue(inner, innermostText(value), diagnostics), diagnostics };
 }
 
 /**
@@ -202,15 +231,7 @@ function lineRow(line: string, number: number): InspectInput {
   }
   if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
   const diagnostics: string[] = [];
-  if (typeof parsed === "string") {
-    const inner = carrierObject(parsed);
-    if (inner === undefined || inner instanceof Map)
-      throw new InspectInputError(
-        `line ${number} is a JSON string that is not the JSON text of an object (${whyNotCarrierText(parsed)}); ${what}`,
-      );
-    diagnostics.push(JSON_TEXT_IN_JSON);
-    return { carrier: carrierOfValue(inner, innermostText(parsed), diagnostics), diagnostics };
-  }
+  if (typeof parsed === "string") return jsonTextRow(parsed, `line ${number}`, what);
   if (!isJsonObject(parsed))
     throw new InspectInputError(`line ${number} is ${describeField(parsed)}; ${what}`);
   return { carrier: carrierOfValue(parsed, line, diagnostics), diagnostics };

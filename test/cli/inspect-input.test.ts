@@ -62,6 +62,38 @@ describe("tracehop inspect input", () => {
     );
   });
 
+  test("a double-encoded carrier (a Json column holding JSON.stringify(carrier)) is read as withCarrier reads it, from stdin, an argument or an array", () => {
+    const carrier = { "x-datadog-trace-id": "18446744073709551615", "x-datadog-parent-id": "1" };
+    const doubled = JSON.stringify(JSON.stringify(carrier));
+    const SAID =
+      "the carrier is a JSON string holding the carrier's JSON text (JSON text inside JSON, as traceContext: " +
+      "JSON.stringify(carrier) stores it in a Json column); read as withCarrier and contextFromCarrier read it";
+    for (const [args, input] of [
+      [["--json", doubled], undefined],
+      [["--json", "-"], doubled],
+      [["--json", "-"], doubled + "\n"],
+    ] as [string[], string | undefined][]) {
+      const { code, stdout, stderr } = run(["inspect", ...args], input);
+      assert.equal(code, 0, stderr);
+      const report = JSON.parse(stdout);
+      assert.equal(report.context.datadogTraceId, "18446744073709551615");
+      assert.deepEqual(report.diagnostics, [SAID]);
+    }
+    // json_agg over the column: a string element is read the same, a null element is a NULL column.
+    const agg = run(["inspect", "--json", `[${doubled}, null]`]);
+    assert.equal(agg.code, 1, agg.stderr);
+    const reports = JSON.parse(agg.stdout);
+    assert.equal(reports[0].context.traceId, "0000000000000000ffffffffffffffff");
+    assert.equal(reports[1].noCarrier, "null: a NULL column, or JSON null");
+    // A string the library reads no carrier from is an input error that says why.
+    const text = run(["inspect", '"not a carrier"']);
+    assert.equal(text.code, 2);
+    assert.equal(
+      text.stderr,
+      "tracehop inspect: the input is a JSON string that is not the JSON text of an object (it is not JSON); give a JSON object of header -> value, or a JSON string holding its JSON text\n",
+    );
+  });
+
   test("a row is read as withCarrier reads it: its traceContext field, whatever else the row holds", () => {
     const tp = (span: string) => `00-0af7651916cd43dd8448eb211c80319c-${span}-01`;
     const inspect = (row: unknown) => {
@@ -121,11 +153,11 @@ describe("tracehop inspect input", () => {
       ["[]", "the JSON array holds no rows; give at least one row or carrier object"],
       [
         "[{}, 1, 2]",
-        "element 2 of the JSON array is not an object; give an array of rows or carrier objects",
+        "element 2 of the JSON array is not an object; give an array of rows or carrier objects (null for a NULL column)",
       ],
       [
         '[{}, ["x"]]',
-        "element 2 of the JSON array is not an object; give an array of rows or carrier objects",
+        "element 2 of the JSON array is not an object; give an array of rows or carrier objects (null for a NULL column)",
       ],
     ];
     for (const [text, message] of expected) {

@@ -14,7 +14,7 @@ import {
   normalizedCarrierGetter,
   type NormalizedCarrier,
 } from "../carrier/carrier.js";
-import { isTraceCarrierProvider } from "../context/carrier-source.js";
+import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import {
   createPropagator,
   DEFAULT_EXTRACT_STYLES,
@@ -119,12 +119,13 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  *   one carrier each, in order.
  * @throws {@link InspectInputError} for empty text, text that is not JSON, JSON that is neither an
  *   object nor a non-empty array of objects (the message names the first bad element or line).
+ * `field` (`--field NAME`): the field of a row that holds its carrier (see {@link carrierFieldOf}).
  */
-export function parseInspectInput(text: string): InspectInputs {
+export function parseInspectInput(text: string, field?: string): InspectInputs {
   text = withoutByteOrderMark(text);
   const lines = rowLines(text);
   if (lines !== undefined)
-    return { rows: lines.length > 1, carriers: lines.map((line, index) => lineRow(line, index + 1)) };
+    return { rows: lines.length > 1, carriers: lines.map((line, index) => lineRow(line, index + 1, field)) };
   if (text.trim() === "")
     throw new InspectInputError(
       "the input is empty (a query that returns no rows prints nothing); give a JSON object or an array of rows",
@@ -138,13 +139,17 @@ export function parseInspectInput(text: string): InspectInputs {
     );
   }
   if (!Array.isArray(parsed)) {
-    if (typeof parsed === "string") return { rows: false, carriers: [jsonTextRow(parsed, "the input")] };
+    if (typeof parsed === "string")
+      return { rows: false, carriers: [jsonTextRow(parsed, "the input", field)] };
     if (!isJsonObject(parsed))
       throw new InspectInputError(
         "the carrier must be a JSON object of header name -> value (or a JSON array of rows)",
       );
     const diagnostics: string[] = [];
-    return { rows: false, carriers: [{ carrier: carrierOfValue(parsed, text, diagnostics), diagnostics }] };
+    return {
+      rows: false,
+      carriers: [{ carrier: carrierOfValue(parsed, text, diagnostics, field), diagnostics }],
+    };
   }
   if (parsed.length === 0)
     throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
@@ -156,12 +161,15 @@ export function parseInspectInput(text: string): InspectInputs {
   const carriers = parsed.map((row: unknown, index): InspectInput => {
     // json_agg over a column: a NULL column is null, a Json column holding a string is that string.
     if (row === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ELEMENT };
-    if (typeof row === "string") return jsonTextRow(row, `element ${index + 1} of the JSON array`);
+    if (typeof row === "string") return jsonTextRow(row, `element ${index + 1} of the JSON array`, field);
     const diagnostics: string[] = [];
     // A number written in the element itself is reported with its parsed value, not its digits as
     // written: the input's text could hold the same key in another row. A traceContext field holding
     // JSON text (sqlite3 -json) is its own text, read as for one row.
-    return { carrier: carrierOfValue(row as Record<string, unknown>, undefined, diagnostics), diagnostics };
+    return {
+      carrier: carrierOfValue(row as Record<string, unknown>, undefined, diagnostics, field),
+      diagnostics,
+    };
   });
   return { rows: true, carriers };
 }
@@ -180,6 +188,7 @@ export const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
 function jsonTextRow(
   value: string,
   where: string,
+  field: string | undefined,
   advice = "give a JSON object of header -> value, or a JSON string holding its JSON text",
 ): InspectInput {
   const inner = carrierObject(value);
@@ -188,7 +197,7 @@ function jsonTextRow(
       `${where} is a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)}); ${advice}`,
     );
   const diagnostics = [JSON_TEXT_IN_JSON];
-  return { carrier: carrierOfValue(inner, innermostText(value), diagnostics), diagnostics };
+  return { carrier: carrierOfValue(inner, innermostText(value), diagnostics, field), diagnostics };
 }
 
 /**
@@ -219,7 +228,7 @@ function rowLines(text: string): string[] | undefined {
  * one (as `withCarrier` reads a Json column holding a string, {@link carrierObject}).
  * @throws {@link InspectInputError} naming the line when it is none of these.
  */
-function lineRow(line: string, number: number): InspectInput {
+function lineRow(line: string, number: number, field: string | undefined): InspectInput {
   if (line.trim() === "") return { carrier: {}, diagnostics: [], noCarrier: NULL_ROW };
   const what =
     "with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty (a NULL column)";
@@ -231,10 +240,10 @@ function lineRow(line: string, number: number): InspectInput {
   }
   if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
   const diagnostics: string[] = [];
-  if (typeof parsed === "string") return jsonTextRow(parsed, `line ${number}`, what);
+  if (typeof parsed === "string") return jsonTextRow(parsed, `line ${number}`, field, what);
   if (!isJsonObject(parsed))
     throw new InspectInputError(`line ${number} is ${describeField(parsed)}; ${what}`);
-  return { carrier: carrierOfValue(parsed, line, diagnostics), diagnostics };
+  return { carrier: carrierOfValue(parsed, line, diagnostics, field), diagnostics };
 }
 
 /** The diagnostic of a carrier given as a JSON string holding its JSON text. */
@@ -283,33 +292,39 @@ function carrierOfValue(
   parsed: Record<string, unknown>,
   text: string | undefined,
   diagnostics: string[],
+  field?: string,
 ): Record<string, unknown> {
-  // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly as
-  // withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON text),
-  // whatever else the row holds.
-  if (isTraceCarrierProvider(parsed)) {
-    const field = parsed.traceContext;
+  const name = carrierFieldOf(parsed, field, diagnostics);
+  if (name !== undefined) {
+    // `--field NAME` on a row without it: said by carrierFieldOf; no carrier.
+    if (!Object.hasOwn(parsed, name)) return {};
+    const value = parsed[name];
+    // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly
+    // as withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON
+    // text), whatever else the row holds; another field as withCarrier(row.<field>) reads it.
+    const how =
+      name === TRACE_CONTEXT_FIELD ? "as withCarrier reads the row" : `as withCarrier(row.${name}) reads it`;
     if (hasPropagationHeader(parsed))
       diagnostics.push(
-        "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row",
+        name === TRACE_CONTEXT_FIELD
+          ? "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row"
+          : `the row's top-level propagation headers are ignored: its ${name} field is the carrier (--field ${name})`,
       );
     // A value parsed from JSON: carrierObject neither throws nor gives a Map here.
-    const inner = carrierObject(field);
+    const inner = carrierObject(value);
     if (inner === undefined || inner instanceof Map) {
       diagnostics.push(
-        `the row's traceContext field is ${describeField(field)}, not a carrier: no context (as withCarrier reads the row)`,
+        `the row's ${name} field is ${describeField(value)}, not a carrier: no context (${how})`,
       );
       return {};
     }
     diagnostics.push(
-      typeof field === "string"
-        ? "read the row's traceContext field (JSON text)"
-        : "read the row's traceContext field",
+      typeof value === "string" ? `read the row's ${name} field (JSON text)` : `read the row's ${name} field`,
     );
     parsed = inner;
     // The text the field's numbers were written in (for their exact digits): the row's own text for an
     // object, the innermost JSON text for a string.
-    if (typeof field === "string") text = innermostText(field);
+    if (typeof value === "string") text = innermostText(value);
   }
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== "number") continue;
@@ -337,6 +352,53 @@ function carrierOfValue(
       );
   }
   return parsed;
+}
+
+/**
+ * The field of `row` that holds its carrier, or `undefined` when `row` is the carrier itself:
+ * - `field` (`--field NAME`) when the row has it; a row without it is the carrier itself when it holds
+ *   a propagation header, else a row without a carrier (a diagnostic says which; `NAME` is returned
+ *   and the row has no such field);
+ * - `traceContext` when the row has it (the {@link TraceCarrierProvider} shape `withCarrier` reads);
+ * - for a row with neither a propagation header at its top level nor `traceContext`, the one field
+ *   that holds a carrier (an object, or JSON text of one, with a propagation header), as a model of
+ *   the Prisma extension's `models: { Outbox: "carrier" }` stores it; a diagnostic says so.
+ */
+function carrierFieldOf(
+  row: Record<string, unknown>,
+  field: string | undefined,
+  diagnostics: string[],
+): string | undefined {
+  if (field !== undefined) {
+    if (Object.hasOwn(row, field)) return field;
+    if (hasPropagationHeader(row)) {
+      diagnostics.push(
+        `the object has no ${field} field (--field ${field}): it is read as the carrier itself, since it holds propagation headers`,
+      );
+      return undefined;
+    }
+    const fields = Object.keys(row);
+    diagnostics.push(
+      `the row has no ${field} field (--field ${field}; its fields: ${fields.length ? fields.join(", ") : "none"}): no carrier`,
+    );
+    return field;
+  }
+  if (isTraceCarrierProvider(row)) return TRACE_CONTEXT_FIELD;
+  if (hasPropagationHeader(row)) return undefined;
+  const holders = Object.keys(row).filter((key) => {
+    const inner = carrierObject(row[key]);
+    return inner !== undefined && !(inner instanceof Map) && hasPropagationHeader(inner);
+  });
+  if (holders.length > 1)
+    diagnostics.push(
+      `the row has no propagation header at its top level and no traceContext field; several fields hold a carrier (${holders.join(", ")}): say --field NAME to choose one`,
+    );
+  if (holders.length !== 1) return undefined;
+  diagnostics.push(
+    `the row has no propagation header at its top level and no traceContext field; its one field holding a carrier, ${holders[0]}, is read ` +
+      `(as withCarrier(row.${holders[0]}) reads it; withCarrier(row) reads only traceContext). Say --field NAME to choose the field`,
+  );
+  return holders[0];
 }
 
 /** `text`, or the JSON text it holds when it is the JSON text of a string (JSON text of JSON text). */

@@ -11,7 +11,7 @@ import {
   parseInspectInput,
 } from "./inspect.js";
 
-const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] <json | file | ->
+const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] <json | file | ->
 
 Decodes a stored trace carrier (a JSON object of header -> value, e.g. a database row's
 trace column, or a whole row with a traceContext field): each propagation style valid or why
@@ -25,6 +25,10 @@ one, null, or an empty line for a NULL column), gives one report per row.
   -            read the JSON from standard input
   --json       print the report as JSON
   --styles     extract order (default: datadog,tracecontext,baggage)
+  --field      the row's carrier field, for a model whose carrier column is not traceContext
+               (the Prisma extension's models: { Outbox: "carrier" }). Without it a row is read
+               through traceContext; a row with neither that nor a propagation header at its top
+               level is read through its one field that holds a carrier, with a diagnostic
 
 exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
             2 usage or input error`;
@@ -61,6 +65,7 @@ export function main(argv: readonly string[]): number {
   args.shift();
   let json = false;
   let styles: string | undefined;
+  let field: string | undefined;
   const inputs: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--json") json = true;
@@ -68,13 +73,17 @@ export function main(argv: readonly string[]): number {
       styles = args[++i];
       if (styles === undefined) return usage("--styles needs a value: a comma-separated list of styles");
     } else if (args[i].startsWith("--styles=")) styles = args[i].slice("--styles=".length);
-    else if (args[i].startsWith("--")) return usage(`unknown option ${args[i]}`);
+    else if (args[i] === "--field" || args[i].startsWith("--field=")) {
+      field = args[i] === "--field" ? args[++i] : args[i].slice("--field=".length);
+      if (field === undefined || field === "")
+        return usage("--field needs a value: the name of the row's carrier field, e.g. --field carrier");
+    } else if (args[i].startsWith("--")) return usage(`unknown option ${args[i]}`);
     else inputs.push(args[i]);
   }
   if (inputs.length !== 1) return usage("give exactly one carrier: JSON text, a file, or -");
   try {
     const order = styles === undefined ? undefined : parseStyles(styles, "explicit");
-    const { rows: many, carriers } = parseInspectInput(readInput(inputs[0]));
+    const { rows: many, carriers } = parseInspectInput(readInput(inputs[0]), field);
     const reports = carriers.map(({ carrier, diagnostics, noCarrier }) =>
       inspectCarrier(carrier, order, diagnostics, noCarrier),
     );

@@ -132,6 +132,75 @@ describe("tracehop inspect input", () => {
     ]);
   });
 
+  test("a row whose carrier column is not traceContext: --field NAME, or its one field holding a carrier", () => {
+    const carrier = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
+    const row = JSON.stringify({ id: 1, carrier });
+    const found = run(["inspect", "--json", row]);
+    assert.equal(found.code, 0, found.stdout);
+    const report = JSON.parse(found.stdout);
+    assert.equal(report.context.parentId, "00f067aa0ba902b7");
+    assert.deepEqual(report.diagnostics, [
+      "the row has no propagation header at its top level and no traceContext field; its one field holding a carrier, carrier, is read " +
+        "(as withCarrier(row.carrier) reads it; withCarrier(row) reads only traceContext). Say --field NAME to choose the field",
+      "read the row's carrier field",
+    ]);
+    // The field as JSON text (sqlite3 -json of a String column) is found too.
+    const text = run(["inspect", "--json", JSON.stringify({ id: 1, carrier: JSON.stringify(carrier) })]);
+    assert.equal(JSON.parse(text.stdout).context.parentId, "00f067aa0ba902b7");
+    // --field names it: no guessing, and over a top-level header or a traceContext field.
+    for (const args of [["--field", "carrier"], ["--field=carrier"]]) {
+      const named = run([
+        "inspect",
+        "--json",
+        ...args,
+        JSON.stringify({
+          id: 1,
+          traceContext: null,
+          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+          carrier,
+        }),
+      ]);
+      assert.equal(named.code, 0, named.stderr);
+      const r = JSON.parse(named.stdout);
+      assert.equal(r.context.parentId, "00f067aa0ba902b7");
+      assert.deepEqual(r.diagnostics, [
+        "the row's top-level propagation headers are ignored: its carrier field is the carrier (--field carrier)",
+        "read the row's carrier field",
+      ]);
+    }
+    const missing = run([
+      "inspect",
+      "--json",
+      "--field",
+      "carrier",
+      JSON.stringify({ id: 1, other: carrier }),
+    ]);
+    assert.equal(missing.code, 1);
+    assert.deepEqual(JSON.parse(missing.stdout).diagnostics, [
+      "the row has no carrier field (--field carrier; its fields: id, other): no carrier",
+    ]);
+    const nullField = run([
+      "inspect",
+      "--json",
+      "--field",
+      "carrier",
+      JSON.stringify({ id: 1, carrier: null }),
+    ]);
+    assert.equal(nullField.code, 1);
+    assert.deepEqual(JSON.parse(nullField.stdout).diagnostics, [
+      "the row's carrier field is null, not a carrier: no context (as withCarrier(row.carrier) reads it)",
+    ]);
+    const two = run(["inspect", "--json", JSON.stringify({ a: carrier, b: carrier })]);
+    assert.equal(two.code, 1);
+    assert.deepEqual(JSON.parse(two.stdout).diagnostics, [
+      "the row has no propagation header at its top level and no traceContext field; several fields hold a carrier (a, b): say --field NAME to choose one",
+    ]);
+    const noValue = run(["inspect", row, "--field"]);
+    assert.equal(noValue.code, 2);
+    assert.match(noValue.stderr, /^tracehop inspect: --field needs a value/);
+    assert.match(run(["--help"]).stdout, /--field {6}the row's carrier field/);
+  });
+
   test("--styles that names nothing, or has no value, is a usage error (2)", () => {
     const carrier = JSON.stringify({
       traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",

@@ -8,7 +8,10 @@ import {
 } from "@opentelemetry/api";
 import {
   carrierObject,
+  MAX_CARRIER_FIELD_VALUES,
+  MAX_CARRIER_KEYS,
   MAX_CARRIER_TEXT_LENGTH,
+  MAX_CARRIER_VALUE_LENGTH,
   withoutByteOrderMark,
   normalizeCarrier,
   normalizedCarrierGetter,
@@ -39,6 +42,17 @@ import {
   getRestoredRoot,
 } from "../propagation/extraction-result.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { parseBaggageHeader } from "../propagation/w3c/baggage.js";
+import {
+  BAGGAGE_MAX_BYTES,
+  BAGGAGE_MAX_MEMBERS,
+  TRACE_STATE_MAX_MEMBERS,
+} from "../propagation/w3c/constants.js";
+import {
+  isValidTraceStateKey,
+  isValidTraceStateValue,
+  parseTraceStateMembers,
+} from "../propagation/w3c/tracestate.js";
 
 /** Exit codes of `tracehop inspect` (documented in `--help` and docs/migration.md). */
 export const EXIT_VALID = 0;
@@ -295,6 +309,9 @@ function carrierOfValue(
   field?: string,
 ): Record<string, unknown> {
   const name = carrierFieldOf(parsed, field, diagnostics);
+  // The carrier's JSON text, when it is an object: the text given for a carrier read as it is, else
+  // the compact text JSON.stringify writes of the field's object.
+  let textLength = name === undefined ? text?.length : undefined;
   if (name !== undefined) {
     // `--field NAME` on a row without it: said by carrierFieldOf; no carrier.
     if (!Object.hasOwn(parsed, name)) return {};
@@ -313,11 +330,15 @@ function carrierOfValue(
     // A value parsed from JSON: carrierObject neither throws nor gives a Map here.
     const inner = carrierObject(value);
     if (inner === undefined || inner instanceof Map) {
-      diagnostics.push(
-        `the row's ${name} field is ${describeField(value)}, not a carrier: no context (${how})`,
-      );
+      const what =
+        typeof value === "string"
+          ? `text that is not the JSON text of an object (${whyNotCarrierText(value)})`
+          : describeField(value);
+      diagnostics.push(`the row's ${name} field is ${what}, not a carrier: no context (${how})`);
       return {};
     }
+    // Text was read within the limit already; an object has its own JSON text.
+    textLength = typeof value === "string" ? 0 : undefined;
     diagnostics.push(
       typeof value === "string" ? `read the row's ${name} field (JSON text)` : `read the row's ${name} field`,
     );
@@ -326,6 +347,13 @@ function carrierOfValue(
     // object, the innermost JSON text for a string.
     if (typeof value === "string") text = innermostText(value);
   }
+  textLength ??= JSON.stringify(parsed).length;
+  if (textLength > MAX_CARRIER_TEXT_LENGTH)
+    diagnostics.push(
+      `the carrier's JSON text is ${textLength} characters, over the carrier reader's limit of ${MAX_CARRIER_TEXT_LENGTH} ` +
+        "for JSON text: stored as text (a String column, or JSON text given to contextFromCarrier or withCarrier) it is " +
+        "refused whole, no context; shown is how it reads as an object (a Json column), which has no such limit",
+    );
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== "number") continue;
     const name = key.toLowerCase();
@@ -421,11 +449,134 @@ function describeField(field: unknown): string {
 
 /** True when `row` holds a propagation header at its top level (reported when it is read as a row). */
 function hasPropagationHeader(row: Record<string, unknown>): boolean {
-  return Object.keys(row).some((key) => {
+  return Object.keys(row).some(isPropagationKey);
+}
+
+/** True for a carrier key naming a propagation header, in any case. */
+function isPropagationKey(key: string): boolean {
+  const name = key.toLowerCase();
+  // Any x-datadog-* / x-b3-* name too: a carrier of another tracer version is still a carrier.
+  return isPropagationHeaderName(name) || name.startsWith("x-datadog-") || name.startsWith("x-b3-");
+}
+
+/**
+ * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
+ * every restore) drops, wholly or some of their values, each with the reason in `notes`; `dropped`
+ * holds the lower-case names of those it drops wholly. Reasons: beyond the first
+ * {@link MAX_CARRIER_KEYS} keys, a value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond
+ * {@link MAX_CARRIER_FIELD_VALUES} values, a value that is not a string (numbers are said by
+ * {@link carrierOfValue}). The reader itself decides what is dropped; this only says why.
+ */
+function readerDrops(raw: Record<string, unknown>): { dropped: Set<string>; notes: string[] } {
+  const dropped = new Set<string>();
+  const notes: string[] = [];
+  const keys = Object.keys(raw);
+  for (const [index, key] of keys.entries()) {
+    if (!isPropagationKey(key)) continue;
     const name = key.toLowerCase();
-    // Any x-datadog-* / x-b3-* name too: a carrier of another tracer version is still a carrier.
-    return isPropagationHeaderName(name) || name.startsWith("x-datadog-") || name.startsWith("x-b3-");
-  });
+    const value = raw[key];
+    if (index >= MAX_CARRIER_KEYS) {
+      dropped.add(name);
+      notes.push(
+        `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier, and only the first ${MAX_CARRIER_KEYS} keys are read`,
+      );
+      continue;
+    }
+    if (typeof value === "number") continue;
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    const read = normalizeCarrier({ [key]: value }).get(name)?.length ?? 0;
+    if (read === values.length) continue;
+    const reasons: string[] = [];
+    values.forEach((item, i) => {
+      if (i >= MAX_CARRIER_FIELD_VALUES) return;
+      if (normalizeCarrier({ [key]: item }).has(name)) return;
+      reasons.push(`${values.length > 1 ? `value ${i + 1}: ` : ""}${whyValueRefused(item)}`);
+    });
+    if (values.length > MAX_CARRIER_FIELD_VALUES)
+      reasons.push(`only the first ${MAX_CARRIER_FIELD_VALUES} of its ${values.length} values are read`);
+    if (read === 0) dropped.add(name);
+    notes.push(
+      (read === 0
+        ? `${key} is ignored by the carrier reader: `
+        : `${key}: the carrier reader keeps ${read} of its ${values.length} values: `) + reasons.join("; "),
+    );
+  }
+  return { dropped, notes };
+}
+
+/** Why the carrier reader refuses one value (not a number: those are said with their digits). */
+function whyValueRefused(value: unknown): string {
+  if (typeof value === "string")
+    return value.length > MAX_CARRIER_VALUE_LENGTH
+      ? `its value is ${value.length} characters, over the limit of ${MAX_CARRIER_VALUE_LENGTH} for one value`
+      : "its value was refused";
+  if (typeof value === "number") return "its value is a JSON number that is not an exact integer";
+  if (Array.isArray(value)) return "an array inside an array; repeated values are one array of strings";
+  const binary = value as { type?: unknown; data?: unknown } | null;
+  if (binary !== null && typeof binary === "object" && binary.type === "Buffer" && Array.isArray(binary.data))
+    return binary.data.length > MAX_CARRIER_VALUE_LENGTH
+      ? `a Buffer of ${binary.data.length} bytes, over the limit of ${MAX_CARRIER_VALUE_LENGTH} for one value`
+      : "a Buffer whose data are not bytes (0-255)";
+  return `its value is ${describeField(value)}; a carrier value is a string (or an array of strings)`;
+}
+
+/** `text` without the SP / HTAB around it (OWS of the W3C headers). */
+function trimOws(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, "");
+}
+
+/** `text` in quotes for a diagnostic, cut after 80 characters. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text);
+}
+
+/**
+ * Why the tracecontext style discards a whole `tracestate` header (Trace Context Level 2 §3.3.1: more
+ * than 32 list-members, or the first member that breaks the grammar), or `undefined` when it keeps it.
+ * `parseTraceStateMembers`, the reader's own check, decides; this only says why.
+ */
+function tracestateDiscarded(header: string): string | undefined {
+  if (parseTraceStateMembers(header, true) !== undefined) return undefined;
+  const members = header.split(",").map(trimOws).filter(Boolean);
+  for (const [index, member] of members.entries()) {
+    if (index >= TRACE_STATE_MAX_MEMBERS)
+      return `it has ${members.length} members, more than ${TRACE_STATE_MAX_MEMBERS} (W3C Trace Context §3.3.1.1)`;
+    const equals = member.indexOf("=");
+    if (equals <= 0) return `member ${index + 1} ${shown(member)} is not key=value`;
+    if (!isValidTraceStateKey(member.slice(0, equals)))
+      return (
+        `member ${index + 1} ${shown(member)} breaks the Level 2 grammar: a key is 1-256 lower-case letters, ` +
+        "digits and _ - * / @, starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1)"
+      );
+    if (!isValidTraceStateValue(member.slice(equals + 1)))
+      return (
+        `member ${index + 1} ${shown(member)} breaks the grammar: a value is 1-256 printable ASCII characters ` +
+        "other than , and =, not ending in a space (W3C Trace Context §3.3.1.3.2)"
+      );
+  }
+  return "it breaks the Level 2 grammar";
+}
+
+/**
+ * How many members of a `baggage` header the baggage style drops, and why (W3C Baggage §3.3.1: at most
+ * 64 members and 8192 bytes, a member that would overflow skipped whole; a member that breaks the
+ * grammar dropped alone), or `undefined` when it keeps them all. `parseBaggageHeader`, the style's
+ * own reader, decides; each member is asked alone for the reason.
+ */
+function baggageDropped(header: string): string | undefined {
+  const members = header.split(",").map(trimOws).filter(Boolean);
+  const kept = parseBaggageHeader(header).length;
+  if (kept >= members.length) return undefined;
+  const bad = members.filter((m) => m.length <= BAGGAGE_MAX_BYTES && parseBaggageHeader(m).length === 0);
+  const overLimit = members.length - kept - bad.length;
+  const reasons: string[] = [];
+  if (overLimit > 0)
+    reasons.push(
+      `${overLimit} over the limits of ${BAGGAGE_MAX_MEMBERS} members and ${BAGGAGE_MAX_BYTES} bytes (W3C Baggage §3.3.1; the first members that fit are kept, a member that would overflow is skipped whole)`,
+    );
+  if (bad.length > 0)
+    reasons.push(`${bad.length} breaking the baggage grammar key=value (the first: ${shown(bad[0])})`);
+  return `baggage: ${members.length - kept} of its ${members.length} members dropped: ${reasons.join("; ")}`;
 }
 
 function first(carrier: NormalizedCarrier, key: string): string | undefined {
@@ -470,7 +621,27 @@ function traceparentReason(carrier: NormalizedCarrier): string {
 /** The row is read as it is: the extract behavior of the environment would hide it (restart, ignore). */
 const AS_STORED = { extractBehavior: "continue" } as const;
 
-function styleResult(style: PropagationStyle, carrier: NormalizedCarrier): InspectReport["styles"][string] {
+function styleResult(
+  style: PropagationStyle,
+  carrier: NormalizedCarrier,
+  dropped: ReadonlySet<string>,
+): InspectReport["styles"][string] {
+  const result = styleReading(style, carrier);
+  if (result.status !== "absent") return result;
+  // Absent because the carrier reader dropped it: said instead of "no ... header".
+  const names = {
+    datadog: [X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID],
+    tracecontext: ["traceparent"],
+    baggage: ["baggage"],
+    b3: ["b3"],
+    b3multi: ["x-b3-traceid", "x-b3-spanid"],
+  }[style].filter((name) => dropped.has(name));
+  return names.length
+    ? { status: "absent", detail: `${names.join(", ")} ignored by the carrier reader (see the diagnostics)` }
+    : result;
+}
+
+function styleReading(style: PropagationStyle, carrier: NormalizedCarrier): InspectReport["styles"][string] {
   const ctx = createPropagator([style], AS_STORED).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
   if (style === "baggage") {
     const keys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
@@ -556,7 +727,22 @@ export function inspectCarrier(
     styles: {},
     diagnostics,
   };
-  for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier);
+  const drops = readerDrops(raw);
+  diagnostics.push(...drops.notes);
+  for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier, drops.dropped);
+  const tracestate = carrier.get("tracestate")?.join(",");
+  const discarded =
+    tracestate !== undefined && report.styles.tracecontext.status === "valid"
+      ? tracestateDiscarded(tracestate)
+      : undefined;
+  if (discarded !== undefined)
+    diagnostics.push(`tracestate discarded whole: ${discarded}; the traceparent is still used`);
+  const baggage = carrier.get("baggage")?.join(",");
+  const baggageNote = baggage === undefined ? undefined : baggageDropped(baggage);
+  if (baggageNote !== undefined) {
+    diagnostics.push(baggageNote);
+    report.styles.baggage.detail += " (members dropped: see the diagnostics)";
+  }
   const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
   const decodedTags = decodeTagsHeader(tagsHeader, DEFAULT_TAGS_MAX_LENGTH);
   if (decodedTags.error !== undefined && tagsHeader !== undefined)

@@ -6,6 +6,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { propagation, trace } from "@opentelemetry/api";
+import { contextFromCarrier } from "../../src/index.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
@@ -57,7 +59,7 @@ describe("tracehop inspect input", () => {
     assert.equal(garbage.code, 1);
     assert.ok(
       JSON.parse(garbage.stdout).diagnostics.includes(
-        "the row's traceContext field is text that is not the JSON text of an object, not a carrier: no context (as withCarrier reads the row)",
+        "the row's traceContext field is text that is not the JSON text of an object (it is not JSON), not a carrier: no context (as withCarrier reads the row)",
       ),
     );
   });
@@ -199,6 +201,96 @@ describe("tracehop inspect input", () => {
     assert.equal(noValue.code, 2);
     assert.match(noValue.stderr, /^tracehop inspect: --field needs a value/);
     assert.match(run(["--help"]).stdout, /--field {6}the row's carrier field/);
+  });
+
+  test("what the library drops for its limits is said, with the limit: text over 256 KiB, a value over 16 KiB, keys beyond 128, tracestate and baggage", () => {
+    const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const inspect = (carrier: unknown) => {
+      const file = join(dir, "carrier.json");
+      writeFileSync(file, JSON.stringify(carrier));
+      const { code, stdout } = run(["inspect", "--json", file]);
+      return { code, report: JSON.parse(stdout) };
+    };
+    // Over the JSON-text limit: read as an object (a Json column), refused as text.
+    const bigCarrier = { traceparent: TP, pad: "x".repeat(300 * 1024) };
+    assert.equal(trace.getSpanContext(contextFromCarrier(bigCarrier))?.spanId, "00f067aa0ba902b7");
+    assert.equal(trace.getSpanContext(contextFromCarrier(JSON.stringify(bigCarrier))), undefined);
+    const big = inspect(bigCarrier);
+    assert.equal(big.code, 0);
+    assert.deepEqual(big.report.diagnostics, [
+      `the carrier's JSON text is ${300 * 1024 + 82} characters, over the carrier reader's limit of 262144 for JSON text: ` +
+        "stored as text (a String column, or JSON text given to contextFromCarrier or withCarrier) it is refused whole, " +
+        "no context; shown is how it reads as an object (a Json column), which has no such limit",
+    ]);
+    // The same carrier as a row's JSON text: refused, and said why.
+    const row = run(
+      ["inspect", "--json", "-"],
+      JSON.stringify({
+        id: 1,
+        traceContext: JSON.stringify({ traceparent: TP, pad: "x".repeat(300 * 1024) }),
+      }),
+    );
+    assert.equal(row.code, 1);
+    assert.deepEqual(JSON.parse(row.stdout).diagnostics, [
+      `the row's traceContext field is text that is not the JSON text of an object (${300 * 1024 + 82} characters, over the carrier reader's limit of 262144 for JSON text), not a carrier: no context (as withCarrier reads the row)`,
+    ]);
+    // A baggage value over the per-value limit: ignored, with its length.
+    const bagCarrier = { traceparent: TP, baggage: "k=" + "v".repeat(17000) };
+    assert.equal(propagation.getBaggage(contextFromCarrier(bagCarrier)), undefined);
+    const bag = inspect(bagCarrier);
+    assert.deepEqual(bag.report.styles.baggage, {
+      status: "absent",
+      detail: "baggage ignored by the carrier reader (see the diagnostics)",
+    });
+    assert.deepEqual(bag.report.diagnostics, [
+      "baggage is ignored by the carrier reader: its value is 17002 characters, over the limit of 16384 for one value",
+    ]);
+    // A header beyond the 128 keys read, a value that is not a string.
+    const keys: Record<string, unknown> = {};
+    for (let i = 0; i < 130; i++) keys[`x${i}`] = "1";
+    keys.traceparent = TP;
+    const late = inspect(keys);
+    assert.equal(late.code, 1);
+    assert.equal(
+      late.report.styles.tracecontext.detail,
+      "traceparent ignored by the carrier reader (see the diagnostics)",
+    );
+    assert.deepEqual(late.report.diagnostics, [
+      "traceparent is ignored by the carrier reader: it is key 131 of the carrier, and only the first 128 keys are read",
+    ]);
+    const types = inspect({ traceparent: [TP, true], tracestate: { a: "1" } });
+    assert.deepEqual(types.report.diagnostics, [
+      "traceparent: the carrier reader keeps 1 of its 2 values: value 2: its value is a boolean; a carrier value is a string (or an array of strings)",
+      "tracestate is ignored by the carrier reader: its value is a JSON object; a carrier value is a string (or an array of strings)",
+    ]);
+    // tracestate discarded whole: more than 32 members, or the first member that breaks the grammar.
+    const members = Array.from({ length: 33 }, (_, i) => `k${i}=v`);
+    const ts33 = inspect({ traceparent: TP, tracestate: members.join(",") });
+    assert.deepEqual(ts33.report.context.tracestate, []);
+    assert.deepEqual(ts33.report.diagnostics, [
+      "tracestate discarded whole: it has 33 members, more than 32 (W3C Trace Context §3.3.1.1); the traceparent is still used",
+    ]);
+    assert.deepEqual(
+      inspect({ traceparent: TP, tracestate: members.slice(0, 32).join(",") }).report.diagnostics,
+      [],
+    );
+    const tsKey = inspect({ traceparent: TP, tracestate: "a=1,Foo=2" });
+    assert.deepEqual(tsKey.report.diagnostics, [
+      'tracestate discarded whole: member 2 "Foo=2" breaks the Level 2 grammar: a key is 1-256 lower-case letters, digits and _ - * / @, ' +
+        "starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1); the traceparent is still used",
+    ]);
+    // 200 baggage members: 64 kept, the others over the limit; a bad member dropped alone.
+    const bag200 = inspect({
+      traceparent: TP,
+      baggage: Array.from({ length: 200 }, (_, i) => `k${i}=v`).join(",") + ",bad key=1",
+    });
+    assert.equal(bag200.report.baggageKeys.length, 64);
+    assert.equal(bag200.report.styles.baggage.detail, "64 entries (members dropped: see the diagnostics)");
+    assert.deepEqual(bag200.report.diagnostics, [
+      "baggage: 137 of its 201 members dropped: 136 over the limits of 64 members and 8192 bytes (W3C Baggage §3.3.1; the first members " +
+        'that fit are kept, a member that would overflow is skipped whole); 1 breaking the baggage grammar key=value (the first: "bad key=1")',
+    ]);
   });
 
   test("--styles that names nothing, or has no value, is a usage error (2)", () => {

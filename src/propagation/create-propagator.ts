@@ -150,15 +150,11 @@ export function createPropagator(
   if (styles !== undefined) {
     injectStyles = extractStyles = parseStyles(styles, "explicit");
   } else {
-    // The variable each direction reads: the per-direction one, else the shared ones in order.
-    const named = (...names: string[]) => names.find((name) => styleListOrUnset(env[name]) !== undefined);
-    const injectVariable = named(ENV_PROPAGATION_STYLE_INJECT, ENV_PROPAGATION_STYLE, ENV_OTEL_PROPAGATORS);
-    const extractVariable = named(ENV_PROPAGATION_STYLE_EXTRACT, ENV_PROPAGATION_STYLE, ENV_OTEL_PROPAGATORS);
-    injectStyles = injectVariable ? parseStyles(env[injectVariable]!, "environment") : [...DEFAULT_STYLES];
-    extractStyles = extractVariable
-      ? parseStyles(env[extractVariable]!, "environment")
-      : [...DEFAULT_EXTRACT_STYLES];
-    warnIfNothingKnown(env, injectVariable, injectStyles, extractVariable, extractStyles);
+    const inject = environmentStyles(env, INJECT_STYLE_VARIABLES, DEFAULT_STYLES);
+    const extract = environmentStyles(env, EXTRACT_STYLE_VARIABLES, DEFAULT_EXTRACT_STYLES);
+    injectStyles = inject.styles;
+    extractStyles = extract.styles;
+    warnIfNothingKnown(env, inject.variable, injectStyles, extract.variable, extractStyles);
   }
   if (options === null || typeof options !== "object")
     throw new TypeError(
@@ -185,6 +181,43 @@ export function createPropagator(
     return { name, propagator, parts };
   };
   return new MultiStylePropagator(injectStyles.map(make), extractStyles.map(make), extractFirst, behavior);
+}
+
+/** The variables each direction's styles come from, in order: the per-direction one, then the shared ones. */
+const INJECT_STYLE_VARIABLES = [ENV_PROPAGATION_STYLE_INJECT, ENV_PROPAGATION_STYLE, ENV_OTEL_PROPAGATORS];
+const EXTRACT_STYLE_VARIABLES = [ENV_PROPAGATION_STYLE_EXTRACT, ENV_PROPAGATION_STYLE, ENV_OTEL_PROPAGATORS];
+
+/** Styles read from the environment, and the variable they come from (`undefined`: the defaults). */
+export interface EnvironmentStyles {
+  styles: PropagationStyle[];
+  variable: string | undefined;
+}
+
+/**
+ * The styles of one direction: those of the first of `variables` that names something
+ * ({@link styleListOrUnset}), parsed as `"environment"` (unknown names warned about), else `defaults`.
+ */
+function environmentStyles(
+  env: NodeJS.ProcessEnv,
+  variables: readonly string[],
+  defaults: readonly PropagationStyle[],
+): EnvironmentStyles {
+  const variable = variables.find((name) => styleListOrUnset(env[name]) !== undefined);
+  return { styles: variable ? parseStyles(env[variable]!, "environment") : [...defaults], variable };
+}
+
+/**
+ * Internal: the extract order `createPropagator()` without `styles` takes from `env`, and the variable
+ * it comes from: `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`, else
+ * `OTEL_PROPAGATORS` (the first that names something), else `undefined` and
+ * {@link DEFAULT_EXTRACT_STYLES}. Warns as `createPropagator` does (`diag.warn` and a process
+ * warning): an unknown name, and a variable that names no known style (nothing is extracted). Read by
+ * `createPropagator` and `tracehop inspect`.
+ */
+export function extractStylesFromEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentStyles {
+  const extract = environmentStyles(env, EXTRACT_STYLE_VARIABLES, DEFAULT_EXTRACT_STYLES);
+  warnIfNothingKnown(env, undefined, [], extract.variable, extract.styles);
+  return extract;
 }
 
 /** `options.extractBehavior`, checked. @throws TypeError naming the accepted values. */

@@ -1,4 +1,6 @@
 import {
+  diag,
+  DiagLogLevel,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -22,6 +24,7 @@ import {
   createPropagator,
   DEFAULT_EXTRACT_STYLES,
   extractBehaviorFromEnvironment,
+  extractStylesFromEnvironment,
   type PropagationStyle,
 } from "../propagation/create-propagator.js";
 import {
@@ -76,6 +79,8 @@ export interface InspectReport {
   noCarrier?: string;
   /** Extract order used for `context`. */
   extractOrder: PropagationStyle[];
+  /** Where the extract order came from: `default`, `--styles`, or the environment variable's name. */
+  extractOrderSource: string;
   context?: {
     /** Style that won (first valid in the extract order). */
     style: PropagationStyle;
@@ -705,24 +710,72 @@ function describeTagsError(error: string, header: string): string {
   );
 }
 
+/** The extract order `tracehop inspect` uses, where it came from, and what reading it warned. */
+export interface ExtractOrder {
+  styles: PropagationStyle[];
+  /** `default`, `--styles`, or the environment variable it was read from. */
+  source: string;
+  /** The library's warnings about the variable (an unknown style, no known style): diagnostics. */
+  diagnostics: string[];
+}
+
+/**
+ * The extract order a service started in `env` would use: what `createPropagator()` reads
+ * (`DD_TRACE_PROPAGATION_STYLE_EXTRACT`, `DD_TRACE_PROPAGATION_STYLE`, `OTEL_PROPAGATORS`, else the
+ * default; `extractStylesFromEnvironment`), with the warnings the library gives about it (its
+ * `diag.warn` messages) as diagnostics. A process warning is printed on stderr as well, as in a service.
+ */
+export function extractOrderFromEnvironment(env: NodeJS.ProcessEnv = process.env): ExtractOrder {
+  const warnings: string[] = [];
+  const note = (message: string) => warnings.push(message.replace(/^tracehop: /, ""));
+  const noop = () => {};
+  diag.setLogger({ warn: note, error: note, info: noop, debug: noop, verbose: noop }, DiagLogLevel.WARN);
+  let read: ReturnType<typeof extractStylesFromEnvironment>;
+  try {
+    read = extractStylesFromEnvironment(env);
+  } finally {
+    diag.disable();
+  }
+  const source = read.variable ?? "default";
+  // The library's messages name the variable only when it names no known style.
+  for (const [i, message] of warnings.entries())
+    if (read.variable !== undefined && !message.startsWith(read.variable))
+      warnings[i] = `${read.variable}: ${message}`;
+  if (read.variable !== undefined && read.styles.length === 0 && warnings.length === 0)
+    warnings.push(
+      `${read.variable}=${JSON.stringify(env[read.variable])}: a service with this setting extracts nothing`,
+    );
+  return { styles: read.styles, source, diagnostics: warnings };
+}
+
+/** Options of {@link inspectCarrier}. */
+export interface InspectOptions {
+  /** Extract order. Default: the default order (`datadog, tracecontext, baggage`). */
+  order?: Pick<ExtractOrder, "styles" | "source">;
+  /** What reading the input noted; the report's diagnostics continue it. */
+  diagnostics?: string[];
+  /** The row holds no carrier at all (why, e.g. {@link NULL_ROW}); `raw` is then `{}`. */
+  noCarrier?: string;
+}
+
 /**
  * Decodes a stored carrier for an engineer: each style valid or why not, and the context the
- * default extract order (or `styles`) restores: trace id in 128-bit hex and Datadog decimal (+ tid),
- * parent id in both, sampling decision and priority, origin, `_dd.p.*` tags, tracestate members,
- * baggage keys, conflict links and `_dd.parent_id`. `noCarrier`: the row holds no carrier at all
- * (why, e.g. {@link NULL_ROW}); `raw` is then `{}`. Never throws on a carrier object.
+ * extract order (`options.order`, default {@link DEFAULT_EXTRACT_STYLES}) restores: trace id in
+ * 128-bit hex and Datadog decimal (+ tid), parent id in both, sampling decision and priority, origin,
+ * `_dd.p.*` tags, tracestate members, baggage keys, conflict links and `_dd.parent_id`; what the
+ * carrier reader and the styles drop for their limits, with the reason, in the diagnostics. Never
+ * throws on a carrier object.
  */
-export function inspectCarrier(
-  raw: Record<string, unknown>,
-  styles: readonly PropagationStyle[] = DEFAULT_EXTRACT_STYLES,
-  diagnostics: string[] = [],
-  noCarrier?: string,
-): InspectReport {
+export function inspectCarrier(raw: Record<string, unknown>, options: InspectOptions = {}): InspectReport {
+  const styles = options.order?.styles ?? DEFAULT_EXTRACT_STYLES;
+  const diagnostics = options.diagnostics ?? [];
+  const noCarrier = options.noCarrier;
   const carrier = normalizeCarrier(raw);
   const report: InspectReport = {
     valid: false,
     ...(noCarrier !== undefined ? { noCarrier } : {}),
     extractOrder: [...styles],
+    extractOrderSource: options.order?.source ?? "default",
     baggageKeys: [],
     styles: {},
     diagnostics,
@@ -755,7 +808,8 @@ export function inspectCarrier(
         behavior === "restart" ? "starts a new trace linked to it" : "ignores it"
       } (docs/migration.md, "Configuration")`,
     );
-  const ctx: Context = createPropagator([...styles], AS_STORED).extract(
+  // An empty order ("none", or a variable that names no known style) extracts nothing.
+  const ctx: Context = createPropagator(styles.length ? [...styles] : "none", AS_STORED).extract(
     ROOT_CONTEXT,
     carrier,
     normalizedCarrierGetter,
@@ -814,12 +868,19 @@ function describeLastParentId(id: string): string {
   return `_dd.parent_id=${id}  (hex)${decimal}: the last Datadog span before this W3C parent (tracestate dd=p:)`;
 }
 
+/** "extract order a, b from SOURCE" (or ", the default") for the first line of a text report. */
+function describeOrder(report: InspectReport): string {
+  const order = report.extractOrder.length ? report.extractOrder.join(", ") : "none";
+  const source = report.extractOrderSource;
+  return `extract order ${order}${source === "default" ? ", the default" : ` from ${source}`}`;
+}
+
 /** Human-readable rendering of an {@link InspectReport}. */
 export function formatReport(report: InspectReport): string {
   const lines: string[] = [];
   const c = report.context;
   if (c) {
-    lines.push(`valid context (extract order ${report.extractOrder.join(", ")}; ${c.style} wins)`);
+    lines.push(`valid context (${describeOrder(report)}; ${c.style} wins)`);
     lines.push(`  trace id     ${c.traceId}  (128-bit hex)`);
     lines.push(
       `               ${c.datadogTraceId}  (Datadog decimal, low 64 bits)${c.datadogTid ? ` + _dd.p.tid=${c.datadogTid}` : ""}`,
@@ -846,7 +907,7 @@ export function formatReport(report: InspectReport): string {
     for (const d of report.diagnostics) lines.push(`  - ${d}`);
     return lines.join("\n");
   } else {
-    lines.push(`no valid context (extract order ${report.extractOrder.join(", ")})`);
+    lines.push(`no valid context (${describeOrder(report)})`);
   }
   lines.push(`  baggage keys ${report.baggageKeys.length ? report.baggageKeys.join(", ") : "-"}`);
   lines.push("styles:");

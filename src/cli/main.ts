@@ -5,6 +5,7 @@ import {
   EXIT_NO_CONTEXT,
   EXIT_USAGE,
   EXIT_VALID,
+  extractOrderFromEnvironment,
   formatReport,
   inspectCarrier,
   InspectInputError,
@@ -24,7 +25,9 @@ one, null, or an empty line for a NULL column), gives one report per row.
   <file>       a file holding the JSON
   -            read the JSON from standard input
   --json       print the report as JSON
-  --styles     extract order (default: datadog,tracecontext,baggage)
+  --styles     extract order; without it, the order a service in this environment uses:
+               DD_TRACE_PROPAGATION_STYLE_EXTRACT, else DD_TRACE_PROPAGATION_STYLE, else
+               OTEL_PROPAGATORS, else datadog,tracecontext,baggage (the report says which)
   --field      the row's carrier field, for a model whose carrier column is not traceContext
                (the Prisma extension's models: { Outbox: "carrier" }). Without it a row is read
                through traceContext; a row with neither that nor a propagation header at its top
@@ -82,10 +85,13 @@ export function main(argv: readonly string[]): number {
   }
   if (inputs.length !== 1) return usage("give exactly one carrier: JSON text, a file, or -");
   try {
-    const order = styles === undefined ? undefined : parseStyles(styles, "explicit");
+    const order =
+      styles === undefined
+        ? extractOrderFromEnvironment()
+        : { styles: parseStyles(styles, "explicit"), source: "--styles", diagnostics: [] };
     const { rows: many, carriers } = parseInspectInput(readInput(inputs[0]), field);
     const reports = carriers.map(({ carrier, diagnostics, noCarrier }) =>
-      inspectCarrier(carrier, order, diagnostics, noCarrier),
+      inspectCarrier(carrier, { order, diagnostics: [...order.diagnostics, ...diagnostics], noCarrier }),
     );
     // One object in, one report out; an array of rows in, an array of reports out (in row order).
     if (json) process.stdout.write(JSON.stringify(many ? reports : reports[0], null, 2) + "\n");

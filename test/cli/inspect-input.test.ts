@@ -358,11 +358,11 @@ describe("tracehop inspect input", () => {
     assert.deepEqual(
       five.stdout.split("\n").filter((line) => line.startsWith("row ")),
       [
-        "row 1 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
-        "row 2 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
+        "row 1 of 5: valid context (extract order datadog, tracecontext, baggage, the default; tracecontext wins)",
+        "row 2 of 5: valid context (extract order datadog, tracecontext, baggage, the default; tracecontext wins)",
         `row 3 of 5: ${NULL_ROW}`,
-        "row 4 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
-        "row 5 of 5: valid context (extract order datadog, tracecontext, baggage; tracecontext wins)",
+        "row 4 of 5: valid context (extract order datadog, tracecontext, baggage, the default; tracecontext wins)",
+        "row 5 of 5: valid context (extract order datadog, tracecontext, baggage, the default; tracecontext wins)",
       ],
     );
     // One NULL row: "\n" is a row, not empty input.

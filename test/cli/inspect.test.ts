@@ -154,6 +154,62 @@ describe("tracehop inspect", () => {
     assert.doesNotMatch(stdout + long.stdout, /research|rules? \d/);
   });
 
+  test("without --styles, the extract order a service in this environment uses, and where it came from", () => {
+    const carrier = JSON.stringify({
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "x-datadog-trace-id": "1234",
+      "x-datadog-parent-id": "5678",
+    });
+    const clean: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of [
+      "OTEL_PROPAGATORS",
+      "DD_TRACE_PROPAGATION_STYLE",
+      "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
+    ])
+      delete clean[name];
+    const first = (env: NodeJS.ProcessEnv, args: string[] = []) => {
+      const { code, stdout } = run(["inspect", ...args, carrier], undefined, { ...clean, ...env });
+      return { code, line: stdout.split("\n")[0] };
+    };
+    assert.deepEqual(first({}), {
+      code: 0,
+      line: "valid context (extract order datadog, tracecontext, baggage, the default; datadog wins)",
+    });
+    assert.deepEqual(first({ OTEL_PROPAGATORS: "tracecontext,baggage" }), {
+      code: 0,
+      line: "valid context (extract order tracecontext, baggage from OTEL_PROPAGATORS; tracecontext wins)",
+    });
+    assert.deepEqual(
+      first({
+        OTEL_PROPAGATORS: "b3",
+        DD_TRACE_PROPAGATION_STYLE: "datadog",
+        DD_TRACE_PROPAGATION_STYLE_EXTRACT: "tracecontext",
+      }),
+      {
+        code: 0,
+        line: "valid context (extract order tracecontext from DD_TRACE_PROPAGATION_STYLE_EXTRACT; tracecontext wins)",
+      },
+    );
+    assert.deepEqual(
+      first({ DD_TRACE_PROPAGATION_STYLE: "datadog" }).line,
+      "valid context (extract order datadog from DD_TRACE_PROPAGATION_STYLE; datadog wins)",
+    );
+    assert.deepEqual(first({ OTEL_PROPAGATORS: "b3" }, ["--styles", "tracecontext"]), {
+      code: 0,
+      line: "valid context (extract order tracecontext from --styles; tracecontext wins)",
+    });
+    // A variable that names no known style: nothing is extracted, as the library warns.
+    const none = run(["inspect", "--json", carrier], undefined, { ...clean, OTEL_PROPAGATORS: "w3c" });
+    assert.equal(none.code, 1);
+    const report = JSON.parse(none.stdout);
+    assert.deepEqual([report.extractOrder, report.extractOrderSource], [[], "OTEL_PROPAGATORS"]);
+    assert.deepEqual(report.diagnostics, [
+      'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+      'OTEL_PROPAGATORS="w3c" names no known style, so nothing is extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+    ]);
+    assert.match(none.stderr, /Warning: tracehop: OTEL_PROPAGATORS="w3c" names no known style/);
+  });
+
   test("text output from a file names both id forms; stdin works too", () => {
     const ctx = ddSpanContext({
       traceIdHigh: "640cfd8d00000000",

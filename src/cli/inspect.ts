@@ -468,7 +468,7 @@ function isPropagationKey(key: string): boolean {
  * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
  * every restore) drops, wholly or some of their values, each with the reason in `notes`; `dropped`
  * holds the lower-case names of those it drops wholly. Reasons: beyond the first
- * {@link MAX_CARRIER_KEYS} keys, a value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond
+ * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case (the reader looks those up by name), a value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond
  * {@link MAX_CARRIER_FIELD_VALUES} values, a value that is not a string (numbers are said by
  * {@link carrierOfValue}). The reader itself decides what is dropped; this only says why.
  */
@@ -476,14 +476,16 @@ function readerDrops(raw: Record<string, unknown>): { dropped: Set<string>; note
   const dropped = new Set<string>();
   const notes: string[] = [];
   const keys = Object.keys(raw);
+  // Past the first keys the reader looks up the propagation headers by their lower-case names only.
+  const whole = keys.length > MAX_CARRIER_KEYS ? normalizeCarrier(raw) : undefined;
   for (const [index, key] of keys.entries()) {
     if (!isPropagationKey(key)) continue;
     const name = key.toLowerCase();
     const value = raw[key];
-    if (index >= MAX_CARRIER_KEYS) {
+    if (index >= MAX_CARRIER_KEYS && !whole!.has(name)) {
       dropped.add(name);
       notes.push(
-        `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier, and only the first ${MAX_CARRIER_KEYS} keys are read`,
+        `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys only the propagation headers spelt in lower case are looked up`,
       );
       continue;
     }

@@ -246,18 +246,27 @@ describe("tracehop inspect input", () => {
     assert.deepEqual(bag.report.diagnostics, [
       "baggage is ignored by the carrier reader: its value is 17002 characters, over the limit of 16384 for one value",
     ]);
-    // A header beyond the 128 keys read, a value that is not a string.
+    // Beyond the 128 keys scanned, a propagation header is looked up by its lower-case name (found, as
+    // contextFromCarrier finds it); one spelt otherwise is not, and inspect says so.
     const keys: Record<string, unknown> = {};
     for (let i = 0; i < 130; i++) keys[`x${i}`] = "1";
     keys.traceparent = TP;
     const late = inspect(keys);
-    assert.equal(late.code, 1);
+    assert.equal(late.code, 0);
+    assert.ok(trace.getSpanContext(contextFromCarrier(keys)));
+    assert.deepEqual(late.report.diagnostics, []);
+    const mixed: Record<string, unknown> = { ...keys };
+    delete mixed.traceparent;
+    mixed.TraceParent = TP;
+    assert.equal(trace.getSpanContext(contextFromCarrier(mixed)), undefined);
+    const lateMixed = inspect(mixed);
+    assert.equal(lateMixed.code, 1);
     assert.equal(
-      late.report.styles.tracecontext.detail,
+      lateMixed.report.styles.tracecontext.detail,
       "traceparent ignored by the carrier reader (see the diagnostics)",
     );
-    assert.deepEqual(late.report.diagnostics, [
-      "traceparent is ignored by the carrier reader: it is key 131 of the carrier, and only the first 128 keys are read",
+    assert.deepEqual(lateMixed.report.diagnostics, [
+      "TraceParent is ignored by the carrier reader: it is key 131 of the carrier; past the first 128 keys only the propagation headers spelt in lower case are looked up",
     ]);
     const types = inspect({ traceparent: [TP, true], tracestate: { a: "1" } });
     assert.deepEqual(types.report.diagnostics, [

@@ -1,5 +1,5 @@
 import type { BaggageEntry } from "@opentelemetry/api";
-import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "./constants.js";
+import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_READ_LENGTH } from "./constants.js";
 
 /** One baggage list-member read from a header: key as sent, value percent-decoded, properties in wire form. */
 export interface BaggageMember {
@@ -251,7 +251,8 @@ export function parseBaggageProperties(text: string): BaggageProperty[] {
  * the member as received: keys and values are ASCII, so these are its bytes unless a property holds
  * non-ASCII text, which is then dropped from the properties); a member that would
  * overflow is skipped whole, never cut. A single valid 8192-byte member is kept (core drops any
- * member over 4096). Never throws.
+ * member over 4096). List-members that start after the first {@link BAGGAGE_MAX_READ_LENGTH}
+ * characters are not read (no compliant sender writes them). Never throws.
  */
 export function parseBaggageHeader(header: string): BaggageMember[] {
   const members: BaggageMember[] = [];
@@ -261,18 +262,23 @@ export function parseBaggageHeader(header: string): BaggageMember[] {
     if (canonical !== undefined) return canonical;
   }
   let total = 0;
-  // Member by member (not `split`), so that a huge header stops being read at the 64th member.
-  for (let start = 0; start <= header.length && members.length < BAGGAGE_MAX_MEMBERS;) {
+  // Member by member (not `split`), so that a huge header stops being read at the 64th member, and
+  // members that start past the read limit are not read.
+  const readEnd = Math.min(header.length, BAGGAGE_MAX_READ_LENGTH);
+  for (let start = 0; start <= readEnd && members.length < BAGGAGE_MAX_MEMBERS;) {
     // Commas and OWS before a member are empty members or the member's own leading OWS: skipped
-    // without slicing (a header of a million commas is one pass).
+    // without slicing.
     let c = header.charCodeAt(start);
-    while (c === CHAR_COMMA || isOws(c)) c = header.charCodeAt(++start);
+    while ((c === CHAR_COMMA || isOws(c)) && start < readEnd) c = header.charCodeAt(++start);
     let end = header.indexOf(",", start);
     if (end === -1) end = header.length;
     const from = start;
     start = end + 1;
     const text = trimOws(header.slice(from, end));
     if (text.length === 0) continue;
+    // A member that would overflow is skipped whatever it holds: sized before it is validated.
+    const size = text.length + (members.length > 0 ? 1 : 0);
+    if (total + size > BAGGAGE_MAX_BYTES) continue;
     const semicolon = text.indexOf(";");
     const pair = semicolon === -1 ? text : text.slice(0, semicolon);
     const equals = pair.indexOf("=");
@@ -280,8 +286,6 @@ export function parseBaggageHeader(header: string): BaggageMember[] {
     const key = trimOws(pair.slice(0, equals));
     const rawValue = trimOws(pair.slice(equals + 1));
     if (!isBaggageToken(key) || !isBaggageValueText(rawValue)) continue;
-    const size = text.length + (members.length > 0 ? 1 : 0);
-    if (total + size > BAGGAGE_MAX_BYTES) continue;
     total += size;
     members.push({
       key,

@@ -43,3 +43,11 @@ export const TRACE_STATE_LONG_ENTRY_LENGTH = 128;
 export const BAGGAGE_MAX_MEMBERS = 64;
 /** Largest baggage-string read or written, in bytes, commas included (Baggage §3.3.1 "Limits", condition 2: 8192). */
 export const BAGGAGE_MAX_BYTES = 8192;
+/**
+ * Characters of a baggage header that extraction reads: list-members that start later are not read.
+ * Twice the 8192 bytes a compliant sender writes at most (Baggage §3.3.1), the same 16 KiB as the
+ * stored-carrier reader's limit for one value and Node's default limit for all the headers of a
+ * request. Without it, a hostile header of a million invalid members (`=,=,...`) cost tens of
+ * milliseconds to reject one member at a time (issue 9, target T6).
+ */
+export const BAGGAGE_MAX_READ_LENGTH = 16_384;

@@ -4,7 +4,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ROOT_CONTEXT, trace, TraceFlags } from "@opentelemetry/api";
+import { ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
@@ -54,6 +54,38 @@ const spec: fc.Arbitrary<DdContextSpec> = fc
 
 const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
 
+/** The default extract styles of dd-trace and tracehop. */
+const DEFAULT_STYLES = ["datadog", "tracecontext", "baggage"];
+
+/** A link as [trace id (32 hex), span id (16 hex), attributes], the form both sides are compared in. */
+type LinkRow = [traceId: string, spanId: string, attributes: unknown];
+
+/** The links dd-trace's extraction recorded on its span context (`_links`). */
+function ddLinkRows(extracted: unknown): LinkRow[] {
+  const { _links } = extracted as {
+    _links: {
+      context: { toTraceId(full: boolean): string; toSpanId(full: boolean): string };
+      attributes: object;
+    }[];
+  };
+  return _links.map((link) => [
+    link.context.toTraceId(true).padStart(32, "0"),
+    link.context.toSpanId(true),
+    link.attributes,
+  ]);
+}
+
+/** The links tracehop's extraction recorded in `ctx`. */
+function ourLinkRows(ctx: Context): LinkRow[] {
+  return getExtractionLinks(ctx).map((link) => [link.context.traceId, link.context.spanId, link.attributes]);
+}
+
+/** `x-datadog-trace-id` / `x-datadog-parent-id` (decimal) of a trace id's low half and a parent, in hex. */
+const datadogIds = (traceIdLow: string, parentId: string) => ({
+  "x-datadog-trace-id": BigInt(`0x${traceIdLow}`).toString(),
+  "x-datadog-parent-id": BigInt(`0x${parentId}`).toString(),
+});
+
 const STYLE_SETS = [
   {
     label: "default styles",
@@ -98,7 +130,7 @@ describe("dd-trace writes -> tracehop reads", () => {
 describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: the same link as dd-trace's", () => {
   // dd-trace's extraction under restart keeps the winner and records one link to it
   // (`_links`, reason propagation_behavior_extract); its span then starts a new trace.
-  const styles = ["datadog", "tracecontext", "baggage"];
+  const styles = DEFAULT_STYLES;
   const conflicting = fc.option(fc.tuple(hex16, nonZeroHex16, nonZeroHex16), { nil: undefined });
   test(`${RUNS} random contexts, some with a traceparent of another trace`, () => {
     const dd = ddPropagator(styles, "restart");
@@ -108,28 +140,12 @@ describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: the same link as dd-tra
         const carrier: Record<string, string> = {};
         ddPropagator(styles).inject(ddSpanContext(s), carrier);
         if (other !== undefined) carrier.traceparent = `00-${other[0]}${other[1]}-${other[2]}-01`;
-        const theirs = dd.extract({ ...carrier }) as unknown as {
-          _links: {
-            context: { toTraceId(full: boolean): string; toSpanId(full: boolean): string };
-            attributes: object;
-          }[];
-        };
+        const theirs = ddLinkRows(dd.extract({ ...carrier }));
         const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
-        assert.equal(theirs._links.length, 1, "dd-trace links the extracted context");
+        assert.equal(theirs.length, 1, "dd-trace links the extracted context");
         assert.equal(trace.getSpanContext(ctx), undefined, "restart: no parent");
         assert.equal(getDatadogContext(ctx), undefined);
-        assert.deepEqual(
-          getExtractionLinks(ctx).map((link) => ({
-            traceId: link.context.traceId,
-            spanId: link.context.spanId,
-            attributes: link.attributes,
-          })),
-          theirs._links.map((link) => ({
-            traceId: link.context.toTraceId(true).padStart(32, "0"),
-            spanId: link.context.toSpanId(true),
-            attributes: link.attributes,
-          })),
-        );
+        assert.deepEqual(ourLinkRows(ctx), theirs);
       }),
       { numRuns: RUNS },
     );
@@ -137,34 +153,21 @@ describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: the same link as dd-tra
 });
 
 test("restart of a Synthetics context (parent id 0): the same span-id-0 link as dd-trace's", () => {
-  const styles = ["datadog", "tracecontext", "baggage"];
+  const styles = DEFAULT_STYLES;
   const carrier = {
     "x-datadog-trace-id": "123",
     "x-datadog-parent-id": "0",
     "x-datadog-sampling-priority": "-1",
     "x-datadog-origin": "synthetics",
   };
-  const theirs = ddPropagator(styles, "restart").extract({ ...carrier }) as unknown as {
-    _links: {
-      context: { toTraceId(full: boolean): string; toSpanId(full: boolean): string };
-      attributes: object;
-    }[];
-  };
+  const expected = ddLinkRows(ddPropagator(styles, "restart").extract({ ...carrier }));
   const ctx = createPropagator(styles, { extractBehavior: "restart" }).extract(
     ROOT_CONTEXT,
     normalizeCarrier(carrier),
     normalizedCarrierGetter,
   );
-  const expected = theirs._links.map((link) => [
-    link.context.toTraceId(true).padStart(32, "0"),
-    link.context.toSpanId(true),
-    link.attributes,
-  ]);
   assert.equal(expected.length, 1);
-  assert.deepEqual(
-    getExtractionLinks(ctx).map((link) => [link.context.traceId, link.context.spanId, link.attributes]),
-    expected,
-  );
+  assert.deepEqual(ourLinkRows(ctx), expected);
 });
 
 test("a Synthetics context (parent id 0) of another trace that does not win: the same span-id-0 link as dd-trace's", () => {
@@ -176,22 +179,12 @@ test("a Synthetics context (parent id 0) of another trace that does not win: the
     "x-datadog-sampling-priority": "1",
     "x-datadog-origin": "synthetics",
   };
-  const theirs = ddPropagator(styles).extract({ ...carrier }) as unknown as {
-    _links: {
-      context: { toTraceId(full: boolean): string; toSpanId(full: boolean): string };
-      attributes: object;
-    }[];
-  };
+  const expected = ddLinkRows(ddPropagator(styles).extract({ ...carrier }));
   const ctx = createPropagator(styles).extract(
     ROOT_CONTEXT,
     normalizeCarrier(carrier),
     normalizedCarrierGetter,
   );
-  const expected = theirs._links.map((link) => [
-    link.context.toTraceId(true).padStart(32, "0"),
-    link.context.toSpanId(true),
-    link.attributes,
-  ]);
   assert.deepEqual(expected, [
     [
       "000000000000000000000000000004d2",
@@ -199,15 +192,12 @@ test("a Synthetics context (parent id 0) of another trace that does not win: the
       { reason: "terminated_context", context_headers: "datadog" },
     ],
   ]);
-  assert.deepEqual(
-    getExtractionLinks(ctx).map((link) => [link.context.traceId, link.context.spanId, link.attributes]),
-    expected,
-  );
+  assert.deepEqual(ourLinkRows(ctx), expected);
   assert.equal(trace.getSpanContext(ctx)?.traceId, "0af7651916cd43dd8448eb211c80319c");
 });
 
 test("a W3C parent replacing the Datadog parent of the same trace: _dd.parent_id as dd-trace's, parent id 0 included", () => {
-  const styles = ["datadog", "tracecontext", "baggage"];
+  const styles = DEFAULT_STYLES;
   const dd = ddPropagator(styles);
   const ours = createPropagator(styles);
   fc.assert(
@@ -218,8 +208,7 @@ test("a W3C parent replacing the Datadog parent of the same trace: _dd.parent_id
       fc.option(nonZeroHex16, { nil: undefined }),
       (traceIdLow, ddParent, w3cParent, p) => {
         const carrier: Record<string, string> = {
-          "x-datadog-trace-id": BigInt(`0x${traceIdLow}`).toString(),
-          "x-datadog-parent-id": BigInt(`0x${ddParent}`).toString(),
+          ...datadogIds(traceIdLow, ddParent),
           "x-datadog-sampling-priority": "1",
           traceparent: `00-${ZERO}${traceIdLow}-${w3cParent}-01`,
           tracestate: p === undefined ? "dd=s:1" : `dd=s:1;p:${p}`,
@@ -243,7 +232,7 @@ test("Datadog headers without a priority, traceparent of the same trace: the W3C
   // decision. Before, tracehop kept such a trace sampled: an upstream drop became a keep. tracehop
   // keeps the priority itself unset (the handed vectors, system-tests w3c_p_extract_datadog_w3c) and
   // takes the sampled flag, so the next injection writes the same keep (1) or drop (0).
-  const styles = ["datadog", "tracecontext", "baggage"];
+  const styles = DEFAULT_STYLES;
   const dd = ddPropagator(styles);
   const ours = createPropagator(styles);
   fc.assert(
@@ -255,8 +244,7 @@ test("Datadog headers without a priority, traceparent of the same trace: the W3C
       fc.option(fc.constantFrom(-1, 0, 1, 2), { nil: undefined }),
       (traceIdLow, ddParent, w3cParent, flags, s) => {
         const carrier: Record<string, string> = {
-          "x-datadog-trace-id": BigInt(`0x${traceIdLow}`).toString(),
-          "x-datadog-parent-id": BigInt(`0x${ddParent}`).toString(),
+          ...datadogIds(traceIdLow, ddParent),
           traceparent: `00-${ZERO}${traceIdLow}-${w3cParent}-${flags}`,
         };
         if (s !== undefined) carrier.tracestate = `dd=s:${s}`;

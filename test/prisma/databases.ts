@@ -4,6 +4,7 @@
  * and dropped afterwards. A server that is not reachable yields a skip reason instead.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { after, before, type TestContext } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
@@ -216,6 +217,33 @@ export async function createDatabase(
       await opened.client.$disconnect();
       await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await admin.end();
+    },
+  };
+}
+
+/**
+ * The database of one describe block: created in `before` (then `onOpen(database)`), dropped in
+ * `after`. Each test starts with `const d = need(t); if (!d) return;` — the database, or `undefined`
+ * after skipping the test with the reason the server is missing.
+ */
+export function databaseFixture(
+  provider: Provider,
+  schema: TestSchema = STOCK,
+  onOpen: (database: TestDatabase) => void = () => undefined,
+): { need(t: TestContext): TestDatabase | undefined } {
+  let opened: TestDatabase | string = `${provider}: not opened`;
+  before(async () => {
+    opened = await createDatabase(provider, schema);
+    if (typeof opened !== "string") onOpen(opened);
+  });
+  after(async () => {
+    if (typeof opened !== "string") await opened.drop();
+  });
+  return {
+    need(t) {
+      if (typeof opened !== "string") return opened;
+      t.skip(opened);
+      return undefined;
     },
   };
 }

@@ -3,14 +3,14 @@
  * fields are named like Prisma's nested-write keys, a required carrier, a carrier with a default.
  * Every case runs on a SQLite file, a PostgreSQL schema and a MariaDB database (test/prisma/databases.ts).
  */
-import { after, before, describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, ROOT_CONTEXT, trace, type TextMapPropagator } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { updateShape, type FieldShape } from "../../src/prisma/carrier-writes.js";
 import { requiredOnCreate, schemaModelFields } from "../../src/prisma/schema-text.js";
-import { createDatabase, PROVIDERS, type Provider, type TestDatabase } from "./databases.js";
+import { databaseFixture, PROVIDERS, type Provider } from "./databases.js";
 import { EDGE } from "./edge-schema.js";
 import { datadogSpanId, datadogTraceId, inSpan } from "./tracing.js";
 
@@ -42,27 +42,14 @@ const untraced = <T>(fn: () => T): T => context.with(ROOT_CONTEXT, fn);
 
 function edgeSuite(provider: Provider) {
   describe(`traceCarrierExtension on the edge-case schema, ${provider}`, () => {
-    let opened: TestDatabase | string = `${provider}: not opened`;
     let base: any;
     let db: any;
     let capturing: any;
-    before(async () => {
-      opened = await createDatabase(provider, EDGE);
-      if (typeof opened === "string") return;
+    const { need } = databaseFixture(provider, EDGE, (opened) => {
       base = opened.client;
       db = base.$extends(traceCarrierExtension());
       capturing = base.$extends(traceCarrierExtension({ onUpdate: "capture" }));
     });
-    after(async () => {
-      if (typeof opened !== "string") await opened.drop();
-    });
-    const need = (t: TestContext): TestDatabase | undefined => {
-      if (typeof opened === "string") {
-        t.skip(opened);
-        return undefined;
-      }
-      return opened;
-    };
 
     test("nested to-one update on a model with scalars data, where, create, update: the { where?, data } wrapper and the row are told apart", async (t) => {
       if (!need(t)) return;

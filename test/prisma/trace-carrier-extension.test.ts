@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { after, before, describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   context,
@@ -28,7 +28,14 @@ import {
 } from "../../src/prisma/index.js";
 import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
 import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
-import { createDatabase, PROVIDERS, type Provider, type TestDatabase } from "./databases.js";
+import {
+  createDatabase,
+  databaseFixture,
+  PROVIDERS,
+  STOCK,
+  type Provider,
+  type TestDatabase,
+} from "./databases.js";
 import { datadogSpanId, datadogTraceId, exporter, inSpan } from "./tracing.js";
 
 const run = promisify(execFile);
@@ -107,23 +114,10 @@ async function insertRawJob(db: TestDatabase, id: string, carrier: unknown) {
 
 function databaseSuite(provider: Provider) {
   describe(`traceCarrierExtension on ${provider}`, () => {
-    let opened: TestDatabase | string = `${provider}: not opened`;
     let db: any;
-    before(async () => {
-      opened = await createDatabase(provider);
-      if (typeof opened !== "string") db = opened.client.$extends(traceCarrierExtension());
+    const { need } = databaseFixture(provider, STOCK, (opened) => {
+      db = opened.client.$extends(traceCarrierExtension());
     });
-    after(async () => {
-      if (typeof opened !== "string") await opened.drop();
-    });
-    /** The database, or `undefined` after skipping the test with the reason. */
-    const need = (t: TestContext): TestDatabase | undefined => {
-      if (typeof opened === "string") {
-        t.skip(opened);
-        return undefined;
-      }
-      return opened;
-    };
 
     test("create fills the carrier field with the carrier of the active span", async (t) => {
       if (!need(t)) return;
@@ -353,14 +347,13 @@ function databaseSuite(provider: Provider) {
     });
 
     test("Prisma's skip on the carrier field is the caller's choice: left out, not filled", async (t) => {
-      if (!need(t)) return;
+      const opened = need(t);
+      if (!opened) return;
       const job = await inSpan("skip", async () =>
         db.preprocessJob.create({ data: { text: "skipped", traceContext: skip } }),
       );
       assert.equal(job.traceContext, null);
-      const refreshing = (opened as TestDatabase).client.$extends(
-        traceCarrierExtension({ onUpdate: "capture" }),
-      );
+      const refreshing = opened.client.$extends(traceCarrierExtension({ onUpdate: "capture" }));
       await inSpan("skip on update", async () =>
         refreshing.preprocessJob.update({ where: { id: job.id }, data: { status: "s", traceContext: skip } }),
       );

@@ -12,16 +12,7 @@ import { updateShape, type FieldShape } from "../../src/prisma/carrier-writes.js
 import { requiredOnCreate, schemaModelFields } from "../../src/prisma/schema-text.js";
 import { databaseFixture, PROVIDERS, type Provider } from "./databases.js";
 import { EDGE } from "./edge-schema.js";
-import { datadogSpanId, datadogTraceId, inSpan } from "./tracing.js";
-
-/** Asserts that `carrier` continues `span`: W3C and Datadog ids are those of the span. */
-function assertCarrierOf(carrier: unknown, span: { spanContext(): { traceId: string; spanId: string } }) {
-  const { traceId, spanId } = span.spanContext();
-  const c = carrier as Record<string, string>;
-  assert.equal(c.traceparent, `00-${traceId}-${spanId}-01`);
-  assert.equal(c["x-datadog-trace-id"], datadogTraceId(traceId));
-  assert.equal(c["x-datadog-parent-id"], datadogSpanId(spanId));
-}
+import { assertCarrierOf, inSpan } from "./tracing.js";
 
 /** Asserts that `carrier` is the empty carrier, and that it restores no trace. */
 function assertEmptyCarrier(carrier: unknown) {

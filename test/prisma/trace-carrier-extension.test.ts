@@ -36,7 +36,7 @@ import {
   type Provider,
   type TestDatabase,
 } from "./databases.js";
-import { datadogSpanId, datadogTraceId, exporter, inSpan } from "./tracing.js";
+import { assertCarrierOf, exporter, inSpan } from "./tracing.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "../..");
@@ -75,15 +75,6 @@ const bloatingPropagator = (bytes: number): TextMapPropagator => ({
   extract: (ctx) => ctx,
   fields: () => ["traceparent", "x-datadog-origin"],
 });
-
-/** Asserts that `carrier` continues `span`: W3C and Datadog ids are those of the span. */
-function assertCarrierOf(carrier: unknown, span: { spanContext(): { traceId: string; spanId: string } }) {
-  const { traceId, spanId } = span.spanContext();
-  const c = carrier as Record<string, string>;
-  assert.equal(c.traceparent, `00-${traceId}-${spanId}-01`);
-  assert.equal(c["x-datadog-trace-id"], datadogTraceId(traceId));
-  assert.equal(c["x-datadog-parent-id"], datadogSpanId(spanId));
-}
 
 /** Inserts a PreprocessJob with raw SQL, as a service without the extension (Java dd-trace-ot) would. */
 async function insertRawJob(db: TestDatabase, id: string, carrier: unknown) {

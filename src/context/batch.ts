@@ -43,6 +43,16 @@ export interface WithBatchOptions<M = unknown> {
   root?: boolean;
 }
 
+/** The names of {@link WithBatchOptions}. */
+const WITH_BATCH_OPTION_NAMES: readonly string[] = [
+  "propagator",
+  "kind",
+  "attributes",
+  "links",
+  "carrierFrom",
+  "root",
+];
+
 /**
  * Runs `fn` inside ONE span for a batch of messages (or rows), with one span link per message whose
  * carrier holds a valid span context, in message order — never parented on any one message, since a
@@ -73,7 +83,7 @@ export function withBatch<M, T>(
   }
   assertCallable(name, fn, "withBatch");
   // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
-  assertOptions(options as WithCarrierOptions, "withBatch");
+  assertOptions(options as WithCarrierOptions, "withBatch", WITH_BATCH_OPTION_NAMES);
   if (options.carrierFrom !== undefined && typeof options.carrierFrom !== "function")
     throw new TypeError(
       `tracehop withBatch: carrierFrom must be a function of one message, got ${describe(options.carrierFrom)}`,

@@ -12,6 +12,7 @@ import {
 } from "../carrier/carrier.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { isTraceCarrierProvider } from "./carrier-source.js";
+import { assertKnownOptions } from "../known-options.js";
 import { describe } from "./relation.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts. */
@@ -31,6 +32,26 @@ export interface CarrierOptions {
   /** Default: `createPropagator()` (styles from the environment, else tracecontext, baggage, datadog). */
   propagator?: TextMapPropagator;
 }
+
+/**
+ * Internal: the checks of a {@link CarrierOptions} argument — an object (or undefined / null) with only
+ * `context` and `propagator`, each of the right kind. `where` names the function in the message.
+ * @throws TypeError saying what to pass.
+ */
+export function assertCarrierOptions(options: unknown, where: string): void {
+  // A null options object is the same as none (untyped callers); anything else must be an object.
+  if (options !== undefined && options !== null && typeof options !== "object")
+    throw new TypeError(
+      `tracehop ${where}: options must be an object such as { propagator: createPropagator("datadog") }, got ${describe(options)}`,
+    );
+  assertKnownOptions(options, CARRIER_OPTION_NAMES, `tracehop ${where}`);
+  const given = options as CarrierOptions | undefined;
+  assertPropagatorOption(given?.propagator, where);
+  assertContextOption(given?.context, where);
+}
+
+/** The names of {@link CarrierOptions}. */
+const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
 
 /**
  * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
@@ -76,8 +97,7 @@ function assertContextOption(ctx: unknown, where: string): void {
  *   mistake in the calling code, not a failure of tracing.
  */
 export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
-  assertPropagatorOption(options?.propagator, "captureCarrier");
-  assertContextOption(options?.context, "captureCarrier");
+  assertCarrierOptions(options, "captureCarrier");
   const carrier: TraceCarrier = {};
   try {
     (options?.propagator ?? getDefaultPropagator()).inject(
@@ -122,8 +142,7 @@ export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {
  * throws on the carrier.
  */
 export function contextFromCarrierFields(carrier: unknown, options: CarrierOptions = {}): Context {
-  assertPropagatorOption(options?.propagator, "contextFromCarrier");
-  assertContextOption(options?.context, "contextFromCarrier");
+  assertCarrierOptions(options, "contextFromCarrier");
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   try {

@@ -2,6 +2,7 @@
  * The relation policy: how a span started from a stored carrier relates to the stored context
  * (docs/restore.md "Relation policy").
  */
+import { assertKnownOptions } from "../known-options.js";
 
 /**
  * How the span `withCarrier` starts relates to the context stored in the carrier:
@@ -53,6 +54,7 @@ let defaults: Readonly<Required<RestoreDefaults>> = {
  *   is not a finite number >= 0 (milliseconds).
  */
 export function setRestoreDefaults(next: RestoreDefaults): Required<RestoreDefaults> {
+  assertKnownOptions(next, ["relation", "maxParentAge"], "tracehop setRestoreDefaults");
   const previous = { ...defaults };
   const relation = next.relation ?? "parent";
   const maxParentAge = next.maxParentAge ?? DEFAULT_MAX_PARENT_AGE_MS;

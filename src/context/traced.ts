@@ -4,6 +4,7 @@ import { describe } from "./relation.js";
 import { runInSpan } from "./run-in-span.js";
 import {
   assertOptions,
+  WITH_CARRIER_OPTION_NAMES,
   startRestoredSpan,
   tryStart,
   type StartedSpan,
@@ -33,6 +34,14 @@ export interface TracedOptions<A extends readonly unknown[] = any[]> extends Wit
    */
   optionsFrom?: (args: A) => WithCarrierOptions | undefined;
 }
+
+/** The names of {@link TracedOptions}. */
+const TRACED_OPTION_NAMES: readonly string[] = [
+  ...WITH_CARRIER_OPTION_NAMES,
+  "name",
+  "carrierFrom",
+  "optionsFrom",
+];
 
 /**
  * What `traced(options)` returns: call it with a function (`traced(opts)(fn)`) or use it as a TC39
@@ -76,7 +85,7 @@ export interface TracedWrapper {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function traced<A extends readonly unknown[] = any[]>(options: TracedOptions<A> = {}): TracedWrapper {
-  assertOptions(options, "traced");
+  assertOptions(options, "traced", TRACED_OPTION_NAMES);
   if (options.name !== undefined && typeof options.name !== "string") {
     throw new TypeError(`tracehop traced: name must be a string, got ${describe(options.name)}`);
   }

@@ -35,6 +35,7 @@ import {
   ATTR_TRACEHOP_RUN,
   MS_PER_SECOND,
 } from "./attributes.js";
+import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
 import { readCarrierSource, toEpochMs } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
@@ -322,11 +323,32 @@ export function assertCallable(name: unknown, fn: unknown, where: string): void 
   }
 }
 
-/** @throws TypeError when an option of {@link WithCarrierOptions} is out of range. */
-export function assertOptions(options: WithCarrierOptions, where: string): void {
+/** The names of {@link WithCarrierOptions}. */
+export const WITH_CARRIER_OPTION_NAMES: readonly string[] = [
+  "propagator",
+  "kind",
+  "attributes",
+  "relation",
+  "maxParentAge",
+  "capturedAt",
+  "attempt",
+  "run",
+  "links",
+];
+
+/**
+ * @throws TypeError when an option of {@link WithCarrierOptions} is out of range, or `options` holds a
+ *   name not in `names` (default: the names of WithCarrierOptions), a misspelt option.
+ */
+export function assertOptions(
+  options: WithCarrierOptions,
+  where: string,
+  names: readonly string[] = WITH_CARRIER_OPTION_NAMES,
+): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`tracehop ${where}: options must be an object, got ${describe(options)}`);
   }
+  assertKnownOptions(options, names, `tracehop ${where}`);
   if (options.relation !== undefined) assertRelation(options.relation, where);
   if (options.maxParentAge !== undefined) assertMaxParentAge(options.maxParentAge, where);
   assertOrdinal(options.attempt, "attempt", where);

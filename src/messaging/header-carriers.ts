@@ -1,7 +1,7 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { captureCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
 import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
-import { contextFromCarrierFields } from "../context/carrier-context.js";
+import { assertCarrierOptions, contextFromCarrierFields } from "../context/carrier-context.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
@@ -285,8 +285,11 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  * Never throws: headers that cannot take the context in place (frozen, a throwing setter or proxy
  * trap) give a new object with their fields and the context — use the returned object — and anything
  * that is not an object is returned unchanged (see {@link writeCarrierToHeaders}).
+ * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
+ *   propagator that is not a TextMapPropagator), never for the headers.
  */
 export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierOptions = {}): KafkaHeaders {
+  assertCarrierOptions(options, "injectKafkaHeaders");
   return writeCarrierToHeaders(headers, captureCarrier(options));
 }
 
@@ -296,18 +299,21 @@ export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierO
  * The headers are read as headers only: an application header named `traceContext` is never taken
  * for a row's carrier column (as `contextFromCarrier` would take an object with that field). Tracing
  * headers are found wherever they sit, after any number of application headers. Returns that context
- * unchanged when the headers hold no valid context. Never throws.
+ * unchanged when the headers hold no valid context. Never throws on the headers; `options` as
+ * {@link injectKafkaHeaders}.
  */
 export function contextFromKafkaHeaders(headers: unknown, options: CarrierOptions = {}): Context {
+  assertCarrierOptions(options, "contextFromKafkaHeaders");
   return contextFromMessageHeaders(headers, options);
 }
 
 /**
  * Injects the given (default: active) context into amqplib message headers (`options.headers` of
  * `publish`/`sendToQueue`), in place, and returns them (a new object when `headers` is undefined or
- * `null`). As {@link injectKafkaHeaders}, never throws either.
+ * `null`). As {@link injectKafkaHeaders}, never throws on the headers.
  */
 export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOptions = {}): AmqpHeaders {
+  assertCarrierOptions(options, "injectAmqpHeaders");
   return writeCarrierToHeaders(headers, captureCarrier(options));
 }
 
@@ -315,9 +321,11 @@ export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOpt
  * Extracts the context an amqplib message carries (`msg.properties.headers`) onto the given (default:
  * ROOT) context: strings, Buffers, arrays, and safe-integer numbers as decimal text (see
  * {@link amqpHeadersGetter}). Read as headers only, as {@link contextFromKafkaHeaders}. Returns that
- * context unchanged when there is no valid context. Never throws.
+ * context unchanged when there is no valid context. Never throws on the headers; `options` as
+ * {@link injectKafkaHeaders}.
  */
 export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions = {}): Context {
+  assertCarrierOptions(options, "contextFromAmqpHeaders");
   return contextFromMessageHeaders(headers, options);
 }
 

@@ -20,6 +20,7 @@ import {
 } from "../index.js";
 import { normalizeCarrier } from "../carrier/carrier.js";
 import { assertPropagatorOption, TRACER_NAME } from "../context/carrier-context.js";
+import { assertKnownOptions } from "../known-options.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -123,6 +124,35 @@ export interface SendSpanOptions<H extends Record<string, unknown> = TraceCarrie
  */
 export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {}
 
+/** Names of {@link MessagingSpanOptions}, and those each entry point takes besides them. */
+const MESSAGING_OPTION_NAMES = [
+  "system",
+  "destination",
+  "operationName",
+  "messageId",
+  "attributes",
+  "links",
+  "propagator",
+];
+/** The names of `RestoreOptions` (`withCarrier`'s options that a messaging span passes on). */
+const RESTORE_OPTION_NAMES = ["relation", "maxParentAge", "capturedAt", "attempt", "run"];
+const OPTION_NAMES: Record<string, readonly string[]> = {
+  withSendSpan: [
+    ...MESSAGING_OPTION_NAMES,
+    ...RESTORE_OPTION_NAMES,
+    "headers",
+    "creationContext",
+    "forward",
+    "suppressInstrumentation",
+  ],
+  withProcessSpan: [...MESSAGING_OPTION_NAMES, ...RESTORE_OPTION_NAMES],
+  withBatchProcessSpan: [
+    ...MESSAGING_OPTION_NAMES.filter((name) => name !== "messageId"),
+    "headersFrom",
+    "root",
+  ],
+};
+
 function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`tracehop/messaging: ${entry} needs an options object with system and destination`);
@@ -136,6 +166,12 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
     );
   }
   assertPropagatorOption(options.propagator, entry);
+  assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop/messaging: ${entry}`);
+  const forward = (options as SendSpanOptions).forward;
+  if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
+    throw new TypeError(
+      `tracehop/messaging: ${entry}: forward must be "send-span" or "creation-context", got ${JSON.stringify(forward)}`,
+    );
 }
 
 /** Span name `{messaging.operation.name} {destination}` (messaging conventions, "Span name"). */

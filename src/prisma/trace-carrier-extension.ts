@@ -130,6 +130,11 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
     throw new TypeError(
       `tracehop/prisma: traceCarrierExtension options must be an object such as { field: "traceContext" }, got ${JSON.stringify(options) ?? typeof options}`,
     );
+  // `$extends(traceCarrierExtension)` without the call: Prisma calls it with the client.
+  if (typeof (options as { $extends?: unknown }).$extends === "function")
+    throw new TypeError(
+      "tracehop/prisma: call traceCarrierExtension() and pass its result: prisma.$extends(traceCarrierExtension()), not prisma.$extends(traceCarrierExtension)",
+    );
   for (const key of Object.keys(options))
     if (!EXTENSION_OPTION_NAMES.includes(key))
       throw new TypeError(

@@ -13,6 +13,7 @@ import {
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
+import { assertKnownOptions } from "../known-options.js";
 import {
   ENV_OTEL_PROPAGATORS,
   ENV_PROPAGATION_BEHAVIOR_EXTRACT,
@@ -160,6 +161,11 @@ export function createPropagator(
     throw new TypeError(
       `tracehop: createPropagator options must be an object such as { extractFirst: true } (got ${options === null ? "null" : typeof options})`,
     );
+  assertKnownOptions(
+    options,
+    ["tagsMaxLength", "extractFirst", "extractBehavior"],
+    "tracehop: createPropagator",
+  );
   if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
   if (options.extractFirst !== undefined && typeof options.extractFirst !== "boolean")
     throw new TypeError(

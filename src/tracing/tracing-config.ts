@@ -1,4 +1,5 @@
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
+import { assertKnownOptions } from "../known-options.js";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import type { ResourceDetector } from "@opentelemetry/resources";
@@ -117,6 +118,22 @@ function detectorsByName(): Readonly<Record<string, ResourceDetector>> {
   };
 }
 
+/** The names of {@link StartTracingOptions}. */
+const START_TRACING_OPTION_NAMES: readonly string[] = [
+  "serviceName",
+  "serviceVersion",
+  "environment",
+  "resourceAttributes",
+  "spansFile",
+  "otlpEndpoint",
+  "exportTimeoutMillis",
+  "batch",
+  "propagator",
+  "sampler",
+  "instrumentations",
+  "shutdownTimeoutMillis",
+];
+
 /**
  * Validates `startTracing` options and reads the standard OTEL_* environment variables.
  *
@@ -131,6 +148,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   if (options === undefined) options = {};
   if (options === null || typeof options !== "object" || Array.isArray(options))
     throw new TypeError(`startTracing: options must be an object (got ${describe(options)})`);
+  assertKnownOptions(options, START_TRACING_OPTION_NAMES, "startTracing");
 
   const shutdownTimeoutMillis =
     optionalNumber("shutdownTimeoutMillis", options.shutdownTimeoutMillis, 1) ??

@@ -624,6 +624,10 @@ describe("traceCarrierExtension without a database", () => {
     assert.ok(typeof d !== "string");
     try {
       assert.throws(
+        () => d.client.$extends(traceCarrierExtension as never),
+        /call traceCarrierExtension\(\) and pass its result: prisma\.\$extends\(traceCarrierExtension\(\)\)/,
+      );
+      assert.throws(
         () => d.client.$extends(traceCarrierExtension({ models: ["Job"] })),
         /model "Job" is not in this Prisma Client/,
       );

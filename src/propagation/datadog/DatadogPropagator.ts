@@ -10,6 +10,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
+import { assertKnownOptions } from "../../known-options.js";
 import {
   clearExtractionResult,
   noteExtractedContext,
@@ -83,8 +84,9 @@ const FIELDS: readonly string[] = [
 export class DatadogPropagator implements TextMapPropagator {
   private readonly _tagsMaxLength: number;
 
-  /** @throws TypeError when `options.tagsMaxLength` is not a non-negative integer. */
+  /** @throws TypeError when `options.tagsMaxLength` is not a non-negative integer, or for an option it does not have. */
   constructor(options: DatadogPropagatorOptions = {}) {
+    assertKnownOptions(options, ["tagsMaxLength"], "tracehop: DatadogPropagator");
     if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
     this._tagsMaxLength = options.tagsMaxLength ?? DEFAULT_TAGS_MAX_LENGTH;
   }

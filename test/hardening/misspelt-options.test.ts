@@ -1,0 +1,120 @@
+// Options with a name the function does not have (a misspelt `relaton`, `spansfile`) or a value it does
+// not take: JavaScript callers get no compile error, and each of these was accepted without a word and
+// did nothing (a fresh user's report). Every entry point that takes an options object answers with a
+// TypeError naming the unknown option and listing the known ones.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  captureCarrier,
+  contextFromCarrier,
+  createPropagator,
+  DatadogPropagator,
+  setRestoreDefaults,
+  traced,
+  withBatch,
+  withBatchItem,
+  withCarrier,
+} from "../../src/index.js";
+import {
+  injectKafkaHeaders,
+  withBatchProcessSpan,
+  withProcessSpan,
+  withSendSpan,
+} from "../../src/messaging/index.js";
+import { resolveTracingConfig } from "../../src/tracing/tracing-config.js";
+
+const TP = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
+const messaging = { system: "kafka", destination: "jobs" };
+const fn = () => 1;
+
+const cases: [label: string, call: () => unknown, message: RegExp][] = [
+  [
+    "withCarrier relaton",
+    () => withCarrier(TP, "x", fn, { relaton: "link" } as never),
+    /^tracehop withCarrier: there is no option "relaton"; the options are propagator, kind, attributes, relation, maxParentAge, capturedAt, attempt, run, links$/,
+  ],
+  [
+    "withBatchItem kindd",
+    () => withBatchItem(TP, "x", fn, { kindd: 4 } as never),
+    /withBatchItem: there is no option "kindd"/,
+  ],
+  [
+    "withBatch carierFrom",
+    () => withBatch([TP], "x", fn, { carierFrom: () => TP } as never),
+    /withBatch: there is no option "carierFrom"; the options are propagator, kind, attributes, links, carrierFrom, root$/,
+  ],
+  ["traced kindd", () => traced({ kindd: 4 } as never), /traced: there is no option "kindd"/],
+  [
+    "captureCarrier propogator",
+    () => captureCarrier({ propogator: createPropagator("datadog") } as never),
+    /captureCarrier: there is no option "propogator"; the options are context, propagator$/,
+  ],
+  [
+    "captureCarrier given a style name",
+    () => captureCarrier("datadog" as never),
+    /captureCarrier: options must be an object such as \{ propagator: createPropagator\("datadog"\) \}, got "datadog"/,
+  ],
+  [
+    "contextFromCarrier given a style name",
+    () => contextFromCarrier(TP, "datadog" as never),
+    /contextFromCarrier: options must be an object/,
+  ],
+  [
+    "injectKafkaHeaders names itself",
+    () => injectKafkaHeaders({}, { propagator: "datadog" as never }),
+    /^tracehop injectKafkaHeaders: propagator must be a TextMapPropagator/,
+  ],
+  [
+    "withSendSpan creationContex",
+    () => withSendSpan({ ...messaging, creationContex: TP } as never, fn),
+    /withSendSpan: there is no option "creationContex"/,
+  ],
+  [
+    "withSendSpan forward value",
+    () => withSendSpan({ ...messaging, creationContext: TP, forward: "creation" as never }, fn),
+    /withSendSpan: forward must be "send-span" or "creation-context", got "creation"/,
+  ],
+  [
+    "withProcessSpan relaton",
+    () => withProcessSpan(TP, { ...messaging, relaton: "link" } as never, fn),
+    /withProcessSpan: there is no option "relaton"/,
+  ],
+  [
+    "withBatchProcessSpan headerFrom",
+    () => withBatchProcessSpan([TP], { ...messaging, headerFrom: (m: unknown) => m } as never, fn),
+    /withBatchProcessSpan: there is no option "headerFrom"/,
+  ],
+  [
+    "startTracing spansfile",
+    () => resolveTracingConfig({ spansfile: "/tmp/x" } as never),
+    /^startTracing: there is no option "spansfile"; the options are serviceName, .*spansFile, otlpEndpoint/,
+  ],
+  [
+    "createPropagator extractBehaviour",
+    () => createPropagator(["datadog"], { extractBehaviour: "restart" } as never),
+    /createPropagator: there is no option "extractBehaviour"; the options are tagsMaxLength, extractFirst, extractBehavior$/,
+  ],
+  [
+    "DatadogPropagator typo",
+    () => new DatadogPropagator({ tagMaxLength: 1 } as never),
+    /DatadogPropagator: there is no option "tagMaxLength"; the options are tagsMaxLength$/,
+  ],
+  [
+    "setRestoreDefaults relaton",
+    () => setRestoreDefaults({ relaton: "link" } as never),
+    /setRestoreDefaults: there is no option "relaton"; the options are relation, maxParentAge$/,
+  ],
+];
+
+for (const [label, call, message] of cases)
+  test(`${label}: a TypeError that names the option`, () => {
+    assert.throws(call, (err: unknown) => err instanceof TypeError && message.test(err.message));
+  });
+
+test("the options as documented are still accepted", () => {
+  assert.equal(withCarrier(TP, "x", fn, { relation: "link", attempt: 2 }), 1);
+  assert.equal(withBatch([TP], "x", fn, { carrierFrom: (m) => m, root: true }), 1);
+  assert.equal(withSendSpan({ ...messaging, creationContext: TP, forward: "creation-context" }, fn), 1);
+  assert.ok(createPropagator(["datadog"], { extractBehavior: "restart", extractFirst: false }));
+  assert.deepEqual(captureCarrier(null as never), {});
+});

@@ -259,9 +259,20 @@ function lineRow(line: string, number: number, field: string | undefined): Inspe
   }
   if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
   const diagnostics: string[] = [];
-  if (typeof parsed === "string") return jsonTextRow(parsed, `line ${number}`, field, what);
+  // A value a Json column can hold that is no carrier (a string that is not a carrier's JSON text, a
+  // number, an array) is that row's finding, not an input error: the other rows are still reported.
+  if (typeof parsed === "string") {
+    const inner = carrierObject(parsed);
+    if (inner === undefined || inner instanceof Map)
+      return {
+        carrier: {},
+        diagnostics: [],
+        noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(parsed)})`,
+      };
+    return jsonTextRow(parsed, `line ${number}`, field, what);
+  }
   if (!isJsonObject(parsed))
-    throw new InspectInputError(`line ${number} is ${describeField(parsed)}; ${what}`);
+    return { carrier: {}, diagnostics: [], noCarrier: `${describeField(parsed)}, not a carrier` };
   return { carrier: carrierOfValue(parsed, line, diagnostics, field), diagnostics };
 }
 
@@ -359,8 +370,10 @@ function carrierOfValue(
         "for JSON text: stored as text (a String column, or JSON text given to contextFromCarrier or withCarrier) it is " +
         "refused whole, no context; shown is how it reads as an object (a Json column), which has no such limit",
     );
+  // Numbers of an object that is no carrier at all (a row's id) are not stored ids: not reported.
+  const isCarrier = name !== undefined || hasPropagationHeader(parsed);
   for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value !== "number") continue;
+    if (typeof value !== "number" || !isCarrier) continue;
     const name = key.toLowerCase();
     const digits =
       text === undefined
@@ -426,6 +439,15 @@ function carrierFieldOf(
     diagnostics.push(
       `the row has no propagation header at its top level and no traceContext field; several fields hold a carrier (${holders.join(", ")}): say --field NAME to choose one`,
     );
+  if (holders.length === 0) {
+    const nulls = Object.keys(row).filter((key) => row[key] === null);
+    diagnostics.push(
+      "the object holds no propagation header and no field holding a carrier: no context" +
+        (nulls.length
+          ? `; ${nulls.join(", ")} ${nulls.length > 1 ? "are" : "is"} null (a NULL carrier column, written outside a span or by a service without the extension? --field NAME reads that field as the carrier)`
+          : ""),
+    );
+  }
   if (holders.length !== 1) return undefined;
   diagnostics.push(
     `the row has no propagation header at its top level and no traceContext field; its one field holding a carrier, ${holders[0]}, is read ` +

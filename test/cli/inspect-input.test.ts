@@ -197,6 +197,14 @@ describe("tracehop inspect input", () => {
     assert.deepEqual(JSON.parse(two.stdout).diagnostics, [
       "the row has no propagation header at its top level and no traceContext field; several fields hold a carrier (a, b): say --field NAME to choose one",
     ]);
+    // A row whose carrier column (not traceContext) is NULL, without --field: said as such; its id is
+    // not a carrier's number.
+    const nullColumn = run(["inspect", "--json", JSON.stringify({ id: 2, carrier: null })]);
+    assert.equal(nullColumn.code, 1);
+    assert.deepEqual(JSON.parse(nullColumn.stdout).diagnostics, [
+      "the object holds no propagation header and no field holding a carrier: no context; carrier is null " +
+        "(a NULL carrier column, written outside a span or by a service without the extension? --field NAME reads that field as the carrier)",
+    ]);
     const noValue = run(["inspect", row, "--field"]);
     assert.equal(noValue.code, 2);
     assert.match(noValue.stderr, /^tracehop inspect: --field needs a value/);
@@ -475,9 +483,23 @@ describe("tracehop inspect input", () => {
       bad.stderr,
       /^tracehop inspect: line 4 is not valid JSON \(.*\); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty \(a NULL column\)/,
     );
-    const array = run(["inspect", "-"], '{"traceparent": "x"}\n[1]\n');
-    assert.equal(array.code, 2);
-    assert.match(array.stderr, /^tracehop inspect: line 2 is an array; with one row per line/);
+    // A value a Json column can hold that is no carrier is that row's finding; the other rows are
+    // still reported (exit 1), as psql -At prints a jsonb column holding a string, an array or a number.
+    const values = run(
+      ["inspect", "--json", "-"],
+      '{"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}\n[1]\n"not json at all"\n5\n',
+    );
+    assert.equal(values.code, 1);
+    const rows = JSON.parse(values.stdout);
+    assert.deepEqual(
+      rows.map((r: { valid: boolean; noCarrier?: string }) => [r.valid, r.noCarrier]),
+      [
+        [true, undefined],
+        [false, "an array, not a carrier"],
+        [false, "a JSON string that is not the JSON text of an object (it is not JSON)"],
+        [false, "a number, not a carrier"],
+      ],
+    );
     const notLines = run(["inspect", "-"], "not json\n{}\n");
     assert.equal(notLines.code, 2);
     assert.match(

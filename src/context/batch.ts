@@ -11,7 +11,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
-import { contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
+import { extractCarrier, TRACER_NAME } from "./carrier-context.js";
 import { describe } from "./relation.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
@@ -92,7 +92,7 @@ export function withBatch<M, T>(
     const links = options.links ? [...options.links] : [];
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message) : message;
-      const restored = contextFromCarrier(carrier, { propagator: options.propagator });
+      const restored = extractCarrier(carrier, { propagator: options.propagator }, true);
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
       if (spanContext && isSpanContextValid(spanContext)) links.push({ context: spanContext });

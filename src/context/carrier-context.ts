@@ -98,6 +98,14 @@ function assertContextOption(ctx: unknown, where: string): void {
  */
 export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
   assertCarrierOptions(options, "captureCarrier");
+  return injectCarrier(options);
+}
+
+/**
+ * Internal: {@link captureCarrier} for callers that checked their options already (at their own entry
+ * point, under their own name): no check again on the path every write or message takes. Never throws.
+ */
+export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
   const carrier: TraceCarrier = {};
   try {
     (options?.propagator ?? getDefaultPropagator()).inject(
@@ -125,33 +133,27 @@ export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
  *   Context (see {@link captureCarrier}).
  */
 export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {}): Context {
-  let stored: unknown;
-  try {
-    stored = isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
-  } catch {
-    return options?.context ?? ROOT_CONTEXT; // a throwing proxy or getter: no context
-  }
-  return contextFromCarrierFields(stored, options);
+  assertCarrierOptions(options, "contextFromCarrier");
+  return extractCarrier(carrier, options, true);
 }
 
 /**
- * Internal: {@link contextFromCarrier} of a carrier that is never taken for a row — an object's keys
- * are header names, whatever they are. tracehop/messaging reads message headers with it: an
- * application header named `traceContext` is a header like any other, never the carrier. Same
- * shapes, base context, result and TypeErrors (for its options) as {@link contextFromCarrier}; never
- * throws on the carrier.
+ * Internal: {@link contextFromCarrier} for callers that checked their options already. `asRow`: an
+ * object with a `traceContext` field is a row and that field its carrier, as `contextFromCarrier`
+ * reads it; `false` (message headers) reads every key as a header name, so an application header
+ * named `traceContext` is a header like any other. Same shapes, base context and result; never throws.
  */
-export function contextFromCarrierFields(carrier: unknown, options: CarrierOptions = {}): Context {
-  assertCarrierOptions(options, "contextFromCarrier");
+export function extractCarrier(carrier: unknown, options: CarrierOptions | null, asRow: boolean): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   try {
+    const stored = asRow && isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
     return (options?.propagator ?? getDefaultPropagator()).extract(
       base,
-      readStoredCarrier(carrier),
+      readStoredCarrier(stored),
       storedCarrierGetter,
     );
   } catch {
-    return base;
+    return base; // a throwing proxy or getter, or a failing propagator: no context
   }
 }

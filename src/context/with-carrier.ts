@@ -36,7 +36,7 @@ import {
   MS_PER_SECOND,
 } from "./attributes.js";
 import { assertKnownOptions } from "../known-options.js";
-import { assertPropagatorOption, contextFromCarrier, TRACER_NAME } from "./carrier-context.js";
+import { assertPropagatorOption, extractCarrier, TRACER_NAME } from "./carrier-context.js";
 import { readCarrierSource, toEpochMs } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
 import {
@@ -178,7 +178,7 @@ export function startRestoredSpan(
 ): StartedSpan {
   const tracer = trace.getTracer(TRACER_NAME);
   const source = readCarrierSource(input);
-  const restored = scope.restored ?? contextFromCarrier(source.carrier, { propagator: options.propagator });
+  const restored = scope.restored ?? extractCarrier(source.carrier, { propagator: options.propagator }, true);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored
   // root's trace id itself: no other span started from this extraction gets them from ExtractionSpanProcessor.
   markExtractionTaken(restored);

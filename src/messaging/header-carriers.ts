@@ -1,7 +1,7 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
-import { captureCarrier, type CarrierOptions, type TraceCarrier } from "../index.js";
+import type { CarrierOptions, TraceCarrier } from "../index.js";
 import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
-import { assertCarrierOptions, contextFromCarrierFields } from "../context/carrier-context.js";
+import { assertCarrierOptions, extractCarrier, injectCarrier } from "../context/carrier-context.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
@@ -290,7 +290,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  */
 export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierOptions = {}): KafkaHeaders {
   assertCarrierOptions(options, "injectKafkaHeaders");
-  return writeCarrierToHeaders(headers, captureCarrier(options));
+  return writeCarrierToHeaders(headers, injectCarrier(options));
 }
 
 /**
@@ -314,7 +314,7 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
  */
 export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOptions = {}): AmqpHeaders {
   assertCarrierOptions(options, "injectAmqpHeaders");
-  return writeCarrierToHeaders(headers, captureCarrier(options));
+  return writeCarrierToHeaders(headers, injectCarrier(options));
 }
 
 /**
@@ -335,7 +335,7 @@ export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions
  * only — never as a row with a `traceContext` column. Never throws.
  */
 export function contextFromMessageHeaders(headers: unknown, options: CarrierOptions = {}): Context {
-  return contextFromCarrierFields(amqpHeadersToCarrier(headers), options);
+  return extractCarrier(amqpHeadersToCarrier(headers), options, false);
 }
 
 /**

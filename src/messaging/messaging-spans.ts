@@ -11,15 +11,14 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
-import {
-  captureCarrier,
-  contextFromCarrier,
-  withBatch,
-  type TraceCarrier,
-  type WithCarrierOptions,
-} from "../index.js";
+import { withBatch, type TraceCarrier, type WithCarrierOptions } from "../index.js";
 import { normalizeCarrier } from "../carrier/carrier.js";
-import { assertPropagatorOption, TRACER_NAME } from "../context/carrier-context.js";
+import {
+  assertPropagatorOption,
+  extractCarrier,
+  injectCarrier,
+  TRACER_NAME,
+} from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
@@ -289,10 +288,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
     const ambient = trace.getActiveSpan();
     if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
       ambient.setAttributes(attributes);
-      return recordingFailures(ambient, () => send(ambient, captureCarrier({ propagator })));
+      return recordingFailures(ambient, () => send(ambient, injectCarrier({ propagator })));
     }
     return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span) =>
-      send(span, captureCarrier({ propagator })),
+      send(span, injectCarrier({ propagator })),
     );
   }
 
@@ -300,10 +299,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   // The stored context, when `creation-context` forwarding has already extracted it: not again.
   let restored: Context | undefined;
   if (forward === "creation-context") {
-    restored = contextFromCarrier(creationContext, { propagator });
+    restored = extractCarrier(creationContext, { propagator }, true);
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
-      const carrier = captureCarrier({ context: restored, propagator });
+      const carrier = injectCarrier({ context: restored, propagator });
       return withCarrierIn(
         creationContext,
         name,
@@ -317,7 +316,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   return withCarrierIn(
     creationContext,
     name,
-    (span) => send(span, captureCarrier({ propagator })),
+    (span) => send(span, injectCarrier({ propagator })),
     { ...common, kind: SpanKind.PRODUCER },
     { restored },
   );

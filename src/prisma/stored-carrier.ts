@@ -5,7 +5,8 @@ import {
   type Context,
   type TextMapPropagator,
 } from "@opentelemetry/api";
-import { captureCarrier, type TraceCarrier } from "../index.js";
+import type { TraceCarrier } from "../index.js";
+import { injectCarrier } from "../context/carrier-context.js";
 
 /**
  * Largest carrier written to a row, in UTF-8 bytes of its JSON text: 9.5 KiB.
@@ -92,7 +93,7 @@ export function captureStoredCarrier(
   try {
     let ctx = options.context;
     if (allowedBaggage) ctx = filterBaggage(ctx, allowedBaggage);
-    const carrier = captureCarrier({ context: ctx, propagator: options.propagator });
+    const carrier = injectCarrier({ context: ctx, propagator: options.propagator });
     return fitCarrier(carrier, maxBytes, allowedBaggage);
   } catch (err) {
     diag.warn("tracehop/prisma: carrier capture failed; the row is written without one", err);

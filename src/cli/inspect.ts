@@ -45,6 +45,7 @@ import {
   getRestoredRoot,
 } from "../propagation/extraction-result.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { trimOws } from "../propagation/w3c/baggage.js";
 import { parseBaggageHeader } from "../propagation/w3c/baggage.js";
 import {
   BAGGAGE_MAX_BYTES,
@@ -547,11 +548,6 @@ function whyValueRefused(value: unknown): string {
       ? `a Buffer of ${binary.data.length} bytes, over the limit of ${MAX_CARRIER_VALUE_LENGTH} for one value`
       : "a Buffer whose data are not bytes (0-255)";
   return `its value is ${describeField(value)}; a carrier value is a string (or an array of strings)`;
-}
-
-/** `text` without the SP / HTAB around it (OWS of the W3C headers). */
-function trimOws(text: string): string {
-  return text.replace(/^[ \t]+|[ \t]+$/g, "");
 }
 
 /** `text` in quotes for a diagnostic, cut after 80 characters. */

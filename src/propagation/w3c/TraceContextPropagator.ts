@@ -9,6 +9,7 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { contextWithSpan } from "../context-values.js";
 import { TRACE_PARENT_HEADER, TRACE_PARENT_LENGTH, TRACE_STATE_HEADER } from "./constants.js";
+import { trimOws } from "./baggage.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
 import { W3CTraceState } from "./W3CTraceState.js";
@@ -111,7 +112,7 @@ function repeatedTraceParent(fields: string[], whole: SpanContext | undefined): 
   const parts: string[] = [];
   for (const field of fields) {
     if (field.length > JOINED_TRACE_PARENT_MAX_LENGTH) return fields.length === 1 ? whole : undefined;
-    for (const part of field.split(",")) parts.push(part.replace(OWS_AROUND, ""));
+    for (const part of field.split(",")) parts.push(trimOws(part));
   }
   const first = parts[0]!;
   if (parts.every((part) => part === first)) return traceParentSpanContext(first);
@@ -119,9 +120,6 @@ function repeatedTraceParent(fields: string[], whole: SpanContext | undefined): 
   for (const part of parts) if (traceParentSpanContext(part) !== undefined) parsed++;
   return parsed <= 1 && fields.length === 1 ? whole : undefined;
 }
-
-/** SP / HTAB at either end of a value (RFC 9110 OWS). */
-const OWS_AROUND = /^[ \t]+|[ \t]+$/g;
 
 /** Repeated fields combined in order with `,` (RFC 9110 §5.3); non-string parts are skipped. */
 function combinedValue(value: string | string[] | undefined): string | undefined {

@@ -174,8 +174,8 @@ export function decodeBaggageValue(text: string): string {
   return utf8Decoder.decode(bytes.subarray(0, n));
 }
 
-/** `text` without SP/HTAB at both ends. */
-function trimOws(text: string): string {
+/** `text` without SP / HTAB at both ends (RFC 9110 §5.6.3 OWS, as the W3C headers allow it). */
+export function trimOws(text: string): string {
   let first = 0;
   let last = text.length - 1;
   while (first <= last && isOws(text.charCodeAt(first))) first++;

@@ -69,8 +69,9 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * The span ends, records errors and passes results through exactly as in `withCarrier`. Carriers are
  * untrusted and never make the call throw.
  *
- * @throws TypeError when `messages` is not an array, `name` not a string, `fn` not a function, or an
- *   option is of the wrong kind (`kind`, `links`, `propagator`, `carrierFrom`).
+ * @throws TypeError when `messages` is not an array, `name` not a string, `fn` not a function, an
+ *   option is of the wrong kind (`kind`, `links`, `propagator`, `carrierFrom`), or `options` holds a
+ *   name `WithBatchOptions` does not have.
  */
 export function withBatch<M, T>(
   messages: readonly M[],

@@ -50,8 +50,8 @@ let defaults: Readonly<Required<RestoreDefaults>> = {
  * return to their initial values (`relation: "parent"`, `maxParentAge: 5 minutes`), so
  * `setRestoreDefaults({})` resets. Returns the defaults that were in force before.
  *
- * @throws TypeError when `relation` is not one of `parent`, `link`, `none`, `auto`, or `maxParentAge`
- *   is not a finite number >= 0 (milliseconds).
+ * @throws TypeError when `relation` is not one of `parent`, `link`, `none`, `auto`, `maxParentAge`
+ *   is not a finite number >= 0 (milliseconds), or `next` holds another name.
  */
 export function setRestoreDefaults(next: RestoreDefaults): Required<RestoreDefaults> {
   assertKnownOptions(next, ["relation", "maxParentAge"], "tracehop setRestoreDefaults");

@@ -80,8 +80,9 @@ export interface TracedWrapper {
  * - `this` and the arguments pass through; the result is what the function returns (promises and
  *   generators as `withCarrier` handles them); errors are recorded and rethrown unchanged.
  *
- * @throws TypeError at wrapping time when an option is out of range, the wrapped value is not a
- *   function, or the decorator is put on something other than a method.
+ * @throws TypeError at wrapping time when an option is out of range or is a name `TracedOptions` does
+ *   not have, the wrapped value is not a function, or the decorator is put on something other than a
+ *   method.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function traced<A extends readonly unknown[] = any[]>(options: TracedOptions<A> = {}): TracedWrapper {

@@ -122,8 +122,9 @@ export interface StartedSpan {
  * capture time is known).
  *
  * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
- * @throws TypeError when `name` is not a string, `fn` is not a function, or an option is out of range
- *   (`relation`, `maxParentAge`, `attempt`, `run`) — programming errors, reported before `fn` runs.
+ * @throws TypeError when `name` is not a string, `fn` is not a function, an option is out of range
+ *   (`relation`, `maxParentAge`, `attempt`, `run`) or of the wrong kind, or `options` holds a name it
+ *   does not have (a misspelt `relaton`) — programming errors, reported before `fn` runs.
  *   Errors of `fn` pass through unchanged. A failure of tracing itself never fails `fn`.
  */
 export function withCarrier<T>(

@@ -251,7 +251,9 @@ function runInNewSpan<T>(
  * plus `options.attributes`. The span records an exception and ERROR status when `fn` throws or its
  * promise rejects, ends when `fn` returns or settles, and passes the result or error through.
  * Tracing never fails the send: a bad stored carrier only means a new trace.
- * @throws TypeError when `options.system` or `options.destination` is missing (a programming error).
+ * @throws TypeError when `options.system` or `options.destination` is missing, `options` holds a name
+ *   `SendSpanOptions` does not have, `options.forward` is neither `"send-span"` nor
+ *   `"creation-context"`, or `options.propagator` is not a TextMapPropagator (programming errors).
  */
 export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier>(
   options: SendSpanOptions<H>,
@@ -347,7 +349,9 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
  * Errors of `fn` are recorded (exception event, ERROR status) and passed through unchanged.
- * @throws TypeError when `options.system` or `options.destination` is missing (a programming error).
+ * @throws TypeError when `options.system` or `options.destination` is missing, `options` holds a name
+ *   `ProcessSpanOptions` does not have, or `options.propagator` is not a TextMapPropagator
+ *   (programming errors).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   requireOptions("withProcessSpan", options);
@@ -460,8 +464,9 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
  * reader's rules; a message without a valid context adds no link. Errors of `fn` are recorded and
  * passed through, as in `withBatch`. Tracing never fails the batch.
- * @throws TypeError when `options.system` or `options.destination` is missing, or `messages` is not
- *   an array (programming errors, before `fn` runs).
+ * @throws TypeError when `options.system` or `options.destination` is missing, `options` holds a name
+ *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator, or
+ *   `messages` is not an array (programming errors, before `fn` runs).
  */
 export function withBatchProcessSpan<M, T>(
   messages: readonly M[],

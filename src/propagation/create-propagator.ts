@@ -139,7 +139,8 @@ const NONE = "none";
  * `baggage` always contributes. The extract behavior ({@link ExtractBehavior}, rule 55) then decides
  * whether the result continues the trace, restarts it with a link, or is ignored. Injection writes
  * every style; a failing style never stops the others. Neither direction throws; `options` with a
- * value of the wrong kind throw a `TypeError` at creation.
+ * value of the wrong kind, or a name `CreatePropagatorOptions` does not have, throw a `TypeError` at
+ * creation.
  */
 export function createPropagator(
   styles?: string | readonly string[],

@@ -58,7 +58,7 @@ let running: TracingHandle | undefined;
  * through the instrumentation's wrappers and no-op spans.
  *
  * @throws TypeError / RangeError (message starts with `startTracing:` and names what to fix) on bad
- *   options or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error when tracing is already started in this
+ *   options, an option name it does not have (`spansfile`), or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error when tracing is already started in this
  *   process.
  */
 /**

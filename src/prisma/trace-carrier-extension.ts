@@ -14,6 +14,7 @@ import {
 import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-text.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { assertPropagatorOption } from "../context/carrier-context.js";
+import { assertKnownOptions } from "../known-options.js";
 import {
   captureStoredCarrier,
   compileBaggagePolicy,
@@ -135,11 +136,7 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
     throw new TypeError(
       "tracehop/prisma: call traceCarrierExtension() and pass its result: prisma.$extends(traceCarrierExtension()), not prisma.$extends(traceCarrierExtension)",
     );
-  for (const key of Object.keys(options))
-    if (!EXTENSION_OPTION_NAMES.includes(key))
-      throw new TypeError(
-        `tracehop/prisma: traceCarrierExtension has no option ${JSON.stringify(key)}; the options are ${EXTENSION_OPTION_NAMES.join(", ")}`,
-      );
+  assertKnownOptions(options, EXTENSION_OPTION_NAMES, "tracehop/prisma: traceCarrierExtension");
   const field = options.field ?? DEFAULT_CARRIER_FIELD;
   if (typeof field !== "string" || !field) {
     throw new TypeError(`tracehop/prisma: field must be a non-empty string, got ${JSON.stringify(field)}`);

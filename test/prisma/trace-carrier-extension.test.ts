@@ -606,7 +606,7 @@ describe("traceCarrierExtension without a database", () => {
     );
     assert.throws(
       () => traceCarrierExtension({ modles: ["Outbox"] } as never),
-      /traceCarrierExtension has no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator/,
+      /tracehop\/prisma: traceCarrierExtension: there is no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator$/,
     );
     assert.throws(
       () => traceCarrierExtension({ propagator: "datadog" as never }),

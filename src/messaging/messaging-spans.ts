@@ -46,7 +46,10 @@ const DEFAULT_PROCESS_OPERATION_NAME = "process";
 
 /** What the span describes; the attributes are set when the span starts, as samplers need them. */
 export interface MessagingSpanOptions {
-  /** `messaging.system` (and `messaging.system.name`), e.g. `"rabbitmq"`, `"kafka"`. Required. */
+  /**
+   * `messaging.system` (and `messaging.system.name`), e.g. `"rabbitmq"`, `"kafka"`: a well-known value in
+   * lower case, as the semantic conventions write it, or your own system's name. Required.
+   */
   system: string;
   /**
    * `messaging.destination.name`: the Kafka topic; for RabbitMQ see {@link rabbitmqDestinationName}.
@@ -152,12 +155,45 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
   ],
 };
 
+/**
+ * The well-known values of `messaging.system.name` (semantic conventions 1.45 attribute registry,
+ * "messaging") and the older `messaging.system` spellings they replaced. Another value is the
+ * user's own system and is written as given; one of these in another case is a mistake that would
+ * stop Datadog and the conventions' tooling from recognising the system.
+ */
+const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
+  "activemq",
+  "aws.sns",
+  "aws.sqs",
+  "aws_sqs",
+  "azure.eventgrid",
+  "azure.eventhubs",
+  "azure.servicebus",
+  "eventgrid",
+  "eventhubs",
+  "servicebus",
+  "gcp.pubsub",
+  "gcp_pubsub",
+  "jms",
+  "kafka",
+  "pulsar",
+  "rabbitmq",
+  "rocketmq",
+]);
+
 function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`tracehop/messaging: ${entry} needs an options object with system and destination`);
   }
   if (typeof options.system !== "string" || options.system === "") {
     throw new TypeError(`tracehop/messaging: ${entry} needs options.system, e.g. "rabbitmq" or "kafka"`);
+  }
+  if (!WELL_KNOWN_SYSTEMS.has(options.system)) {
+    const lower = options.system.toLowerCase();
+    if (WELL_KNOWN_SYSTEMS.has(lower))
+      throw new TypeError(
+        `tracehop/messaging: ${entry}: write options.system as ${JSON.stringify(lower)}, not ${JSON.stringify(options.system)} (the semantic conventions' messaging.system.name values are lower case; Datadog and the conventions' tooling match them exactly)`,
+      );
   }
   if (typeof options.destination !== "string") {
     throw new TypeError(
@@ -251,7 +287,8 @@ function runInNewSpan<T>(
  * plus `options.attributes`. The span records an exception and ERROR status when `fn` throws or its
  * promise rejects, ends when `fn` returns or settles, and passes the result or error through.
  * Tracing never fails the send: a bad stored carrier only means a new trace.
- * @throws TypeError when `options.system` or `options.destination` is missing, `options` holds a name
+ * @throws TypeError when `options.system` or `options.destination` is missing, `options.system` is a
+ *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `SendSpanOptions` does not have, `options.forward` is neither `"send-span"` nor
  *   `"creation-context"`, or `options.propagator` is not a TextMapPropagator (programming errors).
  */
@@ -349,7 +386,8 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
  * Errors of `fn` are recorded (exception event, ERROR status) and passed through unchanged.
- * @throws TypeError when `options.system` or `options.destination` is missing, `options` holds a name
+ * @throws TypeError when `options.system` or `options.destination` is missing, `options.system` is a
+ *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `ProcessSpanOptions` does not have, or `options.propagator` is not a TextMapPropagator
  *   (programming errors).
  */
@@ -464,7 +502,8 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
  * reader's rules; a message without a valid context adds no link. Errors of `fn` are recorded and
  * passed through, as in `withBatch`. Tracing never fails the batch.
- * @throws TypeError when `options.system` or `options.destination` is missing, `options` holds a name
+ * @throws TypeError when `options.system` or `options.destination` is missing, `options.system` is a
+ *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator, or
  *   `messages` is not an array (programming errors, before `fn` runs).
  */

@@ -604,6 +604,27 @@ describe("withProcessSpan", () => {
     assert.throws(() => withProcessSpan({}, { destination: "jobs" } as never, () => 1), /options\.system/);
     assert.throws(() => withProcessSpan({}, { system: "kafka" } as never, () => 1), /options\.destination/);
   });
+
+  test("a well-known system in another case is a TypeError naming the spelling; a system of one's own is kept", () => {
+    let ran = 0;
+    assert.throws(
+      () => withProcessSpan({}, { system: "Kafka", destination: "jobs" }, () => ran++),
+      /withProcessSpan: write options\.system as "kafka", not "Kafka"/,
+    );
+    assert.throws(
+      () => withSendSpan({ system: "RabbitMQ", destination: "jobs" }, () => ran++),
+      /withSendSpan: write options\.system as "rabbitmq", not "RabbitMQ"/,
+    );
+    assert.throws(
+      () => withBatchProcessSpan([], { system: "AWS.SQS", destination: "q" }, () => ran++),
+      /write options\.system as "aws\.sqs"/,
+    );
+    assert.equal(ran, 0);
+    const system = withProcessSpan({}, { system: "MyBus", destination: "jobs" }, (span) => {
+      return (span as unknown as { attributes: Record<string, unknown> }).attributes["messaging.system.name"];
+    });
+    assert.equal(system, "MyBus");
+  });
 });
 
 describe("withBatchProcessSpan", () => {

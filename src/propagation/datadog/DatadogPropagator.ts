@@ -39,8 +39,8 @@ export interface DatadogPropagatorOptions {
   /**
    * Maximum length of `x-datadog-tags` in characters, on extract and inject
    * (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`, default 512). Over the limit every tag is dropped, never
-   * truncated; 0 disables tag propagation (research rule 27). A non-negative integer; anything else is
-   * a TypeError at construction.
+   * truncated; 0 disables tag propagation (as dd-trace-js `_extractTags` / `_injectTags` do). A
+   * non-negative integer; anything else is a TypeError at construction.
    */
   tagsMaxLength?: number;
 }
@@ -58,7 +58,9 @@ const FIELDS: readonly string[] = [
 
 /**
  * TextMapPropagator for Datadog's `x-datadog-*` headers, as Datadog's tracers read and write them
- * (../shared/research/datadog-propagation.md, sections A-F and I; section L where they disagree).
+ * (Datadog docs, "Propagating trace context"; dd-trace-js `opentracing/propagation/text_map.js`,
+ * dd-trace-java `DatadogHttpCodec`; where the tracers disagree, the strictest behaviour they share:
+ * docs/conformance.md).
  *
  * Wire shape (one context):
  *
@@ -70,14 +72,17 @@ const FIELDS: readonly string[] = [
  *
  * Extract: ids are `^[0-9]{1,20}$` up to 2^64-1 (never through a JS number; a stored JSON number
  * beyond 2^53 is refused with a diagnostic); trace id 0, a missing or bad parent id, or a priority
- * that is not an integer yield no context (rules 6-14, 32). `_dd.p.tid` (16 lowercase hex) gives the
- * upper 64 bits (rules 16-19). Parent id 0 (Synthetics, rule 13) yields no span context but a
- * restored root (`getRestoredRootTraceId`) with the Datadog fields bound to that trace (rule 64).
+ * that is not an integer yield no context (as dd-trace-java `DatadogHttpCodec`, dd-trace-py and
+ * dd-trace-go). `_dd.p.tid` (16 lowercase hex) gives the upper 64 bits (Datadog docs, 128-bit trace
+ * IDs). Parent id 0 (Synthetics; Datadog system-tests `Test_Synthetics_APM_Datadog`) yields no span
+ * context (OpenTelemetry has no span id 0) but a restored root (`getRestoredRootTraceId`) with the
+ * Datadog fields bound to that trace.
  * The fields go to {@link getDatadogContext}; a missing priority leaves it unset and the span
  * context sampled. Extract never throws and returns `context` unchanged when nothing is valid.
  *
  * Inject: writes the fields `resolveInjection` derives for the span context: decimal ids, priority
- * (always), origin (when set), `x-datadog-tags` with `_dd.p.tid` from the trace id (rule 56).
+ * (always), origin (when set), `x-datadog-tags` with `_dd.p.tid` from the trace id (as dd-trace-js
+ * `_injectDatadog`).
  * Nothing is written for an invalid span context, suppressed tracing, or a trace id whose low
  * 64 bits are zero (Datadog cannot carry it).
  */
@@ -205,20 +210,20 @@ function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter
   return found ? baggage : undefined;
 }
 
-/** Comma-joins repeated list fields before the limits apply (research rule 4, dd-trace-js). */
+/** Comma-joins repeated list fields before the limits apply (as dd-trace-js `text_map.js` does). */
 function readJoined(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const value = getter.get(carrier, key);
   if (Array.isArray(value)) return value.length ? value.join(",") : undefined;
   return typeof value === "string" ? value : undefined;
 }
 
-/** Repeated id / priority / origin fields resolve to the last value (research rule 4, dd-trace-js). */
+/** Repeated id / priority / origin fields resolve to the last value (as dd-trace-js `text_map.js`). */
 function readLast(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const last = lastValue(getter, carrier, key);
   return typeof last === "string" ? last : undefined;
 }
 
-/** The value of `key`, or the last of its repeated values (research rule 4), of any type. */
+/** The value of `key`, or the last of its repeated values (as dd-trace-js), of any type. */
 function lastValue(getter: TextMapGetter, carrier: unknown, key: string): unknown {
   const value: unknown = getter.get(carrier, key);
   return Array.isArray(value) ? value[value.length - 1] : value;
@@ -226,7 +231,7 @@ function lastValue(getter: TextMapGetter, carrier: unknown, key: string): unknow
 
 /**
  * An id field as decimal text. A raw carrier may hold a JSON number (a row written through
- * `Number`): exact only up to 2^53-1, otherwise refused with a diagnostic (../shared/cases B01).
+ * `Number`): exact only up to 2^53-1, otherwise refused with a diagnostic (DataDog/dd-trace-js#344).
  */
 function readId(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const last = lastValue(getter, carrier, key);
@@ -242,7 +247,10 @@ function readPriority(getter: TextMapGetter, carrier: unknown): string | undefin
   return typeof last === "string" ? last : undefined;
 }
 
-/** Internal: `options.tagsMaxLength` (research rule 27 limit), checked. @throws TypeError naming what is accepted. */
+/**
+ * Internal: `options.tagsMaxLength` (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`), checked.
+ * @throws TypeError naming what is accepted.
+ */
 export function assertTagsMaxLength(value: unknown): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
     throw new TypeError(

@@ -37,23 +37,28 @@ import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./tracestate-dd.js";
 
 /**
- * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (research sections E, G):
+ * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (Datadog docs, "Propagating
+ * trace context"; dd-trace-java `W3CHttpCodec`, dd-trace-js `_extractTraceparentContext`):
  * a wrapper around a strict W3C Trace Context propagator (default: tracehop's
  * `TraceContextPropagator`) that moves the Datadog fields through the `dd=` member of tracestate.
  *
  * Extract (after the W3C propagator accepted `traceparent`):
  * - priority: tracestate `s:` when its sign agrees with the sampled flag, else the flag (1 or 0);
- *   when the flag overrides `s:`, `_dd.p.dm` becomes `-0` on keep and is removed on drop (rules 34, 36);
- * - origin from `o:` and `_dd.p.<name>` from `t.<name>`, with `~` decoded to `=` (rule 40);
+ *   when the flag overrides `s:`, `_dd.p.dm` becomes `-0` on keep and is removed on drop (Datadog
+ *   system-tests `test_headers_tracestate_dd_propagate_samplingpriority` and `..._change_sampling_*`);
+ * - origin from `o:` and `_dd.p.<name>` from `t.<name>`, with `~` decoded to `=`;
  * - `_dd.p.tid` from the upper 64 bits of `traceparent` unless they are zero; `t.tid` never overrides
- *   them (rules 21-22);
- * - `p:` copied unvalidated to `lastParentId`, exported as `_dd.parent_id` (rule 42).
+ *   them (system-tests `test_tracestate_w3c_context_leak`, `test_w3c_128_bit_propagation_tid_*`);
+ * - `p:` copied unvalidated to `lastParentId`, exported as `_dd.parent_id` (system-tests
+ *   `test_tracestate_w3c_p_extract`).
  * The tracestate itself (all members, `dd` included) stays on the SpanContext for re-injection.
  *
- * Inject: a new `dd=` member first in tracestate, replacing the old one (rule 45), with `s`, `o`,
- * `p` (the injecting span, or the stored `_dd.parent_id` for a remote context re-injected as is,
- * rule 41), `t.dm`, `t.tid`, other `t.*`, at most 256 characters (rules 43-44); at most 32 members,
- * dropped from the right (rule 45). The `traceparent` sampled flag and `s:` always agree (rule 33).
+ * Inject: a new `dd=` member first in tracestate, replacing the old one, with `s`, `o`, `p` (the
+ * injecting span, or the stored `_dd.parent_id` for a remote context re-injected as is), `t.dm`,
+ * `t.tid`, other `t.*`, at most 256 characters (dd-trace-java `W3CPTagsCodec`); at most 32 members,
+ * dropped from the right (W3C Trace Context tracestate limits; Datadog system-tests
+ * `test_headers_tracestate_dd_keeps_32_or_fewer_list_members`). The `traceparent` sampled flag and
+ * `s:` always agree (dd-trace-java `W3CHttpCodec.injectTraceParent`).
  * Never throws on bad input.
  */
 export class DatadogTraceContextPropagator implements TextMapPropagator {
@@ -120,9 +125,10 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   }
 
   /**
-   * A trace without Datadog fields (no Datadog context, no dd= member): plain W3C, as
-   * ../shared/vectors/w3c.json expects ("No tracestate in context: no tracestate header"). tracehop's
-   * own W3C propagator: its headers written here (formatTraceParent validates the ids).
+   * A trace without Datadog fields (no Datadog context, no dd= member): plain W3C, no tracestate
+   * header when the context has none (W3C Trace Context: vendors SHOULD avoid sending an empty
+   * tracestate). tracehop's own W3C propagator: its headers written here (formatTraceParent
+   * validates the ids).
    */
   private _injectW3C(
     context: Context,
@@ -205,11 +211,11 @@ function storedContextOf(spanContext: SpanContext): StoredDatadogContext {
 /**
  * The Datadog fields of a W3C span context whose tracestate has the `dd=` member value `raw` (the rules
  * of the class comment): priority from `s:` when its sign agrees with the sampled flag, else the flag
- * (rules 34, 36); origin, `t.*` tags and `p:` from the member; `_dd.p.tid` from the upper 64 bits of the
- * trace id (rules 21-22). A fresh object.
+ * (a stored decision maker becoming `-0` or removed); origin, `t.*` tags and `p:` from the member;
+ * `_dd.p.tid` from the upper 64 bits of the trace id, never from `t.tid`. A fresh object.
  */
 function datadogFieldsOf(spanContext: SpanContext, raw: string | undefined): DatadogContext {
-  // No dd= member (a W3C-only trace): priority from the flag, only `_dd.p.tid` (rules 21-22, 34).
+  // No dd= member (a W3C-only trace): priority from the flag, only `_dd.p.tid` (as dd-trace-js).
   if (!raw) return fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
   const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
   const high = spanContext.traceId.slice(0, 16);
@@ -236,8 +242,8 @@ function datadogFieldsOf(spanContext: SpanContext, raw: string | undefined): Dat
 
 /**
  * Internal: the only Datadog field a `tracecontext` span context that is not the winner gives the
- * winner: the `p:` of its `dd=` member, as `lastParentId` (research rule 52), or `undefined`; its
- * tracestate travels on the span context.
+ * winner: the `p:` of its `dd=` member, as `lastParentId` (dd-trace-js
+ * `_resolveTraceContextConflicts`), or `undefined`; its tracestate travels on the span context.
  */
 export function lentLastParentId(spanContext: SpanContext): string | undefined {
   const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
@@ -246,7 +252,8 @@ export function lentLastParentId(spanContext: SpanContext): string | undefined {
 
 /**
  * `traceState` with `dd=<value>` as its first member and any old `dd` member removed; at most
- * {@link TRACE_STATE_MAX_MEMBERS} members, the rightmost dropped (research rule 45).
+ * {@link TRACE_STATE_MAX_MEMBERS} members, the rightmost dropped (Datadog system-tests
+ * `test_headers_tracestate_dd_evicts_32_or_greater_list_members`).
  */
 function withDdMember(traceState: TraceState | undefined, value: string): TraceState {
   if (traceState === undefined) return createTraceState(DD_MEMBER_PREFIX + value);

@@ -1,42 +1,45 @@
 import { DATADOG_MEMBER_KEY } from "../w3c/tracestate.js";
 
-/** Datadog propagation header names (research rule 1; dd-trace-js `carrier.js`). */
+/** Datadog propagation header names (Datadog docs, "Propagating trace context"; dd-trace-js `carrier.js`). */
 export const X_DATADOG_TRACE_ID = "x-datadog-trace-id";
 export const X_DATADOG_PARENT_ID = "x-datadog-parent-id";
 export const X_DATADOG_SAMPLING_PRIORITY = "x-datadog-sampling-priority";
 export const X_DATADOG_ORIGIN = "x-datadog-origin";
 export const X_DATADOG_TAGS = "x-datadog-tags";
 
-/** Upper 64 bits of a 128-bit trace id, as 16 lowercase hex (research rule 16). */
+/** Upper 64 bits of a 128-bit trace id, as 16 lowercase hex (Datadog docs, "Propagating trace context"). */
 export const TID_TAG = "_dd.p.tid";
-/** Sampling decision maker, `-<mechanism>` (research rule 35). */
+/** Sampling decision maker, `-<mechanism>` (dd-trace-java `SamplingMechanism`). */
 export const DECISION_MAKER_TAG = "_dd.p.dm";
-/** Trace source tag; Java writes it third (research rule 29). */
+/** Trace source tag; dd-trace-java writes it third (`PTagsCodec.headerValue`). */
 export const TRACE_SOURCE_TAG = "_dd.p.ts";
-/** Deprecated tag that Java and Python drop on extract (research rule 25). */
+/** Deprecated tag that dd-trace-java and dd-trace-py drop on extract (dd-trace-py `http.py`). */
 export const UPSTREAM_SERVICES_TAG = "_dd.p.upstream_services";
-/** Prefix of propagated tags (research rule 25). */
+/** Prefix of propagated tags; no other key is propagated (dd-trace-js `_validateTagKey`). */
 export const PROPAGATED_TAG_PREFIX = "_dd.p.";
-/** Default `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` in characters (research rule 27). */
+/** Default `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`, in characters (dd-trace-js `_extractTags`). */
 export const DEFAULT_TAGS_MAX_LENGTH = 512;
-/** Decision maker written when the W3C sampled flag overrides `s:` on keep (research rule 36). */
+/**
+ * Decision maker written when the W3C sampled flag overrides `s:` on keep (dd-trace-java's
+ * `SamplingMechanism.EXTERNAL_OVERRIDE`, rendered `-0`).
+ */
 export const DECISION_MAKER_EXTERNAL_OVERRIDE = "-0";
 
 /**
- * tracestate vendor key of Datadog (research rule 39); defined with the tracestate scan that notes
- * where its member starts.
+ * tracestate vendor key of Datadog (dd-trace-java `W3CPTagsCodec`); defined with the tracestate scan
+ * that notes where its member starts.
  */
 export const TRACESTATE_DD_KEY = DATADOG_MEMBER_KEY;
-/** Longest `dd=` list member, prefix included, in characters (research rule 43, Java/Go). */
+/** Longest `dd=` list member, prefix included, in characters (dd-trace-java `W3CPTagsCodec`, dd-trace-go). */
 export const TRACESTATE_DD_MAX_LENGTH = 256;
-/** `dd=` sub-keys (research rule 39). */
+/** `dd=` sub-keys: priority, origin, last parent id (dd-trace-java `W3CPTagsCodec`). */
 export const DD_MEMBER_PRIORITY = "s";
 export const DD_MEMBER_ORIGIN = "o";
 export const DD_MEMBER_PARENT = "p";
-/** `t.<name>` in `dd=` is the propagated tag `_dd.p.<name>` (research rule 39). */
+/** `t.<name>` in `dd=` is the propagated tag `_dd.p.<name>` (dd-trace-java `W3CPTagsCodec`). */
 export const DD_MEMBER_TAG_PREFIX = "t.";
 
-/** Environment variables read by `createPropagator()` (research rules 2, 27, 54, 55). */
+/** Environment variables read by `createPropagator()` (Datadog docs, "Propagating trace context"). */
 export const ENV_PROPAGATION_STYLE = "DD_TRACE_PROPAGATION_STYLE";
 export const ENV_PROPAGATION_STYLE_INJECT = "DD_TRACE_PROPAGATION_STYLE_INJECT";
 export const ENV_PROPAGATION_STYLE_EXTRACT = "DD_TRACE_PROPAGATION_STYLE_EXTRACT";
@@ -47,9 +50,10 @@ export const ENV_OTEL_PROPAGATORS = "OTEL_PROPAGATORS";
 
 /**
  * True when `origin` can travel as an `x-datadog-origin` header value: non-empty printable ASCII
- * (0x20-0x7E), the character set of Datadog tag values (research rule 24). Datadog's tracers copy the
- * origin verbatim (rule 37); tracehop also refuses control and non-ASCII characters on both extract
- * and inject, so a stored carrier can never make it write CR/LF or NUL into a header.
+ * (0x20-0x7E), the character set of Datadog tag values (dd-trace-java `DatadogPTagsCodec`). Datadog's
+ * tracers copy the origin verbatim (Datadog system-tests, `test_headers_tracestate_dd`);
+ * tracehop also refuses control and non-ASCII characters on both extract and inject, so a stored
+ * carrier can never make it write CR/LF or NUL into a header.
  */
 export function isValidOrigin(origin: string): boolean {
   if (origin.length === 0) return false;
@@ -62,7 +66,8 @@ export function isValidOrigin(origin: string): boolean {
 
 /**
  * True for a `_dd.p.*` tag other than the ones each encoder writes in its fixed place first
- * (`_dd.p.dm`, `_dd.p.tid`, `_dd.p.ts`; research rules 29 and 44): the tags written in arrival order.
+ * (`_dd.p.dm`, `_dd.p.tid`, `_dd.p.ts`, as dd-trace-java's `PTagsCodec` orders them): the tags written
+ * in arrival order.
  */
 export function isOtherPropagatedTag(key: string): boolean {
   return (

@@ -4,15 +4,17 @@ import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
 
 /**
- * The Datadog fields of one trace that OpenTelemetry's SpanContext has no slot for (DESIGN.md).
+ * The Datadog fields of one trace that OpenTelemetry's SpanContext has no slot for.
  *
  * - `samplingPriority`: Datadog sampling priority (-1 user reject, 0 auto reject, 1 auto keep,
- *   2 user keep; any other integer is carried unchanged). Keep <=> priority > 0 (research rule 31).
- * - `origin`: product that started the trace (`synthetics`, `rum`, ...), `x-datadog-origin` (rule 37).
+ *   2 user keep; any other integer is carried unchanged). Keep <=> priority > 0
+ *   (dd-trace-java `PrioritySampling`).
+ * - `origin`: product that started the trace (`synthetics`, `rum`, ...), `x-datadog-origin`, copied verbatim.
  * - `propagationTags`: the `_dd.p.*` propagated tags with their full key names
- *   (`{"_dd.p.dm": "-4", "_dd.p.tid": "640cfd8d00000000"}`) (rules 24-30).
+ *   (`{"_dd.p.dm": "-4", "_dd.p.tid": "640cfd8d00000000"}`), as `x-datadog-tags` carries them.
  * - `lastParentId`: the last Datadog parent span id (16 lowercase hex as Datadog sends it in
- *   tracestate `p:`; copied unvalidated), exported as the `_dd.parent_id` span attribute (rules 42, 52).
+ *   tracestate `p:`; copied unvalidated), exported as the `_dd.parent_id` span attribute
+ *   (as dd-trace-js `_resolveTraceContextConflicts` sets it).
  */
 export interface DatadogContext {
   samplingPriority?: number;
@@ -67,9 +69,9 @@ export class StoredDatadogContext {
 const ZERO_TRACE_ID = ZERO_HEX16 + ZERO_HEX16;
 
 /**
- * The Datadog fields of a W3C trace without a `dd=` member (Datadog research rules 21-22, 34):
- * priority from the sampled flag, and `_dd.p.tid` from the upper 64 bits of `traceId` (32 lowercase
- * hex) unless they are zero. A fresh object.
+ * The Datadog fields of a W3C trace without a `dd=` member, as dd-trace-js `_extractTraceparentContext`
+ * derives them: priority from the sampled flag, and `_dd.p.tid` from the upper 64 bits of `traceId`
+ * (32 lowercase hex) unless they are zero. A fresh object.
  */
 export function fieldsOfW3CTrace(traceId: string, traceFlags: number): DatadogContext {
   const high = traceId.slice(0, 16);

@@ -2,14 +2,14 @@ import { diag } from "@opentelemetry/api";
 
 /**
  * Conversions between Datadog's unsigned 64-bit decimal ids and OpenTelemetry's hex ids.
- * Ids never pass through a JS number (53-bit mantissa): see ../shared/cases B01.
+ * Ids never pass through a JS number (53-bit mantissa): see DataDog/dd-trace-js#344.
  */
 
-/** Longest accepted decimal id, in characters: `18446744073709551615` has 20 (research rule 12). */
+/** Longest accepted decimal id, in characters: `18446744073709551615` has 20 (as dd-trace-java checks). */
 const MAX_DECIMAL_ID_LENGTH = 20;
 /** 16 hex digits, the width of a span id and of each half of a trace id. */
 export const HEX16_LENGTH = 16;
-/** Sixteen zeros: an all-zero half is "absent" (research rules 6, 19, 21). */
+/** Sixteen zeros: an all-zero half is "absent" (an id 0 is no id; dd-trace-js `_extract128BitTraceId`). */
 export const ZERO_HEX16 = "0000000000000000";
 
 /** 2^32: the 64-bit id is handled as two 32-bit halves (or four 16-bit limbs) of plain Numbers. */
@@ -42,7 +42,8 @@ const ZEROS = "0000000";
  * Parses an unsigned 64-bit decimal id (`"0"` .. `"18446744073709551615"`, leading zeros allowed,
  * 1 to 20 digits, no sign, whitespace or other characters) into 16 lowercase hex digits.
  * Returns `undefined` for anything else, including values >= 2^64. Never throws.
- * Grammar: research section L (the strictest subset the Datadog tracers share, rules 7-12).
+ * Grammar: the strictest subset the Datadog tracers share (dd-trace-java `LongStringUtils`, dd-trace-go
+ * `strconv.ParseUint`, dd-trace-py `int`; dd-trace-js is more lenient, docs/conformance.md).
  *
  * Exact without BigInt (proved against BigInt by test/propagation/datadog-ids.test.ts): the digits
  * are accumulated in four 16-bit limbs, four decimal digits at a time, in 32-bit integer arithmetic
@@ -75,7 +76,7 @@ export function decimalToHex16(value: string): string | undefined {
     l2 = x & 0xffff;
     x = l3 * scale + (x >>> 16);
     l3 = x & 0xffff;
-    if (x > 0xffff) return undefined; // >= 2^64 (research rule 7)
+    if (x > 0xffff) return undefined; // >= 2^64 (dd-trace-java, -py and -go reject it)
     chunkEnd += DECIMAL_CHUNK_DIGITS;
     scale = DECIMAL_CHUNK_SCALE;
   }
@@ -109,8 +110,9 @@ function hex8Value(hex: string, start: number): number {
 }
 
 /**
- * 16 hex digits (either case) to the unsigned decimal string Datadog writes (no padding, research
- * rule 15). The caller guarantees the input is 16 hex digits (a valid OpenTelemetry id half).
+ * 16 hex digits (either case) to the unsigned decimal string Datadog writes (no padding, as
+ * dd-trace-java `DatadogHttpCodec` and dd-trace-js `span_context.js` `toTraceId` do). The
+ * caller guarantees the input is 16 hex digits (a valid OpenTelemetry id half).
  *
  * Exact without BigInt (proved against BigInt by test/propagation/datadog-ids.test.ts): the two
  * 32-bit halves are read as Numbers; below 2^53 their combination is exact; above, a long division
@@ -136,7 +138,7 @@ export function hex16ToDecimal(hex: string): string {
 
 /**
  * `value` as 16 lowercase hex digits when it is 16 hex digits in either case (all zero included),
- * else `undefined`: a stored `p:` (copied unvalidated, research rule 42) is re-injected in the case
+ * else `undefined`: a stored `p:` (copied unvalidated, as dd-trace-js does) is re-injected in the case
  * Datadog writes.
  */
 export function asLowerHex16(value: string): string | undefined {
@@ -146,7 +148,7 @@ export function asLowerHex16(value: string): string | undefined {
   return isLowerHex16(lower) ? lower : undefined;
 }
 
-/** True for exactly 16 lowercase hex digits (the `_dd.p.tid` grammar, research rule 17). */
+/** True for exactly 16 lowercase hex digits (the `_dd.p.tid` grammar of dd-trace-java, -py and -go). */
 export function isLowerHex16(value: string): boolean {
   return hexClass16(value, 0, value.length) !== NOT_LOWER_HEX16;
 }
@@ -158,7 +160,7 @@ export const ALL_ZERO_HEX16 = 1;
 /** Result of {@link hexClass16}: 16 lowercase hex digits, not all zero. */
 export const NONZERO_HEX16 = 2;
 
-/** Whether `text[start, end)` is 16 lowercase hex digits (the `_dd.p.tid` grammar, rule 17), and all zero. */
+/** Whether `text[start, end)` is 16 lowercase hex digits (the `_dd.p.tid` grammar), and all zero. */
 export function hexClass16(text: string, start: number, end: number): number {
   if (end - start !== HEX16_LENGTH) return NOT_LOWER_HEX16;
   let zero = true;
@@ -176,7 +178,8 @@ export function hexClass16(text: string, start: number, end: number): number {
  * The decimal text of an id that a stored carrier holds as a JSON number (a row written by code that
  * put the id through `Number`). Safe integers (0 .. 2^53-1) are exact and returned as text; any other
  * number cannot be exact (JSON.parse has already rounded it) and is refused with a `diag.warn` that
- * says how to fix the writer — it is never rounded silently (../shared/cases B01, B22).
+ * says how to fix the writer — it is never rounded silently (DataDog/dd-trace-js#344,
+ * prisma/orm#20205).
  */
 export function idTextFromNumber(value: number, field: string): string | undefined {
   if (Number.isSafeInteger(value) && value >= 0) return String(value);

@@ -197,15 +197,19 @@ export class EncodedFields {
 }
 
 /**
- * The Datadog fields to inject for `spanContext` (research sections E, G, I):
+ * The Datadog fields to inject for `spanContext`, in both the `datadog` and the `tracecontext` style
+ * (`dd=` member of tracestate) as Datadog's tracers write them:
  *
  * - `dd`, the fields of `getDatadogContext(ctx)`; when there are none (a context restored by another
  *   W3C propagator, or a span that only inherited a tracestate), the `dd=` member of the span's
  *   tracestate (`raw`, the member's value);
  * - priority: the stored one when its sign agrees with the sampled flag (keep <=> priority > 0,
- *   rule 31); otherwise the flag decides (1 or 0, rules 33-34) and a stored decision maker becomes
- *   `-0` on keep or is removed on drop (rule 36), so both styles always describe one decision. A
- *   stored priority that is not an integer of at most 10 digits is unknown: the flag decides (rule 32).
+ *   dd-trace-java `PrioritySampling`); otherwise the flag decides (1 or 0, as dd-trace-java
+ *   `W3CHttpCodec` and dd-trace-js `_extractTraceparentContext` do) and a stored decision maker
+ *   becomes `-0` on keep or is removed on drop (Datadog system-tests
+ *   `test_headers_tracestate_dd_propagate_propagatedtags_change_sampling_*`), so both styles always
+ *   describe one decision. A stored priority that is not an integer of at most 10 digits is unknown:
+ *   the flag decides (dd-trace-java, -py and -go refuse such a priority on extract).
  */
 function fieldsFrom(
   spanContext: SpanContext,
@@ -231,7 +235,7 @@ function fieldsFrom(
       lastParentId = member.lastParentId;
     }
   }
-  // A priority the extractors would refuse (rule 32) counts as unknown: the flag decides.
+  // A priority the extractors would refuse (dd-trace-java, -py, -go) counts as unknown: the flag decides.
   if (priority === undefined || !isPropagatablePriority(priority)) {
     priority = sampled ? 1 : 0;
   } else if (priority > 0 !== sampled) {
@@ -247,8 +251,9 @@ function fieldsFrom(
 
 /**
  * Tags after the W3C sampled flag overrode the Datadog priority: a decision maker becomes `-0` on
- * keep and is removed on drop (research rule 36, section L). Tags without a decision maker are
- * returned unchanged. Never mutates `tags`.
+ * keep and is removed on drop (Datadog system-tests `test_headers_tracestate_dd`,
+ * `..._change_sampling_{reset,same}_dm`; dd-trace-java does this, dd-trace-js keeps the old one).
+ * Tags without a decision maker are returned unchanged. Never mutates `tags`.
  */
 export function overrideDecisionMaker(
   tags: Readonly<Record<string, string>> | undefined,

@@ -17,7 +17,8 @@ import {
 } from "./ids.js";
 
 /**
- * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (research section D).
+ * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (grammar of dd-trace-java
+ * `DatadogPTagsCodec`; Datadog docs, "Propagating trace context").
  */
 
 /** Result of {@link decodeTagsHeader}: the `_dd.p.*` tags kept, and the diagnostic if any. */
@@ -25,8 +26,9 @@ export interface DecodedTags {
   /** Full key names (`_dd.p.dm`), in header order. `_dd.p.tid` only when valid and non-zero. */
   tags: Record<string, string>;
   /**
-   * `_dd.propagation_error` value (research rule 20): `extract_max_size`, `decoding_error`,
-   * `malformed_tid <value>` or `disabled`; undefined when the header was read cleanly.
+   * `_dd.propagation_error` value (as dd-trace-java `PTagsCodec` and dd-trace-py set it):
+   * `extract_max_size`, `decoding_error`, `malformed_tid <value>` or `disabled`; undefined when the
+   * header was read cleanly.
    */
   error?: string;
 }
@@ -41,13 +43,13 @@ const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
 const CHAR_A_LOWER = 0x61;
 const CHAR_F_LOWER = 0x66;
-/** Hex digits before the `-` of a legacy decision maker (`<10 lowercase hex>-<digits>`, rule 30). */
+/** Hex digits before the `-` of a legacy decision maker (`<10 lowercase hex>-<digits>`). */
 const LEGACY_DECISION_MAKER_HEX = 10;
 /** `_dd.p.dm=` and `_dd.p.tid=`, built once. */
 const DM_PREFIX = `${DECISION_MAKER_TAG}=`;
 const TID_PREFIX = `${TID_TAG}=`;
 
-/** Key: printable ASCII 0x21-0x7E without `,` and `=` (research rule 24, Java eBNF). */
+/** Key: printable ASCII 0x21-0x7E without `,` and `=` (dd-trace-java `DatadogPTagsCodec` eBNF). */
 export function isValidTagKey(key: string): boolean {
   if (key.length === 0) return false;
   for (let i = 0; i < key.length; i++) {
@@ -57,7 +59,10 @@ export function isValidTagKey(key: string): boolean {
   return true;
 }
 
-/** Value: ASCII 0x20-0x7E without `,`; `=` allowed (research rule 24). Empty is invalid (rule 26). */
+/**
+ * Value: ASCII 0x20-0x7E without `,`; `=` allowed (dd-trace-java `DatadogPTagsCodec` eBNF). Empty is
+ * invalid (dd-trace-java `DatadogPropagationTagsTest`).
+ */
 export function isValidTagValue(value: string): boolean {
   if (value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
@@ -68,8 +73,8 @@ export function isValidTagValue(value: string): boolean {
 }
 
 /**
- * True when `text[start, end)` is `-<digits>` or the legacy `<10 lowercase hex>-<digits>` (research
- * rule 30), checked in place.
+ * True when `text[start, end)` is `-<digits>` or the legacy `<10 lowercase hex>-<digits>` (as
+ * dd-trace-java `PTagsCodec.validateDecisionMakerTag` checks), checked in place.
  */
 function isValidDecisionMaker(text: string, start: number, end: number): boolean {
   let i = start;
@@ -88,7 +93,7 @@ function isValidDecisionMaker(text: string, start: number, end: number): boolean
   return true;
 }
 
-/** {@link isValidDecisionMaker} of a whole string (rule 30). */
+/** {@link isValidDecisionMaker} of a whole string. */
 export function isValidDecisionMakerValue(value: string): boolean {
   return isValidDecisionMaker(value, 0, value.length);
 }
@@ -109,13 +114,16 @@ export function knownTagKey(text: string, start: number, end: number): string | 
 /**
  * Decodes an `x-datadog-tags` value (several repeated headers already joined with `,`).
  *
- * - Over `maxLength` characters (compared with `>`), or `maxLength` 0: no tags (rule 27).
+ * - Over `maxLength` characters (compared with `>`), or `maxLength` 0: no tags (dd-trace-js
+ *   `_extractTags`, `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`).
  * - Any malformed member (key-only, empty key or value, empty member, space or non-ASCII) drops
- *   every tag, never a partial parse; one trailing comma is tolerated (rule 26, Java/Python).
+ *   every tag, never a partial parse; one trailing comma is tolerated (dd-trace-java
+ *   `DatadogPTagsCodec`, dd-trace-py `decode_tagset_string`).
  * - Keys without the `_dd.p.` prefix and the deprecated `_dd.p.upstream_services` are skipped
- *   (rule 25, Java/Python).
- * - A `_dd.p.tid` that is not 16 lowercase hex is dropped alone; an all-zero one too (rules 17-19).
- * - A malformed `_dd.p.dm` is dropped alone (rule 30, Python).
+ *   (as dd-trace-java and dd-trace-py do).
+ * - A `_dd.p.tid` that is not 16 lowercase hex is dropped alone; an all-zero one too (Datadog
+ *   system-tests `test_datadog_128_bit_propagation_tid_*`; dd-trace-py `_higher_order_is_valid`).
+ * - A malformed `_dd.p.dm` is dropped alone (dd-trace-py `validate_sampling_decision`).
  * Never throws.
  */
 export function decodeTagsHeader(header: string | undefined, maxLength: number): DecodedTags {
@@ -126,15 +134,15 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
   let error: string | undefined;
   let start = 0;
   const end = header.charCodeAt(header.length - 1) === CHAR_COMMA ? header.length - 1 : header.length;
-  // One pass over the header's characters: each member is validated in place (rule 24), and only
-  // the kept values are sliced out.
+  // One pass over the header's characters: each member is validated in place (the grammar above),
+  // and only the kept values are sliced out.
   while (start <= end) {
     // The two tags every Datadog trace carries, recognised by their constant `key=` start: a valid
     // value is read without scanning the key (what the general path below decides for them too).
     // Anything else about them (a bad character, a malformed value) takes the general path.
     if (header.startsWith(TID_PREFIX, start)) {
       const valueStart = start + TID_PREFIX.length;
-      const valueEnd = valueStart + HEX16_LENGTH; // `_dd.p.tid`: 16 lowercase hex digits (rule 17)
+      const valueEnd = valueStart + HEX16_LENGTH; // `_dd.p.tid`: 16 lowercase hex digits
       if (valueEnd === end || (valueEnd < end && header.charCodeAt(valueEnd) === CHAR_COMMA)) {
         const hex = hexClass16(header, valueStart, valueEnd);
         if (hex !== NOT_LOWER_HEX16) {
@@ -195,10 +203,11 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
 /**
  * Encodes the `x-datadog-tags` header: the `_dd.p.*` tags of `tags` (other keys and any
  * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 lowercase hex, the upper
- * 64 bits of a validated trace id; the caller guarantees it) is not all zero (rules 16, 56). Order:
- * dm, tid, ts, then the others (rule 29).
- * Returns `undefined` (with a `diag.warn`, research rule 28 and ../shared/cases B18) when any tag
- * key or value is invalid, or the header would exceed `maxLength` characters; nothing is truncated.
+ * 64 bits of a validated trace id; the caller guarantees it) is not all zero (dd-trace-js
+ * `_injectDatadog`). Order: dm, tid, ts, then the others (dd-trace-java `PTagsCodec.headerValue`).
+ * Returns `undefined` (with a `diag.warn`) when any tag key or value is invalid, or the header would
+ * exceed `maxLength` characters; nothing is truncated (as dd-trace-js `_injectTags`; a silent drop
+ * is hard to diagnose, DataDog/dd-trace-go#2847).
  */
 export function encodeTagsHeader(
   tags: Readonly<Record<string, string>> | undefined,
@@ -207,7 +216,7 @@ export function encodeTagsHeader(
 ): string | undefined {
   if (maxLength <= 0) return undefined;
   let header = "";
-  // Java's order: dm, tid, ts, then the others (rule 29).
+  // dd-trace-java's order: dm, tid, ts, then the others (`PTagsCodec.headerValue`).
   // The fixed keys are valid constants; `high` is hex (a validated trace id half): only the values
   // that come from the stored tags are checked.
   const dm = tags?.[DECISION_MAKER_TAG];
@@ -241,14 +250,14 @@ export function encodeTagsHeader(
   return header;
 }
 
-/** True for a valid tag (rule 24); otherwise says why nothing is injected (rule 28, ../shared/cases B18). */
+/** True for a valid tag; otherwise says why nothing is injected (as dd-trace-js `_injectTags` drops it). */
 function isValidTag(key: string, value: string): boolean {
   if (isValidTagKey(key) && isValidTagValue(value)) return true;
   invalidTag(key, value);
   return false;
 }
 
-/** Says why nothing is injected (rule 28, ../shared/cases B18); `undefined`, the encoder's answer. */
+/** Says why nothing is injected (a silent drop is hard to diagnose); `undefined`, the encoder's answer. */
 function invalidTag(key: string, value: unknown): undefined {
   diag.warn(
     `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,

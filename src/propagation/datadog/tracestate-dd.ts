@@ -15,16 +15,17 @@ import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
 import { isValidDecisionMakerValue } from "./tags.js";
 
 /**
- * Codec of the `dd=` member of W3C tracestate (research section G):
+ * Codec of the `dd=` member of W3C tracestate (Datadog docs, "Propagating trace context"; dd-trace-java
+ * `W3CPTagsCodec`):
  * `dd=s:<priority>;o:<origin>;p:<last parent id>;t.<name>:<value>...`.
  */
 
-/** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`, rule 40). */
+/** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`). */
 export interface DdMember {
-  /** `s:` as an integer; undefined when absent or not an integer (rule 34: then the flag decides). */
+  /** `s:` as an integer; undefined when absent or not an integer (then the flag decides). */
   samplingPriority?: number;
   origin?: string;
-  /** `p:` copied unvalidated (rule 42). */
+  /** `p:` copied unvalidated (as dd-trace-js does). */
   lastParentId?: string;
   /** `t.<name>` as `_dd.p.<name>`, in member order; `t.tid` included as given. */
   tags: Record<string, string>;
@@ -44,11 +45,11 @@ const CHAR_9 = 0x39;
 const MAX_PRIORITY_DIGITS = 10;
 /** 10^{@link MAX_PRIORITY_DIGITS}: a priority's magnitude stays below it. */
 const MAX_PRIORITY_MAGNITUDE = 10 ** MAX_PRIORITY_DIGITS;
-/** The start of a last parent id element (rule 42), first in the value or after a `;`. */
+/** The start of a last parent id element (`p:`), first in the value or after a `;`. */
 const PARENT_ELEMENT = `${DD_MEMBER_PARENT}:`;
 const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 
-/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined. Grammar of rule 32 (Java/Python/Go). */
+/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined (what dd-trace-java, -py, -go accept). */
 export function parseSamplingPriority(text: string): number | undefined {
   let i = 0;
   const first = text.charCodeAt(0);
@@ -65,13 +66,14 @@ export function parseSamplingPriority(text: string): number | undefined {
 /**
  * True for a priority that {@link parseSamplingPriority} reads back: an integer of at most
  * {@link MAX_PRIORITY_DIGITS} digits. Anything else (1.5, Infinity, NaN, 2^40) would make every
- * Datadog tracer, tracehop included, drop the whole context on extract (rule 32).
+ * Datadog tracer, tracehop included, drop the whole context on extract (dd-trace-java
+ * `DatadogHttpCodec`, dd-trace-py, dd-trace-go).
  */
 export function isPropagatablePriority(priority: number): boolean {
   return Number.isInteger(priority) && Math.abs(priority) < MAX_PRIORITY_MAGNITUDE;
 }
 
-/** `~` to `=`, the reverse of the value encoding (rule 40). */
+/** `~` to `=`, the reverse of the value encoding (see {@link encodeDdValue}). */
 function decodeValue(value: string): string {
   return value.includes("~") ? value.replaceAll("~", "=") : value;
 }
@@ -89,11 +91,11 @@ function tagName(key: string): string {
 
 /**
  * Decodes the value of a `dd` tracestate member (without the `dd=` prefix). Order-free; empty
- * elements and a trailing `;` are tolerated (rule 47) and a sub-key given twice takes its last value.
- * Unknown sub-keys are ignored: they are not relayed on the next injection, which writes the member
- * anew (Java and dd-trace-js relay them after the known ones, rule 47; docs/conformance.md). A `t.dm` that is not a
- * decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is dropped alone, as from
- * `x-datadog-tags` (rule 30). Never throws.
+ * elements and a trailing `;` are tolerated (as by every Datadog tracer) and a sub-key given twice takes
+ * its last value. Unknown sub-keys are ignored: they are not relayed on the next injection, which
+ * writes the member anew (dd-trace-java `W3CPTagsCodec` and dd-trace-js relay them after the known
+ * ones; docs/conformance.md). A `t.dm` that is not a decision maker (`-<digits>` or
+ * `<10 lowercase hex>-<digits>`) is dropped alone, as from `x-datadog-tags`. Never throws.
  */
 export function decodeDdMember(value: string): DdMember {
   const member: DdMember = { tags: {} };
@@ -111,7 +113,7 @@ export function decodeDdMember(value: string): DdMember {
       else if (key.startsWith(DD_MEMBER_TAG_PREFIX) && key.length > DD_MEMBER_TAG_PREFIX.length) {
         const name = tagName(key);
         const tagValue = decodeValue(item);
-        // A malformed decision maker is dropped alone, as from x-datadog-tags (rule 30).
+        // A malformed decision maker is dropped alone, as from x-datadog-tags (dd-trace-py).
         if (name !== DECISION_MAKER_TAG || isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
       }
     }
@@ -122,7 +124,7 @@ export function decodeDdMember(value: string): DdMember {
 
 /**
  * The `p:` of a `dd` member value: what `decodeDdMember(value).lastParentId` gives (the last `p:`
- * element, copied unvalidated, rule 42), without decoding the other elements. Never throws.
+ * element, copied unvalidated), without decoding the other elements. Never throws.
  */
 export function decodeDdLastParentId(value: string): string | undefined {
   // The last element that starts with "p:": after the last ";p:", else at the very start.
@@ -135,8 +137,8 @@ export function decodeDdLastParentId(value: string): string | undefined {
 
 /**
  * Origin and tag values: `,` `;` `~` and anything outside 0x20-0x7E become `_`, then `=` becomes `~`
- * (rule 40; dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, Java `convertDDtoW3C`).
- * A value with nothing to replace is returned as is (no copy).
+ * (dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, dd-trace-java
+ * `TagValue.convertDDtoW3C`). A value with nothing to replace is returned as is (no copy).
  */
 export function encodeDdValue(value: string): string {
   if (typeof value === "string") {
@@ -166,8 +168,8 @@ function needsValueEscape(code: number): boolean {
 }
 
 /**
- * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_` (rule 40,
- * dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
+ * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_`
+ * (dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
  * element and key separators, so a key holding them would corrupt the member (no tracer emits one).
  * A key with nothing to replace is returned as is (no copy).
  */
@@ -193,9 +195,9 @@ function needsKeyEscape(code: number): boolean {
   );
 }
 
-/** `dd=`: the Datadog tracestate member prefix (rule 39), counted in its 256-character limit (rule 43). */
+/** `dd=`: the Datadog tracestate member prefix, counted in its 256-character limit (dd-trace-java). */
 export const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
-/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (rule 43). */
+/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix. */
 const DD_MEMBER_MAX_VALUE_LENGTH = TRACESTATE_DD_MAX_LENGTH - DD_MEMBER_PREFIX.length;
 /** `s:`, the first entry of a `dd=` value. */
 export const DD_PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;
@@ -209,12 +211,14 @@ const DM_ENTRY_PREFIX = `${TAG_PREFIX}${DECISION_MAKER_TAG.slice(PROPAGATED_TAG_
 const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.length)}:`;
 
 /**
- * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in Java/Go
- * order `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*` (rule 44, section L), kept within 256 characters
- * prefix included: an entry that would overflow is skipped and later ones are still tried (rule 43,
- * Java). Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting
- * span id, or the stored `_dd.parent_id`, rule 41); `high` the upper 64 bits of the trace id, 16 hex
- * (all zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
+ * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in the
+ * order of dd-trace-java and dd-trace-go: `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*`, kept within
+ * 256 characters prefix included: an entry that would overflow is skipped and later ones are still
+ * tried (dd-trace-java `W3CPTagsCodec`, `MAX_HEADER_SIZE`). Skipped tags still travel in
+ * `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting span id, or the stored
+ * `_dd.parent_id`, as Datadog system-tests `test_tracestate_w3c_p_inject` expect); `high` the upper
+ * 64 bits of the trace id, 16 hex (all zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in
+ * one pass of string appends.
  *
  * The value is always a valid tracestate value (Trace Context §3.3.1.3: 1-256 characters 0x20-0x7E
  * without `,` and `=`, not ending in a space) by construction: digits of the priority, hex ids, keys
@@ -248,7 +252,7 @@ const LONGEST_PRIORITY_AND_PARENT =
  * `s:<priority>` + `origin` + `;p:<parentId>` + `tags` is exactly
  * {@link encodeDdMemberValue}`(priority, origin, parentId, tags, high)` for any propagatable priority
  * and 16-hex `parentId`. `undefined` when the entries are long enough that the 256-character limit
- * could skip one (rule 43): the caller then encodes the whole value per injection.
+ * could skip one: the caller then encodes the whole value per injection.
  */
 export function encodeDdMemberFixedParts(
   origin: string | undefined,
@@ -263,7 +267,7 @@ export function encodeDdMemberFixedParts(
   return { origin: originEntry, tags: tagEntries };
 }
 
-/** `out` with the `;t.*` entries appended in Java/Go order: dm, tid, ts, then the others (rules 44, 29). */
+/** `out` with the `;t.*` entries appended in dd-trace-java's order: dm, tid, ts, then the others. */
 function appendTagEntries(
   out: string,
   tags: Readonly<Record<string, string>> | undefined,
@@ -284,7 +288,7 @@ function appendTagEntries(
 }
 
 /**
- * `out` with `prefix` and the encoded `value` (rule 40) appended as in {@link append}, unless the
+ * `out` with `prefix` and the encoded `value` appended as in {@link append}, unless the
  * encoded value ends with a space (a tracestate value must not, Trace Context §3.3.1.3): then the
  * entry is skipped.
  */
@@ -294,12 +298,12 @@ function appendValue(out: string, prefix: string, value: string): string {
   return append(out, prefix + encoded);
 }
 
-/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */
+/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit. */
 function append(out: string, entry: string): string {
   return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
 }
 
-/** `;t.<name>:` for the propagated tag `_dd.p.<name>` (rule 40 key encoding). */
+/** `;t.<name>:` for the propagated tag `_dd.p.<name>` (key encoded as dd-trace-js does). */
 function tagEntryPrefix(key: string): string {
   return TAG_PREFIX + encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length)) + ":";
 }

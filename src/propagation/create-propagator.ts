@@ -63,8 +63,8 @@ import { isValidSpanContext } from "./w3c/traceparent.js";
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
 
 /**
- * What extraction does with a valid incoming context (research rule 55, Datadog's
- * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as dd-trace-js applies it):
+ * What extraction does with a valid incoming context (Datadog's `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`,
+ * as dd-trace-js `_extractSpanContext` applies it; Datadog docs, "Propagating trace context"):
  * - `continue` (default): the extracted context is the parent of the next span;
  * - `restart`: the next span starts a new trace, with a span link to the extracted context
  *   (`reason=propagation_behavior_extract`, `context_headers=<winning style>`); baggage is kept,
@@ -79,22 +79,22 @@ const EXTRACT_BEHAVIORS: ReadonlySet<string> = new Set<ExtractBehavior>(["contin
 export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
   /**
    * Stop extraction at the first valid style: no tracestate adoption, no re-parenting, no links
-   * (research rule 54); only the W3C `random` flag of a later traceparent with exactly the winner's
+   * (as dd-trace-js does); only the W3C `random` flag of a later traceparent with exactly the winner's
    * trace id is kept (Trace Context Level 2 §3.2.2.5.2 makes it a MUST). Default:
    * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` (`true`/`1`), else false.
    */
   extractFirst?: boolean;
   /**
-   * {@link ExtractBehavior}: `continue`, `restart` or `ignore` (research rule 55). Default:
+   * {@link ExtractBehavior}: `continue`, `restart` or `ignore` (as dd-trace-js). Default:
    * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` (any case; another value is ignored with a warning),
    * else `continue`. Any other value here throws a `TypeError`.
    */
   extractBehavior?: ExtractBehavior;
 }
 
-/** Default inject styles (DESIGN.md "Defaults"): a Datadog and an OpenTelemetry consumer both continue. */
+/** Default inject styles: a Datadog-instrumented and an OpenTelemetry consumer both continue the trace. */
 export const DEFAULT_STYLES: readonly PropagationStyle[] = ["tracecontext", "baggage", "datadog"];
-/** Default extract order, as Datadog's tracers (research rule 2, dd-trace-js). */
+/** Default extract order, as Datadog's tracers (dd-trace-js `supported-configurations.json`). */
 export const DEFAULT_EXTRACT_STYLES: readonly PropagationStyle[] = ["datadog", "tracecontext", "baggage"];
 
 /** Accepted spellings, lower-cased: OTel names, Datadog names and Datadog's long B3 name. */
@@ -110,7 +110,7 @@ const STYLE_ALIASES: ReadonlyMap<string, PropagationStyle> = new Map([
 const NONE = "none";
 
 /**
- * Builds the TextMapPropagator for a list of styles (DESIGN.md "Public API").
+ * Builds the TextMapPropagator for a list of styles.
  *
  * `styles`: an array or a comma-separated string of names, case-insensitive, blanks ignored:
  * `tracecontext` (W3C Trace Context, Datadog-aware through the `dd=` tracestate member),
@@ -120,7 +120,8 @@ const NONE = "none";
  * accepted ones, as does a list that names no style (`""`, `[]`: `none` is the way to turn
  * propagation off) and a value that is neither a string nor an array.
  *
- * Without `styles` the environment decides, as in Datadog's tracers (research rule 2): extract
+ * Without `styles` the environment decides, as in Datadog's tracers (Datadog docs, "Propagating
+ * trace context"): extract
  * `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`, else `OTEL_PROPAGATORS`
  * (where `datadog` is accepted too), else {@link DEFAULT_EXTRACT_STYLES}; inject likewise with
  * `..._INJECT`, else {@link DEFAULT_STYLES}. A variable that names nothing (empty, blanks, commas
@@ -128,15 +129,18 @@ const NONE = "none";
  * `DD_TRACE_PROPAGATION_EXTRACT_FIRST`, `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` and
  * `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at creation time, unless `options` sets them.
  *
- * Extraction (research section H): every style runs in order; the first valid context wins
- * (rule 48). A later style with another trace id becomes a span link with `reason=terminated_context`
- * and `context_headers=<style>` (rule 50; read them with `getExtractionLinks`). A later
- * `tracecontext` of the same trace gives its tracestate to the winner (rule 51) and, when its parent
- * differs, its parent id, keeping the Datadog parent as `lastParentId` (`_dd.parent_id`, rule 52).
- * Same trace: the full 128-bit ids when both carry upper bits, else the low 64 bits (rule 49, Java);
- * a 64-bit winner (its `_dd.p.tid` lost upstream) then takes the full id of a later style of the same
- * trace, so the trace keeps its 128-bit id (rules 21, 61; Datadog's tracers keep the 64-bit id there).
- * `baggage` always contributes. The extract behavior ({@link ExtractBehavior}, rule 55) then decides
+ * Extraction (as dd-trace-js `_extractSpanContext`, dd-trace-java `HttpCodec.CompoundExtractor`):
+ * every style runs in order; the first valid context wins. A later style with another trace id
+ * becomes a span link with `reason=terminated_context` and `context_headers=<style>` (Datadog
+ * system-tests `Test_Span_Links_From_Conflicting_Contexts`; read them with `getExtractionLinks`). A
+ * later `tracecontext` of the same trace gives its tracestate to the winner and, when its parent
+ * differs, its parent id, keeping the Datadog parent as `lastParentId` (`_dd.parent_id`; system-tests
+ * `test_tracestate_w3c_p_extract_datadog_w3c`). Same trace: the full 128-bit ids when both carry
+ * upper bits, else the low 64 bits (dd-trace-java `HttpCodec.traceIdMatch`); a 64-bit winner (its
+ * `_dd.p.tid` lost upstream) then takes the full id of a later style of the same trace, so the trace
+ * keeps its 128-bit id (Datadog's tracers keep the 64-bit id there; Datadog's backend joins both
+ * forms, Datadog docs "Trace IDs"). `baggage` always contributes. The extract behavior
+ * ({@link ExtractBehavior}) then decides
  * whether the result continues the trace, restarts it with a link, or is ignored. Injection writes
  * every style; a failing style never stops the others. Neither direction throws; `options` with a
  * value of the wrong kind, or a name `CreatePropagatorOptions` does not have, throw a `TypeError` at
@@ -435,7 +439,10 @@ interface Candidate {
   parts?: StyleExtraction;
 }
 
-/** Same trace (research rule 49, Java): full ids when both have upper bits, else the low 64 bits. */
+/**
+ * Same trace (dd-trace-java `HttpCodec.traceIdMatch`): full ids when both have upper bits, else the
+ * low 64 bits.
+ */
 function sameTrace(a: string, b: string): boolean {
   if (a === b) return true;
   const aHigh = a.slice(0, 16);
@@ -545,7 +552,7 @@ class MultiStylePropagator implements TextMapPropagator {
       let exactTraceId = winner.traceId === candidate.traceId;
       if (!exactTraceId && !sameTrace(winner.traceId, candidate.traceId)) {
         // A context without a parent span (Datadog parent id 0: Synthetics) is linked with span id 0,
-        // as dd-trace-js links it (rule 50: only a trace id 0 makes no link).
+        // as dd-trace-js links it (only a trace id 0 makes no link).
         const root = candidate.parts?.root;
         const linked =
           candidate.spanContext ?? (root === undefined ? undefined : restoredRootLinkContext(root));
@@ -675,15 +682,15 @@ function mergeBaggage(current: Baggage | undefined, w3c: Baggage): Baggage {
   return merged;
 }
 
-/** A link to a context that lost the precedence contest (research rule 50). */
+/** A link to a context that lost the precedence contest (as dd-trace-js `_extractSpanContext` adds it). */
 function terminatedContextLink(name: PropagationStyle, spanContext: SpanContext): Link {
   return extractionLink(spanContext, name === "tracecontext", LINK_REASON_TERMINATED_CONTEXT, name);
 }
 
 /**
  * A span link the extraction records: to a remote copy of `spanContext` (ids, flags, and its
- * tracestate when `withTraceState`), with `reason=<reason>` and `context_headers=<style>` (research
- * rules 50, 55).
+ * tracestate when `withTraceState`), with `reason=<reason>` and `context_headers=<style>` (the
+ * attributes dd-trace-js and Datadog system-tests `tests/test_distributed.py` use).
  */
 function extractionLink(
   spanContext: SpanContext,
@@ -705,14 +712,14 @@ function extractionLink(
 }
 
 /**
- * The `restart` extract behavior (research rule 55, dd-trace-js `_extractSpanContext` and
- * `Span._createContext`): `context` without its span, restored root, Datadog fields and earlier links;
- * the baggage the extraction found (the winner's, `ot-baggage-*` entries included, merged with the
- * W3C baggage); one link to the winner's span context (with its tracestate), `reason=
- * propagation_behavior_extract`, `context_headers=<winner's style>`. A winner without a parent span (a
- * restored root, Datadog parent id 0: Synthetics) is linked with span id 0, as dd-trace-js links that
- * context (OpenTelemetry's trace API: links with a zero span id SHOULD be recorded when they have
- * attributes), so the incoming trace stays findable.
+ * The `restart` extract behavior (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`; dd-trace-js
+ * `_extractSpanContext` and `Span._createContext`): `context` without its span, restored root, Datadog
+ * fields and earlier links; the baggage the extraction found (the winner's, `ot-baggage-*` entries
+ * included, merged with the W3C baggage); one link to the winner's span context (with its tracestate),
+ * `reason=propagation_behavior_extract`, `context_headers=<winner's style>`. A winner without a parent
+ * span (a restored root, Datadog parent id 0: Synthetics) is linked with span id 0, as dd-trace-js
+ * links that context (OpenTelemetry's trace API: links with a zero span id SHOULD be recorded when they
+ * have attributes), so the incoming trace stays findable.
  */
 function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage | undefined): Context {
   let baggage =
@@ -732,14 +739,15 @@ function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage
 }
 
 /**
- * A 64-bit winner (no `_dd.p.tid`: dropped with an invalid or oversized x-datadog-tags, rules 27-28, or
- * tag propagation disabled) moved to the full 128-bit `traceId` that a later style of the same trace
+ * A 64-bit winner (no `_dd.p.tid`: dropped with an invalid or oversized x-datadog-tags, or tag
+ * propagation disabled) moved to the full 128-bit `traceId` that a later style of the same trace
  * (`tracecontext`, `b3`, `b3multi`) carries, with `_dd.p.tid` set from its upper half, as a traceparent
- * alone gives it (rule 21): the trace keeps its id across the hop. Datadog's tracers keep the 64-bit id
- * there; their backend joins a 64-bit id and its 128-bit form as one trace (rule 61), an OpenTelemetry
- * backend would see a new trace. Never for a `tracecontext` winner: its zero upper half is its id, which
- * the W3C services upstream know it by. tracehop's own winner (parts) is updated in place; another
- * style's gets a new candidate whose Context holds the new span context (and its Datadog fields, if any).
+ * alone gives it (dd-trace-js `_extract128BitTraceId`): the trace keeps its id across the hop.
+ * Datadog's tracers keep the 64-bit id there; their backend joins a 64-bit id and its 128-bit form as
+ * one trace (Datadog docs "Trace IDs"), an OpenTelemetry backend would see a new trace. Never for a
+ * `tracecontext` winner: its zero upper half is its id, which the W3C services upstream know it by.
+ * tracehop's own winner (parts) is updated in place; another style's gets a new candidate whose Context
+ * holds the new span context (and its Datadog fields, if any).
  */
 function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
   const high = traceId.slice(0, 16);
@@ -768,12 +776,12 @@ function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
 }
 
 /**
- * Under `extractFirst` (rule 54: nothing of a later style is adopted), a later `tracecontext`
- * candidate still gives the winner its W3C `random` flag when its traceparent carries exactly the
- * winner's trace id: "If the flag is set in the incoming traceparent header, it MUST also be set in all
- * outgoing traceparent headers which use the same trace-id" (Trace Context Level 2 §3.2.2.5.2). The
- * winner is returned unchanged otherwise (no candidate, another trace, no flag); a restored root keeps
- * the flag in its trace flags.
+ * Under `extractFirst` (`DD_TRACE_PROPAGATION_EXTRACT_FIRST`: nothing of a later style is adopted), a
+ * later `tracecontext` candidate still gives the winner its W3C `random` flag when its traceparent
+ * carries exactly the winner's trace id: "If the flag is set in the incoming traceparent header, it
+ * MUST also be set in all outgoing traceparent headers which use the same trace-id" (Trace Context
+ * Level 2 §3.2.2.5.2). The winner is returned unchanged otherwise (no candidate, another trace, no
+ * flag); a restored root keeps the flag in its trace flags.
  */
 function keepRandomFlag(winner: Candidate, w3c: Candidate | undefined): Candidate {
   const winnerSpan = winner.spanContext;
@@ -832,17 +840,18 @@ function adoptedFlags(
 }
 
 /**
- * A later `tracecontext` context of the winner's trace (research rules 51-52): its tracestate is
+ * A later `tracecontext` context of the winner's trace (dd-trace-js `_resolveTraceContextConflicts`,
+ * dd-trace-java `applyTraceContextToFirstContext`): its tracestate is
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
  * priority, origin and tags stay. A Datadog winner without a priority (no
  * `x-datadog-sampling-priority`) takes the W3C sampled flag, so an
- * upstream drop stays a drop: the priority stays unset, as the handed vectors expect (system-tests
- * `w3c_p_extract_datadog_w3c`), and the next injection writes 1 or 0 from the flag. dd-trace-js 5
- * (`#mergeTraceContextState`) copies the W3C priority and `_dd.p.dm` as well: the same keep or drop,
- * `s:2` / `s:-1` written as 1 / 0. tracehop's own winner (parts) is updated in place and returned;
- * another style's gets a new candidate. `exactTraceId`: the winner's trace id is exactly `w3cSpan`'s
- * (then the W3C `random` flag is kept too).
+ * upstream drop stays a drop: the priority stays unset, as Datadog system-tests
+ * `test_tracestate_w3c_p_extract_datadog_w3c` expect, and the next injection writes 1 or 0 from the
+ * flag. dd-trace-js 5 (`#mergeTraceContextState`) copies the W3C priority and `_dd.p.dm` as well: the
+ * same keep or drop, `s:2` / `s:-1` written as 1 / 0. tracehop's own winner (parts) is updated in place
+ * and returned; another style's gets a new candidate. `exactTraceId`: the winner's trace id is exactly
+ * `w3cSpan`'s (then the W3C `random` flag is kept too).
  */
 function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId: boolean): Candidate {
   const parts = winner.parts;
@@ -865,7 +874,7 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
       isRemote: true,
       traceState: w3cSpan.traceState,
     };
-    // The Datadog parent the W3C one replaces was 0 (a restored root): rule 52 names it all the same,
+    // The Datadog parent the W3C one replaces was 0 (a restored root): `_dd.parent_id` names it too,
     // as 16 lowercase hex, as dd-trace-js does (`_dd.parent_id` 0000000000000000 without a `p:`).
     lastParentId = lentLastParentId(w3cSpan) ?? ZERO_HEX16;
   } else {

@@ -9,24 +9,25 @@ import { ZERO_HEX16 } from "./datadog/ids.js";
  * read through the functions below. Every reader returns a fresh value and never throws.
  */
 
-/** Span attribute holding the last Datadog parent id (research rules 42 and 52). */
+/** Span attribute holding the last Datadog parent id (as dd-trace-js and dd-trace-java name it). */
 export const DD_PARENT_ID_ATTRIBUTE = "_dd.parent_id";
-/** Link attribute naming why the link exists (research rule 50). */
+/** Link attribute naming why the link exists (as dd-trace-js `_extractSpanContext` writes it). */
 export const LINK_REASON_ATTRIBUTE = "reason";
-/** Link reason for a conflicting style (research rule 50). */
+/** Link reason for a conflicting style (Datadog system-tests `Test_Span_Links_From_Conflicting_Contexts`). */
 export const LINK_REASON_TERMINATED_CONTEXT = "terminated_context";
 /**
- * Link reason for the context a `restart` extraction left behind (research rule 55,
- * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart`, as dd-trace-js writes it).
+ * Link reason for the context a `restart` extraction left behind
+ * (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart`, as dd-trace-js writes it).
  */
 export const LINK_REASON_PROPAGATION_BEHAVIOR_EXTRACT = "propagation_behavior_extract";
-/** Link attribute naming the style that produced the linked context (research rule 50). */
+/** Link attribute naming the style that produced the linked context (as dd-trace-js writes it). */
 export const LINK_CONTEXT_HEADERS_ATTRIBUTE = "context_headers";
 
 /**
  * A trace that arrived without a usable parent span: Datadog parent id 0, as Synthetics sends it
- * (research rules 13 and 64). The span started from such a context must be a ROOT span (no parent)
- * whose trace id is `traceId`, sampled as `traceFlags` says.
+ * (Datadog system-tests `Test_Synthetics_APM_Datadog`: the trace id, priority and origin are kept with
+ * no parent). OpenTelemetry has no span context with span id 0, so the span started from such a
+ * context must be a ROOT span (no parent) whose trace id is `traceId`, sampled as `traceFlags` says.
  */
 export interface RestoredRoot {
   /** 32 lowercase hex, never all zero. */
@@ -65,9 +66,10 @@ function read(ctx: Context): ExtractionResult | undefined {
  * Span links the extraction produced: one per later style whose valid context named another trace
  * than the winning one. Each link has attributes `reason=terminated_context` and
  * `context_headers=<style name>` (`datadog`, `tracecontext`, `b3`, `b3multi`), the sampled bit in
- * its trace flags, and the tracestate only for `tracecontext` links (research rule 50).
- * Empty when there was no conflict or `DD_TRACE_PROPAGATION_EXTRACT_FIRST` was set (rule 54).
- * Under the `restart` extract behavior (rule 55) the only link is the one to the extracted context,
+ * its trace flags, and the tracestate only for `tracecontext` links (as dd-trace-js `_extractSpanContext`;
+ * Datadog system-tests `tests/test_distributed.py`, `Test_Span_Links_*`). Empty when there was no
+ * conflict or `DD_TRACE_PROPAGATION_EXTRACT_FIRST` was set. Under the `restart` extract behavior
+ * (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`) the only link is the one to the extracted context,
  * with `reason=propagation_behavior_extract` and `context_headers=<winning style>`.
  */
 export function getExtractionLinks(ctx: Context): Link[] {
@@ -77,8 +79,8 @@ export function getExtractionLinks(ctx: Context): Link[] {
 
 /**
  * The trace to keep when the extracted context has no valid parent span: the trace id (32 lowercase
- * hex) of a Datadog context whose parent id was 0 (Synthetics, research rules 13 and 64), else
- * `undefined`. The span started from `ctx` must be a root span with this trace id.
+ * hex) of a Datadog context whose parent id was 0 (Synthetics sends it; OpenTelemetry has no span
+ * id 0), else `undefined`. The span started from `ctx` must be a root span with this trace id.
  */
 export function getRestoredRootTraceId(ctx: Context): string | undefined {
   return read(ctx)?.restoredRoot?.traceId;
@@ -93,7 +95,7 @@ export function getRestoredRoot(ctx: Context): RestoredRoot | undefined {
 /**
  * Attributes the span started from `ctx` must carry because of the extraction:
  * `{"_dd.parent_id": <last Datadog parent id>}` when the W3C parent replaced a different Datadog
- * parent of the same trace (research rules 42 and 52); `{}` otherwise.
+ * parent of the same trace (as dd-trace-js `_resolveTraceContextConflicts` sets it); `{}` otherwise.
  */
 export function getExtractionAttributes(ctx: Context): Attributes {
   const lastParentId = getDatadogContext(ctx)?.lastParentId;
@@ -254,7 +256,7 @@ export interface StyleExtraction {
   traceId: string;
   /** The remote parent; `undefined` for a restored root (Datadog parent id 0). */
   spanContext: SpanContext | undefined;
-  /** Set for a restored root (research rules 13, 64). */
+  /** Set for a restored root (Datadog parent id 0, as Synthetics sends it). */
   root: RestoredRoot | undefined;
   /** True when a restored root of the base context must be cleared (a W3C parent was adopted). */
   clearRoot: boolean;

@@ -19,7 +19,8 @@ import { BAGGAGE_HEADER, TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "./w3c/c
 
 /**
  * The header names tracehop's own styles write: W3C Trace Context (§3.2, §3.3), W3C Baggage (§3) and
- * Datadog's `x-datadog-*` (research section A). The carrier layer recognises them by one set lookup.
+ * Datadog's `x-datadog-*` (Datadog docs, "Propagating trace context"). The carrier layer recognises
+ * them by one set lookup.
  */
 export const TRACEHOP_HEADER_NAMES: readonly string[] = [
   TRACE_PARENT_HEADER,
@@ -51,7 +52,8 @@ export const PROPAGATION_HEADER_NAMES: readonly string[] = [...TRACEHOP_HEADER_N
 
 /**
  * Prefix of the baggage headers OpenTracing tracers wrote, one header per entry (dd-trace-ot, dd-trace;
- * Datadog research rule 5): read by the `datadog` style, never written.
+ * dd-trace-java `DatadogHttpCodec` `OT_BAGGAGE_PREFIX`, dd-trace-js `carrier.js`): read by the
+ * `datadog` style, never written.
  */
 export const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
 
@@ -63,7 +65,7 @@ const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_N
  * case-insensitive; lower-case them first): `"TraceParent"` gives false. Never throws for a string.
  * `tracehop/messaging` removes these headers from a message before writing a new context, so that every
  * propagation header of one message comes from one context (a stale `traceparent` beside new
- * `x-datadog-*` headers split traces: case B13 of tracehop's bug-report corpus).
+ * `x-datadog-*` headers split traces: DataDog/dd-trace-dotnet#3832).
  */
 export function isPropagationHeaderName(lowerCaseName: string): boolean {
   return PROPAGATION_HEADER_SET.has(lowerCaseName) || isLegacyBaggageHeaderName(lowerCaseName);
@@ -78,7 +80,8 @@ const ASCII_CASE_BIT = 0x20;
 
 /**
  * True when `name` is `ot-baggage-` in any ASCII case followed by at least one character (the key of
- * the entry): a legacy baggage header (Datadog research rule 5). Checked in place, no lower-cased copy.
+ * the entry): a legacy baggage header (as dd-trace-ot and dd-trace write it). Checked in place, no
+ * lower-cased copy.
  */
 export function isLegacyBaggageHeaderName(name: string): boolean {
   if (name.length <= LEGACY_BAGGAGE_PREFIX.length) return false;

@@ -21,9 +21,10 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
  * tracehop's own codec on @opentelemetry/api's `Baggage` interface (a {@link W3CBaggage}, with the
  * api's semantics; `baggageEntryMetadataFromString` for metadata). @opentelemetry/core 2.12's
  * `W3CBaggagePropagator` differs from the spec in ways a stored carrier exposes
- * (../shared/research/w3c-harness.md §2): it percent-encodes and decodes keys, drops empty values,
- * drops members that hold invalid UTF-8 escapes instead of using U+FFFD, drops any member over 4096
- * bytes (a valid 8192-byte member included), and writes metadata verbatim, control characters included.
+ * (compared with W3C Baggage and w3c/baggage's reference parser `test/baggage/baggage.py`): it
+ * percent-encodes and decodes keys, drops empty values, drops members that hold invalid UTF-8 escapes
+ * instead of using U+FFFD, drops any member over 4096 bytes (a valid 8192-byte member included), and
+ * writes metadata verbatim, control characters included.
  *
  * Extract: repeated baggage fields (an array from the getter) are combined in order; members are read
  * with {@link parseBaggageHeader} (grammar, decoding and the 64-member / 8192-byte limits). Properties

@@ -21,8 +21,8 @@ import { W3CTraceState } from "./W3CTraceState.js";
  *     tracestate: rojo=00f067aa0ba902b7,congo=t61rcWkgMzE
  *
  * tracehop's own implementation: @opentelemetry/core 2.12's `W3CTraceContextPropagator` passes 37
- * of the 41 strict harness cases and misreads stored carriers (../shared/research/w3c-harness.md
- * §1.5-1.6). What differs, and the rule each follows:
+ * of the 41 cases of the w3c/trace-context test suite (`test/test.py`, STRICT_LEVEL=2) and misreads
+ * stored carriers. What differs, and the rule each follows:
  *
  * Extract (never throws; on any failure the given context is returned unchanged):
  * - traceparent as parsed by {@link parseTraceParent}: any run of SP/HTAB around the value, future

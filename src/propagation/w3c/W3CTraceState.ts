@@ -20,8 +20,9 @@ const CHAR_COMMA = 0x2c;
  * An immutable W3C tracestate list that implements @opentelemetry/api's `TraceState` with the
  * Level 2 rules. tracehop's own because @opentelemetry/core 2.12's `TraceState` validates keys with
  * the Level 1 grammar, keeps the first 32 members of a longer list instead of discarding it, and
- * drops one bad member where the strict W3C harness expects the whole header gone
- * (../shared/research/w3c-harness.md §1.6).
+ * drops one bad member where the w3c/trace-context test suite at STRICT_LEVEL=2 expects the whole
+ * header gone (`test_tracestate_key_illegal_vendor_format`, `..._member_count_limit`,
+ * `..._key_length_limit`, `..._value_illegal_characters`).
  *
  * - Order is the header order: index 0 is the left-most (most recent) member (Trace Context §3.3.1.4).
  * - `set(key, value)` puts the member first and removes any earlier member with that key (§3.5 "Modified
@@ -30,7 +31,8 @@ const CHAR_COMMA = 0x2c;
  * - `serialize()` writes every member as `key=value` joined by `,` with no whitespace; it is `""` for
  *   an empty list. The 512-character wire limit is applied on inject, see {@link W3CTraceState.wireValue}.
  *
- * Holds any member, including the Datadog `dd=` member (DESIGN.md "Layers", research rule 39).
+ * Holds any member, including the Datadog `dd=` member, where Datadog's tracers keep the fields
+ * OpenTelemetry's SpanContext has no slot for (sampling priority, origin, `_dd.p.*` tags).
  */
 export class W3CTraceState implements TraceState {
   /** The members; for a list read from a canonical header, split from `_serialized` on first need. */

@@ -7,8 +7,9 @@ import { FLAG_RANDOM } from "./constants.js";
  * Trace Context Level 2 §3.2.2.5.2: "If the flag is set in the incoming traceparent header, it MUST
  * also be set in all outgoing traceparent headers which use the same trace-id". The OpenTelemetry JS
  * SDK (`@opentelemetry/sdk-trace` 2.12 `Tracer.startSpan`) gives every new span exactly `SAMPLED`
- * or `NONE`, so a child of a restored `-02`/`-03` parent would send `-00`/`-01` (w3c-harness.md §1.5,
- * test 41 fails for an SDK service). Call this right after `tracer.startSpan(name, options, parent)`.
+ * or `NONE`, so a child of a restored `-02`/`-03` parent would send `-00`/`-01` (the w3c/trace-context
+ * test suite's `test_propagates_random_flag` fails for an SDK service). Call this right after
+ * `tracer.startSpan(name, options, parent)`.
  *
  * It sets the bit on the span's SpanContext when the parent carries it and both share the trace id;
  * otherwise it changes nothing. It relies on `span.spanContext()` returning the span's own object, as

@@ -83,7 +83,7 @@ function skipOws(text: string, start: number, end: number, step: 1 | -1): number
  *
  * - Runs of SP/HTAB around the value are ignored (RFC 9110 §5.6.3 OWS); @opentelemetry/core 2.12
  *   allows at most one such character per side, which a carrier read back from a database column
- *   breaks (../shared/research/w3c-harness.md §1.6).
+ *   breaks (its regular expression is `^\s?...\s?$`).
  * - version: two lower-case hex digits, `ff` forbidden. Version `00` must be exactly 55 characters;
  *   a higher version is parsed with the `00` layout and must have end of string or `-` after the flags
  *   (§3.2.4); its extra fields are ignored, never interpreted.

@@ -24,7 +24,8 @@ const CHAR_TILDE = 0x7e;
  * `key = ( lcalpha / DIGIT ) 0*255 ( keychar )`, `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"`.
  * `@` is an ordinary keychar: `foo@`, `foo@@bar`, a 250-character tenant or a 15-character system
  * part are valid. @opentelemetry/core 2.12 still applies the Level 1 `tenant@system` grammar
- * (../shared/research/w3c-harness.md §1.6, harness tests 34 and 36).
+ * (its `internal/validators.js`; the w3c/trace-context test suite's
+ * `test_tracestate_key_illegal_vendor_format` and `test_tracestate_key_length_limit` fail).
  */
 export function isValidTraceStateKey(key: string): boolean {
   const length = key.length;
@@ -110,9 +111,9 @@ export const NOT_CANONICAL = -1;
 const keyBounds = new Int32Array(2 * TRACE_STATE_MAX_MEMBERS);
 
 /**
- * The vendor key Datadog's tracers use (`dd=`, Datadog research rule 39): tracehop's Datadog-aware
- * `tracecontext` style looks it up on every inject and extract, so {@link canonicalTraceStateSize}
- * notes where it is while it validates the keys anyway.
+ * The vendor key Datadog's tracers use (`dd=`; Datadog docs, "Propagating trace context"): tracehop's
+ * Datadog-aware `tracecontext` style looks it up on every inject and extract, so
+ * {@link canonicalTraceStateSize} notes where it is while it validates the keys anyway.
  */
 export const DATADOG_MEMBER_KEY = "dd";
 /** The two character codes of {@link DATADOG_MEMBER_KEY}, compared in place by the scan. */

@@ -27,7 +27,7 @@ export const ATTR_TRACEHOP_RUN = "tracehop.run";
  * unit for durations). Restore time minus the capture time (`capturedAt` option, else the row's
  * `createdAt`); 0 when clocks disagree and the difference is negative. Absent when the capture time
  * is unknown. Oban's `queue_time` and Sentry's `messaging.message.receive.latency` show the same
- * quantity (research anchors-features.md §5 item 6).
+ * quantity.
  */
 export const ATTR_TRACEHOP_QUEUE_WAIT = "tracehop.queue.wait";
 

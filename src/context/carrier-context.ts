@@ -20,7 +20,7 @@ export const TRACER_NAME = "tracehop";
 
 let defaultPropagator: TextMapPropagator | undefined;
 
-/** The default propagator of the carrier functions: `createPropagator()`, built once (DESIGN.md "Defaults"). */
+/** The default propagator of the carrier functions: `createPropagator()`, built once. */
 function getDefaultPropagator(): TextMapPropagator {
   return (defaultPropagator ??= createPropagator());
 }
@@ -87,8 +87,8 @@ function assertContextOption(ctx: unknown, where: string): void {
 
 /**
  * Injects the given (default: active) context into a new carrier: a flat object of lower-case
- * propagation header names and string values (DESIGN.md "The carrier"), ready for a JSON column or
- * message headers.
+ * propagation header names and string values, exactly what would travel as HTTP headers, ready for a
+ * JSON column or message headers.
  *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
  *   suppressed) or the propagator failed. Never throws on what it propagates.
@@ -122,7 +122,7 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
 /**
  * Extracts a stored carrier onto the given (default: `ROOT_CONTEXT`) context.
  *
- * `carrier` is untrusted input (DESIGN.md "The carrier"): a carrier object (header names in any case,
+ * `carrier` is untrusted input: a carrier object (header names in any case,
  * string / Buffer / array values), its JSON text, or a row with a `traceContext` field holding
  * either (the `TraceCarrierProvider` shape). Extraction starts from `ROOT_CONTEXT`, never from the
  * active context, so nothing of the caller's trace leaks into the restored one (case B29).

@@ -57,8 +57,9 @@ export function decidedTraceId(ctx: Context): string | undefined {
  * placeholder parent in `onStart`; exporters (which read the span at `onEnd`) see none. Spans of
  * other SDKs keep their parent field if they have no `parentSpanContext` / `parentSpanId` property.
  *
- * Used for Datadog parent id 0 (Synthetics: the trace id must be kept on a root span, research rules
- * 13 and 64) and for a new linked trace that keeps a user's sampling decision (docs/restore.md).
+ * Used for Datadog parent id 0 (Synthetics: the trace id must be kept on a root span, as Datadog
+ * system-tests `Test_Synthetics_APM_Datadog` expect) and for a new linked trace that keeps a user's
+ * sampling decision (docs/restore.md).
  *
  * @param traceId 32 lowercase hex, not all zero.
  * @param base the context to start from (baggage and other values are kept; its span is ignored).
@@ -92,7 +93,7 @@ const TRACE_ID_BYTES = 16;
 
 /**
  * A random 128-bit trace id as 32 lowercase hex whose low 64 bits are not zero (Datadog cannot carry
- * a trace id whose low half is 0: research section L, "trace id must be > 0").
+ * a trace id whose low half is 0: `x-datadog-trace-id` 0 is no trace, as in every Datadog tracer).
  */
 export function randomTraceId(): string {
   const bytes = new Uint8Array(TRACE_ID_BYTES);

@@ -14,7 +14,8 @@ import { assertKnownOptions } from "../known-options.js";
  *   Datadog fields carry over (docs/restore.md "Link mode").
  * - `none`: a new trace with no link; only the stored baggage carries over.
  * - `auto`: `parent` while the stored context is younger than `maxParentAge` and this is the first
- *   run, else `link` (research anchors-features.md §2 item 1: the maximum-age policy users ask for).
+ *   run, else `link` (the maximum-age policy users ask for: Particular/NServiceBus#6732,
+ *   taskforcesh/bullmq#2942).
  */
 export type Relation = "parent" | "link" | "none" | "auto";
 
@@ -27,14 +28,13 @@ const RELATIONS: ReadonlySet<string> = new Set<Relation>(["parent", "link", "non
  * Default `maxParentAge` of `relation: "auto"`, in milliseconds (5 minutes). Far longer than a
  * request and the OpenTelemetry Collector's tail-sampling decision wait (30 s by default), so work
  * that follows a request continues its trace; delayed, scheduled and repeating work, which runs
- * minutes to months later, starts its own trace (NServiceBus#6732, bullmq#2942; research
- * anchors-features.md §2 item 1).
+ * minutes to months later, starts its own trace (Particular/NServiceBus#6732, taskforcesh/bullmq#2942).
  */
 export const DEFAULT_MAX_PARENT_AGE_MS = 5 * 60 * 1000;
 
 /** Process-wide defaults of the restore side; per-call options win. */
 export interface RestoreDefaults {
-  /** Default `relation` of `withCarrier` and `traced` (initially `parent`, as DESIGN.md says). */
+  /** Default `relation` of `withCarrier` and `traced` (initially `parent`). */
   relation?: Relation;
   /** Default `maxParentAge` of `relation: "auto"`, in milliseconds (initially 5 minutes). */
   maxParentAge?: number;

@@ -60,8 +60,7 @@ export interface TracedWrapper {
 
 /**
  * Wraps a function or a method so that each call runs inside a span, as `withCarrier` runs `fn` —
- * the TypeScript answer to a tracing aspect on methods (Datadog's `@Trace`, research
- * anchors-features.md §5):
+ * the TypeScript answer to a tracing aspect on methods (dd-trace-java's `@Trace` annotation):
  *
  *     class Worker {
  *       @traced({ kind: SpanKind.CONSUMER, relation: "auto" })

@@ -94,20 +94,21 @@ export interface StartedSpan {
  * Runs `fn` inside a new span related to the context stored in `carrier`, and ends the span when
  * `fn`'s work is over.
  *
- * `carrier` is untrusted input (DESIGN.md "The carrier"): a carrier object, its JSON text, or a row
+ * `carrier` is untrusted input: a carrier object, its JSON text, or a row
  * or message with a `traceContext` field holding either (`TraceCarrierProvider`; its `createdAt` is
  * the capture time). It is extracted from `ROOT_CONTEXT`, never from the active context, so a retry
  * scheduled from inside a failed attempt still restores the stored parent (case B29). A missing or
  * invalid carrier starts a new root span; nothing in the carrier can make the call throw. A propagator
- * whose extract behavior is `restart` (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, research rule 55)
+ * whose extract behavior is `restart` (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as in dd-trace-js)
  * restores no parent: the span starts a new trace, linked to the stored context, with its baggage.
  *
  * The span, by `options.relation` (docs/restore.md "Relation policy"):
  * - `parent` (default): child of the stored span context, in the context the carrier restored, so
  *   baggage and Datadog fields are present inside `fn` (case B26). Span links found during extraction
- *   (styles naming other traces, research rule 50) and `_dd.parent_id` (research rules 42, 52) are
- *   added. A Datadog context with parent id 0 (Synthetics) gives a root span that keeps the stored
- *   trace id (research rules 13, 64).
+ *   (styles naming other traces, `reason=terminated_context`) and `_dd.parent_id` (as dd-trace-js
+ *   sets them) are added. A Datadog context with parent id 0 (Synthetics) gives a root span that keeps
+ *   the stored trace id (OpenTelemetry has no span id 0; Datadog system-tests
+ *   `Test_Synthetics_APM_Datadog` keep the trace).
  * - `link`: root of a new trace linked to the stored span context; baggage and the trace-independent
  *   Datadog fields carry over, a user's sampling decision too (priority -1 stays a drop, case B20).
  * - `none`: root of a new trace with no link; only baggage carries over.
@@ -267,8 +268,8 @@ export function startRestoredSpan(
 
 /**
  * The Datadog fields a new trace linked to a stored one keeps (docs/restore.md "Link mode"): the
- * origin; the `_dd.p.*` tags except `_dd.p.tid`, which is part of the stored trace id (research rule
- * 16); and a user's sampling decision — priority < 0 (user drop) or > 1 (user keep) — with its
+ * origin; the `_dd.p.*` tags except `_dd.p.tid`, which is part of the stored trace id (its
+ * upper 64 bits); and a user's sampling decision — priority < 0 (user drop) or > 1 (user keep) — with its
  * decision maker `_dd.p.dm`. An automatic decision (0, 1) and its decision maker stay with the stored
  * trace: the new trace gets its own from the sampler. `undefined` when nothing is kept.
  */
@@ -294,7 +295,10 @@ function fieldsForNewTrace(fields: DatadogContext | undefined): DatadogContext |
   return kept ? carried : undefined;
 }
 
-/** Trace flags of a Datadog sampling priority: sampled exactly when priority > 0 (research rule 31). */
+/**
+ * Trace flags of a Datadog sampling priority: sampled exactly when priority > 0 (as dd-trace-java
+ * `W3CHttpCodec` writes the traceparent flag).
+ */
 function flagsOf(priority: number): TraceFlags {
   return priority > 0 ? TraceFlags.SAMPLED : TraceFlags.NONE;
 }

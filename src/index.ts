@@ -1,6 +1,6 @@
 /**
  * tracehop: keep one trace unbroken across asynchronous hops (HTTP -> database row -> relay -> queue ->
- * worker). The public API is fixed by DESIGN.md; see README.md for a tour.
+ * worker). The exports below are the stable public API; see README.md for a tour.
  */
 export { DatadogPropagator, type DatadogPropagatorOptions } from "./propagation/datadog/DatadogPropagator.js";
 export {

@@ -19,9 +19,11 @@ export interface LogCorrelationFields {
 /**
  * Log correlation for the span active in `ctx` (default: the active context): `dd.trace_id` is the
  * low 64 bits of the trace id in decimal and `dd.span_id` the span id in decimal, as Datadog's
- * tracers write them (research rules 15, 59: the Agent's OTLP conversion keeps the low 64 bits);
- * `otel.trace_id` is the 32-hex OpenTelemetry id. The hex id is never put where Datadog expects a
- * decimal id (../shared/cases B08). Returns `undefined` when no valid span is active. Never throws.
+ * tracers write them (dd-trace-js `span_context.js` `toTraceId`; the Datadog Agent's OTLP conversion,
+ * datadog-agent `pkg/trace/transform/transform.go`, keeps the low 64 bits); `otel.trace_id` is the
+ * 32-hex OpenTelemetry id. The hex id is never put where Datadog expects a decimal id
+ * (open-telemetry/opentelemetry-collector-contrib#3758). Returns `undefined` when no valid span is
+ * active. Never throws.
  *
  * Example (pino): `logger.child(logCorrelationFields() ?? {})`.
  */

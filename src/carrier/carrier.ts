@@ -8,7 +8,7 @@ import {
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
- * travel as HTTP headers (DESIGN.md "The carrier"). Stored in a JSON column or sent as message headers.
+ * travel as HTTP headers. Stored in a JSON column or sent as message headers.
  */
 export type TraceCarrier = Record<string, string>;
 
@@ -43,7 +43,7 @@ export function withoutByteOrderMark(text: string): string {
 const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
- * Reads an untrusted stored carrier (DESIGN.md "The carrier") into a {@link NormalizedCarrier}.
+ * Reads an untrusted stored carrier into a {@link NormalizedCarrier}.
  *
  * Accepted shapes:
  * - a plain object or a `Map` of header name -> value;
@@ -385,8 +385,8 @@ export const normalizedCarrierGetter: TextMapGetter<NormalizedCarrier> = {
 
 /**
  * Setter that writes into a {@link TraceCarrier}: names in ASCII lower case, values as strings
- * (DESIGN.md "Writing always produces lower-case names and string values"). A later write to the same
- * name replaces the earlier one, so a carrier never holds two traceparent values.
+ * (writing always produces lower-case names and string values). A later write to the same name
+ * replaces the earlier one, so a carrier never holds two traceparent values.
  */
 export const traceCarrierSetter: TextMapSetter<TraceCarrier> = {
   set: (carrier, key, value) => {

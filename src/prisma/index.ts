@@ -1,6 +1,6 @@
 /**
  * tracehop/prisma: a Prisma Client extension that stores the active trace in a `Json` carrier
- * field of the rows it creates (DESIGN.md layer 3; docs/prisma.md).
+ * field of the rows it creates (docs/prisma.md).
  */
 export {
   traceCarrierExtension,

@@ -16,10 +16,10 @@ import { injectCarrier } from "../context/carrier-context.js";
  * - `tracestate` 512 (the length @opentelemetry/core's TraceState keeps; W3C Trace Context §3.3.1.5
  *   asks vendors to propagate at least 512 characters);
  * - `baggage` 8192 (W3C Baggage §3.3.2 "Limits", the total @opentelemetry/core enforces);
- * - `x-datadog-tags` 512 (research rule 27, `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`);
- * - `x-datadog-trace-id` and `x-datadog-parent-id` 20 each (unsigned 64-bit decimal, rules 1 and 7),
- *   `x-datadog-sampling-priority` 11 (signed 32-bit), `x-datadog-origin` 32 (rule 1: `rum`,
- *   `synthetics`, `synthetics-browser`);
+ * - `x-datadog-tags` 512 (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` default, as dd-trace-js enforces it);
+ * - `x-datadog-trace-id` and `x-datadog-parent-id` 20 each (unsigned 64-bit decimal; Datadog docs,
+ *   "Propagating trace context"), `x-datadog-sampling-priority` 11 (signed 32-bit), `x-datadog-origin`
+ *   32 (the values Datadog sends: `rum`, `synthetics`, `synthetics-browser`);
  * - the eight header names 122, JSON punctuation 50.
  *
  * That is 9526 bytes; the limit leaves about 200 bytes for a `b3` header or a longer origin.
@@ -28,7 +28,7 @@ export const MAX_STORED_CARRIER_BYTES = 9.5 * 1024;
 
 /** Header of W3C baggage (W3C Baggage §3.1). */
 const BAGGAGE_HEADER = "baggage";
-/** Prefix of OpenTracing baggage headers written by Datadog's tracers (research rule 5). */
+/** Prefix of OpenTracing baggage headers written by Datadog's tracers (dd-trace-ot, dd-trace-js). */
 const OT_BAGGAGE_PREFIX = "ot-baggage-";
 
 /**
@@ -112,7 +112,7 @@ function filterBaggage(ctx: Context | undefined, allowed: ReadonlySet<string>): 
   return propagation.setBaggage(active, baggage.removeEntries(...denied));
 }
 
-/** `baggage` (W3C Baggage §3.1) or an `ot-baggage-*` header (research rule 5). */
+/** `baggage` (W3C Baggage §3.1) or an `ot-baggage-*` header (Datadog's OpenTracing baggage). */
 function isBaggageHeader(key: string): boolean {
   return key === BAGGAGE_HEADER || key.startsWith(OT_BAGGAGE_PREFIX);
 }

@@ -23,7 +23,7 @@ import {
 } from "./stored-carrier.js";
 
 /**
- * Name of the carrier field looked for when no `field` option is given (DESIGN.md): the field
+ * Name of the carrier field looked for when no `field` option is given (`traceContext`): the field
  * `withCarrier` and `traced` read from a row (`TraceCarrierProvider`), so both sides agree.
  */
 export const DEFAULT_CARRIER_FIELD = TRACE_CONTEXT_FIELD;
@@ -87,7 +87,7 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
 /**
  * A Prisma Client extension (for `$extends`) that stores the active trace in the carrier field of
  * every row it creates, so that another process can continue the trace from the row later
- * (`withCarrier(row.traceContext, ...)`; DESIGN.md layer 3).
+ * (`withCarrier(row.traceContext, ...)`).
  *
  * ```ts
  * const db = new PrismaClient({ adapter }).$extends(traceCarrierExtension());

@@ -34,7 +34,7 @@ export function isRecordingSpanOfKind(span: Span, kind: SpanKind): boolean {
  *   is a root span of that trace (`ExtractionSpanProcessor` gave it the trace id); or
  * - it links to that context and to no other message (an instrumentation in link mode, e.g. contrib
  *   amqplib `useLinksForConsume`, or a `restart` extraction's `propagation_behavior_extract` link).
- *   Links with `reason=terminated_context` (other styles of the same message, research rule 50) do
+ *   Links with `reason=terminated_context` (other styles of the same message, as dd-trace-js links them) do
  *   not count as other messages.
  *
  * A span that links several messages is a batch span (`withBatch`, contrib kafkajs `eachBatch`): it

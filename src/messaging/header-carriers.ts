@@ -28,8 +28,9 @@ function isHeadersObject(headers: unknown): headers is Record<string, unknown> {
 }
 
 /**
- * One header value as text: strings as they are, byte arrays decoded whole as UTF-8 (DESIGN.md); a
- * value over `MAX_CARRIER_VALUE_LENGTH` (UTF-16 code units or bytes) is absent, as in a stored carrier.
+ * One header value as text: strings as they are, byte arrays decoded whole as UTF-8 (never element by
+ * element); a value over `MAX_CARRIER_VALUE_LENGTH` (UTF-16 code units or bytes) is absent, as in a
+ * stored carrier.
  */
 function valueToText(value: unknown, numbers: boolean): string | undefined {
   if (typeof value === "string") return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
@@ -37,7 +38,7 @@ function valueToText(value: unknown, numbers: boolean): string | undefined {
     return value.byteLength <= MAX_CARRIER_VALUE_LENGTH ? decoder.decode(value) : undefined;
   // A JS number is exact only up to 2^53: a safe integer is the value that was sent (e.g. a sampling
   // priority published as an AMQP short); anything else may have been rounded and is ignored, because
-  // Datadog ids never pass through a JS number (DESIGN.md, case B01).
+  // Datadog ids never pass through a JS number (DataDog/dd-trace-js#344).
   if (numbers && typeof value === "number" && Number.isSafeInteger(value)) return String(value);
   return undefined;
 }
@@ -88,7 +89,7 @@ function readHeader(
   try {
     let raw = Object.hasOwn(headers, key) ? headers[key] : undefined;
     if (raw === undefined) {
-      // Header names are case-sensitive on Kafka and AMQP; a carrier's are not (DESIGN.md).
+      // Header names are case-sensitive on Kafka and AMQP; a carrier's are not (HTTP header names).
       const name = otherCaseName(headers, key);
       if (name !== undefined) raw = headers[name];
     }
@@ -150,7 +151,8 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
  * TextMapPropagator. Names match in any case (exact name first); Buffer values are decoded whole as
  * UTF-8, never byte by byte (case B23, tulios/kafkajs#1024); a repeated header (an array) is returned
  * as an array of strings in record order, which the propagators combine or reject as their spec says
- * (DESIGN.md "The carrier"). Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
+ * (tracestate and baggage fields combine in order; two different traceparent values are invalid).
+ * Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
  * absent. Limits as the stored-carrier reader's: a name in another case is looked for among the first
  * `MAX_CARRIER_KEYS` names only (an exact name anywhere; for an object of more names, those first
  * names are indexed on the first such look-up and the index reused), `keys` lists at most `MAX_CARRIER_KEYS`
@@ -281,7 +283,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  * Injects the given (default: active) context into kafkajs message headers, in place, and returns them
  * (a new object when `headers` is undefined or `null`). Propagation headers already present are
  * replaced, never mixed with the new ones (case B13). Values are strings (kafkajs encodes them as
- * UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()` (DESIGN.md "Defaults").
+ * UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()`.
  * Never throws: headers that cannot take the context in place (frozen, a throwing setter or proxy
  * trap) give a new object with their fields and the context — use the returned object — and anything
  * that is not an object is returned unchanged (see {@link writeCarrierToHeaders}).

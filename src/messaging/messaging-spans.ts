@@ -64,7 +64,7 @@ export interface MessagingSpanOptions {
   attributes?: Attributes;
   /** More span links, given at span creation. */
   links?: Link[];
-  /** Default: `createPropagator()` (DESIGN.md "Defaults"). */
+  /** Default: `createPropagator()`. */
   propagator?: TextMapPropagator;
 }
 
@@ -74,7 +74,8 @@ export interface MessagingSpanOptions {
  * - `"send-span"` (default): the relay's own PRODUCER send span, a child of the stored context. The
  *   consumer's span becomes a child of the relay's, so the hop shows in the trace and in Datadog's
  *   service map (edges come from parent/child spans). Debezium's outbox event router and
- *   tomorrow-one/transactional-outbox do this (research anchors-features.md §0, takeaway 5).
+ *   tomorrow-one/transactional-outbox do this (Debezium's `ActivateTracingSpan`, tomorrow-one's
+ *   `MicrometerTracingService`).
  * - `"creation-context"`: the stored context itself, re-encoded but unchanged (same trace, span id,
  *   flags, tracestate, baggage and Datadog fields), as the messaging semantic conventions ask of a
  *   creation context supplied by the user ("Messaging spans", context propagation). The send span is
@@ -273,7 +274,7 @@ function runInNewSpan<T>(
  *     await withSendSpan({ system: "kafka", destination: "jobs" }, (headers) =>
  *       producer.send({ topic: "jobs", messages: [{ value, headers }] }));
  *
- * Which span and which context (messaging conventions, "Messaging spans"; research anchors §0):
+ * Which span and which context (messaging conventions, "Messaging spans"):
  * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
  *   whose context goes into the headers. If the active span is already a recording PRODUCER span (an
  *   instrumentation's or the caller's own send span), that span is used: no second span.

@@ -65,7 +65,7 @@ export const EXIT_USAGE = 2;
 
 /** Every style inspected one by one. */
 const ALL_STYLES: readonly PropagationStyle[] = ["datadog", "tracecontext", "baggage", "b3", "b3multi"];
-/** Names of the Datadog priorities (research rule 31). */
+/** Names of the Datadog priorities (dd-trace-java `PrioritySampling`). */
 const PRIORITY_NAMES: Record<string, string> = {
   "-1": "user reject",
   "0": "auto reject",
@@ -609,7 +609,7 @@ function first(carrier: NormalizedCarrier, key: string): string | undefined {
   return values ? values[values.length - 1] : undefined;
 }
 
-/** Why the Datadog style rejected the carrier (research section B, E, section L), or undefined. */
+/** Why the Datadog style rejected the carrier (the rules of `DatadogPropagator`), or undefined. */
 function datadogReason(carrier: NormalizedCarrier): string | undefined {
   const traceId = first(carrier, X_DATADOG_TRACE_ID);
   if (traceId === undefined)
@@ -878,8 +878,8 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
 /**
  * The `_dd.parent_id` line of the text report: the id in hex and Datadog decimal, and what it is — the
  * last Datadog span before the W3C parent that tracecontext gave (tracestate `dd=` `p:`), which
- * Datadog's tracers record as `_dd.parent_id` (the research notes' rule 42); all zeros when the Datadog
- * headers named no parent span (Synthetics).
+ * Datadog's tracers record as `_dd.parent_id` (dd-trace-js `_resolveTraceContextConflicts`); all zeros
+ * when the Datadog headers named no parent span (Synthetics).
  */
 function describeLastParentId(id: string): string {
   if (id === ZERO_HEX16)

@@ -14,10 +14,10 @@ import {
  * by hand from `propagation.extract(...)` — as Datadog's tracers apply it to the span they start there.
  * An instrumentation knows nothing of these; without this processor they are lost on its spans.
  *
- * - Span links (`getExtractionLinks`): research rule 50 `terminated_context` links of conflicting
- *   styles, rule 55 `propagation_behavior_extract` links of a `restart` extraction.
- * - A restored root (`getRestoredRoot`: Datadog parent id 0, as Synthetics sends it; research rules
- *   13 and 64): the SDK starts a root span with a trace id of its own, since OpenTelemetry has no way
+ * - Span links (`getExtractionLinks`): `terminated_context` links of conflicting styles and
+ *   `propagation_behavior_extract` links of a `restart` extraction, as dd-trace-js makes them.
+ * - A restored root (`getRestoredRoot`: Datadog parent id 0, as Synthetics sends it, an invalid
+ *   OTel span id): the SDK starts a root span with a trace id of its own, since OpenTelemetry has no way
  *   to ask for a root with a given trace id. This processor gives that span the incoming trace id and
  *   the trace flags of its sampling priority, as dd-trace keeps the Synthetics trace id on its root
  *   span (system tests `Test_Synthetics_APM_Datadog`), so the Synthetics result finds its trace and the
@@ -28,7 +28,7 @@ import {
  *   span started from a parent-id-0 context in its trace); from a context derived from it, only the
  *   first. Sampling: the SDK's sampler decides before, on the SDK's trace id; `RestoredRootSampler`
  *   (which `startTracing` puts around its sampler) lets the incoming priority decide instead.
- * - `_dd.parent_id` (`getExtractionAttributes`, research rules 42 and 52) on a span whose parent is the
+ * - `_dd.parent_id` (`getExtractionAttributes`, as dd-trace-js sets it) on a span whose parent is the
  *   extracted remote parent, unless the span already has it.
  *
  * The links of one extraction go to one span: the first recording span started from a context that

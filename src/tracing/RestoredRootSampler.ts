@@ -13,8 +13,8 @@ import { getRestoredRootTraceId, pendingRestoredRoot } from "../propagation/extr
 import { sdkTraceBase } from "./sdk-modules.js";
 
 /**
- * A Sampler that lets the sampling priority of a Datadog context with parent id 0 (Synthetics,
- * research rules 13 and 64) decide the root span an OpenTelemetry instrumentation starts from it,
+ * A Sampler that lets the sampling priority of a Datadog context with parent id 0 (Synthetics; no
+ * valid OpenTelemetry parent) decide the root span an OpenTelemetry instrumentation starts from it,
  * and `root` decide everything else. dd-trace keeps such a trace whenever its priority is > 0,
  * whatever its own sampling rules say; an SDK sampler would instead judge the span as a new root, on a
  * random trace id the SDK picked before `ExtractionSpanProcessor` gives the span the incoming one: a

@@ -14,10 +14,10 @@ import { resources, samplerFromEnv, sdkTraceBase } from "./sdk-modules.js";
  */
 export const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
 
-/** Environment variable naming the spans file when `spansFile` is not given (DESIGN.md "The main job"). */
+/** Environment variable naming the spans file when `spansFile` is not given. */
 export const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
 
-/** Spans file used when neither a file nor any exporter is configured (DESIGN.md "Defaults"). */
+/** Spans file used when neither a file nor any exporter is configured. */
 export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
 
 /** Upper bound of `shutdown()` in milliseconds when `shutdownTimeoutMillis` is not given. */
@@ -70,7 +70,7 @@ export interface StartTracingOptions {
    * 2048 / 512 / 5000 ms.
    */
   batch?: Pick<BufferConfig, "maxQueueSize" | "maxExportBatchSize" | "scheduledDelayMillis">;
-  /** The text-map propagator. Default: tracehop's `createPropagator()` (DESIGN.md "Defaults"). */
+  /** The text-map propagator. Default: tracehop's `createPropagator()`. */
   propagator?: TextMapPropagator;
   /**
    * Default: OTEL_TRACES_SAMPLER (+ _ARG) when set, else ParentBased(root: AlwaysOn). Either way a

@@ -1,7 +1,10 @@
 import { context as contextApi, isSpanContextValid, trace, type Context } from "@opentelemetry/api";
 import { hex16ToDecimal } from "./propagation/datadog/ids.js";
 
-/** Field names of {@link logCorrelationFields} (Datadog log/trace correlation, ../shared/cases B08). */
+/**
+ * Field names of {@link logCorrelationFields} (Datadog log/trace correlation;
+ * open-telemetry/opentelemetry-collector-contrib#3758).
+ */
 export const LOG_DD_TRACE_ID = "dd.trace_id";
 export const LOG_DD_SPAN_ID = "dd.span_id";
 export const LOG_OTEL_TRACE_ID = "otel.trace_id";

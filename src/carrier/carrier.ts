@@ -310,7 +310,7 @@ function valueText(value: unknown, name: string): string | undefined {
     case "number":
       if (Number.isSafeInteger(value)) return String(value);
       // An integer beyond 2^53 was rounded by JSON.parse: refused with a diagnostic, never rounded
-      // silently (../shared/cases B01, B22).
+      // silently (DataDog/dd-trace-js#344, prisma/orm#20205).
       return Number.isInteger(value) ? idTextFromNumber(value, name) : undefined;
     case "bigint":
       return String(value);

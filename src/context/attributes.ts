@@ -12,13 +12,14 @@ export const ATTR_TRACEHOP_RELATION = "tracehop.relation";
 
 /**
  * 1-based attempt number of the work item (1 = first delivery, 2 = first retry, ...), from the
- * `attempt` option. Every attempt restores from the stored carrier (issue 6, cases B29/B30).
+ * `attempt` option. Every attempt restores from the stored carrier (open-telemetry/opentelemetry-js#4001,
+ * keepsuit/laravel-opentelemetry#89).
  */
 export const ATTR_TRACEHOP_ATTEMPT = "tracehop.attempt";
 
 /**
  * 1-based run number of a repeating or rescheduled job restored from one stored carrier, from the
- * `run` option. `relation: "auto"` parents only run 1 (case B31).
+ * `run` option. `relation: "auto"` parents only run 1 (taskforcesh/bullmq#2942).
  */
 export const ATTR_TRACEHOP_RUN = "tracehop.run";
 

@@ -56,14 +56,14 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
 /**
  * Runs `fn` inside ONE span for a batch of messages (or rows), with one span link per message whose
  * carrier holds a valid span context, in message order — never parented on any one message, since a
- * batch mixes unrelated traces (OTel messaging conventions; OTel kafkajs `eachBatch`; case B32,
- * DataDog/dd-trace-js#7479).
+ * batch mixes unrelated traces (OTel messaging conventions; OTel kafkajs `eachBatch`;
+ * DataDog/dd-trace-js#5342, DataDog/dd-trace-js#7479).
  *
  * The batch span is a child of the active context (a poll loop's span, say), or a new root with
  * `root: true`. Each link carries the message's span context as extracted (trace flags included, so
- * a dropped message stays unsampled on its link, case B20). Messages without a valid context add no
- * link. `messaging.batch.message_count` is set to `messages.length` unless it is 1 (the convention
- * asks not to set it for single messages). For a span per message inside the batch, call
+ * a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159). Messages without a valid
+ * context add no link. `messaging.batch.message_count` is set to `messages.length` unless it is 1 (the
+ * convention asks not to set it for single messages). For a span per message inside the batch, call
  * {@link withBatchItem} from `fn`.
  *
  * The span ends, records errors and passes results through exactly as in `withCarrier`. Carriers are
@@ -125,8 +125,8 @@ export function withBatch<M, T>(
  *   a message's creation context becomes the parent inside another ambient span;
  * - a message whose carrier holds no context gives a child of the active span, not a new root.
  *
- * So with the default relation each message's span is a child of its own message context (case
- * B32). All `withCarrier` options apply (relation, attempt, capturedAt, ...).
+ * So with the default relation each message's span is a child of its own message context
+ * (DataDog/dd-trace-js#5342). All `withCarrier` options apply (relation, attempt, capturedAt, ...).
  *
  * @throws TypeError as `withCarrier` does.
  */

@@ -125,7 +125,8 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
  * `carrier` is untrusted input: a carrier object (header names in any case,
  * string / Buffer / array values), its JSON text, or a row with a `traceContext` field holding
  * either (the `TraceCarrierProvider` shape). Extraction starts from `ROOT_CONTEXT`, never from the
- * active context, so nothing of the caller's trace leaks into the restored one (case B29).
+ * active context, so nothing of the caller's trace leaks into the restored one
+ * (open-telemetry/opentelemetry-js#4001).
  *
  * @returns the context with the extracted span context, baggage and Datadog fields; the base context
  *   unchanged when nothing valid is found. Never throws on the carrier, whatever it holds.

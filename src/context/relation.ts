@@ -88,8 +88,9 @@ export interface RelationInputs {
 
 /**
  * Resolves `auto`: `link` when the stored context is older than `maxParentAge` or this is a later run
- * (`run > 1`) of a repeating job, so that no trace accumulates more than one run (case B31); `parent`
- * otherwise, including when the capture time is unknown. Other relations are returned unchanged.
+ * (`run > 1`) of a repeating job, so that no trace accumulates more than one run
+ * (taskforcesh/bullmq#2942); `parent` otherwise, including when the capture time is unknown. Other
+ * relations are returned unchanged.
  */
 export function resolveRelation(relation: Relation, inputs: RelationInputs): ResolvedRelation {
   if (relation !== "auto") return relation;

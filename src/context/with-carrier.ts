@@ -97,30 +97,32 @@ export interface StartedSpan {
  * `carrier` is untrusted input: a carrier object, its JSON text, or a row
  * or message with a `traceContext` field holding either (`TraceCarrierProvider`; its `createdAt` is
  * the capture time). It is extracted from `ROOT_CONTEXT`, never from the active context, so a retry
- * scheduled from inside a failed attempt still restores the stored parent (case B29). A missing or
- * invalid carrier starts a new root span; nothing in the carrier can make the call throw. A propagator
- * whose extract behavior is `restart` (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as in dd-trace-js)
- * restores no parent: the span starts a new trace, linked to the stored context, with its baggage.
+ * scheduled from inside a failed attempt still restores the stored parent
+ * (open-telemetry/opentelemetry-js#4001). A missing or invalid carrier starts a new root span; nothing
+ * in the carrier can make the call throw. A propagator whose extract behavior is `restart`
+ * (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as in dd-trace-js) restores no parent: the span starts a
+ * new trace, linked to the stored context, with its baggage.
  *
  * The span, by `options.relation` (docs/restore.md "Relation policy"):
  * - `parent` (default): child of the stored span context, in the context the carrier restored, so
- *   baggage and Datadog fields are present inside `fn` (case B26). Span links found during extraction
- *   (styles naming other traces, `reason=terminated_context`) and `_dd.parent_id` (as dd-trace-js
- *   sets them) are added. A Datadog context with parent id 0 (Synthetics) gives a root span that keeps
- *   the stored trace id (OpenTelemetry has no span id 0; Datadog system-tests
- *   `Test_Synthetics_APM_Datadog` keep the trace).
+ *   baggage and Datadog fields are present inside `fn` (open-telemetry/opentelemetry-js-contrib#1351).
+ *   Span links found during extraction (styles naming other traces, `reason=terminated_context`) and
+ *   `_dd.parent_id` (as dd-trace-js sets them) are added. A Datadog context with parent id 0
+ *   (Synthetics) gives a root span that keeps the stored trace id (OpenTelemetry has no span id 0;
+ *   Datadog system-tests `Test_Synthetics_APM_Datadog` keep the trace).
  * - `link`: root of a new trace linked to the stored span context; baggage and the trace-independent
- *   Datadog fields carry over, a user's sampling decision too (priority -1 stays a drop, case B20).
+ *   Datadog fields carry over, a user's sampling decision too (priority -1 stays a drop,
+ *   DataDog/dd-trace-py#9159).
  * - `none`: root of a new trace with no link; only baggage carries over.
  * - `auto`: `parent` while the carrier is younger than `maxParentAge` and `run` is 1 or unset,
- *   otherwise `link` (case B31).
+ *   otherwise `link` (taskforcesh/bullmq#2942).
  *
  * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
  * throw or rejection is recorded (exception event, ERROR status) and rethrown unchanged; the span
  * always ends (return, throw, settled promise, finished or closed generator), so nothing leaks into
- * the next job (case B30). Attributes: `options.attributes`, `tracehop.relation` (when the carrier
- * held a context), `tracehop.attempt`, `tracehop.run`, `tracehop.queue.wait` (seconds, when the
- * capture time is known).
+ * the next job (keepsuit/laravel-opentelemetry#89). Attributes: `options.attributes`,
+ * `tracehop.relation` (when the carrier held a context), `tracehop.attempt`, `tracehop.run`,
+ * `tracehop.queue.wait` (seconds, when the capture time is known).
  *
  * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
  * @throws TypeError when `name` is not a string, `fn` is not a function, an option is out of range

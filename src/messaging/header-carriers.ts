@@ -6,9 +6,9 @@ import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
  * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
- * those for a header repeated in the record. A consumer receives Buffers (tulios/kafkajs#1024, case
- * B23); a producer may pass strings. Declared here so that tracehop's public types do not depend on
- * kafkajs (opentelemetry-js-contrib GUIDELINES.md: no type dependency on the instrumented library).
+ * those for a header repeated in the record. A consumer receives Buffers (tulios/kafkajs#1024); a
+ * producer may pass strings. Declared here so that tracehop's public types do not depend on kafkajs
+ * (opentelemetry-js-contrib GUIDELINES.md: no type dependency on the instrumented library).
  */
 export type KafkaHeaders = Record<string, string | Buffer | (string | Buffer)[] | undefined>;
 
@@ -149,7 +149,7 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
 /**
  * TextMapGetter over kafkajs message headers ({@link KafkaHeaders}), for `propagation.extract` or any
  * TextMapPropagator. Names match in any case (exact name first); Buffer values are decoded whole as
- * UTF-8, never byte by byte (case B23, tulios/kafkajs#1024); a repeated header (an array) is returned
+ * UTF-8, never byte by byte (tulios/kafkajs#1024); a repeated header (an array) is returned
  * as an array of strings in record order, which the propagators combine or reject as their spec says
  * (tracestate and baggage fields combine in order; two different traceparent values are invalid).
  * Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
@@ -184,7 +184,8 @@ export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHead
  * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the datadog style
  * reads) and the keys of `also` (a carrier about to be written), in any case.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
- * old context with the new one (case B13). Never throws: anything but an object is left alone.
+ * old context with the new one (DataDog/dd-trace-dotnet#3832). Never throws: anything but an object is
+ * left alone.
  *
  * @returns `true` when every such header is gone; `false` when one could not be removed (a frozen or
  *   sealed object, a non-configurable property, a throwing proxy trap), so that the caller can tell.
@@ -216,7 +217,7 @@ function isStaleHeader(name: string, also: TraceCarrier | undefined): boolean {
 /**
  * Writes `carrier` (a {@link TraceCarrier}) into message headers, in place: first removes every
  * propagation header already there (any case), then sets each carrier field under its lower-case name
- * as a string (case B13: one message, one context). Returns `headers` (the same object).
+ * as a string (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object).
  *
  * Never throws, whatever `headers` is (tracing never fails the message):
  * - `null` or `undefined`: returns a new object holding the carrier's fields.
@@ -282,11 +283,11 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
 /**
  * Injects the given (default: active) context into kafkajs message headers, in place, and returns them
  * (a new object when `headers` is undefined or `null`). Propagation headers already present are
- * replaced, never mixed with the new ones (case B13). Values are strings (kafkajs encodes them as
- * UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()`.
- * Never throws: headers that cannot take the context in place (frozen, a throwing setter or proxy
- * trap) give a new object with their fields and the context — use the returned object — and anything
- * that is not an object is returned unchanged (see {@link writeCarrierToHeaders}).
+ * replaced, never mixed with the new ones (DataDog/dd-trace-dotnet#3832). Values are strings (kafkajs
+ * encodes them as UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()`. Never
+ * throws: headers that cannot take the context in place (frozen, a throwing setter or proxy trap) give
+ * a new object with their fields and the context — use the returned object — and anything that is not
+ * an object is returned unchanged (see {@link writeCarrierToHeaders}).
  * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
  *   propagator that is not a TextMapPropagator), never for the headers.
  */
@@ -297,7 +298,7 @@ export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierO
 
 /**
  * Extracts the context a kafkajs message carries (`message.headers` of `eachMessage`/`eachBatch`,
- * Buffer values and repeated headers included, case B23) onto the given (default: ROOT) context.
+ * Buffer values and repeated headers included, tulios/kafkajs#1024) onto the given (default: ROOT) context.
  * The headers are read as headers only: an application header named `traceContext` is never taken
  * for a row's carrier column (as `contextFromCarrier` would take an object with that field). Tracing
  * headers are found wherever they sit, after any number of application headers. Returns that context

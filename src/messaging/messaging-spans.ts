@@ -96,9 +96,10 @@ export interface SendSpanOptions<H extends Record<string, unknown> = TraceCarrie
   extends MessagingSpanOptions, RestoreOptions {
   /**
    * The message's headers, filled in place: propagation headers already there (copied from a consumed
-   * message, say) are removed, then the context's are written (never a mix, case B13). Default: `{}`.
-   * Headers that cannot take the context in place (frozen, sealed, a throwing setter or proxy trap)
-   * are copied: `fn` receives the copy with the context, never an error (`writeCarrierToHeaders`).
+   * message, say) are removed, then the context's are written (never a mix,
+   * DataDog/dd-trace-dotnet#3832). Default: `{}`. Headers that cannot take the context in place
+   * (frozen, sealed, a throwing setter or proxy trap) are copied: `fn` receives the copy with the
+   * context, never an error (`writeCarrierToHeaders`).
    */
   headers?: H;
   /**
@@ -365,7 +366,8 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
 /**
  * Restores the context a consumed message carries in its headers and runs `fn(span)` in a CONSUMER
  * span `{operation} {destination}` (default operation `process`), active for `fn` and everything it
- * awaits (case B28), with the message's baggage (the extracted context is the base, case B26).
+ * awaits (DataDog/dd-trace-java#3397), with the message's baggage (the extracted context is the base,
+ * open-telemetry/opentelemetry-js-contrib#1351).
  *
  * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (strings,
  * Buffers, arrays, AMQP integers; untrusted: a missing or garbled context gives a new trace, never an
@@ -496,7 +498,7 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  *       })
  *
  * Span name `{operation} {destination}` (default operation `process`), kind CONSUMER, never parented
- * on one message (messaging conventions "Batch processing"; case B32). Attributes at start:
+ * on one message (messaging conventions "Batch processing"; DataDog/dd-trace-js#5342). Attributes at start:
  * `messaging.system`, `messaging.system.name`, `messaging.destination.name`, `messaging.operation.type`
  * = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`,
  * except for a batch of one, as the convention asks), plus `options.attributes` (which win). Each

@@ -18,6 +18,7 @@ import {
   type TextMapGetter,
 } from "@opentelemetry/api";
 import { BaggagePropagator } from "../../src/propagation/w3c/BaggagePropagator.js";
+import { BAGGAGE_MAX_READ_LENGTH } from "../../src/propagation/w3c/constants.js";
 import {
   decodeBaggageValue,
   encodeBaggageValue,
@@ -219,13 +220,17 @@ describe("baggage extract", () => {
   test("the member-by-member parser answers as a split-based model of §3.2.1 and §3.3.1, for any header", () => {
     // The model: split on ",", trim OWS, `key OWS = OWS value *(; property)`, key an RFC 7230 token,
     // value baggage-octets; members kept in order while at most 64 and 8192 bytes (commas counted),
-    // an overflowing member skipped whole.
+    // an overflowing member skipped whole; a list-member whose first character after OWS is at or past
+    // BAGGAGE_MAX_READ_LENGTH (16 KiB) not read, nor any after it.
     const trim = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, "");
     const reference = (header: string) => {
       const out: ReturnType<typeof parseBaggageHeader> = [];
       let total = 0;
+      let start = 0;
       for (const part of header.split(",")) {
-        if (out.length === 64) break;
+        const firstCharacter = start + (part.length - part.replace(/^[ \t]+/, "").length);
+        start += part.length + 1;
+        if (out.length === 64 || firstCharacter >= BAGGAGE_MAX_READ_LENGTH) break;
         const text = trim(part);
         const semicolon = text.indexOf(";");
         const pair = semicolon === -1 ? text : text.slice(0, semicolon);
@@ -327,6 +332,24 @@ describe("baggage extract of a hostile header", () => {
     );
     assert.deepEqual(parseBaggageHeader(junk(8193) + "k=v"), [], "starts at 16386");
     assert.deepEqual(parseBaggageHeader(",".repeat(20_000) + "k=v"), []);
+    // The limit is on a member's first character after OWS: 16383 is read, 16384 is not.
+    assert.deepEqual(
+      parseBaggageHeader(" ".repeat(16_383) + "k=v").map((m) => m.key),
+      ["k"],
+    );
+    assert.deepEqual(parseBaggageHeader(" ".repeat(16_384) + "k=v"), []);
+    assert.deepEqual(parseBaggageHeader(",".repeat(16_383) + " k=v"), []);
+    // Long members over the byte limit (skipped whole), then a small one past the read limit: the
+    // property test's seed 1951556566 found the model reading it.
+    const long = Array.from({ length: 6 }, () => "w=" + "x".repeat(3000)).join(",");
+    assert.deepEqual(
+      parseBaggageHeader(long + ",k=v").map((m) => m.key),
+      ["w", "w"],
+    );
+    assert.deepEqual(
+      parseBaggageHeader(long.slice(0, 3002 * 5 - 1) + ",k=v").map((m) => m.key),
+      ["w", "w", "k"],
+    );
     // A member over 8192 bytes is skipped whole without reading its value; the next one is kept.
     assert.deepEqual(
       parseBaggageHeader(`a=${"x".repeat(9000)},b=2`).map((m) => [m.key, m.value]),

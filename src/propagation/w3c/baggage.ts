@@ -251,8 +251,8 @@ export function parseBaggageProperties(text: string): BaggageProperty[] {
  * the member as received: keys and values are ASCII, so these are its bytes unless a property holds
  * non-ASCII text, which is then dropped from the properties); a member that would
  * overflow is skipped whole, never cut. A single valid 8192-byte member is kept (core drops any
- * member over 4096). List-members that start after the first {@link BAGGAGE_MAX_READ_LENGTH}
- * characters are not read (no compliant sender writes them). Never throws.
+ * member over 4096). A list-member whose first character (after OWS) lies past the first
+ * {@link BAGGAGE_MAX_READ_LENGTH} characters is not read (no compliant sender writes one). Never throws.
  */
 export function parseBaggageHeader(header: string): BaggageMember[] {
   const members: BaggageMember[] = [];
@@ -265,11 +265,15 @@ export function parseBaggageHeader(header: string): BaggageMember[] {
   // Member by member (not `split`), so that a huge header stops being read at the 64th member, and
   // members that start past the read limit are not read.
   const readEnd = Math.min(header.length, BAGGAGE_MAX_READ_LENGTH);
-  for (let start = 0; start <= readEnd && members.length < BAGGAGE_MAX_MEMBERS;) {
+  for (let start = 0; start < readEnd && members.length < BAGGAGE_MAX_MEMBERS;) {
     // Commas and OWS before a member are empty members or the member's own leading OWS: skipped
-    // without slicing.
+    // without slicing. A member is read when its first character is within the read limit.
     let c = header.charCodeAt(start);
-    while ((c === CHAR_COMMA || isOws(c)) && start < readEnd) c = header.charCodeAt(++start);
+    while (c === CHAR_COMMA || isOws(c)) {
+      if (++start === readEnd) break;
+      c = header.charCodeAt(start);
+    }
+    if (start === readEnd) break;
     let end = header.indexOf(",", start);
     if (end === -1) end = header.length;
     const from = start;

@@ -19,8 +19,10 @@ import {
   decodeDdLastParentId,
   decodeDdMember,
   encodeDdMemberValue,
+  relayedDdEntries,
 } from "../../src/propagation/datadog/tracestate-dd.js";
 import { isValidTraceStateValue } from "../../src/propagation/w3c/tracestate.js";
+import { W3CTraceState } from "../../src/propagation/w3c/W3CTraceState.js";
 
 /**
  * Reference `x-datadog-tags` decoder: one trailing comma tolerated; every member must be
@@ -139,6 +141,7 @@ describe("dd= member: p: alone", () => {
   test("decodeDdLastParentId gives decodeDdMember's lastParentId for any value", () => {
     const element = fc.oneof(
       fc.constantFrom("p:", "p:891087b8e3b70cb1", "p", ":p", "pp:1", "s:2", "o:rum", "t.dm:-4", ""),
+      fc.constantFrom(" p:1", "p :2", "p: 3", "p:4 ", "p:  ", "p p:5"),
       fc.string({ unit: fc.constantFrom("p", ":", ";", "a", "0", " "), maxLength: 8 }),
     );
     fc.assert(
@@ -148,7 +151,123 @@ describe("dd= member: p: alone", () => {
       }),
       { numRuns: 3000 },
     );
-    assert.equal(decodeDdLastParentId("s:1;p:0000000000000001;p:891087b8e3b70cb1"), "891087b8e3b70cb1");
+    // dd-trace-js: the first p: with a value.
+    assert.equal(decodeDdLastParentId("s:1;p:0000000000000001;p:891087b8e3b70cb1"), "0000000000000001");
+    assert.equal(decodeDdLastParentId("p:;s:1;p:891087b8e3b70cb1"), "891087b8e3b70cb1");
+    assert.equal(decodeDdLastParentId("s:1;p: ;p:891087b8e3b70cb1"), "891087b8e3b70cb1");
+  });
+});
+
+/**
+ * dd-trace-js 5's reading of a `dd` member value, written here from its source
+ * (packages/dd-trace/src/opentracing/propagation/tracestate.js `parseEntries`, `TraceStateData`): the
+ * elements as the Map it keeps, in the order its `toString` writes them back. Split on `;`; an element
+ * needs a `:`; the key is trimmed and must be non-empty without a space or tab; the value is trimmed at
+ * its end and must be non-empty; the entries go into a Map in reverse order, so a key given twice
+ * keeps its first value at the place of its last element.
+ */
+function ddTraceJsEntries(value: string): [string, string][] {
+  const entries: [string, string][] = [];
+  for (const segment of value.split(";")) {
+    const split = segment.indexOf(":");
+    if (split === -1) continue;
+    const key = segment.slice(0, split).trim();
+    if (!key || /[ \t]/.test(key)) continue;
+    const entryValue = segment.slice(split + 1).trimEnd();
+    if (!entryValue) continue;
+    entries.push([key, entryValue]);
+  }
+  entries.reverse();
+  return [...new Map(entries)].reverse();
+}
+
+/** Keys tracehop reads from a `dd` member (`s`, `o`, `p`, `t.<name>`); the others are relayed. */
+const isReadKey = (key: string) => key === "s" || key === "o" || key === "p" || /^t\..+/s.test(key);
+
+/**
+ * The model of tracehop's decoding on top of dd-trace-js's entries: `s` an integer of at most 10
+ * digits, `o` and `t.*` with `~` decoded, `p` as is, a malformed `t.dm` dropped alone.
+ */
+function referenceDdMember(value: string): ReturnType<typeof decodeDdMember> {
+  const member: ReturnType<typeof decodeDdMember> = { tags: {} };
+  for (const [key, item] of ddTraceJsEntries(value)) {
+    if (key === "s") {
+      // Set even when not an integer (undefined): the flag then decides.
+      member.samplingPriority = /^[-+]?[0-9]{1,10}$/.test(item) ? Number(item) : undefined;
+    } else if (key === "o") member.origin = item.replaceAll("~", "=");
+    else if (key === "p") member.lastParentId = item;
+    else if (isReadKey(key)) {
+      const tag = `_dd.p.${key.slice(2)}`;
+      const tagValue = item.replaceAll("~", "=");
+      if (tag !== "_dd.p.dm" || /^([0-9a-f]{10})?-[0-9]+$/.test(tagValue)) member.tags[tag] = tagValue;
+    }
+  }
+  return member;
+}
+
+/** The model of {@link relayedDdEntries}: dd-trace-js's entries whose key tracehop does not read. */
+function referenceRelayed(value: string): string {
+  return ddTraceJsEntries(value)
+    .filter(([key, item]) => !isReadKey(key) && isValidTraceStateValue(`${key}:${item}`))
+    .map(([key, item]) => `;${key}:${item}`)
+    .join("");
+}
+
+/** `dd` member values: known and unknown keys, repeated keys, spaces, empty and malformed elements. */
+const ddMemberValue = fc.oneof(
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom("s:1", "s:2", "s:-1", "s:x", "o:rum", "o:a~b", "p:891087b8e3b70cb1", "p:XX!X"),
+        fc.constantFrom("t.dm:-4", "t.dm:abc", "t.usr:bob", "t.tid:640cfd8d00000000", "t.:v", "t."),
+        fc.constantFrom("x:1", "x:2", "y:abc", "ab:c:d", "z~:~", "k.v:1", "t:1", "s.x:1", "S:1", "tt:1"),
+        fc.constantFrom("", "x", ":", ":v", "x:", " x:1", "x :1", "x: 1", "x:1 ", "x y:1", " s:1", "o:rum "),
+        fc.string({
+          unit: fc.constantFrom("s", "t", ".", ":", "x", "1", " ", "~", "é", "\u0000"),
+          maxLength: 6,
+        }),
+      ),
+      { maxLength: 8 },
+    )
+    .map((elements) => elements.join(";")),
+  fc.string({ unit: fc.constantFrom("s", "o", "p", "t", ".", ":", ";", "x", "1", " "), maxLength: 30 }),
+);
+
+describe("dd= member: dd-trace-js's element grammar", () => {
+  test("decodeDdMember and relayedDdEntries answer as the model of dd-trace-js's parse for any value", () => {
+    fc.assert(
+      fc.property(ddMemberValue, (value) => {
+        assert.deepEqual(decodeDdMember(value), referenceDdMember(value), JSON.stringify(value));
+        assert.equal(relayedDdEntries(value), referenceRelayed(value), JSON.stringify(value));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test("a key given twice takes its first value; elements dd-trace-js skips are skipped", () => {
+    assert.deepEqual(decodeDdMember("s:2;o:rum;s:1;o:web;p:0000000000000001;p:2;t.usr:a;t.usr:b"), {
+      samplingPriority: 2,
+      origin: "rum",
+      lastParentId: "0000000000000001",
+      tags: { "_dd.p.usr": "a" },
+    });
+    // The first t.dm decides, even when it is not a decision maker (then there is none).
+    assert.deepEqual(decodeDdMember("t.dm:abc;t.dm:-4").tags, {});
+    // Empty values, a key with a space inside, no colon: skipped; keys trimmed, values trimmed at the end.
+    assert.deepEqual(decodeDdMember("s:;s :2;o:rum ;x y:1;p"), {
+      samplingPriority: 2,
+      origin: "rum",
+      tags: {},
+    });
+  });
+
+  test("unknown keys are relayed as dd-trace-js writes them back: trimmed, first value, last place", () => {
+    assert.equal(relayedDdEntries("s:1;o:rum;p:891087b8e3b70cb1;t.dm:-4;t.usr:bob"), "");
+    assert.equal(relayedDdEntries("s:1;x:abc;p:00000000000000aa;t.foo:bar;z:1"), ";x:abc;z:1");
+    assert.equal(relayedDdEntries("x:1;y:1;x:2"), ";y:1;x:1");
+    assert.equal(relayedDdEntries("s:1; k:v;k k:v;z: v ;x;y:;:z;t.:w"), ";k:v;z: v;t.:w");
+    // A character no tracestate value holds (a TraceState built by other code): not relayed.
+    assert.equal(relayedDdEntries("a:1;b:é;c:x=y;d:2"), ";a:1;d:2");
   });
 });
 
@@ -222,6 +341,61 @@ describe("dd= member encoding", () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  test("relayed elements come after the known ones; one that would overflow 256 characters is skipped alone", () => {
+    const none = "0000000000000000";
+    assert.equal(
+      encodeDdMemberValue(1, "rum", "891087b8e3b70cb1", { "_dd.p.dm": "-4" }, none, ";x:abc;y:1"),
+      "s:1;o:rum;p:891087b8e3b70cb1;t.dm:-4;x:abc;y:1",
+    );
+    const long = `;big:${"v".repeat(200)}`;
+    const value = encodeDdMemberValue(
+      1,
+      undefined,
+      "891087b8e3b70cb1",
+      { "_dd.p.usr": "bob" },
+      none,
+      `;a:1${long};b:2`,
+    );
+    assert.equal(value, `s:1;p:891087b8e3b70cb1;t.usr:bob;a:1${long};b:2`);
+    const longer = `;big:${"v".repeat(221)}`;
+    assert.equal(
+      encodeDdMemberValue(
+        1,
+        undefined,
+        "891087b8e3b70cb1",
+        { "_dd.p.usr": "bob" },
+        none,
+        `;a:1${longer};b:2`,
+      ),
+      "s:1;p:891087b8e3b70cb1;t.usr:bob;a:1;b:2",
+    );
+    // Exactly at the limit (256 with `dd=`): kept; one character more: skipped.
+    const known = "s:1;p:891087b8e3b70cb1;t.usr:bob";
+    const fits = `;big:${"v".repeat(253 - known.length - 5)}`;
+    const tags = { "_dd.p.usr": "bob" };
+    assert.equal(encodeDdMemberValue(1, undefined, "891087b8e3b70cb1", tags, none, fits), known + fits);
+    assert.equal(encodeDdMemberValue(1, undefined, "891087b8e3b70cb1", tags, none, `${fits}v`), known);
+  });
+
+  test("the dd= value kept for a trace relays the elements of the injected span's tracestate, re-read when it changes", () => {
+    const none = "0000000000000000";
+    const encoded = new EncodedFields(`${none}ab54a98ceb1f0ad2`, "rum", { "_dd.p.dm": "-4" }, undefined);
+    const stateA = W3CTraceState.fromHeader("dd=s:1;x:abc;o:rum,rojo=1")!;
+    const stateB = W3CTraceState.fromHeader("dd=s:1;o:rum;y:2")!;
+    const plain = W3CTraceState.fromHeader("dd=s:1;o:rum")!;
+    const base = "s:2;o:rum;p:891087b8e3b70cb1;t.dm:-4";
+    for (const [state, relayed] of [
+      [undefined, ""],
+      [stateA, ";x:abc"],
+      [stateA, ";x:abc"],
+      [stateB, ";y:2"],
+      [plain, ""],
+      [stateA, ";x:abc"],
+      [undefined, ""],
+    ] as const)
+      assert.equal(encoded.ddMemberValue(2, "891087b8e3b70cb1", state), base + relayed, String(relayed));
   });
 
   test("an origin or tag value ending in a space is skipped alone, like an entry that would overflow", () => {

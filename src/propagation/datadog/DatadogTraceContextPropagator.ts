@@ -55,10 +55,11 @@ import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./traces
  *
  * Inject: a new `dd=` member first in tracestate, replacing the old one, with `s`, `o`, `p` (the
  * injecting span, or the stored `_dd.parent_id` for a remote context re-injected as is), `t.dm`,
- * `t.tid`, other `t.*`, at most 256 characters (dd-trace-java `W3CPTagsCodec`); at most 32 members,
- * dropped from the right (W3C Trace Context tracestate limits; Datadog system-tests
- * `test_headers_tracestate_dd_keeps_32_or_fewer_list_members`). The `traceparent` sampled flag and
- * `s:` always agree (dd-trace-java `W3CHttpCodec.injectTraceParent`).
+ * `t.tid`, other `t.*`, then the elements of the span's old `dd` member whose keys are none of these
+ * (relayed as dd-trace-js's `tracestate.js` relays them, `relayedDdEntries`), at most 256 characters
+ * (dd-trace-java `W3CPTagsCodec`); at most 32 members, dropped from the right (W3C Trace Context
+ * tracestate limits; Datadog system-tests `test_headers_tracestate_dd_keeps_32_or_fewer_list_members`).
+ * The `traceparent` sampled flag and `s:` always agree (dd-trace-java `W3CHttpCodec.injectTraceParent`).
  * Never throws on bad input.
  */
 export class DatadogTraceContextPropagator implements TextMapPropagator {
@@ -102,7 +103,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     const parentId =
       (spanContext.isRemote && lastParentId !== undefined ? asLowerHex16(lastParentId) : undefined) ??
       resolved.spanId;
-    const value = resolved.encoded.ddMemberValue(fields.samplingPriority, parentId);
+    const value = resolved.encoded.ddMemberValue(fields.samplingPriority, parentId, traceState);
     // The headers written directly: traceparent from the span context, tracestate as `dd=<value>`
     // followed by the other members (what the W3C propagator would write for the span context with
     // `withDdMember(traceState, value)`, without building that TraceState and Context).

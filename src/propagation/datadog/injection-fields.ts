@@ -1,4 +1,4 @@
-import { trace, TraceFlags, type Context, type SpanContext } from "@opentelemetry/api";
+import { trace, TraceFlags, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { normalizeHexId } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
@@ -16,6 +16,7 @@ import {
   encodeDdMemberFixedParts,
   encodeDdMemberValue,
   isPropagatablePriority,
+  relayedDdEntries,
 } from "./tracestate-dd.js";
 
 /** The Datadog fields one injection writes, identical for the `datadog` and `tracecontext` styles. */
@@ -143,6 +144,10 @@ export class EncodedFields {
   private _tagsHeader: string | undefined = undefined;
   /** `encodeDdMemberFixedParts` of the fields: `undefined` before the first call, `null` when there are none. */
   private _ddParts: { origin: string; tags: string } | null | undefined = undefined;
+  /** The tracestate {@link EncodedFields._relayed} was read from (`undefined`: none, nothing relayed). */
+  private _relayedFrom: TraceState | undefined = undefined;
+  /** `relayedDdEntries` of the `dd` member of `_relayedFrom` (`""`: none), part of `_ddParts`. */
+  private _relayed = "";
   private _traceIdDecimal: string | undefined;
 
   /**
@@ -179,15 +184,42 @@ export class EncodedFields {
     return this._tagsHeader;
   }
 
-  /** The `dd=` value for `priority` and `parentId` (16 hex): exactly {@link encodeDdMemberValue}'s. */
-  ddMemberValue(priority: number, parentId: string): string {
+  /**
+   * The `dd=` value for `priority` and `parentId` (16 hex), relaying the elements of the `dd` member of
+   * `traceState` (the injected span context's) that tracehop does not read: exactly
+   * {@link encodeDdMemberValue}`(…, relayedDdEntries(traceState.get("dd")))`. dd-trace-js keeps those
+   * elements in the span context's tracestate the same way and writes them again on every inject
+   * (text_map.js `#injectTraceparent`, `TraceState.forVendor`). The relayed elements are read again
+   * only when `traceState` is another object than the last call's: the spans of one trace share their
+   * parent's.
+   */
+  ddMemberValue(priority: number, parentId: string, traceState?: TraceState): string {
+    if (traceState !== this._relayedFrom) this._readRelayed(traceState);
     let parts = this._ddParts;
     if (parts === undefined)
       parts = this._ddParts =
-        encodeDdMemberFixedParts(this.origin, this.tags, this.traceId.slice(0, 16)) ?? null;
+        encodeDdMemberFixedParts(this.origin, this.tags, this.traceId.slice(0, 16), this._relayed) ?? null;
     if (parts === null)
-      return encodeDdMemberValue(priority, this.origin, parentId, this.tags, this.traceId.slice(0, 16));
+      return encodeDdMemberValue(
+        priority,
+        this.origin,
+        parentId,
+        this.tags,
+        this.traceId.slice(0, 16),
+        this._relayed,
+      );
     return DD_PRIORITY_PREFIX + priority + parts.origin + DD_PARENT_PREFIX + parentId + parts.tags;
+  }
+
+  /** Reads the relayed `dd` elements of `traceState`; the fixed parts are redone when they changed. */
+  private _readRelayed(traceState: TraceState | undefined): void {
+    this._relayedFrom = traceState;
+    const raw = traceState?.get(TRACESTATE_DD_KEY);
+    const relayed = raw ? relayedDdEntries(raw) : "";
+    if (relayed !== this._relayed) {
+      this._relayed = relayed;
+      this._ddParts = undefined;
+    }
   }
 
   /** `x-datadog-trace-id`: the unsigned decimal of the trace id's low 64 bits. */

@@ -15,17 +15,16 @@ import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
 import { isValidDecisionMakerValue } from "./tags.js";
 
 /**
- * Codec of the `dd=` member of W3C tracestate (Datadog docs, "Propagating trace context"; dd-trace-java
- * `W3CPTagsCodec`):
+ * Codec of the `dd=` member of W3C tracestate (research section G):
  * `dd=s:<priority>;o:<origin>;p:<last parent id>;t.<name>:<value>...`.
  */
 
-/** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`). */
+/** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`, rule 40). */
 export interface DdMember {
-  /** `s:` as an integer; undefined when absent or not an integer (then the flag decides). */
+  /** `s:` as an integer; undefined when absent or not an integer (rule 34: then the flag decides). */
   samplingPriority?: number;
   origin?: string;
-  /** `p:` copied unvalidated (as dd-trace-js does). */
+  /** `p:` copied unvalidated (rule 42). */
   lastParentId?: string;
   /** `t.<name>` as `_dd.p.<name>`, in member order; `t.tid` included as given. */
   tags: Record<string, string>;
@@ -39,17 +38,22 @@ const CHAR_COLON = 0x3a;
 const CHAR_EQUALS = 0x3d;
 const CHAR_PLUS = 0x2b;
 const CHAR_MINUS = 0x2d;
+const CHAR_DOT = 0x2e;
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
+const CHAR_O = 0x6f;
+const CHAR_P = 0x70;
+const CHAR_S = 0x73;
+const CHAR_T = 0x74;
 /** Longest integer text read from `s:`; keeps the value a safe integer. */
 const MAX_PRIORITY_DIGITS = 10;
 /** 10^{@link MAX_PRIORITY_DIGITS}: a priority's magnitude stays below it. */
 const MAX_PRIORITY_MAGNITUDE = 10 ** MAX_PRIORITY_DIGITS;
-/** The start of a last parent id element (`p:`), first in the value or after a `;`. */
+/** The start of a last parent id element, first in the value or after a `;`. */
 const PARENT_ELEMENT = `${DD_MEMBER_PARENT}:`;
 const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 
-/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined (what dd-trace-java, -py, -go accept). */
+/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined. Grammar of rule 32 (Java/Python/Go). */
 export function parseSamplingPriority(text: string): number | undefined {
   let i = 0;
   const first = text.charCodeAt(0);
@@ -66,14 +70,13 @@ export function parseSamplingPriority(text: string): number | undefined {
 /**
  * True for a priority that {@link parseSamplingPriority} reads back: an integer of at most
  * {@link MAX_PRIORITY_DIGITS} digits. Anything else (1.5, Infinity, NaN, 2^40) would make every
- * Datadog tracer, tracehop included, drop the whole context on extract (dd-trace-java
- * `DatadogHttpCodec`, dd-trace-py, dd-trace-go).
+ * Datadog tracer, tracehop included, drop the whole context on extract (rule 32).
  */
 export function isPropagatablePriority(priority: number): boolean {
   return Number.isInteger(priority) && Math.abs(priority) < MAX_PRIORITY_MAGNITUDE;
 }
 
-/** `~` to `=`, the reverse of the value encoding (see {@link encodeDdValue}). */
+/** `~` to `=`, the reverse of the value encoding (rule 40). */
 function decodeValue(value: string): string {
   return value.includes("~") ? value.replaceAll("~", "=") : value;
 }
@@ -89,32 +92,88 @@ function tagName(key: string): string {
   return PROPAGATED_TAG_PREFIX + key.slice(DD_MEMBER_TAG_PREFIX.length);
 }
 
+/*
+ * The element grammar of the `dd` member value, dd-trace-js's (tracestate.js `parseEntries`, which
+ * `TraceState.forVendor('dd', …)` applies on extract and again on every inject):
+ *
+ * - elements are separated by `;`; an element without `:` is skipped;
+ * - the key is the text before the first `:`, without leading and trailing spaces; an empty key or
+ *   one with a space inside is skipped;
+ * - the value is the text after the first `:`, without trailing spaces; an empty value is skipped;
+ * - a key given twice takes its first value (dd-trace-js stores the elements in a Map in reverse order,
+ *   so the first one's value is the one left).
+ *
+ * Spaces are the only whitespace a tracestate value can hold (Trace Context §3.3.1.3.2), so trimming
+ * spaces is dd-trace-js's `trim()` / `trimEnd()` on any value a W3C tracestate carries. A value without
+ * a space (the usual one) needs no trimming at all: the decoders test that once.
+ */
+
+/** Bits of the keys {@link decodeDdMember} has read (first value wins) that leave no trace in `tags`. */
+const SEEN_PRIORITY = 1;
+const SEEN_ORIGIN = 2;
+const SEEN_PARENT = 4;
+const SEEN_DECISION_MAKER = 8;
+
 /**
- * Decodes the value of a `dd` tracestate member (without the `dd=` prefix). Order-free; empty
- * elements and a trailing `;` are tolerated (as by every Datadog tracer) and a sub-key given twice takes
- * its last value. Unknown sub-keys are ignored: they are not relayed on the next injection, which
- * writes the member anew (dd-trace-java `W3CPTagsCodec` and dd-trace-js relay them after the known
- * ones; docs/conformance.md). A `t.dm` that is not a decision maker (`-<digits>` or
- * `<10 lowercase hex>-<digits>`) is dropped alone, as from `x-datadog-tags`. Never throws.
+ * Decodes the value of a `dd` tracestate member (without the `dd=` prefix) with dd-trace-js's element
+ * grammar (above): order-free; empty, malformed and repeated elements as dd-trace-js reads them (a key
+ * given twice takes its first value). `s`, `o`, `p` and `t.<name>` are read; other keys are left in the
+ * tracestate, from which the next injection relays them ({@link relayedDdEntries}). A `t.dm` that is
+ * not a decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is dropped alone, as from
+ * `x-datadog-tags`. Never throws.
  */
 export function decodeDdMember(value: string): DdMember {
   const member: DdMember = { tags: {} };
+  const spaced = value.indexOf(" ") !== -1;
+  let seen = 0;
   let start = 0;
   while (start < value.length) {
     let end = value.indexOf(";", start);
     if (end < 0) end = value.length;
     const colon = value.indexOf(":", start);
-    if (colon > start && colon < end) {
-      const key = value.slice(start, colon);
-      const item = value.slice(colon + 1, end);
-      if (key === DD_MEMBER_PRIORITY) member.samplingPriority = parseSamplingPriority(item);
-      else if (key === DD_MEMBER_ORIGIN) member.origin = decodeValue(item);
-      else if (key === DD_MEMBER_PARENT) member.lastParentId = item;
-      else if (key.startsWith(DD_MEMBER_TAG_PREFIX) && key.length > DD_MEMBER_TAG_PREFIX.length) {
-        const name = tagName(key);
-        const tagValue = decodeValue(item);
-        // A malformed decision maker is dropped alone, as from x-datadog-tags (dd-trace-py).
-        if (name !== DECISION_MAKER_TAG || isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
+    if (colon !== -1 && colon < end) {
+      let keyStart = start;
+      let keyEnd = colon;
+      let valueEnd = end;
+      if (spaced) {
+        while (keyStart < keyEnd && value.charCodeAt(keyStart) === CHAR_SPACE) keyStart++;
+        while (keyEnd > keyStart && value.charCodeAt(keyEnd - 1) === CHAR_SPACE) keyEnd--;
+        while (valueEnd > colon + 1 && value.charCodeAt(valueEnd - 1) === CHAR_SPACE) valueEnd--;
+        if (hasSpace(value, keyStart, keyEnd)) keyEnd = keyStart; // a space inside the key: skipped
+      }
+      const keyLength = keyEnd - keyStart;
+      if (keyLength !== 0 && valueEnd !== colon + 1) {
+        const c = value.charCodeAt(keyStart);
+        if (keyLength === 1) {
+          if (c === CHAR_S) {
+            if ((seen & SEEN_PRIORITY) === 0) {
+              seen |= SEEN_PRIORITY;
+              member.samplingPriority = parseSamplingPriority(value.slice(colon + 1, valueEnd));
+            }
+          } else if (c === CHAR_O) {
+            if ((seen & SEEN_ORIGIN) === 0) {
+              seen |= SEEN_ORIGIN;
+              member.origin = decodeValue(value.slice(colon + 1, valueEnd));
+            }
+          } else if (c === CHAR_P) {
+            if ((seen & SEEN_PARENT) === 0) {
+              seen |= SEEN_PARENT;
+              member.lastParentId = value.slice(colon + 1, valueEnd);
+            }
+          }
+        } else if (c === CHAR_T && keyLength > 2 && value.charCodeAt(keyStart + 1) === CHAR_DOT) {
+          const name = tagName(value.slice(keyStart, keyEnd));
+          if (name === DECISION_MAKER_TAG) {
+            if ((seen & SEEN_DECISION_MAKER) === 0) {
+              seen |= SEEN_DECISION_MAKER;
+              const tagValue = decodeValue(value.slice(colon + 1, valueEnd));
+              // A malformed decision maker is dropped alone, as from x-datadog-tags.
+              if (isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
+            }
+          } else if (member.tags[name] === undefined) {
+            member.tags[name] = decodeValue(value.slice(colon + 1, valueEnd));
+          }
+        }
       }
     }
     start = end + 1;
@@ -123,22 +182,131 @@ export function decodeDdMember(value: string): DdMember {
 }
 
 /**
- * The `p:` of a `dd` member value: what `decodeDdMember(value).lastParentId` gives (the last `p:`
- * element, copied unvalidated), without decoding the other elements. Never throws.
+ * The `p:` of a `dd` member value: what `decodeDdMember(value).lastParentId` gives (the first `p`
+ * element with a value, copied unvalidated), without decoding the other elements. Never throws.
  */
 export function decodeDdLastParentId(value: string): string | undefined {
-  // The last element that starts with "p:": after the last ";p:", else at the very start.
-  const after = value.lastIndexOf(PARENT_ELEMENT_INNER);
-  const start = after !== -1 ? after + 1 : value.startsWith(PARENT_ELEMENT) ? 0 : -1;
-  if (start === -1) return undefined;
-  const end = value.indexOf(";", start);
-  return value.slice(start + PARENT_ELEMENT.length, end === -1 ? value.length : end);
+  // A key or value with spaces around it: the general decoder trims them.
+  if (value.indexOf(" ") !== -1) return decodeDdMember(value).lastParentId;
+  // The first element that starts with "p:" and has a value: at the very start, else after a ";".
+  let inner = value.startsWith(PARENT_ELEMENT) ? -1 : value.indexOf(PARENT_ELEMENT_INNER);
+  if (inner === -1 && !value.startsWith(PARENT_ELEMENT)) return undefined;
+  for (;;) {
+    const valueStart = inner + 1 + PARENT_ELEMENT.length;
+    let end = value.indexOf(";", valueStart);
+    if (end === -1) end = value.length;
+    if (end > valueStart) return value.slice(valueStart, end);
+    inner = value.indexOf(PARENT_ELEMENT_INNER, end);
+    if (inner === -1) return undefined;
+  }
+}
+
+/**
+ * The elements of a `dd` member value (without the `dd=` prefix) that an injection relays as they
+ * came: those whose key is none of `s`, `o`, `p`, `t.<name>` (a future Datadog key, another vendor's),
+ * each as `;<key>:<value>` after the element grammar above (key and value trimmed, a key given twice
+ * with its first value), in dd-trace-js's order: by the place of each key's last element (its Map keeps
+ * an entry where the last element put it and takes the first element's value, tracestate.js
+ * `parseEntries`). `""` when there are none, the usual case, found without building anything. An
+ * element holding a character a tracestate value cannot (Trace Context §3.3.1.3.2: outside 0x20-0x7E,
+ * `,`, `=`), possible only in a TraceState built by other code, is not relayed. The W3C value is
+ * opaque to other vendors (Trace Context §3.3.1.3.2); dd-trace-js and dd-trace-java both carry a
+ * `dd` element they do not know to the next service. Never throws.
+ */
+export function relayedDdEntries(value: string): string {
+  if (value.indexOf(" ") === -1) {
+    // Usual case: every element starts with a known key (or is too short to be an element at all).
+    let start = 0;
+    for (;;) {
+      let end = value.indexOf(";", start);
+      if (end < 0) end = value.length;
+      if (end - start > 2 && !startsWithKnownKey(value, start)) break;
+      if (end === value.length) return "";
+      start = end + 1;
+    }
+  }
+  const keys: string[] = [];
+  const entries: string[] = [];
+  let start = 0;
+  while (start < value.length) {
+    let end = value.indexOf(";", start);
+    if (end < 0) end = value.length;
+    const colon = value.indexOf(":", start);
+    if (colon !== -1 && colon < end) {
+      let keyStart = start;
+      let keyEnd = colon;
+      let valueEnd = end;
+      while (keyStart < keyEnd && value.charCodeAt(keyStart) === CHAR_SPACE) keyStart++;
+      while (keyEnd > keyStart && value.charCodeAt(keyEnd - 1) === CHAR_SPACE) keyEnd--;
+      while (valueEnd > colon + 1 && value.charCodeAt(valueEnd - 1) === CHAR_SPACE) valueEnd--;
+      if (
+        keyEnd > keyStart &&
+        valueEnd > colon + 1 &&
+        !hasSpace(value, keyStart, keyEnd) &&
+        !isKnownKey(value, keyStart, keyEnd)
+      ) {
+        const key = value.slice(keyStart, keyEnd);
+        const index = keys.indexOf(key);
+        if (index === -1) {
+          keys.push(key);
+          // The key's first value decides: one a tracestate cannot hold leaves the key out ("").
+          entries.push(
+            isRelayableElement(value, keyStart, valueEnd)
+              ? `;${key}:${value.slice(colon + 1, valueEnd)}`
+              : "",
+          );
+        } else {
+          // A key given again: its first value, at the place of this later element.
+          const entry = entries[index]!;
+          keys.splice(index, 1);
+          entries.splice(index, 1);
+          keys.push(key);
+          entries.push(entry);
+        }
+      }
+    }
+    start = end + 1;
+  }
+  return entries.join("");
+}
+
+/** True when the element at `start` (at least 3 characters) starts with `s:`, `o:`, `p:` or `t.<c>`. */
+function startsWithKnownKey(value: string, start: number): boolean {
+  const c = value.charCodeAt(start);
+  const next = value.charCodeAt(start + 1);
+  if (next === CHAR_COLON) return c === CHAR_S || c === CHAR_O || c === CHAR_P;
+  return c === CHAR_T && next === CHAR_DOT && value.charCodeAt(start + 2) !== CHAR_COLON;
+}
+
+/** True when `value[keyStart, keyEnd)` is `s`, `o`, `p` or `t.<name>` (what {@link decodeDdMember} reads). */
+function isKnownKey(value: string, keyStart: number, keyEnd: number): boolean {
+  const c = value.charCodeAt(keyStart);
+  if (keyEnd - keyStart === 1) return c === CHAR_S || c === CHAR_O || c === CHAR_P;
+  return c === CHAR_T && keyEnd - keyStart > 2 && value.charCodeAt(keyStart + 1) === CHAR_DOT;
+}
+
+/** True when `value[start, end)` holds a space (dd-trace-js skips an element whose key does). */
+function hasSpace(value: string, start: number, end: number): boolean {
+  const space = value.indexOf(" ", start);
+  return space !== -1 && space < end;
+}
+
+/**
+ * True when `value[start, end)` (a trimmed element) holds only characters a tracestate value may
+ * (Trace Context §3.3.1.3.2: 0x20-0x7E without `,` and `=`).
+ */
+function isRelayableElement(value: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const code = value.charCodeAt(i);
+    if (code < CHAR_SPACE || code > CHAR_TILDE || code === CHAR_COMMA || code === CHAR_EQUALS) return false;
+  }
+  return true;
 }
 
 /**
  * Origin and tag values: `,` `;` `~` and anything outside 0x20-0x7E become `_`, then `=` becomes `~`
- * (dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, dd-trace-java
- * `TagValue.convertDDtoW3C`). A value with nothing to replace is returned as is (no copy).
+ * (rule 40; dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, Java `convertDDtoW3C`).
+ * A value with nothing to replace is returned as is (no copy).
  */
 export function encodeDdValue(value: string): string {
   if (typeof value === "string") {
@@ -168,8 +336,8 @@ function needsValueEscape(code: number): boolean {
 }
 
 /**
- * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_`
- * (dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
+ * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_` (rule 40,
+ * dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
  * element and key separators, so a key holding them would corrupt the member (no tracer emits one).
  * A key with nothing to replace is returned as is (no copy).
  */
@@ -195,9 +363,9 @@ function needsKeyEscape(code: number): boolean {
   );
 }
 
-/** `dd=`: the Datadog tracestate member prefix, counted in its 256-character limit (dd-trace-java). */
+/** `dd=`: the Datadog tracestate member prefix (rule 39), counted in its 256-character limit (rule 43). */
 export const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
-/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix. */
+/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (rule 43). */
 const DD_MEMBER_MAX_VALUE_LENGTH = TRACESTATE_DD_MAX_LENGTH - DD_MEMBER_PREFIX.length;
 /** `s:`, the first entry of a `dd=` value. */
 export const DD_PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;
@@ -211,20 +379,21 @@ const DM_ENTRY_PREFIX = `${TAG_PREFIX}${DECISION_MAKER_TAG.slice(PROPAGATED_TAG_
 const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.length)}:`;
 
 /**
- * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in the
- * order of dd-trace-java and dd-trace-go: `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*`, kept within
- * 256 characters prefix included: an entry that would overflow is skipped and later ones are still
- * tried (dd-trace-java `W3CPTagsCodec`, `MAX_HEADER_SIZE`). Skipped tags still travel in
- * `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting span id, or the stored
- * `_dd.parent_id`, as Datadog system-tests `test_tracestate_w3c_p_inject` expect); `high` the upper
- * 64 bits of the trace id, 16 hex (all zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in
- * one pass of string appends.
+ * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in Java/Go
+ * order `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*` (rule 44, section L), then the `relayed` elements
+ * ({@link relayedDdEntries} of the tracestate's old `dd` member: keys tracehop does not read, as
+ * dd-trace-java places them, `W3CPTagsCodec.appendSuffix`), kept within 256 characters prefix
+ * included: an entry that would overflow is skipped and later ones are still tried (rule 43, Java).
+ * Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting span
+ * id, or the stored `_dd.parent_id`, rule 41); `high` the upper 64 bits of the trace id, 16 hex (all
+ * zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
  *
  * The value is always a valid tracestate value (Trace Context §3.3.1.3: 1-256 characters 0x20-0x7E
  * without `,` and `=`, not ending in a space) by construction: digits of the priority, hex ids, keys
- * and values through {@link encodeDdTagKey} / {@link encodeDdValue}, at most 253 characters. An origin
- * or tag value that ends with a space (which could end the member) is skipped like an entry that would
- * overflow; it still travels in `x-datadog-origin` / `x-datadog-tags`. Nothing is scanned twice.
+ * and values through {@link encodeDdTagKey} / {@link encodeDdValue}, relayed elements checked by
+ * {@link relayedDdEntries}, at most 253 characters. An origin or tag value that ends with a space
+ * (which could end the member) is skipped like an entry that would overflow; it still travels in
+ * `x-datadog-origin` / `x-datadog-tags`. Nothing is scanned twice.
  */
 export function encodeDdMemberValue(
   samplingPriority: number,
@@ -232,11 +401,12 @@ export function encodeDdMemberValue(
   parentId: string,
   tags: Readonly<Record<string, string>> | undefined,
   high: string,
+  relayed = "",
 ): string {
   let out = DD_PRIORITY_PREFIX + samplingPriority;
   if (origin) out = appendValue(out, ORIGIN_PREFIX, origin);
   out = append(out, DD_PARENT_PREFIX + parentId);
-  return appendTagEntries(out, tags, high);
+  return appendRelayed(appendTagEntries(out, tags, high), relayed);
 }
 
 /**
@@ -248,26 +418,44 @@ const LONGEST_PRIORITY_AND_PARENT =
 
 /**
  * The parts of the `dd=` value that stay the same for every span of a trace: the `;o:` entry
- * (`origin`, `""` when there is none or it is skipped) and the `;t.*` entries (`tags`), such that
- * `s:<priority>` + `origin` + `;p:<parentId>` + `tags` is exactly
- * {@link encodeDdMemberValue}`(priority, origin, parentId, tags, high)` for any propagatable priority
- * and 16-hex `parentId`. `undefined` when the entries are long enough that the 256-character limit
- * could skip one: the caller then encodes the whole value per injection.
+ * (`origin`, `""` when there is none or it is skipped) and the `;t.*` entries followed by the
+ * `relayed` ones (`tags`), such that `s:<priority>` + `origin` + `;p:<parentId>` + `tags` is exactly
+ * {@link encodeDdMemberValue}`(priority, origin, parentId, tags, high, relayed)` for any propagatable
+ * priority and 16-hex `parentId`. `undefined` when the entries are long enough that the 256-character
+ * limit could skip one (rule 43): the caller then encodes the whole value per injection.
  */
 export function encodeDdMemberFixedParts(
   origin: string | undefined,
   tags: Readonly<Record<string, string>> | undefined,
   high: string,
+  relayed = "",
 ): { origin: string; tags: string } | undefined {
   const originEntry = origin ? appendValue("", ORIGIN_PREFIX, origin) : "";
-  const tagEntries = appendTagEntries("", tags, high);
+  const tagEntries = appendTagEntries("", tags, high) + relayed;
   // Within the limit with the longest s: and p:, no entry is ever skipped: the concatenation is exact.
   if (LONGEST_PRIORITY_AND_PARENT + originEntry.length + tagEntries.length > DD_MEMBER_MAX_VALUE_LENGTH)
     return undefined;
   return { origin: originEntry, tags: tagEntries };
 }
 
-/** `out` with the `;t.*` entries appended in dd-trace-java's order: dm, tid, ts, then the others. */
+/**
+ * `out` with the `relayed` entries (each `;<key>:<value>`, valid, from {@link relayedDdEntries})
+ * appended in order, each one as in {@link append}: one that would overflow is skipped, later ones are
+ * still tried.
+ */
+function appendRelayed(out: string, relayed: string): string {
+  if (relayed === "" || out.length + relayed.length <= DD_MEMBER_MAX_VALUE_LENGTH) return out + relayed;
+  let start = 0;
+  while (start < relayed.length) {
+    let end = relayed.indexOf(";", start + 1);
+    if (end === -1) end = relayed.length;
+    out = append(out, relayed.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/** `out` with the `;t.*` entries appended in Java/Go order: dm, tid, ts, then the others (rules 44, 29). */
 function appendTagEntries(
   out: string,
   tags: Readonly<Record<string, string>> | undefined,
@@ -288,7 +476,7 @@ function appendTagEntries(
 }
 
 /**
- * `out` with `prefix` and the encoded `value` appended as in {@link append}, unless the
+ * `out` with `prefix` and the encoded `value` (rule 40) appended as in {@link append}, unless the
  * encoded value ends with a space (a tracestate value must not, Trace Context §3.3.1.3): then the
  * entry is skipped.
  */
@@ -298,12 +486,12 @@ function appendValue(out: string, prefix: string, value: string): string {
   return append(out, prefix + encoded);
 }
 
-/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit. */
+/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */
 function append(out: string, entry: string): string {
   return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
 }
 
-/** `;t.<name>:` for the propagated tag `_dd.p.<name>` (key encoded as dd-trace-js does). */
+/** `;t.<name>:` for the propagated tag `_dd.p.<name>` (rule 40 key encoding). */
 function tagEntryPrefix(key: string): string {
   return TAG_PREFIX + encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length)) + ":";
 }

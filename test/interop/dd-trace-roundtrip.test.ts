@@ -312,3 +312,199 @@ describe("tracehop writes -> dd-trace reads", () => {
     span.finish();
   });
 });
+
+describe("the dd= tracestate member re-injected by a child span: the same elements as dd-trace's", () => {
+  // dd-trace-js keeps the extracted tracestate on the span context and rebuilds its `dd` member on every
+  // inject (text_map.js `#injectTraceparent`, tracestate.js `TraceState.forVendor` / `parseEntries`):
+  // elements it does not know are relayed, a key given twice keeps its first value. tracehop writes the
+  // known elements in Java/Go order (s, o, p, t.dm, t.tid, other t.*) and the relayed ones after them,
+  // so the two members are compared as their elements: the same keys and values (p: each side's own
+  // child span), and the relayed elements in the same order. Values stay below the 256-character
+  // limits, which differ (docs/conformance.md).
+  const READ_KEY = /^(s|o|p|t\..+)$/s;
+  /** Keys of elements neither tracer reads: a future Datadog key, another vendor's, odd but valid text. */
+  const unknownKey = fc.oneof(
+    fc.constantFrom("x", "ab", "t", "tt", "S", "t_x", "s.x", "o1", "pp", "x~", "k.v", "_u", "t-x"),
+    fc.stringMatching(/^[a-z][a-z0-9_.-]{0,5}$/).filter((k) => !READ_KEY.test(k)),
+  );
+  /** Element values: tracestate value characters without `,` `=` `;`, no leading or trailing space. */
+  const itemValue = fc.stringMatching(/^[!-+\-:<>-~]([ !-+\-:<>-~]{0,10}[!-+\-:<>-~])?$/);
+  const tagName = fc.constantFrom("usr", "usr.id", "ts", "a", "b_c");
+  /** An element text, with spaces a tracestate may hold around the key and after the value. */
+  const padded = (key: string, value: string, pad: number) =>
+    `${pad & 1 ? " " : ""}${key}${pad & 2 ? " " : ""}:${value}${pad & 4 ? "  " : ""}`;
+  const noise = fc.constantFrom("", "x", ":", ":v", "u:", "u: ", "a b:1", " ");
+
+  const memberCase = fc
+    .record({
+      high: fc.oneof(fc.constant(ZERO), nonZeroHex16),
+      low: nonZeroHex16,
+      parent: nonZeroHex16,
+      priority: fc.option(fc.constantFrom(-1, 0, 1, 2), { nil: undefined }),
+      origin: fc.option(itemValue, { nil: undefined }),
+      dm: fc.option(fc.constantFrom("-0", "-1", "-3", "-4", "-8"), { nil: undefined }),
+      tid: fc.boolean(),
+      tags: fc.dictionary(tagName, itemValue, { maxKeys: 2 }),
+      unknown: fc.array(fc.tuple(unknownKey, itemValue), { maxLength: 5 }),
+      /** Later elements of keys already given, with other values (the first value must win). */
+      repeats: fc.array(fc.tuple(fc.constantFrom("s", "o", "t.dm", "t.usr", "x", "ab"), itemValue), {
+        maxLength: 3,
+      }),
+      noise: fc.array(noise, { maxLength: 3 }),
+      pads: fc.array(fc.nat(7), { minLength: 20, maxLength: 20 }),
+      order: fc.array(fc.nat(), { minLength: 20, maxLength: 20 }),
+      others: fc.constantFrom("", "rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE,rojo=1"),
+      sampledWithout: fc.boolean(),
+    })
+    .map((c) => {
+      const firsts: [string, string][] = [];
+      if (c.priority !== undefined) firsts.push(["s", String(c.priority)]);
+      if (c.origin !== undefined) firsts.push(["o", c.origin]);
+      if (c.dm !== undefined) firsts.push(["t.dm", c.dm]);
+      if (c.tid && c.high !== ZERO) firsts.push(["t.tid", c.high]);
+      for (const [name, value] of Object.entries(c.tags)) firsts.push([`t.${name}`, value]);
+      const seen = new Set<string>();
+      for (const [key, value] of c.unknown) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        firsts.push([key, value]);
+      }
+      // Shuffled, then each repeat placed after the first element of its key.
+      const elements = firsts
+        .map((kv, i) => ({ kv, rank: c.order[i % c.order.length]! + i / 100 }))
+        .sort((a, b) => a.rank - b.rank)
+        .map((e, i) => padded(e.kv[0], e.kv[1], c.pads[i % c.pads.length]!));
+      for (const [key, value] of c.repeats) {
+        const first = elements.findIndex((e) => e.trim().split(":")[0]!.trim() === key);
+        if (first !== -1) elements.push(padded(key, value, c.pads[elements.length % c.pads.length]!));
+      }
+      elements.splice(1, 0, ...c.noise);
+      const dd = elements.join(";");
+      const sampled = c.priority === undefined ? c.sampledWithout : c.priority > 0;
+      const tracestate = [dd === "" ? "" : `dd=${dd}`, c.others].filter((m) => m !== "").join(",");
+      return { ...c, dd, sampled, tracestate };
+    })
+    // A tracestate value ends with a visible character (W3C §3.3.1.3.2) and is at most 256 long; the
+    // rebuilt member stays below both tracers' limits.
+    .filter((c) => c.dd.length <= 160 && !c.dd.endsWith(" ") && !c.dd.startsWith(" "));
+
+  /** The elements of a `dd=` member as dd-trace-js writes them: `[key, value]` in member order. */
+  const elementsOf = (tracestate: string | undefined) => {
+    const dd = (tracestate ?? "").split(",").find((m) => m.startsWith("dd="));
+    if (dd === undefined) return [];
+    return dd
+      .slice(3)
+      .split(";")
+      .map((e) => [e.slice(0, e.indexOf(":")), e.slice(e.indexOf(":") + 1)] as const);
+  };
+  const othersOf = (tracestate: string | undefined) =>
+    (tracestate ?? "").split(",").filter((m) => m !== "" && !m.startsWith("dd="));
+
+  for (const styles of [
+    { label: "W3C only", names: ["tracecontext"], datadogHeaders: false },
+    {
+      label: "default styles, Datadog headers of the same trace",
+      names: DEFAULT_STYLES,
+      datadogHeaders: true,
+    },
+  ]) {
+    test(`${styles.label}: ${RUNS} random dd= members with unknown, repeated and malformed elements`, () => {
+      const dd = ddPropagator(styles.names);
+      const ours = createPropagator(styles.names);
+      fc.assert(
+        fc.property(memberCase, nonZeroHex16, (c, childSpanId) => {
+          const carrier: Record<string, string> = {
+            traceparent: `00-${c.high}${c.low}-${c.parent}-${c.sampled ? "01" : "00"}`,
+          };
+          if (c.tracestate !== "") carrier.tracestate = c.tracestate;
+          if (styles.datadogHeaders) {
+            Object.assign(carrier, datadogIds(c.low, c.parent));
+            if (c.priority !== undefined) carrier["x-datadog-sampling-priority"] = String(c.priority);
+            if (c.origin !== undefined) carrier["x-datadog-origin"] = c.origin.replaceAll("~", "=");
+            const tags = Object.entries(c.tags).map(([k, v]) => `_dd.p.${k}=${v.replaceAll("~", "=")}`);
+            if (c.dm !== undefined) tags.push(`_dd.p.dm=${c.dm}`);
+            if (c.high !== ZERO) tags.push(`_dd.p.tid=${c.high}`);
+            if (tags.length > 0) carrier["x-datadog-tags"] = tags.join(",");
+          }
+          const label = JSON.stringify(carrier);
+
+          const theirsExtracted = dd.extract({ ...carrier });
+          const span = ddTracer().startSpan("child", { childOf: theirsExtracted });
+          const theirs: Record<string, string> = {};
+          dd.inject(span.context(), theirs);
+          const theirSpanId = span.context().toSpanId(true);
+          span.finish();
+
+          const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+          const parent = trace.getSpanContext(ctx)!;
+          // A child span as the SDK starts it: the parent's trace id, flags and tracestate.
+          const child = trace.setSpanContext(ctx, { ...parent, spanId: childSpanId, isRemote: false });
+          const mine: Record<string, string> = {};
+          ours.inject(child, mine, setter);
+
+          const theirElements = elementsOf(theirs.tracestate);
+          const myElements = elementsOf(mine.tracestate);
+          assert.equal(new Map(theirElements).get("p"), theirSpanId, label);
+          assert.equal(new Map(myElements).get("p"), childSpanId, label);
+          const withoutP = (elements: readonly (readonly [string, string])[]) =>
+            Object.fromEntries(elements.filter(([key]) => key !== "p"));
+          assert.deepEqual(withoutP(myElements), withoutP(theirElements), label);
+          const relayed = (elements: readonly (readonly [string, string])[]) =>
+            elements.filter(([key]) => !READ_KEY.test(key)).map(([key, value]) => `${key}:${value}`);
+          assert.deepEqual(relayed(myElements), relayed(theirElements), `relayed order, ${label}`);
+          assert.deepEqual(othersOf(mine.tracestate), othersOf(theirs.tracestate), label);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+describe("the dd= member at its limits: where tracehop and dd-trace differ, as docs/conformance.md says", () => {
+  /** The tracestate each tracer's child span (span id `child` for tracehop) injects after extracting it. */
+  const childTracestates = (tracestate: string, child: string) => {
+    const carrier = { traceparent: `00-${ZERO}000000000000abcd-00000000000000f1-01`, tracestate };
+    const dd = ddPropagator(["tracecontext"]);
+    const span = ddTracer().startSpan("child", { childOf: dd.extract({ ...carrier }) });
+    const theirs: Record<string, string> = {};
+    dd.inject(span.context(), theirs);
+    const theirSpanId = span.context().toSpanId(true);
+    span.finish();
+    const ours = createPropagator(["tracecontext"]);
+    const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+    const parent = trace.getSpanContext(ctx)!;
+    const mine: Record<string, string> = {};
+    ours.inject(trace.setSpanContext(ctx, { ...parent, spanId: child, isRemote: false }), mine, setter);
+    return { theirs: theirs.tracestate?.replaceAll(theirSpanId, "<span>"), mine: mine.tracestate };
+  };
+  const child = "00000000000000c1";
+
+  test("within the limits: the same elements, the relayed ones in dd-trace's order", () => {
+    const { theirs, mine } = childTracestates(
+      "dd=x:1;s:2;y:a b;x:2;o:rum;t.usr:bob;t.usr:eve;z:3,rojo=1",
+      child,
+    );
+    assert.equal(theirs, "dd=p:<span>;s:2;y:a b;x:1;o:rum;t.usr:bob;z:3,rojo=1");
+    assert.equal(mine, `dd=s:2;o:rum;p:${child};t.usr:bob;y:a b;x:1;z:3,rojo=1`);
+  });
+
+  test("over 256 characters: tracehop keeps s, o, p and the tags and skips a relayed element that does not fit; dd-trace drops its t.* tags first, then the whole member", () => {
+    const a = "a".repeat(100);
+    const b = "b".repeat(100);
+    // With p: the rebuilt value is 254 characters long: over tracehop's 253 (256 with `dd=`, as
+    // dd-trace-java and -go count it), within dd-trace-js's 256 for the value alone.
+    const c = "c".repeat(23);
+    const { theirs, mine } = childTracestates(`dd=s:1;y:${b};w:${a};v:${c}`, child);
+    assert.equal(theirs, `dd=p:<span>;s:1;y:${b};w:${a};v:${c}`);
+    assert.equal(mine, `dd=s:1;p:${child};y:${b};w:${a}`);
+    // 249 characters with two tags: dd-trace drops t.* tags from the left until the value fits.
+    const withTags = childTracestates(`dd=s:1;t.k:1;y:${b};t.x:${a};t.z:1;w:${"c".repeat(20)}`, child);
+    assert.equal(withTags.theirs, `dd=p:<span>;s:1;y:${b};t.z:1;w:${"c".repeat(20)}`);
+    assert.equal(withTags.mine, `dd=s:1;p:${child};t.k:1;t.x:${a};t.z:1;y:${b}`);
+    // Relayed elements that cannot fit beside the known ones: dd-trace writes no dd= member at all
+    // (here an empty tracestate header).
+    const noRoom = childTracestates(`dd=s:1;t.dm:-4;y:${b};w:${a};v:${"c".repeat(20)}`, child);
+    assert.equal(noRoom.theirs, "");
+    assert.equal(noRoom.mine, `dd=s:1;p:${child};t.dm:-4;y:${b};w:${a}`);
+  });
+});

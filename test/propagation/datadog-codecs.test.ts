@@ -266,6 +266,8 @@ describe("dd= member: dd-trace-js's element grammar", () => {
     assert.equal(relayedDdEntries("s:1;x:abc;p:00000000000000aa;t.foo:bar;z:1"), ";x:abc;z:1");
     assert.equal(relayedDdEntries("x:1;y:1;x:2"), ";y:1;x:1");
     assert.equal(relayedDdEntries("s:1; k:v;k k:v;z: v ;x;y:;:z;t.:w"), ";k:v;z: v;t.:w");
+    // A key that only looks known: `t. ` trims to `t.`, which tracehop does not read.
+    assert.equal(relayedDdEntries("s:1;t. :w;t.x y:1;s :2"), ";t.:w");
     // A character no tracestate value holds (a TraceState built by other code): not relayed.
     assert.equal(relayedDdEntries("a:1;b:é;c:x=y;d:2"), ";a:1;d:2");
   });

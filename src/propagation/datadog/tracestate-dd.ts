@@ -104,8 +104,9 @@ function tagName(key: string): string {
  *   so the first one's value is the one left).
  *
  * Spaces are the only whitespace a tracestate value can hold (Trace Context §3.3.1.3.2), so trimming
- * spaces is dd-trace-js's `trim()` / `trimEnd()` on any value a W3C tracestate carries. A value without
- * a space (the usual one) needs no trimming at all: the decoders test that once.
+ * spaces is dd-trace-js's `trim()` / `trimEnd()` on any value a W3C tracestate carries. The decoders
+ * look for spaces only next to the `:` and `;` around an element (and inside a key that is not a
+ * constant), so a value without them (the usual one) is not scanned again.
  */
 
 /** Bits of the keys {@link decodeDdMember} has read (first value wins) that leave no trace in `tags`. */
@@ -124,7 +125,6 @@ const SEEN_DECISION_MAKER = 8;
  */
 export function decodeDdMember(value: string): DdMember {
   const member: DdMember = { tags: {} };
-  const spaced = value.indexOf(" ") !== -1;
   let seen = 0;
   let start = 0;
   while (start < value.length) {
@@ -135,11 +135,15 @@ export function decodeDdMember(value: string): DdMember {
       let keyStart = start;
       let keyEnd = colon;
       let valueEnd = end;
-      if (spaced) {
+      // Spaces around the key or after the value (rare): trimmed, looked for at the ends only.
+      if (
+        value.charCodeAt(start) === CHAR_SPACE ||
+        value.charCodeAt(colon - 1) === CHAR_SPACE ||
+        value.charCodeAt(end - 1) === CHAR_SPACE
+      ) {
         while (keyStart < keyEnd && value.charCodeAt(keyStart) === CHAR_SPACE) keyStart++;
         while (keyEnd > keyStart && value.charCodeAt(keyEnd - 1) === CHAR_SPACE) keyEnd--;
         while (valueEnd > colon + 1 && value.charCodeAt(valueEnd - 1) === CHAR_SPACE) valueEnd--;
-        if (hasSpace(value, keyStart, keyEnd)) keyEnd = keyStart; // a space inside the key: skipped
       }
       const keyLength = keyEnd - keyStart;
       if (keyLength !== 0 && valueEnd !== colon + 1) {
@@ -170,7 +174,11 @@ export function decodeDdMember(value: string): DdMember {
               // A malformed decision maker is dropped alone, as from x-datadog-tags.
               if (isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
             }
-          } else if (member.tags[name] === undefined) {
+          } else if (
+            member.tags[name] === undefined &&
+            // A key with a space inside is skipped (`t.tid`, a constant, has none).
+            (name === TID_TAG || !hasSpace(value, keyStart, keyEnd))
+          ) {
             member.tags[name] = decodeValue(value.slice(colon + 1, valueEnd));
           }
         }
@@ -214,16 +222,13 @@ export function decodeDdLastParentId(value: string): string | undefined {
  * `dd` element they do not know to the next service. Never throws.
  */
 export function relayedDdEntries(value: string): string {
-  if (value.indexOf(" ") === -1) {
-    // Usual case: every element starts with a known key (or is too short to be an element at all).
-    let start = 0;
-    for (;;) {
-      let end = value.indexOf(";", start);
-      if (end < 0) end = value.length;
-      if (end - start > 2 && !startsWithKnownKey(value, start)) break;
-      if (end === value.length) return "";
-      start = end + 1;
-    }
+  // Usual case: every element starts with a known key (or is too short to be an element at all).
+  for (let start = 0; ;) {
+    let end = value.indexOf(";", start);
+    if (end < 0) end = value.length;
+    if (end - start > 2 && !startsWithKnownKey(value, start)) break;
+    if (end === value.length) return "";
+    start = end + 1;
   }
   const keys: string[] = [];
   const entries: string[] = [];
@@ -270,12 +275,17 @@ export function relayedDdEntries(value: string): string {
   return entries.join("");
 }
 
-/** True when the element at `start` (at least 3 characters) starts with `s:`, `o:`, `p:` or `t.<c>`. */
+/**
+ * True when the element at `start` (at least 3 characters) starts with `s:`, `o:`, `p:` or `t.<c>`
+ * (`<c>` neither `:` nor a space): its key, trimmed, is one {@link decodeDdMember} reads or has a space
+ * inside; either way it is not relayed.
+ */
 function startsWithKnownKey(value: string, start: number): boolean {
   const c = value.charCodeAt(start);
   const next = value.charCodeAt(start + 1);
   if (next === CHAR_COLON) return c === CHAR_S || c === CHAR_O || c === CHAR_P;
-  return c === CHAR_T && next === CHAR_DOT && value.charCodeAt(start + 2) !== CHAR_COLON;
+  const third = value.charCodeAt(start + 2);
+  return c === CHAR_T && next === CHAR_DOT && third !== CHAR_COLON && third !== CHAR_SPACE;
 }
 
 /** True when `value[keyStart, keyEnd)` is `s`, `o`, `p` or `t.<name>` (what {@link decodeDdMember} reads). */
@@ -285,10 +295,10 @@ function isKnownKey(value: string, keyStart: number, keyEnd: number): boolean {
   return c === CHAR_T && keyEnd - keyStart > 2 && value.charCodeAt(keyStart + 1) === CHAR_DOT;
 }
 
-/** True when `value[start, end)` holds a space (dd-trace-js skips an element whose key does). */
+/** True when `value[start, end)` (a key: a few characters) holds a space (dd-trace-js skips the element). */
 function hasSpace(value: string, start: number, end: number): boolean {
-  const space = value.indexOf(" ", start);
-  return space !== -1 && space < end;
+  for (let i = start; i < end; i++) if (value.charCodeAt(i) === CHAR_SPACE) return true;
+  return false;
 }
 
 /**

@@ -15,16 +15,17 @@ import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
 import { isValidDecisionMakerValue } from "./tags.js";
 
 /**
- * Codec of the `dd=` member of W3C tracestate (research section G):
+ * Codec of the `dd=` member of W3C tracestate (Datadog docs, "Propagating trace context"; dd-trace-java
+ * `W3CPTagsCodec`, dd-trace-js `tracestate.js`):
  * `dd=s:<priority>;o:<origin>;p:<last parent id>;t.<name>:<value>...`.
  */
 
-/** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`, rule 40). */
+/** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`). */
 export interface DdMember {
-  /** `s:` as an integer; undefined when absent or not an integer (rule 34: then the flag decides). */
+  /** `s:` as an integer; undefined when absent or not an integer (then the flag decides). */
   samplingPriority?: number;
   origin?: string;
-  /** `p:` copied unvalidated (rule 42). */
+  /** `p:` copied unvalidated (as dd-trace-js does). */
   lastParentId?: string;
   /** `t.<name>` as `_dd.p.<name>`, in member order; `t.tid` included as given. */
   tags: Record<string, string>;
@@ -53,7 +54,7 @@ const MAX_PRIORITY_MAGNITUDE = 10 ** MAX_PRIORITY_DIGITS;
 const PARENT_ELEMENT = `${DD_MEMBER_PARENT}:`;
 const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 
-/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined. Grammar of rule 32 (Java/Python/Go). */
+/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined (what dd-trace-java, -py, -go accept). */
 export function parseSamplingPriority(text: string): number | undefined {
   let i = 0;
   const first = text.charCodeAt(0);
@@ -70,13 +71,14 @@ export function parseSamplingPriority(text: string): number | undefined {
 /**
  * True for a priority that {@link parseSamplingPriority} reads back: an integer of at most
  * {@link MAX_PRIORITY_DIGITS} digits. Anything else (1.5, Infinity, NaN, 2^40) would make every
- * Datadog tracer, tracehop included, drop the whole context on extract (rule 32).
+ * Datadog tracer, tracehop included, drop the whole context on extract (dd-trace-java
+ * `DatadogHttpCodec`, dd-trace-py, dd-trace-go).
  */
 export function isPropagatablePriority(priority: number): boolean {
   return Number.isInteger(priority) && Math.abs(priority) < MAX_PRIORITY_MAGNITUDE;
 }
 
-/** `~` to `=`, the reverse of the value encoding (rule 40). */
+/** `~` to `=`, the reverse of the value encoding (see {@link encodeDdValue}). */
 function decodeValue(value: string): string {
   return value.includes("~") ? value.replaceAll("~", "=") : value;
 }
@@ -315,7 +317,7 @@ function isRelayableElement(value: string, start: number, end: number): boolean 
 
 /**
  * Origin and tag values: `,` `;` `~` and anything outside 0x20-0x7E become `_`, then `=` becomes `~`
- * (rule 40; dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, Java `convertDDtoW3C`).
+ * (dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, dd-trace-java `TagValue.convertDDtoW3C`).
  * A value with nothing to replace is returned as is (no copy).
  */
 export function encodeDdValue(value: string): string {
@@ -346,8 +348,8 @@ function needsValueEscape(code: number): boolean {
 }
 
 /**
- * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_` (rule 40,
- * dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
+ * Tag key after `t.`: space, `,`, `=` and anything outside 0x21-0x7E become `_`
+ * (dd-trace-js `tracestateTagKeyFilter`). `;` and `:` also become `_`: inside `dd=` they are the
  * element and key separators, so a key holding them would corrupt the member (no tracer emits one).
  * A key with nothing to replace is returned as is (no copy).
  */
@@ -373,9 +375,9 @@ function needsKeyEscape(code: number): boolean {
   );
 }
 
-/** `dd=`: the Datadog tracestate member prefix (rule 39), counted in its 256-character limit (rule 43). */
+/** `dd=`: the Datadog tracestate member prefix, counted in its 256-character limit (dd-trace-java). */
 export const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
-/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (rule 43). */
+/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (dd-trace-java `W3CPTagsCodec`). */
 const DD_MEMBER_MAX_VALUE_LENGTH = TRACESTATE_DD_MAX_LENGTH - DD_MEMBER_PREFIX.length;
 /** `s:`, the first entry of a `dd=` value. */
 export const DD_PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;
@@ -389,14 +391,15 @@ const DM_ENTRY_PREFIX = `${TAG_PREFIX}${DECISION_MAKER_TAG.slice(PROPAGATED_TAG_
 const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.length)}:`;
 
 /**
- * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in Java/Go
- * order `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*` (rule 44, section L), then the `relayed` elements
- * ({@link relayedDdEntries} of the tracestate's old `dd` member: keys tracehop does not read, as
- * dd-trace-java places them, `W3CPTagsCodec.appendSuffix`), kept within 256 characters prefix
- * included: an entry that would overflow is skipped and later ones are still tried (rule 43, Java).
- * Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting span
- * id, or the stored `_dd.parent_id`, rule 41); `high` the upper 64 bits of the trace id, 16 hex (all
- * zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
+ * The value of the `dd=` tracestate list member for injection (without the `dd=` prefix), in the order
+ * of dd-trace-java and dd-trace-go, `s`, `o`, `p`, `t.dm`, `t.tid`, other `t.*`, then the `relayed`
+ * elements ({@link relayedDdEntries} of the tracestate's old `dd` member: keys tracehop does not read,
+ * as dd-trace-java places them, `W3CPTagsCodec.appendSuffix`), kept within 256 characters prefix
+ * included: an entry that would overflow is skipped and later ones are still tried (dd-trace-java
+ * `W3CPTagsCodec`). Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the
+ * injecting span id, or the stored `_dd.parent_id`, as Datadog system-tests
+ * `test_tracestate_w3c_p_inject` expect); `high` the upper 64 bits of the trace id, 16 hex (all zero:
+ * no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
  *
  * The value is always a valid tracestate value (Trace Context §3.3.1.3: 1-256 characters 0x20-0x7E
  * without `,` and `=`, not ending in a space) by construction: digits of the priority, hex ids, keys
@@ -432,7 +435,7 @@ const LONGEST_PRIORITY_AND_PARENT =
  * `relayed` ones (`tags`), such that `s:<priority>` + `origin` + `;p:<parentId>` + `tags` is exactly
  * {@link encodeDdMemberValue}`(priority, origin, parentId, tags, high, relayed)` for any propagatable
  * priority and 16-hex `parentId`. `undefined` when the entries are long enough that the 256-character
- * limit could skip one (rule 43): the caller then encodes the whole value per injection.
+ * limit could skip one: the caller then encodes the whole value per injection.
  */
 export function encodeDdMemberFixedParts(
   origin: string | undefined,
@@ -465,7 +468,7 @@ function appendRelayed(out: string, relayed: string): string {
   return out;
 }
 
-/** `out` with the `;t.*` entries appended in Java/Go order: dm, tid, ts, then the others (rules 44, 29). */
+/** `out` with the `;t.*` entries appended in Java/Go order: dm, tid, ts, then the others (dd-trace-java's order). */
 function appendTagEntries(
   out: string,
   tags: Readonly<Record<string, string>> | undefined,
@@ -486,7 +489,7 @@ function appendTagEntries(
 }
 
 /**
- * `out` with `prefix` and the encoded `value` (rule 40) appended as in {@link append}, unless the
+ * `out` with `prefix` and the encoded `value` appended as in {@link append}, unless the
  * encoded value ends with a space (a tracestate value must not, Trace Context §3.3.1.3): then the
  * entry is skipped.
  */
@@ -496,12 +499,12 @@ function appendValue(out: string, prefix: string, value: string): string {
   return append(out, prefix + encoded);
 }
 
-/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit (rule 43). */
+/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit. */
 function append(out: string, entry: string): string {
   return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
 }
 
-/** `;t.<name>:` for the propagated tag `_dd.p.<name>` (rule 40 key encoding). */
+/** `;t.<name>:` for the propagated tag `_dd.p.<name>` (key encoded as dd-trace-js does). */
 function tagEntryPrefix(key: string): string {
   return TAG_PREFIX + encodeDdTagKey(key.slice(PROPAGATED_TAG_PREFIX.length)) + ":";
 }

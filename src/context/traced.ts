@@ -47,9 +47,17 @@ const TRACED_OPTION_NAMES: readonly string[] = [
  * What `traced(options)` returns: call it with a function (`traced(opts)(fn)`) or use it as a TC39
  * standard method decorator (`@traced(opts)`, TypeScript 5 decorators without
  * `experimentalDecorators`). Either way the result has the signature of what it wraps.
+ *
+ * @typeParam A the argument tuple of `options.carrierFrom` / `optionsFrom` when they are annotated
+ *   (`([outbox]: [Outbox]) => ...`): the wrapped function's parameters are typed from it, and a
+ *   function whose parameters do not fit is a type error. Otherwise `any[]`: the function's own
+ *   annotations are its signature, and unannotated parameters are `any`.
  */
-export interface TracedWrapper {
-  <F extends (...args: never[]) => unknown>(fn: F): F;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface TracedWrapper<A extends readonly unknown[] = any[]> {
+  // `(...args: A)`, not `never[]`: the constraint is the contextual type of an unannotated
+  // `async (outbox) => ...`, which `never[]` typed `never` (uncallable).
+  <F extends (...args: A) => unknown>(fn: F): F;
   // `any` as in lib.decorators.d.ts' own constraint on ClassMethodDecoratorContext's Value.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   <This, F extends (this: This, ...args: any) => any>(
@@ -84,7 +92,9 @@ export interface TracedWrapper {
  *   method.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function traced<A extends readonly unknown[] = any[]>(options: TracedOptions<A> = {}): TracedWrapper {
+export function traced<A extends readonly unknown[] = any[]>(
+  options: TracedOptions<A> = {},
+): TracedWrapper<A> {
   assertOptions(options, "traced", TRACED_OPTION_NAMES);
   if (options.name !== undefined && typeof options.name !== "string") {
     throw new TypeError(`tracehop traced: name must be a string, got ${describe(options.name)}`);
@@ -136,7 +146,7 @@ export function traced<A extends readonly unknown[] = any[]>(options: TracedOpti
     };
     Object.defineProperty(wrapper, "name", { value: fn.name, configurable: true });
     return wrapper;
-  } as TracedWrapper;
+  } as TracedWrapper<A>;
 }
 
 function mergeCallOptions<A extends readonly unknown[]>(

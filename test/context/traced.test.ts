@@ -120,6 +120,17 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.equal(parentIdOf(finishedSpan("handleOutbox")), W3C_PARENT_ID);
   });
 
+  test("docs/restore.md's relay: carrierFrom picks the headers; the unannotated parameter is callable", async () => {
+    const published: unknown[] = [];
+    const relay = traced({ name: "relay", carrierFrom: ([outbox]) => outbox.headers })(async (outbox) => {
+      published.push(outbox.id);
+      return trace.getActiveSpan()?.spanContext().traceId;
+    });
+    assert.equal(await relay({ id: 7, headers: W3C_CARRIER }), W3C_TRACE_ID);
+    assert.deepEqual(published, [7]);
+    assert.equal(parentIdOf(finishedSpan("relay")), W3C_PARENT_ID);
+  });
+
   test("a row whose traceContext is null counts as no carrier: child of the active context", () => {
     const fn = traced({ name: "no-carrier" })((_r: { traceContext: null }) => undefined);
     const outer = trace.getTracer("test").startSpan("outer");

@@ -1,4 +1,13 @@
-import { context, diag, propagation, trace } from "@opentelemetry/api";
+import {
+  context,
+  createContextKey,
+  diag,
+  propagation,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  trace,
+  type TracerProvider,
+} from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../propagation/create-propagator.js";
@@ -59,7 +68,8 @@ let running: TracingHandle | undefined;
  *
  * @throws TypeError / RangeError (message starts with `startTracing:` and names what to fix) on bad
  *   options, an option name it does not have (`spansfile`), or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error when tracing is already started in this
- *   process.
+ *   process, or when another OpenTelemetry setup already registered a global tracer provider, context
+ *   manager or propagator (docs/export.md, "With your own OpenTelemetry SDK").
  */
 /**
  * `sampler` with Datadog Synthetics roots decided by their priority ({@link RestoredRootSampler});
@@ -78,6 +88,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     );
   const config = resolveTracingConfig(options);
   if (config.sdkDisabled) return startDisabled(options);
+  assertNothingRegistered();
   const { defaultResource, detectResources, resourceFromAttributes } = resources();
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
   const resource = defaultResource()
@@ -131,6 +142,63 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   };
   running = handle;
   return handle;
+}
+
+/**
+ * Throws when another OpenTelemetry setup already registered a global tracer provider, context
+ * manager or propagator. The API keeps the first registration of each and refuses the NodeSDK's
+ * (reported only through `diag`), so tracehop's exporters, `ExtractionSpanProcessor`,
+ * `RestoredRootSampler` and propagator would silently not be used — and this handle's `shutdown()`
+ * would unregister what the other setup registered.
+ */
+function assertNothingRegistered(): void {
+  const provider = registeredTracerProvider();
+  if (provider !== undefined) {
+    const name = provider.constructor?.name;
+    throw new Error(
+      `startTracing: an OpenTelemetry SDK is already registered in this process: the global tracer provider is ${name ? `a ${name}` : "set"} (NodeSDK.start(), provider.register() or trace.setGlobalTracerProvider()); ` +
+        "the OpenTelemetry API keeps the first one, so tracehop's exporters, ExtractionSpanProcessor and RestoredRootSampler would not be used. " +
+        "Start only one: either drop the other SDK and let startTracing set it up, or add tracehop to your SDK instead of calling startTracing — " +
+        "new ExtractionSpanProcessor() first in its spanProcessors, its sampler wrapped in new RestoredRootSampler(sampler), and textMapPropagator: createPropagator() " +
+        '(docs/export.md, "With your own OpenTelemetry SDK")',
+    );
+  }
+  const others = [
+    contextManagerRegistered() ? "context manager (context.setGlobalContextManager)" : undefined,
+    propagation.fields().length > 0 ? "propagator (propagation.setGlobalPropagator)" : undefined,
+  ].filter((what) => what !== undefined);
+  if (others.length > 0)
+    throw new Error(
+      `startTracing: a global OpenTelemetry ${others.join(" and a global ")} is already registered in this process; ` +
+        "startTracing registers its own and the OpenTelemetry API keeps the first registration, so tracehop's would be ignored. " +
+        "Remove that registration (pass a propagator of your own as startTracing's `propagator` option), " +
+        'or set up your own SDK with tracehop\'s pieces instead of calling startTracing (docs/export.md, "With your own OpenTelemetry SDK")',
+    );
+}
+
+/**
+ * The global tracer provider another setup registered, if any: the delegate of the API's
+ * `ProxyTracerProvider` when it is not the no-op one. The global proxy may come from another copy of
+ * `@opentelemetry/api` (of the same major version), whose no-op provider is another object: it is then
+ * told by its class name.
+ */
+function registeredTracerProvider(): TracerProvider | undefined {
+  const global = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
+  const delegate = typeof global.getDelegate === "function" ? global.getDelegate() : global;
+  if (delegate === NOOP_TRACER_PROVIDER || delegate.constructor?.name === "NoopTracerProvider")
+    return undefined;
+  return delegate;
+}
+
+/** The API's no-op tracer provider: the delegate of a ProxyTracerProvider that was given none. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+const PROBE_KEY = createContextKey("tracehop startTracing probe");
+
+/** True when a global context manager is registered: the no-op one's `active()` is always ROOT_CONTEXT. */
+function contextManagerRegistered(): boolean {
+  const probe = ROOT_CONTEXT.setValue(PROBE_KEY, true);
+  return context.with(probe, () => context.active()) === probe;
 }
 
 /**

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
-test("traced(options)(fn) and the other callback helpers type a consumer's calls (docs/restore.md snippet included)", () => {
+test("a consumer's typed calls compile: traced(options)(fn) and the callback helpers (docs/restore.md), tracehop in an own NodeSDK (docs/export.md)", () => {
   const child = spawnSync(process.execPath, [TSC, "-p", "test/package/fixtures/tsconfig.json"], {
     cwd: ROOT,
     encoding: "utf8",

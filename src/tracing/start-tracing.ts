@@ -60,6 +60,11 @@ let running: TracingHandle | undefined;
  * destination (more are dropped), failures are reported through `diag`, never as a rejection, and
  * {@link TracingHandle.shutdown} is bounded.
  *
+ * Exit: when the process is about to exit because its event loop ran empty (`beforeExit`: a script
+ * that just returns), the span processors are flushed once, within `shutdownTimeoutMillis`, so its
+ * spans are not lost. No signal handler is installed: a process stopped by a signal (SIGTERM from an
+ * orchestrator, Ctrl-C) or by `process.exit()` must call {@link TracingHandle.shutdown} itself.
+ *
  * OTEL_SDK_DISABLED=true starts nothing (no tracer provider, propagator or context manager, as the
  * NodeSDK does) and also turns off the given instrumentations: an OpenTelemetry instrumentation
  * patches its module when it is constructed (`InstrumentationBase` enables itself unless built with
@@ -122,11 +127,25 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   });
   sdk.start();
 
+  // A script that just returns never reaches the BatchSpanProcessors' timers (unref'd): flush when
+  // the event loop first runs empty. Once: the flush's own work would empty the loop again and again.
+  // No signal handler: installing one would change how the process reacts to the signal.
+  const flushBeforeExit = (): void => {
+    const deadline = Date.now() + config.shutdownTimeoutMillis;
+    void settleWithin(
+      Promise.all(spanProcessors.map((processor) => processor.forceFlush())),
+      deadline,
+      "flushing spans before exit",
+    );
+  };
+  process.once("beforeExit", flushBeforeExit);
+
   let stopping: Promise<void> | undefined;
   const handle: TracingHandle = {
     shutdown: () => (stopping ??= stop()),
   };
   const stop = async (): Promise<void> => {
+    process.removeListener("beforeExit", flushBeforeExit);
     const deadline = Date.now() + config.shutdownTimeoutMillis;
     try {
       // The file exporter writes synchronously: flushing it first keeps the file whole even when the

@@ -1,0 +1,115 @@
+// A short script that starts tracing, ends a span and just returns: its spans must reach the spans
+// file, although the BatchSpanProcessor's timer (5 s by default) never fires before the process
+// exits. startTracing flushes once on `beforeExit` (the event loop ran empty); it installs no signal
+// handler, so a process stopped by a signal must call shutdown() itself (docs/export.md). Checked in
+// child processes, as a user's script runs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTracing } from "../../src/tracing/start-tracing.js";
+import { readSpansFile } from "./otlp-helpers.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const spansFileIn = () => join(mkdtempSync(join(tmpdir(), "tracehop-exit-")), "spans.jsonl");
+const CHILD_ENV = {
+  ...process.env,
+  OTEL_TRACES_EXPORTER: "",
+  OTEL_EXPORTER_OTLP_ENDPOINT: "",
+  OTEL_SDK_DISABLED: "",
+};
+
+/** Runs `lines` as an ES module (through tsx) in the repository root; its stdout lines. */
+function runScript(lines: string[]): string[] {
+  const child = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--input-type=module", "-e", lines.join("\n")],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: CHILD_ENV,
+      timeout: 30_000,
+    },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  return child.stdout.trim().split("\n");
+}
+
+test("a script that ends a span and returns without shutdown(): the span is in the spans file", () => {
+  const spansFile = spansFileIn();
+  const [signals] = runScript([
+    `import { trace } from "@opentelemetry/api";`,
+    `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+    `const before = ["SIGTERM", "SIGINT"].map((s) => process.listenerCount(s));`,
+    `startTracing({ serviceName: "short-script", spansFile: ${JSON.stringify(spansFile)} });`,
+    `const span = trace.getTracer("script").startSpan("last words");`,
+    `await new Promise((resolve) => setTimeout(resolve, 10));`,
+    `span.end();`,
+    `console.log(JSON.stringify([before, ["SIGTERM", "SIGINT"].map((s) => process.listenerCount(s))]));`,
+  ]);
+  assert.deepEqual(
+    JSON.parse(signals!),
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    "no signal handler installed",
+  );
+  assert.deepEqual(
+    readSpansFile(spansFile).spans.map((span) => [span.serviceName, span.name]),
+    [["short-script", "last words"]],
+  );
+});
+
+test("flushes once, so the process still exits when its own beforeExit listener starts more work (a span ended then is not flushed, as documented); shutdown() removes the listener", async () => {
+  const spansFile = spansFileIn();
+  runScript([
+    `import { trace } from "@opentelemetry/api";`,
+    `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+    `startTracing({ serviceName: "once", spansFile: ${JSON.stringify(spansFile)} });`,
+    `trace.getTracer("script").startSpan("first").end();`,
+    `let rounds = 0;`,
+    `process.on("beforeExit", () => { if (++rounds === 1) setTimeout(() => trace.getTracer("script").startSpan("second").end(), 1); });`,
+  ]);
+  assert.deepEqual(
+    readSpansFile(spansFile).spans.map((span) => span.name),
+    ["first"],
+  );
+  const before = process.listenerCount("beforeExit");
+  const handle = startTracing({ serviceName: "in-process", spansFile: false });
+  assert.equal(process.listenerCount("beforeExit"), before + 1);
+  await handle.shutdown();
+  assert.equal(process.listenerCount("beforeExit"), before);
+});
+
+test("a process stopped by SIGTERM that calls shutdown() in its handler (docs/export.md) keeps its spans", async () => {
+  const spansFile = spansFileIn();
+  const script = [
+    `import { trace } from "@opentelemetry/api";`,
+    `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+    `const tracing = startTracing({ serviceName: "server", spansFile: ${JSON.stringify(spansFile)} });`,
+    `process.once("SIGTERM", async () => {`,
+    `  await tracing.shutdown();`,
+    `  process.exit(143);`,
+    `});`,
+    `trace.getTracer("server").startSpan("request").end();`,
+    `setInterval(() => {}, 1000); // a server: runs until stopped`,
+    `console.log("ready");`,
+  ].join("\n");
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: CHILD_ENV,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  assert.equal(existsSync(spansFile), false, "nothing flushed yet (the batch delay is 5 s)");
+  child.kill("SIGTERM");
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  assert.equal(code, 143);
+  assert.deepEqual(
+    readSpansFile(spansFile).spans.map((span) => span.name),
+    ["request"],
+  );
+});

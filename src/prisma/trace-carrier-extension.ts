@@ -1,4 +1,4 @@
-import { context as contextApi, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import { context as contextApi, diag, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
 import {
@@ -121,6 +121,8 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  *
  * Model detection reads the runtime data model the generated client holds (Prisma exposes no
  * public reflection API in Prisma 7's `prisma-client` generator); pass `models` when it is missing.
+ * A model whose field of that name is not `Json` is left out with a warning (`diag.warn` and a
+ * process warning, code `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model in the process).
  *
  * @throws TypeError, when the extension is created, for an option it does not have (a misspelt name)
  *   or of the wrong type; Error, when the extension is applied, for bad options, a model in `models` that the client
@@ -393,15 +395,23 @@ export function carrierModels(
       }
     }
   } else {
+    const notJson: string[] = [];
     for (const name of known) {
       const def = rdm.models[name]!.fields.find((x) => x.name === field);
       if (def && def.kind === "scalar" && def.type === "Json") fieldOf.set(name, field);
+      else if (def) notJson.push(name);
     }
     if (!fieldOf.size) {
+      const found = notJson.length
+        ? ` (found ${notJson.map((name) => `${name}.${field}: ${fieldTypeOf(rdm, name, field)}`).join(", ")})`
+        : "";
       throw new Error(
-        `tracehop/prisma: no model of this Prisma Client has a Json field "${field}"; add \`${field} Json?\` to the models that should carry the trace, or pass { field } or { models }`,
+        `tracehop/prisma: no model of this Prisma Client has a Json field "${field}"${found}; add \`${field} Json?\` to the models that should carry the trace, or pass { field } or { models }`,
       );
     }
+    // Not an error: the app may have an unrelated field of that name. But a carrier column declared
+    // `String` (say) would silently stay NULL and the trace be lost at that hop: say so, once.
+    for (const name of notJson) warnNotJson(name, field, fieldTypeOf(rdm, name, field));
   }
 
   // Models from which a nested write can reach a carrier model (fixed point over relations).
@@ -442,6 +452,31 @@ export function carrierModels(
     });
   }
   return out;
+}
+
+/** How the type of `model.field` reads in the schema: `String`, `Role` (an enum), `relation to Item`. */
+function fieldTypeOf(rdm: RuntimeDataModel, model: string, field: string): string {
+  const def = rdm.models[model]!.fields.find((x) => x.name === field)!;
+  return def.kind === "object" ? `a relation to ${def.type}` : def.type;
+}
+
+/** Warnings already given by {@link warnNotJson} in this process. */
+const warnedNotJson = new Set<string>();
+
+/**
+ * `diag.warn` and a Node process warning (code `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, printed on stderr
+ * by default), once per model, field and type in the process: default detection skips `model`
+ * because its carrier-named field is not `Json`.
+ */
+function warnNotJson(model: string, field: string, type: string): void {
+  const message =
+    `tracehop/prisma: model "${model}" has a field "${field}" of type ${type}, not Json, so traceCarrierExtension() leaves it out: ` +
+    `its rows store no carrier and the trace is lost at that hop. To carry the trace, declare it \`${field} Json?\` (and migrate the column); ` +
+    `if the field is unrelated, pass traceCarrierExtension({ models: [...] }) to name the carrier models`;
+  if (warnedNotJson.has(message)) return;
+  warnedNotJson.add(message);
+  diag.warn(message);
+  process.emitWarning(message, { code: "TRACEHOP_PRISMA_CARRIER_NOT_JSON" });
 }
 
 /** The {@link FieldShape} of a runtime data model field: a relation is an `object` field whose type is a model. */

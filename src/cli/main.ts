@@ -1,16 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
 import { parseStyles } from "../propagation/create-propagator.js";
-import {
-  EXIT_NO_CONTEXT,
-  EXIT_USAGE,
-  EXIT_VALID,
-  extractOrderFromEnvironment,
-  formatReport,
-  inspectCarrier,
-  InspectInputError,
-  parseInspectInput,
-} from "./inspect.js";
+import { extractOrderFromEnvironment } from "./environment.js";
+import { inspectCarrier } from "./inspect.js";
+import { InspectInputError, parseInspectInput, readInputText } from "./input.js";
+import { EXIT_USAGE, EXIT_VALID, renderReports } from "./report.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] <json | file | ->
 
@@ -35,22 +28,6 @@ one, null, or an empty line for a NULL column), gives one report per row.
 
 exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
             2 usage or input error`;
-
-/** JSON text given on the command line starts like a JSON value; anything else names a file. */
-const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
-
-function readInput(arg: string): string {
-  if (arg === "-") return readFileSync(0, "utf8");
-  if (LOOKS_LIKE_JSON.test(arg)) return arg;
-  try {
-    return readFileSync(arg, "utf8");
-  } catch (err) {
-    throw new InspectInputError(
-      `cannot read the file ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} ` +
-        "(give JSON text, a file name, or - for standard input)",
-    );
-  }
-}
 
 /** `tracehop` entry point; returns the exit code. */
 export function main(argv: readonly string[]): number {
@@ -89,19 +66,13 @@ export function main(argv: readonly string[]): number {
       styles === undefined
         ? extractOrderFromEnvironment()
         : { styles: parseStyles(styles, "explicit"), source: "--styles", diagnostics: [] };
-    const { rows: many, carriers } = parseInspectInput(readInput(inputs[0]), field);
+    const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0]), field);
     const reports = carriers.map(({ carrier, diagnostics, noCarrier }) =>
       inspectCarrier(carrier, { order, diagnostics: [...order.diagnostics, ...diagnostics], noCarrier }),
     );
-    // One object in, one report out; an array of rows in, an array of reports out (in row order).
-    if (json) process.stdout.write(JSON.stringify(many ? reports : reports[0], null, 2) + "\n");
-    else
-      process.stdout.write(
-        reports
-          .map((report, i) => (many ? `row ${i + 1} of ${reports.length}: ` : "") + formatReport(report))
-          .join("\n\n") + "\n",
-      );
-    return reports.every((report) => report.valid) ? EXIT_VALID : EXIT_NO_CONTEXT;
+    const { output, exitCode } = renderReports(reports, { json, rows: many });
+    process.stdout.write(output);
+    return exitCode;
   } catch (err) {
     if (err instanceof InspectInputError || err instanceof TypeError) {
       process.stderr.write(`tracehop inspect: ${err.message.replace(/^tracehop: /, "")}\n`);

@@ -1,0 +1,386 @@
+// The input of `tracehop inspect`: the text (an argument, a file, standard input) and the carriers in
+// it (a carrier, a row, an array of rows, one row per line as psql -At prints them, JSON text in JSON).
+import { readFileSync } from "node:fs";
+import { carrierObject, MAX_CARRIER_TEXT_LENGTH, withoutByteOrderMark } from "../carrier/carrier.js";
+import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { describeField, hasPropagationHeader, isJsonObject } from "./carrier-shape.js";
+
+/** A usage or input error: exit code 2 with this message. */
+export class InspectInputError extends Error {}
+
+/** One carrier of the input of `tracehop inspect`, with what reading it noted. */
+export interface InspectInput {
+  carrier: Record<string, unknown>;
+  diagnostics: string[];
+  /** Set when the row holds no carrier at all (a NULL column, JSON null): why, for the report. */
+  noCarrier?: string;
+}
+
+/** The input of `tracehop inspect`: its carriers, and whether they came as several rows. */
+export interface InspectInputs {
+  rows: boolean;
+  carriers: InspectInput[];
+}
+
+/** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
+export const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
+/** What a line `null` of line-per-row input is (a Json column holding JSON null). */
+export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
+
+/**
+ * Parses the text given to `tracehop inspect` into the carriers to inspect. The text (a leading byte
+ * order mark is skipped, RFC 8259 §8.1) is one of:
+ * - line-per-row input, as `psql -At` prints one JSON column over several rows: every line is a row
+ *   (see {@link rowLines} for when the text is read so): a JSON object, a JSON string holding an
+ *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
+ *   final newline ends the last line and is no row);
+ * - a JSON object: one carrier or one row (see {@link carrierOfValue});
+ * - a JSON array of such objects, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows:
+ *   one carrier each, in order.
+ * @throws {@link InspectInputError} for empty text, text that is not JSON, JSON that is neither an
+ *   object nor a non-empty array of objects (the message names the first bad element or line).
+ * `field` (`--field NAME`): the field of a row that holds its carrier (see {@link carrierFieldOf}).
+ */
+export function parseInspectInput(text: string, field?: string): InspectInputs {
+  text = withoutByteOrderMark(text);
+  const lines = rowLines(text);
+  if (lines !== undefined)
+    return { rows: lines.length > 1, carriers: lines.map((line, index) => lineRow(line, index + 1, field)) };
+  if (text.trim() === "")
+    throw new InspectInputError(
+      "the input is empty (a query that returns no rows prints nothing); give a JSON object or an array of rows",
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new InspectInputError(
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line`,
+    );
+  }
+  if (!Array.isArray(parsed)) {
+    if (typeof parsed === "string")
+      return { rows: false, carriers: [jsonTextRow(parsed, "the input", field)] };
+    if (!isJsonObject(parsed))
+      throw new InspectInputError(
+        "the carrier must be a JSON object of header name -> value (or a JSON array of rows)",
+      );
+    const diagnostics: string[] = [];
+    return {
+      rows: false,
+      carriers: [{ carrier: carrierOfValue(parsed, text, diagnostics, field), diagnostics }],
+    };
+  }
+  if (parsed.length === 0)
+    throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
+  const bad = parsed.findIndex((row) => !isJsonObject(row) && row !== null && typeof row !== "string");
+  if (bad >= 0)
+    throw new InspectInputError(
+      `element ${bad + 1} of the JSON array is not an object; give an array of rows or carrier objects (null for a NULL column)`,
+    );
+  const carriers = parsed.map((row: unknown, index): InspectInput => {
+    // json_agg over a column: a NULL column is null, a Json column holding a string is that string.
+    if (row === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ELEMENT };
+    if (typeof row === "string") return jsonTextRow(row, `element ${index + 1} of the JSON array`, field);
+    const diagnostics: string[] = [];
+    // A number written in the element itself is reported with its parsed value, not its digits as
+    // written: the input's text could hold the same key in another row. A traceContext field holding
+    // JSON text (sqlite3 -json) is its own text, read as for one row.
+    return {
+      carrier: carrierOfValue(row as Record<string, unknown>, undefined, diagnostics, field),
+      diagnostics,
+    };
+  });
+  return { rows: true, carriers };
+}
+
+/** What a null element of a JSON array of rows is (`json_agg` over a column with a NULL). */
+export const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
+
+/**
+ * A carrier given as a JSON string (`value`, parsed) holding its JSON text: what
+ * `traceContext: JSON.stringify(carrier)` stores in a Json column. Read exactly as `withCarrier` and
+ * `contextFromCarrier` read that column's value ({@link carrierObject}: its JSON text, or JSON text of
+ * that once more, within {@link MAX_CARRIER_TEXT_LENGTH}), with a diagnostic saying so.
+ * @throws {@link InspectInputError} naming `where`, why, and `advice` (what to give) when the library
+ *   reads no carrier from it.
+ */
+function jsonTextRow(
+  value: string,
+  where: string,
+  field: string | undefined,
+  advice = "give a JSON object of header -> value, or a JSON string holding its JSON text",
+): InspectInput {
+  const inner = carrierObject(value);
+  if (inner === undefined || inner instanceof Map)
+    throw new InspectInputError(
+      `${where} is a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)}); ${advice}`,
+    );
+  const diagnostics = [JSON_TEXT_IN_JSON];
+  return { carrier: carrierOfValue(inner, innermostText(value), diagnostics, field), diagnostics };
+}
+
+/**
+ * The rows of line-per-row text, or `undefined` when the text is one JSON value (an object, an array,
+ * pretty-printed JSON) or empty. Line-per-row: the text holds a line break, and either every line is
+ * blank (NULL rows only: `psql -At` of one NULL column prints "\n") or it has two or more lines and its
+ * first non-blank line alone parses as a complete JSON value (a pretty-printed object's first line
+ * `{` does not). The final line break ends the last line; it starts no row.
+ */
+function rowLines(text: string): string[] | undefined {
+  if (!text.includes("\n")) return undefined;
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === "") lines.pop();
+  const first = lines.find((line) => line.trim() !== "");
+  if (first === undefined) return lines;
+  if (lines.length < 2) return undefined;
+  try {
+    JSON.parse(first);
+  } catch {
+    return undefined;
+  }
+  return lines;
+}
+
+/**
+ * One row of line-per-row input (line `number`, from 1): an empty line is a NULL column, `null` a
+ * JSON null, an object a carrier or a row (read with its own line's text), a string the JSON text of
+ * one (as `withCarrier` reads a Json column holding a string, {@link carrierObject}).
+ * @throws {@link InspectInputError} naming the line when it is none of these.
+ */
+function lineRow(line: string, number: number, field: string | undefined): InspectInput {
+  if (line.trim() === "") return { carrier: {}, diagnostics: [], noCarrier: NULL_ROW };
+  const what =
+    "with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty (a NULL column)";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (err) {
+    throw new InspectInputError(`line ${number} is not valid JSON (${(err as Error).message}); ${what}`);
+  }
+  if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
+  const diagnostics: string[] = [];
+  // A value a Json column can hold that is no carrier (a string that is not a carrier's JSON text, a
+  // number, an array) is that row's finding, not an input error: the other rows are still reported.
+  if (typeof parsed === "string") {
+    const inner = carrierObject(parsed);
+    if (inner === undefined || inner instanceof Map)
+      return {
+        carrier: {},
+        diagnostics: [],
+        noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(parsed)})`,
+      };
+    return jsonTextRow(parsed, `line ${number}`, field, what);
+  }
+  if (!isJsonObject(parsed))
+    return { carrier: {}, diagnostics: [], noCarrier: `${describeField(parsed)}, not a carrier` };
+  return { carrier: carrierOfValue(parsed, line, diagnostics, field), diagnostics };
+}
+
+/** The diagnostic of a carrier given as a JSON string holding its JSON text. */
+const JSON_TEXT_IN_JSON =
+  "the carrier is a JSON string holding the carrier's JSON text (JSON text inside JSON, as " +
+  "traceContext: JSON.stringify(carrier) stores it in a Json column); read as withCarrier and contextFromCarrier read it";
+
+/**
+ * Why {@link carrierObject} gives no object for `text`: over {@link MAX_CARRIER_TEXT_LENGTH}, not
+ * JSON, or JSON of something other than an object (or its JSON text once more).
+ */
+function whyNotCarrierText(text: string): string {
+  if (text.length > MAX_CARRIER_TEXT_LENGTH)
+    return `${text.length} characters, over the carrier reader's limit of ${MAX_CARRIER_TEXT_LENGTH} for JSON text`;
+  let value: unknown;
+  try {
+    value = JSON.parse(withoutByteOrderMark(text));
+  } catch {
+    return "it is not JSON";
+  }
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(withoutByteOrderMark(value));
+    } catch {
+      return "it is JSON text of a string that is not JSON";
+    }
+    if (typeof value === "string") return "it is JSON text nested three times; the reader takes two levels";
+  }
+  return `it is JSON text of ${describeField(value)}`;
+}
+
+/**
+ * The carrier to inspect in one parsed JSON object: the object itself (header name -> value), or,
+ * for a whole row (an object with a `traceContext` field), read exactly as `withCarrier` reads a row:
+ * its `traceContext` field is the carrier (an object, its JSON text, or JSON text of that); a field
+ * that holds no carrier (null, a number, other text) gives `{}` (no context) and a diagnostic saying
+ * so. Ids stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and
+ * are refused, ../shared/cases B01/B22), with their digits as written in `text` when it is the
+ * object's own JSON text. Notes what it did in `diagnostics`.
+ */
+function carrierOfValue(
+  parsed: Record<string, unknown>,
+  text: string | undefined,
+  diagnostics: string[],
+  field?: string,
+): Record<string, unknown> {
+  const name = carrierFieldOf(parsed, field, diagnostics);
+  // The carrier's JSON text, when it is an object: the text given for a carrier read as it is, else
+  // the compact text JSON.stringify writes of the field's object.
+  let textLength = name === undefined ? text?.length : undefined;
+  if (name !== undefined) {
+    // `--field NAME` on a row without it: said by carrierFieldOf; no carrier.
+    if (!Object.hasOwn(parsed, name)) return {};
+    const value = parsed[name];
+    // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly
+    // as withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON
+    // text), whatever else the row holds; another field as withCarrier(row.<field>) reads it.
+    const how =
+      name === TRACE_CONTEXT_FIELD ? "as withCarrier reads the row" : `as withCarrier(row.${name}) reads it`;
+    if (hasPropagationHeader(parsed))
+      diagnostics.push(
+        name === TRACE_CONTEXT_FIELD
+          ? "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row"
+          : `the row's top-level propagation headers are ignored: its ${name} field is the carrier (--field ${name})`,
+      );
+    // A value parsed from JSON: carrierObject neither throws nor gives a Map here.
+    const inner = carrierObject(value);
+    if (inner === undefined || inner instanceof Map) {
+      const what =
+        typeof value === "string"
+          ? `text that is not the JSON text of an object (${whyNotCarrierText(value)})`
+          : describeField(value);
+      diagnostics.push(`the row's ${name} field is ${what}, not a carrier: no context (${how})`);
+      return {};
+    }
+    // Text was read within the limit already; an object has its own JSON text.
+    textLength = typeof value === "string" ? 0 : undefined;
+    diagnostics.push(
+      typeof value === "string" ? `read the row's ${name} field (JSON text)` : `read the row's ${name} field`,
+    );
+    parsed = inner;
+    // The text the field's numbers were written in (for their exact digits): the row's own text for an
+    // object, the innermost JSON text for a string.
+    if (typeof value === "string") text = innermostText(value);
+  }
+  textLength ??= JSON.stringify(parsed).length;
+  if (textLength > MAX_CARRIER_TEXT_LENGTH)
+    diagnostics.push(
+      `the carrier's JSON text is ${textLength} characters, over the carrier reader's limit of ${MAX_CARRIER_TEXT_LENGTH} ` +
+        "for JSON text: stored as text (a String column, or JSON text given to contextFromCarrier or withCarrier) it is " +
+        "refused whole, no context; shown is how it reads as an object (a Json column), which has no such limit",
+    );
+  // Numbers of an object that is no carrier at all (a row's id) are not stored ids: not reported.
+  const isCarrier = name !== undefined || hasPropagationHeader(parsed);
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== "number" || !isCarrier) continue;
+    const name = key.toLowerCase();
+    const digits =
+      text === undefined
+        ? undefined
+        : new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
+            text,
+          )?.[1];
+    if ((name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID) && !Number.isSafeInteger(value))
+      diagnostics.push(
+        (digits === undefined
+          ? `${key} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
+          : `${key} is stored as the JSON number ${digits}, beyond 2^53`) +
+          `: every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings`,
+      );
+    else
+      diagnostics.push(
+        Number.isSafeInteger(value)
+          ? `${key} is stored as a JSON number (${digits ?? value}); it is exact and read as "${value}", ` +
+              `but carriers hold strings: store it as a string`
+          : `${key} is stored as a JSON number (${digits ?? value}) that is not an exact integer; it is ignored; ` +
+              `store it as a string`,
+      );
+  }
+  return parsed;
+}
+
+/**
+ * The field of `row` that holds its carrier, or `undefined` when `row` is the carrier itself:
+ * - `field` (`--field NAME`) when the row has it; a row without it is the carrier itself when it holds
+ *   a propagation header, else a row without a carrier (a diagnostic says which; `NAME` is returned
+ *   and the row has no such field);
+ * - `traceContext` when the row has it (the {@link TraceCarrierProvider} shape `withCarrier` reads);
+ * - for a row with neither a propagation header at its top level nor `traceContext`, the one field
+ *   that holds a carrier (an object, or JSON text of one, with a propagation header), as a model of
+ *   the Prisma extension's `models: { Outbox: "carrier" }` stores it; a diagnostic says so.
+ */
+function carrierFieldOf(
+  row: Record<string, unknown>,
+  field: string | undefined,
+  diagnostics: string[],
+): string | undefined {
+  if (field !== undefined) {
+    if (Object.hasOwn(row, field)) return field;
+    if (hasPropagationHeader(row)) {
+      diagnostics.push(
+        `the object has no ${field} field (--field ${field}): it is read as the carrier itself, since it holds propagation headers`,
+      );
+      return undefined;
+    }
+    const fields = Object.keys(row);
+    diagnostics.push(
+      `the row has no ${field} field (--field ${field}; its fields: ${fields.length ? fields.join(", ") : "none"}): no carrier`,
+    );
+    return field;
+  }
+  if (isTraceCarrierProvider(row)) return TRACE_CONTEXT_FIELD;
+  if (hasPropagationHeader(row)) return undefined;
+  const holders = Object.keys(row).filter((key) => {
+    const inner = carrierObject(row[key]);
+    return inner !== undefined && !(inner instanceof Map) && hasPropagationHeader(inner);
+  });
+  if (holders.length > 1)
+    diagnostics.push(
+      `the row has no propagation header at its top level and no traceContext field; several fields hold a carrier (${holders.join(", ")}): say --field NAME to choose one`,
+    );
+  if (holders.length === 0) {
+    const nulls = Object.keys(row).filter((key) => row[key] === null);
+    diagnostics.push(
+      "the object holds no propagation header and no field holding a carrier: no context" +
+        (nulls.length
+          ? `; ${nulls.join(", ")} ${nulls.length > 1 ? "are" : "is"} null (a NULL carrier column, written outside a span or by a service without the extension? --field NAME reads that field as the carrier)`
+          : ""),
+    );
+  }
+  if (holders.length !== 1) return undefined;
+  diagnostics.push(
+    `the row has no propagation header at its top level and no traceContext field; its one field holding a carrier, ${holders[0]}, is read ` +
+      `(as withCarrier(row.${holders[0]}) reads it; withCarrier(row) reads only traceContext). Say --field NAME to choose the field`,
+  );
+  return holders[0];
+}
+
+/** `text`, or the JSON text it holds when it is the JSON text of a string (JSON text of JSON text). */
+function innermostText(text: string): string {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "string" ? value : text;
+  } catch {
+    return text;
+  }
+}
+
+/** JSON text given on the command line starts like a JSON value; anything else names a file. */
+const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
+
+/**
+ * The text of the one input argument: `-` standard input, JSON text as it is (it starts like a JSON
+ * value), else the file it names.
+ * @throws {@link InspectInputError} when the file cannot be read, naming it and the accepted inputs.
+ */
+export function readInputText(arg: string): string {
+  if (arg === "-") return readFileSync(0, "utf8");
+  if (LOOKS_LIKE_JSON.test(arg)) return arg;
+  try {
+    return readFileSync(arg, "utf8");
+  } catch (err) {
+    throw new InspectInputError(
+      `cannot read the file ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} ` +
+        "(give JSON text, a file name, or - for standard input)",
+    );
+  }
+}

@@ -1,0 +1,173 @@
+// What the library drops for its limits, and why, in words: the carrier reader (keys, value sizes, values
+// per header), the tracestate and baggage readers (W3C limits and grammar), and the x-datadog-tags
+// decoder. The library decides what it drops; these functions only say why.
+import {
+  MAX_CARRIER_FIELD_VALUES,
+  MAX_CARRIER_KEYS,
+  MAX_CARRIER_VALUE_LENGTH,
+  normalizeCarrier,
+} from "../carrier/carrier.js";
+import { DEFAULT_TAGS_MAX_LENGTH } from "../propagation/datadog/constants.js";
+import { decodeTagsHeader } from "../propagation/datadog/tags.js";
+import { parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
+import {
+  BAGGAGE_MAX_BYTES,
+  BAGGAGE_MAX_MEMBERS,
+  TRACE_STATE_MAX_MEMBERS,
+} from "../propagation/w3c/constants.js";
+import {
+  isValidTraceStateKey,
+  isValidTraceStateValue,
+  parseTraceStateMembers,
+} from "../propagation/w3c/tracestate.js";
+import { describeField, isPropagationKey } from "./carrier-shape.js";
+
+/**
+ * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
+ * every restore) drops, wholly or some of their values, each with the reason in `notes`; `dropped`
+ * holds the lower-case names of those it drops wholly. Reasons: beyond the first
+ * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case (the reader looks those up by name), a value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond
+ * {@link MAX_CARRIER_FIELD_VALUES} values, a value that is not a string (numbers are said by
+ * {@link carrierOfValue}). The reader itself decides what is dropped; this only says why.
+ */
+export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string>; notes: string[] } {
+  const dropped = new Set<string>();
+  const notes: string[] = [];
+  const keys = Object.keys(raw);
+  // Past the first keys the reader looks up the propagation headers by their lower-case names only.
+  const whole = keys.length > MAX_CARRIER_KEYS ? normalizeCarrier(raw) : undefined;
+  for (const [index, key] of keys.entries()) {
+    if (!isPropagationKey(key)) continue;
+    const name = key.toLowerCase();
+    const value = raw[key];
+    if (index >= MAX_CARRIER_KEYS && !whole!.has(name)) {
+      dropped.add(name);
+      notes.push(
+        `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys only the propagation headers spelt in lower case are looked up`,
+      );
+      continue;
+    }
+    if (typeof value === "number") continue;
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    const read = normalizeCarrier({ [key]: value }).get(name)?.length ?? 0;
+    if (read === values.length) continue;
+    const reasons: string[] = [];
+    values.forEach((item, i) => {
+      if (i >= MAX_CARRIER_FIELD_VALUES) return;
+      if (normalizeCarrier({ [key]: item }).has(name)) return;
+      reasons.push(`${values.length > 1 ? `value ${i + 1}: ` : ""}${whyValueRefused(item)}`);
+    });
+    if (values.length > MAX_CARRIER_FIELD_VALUES)
+      reasons.push(`only the first ${MAX_CARRIER_FIELD_VALUES} of its ${values.length} values are read`);
+    if (read === 0) dropped.add(name);
+    notes.push(
+      (read === 0
+        ? `${key} is ignored by the carrier reader: `
+        : `${key}: the carrier reader keeps ${read} of its ${values.length} values: `) + reasons.join("; "),
+    );
+  }
+  return { dropped, notes };
+}
+
+/** Why the carrier reader refuses one value (not a number: those are said with their digits). */
+function whyValueRefused(value: unknown): string {
+  if (typeof value === "string")
+    return value.length > MAX_CARRIER_VALUE_LENGTH
+      ? `its value is ${value.length} characters, over the limit of ${MAX_CARRIER_VALUE_LENGTH} for one value`
+      : "its value was refused";
+  if (typeof value === "number") return "its value is a JSON number that is not an exact integer";
+  if (Array.isArray(value)) return "an array inside an array; repeated values are one array of strings";
+  const binary = value as { type?: unknown; data?: unknown } | null;
+  if (binary !== null && typeof binary === "object" && binary.type === "Buffer" && Array.isArray(binary.data))
+    return binary.data.length > MAX_CARRIER_VALUE_LENGTH
+      ? `a Buffer of ${binary.data.length} bytes, over the limit of ${MAX_CARRIER_VALUE_LENGTH} for one value`
+      : "a Buffer whose data are not bytes (0-255)";
+  return `its value is ${describeField(value)}; a carrier value is a string (or an array of strings)`;
+}
+
+/** `text` in quotes for a diagnostic, cut after 80 characters. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text);
+}
+
+/**
+ * Why the tracecontext style discards a whole `tracestate` header (Trace Context Level 2 §3.3.1: more
+ * than 32 list-members, or the first member that breaks the grammar), or `undefined` when it keeps it.
+ * `parseTraceStateMembers`, the reader's own check, decides; this only says why.
+ */
+export function tracestateDiscarded(header: string): string | undefined {
+  if (parseTraceStateMembers(header, true) !== undefined) return undefined;
+  const members = header.split(",").map(trimOws).filter(Boolean);
+  for (const [index, member] of members.entries()) {
+    if (index >= TRACE_STATE_MAX_MEMBERS)
+      return `it has ${members.length} members, more than ${TRACE_STATE_MAX_MEMBERS} (W3C Trace Context §3.3.1.1)`;
+    const equals = member.indexOf("=");
+    if (equals <= 0) return `member ${index + 1} ${shown(member)} is not key=value`;
+    if (!isValidTraceStateKey(member.slice(0, equals)))
+      return (
+        `member ${index + 1} ${shown(member)} breaks the Level 2 grammar: a key is 1-256 lower-case letters, ` +
+        "digits and _ - * / @, starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1)"
+      );
+    if (!isValidTraceStateValue(member.slice(equals + 1)))
+      return (
+        `member ${index + 1} ${shown(member)} breaks the grammar: a value is 1-256 printable ASCII characters ` +
+        "other than , and =, not ending in a space (W3C Trace Context §3.3.1.3.2)"
+      );
+  }
+  return "it breaks the Level 2 grammar";
+}
+
+/**
+ * How many members of a `baggage` header the baggage style drops, and why (W3C Baggage §3.3.1: at most
+ * 64 members and 8192 bytes, a member that would overflow skipped whole; a member that breaks the
+ * grammar dropped alone), or `undefined` when it keeps them all. `parseBaggageHeader`, the style's
+ * own reader, decides; each member is asked alone for the reason.
+ */
+export function baggageDropped(header: string): string | undefined {
+  const members = header.split(",").map(trimOws).filter(Boolean);
+  const kept = parseBaggageHeader(header).length;
+  if (kept >= members.length) return undefined;
+  const bad = members.filter((m) => m.length <= BAGGAGE_MAX_BYTES && parseBaggageHeader(m).length === 0);
+  const overLimit = members.length - kept - bad.length;
+  const reasons: string[] = [];
+  if (overLimit > 0)
+    reasons.push(
+      `${overLimit} over the limits of ${BAGGAGE_MAX_MEMBERS} members and ${BAGGAGE_MAX_BYTES} bytes (W3C Baggage §3.3.1; the first members that fit are kept, a member that would overflow is skipped whole)`,
+    );
+  if (bad.length > 0)
+    reasons.push(`${bad.length} breaking the baggage grammar key=value (the first: ${shown(bad[0])})`);
+  return `baggage: ${members.length - kept} of its ${members.length} members dropped: ${reasons.join("; ")}`;
+}
+
+/**
+ * What the Datadog style does with an `x-datadog-tags` header that `decodeTagsHeader` reports `error`
+ * for (its `_dd.propagation_error` value), in words: the header dropped whole (over the length limit,
+ * or a member that breaks the `key=value` grammar) or one tag dropped. The context stays valid.
+ */
+export function describeTagsError(error: string, header: string): string {
+  const kept = "; the context itself stays valid";
+  if (error === "extract_max_size")
+    return (
+      `x-datadog-tags dropped whole: ${header.length} characters, over the limit of ${DEFAULT_TAGS_MAX_LENGTH} ` +
+      `(DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; Datadog's tracers drop it whole too, never truncate it)${kept}`
+    );
+  if (error === "disabled")
+    return `x-datadog-tags ignored: DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH is 0 (tag propagation off)${kept}`;
+  if (error.startsWith("malformed_tid "))
+    return (
+      `x-datadog-tags: _dd.p.tid ${JSON.stringify(error.slice("malformed_tid ".length))} is not 16 lower-case ` +
+      `hex digits, so it is dropped and the other tags kept${kept}`
+    );
+  // A bad _dd.p.dm is dropped alone: without it the header decodes cleanly.
+  const withoutDm = header
+    .split(",")
+    .filter((member) => !member.startsWith("_dd.p.dm="))
+    .join(",");
+  if (withoutDm !== header && decodeTagsHeader(withoutDm, DEFAULT_TAGS_MAX_LENGTH).error === undefined)
+    return `x-datadog-tags: _dd.p.dm is not a decision maker (-<digits>), so it is dropped and the other tags kept${kept}`;
+  return (
+    "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key or value, no =, " +
+    "a space or a non-ASCII character) " +
+    `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")${kept}`
+  );
+}

@@ -1,0 +1,91 @@
+// The report of `tracehop inspect`: its text rendering, and the exit code.
+import { hex16ToDecimal, isLowerHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import type { InspectReport } from "./inspect.js";
+
+/** Exit codes of `tracehop inspect` (documented in `--help` and docs/migration.md). */
+export const EXIT_VALID = 0;
+export const EXIT_NO_CONTEXT = 1;
+export const EXIT_USAGE = 2;
+
+/**
+ * The `_dd.parent_id` line of the text report: the id in hex and Datadog decimal, and what it is — the
+ * last Datadog span before the W3C parent that tracecontext gave (tracestate `dd=` `p:`), which
+ * Datadog's tracers record as `_dd.parent_id` (the research notes' rule 42); all zeros when the Datadog
+ * headers named no parent span (Synthetics).
+ */
+function describeLastParentId(id: string): string {
+  if (id === ZERO_HEX16)
+    return `_dd.parent_id=${id}  (the Datadog headers named no parent span, parent id 0; the W3C parent is used)`;
+  const decimal = isLowerHex16(id) ? `  ${hex16ToDecimal(id)}  (Datadog decimal)` : "";
+  return `_dd.parent_id=${id}  (hex)${decimal}: the last Datadog span before this W3C parent (tracestate dd=p:)`;
+}
+
+/** "extract order a, b from SOURCE" (or ", the default") for the first line of a text report. */
+function describeOrder(report: InspectReport): string {
+  const order = report.extractOrder.length ? report.extractOrder.join(", ") : "none";
+  const source = report.extractOrderSource;
+  return `extract order ${order}${source === "default" ? ", the default" : ` from ${source}`}`;
+}
+
+/** Human-readable rendering of an {@link InspectReport}. */
+export function formatReport(report: InspectReport): string {
+  const lines: string[] = [];
+  const c = report.context;
+  if (c) {
+    lines.push(`valid context (${describeOrder(report)}; ${c.style} wins)`);
+    lines.push(`  trace id     ${c.traceId}  (128-bit hex)`);
+    lines.push(
+      `               ${c.datadogTraceId}  (Datadog decimal, low 64 bits)${c.datadogTid ? ` + _dd.p.tid=${c.datadogTid}` : ""}`,
+    );
+    if (c.root) lines.push("  parent id    0: no parent span; a root span keeps this trace id (Synthetics)");
+    else lines.push(`  parent id    ${c.parentId}  (hex)  ${c.datadogParentId}  (Datadog decimal)`);
+    if (c.lastParentId !== undefined) lines.push(`               ${describeLastParentId(c.lastParentId)}`);
+    // Without a priority nothing was decided yet: the sampled flag is the default a Datadog tracer's
+    // own sampler replaces, not a keep.
+    lines.push(
+      c.samplingPriority !== undefined
+        ? `  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}, priority ${c.samplingPriority} (${c.samplingPriorityName})`
+        : `  sampling     ${c.style === "datadog" ? "" : `sampled flag ${c.sampled ? "set" : "not set"}, `}priority not set (the next Datadog tracer's sampler decides)`,
+    );
+    lines.push(`  origin       ${c.origin ?? "-"}`);
+    const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);
+    lines.push(`  tags         ${tags.length ? tags.join(", ") : "-"}`);
+    lines.push(`  tracestate   ${c.tracestate.length ? c.tracestate.join("\n               ") : "-"}`);
+    for (const link of c.links)
+      lines.push(`  link         ${link.traceId}/${link.spanId} (${link.style}, terminated_context)`);
+  } else if (report.noCarrier !== undefined) {
+    // Nothing to decode: the styles would all say absent.
+    lines.push(`no carrier (${report.noCarrier})`);
+    for (const d of report.diagnostics) lines.push(`  - ${d}`);
+    return lines.join("\n");
+  } else {
+    lines.push(`no valid context (${describeOrder(report)})`);
+  }
+  lines.push(`  baggage keys ${report.baggageKeys.length ? report.baggageKeys.join(", ") : "-"}`);
+  lines.push("styles:");
+  for (const [style, result] of Object.entries(report.styles))
+    lines.push(`  ${style.padEnd(13)}${result.status.padEnd(9)}${result.detail}`);
+  if (report.diagnostics.length) {
+    lines.push("diagnostics:");
+    for (const d of report.diagnostics) lines.push(`  - ${d}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * What `tracehop inspect` prints for its reports, and its exit code: one object in, one report out;
+ * rows in (`rows`), a report per row in row order ("row i of n: " before each text report, a JSON
+ * array with `json`). {@link EXIT_VALID} when every report holds a valid context, else
+ * {@link EXIT_NO_CONTEXT}.
+ */
+export function renderReports(
+  reports: readonly InspectReport[],
+  { json, rows }: { json: boolean; rows: boolean },
+): { output: string; exitCode: number } {
+  const output = json
+    ? JSON.stringify(rows ? reports : reports[0], null, 2) + "\n"
+    : reports
+        .map((report, i) => (rows ? `row ${i + 1} of ${reports.length}: ` : "") + formatReport(report))
+        .join("\n\n") + "\n";
+  return { output, exitCode: reports.every((report) => report.valid) ? EXIT_VALID : EXIT_NO_CONTEXT };
+}

@@ -1,0 +1,120 @@
+// Each propagation style on its own: valid, absent, or why it rejected the carrier.
+import { isSpanContextValid, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/carrier.js";
+import { createPropagator, type PropagationStyle } from "../propagation/create-propagator.js";
+import {
+  X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
+  X_DATADOG_TRACE_ID,
+} from "../propagation/datadog/constants.js";
+import { decimalToHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { parseSamplingPriority } from "../propagation/datadog/tracestate-dd.js";
+import { getRestoredRoot } from "../propagation/extraction-result.js";
+
+/** What one style makes of a carrier: valid, absent, or rejected, with the detail (the reason). */
+export interface StyleVerdict {
+  status: "valid" | "absent" | "rejected";
+  detail: string;
+}
+
+/** Every style inspected one by one. */
+export const ALL_STYLES: readonly PropagationStyle[] = [
+  "datadog",
+  "tracecontext",
+  "baggage",
+  "b3",
+  "b3multi",
+];
+
+function first(carrier: NormalizedCarrier, key: string): string | undefined {
+  const values = carrier.get(key);
+  return values ? values[values.length - 1] : undefined;
+}
+
+/** Why the Datadog style rejected the carrier (research section B, E, section L), or undefined. */
+function datadogReason(carrier: NormalizedCarrier): string | undefined {
+  const traceId = first(carrier, X_DATADOG_TRACE_ID);
+  if (traceId === undefined)
+    return "no usable x-datadog-trace-id (missing, or not a string: see the diagnostics)";
+  const low = decimalToHex16(traceId);
+  if (low === undefined)
+    return `x-datadog-trace-id ${JSON.stringify(traceId)} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
+  if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
+  const parent = first(carrier, X_DATADOG_PARENT_ID);
+  if (parent === undefined)
+    return "no usable x-datadog-parent-id (missing, or not a string: see the diagnostics)";
+  if (decimalToHex16(parent) === undefined)
+    return `x-datadog-parent-id ${JSON.stringify(parent)} is not an unsigned 64-bit decimal`;
+  const priority = first(carrier, X_DATADOG_SAMPLING_PRIORITY);
+  if (priority !== undefined && parseSamplingPriority(priority) === undefined)
+    return `x-datadog-sampling-priority ${JSON.stringify(priority)} is not an integer`;
+  return undefined;
+}
+
+function traceparentReason(carrier: NormalizedCarrier): string {
+  const values = carrier.get("traceparent") ?? [];
+  if (values.length > 1 && new Set(values).size > 1) return "several different traceparent values";
+  const value = values[0]?.trim() ?? "";
+  const parts = value.split("-");
+  if (parts.length < 4) return `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags`;
+  if (parts[0] === "ff") return "traceparent version ff is forbidden";
+  if (!/^[0-9a-f]{32}$/.test(parts[1]) || /^0+$/.test(parts[1]))
+    return "traceparent trace id is not 32 lowercase hex, not all zero";
+  if (!/^[0-9a-f]{16}$/.test(parts[2]) || /^0+$/.test(parts[2]))
+    return "traceparent parent id is not 16 lowercase hex, not all zero";
+  return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
+}
+
+/** The row is read as it is: the extract behavior of the environment would hide it (restart, ignore). */
+export const AS_STORED = { extractBehavior: "continue" } as const;
+
+export function styleResult(
+  style: PropagationStyle,
+  carrier: NormalizedCarrier,
+  dropped: ReadonlySet<string>,
+): StyleVerdict {
+  const result = styleReading(style, carrier);
+  if (result.status !== "absent") return result;
+  // Absent because the carrier reader dropped it: said instead of "no ... header".
+  const names = {
+    datadog: [X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID],
+    tracecontext: ["traceparent"],
+    baggage: ["baggage"],
+    b3: ["b3"],
+    b3multi: ["x-b3-traceid", "x-b3-spanid"],
+  }[style].filter((name) => dropped.has(name));
+  return names.length
+    ? { status: "absent", detail: `${names.join(", ")} ignored by the carrier reader (see the diagnostics)` }
+    : result;
+}
+
+function styleReading(style: PropagationStyle, carrier: NormalizedCarrier): StyleVerdict {
+  const ctx = createPropagator([style], AS_STORED).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+  if (style === "baggage") {
+    const keys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
+    if (keys.length)
+      return { status: "valid", detail: `${keys.length} entr${keys.length === 1 ? "y" : "ies"}` };
+    return carrier.has("baggage")
+      ? { status: "rejected", detail: "no valid baggage entry" }
+      : { status: "absent", detail: "no baggage header" };
+  }
+  const sc = trace.getSpanContext(ctx);
+  if (sc && isSpanContextValid(sc))
+    return { status: "valid", detail: `trace ${sc.traceId} parent ${sc.spanId}` };
+  const root = getRestoredRoot(ctx);
+  if (root)
+    return { status: "valid", detail: `trace ${root.traceId}, parent id 0 (root span, e.g. Synthetics)` };
+  if (style === "datadog") {
+    if (!carrier.has(X_DATADOG_TRACE_ID) && !carrier.has(X_DATADOG_PARENT_ID))
+      return { status: "absent", detail: "no x-datadog-* ids" };
+    return { status: "rejected", detail: datadogReason(carrier) ?? "rejected" };
+  }
+  if (style === "tracecontext")
+    return carrier.has("traceparent")
+      ? { status: "rejected", detail: traceparentReason(carrier) }
+      : { status: "absent", detail: "no traceparent" };
+  const b3 = style === "b3" ? carrier.has("b3") : carrier.has("x-b3-traceid");
+  return b3
+    ? { status: "rejected", detail: "invalid B3 headers" }
+    : { status: "absent", detail: "no B3 headers" };
+}

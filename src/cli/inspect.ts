@@ -9,12 +9,7 @@ import {
   type Context,
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
-import {
-  createPropagator,
-  DEFAULT_EXTRACT_STYLES,
-  extractBehaviorFromEnvironment,
-  type PropagationStyle,
-} from "../propagation/create-propagator.js";
+import { createPropagator, type PropagationStyle } from "../propagation/create-propagator.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
   ENV_PROPAGATION_BEHAVIOR_EXTRACT,
@@ -28,7 +23,7 @@ import {
   getExtractionLinks,
   getRestoredRoot,
 } from "../propagation/extraction-result.js";
-import type { ExtractOrder } from "./environment.js";
+import { DEFAULT_ENVIRONMENT, type InspectEnvironment } from "./environment.js";
 import { baggageDropped, describeTagsError, readerDrops, tracestateDiscarded } from "./limits.js";
 import { ALL_STYLES, AS_STORED, styleResult, type StyleVerdict } from "./styles.js";
 
@@ -74,32 +69,36 @@ export interface InspectReport {
 
 /** Options of {@link inspectCarrier}. */
 export interface InspectOptions {
-  /** Extract order. Default: the default order (`datadog, tracecontext, baggage`). */
-  order?: Pick<ExtractOrder, "styles" | "source">;
-  /** What reading the input noted; the report's diagnostics continue it. */
-  diagnostics?: string[];
+  /**
+   * What the environment sets (extract order, extract behavior) and what the library warned about
+   * it, the first diagnostics. Default: the library's defaults ({@link DEFAULT_ENVIRONMENT}).
+   */
+  environment?: InspectEnvironment;
+  /** What reading the input noted; the report's diagnostics continue with it. */
+  diagnostics?: readonly string[];
   /** The row holds no carrier at all (why, e.g. `NULL_ROW` of input.ts); `raw` is then `{}`. */
   noCarrier?: string;
 }
 
 /**
  * Decodes a stored carrier for an engineer: each style valid or why not, and the context the
- * extract order (`options.order`, default {@link DEFAULT_EXTRACT_STYLES}) restores: trace id in
+ * extract order (`options.environment`, default {@link DEFAULT_ENVIRONMENT}) restores: trace id in
  * 128-bit hex and Datadog decimal (+ tid), parent id in both, sampling decision and priority, origin,
  * `_dd.p.*` tags, tracestate members, baggage keys, conflict links and `_dd.parent_id`; what the
  * carrier reader and the styles drop for their limits, with the reason, in the diagnostics. Never
  * throws on a carrier object.
  */
 export function inspectCarrier(raw: Record<string, unknown>, options: InspectOptions = {}): InspectReport {
-  const styles = options.order?.styles ?? DEFAULT_EXTRACT_STYLES;
-  const diagnostics = options.diagnostics ?? [];
+  const environment = options.environment ?? DEFAULT_ENVIRONMENT;
+  const styles = environment.order.styles;
+  const diagnostics = [...environment.diagnostics, ...(options.diagnostics ?? [])];
   const noCarrier = options.noCarrier;
   const carrier = normalizeCarrier(raw);
   const report: InspectReport = {
     valid: false,
     ...(noCarrier !== undefined ? { noCarrier } : {}),
     extractOrder: [...styles],
-    extractOrderSource: options.order?.source ?? "default",
+    extractOrderSource: environment.order.source,
     baggageKeys: [],
     styles: {},
     diagnostics,
@@ -125,7 +124,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   if (decodedTags.error !== undefined && tagsHeader !== undefined)
     diagnostics.push(describeTagsError(decodedTags.error, tagsHeader));
 
-  const behavior = extractBehaviorFromEnvironment(process.env[ENV_PROPAGATION_BEHAVIOR_EXTRACT]);
+  const behavior = environment.extractBehavior;
   if (behavior !== "continue")
     diagnostics.push(
       `${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${behavior} here: shown is what the row holds; a service with this setting ${

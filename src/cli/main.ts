@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { parseStyles } from "../propagation/create-propagator.js";
-import { extractOrderFromEnvironment } from "./environment.js";
+import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, parseInspectInput, readInputText } from "./input.js";
 import { EXIT_USAGE, EXIT_VALID, renderReports } from "./report.js";
@@ -62,13 +61,10 @@ export function main(argv: readonly string[]): number {
   }
   if (inputs.length !== 1) return usage("give exactly one carrier: JSON text, a file, or -");
   try {
-    const order =
-      styles === undefined
-        ? extractOrderFromEnvironment()
-        : { styles: parseStyles(styles, "explicit"), source: "--styles", diagnostics: [] };
+    const environment = readEnvironment(process.env, styles);
     const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0]), field);
     const reports = carriers.map(({ carrier, diagnostics, noCarrier }) =>
-      inspectCarrier(carrier, { order, diagnostics: [...order.diagnostics, ...diagnostics], noCarrier }),
+      inspectCarrier(carrier, { environment, diagnostics, noCarrier }),
     );
     const { output, exitCode } = renderReports(reports, { json, rows: many });
     process.stdout.write(output);

@@ -205,6 +205,14 @@ export interface EnvironmentStyles {
 }
 
 /**
+ * Internal: where a warning about a propagation setting read from the environment goes (`message`
+ * starts with "tracehop: "; `code` is the process warning's code). The default everywhere is
+ * {@link warnUnknownSetting}, what a service gets; `tracehop inspect` passes its own, to give the
+ * warning in its report instead of a second time on stderr.
+ */
+export type SettingWarning = (message: string, code: string) => void;
+
+/**
  * The styles of one direction: those of the first of `variables` that names something
  * ({@link styleListOrUnset}), parsed as `"environment"` (unknown names warned about), else `defaults`.
  */
@@ -212,9 +220,10 @@ function environmentStyles(
   env: NodeJS.ProcessEnv,
   variables: readonly string[],
   defaults: readonly PropagationStyle[],
+  warn: SettingWarning = warnUnknownSetting,
 ): EnvironmentStyles {
   const variable = variables.find((name) => styleListOrUnset(env[name]) !== undefined);
-  return { styles: variable ? parseStyles(env[variable]!, "environment") : [...defaults], variable };
+  return { styles: variable ? parseStyles(env[variable]!, "environment", warn) : [...defaults], variable };
 }
 
 /**
@@ -222,12 +231,15 @@ function environmentStyles(
  * it comes from: `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`, else
  * `OTEL_PROPAGATORS` (the first that names something), else `undefined` and
  * {@link DEFAULT_EXTRACT_STYLES}. Warns as `createPropagator` does (`diag.warn` and a process
- * warning): an unknown name, and a variable that names no known style (nothing is extracted). Read by
- * `createPropagator` and `tracehop inspect`.
+ * warning): an unknown name, and a variable that names no known style (nothing is extracted); `warn`
+ * receives those warnings instead when given. Read by `createPropagator` and `tracehop inspect`.
  */
-export function extractStylesFromEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentStyles {
-  const extract = environmentStyles(env, EXTRACT_STYLE_VARIABLES, DEFAULT_EXTRACT_STYLES);
-  warnIfNothingKnown(env, undefined, [], extract.variable, extract.styles);
+export function extractStylesFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: SettingWarning = warnUnknownSetting,
+): EnvironmentStyles {
+  const extract = environmentStyles(env, EXTRACT_STYLE_VARIABLES, DEFAULT_EXTRACT_STYLES, warn);
+  warnIfNothingKnown(env, undefined, [], extract.variable, extract.styles, warn);
   return extract;
 }
 
@@ -245,13 +257,17 @@ function parseExtractBehavior(value: unknown): ExtractBehavior {
  * Internal: the {@link ExtractBehavior} a value of `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` names,
  * lower-cased and trimmed as Datadog's tracers read it; unset or blank: `continue`. Another value:
  * `continue`, with a warning as for an unknown style (a process must still start; dd-trace-js falls
- * back to its default too). Read by `createPropagator` and `tracehop inspect`.
+ * back to its default too; `warn`, when given, receives the warning instead). Read by `createPropagator`
+ * and `tracehop inspect`.
  */
-export function extractBehaviorFromEnvironment(text: string | undefined): ExtractBehavior {
+export function extractBehaviorFromEnvironment(
+  text: string | undefined,
+  warn: SettingWarning = warnUnknownSetting,
+): ExtractBehavior {
   const value = text?.trim().toLowerCase();
   if (!value) return "continue";
   if (EXTRACT_BEHAVIORS.has(value)) return value as ExtractBehavior;
-  warnUnknownSetting(
+  warn(
     `tracehop: ${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${JSON.stringify(text)} is not continue, restart or ignore (continue is used)`,
     "TRACEHOP_UNKNOWN_EXTRACT_BEHAVIOR",
   );
@@ -267,11 +283,12 @@ export function extractBehaviorFromEnvironment(text: string | undefined): Extrac
  * - `"environment"` (OTEL_PROPAGATORS, DD_TRACE_PROPAGATION_STYLE*; a process must still start): an
  *   unknown name is skipped with a `diag.warn` and, once per name and process, a Node process warning
  *   (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default), so that a misspelt setting
- *   does not silently stop propagation.
+ *   does not silently stop propagation (`warn`, when given, receives the warning instead).
  */
 export function parseStyles(
   styles: string | readonly string[],
   source: "explicit" | "environment" = "environment",
+  warn: SettingWarning = warnUnknownSetting,
 ): PropagationStyle[] {
   if (typeof styles !== "string" && !Array.isArray(styles)) {
     throw new TypeError(
@@ -294,7 +311,7 @@ export function parseStyles(
     if (style === undefined) {
       const message = `tracehop: unknown propagation style "${name}"; use ${STYLE_NAMES} or none`;
       if (source === "explicit") throw new TypeError(message);
-      warnUnknownSetting(`${message} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
+      warn(`${message} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
       continue;
     }
     if (!out.includes(style)) out.push(style);
@@ -312,6 +329,7 @@ function warnIfNothingKnown(
   injectStyles: readonly PropagationStyle[],
   extractVariable: string | undefined,
   extractStyles: readonly PropagationStyle[],
+  warn: SettingWarning = warnUnknownSetting,
 ): void {
   const off = new Map<string, string[]>();
   if (injectVariable && injectStyles.length === 0) off.set(injectVariable, ["injected"]);
@@ -320,7 +338,7 @@ function warnIfNothingKnown(
   for (const [variable, directions] of off) {
     const names = env[variable]!.split(",").map((raw) => raw.trim().toLowerCase());
     if (names.includes(NONE)) continue;
-    warnUnknownSetting(
+    warn(
       `tracehop: ${variable}=${JSON.stringify(env[variable])} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose`,
       "TRACEHOP_NO_PROPAGATION_STYLE",
     );

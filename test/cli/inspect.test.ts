@@ -207,7 +207,8 @@ describe("tracehop inspect", () => {
       'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
       'OTEL_PROPAGATORS="w3c" names no known style, so nothing is extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
     ]);
-    assert.match(none.stderr, /Warning: tracehop: OTEL_PROPAGATORS="w3c" names no known style/);
+    // Said once, in the report: not again as the library's process warning on stderr.
+    assert.doesNotMatch(none.stderr, /Warning/);
   });
 
   test("text output from a file names both id forms; stdin works too", () => {
@@ -266,5 +267,50 @@ describe("tracehop inspect", () => {
     assert.match(unknown.stderr, /^tracehop: unknown command "frobnicate"; the command is inspect\n/);
     assert.match(run([]).stderr, /^tracehop: no command given; the command is inspect\n/);
     assert.equal(run(["--help"]).code, 0);
+  });
+});
+
+describe("tracehop inspect: settings read from the environment", () => {
+  const carrier = JSON.stringify({
+    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "x-datadog-trace-id": "1234",
+    "x-datadog-parent-id": "5678",
+  });
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [
+    "OTEL_PROPAGATORS",
+    "DD_TRACE_PROPAGATION_STYLE",
+    "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
+    "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
+    "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
+    "NODE_OPTIONS",
+  ])
+    delete clean[name];
+
+  test("an unknown style in the environment is said once, in the report, not again as a process warning", () => {
+    const { code, stdout, stderr } = run(["inspect", "--json", carrier], undefined, {
+      ...clean,
+      OTEL_PROPAGATORS: "w3c,datadog",
+    });
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(report.extractOrder, ["datadog"]);
+    assert.deepEqual(report.diagnostics, [
+      'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+    ]);
+    assert.equal(stderr, "");
+  });
+
+  test("an unknown DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT is said once, in the report", () => {
+    const { code, stdout, stderr } = run(["inspect", carrier], undefined, {
+      ...clean,
+      DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT: "resume",
+    });
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /\n {2}- DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT="resume" is not continue, restart or ignore \(continue is used\)\n/,
+    );
+    assert.equal(stderr, "");
   });
 });

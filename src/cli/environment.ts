@@ -6,9 +6,14 @@ import {
   parseStyles,
   type ExtractBehavior,
   type PropagationStyle,
+  tagsMaxLengthFromEnvironment,
   type SettingWarning,
 } from "../propagation/create-propagator.js";
-import { ENV_PROPAGATION_BEHAVIOR_EXTRACT } from "../propagation/datadog/constants.js";
+import {
+  DEFAULT_TAGS_MAX_LENGTH,
+  ENV_PROPAGATION_BEHAVIOR_EXTRACT,
+  ENV_TAGS_MAX_LENGTH,
+} from "../propagation/datadog/constants.js";
 
 /** The extract order `tracehop inspect` uses, and where it came from. */
 export interface ExtractOrder {
@@ -17,11 +22,21 @@ export interface ExtractOrder {
   source: string;
 }
 
+/** The `x-datadog-tags` length limit the Datadog style uses, and where it came from. */
+export interface TagsLimit {
+  /** In characters; 0 turns tag propagation off. */
+  maxLength: number;
+  /** Where it came from, for a diagnostic: `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=100 here`, or the default and why. */
+  source: string;
+}
+
 /** What `tracehop inspect` takes from the environment (and `--styles`): what a service there would use. */
 export interface InspectEnvironment {
   order: ExtractOrder;
   /** `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` as the library reads it. */
   extractBehavior: ExtractBehavior;
+  /** `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as the library reads it. */
+  tagsLimit: TagsLimit;
   /**
    * What the library warns about these settings (an unknown style, a value it does not use as
    * written), as diagnostics: said once, in the report, and not also as a process warning.
@@ -33,13 +48,15 @@ export interface InspectEnvironment {
 export const DEFAULT_ENVIRONMENT: InspectEnvironment = {
   order: { styles: [...DEFAULT_EXTRACT_STYLES], source: "default" },
   extractBehavior: "continue",
+  tagsLimit: { maxLength: DEFAULT_TAGS_MAX_LENGTH, source: "the default" },
   diagnostics: [],
 };
 
 /**
  * What a service started in `env` would use, as `createPropagator()` reads it: the extract order
  * (`DD_TRACE_PROPAGATION_STYLE_EXTRACT`, `DD_TRACE_PROPAGATION_STYLE`, `OTEL_PROPAGATORS`, else the
- * default; or `styles`, the `--styles` argument, instead) and the extract behavior, with the warnings
+ * default; or `styles`, the `--styles` argument, instead), the extract behavior and the
+ * `x-datadog-tags` length limit, with the warnings
  * the library gives about them as diagnostics (received through the library's internal warning
  * parameter, so nothing is printed on stderr: the report says it once).
  * @throws TypeError when `styles` names an unknown style or none (the library's message).
@@ -49,7 +66,20 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: s
   const order = styles === undefined ? extractOrderFromEnvironment(env, diagnostics) : explicitOrder(styles);
   const warn: SettingWarning = (message) => diagnostics.push(message.replace(/^tracehop: /, ""));
   const extractBehavior = extractBehaviorFromEnvironment(env[ENV_PROPAGATION_BEHAVIOR_EXTRACT], warn);
-  return { order, extractBehavior, diagnostics };
+  const tagsLimit = tagsLimitFromEnvironment(env[ENV_TAGS_MAX_LENGTH], warn);
+  return { order, extractBehavior, tagsLimit, diagnostics };
+}
+
+/** The `x-datadog-tags` limit a value of `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` gives, as the library reads it. */
+function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning): TagsLimit {
+  const maxLength = tagsMaxLengthFromEnvironment(text, warn);
+  if (maxLength !== undefined) return { maxLength, source: `${ENV_TAGS_MAX_LENGTH}=${maxLength} here` };
+  return {
+    maxLength: DEFAULT_TAGS_MAX_LENGTH,
+    source: text?.trim()
+      ? `the default: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} is not a non-negative integer`
+      : `${ENV_TAGS_MAX_LENGTH} unset: the default`,
+  };
 }
 
 /** The `--styles` order. @throws TypeError for an unknown style or a list naming none. */

@@ -10,11 +10,7 @@ import {
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
 import { createPropagator, type PropagationStyle } from "../propagation/create-propagator.js";
-import {
-  DEFAULT_TAGS_MAX_LENGTH,
-  ENV_PROPAGATION_BEHAVIOR_EXTRACT,
-  X_DATADOG_TAGS,
-} from "../propagation/datadog/constants.js";
+import { ENV_PROPAGATION_BEHAVIOR_EXTRACT, X_DATADOG_TAGS } from "../propagation/datadog/constants.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
 import { hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
@@ -25,7 +21,7 @@ import {
 } from "../propagation/extraction-result.js";
 import { DEFAULT_ENVIRONMENT, type InspectEnvironment } from "./environment.js";
 import { baggageDropped, describeTagsError, readerDrops, tracestateDiscarded } from "./limits.js";
-import { ALL_STYLES, AS_STORED, styleResult, type StyleVerdict } from "./styles.js";
+import { ALL_STYLES, asStored, styleResult, type StyleVerdict } from "./styles.js";
 
 /** Names of the Datadog priorities (research rule 31). */
 const PRIORITY_NAMES: Record<string, string> = {
@@ -105,7 +101,8 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   };
   const drops = readerDrops(raw);
   diagnostics.push(...drops.notes);
-  for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier, drops.dropped);
+  const read = asStored(environment.tagsLimit.maxLength);
+  for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier, drops.dropped, read);
   const tracestate = carrier.get("tracestate")?.join(",");
   const discarded =
     tracestate !== undefined && report.styles.tracecontext.status === "valid"
@@ -120,9 +117,9 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     report.styles.baggage.detail += " (members dropped: see the diagnostics)";
   }
   const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
-  const decodedTags = decodeTagsHeader(tagsHeader, DEFAULT_TAGS_MAX_LENGTH);
+  const decodedTags = decodeTagsHeader(tagsHeader, environment.tagsLimit.maxLength);
   if (decodedTags.error !== undefined && tagsHeader !== undefined)
-    diagnostics.push(describeTagsError(decodedTags.error, tagsHeader));
+    diagnostics.push(describeTagsError(decodedTags.error, tagsHeader, environment.tagsLimit));
 
   const behavior = environment.extractBehavior;
   if (behavior !== "continue")
@@ -132,7 +129,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
       } (docs/migration.md, "Configuration")`,
     );
   // An empty order ("none", or a variable that names no known style) extracts nothing.
-  const ctx: Context = createPropagator(styles.length ? [...styles] : "none", AS_STORED).extract(
+  const ctx: Context = createPropagator(styles.length ? [...styles] : "none", read).extract(
     ROOT_CONTEXT,
     carrier,
     normalizedCarrierGetter,

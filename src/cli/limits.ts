@@ -7,7 +7,6 @@ import {
   MAX_CARRIER_VALUE_LENGTH,
   normalizeCarrier,
 } from "../carrier/carrier.js";
-import { DEFAULT_TAGS_MAX_LENGTH } from "../propagation/datadog/constants.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
 import { parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
 import {
@@ -21,6 +20,7 @@ import {
   parseTraceStateMembers,
 } from "../propagation/w3c/tracestate.js";
 import { describeField, isPropagationKey } from "./carrier-shape.js";
+import type { TagsLimit } from "./environment.js";
 
 /**
  * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
@@ -142,17 +142,18 @@ export function baggageDropped(header: string): string | undefined {
 /**
  * What the Datadog style does with an `x-datadog-tags` header that `decodeTagsHeader` reports `error`
  * for (its `_dd.propagation_error` value), in words: the header dropped whole (over the length limit,
- * or a member that breaks the `key=value` grammar) or one tag dropped. The context stays valid.
+ * or a member that breaks the `key=value` grammar) or one tag dropped, `limit` being the length limit
+ * the Datadog style was given (0: tag propagation off). The context stays valid.
  */
-export function describeTagsError(error: string, header: string): string {
+export function describeTagsError(error: string, header: string, limit: TagsLimit): string {
   const kept = "; the context itself stays valid";
   if (error === "extract_max_size")
     return (
-      `x-datadog-tags dropped whole: ${header.length} characters, over the limit of ${DEFAULT_TAGS_MAX_LENGTH} ` +
-      `(DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; Datadog's tracers drop it whole too, never truncate it)${kept}`
+      `x-datadog-tags dropped whole: ${header.length} characters, over the limit of ${limit.maxLength} ` +
+      `(${limit.source}; Datadog's tracers drop it whole too, never truncate it)${kept}`
     );
   if (error === "disabled")
-    return `x-datadog-tags ignored: DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH is 0 (tag propagation off)${kept}`;
+    return `x-datadog-tags ignored: the limit is 0 (${limit.source}): tag propagation is off${kept}`;
   if (error.startsWith("malformed_tid "))
     return (
       `x-datadog-tags: _dd.p.tid ${JSON.stringify(error.slice("malformed_tid ".length))} is not 16 lower-case ` +
@@ -163,7 +164,7 @@ export function describeTagsError(error: string, header: string): string {
     .split(",")
     .filter((member) => !member.startsWith("_dd.p.dm="))
     .join(",");
-  if (withoutDm !== header && decodeTagsHeader(withoutDm, DEFAULT_TAGS_MAX_LENGTH).error === undefined)
+  if (withoutDm !== header && decodeTagsHeader(withoutDm, limit.maxLength).error === undefined)
     return `x-datadog-tags: _dd.p.dm is not a decision maker (-<digits>), so it is dropped and the other tags kept${kept}`;
   return (
     "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key or value, no =, " +

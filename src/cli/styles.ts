@@ -1,7 +1,11 @@
 // Each propagation style on its own: valid, absent, or why it rejected the carrier.
 import { isSpanContextValid, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/carrier.js";
-import { createPropagator, type PropagationStyle } from "../propagation/create-propagator.js";
+import {
+  createPropagator,
+  type CreatePropagatorOptions,
+  type PropagationStyle,
+} from "../propagation/create-propagator.js";
 import {
   X_DATADOG_PARENT_ID,
   X_DATADOG_SAMPLING_PRIORITY,
@@ -65,15 +69,26 @@ function traceparentReason(carrier: NormalizedCarrier): string {
   return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
 }
 
-/** The row is read as it is: the extract behavior of the environment would hide it (restart, ignore). */
-export const AS_STORED = { extractBehavior: "continue" } as const;
+/**
+ * The options of the propagators that read the row: as it is stored (the extract behavior of the
+ * environment would hide it: restart, ignore), with the `x-datadog-tags` limit `tagsMaxLength` (given,
+ * so that the library does not read, nor warn about, the environment itself).
+ */
+export function asStored(tagsMaxLength: number): CreatePropagatorOptions {
+  return { extractBehavior: "continue", tagsMaxLength };
+}
 
+/**
+ * What `style` alone makes of `carrier` (read with `options`, {@link asStored}); a style absent because
+ * the carrier reader dropped its headers (`dropped`, lower-case names) says so.
+ */
 export function styleResult(
   style: PropagationStyle,
   carrier: NormalizedCarrier,
   dropped: ReadonlySet<string>,
+  options: CreatePropagatorOptions,
 ): StyleVerdict {
-  const result = styleReading(style, carrier);
+  const result = styleReading(style, carrier, options);
   if (result.status !== "absent") return result;
   // Absent because the carrier reader dropped it: said instead of "no ... header".
   const names = {
@@ -88,8 +103,12 @@ export function styleResult(
     : result;
 }
 
-function styleReading(style: PropagationStyle, carrier: NormalizedCarrier): StyleVerdict {
-  const ctx = createPropagator([style], AS_STORED).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+function styleReading(
+  style: PropagationStyle,
+  carrier: NormalizedCarrier,
+  options: CreatePropagatorOptions,
+): StyleVerdict {
+  const ctx = createPropagator([style], options).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
   if (style === "baggage") {
     const keys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
     if (keys.length)

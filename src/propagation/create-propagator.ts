@@ -379,13 +379,17 @@ function warnUnknownSetting(message: string, code: string): void {
 }
 
 /**
- * `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as Datadog's tracers read it: a non-negative integer; unset or
- * blank: `undefined` (the default, 512). Another value is ignored with a warning (a process must start).
+ * Internal: `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as Datadog's tracers read it: a non-negative integer;
+ * unset or blank: `undefined` (the default, 512). Another value is ignored with a warning (a process
+ * must start; `warn`, when given, receives it instead). Read by `createPropagator` and `tracehop inspect`.
  */
-function tagsMaxLengthFromEnvironment(text: string | undefined): number | undefined {
+export function tagsMaxLengthFromEnvironment(
+  text: string | undefined,
+  warn: SettingWarning = warnUnknownSetting,
+): number | undefined {
   if (!text?.trim()) return undefined;
   if (/^\s*\d+\s*$/.test(text)) return Number(text);
-  warnUnknownSetting(
+  warn(
     `tracehop: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} is not a non-negative integer (the default, 512, is used)`,
     "TRACEHOP_BAD_TAGS_MAX_LENGTH",
   );

@@ -301,6 +301,66 @@ describe("tracehop inspect: settings read from the environment", () => {
     assert.equal(stderr, "");
   });
 
+  test("the x-datadog-tags limit is the one the library uses here (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH), and the report says where it came from", () => {
+    const tags = (length: number) => "_dd.p.x=" + "a".repeat(length - "_dd.p.x=".length);
+    const inspect = (header: string, env: NodeJS.ProcessEnv) => {
+      const { code, stdout, stderr } = run(
+        [
+          "inspect",
+          "--json",
+          JSON.stringify({
+            "x-datadog-trace-id": "1234",
+            "x-datadog-parent-id": "5678",
+            "x-datadog-tags": header,
+          }),
+        ],
+        undefined,
+        { ...clean, ...env },
+      );
+      assert.equal(code, 0, stderr);
+      assert.equal(stderr, "");
+      const report = JSON.parse(stdout);
+      return { tags: report.context.tags, diagnostics: report.diagnostics as string[] };
+    };
+    const kept = "; the context itself stays valid";
+    // Unset: the default, 512.
+    assert.deepEqual(inspect(tags(600), {}), {
+      tags: {},
+      diagnostics: [
+        "x-datadog-tags dropped whole: 600 characters, over the limit of 512 (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH " +
+          `unset: the default; Datadog's tracers drop it whole too, never truncate it)${kept}`,
+      ],
+    });
+    // A lower limit here drops a header the default keeps; a higher one keeps a header the default drops.
+    assert.deepEqual(inspect(tags(150), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "100" }), {
+      tags: {},
+      diagnostics: [
+        "x-datadog-tags dropped whole: 150 characters, over the limit of 100 (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=100 " +
+          `here; Datadog's tracers drop it whole too, never truncate it)${kept}`,
+      ],
+    });
+    assert.deepEqual(inspect(tags(600), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "1000" }), {
+      tags: { "_dd.p.x": "a".repeat(592) },
+      diagnostics: [],
+    });
+    // 0: tag propagation off.
+    assert.deepEqual(inspect("_dd.p.dm=-4", { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "0" }), {
+      tags: {},
+      diagnostics: [
+        `x-datadog-tags ignored: the limit is 0 (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=0 here): tag propagation is off${kept}`,
+      ],
+    });
+    // A value the library does not use: its warning once, in the report, and the default.
+    assert.deepEqual(inspect(tags(600), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "1k" }), {
+      tags: {},
+      diagnostics: [
+        'DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="1k" is not a non-negative integer (the default, 512, is used)',
+        "x-datadog-tags dropped whole: 600 characters, over the limit of 512 (the default: " +
+          `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="1k" is not a non-negative integer; Datadog's tracers drop it whole too, never truncate it)${kept}`,
+      ],
+    });
+  });
+
   test("an unknown DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT is said once, in the report", () => {
     const { code, stdout, stderr } = run(["inspect", carrier], undefined, {
       ...clean,

@@ -63,6 +63,25 @@ export interface InspectReport {
   diagnostics: string[];
 }
 
+/**
+ * The end of a diagnostic about a header that `style` reads and drops in part or whole: `ifUsed` when
+ * the style is in the report's extract order and gives a valid context on its own; else why the drop
+ * changes nothing for a service (the style is not in the order: `notRead` says what is not read; or the
+ * style rejects the carrier anyway).
+ */
+function dropConsequence(
+  style: PropagationStyle,
+  report: InspectReport,
+  ifUsed: string,
+  notRead: string,
+): string {
+  if (!report.extractOrder.includes(style))
+    return `${style} is not in the extract order (${report.extractOrder.join(", ") || "none"}), so ${notRead}`;
+  if (report.styles[style].status !== "valid")
+    return `the ${style} style rejects this carrier anyway (see styles)`;
+  return ifUsed;
+}
+
 /** Options of {@link inspectCarrier}. */
 export interface InspectOptions {
   /**
@@ -109,7 +128,14 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
       ? tracestateDiscarded(tracestate)
       : undefined;
   if (discarded !== undefined)
-    diagnostics.push(`tracestate discarded whole: ${discarded}; the traceparent is still used`);
+    diagnostics.push(
+      `tracestate discarded whole: ${discarded}; ${dropConsequence(
+        "tracecontext",
+        report,
+        "the traceparent is still used",
+        "neither the traceparent nor the tracestate is read",
+      )}`,
+    );
   const baggage = carrier.get("baggage")?.join(",");
   const baggageNote = baggage === undefined ? undefined : baggageDropped(baggage);
   if (baggageNote !== undefined) {
@@ -119,7 +145,14 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
   const decodedTags = decodeTagsHeader(tagsHeader, environment.tagsLimit.maxLength);
   if (decodedTags.error !== undefined && tagsHeader !== undefined)
-    diagnostics.push(describeTagsError(decodedTags.error, tagsHeader, environment.tagsLimit));
+    diagnostics.push(
+      describeTagsError(
+        decodedTags.error,
+        tagsHeader,
+        environment.tagsLimit,
+        dropConsequence("datadog", report, "the context itself stays valid", "no x-datadog-* header is read"),
+      ),
+    );
 
   const behavior = environment.extractBehavior;
   if (behavior !== "continue")

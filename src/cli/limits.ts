@@ -143,10 +143,16 @@ export function baggageDropped(header: string): string | undefined {
  * What the Datadog style does with an `x-datadog-tags` header that `decodeTagsHeader` reports `error`
  * for (its `_dd.propagation_error` value), in words: the header dropped whole (over the length limit,
  * or a member that breaks the `key=value` grammar) or one tag dropped, `limit` being the length limit
- * the Datadog style was given (0: tag propagation off). The context stays valid.
+ * the Datadog style was given (0: tag propagation off), and `consequence` what it means for the
+ * context (the style's context stays valid; the end of the sentence).
  */
-export function describeTagsError(error: string, header: string, limit: TagsLimit): string {
-  const kept = "; the context itself stays valid";
+export function describeTagsError(
+  error: string,
+  header: string,
+  limit: TagsLimit,
+  consequence: string,
+): string {
+  const kept = `; ${consequence}`;
   if (error === "extract_max_size")
     return (
       `x-datadog-tags dropped whole: ${header.length} characters, over the limit of ${limit.maxLength} ` +

@@ -361,6 +361,45 @@ describe("tracehop inspect: settings read from the environment", () => {
     });
   });
 
+  test("a dropped tracestate or x-datadog-tags says what it means for the styles in effect", () => {
+    const row = {
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      tracestate: "A=b",
+      "x-datadog-trace-id": "1234",
+      "x-datadog-parent-id": "5678",
+      "x-datadog-tags": "_dd.p.dm=-4,bad",
+    };
+    const diagnostics = (carrier: object, args: string[] = []) => {
+      const { stdout, stderr } = run(
+        ["inspect", "--json", ...args, JSON.stringify(carrier)],
+        undefined,
+        clean,
+      );
+      assert.equal(stderr, "");
+      return JSON.parse(stdout).diagnostics as string[];
+    };
+    const tracestate = (line: string) => line.startsWith("tracestate discarded whole: ");
+    const tags = (line: string) => line.startsWith("x-datadog-tags dropped whole: ");
+    // Both styles in the extract order: the traceparent and the Datadog context are still used.
+    const both = diagnostics(row);
+    assert.match(both.find(tracestate)!, /; the traceparent is still used$/);
+    assert.match(both.find(tags)!, /; the context itself stays valid$/);
+    // A style not in the extract order reads nothing: the report does not say its context is used.
+    assert.match(
+      diagnostics(row, ["--styles", "datadog"]).find(tracestate)!,
+      /; tracecontext is not in the extract order \(datadog\), so neither the traceparent nor the tracestate is read$/,
+    );
+    assert.match(
+      diagnostics(row, ["--styles", "tracecontext,baggage"]).find(tags)!,
+      /; datadog is not in the extract order \(tracecontext, baggage\), so no x-datadog-\* header is read$/,
+    );
+    // The Datadog style rejects the ids: its context does not "stay valid".
+    assert.match(
+      diagnostics({ ...row, "x-datadog-trace-id": "0" }).find(tags)!,
+      /; the datadog style rejects this carrier anyway \(see styles\)$/,
+    );
+  });
+
   test("an unknown DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT is said once, in the report", () => {
     const { code, stdout, stderr } = run(["inspect", carrier], undefined, {
       ...clean,

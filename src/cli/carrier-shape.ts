@@ -1,6 +1,13 @@
 // What a parsed JSON value is, for the input reader and the reader-limit diagnostics of `tracehop inspect`.
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
+/**
+ * How many diagnostics of one kind that repeats per key (a header past the reader's key limit, a value
+ * stored as a JSON number) a report lists; the rest are counted in one more line. A row of 100,000 keys
+ * gives a readable report, in linear time.
+ */
+export const MAX_LISTED = 10;
+
 /** True for a JSON object (not null, not an array). */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);

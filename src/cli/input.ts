@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { carrierObject, MAX_CARRIER_TEXT_LENGTH, withoutByteOrderMark } from "../carrier/carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
-import { describeField, hasPropagationHeader, isJsonObject } from "./carrier-shape.js";
+import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 
 /** A usage or input error: exit code 2 with this message. */
 export class InspectInputError extends Error {}
@@ -270,16 +270,20 @@ function carrierOfValue(
     );
   // Numbers of an object that is no carrier at all (a row's id) are not stored ids: not reported.
   const isCarrier = name !== undefined || hasPropagationHeader(parsed);
+  // The ids are always said; other numbers up to MAX_LISTED, then counted (each is a search of `text`).
+  let numbers = 0;
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== "number" || !isCarrier) continue;
     const name = key.toLowerCase();
+    const id = name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID;
+    if (!id && ++numbers > MAX_LISTED) continue;
     const digits =
       text === undefined
         ? undefined
         : new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
             text,
           )?.[1];
-    if ((name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID) && !Number.isSafeInteger(value))
+    if (id && !Number.isSafeInteger(value))
       diagnostics.push(
         (digits === undefined
           ? `${key} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
@@ -295,6 +299,10 @@ function carrierOfValue(
               `store it as a string`,
       );
   }
+  if (numbers > MAX_LISTED)
+    diagnostics.push(
+      `${numbers - MAX_LISTED} more fields are stored as JSON numbers (not listed); carriers hold strings: store them as strings`,
+    );
   return parsed;
 }
 

@@ -119,7 +119,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     diagnostics,
   };
   const drops = readerDrops(raw);
-  diagnostics.push(...drops.notes);
+  for (const note of drops.notes) diagnostics.push(note);
   const read = asStored(environment.tagsLimit.maxLength);
   for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier, drops.dropped, read);
   const tracestate = carrier.get("tracestate")?.join(",");

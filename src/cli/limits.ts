@@ -19,7 +19,7 @@ import {
   isValidTraceStateValue,
   parseTraceStateMembers,
 } from "../propagation/w3c/tracestate.js";
-import { describeField, isPropagationKey } from "./carrier-shape.js";
+import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
 import type { TagsLimit } from "./environment.js";
 
 /**
@@ -36,15 +36,18 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
   const keys = Object.keys(raw);
   // Past the first keys the reader looks up the propagation headers by their lower-case names only.
   const whole = keys.length > MAX_CARRIER_KEYS ? normalizeCarrier(raw) : undefined;
+  let past = 0;
   for (const [index, key] of keys.entries()) {
     if (!isPropagationKey(key)) continue;
     const name = key.toLowerCase();
     const value = raw[key];
-    if (index >= MAX_CARRIER_KEYS && !whole!.has(name)) {
+    // A lower-case name is looked up there: when it is not read, its value is why (said below).
+    if (index >= MAX_CARRIER_KEYS && key !== name && !whole!.has(name)) {
       dropped.add(name);
-      notes.push(
-        `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys only the propagation headers spelt in lower case are looked up`,
-      );
+      if (++past <= MAX_LISTED)
+        notes.push(
+          `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys only the propagation headers spelt in lower case are looked up`,
+        );
       continue;
     }
     if (typeof value === "number") continue;
@@ -66,6 +69,10 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
         : `${key}: the carrier reader keeps ${read} of its ${values.length} values: `) + reasons.join("; "),
     );
   }
+  if (past > MAX_LISTED)
+    notes.push(
+      `${past - MAX_LISTED} more propagation headers past the first ${MAX_CARRIER_KEYS} keys are ignored likewise (not listed)`,
+    );
   return { dropped, notes };
 }
 

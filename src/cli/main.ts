@@ -2,7 +2,7 @@
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, parseInspectInput, readInputText } from "./input.js";
-import { EXIT_USAGE, EXIT_VALID, renderReports } from "./report.js";
+import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, renderReports } from "./report.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] <json | file | ->
 
@@ -26,7 +26,7 @@ one, null, or an empty line for a NULL column), gives one report per row.
                level is read through its one field that holds a carrier, with a diagnostic
 
 exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
-            2 usage or input error`;
+            2 usage or input error, 3 inspect itself failed (a bug: please report it)`;
 
 /** `tracehop` entry point; returns the exit code. */
 export function main(argv: readonly string[]): number {
@@ -74,7 +74,12 @@ export function main(argv: readonly string[]): number {
       process.stderr.write(`tracehop inspect: ${err.message.replace(/^tracehop: /, "")}\n`);
       return EXIT_USAGE;
     }
-    throw err;
+    // Never a stack trace: what failed, in one line, and that it is tracehop's fault.
+    process.stderr.write(
+      `tracehop inspect: failed on this input (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}); ` +
+        "this is a bug in tracehop inspect: please report it with the input\n",
+    );
+    return EXIT_FAILED;
   }
 }
 

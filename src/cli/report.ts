@@ -6,6 +6,8 @@ import type { InspectReport } from "./inspect.js";
 export const EXIT_VALID = 0;
 export const EXIT_NO_CONTEXT = 1;
 export const EXIT_USAGE = 2;
+/** Inspect itself failed on the input (a bug in tracehop inspect): said in one line, never a stack trace. */
+export const EXIT_FAILED = 3;
 
 /**
  * The `_dd.parent_id` line of the text report: the id in hex and Datadog decimal, and what it is — the

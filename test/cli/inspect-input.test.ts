@@ -568,3 +568,47 @@ describe("tracehop inspect input", () => {
     assert.match(stderr, /^tracehop inspect: unknown propagation style "bogus"/);
   });
 });
+
+describe("tracehop inspect on inputs a user should not have to think about", () => {
+  const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  test("a carrier of 200,000 ignored headers: a report (ten listed, the rest counted), not a stack trace", () => {
+    const carrier: Record<string, string> = { traceparent: TRACEPARENT };
+    for (let i = 0; i < 200_000; i++) carrier[`X-B3-Field-${i}`] = "v";
+    const { code, stdout, stderr } = run(["inspect", "--json", "-"], JSON.stringify(carrier));
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    const { diagnostics } = JSON.parse(stdout);
+    const ignored = diagnostics.filter((d: string) =>
+      / is ignored by the carrier reader: it is key \d+/.test(d),
+    );
+    assert.equal(ignored.length, 10);
+    assert.ok(
+      diagnostics.includes(
+        `${200_001 - 128 - 10} more propagation headers past the first 128 keys are ignored likewise (not listed)`,
+      ),
+      JSON.stringify(diagnostics.slice(-3)),
+    );
+  });
+
+  test("a carrier of 5,000 JSON numbers: ten listed and the rest counted; an id is always said", () => {
+    const carrier: Record<string, unknown> = { traceparent: TRACEPARENT };
+    for (let i = 0; i < 5_000; i++) carrier[`n${i}`] = i;
+    // An id beyond 2^53 as a JSON number, written as JSON text (a JavaScript number would round it).
+    const text = JSON.stringify(carrier).slice(0, -1) + ',"x-datadog-trace-id":12345678901234567890}';
+    const { code, stdout, stderr } = run(["inspect", "--json", "-"], text);
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    const { diagnostics } = JSON.parse(stdout);
+    assert.equal(diagnostics.length, 12, JSON.stringify(diagnostics.slice(0, 3)));
+    assert.match(diagnostics[0], /^n0 is stored as a JSON number \(0\)/);
+    assert.match(
+      diagnostics[10],
+      /^x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2\^53/,
+    );
+    assert.equal(
+      diagnostics[11],
+      "4990 more fields are stored as JSON numbers (not listed); carriers hold strings: store them as strings",
+    );
+  });
+});

@@ -1,6 +1,6 @@
 // The input of `tracehop inspect`: the text (an argument, a file, standard input) and the carriers in
 // it (a carrier, a row, an array of rows, one row per line as psql -At prints them, JSON text in JSON).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { carrierObject, MAX_CARRIER_TEXT_LENGTH, withoutByteOrderMark } from "../carrier/carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
@@ -372,23 +372,107 @@ function innermostText(text: string): string {
   }
 }
 
-/** JSON text given on the command line starts like a JSON value; anything else names a file. */
+/**
+ * JSON text given on the command line starts like a JSON value; anything else names a file (and so
+ * does an argument that starts like one but is the name of a file here: `2024-06-rows.json`).
+ */
 const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
 
 /**
+ * The most input read, in bytes: 256 MiB. JSON text is parsed whole: a string of JSON text must stay
+ * well under V8's limit of about 512 Mi characters, and parsing takes several times its size in memory.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** What to give instead, ending every message about input that cannot be read. */
+const GIVE = "give JSON text, a file name, or - for standard input";
+
+/**
  * The text of the one input argument: `-` standard input, JSON text as it is (it starts like a JSON
- * value), else the file it names.
- * @throws {@link InspectInputError} when the file cannot be read, naming it and the accepted inputs.
+ * value and names no file), else the file it names. Files and standard input are decoded as UTF-8, or
+ * UTF-16 when they start with its byte order mark (what Windows PowerShell's `>` writes).
+ * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
+ *   {@link MAX_INPUT_BYTES}) or is not text (invalid UTF-8, a control character JSON text cannot
+ *   hold), naming the input and what to give.
  */
 export function readInputText(arg: string): string {
-  if (arg === "-") return readFileSync(0, "utf8");
-  if (LOOKS_LIKE_JSON.test(arg)) return arg;
+  if (arg === "-") return decodeInput(readBytes(0, "standard input"), "standard input");
+  if (LOOKS_LIKE_JSON.test(arg) && !existsSync(arg)) return arg;
+  return decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`);
+}
+
+/** The bytes of a file, or of standard input (`0`). @throws {@link InspectInputError} naming `what`. */
+function readBytes(source: string | 0, what: string): Buffer {
+  let bytes: Buffer;
   try {
-    return readFileSync(arg, "utf8");
+    if (source !== 0) {
+      const stat = statSync(source);
+      if (stat.isDirectory())
+        throw new InspectInputError(
+          `${what} is a directory; give a file holding the carrier's JSON (or JSON text, or -)`,
+        );
+      if (stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
+    }
+    bytes = readFileSync(source);
   } catch (err) {
+    if (err instanceof InspectInputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint =
+      code === "EISDIR"
+        ? ", it is a directory"
+        : code === "EACCES"
+          ? ", permission denied"
+          : code === "EAGAIN"
+            ? ", it is not ready (pipe the input, or save it to a file)"
+            : code === "ERR_FS_FILE_TOO_LARGE"
+              ? `, over ${MAX_INPUT_BYTES / 1024 / 1024} MiB`
+              : "";
+    throw new InspectInputError(`cannot read ${what}: ${code ?? (err as Error).message}${hint} (${GIVE})`);
+  }
+  if (bytes.length > MAX_INPUT_BYTES) throw tooLarge(what, bytes.length);
+  return bytes;
+}
+
+function tooLarge(what: string, size: number): InspectInputError {
+  return new InspectInputError(
+    `${what} is ${size} bytes, over the ${MAX_INPUT_BYTES / 1024 / 1024} MiB that tracehop inspect reads; select fewer rows`,
+  );
+}
+
+/**
+ * `bytes` as text: UTF-16 after its byte order mark, else UTF-8 (a leading byte order mark is kept,
+ * for {@link parseInspectInput} to skip).
+ * @throws {@link InspectInputError} for bytes that are not such text, or text holding a control
+ *   character that JSON text cannot hold anywhere (U+0000-U+001F but tab, line feed and carriage return):
+ *   a binary file, or UTF-16 without a byte order mark; said without echoing the bytes.
+ */
+function decodeInput(bytes: Buffer, what: string): string {
+  const utf16 =
+    bytes[0] === 0xff && bytes[1] === 0xfe
+      ? "utf-16le"
+      : bytes[0] === 0xfe && bytes[1] === 0xff
+        ? "utf-16be"
+        : undefined;
+  let text: string;
+  try {
+    text = new TextDecoder(utf16 ?? "utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
     throw new InspectInputError(
-      `cannot read the file ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} ` +
-        "(give JSON text, a file name, or - for standard input)",
+      `${what} is not ${utf16 === undefined ? "UTF-8" : "UTF-16"} text (a binary file?); give the carrier's JSON text`,
     );
   }
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.exec(text);
+  if (control !== null) {
+    const before = text.slice(0, control.index);
+    const line = before.split("\n").length;
+    const column = control.index - before.lastIndexOf("\n");
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new InspectInputError(
+      `${what} holds the control character U+${code} (line ${line}, column ${column}), which JSON text cannot hold: ` +
+        `${code === "0000" ? "UTF-16 text without a byte order mark, or a binary file?" : "a binary file?"} ` +
+        "Give the carrier's JSON text (UTF-8, or UTF-16 with a byte order mark)",
+    );
+  }
+  return text;
 }

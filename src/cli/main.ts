@@ -4,7 +4,7 @@ import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, parseInspectInput, readInputText } from "./input.js";
 import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, renderReports } from "./report.js";
 
-const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] <json | file | ->
+const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] [--] <json | file | ->
 
 Decodes a stored trace carrier (a JSON object of header -> value, e.g. a database row's
 trace column, or a whole row with a traceContext field): each propagation style valid or why
@@ -14,8 +14,9 @@ id, sampling, origin, tags, tracestate, baggage keys, conflict links). A JSON ar
 one, null, or an empty line for a NULL column), gives one report per row.
 
   <json>       the carrier as JSON text (starts with "{", or "[" for rows)
-  <file>       a file holding the JSON
-  -            read the JSON from standard input
+  <file>       a file holding the JSON: UTF-8, or UTF-16 with a byte order mark; at most 256 MiB
+  -            read the JSON from standard input (the same)
+  --           the end of the options, before a file whose name starts with -
   --json       print the report as JSON
   --styles     extract order; without it, the order a service in this environment uses:
                DD_TRACE_PROPAGATION_STYLE_EXTRACT, else DD_TRACE_PROPAGATION_STYLE, else
@@ -47,7 +48,11 @@ export function main(argv: readonly string[]): number {
   let field: string | undefined;
   const inputs: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--json") json = true;
+    if (args[i] === "--") {
+      // The end of the options: a file whose name starts with "-" follows.
+      inputs.push(...args.slice(i + 1));
+      break;
+    } else if (args[i] === "--json") json = true;
     else if (args[i] === "--styles") {
       styles = args[++i];
       if (styles === undefined) return usage("--styles needs a value: a comma-separated list of styles");

@@ -2,7 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -609,6 +609,118 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     assert.equal(
       diagnostics[11],
       "4990 more fields are stored as JSON numbers (not listed); carriers hold strings: store them as strings",
+    );
+  });
+
+  /** Runs inspect in `cwd` (tsx imported by its resolved URL: a temporary directory has no node_modules). */
+  function runIn(cwd: string, args: string[], stdin?: number) {
+    const result = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), MAIN, ...args], {
+      cwd,
+      encoding: "utf8",
+      stdio: [stdin ?? "pipe", "pipe", "pipe"],
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  const carrierText = JSON.stringify({ traceparent: TRACEPARENT });
+
+  test("a file written by Windows PowerShell (UTF-16 with a byte order mark) is read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    writeFileSync(
+      join(dir, "le.json"),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(carrierText, "utf16le")]),
+    );
+    const be = Buffer.from(carrierText, "utf16le").swap16();
+    writeFileSync(join(dir, "be.json"), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+    for (const name of ["le.json", "be.json"]) {
+      const { code, stdout, stderr } = run(["inspect", "--json", join(dir, name)]);
+      assert.equal(code, 0, stderr);
+      assert.equal(JSON.parse(stdout).context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    }
+  });
+
+  test("binary input, or UTF-16 without a byte order mark: said so, without echoing the bytes (exit 2)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    writeFileSync(
+      join(dir, "image.png"),
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x1b]),
+    );
+    writeFileSync(join(dir, "utf16.json"), Buffer.from(carrierText, "utf16le"));
+    writeFileSync(join(dir, "nul.json"), carrierText.slice(0, 5) + "\u0000" + carrierText.slice(5));
+    const binary = run(["inspect", join(dir, "image.png")]);
+    assert.equal(binary.code, 2);
+    assert.equal(
+      binary.stderr,
+      `tracehop inspect: the file ${join(dir, "image.png")} is not UTF-8 text (a binary file?); give the carrier's JSON text\n`,
+    );
+    const utf16 = run(["inspect", join(dir, "utf16.json")]);
+    assert.equal(utf16.code, 2);
+    assert.match(
+      utf16.stderr,
+      /utf16\.json holds the control character U\+0000 \(line 1, column 2\), which JSON text cannot hold: UTF-16 text without a byte order mark, or a binary file\? /,
+    );
+    const stdin = run(["inspect", "-"], carrierText.slice(0, 5) + "\u001b[31m" + carrierText.slice(5));
+    assert.equal(stdin.code, 2);
+    assert.match(
+      stdin.stderr,
+      /^tracehop inspect: standard input holds the control character U\+001B \(line 1, column 6\)/,
+    );
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(binary.stderr + utf16.stderr + stdin.stderr, /[\u0000-\u0009\u000b-\u001f\ufffd]/);
+  });
+
+  test("a directory, as the file or as standard input: said so (exit 2)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const file = run(["inspect", dir]);
+    assert.equal(file.code, 2);
+    assert.match(
+      file.stderr,
+      /^tracehop inspect: the file .* is a directory; give a file holding the carrier's JSON/,
+    );
+    const fd = openSync(dir, "r");
+    try {
+      const stdin = runIn(dir, ["inspect", "-"], fd);
+      assert.equal(stdin.code, 2);
+      assert.equal(
+        stdin.stderr,
+        "tracehop inspect: cannot read standard input: EISDIR, it is a directory (give JSON text, a file name, or - for standard input)\n",
+      );
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  test("a file over 256 MiB is refused before it is read, with what to do", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const huge = join(dir, "rows.json");
+    writeFileSync(huge, "");
+    truncateSync(huge, 300 * 1024 * 1024); // sparse: no disk used
+    const { code, stderr } = run(["inspect", huge]);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      `tracehop inspect: the file ${huge} is 314572800 bytes, over the 256 MiB that tracehop inspect reads; select fewer rows\n`,
+    );
+  });
+
+  test("a file whose name starts like JSON (a digit, a minus) is read as the file; -- ends the options", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    writeFileSync(join(dir, "2024-06-rows.json"), carrierText);
+    writeFileSync(join(dir, "-row.json"), carrierText);
+    mkdirSync(join(dir, "sub"));
+    for (const args of [
+      ["2024-06-rows.json"],
+      ["-row.json"],
+      ["--", "-row.json"],
+      ["--json", "--", "-row.json"],
+    ]) {
+      const { code, stdout, stderr } = runIn(dir, ["inspect", ...args]);
+      assert.equal(code, 0, `${args.join(" ")}: ${stderr}`);
+      assert.match(stdout, /4bf92f3577b34da6a3ce929d0e0e4736/);
+    }
+    // JSON text that names no file is still JSON text.
+    assert.equal(
+      runIn(dir, ["inspect", "2024"]).stderr,
+      "tracehop inspect: the carrier must be a JSON object of header name -> value (or a JSON array of rows)\n",
     );
   });
 });

@@ -2,7 +2,7 @@
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, parseInspectInput, readInputText } from "./input.js";
-import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, renderReports } from "./report.js";
+import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, printable, renderReports } from "./report.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] [--] <json | file | ->
 
@@ -39,7 +39,7 @@ export function main(argv: readonly string[]): number {
       return EXIT_VALID;
     }
     const what = args[0] === undefined ? "no command given" : `unknown command ${JSON.stringify(args[0])}`;
-    process.stderr.write(`tracehop: ${what}; the command is inspect\n\n${USAGE}\n`);
+    process.stderr.write(`tracehop: ${printable(what)}; the command is inspect\n\n${USAGE}\n`);
     return EXIT_USAGE;
   }
   args.shift();
@@ -76,12 +76,12 @@ export function main(argv: readonly string[]): number {
     return exitCode;
   } catch (err) {
     if (err instanceof InspectInputError || err instanceof TypeError) {
-      process.stderr.write(`tracehop inspect: ${err.message.replace(/^tracehop: /, "")}\n`);
+      process.stderr.write(`tracehop inspect: ${printable(err.message.replace(/^tracehop: /, ""))}\n`);
       return EXIT_USAGE;
     }
     // Never a stack trace: what failed, in one line, and that it is tracehop's fault.
     process.stderr.write(
-      `tracehop inspect: failed on this input (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}); ` +
+      `tracehop inspect: failed on this input (${printable(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}); ` +
         "this is a bug in tracehop inspect: please report it with the input\n",
     );
     return EXIT_FAILED;
@@ -89,7 +89,7 @@ export function main(argv: readonly string[]): number {
 }
 
 function usage(message: string): number {
-  process.stderr.write(`tracehop inspect: ${message}\n\n${USAGE}\n`);
+  process.stderr.write(`tracehop inspect: ${printable(message)}\n\n${USAGE}\n`);
   return EXIT_USAGE;
 }
 

@@ -29,6 +29,22 @@ function describeOrder(report: InspectReport): string {
   return `extract order ${order}${source === "default" ? ", the default" : ` from ${source}`}`;
 }
 
+/**
+ * Characters a terminal would act on rather than show: C0 and C1 controls (an escape sequence, a line
+ * break that would start a line of its own) and the bidirectional overrides that reorder what is shown.
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with every character of {@link UNPRINTABLE} written as a JSON escape (`\u001b`): a line of the
+ * text report, or a message on stderr, stays one line that shows what the input holds. Keys and values
+ * of the input reach the diagnostics as they are.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** Human-readable rendering of an {@link InspectReport}. */
 export function formatReport(report: InspectReport): string {
   const lines: string[] = [];
@@ -52,14 +68,15 @@ export function formatReport(report: InspectReport): string {
     lines.push(`  origin       ${c.origin ?? "-"}`);
     const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);
     lines.push(`  tags         ${tags.length ? tags.join(", ") : "-"}`);
-    lines.push(`  tracestate   ${c.tracestate.length ? c.tracestate.join("\n               ") : "-"}`);
+    lines.push(`  tracestate   ${c.tracestate[0] ?? "-"}`);
+    for (const member of c.tracestate.slice(1)) lines.push(`               ${member}`);
     for (const link of c.links)
       lines.push(`  link         ${link.traceId}/${link.spanId} (${link.style}, terminated_context)`);
   } else if (report.noCarrier !== undefined) {
     // Nothing to decode: the styles would all say absent.
     lines.push(`no carrier (${report.noCarrier})`);
     for (const d of report.diagnostics) lines.push(`  - ${d}`);
-    return lines.join("\n");
+    return lines.map(printable).join("\n");
   } else {
     lines.push(`no valid context (${describeOrder(report)})`);
   }
@@ -71,7 +88,7 @@ export function formatReport(report: InspectReport): string {
     lines.push("diagnostics:");
     for (const d of report.diagnostics) lines.push(`  - ${d}`);
   }
-  return lines.join("\n");
+  return lines.map(printable).join("\n");
 }
 
 /**

@@ -723,4 +723,30 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       "tracehop inspect: the carrier must be a JSON object of header name -> value (or a JSON array of rows)\n",
     );
   });
+
+  test("a key or argument holding a terminal escape or a line break is shown escaped, on its own line", () => {
+    const carrier = `{"traceparent":"${TRACEPARENT}","\\u001b[2Jred\\nfake line":1}`;
+    const text = run(["inspect", carrier]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.ok(
+      text.stdout.includes(
+        '\n  - \\u001b[2Jred\\u000afake line is stored as a JSON number (1); it is exact and read as "1"',
+      ),
+      text.stdout,
+    );
+    // --json escapes them as JSON does.
+    const json = run(["inspect", "--json", carrier]).stdout;
+    assert.ok(json.includes('"\\u001b[2Jred\\nfake line is stored'), json);
+    const field = run(["inspect", "--field", "x\u001b[31m\u202e", '{"id":1}']);
+    assert.equal(field.code, 1);
+    assert.match(
+      field.stdout,
+      /the row has no x\\u001b\[31m\\u202e field \(--field x\\u001b\[31m\\u202e; its fields: id\)/,
+    );
+    const option = run(["inspect", "--\u001b[31m", "{}"]);
+    assert.equal(option.code, 2);
+    assert.match(option.stderr, /^tracehop inspect: unknown option --\\u001b\[31m\n/);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(text.stdout + field.stdout + option.stderr, /[\u001b\u202e]/);
+  });
 });

@@ -208,13 +208,13 @@ function whyNotCarrierText(text: string): string {
 }
 
 /**
- * The carrier to inspect in one parsed JSON object: the object itself (header name -> value), or,
- * for a whole row (an object with a `traceContext` field), read exactly as `withCarrier` reads a row:
- * its `traceContext` field is the carrier (an object, its JSON text, or JSON text of that); a field
- * that holds no carrier (null, a number, other text) gives `{}` (no context) and a diagnostic saying
- * so. Ids stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and
- * are refused, ../shared/cases B01/B22), with their digits as written in `text` when it is the
- * object's own JSON text. Notes what it did in `diagnostics`.
+ * The carrier to inspect in one parsed JSON object: the object itself (header name -> value), or, for a
+ * whole row (an object with a `traceContext` field), read exactly as `withCarrier` reads a row: its
+ * `traceContext` field is the carrier (an object, its JSON text, or JSON text of that); a field that
+ * holds no carrier (null, a number, other text) gives `{}` (no context) and a diagnostic saying so. Ids
+ * stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and are
+ * refused, DataDog/dd-trace-js#344, prisma/orm#20205), with their digits as written in `text` when it
+ * is the object's own JSON text. Notes what it did in `diagnostics`.
  */
 function carrierOfValue(
   parsed: Record<string, unknown>,

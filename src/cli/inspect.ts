@@ -23,7 +23,7 @@ import { DEFAULT_ENVIRONMENT, type InspectEnvironment } from "./environment.js";
 import { baggageDropped, describeTagsError, readerDrops, tracestateDiscarded } from "./limits.js";
 import { ALL_STYLES, asStored, styleResult, type StyleVerdict } from "./styles.js";
 
-/** Names of the Datadog priorities (research rule 31). */
+/** Names of the Datadog priorities (dd-trace-java `PrioritySampling`). */
 const PRIORITY_NAMES: Record<string, string> = {
   "-1": "user reject",
   "0": "auto reject",

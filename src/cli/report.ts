@@ -12,8 +12,8 @@ export const EXIT_FAILED = 3;
 /**
  * The `_dd.parent_id` line of the text report: the id in hex and Datadog decimal, and what it is — the
  * last Datadog span before the W3C parent that tracecontext gave (tracestate `dd=` `p:`), which
- * Datadog's tracers record as `_dd.parent_id` (the research notes' rule 42); all zeros when the Datadog
- * headers named no parent span (Synthetics).
+ * Datadog's tracers record as `_dd.parent_id` (dd-trace-js `_resolveTraceContextConflicts`); all zeros
+ * when the Datadog headers named no parent span (Synthetics).
  */
 function describeLastParentId(id: string): string {
   if (id === ZERO_HEX16)

@@ -35,7 +35,7 @@ function first(carrier: NormalizedCarrier, key: string): string | undefined {
   return values ? values[values.length - 1] : undefined;
 }
 
-/** Why the Datadog style rejected the carrier (research section B, E, section L), or undefined. */
+/** Why the Datadog style rejected the carrier (the rules of `DatadogPropagator`), or undefined. */
 function datadogReason(carrier: NormalizedCarrier): string | undefined {
   const traceId = first(carrier, X_DATADOG_TRACE_ID);
   if (traceId === undefined)

@@ -1,4 +1,13 @@
-import { context as contextApi, diag, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
+import {
+  context as contextApi,
+  createContextKey,
+  diag,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  type Context,
+  type Span,
+} from "@opentelemetry/api";
+import { warnOnce } from "../warn-once.js";
 
 /**
  * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
@@ -21,6 +30,7 @@ import { context as contextApi, diag, SpanStatusCode, type Context, type Span } 
  * reported through `diag` and swallowed.
  */
 export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T): T {
+  if (!contextManagerChecked) checkContextManager();
   let result: T;
   try {
     result = contextApi.with(active, fn, undefined, span);
@@ -35,6 +45,51 @@ export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T)
   if (tag === "AsyncGenerator") return wrapAsyncGenerator(span, active, result as AsyncGenerator) as T;
   endSpan(span);
   return result;
+}
+
+/** Whether {@link checkContextManager} has run in this process (it runs once). */
+let contextManagerChecked = false;
+
+/** A context only the check below makes active. */
+const PROBE = ROOT_CONTEXT.setValue(createContextKey("tracehop context manager probe"), true);
+const probeIsActive = (): boolean => contextApi.active() === PROBE;
+
+/** Process warning code of {@link checkContextManager}. */
+export const NO_CONTEXT_MANAGER_WARNING = "TRACEHOP_NO_CONTEXT_MANAGER";
+
+/**
+ * Once per process, on the first restore: whether a context manager is registered, i.e. whether the
+ * context `runInSpan` makes active is active inside `fn`. Without one (@opentelemetry/api's no-op
+ * manager: no `startTracing()` and no SDK in this process) `fn` still runs, but nothing is active in
+ * it, so `captureCarrier()` there gives `{}` and spans started there are new roots: the trace ends at
+ * this hop. That is said once (`diag.warn` and the process warning `TRACEHOP_NO_CONTEXT_MANAGER`),
+ * never thrown. A manager registered later is not looked for again.
+ */
+function checkContextManager(): void {
+  contextManagerChecked = true;
+  let registered: boolean;
+  try {
+    registered = contextApi.with(PROBE, probeIsActive);
+  } catch {
+    return; // a context manager that throws: not the problem this check is about
+  }
+  if (registered) return;
+  warnOnce(
+    "no-context-manager",
+    "tracehop: no OpenTelemetry context manager is registered, so the span of withCarrier / traced / " +
+      "withBatch / withProcessSpan / withSendSpan is not active inside your function: captureCarrier() " +
+      "there returns {} and spans started there begin new traces, so the trace ends at this hop. Call " +
+      "startTracing() first in every process that restores or captures a carrier (the relay and the " +
+      "worker too), or register a context manager before the first message: " +
+      "context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()) " +
+      "(@opentelemetry/context-async-hooks; through the same major version of @opentelemetry/api as tracehop's).",
+    NO_CONTEXT_MANAGER_WARNING,
+  );
+}
+
+/** Test-only: the next restore checks for a context manager again. */
+export function resetContextManagerCheckForTests(): void {
+  contextManagerChecked = false;
 }
 
 /** Records `err` on `span`: an `exception` event and ERROR status with the error's message. */

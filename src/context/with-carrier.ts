@@ -154,6 +154,7 @@ export function withCarrierIn<T>(
   assertOptions(options, "withCarrier");
   const started = tryStart(() => startRestoredSpan(carrier, name, options, scope));
   if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  scope.onStart?.(started.active);
   return runInSpan(started.span, started.active, fn);
 }
 
@@ -168,6 +169,11 @@ export interface RestoreScope {
    * already extracted it (not extracted again).
    */
   restored?: Context;
+  /**
+   * Called with the context `fn` runs in (the span active in it) just before `fn`, so that a caller can
+   * inject from it explicitly: without a context manager it is not the active context inside `fn`.
+   */
+  onStart?: (active: Context) => void;
 }
 
 /**

@@ -253,19 +253,21 @@ function recordingFailures<T>(span: Span, fn: () => T): T {
 }
 
 /**
- * Runs `fn` in a new span of the active context (parent: the active span, if any), as `runInSpan`
- * does: active across awaits, failures recorded, ended when `fn` returns, throws or settles.
+ * Runs `fn(span, active)` in a new span of the active context (parent: the active span, if any), as
+ * `runInSpan` does: active across awaits, failures recorded, ended when `fn` returns, throws or
+ * settles. `active` is the context holding the span (the one to inject, context manager or not).
  */
 function runInNewSpan<T>(
   name: string,
   kind: SpanKind,
   attributes: Attributes,
   links: Link[] | undefined,
-  fn: (span: Span) => T,
+  fn: (span: Span, active: Context) => T,
 ): T {
   const parent: Context = contextApi.active();
   const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes, links }, parent);
-  return runInSpan(span, trace.setSpan(parent, span), fn);
+  const active = trace.setSpan(parent, span);
+  return runInSpan(span, active, (started) => fn(started, active));
 }
 
 /**
@@ -331,8 +333,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
       ambient.setAttributes(attributes);
       return recordingFailures(ambient, () => send(ambient, injectCarrier({ propagator })));
     }
-    return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span) =>
-      send(span, injectCarrier({ propagator })),
+    // Injected from the span's context itself, not the active one: without a context manager
+    // (no startTracing() in this process) the active context inside is ROOT and the trace would end.
+    return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span, active) =>
+      send(span, injectCarrier({ context: active, propagator })),
     );
   }
 
@@ -353,13 +357,21 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
       );
     }
   }
-  // The send span's own context travels (and without a stored context it starts a new trace).
+  // The send span's own context travels (and without a stored context it starts a new trace), taken
+  // from the context withCarrierIn runs `fn` in, not the active one: without a context manager (no
+  // startTracing() in the relay) the active context inside is ROOT, and the trace would end here.
+  let sendContext: Context | undefined;
   return withCarrierIn(
     creationContext,
     name,
-    (span) => send(span, injectCarrier({ propagator })),
+    (span) => send(span, injectCarrier({ context: sendContext ?? contextApi.active(), propagator })),
     { ...common, kind: SpanKind.PRODUCER },
-    { restored },
+    {
+      restored,
+      onStart: (active) => {
+        sendContext = active;
+      },
+    },
   );
 }
 

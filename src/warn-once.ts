@@ -1,0 +1,48 @@
+import { diag } from "@opentelemetry/api";
+
+/**
+ * Warnings about a trace that is being lost without an error: the user's call still succeeds
+ * (tracing never fails the business call), so a `diag.warn` alone — printed only when a diag logger
+ * is set (OTEL_LOG_LEVEL) — would leave nobody the wiser. These go out once per `key` and process,
+ * through `diag.warn` and a Node process warning with a `code` (printed on stderr by default,
+ * `--no-warnings` silences it, `process.on("warning")` sees it). Never throws.
+ */
+
+/** Keys already warned about in this process. */
+const given = new Set<string>();
+
+/**
+ * `diag.warn(message)` and `process.emitWarning(message, { code })`, the first time `key` is warned
+ * about in this process; nothing afterwards. Returns `true` when it warned.
+ */
+export function warnOnce(key: string, message: string, code: string): boolean {
+  if (given.has(key)) return false;
+  given.add(key);
+  diag.warn(message);
+  emitProcessWarning(message, code);
+  return true;
+}
+
+/**
+ * The Node process warning of `message` alone, the first time `key` is given in this process (the
+ * caller gives its own `diag.warn`, on every occurrence). Returns `true` when it warned.
+ */
+export function emitProcessWarningOnce(key: string, message: string, code: string): boolean {
+  if (given.has(key)) return false;
+  given.add(key);
+  emitProcessWarning(message, code);
+  return true;
+}
+
+function emitProcessWarning(message: string, code: string): void {
+  try {
+    process.emitWarning(message, { code });
+  } catch {
+    // A process without emitWarning (a bundle for another runtime): the diag warning stays.
+  }
+}
+
+/** Test-only: forgets every warning given, so that a test sees its warning whatever ran before it. */
+export function resetWarningsForTests(): void {
+  given.clear();
+}

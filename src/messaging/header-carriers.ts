@@ -298,7 +298,8 @@ export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierO
 
 /**
  * Extracts the context a kafkajs message carries (`message.headers` of `eachMessage`/`eachBatch`,
- * Buffer values and repeated headers included, tulios/kafkajs#1024) onto the given (default: ROOT) context.
+ * Buffer values and repeated headers included, tulios/kafkajs#1024) onto the given (default: ROOT) context. The
+ * whole message (or the `eachMessage` payload) is read through its headers too (`headersOfMessage`).
  * The headers are read as headers only: an application header named `traceContext` is never taken
  * for a row's carrier column (as `contextFromCarrier` would take an object with that field). Tracing
  * headers are found wherever they sit, after any number of application headers. Returns that context
@@ -321,9 +322,9 @@ export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOpt
 }
 
 /**
- * Extracts the context an amqplib message carries (`msg.properties.headers`) onto the given (default:
- * ROOT) context: strings, Buffers, arrays, and safe-integer numbers as decimal text (see
- * {@link amqpHeadersGetter}). Read as headers only, as {@link contextFromKafkaHeaders}. Returns that
+ * Extracts the context an amqplib message carries (`msg.properties.headers`, or the whole `msg`, read
+ * through its headers) onto the given (default: ROOT) context: strings, Buffers, arrays, and
+ * safe-integer numbers as decimal text (see {@link amqpHeadersGetter}). Read as headers only, as {@link contextFromKafkaHeaders}. Returns that
  * context unchanged when there is no valid context. Never throws on the headers; `options` as
  * {@link injectKafkaHeaders}.
  */
@@ -335,10 +336,75 @@ export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions
 /**
  * Internal to tracehop/messaging: the context message headers (kafkajs or amqplib, as delivered)
  * carry, read by the stored-carrier reader (any-case names, Buffers, arrays, limits) as header fields
- * only — never as a row with a `traceContext` column. Never throws.
+ * only — never as a row with a `traceContext` column. A whole consumed message handed instead of its
+ * headers is read through its headers ({@link headersOfMessage}). Never throws.
  */
 export function contextFromMessageHeaders(headers: unknown, options: CarrierOptions = {}): Context {
-  return extractCarrier(amqpHeadersToCarrier(headers), options, false);
+  return extractCarrier(amqpHeadersToCarrier(headersOfMessage(headers)), options, false);
+}
+
+/**
+ * The headers of a whole consumed message handed where its headers belong (`withProcessSpan(msg, ...)`
+ * instead of `withProcessSpan(msg.properties.headers, ...)`): the parameter takes any value, so the
+ * slip typechecks, and read as headers such a message holds no context — a new trace, without a word.
+ * Recognised by shapes no headers object has:
+ * - an amqplib message (`ConsumeMessage`, `GetMessage`: amqplib `lib/channel.js`): own `content`, a
+ *   Buffer (Uint8Array), and `fields` and `properties` objects, `fields` holding the string
+ *   `exchange` and `routingKey` of every delivery → `properties.headers`;
+ * - a kafkajs message as its decoder delivers it (`KafkaMessage`: kafkajs
+ *   `src/protocol/recordBatch/record/v0/decoder.js`, `messageSet/decoder.js`): `offset` and
+ *   `timestamp` strings, `attributes` a number, `key` and `value` Buffers or `null` → `headers`
+ *   (absent in a v0/v1 message set: no headers);
+ * - a kafkajs `eachMessage` payload: `topic` a string, `partition` a number, `message` a kafkajs
+ *   message as above → `message.headers`.
+ * A header value is a string, a Buffer or an array in kafkajs, never a number, and an AMQP headers
+ * table never holds a Buffer `content` beside `fields` and `properties` tables of that shape; anything
+ * else is returned as it is. Never throws (a throwing getter or proxy trap: returned as it is).
+ */
+export function headersOfMessage(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  try {
+    const message = value as Record<string, unknown>;
+    if (isAmqpMessage(message)) return (message.properties as Record<string, unknown>).headers;
+    if (isKafkaMessage(message)) return message.headers;
+    if (
+      typeof message.topic === "string" &&
+      typeof message.partition === "number" &&
+      isObject(message.message) &&
+      isKafkaMessage(message.message)
+    )
+      return message.message.headers;
+  } catch {
+    // a throwing getter or proxy trap: not a message we can read
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** amqplib's `ConsumeMessage` / `GetMessage` (see {@link headersOfMessage}). */
+function isAmqpMessage(message: Record<string, unknown>): boolean {
+  const fields = message.fields;
+  return (
+    message.content instanceof Uint8Array &&
+    isObject(message.properties) &&
+    isObject(fields) &&
+    typeof fields.exchange === "string" &&
+    typeof fields.routingKey === "string"
+  );
+}
+
+/** kafkajs's `KafkaMessage` as decoded (see {@link headersOfMessage}). */
+function isKafkaMessage(message: Record<string, unknown>): boolean {
+  return (
+    typeof message.offset === "string" &&
+    typeof message.timestamp === "string" &&
+    typeof message.attributes === "number" &&
+    (message.key === null || message.key instanceof Uint8Array) &&
+    (message.value === null || message.value instanceof Uint8Array)
+  );
 }
 
 /**

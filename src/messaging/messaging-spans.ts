@@ -24,7 +24,12 @@ import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js"
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
-import { amqpHeadersToCarrier, contextFromMessageHeaders, writeCarrierToHeaders } from "./header-carriers.js";
+import {
+  amqpHeadersToCarrier,
+  contextFromMessageHeaders,
+  headersOfMessage,
+  writeCarrierToHeaders,
+} from "./header-carriers.js";
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_MESSAGE_ID,
@@ -383,7 +388,8 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  *
  * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (strings,
  * Buffers, arrays, AMQP integers; untrusted: a missing or garbled context gives a new trace, never an
- * error). Relation to the message's creation context: `options.relation` (see
+ * error). The whole message — an amqplib `ConsumeMessage`, a kafkajs `KafkaMessage` or `eachMessage`
+ * payload — is recognised by its shape and read through its headers (`headersOfMessage`). Relation to the message's creation context: `options.relation` (see
  * {@link ProcessSpanOptions}), default `"parent"`; unless it is `"link"` or `"none"`, a span already
  * active when `withProcessSpan` is called becomes a link (messaging conventions: parenting from the
  * creation context inside an ambient span links the ambient one).
@@ -489,8 +495,8 @@ function rootOf(ctx: Context): SpanContext | undefined {
 export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpanOptions, "messageId"> {
   /**
    * The headers of one message, as delivered (kafkajs `message.headers`, amqplib
-   * `msg.properties.headers`). Default: `message.headers` (kafkajs). A throwing function counts as a
-   * message without headers.
+   * `msg.properties.headers`). Default: `msg.properties.headers` of an amqplib message, else
+   * `message.headers` (kafkajs). A throwing function counts as a message without headers.
    */
   headersFrom?: (message: M) => unknown;
   /** `true`: the batch span starts a new trace even inside an active span. Default: `false`. */
@@ -543,12 +549,18 @@ export function withBatchProcessSpan<M, T>(
     root: options.root,
     // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
     // header is only a header).
-    carrierFrom: (message) => normalizeCarrier(amqpHeadersToCarrier(headersFrom(message))),
+    // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
+    carrierFrom: (message) => normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headersFrom(message)))),
   });
 }
 
-/** kafkajs: `message.headers`; `undefined` for anything else. */
+/**
+ * A message's headers: an amqplib message's `properties.headers`, a kafkajs message's `headers`
+ * (`headersOfMessage`); else the `headers` field of any object; `undefined` for anything else.
+ */
 function defaultHeadersFrom(message: unknown): unknown {
+  const headers = headersOfMessage(message);
+  if (headers !== message) return headers;
   return message !== null && typeof message === "object"
     ? (message as { headers?: unknown }).headers
     : undefined;

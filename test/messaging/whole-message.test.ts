@@ -1,0 +1,193 @@
+/**
+ * A whole consumed message handed where its headers belong — withProcessSpan(msg, ...) instead of
+ * withProcessSpan(msg.properties.headers, ...) — is recognised by its shape and read through its
+ * headers. amqplib messages come from the real RabbitMQ broker (127.0.0.1:5672 guest/guest or
+ * TRACEHOP_TEST_AMQP_URL; skipped with that message when it is not reachable); kafkajs messages are
+ * built by kafkajs's own record encoder and decoder, as a consumer receives them (no Kafka broker here).
+ */
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { SpanKind, trace } from "@opentelemetry/api";
+import type amqplib from "amqplib";
+import {
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  withBatchProcessSpan,
+  withProcessSpan,
+  withSendSpan,
+} from "../../src/messaging/index.js";
+import { connectOrSkipReason, uniqueQueue } from "./rabbitmq.js";
+import { exporter, kafkaRoundTrip, onlySpan, traceparentOf } from "./tracing.js";
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SPAN_ID = "00f067aa0ba902b7";
+const TRACEPARENT = `00-${TRACE_ID}-${SPAN_ID}-01`;
+const OTHER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
+const OTHER_TRACEPARENT = `00-${OTHER_TRACE_ID}-b7ad6b7169203331-01`;
+
+beforeEach(() => exporter.reset());
+
+/** [trace id, parent span id] of the one finished span `name`. */
+function placeOf(name: string): [string, string | undefined] {
+  const span = onlySpan(name);
+  return [span.spanContext().traceId, span.parentSpanContext?.spanId];
+}
+
+describe("kafkajs: the whole message", () => {
+  const kafka = { system: "kafka", destination: "jobs" } as const;
+
+  test("withProcessSpan(message) reads message.headers: the span continues the message's trace", async () => {
+    const message = await kafkaRoundTrip({ key: "k", value: "{}", headers: { traceparent: TRACEPARENT } });
+    // As kafkajs's decoder delivers it: offset/timestamp text, attributes a number, Buffers.
+    assert.equal(typeof (message as unknown as { attributes: unknown }).attributes, "number");
+    assert.ok(Buffer.isBuffer(message.headers.traceparent));
+    await withProcessSpan(message, kafka, () => undefined);
+    assert.deepEqual(placeOf("process jobs"), [TRACE_ID, SPAN_ID]);
+  });
+
+  test("a message without a key (null) and the eachMessage payload are recognised too", async () => {
+    const message = await kafkaRoundTrip({ value: "{}", headers: { traceparent: TRACEPARENT } });
+    assert.equal(message.key, null);
+    const payload = {
+      topic: "jobs",
+      partition: 0,
+      message,
+      heartbeat: async () => {},
+      pause: () => () => {},
+    };
+    await withProcessSpan(payload, kafka, () => undefined);
+    assert.deepEqual(placeOf("process jobs"), [TRACE_ID, SPAN_ID]);
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(message))?.traceId, TRACE_ID);
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(payload))?.spanId, SPAN_ID);
+  });
+
+  test("withBatchProcessSpan and withProcessSpan over batch.messages: each message its own trace", async () => {
+    const messages = [
+      await kafkaRoundTrip({ value: "a", headers: { traceparent: TRACEPARENT } }),
+      await kafkaRoundTrip({ value: "b", headers: { traceparent: OTHER_TRACEPARENT } }),
+    ];
+    await withBatchProcessSpan(messages, kafka, async () => {
+      for (const message of messages)
+        await withProcessSpan(
+          message,
+          { ...kafka, operationName: `handle-${message.value}` },
+          () => undefined,
+        );
+    });
+    assert.deepEqual(
+      onlySpan("process jobs").links.map((l) => l.context.traceId),
+      [TRACE_ID, OTHER_TRACE_ID],
+    );
+    assert.deepEqual(placeOf("handle-a jobs"), [TRACE_ID, SPAN_ID]);
+    assert.deepEqual(placeOf("handle-b jobs"), [OTHER_TRACE_ID, "b7ad6b7169203331"]);
+  });
+
+  test("headers that merely have names of a message's fields are read as headers", async () => {
+    // Header values are Buffers in kafkajs, never numbers: this is headers, not a message.
+    const delivered = await kafkaRoundTrip({
+      value: "{}",
+      headers: {
+        offset: "1",
+        timestamp: "2",
+        attributes: "0",
+        key: "k",
+        value: "v",
+        traceparent: TRACEPARENT,
+      },
+    });
+    await withProcessSpan(delivered.headers, kafka, () => undefined);
+    assert.deepEqual(placeOf("process jobs"), [TRACE_ID, SPAN_ID]);
+    // Strings as a producer passes them: still headers.
+    exporter.reset();
+    const strings = { offset: "1", timestamp: "2", key: "k", value: "v", traceparent: TRACEPARENT };
+    await withProcessSpan(strings, kafka, () => undefined);
+    assert.deepEqual(placeOf("process jobs"), [TRACE_ID, SPAN_ID]);
+  });
+
+  test("AMQP headers holding content / fields / properties entries are read as headers", () => {
+    const headers = {
+      content: Buffer.from("x"),
+      fields: { exchange: 1, routingKey: "r" },
+      properties: {},
+      traceparent: TRACEPARENT,
+    };
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(headers))?.spanId, SPAN_ID);
+  });
+});
+
+describe("amqplib + RabbitMQ: the whole message", () => {
+  let connection: amqplib.ChannelModel | undefined;
+  let skipReason = "";
+  let channel: amqplib.ConfirmChannel;
+  before(async () => {
+    const result = await connectOrSkipReason();
+    if (typeof result === "string") skipReason = result;
+    else {
+      connection = result;
+      channel = await connection.createConfirmChannel();
+    }
+  });
+  after(async () => {
+    await connection?.close();
+  });
+  function requireBroker(t: TestContext): boolean {
+    if (connection) return true;
+    t.skip(skipReason);
+    return false;
+  }
+  const rabbit = (destination: string) => ({ system: "rabbitmq", destination }) as const;
+
+  /** Publishes `count` messages to a fresh queue inside withSendSpan; returns the queue and the send spans' traceparents. */
+  async function publish(label: string, count: number): Promise<{ queue: string; sent: string[] }> {
+    const { queue } = await channel.assertQueue(uniqueQueue(label), { exclusive: true });
+    const sent: string[] = [];
+    for (let i = 0; i < count; i++) {
+      await withSendSpan(rabbit(queue), async (headers, span) => {
+        sent.push(traceparentOf(span.spanContext()));
+        channel.sendToQueue(queue, Buffer.from(String(i)), { headers, persistent: false });
+        await channel.waitForConfirms();
+      });
+    }
+    exporter.reset();
+    return { queue, sent };
+  }
+
+  test("withProcessSpan(msg) of channel.consume reads msg.properties.headers", async (t) => {
+    if (!requireBroker(t)) return;
+    const { queue, sent } = await publish("whole-consume", 1);
+    const delivered = await new Promise<amqplib.ConsumeMessage>((resolve, reject) => {
+      channel
+        .consume(queue, (msg) => {
+          if (!msg) return;
+          withProcessSpan(msg, rabbit(queue), () => channel.ack(msg));
+          resolve(msg);
+        })
+        .catch(reject);
+    });
+    assert.ok(Buffer.isBuffer(delivered.content));
+    assert.equal(typeof delivered.properties.headers?.traceparent, "string");
+    const span = onlySpan(`process ${queue}`);
+    assert.equal(span.kind, SpanKind.CONSUMER);
+    assert.equal(traceparentOf(span.parentSpanContext!), sent[0]);
+  });
+
+  test("channel.get messages: contextFromAmqpHeaders(msg) and withBatchProcessSpan(msgs) (default headersFrom)", async (t) => {
+    if (!requireBroker(t)) return;
+    const { queue, sent } = await publish("whole-get", 2);
+    const messages: amqplib.GetMessage[] = [];
+    for (let i = 0; i < 2; i++) {
+      const msg = await channel.get(queue, { noAck: true });
+      assert.ok(msg, "message delivered");
+      messages.push(msg);
+    }
+    assert.deepEqual(
+      messages.map((m) => traceparentOf(trace.getSpanContext(contextFromAmqpHeaders(m))!)),
+      sent,
+    );
+    await withBatchProcessSpan(messages, rabbit(queue), () => undefined);
+    assert.deepEqual(
+      onlySpan(`process ${queue}`).links.map((l) => traceparentOf(l.context)),
+      sent,
+    );
+  });
+});

@@ -12,6 +12,7 @@ import {
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
 import { extractCarrier, TRACER_NAME } from "./carrier-context.js";
+import { warnIfCarrierInOtherField } from "./carrier-source.js";
 import { describe } from "./relation.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
@@ -97,8 +98,12 @@ export function withBatch<M, T>(
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
       if (spanContext && isSpanContextValid(spanContext)) links.push({ context: spanContext });
-      // The restart extract behavior restores no parent but links the message's context.
-      else links.push(...getExtractionLinks(restored));
+      else {
+        // The restart extract behavior restores no parent but links the message's context.
+        links.push(...getExtractionLinks(restored));
+        // A row whose carrier column has another name says so.
+        if (carrier !== null && typeof carrier === "object") warnIfCarrierInOtherField(carrier);
+      }
     }
     const attributes: Attributes = { ...options.attributes };
     if (messages.length !== 1) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = messages.length;

@@ -1,6 +1,9 @@
 /**
  * Where a stored carrier comes from: a carrier object, its JSON text, or a row holding it.
  */
+import { MAX_CARRIER_KEYS } from "../carrier/carrier.js";
+import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { warnOnce } from "../warn-once.js";
 
 /** Field of a row (or any object) that holds its stored carrier: the Prisma column of tracehop/prisma. */
 export const TRACE_CONTEXT_FIELD = "traceContext";
@@ -72,4 +75,90 @@ export function toEpochMs(value: unknown): number | undefined {
     return Number.isFinite(ms) ? ms : undefined;
   }
   return undefined;
+}
+
+/** Own fields of a source looked at for a carrier held under another name: a row has a few dozen. */
+const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
+/** A propagation field name as a key of JSON text (`"traceparent":`, `"X-Datadog-Trace-Id" :`). */
+const PROPAGATION_KEY_IN_JSON =
+  /"(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+|ot-baggage-[^"]+)"\s*:/i;
+
+/** Process warning code of {@link warnIfCarrierInOtherField}. */
+export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
+
+/**
+ * Says so (once per field name and process: `diag.warn` and the process warning
+ * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
+ * `withBatch` or as `withSendSpan`'s `creationContext`, and yielded no context — is an object without
+ * a `traceContext` field and without a propagation header of its own, but one of its own fields holds
+ * a carrier under another name: an object with a propagation field (`traceparent`, `x-datadog-*`,
+ * `b3`, ...) or its JSON text. That is an outbox row whose carrier column is named otherwise (the
+ * Prisma extension's `models: { Outbox: "carrier" }`), restored as a new trace without a word.
+ * Called only when nothing was restored, never on the path of a row whose carrier is found. Looks at
+ * the first {@link MAX_FIELDS_LOOKED_AT} own fields. Never throws.
+ */
+export function warnIfCarrierInOtherField(source: unknown): void {
+  if (!isPlainRecord(source)) return;
+  try {
+    if (TRACE_CONTEXT_FIELD in source) return;
+    const names = Object.keys(source);
+    const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
+    let field: string | undefined;
+    for (let i = 0; i < count; i++) {
+      const name = names[i]!;
+      if (isPropagationHeaderName(name.toLowerCase())) return; // a carrier itself, only a bad one
+      if (field === undefined && holdsCarrier((source as Record<string, unknown>)[name])) field = name;
+    }
+    if (field === undefined) return;
+    const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
+    const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
+    warnOnce(
+      `carrier-field:${field}`,
+      `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan held no trace context ` +
+        `and has no ${TRACE_CONTEXT_FIELD} field, but its field ${shown} holds a trace carrier: the work ` +
+        `started a new trace instead of continuing the stored one. Pass that field: ` +
+        `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
+        `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }).`,
+      CARRIER_IN_OTHER_FIELD_WARNING,
+    );
+  } catch {
+    // a throwing getter or proxy trap: nothing to say
+  }
+}
+
+/** An object whose own fields may be a row's columns: not an array, bytes, a Map or fetch Headers. */
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  try {
+    return !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Map);
+  } catch {
+    return false;
+  }
+}
+
+/** Characters of a JSON text searched for a propagation field: a carrier names one early. */
+const CARRIER_TEXT_PREFIX = 4096;
+
+/**
+ * True for the JSON text of an object (a byte order mark and blanks before its `{` allowed) that names
+ * a propagation field within its first {@link CARRIER_TEXT_PREFIX} characters: never a scan of a long
+ * free-text column.
+ */
+function isCarrierText(text: string): boolean {
+  let i = 0;
+  while (i < text.length && i < 8 && (text.charCodeAt(i) <= 0x20 || text.charCodeAt(i) === 0xfeff)) i++;
+  if (text.charCodeAt(i) !== 0x7b /* { */) return false;
+  return PROPAGATION_KEY_IN_JSON.test(
+    text.length > CARRIER_TEXT_PREFIX ? text.slice(i, CARRIER_TEXT_PREFIX) : text,
+  );
+}
+
+/** True for an object with a propagation field (any case) or JSON text with one. */
+function holdsCarrier(value: unknown): boolean {
+  if (typeof value === "string") return isCarrierText(value);
+  if (!isPlainRecord(value)) return false;
+  const names = Object.keys(value);
+  const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
+  for (let i = 0; i < count; i++) if (isPropagationHeaderName(names[i]!.toLowerCase())) return true;
+  return false;
 }

@@ -1,5 +1,5 @@
 import { context as contextApi, diag } from "@opentelemetry/api";
-import { isTraceCarrierProvider } from "./carrier-source.js";
+import { isTraceCarrierProvider, warnIfCarrierInOtherField } from "./carrier-source.js";
 import { describe } from "./relation.js";
 import { runInSpan } from "./run-in-span.js";
 import {
@@ -134,6 +134,9 @@ export function traced<A extends readonly unknown[] = any[]>(
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       const callOptions = options.optionsFrom ? mergeCallOptions(options, args as unknown as A) : options;
       const source = findCarrier(args, options.carrierFrom);
+      // No argument with a traceContext field: one whose carrier column has another name says so.
+      if (source === undefined && !options.carrierFrom)
+        for (const arg of args) if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg);
       const name = spanName(this);
       const started: StartedSpan | undefined = tryStart(() =>
         source === undefined

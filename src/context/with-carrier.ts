@@ -37,7 +37,7 @@ import {
 } from "./attributes.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractCarrier, TRACER_NAME } from "./carrier-context.js";
-import { readCarrierSource, toEpochMs } from "./carrier-source.js";
+import { readCarrierSource, toEpochMs, warnIfCarrierInOtherField } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
 import {
   assertMaxParentAge,
@@ -195,6 +195,8 @@ export function startRestoredSpan(
   const stored = validSpanContext(restored);
   const root = stored ? undefined : getRestoredRoot(restored);
   const hasStoredContext = stored !== undefined || root !== undefined;
+  // Only when nothing was restored: a row whose carrier column has another name says so.
+  if (!hasStoredContext && input !== null && typeof input === "object") warnIfCarrierInOtherField(input);
 
   const now = Date.now();
   const capturedAtMs = options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs;

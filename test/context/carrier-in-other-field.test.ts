@@ -1,0 +1,107 @@
+// A row whose carrier column is not named traceContext (the Prisma extension's
+// `models: { Outbox: "carrier" }`) handed whole to withCarrier / traced / withBatch / withSendSpan: the
+// work starts a new trace, and tracehop says which field holds the carrier, once per field name.
+import { afterEach, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
+import { withSendSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
+
+beforeEach(() => {
+  exporter.reset();
+  resetWarnings();
+});
+afterEach(() => resetWarnings());
+
+const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
+const message = (field: string, access = `.${field}`) =>
+  `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan held no trace context ` +
+  `and has no traceContext field, but its field ${JSON.stringify(field)} holds a trace carrier: the work ` +
+  `started a new trace instead of continuing the stored one. Pass that field: ` +
+  `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
+  `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }).`;
+
+const outbox = { id: 7, aggregateId: "job-1", carrier: W3C_CARRIER, createdAt: new Date() };
+
+describe("a carrier under another field name", () => {
+  test("withCarrier(outboxRow): a new root, and one warning naming the field and the fix", async () => {
+    const told = await recordWarnings(() => {
+      withCarrier(outbox, "relay", () => undefined);
+      withCarrier({ ...outbox, id: 8 }, "relay", () => undefined); // the same field again: said once
+    });
+    assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
+    assert.deepEqual(told.diagWarnings, [message("carrier")]);
+    const roots = exporter.getFinishedSpans().filter((s) => parentIdOf(s) === undefined);
+    assert.equal(roots.length, 2);
+    assert.notEqual(roots[0]!.spanContext().traceId, W3C_TRACE_ID);
+  });
+
+  test("the fix restores the trace, without a warning", async () => {
+    const told = await recordWarnings(() => withCarrier(outbox.carrier, "relay", () => undefined));
+    assert.deepEqual(told.processWarnings, []);
+    const span = finishedSpan("relay");
+    assert.deepEqual([span.spanContext().traceId, parentIdOf(span)], [W3C_TRACE_ID, W3C_PARENT_ID]);
+  });
+
+  test("the carrier as JSON text, another field name each: one warning per field name", async () => {
+    const told = await recordWarnings(() => {
+      withCarrier({ id: 1, trace_ctx: `\uFEFF ${JSON.stringify(W3C_CARRIER)}` }, "a", () => undefined);
+      withCarrier(
+        { id: 2, "trace-ctx": { "X-Datadog-Trace-Id": "1", "x-datadog-parent-id": "2" } },
+        "b",
+        () => 0,
+      );
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, message("trace_ctx")],
+      [CODE, message("trace-ctx", '["trace-ctx"]')],
+    ]);
+  });
+
+  test("traced: the default finds no traceContext argument; carrierFrom returning the row", async () => {
+    const told = await recordWarnings(() => {
+      traced({ name: "t1" })((_n: number, row: typeof outbox) => row.id)(1, outbox);
+      traced({ name: "t2", carrierFrom: ([row]) => row })((row: { id: number; ctx: unknown }) => row.id)({
+        id: 1,
+        ctx: W3C_CARRIER,
+      });
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, message("carrier")],
+      [CODE, message("ctx")],
+    ]);
+  });
+
+  test("withBatch, withBatchItem and withSendSpan's creationContext", async () => {
+    const told = await recordWarnings(() => {
+      withBatch([{ id: 1, batchCarrier: W3C_CARRIER }], "batch", () =>
+        withBatchItem({ id: 1, itemCarrier: W3C_CARRIER }, "item", () => undefined),
+      );
+      withSendSpan(
+        { system: "kafka", destination: "jobs", creationContext: { id: 1, sendCarrier: W3C_CARRIER } },
+        () => undefined,
+      );
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, message("batchCarrier")],
+      [CODE, message("itemCarrier")],
+      [CODE, message("sendCarrier")],
+    ]);
+  });
+
+  test("no warning: a row whose traceContext is found or null, a bad carrier of its own, rows without a carrier", async () => {
+    const told = await recordWarnings(() => {
+      withCarrier({ id: 1, traceContext: W3C_CARRIER, carrier: W3C_CARRIER }, "found", () => 0);
+      withCarrier({ id: 2, traceContext: null, carrier: W3C_CARRIER }, "null column", () => 0);
+      withCarrier({ traceparent: "garbage", carrier: W3C_CARRIER }, "bad carrier", () => 0);
+      withCarrier({ id: 3, text: "a { b } with traceparent inside", data: { a: 1 } }, "plain", () => 0);
+      withCarrier({ id: 4, text: `${"x".repeat(5000)}{"traceparent":"00-..."}` }, "long text", () => 0);
+      withCarrier([W3C_CARRIER], "array", () => 0);
+      traced({ name: "t" })((o: { a: number }) => o.a)({ a: 1 });
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(told.diagWarnings, []);
+    assert.equal(finishedSpan("found").spanContext().traceId, W3C_TRACE_ID);
+  });
+});

@@ -34,6 +34,14 @@ export function emitProcessWarningOnce(key: string, message: string, code: strin
   return true;
 }
 
+/**
+ * Marks `key` as warned about, so that no process warning is given for it: for a program that
+ * reports the problem itself (`tracehop inspect` names every Datadog id stored as a JSON number).
+ */
+export function markWarned(key: string): void {
+  given.add(key);
+}
+
 function emitProcessWarning(message: string, code: string): void {
   try {
     process.emitWarning(message, { code });

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
+import { markWarned } from "../warn-once.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, parseInspectInput, readInputText } from "./input.js";
@@ -31,6 +33,8 @@ exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
 
 /** `tracehop` entry point; returns the exit code. */
 export function main(argv: readonly string[]): number {
+  // The report names every id stored as a JSON number (a diagnostic): no process warning besides.
+  markWarned(JSON_NUMBER_ID_WARNING);
   const args = [...argv];
   if (args[0] !== "inspect" || args.includes("--help") || args.includes("-h")) {
     const help = args.includes("--help") || args.includes("-h");

@@ -1,4 +1,5 @@
 import { diag } from "@opentelemetry/api";
+import { emitProcessWarningOnce } from "../../warn-once.js";
 
 /**
  * Conversions between Datadog's unsigned 64-bit decimal ids and OpenTelemetry's hex ids.
@@ -183,10 +184,20 @@ export function hexClass16(text: string, start: number, end: number): number {
  */
 export function idTextFromNumber(value: number, field: string): string | undefined {
   if (Number.isSafeInteger(value) && value >= 0) return String(value);
-  diag.warn(
+  const message =
     `tracehop: ${field} is the JSON number ${String(value)}, which cannot hold a 64-bit id exactly ` +
-      `(beyond 2^53 it was already rounded when the JSON was parsed); the id is refused. ` +
-      `Store Datadog ids as decimal strings (captureCarrier() does).`,
+    `(beyond 2^53 it was already rounded when the JSON was parsed); the id is refused. ` +
+    `Store Datadog ids as decimal strings (captureCarrier() does).`;
+  diag.warn(message);
+  // Data loss nobody sees without a diag logger (OTEL_LOG_LEVEL): once per process on stderr too.
+  emitProcessWarningOnce(
+    JSON_NUMBER_ID_WARNING,
+    `${message} A carrier with no other context restores none: the work starts a new trace. ` +
+      `(Said once per process; every such id goes to diag.warn.)`,
+    JSON_NUMBER_ID_WARNING,
   );
   return undefined;
 }
+
+/** Process warning code (and once-per-process key) of {@link idTextFromNumber}. */
+export const JSON_NUMBER_ID_WARNING = "TRACEHOP_JSON_NUMBER_ID";

@@ -50,4 +50,23 @@ describe("Datadog ids stored as JSON numbers", () => {
     assert.deepEqual(exact.processWarnings, []);
     assert.deepEqual(exact.diagWarnings, []);
   });
+
+  test("a JSON number that is no rounded id (negative, another field) gets the diag warning only", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier({
+        "x-datadog-trace-id": -12345678901234567890,
+        "x-datadog-parent-id": "1",
+        "x-datadog-origin": 1e300,
+      }),
+    );
+    assert.equal(trace.getSpanContext(told.result), undefined);
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(
+      told.diagWarnings.map((m) => m.slice(0, m.indexOf(","))),
+      [
+        "tracehop: x-datadog-trace-id is the JSON number -12345678901234567000",
+        "tracehop: x-datadog-origin is the JSON number 1e+300",
+      ],
+    );
+  });
 });

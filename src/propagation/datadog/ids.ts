@@ -1,5 +1,6 @@
 import { diag } from "@opentelemetry/api";
 import { emitProcessWarningOnce } from "../../warn-once.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "./constants.js";
 
 /**
  * Conversions between Datadog's unsigned 64-bit decimal ids and OpenTelemetry's hex ids.
@@ -180,7 +181,9 @@ export function hexClass16(text: string, start: number, end: number): number {
  * put the id through `Number`). Safe integers (0 .. 2^53-1) are exact and returned as text; any other
  * number cannot be exact (JSON.parse has already rounded it) and is refused with a `diag.warn` that
  * says how to fix the writer — it is never rounded silently (DataDog/dd-trace-js#344,
- * prisma/orm#20205).
+ * prisma/orm#20205). A rounded `x-datadog-trace-id` / `x-datadog-parent-id` (an integer beyond 2^53)
+ * is also said once per process as the Node process warning `TRACEHOP_JSON_NUMBER_ID`, seen without
+ * a diag logger.
  */
 export function idTextFromNumber(value: number, field: string): string | undefined {
   if (Number.isSafeInteger(value) && value >= 0) return String(value);
@@ -189,15 +192,20 @@ export function idTextFromNumber(value: number, field: string): string | undefin
     `(beyond 2^53 it was already rounded when the JSON was parsed); the id is refused. ` +
     `Store Datadog ids as decimal strings (captureCarrier() does).`;
   diag.warn(message);
-  // Data loss nobody sees without a diag logger (OTEL_LOG_LEVEL): once per process on stderr too.
-  emitProcessWarningOnce(
-    JSON_NUMBER_ID_WARNING,
-    `${message} A carrier with no other context restores none: the work starts a new trace. ` +
-      `(Said once per process; every such id goes to diag.warn.)`,
-    JSON_NUMBER_ID_WARNING,
-  );
+  // An id that was rounded (an integer beyond 2^53 in x-datadog-trace-id / -parent-id) is data loss
+  // nobody sees without a diag logger (OTEL_LOG_LEVEL): said once per process on stderr too.
+  if (Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER && ROUNDED_ID_FIELDS.has(field))
+    emitProcessWarningOnce(
+      JSON_NUMBER_ID_WARNING,
+      `${message} A carrier with no other context restores none: the work starts a new trace. ` +
+        `(Said once per process; every such id goes to diag.warn.)`,
+      JSON_NUMBER_ID_WARNING,
+    );
   return undefined;
 }
+
+/** The id fields whose JSON number beyond 2^53 {@link idTextFromNumber} reports as a process warning. */
+const ROUNDED_ID_FIELDS: ReadonlySet<string> = new Set([X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID]);
 
 /** Process warning code (and once-per-process key) of {@link idTextFromNumber}. */
 export const JSON_NUMBER_ID_WARNING = "TRACEHOP_JSON_NUMBER_ID";

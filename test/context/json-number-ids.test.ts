@@ -53,11 +53,11 @@ describe("Datadog ids stored as JSON numbers", () => {
 
   test("a JSON number that is no rounded id (negative, another field) gets the diag warning only", async () => {
     const told = await recordWarnings(() =>
-      contextFromCarrier({
-        "x-datadog-trace-id": -12345678901234567890,
-        "x-datadog-parent-id": "1",
-        "x-datadog-origin": 1e300,
-      }),
+      contextFromCarrier(
+        JSON.parse(
+          '{"x-datadog-trace-id": -12345678901234567890, "x-datadog-parent-id": "1", "x-datadog-origin": 1e300}',
+        ),
+      ),
     );
     assert.equal(trace.getSpanContext(told.result), undefined);
     assert.deepEqual(told.processWarnings, []);

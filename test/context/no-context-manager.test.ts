@@ -108,6 +108,18 @@ describe("no context manager registered", () => {
     assert.equal(result.headers.traceparent, `00-${result.sc.traceId}-${result.sc.spanId}-01`);
   });
 
+  test("under OTEL_SDK_DISABLED=true (tracing off on purpose) nothing is said", async () => {
+    process.env.OTEL_SDK_DISABLED = " TRUE";
+    try {
+      const told = await recordWarnings(() => withCarrier(row, "job", () => captureCarrier()));
+      assert.deepEqual(told.result, {});
+      assert.deepEqual(told.processWarnings, []);
+      assert.deepEqual(told.diagWarnings, []);
+    } finally {
+      delete process.env.OTEL_SDK_DISABLED;
+    }
+  });
+
   test("with a context manager registered: no warning, captureCarrier inside fn sees the span", async () => {
     assert.ok(context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
     try {

@@ -12,8 +12,8 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
-import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import { assertKnownOptions } from "../known-options.js";
+import { B3StylePropagator } from "./b3.js";
 import {
   ENV_OTEL_PROPAGATORS,
   ENV_PROPAGATION_BEHAVIOR_EXTRACT,
@@ -420,9 +420,9 @@ function makeStyle(name: PropagationStyle, options: DatadogPropagatorOptions): T
     case "datadog":
       return new DatadogPropagator(options);
     case "b3":
-      return new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
+      return new B3StylePropagator(true);
     case "b3multi":
-      return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+      return new B3StylePropagator(false);
   }
 }
 

@@ -1,0 +1,99 @@
+import {
+  defaultTextMapGetter,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import {
+  B3_CONTEXT_HEADER,
+  B3InjectEncoding,
+  B3Propagator,
+  X_B3_FLAGS,
+  X_B3_SAMPLED,
+  X_B3_SPAN_ID,
+  X_B3_TRACE_ID,
+} from "@opentelemetry/propagator-b3";
+import { trimOws } from "./w3c/baggage.js";
+
+/** A B3 trace id: 16 or 32 hex digits, any case (dd-trace-js `b3TraceExpr`). */
+const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/i;
+/** A B3 span id: 16 hex digits, any case (dd-trace-js `b3SpanExpr`). */
+const B3_SPAN_ID = /^[0-9a-f]{16}$/i;
+/** A single `b3` header with ids: `{trace}-{span}[-{sampled}[-{parent}]]`, any case (dd-trace-js `b3HeaderExpr`). */
+const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})?)?$/i;
+
+/**
+ * The `b3` and `b3multi` styles of `createPropagator`: @opentelemetry/propagator-b3's `B3Propagator`
+ * (single-header or multi-header injection), with the headers checked and normalized before its
+ * extract reads them. As `B3Propagator`, both styles read the single `b3` header when it is set, else
+ * the `x-b3-*` headers.
+ *
+ * Ids are read as dd-trace-js reads them (`packages/dd-trace/src/opentracing/propagation/text_map.js`,
+ * `b3TraceExpr`, `b3SpanExpr`, `b3HeaderExpr`): a trace id of 16 or 32 hex digits, a span id of 16, in
+ * any case, lower-cased (the OpenTelemetry API and every tracehop writer use lower-case hex); SP/HTAB
+ * around a value are ignored. OpenTelemetry's extract alone kept upper-case ids as given (written back
+ * as an invalid traceparent), zero-padded a trace id of any length (`"A"`), and found a single header
+ * anywhere inside a longer value. The sampled and debug flags are OpenTelemetry's (`x-b3-sampled`
+ * `1`/`true`/`0`/`false`, `x-b3-flags: 1`, single-header `1`/`d`/`0`); a sampling-only header
+ * (`b3: 1`, no ids) gives no context. Extract never throws and returns `context` unchanged when nothing
+ * valid is found.
+ */
+export class B3StylePropagator implements TextMapPropagator {
+  private readonly _b3: B3Propagator;
+
+  constructor(single: boolean) {
+    this._b3 = new B3Propagator({
+      injectEncoding: single ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER,
+    });
+  }
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this._b3.inject(context, carrier, setter);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const headers = firstValue(carrier, getter, B3_CONTEXT_HEADER)
+      ? singleHeader(carrier, getter)
+      : multiHeaders(carrier, getter);
+    return headers === undefined ? context : this._b3.extract(context, headers, defaultTextMapGetter);
+  }
+
+  fields(): string[] {
+    return this._b3.fields();
+  }
+}
+
+/** The first value of a header, as OpenTelemetry's B3 propagator takes it (`[0]` of an array). */
+function firstValue(carrier: unknown, getter: TextMapGetter, key: string): unknown {
+  const value = getter.get(carrier, key);
+  return Array.isArray(value) ? (value as unknown[])[0] : value;
+}
+
+/** A well-formed id header, trimmed and lower-cased, or undefined. */
+function idValue(carrier: unknown, getter: TextMapGetter, key: string, pattern: RegExp): string | undefined {
+  const value = firstValue(carrier, getter, key);
+  if (typeof value !== "string") return undefined;
+  const text = trimOws(value);
+  return pattern.test(text) ? text.toLowerCase() : undefined;
+}
+
+/** The `b3` header as a carrier of its own, when it carries well-formed ids. */
+function singleHeader(carrier: unknown, getter: TextMapGetter): Record<string, unknown> | undefined {
+  const b3 = idValue(carrier, getter, B3_CONTEXT_HEADER, B3_SINGLE);
+  return b3 === undefined ? undefined : { [B3_CONTEXT_HEADER]: b3 };
+}
+
+/** The `x-b3-*` headers as a carrier of their own, when the trace and span ids are well-formed. */
+function multiHeaders(carrier: unknown, getter: TextMapGetter): Record<string, unknown> | undefined {
+  const traceId = idValue(carrier, getter, X_B3_TRACE_ID, B3_TRACE_ID);
+  if (traceId === undefined) return undefined;
+  const spanId = idValue(carrier, getter, X_B3_SPAN_ID, B3_SPAN_ID);
+  if (spanId === undefined) return undefined;
+  return {
+    [X_B3_TRACE_ID]: traceId,
+    [X_B3_SPAN_ID]: spanId,
+    [X_B3_SAMPLED]: firstValue(carrier, getter, X_B3_SAMPLED),
+    [X_B3_FLAGS]: firstValue(carrier, getter, X_B3_FLAGS),
+  };
+}

@@ -1,0 +1,102 @@
+// The `b3` and `b3multi` styles (src/propagation/b3.ts): which B3 ids they accept and how they keep them.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { createPropagator } from "../../src/propagation/create-propagator.js";
+
+const TRACE = "0af7651916cd43dd8448eb211c80319c";
+const SPAN = "b7ad6b7169203331";
+
+function extracted(style: "b3" | "b3multi", carrier: Record<string, unknown>) {
+  const sc = trace.getSpanContext(
+    createPropagator([style]).extract(ROOT_CONTEXT, carrier, defaultTextMapGetter),
+  );
+  return sc && { traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags };
+}
+
+const multi = (traceId: unknown, spanId: unknown, sampled: unknown = "1") => ({
+  "x-b3-traceid": traceId,
+  "x-b3-spanid": spanId,
+  "x-b3-sampled": sampled,
+});
+
+describe("B3 ids are read as dd-trace-js reads them", () => {
+  test("upper-case ids are accepted and lower-cased (the API and every writer use lower case)", () => {
+    const expected = { traceId: TRACE, spanId: SPAN, traceFlags: 1 };
+    assert.deepEqual(extracted("b3multi", multi(TRACE.toUpperCase(), SPAN.toUpperCase())), expected);
+    assert.deepEqual(extracted("b3", { b3: `${TRACE}-${SPAN}-1`.toUpperCase() }), expected);
+    // Written back lower-case, so a traceparent written from it is valid.
+    const ctx = createPropagator(["b3multi"]).extract(
+      ROOT_CONTEXT,
+      multi(TRACE.toUpperCase(), SPAN.toUpperCase()),
+      defaultTextMapGetter,
+    );
+    const carrier: Record<string, string> = {};
+    createPropagator(["tracecontext", "b3multi"]).inject(ctx, carrier, defaultTextMapSetter);
+    assert.equal(carrier.traceparent, `00-${TRACE}-${SPAN}-01`);
+    assert.equal(carrier["x-b3-traceid"], TRACE);
+  });
+
+  test("a 64-bit trace id (16 digits) is zero-padded; any other length is refused", () => {
+    assert.equal(
+      extracted("b3multi", multi(TRACE.slice(16), SPAN))?.traceId,
+      `${"0".repeat(16)}${TRACE.slice(16)}`,
+    );
+    assert.equal(
+      extracted("b3", { b3: `${TRACE.slice(16)}-${SPAN}` })?.traceId,
+      `${"0".repeat(16)}${TRACE.slice(16)}`,
+    );
+    // The property-test counterexamples (test/hardening/properties.test.ts): @opentelemetry/propagator-b3
+    // padded any length ("A" became 0000…000A).
+    assert.equal(extracted("b3multi", multi("A", "000000000000000c")), undefined);
+    assert.equal(extracted("b3multi", multi(["A"], "0000000000000002")), undefined);
+    for (const traceId of ["abc", TRACE.slice(8), `${TRACE}00`, `${TRACE.slice(1)}`])
+      assert.equal(extracted("b3multi", multi(traceId, SPAN)), undefined, traceId);
+    for (const spanId of ["abc", SPAN.slice(1), `${SPAN}0`, "g".repeat(16)])
+      assert.equal(extracted("b3multi", multi(TRACE, spanId)), undefined, spanId);
+  });
+
+  test("a single header is the whole value: no id found inside a longer text", () => {
+    for (const b3 of [
+      `x${TRACE}-${SPAN}-1`,
+      `${TRACE}-${SPAN}-1x`,
+      `a${TRACE}-${SPAN}`,
+      `${TRACE}-${SPAN}-2`,
+    ])
+      assert.equal(extracted("b3", { b3 }), undefined, b3);
+    assert.deepEqual(extracted("b3", { b3: `${TRACE}-${SPAN}-d-${"1".repeat(16)}` }), {
+      traceId: TRACE,
+      spanId: SPAN,
+      traceFlags: 1,
+    });
+  });
+
+  test("SP/HTAB around a value are ignored; the first of repeated values is read", () => {
+    assert.equal(extracted("b3multi", multi(` ${TRACE}\t`, `\t${SPAN} `))?.traceId, TRACE);
+    assert.equal(extracted("b3", { b3: ` ${TRACE}-${SPAN}-0 ` })?.traceFlags, 0);
+    assert.equal(
+      extracted("b3multi", multi([TRACE, "ffffffffffffffffffffffffffffffff"], [SPAN]))?.traceId,
+      TRACE,
+    );
+  });
+
+  test("sampled and debug flags are OpenTelemetry's; the debug flag is written back", () => {
+    assert.equal(extracted("b3multi", multi(TRACE, SPAN, "0"))?.traceFlags, 0);
+    assert.equal(extracted("b3multi", multi(TRACE, SPAN, "true"))?.traceFlags, 1);
+    assert.equal(extracted("b3multi", { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN })?.traceFlags, 0);
+    assert.equal(extracted("b3multi", multi(TRACE, SPAN, "maybe")), undefined);
+    const debug = { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "1" };
+    const b3multi = createPropagator(["b3multi"]);
+    const carrier: Record<string, string> = {};
+    b3multi.inject(b3multi.extract(ROOT_CONTEXT, debug, defaultTextMapGetter), carrier, defaultTextMapSetter);
+    assert.deepEqual(carrier, debug);
+    const b3 = createPropagator(["b3"]);
+    const single: Record<string, string> = {};
+    b3.inject(
+      b3.extract(ROOT_CONTEXT, { b3: `${TRACE}-${SPAN}-d` }, defaultTextMapGetter),
+      single,
+      defaultTextMapSetter,
+    );
+    assert.deepEqual(single, { b3: `${TRACE}-${SPAN}-d` });
+  });
+});

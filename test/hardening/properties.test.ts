@@ -106,7 +106,9 @@ function checkStable(extractor: Extractor, carrier: unknown): void {
  * Inputs on which a property failed once (found with 10^5-10^6 runs; at {@link RUNS} runs each showed
  * up in well under 1% of test runs), checked on every run:
  * - B3 ids in upper case or of a length other than 16/32 (`@opentelemetry/propagator-b3` accepted
- *   `x-b3-traceid: "A"` as trace id `0000…000A`, an upper-case id that is no valid traceparent id).
+ *   `x-b3-traceid: "A"` as trace id `0000…000A`, an upper-case id that is no valid traceparent id);
+ * - `x-datadog-sampling-priority: -0` (bytes `2d 30`, decoded by the Buffer-reading extractors), read as
+ *   the number -0, which `deepStrictEqual` tells from the 0 it is written back as.
  */
 const COUNTEREXAMPLES: unknown[] = [
   { "x-b3-spanid": "000000000000000c", "x-b3-traceid": "A" },
@@ -117,6 +119,9 @@ const COUNTEREXAMPLES: unknown[] = [
     "x-b3-sampled": "1",
   },
   { b3: "0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-1" },
+  { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1", "x-datadog-sampling-priority": Buffer.from("-0") },
+  { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1", "x-datadog-sampling-priority": "-0" },
+  { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: "dd=s:-0" },
 ];
 
 for (const extractor of EXTRACTORS) {

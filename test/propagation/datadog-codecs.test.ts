@@ -19,6 +19,7 @@ import {
   decodeDdLastParentId,
   decodeDdMember,
   encodeDdMemberValue,
+  parseSamplingPriority,
   relayedDdEntries,
 } from "../../src/propagation/datadog/tracestate-dd.js";
 import { isValidTraceStateValue } from "../../src/propagation/w3c/tracestate.js";
@@ -270,6 +271,23 @@ describe("dd= member: dd-trace-js's element grammar", () => {
     assert.equal(relayedDdEntries("s:1;t. :w;t.x y:1;s :2"), ";t.:w");
     // A character no tracestate value holds (a TraceState built by other code): not relayed.
     assert.equal(relayedDdEntries("a:1;b:é;c:x=y;d:2"), ";a:1;d:2");
+  });
+});
+
+describe("sampling priority text", () => {
+  test("-0 is read as 0, never as the number -0 (x-datadog-sampling-priority and s:)", () => {
+    // Found by the hardening property "inject after extract is stable" (contextFromCarrier, a Buffer
+    // `2d 30`): -0 was kept, written back as "0", and deepStrictEqual tells -0 from 0.
+    for (const text of ["-0", "+0", "0", "-00", "00"])
+      assert.ok(Object.is(parseSamplingPriority(text), 0), text);
+    assert.ok(Object.is(decodeDdMember("s:-0").samplingPriority, 0));
+    const ctx = createPropagator(["datadog"]).extract(
+      ROOT_CONTEXT,
+      { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1", "x-datadog-sampling-priority": "-0" },
+      defaultTextMapGetter,
+    );
+    assert.ok(Object.is(getDatadogContext(ctx)?.samplingPriority, 0));
+    assert.equal(parseSamplingPriority("-1"), -1);
   });
 });
 

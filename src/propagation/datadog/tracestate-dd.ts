@@ -54,7 +54,10 @@ const MAX_PRIORITY_MAGNITUDE = 10 ** MAX_PRIORITY_DIGITS;
 const PARENT_ELEMENT = `${DD_MEMBER_PARENT}:`;
 const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 
-/** Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined (what dd-trace-java, -py, -go accept). */
+/**
+ * Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined (what dd-trace-java, -py, -go
+ * accept). `-0` is 0 (not the number -0, which `deepStrictEqual` and `Object.is` tell from 0).
+ */
 export function parseSamplingPriority(text: string): number | undefined {
   let i = 0;
   const first = text.charCodeAt(0);
@@ -65,7 +68,7 @@ export function parseSamplingPriority(text: string): number | undefined {
     const code = text.charCodeAt(i);
     if (code < CHAR_0 || code > CHAR_9) return undefined;
   }
-  return Number(text);
+  return Number(text) || 0;
 }
 
 /**

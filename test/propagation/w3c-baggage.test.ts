@@ -285,6 +285,14 @@ describe("baggage extract", () => {
           Array.from({ length: count }, (_, i) => `w${i}=${"x".repeat(size)}`).join(","),
         ),
       fc.constantFrom(`a=${"v".repeat(8190)}`, `k=v,a=${"v".repeat(8186)}`, `k=v,a=${"v".repeat(8187)},b=1`),
+      // A member starting around the 16384-character read limit, OWS and commas across it.
+      fc
+        .tuple(
+          fc.integer({ min: 16_378, max: 16_390 }),
+          fc.constantFrom(",", " "),
+          fc.constantFrom("", " ", "\t ", " ,", ", "),
+        )
+        .map(([count, filler, pad]) => `${filler.repeat(count)}${pad}k=v,a=1`),
       // The canonical form every tracer writes (key=value joined by ",", no OWS or properties): the
       // parser's regular-expression fast path, up to and past 64 members.
       fc

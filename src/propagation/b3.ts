@@ -26,25 +26,32 @@ const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})
 /**
  * The `b3` and `b3multi` styles of `createPropagator`: @opentelemetry/propagator-b3's `B3Propagator`
  * (single-header or multi-header injection), with the headers checked and normalized before its
- * extract reads them. As `B3Propagator`, both styles read the single `b3` header when it is set, else
- * the `x-b3-*` headers.
+ * extract reads them.
  *
- * Ids are read as dd-trace-js reads them (`packages/dd-trace/src/opentracing/propagation/text_map.js`,
- * `b3TraceExpr`, `b3SpanExpr`, `b3HeaderExpr`): a trace id of 16 or 32 hex digits, a span id of 16, in
- * any case, lower-cased (the OpenTelemetry API and every tracehop writer use lower-case hex); SP/HTAB
- * around a value are ignored. OpenTelemetry's extract alone kept upper-case ids as given (written back
- * as an invalid traceparent), zero-padded a trace id of any length (`"A"`), and found a single header
- * anywhere inside a longer value. The sampled and debug flags are OpenTelemetry's (`x-b3-sampled`
- * `1`/`true`/`0`/`false`, `x-b3-flags: 1`, single-header `1`/`d`/`0`); a sampling-only header
- * (`b3: 1`, no ids) gives no context. Extract never throws and returns `context` unchanged when nothing
- * valid is found.
+ * Each style reads only the form it writes, as dd-trace-js does (DataDog/dd-trace-js
+ * `packages/dd-trace/src/opentracing/propagation/text_map.js`, `_extractSpanContext`: `b3multi` is
+ * `_extractB3MultiContext`, the `x-b3-*` headers only; `b3` (dd-trace 6) and `b3 single header` are
+ * `_extractB3SingleContext`, the `b3` header only). OpenTelemetry's `B3Propagator` reads both forms
+ * whatever it injects (the single header when set, else `x-b3-*`); tracehop aims at Datadog's behaviour,
+ * so a style list reads the same headers here as in a Datadog tracer (docs/conformance.md "B3 styles").
+ * A service that must accept both forms lists both styles (`b3,b3multi`).
+ *
+ * Ids are read as dd-trace-js reads them (`b3TraceExpr`, `b3SpanExpr`, `b3HeaderExpr`): a trace id of
+ * 16 or 32 hex digits, a span id of 16, in any case, lower-cased (the OpenTelemetry API and every
+ * tracehop writer use lower-case hex); SP/HTAB around a value are ignored. OpenTelemetry's extract
+ * alone kept upper-case ids as given (written back as an invalid traceparent), zero-padded a trace id
+ * of any length (`"A"`), and found a single header anywhere inside a longer value. The sampled and
+ * debug flags are OpenTelemetry's (`x-b3-sampled` `1`/`true`/`0`/`false`, `x-b3-flags: 1`,
+ * single-header `1`/`d`/`0`); a sampling-only header (`b3: 1`, no ids) gives no context. Extract never
+ * throws and returns `context` unchanged when nothing valid is found.
  */
 export class B3StylePropagator implements TextMapPropagator {
   private readonly _b3: B3Propagator;
 
-  constructor(single: boolean) {
+  /** `single`: the `b3` style (one `b3` header); else `b3multi` (`x-b3-*`). */
+  constructor(private readonly _single: boolean) {
     this._b3 = new B3Propagator({
-      injectEncoding: single ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER,
+      injectEncoding: _single ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER,
     });
   }
 
@@ -53,9 +60,7 @@ export class B3StylePropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const headers = firstValue(carrier, getter, B3_CONTEXT_HEADER)
-      ? singleHeader(carrier, getter)
-      : multiHeaders(carrier, getter);
+    const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
     return headers === undefined ? context : this._b3.extract(context, headers, defaultTextMapGetter);
   }
 

@@ -115,7 +115,8 @@ const NONE = "none";
  * `styles`: an array or a comma-separated string of names, case-insensitive, blanks ignored:
  * `tracecontext` (W3C Trace Context, Datadog-aware through the `dd=` tracestate member),
  * `baggage` (W3C Baggage), `datadog` (`x-datadog-*`), `b3` (single `b3` header; also
- * `b3 single header`) and `b3multi` (`x-b3-*`); `none` alone means no propagation. The same list
+ * `b3 single header`) and `b3multi` (`x-b3-*`), each reading only its own headers, as in
+ * dd-trace-js ({@link B3StylePropagator}); `none` alone means no propagation. The same list
  * is used to inject and, in its order, to extract. An unknown name throws a `TypeError` naming the
  * accepted ones, as does a list that names no style (`""`, `[]`: `none` is the way to turn
  * propagation off) and a value that is neither a string nor an array.

@@ -508,3 +508,48 @@ describe("the dd= member at its limits: where tracehop and dd-trace differ, as d
     assert.equal(noRoom.mine, `dd=s:1;p:${child};t.dm:-4;y:${b};w:${a}`);
   });
 });
+
+describe("B3 extraction: the headers each style reads and the ids it accepts, as dd-trace's", () => {
+  // dd-trace 5 text_map.js: `b3multi` reads the x-b3-* headers only, `b3 single header` the b3 header
+  // only (tracehop's `b3`, dd-trace 6's `b3`); ids of 16 or 32 hex digits (span 16), any case.
+  const TRACE = "0af7651916cd43dd8448eb211c80319c";
+  const SPAN = "b7ad6b7169203331";
+  const carriers: Record<string, string>[] = [
+    { b3: `${TRACE}-${SPAN}-1` },
+    { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-sampled": "1" },
+    { b3: `80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1`, "x-b3-traceid": TRACE, "x-b3-spanid": SPAN },
+    { b3: `${TRACE}-${SPAN}-0`.toUpperCase() },
+    { "x-b3-traceid": TRACE.toUpperCase(), "x-b3-spanid": SPAN.toUpperCase(), "x-b3-sampled": "0" },
+    { "x-b3-traceid": TRACE.slice(16), "x-b3-spanid": SPAN, "x-b3-sampled": "1" },
+    { b3: `${TRACE.slice(16)}-${SPAN}-1` },
+    // Invalid ids without a sampled flag: with one, dd-trace starts a new trace carrying that decision
+    // (B3 sampling-only headers), which tracehop does not (docs/conformance.md).
+    { "x-b3-traceid": "A", "x-b3-spanid": "000000000000000c" },
+    { "x-b3-traceid": TRACE.slice(4), "x-b3-spanid": SPAN },
+    { b3: `x${TRACE}-${SPAN}-1` },
+  ];
+  for (const [ours, theirs] of [
+    ["b3multi", "b3multi"],
+    ["b3", "b3 single header"],
+  ] as const) {
+    test(`${ours} (dd-trace ${theirs})`, () => {
+      const dd = ddPropagator([theirs]);
+      for (const carrier of carriers) {
+        const read = dd.extract({ ...carrier });
+        const sc = trace.getSpanContext(
+          createPropagator([ours]).extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter),
+        );
+        const label = JSON.stringify(carrier);
+        assert.equal(sc === undefined, read === null, `${label}: extracted by one only`);
+        if (sc === undefined || read === null) continue;
+        assert.equal(sc.traceId, read.toTraceId(true).padStart(32, "0"), label);
+        assert.equal(sc.spanId, read.toSpanId(true), label);
+        assert.equal(
+          (sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
+          read._sampling.priority! > 0,
+          label,
+        );
+      }
+    });
+  }
+});

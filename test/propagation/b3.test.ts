@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 const SPAN = "b7ad6b7169203331";
@@ -98,5 +99,51 @@ describe("B3 ids are read as dd-trace-js reads them", () => {
       defaultTextMapSetter,
     );
     assert.deepEqual(single, { b3: `${TRACE}-${SPAN}-d` });
+  });
+});
+
+describe("each B3 style reads only its own headers, as dd-trace-js (docs/conformance.md, B3 styles)", () => {
+  // dd-trace-js text_map.js: b3multi -> _extractB3MultiContext (x-b3-* only); b3 (dd-trace 6) and
+  // "b3 single header" -> _extractB3SingleContext (b3 only). OpenTelemetry's B3Propagator reads both.
+  const OTHER = "80f198ee56343ba864fe8b2a57d3eff7";
+  const single = { b3: `${OTHER}-e457b5a2e4d86bd1-1` };
+  const multiple = multi(TRACE, SPAN);
+
+  test("b3multi does not read a single b3 header; b3 does not read x-b3-*", () => {
+    assert.equal(extracted("b3multi", single), undefined);
+    assert.equal(extracted("b3", multiple), undefined);
+    assert.equal(extracted("b3multi", { ...single, ...multiple })?.traceId, TRACE);
+    assert.equal(extracted("b3", { ...single, ...multiple })?.traceId, OTHER);
+    const both = createPropagator("b3 single header");
+    assert.equal(trace.getSpanContext(both.extract(ROOT_CONTEXT, multiple, defaultTextMapGetter)), undefined);
+  });
+
+  test("a service that accepts both forms lists both styles; a second trace becomes a link", () => {
+    const both = createPropagator(["b3", "b3multi"]);
+    assert.equal(
+      trace.getSpanContext(both.extract(ROOT_CONTEXT, single, defaultTextMapGetter))?.traceId,
+      OTHER,
+    );
+    assert.equal(
+      trace.getSpanContext(both.extract(ROOT_CONTEXT, multiple, defaultTextMapGetter))?.traceId,
+      TRACE,
+    );
+    const ctx = both.extract(ROOT_CONTEXT, { ...single, ...multiple }, defaultTextMapGetter);
+    assert.equal(trace.getSpanContext(ctx)?.traceId, OTHER);
+    assert.deepEqual(
+      getExtractionLinks(ctx).map((link) => [link.context.traceId, link.attributes?.["context_headers"]]),
+      [[TRACE, "b3multi"]],
+    );
+  });
+
+  test("fields() are the headers each style writes and reads", () => {
+    assert.deepEqual(createPropagator(["b3"]).fields(), ["b3"]);
+    assert.deepEqual(createPropagator(["b3multi"]).fields().sort(), [
+      "x-b3-flags",
+      "x-b3-parentspanid",
+      "x-b3-sampled",
+      "x-b3-spanid",
+      "x-b3-traceid",
+    ]);
   });
 });

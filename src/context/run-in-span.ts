@@ -63,7 +63,8 @@ export const NO_CONTEXT_MANAGER_WARNING = "TRACEHOP_NO_CONTEXT_MANAGER";
  * manager: no `startTracing()` and no SDK in this process) `fn` still runs, but nothing is active in
  * it, so `captureCarrier()` there gives `{}` and spans started there are new roots: the trace ends at
  * this hop. That is said once (`diag.warn` and the process warning `TRACEHOP_NO_CONTEXT_MANAGER`),
- * never thrown; not under OTEL_SDK_DISABLED=true (tracing off on purpose). A manager registered later is not looked for again.
+ * never thrown; not under OTEL_SDK_DISABLED=true (tracing off on purpose). A manager registered later
+ * is not looked for again.
  */
 function checkContextManager(): void {
   contextManagerChecked = true;

@@ -5,7 +5,8 @@ import { diag } from "@opentelemetry/api";
  * (tracing never fails the business call), so a `diag.warn` alone — printed only when a diag logger
  * is set (OTEL_LOG_LEVEL) — would leave nobody the wiser. These go out once per `key` and process,
  * through `diag.warn` and a Node process warning with a `code` (printed on stderr by default,
- * `--no-warnings` silences it, `process.on("warning")` sees it). Never throws.
+ * `--no-warnings` silences it, `process.on("warning")` sees it). Nothing is said under
+ * OTEL_SDK_DISABLED=true. Never throws.
  */
 
 /** Keys already warned about in this process. */
@@ -18,6 +19,7 @@ const given = new Set<string>();
 export function warnOnce(key: string, message: string, code: string): boolean {
   if (given.has(key)) return false;
   given.add(key);
+  if (tracingDisabled()) return false;
   diag.warn(message);
   emitProcessWarning(message, code);
   return true;
@@ -30,6 +32,7 @@ export function warnOnce(key: string, message: string, code: string): boolean {
 export function emitProcessWarningOnce(key: string, message: string, code: string): boolean {
   if (given.has(key)) return false;
   given.add(key);
+  if (tracingDisabled()) return false;
   emitProcessWarning(message, code);
   return true;
 }
@@ -40,6 +43,14 @@ export function emitProcessWarningOnce(key: string, message: string, code: strin
  */
 export function markWarned(key: string): void {
   given.add(key);
+}
+
+/**
+ * True under OTEL_SDK_DISABLED=true (read as the NodeSDK and `startTracing` read it): tracing is off on
+ * purpose, so a trace that is not continued is what was asked for and nothing is said.
+ */
+export function tracingDisabled(): boolean {
+  return process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true";
 }
 
 function emitProcessWarning(message: string, code: string): void {

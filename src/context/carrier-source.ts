@@ -87,7 +87,7 @@ const PROPAGATION_KEY_IN_JSON =
 export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 
 /**
- * Says so (once per field name and process: `diag.warn` and the process warning
+ * Says so (once per process, naming the first such field: `diag.warn` and the process warning
  * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
  * `withBatch` or as `withSendSpan`'s `creationContext`, and yielded no context — is an object without
  * a `traceContext` field and without a propagation header of its own, but one of its own fields holds
@@ -113,10 +113,10 @@ export function warnIfCarrierInOtherField(source: unknown): void {
     const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
     const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
     warnOnce(
-      `carrier-field:${field}`,
+      "carrier-field",
       `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan held no trace context ` +
-        `and has no ${TRACE_CONTEXT_FIELD} field, but its field ${shown} holds a trace carrier: the work ` +
-        `started a new trace instead of continuing the stored one. Pass that field: ` +
+        `and has no ${TRACE_CONTEXT_FIELD} field, but its field ${shown} holds a trace carrier, which was ` +
+        `not read: the stored context was not restored. Pass that field: ` +
         `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
         `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }).`,
       CARRIER_IN_OTHER_FIELD_WARNING,

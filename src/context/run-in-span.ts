@@ -7,7 +7,7 @@ import {
   type Context,
   type Span,
 } from "@opentelemetry/api";
-import { warnOnce } from "../warn-once.js";
+import { tracingDisabled, warnOnce } from "../warn-once.js";
 
 /**
  * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
@@ -70,7 +70,7 @@ function checkContextManager(): void {
   contextManagerChecked = true;
   // Tracing switched off on purpose (OTEL_SDK_DISABLED=true, as the NodeSDK and startTracing read
   // it): no context manager is what was asked for.
-  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return;
+  if (tracingDisabled()) return;
   let registered: boolean;
   try {
     registered = contextApi.with(PROBE, probeIsActive);

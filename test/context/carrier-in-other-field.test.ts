@@ -1,6 +1,6 @@
 // A row whose carrier column is not named traceContext (the Prisma extension's
 // `models: { Outbox: "carrier" }`) handed whole to withCarrier / traced / withBatch / withSendSpan: the
-// work starts a new trace, and tracehop says which field holds the carrier, once per field name.
+// stored context is not restored, and tracehop says which field holds the carrier, once per process.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
@@ -17,8 +17,8 @@ afterEach(() => resetWarnings());
 const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 const message = (field: string, access = `.${field}`) =>
   `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan held no trace context ` +
-  `and has no traceContext field, but its field ${JSON.stringify(field)} holds a trace carrier: the work ` +
-  `started a new trace instead of continuing the stored one. Pass that field: ` +
+  `and has no traceContext field, but its field ${JSON.stringify(field)} holds a trace carrier, which was ` +
+  `not read: the stored context was not restored. Pass that field: ` +
   `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
   `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }).`;
 
@@ -37,6 +37,23 @@ describe("a carrier under another field name", () => {
     assert.notEqual(roots[0]!.spanContext().traceId, W3C_TRACE_ID);
   });
 
+  test("under OTEL_SDK_DISABLED=true nothing is said (tracing off on purpose)", async () => {
+    process.env.OTEL_SDK_DISABLED = "true";
+    try {
+      const told = await recordWarnings(() => {
+        withCarrier(outbox, "relay", () => undefined);
+        withCarrier(
+          { traceContext: { "x-datadog-trace-id": 2 ** 60, "x-datadog-parent-id": "1" } },
+          "n",
+          () => 0,
+        );
+      });
+      assert.deepEqual(told.processWarnings, []);
+    } finally {
+      delete process.env.OTEL_SDK_DISABLED;
+    }
+  });
+
   test("the fix restores the trace, without a warning", async () => {
     const told = await recordWarnings(() => withCarrier(outbox.carrier, "relay", () => undefined));
     assert.deepEqual(told.processWarnings, []);
@@ -44,9 +61,11 @@ describe("a carrier under another field name", () => {
     assert.deepEqual([span.spanContext().traceId, parentIdOf(span)], [W3C_TRACE_ID, W3C_PARENT_ID]);
   });
 
-  test("the carrier as JSON text, another field name each: one warning per field name", async () => {
+  test("the carrier as JSON text or under a name that needs brackets; once per process, whatever the field", async () => {
     const told = await recordWarnings(() => {
       withCarrier({ id: 1, trace_ctx: `\uFEFF ${JSON.stringify(W3C_CARRIER)}` }, "a", () => undefined);
+      withCarrier({ id: 1, other: W3C_CARRIER }, "a", () => undefined); // already said: silent
+      resetWarnings();
       withCarrier(
         { id: 2, "trace-ctx": { "X-Datadog-Trace-Id": "1", "x-datadog-parent-id": "2" } },
         "b",
@@ -62,6 +81,7 @@ describe("a carrier under another field name", () => {
   test("traced: the default finds no traceContext argument; carrierFrom returning the row", async () => {
     const told = await recordWarnings(() => {
       traced({ name: "t1" })((_n: number, row: typeof outbox) => row.id)(1, outbox);
+      resetWarnings();
       traced({ name: "t2", carrierFrom: ([row]) => row })((row: { id: number; ctx: unknown }) => row.id)({
         id: 1,
         ctx: W3C_CARRIER,
@@ -75,9 +95,11 @@ describe("a carrier under another field name", () => {
 
   test("withBatch, withBatchItem and withSendSpan's creationContext", async () => {
     const told = await recordWarnings(() => {
-      withBatch([{ id: 1, batchCarrier: W3C_CARRIER }], "batch", () =>
-        withBatchItem({ id: 1, itemCarrier: W3C_CARRIER }, "item", () => undefined),
-      );
+      withBatch([{ id: 1, batchCarrier: W3C_CARRIER }], "batch", () => {
+        resetWarnings();
+        return withBatchItem({ id: 1, itemCarrier: W3C_CARRIER }, "item", () => undefined);
+      });
+      resetWarnings();
       withSendSpan(
         { system: "kafka", destination: "jobs", creationContext: { id: 1, sendCarrier: W3C_CARRIER } },
         () => undefined,

@@ -308,7 +308,7 @@ export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierO
  */
 export function contextFromKafkaHeaders(headers: unknown, options: CarrierOptions = {}): Context {
   assertCarrierOptions(options, "contextFromKafkaHeaders");
-  return contextFromMessageHeaders(headers, options);
+  return contextFromMessageHeaders(headers, options, "kafka");
 }
 
 /**
@@ -330,7 +330,7 @@ export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOpt
  */
 export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions = {}): Context {
   assertCarrierOptions(options, "contextFromAmqpHeaders");
-  return contextFromMessageHeaders(headers, options);
+  return contextFromMessageHeaders(headers, options, "amqp");
 }
 
 /**
@@ -339,9 +339,16 @@ export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions
  * only — never as a row with a `traceContext` column. A whole consumed message handed instead of its
  * headers is read through its headers ({@link headersOfMessage}). Never throws.
  */
-export function contextFromMessageHeaders(headers: unknown, options: CarrierOptions = {}): Context {
-  return extractCarrier(amqpHeadersToCarrier(headersOfMessage(headers)), options, false);
+export function contextFromMessageHeaders(
+  headers: unknown,
+  options: CarrierOptions = {},
+  kind: MessageKind = "any",
+): Context {
+  return extractCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)), options, false);
 }
+
+/** Which whole messages {@link headersOfMessage} recognises: a helper of one client only its own. */
+export type MessageKind = "amqp" | "kafka" | "any";
 
 /**
  * The headers of a whole consumed message handed where its headers belong (`withProcessSpan(msg, ...)`
@@ -353,19 +360,24 @@ export function contextFromMessageHeaders(headers: unknown, options: CarrierOpti
  *   `exchange` and `routingKey` of every delivery → `properties.headers`;
  * - a kafkajs message as its decoder delivers it (`KafkaMessage`: kafkajs
  *   `src/protocol/recordBatch/record/v0/decoder.js`, `messageSet/decoder.js`): `offset` and
- *   `timestamp` strings, `attributes` a number, `key` and `value` Buffers or `null` → `headers`
- *   (absent in a v0/v1 message set: no headers);
+ *   `timestamp` strings, `attributes` a number, `headers` an object, `key` and `value` Buffers or
+ *   `null` → `headers` (a v0/v1 message set has no headers, so no context either way);
  * - a kafkajs `eachMessage` payload: `topic` a string, `partition` a number, `message` a kafkajs
  *   message as above → `message.headers`.
  * A header value is a string, a Buffer or an array in kafkajs, never a number, and an AMQP headers
  * table never holds a Buffer `content` beside `fields` and `properties` tables of that shape; anything
- * else is returned as it is. Never throws (a throwing getter or proxy trap: returned as it is).
+ * else is returned as it is. `kind` narrows the shapes to one client's (`contextFromAmqpHeaders`
+ * recognises only an amqplib message, `contextFromKafkaHeaders` only kafkajs's), so that headers a
+ * bridge copied from the other system are read as headers. Never throws (a throwing getter or proxy
+ * trap: returned as it is).
  */
-export function headersOfMessage(value: unknown): unknown {
+export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unknown {
   if (value === null || typeof value !== "object") return value;
   try {
     const message = value as Record<string, unknown>;
-    if (isAmqpMessage(message)) return (message.properties as Record<string, unknown>).headers;
+    if (kind !== "kafka" && isAmqpMessage(message))
+      return (message.properties as Record<string, unknown>).headers;
+    if (kind === "amqp") return value;
     if (isKafkaMessage(message)) return message.headers;
     if (
       typeof message.topic === "string" &&
@@ -402,6 +414,7 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
     typeof message.offset === "string" &&
     typeof message.timestamp === "string" &&
     typeof message.attributes === "number" &&
+    isObject(message.headers) &&
     (message.key === null || message.key instanceof Uint8Array) &&
     (message.value === null || message.value instanceof Uint8Array)
   );

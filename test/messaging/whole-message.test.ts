@@ -113,6 +113,32 @@ describe("kafkajs: the whole message", () => {
     };
     assert.equal(trace.getSpanContext(contextFromAmqpHeaders(headers))?.spanId, SPAN_ID);
   });
+
+  test("AMQP headers a Kafka bridge copied (offset, timestamp, attributes, key, value) are headers to the AMQP helpers", () => {
+    const bridged = {
+      offset: "42",
+      timestamp: "1700000000000",
+      attributes: 0,
+      key: null,
+      value: null,
+      traceparent: TRACEPARENT,
+    };
+    // No `headers` object: not a kafkajs message, whichever helper reads it.
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(bridged))?.spanId, SPAN_ID);
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(bridged))?.spanId, SPAN_ID);
+    // Even with a `headers` entry, contextFromAmqpHeaders recognises only amqplib messages.
+    const withHeaders = { ...bridged, headers: {} };
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(withHeaders))?.spanId, SPAN_ID);
+    // And contextFromKafkaHeaders only kafkajs's: an amqplib-shaped object is headers to it.
+    const amqpShaped = {
+      content: Buffer.from("x"),
+      fields: { exchange: "", routingKey: "r" },
+      properties: { headers: {} },
+      traceparent: TRACEPARENT,
+    };
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(amqpShaped))?.spanId, SPAN_ID);
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(amqpShaped)), undefined);
+  });
 });
 
 describe("amqplib + RabbitMQ: the whole message", () => {

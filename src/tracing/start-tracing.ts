@@ -175,11 +175,13 @@ function assertNothingRegistered(): void {
   if (provider !== undefined) {
     const name = provider.constructor?.name;
     throw new Error(
-      `startTracing: an OpenTelemetry SDK is already registered in this process: the global tracer provider is ${name ? `a ${name}` : "set"} (NodeSDK.start(), provider.register() or trace.setGlobalTracerProvider()); ` +
+      `startTracing: an OpenTelemetry SDK is already registered in this process: the global tracer provider is ${name ? `a ${name}` : "set"} (NodeSDK.start(), provider.register() or trace.setGlobalTracerProvider(); ` +
+        "also a NodeSDK preloaded with --import @opentelemetry/auto-instrumentations-node/register); " +
         "the OpenTelemetry API keeps the first one, so tracehop's exporters, ExtractionSpanProcessor and RestoredRootSampler would not be used. " +
         "Start only one: either drop the other SDK and let startTracing set it up, or add tracehop to your SDK instead of calling startTracing — " +
         "new ExtractionSpanProcessor() first in its spanProcessors, its sampler wrapped in new RestoredRootSampler(sampler), and textMapPropagator: createPropagator() " +
-        '(docs/export.md, "With your own OpenTelemetry SDK")',
+        '(docs/export.md, "With your own OpenTelemetry SDK" in the tracehop package). ' +
+        "An SDK that was shut down stays registered: call trace.disable(), context.disable() and propagation.disable() (@opentelemetry/api) before startTracing",
     );
   }
   const others = [
@@ -190,8 +192,9 @@ function assertNothingRegistered(): void {
     throw new Error(
       `startTracing: a global OpenTelemetry ${others.join(" and a global ")} is already registered in this process; ` +
         "startTracing registers its own and the OpenTelemetry API keeps the first registration, so tracehop's would be ignored. " +
-        "Remove that registration (pass a propagator of your own as startTracing's `propagator` option), " +
-        'or set up your own SDK with tracehop\'s pieces instead of calling startTracing (docs/export.md, "With your own OpenTelemetry SDK")',
+        `Remove that registration or undo it first (${others.map((what) => (what.startsWith("context") ? "context.disable()" : "propagation.disable()")).join(", ")}; ` +
+        "a propagator of your own goes in startTracing's `propagator` option), " +
+        'or set up your own SDK with tracehop\'s pieces instead of calling startTracing (docs/export.md, "With your own OpenTelemetry SDK" in the tracehop package)',
     );
 }
 

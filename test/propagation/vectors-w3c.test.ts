@@ -125,7 +125,7 @@ describe("W3C vectors (../shared/vectors/w3c.json)", () => {
     const shared = new URL("../../../shared/vectors/w3c.json", import.meta.url);
     if (!existsSync(shared)) {
       t.skip(
-        "../shared/vectors/w3c.json not found: the comparison needs the shared research folder next to the repo",
+        "../shared/vectors/w3c.json not found: the comparison with the team's original vector file needs the shared folder next to the repository (test/fixtures/w3c-vectors.json is tested either way)",
       );
       return;
     }

@@ -1,4 +1,4 @@
-import { context as contextApi, diag, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import { context as contextApi, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
 import {
@@ -15,6 +15,7 @@ import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { assertPropagatorOption } from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
+import { warnOnce } from "../warn-once.js";
 import {
   captureStoredCarrier,
   compileBaggagePolicy,
@@ -460,23 +461,17 @@ function fieldTypeOf(rdm: RuntimeDataModel, model: string, field: string): strin
   return def.kind === "object" ? `a relation to ${def.type}` : def.type;
 }
 
-/** Warnings already given by {@link warnNotJson} in this process. */
-const warnedNotJson = new Set<string>();
-
 /**
  * `diag.warn` and a Node process warning (code `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, printed on stderr
- * by default), once per model, field and type in the process: default detection skips `model`
- * because its carrier-named field is not `Json`.
+ * by default), once per model, field and type in the process (none under OTEL_SDK_DISABLED=true):
+ * default detection skips `model` because its carrier-named field is not `Json`.
  */
 function warnNotJson(model: string, field: string, type: string): void {
   const message =
     `tracehop/prisma: model "${model}" has a field "${field}" of type ${type}, not Json, so traceCarrierExtension() leaves it out: ` +
     `its rows store no carrier and the trace is lost at that hop. To carry the trace, declare it \`${field} Json?\` (and migrate the column); ` +
-    `if the field is unrelated, pass traceCarrierExtension({ models: [...] }) to name the carrier models`;
-  if (warnedNotJson.has(message)) return;
-  warnedNotJson.add(message);
-  diag.warn(message);
-  process.emitWarning(message, { code: "TRACEHOP_PRISMA_CARRIER_NOT_JSON" });
+    `if the field is unrelated, or your code writes the carrier there itself, pass traceCarrierExtension({ models: [...] }) to name the carrier models`;
+  warnOnce(message, message, "TRACEHOP_PRISMA_CARRIER_NOT_JSON");
 }
 
 /** The {@link FieldShape} of a runtime data model field: a relation is an `object` field whose type is a model. */

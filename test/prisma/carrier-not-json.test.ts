@@ -17,7 +17,7 @@ import { assertCarrierOf, inSpan } from "./tracing.js";
 
 const CODE = "TRACEHOP_PRISMA_CARRIER_NOT_JSON";
 const MESSAGE =
-  /^tracehop\/prisma: model "Legacy" has a field "traceContext" of type String, not Json, so traceCarrierExtension\(\) leaves it out: its rows store no carrier and the trace is lost at that hop\. To carry the trace, declare it `traceContext Json\?` \(and migrate the column\); if the field is unrelated, pass traceCarrierExtension\(\{ models: \[\.\.\.\] \}\)/;
+  /^tracehop\/prisma: model "Legacy" has a field "traceContext" of type String, not Json, so traceCarrierExtension\(\) leaves it out: its rows store no carrier and the trace is lost at that hop\. To carry the trace, declare it `traceContext Json\?` \(and migrate the column\); if the field is unrelated, or your code writes the carrier there itself, pass traceCarrierExtension\(\{ models: \[\.\.\.\] \}\)/;
 
 describe("traceCarrierExtension and a carrier-named field that is not Json, sqlite", () => {
   let base: any;

@@ -377,6 +377,11 @@ function innermostText(text: string): string {
  * does an argument that starts like one but is the name of a file here: `2024-06-rows.json`).
  */
 const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
+/**
+ * A file name that starts like JSON text (`2024-07-rows.json`, `-row.json`): a word with a file
+ * extension, no spaces. When no such file exists it is reported missing, not parsed as JSON.
+ */
+const LOOKS_LIKE_FILE_NAME = /^[^\s{["][^\s]*\.[A-Za-z][A-Za-z0-9]{0,7}$/;
 
 /**
  * The most input read, in bytes: 256 MiB. JSON text is parsed whole: a string of JSON text must stay
@@ -389,7 +394,7 @@ const GIVE = "give JSON text, a file name, or - for standard input";
 
 /**
  * The text of the one input argument: `-` standard input, JSON text as it is (it starts like a JSON
- * value and names no file), else the file it names. Files and standard input are decoded as UTF-8, or
+ * value, names no file and is not a file name with an extension), else the file it names. Files and standard input are decoded as UTF-8, or
  * UTF-16 when they start with its byte order mark (what Windows PowerShell's `>` writes).
  * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
  *   {@link MAX_INPUT_BYTES}) or is not text (invalid UTF-8, a control character JSON text cannot
@@ -397,7 +402,7 @@ const GIVE = "give JSON text, a file name, or - for standard input";
  */
 export function readInputText(arg: string): string {
   if (arg === "-") return decodeInput(readBytes(0, "standard input"), "standard input");
-  if (LOOKS_LIKE_JSON.test(arg) && !existsSync(arg)) return arg;
+  if (LOOKS_LIKE_JSON.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) return arg;
   return decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`);
 }
 

@@ -719,7 +719,17 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       assert.equal(code, 0, `${args.join(" ")}: ${stderr}`);
       assert.match(stdout, /4bf92f3577b34da6a3ce929d0e0e4736/);
     }
-    // JSON text that names no file is still JSON text.
+    // A missing file whose name starts like JSON is said missing, not parsed as JSON.
+    for (const name of ["2024-07-rows.json", "42.json", "-rows.jsonl"]) {
+      const { code, stderr } = runIn(dir, ["inspect", "--", name]);
+      assert.equal(code, 2);
+      assert.match(stderr, new RegExp(`cannot read the file ${name.replace(".", "\\.")}: ENOENT`));
+    }
+    // JSON text that names no file is still JSON text (a number with a decimal point too).
+    assert.equal(
+      runIn(dir, ["inspect", "1.5"]).stderr,
+      "tracehop inspect: the carrier must be a JSON object of header name -> value (or a JSON array of rows)\n",
+    );
     assert.equal(
       runIn(dir, ["inspect", "2024"]).stderr,
       "tracehop inspect: the carrier must be a JSON object of header name -> value (or a JSON array of rows)\n",

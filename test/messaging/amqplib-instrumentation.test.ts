@@ -3,7 +3,7 @@
  * against the real RabbitMQ broker: no duplicate send or process spans, no second context injected
  * into the headers tracehop wrote. Skips with a clear message when the broker is not reachable.
  */
-import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SpanKind } from "@opentelemetry/api";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
@@ -19,36 +19,18 @@ import { exporter, provider, traceparentOf } from "./tracing.js";
 // Enabled before amqplib is first loaded (connectOrSkipReason imports it lazily), as in an application.
 const instrumentation = new AmqplibInstrumentation();
 instrumentation.setTracerProvider(provider);
-const { connectOrSkipReason, uniqueQueue } = await import("./rabbitmq.js");
+const { uniqueQueue, useRabbitMQ } = await import("./rabbitmq.js");
 
 const INSTRUMENTATION_SCOPE = "@opentelemetry/instrumentation-amqplib";
 
-let connection: amqplib.ChannelModel | undefined;
-let skipReason = "";
-let channel: amqplib.ConfirmChannel;
-
-before(async () => {
-  const result = await connectOrSkipReason();
-  if (typeof result === "string") skipReason = result;
-  else {
-    connection = result;
-    channel = await connection.createConfirmChannel();
-  }
-});
-after(async () => {
-  await connection?.close();
+const broker = useRabbitMQ();
+after(() => {
   instrumentation.disable();
 });
 beforeEach(() => {
   exporter.reset();
   instrumentation.setConfig({});
 });
-
-function requireBroker(t: TestContext): boolean {
-  if (connection) return true;
-  t.skip(skipReason);
-  return false;
-}
 
 const spansOfKind = (kind: SpanKind): ReadableSpan[] =>
   exporter.getFinishedSpans().filter((s) => s.kind === kind);
@@ -62,8 +44,8 @@ async function publish(queue: string, suppressInstrumentation?: boolean): Promis
       suppressInstrumentation,
     },
     async (headers) => {
-      channel.sendToQueue(queue, Buffer.from("{}"), { headers });
-      await channel.waitForConfirms();
+      broker.channel.sendToQueue(queue, Buffer.from("{}"), { headers });
+      await broker.channel.waitForConfirms();
     },
   );
 }
@@ -71,7 +53,7 @@ async function publish(queue: string, suppressInstrumentation?: boolean): Promis
 /** Consumes one message with withProcessSpan in the handler; acks after it; resolves after the ack. */
 function consumeOne(queue: string): Promise<amqplib.ConsumeMessage> {
   return new Promise((resolve, reject) => {
-    channel
+    broker.channel
       .consume(queue, (msg) => {
         if (!msg) return;
         void withProcessSpan(
@@ -82,8 +64,8 @@ function consumeOne(queue: string): Promise<amqplib.ConsumeMessage> {
           },
           async () => undefined,
         ).then(() => {
-          channel.ack(msg); // the instrumentation ends its CONSUMER span here
-          channel.cancel(msg.fields.consumerTag).then(() => resolve(msg), reject);
+          broker.channel.ack(msg); // the instrumentation ends its CONSUMER span here
+          broker.channel.cancel(msg.fields.consumerTag).then(() => resolve(msg), reject);
         }, reject);
       })
       .catch(reject);
@@ -92,11 +74,11 @@ function consumeOne(queue: string): Promise<amqplib.ConsumeMessage> {
 
 describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
   test("control: without suppression the instrumentation adds a second send span and overwrites the context", async (t) => {
-    if (!requireBroker(t)) return;
-    const { queue } = await channel.assertQueue(uniqueQueue("control"), { exclusive: true });
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("control"), { exclusive: true });
     await publish(queue, false);
     const delivered = await new Promise<amqplib.GetMessage | false>((resolve) =>
-      setImmediate(() => resolve(channel.get(queue, { noAck: true }))),
+      setImmediate(() => resolve(broker.channel.get(queue, { noAck: true }))),
     );
     const producers = spansOfKind(SpanKind.PRODUCER);
     assert.deepEqual(producers.map(scopeOf).sort(), [INSTRUMENTATION_SCOPE, "tracehop"]);
@@ -106,8 +88,8 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
   });
 
   test("publish: one PRODUCER span (tracehop's); the delivered headers carry its context", async (t) => {
-    if (!requireBroker(t)) return;
-    const { queue } = await channel.assertQueue(uniqueQueue("publish"), { exclusive: true });
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("publish"), { exclusive: true });
     await publish(queue);
     const delivered = await consumeOne(queue);
     const producers = spansOfKind(SpanKind.PRODUCER);
@@ -117,8 +99,8 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
   });
 
   test("consume: the instrumentation's CONSUMER span is reused (parent mode), no second process span", async (t) => {
-    if (!requireBroker(t)) return;
-    const { queue } = await channel.assertQueue(uniqueQueue("consume"), { exclusive: true });
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("consume"), { exclusive: true });
     await publish(queue);
     await consumeOne(queue);
     const [send] = spansOfKind(SpanKind.PRODUCER);
@@ -133,9 +115,9 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
   });
 
   test("consume with useLinksForConsume: the linked instrumentation span is reused as well", async (t) => {
-    if (!requireBroker(t)) return;
+    if (!broker.requireBroker(t)) return;
     instrumentation.setConfig({ useLinksForConsume: true });
-    const { queue } = await channel.assertQueue(uniqueQueue("links"), { exclusive: true });
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("links"), { exclusive: true });
     await publish(queue);
     await consumeOne(queue);
     const [send] = spansOfKind(SpanKind.PRODUCER);

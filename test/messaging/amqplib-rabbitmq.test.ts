@@ -3,7 +3,7 @@
  * TRACEHOP_TEST_AMQP_URL): publish with headers, consume, restore; span kinds and messaging attributes.
  * Skips with a clear message when the broker is not reachable.
  */
-import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type amqplib from "amqplib";
@@ -16,7 +16,7 @@ import {
   withSendSpan,
   type SendSpanOptions,
 } from "../../src/messaging/index.js";
-import { connectOrSkipReason, uniqueQueue } from "./rabbitmq.js";
+import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
 import { datadogSpanId, datadogTraceId, exporter, inSpan, onlySpan, traceparentOf } from "./tracing.js";
 
 const STORED_TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
@@ -32,32 +32,12 @@ const STORED = {
   "x-datadog-tags": "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000",
 };
 
-let connection: amqplib.ChannelModel | undefined;
-let skipReason = "";
-let channel: amqplib.ConfirmChannel;
-
-before(async () => {
-  const result = await connectOrSkipReason();
-  if (typeof result === "string") skipReason = result;
-  else {
-    connection = result;
-    channel = await connection.createConfirmChannel();
-  }
-});
-after(async () => {
-  await connection?.close();
-});
+const broker = useRabbitMQ();
 beforeEach(() => exporter.reset());
-
-function requireBroker(t: TestContext): boolean {
-  if (connection) return true;
-  t.skip(skipReason);
-  return false;
-}
 
 /** A fresh exclusive queue, deleted when the connection closes. */
 async function freshQueue(label: string): Promise<string> {
-  const { queue } = await channel.assertQueue(uniqueQueue(label), { exclusive: true });
+  const { queue } = await broker.channel.assertQueue(uniqueQueue(label), { exclusive: true });
   return queue;
 }
 
@@ -71,7 +51,7 @@ function consumeOne(
 ): Promise<amqplib.ConsumeMessage> {
   return new Promise((resolve, reject) => {
     let tag = "";
-    channel
+    broker.channel
       .consume(queue, (msg) => {
         if (!msg) return;
         const destination = rabbitmqDestinationName(msg.fields.exchange, msg.fields.routingKey, queue);
@@ -89,10 +69,10 @@ function consumeOne(
           async () => handler(msg),
         )
           .then(
-            () => channel.ack(msg),
-            () => channel.nack(msg, false, false),
+            () => broker.channel.ack(msg),
+            () => broker.channel.nack(msg, false, false),
           )
-          .then(() => channel.cancel(tag))
+          .then(() => broker.channel.cancel(tag))
           .then(() => resolve(msg), reject);
       })
       .then((ok) => (tag = ok.consumerTag), reject);
@@ -110,15 +90,15 @@ async function publish(queue: string, body: string, options: Partial<SendSpanOpt
       ...options,
     },
     async (headers) => {
-      channel.sendToQueue(queue, Buffer.from(body), { headers, messageId: "m-1", persistent: false });
-      await channel.waitForConfirms();
+      broker.channel.sendToQueue(queue, Buffer.from(body), { headers, messageId: "m-1", persistent: false });
+      await broker.channel.waitForConfirms();
     },
   );
 }
 
 describe("amqplib + RabbitMQ", () => {
   test("publish with headers, consume, restore: one trace, PRODUCER -> CONSUMER, semconv attributes", async (t) => {
-    if (!requireBroker(t)) return;
+    if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("basic");
     let handlerTraceId: string | undefined;
     const request = await inSpan("request", async (span) => {
@@ -157,7 +137,7 @@ describe("amqplib + RabbitMQ", () => {
   });
 
   test("relay, default forward: the worker continues under the relay's PRODUCER span, in the stored trace", async (t) => {
-    if (!requireBroker(t)) return;
+    if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("relay");
     await publish(queue, "{}", { creationContext: STORED });
     const delivered = await consumeOne(queue);
@@ -175,7 +155,7 @@ describe("amqplib + RabbitMQ", () => {
   });
 
   test("relay, forward 'creation-context': the worker's parent is the stored context itself", async (t) => {
-    if (!requireBroker(t)) return;
+    if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("forward");
     await publish(queue, "{}", { creationContext: STORED, forward: "creation-context" });
     const delivered = await consumeOne(queue);
@@ -188,16 +168,16 @@ describe("amqplib + RabbitMQ", () => {
   });
 
   test("headers another client sent as AMQP byte arrays and integers are restored", async (t) => {
-    if (!requireBroker(t)) return;
+    if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("types");
-    channel.sendToQueue(queue, Buffer.from("{}"), {
+    broker.channel.sendToQueue(queue, Buffer.from("{}"), {
       headers: {
         "X-Datadog-Trace-Id": Buffer.from("1234567890123456789"),
         "x-datadog-parent-id": Buffer.from("987654321"),
         "x-datadog-sampling-priority": 1,
       },
     });
-    await channel.waitForConfirms();
+    await broker.channel.waitForConfirms();
     const delivered = await consumeOne(queue);
     const headers = delivered.properties.headers!;
     assert.ok(Buffer.isBuffer(headers["X-Datadog-Trace-Id"]), "the broker delivers a byte array as a Buffer");
@@ -209,7 +189,7 @@ describe("amqplib + RabbitMQ", () => {
   });
 
   test("a failing handler: the process span records the error, the message is rejected", async (t) => {
-    if (!requireBroker(t)) return;
+    if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("error");
     await publish(queue, "{}");
     await consumeOne(queue, () => {
@@ -218,7 +198,7 @@ describe("amqplib + RabbitMQ", () => {
     const process = onlySpan(`process ${queue}`);
     assert.equal(process.status.code, SpanStatusCode.ERROR);
     assert.equal(process.status.message, "cannot split");
-    const { messageCount } = await channel.checkQueue(queue);
+    const { messageCount } = await broker.channel.checkQueue(queue);
     assert.equal(messageCount, 0, "rejected without requeue");
   });
 });

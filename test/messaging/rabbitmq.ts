@@ -1,5 +1,6 @@
 /** The real RabbitMQ broker of the messaging tests; tests skip with this reason when it is missing. */
 import { randomBytes } from "node:crypto";
+import { after, before, type TestContext } from "node:test";
 import type amqplib from "amqplib";
 
 /** Broker URL; override with TRACEHOP_TEST_AMQP_URL. */
@@ -20,3 +21,43 @@ export async function connectOrSkipReason(): Promise<amqplib.ChannelModel | stri
 /** A queue name no other run uses. */
 export const uniqueQueue = (label: string) =>
   `tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
+
+/** The broker of a test file or suite: {@link useRabbitMQ}. */
+export interface RabbitMQ {
+  /** A confirm channel on the connection (only once `requireBroker` said the broker is there). */
+  readonly channel: amqplib.ConfirmChannel;
+  /** True when the broker is there; else skips `t` with the reason and returns false. */
+  requireBroker(t: TestContext): boolean;
+}
+
+/**
+ * Connects in a `before` hook of the calling file or suite (amqplib is loaded then, after any
+ * instrumentation the file enabled) and closes in an `after` hook; tests call `requireBroker(t)` first.
+ */
+export function useRabbitMQ(): RabbitMQ {
+  let connection: amqplib.ChannelModel | undefined;
+  let channel: amqplib.ConfirmChannel | undefined;
+  let skipReason = "RabbitMQ was not connected";
+  before(async () => {
+    const result = await connectOrSkipReason();
+    if (typeof result === "string") skipReason = result;
+    else {
+      connection = result;
+      channel = await connection.createConfirmChannel();
+    }
+  });
+  after(async () => {
+    await connection?.close();
+  });
+  return {
+    get channel() {
+      if (channel === undefined) throw new Error(`no RabbitMQ channel: ${skipReason}`);
+      return channel;
+    },
+    requireBroker(t) {
+      if (connection) return true;
+      t.skip(skipReason);
+      return false;
+    },
+  };
+}

@@ -5,7 +5,7 @@
  * TRACEHOP_TEST_AMQP_URL; skipped with that message when it is not reachable); kafkajs messages are
  * built by kafkajs's own record encoder and decoder, as a consumer receives them (no Kafka broker here).
  */
-import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SpanKind, trace } from "@opentelemetry/api";
 import type amqplib from "amqplib";
@@ -16,7 +16,7 @@ import {
   withProcessSpan,
   withSendSpan,
 } from "../../src/messaging/index.js";
-import { connectOrSkipReason, uniqueQueue } from "./rabbitmq.js";
+import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
 import { exporter, kafkaRoundTrip, onlySpan, traceparentOf } from "./tracing.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -142,50 +142,32 @@ describe("kafkajs: the whole message", () => {
 });
 
 describe("amqplib + RabbitMQ: the whole message", () => {
-  let connection: amqplib.ChannelModel | undefined;
-  let skipReason = "";
-  let channel: amqplib.ConfirmChannel;
-  before(async () => {
-    const result = await connectOrSkipReason();
-    if (typeof result === "string") skipReason = result;
-    else {
-      connection = result;
-      channel = await connection.createConfirmChannel();
-    }
-  });
-  after(async () => {
-    await connection?.close();
-  });
-  function requireBroker(t: TestContext): boolean {
-    if (connection) return true;
-    t.skip(skipReason);
-    return false;
-  }
+  const broker = useRabbitMQ();
   const rabbit = (destination: string) => ({ system: "rabbitmq", destination }) as const;
 
   /** Publishes `count` messages to a fresh queue inside withSendSpan; returns the queue and the send spans' traceparents. */
   async function publish(label: string, count: number): Promise<{ queue: string; sent: string[] }> {
-    const { queue } = await channel.assertQueue(uniqueQueue(label), { exclusive: true });
+    const { queue } = await broker.channel.assertQueue(uniqueQueue(label), { exclusive: true });
     const sent: string[] = [];
     for (let i = 0; i < count; i++) {
       await withSendSpan(rabbit(queue), async (headers, span) => {
         sent.push(traceparentOf(span.spanContext()));
-        channel.sendToQueue(queue, Buffer.from(String(i)), { headers, persistent: false });
-        await channel.waitForConfirms();
+        broker.channel.sendToQueue(queue, Buffer.from(String(i)), { headers, persistent: false });
+        await broker.channel.waitForConfirms();
       });
     }
     exporter.reset();
     return { queue, sent };
   }
 
-  test("withProcessSpan(msg) of channel.consume reads msg.properties.headers", async (t) => {
-    if (!requireBroker(t)) return;
+  test("withProcessSpan(msg) of broker.channel.consume reads msg.properties.headers", async (t) => {
+    if (!broker.requireBroker(t)) return;
     const { queue, sent } = await publish("whole-consume", 1);
     const delivered = await new Promise<amqplib.ConsumeMessage>((resolve, reject) => {
-      channel
+      broker.channel
         .consume(queue, (msg) => {
           if (!msg) return;
-          withProcessSpan(msg, rabbit(queue), () => channel.ack(msg));
+          withProcessSpan(msg, rabbit(queue), () => broker.channel.ack(msg));
           resolve(msg);
         })
         .catch(reject);
@@ -197,12 +179,12 @@ describe("amqplib + RabbitMQ: the whole message", () => {
     assert.equal(traceparentOf(span.parentSpanContext!), sent[0]);
   });
 
-  test("channel.get messages: contextFromAmqpHeaders(msg) and withBatchProcessSpan(msgs) (default headersFrom)", async (t) => {
-    if (!requireBroker(t)) return;
+  test("broker.channel.get messages: contextFromAmqpHeaders(msg) and withBatchProcessSpan(msgs) (default headersFrom)", async (t) => {
+    if (!broker.requireBroker(t)) return;
     const { queue, sent } = await publish("whole-get", 2);
     const messages: amqplib.GetMessage[] = [];
     for (let i = 0; i < 2; i++) {
-      const msg = await channel.get(queue, { noAck: true });
+      const msg = await broker.channel.get(queue, { noAck: true });
       assert.ok(msg, "message delivered");
       messages.push(msg);
     }

@@ -10,6 +10,28 @@ import { ddSpanContext, ddTracer } from "../interop/dd-trace-helpers.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
+/** A carrier whose tracecontext and datadog headers name different traces: the extract order decides. */
+const TWO_TRACES = JSON.stringify({
+  traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+  "x-datadog-trace-id": "1234",
+  "x-datadog-parent-id": "5678",
+});
+
+/** process.env without the propagation settings (and NODE_OPTIONS) a developer's shell may hold. */
+function withoutPropagationSettings(): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [
+    "OTEL_PROPAGATORS",
+    "DD_TRACE_PROPAGATION_STYLE",
+    "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
+    "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
+    "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
+    "NODE_OPTIONS",
+  ])
+    delete clean[name];
+  return clean;
+}
+
 function run(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env) {
   const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], {
     input,
@@ -155,18 +177,8 @@ describe("tracehop inspect", () => {
   });
 
   test("without --styles, the extract order a service in this environment uses, and where it came from", () => {
-    const carrier = JSON.stringify({
-      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "x-datadog-trace-id": "1234",
-      "x-datadog-parent-id": "5678",
-    });
-    const clean: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of [
-      "OTEL_PROPAGATORS",
-      "DD_TRACE_PROPAGATION_STYLE",
-      "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
-    ])
-      delete clean[name];
+    const carrier = TWO_TRACES;
+    const clean = withoutPropagationSettings();
     const first = (env: NodeJS.ProcessEnv, args: string[] = []) => {
       const { code, stdout } = run(["inspect", ...args, carrier], undefined, { ...clean, ...env });
       return { code, line: stdout.split("\n")[0] };
@@ -271,21 +283,8 @@ describe("tracehop inspect", () => {
 });
 
 describe("tracehop inspect: settings read from the environment", () => {
-  const carrier = JSON.stringify({
-    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-    "x-datadog-trace-id": "1234",
-    "x-datadog-parent-id": "5678",
-  });
-  const clean: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [
-    "OTEL_PROPAGATORS",
-    "DD_TRACE_PROPAGATION_STYLE",
-    "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
-    "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
-    "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
-    "NODE_OPTIONS",
-  ])
-    delete clean[name];
+  const carrier = TWO_TRACES;
+  const clean = withoutPropagationSettings();
 
   test("an unknown style in the environment is said once, in the report, not again as a process warning", () => {
     const { code, stdout, stderr } = run(["inspect", "--json", carrier], undefined, {

@@ -125,7 +125,8 @@ const NONE = "none";
  * trace context"): extract
  * `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`, else `OTEL_PROPAGATORS`
  * (where `datadog` is accepted too), else {@link DEFAULT_EXTRACT_STYLES}; inject likewise with
- * `..._INJECT`, else {@link DEFAULT_STYLES}. A variable that names nothing (empty, blanks, commas
+ * `..._INJECT`, else {@link DEFAULT_STYLES}. In a `DD_TRACE_PROPAGATION_STYLE*` variable `b3` means
+ * `b3multi`, as dd-trace-js 5 and the Datadog docs read it. A variable that names nothing (empty, blanks, commas
  * only) counts as unset. Unknown names there are ignored with a `diag.warn` and a process warning.
  * `DD_TRACE_PROPAGATION_EXTRACT_FIRST`, `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` and
  * `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at creation time, unless `options` sets them.
@@ -224,7 +225,24 @@ function environmentStyles(
   warn: SettingWarning = warnUnknownSetting,
 ): EnvironmentStyles {
   const variable = variables.find((name) => styleListOrUnset(env[name]) !== undefined);
-  return { styles: variable ? parseStyles(env[variable]!, "environment", warn) : [...defaults], variable };
+  if (variable === undefined) return { styles: [...defaults], variable };
+  const text = variable === ENV_OTEL_PROPAGATORS ? env[variable]! : datadogB3AsMulti(env[variable]!);
+  return { styles: parseStyles(text, "environment", warn), variable };
+}
+
+/**
+ * A `DD_TRACE_PROPAGATION_STYLE*` list with its `b3` entries read as `b3multi`, as dd-trace-js 5 reads
+ * them (`text_map.js`: `b3` from a `DD_` variable extracts and injects the `x-b3-*` headers; from
+ * `OTEL_PROPAGATORS` it is the single `b3` header, the OpenTelemetry meaning) and as the Datadog docs
+ * list it ("Propagating trace context": `B3` is the deprecated name of `b3multi`). `b3 single header`
+ * keeps its meaning. dd-trace-js 6 reads `b3` as the single header everywhere (docs/conformance.md).
+ */
+function datadogB3AsMulti(text: string): string {
+  if (!/b3/i.test(text)) return text;
+  return text
+    .split(",")
+    .map((name) => (name.trim().toLowerCase() === "b3" ? "b3multi" : name))
+    .join(",");
 }
 
 /**

@@ -2,6 +2,7 @@ import { test, describe, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import {
   createTraceState,
+  defaultTextMapGetter,
   defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
@@ -10,7 +11,7 @@ import {
   type Context,
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
-import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { createPropagator, extractStylesFromEnvironment } from "../../src/propagation/create-propagator.js";
 import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator } from "../../src/propagation/datadog/DatadogTraceContextPropagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
@@ -116,6 +117,37 @@ describe("createPropagator styles", () => {
     clearEnv();
     process.env.OTEL_PROPAGATORS = "none";
     assert.deepEqual(injectKeys(), [], "none still means no propagation");
+  });
+
+  test("environment: b3 in a DD_TRACE_PROPAGATION_STYLE* variable is b3multi (dd-trace-js 5, Datadog docs); in OTEL_PROPAGATORS the single header", () => {
+    clearEnv();
+    process.env.DD_TRACE_PROPAGATION_STYLE = "datadog, B3 ";
+    assert.deepEqual(extractStylesFromEnvironment().styles, ["datadog", "b3multi"]);
+    assert.deepEqual(
+      injectKeys().filter((key) => key.startsWith("x-b3-") || key === "b3"),
+      ["x-b3-sampled", "x-b3-spanid", "x-b3-traceid"],
+    );
+    clearEnv();
+    process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "b3 single header";
+    assert.deepEqual(extractStylesFromEnvironment().styles, ["b3"]);
+    clearEnv();
+    process.env.OTEL_PROPAGATORS = "b3";
+    assert.deepEqual(extractStylesFromEnvironment().styles, ["b3"]);
+    assert.deepEqual(injectKeys(), ["b3"]);
+    clearEnv();
+    // A sender configured DD_TRACE_PROPAGATION_STYLE=b3 under dd-trace-js 5 writes x-b3-*: read.
+    process.env.DD_TRACE_PROPAGATION_STYLE = "b3";
+    const extracted = createPropagator().extract(
+      ROOT_CONTEXT,
+      {
+        "x-b3-traceid": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "x-b3-spanid": "00f067aa0ba902b7",
+        "x-b3-sampled": "1",
+      },
+      defaultTextMapGetter,
+    );
+    assert.equal(trace.getSpanContext(extracted)?.spanId, "00f067aa0ba902b7");
+    clearEnv();
   });
 
   test("an explicit list that names no style is a TypeError (none is how propagation is turned off)", () => {

@@ -1,4 +1,4 @@
-import { context as contextApi, diag } from "@opentelemetry/api";
+import { context as contextApi, diag, trace } from "@opentelemetry/api";
 import { isTraceCarrierProvider, warnIfCarrierInOtherField } from "./carrier-source.js";
 import { describe } from "./relation.js";
 import { runInSpan } from "./run-in-span.js";
@@ -134,8 +134,10 @@ export function traced<A extends readonly unknown[] = any[]>(
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       const callOptions = options.optionsFrom ? mergeCallOptions(options, args as unknown as A) : options;
       const source = findCarrier(args, options.carrierFrom);
-      // No argument with a traceContext field: one whose carrier column has another name says so.
-      if (source === undefined && !options.carrierFrom)
+      // No argument with a traceContext field: one whose carrier column has another name says so —
+      // unless a span is active (a request's, a Lambda invocation's), which the span then continues:
+      // an event with headers is then the active trace's input, not a row to restore.
+      if (source === undefined && !options.carrierFrom && trace.getSpan(contextApi.active()) === undefined)
         for (const arg of args) if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg);
       const name = spanName(this);
       const started: StartedSpan | undefined = tryStart(() =>

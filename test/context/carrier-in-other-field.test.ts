@@ -3,6 +3,7 @@
 // stored context is not restored, and tracehop says which field holds the carrier, once per process.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { trace } from "@opentelemetry/api";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import { withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
@@ -91,6 +92,23 @@ describe("a carrier under another field name", () => {
       [CODE, message("carrier")],
       [CODE, message("ctx")],
     ]);
+  });
+
+  test("traced inside an active span (a Lambda invocation's) with an event holding headers: silent, the span continues the active trace", async () => {
+    const event = { headers: W3C_CARRIER, body: "{}" };
+    const told = await recordWarnings(() =>
+      trace.getTracer("lambda").startActiveSpan("invocation", (invocation) => {
+        const handler = traced({ name: "handler" })((e: typeof event) => e.body);
+        handler(event);
+        invocation.end();
+        return invocation.spanContext().spanId;
+      }),
+    );
+    assert.deepEqual(told.processWarnings, []);
+    assert.equal(parentIdOf(finishedSpan("handler")), told.result);
+    // Without an active span the same call says so.
+    const alone = await recordWarnings(() => traced({ name: "handler" })((e: typeof event) => e.body)(event));
+    assert.deepEqual(alone.processWarnings, [[CODE, message("headers")]]);
   });
 
   test("withBatch, withBatchItem and withSendSpan's creationContext", async () => {

@@ -28,6 +28,7 @@ import {
   amqpHeadersToCarrier,
   contextFromMessageHeaders,
   headersOfMessage,
+  type MessageKind,
   writeCarrierToHeaders,
 } from "./header-carriers.js";
 import {
@@ -39,6 +40,7 @@ import {
   ATTR_MESSAGING_SYSTEM_NAME,
   MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
   MESSAGING_OPERATION_TYPE_VALUE_SEND,
+  MESSAGING_SYSTEM_VALUE_KAFKA,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
 } from "./semconv.js";
 
@@ -430,7 +432,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   let fallback: Context | undefined;
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
-  const restored = contextFromMessageHeaders(headers, { propagator });
+  const restored = contextFromMessageHeaders(headers, { propagator }, messageKindOf(options.system));
 
   const ambient = trace.getActiveSpan();
   if (ambient !== undefined) {
@@ -540,7 +542,8 @@ export function withBatchProcessSpan<M, T>(
     MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
     operationName,
   );
-  const headersFrom = options.headersFrom ?? defaultHeadersFrom;
+  const kind = messageKindOf(options.system);
+  const headersFrom = options.headersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));
   return withBatch(messages, spanName(operationName, options.destination), fn, {
     kind: SpanKind.CONSUMER,
     attributes,
@@ -550,16 +553,30 @@ export function withBatchProcessSpan<M, T>(
     // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
     // header is only a header).
     // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
-    carrierFrom: (message) => normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headersFrom(message)))),
+    carrierFrom: (message) =>
+      normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headersFrom(message), kind))),
   });
+}
+
+/**
+ * The whole messages a helper of `system` recognises ({@link headersOfMessage}): RabbitMQ's helpers only
+ * an amqplib message, Kafka's only a kafkajs one (headers a bridge copied from the other system stay
+ * headers); any other system both.
+ */
+function messageKindOf(system: string): MessageKind {
+  return system === MESSAGING_SYSTEM_VALUE_RABBITMQ
+    ? "amqp"
+    : system === MESSAGING_SYSTEM_VALUE_KAFKA
+      ? "kafka"
+      : "any";
 }
 
 /**
  * A message's headers: an amqplib message's `properties.headers`, a kafkajs message's `headers`
  * (`headersOfMessage`); else the `headers` field of any object; `undefined` for anything else.
  */
-function defaultHeadersFrom(message: unknown): unknown {
-  const headers = headersOfMessage(message);
+function defaultHeadersFrom(message: unknown, kind: MessageKind): unknown {
+  const headers = headersOfMessage(message, kind);
   if (headers !== message) return headers;
   return message !== null && typeof message === "object"
     ? (message as { headers?: unknown }).headers

@@ -139,6 +139,35 @@ describe("kafkajs: the whole message", () => {
     assert.equal(trace.getSpanContext(contextFromKafkaHeaders(amqpShaped))?.spanId, SPAN_ID);
     assert.equal(trace.getSpanContext(contextFromAmqpHeaders(amqpShaped)), undefined);
   });
+
+  test("withProcessSpan and withBatchProcessSpan follow options.system: a RabbitMQ consumer reads bridged Kafka fields as headers", async () => {
+    const OTHER = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;
+    const bridged = {
+      offset: "42",
+      timestamp: "1700000000000",
+      attributes: 0,
+      key: null,
+      value: null,
+      headers: { traceparent: OTHER },
+      traceparent: TRACEPARENT,
+    };
+    const rabbitmq = { system: "rabbitmq", destination: "jobs" } as const;
+    await withProcessSpan(bridged, rabbitmq, () => undefined);
+    assert.deepEqual(placeOf("process jobs"), [TRACE_ID, SPAN_ID]);
+    exporter.reset();
+    const delivered = {
+      content: Buffer.from("{}"),
+      fields: { exchange: "", routingKey: "jobs", deliveryTag: 1, redelivered: false },
+      properties: { headers: bridged },
+    };
+    await withBatchProcessSpan([delivered], rabbitmq, () => undefined);
+    const links = onlySpan("process jobs").links.map((link) => link.context.spanId);
+    assert.deepEqual(links, [SPAN_ID]);
+    // Under system "kafka" the same object is a kafkajs message: its headers are read.
+    exporter.reset();
+    await withProcessSpan(bridged, { system: "kafka", destination: "jobs" }, () => undefined);
+    assert.deepEqual(placeOf("process jobs"), ["1".repeat(32), "2".repeat(16)]);
+  });
 });
 
 describe("amqplib + RabbitMQ: the whole message", () => {

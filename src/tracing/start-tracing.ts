@@ -193,7 +193,9 @@ function assertNothingRegistered(): void {
       `startTracing: a global OpenTelemetry ${others.join(" and a global ")} is already registered in this process; ` +
         "startTracing registers its own and the OpenTelemetry API keeps the first registration, so tracehop's would be ignored. " +
         `Remove that registration or undo it first (${others.map((what) => (what.startsWith("context") ? "context.disable()" : "propagation.disable()")).join(", ")}; ` +
-        "a propagator of your own goes in startTracing's `propagator` option), " +
+        (others.some((what) => what.startsWith("propagator"))
+          ? "a propagator of your own goes in startTracing's `propagator` option), "
+          : "startTracing registers an AsyncLocalStorage context manager itself), ") +
         'or set up your own SDK with tracehop\'s pieces instead of calling startTracing (docs/export.md, "With your own OpenTelemetry SDK" in the tracehop package)',
     );
 }

@@ -84,6 +84,11 @@ describe("startTracing after another OpenTelemetry setup", () => {
       thrownBy(() => startTracing({ serviceName: "late", spansFile: false })).message,
       /^startTracing: a global OpenTelemetry context manager \(context\.setGlobalContextManager\) is already registered in this process; startTracing registers its own.*undo it first \(context\.disable\(\);/,
     );
+    assert.doesNotMatch(
+      thrownBy(() => startTracing({ serviceName: "late", spansFile: false })).message,
+      /propagator` option/,
+      "the propagator option is no way out for a context manager",
+    );
     assert.equal(delegate() instanceof BasicTracerProvider, false, "no tracer provider was registered");
   });
 

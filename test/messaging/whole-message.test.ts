@@ -114,15 +114,18 @@ describe("kafkajs: the whole message", () => {
     assert.equal(trace.getSpanContext(contextFromAmqpHeaders(headers))?.spanId, SPAN_ID);
   });
 
+  /** RabbitMQ headers holding the fields a Kafka->RabbitMQ bridge copies from the record. */
+  const BRIDGED = {
+    offset: "42",
+    timestamp: "1700000000000",
+    attributes: 0,
+    key: null,
+    value: null,
+    traceparent: TRACEPARENT,
+  };
+
   test("AMQP headers a Kafka bridge copied (offset, timestamp, attributes, key, value) are headers to the AMQP helpers", () => {
-    const bridged = {
-      offset: "42",
-      timestamp: "1700000000000",
-      attributes: 0,
-      key: null,
-      value: null,
-      traceparent: TRACEPARENT,
-    };
+    const bridged = BRIDGED;
     // No `headers` object: not a kafkajs message, whichever helper reads it.
     assert.equal(trace.getSpanContext(contextFromAmqpHeaders(bridged))?.spanId, SPAN_ID);
     assert.equal(trace.getSpanContext(contextFromKafkaHeaders(bridged))?.spanId, SPAN_ID);
@@ -142,15 +145,7 @@ describe("kafkajs: the whole message", () => {
 
   test("withProcessSpan and withBatchProcessSpan follow options.system: a RabbitMQ consumer reads bridged Kafka fields as headers", async () => {
     const OTHER = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;
-    const bridged = {
-      offset: "42",
-      timestamp: "1700000000000",
-      attributes: 0,
-      key: null,
-      value: null,
-      headers: { traceparent: OTHER },
-      traceparent: TRACEPARENT,
-    };
+    const bridged = { ...BRIDGED, headers: { traceparent: OTHER } };
     const rabbitmq = { system: "rabbitmq", destination: "jobs" } as const;
     await withProcessSpan(bridged, rabbitmq, () => undefined);
     assert.deepEqual(placeOf("process jobs"), [TRACE_ID, SPAN_ID]);

@@ -56,7 +56,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     parsed = JSON.parse(text);
   } catch (err) {
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${psqlColumnsHint(text.trimStart().split("\n", 1)[0]!)}`,
     );
   }
   if (!Array.isArray(parsed)) {
@@ -157,7 +157,9 @@ function lineRow(line: string, number: number, field: string | undefined): Inspe
   try {
     parsed = JSON.parse(line);
   } catch (err) {
-    throw new InspectInputError(`line ${number} is not valid JSON (${(err as Error).message}); ${what}`);
+    throw new InspectInputError(
+      `line ${number} is not valid JSON (${(err as Error).message}); ${what}${psqlColumnsHint(line)}`,
+    );
   }
   if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
   const diagnostics: string[] = [];
@@ -176,6 +178,16 @@ function lineRow(line: string, number: number, field: string | undefined): Inspe
   if (!isJsonObject(parsed))
     return { carrier: {}, diagnostics: [], noCarrier: `${describeField(parsed)}, not a carrier` };
   return { carrier: carrierOfValue(parsed, line, diagnostics, field), diagnostics };
+}
+
+/**
+ * A hint for a line that reads like `psql -At` output of several columns (`42|{"traceparent":…}`: psql
+ * separates columns with `|`), else "".
+ */
+function psqlColumnsHint(line: string): string {
+  return /^[^{["|]*\|\s*[{"]/.test(line)
+    ? ` (it looks like psql -At output of several columns, separated by "|": select the carrier column alone, psql -At -c "select trace_context from ...", or whole rows as JSON, "select row_to_json(t) from ... t")`
+    : "";
 }
 
 /** The diagnostic of a carrier given as a JSON string holding its JSON text. */

@@ -546,6 +546,22 @@ describe("tracehop inspect input", () => {
     assert.match(text.stdout, /18446744073709551615/);
   });
 
+  test("psql -At output of several columns (id|carrier) says to select the carrier column alone", () => {
+    const carrier = JSON.stringify({
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    for (const input of [`1|${carrier}\n2|{}\n`, `{}\n7|"x"\n`]) {
+      const { code, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2);
+      assert.match(
+        stderr,
+        /it looks like psql -At output of several columns, separated by "\|": select the carrier column alone/,
+      );
+    }
+    // Other invalid JSON gets no such hint.
+    assert.doesNotMatch(run(["inspect", "-"], "{nope\n").stderr, /psql -At output/);
+  });
+
   test("a missing file names the file and the three accepted inputs", () => {
     const { code, stderr } = run(["inspect", "no-such-row.json"]);
     assert.equal(code, 2);

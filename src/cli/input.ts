@@ -414,8 +414,24 @@ const GIVE = "give JSON text, a file name, or - for standard input";
  */
 export function readInputText(arg: string): string {
   if (arg === "-") return decodeInput(readBytes(0, "standard input"), "standard input");
-  if (LOOKS_LIKE_JSON.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) return arg;
+  if (LOOKS_LIKE_JSON.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) {
+    // A bare word (`2024-07-rows`) that is not JSON either was meant as a file name.
+    if (/^[^\s{["]+$/.test(arg) && !isJson(arg))
+      throw new InspectInputError(
+        `cannot read the file ${arg}: ENOENT, and it is not JSON text either (${GIVE})`,
+      );
+    return arg;
+  }
   return decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The bytes of a file, or of standard input (`0`). @throws {@link InspectInputError} naming `what`. */

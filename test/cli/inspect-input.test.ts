@@ -736,7 +736,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       assert.match(stdout, /4bf92f3577b34da6a3ce929d0e0e4736/);
     }
     // A missing file whose name starts like JSON is said missing, not parsed as JSON.
-    for (const name of ["2024-07-rows.json", "42.json", "-rows.jsonl"]) {
+    for (const name of ["2024-07-rows.json", "42.json", "-rows.jsonl", "2024-07-rows"]) {
       const { code, stderr } = runIn(dir, ["inspect", "--", name]);
       assert.equal(code, 2);
       assert.match(stderr, new RegExp(`cannot read the file ${name.replace(".", "\\.")}: ENOENT`));

@@ -1,4 +1,5 @@
 import { diag } from "@opentelemetry/api";
+import { getBooleanFromEnv } from "@opentelemetry/core";
 
 /**
  * Warnings about a trace that is being lost without an error: the user's call still succeeds
@@ -38,6 +39,17 @@ export function emitProcessWarningOnce(key: string, message: string, code: strin
 }
 
 /**
+ * Internal: the Node process warning of `message` the first time `message` itself is given in this
+ * process, OTEL_SDK_DISABLED or not: for a propagation setting read from the environment, which
+ * `createPropagator` uses whether or not the SDK is on (its caller gives the `diag.warn`).
+ */
+export function emitSettingWarningOnce(message: string, code: string): void {
+  if (given.has(message)) return;
+  given.add(message);
+  emitProcessWarning(message, code);
+}
+
+/**
  * Marks `key` as warned about, so that no process warning is given for it: for a program that
  * reports the problem itself (`tracehop inspect` names every Datadog id stored as a JSON number).
  */
@@ -50,7 +62,7 @@ export function markWarned(key: string): void {
  * purpose, so a trace that is not continued is what was asked for and nothing is said.
  */
 export function tracingDisabled(): boolean {
-  return process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true";
+  return getBooleanFromEnv("OTEL_SDK_DISABLED");
 }
 
 function emitProcessWarning(message: string, code: string): void {

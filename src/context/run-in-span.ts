@@ -50,9 +50,19 @@ export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T)
 /** Whether {@link checkContextManager} has run in this process (it runs once). */
 let contextManagerChecked = false;
 
-/** A context only the check below makes active. */
+/** A context only {@link contextManagerRegistered} makes active. */
 const PROBE = ROOT_CONTEXT.setValue(createContextKey("tracehop context manager probe"), true);
 const probeIsActive = (): boolean => contextApi.active() === PROBE;
+
+/**
+ * Internal: true when a global context manager is registered, i.e. a context made active with
+ * `context.with` is active inside it (@opentelemetry/api's no-op manager keeps ROOT_CONTEXT active).
+ * Read by the check below and by `startTracing` (which refuses to start over another setup's manager).
+ * @throws what a registered manager's `with` throws.
+ */
+export function contextManagerRegistered(): boolean {
+  return contextApi.with(PROBE, probeIsActive);
+}
 
 /** Process warning code of {@link checkContextManager}. */
 export const NO_CONTEXT_MANAGER_WARNING = "TRACEHOP_NO_CONTEXT_MANAGER";
@@ -73,7 +83,7 @@ function checkContextManager(): void {
   if (tracingDisabled()) return;
   let registered: boolean;
   try {
-    registered = contextApi.with(PROBE, probeIsActive);
+    registered = contextManagerRegistered();
   } catch {
     return; // a context manager that throws: not the problem this check is about
   }

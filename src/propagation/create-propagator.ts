@@ -58,6 +58,7 @@ import { BaggagePropagator } from "./w3c/BaggagePropagator.js";
 import { baggageEntries } from "./w3c/W3CBaggage.js";
 import { FLAG_RANDOM } from "./w3c/constants.js";
 import { isValidSpanContext } from "./w3c/traceparent.js";
+import { emitSettingWarningOnce } from "../warn-once.js";
 
 /** A propagation style name accepted by {@link createPropagator}. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
@@ -383,18 +384,14 @@ function styleListOrUnset(text: string | undefined): string | undefined {
 }
 
 /** Messages already given as a process warning by {@link warnUnknownSetting}. */
-const warned = new Set<string>();
-
 /**
  * `diag.warn` of a propagation setting from the environment that is not used as written (an unknown
  * style, a bad `DD_TRACE_*` value), plus a Node process warning with `code` the first time this
- * message is given in the process (printed on stderr by default).
+ * message is given in the process (printed on stderr by default; warn-once.ts).
  */
 function warnUnknownSetting(message: string, code: string): void {
   diag.warn(message);
-  if (warned.has(message)) return;
-  warned.add(message);
-  process.emitWarning(message, { code });
+  emitSettingWarningOnce(message, code);
 }
 
 /**

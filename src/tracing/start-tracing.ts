@@ -1,15 +1,14 @@
 import {
   context,
-  createContextKey,
   diag,
   propagation,
   ProxyTracerProvider,
-  ROOT_CONTEXT,
   trace,
   type TracerProvider,
 } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { contextManagerRegistered } from "../context/run-in-span.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
@@ -216,14 +215,6 @@ function registeredTracerProvider(): TracerProvider | undefined {
 
 /** The API's no-op tracer provider: the delegate of a ProxyTracerProvider that was given none. */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
-
-const PROBE_KEY = createContextKey("tracehop startTracing probe");
-
-/** True when a global context manager is registered: the no-op one's `active()` is always ROOT_CONTEXT. */
-function contextManagerRegistered(): boolean {
-  const probe = ROOT_CONTEXT.setValue(PROBE_KEY, true);
-  return context.with(probe, () => context.active()) === probe;
-}
 
 /**
  * `startTracing` under OTEL_SDK_DISABLED=true: what the NodeSDK does then (registers nothing), without

@@ -298,8 +298,9 @@ export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierO
 
 /**
  * Extracts the context a kafkajs message carries (`message.headers` of `eachMessage`/`eachBatch`,
- * Buffer values and repeated headers included, tulios/kafkajs#1024) onto the given (default: ROOT) context. The
- * whole message (or the `eachMessage` payload) is read through its headers too (`headersOfMessage`).
+ * Buffer values and repeated headers included, tulios/kafkajs#1024) onto the given (default: ROOT)
+ * context. A whole kafkajs message (or the `eachMessage` payload) is read through its headers too
+ * (`headersOfMessage`); an object shaped like an amqplib message is read as headers.
  * The headers are read as headers only: an application header named `traceContext` is never taken
  * for a row's carrier column (as `contextFromCarrier` would take an object with that field). Tracing
  * headers are found wherever they sit, after any number of application headers. Returns that context
@@ -323,10 +324,11 @@ export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOpt
 
 /**
  * Extracts the context an amqplib message carries (`msg.properties.headers`, or the whole `msg`, read
- * through its headers) onto the given (default: ROOT) context: strings, Buffers, arrays, and
- * safe-integer numbers as decimal text (see {@link amqpHeadersGetter}). Read as headers only, as {@link contextFromKafkaHeaders}. Returns that
- * context unchanged when there is no valid context. Never throws on the headers; `options` as
- * {@link injectKafkaHeaders}.
+ * through its headers; headers shaped like a kafkajs message, as a Kafka bridge may copy them, stay
+ * headers) onto the given (default: ROOT) context: strings, Buffers, arrays, and safe-integer numbers
+ * as decimal text (see {@link amqpHeadersGetter}). Read as headers only, as
+ * {@link contextFromKafkaHeaders}. Returns that context unchanged when there is no valid context.
+ * Never throws on the headers; `options` as {@link injectKafkaHeaders}.
  */
 export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions = {}): Context {
   assertCarrierOptions(options, "contextFromAmqpHeaders");

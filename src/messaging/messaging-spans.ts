@@ -391,7 +391,9 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (strings,
  * Buffers, arrays, AMQP integers; untrusted: a missing or garbled context gives a new trace, never an
  * error). The whole message — an amqplib `ConsumeMessage`, a kafkajs `KafkaMessage` or `eachMessage`
- * payload — is recognised by its shape and read through its headers (`headersOfMessage`). Relation to the message's creation context: `options.relation` (see
+ * payload — is recognised by its shape and read through its headers (`headersOfMessage`): under
+ * `system: "rabbitmq"` only an amqplib message, under `"kafka"` only a kafkajs one, any other system
+ * either. Relation to the message's creation context: `options.relation` (see
  * {@link ProcessSpanOptions}), default `"parent"`; unless it is `"link"` or `"none"`, a span already
  * active when `withProcessSpan` is called becomes a link (messaging conventions: parenting from the
  * creation context inside an ambient span links the ambient one).

@@ -49,21 +49,54 @@ const TRACED_OPTION_NAMES: readonly string[] = [
  * `experimentalDecorators`). Either way the result has the signature of what it wraps.
  *
  * @typeParam A the argument tuple of `options.carrierFrom` / `optionsFrom` when they are annotated
- *   (`([outbox]: [Outbox]) => ...`): the wrapped function's parameters are typed from it, and a
- *   function whose parameters do not fit is a type error. Otherwise `any[]`: the function's own
- *   annotations are its signature, and unannotated parameters are `any`.
+ *   (`([outbox]: [Outbox]) => ...`), else `any[]` (then nothing below is checked):
+ *   - `traced(opts)(fn)`: `fn`'s unannotated parameters are typed from `A`, and a `fn` whose
+ *     parameters do not take `A` is a type error;
+ *   - `@traced(opts)` on a method: the method's parameter list must be assignable to `A` (each call's
+ *     arguments are what `carrierFrom` / `optionsFrom` receive); a method that does not fit is a type
+ *     error naming `A` and the method's parameters ({@link MethodParametersMustFitCarrierFrom}).
+ *
+ *   A decorator on anything but a method (a field, an accessor, a getter or setter, a class) is a
+ *   type error, as it is a `TypeError` at class definition.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface TracedWrapper<A extends readonly unknown[] = any[]> {
-  // `(...args: A)`, not `never[]`: the constraint is the contextual type of an unannotated
-  // `async (outbox) => ...`, which `never[]` typed `never` (uncallable).
-  <F extends (...args: A) => unknown>(fn: F): F;
   // `any` as in lib.decorators.d.ts' own constraint on ClassMethodDecoratorContext's Value.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   <This, F extends (this: This, ...args: any) => any>(
-    method: F,
+    method: F & TracedMethodFits<F, A>,
     context: ClassMethodDecoratorContext<This, F>,
   ): F;
+  // `(...args: A)`, not `never[]`: the constraint is the contextual type of an unannotated
+  // `async (outbox) => ...`, which `never[]` typed `never` (uncallable).
+  // `context?: never`: tsc calls an ES decorator with as many arguments as its signature has
+  // parameters (one or two), so without it this signature would accept a decorated method or getter
+  // by itself, unchecked against `A` and whatever the member's kind.
+  <F extends (...args: A) => unknown>(fn: F, context?: never): F;
+}
+
+/**
+ * `unknown` when the parameters of the decorated method `F` are assignable to `A` (the argument
+ * tuple of an annotated `carrierFrom` / `optionsFrom`), else a {@link MethodParametersMustFitCarrierFrom} that the
+ * method lacks, which makes `@traced(options)` a type error on it.
+ */
+type TracedMethodFits<F, A extends readonly unknown[]> = F extends (...args: infer P) => unknown
+  ? [P] extends [A]
+    ? unknown
+    : MethodParametersMustFitCarrierFrom<P, A>
+  : unknown;
+
+/**
+ * What a decorated method whose parameters `P` do not fit `A` (the tuple that the annotated
+ * `carrierFrom` / `optionsFrom` take) is required to be, and lacks. tsc then reports, under
+ * "Unable to resolve signature of method decorator": "Type '(x: Job) => Promise<void>' is not
+ * assignable to type 'MethodParametersMustFitCarrierFrom<[x: Job], [Outbox]>'".
+ */
+interface MethodParametersMustFitCarrierFrom<P, A> {
+  "@traced: the method's parameters must be assignable to what carrierFrom / optionsFrom take": {
+    parameters: P;
+    mustBeAssignableTo: A;
+  };
 }
 
 /**

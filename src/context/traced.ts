@@ -119,10 +119,18 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
  *   name (`"anonymous"` when it has none).
  * - `this` and the arguments pass through; the result is what the function returns (promises and
  *   generators as `withCarrier` handles them); errors are recorded and rethrown unchanged.
+ * - Types ({@link TracedWrapper}): the result has the type of what it wraps. When `carrierFrom` /
+ *   `optionsFrom` annotate their argument tuple `A` (`([outbox]: [Outbox]) => ...`), `traced(opts)(fn)`
+ *   types `fn`'s unannotated parameters from `A` and rejects a `fn` that does not take `A`, and
+ *   `@traced(opts)` rejects a method whose parameter list is not assignable to `A` (tsc: "Unable to
+ *   resolve signature of method decorator ... is not assignable to type
+ *   'MethodParametersMustFitCarrierFrom<[job: Job], [Outbox]>'"); a method with more parameters than
+ *   the carrier's says so in the tuple (`[Outbox, ...unknown[]]`). Unannotated, `A` is `any[]` and
+ *   nothing is checked. `@traced` on a field, accessor, getter, setter or class is a type error.
  *
  * @throws TypeError at wrapping time when an option is out of range or is a name `TracedOptions` does
  *   not have, the wrapped value is not a function, or the decorator is put on something other than a
- *   method.
+ *   method (a type error too, above), or was compiled as a legacy (`experimentalDecorators`) one.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function traced<A extends readonly unknown[] = any[]>(

@@ -2,6 +2,7 @@
 import {
   DEFAULT_EXTRACT_STYLES,
   extractBehaviorFromEnvironment,
+  extractFirstFromEnvironment,
   extractStylesFromEnvironment,
   parseStyles,
   type ExtractBehavior,
@@ -12,6 +13,7 @@ import {
 import {
   DEFAULT_TAGS_MAX_LENGTH,
   ENV_PROPAGATION_BEHAVIOR_EXTRACT,
+  ENV_PROPAGATION_EXTRACT_FIRST,
   ENV_TAGS_MAX_LENGTH,
 } from "../propagation/datadog/constants.js";
 
@@ -35,6 +37,8 @@ export interface InspectEnvironment {
   order: ExtractOrder;
   /** `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` as the library reads it. */
   extractBehavior: ExtractBehavior;
+  /** `DD_TRACE_PROPAGATION_EXTRACT_FIRST` as the library reads it: extraction stops at the first valid style. */
+  extractFirst: boolean;
   /** `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as the library reads it. */
   tagsLimit: TagsLimit;
   /**
@@ -48,6 +52,7 @@ export interface InspectEnvironment {
 export const DEFAULT_ENVIRONMENT: InspectEnvironment = {
   order: { styles: [...DEFAULT_EXTRACT_STYLES], source: "default" },
   extractBehavior: "continue",
+  extractFirst: false,
   tagsLimit: { maxLength: DEFAULT_TAGS_MAX_LENGTH, source: "the default" },
   diagnostics: [],
 };
@@ -55,7 +60,7 @@ export const DEFAULT_ENVIRONMENT: InspectEnvironment = {
 /**
  * What a service started in `env` would use, as `createPropagator()` reads it: the extract order
  * (`DD_TRACE_PROPAGATION_STYLE_EXTRACT`, `DD_TRACE_PROPAGATION_STYLE`, `OTEL_PROPAGATORS`, else the
- * default; or `styles`, the `--styles` argument, instead), the extract behavior and the
+ * default; or `styles`, the `--styles` argument, instead), the extract behavior, extract-first and the
  * `x-datadog-tags` length limit, with the warnings
  * the library gives about them as diagnostics (received through the library's internal warning
  * parameter, so nothing is printed on stderr: the report says it once).
@@ -66,8 +71,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: s
   const order = styles === undefined ? extractOrderFromEnvironment(env, diagnostics) : explicitOrder(styles);
   const warn: SettingWarning = (message) => diagnostics.push(message.replace(/^tracehop: /, ""));
   const extractBehavior = extractBehaviorFromEnvironment(env[ENV_PROPAGATION_BEHAVIOR_EXTRACT], warn);
+  const extractFirst = extractFirstFromEnvironment(env[ENV_PROPAGATION_EXTRACT_FIRST], warn);
   const tagsLimit = tagsLimitFromEnvironment(env[ENV_TAGS_MAX_LENGTH], warn);
-  return { order, extractBehavior, tagsLimit, diagnostics };
+  return { order, extractBehavior, extractFirst, tagsLimit, diagnostics };
 }
 
 /** The `x-datadog-tags` limit a value of `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` gives, as the library reads it. */

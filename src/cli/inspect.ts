@@ -10,7 +10,11 @@ import {
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
 import { createPropagator, type PropagationStyle } from "../propagation/create-propagator.js";
-import { ENV_PROPAGATION_BEHAVIOR_EXTRACT, X_DATADOG_TAGS } from "../propagation/datadog/constants.js";
+import {
+  ENV_PROPAGATION_BEHAVIOR_EXTRACT,
+  ENV_PROPAGATION_EXTRACT_FIRST,
+  X_DATADOG_TAGS,
+} from "../propagation/datadog/constants.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
 import { hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
@@ -120,7 +124,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   };
   const drops = readerDrops(raw);
   for (const note of drops.notes) diagnostics.push(note);
-  const read = asStored(environment.tagsLimit.maxLength);
+  const read = asStored(environment.tagsLimit.maxLength, environment.extractFirst);
   for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier, drops.dropped, read);
   const tracestate = carrier.get("tracestate")?.join(",");
   const discarded =
@@ -160,6 +164,11 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
       `${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${behavior} here: shown is what the row holds; a service with this setting ${
         behavior === "restart" ? "starts a new trace linked to it" : "ignores it"
       } (docs/migration.md, "Configuration")`,
+    );
+  if (environment.extractFirst)
+    diagnostics.push(
+      `${ENV_PROPAGATION_EXTRACT_FIRST} is on here: shown is the first valid style's context alone, as a service with ` +
+        `this setting extracts it (no tracestate or parent taken from a later traceparent, no conflict links; docs/migration.md, "Configuration")`,
     );
   // An empty order ("none", or a variable that names no known style) extracts nothing.
   const ctx: Context = createPropagator(styles.length ? [...styles] : "none", read).extract(

@@ -71,11 +71,12 @@ function traceparentReason(carrier: NormalizedCarrier): string {
 
 /**
  * The options of the propagators that read the row: as it is stored (the extract behavior of the
- * environment would hide it: restart, ignore), with the `x-datadog-tags` limit `tagsMaxLength` (given,
- * so that the library does not read, nor warn about, the environment itself).
+ * environment would hide it: restart, ignore), with the `x-datadog-tags` limit `tagsMaxLength` and
+ * `extractFirst` (`DD_TRACE_PROPAGATION_EXTRACT_FIRST` as read by `readEnvironment`) given, so that the
+ * library neither reads nor warns about the environment itself.
  */
-export function asStored(tagsMaxLength: number): CreatePropagatorOptions {
-  return { extractBehavior: "continue", tagsMaxLength };
+export function asStored(tagsMaxLength: number, extractFirst = false): CreatePropagatorOptions {
+  return { extractBehavior: "continue", tagsMaxLength, extractFirst };
 }
 
 /**

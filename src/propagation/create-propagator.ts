@@ -413,15 +413,22 @@ export function tagsMaxLengthFromEnvironment(
 }
 
 /**
- * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` as Datadog's tracers read it: `true` / `1` (any case) turn it
- * on; unset, blank, `false` or `0` leave it off; another value leaves it off with a warning.
+ * Internal: `DD_TRACE_PROPAGATION_EXTRACT_FIRST` as Datadog's tracers read it (dd-trace-js reads it as a
+ * boolean setting, `supported-configurations.json`: `true` / `1` / `false` / `0`, any case): `true` /
+ * `1` turn it on; unset, blank, `false` or `0` leave it off; another value (`yes`, `on`) leaves it off
+ * with a warning saying what to write (a process must start; `warn`, when given, receives it instead).
+ * Read by `createPropagator` and `tracehop inspect`.
  */
-function extractFirstFromEnvironment(text: string | undefined): boolean {
+export function extractFirstFromEnvironment(
+  text: string | undefined,
+  warn: SettingWarning = warnUnknownSetting,
+): boolean {
   const value = text?.trim().toLowerCase();
   if (value === "true" || value === "1") return true;
   if (value && value !== "false" && value !== "0")
-    warnUnknownSetting(
-      `tracehop: ${ENV_PROPAGATION_EXTRACT_FIRST}=${JSON.stringify(text)} is not true or false (false is used)`,
+    warn(
+      `tracehop: ${ENV_PROPAGATION_EXTRACT_FIRST}=${JSON.stringify(text)} is not true, false, 1 or 0 (false is used); ` +
+        "write true or 1 to stop extraction at the first valid style, false or 0 (or leave it unset) for the default",
       "TRACEHOP_BAD_EXTRACT_FIRST",
     );
   return false;

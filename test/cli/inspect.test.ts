@@ -25,6 +25,7 @@ function withoutPropagationSettings(): NodeJS.ProcessEnv {
     "DD_TRACE_PROPAGATION_STYLE",
     "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
     "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
+    "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
     "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
     "NODE_OPTIONS",
   ])
@@ -410,5 +411,57 @@ describe("tracehop inspect: settings read from the environment", () => {
       /\n {2}- DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT="resume" is not continue, restart or ignore \(continue is used\)\n/,
     );
     assert.equal(stderr, "");
+  });
+
+  test("a DD_TRACE_PROPAGATION_EXTRACT_FIRST the library does not read as a boolean is said once, in the report, with what to write", () => {
+    const bad = (value: string) =>
+      `DD_TRACE_PROPAGATION_EXTRACT_FIRST=${JSON.stringify(value)} is not true, false, 1 or 0 (false is used); ` +
+      "write true or 1 to stop extraction at the first valid style, false or 0 (or leave it unset) for the default";
+    for (const value of ["yes", "maybe"]) {
+      const text = run(["inspect", carrier], undefined, {
+        ...clean,
+        DD_TRACE_PROPAGATION_EXTRACT_FIRST: value,
+      });
+      assert.equal(text.code, 0);
+      assert.equal(text.stderr, "");
+      assert.ok(text.stdout.endsWith(`\ndiagnostics:\n  - ${bad(value)}\n`), text.stdout);
+      const json = run(["inspect", "--json", carrier], undefined, {
+        ...clean,
+        DD_TRACE_PROPAGATION_EXTRACT_FIRST: value,
+      });
+      assert.equal(json.code, 0);
+      assert.equal(json.stderr, "");
+      const report = JSON.parse(json.stdout);
+      assert.deepEqual(report.diagnostics, [bad(value)]);
+      // False is used, as the library uses it: the conflicting tracecontext is still a link.
+      assert.equal(report.context.links.length, 1);
+    }
+    // Accepted spellings (any case): no diagnostic about the value.
+    for (const value of ["false", "0", "FALSE", ""]) {
+      const { stdout, stderr } = run(["inspect", "--json", carrier], undefined, {
+        ...clean,
+        DD_TRACE_PROPAGATION_EXTRACT_FIRST: value,
+      });
+      assert.equal(stderr, "");
+      assert.deepEqual(JSON.parse(stdout).diagnostics, [], value);
+    }
+  });
+
+  test("DD_TRACE_PROPAGATION_EXTRACT_FIRST=true/1: the context a service with it extracts (no conflict link), with a note", () => {
+    const note =
+      "DD_TRACE_PROPAGATION_EXTRACT_FIRST is on here: shown is the first valid style's context alone, as a service with " +
+      'this setting extracts it (no tracestate or parent taken from a later traceparent, no conflict links; docs/migration.md, "Configuration")';
+    for (const value of ["true", "1", "True"]) {
+      const { code, stdout, stderr } = run(["inspect", "--json", carrier], undefined, {
+        ...clean,
+        DD_TRACE_PROPAGATION_EXTRACT_FIRST: value,
+      });
+      assert.equal(code, 0);
+      assert.equal(stderr, "");
+      const report = JSON.parse(stdout);
+      assert.equal(report.context.style, "datadog");
+      assert.deepEqual(report.context.links, []);
+      assert.deepEqual(report.diagnostics, [note]);
+    }
   });
 });

@@ -1,6 +1,6 @@
 // The input of `tracehop inspect`: the text (an argument, a file, standard input) and the carriers in
 // it (a carrier, a row, an array of rows, one row per line as psql -At prints them, JSON text in JSON).
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, fstatSync, readFileSync, readSync, statSync } from "node:fs";
 import { carrierObject, MAX_CARRIER_TEXT_LENGTH, withoutByteOrderMark } from "../carrier/carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
@@ -434,7 +434,12 @@ function isJson(text: string): boolean {
   }
 }
 
-/** The bytes of a file, or of standard input (`0`). @throws {@link InspectInputError} naming `what`. */
+/**
+ * The bytes of a file, or of standard input (`0`), at most {@link MAX_INPUT_BYTES}: a file's size is
+ * checked before it is read; standard input (a pipe has no size) is read with the limit checked as it
+ * is read, so a larger pipe is refused once it has given one byte more, not buffered whole.
+ * @throws {@link InspectInputError} naming `what`.
+ */
 function readBytes(source: string | 0, what: string): Buffer {
   let bytes: Buffer;
   try {
@@ -445,8 +450,8 @@ function readBytes(source: string | 0, what: string): Buffer {
           `${what} is a directory; give a file holding the carrier's JSON (or JSON text, or -)`,
         );
       if (stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
-    }
-    bytes = readFileSync(source);
+      bytes = readFileSync(source);
+    } else bytes = readStandardInput(what);
   } catch (err) {
     if (err instanceof InspectInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -466,9 +471,39 @@ function readBytes(source: string | 0, what: string): Buffer {
   return bytes;
 }
 
-function tooLarge(what: string, size: number): InspectInputError {
+/**
+ * Standard input, read until its end or until it has given more than {@link MAX_INPUT_BYTES} (then
+ * refused, without reading the rest). A file redirected to it (`< rows.json`) is refused by its size
+ * before it is read, as a named file is.
+ * @throws {@link InspectInputError} when over the limit; the errors of `readSync` (EISDIR, EAGAIN)
+ *   for {@link readBytes} to say.
+ */
+function readStandardInput(what: string): Buffer {
+  const stat = fstatSync(0);
+  if (stat.isFile() && stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
+  // Grown by doubling up to one byte over the limit: the byte that says the input is too large.
+  let buffer = Buffer.allocUnsafe(64 * 1024);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > MAX_INPUT_BYTES) throw tooLarge(what, MAX_INPUT_BYTES, true);
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_INPUT_BYTES + 1));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const read = readSync(0, buffer, length, buffer.length - length, null);
+    if (read === 0) return buffer.subarray(0, length);
+    length += read;
+  }
+}
+
+/**
+ * The error for input over {@link MAX_INPUT_BYTES}: `size` bytes, or (`more`) more than `size` bytes
+ * when reading stopped there.
+ */
+function tooLarge(what: string, size: number, more = false): InspectInputError {
   return new InspectInputError(
-    `${what} is ${size} bytes, over the ${MAX_INPUT_BYTES / 1024 / 1024} MiB that tracehop inspect reads; select fewer rows`,
+    `${what} is ${more ? "more than " : ""}${size} bytes, over the ${MAX_INPUT_BYTES / 1024 / 1024} MiB that tracehop inspect reads; select fewer rows`,
   );
 }
 

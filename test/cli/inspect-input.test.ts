@@ -1,7 +1,7 @@
 // What `tracehop inspect` does with the inputs an engineer pastes: rows, numbers, garbage.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -718,6 +718,55 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       stderr,
       `tracehop inspect: the file ${huge} is 314572800 bytes, over the 256 MiB that tracehop inspect reads; select fewer rows\n`,
     );
+  });
+
+  test("standard input over 256 MiB is refused once it passes the limit, not buffered whole (a pipe without end)", async () => {
+    const MiB = 1024 * 1024;
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "inspect", "-"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // Writes until the reader stops: an endless pipe (yes | tracehop inspect -).
+    const chunk = Buffer.alloc(MiB, "{");
+    let written = 0;
+    let open = true;
+    child.stdin.on("error", () => (open = false));
+    child.stdin.on("close", () => (open = false));
+    while (open && written < 512 * MiB) {
+      const ok = await new Promise<boolean>((resolve) =>
+        child.stdin.write(chunk, (err) => resolve(err === undefined || err === null)),
+      );
+      if (!ok) break;
+      written += chunk.length;
+    }
+    child.stdin.destroy();
+    assert.equal(await exited, 2);
+    assert.equal(
+      stderr,
+      "tracehop inspect: standard input is more than 268435456 bytes, over the 256 MiB that tracehop inspect reads; select fewer rows\n",
+    );
+    // It stopped reading at the limit: what was accepted is the limit and what the pipe holds besides.
+    assert.ok(written <= 256 * MiB + 8 * MiB, `${written / MiB} MiB written`);
+  });
+
+  test("a file redirected to standard input over 256 MiB is refused by its size, as a named file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const huge = join(dir, "rows.json");
+    writeFileSync(huge, "");
+    truncateSync(huge, 300 * 1024 * 1024); // sparse: no disk used
+    const fd = openSync(huge, "r");
+    try {
+      const { code, stderr } = runIn(dir, ["inspect", "-"], fd);
+      assert.equal(code, 2);
+      assert.equal(
+        stderr,
+        "tracehop inspect: standard input is 314572800 bytes, over the 256 MiB that tracehop inspect reads; select fewer rows\n",
+      );
+    } finally {
+      closeSync(fd);
+    }
   });
 
   test("a file whose name starts like JSON (a digit, a minus) is read as the file; -- ends the options", () => {

@@ -30,6 +30,8 @@ export interface TagsLimit {
   maxLength: number;
   /** Where it came from, for a diagnostic: `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=100 here`, or the default and why. */
   source: string;
+  /** The variable it was read from; `undefined` for the default (the variable unset, or a value the library does not use). */
+  variable?: string;
 }
 
 /** What `tracehop inspect` takes from the environment (and `--styles`): what a service there would use. */
@@ -79,7 +81,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: s
 /** The `x-datadog-tags` limit a value of `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` gives, as the library reads it. */
 function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning): TagsLimit {
   const maxLength = tagsMaxLengthFromEnvironment(text, warn);
-  if (maxLength !== undefined) return { maxLength, source: `${ENV_TAGS_MAX_LENGTH}=${maxLength} here` };
+  if (maxLength !== undefined)
+    return { maxLength, source: `${ENV_TAGS_MAX_LENGTH}=${maxLength} here`, variable: ENV_TAGS_MAX_LENGTH };
   return {
     maxLength: DEFAULT_TAGS_MAX_LENGTH,
     source: text?.trim()

@@ -9,7 +9,11 @@ import {
   type Context,
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
-import { createPropagator, type PropagationStyle } from "../propagation/create-propagator.js";
+import {
+  createPropagator,
+  type ExtractBehavior,
+  type PropagationStyle,
+} from "../propagation/create-propagator.js";
 import {
   ENV_PROPAGATION_BEHAVIOR_EXTRACT,
   ENV_PROPAGATION_EXTRACT_FIRST,
@@ -44,6 +48,20 @@ export interface InspectReport {
   extractOrder: PropagationStyle[];
   /** Where the extract order came from: `default`, `--styles`, or the environment variable's name. */
   extractOrderSource: string;
+  /**
+   * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` in effect (`continue` when unset or not a value the library
+   * uses); `context` is the row as stored whatever it is, with a diagnostic when it is not `continue`.
+   */
+  extractBehavior: ExtractBehavior;
+  /** `DD_TRACE_PROPAGATION_EXTRACT_FIRST` in effect: `context` is the first valid style's alone. */
+  extractFirst: boolean;
+  /**
+   * The `x-datadog-tags` length limit in effect, in characters (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`,
+   * default 512; 0: tag propagation off): a longer header is dropped whole.
+   */
+  tagsMaxLength: number;
+  /** Where `tagsMaxLength` came from: `default`, or `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`. */
+  tagsMaxLengthSource: string;
   context?: {
     /** Style that won (first valid in the extract order). */
     style: PropagationStyle;
@@ -118,6 +136,10 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     ...(noCarrier !== undefined ? { noCarrier } : {}),
     extractOrder: [...styles],
     extractOrderSource: environment.order.source,
+    extractBehavior: environment.extractBehavior,
+    extractFirst: environment.extractFirst,
+    tagsMaxLength: environment.tagsLimit.maxLength,
+    tagsMaxLengthSource: environment.tagsLimit.variable ?? "default",
     baggageKeys: [],
     styles: {},
     diagnostics,

@@ -132,6 +132,7 @@ describe("tracehop inspect", () => {
       assert.equal(code, 0);
       const report = JSON.parse(stdout);
       assert.equal(report.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+      assert.equal(report.extractBehavior, behavior);
       assert.equal(report.styles.tracecontext.status, "valid");
       assert.ok(
         report.diagnostics.some((line: string) =>
@@ -320,11 +321,20 @@ describe("tracehop inspect: settings read from the environment", () => {
       assert.equal(code, 0, stderr);
       assert.equal(stderr, "");
       const report = JSON.parse(stdout);
-      return { tags: report.context.tags, diagnostics: report.diagnostics as string[] };
+      return {
+        limit: { tagsMaxLength: report.tagsMaxLength, tagsMaxLengthSource: report.tagsMaxLengthSource },
+        tags: report.context.tags,
+        diagnostics: report.diagnostics as string[],
+      };
     };
+    const limit = (tagsMaxLength: number, tagsMaxLengthSource: string) => ({
+      tagsMaxLength,
+      tagsMaxLengthSource,
+    });
     const kept = "; the context itself stays valid";
     // Unset: the default, 512.
     assert.deepEqual(inspect(tags(600), {}), {
+      limit: limit(512, "default"),
       tags: {},
       diagnostics: [
         "x-datadog-tags dropped whole: 600 characters, over the limit of 512 (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH " +
@@ -333,6 +343,7 @@ describe("tracehop inspect: settings read from the environment", () => {
     });
     // A lower limit here drops a header the default keeps; a higher one keeps a header the default drops.
     assert.deepEqual(inspect(tags(150), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "100" }), {
+      limit: limit(100, "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH"),
       tags: {},
       diagnostics: [
         "x-datadog-tags dropped whole: 150 characters, over the limit of 100 (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=100 " +
@@ -340,11 +351,13 @@ describe("tracehop inspect: settings read from the environment", () => {
       ],
     });
     assert.deepEqual(inspect(tags(600), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "1000" }), {
+      limit: limit(1000, "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH"),
       tags: { "_dd.p.x": "a".repeat(592) },
       diagnostics: [],
     });
     // 0: tag propagation off.
     assert.deepEqual(inspect("_dd.p.dm=-4", { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "0" }), {
+      limit: limit(0, "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH"),
       tags: {},
       diagnostics: [
         `x-datadog-tags ignored: the limit is 0 (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=0 here): tag propagation is off${kept}`,
@@ -352,6 +365,7 @@ describe("tracehop inspect: settings read from the environment", () => {
     });
     // A value the library does not use: its warning once, in the report, and the default.
     assert.deepEqual(inspect(tags(600), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "1k" }), {
+      limit: limit(512, "default"),
       tags: {},
       diagnostics: [
         'DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="1k" is not a non-negative integer (the default, 512, is used)',
@@ -433,6 +447,7 @@ describe("tracehop inspect: settings read from the environment", () => {
       assert.equal(json.stderr, "");
       const report = JSON.parse(json.stdout);
       assert.deepEqual(report.diagnostics, [bad(value)]);
+      assert.equal(report.extractFirst, false);
       // False is used, as the library uses it: the conflicting tracecontext is still a link.
       assert.equal(report.context.links.length, 1);
     }
@@ -462,6 +477,7 @@ describe("tracehop inspect: settings read from the environment", () => {
       assert.equal(report.context.style, "datadog");
       assert.deepEqual(report.context.links, []);
       assert.deepEqual(report.diagnostics, [note]);
+      assert.equal(report.extractFirst, true);
     }
   });
 });

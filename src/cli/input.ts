@@ -56,7 +56,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     parsed = JSON.parse(text);
   } catch (err) {
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${psqlColumnsHint(text.trimStart().split("\n", 1)[0]!)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${psqlColumnsHint(text.trimStart().split("\n", 1)[0]!)}${unquotedNamesHint(text)}`,
     );
   }
   if (!Array.isArray(parsed)) {
@@ -187,6 +187,16 @@ function lineRow(line: string, number: number, field: string | undefined): Inspe
 function psqlColumnsHint(line: string): string {
   return /^[^{["|]*\|\s*[{"]/.test(line)
     ? ` (it looks like psql -At output of several columns, separated by "|": select the carrier column alone, psql -At -c "select trace_context from ...", or whole rows as JSON, "select row_to_json(t) from ... t")`
+    : "";
+}
+
+/**
+ * A hint for text that starts like a JSON object whose names lost their double quotes
+ * (`{traceparent:00-…}`: what a shell passes for JSON text that was not put in single quotes), else "".
+ */
+function unquotedNamesHint(text: string): string {
+  return /^\s*\{\s*[A-Za-z_][\w.-]*\s*:/.test(text)
+    ? ` (its names and values have no double quotes: on a command line, put the JSON text in single quotes, tracehop inspect '{"traceparent":"…"}', or the shell removes them)`
     : "";
 }
 
@@ -393,7 +403,7 @@ const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
  * A file name that starts like JSON text (`2024-07-rows.json`, `-row.json`): a word with a file
  * extension, no spaces. When no such file exists it is reported missing, not parsed as JSON.
  */
-const LOOKS_LIKE_FILE_NAME = /^[^\s{["][^\s]*\.[A-Za-z][A-Za-z0-9]{0,7}$/;
+export const LOOKS_LIKE_FILE_NAME = /^[^\s{["][^\s]*\.[A-Za-z][A-Za-z0-9]{0,7}$/;
 
 /**
  * The most input read, in bytes: 256 MiB. JSON text is parsed whole: a string of JSON text must stay

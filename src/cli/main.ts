@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
 import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
 import { markWarned } from "../warn-once.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
-import { InspectInputError, parseInspectInput, readInputText } from "./input.js";
+import { InspectInputError, LOOKS_LIKE_FILE_NAME, parseInspectInput, readInputText } from "./input.js";
 import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, printable, renderReports } from "./report.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] [--] <json | file | ->
@@ -66,9 +67,14 @@ export function main(argv: readonly string[]): number {
       if (field === undefined || field === "")
         return usage("--field needs a value: the name of the row's carrier field, e.g. --field carrier");
     } else if (args[i].startsWith("--")) return usage(`unknown option ${args[i]}`);
+    else if (/^-[A-Za-z]/.test(args[i]) && !LOOKS_LIKE_FILE_NAME.test(args[i]) && !existsSync(args[i]))
+      // -x: an option, not a file (a file named so exists, or has an extension: -row.json).
+      return usage(
+        `unknown option ${args[i]} (a file whose name starts with - follows --: tracehop inspect -- ${args[i]})`,
+      );
     else inputs.push(args[i]);
   }
-  if (inputs.length !== 1) return usage("give exactly one carrier: JSON text, a file, or -");
+  if (inputs.length !== 1) return usage(oneInput(inputs));
   try {
     const environment = readEnvironment(process.env, styles);
     const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0]), field);
@@ -90,6 +96,20 @@ export function main(argv: readonly string[]): number {
     );
     return EXIT_FAILED;
   }
+}
+
+/**
+ * Why `inputs` is not one input: none, or several, named; several that start a JSON object or array
+ * are most likely JSON text the shell split at its spaces (it was not quoted).
+ */
+function oneInput(inputs: readonly string[]): string {
+  const what = "give exactly one carrier: JSON text, a file, or -";
+  if (inputs.length === 0) return what;
+  const shown = inputs.slice(0, 3).map((input) => (input.length > 40 ? input.slice(0, 40) + "…" : input));
+  const got = `got ${inputs.length} arguments: ${shown.join(" ")}${inputs.length > 3 ? " …" : ""}`;
+  return /^\s*[{[]/.test(inputs[0])
+    ? `${what} (${got}; JSON text with spaces is one argument when quoted: put it in single quotes, tracehop inspect '{"traceparent": "…"}')`
+    : `${what} (${got})`;
 }
 
 function usage(message: string): number {

@@ -769,6 +769,42 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     }
   });
 
+  test("command-line slips say what to fix: JSON text the shell unquoted or split, a one-dash option (exit 2)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const firstLine = (args: string[]) => {
+      const { code, stdout, stderr } = runIn(dir, ["inspect", ...args]);
+      assert.equal(code, 2, args.join(" "));
+      assert.equal(stdout, "");
+      return stderr.split("\n")[0];
+    };
+    // bash passes {"traceparent":"00-…"} unquoted as {traceparent:00-…}.
+    assert.equal(
+      firstLine([`{traceparent:${TRACEPARENT}}`]),
+      "tracehop inspect: the carrier is not valid JSON (Expected property name or '}' in JSON at position 1); " +
+        "give a JSON object of header -> value, an array of rows, or one row per line (its names and values have no " +
+        `double quotes: on a command line, put the JSON text in single quotes, tracehop inspect '{"traceparent":"…"}', or the shell removes them)`,
+    );
+    // ... and {"traceparent": "00-…"} as two arguments.
+    assert.equal(
+      firstLine(["{traceparent:", `${TRACEPARENT}}`]),
+      "tracehop inspect: give exactly one carrier: JSON text, a file, or - (got 2 arguments: {traceparent: " +
+        `${TRACEPARENT.slice(0, 40)}…; JSON text with spaces is one argument when quoted: put it in single quotes, ` +
+        `tracehop inspect '{"traceparent": "…"}')`,
+    );
+    assert.equal(
+      firstLine(["a.json", "b.json"]),
+      "tracehop inspect: give exactly one carrier: JSON text, a file, or - (got 2 arguments: a.json b.json)",
+    );
+    assert.equal(firstLine([]), "tracehop inspect: give exactly one carrier: JSON text, a file, or -");
+    // A one-dash option is not taken for a file name; a file named so follows --.
+    assert.equal(
+      firstLine(["-j", carrierText]),
+      "tracehop inspect: unknown option -j (a file whose name starts with - follows --: tracehop inspect -- -j)",
+    );
+    writeFileSync(join(dir, "-j"), carrierText);
+    for (const args of [["-j"], ["--", "-j"]]) assert.equal(runIn(dir, ["inspect", ...args]).code, 0);
+  });
+
   test("a file whose name starts like JSON (a digit, a minus) is read as the file; -- ends the options", () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
     writeFileSync(join(dir, "2024-06-rows.json"), carrierText);

@@ -117,4 +117,18 @@ function usage(message: string): number {
   return EXIT_USAGE;
 }
 
+/**
+ * A report that cannot be written: a reader that stopped reading (`tracehop inspect rows.json | head`,
+ * EPIPE) wanted no more, so the process ends quietly with the report's exit code; another failure
+ * (ENOSPC) is said in one line, exit {@link EXIT_USAGE}. Never Node's unhandled 'error' stack trace.
+ */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code !== "EPIPE")
+    process.stderr.write(
+      `tracehop inspect: cannot write the report: ${printable(err.code ?? err.message)}\n`,
+    );
+  process.exit(err.code === "EPIPE" ? (process.exitCode ?? EXIT_VALID) : EXIT_USAGE);
+}
+
+process.stdout.on("error", onStdoutError);
 process.exitCode = main(process.argv.slice(2));

@@ -805,6 +805,24 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     for (const args of [["-j"], ["--", "-j"]]) assert.equal(runIn(dir, ["inspect", ...args]).code, 0);
   });
 
+  test("a reader that stops reading (| head -1) ends inspect quietly with the report's exit code, no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const rows = join(dir, "rows.json");
+    writeFileSync(rows, JSON.stringify(Array.from({ length: 20000 }, () => ({ traceparent: TRACEPARENT }))));
+    for (const args of [[rows], ["--json", rows]]) {
+      const child = spawn(process.execPath, ["--import", "tsx", MAIN, "inspect", ...args], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+      // What head -1 does: read the first chunk, then close the pipe.
+      child.stdout.once("data", () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+      assert.equal(stderr, "", args.join(" "));
+      assert.equal(code, 0, args.join(" "));
+    }
+  });
+
   test("a file whose name starts like JSON (a digit, a minus) is read as the file; -- ends the options", () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
     writeFileSync(join(dir, "2024-06-rows.json"), carrierText);

@@ -424,6 +424,10 @@ const GIVE = "give JSON text, a file name, or - for standard input";
  */
 export function readInputText(arg: string): string {
   if (arg === "-") return decodeInput(readBytes(0, "standard input"), "standard input");
+  if (arg.trim() === "")
+    throw new InspectInputError(
+      `the argument is ${arg === "" ? "empty" : "blank"} (a shell variable that is unset or empty?); ${GIVE}`,
+    );
   if (LOOKS_LIKE_JSON.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) {
     // A bare word (`2024-07-rows`) that is not JSON either was meant as a file name.
     if (/^[^\s{["]+$/.test(arg) && !isJson(arg))

@@ -60,11 +60,15 @@ export function main(argv: readonly string[]): number {
     } else if (args[i] === "--json") json = true;
     else if (args[i] === "--styles") {
       styles = args[++i];
-      if (styles === undefined) return usage("--styles needs a value: a comma-separated list of styles");
+      // `--styles --json`: the value was left out (--styles=VALUE gives any value).
+      if (styles === undefined || styles.startsWith("--"))
+        return usage(
+          "--styles needs a value: a comma-separated list of styles, e.g. --styles datadog,tracecontext",
+        );
     } else if (args[i].startsWith("--styles=")) styles = args[i].slice("--styles=".length);
     else if (args[i] === "--field" || args[i].startsWith("--field=")) {
       field = args[i] === "--field" ? args[++i] : args[i].slice("--field=".length);
-      if (field === undefined || field === "")
+      if (field === undefined || field === "" || (args[i - 1] === "--field" && field.startsWith("--")))
         return usage("--field needs a value: the name of the row's carrier field, e.g. --field carrier");
     } else if (args[i].startsWith("--")) return usage(`unknown option ${args[i]}`);
     else if (/^-[A-Za-z]/.test(args[i]) && !LOOKS_LIKE_FILE_NAME.test(args[i]) && !existsSync(args[i]))

@@ -801,6 +801,24 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       firstLine(["-j", carrierText]),
       "tracehop inspect: unknown option -j (a file whose name starts with - follows --: tracehop inspect -- -j)",
     );
+    // An option where its value belongs: the value was left out.
+    assert.equal(
+      firstLine(["--field", "--json", carrierText]),
+      "tracehop inspect: --field needs a value: the name of the row's carrier field, e.g. --field carrier",
+    );
+    assert.equal(
+      firstLine(["--styles", "--json", carrierText]),
+      "tracehop inspect: --styles needs a value: a comma-separated list of styles, e.g. --styles datadog,tracecontext",
+    );
+    // tracehop inspect "$ROW" with ROW unset.
+    for (const [arg, what] of [
+      ["", "empty"],
+      [" ", "blank"],
+    ])
+      assert.equal(
+        firstLine([arg]),
+        `tracehop inspect: the argument is ${what} (a shell variable that is unset or empty?); give JSON text, a file name, or - for standard input`,
+      );
     writeFileSync(join(dir, "-j"), carrierText);
     for (const args of [["-j"], ["--", "-j"]]) assert.equal(runIn(dir, ["inspect", ...args]).code, 0);
   });

@@ -283,8 +283,8 @@ function carrierOfValue(
     // object, the innermost JSON text for a string.
     if (typeof value === "string") text = innermostText(value);
   }
-  textLength ??= JSON.stringify(parsed).length;
-  if (textLength > MAX_CARRIER_TEXT_LENGTH)
+  textLength ??= jsonTextLength(parsed);
+  if (textLength !== undefined && textLength > MAX_CARRIER_TEXT_LENGTH)
     diagnostics.push(
       `the carrier's JSON text is ${textLength} characters, over the carrier reader's limit of ${MAX_CARRIER_TEXT_LENGTH} ` +
         "for JSON text: stored as text (a String column, or JSON text given to contextFromCarrier or withCarrier) it is " +
@@ -382,6 +382,20 @@ function carrierFieldOf(
       `(as withCarrier(row.${holders[0]}) reads it; withCarrier(row) reads only traceContext). Say --field NAME to choose the field`,
   );
   return holders[0];
+}
+
+/**
+ * The length of `JSON.stringify(value)`, or `undefined` when a value nested thousands of levels deep
+ * overflows the stack of `JSON.stringify` (a RangeError; `JSON.parse` read it): the carrier reader
+ * reads only the carrier's top-level keys, so such a carrier is still reported, without its length.
+ */
+function jsonTextLength(value: unknown): number | undefined {
+  try {
+    return JSON.stringify(value).length;
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
 }
 
 /** `text`, or the JSON text it holds when it is the JSON text of a string (JSON text of JSON text). */

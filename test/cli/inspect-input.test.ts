@@ -641,6 +641,23 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   }
   const carrierText = JSON.stringify({ traceparent: TRACEPARENT });
 
+  test("a row whose carrier nests 10,000 levels deep: a report (exit 1), not 'a bug in tracehop inspect'", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const deep = '{"a":'.repeat(10000) + "1" + "}".repeat(10000);
+    for (const [name, text, diagnostics] of [
+      ["row.json", `{"traceContext":${deep}}`, ["read the row's traceContext field"]],
+      ["rows.json", `[{"traceContext":${deep}}]`, ["read the row's traceContext field"]],
+    ] as const) {
+      writeFileSync(join(dir, name), text);
+      const { code, stdout, stderr } = run(["inspect", "--json", join(dir, name)]);
+      assert.equal(stderr, "", name);
+      assert.equal(code, 1, name);
+      const report = [JSON.parse(stdout)].flat()[0];
+      assert.equal(report.valid, false);
+      assert.deepEqual(report.diagnostics, diagnostics);
+    }
+  });
+
   test("a file written by Windows PowerShell (UTF-16 with a byte order mark) is read", () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
     writeFileSync(

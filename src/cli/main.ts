@@ -29,8 +29,14 @@ one, null, or an empty line for a NULL column), gives one report per row.
                through traceContext; a row with neither that nor a propagation header at its top
                level is read through its one field that holds a carrier, with a diagnostic
 
+environment: besides the extract order, what a service here would use is read as the library reads
+it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and
+DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; the report says what each changes, and a value the library does
+not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengthSource)
+
 exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
-            2 usage or input error, 3 inspect itself failed (a bug: please report it)`;
+            2 usage or input error (or the report cannot be written),
+            3 inspect itself failed (a bug: please report it)`;
 
 /** `tracehop` entry point; returns the exit code. */
 export function main(argv: readonly string[]): number {

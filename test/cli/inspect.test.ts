@@ -281,6 +281,13 @@ describe("tracehop inspect", () => {
     assert.match(unknown.stderr, /^tracehop: unknown command "frobnicate"; the command is inspect\n/);
     assert.match(run([]).stderr, /^tracehop: no command given; the command is inspect\n/);
     assert.equal(run(["--help"]).code, 0);
+    // The settings inspect reads are named in --help.
+    const help = run(["inspect", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(
+      help.stdout,
+      /\nenvironment: besides the extract order, what a service here would use is read as the library reads\nit: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and\nDD_TRACE_X_DATADOG_TAGS_MAX_LENGTH;/,
+    );
   });
 });
 

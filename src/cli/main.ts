@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync } from "node:fs";
+import { existsSync, fstatSync } from "node:fs";
 import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
 import { markWarned } from "../warn-once.js";
 import { readEnvironment } from "./environment.js";
@@ -114,12 +114,25 @@ export function main(argv: readonly string[]): number {
  */
 function oneInput(inputs: readonly string[]): string {
   const what = "give exactly one carrier: JSON text, a file, or -";
-  if (inputs.length === 0) return what;
+  if (inputs.length === 0)
+    return stdinIsPiped()
+      ? `${what} (standard input is a pipe or a file, read only with -: ... | tracehop inspect -)`
+      : what;
   const shown = inputs.slice(0, 3).map((input) => (input.length > 40 ? input.slice(0, 40) + "…" : input));
   const got = `got ${inputs.length} arguments: ${shown.join(" ")}${inputs.length > 3 ? " …" : ""}`;
   return /^\s*[{[]/.test(inputs[0])
     ? `${what} (${got}; JSON text with spaces is one argument when quoted: put it in single quotes, tracehop inspect '{"traceparent": "…"}')`
     : `${what} (${got})`;
+}
+
+/** True when standard input is a pipe or a file (`psql ... | tracehop inspect`), not a terminal. */
+function stdinIsPiped(): boolean {
+  try {
+    const stat = fstatSync(0);
+    return stat.isFIFO() || stat.isFile() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 function usage(message: string): number {

@@ -812,7 +812,20 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       firstLine(["a.json", "b.json"]),
       "tracehop inspect: give exactly one carrier: JSON text, a file, or - (got 2 arguments: a.json b.json)",
     );
-    assert.equal(firstLine([]), "tracehop inspect: give exactly one carrier: JSON text, a file, or -");
+    // psql ... | tracehop inspect, without the -.
+    assert.equal(
+      firstLine([]),
+      "tracehop inspect: give exactly one carrier: JSON text, a file, or - (standard input is a pipe or a file, read only with -: ... | tracehop inspect -)",
+    );
+    const devNull = openSync("/dev/null", "r");
+    try {
+      assert.equal(
+        runIn(dir, ["inspect"], devNull).stderr.split("\n")[0],
+        "tracehop inspect: give exactly one carrier: JSON text, a file, or -",
+      );
+    } finally {
+      closeSync(devNull);
+    }
     // A one-dash option is not taken for a file name; a file named so follows --.
     assert.equal(
       firstLine(["-j", carrierText]),

@@ -78,6 +78,8 @@ export class AmqpQueue implements Queue {
         body: msg.content.toString("utf8"),
         // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
         headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+        redelivered: msg.fields.redelivered,
+        deliveryCount: deliveryCount(msg),
       };
       // A message whose handler fails is requeued once (not if it was already redelivered: it would come
       // straight back for ever), and while closing left unacknowledged: the broker requeues it when the
@@ -106,6 +108,19 @@ export class AmqpQueue implements Queue {
     }
     return name;
   }
+}
+
+/**
+ * The delivery's number, 1 for the first: a first delivery (`redelivered` false) is 1; a quorum queue's
+ * `x-delivery-count` header counts the earlier failed deliveries of a redelivered one; a classic queue
+ * says only that it was redelivered (`undefined`).
+ */
+function deliveryCount(msg: amqplib.ConsumeMessage): number | undefined {
+  if (!msg.fields.redelivered) return 1;
+  const earlier: unknown = msg.properties.headers?.["x-delivery-count"];
+  return typeof earlier === "number" && Number.isSafeInteger(earlier) && earlier >= 0
+    ? earlier + 1
+    : undefined;
 }
 
 /** `url` with its password replaced by `***`, for error messages. */

@@ -9,6 +9,16 @@ export interface QueueMessage {
   body: string;
   /** Header values as the transport delivers them (strings, Buffers, ...): read them as a carrier. */
   headers: Record<string, unknown>;
+  /**
+   * True when the message was delivered before without being acknowledged (its handler failed, or its
+   * consumer stopped): AMQP's `redelivered` flag, the table queue's `deliveryCount > 1`.
+   */
+  redelivered: boolean;
+  /**
+   * This delivery's number, 1 for the first. `undefined` where the transport does not count deliveries
+   * (a RabbitMQ classic queue tells only `redelivered`).
+   */
+  deliveryCount?: number;
 }
 
 /** The small queue interface the relay and the worker use. */
@@ -18,30 +28,116 @@ export interface Queue {
   /** The transport's name of `queue` (`messaging.destination.name`) when it is not `queue` itself. */
   destination?(queue: string): string;
   publish(queue: string, body: string, headers: Record<string, string>): Promise<void>;
-  /** Calls `handler` for each message, one at a time; a message is acknowledged when it resolves. */
+  /**
+   * Calls `handler` for each message, one at a time; a message is acknowledged when it resolves. One
+   * whose handler rejects is delivered again later, as long as the queue's limit of deliveries allows.
+   */
   consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Options of {@link TableQueue}. */
+/** Options of {@link TableQueue}. A misspelt name or a value out of range is a TypeError. */
 export interface TableQueueOptions {
   /**
-   * How long a claim lasts without renewal, in milliseconds (default 2 minutes). The consumer renews
-   * the claim of the message in hand every third of this; a message whose consumer died (no renewal)
-   * or whose handler failed is delivered again once its lease has run out.
+   * How long a claim lasts without renewal, in milliseconds (default 2 minutes; > 0). The consumer
+   * renews the claim of the message in hand every third of this; a message whose consumer died (no
+   * renewal) is delivered again once its lease has run out.
    */
   leaseMs?: number;
-  /** Poll interval while the queue is empty, in milliseconds (default POLL_INTERVAL_MS). */
+  /** Poll interval while the queue is empty, in milliseconds (default POLL_INTERVAL_MS; > 0). */
   pollMs?: number;
+  /**
+   * Deliveries of a message in all, the first included (default 5; a positive integer). A message whose
+   * handler failed this many times is moved to the dead-letter queue {@link deadLetterQueue}(queue).
+   */
+  maxAttempts?: number;
+  /**
+   * Wait before the delivery that follows a handler failure, in milliseconds (default 1 s; >= 0):
+   * doubled after each further failure, never more than `leaseMs`.
+   */
+  retryDelayMs?: number;
+}
+
+/**
+ * The dead-letter queue of `queue`: `<queue>.dead`, where {@link TableQueue} moves a message whose
+ * deliveries all failed.
+ */
+export const deadLetterQueue = (queue: string): string => `${queue}.dead`;
+
+const TABLE_QUEUE_OPTIONS: readonly string[] = ["leaseMs", "pollMs", "maxAttempts", "retryDelayMs"];
+/** Longest handler error message kept in `lastError`, in characters. */
+const LAST_ERROR_MAX_LENGTH = 1_000;
+
+const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(value) : String(value));
+
+/** The options with their defaults, or a TypeError naming the first one that is not valid. */
+function tableQueueOptions(options: TableQueueOptions): Required<TableQueueOptions> {
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`TableQueue: options must be an object (got ${shown(options)})`);
+  for (const name of Object.keys(options))
+    if (!TABLE_QUEUE_OPTIONS.includes(name))
+      throw new TypeError(
+        `TableQueue: unknown option ${JSON.stringify(name)} (known: ${TABLE_QUEUE_OPTIONS.join(", ")})`,
+      );
+  const { leaseMs = 2 * 60_000, pollMs = POLL_INTERVAL_MS, maxAttempts = 5, retryDelayMs = 1_000 } = options;
+  if (typeof maxAttempts !== "number" || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
+    throw new TypeError(`TableQueue: maxAttempts must be a positive integer (got ${shown(maxAttempts)})`);
+  for (const [name, value, min] of [
+    ["leaseMs", leaseMs, "> 0"],
+    ["pollMs", pollMs, "> 0"],
+    ["retryDelayMs", retryDelayMs, ">= 0"],
+  ] as const) {
+    const valid =
+      typeof value === "number" && Number.isFinite(value) && (min === "> 0" ? value > 0 : value >= 0);
+    if (!valid)
+      throw new TypeError(`TableQueue: ${name} must be a finite number ${min}, in ms (got ${shown(value)})`);
+  }
+  return { leaseMs, pollMs, maxAttempts, retryDelayMs };
+}
+
+/** The text kept of a handler failure: the Error's message (else its string form), at most 1000 characters. */
+function errorText(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? error.message : String(error);
+  } catch {
+    text = "(an error that cannot be shown)";
+  }
+  return text.length > LAST_ERROR_MAX_LENGTH ? text.slice(0, LAST_ERROR_MAX_LENGTH) : text;
+}
+
+/** A claimed row: `attempts` counts the delivery in hand. */
+interface ClaimedMessage {
+  id: number;
+  queue: string;
+  body: string;
+  headers: unknown;
+  attempts: number;
 }
 
 /**
  * The embedded default: a table (`QueueMessage`) in the same database, so the main job needs no broker.
  * At least once, as a broker with acknowledgements: a consumer claims the oldest available message with
- * a conditional update (`consumedAt`, the start of its lease), so several consumers never take the same
- * one, and renews the lease while its handler runs; a message whose handler resolves is acknowledged
- * (its row deleted); one whose handler fails, or whose consumer dies, is delivered again once its lease
- * has run out. Handlers must therefore be idempotent (the worker skips a job that is no longer pending).
+ * a conditional update (`consumedAt`, the start of its lease, and `attempts`, the delivery count, both
+ * as read), so several consumers never take the same one, and renews the lease while its handler runs;
+ * a message whose handler resolves is acknowledged (its row deleted). Handlers must therefore be
+ * idempotent (the worker skips a job that is no longer pending).
+ *
+ * Failures, as brokers bound them (RabbitMQ quorum queues' delivery limit, SQS's maxReceiveCount):
+ * - every delivery is counted (`attempts`, `QueueMessage.deliveryCount` to the handler);
+ * - a message whose handler fails is delivered again after `retryDelayMs` (doubled each time, at most
+ *   the lease), its error's message kept in `lastError`;
+ * - once `maxAttempts` deliveries have ended without an acknowledgement (handler failures, or consumers
+ *   that died with it in hand), it is dead-lettered: moved to the queue `<queue>.dead`
+ *   ({@link deadLetterQueue}) with its `attempts` and `lastError`, and never delivered from `queue` again.
+ *   A dead-letter queue rather than a `deadAt` mark on the row, because that is what a broker gives
+ *   (RabbitMQ's dead-letter exchange, SQS's redrive policy): the dead messages are the rows of one queue
+ *   name, read like any other (`SELECT ... WHERE queue = 'jobs.dead'`), {@link redrive}n back to their
+ *   queue, or consumed by a TableQueue of their own (the count goes on: a failure there moves them
+ *   to `<queue>.dead.dead`), and the live queue's claim needs no extra filter;
+ * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
+ *   at once, that delivery not counted.
+ * A redelivery carries the headers as published, so its process span restores the same trace.
  */
 export class TableQueue implements Queue {
   readonly system = "tracehop-table";
@@ -50,17 +146,37 @@ export class TableQueue implements Queue {
   private readonly _closing = new AbortController();
   private readonly _leaseMs: number;
   private readonly _pollMs: number;
+  private readonly _maxAttempts: number;
+  private readonly _retryDelayMs: number;
 
+  /** @throws TypeError when an option is unknown or out of range ({@link TableQueueOptions}) */
   constructor(
     private readonly _db: Database,
     options: TableQueueOptions = {},
   ) {
-    this._leaseMs = options.leaseMs ?? 2 * 60_000;
-    this._pollMs = options.pollMs ?? POLL_INTERVAL_MS;
+    const valid = tableQueueOptions(options);
+    this._leaseMs = valid.leaseMs;
+    this._pollMs = valid.pollMs;
+    this._maxAttempts = valid.maxAttempts;
+    this._retryDelayMs = valid.retryDelayMs;
   }
 
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
     await this._db.queueMessage.create({ data: { queue, body, headers } });
+  }
+
+  /**
+   * Moves every message of the dead-letter queue of `queue` back to `queue`, available at once with its
+   * count of attempts reset (as SQS's dead-letter queue redrive); `lastError` is kept.
+   *
+   * @returns the number of messages moved
+   */
+  async redrive(queue: string): Promise<number> {
+    const { count } = await this._db.queueMessage.updateMany({
+      where: { queue: deadLetterQueue(queue) },
+      data: { queue, attempts: 0, consumedAt: null, availableAt: null },
+    });
+    return count;
   }
 
   consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
@@ -88,9 +204,9 @@ export class TableQueue implements Queue {
     return Promise.resolve();
   }
 
-  /** Runs `handler` on a claimed message while renewing its lease, then acknowledges it. */
+  /** Runs `handler` on a claimed message while renewing its lease, then acknowledges it or records its failure. */
   private async _handle(
-    message: { id: number; body: string; headers: unknown },
+    message: ClaimedMessage,
     claimedAt: Date,
     handler: (message: QueueMessage) => Promise<void>,
   ): Promise<void> {
@@ -116,24 +232,22 @@ export class TableQueue implements Queue {
         }
       });
     }, this._leaseMs / 3);
-    let handled = false;
+    let failure: { error: unknown } | undefined;
     try {
       await handler({
         id: String(message.id),
         body: message.body,
         headers: (message.headers ?? {}) as Record<string, unknown>,
+        redelivered: message.attempts > 1,
+        deliveryCount: message.attempts,
       });
-      handled = true;
     } catch (error) {
-      console.error(
-        `table queue: handler failed on message ${message.id}; delivered again after its lease`,
-        error,
-      );
+      failure = { error };
     } finally {
       clearInterval(renewal);
       await renewing;
     }
-    if (!handled) return;
+    if (failure) return this._failed(message, lease, failure.error);
     // Acknowledged: the row goes, only under this consumer's lease (a lease that ran out may have been
     // taken over). Not done when the queue is closing or the database stays busy: delivered again later.
     const acked = await retryTransient(
@@ -152,24 +266,92 @@ export class TableQueue implements Queue {
   }
 
   /**
-   * The oldest available message of `queue` (never claimed, or its lease run out) once claimed, with the
-   * time of the claim; `null` when there is none, `undefined` when another consumer took it first.
+   * Records a failed delivery under this consumer's lease: available again after the backoff, or moved
+   * to the dead-letter queue after `maxAttempts` deliveries, or (the queue closing) given back uncounted.
+   * When that cannot be written, the message is delivered again after its lease, as a dead consumer's.
    */
-  private async _claimNext(queue: string) {
+  private async _failed(message: ClaimedMessage, lease: Date, error: unknown): Promise<void> {
+    const closing = this._closing.signal.aborted;
+    const dead = !closing && message.attempts >= this._maxAttempts;
+    const delayMs = Math.min(this._retryDelayMs * 2 ** (message.attempts - 1), this._leaseMs);
+    const lastError = errorText(error);
+    const data = closing
+      ? { consumedAt: null, availableAt: null, attempts: { decrement: 1 } }
+      : dead
+        ? { queue: deadLetterQueue(message.queue), consumedAt: null, availableAt: null, lastError }
+        : { consumedAt: null, availableAt: new Date(Date.now() + delayMs), lastError };
+    const delivery = `delivery ${message.attempts} of ${this._maxAttempts}`;
+    const recorded = await retryTransient(
+      () => this._db.queueMessage.updateMany({ where: { id: message.id, consumedAt: lease }, data }),
+      { attempts: Infinity, maxElapsedMs: 60_000, signal: this._closing.signal },
+    ).catch((writeError: unknown) => {
+      console.error(
+        `table queue: handler failed on message ${message.id} (${delivery}), and the failure was not recorded (${databaseErrorCode(writeError)}); delivered again after its lease`,
+        error,
+      );
+      return undefined;
+    });
+    if (recorded === undefined) return;
+    if (recorded.count === 0)
+      console.error(
+        `table queue: handler failed on message ${message.id} (${delivery}) after its lease was taken over`,
+        error,
+      );
+    else
+      console.error(
+        `table queue: handler failed on message ${message.id} (${delivery}); ${
+          closing
+            ? "given back (the queue is closing)"
+            : dead
+              ? `moved to ${deadLetterQueue(message.queue)}`
+              : `delivered again in ${delayMs} ms`
+        }`,
+        error,
+      );
+  }
+
+  /**
+   * The oldest available message of `queue` (never claimed, or past its backoff, or its lease run out)
+   * once claimed, with the time of the claim; `null` when there is none, `undefined` when another
+   * consumer took it first or it was dead-lettered instead.
+   */
+  private async _claimNext(
+    queue: string,
+  ): Promise<{ message: ClaimedMessage; claimedAt: Date } | null | undefined> {
+    const now = Date.now();
     const message = await this._db.queueMessage.findFirst({
       where: {
         queue,
-        OR: [{ consumedAt: null }, { consumedAt: { lt: new Date(Date.now() - this._leaseMs) } }],
+        OR: [
+          { consumedAt: null, OR: [{ availableAt: null }, { availableAt: { lte: new Date(now) } }] },
+          { consumedAt: { lt: new Date(now - this._leaseMs) } },
+        ],
       },
       orderBy: { id: "asc" },
     });
     if (!message) return null;
+    // The row as read, its delivery count included: a message given back (consumedAt null again) since
+    // this read has a higher count, so the read cannot claim it a second time.
+    const asRead = { id: message.id, consumedAt: message.consumedAt, attempts: message.attempts };
+    if (message.consumedAt !== null && message.attempts >= this._maxAttempts) {
+      // Its last allowed delivery ran out of lease: its consumer died with it (perhaps because of it).
+      const lastError = `not acknowledged within its lease (delivery ${message.attempts} of ${this._maxAttempts})`;
+      const moved = await this._db.queueMessage.updateMany({
+        where: asRead,
+        data: { queue: deadLetterQueue(queue), consumedAt: null, availableAt: null, lastError },
+      });
+      if (moved.count === 1)
+        console.error(`table queue: message ${message.id} ${lastError}; moved to ${deadLetterQueue(queue)}`);
+      return undefined;
+    }
     const claimedAt = new Date();
     const claimed = await this._db.queueMessage.updateMany({
-      where: { id: message.id, consumedAt: message.consumedAt },
-      data: { consumedAt: claimedAt },
+      where: asRead,
+      data: { consumedAt: claimedAt, attempts: { increment: 1 } },
     });
-    return claimed.count === 1 ? { message, claimedAt } : undefined;
+    return claimed.count === 1
+      ? { message: { ...message, attempts: message.attempts + 1 }, claimedAt }
+      : undefined;
   }
 
   async close(): Promise<void> {

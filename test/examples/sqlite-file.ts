@@ -12,6 +12,8 @@ export interface ExampleSqliteFile {
   db: PrismaClient;
   /** A second connection to the same file (to hold a lock, or read rows as they are). */
   raw: Database.Database;
+  /** Path of the SQLite file (for more clients of the same file). */
+  path: string;
   /** Ends any transaction `raw` left open, closes both connections and removes the file. */
   close(): Promise<void>;
 }
@@ -26,6 +28,7 @@ export function openExampleSqliteFile(prefix: string): ExampleSqliteFile {
   return {
     db,
     raw,
+    path: file,
     async close() {
       if (raw.inTransaction) raw.exec("ROLLBACK");
       raw.close();

@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { TableQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
-import type { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import type { Database } from "../../examples/preprocess/db.js";
+import {
+  deadLetterQueue,
+  TableQueue,
+  type QueueMessage,
+  type TableQueueOptions,
+} from "../../examples/preprocess/queue.js";
+import { withProcessSpan } from "../../src/messaging/index.js";
+import { createDatabase, type TestDatabase } from "../prisma/databases.js";
+import { exporter, inSpanOf } from "../support/sdk.js";
+import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 /** Resolves once `check` holds (polled every 10 ms), or rejects after `ms`. */
@@ -13,6 +23,26 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
     await sleep(10);
   }
 }
+
+/** Runs `fn` with console.error captured (the queue logs every failed delivery); returns the lines' first arguments. */
+async function quietly(fn: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const logged = console.error;
+  console.error = (...args: unknown[]) => lines.push(String(args[0]));
+  try {
+    await fn();
+  } finally {
+    console.error = logged;
+  }
+  return lines;
+}
+
+/** What a handler saw of one delivery. */
+const delivery = (m: QueueMessage) => ({
+  body: m.body,
+  deliveryCount: m.deliveryCount,
+  redelivered: m.redelivered,
+});
 
 // The embedded queue of the main job on a real SQLite file (examples/preprocess/queue.ts).
 describe("TableQueue (the main job's embedded queue)", () => {
@@ -51,19 +81,6 @@ describe("TableQueue (the main job's embedded queue)", () => {
         ["two", {}],
       ],
     );
-  });
-
-  test("a message whose handler fails is delivered again once its lease has run out, not before", async () => {
-    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 300 });
-    await queue.publish("lease", "flaky", {});
-    const attempts: number[] = [];
-    await queue.consume("lease", async () => {
-      attempts.push(Date.now());
-      if (attempts.length === 1) throw new Error("handler failed");
-    });
-    await until(() => attempts.length === 2 && rows("lease").length === 0);
-    await queue.close();
-    assert.ok(attempts[1]! - attempts[0]! >= 250, `delivered again after ${attempts[1]! - attempts[0]!} ms`);
   });
 
   test("a handler that runs longer than the lease keeps its message: the lease is renewed, a second consumer waits", async () => {
@@ -151,5 +168,330 @@ describe("TableQueue (the main job's embedded queue)", () => {
       if (raw.inTransaction) raw.exec("ROLLBACK");
       console.error = logged;
     }
+  });
+
+  const stored = (queue: string) =>
+    db.queueMessage.findMany({
+      where: { queue },
+      orderBy: { id: "asc" },
+      select: { body: true, attempts: true, consumedAt: true, availableAt: true, lastError: true },
+    });
+
+  test("a handler that always fails: its deliveries are counted, and after maxAttempts the message is dead", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 3, retryDelayMs: 0 });
+    await queue.publish("poison", "always fails", {});
+    await queue.publish("poison", "fine", {});
+    const seen: ReturnType<typeof delivery>[] = [];
+    const logs = await quietly(async () => {
+      await queue.consume("poison", async (message) => {
+        seen.push(delivery(message));
+        if (message.body === "always fails") throw new Error(`failure ${message.deliveryCount}`);
+      });
+      await until(() => rows("poison.dead").length === 1 && rows("poison").length === 0);
+      await queue.close();
+    });
+    // Delivered again at once after each failure (retryDelayMs 0), so ahead of the later message.
+    assert.deepEqual(seen, [
+      { body: "always fails", deliveryCount: 1, redelivered: false },
+      { body: "always fails", deliveryCount: 2, redelivered: true },
+      { body: "always fails", deliveryCount: 3, redelivered: true },
+      { body: "fine", deliveryCount: 1, redelivered: false },
+    ]);
+    assert.equal(deadLetterQueue("poison"), "poison.dead");
+    assert.deepEqual(await stored("poison.dead"), [
+      { body: "always fails", attempts: 3, consumedAt: null, availableAt: null, lastError: "failure 3" },
+    ]);
+    const id = rows("poison.dead")[0]!.id;
+    assert.deepEqual(
+      logs.filter((line) => line.includes(`message ${id} `)),
+      [
+        `table queue: handler failed on message ${id} (delivery 1 of 3); delivered again in 0 ms`,
+        `table queue: handler failed on message ${id} (delivery 2 of 3); delivered again in 0 ms`,
+        `table queue: handler failed on message ${id} (delivery 3 of 3); moved to poison.dead`,
+      ],
+    );
+  });
+
+  test("a dead message is redriven to its queue with its count reset, and then acknowledged", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 1, retryDelayMs: 0 });
+    await queue.publish("redrive", "fails once", {});
+    const seen: ReturnType<typeof delivery>[] = [];
+    let fail = true;
+    await quietly(async () => {
+      await queue.consume("redrive", async (message) => {
+        seen.push(delivery(message));
+        if (fail) throw new Error("not yet");
+      });
+      await until(() => rows("redrive.dead").length === 1);
+      fail = false;
+      assert.equal(await queue.redrive("redrive"), 1);
+      await until(() => seen.length === 2 && rows("redrive").length === 0);
+      await queue.close();
+    });
+    assert.deepEqual(seen, [
+      { body: "fails once", deliveryCount: 1, redelivered: false },
+      { body: "fails once", deliveryCount: 1, redelivered: false },
+    ]);
+    assert.equal(rows("redrive.dead").length, 0);
+  });
+
+  test("a handler that fails once and then succeeds: the message is acknowledged on its second delivery", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 0 });
+    await queue.publish("flaky", "flaky", {});
+    const seen: ReturnType<typeof delivery>[] = [];
+    await quietly(async () => {
+      await queue.consume("flaky", async (message) => {
+        seen.push(delivery(message));
+        if (seen.length === 1) throw new Error("first delivery fails");
+      });
+      await until(() => seen.length === 2 && rows("flaky").length === 0);
+      await queue.close();
+    });
+    assert.deepEqual(seen, [
+      { body: "flaky", deliveryCount: 1, redelivered: false },
+      { body: "flaky", deliveryCount: 2, redelivered: true },
+    ]);
+    assert.equal(rows("flaky.dead").length, 0);
+  });
+
+  test("after a failure the message waits out its backoff (retryDelayMs doubled per delivery, at most the lease)", async () => {
+    // A third delivery (two before it) waits 4 × retryDelayMs; an eighth would wait 128 × but the lease caps it.
+    await db.queueMessage.create({ data: { queue: "backoff", body: "third", headers: {}, attempts: 2 } });
+    await db.queueMessage.create({
+      data: { queue: "backoff-cap", body: "eighth", headers: {}, attempts: 7 },
+    });
+    const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 5_000, leaseMs: 60_000, maxAttempts: 10 });
+    const capped = new TableQueue(db, { pollMs: 5, retryDelayMs: 5_000, leaseMs: 60_000, maxAttempts: 10 });
+    const failedAt: number[] = [];
+    const failing = async () => {
+      failedAt.push(Date.now());
+      throw new Error("busy elsewhere");
+    };
+    let recordedAt = 0;
+    await quietly(async () => {
+      await queue.consume("backoff", failing);
+      await capped.consume("backoff-cap", failing);
+      // Failed and recorded: given back (consumedAt null) with the error.
+      const recorded = (queue: string) =>
+        raw
+          .prepare(
+            "SELECT 1 FROM QueueMessage WHERE queue = ? AND consumedAt IS NULL AND lastError IS NOT NULL",
+          )
+          .all(queue).length === 1;
+      await until(() => recorded("backoff") && recorded("backoff-cap"));
+      recordedAt = Date.now();
+      await sleep(100); // long enough for a poll to take a message that was available
+      await Promise.all([queue.close(), capped.close()]);
+    });
+    assert.equal(failedAt.length, 2); // one delivery each: the next is not due yet
+    const [third] = await stored("backoff");
+    const [eighth] = await stored("backoff-cap");
+    assert.deepEqual([third!.attempts, third!.lastError, eighth!.attempts], [3, "busy elsewhere", 8]);
+    // availableAt = the time the failure was recorded + the delay: between the handler's failure and now.
+    const bounds = (delay: number) => [Math.min(...failedAt) + delay, recordedAt + delay];
+    const [lo3, hi3] = bounds(20_000);
+    assert.ok(third!.availableAt!.getTime() >= lo3! && third!.availableAt!.getTime() <= hi3!, "4 × 5 s");
+    const [lo8, hi8] = bounds(60_000);
+    assert.ok(eighth!.availableAt!.getTime() >= lo8! && eighth!.availableAt!.getTime() <= hi8!, "the lease");
+  });
+
+  test("a message whose consumer died on its last allowed delivery is dead-lettered, not delivered again", async () => {
+    const longAgo = new Date(Date.now() - 60_000);
+    await db.queueMessage.create({
+      data: { queue: "died", body: "killed its consumers", headers: {}, attempts: 2, consumedAt: longAgo },
+    });
+    await db.queueMessage.create({
+      data: { queue: "died", body: "one more try", headers: {}, attempts: 1, consumedAt: longAgo },
+    });
+    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2 });
+    const seen: ReturnType<typeof delivery>[] = [];
+    const logs = await quietly(async () => {
+      await queue.consume("died", async (message) => {
+        seen.push(delivery(message));
+      });
+      await until(() => seen.length === 1 && rows("died").length === 0);
+      await queue.close();
+    });
+    assert.deepEqual(seen, [{ body: "one more try", deliveryCount: 2, redelivered: true }]);
+    assert.deepEqual(await stored("died.dead"), [
+      {
+        body: "killed its consumers",
+        attempts: 2,
+        consumedAt: null,
+        availableAt: null,
+        lastError: "not acknowledged within its lease (delivery 2 of 2)",
+      },
+    ]);
+    assert.match(
+      logs.join("\n"),
+      /not acknowledged within its lease \(delivery 2 of 2\); moved to died\.dead/,
+    );
+  });
+
+  test("a handler that fails while the queue closes gives its message back at once, that delivery not counted", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 60_000, maxAttempts: 1 });
+    await queue.publish("closing", "cut short", {});
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    let closed!: Promise<void>;
+    await quietly(async () => {
+      await queue.consume("closing", async () => {
+        started = true;
+        await released;
+        throw new Error("stopping");
+      });
+      await until(() => started);
+      closed = queue.close();
+      release();
+      await closed;
+    });
+    // Neither dead (maxAttempts 1) nor held back by the backoff: the next consumer takes it at once.
+    assert.deepEqual(await stored("closing"), [
+      { body: "cut short", attempts: 0, consumedAt: null, availableAt: null, lastError: null },
+    ]);
+  });
+
+  test("the retried deliveries of a message restore the same trace: each process span a child of the publisher's", async () => {
+    const inSpan = inSpanOf("table-queue-test");
+    const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 0 });
+    const published = await inSpan("publish jobs", async (span) => {
+      const sc = span.spanContext();
+      await queue.publish("traced", "retried", { traceparent: `00-${sc.traceId}-${sc.spanId}-01` });
+      return sc;
+    });
+    exporter.reset();
+    let deliveries = 0;
+    await quietly(async () => {
+      await queue.consume("traced", (message) =>
+        withProcessSpan(
+          message.headers,
+          { system: queue.system, destination: "traced", messageId: message.id },
+          async () => {
+            deliveries++;
+            if (message.deliveryCount! < 3) throw new Error(`delivery ${message.deliveryCount}`);
+          },
+        ),
+      );
+      await until(() => deliveries === 3 && rows("traced").length === 0);
+      await queue.close();
+    });
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === "process traced");
+    assert.deepEqual(
+      spans.map((s) => [s.spanContext().traceId, s.parentSpanContext?.spanId, s.status.code]),
+      [
+        [published.traceId, published.spanId, 2],
+        [published.traceId, published.spanId, 2],
+        [published.traceId, published.spanId, 0],
+      ],
+    );
+    assert.equal(new Set(spans.map((s) => s.spanContext().spanId)).size, 3);
+  });
+});
+
+/** Consumers of one queue on `clients` (each its own connection): which delivery each handler held, and when. */
+async function concurrentConsumers(clients: Database[], label: string): Promise<void> {
+  const queues = clients.map((client) => new TableQueue(client, { pollMs: 2, retryDelayMs: 0 }));
+  const count = 30;
+  for (let i = 0; i < count; i++) await queues[0]!.publish(label, String(i), {});
+  const inHand = new Set<string>();
+  const overlaps: string[] = [];
+  const deliveries = new Map<string, number[]>();
+  let acknowledged = 0;
+  await quietly(async () => {
+    for (const queue of queues)
+      await queue.consume(label, async (message) => {
+        if (inHand.has(message.body)) overlaps.push(message.body);
+        inHand.add(message.body);
+        deliveries.set(message.body, [...(deliveries.get(message.body) ?? []), message.deliveryCount!]);
+        try {
+          await sleep(1);
+          // Every third message fails on its first delivery: the failure path runs concurrently too.
+          if (Number(message.body) % 3 === 0 && message.deliveryCount === 1) throw new Error("first try");
+          acknowledged++;
+        } finally {
+          inHand.delete(message.body);
+        }
+      });
+    await until(() => acknowledged >= count, 30_000);
+    await Promise.all(queues.map((queue) => queue.close()));
+  });
+  assert.deepEqual(overlaps, []);
+  assert.equal(acknowledged, count);
+  const expected = new Map(
+    Array.from({ length: count }, (_, i) => [String(i), i % 3 === 0 ? [1, 2] : [1]] as const),
+  );
+  assert.deepEqual(new Map([...deliveries].sort(([a], [b]) => Number(a) - Number(b))), expected);
+  assert.equal(
+    await clients[0]!.queueMessage.count({ where: { queue: { in: [label, deadLetterQueue(label)] } } }),
+    0,
+  );
+}
+
+describe("TableQueue: concurrent consumers never hold the same message", () => {
+  test("SQLite file, three clients", async () => {
+    const file = openExampleSqliteFile("table-queue-concurrent");
+    const more = [1, 2].map(
+      () => new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file.path, timeout: 20 }) }),
+    );
+    try {
+      await concurrentConsumers([file.db, ...more], "concurrent");
+    } finally {
+      await Promise.all(more.map((client) => client.$disconnect()));
+      await file.close();
+    }
+  });
+
+  test("PostgreSQL, three clients", async (t) => {
+    const created = await createDatabase("postgresql");
+    if (typeof created === "string") return t.skip(created);
+    const database: TestDatabase = created;
+    const { openClient } = await import("../prisma/databases.js");
+    const more = await Promise.all([1, 2].map(async () => (await openClient(database)).client as Database));
+    try {
+      await concurrentConsumers([database.client as Database, ...more], "concurrent");
+    } finally {
+      await Promise.all(more.map((client) => client.$disconnect()));
+      await database.drop();
+    }
+  });
+});
+
+describe("TableQueue options", () => {
+  const db = {} as Database; // never reached: the options are checked first
+  const rejects = (options: unknown, message: RegExp) =>
+    assert.throws(() => new TableQueue(db, options as TableQueueOptions), { name: "TypeError", message });
+
+  test("maxAttempts must be a positive integer", () => {
+    for (const [value, shown] of [
+      [0, "0"],
+      [-1, "-1"],
+      [2.5, "2.5"],
+      [Number.NaN, "NaN"],
+      [Infinity, "Infinity"],
+      ["5", '"5"'],
+    ] as const)
+      rejects(
+        { maxAttempts: value },
+        new RegExp(
+          `^TableQueue: maxAttempts must be a positive integer \\(got ${shown.replace(".", "\\.")}\\)$`,
+        ),
+      );
+    assert.doesNotThrow(() => new TableQueue(db, { maxAttempts: 1 }));
+  });
+
+  test("durations must be finite numbers in range, and a misspelt option is named", () => {
+    rejects({ leaseMs: 0 }, /^TableQueue: leaseMs must be a finite number > 0, in ms \(got 0\)$/);
+    rejects({ pollMs: Infinity }, /^TableQueue: pollMs must be a finite number > 0, in ms \(got Infinity\)$/);
+    rejects(
+      { retryDelayMs: -1 },
+      /^TableQueue: retryDelayMs must be a finite number >= 0, in ms \(got -1\)$/,
+    );
+    rejects(
+      { maxAttempt: 3 },
+      /^TableQueue: unknown option "maxAttempt" \(known: leaseMs, pollMs, maxAttempts, retryDelayMs\)$/,
+    );
+    rejects(null, /^TableQueue: options must be an object \(got null\)$/);
+    assert.doesNotThrow(() => new TableQueue(db, { retryDelayMs: 0, leaseMs: 1, pollMs: 1 }));
   });
 });

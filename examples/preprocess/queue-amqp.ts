@@ -4,7 +4,7 @@
 // its handler resolves, one message at a time (prefetch 1).
 import { createHash } from "node:crypto";
 import amqplib from "amqplib";
-import type { Queue, QueueMessage } from "./queue.js";
+import { deadLetterQueue, type Queue, type QueueMessage } from "./queue.js";
 
 /** Unacknowledged messages the broker hands one consumer at a time: one job at a time, as the table queue. */
 const PREFETCH = 1;
@@ -81,12 +81,11 @@ export class AmqpQueue implements Queue {
         redelivered: msg.fields.redelivered,
         deliveryCount: deliveryCount(msg),
       };
-      // A message whose handler fails is requeued once (not if it was already redelivered: it would come
-      // straight back for ever), and while closing left unacknowledged: the broker requeues it when the
-      // channel closes.
+      // While closing, a failed message is left unacknowledged: the broker requeues it when the channel
+      // closes. Otherwise see _failed.
       this._inFlight = handler(message).then(
         () => this._channel.ack(msg),
-        () => (this._closing ? undefined : this._channel.nack(msg, false, !msg.fields.redelivered)),
+        (error: unknown) => (this._closing ? undefined : this._failed(name, msg, error)),
       );
     });
     this._consumerTag = consumerTag;
@@ -100,8 +99,51 @@ export class AmqpQueue implements Queue {
     await this._connection.close();
   }
 
+  /**
+   * A message whose handler failed: requeued once (its first delivery), else moved to the dead-letter
+   * queue `<RabbitMQ name>.dead` ({@link deadLetterQueue}; a copy published there with the headers as
+   * delivered plus `last-error`, then the original acknowledged). Only twice, not the table queue's
+   * `maxAttempts`, because a classic queue counts no deliveries (it says only `redelivered`), and a
+   * quorum queue (`x-delivery-limit`, `x-delivery-count`) or a dead-letter exchange would need queue
+   * arguments that an existing durable queue of an earlier run, declared without them, refuses
+   * (PRECONDITION_FAILED). The requeued delivery comes straight back (RabbitMQ has no delay). When the
+   * copy cannot be published the message is dropped, as a rejection without dead-lettering does.
+   */
+  private async _failed(name: string, msg: amqplib.ConsumeMessage, error: unknown): Promise<void> {
+    if (!msg.fields.redelivered) {
+      this._channel.nack(msg, false, true);
+      return;
+    }
+    const dead = deadLetterQueue(name);
+    try {
+      await this._declareName(dead);
+      this._channel.sendToQueue(dead, msg.content, {
+        headers: { ...msg.properties.headers, "last-error": errorMessage(error) },
+        persistent: true,
+        contentType: msg.properties.contentType as string | undefined,
+        messageId: msg.properties.messageId as string | undefined,
+      });
+      await this._channel.waitForConfirms();
+      this._channel.ack(msg);
+      console.error(
+        `amqp queue: handler failed on a redelivered message of ${name}; moved to ${dead}`,
+        error,
+      );
+    } catch (moveError) {
+      console.error(
+        `amqp queue: a failed message of ${name} could not be moved to ${dead}; dropped`,
+        moveError,
+      );
+      this._channel.nack(msg, false, false);
+    }
+  }
+
   private async _declare(queue: string): Promise<string> {
-    const name = this.destination(queue);
+    return this._declareName(this.destination(queue));
+  }
+
+  /** Declares the RabbitMQ queue `name` (durable) once per AmqpQueue. */
+  private async _declareName(name: string): Promise<string> {
     if (!this._declared.has(name)) {
       await this._channel.assertQueue(name, { durable: true });
       this._declared.add(name);
@@ -121,6 +163,15 @@ function deliveryCount(msg: amqplib.ConsumeMessage): number | undefined {
   return typeof earlier === "number" && Number.isSafeInteger(earlier) && earlier >= 0
     ? earlier + 1
     : undefined;
+}
+
+/** The message of a handler's error (its string form when not an Error), at most 1000 characters. */
+function errorMessage(error: unknown): string {
+  try {
+    return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
+  } catch {
+    return "(an error that cannot be shown)";
+  }
 }
 
 /** `url` with its password replaced by `***`, for error messages. */

@@ -10,7 +10,7 @@ import {
   type TableQueueOptions,
 } from "../../examples/preprocess/queue.js";
 import { withProcessSpan } from "../../src/messaging/index.js";
-import { createDatabase, type TestDatabase } from "../prisma/databases.js";
+import { createDatabase, openClient, type TestDatabase } from "../prisma/databases.js";
 import { exporter, inSpanOf } from "../support/sdk.js";
 import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
@@ -442,19 +442,22 @@ describe("TableQueue: concurrent consumers never hold the same message", () => {
     }
   });
 
-  test("PostgreSQL, three clients", async (t) => {
-    const created = await createDatabase("postgresql");
-    if (typeof created === "string") return t.skip(created);
-    const database: TestDatabase = created;
-    const { openClient } = await import("../prisma/databases.js");
-    const more = await Promise.all([1, 2].map(async () => (await openClient(database)).client as Database));
-    try {
-      await concurrentConsumers([database.client as Database, ...more], "concurrent");
-    } finally {
-      await Promise.all(more.map((client) => client.$disconnect()));
-      await database.drop();
-    }
-  });
+  for (const [provider, title] of [
+    ["postgresql", "PostgreSQL"],
+    ["mysql", "MySQL/MariaDB"],
+  ] as const)
+    test(`${title}, three clients`, async (t) => {
+      const created = await createDatabase(provider);
+      if (typeof created === "string") return t.skip(created);
+      const database: TestDatabase = created;
+      const more = await Promise.all([1, 2].map(async () => (await openClient(database)).client as Database));
+      try {
+        await concurrentConsumers([database.client as Database, ...more], "concurrent");
+      } finally {
+        await Promise.all(more.map((client) => client.$disconnect()));
+        await database.drop();
+      }
+    });
 });
 
 describe("TableQueue options", () => {

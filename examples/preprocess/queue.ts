@@ -273,7 +273,11 @@ export class TableQueue implements Queue {
   private async _failed(message: ClaimedMessage, lease: Date, error: unknown): Promise<void> {
     const closing = this._closing.signal.aborted;
     const dead = !closing && message.attempts >= this._maxAttempts;
-    const delayMs = Math.min(this._retryDelayMs * 2 ** (message.attempts - 1), this._leaseMs);
+    // (0 × 2^n is NaN once 2^n overflows to Infinity: a zero delay stays zero.)
+    const delayMs =
+      this._retryDelayMs === 0
+        ? 0
+        : Math.min(this._retryDelayMs * 2 ** (message.attempts - 1), this._leaseMs);
     const lastError = errorText(error);
     const data = closing
       ? { consumedAt: null, availableAt: null, attempts: { decrement: 1 } }

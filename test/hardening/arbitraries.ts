@@ -167,7 +167,533 @@ export const damagedCarrier: fc.Arbitrary<Record<string, unknown>> = fc
     return out;
   });
 
-/** Everything a carrier parameter may receive: carriers, their JSON text, bytes, and non-objects. */
+// ---------------------------------------------------------------------------------------------------
+// Odd but valid (and odd and invalid) spellings: inputs the arbitraries above rarely or never produce.
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Runs for a property: `FC_NUM_RUNS` (a positive integer) replaces every default for long local hunts
+ * (`FC_NUM_RUNS=100000 FC_SEED=7 node --import tsx --test test/hardening/properties.test.ts`); `npm test`
+ * uses the defaults.
+ */
+export function numRuns(fallback: number): number {
+  const fromEnv = Number(process.env.FC_NUM_RUNS);
+  return Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : fallback;
+}
+
+/** fast-check parameters of a property: {@link numRuns}, and `FC_SEED` (an integer) when set. */
+export function runParameters(fallback: number): { numRuns: number; seed?: number } {
+  const seed = Number(process.env.FC_SEED);
+  return process.env.FC_SEED !== undefined && Number.isSafeInteger(seed)
+    ? { numRuns: numRuns(fallback), seed }
+    : { numRuns: numRuns(fallback) };
+}
+
+/** `name` with each ASCII letter in either case (`X-Datadog-Trace-Id`, `TRACEPARENT`, `bAggage`). */
+export const anyCase = (name: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.constant(name),
+    fc.constant(name.toUpperCase()),
+    fc.constant(name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())),
+    fc
+      .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+      .map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join("")),
+  );
+
+/** Decimal digits, `min` to `max` of them. */
+const digits = (min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: min, maxLength: max });
+
+/** Unsigned 64-bit values at the edges JavaScript numbers and 64-bit integers break at. */
+const EDGE_IDS = [
+  1n,
+  2n ** 32n - 1n,
+  2n ** 32n,
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  2n ** 63n + 1n,
+  2n ** 64n - 2n,
+  2n ** 64n - 1n,
+];
+
+/**
+ * A Datadog decimal id as a carrier may hold it: valid ids at the 2^32/2^53/2^63/2^64 edges, with
+ * leading zeros (up to 20 digits in all, or more), and invalid texts (2^64 and beyond, a sign, spaces,
+ * `0`, empty, long digit runs, hex, a fraction, an exponent, non-ASCII digits).
+ */
+export const oddDatadogId: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...EDGE_IDS).map(String),
+  fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
+  fc
+    .tuple(fc.constantFrom(...EDGE_IDS, 0n, 7n), fc.nat(25))
+    .map(([id, zeros]) => "0".repeat(zeros) + String(id)),
+  fc.constantFrom(2n ** 64n, 2n ** 64n + 1n, 10n ** 20n, 2n ** 65n, 99999999999999999999n).map(String),
+  fc.constantFrom(
+    "+1",
+    "-1",
+    " 1",
+    "1 ",
+    "\t1",
+    "0",
+    "00",
+    "-0",
+    "",
+    " ",
+    "1e3",
+    "1.0",
+    "0x10",
+    "1_000",
+    "1,2",
+    "١٢٣",
+    "１２",
+    "18446744073709551615 ",
+    "018446744073709551615",
+  ),
+  digits(21, 400),
+  fc
+    .tuple(
+      fc.constantFrom("+", "-", " ", "\t", ""),
+      fc.bigInt({ min: 0n, max: 2n ** 64n }),
+      fc.constantFrom("", " ", "\t", "a", "\n"),
+    )
+    .map(([before, id, after]) => `${before}${id}${after}`),
+);
+
+/** `_dd.p.tid` values: valid lower-case hex, upper or mixed case, wrong lengths, all zeros, non-hex. */
+const oddTid: fc.Arbitrary<string> = fc.oneof(
+  hex(16),
+  hex(16).map((h) => h.toUpperCase()),
+  hex(16).map((h) => h.replace(/[a-f]/, (c) => c.toUpperCase())),
+  fc.constantFrom("0000000000000000", "00000000", "0", "", " 640cfd8d00000000", "640cfd8d00000000 "),
+  fc.integer({ min: 0, max: 40 }).chain((n) => hex(n)),
+  fc.stringMatching(/^[0-9a-gxA-Z]{16}$/),
+);
+
+/** `x-datadog-sampling-priority`: integers, and what only looks like one. */
+const oddPriority: fc.Arbitrary<string> = fc.oneof(
+  fc.integer({ min: -3, max: 3 }).map(String),
+  fc.constantFrom(
+    "-0",
+    "+0",
+    "1.0",
+    "01",
+    "+1",
+    "00",
+    " 1",
+    "1 ",
+    "",
+    "1e0",
+    "0x1",
+    "2147483648",
+    "-2147483649",
+    "9007199254740991",
+    "9007199254740993",
+    "99999999999999999999999",
+    "Infinity",
+    "NaN",
+    "١",
+  ),
+  digits(1, 40),
+  fc.integer().map(String),
+);
+
+/** Text with whatever a header value can hold and should not (OWS, separators, non-ASCII, controls). */
+const oddText = (maxLength: number): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.string({ maxLength }),
+    fc.string({
+      unit: fc.constantFrom(
+        " ",
+        ",",
+        "=",
+        ";",
+        ":",
+        "~",
+        "a",
+        "z",
+        "0",
+        "-",
+        "_",
+        ".",
+        "é",
+        "\t",
+        "\u0000",
+        "\u007f",
+        "\ud83d\ude00",
+        "\ud800",
+        "%",
+      ),
+      maxLength,
+    }),
+    fc.string({ unit: "binary", maxLength }),
+    fc.string({ unit: "grapheme", maxLength }),
+  );
+
+/** `x-datadog-origin`: products' origins, and spaces, commas, `=`, `~`, non-ASCII, control characters. */
+const oddOrigin: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom("synthetics", "rum", "synthetics-browser", "lambda", "ciapp-test"),
+  fc.constantFrom(
+    "",
+    " ",
+    "syn thetics",
+    " rum",
+    "rum ",
+    "a,b",
+    "a=b",
+    "a~b",
+    "a;b",
+    "a:b",
+    "é",
+    "rum\t",
+    "rum\u0000",
+    "\u007f",
+  ),
+  oddText(20),
+  fc.string({ unit: fc.constantFrom(..."abc =~,;:-_."), minLength: 1, maxLength: 300 }),
+);
+
+/** One `x-datadog-tags` member, valid or not. */
+const oddTagMember: fc.Arbitrary<string> = fc.oneof(
+  oddTid.map((tid) => `_dd.p.tid=${tid}`),
+  fc.constantFrom(
+    "_dd.p.dm=-4",
+    "_dd.p.dm=-0",
+    "_dd.p.dm=4",
+    "_dd.p.dm=-4abc",
+    "_dd.p.dm=abcdef0123-4",
+    "_dd.p.dm=",
+    "_dd.p.usr.id=baz64==",
+    "_dd.p.usr.id==",
+    "_dd.p.a=b=c",
+    "_dd.p.=x",
+    "_dd.p.ts=02",
+    "_dd.p.upstream_services=x",
+    "_dd.p.x= spaced value ",
+    " _dd.p.x=1",
+    "_dd.p.x =1",
+    "_dd.p.é=1",
+    "_dd.p.x=é",
+    "_dd.p.x=\u0000",
+    "_dd.p.x",
+    "_dd.p",
+    "",
+    " ",
+    "=",
+    "=1",
+    "x=y",
+    "_dd.x=y",
+    "_DD.P.X=1",
+    "key=value=more",
+  ),
+  fc.tuple(fc.stringMatching(/^[a-z._]{1,10}$/), oddText(10)).map(([k, v]) => `_dd.p.${k}=${v}`),
+  fc.tuple(oddText(10), oddText(10)).map(([k, v]) => `${k}=${v}`),
+  fc.stringMatching(/^[a-z0-9]{100,600}$/).map((v) => `_dd.p.big=${v}`),
+);
+
+/** `x-datadog-tags`: repeated keys, empty members (`,,`), spaces, non-`_dd.p.` keys, over-length. */
+const oddDatadogTags: fc.Arbitrary<string> = fc.oneof(
+  fc.array(oddTagMember, { maxLength: 8 }).map((members) => members.join(",")),
+  fc
+    .tuple(fc.array(oddTagMember, { maxLength: 6 }), fc.constantFrom(",", ", ", " ,", ",,", ";"))
+    .map(([members, sep]) => members.join(sep)),
+  fc.tuple(hex(16), hex(16)).map(([a, b]) => `_dd.p.tid=${a},_dd.p.dm=-4,_dd.p.tid=${b}`),
+  fc.constantFrom(
+    ",",
+    ",,",
+    "_dd.p.dm=-4,",
+    ",_dd.p.dm=-4",
+    "_dd.p.dm=-4,,_dd.p.usr=1",
+    "_dd.p.dm=-4,_dd.p.dm=-3",
+  ),
+);
+
+/** Carriers of Datadog headers, one or more fields odd. */
+export const oddDatadogCarrier: fc.Arbitrary<Record<string, string>> = fc.record(
+  {
+    "x-datadog-trace-id": fc.oneof(decimal64, oddDatadogId),
+    "x-datadog-parent-id": fc.oneof(decimal64, oddDatadogId),
+    "x-datadog-sampling-priority": oddPriority,
+    "x-datadog-origin": oddOrigin,
+    "x-datadog-tags": fc.oneof(datadogTags, oddDatadogTags),
+  },
+  { requiredKeys: ["x-datadog-trace-id", "x-datadog-parent-id"] },
+);
+
+/** Hex with some digits in upper case. */
+const mixedHex = (length: number) =>
+  fc
+    .tuple(hex(length), fc.array(fc.boolean(), { minLength: length, maxLength: length }))
+    .map(([h, upper]) => [...h].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(""));
+
+/**
+ * traceparent spellings: upper-case hex, version ff, later versions with extra fields, OWS around it,
+ * wrong dash positions, wrong lengths, invalid flags.
+ */
+export const oddTraceparent: fc.Arbitrary<string> = fc.oneof(
+  traceparent,
+  fc.tuple(mixedHex(32), mixedHex(16), mixedHex(2)).map(([t, s, f]) => `00-${t}-${s}-${f}`),
+  fc
+    .tuple(
+      fc.constantFrom("00", "01", "02", "cc", "fe", "ff", "0A", "FF"),
+      hex(32),
+      hex(16),
+      hex(2),
+      fc.constantFrom("", "-", "-00", "-what-the-future-holds", "-0", ".x", "x", "00"),
+    )
+    .map(([v, t, s, f, extra]) => `${v}-${t}-${s}-${f}${extra}`),
+  fc
+    .tuple(
+      traceparent,
+      fc.constantFrom(" ", "\t", "  ", "\n", "\u00a0", ""),
+      fc.constantFrom(" ", "\t", " \t", "\r\n", "\u00a0", ""),
+    )
+    .map(([tp, before, after]) => `${before}${tp}${after}`),
+  fc
+    .tuple(traceparent, fc.nat(54), fc.constantFrom("-", "", "--", "_", " "))
+    .map(([tp, at, insert]) => tp.slice(0, at) + insert + tp.slice(at + 1)),
+  fc.tuple(traceparent, fc.nat(54)).map(([tp, cut]) => tp.slice(0, cut)),
+  fc.constantFrom(
+    "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+    "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1",
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-001",
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0g",
+    "0-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01,00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01, 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01,",
+  ),
+);
+
+/** A `dd=` tracestate member with odd contents: OWS, empty or repeated elements, odd values. */
+const oddDdMember: fc.Arbitrary<string> = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(
+        "s:1",
+        "s:2",
+        "s:-1",
+        "s:0",
+        "s:-0",
+        "s:01",
+        "s:+1",
+        "s:1.0",
+        "s: 1",
+        "s:",
+        "s:99999999999999999999",
+      ),
+      fc.constantFrom("o:rum", "o:synthetics~x", "o: rum", "o:", "o:a b", "o:é"),
+      hex(16).map((p) => `p:${p}`),
+      mixedHex(16).map((p) => `p:${p}`),
+      fc.constantFrom("p:0000000000000000", "p:1", "p:"),
+      fc.constantFrom("t.dm:-4", "t.dm:-0", "t.dm:4", "t.dm:", "t.usr.id:baz64~~", "t.x:a:b", "t.:1"),
+      oddTid.filter((t) => !/[,=;\s]/.test(t)).map((t) => `t.tid:${t}`),
+      fc.constantFrom("", " ", "x", ":", "k:v", "x:1", " s:1 ", "s :1"),
+    ),
+    { maxLength: 8 },
+  )
+  .map((elements) => `dd=${elements.join(";")}`);
+
+/** One tracestate list-member as a sender may write it, valid or not. */
+const oddTracestateMember: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(fc.stringMatching(/^[a-z][a-z0-9_*/-]{0,8}$/), fc.stringMatching(/^[!-+--<>-~]{1,12}$/))
+    .map(([k, v]) => `${k}=${v}`),
+  fc
+    .tuple(
+      fc.stringMatching(/^[a-z0-9][a-z0-9_*/-]{0,6}$/),
+      fc.stringMatching(/^[a-z][a-z0-9_*/-]{0,5}$/),
+      fc.stringMatching(/^[!-+--<>-~]{1,8}$/),
+    )
+    .map(([tenant, system, v]) => `${tenant}@${system}=${v}`),
+  oddDdMember,
+  fc.constantFrom(
+    "",
+    " ",
+    "\t",
+    "a=",
+    "=b",
+    "A=1",
+    "a =1",
+    "a= 1",
+    "a=1 ",
+    "@a=1",
+    "a@=1",
+    "a@@b=1",
+    "a.b=1",
+    "a=b=c",
+    "a=,",
+    "a=\u0000",
+    "a=é",
+    "1=1",
+    "a/b*c=d",
+  ),
+  fc.stringMatching(/^[a-z]{257}$/).map((k) => `${k}=1`),
+  fc.stringMatching(/^[a-z]=[a-z]{257}$/),
+);
+
+/** tracestate: OWS around members, empty members, 32 and more members, duplicate keys, `t@s` keys, odd `dd=`. */
+export const oddTracestate: fc.Arbitrary<string> = fc.oneof(
+  tracestate,
+  fc
+    .tuple(
+      fc.array(oddTracestateMember, { maxLength: 8 }),
+      fc.constantFrom(",", " ,", ", ", " , ", ",\t", ",,"),
+    )
+    .map(([members, sep]) => members.join(sep)),
+  fc
+    .tuple(fc.integer({ min: 30, max: 35 }), fc.boolean())
+    .map(([n, withDd]) =>
+      [...(withDd ? ["dd=s:1"] : []), ...Array.from({ length: n }, (_, i) => `k${i}=v${i}`)].join(","),
+    ),
+  fc.tuple(oddDdMember, oddDdMember).map(([a, b]) => `${a},rojo=1,${b}`),
+);
+
+/** Percent-encoding as senders write it: valid UTF-8, lower-case hex, invalid sequences, lone `%`. */
+const percentText: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 12 }).map((v) => encodeURIComponent(v)),
+  fc.string({ unit: "binary", maxLength: 12 }).map((v) => encodeURIComponent(v).toLowerCase()),
+  fc.constantFrom(
+    "%",
+    "%2",
+    "%zz",
+    "%E9",
+    "%C3%A9",
+    "%c3%a9",
+    "%C3",
+    "%ED%A0%80",
+    "%FF%FE",
+    "%00",
+    "%0A",
+    "%25",
+    "%2C",
+    "%3B",
+    "a+b",
+    "%F0%9F%98%80",
+    "%C0%AF",
+  ),
+  fc.string({ unit: fc.constantFrom("%", "2", "C", "e", "9", "a", "G", "Z"), maxLength: 10 }),
+);
+
+/** A baggage value as raw text: percent-encoded, binary and full-Unicode text, lone surrogates. */
+const oddBaggageValue: fc.Arbitrary<string> = fc.oneof(
+  percentText,
+  fc.string({ unit: "binary", maxLength: 10 }),
+  fc.string({ unit: "binary", maxLength: 10 }),
+  fc.constantFrom("\ud800", "a\udc00b", "\ud83d", "é", "a b", "a\tb", '"q"', "a;b", "a=b", "a,b", ""),
+);
+
+/** Baggage member properties (`;k`, `;k=v`) with OWS. */
+const baggageProperties: fc.Arbitrary<string> = fc
+  .array(
+    fc.oneof(
+      fc.stringMatching(/^[a-z]{1,5}$/),
+      fc.tuple(fc.stringMatching(/^[a-z]{1,5}$/), percentText).map(([k, v]) => `${k}=${v}`),
+      fc.constantFrom(" p = 1 ", "p=", "=v", "", " ", "p=%zz", "p=é", "p=\u0000"),
+    ),
+    { maxLength: 3 },
+  )
+  .map((props) => props.map((p) => `;${p}`).join(""));
+
+/** One baggage list-member as a sender may write it. */
+const oddBaggageMember: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(
+      fc.oneof(
+        fc.stringMatching(/^[A-Za-z0-9!#$&'*+.^_`|~-]{1,8}$/),
+        fc.constantFrom("__proto__", "constructor", "k", "é", "a b", "", "a=b"),
+      ),
+      fc.constantFrom("", " ", "\t"),
+      oddBaggageValue,
+      baggageProperties,
+    )
+    .map(([k, ows, v, props]) => `${ows}${k}${ows}=${ows}${v}${ows}${props}`),
+  fc.constantFrom("", " ", "k", "=v", "k=v=w", ";p=1", "k=v;", "k=v;;"),
+);
+
+/** baggage: percent-encoding (valid and invalid), properties, OWS, non-ASCII, lone surrogates. */
+export const oddBaggage: fc.Arbitrary<string> = fc.oneof(
+  baggage,
+  fc
+    .tuple(fc.array(oddBaggageMember, { maxLength: 8 }), fc.constantFrom(",", " , ", ",\t", ",,"))
+    .map(([members, sep]) => members.join(sep)),
+  fc.integer({ min: 62, max: 70 }).map((n) => Array.from({ length: n }, (_, i) => `k${i}=v${i}`).join(",")),
+);
+
+/** A W3C carrier with odd fields. */
+export const oddW3CCarrier: fc.Arbitrary<Record<string, string>> = fc.record(
+  { traceparent: oddTraceparent, tracestate: oddTracestate, baggage: oddBaggage },
+  { requiredKeys: [] },
+);
+
+/** Any mix of odd Datadog and W3C headers (both styles, conflicts included). */
+export const oddHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  oddDatadogCarrier,
+  oddW3CCarrier,
+  fc.tuple(oddDatadogCarrier, oddW3CCarrier).map(([dd, w3c]) => ({ ...dd, ...w3c })),
+);
+
+/**
+ * Who reads a respelled carrier: the stored-carrier reader (`contextFromCarrier`, carrier.ts
+ * `normalizeCarrier`) takes strings, arrays, bytes, a kafkajs Buffer's JSON form, safe integers and
+ * bigints; the AMQP getter strings, arrays, bytes and safe integers; the Kafka getter strings, arrays
+ * and bytes (header-carriers.ts `valueToText`: "values of other types ... are absent").
+ */
+export type ValueReader = "stored" | "amqp" | "kafka";
+
+/**
+ * A header value as a stored carrier or a message may hold the same text: the string, a one-element
+ * array (Node `IncomingHttpHeaders` / repeated fields), a Buffer or Uint8Array of its UTF-8, and for
+ * the readers that take them a kafkajs Buffer's JSON form or a number / bigint when the text is the
+ * canonical decimal of one.
+ */
+export const sameTextAs = (text: string, reader: ValueReader = "stored"): fc.Arbitrary<unknown> => {
+  const forms: fc.Arbitrary<unknown>[] = [
+    fc.constant(text),
+    fc.constant([text]),
+    fc.constant(Buffer.from(text)),
+    fc.constant(new Uint8Array(Buffer.from(text))),
+  ];
+  if (reader === "stored") forms.push(fc.constant({ type: "Buffer", data: [...Buffer.from(text)] }));
+  if (reader !== "kafka" && /^(0|[1-9][0-9]*)$/.test(text)) {
+    const value = BigInt(text);
+    if (reader === "stored") forms.push(fc.constant(value));
+    if (value <= BigInt(Number.MAX_SAFE_INTEGER)) forms.push(fc.constant(Number(value)));
+  }
+  return fc.oneof(...forms);
+};
+
+/**
+ * The same carrier written differently: each name in any case, each value in one of
+ * {@link sameTextAs}'s forms for `reader`. `original` is the lower-case, string-valued carrier it means.
+ */
+export const respelled = (
+  carriers: fc.Arbitrary<Record<string, string>>,
+  reader: ValueReader = "stored",
+): fc.Arbitrary<{ original: Record<string, string>; respelled: Record<string, unknown> }> =>
+  carriers.chain((original) =>
+    fc
+      .tuple(
+        ...Object.entries(original).map(([name, value]) =>
+          fc.tuple(anyCase(name), sameTextAs(value, reader)),
+        ),
+      )
+      .map((entries) => ({ original, respelled: Object.fromEntries(entries) as Record<string, unknown> })),
+  );
+
+/** Odd carriers, respelled: names in any case, values as arrays, Buffers, numbers. */
+export const oddCarrier: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  oddHeaders,
+  respelled(oddHeaders).map((r) => r.respelled),
+);
+
+/**
+ * Everything a carrier parameter may receive: carriers (odd spellings included), their JSON text, bytes,
+ * Maps, and non-objects.
+ */
 export const anyCarrierInput: fc.Arbitrary<unknown> = fc.oneof(
   validCarrier,
   damagedCarrier,
@@ -175,5 +701,8 @@ export const anyCarrierInput: fc.Arbitrary<unknown> = fc.oneof(
   validCarrier.map((c) => JSON.stringify(c)),
   validCarrier.map((c) => Buffer.from(JSON.stringify(c))),
   validCarrier.map((c) => new Map(Object.entries(c))),
+  oddCarrier,
+  oddHeaders.map((c) => JSON.stringify(c)),
+  respelled(oddHeaders).map((r) => new Map(Object.entries(r.respelled))),
   fc.anything(),
 );

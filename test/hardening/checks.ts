@@ -13,6 +13,15 @@ const HEX16 = /^[0-9a-f]{16}$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** RFC 9110 token characters, lower case: the shape of every header name tracehop writes. */
 const LOWER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** A Level 2 tracestate list-member (Trace Context Level 2 §3.3.1.3): key, `=`, value not ending in a space. */
+const TRACESTATE_MEMBER = /^[a-z0-9][a-z0-9_*\/@-]{0,255}=[ !-+\--<>-~]{0,255}[!-+\--<>-~]$/;
+/** An `x-datadog-tags` key and value (dd-trace-java `DatadogPTagsCodec`): printable ASCII, no `,`; no `=` in keys. */
+const TAG_KEY = /^[!-+\--<>-~]+$/;
+const TAG_VALUE = /^[ -+\--~]+$/;
+/** An origin a Datadog header and a `dd=` member can carry: printable ASCII, at least one character. */
+const ORIGIN = /^[ -~]+$/;
+/** An RFC 7230 token: the grammar of a W3C Baggage key (§3.3.1). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The span context and Datadog fields of an extracted context are valid, or absent. */
 export function assertValidExtraction(ctx: Context): void {
@@ -32,18 +41,52 @@ export function assertValidExtraction(ctx: Context): void {
     );
     const traceState = spanContext.traceState?.serialize() ?? "";
     assert.doesNotMatch(traceState, CONTROL, "control character kept in tracestate");
+    if (traceState !== "") {
+      const members = traceState.split(",");
+      assert.ok(members.length <= 32, `${members.length} tracestate members kept`);
+      for (const member of members)
+        assert.match(member, TRACESTATE_MEMBER, `invalid tracestate member kept: ${JSON.stringify(member)}`);
+      const keys = members.map((m) => m.slice(0, m.indexOf("=")));
+      assert.equal(new Set(keys).size, keys.length, `repeated tracestate key kept: ${traceState}`);
+    }
   }
   const dd = getDatadogContext(ctx);
   if (dd !== undefined) {
-    if (dd.samplingPriority !== undefined) assert.ok(Number.isSafeInteger(dd.samplingPriority));
-    if (dd.origin !== undefined) assert.doesNotMatch(dd.origin, CONTROL, "control character kept in origin");
+    if (dd.samplingPriority !== undefined) {
+      assert.ok(Number.isSafeInteger(dd.samplingPriority));
+      assert.ok(!Object.is(dd.samplingPriority, -0), "sampling priority -0 kept (written back as 0)");
+    }
+    if (dd.origin !== undefined) {
+      assert.doesNotMatch(dd.origin, CONTROL, "control character kept in origin");
+      assert.match(dd.origin, ORIGIN, `origin ${JSON.stringify(dd.origin)} kept`);
+    }
     for (const [key, value] of Object.entries(dd.propagationTags)) {
       assert.ok(key.startsWith("_dd.p."), `non-propagated tag kept: ${key}`);
       assert.doesNotMatch(key + value, CONTROL, "control character kept in a tag");
+      assert.match(key, TAG_KEY, `invalid tag key kept: ${JSON.stringify(key)}`);
+      assert.match(value, TAG_VALUE, `invalid value of ${key} kept: ${JSON.stringify(value)}`);
+    }
+    const tid = dd.propagationTags["_dd.p.tid"];
+    if (tid !== undefined) {
+      assert.match(tid, HEX16, `_dd.p.tid ${JSON.stringify(tid)} kept`);
+      assert.notEqual(tid, "0000000000000000", "all-zero _dd.p.tid kept");
+      if (spanContext !== undefined)
+        assert.equal(spanContext.traceId.slice(0, 16), tid, "_dd.p.tid of another trace id");
     }
   }
   const bag = propagation.getBaggage(ctx);
-  if (bag !== undefined) assert.ok(bag.getAllEntries().length <= 64, "more than 64 baggage entries");
+  if (bag !== undefined) {
+    const entries = bag.getAllEntries();
+    assert.ok(entries.length <= 64, "more than 64 baggage entries");
+    for (const [key, entry] of entries) {
+      assert.match(key, TOKEN, `baggage key ${JSON.stringify(key)} kept`);
+      assert.doesNotMatch(
+        entry.value,
+        /\p{Cs}/u,
+        `baggage value with a lone surrogate kept: ${JSON.stringify(entry.value)}`,
+      );
+    }
+  }
 }
 
 /** Every name is a lower-case token and every value a string without control characters. */

@@ -20,7 +20,15 @@ import {
   injectKafkaHeaders,
   kafkaHeadersGetter,
 } from "../../src/messaging/index.js";
-import { anyCarrierInput, damagedCarrier, validCarrier } from "./arbitraries.js";
+import {
+  anyCarrierInput,
+  damagedCarrier,
+  oddCarrier,
+  oddHeaders,
+  respelled,
+  runParameters,
+  validCarrier,
+} from "./arbitraries.js";
 import {
   assertCleanCarrier,
   assertNoPrototypePollution,
@@ -28,8 +36,12 @@ import {
   propagatedState,
 } from "./checks.js";
 
-/** Runs per property: enough to find the classic bugs, bounded to keep each test within seconds. */
+/**
+ * Runs per property: enough to find the classic bugs, bounded to keep each test within seconds
+ * (`FC_NUM_RUNS` / `FC_SEED` for long local runs, arbitraries.ts `runParameters`).
+ */
 const RUNS = 300;
+const PARAMETERS = runParameters(RUNS);
 
 interface Extractor {
   name: string;
@@ -81,8 +93,11 @@ const EXTRACTORS: Extractor[] = [
   },
 ];
 
-/** Inputs the default getter can be given by a caller: objects (a `null` carrier is the caller's bug). */
-const objectCarrier = fc.oneof(validCarrier, damagedCarrier);
+/**
+ * Inputs the default getter can be given by a caller: objects (a `null` carrier is the caller's bug),
+ * odd spellings of names and values included.
+ */
+const objectCarrier = fc.oneof(validCarrier, damagedCarrier, oddCarrier);
 
 /** The first property: `extract` does not throw, and what it accepts is valid. */
 function checkValid(extractor: Extractor, carrier: unknown): void {
@@ -136,7 +151,7 @@ for (const extractor of EXTRACTORS) {
     test("never throws, and what it accepts is valid", () => {
       fc.assert(
         fc.property(inputs, (carrier) => checkValid(extractor, carrier)),
-        { numRuns: RUNS },
+        PARAMETERS,
       );
       assertNoPrototypePollution();
     });
@@ -144,7 +159,7 @@ for (const extractor of EXTRACTORS) {
     test("inject after extract is stable: extract(inject(extract(c))) equals extract(c)", () => {
       fc.assert(
         fc.property(inputs, (carrier) => checkStable(extractor, carrier)),
-        { numRuns: RUNS },
+        PARAMETERS,
       );
     });
 
@@ -157,6 +172,45 @@ for (const extractor of EXTRACTORS) {
   });
 }
 
+describe("the same headers spelt differently are read the same", () => {
+  // Names in any case (RFC 9110 §5.1), a value as a one-element array (a repeated-field list of one),
+  // as the UTF-8 bytes of its text or as a number whose decimal text it is: the stored-carrier reader
+  // and the message getters promise to read each as the string (carrier.ts `normalizeCarrier`).
+  const anyCaseReaders = EXTRACTORS.filter(
+    (e) => !e.name.startsWith("createPropagator") || e.name.includes("Getter"),
+  );
+  for (const extractor of anyCaseReaders) {
+    const reader = /kafka/i.test(extractor.name) ? "kafka" : /amqp/i.test(extractor.name) ? "amqp" : "stored";
+    const inputs = respelled(fc.oneof(validCarrier, oddHeaders), reader);
+    test(`${extractor.name}: respelled headers give the context of the lower-case string carrier`, () => {
+      fc.assert(
+        fc.property(inputs, ({ original, respelled }) => {
+          assert.deepEqual(
+            propagatedState(extractor.extract(respelled)),
+            propagatedState(extractor.extract(original)),
+          );
+        }),
+        PARAMETERS,
+      );
+    });
+  }
+
+  test("contextFromCarrier: JSON text of a respelled carrier (string and array values) reads as the carrier", () => {
+    const jsonable = respelled(fc.oneof(validCarrier, oddHeaders)).filter(({ respelled }) =>
+      Object.values(respelled).every((v) => typeof v === "string" || Array.isArray(v)),
+    );
+    fc.assert(
+      fc.property(jsonable, ({ original, respelled }) => {
+        assert.deepEqual(
+          propagatedState(contextFromCarrier(JSON.stringify(respelled))),
+          propagatedState(contextFromCarrier(original)),
+        );
+      }),
+      PARAMETERS,
+    );
+  });
+});
+
 describe("valid carriers are accepted", () => {
   test("a traceparent written by tracehop is always read back by every W3C-reading extractor", () => {
     fc.assert(
@@ -165,7 +219,7 @@ describe("valid carriers are accepted", () => {
         const ctx = contextFromCarrier({ traceparent: carrier.traceparent });
         assert.notDeepEqual(propagatedState(ctx), propagatedState(ROOT_CONTEXT));
       }),
-      { numRuns: RUNS },
+      PARAMETERS,
     );
   });
 });

@@ -289,6 +289,44 @@ describe("sampling priority text", () => {
     assert.ok(Object.is(getDatadogContext(ctx)?.samplingPriority, 0));
     assert.equal(parseSamplingPriority("-1"), -1);
   });
+
+  test("leading zeros do not count toward the 10-digit limit (x-datadog-sampling-priority and s:)", () => {
+    // Found by the interop property "odd Datadog headers" (dd-trace-js, Java, Go and Python read
+    // `00000000000` as 0): the 11 characters were counted as 11 digits and the whole context refused.
+    assert.equal(parseSamplingPriority("00000000000"), 0);
+    assert.equal(parseSamplingPriority("00000000001"), 1);
+    assert.equal(parseSamplingPriority("-000000000002"), -2);
+    assert.equal(parseSamplingPriority("+0000000000000000000001"), 1);
+    assert.equal(parseSamplingPriority("0001234567890"), 1234567890);
+    // Still at most 10 significant digits, and still only digits.
+    assert.equal(parseSamplingPriority("12345678901"), undefined);
+    assert.equal(parseSamplingPriority("0012345678901"), undefined);
+    for (const text of ["", "+", "-", "0x1", "0 ", "00 1", "-+1", "1.0"])
+      assert.equal(parseSamplingPriority(text), undefined, JSON.stringify(text));
+    assert.equal(decodeDdMember("s:0002").samplingPriority, 2);
+    const ctx = createPropagator(["datadog"]).extract(
+      ROOT_CONTEXT,
+      { "x-datadog-trace-id": "1", "x-datadog-parent-id": "0", "x-datadog-sampling-priority": "00000000000" },
+      defaultTextMapGetter,
+    );
+    assert.equal(getDatadogContext(ctx)?.samplingPriority, 0);
+    const carrier: Record<string, string> = {};
+    const withParent = createPropagator(["datadog"]).extract(
+      ROOT_CONTEXT,
+      {
+        "x-datadog-trace-id": "1",
+        "x-datadog-parent-id": "5",
+        "x-datadog-sampling-priority": "000000000002",
+      },
+      defaultTextMapGetter,
+    );
+    createPropagator(["datadog"]).inject(withParent, carrier, defaultTextMapSetter);
+    assert.deepEqual(carrier, {
+      "x-datadog-trace-id": "1",
+      "x-datadog-parent-id": "5",
+      "x-datadog-sampling-priority": "2",
+    });
+  });
 });
 
 describe("dd= member encoding", () => {

@@ -56,14 +56,18 @@ const PARENT_ELEMENT_INNER = `;${PARENT_ELEMENT}`;
 
 /**
  * Parses a signed decimal integer (`-1`, `+2`, `10`), or undefined (what dd-trace-java, -py, -go
- * accept). `-0` is 0 (not the number -0, which `deepStrictEqual` and `Object.is` tell from 0).
+ * accept). Leading zeros are part of an integer's spelling (`01`, `00000000001`: Java
+ * `Integer.parseInt`, Go `strconv.Atoi`, Python `int` and dd-trace-js `parseInt` all read them), so
+ * only the digits after them count toward {@link MAX_PRIORITY_DIGITS}. `-0` is 0 (not the number -0,
+ * which `deepStrictEqual` and `Object.is` tell from 0).
  */
 export function parseSamplingPriority(text: string): number | undefined {
   let i = 0;
   const first = text.charCodeAt(0);
   if (first === CHAR_MINUS || first === CHAR_PLUS) i = 1;
-  const digits = text.length - i;
-  if (digits < 1 || digits > MAX_PRIORITY_DIGITS) return undefined;
+  if (i === text.length) return undefined;
+  while (i < text.length - 1 && text.charCodeAt(i) === CHAR_0) i++;
+  if (text.length - i > MAX_PRIORITY_DIGITS) return undefined;
   for (; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < CHAR_0 || code > CHAR_9) return undefined;

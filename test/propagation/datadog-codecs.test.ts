@@ -28,7 +28,8 @@ import { W3CTraceState } from "../../src/propagation/w3c/W3CTraceState.js";
 /**
  * Reference `x-datadog-tags` decoder: one trailing comma tolerated; every member must be
  * `key=value` with a key of 0x21-0x7E without `,` `=` and a value of 0x20-0x7E without `,` (rule 24),
- * else no tags at all (rule 26); only `_dd.p.*` keys, never `_dd.p.upstream_services` (rule 25);
+ * else no tags at all (rule 26); only `_dd.p.*` keys with a name after the prefix, never
+ * `_dd.p.upstream_services` (rule 25);
  * `_dd.p.tid` 16 lowercase hex, all-zero skipped (rules 17-19); `_dd.p.dm` `-<digits>` or
  * `<10 lowercase hex>-<digits>` (rule 30); a repeated key keeps its last value.
  */
@@ -43,7 +44,7 @@ function referenceDecode(header: string | undefined, maxLength: number): Decoded
     const match = /^([\x21-\x2b\x2d-\x3c\x3e-\x7e]+)=([\x20-\x2b\x2d-\x7e]+)$/.exec(member);
     if (!match) return { tags: {}, error: "decoding_error" };
     const [, key, value] = match as unknown as [string, string, string];
-    if (!key.startsWith("_dd.p.") || key === "_dd.p.upstream_services") continue;
+    if (!key.startsWith("_dd.p.") || key === "_dd.p." || key === "_dd.p.upstream_services") continue;
     if (key === "_dd.p.tid") {
       if (!/^[0-9a-f]{16}$/.test(value)) {
         error = `malformed_tid ${value}`;
@@ -271,6 +272,31 @@ describe("dd= member: dd-trace-js's element grammar", () => {
     assert.equal(relayedDdEntries("s:1;t. :w;t.x y:1;s :2"), ";t.:w");
     // A character no tracestate value holds (a TraceState built by other code): not relayed.
     assert.equal(relayedDdEntries("a:1;b:é;c:x=y;d:2"), ";a:1;d:2");
+  });
+});
+
+describe("a `_dd.p.` key with no tag name", () => {
+  test("is skipped alone on extract and never written (x-datadog-tags and dd=)", () => {
+    // Found by the interop property "odd Datadog headers": `x-datadog-tags: _dd.p.=x` was kept as the
+    // tag `_dd.p.`, written back as `t.:x` in the dd= member (which no tracehop reader takes as a tag)
+    // while dd-trace-js refuses such a header (`tagKeyExpr` needs a name after the prefix).
+    assert.deepEqual(decodeTagsHeader("_dd.p.=x", 512), { tags: {} });
+    assert.deepEqual(decodeTagsHeader("_dd.p.=x,_dd.p.a=1,_dd.p.dm=-4", 512), {
+      tags: { "_dd.p.a": "1", "_dd.p.dm": "-4" },
+    });
+    const propagator = createPropagator(["datadog", "tracecontext"]);
+    const ctx = propagator.extract(
+      ROOT_CONTEXT,
+      { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1", "x-datadog-tags": "_dd.p.=x,_dd.p.a=1" },
+      defaultTextMapGetter,
+    );
+    assert.deepEqual(getDatadogContext(ctx)?.propagationTags, { "_dd.p.a": "1" });
+    // Given by code (setDatadogContext): not written either.
+    const set = setDatadogContext(ctx, { propagationTags: { "_dd.p.": "y", "_dd.p.b": "2" } });
+    const carrier: Record<string, string> = {};
+    propagator.inject(set, carrier, defaultTextMapSetter);
+    assert.equal(carrier["x-datadog-tags"], "_dd.p.b=2");
+    assert.equal(carrier.tracestate, "dd=s:1;p:0000000000000001;t.b:2");
   });
 });
 

@@ -67,10 +67,11 @@ export function isValidOrigin(origin: string): boolean {
 /**
  * True for a `_dd.p.*` tag other than the ones each encoder writes in its fixed place first
  * (`_dd.p.dm`, `_dd.p.tid`, `_dd.p.ts`, as dd-trace-java's `PTagsCodec` orders them): the tags written
- * in arrival order.
+ * in arrival order. `_dd.p.` alone names no tag and is not one (dd-trace-js `tagKeyExpr`).
  */
 export function isOtherPropagatedTag(key: string): boolean {
   return (
+    key.length > PROPAGATED_TAG_PREFIX.length &&
     key.startsWith(PROPAGATED_TAG_PREFIX) &&
     key !== DECISION_MAKER_TAG &&
     key !== TID_TAG &&

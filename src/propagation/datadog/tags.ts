@@ -120,7 +120,9 @@ export function knownTagKey(text: string, start: number, end: number): string | 
  *   every tag, never a partial parse; one trailing comma is tolerated (dd-trace-java
  *   `DatadogPTagsCodec`, dd-trace-py `decode_tagset_string`).
  * - Keys without the `_dd.p.` prefix and the deprecated `_dd.p.upstream_services` are skipped
- *   (as dd-trace-java and dd-trace-py do).
+ *   (as dd-trace-java and dd-trace-py do), and so is `_dd.p.` itself, a prefix with no tag name
+ *   (dd-trace-js `_extractTags` requires a character after the prefix, `tagKeyExpr`; a `dd=` member's
+ *   `t.` names no tag either).
  * - A `_dd.p.tid` that is not 16 lowercase hex is dropped alone; an all-zero one too (Datadog
  *   system-tests `test_datadog_128_bit_propagation_tid_*`; dd-trace-py `_higher_order_is_valid`).
  * - A malformed `_dd.p.dm` is dropped alone (dd-trace-py `validate_sampling_decision`).
@@ -180,7 +182,8 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
     const keyStart = start;
     const valueEnd = i;
     start = i + 1;
-    if (eq - keyStart < PROPAGATED_TAG_PREFIX.length || !header.startsWith(PROPAGATED_TAG_PREFIX, keyStart))
+    // A `_dd.p.` key with no name after the prefix names no tag: skipped like a key outside `_dd.p.*`.
+    if (eq - keyStart <= PROPAGATED_TAG_PREFIX.length || !header.startsWith(PROPAGATED_TAG_PREFIX, keyStart))
       continue;
     const key = knownTagKey(header, keyStart, eq) ?? header.slice(keyStart, eq);
     if (key === UPSTREAM_SERVICES_TAG) continue;

@@ -123,7 +123,8 @@ function checkStable(extractor: Extractor, carrier: unknown): void {
  * - B3 ids in upper case or of a length other than 16/32 (`@opentelemetry/propagator-b3` accepted
  *   `x-b3-traceid: "A"` as trace id `0000…000A`, an upper-case id that is no valid traceparent id);
  * - `x-datadog-sampling-priority: -0` (bytes `2d 30`, decoded by the Buffer-reading extractors), read as
- *   the number -0, which `deepStrictEqual` tells from the 0 it is written back as.
+ *   the number -0, which `deepStrictEqual` tells from the 0 it is written back as;
+ * - the two below the comment in the list, found by the widened generators.
  */
 const COUNTEREXAMPLES: unknown[] = [
   { "x-b3-spanid": "000000000000000c", "x-b3-traceid": "A" },
@@ -137,6 +138,10 @@ const COUNTEREXAMPLES: unknown[] = [
   { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1", "x-datadog-sampling-priority": Buffer.from("-0") },
   { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1", "x-datadog-sampling-priority": "-0" },
   { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: "dd=s:-0" },
+  // Found by the widened generators against dd-trace (interop "odd Datadog headers"): a priority with
+  // leading zeros, and a `_dd.p.` key with no tag name (datadog-codecs.test.ts pins their values).
+  { "x-datadog-trace-id": "1", "x-datadog-parent-id": "0", "x-datadog-sampling-priority": "00000000000" },
+  { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1", "x-datadog-tags": "_dd.p.=x" },
 ];
 
 for (const extractor of EXTRACTORS) {

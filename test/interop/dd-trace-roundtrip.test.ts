@@ -9,6 +9,7 @@ import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/car
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionAttributes, getExtractionLinks } from "../../src/propagation/extraction-result.js";
+import { oddDatadogCarrier, runParameters } from "../hardening/arbitraries.js";
 import { ddPropagator, ddSpanContext, ddTracer, type DdContextSpec } from "./dd-trace-helpers.js";
 
 const RUNS = 300;
@@ -125,6 +126,93 @@ describe("dd-trace writes -> tracehop reads", () => {
       );
     });
   }
+});
+
+describe("odd Datadog headers: tracehop reads what dd-trace reads, except the documented differences", () => {
+  // The Datadog style alone, on headers with ids at the 2^53/2^63/2^64 edges, leading zeros, signs and
+  // spaces, odd priorities, origins and x-datadog-tags (hardening/arbitraries.ts `oddDatadogCarrier`).
+  // Left out of the comparison, as docs/conformance.md "Datadog propagation" lists them:
+  // - ids: tracehop takes 1-20 decimal digits up to 2^64 - 1 only; dd-trace-js parses a sign,
+  //   whitespace, trailing junk or 2^64 leniently ("Ids");
+  // - priority: one that is not an integer, or has more than 10 significant digits, makes tracehop's
+  //   Datadog style invalid; dd-trace-js continues the trace ("Priority");
+  // - x-datadog-tags: tracehop tolerates empty members and keys outside `_dd.p.*` and drops an invalid
+  //   `_dd.p.dm` and an upper-case or all-zero `_dd.p.tid` alone, where dd-trace-js drops the whole
+  //   header or keeps them ("x-datadog-tags");
+  // - origin: a non-ASCII, control-character or empty origin is dropped by tracehop ("Origin").
+  const CANONICAL_ID = /^[0-9]{1,20}$/;
+  const canonicalId = (text: string | undefined) =>
+    text !== undefined && CANONICAL_ID.test(text) && BigInt(text) < 2n ** 64n;
+  /** What tracehop reads as a priority: a sign, leading zeros, then at most 10 digits. */
+  const INTEGER = /^[-+]?0*[0-9]{1,10}$/;
+  const PRINTABLE_ORIGIN = /^[ -~]+$/;
+
+  test(`${RUNS} odd Datadog carriers, datadog style only`, () => {
+    const dd = ddPropagator(["datadog"]);
+    const ours = createPropagator(["datadog"]);
+    fc.assert(
+      fc.property(oddDatadogCarrier, (carrier) => {
+        const label = JSON.stringify(carrier);
+        const theirs = dd.extract({ ...carrier });
+        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        const sc = trace.getSpanContext(ctx);
+        const fields = getDatadogContext(ctx);
+        const traceIdText = carrier["x-datadog-trace-id"];
+        const parentIdText = carrier["x-datadog-parent-id"];
+        const priorityText = carrier["x-datadog-sampling-priority"];
+        const documentedIdDifference = !canonicalId(traceIdText) || !canonicalId(parentIdText);
+        const documentedPriorityDifference = priorityText !== undefined && !INTEGER.test(priorityText);
+        if (fields === undefined) {
+          // tracehop refused the context: dd-trace refuses it too, or a documented difference decides.
+          if (theirs !== null)
+            assert.ok(
+              documentedIdDifference || documentedPriorityDifference || BigInt(traceIdText!) === 0n,
+              `refused by tracehop only: ${label}`,
+            );
+          return;
+        }
+        assert.ok(theirs, `read by tracehop only: ${label}`);
+        if (sc !== undefined) {
+          assert.equal(BigInt(`0x${sc.traceId.slice(16)}`).toString(), theirs.toTraceId(), label);
+          assert.equal(sc.spanId, theirs.toSpanId(true).padStart(16, "0"), label);
+        } else {
+          // A restored root (parent id 0, docs/conformance.md "Links"): dd-trace's span id is 0.
+          assert.equal(theirs.toSpanId(), "0", label);
+        }
+        // dd-trace-js's parseInt reads `-0` as -0; tracehop keeps 0 (pinned in hardening/properties.test.ts).
+        const theirPriority = theirs._sampling.priority;
+        assert.equal(
+          fields.samplingPriority,
+          theirPriority === undefined ? undefined : theirPriority + 0,
+          label,
+        );
+        const theirOrigin = theirs._trace.origin;
+        if (theirOrigin !== undefined && PRINTABLE_ORIGIN.test(theirOrigin))
+          assert.equal(fields.origin, theirOrigin, label);
+        else assert.equal(fields.origin, undefined, label);
+        const theirTags = theirs._trace.tags;
+        for (const [key, value] of Object.entries(fields.propagationTags)) {
+          // dd-trace-js keeps an upper-case or all-zero tid and a `_dd.p.dm` that is no decision maker,
+          // which tracehop drops alone (an earlier valid one of a repeated key then stays).
+          const droppedByTracehop =
+            key in theirTags &&
+            ((key === "_dd.p.tid" && !/^(?!0{16})[0-9a-f]{16}$/.test(theirTags[key] ?? "")) ||
+              (key === "_dd.p.dm" && !/^([0-9a-f]{10})?-[0-9]+$/.test(theirTags[key] ?? "")));
+          if (droppedByTracehop) continue;
+          if (key in theirTags) assert.equal(value, theirTags[key], `${key}, ${label}`);
+          else {
+            // dd-trace-js dropped the whole header: an empty member or a key outside `_dd.p.*`.
+            const members = (carrier["x-datadog-tags"] ?? "").split(",");
+            assert.ok(
+              members.some((m) => m === "" || !m.startsWith("_dd.p.")),
+              `${key} kept by tracehop only: ${label}`,
+            );
+          }
+        }
+      }),
+      runParameters(RUNS),
+    );
+  });
 });
 
 describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: the same link as dd-trace's", () => {

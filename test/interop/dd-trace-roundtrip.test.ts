@@ -9,7 +9,7 @@ import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/car
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionAttributes, getExtractionLinks } from "../../src/propagation/extraction-result.js";
-import { oddDatadogCarrier, runParameters } from "../hardening/arbitraries.js";
+import { oddDatadogCarrier, oddTraceparent, oddTracestate, runParameters } from "../hardening/arbitraries.js";
 import { ddPropagator, ddSpanContext, ddTracer, type DdContextSpec } from "./dd-trace-helpers.js";
 
 const RUNS = 300;
@@ -209,6 +209,39 @@ describe("odd Datadog headers: tracehop reads what dd-trace reads, except the do
             );
           }
         }
+      }),
+      runParameters(RUNS),
+    );
+  });
+});
+
+describe("odd traceparent and tracestate: what tracehop reads, dd-trace reads the same", () => {
+  // tracecontext style alone. tracehop reads Trace Context Level 2 strictly (§3.2.2: lower-case hex,
+  // version ff invalid, version 00 exactly 55 characters, OWS only around the value), while dd-trace-js
+  // (text_map.js `#extractTraceparentContext`) matches hex in any case: a traceparent only dd-trace-js
+  // reads is a leniency of dd-trace-js, left out of the comparison. Whatever tracehop reads, dd-trace-js
+  // reads with the same ids and sampled flag, and the Datadog fields of a `dd=` member agree where
+  // docs/conformance.md lists no difference (`s:` as an integer only; `o:` printable ASCII).
+  test(`${RUNS} odd traceparent / tracestate pairs`, () => {
+    const dd = ddPropagator(["tracecontext"]);
+    const ours = createPropagator(["tracecontext"]);
+    fc.assert(
+      fc.property(oddTraceparent, fc.option(oddTracestate, { nil: undefined }), (traceparent, tracestate) => {
+        const carrier: Record<string, string> = { traceparent };
+        if (tracestate !== undefined) carrier.tracestate = tracestate;
+        const label = JSON.stringify(carrier);
+        const theirs = dd.extract({ ...carrier });
+        const sc = trace.getSpanContext(
+          ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter),
+        );
+        if (sc === undefined) return;
+        // Repeated identical fields joined in one value (`a,a`, `a, a`) count as one for tracehop
+        // (docs/conformance.md "Repeated traceparent fields"); dd-trace-js reads no such value.
+        if (traceparent.includes(",")) return;
+        assert.ok(theirs, `read by tracehop only: ${label}`);
+        assert.equal(sc.traceId, theirs.toTraceId(true).padStart(32, "0").toLowerCase(), label);
+        assert.equal(sc.spanId, theirs.toSpanId(true).padStart(16, "0").toLowerCase(), label);
+        assert.equal((sc.traceFlags & TraceFlags.SAMPLED) !== 0, theirs._sampling.priority! > 0, label);
       }),
       runParameters(RUNS),
     );

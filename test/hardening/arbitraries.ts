@@ -1,7 +1,9 @@
 /**
  * fast-check arbitraries for the hardening tests: valid carriers as tracehop and Datadog write them,
- * the same carriers damaged, and hostile carriers (huge values, control characters, prototype keys,
- * non-string values, nested objects, Buffers with invalid UTF-8).
+ * odd spellings of them (names in any case, values as arrays, Buffers, numbers; Datadog ids, tids,
+ * priorities, origins and tags at their edges; traceparent, tracestate and baggage as senders may
+ * write them, valid or not), the same carriers damaged, and hostile carriers (huge values, control
+ * characters, prototype keys, non-string values, nested objects, Buffers with invalid UTF-8).
  */
 import fc from "fast-check";
 
@@ -85,87 +87,6 @@ export const validCarrier: fc.Arbitrary<Record<string, string>> = fc.record(
   },
   { requiredKeys: [] },
 );
-
-/** Text with control characters, separators and non-ASCII, to break parsers and header writers. */
-export const hostileText = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: "binary", maxLength: 40 }),
-  fc.string({
-    unit: fc.constantFrom(
-      "\u0000",
-      "\n",
-      "\r",
-      "\t",
-      "\u007f",
-      ",",
-      ";",
-      "=",
-      ":",
-      "~",
-      " ",
-      "\u00e9",
-      "\ud800",
-      "-",
-    ),
-    maxLength: 40,
-  }),
-);
-
-/** Bytes that are not valid UTF-8 (lone continuation bytes, overlong forms, truncated sequences). */
-export const invalidUtf8 = fc
-  .array(fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xe2, 0xf5, 0xff, 0x30, 0x2d), {
-    minLength: 1,
-    maxLength: 16,
-  })
-  .map((bytes) => Buffer.from(bytes));
-
-/** Any value a hostile carrier may hold under a header name. */
-export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  hostileText,
-  traceparent.map((tp) => ` \t${tp.toUpperCase()}\t `),
-  fc.integer(),
-  fc.double(),
-  fc.bigInt(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constant(undefined),
-  invalidUtf8,
-  traceparent.map((tp) => Buffer.from(tp)),
-  fc.array(fc.oneof(hostileText, traceparent), { maxLength: 3 }),
-  fc.object({ maxDepth: 2 }),
-  fc.constant({ type: "Buffer", data: [0x30, 0x30, 0xff] }),
-  fc.constant(Object.create(null) as object),
-);
-
-/** A key of a hostile carrier: header names in any case, prototype keys, random names. */
-export const hostileKey = fc.oneof(
-  fc.constantFrom(...HEADER_NAMES),
-  fc.constantFrom(...HEADER_NAMES).map((name) => name.toUpperCase()),
-  fc.constantFrom(...PROTOTYPE_KEYS),
-  fc.string({ maxLength: 12 }),
-);
-
-/**
- * A hostile carrier: own properties only (`__proto__` included, set as an own property the way
- * `JSON.parse` does), any values.
- */
-export const hostileCarrier: fc.Arbitrary<Record<string, unknown>> = fc
-  .array(fc.tuple(hostileKey, hostileValue), { maxLength: 12 })
-  .map((entries) => {
-    const carrier: Record<string, unknown> = {};
-    for (const [key, value] of entries)
-      Object.defineProperty(carrier, key, { value, enumerable: true, writable: true, configurable: true });
-    return carrier;
-  });
-
-/** A valid carrier with some fields damaged (case, whitespace, control characters, types, arrays). */
-export const damagedCarrier: fc.Arbitrary<Record<string, unknown>> = fc
-  .tuple(validCarrier, fc.array(fc.tuple(fc.constantFrom(...HEADER_NAMES), hostileValue), { maxLength: 3 }))
-  .map(([carrier, damage]) => {
-    const out: Record<string, unknown> = { ...carrier };
-    for (const [key, value] of damage) out[key] = value;
-    return out;
-  });
 
 // ---------------------------------------------------------------------------------------------------
 // Odd but valid (and odd and invalid) spellings: inputs the arbitraries above rarely or never produce.
@@ -689,6 +610,93 @@ export const oddCarrier: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   oddHeaders,
   respelled(oddHeaders).map((r) => r.respelled),
 );
+
+/** Text with control characters, separators and non-ASCII, to break parsers and header writers. */
+export const hostileText = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.string({
+    unit: fc.constantFrom(
+      "\u0000",
+      "\n",
+      "\r",
+      "\t",
+      "\u007f",
+      ",",
+      ";",
+      "=",
+      ":",
+      "~",
+      " ",
+      "\u00e9",
+      "\ud800",
+      "-",
+    ),
+    maxLength: 40,
+  }),
+);
+
+/** Bytes that are not valid UTF-8 (lone continuation bytes, overlong forms, truncated sequences). */
+export const invalidUtf8 = fc
+  .array(fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xe2, 0xf5, 0xff, 0x30, 0x2d), {
+    minLength: 1,
+    maxLength: 16,
+  })
+  .map((bytes) => Buffer.from(bytes));
+
+/** Any value a hostile carrier may hold under a header name. */
+export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  hostileText,
+  traceparent.map((tp) => ` \t${tp.toUpperCase()}\t `),
+  fc.integer(),
+  fc.double(),
+  fc.bigInt(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  invalidUtf8,
+  traceparent.map((tp) => Buffer.from(tp)),
+  fc.array(fc.oneof(hostileText, traceparent, oddTraceparent), { maxLength: 3 }),
+  oddTraceparent,
+  oddTracestate,
+  oddBaggage,
+  oddDatadogId,
+  fc.oneof(oddTraceparent, oddDatadogId).map((text) => Buffer.from(text)),
+  fc.object({ maxDepth: 2 }),
+  fc.constant({ type: "Buffer", data: [0x30, 0x30, 0xff] }),
+  fc.constant(Object.create(null) as object),
+);
+
+/** A key of a hostile carrier: header names in any case, prototype keys, random names. */
+export const hostileKey = fc.oneof(
+  fc.constantFrom(...HEADER_NAMES),
+  fc.constantFrom(...HEADER_NAMES).map((name) => name.toUpperCase()),
+  fc.constantFrom(...HEADER_NAMES).chain(anyCase),
+  fc.constantFrom(...PROTOTYPE_KEYS),
+  fc.string({ maxLength: 12 }),
+);
+
+/**
+ * A hostile carrier: own properties only (`__proto__` included, set as an own property the way
+ * `JSON.parse` does), any values.
+ */
+export const hostileCarrier: fc.Arbitrary<Record<string, unknown>> = fc
+  .array(fc.tuple(hostileKey, hostileValue), { maxLength: 12 })
+  .map((entries) => {
+    const carrier: Record<string, unknown> = {};
+    for (const [key, value] of entries)
+      Object.defineProperty(carrier, key, { value, enumerable: true, writable: true, configurable: true });
+    return carrier;
+  });
+
+/** A valid carrier with some fields damaged (case, whitespace, control characters, types, arrays). */
+export const damagedCarrier: fc.Arbitrary<Record<string, unknown>> = fc
+  .tuple(validCarrier, fc.array(fc.tuple(fc.constantFrom(...HEADER_NAMES), hostileValue), { maxLength: 3 }))
+  .map(([carrier, damage]) => {
+    const out: Record<string, unknown> = { ...carrier };
+    for (const [key, value] of damage) out[key] = value;
+    return out;
+  });
 
 /**
  * Everything a carrier parameter may receive: carriers (odd spellings included), their JSON text, bytes,

@@ -22,6 +22,15 @@ import {
   withSendSpan,
   writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
+import {
+  anyCase,
+  HEADER_NAMES,
+  oddDatadogId,
+  oddTraceparent,
+  oddTracestate,
+  runParameters,
+} from "../hardening/arbitraries.js";
+import { assertValidExtraction } from "../hardening/checks.js";
 import { datadogTraceId, inSpan, traceparentOf } from "./tracing.js";
 
 const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -108,8 +117,14 @@ const headerName = fc.oneof(
     "constructor",
   ),
   fc.string({ maxLength: 12 }),
+  // Every propagation header name in any case (X-Datadog-Trace-Id, TRACEPARENT, Baggage).
+  fc.constantFrom(...HEADER_NAMES).chain(anyCase),
 );
 const headerValue = fc.oneof(
+  oddTraceparent,
+  oddTracestate,
+  oddDatadogId,
+  fc.oneof(oddTraceparent, oddDatadogId).map((text) => [text, Buffer.from(text)]),
   fc.string({ maxLength: 60 }),
   fc.constant(TP),
   fc.uint8Array({ maxLength: 60 }).map((bytes) => Buffer.from(bytes)),
@@ -177,6 +192,7 @@ describe("tracehop/messaging helpers on hostile headers", () => {
           }
           for (const extract of [contextFromKafkaHeaders, contextFromAmqpHeaders]) {
             const ctx = extract(headers, { context: base });
+            assertValidExtraction(ctx);
             assert.equal(ctx.getValue(Object.getOwnPropertySymbols(base)[0]!) ?? 1, 1);
             assert.ok(typeof ctx.getValue === "function");
           }
@@ -201,7 +217,7 @@ describe("tracehop/messaging helpers on hostile headers", () => {
           assert.equal(value, 1);
           assert.equal(runs, 1, "the handler runs once");
         }),
-        { numRuns: 400 },
+        runParameters(400),
       );
     });
   });

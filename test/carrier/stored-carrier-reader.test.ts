@@ -10,12 +10,22 @@ import {
   readStoredCarrier,
   storedCarrierGetter,
 } from "../../src/carrier/carrier.js";
-import { anyCarrierInput, HEADER_NAMES, validCarrier } from "../hardening/arbitraries.js";
+import {
+  anyCarrierInput,
+  HEADER_NAMES,
+  oddHeaders,
+  respelled,
+  runParameters,
+  validCarrier,
+} from "../hardening/arbitraries.js";
 
 /** Every name a propagator may ask for, in several spellings. */
 const NAMES = [
   ...HEADER_NAMES,
   ...HEADER_NAMES.map((n) => n.toUpperCase()),
+  ...HEADER_NAMES.map((n) =>
+    n.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase()),
+  ),
   "ot-baggage-userid",
   "__proto__",
   "",
@@ -31,7 +41,7 @@ function assertSameAnswers(input: unknown): void {
 
 describe("readStoredCarrier", () => {
   test("property: the same keys and values as normalizeCarrier for any input", () => {
-    fc.assert(fc.property(anyCarrierInput, assertSameAnswers), { numRuns: 500 });
+    fc.assert(fc.property(anyCarrierInput, assertSameAnswers), runParameters(500));
   });
 
   test("property: the same for lower-case string carriers, their JSON text and bytes", () => {
@@ -41,7 +51,24 @@ describe("readStoredCarrier", () => {
         assertSameAnswers(JSON.stringify(carrier));
         assertSameAnswers(Buffer.from(JSON.stringify(carrier)));
       }),
-      { numRuns: 300 },
+      runParameters(300),
+    );
+  });
+
+  test("property: the same for odd headers respelled (names in any case; arrays, Buffers, numbers) and their JSON text", () => {
+    fc.assert(
+      fc.property(respelled(fc.oneof(validCarrier, oddHeaders)), ({ original, respelled }) => {
+        assertSameAnswers(respelled);
+        assertSameAnswers(original);
+        assertSameAnswers(JSON.stringify(original));
+        // Every name as asked reads the original's value (a one-element list or the string).
+        const map = normalizeCarrier(respelled);
+        for (const [name, value] of Object.entries(original)) {
+          const read = normalizedCarrierGetter.get(map, name);
+          assert.deepEqual(Array.isArray(read) ? read : [read], [value], name);
+        }
+      }),
+      runParameters(300),
     );
   });
 

@@ -572,13 +572,13 @@ export type ValueReader = "stored" | "amqp" | "kafka";
  * canonical decimal of one.
  */
 export const sameTextAs = (text: string, reader: ValueReader = "stored"): fc.Arbitrary<unknown> => {
-  const forms: fc.Arbitrary<unknown>[] = [
-    fc.constant(text),
-    fc.constant([text]),
-    fc.constant(Buffer.from(text)),
-    fc.constant(new Uint8Array(Buffer.from(text))),
-  ];
-  if (reader === "stored") forms.push(fc.constant({ type: "Buffer", data: [...Buffer.from(text)] }));
+  const forms: fc.Arbitrary<unknown>[] = [fc.constant(text), fc.constant([text])];
+  // Bytes hold the same text only when it is well-formed UTF-16 (a lone surrogate has no UTF-8 form:
+  // Buffer.from writes U+FFFD for it).
+  if (!/\p{Cs}/u.test(text)) {
+    forms.push(fc.constant(Buffer.from(text)), fc.constant(new Uint8Array(Buffer.from(text))));
+    if (reader === "stored") forms.push(fc.constant({ type: "Buffer", data: [...Buffer.from(text)] }));
+  }
   if (reader !== "kafka" && /^(0|[1-9][0-9]*)$/.test(text)) {
     const value = BigInt(text);
     if (reader === "stored") forms.push(fc.constant(value));

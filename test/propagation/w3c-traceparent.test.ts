@@ -3,6 +3,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { runParameters } from "../hardening/arbitraries.js";
 import { defaultTextMapGetter, ROOT_CONTEXT, trace, type TextMapGetter } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
 import {
@@ -70,20 +71,33 @@ describe("parseTraceParent", () => {
         part(16),
         part(2),
         fc.oneof({ weight: 4, arbitrary: fc.constant("") }, fc.constantFrom("-", "-x", " ", "\t")),
+        // Whitespace that is OWS (SP, HTAB) and that is not (CR, LF, NBSP, BOM, VT), before and after.
+        fc.oneof(
+          { weight: 6, arbitrary: fc.constant(["", ""]) },
+          fc.tuple(
+            fc.constantFrom("", " ", "\t", "  \t", "\n", "\r\n", "\u00a0", "\ufeff", "\u000b"),
+            fc.constantFrom("", " ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\u000b"),
+          ),
+        ),
       )
-      .map(([version, traceId, spanId, flags, tail]) => `${version}-${traceId}-${spanId}-${flags}${tail}`);
+      .map(
+        ([version, traceId, spanId, flags, tail, [before, after]]) =>
+          `${before}${version}-${traceId}-${spanId}-${flags}${tail}${after}`,
+      );
     let canonical = 0;
     fc.assert(
       fc.property(value, (text) => {
         if (/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(text)) canonical++;
         const parsed = parseTraceParent(text);
         assert.deepEqual(parsed, parseTraceParent(` ${text}\t`), JSON.stringify(text));
-        const m = model.exec(text.replace(/^[ \t]+|[ \t]+$/g, ""));
+        const core = text.replace(/^[ \t]+|[ \t]+$/g, "");
+        const m = model.exec(core);
         if (m && /[1-9a-f]/.test(m[1]!) && /[1-9a-f]/.test(m[2]!))
           assert.deepEqual(parsed, { traceId: m[1], spanId: m[2], traceFlags: parseInt(m[3]!, 16) & 3 });
-        else if (text.startsWith("00-")) assert.equal(parsed, undefined, JSON.stringify(text));
+        else if (core.startsWith("00-") || /^\s/.test(core) || !/^[0-9a-f]{2}-/.test(core))
+          assert.equal(parsed, undefined, JSON.stringify(text));
       }),
-      { numRuns: 3000 },
+      runParameters(3000),
     );
     assert.ok(canonical > 300, `canonical values generated: ${canonical}`);
   });

@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
+import { oddBaggage, runParameters } from "../hardening/arbitraries.js";
 import {
   baggageEntryMetadataFromString,
   propagation,
@@ -171,6 +172,30 @@ describe("baggage value encoding (Baggage §3.2.1.3)", () => {
       }),
     );
   });
+
+  test("property: a value percent-encoded as other senders write it (encodeURIComponent, lower-case hex, every octet) is read back", () => {
+    // Baggage §3.2.1.3: any octet may be percent-encoded, in either case of hex digit.
+    const everyOctet = (value: string) =>
+      [...Buffer.from(value)].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 20 }),
+        fc.constantFrom<(v: string) => string>(
+          encodeURIComponent,
+          (v) => encodeURIComponent(v).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+          everyOctet,
+          (v) => everyOctet(v).toUpperCase(),
+        ),
+        fc.constantFrom("", " ", "\t"),
+        (value, encode, ows) => {
+          const encoded = encode(value);
+          assert.equal(decodeBaggageValue(encoded), value);
+          assert.equal(extract(`k${ows}=${ows}${encoded}${ows};p=1`)?.k?.value, value, encoded);
+        },
+      ),
+      runParameters(1000),
+    );
+  });
 });
 
 describe("baggage extract", () => {
@@ -265,9 +290,22 @@ describe("baggage extract", () => {
       ",,",
       " , ",
       '"',
+      // Percent-encoding valid and not, properties with OWS, non-ASCII and lone surrogates.
+      "%",
+      "%zz",
+      "%C3%A9",
+      "%c3%a9",
+      "%C3",
+      "%ED%A0%80",
+      "%F0%9F%98%80",
+      "+",
+      "; p = 1 ",
+      "\ud800",
+      "\ud83d\ude00",
     );
     const header = fc.oneof(
       fc.array(unit, { maxLength: 40 }).map((units) => units.join("")),
+      oddBaggage,
       fc
         .array(fc.constantFrom("k=v", "a=1;p", " , ", "bad key=1", "w=" + "x".repeat(3000)), {
           maxLength: 90,
@@ -310,7 +348,7 @@ describe("baggage extract", () => {
     );
     fc.assert(
       fc.property(header, (text) => assert.deepEqual(parseBaggageHeader(text), reference(text))),
-      { numRuns: 5000 },
+      runParameters(5000),
     );
   });
 

@@ -3,6 +3,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { oddTracestate, runParameters } from "../hardening/arbitraries.js";
 import { createTraceState } from "@opentelemetry/api";
 import { TraceState as CoreTraceState } from "@opentelemetry/core";
 import { W3CTraceState } from "../../src/propagation/w3c/W3CTraceState.js";
@@ -81,6 +82,40 @@ describe("W3CTraceState.fromHeader", () => {
         const header = pairs.map(([k, v]) => `${k}=${v}`).join(",");
         assert.equal(W3CTraceState.fromHeader(header)?.serialize(), header);
       }),
+    );
+  });
+});
+
+describe("W3CTraceState parsing against a split-based model of §3.3.1", () => {
+  test("property: odd tracestates (OWS, empty members, 32+ members, repeated keys, t@s keys, odd dd=) parse as the model says", () => {
+    // The model: split on ",", SP/HTAB trimmed around each member (a value's leading spaces are part
+    // of it), empty members skipped; each other member `key=value` with a Level 2 key (§3.3.1.3.1) and
+    // a value of printable ASCII without `,` `=`, not ending in a space (§3.3.1.3.2); one invalid
+    // member or more than 32 members discards the whole header (docs/conformance.md); a repeated key
+    // keeps its left-most member.
+    const MEMBER = /^([a-z0-9][a-z0-9_*\/@-]{0,255})=([ !-+\--<>-~]{0,255}[!-+\--<>-~])$/;
+    const model = (header: string): string | undefined => {
+      const kept = new Map<string, string>();
+      let count = 0;
+      for (const part of header.split(",")) {
+        const member = part.replace(/^[ \t]+|[ \t]+$/g, "");
+        if (member === "") continue;
+        const m = MEMBER.exec(member);
+        if (!m) return undefined;
+        if (++count > 32) return undefined;
+        if (!kept.has(m[1]!)) kept.set(m[1]!, m[2]!);
+      }
+      return [...kept].map(([k, v]) => `${k}=${v}`).join(",");
+    };
+    fc.assert(
+      fc.property(oddTracestate, (header) => {
+        const parsed = W3CTraceState.fromHeader(header);
+        const expected = model(header);
+        if (expected === undefined || expected === "")
+          assert.equal(parsed?.serialize() ?? "", expected ?? "", header);
+        else assert.equal(parsed?.serialize(), expected, JSON.stringify(header));
+      }),
+      runParameters(2000),
     );
   });
 });

@@ -14,7 +14,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** RFC 9110 token characters, lower case: the shape of every header name tracehop writes. */
 const LOWER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 /** A Level 2 tracestate list-member (Trace Context Level 2 §3.3.1.3): key, `=`, value not ending in a space. */
-const TRACESTATE_MEMBER = /^[a-z0-9][a-z0-9_*\/@-]{0,255}=[ !-+\--<>-~]{0,255}[!-+\--<>-~]$/;
+const TRACESTATE_MEMBER = /^[a-z0-9][a-z0-9_*/@-]{0,255}=[ !-+\--<>-~]{0,255}[!-+\--<>-~]$/;
 /** An `x-datadog-tags` key and value (dd-trace-java `DatadogPTagsCodec`): printable ASCII, no `,`; no `=` in keys. */
 const TAG_KEY = /^[!-+\--<>-~]+$/;
 const TAG_VALUE = /^[ -+\--~]+$/;

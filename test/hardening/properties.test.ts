@@ -203,20 +203,18 @@ describe("the same headers spelt differently are read the same", () => {
 
   test("contextFromCarrier: JSON text of a respelled carrier (string and array values) reads as the carrier", () => {
     // Names in any case, each value the string or a one-element array: what JSON text can hold.
-    const jsonable = fc
-      .oneof(validCarrier, oddHeaders)
-      .chain((original) =>
-        fc
-          .tuple(
-            ...Object.entries(original).map(([name, value]) =>
-              fc.tuple(anyCase(name), fc.constantFrom<unknown>(value, [value])),
-            ),
-          )
-          .map((entries) => ({
-            original,
-            respelled: Object.fromEntries(entries) as Record<string, unknown>,
-          })),
-      );
+    const jsonable = fc.oneof(validCarrier, oddHeaders).chain((original) =>
+      fc
+        .tuple(
+          ...Object.entries(original).map(([name, value]) =>
+            fc.tuple(anyCase(name), fc.constantFrom<unknown>(value, [value])),
+          ),
+        )
+        .map((entries) => ({
+          original,
+          respelled: Object.fromEntries(entries) as Record<string, unknown>,
+        })),
+    );
     fc.assert(
       fc.property(jsonable, ({ original, respelled }) => {
         assert.deepEqual(

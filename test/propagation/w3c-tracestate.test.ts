@@ -93,7 +93,7 @@ describe("W3CTraceState parsing against a split-based model of §3.3.1", () => {
     // a value of printable ASCII without `,` `=`, not ending in a space (§3.3.1.3.2); one invalid
     // member or more than 32 members discards the whole header (docs/conformance.md); a repeated key
     // keeps its left-most member.
-    const MEMBER = /^([a-z0-9][a-z0-9_*\/@-]{0,255})=([ !-+\--<>-~]{0,255}[!-+\--<>-~])$/;
+    const MEMBER = /^([a-z0-9][a-z0-9_*/@-]{0,255})=([ !-+\--<>-~]{0,255}[!-+\--<>-~])$/;
     const model = (header: string): string | undefined => {
       const kept = new Map<string, string>();
       let count = 0;

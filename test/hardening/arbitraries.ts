@@ -194,7 +194,7 @@ const oddTid: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** `x-datadog-sampling-priority`: integers, and what only looks like one. */
-const oddPriority: fc.Arbitrary<string> = fc.oneof(
+export const oddPriority: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: -3, max: 3 }).map(String),
   fc.constantFrom(
     "-0",
@@ -315,7 +315,7 @@ const oddTagMember: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** `x-datadog-tags`: repeated keys, empty members (`,,`), spaces, non-`_dd.p.` keys, over-length. */
-const oddDatadogTags: fc.Arbitrary<string> = fc.oneof(
+export const oddDatadogTags: fc.Arbitrary<string> = fc.oneof(
   fc.array(oddTagMember, { maxLength: 8 }).map((members) => members.join(",")),
   fc
     .tuple(fc.array(oddTagMember, { maxLength: 6 }), fc.constantFrom(",", ", ", " ,", ",,", ";"))

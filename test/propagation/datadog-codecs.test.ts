@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { oddDatadogTags, oddPriority, runParameters } from "../hardening/arbitraries.js";
 import {
   defaultTextMapGetter,
   defaultTextMapSetter,
@@ -107,6 +108,8 @@ const tagsHeader = fc.oneof(
     .array(member, { minLength: 1, maxLength: 6 })
     .chain((members) => fc.constantFrom("", ",").map((tail) => members.join(",") + tail)),
   fc.string({ unit: "binary-ascii", maxLength: 60 }),
+  // Repeated keys, empty members, `,,`, spaces, non-`_dd.p.` keys, `=` in values, non-ASCII, over-length.
+  oddDatadogTags,
 );
 
 describe("x-datadog-tags decoding (in-place scanner)", () => {
@@ -118,7 +121,7 @@ describe("x-datadog-tags decoding (in-place scanner)", () => {
         assert.deepEqual(got, want);
         assert.deepEqual(Object.keys(got.tags), Object.keys(want.tags), "keys in header order");
       }),
-      { numRuns: 3000 },
+      runParameters(3000),
     );
   });
 
@@ -314,6 +317,28 @@ describe("sampling priority text", () => {
     );
     assert.ok(Object.is(getDatadogContext(ctx)?.samplingPriority, 0));
     assert.equal(parseSamplingPriority("-1"), -1);
+  });
+
+  test("property: parseSamplingPriority answers as a model (sign, leading zeros, at most 10 digits)", () => {
+    const model = (text: string) => (/^[-+]?0*[0-9]{1,10}$/.test(text) ? Number(text) + 0 : undefined);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          oddPriority,
+          fc
+            .tuple(fc.constantFrom("", "+", "-"), fc.nat(15), fc.integer({ min: 0, max: 2 ** 40 }))
+            .map(([sign, zeros, n]) => `${sign}${"0".repeat(zeros)}${n}`),
+        ),
+        (text) => {
+          const got = parseSamplingPriority(text);
+          assert.equal(got, model(text), JSON.stringify(text));
+          assert.ok(!Object.is(got, -0));
+          // The same text as a dd= member's `s:` (only signs and digits: what no element grammar trims).
+          if (/^[-+0-9]+$/.test(text)) assert.equal(decodeDdMember(`s:${text}`).samplingPriority, got);
+        },
+      ),
+      runParameters(2000),
+    );
   });
 
   test("leading zeros do not count toward the 10-digit limit (x-datadog-sampling-priority and s:)", () => {

@@ -1,6 +1,6 @@
 // The input of `tracehop inspect`: the text (an argument, a file, standard input) and the carriers in
 // it (a carrier, a row, an array of rows, one row per line as psql -At prints them, JSON text in JSON).
-import { existsSync, fstatSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { carrierObject, MAX_CARRIER_TEXT_LENGTH, withoutByteOrderMark } from "../carrier/carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
@@ -463,9 +463,10 @@ function isJson(text: string): boolean {
 }
 
 /**
- * The bytes of a file, or of standard input (`0`), at most {@link MAX_INPUT_BYTES}: a file's size is
- * checked before it is read; standard input (a pipe has no size) is read with the limit checked as it
- * is read, so a larger pipe is refused once it has given one byte more, not buffered whole.
+ * The bytes of a file, or of standard input (`0`), at most {@link MAX_INPUT_BYTES}: a regular file's
+ * size is checked before it is read; anything else (standard input, a pipe or FIFO, `/dev/stdin`,
+ * `<(psql ...)`, a device such as `/dev/zero`: none has a size) is read with the limit checked as it is
+ * read, so a larger one is refused once it has given one byte more, not buffered whole.
  * @throws {@link InspectInputError} naming `what`.
  */
 function readBytes(source: string | 0, what: string): Buffer {
@@ -478,8 +479,13 @@ function readBytes(source: string | 0, what: string): Buffer {
           `${what} is a directory; give a file holding the carrier's JSON (or JSON text, or -)`,
         );
       if (stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
-      bytes = readFileSync(source);
-    } else bytes = readStandardInput(what);
+      const fd = openSync(source, "r");
+      try {
+        bytes = readCapped(fd, what);
+      } finally {
+        closeSync(fd);
+      }
+    } else bytes = readCapped(0, what);
   } catch (err) {
     if (err instanceof InspectInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -500,14 +506,14 @@ function readBytes(source: string | 0, what: string): Buffer {
 }
 
 /**
- * Standard input, read until its end or until it has given more than {@link MAX_INPUT_BYTES} (then
- * refused, without reading the rest). A file redirected to it (`< rows.json`) is refused by its size
- * before it is read, as a named file is.
+ * The open file `fd` (standard input is `0`), read until its end or until it has given more than
+ * {@link MAX_INPUT_BYTES} (then refused, without reading the rest). A regular file (one redirected to
+ * standard input, `< rows.json`, too) is refused by its size before it is read.
  * @throws {@link InspectInputError} when over the limit; the errors of `readSync` (EISDIR, EAGAIN)
  *   for {@link readBytes} to say.
  */
-function readStandardInput(what: string): Buffer {
-  const stat = fstatSync(0);
+function readCapped(fd: number, what: string): Buffer {
+  const stat = fstatSync(fd);
   if (stat.isFile() && stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
   // Grown by doubling up to one byte over the limit: the byte that says the input is too large.
   let buffer = Buffer.allocUnsafe(64 * 1024);
@@ -519,7 +525,7 @@ function readStandardInput(what: string): Buffer {
       buffer.copy(grown, 0, 0, length);
       buffer = grown;
     }
-    const read = readSync(0, buffer, length, buffer.length - length, null);
+    const read = readSync(fd, buffer, length, buffer.length - length, null);
     if (read === 0) return buffer.subarray(0, length);
     length += read;
   }

@@ -768,6 +768,16 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     assert.ok(written <= 256 * MiB + 8 * MiB, `${written / MiB} MiB written`);
   });
 
+  test("a named file without a size (a device, a FIFO, /dev/stdin, <(psql ...)) is read with the 256 MiB limit checked as it is read", () => {
+    // /dev/zero never ends: before, its size (0) passed the check and readFileSync buffered it without end.
+    const { code, stderr } = runIn(tmpdir(), ["inspect", "/dev/zero"]);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      "tracehop inspect: the file /dev/zero is more than 268435456 bytes, over the 256 MiB that tracehop inspect reads; select fewer rows\n",
+    );
+  });
+
   test("a file redirected to standard input over 256 MiB is refused by its size, as a named file", () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
     const huge = join(dir, "rows.json");

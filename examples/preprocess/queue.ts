@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { databaseUrl, POLL_INTERVAL_MS } from "./config.js";
+import { databaseUrl, MAX_TIMER_MS, POLL_INTERVAL_MS } from "./config.js";
 import type { Database } from "./db.js";
 import { databaseErrorCode, retryTransient } from "./transient.js";
 
@@ -72,8 +72,10 @@ const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(va
 
 /** The options with their defaults, or a TypeError naming the first one that is not valid. */
 function tableQueueOptions(options: TableQueueOptions): Required<TableQueueOptions> {
-  if (typeof options !== "object" || options === null)
-    throw new TypeError(`TableQueue: options must be an object (got ${shown(options)})`);
+  if (typeof options !== "object" || options === null || Array.isArray(options))
+    throw new TypeError(
+      `TableQueue: options must be an object (got ${Array.isArray(options) ? "an array" : shown(options)})`,
+    );
   for (const name of Object.keys(options))
     if (!TABLE_QUEUE_OPTIONS.includes(name))
       throw new TypeError(
@@ -82,15 +84,22 @@ function tableQueueOptions(options: TableQueueOptions): Required<TableQueueOptio
   const { leaseMs = 2 * 60_000, pollMs = POLL_INTERVAL_MS, maxAttempts = 5, retryDelayMs = 1_000 } = options;
   if (typeof maxAttempts !== "number" || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
     throw new TypeError(`TableQueue: maxAttempts must be a positive integer (got ${shown(maxAttempts)})`);
-  for (const [name, value, min] of [
-    ["leaseMs", leaseMs, "> 0"],
-    ["pollMs", pollMs, "> 0"],
-    ["retryDelayMs", retryDelayMs, ">= 0"],
+  // At most what a Node.js timer runs as asked (a longer one fires after 1 ms); the lease is renewed
+  // every third of itself.
+  for (const [name, value, min, max] of [
+    ["leaseMs", leaseMs, "> 0", 3 * MAX_TIMER_MS],
+    ["pollMs", pollMs, "> 0", MAX_TIMER_MS],
+    ["retryDelayMs", retryDelayMs, ">= 0", MAX_TIMER_MS],
   ] as const) {
     const valid =
-      typeof value === "number" && Number.isFinite(value) && (min === "> 0" ? value > 0 : value >= 0);
+      typeof value === "number" &&
+      Number.isFinite(value) &&
+      (min === "> 0" ? value > 0 : value >= 0) &&
+      value <= max;
     if (!valid)
-      throw new TypeError(`TableQueue: ${name} must be a finite number ${min}, in ms (got ${shown(value)})`);
+      throw new TypeError(
+        `TableQueue: ${name} must be a number ${min} and <= ${max}, in ms (got ${shown(value)})`,
+      );
   }
   return { leaseMs, pollMs, maxAttempts, retryDelayMs };
 }

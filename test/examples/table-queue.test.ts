@@ -484,17 +484,32 @@ describe("TableQueue options", () => {
   });
 
   test("durations must be finite numbers in range, and a misspelt option is named", () => {
-    rejects({ leaseMs: 0 }, /^TableQueue: leaseMs must be a finite number > 0, in ms \(got 0\)$/);
-    rejects({ pollMs: Infinity }, /^TableQueue: pollMs must be a finite number > 0, in ms \(got Infinity\)$/);
+    rejects({ leaseMs: 0 }, /^TableQueue: leaseMs must be a number > 0 and <= 6442450941, in ms \(got 0\)$/);
+    rejects(
+      { pollMs: Infinity },
+      /^TableQueue: pollMs must be a number > 0 and <= 2147483647, in ms \(got Infinity\)$/,
+    );
     rejects(
       { retryDelayMs: -1 },
-      /^TableQueue: retryDelayMs must be a finite number >= 0, in ms \(got -1\)$/,
+      /^TableQueue: retryDelayMs must be a number >= 0 and <= 2147483647, in ms \(got -1\)$/,
+    );
+    // Longer than a Node.js timer runs (it would fire after 1 ms: a poll or renewal every millisecond),
+    // or a lease whose end is not a date (every poll failed).
+    rejects(
+      { pollMs: 1e10 },
+      /^TableQueue: pollMs must be a number > 0 and <= 2147483647, in ms \(got 10000000000\)$/,
+    );
+    rejects(
+      { leaseMs: 1e300 },
+      /^TableQueue: leaseMs must be a number > 0 and <= 6442450941, in ms \(got 1e\+300\)$/,
     );
     rejects(
       { maxAttempt: 3 },
       /^TableQueue: unknown option "maxAttempt" \(known: leaseMs, pollMs, maxAttempts, retryDelayMs\)$/,
     );
     rejects(null, /^TableQueue: options must be an object \(got null\)$/);
+    rejects([], /^TableQueue: options must be an object \(got an array\)$/);
+    assert.doesNotThrow(() => new TableQueue(db, { leaseMs: 3 * (2 ** 31 - 1), pollMs: 2 ** 31 - 1 }));
     assert.doesNotThrow(() => new TableQueue(db, { retryDelayMs: 0, leaseMs: 1, pollMs: 1 }));
   });
 });

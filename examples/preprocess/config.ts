@@ -26,8 +26,33 @@ export function databaseUrl(): string {
   return process.env.DATABASE_URL ?? `file:${resolve(PROJECT_ROOT, ".tracehop/tracehop.db")}`;
 }
 
-/** Poll interval of the relay and the embedded queue, in milliseconds. */
-export const POLL_INTERVAL_MS = Number(process.env.TRACEHOP_POLL_MS ?? 100);
+/** Longest timer Node.js runs as asked, in milliseconds (a longer one fires after 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * TRACEHOP_POLL_MS as a poll interval in milliseconds, or the reason it is not one (unset: 100).
+ * A number of milliseconds from 1 to {@link MAX_TIMER_MS}.
+ */
+function pollInterval(): { ms: number; problem?: string } {
+  const text = process.env.TRACEHOP_POLL_MS;
+  if (text === undefined || text === "") return { ms: 100 };
+  const ms = Number(text);
+  if (text.trim() === "" || !Number.isFinite(ms) || ms < 1 || ms > MAX_TIMER_MS)
+    return {
+      ms: 100,
+      problem: `TRACEHOP_POLL_MS=${JSON.stringify(text)} is not a poll interval: write a number of milliseconds from 1 to ${MAX_TIMER_MS}, or unset it for 100`,
+    };
+  return { ms };
+}
+
+/** Poll interval of the relay and the embedded queue, in milliseconds: TRACEHOP_POLL_MS, default 100. */
+export const POLL_INTERVAL_MS = pollInterval().ms;
+
+/** What is wrong with the main job's own settings (TRACEHOP_POLL_MS), for `npm start` to refuse with. */
+export function settingProblems(): string[] {
+  const { problem } = pollInterval();
+  return problem === undefined ? [] : [problem];
+}
 
 /** Largest document the api accepts, in bytes. */
 export const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;

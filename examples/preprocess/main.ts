@@ -6,7 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PROJECT_ROOT, spansFile } from "./config.js";
+import { PROJECT_ROOT, settingProblems, spansFile } from "./config.js";
 import { migrateDatabase } from "./db.js";
 import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 
@@ -109,6 +109,8 @@ async function main(): Promise<void> {
     console.log("usage: npm start [-- FILE...]   (default: README.md)");
     return;
   }
+  const problems = settingProblems();
+  if (problems.length > 0) fail(problems.join("; "), 2);
   const documents = readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
   try {
     await migrateDatabase();

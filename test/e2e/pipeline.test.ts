@@ -134,6 +134,26 @@ describe("main job: bad input", { timeout: 60_000 }, () => {
     }
   });
 
+  test("a TRACEHOP_POLL_MS that is not a poll interval is a usage error (exit 2) naming the variable, before anything starts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    try {
+      for (const value of ["abc", "0", "1e10"]) {
+        const r = await run([], {
+          DATABASE_URL: `file:${join(dir, "x.db")}`,
+          TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+          TRACEHOP_POLL_MS: value,
+        });
+        assert.equal(r.code, 2, value);
+        assert.equal(
+          r.stderr,
+          `tracehop preprocess: TRACEHOP_POLL_MS="${value}" is not a poll interval: write a number of milliseconds from 1 to 2147483647, or unset it for 100\n`,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("an empty document is rejected by the api with a clear message, and the run exits non-zero", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {

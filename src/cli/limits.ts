@@ -180,7 +180,7 @@ export function describeTagsError(
   if (withoutDm !== header && decodeTagsHeader(withoutDm, limit.maxLength).error === undefined)
     return `x-datadog-tags: _dd.p.dm is not a decision maker (-<digits>), so it is dropped and the other tags kept${kept}`;
   return (
-    "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key or value, no =, " +
+    "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, " +
     "a space or a non-ASCII character) " +
     `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")${kept}`
   );

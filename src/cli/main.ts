@@ -31,8 +31,8 @@ one, null, or an empty line for a NULL column), gives one report per row.
 
 environment: besides the extract order, what a service here would use is read as the library reads
 it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and
-DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; the report says what each changes, and a value the library does
-not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengthSource)
+DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; the report says what each changes and which values the library
+does not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengthSource)
 
 exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
             2 usage or input error (or the report cannot be written),

@@ -158,7 +158,7 @@ describe("tracehop inspect", () => {
     assert.equal(code, 0);
     const { diagnostics } = JSON.parse(stdout);
     assert.deepEqual(diagnostics, [
-      "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key or value, no =, a space or a non-ASCII character) " +
+      "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, a space or a non-ASCII character) " +
         '(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js"); the context itself stays valid',
       "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart here: shown is what the row holds; a service with this setting " +
         'starts a new trace linked to it (docs/migration.md, "Configuration")',
@@ -258,6 +258,16 @@ describe("tracehop inspect", () => {
     ]);
     assert.equal(rejected.code, 1);
     assert.match(rejected.stdout, /datadog\s+rejected\s+x-datadog-trace-id is 0/);
+    // An 11-digit priority is an integer, over the limit: the reason says which limit.
+    const priority = run([
+      "inspect",
+      '{"x-datadog-trace-id":"1","x-datadog-parent-id":"2","x-datadog-sampling-priority":"99999999999"}',
+    ]);
+    assert.equal(priority.code, 1);
+    assert.match(
+      priority.stdout,
+      /datadog\s+rejected\s+x-datadog-sampling-priority "99999999999" is not an integer of at most 10 digits \(after its sign and leading zeros\)/,
+    );
     assert.match(rejected.stdout, /tracecontext\s+rejected/);
     const numeric = run([
       "inspect",

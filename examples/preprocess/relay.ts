@@ -4,7 +4,7 @@
 // Debezium's outbox router does); then marks the row published.
 import { setTimeout as sleep } from "node:timers/promises";
 import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
-import { POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
+import { MAX_TIMER_MS, POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
 import { databaseErrorCode, isTransientDatabaseError, retryTransient } from "./transient.js";
@@ -67,7 +67,7 @@ const loop = (async () => {
       if (isTransientDatabaseError(err))
         console.error(`relay: pass failed (${databaseErrorCode(err)}), retrying`);
       else console.error("relay: pass failed, retrying", err);
-      await sleep(POLL_INTERVAL_MS * 10);
+      await sleep(Math.min(POLL_INTERVAL_MS * 10, MAX_TIMER_MS));
     }
   }
 })();

@@ -483,6 +483,27 @@ describe("TableQueue options", () => {
     assert.doesNotThrow(() => new TableQueue(db, { maxAttempts: 1 }));
   });
 
+  test("a failed poll waits ten poll intervals, at most a Node.js timer's longest, and close() does not wait it out", async () => {
+    // pollMs at its largest: ten intervals overflow a timer, which Node.js then fires after 1 ms (a poll
+    // loop failing every millisecond before this was capped).
+    let polls = 0;
+    const failing = {
+      queueMessage: {
+        findFirst: () => {
+          polls++;
+          return Promise.reject(Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" }));
+        },
+      },
+    } as unknown as Database;
+    const queue = new TableQueue(failing, { pollMs: 2 ** 31 - 1 });
+    await quietly(async () => {
+      await queue.consume("locked", () => Promise.resolve());
+      await sleep(200);
+      await queue.close();
+    });
+    assert.equal(polls, 1);
+  });
+
   test("durations must be finite numbers in range, and a misspelt option is named", () => {
     rejects({ leaseMs: 0 }, /^TableQueue: leaseMs must be a number > 0 and <= 6442450941, in ms \(got 0\)$/);
     rejects(

@@ -51,7 +51,7 @@ function datadogReason(carrier: NormalizedCarrier): string | undefined {
     return `x-datadog-parent-id ${JSON.stringify(parent)} is not an unsigned 64-bit decimal`;
   const priority = first(carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (priority !== undefined && parseSamplingPriority(priority) === undefined)
-    return `x-datadog-sampling-priority ${JSON.stringify(priority)} is not an integer of at most 10 digits (after its sign and leading zeros)`;
+    return `x-datadog-sampling-priority ${JSON.stringify(priority)} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
   return undefined;
 }
 

@@ -266,7 +266,7 @@ describe("tracehop inspect", () => {
     assert.equal(priority.code, 1);
     assert.match(
       priority.stdout,
-      /datadog\s+rejected\s+x-datadog-sampling-priority "99999999999" is not an integer of at most 10 digits \(after its sign and leading zeros\)/,
+      /datadog\s+rejected\s+x-datadog-sampling-priority "99999999999" is not an integer of at most 10 digits \(not counting a sign and leading zeros\)/,
     );
     assert.match(rejected.stdout, /tracecontext\s+rejected/);
     const numeric = run([

@@ -134,12 +134,7 @@ function rowLines(text: string): string[] | undefined {
   if (lines[lines.length - 1] === "") lines.pop();
   const first = lines.find((line) => line.trim() !== "");
   if (first === undefined) return lines;
-  if (lines.length < 2) return undefined;
-  try {
-    JSON.parse(first);
-  } catch {
-    return undefined;
-  }
+  if (lines.length < 2 || !isJson(first)) return undefined;
   return lines;
 }
 

@@ -178,7 +178,7 @@ export function traced<A extends readonly unknown[] = any[]>(
       // No argument with a traceContext field: one whose carrier column has another name says so —
       // unless a span is active (a request's, a Lambda invocation's), which the span then continues:
       // an event with headers is then the active trace's input, not a row to restore.
-      if (source === undefined && !options.carrierFrom && trace.getSpan(contextApi.active()) === undefined)
+      if (source === undefined && !options.carrierFrom && trace.getActiveSpan() === undefined)
         for (const arg of args) if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg);
       const name = spanName(this);
       const started: StartedSpan | undefined = tryStart(() =>

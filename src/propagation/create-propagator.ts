@@ -383,7 +383,6 @@ function styleListOrUnset(text: string | undefined): string | undefined {
   return text !== undefined && namesAnything(text.split(",")) ? text : undefined;
 }
 
-/** Messages already given as a process warning by {@link warnUnknownSetting}. */
 /**
  * `diag.warn` of a propagation setting from the environment that is not used as written (an unknown
  * style, a bad `DD_TRACE_*` value), plus a Node process warning with `code` the first time this

@@ -4,7 +4,7 @@
 // its handler resolves, one message at a time (prefetch 1).
 import { createHash } from "node:crypto";
 import amqplib from "amqplib";
-import { deadLetterQueue, type Queue, type QueueMessage } from "./queue.js";
+import { deadLetterQueue, errorText, type Queue, type QueueMessage } from "./queue.js";
 
 /** Unacknowledged messages the broker hands one consumer at a time: one job at a time, as the table queue. */
 const PREFETCH = 1;
@@ -118,7 +118,7 @@ export class AmqpQueue implements Queue {
     try {
       await this._declareName(dead);
       this._channel.sendToQueue(dead, msg.content, {
-        headers: { ...msg.properties.headers, "last-error": errorMessage(error) },
+        headers: { ...msg.properties.headers, "last-error": errorText(error) },
         persistent: true,
         contentType: msg.properties.contentType as string | undefined,
         messageId: msg.properties.messageId as string | undefined,
@@ -163,15 +163,6 @@ function deliveryCount(msg: amqplib.ConsumeMessage): number | undefined {
   return typeof earlier === "number" && Number.isSafeInteger(earlier) && earlier >= 0
     ? earlier + 1
     : undefined;
-}
-
-/** The message of a handler's error (its string form when not an Error), at most 1000 characters. */
-function errorMessage(error: unknown): string {
-  try {
-    return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
-  } catch {
-    return "(an error that cannot be shown)";
-  }
 }
 
 /** `url` with its password replaced by `***`, for error messages. */

@@ -104,8 +104,11 @@ function tableQueueOptions(options: TableQueueOptions): Required<TableQueueOptio
   return { leaseMs, pollMs, maxAttempts, retryDelayMs };
 }
 
-/** The text kept of a handler failure: the Error's message (else its string form), at most 1000 characters. */
-function errorText(error: unknown): string {
+/**
+ * The text kept of a handler failure (the table queue's `lastError`, the AMQP dead letter's `last-error`
+ * header): the Error's message (else its string form), at most 1000 characters.
+ */
+export function errorText(error: unknown): string {
   let text: string;
   try {
     text = error instanceof Error ? error.message : String(error);

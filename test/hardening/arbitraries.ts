@@ -116,9 +116,7 @@ export const anyCase = (name: string): fc.Arbitrary<string> =>
     fc.constant(name),
     fc.constant(name.toUpperCase()),
     fc.constant(name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())),
-    fc
-      .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
-      .map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join("")),
+    fc.mixedCase(fc.constant(name)),
   );
 
 /** Decimal digits, `min` to `max` of them. */
@@ -187,7 +185,7 @@ export const oddDatadogId: fc.Arbitrary<string> = fc.oneof(
 const oddTid: fc.Arbitrary<string> = fc.oneof(
   hex(16),
   hex(16).map((h) => h.toUpperCase()),
-  hex(16).map((h) => h.replace(/[a-f]/, (c) => c.toUpperCase())),
+  fc.mixedCase(hex(16)),
   fc.constantFrom("0000000000000000", "00000000", "0", "", " 640cfd8d00000000", "640cfd8d00000000 "),
   fc.integer({ min: 0, max: 40 }).chain((n) => hex(n)),
   fc.stringMatching(/^[0-9a-gxA-Z]{16}$/),
@@ -343,19 +341,15 @@ export const oddDatadogCarrier: fc.Arbitrary<Record<string, string>> = fc.record
   { requiredKeys: ["x-datadog-trace-id", "x-datadog-parent-id"] },
 );
 
-/** Hex with some digits in upper case. */
-const mixedHex = (length: number) =>
-  fc
-    .tuple(hex(length), fc.array(fc.boolean(), { minLength: length, maxLength: length }))
-    .map(([h, upper]) => [...h].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(""));
-
 /**
  * traceparent spellings: upper-case hex, version ff, later versions with extra fields, OWS around it,
  * wrong dash positions, wrong lengths, invalid flags.
  */
 export const oddTraceparent: fc.Arbitrary<string> = fc.oneof(
   traceparent,
-  fc.tuple(mixedHex(32), mixedHex(16), mixedHex(2)).map(([t, s, f]) => `00-${t}-${s}-${f}`),
+  fc
+    .tuple(fc.mixedCase(hex(32)), fc.mixedCase(hex(16)), fc.mixedCase(hex(2)))
+    .map(([t, s, f]) => `00-${t}-${s}-${f}`),
   fc
     .tuple(
       fc.constantFrom("00", "01", "02", "cc", "fe", "ff", "0A", "FF"),
@@ -408,7 +402,7 @@ const oddDdMember: fc.Arbitrary<string> = fc
       ),
       fc.constantFrom("o:rum", "o:synthetics~x", "o: rum", "o:", "o:a b", "o:é"),
       hex(16).map((p) => `p:${p}`),
-      mixedHex(16).map((p) => `p:${p}`),
+      fc.mixedCase(hex(16)).map((p) => `p:${p}`),
       fc.constantFrom("p:0000000000000000", "p:1", "p:"),
       fc.constantFrom("t.dm:-4", "t.dm:-0", "t.dm:4", "t.dm:", "t.usr.id:baz64~~", "t.x:a:b", "t.:1"),
       oddTid.filter((t) => !/[,=;\s]/.test(t)).map((t) => `t.tid:${t}`),

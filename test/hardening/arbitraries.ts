@@ -556,25 +556,26 @@ export const oddHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
  * Who reads a respelled carrier: the stored-carrier reader (`contextFromCarrier`, carrier.ts
  * `normalizeCarrier`) takes strings, arrays, bytes, a kafkajs Buffer's JSON form, safe integers and
  * bigints; the AMQP getter strings, arrays, bytes and safe integers; the Kafka getter strings, arrays
- * and bytes (header-carriers.ts `valueToText`: "values of other types ... are absent").
+ * and bytes (header-carriers.ts `valueToText`: "values of other types ... are absent"); `json` is the
+ * stored-carrier reader given the carrier as JSON text, which holds only strings and arrays of them.
  */
-export type ValueReader = "stored" | "amqp" | "kafka";
+export type ValueReader = "stored" | "amqp" | "kafka" | "json";
 
 /**
  * A header value as a stored carrier or a message may hold the same text: the string, a one-element
- * array (Node `IncomingHttpHeaders` / repeated fields), a Buffer or Uint8Array of its UTF-8, and for
- * the readers that take them a kafkajs Buffer's JSON form or a number / bigint when the text is the
+ * array (Node `IncomingHttpHeaders` / repeated fields), and for the readers that take them a Buffer or
+ * Uint8Array of its UTF-8, a kafkajs Buffer's JSON form, or a number / bigint when the text is the
  * canonical decimal of one.
  */
 export const sameTextAs = (text: string, reader: ValueReader = "stored"): fc.Arbitrary<unknown> => {
   const forms: fc.Arbitrary<unknown>[] = [fc.constant(text), fc.constant([text])];
   // Bytes hold the same text only when it is well-formed UTF-16 (a lone surrogate has no UTF-8 form:
   // Buffer.from writes U+FFFD for it).
-  if (!/\p{Cs}/u.test(text)) {
+  if (reader !== "json" && !/\p{Cs}/u.test(text)) {
     forms.push(fc.constant(Buffer.from(text)), fc.constant(new Uint8Array(Buffer.from(text))));
     if (reader === "stored") forms.push(fc.constant({ type: "Buffer", data: [...Buffer.from(text)] }));
   }
-  if (reader !== "kafka" && /^(0|[1-9][0-9]*)$/.test(text)) {
+  if ((reader === "stored" || reader === "amqp") && /^(0|[1-9][0-9]*)$/.test(text)) {
     const value = BigInt(text);
     if (reader === "stored") forms.push(fc.constant(value));
     if (value <= BigInt(Number.MAX_SAFE_INTEGER)) forms.push(fc.constant(Number(value)));

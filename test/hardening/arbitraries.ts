@@ -26,7 +26,7 @@ export const HEADER_NAMES = [
 ] as const;
 
 /** Keys that reach object prototypes when written carelessly. */
-export const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty"];
+const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty"];
 
 const hex = (length: number) =>
   fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: length, maxLength: length });
@@ -34,12 +34,12 @@ const hex = (length: number) =>
 const decimal64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String);
 
 /** A valid traceparent (version 00, random ids and flags; all-zero ids are possible and invalid). */
-export const traceparent = fc
+const traceparent = fc
   .tuple(hex(32), hex(16), hex(2))
   .map(([traceId, spanId, flags]) => `00-${traceId}-${spanId}-${flags}`);
 
 /** tracestate members, a Datadog `dd=` member among them. */
-export const tracestate = fc
+const tracestate = fc
   .array(
     fc.oneof(
       fc
@@ -54,12 +54,12 @@ export const tracestate = fc
   .map((members) => members.join(","));
 
 /** A baggage header of token keys and percent-encodable values. */
-export const baggage = fc
+const baggage = fc
   .array(fc.tuple(fc.stringMatching(/^[A-Za-z0-9_.-]{1,8}$/), fc.string({ maxLength: 12 })), { maxLength: 5 })
   .map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(","));
 
 /** `x-datadog-tags`: mostly `_dd.p.*` tags, sometimes others. */
-export const datadogTags = fc
+const datadogTags = fc
   .array(
     fc.oneof(
       hex(16).map((tid) => `_dd.p.tid=${tid}`),
@@ -540,7 +540,7 @@ export const oddBaggage: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** A W3C carrier with odd fields. */
-export const oddW3CCarrier: fc.Arbitrary<Record<string, string>> = fc.record(
+const oddW3CCarrier: fc.Arbitrary<Record<string, string>> = fc.record(
   { traceparent: oddTraceparent, tracestate: oddTracestate, baggage: oddBaggage },
   { requiredKeys: [] },
 );
@@ -567,7 +567,7 @@ export type ValueReader = "stored" | "amqp" | "kafka" | "json";
  * Uint8Array of its UTF-8, a kafkajs Buffer's JSON form, or a number / bigint when the text is the
  * canonical decimal of one.
  */
-export const sameTextAs = (text: string, reader: ValueReader = "stored"): fc.Arbitrary<unknown> => {
+const sameTextAs = (text: string, reader: ValueReader = "stored"): fc.Arbitrary<unknown> => {
   const forms: fc.Arbitrary<unknown>[] = [fc.constant(text), fc.constant([text])];
   // Bytes hold the same text only when it is well-formed UTF-16 (a lone surrogate has no UTF-8 form:
   // Buffer.from writes U+FFFD for it).
@@ -608,7 +608,7 @@ export const oddCarrier: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
 );
 
 /** Text with control characters, separators and non-ASCII, to break parsers and header writers. */
-export const hostileText = fc.oneof(
+const hostileText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({
@@ -633,7 +633,7 @@ export const hostileText = fc.oneof(
 );
 
 /** Bytes that are not valid UTF-8 (lone continuation bytes, overlong forms, truncated sequences). */
-export const invalidUtf8 = fc
+const invalidUtf8 = fc
   .array(fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xe2, 0xf5, 0xff, 0x30, 0x2d), {
     minLength: 1,
     maxLength: 16,
@@ -641,7 +641,7 @@ export const invalidUtf8 = fc
   .map((bytes) => Buffer.from(bytes));
 
 /** Any value a hostile carrier may hold under a header name. */
-export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   hostileText,
   traceparent.map((tp) => ` \t${tp.toUpperCase()}\t `),
   fc.integer(),
@@ -664,7 +664,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** A key of a hostile carrier: header names in any case, prototype keys, random names. */
-export const hostileKey = fc.oneof(
+const hostileKey = fc.oneof(
   fc.constantFrom(...HEADER_NAMES),
   fc.constantFrom(...HEADER_NAMES).map((name) => name.toUpperCase()),
   fc.constantFrom(...HEADER_NAMES).chain(anyCase),

@@ -89,27 +89,43 @@ export const validCarrier: fc.Arbitrary<Record<string, string>> = fc.record(
   { requiredKeys: [] },
 );
 
-// ---------------------------------------------------------------------------------------------------
-// Odd but valid (and odd and invalid) spellings: inputs the arbitraries above rarely or never produce.
-// ---------------------------------------------------------------------------------------------------
+/**
+ * The integer in environment variable `name`, or `undefined` when it is unset or blank (`FC_SEED= npm
+ * test` runs as `npm test` does). Any other text, or an integer below `min` or not a safe integer, is
+ * an Error naming the variable: a mistyped long hunt must not quietly run with the defaults.
+ */
+function integerFromEnv(name: string, min: number, expected: string): number | undefined {
+  const text = process.env[name]?.trim();
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!/^[+-]?[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < min)
+    throw new Error(
+      `${name}=${JSON.stringify(process.env[name])}: expected ${expected}; unset it (or leave it empty) for the defaults`,
+    );
+  return value;
+}
 
 /**
  * Runs for a property: `FC_NUM_RUNS` (a positive integer) replaces every default for long local hunts
  * (`FC_NUM_RUNS=100000 FC_SEED=7 node --import tsx --test test/hardening/properties.test.ts`); `npm test`
- * uses the defaults.
+ * uses the defaults. Throws when `FC_NUM_RUNS` is set to anything but a positive integer.
  */
 export function numRuns(fallback: number): number {
-  const fromEnv = Number(process.env.FC_NUM_RUNS);
-  return Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : fallback;
+  return integerFromEnv("FC_NUM_RUNS", 1, "a positive integer (runs per property)") ?? fallback;
 }
 
-/** fast-check parameters of a property: {@link numRuns}, and `FC_SEED` (an integer) when set. */
+/**
+ * fast-check parameters of a property: {@link numRuns}, and `FC_SEED` (an integer, as fast-check prints
+ * a failing run's seed) when set and not blank. Throws when `FC_SEED` is not an integer.
+ */
 export function runParameters(fallback: number): { numRuns: number; seed?: number } {
-  const seed = Number(process.env.FC_SEED);
-  return process.env.FC_SEED !== undefined && Number.isSafeInteger(seed)
-    ? { numRuns: numRuns(fallback), seed }
-    : { numRuns: numRuns(fallback) };
+  const seed = integerFromEnv("FC_SEED", Number.MIN_SAFE_INTEGER, "a safe integer (a fast-check seed)");
+  return seed === undefined ? { numRuns: numRuns(fallback) } : { numRuns: numRuns(fallback), seed };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Odd but valid (and odd and invalid) spellings: inputs the arbitraries above rarely or never produce.
+// ---------------------------------------------------------------------------------------------------
 
 /** `name` with each ASCII letter in either case (`X-Datadog-Trace-Id`, `TRACEPARENT`, `bAggage`). */
 export const anyCase = (name: string): fc.Arbitrary<string> =>

@@ -8,7 +8,7 @@ import { getDatadogContext } from "../../src/index.js";
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
-/** Control characters (C0 and DEL): never written into a header name or value. */
+/** Control characters (C0 and DEL): never written into a header value. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** RFC 9110 token characters, lower case: the shape of every header name tracehop writes. */
@@ -23,7 +23,11 @@ const ORIGIN = /^[ -~]+$/;
 /** An RFC 7230 token: the grammar of a W3C Baggage key (§3.3.1). */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** The span context and Datadog fields of an extracted context are valid, or absent. */
+/**
+ * The span context and Datadog fields of an extracted context are valid, or absent. No control
+ * character is kept in a tracestate, an origin or a tag: the grammars they are matched against
+ * (TRACESTATE_MEMBER, ORIGIN, TAG_KEY, TAG_VALUE) admit none.
+ */
 export function assertValidExtraction(ctx: Context): void {
   const spanContext = trace.getSpanContext(ctx);
   if (spanContext !== undefined) {
@@ -40,7 +44,6 @@ export function assertValidExtraction(ctx: Context): void {
         spanContext.traceFlags <= 0xff,
     );
     const traceState = spanContext.traceState?.serialize() ?? "";
-    assert.doesNotMatch(traceState, CONTROL, "control character kept in tracestate");
     if (traceState !== "") {
       const members = traceState.split(",");
       assert.ok(members.length <= 32, `${members.length} tracestate members kept`);
@@ -57,12 +60,10 @@ export function assertValidExtraction(ctx: Context): void {
       assert.ok(!Object.is(dd.samplingPriority, -0), "sampling priority -0 kept (written back as 0)");
     }
     if (dd.origin !== undefined) {
-      assert.doesNotMatch(dd.origin, CONTROL, "control character kept in origin");
       assert.match(dd.origin, ORIGIN, `origin ${JSON.stringify(dd.origin)} kept`);
     }
     for (const [key, value] of Object.entries(dd.propagationTags)) {
       assert.ok(key.startsWith("_dd.p."), `non-propagated tag kept: ${key}`);
-      assert.doesNotMatch(key + value, CONTROL, "control character kept in a tag");
       assert.match(key, TAG_KEY, `invalid tag key kept: ${JSON.stringify(key)}`);
       assert.match(value, TAG_VALUE, `invalid value of ${key} kept: ${JSON.stringify(value)}`);
     }

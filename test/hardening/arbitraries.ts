@@ -38,6 +38,11 @@ const traceparent = fc
   .tuple(hex(32), hex(16), hex(2))
   .map(([traceId, spanId, flags]) => `00-${traceId}-${spanId}-${flags}`);
 
+/** A valid tracestate list-member of another vendor: a simple key, a value of printable ASCII. */
+const vendorMember = fc
+  .tuple(fc.stringMatching(/^[a-z][a-z0-9_*/-]{0,8}$/), fc.stringMatching(/^[!-+--<>-~]{1,12}$/))
+  .map(([k, v]) => `${k}=${v}`);
+
 /** tracestate members, a Datadog `dd=` member among them. */
 const tracestate = fc
   .array(
@@ -45,9 +50,7 @@ const tracestate = fc
       fc
         .tuple(fc.integer({ min: -1, max: 2 }), fc.constantFrom("synthetics", "rum", ""), hex(16))
         .map(([s, o, p]) => `dd=s:${s}${o ? `;o:${o}` : ""};p:${p};t.dm:-4`),
-      fc
-        .tuple(fc.stringMatching(/^[a-z][a-z0-9_*/-]{0,8}$/), fc.stringMatching(/^[!-+--<>-~]{1,12}$/))
-        .map(([k, v]) => `${k}=${v}`),
+      vendorMember,
     ),
     { maxLength: 5 },
   )
@@ -431,9 +434,7 @@ const oddDdMember: fc.Arbitrary<string> = fc
 
 /** One tracestate list-member as a sender may write it, valid or not. */
 const oddTracestateMember: fc.Arbitrary<string> = fc.oneof(
-  fc
-    .tuple(fc.stringMatching(/^[a-z][a-z0-9_*/-]{0,8}$/), fc.stringMatching(/^[!-+--<>-~]{1,12}$/))
-    .map(([k, v]) => `${k}=${v}`),
+  vendorMember,
   fc
     .tuple(
       fc.stringMatching(/^[a-z0-9][a-z0-9_*/-]{0,6}$/),

@@ -18,6 +18,12 @@ import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { createDatabase, type TestDatabase } from "../prisma/databases.js";
 
 const CARRIER = { traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01" };
+/** The context the capturing calls run in: a span context of CARRIER's trace, to be written if nothing throws. */
+const ACTIVE = trace.setSpanContext(ROOT_CONTEXT, {
+  traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+  spanId: "891087b8e3b70cb1",
+  traceFlags: 1,
+});
 
 /** A propagator whose every method throws, as a broken third-party propagator would. */
 const throwingPropagator: TextMapPropagator = {
@@ -78,14 +84,9 @@ describe("a throwing propagator", () => {
   });
 
   test("captureCarrier returns {} and contextFromCarrier the base context", () => {
-    const active = trace.setSpanContext(ROOT_CONTEXT, {
-      traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
-      spanId: "891087b8e3b70cb1",
-      traceFlags: 1,
-    });
-    assert.deepEqual(captureCarrier({ context: active, propagator: throwingPropagator }), {});
+    assert.deepEqual(captureCarrier({ context: ACTIVE, propagator: throwingPropagator }), {});
     assert.equal(contextFromCarrier(CARRIER, { propagator: throwingPropagator }), ROOT_CONTEXT);
-    assert.deepEqual(injectKafkaHeaders({ key: "v" }, { context: active, propagator: throwingPropagator }), {
+    assert.deepEqual(injectKafkaHeaders({ key: "v" }, { context: ACTIVE, propagator: throwingPropagator }), {
       key: "v",
     });
   });
@@ -123,13 +124,8 @@ describe("a throwing capture in the Prisma extension", () => {
     assert.notEqual(typeof db, "string");
     const { client } = db as TestDatabase;
     const extended = client.$extends(traceCarrierExtension({ propagator: throwingPropagator }));
-    const active = trace.setSpanContext(ROOT_CONTEXT, {
-      traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
-      spanId: "891087b8e3b70cb1",
-      traceFlags: 1,
-    });
     const row = await context.with(
-      active,
+      ACTIVE,
       async () => await extended.preprocessJob.create({ data: { text: "still written" } }),
     );
     assert.equal(row.text, "still written");

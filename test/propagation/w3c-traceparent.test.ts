@@ -85,8 +85,10 @@ describe("parseTraceParent", () => {
           `${before}${version}-${traceId}-${spanId}-${flags}${tail}${after}`,
       );
     let canonical = 0;
+    let runs = 0;
     fc.assert(
       fc.property(value, (text) => {
+        runs++;
         if (/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(text)) canonical++;
         const parsed = parseTraceParent(text);
         assert.deepEqual(parsed, parseTraceParent(` ${text}\t`), JSON.stringify(text));
@@ -99,7 +101,8 @@ describe("parseTraceParent", () => {
       }),
       runParameters(3000),
     );
-    assert.ok(canonical > 300, `canonical values generated: ${canonical}`);
+    // The generator must keep reaching the valid form (about a third of its values), whatever FC_NUM_RUNS is.
+    assert.ok(canonical > runs / 10, `canonical values generated: ${canonical} of ${runs}`);
   });
 
   test("a value made only of digits is valid (dd-trace-py#4791, case a)", () => {

@@ -1,25 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, test } from "node:test";
 import { AmqpQueue } from "../../examples/preprocess/queue-amqp.js";
-import { deadLetterQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
+import { deadLetterQueue } from "../../examples/preprocess/queue.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
+import { delivery, quietly, until, type Delivery } from "./queue-helpers.js";
 
-/** Resolves once `check` resolves true (polled every 10 ms), or rejects after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(10);
-  }
-}
-
-const delivery = (m: QueueMessage) => ({
-  body: m.body,
-  deliveryCount: m.deliveryCount,
-  redelivered: m.redelivered,
-});
+/** How long a test waits for the broker to deliver or dead-letter a message. */
+const BROKER_WAIT_MS = 10_000;
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 // The main job's RabbitMQ queue (examples/preprocess/queue-amqp.ts) on a real broker: what it does when
@@ -36,17 +24,14 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", () => {
       `file:./amqp-queue-test-${randomBytes(6).toString("hex")}.db`,
     );
     const name = queue.destination("jobs");
-    const logged = console.error;
-    console.error = () => undefined;
     let closed = false;
     const close = async () => {
       closed = true;
       await queue.close();
     };
     try {
-      await fn(queue, name, close);
+      await quietly(() => fn(queue, name, close));
     } finally {
-      console.error = logged;
       if (!closed) await queue.close();
       await broker.channel.deleteQueue(name);
       await broker.channel.deleteQueue(deadLetterQueue(name));
@@ -57,13 +42,16 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", () => {
     if (!broker.requireBroker(t)) return;
     await withQueue(async (queue, name) => {
       await queue.publish("jobs", "always fails", { traceparent: TRACEPARENT });
-      const seen: ReturnType<typeof delivery>[] = [];
+      const seen: Delivery[] = [];
       await queue.consume("jobs", async (message) => {
         seen.push(delivery(message));
         throw new Error(`failure ${seen.length}`);
       });
       await broker.channel.assertQueue(deadLetterQueue(name), { durable: true });
-      await until(async () => (await broker.channel.checkQueue(deadLetterQueue(name))).messageCount === 1);
+      await until(
+        async () => (await broker.channel.checkQueue(deadLetterQueue(name))).messageCount === 1,
+        BROKER_WAIT_MS,
+      );
       // A classic queue tells a redelivery, not how many deliveries came before it.
       assert.deepEqual(seen, [
         { body: "always fails", deliveryCount: 1, redelivered: false },
@@ -84,12 +72,12 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", () => {
     if (!broker.requireBroker(t)) return;
     await withQueue(async (queue, name, close) => {
       await queue.publish("jobs", "flaky", {});
-      const seen: ReturnType<typeof delivery>[] = [];
+      const seen: Delivery[] = [];
       await queue.consume("jobs", async (message) => {
         seen.push(delivery(message));
         if (seen.length === 1) throw new Error("first delivery fails");
       });
-      await until(() => seen.length === 2);
+      await until(() => seen.length === 2, BROKER_WAIT_MS);
       await close(); // waits for the acknowledgement
       assert.deepEqual(seen, [
         { body: "flaky", deliveryCount: 1, redelivered: false },

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, test } from "node:test";
 import type { Database } from "../../examples/preprocess/db.js";
 import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate-server.js";
@@ -10,6 +9,7 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readMigrations } from "../../examples/preprocess/migrations.js";
 import { TableQueue } from "../../examples/preprocess/queue.js";
 import { createDatabase, PROVIDERS, STOCK, type Provider } from "../prisma/databases.js";
+import { until } from "./queue-helpers.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const FIRST = "20261130000000_init";
@@ -73,11 +73,7 @@ describe("the QueueMessage attempts migration on a database of the first migrati
         await queue.consume("jobs", async (message) => {
           seen.push(message.deliveryCount);
         });
-        const deadline = Date.now() + 10_000;
-        while ((await db.queueMessage.count()) > 0) {
-          if (Date.now() > deadline) throw new Error("the message was not acknowledged in time");
-          await sleep(10);
-        }
+        await until(async () => (await db.queueMessage.count()) === 0, 10_000); // acknowledged
         await queue.close();
         assert.deepEqual(seen, [1]);
       } finally {

@@ -13,36 +13,8 @@ import { withProcessSpan } from "../../src/messaging/index.js";
 import { createDatabase, openClient, type TestDatabase } from "../prisma/databases.js";
 import { exporter, inSpanOf } from "../support/sdk.js";
 import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+import { delivery, quietly, until, type Delivery } from "./queue-helpers.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
-
-/** Resolves once `check` holds (polled every 10 ms), or rejects after `ms`. */
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(10);
-  }
-}
-
-/** Runs `fn` with console.error captured (the queue logs every failed delivery); returns the lines' first arguments. */
-async function quietly(fn: () => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const logged = console.error;
-  console.error = (...args: unknown[]) => lines.push(String(args[0]));
-  try {
-    await fn();
-  } finally {
-    console.error = logged;
-  }
-  return lines;
-}
-
-/** What a handler saw of one delivery. */
-const delivery = (m: QueueMessage) => ({
-  body: m.body,
-  deliveryCount: m.deliveryCount,
-  redelivered: m.redelivered,
-});
 
 // The embedded queue of the main job on a real SQLite file (examples/preprocess/queue.ts).
 describe("TableQueue (the main job's embedded queue)", () => {
@@ -111,17 +83,16 @@ describe("TableQueue (the main job's embedded queue)", () => {
       handled = true;
     });
     await until(() => handled);
-    const logged = console.error;
-    console.error = () => undefined;
-    try {
-      const started = Date.now();
-      await queue.close();
-      // The acknowledgement retries for up to 60 s unless close() ends them.
-      assert.ok(Date.now() - started < 10_000, `close took ${Date.now() - started} ms`);
-    } finally {
-      console.error = logged;
-      raw.exec("COMMIT");
-    }
+    await quietly(async () => {
+      try {
+        const started = Date.now();
+        await queue.close();
+        // The acknowledgement retries for up to 60 s unless close() ends them.
+        assert.ok(Date.now() - started < 10_000, `close took ${Date.now() - started} ms`);
+      } finally {
+        raw.exec("COMMIT");
+      }
+    });
     assert.equal(rows("ack-locked").length, 1); // not acknowledged: delivered again after its lease
   });
 
@@ -149,25 +120,23 @@ describe("TableQueue (the main job's embedded queue)", () => {
   test("the consumer survives a poll on a locked file and delivers once the lock goes", async () => {
     const queue = new TableQueue(db, { pollMs: 5 });
     await queue.publish("locked", "after the lock", {});
-    const errors: unknown[] = [];
-    const logged = console.error;
-    console.error = (...args: unknown[]) => errors.push(args[0]);
+    const seen: string[] = [];
     raw.exec("BEGIN EXCLUSIVE");
-    try {
-      const seen: string[] = [];
-      await queue.consume("locked", async (message) => {
-        seen.push(message.body);
-      });
-      await until(() => errors.length > 0);
-      raw.exec("COMMIT");
-      await until(() => seen.length === 1);
-      await queue.close();
-      assert.deepEqual(seen, ["after the lock"]);
-      assert.match(String(errors[0]), /^table queue: poll failed \(P1008\), retrying$/);
-    } finally {
-      if (raw.inTransaction) raw.exec("ROLLBACK");
-      console.error = logged;
-    }
+    const errors = await quietly(async (lines) => {
+      try {
+        await queue.consume("locked", async (message) => {
+          seen.push(message.body);
+        });
+        await until(() => lines.length > 0);
+        raw.exec("COMMIT");
+        await until(() => seen.length === 1);
+        await queue.close();
+      } finally {
+        if (raw.inTransaction) raw.exec("ROLLBACK");
+      }
+    });
+    assert.deepEqual(seen, ["after the lock"]);
+    assert.match(errors[0]!, /^table queue: poll failed \(P1008\), retrying$/);
   });
 
   const stored = (queue: string) =>
@@ -181,7 +150,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
     const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 3, retryDelayMs: 0 });
     await queue.publish("poison", "always fails", {});
     await queue.publish("poison", "fine", {});
-    const seen: ReturnType<typeof delivery>[] = [];
+    const seen: Delivery[] = [];
     const logs = await quietly(async () => {
       await queue.consume("poison", async (message) => {
         seen.push(delivery(message));
@@ -215,7 +184,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
   test("a dead message is redriven to its queue with its count reset, and then acknowledged", async () => {
     const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 1, retryDelayMs: 0 });
     await queue.publish("redrive", "fails once", {});
-    const seen: ReturnType<typeof delivery>[] = [];
+    const seen: Delivery[] = [];
     let fail = true;
     await quietly(async () => {
       await queue.consume("redrive", async (message) => {
@@ -238,7 +207,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
   test("a handler that fails once and then succeeds: the message is acknowledged on its second delivery", async () => {
     const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 0 });
     await queue.publish("flaky", "flaky", {});
-    const seen: ReturnType<typeof delivery>[] = [];
+    const seen: Delivery[] = [];
     await quietly(async () => {
       await queue.consume("flaky", async (message) => {
         seen.push(delivery(message));
@@ -304,7 +273,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
       data: { queue: "died", body: "one more try", headers: {}, attempts: 1, consumedAt: longAgo },
     });
     const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2 });
-    const seen: ReturnType<typeof delivery>[] = [];
+    const seen: Delivery[] = [];
     const logs = await quietly(async () => {
       await queue.consume("died", async (message) => {
         seen.push(delivery(message));

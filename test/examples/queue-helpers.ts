@@ -1,0 +1,37 @@
+// Helpers of the queue tests (table-queue, amqp-queue, queue-migration): waiting for a condition, the
+// part of a delivery a handler saw, and the queue's log lines kept off the test output.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { QueueMessage } from "../../examples/preprocess/queue.js";
+
+/** Resolves once `check` returns or resolves true (polled every 10 ms), or rejects after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
+
+/** What a handler saw of one delivery. */
+export const delivery = (m: QueueMessage) => ({
+  body: m.body,
+  deliveryCount: m.deliveryCount,
+  redelivered: m.redelivered,
+});
+export type Delivery = ReturnType<typeof delivery>;
+
+/**
+ * Runs `fn` with console.error captured (the queues log every failed delivery and poll); returns the
+ * lines' first arguments. `fn` gets the array the lines go to, to wait for one while it runs.
+ */
+export async function quietly(fn: (lines: readonly string[]) => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const logged = console.error;
+  console.error = (...args: unknown[]) => lines.push(String(args[0]));
+  try {
+    await fn(lines);
+  } finally {
+    console.error = logged;
+  }
+  return lines;
+}

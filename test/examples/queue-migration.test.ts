@@ -8,7 +8,7 @@ import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readMigrations } from "../../examples/preprocess/migrations.js";
 import { TableQueue } from "../../examples/preprocess/queue.js";
-import { createDatabase, PROVIDERS, STOCK, type Provider } from "../prisma/databases.js";
+import { databaseFixture, PROVIDERS, STOCK, type Provider, type TestSchema } from "../prisma/databases.js";
 import { until } from "./queue-helpers.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -28,56 +28,55 @@ describe("the QueueMessage attempts migration on a database of the first migrati
     return dir;
   };
 
-  for (const provider of PROVIDERS)
+  const firstOnlySchema: TestSchema = {
+    load: STOCK.load,
+    migrations: {
+      sqlite: firstOnlyOf("sqlite"),
+      postgresql: firstOnlyOf("postgresql"),
+      mysql: firstOnlyOf("mysql"),
+    },
+  };
+
+  for (const provider of PROVIDERS) {
+    const { need } = databaseFixture(provider, firstOnlySchema);
     test(`${provider}: a message queued before is kept, counted from 0, and delivered`, async (t) => {
-      const created = await createDatabase(provider, {
-        load: STOCK.load,
-        migrations: {
-          sqlite: firstOnlyOf("sqlite"),
-          postgresql: firstOnlyOf("postgresql"),
-          mysql: firstOnlyOf("mysql"),
-        },
+      const database = need(t);
+      if (!database) return;
+      const q = (name: string) => (provider === "mysql" ? `\`${name}\`` : `"${name}"`);
+      // A raw query names the PostgreSQL schema itself (the adapter's `schema` applies to the models).
+      const table = (name: string) => (database.schema ? `${q(database.schema)}.${q(name)}` : q(name));
+      await database.client.$executeRawUnsafe(
+        `INSERT INTO ${table("QueueMessage")} (${q("queue")}, ${q("body")}, ${q("headers")}) VALUES ('jobs', 'queued before', '{}')`,
+      );
+      const applied =
+        provider === "sqlite"
+          ? migrateSqlite(database.url)
+          : provider === "postgresql"
+            ? await migratePostgres(database.url, { schema: database.schema })
+            : await migrateMysql(database.url);
+      assert.deepEqual(applied, [ATTEMPTS]);
+      const recorded = (await database.client.$queryRawUnsafe(
+        `SELECT migration_name, checksum FROM ${table("_prisma_migrations")} ORDER BY migration_name`,
+      )) as { migration_name: string; checksum: string }[];
+      assert.deepEqual(
+        recorded.map((r) => ({ name: r.migration_name, checksum: r.checksum })),
+        readMigrations(migrationsOf(provider)).map((m) => ({ name: m.name, checksum: m.checksum })),
+      );
+      const db = database.client as Database;
+      assert.deepEqual(
+        await db.queueMessage.findMany({
+          select: { queue: true, body: true, attempts: true, availableAt: true, lastError: true },
+        }),
+        [{ queue: "jobs", body: "queued before", attempts: 0, availableAt: null, lastError: null }],
+      );
+      const queue = new TableQueue(db, { pollMs: 5 });
+      const seen: (number | undefined)[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(message.deliveryCount);
       });
-      if (typeof created === "string") return t.skip(created);
-      const database = created;
-      try {
-        const q = (name: string) => (provider === "mysql" ? `\`${name}\`` : `"${name}"`);
-        // A raw query names the PostgreSQL schema itself (the adapter's `schema` applies to the models).
-        const table = (name: string) => (database.schema ? `${q(database.schema)}.${q(name)}` : q(name));
-        await database.client.$executeRawUnsafe(
-          `INSERT INTO ${table("QueueMessage")} (${q("queue")}, ${q("body")}, ${q("headers")}) VALUES ('jobs', 'queued before', '{}')`,
-        );
-        const applied =
-          provider === "sqlite"
-            ? migrateSqlite(database.url)
-            : provider === "postgresql"
-              ? await migratePostgres(database.url, { schema: database.schema })
-              : await migrateMysql(database.url);
-        assert.deepEqual(applied, [ATTEMPTS]);
-        const recorded = (await database.client.$queryRawUnsafe(
-          `SELECT migration_name, checksum FROM ${table("_prisma_migrations")} ORDER BY migration_name`,
-        )) as { migration_name: string; checksum: string }[];
-        assert.deepEqual(
-          recorded.map((r) => ({ name: r.migration_name, checksum: r.checksum })),
-          readMigrations(migrationsOf(provider)).map((m) => ({ name: m.name, checksum: m.checksum })),
-        );
-        const db = database.client as Database;
-        assert.deepEqual(
-          await db.queueMessage.findMany({
-            select: { queue: true, body: true, attempts: true, availableAt: true, lastError: true },
-          }),
-          [{ queue: "jobs", body: "queued before", attempts: 0, availableAt: null, lastError: null }],
-        );
-        const queue = new TableQueue(db, { pollMs: 5 });
-        const seen: (number | undefined)[] = [];
-        await queue.consume("jobs", async (message) => {
-          seen.push(message.deliveryCount);
-        });
-        await until(async () => (await db.queueMessage.count()) === 0, 10_000); // acknowledged
-        await queue.close();
-        assert.deepEqual(seen, [1]);
-      } finally {
-        await database.drop();
-      }
+      await until(async () => (await db.queueMessage.count()) === 0, 10_000); // acknowledged
+      await queue.close();
+      assert.deepEqual(seen, [1]);
     });
+  }
 });

@@ -12,27 +12,36 @@ export interface ExampleSqliteFile {
   db: PrismaClient;
   /** A second connection to the same file (to hold a lock, or read rows as they are). */
   raw: Database.Database;
-  /** Path of the SQLite file (for more clients of the same file). */
-  path: string;
-  /** Ends any transaction `raw` left open, closes both connections and removes the file. */
+  /** Another client of the same file, as `db` is made; disconnected by `close`. */
+  connect(): PrismaClient;
+  /** Ends any transaction `raw` left open, closes every connection and removes the file. */
   close(): Promise<void>;
 }
+
+/** A client of the example's SQLite file at `path`, with a 20 ms busy timeout. */
+const clientOf = (path: string) =>
+  new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: path, timeout: 20 }) });
 
 /** Creates a fresh SQLite file in a temporary folder named after `prefix` and applies the migrations. */
 export function openExampleSqliteFile(prefix: string): ExampleSqliteFile {
   const dir = mkdtempSync(join(tmpdir(), `tracehop-${prefix}-`));
   const file = join(dir, "example.db");
   migrateSqlite(file);
-  const db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: 20 }) });
+  const db = clientOf(file);
   const raw = new Database(file);
+  const more: PrismaClient[] = [];
   return {
     db,
     raw,
-    path: file,
+    connect() {
+      const client = clientOf(file);
+      more.push(client);
+      return client;
+    },
     async close() {
       if (raw.inTransaction) raw.exec("ROLLBACK");
       raw.close();
-      await db.$disconnect();
+      await Promise.all([db, ...more].map((client) => client.$disconnect()));
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type { Database } from "../../examples/preprocess/db.js";
 import {
   deadLetterQueue,
@@ -10,16 +9,15 @@ import {
   type TableQueueOptions,
 } from "../../examples/preprocess/queue.js";
 import { withProcessSpan } from "../../src/messaging/index.js";
-import { createDatabase, openClient, type TestDatabase } from "../prisma/databases.js";
+import { databaseFixture, openClient } from "../prisma/databases.js";
 import { exporter, inSpanOf } from "../support/sdk.js";
-import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import { delivery, quietly, until, type Delivery } from "./queue-helpers.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 // The embedded queue of the main job on a real SQLite file (examples/preprocess/queue.ts).
 describe("TableQueue (the main job's embedded queue)", () => {
   let file: ExampleSqliteFile;
-  let db: PrismaClient;
+  let db: Database;
   let raw: ExampleSqliteFile["raw"];
 
   before(() => {
@@ -400,13 +398,9 @@ async function concurrentConsumers(clients: Database[], label: string): Promise<
 describe("TableQueue: concurrent consumers never hold the same message", () => {
   test("SQLite file, three clients", async () => {
     const file = openExampleSqliteFile("table-queue-concurrent");
-    const more = [1, 2].map(
-      () => new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file.path, timeout: 20 }) }),
-    );
     try {
-      await concurrentConsumers([file.db, ...more], "concurrent");
+      await concurrentConsumers([file.db, file.connect(), file.connect()], "concurrent");
     } finally {
-      await Promise.all(more.map((client) => client.$disconnect()));
       await file.close();
     }
   });
@@ -414,19 +408,19 @@ describe("TableQueue: concurrent consumers never hold the same message", () => {
   for (const [provider, title] of [
     ["postgresql", "PostgreSQL"],
     ["mysql", "MySQL/MariaDB"],
-  ] as const)
+  ] as const) {
+    const { need } = databaseFixture(provider);
     test(`${title}, three clients`, async (t) => {
-      const created = await createDatabase(provider);
-      if (typeof created === "string") return t.skip(created);
-      const database: TestDatabase = created;
+      const database = need(t);
+      if (!database) return;
       const more = await Promise.all([1, 2].map(async () => (await openClient(database)).client as Database));
       try {
         await concurrentConsumers([database.client as Database, ...more], "concurrent");
       } finally {
         await Promise.all(more.map((client) => client.$disconnect()));
-        await database.drop();
       }
     });
+  }
 });
 
 describe("TableQueue options", () => {

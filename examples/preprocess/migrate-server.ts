@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { readMigrations } from "./migrations.js";
+import { migrationsFolder, readMigrations, type MigrationsProvider } from "./migrations.js";
 import mariadb from "mariadb";
 import pg from "pg";
 
 /** Database servers whose migrations live in prisma/<provider>/migrations. */
-export type ServerProvider = "postgresql" | "mysql";
+export type ServerProvider = Exclude<MigrationsProvider, "sqlite">;
 
 /** Options of {@link migratePostgres} and {@link migrateMysql}. */
 export interface MigrateOptions {
@@ -20,9 +19,6 @@ const PG_ADVISORY_LOCK_ID = 72707369;
 const MYSQL_LOCK_NAME = "prisma_migrate";
 /** Seconds to wait for the MySQL migration lock. */
 const MYSQL_LOCK_TIMEOUT_S = 10;
-
-const defaultDir = (provider: ServerProvider) =>
-  join(import.meta.dirname, "../../prisma", provider, "migrations");
 
 /**
  * Applies the checked-in migrations (prisma/postgresql/migrations/<name>/migration.sql) to a
@@ -54,7 +50,7 @@ export async function migratePostgres(url: string, options: MigrateOptions = {})
       );
       const applied = new Set(rows.map((r) => r.migration_name));
       const done: string[] = [];
-      for (const m of readMigrations(options.migrationsDir ?? defaultDir("postgresql"))) {
+      for (const m of readMigrations(options.migrationsDir ?? migrationsFolder("postgresql"))) {
         if (applied.has(m.name)) continue;
         await client.query("BEGIN");
         try {
@@ -122,7 +118,7 @@ export async function migrateMysql(
       )) as { migration_name: string }[];
       const applied = new Set(rows.map((r) => r.migration_name));
       const done: string[] = [];
-      for (const m of readMigrations(options.migrationsDir ?? defaultDir("mysql"))) {
+      for (const m of readMigrations(options.migrationsDir ?? migrationsFolder("mysql"))) {
         if (applied.has(m.name)) continue;
         const id = randomUUID();
         await conn.query("INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES (?, ?, ?)", [

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { readMigrations } from "./migrations.js";
+import { migrationsFolder, readMigrations } from "./migrations.js";
 
 /**
  * Applies the checked-in Prisma migrations (prisma/migrations/<name>/migration.sql) to a SQLite file
@@ -15,10 +15,7 @@ import { readMigrations } from "./migrations.js";
  * @param migrationsDir folder of the migrations (default: prisma/migrations of this project)
  * @returns the names of the migrations applied by this call
  */
-export function migrateSqlite(
-  dbFile: string,
-  migrationsDir = join(import.meta.dirname, "../../prisma/migrations"),
-): string[] {
+export function migrateSqlite(dbFile: string, migrationsDir = migrationsFolder("sqlite")): string[] {
   mkdirSync(dirname(dbFile), { recursive: true });
   const db = new Database(dbFile);
   try {

@@ -2,6 +2,18 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** The database kinds whose migrations this project checks in. */
+export type MigrationsProvider = "sqlite" | "postgresql" | "mysql";
+
+/**
+ * The folder of this project's checked-in migrations for `provider`: prisma/migrations for SQLite (the
+ * provider of prisma/schema.prisma), prisma/<provider>/migrations for the schemas derived from it.
+ */
+export function migrationsFolder(provider: MigrationsProvider): string {
+  const prisma = join(import.meta.dirname, "../../prisma");
+  return provider === "sqlite" ? join(prisma, "migrations") : join(prisma, provider, "migrations");
+}
+
 /** One checked-in Prisma migration: folder name, SQL text, and Prisma's checksum of it. */
 export interface Migration {
   name: string;

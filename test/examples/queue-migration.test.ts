@@ -6,16 +6,13 @@ import { after, describe, test } from "node:test";
 import type { Database } from "../../examples/preprocess/db.js";
 import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate-server.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { readMigrations } from "../../examples/preprocess/migrations.js";
+import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
 import { TableQueue } from "../../examples/preprocess/queue.js";
 import { databaseFixture, PROVIDERS, STOCK, type Provider, type TestSchema } from "../prisma/databases.js";
 import { until } from "./queue-helpers.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const FIRST = "20261130000000_init";
 const ATTEMPTS = "20261130224000_queue_message_attempts";
-const migrationsOf = (provider: Provider) =>
-  join(ROOT, "prisma", ...(provider === "sqlite" ? [] : [provider]), "migrations");
 
 // A database made before the queue counted deliveries (the first migration only) takes the migration
 // that adds QueueMessage.attempts, availableAt and lastError, keeping its queued messages.
@@ -24,7 +21,7 @@ describe("the QueueMessage attempts migration on a database of the first migrati
   after(() => rmSync(firstOnly, { recursive: true, force: true }));
   const firstOnlyOf = (provider: Provider) => {
     const dir = join(firstOnly, provider);
-    cpSync(join(migrationsOf(provider), FIRST), join(dir, FIRST), { recursive: true });
+    cpSync(join(migrationsFolder(provider), FIRST), join(dir, FIRST), { recursive: true });
     return dir;
   };
 
@@ -60,7 +57,7 @@ describe("the QueueMessage attempts migration on a database of the first migrati
       )) as { migration_name: string; checksum: string }[];
       assert.deepEqual(
         recorded.map((r) => ({ name: r.migration_name, checksum: r.checksum })),
-        readMigrations(migrationsOf(provider)).map((m) => ({ name: m.name, checksum: m.checksum })),
+        readMigrations(migrationsFolder(provider)).map((m) => ({ name: m.name, checksum: m.checksum })),
       );
       const db = database.client as Database;
       assert.deepEqual(

@@ -50,7 +50,7 @@ export function carrierInLine(line: string): Record<string, string> {
 }
 
 /** Decimal (Datadog) form of the low 64 bits of a 32-hex trace id. */
-export { datadogTraceId as lowDecimal } from "../support/sdk.js";
+export { datadogTraceId as lowDecimal } from "../support/datadog-ids.js";
 
 export const W3C_CARRIER = {
   traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",

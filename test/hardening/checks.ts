@@ -19,7 +19,7 @@ const TRACESTATE_MEMBER = /^[a-z0-9][a-z0-9_*/@-]{0,255}=[ !-+\--<>-~]{0,255}[!-
 const TAG_KEY = /^[!-+\--<>-~]+$/;
 const TAG_VALUE = /^[ -+\--~]+$/;
 /** An origin a Datadog header and a `dd=` member can carry: printable ASCII, at least one character. */
-const ORIGIN = /^[ -~]+$/;
+export const ORIGIN = /^[ -~]+$/;
 /** An RFC 7230 token: the grammar of a W3C Baggage key (§3.3.1). */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 

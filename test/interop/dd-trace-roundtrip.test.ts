@@ -4,7 +4,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import { ROOT_CONTEXT, trace, TraceFlags, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
@@ -16,6 +16,8 @@ import {
   oddTracestate,
   runParameters,
 } from "../hardening/arbitraries.js";
+import { ORIGIN } from "../hardening/checks.js";
+import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
 import { ddPropagator, ddSpanContext, ddTracer, type DdContextSpec } from "./dd-trace-helpers.js";
 
 const RUNS = 300;
@@ -61,6 +63,10 @@ const spec: fc.Arbitrary<DdContextSpec> = fc
 
 const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
 
+/** What `propagator` extracts from `carrier`, read as tracehop reads a stored carrier. */
+const extractFrom = (propagator: TextMapPropagator, carrier: Record<string, string>) =>
+  propagator.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+
 /** The default extract styles of dd-trace and tracehop. */
 const DEFAULT_STYLES = ["datadog", "tracecontext", "baggage"];
 
@@ -89,8 +95,8 @@ function ourLinkRows(ctx: Context): LinkRow[] {
 
 /** `x-datadog-trace-id` / `x-datadog-parent-id` (decimal) of a trace id's low half and a parent, in hex. */
 const datadogIds = (traceIdLow: string, parentId: string) => ({
-  "x-datadog-trace-id": BigInt(`0x${traceIdLow}`).toString(),
-  "x-datadog-parent-id": BigInt(`0x${parentId}`).toString(),
+  "x-datadog-trace-id": datadogTraceId(ZERO + traceIdLow),
+  "x-datadog-parent-id": datadogSpanId(parentId),
 });
 
 const STYLE_SETS = [
@@ -112,7 +118,7 @@ describe("dd-trace writes -> tracehop reads", () => {
         fc.property(spec, (s) => {
           const carrier: Record<string, string> = {};
           dd.inject(ddSpanContext(s), carrier);
-          const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+          const ctx = extractFrom(ours, carrier);
           const sc = trace.getSpanContext(ctx);
           assert.ok(sc, `no context from ${JSON.stringify(carrier)}`);
           assert.equal(sc.traceId, s.traceIdHigh + s.traceIdLow);
@@ -152,7 +158,6 @@ describe("odd Datadog headers: tracehop reads what dd-trace reads, except the do
     text !== undefined && CANONICAL_ID.test(text) && BigInt(text) < 2n ** 64n;
   /** What tracehop reads as a priority: a sign, leading zeros, then at most 10 digits. */
   const INTEGER = /^[-+]?0*[0-9]{1,10}$/;
-  const PRINTABLE_ORIGIN = /^[ -~]+$/;
 
   test(`${numRuns(RUNS)} odd Datadog carriers, datadog style only`, () => {
     const dd = ddPropagator(["datadog"]);
@@ -161,7 +166,7 @@ describe("odd Datadog headers: tracehop reads what dd-trace reads, except the do
       fc.property(oddDatadogCarrier, (carrier) => {
         const label = JSON.stringify(carrier);
         const theirs = dd.extract({ ...carrier });
-        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        const ctx = extractFrom(ours, carrier);
         const sc = trace.getSpanContext(ctx);
         const fields = getDatadogContext(ctx);
         const traceIdText = carrier["x-datadog-trace-id"];
@@ -180,7 +185,7 @@ describe("odd Datadog headers: tracehop reads what dd-trace reads, except the do
         }
         assert.ok(theirs, `read by tracehop only: ${label}`);
         if (sc !== undefined) {
-          assert.equal(BigInt(`0x${sc.traceId.slice(16)}`).toString(), theirs.toTraceId(), label);
+          assert.equal(datadogTraceId(sc.traceId), theirs.toTraceId(), label);
           assert.equal(sc.spanId, theirs.toSpanId(true).padStart(16, "0"), label);
         } else {
           // A restored root (parent id 0, docs/conformance.md "Links"): dd-trace's span id is 0.
@@ -194,7 +199,7 @@ describe("odd Datadog headers: tracehop reads what dd-trace reads, except the do
           label,
         );
         const theirOrigin = theirs._trace.origin;
-        if (theirOrigin !== undefined && PRINTABLE_ORIGIN.test(theirOrigin))
+        if (theirOrigin !== undefined && ORIGIN.test(theirOrigin))
           assert.equal(fields.origin, theirOrigin, label);
         else assert.equal(fields.origin, undefined, label);
         const theirTags = theirs._trace.tags;
@@ -239,9 +244,7 @@ describe("odd traceparent and tracestate: what tracehop reads, dd-trace reads th
         if (tracestate !== undefined) carrier.tracestate = tracestate;
         const label = JSON.stringify(carrier);
         const theirs = dd.extract({ ...carrier });
-        const sc = trace.getSpanContext(
-          ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter),
-        );
+        const sc = trace.getSpanContext(extractFrom(ours, carrier));
         if (sc === undefined) return;
         // Repeated identical fields joined in one value (`a,a`, `a, a`) count as one for tracehop
         // (docs/conformance.md "Repeated traceparent fields"); dd-trace-js reads no such value.
@@ -270,7 +273,7 @@ describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart: the same link as dd-tra
         ddPropagator(styles).inject(ddSpanContext(s), carrier);
         if (other !== undefined) carrier.traceparent = `00-${other[0]}${other[1]}-${other[2]}-01`;
         const theirs = ddLinkRows(dd.extract({ ...carrier }));
-        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        const ctx = extractFrom(ours, carrier);
         assert.equal(theirs.length, 1, "dd-trace links the extracted context");
         assert.equal(trace.getSpanContext(ctx), undefined, "restart: no parent");
         assert.equal(getDatadogContext(ctx), undefined);
@@ -290,11 +293,7 @@ test("restart of a Synthetics context (parent id 0): the same span-id-0 link as 
     "x-datadog-origin": "synthetics",
   };
   const expected = ddLinkRows(ddPropagator(styles, "restart").extract({ ...carrier }));
-  const ctx = createPropagator(styles, { extractBehavior: "restart" }).extract(
-    ROOT_CONTEXT,
-    normalizeCarrier(carrier),
-    normalizedCarrierGetter,
-  );
+  const ctx = extractFrom(createPropagator(styles, { extractBehavior: "restart" }), carrier);
   assert.equal(expected.length, 1);
   assert.deepEqual(ourLinkRows(ctx), expected);
 });
@@ -309,11 +308,7 @@ test("a Synthetics context (parent id 0) of another trace that does not win: the
     "x-datadog-origin": "synthetics",
   };
   const expected = ddLinkRows(ddPropagator(styles).extract({ ...carrier }));
-  const ctx = createPropagator(styles).extract(
-    ROOT_CONTEXT,
-    normalizeCarrier(carrier),
-    normalizedCarrierGetter,
-  );
+  const ctx = extractFrom(createPropagator(styles), carrier);
   assert.deepEqual(expected, [
     [
       "000000000000000000000000000004d2",
@@ -343,7 +338,7 @@ test("a W3C parent replacing the Datadog parent of the same trace: _dd.parent_id
           tracestate: p === undefined ? "dd=s:1" : `dd=s:1;p:${p}`,
         };
         const theirs = dd.extract({ ...carrier });
-        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        const ctx = extractFrom(ours, carrier);
         assert.equal(trace.getSpanContext(ctx)?.spanId, theirs!.toSpanId(true).padStart(16, "0"));
         assert.equal(
           getExtractionAttributes(ctx)["_dd.parent_id"],
@@ -378,7 +373,7 @@ test("Datadog headers without a priority, traceparent of the same trace: the W3C
         };
         if (s !== undefined) carrier.tracestate = `dd=s:${s}`;
         const theirs = dd.extract({ ...carrier })!;
-        const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+        const ctx = extractFrom(ours, carrier);
         const label = JSON.stringify(carrier);
         assert.equal(getDatadogContext(ctx)?.samplingPriority, undefined, label);
         const keep = theirs._sampling.priority! > 0;
@@ -416,7 +411,7 @@ describe("tracehop writes -> dd-trace reads", () => {
           const read = dd.extract(carrier);
           assert.ok(read, `dd-trace extracted nothing from ${JSON.stringify(carrier)}`);
           assert.equal(read.toTraceId(true), s.traceIdHigh + s.traceIdLow);
-          assert.equal(read.toTraceId(), BigInt("0x" + s.traceIdLow).toString(10));
+          assert.equal(read.toTraceId(), datadogTraceId(s.traceIdHigh + s.traceIdLow));
           assert.equal(read.toSpanId(true), s.spanId);
           assert.equal(read._sampling.priority, s.priority);
           assert.equal(read._trace.origin, s.origin);
@@ -431,7 +426,7 @@ describe("tracehop writes -> dd-trace reads", () => {
     const span = ddTracer().startSpan("interop");
     const carrier: Record<string, string> = {};
     ddTracer().inject(span, "text_map", carrier);
-    const ctx = createPropagator().extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+    const ctx = extractFrom(createPropagator(), carrier);
     const again: Record<string, string> = {};
     createPropagator(["datadog", "tracecontext"]).inject(ctx, again, setter);
     const read = ddTracer().extract("text_map", again);
@@ -441,6 +436,29 @@ describe("tracehop writes -> dd-trace reads", () => {
     span.finish();
   });
 });
+
+/**
+ * What each tracer's child span of the context extracted from `carrier` injects: dd-trace's, a span it
+ * starts (`theirSpanId`), and tracehop's, span id `childSpanId` on the extracted parent's trace id,
+ * flags and tracestate, as the SDK starts a child span.
+ */
+function childCarriers(
+  dd: ReturnType<typeof ddPropagator>,
+  ours: TextMapPropagator,
+  carrier: Record<string, string>,
+  childSpanId: string,
+): { theirs: Record<string, string>; theirSpanId: string; mine: Record<string, string> } {
+  const span = ddTracer().startSpan("child", { childOf: dd.extract({ ...carrier }) });
+  const theirs: Record<string, string> = {};
+  dd.inject(span.context(), theirs);
+  const theirSpanId = span.context().toSpanId(true);
+  span.finish();
+  const ctx = extractFrom(ours, carrier);
+  const parent = trace.getSpanContext(ctx)!;
+  const mine: Record<string, string> = {};
+  ours.inject(trace.setSpanContext(ctx, { ...parent, spanId: childSpanId, isRemote: false }), mine, setter);
+  return { theirs, theirSpanId, mine };
+}
 
 describe("the dd= tracestate member re-injected by a child span: the same elements as dd-trace's", () => {
   // dd-trace-js keeps the extracted tracestate on the span context and rebuilds its `dd` member on every
@@ -556,21 +574,7 @@ describe("the dd= tracestate member re-injected by a child span: the same elemen
             if (tags.length > 0) carrier["x-datadog-tags"] = tags.join(",");
           }
           const label = JSON.stringify(carrier);
-
-          const theirsExtracted = dd.extract({ ...carrier });
-          const span = ddTracer().startSpan("child", { childOf: theirsExtracted });
-          const theirs: Record<string, string> = {};
-          dd.inject(span.context(), theirs);
-          const theirSpanId = span.context().toSpanId(true);
-          span.finish();
-
-          const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
-          const parent = trace.getSpanContext(ctx)!;
-          // A child span as the SDK starts it: the parent's trace id, flags and tracestate.
-          const child = trace.setSpanContext(ctx, { ...parent, spanId: childSpanId, isRemote: false });
-          const mine: Record<string, string> = {};
-          ours.inject(child, mine, setter);
-
+          const { theirs, theirSpanId, mine } = childCarriers(dd, ours, carrier, childSpanId);
           const theirElements = elementsOf(theirs.tracestate);
           const myElements = elementsOf(mine.tracestate);
           assert.equal(new Map(theirElements).get("p"), theirSpanId, label);
@@ -593,17 +597,12 @@ describe("the dd= member at its limits: where tracehop and dd-trace differ, as d
   /** The tracestate each tracer's child span (span id `child` for tracehop) injects after extracting it. */
   const childTracestates = (tracestate: string, child: string) => {
     const carrier = { traceparent: `00-${ZERO}000000000000abcd-00000000000000f1-01`, tracestate };
-    const dd = ddPropagator(["tracecontext"]);
-    const span = ddTracer().startSpan("child", { childOf: dd.extract({ ...carrier }) });
-    const theirs: Record<string, string> = {};
-    dd.inject(span.context(), theirs);
-    const theirSpanId = span.context().toSpanId(true);
-    span.finish();
-    const ours = createPropagator(["tracecontext"]);
-    const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
-    const parent = trace.getSpanContext(ctx)!;
-    const mine: Record<string, string> = {};
-    ours.inject(trace.setSpanContext(ctx, { ...parent, spanId: child, isRemote: false }), mine, setter);
+    const { theirs, theirSpanId, mine } = childCarriers(
+      ddPropagator(["tracecontext"]),
+      createPropagator(["tracecontext"]),
+      carrier,
+      child,
+    );
     return { theirs: theirs.tracestate?.replaceAll(theirSpanId, "<span>"), mine: mine.tracestate };
   };
   const child = "00000000000000c1";
@@ -665,9 +664,7 @@ describe("B3 extraction: the headers each style reads and the ids it accepts, as
       const dd = ddPropagator([theirs]);
       for (const carrier of carriers) {
         const read = dd.extract({ ...carrier });
-        const sc = trace.getSpanContext(
-          createPropagator([ours]).extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter),
-        );
+        const sc = trace.getSpanContext(extractFrom(createPropagator([ours]), carrier));
         const label = JSON.stringify(carrier);
         assert.equal(sc === undefined, read === null, `${label}: extracted by one only`);
         if (sc === undefined || read === null) continue;

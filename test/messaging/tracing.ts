@@ -9,7 +9,8 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../../src/index.js";
 import { exporter, inSpanOf } from "../support/sdk.js";
 
-export { datadogSpanId, datadogTraceId, exporter, provider } from "../support/sdk.js";
+export { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
+export { exporter, provider } from "../support/sdk.js";
 
 propagation.setGlobalPropagator(createPropagator(["tracecontext", "baggage", "datadog"]));
 

@@ -2,8 +2,8 @@
 import { inSpanOf } from "../support/sdk.js";
 
 import assert from "node:assert/strict";
-import { datadogSpanId, datadogTraceId } from "../support/sdk.js";
-export { datadogSpanId, datadogTraceId, exporter } from "../support/sdk.js";
+import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
+export { exporter } from "../support/sdk.js";
 
 /** Runs `fn` inside a new active span (ended afterwards) and returns its result. */
 export const inSpan = inSpanOf("tracehop-prisma-test");

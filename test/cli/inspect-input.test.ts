@@ -1,20 +1,12 @@
 // What `tracehop inspect` does with the inputs an engineer pastes: rows, numbers, garbage.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-
-function run(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { input, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { run, runIn, start, tempDir } from "./run-cli.js";
 
 describe("tracehop inspect input", () => {
   test("a whole row is read through its traceContext field", () => {
@@ -32,8 +24,8 @@ describe("tracehop inspect input", () => {
     assert.ok(report.diagnostics.includes("read the row's traceContext field"));
   });
 
-  test("a file saved with a byte order mark is read (RFC 8259 §8.1)", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "tracehop-inspect-")), "row.json");
+  test("a file saved with a byte order mark is read (RFC 8259 §8.1)", (t) => {
+    const file = join(tempDir(t), "row.json");
     writeFileSync(
       file,
       "\ufeff" + JSON.stringify({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }),
@@ -211,9 +203,9 @@ describe("tracehop inspect input", () => {
     assert.match(run(["--help"]).stdout, /--field {6}the row's carrier field/);
   });
 
-  test("what the library drops for its limits is said, with the limit: text over 256 KiB, a value over 16 KiB, keys beyond 128, tracestate and baggage", () => {
+  test("what the library drops for its limits is said, with the limit: text over 256 KiB, a value over 16 KiB, keys beyond 128, tracestate and baggage", (t) => {
     const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+    const dir = tempDir(t);
     const inspect = (carrier: unknown) => {
       const file = join(dir, "carrier.json");
       writeFileSync(file, JSON.stringify(carrier));
@@ -630,19 +622,10 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     );
   });
 
-  /** Runs inspect in `cwd` (tsx imported by its resolved URL: a temporary directory has no node_modules). */
-  function runIn(cwd: string, args: string[], stdin?: number) {
-    const result = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), MAIN, ...args], {
-      cwd,
-      encoding: "utf8",
-      stdio: [stdin ?? "pipe", "pipe", "pipe"],
-    });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
   const carrierText = JSON.stringify({ traceparent: TRACEPARENT });
 
-  test("a row whose carrier nests 10,000 levels deep: a report (exit 1), not 'a bug in tracehop inspect'", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("a row whose carrier nests 10,000 levels deep: a report (exit 1), not 'a bug in tracehop inspect'", (t) => {
+    const dir = tempDir(t);
     const deep = '{"a":'.repeat(10000) + "1" + "}".repeat(10000);
     for (const [name, text, diagnostics] of [
       ["row.json", `{"traceContext":${deep}}`, ["read the row's traceContext field"]],
@@ -658,8 +641,8 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     }
   });
 
-  test("a file written by Windows PowerShell (UTF-16 with a byte order mark) is read", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("a file written by Windows PowerShell (UTF-16 with a byte order mark) is read", (t) => {
+    const dir = tempDir(t);
     writeFileSync(
       join(dir, "le.json"),
       Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(carrierText, "utf16le")]),
@@ -673,8 +656,8 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     }
   });
 
-  test("binary input, or UTF-16 without a byte order mark: said so, without echoing the bytes (exit 2)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("binary input, or UTF-16 without a byte order mark: said so, without echoing the bytes (exit 2)", (t) => {
+    const dir = tempDir(t);
     writeFileSync(
       join(dir, "image.png"),
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x1b]),
@@ -703,8 +686,8 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     assert.doesNotMatch(binary.stderr + utf16.stderr + stdin.stderr, /[\u0000-\u0009\u000b-\u001f\ufffd]/);
   });
 
-  test("a directory, as the file or as standard input: said so (exit 2)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("a directory, as the file or as standard input: said so (exit 2)", (t) => {
+    const dir = tempDir(t);
     const file = run(["inspect", dir]);
     assert.equal(file.code, 2);
     assert.match(
@@ -724,8 +707,8 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     }
   });
 
-  test("a file over 256 MiB is refused before it is read, with what to do", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("a file over 256 MiB is refused before it is read, with what to do", (t) => {
+    const dir = tempDir(t);
     const huge = join(dir, "rows.json");
     writeFileSync(huge, "");
     truncateSync(huge, 300 * 1024 * 1024); // sparse: no disk used
@@ -739,27 +722,24 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
 
   test("standard input over 256 MiB is refused once it passes the limit, not buffered whole (a pipe without end)", async () => {
     const MiB = 1024 * 1024;
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "inspect", "-"], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const { child, exited } = start(["inspect", "-"], "pipe");
+    const stdin = child.stdin!;
     // Writes until the reader stops: an endless pipe (yes | tracehop inspect -).
     const chunk = Buffer.alloc(MiB, "{");
     let written = 0;
     let open = true;
-    child.stdin.on("error", () => (open = false));
-    child.stdin.on("close", () => (open = false));
+    stdin.on("error", () => (open = false));
+    stdin.on("close", () => (open = false));
     while (open && written < 512 * MiB) {
       const ok = await new Promise<boolean>((resolve) =>
-        child.stdin.write(chunk, (err) => resolve(err === undefined || err === null)),
+        stdin.write(chunk, (err) => resolve(err === undefined || err === null)),
       );
       if (!ok) break;
       written += chunk.length;
     }
-    child.stdin.destroy();
-    assert.equal(await exited, 2);
+    stdin.destroy();
+    const { code, stderr } = await exited;
+    assert.equal(code, 2);
     assert.equal(
       stderr,
       "tracehop inspect: standard input is more than 268435456 bytes, over the 256 MiB that tracehop inspect reads; select fewer rows\n",
@@ -778,8 +758,8 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     );
   });
 
-  test("a file redirected to standard input over 256 MiB is refused by its size, as a named file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("a file redirected to standard input over 256 MiB is refused by its size, as a named file", (t) => {
+    const dir = tempDir(t);
     const huge = join(dir, "rows.json");
     writeFileSync(huge, "");
     truncateSync(huge, 300 * 1024 * 1024); // sparse: no disk used
@@ -796,8 +776,8 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     }
   });
 
-  test("command-line slips say what to fix: JSON text the shell unquoted or split, a one-dash option (exit 2)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("command-line slips say what to fix: JSON text the shell unquoted or split, a one-dash option (exit 2)", (t) => {
+    const dir = tempDir(t);
     const firstLine = (args: string[]) => {
       const { code, stdout, stderr } = runIn(dir, ["inspect", ...args]);
       assert.equal(code, 2, args.join(" "));
@@ -863,26 +843,23 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     for (const args of [["-j"], ["--", "-j"]]) assert.equal(runIn(dir, ["inspect", ...args]).code, 0);
   });
 
-  test("a reader that stops reading (| head -1) ends inspect quietly with the report's exit code, no stack trace", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("a reader that stops reading (| head -1) ends inspect quietly with the report's exit code, no stack trace", async (t) => {
+    const dir = tempDir(t);
     const rows = join(dir, "rows.json");
     writeFileSync(rows, JSON.stringify(Array.from({ length: 20000 }, () => ({ traceparent: TRACEPARENT }))));
     for (const args of [[rows], ["--json", rows]]) {
-      const child = spawn(process.execPath, ["--import", "tsx", MAIN, "inspect", ...args], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+      const { child, exited } = start(["inspect", ...args], "ignore");
+      const stdout = child.stdout!;
       // What head -1 does: read the first chunk, then close the pipe.
-      child.stdout.once("data", () => child.stdout.destroy());
-      const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+      stdout.once("data", () => stdout.destroy());
+      const { code, stderr } = await exited;
       assert.equal(stderr, "", args.join(" "));
       assert.equal(code, 0, args.join(" "));
     }
   });
 
-  test("a file whose name starts like JSON (a digit, a minus) is read as the file; -- ends the options", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  test("a file whose name starts like JSON (a digit, a minus) is read as the file; -- ends the options", (t) => {
+    const dir = tempDir(t);
     writeFileSync(join(dir, "2024-06-rows.json"), carrierText);
     writeFileSync(join(dir, "-row.json"), carrierText);
     mkdirSync(join(dir, "sub"));

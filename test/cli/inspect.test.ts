@@ -1,14 +1,10 @@
 // `tracehop inspect` as a user runs it: a child process, on carriers written by real dd-trace.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ddSpanContext, ddTracer } from "../interop/dd-trace-helpers.js";
-
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+import { MAIN, run, tempDir } from "./run-cli.js";
 
 /** A carrier whose tracecontext and datadog headers name different traces: the extract order decides. */
 const TWO_TRACES = JSON.stringify({
@@ -31,15 +27,6 @@ function withoutPropagationSettings(): NodeJS.ProcessEnv {
   ])
     delete clean[name];
   return clean;
-}
-
-function run(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    input,
-    encoding: "utf8",
-    env,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe("tracehop inspect", () => {
@@ -225,7 +212,7 @@ describe("tracehop inspect", () => {
     assert.doesNotMatch(none.stderr, /Warning/);
   });
 
-  test("text output from a file names both id forms; stdin works too", () => {
+  test("text output from a file names both id forms; stdin works too", (t) => {
     const ctx = ddSpanContext({
       traceIdHigh: "640cfd8d00000000",
       traceIdLow: "abcdefab12345678",
@@ -236,7 +223,7 @@ describe("tracehop inspect", () => {
     });
     const carrier: Record<string, string> = {};
     ddTracer().inject(ctx, "text_map", carrier);
-    const file = join(mkdtempSync(join(tmpdir(), "tracehop-inspect-")), "row.json");
+    const file = join(tempDir(t), "row.json");
     writeFileSync(file, JSON.stringify(carrier));
     for (const result of [run(["inspect", file]), run(["inspect", "-"], JSON.stringify(carrier))]) {
       assert.equal(result.code, 0, result.stderr);

@@ -1,0 +1,57 @@
+// `tracehop inspect` as a user runs it, for the CLI tests: src/cli/main.ts in a child process (through
+// tsx), and temporary folders that are removed when their test ends.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+
+export const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+/** Node's arguments before the CLI's: tsx imported by its resolved URL, so that any cwd works (a temporary folder has no node_modules). */
+const NODE_ARGS = ["--import", import.meta.resolve("tsx"), MAIN];
+
+/** What a run of the CLI ended with. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with `args` to its end, `input` written to its standard input, in `env` (default: this process's). */
+export function run(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env): CliResult {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], { input, encoding: "utf8", env });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the CLI with `args` to its end in `cwd`, standard input the open file descriptor `stdin` (default: a pipe). */
+export function runIn(cwd: string, args: string[], stdin?: number): CliResult {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    cwd,
+    encoding: "utf8",
+    stdio: [stdin ?? "pipe", "pipe", "pipe"],
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Starts the CLI with `args` (standard input a pipe, or ignored), for a test that writes to it or reads
+ * from it while it runs; `exited` resolves once it has closed, with its exit code and standard error.
+ */
+export function start(args: string[], stdin: "pipe" | "ignore") {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: [stdin, "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, stderr })),
+  );
+  return { child, exited };
+}
+
+/** A new temporary folder, removed with what it holds when the test `t` ends. */
+export function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -54,6 +54,17 @@ export const STOCK: TestSchema = { load: (provider) => generatedClient(provider)
 
 const unique = () => `tracehop_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
+/** Host, port, user and password of a `mysql://` URL, for the mariadb driver. */
+function mysqlConnection(url: string): { host: string; port: number; user: string; password: string } {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
+}
+
 /** Opens a PrismaClient of `provider` on an existing location (used by the child process too). */
 export async function openClient(
   loc: Location,
@@ -76,10 +87,7 @@ export async function openClient(
       const m = await schema.load("mysql");
       const u = new URL(loc.url);
       const adapter = new PrismaMariaDb({
-        host: u.hostname,
-        port: Number(u.port || 3306),
-        user: decodeURIComponent(u.username),
-        password: decodeURIComponent(u.password),
+        ...mysqlConnection(loc.url),
         database: u.pathname.slice(1),
         connectionLimit: 4,
       });
@@ -135,21 +143,12 @@ export async function createDatabase(
   if (provider === "sqlite") {
     const folder = mkdtempSync(join(tmpdir(), "tracehop-prisma-"));
     const loc: Location = { provider, url: join(folder, "test.db") };
-    const opened = await settingUp(
-      async () => {
-        migrateSqlite(loc.url, dir);
-        return openClient(loc, schema);
-      },
+    return opened(
+      loc,
+      schema,
+      async () => migrateSqlite(loc.url, dir),
       async () => rmSync(folder, { recursive: true, force: true }),
     );
-    return {
-      ...loc,
-      ...opened,
-      drop: async () => {
-        await opened.client.$disconnect();
-        rmSync(folder, { recursive: true, force: true });
-      },
-    };
   }
   if (provider === "postgresql") {
     const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
@@ -159,39 +158,21 @@ export async function createDatabase(
       return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_PG_URL`;
     }
     const pgSchema = unique();
-    const loc: Location = { provider, url: PG_URL, schema: pgSchema };
     // A failure after connecting (migration, a missing generated client) drops what was made and
     // closes the connection, so that the test process fails instead of hanging on an open socket.
-    const opened = await settingUp(
-      async () => {
-        await migratePostgres(PG_URL, { schema: pgSchema, migrationsDir: dir });
-        return openClient(loc, schema);
-      },
+    return opened(
+      { provider, url: PG_URL, schema: pgSchema },
+      schema,
+      () => migratePostgres(PG_URL, { schema: pgSchema, migrationsDir: dir }),
       async () => {
         await admin.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
         await admin.end();
       },
     );
-    return {
-      ...loc,
-      ...opened,
-      drop: async () => {
-        await opened.client.$disconnect();
-        await admin.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
-        await admin.end();
-      },
-    };
   }
-  const u = new URL(MYSQL_URL);
   let admin: Awaited<ReturnType<typeof mariadb.createConnection>>;
   try {
-    admin = await mariadb.createConnection({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-      connectTimeout: 3000,
-    });
+    admin = await mariadb.createConnection({ ...mysqlConnection(MYSQL_URL), connectTimeout: 3000 });
   } catch (err) {
     return `MariaDB/MySQL not reachable at ${MYSQL_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_MYSQL_URL`;
   }
@@ -200,23 +181,38 @@ export async function createDatabase(
   const url = new URL(MYSQL_URL);
   url.pathname = `/${database}`;
   const loc: Location = { provider, url: url.toString() };
-  const opened = await settingUp(
-    async () => {
-      await migrateMysql(loc.url, { migrationsDir: dir });
-      return openClient(loc, schema);
-    },
+  return opened(
+    loc,
+    schema,
+    () => migrateMysql(loc.url, { migrationsDir: dir }),
     async () => {
       await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await admin.end();
     },
   );
+}
+
+/**
+ * The database at `loc`, migrated by `migrate` and opened; `remove` deletes it (and closes what made
+ * it) when `drop` is called, or at once when migrating or opening fails (that error rethrown).
+ */
+async function opened(
+  loc: Location,
+  schema: TestSchema,
+  migrate: () => Promise<unknown>,
+  remove: () => Promise<void>,
+): Promise<TestDatabase> {
+  const { client, Prisma } = await settingUp(async () => {
+    await migrate();
+    return openClient(loc, schema);
+  }, remove);
   return {
     ...loc,
-    ...opened,
+    client,
+    Prisma,
     drop: async () => {
-      await opened.client.$disconnect();
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await admin.end();
+      await client.$disconnect();
+      await remove();
     },
   };
 }

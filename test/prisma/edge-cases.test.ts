@@ -5,28 +5,20 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { context, ROOT_CONTEXT, trace, type TextMapPropagator } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { updateShape, type FieldShape } from "../../src/prisma/carrier-writes.js";
 import { requiredOnCreate, schemaModelFields } from "../../src/prisma/schema-text.js";
 import { databaseFixture, PROVIDERS, type Provider } from "./databases.js";
 import { EDGE } from "./edge-schema.js";
-import { assertCarrierOf, inSpan } from "./tracing.js";
+import { assertCarrierOf, inSpan, throwingPropagator } from "./tracing.js";
 
 /** Asserts that `carrier` is the empty carrier, and that it restores no trace. */
 function assertEmptyCarrier(carrier: unknown) {
   assert.deepEqual(carrier, {});
   assert.equal(trace.getSpanContext(contextFromCarrier(carrier as Record<string, string>)), undefined);
 }
-
-const throwingPropagator: TextMapPropagator = {
-  inject() {
-    throw new Error("inject failed on purpose");
-  },
-  extract: (ctx) => ctx,
-  fields: () => [],
-};
 
 /** Runs `fn` with no active span. */
 const untraced = <T>(fn: () => T): T => context.with(ROOT_CONTEXT, fn);

@@ -36,7 +36,7 @@ import {
   type Provider,
   type TestDatabase,
 } from "./databases.js";
-import { assertCarrierOf, exporter, inSpan } from "./tracing.js";
+import { assertCarrierOf, exporter, inSpan, throwingPropagator } from "./tracing.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "../..");
@@ -54,15 +54,6 @@ const outboxData = (aggregateId: string) => ({
   eventType: "job.created",
   payload: { jobId: aggregateId },
 });
-
-/** A propagator whose inject always throws: capture fails. */
-const throwingPropagator: TextMapPropagator = {
-  inject() {
-    throw new Error("inject failed on purpose");
-  },
-  extract: (ctx) => ctx,
-  fields: () => [],
-};
 
 /** A propagator that writes the W3C traceparent plus one oversized header (a hostile inbound value relayed). */
 const bloatingPropagator = (bytes: number): TextMapPropagator => ({

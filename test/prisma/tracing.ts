@@ -1,7 +1,11 @@
-/** A real OpenTelemetry SDK for the Prisma tests: AsyncLocalStorage context, spans kept in memory. */
+/**
+ * A real OpenTelemetry SDK for the Prisma tests (AsyncLocalStorage context, spans kept in memory), what a
+ * stored carrier of a span holds, and a propagator that fails.
+ */
 import { inSpanOf } from "../support/sdk.js";
 
 import assert from "node:assert/strict";
+import type { TextMapPropagator } from "@opentelemetry/api";
 import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
 export { exporter } from "../support/sdk.js";
 
@@ -19,3 +23,12 @@ export function assertCarrierOf(
   assert.equal(c["x-datadog-trace-id"], datadogTraceId(traceId));
   assert.equal(c["x-datadog-parent-id"], datadogSpanId(spanId));
 }
+
+/** A propagator whose inject always throws: the extension's capture fails. */
+export const throwingPropagator: TextMapPropagator = {
+  inject() {
+    throw new Error("inject failed on purpose");
+  },
+  extract: (ctx) => ctx,
+  fields: () => [],
+};

@@ -1,40 +1,17 @@
 // The main job end to end: three real processes on a temporary SQLite file; the spans file must hold
 // one trace per job in which worker -> relay -> api SERVER span form one chain.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { SpanKind } from "@opentelemetry/api";
 import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "examples/preprocess/main.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      // A hang guard, well inside the suite's timeout: a main.ts still running then is killed, and the
-      // exit-code assertion below fails with a null code instead of the run hanging.
-      timeout: 100_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("exit", (code) => done({ code, stdout, stderr }));
-  });
-}
+import { runMainJob, type MainJobResult } from "../support/main-job.js";
 
 describe("main job (three processes, embedded SQLite and queue)", { timeout: 120_000 }, () => {
   let dir: string;
-  let result: Awaited<ReturnType<typeof run>>;
+  let result: MainJobResult;
   let spans: FileSpan[];
   const docs = ["First sentence. Second one! A third?", "Ein Satz. Noch ein Satz."];
 
@@ -45,7 +22,7 @@ describe("main job (three processes, embedded SQLite and queue)", { timeout: 120
       writeFileSync(file, text);
       return file;
     });
-    result = await run(files, {
+    result = await runMainJob(files, {
       DATABASE_URL: `file:${join(dir, "e2e.db")}`,
       TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
       OTEL_EXPORTER_OTLP_ENDPOINT: "",
@@ -123,7 +100,7 @@ describe("main job: bad input", { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {
       const missing = join(dir, "nope.txt");
-      const r = await run([missing], {
+      const r = await runMainJob([missing], {
         DATABASE_URL: `file:${join(dir, "x.db")}`,
         TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
       });
@@ -138,7 +115,7 @@ describe("main job: bad input", { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {
       for (const value of ["abc", "0", "1e10"]) {
-        const r = await run([], {
+        const r = await runMainJob([], {
           DATABASE_URL: `file:${join(dir, "x.db")}`,
           TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
           TRACEHOP_POLL_MS: value,
@@ -159,7 +136,7 @@ describe("main job: bad input", { timeout: 60_000 }, () => {
     try {
       const empty = join(dir, "empty.txt");
       writeFileSync(empty, "  \n");
-      const r = await run([empty], {
+      const r = await runMainJob([empty], {
         DATABASE_URL: `file:${join(dir, "x.db")}`,
         TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
       });

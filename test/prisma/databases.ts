@@ -151,12 +151,8 @@ export async function createDatabase(
     );
   }
   if (provider === "postgresql") {
-    const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-    try {
-      await admin.connect();
-    } catch (err) {
-      return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_PG_URL`;
-    }
+    const admin = await connectPostgres();
+    if (typeof admin === "string") return admin;
     const pgSchema = unique();
     // A failure after connecting (migration, a missing generated client) drops what was made and
     // closes the connection, so that the test process fails instead of hanging on an open socket.
@@ -190,6 +186,20 @@ export async function createDatabase(
       await admin.end();
     },
   );
+}
+
+/**
+ * A connection to the PostgreSQL server of {@link PG_URL} (closed by the caller with `end()`), or the
+ * skip reason when the server is not reachable: a sentence naming it and how to start or point to it.
+ */
+export async function connectPostgres(): Promise<pg.Client | string> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_PG_URL`;
+  }
+  return client;
 }
 
 /**

@@ -1,0 +1,34 @@
+// The main job (examples/preprocess/main.ts: api, relay and worker in three processes) run as a user
+// runs it, for the end-to-end tests.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+/** What a run of the main job ended with. */
+export interface MainJobResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the main job with `args` (the document files) from the repository root, `env` added to this
+ * process's environment. A hang guard for the 120 s suites: a main.ts still running after 100 s is
+ * killed, and the exit-code assertion fails with a null code instead of the run hanging.
+ */
+export function runMainJob(args: string[], env: Record<string, string>): Promise<MainJobResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "examples/preprocess/main.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 100_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => done({ code, stdout, stderr }));
+  });
+}

@@ -19,6 +19,19 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
   const lock = () => holder.exec("BEGIN IMMEDIATE");
   const unlock = () => holder.exec("COMMIT");
   const count = () => db.preprocessJob.count();
+  /** A write for retryTransient (`run`) that counts its attempts (`calls`); it never goes through a held lock. */
+  const countedWrite = () => {
+    const write = {
+      calls: 0,
+      run: () => {
+        write.calls++;
+        return db.preprocessJob.create({ data: { text: "never" } });
+      },
+    };
+    return write;
+  };
+  /** Whether a rejection is the Prisma error `code`. */
+  const withCode = (code: string) => (e: unknown) => (e as { code?: string }).code === code;
 
   test("a write on a locked file fails with P1008 and is transient", async () => {
     lock();
@@ -55,41 +68,26 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
   test("the last transient failure is rethrown after `attempts` tries, nothing written", async () => {
     const before = await count();
     lock();
-    let calls = 0;
-    await assert.rejects(
-      retryTransient(
-        () => {
-          calls++;
-          return db.preprocessJob.create({ data: { text: "never" } });
-        },
-        { attempts: 3, baseDelayMs: 1 },
-      ),
-      (e: unknown) => (e as { code?: string }).code === "P1008",
-    );
+    const write = countedWrite();
+    await assert.rejects(retryTransient(write.run, { attempts: 3, baseDelayMs: 1 }), withCode("P1008"));
     unlock();
-    assert.equal(calls, 3);
+    assert.equal(write.calls, 3);
     assert.equal(await count(), before);
   });
 
   test("maxElapsedMs ends the retries of an outage that lasts, however many attempts are allowed", async () => {
     lock();
-    let calls = 0;
+    const write = countedWrite();
     const started = Date.now();
     await assert.rejects(
-      retryTransient(
-        () => {
-          calls++;
-          return db.preprocessJob.create({ data: { text: "never" } });
-        },
-        { attempts: Infinity, maxElapsedMs: 300, baseDelayMs: 10, maxDelayMs: 40 },
-      ),
-      (e: unknown) => (e as { code?: string }).code === "P1008",
+      retryTransient(write.run, { attempts: Infinity, maxElapsedMs: 300, baseDelayMs: 10, maxDelayMs: 40 }),
+      withCode("P1008"),
     );
     const elapsed = Date.now() - started;
     unlock();
     // Each attempt waits the 20 ms busy timeout, each delay at most 40 ms: several attempts, and no
     // retry starts after the 300 ms (the bound leaves room for a slow machine).
-    assert.ok(calls >= 3, `${calls} attempts`);
+    assert.ok(write.calls >= 3, `${write.calls} attempts`);
     assert.ok(elapsed < 2_000, `${elapsed} ms`);
   });
 
@@ -97,32 +95,21 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     lock();
     try {
       const stopping = new AbortController();
-      let calls = 0;
+      const write = countedWrite();
       const started = Date.now();
       const run = retryTransient(
-        () => {
-          calls++;
-          return db.preprocessJob.create({ data: { text: "never" } });
-        },
+        write.run,
         // One long delay after the first failure: the abort has to end it.
         { attempts: Infinity, baseDelayMs: 60_000, maxDelayMs: 60_000, signal: stopping.signal },
       );
       setTimeout(() => stopping.abort(), 50);
-      await assert.rejects(run, (e: unknown) => (e as { code?: string }).code === "P1008");
-      assert.equal(calls, 1);
+      await assert.rejects(run, withCode("P1008"));
+      assert.equal(write.calls, 1);
       assert.ok(Date.now() - started < 10_000, "the delay was cut short");
       // Already aborted: the first failure is final.
-      calls = 0;
-      await assert.rejects(
-        retryTransient(
-          () => {
-            calls++;
-            return db.preprocessJob.create({ data: { text: "never" } });
-          },
-          { signal: stopping.signal },
-        ),
-      );
-      assert.equal(calls, 1);
+      const again = countedWrite();
+      await assert.rejects(retryTransient(again.run, { signal: stopping.signal }));
+      assert.equal(again.calls, 1);
     } finally {
       unlock();
     }
@@ -136,7 +123,7 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
         calls++;
         return db.preprocessJob.create({ data: { id: job.id, text: "duplicate id" } });
       }),
-      (e: unknown) => (e as { code?: string }).code === "P2002",
+      withCode("P2002"),
     );
     assert.equal(calls, 1);
     assert.equal(isTransientDatabaseError(new Error("plain")), false);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { run, runIn, start, tempDir } from "./run-cli.js";
+import { run, runIn, start, inspectDir } from "./run-cli.js";
 
 describe("tracehop inspect input", () => {
   test("a whole row is read through its traceContext field", () => {
@@ -25,7 +25,7 @@ describe("tracehop inspect input", () => {
   });
 
   test("a file saved with a byte order mark is read (RFC 8259 §8.1)", (t) => {
-    const file = join(tempDir(t), "row.json");
+    const file = join(inspectDir(t), "row.json");
     writeFileSync(
       file,
       "\ufeff" + JSON.stringify({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }),
@@ -205,7 +205,7 @@ describe("tracehop inspect input", () => {
 
   test("what the library drops for its limits is said, with the limit: text over 256 KiB, a value over 16 KiB, keys beyond 128, tracestate and baggage", (t) => {
     const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     const inspect = (carrier: unknown) => {
       const file = join(dir, "carrier.json");
       writeFileSync(file, JSON.stringify(carrier));
@@ -625,7 +625,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   const carrierText = JSON.stringify({ traceparent: TRACEPARENT });
 
   test("a row whose carrier nests 10,000 levels deep: a report (exit 1), not 'a bug in tracehop inspect'", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     const deep = '{"a":'.repeat(10000) + "1" + "}".repeat(10000);
     for (const [name, text, diagnostics] of [
       ["row.json", `{"traceContext":${deep}}`, ["read the row's traceContext field"]],
@@ -642,7 +642,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("a file written by Windows PowerShell (UTF-16 with a byte order mark) is read", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     writeFileSync(
       join(dir, "le.json"),
       Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(carrierText, "utf16le")]),
@@ -657,7 +657,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("binary input, or UTF-16 without a byte order mark: said so, without echoing the bytes (exit 2)", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     writeFileSync(
       join(dir, "image.png"),
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x1b]),
@@ -687,7 +687,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("a directory, as the file or as standard input: said so (exit 2)", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     const file = run(["inspect", dir]);
     assert.equal(file.code, 2);
     assert.match(
@@ -708,7 +708,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("a file over 256 MiB is refused before it is read, with what to do", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     const huge = join(dir, "rows.json");
     writeFileSync(huge, "");
     truncateSync(huge, 300 * 1024 * 1024); // sparse: no disk used
@@ -759,7 +759,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("a file redirected to standard input over 256 MiB is refused by its size, as a named file", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     const huge = join(dir, "rows.json");
     writeFileSync(huge, "");
     truncateSync(huge, 300 * 1024 * 1024); // sparse: no disk used
@@ -777,7 +777,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("command-line slips say what to fix: JSON text the shell unquoted or split, a one-dash option (exit 2)", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     const firstLine = (args: string[]) => {
       const { code, stdout, stderr } = runIn(dir, ["inspect", ...args]);
       assert.equal(code, 2, args.join(" "));
@@ -844,7 +844,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("a reader that stops reading (| head -1) ends inspect quietly with the report's exit code, no stack trace", async (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     const rows = join(dir, "rows.json");
     writeFileSync(rows, JSON.stringify(Array.from({ length: 20000 }, () => ({ traceparent: TRACEPARENT }))));
     for (const args of [[rows], ["--json", rows]]) {
@@ -859,7 +859,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
   });
 
   test("a file whose name starts like JSON (a digit, a minus) is read as the file; -- ends the options", (t) => {
-    const dir = tempDir(t);
+    const dir = inspectDir(t);
     writeFileSync(join(dir, "2024-06-rows.json"), carrierText);
     writeFileSync(join(dir, "-row.json"), carrierText);
     mkdirSync(join(dir, "sub"));

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ddSpanContext, ddTracer } from "../interop/dd-trace-helpers.js";
-import { MAIN, run, tempDir } from "./run-cli.js";
+import { MAIN, run, inspectDir } from "./run-cli.js";
 
 /** A carrier whose tracecontext and datadog headers name different traces: the extract order decides. */
 const TWO_TRACES = JSON.stringify({
@@ -223,7 +223,7 @@ describe("tracehop inspect", () => {
     });
     const carrier: Record<string, string> = {};
     ddTracer().inject(ctx, "text_map", carrier);
-    const file = join(tempDir(t), "row.json");
+    const file = join(inspectDir(t), "row.json");
     writeFileSync(file, JSON.stringify(carrier));
     for (const result of [run(["inspect", file]), run(["inspect", "-"], JSON.stringify(carrier))]) {
       assert.equal(result.code, 0, result.stderr);

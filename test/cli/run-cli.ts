@@ -1,11 +1,9 @@
 // `tracehop inspect` as a user runs it, for the CLI tests: src/cli/main.ts in a child process (through
 // tsx), and temporary folders that are removed when their test ends.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "../support/temp-dir.js";
 
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
@@ -49,9 +47,5 @@ export function start(args: string[], stdin: "pipe" | "ignore") {
   return { child, exited };
 }
 
-/** A new temporary folder, removed with what it holds when the test `t` ends. */
-export function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), "tracehop-inspect-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+/** A new temporary folder `tracehop-inspect-*`, removed with what it holds when the test `t` ends. */
+export const inspectDir = (t: TestContext): string => tempDir(t, "inspect");

@@ -4,11 +4,11 @@
 // RestoredRootSampler and propagator would silently be left out. It is an Error at startTracing, and
 // nothing of tracehop's is started. The in-process cases clean up with trace/context/propagation
 // .disable(); the NodeSDK case runs in a child process.
-import { afterEach, describe, test } from "node:test";
+import { tempDir } from "../support/temp-dir.js";
+import { afterEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ProxyTracerProvider } from "@opentelemetry/api";
 import { context, propagation, trace } from "@opentelemetry/api";
@@ -33,7 +33,7 @@ function thrownBy(fn: () => unknown): Error {
   assert.fail("expected startTracing to throw");
 }
 
-const spansFileIn = () => join(mkdtempSync(join(tmpdir(), "tracehop-existing-")), "spans.jsonl");
+const spansFileIn = (t: TestContext) => join(tempDir(t, "existing"), "spans.jsonl");
 const delegate = () => (trace.getTracerProvider() as ProxyTracerProvider).getDelegate();
 
 afterEach(() => {
@@ -43,10 +43,10 @@ afterEach(() => {
 });
 
 describe("startTracing after another OpenTelemetry setup", () => {
-  test("a global BasicTracerProvider: an Error naming it and how to add tracehop to that SDK; nothing started", async () => {
+  test("a global BasicTracerProvider: an Error naming it and how to add tracehop to that SDK; nothing started", async (t) => {
     const provider = new BasicTracerProvider();
     assert.equal(trace.setGlobalTracerProvider(provider), true);
-    const spansFile = spansFileIn();
+    const spansFile = spansFileIn(t);
     const { message } = thrownBy(() => startTracing({ serviceName: "late", spansFile }));
     assert.equal(message.match(SDK_ERROR)?.[1], "BasicTracerProvider", message);
     // The application's provider is untouched, no propagator was registered, no file written.
@@ -118,8 +118,8 @@ describe("startTracing after another OpenTelemetry setup", () => {
   });
 });
 
-test("after the application's own NodeSDK.start() (a child process): startTracing throws, the app's SDK keeps running", () => {
-  const spansFile = spansFileIn();
+test("after the application's own NodeSDK.start() (a child process): startTracing throws, the app's SDK keeps running", (t) => {
+  const spansFile = spansFileIn(t);
   const script = [
     `import { trace } from "@opentelemetry/api";`,
     `import { NodeSDK } from "@opentelemetry/sdk-node";`,

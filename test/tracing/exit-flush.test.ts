@@ -3,17 +3,17 @@
 // exits. startTracing flushes once on `beforeExit` (the event loop ran empty); it installs no signal
 // handler, so a process stopped by a signal must call shutdown() itself (docs/export.md). Checked in
 // child processes, as a user's script runs.
-import { test } from "node:test";
+import { tempDir } from "../support/temp-dir.js";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { readSpansFile } from "./otlp-helpers.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-const spansFileIn = () => join(mkdtempSync(join(tmpdir(), "tracehop-exit-")), "spans.jsonl");
+const spansFileIn = (t: TestContext) => join(tempDir(t, "exit"), "spans.jsonl");
 const CHILD_ENV = {
   ...process.env,
   OTEL_TRACES_EXPORTER: "",
@@ -37,8 +37,8 @@ function runScript(lines: string[]): string[] {
   return child.stdout.trim().split("\n");
 }
 
-test("a script that ends a span and returns without shutdown(): the span is in the spans file", () => {
-  const spansFile = spansFileIn();
+test("a script that ends a span and returns without shutdown(): the span is in the spans file", (t) => {
+  const spansFile = spansFileIn(t);
   const [signals] = runScript([
     `import { trace } from "@opentelemetry/api";`,
     `import { startTracing } from "./src/tracing/start-tracing.ts";`,
@@ -63,8 +63,8 @@ test("a script that ends a span and returns without shutdown(): the span is in t
   );
 });
 
-test("flushes once, so the process still exits when its own beforeExit listener starts more work (a span ended then is not flushed, as documented); shutdown() removes the listener", async () => {
-  const spansFile = spansFileIn();
+test("flushes once, so the process still exits when its own beforeExit listener starts more work (a span ended then is not flushed, as documented); shutdown() removes the listener", async (t) => {
+  const spansFile = spansFileIn(t);
   runScript([
     `import { trace } from "@opentelemetry/api";`,
     `import { startTracing } from "./src/tracing/start-tracing.ts";`,
@@ -84,8 +84,8 @@ test("flushes once, so the process still exits when its own beforeExit listener 
   assert.equal(process.listenerCount("beforeExit"), before);
 });
 
-test("a process stopped by SIGTERM that calls shutdown() in its handler (docs/export.md) keeps its spans", async () => {
-  const spansFile = spansFileIn();
+test("a process stopped by SIGTERM that calls shutdown() in its handler (docs/export.md) keeps its spans", async (t) => {
+  const spansFile = spansFileIn(t);
   const script = [
     `import { trace } from "@opentelemetry/api";`,
     `import { startTracing } from "./src/tracing/start-tracing.ts";`,

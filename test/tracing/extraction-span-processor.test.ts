@@ -2,12 +2,12 @@
 // (ExtractionSpanProcessor): span links, a Synthetics root's trace id, `_dd.parent_id`. Unit tests on a
 // real SDK provider, then the HTTP server span of @opentelemetry/instrumentation-http under
 // startTracing, read back from the spans file.
+import { tempDir } from "../support/temp-dir.js";
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import type * as HttpModule from "node:http";
-import { mkdtempSync } from "node:fs";
+
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import {
@@ -397,8 +397,8 @@ describe("RestoredRootSampler", () => {
 
 // One startTracing for both requests: an HTTP instrumentation patches node:http once per process.
 describe("startTracing: the HTTP server span of @opentelemetry/instrumentation-http", () => {
-  test("carries the conflict link of a request's headers; a Synthetics request (parent id 0) gets the root of the incoming trace, which the request's own hops continue", async () => {
-    const spansFile = join(mkdtempSync(join(tmpdir(), "tracehop-extraction-")), "spans.jsonl");
+  test("carries the conflict link of a request's headers; a Synthetics request (parent id 0) gets the root of the incoming trace, which the request's own hops continue", async (t) => {
+    const spansFile = join(tempDir(t, "extraction"), "spans.jsonl");
     const http = new HttpInstrumentation();
     // A sampler that keeps no new trace: requests with a sampled parent are kept (ParentBased), and a
     // Synthetics request by its priority (startTracing's RestoredRootSampler).

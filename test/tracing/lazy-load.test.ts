@@ -2,11 +2,11 @@
 // OTLP exporter and serializer, the trace SDK, resources): they load with the first startTracing / the
 // first export of the spans file (src/tracing/sdk-modules.ts). Checked in a
 // child process (a clean module cache) through the package's own entry points, as a user imports them.
+import { tempDir } from "../support/temp-dir.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+
 import { join } from "node:path";
 
 const HEAVY = [
@@ -44,8 +44,8 @@ test("import of tracehop, tracehop/messaging and tracehop/prisma loads none of t
   assert.deepEqual(loadedAfter(`await import("tracehop/prisma");`), none);
 });
 
-test("startTracing and the first export of the spans file load them", () => {
-  const spansFile = join(mkdtempSync(join(tmpdir(), "tracehop-lazy-")), "spans.jsonl");
+test("startTracing and the first export of the spans file load them", (t) => {
+  const spansFile = join(tempDir(t, "lazy"), "spans.jsonl");
   const loaded = loadedAfter(
     [
       `const { startTracing } = await import("tracehop");`,

@@ -469,10 +469,13 @@ describe("the dd= tracestate member re-injected by a child span: the same elemen
   // child span), and the relayed elements in the same order. Values stay below the 256-character
   // limits, which differ (docs/conformance.md).
   const READ_KEY = /^(s|o|p|t\..+)$/s;
-  /** Keys of elements neither tracer reads: a future Datadog key, another vendor's, odd but valid text. */
+  /**
+   * Keys of elements neither tracer reads: a future Datadog key, another vendor's, odd but valid text.
+   * Not `t.` with no name: dd-trace reads it as a tag, tracehop skips it (a test below).
+   */
   const unknownKey = fc.oneof(
     fc.constantFrom("x", "ab", "t", "tt", "S", "t_x", "s.x", "o1", "pp", "x~", "k.v", "_u", "t-x"),
-    fc.stringMatching(/^[a-z][a-z0-9_.-]{0,5}$/).filter((k) => !READ_KEY.test(k)),
+    fc.stringMatching(/^[a-z][a-z0-9_.-]{0,5}$/).filter((k) => !READ_KEY.test(k) && !k.startsWith("t.")),
   );
   /** Element values: tracestate value characters without `,` `=` `;`, no leading or trailing space. */
   const itemValue = fc.stringMatching(/^[!-+\-:<>-~]([ !-+\-:<>-~]{0,10}[!-+\-:<>-~])?$/);
@@ -635,6 +638,34 @@ describe("the dd= member at its limits: where tracehop and dd-trace differ, as d
     assert.equal(noRoom.theirs, "");
     assert.equal(noRoom.mine, `dd=s:1;p:${child};t.dm:-4;y:${b};w:${a}`);
   });
+});
+
+test("`t.` with no tag name in a dd= member: dd-trace writes it back and drops its x-datadog-tags; tracehop skips it, as it skips `_dd.p.`", () => {
+  // A W3C parent whose dd= member holds `t.:x`, injected by a child span in both Datadog-aware styles.
+  const carrier = {
+    traceparent: `00-${ZERO}000000000000abcd-00000000000000f1-01`,
+    tracestate: "dd=s:1;t.:x;t.usr:bob;t.dm:-4,rojo=1",
+  };
+  const span = ddTracer().startSpan("child", {
+    childOf: ddPropagator(["tracecontext"]).extract({ ...carrier }),
+  });
+  // dd-trace-js reads `t.:x` as its tag `_dd.p.` (text_map.js: any `t.` key), then refuses its own tags.
+  assert.equal(span.context()._trace.tags["_dd.p."], "x");
+  const theirs: Record<string, string> = {};
+  ddPropagator(["datadog", "tracecontext"]).inject(span.context(), theirs);
+  const theirSpanId = span.context().toSpanId(true);
+  span.finish();
+  assert.equal(theirs["x-datadog-tags"], undefined);
+  assert.equal(theirs.tracestate, `dd=p:${theirSpanId};s:1;t.:x;t.usr:bob;t.dm:-4,rojo=1`);
+
+  const ours = createPropagator(["datadog", "tracecontext"]);
+  const ctx = ours.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
+  const child = "00000000000000c1";
+  const mine: Record<string, string> = {};
+  const parent = trace.getSpanContext(ctx)!;
+  ours.inject(trace.setSpanContext(ctx, { ...parent, spanId: child, isRemote: false }), mine, setter);
+  assert.equal(mine["x-datadog-tags"], "_dd.p.dm=-4,_dd.p.usr=bob");
+  assert.equal(mine.tracestate, `dd=s:1;p:${child};t.dm:-4;t.usr:bob,rojo=1`);
 });
 
 describe("B3 extraction: the headers each style reads and the ids it accepts, as dd-trace's", () => {

@@ -186,8 +186,13 @@ function ddTraceJsEntries(value: string): [string, string][] {
   return [...new Map(entries)].reverse();
 }
 
-/** Keys tracehop reads from a `dd` member (`s`, `o`, `p`, `t.<name>`); the others are relayed. */
+/** Keys tracehop reads from a `dd` member (`s`, `o`, `p`, `t.<name>`). */
 const isReadKey = (key: string) => key === "s" || key === "o" || key === "p" || /^t\..+/s.test(key);
+/**
+ * Keys tracehop relays: neither read nor a tag key (`t.` with no name is one: dd-trace-js reads every
+ * `t.` key as a tag, dd-trace-java relays no `t.` element).
+ */
+const isRelayedKey = (key: string) => !isReadKey(key) && !key.startsWith("t.");
 
 /**
  * The model of tracehop's decoding on top of dd-trace-js's entries: `s` an integer of at most 10
@@ -213,7 +218,7 @@ function referenceDdMember(value: string): ReturnType<typeof decodeDdMember> {
 /** The model of {@link relayedDdEntries}: dd-trace-js's entries whose key tracehop does not read. */
 function referenceRelayed(value: string): string {
   return ddTraceJsEntries(value)
-    .filter(([key, item]) => !isReadKey(key) && isValidTraceStateValue(`${key}:${item}`))
+    .filter(([key, item]) => isRelayedKey(key) && isValidTraceStateValue(`${key}:${item}`))
     .map(([key, item]) => `;${key}:${item}`)
     .join("");
 }
@@ -270,9 +275,10 @@ describe("dd= member: dd-trace-js's element grammar", () => {
     assert.equal(relayedDdEntries("s:1;o:rum;p:891087b8e3b70cb1;t.dm:-4;t.usr:bob"), "");
     assert.equal(relayedDdEntries("s:1;x:abc;p:00000000000000aa;t.foo:bar;z:1"), ";x:abc;z:1");
     assert.equal(relayedDdEntries("x:1;y:1;x:2"), ";y:1;x:1");
-    assert.equal(relayedDdEntries("s:1; k:v;k k:v;z: v ;x;y:;:z;t.:w"), ";k:v;z: v;t.:w");
-    // A key that only looks known: `t. ` trims to `t.`, which tracehop does not read.
-    assert.equal(relayedDdEntries("s:1;t. :w;t.x y:1;s :2"), ";t.:w");
+    assert.equal(relayedDdEntries("s:1; k:v;k k:v;z: v ;x;y:;:z;t.:w"), ";k:v;z: v");
+    // `t.` (also `t. ` trimmed) is a tag key with no name: neither read nor relayed.
+    assert.equal(relayedDdEntries("s:1;t. :w;t.x y:1;s :2"), "");
+    assert.equal(relayedDdEntries("t.:w;x:1;t. :v"), ";x:1");
     // A character no tracestate value holds (a TraceState built by other code): not relayed.
     assert.equal(relayedDdEntries("a:1;b:é;c:x=y;d:2"), ";a:1;d:2");
   });
@@ -300,6 +306,42 @@ describe("a `_dd.p.` key with no tag name", () => {
     propagator.inject(set, carrier, defaultTextMapSetter);
     assert.equal(carrier["x-datadog-tags"], "_dd.p.b=2");
     assert.equal(carrier.tracestate, "dd=s:1;p:0000000000000001;t.b:2");
+  });
+
+  test("`t.` in a dd= member (`t.:x`, `t. :x`) is skipped the same way: not read, not relayed", () => {
+    // It was relayed as an unknown element on every injection, while `_dd.p.=x` is skipped.
+    const child = "00000000000000c1";
+    const tracestate = "dd=s:1;t.:x;t.a:1;t. :y;k:v,rojo=1";
+    for (const [label, extracted] of [
+      ["tracecontext wins", { traceparent: `00-${"0".repeat(28)}abcd-00000000000000f1-01`, tracestate }],
+      [
+        "datadog wins, tracestate of the same trace adopted",
+        {
+          "x-datadog-trace-id": String(0xabcd),
+          "x-datadog-parent-id": String(0xf1),
+          "x-datadog-sampling-priority": "1",
+          "x-datadog-tags": "_dd.p.a=1",
+          traceparent: `00-${"0".repeat(28)}abcd-00000000000000f1-01`,
+          tracestate,
+        },
+      ],
+    ] as const) {
+      const propagator = createPropagator(["datadog", "tracecontext"]);
+      const ctx = propagator.extract(ROOT_CONTEXT, extracted, defaultTextMapGetter);
+      assert.deepEqual(getDatadogContext(ctx)?.propagationTags, { "_dd.p.a": "1" }, label);
+      const parent = trace.getSpanContext(ctx)!;
+      const carrier: Record<string, string> = {};
+      propagator.inject(
+        trace.setSpanContext(ctx, { ...parent, spanId: child, isRemote: false }),
+        carrier,
+        defaultTextMapSetter,
+      );
+      assert.equal(carrier["x-datadog-tags"], "_dd.p.a=1", label);
+      assert.equal(carrier.tracestate, `dd=s:1;p:${child};t.a:1;k:v,rojo=1`, label);
+    }
+    // Without a known element before it (the scan that finds no relayed element in the usual case).
+    assert.equal(relayedDdEntries("t.:x"), "");
+    assert.equal(relayedDdEntries("t. :x;t.:y"), "");
   });
 });
 

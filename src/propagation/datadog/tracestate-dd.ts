@@ -130,7 +130,12 @@ const SEEN_DECISION_MAKER = 8;
  * given twice takes its first value). `s`, `o`, `p` and `t.<name>` are read; other keys are left in the
  * tracestate, from which the next injection relays them ({@link relayedDdEntries}). A `t.dm` that is
  * not a decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is dropped alone, as from
- * `x-datadog-tags`. Never throws.
+ * `x-datadog-tags`. A key `t.` with no name after it is a tag key that names no tag (`_dd.p.`): skipped,
+ * neither read nor relayed, as `_dd.p.=x` is skipped in `x-datadog-tags`. dd-trace-js takes every `t.`
+ * key for a tag (text_map.js `#extractTraceparentContext`: `key.startsWith('t.')`), so `t.:x` becomes its
+ * tag `_dd.p.`, which it writes back as `t.:x` while its `x-datadog-tags` check (`tagKeyExpr`) then
+ * refuses the whole header on every injection; dd-trace-java refuses the empty name (`TagKey.from`) and
+ * relays no `t.` element (`W3CPTagsCodec.cleanUpAndAppendUnknown`). Never throws.
  */
 export function decodeDdMember(value: string): DdMember {
   const member: DdMember = { tags: {} };
@@ -220,7 +225,8 @@ export function decodeDdLastParentId(value: string): string | undefined {
 
 /**
  * The elements of a `dd` member value (without the `dd=` prefix) that an injection relays as they
- * came: those whose key is none of `s`, `o`, `p`, `t.<name>` (a future Datadog key, another vendor's),
+ * came: those whose key is neither `s`, `o`, `p` nor a tag key `t.<name>` (a future Datadog key,
+ * another vendor's; `t.` with no name is a tag key too, skipped as {@link decodeDdMember} says),
  * each as `;<key>:<value>` after the element grammar above (key and value trimmed, a key given twice
  * with its first value), in dd-trace-js's order: by the place of each key's last element (its Map keeps
  * an entry where the last element put it and takes the first element's value, tracestate.js
@@ -285,23 +291,25 @@ export function relayedDdEntries(value: string): string {
 }
 
 /**
- * True when the element at `start` (at least 3 characters) starts with `s:`, `o:`, `p:` or `t.<c>`
- * (`<c>` neither `:` nor a space): its key, trimmed, is one {@link decodeDdMember} reads or has a space
- * inside; either way it is not relayed.
+ * True when the element at `start` (at least 3 characters) starts with `s:`, `o:`, `p:` or `t.`: its
+ * key, trimmed, is `s`, `o`, `p`, a tag key (`t.` and whatever follows up to the `:`) or has a space
+ * inside (or there is no `:`); in every case the element is not relayed.
  */
 function startsWithKnownKey(value: string, start: number): boolean {
   const c = value.charCodeAt(start);
   const next = value.charCodeAt(start + 1);
   if (next === CHAR_COLON) return c === CHAR_S || c === CHAR_O || c === CHAR_P;
-  const third = value.charCodeAt(start + 2);
-  return c === CHAR_T && next === CHAR_DOT && third !== CHAR_COLON && third !== CHAR_SPACE;
+  return c === CHAR_T && next === CHAR_DOT;
 }
 
-/** True when `value[keyStart, keyEnd)` is `s`, `o`, `p` or `t.<name>` (what {@link decodeDdMember} reads). */
+/**
+ * True when `value[keyStart, keyEnd)` is `s`, `o`, `p` or a tag key `t.<name>`, `t.` with no name
+ * included (every key {@link decodeDdMember} reads or skips as a tag; never relayed).
+ */
 function isKnownKey(value: string, keyStart: number, keyEnd: number): boolean {
   const c = value.charCodeAt(keyStart);
   if (keyEnd - keyStart === 1) return c === CHAR_S || c === CHAR_O || c === CHAR_P;
-  return c === CHAR_T && keyEnd - keyStart > 2 && value.charCodeAt(keyStart + 1) === CHAR_DOT;
+  return c === CHAR_T && value.charCodeAt(keyStart + 1) === CHAR_DOT;
 }
 
 /** True when `value[start, end)` (a key: a few characters) holds a space (dd-trace-js skips the element). */

@@ -118,11 +118,17 @@ function tagName(key: string): string {
  * constant), so a value without them (the usual one) is not scanned again.
  */
 
-/** Bits of the keys {@link decodeDdMember} has read (first value wins) that leave no trace in `tags`. */
+/**
+ * Bits of the keys whose value {@link walkDdMember} has decided, for keys that leave no trace in `tags`:
+ * read already (a key's first value wins), or not wanted at all (the relay walk, which sets them all).
+ */
 const SEEN_PRIORITY = 1;
 const SEEN_ORIGIN = 2;
 const SEEN_PARENT = 4;
 const SEEN_DECISION_MAKER = 8;
+/** Set by the relay walk only: the other `t.<name>` tags are not decoded either. */
+const SEEN_TAGS = 16;
+const SEEN_ALL = SEEN_PRIORITY | SEEN_ORIGIN | SEEN_PARENT | SEEN_DECISION_MAKER | SEEN_TAGS;
 
 /**
  * Decodes the value of a `dd` tracestate member (without the `dd=` prefix) with dd-trace-js's element
@@ -138,69 +144,7 @@ const SEEN_DECISION_MAKER = 8;
  * relays no `t.` element (`W3CPTagsCodec.cleanUpAndAppendUnknown`). Never throws.
  */
 export function decodeDdMember(value: string): DdMember {
-  const member: DdMember = { tags: {} };
-  let seen = 0;
-  let start = 0;
-  while (start < value.length) {
-    let end = value.indexOf(";", start);
-    if (end < 0) end = value.length;
-    const colon = value.indexOf(":", start);
-    if (colon !== -1 && colon < end) {
-      let keyStart = start;
-      let keyEnd = colon;
-      let valueEnd = end;
-      // Spaces around the key or after the value (rare): trimmed, looked for at the ends only.
-      if (
-        value.charCodeAt(start) === CHAR_SPACE ||
-        value.charCodeAt(colon - 1) === CHAR_SPACE ||
-        value.charCodeAt(end - 1) === CHAR_SPACE
-      ) {
-        while (keyStart < keyEnd && value.charCodeAt(keyStart) === CHAR_SPACE) keyStart++;
-        while (keyEnd > keyStart && value.charCodeAt(keyEnd - 1) === CHAR_SPACE) keyEnd--;
-        while (valueEnd > colon + 1 && value.charCodeAt(valueEnd - 1) === CHAR_SPACE) valueEnd--;
-      }
-      const keyLength = keyEnd - keyStart;
-      if (keyLength !== 0 && valueEnd !== colon + 1) {
-        const c = value.charCodeAt(keyStart);
-        if (keyLength === 1) {
-          if (c === CHAR_S) {
-            if ((seen & SEEN_PRIORITY) === 0) {
-              seen |= SEEN_PRIORITY;
-              member.samplingPriority = parseSamplingPriority(value.slice(colon + 1, valueEnd));
-            }
-          } else if (c === CHAR_O) {
-            if ((seen & SEEN_ORIGIN) === 0) {
-              seen |= SEEN_ORIGIN;
-              member.origin = decodeValue(value.slice(colon + 1, valueEnd));
-            }
-          } else if (c === CHAR_P) {
-            if ((seen & SEEN_PARENT) === 0) {
-              seen |= SEEN_PARENT;
-              member.lastParentId = value.slice(colon + 1, valueEnd);
-            }
-          }
-        } else if (c === CHAR_T && keyLength > 2 && value.charCodeAt(keyStart + 1) === CHAR_DOT) {
-          const name = tagName(value.slice(keyStart, keyEnd));
-          if (name === DECISION_MAKER_TAG) {
-            if ((seen & SEEN_DECISION_MAKER) === 0) {
-              seen |= SEEN_DECISION_MAKER;
-              const tagValue = decodeValue(value.slice(colon + 1, valueEnd));
-              // A malformed decision maker is dropped alone, as from x-datadog-tags.
-              if (isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
-            }
-          } else if (
-            member.tags[name] === undefined &&
-            // A key with a space inside is skipped (`t.tid`, a constant, has none).
-            (name === TID_TAG || !hasSpace(value, keyStart, keyEnd))
-          ) {
-            member.tags[name] = decodeValue(value.slice(colon + 1, valueEnd));
-          }
-        }
-      }
-    }
-    start = end + 1;
-  }
-  return member;
+  return walkDdMember(value, false);
 }
 
 /**
@@ -245,8 +189,33 @@ export function relayedDdEntries(value: string): string {
     if (end === value.length) return "";
     start = end + 1;
   }
-  const keys: string[] = [];
-  const entries: string[] = [];
+  return walkDdMember(value, true).relayed ?? "";
+}
+
+/** The answer of {@link walkDdMember}: `relayed` only from the relay walk, and only when not `""`. */
+interface WalkedDdMember extends DdMember {
+  relayed?: string;
+}
+
+/**
+ * The walk of a `dd` member value that {@link decodeDdMember} and {@link relayedDdEntries} share: each
+ * element split, trimmed and checked by the element grammar above, then sorted by its key: `s`, `o`,
+ * `p`, a tag key (`t.` and what follows), or another key. Without `relay`, the answer holds the
+ * elements tracehop reads, decoded (the first value of a key wins); with `relay`, nothing is decoded
+ * and the answer's `relayed` holds the other keys' elements, each `;<key>:<value>`, in dd-trace-js's
+ * order (tracestate.js `parseEntries` keeps a key where its last element stood, with the first
+ * element's value), or is absent when there are none. One walk for both, so the two can never disagree
+ * on which elements exist or which keys are read. The member is made here, not passed in: the decoding
+ * walk then runs as fast as the walk of its own it replaced (passing it in cost about 1%).
+ *
+ * Spaces are looked for only next to the `:` and `;` around an element (and inside a key that is not
+ * `s`, `o`, `p` or `t.tid`), so a value without them (the usual one) is not scanned again.
+ */
+function walkDdMember(value: string, relay: boolean): WalkedDdMember {
+  const member: WalkedDdMember = { tags: {} };
+  let seen = relay ? SEEN_ALL : 0;
+  let keys: string[] | undefined;
+  let entries: string[] | undefined;
   let start = 0;
   while (start < value.length) {
     let end = value.indexOf(";", start);
@@ -256,38 +225,84 @@ export function relayedDdEntries(value: string): string {
       let keyStart = start;
       let keyEnd = colon;
       let valueEnd = end;
-      while (keyStart < keyEnd && value.charCodeAt(keyStart) === CHAR_SPACE) keyStart++;
-      while (keyEnd > keyStart && value.charCodeAt(keyEnd - 1) === CHAR_SPACE) keyEnd--;
-      while (valueEnd > colon + 1 && value.charCodeAt(valueEnd - 1) === CHAR_SPACE) valueEnd--;
+      // Spaces around the key or after the value (rare): trimmed, looked for at the ends only.
       if (
-        keyEnd > keyStart &&
-        valueEnd > colon + 1 &&
-        !hasSpace(value, keyStart, keyEnd) &&
-        !isKnownKey(value, keyStart, keyEnd)
+        value.charCodeAt(start) === CHAR_SPACE ||
+        value.charCodeAt(colon - 1) === CHAR_SPACE ||
+        value.charCodeAt(end - 1) === CHAR_SPACE
       ) {
-        const key = value.slice(keyStart, keyEnd);
-        const index = keys.indexOf(key);
-        if (index === -1) {
-          keys.push(key);
-          // The key's first value decides: one a tracestate cannot hold leaves the key out ("").
-          entries.push(
-            isRelayableElement(value, keyStart, valueEnd)
-              ? `;${key}:${value.slice(colon + 1, valueEnd)}`
-              : "",
-          );
-        } else {
-          // A key given again: its first value, at the place of this later element.
-          const entry = entries[index]!;
-          keys.splice(index, 1);
-          entries.splice(index, 1);
-          keys.push(key);
-          entries.push(entry);
+        while (keyStart < keyEnd && value.charCodeAt(keyStart) === CHAR_SPACE) keyStart++;
+        while (keyEnd > keyStart && value.charCodeAt(keyEnd - 1) === CHAR_SPACE) keyEnd--;
+        while (valueEnd > colon + 1 && value.charCodeAt(valueEnd - 1) === CHAR_SPACE) valueEnd--;
+      }
+      const keyLength = keyEnd - keyStart;
+      if (keyLength !== 0 && valueEnd !== colon + 1) {
+        const c = value.charCodeAt(keyStart);
+        if (keyLength === 1 && c === CHAR_S) {
+          if ((seen & SEEN_PRIORITY) === 0) {
+            seen |= SEEN_PRIORITY;
+            member.samplingPriority = parseSamplingPriority(value.slice(colon + 1, valueEnd));
+          }
+        } else if (keyLength === 1 && c === CHAR_O) {
+          if ((seen & SEEN_ORIGIN) === 0) {
+            seen |= SEEN_ORIGIN;
+            member.origin = decodeValue(value.slice(colon + 1, valueEnd));
+          }
+        } else if (keyLength === 1 && c === CHAR_P) {
+          if ((seen & SEEN_PARENT) === 0) {
+            seen |= SEEN_PARENT;
+            member.lastParentId = value.slice(colon + 1, valueEnd);
+          }
+        } else if (c === CHAR_T && value.charCodeAt(keyStart + 1) === CHAR_DOT) {
+          // A tag key; `t.` alone names no tag and is skipped (see decodeDdMember).
+          if (keyLength > 2 && (seen & SEEN_TAGS) === 0) {
+            const name = tagName(value.slice(keyStart, keyEnd));
+            if (name === DECISION_MAKER_TAG) {
+              if ((seen & SEEN_DECISION_MAKER) === 0) {
+                seen |= SEEN_DECISION_MAKER;
+                const tagValue = decodeValue(value.slice(colon + 1, valueEnd));
+                // A malformed decision maker is dropped alone, as from x-datadog-tags.
+                if (isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
+              }
+            } else if (
+              member.tags[name] === undefined &&
+              // A key with a space inside is skipped (`t.tid`, a constant, has none).
+              (name === TID_TAG || !hasSpace(value, keyStart, keyEnd))
+            ) {
+              member.tags[name] = decodeValue(value.slice(colon + 1, valueEnd));
+            }
+          }
+        } else if (relay && !hasSpace(value, keyStart, keyEnd)) {
+          // Another key: relayed. A key with a space inside is skipped.
+          const key = value.slice(keyStart, keyEnd);
+          if (keys === undefined || entries === undefined) {
+            keys = [];
+            entries = [];
+          }
+          const index = keys.indexOf(key);
+          if (index === -1) {
+            keys.push(key);
+            // The key's first value decides: one a tracestate cannot hold leaves the key out ("").
+            entries.push(
+              isRelayableElement(value, keyStart, valueEnd)
+                ? `;${key}:${value.slice(colon + 1, valueEnd)}`
+                : "",
+            );
+          } else {
+            // A key given again: its first value, at the place of this later element.
+            const entry = entries[index]!;
+            keys.splice(index, 1);
+            entries.splice(index, 1);
+            keys.push(key);
+            entries.push(entry);
+          }
         }
       }
     }
     start = end + 1;
   }
-  return entries.join("");
+  if (entries !== undefined) member.relayed = entries.join("");
+  return member;
 }
 
 /**
@@ -300,16 +315,6 @@ function startsWithKnownKey(value: string, start: number): boolean {
   const next = value.charCodeAt(start + 1);
   if (next === CHAR_COLON) return c === CHAR_S || c === CHAR_O || c === CHAR_P;
   return c === CHAR_T && next === CHAR_DOT;
-}
-
-/**
- * True when `value[keyStart, keyEnd)` is `s`, `o`, `p` or a tag key `t.<name>`, `t.` with no name
- * included (every key {@link decodeDdMember} reads or skips as a tag; never relayed).
- */
-function isKnownKey(value: string, keyStart: number, keyEnd: number): boolean {
-  const c = value.charCodeAt(keyStart);
-  if (keyEnd - keyStart === 1) return c === CHAR_S || c === CHAR_O || c === CHAR_P;
-  return c === CHAR_T && value.charCodeAt(keyStart + 1) === CHAR_DOT;
 }
 
 /** True when `value[start, end)` (a key: a few characters) holds a space (dd-trace-js skips the element). */

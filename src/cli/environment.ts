@@ -8,6 +8,7 @@ import {
   type ExtractBehavior,
   type PropagationStyle,
   tagsMaxLengthFromEnvironment,
+  tagsMaxLengthProblem,
   type SettingWarning,
 } from "../propagation/create-propagator.js";
 import {
@@ -86,7 +87,7 @@ function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning
   return {
     maxLength: DEFAULT_TAGS_MAX_LENGTH,
     source: text?.trim()
-      ? `the default: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} is not a non-negative integer`
+      ? `the default: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} ${tagsMaxLengthProblem(text)}`
       : `${ENV_TAGS_MAX_LENGTH} unset: the default`,
   };
 }

@@ -15,6 +15,7 @@ import {
 import { assertKnownOptions } from "../known-options.js";
 import { B3StylePropagator } from "./b3.js";
 import {
+  DEFAULT_TAGS_MAX_LENGTH,
   ENV_OTEL_PROPAGATORS,
   ENV_PROPAGATION_BEHAVIOR_EXTRACT,
   ENV_PROPAGATION_EXTRACT_FIRST,
@@ -22,6 +23,7 @@ import {
   ENV_PROPAGATION_STYLE_EXTRACT,
   ENV_PROPAGATION_STYLE_INJECT,
   ENV_TAGS_MAX_LENGTH,
+  MAX_TAGS_MAX_LENGTH,
   TID_TAG,
 } from "./datadog/constants.js";
 import {
@@ -394,20 +396,37 @@ function warnUnknownSetting(message: string, code: string): void {
 }
 
 /**
- * Internal: `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as Datadog's tracers read it: a non-negative integer;
- * unset or blank: `undefined` (the default, 512). Another value is ignored with a warning (a process
- * must start; `warn`, when given, receives it instead). Read by `createPropagator` and `tracehop inspect`.
+ * Internal: `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as Datadog's tracers read it: a non-negative integer
+ * (decimal digits, blanks around them allowed) of at most {@link MAX_TAGS_MAX_LENGTH}, the largest a
+ * JavaScript number holds exactly (the `tagsMaxLength` option's range); unset or blank: `undefined`
+ * (the default, 512). Another value (`1k`, `-1`, `99999999999999999999`) is not used: the default is,
+ * with a warning that says why and what to write (a process must start; `warn`, when given, receives
+ * it instead; the process warning is given once). Read by `createPropagator` and `tracehop inspect`.
  */
 export function tagsMaxLengthFromEnvironment(
   text: string | undefined,
   warn: SettingWarning = warnUnknownSetting,
 ): number | undefined {
   if (!text?.trim()) return undefined;
-  if (/^\s*\d+\s*$/.test(text)) return Number(text);
+  const problem = tagsMaxLengthProblem(text);
+  if (problem === undefined) return Number(text);
   warn(
-    `tracehop: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} is not a non-negative integer (the default, 512, is used)`,
+    `tracehop: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} ${problem} (the default, ${DEFAULT_TAGS_MAX_LENGTH}, ` +
+      `is used); write a whole number of characters from 0 (tag propagation off) to ${MAX_TAGS_MAX_LENGTH}`,
     "TRACEHOP_BAD_TAGS_MAX_LENGTH",
   );
+  return undefined;
+}
+
+/**
+ * Internal: why a non-blank `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` value is not used
+ * ({@link tagsMaxLengthFromEnvironment}), as the end of a sentence that starts with the setting, or
+ * `undefined` when it is used. Shared with `tracehop inspect`, which reports it.
+ */
+export function tagsMaxLengthProblem(text: string): string | undefined {
+  if (!/^\s*\d+\s*$/.test(text)) return "is not a non-negative integer";
+  if (!Number.isSafeInteger(Number(text)))
+    return `is over ${MAX_TAGS_MAX_LENGTH} (Number.MAX_SAFE_INTEGER), the largest limit tracehop reads exactly`;
   return undefined;
 }
 

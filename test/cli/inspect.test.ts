@@ -368,14 +368,32 @@ describe("tracehop inspect: settings read from the environment", () => {
       ],
     });
     // A value the library does not use: its warning once, in the report, and the default.
+    const write = "write a whole number of characters from 0 (tag propagation off) to 9007199254740991";
     assert.deepEqual(inspect(tags(600), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "1k" }), {
       limit: limit(512, "default"),
       tags: {},
       diagnostics: [
-        'DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="1k" is not a non-negative integer (the default, 512, is used)',
+        `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="1k" is not a non-negative integer (the default, 512, is used); ${write}`,
         "x-datadog-tags dropped whole: 600 characters, over the limit of 512 (the default: " +
           `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="1k" is not a non-negative integer; Datadog's tracers drop it whole too, never truncate it)${kept}`,
       ],
+    });
+    // Digits beyond what a number holds exactly (1e20 was reported as the limit in effect): not used either.
+    const over =
+      "is over 9007199254740991 (Number.MAX_SAFE_INTEGER), the largest limit tracehop reads exactly";
+    assert.deepEqual(inspect(tags(600), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "99999999999999999999" }), {
+      limit: limit(512, "default"),
+      tags: {},
+      diagnostics: [
+        `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="99999999999999999999" ${over} (the default, 512, is used); ${write}`,
+        "x-datadog-tags dropped whole: 600 characters, over the limit of 512 (the default: " +
+          `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="99999999999999999999" ${over}; Datadog's tracers drop it whole too, never truncate it)${kept}`,
+      ],
+    });
+    assert.deepEqual(inspect(tags(600), { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: "9007199254740991" }), {
+      limit: limit(9007199254740991, "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH"),
+      tags: { "_dd.p.x": "a".repeat(592) },
+      diagnostics: [],
     });
   });
 

@@ -722,6 +722,54 @@ describe("createPropagator / DatadogPropagator options and their environment var
     assert.equal(carrier["x-datadog-trace-id"], TAGGED["x-datadog-trace-id"]);
   });
 
+  test("tagsMaxLength and DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: at most Number.MAX_SAFE_INTEGER, a larger one is refused with what to write", async () => {
+    // 1e20 (written 99999999999999999999) is an integer to JavaScript but not one a number holds
+    // exactly; it was taken as the limit, from the option and from the environment alike.
+    const header = "_dd.p.x=" + "a".repeat(592); // 600 characters: over the default limit, 512
+    const tagsOf = (propagator: ReturnType<typeof createPropagator>) =>
+      getDatadogContext(
+        propagator.extract(
+          ROOT_CONTEXT,
+          normalizeCarrier({ ...TAGGED, "x-datadog-tags": header }),
+          normalizedCarrierGetter,
+        ),
+      )?.propagationTags;
+    const said =
+      /tagsMaxLength must be a non-negative integer of at most 9007199254740991 \(Number\.MAX_SAFE_INTEGER; .*\), got 100000000000000000000$/;
+    for (const make of [
+      () => createPropagator(["datadog"], { tagsMaxLength: 1e20 }),
+      () => new DatadogPropagator({ tagsMaxLength: 1e20 }),
+    ])
+      assert.throws(make, (err: unknown) => err instanceof TypeError && said.test(err.message));
+    assert.throws(() => createPropagator(["datadog"], { tagsMaxLength: 2 ** 53 }), TypeError);
+    assert.deepEqual(tagsOf(createPropagator(["datadog"], { tagsMaxLength: Number.MAX_SAFE_INTEGER })), {
+      "_dd.p.x": "a".repeat(592),
+    });
+
+    clearEnv();
+    const warnings = await processWarnings(() => {
+      process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = "99999999999999999999";
+      assert.deepEqual(tagsOf(createPropagator(["datadog"])), {}, "the default limit, 512");
+      assert.deepEqual(tagsOf(createPropagator(["datadog"])), {}, "the default limit, 512");
+      process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = "9007199254740992"; // 2^53
+      assert.deepEqual(tagsOf(createPropagator(["datadog"])), {}, "the default limit, 512");
+      for (const text of ["9007199254740991", " 0009007199254740991 "]) {
+        process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = text;
+        assert.deepEqual(tagsOf(createPropagator(["datadog"])), { "_dd.p.x": "a".repeat(592) }, text);
+      }
+    });
+    clearEnv();
+    assert.deepEqual(
+      warnings.map((w) => [(w as NodeJS.ErrnoException).code, w.message]),
+      ["99999999999999999999", "9007199254740992"].map((text) => [
+        "TRACEHOP_BAD_TAGS_MAX_LENGTH",
+        `tracehop: DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH="${text}" is over 9007199254740991 (Number.MAX_SAFE_INTEGER), ` +
+          "the largest limit tracehop reads exactly (the default, 512, is used); write a whole number of " +
+          "characters from 0 (tag propagation off) to 9007199254740991",
+      ]),
+    );
+  });
+
   test("a bad DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH / DD_TRACE_PROPAGATION_EXTRACT_FIRST: the default, and one process warning each", async () => {
     clearEnv();
     process.env.DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH = "abc";

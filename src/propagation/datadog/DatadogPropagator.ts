@@ -19,6 +19,7 @@ import {
 } from "../extraction-result.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
+  MAX_TAGS_MAX_LENGTH,
   TID_TAG,
   isValidOrigin,
   X_DATADOG_ORIGIN,
@@ -39,8 +40,9 @@ export interface DatadogPropagatorOptions {
   /**
    * Maximum length of `x-datadog-tags` in characters, on extract and inject
    * (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`, default 512). Over the limit every tag is dropped, never
-   * truncated; 0 disables tag propagation (as dd-trace-js `_extractTags` / `_injectTags` do). A
-   * non-negative integer; anything else is a TypeError at construction.
+   * truncated; 0 disables tag propagation (as dd-trace-js `_extractTags` / `_injectTags` do). An
+   * integer from 0 to `Number.MAX_SAFE_INTEGER` (a number that holds it exactly); anything else is a
+   * TypeError at construction.
    */
   tagsMaxLength?: number;
 }
@@ -248,14 +250,17 @@ function readPriority(getter: TextMapGetter, carrier: unknown): string | undefin
 }
 
 /**
- * Internal: `options.tagsMaxLength` (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`), checked.
+ * Internal: `options.tagsMaxLength` (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`), checked: an integer from 0
+ * to {@link MAX_TAGS_MAX_LENGTH} (1e20 is an integer to JavaScript, but not one it holds exactly).
  * @throws TypeError naming what is accepted.
  */
 export function assertTagsMaxLength(value: unknown): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
     throw new TypeError(
-      `tracehop: tagsMaxLength must be a non-negative integer (the x-datadog-tags limit in characters, default 512), got ${
-        typeof value === "number" ? String(value) : (JSON.stringify(value) ?? typeof value)
-      }`,
+      `tracehop: tagsMaxLength must be a non-negative integer of at most ${MAX_TAGS_MAX_LENGTH} ` +
+        `(Number.MAX_SAFE_INTEGER; the x-datadog-tags limit in characters, default ${DEFAULT_TAGS_MAX_LENGTH}, ` +
+        `0 turns tag propagation off), got ${
+          typeof value === "number" ? String(value) : (JSON.stringify(value) ?? typeof value)
+        }`,
     );
 }

@@ -20,6 +20,15 @@ export const PROPAGATED_TAG_PREFIX = "_dd.p.";
 /** Default `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`, in characters (dd-trace-js `_extractTags`). */
 export const DEFAULT_TAGS_MAX_LENGTH = 512;
 /**
+ * Largest `tagsMaxLength` / `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` tracehop takes, in characters:
+ * `Number.MAX_SAFE_INTEGER`, the largest integer a JavaScript number holds exactly (a larger text such
+ * as `99999999999999999999` would be read as another number). Any limit above a header's length keeps
+ * every header. Datadog's tracers differ above it: dd-trace-js reads the variable with `Math.trunc`
+ * (config `parsers.js` `INT`: 1e20, and also `-1`, `1e3`, `12.5`), dd-trace-java as an `int`
+ * (`ConfigProvider.getInteger`: above 2147483647 it keeps its default, 512).
+ */
+export const MAX_TAGS_MAX_LENGTH = Number.MAX_SAFE_INTEGER;
+/**
  * Decision maker written when the W3C sampled flag overrides `s:` on keep (dd-trace-java's
  * `SamplingMechanism.EXTERNAL_OVERRIDE`, rendered `-0`).
  */

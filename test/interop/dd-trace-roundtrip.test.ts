@@ -5,6 +5,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ROOT_CONTEXT, trace, TraceFlags, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
@@ -666,6 +667,42 @@ test("`t.` with no tag name in a dd= member: dd-trace writes it back and drops i
   ours.inject(trace.setSpanContext(ctx, { ...parent, spanId: child, isRemote: false }), mine, setter);
   assert.equal(mine["x-datadog-tags"], "_dd.p.dm=-4,_dd.p.usr=bob");
   assert.equal(mine.tracestate, `dd=s:1;p:${child};t.dm:-4;t.usr:bob,rojo=1`);
+});
+
+test("a local root sampled by the OpenTelemetry SDK: no decision maker from tracehop, none added by dd-trace continuing it; dd-trace's own root writes -0 (docs/conformance.md)", () => {
+  // Fixed ids, so the expected headers are literal (the SDK's default sampler: ParentBased(AlwaysOn)).
+  const traceId = "640cfd8d00000000abcdefab12345678";
+  const spanId = "000000003ade68b1";
+  const provider = new BasicTracerProvider({
+    idGenerator: { generateTraceId: () => traceId, generateSpanId: () => spanId },
+  });
+  const root = provider.getTracer("interop").startSpan("root");
+  const mine: Record<string, string> = {};
+  createPropagator(DEFAULT_STYLES).inject(trace.setSpan(ROOT_CONTEXT, root), mine, setter);
+  root.end();
+  assert.deepEqual(mine, {
+    traceparent: `00-${traceId}-${spanId}-01`,
+    ...datadogIds(traceId.slice(16), spanId),
+    "x-datadog-sampling-priority": "1",
+    "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
+  });
+
+  // dd-trace continues the decision it reads and adds no decision maker (PrioritySampler.sample returns
+  // when the trace already has a priority; #addDecisionMaker runs only after its own decision).
+  const child = ddTracer().startSpan("child", { childOf: ddPropagator(DEFAULT_STYLES).extract({ ...mine }) });
+  const theirs: Record<string, string> = {};
+  ddTracer().inject(child, "text_map", theirs);
+  child.finish();
+  assert.equal(theirs["x-datadog-sampling-priority"], "1");
+  assert.equal(theirs["x-datadog-tags"], "_dd.p.tid=640cfd8d00000000");
+  assert.doesNotMatch(theirs.tracestate ?? "", /t\.dm:/);
+
+  // Its own local root: its sampler decides and records the mechanism (-0: no agent rates in this test).
+  const own = ddTracer().startSpan("root");
+  const ownHeaders: Record<string, string> = {};
+  ddTracer().inject(own, "text_map", ownHeaders);
+  own.finish();
+  assert.match(ownHeaders["x-datadog-tags"] ?? "", /(^|,)_dd\.p\.dm=-0(,|$)/);
 });
 
 describe("B3 extraction: the headers each style reads and the ids it accepts, as dd-trace's", () => {

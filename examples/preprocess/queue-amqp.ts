@@ -1,15 +1,69 @@
 // The RabbitMQ queue of the main job (AMQP_URL set): the same small Queue interface as the embedded table
 // queue, with amqplib. Messages are persistent on a durable queue and published on a confirm channel, so
 // `publish` resolves only once the broker has taken the message; the worker acknowledges a message after
-// its handler resolves, one message at a time (prefetch 1).
-import { createHash } from "node:crypto";
+// its handler resolves, one message at a time (prefetch 1). A failed message is retried as the table
+// queue retries it: counted, after a backoff, and dead-lettered after maxAttempts (see AmqpQueue).
+import { createHash, randomUUID } from "node:crypto";
 import amqplib from "amqplib";
-import { deadLetterQueue, errorText, type Queue, type QueueMessage } from "./queue.js";
+import {
+  deadLetterQueue,
+  errorText,
+  queueOptions,
+  unacknowledgedError,
+  type Queue,
+  type QueueMessage,
+} from "./queue.js";
 
 /** Unacknowledged messages the broker hands one consumer at a time: one job at a time, as the table queue. */
 const PREFETCH = 1;
 /** Length of the database tag in a queue name, in hex characters (32 bits: enough to keep runs apart). */
 const DATABASE_TAG_LENGTH = 8;
+
+/**
+ * Header of the copies AmqpQueue publishes of a message (a retry, a dead letter, a message given back on
+ * close): how many deliveries of the message ended without an acknowledgement, an AMQP integer. A
+ * message without it (as the relay publishes it) had none.
+ */
+export const ATTEMPTS_HEADER = "tracehop-attempts";
+/** Header of a retry or a dead letter: the text of the handler's last error ({@link errorText}). */
+export const LAST_ERROR_HEADER = "last-error";
+/** Longest wait before a retry, in ms: 2 minutes, the table queue's cap with its default lease. */
+export const MAX_RETRY_DELAY_MS = 2 * 60_000;
+/** Headers RabbitMQ adds when it dead-letters or redelivers a message: left off a copy. */
+const BROKER_HEADERS: ReadonlySet<string> = new Set([
+  "x-death",
+  "x-first-death-exchange",
+  "x-first-death-queue",
+  "x-first-death-reason",
+  "x-last-death-exchange",
+  "x-last-death-queue",
+  "x-last-death-reason",
+  "x-delivery-count",
+]);
+
+/**
+ * Options of {@link AmqpQueue}: the table queue's options that a broker's queue has, with the same names,
+ * defaults and ranges. A misspelt name or a value out of range is a TypeError.
+ */
+export interface AmqpQueueOptions {
+  /**
+   * Deliveries of a message in all, the first included (default 5; a positive integer). A message whose
+   * handler failed this many times is moved to the dead-letter queue `<RabbitMQ name>.dead`.
+   */
+  maxAttempts?: number;
+  /**
+   * Wait before the delivery that follows a handler failure, in milliseconds (default 1 s; >= 0 and
+   * <= 2147483647): doubled after each further failure, never more than {@link MAX_RETRY_DELAY_MS},
+   * rounded up to a whole millisecond (RabbitMQ's TTLs are whole milliseconds).
+   */
+  retryDelayMs?: number;
+}
+
+/**
+ * The queue where a failed message of the RabbitMQ queue `queue` waits `delayMs` milliseconds before the
+ * broker moves it back to `queue`: `<queue>.retry.<delayMs>ms`.
+ */
+export const retryQueue = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}ms`;
 
 /**
  * A RabbitMQ queue behind the main job's Queue interface.
@@ -19,6 +73,32 @@ const DATABASE_TAG_LENGTH = 8;
  * `jobs.<tag>`, where `<tag>` is a short hash of the database URL: runs on different databases never
  * take each other's messages, and a run on the same database finds the messages a stopped worker left.
  * `destination(name)` gives that RabbitMQ name, for `messaging.destination.name`.
+ *
+ * Failures, as the table queue bounds them ({@link AmqpQueueOptions}):
+ * - every delivery is counted: `QueueMessage.deliveryCount` is the message's {@link ATTEMPTS_HEADER}
+ *   plus one, plus one more when the broker redelivers it (a consumer that died or lost its channel with
+ *   it unacknowledged; a quorum queue's `x-delivery-count` says how many times, a classic queue only
+ *   that it did, so two such redeliveries of one copy count as one);
+ * - a message whose handler fails is acknowledged and a copy published (same body, headers — the trace
+ *   context among them, so the retry's process span continues the same trace — and message id) with
+ *   the count and `last-error`, into the retry queue of its delay ({@link retryQueue}): `retryDelayMs`
+ *   doubled per failure, at most {@link MAX_RETRY_DELAY_MS}. A retry queue has a queue TTL of its
+ *   delay and dead-letters expired messages through the default exchange back to the queue. One retry
+ *   queue per delay, because RabbitMQ expires messages only at the head of a queue: a message with a
+ *   1 s TTL behind one with 8 s in the same queue would wait the 8 s. A zero delay republishes straight
+ *   to the queue (its tail). The main queue keeps no queue arguments: RabbitMQ refuses to redeclare an
+ *   existing queue (of an earlier run) with new ones;
+ * - once `maxAttempts` deliveries have ended without an acknowledgement, the message is moved to
+ *   `<RabbitMQ name>.dead` ({@link deadLetterQueue}): a copy with the count and `last-error` (for a
+ *   message whose last delivery's consumer died: `not acknowledged: …`, with the handler's last error
+ *   kept), then the original acknowledged;
+ * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
+ *   at once, that delivery not counted: a copy at the tail of the queue with the count it came with.
+ * The copy is published (and confirmed) before the original is acknowledged: at least once. When it
+ * cannot be published, a retry is requeued by the broker (delivered again at once, counted as a
+ * redelivery), a dead letter is dropped as a rejection without dead-lettering does, and a message given
+ * back on close is left to the broker (requeued when the channel closes, counted as a redelivery).
+ * Retry and dead-letter queues stay on the broker until deleted, as the queues do.
  */
 export class AmqpQueue implements Queue {
   readonly system = "rabbitmq";
@@ -31,14 +111,19 @@ export class AmqpQueue implements Queue {
     private readonly _connection: amqplib.ChannelModel,
     private readonly _channel: amqplib.ConfirmChannel,
     private readonly _databaseTag: string,
+    private readonly _maxAttempts: number,
+    private readonly _retryDelayMs: number,
   ) {}
 
   /**
    * Connects to `url` (`amqp://user:password@host:port/vhost`) and opens a confirm channel. `databaseUrl`
    * names the database whose jobs the messages refer to (see the class comment).
+   * @throws TypeError when an option is unknown or out of range ({@link AmqpQueueOptions}), before
+   *   connecting
    * @throws Error naming the URL (password hidden) when the broker cannot be reached.
    */
-  static async open(url: string, databaseUrl: string): Promise<AmqpQueue> {
+  static async open(url: string, databaseUrl: string, options: AmqpQueueOptions = {}): Promise<AmqpQueue> {
+    const { maxAttempts, retryDelayMs } = queueOptions("AmqpQueue", options, ["maxAttempts", "retryDelayMs"]);
     let connection: amqplib.ChannelModel;
     try {
       connection = await amqplib.connect(url);
@@ -51,7 +136,7 @@ export class AmqpQueue implements Queue {
     const channel = await connection.createConfirmChannel();
     await channel.prefetch(PREFETCH);
     const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, DATABASE_TAG_LENGTH);
-    return new AmqpQueue(connection, channel, tag);
+    return new AmqpQueue(connection, channel, tag, maxAttempts, retryDelayMs);
   }
 
   /** The RabbitMQ queue that holds the main job's queue `queue` for this database. */
@@ -59,12 +144,14 @@ export class AmqpQueue implements Queue {
     return `${queue}.${this._databaseTag}`;
   }
 
+  /** Publishes with a new message id (a UUID), which the message's retries keep. */
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
     const name = await this._declare(queue);
     this._channel.sendToQueue(name, Buffer.from(body, "utf8"), {
       headers,
       persistent: true,
       contentType: "application/json",
+      messageId: randomUUID(),
     });
     await this._channel.waitForConfirms();
   }
@@ -73,19 +160,9 @@ export class AmqpQueue implements Queue {
     const name = await this._declare(queue);
     const { consumerTag } = await this._channel.consume(name, (msg) => {
       if (!msg) return; // the broker cancelled the consumer (queue deleted)
-      const message: QueueMessage = {
-        id: msg.properties.messageId ?? String(msg.fields.deliveryTag),
-        body: msg.content.toString("utf8"),
-        // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
-        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
-        redelivered: msg.fields.redelivered,
-        deliveryCount: deliveryCount(msg),
-      };
-      // While closing, a failed message is left unacknowledged: the broker requeues it when the channel
-      // closes. Otherwise see _failed.
-      this._inFlight = handler(message).then(
-        () => this._channel.ack(msg),
-        (error: unknown) => (this._closing ? undefined : this._failed(name, msg, error)),
+      this._inFlight = this._deliver(name, msg, handler).catch((error: unknown) =>
+        // The channel closed under it (ack and nack throw then): the broker requeues the message.
+        console.error(`amqp queue: a message of ${name} was left unsettled`, error),
       );
     });
     this._consumerTag = consumerTag;
@@ -99,50 +176,125 @@ export class AmqpQueue implements Queue {
     await this._connection.close();
   }
 
-  /**
-   * A message whose handler failed: requeued once (its first delivery), else moved to the dead-letter
-   * queue `<RabbitMQ name>.dead` ({@link deadLetterQueue}; a copy published there with the headers as
-   * delivered plus `last-error`, then the original acknowledged). Only twice, not the table queue's
-   * `maxAttempts`, because a classic queue counts no deliveries (it says only `redelivered`), and a
-   * quorum queue (`x-delivery-limit`, `x-delivery-count`) or a dead-letter exchange would need queue
-   * arguments that an existing durable queue of an earlier run, declared without them, refuses
-   * (PRECONDITION_FAILED). The requeued delivery comes straight back (RabbitMQ has no delay). When the
-   * copy cannot be published the message is dropped, as a rejection without dead-lettering does.
-   */
-  private async _failed(name: string, msg: amqplib.ConsumeMessage, error: unknown): Promise<void> {
-    if (!msg.fields.redelivered) {
-      this._channel.nack(msg, false, true);
+  /** Hands one delivery of the queue `name` to `handler` and settles it (the class comment). */
+  private async _deliver(
+    name: string,
+    msg: amqplib.ConsumeMessage,
+    handler: (message: QueueMessage) => Promise<void>,
+  ): Promise<void> {
+    const attempts = earlierAttempts(msg);
+    const id = (msg.properties.messageId as string | undefined) ?? String(msg.fields.deliveryTag);
+    const dead = deadLetterQueue(name);
+    if (attempts >= this._maxAttempts) {
+      // Its last allowed delivery ended without a verdict: its consumer died, or lost its channel, with it.
+      const lastError = unacknowledgedError(
+        `not acknowledged: its consumer died or lost its channel with it in hand (delivery ${attempts} of ${this._maxAttempts})`,
+        headerText(msg, LAST_ERROR_HEADER),
+      );
+      if (await this._move(name, msg, () => this._declareName(dead), attempts, lastError, "drop"))
+        console.error(`amqp queue: message ${id} of ${name} ${lastError}; moved to ${dead}`);
       return;
     }
-    const dead = deadLetterQueue(name);
+    const count = attempts + 1;
     try {
-      await this._declareName(dead);
-      this._channel.sendToQueue(dead, msg.content, {
-        headers: { ...msg.properties.headers, "last-error": errorText(error) },
+      await handler({
+        id,
+        body: msg.content.toString("utf8"),
+        // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
+        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+        redelivered: count > 1,
+        deliveryCount: count,
+      });
+    } catch (error) {
+      const delivery = `delivery ${count} of ${this._maxAttempts}`;
+      if (this._closing) {
+        if (await this._move(name, msg, async () => name, attempts, undefined, "leave"))
+          console.error(
+            `amqp queue: handler failed on message ${id} of ${name} (${delivery}); given back (the queue is closing)`,
+            error,
+          );
+      } else if (count >= this._maxAttempts) {
+        if (await this._move(name, msg, () => this._declareName(dead), count, errorText(error), "drop"))
+          console.error(
+            `amqp queue: handler failed on message ${id} of ${name} (${delivery}); moved to ${dead}`,
+            error,
+          );
+      } else {
+        const delayMs = this._delayMs(count);
+        const target = async () => (delayMs === 0 ? name : this._declareRetry(name, delayMs));
+        if (await this._move(name, msg, target, count, errorText(error), "requeue"))
+          console.error(
+            `amqp queue: handler failed on message ${id} of ${name} (${delivery}); delivered again in ${delayMs} ms`,
+            error,
+          );
+      }
+      return;
+    }
+    this._channel.ack(msg);
+  }
+
+  /** The wait after the failure of delivery `count`, in whole ms: retryDelayMs × 2^(count-1), capped. */
+  private _delayMs(count: number): number {
+    // (0 × 2^n is NaN once 2^n overflows to Infinity: a zero delay stays zero.)
+    if (this._retryDelayMs === 0) return 0;
+    return Math.ceil(Math.min(this._retryDelayMs * 2 ** (count - 1), MAX_RETRY_DELAY_MS));
+  }
+
+  /**
+   * Publishes a copy of `msg`, a message of the queue `name`, to the queue `declare` declares and names,
+   * with `attempts` in {@link ATTEMPTS_HEADER} and `lastError` in `last-error` (unchanged when
+   * undefined), then acknowledges `msg`. When the copy cannot be published, `msg` is rejected without
+   * requeueing (`drop`), requeued (`requeue`) or left unsettled (`leave`), and the error logged.
+   * @returns whether the copy was published
+   */
+  private async _move(
+    name: string,
+    msg: amqplib.ConsumeMessage,
+    declare: () => Promise<string>,
+    attempts: number,
+    lastError: string | undefined,
+    otherwise: "drop" | "requeue" | "leave",
+  ): Promise<boolean> {
+    const headers: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(msg.properties.headers ?? {}))
+      if (!BROKER_HEADERS.has(key)) headers[key] = value;
+    headers[ATTEMPTS_HEADER] = attempts;
+    if (lastError !== undefined) headers[LAST_ERROR_HEADER] = lastError;
+    const p = msg.properties as amqplib.MessageProperties;
+    let target = "its destination";
+    try {
+      target = await declare();
+      this._channel.sendToQueue(target, msg.content, {
+        headers,
         persistent: true,
-        contentType: msg.properties.contentType as string | undefined,
-        messageId: msg.properties.messageId as string | undefined,
+        contentType: p.contentType as string | undefined,
+        contentEncoding: p.contentEncoding as string | undefined,
+        messageId: p.messageId as string | undefined,
+        correlationId: p.correlationId as string | undefined,
+        timestamp: p.timestamp as number | undefined,
+        type: p.type as string | undefined,
+        appId: p.appId as string | undefined,
+        priority: p.priority as number | undefined,
       });
       await this._channel.waitForConfirms();
-      this._channel.ack(msg);
+    } catch (publishError) {
+      const outcome = { drop: "dropped", requeue: "requeued", leave: "left to the broker" }[otherwise];
       console.error(
-        `amqp queue: handler failed on a redelivered message of ${name}; moved to ${dead}`,
-        error,
+        `amqp queue: a copy of a message of ${name} could not be published to ${target}; ${outcome}`,
+        publishError,
       );
-    } catch (moveError) {
-      console.error(
-        `amqp queue: a failed message of ${name} could not be moved to ${dead}; dropped`,
-        moveError,
-      );
-      this._channel.nack(msg, false, false);
+      if (otherwise !== "leave") this._channel.nack(msg, false, otherwise === "requeue");
+      return false;
     }
+    this._channel.ack(msg);
+    return true;
   }
 
   private async _declare(queue: string): Promise<string> {
     return this._declareName(this.destination(queue));
   }
 
-  /** Declares the RabbitMQ queue `name` (durable) once per AmqpQueue. */
+  /** Declares the RabbitMQ queue `name` (durable, no arguments) once per AmqpQueue. */
   private async _declareName(name: string): Promise<string> {
     if (!this._declared.has(name)) {
       await this._channel.assertQueue(name, { durable: true });
@@ -150,19 +302,48 @@ export class AmqpQueue implements Queue {
     }
     return name;
   }
+
+  /**
+   * Declares the retry queue of `queue` for `delayMs` once per AmqpQueue: durable, its messages expiring
+   * after `delayMs` and dead-lettered through the default exchange to `queue`.
+   */
+  private async _declareRetry(queue: string, delayMs: number): Promise<string> {
+    const name = retryQueue(queue, delayMs);
+    if (!this._declared.has(name)) {
+      await this._channel.assertQueue(name, {
+        durable: true,
+        messageTtl: delayMs,
+        deadLetterExchange: "",
+        deadLetterRoutingKey: queue,
+      });
+      this._declared.add(name);
+    }
+    return name;
+  }
 }
 
 /**
- * The delivery's number, 1 for the first: a first delivery (`redelivered` false) is 1; a quorum queue's
- * `x-delivery-count` header counts the earlier failed deliveries of a redelivered one; a classic queue
- * says only that it was redelivered (`undefined`).
+ * The deliveries of `msg` that ended without an acknowledgement before this one: its
+ * {@link ATTEMPTS_HEADER} (a non-negative integer, as a number or decimal text; else 0), plus the
+ * broker's redeliveries of this copy (a quorum queue's `x-delivery-count`; else 1 when `redelivered`).
  */
-function deliveryCount(msg: amqplib.ConsumeMessage): number | undefined {
-  if (!msg.fields.redelivered) return 1;
-  const earlier: unknown = msg.properties.headers?.["x-delivery-count"];
-  return typeof earlier === "number" && Number.isSafeInteger(earlier) && earlier >= 0
-    ? earlier + 1
-    : undefined;
+function earlierAttempts(msg: amqplib.ConsumeMessage): number {
+  const headers = msg.properties.headers ?? {};
+  const counted = count(headers[ATTEMPTS_HEADER]) ?? 0;
+  const redeliveries = count(headers["x-delivery-count"]) ?? (msg.fields.redelivered ? 1 : 0);
+  return counted + redeliveries;
+}
+
+/** A header value as a count: a non-negative safe integer, or its decimal text; else undefined. */
+function count(value: unknown): number | undefined {
+  const n = typeof value === "string" && /^[0-9]{1,15}$/.test(value) ? Number(value) : value;
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The header `name` of `msg` as text (a string, or a Buffer decoded as UTF-8), else undefined. */
+function headerText(msg: amqplib.ConsumeMessage, name: string): string | undefined {
+  const value: unknown = msg.properties.headers?.[name];
+  return typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("utf8") : undefined;
 }
 
 /** `url` with its password replaced by `***`, for error messages. */

@@ -11,14 +11,14 @@ export interface QueueMessage {
   headers: Record<string, unknown>;
   /**
    * True when the message was delivered before without being acknowledged (its handler failed, or its
-   * consumer stopped): AMQP's `redelivered` flag, the table queue's `deliveryCount > 1`.
+   * consumer died with it in hand): `deliveryCount > 1`.
    */
   redelivered: boolean;
   /**
-   * This delivery's number, 1 for the first. `undefined` where the transport does not count deliveries
-   * (a RabbitMQ classic queue tells only `redelivered`).
+   * This delivery's number, 1 for the first: the deliveries of the message that ended without an
+   * acknowledgement, plus one. A delivery cut short by the queue's close() is not counted.
    */
-  deliveryCount?: number;
+  deliveryCount: number;
 }
 
 /** The small queue interface the relay and the worker use. */
@@ -64,44 +64,64 @@ export interface TableQueueOptions {
  */
 export const deadLetterQueue = (queue: string): string => `${queue}.dead`;
 
-const TABLE_QUEUE_OPTIONS: readonly string[] = ["leaseMs", "pollMs", "maxAttempts", "retryDelayMs"];
+/** The options of the main job's queues, with their defaults ({@link TableQueueOptions}). */
+const QUEUE_OPTION_DEFAULTS: Required<TableQueueOptions> = {
+  leaseMs: 2 * 60_000,
+  pollMs: POLL_INTERVAL_MS,
+  maxAttempts: 5,
+  retryDelayMs: 1_000,
+};
 /** Longest handler error message kept in `lastError`, in characters. */
 const LAST_ERROR_MAX_LENGTH = 1_000;
 
 const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(value) : String(value));
 
-/** The options with their defaults, or a TypeError naming the first one that is not valid. */
-function tableQueueOptions(options: TableQueueOptions): Required<TableQueueOptions> {
+/**
+ * The options of the queue class `owner` (`"TableQueue"`, `"AmqpQueue"`), which takes the options named
+ * `known`, with their defaults; or a TypeError starting with `owner` that names the first option that is
+ * unknown or out of range (the ranges: {@link TableQueueOptions}).
+ */
+export function queueOptions<K extends keyof TableQueueOptions>(
+  owner: string,
+  options: unknown,
+  known: readonly K[],
+): Pick<Required<TableQueueOptions>, K> {
   if (typeof options !== "object" || options === null || Array.isArray(options))
     throw new TypeError(
-      `TableQueue: options must be an object (got ${Array.isArray(options) ? "an array" : shown(options)})`,
+      `${owner}: options must be an object (got ${Array.isArray(options) ? "an array" : shown(options)})`,
     );
   for (const name of Object.keys(options))
-    if (!TABLE_QUEUE_OPTIONS.includes(name))
-      throw new TypeError(
-        `TableQueue: unknown option ${JSON.stringify(name)} (known: ${TABLE_QUEUE_OPTIONS.join(", ")})`,
-      );
-  const { leaseMs = 2 * 60_000, pollMs = POLL_INTERVAL_MS, maxAttempts = 5, retryDelayMs = 1_000 } = options;
-  if (typeof maxAttempts !== "number" || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
-    throw new TypeError(`TableQueue: maxAttempts must be a positive integer (got ${shown(maxAttempts)})`);
-  // At most what a Node.js timer runs as asked (a longer one fires after 1 ms); the lease is renewed
-  // every third of itself.
-  for (const [name, value, min, max] of [
-    ["leaseMs", leaseMs, "> 0", 3 * MAX_TIMER_MS],
-    ["pollMs", pollMs, "> 0", MAX_TIMER_MS],
-    ["retryDelayMs", retryDelayMs, ">= 0", MAX_TIMER_MS],
-  ] as const) {
-    const valid =
-      typeof value === "number" &&
-      Number.isFinite(value) &&
-      (min === "> 0" ? value > 0 : value >= 0) &&
-      value <= max;
-    if (!valid)
-      throw new TypeError(
-        `TableQueue: ${name} must be a number ${min} and <= ${max}, in ms (got ${shown(value)})`,
-      );
+    if (!(known as readonly string[]).includes(name))
+      throw new TypeError(`${owner}: unknown option ${JSON.stringify(name)} (known: ${known.join(", ")})`);
+  const given = options as TableQueueOptions;
+  const valid = {} as Pick<Required<TableQueueOptions>, K>;
+  for (const name of known) {
+    const value: unknown = given[name] === undefined ? QUEUE_OPTION_DEFAULTS[name] : given[name];
+    if (name === "maxAttempts") {
+      if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1)
+        throw new TypeError(`${owner}: maxAttempts must be a positive integer (got ${shown(value)})`);
+    } else {
+      // At most what a Node.js timer runs as asked (a longer one fires after 1 ms); the lease is renewed
+      // every third of itself.
+      const [min, max] =
+        name === "leaseMs"
+          ? ["> 0", 3 * MAX_TIMER_MS]
+          : name === "pollMs"
+            ? ["> 0", MAX_TIMER_MS]
+            : [">= 0", MAX_TIMER_MS];
+      const inRange =
+        typeof value === "number" &&
+        Number.isFinite(value) &&
+        (min === "> 0" ? value > 0 : value >= 0) &&
+        value <= max;
+      if (!inRange)
+        throw new TypeError(
+          `${owner}: ${name} must be a number ${min} and <= ${max}, in ms (got ${shown(value)})`,
+        );
+    }
+    (valid as Record<string, unknown>)[name] = value;
   }
-  return { leaseMs, pollMs, maxAttempts, retryDelayMs };
+  return valid;
 }
 
 /**
@@ -116,6 +136,28 @@ export function errorText(error: unknown): string {
     text = "(an error that cannot be shown)";
   }
   return text.length > LAST_ERROR_MAX_LENGTH ? text.slice(0, LAST_ERROR_MAX_LENGTH) : text;
+}
+
+/** What follows the reason in {@link unacknowledgedError}'s text. */
+const LAST_HANDLER_ERROR = "; last handler error: ";
+/** An earlier {@link unacknowledgedError} text (reasons end with "(delivery N of M)"): its handler error, if any. */
+const EARLIER_UNACKNOWLEDGED =
+  /^not acknowledged[^;]*\(delivery \d+ of \d+\)(?:; last handler error: ([^]*))?$/;
+
+/**
+ * The text kept of a message dead-lettered because its last allowed delivery was never acknowledged
+ * (its consumer died, or lost its lease or channel, with it in hand): `reason`, then the handler's last
+ * error when an earlier delivery recorded one (`previous`, the message's lastError / `last-error` so
+ * far) — the error a user debugging the dead letter wants, since a consumer that keeps dying may be
+ * killed by the message. A `previous` that is itself such a text contributes its handler error only.
+ */
+export function unacknowledgedError(reason: string, previous: string | null | undefined): string {
+  let handlerError = previous ?? undefined;
+  const earlier = handlerError === undefined ? null : EARLIER_UNACKNOWLEDGED.exec(handlerError);
+  if (earlier) handlerError = earlier[1];
+  return handlerError === undefined || handlerError === ""
+    ? reason
+    : reason + LAST_HANDLER_ERROR + handlerError;
 }
 
 /** A claimed row: `attempts` counts the delivery in hand. */
@@ -166,7 +208,7 @@ export class TableQueue implements Queue {
     private readonly _db: Database,
     options: TableQueueOptions = {},
   ) {
-    const valid = tableQueueOptions(options);
+    const valid = queueOptions("TableQueue", options, ["leaseMs", "pollMs", "maxAttempts", "retryDelayMs"]);
     this._leaseMs = valid.leaseMs;
     this._pollMs = valid.pollMs;
     this._maxAttempts = valid.maxAttempts;

@@ -63,8 +63,8 @@ async function handle(message: QueueMessage): Promise<void> {
       );
     },
   ).catch(async (err: unknown) => {
-    // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue delivers
-    // it again (the table queue gives it back at once, uncounted; RabbitMQ when the channel closes).
+    // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue gives it
+    // back at once, that delivery not counted, for the next worker.
     if (stopping.signal.aborted) {
       console.error(`worker: stopping; message ${message.id} is left to be delivered again`);
       throw err;
@@ -88,9 +88,8 @@ async function handle(message: QueueMessage): Promise<void> {
           }),
         JOB_RETRY,
       ).catch((markError: unknown) => {
-        // Not acknowledged either: the message comes back (after the table queue's backoff, up to its
-        // maxAttempts, then to its dead-letter queue; requeued once by RabbitMQ) instead of leaving the
-        // job pending for good.
+        // Not acknowledged either: the message comes back (after the queue's backoff, up to its
+        // maxAttempts, then to its dead-letter queue) instead of leaving the job pending for good.
         console.error(
           `worker: job ${jobId} could not be marked failed; its message is left to be delivered again`,
         );

@@ -1,91 +1,349 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
-import { AmqpQueue } from "../../examples/preprocess/queue-amqp.js";
-import { deadLetterQueue } from "../../examples/preprocess/queue.js";
-import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { delivery, quietly, until, type Delivery } from "./queue-helpers.js";
+import type amqplib from "amqplib";
+import {
+  AmqpQueue,
+  ATTEMPTS_HEADER,
+  MAX_RETRY_DELAY_MS,
+  retryQueue,
+  type AmqpQueueOptions,
+} from "../../examples/preprocess/queue-amqp.js";
+import { deadLetterQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { AMQP_URL, connectOrSkipReason, useRabbitMQ } from "../messaging/rabbitmq.js";
+import { exporter } from "../support/sdk.js";
+import { quietly, until } from "./queue-helpers.js";
 
-/** How long a test waits for the broker to deliver or dead-letter a message. */
-const BROKER_WAIT_MS = 10_000;
+/** What a handler saw of one delivery, and when. */
+interface Seen {
+  body: string;
+  deliveryCount: number;
+  redelivered: boolean;
+  id: string;
+  at: number;
+}
+const delivery = (m: QueueMessage): Seen => ({
+  body: m.body,
+  deliveryCount: m.deliveryCount,
+  redelivered: m.redelivered,
+  id: m.id,
+  at: Date.now(),
+});
+const counts = (seen: Seen[]) => seen.map((s) => [s.body, s.deliveryCount, s.redelivered]);
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The retry queues a queue with these options can use (one per delay step). */
+function retryQueues(name: string, { maxAttempts = 5, retryDelayMs = 1_000 }: AmqpQueueOptions): string[] {
+  const delays = new Set<number>();
+  for (let n = 1; n < maxAttempts; n++)
+    if (retryDelayMs > 0) delays.add(Math.ceil(Math.min(retryDelayMs * 2 ** (n - 1), MAX_RETRY_DELAY_MS)));
+  return [...delays].map((delay) => retryQueue(name, delay));
+}
+
+/**
+ * A consumer that dies with the messages of `name` in hand: takes `n` deliveries without acknowledging
+ * them on a connection of its own, then closes that connection (the broker requeues them, `redelivered`).
+ */
+async function dieWith(name: string, n: number): Promise<void> {
+  const connection = (await connectOrSkipReason()) as amqplib.ChannelModel;
+  const channel = await connection.createChannel();
+  let taken = 0;
+  await channel.consume(name, () => void taken++);
+  await until(() => taken === n);
+  await connection.close();
+}
 
 // The main job's RabbitMQ queue (examples/preprocess/queue-amqp.ts) on a real broker: what it does when
 // a handler fails. Each test uses a database URL of its own, hence RabbitMQ queues of its own.
-describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", () => {
+describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout: 60_000 }, () => {
   const broker = useRabbitMQ();
 
-  /** Runs `fn` on an AmqpQueue of its own (closed afterwards unless `fn` called `close`), then deletes its queues. */
-  async function withQueue(
-    fn: (queue: AmqpQueue, name: string, close: () => Promise<void>) => Promise<void>,
-  ): Promise<void> {
-    const queue = await AmqpQueue.open(
-      AMQP_URL,
-      `file:./amqp-queue-test-${randomBytes(6).toString("hex")}.db`,
-    );
+  /** What {@link withQueue} hands its function. */
+  interface Run {
+    queue: AmqpQueue;
+    /** The RabbitMQ name of the queue `jobs`. */
+    name: string;
+    /** The database URL the queue was opened with (another AmqpQueue on it finds the same queues). */
+    database: string;
+    /** Closes `queue` (else closed afterwards). */
+    close: () => Promise<void>;
+    /** The first argument of each console.error line so far. */
+    logs: readonly string[];
+  }
+
+  /**
+   * Runs `fn` on an AmqpQueue with `options` and a database URL of its own, with console.error captured;
+   * then deletes its queues (main, dead-letter, retry).
+   */
+  async function withQueue(options: AmqpQueueOptions, fn: (run: Run) => Promise<void>): Promise<void> {
+    const database = `file:./amqp-queue-test-${randomBytes(6).toString("hex")}.db`;
+    const queue = await AmqpQueue.open(AMQP_URL, database, options);
     const name = queue.destination("jobs");
+    // Declared as AmqpQueue declares them, so that the tests can count their messages from the start.
+    for (const q of [name, deadLetterQueue(name)]) await broker.channel.assertQueue(q, { durable: true });
     let closed = false;
     const close = async () => {
       closed = true;
       await queue.close();
     };
     try {
-      await quietly(() => fn(queue, name, close));
+      await quietly((logs) => fn({ queue, name, database, close, logs }));
     } finally {
       if (!closed) await queue.close();
-      await broker.channel.deleteQueue(name);
-      await broker.channel.deleteQueue(deadLetterQueue(name));
+      for (const q of [name, deadLetterQueue(name), ...retryQueues(name, options)])
+        await broker.channel.deleteQueue(q);
     }
   }
 
-  test("a handler that always fails: requeued once, then moved to <queue>.dead with its headers and last error", async (t) => {
+  /** Messages ready in `queue`, which must exist (checkQueue: a missing queue would close the channel). */
+  const messageCount = async (queue: string) => (await broker.channel.checkQueue(queue)).messageCount;
+
+  test("a handler that always fails: deliveries counted 1..maxAttempts, each after its doubled delay, then moved to <queue>.dead", async (t) => {
     if (!broker.requireBroker(t)) return;
-    await withQueue(async (queue, name) => {
+    const options = { maxAttempts: 4, retryDelayMs: 200 };
+    await withQueue(options, async ({ queue, name, logs }) => {
       await queue.publish("jobs", "always fails", { traceparent: TRACEPARENT });
-      const seen: Delivery[] = [];
+      const seen: Seen[] = [];
       await queue.consume("jobs", async (message) => {
         seen.push(delivery(message));
         throw new Error(`failure ${seen.length}`);
       });
-      await broker.channel.assertQueue(deadLetterQueue(name), { durable: true });
-      await until(
-        async () => (await broker.channel.checkQueue(deadLetterQueue(name))).messageCount === 1,
-        BROKER_WAIT_MS,
-      );
-      // A classic queue tells a redelivery, not how many deliveries came before it.
-      assert.deepEqual(seen, [
-        { body: "always fails", deliveryCount: 1, redelivered: false },
-        { body: "always fails", deliveryCount: undefined, redelivered: true },
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      assert.deepEqual(counts(seen), [
+        ["always fails", 1, false],
+        ["always fails", 2, true],
+        ["always fails", 3, true],
+        ["always fails", 4, true],
       ]);
+      // One message id throughout: the relay's publish gives one, every retry keeps it.
+      assert.match(seen[0]!.id, UUID);
+      assert.deepEqual(new Set(seen.map((s) => s.id)).size, 1);
+      // 200, 400, 800 ms between a failure and the next delivery (a RabbitMQ TTL is not exact: +1 s at most).
+      const gaps = seen.slice(1).map((s, i) => s.at - seen[i]!.at);
+      for (const [i, delay] of [200, 400, 800].entries())
+        assert.ok(
+          gaps[i]! >= delay - 10 && gaps[i]! < delay + 1_000,
+          `gap ${i + 1}: ${gaps[i]} ms, ${delay} expected`,
+        );
+      assert.deepEqual(retryQueues(name, options), [
+        `${name}.retry.200ms`,
+        `${name}.retry.400ms`,
+        `${name}.retry.800ms`,
+      ]);
+      for (const q of [name, ...retryQueues(name, options)]) assert.equal(await messageCount(q), 0, q);
       const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
       assert.ok(dead);
       assert.equal(dead.content.toString("utf8"), "always fails");
+      assert.equal(dead.properties.messageId, seen[0]!.id);
       assert.deepEqual(
         { ...dead.properties.headers },
-        { traceparent: TRACEPARENT, "last-error": "failure 2" },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 4, "last-error": "failure 4" },
       );
-      assert.equal((await broker.channel.checkQueue(name)).messageCount, 0);
+      const id = seen[0]!.id;
+      assert.deepEqual(logs, [
+        `amqp queue: handler failed on message ${id} of ${name} (delivery 1 of 4); delivered again in 200 ms`,
+        `amqp queue: handler failed on message ${id} of ${name} (delivery 2 of 4); delivered again in 400 ms`,
+        `amqp queue: handler failed on message ${id} of ${name} (delivery 3 of 4); delivered again in 800 ms`,
+        `amqp queue: handler failed on message ${id} of ${name} (delivery 4 of 4); moved to ${deadLetterQueue(name)}`,
+      ]);
     });
   });
 
-  test("a handler that fails once and then succeeds: acknowledged on the redelivery, nothing dead", async (t) => {
+  test("retries of different delays do not wait behind each other: one retry queue per delay", async (t) => {
     if (!broker.requireBroker(t)) return;
-    await withQueue(async (queue, name, close) => {
+    // "long" fails on its third delivery (4 × 300 ms), "short" a moment later on its first (300 ms): in one
+    // queue of per-message TTLs, "short" would wait behind "long" (RabbitMQ expires only at the head).
+    const options = { maxAttempts: 5, retryDelayMs: 300 };
+    await withQueue(options, async ({ queue, name }) => {
+      broker.channel.sendToQueue(name, Buffer.from("long"), { headers: { [ATTEMPTS_HEADER]: 2 } });
+      await broker.channel.waitForConfirms();
+      await queue.publish("jobs", "short", {});
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        if (seen.filter((s) => s.body === message.body).length === 1) throw new Error("first try");
+      });
+      await until(() => seen.length === 4);
+      assert.deepEqual(counts(seen), [
+        ["long", 3, true],
+        ["short", 1, false],
+        ["short", 2, true],
+        ["long", 4, true],
+      ]);
+      const shortGap = seen[2]!.at - seen[1]!.at;
+      assert.ok(shortGap >= 290 && shortGap < 1_000, `short waited ${shortGap} ms, 300 expected`);
+      const longGap = seen[3]!.at - seen[0]!.at;
+      assert.ok(longGap >= 1_190 && longGap < 2_200, `long waited ${longGap} ms, 1200 expected`);
+    });
+  });
+
+  test("a handler that fails once and then succeeds: acknowledged on the second delivery, nothing dead", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ retryDelayMs: 0 }, async ({ queue, name, close }) => {
       await queue.publish("jobs", "flaky", {});
-      const seen: Delivery[] = [];
+      const seen: Seen[] = [];
       await queue.consume("jobs", async (message) => {
         seen.push(delivery(message));
         if (seen.length === 1) throw new Error("first delivery fails");
       });
-      await until(() => seen.length === 2, BROKER_WAIT_MS);
+      await until(() => seen.length === 2);
       await close(); // waits for the acknowledgement
-      assert.deepEqual(seen, [
-        { body: "flaky", deliveryCount: 1, redelivered: false },
-        { body: "flaky", deliveryCount: undefined, redelivered: true },
+      assert.deepEqual(counts(seen), [
+        ["flaky", 1, false],
+        ["flaky", 2, true],
       ]);
-      assert.equal((await broker.channel.checkQueue(name)).messageCount, 0);
-      await broker.channel.assertQueue(deadLetterQueue(name), { durable: true });
-      assert.equal((await broker.channel.checkQueue(deadLetterQueue(name))).messageCount, 0);
+      assert.equal(await messageCount(name), 0);
+      assert.equal(await messageCount(deadLetterQueue(name)), 0);
+    });
+  });
+
+  test("a message the broker redelivers (its consumer died with it unacknowledged) counts that delivery", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({}, async ({ queue, name, close }) => {
+      await queue.publish("jobs", "first delivery lost", {});
+      broker.channel.sendToQueue(name, Buffer.from("third delivery lost"), {
+        headers: { [ATTEMPTS_HEADER]: 1 },
+      });
+      await broker.channel.waitForConfirms();
+      await dieWith(name, 2);
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+      });
+      await until(() => seen.length === 2);
+      await close();
+      assert.deepEqual(counts(seen), [
+        ["first delivery lost", 2, true],
+        ["third delivery lost", 3, true],
+      ]);
+    });
+  });
+
+  test("a message whose consumer died on its last allowed delivery is dead-lettered with the handler's last error, not delivered again", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 2 }, async ({ queue, name, logs }) => {
+      broker.channel.sendToQueue(name, Buffer.from("kills its consumers"), {
+        headers: { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 1, "last-error": "out of memory" },
+        messageId: "m-1",
+      });
+      await broker.channel.waitForConfirms();
+      await dieWith(name, 1);
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      assert.deepEqual(seen, []);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      const lastError =
+        "not acknowledged: its consumer died or lost its channel with it in hand (delivery 2 of 2); last handler error: out of memory";
+      assert.deepEqual(
+        { ...dead.properties.headers },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 2, "last-error": lastError },
+      );
+      assert.deepEqual(logs, [
+        `amqp queue: message m-1 of ${name} ${lastError}; moved to ${deadLetterQueue(name)}`,
+      ]);
+      assert.equal(await messageCount(name), 0);
+    });
+  });
+
+  test("a handler that fails while the queue closes gives its message back at once, that delivery not counted", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    // maxAttempts 1 and a minute's delay: counted, the message would be dead; delayed, it would wait.
+    const options = { maxAttempts: 1, retryDelayMs: 60_000 };
+    await withQueue(options, async ({ queue, name, database, close, logs }) => {
+      await queue.publish("jobs", "cut short", {});
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let started = false;
+      await queue.consume("jobs", async () => {
+        started = true;
+        await released;
+        throw new Error("stopping");
+      });
+      await until(() => started);
+      const closed = close();
+      release();
+      await closed;
+      assert.equal(await messageCount(deadLetterQueue(name)), 0);
+      assert.equal(await messageCount(name), 1);
+      // The next worker of the same database (the same RabbitMQ queue) takes it at once, as a first delivery.
+      const next = await AmqpQueue.open(AMQP_URL, database, options);
+      const seen: Seen[] = [];
+      try {
+        await next.consume("jobs", async (message) => void seen.push(delivery(message)));
+        await until(() => seen.length === 1);
+      } finally {
+        await next.close();
+      }
+      assert.deepEqual(counts(seen), [["cut short", 1, false]]);
+      assert.match(logs[0]!, /\(delivery 1 of 1\); given back \(the queue is closing\)$/);
+    });
+  });
+
+  test("the retries of a message continue its trace: each process span a child of the relay's publish span", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ retryDelayMs: 50 }, async ({ queue }) => {
+      const destination = queue.destination("jobs");
+      let sendSpan: { traceId: string; spanId: string } | undefined;
+      await withSendSpan({ system: "rabbitmq", destination }, async (headers, span) => {
+        sendSpan = span.spanContext();
+        await queue.publish("jobs", "retried", headers);
+      });
+      exporter.reset();
+      let deliveries = 0;
+      await queue.consume("jobs", (message) =>
+        withProcessSpan(
+          message.headers,
+          { system: "rabbitmq", destination, messageId: message.id },
+          async () => {
+            deliveries++;
+            if (message.deliveryCount < 3) throw new Error(`delivery ${message.deliveryCount}`);
+          },
+        ),
+      );
+      await until(() => deliveries === 3);
+      const spans = exporter.getFinishedSpans().filter((s) => s.name === `process ${destination}`);
+      assert.deepEqual(
+        spans.map((s) => [s.spanContext().traceId, s.parentSpanContext?.spanId, s.status.code]),
+        [
+          [sendSpan!.traceId, sendSpan!.spanId, 2],
+          [sendSpan!.traceId, sendSpan!.spanId, 2],
+          [sendSpan!.traceId, sendSpan!.spanId, 0],
+        ],
+      );
+      assert.equal(new Set(spans.map((s) => s.spanContext().spanId)).size, 3);
+      assert.equal(new Set(spans.map((s) => s.attributes["messaging.message.id"])).size, 1);
+    });
+  });
+});
+
+describe("AmqpQueue options", () => {
+  // A port nothing listens on: the options are checked before connecting, so the error is theirs.
+  const nowhere = "amqp://guest:guest@127.0.0.1:1";
+  const rejects = (options: unknown, message: RegExp) =>
+    assert.rejects(AmqpQueue.open(nowhere, "file:x.db", options as AmqpQueueOptions), {
+      name: "TypeError",
+      message,
+    });
+
+  test("the table queue's names and ranges, checked before connecting", async () => {
+    await rejects({ maxAttempts: 0 }, /^AmqpQueue: maxAttempts must be a positive integer \(got 0\)$/);
+    await rejects(
+      { retryDelayMs: -1 },
+      /^AmqpQueue: retryDelayMs must be a number >= 0 and <= 2147483647, in ms \(got -1\)$/,
+    );
+    await rejects(
+      { leaseMs: 1_000 },
+      /^AmqpQueue: unknown option "leaseMs" \(known: maxAttempts, retryDelayMs\)$/,
+    );
+    await rejects(null, /^AmqpQueue: options must be an object \(got null\)$/);
+    await assert.rejects(AmqpQueue.open(nowhere, "file:x.db", { maxAttempts: 1, retryDelayMs: 0 }), {
+      message: /^cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1/,
     });
   });
 });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { QueueMessage } from "../../examples/preprocess/queue.js";
 
 /** Resolves once `check` returns or resolves true (polled every 10 ms), or rejects after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");

@@ -4,8 +4,16 @@ import type * as HttpModule from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { startProcessTracing, onShutdownSignal } from "./tracing.js";
-import { SERVICE_NAMES, EVENT_JOB_REQUESTED, MAX_DOCUMENT_BYTES } from "./config.js";
+import {
+  SERVICE_NAMES,
+  EVENT_JOB_REQUESTED,
+  MAX_DOCUMENT_BYTES,
+  exitOnSettingProblems,
+  setting,
+} from "./config.js";
 
+// Started by hand too: a bad PORT is refused as `npm start` refuses it.
+exitOnSettingProblems(["PORT"]);
 const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
 
 // Loaded through require after tracing starts: the HTTP instrumentation patches the module when it is
@@ -154,7 +162,7 @@ const server = createServer((req, res) => {
   })();
 });
 
-server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+server.listen(setting("PORT"), "127.0.0.1", () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   // The orchestrator waits for this line.

@@ -29,29 +29,101 @@ export function databaseUrl(): string {
 /** Longest timer Node.js runs as asked, in milliseconds (a longer one fires after 1 ms). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A whole-number setting of the main job, read from the environment variable `name`. */
+interface NumberSetting {
+  /** What the value is, for the message about a bad one ("a poll interval"). */
+  what: string;
+  /** Its unit in that message ("milliseconds"), or "" for a plain number. */
+  unit: string;
+  min: number;
+  max: number;
+  /** The value when the variable is unset or empty, and what the message says about it. */
+  byDefault: number;
+  defaultText: string;
+}
+
+/** The main job's own number settings, with the processes that read them. */
+const SETTINGS = {
+  /** Poll interval of the relay and the embedded queue (relay, worker). */
+  TRACEHOP_POLL_MS: {
+    what: "a poll interval",
+    unit: "milliseconds",
+    min: 1,
+    max: MAX_TIMER_MS,
+    byDefault: 100,
+    defaultText: "100",
+  },
+  /** How long `npm start` waits for its jobs (main). */
+  TRACEHOP_JOB_TIMEOUT_MS: {
+    what: "a timeout",
+    unit: "milliseconds",
+    min: 1,
+    max: MAX_TIMER_MS,
+    byDefault: 60_000,
+    defaultText: "60000",
+  },
+  /** How long `npm start` waits for its three processes to start (main). */
+  TRACEHOP_START_TIMEOUT_MS: {
+    what: "a timeout",
+    unit: "milliseconds",
+    min: 1,
+    max: MAX_TIMER_MS,
+    byDefault: 60_000,
+    defaultText: "60000",
+  },
+  /** The api's TCP port (api; `npm start` sets 0 unless PORT is set). */
+  PORT: { what: "a TCP port", unit: "", min: 0, max: 65_535, byDefault: 0, defaultText: "0 (any free port)" },
+} satisfies Record<string, NumberSetting>;
+
+/** The name of one of the main job's number settings. */
+export type SettingName = keyof typeof SETTINGS;
+
 /**
- * TRACEHOP_POLL_MS as a poll interval in milliseconds, or the reason it is not one (unset: 100).
- * A number of milliseconds from 1 to {@link MAX_TIMER_MS}.
+ * The setting `name` as a number, or the reason it is not one (unset or empty: its default). Only
+ * decimal digits are read: `0x10`, ` 50 `, `1e3`, `+5` or `5.0` are refused, not read as JavaScript's
+ * Number() reads them.
  */
-function pollInterval(): { ms: number; problem?: string } {
-  const text = process.env.TRACEHOP_POLL_MS;
-  if (text === undefined || text === "") return { ms: 100 };
-  const ms = Number(text);
-  if (text.trim() === "" || !Number.isFinite(ms) || ms < 1 || ms > MAX_TIMER_MS)
-    return {
-      ms: 100,
-      problem: `TRACEHOP_POLL_MS=${JSON.stringify(text)} is not a poll interval: write a number of milliseconds from 1 to ${MAX_TIMER_MS}, or unset it for 100`,
-    };
-  return { ms };
+function readSetting(name: SettingName): { value: number; problem?: string } {
+  const setting: NumberSetting = SETTINGS[name];
+  const text = process.env[name];
+  if (text === undefined || text === "") return { value: setting.byDefault };
+  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (value >= setting.min && value <= setting.max) return { value };
+  const unit = setting.unit === "" ? "" : ` of ${setting.unit}`;
+  return {
+    value: setting.byDefault,
+    problem: `${name}=${JSON.stringify(text)} is not ${setting.what}: write a whole number${unit} from ${setting.min} to ${setting.max} in decimal digits, or unset it for ${setting.defaultText}`,
+  };
+}
+
+/** The value of the setting `name` (its default when unset, empty or bad: check with {@link settingProblems}). */
+export function setting(name: SettingName): number {
+  return readSetting(name).value;
 }
 
 /** Poll interval of the relay and the embedded queue, in milliseconds: TRACEHOP_POLL_MS, default 100. */
-export const POLL_INTERVAL_MS = pollInterval().ms;
+export const POLL_INTERVAL_MS = setting("TRACEHOP_POLL_MS");
 
-/** What is wrong with the main job's own settings (TRACEHOP_POLL_MS), for `npm start` to refuse with. */
-export function settingProblems(): string[] {
-  const { problem } = pollInterval();
-  return problem === undefined ? [] : [problem];
+/**
+ * What is wrong with the settings `names` (default: all of them), one message per bad one, each naming
+ * the variable, what it got and what to write instead.
+ */
+export function settingProblems(
+  names: readonly SettingName[] = Object.keys(SETTINGS) as SettingName[],
+): string[] {
+  return names.flatMap((name) => readSetting(name).problem ?? []);
+}
+
+/**
+ * Exits the process with code 2 (bad input) and the problems on stderr, prefixed `tracehop preprocess:`,
+ * when a setting of `names` is bad: what `npm start` and each of its processes, started by hand too,
+ * do first, instead of running with the default.
+ */
+export function exitOnSettingProblems(names?: readonly SettingName[]): void {
+  const problems = settingProblems(names);
+  if (problems.length === 0) return;
+  console.error(`tracehop preprocess: ${problems.join("; ")}`);
+  process.exit(2);
 }
 
 /** Largest document the api accepts, in bytes. */

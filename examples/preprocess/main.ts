@@ -6,12 +6,12 @@ import { readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PROJECT_ROOT, settingProblems, spansFile } from "./config.js";
+import { exitOnSettingProblems, PROJECT_ROOT, setting, spansFile } from "./config.js";
 import { migrateDatabase } from "./db.js";
 import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 
-const JOB_TIMEOUT_MS = Number(process.env.TRACEHOP_JOB_TIMEOUT_MS ?? 60_000);
-const START_TIMEOUT_MS = Number(process.env.TRACEHOP_START_TIMEOUT_MS ?? 60_000);
+const JOB_TIMEOUT_MS = setting("TRACEHOP_JOB_TIMEOUT_MS");
+const START_TIMEOUT_MS = setting("TRACEHOP_START_TIMEOUT_MS");
 const STOP_TIMEOUT_MS = 15_000;
 /** Submissions of one document while the api answers 503 (database busy). */
 const SUBMIT_ATTEMPTS = 3;
@@ -109,8 +109,7 @@ async function main(): Promise<void> {
     console.log("usage: npm start [-- FILE...]   (default: README.md)");
     return;
   }
-  const problems = settingProblems();
-  if (problems.length > 0) fail(problems.join("; "), 2);
+  exitOnSettingProblems();
   const documents = readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
   try {
     await migrateDatabase();

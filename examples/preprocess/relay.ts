@@ -4,12 +4,20 @@
 // Debezium's outbox router does); then marks the row published.
 import { setTimeout as sleep } from "node:timers/promises";
 import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
-import { MAX_TIMER_MS, POLL_INTERVAL_MS, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
+import {
+  exitOnSettingProblems,
+  MAX_TIMER_MS,
+  POLL_INTERVAL_MS,
+  QUEUE_NAME,
+  SERVICE_NAMES,
+} from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
 import { databaseErrorCode, isTransientDatabaseError, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
+// Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
+exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
 const queue = await openQueue(db);

@@ -3,13 +3,16 @@
 // Intl.Segmenter, stores them and marks the job done.
 import { trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
-import { QUEUE_NAME, SERVICE_NAMES } from "./config.js";
+import { exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
 import { databaseErrorCode, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
+// Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default
+// (the embedded queue polls every TRACEHOP_POLL_MS).
+exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
 const db = openDatabase();
 const queue = await openQueue(db);

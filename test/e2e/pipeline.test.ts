@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { SpanKind } from "@opentelemetry/api";
 import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
-import { runMainJob, type MainJobResult } from "../support/main-job.js";
+import { runExample, runMainJob, type MainJobResult } from "../support/main-job.js";
+
+/** Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 20 s. */
+const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 20_000);
 
 describe("main job (three processes, embedded SQLite and queue)", { timeout: 120_000 }, () => {
   let dir: string;
@@ -95,7 +98,7 @@ describe("main job (three processes, embedded SQLite and queue)", { timeout: 120
   });
 });
 
-describe("main job: bad input", { timeout: 60_000 }, () => {
+describe("main job: bad input", { timeout: 120_000 }, () => {
   test("a missing file is a usage error (exit 2) that names the file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {
@@ -111,21 +114,47 @@ describe("main job: bad input", { timeout: 60_000 }, () => {
     }
   });
 
+  /** What a bad TRACEHOP_POLL_MS is told. */
+  const badPollMs = (value: string) =>
+    `tracehop preprocess: TRACEHOP_POLL_MS=${JSON.stringify(value)} is not a poll interval: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 100\n`;
+  /** Values Number() reads as numbers (16, 50, 1000, 5) but that are no plain decimal integer, and out-of-range ones. */
+  const BAD_POLL_MS = ["abc", "0", "1e10", "0x10", " 50 ", "1e3", "+5", "5.0"];
+
   test("a TRACEHOP_POLL_MS that is not a poll interval is a usage error (exit 2) naming the variable, before anything starts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {
-      for (const value of ["abc", "0", "1e10"]) {
+      for (const value of BAD_POLL_MS) {
         const r = await runMainJob([], {
           DATABASE_URL: `file:${join(dir, "x.db")}`,
           TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
           TRACEHOP_POLL_MS: value,
         });
         assert.equal(r.code, 2, value);
-        assert.equal(
-          r.stderr,
-          `tracehop preprocess: TRACEHOP_POLL_MS="${value}" is not a poll interval: write a number of milliseconds from 1 to 2147483647, or unset it for 100\n`,
-        );
+        assert.equal(r.stderr, badPollMs(value));
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the relay and the worker started by hand refuse a bad TRACEHOP_POLL_MS as npm start does, and the api a bad PORT", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    try {
+      const env = { DATABASE_URL: `file:${join(dir, "x.db")}`, TRACEHOP_SPANS_FILE: join(dir, "s.jsonl") };
+      for (const name of ["relay", "worker"])
+        for (const value of ["0x10", " 50 ", "0"]) {
+          // A process that took the default instead would run until this run's timeout kills it.
+          const r = await runProcess(name, { ...env, TRACEHOP_POLL_MS: value });
+          assert.deepEqual([r.code, r.stderr], [2, badPollMs(value)], `${name} ${JSON.stringify(value)}`);
+        }
+      const r = await runProcess("api", { ...env, PORT: "0x50" });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          2,
+          'tracehop preprocess: PORT="0x50" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port)\n',
+        ],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -18,12 +18,26 @@ export interface MainJobResult {
  * killed, and the exit-code assertion fails with a null code instead of the run hanging.
  */
 export function runMainJob(args: string[], env: Record<string, string>): Promise<MainJobResult> {
+  return runExample("main", args, env, 100_000);
+}
+
+/**
+ * Runs one script of the main job, `examples/preprocess/<name>.ts` (`main`, or `api`, `relay`, `worker`
+ * alone, as started by hand), with `args` from the repository root and `env` added to this process's
+ * environment; killed after `timeoutMs` (the result's code is then null).
+ */
+export function runExample(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<MainJobResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "examples/preprocess/main.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", `examples/preprocess/${name}.ts`, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
-      timeout: 100_000,
+      timeout: timeoutMs,
     });
     let stdout = "";
     let stderr = "";

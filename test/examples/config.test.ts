@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import { setting, settingProblems } from "../../examples/preprocess/config.js";
+
+// The main job's own settings (examples/preprocess/config.ts), read from the environment.
+describe("the main job's number settings", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of ["TRACEHOP_POLL_MS", "TRACEHOP_JOB_TIMEOUT_MS", "TRACEHOP_START_TIMEOUT_MS", "PORT"])
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+  });
+
+  test("plain decimal integers in range are read; unset or empty is the default", () => {
+    for (const [text, value] of [
+      ["1", 1],
+      ["50", 50],
+      ["050", 50],
+      ["2147483647", 2147483647],
+      ["", 100],
+      [undefined, 100],
+    ] as const) {
+      if (text === undefined) delete process.env.TRACEHOP_POLL_MS;
+      else process.env.TRACEHOP_POLL_MS = text;
+      assert.deepEqual([setting("TRACEHOP_POLL_MS"), settingProblems()], [value, []], String(text));
+    }
+    process.env.PORT = "0";
+    assert.deepEqual([setting("PORT"), settingProblems(["PORT"])], [0, []]);
+  });
+
+  test("anything else is refused with a message naming the variable and what to write, never read as Number() reads it", () => {
+    // Number() reads these as 16, 50, 1000, 5, 5, 10 (and the last two are out of range).
+    for (const text of ["0x10", " 50 ", "50\n", "1e3", "+5", "5.0", "0b1010", "abc", "0", "2147483648"]) {
+      process.env.TRACEHOP_POLL_MS = text;
+      assert.equal(setting("TRACEHOP_POLL_MS"), 100, JSON.stringify(text));
+      assert.deepEqual(settingProblems(["TRACEHOP_POLL_MS"]), [
+        `TRACEHOP_POLL_MS=${JSON.stringify(text)} is not a poll interval: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 100`,
+      ]);
+    }
+  });
+
+  test("every setting is checked, each process's own ones on their own", () => {
+    process.env.TRACEHOP_POLL_MS = "0x10";
+    process.env.TRACEHOP_JOB_TIMEOUT_MS = "1e4";
+    process.env.TRACEHOP_START_TIMEOUT_MS = "600000";
+    process.env.PORT = "65536";
+    assert.deepEqual(settingProblems(), [
+      'TRACEHOP_POLL_MS="0x10" is not a poll interval: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 100',
+      'TRACEHOP_JOB_TIMEOUT_MS="1e4" is not a timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 60000',
+      'PORT="65536" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port)',
+    ]);
+    assert.equal(settingProblems(["PORT"]).length, 1);
+    assert.deepEqual(settingProblems(["TRACEHOP_START_TIMEOUT_MS"]), []);
+    assert.equal(setting("TRACEHOP_START_TIMEOUT_MS"), 600_000);
+  });
+});

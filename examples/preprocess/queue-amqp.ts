@@ -42,8 +42,9 @@ const BROKER_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Options of {@link AmqpQueue}: the table queue's options that a broker's queue has, with the same names,
- * defaults and ranges. A misspelt name or a value out of range is a TypeError.
+ * Options of {@link AmqpQueue}, a plain object: the table queue's options that a broker's queue has, with
+ * the same names, defaults and ranges. Anything else given as the options, a misspelt name or a value out
+ * of range is a TypeError that says what it got.
  */
 export interface AmqpQueueOptions {
   /**

@@ -36,7 +36,10 @@ export interface Queue {
   close(): Promise<void>;
 }
 
-/** Options of {@link TableQueue}. A misspelt name or a value out of range is a TypeError. */
+/**
+ * Options of {@link TableQueue}, a plain object. Anything else given as the options, a misspelt name or a
+ * value out of range is a TypeError that says what it got.
+ */
 export interface TableQueueOptions {
   /**
    * How long a claim lasts without renewal, in milliseconds (default 2 minutes; > 0). The consumer
@@ -74,7 +77,40 @@ const QUEUE_OPTION_DEFAULTS: Required<TableQueueOptions> = {
 /** Longest handler error message kept in `lastError`, in characters. */
 const LAST_ERROR_MAX_LENGTH = 1_000;
 
-const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(value) : String(value));
+/**
+ * `value` as an error message shows what was given: a string quoted, a number or other primitive as
+ * itself, a bigint as `a bigint 5n`, and an object by its kind (`an array`, `a Number object`, `a Map`,
+ * `an object`), so that what looks like a valid value (`5`) is never shown for an invalid one.
+ */
+function shown(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "bigint":
+      return `a bigint ${value}n`;
+    case "function":
+      return "a function";
+    case "object": {
+      if (value === null) return "null";
+      if (Array.isArray(value)) return "an array";
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (prototype === Object.prototype || prototype === null) return "an object";
+      const kind = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+      if (typeof kind !== "string" || kind === "") return "an object that is not a plain one";
+      const boxed = ["Number", "String", "Boolean", "BigInt", "Symbol"].includes(kind);
+      return `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind}${boxed ? " object" : ""}`;
+    }
+    default:
+      return String(value);
+  }
+}
+
+/** A plain object: `{...}` or `Object.create(null)`, not an array, a Map, a Date or a class instance. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
 
 /**
  * The options of the queue class `owner` (`"TableQueue"`, `"AmqpQueue"`), which takes the options named
@@ -86,10 +122,9 @@ export function queueOptions<K extends keyof TableQueueOptions>(
   options: unknown,
   known: readonly K[],
 ): Pick<Required<TableQueueOptions>, K> {
-  if (typeof options !== "object" || options === null || Array.isArray(options))
-    throw new TypeError(
-      `${owner}: options must be an object (got ${Array.isArray(options) ? "an array" : shown(options)})`,
-    );
+  // Only a plain object: the own fields of a Map or a Date are not its entries (both were taken as {}).
+  if (!isPlainObject(options))
+    throw new TypeError(`${owner}: options must be a plain object (got ${shown(options)})`);
   for (const name of Object.keys(options))
     if (!(known as readonly string[]).includes(name))
       throw new TypeError(`${owner}: unknown option ${JSON.stringify(name)} (known: ${known.join(", ")})`);

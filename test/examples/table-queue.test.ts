@@ -446,6 +446,47 @@ describe("TableQueue options", () => {
     assert.doesNotThrow(() => new TableQueue(db, { maxAttempts: 1 }));
   });
 
+  test("what is not a number or a plain object is shown for what it is, never as the number it looks like", () => {
+    // A Number object and a bigint were refused "(got 5)", which reads as if 5 had been refused.
+    rejects(
+      { maxAttempts: new Number(5) },
+      /^TableQueue: maxAttempts must be a positive integer \(got a Number object\)$/,
+    );
+    rejects({ maxAttempts: 5n }, /^TableQueue: maxAttempts must be a positive integer \(got a bigint 5n\)$/);
+    rejects(
+      { leaseMs: 5n },
+      /^TableQueue: leaseMs must be a number > 0 and <= 6442450941, in ms \(got a bigint 5n\)$/,
+    );
+    rejects(
+      { pollMs: new String("5") },
+      /^TableQueue: pollMs must be a number > 0 and <= 2147483647, in ms \(got a String object\)$/,
+    );
+    rejects(
+      { retryDelayMs: { ms: 5 } },
+      /^TableQueue: retryDelayMs must be a number >= 0 and <= 2147483647, in ms \(got an object\)$/,
+    );
+    rejects(
+      { maxAttempts: () => 5 },
+      /^TableQueue: maxAttempts must be a positive integer \(got a function\)$/,
+    );
+    rejects({ maxAttempts: null }, /^TableQueue: maxAttempts must be a positive integer \(got null\)$/);
+  });
+
+  test("the options must be a plain object: a Map or a Date is refused, not taken as {}", () => {
+    rejects(new Map([["maxAttempts", 0]]), /^TableQueue: options must be a plain object \(got a Map\)$/);
+    rejects(new Date(), /^TableQueue: options must be a plain object \(got a Date\)$/);
+    rejects(new Number(5), /^TableQueue: options must be a plain object \(got a Number object\)$/);
+    rejects(5n, /^TableQueue: options must be a plain object \(got a bigint 5n\)$/);
+    rejects("fast", /^TableQueue: options must be a plain object \(got "fast"\)$/);
+    class Options {
+      maxAttempts = 3;
+    }
+    rejects(new Options(), /^TableQueue: options must be a plain object \(got an Options\)$/);
+    // Plain objects, with or without a prototype, are options.
+    assert.doesNotThrow(() => new TableQueue(db, Object.assign(Object.create(null), { maxAttempts: 3 })));
+    assert.doesNotThrow(() => new TableQueue(db, { maxAttempts: 3 }));
+  });
+
   test("a failed poll waits ten poll intervals, at most a Node.js timer's longest, and close() does not wait it out", async () => {
     // pollMs at its largest: ten intervals overflow a timer, which Node.js then fires after 1 ms (a poll
     // loop failing every millisecond before this was capped).
@@ -491,8 +532,8 @@ describe("TableQueue options", () => {
       { maxAttempt: 3 },
       /^TableQueue: unknown option "maxAttempt" \(known: leaseMs, pollMs, maxAttempts, retryDelayMs\)$/,
     );
-    rejects(null, /^TableQueue: options must be an object \(got null\)$/);
-    rejects([], /^TableQueue: options must be an object \(got an array\)$/);
+    rejects(null, /^TableQueue: options must be a plain object \(got null\)$/);
+    rejects([], /^TableQueue: options must be a plain object \(got an array\)$/);
     assert.doesNotThrow(() => new TableQueue(db, { leaseMs: 3 * (2 ** 31 - 1), pollMs: 2 ** 31 - 1 }));
     assert.doesNotThrow(() => new TableQueue(db, { retryDelayMs: 0, leaseMs: 1, pollMs: 1 }));
   });

@@ -218,14 +218,18 @@ interface ClaimedMessage {
  *   the lease), its error's message kept in `lastError`;
  * - once `maxAttempts` deliveries have ended without an acknowledgement (handler failures, or consumers
  *   that died with it in hand), it is dead-lettered: moved to the queue `<queue>.dead`
- *   ({@link deadLetterQueue}) with its `attempts` and `lastError`, and never delivered from `queue` again.
+ *   ({@link deadLetterQueue}) with its `attempts` and `lastError`, and never delivered from `queue` again
+ *   (when its last delivery's consumer died: `not acknowledged within its lease (delivery N of N)`, then
+ *   `; last handler error: …` when an earlier delivery failed in its handler — {@link unacknowledgedError}).
  *   A dead-letter queue rather than a `deadAt` mark on the row, because that is what a broker gives
  *   (RabbitMQ's dead-letter exchange, SQS's redrive policy): the dead messages are the rows of one queue
  *   name, read like any other (`SELECT ... WHERE queue = 'jobs.dead'`), {@link redrive}n back to their
  *   queue, or consumed by a TableQueue of their own (the count goes on: a failure there moves them
  *   to `<queue>.dead.dead`), and the live queue's claim needs no extra filter;
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
- *   at once, that delivery not counted.
+ *   at once, that delivery not counted;
+ * - a handler that succeeds after its consumer's lease ran out acknowledges the message wherever no
+ *   other consumer holds it (waiting for its next delivery, or dead-lettered meanwhile): it was handled.
  * A redelivery carries the headers as published, so its process span restores the same trace.
  */
 export class TableQueue implements Queue {
@@ -358,10 +362,50 @@ export class TableQueue implements Queue {
       );
       return undefined;
     });
-    if (acked?.count === 0)
-      console.error(
-        `table queue: message ${message.id} handled after its lease was taken over; it is handled again`,
+    if (acked?.count === 0) await this._handledLate(message);
+  }
+
+  /**
+   * A message whose handler succeeded after this consumer's lease had run out (its renewals failed, or
+   * the process stood still), so the acknowledgement under that lease found nothing. Where no consumer
+   * holds it now — dead-lettered meanwhile as not acknowledged or after another consumer's failure, or
+   * waiting for its next delivery — it is acknowledged there, since it has been handled; a message
+   * another consumer holds is left to it (handled again). Says which, on stderr.
+   */
+  private async _handledLate(message: ClaimedMessage): Promise<void> {
+    const late = `table queue: message ${message.id} handled after its lease ran out`;
+    const retry = { attempts: Infinity, maxElapsedMs: 60_000, signal: this._closing.signal };
+    try {
+      const now = await retryTransient(
+        () =>
+          this._db.queueMessage.findUnique({
+            where: { id: message.id },
+            select: { queue: true, consumedAt: true, attempts: true },
+          }),
+        retry,
       );
+      if (now === null) return console.error(`${late}; another consumer acknowledged it meanwhile`);
+      if (now.consumedAt === null) {
+        const { count } = await retryTransient(
+          () =>
+            this._db.queueMessage.deleteMany({
+              where: { id: message.id, queue: now.queue, consumedAt: null },
+            }),
+          retry,
+        );
+        if (count === 1)
+          return console.error(
+            now.queue === message.queue
+              ? `${late}, when it was waiting to be delivered again; acknowledged`
+              : `${late}, when it had been moved to ${now.queue}; acknowledged there`,
+          );
+      }
+      console.error(`${late}; another consumer has it, so it is handled again`);
+    } catch (error) {
+      console.error(
+        `${late}, and what became of it could not be read (${databaseErrorCode(error)}); it may be handled again`,
+      );
+    }
   }
 
   /**
@@ -438,7 +482,11 @@ export class TableQueue implements Queue {
     const asRead = { id: message.id, consumedAt: message.consumedAt, attempts: message.attempts };
     if (message.consumedAt !== null && message.attempts >= this._maxAttempts) {
       // Its last allowed delivery ran out of lease: its consumer died with it (perhaps because of it).
-      const lastError = `not acknowledged within its lease (delivery ${message.attempts} of ${this._maxAttempts})`;
+      // The handler's last error, if an earlier delivery recorded one, is kept after the reason.
+      const lastError = unacknowledgedError(
+        `not acknowledged within its lease (delivery ${message.attempts} of ${this._maxAttempts})`,
+        message.lastError,
+      );
       const moved = await this._db.queueMessage.updateMany({
         where: asRead,
         data: { queue: deadLetterQueue(queue), consumedAt: null, availableAt: null, lastError },

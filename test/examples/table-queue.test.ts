@@ -295,6 +295,121 @@ describe("TableQueue (the main job's embedded queue)", () => {
     );
   });
 
+  test("a message dead-lettered because its consumer died keeps the handler's last error after the reason", async () => {
+    const longAgo = new Date(Date.now() - 60_000);
+    // Delivery 1 failed in its handler; delivery 2's consumer died (its lease ran out).
+    await db.queueMessage.create({
+      data: {
+        queue: "died-after-failing",
+        body: "poison",
+        headers: {},
+        attempts: 2,
+        consumedAt: longAgo,
+        lastError: "out of memory in sentences.split",
+      },
+    });
+    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2 });
+    const logs = await quietly(async () => {
+      await queue.consume("died-after-failing", async () => assert.fail("not delivered again"));
+      await until(() => rows("died-after-failing.dead").length === 1);
+      await queue.close();
+    });
+    const lastError =
+      "not acknowledged within its lease (delivery 2 of 2); last handler error: out of memory in sentences.split";
+    assert.deepEqual(await stored("died-after-failing.dead"), [
+      { body: "poison", attempts: 2, consumedAt: null, availableAt: null, lastError },
+    ]);
+    assert.ok(
+      logs.some((line) => line.endsWith(`${lastError}; moved to died-after-failing.dead`)),
+      logs.join("\n"),
+    );
+    // Redriven and dead again the same way: the handler's error is kept once, not nested.
+    assert.equal(await queue.redrive("died-after-failing"), 1);
+    await db.queueMessage.updateMany({
+      where: { queue: "died-after-failing" },
+      data: { attempts: 2, consumedAt: longAgo },
+    });
+    const again = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2 });
+    await quietly(async () => {
+      await again.consume("died-after-failing", async () => assert.fail("not delivered again"));
+      await until(() => rows("died-after-failing.dead").length === 1);
+      await again.close();
+    });
+    assert.equal((await stored("died-after-failing.dead"))[0]!.lastError, lastError);
+  });
+
+  /** Makes the lease of the messages of `queue` run out now, as when their consumer stops renewing it. */
+  const leaseRunsOut = (queue: string) =>
+    db.queueMessage.updateMany({ where: { queue }, data: { consumedAt: new Date(Date.now() - 60_000) } });
+
+  test("a handler that succeeds after its lease ran out and its message was dead-lettered meanwhile: acknowledged there", async () => {
+    // The first consumer's lease runs out while its handler runs (its renewals stopped: the process stood
+    // still); a second consumer finds the message on its last allowed delivery and dead-letters it.
+    const slow = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 1 });
+    const other = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 1 });
+    await slow.publish("late", "slow but done", {});
+    let id = "";
+    let handled = false;
+    const logs = await quietly(async () => {
+      await slow.consume("late", async (message) => {
+        id = message.id;
+        await leaseRunsOut("late");
+        await other.consume("late", async () => assert.fail("not delivered again"));
+        await until(() => rows("late.dead").length === 1);
+        handled = true;
+      });
+      try {
+        await until(() => handled && rows("late.dead").length === 0);
+      } finally {
+        await Promise.all([slow.close(), other.close()]);
+      }
+    });
+    // It was handled: neither delivered again nor left dead.
+    assert.deepEqual([rows("late").length, rows("late.dead").length], [0, 0]);
+    assert.deepEqual(logs, [
+      `table queue: message ${id} not acknowledged within its lease (delivery 1 of 1); moved to late.dead`,
+      `table queue: message ${id} handled after its lease ran out, when it had been moved to late.dead; acknowledged there`,
+    ]);
+  });
+
+  test("a handler that succeeds after its lease ran out and another consumer took its message: left to that one", async () => {
+    const slow = new TableQueue(db, { pollMs: 5, leaseMs: 30_000 });
+    const other = new TableQueue(db, { pollMs: 5, leaseMs: 30_000 });
+    await slow.publish("late-taken", "handled twice", {});
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const seen: ReturnType<typeof delivery>[] = [];
+    let id = "";
+    let slowDone = false;
+    const logs = await quietly(async (lines) => {
+      await slow.consume("late-taken", async (message) => {
+        id = message.id;
+        await leaseRunsOut("late-taken");
+        await other.consume("late-taken", async (taken) => {
+          seen.push(delivery(taken));
+          await released;
+        });
+        await until(() => seen.length === 1);
+        slowDone = true;
+      });
+      try {
+        await until(() => slowDone && lines.length === 1);
+        assert.equal(rows("late-taken").length, 1); // the other consumer's, not acknowledged by the slow one
+      } finally {
+        release();
+      }
+      try {
+        await until(() => rows("late-taken").length === 0);
+      } finally {
+        await Promise.all([slow.close(), other.close()]);
+      }
+    });
+    assert.deepEqual(seen, [{ body: "handled twice", deliveryCount: 2, redelivered: true }]);
+    assert.deepEqual(logs, [
+      `table queue: message ${id} handled after its lease ran out; another consumer has it, so it is handled again`,
+    ]);
+  });
+
   test("a handler that fails while the queue closes gives its message back at once, that delivery not counted", async () => {
     const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 60_000, maxAttempts: 1 });
     await queue.publish("closing", "cut short", {});

@@ -1,102 +1,140 @@
-// The main job end to end: three real processes on a temporary SQLite file; the spans file must hold
-// one trace per job in which worker -> relay -> api SERVER span form one chain.
+// The main job end to end: three real processes on a temporary SQLite file, with the embedded queue and
+// with RabbitMQ; the spans file must hold one trace per job in which worker -> relay -> api SERVER span
+// form one chain.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { SpanKind } from "@opentelemetry/api";
+import type amqplib from "amqplib";
 import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
+import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { runExample, runMainJob, type MainJobResult } from "../support/main-job.js";
 
 /** Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 20 s. */
 const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 20_000);
 
-describe("main job (three processes, embedded SQLite and queue)", { timeout: 120_000 }, () => {
-  let dir: string;
-  let result: MainJobResult;
-  let spans: FileSpan[];
-  const docs = ["First sentence. Second one! A third?", "Ein Satz. Noch ein Satz."];
+// The same run on each queue: the embedded table queue, and RabbitMQ when a broker is there (skipped with
+// the reason otherwise).
+for (const { title, amqp } of [
+  { title: "embedded SQLite and queue", amqp: false },
+  { title: "SQLite and RabbitMQ", amqp: true },
+])
+  describe(`main job (three processes, ${title})`, { timeout: 120_000 }, () => {
+    let dir: string;
+    let result: MainJobResult;
+    let spans: FileSpan[];
+    let skip: string | undefined;
+    let databaseUrl: string;
+    const docs = ["First sentence. Second one! A third?", "Ein Satz. Noch ein Satz."];
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
-    const files = docs.map((text, i) => {
-      const file = join(dir, `doc${i}.txt`);
-      writeFileSync(file, text);
-      return file;
+    before(async () => {
+      if (amqp) {
+        const connection = await connectOrSkipReason();
+        if (typeof connection === "string") {
+          skip = connection;
+          return;
+        }
+        await connection.close();
+      }
+      dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+      databaseUrl = `file:${join(dir, "e2e.db")}`;
+      const files = docs.map((text, i) => {
+        const file = join(dir, `doc${i}.txt`);
+        writeFileSync(file, text);
+        return file;
+      });
+      result = await runMainJob(files, {
+        DATABASE_URL: databaseUrl,
+        // Empty: the embedded queue, whatever the environment says.
+        AMQP_URL: amqp ? AMQP_URL : "",
+        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        // Longer than this suite's timeout: a start-timeout timer left pending after the processes are up
+        // would keep main.ts alive past it (it once lingered a minute after the job was done).
+        TRACEHOP_START_TIMEOUT_MS: "600000",
+      });
+      spans = readSpansFile(join(dir, "spans.jsonl"));
     });
-    result = await runMainJob(files, {
-      DATABASE_URL: `file:${join(dir, "e2e.db")}`,
-      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-      OTEL_EXPORTER_OTLP_ENDPOINT: "",
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-      // Longer than this suite's timeout: a start-timeout timer left pending after the processes are up
-      // would keep main.ts alive past it (it once lingered a minute after the job was done).
-      TRACEHOP_START_TIMEOUT_MS: "600000",
+    after(async () => {
+      if (skip !== undefined) return;
+      rmSync(dir, { recursive: true, force: true });
+      if (amqp) {
+        // The run's RabbitMQ queues (AmqpQueue's names for this database) stay on the broker otherwise.
+        const connection = (await connectOrSkipReason()) as amqplib.ChannelModel;
+        const channel = await connection.createChannel();
+        const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, 8);
+        for (const queue of [`preprocess-jobs.${tag}`, `preprocess-jobs.${tag}.dead`])
+          await channel.deleteQueue(queue);
+        await connection.close();
+      }
     });
-    spans = readSpansFile(join(dir, "spans.jsonl"));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+    test("exits 0 and reports every job done with its sentence count", (t) => {
+      if (skip !== undefined) return t.skip(skip);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /doc0\.txt: job [0-9a-f-]+ done, 3 sentences/);
+      assert.match(result.stdout, /doc1\.txt: job [0-9a-f-]+ done, 2 sentences/);
+    });
 
-  test("exits 0 and reports every job done with its sentence count", () => {
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /doc0\.txt: job [0-9a-f-]+ done, 3 sentences/);
-    assert.match(result.stdout, /doc1\.txt: job [0-9a-f-]+ done, 2 sentences/);
-  });
-
-  test("the spans file holds one trace per job: api SERVER -> relay PRODUCER -> worker CONSUMER", () => {
-    // The traces of the jobs; the client's status polls (GET) are traces of their own.
-    const jobTraces = (s: FileSpan) =>
-      s.service !== "tracehop-preprocess-api" || s.attributes["preprocess.job.id"] !== undefined;
-    const traceIds = [...new Set(spans.filter(jobTraces).map((s) => s.traceId))];
-    assert.equal(traceIds.length, docs.length, `one trace per job, got ${traceIds.length}`);
-    const jobIds = new Set(
-      spans
-        .filter((s) => s.service.endsWith("-api") && s.attributes["preprocess.job.id"])
-        .map((s) => s.attributes["preprocess.job.id"]),
-    );
-    assert.equal(jobIds.size, docs.length);
-    for (const traceId of traceIds) {
-      const inTrace = spans.filter((s) => s.traceId === traceId);
-      const byId = new Map(inTrace.map((s) => [s.spanId, s]));
-      const roots = inTrace.filter((s) => !s.parentSpanId);
-      assert.equal(roots.length, 1, "exactly one root span");
-      assert.equal(roots[0]!.service, "tracehop-preprocess-api");
-      assert.equal(roots[0]!.kind - 1, SpanKind.SERVER, "the root is the api's HTTP SERVER span");
-      for (const s of inTrace)
-        if (s.parentSpanId) assert.ok(byId.has(s.parentSpanId), `parent of ${s.name} is in the trace`);
-
-      const consumer = inTrace.find(
-        (s) => s.service === "tracehop-preprocess-worker" && s.kind - 1 === SpanKind.CONSUMER,
+    test("the spans file holds one trace per job: api SERVER -> relay PRODUCER -> worker CONSUMER", (t) => {
+      if (skip !== undefined) return t.skip(skip);
+      // The traces of the jobs; the client's status polls (GET) are traces of their own.
+      const jobTraces = (s: FileSpan) =>
+        s.service !== "tracehop-preprocess-api" || s.attributes["preprocess.job.id"] !== undefined;
+      const traceIds = [...new Set(spans.filter(jobTraces).map((s) => s.traceId))];
+      assert.equal(traceIds.length, docs.length, `one trace per job, got ${traceIds.length}`);
+      const jobIds = new Set(
+        spans
+          .filter((s) => s.service.endsWith("-api") && s.attributes["preprocess.job.id"])
+          .map((s) => s.attributes["preprocess.job.id"]),
       );
-      assert.ok(consumer, "the worker's CONSUMER span is in the trace");
-      const producer = byId.get(consumer.parentSpanId!)!;
-      assert.equal(producer.service, "tracehop-preprocess-relay");
-      assert.equal(producer.kind - 1, SpanKind.PRODUCER);
-      // Walk from the relay span up to the root: it must reach the api SERVER span through api spans.
-      let cursor: FileSpan | undefined = byId.get(producer.parentSpanId!);
-      assert.equal(cursor?.service, "tracehop-preprocess-api");
-      while (cursor?.parentSpanId) cursor = byId.get(cursor.parentSpanId);
-      assert.equal(cursor, roots[0]);
-      assert.deepEqual(
-        new Set(inTrace.map((s) => s.service)),
-        new Set(["tracehop-preprocess-api", "tracehop-preprocess-relay", "tracehop-preprocess-worker"]),
-      );
-    }
-  });
+      assert.equal(jobIds.size, docs.length);
+      for (const traceId of traceIds) {
+        const inTrace = spans.filter((s) => s.traceId === traceId);
+        const byId = new Map(inTrace.map((s) => [s.spanId, s]));
+        const roots = inTrace.filter((s) => !s.parentSpanId);
+        assert.equal(roots.length, 1, "exactly one root span");
+        assert.equal(roots[0]!.service, "tracehop-preprocess-api");
+        assert.equal(roots[0]!.kind - 1, SpanKind.SERVER, "the root is the api's HTTP SERVER span");
+        for (const s of inTrace)
+          if (s.parentSpanId) assert.ok(byId.has(s.parentSpanId), `parent of ${s.name} is in the trace`);
 
-  test("prints each trace id in W3C hex and Datadog decimal", () => {
-    const traceIds = new Set(spans.filter((s) => s.service.endsWith("-worker")).map((s) => s.traceId));
-    assert.equal(traceIds.size, docs.length);
-    for (const traceId of traceIds) {
-      const decimal = BigInt("0x" + traceId.slice(16)).toString(10);
-      assert.ok(
-        result.stdout.includes(`trace ${traceId} (W3C)  =  ${decimal} (Datadog`),
-        `trace ${traceId} printed`,
-      );
-    }
+        const consumer = inTrace.find(
+          (s) => s.service === "tracehop-preprocess-worker" && s.kind - 1 === SpanKind.CONSUMER,
+        );
+        assert.ok(consumer, "the worker's CONSUMER span is in the trace");
+        assert.equal(consumer.attributes["messaging.system"], amqp ? "rabbitmq" : "tracehop-table");
+        const producer = byId.get(consumer.parentSpanId!)!;
+        assert.equal(producer.service, "tracehop-preprocess-relay");
+        assert.equal(producer.kind - 1, SpanKind.PRODUCER);
+        // Walk from the relay span up to the root: it must reach the api SERVER span through api spans.
+        let cursor: FileSpan | undefined = byId.get(producer.parentSpanId!);
+        assert.equal(cursor?.service, "tracehop-preprocess-api");
+        while (cursor?.parentSpanId) cursor = byId.get(cursor.parentSpanId);
+        assert.equal(cursor, roots[0]);
+        assert.deepEqual(
+          new Set(inTrace.map((s) => s.service)),
+          new Set(["tracehop-preprocess-api", "tracehop-preprocess-relay", "tracehop-preprocess-worker"]),
+        );
+      }
+    });
+
+    test("prints each trace id in W3C hex and Datadog decimal", (t) => {
+      if (skip !== undefined) return t.skip(skip);
+      const traceIds = new Set(spans.filter((s) => s.service.endsWith("-worker")).map((s) => s.traceId));
+      assert.equal(traceIds.size, docs.length);
+      for (const traceId of traceIds) {
+        const decimal = BigInt("0x" + traceId.slice(16)).toString(10);
+        assert.ok(
+          result.stdout.includes(`trace ${traceId} (W3C)  =  ${decimal} (Datadog`),
+          `trace ${traceId} printed`,
+        );
+      }
+    });
   });
-});
 
 describe("main job: bad input", { timeout: 120_000 }, () => {
   test("a missing file is a usage error (exit 2) that names the file", async () => {

@@ -42,6 +42,16 @@ interface NumberSetting {
   defaultText: string;
 }
 
+/** A timeout of `npm start`: 1 ms to the longest timer, one minute by default. */
+const TIMEOUT_SETTING: NumberSetting = {
+  what: "a timeout",
+  unit: "milliseconds",
+  min: 1,
+  max: MAX_TIMER_MS,
+  byDefault: 60_000,
+  defaultText: "60000",
+};
+
 /** The main job's own number settings, with the processes that read them. */
 const SETTINGS = {
   /** Poll interval of the relay and the embedded queue (relay, worker). */
@@ -54,23 +64,9 @@ const SETTINGS = {
     defaultText: "100",
   },
   /** How long `npm start` waits for its jobs (main). */
-  TRACEHOP_JOB_TIMEOUT_MS: {
-    what: "a timeout",
-    unit: "milliseconds",
-    min: 1,
-    max: MAX_TIMER_MS,
-    byDefault: 60_000,
-    defaultText: "60000",
-  },
+  TRACEHOP_JOB_TIMEOUT_MS: TIMEOUT_SETTING,
   /** How long `npm start` waits for its three processes to start (main). */
-  TRACEHOP_START_TIMEOUT_MS: {
-    what: "a timeout",
-    unit: "milliseconds",
-    min: 1,
-    max: MAX_TIMER_MS,
-    byDefault: 60_000,
-    defaultText: "60000",
-  },
+  TRACEHOP_START_TIMEOUT_MS: TIMEOUT_SETTING,
   /** The api's TCP port (api; `npm start` sets 0 unless PORT is set). */
   PORT: { what: "a TCP port", unit: "", min: 0, max: 65_535, byDefault: 0, defaultText: "0 (any free port)" },
 } satisfies Record<string, NumberSetting>;

@@ -169,6 +169,32 @@ export class AmqpQueue implements Queue {
     this._consumerTag = consumerTag;
   }
 
+  /**
+   * Moves the messages of the dead-letter queue of `queue` ({@link deadLetterQueue} of its RabbitMQ name)
+   * back to `queue`, their count of attempts reset and `last-error` kept, as `TableQueue.redrive` does
+   * (SQS's dead-letter queue redrive). Each copy is published and confirmed before its dead letter is
+   * acknowledged. Moves at most the messages the dead-letter queue held when it started, so a message
+   * that fails again meanwhile is not moved twice.
+   *
+   * @returns the number of messages moved
+   * @throws Error when a copy cannot be published: that message stays in the dead-letter queue, the ones
+   *   moved before it stay moved.
+   */
+  async redrive(queue: string): Promise<number> {
+    const name = await this._declare(queue);
+    const dead = await this._declareName(deadLetterQueue(name));
+    const { messageCount } = await this._channel.checkQueue(dead);
+    for (let moved = 0; moved < messageCount; moved++) {
+      const msg = await this._channel.get(dead, { noAck: false });
+      if (msg === false) return moved; // another consumer of the dead-letter queue took the rest
+      if (!(await this._move(dead, msg, async () => name, 0, undefined, "requeue")))
+        throw new Error(
+          `amqp queue: redrive of ${dead} stopped after ${moved} message(s): a copy could not be published to ${name} (logged above); the rest stay in ${dead}`,
+        );
+    }
+    return messageCount;
+  }
+
   async close(): Promise<void> {
     this._closing = true;
     if (this._consumerTag !== undefined) await this._channel.cancel(this._consumerTag);
@@ -250,7 +276,7 @@ export class AmqpQueue implements Queue {
    */
   private async _move(
     name: string,
-    msg: amqplib.ConsumeMessage,
+    msg: amqplib.Message,
     declare: () => Promise<string>,
     attempts: number,
     lastError: string | undefined,

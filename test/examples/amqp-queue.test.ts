@@ -285,6 +285,60 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
+  test("redrive moves the dead letters back, their count reset and last error kept; they are delivered from 1 again", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 2, retryDelayMs: 0 }, async ({ queue, name }) => {
+      assert.equal(await queue.redrive("jobs"), 0); // nothing dead yet
+      await queue.publish("jobs", "poison", { traceparent: TRACEPARENT });
+      await queue.publish("jobs", "poison too", {});
+      const seen: Seen[] = [];
+      let healed = false;
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        if (!healed) throw new Error(`not yet: ${message.body}`);
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 2);
+      healed = true; // the fix is deployed: the dead letters can be handled now
+      assert.equal(await queue.redrive("jobs"), 2);
+      await until(() => seen.length === 6);
+      const redriven = seen.slice(4).sort((a, b) => a.body.localeCompare(b.body));
+      assert.deepEqual(counts(redriven), [
+        ["poison", 1, false],
+        ["poison too", 1, false],
+      ]);
+      await until(async () => (await messageCount(name)) === 0);
+      assert.equal(await messageCount(deadLetterQueue(name)), 0);
+      // Same message ids as before they died.
+      assert.deepEqual(new Set(seen.map((s) => s.id)).size, 2);
+      assert.equal(await queue.redrive("jobs"), 0);
+    });
+  });
+
+  test("redrive keeps the headers and the last error of a dead letter, its count reset to 0", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 1 }, async ({ queue, name, database, close }) => {
+      await queue.publish("jobs", "dies once", { traceparent: TRACEPARENT });
+      await queue.consume("jobs", async () => {
+        throw new Error("the only failure");
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      await close(); // no consumer: the redriven message stays in the queue to be looked at
+      const again = await AmqpQueue.open(AMQP_URL, database);
+      try {
+        assert.equal(await again.redrive("jobs"), 1);
+      } finally {
+        await again.close();
+      }
+      const moved = await broker.channel.get(name, { noAck: true });
+      assert.ok(moved);
+      assert.equal(moved.content.toString("utf8"), "dies once");
+      assert.deepEqual(
+        { ...moved.properties.headers },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 0, "last-error": "the only failure" },
+      );
+    });
+  });
+
   test("the retries of a message continue its trace: each process span a child of the relay's publish span", async (t) => {
     if (!broker.requireBroker(t)) return;
     await withQueue({ retryDelayMs: 50 }, async ({ queue }) => {

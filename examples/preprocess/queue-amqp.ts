@@ -4,6 +4,7 @@
 // its handler resolves, one message at a time (prefetch 1). A failed message is retried as the table
 // queue retries it: counted, after a backoff, and dead-lettered after maxAttempts (see AmqpQueue).
 import { createHash, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import amqplib from "amqplib";
 import {
   deadLetterQueue,
@@ -29,6 +30,11 @@ export const ATTEMPTS_HEADER = "tracehop-attempts";
 export const LAST_ERROR_HEADER = "last-error";
 /** Longest wait before a retry, in ms: 2 minutes, the table queue's cap with its default lease. */
 export const MAX_RETRY_DELAY_MS = 2 * 60_000;
+/**
+ * Pause before a message whose copy could not be published is requeued, in ms: the broker delivers it
+ * again at once, and a copy that can never be published (headers too large) would otherwise loop.
+ */
+const REQUEUE_PAUSE_MS = 1_000;
 /** Headers RabbitMQ adds when it dead-letters or redelivers a message: left off a copy. */
 const BROKER_HEADERS: ReadonlySet<string> = new Set([
   "x-death",
@@ -77,9 +83,11 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *
  * Failures, as the table queue bounds them ({@link AmqpQueueOptions}):
  * - every delivery is counted: `QueueMessage.deliveryCount` is the message's {@link ATTEMPTS_HEADER}
- *   plus one, plus one more when the broker redelivers it (a consumer that died or lost its channel with
- *   it unacknowledged; a quorum queue's `x-delivery-count` says how many times, a classic queue only
- *   that it did, so two such redeliveries of one copy count as one);
+ *   plus one, plus the broker's redeliveries (a consumer that died or lost its channel with it
+ *   unacknowledged): a quorum queue's `x-delivery-count` says how many; a classic queue says only that
+ *   it redelivered, so such a message is first republished with that delivery in its count (to the
+ *   tail of the queue) and handled from the copy — a message that kills every consumer is dead-lettered
+ *   after `maxAttempts` like one whose handler fails;
  * - a message whose handler fails is acknowledged and a copy published (same body, headers — the trace
  *   context among them, so the retry's process span continues the same trace — and message id) with
  *   the count and `last-error`, into the retry queue of its delay ({@link retryQueue}): `retryDelayMs`
@@ -96,17 +104,24 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
  *   at once, that delivery not counted: a copy at the tail of the queue with the count it came with.
  * The copy is published (and confirmed) before the original is acknowledged: at least once. When it
- * cannot be published, a retry is requeued by the broker (delivered again at once, counted as a
- * redelivery), a dead letter is dropped as a rejection without dead-lettering does, and a message given
- * back on close is left to the broker (requeued when the channel closes, counted as a redelivery).
+ * cannot be published, a retry or a dead letter is requeued after a pause of a second (never dropped),
+ * a redelivery whose count cannot be written is handled as it is, and a message given back on close is
+ * left to the broker (requeued when the channel closes, counted as a redelivery). A lost channel or
+ * connection is logged (the process is not ended by it); the queue then consumes no more.
  * Retry and dead-letter queues stay on the broker until deleted, as the queues do.
  */
 export class AmqpQueue implements Queue {
   readonly system = "rabbitmq";
   private readonly _declared = new Set<string>();
-  private _consumerTag: string | undefined;
-  private _inFlight: Promise<void> = Promise.resolve();
+  /** One per consume() call: close() cancels them all. */
+  private readonly _consumerTags: string[] = [];
+  /** Deliveries whose handler or settlement is still running: close() waits for them all. */
+  private readonly _inFlight = new Set<Promise<void>>();
   private _closing = false;
+  /** Aborted by close(): ends the pause before a message whose copy could not be published is requeued. */
+  private readonly _closed = new AbortController();
+  /** Why the channel closed without close() (a channel or connection error), else undefined. */
+  private _lost: string | undefined;
 
   private constructor(
     private readonly _connection: amqplib.ChannelModel,
@@ -137,7 +152,17 @@ export class AmqpQueue implements Queue {
     const channel = await connection.createConfirmChannel();
     await channel.prefetch(PREFETCH);
     const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, DATABASE_TAG_LENGTH);
-    return new AmqpQueue(connection, channel, tag, maxAttempts, retryDelayMs);
+    const queue = new AmqpQueue(connection, channel, tag, maxAttempts, retryDelayMs);
+    // Without a listener an 'error' event would end the process (a 406 PRECONDITION_FAILED on a queue
+    // declared elsewhere with other arguments, a broker that went away); the messages in hand go back to
+    // the broker with the channel, and close() still returns.
+    const lost = (what: string) => (error: unknown) => {
+      queue._lost ??= `${what}: ${error instanceof Error ? error.message : String(error)}`;
+      console.error(`amqp queue: ${queue._lost}; no more messages are consumed: restart the process`);
+    };
+    connection.on("error", lost("the connection to RabbitMQ failed"));
+    channel.on("error", lost("the RabbitMQ channel failed"));
+    return queue;
   }
 
   /** The RabbitMQ queue that holds the main job's queue `queue` for this database. */
@@ -161,12 +186,15 @@ export class AmqpQueue implements Queue {
     const name = await this._declare(queue);
     const { consumerTag } = await this._channel.consume(name, (msg) => {
       if (!msg) return; // the broker cancelled the consumer (queue deleted)
-      this._inFlight = this._deliver(name, msg, handler).catch((error: unknown) =>
-        // The channel closed under it (ack and nack throw then): the broker requeues the message.
-        console.error(`amqp queue: a message of ${name} was left unsettled`, error),
-      );
+      const delivered: Promise<void> = this._deliver(name, msg, handler)
+        .catch((error: unknown) =>
+          // The channel closed under it (ack and nack throw then): the broker requeues the message.
+          console.error(`amqp queue: a message of ${name} was left unsettled`, error),
+        )
+        .finally(() => this._inFlight.delete(delivered));
+      this._inFlight.add(delivered);
     });
-    this._consumerTag = consumerTag;
+    this._consumerTags.push(consumerTag);
   }
 
   /**
@@ -195,12 +223,19 @@ export class AmqpQueue implements Queue {
     return messageCount;
   }
 
+  /**
+   * Stops every consumer of this queue, waits for the handlers in hand to settle their messages, and
+   * closes the channel and the connection. Returns also when the channel or the connection was lost
+   * before (their messages went back to the broker then).
+   */
   async close(): Promise<void> {
     this._closing = true;
-    if (this._consumerTag !== undefined) await this._channel.cancel(this._consumerTag);
-    await this._inFlight;
-    await this._channel.close();
-    await this._connection.close();
+    this._closed.abort();
+    if (this._lost === undefined)
+      for (const tag of this._consumerTags) await this._channel.cancel(tag).catch(() => undefined);
+    await Promise.all(this._inFlight);
+    await this._channel.close().catch(() => undefined); // already closed when lost
+    await this._connection.close().catch(() => undefined);
   }
 
   /** Hands one delivery of the queue `name` to `handler` and settles it (the class comment). */
@@ -218,38 +253,54 @@ export class AmqpQueue implements Queue {
         `not acknowledged: its consumer died or lost its channel with it in hand (delivery ${attempts} of ${this._maxAttempts})`,
         headerText(msg, LAST_ERROR_HEADER),
       );
-      if (await this._move(name, msg, () => this._declareName(dead), attempts, lastError, "drop"))
+      if (await this._move(name, msg, () => this._declareName(dead), attempts, lastError, "requeue"))
         console.error(`amqp queue: message ${id} of ${name} ${lastError}; moved to ${dead}`);
       return;
     }
-    const count = attempts + 1;
+    if (msg.fields.redelivered && count(msg.properties.headers?.["x-delivery-count"]) === undefined) {
+      // A classic queue says only that it delivered this copy before, not how often. The delivery that
+      // ended without a verdict is written into a copy's count, at the tail of the queue, before the
+      // handler runs: a message that kills every consumer that takes it then counts each of them and is
+      // dead-lettered after maxAttempts, instead of coming back forever at the same count.
+      if (await this._move(name, msg, async () => name, attempts, undefined, "keep")) return;
+    }
+    const deliveryCount = attempts + 1;
     try {
       await handler({
         id,
         body: msg.content.toString("utf8"),
         // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
         headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
-        redelivered: count > 1,
-        deliveryCount: count,
+        redelivered: deliveryCount > 1,
+        deliveryCount,
       });
     } catch (error) {
-      const delivery = `delivery ${count} of ${this._maxAttempts}`;
+      const delivery = `delivery ${deliveryCount} of ${this._maxAttempts}`;
       if (this._closing) {
         if (await this._move(name, msg, async () => name, attempts, undefined, "leave"))
           console.error(
             `amqp queue: handler failed on message ${id} of ${name} (${delivery}); given back (the queue is closing)`,
             error,
           );
-      } else if (count >= this._maxAttempts) {
-        if (await this._move(name, msg, () => this._declareName(dead), count, errorText(error), "drop"))
+      } else if (deliveryCount >= this._maxAttempts) {
+        if (
+          await this._move(
+            name,
+            msg,
+            () => this._declareName(dead),
+            deliveryCount,
+            errorText(error),
+            "requeue",
+          )
+        )
           console.error(
             `amqp queue: handler failed on message ${id} of ${name} (${delivery}); moved to ${dead}`,
             error,
           );
       } else {
-        const delayMs = this._delayMs(count);
+        const delayMs = this._delayMs(deliveryCount);
         const target = async () => (delayMs === 0 ? name : this._declareRetry(name, delayMs));
-        if (await this._move(name, msg, target, count, errorText(error), "requeue"))
+        if (await this._move(name, msg, target, deliveryCount, errorText(error), "requeue"))
           console.error(
             `amqp queue: handler failed on message ${id} of ${name} (${delivery}); delivered again in ${delayMs} ms`,
             error,
@@ -270,8 +321,11 @@ export class AmqpQueue implements Queue {
   /**
    * Publishes a copy of `msg`, a message of the queue `name`, to the queue `declare` declares and names,
    * with `attempts` in {@link ATTEMPTS_HEADER} and `lastError` in `last-error` (unchanged when
-   * undefined), then acknowledges `msg`. When the copy cannot be published, `msg` is rejected without
-   * requeueing (`drop`), requeued (`requeue`) or left unsettled (`leave`), and the error logged.
+   * undefined), then acknowledges `msg`. When the copy cannot be published (the channel lost, a queue
+   * declared elsewhere with other arguments, headers beyond AMQP's 64 KiB field table), the error is
+   * logged and `msg` is, by `otherwise`: requeued after {@link REQUEUE_PAUSE_MS} (`requeue`: never
+   * dropped, and never in a tight loop: the consumer pauses, close() ends the pause), left unsettled
+   * (`leave`: the broker requeues it with the channel), or kept in hand for the caller (`keep`).
    * @returns whether the copy was published
    */
   private async _move(
@@ -280,7 +334,7 @@ export class AmqpQueue implements Queue {
     declare: () => Promise<string>,
     attempts: number,
     lastError: string | undefined,
-    otherwise: "drop" | "requeue" | "leave",
+    otherwise: "requeue" | "leave" | "keep",
   ): Promise<boolean> {
     const headers: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(msg.properties.headers ?? {}))
@@ -305,12 +359,19 @@ export class AmqpQueue implements Queue {
       });
       await this._channel.waitForConfirms();
     } catch (publishError) {
-      const outcome = { drop: "dropped", requeue: "requeued", leave: "left to the broker" }[otherwise];
+      const outcome = {
+        requeue: `requeued in ${REQUEUE_PAUSE_MS} ms`,
+        leave: "left to the broker",
+        keep: "handled as it is",
+      }[otherwise];
       console.error(
         `amqp queue: a copy of a message of ${name} could not be published to ${target}; ${outcome}`,
         publishError,
       );
-      if (otherwise !== "leave") this._channel.nack(msg, false, otherwise === "requeue");
+      if (otherwise === "requeue") {
+        await sleep(REQUEUE_PAUSE_MS, undefined, { signal: this._closed.signal }).catch(() => undefined);
+        this._channel.nack(msg, false, true);
+      }
       return false;
     }
     this._channel.ack(msg);

@@ -251,6 +251,95 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
+  test("a message that kills every consumer that takes it is dead-lettered after maxAttempts deliveries, not redelivered forever", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const options = { maxAttempts: 3 };
+    await withQueue(options, async ({ queue, name, database, logs }) => {
+      await queue.publish("jobs", "kills its consumer", {});
+      const seen: number[] = [];
+      // Each worker dies with the message in hand: its connection is cut while the handler runs (as a
+      // process killed mid-job), and the broker redelivers the message to the next worker.
+      for (let worker = 1; worker <= 6; worker++) {
+        if ((await messageCount(deadLetterQueue(name))) === 1) break;
+        const dying = await AmqpQueue.open(AMQP_URL, database, options);
+        const connection = (dying as unknown as { _connection: amqplib.ChannelModel })._connection;
+        const before = seen.length;
+        await dying.consume("jobs", async (message) => {
+          seen.push(message.deliveryCount);
+          await connection.close();
+          await new Promise(() => undefined); // never settles: its worker is gone
+        });
+        await until(async () => seen.length > before || (await messageCount(deadLetterQueue(name))) === 1);
+        // The worker that dead-lettered the message instead of handling it is still alive.
+        if (seen.length === before) await dying.close();
+      }
+      assert.deepEqual(seen, [1, 2, 3]);
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
+      assert.match(
+        String(dead.properties.headers?.["last-error"]),
+        /^not acknowledged: its consumer died or lost its channel with it in hand \(delivery 3 of 3\)/,
+      );
+      assert.ok(logs.some((line) => line.includes(`moved to ${deadLetterQueue(name)}`)));
+    });
+  });
+
+  test("close() waits for the handlers of every consume() call, and no handled message comes back", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({}, async ({ queue, name, close }) => {
+      await queue.publish("slow", "slow one", {});
+      await queue.publish("fast", "fast one", {});
+      const done: string[] = [];
+      const started: string[] = [];
+      await queue.consume("slow", async (message) => {
+        started.push(message.body);
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        done.push(message.body);
+      });
+      await queue.consume("fast", async (message) => {
+        started.push(message.body);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        done.push(message.body);
+      });
+      await until(() => started.length === 2);
+      await close();
+      assert.deepEqual(done.sort(), ["fast one", "slow one"]);
+      const slow = queue.destination("slow");
+      try {
+        assert.equal(await messageCount(slow), 0); // acknowledged, not requeued with the channel
+        assert.equal(await messageCount(name), 0);
+      } finally {
+        await broker.channel.deleteQueue(slow);
+        await broker.channel.deleteQueue(queue.destination("fast"));
+      }
+    });
+  });
+
+  test("a channel the broker closes (a retry queue declared elsewhere with other arguments): logged, the process goes on, the message is kept, close() returns", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const options = { retryDelayMs: 100 };
+    await withQueue(options, async ({ queue, name, close, logs }) => {
+      // Declared by someone else without the TTL: AmqpQueue's declaration of it fails (406 PRECONDITION_FAILED).
+      await broker.channel.assertQueue(retryQueue(name, 100), { durable: true });
+      await queue.publish("jobs", "fails once", {});
+      let calls = 0;
+      await queue.consume("jobs", async () => {
+        calls++;
+        throw new Error("first failure");
+      });
+      await until(() => logs.some((line) => line.includes("no more messages are consumed")));
+      await close();
+      assert.equal(calls, 1);
+      assert.equal(await messageCount(name), 1); // back in the queue with the lost channel, not dropped
+      assert.ok(
+        logs.some((line) => /^amqp queue: the RabbitMQ channel failed: .*PRECONDITION_FAILED/.test(line)),
+        logs.join("\n"),
+      );
+    });
+  });
+
   test("a handler that fails while the queue closes gives its message back at once, that delivery not counted", async (t) => {
     if (!broker.requireBroker(t)) return;
     // maxAttempts 1 and a minute's delay: counted, the message would be dead; delayed, it would wait.

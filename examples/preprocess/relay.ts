@@ -30,6 +30,14 @@ const stopping = new AbortController();
  */
 const RELAY_RETRY = { attempts: Infinity, maxElapsedMs: 30_000, signal: stopping.signal };
 
+/**
+ * Waits `ms` between passes, or until the relay is told to stop: a stop never waits out a poll interval
+ * (as the table queue's own wait, TableQueue._pause).
+ */
+function pause(ms: number): Promise<void> {
+  return sleep(Math.min(ms, MAX_TIMER_MS), undefined, { signal: stopping.signal }).catch(() => undefined);
+}
+
 async function relayOnce(): Promise<number> {
   const rows = await db.outbox.findMany({
     where: { publishedAt: null },
@@ -69,13 +77,13 @@ async function relayOnce(): Promise<number> {
 const loop = (async () => {
   while (running) {
     try {
-      if ((await relayOnce()) === 0) await sleep(POLL_INTERVAL_MS);
+      if ((await relayOnce()) === 0) await pause(POLL_INTERVAL_MS);
     } catch (err) {
       // A busy database is said in one line (it can last, and the pass is retried); anything else in full.
       if (isTransientDatabaseError(err))
         console.error(`relay: pass failed (${databaseErrorCode(err)}), retrying`);
       else console.error("relay: pass failed, retrying", err);
-      await sleep(Math.min(POLL_INTERVAL_MS * 10, MAX_TIMER_MS));
+      await pause(POLL_INTERVAL_MS * 10);
     }
   }
 })();

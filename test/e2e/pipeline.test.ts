@@ -11,7 +11,8 @@ import { SpanKind } from "@opentelemetry/api";
 import type amqplib from "amqplib";
 import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
-import { runExample, runMainJob, type MainJobResult } from "../support/main-job.js";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { runExample, runMainJob, startExample, type MainJobResult } from "../support/main-job.js";
 
 /** Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 20 s. */
 const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 20_000);
@@ -213,4 +214,46 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("processes told to stop exit at once, whatever their poll interval", { timeout: 120_000 }, () => {
+  /** Longest a process told to stop may take here: far below its 60 s poll interval. */
+  const STOP_WITHIN_MS = 5_000;
+
+  /** Starts `name` by hand with a 60 s poll interval, sends SIGTERM once it is up, and times its exit. */
+  async function stopAfterReady(name: string, env: Record<string, string>) {
+    const run = startExample(name, { ...env, TRACEHOP_POLL_MS: "60000" }, 30_000);
+    await run.ready;
+    // Past its first pass: the relay is in its wait between polls.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const sent = Date.now();
+    run.child.kill("SIGTERM");
+    const result = await run.result;
+    return { ...result, stopMs: Date.now() - sent };
+  }
+
+  for (const { name, migrated } of [
+    { name: "relay", migrated: true },
+    // No tables: every pass fails, and the relay waits ten poll intervals before the next.
+    { name: "relay", migrated: false },
+    { name: "worker", migrated: true },
+  ])
+    test(`the ${name} (${migrated ? "idle" : "after a failed pass"}) exits 0 within ${STOP_WITHIN_MS} ms of SIGTERM`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+      try {
+        const dbFile = join(dir, "stop.db");
+        if (migrated) migrateSqlite(dbFile);
+        const r = await stopAfterReady(name, {
+          DATABASE_URL: `file:${dbFile}`,
+          AMQP_URL: "",
+          TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        });
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stopMs < STOP_WITHIN_MS, `stopped after ${r.stopMs} ms`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 });

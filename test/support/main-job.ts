@@ -1,6 +1,6 @@
 // The main job (examples/preprocess/main.ts: api, relay and worker in three processes) run as a user
 // runs it, for the end-to-end tests.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -45,4 +45,45 @@ export function runExample(
     child.stderr.on("data", (d) => (stderr += d));
     child.on("exit", (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** One script of the main job started by hand and still running, for tests that stop it themselves. */
+export interface RunningExample {
+  child: ChildProcess;
+  /** The first stdout line ending in READY; rejects when the process exits before it. */
+  ready: Promise<string>;
+  /** How it ended. */
+  result: Promise<MainJobResult>;
+}
+
+/**
+ * Starts `examples/preprocess/<name>.ts` as {@link runExample} does, but returns at once: the test waits
+ * for `ready`, signals `child` and awaits `result`. Killed (SIGKILL) after `timeoutMs` (the result's code is
+ * then null).
+ */
+export function startExample(name: string, env: Record<string, string>, timeoutMs: number): RunningExample {
+  const child = spawn(process.execPath, ["--import", "tsx", `examples/preprocess/${name}.ts`], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: timeoutMs,
+    // The test's SIGTERM is what is under test: the hang guard must not depend on it.
+    killSignal: "SIGKILL",
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const line = stdout.split("\n").find((l) => l.endsWith("READY"));
+      if (line !== undefined) resolve(line);
+    });
+    child.on("exit", (code) => reject(new Error(`${name} exited with code ${code} before READY: ${stderr}`)));
+  });
+  ready.catch(() => undefined);
+  const result = new Promise<MainJobResult>((done) =>
+    child.on("exit", (code) => done({ code, stdout, stderr })),
+  );
+  return { child, ready, result };
 }

@@ -8,6 +8,7 @@ import {
   SERVICE_NAMES,
   EVENT_JOB_REQUESTED,
   MAX_DOCUMENT_BYTES,
+  exitForBadInput,
   exitOnSettingProblems,
   setting,
 } from "./config.js";
@@ -162,7 +163,16 @@ const server = createServer((req, res) => {
   })();
 });
 
-server.listen(setting("PORT"), "127.0.0.1", () => {
+const PORT = setting("PORT");
+// A port in use is bad input, as a bad PORT is: one line and exit 2 (`npm start` then exits 2 too).
+server.once("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EADDRINUSE")
+    exitForBadInput(
+      `PORT=${PORT}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port)`,
+    );
+  throw err;
+});
+server.listen(PORT, "127.0.0.1", () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   // The orchestrator waits for this line.

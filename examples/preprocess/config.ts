@@ -118,8 +118,25 @@ export function settingProblems(
 export function exitOnSettingProblems(names?: readonly SettingName[]): void {
   const problems = settingProblems(names);
   if (problems.length === 0) return;
-  console.error(`tracehop preprocess: ${problems.join("; ")}`);
+  exitForBadInput(problems.join("; "));
+}
+
+/** Exits the process with code 2 (bad input) and `message` on stderr in one line, prefixed `tracehop preprocess:`. */
+export function exitForBadInput(message: string): never {
+  console.error(`tracehop preprocess: ${message}`);
   process.exit(2);
+}
+
+/**
+ * A start-up failure that is bad input, not a bug (an unreachable broker): its message says what to fix,
+ * and a process started by hand answers it as `npm start` does, one line and exit 2 ({@link exitOnBadInput}).
+ */
+export class BadInputError extends Error {}
+
+/** For a start-up promise's catch: exits 2 with the message of a {@link BadInputError}; any other error is thrown again. */
+export function exitOnBadInput(err: unknown): never {
+  if (err instanceof BadInputError) exitForBadInput(err.message);
+  throw err;
 }
 
 /** Largest document the api accepts, in bytes. */

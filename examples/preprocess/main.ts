@@ -21,6 +21,16 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** A process that exited before it was ready; code 2: it refused bad input and said why (a port in use). */
+class ExitedBeforeReady extends Error {
+  constructor(
+    name: string,
+    readonly code: number | null,
+  ) {
+    super(`${name} exited with code ${code} before it was ready`);
+  }
+}
+
 interface Started {
   name: string;
   child: ChildProcess;
@@ -41,7 +51,7 @@ function startProcess(name: string): Started {
       if (line.endsWith("READY")) resolveReady(line);
     });
     createInterface({ input: child.stderr! }).on("line", (line) => console.error(`[${name}] ${line}`));
-    child.once("exit", (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));
+    child.once("exit", (code) => reject(new ExitedBeforeReady(name, code)));
   });
   ready.catch(() => undefined);
   return { name, child, ready };
@@ -139,6 +149,8 @@ async function main(): Promise<void> {
   }
   const jobs: { file: string; id: string; status: string }[] = [];
   let ok = true;
+  /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */
+  let badInput = false;
   try {
     // The start timeout's timer is cleared once the processes are up: a pending timer would keep
     // this process alive for the rest of the timeout after the job is done.
@@ -204,6 +216,7 @@ async function main(): Promise<void> {
   } catch (err) {
     console.error(`tracehop preprocess: ${(err as Error).message}`);
     ok = false;
+    badInput = err instanceof ExitedBeforeReady && err.code === 2;
   } finally {
     await Promise.all(processes.map(stopProcess));
   }
@@ -239,7 +252,7 @@ async function main(): Promise<void> {
     );
     ok = false;
   }
-  if (!ok) process.exit(1);
+  if (!ok) process.exit(badInput ? 2 : 1);
 }
 
 await main();

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import amqplib from "amqplib";
+import { BadInputError } from "./config.js";
 import {
   deadLetterQueue,
   errorText,
@@ -136,7 +137,7 @@ export class AmqpQueue implements Queue {
    * names the database whose jobs the messages refer to (see the class comment).
    * @throws TypeError when an option is unknown or out of range ({@link AmqpQueueOptions}), before
    *   connecting
-   * @throws Error naming the URL (password hidden) when the broker cannot be reached.
+   * @throws BadInputError naming the URL (password hidden) when the broker cannot be reached.
    */
   static async open(url: string, databaseUrl: string, options: AmqpQueueOptions = {}): Promise<AmqpQueue> {
     const { maxAttempts, retryDelayMs } = queueOptions("AmqpQueue", options, ["maxAttempts", "retryDelayMs"]);
@@ -144,7 +145,7 @@ export class AmqpQueue implements Queue {
     try {
       connection = await amqplib.connect(url);
     } catch (err) {
-      throw new Error(
+      throw new BadInputError(
         `cannot connect to RabbitMQ at ${redact(url)}: ${(err as Error).message}; start the broker or unset AMQP_URL to use the embedded queue`,
         { cause: err },
       );

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
 import {
+  exitOnBadInput,
   exitOnSettingProblems,
   MAX_TIMER_MS,
   POLL_INTERVAL_MS,
@@ -20,7 +21,8 @@ import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
-const queue = await openQueue(db);
+// An unreachable broker (AMQP_URL) is bad input: one line and exit 2, as `npm start` answers it.
+const queue = await openQueue(db).catch(exitOnBadInput);
 let running = true;
 /** Aborted when the relay is told to stop: retries end. */
 const stopping = new AbortController();

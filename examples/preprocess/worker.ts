@@ -3,7 +3,7 @@
 // Intl.Segmenter, stores them and marks the job done.
 import { trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
-import { exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
+import { exitOnBadInput, exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { openDatabase } from "./db.js";
 import { openQueue, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
@@ -15,7 +15,8 @@ import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
 const db = openDatabase();
-const queue = await openQueue(db);
+// An unreachable broker (AMQP_URL) is bad input: one line and exit 2, as `npm start` answers it.
+const queue = await openQueue(db).catch(exitOnBadInput);
 const tracer = trace.getTracer("tracehop-example");
 const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;
 

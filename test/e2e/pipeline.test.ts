@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -256,4 +257,64 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
         rmSync(dir, { recursive: true, force: true });
       }
     });
+});
+
+describe("start-up failures: exit 2 and one line, by hand as under npm start", { timeout: 120_000 }, () => {
+  let dir: string;
+  let env: Record<string, string>;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    env = {
+      DATABASE_URL: `file:${join(dir, "x.db")}`,
+      TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    };
+    migrateSqlite(join(dir, "x.db"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("the relay and the worker with a broker that does not answer: one line naming it, password hidden", async () => {
+    // Nothing listens on 127.0.0.1:1.
+    const url = "amqp://guest:secret@127.0.0.1:1";
+    for (const name of ["relay", "worker"]) {
+      const r = await runProcess(name, { ...env, AMQP_URL: url });
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /^tracehop preprocess: cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1[^\n]*unset AMQP_URL[^\n]*\n$/,
+        name,
+      );
+      assert.doesNotMatch(r.stderr, /secret/);
+    }
+  });
+
+  /** A port taken by a server of this test, for the duration of `body`. */
+  async function withPortTaken(body: (port: number) => Promise<void>): Promise<void> {
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      await body((server.address() as { port: number }).port);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }
+  const portTaken = (port: number) =>
+    `tracehop preprocess: PORT=${port}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port)\n`;
+
+  test("the api on a port in use: one line saying the port is taken and what to do", async () => {
+    await withPortTaken(async (port) => {
+      const r = await runProcess("api", { ...env, PORT: String(port) });
+      assert.deepEqual([r.code, r.stderr], [2, portTaken(port)]);
+    });
+  });
+
+  test("npm start with PORT in use exits 2 with the api's line", async () => {
+    await withPortTaken(async (port) => {
+      const r = await runMainJob([], { ...env, AMQP_URL: "", PORT: String(port) });
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(`[api] ${portTaken(port)}`), r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    });
+  });
 });

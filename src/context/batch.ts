@@ -13,7 +13,7 @@ import {
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
 import { extractCarrier, TRACER_NAME } from "./carrier-context.js";
 import { warnIfCarrierInOtherField } from "./carrier-source.js";
-import { describe } from "./relation.js";
+import { describeValue } from "../describe-value.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { runInSpan } from "./run-in-span.js";
@@ -81,14 +81,14 @@ export function withBatch<M, T>(
   options: WithBatchOptions<M> = {},
 ): T {
   if (!Array.isArray(messages)) {
-    throw new TypeError(`tracehop withBatch: messages must be an array, got ${describe(messages)}`);
+    throw new TypeError(`tracehop withBatch: messages must be an array, got ${describeValue(messages)}`);
   }
   assertCallable(name, fn, "withBatch");
   // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
   assertOptions(options as WithCarrierOptions, "withBatch", WITH_BATCH_OPTION_NAMES);
   if (options.carrierFrom !== undefined && typeof options.carrierFrom !== "function")
     throw new TypeError(
-      `tracehop withBatch: carrierFrom must be a function of one message, got ${describe(options.carrierFrom)}`,
+      `tracehop withBatch: carrierFrom must be a function of one message, got ${describeValue(options.carrierFrom)}`,
     );
   const started = tryStart(() => {
     const links = options.links ? [...options.links] : [];

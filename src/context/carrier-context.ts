@@ -13,7 +13,7 @@ import {
 import { createPropagator } from "../propagation/create-propagator.js";
 import { isTraceCarrierProvider } from "./carrier-source.js";
 import { assertKnownOptions } from "../known-options.js";
-import { describe } from "./relation.js";
+import { describeValue } from "../describe-value.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts. */
 export const TRACER_NAME = "tracehop";
@@ -42,7 +42,7 @@ export function assertCarrierOptions(options: unknown, where: string): void {
   // A null options object is the same as none (untyped callers); anything else must be an object.
   if (options !== undefined && options !== null && typeof options !== "object")
     throw new TypeError(
-      `tracehop ${where}: options must be an object such as { propagator: createPropagator("datadog") }, got ${describe(options)}`,
+      `tracehop ${where}: options must be an object such as { propagator: createPropagator("datadog") }, got ${describeValue(options)}`,
     );
   assertKnownOptions(options, CARRIER_OPTION_NAMES, `tracehop ${where}`);
   const given = options as CarrierOptions | undefined;
@@ -72,7 +72,7 @@ export function assertPropagatorOption(propagator: unknown, where: string): void
         ? ` (for styles by name, pass createPropagator(${JSON.stringify(propagator)}))`
         : "";
     throw new TypeError(
-      `tracehop ${where}: propagator must be a TextMapPropagator (inject and extract methods), got ${describe(propagator)}${hint}`,
+      `tracehop ${where}: propagator must be a TextMapPropagator (inject and extract methods), got ${describeValue(propagator)}${hint}`,
     );
   }
 }
@@ -81,7 +81,7 @@ export function assertPropagatorOption(propagator: unknown, where: string): void
 function assertContextOption(ctx: unknown, where: string): void {
   if (ctx !== undefined && (ctx === null || typeof (ctx as Partial<Context>).getValue !== "function"))
     throw new TypeError(
-      `tracehop ${where}: context must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describe(ctx)}`,
+      `tracehop ${where}: context must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
     );
 }
 

@@ -2,6 +2,7 @@
  * The relation policy: how a span started from a stored carrier relates to the stored context
  * (docs/restore.md "Relation policy").
  */
+import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 
 /**
@@ -104,7 +105,7 @@ export function resolveRelation(relation: Relation, inputs: RelationInputs): Res
 export function assertRelation(relation: unknown, where: string): asserts relation is Relation {
   if (typeof relation !== "string" || !RELATIONS.has(relation)) {
     throw new TypeError(
-      `tracehop ${where}: relation must be "parent", "link", "none" or "auto", got ${describe(relation)}`,
+      `tracehop ${where}: relation must be "parent", "link", "none" or "auto", got ${describeValue(relation)}`,
     );
   }
 }
@@ -113,7 +114,7 @@ export function assertRelation(relation: unknown, where: string): asserts relati
 export function assertMaxParentAge(value: unknown, where: string): asserts value is number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     throw new TypeError(
-      `tracehop ${where}: maxParentAge must be a finite number of milliseconds >= 0, got ${describe(value)}`,
+      `tracehop ${where}: maxParentAge must be a finite number of milliseconds >= 0, got ${describeValue(value)}`,
     );
   }
 }
@@ -126,14 +127,6 @@ export function assertOrdinal(
 ): asserts value is number | undefined {
   if (value === undefined) return;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`tracehop ${where}: ${field} must be an integer >= 1, got ${describe(value)}`);
+    throw new TypeError(`tracehop ${where}: ${field} must be an integer >= 1, got ${describeValue(value)}`);
   }
-}
-
-/** A short description of a bad option value for an error message. */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "an array" : "an object";
 }

@@ -1,6 +1,6 @@
 import { context as contextApi, diag, trace } from "@opentelemetry/api";
 import { isTraceCarrierProvider, warnIfCarrierInOtherField } from "./carrier-source.js";
-import { describe } from "./relation.js";
+import { describeValue } from "../describe-value.js";
 import { runInSpan } from "./run-in-span.js";
 import {
   assertOptions,
@@ -138,12 +138,12 @@ export function traced<A extends readonly unknown[] = any[]>(
 ): TracedWrapper<A> {
   assertOptions(options, "traced", TRACED_OPTION_NAMES);
   if (options.name !== undefined && typeof options.name !== "string") {
-    throw new TypeError(`tracehop traced: name must be a string, got ${describe(options.name)}`);
+    throw new TypeError(`tracehop traced: name must be a string, got ${describeValue(options.name)}`);
   }
   for (const key of ["carrierFrom", "optionsFrom"] as const) {
     if (options[key] !== undefined && typeof options[key] !== "function")
       throw new TypeError(
-        `tracehop traced: ${key} must be a function of the call's arguments, got ${describe(options[key])}`,
+        `tracehop traced: ${key} must be a function of the call's arguments, got ${describeValue(options[key])}`,
       );
   }
   return function wrap(
@@ -157,7 +157,7 @@ export function traced<A extends readonly unknown[] = any[]>(
         'tracehop @traced: this is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn)',
       );
     if (typeof fn !== "function") {
-      throw new TypeError(`tracehop traced: expected a function to wrap, got ${describe(fn)}`);
+      throw new TypeError(`tracehop traced: expected a function to wrap, got ${describeValue(fn)}`);
     }
     if (context !== undefined && context.kind !== "method") {
       throw new TypeError(`tracehop @traced: decorates methods only, not a ${String(context.kind)}`);

@@ -35,6 +35,7 @@ import {
   ATTR_TRACEHOP_RUN,
   MS_PER_SECOND,
 } from "./attributes.js";
+import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractCarrier, TRACER_NAME } from "./carrier-context.js";
 import { readCarrierSource, toEpochMs, warnIfCarrierInOtherField } from "./carrier-source.js";
@@ -43,7 +44,6 @@ import {
   assertMaxParentAge,
   assertOrdinal,
   assertRelation,
-  describe,
   currentRestoreDefaults,
   resolveRelation,
   type Relation,
@@ -331,10 +331,12 @@ export function tryStart(start: () => StartedSpan): StartedSpan | undefined {
 /** @throws TypeError when `name` is not a string or `fn` not a function. */
 export function assertCallable(name: unknown, fn: unknown, where: string): void {
   if (typeof name !== "string") {
-    throw new TypeError(`tracehop ${where}: name must be a string (the span name), got ${describe(name)}`);
+    throw new TypeError(
+      `tracehop ${where}: name must be a string (the span name), got ${describeValue(name)}`,
+    );
   }
   if (typeof fn !== "function") {
-    throw new TypeError(`tracehop ${where}: fn must be a function, got ${describe(fn)}`);
+    throw new TypeError(`tracehop ${where}: fn must be a function, got ${describeValue(fn)}`);
   }
 }
 
@@ -361,7 +363,7 @@ export function assertOptions(
   names: readonly string[] = WITH_CARRIER_OPTION_NAMES,
 ): void {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`tracehop ${where}: options must be an object, got ${describe(options)}`);
+    throw new TypeError(`tracehop ${where}: options must be an object, got ${describeValue(options)}`);
   }
   assertKnownOptions(options, names, `tracehop ${where}`);
   if (options.relation !== undefined) assertRelation(options.relation, where);
@@ -370,12 +372,12 @@ export function assertOptions(
   assertOrdinal(options.run, "run", where);
   if (options.kind !== undefined && !SPAN_KINDS.has(options.kind)) {
     throw new TypeError(
-      `tracehop ${where}: kind must be a SpanKind from @opentelemetry/api (SpanKind.CONSUMER, ...: a number 0-4), got ${describe(options.kind)}`,
+      `tracehop ${where}: kind must be a SpanKind from @opentelemetry/api (SpanKind.CONSUMER, ...: a number 0-4), got ${describeValue(options.kind)}`,
     );
   }
   if (options.links !== undefined && !Array.isArray(options.links)) {
     throw new TypeError(
-      `tracehop ${where}: links must be an array of span links, got ${describe(options.links)}`,
+      `tracehop ${where}: links must be an array of span links, got ${describeValue(options.links)}`,
     );
   }
   assertPropagatorOption(options.propagator, where);

@@ -20,6 +20,7 @@ import {
   TRACER_NAME,
 } from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
+import { describeValue } from "../describe-value.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -214,7 +215,7 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(
-      `tracehop/messaging: ${entry}: forward must be "send-span" or "creation-context", got ${JSON.stringify(forward)}`,
+      `tracehop/messaging: ${entry}: forward must be "send-span" or "creation-context", got ${describeValue(forward)}`,
     );
 }
 

@@ -7,6 +7,7 @@ import {
 } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { injectCarrier } from "../context/carrier-context.js";
+import { describeValue } from "../describe-value.js";
 
 /**
  * Largest carrier written to a row, in UTF-8 bytes of its JSON text: 9.5 KiB.
@@ -67,7 +68,7 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
     return new Set(policy);
   }
   throw new TypeError(
-    `tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got ${JSON.stringify(policy)}`,
+    `tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got ${describeValue(policy)}`,
   );
 }
 

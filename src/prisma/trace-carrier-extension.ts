@@ -15,6 +15,7 @@ import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { assertPropagatorOption } from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
+import { describeValue } from "../describe-value.js";
 import { warnOnce } from "../warn-once.js";
 import {
   captureStoredCarrier,
@@ -132,7 +133,7 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
   if (options === null || typeof options !== "object" || Array.isArray(options))
     throw new TypeError(
-      `tracehop/prisma: traceCarrierExtension options must be an object such as { field: "traceContext" }, got ${JSON.stringify(options) ?? typeof options}`,
+      `tracehop/prisma: traceCarrierExtension options must be an object such as { field: "traceContext" }, got ${describeValue(options)}`,
     );
   // `$extends(traceCarrierExtension)` without the call: Prisma calls it with the client.
   if (typeof (options as { $extends?: unknown }).$extends === "function")
@@ -142,18 +143,18 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   assertKnownOptions(options, EXTENSION_OPTION_NAMES, "tracehop/prisma: traceCarrierExtension");
   const field = options.field ?? DEFAULT_CARRIER_FIELD;
   if (typeof field !== "string" || !field) {
-    throw new TypeError(`tracehop/prisma: field must be a non-empty string, got ${JSON.stringify(field)}`);
+    throw new TypeError(`tracehop/prisma: field must be a non-empty string, got ${describeValue(field)}`);
   }
   const onUpdate = options.onUpdate ?? "keep";
   if (onUpdate !== "keep" && onUpdate !== "capture") {
     throw new TypeError(
-      `tracehop/prisma: onUpdate must be "keep" or "capture", got ${JSON.stringify(onUpdate)}`,
+      `tracehop/prisma: onUpdate must be "keep" or "capture", got ${describeValue(onUpdate)}`,
     );
   }
   const maxBytes = options.maxCarrierBytes ?? MAX_STORED_CARRIER_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
     throw new RangeError(
-      `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text), got ${typeof maxBytes === "string" ? JSON.stringify(maxBytes) : String(maxBytes)}`,
+      `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text), got ${describeValue(maxBytes)}`,
     );
   }
   const allowedBaggage = compileBaggagePolicy(options.baggage);

@@ -13,6 +13,7 @@ import {
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { assertKnownOptions } from "../known-options.js";
+import { describeValue } from "../describe-value.js";
 import { B3StylePropagator } from "./b3.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
@@ -169,7 +170,7 @@ export function createPropagator(
   }
   if (options === null || typeof options !== "object")
     throw new TypeError(
-      `tracehop: createPropagator options must be an object such as { extractFirst: true } (got ${options === null ? "null" : typeof options})`,
+      `tracehop: createPropagator options must be an object such as { extractFirst: true } (got ${describeValue(options)})`,
     );
   assertKnownOptions(
     options,
@@ -179,7 +180,7 @@ export function createPropagator(
   if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
   if (options.extractFirst !== undefined && typeof options.extractFirst !== "boolean")
     throw new TypeError(
-      `tracehop: extractFirst must be true or false (got ${JSON.stringify(options.extractFirst) ?? typeof options.extractFirst})`,
+      `tracehop: extractFirst must be true or false (got ${describeValue(options.extractFirst)})`,
     );
   const tagsMaxLength = options.tagsMaxLength ?? tagsMaxLengthFromEnvironment(env[ENV_TAGS_MAX_LENGTH]);
   const extractFirst =
@@ -269,9 +270,7 @@ export function extractStylesFromEnvironment(
 function parseExtractBehavior(value: unknown): ExtractBehavior {
   if (typeof value === "string" && EXTRACT_BEHAVIORS.has(value)) return value as ExtractBehavior;
   throw new TypeError(
-    `tracehop: extractBehavior must be "continue", "restart" or "ignore" (got ${
-      typeof value === "string" ? JSON.stringify(value) : value === null ? "null" : typeof value
-    })`,
+    `tracehop: extractBehavior must be "continue", "restart" or "ignore" (got ${describeValue(value)})`,
   );
 }
 
@@ -314,15 +313,15 @@ export function parseStyles(
 ): PropagationStyle[] {
   if (typeof styles !== "string" && !Array.isArray(styles)) {
     throw new TypeError(
-      `tracehop: propagation styles must be a comma-separated string or an array of names (got ${
-        styles === null ? "null" : typeof styles
-      })`,
+      `tracehop: propagation styles must be a comma-separated string or an array of names (got ${describeValue(styles)})`,
     );
   }
   const list = typeof styles === "string" ? styles.split(",") : styles;
   if (source === "explicit" && !namesAnything(list)) {
     throw new TypeError(
-      `tracehop: no propagation style named (got ${JSON.stringify(styles)}); use ${STYLE_NAMES}, or none for no propagation`,
+      `tracehop: no propagation style named (got ${
+        typeof styles === "string" ? describeValue(styles) : `[${styles.map(describeValue).join(", ")}]`
+      }); use ${STYLE_NAMES}, or none for no propagation`,
     );
   }
   const out: PropagationStyle[] = [];

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { describeValue } from "../describe-value.js";
 import { otlpTransformer } from "./sdk-modules.js";
 
 /** The OTLP JSON serializer, loaded by the first export (see sdk-modules.ts). */
@@ -36,7 +37,9 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
    */
   constructor(path: string) {
     if (typeof path !== "string" || path === "")
-      throw new TypeError(`JsonLinesFileSpanExporter: path must be a non-empty string (got ${String(path)})`);
+      throw new TypeError(
+        `JsonLinesFileSpanExporter: path must be a non-empty string (got ${describeValue(path)})`,
+      );
     this._path = path;
   }
 

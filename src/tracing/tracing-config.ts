@@ -1,4 +1,5 @@
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
+import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
@@ -375,14 +376,18 @@ function optionalNumber(name: string, value: unknown, min: number): number | und
   if (typeof value !== "number" || !Number.isFinite(value))
     throw new TypeError(`startTracing: options.${name} must be a finite number (got ${describe(value)})`);
   if (value < min)
-    throw new RangeError(`startTracing: options.${name} must be at least ${min} (got ${value})`);
+    throw new RangeError(
+      `startTracing: options.${name} must be at least ${min} (got ${describeValue(value)})`,
+    );
   return value;
 }
 
 function optionalInteger(name: string, value: unknown, min: number): number | undefined {
   const number = optionalNumber(name, value, min);
   if (number !== undefined && !Number.isInteger(number))
-    throw new RangeError(`startTracing: options.${name} must be a whole number (got ${number})`);
+    throw new RangeError(
+      `startTracing: options.${name} must be a whole number (got ${describeValue(number)})`,
+    );
   return number;
 }
 
@@ -404,9 +409,8 @@ function stringAttribute(value: AttributeValue | undefined): string | undefined 
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** {@link describeValue}, with the type before a number or a boolean (`number 2`, where a string is expected). */
 function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+  const shown = describeValue(value);
+  return typeof value === "number" || typeof value === "boolean" ? `${typeof value} ${shown}` : shown;
 }

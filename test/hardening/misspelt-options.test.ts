@@ -21,6 +21,8 @@ import {
   withProcessSpan,
   withSendSpan,
 } from "../../src/messaging/index.js";
+import { traceCarrierExtension } from "../../src/prisma/index.js";
+import { JsonLinesFileSpanExporter } from "../../src/tracing/file-exporter.js";
 import { resolveTracingConfig } from "../../src/tracing/tracing-config.js";
 
 const TP = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
@@ -118,3 +120,88 @@ test("the options as documented are still accepted", () => {
   assert.ok(createPropagator(["datadog"], { extractBehavior: "restart", extractFirst: false }));
   assert.deepEqual(captureCarrier(null as never), {});
 });
+
+// The "got …" of a bad value says what was given, and never throws on its own: JSON.stringify of a
+// bigint threw "Do not know how to serialize a BigInt" instead of the message, a boxed `new Number(5)`
+// was shown as `5` (as if 5 were refused), and String of a null-prototype object threw.
+const TAGS_MAX_LENGTH =
+  "tracehop: tagsMaxLength must be a non-negative integer of at most 9007199254740991 (Number.MAX_SAFE_INTEGER; " +
+  "the x-datadog-tags limit in characters, default 512, 0 turns tag propagation off), got ";
+const described: [label: string, call: () => unknown, message: string, name?: string][] = [
+  [
+    "createPropagator tagsMaxLength 5n",
+    () => createPropagator("datadog", { tagsMaxLength: 5n } as never),
+    `${TAGS_MAX_LENGTH}5n`,
+  ],
+  [
+    "DatadogPropagator tagsMaxLength 5n",
+    () => new DatadogPropagator({ tagsMaxLength: 5n } as never),
+    `${TAGS_MAX_LENGTH}5n`,
+  ],
+  [
+    "createPropagator tagsMaxLength new Number(5)",
+    () => createPropagator("datadog", { tagsMaxLength: new Number(5) } as never),
+    `${TAGS_MAX_LENGTH}a Number object`,
+  ],
+  [
+    "createPropagator extractFirst 1n",
+    () => createPropagator("datadog", { extractFirst: 1n } as never),
+    "tracehop: extractFirst must be true or false (got 1n)",
+  ],
+  [
+    "createPropagator extractFirst new Boolean(true)",
+    () => createPropagator("datadog", { extractFirst: new Boolean(true) } as never),
+    "tracehop: extractFirst must be true or false (got a Boolean object)",
+  ],
+  [
+    "createPropagator extractBehavior: a long string is cut",
+    () => createPropagator("datadog", { extractBehavior: "x".repeat(100) } as never),
+    `tracehop: extractBehavior must be "continue", "restart" or "ignore" (got "${"x".repeat(40)}"… (100 characters))`,
+  ],
+  [
+    "createPropagator extractBehavior new String",
+    () => createPropagator("datadog", { extractBehavior: new String("restart") } as never),
+    'tracehop: extractBehavior must be "continue", "restart" or "ignore" (got a String object)',
+  ],
+  [
+    "startTracing serviceVersion 2n",
+    () => resolveTracingConfig({ serviceName: "svc", serviceVersion: 2n } as never),
+    "startTracing: options.serviceVersion must be a non-empty string (got 2n)",
+  ],
+  [
+    "withCarrier maxParentAge 5n",
+    () => withCarrier(TP, "x", fn, { maxParentAge: 5n } as never),
+    "tracehop withCarrier: maxParentAge must be a finite number of milliseconds >= 0, got 5n",
+  ],
+  [
+    "withSendSpan forward 1n",
+    () => withSendSpan({ ...messaging, forward: 1n } as never, fn),
+    'tracehop/messaging: withSendSpan: forward must be "send-span" or "creation-context", got 1n',
+  ],
+  [
+    "traceCarrierExtension field 1n",
+    () => traceCarrierExtension({ field: 1n } as never),
+    "tracehop/prisma: field must be a non-empty string, got 1n",
+  ],
+  [
+    "traceCarrierExtension maxCarrierBytes 5n",
+    () => traceCarrierExtension({ maxCarrierBytes: 5n } as never),
+    "tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text), got 5n",
+    "RangeError",
+  ],
+  [
+    "traceCarrierExtension baggage 1n",
+    () => traceCarrierExtension({ baggage: 1n } as never),
+    'tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got 1n',
+  ],
+  [
+    "JsonLinesFileSpanExporter path: a null-prototype object",
+    () => new JsonLinesFileSpanExporter(Object.create(null) as never),
+    "JsonLinesFileSpanExporter: path must be a non-empty string (got an object)",
+  ],
+];
+
+for (const [label, call, message, name = "TypeError"] of described)
+  test(`${label}: the message describes the value`, () => {
+    assert.throws(call, { name, message });
+  });

@@ -11,6 +11,7 @@ import {
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { assertKnownOptions } from "../../known-options.js";
+import { describeValue } from "../../describe-value.js";
 import {
   clearExtractionResult,
   noteExtractedContext,
@@ -259,8 +260,6 @@ export function assertTagsMaxLength(value: unknown): void {
     throw new TypeError(
       `tracehop: tagsMaxLength must be a non-negative integer of at most ${MAX_TAGS_MAX_LENGTH} ` +
         `(Number.MAX_SAFE_INTEGER; the x-datadog-tags limit in characters, default ${DEFAULT_TAGS_MAX_LENGTH}, ` +
-        `0 turns tag propagation off), got ${
-          typeof value === "number" ? String(value) : (JSON.stringify(value) ?? typeof value)
-        }`,
+        `0 turns tag propagation off), got ${describeValue(value)}`,
     );
 }

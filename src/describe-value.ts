@@ -1,0 +1,88 @@
+/** Longest text of a value that a description quotes; longer text is cut and marked with `…`. */
+const MAX_SHOWN_CHARACTERS = 40;
+
+/** The boxed primitives, tried in order: `valueOf` of each prototype throws for any other value. */
+const BOXED: readonly [kind: string, valueOf: (this: unknown) => unknown][] = [
+  ["Number", Number.prototype.valueOf],
+  ["String", String.prototype.valueOf],
+  ["Boolean", Boolean.prototype.valueOf],
+  ["BigInt", BigInt.prototype.valueOf],
+  ["Symbol", Symbol.prototype.valueOf],
+];
+
+/**
+ * Internal: a short description of a bad option value for the "got …" of an error message. Never
+ * throws (not for a bigint, which JSON.stringify refuses, nor a null-prototype object, which String
+ * refuses, nor a revoked Proxy): a string is JSON-quoted, a bigint written `5n`, an other primitive
+ * as String writes it (`-0` kept); an object is told by its kind: `null`, `an array`, `a function`,
+ * `an object` (a plain or null-prototype one), `a Number object` (a boxed primitive), `a Map`,
+ * `a Date` (an instance, by its constructor's name). Text longer than 40 characters is cut.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value.length > MAX_SHOWN_CHARACTERS
+        ? `${JSON.stringify(head(value))}… (${value.length} characters)`
+        : JSON.stringify(value);
+    case "bigint":
+      return `${cut(String(value))}n`;
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "symbol":
+      return cut(String(value));
+    case "function":
+      return "a function";
+    case "object":
+      return value === null ? "null" : describeObject(value);
+    default:
+      return String(value);
+  }
+}
+
+/**
+ * Internal: whether `value` is a plain object (its prototype Object.prototype, or none): what an
+ * options object must be. A Map, a Date, an array or a class instance is not one (its own fields are
+ * not its entries).
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false; // a revoked Proxy
+  }
+}
+
+function describeObject(value: object): string {
+  for (const [kind, valueOf] of BOXED) {
+    try {
+      valueOf.call(value);
+      return `a ${kind} object`;
+    } catch {
+      // not this kind
+    }
+  }
+  try {
+    if (Array.isArray(value)) return "an array";
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) return "an object";
+    const kind = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof kind !== "string" || !/^[A-Za-z_$][\w$]*$/.test(kind))
+      return "an object that is not a plain one";
+    return `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${cut(kind)}`;
+  } catch {
+    return "an object"; // a revoked Proxy, a constructor getter that throws
+  }
+}
+
+/** `text`, or its head and `…` when it is longer than the shown length. */
+function cut(text: string): string {
+  return text.length > MAX_SHOWN_CHARACTERS ? `${head(text)}…` : text;
+}
+
+/** The first characters of `text` (the shown length), without splitting a surrogate pair. */
+function head(text: string): string {
+  const end = MAX_SHOWN_CHARACTERS - (/[\uD800-\uDBFF]/.test(text[MAX_SHOWN_CHARACTERS - 1] ?? "") ? 1 : 0);
+  return text.slice(0, end);
+}

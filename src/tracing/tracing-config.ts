@@ -1,5 +1,5 @@
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
-import { describeValue } from "../describe-value.js";
+import { describeValue, isPlainObject } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
@@ -214,9 +214,9 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
   const attributes: Record<string, AttributeValue> = {};
   if (options.resourceAttributes !== undefined) {
     const extra = options.resourceAttributes;
-    if (extra === null || typeof extra !== "object" || Array.isArray(extra))
+    if (!isPlainObject(extra))
       throw new TypeError(
-        `startTracing: options.resourceAttributes must be an object of attribute values (got ${describe(extra)})`,
+        `startTracing: options.resourceAttributes must be a plain object of attribute values (got ${describe(extra)})`,
       );
     for (const [key, value] of Object.entries(extra)) {
       if (!isAttributeValue(value))
@@ -321,8 +321,8 @@ function detectorsFromEnv(): ResourceDetector[] {
 
 function resolveBatch(batch: StartTracingOptions["batch"]): TracingConfig["batch"] {
   if (batch === undefined) return {};
-  if (batch === null || typeof batch !== "object")
-    throw new TypeError(`startTracing: options.batch must be an object (got ${describe(batch)})`);
+  if (!isPlainObject(batch))
+    throw new TypeError(`startTracing: options.batch must be a plain object (got ${describe(batch)})`);
   const out: TracingConfig["batch"] = {};
   const maxQueueSize = optionalInteger("batch.maxQueueSize", batch.maxQueueSize, 1);
   const maxExportBatchSize = optionalInteger("batch.maxExportBatchSize", batch.maxExportBatchSize, 1);

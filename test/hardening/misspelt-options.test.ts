@@ -205,3 +205,85 @@ for (const [label, call, message, name = "TypeError"] of described)
   test(`${label}: the message describes the value`, () => {
     assert.throws(call, { name, message });
   });
+
+// An options object must be a plain one (or have no prototype): the own fields of a Map, a Date, an
+// array or a class instance are not its options, and such a value was taken as no options at all
+// (createPropagator("datadog", new Map([["tagsMaxLength", -1]])) was accepted).
+class Defaults {
+  relation = "link";
+}
+const notPlain: [label: string, call: () => unknown, message: string][] = [
+  [
+    "createPropagator given a Map",
+    () => createPropagator("datadog", new Map([["tagsMaxLength", -1]]) as never),
+    "tracehop: createPropagator: options must be a plain object (got a Map)",
+  ],
+  [
+    "createPropagator given an array",
+    () => createPropagator("datadog", [] as never),
+    "tracehop: createPropagator: options must be a plain object (got an array)",
+  ],
+  [
+    "DatadogPropagator given a Map",
+    () => new DatadogPropagator(new Map([["tagsMaxLength", -1]]) as never),
+    "tracehop: DatadogPropagator: options must be a plain object (got a Map)",
+  ],
+  [
+    "DatadogPropagator given a string",
+    () => new DatadogPropagator("datadog" as never),
+    'tracehop: DatadogPropagator: options must be a plain object (got "datadog")',
+  ],
+  [
+    "withCarrier given a Date",
+    () => withCarrier(TP, "x", fn, new Date() as never),
+    "tracehop withCarrier: options must be a plain object (got a Date)",
+  ],
+  [
+    "captureCarrier given a Map",
+    () => captureCarrier(new Map() as never),
+    "tracehop captureCarrier: options must be a plain object (got a Map)",
+  ],
+  [
+    "setRestoreDefaults given a class instance",
+    () => setRestoreDefaults(new Defaults() as never),
+    "tracehop setRestoreDefaults: options must be a plain object (got a Defaults)",
+  ],
+  [
+    "withSendSpan given a Map with the fields",
+    () => withSendSpan(Object.assign(new Map(), messaging) as never, fn),
+    "tracehop/messaging: withSendSpan: options must be a plain object (got a Map)",
+  ],
+  [
+    "startTracing given a Map",
+    () => resolveTracingConfig(new Map([["serviceName", "svc"]]) as never),
+    "startTracing: options must be a plain object (got a Map)",
+  ],
+  [
+    "startTracing batch given a Map",
+    () => resolveTracingConfig({ serviceName: "svc", batch: new Map() as never }),
+    "startTracing: options.batch must be a plain object (got a Map)",
+  ],
+  [
+    "traceCarrierExtension given a Map",
+    () => traceCarrierExtension(new Map([["field", "carrier"]]) as never),
+    "tracehop/prisma: traceCarrierExtension: options must be a plain object (got a Map)",
+  ],
+];
+
+for (const [label, call, message] of notPlain)
+  test(`${label}: a TypeError that names what was given`, () => {
+    assert.throws(call, { name: "TypeError", message });
+  });
+
+test("options objects without a prototype are still accepted", () => {
+  const options = <T extends object>(fields: T): T => Object.assign(Object.create(null) as T, fields);
+  assert.ok(createPropagator("datadog", options({ tagsMaxLength: 10, extractFirst: true })));
+  assert.ok(new DatadogPropagator(options({ tagsMaxLength: 10 })));
+  assert.equal(withCarrier(TP, "x", fn, options({ relation: "link" as const })), 1);
+  assert.deepEqual(captureCarrier(options({})), {});
+  assert.equal(withSendSpan(options({ ...messaging }), fn), 1);
+  assert.equal(
+    resolveTracingConfig(options({ serviceName: "svc" })).resourceAttributes["service.name"],
+    "svc",
+  );
+});

@@ -16,7 +16,10 @@ const BOXED: readonly [kind: string, valueOf: (this: unknown) => unknown][] = [
  * refuses, nor a revoked Proxy): a string is JSON-quoted, a bigint written `5n`, an other primitive
  * as String writes it (`-0` kept); an object is told by its kind: `null`, `an array`, `a function`,
  * `an object` (a plain or null-prototype one), `a Number object` (a boxed primitive), `a Map`,
- * `a Date` (an instance, by its constructor's name). Text longer than 40 characters is cut.
+ * `a Date` (an instance, by its constructor's name; `an object that is not a plain one` when that name
+ * is not an identifier). Text longer than 40 characters is cut to its first 40 (39 when the 40th would
+ * split a surrogate pair) and marked `…`: a string as `"<head>"… (<length> characters)`, a bigint as
+ * `<head>…n`, a symbol or a constructor name as `<head>…`.
  */
 export function describeValue(value: unknown): string {
   switch (typeof value) {
@@ -47,11 +50,15 @@ export function describeValue(value: unknown): string {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null) return false;
   try {
-    const prototype: unknown = Object.getPrototypeOf(value);
-    return prototype === Object.prototype || prototype === null;
+    return isPlainPrototype(Object.getPrototypeOf(value));
   } catch {
     return false; // a revoked Proxy
   }
+}
+
+/** Whether `prototype` is a plain object's: Object.prototype, or none. */
+function isPlainPrototype(prototype: unknown): boolean {
+  return prototype === Object.prototype || prototype === null;
 }
 
 function describeObject(value: object): string {
@@ -66,7 +73,7 @@ function describeObject(value: object): string {
   try {
     if (Array.isArray(value)) return "an array";
     const prototype: unknown = Object.getPrototypeOf(value);
-    if (prototype === Object.prototype || prototype === null) return "an object";
+    if (isPlainPrototype(prototype)) return "an object";
     const kind = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof kind !== "string" || !/^[A-Za-z_$][\w$]*$/.test(kind))
       return "an object that is not a plain one";

@@ -192,7 +192,10 @@ export function relayedDdEntries(value: string): string {
   return walkDdMember(value, true).relayed ?? "";
 }
 
-/** The answer of {@link walkDdMember}: `relayed` only from the relay walk, and only when not `""`. */
+/**
+ * The answer of {@link walkDdMember}: `relayed` only from the relay walk, and only when an element has
+ * a key other than `s`, `o`, `p` and the tag keys (`""` when no such key's first value is relayable).
+ */
 interface WalkedDdMember extends DdMember {
   relayed?: string;
 }
@@ -204,12 +207,10 @@ interface WalkedDdMember extends DdMember {
  * elements tracehop reads, decoded (the first value of a key wins); with `relay`, nothing is decoded
  * and the answer's `relayed` holds the other keys' elements, each `;<key>:<value>`, in dd-trace-js's
  * order (tracestate.js `parseEntries` keeps a key where its last element stood, with the first
- * element's value), or is absent when there are none. One walk for both, so the two can never disagree
- * on which elements exist or which keys are read. The member is made here, not passed in: the decoding
- * walk then runs as fast as the walk of its own it replaced (passing it in cost about 1%).
- *
- * Spaces are looked for only next to the `:` and `;` around an element (and inside a key that is not
- * `s`, `o`, `p` or `t.tid`), so a value without them (the usual one) is not scanned again.
+ * element's value), or is absent when no element has such a key. One walk for both, so the two can
+ * never disagree on which elements exist or which keys are read. The member is made here, not passed
+ * in: the decoding walk then runs as fast as the walk of its own it replaced (passing it in cost about
+ * 1%). Spaces are looked for as the element grammar above says.
  */
 function walkDdMember(value: string, relay: boolean): WalkedDdMember {
   const member: WalkedDdMember = { tags: {} };

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Root of the project (two levels above this file). */
 export const PROJECT_ROOT = resolve(import.meta.dirname, "../..");
@@ -28,6 +29,14 @@ export function databaseUrl(): string {
 
 /** Longest timer Node.js runs as asked, in milliseconds (a longer one fires after 1 ms). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Waits `ms` milliseconds (at most {@link MAX_TIMER_MS}: a longer timer would fire after 1 ms), or until
+ * `signal` aborts, whichever comes first: a stop never waits out a poll interval or a pause. Never rejects.
+ */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(Math.min(ms, MAX_TIMER_MS), undefined, { signal }).catch(() => undefined);
+}
 
 /** A whole-number setting of the main job, read from the environment variable `name`. */
 interface NumberSetting {

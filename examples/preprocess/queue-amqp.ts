@@ -4,9 +4,8 @@
 // its handler resolves, one message at a time (prefetch 1). A failed message is retried as the table
 // queue retries it: counted, after a backoff, and dead-lettered after maxAttempts (see AmqpQueue).
 import { createHash, randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import amqplib from "amqplib";
-import { BadInputError } from "./config.js";
+import { BadInputError, pause } from "./config.js";
 import {
   deadLetterQueue,
   errorText,
@@ -370,7 +369,7 @@ export class AmqpQueue implements Queue {
         publishError,
       );
       if (otherwise === "requeue") {
-        await sleep(REQUEUE_PAUSE_MS, undefined, { signal: this._closed.signal }).catch(() => undefined);
+        await pause(REQUEUE_PAUSE_MS, this._closed.signal);
         this._channel.nack(msg, false, true);
       }
       return false;

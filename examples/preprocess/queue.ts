@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { databaseUrl, MAX_TIMER_MS, POLL_INTERVAL_MS } from "./config.js";
+import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS } from "./config.js";
 import type { Database } from "./db.js";
 import { databaseErrorCode, retryTransient } from "./transient.js";
 
@@ -282,29 +281,19 @@ export class TableQueue implements Queue {
           // A failed poll or claim (the file locked by another process) leaves the message where it
           // was: the consumer keeps going and polls again a little later.
           console.error(`table queue: poll failed (${databaseErrorCode(error)}), retrying`);
-          await this._pause(this._pollMs * 10);
+          await pause(this._pollMs * 10, this._closing.signal);
           continue;
         }
         // None available, or another consumer claimed it first (or a row this claim cannot match):
         // poll again after the interval, never in a tight loop.
         if (claim === null || claim === undefined) {
-          await this._pause(this._pollMs);
+          await pause(this._pollMs, this._closing.signal);
           continue;
         }
         await this._handle(claim.message, claim.claimedAt, handler);
       }
     })();
     return Promise.resolve();
-  }
-
-  /**
-   * Waits `ms` milliseconds (at most what a Node.js timer runs: a longer one would fire after 1 ms), or
-   * until the queue is closed: close() never waits out a poll interval.
-   */
-  private _pause(ms: number): Promise<void> {
-    return sleep(Math.min(ms, MAX_TIMER_MS), undefined, { signal: this._closing.signal }).catch(
-      () => undefined,
-    );
   }
 
   /** Runs `handler` on a claimed message while renewing its lease, then acknowledges it or records its failure. */

@@ -2,12 +2,11 @@
 // tracehop/messaging's withSendSpan: a PRODUCER span, child of the row's stored carrier (the api's
 // context), whose own context travels as the message headers (the default relay forwarding, as
 // Debezium's outbox router does); then marks the row published.
-import { setTimeout as sleep } from "node:timers/promises";
 import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
 import {
   exitOnBadInput,
   exitOnSettingProblems,
-  MAX_TIMER_MS,
+  pause,
   POLL_INTERVAL_MS,
   QUEUE_NAME,
   SERVICE_NAMES,
@@ -31,14 +30,6 @@ const stopping = new AbortController();
  * cut short when the relay stops (a row not marked is published again by the next relay: at least once).
  */
 const RELAY_RETRY = { attempts: Infinity, maxElapsedMs: 30_000, signal: stopping.signal };
-
-/**
- * Waits `ms` between passes, or until the relay is told to stop: a stop never waits out a poll interval
- * (as the table queue's own wait, TableQueue._pause).
- */
-function pause(ms: number): Promise<void> {
-  return sleep(Math.min(ms, MAX_TIMER_MS), undefined, { signal: stopping.signal }).catch(() => undefined);
-}
 
 async function relayOnce(): Promise<number> {
   const rows = await db.outbox.findMany({
@@ -79,13 +70,13 @@ async function relayOnce(): Promise<number> {
 const loop = (async () => {
   while (running) {
     try {
-      if ((await relayOnce()) === 0) await pause(POLL_INTERVAL_MS);
+      if ((await relayOnce()) === 0) await pause(POLL_INTERVAL_MS, stopping.signal);
     } catch (err) {
       // A busy database is said in one line (it can last, and the pass is retried); anything else in full.
       if (isTransientDatabaseError(err))
         console.error(`relay: pass failed (${databaseErrorCode(err)}), retrying`);
       else console.error("relay: pass failed, retrying", err);
-      await pause(POLL_INTERVAL_MS * 10);
+      await pause(POLL_INTERVAL_MS * 10, stopping.signal);
     }
   }
 })();

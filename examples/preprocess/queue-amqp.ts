@@ -7,6 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import amqplib from "amqplib";
 import { BadInputError, pause } from "./config.js";
 import {
+  backoffMs,
   deadLetterQueue,
   errorText,
   queueOptions,
@@ -313,9 +314,7 @@ export class AmqpQueue implements Queue {
 
   /** The wait after the failure of delivery `count`, in whole ms: retryDelayMs × 2^(count-1), capped. */
   private _delayMs(count: number): number {
-    // (0 × 2^n is NaN once 2^n overflows to Infinity: a zero delay stays zero.)
-    if (this._retryDelayMs === 0) return 0;
-    return Math.ceil(Math.min(this._retryDelayMs * 2 ** (count - 1), MAX_RETRY_DELAY_MS));
+    return Math.ceil(backoffMs(this._retryDelayMs, count, MAX_RETRY_DELAY_MS));
   }
 
   /**

@@ -73,6 +73,15 @@ const QUEUE_OPTION_DEFAULTS: Required<TableQueueOptions> = {
   maxAttempts: 5,
   retryDelayMs: 1_000,
 };
+/**
+ * The wait before the delivery that follows the failure of delivery `count` (1 for the first), in ms:
+ * `baseMs` × 2^(count-1), at most `capMs` (both in ms); 0 whenever `baseMs` is 0. Not rounded.
+ */
+export function backoffMs(baseMs: number, count: number, capMs: number): number {
+  // (0 × 2^n is NaN once 2^n overflows to Infinity: a zero delay stays zero.)
+  return baseMs === 0 ? 0 : Math.min(baseMs * 2 ** (count - 1), capMs);
+}
+
 /** Longest handler error message kept in `lastError`, in characters. */
 const LAST_ERROR_MAX_LENGTH = 1_000;
 
@@ -405,11 +414,7 @@ export class TableQueue implements Queue {
   private async _failed(message: ClaimedMessage, lease: Date, error: unknown): Promise<void> {
     const closing = this._closing.signal.aborted;
     const dead = !closing && message.attempts >= this._maxAttempts;
-    // (0 × 2^n is NaN once 2^n overflows to Infinity: a zero delay stays zero.)
-    const delayMs =
-      this._retryDelayMs === 0
-        ? 0
-        : Math.min(this._retryDelayMs * 2 ** (message.attempts - 1), this._leaseMs);
+    const delayMs = backoffMs(this._retryDelayMs, message.attempts, this._leaseMs);
     const lastError = errorText(error);
     const data = closing
       ? { consumedAt: null, availableAt: null, attempts: { decrement: 1 } }

@@ -381,10 +381,13 @@ export class AmqpQueue implements Queue {
     return this._declareName(this.destination(queue));
   }
 
-  /** Declares the RabbitMQ queue `name` (durable, no arguments) once per AmqpQueue. */
-  private async _declareName(name: string): Promise<string> {
+  /**
+   * Declares the RabbitMQ queue `name` once per AmqpQueue: durable, with the queue arguments of
+   * `options` (default none). Returns `name`.
+   */
+  private async _declareName(name: string, options: amqplib.Options.AssertQueue = {}): Promise<string> {
     if (!this._declared.has(name)) {
-      await this._channel.assertQueue(name, { durable: true });
+      await this._channel.assertQueue(name, { durable: true, ...options });
       this._declared.add(name);
     }
     return name;
@@ -394,18 +397,12 @@ export class AmqpQueue implements Queue {
    * Declares the retry queue of `queue` for `delayMs` once per AmqpQueue: durable, its messages expiring
    * after `delayMs` and dead-lettered through the default exchange to `queue`.
    */
-  private async _declareRetry(queue: string, delayMs: number): Promise<string> {
-    const name = retryQueue(queue, delayMs);
-    if (!this._declared.has(name)) {
-      await this._channel.assertQueue(name, {
-        durable: true,
-        messageTtl: delayMs,
-        deadLetterExchange: "",
-        deadLetterRoutingKey: queue,
-      });
-      this._declared.add(name);
-    }
-    return name;
+  private _declareRetry(queue: string, delayMs: number): Promise<string> {
+    return this._declareName(retryQueue(queue, delayMs), {
+      messageTtl: delayMs,
+      deadLetterExchange: "",
+      deadLetterRoutingKey: queue,
+    });
   }
 }
 

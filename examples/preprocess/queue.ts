@@ -378,7 +378,7 @@ export class TableQueue implements Queue {
         () =>
           this._db.queueMessage.findUnique({
             where: { id: message.id },
-            select: { queue: true, consumedAt: true, attempts: true },
+            select: { queue: true, consumedAt: true },
           }),
         retry,
       );

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { exitOnSettingProblems, PROJECT_ROOT, setting, spansFile } from "./config.js";
+import { exitForBadInput, exitOnSettingProblems, PROJECT_ROOT, setting, spansFile } from "./config.js";
 import { migrateDatabase } from "./db.js";
 import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 
@@ -15,11 +15,6 @@ const START_TIMEOUT_MS = setting("TRACEHOP_START_TIMEOUT_MS");
 const STOP_TIMEOUT_MS = 15_000;
 /** Submissions of one document while the api answers 503 (database busy). */
 const SUBMIT_ATTEMPTS = 3;
-
-function fail(message: string, code = 1): never {
-  console.error(`tracehop preprocess: ${message}`);
-  process.exit(code);
-}
 
 /** A process that exited before it was ready; code 2: it refused bad input and said why (a port in use). */
 class ExitedBeforeReady extends Error {
@@ -74,11 +69,11 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
     const path = resolve(file);
     let text: Buffer;
     try {
-      if (!statSync(path).isFile()) fail(`${file} is not a file: pass text files to preprocess`, 2);
+      if (!statSync(path).isFile()) exitForBadInput(`${file} is not a file: pass text files to preprocess`);
       // Sent as the file's bytes: the api decides whether they are UTF-8 text.
       text = readFileSync(path);
     } catch (err) {
-      fail(`cannot read ${file}: ${(err as Error).message}`, 2);
+      exitForBadInput(`cannot read ${file}: ${(err as Error).message}`);
     }
     return { file: relative(process.cwd(), path) || path, text };
   });
@@ -106,9 +101,8 @@ async function checkBroker(): Promise<void> {
     const connection = await amqp.connect(url, { timeout: 5000 });
     await connection.close();
   } catch (err) {
-    fail(
+    exitForBadInput(
       `cannot reach RabbitMQ at AMQP_URL (${redact(url)}): ${firstLine(err)}. Start the broker, fix AMQP_URL, or unset it to use the embedded queue.`,
-      2,
     );
   }
 }
@@ -124,10 +118,9 @@ async function main(): Promise<void> {
   try {
     await migrateDatabase();
   } catch (err) {
-    fail(
+    exitForBadInput(
       `cannot prepare the database of DATABASE_URL (${redact(process.env.DATABASE_URL ?? "the embedded SQLite file")}): ` +
         `${firstLine(err)}. Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.`,
-      2,
     );
   }
   await checkBroker();

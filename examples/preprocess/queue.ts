@@ -61,8 +61,8 @@ export interface TableQueueOptions {
 }
 
 /**
- * The dead-letter queue of `queue`: `<queue>.dead`, where {@link TableQueue} moves a message whose
- * deliveries all failed.
+ * The dead-letter queue of `queue`: `<queue>.dead`, where {@link TableQueue} (and AmqpQueue, of the
+ * RabbitMQ name) moves a message whose `maxAttempts` deliveries all ended without an acknowledgement.
  */
 export const deadLetterQueue = (queue: string): string => `${queue}.dead`;
 
@@ -505,7 +505,12 @@ export class TableQueue implements Queue {
   }
 }
 
-/** The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, else the embedded table queue. */
+/**
+ * The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, else the embedded table queue
+ * on `db`, each with its default options.
+ * @throws BadInputError (config.ts) when AMQP_URL is set and the broker cannot be reached; the relay
+ *   and the worker exit 2 on it (config.exitOnBadInput).
+ */
 export async function openQueue(db: Database): Promise<Queue> {
   const amqpUrl = process.env.AMQP_URL;
   if (amqpUrl) {

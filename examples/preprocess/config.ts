@@ -46,9 +46,10 @@ interface NumberSetting {
   unit: string;
   min: number;
   max: number;
-  /** The value when the variable is unset or empty, and what the message says about it. */
+  /** The value when the variable is unset or empty. */
   byDefault: number;
-  defaultText: string;
+  /** What the message says about the default, when more than its number ("0 (any free port)"). */
+  defaultText?: string;
 }
 
 /** A timeout of `npm start`: 1 ms to the longest timer, one minute by default. */
@@ -58,7 +59,6 @@ const TIMEOUT_SETTING: NumberSetting = {
   min: 1,
   max: MAX_TIMER_MS,
   byDefault: 60_000,
-  defaultText: "60000",
 };
 
 /** The main job's own number settings, with the processes that read them. */
@@ -70,7 +70,6 @@ const SETTINGS = {
     min: 1,
     max: MAX_TIMER_MS,
     byDefault: 100,
-    defaultText: "100",
   },
   /** How long `npm start` waits for its jobs (main). */
   TRACEHOP_JOB_TIMEOUT_MS: TIMEOUT_SETTING,
@@ -97,7 +96,7 @@ function readSetting(name: SettingName): { value: number; problem?: string } {
   const unit = setting.unit === "" ? "" : ` of ${setting.unit}`;
   return {
     value: setting.byDefault,
-    problem: `${name}=${JSON.stringify(text)} is not ${setting.what}: write a whole number${unit} from ${setting.min} to ${setting.max} in decimal digits, or unset it for ${setting.defaultText}`,
+    problem: `${name}=${JSON.stringify(text)} is not ${setting.what}: write a whole number${unit} from ${setting.min} to ${setting.max} in decimal digits, or unset it for ${setting.defaultText ?? setting.byDefault}`,
   };
 }
 

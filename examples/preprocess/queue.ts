@@ -184,8 +184,9 @@ export function errorText(error: unknown): string {
 /** What follows the reason in {@link unacknowledgedError}'s text. */
 const LAST_HANDLER_ERROR = "; last handler error: ";
 /** An earlier {@link unacknowledgedError} text (reasons end with "(delivery N of M)"): its handler error, if any. */
-const EARLIER_UNACKNOWLEDGED =
-  /^not acknowledged[^;]*\(delivery \d+ of \d+\)(?:; last handler error: ([^]*))?$/;
+const EARLIER_UNACKNOWLEDGED = new RegExp(
+  `^not acknowledged[^;]*\\(delivery \\d+ of \\d+\\)(?:${LAST_HANDLER_ERROR}([^]*))?$`,
+);
 
 /**
  * The text kept of a message dead-lettered because its last allowed delivery was never acknowledged

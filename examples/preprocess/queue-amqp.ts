@@ -4,6 +4,7 @@
 // its handler resolves, one message at a time (prefetch 1). A failed message is retried as the table
 // queue retries it: counted, after a backoff, and dead-lettered after maxAttempts (see AmqpQueue).
 import { createHash, randomUUID } from "node:crypto";
+import { basename } from "node:path";
 import amqplib from "amqplib";
 import { BadInputError, pause } from "./config.js";
 import {
@@ -27,15 +28,34 @@ const DATABASE_TAG_LENGTH = 8;
  * message without it (as the relay publishes it) had none.
  */
 export const ATTEMPTS_HEADER = "tracehop-attempts";
-/** Header of a retry or a dead letter: the text of the handler's last error ({@link errorText}). */
+/**
+ * Header of a retry or a dead letter: why its last delivery ended without an acknowledgement (the text
+ * of the handler's error, {@link errorText}, or the queue's reason), at most
+ * {@link LAST_ERROR_MAX_LENGTH} characters.
+ */
 export const LAST_ERROR_HEADER = "last-error";
+/**
+ * Longest `last-error` AmqpQueue writes, in characters (UTF-16 code units, so at most 6000 bytes of
+ * UTF-8): a longer text is cut and ends in `…`. A copy whose headers do not fit
+ * {@link HEADERS_TABLE_MAX_BYTES} with it carries it cut shorter still (halved until the copy fits).
+ */
+export const LAST_ERROR_MAX_LENGTH = 2_000;
+/**
+ * Largest headers table amqplib (2.x) publishes, in bytes of its AMQP field-table encoding, the 4-byte
+ * length included: it encodes the headers into a buffer of this size and throws a RangeError, before
+ * sending anything, when they do not fit (RabbitMQ's own frame limit, `frame_max`, 128 KiB by default,
+ * is larger). One string header with a one-character name can be 65 525 bytes of UTF-8 then.
+ */
+export const HEADERS_TABLE_MAX_BYTES = 65_536;
 /** Longest wait before a retry, in ms: 2 minutes, the table queue's cap with its default lease. */
 export const MAX_RETRY_DELAY_MS = 2 * 60_000;
 /**
- * Pause before a message whose copy could not be published is requeued, in ms: the broker delivers it
- * again at once, and a copy that can never be published (headers too large) would otherwise loop.
+ * Pause before a message whose copy could not be published (the broker refused it) is requeued, in ms:
+ * the broker delivers it again at once, and a target that keeps refusing would otherwise loop.
  */
 const REQUEUE_PAUSE_MS = 1_000;
+/** Messages this queue requeued itself that it remembers (their count and last error), at most. */
+const REMEMBERED_MAX = 1_000;
 /** Headers RabbitMQ adds when it dead-letters or redelivers a message: left off a copy. */
 const BROKER_HEADERS: ReadonlySet<string> = new Set([
   "x-death",
@@ -104,15 +124,39 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   kept), then the original acknowledged;
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
  *   at once, that delivery not counted: a copy at the tail of the queue with the count it came with.
- * The copy is published (and confirmed) before the original is acknowledged: at least once. When it
- * cannot be published, a retry or a dead letter is requeued after a pause of a second (never dropped),
- * a redelivery whose count cannot be written is handled as it is, and a message given back on close is
- * left to the broker (requeued when the channel closes, counted as a redelivery). A lost channel or
- * connection is logged (the process is not ended by it); the queue then consumes no more.
+ * The copy is published (and confirmed) before the original is acknowledged: at least once.
+ * - A copy must fit amqplib's headers table ({@link HEADERS_TABLE_MAX_BYTES}). Where the message's own
+ *   headers leave too little room, its `last-error` is cut (halved until the copy fits, then left out);
+ *   its count never is: a retry, or a redelivery, whose count does not fit is dead-lettered at once
+ *   with the reason (it could not be counted, so it could come back forever). A dead letter that does
+ *   not fit with its count carries the message's headers as they were (they fit: the message was
+ *   published with them), the reason then only in the log; as a last resort (headers from a client
+ *   with a larger limit) only the count and `last-error`.
+ * - When the broker refuses a copy (a nack: a queue that rejects publishes), a retry or a dead letter is
+ *   requeued after a pause of a second (never dropped), and this AmqpQueue remembers its count and last
+ *   error by message id (the last {@link REMEMBERED_MAX}), so that its redelivery is neither counted as
+ *   a death nor loses its reason; a redelivery whose count is refused is handled as it is, and a message
+ *   given back on close is left to the broker (requeued when the channel closes, counted as a
+ *   redelivery).
+ * - A lost channel or connection (a broker restart, a connection closed by an operator, a 406 channel
+ *   error) ends the queue: nothing can be published or acknowledged any more, the messages in hand go
+ *   back to the broker with the channel (never reported as requeued), nothing more is consumed, and
+ *   {@link AmqpQueue.lost} resolves with the reason. It does not reconnect: its owner ends and is
+ *   started again (the worker and the relay exit 1).
  * Retry and dead-letter queues stay on the broker until deleted, as the queues do.
  */
 export class AmqpQueue implements Queue {
   readonly system = "rabbitmq";
+  /**
+   * Resolves, once, with why the queue stopped working when its channel or connection closed without
+   * close() (a broker restart or a connection closed by the broker, CONNECTION_FORCED; a lost socket; a
+   * channel error such as a 406 PRECONDITION_FAILED): the message is `amqp queue: ` and the broker's
+   * reason. The messages in hand went back to the broker with the channel; nothing more is consumed, and
+   * publish() and consume() reject. Never settles when the queue is closed by close(). The worker and
+   * the relay exit 1 on it, to be restarted (the queue does not reconnect).
+   */
+  readonly lost: Promise<Error>;
+  private _announceLost!: (error: Error) => void;
   private readonly _declared = new Set<string>();
   /** One per consume() call: close() cancels them all. */
   private readonly _consumerTags: string[] = [];
@@ -121,8 +165,19 @@ export class AmqpQueue implements Queue {
   private _closing = false;
   /** Aborted by close(): ends the pause before a message whose copy could not be published is requeued. */
   private readonly _closed = new AbortController();
-  /** Why the channel closed without close() (a channel or connection error), else undefined. */
+  /**
+   * Why the channel closed without close(), set as soon as it did (a channel or connection error, a
+   * connection closed by the broker), else undefined: nothing can be published or settled then.
+   */
   private _lost: string | undefined;
+  /** The first reason an 'error' or 'close' event of that loss gave (a channel's 'close' gives none). */
+  private _lossReason: string | undefined;
+  /**
+   * Messages this queue requeued itself because their copy could not be published, by message id: the
+   * count and last error they should have had, so that their redelivery is neither counted as a death
+   * nor loses its reason. At most {@link REMEMBERED_MAX} (the oldest forgotten first).
+   */
+  private readonly _requeued = new Map<string, Requeued>();
 
   private constructor(
     private readonly _connection: amqplib.ChannelModel,
@@ -130,20 +185,28 @@ export class AmqpQueue implements Queue {
     private readonly _databaseTag: string,
     private readonly _maxAttempts: number,
     private readonly _retryDelayMs: number,
-  ) {}
+  ) {
+    this.lost = new Promise((resolve) => (this._announceLost = resolve));
+  }
 
   /**
    * Connects to `url` (`amqp://user:password@host:port/vhost`) and opens a confirm channel. `databaseUrl`
-   * names the database whose jobs the messages refer to (see the class comment).
+   * names the database whose jobs the messages refer to (see the class comment). The connection is named
+   * (RabbitMQ's `connection_name`) `tracehop-preprocess <script> pid <pid> <database tag>`, so that an
+   * operator can tell the processes apart.
    * @throws TypeError when an option is unknown or out of range ({@link AmqpQueueOptions}), before
    *   connecting
    * @throws BadInputError naming the URL (password hidden) when the broker cannot be reached.
    */
   static async open(url: string, databaseUrl: string, options: AmqpQueueOptions = {}): Promise<AmqpQueue> {
     const { maxAttempts, retryDelayMs } = queueOptions("AmqpQueue", options, ["maxAttempts", "retryDelayMs"]);
+    const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, DATABASE_TAG_LENGTH);
+    const script = basename(process.argv[1] ?? "node");
     let connection: amqplib.ChannelModel;
     try {
-      connection = await amqplib.connect(url);
+      connection = await amqplib.connect(url, {
+        clientProperties: { connection_name: `tracehop-preprocess ${script} pid ${process.pid} ${tag}` },
+      });
     } catch (err) {
       throw new BadInputError(
         `cannot connect to RabbitMQ at ${redact(url)}: ${(err as Error).message}; start the broker or unset AMQP_URL to use the embedded queue`,
@@ -152,17 +215,19 @@ export class AmqpQueue implements Queue {
     }
     const channel = await connection.createConfirmChannel();
     await channel.prefetch(PREFETCH);
-    const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, DATABASE_TAG_LENGTH);
     const queue = new AmqpQueue(connection, channel, tag, maxAttempts, retryDelayMs);
-    // Without a listener an 'error' event would end the process (a 406 PRECONDITION_FAILED on a queue
-    // declared elsewhere with other arguments, a broker that went away); the messages in hand go back to
-    // the broker with the channel, and close() still returns.
-    const lost = (what: string) => (error: unknown) => {
-      queue._lost ??= `${what}: ${error instanceof Error ? error.message : String(error)}`;
-      console.error(`amqp queue: ${queue._lost}; no more messages are consumed: restart the process`);
-    };
-    connection.on("error", lost("the connection to RabbitMQ failed"));
-    channel.on("error", lost("the RabbitMQ channel failed"));
+    // Without an 'error' listener an error would end the process with a stack trace; a connection the
+    // broker closes (CONNECTION_FORCED: a restart, an operator) emits only 'close'.
+    const loss = (what: string) => (error?: unknown) =>
+      queue._loss(
+        error === undefined
+          ? undefined
+          : `${what}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    connection.on("error", loss("the connection to RabbitMQ failed"));
+    connection.on("close", loss("the connection to RabbitMQ was closed"));
+    channel.on("error", loss("the RabbitMQ channel failed"));
+    channel.on("close", loss("the RabbitMQ channel was closed"));
     return queue;
   }
 
@@ -171,8 +236,15 @@ export class AmqpQueue implements Queue {
     return `${queue}.${this._databaseTag}`;
   }
 
-  /** Publishes with a new message id (a UUID), which the message's retries keep. */
+  /**
+   * Publishes with a new message id (a UUID), which the message's retries keep. Resolves once the
+   * broker has confirmed the message (persistent, on a durable queue).
+   * @throws Error when the queue was {@link lost} (`amqp queue: ` and why), when the broker refuses the
+   *   message (nack) or the channel closes before it confirms, and amqplib's RangeError when `headers`
+   *   exceed {@link HEADERS_TABLE_MAX_BYTES}; nothing is published then.
+   */
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
+    this._assertNotLost("publish");
     const name = await this._declare(queue);
     this._channel.sendToQueue(name, Buffer.from(body, "utf8"), {
       headers,
@@ -183,7 +255,15 @@ export class AmqpQueue implements Queue {
     await this._channel.waitForConfirms();
   }
 
+  /**
+   * Declares `queue` and starts consuming it (the class comment says how each delivery is settled).
+   * Resolves once the broker has registered the consumer; `handler` is then called for each message, one
+   * at a time, until close() or the loss of the queue ({@link lost}).
+   * @throws Error when the queue was lost, or when the declaration or the consumer is refused (the
+   *   channel is then lost too).
+   */
   async consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
+    this._assertNotLost("consume");
     const name = await this._declare(queue);
     const { consumerTag } = await this._channel.consume(name, (msg) => {
       if (!msg) return; // the broker cancelled the consumer (queue deleted)
@@ -203,31 +283,42 @@ export class AmqpQueue implements Queue {
    * back to `queue`, their count of attempts reset and `last-error` kept, as `TableQueue.redrive` does
    * (SQS's dead-letter queue redrive). Each copy is published and confirmed before its dead letter is
    * acknowledged. Moves at most the messages the dead-letter queue held when it started, so a message
-   * that fails again meanwhile is not moved twice.
+   * that fails again meanwhile is not moved twice. A dead letter whose headers leave no room for a count
+   * of 0 is moved without the count header (which means 0 too).
    *
    * @returns the number of messages moved
-   * @throws Error when a copy cannot be published: that message stays in the dead-letter queue, the ones
-   *   moved before it stay moved.
+   * @throws Error when a copy cannot be published (its headers too large even so, refused by the broker,
+   *   or the queue lost): that message stays in the dead-letter queue, the ones moved before it stay
+   *   moved.
    */
   async redrive(queue: string): Promise<number> {
+    this._assertNotLost("redrive");
     const name = await this._declare(queue);
     const dead = await this._declareName(deadLetterQueue(name));
     const { messageCount } = await this._channel.checkQueue(dead);
     for (let moved = 0; moved < messageCount; moved++) {
       const msg = await this._channel.get(dead, { noAck: false });
       if (msg === false) return moved; // another consumer of the dead-letter queue took the rest
-      if (!(await this._move(dead, msg, async () => name, 0, undefined, "requeue")))
+      const variants = function* () {
+        yield* copyVariants(msg, 0, undefined);
+        const { [ATTEMPTS_HEADER]: _count, ...rest } = brokerHeadersLeftOff(msg);
+        yield { headers: rest, note: "without its count (0), which does not fit" };
+      };
+      const copied = await this._copy(msg, async () => name, variants());
+      if (copied.outcome !== "moved") {
+        if (this._lost === undefined) this._channel.nack(msg, false, true);
         throw new Error(
-          `amqp queue: redrive of ${dead} stopped after ${moved} message(s): a copy could not be published to ${name} (logged above); the rest stay in ${dead}`,
+          `amqp queue: redrive of ${dead} stopped after ${moved} message(s): a copy could not be published to ${name} (${copied.outcome === "too large" ? `its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table` : copied.outcome === "lost" ? `the queue was lost: ${this._lost}` : copied.why}); the rest stay in ${dead}`,
         );
+      }
     }
     return messageCount;
   }
 
   /**
    * Stops every consumer of this queue, waits for the handlers in hand to settle their messages, and
-   * closes the channel and the connection. Returns also when the channel or the connection was lost
-   * before (their messages went back to the broker then).
+   * closes the channel and the connection. Resolves when they are closed; never rejects: also when the
+   * channel or the connection was lost before ({@link lost}: their messages went back to the broker).
    */
   async close(): Promise<void> {
     this._closing = true;
@@ -239,31 +330,75 @@ export class AmqpQueue implements Queue {
     await this._connection.close().catch(() => undefined);
   }
 
+  /** Notes the loss of the channel (`reason`: why, when the event says; see {@link lost}). */
+  private _loss(reason: string | undefined): void {
+    if (this._closing) return;
+    this._lossReason ??= reason;
+    if (this._lost !== undefined) return;
+    this._lost = "the RabbitMQ channel was closed";
+    // The events of one loss come in one go (a channel's 'close' before its connection's, which says
+    // why): the reason is taken once they all have.
+    queueMicrotask(() => {
+      this._lost = this._lossReason ?? this._lost!;
+      this._announceLost(new Error(`amqp queue: ${this._lost}`));
+    });
+  }
+
+  /** Throws when the queue was lost: `what` (publish, consume, redrive) cannot be done any more. */
+  private _assertNotLost(what: string): void {
+    if (this._lost !== undefined) throw new Error(`amqp queue: cannot ${what}: ${this._lost}`);
+  }
+
   /** Hands one delivery of the queue `name` to `handler` and settles it (the class comment). */
   private async _deliver(
     name: string,
     msg: amqplib.ConsumeMessage,
     handler: (message: QueueMessage) => Promise<void>,
   ): Promise<void> {
-    const attempts = earlierAttempts(msg);
     const id = (msg.properties.messageId as string | undefined) ?? String(msg.fields.deliveryTag);
-    const dead = deadLetterQueue(name);
-    if (attempts >= this._maxAttempts) {
-      // Its last allowed delivery ended without a verdict: its consumer died, or lost its channel, with it.
-      const lastError = unacknowledgedError(
-        `not acknowledged: its consumer died or lost its channel with it in hand (delivery ${attempts} of ${this._maxAttempts})`,
+    const remembered = this._recall(msg);
+    const attempts = remembered?.attempts ?? earlierAttempts(msg);
+    const of = (n: number) => `delivery ${n} of ${this._maxAttempts}`;
+    /** Why its last delivery ended without a verdict (its consumer died, or lost its channel, with it). */
+    const unacknowledged = (reason: string) =>
+      unacknowledgedError(
+        `not acknowledged: its consumer died or lost its channel with it in hand${reason} (${of(attempts)})`,
         headerText(msg, LAST_ERROR_HEADER),
       );
-      if (await this._move(name, msg, () => this._declareName(dead), attempts, lastError, "requeue"))
-        console.error(`amqp queue: message ${id} of ${name} ${lastError}; moved to ${dead}`);
+    if (attempts >= this._maxAttempts) {
+      // Its last allowed delivery ended without a verdict; or this queue requeued it when its dead letter
+      // could not be published, and remembers why.
+      const lastError = remembered?.lastError ?? unacknowledged("");
+      await this._deadLetter(name, msg, attempts, lastError, `message ${id} of ${name} ${lastError}`);
       return;
     }
-    if (msg.fields.redelivered && count(msg.properties.headers?.["x-delivery-count"]) === undefined) {
+    if (
+      remembered ||
+      (msg.fields.redelivered && count(msg.properties.headers?.["x-delivery-count"]) === undefined)
+    ) {
       // A classic queue says only that it delivered this copy before, not how often. The delivery that
       // ended without a verdict is written into a copy's count, at the tail of the queue, before the
       // handler runs: a message that kills every consumer that takes it then counts each of them and is
-      // dead-lettered after maxAttempts, instead of coming back forever at the same count.
-      if (await this._move(name, msg, async () => name, attempts, undefined, "keep")) return;
+      // dead-lettered after maxAttempts, instead of coming back forever at the same count. A message this
+      // queue requeued itself gets the count and the last error it remembers instead (not a death).
+      const copied = await this._copy(
+        msg,
+        async () => name,
+        copyVariants(msg, attempts, remembered?.lastError),
+      );
+      if (copied.outcome === "moved" || copied.outcome === "lost") return;
+      if (copied.outcome === "too large") {
+        // Its deliveries cannot be counted: handled as it is, it could kill consumers forever.
+        const lastError = remembered
+          ? `${remembered.lastError}; then a copy with its count is too large to publish`
+          : unacknowledged(", and a copy with its count is too large to publish");
+        await this._deadLetter(name, msg, attempts, lastError, `message ${id} of ${name} ${lastError}`);
+        return;
+      }
+      console.error(
+        `amqp queue: a copy of message ${id} of ${name} with its count could not be published; handled as it is`,
+        copied.why,
+      );
     }
     const deliveryCount = attempts + 1;
     try {
@@ -276,40 +411,148 @@ export class AmqpQueue implements Queue {
         deliveryCount,
       });
     } catch (error) {
-      const delivery = `delivery ${deliveryCount} of ${this._maxAttempts}`;
-      if (this._closing) {
-        if (await this._move(name, msg, async () => name, attempts, undefined, "leave"))
-          console.error(
-            `amqp queue: handler failed on message ${id} of ${name} (${delivery}); given back (the queue is closing)`,
-            error,
-          );
+      const failed = `handler failed on message ${id} of ${name} (${of(deliveryCount)})`;
+      if (this._lost !== undefined) {
+        // Already back in the queue with the lost channel: nothing can be published or settled.
+        console.error(`amqp queue: ${failed}, after the channel was lost; the broker has it again`, error);
+      } else if (this._closing) {
+        const copied = await this._copy(msg, async () => name, copyVariants(msg, attempts, undefined));
+        const outcome =
+          copied.outcome === "moved"
+            ? `given back (the queue is closing)${note(copied.note)}`
+            : copied.outcome === "lost"
+              ? "the broker has it again with the lost channel"
+              : `left to the broker, which requeues it when the channel closes (a copy could not be published: ${copied.outcome === "too large" ? "too large" : copied.why})`;
+        console.error(`amqp queue: ${failed}; ${outcome}`, error);
       } else if (deliveryCount >= this._maxAttempts) {
-        if (
-          await this._move(
-            name,
-            msg,
-            () => this._declareName(dead),
-            deliveryCount,
-            errorText(error),
-            "requeue",
-          )
-        )
-          console.error(
-            `amqp queue: handler failed on message ${id} of ${name} (${delivery}); moved to ${dead}`,
-            error,
-          );
+        await this._deadLetter(name, msg, deliveryCount, errorText(error), failed, error);
       } else {
         const delayMs = this._delayMs(deliveryCount);
         const target = async () => (delayMs === 0 ? name : this._declareRetry(name, delayMs));
-        if (await this._move(name, msg, target, deliveryCount, errorText(error), "requeue"))
-          console.error(
-            `amqp queue: handler failed on message ${id} of ${name} (${delivery}); delivered again in ${delayMs} ms`,
+        const lastError = errorText(error);
+        const copied = await this._copy(msg, target, copyVariants(msg, deliveryCount, lastError));
+        if (copied.outcome === "moved")
+          console.error(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
+        else if (copied.outcome === "too large")
+          // Without its count a retry would start again from 1, forever: dead now, with its reason.
+          await this._deadLetter(
+            name,
+            msg,
+            deliveryCount,
+            `${lastError}; a retry with its count is too large to publish (${of(deliveryCount)})`,
+            `${failed}, and a retry with its count is too large to publish (its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table)`,
             error,
+            " at once",
           );
+        else await this._requeue(msg, copied, deliveryCount, lastError, `${failed}, and its retry`, error);
       }
       return;
     }
-    this._channel.ack(msg);
+    if (this._lost === undefined) this._channel.ack(msg);
+  }
+
+  /**
+   * Moves `msg` (a message of `name`, its `attempts` deliveries ended without an acknowledgement) to the
+   * dead-letter queue with `lastError`: a copy with the count and `last-error` (cut to fit), else with its
+   * headers as they are (which fit when they were published with amqplib), else with its other headers
+   * dropped. Logs `what` and the outcome (with `error`, the handler's, if any). When the broker refuses
+   * the copy, `msg` is requeued after {@link REQUEUE_PAUSE_MS}, remembered with `attempts` and `lastError`.
+   */
+  private async _deadLetter(
+    name: string,
+    msg: amqplib.Message,
+    attempts: number,
+    lastError: string,
+    what: string,
+    error?: unknown,
+    when = "",
+  ): Promise<void> {
+    const dead = deadLetterQueue(name);
+    const variants = function* () {
+      yield* copyVariants(msg, attempts, lastError);
+      yield {
+        headers: brokerHeadersLeftOff(msg),
+        note: "with its headers as they were: its count and last-error do not fit",
+      };
+      const cut = bounded(lastError, LAST_ERROR_MAX_LENGTH);
+      yield {
+        headers: { [ATTEMPTS_HEADER]: attempts, [LAST_ERROR_HEADER]: cut },
+        note: "without its other headers (the trace context among them): they are too large to copy",
+      };
+    };
+    const copied = await this._copy(msg, () => this._declareName(dead), variants());
+    const args = error === undefined ? [] : [error];
+    if (copied.outcome === "moved")
+      console.error(`amqp queue: ${what}; moved to ${dead}${when}${note(copied.note)}`, ...args);
+    else if (copied.outcome === "lost")
+      console.error(`amqp queue: ${what}; the broker has it again with the lost channel`, ...args);
+    else
+      await this._requeue(
+        msg,
+        // (Cannot be: the last variant holds the count and at most 2000 characters.)
+        copied.outcome === "too large" ? { outcome: "refused", target: dead, why: "too large" } : copied,
+        attempts,
+        lastError,
+        `${what}, and its dead letter`,
+        error,
+      );
+  }
+
+  /**
+   * Requeues `msg` after {@link REQUEUE_PAUSE_MS} (close() ends the pause) because its copy could not be
+   * published (`copied`: refused by the broker, or the channel lost: then it is back in the queue already),
+   * and remembers its count `attempts` and `lastError` for its redelivery. Logs `what` (`…, and its
+   * retry`) with the outcome and `error`, the handler's.
+   */
+  private async _requeue(
+    msg: amqplib.Message,
+    copied: Extract<Copied, { outcome: "lost" | "refused" }>,
+    attempts: number,
+    lastError: string,
+    what: string,
+    error?: unknown,
+  ): Promise<void> {
+    const args = error === undefined ? [] : [error];
+    if (copied.outcome === "lost") {
+      console.error(
+        `amqp queue: ${what} could not be published: the channel was lost; the broker has it again`,
+        ...args,
+      );
+      return;
+    }
+    console.error(
+      `amqp queue: ${what} could not be published to ${copied.target} (${copied.why}); requeued in ${REQUEUE_PAUSE_MS} ms`,
+      ...args,
+    );
+    this._remember(msg, attempts, lastError);
+    await pause(REQUEUE_PAUSE_MS, this._closed.signal);
+    if (this._lost === undefined) this._channel.nack(msg, false, true);
+  }
+
+  /** Remembers a message this queue requeues itself: its count and last error ({@link _recall}). */
+  private _remember(msg: amqplib.Message, attempts: number, lastError: string): void {
+    const id = msg.properties.messageId as string | undefined;
+    if (id === undefined) return; // a delivery tag changes with each delivery: nothing to find it by
+    this._requeued.delete(id);
+    this._requeued.set(id, {
+      attempts,
+      lastError,
+      counted: count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0,
+    });
+    if (this._requeued.size > REMEMBERED_MAX) this._requeued.delete(this._requeued.keys().next().value!);
+  }
+
+  /**
+   * What this queue remembers of `msg` when it is the redelivery of a message it requeued itself (the
+   * same message id and count header, `redelivered`), else undefined; forgotten either way.
+   */
+  private _recall(msg: amqplib.Message): Requeued | undefined {
+    const id = msg.properties.messageId as string | undefined;
+    const remembered = id === undefined ? undefined : this._requeued.get(id);
+    if (remembered === undefined) return undefined;
+    this._requeued.delete(id!);
+    const counted = count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0;
+    return msg.fields.redelivered && counted === remembered.counted ? remembered : undefined;
   }
 
   /** The wait after the failure of delivery `count`, in whole ms: retryDelayMs × 2^(count-1), capped. */
@@ -318,63 +561,53 @@ export class AmqpQueue implements Queue {
   }
 
   /**
-   * Publishes a copy of `msg`, a message of the queue `name`, to the queue `declare` declares and names,
-   * with `attempts` in {@link ATTEMPTS_HEADER} and `lastError` in `last-error` (unchanged when
-   * undefined), then acknowledges `msg`. When the copy cannot be published (the channel lost, a queue
-   * declared elsewhere with other arguments, headers beyond AMQP's 64 KiB field table), the error is
-   * logged and `msg` is, by `otherwise`: requeued after {@link REQUEUE_PAUSE_MS} (`requeue`: never
-   * dropped, and never in a tight loop: the consumer pauses, close() ends the pause), left unsettled
-   * (`leave`: the broker requeues it with the channel), or kept in hand for the caller (`keep`).
-   * @returns whether the copy was published
+   * Publishes a copy of `msg` (same body, message id and properties, persistent) to the queue `declare`
+   * declares and names, with the first header table of `variants` that amqplib can encode (largest
+   * first), confirmed; then acknowledges `msg`.
+   * @returns `moved` (with the variant's note); else `msg` is still in hand: `too large` (no variant
+   *   fits {@link HEADERS_TABLE_MAX_BYTES}), `lost` (the channel is lost: nothing can be published, and
+   *   `msg` is back in the queue), `refused` (the broker refused the copy, or its queue could not be
+   *   declared; `why` says)
    */
-  private async _move(
-    name: string,
+  private async _copy(
     msg: amqplib.Message,
     declare: () => Promise<string>,
-    attempts: number,
-    lastError: string | undefined,
-    otherwise: "requeue" | "leave" | "keep",
-  ): Promise<boolean> {
-    const headers: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(msg.properties.headers ?? {}))
-      if (!BROKER_HEADERS.has(key)) headers[key] = value;
-    headers[ATTEMPTS_HEADER] = attempts;
-    if (lastError !== undefined) headers[LAST_ERROR_HEADER] = lastError;
+    variants: Iterable<Variant>,
+  ): Promise<Copied> {
     const p = msg.properties as amqplib.MessageProperties;
     let target = "its destination";
     try {
       target = await declare();
-      this._channel.sendToQueue(target, msg.content, {
-        headers,
-        persistent: true,
-        contentType: p.contentType as string | undefined,
-        contentEncoding: p.contentEncoding as string | undefined,
-        messageId: p.messageId as string | undefined,
-        correlationId: p.correlationId as string | undefined,
-        timestamp: p.timestamp as number | undefined,
-        type: p.type as string | undefined,
-        appId: p.appId as string | undefined,
-        priority: p.priority as number | undefined,
-      });
-      await this._channel.waitForConfirms();
-    } catch (publishError) {
-      const outcome = {
-        requeue: `requeued in ${REQUEUE_PAUSE_MS} ms`,
-        leave: "left to the broker",
-        keep: "handled as it is",
-      }[otherwise];
-      console.error(
-        `amqp queue: a copy of a message of ${name} could not be published to ${target}; ${outcome}`,
-        publishError,
-      );
-      if (otherwise === "requeue") {
-        await pause(REQUEUE_PAUSE_MS, this._closed.signal);
-        this._channel.nack(msg, false, true);
+      for (const { headers, note } of variants) {
+        try {
+          this._channel.sendToQueue(target, msg.content, {
+            headers,
+            persistent: true,
+            contentType: p.contentType as string | undefined,
+            contentEncoding: p.contentEncoding as string | undefined,
+            messageId: p.messageId as string | undefined,
+            correlationId: p.correlationId as string | undefined,
+            timestamp: p.timestamp as number | undefined,
+            type: p.type as string | undefined,
+            appId: p.appId as string | undefined,
+            priority: p.priority as number | undefined,
+          });
+        } catch (error) {
+          // amqplib encodes the headers into its 64 KiB buffer before it sends or records anything, and
+          // throws a RangeError when they do not fit: nothing was sent, the next variant is smaller.
+          if (error instanceof RangeError && this._lost === undefined) continue;
+          throw error;
+        }
+        await this._channel.waitForConfirms();
+        if (this._lost !== undefined) return { outcome: "lost" };
+        this._channel.ack(msg);
+        return { outcome: "moved", note };
       }
-      return false;
+      return { outcome: "too large" };
+    } catch (error) {
+      if (this._lost !== undefined) return { outcome: "lost" };
+      return { outcome: "refused", target, why: error instanceof Error ? error.message : String(error) };
     }
-    this._channel.ack(msg);
-    return true;
   }
 
   private async _declare(queue: string): Promise<string> {
@@ -404,6 +637,95 @@ export class AmqpQueue implements Queue {
       deadLetterRoutingKey: queue,
     });
   }
+}
+
+/** What AmqpQueue remembers of a message it requeued itself (see AmqpQueue's `_requeued`). */
+interface Requeued {
+  /** Its deliveries that ended without an acknowledgement, the one before the requeue included. */
+  attempts: number;
+  /** Why that delivery ended so (the handler's error, or the reason it was being dead-lettered). */
+  lastError: string;
+  /** Its {@link ATTEMPTS_HEADER} as it was requeued (a copy published since by another consumer differs). */
+  counted: number;
+}
+
+/** One header table for a copy, and what was left out or cut to make it fit (for the log), if anything. */
+interface Variant {
+  headers: Record<string, unknown>;
+  note?: string;
+}
+
+/** How {@link AmqpQueue}'s `_copy` ended. */
+type Copied =
+  | { outcome: "moved"; note?: string }
+  | { outcome: "too large" }
+  | { outcome: "lost" }
+  | { outcome: "refused"; target: string; why: string };
+
+/** ` (note)`, or nothing. */
+const note = (text: string | undefined): string => (text === undefined ? "" : ` (${text})`);
+
+/** The headers of `msg` without the ones RabbitMQ adds ({@link BROKER_HEADERS}). */
+function brokerHeadersLeftOff(msg: amqplib.Message): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(msg.properties.headers ?? {}))
+    if (!BROKER_HEADERS.has(key)) headers[key] = value;
+  return headers;
+}
+
+/**
+ * `text` cut to at most `length` characters (UTF-16 code units), never inside a surrogate pair; a cut
+ * text ends in `…` (counted).
+ */
+function bounded(text: string, length: number): string {
+  if (text.length <= length) return text;
+  let end = Math.max(0, length - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // a high surrogate whose pair would be cut off
+  return `${text.slice(0, end)}…`;
+}
+
+/** A `last-error` as short as this is left out rather than cut further (its header costs 16 bytes). */
+const LAST_ERROR_MIN_CUT = 16;
+
+/**
+ * The header tables of a copy of `msg` with `attempts` in {@link ATTEMPTS_HEADER} and `lastError` in
+ * `last-error` (undefined: the message's own, kept), largest first: `lastError` at most
+ * {@link LAST_ERROR_MAX_LENGTH} characters; then, for a copy that does not fit amqplib's field table,
+ * the last error halved again and again, then left out. Every table carries the count.
+ */
+function* copyVariants(
+  msg: amqplib.Message,
+  attempts: number,
+  lastError: string | undefined,
+): Generator<Variant> {
+  const { [LAST_ERROR_HEADER]: own, ...headers } = brokerHeadersLeftOff(msg);
+  headers[ATTEMPTS_HEADER] = attempts;
+  const error =
+    lastError !== undefined
+      ? bounded(lastError, LAST_ERROR_MAX_LENGTH)
+      : typeof own === "string" || Buffer.isBuffer(own)
+        ? String(own)
+        : undefined;
+  if (lastError === undefined && own !== undefined)
+    yield { headers: { ...headers, [LAST_ERROR_HEADER]: own } };
+  else if (error !== undefined) yield { headers: { ...headers, [LAST_ERROR_HEADER]: error } };
+  if (error !== undefined)
+    for (
+      let length = Math.floor(error.length / 2);
+      length >= LAST_ERROR_MIN_CUT;
+      length = Math.floor(length / 2)
+    ) {
+      const cut = bounded(error, length);
+      yield {
+        headers: { ...headers, [LAST_ERROR_HEADER]: cut },
+        note: `its last-error cut to ${cut.length} characters to fit`,
+      };
+    }
+  yield {
+    headers,
+    note: error === undefined && own === undefined ? undefined : "without its last-error, which does not fit",
+  };
 }
 
 /**

@@ -14,6 +14,7 @@ import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { AMQP_URL, connectOrSkipReason, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { exporter } from "../support/sdk.js";
 import { quietly, until } from "./queue-helpers.js";
+import { closeConnectionsNamed, rabbitmqctlSkipReason, withPolicy } from "../support/rabbitmqctl.js";
 
 /** What a handler saw of one delivery, and when. */
 interface Seen {
@@ -53,6 +54,20 @@ async function dieWith(name: string, n: number): Promise<void> {
   await channel.consume(name, () => void taken++);
   await until(() => taken === n);
   await connection.close();
+}
+
+/**
+ * amqplib encodes a message's headers (an AMQP field table, its 4-byte length included) in a buffer of
+ * this many bytes: a larger table cannot be published (RangeError; the first test checks it).
+ */
+const HEADERS_TABLE_BYTES = 65_536;
+/** Bytes of a string header in a field table: name length, name, type, 4-byte value length, UTF-8 value. */
+const stringHeaderBytes = (name: string, value: string) =>
+  1 + Buffer.byteLength(name) + 1 + 4 + Buffer.byteLength(value);
+/** Headers `traceparent` and `big` whose field table leaves `room` bytes of amqplib's buffer free. */
+function nearlyFullHeaders(room: number): Record<string, string> {
+  const fixed = 4 + stringHeaderBytes("traceparent", TRACEPARENT) + stringHeaderBytes("big", "");
+  return { traceparent: TRACEPARENT, big: "b".repeat(HEADERS_TABLE_BYTES - fixed - room) };
 }
 
 // The main job's RabbitMQ queue (examples/preprocess/queue-amqp.ts) on a real broker: what it does when
@@ -286,6 +301,139 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
+  test("headers near amqplib's 64 KiB limit: a full table can be published, one byte more cannot", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({}, async ({ name }) => {
+      broker.channel.sendToQueue(name, Buffer.from("full"), { headers: nearlyFullHeaders(0) });
+      await broker.channel.waitForConfirms();
+      assert.throws(
+        () => broker.channel.sendToQueue(name, Buffer.from("over"), { headers: nearlyFullHeaders(-1) }),
+        { name: "RangeError", message: /exceeds the 65536 byte encoding buffer/ },
+      );
+      const got = await broker.channel.get(name, { noAck: true });
+      assert.ok(got);
+      assert.deepEqual({ ...got.properties.headers }, nearlyFullHeaders(0));
+    });
+  });
+
+  test("headers that leave room for the count but not for the whole error: retried with the count and a cut last-error, dead after maxAttempts", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const options = { maxAttempts: 3, retryDelayMs: 20 };
+    await withQueue(options, async ({ queue, name, logs }) => {
+      const headers = nearlyFullHeaders(200);
+      await queue.publish("jobs", "large headers", headers);
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        throw new Error(`failure ${seen.length}: ${"e".repeat(990)}`);
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 3);
+      assert.deepEqual(counts(seen), [
+        ["large headers", 1, false],
+        ["large headers", 2, true],
+        ["large headers", 3, true],
+      ]);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      const { "last-error": lastError, ...rest } = dead.properties.headers ?? {};
+      assert.deepEqual(rest, { ...headers, [ATTEMPTS_HEADER]: 3 });
+      // Cut to fit (halved until it does), marked by an ellipsis: the start of the handler's last error.
+      assert.equal(typeof lastError, "string");
+      assert.match(lastError as string, /^failure 3: e+…$/);
+      assert.ok((lastError as string).length < 200, `${(lastError as string).length} characters`);
+      assert.equal(logs.length, 3, logs.join("\n"));
+      assert.match(
+        logs[0]!,
+        /\(delivery 1 of 3\); delivered again in 20 ms \(its last-error cut to \d+ characters to fit\)$/,
+      );
+      assert.match(
+        logs[2]!,
+        /\(delivery 3 of 3\); moved to \S+\.dead \(its last-error cut to \d+ characters to fit\)$/,
+      );
+    });
+  });
+
+  test("headers that leave no room for the count: dead-lettered at once with its headers as they were and the reason logged, not requeued forever", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const options = { maxAttempts: 3, retryDelayMs: 20 };
+    await withQueue(options, async ({ queue, name, logs }) => {
+      const headers = nearlyFullHeaders(0);
+      await queue.publish("jobs", "full headers", headers);
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        throw new Error("handler failure");
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 3);
+      assert.deepEqual(counts(seen), [["full headers", 1, false]]);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      assert.deepEqual({ ...dead.properties.headers }, headers);
+      assert.equal(dead.properties.messageId, seen[0]!.id);
+      assert.deepEqual(logs, [
+        `amqp queue: handler failed on message ${seen[0]!.id} of ${name} (delivery 1 of 3), and a retry with its count is too large to publish (its headers exceed amqplib's 65536-byte field table); moved to ${deadLetterQueue(name)} at once (with its headers as they were: its count and last-error do not fit)`,
+      ]);
+      assert.equal(await messageCount(name), 0);
+    });
+  });
+
+  test("a redelivered message whose count cannot be written (headers too large) is dead-lettered at once, not handled uncounted", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 3 }, async ({ queue, name, logs }) => {
+      const headers = nearlyFullHeaders(0);
+      await queue.publish("jobs", "full headers", headers);
+      await dieWith(name, 1);
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => void seen.push(delivery(message)));
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 0);
+      assert.deepEqual(seen, []);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      assert.deepEqual({ ...dead.properties.headers }, headers);
+      assert.equal(logs.length, 1, logs.join("\n"));
+      assert.match(
+        logs[0]!,
+        /^amqp queue: message \S+ of \S+ not acknowledged: its consumer died or lost its channel with it in hand, and a copy with its count is too large to publish \(delivery 1 of 3\); moved to \S+\.dead \(with its headers as they were: its count and last-error do not fit\)$/,
+      );
+    });
+  });
+
+  test("a dead letter the dead-letter queue refuses for a while keeps its real reason when it comes back (not 'its consumer died')", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const noCtl = await rabbitmqctlSkipReason();
+    if (noCtl !== undefined) return t.skip(noCtl);
+    await withQueue({ maxAttempts: 1 }, async ({ queue, name, logs }) => {
+      const dead = deadLetterQueue(name);
+      const pattern = `^${dead.replaceAll(".", "\\.")}$`;
+      // The dead-letter queue refuses every message for now (a full queue that rejects publishes): the copy
+      // is nacked by the broker, so the message is requeued, and comes back `redelivered`.
+      await withPolicy(
+        `tracehop-test-${name}`,
+        pattern,
+        { "max-length": 0, overflow: "reject-publish" },
+        async (clear) => {
+          await queue.publish("jobs", "refused dead letter", { traceparent: TRACEPARENT });
+          let calls = 0;
+          await queue.consume("jobs", async () => {
+            calls++;
+            throw new Error("the handler's own error");
+          });
+          await until(() => logs.some((line) => line.includes("requeued in")), 15_000);
+          await clear();
+          await until(async () => (await messageCount(dead)) === 1, 15_000);
+          assert.equal(calls, 1);
+        },
+      );
+      const letter = await broker.channel.get(dead, { noAck: true });
+      assert.ok(letter);
+      assert.deepEqual(
+        { ...letter.properties.headers },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 1, "last-error": "the handler's own error" },
+      );
+      assert.ok(!logs.some((line) => line.includes("consumer died")), logs.join("\n"));
+    });
+  });
+
   test("close() waits for the handlers of every consume() call, and no handled message comes back", async (t) => {
     if (!broker.requireBroker(t)) return;
     await withQueue({}, async ({ queue, name, close }) => {
@@ -317,7 +465,22 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
-  test("a channel the broker closes (a retry queue declared elsewhere with other arguments): logged, the process goes on, the message is kept, close() returns", async (t) => {
+  /** `queue.lost` once it resolves, or a rejection after `ms` (the old queue had no `lost`: undefined). */
+  async function lostWithin(queue: AmqpQueue, ms = 10_000): Promise<Error> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        queue.lost,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`queue.lost did not resolve within ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  test("a channel the broker closes (a retry queue declared elsewhere with other arguments): `lost` says why, the message goes back with the channel (not requeued), publish rejects, close() returns", async (t) => {
     if (!broker.requireBroker(t)) return;
     const options = { retryDelayMs: 100 };
     await withQueue(options, async ({ queue, name, close, logs }) => {
@@ -329,14 +492,54 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         calls++;
         throw new Error("first failure");
       });
-      await until(() => logs.some((line) => line.includes("no more messages are consumed")));
+      const lost = await lostWithin(queue);
+      assert.match(lost.message, /^amqp queue: the RabbitMQ channel failed: .*PRECONDITION_FAILED/);
+      await assert.rejects(queue.publish("jobs", "after the loss", {}), {
+        message: /^amqp queue: cannot publish: the RabbitMQ channel failed: .*PRECONDITION_FAILED/,
+      });
       await close();
       assert.equal(calls, 1);
       assert.equal(await messageCount(name), 1); // back in the queue with the lost channel, not dropped
-      assert.ok(
-        logs.some((line) => /^amqp queue: the RabbitMQ channel failed: .*PRECONDITION_FAILED/.test(line)),
-        logs.join("\n"),
+      // Said as it is: nothing was requeued by the queue, nothing left unsettled by mistake.
+      assert.equal(logs.length, 1, logs.join("\n"));
+      assert.match(
+        logs[0]!,
+        /^amqp queue: handler failed on message \S+ of \S+ \(delivery 1 of 5\), and its retry could not be published: the channel was lost; the broker has it again$/,
       );
+    });
+  });
+
+  test("a connection the broker closes (CONNECTION_FORCED, as when it restarts): `lost` says why, the message in hand goes back, close() returns", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const noCtl = await rabbitmqctlSkipReason();
+    if (noCtl !== undefined) return t.skip(noCtl);
+    await withQueue({}, async ({ queue, name, close, logs }) => {
+      await queue.publish("jobs", "in hand", {});
+      let started = false;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await queue.consume("jobs", async () => {
+        started = true;
+        await released; // succeeds only after the connection is gone: it cannot be acknowledged
+      });
+      await until(() => started);
+      try {
+        const tag = name.slice(name.lastIndexOf(".") + 1);
+        assert.equal(
+          await closeConnectionsNamed(`pid ${process.pid} ${tag}`, "a test restarts the broker"),
+          1,
+        );
+        const lost = await lostWithin(queue);
+        assert.match(
+          lost.message,
+          /^amqp queue: the connection to RabbitMQ was closed: .*CONNECTION_FORCED - a test restarts the broker/,
+        );
+      } finally {
+        release();
+      }
+      await close();
+      assert.equal(await messageCount(name), 1);
+      assert.deepEqual(logs, []);
     });
   });
 

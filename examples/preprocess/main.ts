@@ -16,6 +16,18 @@ const STOP_TIMEOUT_MS = 15_000;
 /** Submissions of one document while the api answers 503 (database busy). */
 const SUBMIT_ATTEMPTS = 3;
 
+/**
+ * A process that ended while the jobs were still pending (the worker or the relay lost RabbitMQ, any
+ * process crashed): the run stops waiting for them and says which process ended and how.
+ */
+class ExitedWhileRunning extends Error {
+  constructor({ name, child }: Started) {
+    const how =
+      child.signalCode !== null ? `was killed (${child.signalCode})` : `exited with code ${child.exitCode}`;
+    super(`the ${name} ${how} before every job was done (its last messages are above, prefixed [${name}])`);
+  }
+}
+
 /** A process that exited before it was ready; code 2: it refused bad input and said why (a port in use). */
 class ExitedBeforeReady extends Error {
   constructor(
@@ -144,6 +156,8 @@ async function main(): Promise<void> {
   let ok = true;
   /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */
   let badInput = false;
+  /** A process ended while the jobs were pending (said already): they were not waited for. */
+  let ended = false;
   try {
     // The start timeout's timer is cleared once the processes are up: a pending timer would keep
     // this process alive for the rest of the timeout after the job is done.
@@ -188,6 +202,9 @@ async function main(): Promise<void> {
     const deadline = Date.now() + JOB_TIMEOUT_MS;
     while (jobs.some((j) => j.status === "pending") && Date.now() < deadline) {
       await sleep(100);
+      // A process that ended (its queue lost, a crash) would leave the jobs pending until the timeout.
+      const ended = processes.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
+      if (ended) throw new ExitedWhileRunning(ended);
       for (const job of jobs.filter((j) => j.status === "pending")) {
         // A 503 (database busy) or a dropped connection is asked again at the next poll.
         let res: Response;
@@ -210,6 +227,7 @@ async function main(): Promise<void> {
     console.error(`tracehop preprocess: ${(err as Error).message}`);
     ok = false;
     badInput = err instanceof ExitedBeforeReady && err.code === 2;
+    ended = err instanceof ExitedWhileRunning;
   } finally {
     await Promise.all(processes.map(stopProcess));
   }
@@ -234,7 +252,7 @@ async function main(): Promise<void> {
   console.log(`\nspans: ${spansPath}`);
 
   const unfinished = jobs.filter((j) => j.status !== "done");
-  if (unfinished.some((j) => j.status === "pending")) {
+  if (unfinished.some((j) => j.status === "pending") && !ended) {
     console.error(
       `tracehop preprocess: jobs still pending after ${JOB_TIMEOUT_MS} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents, or see the processes' messages above (a busy database is retried)`,
     );

@@ -33,6 +33,12 @@ export interface Queue {
    */
   consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A queue that can be lost (RabbitMQ: its channel or connection closed without close()): resolves
+   * with why, and the queue then neither consumes nor publishes; the process ends (exit 1), to be started
+   * again. Absent for the table queue, which retries its database instead.
+   */
+  readonly lost?: Promise<Error>;
 }
 
 /**

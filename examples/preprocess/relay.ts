@@ -72,6 +72,7 @@ const loop = (async () => {
     try {
       if ((await relayOnce()) === 0) await pause(POLL_INTERVAL_MS, stopping.signal);
     } catch (err) {
+      if (!running) break; // stopping (a publish cut short, or the queue lost): said by the stop
       // A busy database is said in one line (it can last, and the pass is retried); anything else in full.
       if (isTransientDatabaseError(err))
         console.error(`relay: pass failed (${databaseErrorCode(err)}), retrying`);
@@ -82,11 +83,20 @@ const loop = (async () => {
 })();
 console.log("relay polling the outbox READY");
 
-onShutdownSignal(async () => {
+const shutdown = onShutdownSignal(async () => {
   running = false;
   stopping.abort();
   await loop;
   await queue.close();
   await db.$disconnect();
   await tracing.shutdown();
+});
+// A lost broker connection or channel (RabbitMQ restarted, a channel error): every publish would fail.
+// The relay says so in one line and exits 1 (spans flushed), to be started again by whoever runs it; a
+// row not marked published yet is published by the next relay.
+void queue.lost?.then((error) => {
+  console.error(
+    `tracehop preprocess: relay: ${error.message}; exiting with code 1 to be started again (the rows not yet published are published then)`,
+  );
+  shutdown(1);
 });

@@ -16,22 +16,29 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
   });
 }
 
-/** Runs `stop` once on SIGTERM/SIGINT, then exits 0 (1 if `stop` throws). */
-export function onShutdownSignal(stop: () => Promise<void>): void {
+/**
+ * Runs `stop` once on SIGTERM/SIGINT (or when the orchestrator that started this process with an IPC
+ * channel goes away), then exits 0 (1 if `stop` throws). Returns `shutdown(code)`, which runs the same
+ * `stop` and exits with `code` (1 if `stop` throws): for a process that must end on its own (its queue
+ * lost). Whichever comes first runs `stop`; later calls and signals do nothing.
+ */
+export function onShutdownSignal(stop: () => Promise<void>): (code: number) => void {
   let stopping = false;
-  const handler = () => {
+  const shutdown = (code: number) => {
     if (stopping) return;
     stopping = true;
     stop().then(
-      () => process.exit(0),
+      () => process.exit(code),
       (err: unknown) => {
         console.error(err);
         process.exit(1);
       },
     );
   };
+  const handler = () => shutdown(0);
   process.on("SIGTERM", handler);
   process.on("SIGINT", handler);
   // Started by the orchestrator with an IPC channel: stop when it goes away, however it ended.
   if (process.send) process.on("disconnect", handler);
+  return shutdown;
 }

@@ -102,12 +102,27 @@ async function handle(message: QueueMessage): Promise<void> {
   });
 }
 
-await queue.consume(QUEUE_NAME, handle);
+try {
+  await queue.consume(QUEUE_NAME, handle);
+} catch (err) {
+  // The broker refused the queue or the consumer (a queue declared elsewhere with other arguments).
+  console.error(`tracehop preprocess: worker: cannot consume ${destination}: ${(err as Error).message}`);
+  process.exit(1);
+}
 console.log(`worker consuming ${QUEUE_NAME} READY`);
 
-onShutdownSignal(async () => {
+const shutdown = onShutdownSignal(async () => {
   stopping.abort();
   await queue.close();
   await db.$disconnect();
   await tracing.shutdown();
+});
+// A lost broker connection or channel (RabbitMQ restarted, a channel error): nothing more can be
+// consumed, and the message in hand is already back in the queue. The worker says so in one line and
+// exits 1 once its handler has stopped (spans flushed), to be started again by whoever runs it.
+void queue.lost?.then((error) => {
+  console.error(
+    `tracehop preprocess: worker: ${error.message}; exiting with code 1 to be started again (the message in hand is delivered again)`,
+  );
+  shutdown(1);
 });

@@ -1,0 +1,130 @@
+// The main job's processes when RabbitMQ goes away under them: the worker and the relay, started by hand,
+// whose connection the broker closes (CONNECTION_FORCED, as on a broker restart), and `npm start` whose
+// worker loses its channel (a 406) mid-run. Each must end with one line saying why, not run on idle.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test, type TestContext } from "node:test";
+import type amqplib from "amqplib";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
+import { runMainJob, startExample } from "../support/main-job.js";
+import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
+
+/** AmqpQueue's tag of a database URL (8 hex of its SHA-256): its queues are `preprocess-jobs.<tag>…`. */
+const databaseTag = (url: string) => createHash("sha256").update(url).digest("hex").slice(0, 8);
+
+describe("RabbitMQ lost under the main job's processes", { timeout: 120_000 }, () => {
+  let dir: string;
+  let connection: amqplib.ChannelModel | undefined;
+  let skip: string | undefined;
+  /** The RabbitMQ queues the tests' databases use, deleted afterwards. */
+  const queues = new Set<string>();
+  let databases = 0;
+
+  before(async () => {
+    const result = await connectOrSkipReason();
+    if (typeof result === "string") skip = result;
+    else {
+      connection = result;
+      skip = await rabbitmqctlSkipReason();
+    }
+    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-lost-"));
+  });
+  after(async () => {
+    if (connection) {
+      const channel = await connection.createChannel();
+      for (const queue of queues) await channel.deleteQueue(queue);
+      await connection.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The environment of a run on a migrated SQLite file of its own, and that file's queue names. */
+  function freshRun(): { env: Record<string, string>; tag: string; queue: string } {
+    const file = join(dir, `lost-${++databases}.db`);
+    migrateSqlite(file);
+    const url = `file:${file}`;
+    const tag = databaseTag(url);
+    const queue = `preprocess-jobs.${tag}`;
+    for (const q of [queue, `${queue}.dead`]) queues.add(q);
+    const env = {
+      DATABASE_URL: url,
+      AMQP_URL,
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    };
+    return { env, tag, queue };
+  }
+
+  const skipped = (t: TestContext) => {
+    if (skip !== undefined) t.skip(skip);
+    return skip !== undefined;
+  };
+
+  for (const { name, line } of [
+    {
+      name: "worker",
+      line: "exiting with code 1 to be started again (the message in hand is delivered again)",
+    },
+    {
+      name: "relay",
+      line: "exiting with code 1 to be started again (the rows not yet published are published then)",
+    },
+  ])
+    test(`the ${name}, started by hand, whose connection the broker closes exits 1 with one line saying why`, async (t) => {
+      if (skipped(t)) return;
+      const { env, tag } = freshRun();
+      // Killed after 20 s: the code is then null (a process that runs on without its broker).
+      const run = startExample(name, env, 20_000);
+      await run.ready;
+      assert.equal(await closeConnectionsNamed(`pid ${run.child.pid} ${tag}`, "the broker restarts"), 1);
+      const result = await run.result;
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(
+        result.stderr,
+        `tracehop preprocess: ${name}: amqp queue: the connection to RabbitMQ was closed: Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - the broker restarts"; ${line}\n`,
+      );
+    });
+
+  test("npm start whose worker loses its channel mid-run says which process ended and exits 1 without waiting for the job timeout", async (t) => {
+    if (skipped(t)) return;
+    const { env, queue } = freshRun();
+    // A message already dead by its count is moved to `<queue>.dead` as soon as the worker takes it; that
+    // queue, declared here without `durable`, makes the worker's declaration of it fail (406
+    // PRECONDITION_FAILED), which closes the worker's channel.
+    const channel = await connection!.createConfirmChannel();
+    await channel.assertQueue(queue, { durable: true });
+    await channel.assertQueue(`${queue}.dead`, { durable: false });
+    channel.sendToQueue(queue, Buffer.from(JSON.stringify({ jobId: "none" })), {
+      headers: { "tracehop-attempts": 5 },
+      messageId: "already-dead",
+    });
+    await channel.waitForConfirms();
+    await channel.close();
+    const document = join(dir, "doc.txt");
+    writeFileSync(document, "One sentence. Another one.");
+    const started = Date.now();
+    // A job timeout the run must not wait out.
+    const result = await runMainJob([document], { ...env, TRACEHOP_JOB_TIMEOUT_MS: "20000" });
+    const elapsed = Date.now() - started;
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^\[worker\] tracehop preprocess: worker: amqp queue: the RabbitMQ channel failed: .*PRECONDITION_FAILED.*; exiting with code 1 to be started again/m,
+    );
+    assert.match(
+      result.stderr,
+      /^tracehop preprocess: the worker exited with code 1 before every job was done \(its last messages are above, prefixed \[worker\]\)$/m,
+    );
+    assert.match(
+      result.stderr,
+      /^tracehop preprocess: 1 of 1 jobs did not finish: \S*doc\.txt \(pending\)$/m,
+    );
+    assert.doesNotMatch(result.stderr, /still pending after/);
+    assert.ok(elapsed < 20_000, `took ${elapsed} ms`);
+  });
+});

@@ -20,18 +20,45 @@ export interface QueueMessage {
   deliveryCount: number;
 }
 
-/** The small queue interface the relay and the worker use. */
+/**
+ * The small queue interface the relay and the worker use, with two implementations: {@link TableQueue}
+ * (a table of the job's database) and AmqpQueue (RabbitMQ, queue-amqp.ts). Both deliver at least once.
+ */
 export interface Queue {
   /** Queue system name for `messaging.system` (`rabbitmq`, or tracehop's embedded table queue). */
   readonly system: string;
   /** The transport's name of `queue` (`messaging.destination.name`) when it is not `queue` itself. */
   destination?(queue: string): string;
+  /**
+   * Publishes `body` (text) with `headers` (the trace context among them) to `queue`. Resolves once the
+   * message is stored: TableQueue when its row is inserted; AmqpQueue when the broker has confirmed it
+   * (persistent, on a durable queue). Nothing is retried here.
+   * @throws TableQueue: the database error of the insert (Prisma's; SQLITE_BUSY / P1008 when the file
+   *   stays locked: the relay retries those, transient.ts). AmqpQueue: an Error when the queue was lost
+   *   (`amqp queue: cannot publish: …`), the broker refused the message or the channel closed before
+   *   it confirmed, and amqplib's RangeError when `headers` exceed its 64 KiB field table. A rejected
+   *   publish may still have been stored (a confirmation lost with the channel): at least once.
+   */
   publish(queue: string, body: string, headers: Record<string, string>): Promise<void>;
   /**
-   * Calls `handler` for each message, one at a time; a message is acknowledged when it resolves. One
-   * whose handler rejects is delivered again later, as long as the queue's limit of deliveries allows.
+   * Calls `handler` for each message of `queue`, one at a time; a message is acknowledged when it
+   * resolves. One whose handler rejects is delivered again later, as long as the queue's limit of
+   * deliveries allows (then it is moved to {@link deadLetterQueue}). Resolves once consuming has
+   * started: TableQueue at once (its loop then polls until close(); a failed poll is logged and tried
+   * again, never thrown); AmqpQueue once the broker has registered the consumer.
+   * @throws AmqpQueue only: an Error when the queue was lost, or when the broker refuses the queue's
+   *   declaration or the consumer (a queue declared elsewhere with other arguments; the queue is then
+   *   lost too). TableQueue never rejects.
    */
   consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void>;
+  /**
+   * Stops consuming and resolves once the message in hand, if any, is settled (its handler resolved or
+   * rejected, its acknowledgement or failure recorded; a handler that rejects now gives its message back
+   * uncounted), and AmqpQueue's channel and connection are closed. TableQueue's retries of its database
+   * writes are cut short (the message is then delivered again after its lease), as is AmqpQueue's pause
+   * before a requeue. Never rejects, also for an AmqpQueue that was lost. Call it once; publish and
+   * consume are not to be called afterwards.
+   */
   close(): Promise<void>;
   /**
    * A queue that can be lost (RabbitMQ: its channel or connection closed without close()): resolves

@@ -147,5 +147,63 @@ export function exitOnBadInput(err: unknown): never {
   throw err;
 }
 
+/** What {@link redact} answers for a text that is not a URL. */
+export const NOT_A_URL = "<not a URL>";
+
+/**
+ * `url` for a message, its password hidden: the password of its user part (`scheme://user:PASSWORD@host`)
+ * and the value of a `password` query parameter (which PostgreSQL's driver reads too) become `***`. The
+ * rest is kept as written, not normalised as `URL.toString()` would (`file:./x.db` stays `file:./x.db`,
+ * `amqp://h` gets no `/`). A text that is not a URL (the WHATWG URL parser refuses it: a password with an
+ * unencoded `/` or `#`), or that has an `@` but no user part (`root:secret@host/x`, which the parser
+ * reads as the scheme `root:`), is not shown at all, since where its password is cannot be told: the
+ * answer is then {@link NOT_A_URL}.
+ */
+export function redact(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return NOT_A_URL;
+  }
+  if (parsed.username === "" && parsed.password === "" && url.includes("@")) return NOT_A_URL;
+  let text = url;
+  if (parsed.password !== "") {
+    // The user part: from "//" to the last "@" before the end of the authority (the first "/", "?" or
+    // "#"); the password is what follows its first ":".
+    const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0].length ?? -1;
+    const end = start < 0 ? -1 : url.slice(start).search(/[/?#]|$/) + start;
+    const at = start < 0 ? -1 : url.lastIndexOf("@", end - 1);
+    const colon = at < start ? -1 : url.indexOf(":", start);
+    if (colon >= 0 && colon < at) text = `${url.slice(0, colon + 1)}***${url.slice(at)}`;
+    parsed.password = "***";
+  }
+  const passwordParams = [...parsed.searchParams.keys()].filter((name) => name.toLowerCase() === "password");
+  if (passwordParams.length > 0) {
+    text = text.replace(/([?&]password=)[^&#]*/gi, "$1***");
+    for (const name of passwordParams) parsed.searchParams.set(name, "***");
+  }
+  // The text as written only where the parser reads it as the URL with its password hidden; elsewhere
+  // (a "\" ends an http: URL's authority as "/" does) the parser's reading, normalised.
+  try {
+    if (new URL(text).href === parsed.href) return text;
+  } catch {
+    // not a URL once changed: the parser's reading
+  }
+  return parsed.href;
+}
+
+/**
+ * The first line of an error's message with text in it, for a one-line message; the error's `code`
+ * (`ECONNREFUSED`) when its message is empty (Node's AggregateError of a refused connection to each address).
+ */
+export function firstLine(err: unknown): string {
+  const message = String((err as Error | null)?.message ?? err);
+  const line = message.split("\n").find((l) => l.trim());
+  if (line !== undefined) return line;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "unknown error";
+}
+
 /** Largest document the api accepts, in bytes. */
 export const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;

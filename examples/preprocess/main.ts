@@ -6,7 +6,15 @@ import { readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { exitForBadInput, exitOnSettingProblems, PROJECT_ROOT, setting, spansFile } from "./config.js";
+import {
+  exitForBadInput,
+  exitOnSettingProblems,
+  firstLine,
+  PROJECT_ROOT,
+  redact,
+  setting,
+  spansFile,
+} from "./config.js";
 import { migrateDatabase } from "./db.js";
 import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 
@@ -89,19 +97,6 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
     }
     return { file: relative(process.cwd(), path) || path, text };
   });
-}
-
-function firstLine(err: unknown): string {
-  return (
-    String((err as Error)?.message ?? err)
-      .split("\n")
-      .find((l) => l.trim()) ?? "unknown error"
-  );
-}
-
-/** A URL without its password, for messages. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
 }
 
 /** With AMQP_URL set, the broker must answer before the processes start. */

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import amqplib from "amqplib";
-import { BadInputError, pause } from "./config.js";
+import { BadInputError, pause, redact } from "./config.js";
 import {
   backoffMs,
   deadLetterQueue,
@@ -750,15 +750,4 @@ function count(value: unknown): number | undefined {
 function headerText(msg: amqplib.ConsumeMessage, name: string): string | undefined {
   const value: unknown = msg.properties.headers?.[name];
   return typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("utf8") : undefined;
-}
-
-/** `url` with its password replaced by `***`, for error messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(an AMQP_URL that is not a URL)";
-  }
 }

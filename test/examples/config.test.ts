@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { setting, settingProblems } from "../../examples/preprocess/config.js";
+import { NOT_A_URL, redact, setting, settingProblems } from "../../examples/preprocess/config.js";
 
 // The main job's own settings (examples/preprocess/config.ts), read from the environment.
 describe("the main job's number settings", () => {
@@ -52,5 +52,42 @@ describe("the main job's number settings", () => {
     assert.equal(settingProblems(["PORT"]).length, 1);
     assert.deepEqual(settingProblems(["TRACEHOP_START_TIMEOUT_MS"]), []);
     assert.equal(setting("TRACEHOP_START_TIMEOUT_MS"), 600_000);
+  });
+});
+
+// One redact for every message that names a URL (main.ts, queue-amqp.ts, the database check).
+describe("redact: a URL for a message, its password hidden", () => {
+  test("the password of the user part becomes ***, the rest is kept as written", () => {
+    for (const [url, shown] of [
+      ["amqp://guest:secret@127.0.0.1:1", "amqp://guest:***@127.0.0.1:1"],
+      ["postgresql://u:secret@db:5432/x?schema=s", "postgresql://u:***@db:5432/x?schema=s"],
+      ["mysql://root:secret@127.0.0.1:1/x", "mysql://root:***@127.0.0.1:1/x"],
+      // An "@" or ":" in the password: the user part ends at the last "@" of the authority.
+      ["amqp://u:p@ss:w@host/v", "amqp://u:***@host/v"],
+      ["http://u:secret@host", "http://u:***@host"],
+      // Nothing to hide: as written, not normalised (URL.toString() would give file:///x.db, http://h/).
+      ["file:./x.db", "file:./x.db"],
+      ["http://h", "http://h"],
+      ["postgresql://postgres@127.0.0.1:5432/test", "postgresql://postgres@127.0.0.1:5432/test"],
+      ["amqp://guest:@host", "amqp://guest:@host"],
+      // The password pg also reads from the query.
+      [
+        "postgresql://h/x?user=u&password=secret&sslmode=off",
+        "postgresql://h/x?user=u&password=***&sslmode=off",
+      ],
+    ] as const)
+      assert.equal(redact(url), shown, url);
+  });
+
+  test("a text that is not a URL is not shown at all", () => {
+    // Where a password would be in these cannot be told (the old main.ts copy printed them as they were).
+    for (const text of ["root:secret@host/x", "amqp://u:pa/ss@host", "mysql://u:p#ss@host/x", "secret", ""])
+      assert.equal(redact(text), NOT_A_URL, text);
+  });
+
+  test("where the text and the URL parser disagree, the parser's reading, normalised, password hidden", () => {
+    // In an http: URL "\" ends the authority as "/" does: the host is "h", not "x".
+    assert.equal(redact("http://u:pw@h\\@x"), "http://u:***@h/@x");
+    assert.equal(redact("postgresql://h/x?pass%77ord=secret"), "postgresql://h/x?password=***");
   });
 });

@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { migrationsFolder, readMigrations, type MigrationsProvider } from "./migrations.js";
-import mariadb from "mariadb";
+import {
+  migrationsFolder,
+  readMigrations,
+  unappliedMigrations,
+  type MigrationsProvider,
+} from "./migrations.js";
+import mariadb, { type Connection as MysqlConnection } from "mariadb";
 import pg from "pg";
 
 /** Database servers whose migrations live in prisma/<provider>/migrations. */
@@ -19,6 +24,40 @@ const PG_ADVISORY_LOCK_ID = 72707369;
 const MYSQL_LOCK_NAME = "prisma_migrate";
 /** Seconds to wait for the MySQL migration lock. */
 const MYSQL_LOCK_TIMEOUT_S = 10;
+/**
+ * How long a PostgreSQL connection may take, in milliseconds (pg waits without end by default: a server
+ * that drops the packets would hang the start-up). The mariadb driver's own default is 1 s.
+ */
+const PG_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The migrations recorded as applied (finished, not rolled back): the same query for the migration and
+ * the check, on either server.
+ */
+const APPLIED = `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+
+/** A connected `pg` client on `url`, and the quoted name of the schema to work in. */
+async function connectPostgres(
+  url: string,
+  options: MigrateOptions,
+): Promise<{ client: pg.Client; quoted: string }> {
+  const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? "public";
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
+  await client.connect();
+  return { client, quoted: `"${schema.replace(/"/g, '""')}"` };
+}
+
+/** A `mariadb` connection to the database a `mysql://` or `mariadb://` URL names. */
+function connectMysql(url: string): Promise<MysqlConnection> {
+  const u = new URL(url);
+  return mariadb.createConnection({
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username) || "root",
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.slice(1)),
+    multipleStatements: true,
+  });
+}
 
 /**
  * Applies the checked-in migrations (prisma/postgresql/migrations/<name>/migration.sql) to a
@@ -32,11 +71,8 @@ const MYSQL_LOCK_TIMEOUT_S = 10;
  * @throws the database error of a failing migration (that migration is rolled back)
  */
 export async function migratePostgres(url: string, options: MigrateOptions = {}): Promise<string[]> {
-  const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? "public";
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const { client, quoted } = await connectPostgres(url, options);
   try {
-    const quoted = `"${schema.replace(/"/g, '""')}"`;
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await client.query(`SET search_path TO ${quoted}`);
     await client.query("SELECT pg_advisory_lock($1)", [PG_ADVISORY_LOCK_ID]);
@@ -45,9 +81,7 @@ export async function migratePostgres(url: string, options: MigrateOptions = {})
         "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
         "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
         "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
-      const { rows } = await client.query<{ migration_name: string }>(
-        `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-      );
+      const { rows } = await client.query<{ migration_name: string }>(APPLIED);
       const applied = new Set(rows.map((r) => r.migration_name));
       const done: string[] = [];
       for (const m of readMigrations(options.migrationsDir ?? migrationsFolder("postgresql"))) {
@@ -89,15 +123,7 @@ export async function migrateMysql(
   url: string,
   options: Omit<MigrateOptions, "schema"> = {},
 ): Promise<string[]> {
-  const u = new URL(url);
-  const conn = await mariadb.createConnection({
-    host: u.hostname,
-    port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username) || "root",
-    password: decodeURIComponent(u.password),
-    database: decodeURIComponent(u.pathname.slice(1)),
-    multipleStatements: true,
-  });
+  const conn = await connectMysql(url);
   try {
     const [lock] = (await conn.query("SELECT GET_LOCK(?, ?) AS ok", [
       MYSQL_LOCK_NAME,
@@ -113,9 +139,7 @@ export async function migrateMysql(
         migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at DATETIME(3),
         started_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), applied_steps_count INTEGER UNSIGNED NOT NULL DEFAULT 0
       ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-      const rows = (await conn.query(
-        "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-      )) as { migration_name: string }[];
+      const rows = (await conn.query(APPLIED)) as { migration_name: string }[];
       const applied = new Set(rows.map((r) => r.migration_name));
       const done: string[] = [];
       for (const m of readMigrations(options.migrationsDir ?? migrationsFolder("mysql"))) {
@@ -142,6 +166,63 @@ export async function migrateMysql(
     } finally {
       await conn.query("SELECT RELEASE_LOCK(?)", [MYSQL_LOCK_NAME]);
     }
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * The checked-in migrations (prisma/postgresql/migrations) a PostgreSQL database lacks in its schema
+ * (all of them when the schema or its `_prisma_migrations` table is missing), in order. Reads only:
+ * creates no schema or table, takes no lock.
+ *
+ * @param url a `postgresql://` connection string
+ * @throws the driver's error when the server cannot be reached or the database opened
+ */
+export async function unappliedPostgresMigrations(
+  url: string,
+  options: MigrateOptions = {},
+): Promise<string[]> {
+  const { client, quoted } = await connectPostgres(url, options);
+  try {
+    const { rows } = await client.query<{ present: boolean }>(
+      "SELECT to_regclass($1) IS NOT NULL AS present",
+      [`${quoted}."_prisma_migrations"`],
+    );
+    let applied: string[] = [];
+    if (rows[0]?.present) {
+      await client.query(`SET search_path TO ${quoted}`);
+      applied = (await client.query<{ migration_name: string }>(APPLIED)).rows.map((r) => r.migration_name);
+    }
+    return unappliedMigrations(options.migrationsDir ?? migrationsFolder("postgresql"), applied);
+  } finally {
+    await client.end();
+  }
+}
+
+/** MySQL's error number for a table that does not exist (ER_NO_SUCH_TABLE). */
+const ER_NO_SUCH_TABLE = 1146;
+
+/**
+ * The checked-in migrations (prisma/mysql/migrations) a MySQL or MariaDB database lacks (all of them
+ * when it has no `_prisma_migrations` table), in order. Reads only: creates no table, takes no lock.
+ *
+ * @param url a `mysql://` or `mariadb://` connection string naming the database
+ * @throws the driver's error when the server cannot be reached or the database does not exist
+ */
+export async function unappliedMysqlMigrations(
+  url: string,
+  options: Omit<MigrateOptions, "schema"> = {},
+): Promise<string[]> {
+  const conn = await connectMysql(url);
+  try {
+    let applied: string[] = [];
+    try {
+      applied = ((await conn.query(APPLIED)) as { migration_name: string }[]).map((r) => r.migration_name);
+    } catch (err) {
+      if ((err as { errno?: unknown }).errno !== ER_NO_SUCH_TABLE) throw err;
+    }
+    return unappliedMigrations(options.migrationsDir ?? migrationsFolder("mysql"), applied);
   } finally {
     await conn.end();
   }

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { migrationsFolder, readMigrations } from "./migrations.js";
+import { migrationsFolder, readMigrations, unappliedMigrations } from "./migrations.js";
+
+/** The migrations recorded as applied: the same query for {@link migrateSqlite} and its check. */
+const APPLIED = `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`;
 
 /**
  * Applies the checked-in Prisma migrations (prisma/migrations/<name>/migration.sql) to a SQLite file
@@ -26,7 +29,7 @@ export function migrateSqlite(dbFile: string, migrationsDir = migrationsFolder("
       "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
     const applied = new Set(
       (
-        db.prepare(`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).all() as {
+        db.prepare(APPLIED).all() as {
           migration_name: string;
         }[]
       ).map((r) => r.migration_name),
@@ -43,6 +46,32 @@ export function migrateSqlite(dbFile: string, migrationsDir = migrationsFolder("
       done.push(name);
     }
     return done;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The checked-in migrations an existing SQLite file lacks (all of them when it has no
+ * `_prisma_migrations` table), in order. Reads only: never creates the file, its folder or a table.
+ *
+ * @param dbFile path of the SQLite file
+ * @param migrationsDir folder of the migrations (default: prisma/migrations of this project)
+ * @throws the driver's error when the file does not exist or cannot be opened or read as a database
+ */
+export function unappliedSqliteMigrations(
+  dbFile: string,
+  migrationsDir = migrationsFolder("sqlite"),
+): string[] {
+  const db = new Database(dbFile, { fileMustExist: true });
+  try {
+    const table = db
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`)
+      .get();
+    const applied = table
+      ? (db.prepare(APPLIED).all() as { migration_name: string }[]).map((r) => r.migration_name)
+      : [];
+    return unappliedMigrations(migrationsDir, applied);
   } finally {
     db.close();
   }

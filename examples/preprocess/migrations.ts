@@ -36,3 +36,14 @@ export function readMigrations(dir: string): Migration[] {
       return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
     });
 }
+
+/**
+ * The names of the migrations of folder `dir` ({@link readMigrations}) that are not in `applied` (the
+ * finished, not rolled back, rows of `_prisma_migrations`), in order: what a database still lacks.
+ */
+export function unappliedMigrations(dir: string, applied: Iterable<string>): string[] {
+  const done = new Set(applied);
+  return readMigrations(dir)
+    .map((m) => m.name)
+    .filter((name) => !done.has(name));
+}

@@ -5,7 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as MysqlClient } from "../../generated/prisma/mysql/client.js";
 import { PrismaClient as PostgresClient } from "../../generated/prisma/postgresql/client.js";
 import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
-import { databaseUrl } from "./config.js";
+import { BadInputError, databaseUrl, firstLine, redact } from "./config.js";
 import { migrateMysql, migratePostgres } from "./migrate-server.js";
 import { migrateSqlite } from "./migrate-sqlite.js";
 
@@ -20,10 +20,10 @@ export type Database = PrismaClient;
 export type DatabaseKind = "sqlite" | "postgresql" | "mysql";
 
 const UNSUPPORTED = (url: string) =>
-  `DATABASE_URL ${JSON.stringify(url)} is not supported: use file:PATH (SQLite), postgresql://... (PostgreSQL, ` +
+  `DATABASE_URL (${redact(url)}) is not supported: use file:PATH (SQLite), postgresql://... (PostgreSQL, ` +
   `optional ?schema=NAME) or mysql://... (MySQL/MariaDB)`;
 
-/** The kind of database a DATABASE_URL names. Throws an Error naming the accepted forms. */
+/** The kind of database a DATABASE_URL names. Throws an Error naming the accepted forms (password hidden). */
 export function databaseKind(url: string): DatabaseKind {
   if (url.startsWith("file:")) return "sqlite";
   if (url.startsWith("postgresql://") || url.startsWith("postgres://")) return "postgresql";
@@ -50,22 +50,64 @@ export function postgresTarget(url: string): { connectionString: string; schema:
 /**
  * Applies the checked-in migrations to the database of DATABASE_URL (default: the embedded SQLite
  * file): prisma/migrations for SQLite, prisma/postgresql/migrations for PostgreSQL (in the URL's
- * schema, created when missing), prisma/mysql/migrations for MySQL/MariaDB. Throws an Error naming
- * the URL when the database kind is not supported.
+ * schema, created when missing), prisma/mysql/migrations for MySQL/MariaDB. Returns the names of the
+ * migrations this call applied. Throws an Error naming the URL when the database kind is not supported.
  */
-export async function migrateDatabase(url = databaseUrl()): Promise<void> {
+export async function migrateDatabase(url = databaseUrl()): Promise<string[]> {
   switch (databaseKind(url)) {
     case "sqlite":
-      migrateSqlite(sqlitePath(url));
-      return;
+      return migrateSqlite(sqlitePath(url));
     case "postgresql": {
       const { connectionString, schema } = postgresTarget(url);
-      await migratePostgres(connectionString, { schema });
-      return;
+      return migratePostgres(connectionString, { schema });
     }
     case "mysql":
-      await migrateMysql(url);
-      return;
+      return migrateMysql(url);
+  }
+}
+
+/** How the start-up messages name the database: DATABASE_URL (password hidden), or the default file. */
+export function databaseName(): string {
+  const url = process.env.DATABASE_URL;
+  return url === undefined
+    ? `the embedded SQLite file (${sqlitePath(databaseUrl())}; DATABASE_URL is unset)`
+    : `DATABASE_URL (${redact(url)})`;
+}
+
+/** The kind of DATABASE_URL; a kind not supported is bad input, said as {@link databaseKind} says it. */
+function startKind(url: string): DatabaseKind {
+  try {
+    return databaseKind(url);
+  } catch (err) {
+    throw new BadInputError((err as Error).message, { cause: err });
+  }
+}
+
+/** The end of a message about a database that could not be reached or opened: what to do. */
+function whatToDo(kind: DatabaseKind): string {
+  if (kind !== "sqlite")
+    return "Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.";
+  return process.env.DATABASE_URL === undefined
+    ? "Set DATABASE_URL to another file:PATH."
+    : "Fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
+}
+
+/**
+ * What `npm start` and `npm run migrate` do first: applies the checked-in migrations to the database of
+ * DATABASE_URL ({@link migrateDatabase}; a SQLite file is created with its folder). Returns the names of
+ * the migrations it applied.
+ * @throws BadInputError (config.ts) when DATABASE_URL is not supported or its database cannot be reached
+ *   or migrated: one line naming DATABASE_URL (password hidden), what failed and what to do
+ *   (config.exitOnBadInput answers it with exit 2).
+ */
+export async function prepareDatabase(): Promise<string[]> {
+  const url = databaseUrl();
+  const kind = startKind(url);
+  try {
+    return await migrateDatabase(url);
+  } catch (err) {
+    const message = `cannot prepare the database of ${databaseName()}: ${firstLine(err)}. ${whatToDo(kind)}`;
+    throw new BadInputError(message, { cause: err });
   }
 }
 

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   exitForBadInput,
+  exitOnBadInput,
   exitOnSettingProblems,
   firstLine,
   PROJECT_ROOT,
@@ -15,7 +16,7 @@ import {
   setting,
   spansFile,
 } from "./config.js";
-import { migrateDatabase } from "./db.js";
+import { prepareDatabase } from "./db.js";
 import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 
 const JOB_TIMEOUT_MS = setting("TRACEHOP_JOB_TIMEOUT_MS");
@@ -122,14 +123,9 @@ async function main(): Promise<void> {
   }
   exitOnSettingProblems();
   const documents = readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
-  try {
-    await migrateDatabase();
-  } catch (err) {
-    exitForBadInput(
-      `cannot prepare the database of DATABASE_URL (${redact(process.env.DATABASE_URL ?? "the embedded SQLite file")}): ` +
-        `${firstLine(err)}. Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.`,
-    );
-  }
+  // The migrations applied before the processes start; each of them then checks the database, as it does
+  // when started by hand.
+  await prepareDatabase().catch(exitOnBadInput);
   await checkBroker();
   const spansPath = spansFile();
   let spansOffset = 0;

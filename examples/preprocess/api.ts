@@ -9,6 +9,7 @@ import {
   EVENT_JOB_REQUESTED,
   MAX_DOCUMENT_BYTES,
   exitForBadInput,
+  exitOnBadInput,
   exitOnSettingProblems,
   setting,
 } from "./config.js";
@@ -22,8 +23,13 @@ const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
 const { createServer } = createRequire(import.meta.url)("node:http") as typeof HttpModule;
 const { trace } = await import("@opentelemetry/api");
 const { traceCarrierExtension } = await import("tracehop/prisma");
-const { openDatabase } = await import("./db.js");
+const { checkDatabase, openDatabase } = await import("./db.js");
 const { databaseErrorCode, isTransientDatabaseError, retryTransient } = await import("./transient.js");
+
+// Started by hand too: a database that cannot be opened or is not migrated is refused in one line (exit 2),
+// as `npm start` refuses it, instead of a 500 to every request; one that goes away later is retried, then
+// answered 503, as a busy one is.
+await checkDatabase().catch(exitOnBadInput);
 
 // Every PreprocessJob and Outbox row created through `db` stores the carrier of the active context.
 const db = openDatabase().$extends(traceCarrierExtension());

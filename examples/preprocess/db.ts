@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
@@ -6,8 +8,14 @@ import { PrismaClient as MysqlClient } from "../../generated/prisma/mysql/client
 import { PrismaClient as PostgresClient } from "../../generated/prisma/postgresql/client.js";
 import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import { BadInputError, databaseUrl, firstLine, redact } from "./config.js";
-import { migrateMysql, migratePostgres } from "./migrate-server.js";
-import { migrateSqlite } from "./migrate-sqlite.js";
+import {
+  migrateMysql,
+  migratePostgres,
+  unappliedMysqlMigrations,
+  unappliedPostgresMigrations,
+} from "./migrate-server.js";
+import { migrateSqlite, unappliedSqliteMigrations } from "./migrate-sqlite.js";
+import { migrationsFolder, readMigrations } from "./migrations.js";
 
 /**
  * The pipeline's Prisma client. Typed as the SQLite client: the PostgreSQL and MySQL clients are
@@ -66,6 +74,24 @@ export async function migrateDatabase(url = databaseUrl()): Promise<string[]> {
   }
 }
 
+/**
+ * The checked-in migrations the database of DATABASE_URL lacks, in order, read without changing anything
+ * (see {@link migrateDatabase} for where each kind's migrations are). Throws the driver's error when the
+ * database cannot be reached or opened (a SQLite file that does not exist among them).
+ */
+export async function unappliedDatabaseMigrations(url = databaseUrl()): Promise<string[]> {
+  switch (databaseKind(url)) {
+    case "sqlite":
+      return unappliedSqliteMigrations(sqlitePath(url));
+    case "postgresql": {
+      const { connectionString, schema } = postgresTarget(url);
+      return unappliedPostgresMigrations(connectionString, { schema });
+    }
+    case "mysql":
+      return unappliedMysqlMigrations(url);
+  }
+}
+
 /** How the start-up messages name the database: DATABASE_URL (password hidden), or the default file. */
 export function databaseName(): string {
   const url = process.env.DATABASE_URL;
@@ -73,6 +99,9 @@ export function databaseName(): string {
     ? `the embedded SQLite file (${sqlitePath(databaseUrl())}; DATABASE_URL is unset)`
     : `DATABASE_URL (${redact(url)})`;
 }
+
+/** What to run to migrate the database of DATABASE_URL, for the messages. */
+const MIGRATE_COMMAND = "npm run migrate";
 
 /** The kind of DATABASE_URL; a kind not supported is bad input, said as {@link databaseKind} says it. */
 function startKind(url: string): DatabaseKind {
@@ -109,6 +138,53 @@ export async function prepareDatabase(): Promise<string[]> {
     const message = `cannot prepare the database of ${databaseName()}: ${firstLine(err)}. ${whatToDo(kind)}`;
     throw new BadInputError(message, { cause: err });
   }
+}
+
+/**
+ * What the api, the relay and the worker do first (started by `npm start`, after its
+ * {@link prepareDatabase}, or by hand): checks, changing nothing, that the database of DATABASE_URL can be
+ * reached and has every checked-in migration, so that a process started on a wrong or new database says
+ * so at once instead of failing each pass or request. Only at start: a database that fails after it is
+ * handled as before (a busy or unreachable one retried, transient.ts).
+ * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached, its
+ *   database or SQLite file (or the file's folder) does not exist, or it lacks a migration: one line
+ *   naming DATABASE_URL (password hidden), what is wrong and what to do (config.exitOnBadInput answers it
+ *   with exit 2).
+ */
+export async function checkDatabase(): Promise<void> {
+  const url = databaseUrl();
+  const kind = startKind(url);
+  const name = databaseName();
+  if (kind === "sqlite") {
+    // Told apart here: the driver's own words ("unable to open database file") do not say which is missing.
+    const file = sqlitePath(url);
+    const missing = !existsSync(dirname(file))
+      ? `no folder ${dirname(file)}`
+      : !existsSync(file)
+        ? `no file ${file}`
+        : "";
+    if (missing)
+      throw new BadInputError(
+        `the database of ${name} does not exist (${missing}): create and migrate it with ${MIGRATE_COMMAND} (same DATABASE_URL), or fix DATABASE_URL.`,
+      );
+  }
+  let unapplied: string[];
+  try {
+    unapplied = await unappliedDatabaseMigrations(url);
+  } catch (err) {
+    throw new BadInputError(`cannot open the database of ${name}: ${firstLine(err)}. ${whatToDo(kind)}`, {
+      cause: err,
+    });
+  }
+  if (unapplied.length === 0) return;
+  const all = readMigrations(migrationsFolder(kind)).length;
+  const state =
+    unapplied.length === all
+      ? `is not migrated (none of the ${all} migrations of this project applied)`
+      : `lacks ${unapplied.length} of the ${all} migrations of this project (${unapplied.join(", ")})`;
+  throw new BadInputError(
+    `the database of ${name} ${state}: apply them with ${MIGRATE_COMMAND} (same DATABASE_URL), then start again.`,
+  );
 }
 
 /**

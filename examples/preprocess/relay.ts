@@ -11,13 +11,16 @@ import {
   QUEUE_NAME,
   SERVICE_NAMES,
 } from "./config.js";
-import { openDatabase } from "./db.js";
+import { checkDatabase, openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
 import { databaseErrorCode, isTransientDatabaseError, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
 exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
+// So is a database that cannot be opened or is not migrated (one line, exit 2), instead of a failed pass
+// every second; one that fails after this check is retried, as a busy one is.
+await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
 // An unreachable broker (AMQP_URL) is bad input: one line and exit 2, as `npm start` answers it.

@@ -4,7 +4,7 @@
 import { trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
 import { exitOnBadInput, exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
-import { openDatabase } from "./db.js";
+import { checkDatabase, openDatabase } from "./db.js";
 import { openQueue, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
 import { databaseErrorCode, retryTransient } from "./transient.js";
@@ -13,6 +13,9 @@ import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default
 // (the embedded queue polls every TRACEHOP_POLL_MS).
 exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
+// So is a database that cannot be opened or is not migrated (one line, exit 2); one that fails after this
+// check is retried, as a busy one is.
+await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
 const db = openDatabase();
 // An unreachable broker (AMQP_URL) is bad input: one line and exit 2, as `npm start` answers it.

@@ -3,16 +3,21 @@
 // form one chain.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { SpanKind } from "@opentelemetry/api";
 import type amqplib from "amqplib";
+import Database from "better-sqlite3";
+import mariadb from "mariadb";
+import { redact } from "../../examples/preprocess/config.js";
 import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { migrateSqlite, unappliedSqliteMigrations } from "../../examples/preprocess/migrate-sqlite.js";
+import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
+import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample, runMainJob, startExample, type MainJobResult } from "../support/main-job.js";
 
 /** Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 20 s. */
@@ -233,17 +238,23 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
     return { ...result, stopMs: Date.now() - sent };
   }
 
-  for (const { name, migrated } of [
-    { name: "relay", migrated: true },
-    // No tables: every pass fails, and the relay waits ten poll intervals before the next.
-    { name: "relay", migrated: false },
-    { name: "worker", migrated: true },
+  for (const { name, failing } of [
+    { name: "relay", failing: false },
+    // Its Outbox table gone after the migrations (the start-up check passes, as for a database that fails
+    // after it): every pass fails, and the relay waits ten poll intervals before the next.
+    { name: "relay", failing: true },
+    { name: "worker", failing: false },
   ])
-    test(`the ${name} (${migrated ? "idle" : "after a failed pass"}) exits 0 within ${STOP_WITHIN_MS} ms of SIGTERM`, async () => {
+    test(`the ${name} (${failing ? "after a failed pass" : "idle"}) exits 0 within ${STOP_WITHIN_MS} ms of SIGTERM`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
       try {
         const dbFile = join(dir, "stop.db");
-        if (migrated) migrateSqlite(dbFile);
+        migrateSqlite(dbFile);
+        if (failing) {
+          const db = new Database(dbFile);
+          db.exec(`DROP TABLE "Outbox"`);
+          db.close();
+        }
         const r = await stopAfterReady(name, {
           DATABASE_URL: `file:${dbFile}`,
           AMQP_URL: "",
@@ -253,6 +264,8 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
         });
         assert.equal(r.code, 0, r.stderr);
         assert.ok(r.stopMs < STOP_WITHIN_MS, `stopped after ${r.stopMs} ms`);
+        if (failing)
+          assert.match(r.stderr, /^relay: pass failed, retrying/m, "the pass failed, and was not the end");
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -318,3 +331,186 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
     });
   });
 });
+
+// Each case is run by one of the three processes, in turn; the first by all three. Before, each of them
+// started on any of these databases: the relay failed every pass, the api answered 500, until killed.
+describe(
+  "a database the processes cannot use: exit 2 and one line, by hand as under npm start",
+  { timeout: 120_000 },
+  () => {
+    /** The migrations of this project, in order (the same names for each kind of database). */
+    const MIGRATIONS = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    /**
+     * Starts `name` (`api`, `relay`, `worker`) by hand on DATABASE_URL=`url` and checks that it exits 2 with
+     * `line` alone on stderr, no password in it. A process that starts anyway runs until the 15 s guard
+     * kills it: code null.
+     */
+    async function refuses(name: string, url: string, line: string | RegExp): Promise<void> {
+      const r = await runExample(
+        name,
+        [],
+        {
+          DATABASE_URL: url,
+          TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+          AMQP_URL: "",
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        },
+        15_000,
+      );
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      if (typeof line === "string") assert.equal(r.stderr, `tracehop preprocess: ${line}\n`, name);
+      else assert.match(r.stderr, line, name);
+      assert.doesNotMatch(r.stderr, /secret/, name);
+    }
+    const cannotOpen = (shown: string, why: string) =>
+      `cannot open the database of DATABASE_URL (${shown}): ${why}. Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.`;
+    const doesNotExist = (file: string, missing: string) =>
+      `the database of DATABASE_URL (file:${file}) does not exist (${missing}): create and migrate it with npm run migrate (same DATABASE_URL), or fix DATABASE_URL.`;
+    const notMigrated = (shown: string) =>
+      `the database of DATABASE_URL (${shown}) is not migrated (none of the ${MIGRATIONS.length} migrations of this project applied): apply them with npm run migrate (same DATABASE_URL), then start again.`;
+
+    test("a PostgreSQL or MySQL server that does not answer: the driver's reason, password hidden", async () => {
+      // Nothing listens on 127.0.0.1:1.
+      const pgLine = cannotOpen("postgresql://u:***@127.0.0.1:1/x", "connect ECONNREFUSED 127.0.0.1:1");
+      await Promise.all(
+        ["api", "relay", "worker"].map((name) =>
+          refuses(name, "postgresql://u:secret@127.0.0.1:1/x", pgLine),
+        ),
+      );
+      await refuses(
+        "relay",
+        "mysql://root:secret@127.0.0.1:1/x",
+        cannotOpen("mysql://root:***@127.0.0.1:1/x", "connect ECONNREFUSED 127.0.0.1:1"),
+      );
+    });
+
+    test("a DATABASE_URL of no supported kind, by hand and under npm start: one line, password hidden", async () => {
+      const url = "mongodb://u:secret@127.0.0.1:1/x";
+      const unsupported =
+        "DATABASE_URL (mongodb://u:***@127.0.0.1:1/x) is not supported: use file:PATH (SQLite), postgresql://... (PostgreSQL, optional ?schema=NAME) or mysql://... (MySQL/MariaDB)";
+      // Before: the worker's stack trace, exit 1; npm start's line showed the password.
+      await refuses("worker", url, unsupported);
+      const r = await runMainJob([], { DATABASE_URL: url, TRACEHOP_SPANS_FILE: join(dir, "s.jsonl") });
+      assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${unsupported}\n`]);
+    });
+
+    test("a SQLite file whose folder or file does not exist: said so, and nothing is created", async () => {
+      const folder = join(dir, "no-such-folder");
+      const file = join(dir, "no-such-file.db");
+      await Promise.all([
+        refuses(
+          "api",
+          `file:${join(folder, "x.db")}`,
+          doesNotExist(join(folder, "x.db"), `no folder ${folder}`),
+        ),
+        refuses("relay", `file:${file}`, doesNotExist(file, `no file ${file}`)),
+      ]);
+      // Before, the relay's first pass created the file, empty.
+      assert.equal(existsSync(file), false, "no file created");
+      assert.equal(existsSync(folder), false, "no folder created");
+      // What the line says to run: the folder, the file and every migration.
+      const migrate = await runExample(
+        "migrate",
+        [],
+        { DATABASE_URL: `file:${join(folder, "x.db")}` },
+        15_000,
+      );
+      assert.equal(migrate.code, 0, migrate.stderr);
+      assert.match(migrate.stdout, new RegExp(`^tracehop preprocess: applied ${MIGRATIONS.join(", ")} to `));
+      assert.deepEqual(unappliedSqliteMigrations(join(folder, "x.db")), []);
+    });
+
+    test("a SQLite file without the migrations, or with only some: said so, naming those it lacks", async () => {
+      const empty = join(dir, "empty.db");
+      new Database(empty).close();
+      // A file of the first migration only (the later ones not applied yet).
+      const firstOnly = join(dir, "first-migration");
+      mkdirSync(firstOnly);
+      cpSync(join(migrationsFolder("sqlite"), MIGRATIONS[0]!), join(firstOnly, MIGRATIONS[0]!), {
+        recursive: true,
+      });
+      const older = join(dir, "older.db");
+      migrateSqlite(older, firstOnly);
+      await Promise.all([
+        refuses("worker", `file:${empty}`, notMigrated(`file:${empty}`)),
+        refuses(
+          "api",
+          `file:${older}`,
+          `the database of DATABASE_URL (file:${older}) lacks ${MIGRATIONS.length - 1} of the ${MIGRATIONS.length} migrations of this project (${MIGRATIONS.slice(1).join(", ")}): apply them with npm run migrate (same DATABASE_URL), then start again.`,
+        ),
+      ]);
+    });
+
+    test("PostgreSQL: a database that does not exist, a schema without the migrations (not created by the check)", async (t) => {
+      const admin = await connectPostgres();
+      if (typeof admin === "string") return t.skip(admin);
+      try {
+        const name = `tracehop_none_${process.pid}`;
+        const missing = new URL(PG_URL);
+        missing.pathname = `/${name}`;
+        const schema = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${name}`;
+        await Promise.all([
+          refuses(
+            "relay",
+            missing.href,
+            cannotOpen(redact(missing.href), `database "${name}" does not exist`),
+          ),
+          refuses("worker", schema, notMigrated(redact(schema))),
+        ]);
+        const { rows } = await admin.query(
+          "SELECT 1 FROM information_schema.schemata WHERE schema_name = $1",
+          [name],
+        );
+        assert.equal(rows.length, 0, "the check created no schema");
+      } finally {
+        await admin.end();
+      }
+    });
+
+    test("MySQL/MariaDB: a database that does not exist, one without the migrations", async (t) => {
+      const server = new URL(MYSQL_URL);
+      let admin: Awaited<ReturnType<typeof mariadb.createConnection>>;
+      try {
+        admin = await mariadb.createConnection({
+          host: server.hostname,
+          port: Number(server.port || 3306),
+          user: decodeURIComponent(server.username),
+          password: decodeURIComponent(server.password),
+          connectTimeout: 3000,
+        });
+      } catch (err) {
+        return t.skip(`MariaDB/MySQL not reachable at ${MYSQL_URL} (${(err as Error).message})`);
+      }
+      const missing = new URL(MYSQL_URL);
+      missing.pathname = `/tracehop_none_${process.pid}`;
+      const empty = new URL(MYSQL_URL);
+      empty.pathname = `/tracehop_empty_${process.pid}`;
+      try {
+        await admin.query(`CREATE DATABASE \`tracehop_empty_${process.pid}\``);
+        await Promise.all([
+          refuses(
+            "api",
+            missing.href,
+            new RegExp(
+              `^tracehop preprocess: ${escape(cannotOpen(redact(missing.href), "WHY")).replace("WHY", `.*Unknown database 'tracehop_none_${process.pid}'`)}\\n$`,
+            ),
+          ),
+          refuses("relay", empty.href, notMigrated(redact(empty.href))),
+        ]);
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS \`tracehop_empty_${process.pid}\``);
+        await admin.end();
+      }
+    });
+  },
+);
+
+/** `text` as a regular expression that matches it literally. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

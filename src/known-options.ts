@@ -4,15 +4,18 @@ import { describeValue, isPlainObject } from "./describe-value.js";
  * Throws the TypeError of an options object that holds a name not in `names`: a misspelt option
  * (`relaton`, `spansfile`) gives JavaScript callers no compile error and would otherwise do nothing
  * without a word. `where` begins the message (`tracehop withCarrier`). Only own enumerable keys are
- * read. `undefined` and `null` are left to the caller (most take them as no options); any other value
- * that is not a plain object (its prototype Object.prototype, or none) is refused: the own fields of a
- * Map, a Date, an array or a boxed primitive are not options, and such a value was taken as none.
+ * read. `undefined` is left to the caller (no options); any other value that is not a plain object
+ * (its prototype Object.prototype, or none) is refused, `null` included: the own fields of a Map, a
+ * Date, an array or a boxed primitive are not options, and such a value was taken as none; `null`
+ * gave the engine's own TypeError where the caller then read a field (`new DatadogPropagator(null)`).
+ * A caller that takes `null` as no options (the carrier functions, `assertCarrierOptions`) says so
+ * before calling this.
  *
  * @throws TypeError naming the unknown option and listing the known ones, or what was given instead
- *   of a plain object.
+ *   of a plain object (`<where>: options must be a plain object (got null)`).
  */
 export function assertKnownOptions(options: unknown, names: readonly string[], where: string): void {
-  if (options === undefined || options === null) return;
+  if (options === undefined) return;
   if (!isPlainObject(options))
     throw new TypeError(`${where}: options must be a plain object (got ${describeValue(options)})`);
   // for-in with an own-key test instead of Object.keys: no array per call (captureCarrier and

@@ -39,15 +39,17 @@ export interface CarrierOptions {
  * @throws TypeError saying what to pass.
  */
 export function assertCarrierOptions(options: unknown, where: string): void {
-  // A null options object is the same as none (untyped callers); anything else must be an object.
-  if (options !== undefined && options !== null && typeof options !== "object")
+  // A null options object is the same as none (untyped callers; commit ade4b55, tested in
+  // test/roundtrip/capture-restore.test.ts): these run per call where tracing must not fail the work.
+  if (options === undefined || options === null) return;
+  if (typeof options !== "object")
     throw new TypeError(
       `tracehop ${where}: options must be an object such as { propagator: createPropagator("datadog") }, got ${describeValue(options)}`,
     );
   assertKnownOptions(options, CARRIER_OPTION_NAMES, `tracehop ${where}`);
-  const given = options as CarrierOptions | undefined;
-  assertPropagatorOption(given?.propagator, where);
-  assertContextOption(given?.context, where);
+  const given = options as CarrierOptions;
+  assertPropagatorOption(given.propagator, where);
+  assertContextOption(given.context, where);
 }
 
 /** The names of {@link CarrierOptions}. */

@@ -49,12 +49,14 @@ let defaults: Readonly<Required<RestoreDefaults>> = {
 /**
  * Replaces the process-wide defaults of `withCarrier`, `traced` and `withBatchItem`; fields left out
  * return to their initial values (`relation: "parent"`, `maxParentAge: 5 minutes`), so
- * `setRestoreDefaults({})` resets. Returns the defaults that were in force before.
+ * `setRestoreDefaults({})` (or `setRestoreDefaults()`) resets. Returns the defaults that were in
+ * force before.
  *
- * @throws TypeError when `relation` is not one of `parent`, `link`, `none`, `auto`, `maxParentAge`
- *   is not a finite number >= 0 (milliseconds), or `next` holds another name.
+ * @throws TypeError when `next` is not a plain object (`null`, a number, a string, an array),
+ *   `relation` is not one of `parent`, `link`, `none`, `auto`, `maxParentAge` is not a finite number
+ *   >= 0 (milliseconds), or `next` holds another name.
  */
-export function setRestoreDefaults(next: RestoreDefaults): Required<RestoreDefaults> {
+export function setRestoreDefaults(next: RestoreDefaults = {}): Required<RestoreDefaults> {
   assertKnownOptions(next, ["relation", "maxParentAge"], "tracehop setRestoreDefaults");
   const previous = { ...defaults };
   const relation = next.relation ?? "parent";

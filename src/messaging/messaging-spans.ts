@@ -20,7 +20,7 @@ import {
   TRACER_NAME,
 } from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
-import { describeValue } from "../describe-value.js";
+import { describeValue, isPlainObject } from "../describe-value.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -193,8 +193,12 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
 
 function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`tracehop/messaging: ${entry} needs an options object with system and destination`);
+    throw new TypeError(
+      `tracehop/messaging: ${entry} needs an options object with system and destination, got ${describeValue(options)}`,
+    );
   }
+  // An array, a Map: its own fields are not options (the message of every entry point).
+  if (!isPlainObject(options)) assertKnownOptions(options, [], `tracehop/messaging: ${entry}`);
   if (typeof options.system !== "string" || options.system === "") {
     throw new TypeError(`tracehop/messaging: ${entry} needs options.system, e.g. "rabbitmq" or "kafka"`);
   }
@@ -299,7 +303,8 @@ function runInNewSpan<T>(
  * plus `options.attributes`. The span records an exception and ERROR status when `fn` throws or its
  * promise rejects, ends when `fn` returns or settles, and passes the result or error through.
  * Tracing never fails the send: a bad stored carrier only means a new trace.
- * @throws TypeError when `options.system` or `options.destination` is missing, `options.system` is a
+ * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
+ *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `SendSpanOptions` does not have, `options.forward` is neither `"send-span"` nor
  *   `"creation-context"`, or `options.propagator` is not a TextMapPropagator (programming errors).
@@ -412,7 +417,8 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
  * Errors of `fn` are recorded (exception event, ERROR status) and passed through unchanged.
- * @throws TypeError when `options.system` or `options.destination` is missing, `options.system` is a
+ * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
+ *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `ProcessSpanOptions` does not have, or `options.propagator` is not a TextMapPropagator
  *   (programming errors).
@@ -528,7 +534,8 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
  * reader's rules; a message without a valid context adds no link. Errors of `fn` are recorded and
  * passed through, as in `withBatch`. Tracing never fails the batch.
- * @throws TypeError when `options.system` or `options.destination` is missing, `options.system` is a
+ * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
+ *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator, or
  *   `messages` is not an array (programming errors, before `fn` runs).

@@ -11,6 +11,7 @@ import type { Sampler, SamplingDecision, SamplingResult } from "@opentelemetry/s
 import { decidedTraceId, isPlaceholderParent } from "../context/detached-root.js";
 import { getRestoredRootTraceId, pendingRestoredRoot } from "../propagation/extraction-result.js";
 import { sdkTraceBase } from "./sdk-modules.js";
+import { describeValue } from "../describe-value.js";
 
 /**
  * A Sampler that lets the sampling priority of a Datadog context with parent id 0 (Synthetics; no
@@ -105,7 +106,9 @@ export function restoredRootDecision(
  */
 export function checkRootSampler(owner: string, root: unknown): void {
   if (typeof (root as Partial<Sampler> | undefined)?.shouldSample !== "function")
-    throw new TypeError(`${owner}: root must be a Sampler (an object with shouldSample)`);
+    throw new TypeError(
+      `${owner}: root must be a Sampler (an object with shouldSample), got ${describeValue(root)}`,
+    );
 }
 
 /** Internal: the SDK's `SamplingDecision` values, loaded once (see sdk-modules.ts), not on every decision. */

@@ -9,13 +9,20 @@ import {
   contextFromCarrier,
   createPropagator,
   DatadogPropagator,
+  DatadogTraceContextPropagator,
+  LinkAwareSampler,
+  RestoredRootSampler,
   setRestoreDefaults,
+  startTracing,
   traced,
   withBatch,
   withBatchItem,
   withCarrier,
 } from "../../src/index.js";
 import {
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  injectAmqpHeaders,
   injectKafkaHeaders,
   withBatchProcessSpan,
   withProcessSpan,
@@ -24,6 +31,7 @@ import {
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { JsonLinesFileSpanExporter } from "../../src/tracing/file-exporter.js";
 import { resolveTracingConfig } from "../../src/tracing/tracing-config.js";
+import { describeValue } from "../../src/describe-value.js";
 
 const TP = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
 const messaging = { system: "kafka", destination: "jobs" };
@@ -286,4 +294,63 @@ test("options objects without a prototype are still accepted", () => {
     resolveTracingConfig(options({ serviceName: "svc" })).resourceAttributes["service.name"],
     "svc",
   );
+});
+
+// Options that are not an object at all — null, a number, a string, an array — from an untyped caller:
+// each entry point answers with a TypeError that names itself and says what it got. Before, several
+// failed with the engine's own TypeError (`new DatadogPropagator(null)`: "Cannot read properties of
+// null (reading 'tagsMaxLength')", setRestoreDefaults(null), `new DatadogTraceContextPropagator(null)`)
+// or took the value without a word (`new DatadogTraceContextPropagator(5)`), and the messaging helpers
+// given an array asked for options.system. `undefined` is no options wherever the options are
+// optional. The carrier functions (captureCarrier, contextFromCarrier, the kafka/amqp header helpers)
+// take null as no options too (test/roundtrip/capture-restore.test.ts, "untyped callers").
+const NOT_OPTIONS: readonly unknown[] = [null, 5, "x", []];
+const CARRIER_FUNCTIONS_REFUSE: readonly unknown[] = [5, "x", []];
+const entryPoints: [where: string, call: (options: never) => unknown, refused?: readonly unknown[]][] = [
+  ["tracehop: DatadogPropagator", (o) => new DatadogPropagator(o)],
+  ["tracehop: createPropagator", (o) => createPropagator("datadog", o)],
+  ["tracehop: createPropagator", (o) => createPropagator(undefined, o)],
+  ["tracehop: DatadogTraceContextPropagator", (o) => new DatadogTraceContextPropagator(o)],
+  ["tracehop captureCarrier", (o) => captureCarrier(o), CARRIER_FUNCTIONS_REFUSE],
+  ["tracehop contextFromCarrier", (o) => contextFromCarrier(TP, o), CARRIER_FUNCTIONS_REFUSE],
+  ["tracehop withCarrier", (o) => withCarrier(TP, "x", fn, o)],
+  ["tracehop traced", (o) => traced(o)],
+  ["tracehop withBatch", (o) => withBatch([TP], "x", fn, o)],
+  ["tracehop withBatchItem", (o) => withBatchItem(TP, "x", fn, o)],
+  ["tracehop setRestoreDefaults", (o) => setRestoreDefaults(o)],
+  ["startTracing", (o) => startTracing(o)],
+  ["LinkAwareSampler", (o) => new LinkAwareSampler(o)],
+  ["RestoredRootSampler", (o) => new RestoredRootSampler(o)],
+  ["JsonLinesFileSpanExporter", (o) => new JsonLinesFileSpanExporter(o), [null, 5, []]],
+  ["tracehop injectKafkaHeaders", (o) => injectKafkaHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
+  ["tracehop contextFromKafkaHeaders", (o) => contextFromKafkaHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
+  ["tracehop injectAmqpHeaders", (o) => injectAmqpHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
+  ["tracehop contextFromAmqpHeaders", (o) => contextFromAmqpHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
+  ["tracehop/messaging: withSendSpan", (o) => withSendSpan(o, fn)],
+  ["tracehop/messaging: withProcessSpan", (o) => withProcessSpan(TP, o, fn)],
+  ["tracehop/messaging: withBatchProcessSpan", (o) => withBatchProcessSpan([TP], o, fn)],
+  ["tracehop/prisma: traceCarrierExtension", (o) => traceCarrierExtension(o)],
+];
+
+test("options that are not an object: a TypeError naming the entry point and what was given", () => {
+  const wrong: string[] = [];
+  for (const [where, call, refused = NOT_OPTIONS] of entryPoints)
+    for (const value of refused) {
+      const shown = describeValue(value);
+      try {
+        call(value as never);
+        wrong.push(`${where}: ${shown} was accepted`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (!(err instanceof TypeError) || !message.startsWith(where) || !message.includes(shown))
+          wrong.push(`${where}: ${shown} gave ${err instanceof Error ? err.name : typeof err}: ${message}`);
+      }
+    }
+  assert.deepEqual(wrong, []);
+});
+
+test("setRestoreDefaults() without options resets, as setRestoreDefaults({}) does", () => {
+  setRestoreDefaults({ relation: "link", maxParentAge: 1000 });
+  assert.deepEqual(setRestoreDefaults(), { relation: "link", maxParentAge: 1000 });
+  assert.deepEqual(setRestoreDefaults({}), { relation: "parent", maxParentAge: 5 * 60 * 1000 });
 });

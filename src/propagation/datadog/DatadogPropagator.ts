@@ -92,7 +92,11 @@ const FIELDS: readonly string[] = [
 export class DatadogPropagator implements TextMapPropagator {
   private readonly _tagsMaxLength: number;
 
-  /** @throws TypeError when `options.tagsMaxLength` is not a non-negative integer, or for an option it does not have. */
+  /**
+   * @param options `undefined` for the defaults, else a plain object.
+   * @throws TypeError when `options` is not a plain object (`null`, a number, a string, an array),
+   *   `options.tagsMaxLength` is not a non-negative integer, or for an option it does not have.
+   */
   constructor(options: DatadogPropagatorOptions = {}) {
     assertKnownOptions(options, ["tagsMaxLength"], "tracehop: DatadogPropagator");
     if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);

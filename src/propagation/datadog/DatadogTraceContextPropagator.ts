@@ -35,6 +35,7 @@ import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./tracestate-dd.js";
+import { describeValue } from "../../describe-value.js";
 
 /**
  * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (Datadog docs, "Propagating
@@ -67,8 +68,16 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   /** True when `_w3c` is tracehop's own TraceContextPropagator: inject may then write the headers itself. */
   private readonly _direct: boolean;
 
-  /** @param w3c the strict W3C Trace Context propagator to wrap (default `new TraceContextPropagator()`). */
+  /**
+   * @param w3c the strict W3C Trace Context propagator to wrap (default `new TraceContextPropagator()`).
+   * @throws TypeError when `w3c` is not a TextMapPropagator (an object with `inject` and `extract`).
+   */
   constructor(w3c: TextMapPropagator = new TraceContextPropagator()) {
+    const given = w3c as Partial<TextMapPropagator> | null;
+    if (given === null || typeof given.inject !== "function" || typeof given.extract !== "function")
+      throw new TypeError(
+        `tracehop: DatadogTraceContextPropagator: w3c must be a TextMapPropagator (inject and extract methods), got ${describeValue(w3c)}`,
+      );
     this._w3c = w3c;
     this._direct = w3c.constructor === TraceContextPropagator;
   }

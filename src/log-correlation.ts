@@ -26,11 +26,12 @@ export interface LogCorrelationFields {
  * datadog-agent `pkg/trace/transform/transform.go`, keeps the low 64 bits); `otel.trace_id` is the
  * 32-hex OpenTelemetry id. The hex id is never put where Datadog expects a decimal id
  * (open-telemetry/opentelemetry-collector-contrib#3758). Returns `undefined` when no valid span is
- * active. Never throws.
+ * active, or when `ctx` is not a Context (`null` from an untyped caller). Never throws.
  *
  * Example (pino): `logger.child(logCorrelationFields() ?? {})`.
  */
 export function logCorrelationFields(ctx: Context = contextApi.active()): LogCorrelationFields | undefined {
+  if (typeof (ctx as Partial<Context> | null)?.getValue !== "function") return undefined;
   const spanContext = trace.getSpanContext(ctx);
   if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
   return {

@@ -184,6 +184,13 @@ describe("Datadog public cases", () => {
     assert.deepEqual(logCorrelationFields(upper), logCorrelationFields(ctx));
   });
 
+  // Documented "never throws" (a log line must not fail): null and other values that are not a
+  // Context, from an untyped caller, threw "Cannot read properties of null (reading 'getValue')".
+  test("log correlation of a value that is not a Context is undefined, never a throw", () => {
+    for (const notContext of [null, 5, "x", [], {}])
+      assert.equal(logCorrelationFields(notContext as never), undefined);
+  });
+
   test("B09: dd-trace-ot carriers (low 64 bits only) restore, re-inject without tid, correlate in decimal", () => {
     const { input, expected } = caseOf("B09");
     const ctx = extract(input.carrier);

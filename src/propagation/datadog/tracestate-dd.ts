@@ -119,16 +119,13 @@ function tagName(key: string): string {
  */
 
 /**
- * Bits of the keys whose value {@link walkDdMember} has decided, for keys that leave no trace in `tags`:
- * read already (a key's first value wins), or not wanted at all (the relay walk, which sets them all).
+ * Bits of the keys whose first value the decoding walk of {@link walkDdMember} has read, for keys that
+ * leave no trace in `tags` (a key's first value wins; a `t.dm` refused as malformed leaves none).
  */
 const SEEN_PRIORITY = 1;
 const SEEN_ORIGIN = 2;
 const SEEN_PARENT = 4;
 const SEEN_DECISION_MAKER = 8;
-/** Set by the relay walk only: the other `t.<name>` tags are not decoded either. */
-const SEEN_TAGS = 16;
-const SEEN_ALL = SEEN_PRIORITY | SEEN_ORIGIN | SEEN_PARENT | SEEN_DECISION_MAKER | SEEN_TAGS;
 
 /**
  * Decodes the value of a `dd` tracestate member (without the `dd=` prefix) with dd-trace-js's element
@@ -189,34 +186,30 @@ export function relayedDdEntries(value: string): string {
     if (end === value.length) return "";
     start = end + 1;
   }
-  return walkDdMember(value, true).relayed ?? "";
-}
-
-/**
- * The answer of {@link walkDdMember}: `relayed` only from the relay walk, and only when an element has
- * a key other than `s`, `o`, `p` and the tag keys (`""` when no such key's first value is relayable).
- */
-interface WalkedDdMember extends DdMember {
-  relayed?: string;
+  return walkDdMember(value, true);
 }
 
 /**
  * The walk of a `dd` member value that {@link decodeDdMember} and {@link relayedDdEntries} share: each
  * element split, trimmed and checked by the element grammar above, then sorted by its key: `s`, `o`,
- * `p`, a tag key (`t.` and what follows), or another key. Without `relay`, the answer holds the
- * elements tracehop reads, decoded (the first value of a key wins); with `relay`, nothing is decoded
- * and the answer's `relayed` holds the other keys' elements, each `;<key>:<value>`, in dd-trace-js's
- * order (tracestate.js `parseEntries` keeps a key where its last element stood, with the first
- * element's value), or is absent when no element has such a key. One walk for both, so the two can
- * never disagree on which elements exist or which keys are read. The member is made here, not passed
- * in: the decoding walk then runs as fast as the walk of its own it replaced (passing it in cost about
- * 1%). Spaces are looked for as the element grammar above says.
+ * `p`, a tag key (`t.` and what follows), or another key. Without `relay`, the answer is the member:
+ * the elements tracehop reads, decoded (the first value of a key wins); with `relay`, nothing is
+ * decoded (no member is made) and the answer is the other keys' elements, each `;<key>:<value>`, in
+ * dd-trace-js's order (tracestate.js `parseEntries` keeps a key where its last element stood, with the
+ * first element's value), `""` when there are none. One walk for both, so the two can never disagree
+ * on which elements exist or which keys are read. The member is made here, not passed in: the
+ * decoding walk then runs as fast as the walk of its own it replaced (passing it in cost about 1%).
+ * Spaces are looked for as the element grammar above says.
  */
-function walkDdMember(value: string, relay: boolean): WalkedDdMember {
-  const member: WalkedDdMember = { tags: {} };
-  let seen = relay ? SEEN_ALL : 0;
-  let keys: string[] | undefined;
-  let entries: string[] | undefined;
+function walkDdMember(value: string, relay: false): DdMember;
+function walkDdMember(value: string, relay: true): string;
+function walkDdMember(value: string, relay: boolean): DdMember | string {
+  // The relay walk has no member: each decoding branch below is skipped on `member === undefined`.
+  const member: DdMember | undefined = relay ? undefined : { tags: {} };
+  let seen = 0;
+  // The relayed keys, each with its entry (`""` for a first value a tracestate cannot hold), in the
+  // order of the entries' text: a key given again is moved to the end (Map keeps insertion order).
+  let relayed: Map<string, string> | undefined;
   let start = 0;
   while (start < value.length) {
     let end = value.indexOf(";", start);
@@ -240,23 +233,23 @@ function walkDdMember(value: string, relay: boolean): WalkedDdMember {
       if (keyLength !== 0 && valueEnd !== colon + 1) {
         const c = value.charCodeAt(keyStart);
         if (keyLength === 1 && c === CHAR_S) {
-          if ((seen & SEEN_PRIORITY) === 0) {
+          if (member !== undefined && (seen & SEEN_PRIORITY) === 0) {
             seen |= SEEN_PRIORITY;
             member.samplingPriority = parseSamplingPriority(value.slice(colon + 1, valueEnd));
           }
         } else if (keyLength === 1 && c === CHAR_O) {
-          if ((seen & SEEN_ORIGIN) === 0) {
+          if (member !== undefined && (seen & SEEN_ORIGIN) === 0) {
             seen |= SEEN_ORIGIN;
             member.origin = decodeValue(value.slice(colon + 1, valueEnd));
           }
         } else if (keyLength === 1 && c === CHAR_P) {
-          if ((seen & SEEN_PARENT) === 0) {
+          if (member !== undefined && (seen & SEEN_PARENT) === 0) {
             seen |= SEEN_PARENT;
             member.lastParentId = value.slice(colon + 1, valueEnd);
           }
         } else if (c === CHAR_T && value.charCodeAt(keyStart + 1) === CHAR_DOT) {
           // A tag key; `t.` alone names no tag and is skipped (see decodeDdMember).
-          if (keyLength > 2 && (seen & SEEN_TAGS) === 0) {
+          if (keyLength > 2 && member !== undefined) {
             const name = tagName(value.slice(keyStart, keyEnd));
             if (name === DECISION_MAKER_TAG) {
               if ((seen & SEEN_DECISION_MAKER) === 0) {
@@ -276,34 +269,29 @@ function walkDdMember(value: string, relay: boolean): WalkedDdMember {
         } else if (relay && !hasSpace(value, keyStart, keyEnd)) {
           // Another key: relayed. A key with a space inside is skipped.
           const key = value.slice(keyStart, keyEnd);
-          if (keys === undefined || entries === undefined) {
-            keys = [];
-            entries = [];
-          }
-          const index = keys.indexOf(key);
-          if (index === -1) {
-            keys.push(key);
+          relayed ??= new Map();
+          const entry = relayed.get(key);
+          if (entry === undefined) {
             // The key's first value decides: one a tracestate cannot hold leaves the key out ("").
-            entries.push(
+            relayed.set(
+              key,
               isRelayableElement(value, keyStart, valueEnd)
                 ? `;${key}:${value.slice(colon + 1, valueEnd)}`
                 : "",
             );
           } else {
             // A key given again: its first value, at the place of this later element.
-            const entry = entries[index]!;
-            keys.splice(index, 1);
-            entries.splice(index, 1);
-            keys.push(key);
-            entries.push(entry);
+            relayed.delete(key);
+            relayed.set(key, entry);
           }
         }
       }
     }
     start = end + 1;
   }
-  if (entries !== undefined) member.relayed = entries.join("");
-  return member;
+  if (member !== undefined) return member;
+  // join, not +=: the text is compared with the last one relayed, which would flatten a concatenation.
+  return relayed === undefined ? "" : Array.from(relayed.values()).join("");
 }
 
 /**

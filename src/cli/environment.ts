@@ -7,8 +7,7 @@ import {
   parseStyles,
   type ExtractBehavior,
   type PropagationStyle,
-  tagsMaxLengthFromEnvironment,
-  tagsMaxLengthProblem,
+  readTagsMaxLength,
   type SettingWarning,
 } from "../propagation/create-propagator.js";
 import {
@@ -81,14 +80,15 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: s
 
 /** The `x-datadog-tags` limit a value of `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` gives, as the library reads it. */
 function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning): TagsLimit {
-  const maxLength = tagsMaxLengthFromEnvironment(text, warn);
+  const { maxLength, problem } = readTagsMaxLength(text, warn);
   if (maxLength !== undefined)
     return { maxLength, source: `${ENV_TAGS_MAX_LENGTH}=${maxLength} here`, variable: ENV_TAGS_MAX_LENGTH };
   return {
     maxLength: DEFAULT_TAGS_MAX_LENGTH,
-    source: text?.trim()
-      ? `the default: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} ${tagsMaxLengthProblem(text)}`
-      : `${ENV_TAGS_MAX_LENGTH} unset: the default`,
+    source:
+      problem !== undefined
+        ? `the default: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} ${problem}`
+        : `${ENV_TAGS_MAX_LENGTH} unset: the default`,
   };
 }
 

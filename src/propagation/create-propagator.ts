@@ -400,29 +400,41 @@ function warnUnknownSetting(message: string, code: string): void {
  * JavaScript number holds exactly (the `tagsMaxLength` option's range); unset or blank: `undefined`
  * (the default, 512). Another value (`1k`, `-1`, `99999999999999999999`) is not used: the default is,
  * with a warning that says why and what to write (a process must start; `warn`, when given, receives
- * it instead; the process warning is given once). Read by `createPropagator` and `tracehop inspect`.
+ * it instead; the process warning is given once). Read by `createPropagator`.
  */
 export function tagsMaxLengthFromEnvironment(
   text: string | undefined,
   warn: SettingWarning = warnUnknownSetting,
 ): number | undefined {
-  if (!text?.trim()) return undefined;
+  return readTagsMaxLength(text, warn).maxLength;
+}
+
+/**
+ * Internal: {@link tagsMaxLengthFromEnvironment} with the reason a value is not used: `maxLength` as it
+ * answers (the same warning through `warn`), and `problem`, why a non-blank value is not used, as the
+ * end of a sentence that starts with the setting (`is not a non-negative integer`), else `undefined`.
+ * Read by `tracehop inspect`, which reports the problem in its environment report.
+ */
+export function readTagsMaxLength(
+  text: string | undefined,
+  warn: SettingWarning = warnUnknownSetting,
+): { maxLength: number | undefined; problem: string | undefined } {
+  if (!text?.trim()) return { maxLength: undefined, problem: undefined };
   const problem = tagsMaxLengthProblem(text);
-  if (problem === undefined) return Number(text);
+  if (problem === undefined) return { maxLength: Number(text), problem };
   warn(
     `tracehop: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} ${problem} (the default, ${DEFAULT_TAGS_MAX_LENGTH}, ` +
       `is used); write a whole number of characters from 0 (tag propagation off) to ${MAX_TAGS_MAX_LENGTH}`,
     "TRACEHOP_BAD_TAGS_MAX_LENGTH",
   );
-  return undefined;
+  return { maxLength: undefined, problem };
 }
 
 /**
- * Internal: why a non-blank `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` value is not used
- * ({@link tagsMaxLengthFromEnvironment}), as the end of a sentence that starts with the setting, or
- * `undefined` when it is used. Shared with `tracehop inspect`, which reports it.
+ * Why a non-blank `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` value is not used ({@link readTagsMaxLength}),
+ * as the end of a sentence that starts with the setting, or `undefined` when it is used.
  */
-export function tagsMaxLengthProblem(text: string): string | undefined {
+function tagsMaxLengthProblem(text: string): string | undefined {
   if (!/^\s*\d+\s*$/.test(text)) return "is not a non-negative integer";
   if (!Number.isSafeInteger(Number(text)))
     return `is over ${MAX_TAGS_MAX_LENGTH} (Number.MAX_SAFE_INTEGER), the largest limit tracehop reads exactly`;

@@ -226,7 +226,8 @@ function whyNotCarrierText(text: string): string {
 
 /**
  * The carrier to inspect in one parsed JSON object: the object itself (header name -> value), or, for a
- * whole row (an object with a `traceContext` field), read exactly as `withCarrier` reads a row: its
+ * whole row (an object with a `traceContext` field, unless it is headers beside it: see
+ * `isTraceCarrierProvider`), read exactly as `withCarrier` reads a row: its
  * `traceContext` field is the carrier (an object, its JSON text, or JSON text of that); a field that
  * holds no carrier (null, a number, other text) gives `{}` (no context) and a diagnostic saying so. Ids
  * stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and are
@@ -249,7 +250,8 @@ function carrierOfValue(
     const value = parsed[name];
     // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly
     // as withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON
-    // text), whatever else the row holds; another field as withCarrier(row.<field>) reads it.
+    // text), whatever else the row holds (a traceContext that holds no carrier beside a span-context
+    // header is headers: carrierFieldOf); another field as withCarrier(row.<field>) reads it.
     const how =
       name === TRACE_CONTEXT_FIELD ? "as withCarrier reads the row" : `as withCarrier(row.${name}) reads it`;
     if (hasPropagationHeader(parsed))
@@ -353,7 +355,14 @@ function carrierFieldOf(
     return field;
   }
   if (isTraceCarrierProvider(row)) return TRACE_CONTEXT_FIELD;
-  if (hasPropagationHeader(row)) return undefined;
+  if (hasPropagationHeader(row)) {
+    // Message headers with an application header named traceContext (isTraceCarrierProvider).
+    if (Object.hasOwn(row, TRACE_CONTEXT_FIELD))
+      diagnostics.push(
+        `the object's traceContext field is ${describeField(row[TRACE_CONTEXT_FIELD])}, not a carrier, beside propagation headers at its top level: it is read as headers, the carrier itself, as withCarrier reads it`,
+      );
+    return undefined;
+  }
   const holders = Object.keys(row).filter((key) => {
     const inner = carrierObject(row[key]);
     return inner !== undefined && !(inner instanceof Map) && hasPropagationHeader(inner);

@@ -126,7 +126,9 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
  *
  * `carrier` is untrusted input: a carrier object (header names in any case,
  * string / Buffer / array values), its JSON text, or a row with a `traceContext` field holding
- * either (the `TraceCarrierProvider` shape). Extraction starts from `ROOT_CONTEXT`, never from the
+ * either (the `TraceCarrierProvider` shape; headers with a span-context header such as `traceparent`
+ * at their top level and an application header named `traceContext` that holds no carrier are read as
+ * headers, not as a row). Extraction starts from `ROOT_CONTEXT`, never from the
  * active context, so nothing of the caller's trace leaks into the restored one
  * (open-telemetry/opentelemetry-js#4001).
  *
@@ -141,9 +143,9 @@ export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {
 }
 
 /**
- * Internal: {@link contextFromCarrier} for callers that checked their options already. `asRow`: an
- * object with a `traceContext` field is a row and that field its carrier, as `contextFromCarrier`
- * reads it; `false` (message headers) reads every key as a header name, so an application header
+ * Internal: {@link contextFromCarrier} for callers that checked their options already. `asRow`: a row
+ * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it)
+ * is read through that field, as `contextFromCarrier` reads it; `false` (message headers) reads every key as a header name, so an application header
  * named `traceContext` is a header like any other. Same shapes, base context and result; never throws.
  */
 export function extractCarrier(carrier: unknown, options: CarrierOptions | null, asRow: boolean): Context {

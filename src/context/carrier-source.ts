@@ -1,8 +1,11 @@
 /**
  * Where a stored carrier comes from: a carrier object, its JSON text, or a row holding it.
  */
+import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
 import { MAX_CARRIER_KEYS } from "../carrier/carrier.js";
+import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
 import { warnOnce } from "../warn-once.js";
 
 /** Field of a row (or any object) that holds its stored carrier: the Prisma column of tracehop/prisma. */
@@ -18,6 +21,11 @@ const CREATED_AT_FIELD = "createdAt";
  *   the row was written without one). Read as untrusted input; nothing in it can make a call throw.
  * - `createdAt` (optional): when the row was written — a `Date`, epoch milliseconds, or an ISO 8601
  *   text. `withCarrier` takes it as the capture time of the carrier (queue wait, `relation: "auto"`).
+ *
+ * An object with a header that gives a span context at its top level (`traceparent`,
+ * `x-datadog-trace-id`, `b3`, `x-b3-traceid`, in any case) is not one unless its `traceContext` holds a
+ * carrier: it is message headers with an application header named `traceContext`, read as headers
+ * ({@link isTraceCarrierProvider}).
  */
 export interface TraceCarrierProvider {
   traceContext: unknown;
@@ -31,8 +39,18 @@ export interface CarrierSource {
 }
 
 /**
- * True for an object that has a {@link TRACE_CONTEXT_FIELD} property (the {@link TraceCarrierProvider}
- * shape). A carrier object never has one: carrier keys are lower-case header names.
+ * True for a row: an object that has a {@link TRACE_CONTEXT_FIELD} property (the
+ * {@link TraceCarrierProvider} shape), unless it also has, at its top level, a header that gives a span
+ * context (`traceparent`, `x-datadog-trace-id`, `b3`, `x-b3-traceid`, in any case) while its
+ * `traceContext` holds no carrier (an object, even `{}`, or the JSON text of a carrier). That is what
+ * a user hands over in each case: raw message headers that happen to carry an application header
+ * named `traceContext` (a tenant id, another system's header; `null`, bytes, text) are headers, and
+ * were read as a row whose carrier holds nothing, losing the trace in the headers without a word; an
+ * object whose `traceContext` holds a carrier is a row whatever else it holds (a column named
+ * `traceparent` beside it is not read: pass `row.traceContext` or the headers to choose), so a row
+ * that restored its context before still restores the same one. Only a row is looked at for those
+ * headers, at most its first {@link MAX_FIELDS_LOOKED_AT} own fields besides the four names. Never
+ * throws past the `traceContext in value` test (a throwing getter or proxy trap there leaves a row).
  */
 export function isTraceCarrierProvider(value: unknown): value is TraceCarrierProvider {
   return (
@@ -40,8 +58,57 @@ export function isTraceCarrierProvider(value: unknown): value is TraceCarrierPro
     typeof value === "object" &&
     !Array.isArray(value) &&
     !(value instanceof Uint8Array) &&
-    TRACE_CONTEXT_FIELD in value
+    TRACE_CONTEXT_FIELD in value &&
+    !isHeadersBesideTraceContext(value as Record<string, unknown>)
   );
+}
+
+/** The header names that give a span context on their own, one per style family (lower case). */
+const SPAN_CONTEXT_HEADER_NAMES: readonly string[] = [
+  TRACE_PARENT_HEADER,
+  X_DATADOG_TRACE_ID,
+  B3_CONTEXT_HEADER,
+  X_B3_TRACE_ID,
+];
+/** Their lengths: a key of another length is not compared (no lower-cased copy of it). */
+const SPAN_CONTEXT_HEADER_LENGTHS: ReadonlySet<number> = new Set(
+  SPAN_CONTEXT_HEADER_NAMES.map((name) => name.length),
+);
+
+/**
+ * True when `value` (an object with a `traceContext` field) is message headers rather than a row: its
+ * `traceContext` holds no carrier — not an object (a Json column's value, even `{}`), nor the JSON
+ * text of one with a propagation field: `null`, a number, bytes (every kafkajs header), other text —
+ * and it has a span-context header at its top level ({@link SPAN_CONTEXT_HEADER_NAMES}: by exact name,
+ * then in any case among the first {@link MAX_FIELDS_LOOKED_AT} own fields). The object test comes
+ * first: a Prisma row costs one more property read. Never throws (a throwing getter or proxy trap:
+ * false, a row as before).
+ */
+function isHeadersBesideTraceContext(value: Record<string, unknown>): boolean {
+  try {
+    const stored = value[TRACE_CONTEXT_FIELD];
+    if (stored !== null && typeof stored === "object" && !ArrayBuffer.isView(stored)) return false;
+    if (!hasSpanContextHeader(value)) return false;
+    return typeof stored !== "string" || !isCarrierText(stored);
+  } catch {
+    return false;
+  }
+}
+
+/** See {@link isHeadersBesideTraceContext}. May throw (a hostile object). */
+function hasSpanContextHeader(value: Record<string, unknown>): boolean {
+  for (const name of SPAN_CONTEXT_HEADER_NAMES) if (Object.hasOwn(value, name)) return true;
+  let looked = 0;
+  for (const key in value) {
+    if (++looked > MAX_FIELDS_LOOKED_AT) return false;
+    if (
+      SPAN_CONTEXT_HEADER_LENGTHS.has(key.length) &&
+      Object.hasOwn(value, key) &&
+      SPAN_CONTEXT_HEADER_NAMES.includes(key.toLowerCase())
+    )
+      return true;
+  }
+  return false;
 }
 
 /**

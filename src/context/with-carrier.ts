@@ -96,7 +96,9 @@ export interface StartedSpan {
  *
  * `carrier` is untrusted input: a carrier object, its JSON text, or a row
  * or message with a `traceContext` field holding either (`TraceCarrierProvider`; its `createdAt` is
- * the capture time). It is extracted from `ROOT_CONTEXT`, never from the active context, so a retry
+ * the capture time). Message headers with a span-context header at their top level (`traceparent`,
+ * `x-datadog-trace-id`, `b3`, `x-b3-traceid`) and an application header named `traceContext` that
+ * holds no carrier are headers, not a row. It is extracted from `ROOT_CONTEXT`, never from the active context, so a retry
  * scheduled from inside a failed attempt still restores the stored parent
  * (open-telemetry/opentelemetry-js#4001). A missing or invalid carrier starts a new root span; nothing
  * in the carrier can make the call throw. A propagator whose extract behavior is `restart`

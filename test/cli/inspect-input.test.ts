@@ -105,10 +105,20 @@ describe("tracehop inspect input", () => {
         "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row",
       ),
     );
+    // A traceContext that holds no carrier beside a span-context header at the top level: message
+    // headers with an application header of that name, read as headers (as withCarrier reads them).
     const none = inspect({ traceparent: tp("b7ad6b7169203331"), traceContext: null });
-    assert.equal(none.code, 1, "a row written without a carrier has no context");
+    assert.equal(none.code, 0);
+    assert.equal(none.report.context.parentId, "b7ad6b7169203331", "the top-level header");
     assert.ok(
       none.report.diagnostics.includes(
+        "the object's traceContext field is null, not a carrier, beside propagation headers at its top level: it is read as headers, the carrier itself, as withCarrier reads it",
+      ),
+    );
+    const rowWithoutCarrier = inspect({ id: 7, traceContext: null });
+    assert.equal(rowWithoutCarrier.code, 1, "a row written without a carrier has no context");
+    assert.ok(
+      rowWithoutCarrier.report.diagnostics.includes(
         "the row's traceContext field is null, not a carrier: no context (as withCarrier reads the row)",
       ),
     );

@@ -303,6 +303,61 @@ describe("withCarrier: what it accepts", () => {
     assert.equal(propagation.getBaggage(ctx)?.getEntry("k")?.value, "v");
   });
 
+  // Raw message headers handed to withCarrier (or contextFromCarrier) that also hold an application
+  // header named traceContext (a tenant id, a header of another system) were read as a database row:
+  // its traceContext field as the carrier, so the trace in the headers was lost without a word. A
+  // header map with a span-context header at its top level is headers; an object whose traceContext
+  // holds a carrier is still a row, whatever else it holds.
+  test("headers with a traceContext header are headers; a row whose traceContext holds a carrier is a row", () => {
+    const DD_TRACE_ID = "12345678901234567890";
+    const DD_PARENT_ID = "9876543210987654321";
+    const headers: [string, Record<string, unknown>, string][] = [
+      [
+        "W3C, traceContext text",
+        { traceparent: W3C_CARRIER.traceparent, traceContext: "tenant-42" },
+        W3C_PARENT_ID,
+      ],
+      ["W3C, traceContext null", { traceparent: W3C_CARRIER.traceparent, traceContext: null }, W3C_PARENT_ID],
+      [
+        "W3C in another case, traceContext a number",
+        { TraceParent: W3C_CARRIER.traceparent, traceContext: 42 },
+        W3C_PARENT_ID,
+      ],
+      [
+        "Datadog, traceContext bytes",
+        {
+          "x-datadog-trace-id": DD_TRACE_ID,
+          "x-datadog-parent-id": DD_PARENT_ID,
+          traceContext: Buffer.from("tenant-42"),
+        },
+        BigInt(DD_PARENT_ID).toString(16).padStart(16, "0"),
+      ],
+    ];
+    for (const [label, input, parentId] of headers) {
+      assert.equal(
+        trace.getSpanContext(contextFromCarrier(input))?.spanId,
+        parentId,
+        `contextFromCarrier: ${label}`,
+      );
+      withCarrier(input, "headers", () => undefined);
+      assert.equal(parentIdOf(finishedSpan("headers")), parentId, `withCarrier: ${label}`);
+      exporter.reset();
+    }
+    const otherParent = "b7ad6b7169203331";
+    const row = {
+      traceparent: `00-${W3C_TRACE_ID}-${otherParent}-01`,
+      traceContext: JSON.stringify(W3C_CARRIER),
+      createdAt: new Date(Date.now() - 2000),
+    };
+    withCarrier(row, "row", () => undefined);
+    const span = finishedSpan("row");
+    assert.equal(parentIdOf(span), W3C_PARENT_ID, "the traceContext field, not the top-level header");
+    assert.ok(Number(span.attributes["tracehop.queue.wait"]) >= 2, "createdAt is the row's");
+    // An object in traceContext is a row's carrier (a Json column), even an empty one written outside a span.
+    const empty = { traceparent: row.traceparent, traceContext: {} };
+    assert.equal(trace.getSpanContext(contextFromCarrier(empty)), undefined);
+  });
+
   test("a fetch Request's headers (WHATWG Headers) restore the Datadog and W3C context", () => {
     const request = new Request("http://localhost/jobs", {
       headers: {

@@ -43,17 +43,14 @@ const vendorMember = fc
   .tuple(fc.stringMatching(/^[a-z][a-z0-9_*/-]{0,8}$/), fc.stringMatching(/^[!-+--<>-~]{1,12}$/))
   .map(([k, v]) => `${k}=${v}`);
 
+/** A valid Datadog `dd=` tracestate member: priority, origin, last parent id, decision maker. */
+const ddMember = fc
+  .tuple(fc.integer({ min: -1, max: 2 }), fc.constantFrom("synthetics", "rum", ""), hex(16))
+  .map(([s, o, p]) => `dd=s:${s}${o ? `;o:${o}` : ""};p:${p};t.dm:-4`);
+
 /** tracestate members, a Datadog `dd=` member among them. */
 const tracestate = fc
-  .array(
-    fc.oneof(
-      fc
-        .tuple(fc.integer({ min: -1, max: 2 }), fc.constantFrom("synthetics", "rum", ""), hex(16))
-        .map(([s, o, p]) => `dd=s:${s}${o ? `;o:${o}` : ""};p:${p};t.dm:-4`),
-      vendorMember,
-    ),
-    { maxLength: 5 },
-  )
+  .array(fc.oneof(ddMember, vendorMember), { maxLength: 5 })
   .map((members) => members.join(","));
 
 /** A baggage header of token keys and percent-encodable values. */
@@ -61,13 +58,16 @@ const baggage = fc
   .array(fc.tuple(fc.stringMatching(/^[A-Za-z0-9_.-]{1,8}$/), fc.string({ maxLength: 12 })), { maxLength: 5 })
   .map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(","));
 
-/** `x-datadog-tags`: mostly `_dd.p.*` tags, sometimes others. */
+/**
+ * `x-datadog-tags`: mostly `_dd.p.*` tags, sometimes others; every value non-empty (an empty one is
+ * malformed and drops the whole header, dd-trace-java `DatadogPTagsCodec`: oddDatadogTags has those).
+ */
 const datadogTags = fc
   .array(
     fc.oneof(
       hex(16).map((tid) => `_dd.p.tid=${tid}`),
       fc.constantFrom("_dd.p.dm=-4", "_dd.p.dm=-0", "_dd.p.usr.id=baz64==", "_dd.p.upstream_services=x"),
-      fc.stringMatching(/^[a-z._]{1,10}=[a-z0-9-]{0,6}$/),
+      fc.stringMatching(/^[a-z._]{1,10}=[a-z0-9-]{1,6}$/),
     ),
     { maxLength: 4 },
   )

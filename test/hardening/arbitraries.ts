@@ -624,6 +624,283 @@ export const oddCarrier: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   respelled(oddHeaders).map((r) => r.respelled),
 );
 
+// ---------------------------------------------------------------------------------------------------
+// One forbidden character in an otherwise valid header. A random string rarely leaves the rest of a
+// header valid around a bad byte (a control character in an `x-datadog-tags` value showed up about once
+// in 3 000 runs), so these take a valid header and put exactly one character its grammar forbids where
+// the grammar looks for it: in a tag value or key, a tracestate member (the `dd=` member's value among
+// them), a baggage value, a traceparent, a decimal id, an origin.
+// ---------------------------------------------------------------------------------------------------
+
+/** C0 controls (tab apart: OWS in the W3C headers) and DEL: no header value tracehop reads may keep them. */
+const CONTROL_CHARS = ["\u0000", "\u0001", "\n", "\r", "\u000b", "\u001b", "\u001f", "\u007f"];
+/** Non-ASCII: C1 controls, Latin-1, a line separator, a BOM, lone surrogates, a pair, a full-width digit. */
+const NON_ASCII_CHARS = [
+  "\u0080",
+  "\u009f",
+  "\u00a0",
+  "é",
+  "\u2028",
+  "\ufeff",
+  "\ud800",
+  "\udc00",
+  "\ud83d\ude00",
+  "１",
+];
+
+/** A control or non-ASCII character (controls twice as often), or one of `printable`, forbidden where it goes. */
+const forbiddenChar = (...printable: string[]): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constantFrom(...CONTROL_CHARS) },
+    { weight: 1, arbitrary: fc.constantFrom(...NON_ASCII_CHARS) },
+    ...(printable.length === 0 ? [] : [{ weight: 1, arbitrary: fc.constantFrom(...printable) }]),
+  );
+
+/**
+ * `text` with `char` put at an index from `first` to `last` (both included) chosen by `n`: inserted
+ * before the character there, or with `replace` written over it.
+ */
+function putChar(
+  text: string,
+  char: string,
+  n: number,
+  first: number,
+  last: number,
+  replace = false,
+): string {
+  const at = first + (n % (last - first + 1));
+  return text.slice(0, at) + char + text.slice(replace ? at + 1 : at);
+}
+
+/** The `,`-separated `list` (possibly empty) with `member` added at the place `n` picks. */
+function withMember(list: string, member: string, n: number): string {
+  const members = list === "" ? [] : list.split(",");
+  members.splice(n % (members.length + 1), 0, member);
+  return members.join(",");
+}
+
+/** What a header with one forbidden character damages; see {@link oneForbiddenChar}. */
+export type ForbiddenCharField =
+  | "traceparent"
+  | "tracestate key"
+  | "tracestate value"
+  | "dd= member value"
+  | "baggage value"
+  | "baggage value, escaped"
+  | "x-datadog-trace-id"
+  | "x-datadog-parent-id"
+  | "x-datadog-tags key"
+  | "x-datadog-tags value"
+  | "x-datadog-origin";
+
+/**
+ * A carrier valid as written (`clean`) and the same carrier with one character added or changed
+ * (`damaged`), in the member named `target` where the field has members (a tracestate key, a tag name,
+ * a baggage key) and `value`, the text the target member's value holds in `clean`; `readAs`, for an
+ * escaped baggage character (valid), the value the damaged member is read as.
+ */
+export interface OneForbiddenChar {
+  field: ForbiddenCharField;
+  clean: Record<string, string>;
+  damaged: Record<string, string>;
+  target?: string;
+  value?: string;
+  readAs?: string;
+}
+
+/** A Datadog decimal id other than 0 (0 is no id: these carriers are valid but for one character). */
+const nonZeroDecimal64 = decimal64.filter((id) => id !== "0");
+/** The tag every damaged `x-datadog-tags` carries: a `_dd.p.` name no other generator makes. */
+const DAMAGED_TAG = "_dd.p.hardening";
+/** The key of the damaged baggage member: `~` keeps it apart from the keys of {@link baggage}. */
+const DAMAGED_BAGGAGE_KEY = "hardening~";
+/** A traceparent other than the all-zero ids (invalid: these carriers are valid but for one character). */
+const nonZeroTraceparent = traceparent.filter((tp) => !/-0{32}-|-0{16}-/.test(tp));
+/** The key of the damaged tracestate member: `@` keeps it apart from {@link vendorMember}'s keys. */
+const DAMAGED_TRACESTATE_KEY = "hardening@x";
+
+/** Valid Datadog ids around `x-datadog-tags` / `x-datadog-origin` (tracehop reads them only with ids). */
+const datadogIds = fc.record({
+  "x-datadog-trace-id": nonZeroDecimal64,
+  "x-datadog-parent-id": nonZeroDecimal64,
+});
+
+/** One forbidden character in an `x-datadog-tags` header, in {@link DAMAGED_TAG}'s name or value. */
+const forbiddenInTags = (part: "key" | "value"): fc.Arbitrary<OneForbiddenChar> =>
+  fc
+    .tuple(
+      datadogIds,
+      datadogTags,
+      // A tag value: printable ASCII, spaces included, no `,` (dd-trace-java `DatadogPTagsCodec`) and no
+      // `=` (allowed, but after a `,` put before it, `x=y` would be a member of its own).
+      fc.stringMatching(/^[ -+\--<>-~]{1,8}$/),
+      // A key forbids spaces and `,` too; a value only `,` (inserted before its last character, so that
+      // it never makes the one trailing `,` the decoder tolerates).
+      part === "key" ? forbiddenChar("\t", " ", ",") : forbiddenChar("\t", ","),
+      fc.nat(),
+      fc.nat(),
+    )
+    .map(([ids, tags, value, char, at, place]) => {
+      const member = `${DAMAGED_TAG}=${value}`;
+      const prefix = "_dd.p.".length;
+      const bad =
+        part === "key"
+          ? putChar(member, char, at, prefix, DAMAGED_TAG.length)
+          : putChar(member, char, at, DAMAGED_TAG.length + 1, member.length - 1);
+      return {
+        field: part === "key" ? "x-datadog-tags key" : "x-datadog-tags value",
+        clean: { ...ids, "x-datadog-tags": withMember(tags, member, place) },
+        damaged: { ...ids, "x-datadog-tags": withMember(tags, bad, place) },
+        target: DAMAGED_TAG,
+        value,
+      };
+    });
+
+/** One forbidden character in a decimal id (any place: nothing around an id is trimmed). */
+const forbiddenInId = (name: "x-datadog-trace-id" | "x-datadog-parent-id"): fc.Arbitrary<OneForbiddenChar> =>
+  fc
+    .tuple(
+      datadogIds,
+      forbiddenChar("\t", " ", "+", "-", ".", "a", "x", "e", ",", "١"),
+      fc.nat(),
+      fc.boolean(),
+    )
+    .map(([ids, char, at, replace]) => {
+      const id = ids[name];
+      const bad = replace
+        ? putChar(id, char, at, 0, id.length - 1, true)
+        : putChar(id, char, at, 0, id.length);
+      return { field: name, clean: ids, damaged: { ...ids, [name]: bad } };
+    });
+
+/**
+ * One forbidden character in a tracestate list-member that {@link tracestate}'s other members surround:
+ * in the value of a vendor member or of a `dd=` member (before its last character: a trailing tab would
+ * be OWS), or in a vendor member's key (upper case, `.`, `=` and controls: no OWS, `,` or space, which
+ * would end the member or be trimmed).
+ */
+const forbiddenInTracestate = (
+  part: "tracestate key" | "tracestate value" | "dd= member value",
+): fc.Arbitrary<OneForbiddenChar> =>
+  fc
+    .tuple(
+      nonZeroTraceparent,
+      tracestate,
+      part === "dd= member value"
+        ? ddMember
+        : vendorMember.map((m) => DAMAGED_TRACESTATE_KEY + m.slice(m.indexOf("="))),
+      part === "tracestate key" ? forbiddenChar("A", "Z", ".", "=") : forbiddenChar(",", "="),
+      fc.nat(),
+      fc.nat(),
+    )
+    .map(([tp, list, member, char, at, place]) => {
+      // The damaged `dd=` member is the only one (the left-most of a repeated key is the one read).
+      const others =
+        part === "dd= member value"
+          ? list
+              .split(",")
+              .filter((m) => !m.startsWith("dd="))
+              .join(",")
+          : list;
+      const equals = member.indexOf("=");
+      const bad =
+        part === "tracestate key"
+          ? putChar(member, char, at, 1, equals)
+          : putChar(member, char, at, equals + 1, member.length - 1);
+      return {
+        field: part,
+        clean: { traceparent: tp, tracestate: withMember(others, member, place) },
+        damaged: { traceparent: tp, tracestate: withMember(others, bad, place) },
+        target: member.slice(0, equals),
+        value: member.slice(equals + 1),
+      };
+    });
+
+/**
+ * One forbidden character in a baggage value among {@link baggage}'s members: raw (anywhere in the value:
+ * controls, non-ASCII, `"`, `\`; no OWS, which is trimmed at its ends), or `escaped`, percent-encoded
+ * (valid: the value then holds the character, which an injection must encode again).
+ */
+const forbiddenInBaggage = (escaped: boolean): fc.Arbitrary<OneForbiddenChar> =>
+  fc
+    .tuple(baggage, fc.stringMatching(/^[A-Za-z0-9]{0,8}$/), forbiddenChar('"', "\\"), fc.nat(), fc.nat())
+    .map(([others, value, char, at, place]) => {
+      const text = escaped
+        ? [...Buffer.from(char)]
+            .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)
+            .join("")
+        : char;
+      const bad = putChar(value, text, at, 0, value.length);
+      return {
+        field: escaped ? "baggage value, escaped" : "baggage value",
+        clean: { baggage: withMember(others, `${DAMAGED_BAGGAGE_KEY}=${value}`, place) },
+        damaged: { baggage: withMember(others, `${DAMAGED_BAGGAGE_KEY}=${bad}`, place) },
+        target: DAMAGED_BAGGAGE_KEY,
+        value,
+        ...(escaped ? { readAs: decodeURIComponent(bad) } : {}),
+      };
+    });
+
+/**
+ * One forbidden character in each field tracehop reads, valid but for it: by field, for properties about
+ * one field (the damaged carrier is refused where `clean` is read), and all together
+ * ({@link oneForbiddenChar}).
+ */
+export const forbiddenCharIn: Readonly<Record<ForbiddenCharField, fc.Arbitrary<OneForbiddenChar>>> = {
+  // Inserted (the length is then wrong) or written over a character; no OWS (trimmed at the ends) and
+  // no `-` (written over a `-` it would change nothing).
+  traceparent: fc
+    .tuple(nonZeroTraceparent, forbiddenChar("A", "F", "g", ",", "."), fc.nat(), fc.boolean())
+    .map(([tp, char, at, replace]) => ({
+      field: "traceparent",
+      clean: { traceparent: tp },
+      damaged: {
+        traceparent: replace
+          ? putChar(tp, char, at, 0, tp.length - 1, true)
+          : putChar(tp, char, at, 0, tp.length),
+      },
+    })),
+  "tracestate key": forbiddenInTracestate("tracestate key"),
+  "tracestate value": forbiddenInTracestate("tracestate value"),
+  "dd= member value": forbiddenInTracestate("dd= member value"),
+  "baggage value": forbiddenInBaggage(false),
+  "baggage value, escaped": forbiddenInBaggage(true),
+  "x-datadog-trace-id": forbiddenInId("x-datadog-trace-id"),
+  "x-datadog-parent-id": forbiddenInId("x-datadog-parent-id"),
+  "x-datadog-tags key": forbiddenInTags("key"),
+  "x-datadog-tags value": forbiddenInTags("value"),
+  "x-datadog-origin": fc
+    .tuple(
+      datadogIds,
+      fc.constantFrom("synthetics", "rum", "synthetics-browser", "lambda"),
+      forbiddenChar("\t"),
+      fc.nat(),
+    )
+    .map(([ids, origin, char, at]) => ({
+      field: "x-datadog-origin",
+      clean: { ...ids, "x-datadog-origin": origin },
+      damaged: { ...ids, "x-datadog-origin": putChar(origin, char, at, 0, origin.length) },
+      value: origin,
+    })),
+};
+
+/** Any field of {@link forbiddenCharIn}; the `x-datadog-tags` ones, the gap these close, twice as often. */
+export const oneForbiddenChar: fc.Arbitrary<OneForbiddenChar> = fc.oneof(
+  ...Object.entries(forbiddenCharIn).map(([field, arbitrary]) => ({
+    weight: field.startsWith("x-datadog-tags") ? 2 : 1,
+    arbitrary,
+  })),
+);
+
+/**
+ * Carriers valid but for one forbidden character: the damaged header with only what it needs
+ * (the ids of `x-datadog-tags`, the traceparent of a tracestate), or inside a whole {@link validCarrier}.
+ */
+export const nearlyValidCarrier: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  oneForbiddenChar.map((sample) => sample.damaged),
+  fc.tuple(validCarrier, oneForbiddenChar).map(([carrier, sample]) => ({ ...carrier, ...sample.damaged })),
+);
+
 /** Text with control characters, separators and non-ASCII, to break parsers and header writers. */
 const hostileText = fc.oneof(
   fc.string({ maxLength: 40 }),
@@ -713,7 +990,8 @@ export const damagedCarrier: fc.Arbitrary<Record<string, unknown>> = fc
 
 /**
  * Everything a carrier parameter may receive: carriers (odd spellings included), their JSON text, bytes,
- * Maps, and non-objects.
+ * Maps, and non-objects; about a fifth of them valid but for one forbidden character, as they are or
+ * respelled.
  */
 export const anyCarrierInput: fc.Arbitrary<unknown> = fc.oneof(
   validCarrier,
@@ -726,4 +1004,6 @@ export const anyCarrierInput: fc.Arbitrary<unknown> = fc.oneof(
   oddHeaders.map((c) => JSON.stringify(c)),
   respelled(oddHeaders).map((r) => new Map(Object.entries(r.respelled))),
   fc.anything(),
+  { weight: 2, arbitrary: nearlyValidCarrier },
+  respelled(nearlyValidCarrier).map((r) => r.respelled),
 );

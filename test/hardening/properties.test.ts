@@ -5,13 +5,14 @@ import { describe, test } from "node:test";
 import {
   defaultTextMapGetter,
   defaultTextMapSetter,
+  propagation,
   ROOT_CONTEXT,
   trace,
   type Context,
   type TextMapGetter,
 } from "@opentelemetry/api";
 import fc from "fast-check";
-import { captureCarrier, contextFromCarrier, createPropagator } from "../../src/index.js";
+import { captureCarrier, contextFromCarrier, createPropagator, getDatadogContext } from "../../src/index.js";
 import {
   amqpHeadersGetter,
   contextFromAmqpHeaders,
@@ -23,11 +24,15 @@ import {
 import {
   anyCarrierInput,
   damagedCarrier,
+  forbiddenCharIn,
+  nearlyValidCarrier,
   oddCarrier,
   oddHeaders,
   respelled,
   runParameters,
   validCarrier,
+  type ForbiddenCharField,
+  type OneForbiddenChar,
   type ValueReader,
 } from "./arbitraries.js";
 import {
@@ -109,9 +114,9 @@ const EXTRACTORS: Extractor[] = [
 
 /**
  * Inputs the default getter can be given by a caller: objects (a `null` carrier is the caller's bug),
- * odd spellings of names and values included.
+ * odd spellings of names and values included, and valid headers but for one forbidden character.
  */
-const objectCarrier = fc.oneof(validCarrier, damagedCarrier, oddCarrier);
+const objectCarrier = fc.oneof(validCarrier, damagedCarrier, oddCarrier, nearlyValidCarrier);
 
 /** The first property: `extract` does not throw, and what it accepts is valid. */
 function checkValid(extractor: Extractor, carrier: unknown): void {
@@ -193,7 +198,7 @@ describe("the same headers spelt differently are read the same", () => {
   // Names in any case (RFC 9110 §5.1), a value as a one-element array (a repeated-field list of one),
   // as the UTF-8 bytes of its text or as a number whose decimal text it is: the stored-carrier reader
   // and the message getters promise to read each as the string (carrier.ts `normalizeCarrier`).
-  const carriers = fc.oneof(validCarrier, oddHeaders);
+  const carriers = fc.oneof(validCarrier, oddHeaders, nearlyValidCarrier);
   for (const extractor of EXTRACTORS) {
     if (extractor.reads === undefined) continue;
     const inputs = respelled(carriers, extractor.reads);
@@ -235,4 +240,98 @@ describe("valid carriers are accepted", () => {
       PARAMETERS,
     );
   });
+});
+
+/**
+ * What each field's header gives, read from the context of its `clean` and its `damaged` carrier
+ * (arbitraries.ts `forbiddenCharIn`): the clean one is read (so the generator stays valid around the bad
+ * character), the damaged one is refused as its grammar says, or, for an escaped baggage character,
+ * read with the character. `style` is the one style that reads the field.
+ */
+const FORBIDDEN_CHAR_MODELS: Record<
+  ForbiddenCharField,
+  { style: string; check: (clean: Context, damaged: Context, sample: OneForbiddenChar) => void }
+> = {
+  // Trace Context §3.2.2: 55 characters of lower-case hex and dashes, OWS around them only.
+  traceparent: {
+    style: "tracecontext",
+    check: (clean, damaged) => {
+      assert.notEqual(trace.getSpanContext(clean), undefined);
+      assert.equal(trace.getSpanContext(damaged), undefined);
+    },
+  },
+  // Trace Context §3.3.1.3 / processing model §4.3: one invalid list-member discards the whole header.
+  "tracestate key": { style: "tracecontext", check: checkTracestateRefused },
+  "tracestate value": { style: "tracecontext", check: checkTracestateRefused },
+  "dd= member value": { style: "tracecontext", check: checkTracestateRefused },
+  // Baggage §3.2.1: a member whose value is not baggage-octets is skipped alone.
+  "baggage value": {
+    style: "baggage",
+    check: (clean, damaged, { target, value }) => {
+      assert.equal(propagation.getBaggage(clean)?.getEntry(target!)?.value, value);
+      assert.equal(propagation.getBaggage(damaged)?.getEntry(target!), undefined);
+    },
+  },
+  // Baggage §3.2.1.3: a percent-encoded character is the value's (written back encoded, checkStable).
+  "baggage value, escaped": {
+    style: "baggage",
+    check: (clean, damaged, { target, value, readAs }) => {
+      assert.equal(propagation.getBaggage(clean)?.getEntry(target!)?.value, value);
+      assert.equal(propagation.getBaggage(damaged)?.getEntry(target!)?.value, readAs);
+    },
+  },
+  // An id is 1-20 decimal digits, nothing else (research rule of ids.ts `decimalToHex16`).
+  "x-datadog-trace-id": { style: "datadog", check: checkDatadogIdRefused },
+  "x-datadog-parent-id": { style: "datadog", check: checkDatadogIdRefused },
+  // Any malformed member drops every tag (tags.ts `decodeTagsHeader`, dd-trace-java `DatadogPTagsCodec`).
+  "x-datadog-tags key": { style: "datadog", check: checkTagsRefused },
+  "x-datadog-tags value": { style: "datadog", check: checkTagsRefused },
+  // An origin is printable ASCII; another one is dropped alone (DatadogPropagator `isValidOrigin`).
+  "x-datadog-origin": {
+    style: "datadog",
+    check: (clean, damaged, { value }) => {
+      assert.equal(getDatadogContext(clean)?.origin, value);
+      assert.notEqual(trace.getSpanContext(damaged), undefined);
+      assert.equal(getDatadogContext(damaged)?.origin, undefined);
+    },
+  },
+};
+
+function checkTracestateRefused(clean: Context, damaged: Context, { target, value }: OneForbiddenChar): void {
+  assert.equal(trace.getSpanContext(clean)?.traceState?.get(target!), value);
+  assert.notEqual(trace.getSpanContext(damaged), undefined, "the valid traceparent is kept");
+  assert.equal(trace.getSpanContext(damaged)?.traceState?.serialize() ?? "", "");
+}
+
+function checkDatadogIdRefused(clean: Context, damaged: Context): void {
+  assert.notEqual(trace.getSpanContext(clean), undefined);
+  assert.equal(trace.getSpanContext(damaged), undefined);
+}
+
+function checkTagsRefused(clean: Context, damaged: Context, { target, value }: OneForbiddenChar): void {
+  assert.equal(getDatadogContext(clean)?.propagationTags[target!], value);
+  assert.notEqual(trace.getSpanContext(damaged), undefined);
+  assert.deepEqual(getDatadogContext(damaged)?.propagationTags, {});
+}
+
+/** Runs per field: every run puts the forbidden character in, so fewer than {@link RUNS} reach it surely. */
+const FORBIDDEN_CHAR_RUNS = 100;
+
+describe("one forbidden character in an otherwise valid header", () => {
+  for (const [field, { style, check }] of Object.entries(FORBIDDEN_CHAR_MODELS)) {
+    const propagator = createPropagator([style]);
+    test(`${field}: refused (or, escaped, read) by the ${style} style and by contextFromCarrier`, () => {
+      fc.assert(
+        fc.property(forbiddenCharIn[field as ForbiddenCharField], (sample) => {
+          check(
+            propagator.extract(ROOT_CONTEXT, sample.clean, defaultTextMapGetter),
+            propagator.extract(ROOT_CONTEXT, sample.damaged, defaultTextMapGetter),
+            sample,
+          );
+          check(contextFromCarrier(sample.clean), contextFromCarrier(sample.damaged), sample);
+        }),
+        runParameters(FORBIDDEN_CHAR_RUNS),
+      );
+    });
+  }
 });

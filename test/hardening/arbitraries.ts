@@ -847,17 +847,24 @@ const forbiddenInBaggage = (escaped: boolean): fc.Arbitrary<OneForbiddenChar> =>
  * ({@link oneForbiddenChar}).
  */
 export const forbiddenCharIn: Readonly<Record<ForbiddenCharField, fc.Arbitrary<OneForbiddenChar>>> = {
-  // Inserted (the length is then wrong) or written over a character; no OWS (trimmed at the ends) and
+  // Inserted (the length is then wrong), appended or written over a character; no OWS (trimmed at the ends) and
   // no `-` (written over a `-` it would change nothing).
   traceparent: fc
-    .tuple(nonZeroTraceparent, forbiddenChar("A", "F", "g", ",", "."), fc.nat(), fc.boolean())
-    .map(([tp, char, at, replace]) => ({
+    .tuple(
+      nonZeroTraceparent,
+      forbiddenChar("A", "F", "g", ",", "."),
+      fc.nat(),
+      // After the flags as often as anywhere inside: a version-00 traceparent is exactly 55 characters.
+      fc.constantFrom("insert", "replace", "append"),
+    )
+    .map(([tp, char, at, how]) => ({
       field: "traceparent",
       clean: { traceparent: tp },
       damaged: {
-        traceparent: replace
-          ? putChar(tp, char, at, 0, tp.length - 1, true)
-          : putChar(tp, char, at, 0, tp.length),
+        traceparent:
+          how === "append"
+            ? tp + char
+            : putChar(tp, char, at, 0, tp.length - (how === "replace" ? 1 : 0), how === "replace"),
       },
     })),
   "tracestate key": forbiddenInTracestate("tracestate key"),

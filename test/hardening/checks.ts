@@ -11,6 +11,8 @@ const HEX16 = /^[0-9a-f]{16}$/;
 /** Control characters (C0 and DEL): never written into a header value. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Anything but printable ASCII (non-ASCII, lone surrogates included): no header grammar tracehop writes admits it. */
+const NOT_PRINTABLE_ASCII = /[^ -~]/;
 /** RFC 9110 token characters, lower case: the shape of every header name tracehop writes. */
 const LOWER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 /** A Level 2 tracestate list-member (Trace Context Level 2 §3.3.1.3): key, `=`, value not ending in a space. */
@@ -22,6 +24,52 @@ const TAG_VALUE = /^[ -+\--~]+$/;
 export const ORIGIN = /^[ -~]+$/;
 /** An RFC 7230 token: the grammar of a W3C Baggage key (§3.3.1). */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** A version-00 traceparent as tracehop writes it (Trace Context §3.2.2): flags other than sampled|random zero. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[0-3]$/;
+/** A Datadog decimal id as written: canonical unsigned decimal, not 0 (checked against 2^64 - 1 apart). */
+const DATADOG_ID = /^[1-9][0-9]{0,19}$/;
+/** A sampling priority as written: an integer of at most 10 digits, canonical (`0`, never `-0` or `01`). */
+const PRIORITY = /^(?:0|-?[1-9][0-9]{0,9})$/;
+/**
+ * The `dd=` tracestate member as written (research rules 39-44): `s:<priority>`, an optional `o:`,
+ * `p:<16 hex>`, `t.<key>:<value>` tags, then relayed `<key>:<value>` elements. A value is printable
+ * ASCII without `,` `;` `=` (`=` travels as `~`); a key has no space and no `:` either.
+ */
+const DD_MEMBER_VALUE = "[\\x20-\\x2b\\x2d-\\x3a\\x3c\\x3e-\\x7e]";
+const DD_MEMBER_KEY = "[\\x21-\\x2b\\x2d-\\x39\\x3c\\x3e-\\x7e]";
+const DD_MEMBER = new RegExp(
+  `^dd=s:(?:0|-?[1-9][0-9]{0,9})(?:;o:${DD_MEMBER_VALUE}+)?;p:[0-9a-f]{16}` +
+    `(?:;t\\.${DD_MEMBER_KEY}+:${DD_MEMBER_VALUE}+)*(?:;${DD_MEMBER_KEY}+:${DD_MEMBER_VALUE}+)*$`,
+);
+/** Longest `dd=` member, prefix included (dd-trace-java `W3CPTagsCodec`). */
+const DD_MEMBER_MAX_LENGTH = 256;
+/**
+ * A W3C Baggage list-member as written (Baggage §3.2.1, no OWS): a token key, `=`, a value of
+ * baggage-octets with `%` only in `%XX` escapes, then `;key` or `;key=value` properties.
+ */
+const BAGGAGE_VALUE = "(?:[\\x21\\x23\\x24\\x26-\\x2b\\x2d-\\x3a\\x3c-\\x5b\\x5d-\\x7e]|%[0-9A-Fa-f]{2})*";
+const BAGGAGE_TOKEN = TOKEN.source.slice(1, -1);
+const BAGGAGE_MEMBER = new RegExp(
+  `^${BAGGAGE_TOKEN}=${BAGGAGE_VALUE}(?:;${BAGGAGE_TOKEN}(?:=${BAGGAGE_VALUE})?)*$`,
+);
+/** B3 ids in lower-case hex (openzipkin/b3-propagation: "lower-hex"); a single `b3` header with a sampling state. */
+const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/;
+const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d])?$/;
+
+/**
+ * The members of a tracestate value: at most 32 list-members of the Level 2 grammar, no key twice
+ * (Trace Context §3.3.1); `what` says whose in a failure.
+ */
+function assertTracestateMembers(text: string, what: string): string[] {
+  const members = text.split(",");
+  assert.ok(members.length <= 32, `${members.length} tracestate members ${what}`);
+  for (const member of members)
+    assert.match(member, TRACESTATE_MEMBER, `invalid tracestate member ${what}: ${JSON.stringify(member)}`);
+  const keys = members.map((m) => m.slice(0, m.indexOf("=")));
+  assert.equal(new Set(keys).size, keys.length, `repeated tracestate key ${what}: ${text}`);
+  return members;
+}
 
 /**
  * The span context and Datadog fields of an extracted context are valid, or absent. No control
@@ -44,14 +92,7 @@ export function assertValidExtraction(ctx: Context): void {
         spanContext.traceFlags <= 0xff,
     );
     const traceState = spanContext.traceState?.serialize() ?? "";
-    if (traceState !== "") {
-      const members = traceState.split(",");
-      assert.ok(members.length <= 32, `${members.length} tracestate members kept`);
-      for (const member of members)
-        assert.match(member, TRACESTATE_MEMBER, `invalid tracestate member kept: ${JSON.stringify(member)}`);
-      const keys = members.map((m) => m.slice(0, m.indexOf("=")));
-      assert.equal(new Set(keys).size, keys.length, `repeated tracestate key kept: ${traceState}`);
-    }
+    if (traceState !== "") assertTracestateMembers(traceState, "kept");
   }
   const dd = getDatadogContext(ctx);
   if (dd !== undefined) {
@@ -90,8 +131,80 @@ export function assertValidExtraction(ctx: Context): void {
   }
 }
 
-/** Every name is a lower-case token and every value a string without control characters. */
-export function assertCleanCarrier(carrier: Record<string, unknown>): void {
+/** Options of {@link assertCleanCarrier}: the `x-datadog-tags` limit the injecting propagator was given. */
+export interface CarrierLimits {
+  /** `tagsMaxLength` of the propagator (default 512, `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`'s). */
+  tagsMaxLength?: number;
+}
+
+/** The grammar of each header tracehop writes, as a receiver checks it; `value` is printable ASCII. */
+const HEADER_GRAMMARS: Readonly<Record<string, (value: string, limits: Required<CarrierLimits>) => void>> = {
+  traceparent: (value) => {
+    const match = TRACEPARENT.exec(value);
+    assert.ok(match, `traceparent ${JSON.stringify(value)} written`);
+    assert.ok(/[1-9a-f]/.test(match[1]!) && /[1-9a-f]/.test(match[2]!), `all-zero id written: ${value}`);
+  },
+  // Trace Context §3.3.1: 1-32 list-members, at most 512 characters (§3.3.1.5), the `dd=` member as Datadog reads it.
+  tracestate: (value) => {
+    assert.ok(value.length <= 512, `tracestate of ${value.length} characters written`);
+    for (const member of assertTracestateMembers(value, "written")) {
+      if (!member.startsWith("dd=")) continue;
+      assert.ok(member.length <= DD_MEMBER_MAX_LENGTH, `dd= member of ${member.length} characters written`);
+      assert.match(member, DD_MEMBER, `dd= member ${JSON.stringify(member)} written`);
+    }
+  },
+  // Baggage §3.2.1 and the limits of §3.3.1: 64 list-members, 8192 bytes (the header is ASCII).
+  baggage: (value) => {
+    assert.ok(value.length <= 8192, `baggage of ${value.length} bytes written`);
+    const members = value.split(",");
+    assert.ok(members.length <= 64, `${members.length} baggage members written`);
+    for (const member of members)
+      assert.match(member, BAGGAGE_MEMBER, `baggage member ${JSON.stringify(member)} written`);
+  },
+  "x-datadog-trace-id": assertDatadogId,
+  "x-datadog-parent-id": assertDatadogId,
+  "x-datadog-sampling-priority": (value) =>
+    assert.match(value, PRIORITY, `x-datadog-sampling-priority ${JSON.stringify(value)} written`),
+  "x-datadog-origin": (value) => assert.match(value, ORIGIN, `origin ${JSON.stringify(value)} written`),
+  // Research rules 24-27: `_dd.p.*` members `key=value`, printable ASCII, no `,` in values, within the limit.
+  "x-datadog-tags": (value, { tagsMaxLength }) => {
+    assert.ok(
+      value.length <= tagsMaxLength,
+      `x-datadog-tags of ${value.length} > ${tagsMaxLength} characters`,
+    );
+    const keys: string[] = [];
+    for (const member of value.split(",")) {
+      const equals = member.indexOf("=");
+      const key = member.slice(0, Math.max(equals, 0));
+      assert.ok(key.startsWith("_dd.p.") && key.length > 6, `tag ${JSON.stringify(member)} written`);
+      assert.match(key, TAG_KEY, `tag key ${JSON.stringify(key)} written`);
+      assert.match(member.slice(equals + 1), TAG_VALUE, `tag ${JSON.stringify(member)} written`);
+      keys.push(key);
+    }
+    assert.equal(new Set(keys).size, keys.length, `repeated tag written: ${value}`);
+  },
+  b3: (value) => assert.match(value, B3_SINGLE, `b3 ${JSON.stringify(value)} written`),
+  "x-b3-traceid": (value) =>
+    assert.match(value, B3_TRACE_ID, `x-b3-traceid ${JSON.stringify(value)} written`),
+  "x-b3-spanid": (value) => assert.match(value, HEX16, `x-b3-spanid ${JSON.stringify(value)} written`),
+  "x-b3-sampled": (value) => assert.match(value, /^[01]$/, `x-b3-sampled ${JSON.stringify(value)} written`),
+  "x-b3-flags": (value) => assert.equal(value, "1", `x-b3-flags ${JSON.stringify(value)} written`),
+};
+
+/** An `x-datadog-*-id`: unsigned decimal of a non-zero 64-bit id (research rule 1). */
+function assertDatadogId(value: string): void {
+  assert.match(value, DATADOG_ID, `Datadog id ${JSON.stringify(value)} written`);
+  assert.ok(BigInt(value) < 2n ** 64n, `Datadog id ${value} beyond 2^64 - 1 written`);
+}
+
+/**
+ * Every name is a lower-case token and every value a string of printable ASCII (no control character,
+ * nothing non-ASCII), and each header tracehop writes matches its grammar (HEADER_GRAMMARS):
+ * traceparent, tracestate (the `dd=` member included), baggage, the `x-datadog-*` headers (the tags
+ * within `limits.tagsMaxLength`, default 512) and the B3 headers.
+ */
+export function assertCleanCarrier(carrier: Record<string, unknown>, limits: CarrierLimits = {}): void {
+  const checked = { tagsMaxLength: limits.tagsMaxLength ?? 512 };
   for (const key of Object.keys(carrier)) {
     assert.match(key, LOWER_TOKEN, `header name ${JSON.stringify(key)} written`);
     const value = carrier[key];
@@ -101,6 +214,12 @@ export function assertCleanCarrier(carrier: Record<string, unknown>): void {
       CONTROL,
       `control character written in ${key}: ${JSON.stringify(value)}`,
     );
+    assert.doesNotMatch(
+      value as string,
+      NOT_PRINTABLE_ASCII,
+      `non-ASCII character written in ${key}: ${JSON.stringify(value)}`,
+    );
+    HEADER_GRAMMARS[key]?.(value as string, checked);
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   defaultTextMapGetter,
+  trace,
   type Context,
   type TextMapGetter,
   type TextMapPropagator,
@@ -15,6 +16,7 @@ import {
   X_B3_TRACE_ID,
 } from "@opentelemetry/propagator-b3";
 import { trimOws } from "./w3c/baggage.js";
+import { normalizeHexId } from "./w3c/traceparent.js";
 
 /** A B3 trace id: 16 or 32 hex digits, any case (dd-trace-js `b3TraceExpr`). */
 const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/i;
@@ -55,8 +57,25 @@ export class B3StylePropagator implements TextMapPropagator {
     });
   }
 
+  /**
+   * OpenTelemetry's B3 injection, with the ids in lower case: B3 ids are lower-hex
+   * (openzipkin/b3-propagation; Brave refuses `A-F`), and `trace.setSpanContext` takes upper-case
+   * hex from an application (`isSpanContextValid` accepts it), which OpenTelemetry's B3 propagator
+   * writes as given. Nothing is written for ids that are not valid hex or are all zero.
+   */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    this._b3.inject(context, carrier, setter);
+    const spanContext = trace.getSpanContext(context);
+    if (spanContext === undefined) return;
+    const traceId = normalizeHexId(spanContext.traceId, 32);
+    const spanId = normalizeHexId(spanContext.spanId, 16);
+    if (traceId === undefined || spanId === undefined) return;
+    this._b3.inject(
+      traceId === spanContext.traceId && spanId === spanContext.spanId
+        ? context
+        : trace.setSpanContext(context, { ...spanContext, traceId, spanId }),
+      carrier,
+      setter,
+    );
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {

@@ -147,3 +147,35 @@ describe("each B3 style reads only its own headers, as dd-trace-js (docs/conform
     ]);
   });
 });
+
+describe("B3 injection", () => {
+  test("ids an application set in upper case are written in lower case (B3 ids are lower-hex; Brave refuses A-F)", () => {
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: TRACE.toUpperCase(),
+      spanId: SPAN.toUpperCase(),
+      traceFlags: 1,
+      isRemote: false,
+    });
+    const written = (style: "b3" | "b3multi") => {
+      const carrier: Record<string, string> = {};
+      createPropagator([style]).inject(ctx, carrier, defaultTextMapSetter);
+      return carrier;
+    };
+    assert.deepEqual(written("b3"), { b3: `${TRACE}-${SPAN}-1` });
+    assert.deepEqual(written("b3multi"), { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-sampled": "1" });
+  });
+
+  test("nothing is written for ids that are not hex or are all zero", () => {
+    for (const [traceId, spanId] of [
+      ["0".repeat(32), SPAN],
+      [TRACE, "0".repeat(16)],
+      [`${TRACE.slice(1)}g`, SPAN],
+      [TRACE, SPAN.slice(1)],
+    ]) {
+      const carrier: Record<string, string> = {};
+      const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: 1 });
+      createPropagator(["b3", "b3multi"]).inject(ctx, carrier, defaultTextMapSetter);
+      assert.deepEqual(carrier, {}, `${traceId}-${spanId}`);
+    }
+  });
+});

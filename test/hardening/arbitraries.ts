@@ -5,7 +5,19 @@
  * write them, valid or not), the same carriers damaged, and hostile carriers (huge values, control
  * characters, prototype keys, non-string values, nested objects, Buffers with invalid UTF-8).
  */
+import {
+  baggageEntryMetadataFromString,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type BaggageEntry,
+  type Context,
+  type SpanContext,
+  type TraceState,
+} from "@opentelemetry/api";
+import { TraceState as CoreTraceState } from "@opentelemetry/core";
 import fc from "fast-check";
+import { setDatadogContext, W3CTraceState, type DatadogContext } from "../../src/index.js";
 
 /** Every propagation header name tracehop reads or writes (W3C, Datadog, B3). */
 export const HEADER_NAMES = [
@@ -1014,3 +1026,264 @@ export const anyCarrierInput: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: nearlyValidCarrier },
   respelled(nearlyValidCarrier).map((r) => r.respelled),
 );
+
+// ---------------------------------------------------------------------------------------------------
+// Hostile contexts for injection: what an application can put into a context through the public API
+// (setDatadogContext, trace.setSpanContext with any TraceState, propagation.setBaggage), not what the
+// decoders yield.
+// ---------------------------------------------------------------------------------------------------
+
+/** A plausible field value: what the application meant to send. */
+const plainText = fc.stringMatching(/^[a-z0-9._-]{1,12}$/);
+
+/**
+ * Text an application may put into a field: {@link hostileText}; a plausible value with one character
+ * no header grammar allows where it goes (controls, DEL, non-ASCII, lone surrogates, and `,` `=` `~`
+ * `;` and space, the separators of the Datadog headers and of the `dd=` member); and huge values.
+ */
+const hostileFieldText: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: plainText },
+  { weight: 2, arbitrary: hostileText },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.stringMatching(/^[a-z0-9]{0,6}$/),
+        forbiddenChar(",", "=", "~", ";", " ", ":"),
+        fc.stringMatching(/^[a-z0-9]{0,6}$/),
+      )
+      .map(([before, char, after]) => before + char + after),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 100, max: 3000 }), fc.constantFrom("a", "x=", "é", "\n", " ", "%"))
+      .map(([n, unit]) => unit.repeat(n)),
+  },
+);
+
+/** A value an untyped (JavaScript) caller may pass where a string is declared. */
+const nonStringValue: fc.Arbitrary<unknown> = fc.constantFrom(
+  42,
+  -1.5,
+  null,
+  true,
+  { toString: () => "\r\nx-evil: 1" },
+  ["a\nb"],
+);
+
+/** A hex id of `length` digits as an application may set it: valid, upper case, all zero, wrong length, not hex. */
+const hostileHexId = (length: number): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 6, arbitrary: hex(length) },
+    { weight: 1, arbitrary: hex(length).map((id) => id.toUpperCase()) },
+    { weight: 1, arbitrary: fc.mixedCase(hex(length)) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constant("0".repeat(length)),
+        hex(length - 1),
+        hex(length + 1),
+        hex(length - 1).map((id) => `${id}\n`),
+        hex(length - 1).map((id) => `${id}g`),
+        hex(length - 1).map((id) => `${id}\uff10`),
+        hostileText,
+      ),
+    },
+  );
+
+/**
+ * A TraceState that checks nothing (a vendor's, or one written in haste): `set` puts the raw pair
+ * first, and `get` and `serialize` give back whatever was stored; {@link LaxTraceState.parse} splits a
+ * header at `,` and `=` without a check (a member without `=` is a key without a value).
+ */
+export class LaxTraceState implements TraceState {
+  constructor(readonly entries: readonly (readonly [string, string | undefined])[]) {}
+
+  static parse(text: string): LaxTraceState {
+    return new LaxTraceState(
+      text.split(",").map((member) => {
+        const equals = member.indexOf("=");
+        return equals === -1 ? [member, undefined] : [member.slice(0, equals), member.slice(equals + 1)];
+      }),
+    );
+  }
+
+  set(key: string, value: string): TraceState {
+    return new LaxTraceState([[key, value], ...this.entries.filter(([k]) => k !== key)]);
+  }
+
+  unset(key: string): TraceState {
+    return new LaxTraceState(this.entries.filter(([k]) => k !== key));
+  }
+
+  get(key: string): string | undefined {
+    return this.entries.find(([k]) => k === key)?.[1];
+  }
+
+  serialize(): string {
+    return this.entries.map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join(",");
+  }
+}
+
+/** A tracestate key: Datadog's, a vendor's, or hostile text. */
+const hostileTracestateKey = fc.oneof(
+  fc.constant("dd"),
+  fc.stringMatching(/^[a-z][a-z0-9_*/@-]{0,8}$/),
+  hostileFieldText,
+);
+/** A tracestate value: a `dd` member value as senders write it, or hostile text. */
+const hostileTracestateValue = fc.oneof(
+  oddDdMember.map((member) => member.slice("dd=".length)),
+  hostileFieldText,
+);
+const hostileTracestateEntries = fc.array(fc.tuple(hostileTracestateKey, hostileTracestateValue), {
+  maxLength: 4,
+});
+
+/**
+ * The TraceState of a span context an application sets: none, tracehop's own (valid by construction),
+ * @opentelemetry/core's with odd entries (its `set` checks nothing), and a {@link LaxTraceState} of
+ * hostile entries, or read from a hostile header.
+ */
+const hostileTraceState: fc.Arbitrary<TraceState | undefined> = fc.oneof(
+  fc.constant(undefined),
+  tracestate.map((header) => W3CTraceState.fromHeader(header)),
+  fc
+    .tuple(fc.oneof(tracestate, oddTracestate), hostileTracestateEntries)
+    .map(([header, entries]) =>
+      entries.reduce<TraceState>((state, [key, value]) => state.set(key, value), new CoreTraceState(header)),
+    ),
+  hostileTracestateEntries.map((entries) => new LaxTraceState(entries)),
+  fc.oneof(oddTracestate, hostileFieldText).map((text) => LaxTraceState.parse(text)),
+);
+
+/** A span context as `trace.setSpanContext` takes it from an application: any ids, flags and TraceState. */
+const hostileSpanContext: fc.Arbitrary<SpanContext> = fc.record({
+  traceId: fc.oneof(
+    { weight: 5, arbitrary: hostileHexId(32) },
+    // Low 64 bits zero: no Datadog id; high 64 bits zero: no `_dd.p.tid`.
+    { weight: 1, arbitrary: hex(16).map((high) => high + "0".repeat(16)) },
+    { weight: 1, arbitrary: hex(16).map((low) => "0".repeat(16) + low) },
+  ),
+  spanId: hostileHexId(16),
+  traceFlags: fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(-1, Number.NaN, 1.5, 2 ** 40, -0, undefined as unknown as number),
+    },
+  ),
+  isRemote: fc.boolean(),
+  traceState: hostileTraceState,
+});
+
+/** A `_dd.p.*` tag name an application may set: the fixed ones, hostile names, keys outside `_dd.p.`. */
+const hostileTagKey: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    "_dd.p.dm",
+    "_dd.p.tid",
+    "_dd.p.ts",
+    "_dd.p.upstream_services",
+    "_dd.p.",
+    "_dd.p.usr.id",
+    "dd.p.x",
+    "x",
+  ),
+  { weight: 3, arbitrary: hostileFieldText.map((name) => `_dd.p.${name}`) },
+  hostileFieldText,
+);
+
+/** A tag value: hostile text mostly, sometimes not a string at all (an untyped caller). */
+const hostileTagValue: fc.Arbitrary<string> = fc.oneof(
+  { weight: 12, arbitrary: hostileFieldText },
+  { weight: 1, arbitrary: nonStringValue as fc.Arbitrary<string> },
+);
+
+/** The fields an application passes to `setDatadogContext`. */
+const hostileDatadogFields: fc.Arbitrary<DatadogContext> = fc.record(
+  {
+    samplingPriority: fc.oneof(
+      fc.integer({ min: -3, max: 3 }),
+      fc.integer(),
+      fc.constantFrom(-0, Number.NaN, 1.5, Infinity, 2 ** 40, 1e10, 9_999_999_999, -9_999_999_999),
+    ),
+    origin: fc.oneof(
+      { weight: 6, arbitrary: fc.oneof(oddOrigin, hostileFieldText) },
+      {
+        weight: 1,
+        arbitrary: nonStringValue as fc.Arbitrary<string>,
+      },
+    ),
+    propagationTags: fc.dictionary(hostileTagKey, hostileTagValue, { maxKeys: 6 }),
+    lastParentId: fc.oneof(hex(16), fc.mixedCase(hex(16)), hostileFieldText),
+  },
+  { requiredKeys: ["propagationTags"] },
+);
+
+/** Baggage entries an application sets: any keys, values and metadata, and lists beyond the limits. */
+const hostileBaggage: fc.Arbitrary<[string, BaggageEntry][]> = fc.oneof(
+  fc.array(
+    fc
+      .tuple(
+        fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{1,8}$/), hostileFieldText),
+        hostileFieldText,
+        fc.option(
+          fc.oneof(
+            hostileFieldText,
+            fc
+              .array(fc.tuple(fc.oneof(plainText, hostileFieldText), fc.option(hostileFieldText)), {
+                maxLength: 3,
+              })
+              .map((props) => props.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(";")),
+          ),
+          { nil: undefined },
+        ),
+      )
+      .map(([key, value, metadata]): [string, BaggageEntry] => [
+        key,
+        metadata === undefined ? { value } : { value, metadata: baggageEntryMetadataFromString(metadata) },
+      ]),
+    { maxLength: 8 },
+  ),
+  // Over 64 members, or over 8192 bytes: later members are dropped whole.
+  fc
+    .tuple(fc.integer({ min: 60, max: 80 }), fc.integer({ min: 1, max: 300 }))
+    .map(([count, size]) =>
+      Array.from({ length: count }, (_, i): [string, BaggageEntry] => [`k${i}`, { value: "v".repeat(size) }]),
+    ),
+);
+
+/**
+ * A context as an application builds it for injection (plain data; {@link contextOfInjection} builds
+ * it): a span context, Datadog fields set before the span (bound to no trace) or after it, baggage.
+ */
+export interface HostileInjection {
+  spanContext?: SpanContext;
+  datadog?: DatadogContext;
+  datadogFirst: boolean;
+  baggage?: [string, BaggageEntry][];
+}
+
+export const hostileInjection: fc.Arbitrary<HostileInjection> = fc.record(
+  {
+    spanContext: hostileSpanContext,
+    datadog: hostileDatadogFields,
+    datadogFirst: fc.boolean(),
+    baggage: hostileBaggage,
+  },
+  { requiredKeys: ["datadogFirst"] },
+);
+
+/** The Context of a {@link HostileInjection}, built with the public API as an application would. */
+export function contextOfInjection(injection: HostileInjection): Context {
+  let ctx = ROOT_CONTEXT;
+  const { spanContext, datadog, datadogFirst, baggage } = injection;
+  if (datadog !== undefined && datadogFirst) ctx = setDatadogContext(ctx, datadog);
+  if (spanContext !== undefined) ctx = trace.setSpanContext(ctx, spanContext);
+  if (datadog !== undefined && !datadogFirst) ctx = setDatadogContext(ctx, datadog);
+  if (baggage !== undefined)
+    ctx = propagation.setBaggage(ctx, propagation.createBaggage(Object.fromEntries(baggage)));
+  return ctx;
+}

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { oddDatadogTags, oddPriority, runParameters } from "../hardening/arbitraries.js";
+import { LaxTraceState, oddDatadogTags, oddPriority, runParameters } from "../hardening/arbitraries.js";
 import {
   defaultTextMapGetter,
   defaultTextMapSetter,
@@ -565,6 +565,87 @@ describe("dd= member encoding", () => {
       encodeDdMemberValue(2, "rum", "891087b8e3b70cb1", { "_dd.p.dm": "-4" }, "640cfd8d00000000"),
       "s:2;o:rum;p:891087b8e3b70cb1;t.dm:-4;t.tid:640cfd8d00000000",
     );
+  });
+  test("an empty origin or tag value is skipped alone: dd-trace-java refuses the whole dd member for an element without a value", () => {
+    const none = "0000000000000000";
+    assert.equal(
+      encodeDdMemberValue(1, "rum", "891087b8e3b70cb1", { "_dd.p.usr": "", "_dd.p.dm": "-4" }, none),
+      "s:1;o:rum;p:891087b8e3b70cb1;t.dm:-4",
+    );
+    assert.equal(
+      encodeDdMemberValue(1, undefined, "891087b8e3b70cb1", { "_dd.p.dm": "" }, none),
+      "s:1;p:891087b8e3b70cb1",
+    );
+  });
+
+  test("p: is always written: an origin that would leave it no room is skipped", () => {
+    const none = "0000000000000000";
+    // 230 characters of origin: `s:1;o:` + 230 fits the 253 of a dd value, `;p:` + 16 hex then does not.
+    const origin = "o".repeat(230);
+    assert.equal(encodeDdMemberValue(1, origin, "891087b8e3b70cb1", {}, none), "s:1;p:891087b8e3b70cb1");
+    const fits = "o".repeat(253 - "s:1;o:".length - ";p:891087b8e3b70cb1".length);
+    assert.equal(
+      encodeDdMemberValue(1, fits, "891087b8e3b70cb1", {}, none),
+      `s:1;o:${fits};p:891087b8e3b70cb1`,
+    );
+  });
+
+  test("a foreign TraceState's member under a key with OWS (` dd`) is not sent as the dd member of a W3C-only trace", () => {
+    // get("dd") finds no member, so the trace has no Datadog fields; its serialisation ` dd=t.dm:-4`
+    // reads as `dd=t.dm:-4` once OWS is trimmed, a dd member tracehop never looked at.
+    const traceState = new LaxTraceState([
+      ["rojo", "1"],
+      [" dd", "t.dm:-4"],
+    ]);
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+      isRemote: true,
+      traceState,
+    });
+    const carrier: Record<string, string> = {};
+    createPropagator(["tracecontext"]).inject(ctx, carrier, defaultTextMapSetter);
+    assert.deepEqual(carrier, {
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      tracestate: "rojo=1",
+    });
+  });
+});
+
+describe("fields set by an untyped caller (setDatadogContext from JavaScript)", () => {
+  const span = {
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "b7ad6b7169203331",
+    traceFlags: 1,
+    isRemote: false,
+  };
+  const evil = { toString: () => "\r\nx-evil: 1" };
+
+  test("an origin, tag value or last parent id that is not a string is left out, never written", () => {
+    for (const value of [42, evil, null, true, ["a\nb"]]) {
+      const ctx = setDatadogContext(trace.setSpanContext(ROOT_CONTEXT, span), {
+        samplingPriority: 2,
+        origin: value as unknown as string,
+        lastParentId: value as unknown as string,
+        propagationTags: {
+          "_dd.p.dm": value as unknown as string,
+          "_dd.p.usr": value as unknown as string,
+          "_dd.p.ok": "1",
+        },
+      });
+      assert.deepEqual(getDatadogContext(ctx), { samplingPriority: 2, propagationTags: { "_dd.p.ok": "1" } });
+      const carrier: Record<string, unknown> = {};
+      createPropagator(["datadog", "tracecontext"]).inject(ctx, carrier, defaultTextMapSetter);
+      assert.deepEqual(carrier, {
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        tracestate: "dd=s:2;p:b7ad6b7169203331;t.tid:0af7651916cd43dd;t.ok:1",
+        "x-datadog-trace-id": "9532127138774266268",
+        "x-datadog-parent-id": "13235353014750950193",
+        "x-datadog-sampling-priority": "2",
+        "x-datadog-tags": "_dd.p.tid=0af7651916cd43dd,_dd.p.ok=1",
+      });
+    }
   });
 });
 

@@ -138,7 +138,9 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    * A trace without Datadog fields (no Datadog context, no dd= member): plain W3C, no tracestate
    * header when the context has none (W3C Trace Context: vendors SHOULD avoid sending an empty
    * tracestate). tracehop's own W3C propagator: its headers written here (formatTraceParent
-   * validates the ids).
+   * validates the ids), without a `dd` member that a TraceState of another implementation serialises
+   * although its `get("dd")` found none (a key with OWS around it): the `dd` member is only written
+   * from the Datadog fields.
    */
   private _injectW3C(
     context: Context,
@@ -146,7 +148,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     carrier: unknown,
     setter: TextMapSetter,
   ): void {
-    if (this._direct) writeTraceContext(spanContext, carrier, setter);
+    if (this._direct) writeTraceContext(spanContext, carrier, setter, TRACESTATE_DD_KEY);
     else if (isValidSpanContext(spanContext)) this._w3c.inject(context, carrier, setter);
   }
 

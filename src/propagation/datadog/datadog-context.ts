@@ -124,9 +124,22 @@ export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDa
  * span first, then the fields (`setDatadogContext(trace.setSpanContext(ctx, sc), fields)`). The fields
  * are copied (`propagationTags` too); `undefined` members are left out. With no span in `ctx` the
  * fields are bound to no trace and apply to whatever span is later set in the context.
+ *
+ * An `origin`, `lastParentId` or tag value that is not a string (possible from JavaScript or through
+ * a cast) is left out as well: a header value is text, and writing such a value would hand the carrier
+ * a number or an object, whose `toString` may hold anything (`"\r\nx-evil: 1"`). A string is kept as
+ * given; injection writes it only where its header's grammar admits it.
  */
 export function setDatadogContext(ctx: Context, fields: DatadogContext): Context {
-  return bindDatadogContext(ctx, fields, trace.getSpanContext(ctx)?.traceId);
+  const copy: DatadogContext = {
+    propagationTags: Object.fromEntries(
+      Object.entries(fields.propagationTags ?? {}).filter(([, value]) => typeof value === "string"),
+    ),
+  };
+  if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
+  if (typeof fields.origin === "string") copy.origin = fields.origin;
+  if (typeof fields.lastParentId === "string") copy.lastParentId = fields.lastParentId;
+  return storeBound(ctx, copy, trace.getSpanContext(ctx)?.traceId);
 }
 
 /** Internal: as {@link setDatadogContext}, bound to `traceId` explicitly (a restored root, parent id 0). */
@@ -139,6 +152,11 @@ export function bindDatadogContext(
   if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
   if (fields.origin !== undefined) copy.origin = fields.origin;
   if (fields.lastParentId !== undefined) copy.lastParentId = fields.lastParentId;
+  return storeBound(ctx, copy, traceId);
+}
+
+/** `ctx` with the fields `copy` (owned) stored for `traceId`, bound in lower case. */
+function storeBound(ctx: Context, copy: DatadogContext, traceId: string | undefined): Context {
   // Bound in lower case: a span context set with upper-case hex names the same trace.
   const bound = typeof traceId === "string" ? traceId.toLowerCase() : undefined;
   return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(copy, bound));

@@ -405,7 +405,7 @@ const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.len
  * elements ({@link relayedDdEntries} of the tracestate's old `dd` member: keys tracehop does not read,
  * as dd-trace-java places them, `W3CPTagsCodec.appendSuffix`), kept within 256 characters prefix
  * included: an entry that would overflow is skipped and later ones are still tried (dd-trace-java
- * `W3CPTagsCodec`). Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the
+ * `W3CPTagsCodec`); `p` is always written (an origin that would leave it no room is skipped). Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the
  * injecting span id, or the stored `_dd.parent_id`, as Datadog system-tests
  * `test_tracestate_w3c_p_inject` expect); `high` the upper 64 bits of the trace id, 16 hex (all zero:
  * no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
@@ -414,8 +414,9 @@ const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.len
  * without `,` and `=`, not ending in a space) by construction: digits of the priority, hex ids, keys
  * and values through {@link encodeDdTagKey} / {@link encodeDdValue}, relayed elements checked by
  * {@link relayedDdEntries}, at most 253 characters. An origin or tag value that ends with a space
- * (which could end the member) is skipped like an entry that would overflow; it still travels in
- * `x-datadog-origin` / `x-datadog-tags`. Nothing is scanned twice.
+ * (which could end the member) or is empty (an element dd-trace-java refuses) is skipped like an entry
+ * that would overflow; it still travels in `x-datadog-origin` / `x-datadog-tags` when valid there.
+ * Nothing is scanned twice.
  */
 export function encodeDdMemberValue(
   samplingPriority: number,
@@ -426,7 +427,8 @@ export function encodeDdMemberValue(
   relayed = "",
 ): string {
   let out = DD_PRIORITY_PREFIX + samplingPriority;
-  if (origin) out = appendValue(out, ORIGIN_PREFIX, origin);
+  // The origin leaves room for `;p:`, which every dd= member carries (an origin too long is skipped).
+  if (origin) out = appendValue(out, ORIGIN_PREFIX, origin, DD_PARENT_PREFIX.length + parentId.length);
   out = append(out, DD_PARENT_PREFIX + parentId);
   return appendRelayed(appendTagEntries(out, tags, high), relayed);
 }
@@ -498,19 +500,23 @@ function appendTagEntries(
 }
 
 /**
- * `out` with `prefix` and the encoded `value` appended as in {@link append}, unless the
- * encoded value ends with a space (a tracestate value must not, Trace Context §3.3.1.3): then the
- * entry is skipped.
+ * `out` with `prefix` and the encoded `value` appended as in {@link append}, unless the encoded value
+ * is empty (dd-trace-java `W3CPTagsCodec` refuses the whole `dd` member for an element without a value;
+ * an empty tag value is invalid in `x-datadog-tags` too) or ends with a space (a tracestate value must
+ * not, Trace Context §3.3.1.3): then the entry is skipped.
  */
-function appendValue(out: string, prefix: string, value: string): string {
+function appendValue(out: string, prefix: string, value: string, reserve = 0): string {
   const encoded = encodeDdValue(value);
-  if (encoded.length !== 0 && encoded.charCodeAt(encoded.length - 1) === CHAR_SPACE) return out;
-  return append(out, prefix + encoded);
+  if (encoded.length === 0 || encoded.charCodeAt(encoded.length - 1) === CHAR_SPACE) return out;
+  return append(out, prefix + encoded, reserve);
 }
 
-/** `out` with `entry` (which starts with its `;`) appended when the member stays within its limit. */
-function append(out: string, entry: string): string {
-  return out.length + entry.length <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
+/**
+ * `out` with `entry` (which starts with its `;`) appended when the member stays within its limit,
+ * `reserve` characters still free after it (room for an entry that must follow).
+ */
+function append(out: string, entry: string, reserve = 0): string {
+  return out.length + entry.length + reserve <= DD_MEMBER_MAX_VALUE_LENGTH ? out + entry : out;
 }
 
 /** `;t.<name>:` for the propagated tag `_dd.p.<name>` (key encoded as dd-trace-js does). */

@@ -136,14 +136,23 @@ function combinedValue(value: string | string[] | undefined): string | undefined
 /**
  * Internal: the headers {@link TraceContextPropagator.inject} writes for `spanContext` (the caller has
  * checked suppression): `traceparent` ({@link formatTraceParent}; nothing is written when an id is
- * invalid) and `tracestate` when there is something to send. Never throws on bad ids.
+ * invalid) and `tracestate` when there is something to send. `withoutKey`: a member key a TraceState
+ * of another implementation must not send ({@link serializeTraceStateForWire}; a {@link W3CTraceState}
+ * the caller found no such member in has none). Never throws on bad ids.
  */
-export function writeTraceContext(spanContext: SpanContext, carrier: unknown, setter: TextMapSetter): void {
+export function writeTraceContext(
+  spanContext: SpanContext,
+  carrier: unknown,
+  setter: TextMapSetter,
+  withoutKey?: string,
+): void {
   const traceParent = formatTraceParent(spanContext);
   if (!traceParent) return;
   setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
   const traceState = spanContext.traceState;
   const header =
-    traceState instanceof W3CTraceState ? traceState.wireValue() : serializeTraceStateForWire(traceState);
+    traceState instanceof W3CTraceState
+      ? traceState.wireValue()
+      : serializeTraceStateForWire(traceState, withoutKey);
   if (header) setter.set(carrier, TRACE_STATE_HEADER, header);
 }

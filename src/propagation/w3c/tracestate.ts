@@ -221,9 +221,16 @@ function hasKey(members: readonly TraceStateMember[], key: string): boolean {
  * - an empty result is not sent (§3.3.1.1 "SHOULD avoid sending" empty headers); @opentelemetry/core
  *   2.12 sends `tracestate: ""`.
  *
+ * `withoutKey`: a key whose member is left out (the Datadog-aware `tracecontext` style writes the
+ * `dd` member itself, and a TraceState whose `get("dd")` found none may still serialise one, under a
+ * key with OWS around it).
+ *
  * Never throws: a `serialize()` that throws or returns a non-string yields `undefined`.
  */
-export function serializeTraceStateForWire(traceState: TraceState | undefined): string | undefined {
+export function serializeTraceStateForWire(
+  traceState: TraceState | undefined,
+  withoutKey?: string,
+): string | undefined {
   if (!traceState) return undefined;
   let text: unknown;
   try {
@@ -232,7 +239,9 @@ export function serializeTraceStateForWire(traceState: TraceState | undefined): 
     return undefined;
   }
   if (typeof text !== "string" || text.length === 0) return undefined;
-  const members = parseTraceStateMembers(text, false);
+  let members = parseTraceStateMembers(text, false);
+  if (members !== undefined && withoutKey !== undefined)
+    members = members.filter((member) => member.key !== withoutKey);
   if (!members || members.length === 0) return undefined;
   if (members.length > TRACE_STATE_MAX_MEMBERS) members.length = TRACE_STATE_MAX_MEMBERS;
   return joinWithinLimit(members);

@@ -10,6 +10,7 @@ import {
   trace,
   type Context,
   type TextMapGetter,
+  type TextMapPropagator,
 } from "@opentelemetry/api";
 import fc from "fast-check";
 import { captureCarrier, contextFromCarrier, createPropagator, getDatadogContext } from "../../src/index.js";
@@ -23,8 +24,10 @@ import {
 } from "../../src/messaging/index.js";
 import {
   anyCarrierInput,
+  contextOfInjection,
   damagedCarrier,
   forbiddenCharIn,
+  hostileInjection,
   nearlyValidCarrier,
   oddCarrier,
   oddHeaders,
@@ -38,6 +41,7 @@ import {
 import {
   assertCleanCarrier,
   assertNoPrototypePollution,
+  type CarrierLimits,
   assertValidExtraction,
   propagatedState,
 } from "./checks.js";
@@ -334,4 +338,57 @@ describe("one forbidden character in an otherwise valid header", () => {
       );
     });
   }
+});
+
+/** Each way tracehop writes a carrier: every style alone, the default styles, a tags limit, captureCarrier. */
+const INJECTORS: {
+  name: string;
+  inject: (ctx: Context) => Record<string, unknown>;
+  limits?: CarrierLimits;
+}[] = [
+  ...(["datadog", "tracecontext", "baggage", "b3", "b3multi"] as const).map((style) => {
+    const propagator = createPropagator([style]);
+    return { name: `createPropagator(["${style}"])`, inject: injectWith(propagator) };
+  }),
+  { name: "createPropagator()", inject: injectWith(createPropagator()) },
+  {
+    name: 'createPropagator(["datadog", "tracecontext"], { tagsMaxLength: 48 })',
+    inject: injectWith(createPropagator(["datadog", "tracecontext"], { tagsMaxLength: 48 })),
+    limits: { tagsMaxLength: 48 },
+  },
+  { name: "captureCarrier", inject: (ctx) => captureCarrier({ context: ctx }) },
+];
+
+function injectWith(propagator: TextMapPropagator): (ctx: Context) => Record<string, unknown> {
+  return (ctx) => {
+    const carrier: Record<string, unknown> = {};
+    propagator.inject(ctx, carrier, defaultTextMapSetter);
+    return carrier;
+  };
+}
+
+/** Runs of the inject property: each run injects one context with every one of {@link INJECTORS}. */
+const INJECT_RUNS = 300;
+
+describe("inject of a context an application built", () => {
+  // What the decoders yield is printable ASCII already: here the injected values come straight from
+  // setDatadogContext, trace.setSpanContext (any TraceState) and propagation.setBaggage, so the
+  // encoders (encodeTagsHeader, encodeDdValue / encodeDdTagKey, the origin check, the baggage encoder,
+  // the tracestate re-reading) are what stands between hostile input and the wire.
+  test("never throws and writes only headers of their grammar: printable ASCII, within the limits", () => {
+    fc.assert(
+      fc.property(hostileInjection, (injection) => {
+        const ctx = contextOfInjection(injection);
+        for (const { name, inject, limits } of INJECTORS) {
+          try {
+            assertCleanCarrier(inject(ctx), limits);
+          } catch (error) {
+            if (error instanceof Error) error.message = `${name}: ${error.message}`;
+            throw error;
+          }
+        }
+      }),
+      { ...runParameters(INJECT_RUNS), includeErrorInReport: true },
+    );
+  });
 });

@@ -20,7 +20,12 @@ export type KafkaHeaders = Record<string, string | Buffer | (string | Buffer)[] 
  */
 export type AmqpHeaders = Record<string, unknown>;
 
-const decoder = new TextDecoder("utf-8");
+/**
+ * UTF-8 with a leading U+FEFF kept as data (`ignoreBOM`), as the stored-carrier reader decodes bytes: a
+ * header whose bytes start with a BOM reads as the same text sent as a string (refused where its
+ * grammar refuses U+FEFF), not as the text without it.
+ */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** A headers object the helpers can read or write: any non-null object (a Proxy included). */
 function isHeadersObject(headers: unknown): headers is Record<string, unknown> {

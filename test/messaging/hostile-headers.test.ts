@@ -31,6 +31,7 @@ import {
   runParameters,
 } from "../hardening/arbitraries.js";
 import { assertValidExtraction } from "../hardening/checks.js";
+import { createPropagator, getDatadogContext } from "../../src/index.js";
 import { datadogTraceId, inSpan, traceparentOf } from "./tracing.js";
 
 const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -274,5 +275,25 @@ describe("tracehop/messaging helpers on hostile headers", () => {
     assert.equal(amqpHeadersGetter.get(trap as never, "traceparent"), undefined);
     assert.deepEqual(amqpHeadersGetter.keys(trap as never), []);
     assert.equal(trace.getSpanContext(contextFromAmqpHeaders(trap)), undefined);
+  });
+
+  test("the getters read a byte value that starts with a BOM as the same text sent as a string (the BOM is kept)", () => {
+    const propagator = createPropagator();
+    const ids = { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1" };
+    for (const getter of [kafkaHeadersGetter, amqpHeadersGetter]) {
+      assert.equal(getter.get({ origin: Buffer.from("\ufeffrum") }, "origin"), "\ufeffrum");
+      const bytes = propagator.extract(
+        ROOT_CONTEXT,
+        { ...ids, "x-datadog-origin": Buffer.from("\ufeffrum") },
+        getter,
+      );
+      assert.equal(getDatadogContext(bytes)?.origin, undefined, "U+FEFF is no printable ASCII");
+      const id = propagator.extract(
+        ROOT_CONTEXT,
+        { ...ids, "x-datadog-parent-id": Buffer.from("\ufeff1") },
+        getter,
+      );
+      assert.equal(trace.getSpanContext(id), undefined);
+    }
   });
 });

@@ -368,7 +368,7 @@ function injectWith(propagator: TextMapPropagator): (ctx: Context) => Record<str
 }
 
 /** Runs of the inject property: each run injects one context with every one of {@link INJECTORS}. */
-const INJECT_RUNS = 300;
+const INJECT_RUNS = 200;
 
 describe("inject of a context an application built", () => {
   // What the decoders yield is printable ASCII already: here the injected values come straight from

@@ -50,17 +50,23 @@ export interface CarrierSource {
  * `traceparent` beside it is not read: pass `row.traceContext` or the headers to choose), so a row
  * that restored its context before still restores the same one. Only a row is looked at for those
  * headers, at most its first {@link MAX_FIELDS_LOOKED_AT} own fields besides the four names. Never
- * throws past the `traceContext in value` test (a throwing getter or proxy trap there leaves a row).
+ * throws: a throwing getter or proxy trap after the `traceContext in value` test leaves a row; one
+ * before it or in it (a revoked proxy, whose every trap throws) is not a row (`false`), so it is read
+ * as the carrier itself, which holds nothing.
  */
 export function isTraceCarrierProvider(value: unknown): value is TraceCarrierProvider {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    !Array.isArray(value) &&
-    !(value instanceof Uint8Array) &&
-    TRACE_CONTEXT_FIELD in value &&
-    !isHeadersBesideTraceContext(value as Record<string, unknown>)
-  );
+  if (value === null || typeof value !== "object") return false;
+  try {
+    // Array.isArray, instanceof and `in` consult a proxy's traps: a revoked proxy throws in each.
+    return (
+      !Array.isArray(value) &&
+      !(value instanceof Uint8Array) &&
+      TRACE_CONTEXT_FIELD in value &&
+      !isHeadersBesideTraceContext(value as Record<string, unknown>)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** The header names that give a span context on their own, one per style family (lower case). */
@@ -118,13 +124,19 @@ function hasSpanContextHeader(value: Record<string, unknown>): boolean {
  */
 export function readCarrierSource(input: unknown): CarrierSource {
   if (!isTraceCarrierProvider(input)) return { carrier: input, capturedAtMs: undefined };
+  let carrier: unknown;
+  try {
+    carrier = input.traceContext;
+  } catch {
+    return { carrier: undefined, capturedAtMs: undefined }; // A hostile getter on the row: no carrier.
+  }
   let capturedAtMs: number | undefined;
   try {
     capturedAtMs = toEpochMs((input as unknown as Record<string, unknown>)[CREATED_AT_FIELD]);
   } catch {
     capturedAtMs = undefined; // A hostile getter on the row: no capture time.
   }
-  return { carrier: input.traceContext, capturedAtMs };
+  return { carrier, capturedAtMs };
 }
 
 /**
@@ -150,6 +162,14 @@ const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
 const PROPAGATION_KEY_IN_JSON =
   /"(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+|ot-baggage-[^"]+)"\s*:/i;
 
+/**
+ * Own keys never named as a carrier's field: no column is named so, an object has them only from
+ * untrusted parsed JSON (`JSON.parse` keeps `"__proto__"` an own key), and the advice
+ * `row.__proto__` / `row.constructor` reads the prototype or the class wherever the own key is lost
+ * (a copy by `Object.assign`, an object literal): the warning would send the user to read it.
+ */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 /** Process warning code of {@link warnIfCarrierInOtherField}. */
 export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 
@@ -162,7 +182,9 @@ export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
  * `b3`, ...) or its JSON text. That is an outbox row whose carrier column is named otherwise (the
  * Prisma extension's `models: { Outbox: "carrier" }`), restored as a new trace without a word.
  * Called only when nothing was restored, never on the path of a row whose carrier is found. Looks at
- * the first {@link MAX_FIELDS_LOOKED_AT} own fields. Never throws.
+ * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
+ * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
+ * carrier, and the advice would read the prototype). Never throws.
  */
 export function warnIfCarrierInOtherField(source: unknown): void {
   if (!isPlainRecord(source)) return;
@@ -174,7 +196,12 @@ export function warnIfCarrierInOtherField(source: unknown): void {
     for (let i = 0; i < count; i++) {
       const name = names[i]!;
       if (isPropagationHeaderName(name.toLowerCase())) return; // a carrier itself, only a bad one
-      if (field === undefined && holdsCarrier((source as Record<string, unknown>)[name])) field = name;
+      if (
+        field === undefined &&
+        !PROTOTYPE_KEYS.has(name) &&
+        holdsCarrier((source as Record<string, unknown>)[name])
+      )
+        field = name;
     }
     if (field === undefined) return;
     const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);

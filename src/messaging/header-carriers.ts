@@ -1,7 +1,14 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import type { CarrierOptions, TraceCarrier } from "../index.js";
-import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
+import {
+  MAX_CARRIER_FIELD_VALUES,
+  MAX_CARRIER_KEYS,
+  MAX_CARRIER_VALUE_LENGTH,
+  readStoredCarrier,
+  storedCarrierGetter,
+} from "../carrier/carrier.js";
 import { assertCarrierOptions, extractCarrier, injectCarrier } from "../context/carrier-context.js";
+import { isTraceCarrierProvider } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
@@ -220,12 +227,55 @@ function isStaleHeader(name: string, also: TraceCarrier | undefined): boolean {
 }
 
 /**
- * Writes `carrier` (a {@link TraceCarrier}) into message headers, in place: first removes every
- * propagation header already there (any case), then sets each carrier field under its lower-case name
- * as a string (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object).
+ * The fields of a stored carrier as header values: what the stored-carrier reader
+ * (`readStoredCarrier`, the reader of `contextFromCarrier`) reads from it — a carrier object or `Map`
+ * (names in any case, string / Buffer / safe-integer / array values), its JSON text or UTF-8 bytes, or a
+ * row holding one in its `traceContext` field (`isTraceCarrierProvider`, as `contextFromCarrier` and
+ * `withSendSpan`'s `creationContext` read it). Each name in ASCII lower case (a null-prototype object:
+ * a `__proto__` name stays a field), each value a string, or an array of strings for a repeated field.
+ * `null`, `undefined`, numbers, arrays, text that is not a carrier's JSON: no fields. Never throws.
+ */
+function carrierFields(carrier: unknown): TraceCarrier {
+  const fields = Object.create(null) as Record<string, string | string[]>;
+  try {
+    const stored = isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
+    const read = readStoredCarrier(stored);
+    for (const name of storedCarrierGetter.keys(read)) {
+      const value = storedCarrierGetter.get(read, name);
+      if (value !== undefined) fields[name] = value;
+    }
+  } catch {
+    // a throwing getter or proxy trap past the reader's own guards: what was read
+  }
+  return fields as TraceCarrier;
+}
+
+/** Sets own field `name` of `target` (a `__proto__` header stays a field, never the prototype). */
+function setField(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === "__proto__")
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
+}
+
+/**
+ * Writes a stored carrier into message headers, in place: first removes every propagation header
+ * already there (any case), then sets each carrier field under its lower-case name
+ * (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object).
  *
- * Never throws, whatever `headers` is (tracing never fails the message):
- * - `null` or `undefined`: returns a new object holding the carrier's fields.
+ * `carrier` is untrusted (a row's `traceContext Json?` column, say) and read as `contextFromCarrier`
+ * reads a stored carrier (the stored-carrier reader, `normalizeCarrier` in src/carrier/carrier.ts): a
+ * carrier object or `Map` (names in any case), its JSON text, its UTF-8 bytes (a `Buffer` of a BLOB
+ * column), or a row holding one in `traceContext`. What is written is what that reader reads: each
+ * field under its ASCII lower-case name, a string value (Buffers decoded as UTF-8, safe integers as
+ * decimal text) or, for a field the carrier repeats, an array of strings (kafkajs and amqplib headers
+ * take arrays; their getters read them as repeated fields); values over `MAX_CARRIER_VALUE_LENGTH`,
+ * names with characters outside printable ASCII, and values of other kinds are left out. A carrier
+ * that holds no fields (`null` or `undefined`, as a row without one stores; a number; text that is
+ * not a carrier's JSON) writes no field, and the propagation headers already there are still removed:
+ * the message carries the carrier's context, here none, never an older one.
+ *
+ * Never throws, whatever `headers` and `carrier` are (tracing never fails the message):
+ * - `headers` `null` or `undefined`: returns a new object holding the carrier's fields.
  * - not an object (a string, a number): returned unchanged, nothing written.
  * - an object that cannot take the context in place — frozen, sealed or not extensible, or one that
  *   refuses a write or a delete (a throwing setter or proxy trap, a non-configurable propagation
@@ -233,18 +283,29 @@ function isStaleHeader(name: string, also: TraceCarrier | undefined): boolean {
  *   headers, and the carrier's fields; `headers` itself may keep part of the write. Put the returned
  *   object on the message.
  */
-export function writeCarrierToHeaders<H extends Record<string, unknown>>(
-  headers: H,
-  carrier: TraceCarrier,
-): H {
-  if (headers === null || headers === undefined) return { ...carrier } as unknown as H;
+export function writeCarrierToHeaders<H extends Record<string, unknown>>(headers: H, carrier: unknown): H {
+  return writeFields(headers, carrierFields(carrier));
+}
+
+/**
+ * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields already read
+ * ({@link carrierFields}) or just injected (`injectCarrier`: lower-case names, string values), not
+ * read again. Never throws.
+ */
+export function writeFields<H extends Record<string, unknown>>(headers: H, carrier: TraceCarrier): H {
+  const names = Object.keys(carrier);
+  if (headers === null || headers === undefined) {
+    const fresh: Record<string, unknown> = {};
+    for (const name of names) setField(fresh, name, carrier[name]);
+    return fresh as H;
+  }
   if (!isHeadersObject(headers)) return headers;
   let written = false;
   try {
     if (Object.isExtensible(headers) && removePropagationHeaders(headers, carrier)) {
       written = true;
-      for (const name of Object.keys(carrier)) {
-        (headers as Record<string, unknown>)[name] = carrier[name];
+      for (const name of names) {
+        setField(headers, name, carrier[name]);
         if ((headers as Record<string, unknown>)[name] !== carrier[name]) written = false; // a setter kept its own
       }
     }
@@ -281,7 +342,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
       // a throwing getter: that field is left out
     }
   }
-  for (const name of Object.keys(carrier)) copy[name] = carrier[name];
+  for (const name of Object.keys(carrier)) setField(copy, name, carrier[name]);
   return copy;
 }
 
@@ -298,7 +359,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  */
 export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierOptions = {}): KafkaHeaders {
   assertCarrierOptions(options, "injectKafkaHeaders");
-  return writeCarrierToHeaders(headers, injectCarrier(options));
+  return writeFields(headers, injectCarrier(options));
 }
 
 /**
@@ -324,7 +385,7 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
  */
 export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOptions = {}): AmqpHeaders {
   assertCarrierOptions(options, "injectAmqpHeaders");
-  return writeCarrierToHeaders(headers, injectCarrier(options));
+  return writeFields(headers, injectCarrier(options));
 }
 
 /**

@@ -30,7 +30,7 @@ import {
   contextFromMessageHeaders,
   headersOfMessage,
   type MessageKind,
-  writeCarrierToHeaders,
+  writeFields,
 } from "./header-carriers.js";
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -335,7 +335,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   const suppress = suppressInstrumentation !== false;
   const send = (span: Span, carrier: TraceCarrier): T => {
     // The same object, filled in place; a copy when it cannot take the context (frozen, say).
-    const message = writeCarrierToHeaders(headers, carrier);
+    const message = writeFields(headers, carrier);
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressTracing(contextApi.active()), fn, undefined, message, span);
   };

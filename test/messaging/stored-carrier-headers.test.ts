@@ -1,0 +1,99 @@
+/**
+ * A stored carrier as a row holds it (the `traceContext Json?` column: an object, its JSON text, its
+ * bytes, `null` for a row written without one, a row itself) handed to the tracehop/messaging
+ * functions that take a carrier or headers: none throws, a carrier is read as `contextFromCarrier`
+ * reads it, and a value that holds no carrier writes no field.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { trace } from "@opentelemetry/api";
+import { contextFromCarrier } from "../../src/index.js";
+import {
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  injectAmqpHeaders,
+  injectKafkaHeaders,
+  withProcessSpan,
+  withSendSpan,
+  writeCarrierToHeaders,
+} from "../../src/messaging/index.js";
+import { inSpan, traceparentOf } from "./tracing.js";
+
+const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const STORED = { traceparent: TP, tracestate: "dd=s:1", baggage: "user=7" };
+const kafka = { system: "kafka", destination: "jobs" } as const;
+
+function revoked(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}
+
+/** [label, stored value, the headers writeCarrierToHeaders must add (undefined: none)]. */
+const cases: [string, () => unknown, Record<string, unknown> | undefined][] = [
+  ["null (a Json? column of a row without one)", () => null, undefined],
+  ["undefined", () => undefined, undefined],
+  ["the carrier object", () => ({ ...STORED }), STORED],
+  ["its JSON text", () => JSON.stringify(STORED), STORED],
+  ["its JSON text with a byte order mark", () => `\uFEFF${JSON.stringify(STORED)}`, STORED],
+  ["its UTF-8 bytes (a BLOB column)", () => Buffer.from(JSON.stringify(STORED)), STORED],
+  ["the row holding it", () => ({ id: 7, traceContext: STORED }), STORED],
+  ["names in another case, a Buffer value", () => ({ TraceParent: Buffer.from(TP) }), { traceparent: TP }],
+  [
+    "a repeated tracestate",
+    () => ({ traceparent: TP, tracestate: ["a=1", "b=2"] }),
+    { traceparent: TP, tracestate: ["a=1", "b=2"] },
+  ],
+  ["a number", () => 5, undefined],
+  ["text that is not JSON", () => "hello", undefined],
+  ["JSON text of an array", () => JSON.stringify([TP]), undefined],
+  ["a nested object and a boolean value", () => ({ traceparent: { v: TP }, tracestate: true }), undefined],
+  ["a revoked proxy", revoked, undefined],
+];
+
+describe("stored carriers into tracehop/messaging", () => {
+  test("writeCarrierToHeaders writes what contextFromCarrier reads, never throws, nothing for no carrier; the siblings keep their contract", async () => {
+    for (const [label, make, expected] of cases) {
+      // writeCarrierToHeaders: in place, stale context removed, exactly the carrier's fields added.
+      const headers: Record<string, unknown> = { app: "1", TraceParent: "stale", "x-b3-traceid": "stale" };
+      const returned = writeCarrierToHeaders(headers, make() as never);
+      assert.equal(returned, headers, `${label}: filled in place`);
+      assert.deepEqual({ ...returned }, { app: "1", ...expected }, label);
+      assert.deepEqual({ ...writeCarrierToHeaders(null as never, make() as never) }, { ...expected }, label);
+      // What was written carries the context contextFromCarrier restores from the same stored value.
+      const restored = trace.getSpanContext(contextFromCarrier(make()))?.traceId;
+      assert.equal(trace.getSpanContext(contextFromKafkaHeaders(returned))?.traceId, restored, label);
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(returned))?.traceId, restored, label);
+
+      // The extract helpers read the stored value as headers and never throw.
+      for (const extract of [contextFromKafkaHeaders, contextFromAmqpHeaders]) {
+        const sc = trace.getSpanContext(extract(make()));
+        // A row is not headers: its traceContext field is an application header there.
+        assert.equal(sc?.traceId, label.startsWith("the row") ? undefined : restored, label);
+      }
+      // The inject helpers take it as headers: an object gets the context; anything else is left alone.
+      await inSpan("producer", (span) => {
+        for (const inject of [injectKafkaHeaders, injectAmqpHeaders]) {
+          const value = make();
+          const out = inject(value as never);
+          if (value === null || value === undefined)
+            assert.equal(out.traceparent, traceparentOf(span.spanContext()), label);
+          else if (typeof value !== "object") assert.equal(out, value, label);
+        }
+      });
+      // withSendSpan's creationContext: restored as contextFromCarrier restores it, a new trace otherwise.
+      const sent = withSendSpan({ ...kafka, creationContext: make() }, (h, span) => ({ h, span }));
+      assert.ok(sent.span.spanContext().traceId !== "0".repeat(32), label);
+      assert.equal(sent.span.spanContext().traceId === TRACE_ID, restored === TRACE_ID, label);
+      assert.equal(sent.h.traceparent, traceparentOf(sent.span.spanContext()), label);
+      // withProcessSpan: the handler runs once, in a real span.
+      let runs = 0;
+      withProcessSpan(make(), kafka, (span) => {
+        runs++;
+        assert.notEqual(span.spanContext().traceId, "0".repeat(32), label);
+      });
+      assert.equal(runs, 1, label);
+    }
+  });
+});

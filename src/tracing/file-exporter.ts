@@ -1,9 +1,10 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { accessSync, appendFileSync, closeSync, constants, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describeValue } from "../describe-value.js";
+import { warnOnce } from "../warn-once.js";
 import { otlpTransformer } from "./sdk-modules.js";
 
 /** The OTLP JSON serializer, loaded by the first export (see sdk-modules.ts). */
@@ -24,7 +25,10 @@ const NEWLINE = Buffer.from("\n");
  *
  * Never throws from `export`: a serialization or write failure is reported as a FAILED
  * ExportResult (the BatchSpanProcessor logs it through `diag`), so tracing never fails the
- * application. After `shutdown()` every export fails.
+ * application. The first write failure of a path in the process is also said where it is seen
+ * without a diag logger (`warnOnce`: `diag.warn` and the process warning
+ * `TRACEHOP_SPANS_FILE_UNWRITABLE`, printed on stderr by default), naming the path and the reason:
+ * otherwise every span is lost and the run ends well. After `shutdown()` every export fails.
  */
 export class JsonLinesFileSpanExporter implements SpanExporter {
   private _stopped = false;
@@ -58,10 +62,9 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
       }
       appendFileSync(this._path, Buffer.concat([body, NEWLINE], body.length + 1));
     } catch (error) {
-      return resultCallback({
-        code: ExportResultCode.FAILED,
-        error: error instanceof Error ? error : new Error(String(error)),
-      });
+      const failure = error instanceof Error ? error : new Error(String(error));
+      warnWriteFailure(this._path, failure);
+      return resultCallback({ code: ExportResultCode.FAILED, error: failure });
     }
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
@@ -75,5 +78,74 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
   /** Nothing to flush: every export is written before its callback runs. */
   forceFlush(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/** Process warning code of a spans file that cannot be written ({@link JsonLinesFileSpanExporter}). */
+export const SPANS_FILE_UNWRITABLE_WARNING = "TRACEHOP_SPANS_FILE_UNWRITABLE";
+
+/** The once-per-path warning of a failed write (a serialization failure is said the same way). Never throws. */
+function warnWriteFailure(path: string, error: Error): void {
+  try {
+    warnOnce(
+      `spans-file:${path}`,
+      `tracehop: spans could not be written to the spans file ${JSON.stringify(path)}: ${error.message}. ` +
+        `Spans written there are lost while this lasts (said once per process); make the path a file in a ` +
+        `writable folder (startTracing's spansFile, TRACEHOP_SPANS_FILE), or turn the file off (spansFile: false).`,
+      SPANS_FILE_UNWRITABLE_WARNING,
+    );
+  } catch {
+    // never into the export
+  }
+}
+
+/**
+ * Internal: why `path` (absolute) cannot be a spans file, as the end of a sentence that starts with
+ * the path (`is a folder`), or `undefined` when it can. Checked without writing anything: an existing
+ * path must be a file that opens for appending (`open(path, "a")`, then closed: its content is not
+ * touched); a missing one must have, as its nearest existing ancestor, a folder this process may
+ * create entries in (`access(W_OK | X_OK)`: the exporter creates the missing folders on its first
+ * write). So a folder, a path under a regular file, a file or folder without write permission are
+ * refused; a full disk, a quota or a folder removed later are not foreseen (the exporter's warning
+ * says those). Never throws.
+ */
+export function spansFileProblem(path: string): string | undefined {
+  try {
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") return `cannot be checked (${(error as Error).message})`;
+    }
+    if (stats !== undefined) {
+      if (stats.isDirectory()) return "is a folder, not a file";
+      try {
+        closeSync(openSync(path, "a"));
+      } catch (error) {
+        return `cannot be opened for appending (${(error as Error).message})`;
+      }
+      return undefined;
+    }
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      let parent;
+      try {
+        parent = statSync(dir);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === "ENOENT" || code === "ENOTDIR") && dirname(dir) !== dir) continue;
+        return `cannot be checked (${(error as Error).message})`;
+      }
+      if (!parent.isDirectory())
+        return `is under ${JSON.stringify(dir)}, which is a file, not a folder (no folder can be created there)`;
+      try {
+        accessSync(dir, constants.W_OK | constants.X_OK);
+      } catch (error) {
+        return `cannot be created: its nearest existing folder, ${JSON.stringify(dir)}, is not writable (${(error as Error).message})`;
+      }
+      return undefined;
+    }
+  } catch (error) {
+    return `cannot be checked (${String(error)})`;
   }
 }

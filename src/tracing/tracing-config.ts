@@ -8,6 +8,8 @@ import type { BufferConfig, Sampler } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { resolve as resolvePath } from "node:path";
 import { resources, samplerFromEnv, sdkTraceBase } from "./sdk-modules.js";
+import { spansFileProblem } from "./file-exporter.js";
+import { emitSettingWarningOnce } from "../warn-once.js";
 
 /**
  * `deployment.environment.name` (OpenTelemetry semantic conventions 1.27+, incubating): the resource
@@ -17,6 +19,9 @@ export const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
 
 /** Environment variable naming the spans file when `spansFile` is not given. */
 export const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
+
+/** Process warning code of a TRACEHOP_SPANS_FILE that names a path that cannot be a spans file. */
+export const BAD_SPANS_FILE_WARNING = "TRACEHOP_BAD_SPANS_FILE";
 
 /** Spans file used when neither a file nor any exporter is configured. */
 export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
@@ -48,8 +53,15 @@ export interface StartTracingOptions {
   resourceAttributes?: Record<string, AttributeValue>;
   /**
    * Path of an OTLP JSON-lines spans file to append to (one ExportTraceServiceRequest per line), or
-   * `false` for none. Default: TRACEHOP_SPANS_FILE; else, when no exporter is configured at all,
-   * `.tracehop/spans.jsonl`.
+   * `false` for none; relative to the working directory; missing folders are created. Default:
+   * TRACEHOP_SPANS_FILE; else, when no exporter is configured at all, `.tracehop/spans.jsonl`.
+   * Checked at start (unless OTEL_SDK_DISABLED): a path that is a folder, lies under a regular file,
+   * or cannot be opened for appending or created makes `startTracing` throw an Error saying what to
+   * fix; a TRACEHOP_SPANS_FILE such as that is ignored instead (the default applies, as if it were
+   * unset) with a warning (`diag.warn` and the process warning `TRACEHOP_BAD_SPANS_FILE`, once per
+   * value): an environment setting must not stop a service from starting. A write that fails later
+   * (disk full, folder removed) never reaches the application: it is said once per path
+   * (`TRACEHOP_SPANS_FILE_UNWRITABLE`) and those spans are lost.
    */
   spansFile?: string | false;
   /**
@@ -143,7 +155,8 @@ const START_TRACING_OPTION_NAMES: readonly string[] = [
  * variable specification: OTEL_SERVICE_NAME wins over a `service.name` in OTEL_RESOURCE_ATTRIBUTES).
  *
  * @throws TypeError or RangeError, message starting with `startTracing:`, naming the option or
- *   environment variable to fix.
+ *   environment variable to fix; Error for an `options.spansFile` that cannot be a spans file (see
+ *   {@link StartTracingOptions.spansFile}).
  */
 export function resolveTracingConfig(options: StartTracingOptions | undefined): TracingConfig {
   if (options === undefined) options = {};
@@ -174,10 +187,38 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   }
   const consoleOn = !exporters.includes("none") && exporters.includes("console");
 
+  const sdkDisabled = getBooleanFromEnv("OTEL_SDK_DISABLED");
+  const defaultSpansFile = otlp || consoleOn ? undefined : DEFAULT_SPANS_FILE;
   let spansFile: string | undefined;
   if (options.spansFile === false) spansFile = undefined;
-  else if (options.spansFile !== undefined) spansFile = nonEmptyString("spansFile", options.spansFile);
-  else spansFile = getStringFromEnv(SPANS_FILE_ENV) ?? (otlp || consoleOn ? undefined : DEFAULT_SPANS_FILE);
+  else if (options.spansFile !== undefined) {
+    spansFile = nonEmptyString("spansFile", options.spansFile);
+    // Nothing is written under OTEL_SDK_DISABLED: nothing to check.
+    const problem = sdkDisabled ? undefined : spansFileProblem(resolvePath(spansFile));
+    if (problem !== undefined)
+      throw new Error(
+        `startTracing: options.spansFile ${JSON.stringify(spansFile)} ${problem}: every span would be lost. ` +
+          `Pass the path of a file in a writable folder (missing folders are created), or spansFile: false for no spans file`,
+      );
+  } else {
+    spansFile = getStringFromEnv(SPANS_FILE_ENV);
+    const problem =
+      spansFile === undefined || sdkDisabled ? undefined : spansFileProblem(resolvePath(spansFile));
+    if (problem !== undefined) {
+      // A setting of the deployment, not a mistake in the code: the process starts (as with a bad
+      // DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH), with the default and a warning that says what to fix.
+      const message =
+        `tracehop: ${SPANS_FILE_ENV}=${JSON.stringify(spansFile)} ${problem} (ignored: ` +
+        (defaultSpansFile === undefined
+          ? "no spans file is written"
+          : `the default, ${DEFAULT_SPANS_FILE}, is written instead`) +
+        `); set it to a file in a writable folder, or unset it`;
+      diag.warn(message);
+      emitSettingWarningOnce(message, BAD_SPANS_FILE_WARNING);
+      spansFile = undefined;
+    }
+    spansFile ??= defaultSpansFile;
+  }
 
   if (options.sampler !== undefined) requireMethods("sampler", options.sampler, ["shouldSample"]);
   if (options.propagator !== undefined)
@@ -206,7 +247,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     sampler: options.sampler,
     batch: resolveBatch(options.batch),
     shutdownTimeoutMillis,
-    sdkDisabled: getBooleanFromEnv("OTEL_SDK_DISABLED"),
+    sdkDisabled,
   };
 }
 

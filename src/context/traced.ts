@@ -212,7 +212,8 @@ function mergeCallOptions<A extends readonly unknown[]>(
 
 /**
  * The carrier of a call: `carrierFrom(args)` when given, else the first argument with a non-null
- * `traceContext` field. `undefined` means none. A throwing `carrierFrom` counts as none (diag warning).
+ * `traceContext` field. `undefined` means none. A throwing `carrierFrom` counts as none (diag warning);
+ * an argument whose `traceContext` getter or proxy trap throws holds none. Never throws.
  */
 function findCarrier<A extends readonly unknown[]>(
   args: unknown[],
@@ -228,8 +229,12 @@ function findCarrier<A extends readonly unknown[]>(
     }
   }
   for (const arg of args) {
-    if (isTraceCarrierProvider(arg) && arg.traceContext !== null && arg.traceContext !== undefined)
-      return arg;
+    try {
+      if (isTraceCarrierProvider(arg) && arg.traceContext !== null && arg.traceContext !== undefined)
+        return arg;
+    } catch {
+      // a throwing traceContext getter or proxy trap: that argument holds no carrier
+    }
   }
   return undefined;
 }

@@ -50,6 +50,20 @@ describe("a source that holds no readable carrier", () => {
     assert.equal(finishedSpan("item").spanContext().traceId, ids[1]);
   });
 
+  test("traced: an argument whose traceContext getter throws holds no carrier; the call runs in a new root", () => {
+    const row = {
+      get traceContext(): unknown {
+        throw new Error("boom");
+      },
+    };
+    const result = traced({ name: "getter" })((_row: object) => trace.getActiveSpan()!.spanContext().traceId)(
+      row,
+    );
+    assert.notEqual(result, ZERO_TRACE_ID);
+    const span = finishedSpan("getter");
+    assert.deepEqual([span.spanContext().traceId, parentIdOf(span)], [result, undefined]);
+  });
+
   test("a row whose carrier-looking field is __proto__, constructor or prototype: no advice to read it", async () => {
     const told = await recordWarnings(() => {
       for (const key of ["__proto__", "constructor", "prototype"]) {

@@ -104,11 +104,12 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *
  * Failures, as the table queue bounds them ({@link AmqpQueueOptions}):
  * - every delivery is counted: `QueueMessage.deliveryCount` is the message's {@link ATTEMPTS_HEADER}
- *   plus one, plus the broker's redeliveries (a consumer that died or lost its channel with it
- *   unacknowledged): a quorum queue's `x-delivery-count` says how many; a classic queue says only that
- *   it redelivered, so such a message is first republished with that delivery in its count (to the
- *   tail of the queue) and handled from the copy — a message that kills every consumer is dead-lettered
- *   after `maxAttempts` like one whose handler fails;
+ *   plus one, plus one when the broker redelivers it (a consumer that died or lost its channel with it
+ *   unacknowledged: `redelivered`, in a classic queue as in a quorum queue). Such a message is first
+ *   republished with that delivery in its count (to the tail of the queue) and handled from the copy,
+ *   so no copy is redelivered twice — a message that kills every consumer is dead-lettered after
+ *   `maxAttempts` like one whose handler fails. `x-delivery-count` (a quorum queue's) is never read, as
+ *   any publisher can set it, and is left off every copy ({@link BROKER_HEADERS});
  * - a message whose handler fails is acknowledged and a copy published (same body, headers — the trace
  *   context among them, so the retry's process span continues the same trace — and message id) with
  *   the count and `last-error`, into the retry queue of its delay ({@link retryQueue}): `retryDelayMs`
@@ -372,11 +373,9 @@ export class AmqpQueue implements Queue {
       await this._deadLetter(name, msg, attempts, lastError, `message ${id} of ${name} ${lastError}`);
       return;
     }
-    if (
-      remembered ||
-      (msg.fields.redelivered && count(msg.properties.headers?.["x-delivery-count"]) === undefined)
-    ) {
-      // A classic queue says only that it delivered this copy before, not how often. The delivery that
+    if (remembered || msg.fields.redelivered) {
+      // The broker says only that it delivered this copy before (a quorum queue's `x-delivery-count`
+      // says how often, but any publisher can set that header too: it is not read). The delivery that
       // ended without a verdict is written into a copy's count, at the tail of the queue, before the
       // handler runs: a message that kills every consumer that takes it then counts each of them and is
       // dead-lettered after maxAttempts, instead of coming back forever at the same count. A message this
@@ -730,14 +729,15 @@ function* copyVariants(
 
 /**
  * The deliveries of `msg` that ended without an acknowledgement before this one: its
- * {@link ATTEMPTS_HEADER} (a non-negative integer, as a number or decimal text; else 0), plus the
- * broker's redeliveries of this copy (a quorum queue's `x-delivery-count`; else 1 when `redelivered`).
+ * {@link ATTEMPTS_HEADER} (a non-negative integer, as a number or decimal text; else 0), plus 1 when the
+ * broker redelivers this copy (`redelivered`). `x-delivery-count` is never read: any publisher can set
+ * it (a first delivery with `x-delivery-count: 99` would be dead at once, one with 0 counted forever at
+ * 1), and a redelivered copy is republished with its count before it is handled, so that no copy is
+ * ever redelivered twice.
  */
 function earlierAttempts(msg: amqplib.ConsumeMessage): number {
-  const headers = msg.properties.headers ?? {};
-  const counted = count(headers[ATTEMPTS_HEADER]) ?? 0;
-  const redeliveries = count(headers["x-delivery-count"]) ?? (msg.fields.redelivered ? 1 : 0);
-  return counted + redeliveries;
+  const counted = count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0;
+  return counted + (msg.fields.redelivered ? 1 : 0);
 }
 
 /** A header value as a count: a non-negative safe integer, or its decimal text; else undefined. */

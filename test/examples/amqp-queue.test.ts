@@ -301,6 +301,67 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
+  test("a publisher's `x-delivery-count: 0` on a message that kills every consumer is not believed: counted by `redelivered`, dead after maxAttempts", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const options = { maxAttempts: 3 };
+    await withQueue(options, async ({ name, database }) => {
+      broker.channel.sendToQueue(name, Buffer.from("kills its consumer"), {
+        headers: { "x-delivery-count": 0 },
+        messageId: "hostile-0",
+      });
+      await broker.channel.waitForConfirms();
+      const seen: number[] = [];
+      for (let worker = 1; worker <= 6; worker++) {
+        if ((await messageCount(deadLetterQueue(name))) === 1) break;
+        const dying = await AmqpQueue.open(AMQP_URL, database, options);
+        const connection = (dying as unknown as { _connection: amqplib.ChannelModel })._connection;
+        const before = seen.length;
+        await dying.consume("jobs", async (message) => {
+          seen.push(message.deliveryCount);
+          await connection.close();
+          await new Promise(() => undefined);
+        });
+        await until(async () => seen.length > before || (await messageCount(deadLetterQueue(name))) === 1);
+        if (seen.length === before) await dying.close();
+      }
+      assert.deepEqual(seen, [1, 2, 3]);
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
+      // The broker's header is left off the copies.
+      assert.equal(dead.properties.headers?.["x-delivery-count"], undefined);
+    });
+  });
+
+  test("a publisher's `x-delivery-count: 99` is not believed: its handler runs from delivery 1 to maxAttempts before the message is dead", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 3, retryDelayMs: 0 }, async ({ queue, name, logs }) => {
+      broker.channel.sendToQueue(name, Buffer.from("claims 99 deliveries"), {
+        headers: { "x-delivery-count": 99 },
+        messageId: "hostile-99",
+      });
+      await broker.channel.waitForConfirms();
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        throw new Error(`failure ${seen.length}`);
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      assert.deepEqual(counts(seen), [
+        ["claims 99 deliveries", 1, false],
+        ["claims 99 deliveries", 2, true],
+        ["claims 99 deliveries", 3, true],
+      ]);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
+      assert.equal(dead.properties.headers?.["last-error"], "failure 3");
+      assert.equal(dead.properties.headers?.["x-delivery-count"], undefined);
+      assert.ok(!logs.some((line) => line.includes("consumer died")), logs.join("\n"));
+    });
+  });
+
   test("headers near amqplib's 64 KiB limit: a full table can be published, one byte more cannot", async (t) => {
     if (!broker.requireBroker(t)) return;
     await withQueue({}, async ({ name }) => {

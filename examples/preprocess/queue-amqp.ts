@@ -356,7 +356,8 @@ export class AmqpQueue implements Queue {
     msg: amqplib.ConsumeMessage,
     handler: (message: QueueMessage) => Promise<void>,
   ): Promise<void> {
-    const id = (msg.properties.messageId as string | undefined) ?? String(msg.fields.deliveryTag);
+    const id = messageIdOf(msg);
+    const message = messageLabel(id, msg.content);
     const remembered = this._recall(msg);
     const attempts = remembered?.attempts ?? earlierAttempts(msg);
     const of = (n: number) => `delivery ${n} of ${this._maxAttempts}`;
@@ -370,7 +371,7 @@ export class AmqpQueue implements Queue {
       // Its last allowed delivery ended without a verdict; or this queue requeued it when its dead letter
       // could not be published, and remembers why.
       const lastError = remembered?.lastError ?? unacknowledged("");
-      await this._deadLetter(name, msg, attempts, lastError, `message ${id} of ${name} ${lastError}`);
+      await this._deadLetter(name, msg, attempts, lastError, `${message} of ${name} ${lastError}`);
       return;
     }
     if (remembered || msg.fields.redelivered) {
@@ -391,11 +392,11 @@ export class AmqpQueue implements Queue {
         const lastError = remembered
           ? `${remembered.lastError}; then a copy with its count is too large to publish`
           : unacknowledged(", and a copy with its count is too large to publish");
-        await this._deadLetter(name, msg, attempts, lastError, `message ${id} of ${name} ${lastError}`);
+        await this._deadLetter(name, msg, attempts, lastError, `${message} of ${name} ${lastError}`);
         return;
       }
       console.error(
-        `amqp queue: a copy of message ${id} of ${name} with its count could not be published; handled as it is`,
+        `amqp queue: a copy of ${message} of ${name} with its count could not be published; handled as it is`,
         copied.why,
       );
     }
@@ -403,6 +404,7 @@ export class AmqpQueue implements Queue {
     try {
       await handler({
         id,
+        label: message,
         body: msg.content.toString("utf8"),
         // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
         headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
@@ -410,7 +412,7 @@ export class AmqpQueue implements Queue {
         deliveryCount,
       });
     } catch (error) {
-      const failed = `handler failed on message ${id} of ${name} (${of(deliveryCount)})`;
+      const failed = `handler failed on ${message} of ${name} (${of(deliveryCount)})`;
       if (this._lost !== undefined) {
         // Already back in the queue with the lost channel: nothing can be published or settled.
         console.error(`amqp queue: ${failed}, after the channel was lost; the broker has it again`, error);
@@ -530,7 +532,7 @@ export class AmqpQueue implements Queue {
 
   /** Remembers a message this queue requeues itself: its count and last error ({@link _recall}). */
   private _remember(msg: amqplib.Message, attempts: number, lastError: string): void {
-    const id = msg.properties.messageId as string | undefined;
+    const id = messageIdOf(msg);
     if (id === undefined) return; // a delivery tag changes with each delivery: nothing to find it by
     this._requeued.delete(id);
     this._requeued.set(id, {
@@ -546,7 +548,7 @@ export class AmqpQueue implements Queue {
    * same message id and count header, `redelivered`), else undefined; forgotten either way.
    */
   private _recall(msg: amqplib.Message): Requeued | undefined {
-    const id = msg.properties.messageId as string | undefined;
+    const id = messageIdOf(msg);
     const remembered = id === undefined ? undefined : this._requeued.get(id);
     if (remembered === undefined) return undefined;
     this._requeued.delete(id!);
@@ -738,6 +740,26 @@ function* copyVariants(
 function earlierAttempts(msg: amqplib.ConsumeMessage): number {
   const counted = count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0;
   return counted + (msg.fields.redelivered ? 1 : 0);
+}
+
+/** The message id of `msg`: its `messageId` property when a non-empty string, else undefined. */
+function messageIdOf(msg: amqplib.Message): string | undefined {
+  const id: unknown = msg.properties.messageId;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+/** Hex characters of a body's SHA-256 that name a message without an id in the log. */
+const BODY_HASH_LENGTH = 12;
+
+/**
+ * How the log names a message ({@link QueueMessage.label}): `message <id>`, or, without a message id
+ * (published by another client), `a message without an id (body sha256 <12 hex>)`: the same for every
+ * delivery and copy of it, where a delivery tag changes with each delivery.
+ */
+function messageLabel(id: string | undefined, body: Buffer): string {
+  if (id !== undefined) return `message ${id}`;
+  const hash = createHash("sha256").update(body).digest("hex").slice(0, BODY_HASH_LENGTH);
+  return `a message without an id (body sha256 ${hash})`;
 }
 
 /** A header value as a count: a non-negative safe integer, or its decimal text; else undefined. */

@@ -4,7 +4,17 @@ import { databaseErrorCode, retryTransient } from "./transient.js";
 
 /** A message as the worker receives it: body text and the headers it was published with. */
 export interface QueueMessage {
-  id: string;
+  /**
+   * The message's id (`messaging.message.id`): the table queue's row id; RabbitMQ's `messageId`
+   * property (AmqpQueue's publish gives a UUID, which its copies keep), undefined when the message has
+   * none (or an empty one): a message published by another client.
+   */
+  id: string | undefined;
+  /**
+   * How the queue's log names the message, the same on each of its deliveries: `message <id>`, or
+   * (AmqpQueue, a message without an id) `a message without an id (body sha256 <12 hex>)`.
+   */
+  label: string;
   body: string;
   /** Header values as the transport delivers them (strings, Buffers, ...): read them as a carrier. */
   headers: Record<string, unknown>;
@@ -371,6 +381,7 @@ export class TableQueue implements Queue {
     try {
       await handler({
         id: String(message.id),
+        label: `message ${message.id}`,
         body: message.body,
         headers: (message.headers ?? {}) as Record<string, unknown>,
         redelivered: message.attempts > 1,

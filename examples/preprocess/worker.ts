@@ -73,7 +73,7 @@ async function handle(message: QueueMessage): Promise<void> {
     // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue gives it
     // back at once, that delivery not counted, for the next worker.
     if (stopping.signal.aborted) {
-      console.error(`worker: stopping; message ${message.id} is left to be delivered again`);
+      console.error(`worker: stopping; ${message.label} is left to be delivered again`);
       throw err;
     }
     // The span already recorded the error; the job is marked failed so its client sees it.

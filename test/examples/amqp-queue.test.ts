@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import type amqplib from "amqplib";
 import {
@@ -21,7 +21,7 @@ interface Seen {
   body: string;
   deliveryCount: number;
   redelivered: boolean;
-  id: string;
+  id: string | undefined;
   at: number;
 }
 const delivery = (m: QueueMessage): Seen => ({
@@ -133,7 +133,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         ["always fails", 4, true],
       ]);
       // One message id throughout: the relay's publish gives one, every retry keeps it.
-      assert.match(seen[0]!.id, UUID);
+      assert.match(seen[0]!.id ?? "", UUID);
       assert.deepEqual(new Set(seen.map((s) => s.id)).size, 1);
       // 200, 400, 800 ms between a failure and the next delivery (a RabbitMQ TTL is not exact: +1 s at most).
       const gaps = seen.slice(1).map((s, i) => s.at - seen[i]!.at);
@@ -359,6 +359,46 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       assert.equal(dead.properties.headers?.["last-error"], "failure 3");
       assert.equal(dead.properties.headers?.["x-delivery-count"], undefined);
       assert.ok(!logs.some((line) => line.includes("consumer died")), logs.join("\n"));
+    });
+  });
+
+  test("a message without a message id (none, or empty) is named the same on every delivery in the log, by a hash of its body, not by its delivery tag", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 3, retryDelayMs: 0 }, async ({ queue, name, logs }) => {
+      broker.channel.sendToQueue(name, Buffer.from("no id"), {});
+      broker.channel.sendToQueue(name, Buffer.from("empty id"), { messageId: "" });
+      await broker.channel.waitForConfirms();
+      const seen: { id: string | undefined; label: string }[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push({ id: message.id, label: message.label });
+        throw new Error("fails");
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 2);
+      await until(() => logs.filter((line) => line.includes("moved to")).length === 2);
+      const hash = (body: string) => createHash("sha256").update(body).digest("hex").slice(0, 12);
+      const noId = `a message without an id (body sha256 ${hash("no id")})`;
+      const emptyId = `a message without an id (body sha256 ${hash("empty id")})`;
+      // No id is made up for the handler (messaging.message.id): it has none.
+      assert.deepEqual(
+        seen.filter((s) => s.label === noId),
+        Array.from({ length: 3 }, () => ({ id: undefined, label: noId })),
+      );
+      assert.deepEqual(
+        seen.filter((s) => s.label === emptyId),
+        Array.from({ length: 3 }, () => ({ id: undefined, label: emptyId })),
+      );
+      for (const [label, n, outcome] of [
+        [noId, 1, "delivered again in 0 ms"],
+        [noId, 2, "delivered again in 0 ms"],
+        [noId, 3, `moved to ${deadLetterQueue(name)}`],
+        [emptyId, 1, "delivered again in 0 ms"],
+        [emptyId, 3, `moved to ${deadLetterQueue(name)}`],
+      ] as const)
+        assert.ok(
+          logs.includes(`amqp queue: handler failed on ${label} of ${name} (delivery ${n} of 3); ${outcome}`),
+          `${label} ${n}: ${logs.join("\n")}`,
+        );
+      assert.equal(logs.length, 6, logs.join("\n"));
     });
   });
 

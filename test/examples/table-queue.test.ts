@@ -352,7 +352,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
     let handled = false;
     const logs = await quietly(async () => {
       await slow.consume("late", async (message) => {
-        id = message.id;
+        id = message.id!;
         await leaseRunsOut("late");
         await other.consume("late", async () => assert.fail("not delivered again"));
         await until(() => rows("late.dead").length === 1);
@@ -383,7 +383,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
     let slowDone = false;
     const logs = await quietly(async (lines) => {
       await slow.consume("late-taken", async (message) => {
-        id = message.id;
+        id = message.id!;
         await leaseRunsOut("late-taken");
         await other.consume("late-taken", async (taken) => {
           seen.push(delivery(taken));

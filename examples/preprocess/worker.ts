@@ -32,7 +32,19 @@ const stopping = new AbortController();
  */
 const JOB_RETRY = { attempts: Infinity, maxElapsedMs: 5 * 60_000, signal: stopping.signal };
 
+/** Messages whose handler is running (0 or 1: the queues hand one at a time). */
+let inHand = 0;
+
 async function handle(message: QueueMessage): Promise<void> {
+  inHand++;
+  try {
+    await handleMessage(message);
+  } finally {
+    inHand--;
+  }
+}
+
+async function handleMessage(message: QueueMessage): Promise<void> {
   await withProcessSpan(
     message.headers,
     { system: queue.system, destination, messageId: message.id },
@@ -121,11 +133,13 @@ const shutdown = onShutdownSignal(async () => {
   await tracing.shutdown();
 });
 // A lost broker connection or channel (RabbitMQ restarted, a channel error): nothing more can be
-// consumed, and the message in hand is already back in the queue. The worker says so in one line and
-// exits 1 once its handler has stopped (spans flushed), to be started again by whoever runs it.
+// consumed, and the message in hand, if any, is already back in the queue. The worker says so in one
+// line (naming the message in hand only when there is one) and exits 1 once its handler has stopped
+// (spans flushed), to be started again by whoever runs it.
 void queue.lost?.then((error) => {
+  const held = inHand > 0 ? " (the message in hand is delivered again)" : "";
   console.error(
-    `tracehop preprocess: worker: ${error.message}; exiting with code 1 to be started again (the message in hand is delivered again)`,
+    `tracehop preprocess: worker: ${error.message}; exiting with code 1 to be started again${held}`,
   );
   shutdown(1);
 });

@@ -11,6 +11,7 @@ import {
   backoffMs,
   deadLetterQueue,
   errorText,
+  PermanentMessageError,
   queueOptions,
   unacknowledgedError,
   type Queue,
@@ -123,6 +124,8 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   `<RabbitMQ name>.dead` ({@link deadLetterQueue}): a copy with the count and `last-error` (for a
  *   message whose last delivery's consumer died: `not acknowledged: …`, with the handler's last error
  *   kept), then the original acknowledged;
+ * - a message whose handler throws a {@link PermanentMessageError} (a malformed message) is moved to
+ *   `<RabbitMQ name>.dead` at once, with the count and that error as `last-error`, logged in one line;
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
  *   at once, that delivery not counted: a copy at the tail of the queue with the count it came with.
  * The copy is published (and confirmed) before the original is acknowledged: at least once.
@@ -416,6 +419,18 @@ export class AmqpQueue implements Queue {
       if (this._lost !== undefined) {
         // Already back in the queue with the lost channel: nothing can be published or settled.
         console.error(`amqp queue: ${failed}, after the channel was lost; the broker has it again`, error);
+      } else if (error instanceof PermanentMessageError) {
+        // It can never be handled: dead now, on any delivery (also when the queue is closing), one line.
+        const lastError = errorText(error);
+        await this._deadLetter(
+          name,
+          msg,
+          deliveryCount,
+          lastError,
+          `${message} of ${name} can never be handled (${of(deliveryCount)}): ${lastError}`,
+          undefined,
+          " at once, not retried",
+        );
       } else if (this._closing) {
         const copied = await this._copy(msg, async () => name, copyVariants(msg, attempts, undefined));
         const outcome =

@@ -31,6 +31,17 @@ export interface QueueMessage {
 }
 
 /**
+ * The error a handler throws for a message that can never be handled, whatever the delivery (a body
+ * that is not JSON, not an object, or whose fields are of the wrong type): both queues move the message
+ * to its dead-letter queue ({@link deadLetterQueue}) at once, on that delivery, with this error's message
+ * as its last error, and log it in one line (no stack): it is not retried, as BullMQ's
+ * `UnrecoverableError` is not. Any other error is retried up to the queue's `maxAttempts`.
+ */
+export class PermanentMessageError extends Error {
+  override readonly name = "PermanentMessageError";
+}
+
+/**
  * The small queue interface the relay and the worker use, with two implementations: {@link TableQueue}
  * (a table of the job's database) and AmqpQueue (RabbitMQ, queue-amqp.ts). Both deliver at least once.
  */
@@ -53,7 +64,8 @@ export interface Queue {
   /**
    * Calls `handler` for each message of `queue`, one at a time; a message is acknowledged when it
    * resolves. One whose handler rejects is delivered again later, as long as the queue's limit of
-   * deliveries allows (then it is moved to {@link deadLetterQueue}). Resolves once consuming has
+   * deliveries allows (then it is moved to {@link deadLetterQueue}); one whose handler rejects with a
+   * {@link PermanentMessageError} is moved to {@link deadLetterQueue} at once. Resolves once consuming has
    * started: TableQueue at once (its loop then polls until close(); a failed poll is logged and tried
    * again, never thrown); AmqpQueue once the broker has registered the consumer.
    * @throws AmqpQueue only: an Error when the queue was lost, or when the broker refuses the queue's
@@ -267,7 +279,8 @@ interface ClaimedMessage {
  * Failures, as brokers bound them (RabbitMQ quorum queues' delivery limit, SQS's maxReceiveCount):
  * - every delivery is counted (`attempts`, `QueueMessage.deliveryCount` to the handler);
  * - a message whose handler fails is delivered again after `retryDelayMs` (doubled each time, at most
- *   the lease), its error's message kept in `lastError`;
+ *   the lease), its error's message kept in `lastError`; one whose handler throws a
+ *   {@link PermanentMessageError} (a malformed message) is dead-lettered at once instead, with it;
  * - once `maxAttempts` deliveries have ended without an acknowledgement (handler failures, or consumers
  *   that died with it in hand), it is dead-lettered: moved to the queue `<queue>.dead`
  *   ({@link deadLetterQueue}) with its `attempts` and `lastError`, and never delivered from `queue` again
@@ -457,8 +470,10 @@ export class TableQueue implements Queue {
    * When that cannot be written, the message is delivered again after its lease, as a dead consumer's.
    */
   private async _failed(message: ClaimedMessage, lease: Date, error: unknown): Promise<void> {
-    const closing = this._closing.signal.aborted;
-    const dead = !closing && message.attempts >= this._maxAttempts;
+    // A message that can never be handled is dead at once, also when the queue is closing.
+    const permanent = error instanceof PermanentMessageError;
+    const closing = !permanent && this._closing.signal.aborted;
+    const dead = permanent || (!closing && message.attempts >= this._maxAttempts);
     const delayMs = backoffMs(this._retryDelayMs, message.attempts, this._leaseMs);
     const lastError = errorText(error);
     const data = closing
@@ -482,6 +497,10 @@ export class TableQueue implements Queue {
       console.error(
         `table queue: handler failed on message ${message.id} (${delivery}) after its lease was taken over`,
         error,
+      );
+    else if (permanent)
+      console.error(
+        `table queue: message ${message.id} can never be handled (${delivery}): ${lastError}; moved to ${deadLetterQueue(message.queue)} at once, not retried`,
       );
     else
       console.error(

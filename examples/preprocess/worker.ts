@@ -5,7 +5,7 @@ import { trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
 import { exitOnBadInput, exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
 import { checkDatabase, openDatabase } from "./db.js";
-import { openQueue, type QueueMessage } from "./queue.js";
+import { openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
 import { databaseErrorCode, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
@@ -44,12 +44,44 @@ async function handle(message: QueueMessage): Promise<void> {
   }
 }
 
+/**
+ * The job id of a message body, `{"jobId": "<id>"}` as the relay publishes it.
+ * @throws PermanentMessageError (the queue dead-letters the message at once) when the body is not JSON,
+ *   not a JSON object, or its `jobId` is not a non-empty string: such a message can never succeed.
+ */
+function jobIdOf(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new PermanentMessageError(`malformed message: its body is not JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new PermanentMessageError(`malformed message: its body is ${kind(parsed)}, not a JSON object`);
+  const { jobId } = parsed as { jobId?: unknown };
+  if (typeof jobId !== "string" || jobId === "")
+    throw new PermanentMessageError(
+      `malformed message: its jobId is ${jobId === undefined ? "missing" : kind(jobId)}, not a non-empty string`,
+    );
+  return jobId;
+}
+
+/** What kind of JSON value `value` is, for an error message: `a number`, `an array`, `an empty string`... */
+function kind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value === "") return "an empty string";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
 async function handleMessage(message: QueueMessage): Promise<void> {
+  /** The message's job, once its body was read. */
+  let jobId: string | undefined;
   await withProcessSpan(
     message.headers,
     { system: queue.system, destination, messageId: message.id },
     async (span) => {
-      const { jobId } = JSON.parse(message.body) as { jobId: string };
+      jobId = jobIdOf(message.body);
       span.setAttribute("preprocess.job.id", jobId);
       // Transient failures (the SQLite file locked by another process) are tried again, each retry an
       // event on this span; the job is marked failed only when they persist or for any other error.
@@ -58,7 +90,8 @@ async function handleMessage(message: QueueMessage): Promise<void> {
         onRetry: (error: unknown, attempt: number) =>
           span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) }),
       };
-      const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id: jobId } }), retry);
+      const id = jobId;
+      const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id } }), retry);
       if (!job) throw new Error(`job ${jobId} not found`);
       // The outbox relay delivers at least once: a second message for a finished job changes nothing.
       if (job.status !== "pending") {
@@ -74,9 +107,9 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       await retryTransient(
         () =>
           db.$transaction([
-            db.sentence.deleteMany({ where: { jobId } }),
-            db.sentence.createMany({ data: sentences.map((text, index) => ({ jobId, index, text })) }),
-            db.preprocessJob.update({ where: { id: jobId }, data: { status: "done" } }),
+            db.sentence.deleteMany({ where: { jobId: id } }),
+            db.sentence.createMany({ data: sentences.map((text, index) => ({ jobId: id, index, text })) }),
+            db.preprocessJob.update({ where: { id }, data: { status: "done" } }),
           ]),
         retry,
       );
@@ -88,17 +121,12 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       console.error(`worker: stopping; ${message.label} is left to be delivered again`);
       throw err;
     }
+    // A malformed message (no job to mark): the queue dead-letters it at once and logs it in one line.
+    if (err instanceof PermanentMessageError) throw err;
     // The span already recorded the error; the job is marked failed so its client sees it.
     console.error("worker: job failed", err);
-    const jobId = (() => {
-      try {
-        return (JSON.parse(message.body) as { jobId?: string }).jobId;
-      } catch {
-        return undefined;
-      }
-    })();
     // Only a pending job: a redelivered message that fails must not undo a job already done.
-    if (jobId)
+    if (jobId !== undefined)
       await retryTransient(
         () =>
           db.preprocessJob.updateMany({

@@ -9,7 +9,11 @@ import {
   retryQueue,
   type AmqpQueueOptions,
 } from "../../examples/preprocess/queue-amqp.js";
-import { deadLetterQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
+import {
+  deadLetterQueue,
+  PermanentMessageError,
+  type QueueMessage,
+} from "../../examples/preprocess/queue.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { AMQP_URL, connectOrSkipReason, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { exporter } from "../support/sdk.js";
@@ -191,6 +195,32 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       assert.ok(shortGap >= 290 && shortGap < 1_000, `short waited ${shortGap} ms, 300 expected`);
       const longGap = seen[3]!.at - seen[0]!.at;
       assert.ok(longGap >= 1_190 && longGap < 2_200, `long waited ${longGap} ms, 1200 expected`);
+    });
+  });
+
+  test("a handler that throws PermanentMessageError (a malformed message): dead at once on its first delivery, its reason in last-error, one log line, not retried", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 5, retryDelayMs: 0 }, async ({ queue, name, logs }) => {
+      await queue.publish("jobs", "not json", { traceparent: TRACEPARENT });
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        throw new PermanentMessageError("malformed message: not JSON");
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      await until(() => logs.length === 1);
+      assert.deepEqual(counts(seen), [["not json", 1, false]]);
+      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+      assert.ok(dead);
+      assert.equal(dead.content.toString(), "not json");
+      assert.deepEqual(
+        { ...dead.properties.headers },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 1, "last-error": "malformed message: not JSON" },
+      );
+      assert.deepEqual(logs, [
+        `amqp queue: message ${seen[0]!.id} of ${name} can never be handled (delivery 1 of 5): malformed message: not JSON; moved to ${deadLetterQueue(name)} at once, not retried`,
+      ]);
+      assert.equal(await messageCount(name), 0);
     });
   });
 

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import type { Database } from "../../examples/preprocess/db.js";
 import {
   deadLetterQueue,
+  PermanentMessageError,
   TableQueue,
   type QueueMessage,
   type TableQueueOptions,
@@ -143,6 +144,38 @@ describe("TableQueue (the main job's embedded queue)", () => {
       orderBy: { id: "asc" },
       select: { body: true, attempts: true, consumedAt: true, availableAt: true, lastError: true },
     });
+
+  test("a handler that throws PermanentMessageError (a malformed message): dead at once on its first delivery, its reason kept, one log line, not retried", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 5, retryDelayMs: 0 });
+    await queue.publish("malformed", "not json", {});
+    await queue.publish("malformed", "fine", {});
+    const seen: Delivery[] = [];
+    const logs = await quietly(async () => {
+      await queue.consume("malformed", async (message) => {
+        seen.push(delivery(message));
+        if (message.body === "not json") throw new PermanentMessageError("malformed message: not JSON");
+      });
+      await until(() => rows("malformed.dead").length === 1 && rows("malformed").length === 0);
+      await queue.close();
+    });
+    assert.deepEqual(seen, [
+      { body: "not json", deliveryCount: 1, redelivered: false },
+      { body: "fine", deliveryCount: 1, redelivered: false },
+    ]);
+    assert.deepEqual(await stored("malformed.dead"), [
+      {
+        body: "not json",
+        attempts: 1,
+        consumedAt: null,
+        availableAt: null,
+        lastError: "malformed message: not JSON",
+      },
+    ]);
+    const id = rows("malformed.dead")[0]!.id;
+    assert.deepEqual(logs, [
+      `table queue: message ${id} can never be handled (delivery 1 of 5): malformed message: not JSON; moved to malformed.dead at once, not retried`,
+    ]);
+  });
 
   test("a handler that always fails: its deliveries are counted, and after maxAttempts the message is dead", async () => {
     const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 3, retryDelayMs: 0 });

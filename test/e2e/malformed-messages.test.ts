@@ -1,0 +1,155 @@
+// The worker, started by hand, given messages that can never be handled (a body that is not JSON, not an
+// object, or whose jobId is not a string): each goes to the dead-letter queue on its first delivery, its
+// reason in the last error, in one log line, with both queues (the embedded table queue and RabbitMQ).
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type amqplib from "amqplib";
+import Database from "better-sqlite3";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
+import { startExample } from "../support/main-job.js";
+import { until } from "../examples/queue-helpers.js";
+
+/** Malformed bodies and the last error the worker's PermanentMessageError gives each. */
+const MALFORMED: [body: string, lastError: string][] = [
+  ["not json", "malformed message: its body is not JSON ("],
+  ['{"jobId":42}', "malformed message: its jobId is a number, not a non-empty string"],
+  ["[1,2]", "malformed message: its body is an array, not a JSON object"],
+  ['{"jobId":""}', "malformed message: its jobId is an empty string, not a non-empty string"],
+];
+
+describe("the worker given malformed messages", { timeout: 60_000 }, () => {
+  let dir: string;
+  let databases = 0;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-malformed-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A migrated SQLite file of its own and the worker's environment on it. */
+  function freshDatabase(): { file: string; url: string; env: Record<string, string> } {
+    const file = join(dir, `malformed-${++databases}.db`);
+    migrateSqlite(file);
+    const url = `file:${file}`;
+    const env = {
+      DATABASE_URL: url,
+      AMQP_URL: "",
+      TRACEHOP_POLL_MS: "20",
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    };
+    return { file, url, env };
+  }
+
+  /** Checks the worker's log: one line per malformed message, naming it, its delivery 1 and its reason. */
+  function assertOneLineEach(stderr: string, prefix: string, dead: string): void {
+    const lines = stderr.split("\n").filter((line) => line !== "");
+    assert.equal(lines.length, MALFORMED.length, stderr);
+    for (const [, lastError] of MALFORMED)
+      assert.ok(
+        lines.some(
+          (line) =>
+            line.startsWith(prefix) &&
+            line.includes(`can never be handled (delivery 1 of 5): ${lastError}`) &&
+            line.endsWith(`; moved to ${dead} at once, not retried`),
+        ),
+        `${lastError}\n${stderr}`,
+      );
+    assert.doesNotMatch(stderr, /could not be marked failed|job failed|delivered again/);
+  }
+
+  test("the embedded table queue: each malformed message is dead on its first delivery with its reason", async () => {
+    const { file, env } = freshDatabase();
+    const raw = new Database(file);
+    try {
+      const insert = raw.prepare("INSERT INTO QueueMessage (queue, body, headers) VALUES (?, ?, '{}')");
+      for (const [body] of MALFORMED) insert.run("preprocess-jobs", body);
+      const run = startExample("worker", env, 30_000);
+      await run.ready;
+      const dead = () =>
+        raw
+          .prepare("SELECT body, attempts, lastError FROM QueueMessage WHERE queue = ? ORDER BY id")
+          .all("preprocess-jobs.dead") as { body: string; attempts: number; lastError: string }[];
+      // Retried, the first would come back after 1 s, 2 s, 4 s, 8 s: dead within 5 s means at once.
+      await until(() => dead().length === MALFORMED.length, 5_000).catch((error: unknown) => {
+        run.child.kill("SIGKILL");
+        throw error;
+      });
+      run.child.kill("SIGTERM");
+      const result = await run.result;
+      assert.deepEqual(
+        dead().map((row) => [
+          row.body,
+          row.attempts,
+          row.lastError.startsWith(MALFORMED.find(([b]) => b === row.body)![1]),
+        ]),
+        MALFORMED.map(([body]) => [body, 1, true]),
+      );
+      const left = raw
+        .prepare("SELECT COUNT(*) AS n FROM QueueMessage WHERE queue = 'preprocess-jobs'")
+        .get() as {
+        n: number;
+      };
+      assert.equal(left.n, 0);
+      assertOneLineEach(result.stderr, "table queue: message ", "preprocess-jobs.dead");
+    } finally {
+      raw.close();
+    }
+  });
+
+  test("RabbitMQ: each malformed message is dead on its first delivery with its reason in last-error", async (t) => {
+    const connected = await connectOrSkipReason();
+    if (typeof connected === "string") return t.skip(connected);
+    const connection = connected as amqplib.ChannelModel;
+    const { url, env } = freshDatabase();
+    const queue = `preprocess-jobs.${createHash("sha256").update(url).digest("hex").slice(0, 8)}`;
+    const channel = await connection.createConfirmChannel();
+    try {
+      for (const q of [queue, `${queue}.dead`]) await channel.assertQueue(q, { durable: true });
+      MALFORMED.forEach(([body], i) =>
+        channel.sendToQueue(queue, Buffer.from(body), { messageId: `malformed-${i}`, persistent: true }),
+      );
+      await channel.waitForConfirms();
+      const run = startExample("worker", { ...env, AMQP_URL }, 30_000);
+      await run.ready;
+      await until(
+        async () => (await channel.checkQueue(`${queue}.dead`)).messageCount === MALFORMED.length,
+        5_000,
+      ).catch((error: unknown) => {
+        run.child.kill("SIGKILL");
+        throw error;
+      });
+      run.child.kill("SIGTERM");
+      const result = await run.result;
+      const dead: [string, unknown, boolean][] = [];
+      for (;;) {
+        const msg = await channel.get(`${queue}.dead`, { noAck: true });
+        if (msg === false) break;
+        const body = msg.content.toString();
+        const lastError = String(msg.properties.headers?.["last-error"]);
+        dead.push([
+          body,
+          msg.properties.headers?.["tracehop-attempts"],
+          lastError.startsWith(MALFORMED.find(([b]) => b === body)![1]),
+        ]);
+      }
+      assert.deepEqual(
+        dead,
+        MALFORMED.map(([body]) => [body, 1, true]),
+      );
+      assert.equal((await channel.checkQueue(queue)).messageCount, 0);
+      assertOneLineEach(result.stderr, "amqp queue: message malformed-", `${queue}.dead`);
+    } finally {
+      // (The retry queues too: a worker that retries them, as one did before malformed messages were
+      // dead at once, declares them.)
+      const retries = [1_000, 2_000, 4_000, 8_000].map((ms) => `${queue}.retry.${ms}ms`);
+      for (const q of [queue, `${queue}.dead`, ...retries]) await channel.deleteQueue(q);
+      await connection.close();
+    }
+  });
+});

@@ -152,7 +152,8 @@ export const NOT_A_URL = "<not a URL>";
 
 /**
  * `url` for a message, its password hidden: the password of its user part (`scheme://user:PASSWORD@host`)
- * and the value of a `password` query parameter (which PostgreSQL's driver reads too) become `***`. The
+ * and the value of every query parameter whose name says it holds a secret ({@link isSecretParameter}:
+ * `password`, which PostgreSQL's driver reads too, `sslpassword`, `passphrase`, `token`…) become `***`. The
  * rest is kept as written, not normalised as `URL.toString()` would (`file:./x.db` stays `file:./x.db`,
  * `amqp://h` gets no `/`). A text that is not a URL (the WHATWG URL parser refuses it: a password with an
  * unencoded `/` or `#`), or that has an `@` but no user part (`root:secret@host/x`, which the parser
@@ -178,10 +179,31 @@ export function redact(url: string): string {
     if (colon >= 0 && colon < at) text = `${url.slice(0, colon + 1)}***${url.slice(at)}`;
     parsed.password = "***";
   }
-  const passwordParams = [...parsed.searchParams.keys()].filter((name) => name.toLowerCase() === "password");
-  if (passwordParams.length > 0) {
-    text = text.replace(/([?&]password=)[^&#]*/gi, "$1***");
-    for (const name of passwordParams) parsed.searchParams.set(name, "***");
+  if ([...parsed.searchParams.keys()].some(isSecretParameter)) {
+    // In the query as written (from the first "?" to the "#"), each parameter whose name, decoded as the
+    // parser decodes it, holds a secret; a name the decoding refuses is left to the check below.
+    const query = text.indexOf("?");
+    const fragment = text.indexOf("#", query);
+    const end = fragment < 0 ? text.length : fragment;
+    if (query >= 0)
+      text =
+        text.slice(0, query) +
+        text.slice(query, end).replace(/([?&])([^=&]*)=([^&]*)/g, (whole, sep: string, name: string) => {
+          let decoded: string;
+          try {
+            decoded = decodeURIComponent(name.replace(/\+/g, " "));
+          } catch {
+            return whole;
+          }
+          return isSecretParameter(decoded) ? `${sep}${name}=***` : whole;
+        }) +
+        text.slice(end);
+    // Each one, a repeated one too, in its place.
+    const entries = [...parsed.searchParams].map(([name, value]): [string, string] => [
+      name,
+      isSecretParameter(name) ? "***" : value,
+    ]);
+    parsed.search = new URLSearchParams(entries).toString();
   }
   // The text as written only where the parser reads it as the URL with its password hidden; elsewhere
   // (a "\" ends an http: URL's authority as "/" does) the parser's reading, normalised.
@@ -191,6 +213,16 @@ export function redact(url: string): string {
     // not a URL once changed: the parser's reading
   }
   return parsed.href;
+}
+
+/**
+ * Whether a URL query parameter named `name` (decoded) holds a secret that a message must not show: a
+ * name that contains, in any case, `pass` (libpq's and MySQL's `password`, `sslpassword`, `passwd`,
+ * `passphrase`), `pwd`, `secret`, `token`, `credential`, or ends in `key` (`sslkey`, `api_key`, `apikey`).
+ * Hiding a parameter that holds none costs a message one value; showing a secret cannot be undone.
+ */
+export function isSecretParameter(name: string): boolean {
+  return /pass|pwd|secret|token|credential|key$/i.test(name);
 }
 
 /**

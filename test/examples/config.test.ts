@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { NOT_A_URL, redact, setting, settingProblems } from "../../examples/preprocess/config.js";
+import {
+  isSecretParameter,
+  NOT_A_URL,
+  redact,
+  setting,
+  settingProblems,
+} from "../../examples/preprocess/config.js";
 
 // The main job's own settings (examples/preprocess/config.ts), read from the environment.
 describe("the main job's number settings", () => {
@@ -77,6 +83,72 @@ describe("redact: a URL for a message, its password hidden", () => {
       ],
     ] as const)
       assert.equal(redact(url), shown, url);
+  });
+
+  test("every query parameter whose name holds a secret is hidden, in any case, repeated, in its place", () => {
+    for (const [url, shown] of [
+      // libpq's key file password, which pg reads from the URL.
+      [
+        "postgresql://postgres@127.0.0.1:5999/test?sslpassword=s3cret",
+        "postgresql://postgres@127.0.0.1:5999/test?sslpassword=***",
+      ],
+      [
+        "postgresql://h/x?sslmode=require&SSLPassword=a&schema=s",
+        "postgresql://h/x?sslmode=require&SSLPassword=***&schema=s",
+      ],
+      ["mysql://u@h/x?passwd=a&pwd=b&pass=c", "mysql://u@h/x?passwd=***&pwd=***&pass=***"],
+      ["mysql://u@h/x?sslpassphrase=a&ssl_key=/k.pem", "mysql://u@h/x?sslpassphrase=***&ssl_key=***"],
+      [
+        "amqp://h?client_secret=a&access_token=b&apikey=c&credentials=d",
+        "amqp://h?client_secret=***&access_token=***&apikey=***&credentials=***",
+      ],
+      // Repeated: each one; a value with "+" or "%": all of it; the fragment is kept.
+      ["postgresql://h/x?password=a&password=b%26c+d#top", "postgresql://h/x?password=***&password=***#top"],
+      // Both places at once.
+      ["postgresql://u:pw@h/x?sslpassword=s", "postgresql://u:***@h/x?sslpassword=***"],
+      // Parameters that hold no secret are shown.
+      [
+        "postgresql://h/x?user=u&schema=s&sslmode=verify-full",
+        "postgresql://h/x?user=u&schema=s&sslmode=verify-full",
+      ],
+    ] as const)
+      assert.equal(redact(url), shown, url);
+    // A name the parser decodes into a secret one: hidden, whatever the text as written says.
+    assert.doesNotMatch(redact("postgresql://h/x?ssl%70assword=s3cret"), /s3cret/);
+    assert.doesNotMatch(redact("postgresql://h/x?%zz=1&sslpassword=s3cret"), /s3cret/);
+  });
+
+  test("isSecretParameter: the names that hold secrets, and the usual ones that do not", () => {
+    for (const name of [
+      "password",
+      "PASSWORD",
+      "sslpassword",
+      "passwd",
+      "pass",
+      "passphrase",
+      "pwd",
+      "secret",
+      "client_secret",
+      "token",
+      "sslkey",
+      "api_key",
+      "credential",
+    ])
+      assert.equal(isSecretParameter(name), true, name);
+    for (const name of [
+      "user",
+      "schema",
+      "sslmode",
+      "sslcert",
+      "sslrootcert",
+      "host",
+      "port",
+      "connect_timeout",
+      "application_name",
+      "heartbeat",
+      "frameMax",
+    ])
+      assert.equal(isSecretParameter(name), false, name);
   });
 
   test("a text that is not a URL is not shown at all", () => {

@@ -31,12 +31,49 @@ const UNSUPPORTED = (url: string) =>
   `DATABASE_URL (${redact(url)}) is not supported: use file:PATH (SQLite), postgresql://... (PostgreSQL, ` +
   `optional ?schema=NAME) or mysql://... (MySQL/MariaDB)`;
 
-/** The kind of database a DATABASE_URL names. Throws an Error naming the accepted forms (password hidden). */
+const EMPTY =
+  "DATABASE_URL is empty: unset it to use the embedded SQLite file, or set it to file:PATH (SQLite), " +
+  "postgresql://USER:PASSWORD@HOST:PORT/DATABASE (PostgreSQL, optional ?schema=NAME) or " +
+  "mysql://USER:PASSWORD@HOST:PORT/DATABASE (MySQL/MariaDB)";
+
+/**
+ * A server URL the WHATWG URL parser refuses (the drivers read it with that parser), or whose user name or
+ * password is not percent-decodable: almost always a user name or password with a character that ends the
+ * part it is in (`/`, `#`, `?`) or a `%` left unencoded.
+ */
+const NOT_PARSABLE = (url: string, why: string) =>
+  `DATABASE_URL (${redact(url)}) cannot be read as a URL (${why}): percent-encode the special characters ` +
+  `of the user name and password (/ as %2F, # as %23, ? as %3F, @ as %40, : as %3A, % as %25), ` +
+  `e.g. postgresql://user:p%2Fss%23word@host:5432/db`;
+
+/**
+ * The kind of database a DATABASE_URL names. Throws an Error saying what is wrong and what to write
+ * (password hidden): an empty URL, a kind not supported, or a server URL that cannot be parsed.
+ */
 export function databaseKind(url: string): DatabaseKind {
+  if (url === "") throw new Error(EMPTY);
   if (url.startsWith("file:")) return "sqlite";
-  if (url.startsWith("postgresql://") || url.startsWith("postgres://")) return "postgresql";
-  if (url.startsWith("mysql://") || url.startsWith("mariadb://")) return "mysql";
-  throw new Error(UNSUPPORTED(url));
+  const kind: DatabaseKind | undefined =
+    url.startsWith("postgresql://") || url.startsWith("postgres://")
+      ? "postgresql"
+      : url.startsWith("mysql://") || url.startsWith("mariadb://")
+        ? "mysql"
+        : undefined;
+  if (kind === undefined) throw new Error(UNSUPPORTED(url));
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new Error(NOT_PARSABLE(url, firstLine(err)), { cause: err });
+  }
+  try {
+    // What the drivers do with them (openDatabase; pg's parser too).
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch (err) {
+    throw new Error(NOT_PARSABLE(url, `its user part: ${firstLine(err)}`), { cause: err });
+  }
+  return kind;
 }
 
 /** Path of the SQLite file named by a `file:` URL. */
@@ -92,7 +129,7 @@ export async function unappliedDatabaseMigrations(url = databaseUrl()): Promise<
   }
 }
 
-/** How the start-up messages name the database: DATABASE_URL (password hidden), or the default file. */
+/** How the start-up messages name the database: DATABASE_URL (password hidden), or the default file (unset only: an empty one is refused by {@link databaseKind}). */
 export function databaseName(): string {
   const url = process.env.DATABASE_URL;
   return url === undefined

@@ -401,6 +401,32 @@ describe(
       assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${unsupported}\n`]);
     });
 
+    test("an empty DATABASE_URL, or one the URL parser refuses: said so with what to write, not 'start the database server'", async () => {
+      const empty =
+        "DATABASE_URL is empty: unset it to use the embedded SQLite file, or set it to file:PATH (SQLite), postgresql://USER:PASSWORD@HOST:PORT/DATABASE (PostgreSQL, optional ?schema=NAME) or mysql://USER:PASSWORD@HOST:PORT/DATABASE (MySQL/MariaDB)";
+      const encode = (shown: string, why: string) =>
+        `DATABASE_URL (${shown}) cannot be read as a URL (${why}): percent-encode the special characters of the user name and password (/ as %2F, # as %23, ? as %3F, @ as %40, : as %3A, % as %25), e.g. postgresql://user:p%2Fss%23word@host:5432/db`;
+      // Before: "is not supported" for the empty one; "<not a URL>: Invalid URL. Start the database server, ..."
+      // for a password with an unencoded "/" or "#".
+      await Promise.all([
+        refuses("worker", "", empty),
+        refuses("api", "postgresql://u:se/cret@127.0.0.1:1/x", encode("<not a URL>", "Invalid URL")),
+        refuses("relay", "mysql://u:se#cret@127.0.0.1:1/x", encode("<not a URL>", "Invalid URL")),
+        refuses(
+          "worker",
+          "postgresql://u:secret%zz@127.0.0.1:1/x",
+          encode("postgresql://u:***@127.0.0.1:1/x", "its user part: URI malformed"),
+        ),
+      ]);
+      for (const [url, line] of [
+        ["", empty],
+        ["postgresql://u:se/cret@127.0.0.1:1/x", encode("<not a URL>", "Invalid URL")],
+      ]) {
+        const r = await runExample("migrate", [], { DATABASE_URL: url! }, 15_000);
+        assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${line}\n`], url);
+      }
+    });
+
     test("a SQLite file whose folder or file does not exist: said so, and nothing is created", async () => {
       const folder = join(dir, "no-such-folder");
       const file = join(dir, "no-such-file.db");

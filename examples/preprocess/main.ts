@@ -16,7 +16,7 @@ import {
   setting,
   spansFile,
 } from "./config.js";
-import { prepareDatabase } from "./db.js";
+import { databaseName, openDatabase, prepareDatabase } from "./db.js";
 import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
 
 const JOB_TIMEOUT_MS = setting("TRACEHOP_JOB_TIMEOUT_MS");
@@ -25,16 +25,28 @@ const STOP_TIMEOUT_MS = 15_000;
 /** Submissions of one document while the api answers 503 (database busy). */
 const SUBMIT_ATTEMPTS = 3;
 
+/** Whether the process has ended (exited or killed), whoever ended it. */
+function hasEnded({ child }: Started): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** How a process that ended did: `the worker exited with code 1`, `the relay was killed (SIGKILL)`. */
+function howEnded({ name, child }: Started): string {
+  return child.signalCode !== null
+    ? `the ${name} was killed (${child.signalCode})`
+    : `the ${name} exited with code ${child.exitCode}`;
+}
+
 /**
- * A process that ended while the jobs were still pending (the worker or the relay lost RabbitMQ, any
- * process crashed): the run stops waiting for them and says which process ended and how.
+ * The line about the processes that ended on their own while the run was not done (the worker or the relay
+ * lost RabbitMQ, a crash, a kill from outside): every one of them, and how each ended.
  */
-class ExitedWhileRunning extends Error {
-  constructor({ name, child }: Started) {
-    const how =
-      child.signalCode !== null ? `was killed (${child.signalCode})` : `exited with code ${child.exitCode}`;
-    super(`the ${name} ${how} before every job was done (its last messages are above, prefixed [${name}])`);
-  }
+function endedLine(ended: Started[]): string {
+  const names = ended.map((p) => `[${p.name}]`);
+  const list = (items: string[]) =>
+    items.length === 1 ? items[0]! : `${items.slice(0, -1).join(", ")} and ${items.at(-1)!}`;
+  const their = ended.length === 1 ? "its last messages are" : "their last messages are";
+  return `${list(ended.map(howEnded))} before every job was done (${their} above, prefixed ${list(names)})`;
 }
 
 /** A process that exited before it was ready; code 2: it refused bad input and said why (a port in use). */
@@ -73,8 +85,9 @@ function startProcess(name: string): Started {
   return { name, child, ready };
 }
 
-async function stopProcess({ name, child }: Started): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/** Stops the process (SIGTERM, then SIGKILL after {@link STOP_TIMEOUT_MS}); false when it had ended already. */
+async function stopProcess({ name, child }: Started): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return false;
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   child.kill("SIGTERM");
   const timer = setTimeout(() => {
@@ -83,6 +96,7 @@ async function stopProcess({ name, child }: Started): Promise<void> {
   }, STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
+  return true;
 }
 
 function readDocuments(files: string[]): { file: string; text: Buffer }[] {
@@ -112,6 +126,35 @@ async function checkBroker(): Promise<void> {
     exitForBadInput(
       `cannot reach RabbitMQ at AMQP_URL (${redact(url)}): ${firstLine(err)}. Start the broker, fix AMQP_URL, or unset it to use the embedded queue.`,
     );
+  }
+}
+
+/**
+ * Reads the status of `jobs` from the database (DATABASE_URL) into them, each changed one said in a line as
+ * the polls say it; when the database cannot be read, says so and leaves them as the api last answered.
+ */
+async function readFinalStatuses(jobs: { file: string; id: string; status: string }[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const db = openDatabase();
+  try {
+    const rows = await db.preprocessJob.findMany({
+      where: { id: { in: jobs.map((j) => j.id) } },
+      select: { id: true, status: true, _count: { select: { sentences: true } } },
+    });
+    for (const row of rows) {
+      const job = jobs.find((j) => j.id === row.id)!;
+      if (row.status === job.status) continue;
+      job.status = row.status;
+      console.log(
+        `${job.file}: job ${job.id} ${row.status}, ${row._count.sentences} sentences (read from the database)`,
+      );
+    }
+  } catch (err) {
+    console.error(
+      `tracehop preprocess: cannot read the jobs' statuses from the database of ${databaseName()}: ${firstLine(err)}; they are shown as the api last answered`,
+    );
+  } finally {
+    await db.$disconnect().catch(() => undefined);
   }
 }
 
@@ -147,8 +190,15 @@ async function main(): Promise<void> {
   let ok = true;
   /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */
   let badInput = false;
-  /** A process ended while the jobs were pending (said already): they were not waited for. */
-  let ended = false;
+  /** The documents not submitted because a process had ended (the rest of the list from there). */
+  let notSubmitted: string[] = [];
+  /** The processes that ended before this one stopped them, in the order it saw them end. */
+  const endedEarly: Started[] = [];
+  const noteEnded = () => {
+    for (const p of processes) if (hasEnded(p) && !endedEarly.includes(p)) endedEarly.push(p);
+    return endedEarly.length > 0;
+  };
+  const api = processes[0]!;
   try {
     // The start timeout's timer is cleared once the processes are up: a pending timer would keep
     // this process alive for the rest of the timeout after the job is done.
@@ -167,20 +217,37 @@ async function main(): Promise<void> {
     }
     const base = /(http:\/\/[^ ]+)/.exec(apiLine!)![1]!;
 
-    for (const { file, text } of documents) {
+    for (const [index, { file, text }] of documents.entries()) {
+      // A process that ended (its queue lost, a crash) would leave every later job pending: the rest is
+      // not submitted.
+      if (noteEnded()) {
+        notSubmitted = documents.slice(index).map((d) => d.file);
+        break;
+      }
       // 503: the database stayed busy and nothing was stored; sent again after its Retry-After.
       let res: Response;
-      for (let attempt = 1; ; attempt++) {
-        res = await fetch(`${base}/preprocess-jobs`, {
-          method: "POST",
-          headers: { "content-type": "text/plain; charset=utf-8" },
-          body: text,
-        });
-        if (res.status !== 503 || attempt === SUBMIT_ATTEMPTS) break;
-        await res.arrayBuffer();
-        await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+      let body: { id?: string; error?: string };
+      try {
+        for (let attempt = 1; ; attempt++) {
+          res = await fetch(`${base}/preprocess-jobs`, {
+            method: "POST",
+            headers: { "content-type": "text/plain; charset=utf-8" },
+            body: text,
+          });
+          if (res.status !== 503 || attempt === SUBMIT_ATTEMPTS) break;
+          await res.arrayBuffer();
+          await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+        }
+        body = (await res.json()) as typeof body;
+      } catch (err) {
+        if (!hasEnded(api)) throw err;
+        // The api ended while this one was sent: whether it was stored is not known (it has no job id).
+        console.error(`${file}: not answered (the api ended while it was sent): ${firstLine(err)}`);
+        noteEnded();
+        notSubmitted = documents.slice(index + 1).map((d) => d.file);
+        ok = false;
+        break;
       }
-      const body = (await res.json()) as { id?: string; error?: string };
       if (res.status !== 201 || !body.id) {
         console.error(`${file}: rejected (${res.status}): ${body.error ?? "no id"}`);
         ok = false;
@@ -191,11 +258,10 @@ async function main(): Promise<void> {
     }
 
     const deadline = Date.now() + JOB_TIMEOUT_MS;
-    while (jobs.some((j) => j.status === "pending") && Date.now() < deadline) {
-      await sleep(100);
-      // A process that ended (its queue lost, a crash) would leave the jobs pending until the timeout.
-      const ended = processes.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
-      if (ended) throw new ExitedWhileRunning(ended);
+    while (jobs.some((j) => j.status === "pending") && Date.now() < deadline && !hasEnded(api)) {
+      // Seen before the poll: the jobs a process finished before it ended are read by this poll.
+      const ended = noteEnded();
+      if (!ended) await sleep(100);
       for (const job of jobs.filter((j) => j.status === "pending")) {
         // A 503 (database busy) or a dropped connection is asked again at the next poll.
         let res: Response;
@@ -203,9 +269,8 @@ async function main(): Promise<void> {
         try {
           res = await fetch(`${base}/preprocess-jobs/${job.id}`);
           body = (await res.json()) as typeof body;
-        } catch (err) {
-          const api = processes[0]!.child;
-          if (api.exitCode !== null || api.signalCode !== null) throw err; // the api is gone, not just busy
+        } catch {
+          if (hasEnded(api)) break; // the api is gone, not just busy: the database is read below
           continue;
         }
         if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
@@ -213,15 +278,29 @@ async function main(): Promise<void> {
           console.log(`${job.file}: job ${job.id} ${body.status}, ${body.sentences} sentences`);
         }
       }
+      // A process that ended would leave the jobs pending until the timeout.
+      if (ended) break;
     }
   } catch (err) {
     console.error(`tracehop preprocess: ${(err as Error).message}`);
     ok = false;
     badInput = err instanceof ExitedBeforeReady && err.code === 2;
-    ended = err instanceof ExitedWhileRunning;
   } finally {
-    await Promise.all(processes.map(stopProcess));
+    noteEnded();
+    const stopped = await Promise.all(processes.map(stopProcess));
+    // Also ended on their own: a process whose exit this one had not seen yet, and one in the middle of
+    // ending on its own when it was told to stop (a lost broker: it exits 1 all the same).
+    if (endedEarly.length > 0)
+      processes.forEach((p, i) => {
+        const own = !stopped[i] || p.child.exitCode || (p.child.signalCode ?? "SIGTERM") !== "SIGTERM";
+        if (!endedEarly.includes(p) && own) endedEarly.push(p);
+      });
   }
+  const ended = endedEarly.length > 0 && !badInput;
+
+  // The jobs still pending, read where they are kept once every process has stopped: a job finished after
+  // the last poll (or while the api was gone) is shown as it is, not as pending.
+  await readFinalStatuses(jobs.filter((j) => j.status === "pending"));
 
   const spans = readSpansFile(spansPath, spansOffset);
   for (const job of jobs) {
@@ -242,6 +321,16 @@ async function main(): Promise<void> {
   }
   console.log(`\nspans: ${spansPath}`);
 
+  if (ended) {
+    console.error(`tracehop preprocess: ${endedLine(endedEarly)}`);
+    ok = false;
+  }
+  if (notSubmitted.length) {
+    console.error(
+      `tracehop preprocess: ${notSubmitted.length} of ${documents.length} documents not submitted (a process had ended): ${notSubmitted.join(", ")}`,
+    );
+    ok = false;
+  }
   const unfinished = jobs.filter((j) => j.status !== "done");
   if (unfinished.some((j) => j.status === "pending") && !ended) {
     console.error(
@@ -249,6 +338,11 @@ async function main(): Promise<void> {
     );
   }
   if (unfinished.length) {
+    const counts = new Map<string, number>([["done", 0]]);
+    for (const { status } of jobs) counts.set(status, (counts.get(status) ?? 0) + 1);
+    console.error(
+      `tracehop preprocess: of the ${jobs.length} jobs submitted, ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")}`,
+    );
     console.error(
       `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status})`).join(", ")}`,
     );

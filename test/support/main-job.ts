@@ -1,6 +1,7 @@
 // The main job (examples/preprocess/main.ts: api, relay and worker in three processes) run as a user
 // runs it, for the end-to-end tests.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -57,12 +58,17 @@ export interface RunningExample {
 }
 
 /**
- * Starts `examples/preprocess/<name>.ts` as {@link runExample} does, but returns at once: the test waits
+ * Starts `examples/preprocess/<name>.ts` (with `args`) as {@link runExample} does, but returns at once: the test waits
  * for `ready`, signals `child` and awaits `result`. Killed (SIGKILL) after `timeoutMs` (the result's code is
  * then null).
  */
-export function startExample(name: string, env: Record<string, string>, timeoutMs: number): RunningExample {
-  const child = spawn(process.execPath, ["--import", "tsx", `examples/preprocess/${name}.ts`], {
+export function startExample(
+  name: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  args: string[] = [],
+): RunningExample {
+  const child = spawn(process.execPath, ["--import", "tsx", `examples/preprocess/${name}.ts`, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -86,4 +92,14 @@ export function startExample(name: string, env: Record<string, string>, timeoutM
     child.on("exit", (code) => done({ code, stdout, stderr })),
   );
   return { child, ready, result };
+}
+
+/**
+ * The pid of the main job's process `name` (`api`, `relay`, `worker`), a child of the main job `mainPid`,
+ * read from the process list (`ps`); undefined when there is none.
+ */
+export async function childPid(mainPid: number, name: string): Promise<number | undefined> {
+  const { stdout } = await promisify(execFile)("ps", ["-o", "pid=,args=", "--ppid", String(mainPid)]);
+  const line = stdout.split("\n").find((l) => l.includes(`examples/preprocess/${name}.ts`));
+  return line === undefined ? undefined : Number(line.trim().split(/\s+/)[0]);
 }

@@ -1,19 +1,34 @@
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { startTracing, type TracingHandle } from "tracehop";
-import { spansFile } from "./config.js";
+import { exitForBadInput, spansFile } from "./config.js";
 
 /**
  * Starts tracing for one of the pipeline's processes: spans go to the OTLP JSON-lines spans file and,
  * when OTEL_EXPORTER_OTLP_ENDPOINT is set, over OTLP/HTTP too.
  */
 export function startProcessTracing(serviceName: string, options: { http?: boolean } = {}): TracingHandle {
-  return startTracing({
-    serviceName,
-    serviceVersion: process.env.npm_package_version ?? "0.1.0",
-    environment: process.env.TRACEHOP_ENV ?? "local",
-    spansFile: spansFile(),
-    instrumentations: options.http ? [new HttpInstrumentation()] : [],
-  });
+  const path = spansFile();
+  try {
+    return startTracing({
+      serviceName,
+      serviceVersion: process.env.npm_package_version ?? "0.1.0",
+      environment: process.env.TRACEHOP_ENV ?? "local",
+      spansFile: path,
+      instrumentations: options.http ? [new HttpInstrumentation()] : [],
+    });
+  } catch (err) {
+    // startTracing refuses a spans file it could not write (a folder, a path under a file): bad input
+    // here, where the path is TRACEHOP_SPANS_FILE (or the default under the project). Its message is
+    // `startTracing: options.spansFile "<path>" <problem>: every span would be lost. …`.
+    const prefix = `startTracing: options.spansFile ${JSON.stringify(path)} `;
+    const message = err instanceof Error ? err.message : "";
+    const end = message.indexOf(": every span would be lost");
+    if (message.startsWith(prefix) && end > 0)
+      exitForBadInput(
+        `the spans file ${path} ${message.slice(prefix.length, end)}: set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created)`,
+      );
+    throw err;
+  }
 }
 
 /**

@@ -330,6 +330,27 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
       assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
     });
   });
+
+  test("a TRACEHOP_SPANS_FILE that cannot be written (a folder, a path under a file): one line, by hand and under npm start", async () => {
+    // Before, every span was lost without a word and npm start exited 0 ("no spans found").
+    const folder = join(dir, "spans-folder");
+    mkdirSync(folder);
+    const underFile = join(dir, "x.db", "spans.jsonl");
+    const lines = {
+      [folder]: `the spans file ${folder} is a folder, not a file`,
+      [underFile]: `the spans file ${underFile} is under ${JSON.stringify(join(dir, "x.db"))}, which is a file, not a folder (no folder can be created there)`,
+    };
+    const fix = ": set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created)\n";
+    for (const [i, name] of ["api", "relay", "worker"].entries()) {
+      const path = i === 1 ? underFile : folder;
+      const r = await runProcess(name, { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: path });
+      assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${lines[path]}${fix}`], name);
+    }
+    const r = await runMainJob([], { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: folder });
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes(`[api] tracehop preprocess: ${lines[folder]}${fix}`), r.stderr);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  });
 });
 
 // Each case is run by one of the three processes, in turn; the first by all three. Before, each of them

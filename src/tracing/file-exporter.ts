@@ -1,5 +1,15 @@
-import { accessSync, appendFileSync, closeSync, constants, mkdirSync, openSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import {
+  accessSync,
+  appendFileSync,
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  statSync,
+} from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
@@ -105,8 +115,10 @@ function warnWriteFailure(path: string, error: Error): void {
  * path must be a file that opens for appending (`open(path, "a")`, then closed: its content is not
  * touched); a missing one must have, as its nearest existing ancestor, a folder this process may
  * create entries in (`access(W_OK | X_OK)`: the exporter creates the missing folders on its first
- * write). So a folder, a path under a regular file, a file or folder without write permission are
- * refused; a full disk, a quota or a folder removed later are not foreseen (the exporter's warning
+ * write); a symbolic link whose target does not exist is checked as its target, whose folder must
+ * exist (the exporter creates the folders of the link, not of its target). So a folder, a named pipe or
+ * a socket (a write blocks while nothing reads), a path under a regular file, a link into a missing
+ * folder, a file or folder without write permission are refused; a full disk, a quota or a folder removed later are not foreseen (the exporter's warning
  * says those). Never throws.
  */
 export function spansFileProblem(path: string): string | undefined {
@@ -117,9 +129,21 @@ export function spansFileProblem(path: string): string | undefined {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "ENOENT" && code !== "ENOTDIR") return `cannot be checked (${(error as Error).message})`;
+      const link = danglingLinkTarget(path);
+      // The exporter creates the missing folders of `path`, not of a link's target: its folder must exist.
+      if (link !== undefined) {
+        const problem = spansFileProblem(link);
+        if (problem !== undefined || !isFolder(dirname(link)))
+          return `is a symbolic link to ${JSON.stringify(link)}, which ${problem ?? "is in a folder that does not exist"}`;
+        return undefined;
+      }
     }
     if (stats !== undefined) {
       if (stats.isDirectory()) return "is a folder, not a file";
+      // A write to a pipe without a reader blocks the whole process (appendFileSync), and so would this
+      // check's open: refused, as a socket is.
+      if (stats.isFIFO() || stats.isSocket())
+        return `is a ${stats.isFIFO() ? "named pipe" : "socket"}, not a file (a write would block the process while nothing reads it)`;
       try {
         closeSync(openSync(path, "a"));
       } catch (error) {
@@ -147,5 +171,23 @@ export function spansFileProblem(path: string): string | undefined {
     }
   } catch (error) {
     return `cannot be checked (${String(error)})`;
+  }
+}
+
+/** The absolute target of `path` when it is a symbolic link whose target does not exist, else undefined. */
+function danglingLinkTarget(path: string): string | undefined {
+  try {
+    return lstatSync(path).isSymbolicLink() ? resolve(dirname(path), readlinkSync(path)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `path` is an existing folder. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -5,7 +5,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { trace } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
@@ -46,6 +47,39 @@ function oneSpan() {
 }
 
 describe("spansFile option: checked at start", () => {
+  test("a named pipe, a symbolic link into a missing folder: refused at start without blocking; a link to a file that is yet to be made in an existing folder is taken", async (t) => {
+    // Before, a pipe without a reader blocked startTracing for good (the check opened it for writing),
+    // and a link into a missing folder was taken and every write then failed.
+    const dir = tempDir(t, "spans-special");
+    const fifo = join(dir, "spans.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const dangling = join(dir, "dangling.jsonl");
+    symlinkSync(join(dir, "missing", "spans.jsonl"), dangling);
+    const later = join(dir, "later.jsonl");
+    symlinkSync("made-later.jsonl", later);
+    const cases: [string, string][] = [
+      [fifo, "is a named pipe, not a file (a write would block the process while nothing reads it)"],
+      [
+        dangling,
+        `is a symbolic link to ${JSON.stringify(join(dir, "missing", "spans.jsonl"))}, which is in a folder that does not exist`,
+      ],
+    ];
+    for (const [spansFile, reason] of cases)
+      await withEnv({}, () =>
+        assert.throws(
+          () => startTracing({ serviceName: "s", spansFile }),
+          (error: Error) =>
+            error.message.startsWith(
+              `startTracing: options.spansFile ${JSON.stringify(spansFile)} ${reason}: `,
+            ),
+        ),
+      );
+    assert.equal(
+      await withEnv({}, () => resolveTracingConfig({ serviceName: "s", spansFile: later }).spansFile),
+      later,
+    );
+  });
+
   test("a folder, a path under a regular file: startTracing throws an Error naming the path and the fix; nothing is started", async (t) => {
     const dir = tempDir(t, "spans-option");
     const file = join(dir, "plain.txt");

@@ -64,19 +64,12 @@ describe("npm start when a process ends mid-run", { timeout: 120_000 }, () => {
     const db = new Database(file, { readonly: true });
     try {
       await run.ready;
-      if (!waitForDone) {
-        await end(run.child.pid!, url);
-        const result = await run.result;
-        const rows = db.prepare("SELECT id, status FROM PreprocessJob").all() as {
-          id: string;
-          status: string;
-        }[];
-        return { result, statuses: new Map(rows.map((r) => [r.id, r.status])), documents };
+      if (waitForDone) {
+        const done = db.prepare("SELECT count(*) AS n FROM PreprocessJob WHERE status = 'done'");
+        const deadline = Date.now() + 30_000;
+        while ((done.get() as { n: number }).n === 0 && Date.now() < deadline) await sleep(10);
+        assert.ok(Date.now() < deadline, "no job done within 30 s");
       }
-      const done = db.prepare("SELECT count(*) AS n FROM PreprocessJob WHERE status = 'done'");
-      const deadline = Date.now() + 30_000;
-      while ((done.get() as { n: number }).n === 0 && Date.now() < deadline) await sleep(10);
-      assert.ok(Date.now() < deadline, "no job done within 30 s");
       await end(run.child.pid!, url);
       const result = await run.result;
       const rows = db.prepare("SELECT id, status FROM PreprocessJob").all() as {

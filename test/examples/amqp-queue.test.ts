@@ -119,6 +119,42 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
   /** Messages ready in `queue`, which must exist (checkQueue: a missing queue would close the channel). */
   const messageCount = async (queue: string) => (await broker.channel.checkQueue(queue)).messageCount;
 
+  /** The first message of the dead-letter queue of `name`, taken off it (asserted to be there). */
+  async function takeDeadLetter(name: string): Promise<amqplib.GetMessage> {
+    const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
+    assert.ok(dead);
+    return dead;
+  }
+
+  /**
+   * Workers of `database` (up to 6, one after another) that each die with the message of `name` in
+   * hand: its connection is cut while the handler runs (as a process killed mid-job), and the broker
+   * redelivers the message to the next worker; until the message is in the dead-letter queue. Returns
+   * the deliveryCount each handler saw.
+   */
+  async function killEveryConsumer(
+    name: string,
+    database: string,
+    options: AmqpQueueOptions,
+  ): Promise<number[]> {
+    const seen: number[] = [];
+    for (let worker = 1; worker <= 6; worker++) {
+      if ((await messageCount(deadLetterQueue(name))) === 1) break;
+      const dying = await AmqpQueue.open(AMQP_URL, database, options);
+      const connection = (dying as unknown as { _connection: amqplib.ChannelModel })._connection;
+      const before = seen.length;
+      await dying.consume("jobs", async (message) => {
+        seen.push(message.deliveryCount);
+        await connection.close();
+        await new Promise(() => undefined); // never settles: its worker is gone
+      });
+      await until(async () => seen.length > before || (await messageCount(deadLetterQueue(name))) === 1);
+      // The worker that dead-lettered the message instead of handling it is still alive.
+      if (seen.length === before) await dying.close();
+    }
+    return seen;
+  }
+
   test("a handler that always fails: deliveries counted 1..maxAttempts, each after its doubled delay, then moved to <queue>.dead", async (t) => {
     if (!broker.requireBroker(t)) return;
     const options = { maxAttempts: 4, retryDelayMs: 200 };
@@ -152,8 +188,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         `${name}.retry.800ms`,
       ]);
       for (const q of [name, ...retryQueues(name, options)]) assert.equal(await messageCount(q), 0, q);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       assert.equal(dead.content.toString("utf8"), "always fails");
       assert.equal(dead.properties.messageId, seen[0]!.id);
       assert.deepEqual(
@@ -210,8 +245,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
       await until(() => logs.length === 1);
       assert.deepEqual(counts(seen), [["not json", 1, false]]);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       assert.equal(dead.content.toString(), "not json");
       assert.deepEqual(
         { ...dead.properties.headers },
@@ -281,8 +315,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       });
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
       assert.deepEqual(seen, []);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       const lastError =
         "not acknowledged: its consumer died or lost its channel with it in hand (delivery 2 of 2); last handler error: out of memory";
       assert.deepEqual(
@@ -301,27 +334,9 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     const options = { maxAttempts: 3 };
     await withQueue(options, async ({ queue, name, database, logs }) => {
       await queue.publish("jobs", "kills its consumer", {});
-      const seen: number[] = [];
-      // Each worker dies with the message in hand: its connection is cut while the handler runs (as a
-      // process killed mid-job), and the broker redelivers the message to the next worker.
-      for (let worker = 1; worker <= 6; worker++) {
-        if ((await messageCount(deadLetterQueue(name))) === 1) break;
-        const dying = await AmqpQueue.open(AMQP_URL, database, options);
-        const connection = (dying as unknown as { _connection: amqplib.ChannelModel })._connection;
-        const before = seen.length;
-        await dying.consume("jobs", async (message) => {
-          seen.push(message.deliveryCount);
-          await connection.close();
-          await new Promise(() => undefined); // never settles: its worker is gone
-        });
-        await until(async () => seen.length > before || (await messageCount(deadLetterQueue(name))) === 1);
-        // The worker that dead-lettered the message instead of handling it is still alive.
-        if (seen.length === before) await dying.close();
-      }
-      assert.deepEqual(seen, [1, 2, 3]);
+      assert.deepEqual(await killEveryConsumer(name, database, options), [1, 2, 3]);
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
       assert.match(
         String(dead.properties.headers?.["last-error"]),
@@ -340,24 +355,9 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         messageId: "hostile-0",
       });
       await broker.channel.waitForConfirms();
-      const seen: number[] = [];
-      for (let worker = 1; worker <= 6; worker++) {
-        if ((await messageCount(deadLetterQueue(name))) === 1) break;
-        const dying = await AmqpQueue.open(AMQP_URL, database, options);
-        const connection = (dying as unknown as { _connection: amqplib.ChannelModel })._connection;
-        const before = seen.length;
-        await dying.consume("jobs", async (message) => {
-          seen.push(message.deliveryCount);
-          await connection.close();
-          await new Promise(() => undefined);
-        });
-        await until(async () => seen.length > before || (await messageCount(deadLetterQueue(name))) === 1);
-        if (seen.length === before) await dying.close();
-      }
-      assert.deepEqual(seen, [1, 2, 3]);
+      assert.deepEqual(await killEveryConsumer(name, database, options), [1, 2, 3]);
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
       // The broker's header is left off the copies.
       assert.equal(dead.properties.headers?.["x-delivery-count"], undefined);
@@ -383,8 +383,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         ["claims 99 deliveries", 2, true],
         ["claims 99 deliveries", 3, true],
       ]);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
       assert.equal(dead.properties.headers?.["last-error"], "failure 3");
       assert.equal(dead.properties.headers?.["x-delivery-count"], undefined);
@@ -464,8 +463,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         ["large headers", 2, true],
         ["large headers", 3, true],
       ]);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       const { "last-error": lastError, ...rest } = dead.properties.headers ?? {};
       assert.deepEqual(rest, { ...headers, [ATTEMPTS_HEADER]: 3 });
       // Cut to fit (halved until it does), marked by an ellipsis: the start of the handler's last error.
@@ -497,8 +495,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       });
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 3);
       assert.deepEqual(counts(seen), [["full headers", 1, false]]);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       assert.deepEqual({ ...dead.properties.headers }, headers);
       assert.equal(dead.properties.messageId, seen[0]!.id);
       assert.deepEqual(logs, [
@@ -518,8 +515,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       await queue.consume("jobs", async (message) => void seen.push(delivery(message)));
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 0);
       assert.deepEqual(seen, []);
-      const dead = await broker.channel.get(deadLetterQueue(name), { noAck: true });
-      assert.ok(dead);
+      const dead = await takeDeadLetter(name);
       assert.deepEqual({ ...dead.properties.headers }, headers);
       assert.equal(logs.length, 1, logs.join("\n"));
       assert.match(

@@ -553,7 +553,7 @@ export class AmqpQueue implements Queue {
     this._requeued.set(id, {
       attempts,
       lastError,
-      counted: count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0,
+      counted: countedAttempts(msg),
     });
     if (this._requeued.size > REMEMBERED_MAX) this._requeued.delete(this._requeued.keys().next().value!);
   }
@@ -567,7 +567,7 @@ export class AmqpQueue implements Queue {
     const remembered = id === undefined ? undefined : this._requeued.get(id);
     if (remembered === undefined) return undefined;
     this._requeued.delete(id!);
-    const counted = count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0;
+    const counted = countedAttempts(msg);
     return msg.fields.redelivered && counted === remembered.counted ? remembered : undefined;
   }
 
@@ -753,8 +753,7 @@ function* copyVariants(
  * ever redelivered twice.
  */
 function earlierAttempts(msg: amqplib.ConsumeMessage): number {
-  const counted = count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0;
-  return counted + (msg.fields.redelivered ? 1 : 0);
+  return countedAttempts(msg) + (msg.fields.redelivered ? 1 : 0);
 }
 
 /** The message id of `msg`: its `messageId` property when a non-empty string, else undefined. */
@@ -775,6 +774,11 @@ function messageLabel(id: string | undefined, body: Buffer): string {
   if (id !== undefined) return `message ${id}`;
   const hash = createHash("sha256").update(body).digest("hex").slice(0, BODY_HASH_LENGTH);
   return `a message without an id (body sha256 ${hash})`;
+}
+
+/** The {@link ATTEMPTS_HEADER} of `msg` as a count ({@link count}); 0 when absent or not a count. */
+function countedAttempts(msg: amqplib.Message): number {
+  return count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0;
 }
 
 /** A header value as a count: a non-negative safe integer, or its decimal text; else undefined. */

@@ -718,11 +718,7 @@ function* copyVariants(
   const { [LAST_ERROR_HEADER]: own, ...headers } = brokerHeadersLeftOff(msg);
   headers[ATTEMPTS_HEADER] = attempts;
   const error =
-    lastError !== undefined
-      ? bounded(lastError, LAST_ERROR_MAX_LENGTH)
-      : typeof own === "string" || Buffer.isBuffer(own)
-        ? String(own)
-        : undefined;
+    lastError !== undefined ? bounded(lastError, LAST_ERROR_MAX_LENGTH) : headerText(msg, LAST_ERROR_HEADER);
   if (lastError === undefined && own !== undefined)
     yield { headers: { ...headers, [LAST_ERROR_HEADER]: own } };
   else if (error !== undefined) yield { headers: { ...headers, [LAST_ERROR_HEADER]: error } };
@@ -788,7 +784,7 @@ function count(value: unknown): number | undefined {
 }
 
 /** The header `name` of `msg` as text (a string, or a Buffer decoded as UTF-8), else undefined. */
-function headerText(msg: amqplib.ConsumeMessage, name: string): string | undefined {
+function headerText(msg: amqplib.Message, name: string): string | undefined {
   const value: unknown = msg.properties.headers?.[name];
   return typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("utf8") : undefined;
 }

@@ -11,6 +11,7 @@ import { BadInputError, databaseUrl, firstLine, redact } from "./config.js";
 import {
   migrateMysql,
   migratePostgres,
+  mysqlTarget,
   unappliedMysqlMigrations,
   unappliedPostgresMigrations,
 } from "./migrate-server.js";
@@ -250,14 +251,7 @@ export function openDatabase(url = databaseUrl()): Database {
       return new PostgresClient({ adapter }) as unknown as Database;
     }
     case "mysql": {
-      const u = new URL(url);
-      const adapter = new PrismaMariaDb({
-        host: u.hostname,
-        port: Number(u.port || 3306),
-        user: decodeURIComponent(u.username),
-        password: decodeURIComponent(u.password),
-        database: decodeURIComponent(u.pathname.slice(1)),
-      });
+      const adapter = new PrismaMariaDb(mysqlTarget(url));
       return new MysqlClient({ adapter }) as unknown as Database;
     }
   }

@@ -46,17 +46,31 @@ async function connectPostgres(
   return { client, quoted: `"${schema.replace(/"/g, '""')}"` };
 }
 
-/** A `mariadb` connection to the database a `mysql://` or `mariadb://` URL names. */
-function connectMysql(url: string): Promise<MysqlConnection> {
+/**
+ * Where a `mysql://` or `mariadb://` URL points, as the `mariadb` driver and Prisma's mariadb adapter take
+ * it: host, port (default 3306), percent-decoded user name ("" when none), password and database name.
+ */
+export function mysqlTarget(url: string): {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+} {
   const u = new URL(url);
-  return mariadb.createConnection({
+  return {
     host: u.hostname,
     port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username) || "root",
+    user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password),
     database: decodeURIComponent(u.pathname.slice(1)),
-    multipleStatements: true,
-  });
+  };
+}
+
+/** A `mariadb` connection to the database a `mysql://` or `mariadb://` URL names (user `root` when none). */
+function connectMysql(url: string): Promise<MysqlConnection> {
+  const target = mysqlTarget(url);
+  return mariadb.createConnection({ ...target, user: target.user || "root", multipleStatements: true });
 }
 
 /**

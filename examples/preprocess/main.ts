@@ -86,8 +86,9 @@ function startProcess(name: string): Started {
 }
 
 /** Stops the process (SIGTERM, then SIGKILL after {@link STOP_TIMEOUT_MS}); false when it had ended already. */
-async function stopProcess({ name, child }: Started): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return false;
+async function stopProcess(started: Started): Promise<boolean> {
+  if (hasEnded(started)) return false;
+  const { name, child } = started;
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   child.kill("SIGTERM");
   const timer = setTimeout(() => {

@@ -239,9 +239,15 @@ export function serializeTraceStateForWire(
     return undefined;
   }
   if (typeof text !== "string" || text.length === 0) return undefined;
-  let members = parseTraceStateMembers(text, false);
-  if (members !== undefined && withoutKey !== undefined)
-    members = members.filter((member) => member.key !== withoutKey);
+  const members = parseTraceStateMembers(text, false);
+  // Keys are unique here (repeats dropped): at most one member to take out, in place, no new array.
+  if (members !== undefined && withoutKey !== undefined) {
+    for (let i = 0; i < members.length; i++)
+      if (members[i]!.key === withoutKey) {
+        members.splice(i, 1);
+        break;
+      }
+  }
   if (!members || members.length === 0) return undefined;
   if (members.length > TRACE_STATE_MAX_MEMBERS) members.length = TRACE_STATE_MAX_MEMBERS;
   return joinWithinLimit(members);

@@ -90,6 +90,6 @@ function cut(text: string): string {
 
 /** The first characters of `text` (the shown length), without splitting a surrogate pair. */
 function head(text: string): string {
-  const end = MAX_SHOWN_CHARACTERS - (/[\uD800-\uDBFF]/.test(text[MAX_SHOWN_CHARACTERS - 1] ?? "") ? 1 : 0);
-  return text.slice(0, end);
+  const last = text.charCodeAt(MAX_SHOWN_CHARACTERS - 1); // NaN past the end: no high surrogate
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_SHOWN_CHARACTERS - 1 : MAX_SHOWN_CHARACTERS);
 }

@@ -17,15 +17,13 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
       instrumentations: options.http ? [new HttpInstrumentation()] : [],
     });
   } catch (err) {
-    // startTracing refuses a spans file it could not write (a folder, a path under a file): bad input
-    // here, where the path is TRACEHOP_SPANS_FILE (or the default under the project). Its message is
-    // `startTracing: options.spansFile "<path>" <problem>: every span would be lost. …`.
-    const prefix = `startTracing: options.spansFile ${JSON.stringify(path)} `;
-    const message = err instanceof Error ? err.message : "";
-    const end = message.indexOf(": every span would be lost");
-    if (message.startsWith(prefix) && end > 0)
+    // startTracing refuses a spans file it could not write (a folder, a path under a file), with
+    // code TRACEHOP_BAD_SPANS_FILE and the reason: bad input here, where the path is TRACEHOP_SPANS_FILE
+    // (or the default under the project).
+    const { code, reason } = err as { code?: unknown; reason?: unknown };
+    if (code === "TRACEHOP_BAD_SPANS_FILE" && typeof reason === "string")
       exitForBadInput(
-        `the spans file ${path} ${message.slice(prefix.length, end)}: set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created)`,
+        `the spans file ${path} ${reason}: set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created)`,
       );
     throw err;
   }

@@ -156,7 +156,9 @@ const START_TRACING_OPTION_NAMES: readonly string[] = [
  *
  * @throws TypeError or RangeError, message starting with `startTracing:`, naming the option or
  *   environment variable to fix; Error for an `options.spansFile` that cannot be a spans file (see
- *   {@link StartTracingOptions.spansFile}).
+ *   {@link StartTracingOptions.spansFile}), with `code` {@link BAD_SPANS_FILE_WARNING}
+ *   (`TRACEHOP_BAD_SPANS_FILE`), `path` (absolute) and `reason` (the end of a sentence that starts with
+ *   the path: `is a folder, not a file`), for a caller that names its own setting.
  */
 export function resolveTracingConfig(options: StartTracingOptions | undefined): TracingConfig {
   if (options === undefined) options = {};
@@ -196,9 +198,12 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     // Nothing is written under OTEL_SDK_DISABLED: nothing to check.
     const problem = sdkDisabled ? undefined : spansFileProblem(resolvePath(spansFile));
     if (problem !== undefined)
-      throw new Error(
-        `startTracing: options.spansFile ${JSON.stringify(spansFile)} ${problem}: every span would be lost. ` +
-          `Pass the path of a file in a writable folder (missing folders are created), or spansFile: false for no spans file`,
+      throw Object.assign(
+        new Error(
+          `startTracing: options.spansFile ${JSON.stringify(spansFile)} ${problem}: every span would be lost. ` +
+            `Pass the path of a file in a writable folder (missing folders are created), or spansFile: false for no spans file`,
+        ),
+        { code: BAD_SPANS_FILE_WARNING, path: resolvePath(spansFile), reason: problem },
       );
   } else {
     spansFile = getStringFromEnv(SPANS_FILE_ENV);

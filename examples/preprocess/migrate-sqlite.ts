@@ -16,7 +16,10 @@ const APPLIED = `SELECT migration_name FROM "_prisma_migrations" WHERE finished_
  *
  * @param dbFile path of the SQLite file (created with its folder when missing)
  * @param migrationsDir folder of the migrations (default: prisma/migrations of this project)
- * @returns the names of the migrations applied by this call
+ * @returns the names (folder names) of the migrations applied by this call, in order
+ * @throws the driver's error when the file or its folder cannot be created or opened as a database, or
+ *   when a migration's SQL fails (for example a table that already exists in a database made by
+ *   `prisma db push`); the failing migration is rolled back and those before it stay applied
  */
 export function migrateSqlite(dbFile: string, migrationsDir = migrationsFolder("sqlite")): string[] {
   mkdirSync(dirname(dbFile), { recursive: true });
@@ -52,8 +55,8 @@ export function migrateSqlite(dbFile: string, migrationsDir = migrationsFolder("
 }
 
 /**
- * The checked-in migrations an existing SQLite file lacks (all of them when it has no
- * `_prisma_migrations` table), in order. Reads only: never creates the file, its folder or a table.
+ * The folder names of the checked-in migrations an existing SQLite file lacks (all of them when it
+ * has no `_prisma_migrations` table), in order. Reads only: never creates the file, its folder or a table.
  *
  * @param dbFile path of the SQLite file
  * @param migrationsDir folder of the migrations (default: prisma/migrations of this project)

@@ -16,8 +16,7 @@ import { describeValue, isPlainObject } from "./describe-value.js";
  */
 export function assertKnownOptions(options: unknown, names: readonly string[], where: string): void {
   if (options === undefined) return;
-  if (!isPlainObject(options))
-    throw new TypeError(`${where}: options must be a plain object (got ${describeValue(options)})`);
+  assertPlainOptions(options, where);
   // for-in with an own-key test instead of Object.keys: no array per call (captureCarrier and
   // contextFromCarrier run this on every call).
   for (const key in options) {
@@ -26,4 +25,16 @@ export function assertKnownOptions(options: unknown, names: readonly string[], w
       `${where}: there is no option ${JSON.stringify(key)}; the options are ${names.join(", ")}`,
     );
   }
+}
+
+/**
+ * Throws the TypeError of options that are not a plain object (see {@link assertKnownOptions}), for an
+ * entry point that checks the option names later, after checks of its own whose messages should come
+ * first (`withSendSpan` asks for `system` before naming an unknown option).
+ *
+ * @throws TypeError `<where>: options must be a plain object (got …)`.
+ */
+export function assertPlainOptions(options: unknown, where: string): void {
+  if (!isPlainObject(options))
+    throw new TypeError(`${where}: options must be a plain object (got ${describeValue(options)})`);
 }

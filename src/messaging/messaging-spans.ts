@@ -19,8 +19,8 @@ import {
   injectCarrier,
   TRACER_NAME,
 } from "../context/carrier-context.js";
-import { assertKnownOptions } from "../known-options.js";
-import { describeValue, isPlainObject } from "../describe-value.js";
+import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
+import { describeValue } from "../describe-value.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -198,7 +198,7 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
     );
   }
   // An array, a Map: its own fields are not options (the message of every entry point).
-  if (!isPlainObject(options)) assertKnownOptions(options, [], `tracehop/messaging: ${entry}`);
+  assertPlainOptions(options, `tracehop/messaging: ${entry}`);
   if (typeof options.system !== "string" || options.system === "") {
     throw new TypeError(`tracehop/messaging: ${entry} needs options.system, e.g. "rabbitmq" or "kafka"`);
   }

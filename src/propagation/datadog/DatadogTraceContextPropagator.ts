@@ -2,7 +2,6 @@ import {
   createTraceState,
   diag,
   trace,
-  TraceFlags,
   type Context,
   type SpanContext,
   type TextMapGetter,
@@ -31,7 +30,13 @@ import {
   resolveStoredInjection,
   type ResolvedInjection,
 } from "./injection-fields.js";
-import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
+import { knownTraceFlags } from "../trace-flags.js";
+import {
+  FLAG_SAMPLED,
+  TRACE_PARENT_HEADER,
+  TRACE_STATE_HEADER,
+  TRACE_STATE_MAX_MEMBERS,
+} from "../w3c/constants.js";
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./tracestate-dd.js";
@@ -131,7 +136,14 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       return;
     }
     const withDd = withDdMember(traceState, value);
-    this._w3c.inject(trace.setSpanContext(context, { ...spanContext, traceState: withDd }), carrier, setter);
+    // The wrapped propagator gets the flags `s:` followed (knownTraceFlags), not a "1" or a `true` it
+    // might read otherwise.
+    const traceFlags = knownTraceFlags(spanContext.traceFlags);
+    this._w3c.inject(
+      trace.setSpanContext(context, { ...spanContext, traceFlags, traceState: withDd }),
+      carrier,
+      setter,
+    );
   }
 
   /**
@@ -149,7 +161,8 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     setter: TextMapSetter,
   ): void {
     if (this._direct) writeTraceContext(spanContext, carrier, setter, TRACESTATE_DD_KEY);
-    else if (isValidSpanContext(spanContext)) this._w3c.inject(context, carrier, setter);
+    else if (isValidSpanContext(spanContext))
+      this._w3c.inject(withKnownFlags(context, spanContext), carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
@@ -209,6 +222,18 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
 }
 
 /**
+ * `context`, or a copy whose span context has the flags every tracehop style writes for it
+ * (`knownTraceFlags`) when its own differ (not a number, unknown bits): what a wrapped W3C propagator
+ * is given, so that it writes the sampled flag the other styles write.
+ */
+function withKnownFlags(context: Context, spanContext: SpanContext): Context {
+  const traceFlags = knownTraceFlags(spanContext.traceFlags);
+  return traceFlags === spanContext.traceFlags
+    ? context
+    : trace.setSpanContext(context, { ...spanContext, traceFlags });
+}
+
+/**
  * The stored Datadog context of an extracted W3C span context: its fields decoded from the `dd=`
  * member; without one (a W3C-only extraction) the fields follow from the span context alone and are
  * derived when something reads them, not on every extraction.
@@ -229,7 +254,7 @@ function storedContextOf(spanContext: SpanContext): StoredDatadogContext {
 function datadogFieldsOf(spanContext: SpanContext, raw: string | undefined): DatadogContext {
   // No dd= member (a W3C-only trace): priority from the flag, only `_dd.p.tid` (as dd-trace-js).
   if (!raw) return fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
-  const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+  const sampled = (knownTraceFlags(spanContext.traceFlags) & FLAG_SAMPLED) !== 0;
   const high = spanContext.traceId.slice(0, 16);
   const member = decodeDdMember(raw);
   let tags = member.tags;

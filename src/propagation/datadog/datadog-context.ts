@@ -1,4 +1,6 @@
-import { createContextKey, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import { createContextKey, trace, type Context } from "@opentelemetry/api";
+import { knownTraceFlags } from "../trace-flags.js";
+import { FLAG_SAMPLED } from "../w3c/constants.js";
 import { TID_TAG } from "./constants.js";
 import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
@@ -71,12 +73,13 @@ const ZERO_TRACE_ID = ZERO_HEX16 + ZERO_HEX16;
 /**
  * The Datadog fields of a W3C trace without a `dd=` member, as dd-trace-js `_extractTraceparentContext`
  * derives them: priority from the sampled flag, and `_dd.p.tid` from the upper 64 bits of `traceId`
- * (32 lowercase hex) unless they are zero. A fresh object.
+ * (32 lowercase hex) unless they are zero. The sampled flag as every inject style reads it
+ * (`knownTraceFlags`). A fresh object.
  */
 export function fieldsOfW3CTrace(traceId: string, traceFlags: number): DatadogContext {
   const high = traceId.slice(0, 16);
   return {
-    samplingPriority: (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? 1 : 0,
+    samplingPriority: (knownTraceFlags(traceFlags) & FLAG_SAMPLED) !== 0 ? 1 : 0,
     propagationTags: high === ZERO_HEX16 ? {} : { [TID_TAG]: high },
   };
 }

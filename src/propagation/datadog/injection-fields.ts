@@ -1,5 +1,7 @@
-import { trace, TraceFlags, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
+import { trace, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
+import { knownTraceFlags } from "../trace-flags.js";
+import { FLAG_SAMPLED } from "../w3c/constants.js";
 import { normalizeHexId } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
@@ -242,13 +244,16 @@ export class EncodedFields {
  *   `test_headers_tracestate_dd_propagate_propagatedtags_change_sampling_*`), so both styles always
  *   describe one decision. A stored priority that is not an integer of at most 10 digits is unknown:
  *   the flag decides (dd-trace-java, -py and -go refuse such a priority on extract).
+ *
+ * The sampled flag is read with `knownTraceFlags`, as the traceparent writer reads it: a `traceFlags`
+ * that is not a number (`"1"`, `true` from untyped code) gives the same answer in every header.
  */
 function fieldsFrom(
   spanContext: SpanContext,
   dd: DatadogContext | undefined,
   raw: string | undefined,
 ): InjectionFields {
-  const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+  const sampled = (knownTraceFlags(spanContext.traceFlags) & FLAG_SAMPLED) !== 0;
   let priority: number | undefined;
   let origin: string | undefined;
   let tags: Readonly<Record<string, string>> | undefined;

@@ -1,4 +1,5 @@
 import type { SpanContext } from "@opentelemetry/api";
+import { knownTraceFlags } from "../trace-flags.js";
 import { KNOWN_FLAGS_MASK, TRACE_PARENT_LENGTH, TRACE_PARENT_VERSION } from "./constants.js";
 
 /** The fields of a parsed traceparent: lower-case hex ids and flags reduced to the known bits. */
@@ -192,7 +193,8 @@ export function isValidSpanContext(spanContext: Pick<SpanContext, "traceId" | "s
 
 /**
  * Writes the version-00 traceparent of a SpanContext (Trace Context §3.2.2):
- * `00-<trace-id>-<parent-id>-<flags>`, ids in lower case, flags masked to `sampled|random` and always
+ * `00-<trace-id>-<parent-id>-<flags>`, ids in lower case, flags masked to `sampled|random`
+ * ({@link knownTraceFlags}: a non-number is read as the OpenTelemetry SDK's sampler reads it) and always
  * two hex digits (§3.2.2.5.3; @opentelemetry/core 2.12 writes `"0" + flags.toString(16)`, which is
  * three digits for flags >= 0x10). Returns `undefined` when an id is not valid hex or is all zero.
  */
@@ -207,9 +209,9 @@ export function formatTraceParent(
 
 /**
  * The traceparent {@link formatTraceParent} writes, for ids the caller has already validated and
- * lower-cased ({@link normalizeHexId}): flags masked to `sampled|random`, two digits; a non-number is 0.
+ * lower-cased ({@link normalizeHexId}): flags as {@link knownTraceFlags} reads them (`sampled|random`,
+ * a string or boolean converted as the OpenTelemetry SDK's sampler converts it), two digits.
  */
 export function traceParentOf(traceId: string, spanId: string, traceFlags: unknown): string {
-  const flags = typeof traceFlags === "number" ? traceFlags & KNOWN_FLAGS_MASK : 0;
-  return `${TRACE_PARENT_VERSION}-${traceId}-${spanId}-${FLAGS_TEXT[flags]}`;
+  return `${TRACE_PARENT_VERSION}-${traceId}-${spanId}-${FLAGS_TEXT[knownTraceFlags(traceFlags)]}`;
 }

@@ -1174,6 +1174,24 @@ const hostileSpanContext: fc.Arbitrary<SpanContext> = fc.record({
       weight: 1,
       arbitrary: fc.constantFrom(-1, Number.NaN, 1.5, 2 ** 40, -0, undefined as unknown as number),
     },
+    // Not a number at all, from untyped code (src/propagation/trace-flags.ts `knownTraceFlags`).
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<unknown>(
+        "1",
+        "01",
+        "3",
+        "abc",
+        true,
+        false,
+        null,
+        1n,
+        {},
+        {
+          valueOf: () => 1,
+        },
+      ) as fc.Arbitrary<number>,
+    },
   ),
   isRemote: fc.boolean(),
   traceState: hostileTraceState,

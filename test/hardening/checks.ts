@@ -223,6 +223,35 @@ export function assertCleanCarrier(carrier: Record<string, unknown>, limits: Car
   }
 }
 
+/**
+ * Every header of `carrier` that carries a sampling decision says the same: the traceparent `sampled`
+ * flag, `x-datadog-sampling-priority` and the `dd=` member's `s:` (keep <=> priority > 0, research rule
+ * 31), the `b3` sampling state (`1` or `d`) and `x-b3-sampled` / `x-b3-flags`. Call after
+ * {@link assertCleanCarrier} (the values are of their grammar).
+ */
+export function assertOneSamplingDecision(carrier: Record<string, unknown>): void {
+  const decisions: [string, boolean][] = [];
+  const traceparent = carrier.traceparent as string | undefined;
+  if (traceparent !== undefined)
+    decisions.push(["traceparent", (parseInt(traceparent.slice(53), 16) & 1) === 1]);
+  const priority = carrier["x-datadog-sampling-priority"] as string | undefined;
+  if (priority !== undefined) decisions.push(["x-datadog-sampling-priority", Number(priority) > 0]);
+  const dd = /(?:^|,)dd=s:(-?[0-9]+)/.exec((carrier.tracestate as string | undefined) ?? "");
+  if (dd !== null) decisions.push(["dd= s:", Number(dd[1]) > 0]);
+  const b3 = carrier.b3 as string | undefined;
+  if (b3 !== undefined) {
+    const state = b3.split("-")[2];
+    if (state !== undefined) decisions.push(["b3", state !== "0"]);
+  }
+  if (carrier["x-b3-flags"] === "1") decisions.push(["x-b3-flags", true]);
+  else if (carrier["x-b3-sampled"] !== undefined)
+    decisions.push(["x-b3-sampled", carrier["x-b3-sampled"] === "1"]);
+  assert.ok(
+    decisions.every(([, sampled]) => sampled === decisions[0]![1]),
+    `sampling decisions disagree: ${decisions.map(([name, sampled]) => `${name} ${sampled ? "keep" : "drop"}`).join(", ")}`,
+  );
+}
+
 const OBJECT_PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort().join();
 
 /** Object.prototype and Array.prototype are as the runtime made them (no pollution). */

@@ -41,6 +41,7 @@ import {
 import {
   assertCleanCarrier,
   assertNoPrototypePollution,
+  assertOneSamplingDecision,
   type CarrierLimits,
   assertValidExtraction,
   propagatedState,
@@ -357,6 +358,11 @@ const INJECTORS: {
     limits: { tagsMaxLength: 48 },
   },
   { name: "captureCarrier", inject: (ctx) => captureCarrier({ context: ctx }) },
+  // Every style into one carrier, for the check that its headers agree on sampling.
+  {
+    name: 'createPropagator(["datadog", "tracecontext", "b3", "b3multi"])',
+    inject: injectWith(createPropagator(["datadog", "tracecontext", "b3", "b3multi"])),
+  },
 ];
 
 function injectWith(propagator: TextMapPropagator): (ctx: Context) => Record<string, unknown> {
@@ -375,13 +381,15 @@ describe("inject of a context an application built", () => {
   // setDatadogContext, trace.setSpanContext (any TraceState) and propagation.setBaggage, so the
   // encoders (encodeTagsHeader, encodeDdValue / encodeDdTagKey, the origin check, the baggage encoder,
   // the tracestate re-reading) are what stands between hostile input and the wire.
-  test("never throws and writes only headers of their grammar: printable ASCII, within the limits", () => {
+  test("never throws and writes only headers of their grammar: printable ASCII, within the limits, one sampling decision", () => {
     fc.assert(
       fc.property(hostileInjection, (injection) => {
         const ctx = contextOfInjection(injection);
         for (const { name, inject, limits } of INJECTORS) {
           try {
-            assertCleanCarrier(inject(ctx), limits);
+            const carrier = inject(ctx);
+            assertCleanCarrier(carrier, limits);
+            assertOneSamplingDecision(carrier);
           } catch (error) {
             if (error instanceof Error) error.message = `${name}: ${error.message}`;
             throw error;

@@ -4,6 +4,7 @@
 // TypeError naming the unknown option and listing the known ones.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import {
   captureCarrier,
   contextFromCarrier,
@@ -12,6 +13,7 @@ import {
   DatadogTraceContextPropagator,
   LinkAwareSampler,
   RestoredRootSampler,
+  setDatadogContext,
   setRestoreDefaults,
   startTracing,
   traced,
@@ -318,6 +320,12 @@ const entryPoints: [where: string, call: (options: never) => unknown, refused?: 
   ["tracehop withBatch", (o) => withBatch([TP], "x", fn, o)],
   ["tracehop withBatchItem", (o) => withBatchItem(TP, "x", fn, o)],
   ["tracehop setRestoreDefaults", (o) => setRestoreDefaults(o)],
+  // Not options but the fields to set: refused the same way (null gave the engine's TypeError; 5 and "x" were no fields).
+  [
+    "tracehop setDatadogContext",
+    (o) => setDatadogContext(ROOT_CONTEXT, o),
+    [null, undefined, 5, "x", [], true],
+  ],
   ["startTracing", (o) => startTracing(o)],
   ["LinkAwareSampler", (o) => new LinkAwareSampler(o)],
   ["RestoredRootSampler", (o) => new RestoredRootSampler(o)],

@@ -13,7 +13,12 @@ import {
   trace,
   type Context,
 } from "@opentelemetry/api";
-import { createPropagator, getDatadogContext, setDatadogContext } from "../../src/index.js";
+import {
+  createPropagator,
+  getDatadogContext,
+  setDatadogContext,
+  type DatadogContext,
+} from "../../src/index.js";
 import { EncodedFields } from "../../src/propagation/datadog/injection-fields.js";
 import { decodeTagsHeader, encodeTagsHeader, type DecodedTags } from "../../src/propagation/datadog/tags.js";
 import {
@@ -621,6 +626,42 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     isRemote: false,
   };
   const evil = { toString: () => "\r\nx-evil: 1" };
+
+  test("fields that are not a plain object: a TypeError naming setDatadogContext and the value, ctx unchanged", () => {
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, span);
+    const given: [unknown, string][] = [
+      [null, "null"],
+      [undefined, "undefined"],
+      [5, "5"],
+      ["x", '"x"'],
+      [[{ samplingPriority: 2 }], "an array"],
+      [new Map([["samplingPriority", 2]]), "a Map"],
+    ];
+    for (const [fields, shown] of given)
+      assert.throws(() => setDatadogContext(ctx, fields as never), {
+        name: "TypeError",
+        message:
+          "tracehop setDatadogContext: fields must be a plain object " +
+          `({ samplingPriority?, origin?, propagationTags, lastParentId? }), got ${shown}`,
+      });
+    assert.equal(getDatadogContext(ctx), undefined);
+    // A ctx that is not a Context: the same kind of answer, not "Cannot read properties of null".
+    assert.throws(() => setDatadogContext(null as never, { propagationTags: {} }), {
+      name: "TypeError",
+      message:
+        "tracehop setDatadogContext: ctx must be a Context from @opentelemetry/api " +
+        "(context.active(), trace.setSpan(...)), got null",
+    });
+    // A plain object without a prototype is fields like any other.
+    const bare = Object.assign(Object.create(null) as DatadogContext, {
+      samplingPriority: 2,
+      propagationTags: {},
+    });
+    assert.deepEqual(getDatadogContext(setDatadogContext(ctx, bare)), {
+      samplingPriority: 2,
+      propagationTags: {},
+    });
+  });
 
   test("an origin, tag value or last parent id that is not a string is left out, never written", () => {
     for (const value of [42, evil, null, true, ["a\nb"]]) {

@@ -1,6 +1,7 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
 import { knownTraceFlags } from "../trace-flags.js";
 import { FLAG_SAMPLED } from "../w3c/constants.js";
+import { describeValue, isPlainObject } from "../../describe-value.js";
 import { TID_TAG } from "./constants.js";
 import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
@@ -132,8 +133,23 @@ export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDa
  * a cast) is left out as well: a header value is text, and writing such a value would hand the carrier
  * a number or an object, whose `toString` may hold anything (`"\r\nx-evil: 1"`). A string is kept as
  * given; injection writes it only where its header's grammar admits it.
+ *
+ * @throws TypeError when `ctx` is not a Context (no `getValue` method) or `fields` is not a plain
+ *   object (its prototype Object.prototype, or none): `null`, `undefined`, a number, a string, an array,
+ *   a Map. A mistake in the calling code, answered as every entry point answers options that are not a
+ *   plain object (src/known-options.ts), naming this function and the value given: `null` gave the
+ *   engine's own TypeError ("Cannot read properties of null") and a number or a string was taken as
+ *   no fields. Values inside a plain object are never refused, only left out as above.
  */
 export function setDatadogContext(ctx: Context, fields: DatadogContext): Context {
+  if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function")
+    throw new TypeError(
+      `tracehop setDatadogContext: ctx must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
+    );
+  if (!isPlainObject(fields))
+    throw new TypeError(
+      `tracehop setDatadogContext: fields must be a plain object ({ samplingPriority?, origin?, propagationTags, lastParentId? }), got ${describeValue(fields)}`,
+    );
   const copy: DatadogContext = {
     propagationTags: Object.fromEntries(
       Object.entries(fields.propagationTags ?? {}).filter(([, value]) => typeof value === "string"),

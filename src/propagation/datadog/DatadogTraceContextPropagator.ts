@@ -65,7 +65,9 @@ import { describeValue } from "../../describe-value.js";
  * (relayed as dd-trace-js's `tracestate.js` relays them, `relayedDdEntries`), at most 256 characters
  * (dd-trace-java `W3CPTagsCodec`); at most 32 members, dropped from the right (W3C Trace Context
  * tracestate limits; Datadog system-tests `test_headers_tracestate_dd_keeps_32_or_fewer_list_members`).
- * The `traceparent` sampled flag and `s:` always agree (dd-trace-java `W3CHttpCodec.injectTraceParent`).
+ * The `traceparent` sampled flag and `s:` always agree (dd-trace-java `W3CHttpCodec.injectTraceParent`):
+ * both are read with `knownTraceFlags` (a `traceFlags` that is not a number as the OpenTelemetry SDK's
+ * sampler reads it), and a wrapped W3C propagator is given those flags.
  * Never throws on bad input.
  */
 export class DatadogTraceContextPropagator implements TextMapPropagator {

@@ -30,6 +30,14 @@ const DATABASE_TAG_LENGTH = 8;
  */
 export const ATTEMPTS_HEADER = "tracehop-attempts";
 /**
+ * Header that makes a message's {@link ATTEMPTS_HEADER} believed: AmqpQueue writes it on the copies it
+ * publishes to its own queue or to a retry queue, and reads the count only where the mark is
+ * {@link attemptsMark} of that queue, that message and that count. Anything else (no mark: a publisher's
+ * message, a dead letter moved back by a shovel or by hand; a mark of another message, queue or count)
+ * counts as no earlier attempt. Dead letters and redriven messages carry none.
+ */
+export const ATTEMPTS_MARK_HEADER = "tracehop-attempts-mark";
+/**
  * Header of a retry or a dead letter: why its last delivery ended without an acknowledgement (the text
  * of the handler's error, {@link errorText}, or the queue's reason), at most
  * {@link LAST_ERROR_MAX_LENGTH} characters.
@@ -109,8 +117,13 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   unacknowledged: `redelivered`, in a classic queue as in a quorum queue). Such a message is first
  *   republished with that delivery in its count (to the tail of the queue) and handled from the copy,
  *   so no copy is redelivered twice — a message that kills every consumer is dead-lettered after
- *   `maxAttempts` like one whose handler fails. `x-delivery-count` (a quorum queue's) is never read, as
- *   any publisher can set it, and is left off every copy ({@link BROKER_HEADERS});
+ *   `maxAttempts` like one whose handler fails. The count is read only from this queue's own copies,
+ *   which carry its {@link ATTEMPTS_MARK_HEADER} ({@link attemptsMark}: tied to the queue, the message
+ *   id and the count; its limits are said there); a count without it (a publisher's, one copied with the
+ *   headers of a consumed message, a dead letter's moved back by a shovel) counts as none, so such a
+ *   message is handled from delivery 1 instead of being dead-lettered unhandled. `x-delivery-count` (a
+ *   quorum queue's) is never read, as any publisher can set it, and is left off every copy
+ *   ({@link BROKER_HEADERS});
  * - a message whose handler fails is acknowledged and a copy published (same body, headers — the trace
  *   context among them, so the retry's process span continues the same trace — and message id) with
  *   the count and `last-error`, into the retry queue of its delay ({@link retryQueue}): `retryDelayMs`
@@ -305,7 +318,7 @@ export class AmqpQueue implements Queue {
       if (msg === false) return moved; // another consumer of the dead-letter queue took the rest
       const variants = function* () {
         yield* copyVariants(msg, 0, undefined);
-        const { [ATTEMPTS_HEADER]: _count, ...rest } = brokerHeadersLeftOff(msg);
+        const { [ATTEMPTS_HEADER]: _count, ...rest } = headersToCopy(msg);
         yield { headers: rest, note: "without its count (0), which does not fit" };
       };
       const copied = await this._copy(msg, async () => name, variants());
@@ -362,7 +375,7 @@ export class AmqpQueue implements Queue {
     const id = messageIdOf(msg);
     const message = messageLabel(id, msg.content);
     const remembered = this._recall(msg);
-    const attempts = remembered?.attempts ?? earlierAttempts(msg);
+    const attempts = remembered?.attempts ?? earlierAttempts(msg, name);
     const of = (n: number) => `delivery ${n} of ${this._maxAttempts}`;
     /** Why its last delivery ended without a verdict (its consumer died, or lost its channel, with it). */
     const unacknowledged = (reason: string) =>
@@ -387,7 +400,7 @@ export class AmqpQueue implements Queue {
       const copied = await this._copy(
         msg,
         async () => name,
-        copyVariants(msg, attempts, remembered?.lastError),
+        copyVariants(msg, attempts, remembered?.lastError, markOf(name, msg, attempts)),
       );
       if (copied.outcome === "moved" || copied.outcome === "lost") return;
       if (copied.outcome === "too large") {
@@ -432,7 +445,11 @@ export class AmqpQueue implements Queue {
           " at once, not retried",
         );
       } else if (this._closing) {
-        const copied = await this._copy(msg, async () => name, copyVariants(msg, attempts, undefined));
+        const copied = await this._copy(
+          msg,
+          async () => name,
+          copyVariants(msg, attempts, undefined, markOf(name, msg, attempts)),
+        );
         const outcome =
           copied.outcome === "moved"
             ? `given back (the queue is closing)${note(copied.note)}`
@@ -446,7 +463,11 @@ export class AmqpQueue implements Queue {
         const delayMs = this._delayMs(deliveryCount);
         const target = async () => (delayMs === 0 ? name : this._declareRetry(name, delayMs));
         const lastError = errorText(error);
-        const copied = await this._copy(msg, target, copyVariants(msg, deliveryCount, lastError));
+        const copied = await this._copy(
+          msg,
+          target,
+          copyVariants(msg, deliveryCount, lastError, markOf(name, msg, deliveryCount)),
+        );
         if (copied.outcome === "moved")
           console.error(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
         else if (copied.outcome === "too large")
@@ -487,7 +508,7 @@ export class AmqpQueue implements Queue {
     const variants = function* () {
       yield* copyVariants(msg, attempts, lastError);
       yield {
-        headers: brokerHeadersLeftOff(msg),
+        headers: headersToCopy(msg),
         note: "with its headers as they were: its count and last-error do not fit",
       };
       const cut = bounded(lastError, LAST_ERROR_MAX_LENGTH);
@@ -553,7 +574,7 @@ export class AmqpQueue implements Queue {
     this._requeued.set(id, {
       attempts,
       lastError,
-      counted: countedAttempts(msg),
+      counted: headerCount(msg),
     });
     if (this._requeued.size > REMEMBERED_MAX) this._requeued.delete(this._requeued.keys().next().value!);
   }
@@ -567,7 +588,7 @@ export class AmqpQueue implements Queue {
     const remembered = id === undefined ? undefined : this._requeued.get(id);
     if (remembered === undefined) return undefined;
     this._requeued.delete(id!);
-    const counted = countedAttempts(msg);
+    const counted = headerCount(msg);
     return msg.fields.redelivered && counted === remembered.counted ? remembered : undefined;
   }
 
@@ -661,7 +682,10 @@ interface Requeued {
   attempts: number;
   /** Why that delivery ended so (the handler's error, or the reason it was being dead-lettered). */
   lastError: string;
-  /** Its {@link ATTEMPTS_HEADER} as it was requeued (a copy published since by another consumer differs). */
+  /**
+   * Its {@link ATTEMPTS_HEADER} as it was requeued, marked or not ({@link headerCount}; a copy published
+   * since by another consumer differs).
+   */
   counted: number;
 }
 
@@ -678,14 +702,21 @@ type Copied =
   | { outcome: "lost" }
   | { outcome: "refused"; target: string; why: string };
 
+/** The {@link attemptsMark} of a copy of `msg`, a message of the RabbitMQ queue `queue`, with `attempts`. */
+const markOf = (queue: string, msg: amqplib.Message, attempts: number): string =>
+  attemptsMark(queue, messageIdOf(msg), msg.content, attempts);
+
 /** ` (note)`, or nothing. */
 const note = (text: string | undefined): string => (text === undefined ? "" : ` (${text})`);
 
-/** The headers of `msg` without the ones RabbitMQ adds ({@link BROKER_HEADERS}). */
-function brokerHeadersLeftOff(msg: amqplib.Message): Record<string, unknown> {
+/**
+ * The headers of `msg` without the ones RabbitMQ adds ({@link BROKER_HEADERS}) and without its
+ * {@link ATTEMPTS_MARK_HEADER} (a copy gets a mark of its own, or none).
+ */
+function headersToCopy(msg: amqplib.Message): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(msg.properties.headers ?? {}))
-    if (!BROKER_HEADERS.has(key)) headers[key] = value;
+    if (!BROKER_HEADERS.has(key) && key !== ATTEMPTS_MARK_HEADER) headers[key] = value;
   return headers;
 }
 
@@ -705,18 +736,21 @@ function bounded(text: string, length: number): string {
 const LAST_ERROR_MIN_CUT = 16;
 
 /**
- * The header tables of a copy of `msg` with `attempts` in {@link ATTEMPTS_HEADER} and `lastError` in
- * `last-error` (undefined: the message's own, kept), largest first: `lastError` at most
+ * The header tables of a copy of `msg` with `attempts` in {@link ATTEMPTS_HEADER}, `mark` in
+ * {@link ATTEMPTS_MARK_HEADER} (undefined: none, as on a dead letter) and `lastError` in `last-error`
+ * (undefined: the message's own, kept), largest first: `lastError` at most
  * {@link LAST_ERROR_MAX_LENGTH} characters; then, for a copy that does not fit amqplib's field table,
- * the last error halved again and again, then left out. Every table carries the count.
+ * the last error halved again and again, then left out. Every table carries the count and the mark.
  */
 function* copyVariants(
   msg: amqplib.Message,
   attempts: number,
   lastError: string | undefined,
+  mark?: string,
 ): Generator<Variant> {
-  const { [LAST_ERROR_HEADER]: own, ...headers } = brokerHeadersLeftOff(msg);
+  const { [LAST_ERROR_HEADER]: own, ...headers } = headersToCopy(msg);
   headers[ATTEMPTS_HEADER] = attempts;
+  if (mark !== undefined) headers[ATTEMPTS_MARK_HEADER] = mark;
   const error =
     lastError !== undefined ? bounded(lastError, LAST_ERROR_MAX_LENGTH) : headerText(msg, LAST_ERROR_HEADER);
   if (lastError === undefined && own !== undefined)
@@ -741,15 +775,16 @@ function* copyVariants(
 }
 
 /**
- * The deliveries of `msg` that ended without an acknowledgement before this one: its
- * {@link ATTEMPTS_HEADER} (a non-negative integer, as a number or decimal text; else 0), plus 1 when the
+ * The deliveries of `msg`, a delivery of the RabbitMQ queue `queue`, that ended without an
+ * acknowledgement before this one: its {@link ATTEMPTS_HEADER} where the queue marked it
+ * ({@link countedAttempts}; else 0), plus 1 when the
  * broker redelivers this copy (`redelivered`). `x-delivery-count` is never read: any publisher can set
  * it (a first delivery with `x-delivery-count: 99` would be dead at once, one with 0 counted forever at
  * 1), and a redelivered copy is republished with its count before it is handled, so that no copy is
  * ever redelivered twice.
  */
-function earlierAttempts(msg: amqplib.ConsumeMessage): number {
-  return countedAttempts(msg) + (msg.fields.redelivered ? 1 : 0);
+function earlierAttempts(msg: amqplib.ConsumeMessage, queue: string): number {
+  return countedAttempts(msg, queue) + (msg.fields.redelivered ? 1 : 0);
 }
 
 /** The message id of `msg`: its `messageId` property when a non-empty string, else undefined. */
@@ -772,9 +807,54 @@ function messageLabel(id: string | undefined, body: Buffer): string {
   return `a message without an id (body sha256 ${hash})`;
 }
 
-/** The {@link ATTEMPTS_HEADER} of `msg` as a count ({@link count}); 0 when absent or not a count. */
-function countedAttempts(msg: amqplib.Message): number {
+/** Hex characters of the SHA-256 in an {@link ATTEMPTS_MARK_HEADER} (128 bits). */
+const MARK_LENGTH = 32;
+
+/**
+ * The {@link ATTEMPTS_MARK_HEADER} of a copy that AmqpQueue publishes for the RabbitMQ queue `queue` (to
+ * it, or to one of its retry queues, whence it comes back to `queue`) of the message with the message id
+ * `messageId` (undefined: it has none; then its `body` names it) and `attempts` in
+ * {@link ATTEMPTS_HEADER}: 32 hex characters of the SHA-256 of the three.
+ *
+ * It is no signature (there is no key: anyone can compute it); it tells the queue's own copies from
+ * copies made by others, which bring along the count of the message they copied. Such a copy carries no
+ * matching mark when it was taken from a dead-letter queue (a dead letter carries no mark), or when it
+ * was published with a message id of its own (publish() gives each message a new one; an application
+ * that copies only the headers gives it none). Limits: a copy that keeps the message id as well as the
+ * headers (every property copied: a shovel of the queue itself or of a retry queue, an application that
+ * republishes the message as it is) cannot be told from the queue's own copy without state shared by
+ * every consumer, and counts on from the count it carries; so does a copy of a message without a
+ * message id that keeps its body and headers.
+ */
+export function attemptsMark(
+  queue: string,
+  messageId: string | undefined,
+  body: Buffer,
+  attempts: number,
+): string {
+  const hash = createHash("sha256").update(`${queue}\n${attempts}\n`);
+  if (messageId !== undefined) hash.update(`id ${messageId}`);
+  else hash.update("body ").update(body);
+  return hash.digest("hex").slice(0, MARK_LENGTH);
+}
+
+/** The {@link ATTEMPTS_HEADER} of `msg` as a count ({@link count}), marked or not; 0 when absent or not a count. */
+function headerCount(msg: amqplib.Message): number {
   return count(msg.properties.headers?.[ATTEMPTS_HEADER]) ?? 0;
+}
+
+/**
+ * The {@link ATTEMPTS_HEADER} of `msg`, a delivery of the RabbitMQ queue `queue`, as a count
+ * ({@link count}) when its {@link ATTEMPTS_MARK_HEADER} is the {@link attemptsMark} of that queue,
+ * message and count (a copy AmqpQueue made); else 0: absent, not a count, or not marked by the queue (a
+ * publisher's count, a dead letter's count brought back by a shovel, a count copied with the headers of
+ * another message).
+ */
+function countedAttempts(msg: amqplib.Message, queue: string): number {
+  const counted = count(msg.properties.headers?.[ATTEMPTS_HEADER]);
+  if (counted === undefined || counted === 0) return 0;
+  const mark = attemptsMark(queue, messageIdOf(msg), msg.content, counted);
+  return headerText(msg, ATTEMPTS_MARK_HEADER) === mark ? counted : 0;
 }
 
 /** A header value as a count: a non-negative safe integer, or its decimal text; else undefined. */

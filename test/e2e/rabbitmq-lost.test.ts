@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import type amqplib from "amqplib";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { attemptsMark } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { runMainJob, startExample } from "../support/main-job.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
@@ -94,14 +95,18 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 120_000 }, (
   test("npm start whose worker loses its channel mid-run says which process ended and exits 1 without waiting for the job timeout", async (t) => {
     if (skipped(t)) return;
     const { env, queue } = freshRun();
-    // A message already dead by its count is moved to `<queue>.dead` as soon as the worker takes it; that
+    // A message already dead by its count (marked as the queue marks its own retries) is moved to `<queue>.dead` as soon as the worker takes it; that
     // queue, declared here without `durable`, makes the worker's declaration of it fail (406
     // PRECONDITION_FAILED), which closes the worker's channel.
     const channel = await connection!.createConfirmChannel();
     await channel.assertQueue(queue, { durable: true });
     await channel.assertQueue(`${queue}.dead`, { durable: false });
-    channel.sendToQueue(queue, Buffer.from(JSON.stringify({ jobId: "none" })), {
-      headers: { "tracehop-attempts": 5 },
+    const body = Buffer.from(JSON.stringify({ jobId: "none" }));
+    channel.sendToQueue(queue, body, {
+      headers: {
+        "tracehop-attempts": 5,
+        "tracehop-attempts-mark": attemptsMark(queue, "already-dead", body, 5),
+      },
       messageId: "already-dead",
     });
     await channel.waitForConfirms();

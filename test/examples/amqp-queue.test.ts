@@ -5,6 +5,8 @@ import type amqplib from "amqplib";
 import {
   AmqpQueue,
   ATTEMPTS_HEADER,
+  ATTEMPTS_MARK_HEADER,
+  attemptsMark,
   MAX_RETRY_DELAY_MS,
   retryQueue,
   type AmqpQueueOptions,
@@ -37,6 +39,14 @@ const delivery = (m: QueueMessage): Seen => ({
 });
 const counts = (seen: Seen[]) => seen.map((s) => [s.body, s.deliveryCount, s.redelivered]);
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+/**
+ * The headers that give a message published by a test `attempts` earlier deliveries, as AmqpQueue's own
+ * copies of it carry them (the RabbitMQ queue `name`, its message id `messageId`, its `body`).
+ */
+const counted = (name: string, messageId: string | undefined, body: string, attempts: number) => ({
+  [ATTEMPTS_HEADER]: attempts,
+  [ATTEMPTS_MARK_HEADER]: attemptsMark(name, messageId, Buffer.from(body), attempts),
+});
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The retry queues a queue with these options can use (one per delay step). */
@@ -211,7 +221,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     // queue of per-message TTLs, "short" would wait behind "long" (RabbitMQ expires only at the head).
     const options = { maxAttempts: 5, retryDelayMs: 300 };
     await withQueue(options, async ({ queue, name }) => {
-      broker.channel.sendToQueue(name, Buffer.from("long"), { headers: { [ATTEMPTS_HEADER]: 2 } });
+      broker.channel.sendToQueue(name, Buffer.from("long"), { headers: counted(name, undefined, "long", 2) });
       await broker.channel.waitForConfirms();
       await queue.publish("jobs", "short", {});
       const seen: Seen[] = [];
@@ -283,7 +293,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     await withQueue({}, async ({ queue, name, close }) => {
       await queue.publish("jobs", "first delivery lost", {});
       broker.channel.sendToQueue(name, Buffer.from("third delivery lost"), {
-        headers: { [ATTEMPTS_HEADER]: 1 },
+        headers: counted(name, undefined, "third delivery lost", 1),
       });
       await broker.channel.waitForConfirms();
       await dieWith(name, 2);
@@ -304,7 +314,11 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     if (!broker.requireBroker(t)) return;
     await withQueue({ maxAttempts: 2 }, async ({ queue, name, logs }) => {
       broker.channel.sendToQueue(name, Buffer.from("kills its consumers"), {
-        headers: { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 1, "last-error": "out of memory" },
+        headers: {
+          traceparent: TRACEPARENT,
+          ...counted(name, "m-1", "kills its consumers", 1),
+          "last-error": "out of memory",
+        },
         messageId: "m-1",
       });
       await broker.channel.waitForConfirms();
@@ -387,6 +401,112 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
       assert.equal(dead.properties.headers?.["last-error"], "failure 3");
       assert.equal(dead.properties.headers?.["x-delivery-count"], undefined);
+      assert.ok(!logs.some((line) => line.includes("consumer died")), logs.join("\n"));
+    });
+  });
+
+  test("a publisher's `tracehop-attempts: 99` (not marked by the queue) is not believed: its handler runs from delivery 1 to maxAttempts, dead with the handler's last error", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 3, retryDelayMs: 0 }, async ({ queue, name, logs }) => {
+      broker.channel.sendToQueue(name, Buffer.from("claims 99 attempts"), {
+        headers: { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 99, "last-error": "an old failure" },
+        messageId: "copied-99",
+      });
+      await broker.channel.waitForConfirms();
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        throw new Error(`failure ${seen.length}`);
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      assert.deepEqual(counts(seen), [
+        ["claims 99 attempts", 1, false],
+        ["claims 99 attempts", 2, true],
+        ["claims 99 attempts", 3, true],
+      ]);
+      const dead = await takeDeadLetter(name);
+      // A dead letter carries its count, but not the mark: moved back as it is, it starts again from 1.
+      assert.deepEqual(
+        { ...dead.properties.headers },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 3, "last-error": "failure 3" },
+      );
+      assert.deepEqual(logs, [
+        `amqp queue: handler failed on message copied-99 of ${name} (delivery 1 of 3); delivered again in 0 ms`,
+        `amqp queue: handler failed on message copied-99 of ${name} (delivery 2 of 3); delivered again in 0 ms`,
+        `amqp queue: handler failed on message copied-99 of ${name} (delivery 3 of 3); moved to ${deadLetterQueue(name)}`,
+      ]);
+    });
+  });
+
+  test("a copy of the queue's own retry published by an application with every header (the mark too) but its own message id, or none: delivery 1", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    // maxAttempts 2: a believed count of 1 would make the copies' first delivery the last allowed one.
+    await withQueue({ maxAttempts: 2, retryDelayMs: 60_000 }, async ({ queue, name, logs }) => {
+      await queue.publish("jobs", "retried", { traceparent: TRACEPARENT });
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        if (seen.length === 1) throw new Error("first failure");
+      });
+      const retries = retryQueue(name, 60_000);
+      // Logged once the retry is confirmed (checkQueue before the queue declares it would close the channel).
+      await until(() => logs.some((line) => line.endsWith("delivered again in 60000 ms")));
+      // The queue's retry, taken off its retry queue: marked for its queue, its message id and its count.
+      const retry = await broker.channel.get(retries, { noAck: true });
+      assert.ok(retry);
+      const id = retry.properties.messageId as string;
+      assert.deepEqual(
+        { ...retry.properties.headers },
+        {
+          traceparent: TRACEPARENT,
+          ...counted(name, id, "retried", 1),
+          "last-error": "first failure",
+        },
+      );
+      const headers = { ...retry.properties.headers };
+      broker.channel.sendToQueue(name, retry.content, { headers, messageId: "republished" });
+      broker.channel.sendToQueue(name, retry.content, { headers });
+      await broker.channel.waitForConfirms();
+      await until(() => seen.length === 3);
+      assert.deepEqual(
+        seen.map((s) => [s.id, s.deliveryCount, s.redelivered]),
+        [
+          [id, 1, false],
+          ["republished", 1, false],
+          [undefined, 1, false],
+        ],
+      );
+      assert.equal(await messageCount(deadLetterQueue(name)), 0);
+    });
+  });
+
+  test("a dead letter moved back as it is (a shovel of <queue>.dead: same body, message id and headers) is handled from delivery 1, not dead-lettered unhandled", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({ maxAttempts: 2, retryDelayMs: 0 }, async ({ queue, name, logs }) => {
+      await queue.publish("jobs", "dies", { traceparent: TRACEPARENT });
+      const seen: Seen[] = [];
+      let healed = false;
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        if (!healed) throw new Error(`failure ${seen.length}`);
+      });
+      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      healed = true;
+      const dead = await takeDeadLetter(name);
+      assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 2);
+      broker.channel.sendToQueue(name, dead.content, {
+        headers: { ...dead.properties.headers },
+        messageId: dead.properties.messageId as string,
+      });
+      await broker.channel.waitForConfirms();
+      await until(() => seen.length === 3);
+      await until(async () => (await messageCount(name)) === 0);
+      assert.deepEqual(counts(seen), [
+        ["dies", 1, false],
+        ["dies", 2, true],
+        ["dies", 1, false],
+      ]);
+      assert.equal(await messageCount(deadLetterQueue(name)), 0);
       assert.ok(!logs.some((line) => line.includes("consumer died")), logs.join("\n"));
     });
   });

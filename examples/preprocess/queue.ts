@@ -293,6 +293,9 @@ interface ClaimedMessage {
  *   to `<queue>.dead.dead`), and the live queue's claim needs no extra filter;
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
  *   at once, that delivery not counted;
+ * - a row whose `headers` are not JSON (SQLite's text, written by hand) is dead-lettered on its delivery
+ *   as a {@link PermanentMessageError} (`its headers are not JSON (…)`), without calling the handler: the
+ *   messages behind it go on;
  * - a handler that succeeds after its consumer's lease ran out acknowledges the message wherever no
  *   other consumer holds it (waiting for its next delivery, or dead-lettered meanwhile): it was handled.
  * A redelivery carries the headers as published, so its process span restores the same trace.
@@ -356,7 +359,10 @@ export class TableQueue implements Queue {
           await pause(this._pollMs, this._closing.signal);
           continue;
         }
-        await this._handle(claim.message, claim.claimedAt, handler);
+        if (claim.unreadable !== undefined)
+          // Its headers cannot be read (they would fail every poll): it can never be handled.
+          await this._failed(claim.message, claim.claimedAt, new PermanentMessageError(claim.unreadable));
+        else await this._handle(claim.message, claim.claimedAt, handler);
       }
     })();
     return Promise.resolve();
@@ -518,13 +524,19 @@ export class TableQueue implements Queue {
   /**
    * The oldest available message of `queue` (never claimed, or past its backoff, or its lease run out)
    * once claimed, with the time of the claim; `null` when there is none, `undefined` when another
-   * consumer took it first or it was dead-lettered instead.
+   * consumer took it first or it was dead-lettered instead. `unreadable` says why, when the row's
+   * `headers` are not JSON (SQLite keeps JSON as text, and a row written by hand can hold anything there;
+   * PostgreSQL's jsonb and MySQL's JSON refuse it): the message is claimed all the same, with no headers,
+   * to be dead-lettered. The headers are read on their own, by the row's id, so that Prisma's parse of
+   * one such row fails that row only, not every poll (the messages behind it would wait forever).
+   * @throws the database error of a read or of the claim (the consumer polls again later)
    */
   private async _claimNext(
     queue: string,
-  ): Promise<{ message: ClaimedMessage; claimedAt: Date } | null | undefined> {
+  ): Promise<{ message: ClaimedMessage; claimedAt: Date; unreadable?: string } | null | undefined> {
     const now = Date.now();
-    const message = await this._db.queueMessage.findFirst({
+    const found = await this._db.queueMessage.findFirst({
+      omit: { headers: true },
       where: {
         queue,
         OR: [
@@ -534,7 +546,19 @@ export class TableQueue implements Queue {
       },
       orderBy: { id: "asc" },
     });
-    if (!message) return null;
+    if (!found) return null;
+    let headers: unknown;
+    let unreadable: string | undefined;
+    try {
+      headers = (
+        await this._db.queueMessage.findUnique({ where: { id: found.id }, select: { headers: true } })
+      )?.headers;
+    } catch (error) {
+      // Prisma parses a JSON column with JSON.parse: a SyntaxError is the row's text, not the database.
+      if (!(error instanceof SyntaxError)) throw error;
+      unreadable = `its headers are not JSON (${error.message})`;
+    }
+    const message = { ...found, headers };
     // The row as read, its delivery count included: a message given back (consumedAt null again) since
     // this read has a higher count, so the read cannot claim it a second time.
     const asRead = { id: message.id, consumedAt: message.consumedAt, attempts: message.attempts };
@@ -559,7 +583,7 @@ export class TableQueue implements Queue {
       data: { consumedAt: claimedAt, attempts: { increment: 1 } },
     });
     return claimed.count === 1
-      ? { message: { ...message, attempts: message.attempts + 1 }, claimedAt }
+      ? { message: { ...message, attempts: message.attempts + 1 }, claimedAt, unreadable }
       : undefined;
   }
 

@@ -177,6 +177,43 @@ describe("TableQueue (the main job's embedded queue)", () => {
     ]);
   });
 
+  test("a row whose headers are not JSON (written into SQLite by hand) is dead-lettered with the reason, and the messages behind it are delivered", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 5, retryDelayMs: 0 });
+    // Prisma parses the column's text on every read: this row failed every poll, the rest waited forever.
+    raw
+      .prepare(
+        "INSERT INTO QueueMessage (queue, body, headers) VALUES ('bad-headers', 'blocked?', 'not json')",
+      )
+      .run();
+    await queue.publish("bad-headers", "behind it", {
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    const seen: QueueMessage[] = [];
+    const logs = await quietly(async () => {
+      await queue.consume("bad-headers", async (message) => {
+        seen.push(message);
+      });
+      await until(() => rows("bad-headers.dead").length === 1 && rows("bad-headers").length === 0, 5_000);
+      await queue.close();
+    });
+    assert.deepEqual(
+      seen.map((m) => [m.body, m.headers, m.deliveryCount]),
+      [["behind it", { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }, 1]],
+    );
+    const reason = `its headers are not JSON (Unexpected token 'o', "not json" is not valid JSON)`;
+    assert.deepEqual(await stored("bad-headers.dead"), [
+      { body: "blocked?", attempts: 1, consumedAt: null, availableAt: null, lastError: reason },
+    ]);
+    // Kept as they were, to be looked at.
+    assert.deepEqual(raw.prepare("SELECT headers FROM QueueMessage WHERE queue = 'bad-headers.dead'").all(), [
+      { headers: "not json" },
+    ]);
+    const id = rows("bad-headers.dead")[0]!.id;
+    assert.deepEqual(logs, [
+      `table queue: message ${id} can never be handled (delivery 1 of 5): ${reason}; moved to bad-headers.dead at once, not retried`,
+    ]);
+  });
+
   test("a handler that always fails: its deliveries are counted, and after maxAttempts the message is dead", async () => {
     const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 3, retryDelayMs: 0 });
     await queue.publish("poison", "always fails", {});
@@ -567,6 +604,37 @@ describe("TableQueue: concurrent consumers never hold the same message", () => {
       } finally {
         await Promise.all(more.map((client) => client.$disconnect()));
       }
+    });
+  }
+});
+
+describe("TableQueue: a row whose headers are not JSON", () => {
+  // Only SQLite keeps the JSON column as text that a hand-written row can fill with anything (the
+  // SQLite test above); these databases refuse such a row, so the queue never reads one there.
+  const values = "('bad-headers', 'b', 'not json')";
+  for (const [provider, title, insert, refusal] of [
+    [
+      "postgresql",
+      "PostgreSQL",
+      (schema?: string) =>
+        `INSERT INTO "${schema}"."QueueMessage" ("queue", "body", "headers") VALUES ${values}`,
+      /invalid input syntax for type json/,
+    ],
+    [
+      "mysql",
+      "MySQL/MariaDB",
+      () => `INSERT INTO \`QueueMessage\` (\`queue\`, \`body\`, \`headers\`) VALUES ${values}`,
+      // MariaDB's JSON is text with a json_valid() check; MySQL's a type of its own.
+      /CONSTRAINT `QueueMessage.headers` failed|Invalid JSON text/,
+    ],
+  ] as const) {
+    const { need } = databaseFixture(provider);
+    test(`${title} refuses to store it`, async (t) => {
+      const database = need(t);
+      if (!database) return;
+      const client = database.client as Database;
+      await assert.rejects(client.$executeRawUnsafe(insert(database.schema)), { message: refusal });
+      assert.equal(await client.queueMessage.count({ where: { queue: "bad-headers" } }), 0);
     });
   }
 });

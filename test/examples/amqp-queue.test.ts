@@ -634,6 +634,8 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       const seen: Seen[] = [];
       await queue.consume("jobs", async (message) => void seen.push(delivery(message)));
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 0);
+      // Logged once the dead letter is confirmed, a moment after the broker counts it.
+      await until(() => logs.length > 0);
       assert.deepEqual(seen, []);
       const dead = await takeDeadLetter(name);
       assert.deepEqual({ ...dead.properties.headers }, headers);

@@ -26,7 +26,8 @@ const DATABASE_TAG_LENGTH = 8;
 /**
  * Header of the copies AmqpQueue publishes of a message (a retry, a dead letter, a message given back on
  * close): how many deliveries of the message ended without an acknowledgement, an AMQP integer. A
- * message without it (as the relay publishes it) had none.
+ * message without it (as the relay publishes it) had none; one with it but without the queue's
+ * {@link ATTEMPTS_MARK_HEADER} is taken as one without it.
  */
 export const ATTEMPTS_HEADER = "tracehop-attempts";
 /**

@@ -151,14 +151,21 @@ export function exitOnBadInput(err: unknown): never {
 export const NOT_A_URL = "<not a URL>";
 
 /**
- * `url` for a message, its password hidden: the password of its user part (`scheme://user:PASSWORD@host`)
- * and the value of every query parameter whose name says it holds a secret ({@link isSecretParameter}:
- * `password`, which PostgreSQL's driver reads too, `sslpassword`, `passphrase`, `token`…) become `***`. The
- * rest is kept as written, not normalised as `URL.toString()` would (`file:./x.db` stays `file:./x.db`,
- * `amqp://h` gets no `/`). A text that is not a URL (the WHATWG URL parser refuses it: a password with an
- * unencoded `/` or `#`), or that has an `@` but no user part (`root:secret@host/x`, which the parser
- * reads as the scheme `root:`), is not shown at all, since where its password is cannot be told: the
- * answer is then {@link NOT_A_URL}.
+ * `url` for a message, its secrets hidden: each becomes `***`.
+ * - The password of its user part (`scheme://user:PASSWORD@host`).
+ * - The value of every parameter whose name says it holds a secret ({@link isSecretParameter}: `password`,
+ *   which PostgreSQL's driver reads too, `sslpassword`, `token`, `auth`, `apikey`…), or whose value holds
+ *   such a `name=value` itself (libpq's `options=-c password=…`): in the query and in the fragment, both
+ *   read as the WHATWG URL parser reads a query (`&`-separated, `URLSearchParams`), and in the `;name=value`
+ *   segments before them (JDBC and SQL Server URLs: `sqlserver://h;user=u;password=p`).
+ *
+ * The rest is kept as written, not normalised as `URL.toString()` would (`file:./x.db` stays `file:./x.db`,
+ * `amqp://h` gets no `/`; a `file:` URL's query is shown as the rest of its file name is, secrets hidden).
+ * Where the parser reads the text otherwise than as written (a `\` ends an http: URL's authority as `/`
+ * does; a tab inside a name is dropped), the parser's reading, normalised, secrets hidden. A text that is
+ * not a URL (the parser refuses it: a password with an unencoded `/` or `#`), or that has an `@` but no
+ * user part (`root:secret@host/x`, which the parser reads as the scheme `root:`), is not shown at all,
+ * since where its password is cannot be told: the answer is then {@link NOT_A_URL}. Never throws.
  */
 export function redact(url: string): string {
   let parsed: URL;
@@ -168,61 +175,78 @@ export function redact(url: string): string {
     return NOT_A_URL;
   }
   if (parsed.username === "" && parsed.password === "" && url.includes("@")) return NOT_A_URL;
-  let text = url;
-  if (parsed.password !== "") {
-    // The user part: from "//" to the last "@" before the end of the authority (the first "/", "?" or
-    // "#"); the password is what follows its first ":".
-    const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0].length ?? -1;
-    const end = start < 0 ? -1 : url.slice(start).search(/[/?#]|$/) + start;
-    const at = start < 0 ? -1 : url.lastIndexOf("@", end - 1);
-    const colon = at < start ? -1 : url.indexOf(":", start);
-    if (colon >= 0 && colon < at) text = `${url.slice(0, colon + 1)}***${url.slice(at)}`;
-    parsed.password = "***";
-  }
-  if ([...parsed.searchParams.keys()].some(isSecretParameter)) {
-    // In the query as written (from the first "?" to the "#"), each parameter whose name, decoded as the
-    // parser decodes it, holds a secret; a name the decoding refuses is left to the check below.
-    const query = text.indexOf("?");
-    const fragment = text.indexOf("#", query);
-    const end = fragment < 0 ? text.length : fragment;
-    if (query >= 0)
-      text =
-        text.slice(0, query) +
-        text.slice(query, end).replace(/([?&])([^=&]*)=([^&]*)/g, (whole, sep: string, name: string) => {
-          let decoded: string;
-          try {
-            decoded = decodeURIComponent(name.replace(/\+/g, " "));
-          } catch {
-            return whole;
-          }
-          return isSecretParameter(decoded) ? `${sep}${name}=***` : whole;
-        }) +
-        text.slice(end);
-    // Each one, a repeated one too, in its place.
-    const entries = [...parsed.searchParams].map(([name, value]): [string, string] => [
-      name,
-      isSecretParameter(name) ? "***" : value,
-    ]);
-    parsed.search = new URLSearchParams(entries).toString();
-  }
-  // The text as written only where the parser reads it as the URL with its password hidden; elsewhere
-  // (a "\" ends an http: URL's authority as "/" does) the parser's reading, normalised.
+  // The parser's reading (no tab, no "\\" left, one "@" in the authority) with its secrets hidden; the
+  // text as written only where the parser reads it as exactly that.
+  const normalised = hideSecrets(parsed.href);
+  const shown = hideSecrets(url);
+  const href = hrefOf(shown);
+  return shown === normalised || (href !== undefined && href === hrefOf(normalised)) ? shown : normalised;
+}
+
+/** The WHATWG URL parser's href of `text`, or undefined when it refuses the text. */
+function hrefOf(text: string): string | undefined {
   try {
-    if (new URL(text).href === parsed.href) return text;
+    return new URL(text).href;
   } catch {
-    // not a URL once changed: the parser's reading
+    return undefined;
   }
-  return parsed.href;
 }
 
 /**
- * Whether a URL query parameter named `name` (decoded) holds a secret that a message must not show: a
- * name that contains, in any case, `pass` (libpq's and MySQL's `password`, `sslpassword`, `passwd`,
- * `passphrase`), `pwd`, `secret`, `token`, `credential`, or ends in `key` (`sslkey`, `api_key`, `apikey`).
- * Hiding a parameter that holds none costs a message one value; showing a secret cannot be undone.
+ * `url` as written with the secrets {@link redact} names hidden, its parts found in the text: the user
+ * part from `//` to the last `@` before the end of the authority (the first `/`, `?` or `#`), its password
+ * after its first `:`; the query from the first `?` before the fragment, the fragment from the first `#`.
+ */
+function hideSecrets(url: string): string {
+  const hash = url.indexOf("#");
+  const beforeFragment = hash < 0 ? url : url.slice(0, hash);
+  const question = beforeFragment.indexOf("?");
+  let head = question < 0 ? beforeFragment : beforeFragment.slice(0, question);
+  const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(head)?.[0].length ?? -1;
+  if (start >= 0) {
+    const end = head.slice(start).search(/\/|$/) + start;
+    const at = head.lastIndexOf("@", end - 1);
+    const colon = head.indexOf(":", start);
+    if (at > start && colon >= 0 && colon < at - 1) head = `${head.slice(0, colon + 1)}***${head.slice(at)}`;
+  }
+  head = head.replace(/;([^;]*)/g, (_, pair: string) => `;${hidePair(pair)}`);
+  const query = question < 0 ? "" : `?${hidePairs(beforeFragment.slice(question + 1))}`;
+  const fragment = hash < 0 ? "" : `#${hidePairs(url.slice(hash + 1))}`;
+  return head + query + fragment;
+}
+
+/** A query as written (`a=1&b=2`, no `?`) with the value of each secret pair hidden ({@link hidePair}). */
+function hidePairs(query: string): string {
+  return query.split("&").map(hidePair).join("&");
+}
+
+/**
+ * One `name=value` pair as written, its value `***` when the name, decoded as `URLSearchParams` decodes it,
+ * holds a secret ({@link isSecretParameter}) or the decoded value holds such a `name=` in it; else as written.
+ */
+function hidePair(pair: string): string {
+  const equals = pair.indexOf("=");
+  if (equals < 0) return pair;
+  const [name = "", value = ""] = [...new URLSearchParams(pair)][0] ?? [];
+  const secret =
+    isSecretParameter(name) ||
+    [...value.matchAll(/([^\s=;&,]+)\s*=/g)].some(([, inner]) => isSecretParameter(inner ?? ""));
+  return secret ? `${pair.slice(0, equals)}=***` : pair;
+}
+
+/**
+ * Whether a URL parameter named `name` (decoded) holds a secret that a message must not show: a name that
+ * contains, in any case, `pass` (libpq's and MySQL's `password`, `sslpassword`, `passwd`, `passphrase`),
+ * `pwd`, `secret`, `token`, `credential`, `auth` (`auth`, `authorization`, `auth_token`), or ends in `key`
+ * (`apikey`, `api_key`, `x-api-key`), but not the key file's path of libpq and MySQL (`sslkey`, `ssl_key`,
+ * `ssl-key`: a path, shown as `sslcert` is). Hiding a parameter that holds none costs a message one value;
+ * showing a secret cannot be undone.
  */
 export function isSecretParameter(name: string): boolean {
-  return /pass|pwd|secret|token|credential|key$/i.test(name);
+  return (
+    /pass|pwd|secret|token|credential|auth/i.test(name) ||
+    (/key$/i.test(name) && !/^ssl[-_]?key$/i.test(name))
+  );
 }
 
 /**

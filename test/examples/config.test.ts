@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
+import fc from "fast-check";
 import {
   isSecretParameter,
   NOT_A_URL,
@@ -97,7 +98,12 @@ describe("redact: a URL for a message, its password hidden", () => {
         "postgresql://h/x?sslmode=require&SSLPassword=***&schema=s",
       ],
       ["mysql://u@h/x?passwd=a&pwd=b&pass=c", "mysql://u@h/x?passwd=***&pwd=***&pass=***"],
-      ["mysql://u@h/x?sslpassphrase=a&ssl_key=/k.pem", "mysql://u@h/x?sslpassphrase=***&ssl_key=***"],
+      // The key file's path is shown, as the certificate's is.
+      [
+        "mysql://u@h/x?sslpassphrase=a&ssl_key=/k.pem&sslcert=/c.pem",
+        "mysql://u@h/x?sslpassphrase=***&ssl_key=/k.pem&sslcert=/c.pem",
+      ],
+      ["postgresql://h/x?sslkey=/k.pem&sslpassword=a", "postgresql://h/x?sslkey=/k.pem&sslpassword=***"],
       [
         "amqp://h?client_secret=a&access_token=b&apikey=c&credentials=d",
         "amqp://h?client_secret=***&access_token=***&apikey=***&credentials=***",
@@ -114,6 +120,7 @@ describe("redact: a URL for a message, its password hidden", () => {
     ] as const)
       assert.equal(redact(url), shown, url);
     // A name the parser decodes into a secret one: hidden, whatever the text as written says.
+    assert.equal(redact("postgresql://h/x?pass%77ord=secret"), "postgresql://h/x?pass%77ord=***");
     assert.doesNotMatch(redact("postgresql://h/x?ssl%70assword=s3cret"), /s3cret/);
     assert.doesNotMatch(redact("postgresql://h/x?%zz=1&sslpassword=s3cret"), /s3cret/);
   });
@@ -130,9 +137,12 @@ describe("redact: a URL for a message, its password hidden", () => {
       "secret",
       "client_secret",
       "token",
-      "sslkey",
       "api_key",
+      "apikey",
+      "X-API-Key",
       "credential",
+      "auth",
+      "authorization",
     ])
       assert.equal(isSecretParameter(name), true, name);
     for (const name of [
@@ -141,6 +151,9 @@ describe("redact: a URL for a message, its password hidden", () => {
       "sslmode",
       "sslcert",
       "sslrootcert",
+      "sslkey",
+      "ssl_key",
+      "ssl-key",
       "host",
       "port",
       "connect_timeout",
@@ -149,6 +162,64 @@ describe("redact: a URL for a message, its password hidden", () => {
       "frameMax",
     ])
       assert.equal(isSecretParameter(name), false, name);
+  });
+
+  test("secrets in the fragment, in a value, in ;name=value segments and in a file: URL are hidden too", () => {
+    for (const [url, shown] of [
+      // The fragment, read as a query is.
+      ["postgresql://h/x#password=secret", "postgresql://h/x#password=***"],
+      ["amqp://h/v#a=1&token=t&b=2", "amqp://h/v#a=1&token=***&b=2"],
+      ["postgresql://h/x?schema=s#top", "postgresql://h/x?schema=s#top"],
+      // Names of tokens and keys.
+      ["amqp://h?auth=abc", "amqp://h?auth=***"],
+      ["http://h/x?token=t&apikey=k&api_key=k2&x=1", "http://h/x?token=***&apikey=***&api_key=***&x=1"],
+      // A value holding a secret name=value: libpq's options, written with %20 or "+" or a raw space.
+      ["postgresql://h/x?options=-c%20password%3Dsecret", "postgresql://h/x?options=***"],
+      ["postgresql://h/x?options=-c+search_path%3Ds+-c+password%3Dsecret", "postgresql://h/x?options=***"],
+      ["postgresql://h/x?a=1;password=secret&b=2", "postgresql://h/x?a=***&b=2"],
+      ["postgresql://h/x?options=-c%20search_path%3Ds", "postgresql://h/x?options=-c%20search_path%3Ds"],
+      // JDBC and SQL Server: ;name=value segments, in the path or in the authority.
+      ["jdbc:postgresql://h/x;password=secret", "jdbc:postgresql://h/x;password=***"],
+      ["sqlserver://h;user=u;password=secret;encrypt=true", "sqlserver://h;user=u;password=***;encrypt=true"],
+      ["postgresql://h/x;user=u;password=secret?schema=s", "postgresql://h/x;user=u;password=***?schema=s"],
+      // A file: URL: the query (part of the file name for the SQLite driver) as written, secrets hidden.
+      ["file:./x.db?mode=ro", "file:./x.db?mode=ro"],
+      ["file:./x.db?password=secret&mode=ro", "file:./x.db?password=***&mode=ro"],
+      ["file:./x.db#password=secret", "file:./x.db#password=***"],
+      ["file:/tmp/x.db;password=secret", "file:/tmp/x.db;password=***"],
+    ] as const)
+      assert.equal(redact(url), shown, url);
+  });
+
+  test("a random password in any of these places is never shown", () => {
+    // Each place, given the password as the user writes it there (percent-encoded).
+    const places: ((encoded: string) => string)[] = [
+      (p) => `postgresql://u:${p}@h:5432/x`,
+      (p) => `amqp://guest:${p}@h/v?heartbeat=5`,
+      (p) => `mysql://root:${p}@h/x#top`,
+      (p) => `postgresql://h/x?user=u&password=${p}&sslmode=off`,
+      (p) => `postgresql://h/x?SSLPassword=${p}`,
+      (p) => `postgresql://h/x#password=${p}`,
+      (p) => `amqp://h?auth=${p}`,
+      (p) => `http://h/x?token=${p}`,
+      (p) => `http://h/x?apikey=${p}&api_key=${p}`,
+      (p) => `postgresql://h/x?options=-c%20password%3D${p}`,
+      (p) => `jdbc:postgresql://h/x;password=${p}`,
+      (p) => `sqlserver://h;user=u;password=${p};encrypt=true`,
+      (p) => `file:./x.db?password=${p}`,
+      (p) => `file:./x.db#password=${p}`,
+    ];
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.nat({ max: places.length - 1 }), (middle, place) => {
+        // Markers at both ends: a password cut anywhere shows one of them.
+        const password = `Qz7${middle}Jx4`;
+        const url = places[place]!(encodeURIComponent(password));
+        const shown = redact(url);
+        assert.doesNotMatch(shown, /Qz7|Jx4/, url);
+        return true;
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test("a text that is not a URL is not shown at all", () => {
@@ -160,6 +231,7 @@ describe("redact: a URL for a message, its password hidden", () => {
   test("where the text and the URL parser disagree, the parser's reading, normalised, password hidden", () => {
     // In an http: URL "\" ends the authority as "/" does: the host is "h", not "x".
     assert.equal(redact("http://u:pw@h\\@x"), "http://u:***@h/@x");
-    assert.equal(redact("postgresql://h/x?pass%77ord=secret"), "postgresql://h/x?password=***");
+    // A tab inside a name, which the parser drops: "pwd" to the drivers.
+    assert.equal(redact("mysql://h/x?p\twd=secret&a=b"), "mysql://h/x?pwd=***&a=b");
   });
 });

@@ -92,7 +92,12 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       };
       const id = jobId;
       const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id } }), retry);
-      if (!job) throw new Error(`job ${jobId} not found`);
+      // No such job (a message published for another database, or a job deleted since): no retry can find
+      // it, and there is no job to mark failed.
+      if (!job)
+        throw new PermanentMessageError(
+          `unknown job: no job has the id ${JSON.stringify(jobId)} in this database (published for another database, or deleted)`,
+        );
       // The outbox relay delivers at least once: a second message for a finished job changes nothing.
       if (job.status !== "pending") {
         span.setAttribute("preprocess.job.redelivered", true);
@@ -121,7 +126,8 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       console.error(`worker: stopping; ${message.label} is left to be delivered again`);
       throw err;
     }
-    // A malformed message (no job to mark): the queue dead-letters it at once and logs it in one line.
+    // A malformed message or an unknown job (no job to mark): the queue dead-letters it at once and logs
+    // it in one line.
     if (err instanceof PermanentMessageError) throw err;
     // The span already recorded the error; the job is marked failed so its client sees it.
     console.error("worker: job failed", err);

@@ -1,5 +1,5 @@
 // The worker, started by hand, given messages that can never be handled (a body that is not JSON, not an
-// object, or whose jobId is not a string): each goes to the dead-letter queue on its first delivery, its
+// object, or whose jobId is not a string or names no job): each goes to the dead-letter queue on its first delivery, its
 // reason in the last error, in one log line, with both queues (the embedded table queue and RabbitMQ).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -20,6 +20,12 @@ const MALFORMED: [body: string, lastError: string][] = [
   ['{"jobId":42}', "malformed message: its jobId is a number, not a non-empty string"],
   ["[1,2]", "malformed message: its body is an array, not a JSON object"],
   ['{"jobId":""}', "malformed message: its jobId is an empty string, not a non-empty string"],
+  // Well formed, but no job has that id: no retry can find it (it was logged as "job failed", with a
+  // stack, and acknowledged).
+  [
+    '{"jobId":"no-such-job"}',
+    'unknown job: no job has the id "no-such-job" in this database (published for another database, or deleted)',
+  ],
 ];
 
 describe("the worker given malformed messages", { timeout: 60_000 }, () => {

@@ -11,11 +11,13 @@ import { BadInputError, databaseUrl, firstLine, redact } from "./config.js";
 import {
   migrateMysql,
   migratePostgres,
+  mysqlTables,
   mysqlTarget,
+  postgresTables,
   unappliedMysqlMigrations,
   unappliedPostgresMigrations,
 } from "./migrate-server.js";
-import { migrateSqlite, unappliedSqliteMigrations } from "./migrate-sqlite.js";
+import { migrateSqlite, sqliteTables, unappliedSqliteMigrations } from "./migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "./migrations.js";
 
 /**
@@ -130,6 +132,58 @@ export async function unappliedDatabaseMigrations(url = databaseUrl()): Promise<
   }
 }
 
+/**
+ * The names of the tables of the database of DATABASE_URL (of its schema for PostgreSQL), in name order,
+ * `_prisma_migrations` among them when it has one. Reads only. Throws the driver's error when the database
+ * cannot be reached or opened (a SQLite file that does not exist among them).
+ */
+export async function databaseTables(url = databaseUrl()): Promise<string[]> {
+  switch (databaseKind(url)) {
+    case "sqlite":
+      return sqliteTables(sqlitePath(url));
+    case "postgresql": {
+      const { connectionString, schema } = postgresTarget(url);
+      return postgresTables(connectionString, { schema });
+    }
+    case "mysql":
+      return mysqlTables(url);
+  }
+}
+
+/** The tables of prisma/schema.prisma, which the api, the relay and the worker use. */
+export const SCHEMA_TABLES = ["PreprocessJob", "Outbox", "Sentence", "QueueMessage"] as const;
+
+/**
+ * The tables of prisma/schema.prisma that the database of `url` has while it has no `_prisma_migrations`
+ * table (made by `prisma db push`, or by hand); none when it has that table or none of them. Such a
+ * database cannot be migrated (its first migration's CREATE TABLE fails) until it is baselined: its
+ * migrations marked applied (Prisma Migrate's baselining, `prisma migrate resolve --applied`).
+ */
+async function tablesWithoutHistory(url: string): Promise<string[]> {
+  const tables = await databaseTables(url);
+  // MySQL on a case-insensitive file system (lower_case_table_names) gives the names in lower case.
+  const present = new Set(tables.map((t) => t.toLowerCase()));
+  if (present.has("_prisma_migrations")) return [];
+  return SCHEMA_TABLES.filter((t) => present.has(t.toLowerCase()));
+}
+
+/**
+ * The message about a database that has the schema's `tables` but no `_prisma_migrations` table: what it
+ * is, and the two ways out (baseline it with Prisma's `migrate resolve --applied`, each migration named,
+ * the `--schema` of its kind added; or a new database and {@link MIGRATE_COMMAND}).
+ */
+function notBaselined(name: string, kind: DatabaseKind, tables: readonly string[]): string {
+  const migrations = readMigrations(migrationsFolder(kind)).map((m) => m.name);
+  const schema = kind === "sqlite" ? "" : ` --schema prisma/${kind}/schema.prisma`;
+  const resolve = migrations.map((m) => `npx prisma migrate resolve --applied ${m}${schema}`).join(", then ");
+  return (
+    `the database of ${name} has tables of this project (${tables.join(", ")}) but no record of its migrations ` +
+    `(no _prisma_migrations table, as \`prisma db push\` leaves it), so which of them it has cannot be told: ` +
+    `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): ${resolve}; ` +
+    `or use a new database and create it with ${MIGRATE_COMMAND}. Then start again.`
+  );
+}
+
 /** How the start-up messages name the database: DATABASE_URL (password hidden), or the default file (unset only: an empty one is refused by {@link databaseKind}). */
 export function databaseName(): string {
   const url = process.env.DATABASE_URL;
@@ -164,12 +218,21 @@ function whatToDo(kind: DatabaseKind): string {
  * DATABASE_URL ({@link migrateDatabase}; a SQLite file is created with its folder). Returns the names of
  * the migrations it applied.
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported or its database cannot be reached
- *   or migrated: one line naming DATABASE_URL (password hidden), what failed and what to do
- *   (config.exitOnBadInput answers it with exit 2).
+ *   or migrated, or has the schema's tables but no `_prisma_migrations` table (made by `prisma db push`:
+ *   its first migration would fail; nothing is changed): one line naming DATABASE_URL (password hidden),
+ *   what failed and what to do (config.exitOnBadInput answers it with exit 2).
  */
 export async function prepareDatabase(): Promise<string[]> {
   const url = databaseUrl();
   const kind = startKind(url);
+  let tables: string[];
+  try {
+    // A database without a file is created by the migration: nothing to check.
+    tables = kind === "sqlite" && !existsSync(sqlitePath(url)) ? [] : await tablesWithoutHistory(url);
+  } catch {
+    tables = []; // the migration says why the database cannot be opened
+  }
+  if (tables.length > 0) throw new BadInputError(notBaselined(databaseName(), kind, tables));
   try {
     return await migrateDatabase(url);
   } catch (err) {
@@ -187,7 +250,9 @@ export async function prepareDatabase(): Promise<string[]> {
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached, its
  *   database or SQLite file (or the file's folder) does not exist, or it lacks a migration: one line
  *   naming DATABASE_URL (password hidden), what is wrong and what to do (config.exitOnBadInput answers it
- *   with exit 2).
+ *   with exit 2). A database made by `prisma db push` (the schema's tables, no `_prisma_migrations` table)
+ *   is refused too, as `prisma migrate deploy` refuses it (P3005), the message saying how to baseline it
+ *   (`prisma migrate resolve --applied`, each migration named) or to start from a new database.
  */
 export async function checkDatabase(): Promise<void> {
   const url = databaseUrl();
@@ -216,6 +281,10 @@ export async function checkDatabase(): Promise<void> {
   }
   if (unapplied.length === 0) return;
   const all = readMigrations(migrationsFolder(kind)).length;
+  if (unapplied.length === all) {
+    const tables = await tablesWithoutHistory(url).catch(() => []);
+    if (tables.length > 0) throw new BadInputError(notBaselined(name, kind, tables));
+  }
   const state =
     unapplied.length === all
       ? `is not migrated (none of the ${all} migrations of this project applied)`

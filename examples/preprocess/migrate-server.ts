@@ -214,6 +214,50 @@ export async function unappliedPostgresMigrations(
   }
 }
 
+/**
+ * The names of the tables of a PostgreSQL database's schema (default: the URL's `schema` parameter, else
+ * `public`), `_prisma_migrations` among them when it has one, in name order; none when the schema does not
+ * exist. Reads only.
+ *
+ * @param url a `postgresql://` connection string
+ * @throws the driver's error when the server cannot be reached or the database opened
+ */
+export async function postgresTables(
+  url: string,
+  options: Pick<MigrateOptions, "schema"> = {},
+): Promise<string[]> {
+  const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? "public";
+  const { client } = await connectPostgres(url, { schema });
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name",
+      [schema],
+    );
+    return rows.map((r) => r.name);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The names of the tables of the MySQL or MariaDB database a URL names (`_prisma_migrations` among them
+ * when it has one), in name order. Reads only.
+ *
+ * @param url a `mysql://` or `mariadb://` connection string naming the database
+ * @throws the driver's error when the server cannot be reached or the database does not exist
+ */
+export async function mysqlTables(url: string): Promise<string[]> {
+  const conn = await connectMysql(url);
+  try {
+    const rows = (await conn.query(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+    )) as { name: string }[];
+    return rows.map((r) => r.name);
+  } finally {
+    await conn.end();
+  }
+}
+
 /** MySQL's error number for a table that does not exist (ER_NO_SUCH_TABLE). */
 const ER_NO_SUCH_TABLE = 1146;
 

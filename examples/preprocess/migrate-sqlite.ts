@@ -79,3 +79,24 @@ export function unappliedSqliteMigrations(
     db.close();
   }
 }
+
+/**
+ * The names of the tables of an existing SQLite file (`_prisma_migrations` among them when it has one),
+ * in name order. Reads only.
+ *
+ * @param dbFile path of the SQLite file
+ * @throws the driver's error when the file does not exist or cannot be opened or read as a database
+ */
+export function sqliteTables(dbFile: string): string[] {
+  const db = new Database(dbFile, { fileMustExist: true, readonly: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
+      )
+      .all() as { name: string }[];
+    return rows.map((r) => r.name);
+  } finally {
+    db.close();
+  }
+}

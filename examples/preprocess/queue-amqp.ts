@@ -11,6 +11,7 @@ import {
   backoffMs,
   deadLetterQueue,
   errorText,
+  type LostQueueError,
   PermanentMessageError,
   queueOptions,
   unacknowledgedError,
@@ -169,17 +170,21 @@ export class AmqpQueue implements Queue {
    * Resolves, once, with why the queue stopped working when its channel or connection closed without
    * close() (a broker restart or a connection closed by the broker, CONNECTION_FORCED; a lost socket; a
    * channel error such as a 406 PRECONDITION_FAILED): the message is `amqp queue: ` and the broker's
-   * reason. The messages in hand went back to the broker with the channel; nothing more is consumed, and
+   * reason; `inHand` names the messages in hand then (their handler, ack, retry or dead letter running),
+   * which went back to the broker with the channel; nothing more is consumed, and
    * publish() and consume() reject. Never settles when the queue is closed by close(). The worker and
    * the relay exit 1 on it, to be restarted (the queue does not reconnect).
    */
-  readonly lost: Promise<Error>;
-  private _announceLost!: (error: Error) => void;
+  readonly lost: Promise<LostQueueError>;
+  private _announceLost!: (error: LostQueueError) => void;
   private readonly _declared = new Set<string>();
   /** One per consume() call: close() cancels them all. */
   private readonly _consumerTags: string[] = [];
-  /** Deliveries whose handler or settlement is still running: close() waits for them all. */
-  private readonly _inFlight = new Set<Promise<void>>();
+  /**
+   * Deliveries whose handler or settlement is still running, with their message's label: close() waits
+   * for them all; {@link lost} names them.
+   */
+  private readonly _inFlight = new Map<Promise<void>, string>();
   private _closing = false;
   /** Aborted by close(): ends the pause before a message whose copy could not be published is requeued. */
   private readonly _closed = new AbortController();
@@ -291,7 +296,7 @@ export class AmqpQueue implements Queue {
           console.error(`amqp queue: a message of ${name} was left unsettled`, error),
         )
         .finally(() => this._inFlight.delete(delivered));
-      this._inFlight.add(delivered);
+      this._inFlight.set(delivered, messageLabel(messageIdOf(msg), msg.content));
     });
     this._consumerTags.push(consumerTag);
   }
@@ -343,7 +348,7 @@ export class AmqpQueue implements Queue {
     this._closed.abort();
     if (this._lost === undefined)
       for (const tag of this._consumerTags) await this._channel.cancel(tag).catch(() => undefined);
-    await Promise.all(this._inFlight);
+    await Promise.all(this._inFlight.keys());
     await this._channel.close().catch(() => undefined); // already closed when lost
     await this._connection.close().catch(() => undefined);
   }
@@ -354,11 +359,13 @@ export class AmqpQueue implements Queue {
     this._lossReason ??= reason;
     if (this._lost !== undefined) return;
     this._lost = "the RabbitMQ channel was closed";
+    // Taken now, before the deliveries whose copy or ack the loss cuts short end.
+    const inHand = [...this._inFlight.values()];
     // The events of one loss come in one go (a channel's 'close' before its connection's, which says
     // why): the reason is taken once they all have.
     queueMicrotask(() => {
       this._lost = this._lossReason ?? this._lost!;
-      this._announceLost(new Error(`amqp queue: ${this._lost}`));
+      this._announceLost(Object.assign(new Error(`amqp queue: ${this._lost}`), { inHand }));
     });
   }
 

@@ -88,7 +88,17 @@ export interface Queue {
    * with why, and the queue then neither consumes nor publishes; the process ends (exit 1), to be started
    * again. Absent for the table queue, which retries its database instead.
    */
-  readonly lost?: Promise<Error>;
+  readonly lost?: Promise<LostQueueError>;
+}
+
+/** Why a queue was lost ({@link Queue.lost}): the message says why; `inHand`, what it held then. */
+export interface LostQueueError extends Error {
+  /**
+   * How the log names ({@link QueueMessage.label}) each message whose handler or settlement (its ack, or
+   * its copy to a retry or dead-letter queue) was running when the queue was lost, in delivery order;
+   * empty when it held none. They went back to the broker with the channel, to be delivered again.
+   */
+  readonly inHand: readonly string[];
 }
 
 /**

@@ -32,18 +32,6 @@ const stopping = new AbortController();
  */
 const JOB_RETRY = { attempts: Infinity, maxElapsedMs: 5 * 60_000, signal: stopping.signal };
 
-/** Messages whose handler is running (0 or 1: the queues hand one at a time). */
-let inHand = 0;
-
-async function handle(message: QueueMessage): Promise<void> {
-  inHand++;
-  try {
-    await handleMessage(message);
-  } finally {
-    inHand--;
-  }
-}
-
 /**
  * The job id of a message body, `{"jobId": "<id>"}` as the relay publishes it.
  * @throws PermanentMessageError (the queue dead-letters the message at once) when the body is not JSON,
@@ -152,7 +140,7 @@ async function handleMessage(message: QueueMessage): Promise<void> {
 }
 
 try {
-  await queue.consume(QUEUE_NAME, handle);
+  await queue.consume(QUEUE_NAME, handleMessage);
 } catch (err) {
   // The broker refused the queue or the consumer (a queue declared elsewhere with other arguments).
   console.error(`tracehop preprocess: worker: cannot consume ${destination}: ${(err as Error).message}`);
@@ -168,10 +156,11 @@ const shutdown = onShutdownSignal(async () => {
 });
 // A lost broker connection or channel (RabbitMQ restarted, a channel error): nothing more can be
 // consumed, and the message in hand, if any, is already back in the queue. The worker says so in one
-// line (naming the message in hand only when there is one) and exits 1 once its handler has stopped
+// line (naming the message in hand only when there is one: its handler running, or the queue moving it
+// to a retry or dead-letter queue when the channel went) and exits 1 once its handler has stopped
 // (spans flushed), to be started again by whoever runs it.
 void queue.lost?.then((error) => {
-  const held = inHand > 0 ? " (the message in hand is delivered again)" : "";
+  const held = error.inHand.length > 0 ? ` (${error.inHand.join(", ")} in hand, delivered again)` : "";
   console.error(
     `tracehop preprocess: worker: ${error.message}; exiting with code 1 to be started again${held}`,
   );

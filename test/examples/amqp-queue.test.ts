@@ -14,6 +14,7 @@ import {
 import {
   deadLetterQueue,
   PermanentMessageError,
+  type LostQueueError,
   type QueueMessage,
 } from "../../examples/preprocess/queue.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
@@ -715,7 +716,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
   });
 
   /** `queue.lost` once it resolves, or a rejection after `ms` (the old queue had no `lost`: undefined). */
-  async function lostWithin(queue: AmqpQueue, ms = 10_000): Promise<Error> {
+  async function lostWithin(queue: AmqpQueue, ms = 10_000): Promise<LostQueueError> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -737,12 +738,17 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       await broker.channel.assertQueue(retryQueue(name, 100), { durable: true });
       await queue.publish("jobs", "fails once", {});
       let calls = 0;
-      await queue.consume("jobs", async () => {
+      let label = "";
+      await queue.consume("jobs", async (message) => {
         calls++;
+        label = message.label;
         throw new Error("first failure");
       });
       const lost = await lostWithin(queue);
       assert.match(lost.message, /^amqp queue: the RabbitMQ channel failed: .*PRECONDITION_FAILED/);
+      // Its handler had ended: the queue was moving it to the retry queue when the channel went.
+      assert.match(label, /^message \S+$/);
+      assert.deepEqual(lost.inHand, [label]);
       await assert.rejects(queue.publish("jobs", "after the loss", {}), {
         message: /^amqp queue: cannot publish: the RabbitMQ channel failed: .*PRECONDITION_FAILED/,
       });
@@ -765,10 +771,12 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     await withQueue({}, async ({ queue, name, close, logs }) => {
       await queue.publish("jobs", "in hand", {});
       let started = false;
+      let label = "";
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
-      await queue.consume("jobs", async () => {
+      await queue.consume("jobs", async (message) => {
         started = true;
+        label = message.label;
         await released; // succeeds only after the connection is gone: it cannot be acknowledged
       });
       await until(() => started);
@@ -783,6 +791,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
           lost.message,
           /^amqp queue: the connection to RabbitMQ was closed: .*CONNECTION_FORCED - a test restarts the broker/,
         );
+        assert.deepEqual(lost.inHand, [label]);
       } finally {
         release();
       }

@@ -5,7 +5,7 @@ import { markWarned } from "../warn-once.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, LOOKS_LIKE_FILE_NAME, parseInspectInput, readInputText } from "./input.js";
-import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, printable, renderReports } from "./report.js";
+import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] [--] <json | file | ->
 
@@ -88,12 +88,13 @@ export function main(argv: readonly string[]): number {
   try {
     const environment = readEnvironment(process.env, styles);
     const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0]), field);
-    const reports = carriers.map(({ carrier, diagnostics, noCarrier }) =>
-      inspectCarrier(carrier, { environment, diagnostics, noCarrier }),
+    return writeReports(
+      carriers,
+      ({ carrier, diagnostics, noCarrier }) =>
+        inspectCarrier(carrier, { environment, diagnostics, noCarrier }),
+      { json, rows: many },
+      (chunk) => process.stdout.write(chunk),
     );
-    const { output, exitCode } = renderReports(reports, { json, rows: many });
-    process.stdout.write(output);
-    return exitCode;
   } catch (err) {
     if (err instanceof InspectInputError || err instanceof TypeError) {
       process.stderr.write(`tracehop inspect: ${printable(err.message.replace(/^tracehop: /, ""))}\n`);

@@ -94,17 +94,38 @@ export function formatReport(report: InspectReport): string {
 /**
  * What `tracehop inspect` prints for its reports, and its exit code: one object in, one report out;
  * rows in (`rows`), a report per row in row order ("row i of n: " before each text report, a JSON
- * array with `json`). {@link EXIT_VALID} when every report holds a valid context, else
- * {@link EXIT_NO_CONTEXT}.
+ * array with `json`, byte for byte what `JSON.stringify(reports, null, 2)` writes). {@link EXIT_VALID}
+ * when every report holds a valid context, else {@link EXIT_NO_CONTEXT}.
+ *
+ * Each report is made from its carrier (`report`, called once per carrier in order) and given to
+ * `write` on its own, then dropped: the reports of a large input (an input of 256 MiB is a few million
+ * rows, and a row's report is up to a thousand times its line: an empty line's `--json` report is
+ * about 900 characters) are never held together, nor joined into one string (which V8 caps at about
+ * 512 Mi characters: a RangeError).
  */
-export function renderReports(
-  reports: readonly InspectReport[],
+export function writeReports<T>(
+  carriers: readonly T[],
+  report: (carrier: T) => InspectReport,
   { json, rows }: { json: boolean; rows: boolean },
-): { output: string; exitCode: number } {
-  const output = json
-    ? JSON.stringify(rows ? reports : reports[0], null, 2) + "\n"
-    : reports
-        .map((report, i) => (rows ? `row ${i + 1} of ${reports.length}: ` : "") + formatReport(report))
-        .join("\n\n") + "\n";
-  return { output, exitCode: reports.every((report) => report.valid) ? EXIT_VALID : EXIT_NO_CONTEXT };
+  write: (chunk: string) => void,
+): number {
+  let valid = true;
+  const count = carriers.length;
+  if (json && rows) write("[\n");
+  for (let i = 0; i < count; i++) {
+    const one = report(carriers[i]!);
+    valid &&= one.valid;
+    if (json)
+      write(
+        rows
+          ? // An element of JSON.stringify(reports, null, 2): indented one level (JSON text holds no
+            // raw line break inside a string, so every "\n" is between tokens).
+            "  " + JSON.stringify(one, null, 2).replaceAll("\n", "\n  ") + (i < count - 1 ? ",\n" : "\n")
+          : JSON.stringify(one, null, 2) + "\n",
+      );
+    else
+      write((rows ? `row ${i + 1} of ${count}: ` : "") + formatReport(one) + (i < count - 1 ? "\n\n" : "\n"));
+  }
+  if (json && rows) write("]\n");
+  return valid ? EXIT_VALID : EXIT_NO_CONTEXT;
 }

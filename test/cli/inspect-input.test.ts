@@ -1,12 +1,12 @@
 // What `tracehop inspect` does with the inputs an engineer pastes: rows, numbers, garbage.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, openSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { run, runIn, start, inspectDir } from "./run-cli.js";
+import { run, runIn, runTo, start, inspectDir } from "./run-cli.js";
 
 describe("tracehop inspect input", () => {
   test("a whole row is read through its traceContext field", () => {
@@ -766,6 +766,57 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       stderr,
       "tracehop inspect: the file /dev/zero is more than 268435456 bytes, over the 256 MiB that tracehop inspect reads; select fewer rows\n",
     );
+  });
+
+  test("a report longer than V8's longest string (about 512 Mi characters) is written whole, exit 1, not 3", (t) => {
+    // 5000 NULL rows, each report carrying the environment's diagnostic of 120 000 characters: 600 MB
+    // of text. Before, the reports were joined into one string: RangeError, "a bug in tracehop inspect".
+    const env = { ...process.env, DD_TRACE_PROPAGATION_STYLE_EXTRACT: `datadog,${"x".repeat(120_000)}` };
+    const file = join(inspectDir(t), "reports.txt");
+    const fd = openSync(file, "w");
+    let result;
+    try {
+      result = runTo(["inspect", "-"], "\n".repeat(5000), env, fd);
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(result.stderr, "");
+    assert.equal(result.code, 1);
+    const size = statSync(file).size;
+    assert.ok(size > 2 ** 29, `${size} bytes`);
+    const tail = Buffer.alloc(200);
+    const read = openSync(file, "r");
+    try {
+      readSync(read, tail, 0, 200, size - 200);
+    } finally {
+      closeSync(read);
+    }
+    assert.equal(
+      tail.toString("latin1"),
+      (
+        "row 5000 of 5000: no carrier (NULL: written outside a span, or by a service without the extension)\n" +
+        `  - DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "${"x".repeat(120_000)}"; ` +
+        "use tracecontext, baggage, datadog, b3, b3multi or none (ignored)\n"
+      ).slice(-200),
+    );
+  });
+
+  test("--json over rows is written report by report, exactly as JSON.stringify(reports, null, 2) writes the array", () => {
+    const input = `${JSON.stringify({ traceparent: TRACEPARENT })}\n\nnull\n`;
+    const { code, stdout } = run(["inspect", "--json", "-"], input);
+    assert.equal(code, 1);
+    const reports = JSON.parse(stdout);
+    assert.deepEqual(
+      reports.map((r: { valid: boolean; noCarrier?: string }) => [r.valid, r.noCarrier]),
+      [
+        [true, undefined],
+        [false, "NULL: written outside a span, or by a service without the extension"],
+        [false, "JSON null: the row was written without a carrier"],
+      ],
+    );
+    assert.equal(stdout, JSON.stringify(reports, null, 2) + "\n");
+    const one = run(["inspect", "--json", "-"], `${JSON.stringify({ traceparent: TRACEPARENT })}\n`);
+    assert.equal(one.stdout, JSON.stringify(JSON.parse(one.stdout), null, 2) + "\n");
   });
 
   test("a file redirected to standard input over 256 MiB is refused by its size, as a named file", (t) => {

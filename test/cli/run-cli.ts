@@ -47,5 +47,19 @@ export function start(args: string[], stdin: "pipe" | "ignore") {
   return { child, exited };
 }
 
+/**
+ * Runs the CLI with `args` to its end, `input` written to its standard input, in `env`, its standard
+ * output the open file descriptor `stdout` (for output longer than a string can hold).
+ */
+export function runTo(args: string[], input: string, env: NodeJS.ProcessEnv, stdout: number) {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    input,
+    encoding: "utf8",
+    env,
+    stdio: ["pipe", stdout, "pipe"],
+  });
+  return { code: result.status, stderr: result.stderr };
+}
+
 /** A new temporary folder `tracehop-inspect-*`, removed with what it holds when the test `t` ends. */
 export const inspectDir = (t: TestContext): string => tempDir(t, "inspect");

@@ -25,6 +25,9 @@ export interface InspectInputs {
 
 /** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
 export const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
+/** What a line `NULL` of line-per-row input is: `mysql --batch` (`-B`, `-N -e`) prints a NULL column so. */
+export const MYSQL_NULL_ROW =
+  "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension";
 /** What a line `null` of line-per-row input is (a Json column holding JSON null). */
 export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
 
@@ -34,7 +37,9 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  * - line-per-row input, as `psql -At` prints one JSON column over several rows: every line is a row
  *   (see {@link rowLines} for when the text is read so): a JSON object, a JSON string holding an
  *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
- *   final newline ends the last line and is no row);
+ *   final newline ends the last line and is no row); `mysql --batch` output of one column is read too:
+ *   a line `NULL` is a NULL column, and a line that is JSON only once its doubled backslashes are
+ *   undone is read so, with a diagnostic;
  * - a JSON object: one carrier or one row (see {@link carrierOfValue});
  * - a JSON array of such objects, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows:
  *   one carrier each, in order.
@@ -124,18 +129,37 @@ function jsonTextRow(
 /**
  * The rows of line-per-row text, or `undefined` when the text is one JSON value (an object, an array,
  * pretty-printed JSON) or empty. Line-per-row: the text holds a line break, and either every line is
- * blank (NULL rows only: `psql -At` of one NULL column prints "\n") or it has two or more lines and its
- * first non-blank line alone parses as a complete JSON value (a pretty-printed object's first line
- * `{` does not). The final line break ends the last line; it starts no row.
+ * a NULL column (blank, or `NULL`: `psql -At` of one NULL column prints "\n", `mysql --batch` "NULL\n"),
+ * or it has two or more lines and its first other line alone parses as a complete JSON value (a
+ * pretty-printed object's first line `{` does not), or its first other line is JSON only with the
+ * backslashes `mysql --batch` doubled undone ({@link mysqlUnescaped}). The final line break ends the
+ * last line; it starts no row.
  */
 function rowLines(text: string): string[] | undefined {
   if (!text.includes("\n")) return undefined;
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === "") lines.pop();
-  const first = lines.find((line) => line.trim() !== "");
+  const first = lines.find((line) => !isNullLine(line));
   if (first === undefined) return lines;
-  if (lines.length < 2 || !isJson(first)) return undefined;
-  return lines;
+  if (isJson(first)) return lines.length < 2 ? undefined : lines;
+  // One line of mysql --batch output is JSON text only once its backslashes are undoubled.
+  return isJson(mysqlUnescaped(first)) ? lines : undefined;
+}
+
+/** A line of line-per-row input that is a NULL column: empty (`psql -At`), or `NULL` (`mysql --batch`). */
+function isNullLine(line: string): boolean {
+  return line.trim() === "" || line === "NULL";
+}
+
+/**
+ * `line` with the escapes `mysql --batch` writes in a column's value undone: it doubles every backslash
+ * (and writes a tab, a line feed and NUL as `\t`, `\n`, `\0`, which JSON text from a JSON column never
+ * holds outside its strings), so a JSON column holding a JSON string (`"{\"traceparent\": …}"`) prints as
+ * `"{\\"traceparent\\": …}"`, which is not JSON (MySQL 8.0 Reference Manual, 6.5.1.1 mysql Client
+ * Options, `--raw`). Used only for a line that is not JSON as it is.
+ */
+function mysqlUnescaped(line: string): string {
+  return line.includes("\\") ? line.replace(/\\\\/g, "\\") : line;
 }
 
 /**
@@ -146,18 +170,25 @@ function rowLines(text: string): string[] | undefined {
  */
 function lineRow(line: string, number: number, field: string | undefined): InspectInput {
   if (line.trim() === "") return { carrier: {}, diagnostics: [], noCarrier: NULL_ROW };
+  if (line === "NULL") return { carrier: {}, diagnostics: [], noCarrier: MYSQL_NULL_ROW };
   const what =
-    "with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty (a NULL column)";
+    "with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)";
   let parsed: unknown;
+  const diagnostics: string[] = [];
   try {
     parsed = JSON.parse(line);
   } catch (err) {
-    throw new InspectInputError(
-      `line ${number} is not valid JSON (${(err as Error).message}); ${what}${psqlColumnsHint(line)}`,
-    );
+    const unescaped = mysqlUnescaped(line);
+    if (unescaped !== line && isJson(unescaped)) {
+      parsed = JSON.parse(unescaped);
+      line = unescaped;
+      diagnostics.push(MYSQL_ESCAPES);
+    } else
+      throw new InspectInputError(
+        `line ${number} is not valid JSON (${(err as Error).message}); ${what}${psqlColumnsHint(line)}`,
+      );
   }
   if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
-  const diagnostics: string[] = [];
   // A value a Json column can hold that is no carrier (a string that is not a carrier's JSON text, a
   // number, an array) is that row's finding, not an input error: the other rows are still reported.
   if (typeof parsed === "string") {
@@ -168,7 +199,9 @@ function lineRow(line: string, number: number, field: string | undefined): Inspe
         diagnostics: [],
         noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(parsed)})`,
       };
-    return jsonTextRow(parsed, `line ${number}`, field, what);
+    const row = jsonTextRow(parsed, `line ${number}`, field, what);
+    row.diagnostics.unshift(...diagnostics);
+    return row;
   }
   if (!isJsonObject(parsed))
     return { carrier: {}, diagnostics: [], noCarrier: `${describeField(parsed)}, not a carrier` };
@@ -194,6 +227,10 @@ function unquotedNamesHint(text: string): string {
     ? ` (its names and values have no double quotes: on a command line, put the JSON text in single quotes, tracehop inspect '{"traceparent":"…"}', or the shell removes them)`
     : "";
 }
+
+/** The diagnostic of a line read with the backslash escapes of `mysql --batch` undone. */
+const MYSQL_ESCAPES =
+  "the line is JSON once its backslashes are undoubled: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)";
 
 /** The diagnostic of a carrier given as a JSON string holding its JSON text. */
 const JSON_TEXT_IN_JSON =

@@ -358,6 +358,47 @@ describe("tracehop inspect input", () => {
     }
   });
 
+  test("mysql --batch over a JSON column (mysql -N -B -e): NULL is a NULL row, a JSON string's doubled backslashes are undone", () => {
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    // What the MariaDB 10 client prints for rows holding an object, JSON.stringify(carrier) (a JSON
+    // string) and NULL: backslashes doubled, NULL as the word NULL.
+    const batch =
+      `{"traceparent":"${tp}","x-datadog-trace-id":"12345","x-datadog-parent-id":"67"}\n` +
+      `"{\\\\"traceparent\\\\":\\\\"${tp}\\\\"}"\n` +
+      "NULL\n";
+    const { code, stdout, stderr } = run(["inspect", "--json", "-"], batch);
+    assert.equal(stderr, "");
+    assert.equal(code, 1);
+    const [object, text, missing] = JSON.parse(stdout);
+    assert.equal(object.context.style, "datadog");
+    assert.equal(object.context.datadogTraceId, "12345");
+    assert.equal(text.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    assert.equal(text.context.parentId, "b7ad6b7169203331");
+    assert.deepEqual(text.diagnostics, [
+      "the line is JSON once its backslashes are undoubled: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)",
+      "the carrier is a JSON string holding the carrier's JSON text (JSON text inside JSON, as traceContext: JSON.stringify(carrier) stores it in a Json column); read as withCarrier and contextFromCarrier read it",
+    ]);
+    assert.equal(missing.valid, false);
+    assert.equal(
+      missing.noCarrier,
+      "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension",
+    );
+    // One row of each alone: a NULL first line, and a single escaped line, are rows too.
+    const nullOnly = run(["inspect", "-"], "NULL\n");
+    assert.equal(nullOnly.code, 1, nullOnly.stderr);
+    assert.equal(
+      nullOnly.stdout,
+      "no carrier (NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension)\n",
+    );
+    const escapedOnly = run(["inspect", "--json", "-"], `"{\\\\"traceparent\\\\":\\\\"${tp}\\\\"}"\n`);
+    assert.equal(escapedOnly.code, 0, escapedOnly.stderr);
+    assert.equal(JSON.parse(escapedOnly.stdout).context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    // Text that is JSON as it is keeps its backslashes.
+    const plain = run(["inspect", "--json", "-"], `"{\\"traceparent\\":\\"${tp}\\"}"\nNULL\n`);
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.equal(JSON.parse(plain.stdout)[0].diagnostics.length, 1);
+  });
+
   test("psql -At over rows with a NULL column: every line is a row, an empty line a NULL row (exit 1)", () => {
     const tp = (span: string) =>
       JSON.stringify({ traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-${span}-01` });
@@ -485,7 +526,7 @@ describe("tracehop inspect input", () => {
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
-      /^tracehop inspect: line 4 is not valid JSON \(.*\); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty \(a NULL column\)/,
+      /^tracehop inspect: line 4 is not valid JSON \(.*\); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL \(a NULL column\)/,
     );
     // A value a Json column can hold that is no carrier is that row's finding; the other rows are
     // still reported (exit 1), as psql -At prints a jsonb column holding a string, an array or a number.

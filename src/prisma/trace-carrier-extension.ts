@@ -123,8 +123,9 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  *
  * Model detection reads the runtime data model the generated client holds (Prisma exposes no
  * public reflection API in Prisma 7's `prisma-client` generator); pass `models` when it is missing.
- * A model whose field of that name is not `Json` is left out with a warning (`diag.warn` and a
- * process warning, code `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model in the process).
+ * A model whose field of that name is not `Json` (a `String`, or a `Json[]` list, which a carrier
+ * object would fail to write) is left out with a warning (`diag.warn` and a process warning, code
+ * `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model in the process).
  *
  * @throws TypeError, when the extension is created, for an option it does not have (a misspelt name)
  *   or of the wrong type; Error, when the extension is applied, for bad options, a model in `models` that the client
@@ -342,11 +343,20 @@ export function carrierModels(
   schemaText?: string,
 ): CarrierModels {
   let schema: Map<string, Map<string, SchemaField>> | undefined;
-  const required = (model: string, f: string): boolean => {
-    if (schemaText === undefined) return false;
+  const declared = (model: string, f: string): SchemaField | undefined => {
+    if (schemaText === undefined) return undefined;
     schema ??= schemaModelFields(schemaText);
-    return requiredOnCreate(schema.get(model)?.get(f));
+    return schema.get(model)?.get(f);
   };
+  const required = (model: string, f: string): boolean => requiredOnCreate(declared(model, f));
+  // A `Json[]` field (PostgreSQL scalar list) is `Json` in the runtime data model, which has no list
+  // flag: the schema text tells. A carrier object written there fails the write (Prisma validation:
+  // the field takes an array), so it is no carrier field.
+  const isCarrierField = (model: string, def: RuntimeField | undefined): boolean =>
+    def !== undefined &&
+    def.kind === "scalar" &&
+    def.type === "Json" &&
+    declared(model, def.name)?.list !== true;
   const fieldOf = new Map<string, string>();
   if (chosen !== undefined) {
     const entries: [string, unknown][] = Array.isArray(chosen)
@@ -390,9 +400,9 @@ export function carrierModels(
         );
       }
       const def = model.fields.find((x) => x.name === f);
-      if (!def || def.kind !== "scalar" || def.type !== "Json") {
+      if (!isCarrierField(name, def)) {
         throw new Error(
-          `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier (add \`${f} Json?\` to the model), found ${def ? `${def.kind} ${def.type}` : "no such field"}`,
+          `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier (add \`${f} Json?\` to the model), found ${def ? `${def.kind} ${fieldTypeOf(rdm, name, f, declared)}` : "no such field"}`,
         );
       }
     }
@@ -400,12 +410,12 @@ export function carrierModels(
     const notJson: string[] = [];
     for (const name of known) {
       const def = rdm.models[name]!.fields.find((x) => x.name === field);
-      if (def && def.kind === "scalar" && def.type === "Json") fieldOf.set(name, field);
+      if (isCarrierField(name, def)) fieldOf.set(name, field);
       else if (def) notJson.push(name);
     }
     if (!fieldOf.size) {
       const found = notJson.length
-        ? ` (found ${notJson.map((name) => `${name}.${field}: ${fieldTypeOf(rdm, name, field)}`).join(", ")})`
+        ? ` (found ${notJson.map((name) => `${name}.${field}: ${fieldTypeOf(rdm, name, field, declared)}`).join(", ")})`
         : "";
       throw new Error(
         `tracehop/prisma: no model of this Prisma Client has a Json field "${field}"${found}; add \`${field} Json?\` to the models that should carry the trace, or pass { field } or { models }`,
@@ -413,7 +423,7 @@ export function carrierModels(
     }
     // Not an error: the app may have an unrelated field of that name. But a carrier column declared
     // `String` (say) would silently stay NULL and the trace be lost at that hop: say so, once.
-    for (const name of notJson) warnNotJson(name, field, fieldTypeOf(rdm, name, field));
+    for (const name of notJson) warnNotJson(name, field, fieldTypeOf(rdm, name, field, declared));
   }
 
   // Models from which a nested write can reach a carrier model (fixed point over relations).
@@ -456,10 +466,19 @@ export function carrierModels(
   return out;
 }
 
-/** How the type of `model.field` reads in the schema: `String`, `Role` (an enum), `relation to Item`. */
-function fieldTypeOf(rdm: RuntimeDataModel, model: string, field: string): string {
+/**
+ * How the type of `model.field` reads in the schema: `String`, `Role` (an enum), `Json[]` (a list, as
+ * `declared`, the schema text, says), `a relation to Item`.
+ */
+function fieldTypeOf(
+  rdm: RuntimeDataModel,
+  model: string,
+  field: string,
+  declared: (model: string, field: string) => SchemaField | undefined,
+): string {
   const def = rdm.models[model]!.fields.find((x) => x.name === field)!;
-  return def.kind === "object" ? `a relation to ${def.type}` : def.type;
+  if (def.kind === "object") return `a relation to ${def.type}`;
+  return declared(model, field)?.list === true ? `${def.type}[]` : def.type;
 }
 
 /**

@@ -14,6 +14,7 @@ import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
 import { databaseFixture } from "./databases.js";
 import { EDGE } from "./edge-schema.js";
 import { assertCarrierOf, inSpan } from "./tracing.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const CODE = "TRACEHOP_PRISMA_CARRIER_NOT_JSON";
 const MESSAGE =
@@ -93,5 +94,49 @@ test("when the only field of that name is not Json, the no-model Error says whic
   assert.throws(
     () => carrierModels(rdm, "traceContext", undefined),
     /^Error: tracehop\/prisma: no model of this Prisma Client has a Json field "traceContext" \(found Legacy\.traceContext: String, Event\.traceContext: a relation to Legacy\); add `traceContext Json\?`/,
+  );
+});
+
+test("a Json[] field (a PostgreSQL list) is no carrier field: left out with the warning, an Error when listed", async () => {
+  // What Prisma 7's runtime data model says of `traceContext Json[]`: scalar Json, no list flag; the
+  // schema text tells. Filled with a carrier object, every create in a span failed with Prisma's
+  // PrismaClientValidationError (the field takes an array).
+  const rdm = {
+    models: {
+      Tagged: { fields: [{ name: "traceContext", kind: "scalar", type: "Json" }] },
+      Job: { fields: [{ name: "traceContext", kind: "scalar", type: "Json" }] },
+    },
+  };
+  const schema = [
+    "model Tagged {",
+    "  id           Int    @id",
+    "  traceContext Json[]",
+    "}",
+    "model Job {",
+    "  id           Int    @id",
+    "  traceContext Json?",
+    "}",
+  ].join("\n");
+  resetWarnings();
+  const { result: models, processWarnings } = await recordWarnings(() =>
+    carrierModels(rdm, "traceContext", undefined, schema),
+  );
+  assert.deepEqual([...models.keys()], ["Job"]);
+  assert.equal(models.get("Job")!.field, "traceContext");
+  assert.deepEqual(processWarnings, [
+    [
+      CODE,
+      'tracehop/prisma: model "Tagged" has a field "traceContext" of type Json[], not Json, so traceCarrierExtension() leaves it out: ' +
+        "its rows store no carrier and the trace is lost at that hop. To carry the trace, declare it `traceContext Json?` (and migrate the column); " +
+        "if the field is unrelated, or your code writes the carrier there itself, pass traceCarrierExtension({ models: [...] }) to name the carrier models",
+    ],
+  ]);
+  assert.throws(
+    () => carrierModels(rdm, "traceContext", ["Tagged"], schema),
+    /^Error: tracehop\/prisma: model "Tagged" needs a Json field "traceContext" to hold the carrier \(add `traceContext Json\?` to the model\), found scalar Json\[\]$/,
+  );
+  assert.throws(
+    () => carrierModels({ models: { Tagged: rdm.models.Tagged } }, "traceContext", undefined, schema),
+    /^Error: tracehop\/prisma: no model of this Prisma Client has a Json field "traceContext" \(found Tagged\.traceContext: Json\[\]\)/,
   );
 });

@@ -61,7 +61,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     parsed = JSON.parse(text);
   } catch (err) {
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${psqlColumnsHint(text.trimStart().split("\n", 1)[0]!)}${unquotedNamesHint(text)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${psqlColumnsHint(text.trimStart().split("\n", 1)[0]!)}${unquotedNamesHint(text)}${columnNameHint(text)}`,
     );
   }
   if (!Array.isArray(parsed)) {
@@ -215,6 +215,20 @@ function lineRow(line: string, number: number, field: string | undefined): Inspe
 function psqlColumnsHint(line: string): string {
   return /^[^{["|]*\|\s*[{"]/.test(line)
     ? ` (it looks like psql -At output of several columns, separated by "|": select the carrier column alone, psql -At -c "select trace_context from ...", or whole rows as JSON, "select row_to_json(t) from ... t")`
+    : "";
+}
+
+/**
+ * A hint for line-per-row text whose first line is a column's name (`traceContext`, then a row per
+ * line): what `mysql -B -e` prints, and `psql -A` without `-t`; else "".
+ */
+function columnNameHint(text: string): string {
+  const [first, second] = text.split(/\r?\n/, 2);
+  return first !== undefined &&
+    second !== undefined &&
+    /^[A-Za-z_][\w$]*$/.test(first.trim()) &&
+    (isNullLine(second) || isJson(second) || isJson(mysqlUnescaped(second)))
+    ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -t (--tuples-only))`
     : "";
 }
 

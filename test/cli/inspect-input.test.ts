@@ -399,6 +399,27 @@ describe("tracehop inspect input", () => {
     assert.equal(JSON.parse(plain.stdout)[0].diagnostics.length, 1);
   });
 
+  test("a column name on the first line (mysql -B without -N, psql -A without -t) is an input error that says to leave it out", () => {
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    for (const input of [
+      `traceContext\n{"traceparent":"${tp}"}\nNULL\n`,
+      `traceContext\n{"traceparent": "${tp}"}\n(1 row)\n`,
+    ]) {
+      const { code, stdout, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      // The parser's own words (V8's) come first; the hint ends the line.
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);
+      assert.ok(
+        stderr.endsWith(
+          "; give a JSON object of header -> value, an array of rows, or one row per line (its first line, traceContext, looks like a column name: " +
+            "leave it out, mysql -N (--skip-column-names), psql -t (--tuples-only))\n",
+        ),
+        stderr,
+      );
+    }
+  });
+
   test("psql -At over rows with a NULL column: every line is a row, an empty line a NULL row (exit 1)", () => {
     const tp = (span: string) =>
       JSON.stringify({ traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-${span}-01` });

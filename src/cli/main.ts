@@ -44,8 +44,11 @@ export function main(argv: readonly string[]): number {
   // The report names every id stored as a JSON number (a diagnostic): no process warning besides.
   markWarned(JSON_NUMBER_ID_WARNING);
   const args = [...argv];
-  if (args[0] !== "inspect" || args.includes("--help") || args.includes("-h")) {
-    const help = args.includes("--help") || args.includes("-h");
+  // Options end at "--": a file named --help after it is read, not taken for the option.
+  const end = args.indexOf("--");
+  const options = end < 0 ? args : args.slice(0, end);
+  if (args[0] !== "inspect" || options.includes("--help") || options.includes("-h")) {
+    const help = options.includes("--help") || options.includes("-h");
     if (help) {
       process.stdout.write(USAGE + "\n");
       return EXIT_VALID;

@@ -399,6 +399,20 @@ describe("tracehop inspect input", () => {
     assert.equal(JSON.parse(plain.stdout)[0].diagnostics.length, 1);
   });
 
+  test("after --, a file named --help or -h is read, not taken for the option", (t) => {
+    const dir = inspectDir(t);
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    for (const name of ["--help", "-h"]) {
+      writeFileSync(join(dir, name), JSON.stringify({ traceparent: tp }));
+      const { code, stdout, stderr } = runIn(dir, ["inspect", "--json", "--", name]);
+      assert.equal(stderr, "");
+      assert.equal(code, 0);
+      assert.equal(JSON.parse(stdout).context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    }
+    // Before --, it is the option.
+    assert.match(runIn(dir, ["inspect", "--help", "--", "-h"]).stdout, /^usage: tracehop inspect /);
+  });
+
   test("a column name on the first line (mysql -B without -N, psql -A without -t) is an input error that says to leave it out", () => {
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     for (const input of [

@@ -38,5 +38,17 @@ export const ATTR_TRACEHOP_QUEUE_WAIT = "tracehop.queue.wait";
  */
 export const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = "messaging.batch.message_count";
 
+/**
+ * OpenTelemetry `error.type` (stable; the value of `ATTR_ERROR_TYPE` in
+ * @opentelemetry/semantic-conventions, not imported so that the restore path does not load that
+ * package): the class of error a span's operation ended with. Set only on a failed span
+ * (semantic conventions, "Recording errors": "SHOULD set the `error.type` attribute"; messaging spans:
+ * "Conditionally Required: if and only if the messaging operation has failed").
+ */
+export const ATTR_ERROR_TYPE = "error.type";
+
+/** `error.type` when the thrown value has no type name (not an Error, or an empty `name`). */
+export const ERROR_TYPE_VALUE_OTHER = "_OTHER";
+
 /** Milliseconds per second, for {@link ATTR_TRACEHOP_QUEUE_WAIT}. */
 export const MS_PER_SECOND = 1000;

@@ -8,14 +8,15 @@ import {
   type Span,
 } from "@opentelemetry/api";
 import { tracingDisabled, warnOnce } from "../warn-once.js";
+import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from "./attributes.js";
 
 /**
  * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
  * exactly once when the work is over:
  *
  * - a plain value: at return;
- * - a thrown error: the exception is recorded (an `exception` event and ERROR status), the span
- *   ends, and the same error object is rethrown;
+ * - a thrown error: the exception is recorded (an `exception` event, ERROR status and `error.type`:
+ *   {@link recordFailure}), the span ends, and the same error object is rethrown;
  * - a promise (any thenable): when it settles; a rejection is recorded as above and the returned
  *   promise rejects with the same reason. A thenable that is not a native promise gets its `then`
  *   called with `active` active: a lazy query (a Prisma query returned without `await`, a Knex
@@ -106,14 +107,32 @@ export function resetContextManagerCheckForTests(): void {
   contextManagerChecked = false;
 }
 
-/** Records `err` on `span`: an `exception` event and ERROR status with the error's message. */
+/**
+ * Records `err` on `span`: an `exception` event, ERROR status with the error's message, and
+ * `error.type` = the error's `name` (`TypeError`; a subclass's name when it sets `name`; the value
+ * the OpenTelemetry JS SDK and instrumentation-http record), or `_OTHER` for a thrown value that is
+ * not an Error or has an empty name (semantic conventions, "Recording errors" and the `error.type`
+ * registry entry: "SHOULD set the `error.type` attribute" on a failed operation).
+ */
 export function recordFailure(span: Span, err: unknown): void {
   try {
     const message = err instanceof Error ? err.message : String(err);
     span.recordException(err instanceof Error ? err : message);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.setAttribute(ATTR_ERROR_TYPE, errorType(err));
   } catch (tracingError) {
     diag.warn("tracehop: recording an exception on a span failed", tracingError);
+  }
+}
+
+/** `error.type` of a thrown value (see {@link recordFailure}); a `name` getter that throws: `_OTHER`. */
+function errorType(err: unknown): string {
+  if (!(err instanceof Error)) return ERROR_TYPE_VALUE_OTHER;
+  try {
+    const name: unknown = err.name;
+    return typeof name === "string" && name !== "" ? name : ERROR_TYPE_VALUE_OTHER;
+  } catch {
+    return ERROR_TYPE_VALUE_OTHER;
   }
 }
 

@@ -120,11 +120,11 @@ export interface StartedSpan {
  *   otherwise `link` (taskforcesh/bullmq#2942).
  *
  * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
- * throw or rejection is recorded (exception event, ERROR status) and rethrown unchanged; the span
- * always ends (return, throw, settled promise, finished or closed generator), so nothing leaks into
- * the next job (keepsuit/laravel-opentelemetry#89). Attributes: `options.attributes`,
- * `tracehop.relation` (when the carrier held a context), `tracehop.attempt`, `tracehop.run`,
- * `tracehop.queue.wait` (seconds, when the capture time is known).
+ * throw or rejection is recorded (exception event, ERROR status, `error.type`) and rethrown
+ * unchanged; the span always ends (return, throw, settled promise, finished or closed generator), so
+ * nothing leaks into the next job (keepsuit/laravel-opentelemetry#89). Attributes:
+ * `options.attributes`, `tracehop.relation` (when the carrier held a context), `tracehop.attempt`,
+ * `tracehop.run`, `tracehop.queue.wait` (seconds, when the capture time is known).
  *
  * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
  * @throws TypeError when `name` is not a string, `fn` is not a function, an option is out of range

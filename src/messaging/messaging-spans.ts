@@ -300,7 +300,9 @@ function runInNewSpan<T>(
  *
  * Attributes (set at start): `messaging.system`, `messaging.system.name`, `messaging.destination.name`,
  * `messaging.operation.type` = `send`, `messaging.operation.name`, `messaging.message.id` when given,
- * plus `options.attributes`. The span records an exception and ERROR status when `fn` throws or its
+ * plus `options.attributes`. The span records an exception, ERROR status and `error.type` (the error's
+ * `name`, `_OTHER` for a thrown non-Error; the messaging conventions require it on a failed
+ * operation) when `fn` throws or its
  * promise rejects, ends when `fn` returns or settles, and passes the result or error through.
  * Tracing never fails the send: a bad stored carrier only means a new trace.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
@@ -416,7 +418,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * and linked to the batch span (messaging conventions, "Batch processing"; `continuesMessage`).
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
- * Errors of `fn` are recorded (exception event, ERROR status) and passed through unchanged.
+ * Errors of `fn` are recorded (exception event, ERROR status, `error.type`) and passed through unchanged.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name

@@ -198,6 +198,7 @@ describe("amqplib + RabbitMQ", () => {
     const process = onlySpan(`process ${queue}`);
     assert.equal(process.status.code, SpanStatusCode.ERROR);
     assert.equal(process.status.message, "cannot split");
+    assert.equal(process.attributes["error.type"], "Error");
     const { messageCount } = await broker.channel.checkQueue(queue);
     assert.equal(messageCount, 0, "rejected without requeue");
   });

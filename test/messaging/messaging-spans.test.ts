@@ -266,6 +266,7 @@ describe("withSendSpan", () => {
       assert.equal(span.status.code, SpanStatusCode.ERROR, name);
       assert.equal(span.status.message, "broker down", name);
       assert.equal(span.events[0]?.name, "exception", name);
+      assert.equal(span.attributes["error.type"], "Error", name);
     }
   });
 
@@ -685,5 +686,64 @@ describe("withBatchProcessSpan", () => {
       () => withBatchProcessSpan([], { system: "kafka" } as never, () => 1),
       /options\.destination/,
     );
+  });
+});
+
+describe("a failed messaging operation: error.type (messaging conventions: conditionally required iff failed)", () => {
+  class PoisonMessageError extends Error {
+    override name = "PoisonMessageError";
+  }
+
+  test("send, process and batch spans of a handler that throws or rejects carry error.type; a success none", async () => {
+    assert.throws(() =>
+      withSendSpan({ system: "rabbitmq", destination: "jobs" }, () => {
+        throw new TypeError("no channel");
+      }),
+    );
+    await assert.rejects(
+      withProcessSpan({ traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01` }, kafka, async () => {
+        await sleep(1);
+        throw new PoisonMessageError("cannot parse");
+      }),
+      PoisonMessageError,
+    );
+    await assert.rejects(
+      withBatchProcessSpan([{ headers: {} }, { headers: {} }], { ...kafka, destination: "batch" }, () =>
+        Promise.reject("plain string"),
+      ),
+      (err) => err === "plain string",
+    );
+    withProcessSpan({}, { ...kafka, destination: "fine" }, () => undefined);
+    const expected: [string, unknown, string | undefined][] = [
+      ["publish jobs", "TypeError", "no channel"],
+      ["process jobs", "PoisonMessageError", "cannot parse"],
+      ["process batch", "_OTHER", "plain string"], // a thrown value that is not an Error
+      ["process fine", undefined, undefined],
+    ];
+    for (const [name, errorType, message] of expected) {
+      const span = onlySpan(name);
+      assert.equal(span.attributes["error.type"], errorType, name);
+      assert.equal(span.status.message, message, name);
+      assert.equal(span.status.code, errorType === undefined ? SpanStatusCode.UNSET : SpanStatusCode.ERROR);
+    }
+  });
+
+  test("an instrumentation's CONSUMER span reused as the process span gets error.type too", async () => {
+    const headers = { traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01` };
+    const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+    await assert.rejects(
+      context.with(trace.setSpan(parent, instrumentation), () =>
+        withProcessSpan(headers, kafka, async () => {
+          throw new RangeError("too large");
+        }),
+      ),
+      RangeError,
+    );
+    instrumentation.end();
+    assert.equal(spansNamed("process jobs").length, 0, "no second span");
+    const span = onlySpan("jobs process");
+    assert.equal(span.attributes["error.type"], "RangeError");
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
   });
 });

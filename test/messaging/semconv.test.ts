@@ -9,6 +9,8 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as incubating from "@opentelemetry/semantic-conventions/incubating";
+import { ATTR_ERROR_TYPE as STABLE_ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
+import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from "../../src/context/attributes.js";
 import * as semconv from "../../src/messaging/semconv.js";
 
 /** Names the installed package marks `@deprecated`, read from its type declarations. */
@@ -48,4 +50,9 @@ test("every ATTR_ name has the installed conventions' value; only the kept alias
   }
   assert.equal(semconv.ATTR_KAFKA_OFFSET, "kafka.offset");
   assert.equal(semconv.ATTR_MESSAGING_BATCH_MESSAGE_COUNT, "messaging.batch.message_count");
+});
+
+test("error.type, written on a failed span, is the stable name of the installed package", () => {
+  assert.equal(ATTR_ERROR_TYPE, STABLE_ATTR_ERROR_TYPE);
+  assert.equal(ERROR_TYPE_VALUE_OTHER, (incubating as Record<string, unknown>).ERROR_TYPE_VALUE_OTHER);
 });

@@ -247,7 +247,10 @@ function messagingAttributes(
 /**
  * Runs `fn` inside a span that someone else started and will end (an instrumentation's PRODUCER or
  * CONSUMER span reused as the messaging span): a throw or a rejection is recorded on `span` and
- * passed through unchanged; the span is left open for its owner.
+ * passed through unchanged; the span is left open for its owner. A thenable result is returned as a
+ * promise of the same outcome, as `runInSpan` returns it: a thenable that is not a native promise
+ * gets its `then` called here with two functions (a minimal thenable may call either, and need not
+ * return anything), never `then(undefined, ...)`.
  */
 function recordingFailures<T>(span: Span, fn: () => T): T {
   let result: T;
@@ -258,7 +261,14 @@ function recordingFailures<T>(span: Span, fn: () => T): T {
     throw err;
   }
   if (!isThenable(result)) return result;
-  return result.then(undefined, (err: unknown) => {
+  const thenable = result;
+  const settled =
+    thenable instanceof Promise
+      ? thenable
+      : new Promise<unknown>((resolve, reject) => {
+          thenable.then(resolve, reject);
+        });
+  return settled.then(undefined, (err: unknown) => {
     recordFailure(span, err);
     throw err;
   }) as T;

@@ -747,3 +747,44 @@ describe("a failed messaging operation: error.type (messaging conventions: condi
     assert.equal(span.status.code, SpanStatusCode.ERROR);
   });
 });
+
+describe("handlers returning thenables that are not native promises", () => {
+  /** A minimal thenable (Promises/A+ 1.2): `then` calls one of its two functions and returns nothing. */
+  const minimal = (outcome: { value: unknown } | { error: unknown }) => ({
+    then(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+      if ("value" in outcome) resolve(outcome.value);
+      else reject(outcome.error);
+    },
+  });
+
+  test("under an instrumentation's reused PRODUCER / CONSUMER span: a promise of the same outcome, never a throw", async () => {
+    const headers = { traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01` };
+    const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
+    const producer = tracer.startSpan("jobs publish", { kind: SpanKind.PRODUCER });
+    const consumer = tracer.startSpan("jobs receive", { kind: SpanKind.CONSUMER }, parent);
+    const inProducer = <T>(fn: () => T) => context.with(trace.setSpan(context.active(), producer), fn);
+    const inConsumer = <T>(fn: () => T) => context.with(trace.setSpan(parent, consumer), fn);
+
+    const sent = inProducer(() => withSendSpan(kafka, () => minimal({ value: 42 })));
+    assert.ok(sent instanceof Promise);
+    assert.equal(await sent, 42);
+    const processed = inConsumer(() => withProcessSpan(headers, kafka, () => minimal({ value: "done" })));
+    assert.equal(await processed, "done");
+
+    const refused = new TypeError("broker refused");
+    const failedSend = inProducer(() => withSendSpan(kafka, () => minimal({ error: refused })));
+    // Typed as the handler's thenable; a native promise at run time (asserted above for `sent`).
+    await assert.rejects(failedSend as unknown as Promise<unknown>, (err) => err === refused);
+    const poison = new RangeError("poison");
+    const failedProcess = inConsumer(() => withProcessSpan(headers, kafka, () => minimal({ error: poison })));
+    await assert.rejects(failedProcess as unknown as Promise<unknown>, (err) => err === poison);
+
+    producer.end();
+    consumer.end();
+    assert.equal(spansNamed("send jobs").length + spansNamed("process jobs").length, 0, "spans reused");
+    assert.equal(onlySpan("jobs publish").attributes["error.type"], "TypeError");
+    assert.equal(onlySpan("jobs publish").status.message, "broker refused");
+    assert.equal(onlySpan("jobs receive").attributes["error.type"], "RangeError");
+    assert.equal(onlySpan("jobs receive").status.message, "poison");
+  });
+});

@@ -145,20 +145,32 @@ function endSpan(span: Span): void {
   }
 }
 
-/** True for a promise or any thenable (an object or function with a `then` method). */
+/**
+ * True for a promise or any thenable (an object or function with a `then` method). Never throws: a
+ * value whose `then` cannot be read (a throwing getter or proxy trap) is not a thenable here, so the
+ * span ends and the value is returned as it is (awaiting it fails in the caller, as without tracehop).
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return false;
+  }
 }
 
-/** `"Generator"` / `"AsyncGenerator"` for the objects generator functions return (their toStringTag). */
+/**
+ * `"Generator"` / `"AsyncGenerator"` for the objects generator functions return (their toStringTag).
+ * Never throws (a throwing getter or proxy trap: not a generator).
+ */
 function generatorTag(value: unknown): string | undefined {
   if (value === null || typeof value !== "object") return undefined;
-  const tag = (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
-  return tag === "Generator" || tag === "AsyncGenerator" ? tag : undefined;
+  try {
+    const tag = (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+    return tag === "Generator" || tag === "AsyncGenerator" ? tag : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

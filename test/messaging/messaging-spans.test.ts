@@ -787,4 +787,33 @@ describe("handlers returning thenables that are not native promises", () => {
     assert.equal(onlySpan("jobs receive").attributes["error.type"], "RangeError");
     assert.equal(onlySpan("jobs receive").status.message, "poison");
   });
+
+  test("a result whose then cannot be read is returned as it is and the span ends", () => {
+    const odd = {
+      get then(): unknown {
+        throw new Error("then getter");
+      },
+    };
+    const strict = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error("unknown property");
+        },
+      },
+    );
+    assert.equal(
+      withSendSpan(kafka, () => odd),
+      odd,
+    );
+    assert.equal(
+      withProcessSpan({}, { ...kafka, destination: "strict" }, () => strict),
+      strict,
+    );
+    for (const name of ["send jobs", "process strict"]) {
+      const span = onlySpan(name); // ended, hence exported
+      assert.equal(span.status.code, SpanStatusCode.UNSET, name);
+      assert.equal(span.attributes["error.type"], undefined, name);
+    }
+  });
 });

@@ -33,6 +33,7 @@ import {
   writeFields,
 } from "./header-carriers.js";
 import {
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_MESSAGE_ID,
   ATTR_MESSAGING_OPERATION_NAME,
@@ -541,8 +542,10 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  * Span name `{operation} {destination}` (default operation `process`), kind CONSUMER, never parented
  * on one message (messaging conventions "Batch processing"; DataDog/dd-trace-js#5342). Attributes at start:
  * `messaging.system`, `messaging.system.name`, `messaging.destination.name`, `messaging.operation.type`
- * = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`,
- * except for a batch of one, as the convention asks), plus `options.attributes` (which win). Each
+ * = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`, a
+ * batch of one included: the convention makes it conditionally required on a span of a batch
+ * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to),
+ * plus `options.attributes` (which win). Each
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
  * reader's rules; a message without a valid context adds no link. Errors of `fn` are recorded and
  * passed through, as in `withBatch`. Tracing never fails the batch.
@@ -560,7 +563,15 @@ export function withBatchProcessSpan<M, T>(
   requireOptions("withBatchProcessSpan", options);
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   const attributes = messagingAttributes(
-    { ...options, messageId: undefined },
+    {
+      ...options,
+      messageId: undefined,
+      // Set for a batch of one too (withBatch, not a messaging API, leaves it out then); a non-array
+      // is withBatch's TypeError.
+      attributes: Array.isArray(messages)
+        ? { [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messages.length, ...options.attributes }
+        : options.attributes,
+    },
     MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
     operationName,
   );

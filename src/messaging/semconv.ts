@@ -37,8 +37,9 @@ export const ATTR_MESSAGING_CONSUMER_GROUP_NAME = "messaging.consumer.group.name
 /** Kafka partition, as a string. */
 export const ATTR_MESSAGING_DESTINATION_PARTITION_ID = "messaging.destination.partition.id" as const;
 /**
- * Number of messages a batch span sends, receives or processes; not set on a span of one message
- * (the convention's note). `withBatch` and `withBatchProcessSpan` set it.
+ * Number of messages a batch span sends, receives or processes; not set on a single-message span
+ * (the convention's note: batching APIs set it, single-message APIs do not). `withBatchProcessSpan`
+ * sets it for every batch, one message included; the core's `withBatch` leaves it out for one.
  */
 export { ATTR_MESSAGING_BATCH_MESSAGE_COUNT };
 /** Kafka offset of a consumed record (an int). Replaces `messaging.kafka.offset`. */

@@ -678,10 +678,25 @@ describe("withBatchProcessSpan", () => {
         p.links.map((l) => l.context.spanId),
         p.parentSpanContext?.spanId === batchSpanId ? [] : [batchSpanId],
       );
-    // A batch of one: no message count (the convention's note).
+    // A batch of one (kafkajs eachBatch, a batching API): the count is set, as the convention's note
+    // asks of batching APIs; an empty batch says 0.
     exporter.reset();
     withBatchProcessSpan([messages[0]!], kafka, () => undefined);
-    assert.equal(onlySpan("process jobs").attributes["messaging.batch.message_count"], undefined);
+    assert.equal(onlySpan("process jobs").attributes["messaging.batch.message_count"], 1);
+    exporter.reset();
+    withBatchProcessSpan([], kafka, () => undefined);
+    assert.equal(onlySpan("process jobs").attributes["messaging.batch.message_count"], 0);
+    exporter.reset();
+    withBatchProcessSpan(
+      [messages[0]!],
+      { ...kafka, attributes: { "messaging.batch.message_count": 7 } },
+      () => 1,
+    );
+    assert.equal(
+      onlySpan("process jobs").attributes["messaging.batch.message_count"],
+      7,
+      "options.attributes win",
+    );
     assert.throws(
       () => withBatchProcessSpan([], { system: "kafka" } as never, () => 1),
       /options\.destination/,

@@ -34,7 +34,10 @@ import {
 } from "./header-carriers.js";
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_MESSAGING_DESTINATION_ANONYMOUS,
   ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_TEMPLATE,
+  ATTR_MESSAGING_DESTINATION_TEMPORARY,
   ATTR_MESSAGING_MESSAGE_ID,
   ATTR_MESSAGING_OPERATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
@@ -63,6 +66,9 @@ export interface MessagingSpanOptions {
   /**
    * `messaging.destination.name`: the Kafka topic; for RabbitMQ see {@link rabbitmqDestinationName}.
    * Required; may be `""` (RabbitMQ's default exchange), then the span name is the operation name.
+   * The span name uses `messaging.destination.template` instead when `attributes` gives one, and
+   * leaves the destination out when `attributes` sets `messaging.destination.anonymous` or
+   * `messaging.destination.temporary` to `true` (messaging conventions, "Span name").
    */
   destination: string;
   /** `messaging.operation.name`. Default: `publish` for rabbitmq, `send` otherwise; `process` on consume. */
@@ -224,9 +230,25 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
     );
 }
 
-/** Span name `{messaging.operation.name} {destination}` (messaging conventions, "Span name"). */
-function spanName(operationName: string, destination: string): string {
-  return destination === "" ? operationName : `${operationName} ${destination}`;
+/**
+ * Span name `{messaging.operation.name} {destination}` (messaging conventions, "Span name"): the
+ * `{destination}` is `messaging.destination.template` when `options.attributes` gives one, else the
+ * destination name unless `options.attributes` marks the destination anonymous or temporary (a
+ * broker-generated `amq.gen-*` queue: a name per connection, no low-cardinality span name) or it is
+ * `""`; without one the span name is the operation name alone.
+ */
+function spanName(operationName: string, options: MessagingSpanOptions): string {
+  const attributes = options.attributes;
+  if (attributes !== undefined) {
+    const template = attributes[ATTR_MESSAGING_DESTINATION_TEMPLATE];
+    if (typeof template === "string" && template !== "") return `${operationName} ${template}`;
+    if (
+      attributes[ATTR_MESSAGING_DESTINATION_ANONYMOUS] === true ||
+      attributes[ATTR_MESSAGING_DESTINATION_TEMPORARY] === true
+    )
+      return operationName;
+  }
+  return options.destination === "" ? operationName : `${operationName} ${options.destination}`;
 }
 
 function messagingAttributes(
@@ -329,7 +351,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   requireOptions("withSendSpan", options);
   const operationName =
     options.operationName ?? SEND_OPERATION_NAME_BY_SYSTEM[options.system] ?? DEFAULT_SEND_OPERATION_NAME;
-  const name = spanName(operationName, options.destination);
+  const name = spanName(operationName, options);
   const attributes = messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_SEND, operationName);
   const {
     system: _system,
@@ -488,7 +510,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // so neither its `traceContext` nor its `createdAt` header means anything to it).
   return withCarrierIn(
     undefined,
-    spanName(operationName, options.destination),
+    spanName(operationName, options),
     fn,
     {
       ...restore,
@@ -577,7 +599,7 @@ export function withBatchProcessSpan<M, T>(
   );
   const kind = messageKindOf(options.system);
   const headersFrom = options.headersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));
-  return withBatch(messages, spanName(operationName, options.destination), fn, {
+  return withBatch(messages, spanName(operationName, options), fn, {
     kind: SpanKind.CONSUMER,
     attributes,
     links: options.links,

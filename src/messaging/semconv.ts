@@ -24,6 +24,21 @@ export const ATTR_MESSAGING_SYSTEM = "messaging.system" as const;
 export const ATTR_MESSAGING_SYSTEM_NAME = "messaging.system.name" as const;
 /** Queue or topic name (for RabbitMQ: see `rabbitmqDestinationName`). */
 export const ATTR_MESSAGING_DESTINATION_NAME = "messaging.destination.name" as const;
+/**
+ * Low-cardinality form of a destination name built from a template (`/customers/{customerId}`); when
+ * given in `options.attributes`, the span name uses it instead of the destination name.
+ */
+export const ATTR_MESSAGING_DESTINATION_TEMPLATE = "messaging.destination.template" as const;
+/**
+ * `true` for an anonymous destination (unnamed, or a name the broker generated: RabbitMQ's
+ * `amq.gen-*` queues); when `true` in `options.attributes`, the span name leaves the destination out.
+ */
+export const ATTR_MESSAGING_DESTINATION_ANONYMOUS = "messaging.destination.anonymous" as const;
+/**
+ * `true` for a temporary destination (may not exist after the messages are processed: an exclusive
+ * reply queue); when `true` in `options.attributes`, the span name leaves the destination out.
+ */
+export const ATTR_MESSAGING_DESTINATION_TEMPORARY = "messaging.destination.temporary" as const;
 /** Generic operation type: `create`, `send`, `receive`, `process`, `settle`. */
 export const ATTR_MESSAGING_OPERATION_TYPE = "messaging.operation.type" as const;
 /** System-specific operation name (`publish`, `send`, `process`); first word of the span name. */

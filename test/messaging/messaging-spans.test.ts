@@ -832,3 +832,49 @@ describe("handlers returning thenables that are not native promises", () => {
     }
   });
 });
+
+describe("span names: {operation} {destination} with a low-cardinality destination", () => {
+  test("a template names the span; an anonymous or temporary destination is left out; the attribute keeps the name", async () => {
+    const generated = "amq.gen-JzTY20BRgKO-HjmUJj0wLg";
+    withProcessSpan(
+      {},
+      {
+        system: "rabbitmq",
+        destination: `logs:warn:${generated}`,
+        attributes: { "messaging.destination.anonymous": true },
+      },
+      () => undefined,
+    );
+    withSendSpan(
+      {
+        system: "rabbitmq",
+        destination: "amq.gen-reply",
+        attributes: { "messaging.destination.temporary": true },
+      },
+      () => undefined,
+    );
+    await withBatchProcessSpan(
+      [],
+      {
+        system: "kafka",
+        destination: "orders-customer-42",
+        attributes: { "messaging.destination.template": "orders-customer-{id}" },
+      },
+      async () => undefined,
+    );
+    withProcessSpan(
+      {},
+      { ...kafka, attributes: { "messaging.destination.anonymous": false } },
+      () => undefined,
+    );
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => [s.name, s.attributes["messaging.destination.name"]]),
+      [
+        ["process", `logs:warn:${generated}`],
+        ["publish", "amq.gen-reply"],
+        ["process orders-customer-{id}", "orders-customer-42"],
+        ["process jobs", "jobs"],
+      ],
+    );
+  });
+});

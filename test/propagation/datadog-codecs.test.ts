@@ -19,6 +19,7 @@ import {
   setDatadogContext,
   type DatadogContext,
 } from "../../src/index.js";
+import { bindDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { EncodedFields } from "../../src/propagation/datadog/injection-fields.js";
 import { decodeTagsHeader, encodeTagsHeader, type DecodedTags } from "../../src/propagation/datadog/tags.js";
 import {
@@ -686,6 +687,23 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
         "x-datadog-sampling-priority": "2",
         "x-datadog-tags": "_dd.p.tid=0af7651916cd43dd,_dd.p.ok=1",
       });
+    }
+  });
+  test("a __proto__ tag key (own, from parsed JSON) stays a tag of the copy, never its prototype, and is not injected", () => {
+    const tags = JSON.parse('{"__proto__": "x", "_dd.p.ok": "1"}') as Record<string, string>;
+    const base = trace.setSpanContext(ROOT_CONTEXT, span);
+    for (const ctx of [
+      setDatadogContext(base, { samplingPriority: 1, propagationTags: tags }),
+      bindDatadogContext(base, { samplingPriority: 1, propagationTags: tags }, span.traceId),
+    ]) {
+      const copied = getDatadogContext(ctx)!.propagationTags;
+      assert.notEqual(copied, tags);
+      assert.deepEqual(Object.keys(copied), ["__proto__", "_dd.p.ok"]);
+      assert.equal(Object.getOwnPropertyDescriptor(copied, "__proto__")?.value, "x");
+      assert.equal(Object.getPrototypeOf(copied), Object.prototype);
+      const carrier: Record<string, unknown> = {};
+      createPropagator(["datadog"]).inject(ctx, carrier, defaultTextMapSetter);
+      assert.equal(carrier["x-datadog-tags"], "_dd.p.tid=0af7651916cd43dd,_dd.p.ok=1");
     }
   });
 });

@@ -150,32 +150,43 @@ export function setDatadogContext(ctx: Context, fields: DatadogContext): Context
     throw new TypeError(
       `tracehop setDatadogContext: fields must be a plain object ({ samplingPriority?, origin?, propagationTags, lastParentId? }), got ${describeValue(fields)}`,
     );
-  const copy: DatadogContext = {
-    propagationTags: Object.fromEntries(
-      Object.entries(fields.propagationTags ?? {}).filter(([, value]) => typeof value === "string"),
-    ),
-  };
-  if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
-  if (typeof fields.origin === "string") copy.origin = fields.origin;
-  if (typeof fields.lastParentId === "string") copy.lastParentId = fields.lastParentId;
-  return storeBound(ctx, copy, trace.getSpanContext(ctx)?.traceId);
+  const propagationTags = Object.fromEntries(
+    Object.entries(fields.propagationTags ?? {}).filter(([, value]) => typeof value === "string"),
+  );
+  return storeCopy(ctx, fields, propagationTags, trace.getSpanContext(ctx)?.traceId);
 }
 
-/** Internal: as {@link setDatadogContext}, bound to `traceId` explicitly (a restored root, parent id 0). */
+/**
+ * Internal: as {@link setDatadogContext}, bound to `traceId` explicitly (a restored root, parent id 0),
+ * for fields tracehop built (extracted, or read back with `getDatadogContext`): their tags are text
+ * already and are copied as they are.
+ */
 export function bindDatadogContext(
   ctx: Context,
   fields: DatadogContext,
   traceId: string | undefined,
 ): Context {
-  const copy: DatadogContext = { propagationTags: { ...fields.propagationTags } };
-  if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
-  if (fields.origin !== undefined) copy.origin = fields.origin;
-  if (fields.lastParentId !== undefined) copy.lastParentId = fields.lastParentId;
-  return storeBound(ctx, copy, traceId);
+  return storeCopy(ctx, fields, { ...fields.propagationTags }, traceId);
 }
 
-/** `ctx` with the fields `copy` (owned) stored for `traceId`, bound in lower case. */
-function storeBound(ctx: Context, copy: DatadogContext, traceId: string | undefined): Context {
+/**
+ * The common body of {@link setDatadogContext} and {@link bindDatadogContext}: `ctx` with a copy of
+ * `fields` stored for `traceId` (bound in lower case), `propagationTags` the copy of its tags the
+ * caller made (`Object.fromEntries` or a spread: both define own properties, so a `__proto__` tag stays
+ * a tag and never becomes the prototype; a loop of assignments would drop it). The sampling priority
+ * is kept unless `undefined`; an origin or last parent id only when it is a string (a header value is
+ * text: see {@link setDatadogContext}; the fields tracehop builds hold strings or `undefined` there).
+ */
+function storeCopy(
+  ctx: Context,
+  fields: DatadogContext,
+  propagationTags: Record<string, string>,
+  traceId: string | undefined,
+): Context {
+  const copy: DatadogContext = { propagationTags };
+  if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
+  if (typeof fields.origin === "string") copy.origin = fields.origin;
+  if (typeof fields.lastParentId === "string") copy.lastParentId = fields.lastParentId;
   // Bound in lower case: a span context set with upper-case hex names the same trace.
   const bound = typeof traceId === "string" ? traceId.toLowerCase() : undefined;
   return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(copy, bound));

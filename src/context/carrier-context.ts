@@ -11,7 +11,7 @@ import {
   type TraceCarrier,
 } from "../carrier/carrier.js";
 import { createPropagator } from "../propagation/create-propagator.js";
-import { isTraceCarrierProvider } from "./carrier-source.js";
+import { storedCarrierOf } from "./carrier-source.js";
 import { assertKnownOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 
@@ -145,14 +145,14 @@ export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {
 /**
  * Internal: {@link contextFromCarrier} for callers that checked their options already. `asRow`: a row
  * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it)
- * is read through that field, as `contextFromCarrier` reads it; `false` (message headers) reads every key as a header name, so an application header
+ * is read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; `false` (message headers) reads every key as a header name, so an application header
  * named `traceContext` is a header like any other. Same shapes, base context and result; never throws.
  */
 export function extractCarrier(carrier: unknown, options: CarrierOptions | null, asRow: boolean): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   try {
-    const stored = asRow && isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
+    const stored = asRow ? storedCarrierOf(carrier) : carrier;
     return (options?.propagator ?? getDefaultPropagator()).extract(
       base,
       readStoredCarrier(stored),

@@ -55,18 +55,47 @@ export interface CarrierSource {
  * as the carrier itself, which holds nothing.
  */
 export function isTraceCarrierProvider(value: unknown): value is TraceCarrierProvider {
-  if (value === null || typeof value !== "object") return false;
+  return rowCarrier(value) !== NOT_A_ROW;
+}
+
+/** {@link rowCarrier}: the value is not a row ({@link isTraceCarrierProvider} false). */
+export const NOT_A_ROW: unique symbol = Symbol("tracehop.not-a-row");
+/** {@link rowCarrier}: a row whose `traceContext` getter or proxy trap threw: it holds no carrier. */
+export const UNREADABLE_CARRIER: unique symbol = Symbol("tracehop.unreadable-carrier");
+
+/**
+ * Internal: the row-or-carrier choice of every reader of a stored carrier, with the row's
+ * `traceContext` read exactly once (a getter with side effects, a proxy that counts or revokes itself
+ * sees one read): {@link NOT_A_ROW} when `value` is not a row as {@link isTraceCarrierProvider} says,
+ * {@link UNREADABLE_CARRIER} for a row whose `traceContext` could not be read, else the value of its
+ * `traceContext` (any value, `null` and `undefined` included). Never throws.
+ */
+export function rowCarrier(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return NOT_A_ROW;
   try {
     // Array.isArray, instanceof and `in` consult a proxy's traps: a revoked proxy throws in each.
-    return (
-      !Array.isArray(value) &&
-      !(value instanceof Uint8Array) &&
-      TRACE_CONTEXT_FIELD in value &&
-      !isHeadersBesideTraceContext(value as Record<string, unknown>)
-    );
+    if (Array.isArray(value) || value instanceof Uint8Array || !(TRACE_CONTEXT_FIELD in value))
+      return NOT_A_ROW;
   } catch {
-    return false;
+    return NOT_A_ROW;
   }
+  let stored: unknown;
+  try {
+    stored = (value as Record<string, unknown>)[TRACE_CONTEXT_FIELD];
+  } catch {
+    return UNREADABLE_CARRIER;
+  }
+  return isHeadersBesideTraceContext(value as Record<string, unknown>, stored) ? NOT_A_ROW : stored;
+}
+
+/**
+ * Internal: the stored carrier `input` stands for, as `contextFromCarrier` reads it: a row's
+ * `traceContext` (read once; `undefined` when it cannot be read), anything else itself. Never throws.
+ */
+export function storedCarrierOf(input: unknown): unknown {
+  const stored = rowCarrier(input);
+  if (stored === NOT_A_ROW) return input;
+  return stored === UNREADABLE_CARRIER ? undefined : stored;
 }
 
 /** The header names that give a span context on their own, one per style family (lower case). */
@@ -82,17 +111,17 @@ const SPAN_CONTEXT_HEADER_LENGTHS: ReadonlySet<number> = new Set(
 );
 
 /**
- * True when `value` (an object with a `traceContext` field) is message headers rather than a row: its
- * `traceContext` holds no carrier — not an object (a Json column's value, even `{}`), nor the JSON
- * text of one with a propagation field: `null`, a number, bytes (every kafkajs header), other text —
+ * True when `value` (an object with a `traceContext` field, whose value `stored` is) is message headers
+ * rather than a row: its `traceContext` holds no carrier — not an object (a Json column's value, even
+ * `{}`), nor the JSON text of one with a propagation field: `null`, a number, bytes (every kafkajs
+ * header), other text —
  * and it has a span-context header at its top level ({@link SPAN_CONTEXT_HEADER_NAMES}: by exact name,
  * then in any case among the first {@link MAX_FIELDS_LOOKED_AT} own fields). The object test comes
- * first: a Prisma row costs one more property read. Never throws (a throwing getter or proxy trap:
+ * first: a Prisma row costs no other property read. Never throws (a throwing getter or proxy trap:
  * false, a row as before).
  */
-function isHeadersBesideTraceContext(value: Record<string, unknown>): boolean {
+function isHeadersBesideTraceContext(value: Record<string, unknown>, stored: unknown): boolean {
   try {
-    const stored = value[TRACE_CONTEXT_FIELD];
     if (stored !== null && typeof stored === "object" && !ArrayBuffer.isView(stored)) return false;
     if (!hasSpanContextHeader(value)) return false;
     return typeof stored !== "string" || !isCarrierText(stored);
@@ -119,24 +148,31 @@ function hasSpanContextHeader(value: Record<string, unknown>): boolean {
 
 /**
  * Splits what a caller handed to `withCarrier` into the carrier and its capture time: a
- * {@link TraceCarrierProvider} gives its `traceContext` and `createdAt`; anything else is the carrier
- * itself (object or JSON text) with no known capture time. Never throws.
+ * {@link TraceCarrierProvider} gives its `traceContext` (read once: {@link rowCarrier}) and
+ * `createdAt`; anything else is the carrier itself (object or JSON text) with no known capture time.
+ * Never throws.
  */
 export function readCarrierSource(input: unknown): CarrierSource {
-  if (!isTraceCarrierProvider(input)) return { carrier: input, capturedAtMs: undefined };
-  let carrier: unknown;
-  try {
-    carrier = input.traceContext;
-  } catch {
-    return { carrier: undefined, capturedAtMs: undefined }; // A hostile getter on the row: no carrier.
-  }
+  const stored = rowCarrier(input);
+  if (stored === NOT_A_ROW) return { carrier: input, capturedAtMs: undefined };
+  return rowCarrierSource(input as Record<string, unknown>, stored);
+}
+
+/**
+ * Internal: {@link readCarrierSource} of a row whose `traceContext` was read already ({@link rowCarrier}
+ * gave `stored`, not {@link NOT_A_ROW}): that value, not read again, and the capture time from its
+ * `createdAt`. Never throws.
+ */
+export function rowCarrierSource(row: Record<string, unknown>, stored: unknown): CarrierSource {
+  // A hostile getter on the row: no carrier.
+  if (stored === UNREADABLE_CARRIER) return { carrier: undefined, capturedAtMs: undefined };
   let capturedAtMs: number | undefined;
   try {
-    capturedAtMs = toEpochMs((input as unknown as Record<string, unknown>)[CREATED_AT_FIELD]);
+    capturedAtMs = toEpochMs(row[CREATED_AT_FIELD]);
   } catch {
     capturedAtMs = undefined; // A hostile getter on the row: no capture time.
   }
-  return { carrier, capturedAtMs };
+  return { carrier: stored, capturedAtMs };
 }
 
 /**

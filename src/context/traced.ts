@@ -1,5 +1,12 @@
 import { context as contextApi, diag, trace } from "@opentelemetry/api";
-import { isTraceCarrierProvider, warnIfCarrierInOtherField } from "./carrier-source.js";
+import {
+  NOT_A_ROW,
+  rowCarrier,
+  rowCarrierSource,
+  UNREADABLE_CARRIER,
+  warnIfCarrierInOtherField,
+  type CarrierSource,
+} from "./carrier-source.js";
 import { describeValue } from "../describe-value.js";
 import { runInSpan } from "./run-in-span.js";
 import {
@@ -174,17 +181,17 @@ export function traced<A extends readonly unknown[] = any[]>(
     };
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       const callOptions = options.optionsFrom ? mergeCallOptions(options, args as unknown as A) : options;
-      const source = findCarrier(args, options.carrierFrom);
+      const found = findCarrier(args, options.carrierFrom);
       // No argument with a traceContext field: one whose carrier column has another name says so —
       // unless a span is active (a request's, a Lambda invocation's), which the span then continues:
       // an event with headers is then the active trace's input, not a row to restore.
-      if (source === undefined && !options.carrierFrom && trace.getActiveSpan() === undefined)
+      if (found === undefined && !options.carrierFrom && trace.getActiveSpan() === undefined)
         for (const arg of args) if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg);
       const name = spanName(this);
       const started: StartedSpan | undefined = tryStart(() =>
-        source === undefined
+        found === undefined
           ? startRestoredSpan(undefined, name, callOptions, { fallback: contextApi.active() })
-          : startRestoredSpan(source, name, callOptions),
+          : startRestoredSpan(found.input, name, callOptions, { source: found.source }),
       );
       const call = () => fn.apply(this, args);
       if (!started) return call();
@@ -211,30 +218,38 @@ function mergeCallOptions<A extends readonly unknown[]>(
 }
 
 /**
- * The carrier of a call: `carrierFrom(args)` when given, else the first argument with a non-null
- * `traceContext` field. `undefined` means none. A throwing `carrierFrom` counts as none (diag warning);
- * an argument whose `traceContext` getter or proxy trap throws holds none. Never throws.
+ * What {@link findCarrier} found: the value to restore from and, for a row found by its
+ * `traceContext`, that field as read (`source`, not read again by `startRestoredSpan`).
+ */
+interface FoundCarrier {
+  input: unknown;
+  source?: CarrierSource;
+}
+
+/**
+ * The carrier of a call: `carrierFrom(args)` when given, else the first argument that is a row
+ * (`isTraceCarrierProvider`) with a non-null `traceContext` field, that field read once. `undefined`
+ * means none. A throwing `carrierFrom` counts as none (diag warning); an argument whose
+ * `traceContext` getter or proxy trap throws holds none. Never throws.
  */
 function findCarrier<A extends readonly unknown[]>(
   args: unknown[],
   carrierFrom: ((args: A) => unknown) | undefined,
-): unknown {
+): FoundCarrier | undefined {
   if (carrierFrom) {
     try {
       const found = carrierFrom(args as unknown as A);
-      return found === null ? undefined : found;
+      return found === null || found === undefined ? undefined : { input: found };
     } catch (err) {
       diag.warn("tracehop traced: carrierFrom failed; the span continues the active context", err);
       return undefined;
     }
   }
   for (const arg of args) {
-    try {
-      if (isTraceCarrierProvider(arg) && arg.traceContext !== null && arg.traceContext !== undefined)
-        return arg;
-    } catch {
-      // a throwing traceContext getter or proxy trap: that argument holds no carrier
-    }
+    const stored = rowCarrier(arg);
+    if (stored === NOT_A_ROW || stored === UNREADABLE_CARRIER || stored === null || stored === undefined)
+      continue;
+    return { input: arg, source: rowCarrierSource(arg as Record<string, unknown>, stored) };
   }
   return undefined;
 }

@@ -38,7 +38,12 @@ import {
 import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractCarrier, TRACER_NAME } from "./carrier-context.js";
-import { readCarrierSource, toEpochMs, warnIfCarrierInOtherField } from "./carrier-source.js";
+import {
+  readCarrierSource,
+  toEpochMs,
+  warnIfCarrierInOtherField,
+  type CarrierSource,
+} from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
 import {
   assertMaxParentAge,
@@ -172,6 +177,11 @@ export interface RestoreScope {
    */
   restored?: Context;
   /**
+   * What `readCarrierSource` gives for the carrier, when the caller has read it already (`traced`
+   * found the row by its `traceContext`): not read again, so a row's getter sees one read.
+   */
+  source?: CarrierSource;
+  /**
    * Called with the context `fn` runs in (the span active in it) just before `fn`, so that a caller can
    * inject from it explicitly: without a context manager it is not the active context inside `fn`.
    */
@@ -189,7 +199,7 @@ export function startRestoredSpan(
   scope: RestoreScope = {},
 ): StartedSpan {
   const tracer = trace.getTracer(TRACER_NAME);
-  const source = readCarrierSource(input);
+  const source = scope.source ?? readCarrierSource(input);
   const restored = scope.restored ?? extractCarrier(source.carrier, { propagator: options.propagator }, true);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored
   // root's trace id itself: no other span started from this extraction gets them from ExtractionSpanProcessor.

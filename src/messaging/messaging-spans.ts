@@ -22,6 +22,7 @@ import {
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
+import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
@@ -389,10 +390,14 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   }
 
   const common = { ...restore, propagator, attributes, links };
-  // The stored context, when `creation-context` forwarding has already extracted it: not again.
+  // The stored context, when `creation-context` forwarding has already extracted it: not again; nor is
+  // a row's `traceContext` read again (`source`: one read of the row, as `withCarrier` makes).
   let restored: Context | undefined;
+  let source: CarrierSource | undefined;
   if (forward === "creation-context") {
-    restored = extractCarrier(creationContext, { propagator }, true);
+    source = readCarrierSource(creationContext);
+    // `false`: the carrier the row held, not looked into for a row again (as before the row was read once).
+    restored = extractCarrier(source.carrier, { propagator }, false);
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
       const carrier = injectCarrier({ context: restored, propagator });
@@ -401,7 +406,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
         name,
         (span) => send(span, carrier),
         { ...common, kind: SpanKind.CLIENT },
-        { restored },
+        { restored, source },
       );
     }
   }
@@ -416,6 +421,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
     { ...common, kind: SpanKind.PRODUCER },
     {
       restored,
+      source,
       onStart: (active) => {
         sendContext = active;
       },

@@ -3,9 +3,10 @@
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
-import { traced, withBatchItem, withCarrier } from "../../src/index.js";
+import { contextFromCarrier, traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
+import { withSendSpan, writeCarrierToHeaders } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
-import { exporter, finishedSpan, parentIdOf, W3C_CARRIER } from "./tracing.js";
+import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
 beforeEach(() => {
   exporter.reset();
@@ -75,5 +76,87 @@ describe("a source that holds no readable carrier", () => {
     });
     assert.deepEqual(told.processWarnings, []);
     assert.deepEqual(told.diagWarnings, []);
+  });
+});
+
+describe("a row's traceContext is read once per restore", () => {
+  /** A row whose `traceContext` getter counts its reads (and holds W3C_CARRIER). */
+  function countingRow(): { row: object; reads: () => number } {
+    let count = 0;
+    const row = {
+      id: 7,
+      createdAt: new Date(0),
+      get traceContext(): unknown {
+        count++;
+        return { ...W3C_CARRIER };
+      },
+    };
+    return { row, reads: () => count };
+  }
+  /** A proxy over such a row that revokes itself on the first read of `traceContext`. */
+  function selfRevokingRow(): object {
+    const { proxy, revoke } = Proxy.revocable(
+      { id: 7, traceContext: W3C_CARRIER },
+      {
+        get(target, key, receiver) {
+          const value: unknown = Reflect.get(target, key, receiver);
+          if (key === "traceContext") revoke();
+          return value;
+        },
+      },
+    );
+    return proxy;
+  }
+  const kafka = { system: "kafka", destination: "jobs" } as const;
+  /** Each restore entry point, given the row: the trace id of what it restored, or of its span's parent. */
+  const restores: [string, (row: object) => string | undefined][] = [
+    ["withCarrier", (row) => withCarrier(row, "w", (span) => span.spanContext().traceId)],
+    ["contextFromCarrier", (row) => trace.getSpanContext(contextFromCarrier(row))?.traceId],
+    [
+      "traced",
+      (row) =>
+        traced({ name: "t" })((_n: number, _row: object) => trace.getActiveSpan()!.spanContext().traceId)(
+          1,
+          row,
+        ),
+    ],
+    ["withBatchItem", (row) => withBatchItem(row, "item", (span) => span.spanContext().traceId)],
+    [
+      "withBatch",
+      (row) => {
+        withBatch([row], "batch", () => undefined);
+        return finishedSpan("batch").links[0]?.context.traceId;
+      },
+    ],
+    [
+      "withSendSpan, forward send-span",
+      (row) => withSendSpan({ ...kafka, creationContext: row }, (_h, span) => span.spanContext().traceId),
+    ],
+    [
+      "withSendSpan, forward creation-context",
+      (row) =>
+        withSendSpan(
+          { ...kafka, creationContext: row, forward: "creation-context" },
+          (h) => (h.traceparent as string).split("-")[1],
+        ),
+    ],
+    [
+      "writeCarrierToHeaders",
+      (row) => writeCarrierToHeaders<Record<string, string>>({}, row).traceparent?.split("-")[1],
+    ],
+  ];
+
+  test("a counting getter sees one read, and the value read is the carrier restored", () => {
+    for (const [label, restore] of restores) {
+      const { row, reads } = countingRow();
+      assert.equal(restore(row), W3C_TRACE_ID, label);
+      assert.equal(reads(), 1, label);
+    }
+  });
+
+  test("a proxy that revokes itself on that read still gives its carrier", () => {
+    for (const [label, restore] of restores) assert.equal(restore(selfRevokingRow()), W3C_TRACE_ID, label);
+    withCarrier(selfRevokingRow(), "revoking", () => undefined);
+    assert.equal(parentIdOf(finishedSpan("revoking")), W3C_PARENT_ID);
   });
 });

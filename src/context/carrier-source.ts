@@ -114,11 +114,10 @@ const SPAN_CONTEXT_HEADER_LENGTHS: ReadonlySet<number> = new Set(
  * True when `value` (an object with a `traceContext` field, whose value `stored` is) is message headers
  * rather than a row: its `traceContext` holds no carrier — not an object (a Json column's value, even
  * `{}`), nor the JSON text of one with a propagation field: `null`, a number, bytes (every kafkajs
- * header), other text —
- * and it has a span-context header at its top level ({@link SPAN_CONTEXT_HEADER_NAMES}: by exact name,
- * then in any case among the first {@link MAX_FIELDS_LOOKED_AT} own fields). The object test comes
- * first: a Prisma row costs no other property read. Never throws (a throwing getter or proxy trap:
- * false, a row as before).
+ * header), other text — and it has a span-context header at its top level
+ * ({@link SPAN_CONTEXT_HEADER_NAMES}: by exact name, then in any case among the first
+ * {@link MAX_FIELDS_LOOKED_AT} own fields). The object test comes first: a Prisma row costs no
+ * property read here. Never throws (a throwing getter or proxy trap: false, a row as before).
  */
 function isHeadersBesideTraceContext(value: Record<string, unknown>, stored: unknown): boolean {
   try {

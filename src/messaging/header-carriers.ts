@@ -8,7 +8,7 @@ import {
   storedCarrierGetter,
 } from "../carrier/carrier.js";
 import { assertCarrierOptions, extractCarrier, injectCarrier } from "../context/carrier-context.js";
-import { isTraceCarrierProvider } from "../context/carrier-source.js";
+import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
@@ -238,16 +238,31 @@ function isStaleHeader(name: string, also: TraceCarrier | undefined): boolean {
 function carrierFields(carrier: unknown): TraceCarrier {
   const fields = Object.create(null) as Record<string, string | string[]>;
   try {
-    const stored = isTraceCarrierProvider(carrier) ? carrier.traceContext : carrier;
-    const read = readStoredCarrier(stored);
+    const read = readStoredCarrier(storedCarrierOf(carrier));
     for (const name of storedCarrierGetter.keys(read)) {
       const value = storedCarrierGetter.get(read, name);
-      if (value !== undefined) fields[name] = value;
+      if (value !== undefined && isHeaderText(value)) fields[name] = value;
     }
   } catch {
     // a throwing getter or proxy trap past the reader's own guards: what was read
   }
   return fields as TraceCarrier;
+}
+
+/**
+ * True when a stored value (a string, or the strings of a repeated field) is printable ASCII, 0x20-0x7E,
+ * every character a propagation header's grammar can hold (W3C Trace Context §3.2 / §3.3, W3C Baggage
+ * §3 with its percent-encoding, Datadog's `x-datadog-*` digits and tag text, B3): a CR or LF would split
+ * the header (header injection), and a control or non-ASCII character makes the value one no propagator
+ * writes and the consumer's would refuse.
+ */
+function isHeaderText(value: string | string[]): boolean {
+  if (typeof value !== "string") return value.every(isHeaderText);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e) return false;
+  }
+  return true;
 }
 
 /** Sets own field `name` of `target` (a `__proto__` header stays a field, never the prototype). */
@@ -269,7 +284,10 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * field under its ASCII lower-case name, a string value (Buffers decoded as UTF-8, safe integers as
  * decimal text) or, for a field the carrier repeats, an array of strings (kafkajs and amqplib headers
  * take arrays; their getters read them as repeated fields); values over `MAX_CARRIER_VALUE_LENGTH`,
- * names with characters outside printable ASCII, and values of other kinds are left out. A carrier
+ * names with characters outside printable ASCII, values with a character outside printable ASCII (a
+ * CR or LF would split the header; no propagator writes a control or non-ASCII character) and values
+ * of other kinds are left out. Other fields are copied by name as stored, whatever their style (a
+ * dd-trace-ot row's `ot-baggage-*`, another vendor's header), and the row's `traceContext` is read once. A carrier
  * that holds no fields (`null` or `undefined`, as a row without one stores; a number; text that is
  * not a carrier's JSON) writes no field, and the propagation headers already there are still removed:
  * the message carries the carrier's context, here none, never an older one.

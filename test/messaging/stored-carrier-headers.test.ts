@@ -50,6 +50,21 @@ const cases: [string, () => unknown, Record<string, unknown> | undefined][] = [
   ["JSON text of an array", () => JSON.stringify([TP]), undefined],
   ["a nested object and a boolean value", () => ({ traceparent: { v: TP }, tracestate: true }), undefined],
   ["a revoked proxy", revoked, undefined],
+  [
+    "a value with CR LF (header injection) and one with non-ASCII, beside a clean traceparent",
+    () => ({
+      traceparent: TP,
+      tracestate: "a=1\r\nx-evil: 1",
+      baggage: "k=v\u00e9",
+      "ot-baggage-user": "ok",
+    }),
+    { traceparent: TP, "ot-baggage-user": "ok" },
+  ],
+  [
+    "a repeated field with one control character",
+    () => ({ traceparent: TP, tracestate: ["a=1", "b=\u00002"] }),
+    { traceparent: TP },
+  ],
 ];
 
 describe("stored carriers into tracehop/messaging", () => {

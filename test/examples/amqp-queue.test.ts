@@ -166,17 +166,26 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     return seen;
   }
 
+  /**
+   * Consumes `jobs` of `queue` (RabbitMQ queue `name`) with a handler that fails every delivery
+   * (`failure 1`, `failure 2`, ...) until one message is in `<name>.dead`; the deliveries seen.
+   */
+  async function failUntilDead(queue: AmqpQueue, name: string): Promise<Seen[]> {
+    const seen: Seen[] = [];
+    await queue.consume("jobs", async (message) => {
+      seen.push(delivery(message));
+      throw new Error(`failure ${seen.length}`);
+    });
+    await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+    return seen;
+  }
+
   test("a handler that always fails: deliveries counted 1..maxAttempts, each after its doubled delay, then moved to <queue>.dead", async (t) => {
     if (!broker.requireBroker(t)) return;
     const options = { maxAttempts: 4, retryDelayMs: 200 };
     await withQueue(options, async ({ queue, name, logs }) => {
       await queue.publish("jobs", "always fails", { traceparent: TRACEPARENT });
-      const seen: Seen[] = [];
-      await queue.consume("jobs", async (message) => {
-        seen.push(delivery(message));
-        throw new Error(`failure ${seen.length}`);
-      });
-      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      const seen = await failUntilDead(queue, name);
       assert.deepEqual(counts(seen), [
         ["always fails", 1, false],
         ["always fails", 2, true],
@@ -387,12 +396,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         messageId: "hostile-99",
       });
       await broker.channel.waitForConfirms();
-      const seen: Seen[] = [];
-      await queue.consume("jobs", async (message) => {
-        seen.push(delivery(message));
-        throw new Error(`failure ${seen.length}`);
-      });
-      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      const seen = await failUntilDead(queue, name);
       assert.deepEqual(counts(seen), [
         ["claims 99 deliveries", 1, false],
         ["claims 99 deliveries", 2, true],
@@ -414,12 +418,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         messageId: "copied-99",
       });
       await broker.channel.waitForConfirms();
-      const seen: Seen[] = [];
-      await queue.consume("jobs", async (message) => {
-        seen.push(delivery(message));
-        throw new Error(`failure ${seen.length}`);
-      });
-      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      const seen = await failUntilDead(queue, name);
       assert.deepEqual(counts(seen), [
         ["claims 99 attempts", 1, false],
         ["claims 99 attempts", 2, true],

@@ -2,11 +2,13 @@ import {
   context as contextApi,
   diag,
   propagation,
+  trace,
+  TraceFlags,
   type Context,
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
-import { injectCarrier } from "../context/carrier-context.js";
+import { extractCarrier, injectCarrier } from "../context/carrier-context.js";
 import { describeValue } from "../describe-value.js";
 
 /**
@@ -80,9 +82,15 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
  * Order of the rules:
  * 1. baggage entries not allowed by the policy are removed from the context before injection, and
  *    any `baggage` / `ot-baggage-*` header the propagator still writes for them is removed after;
- * 2. when the JSON text is over `maxBytes`, baggage goes first, then the longest remaining value,
- *    one at a time, until it fits (an oversized inbound `tracestate` or `x-datadog-origin` must not
- *    bloat the row; the ids survive, being the shortest values).
+ * 2. when the JSON text is over `maxBytes` (an oversized inbound `tracestate`, `x-datadog-tags` or
+ *    `x-datadog-origin` must not bloat the row), baggage goes first; then the carrier keeps the largest
+ *    set of its headers that fits and still restores, with the same propagator, the same trace id,
+ *    parent span id and sampled flag (a lone `traceparent` when the Datadog headers do not fit, the
+ *    Datadog headers without `tracestate`, ...). When no such set fits, nothing is stored: a carrier
+ *    that restored another trace (`x-datadog-trace-id` without the `_dd.p.tid` of `x-datadog-tags`
+ *    names the low 64 bits alone) or no trace would be worse than none. Both cases warn (`diag.warn`).
+ *    A propagator that does not read back its own carrier (inject-only) gives no trace to keep: its
+ *    carrier loses the longest value, one at a time, until it fits.
  *
  * @param allowedBaggage compiled policy: `undefined` keeps all baggage, a Set keeps those keys
  */
@@ -95,7 +103,7 @@ export function captureStoredCarrier(
     let ctx = options.context;
     if (allowedBaggage) ctx = filterBaggage(ctx, allowedBaggage);
     const carrier = injectCarrier({ context: ctx, propagator: options.propagator });
-    return fitCarrier(carrier, maxBytes, allowedBaggage);
+    return fitCarrier(carrier, maxBytes, allowedBaggage, options.propagator);
   } catch (err) {
     diag.warn("tracehop/prisma: carrier capture failed; the row is written without one", err);
     return undefined;
@@ -147,6 +155,7 @@ function fitCarrier(
   carrier: TraceCarrier,
   maxBytes: number,
   allowedBaggage: ReadonlySet<string> | undefined,
+  propagator: TextMapPropagator | undefined,
 ): TraceCarrier | undefined {
   let bound = 2;
   let members = 0;
@@ -160,19 +169,115 @@ function fitCarrier(
   }
   if (members === 0) return undefined;
   if (bound <= maxBytes) return carrier;
-  let size = storedCarrierBytes(carrier);
+  const size = storedCarrierBytes(carrier);
   if (size <= maxBytes) return carrier;
-  const original = size;
+  const trimmed = trimCarrier(carrier, maxBytes, propagator);
+  if (trimmed === undefined)
+    diag.warn(
+      `tracehop/prisma: carrier of ${size} bytes dropped: no part of it under the limit (${maxBytes}) restores its trace; the row is written without one`,
+    );
+  else
+    diag.warn(
+      `tracehop/prisma: carrier of ${size} bytes trimmed to ${storedCarrierBytes(trimmed)} (limit ${maxBytes}): ${Object.keys(trimmed).join(", ")} kept`,
+    );
+  return trimmed;
+}
+
+/** Most units {@link trimCarrier} chooses among by trying every set (2^n sets, each sized, few extracted). */
+const MAX_TRIM_CHOICE = 12;
+
+/**
+ * The unit a header is kept or dropped with when a carrier is trimmed: the Datadog ids, priority and
+ * tags together (`x-datadog-tags` holds the upper 64 bits of the trace id, `_dd.p.tid`: without it
+ * `x-datadog-trace-id` names another trace), the `x-b3-*` headers together; any other header (the
+ * optional `tracestate` and `x-datadog-origin` among them) on its own.
+ */
+function trimUnit(key: string): string {
+  if (key.startsWith("x-datadog-") && key !== "x-datadog-origin") return "x-datadog-*";
+  if (key.startsWith("x-b3-")) return "x-b3-*";
+  return key;
+}
+
+/**
+ * Rule 2 of {@link captureStoredCarrier} for a carrier over `maxBytes`: without baggage, the largest
+ * (in bytes) set of its units ({@link trimUnit}) that fits and restores the trace id, parent span id
+ * and sampled flag the whole carrier restores with `propagator`; `undefined` when none does. A
+ * carrier its propagator does not read back (an inject-only propagator) is trimmed by
+ * {@link dropLongestValues}. Every set
+ * is tried (the slow path of a rare carrier: a propagator's carrier has half a dozen units at most);
+ * over {@link MAX_TRIM_CHOICE} units, the longest units whose removal keeps the trace go first.
+ */
+function trimCarrier(
+  carrier: TraceCarrier,
+  maxBytes: number,
+  propagator: TextMapPropagator | undefined,
+): TraceCarrier | undefined {
+  const want = restoredIdentity(carrier, propagator);
+  if (want === undefined) return dropLongestValues(carrier, maxBytes);
+  const restores = (candidate: TraceCarrier) => restoredIdentity(candidate, propagator) === want;
+  const byUnit = new Map<string, string[]>();
+  for (const key in carrier) {
+    if (isBaggageHeader(key)) continue;
+    const unit = trimUnit(key);
+    const keys = byUnit.get(unit);
+    if (keys) keys.push(key);
+    else byUnit.set(unit, [key]);
+  }
+  // Exact JSON bytes of a unit's members (`"key":"value"`, joined by commas); a set adds its commas and braces.
+  const unitBytes = (keys: readonly string[]) => storedCarrierBytes(pick(carrier, keys)) - 2;
+  const units = [...byUnit.values()].sort((a, b) => unitBytes(b) - unitBytes(a));
+  while (units.length > MAX_TRIM_CHOICE) {
+    const droppable = units.findIndex((unit) =>
+      restores(pick(carrier, units.filter((u) => u !== unit).flat())),
+    );
+    if (droppable < 0) return undefined;
+    units.splice(droppable, 1);
+  }
+  const bytesOf = units.map(unitBytes);
+  let best: TraceCarrier | undefined;
+  let bestBytes = -1;
+  for (let set = (1 << units.length) - 1; set > 0; set--) {
+    let bytes = 1;
+    for (let i = 0; i < units.length; i++) if (set & (1 << i)) bytes += bytesOf[i]! + 1;
+    if (bytes > maxBytes || bytes <= bestBytes) continue;
+    const candidate = pick(carrier, units.filter((_, i) => set & (1 << i)).flat());
+    if (!restores(candidate)) continue;
+    best = candidate;
+    bestBytes = bytes;
+  }
+  return best;
+}
+
+/**
+ * Trimming for a propagator that does not read back the carrier it wrote (no trace to keep): without
+ * baggage, the longest value goes first, one at a time, until the carrier fits; `undefined` when no
+ * field is left.
+ */
+function dropLongestValues(carrier: TraceCarrier, maxBytes: number): TraceCarrier | undefined {
   for (const key in carrier) if (isBaggageHeader(key)) delete carrier[key];
-  size = storedCarrierBytes(carrier);
-  while (size > maxBytes) {
-    const keys = Object.keys(carrier);
-    if (!keys.length) break;
+  let keys = Object.keys(carrier);
+  while (keys.length && storedCarrierBytes(carrier) > maxBytes) {
     let longest = keys[0]!;
     for (const key of keys) if (carrier[key]!.length > carrier[longest]!.length) longest = key;
     delete carrier[longest];
-    size = storedCarrierBytes(carrier);
+    keys = Object.keys(carrier);
   }
-  diag.warn(`tracehop/prisma: carrier of ${original} bytes trimmed to ${size} (limit ${maxBytes})`);
-  return Object.keys(carrier).length ? carrier : undefined;
+  return keys.length ? carrier : undefined;
+}
+
+/** The fields `keys` of `carrier`, in that order. */
+function pick(carrier: TraceCarrier, keys: readonly string[]): TraceCarrier {
+  const out: TraceCarrier = {};
+  for (const key of keys) out[key] = carrier[key]!;
+  return out;
+}
+
+/** `<trace id>-<span id>-<sampled>` of the context `carrier` restores with `propagator`, or undefined. */
+function restoredIdentity(
+  carrier: TraceCarrier,
+  propagator: TextMapPropagator | undefined,
+): string | undefined {
+  const spanContext = trace.getSpanContext(extractCarrier(carrier, { propagator }, false));
+  if (spanContext === undefined) return undefined;
+  return `${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags & TraceFlags.SAMPLED}`;
 }

@@ -116,7 +116,8 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  *   arguments fails the original arguments are sent.
  * - At rest: baggage follows `baggage` (default: none stored, because baggage can hold personal
  *   data), and a carrier over `maxCarrierBytes` (default 9.5 KiB, the worst case of the W3C and
- *   Datadog limits) is trimmed: baggage first, then the longest value.
+ *   Datadog limits) is trimmed: baggage first, then to the largest set of its headers that fits and
+ *   still restores the same trace id, parent span id and sampled flag; none stored when no set does.
  *
  * Reads are untouched: the stored map (also maps written by Java dd-trace-ot, `x-datadog-*` string
  * values) comes back as written, and a row with the carrier field is a `TraceCarrierProvider`.

@@ -27,6 +27,7 @@ import {
   traceCarrierExtension,
 } from "../../src/prisma/index.js";
 import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
+import { recordWarnings } from "../support/warnings.js";
 import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
 import {
   createDatabase,
@@ -542,7 +543,7 @@ describe("traceCarrierExtension without a database", () => {
     assert.ok(bytes <= MAX_STORED_CARRIER_BYTES, `${bytes} bytes`);
   });
 
-  test("over the limit, baggage goes first, then the longest value; the rest is kept", () => {
+  test("over the limit, baggage goes first, then the largest set of headers that fits and restores the same trace", () => {
     const propagator = new CompositePropagator({
       propagators: [new W3CBaggagePropagator(), bloatingPropagator(2000)],
     });
@@ -562,6 +563,52 @@ describe("traceCarrierExtension without a database", () => {
     const tight = captureStoredCarrier(undefined, 200, { context: ctx, propagator })!;
     assert.deepEqual(tight, { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
     assert.equal(captureStoredCarrier(undefined, 10, { context: ctx, propagator }), undefined);
+  });
+
+  test("a trimmed carrier restores the same trace or is not stored: the Datadog ids keep their _dd.p.tid, a lone traceparent wins where they do not fit", async () => {
+    const ctx = trace.setSpan(
+      ROOT_CONTEXT,
+      trace.wrapSpanContext({
+        traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+        spanId: "00f067aa0ba902b7",
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+    );
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const datadog = {
+      "x-datadog-trace-id": "11803532876627986230",
+      "x-datadog-parent-id": "67667974448284343",
+      "x-datadog-sampling-priority": "1",
+      "x-datadog-tags": "_dd.p.tid=4bf92f3577b34da6",
+    };
+    const { diagWarnings } = await recordWarnings(() => {
+      assert.deepEqual(captureStoredCarrier(undefined, 1_000, { context: ctx }), { traceparent, ...datadog });
+      // 170 bytes: the four Datadog headers (167 bytes), never x-datadog-trace-id without the tags
+      // (the old rule's "longest value first" kept it alone at 150: trace 0000000000000000a3ce929d0e0e4736).
+      assert.deepEqual(captureStoredCarrier(undefined, 170, { context: ctx }), datadog);
+      for (const max of [150, 120, 80])
+        assert.deepEqual(captureStoredCarrier(undefined, max, { context: ctx }), { traceparent }, `${max}`);
+      // Under any whole style's size: nothing (the old rule kept x-datadog-sampling-priority alone).
+      assert.equal(captureStoredCarrier(undefined, 60, { context: ctx }), undefined);
+      for (const max of [170, 150, 120, 80, 60]) {
+        const carrier = captureStoredCarrier(undefined, max, { context: ctx });
+        if (carrier)
+          assert.equal(
+            trace.getSpanContext(contextFromCarrier(carrier))?.traceId,
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+          );
+      }
+    });
+    assert.match(
+      diagWarnings.find((w) => w.includes("(60)")) ?? "",
+      /^tracehop\/prisma: carrier of 239 bytes dropped: no part of it under the limit \(60\) restores its trace; the row is written without one$/,
+    );
+    assert.ok(
+      diagWarnings.includes(
+        "tracehop/prisma: carrier of 239 bytes trimmed to 73 (limit 150): traceparent kept",
+      ),
+      diagWarnings.join("\n"),
+    );
   });
 
   test("model data is computed once per client: relations are walked only where they lead to a carrier", async () => {

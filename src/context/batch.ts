@@ -64,7 +64,9 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * `root: true`. Each link carries the message's span context as extracted (trace flags included, so
  * a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159). Messages without a valid
  * context add no link. `messaging.batch.message_count` is set to `messages.length` unless it is 1 (the
- * convention asks not to set it for single messages). For a span per message inside the batch, call
+ * convention asks not to set it for single messages) or `options.attributes` gives it (a caller that
+ * knows the batch's size better: `withBatchProcessSpan` for a batch of one, a count of the messages
+ * polled where `messages` holds the traced ones). For a span per message inside the batch, call
  * {@link withBatchItem} from `fn`.
  *
  * The span ends, records errors and passes results through exactly as in `withCarrier`. Carriers are
@@ -106,7 +108,8 @@ export function withBatch<M, T>(
       }
     }
     const attributes: Attributes = { ...options.attributes };
-    if (messages.length !== 1) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = messages.length;
+    if (messages.length !== 1 && attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] === undefined)
+      attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = messages.length;
     const parent = options.root ? ROOT_CONTEXT : contextApi.active();
     const span = trace
       .getTracer(TRACER_NAME)

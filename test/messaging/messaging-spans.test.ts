@@ -697,6 +697,14 @@ describe("withBatchProcessSpan", () => {
       7,
       "options.attributes win",
     );
+    // ... for a batch of several too (withBatch set messages.length over it).
+    exporter.reset();
+    withBatchProcessSpan(
+      [messages[0]!, messages[0]!, messages[0]!],
+      { ...kafka, attributes: { "messaging.batch.message_count": 7 } },
+      () => 1,
+    );
+    assert.equal(onlySpan("process jobs").attributes["messaging.batch.message_count"], 7);
     assert.throws(
       () => withBatchProcessSpan([], { system: "kafka" } as never, () => 1),
       /options\.destination/,

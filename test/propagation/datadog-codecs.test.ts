@@ -706,6 +706,21 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
       assert.equal(carrier["x-datadog-tags"], "_dd.p.tid=0af7651916cd43dd,_dd.p.ok=1");
     }
   });
+
+  test("propagationTags that are not a plain object give no tags (a string's characters were stored as tags 0, 1, 2)", () => {
+    const base = trace.setSpanContext(ROOT_CONTEXT, span);
+    for (const propagationTags of ["abc", ["_dd.p.x=1"], new Map([["_dd.p.x", "1"]]), 5, null]) {
+      const ctx = setDatadogContext(base, {
+        samplingPriority: 2,
+        propagationTags,
+      } as unknown as DatadogContext);
+      assert.deepEqual(
+        getDatadogContext(ctx),
+        { samplingPriority: 2, propagationTags: {} },
+        String(propagationTags),
+      );
+    }
+  });
 });
 
 describe("re-injection of an extracted Datadog trace", () => {

@@ -130,7 +130,8 @@ export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDa
  * fields are bound to no trace and apply to whatever span is later set in the context.
  *
  * An `origin`, `lastParentId` or tag value that is not a string (possible from JavaScript or through
- * a cast) is left out as well: a header value is text, and writing such a value would hand the carrier
+ * a cast) is left out as well, and so are `propagationTags` that are not a plain object (a string, an
+ * array, a Map: no tags): a header value is text, and writing such a value would hand the carrier
  * a number or an object, whose `toString` may hold anything (`"\r\nx-evil: 1"`). A string is kept as
  * given; injection writes it only where its header's grammar admits it.
  *
@@ -150,8 +151,10 @@ export function setDatadogContext(ctx: Context, fields: DatadogContext): Context
     throw new TypeError(
       `tracehop setDatadogContext: fields must be a plain object ({ samplingPriority?, origin?, propagationTags, lastParentId? }), got ${describeValue(fields)}`,
     );
+  // Tags from a plain object only: Object.entries of a string ("abc") gives the tags 0, 1 and 2.
+  const tags = isPlainObject(fields.propagationTags) ? fields.propagationTags : {};
   const propagationTags = Object.fromEntries(
-    Object.entries(fields.propagationTags ?? {}).filter(([, value]) => typeof value === "string"),
+    Object.entries(tags).filter(([, value]) => typeof value === "string"),
   );
   return storeCopy(ctx, fields, propagationTags, trace.getSpanContext(ctx)?.traceId);
 }

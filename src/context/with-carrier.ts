@@ -18,7 +18,7 @@ import {
 import { DECISION_MAKER_TAG, TID_TAG } from "../propagation/datadog/constants.js";
 import {
   getDatadogContext,
-  setDatadogContext,
+  bindDatadogContext,
   type DatadogContext,
 } from "../propagation/datadog/datadog-context.js";
 import {
@@ -273,7 +273,7 @@ export function startRestoredSpan(
       let active = trace.setSpan(base, span);
       // The stored fields belong to the stored trace; give the new root its own (or none).
       if (carried || getDatadogContext(active))
-        active = setDatadogContext(active, carried ?? { propagationTags: {} });
+        active = bindDatadogContext(active, carried ?? { propagationTags: {} }, span.spanContext().traceId);
       // A kept user decision governs the whole new trace, not only its root.
       if (carried?.samplingPriority !== undefined)
         active = withDecidedTrace(active, span.spanContext().traceId);

@@ -200,7 +200,8 @@ export function startRestoredSpan(
 ): StartedSpan {
   const tracer = trace.getTracer(TRACER_NAME);
   const source = scope.source ?? readCarrierSource(input);
-  const restored = scope.restored ?? extractCarrier(source.carrier, { propagator: options.propagator }, true);
+  const restored =
+    scope.restored ?? extractCarrier(source.carrier, { propagator: options.propagator }, false);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored
   // root's trace id itself: no other span started from this extraction gets them from ExtractionSpanProcessor.
   markExtractionTaken(restored);

@@ -160,3 +160,24 @@ describe("a row's traceContext is read once per restore", () => {
     assert.equal(parentIdOf(finishedSpan("revoking")), W3C_PARENT_ID);
   });
 });
+
+test("a row whose traceContext holds another row is unwrapped once at every restore entry point, as contextFromCarrier does", () => {
+  const nested = { id: 1, traceContext: { id: 2, traceContext: W3C_CARRIER } };
+  assert.equal(trace.getSpanContext(contextFromCarrier(nested)), undefined);
+  const traceIds = [
+    withCarrier(nested, "with-carrier", (span) => span.spanContext().traceId),
+    traced({ name: "traced" })((_row: object) => trace.getActiveSpan()!.spanContext().traceId)(nested),
+    withBatchItem(nested, "item", (span) => span.spanContext().traceId),
+  ];
+  for (const traceId of traceIds) assert.notEqual(traceId, W3C_TRACE_ID);
+  // The row itself (one level) restores at each of them.
+  const row = { id: 2, traceContext: W3C_CARRIER };
+  assert.equal(
+    withCarrier(row, "with-carrier", (span) => span.spanContext().traceId),
+    W3C_TRACE_ID,
+  );
+  assert.equal(
+    withBatchItem(row, "item", (span) => span.spanContext().traceId),
+    W3C_TRACE_ID,
+  );
+});

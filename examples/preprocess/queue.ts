@@ -539,25 +539,43 @@ export class TableQueue implements Queue {
    * `headers` are not JSON (SQLite keeps JSON as text, and a row written by hand can hold anything there;
    * PostgreSQL's jsonb and MySQL's JSON refuse it): the message is claimed all the same, with no headers,
    * to be dead-lettered. The headers are read on their own, by the row's id, so that Prisma's parse of
-   * one such row fails that row only, not every poll (the messages behind it would wait forever).
+   * one such row fails that row only, not every poll (the messages behind it would wait forever). The
+   * same holds for the row's other columns: the poll selects the id alone (SQLite's INTEGER PRIMARY KEY
+   * is always an integer), and a row whose columns Prisma cannot read (`attempts` holding text, P2023)
+   * is moved to the dead-letter queue as it is, with the reason ({@link TableQueue._deadLetterUnreadable}).
    * @throws the database error of a read or of the claim (the consumer polls again later)
    */
   private async _claimNext(
     queue: string,
   ): Promise<{ message: ClaimedMessage; claimedAt: Date; unreadable?: string } | null | undefined> {
     const now = Date.now();
-    const found = await this._db.queueMessage.findFirst({
-      omit: { headers: true },
-      where: {
-        queue,
-        OR: [
-          { consumedAt: null, OR: [{ availableAt: null }, { availableAt: { lte: new Date(now) } }] },
-          { consumedAt: { lt: new Date(now - this._leaseMs) } },
-        ],
-      },
+    const available = {
+      queue,
+      OR: [
+        { consumedAt: null, OR: [{ availableAt: null }, { availableAt: { lte: new Date(now) } }] },
+        { consumedAt: { lt: new Date(now - this._leaseMs) } },
+      ],
+    };
+    const first = await this._db.queueMessage.findFirst({
+      select: { id: true },
+      where: available,
       orderBy: { id: "asc" },
     });
-    if (!found) return null;
+    if (!first) return null;
+    let found;
+    try {
+      // Still available: another consumer may have claimed it since the first read (the claim below
+      // matches the row as read here, so it must be read as available).
+      found = await this._db.queueMessage.findFirst({
+        where: { id: first.id, ...available },
+        omit: { headers: true },
+      });
+    } catch (error) {
+      if (!isRowDataError(error)) throw error;
+      await this._deadLetterUnreadable(queue, first.id, error);
+      return undefined;
+    }
+    if (!found) return undefined; // claimed or acknowledged by another consumer since the first read
     let headers: unknown;
     let unreadable: string | undefined;
     try {
@@ -598,6 +616,24 @@ export class TableQueue implements Queue {
       : undefined;
   }
 
+  /**
+   * Moves row `id` of `queue`, whose columns Prisma cannot read, to the dead-letter queue without
+   * reading it (its columns are kept as they are, to be looked at), the reason in `lastError`, in one
+   * log line. Another consumer may have moved it first: then nothing is logged.
+   * @throws the database error of the move (the consumer polls again later)
+   */
+  private async _deadLetterUnreadable(queue: string, id: number, error: unknown): Promise<void> {
+    const reason = `its row cannot be read (${rowDataProblem(error)})`;
+    const moved = await this._db.queueMessage.updateMany({
+      where: { id, queue },
+      data: { queue: deadLetterQueue(queue), consumedAt: null, availableAt: null, lastError: reason },
+    });
+    if (moved.count === 1)
+      console.error(
+        `table queue: message ${id} can never be handled: ${reason}; moved to ${deadLetterQueue(queue)} at once, not retried`,
+      );
+  }
+
   async close(): Promise<void> {
     this._closing.abort();
     await this._consuming?.catch(() => undefined);
@@ -617,4 +653,25 @@ export async function openQueue(db: Database): Promise<Queue> {
     return AmqpQueue.open(amqpUrl, databaseUrl());
   }
   return new TableQueue(db);
+}
+
+/**
+ * True when `error` is about one row's stored data, not the database: Prisma's P2023 ("Inconsistent
+ * column data": SQLite text in an integer or date column) or the SyntaxError of its JSON.parse of a
+ * JSON column. Such a row fails every read of it; other rows read fine.
+ */
+function isRowDataError(error: unknown): boolean {
+  return error instanceof SyntaxError || (error as { code?: unknown } | null)?.code === "P2023";
+}
+
+/**
+ * What {@link isRowDataError} `error` says, in one line: `P2023: <Prisma's last line>` (the message
+ * begins with the call and its code frame; the reason is its last line), or the SyntaxError's message.
+ */
+function rowDataProblem(error: unknown): string {
+  if (error instanceof SyntaxError) return error.message;
+  const lines = String((error as Error).message)
+    .split("\n")
+    .filter((line) => line.trim());
+  return `P2023: ${lines.at(-1)?.trim() ?? "inconsistent column data"}`;
 }

@@ -214,6 +214,35 @@ describe("TableQueue (the main job's embedded queue)", () => {
     ]);
   });
 
+  test("a row whose columns Prisma cannot read (attempts holding text, written by hand) is dead-lettered as it is, and the messages behind it are delivered", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 5, retryDelayMs: 0 });
+    // Prisma failed every poll on this row (P2023), and the rest waited forever.
+    raw
+      .prepare(
+        "INSERT INTO QueueMessage (queue, body, headers, attempts) VALUES ('bad-row', 'blocked?', '{}', 'abc')",
+      )
+      .run();
+    await queue.publish("bad-row", "behind it", {});
+    const seen: string[] = [];
+    const logs = await quietly(async () => {
+      await queue.consume("bad-row", async (message) => {
+        seen.push(message.body);
+      });
+      await until(() => rows("bad-row.dead").length === 1 && rows("bad-row").length === 0, 5_000);
+      await queue.close();
+    });
+    assert.deepEqual(seen, ["behind it"]);
+    const dead = raw
+      .prepare("SELECT id, body, attempts, lastError FROM QueueMessage WHERE queue = 'bad-row.dead'")
+      .all() as { id: number; body: string; attempts: unknown; lastError: string }[];
+    assert.equal(dead.length, 1);
+    assert.deepEqual([dead[0]!.body, dead[0]!.attempts], ["blocked?", "abc"]);
+    assert.match(dead[0]!.lastError, /^its row cannot be read \(P2023: .*attempts.*\)$/);
+    assert.deepEqual(logs, [
+      `table queue: message ${dead[0]!.id} can never be handled: ${dead[0]!.lastError}; moved to bad-row.dead at once, not retried`,
+    ]);
+  });
+
   test("a handler that always fails: its deliveries are counted, and after maxAttempts the message is dead", async () => {
     const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 3, retryDelayMs: 0 });
     await queue.publish("poison", "always fails", {});

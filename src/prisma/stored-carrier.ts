@@ -223,24 +223,26 @@ function trimCarrier(
     if (keys) keys.push(key);
     else byUnit.set(unit, [key]);
   }
-  // Exact JSON bytes of a unit's members (`"key":"value"`, joined by commas); a set adds its commas and braces.
-  const unitBytes = (keys: readonly string[]) => storedCarrierBytes(pick(carrier, keys)) - 2;
-  const units = [...byUnit.values()].sort((a, b) => unitBytes(b) - unitBytes(a));
+  // Each unit's keys and the exact JSON bytes of its members (`"key":"value"`, joined by commas), once;
+  // a set's text adds a comma between units and the braces. Largest first.
+  const units = [...byUnit.values()]
+    .map((keys) => ({ keys, bytes: storedCarrierBytes(pick(carrier, keys)) - 2 }))
+    .sort((a, b) => b.bytes - a.bytes);
+  const keysOf = (chosen: readonly { keys: string[] }[]) => chosen.flatMap((unit) => unit.keys);
   while (units.length > MAX_TRIM_CHOICE) {
     const droppable = units.findIndex((unit) =>
-      restores(pick(carrier, units.filter((u) => u !== unit).flat())),
+      restores(pick(carrier, keysOf(units.filter((u) => u !== unit)))),
     );
     if (droppable < 0) return undefined;
     units.splice(droppable, 1);
   }
-  const bytesOf = units.map(unitBytes);
   let best: TraceCarrier | undefined;
   let bestBytes = -1;
   for (let set = (1 << units.length) - 1; set > 0; set--) {
     let bytes = 1;
-    for (let i = 0; i < units.length; i++) if (set & (1 << i)) bytes += bytesOf[i]! + 1;
+    for (let i = 0; i < units.length; i++) if (set & (1 << i)) bytes += units[i]!.bytes + 1;
     if (bytes > maxBytes || bytes <= bestBytes) continue;
-    const candidate = pick(carrier, units.filter((_, i) => set & (1 << i)).flat());
+    const candidate = pick(carrier, keysOf(units.filter((_, i) => set & (1 << i))));
     if (!restores(candidate)) continue;
     best = candidate;
     bestBytes = bytes;

@@ -10,6 +10,7 @@ import {
 import { assertCarrierOptions, extractCarrier, injectCarrier } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { isPrintableAscii } from "../propagation/header-text.js";
 
 /**
  * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
@@ -250,19 +251,12 @@ function carrierFields(carrier: unknown): TraceCarrier {
 }
 
 /**
- * True when a stored value (a string, or the strings of a repeated field) is printable ASCII, 0x20-0x7E,
- * every character a propagation header's grammar can hold (W3C Trace Context §3.2 / §3.3, W3C Baggage
- * §3 with its percent-encoding, Datadog's `x-datadog-*` digits and tag text, B3): a CR or LF would split
- * the header (header injection), and a control or non-ASCII character makes the value one no propagator
- * writes and the consumer's would refuse.
+ * True when a stored value (a string, or the strings of a repeated field) is printable ASCII
+ * ({@link isPrintableAscii}: a CR or LF would split the header; no propagator writes a control or
+ * non-ASCII character).
  */
 function isHeaderText(value: string | string[]): boolean {
-  if (typeof value !== "string") return value.every(isHeaderText);
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e) return false;
-  }
-  return true;
+  return typeof value === "string" ? isPrintableAscii(value) : value.every(isPrintableAscii);
 }
 
 /** Sets own field `name` of `target` (a `__proto__` header stays a field, never the prototype). */

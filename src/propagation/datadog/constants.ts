@@ -1,3 +1,4 @@
+import { isPrintableAscii } from "../header-text.js";
 import { DATADOG_MEMBER_KEY } from "../w3c/tracestate.js";
 
 /** Datadog propagation header names (Datadog docs, "Propagating trace context"; dd-trace-js `carrier.js`). */
@@ -65,12 +66,7 @@ export const ENV_OTEL_PROPAGATORS = "OTEL_PROPAGATORS";
  * carrier can never make it write CR/LF or NUL into a header.
  */
 export function isValidOrigin(origin: string): boolean {
-  if (origin.length === 0) return false;
-  for (let i = 0; i < origin.length; i++) {
-    const c = origin.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
+  return origin.length !== 0 && isPrintableAscii(origin);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS } from "./config.js";
+import type { Prisma, QueueMessage as QueueRow } from "../../generated/prisma/sqlite/client.js";
 import type { Database } from "./db.js";
 import { databaseErrorCode, retryTransient } from "./transient.js";
 
@@ -556,38 +557,17 @@ export class TableQueue implements Queue {
         { consumedAt: { lt: new Date(now - this._leaseMs) } },
       ],
     };
-    const first = await this._db.queueMessage.findFirst({
-      select: { id: true },
-      where: available,
-      orderBy: { id: "asc" },
-    });
-    if (!first) return null;
-    let found;
+    let read: { message: QueueRow; unreadable?: string } | null | undefined;
     try {
-      // Still available: another consumer may have claimed it since the first read (the claim below
-      // matches the row as read here, so it must be read as available).
-      found = await this._db.queueMessage.findFirst({
-        where: { id: first.id, ...available },
-        omit: { headers: true },
-      });
+      // One read, the headers included: it parses the one row it returns, so only a bad row fails it.
+      const row = await this._db.queueMessage.findFirst({ where: available, orderBy: { id: "asc" } });
+      read = row && { message: row };
     } catch (error) {
       if (!isRowDataError(error)) throw error;
-      await this._deadLetterUnreadable(queue, first.id, error);
-      return undefined;
+      read = await this._readApart(queue, available);
     }
-    if (!found) return undefined; // claimed or acknowledged by another consumer since the first read
-    let headers: unknown;
-    let unreadable: string | undefined;
-    try {
-      headers = (
-        await this._db.queueMessage.findUnique({ where: { id: found.id }, select: { headers: true } })
-      )?.headers;
-    } catch (error) {
-      // Prisma parses a JSON column with JSON.parse: a SyntaxError is the row's text, not the database.
-      if (!(error instanceof SyntaxError)) throw error;
-      unreadable = `its headers are not JSON (${error.message})`;
-    }
-    const message = { ...found, headers };
+    if (!read) return read;
+    const { message, unreadable } = read;
     // The row as read, its delivery count included: a message given back (consumedAt null again) since
     // this read has a higher count, so the read cannot claim it a second time.
     const asRead = { id: message.id, consumedAt: message.consumedAt, attempts: message.attempts };
@@ -614,6 +594,54 @@ export class TableQueue implements Queue {
     return claimed.count === 1
       ? { message: { ...message, attempts: message.attempts + 1 }, claimedAt, unreadable }
       : undefined;
+  }
+
+  /**
+   * The oldest available row of `queue` read in parts, after its whole read failed on its stored data
+   * ({@link isRowDataError}): its id alone (SQLite's INTEGER PRIMARY KEY is always an integer), then the
+   * row without its headers while still available (another consumer may have claimed it since; the
+   * claim matches the row as read, so it must be read as available), then its headers. A row whose other
+   * columns cannot be read is dead-lettered as it is ({@link TableQueue._deadLetterUnreadable}):
+   * `undefined`; headers that are not JSON give the row with no headers and the reason in `unreadable`.
+   * `null` when no row is available any more, `undefined` when another consumer took it.
+   * @throws the database error of a read or of the move (the consumer polls again later)
+   */
+  private async _readApart(
+    queue: string,
+    available: Prisma.QueueMessageWhereInput,
+  ): Promise<{ message: QueueRow; unreadable?: string } | null | undefined> {
+    const first = await this._db.queueMessage.findFirst({
+      select: { id: true },
+      where: available,
+      orderBy: { id: "asc" },
+    });
+    if (!first) return null;
+    let found;
+    try {
+      found = await this._db.queueMessage.findFirst({
+        where: { id: first.id, ...available },
+        omit: { headers: true },
+      });
+    } catch (error) {
+      if (!isRowDataError(error)) throw error;
+      await this._deadLetterUnreadable(queue, first.id, error);
+      return undefined;
+    }
+    if (!found) return undefined;
+    try {
+      const row = await this._db.queueMessage.findUnique({
+        where: { id: found.id },
+        select: { headers: true },
+      });
+      return { message: { ...found, headers: row?.headers ?? null } };
+    } catch (error) {
+      // Prisma parses a JSON column with JSON.parse: a SyntaxError is the row's text, not the database.
+      if (!(error instanceof SyntaxError)) throw error;
+      return {
+        message: { ...found, headers: null },
+        unreadable: `its headers are not JSON (${error.message})`,
+      };
+    }
   }
 
   /**

@@ -47,8 +47,8 @@ export function main(argv: readonly string[]): number {
   // Options end at "--": a file named --help after it is read, not taken for the option.
   const end = args.indexOf("--");
   const options = end < 0 ? args : args.slice(0, end);
-  if (args[0] !== "inspect" || options.includes("--help") || options.includes("-h")) {
-    const help = options.includes("--help") || options.includes("-h");
+  const help = options.includes("--help") || options.includes("-h");
+  if (args[0] !== "inspect" || help) {
     if (help) {
       process.stdout.write(USAGE + "\n");
       return EXIT_VALID;

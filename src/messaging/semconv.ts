@@ -4,8 +4,9 @@
  * release), as opentelemetry-js-contrib instrumentations do (`src/semconv.ts`). Checked against the
  * installed @opentelemetry/semantic-conventions 1.45.0 (package.json allows ^1.45.0: a later minor may
  * deprecate more; test/messaging/semconv.test.ts compares every name with the installed package and
- * fails on a name it deprecates). Stable names (`server.*`, `error.type`) are imported from the package
- * itself where they are used.
+ * fails on a name it deprecates). Stable names are imported from the package itself where they are used
+ * (`server.*`), except `error.type`, written in src/context/attributes.ts so that the restore path does
+ * not load the package (semconv.test.ts compares it with the package too).
  * Source: OpenTelemetry semantic conventions, "Messaging spans", "Kafka", "RabbitMQ", and the attribute
  * registry (messaging, kafka, rabbitmq).
  */

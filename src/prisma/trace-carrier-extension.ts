@@ -403,7 +403,7 @@ export function carrierModels(
       const def = model.fields.find((x) => x.name === f);
       if (!isCarrierField(name, def)) {
         throw new Error(
-          `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier (add \`${f} Json?\` to the model), found ${def ? `${def.kind} ${fieldTypeOf(rdm, name, f, declared)}` : "no such field"}`,
+          `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier (add \`${f} Json?\` to the model), found ${def ? foundField(def.kind, fieldTypeOf(rdm, name, f, declared)) : "no such field"}`,
         );
       }
     }
@@ -480,6 +480,11 @@ function fieldTypeOf(
   const def = rdm.models[model]!.fields.find((x) => x.name === field)!;
   if (def.kind === "object") return `a relation to ${def.type}`;
   return declared(model, field)?.list === true ? `${def.type}[]` : def.type;
+}
+
+/** A field as the carrier-field error names it: `scalar String`, `scalar Json[]`, `a relation to Item`. */
+function foundField(kind: string, type: string): string {
+  return kind === "object" ? type : `${kind} ${type}`;
 }
 
 /**

@@ -20,7 +20,11 @@ export const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
 /** Environment variable naming the spans file when `spansFile` is not given. */
 export const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
 
-/** Process warning code of a TRACEHOP_SPANS_FILE that names a path that cannot be a spans file. */
+/**
+ * Code of a spans file path that cannot be a spans file: the process warning's code for
+ * TRACEHOP_SPANS_FILE (the default then applies), and the `code` of the Error `startTracing` throws
+ * for `options.spansFile`.
+ */
 export const BAD_SPANS_FILE_WARNING = "TRACEHOP_BAD_SPANS_FILE";
 
 /** Spans file used when neither a file nor any exporter is configured. */
@@ -196,14 +200,15 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   else if (options.spansFile !== undefined) {
     spansFile = nonEmptyString("spansFile", options.spansFile);
     // Nothing is written under OTEL_SDK_DISABLED: nothing to check.
-    const problem = sdkDisabled ? undefined : spansFileProblem(resolvePath(spansFile));
+    const absolute = resolvePath(spansFile);
+    const problem = sdkDisabled ? undefined : spansFileProblem(absolute);
     if (problem !== undefined)
       throw Object.assign(
         new Error(
           `startTracing: options.spansFile ${JSON.stringify(spansFile)} ${problem}: every span would be lost. ` +
             `Pass the path of a file in a writable folder (missing folders are created), or spansFile: false for no spans file`,
         ),
-        { code: BAD_SPANS_FILE_WARNING, path: resolvePath(spansFile), reason: problem },
+        { code: BAD_SPANS_FILE_WARNING, path: absolute, reason: problem },
       );
   } else {
     spansFile = getStringFromEnv(SPANS_FILE_ENV);

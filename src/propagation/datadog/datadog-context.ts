@@ -138,9 +138,8 @@ export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDa
  * @throws TypeError when `ctx` is not a Context (no `getValue` method) or `fields` is not a plain
  *   object (its prototype Object.prototype, or none): `null`, `undefined`, a number, a string, an array,
  *   a Map. A mistake in the calling code, answered as every entry point answers options that are not a
- *   plain object (src/known-options.ts), naming this function and the value given: `null` gave the
- *   engine's own TypeError ("Cannot read properties of null") and a number or a string was taken as
- *   no fields. Values inside a plain object are never refused, only left out as above.
+ *   plain object (src/known-options.ts), naming this function and the value given. Values inside a
+ *   plain object are never refused, only left out as above.
  */
 export function setDatadogContext(ctx: Context, fields: DatadogContext): Context {
   if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function")

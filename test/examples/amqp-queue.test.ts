@@ -167,16 +167,26 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
   }
 
   /**
-   * Consumes `jobs` of `queue` (RabbitMQ queue `name`) with a handler that fails every delivery
-   * (`failure 1`, `failure 2`, ...) until one message is in `<name>.dead`; the deliveries seen.
+   * Waits until one message is in `<name>.dead` and the queue's line saying so is in `logs`: the queue
+   * logs it once the dead letter is confirmed, a moment after the broker counts it.
    */
-  async function failUntilDead(queue: AmqpQueue, name: string): Promise<Seen[]> {
+  async function untilDead(name: string, logs: readonly string[]): Promise<void> {
+    await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+    await until(() => logs.some((line) => line.includes(`moved to ${deadLetterQueue(name)}`)));
+  }
+
+  /**
+   * Consumes `jobs` of `queue` (RabbitMQ queue `name`) with a handler that fails every delivery
+   * (`failure 1`, `failure 2`, ...) until one message is in `<name>.dead` and its line is in `logs`
+   * ({@link untilDead}); the deliveries seen.
+   */
+  async function failUntilDead(queue: AmqpQueue, name: string, logs: readonly string[]): Promise<Seen[]> {
     const seen: Seen[] = [];
     await queue.consume("jobs", async (message) => {
       seen.push(delivery(message));
       throw new Error(`failure ${seen.length}`);
     });
-    await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+    await untilDead(name, logs);
     return seen;
   }
 
@@ -185,7 +195,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     const options = { maxAttempts: 4, retryDelayMs: 200 };
     await withQueue(options, async ({ queue, name, logs }) => {
       await queue.publish("jobs", "always fails", { traceparent: TRACEPARENT });
-      const seen = await failUntilDead(queue, name);
+      const seen = await failUntilDead(queue, name, logs);
       assert.deepEqual(counts(seen), [
         ["always fails", 1, false],
         ["always fails", 2, true],
@@ -337,7 +347,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       await queue.consume("jobs", async (message) => {
         seen.push(delivery(message));
       });
-      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      await untilDead(name, logs);
       assert.deepEqual(seen, []);
       const dead = await takeDeadLetter(name);
       const lastError =
@@ -359,7 +369,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     await withQueue(options, async ({ queue, name, database, logs }) => {
       await queue.publish("jobs", "kills its consumer", {});
       assert.deepEqual(await killEveryConsumer(name, database, options), [1, 2, 3]);
-      await until(async () => (await messageCount(deadLetterQueue(name))) === 1);
+      await untilDead(name, logs);
       const dead = await takeDeadLetter(name);
       assert.equal(dead.properties.headers?.[ATTEMPTS_HEADER], 3);
       assert.match(
@@ -396,7 +406,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         messageId: "hostile-99",
       });
       await broker.channel.waitForConfirms();
-      const seen = await failUntilDead(queue, name);
+      const seen = await failUntilDead(queue, name, logs);
       assert.deepEqual(counts(seen), [
         ["claims 99 deliveries", 1, false],
         ["claims 99 deliveries", 2, true],
@@ -418,7 +428,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         messageId: "copied-99",
       });
       await broker.channel.waitForConfirms();
-      const seen = await failUntilDead(queue, name);
+      const seen = await failUntilDead(queue, name, logs);
       assert.deepEqual(counts(seen), [
         ["claims 99 attempts", 1, false],
         ["claims 99 attempts", 2, true],

@@ -6,18 +6,20 @@ import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as MysqlClient } from "../../generated/prisma/mysql/client.js";
 import { PrismaClient as PostgresClient } from "../../generated/prisma/postgresql/client.js";
-import { PrismaClient } from "../../generated/prisma/sqlite/client.js";
+import { Prisma, PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import { BadInputError, databaseUrl, firstLine, redact } from "./config.js";
 import {
+  appliedMysqlMigrations,
+  appliedPostgresMigrations,
   migrateMysql,
   migratePostgres,
   mysqlTables,
   mysqlTarget,
+  pgSslNote,
   postgresTables,
-  unappliedMysqlMigrations,
-  unappliedPostgresMigrations,
+  postgresTarget,
 } from "./migrate-server.js";
-import { migrateSqlite, sqliteTables, unappliedSqliteMigrations } from "./migrate-sqlite.js";
+import { appliedSqliteMigrations, migrateSqlite, sqliteTables } from "./migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "./migrations.js";
 
 /**
@@ -85,17 +87,6 @@ export function sqlitePath(url: string): string {
 }
 
 /**
- * A PostgreSQL URL split into the connection string for `pg` and the schema Prisma uses (the
- * `schema` query parameter, as in Prisma's own URLs; default `public`).
- */
-export function postgresTarget(url: string): { connectionString: string; schema: string } {
-  const u = new URL(url);
-  const schema = u.searchParams.get("schema") ?? "public";
-  u.searchParams.delete("schema");
-  return { connectionString: u.toString(), schema };
-}
-
-/**
  * Applies the checked-in migrations to the database of DATABASE_URL (default: the embedded SQLite
  * file): prisma/migrations for SQLite, prisma/postgresql/migrations for PostgreSQL (in the URL's
  * schema, created when missing), prisma/mysql/migrations for MySQL/MariaDB. Returns the names of the
@@ -105,30 +96,27 @@ export async function migrateDatabase(url = databaseUrl()): Promise<string[]> {
   switch (databaseKind(url)) {
     case "sqlite":
       return migrateSqlite(sqlitePath(url));
-    case "postgresql": {
-      const { connectionString, schema } = postgresTarget(url);
-      return migratePostgres(connectionString, { schema });
-    }
+    case "postgresql":
+      return migratePostgres(url);
     case "mysql":
       return migrateMysql(url);
   }
 }
 
 /**
- * The checked-in migrations the database of DATABASE_URL lacks, in order, read without changing anything
- * (see {@link migrateDatabase} for where each kind's migrations are). Throws the driver's error when the
- * database cannot be reached or opened (a SQLite file that does not exist among them).
+ * The names of the migrations the database of DATABASE_URL records as applied (finished, not rolled back, in
+ * its `_prisma_migrations` table; none when it has no such table), read without changing anything. Throws
+ * the driver's error when the database cannot be reached or opened (a SQLite file that does not exist
+ * among them).
  */
-export async function unappliedDatabaseMigrations(url = databaseUrl()): Promise<string[]> {
+export async function appliedDatabaseMigrations(url = databaseUrl()): Promise<string[]> {
   switch (databaseKind(url)) {
     case "sqlite":
-      return unappliedSqliteMigrations(sqlitePath(url));
-    case "postgresql": {
-      const { connectionString, schema } = postgresTarget(url);
-      return unappliedPostgresMigrations(connectionString, { schema });
-    }
+      return appliedSqliteMigrations(sqlitePath(url));
+    case "postgresql":
+      return appliedPostgresMigrations(url);
     case "mysql":
-      return unappliedMysqlMigrations(url);
+      return appliedMysqlMigrations(url);
   }
 }
 
@@ -141,46 +129,57 @@ export async function databaseTables(url = databaseUrl()): Promise<string[]> {
   switch (databaseKind(url)) {
     case "sqlite":
       return sqliteTables(sqlitePath(url));
-    case "postgresql": {
-      const { connectionString, schema } = postgresTarget(url);
-      return postgresTables(connectionString, { schema });
-    }
+    case "postgresql":
+      return postgresTables(url);
     case "mysql":
       return mysqlTables(url);
   }
 }
 
-/** The tables of prisma/schema.prisma, which the api, the relay and the worker use. */
-export const SCHEMA_TABLES = ["PreprocessJob", "Outbox", "Sentence", "QueueMessage"] as const;
+/**
+ * The tables of prisma/schema.prisma, which the api, the relay and the worker use: the names of its models
+ * (Prisma.ModelName of the generated client), which are the tables' names since no model is given another
+ * (`@@map`); test/examples/check-database.test.ts checks them against the tables the migrations create.
+ */
+export const SCHEMA_TABLES: readonly Prisma.ModelName[] = Object.values(Prisma.ModelName);
 
 /**
- * The tables of prisma/schema.prisma that the database of `url` has while it has no `_prisma_migrations`
- * table (made by `prisma db push`, or by hand); none when it has that table or none of them. Such a
- * database cannot be migrated (its first migration's CREATE TABLE fails) until it is baselined: its
- * migrations marked applied (Prisma Migrate's baselining, `prisma migrate resolve --applied`).
+ * Refuses a database that has tables of prisma/schema.prisma ({@link SCHEMA_TABLES}) but no
+ * `_prisma_migrations` table (made by `prisma db push`, or by hand): its first migration's CREATE TABLE
+ * would fail, and which migrations it has cannot be told, until it is baselined, its migrations marked
+ * applied (Prisma Migrate's baselining, `prisma migrate resolve --applied`). A database with that table, or
+ * with none of the schema's tables, or that cannot be read (the caller's next step says why), passes.
+ *
+ * @param migrations the names of the checked-in migrations of `kind`, in order, for the message
+ * @throws BadInputError naming the database (`name`), the schema's tables it has and those it lacks (when
+ *   it lacks some), the `prisma migrate resolve --applied` commands that baseline it, or a new database
  */
-async function tablesWithoutHistory(url: string): Promise<string[]> {
-  const tables = await databaseTables(url);
+async function refuseWithoutHistory(
+  url: string,
+  kind: DatabaseKind,
+  name: string,
+  migrations: readonly string[],
+): Promise<void> {
+  let tables: string[];
+  try {
+    tables = await databaseTables(url);
+  } catch {
+    return;
+  }
   // MySQL on a case-insensitive file system (lower_case_table_names) gives the names in lower case.
   const present = new Set(tables.map((t) => t.toLowerCase()));
-  if (present.has("_prisma_migrations")) return [];
-  return SCHEMA_TABLES.filter((t) => present.has(t.toLowerCase()));
-}
-
-/**
- * The message about a database that has the schema's `tables` but no `_prisma_migrations` table: what it
- * is, and the two ways out (baseline it with Prisma's `migrate resolve --applied`, each migration named,
- * the `--schema` of its kind added; or a new database and {@link MIGRATE_COMMAND}).
- */
-function notBaselined(name: string, kind: DatabaseKind, tables: readonly string[]): string {
-  const migrations = readMigrations(migrationsFolder(kind)).map((m) => m.name);
+  if (present.has("_prisma_migrations")) return;
+  const found = SCHEMA_TABLES.filter((t) => present.has(t.toLowerCase()));
+  if (found.length === 0) return;
+  const missing = SCHEMA_TABLES.filter((t) => !present.has(t.toLowerCase()));
   const schema = kind === "sqlite" ? "" : ` --schema prisma/${kind}/schema.prisma`;
   const resolve = migrations.map((m) => `npx prisma migrate resolve --applied ${m}${schema}`).join(", then ");
-  return (
-    `the database of ${name} has tables of this project (${tables.join(", ")}) but no record of its migrations ` +
-    `(no _prisma_migrations table, as \`prisma db push\` leaves it), so which of them it has cannot be told: ` +
-    `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): ${resolve}; ` +
-    `or use a new database and create it with ${MIGRATE_COMMAND}. Then start again.`
+  const lacks = missing.length === 0 ? "" : `; not ${missing.join(", ")}`;
+  throw new BadInputError(
+    `the database of ${name} has tables of this project (${found.join(", ")}${lacks}) but no record of its migrations ` +
+      `(no _prisma_migrations table, as \`prisma db push\` leaves it), so which of them it has cannot be told: ` +
+      `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): ${resolve}; ` +
+      `or use a new database and create it with ${MIGRATE_COMMAND}. Then start again.`,
   );
 }
 
@@ -204,13 +203,19 @@ function startKind(url: string): DatabaseKind {
   }
 }
 
-/** The end of a message about a database that could not be reached or opened: what to do. */
-function whatToDo(kind: DatabaseKind): string {
-  if (kind !== "sqlite")
-    return "Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.";
-  return process.env.DATABASE_URL === undefined
-    ? "Set DATABASE_URL to another file:PATH."
-    : "Fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
+/**
+ * The end of a message about a database of `url` that could not be reached or opened: what to do, after
+ * what its `sslmode` was read as when that was not what it says ({@link pgSslNote}).
+ */
+function whatToDo(kind: DatabaseKind, url: string): string {
+  const ssl = kind === "postgresql" ? pgSslNote(url) : "";
+  const todo =
+    kind !== "sqlite"
+      ? "Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file."
+      : process.env.DATABASE_URL === undefined
+        ? "Set DATABASE_URL to another file:PATH."
+        : "Fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
+  return ssl === "" ? todo : `${ssl}. ${todo}`;
 }
 
 /**
@@ -219,26 +224,27 @@ function whatToDo(kind: DatabaseKind): string {
  * the migrations it applied.
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported or its database cannot be reached
  *   or migrated, or has the schema's tables but no `_prisma_migrations` table (made by `prisma db push`:
- *   its first migration would fail; nothing is changed): one line naming DATABASE_URL (password hidden),
- *   what failed and what to do (config.exitOnBadInput answers it with exit 2).
+ *   its first migration would fail; nothing is changed; {@link refuseWithoutHistory}): one line naming
+ *   DATABASE_URL (password hidden), what failed and what to do (config.exitOnBadInput answers it with exit 2).
  */
 export async function prepareDatabase(): Promise<string[]> {
   const url = databaseUrl();
   const kind = startKind(url);
-  let tables: string[];
-  try {
-    // A database without a file is created by the migration: nothing to check.
-    tables = kind === "sqlite" && !existsSync(sqlitePath(url)) ? [] : await tablesWithoutHistory(url);
-  } catch {
-    tables = []; // the migration says why the database cannot be opened
-  }
-  if (tables.length > 0) throw new BadInputError(notBaselined(databaseName(), kind, tables));
+  const name = databaseName();
+  // A database without a file is created by the migration: nothing to check.
+  if (kind !== "sqlite" || existsSync(sqlitePath(url)))
+    await refuseWithoutHistory(url, kind, name, migrationNames(kind));
   try {
     return await migrateDatabase(url);
   } catch (err) {
-    const message = `cannot prepare the database of ${databaseName()}: ${firstLine(err)}. ${whatToDo(kind)}`;
+    const message = `cannot prepare the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url)}`;
     throw new BadInputError(message, { cause: err });
   }
+}
+
+/** The names of the checked-in migrations of `kind`, in order. */
+function migrationNames(kind: DatabaseKind): string[] {
+  return readMigrations(migrationsFolder(kind)).map((m) => m.name);
 }
 
 /**
@@ -252,7 +258,7 @@ export async function prepareDatabase(): Promise<string[]> {
  *   naming DATABASE_URL (password hidden), what is wrong and what to do (config.exitOnBadInput answers it
  *   with exit 2). A database made by `prisma db push` (the schema's tables, no `_prisma_migrations` table)
  *   is refused too, as `prisma migrate deploy` refuses it (P3005), the message saying how to baseline it
- *   (`prisma migrate resolve --applied`, each migration named) or to start from a new database.
+ *   ({@link refuseWithoutHistory}).
  */
 export async function checkDatabase(): Promise<void> {
   const url = databaseUrl();
@@ -271,20 +277,22 @@ export async function checkDatabase(): Promise<void> {
         `the database of ${name} does not exist (${missing}): create and migrate it with ${MIGRATE_COMMAND} (same DATABASE_URL), or fix DATABASE_URL.`,
       );
   }
-  let unapplied: string[];
+  let applied: Set<string>;
   try {
-    unapplied = await unappliedDatabaseMigrations(url);
+    applied = new Set(await appliedDatabaseMigrations(url));
   } catch (err) {
-    throw new BadInputError(`cannot open the database of ${name}: ${firstLine(err)}. ${whatToDo(kind)}`, {
-      cause: err,
-    });
+    throw new BadInputError(
+      `cannot open the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url)}`,
+      {
+        cause: err,
+      },
+    );
   }
+  const migrations = migrationNames(kind);
+  const unapplied = migrations.filter((m) => !applied.has(m));
   if (unapplied.length === 0) return;
-  const all = readMigrations(migrationsFolder(kind)).length;
-  if (unapplied.length === all) {
-    const tables = await tablesWithoutHistory(url).catch(() => []);
-    if (tables.length > 0) throw new BadInputError(notBaselined(name, kind, tables));
-  }
+  const all = migrations.length;
+  if (unapplied.length === all) await refuseWithoutHistory(url, kind, name, migrations);
   const state =
     unapplied.length === all
       ? `is not migrated (none of the ${all} migrations of this project applied)`

@@ -35,20 +35,94 @@ const PG_CONNECT_TIMEOUT_MS = 10_000;
  */
 const APPLIED = `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
 
-/** A connected `pg` client on `url`, and the quoted name of the schema to work in. */
-async function connectPostgres(
-  url: string,
-  options: MigrateOptions,
-): Promise<{ client: pg.Client; quoted: string }> {
-  const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? "public";
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
-  await client.connect();
-  return { client, quoted: `"${schema.replace(/"/g, '""')}"` };
+/**
+ * The SSL modes `pg` (pg-connection-string 2.x) reads as `verify-full` while printing a multi-line SECURITY
+ * WARNING (through process.emitWarning) that its next major version (pg 9) will read them as libpq does, with
+ * weaker guarantees: libpq's `prefer` and `require` check no certificate, `verify-ca` no host name
+ * (https://www.postgresql.org/docs/current/libpq-ssl.html).
+ */
+const PG_VERIFY_FULL_ALIASES: ReadonlySet<string> = new Set(["prefer", "require", "verify-ca"]);
+
+/**
+ * The `sslmode` of a PostgreSQL URL's parameters that pg reads as `verify-full` ({@link PG_VERIFY_FULL_ALIASES}),
+ * or undefined: the last `sslmode` and the last `uselibpqcompat` count, as pg-connection-string reads them, and
+ * `uselibpqcompat=true` gives libpq's meaning instead.
+ */
+function verifyFullAlias(params: URLSearchParams): string | undefined {
+  const sslmode = params.getAll("sslmode").at(-1);
+  const libpq = params.getAll("uselibpqcompat").at(-1) === "true";
+  return sslmode !== undefined && !libpq && PG_VERIFY_FULL_ALIASES.has(sslmode) ? sslmode : undefined;
 }
 
 /**
+ * A PostgreSQL URL split into the connection string for `pg` and the schema Prisma uses (the `schema` query
+ * parameter, as in Prisma's own URLs; default `public`; removed from the connection string). The one place
+ * a `postgresql://` URL is read, for the migration, the check and the Prisma adapter alike.
+ *
+ * `sslmode=prefer`, `require` and `verify-ca` are written `sslmode=verify-full` unless `uselibpqcompat=true`
+ * is set ({@link verifyFullAlias}): the meaning pg 8 gives them, the server's certificate and host name
+ * verified, kept and said explicitly, as pg's warning recommends to keep it ("explicitly use
+ * 'sslmode=verify-full'"). So nothing is weakened, now or when pg 9 reads them as libpq does, and pg's
+ * multi-line SECURITY WARNING no longer comes before the pipeline's own one-line messages. Whoever wants
+ * libpq's weaker meaning (encrypted, certificate not verified) adds `uselibpqcompat=true`, as that warning
+ * says; a connection that fails says so in its one line ({@link pgSslNote}).
+ */
+export function postgresTarget(url: string): { connectionString: string; schema: string } {
+  const u = new URL(url);
+  const schema = u.searchParams.get("schema") ?? "public";
+  u.searchParams.delete("schema");
+  if (verifyFullAlias(u.searchParams) !== undefined) u.searchParams.set("sslmode", "verify-full");
+  return { connectionString: u.toString(), schema };
+}
+
+/**
+ * For the one-line message about a PostgreSQL URL whose database could not be reached or opened: what its
+ * `sslmode` was read as when {@link postgresTarget} wrote it `verify-full`, and how to have libpq's meaning
+ * instead; "" for any other URL. Never throws.
+ */
+export function pgSslNote(url: string): string {
+  let sslmode: string | undefined;
+  try {
+    sslmode = verifyFullAlias(new URL(url).searchParams);
+  } catch {
+    return "";
+  }
+  if (sslmode === undefined) return "";
+  return (
+    `sslmode=${sslmode} was used as sslmode=verify-full, as the pg driver reads it (the server's certificate ` +
+    `and host name verified): add uselibpqcompat=true for libpq's meaning (encrypted, certificate not verified)`
+  );
+}
+
+/**
+ * A connected `pg` client on the PostgreSQL URL `url` ({@link postgresTarget}), the schema to work in
+ * (`options.schema`, else the URL's) and its quoted name.
+ */
+async function connectPostgres(
+  url: string,
+  options: MigrateOptions,
+): Promise<{ client: pg.Client; schema: string; quoted: string }> {
+  const target = postgresTarget(url);
+  const schema = options.schema ?? target.schema;
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+  });
+  await client.connect();
+  return { client, schema, quoted: `"${schema.replace(/"/g, '""')}"` };
+}
+
+/** The MySQL user of a `mysql://` or `mariadb://` URL that names none. */
+export const MYSQL_DEFAULT_USER = "root";
+
+/**
  * Where a `mysql://` or `mariadb://` URL points, as the `mariadb` driver and Prisma's mariadb adapter take
- * it: host, port (default 3306), percent-decoded user name ("" when none), password and database name.
+ * it: host, port (default 3306), percent-decoded user name ({@link MYSQL_DEFAULT_USER} when none), password
+ * and database name. The migration, the start-up check and the pipeline's Prisma adapter all connect with
+ * it, so they connect as the same user: left to itself the driver would send the user of the environment
+ * variable USERNAME (Windows), else no user name at all, which a server that let the migration
+ * in as root refuses: each query of the pipeline then failed after the pool's 10 s wait (the mariadb
+ * driver's error 45028, "pool timeout") while the migration and the check had passed.
  */
 export function mysqlTarget(url: string): {
   host: string;
@@ -61,16 +135,15 @@ export function mysqlTarget(url: string): {
   return {
     host: u.hostname,
     port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username),
+    user: decodeURIComponent(u.username) || MYSQL_DEFAULT_USER,
     password: decodeURIComponent(u.password),
     database: decodeURIComponent(u.pathname.slice(1)),
   };
 }
 
-/** A `mariadb` connection to the database a `mysql://` or `mariadb://` URL names (user `root` when none). */
+/** A `mariadb` connection to the database a `mysql://` or `mariadb://` URL names ({@link mysqlTarget}). */
 function connectMysql(url: string): Promise<MysqlConnection> {
-  const target = mysqlTarget(url);
-  return mariadb.createConnection({ ...target, user: target.user || "root", multipleStatements: true });
+  return mariadb.createConnection({ ...mysqlTarget(url), multipleStatements: true });
 }
 
 /**
@@ -186,9 +259,35 @@ export async function migrateMysql(
 }
 
 /**
+ * The names of the migrations a PostgreSQL database's schema records as applied (finished, not rolled back,
+ * in `_prisma_migrations`; none when the schema or that table is missing). Reads only: creates no schema or
+ * table, takes no lock.
+ *
+ * @param url a `postgresql://` connection string
+ * @throws the driver's error when the server cannot be reached or the database opened
+ */
+export async function appliedPostgresMigrations(
+  url: string,
+  options: Pick<MigrateOptions, "schema"> = {},
+): Promise<string[]> {
+  const { client, quoted } = await connectPostgres(url, options);
+  try {
+    const { rows } = await client.query<{ present: boolean }>(
+      "SELECT to_regclass($1) IS NOT NULL AS present",
+      [`${quoted}."_prisma_migrations"`],
+    );
+    if (!rows[0]?.present) return [];
+    await client.query(`SET search_path TO ${quoted}`);
+    return (await client.query<{ migration_name: string }>(APPLIED)).rows.map((r) => r.migration_name);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * The checked-in migrations (prisma/postgresql/migrations) a PostgreSQL database lacks in its schema
- * (all of them when the schema or its `_prisma_migrations` table is missing), in order. Reads only:
- * creates no schema or table, takes no lock.
+ * (all of them when the schema or its `_prisma_migrations` table is missing), in order. Reads only
+ * ({@link appliedPostgresMigrations}).
  *
  * @param url a `postgresql://` connection string
  * @throws the driver's error when the server cannot be reached or the database opened
@@ -197,21 +296,8 @@ export async function unappliedPostgresMigrations(
   url: string,
   options: MigrateOptions = {},
 ): Promise<string[]> {
-  const { client, quoted } = await connectPostgres(url, options);
-  try {
-    const { rows } = await client.query<{ present: boolean }>(
-      "SELECT to_regclass($1) IS NOT NULL AS present",
-      [`${quoted}."_prisma_migrations"`],
-    );
-    let applied: string[] = [];
-    if (rows[0]?.present) {
-      await client.query(`SET search_path TO ${quoted}`);
-      applied = (await client.query<{ migration_name: string }>(APPLIED)).rows.map((r) => r.migration_name);
-    }
-    return unappliedMigrations(options.migrationsDir ?? migrationsFolder("postgresql"), applied);
-  } finally {
-    await client.end();
-  }
+  const applied = await appliedPostgresMigrations(url, options);
+  return unappliedMigrations(options.migrationsDir ?? migrationsFolder("postgresql"), applied);
 }
 
 /**
@@ -226,8 +312,7 @@ export async function postgresTables(
   url: string,
   options: Pick<MigrateOptions, "schema"> = {},
 ): Promise<string[]> {
-  const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? "public";
-  const { client } = await connectPostgres(url, { schema });
+  const { client, schema } = await connectPostgres(url, options);
   try {
     const { rows } = await client.query<{ name: string }>(
       "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name",
@@ -262,8 +347,27 @@ export async function mysqlTables(url: string): Promise<string[]> {
 const ER_NO_SUCH_TABLE = 1146;
 
 /**
+ * The names of the migrations a MySQL or MariaDB database records as applied (finished, not rolled back,
+ * in `_prisma_migrations`; none when it has no such table). Reads only: creates no table, takes no lock.
+ *
+ * @param url a `mysql://` or `mariadb://` connection string naming the database
+ * @throws the driver's error when the server cannot be reached or the database does not exist
+ */
+export async function appliedMysqlMigrations(url: string): Promise<string[]> {
+  const conn = await connectMysql(url);
+  try {
+    return ((await conn.query(APPLIED)) as { migration_name: string }[]).map((r) => r.migration_name);
+  } catch (err) {
+    if ((err as { errno?: unknown }).errno !== ER_NO_SUCH_TABLE) throw err;
+    return [];
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
  * The checked-in migrations (prisma/mysql/migrations) a MySQL or MariaDB database lacks (all of them
- * when it has no `_prisma_migrations` table), in order. Reads only: creates no table, takes no lock.
+ * when it has no `_prisma_migrations` table), in order. Reads only ({@link appliedMysqlMigrations}).
  *
  * @param url a `mysql://` or `mariadb://` connection string naming the database
  * @throws the driver's error when the server cannot be reached or the database does not exist
@@ -272,16 +376,8 @@ export async function unappliedMysqlMigrations(
   url: string,
   options: Omit<MigrateOptions, "schema"> = {},
 ): Promise<string[]> {
-  const conn = await connectMysql(url);
-  try {
-    let applied: string[] = [];
-    try {
-      applied = ((await conn.query(APPLIED)) as { migration_name: string }[]).map((r) => r.migration_name);
-    } catch (err) {
-      if ((err as { errno?: unknown }).errno !== ER_NO_SUCH_TABLE) throw err;
-    }
-    return unappliedMigrations(options.migrationsDir ?? migrationsFolder("mysql"), applied);
-  } finally {
-    await conn.end();
-  }
+  return unappliedMigrations(
+    options.migrationsDir ?? migrationsFolder("mysql"),
+    await appliedMysqlMigrations(url),
+  );
 }

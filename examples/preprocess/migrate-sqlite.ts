@@ -55,8 +55,30 @@ export function migrateSqlite(dbFile: string, migrationsDir = migrationsFolder("
 }
 
 /**
+ * The names of the migrations an existing SQLite file records as applied (finished, in
+ * `_prisma_migrations`; none when it has no such table). Reads only: never creates the file, its folder or
+ * a table.
+ *
+ * @param dbFile path of the SQLite file
+ * @throws the driver's error when the file does not exist or cannot be opened or read as a database
+ */
+export function appliedSqliteMigrations(dbFile: string): string[] {
+  const db = new Database(dbFile, { fileMustExist: true });
+  try {
+    const table = db
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`)
+      .get();
+    return table
+      ? (db.prepare(APPLIED).all() as { migration_name: string }[]).map((r) => r.migration_name)
+      : [];
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * The folder names of the checked-in migrations an existing SQLite file lacks (all of them when it
- * has no `_prisma_migrations` table), in order. Reads only: never creates the file, its folder or a table.
+ * has no `_prisma_migrations` table), in order. Reads only ({@link appliedSqliteMigrations}).
  *
  * @param dbFile path of the SQLite file
  * @param migrationsDir folder of the migrations (default: prisma/migrations of this project)
@@ -66,18 +88,7 @@ export function unappliedSqliteMigrations(
   dbFile: string,
   migrationsDir = migrationsFolder("sqlite"),
 ): string[] {
-  const db = new Database(dbFile, { fileMustExist: true });
-  try {
-    const table = db
-      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`)
-      .get();
-    const applied = table
-      ? (db.prepare(APPLIED).all() as { migration_name: string }[]).map((r) => r.migration_name)
-      : [];
-    return unappliedMigrations(migrationsDir, applied);
-  } finally {
-    db.close();
-  }
+  return unappliedMigrations(migrationsDir, appliedSqliteMigrations(dbFile));
 }
 
 /**

@@ -7,17 +7,29 @@ import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { BadInputError } from "../../examples/preprocess/config.js";
-import { checkDatabase, databaseTables, prepareDatabase } from "../../examples/preprocess/db.js";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import {
+  checkDatabase,
+  databaseTables,
+  prepareDatabase,
+  SCHEMA_TABLES,
+} from "../../examples/preprocess/db.js";
+import { migrateSqlite, sqliteTables } from "../../examples/preprocess/migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const [INIT, ATTEMPTS] = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
 
-/** The message both give for a database made by `prisma db push`, `--schema` being that of its kind. */
-const notBaselined = (shown: string, schema: string) =>
-  `the database of DATABASE_URL (${shown}) has tables of this project (PreprocessJob, Outbox, Sentence, QueueMessage) ` +
+/**
+ * The message both give for a database made by `prisma db push`, `--schema` being that of its kind; `tables`:
+ * what it says of the schema's tables, those it has (and, when it lacks some, `; not` those).
+ */
+const notBaselined = (
+  shown: string,
+  schema: string,
+  tables = "PreprocessJob, Outbox, Sentence, QueueMessage",
+) =>
+  `the database of DATABASE_URL (${shown}) has tables of this project (${tables}) ` +
   "but no record of its migrations (no _prisma_migrations table, as `prisma db push` leaves it), so which of them it has cannot be told: " +
   `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): npx prisma migrate resolve --applied ${INIT}${schema}, ` +
   `then npx prisma migrate resolve --applied ${ATTEMPTS}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
@@ -51,6 +63,20 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     await refused(prepareDatabase(), notBaselined(`file:${file}`, ""));
     assert.deepEqual(await databaseTables(), before);
     assert.ok(!before.includes("_prisma_migrations"), before.join());
+  });
+
+  test("SQLite: the schema's tables it lacks are named after those it has", async (t) => {
+    const file = join(tempDir(t, "db-push"), "partly.db");
+    // A `prisma db push` of an older schema, or tables dropped by hand.
+    const raw = new Database(file);
+    for (const { sql } of readMigrations(migrationsFolder("sqlite"))) raw.exec(sql);
+    raw.exec(`DROP TABLE "Sentence"; DROP TABLE "QueueMessage"`);
+    raw.close();
+    process.env.DATABASE_URL = `file:${file}`;
+    // Before: "(PreprocessJob, Outbox)", the missing ones unsaid.
+    const message = notBaselined(`file:${file}`, "", "PreprocessJob, Outbox; not Sentence, QueueMessage");
+    await refused(checkDatabase(), message);
+    await refused(prepareDatabase(), message);
   });
 
   test("SQLite: an empty file and a migrated one are told apart from it", async (t) => {
@@ -91,5 +117,27 @@ describe("a database made by prisma db push (tables, no migration history)", () 
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.end();
     }
+  });
+});
+
+describe("SCHEMA_TABLES (the models of the generated client)", () => {
+  test("are the tables the migrations of each kind create, and those a migrated SQLite file has", (t) => {
+    const sorted = [...SCHEMA_TABLES].sort();
+    for (const kind of ["sqlite", "postgresql", "mysql"] as const) {
+      const sql = readMigrations(migrationsFolder(kind))
+        .map((m) => m.sql)
+        .join("\n");
+      // SQLite's table redefinitions (none yet) create "new_X" and rename it to X.
+      const created = [...sql.matchAll(/CREATE TABLE\s+["`]([^"`]+)["`]/gi)].map((m) =>
+        m[1]!.replace(/^new_/, ""),
+      );
+      assert.deepEqual([...new Set(created)].sort(), sorted, kind);
+    }
+    const file = join(tempDir(t, "schema-tables"), "x.db");
+    migrateSqlite(file);
+    assert.deepEqual(
+      sqliteTables(file).filter((n) => n !== "_prisma_migrations"),
+      sorted,
+    );
   });
 });

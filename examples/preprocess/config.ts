@@ -176,11 +176,13 @@ export function redact(url: string): string {
   }
   if (parsed.username === "" && parsed.password === "" && url.includes("@")) return NOT_A_URL;
   // The parser's reading (no tab, no "\\" left, one "@" in the authority) with its secrets hidden; the
-  // text as written only where the parser reads it as exactly that.
+  // text as written only where the parser reads it as exactly that. Most texts are written as the parser
+  // writes them: the two hidden texts are then the same, and neither is parsed again.
   const normalised = hideSecrets(parsed.href);
   const shown = hideSecrets(url);
+  if (shown === normalised) return shown;
   const href = hrefOf(shown);
-  return shown === normalised || (href !== undefined && href === hrefOf(normalised)) ? shown : normalised;
+  return href !== undefined && href === hrefOf(normalised) ? shown : normalised;
 }
 
 /** The WHATWG URL parser's href of `text`, or undefined when it refuses the text. */

@@ -7,6 +7,7 @@ export {
   getDatadogContext,
   setDatadogContext,
   type DatadogContext,
+  type DatadogContextFields,
 } from "./propagation/datadog/datadog-context.js";
 export {
   createPropagator,

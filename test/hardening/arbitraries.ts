@@ -1294,14 +1294,42 @@ export const hostileInjection: fc.Arbitrary<HostileInjection> = fc.record(
   { requiredKeys: ["datadogFirst"] },
 );
 
-/** The Context of a {@link HostileInjection}, built with the public API as an application would. */
+/**
+ * The Context of a {@link HostileInjection}, built with the public API as an application would.
+ * `setDatadogContext` refuses a field value it cannot hold with a TypeError (checked here: anything
+ * else thrown fails the property); the fields set are the ones it accepts, each field and each tag
+ * tried alone, so that every hostile value it lets through still reaches the encoders.
+ */
 export function contextOfInjection(injection: HostileInjection): Context {
   let ctx = ROOT_CONTEXT;
-  const { spanContext, datadog, datadogFirst, baggage } = injection;
+  const { spanContext, datadog: given, datadogFirst, baggage } = injection;
+  const datadog = given === undefined ? undefined : acceptedFields(given);
   if (datadog !== undefined && datadogFirst) ctx = setDatadogContext(ctx, datadog);
   if (spanContext !== undefined) ctx = trace.setSpanContext(ctx, spanContext);
   if (datadog !== undefined && !datadogFirst) ctx = setDatadogContext(ctx, datadog);
   if (baggage !== undefined)
     ctx = propagation.setBaggage(ctx, propagation.createBaggage(Object.fromEntries(baggage)));
   return ctx;
+}
+
+/** True when `setDatadogContext` takes `fields`; false when it refuses them with its TypeError. */
+function isSettable(fields: Record<string, unknown>): boolean {
+  try {
+    setDatadogContext(ROOT_CONTEXT, fields);
+    return true;
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith("tracehop setDatadogContext: ")) return false;
+    throw error;
+  }
+}
+
+/** The fields and tags of `fields` that `setDatadogContext` takes, each tried alone. */
+function acceptedFields(fields: DatadogContext): DatadogContext {
+  const accepted: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields))
+    if (name !== "propagationTags" && isSettable({ [name]: value })) accepted[name] = value;
+  const tags = Object.entries(fields.propagationTags).filter(([key, value]) =>
+    isSettable({ propagationTags: { [key]: value } }),
+  );
+  return { ...accepted, propagationTags: Object.fromEntries(tags) };
 }

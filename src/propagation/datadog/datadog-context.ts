@@ -2,8 +2,11 @@ import { createContextKey, trace, type Context } from "@opentelemetry/api";
 import { knownTraceFlags } from "../trace-flags.js";
 import { FLAG_SAMPLED } from "../w3c/constants.js";
 import { describeValue, isPlainObject } from "../../describe-value.js";
-import { TID_TAG } from "./constants.js";
-import { ZERO_HEX16 } from "./ids.js";
+import { isPrintableAscii } from "../header-text.js";
+import { DECISION_MAKER_TAG, PROPAGATED_TAG_PREFIX, TID_TAG } from "./constants.js";
+import { HEX16_LENGTH, hexClass16, NONZERO_HEX16, ZERO_HEX16 } from "./ids.js";
+import { isValidDecisionMakerValue, isValidTagKey, isValidTagValue } from "./tags.js";
+import { isPropagatablePriority } from "./tracestate-dd.js";
 import type { EncodedFields } from "./injection-fields.js";
 
 /**
@@ -18,6 +21,8 @@ import type { EncodedFields } from "./injection-fields.js";
  * - `lastParentId`: the last Datadog parent span id (16 lowercase hex as Datadog sends it in
  *   tracestate `p:`; copied unvalidated), exported as the `_dd.parent_id` span attribute
  *   (as dd-trace-js `_resolveTraceContextConflicts` sets it).
+ *
+ * What each field may hold, and the source of each rule: {@link setDatadogContext}.
  */
 export interface DatadogContext {
   samplingPriority?: number;
@@ -124,74 +129,178 @@ export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDa
 }
 
 /**
+ * What {@link setDatadogContext} takes: the fields of {@link DatadogContext}, every one optional
+ * (no `propagationTags`: no tags).
+ */
+export type DatadogContextFields = Partial<DatadogContext>;
+
+/** The fields {@link setDatadogContext} knows, in the order its errors list them. */
+const FIELD_NAMES: readonly string[] = ["samplingPriority", "origin", "propagationTags", "lastParentId"];
+/** The shape its errors show: every field optional. */
+const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParentId? }";
+const WHERE = "tracehop setDatadogContext";
+
+/**
  * A copy of `ctx` carrying `fields` as the Datadog fields of the trace of the span in `ctx`: bind the
  * span first, then the fields (`setDatadogContext(trace.setSpanContext(ctx, sc), fields)`). The fields
- * are copied (`propagationTags` too); `undefined` members are left out. With no span in `ctx` the
- * fields are bound to no trace and apply to whatever span is later set in the context.
+ * are copied (`propagationTags` too). With no span in `ctx` the fields are bound to no trace and apply
+ * to whatever span is later set in the context.
  *
- * An `origin`, `lastParentId` or tag value that is not a string (possible from JavaScript or through
- * a cast) is left out as well, and so are `propagationTags` that are not a plain object (a string, an
- * array, a Map: no tags): a header value is text, and writing such a value would hand the carrier
- * a number or an object, whose `toString` may hold anything (`"\r\nx-evil: 1"`). A string is kept as
- * given; injection writes it only where its header's grammar admits it.
+ * Every field is optional; an `undefined` one is left out. Each value given must be one that
+ * extraction could have stored (so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })`
+ * always works) and that injection writes as given; anything else is a mistake in the calling code
+ * that injection would drop or replace without a word (a priority `"2"` would travel as the sampled
+ * flag's 1 or 0):
  *
- * @throws TypeError when `ctx` is not a Context (no `getValue` method) or `fields` is not a plain
- *   object (its prototype Object.prototype, or none): `null`, `undefined`, a number, a string, an array,
- *   a Map. A mistake in the calling code, answered as every entry point answers options that are not a
- *   plain object (src/known-options.ts), naming this function and the value given. Values inside a
- *   plain object are never refused, only left out as above.
+ * - `samplingPriority`: an integer of at most 10 digits: `-1` user reject, `0` auto reject, `1` auto
+ *   keep, `2` user keep, any other carried unchanged (dd-trace-java `PrioritySampling`; Datadog
+ *   system-tests `test_headers_precedence` carry `-2`). Not a number's text (`"2"`), nor 1.5, NaN,
+ *   Infinity or 2^40: no header can carry them, and dd-trace-java, -py and -go drop the whole Datadog
+ *   context for such a priority on extract (`isPropagatablePriority`). `-0` is stored as 0.
+ * - `origin`: printable ASCII (0x20-0x7E), `,` and `=` included: Datadog's tracers copy
+ *   `x-datadog-origin` verbatim (system-tests `test_headers_tracestate_dd_propagate_origin`) and the
+ *   `dd=` member escapes those characters (dd-trace-js `tracestateOriginFilter`); the characters
+ *   `isValidOrigin` lets through on extract and inject. `""` is no origin (left out), as extraction and
+ *   injection read an empty one.
+ * - `propagationTags`: a plain object whose keys are `_dd.p.<name>`, `<name>` printable ASCII without
+ *   space, `,` or `=` (only these keys are propagated: dd-trace-js `_validateTagKey`, dd-trace-java
+ *   `DatadogPTagsCodec`), and whose values are non-empty printable ASCII without `,` (`DatadogPTagsCodec`;
+ *   one bad value makes injection leave out the whole `x-datadog-tags`, as dd-trace-js `_injectTags`
+ *   does). `_dd.p.dm` is a decision maker `-<mechanism>` (`-4`) or the legacy `<10 lowercase hex>-<digits>`
+ *   (dd-trace-java `PTagsCodec.validateDecisionMakerTag`, which drops every tag of a header with a bad
+ *   one); `_dd.p.tid` is 16 lowercase hex digits, not all zero (system-tests
+ *   `test_datadog_128_bit_propagation_tid_*`; injection writes the upper half of the span's own trace
+ *   id in any case). These are the tags extraction keeps (`decodeTagsHeader`, the `dd=` decoder).
+ * - `lastParentId`: printable ASCII, kept as given: tracestate `p:` is copied unvalidated and exported
+ *   as `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only
+ *   when it is 16 hex digits. `""` is none.
+ *
+ * Only this explicit setter answers misuse with an error; extraction and injection never throw.
+ *
+ * @throws TypeError naming this function, the field and what to give, with the value given:
+ *   `ctx` is not a Context (no `getValue` method); `fields` is not a plain object (its prototype
+ *   Object.prototype, or none: `null`, a number, a string, an array, a Map are refused, as every entry
+ *   point refuses options that are not one, src/known-options.ts); `fields` has a key that is no
+ *   field (`samplingPrio`, `propagationTag`); or a field's value breaks its rule above.
  */
-export function setDatadogContext(ctx: Context, fields: DatadogContext): Context {
+export function setDatadogContext(ctx: Context, fields: DatadogContextFields): Context {
   if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function")
     throw new TypeError(
-      `tracehop setDatadogContext: ctx must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
+      `${WHERE}: ctx must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
     );
-  if (!isPlainObject(fields))
-    throw new TypeError(
-      `tracehop setDatadogContext: fields must be a plain object ({ samplingPriority?, origin?, propagationTags, lastParentId? }), got ${describeValue(fields)}`,
-    );
-  // Tags from a plain object only: Object.entries of a string ("abc") gives the tags 0, 1 and 2.
-  const tags = isPlainObject(fields.propagationTags) ? fields.propagationTags : {};
-  const propagationTags = Object.fromEntries(
-    Object.entries(tags).filter(([, value]) => typeof value === "string"),
+  return ctx.setValue(
+    DATADOG_CONTEXT_KEY,
+    storedDatadogContext(checkedFields(fields), boundTraceId(trace.getSpanContext(ctx)?.traceId)),
   );
-  return storeCopy(ctx, fields, propagationTags, trace.getSpanContext(ctx)?.traceId);
 }
 
 /**
- * Internal: as {@link setDatadogContext}, bound to `traceId` explicitly (a restored root, parent id 0),
- * for fields tracehop built (extracted, or read back with `getDatadogContext`): their tags are text
- * already and are copied as they are.
+ * The stored copy of the fields given to {@link setDatadogContext}, checked by its rules.
+ *
+ * @throws TypeError as {@link setDatadogContext} documents.
+ */
+function checkedFields(fields: DatadogContextFields): DatadogContext {
+  if (!isPlainObject(fields))
+    throw new TypeError(
+      `${WHERE}: fields must be a plain object (${FIELDS_SHAPE}), got ${describeValue(fields)}`,
+    );
+  for (const key in fields)
+    if (Object.hasOwn(fields, key) && !FIELD_NAMES.includes(key))
+      throw new TypeError(
+        `${WHERE}: there is no field ${describeValue(key)}; the fields are ${FIELD_NAMES.join(", ")}`,
+      );
+  const { samplingPriority, origin, propagationTags, lastParentId } = fields;
+  const copy: DatadogContext = { propagationTags: checkedTags(propagationTags) };
+  if (samplingPriority !== undefined) {
+    if (typeof samplingPriority !== "number" || !isPropagatablePriority(samplingPriority))
+      fieldError(
+        "samplingPriority",
+        "an integer of at most 10 digits (-1 user reject, 0 auto reject, 1 auto keep, 2 user keep)",
+        samplingPriority,
+      );
+    copy.samplingPriority = samplingPriority || 0; // -0 is 0
+  }
+  if (origin !== undefined) {
+    if (typeof origin !== "string" || !isPrintableAscii(origin))
+      fieldError("origin", 'printable ASCII text ("synthetics", "rum"; "" for none)', origin);
+    if (origin.length !== 0) copy.origin = origin;
+  }
+  if (lastParentId !== undefined) {
+    if (typeof lastParentId !== "string" || !isPrintableAscii(lastParentId))
+      fieldError(
+        "lastParentId",
+        'printable ASCII text, the last Datadog span id as 16 hex ("" for none)',
+        lastParentId,
+      );
+    if (lastParentId.length !== 0) copy.lastParentId = lastParentId;
+  }
+  return copy;
+}
+
+/**
+ * A copy of the `propagationTags` given to {@link setDatadogContext} (`{}` for `undefined`), checked by
+ * its rules. `Object.fromEntries` defines own properties: a `__proto__` tag (from parsed JSON) stays a
+ * tag and never becomes the copy's prototype.
+ *
+ * @throws TypeError as {@link setDatadogContext} documents.
+ */
+function checkedTags(tags: unknown): Record<string, string> {
+  if (tags === undefined) return {};
+  if (!isPlainObject(tags))
+    fieldError("propagationTags", 'a plain object of "_dd.p.*" tags ({ "_dd.p.dm": "-4" })', tags);
+  const entries = Object.entries(tags);
+  for (const [key, value] of entries) {
+    if (
+      !key.startsWith(PROPAGATED_TAG_PREFIX) ||
+      key.length === PROPAGATED_TAG_PREFIX.length ||
+      !isValidTagKey(key)
+    )
+      throw new TypeError(
+        `${WHERE}: propagationTags has the key ${describeValue(key)}: only "_dd.p.<name>" tags are propagated ` +
+          '(<name> printable ASCII without space, "," or "=")',
+      );
+    const field = `propagationTags[${JSON.stringify(key)}]`;
+    if (typeof value !== "string" || !isValidTagValue(value))
+      fieldError(field, 'non-empty printable ASCII text without ","', value);
+    if (key === DECISION_MAKER_TAG && !isValidDecisionMakerValue(value))
+      fieldError(field, 'a decision maker "-<mechanism>" ("-4") or "<10 lowercase hex>-<digits>"', value);
+    if (
+      key === TID_TAG &&
+      (value.length !== HEX16_LENGTH || hexClass16(value, 0, HEX16_LENGTH) !== NONZERO_HEX16)
+    )
+      fieldError(field, "16 lowercase hex digits, not all zero (the upper 64 bits of the trace id)", value);
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+/** Throws the TypeError of a field of {@link setDatadogContext} whose `value` is not `what` it must be. */
+function fieldError(field: string, what: string, value: unknown): never {
+  throw new TypeError(`${WHERE}: ${field} must be ${what}, got ${describeValue(value)}`);
+}
+
+/** A span's trace id as fields are bound to it: in lower case (upper-case hex names the same trace). */
+function boundTraceId(traceId: string | undefined): string | undefined {
+  return typeof traceId === "string" ? traceId.toLowerCase() : undefined;
+}
+
+/**
+ * Internal: a copy of `ctx` carrying a copy of `fields` bound to `traceId` explicitly (a restored
+ * root, parent id 0), for fields tracehop built (extracted, or read back with `getDatadogContext`):
+ * they hold what {@link setDatadogContext} would accept, and are copied without its checks (never
+ * throws: it runs on the restore path). The sampling priority is kept unless `undefined`; an origin
+ * or last parent id only when it is a string; `propagationTags` copied with a spread (own properties:
+ * a `__proto__` tag stays a tag).
  */
 export function bindDatadogContext(
   ctx: Context,
   fields: DatadogContext,
   traceId: string | undefined,
 ): Context {
-  return storeCopy(ctx, fields, { ...fields.propagationTags }, traceId);
-}
-
-/**
- * The common body of {@link setDatadogContext} and {@link bindDatadogContext}: `ctx` with a copy of
- * `fields` stored for `traceId` (bound in lower case), `propagationTags` the copy of its tags the
- * caller made (`Object.fromEntries` or a spread: both define own properties, so a `__proto__` tag stays
- * a tag and never becomes the prototype; a loop of assignments would drop it). The sampling priority
- * is kept unless `undefined`; an origin or last parent id only when it is a string (a header value is
- * text: see {@link setDatadogContext}; the fields tracehop builds hold strings or `undefined` there).
- */
-function storeCopy(
-  ctx: Context,
-  fields: DatadogContext,
-  propagationTags: Record<string, string>,
-  traceId: string | undefined,
-): Context {
-  const copy: DatadogContext = { propagationTags };
+  const copy: DatadogContext = { propagationTags: { ...fields.propagationTags } };
   if (fields.samplingPriority !== undefined) copy.samplingPriority = fields.samplingPriority;
   if (typeof fields.origin === "string") copy.origin = fields.origin;
   if (typeof fields.lastParentId === "string") copy.lastParentId = fields.lastParentId;
-  // Bound in lower case: a span context set with upper-case hex names the same trace.
-  const bound = typeof traceId === "string" ? traceId.toLowerCase() : undefined;
-  return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(copy, bound));
+  return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(copy, boundTraceId(traceId)));
 }
 
 /**

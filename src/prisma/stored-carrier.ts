@@ -10,6 +10,8 @@ import {
 import type { TraceCarrier } from "../index.js";
 import { extractCarrier, injectCarrier } from "../context/carrier-context.js";
 import { describeValue } from "../describe-value.js";
+import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
+import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
 /**
  * Largest carrier written to a row, in UTF-8 bytes of its JSON text: 9.5 KiB.
@@ -86,7 +88,11 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
  *    `x-datadog-origin` must not bloat the row), baggage goes first; then the carrier keeps the largest
  *    set of its headers that fits and still restores, with the same propagator, the same trace id,
  *    parent span id and sampled flag (a lone `traceparent` when the Datadog headers do not fit, the
- *    Datadog headers without `tracestate`, ...). When no such set fits, nothing is stored: a carrier
+ *    Datadog headers without `tracestate`, ...), and that holds no header whose removal leaves what
+ *    the set restores unchanged: ids, trace flags, tracestate, Datadog priority, origin, tags and last
+ *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read; a
+ *    `traceparent` beside the Datadog headers and no `tracestate` restores nothing they do not). When
+ *    no such set fits, nothing is stored: a carrier
  *    that restored another trace (`x-datadog-trace-id` without the `_dd.p.tid` of `x-datadog-tags`
  *    names the low 64 bits alone) or no trace would be worse than none. Both cases warn (`diag.warn`).
  *    A propagator that does not read back its own carrier (inject-only) gives no trace to keep: its
@@ -200,21 +206,23 @@ function trimUnit(key: string): string {
 
 /**
  * Rule 2 of {@link captureStoredCarrier} for a carrier over `maxBytes`: without baggage, the largest
- * (in bytes) set of its units ({@link trimUnit}) that fits and restores the trace id, parent span id
- * and sampled flag the whole carrier restores with `propagator`; `undefined` when none does. A
- * carrier its propagator does not read back (an inject-only propagator) is trimmed by
- * {@link dropLongestValues}. Every set
- * is tried (the slow path of a rare carrier: a propagator's carrier has half a dozen units at most);
- * over {@link MAX_TRIM_CHOICE} units, the longest units whose removal keeps the trace go first.
+ * (in bytes) set of its units ({@link trimUnit}) that fits, restores with `propagator` the trace id,
+ * parent span id and sampled flag the whole carrier restores, and holds no unit whose removal leaves
+ * what the set restores unchanged ({@link restoredFrom}: an `x-datadog-origin` beside a lone
+ * `traceparent`, which extraction ignores without the Datadog ids, or a `tracestate` without its
+ * `traceparent`, would be bytes no reader uses); `undefined` when no set does. A carrier its
+ * propagator does not read back (an inject-only propagator) is trimmed by {@link dropLongestValues}.
+ * Every set is tried, largest first (the slow path of a rare carrier: a propagator's carrier has half
+ * a dozen units at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes
+ * nothing restored go, largest first, then the largest whose removal keeps the trace.
  */
 function trimCarrier(
   carrier: TraceCarrier,
   maxBytes: number,
   propagator: TextMapPropagator | undefined,
 ): TraceCarrier | undefined {
-  const want = restoredIdentity(carrier, propagator);
+  const want = restoredFrom(carrier, propagator).identity;
   if (want === undefined) return dropLongestValues(carrier, maxBytes);
-  const restores = (candidate: TraceCarrier) => restoredIdentity(candidate, propagator) === want;
   const byUnit = new Map<string, string[]>();
   for (const key in carrier) {
     if (isBaggageHeader(key)) continue;
@@ -225,29 +233,56 @@ function trimCarrier(
   }
   // Each unit's keys and the exact JSON bytes of its members (`"key":"value"`, joined by commas), once;
   // a set's text adds a comma between units and the braces. Largest first.
-  const units = [...byUnit.values()]
+  let units = [...byUnit.values()]
     .map((keys) => ({ keys, bytes: storedCarrierBytes(pick(carrier, keys)) - 2 }))
     .sort((a, b) => b.bytes - a.bytes);
   const keysOf = (chosen: readonly { keys: string[] }[]) => chosen.flatMap((unit) => unit.keys);
+  const restoredWith = (chosen: readonly { keys: string[] }[]) =>
+    restoredFrom(pick(carrier, keysOf(chosen)), propagator);
+  if (units.length > MAX_TRIM_CHOICE) {
+    const all = restoredWith(units).context;
+    for (let i = 0; i < units.length && units.length > MAX_TRIM_CHOICE;) {
+      const without = units.filter((_, j) => j !== i);
+      if (restoredWith(without).context === all) units = without;
+      else i++;
+    }
+  }
   while (units.length > MAX_TRIM_CHOICE) {
-    const droppable = units.findIndex((unit) =>
-      restores(pick(carrier, keysOf(units.filter((u) => u !== unit)))),
+    const droppable = units.findIndex(
+      (unit) => restoredWith(units.filter((u) => u !== unit)).identity === want,
     );
     if (droppable < 0) return undefined;
     units.splice(droppable, 1);
   }
-  let best: TraceCarrier | undefined;
-  let bestBytes = -1;
-  for (let set = (1 << units.length) - 1; set > 0; set--) {
+  const chosen = units;
+  // The sets that fit, largest first (ties in descending bit order, the order they are made in).
+  const fitting: { set: number; bytes: number }[] = [];
+  for (let set = (1 << chosen.length) - 1; set > 0; set--) {
     let bytes = 1;
-    for (let i = 0; i < units.length; i++) if (set & (1 << i)) bytes += units[i]!.bytes + 1;
-    if (bytes > maxBytes || bytes <= bestBytes) continue;
-    const candidate = pick(carrier, keysOf(units.filter((_, i) => set & (1 << i))));
-    if (!restores(candidate)) continue;
-    best = candidate;
-    bestBytes = bytes;
+    for (let i = 0; i < chosen.length; i++) if (set & (1 << i)) bytes += chosen[i]!.bytes + 1;
+    if (bytes <= maxBytes) fitting.push({ set, bytes });
   }
-  return best;
+  fitting.sort((a, b) => b.bytes - a.bytes);
+  // What each set restores, extracted once: a set's check reads the sets one unit smaller.
+  const restored = new Map<number, Restored>();
+  const restoredBy = (set: number): Restored => {
+    let found = restored.get(set);
+    if (found === undefined) {
+      found = restoredWith(chosen.filter((_, i) => set & (1 << i)));
+      restored.set(set, found);
+    }
+    return found;
+  };
+  const needsEveryUnit = (set: number): boolean => {
+    const context = restoredBy(set).context;
+    for (let i = 0; i < chosen.length; i++)
+      if (set & (1 << i) && restoredBy(set & ~(1 << i)).context === context) return false;
+    return true;
+  };
+  for (const { set } of fitting)
+    if (restoredBy(set).identity === want && needsEveryUnit(set))
+      return pick(carrier, keysOf(chosen.filter((_, i) => set & (1 << i))));
+  return undefined;
 }
 
 /**
@@ -274,12 +309,51 @@ function pick(carrier: TraceCarrier, keys: readonly string[]): TraceCarrier {
   return out;
 }
 
-/** `<trace id>-<span id>-<sampled>` of the context `carrier` restores with `propagator`, or undefined. */
-function restoredIdentity(
-  carrier: TraceCarrier,
-  propagator: TextMapPropagator | undefined,
-): string | undefined {
-  const spanContext = trace.getSpanContext(extractCarrier(carrier, { propagator }, false));
-  if (spanContext === undefined) return undefined;
-  return `${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags & TraceFlags.SAMPLED}`;
+/** What {@link restoredFrom} finds for a carrier. */
+interface Restored {
+  /** `<trace id>-<span id>-<sampled>` of the restored span context; `undefined` when there is none. */
+  identity: string | undefined;
+  /** Everything the restored context gives a reader, as one text to compare. */
+  context: string;
+}
+
+/**
+ * What `carrier` restores with `propagator` (`extractCarrier`, as `contextFromCarrier` reads a row):
+ * the identity {@link captureStoredCarrier} keeps (trace id, parent span id, sampled flag), and as one
+ * text everything a reader of the restored context sees: the span context (ids, all trace flags,
+ * `isRemote`, the tracestate it relays), the restored root of a Datadog parent id 0
+ * (`getRestoredRoot`), the Datadog fields injection writes again (`getDatadogContext`: priority,
+ * origin, `_dd.p.*` tags by name, last parent id, the `_dd.parent_id` of `getExtractionAttributes`),
+ * the span links of conflicting styles (`getExtractionLinks`) and the baggage. Two carriers with the
+ * same text give a span started from them, and every carrier injected under it, the same values.
+ */
+function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | undefined): Restored {
+  const ctx = extractCarrier(carrier, { propagator }, false);
+  const spanContext = trace.getSpanContext(ctx);
+  const fields = getDatadogContext(ctx);
+  const context = JSON.stringify([
+    spanContext && [
+      spanContext.traceId,
+      spanContext.spanId,
+      spanContext.traceFlags,
+      spanContext.isRemote,
+      spanContext.traceState?.serialize(),
+    ],
+    getRestoredRoot(ctx),
+    fields && [
+      fields.samplingPriority,
+      fields.origin,
+      Object.entries(fields.propagationTags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      fields.lastParentId,
+    ],
+    getExtractionLinks(ctx),
+    propagation
+      .getBaggage(ctx)
+      ?.getAllEntries()
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ]);
+  const identity =
+    spanContext &&
+    `${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags & TraceFlags.SAMPLED}`;
+  return { identity, context };
 }

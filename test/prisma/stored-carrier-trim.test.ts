@@ -1,0 +1,287 @@
+// Trimming of a carrier over maxCarrierBytes (captureStoredCarrier rule 2, src/prisma/stored-carrier.ts):
+// the largest set of header units that fits, restores the same trace, and holds no unit whose removal
+// leaves what the set restores unchanged. Before, an x-datadog-origin was kept beside a lone
+// traceparent (extraction ignores it without the Datadog ids: bytes no reader uses), and a carrier of
+// more than 12 units kept its unread headers and lost the Datadog ids and tracestate.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  type Context,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
+import { TraceState } from "@opentelemetry/core";
+import {
+  contextFromCarrier,
+  createPropagator,
+  getDatadogContext,
+  getExtractionLinks,
+  getRestoredRoot,
+  setDatadogContext,
+  type TraceCarrier,
+} from "../../src/index.js";
+import { captureStoredCarrier, storedCarrierBytes } from "../../src/prisma/stored-carrier.js";
+import { runParameters } from "../hardening/arbitraries.js";
+
+const reader = createPropagator();
+
+/**
+ * A propagator that injects exactly `carrier` (names lower-cased by the carrier's setter, as a real
+ * one's are) and extracts as `createPropagator()` does: a carrier of any shape through the real path.
+ */
+const replaying = (carrier: Readonly<Record<string, string>>): TextMapPropagator => ({
+  inject: (_ctx, out, setter) => {
+    for (const [key, value] of Object.entries(carrier)) setter.set(out, key, value);
+  },
+  extract: (ctx, input, getter) => reader.extract(ctx, input, getter),
+  fields: () => Object.keys(carrier),
+});
+
+/** `captureStoredCarrier` of `carrier` (baggage all allowed) under `maxBytes`. */
+function trimmed(carrier: Readonly<Record<string, string>>, maxBytes: number): TraceCarrier | undefined {
+  return captureStoredCarrier(undefined, maxBytes, { context: ROOT_CONTEXT, propagator: replaying(carrier) });
+}
+
+function pick(carrier: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((key) => [key, carrier[key]!]));
+}
+
+/** What a reader of the context `carrier` restores sees (the test's own model of what must not change). */
+function restoredView(carrier: TraceCarrier): string {
+  const ctx: Context = contextFromCarrier(carrier, { propagator: reader });
+  const sc = trace.getSpanContext(ctx);
+  const dd = getDatadogContext(ctx);
+  return JSON.stringify({
+    span: sc && { ...sc, traceState: sc.traceState?.serialize() },
+    root: getRestoredRoot(ctx),
+    dd: dd && { ...dd, propagationTags: Object.entries(dd.propagationTags).sort() },
+    links: getExtractionLinks(ctx),
+    baggage: propagation.getBaggage(ctx)?.getAllEntries().sort(),
+  });
+}
+
+/** Trace id, parent span id and sampled flag restored from `carrier`, or undefined. */
+function identity(carrier: TraceCarrier): string | undefined {
+  const sc = trace.getSpanContext(contextFromCarrier(carrier, { propagator: reader }));
+  return sc && `${sc.traceId}-${sc.spanId}-${sc.traceFlags & TraceFlags.SAMPLED}`;
+}
+
+/** The header units a carrier is trimmed by: the Datadog ids, priority and tags together; the x-b3-* together. */
+function unitsOf(carrier: TraceCarrier): string[][] {
+  const units = new Map<string, string[]>();
+  for (const key of Object.keys(carrier)) {
+    const unit =
+      key.startsWith("x-datadog-") && key !== "x-datadog-origin"
+        ? "x-datadog-*"
+        : key.startsWith("x-b3-")
+          ? "x-b3-*"
+          : key;
+    units.set(unit, [...(units.get(unit) ?? []), key]);
+  }
+  return [...units.values()];
+}
+
+const without = (carrier: TraceCarrier, keys: readonly string[]) =>
+  Object.fromEntries(Object.entries(carrier).filter(([key]) => !keys.includes(key)));
+
+/** The carrier the default propagator writes for a span with a foreign tracestate and Datadog fields. */
+function defaultCarrier(): Record<string, string> {
+  const span = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+    spanId: "891087b8e3b70cb1",
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: false,
+    traceState: new TraceState("rojo=00f067aa0ba902b7"),
+  });
+  const ctx = setDatadogContext(span, {
+    samplingPriority: 2,
+    origin: "rum",
+    propagationTags: { "_dd.p.dm": "-4" },
+  });
+  const carrier: Record<string, string> = {};
+  createPropagator().inject(ctx, carrier, {
+    set: (c, key, value) => ((c as Record<string, string>)[key] = value),
+  });
+  return carrier;
+}
+
+const DATADOG_IDS = [
+  "x-datadog-trace-id",
+  "x-datadog-parent-id",
+  "x-datadog-sampling-priority",
+  "x-datadog-tags",
+];
+
+/**
+ * Limits and the exact keys kept for {@link defaultCarrier} (378 bytes; units: the Datadog ids 179
+ * bytes, tracestate 99, traceparent 71, x-datadog-origin 24, each with its JSON punctuation).
+ */
+const DEFAULT_CARRIER_LIMITS: [maxBytes: number, kept: string[] | undefined][] = [
+  [378, ["traceparent", "tracestate", ...DATADOG_IDS, "x-datadog-origin"]],
+  // The origin goes: beside the traceparent and its tracestate, whose dd= member holds o:rum, the
+  // Datadog winner takes the same origin from it.
+  [377, [...DATADOG_IDS, "tracestate", "traceparent"]],
+  [353, [...DATADOG_IDS, "tracestate", "traceparent"]],
+  // The traceparent alone beside the Datadog ids restores what they restore (same trace, same parent,
+  // no tracestate to relay): never kept with them; the origin is (priority 2 and rum, both kept).
+  [352, [...DATADOG_IDS, "x-datadog-origin"]],
+  [206, [...DATADOG_IDS, "x-datadog-origin"]],
+  [205, DATADOG_IDS],
+  [181, DATADOG_IDS],
+  [180, ["tracestate", "traceparent"]],
+  [173, ["tracestate", "traceparent"]],
+  // Was traceparent and x-datadog-origin (98 bytes): extraction ignores an origin without the Datadog ids.
+  [172, ["traceparent"]],
+  [98, ["traceparent"]],
+  [73, ["traceparent"]],
+  [72, undefined],
+];
+
+describe("trimming a stored carrier over maxCarrierBytes", () => {
+  test("the default carrier: the exact keys kept at each limit, no unit whose removal changes nothing", () => {
+    const full = defaultCarrier();
+    assert.equal(storedCarrierBytes(full), 378);
+    for (const [maxBytes, kept] of DEFAULT_CARRIER_LIMITS)
+      assert.deepEqual(trimmed(full, maxBytes), kept && pick(full, kept), `limit ${maxBytes}`);
+  });
+
+  test("a dd-trace-ot flat carrier (upper-case names, ot-baggage-*): baggage first, then the origin, the ids together", () => {
+    // test/fixtures/prisma-legacy-rows.json B09-ot-baggage, with an origin.
+    const row = {
+      "X-Datadog-Trace-Id": "1234567890123456789",
+      "X-Datadog-Parent-Id": "987654321",
+      "X-Datadog-Sampling-Priority": "1",
+      "X-Datadog-Origin": "synthetics",
+      "ot-baggage-tenant": "acme",
+    };
+    const lower = Object.fromEntries(Object.entries(row).map(([key, value]) => [key.toLowerCase(), value]));
+    const ids = ["x-datadog-trace-id", "x-datadog-parent-id", "x-datadog-sampling-priority"];
+    const limits: [number, string[] | undefined][] = [
+      [171, [...ids, "x-datadog-origin", "ot-baggage-tenant"]],
+      [170, [...ids, "x-datadog-origin"]],
+      [144, [...ids, "x-datadog-origin"]],
+      [143, ids],
+      [112, ids],
+      // The ids never go apart (x-datadog-trace-id alone restores no trace), nor the origin alone.
+      [111, undefined],
+      [40, undefined],
+    ];
+    for (const [maxBytes, kept] of limits)
+      assert.deepEqual(trimmed(row, maxBytes), kept && pick(lower, kept), `limit ${maxBytes}`);
+  });
+
+  test("over 12 units: headers no reader uses go first, then the same keys as for the carrier without them", () => {
+    // Twelve headers extraction never reads, 27 to 82 bytes each, beside the seven of the default
+    // carrier: 16 units, more than the 12 whose every subset is tried. The old reduction dropped the
+    // largest units that kept the trace (the Datadog ids, then tracestate) and kept the unread ones.
+    const full = defaultCarrier();
+    const pads = Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`x-pad-${String(i).padStart(2, "0")}`, "p".repeat(20 + 5 * i)]),
+    );
+    const padded = { ...full, ...pads };
+    assert.equal(unitsOf(padded).length, 16);
+    assert.equal(storedCarrierBytes(padded), 1116);
+    assert.deepEqual(trimmed(padded, 1116), padded);
+    assert.deepEqual(trimmed(padded, 1115), full);
+    for (const [maxBytes, kept] of DEFAULT_CARRIER_LIMITS)
+      assert.deepEqual(trimmed(padded, maxBytes), kept && pick(full, kept), `limit ${maxBytes}`);
+  });
+
+  test("property: a kept carrier fits, restores the full carrier's trace, and needs every unit it keeps", () => {
+    const hex = (length: number) =>
+      fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)).filter((id) => !/^0+$/.test(id));
+    const scenario = fc.record({
+      traceId: hex(32),
+      spanId: hex(16),
+      sampled: fc.boolean(),
+      traceState: fc.constantFrom(undefined, "rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE,rojo=1"),
+      datadog: fc.option(
+        fc.record(
+          {
+            samplingPriority: fc.integer({ min: -1, max: 2 }),
+            origin: fc.constantFrom("rum", "synthetics", "synthetics;=web,z"),
+            propagationTags: fc.record(
+              { "_dd.p.dm": fc.constantFrom("-4", "-0"), "_dd.p.usr": fc.stringMatching(/^[a-z]{1,60}$/) },
+              { requiredKeys: [] },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        { nil: undefined },
+      ),
+      // Headers the carrier loses (a propagator that writes fewer), and headers no reader uses.
+      dropped: fc.subarray([
+        "traceparent",
+        "tracestate",
+        "x-datadog-tags",
+        "x-datadog-origin",
+        "x-datadog-trace-id",
+      ]),
+      pads: fc.array(fc.integer({ min: 1, max: 80 }), { maxLength: 3 }),
+      // A traceparent of another trace (a link of the Datadog winner), sometimes.
+      otherTrace: fc.boolean(),
+      // The limit, in thousandths of the carrier's size (and a little over it).
+      limit: fc.integer({ min: 0, max: 1000 }),
+    });
+    const toCase = (s: typeof scenario extends fc.Arbitrary<infer T> ? T : never) => {
+      let ctx = trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: s.traceId,
+        spanId: s.spanId,
+        traceFlags: s.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+        isRemote: false,
+        traceState: s.traceState === undefined ? undefined : new TraceState(s.traceState),
+      });
+      if (s.datadog) ctx = setDatadogContext(ctx, s.datadog);
+      const carrier: Record<string, string> = {};
+      createPropagator().inject(ctx, carrier, {
+        set: (c, key, value) => ((c as Record<string, string>)[key] = value),
+      });
+      for (const key of s.dropped) delete carrier[key];
+      s.pads.forEach((size, i) => (carrier[`x-pad-${i}`] = "p".repeat(size)));
+      if (s.otherTrace && carrier.traceparent)
+        carrier.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      return { carrier, limit: Math.floor((s.limit * (storedCarrierBytes(carrier) + 10)) / 1000) };
+    };
+    fc.assert(
+      fc.property(scenario.map(toCase), ({ carrier, limit }) => {
+        const label = `${JSON.stringify(carrier)} under ${limit}`;
+        const kept = trimmed(carrier, limit);
+        const want = identity(carrier);
+        if (storedCarrierBytes(carrier) <= limit) {
+          assert.deepEqual(kept, carrier, label);
+          return;
+        }
+        if (kept === undefined) {
+          // Nothing stored: then no single unit that fits restores the trace on its own either.
+          if (want !== undefined)
+            for (const keys of unitsOf(carrier)) {
+              const unit = pick(carrier, keys);
+              assert.ok(
+                storedCarrierBytes(unit) > limit || identity(unit) !== want,
+                `${label}: ${keys.join()}`,
+              );
+            }
+          return;
+        }
+        assert.ok(storedCarrierBytes(kept) <= limit, label);
+        for (const [key, value] of Object.entries(kept)) assert.equal(carrier[key], value, label);
+        // A carrier that restores no trace (its ids dropped) has none to keep: it is cut as an inject-only
+        // propagator's is, longest value first (captureStoredCarrier rule 2).
+        if (want === undefined) return;
+        assert.equal(identity(kept), want, label);
+        const view = restoredView(kept);
+        for (const keys of unitsOf(kept))
+          assert.notEqual(
+            restoredView(without(kept, keys)),
+            view,
+            `${label}: ${keys.join()} changes nothing`,
+          );
+      }),
+      runParameters(150),
+    );
+  });
+});

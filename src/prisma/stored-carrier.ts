@@ -189,7 +189,10 @@ function fitCarrier(
   return trimmed;
 }
 
-/** Most units {@link trimCarrier} chooses among by trying every set (2^n sets, each sized, few extracted). */
+/**
+ * Most units {@link trimCarrier} chooses among by trying every set (2^n sets, each sized; the ones that
+ * fit are extracted largest first, each at most once, until one restores the trace and needs every unit).
+ */
 const MAX_TRIM_CHOICE = 12;
 
 /**
@@ -233,17 +236,18 @@ function trimCarrier(
   }
   // Each unit's keys and the exact JSON bytes of its members (`"key":"value"`, joined by commas), once;
   // a set's text adds a comma between units and the braces. Largest first.
-  let units = [...byUnit.values()]
+  const units = [...byUnit.values()]
     .map((keys) => ({ keys, bytes: storedCarrierBytes(pick(carrier, keys)) - 2 }))
     .sort((a, b) => b.bytes - a.bytes);
   const keysOf = (chosen: readonly { keys: string[] }[]) => chosen.flatMap((unit) => unit.keys);
   const restoredWith = (chosen: readonly { keys: string[] }[]) =>
     restoredFrom(pick(carrier, keysOf(chosen)), propagator);
+  // Over the limit of units, first those whose removal from the whole carrier changes nothing it
+  // restores (headers no reader uses), largest first; then the largest whose removal keeps the trace.
   if (units.length > MAX_TRIM_CHOICE) {
     const all = restoredWith(units).context;
     for (let i = 0; i < units.length && units.length > MAX_TRIM_CHOICE;) {
-      const without = units.filter((_, j) => j !== i);
-      if (restoredWith(without).context === all) units = without;
+      if (restoredWith(units.filter((_, j) => j !== i)).context === all) units.splice(i, 1);
       else i++;
     }
   }
@@ -254,12 +258,11 @@ function trimCarrier(
     if (droppable < 0) return undefined;
     units.splice(droppable, 1);
   }
-  const chosen = units;
   // The sets that fit, largest first (ties in descending bit order, the order they are made in).
   const fitting: { set: number; bytes: number }[] = [];
-  for (let set = (1 << chosen.length) - 1; set > 0; set--) {
+  for (let set = (1 << units.length) - 1; set > 0; set--) {
     let bytes = 1;
-    for (let i = 0; i < chosen.length; i++) if (set & (1 << i)) bytes += chosen[i]!.bytes + 1;
+    for (let i = 0; i < units.length; i++) if (set & (1 << i)) bytes += units[i]!.bytes + 1;
     if (bytes <= maxBytes) fitting.push({ set, bytes });
   }
   fitting.sort((a, b) => b.bytes - a.bytes);
@@ -268,20 +271,20 @@ function trimCarrier(
   const restoredBy = (set: number): Restored => {
     let found = restored.get(set);
     if (found === undefined) {
-      found = restoredWith(chosen.filter((_, i) => set & (1 << i)));
+      found = restoredWith(units.filter((_, i) => set & (1 << i)));
       restored.set(set, found);
     }
     return found;
   };
   const needsEveryUnit = (set: number): boolean => {
     const context = restoredBy(set).context;
-    for (let i = 0; i < chosen.length; i++)
+    for (let i = 0; i < units.length; i++)
       if (set & (1 << i) && restoredBy(set & ~(1 << i)).context === context) return false;
     return true;
   };
   for (const { set } of fitting)
     if (restoredBy(set).identity === want && needsEveryUnit(set))
-      return pick(carrier, keysOf(chosen.filter((_, i) => set & (1 << i))));
+      return pick(carrier, keysOf(units.filter((_, i) => set & (1 << i))));
   return undefined;
 }
 

@@ -90,8 +90,9 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
  *    parent span id and sampled flag (a lone `traceparent` when the Datadog headers do not fit, the
  *    Datadog headers without `tracestate`, ...), and that holds no header whose removal leaves what
  *    the set restores unchanged: ids, trace flags, tracestate, Datadog priority, origin, tags and last
- *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read; a
- *    `traceparent` beside the Datadog headers and no `tracestate` restores nothing they do not). When
+ *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read), unless
+ *    the header restores the trace on its own (the Datadog headers, `traceparent`, b3: each is kept
+ *    for a reader that extracts only its style, beside another that restores the same). When
  *    no such set fits, nothing is stored: a carrier
  *    that restored another trace (`x-datadog-trace-id` without the `_dd.p.tid` of `x-datadog-tags`
  *    names the low 64 bits alone) or no trace would be worse than none. Both cases warn (`diag.warn`).
@@ -213,7 +214,9 @@ function trimUnit(key: string): string {
  * parent span id and sampled flag the whole carrier restores, and holds no unit whose removal leaves
  * what the set restores unchanged ({@link restoredFrom}: an `x-datadog-origin` beside a lone
  * `traceparent`, which extraction ignores without the Datadog ids, or a `tracestate` without its
- * `traceparent`, would be bytes no reader uses); `undefined` when no set does. A carrier its
+ * `traceparent`, would be bytes no reader uses) unless that unit restores the trace on its own (a
+ * whole style: the Datadog ids, `traceparent`, b3; kept beside another for a reader that extracts only
+ * that style); `undefined` when no set does. A carrier its
  * propagator does not read back (an inject-only propagator) is trimmed by {@link dropLongestValues}.
  * Every set is tried, largest first (the slow path of a rare carrier: a propagator's carrier has half
  * a dozen units at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes
@@ -236,8 +239,14 @@ function trimCarrier(
   }
   // Each unit's keys and the exact JSON bytes of its members (`"key":"value"`, joined by commas), once;
   // a set's text adds a comma between units and the braces. Largest first.
+  // A unit that restores the trace on its own (the Datadog ids, a traceparent, b3) is a whole style: it
+  // is kept beside another that restores the same context, for a reader whose propagator reads only it.
   const units = [...byUnit.values()]
-    .map((keys) => ({ keys, bytes: storedCarrierBytes(pick(carrier, keys)) - 2 }))
+    .map((keys) => {
+      const unit = pick(carrier, keys);
+      const whole = restoredFrom(unit, propagator).identity === want;
+      return { keys, bytes: storedCarrierBytes(unit) - 2, whole };
+    })
     .sort((a, b) => b.bytes - a.bytes);
   const keysOf = (chosen: readonly { keys: string[] }[]) => chosen.flatMap((unit) => unit.keys);
   const restoredWith = (chosen: readonly { keys: string[] }[]) =>
@@ -247,7 +256,8 @@ function trimCarrier(
   if (units.length > MAX_TRIM_CHOICE) {
     const all = restoredWith(units).context;
     for (let i = 0; i < units.length && units.length > MAX_TRIM_CHOICE;) {
-      if (restoredWith(units.filter((_, j) => j !== i)).context === all) units.splice(i, 1);
+      if (!units[i]!.whole && restoredWith(units.filter((_, j) => j !== i)).context === all)
+        units.splice(i, 1);
       else i++;
     }
   }
@@ -279,7 +289,7 @@ function trimCarrier(
   const needsEveryUnit = (set: number): boolean => {
     const context = restoredBy(set).context;
     for (let i = 0; i < units.length; i++)
-      if (set & (1 << i) && restoredBy(set & ~(1 << i)).context === context) return false;
+      if (set & (1 << i) && !units[i]!.whole && restoredBy(set & ~(1 << i)).context === context) return false;
     return true;
   };
   for (const { set } of fitting)

@@ -18,6 +18,7 @@ import {
 import { TraceState as CoreTraceState } from "@opentelemetry/core";
 import fc from "fast-check";
 import { setDatadogContext, W3CTraceState, type DatadogContext } from "../../src/index.js";
+import { bindDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 
 /** Every propagation header name tracehop reads or writes (W3C, Datadog, B3). */
 export const HEADER_NAMES = [
@@ -1281,6 +1282,12 @@ export interface HostileInjection {
   spanContext?: SpanContext;
   datadog?: DatadogContext;
   datadogFirst: boolean;
+  /**
+   * True: the Datadog fields go through `setDatadogContext`, as an application sets them (the ones it
+   * refuses are left out); false: all of them are bound as they are, as extraction binds what it read
+   * (`bindDatadogContext`), so that the encoders meet every hostile value.
+   */
+  viaSetter: boolean;
   baggage?: [string, BaggageEntry][];
 }
 
@@ -1289,24 +1296,30 @@ export const hostileInjection: fc.Arbitrary<HostileInjection> = fc.record(
     spanContext: hostileSpanContext,
     datadog: hostileDatadogFields,
     datadogFirst: fc.boolean(),
+    viaSetter: fc.boolean(),
     baggage: hostileBaggage,
   },
-  { requiredKeys: ["datadogFirst"] },
+  { requiredKeys: ["datadogFirst", "viaSetter"] },
 );
 
 /**
- * The Context of a {@link HostileInjection}, built with the public API as an application would.
- * `setDatadogContext` refuses a field value it cannot hold with a TypeError (checked here: anything
- * else thrown fails the property); the fields set are the ones it accepts, each field and each tag
- * tried alone, so that every hostile value it lets through still reaches the encoders.
+ * The Context of a {@link HostileInjection}. With `viaSetter`, built with the public API as an
+ * application would: `setDatadogContext` refuses a field value it cannot hold with a TypeError
+ * (checked here: anything else thrown fails the property); the fields set are the ones it accepts,
+ * each field and each tag tried alone. Without it, every field is bound as it is
+ * (`bindDatadogContext`, bound to the span context's trace as the setter binds), so that the encoders'
+ * own checks meet every hostile value whatever the setter lets through.
  */
 export function contextOfInjection(injection: HostileInjection): Context {
   let ctx = ROOT_CONTEXT;
-  const { spanContext, datadog: given, datadogFirst, baggage } = injection;
-  const datadog = given === undefined ? undefined : acceptedFields(given);
-  if (datadog !== undefined && datadogFirst) ctx = setDatadogContext(ctx, datadog);
+  const { spanContext, datadog: given, datadogFirst, viaSetter, baggage } = injection;
+  const setDatadog = (c: Context): Context =>
+    viaSetter
+      ? setDatadogContext(c, acceptedFields(given!))
+      : bindDatadogContext(c, given!, trace.getSpanContext(c)?.traceId);
+  if (given !== undefined && datadogFirst) ctx = setDatadog(ctx);
   if (spanContext !== undefined) ctx = trace.setSpanContext(ctx, spanContext);
-  if (datadog !== undefined && !datadogFirst) ctx = setDatadogContext(ctx, datadog);
+  if (given !== undefined && !datadogFirst) ctx = setDatadog(ctx);
   if (baggage !== undefined)
     ctx = propagation.setBaggage(ctx, propagation.createBaggage(Object.fromEntries(baggage)));
   return ctx;

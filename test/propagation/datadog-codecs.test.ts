@@ -438,6 +438,45 @@ describe("sampling priority text", () => {
   });
 });
 
+describe("x-datadog-tags encoding of tags bound by untyped code", () => {
+  test("a tag value that is not a string is never written, whatever its toString says (no CR/LF injection)", () => {
+    // setDatadogContext refuses such values; the encoder must not rely on it (extraction and internal
+    // binding are other ways in). Before, an object passed the value check (no length: no character
+    // to refuse) and its toString wrote "\r\nx-evil: 1" into the header.
+    const evil = { toString: () => "\r\nx-evil: 1" };
+    for (const value of [evil, 5, true, null, ["a"], new String("ok")] as unknown[]) {
+      const tags = { "_dd.p.usr": value } as unknown as Record<string, string>;
+      assert.equal(encodeTagsHeader(tags, "0000000000000000", 512), undefined, String(value));
+      assert.equal(
+        encodeTagsHeader({ "_dd.p.dm": value } as unknown as Record<string, string>, "640cfd8d00000000", 512),
+        undefined,
+        `dm ${String(value)}`,
+      );
+    }
+    assert.equal(encodeTagsHeader({ "_dd.p.usr": "ok" }, "0000000000000000", 512), "_dd.p.usr=ok");
+    const ctx = bindDatadogContext(
+      ROOT_CONTEXT,
+      { propagationTags: { "_dd.p.usr": evil as unknown as string } },
+      undefined,
+    );
+    const carrier: Record<string, string> = {};
+    createPropagator(["datadog"]).inject(
+      trace.setSpanContext(ctx, {
+        traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+        spanId: "891087b8e3b70cb1",
+        traceFlags: 1,
+        isRemote: false,
+      }),
+      carrier,
+      defaultTextMapSetter,
+    );
+    assert.equal(carrier["x-datadog-tags"], undefined);
+    // The rest of the carrier is still written: only the tags header is left out.
+    assert.equal(carrier["x-datadog-trace-id"], BigInt("0xab54a98ceb1f0ad2").toString());
+    assert.equal(carrier["x-datadog-sampling-priority"], "1");
+  });
+});
+
 describe("dd= member encoding", () => {
   test("encodeDdMemberValue always gives a valid tracestate value, whatever the origin and tags", () => {
     const text = fc.oneof(

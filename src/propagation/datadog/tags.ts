@@ -49,9 +49,12 @@ const LEGACY_DECISION_MAKER_HEX = 10;
 const DM_PREFIX = `${DECISION_MAKER_TAG}=`;
 const TID_PREFIX = `${TID_TAG}=`;
 
-/** Key: printable ASCII 0x21-0x7E without `,` and `=` (dd-trace-java `DatadogPTagsCodec` eBNF). */
-export function isValidTagKey(key: string): boolean {
-  if (key.length === 0) return false;
+/**
+ * Key: printable ASCII 0x21-0x7E without `,` and `=` (dd-trace-java `DatadogPTagsCodec` eBNF). Not a
+ * string (tags bound by untyped code): false, so that nothing of it is written.
+ */
+export function isValidTagKey(key: unknown): key is string {
+  if (typeof key !== "string" || key.length === 0) return false;
   for (let i = 0; i < key.length; i++) {
     const code = key.charCodeAt(i);
     if (code < CHAR_BANG || code > CHAR_TILDE || code === CHAR_COMMA || code === CHAR_EQUALS) return false;
@@ -61,10 +64,11 @@ export function isValidTagKey(key: string): boolean {
 
 /**
  * Value: ASCII 0x20-0x7E without `,`; `=` allowed (dd-trace-java `DatadogPTagsCodec` eBNF). Empty is
- * invalid (dd-trace-java `DatadogPropagationTagsTest`).
+ * invalid (dd-trace-java `DatadogPropagationTagsTest`). Not a string: false (an object's `toString`
+ * could write anything, CR/LF included).
  */
-export function isValidTagValue(value: string): boolean {
-  if (value.length === 0) return false;
+export function isValidTagValue(value: unknown): value is string {
+  if (typeof value !== "string" || value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code < CHAR_SPACE || code > CHAR_TILDE || code === CHAR_COMMA) return false;

@@ -40,7 +40,7 @@ export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T)
     endSpan(span);
     throw err;
   }
-  if (isThenable(result)) return settleThenable(span, active, result) as T;
+  if (isThenable(result)) return settleThenable(span, result, active, true) as T;
   const tag = generatorTag(result);
   if (tag === "Generator") return wrapGenerator(span, active, result as Generator) as T;
   if (tag === "AsyncGenerator") return wrapAsyncGenerator(span, active, result as AsyncGenerator) as T;
@@ -150,7 +150,7 @@ function endSpan(span: Span): void {
  * value whose `then` cannot be read (a throwing getter or proxy trap) is not a thenable here, so the
  * span ends and the value is returned as it is (awaiting it fails in the caller, as without tracehop).
  */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
   if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
   try {
     return typeof (value as { then?: unknown }).then === "function";
@@ -174,29 +174,59 @@ function generatorTag(value: unknown): string | undefined {
 }
 
 /**
- * The promise of `thenable`'s outcome, ending `span` when it settles. A native promise's work has
+ * The promise of `thenable`'s outcome; a rejection is recorded on `span` ({@link recordFailure}) and
+ * passed on with the same reason. `ends`: `span` ends when it settles, either way (`runInSpan`'s own
+ * span); else it is left open for its owner ({@link recordingFailures}). A native promise's work has
  * started already; any other thenable may be lazy (Prisma's `PrismaPromise` sends its query only when
  * `then` is called, and `Promise.resolve` would call it from a later job, outside `active`), so its
- * `then` is called here, synchronously, with `active` active. A `then` that throws rejects the result.
+ * `then` is called here, synchronously, with two functions (a minimal thenable may call either, and
+ * need not return anything; never `then(undefined, ...)`), with `active` active when given (else in
+ * the caller's context). A `then` that throws rejects the result.
  */
-function settleThenable(span: Span, active: Context, thenable: PromiseLike<unknown>): Promise<unknown> {
+function settleThenable(
+  span: Span,
+  thenable: PromiseLike<unknown>,
+  active: Context | undefined,
+  ends: boolean,
+): Promise<unknown> {
   const settled =
     thenable instanceof Promise
       ? thenable
       : new Promise<unknown>((resolve, reject) => {
-          contextApi.with(active, () => thenable.then(resolve, reject));
+          if (active === undefined) thenable.then(resolve, reject);
+          else contextApi.with(active, () => thenable.then(resolve, reject));
         });
   return settled.then(
-    (value) => {
-      endSpan(span);
-      return value;
-    },
+    ends
+      ? (value) => {
+          endSpan(span);
+          return value;
+        }
+      : undefined,
     (err: unknown) => {
       recordFailure(span, err);
-      endSpan(span);
+      if (ends) endSpan(span);
       throw err;
     },
   );
+}
+
+/**
+ * Internal: runs `fn` inside a span that someone else started and will end (an instrumentation's
+ * PRODUCER or CONSUMER span reused as the messaging span), in the caller's context: a throw or a
+ * rejection is recorded on `span` and passed through unchanged; the span is left open for its owner.
+ * A thenable result is returned as a promise of the same outcome, as {@link runInSpan} returns it
+ * ({@link settleThenable}).
+ */
+export function recordingFailures<T>(span: Span, fn: () => T): T {
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    recordFailure(span, err);
+    throw err;
+  }
+  return isThenable(result) ? (settleThenable(span, result, undefined, false) as T) : result;
 }
 
 type StepMethod = "next" | "throw" | "return";

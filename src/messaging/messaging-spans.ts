@@ -21,7 +21,7 @@ import {
 } from "../context/carrier-context.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
-import { isThenable, recordFailure, runInSpan } from "../context/run-in-span.js";
+import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
 import { withCarrierIn } from "../context/with-carrier.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -266,36 +266,6 @@ function messagingAttributes(
   };
   if (options.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
   return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
-}
-
-/**
- * Runs `fn` inside a span that someone else started and will end (an instrumentation's PRODUCER or
- * CONSUMER span reused as the messaging span): a throw or a rejection is recorded on `span` and
- * passed through unchanged; the span is left open for its owner. A thenable result is returned as a
- * promise of the same outcome, as `runInSpan` returns it: a thenable that is not a native promise
- * gets its `then` called here with two functions (a minimal thenable may call either, and need not
- * return anything), never `then(undefined, ...)`.
- */
-function recordingFailures<T>(span: Span, fn: () => T): T {
-  let result: T;
-  try {
-    result = fn();
-  } catch (err) {
-    recordFailure(span, err);
-    throw err;
-  }
-  if (!isThenable(result)) return result;
-  const thenable = result;
-  const settled =
-    thenable instanceof Promise
-      ? thenable
-      : new Promise<unknown>((resolve, reject) => {
-          thenable.then(resolve, reject);
-        });
-  return settled.then(undefined, (err: unknown) => {
-    recordFailure(span, err);
-    throw err;
-  }) as T;
 }
 
 /**

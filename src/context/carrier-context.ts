@@ -11,7 +11,7 @@ import {
   type TraceCarrier,
 } from "../carrier/carrier.js";
 import { createPropagator } from "../propagation/create-propagator.js";
-import { storedCarrierOf } from "./carrier-source.js";
+import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { assertKnownOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 
@@ -161,4 +161,13 @@ export function extractCarrier(carrier: unknown, options: CarrierOptions | null,
   } catch {
     return base; // a throwing proxy or getter, or a failing propagator: no context
   }
+}
+
+/**
+ * Internal: the context of a carrier `readCarrierSource` read (`withCarrier`'s restore, `withSendSpan`'s
+ * `creationContext`): `source.carrier` extracted as it is, onto `ROOT_CONTEXT` — a row's
+ * `traceContext`, already taken out of its row, is not looked into for a row again. Never throws.
+ */
+export function extractSource(source: CarrierSource, propagator: TextMapPropagator | undefined): Context {
+  return extractCarrier(source.carrier, { propagator }, false);
 }

@@ -37,7 +37,7 @@ import {
 } from "./attributes.js";
 import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
-import { assertPropagatorOption, extractCarrier, TRACER_NAME } from "./carrier-context.js";
+import { assertPropagatorOption, extractSource, TRACER_NAME } from "./carrier-context.js";
 import {
   readCarrierSource,
   toEpochMs,
@@ -200,8 +200,7 @@ export function startRestoredSpan(
 ): StartedSpan {
   const tracer = trace.getTracer(TRACER_NAME);
   const source = scope.source ?? readCarrierSource(input);
-  const restored =
-    scope.restored ?? extractCarrier(source.carrier, { propagator: options.propagator }, false);
+  const restored = scope.restored ?? extractSource(source, options.propagator);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored
   // root's trace id itself: no other span started from this extraction gets them from ExtractionSpanProcessor.
   markExtractionTaken(restored);

@@ -15,7 +15,7 @@ import { withBatch, type TraceCarrier, type WithCarrierOptions } from "../index.
 import { normalizeCarrier } from "../carrier/carrier.js";
 import {
   assertPropagatorOption,
-  extractCarrier,
+  extractSource,
   injectCarrier,
   TRACER_NAME,
 } from "../context/carrier-context.js";
@@ -366,8 +366,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   let source: CarrierSource | undefined;
   if (forward === "creation-context") {
     source = readCarrierSource(creationContext);
-    // `false`: the carrier the row held, not looked into for a row again (as before the row was read once).
-    restored = extractCarrier(source.carrier, { propagator }, false);
+    restored = extractSource(source, propagator);
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
       const carrier = injectCarrier({ context: restored, propagator });

@@ -59,18 +59,18 @@ export function isTraceCarrierProvider(value: unknown): value is TraceCarrierPro
 }
 
 /** {@link rowCarrier}: the value is not a row ({@link isTraceCarrierProvider} false). */
-export const NOT_A_ROW: unique symbol = Symbol("tracehop.not-a-row");
+const NOT_A_ROW: unique symbol = Symbol("tracehop.not-a-row");
 /** {@link rowCarrier}: a row whose `traceContext` getter or proxy trap threw: it holds no carrier. */
-export const UNREADABLE_CARRIER: unique symbol = Symbol("tracehop.unreadable-carrier");
+const UNREADABLE_CARRIER: unique symbol = Symbol("tracehop.unreadable-carrier");
 
 /**
- * Internal: the row-or-carrier choice of every reader of a stored carrier, with the row's
+ * The row-or-carrier choice of every reader of a stored carrier in this module, with the row's
  * `traceContext` read exactly once (a getter with side effects, a proxy that counts or revokes itself
  * sees one read): {@link NOT_A_ROW} when `value` is not a row as {@link isTraceCarrierProvider} says,
  * {@link UNREADABLE_CARRIER} for a row whose `traceContext` could not be read, else the value of its
  * `traceContext` (any value, `null` and `undefined` included). Never throws.
  */
-export function rowCarrier(value: unknown): unknown {
+function rowCarrier(value: unknown): unknown {
   if (value === null || typeof value !== "object") return NOT_A_ROW;
   try {
     // Array.isArray, instanceof and `in` consult a proxy's traps: a revoked proxy throws in each.
@@ -148,23 +148,31 @@ function hasSpanContextHeader(value: Record<string, unknown>): boolean {
 /**
  * Splits what a caller handed to `withCarrier` into the carrier and its capture time: a
  * {@link TraceCarrierProvider} gives its `traceContext` (read once: {@link rowCarrier}) and
- * `createdAt`; anything else is the carrier itself (object or JSON text) with no known capture time.
- * Never throws.
+ * `createdAt` (a row whose `traceContext` cannot be read: neither); anything else is the carrier
+ * itself (object or JSON text) with no known capture time. Never throws.
  */
 export function readCarrierSource(input: unknown): CarrierSource {
   const stored = rowCarrier(input);
   if (stored === NOT_A_ROW) return { carrier: input, capturedAtMs: undefined };
-  return rowCarrierSource(input as Record<string, unknown>, stored);
+  // A hostile getter on the row: no carrier, and its `createdAt` is not read.
+  if (stored === UNREADABLE_CARRIER) return { carrier: undefined, capturedAtMs: undefined };
+  return rowSource(input as Record<string, unknown>, stored);
 }
 
 /**
- * Internal: {@link readCarrierSource} of a row whose `traceContext` was read already ({@link rowCarrier}
- * gave `stored`, not {@link NOT_A_ROW}): that value, not read again, and the capture time from its
- * `createdAt`. Never throws.
+ * Internal: {@link readCarrierSource} of `value` when it is a row whose `traceContext` holds something
+ * (not `null` or `undefined`, and readable): `traced`'s default carrier, the first such argument.
+ * `undefined` for anything else, whose `createdAt` is then not read. Never throws.
  */
-export function rowCarrierSource(row: Record<string, unknown>, stored: unknown): CarrierSource {
-  // A hostile getter on the row: no carrier.
-  if (stored === UNREADABLE_CARRIER) return { carrier: undefined, capturedAtMs: undefined };
+export function rowSourceWithCarrier(value: unknown): CarrierSource | undefined {
+  const stored = rowCarrier(value);
+  if (stored === NOT_A_ROW || stored === UNREADABLE_CARRIER || stored === null || stored === undefined)
+    return undefined;
+  return rowSource(value as Record<string, unknown>, stored);
+}
+
+/** The source of a row whose `traceContext` was read as `stored`: that value and its `createdAt`. */
+function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource {
   let capturedAtMs: number | undefined;
   try {
     capturedAtMs = toEpochMs(row[CREATED_AT_FIELD]);

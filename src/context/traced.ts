@@ -1,12 +1,5 @@
 import { context as contextApi, diag, trace } from "@opentelemetry/api";
-import {
-  NOT_A_ROW,
-  rowCarrier,
-  rowCarrierSource,
-  UNREADABLE_CARRIER,
-  warnIfCarrierInOtherField,
-  type CarrierSource,
-} from "./carrier-source.js";
+import { rowSourceWithCarrier, warnIfCarrierInOtherField, type CarrierSource } from "./carrier-source.js";
 import { describeValue } from "../describe-value.js";
 import { runInSpan } from "./run-in-span.js";
 import {
@@ -246,10 +239,8 @@ function findCarrier<A extends readonly unknown[]>(
     }
   }
   for (const arg of args) {
-    const stored = rowCarrier(arg);
-    if (stored === NOT_A_ROW || stored === UNREADABLE_CARRIER || stored === null || stored === undefined)
-      continue;
-    return { input: arg, source: rowCarrierSource(arg as Record<string, unknown>, stored) };
+    const source = rowSourceWithCarrier(arg);
+    if (source !== undefined) return { input: arg, source };
   }
   return undefined;
 }

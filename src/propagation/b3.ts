@@ -15,7 +15,7 @@ import {
   X_B3_SPAN_ID,
   X_B3_TRACE_ID,
 } from "@opentelemetry/propagator-b3";
-import { knownTraceFlags } from "./trace-flags.js";
+import { withKnownFlags } from "./trace-flags.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
 
@@ -68,7 +68,7 @@ export class B3StylePropagator implements TextMapPropagator {
    * `knownTraceFlags`, as every other style writes it: OpenTelemetry's B3 propagator reads
    * `traceFlags & 1` itself, which agrees for a number, but throws a TypeError for a bigint and
    * writes no `x-b3-sampled` for `undefined` (a deferred decision, where the traceparent says not
-   * sampled); a `traceFlags` that is not a number is therefore handed over as its known flags.
+   * sampled); the span context is therefore handed over with its known flags (`withKnownFlags`).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
@@ -76,20 +76,9 @@ export class B3StylePropagator implements TextMapPropagator {
     const traceId = normalizeHexId(spanContext.traceId, 32);
     const spanId = normalizeHexId(spanContext.spanId, 16);
     if (traceId === undefined || spanId === undefined) return;
-    // For a number, `traceFlags & 1` (OpenTelemetry's B3 propagator) is knownTraceFlags' sampled bit.
-    const flagsAsGiven = typeof spanContext.traceFlags === "number";
-    this._b3.inject(
-      traceId === spanContext.traceId && spanId === spanContext.spanId && flagsAsGiven
-        ? context
-        : trace.setSpanContext(context, {
-            ...spanContext,
-            traceId,
-            spanId,
-            traceFlags: flagsAsGiven ? spanContext.traceFlags : knownTraceFlags(spanContext.traceFlags),
-          }),
-      carrier,
-      setter,
-    );
+    const ids =
+      traceId === spanContext.traceId && spanId === spanContext.spanId ? undefined : { traceId, spanId };
+    this._b3.inject(withKnownFlags(context, spanContext, ids), carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {

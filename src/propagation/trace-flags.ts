@@ -1,3 +1,4 @@
+import { trace, type Context, type SpanContext } from "@opentelemetry/api";
 import { KNOWN_FLAGS_MASK } from "./w3c/constants.js";
 
 /**
@@ -31,4 +32,23 @@ export function knownTraceFlags(traceFlags: unknown): number {
   return typeof traceFlags === "string" || typeof traceFlags === "boolean"
     ? Number(traceFlags) & KNOWN_FLAGS_MASK
     : 0;
+}
+
+/**
+ * Internal: the context a wrapped propagator (OpenTelemetry's B3, a W3C propagator given to
+ * `DatadogTraceContextPropagator`) injects from, so that it writes the sampled state every tracehop
+ * style writes: `context`, whose span is `spanContext`, with that span context's flags replaced by
+ * {@link knownTraceFlags} and its fields replaced by `changes` (ids in canonical form, a new
+ * tracestate). `context` itself when there are no `changes` and the flags are already the known ones
+ * (a number 0-3): no copy on the common path. Never throws.
+ */
+export function withKnownFlags(
+  context: Context,
+  spanContext: SpanContext,
+  changes?: Partial<SpanContext>,
+): Context {
+  const traceFlags = knownTraceFlags(spanContext.traceFlags);
+  return changes === undefined && traceFlags === spanContext.traceFlags
+    ? context
+    : trace.setSpanContext(context, { ...spanContext, ...changes, traceFlags });
 }

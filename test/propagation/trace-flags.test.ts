@@ -21,6 +21,7 @@ import {
   TraceContextPropagator,
 } from "../../src/index.js";
 import { B3StylePropagator } from "../../src/propagation/b3.js";
+import { withKnownFlags } from "../../src/propagation/trace-flags.js";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 const SPAN = "b7ad6b7169203331";
@@ -166,5 +167,33 @@ describe("a traceFlags that is not a number 0-3: every style writes one sampling
         `traceFlags ${name}`,
       );
     }
+  });
+});
+
+describe("withKnownFlags: the context a wrapped propagator injects from", () => {
+  test("the same context when the flags are known and nothing changes; else a copy with the known flags and the changes", () => {
+    const known = contextWithFlags(3);
+    assert.equal(withKnownFlags(known, trace.getSpanContext(known)!), known);
+
+    for (const { name, traceFlags, flags } of CASES) {
+      const ctx = contextWithFlags(traceFlags);
+      const spanContext = trace.getSpanContext(ctx)!;
+      const given = withKnownFlags(ctx, spanContext);
+      const expected = Number.parseInt(flags, 16);
+      if (traceFlags === expected) assert.equal(given, ctx, name);
+      else assert.deepEqual(trace.getSpanContext(given), { ...spanContext, traceFlags: expected }, name);
+    }
+
+    const changed = withKnownFlags(known, trace.getSpanContext(known)!, { spanId: "00f067aa0ba902b7" });
+    assert.notEqual(changed, known);
+    assert.deepEqual(trace.getSpanContext(changed), {
+      traceId: TRACE,
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 3,
+      isRemote: false,
+    });
+    // The flags are the known ones even when `changes` names other flags.
+    const masked = withKnownFlags(known, trace.getSpanContext(contextWithFlags(0x81))!, { traceFlags: 0x81 });
+    assert.equal(trace.getSpanContext(masked)!.traceFlags, 1);
   });
 });

@@ -30,7 +30,7 @@ import {
   resolveStoredInjection,
   type ResolvedInjection,
 } from "./injection-fields.js";
-import { knownTraceFlags } from "../trace-flags.js";
+import { knownTraceFlags, withKnownFlags } from "../trace-flags.js";
 import {
   FLAG_SAMPLED,
   TRACE_PARENT_HEADER,
@@ -137,15 +137,10 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       if (header !== undefined) setter.set(carrier, TRACE_STATE_HEADER, header);
       return;
     }
-    const withDd = withDdMember(traceState, value);
     // The wrapped propagator gets the flags `s:` followed (knownTraceFlags), not a "1" or a `true` it
     // might read otherwise.
-    const traceFlags = knownTraceFlags(spanContext.traceFlags);
-    this._w3c.inject(
-      trace.setSpanContext(context, { ...spanContext, traceFlags, traceState: withDd }),
-      carrier,
-      setter,
-    );
+    const withDd = withDdMember(traceState, value);
+    this._w3c.inject(withKnownFlags(context, spanContext, { traceState: withDd }), carrier, setter);
   }
 
   /**
@@ -221,18 +216,6 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   fields(): string[] {
     return this._w3c.fields();
   }
-}
-
-/**
- * `context`, or a copy whose span context has the flags every tracehop style writes for it
- * (`knownTraceFlags`) when its own differ (not a number, unknown bits): what a wrapped W3C propagator
- * is given, so that it writes the sampled flag the other styles write.
- */
-function withKnownFlags(context: Context, spanContext: SpanContext): Context {
-  const traceFlags = knownTraceFlags(spanContext.traceFlags);
-  return traceFlags === spanContext.traceFlags
-    ? context
-    : trace.setSpanContext(context, { ...spanContext, traceFlags });
 }
 
 /**

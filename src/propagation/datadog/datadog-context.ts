@@ -56,13 +56,15 @@ export class StoredDatadogContext {
    * @param traceIdDecimal the unsigned decimal of the low 64 bits of `traceId` (`x-datadog-trace-id`),
    *   when the extraction read it in canonical form: re-injecting this trace writes it without
    *   converting the id again
-   * @param _traceFlags the W3C trace flags of that extraction (used only when `fields` is undefined)
+   * @param _traceFlags the trace flags of that extraction's span context as it holds them (used only
+   *   when `fields` is undefined): a number from tracehop's traceparent reader, any value from a
+   *   wrapped W3C propagator or untyped code ({@link fieldsOfW3CTrace} reads it with `knownTraceFlags`)
    */
   constructor(
     readonly traceId: string | undefined,
     fields: DatadogContext | undefined,
     readonly traceIdDecimal: string | undefined,
-    private readonly _traceFlags: number,
+    private readonly _traceFlags: unknown,
   ) {
     this._fields = fields;
   }
@@ -79,10 +81,11 @@ const ZERO_TRACE_ID = ZERO_HEX16 + ZERO_HEX16;
 /**
  * The Datadog fields of a W3C trace without a `dd=` member, as dd-trace-js `_extractTraceparentContext`
  * derives them: priority from the sampled flag, and `_dd.p.tid` from the upper 64 bits of `traceId`
- * (32 lowercase hex) unless they are zero. The sampled flag as every inject style reads it
+ * (32 lowercase hex) unless they are zero. `traceFlags`: the span context's, as it holds them — any
+ * value, as a wrapped W3C propagator or untyped code gives it — read as every inject style reads it
  * (`knownTraceFlags`). A fresh object.
  */
-export function fieldsOfW3CTrace(traceId: string, traceFlags: number): DatadogContext {
+export function fieldsOfW3CTrace(traceId: string, traceFlags: unknown): DatadogContext {
   const high = traceId.slice(0, 16);
   return {
     samplingPriority: (knownTraceFlags(traceFlags) & FLAG_SAMPLED) !== 0 ? 1 : 0,
@@ -333,6 +336,6 @@ export function storedDatadogContext(
  * `traceId` (32 lowercase hex), its fields derived from it and `traceFlags` on first read
  * ({@link fieldsOfW3CTrace}).
  */
-export function storedW3CDatadogContext(traceId: string, traceFlags: number): StoredDatadogContext {
+export function storedW3CDatadogContext(traceId: string, traceFlags: unknown): StoredDatadogContext {
   return new StoredDatadogContext(traceId, undefined, undefined, traceFlags);
 }

@@ -252,10 +252,15 @@ function spanName(operationName: string, options: MessagingSpanOptions): string 
   return options.destination === "" ? operationName : `${operationName} ${options.destination}`;
 }
 
+/**
+ * The attributes a messaging span starts with: tracehop's, then `batchMessageCount` as
+ * `messaging.batch.message_count` when given, then `options.attributes` (which win). A fresh object.
+ */
 function messagingAttributes(
   options: MessagingSpanOptions,
   operationType: string,
   operationName: string,
+  batchMessageCount?: number,
 ): Attributes {
   const attributes: Attributes = {
     [ATTR_MESSAGING_SYSTEM]: options.system,
@@ -265,6 +270,7 @@ function messagingAttributes(
     [ATTR_MESSAGING_OPERATION_NAME]: operationName,
   };
   if (options.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
+  if (batchMessageCount !== undefined) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = batchMessageCount;
   return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
 }
 
@@ -559,18 +565,13 @@ export function withBatchProcessSpan<M, T>(
 ): T {
   requireOptions("withBatchProcessSpan", options);
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
+  // The count is set for a batch of one too (withBatch, not a messaging API, leaves it out then); a
+  // non-array is withBatch's TypeError. No `messageId`: requireOptions refuses one here.
   const attributes = messagingAttributes(
-    {
-      ...options,
-      messageId: undefined,
-      // Set for a batch of one too (withBatch, not a messaging API, leaves it out then); a non-array
-      // is withBatch's TypeError.
-      attributes: Array.isArray(messages)
-        ? { [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messages.length, ...options.attributes }
-        : options.attributes,
-    },
+    options,
     MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
     operationName,
+    Array.isArray(messages) ? messages.length : undefined,
   );
   const kind = messageKindOf(options.system);
   const headersFrom = options.headersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));

@@ -12,6 +12,7 @@ import {
   deadLetterQueue,
   errorText,
   type LostQueueError,
+  maxAttemptsLoweredError,
   PermanentMessageError,
   queueOptions,
   unacknowledgedError,
@@ -139,6 +140,11 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   `<RabbitMQ name>.dead` ({@link deadLetterQueue}): a copy with the count and `last-error` (for a
  *   message whose last delivery's consumer died: `not acknowledged: …`, with the handler's last error
  *   kept), then the original acknowledged;
+ * - a copy whose marked count has already reached `maxAttempts` (maxAttempts lowered while it waited
+ *   for its retry or was given back on close; or queued by a consumer with a higher maxAttempts) is moved
+ *   to `<RabbitMQ name>.dead` at once, unhandled, its `last-error` saying so with the numbers
+ *   ({@link maxAttemptsLoweredError}): no message is delivered more often than the limit of the queue
+ *   that delivers it;
  * - a message whose handler throws a {@link PermanentMessageError} (a malformed message) is moved to
  *   `<RabbitMQ name>.dead` at once, with the count and that error as `last-error`, logged in one line;
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
@@ -290,13 +296,14 @@ export class AmqpQueue implements Queue {
     const name = await this._declare(queue);
     const { consumerTag } = await this._channel.consume(name, (msg) => {
       if (!msg) return; // the broker cancelled the consumer (queue deleted)
-      const delivered: Promise<void> = this._deliver(name, msg, handler)
+      const label = messageLabel(messageIdOf(msg), msg.content);
+      const delivered: Promise<void> = this._deliver(name, msg, label, handler)
         .catch((error: unknown) =>
           // The channel closed under it (ack and nack throw then): the broker requeues the message.
           console.error(`amqp queue: a message of ${name} was left unsettled`, error),
         )
         .finally(() => this._inFlight.delete(delivered));
-      this._inFlight.set(delivered, messageLabel(messageIdOf(msg), msg.content));
+      this._inFlight.set(delivered, label);
     });
     this._consumerTags.push(consumerTag);
   }
@@ -374,16 +381,25 @@ export class AmqpQueue implements Queue {
     if (this._lost !== undefined) throw new Error(`amqp queue: cannot ${what}: ${this._lost}`);
   }
 
-  /** Hands one delivery of the queue `name` to `handler` and settles it (the class comment). */
+  /**
+   * Hands one delivery of the queue `name` to `handler` and settles it (the class comment). `message` is
+   * how the log names it ({@link messageLabel}).
+   */
   private async _deliver(
     name: string,
     msg: amqplib.ConsumeMessage,
+    message: string,
     handler: (message: QueueMessage) => Promise<void>,
   ): Promise<void> {
     const id = messageIdOf(msg);
-    const message = messageLabel(id, msg.content);
     const remembered = this._recall(msg);
-    const attempts = remembered?.attempts ?? earlierAttempts(msg, name);
+    // The deliveries that ended without an acknowledgement before this one: the count this queue marked
+    // on its copy, plus 1 when the broker redelivers the copy (`redelivered`). `x-delivery-count` is
+    // never read: any publisher can set it (a first delivery with `x-delivery-count: 99` would be dead at
+    // once, one with 0 counted forever at 1), and a redelivered copy is republished with its count before
+    // it is handled, so that no copy is ever redelivered twice.
+    const counted = countedAttempts(msg, name);
+    const attempts = remembered?.attempts ?? counted + (msg.fields.redelivered ? 1 : 0);
     const of = (n: number) => `delivery ${n} of ${this._maxAttempts}`;
     /** Why its last delivery ended without a verdict (its consumer died, or lost its channel, with it). */
     const unacknowledged = (reason: string) =>
@@ -391,6 +407,26 @@ export class AmqpQueue implements Queue {
         `not acknowledged: its consumer died or lost its channel with it in hand${reason} (${of(attempts)})`,
         headerText(msg, LAST_ERROR_HEADER),
       );
+    if (remembered === undefined && counted >= this._maxAttempts) {
+      // A copy this queue marked with a count that has used up maxAttempts: maxAttempts was lowered while
+      // it waited for its retry (or a consumer with a higher one queued it). Dead now, unhandled: no
+      // message is delivered more often than the limit of the queue that delivers it.
+      const lastError = maxAttemptsLoweredError(
+        attempts,
+        this._maxAttempts,
+        headerText(msg, LAST_ERROR_HEADER),
+      );
+      await this._deadLetter(
+        name,
+        msg,
+        attempts,
+        lastError,
+        `${message} of ${name}: ${lastError}`,
+        undefined,
+        " at once",
+      );
+      return;
+    }
     if (attempts >= this._maxAttempts) {
       // Its last allowed delivery ended without a verdict; or this queue requeued it when its dead letter
       // could not be published, and remembers why.
@@ -780,19 +816,6 @@ function* copyVariants(
     headers,
     note: error === undefined && own === undefined ? undefined : "without its last-error, which does not fit",
   };
-}
-
-/**
- * The deliveries of `msg`, a delivery of the RabbitMQ queue `queue`, that ended without an
- * acknowledgement before this one: its {@link ATTEMPTS_HEADER} where the queue marked it
- * ({@link countedAttempts}; else 0), plus 1 when the
- * broker redelivers this copy (`redelivered`). `x-delivery-count` is never read: any publisher can set
- * it (a first delivery with `x-delivery-count: 99` would be dead at once, one with 0 counted forever at
- * 1), and a redelivered copy is republished with its count before it is handled, so that no copy is
- * ever redelivered twice.
- */
-function earlierAttempts(msg: amqplib.ConsumeMessage, queue: string): number {
-  return countedAttempts(msg, queue) + (msg.fields.redelivered ? 1 : 0);
 }
 
 /** The message id of `msg`: its `messageId` property when a non-empty string, else undefined. */

@@ -248,11 +248,15 @@ export function errorText(error: unknown): string {
   return text.length > LAST_ERROR_MAX_LENGTH ? text.slice(0, LAST_ERROR_MAX_LENGTH) : text;
 }
 
-/** What follows the reason in {@link unacknowledgedError}'s text. */
+/** What follows the reason in {@link unacknowledgedError}'s and {@link maxAttemptsLoweredError}'s text. */
 const LAST_HANDLER_ERROR = "; last handler error: ";
-/** An earlier {@link unacknowledgedError} text (reasons end with "(delivery N of M)"): its handler error, if any. */
-const EARLIER_UNACKNOWLEDGED = new RegExp(
-  `^not acknowledged[^;]*\\(delivery \\d+ of \\d+\\)(?:${LAST_HANDLER_ERROR}([^]*))?$`,
+/**
+ * An earlier {@link unacknowledgedError} text (its reason ends with "(delivery N of M)") or
+ * {@link maxAttemptsLoweredError} text (its reason starts with "delivery N of at most M: maxAttempts was
+ * lowered"): its handler error, if any.
+ */
+const EARLIER_QUEUE_REASON = new RegExp(
+  `^(?:not acknowledged[^;]*\\(delivery \\d+ of \\d+\\)|delivery \\d+ of at most \\d+: maxAttempts was lowered[^;]*)(?:${LAST_HANDLER_ERROR}([^]*))?$`,
 );
 
 /**
@@ -260,15 +264,38 @@ const EARLIER_UNACKNOWLEDGED = new RegExp(
  * (its consumer died, or lost its lease or channel, with it in hand): `reason`, then the handler's last
  * error when an earlier delivery recorded one (`previous`, the message's lastError / `last-error` so
  * far) — the error a user debugging the dead letter wants, since a consumer that keeps dying may be
- * killed by the message. A `previous` that is itself such a text contributes its handler error only.
+ * killed by the message. A `previous` that is itself such a text (or a {@link maxAttemptsLoweredError}
+ * text) contributes its handler error only.
  */
 export function unacknowledgedError(reason: string, previous: string | null | undefined): string {
   let handlerError = previous ?? undefined;
-  const earlier = handlerError === undefined ? null : EARLIER_UNACKNOWLEDGED.exec(handlerError);
+  const earlier = handlerError === undefined ? null : EARLIER_QUEUE_REASON.exec(handlerError);
   if (earlier) handlerError = earlier[1];
   return handlerError === undefined || handlerError === ""
     ? reason
     : reason + LAST_HANDLER_ERROR + handlerError;
+}
+
+/**
+ * The text kept of a message dead-lettered unhandled because `earlier` of its deliveries (a count, >=
+ * `maxAttempts`) have already ended without an acknowledgement, which maxAttempts allowed when its retry
+ * was queued but `maxAttempts` (the queue's, now) does not: maxAttempts was lowered while it waited (or a
+ * consumer with a higher maxAttempts failed it).
+ * `delivery <earlier + 1> of at most <maxAttempts>: maxAttempts was lowered to <maxAttempts> while the
+ * message waited for a retry after <earlier> deliveries, so it is not delivered again`, then the
+ * handler's last error from `previous` as {@link unacknowledgedError} keeps it. Both queues dead-letter
+ * such a message at once rather than deliver it once more: a user who lowers maxAttempts expects no
+ * message to be delivered more often than the new limit.
+ */
+export function maxAttemptsLoweredError(
+  earlier: number,
+  maxAttempts: number,
+  previous: string | null | undefined,
+): string {
+  return unacknowledgedError(
+    `delivery ${earlier + 1} of at most ${maxAttempts}: maxAttempts was lowered to ${maxAttempts} while the message waited for a retry after ${earlier} ${earlier === 1 ? "delivery" : "deliveries"}, so it is not delivered again`,
+    previous,
+  );
 }
 
 /** A claimed row: `attempts` counts the delivery in hand. */
@@ -303,6 +330,12 @@ interface ClaimedMessage {
  *   name, read like any other (`SELECT ... WHERE queue = 'jobs.dead'`), {@link redrive}n back to their
  *   queue, or consumed by a TableQueue of their own (the count goes on: a failure there moves them
  *   to `<queue>.dead.dead`), and the live queue's claim needs no extra filter;
+ * - a message waiting for a retry whose count has reached `maxAttempts` (lowered since its failure, or
+ *   failed by a consumer with a higher one) is dead-lettered at once, unhandled, with the numbers
+ *   ({@link maxAttemptsLoweredError}): no message is delivered more often than the limit of the queue
+ *   that delivers it. A retry is told by its `availableAt` (only a handler failure sets it): a row of a
+ *   dead-letter queue that a TableQueue consumes has none and is delivered, its count going on (above);
+ *   so is, once more, a row given back on close past a lowered limit (its cut delivery not counted);
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
  *   at once, that delivery not counted;
  * - a row whose `headers` are not JSON (SQLite's text, written by hand) is dead-lettered on its delivery
@@ -578,12 +611,15 @@ export class TableQueue implements Queue {
         `not acknowledged within its lease (delivery ${message.attempts} of ${this._maxAttempts})`,
         message.lastError,
       );
-      const moved = await this._db.queueMessage.updateMany({
-        where: asRead,
-        data: { queue: deadLetterQueue(queue), consumedAt: null, availableAt: null, lastError },
-      });
-      if (moved.count === 1)
-        console.error(`table queue: message ${message.id} ${lastError}; moved to ${deadLetterQueue(queue)}`);
+      await this._moveToDead(asRead, queue, `message ${message.id} ${lastError}`, lastError);
+      return undefined;
+    }
+    if (message.availableAt !== null && message.attempts >= this._maxAttempts) {
+      // Waiting for a retry (only a handler failure sets availableAt) with no delivery left: maxAttempts
+      // was lowered meanwhile. Dead now, unhandled. (A row of a dead-letter queue, availableAt null,
+      // keeps its count and is delivered, as the class comment says.)
+      const lastError = maxAttemptsLoweredError(message.attempts, this._maxAttempts, message.lastError);
+      await this._moveToDead(asRead, queue, `message ${message.id}: ${lastError}`, lastError, " at once");
       return undefined;
     }
     const claimedAt = new Date();
@@ -652,14 +688,34 @@ export class TableQueue implements Queue {
    */
   private async _deadLetterUnreadable(queue: string, id: number, error: unknown): Promise<void> {
     const reason = `its row cannot be read (${rowDataProblem(error)})`;
+    await this._moveToDead(
+      { id, queue },
+      queue,
+      `message ${id} can never be handled: ${reason}`,
+      reason,
+      " at once, not retried",
+    );
+  }
+
+  /**
+   * Moves the row `where` matches (one row of `queue`, as read: another consumer may have changed it
+   * since) to the dead-letter queue of `queue`, with `lastError`, available (no lease, no backoff); when
+   * it moved, logs `table queue: <what>; moved to <queue>.dead<when>`.
+   * @throws the database error of the move (the consumer polls again later)
+   */
+  private async _moveToDead(
+    where: Prisma.QueueMessageWhereInput,
+    queue: string,
+    what: string,
+    lastError: string,
+    when = "",
+  ): Promise<void> {
+    const dead = deadLetterQueue(queue);
     const moved = await this._db.queueMessage.updateMany({
-      where: { id, queue },
-      data: { queue: deadLetterQueue(queue), consumedAt: null, availableAt: null, lastError: reason },
+      where,
+      data: { queue: dead, consumedAt: null, availableAt: null, lastError },
     });
-    if (moved.count === 1)
-      console.error(
-        `table queue: message ${id} can never be handled: ${reason}; moved to ${deadLetterQueue(queue)} at once, not retried`,
-      );
+    if (moved.count === 1) console.error(`table queue: ${what}; moved to ${dead}${when}`);
   }
 
   async close(): Promise<void> {

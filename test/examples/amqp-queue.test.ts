@@ -363,6 +363,46 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
+  test("maxAttempts lowered while a retry waits: a message whose count has reached the new limit is dead-lettered at once, unhandled, with the numbers (not 'its consumer died')", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    // A worker with maxAttempts 5 fails delivery 2 of a message (its retry waits 2 s), and stops; the next
+    // worker of the same database runs with maxAttempts 2.
+    const before = { maxAttempts: 5, retryDelayMs: 1_000 };
+    await withQueue(before, async ({ queue, name, database, close, logs }) => {
+      await queue.publish("jobs", "limit lowered", { traceparent: TRACEPARENT });
+      const seen: Seen[] = [];
+      await queue.consume("jobs", async (message) => {
+        seen.push(delivery(message));
+        throw new Error(`failure ${message.deliveryCount}`);
+      });
+      await until(() => logs.some((line) => line.endsWith("(delivery 2 of 5); delivered again in 2000 ms")));
+      await close();
+      const id = seen[0]!.id;
+      const lowered = await AmqpQueue.open(AMQP_URL, database, { maxAttempts: 2 });
+      try {
+        await lowered.consume("jobs", async (message) => void seen.push(delivery(message)));
+        await untilDead(name, logs);
+      } finally {
+        await lowered.close();
+      }
+      assert.deepEqual(counts(seen), [
+        ["limit lowered", 1, false],
+        ["limit lowered", 2, true],
+      ]);
+      const lastError =
+        "delivery 3 of at most 2: maxAttempts was lowered to 2 while the message waited for a retry after 2 deliveries, so it is not delivered again; last handler error: failure 2";
+      const dead = await takeDeadLetter(name);
+      assert.deepEqual(
+        { ...dead.properties.headers },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 2, "last-error": lastError },
+      );
+      assert.equal(
+        logs.at(-1),
+        `amqp queue: message ${id} of ${name}: ${lastError}; moved to ${deadLetterQueue(name)} at once`,
+      );
+    });
+  });
+
   test("a message that kills every consumer that takes it is dead-lettered after maxAttempts deliveries, not redelivered forever", async (t) => {
     if (!broker.requireBroker(t)) return;
     const options = { maxAttempts: 3 };

@@ -394,6 +394,47 @@ describe("TableQueue (the main job's embedded queue)", () => {
     );
   });
 
+  test("maxAttempts lowered while a retry waits: a message whose count has reached the new limit is dead-lettered at once, unhandled, with the numbers", async () => {
+    // A consumer with maxAttempts 5 fails deliveries 1 and 2 (the retry after 2 waits 10 s), and stops; the
+    // next one runs with maxAttempts 2.
+    const first = new TableQueue(db, { pollMs: 5, maxAttempts: 5, retryDelayMs: 5_000 });
+    await first.publish("lowered", "limit lowered", {});
+    const seen: Delivery[] = [];
+    const logs = await quietly(async (lines) => {
+      await first.consume("lowered", async (message) => {
+        seen.push(delivery(message));
+        throw new Error(`failure ${message.deliveryCount}`);
+      });
+      await until(() => lines.some((line) => line.endsWith("(delivery 1 of 5); delivered again in 5000 ms")));
+      // (its backoff cut short, as if the 5 s had passed, for delivery 2)
+      await db.queueMessage.updateMany({ where: { queue: "lowered" }, data: { availableAt: new Date() } });
+      await until(() =>
+        lines.some((line) => line.endsWith("(delivery 2 of 5); delivered again in 10000 ms")),
+      );
+      await first.close();
+      const lowered = new TableQueue(db, { pollMs: 5, maxAttempts: 2 });
+      await db.queueMessage.updateMany({ where: { queue: "lowered" }, data: { availableAt: new Date() } });
+      try {
+        await lowered.consume("lowered", async (message) => void seen.push(delivery(message)));
+        // Dead, or (the fault) delivered a third time.
+        await until(() => rows("lowered.dead").length === 1 || seen.length === 3);
+      } finally {
+        await lowered.close();
+      }
+    });
+    assert.deepEqual(seen, [
+      { body: "limit lowered", deliveryCount: 1, redelivered: false },
+      { body: "limit lowered", deliveryCount: 2, redelivered: true },
+    ]);
+    const lastError =
+      "delivery 3 of at most 2: maxAttempts was lowered to 2 while the message waited for a retry after 2 deliveries, so it is not delivered again; last handler error: failure 2";
+    assert.deepEqual(await stored("lowered.dead"), [
+      { body: "limit lowered", attempts: 2, consumedAt: null, availableAt: null, lastError },
+    ]);
+    const id = rows("lowered.dead")[0]!.id;
+    assert.equal(logs.at(-1), `table queue: message ${id}: ${lastError}; moved to lowered.dead at once`);
+  });
+
   test("a message dead-lettered because its consumer died keeps the handler's last error after the reason", async () => {
     const longAgo = new Date(Date.now() - 60_000);
     // Delivery 1 failed in its handler; delivery 2's consumer died (its lease ran out).

@@ -12,7 +12,6 @@ import {
   exitOnSettingProblems,
   firstLine,
   PROJECT_ROOT,
-  redact,
   setting,
   spansFile,
 } from "./config.js";
@@ -115,19 +114,16 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
   });
 }
 
-/** With AMQP_URL set, the broker must answer before the processes start. */
+/**
+ * With AMQP_URL set, the broker must answer before the processes start (within 5 s); else exit 2 with
+ * what to fix, as the worker and the relay say it (queue-amqp.ts connectAmqp).
+ */
 async function checkBroker(): Promise<void> {
   const url = process.env.AMQP_URL;
   if (!url) return;
-  try {
-    const amqp = await import("amqplib");
-    const connection = await amqp.connect(url, { timeout: 5000 });
-    await connection.close();
-  } catch (err) {
-    exitForBadInput(
-      `cannot reach RabbitMQ at AMQP_URL (${redact(url)}): ${firstLine(err)}. Start the broker, fix AMQP_URL, or unset it to use the embedded queue.`,
-    );
-  }
+  const { connectAmqp } = await import("./queue-amqp.js");
+  const connection = await connectAmqp(url, { timeout: 5000 }).catch(exitOnBadInput);
+  await connection.close().catch(() => undefined);
 }
 
 /**

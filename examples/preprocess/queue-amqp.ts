@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import amqplib from "amqplib";
-import { BadInputError, pause, redact } from "./config.js";
+import { BadInputError, firstLine, pause, redact } from "./config.js";
 import {
   backoffMs,
   deadLetterQueue,
@@ -97,6 +97,156 @@ export interface AmqpQueueOptions {
    * rounded up to a whole millisecond (RabbitMQ's TTLs are whole milliseconds).
    */
   retryDelayMs?: number;
+}
+
+/** What a refused or failed connection to AMQP_URL is answered with, after its reason. */
+const OR_UNSET = "or unset AMQP_URL to use the embedded queue";
+
+/**
+ * Connects to RabbitMQ at `url` (AMQP_URL: `amqp[s]://user:password@host:port/vhost`) with amqplib's
+ * `socketOptions`, for every entry point of the example (`npm start`'s check, the worker, the relay), so
+ * that each says the same about a bad AMQP_URL.
+ * @throws BadInputError `cannot connect to RabbitMQ at <url, password hidden>: <why>; <what to fix>, or
+ *   unset AMQP_URL to use the embedded queue` ({@link amqpConnectProblem} says which, by kind).
+ */
+export async function connectAmqp(
+  url: string,
+  socketOptions: Record<string, unknown> = {},
+): Promise<amqplib.ChannelModel> {
+  const shown = redact(url);
+  const problem = amqpUrlProblem(url);
+  if (problem !== undefined)
+    throw new BadInputError(`cannot connect to RabbitMQ at ${shown}: ${problem}, ${OR_UNSET}`);
+  try {
+    return await amqplib.connect(url, socketOptions);
+  } catch (err) {
+    throw new BadInputError(
+      `cannot connect to RabbitMQ at ${shown}: ${amqpConnectProblem(url, err)}, ${OR_UNSET}`,
+      { cause: err },
+    );
+  }
+}
+
+/** What {@link amqpUrlProblem} says of a `/`, `?` or `#` in the user part, which ends the host early. */
+const USER_PART_UNENCODED =
+  "its user or password holds a / ? or # (percent-encode them as %2F %3F %23): fix the user or password in AMQP_URL";
+/** The URL form amqplib reads, for an error message. */
+const AMQP_URL_FORM = "amqp://user:password@host:port/vhost";
+
+/**
+ * What is wrong with the AMQP URL `url` before any connection, as a reason and what to fix; undefined
+ * when amqplib can try it. amqplib (2.x) reads `url` with the WHATWG URL parser and takes a text it
+ * refuses for a URL without a scheme, so its own error would name no part.
+ * - not a URL: which part, where it can be told — no `scheme://`, a `/`, `?` or `#` in the user or
+ *   password (unencoded), a port that is not a number from 0 to 65535, else a character the parser
+ *   refuses; none of the text is shown (where its password ends cannot be told);
+ * - a scheme other than `amqp:` or `amqps:`;
+ * - no host (`amqp:///vhost`: amqplib would connect to localhost).
+ * Query parameters amqplib refuses (`heartbeat=x`) are said when it refuses them ({@link amqpConnectProblem}).
+ */
+export function amqpUrlProblem(url: string): string | undefined {
+  // (Before the parser, which reads `guest:secret@host` as the scheme `guest:`: nothing of it is shown.)
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (scheme === null) return `AMQP_URL is not a URL (no scheme://): write it as ${AMQP_URL_FORM}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Nothing of the text is shown: where its password ends cannot be told.
+    const rest = url.slice(scheme[0].length);
+    const authority = /^[^/?#]*/.exec(rest)![0];
+    // An "@" after the authority's end: a "/", "?" or "#" in the user part ended it early.
+    if (rest.slice(authority.length).includes("@")) return USER_PART_UNENCODED;
+    const port = /:([^:\]@]*)$/.exec(authority.slice(authority.lastIndexOf("@") + 1))?.[1];
+    if (port !== undefined && port !== "" && !(/^[0-9]+$/.test(port) && Number(port) <= 65_535))
+      return `the port of AMQP_URL${/^[0-9]+$/.test(port) ? ` (${port})` : ""} is not a number from 0 to 65535: fix the port in AMQP_URL`;
+    return `AMQP_URL is not a URL: fix it to ${AMQP_URL_FORM} (a character other than letters, digits and - . _ ~ in the user or password percent-encoded)`;
+  }
+  if (parsed.protocol !== "amqp:" && parsed.protocol !== "amqps:")
+    return `the scheme of AMQP_URL is ${parsed.protocol}, not amqp: or amqps: — fix the scheme in AMQP_URL`;
+  if (parsed.hostname === "") return `AMQP_URL names no host: fix it to ${AMQP_URL_FORM}`;
+  // The parser found no user part although there is an "@": a "/", "?" or "#" in it ended the host early.
+  if (parsed.username === "" && parsed.password === "" && url.includes("@")) return USER_PART_UNENCODED;
+  return undefined;
+}
+
+/**
+ * Why the connection amqplib (2.x) refused with `err` to the AMQP URL `url` failed, and what in
+ * AMQP_URL or the broker to fix, by kind (amqplib's error texts and Node's socket error codes):
+ * - nothing listening (ECONNREFUSED), no answer (ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, amqplib's
+ *   `connect ETIMEDOUT`): start the broker, or fix the host or port;
+ * - a host name not found (ENOTFOUND, EAI_AGAIN): fix the host;
+ * - a server that does not speak AMQP there (it closes the socket in the handshake, or sends what is no
+ *   AMQP frame), or TLS refused (amqps: to a plain port): fix the port or the scheme;
+ * - the login refused (`403 (ACCESS-REFUSED)`: a wrong user or password; RabbitMQ's `guest` may log in
+ *   from localhost only, by default): fix the user or password — the password is never shown;
+ * - the vhost refused (the broker closes the connection in answer to connection.open: RabbitMQ's 530
+ *   NOT_ALLOWED, for a vhost that does not exist or that the user may not use; amqplib keeps neither
+ *   its code nor its text): fix the vhost;
+ * - a query parameter amqplib refuses (`heartbeat=x`: a TypeError naming the field): fix it;
+ * - anything else: amqplib's first line, and check AMQP_URL and the broker.
+ */
+export function amqpConnectProblem(url: string, err: unknown): string {
+  const text = firstLine(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const secure = parsed?.protocol === "amqps:";
+  const host = parsed?.hostname ?? "";
+  const where = `${host}:${parsed?.port || (secure ? 5671 : 5672)}`;
+  const user =
+    parsed === undefined || (parsed.username === "" && parsed.password === "")
+      ? "guest"
+      : decodeURIComponentOr(parsed.username);
+  if (code === "ECONNREFUSED")
+    return `nothing listens at ${where} (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return `the host ${JSON.stringify(host)} is not found (${code}): fix the host in AMQP_URL`;
+  if (
+    code === "ETIMEDOUT" ||
+    code === "EHOSTUNREACH" ||
+    code === "ENETUNREACH" ||
+    /^connect ETIMEDOUT$/.test(text)
+  )
+    return `no answer from ${where} (${typeof code === "string" ? code : "ETIMEDOUT"}): start the broker, or fix the host or port in AMQP_URL`;
+  if (/ACCESS[-_]REFUSED/.test(text)) {
+    const loopback = /^(localhost|127\.[0-9.]+|\[::1\])$/.test(host);
+    return `RabbitMQ refused the login of user ${JSON.stringify(user)} (403 ACCESS_REFUSED): fix the user or password in AMQP_URL${
+      user === "guest" && !loopback ? " (RabbitMQ lets guest log in from localhost only, by default)" : ""
+    }`;
+  }
+  if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
+    const path = parsed?.pathname.slice(1) ?? "";
+    const vhost = path === "" ? "/" : decodeURIComponentOr(path);
+    return `RabbitMQ refused the virtual host ${JSON.stringify(vhost)} (530 NOT_ALLOWED: it does not exist, or user ${JSON.stringify(user)} may not use it): fix the vhost in AMQP_URL (the path after host:port, percent-encoded; none for the default vhost "/")`;
+  }
+  const field = /^Field '([^']+)' is the wrong type|^(maxFrameSize) must be/.exec(text);
+  if (field !== null) {
+    const name = field[1] ?? field[2]!;
+    return `its query parameter ${name} is not a number (${text}): fix ${name} in AMQP_URL`;
+  }
+  if (typeof code === "string" && /^ERR_SSL_|^EPROTO$/.test(code))
+    return `the TLS handshake with ${where} failed (${text}): amqps: needs the broker's TLS port (5671 by default); fix the port, or the scheme to amqp: for a plain one, in AMQP_URL`;
+  if (
+    /^Socket closed abruptly during opening handshake|^Frame size \d+ exceeds|^Unexpected close|^Expected connection\./.test(
+      text,
+    )
+  )
+    return `the server at ${where} does not answer as an AMQP broker (${text}): fix the host or port in AMQP_URL`;
+  return `${text}: check AMQP_URL and that the broker runs`;
+}
+
+/** `text` percent-decoded, or as it is when it is no valid percent-encoding. */
+function decodeURIComponentOr(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -225,23 +375,16 @@ export class AmqpQueue implements Queue {
    * operator can tell the processes apart.
    * @throws TypeError when an option is unknown or out of range ({@link AmqpQueueOptions}), before
    *   connecting
-   * @throws BadInputError naming the URL (password hidden) when the broker cannot be reached.
+   * @throws BadInputError naming the URL (password hidden) and what to fix when it is not an AMQP URL or
+   *   the broker cannot be reached or refuses the login or the vhost ({@link connectAmqp}).
    */
   static async open(url: string, databaseUrl: string, options: AmqpQueueOptions = {}): Promise<AmqpQueue> {
     const { maxAttempts, retryDelayMs } = queueOptions("AmqpQueue", options, ["maxAttempts", "retryDelayMs"]);
     const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, DATABASE_TAG_LENGTH);
     const script = basename(process.argv[1] ?? "node");
-    let connection: amqplib.ChannelModel;
-    try {
-      connection = await amqplib.connect(url, {
-        clientProperties: { connection_name: `tracehop-preprocess ${script} pid ${process.pid} ${tag}` },
-      });
-    } catch (err) {
-      throw new BadInputError(
-        `cannot connect to RabbitMQ at ${redact(url)}: ${(err as Error).message}; start the broker or unset AMQP_URL to use the embedded queue`,
-        { cause: err },
-      );
-    }
+    const connection = await connectAmqp(url, {
+      clientProperties: { connection_name: `tracehop-preprocess ${script} pid ${process.pid} ${tag}` },
+    });
     const channel = await connection.createConfirmChannel();
     await channel.prefetch(PREFETCH);
     const queue = new AmqpQueue(connection, channel, tag, maxAttempts, retryDelayMs);

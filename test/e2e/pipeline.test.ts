@@ -561,3 +561,71 @@ describe(
 
 /** `text` as a regular expression that matches it literally. */
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+// Its own suite: five processes started one after another (the suite above has 120 s for all of its tests).
+describe(
+  "a refused AMQP login or vhost: what to fix, by hand as under npm start",
+  { timeout: 300_000 },
+  () => {
+    let dir: string;
+    const env = () => ({
+      DATABASE_URL: `file:${join(dir, "x.db")}`,
+      TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    });
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+      migrateSqlite(join(dir, "x.db"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    test("a refused login, a vhost that does not exist, nothing listening: the relay, the worker and npm start each say what to fix in AMQP_URL, in the same line", async (t) => {
+      const connection = await connectOrSkipReason();
+      if (typeof connection === "string") return t.skip(connection);
+      await connection.close();
+      /** AMQP_URL of the tests with `change` applied. */
+      const changed = (change: (url: URL) => void) => {
+        const url = new URL(AMQP_URL);
+        change(url);
+        return url.href;
+      };
+      const user = JSON.stringify(decodeURIComponent(new URL(AMQP_URL).username) || "guest");
+      const vhost = `tracehop-test-no-such-vhost-${process.pid}`;
+      const login = {
+        url: changed((u) => (u.password = "not-the-password")),
+        fix: `RabbitMQ refused the login of user ${user} (403 ACCESS_REFUSED): fix the user or password in AMQP_URL`,
+      };
+      const virtualHost = {
+        url: changed((u) => (u.pathname = `/${vhost}`)),
+        fix: `RabbitMQ refused the virtual host "${vhost}" (530 NOT_ALLOWED: it does not exist, or user ${user} may not use it): fix the vhost in AMQP_URL (the path after host:port, percent-encoded; none for the default vhost "/")`,
+      };
+      const nothing = {
+        url: "amqp://guest:secret@127.0.0.1:1",
+        fix: "nothing listens at 127.0.0.1:1 (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL",
+      };
+      // Each process started by hand once (they share AmqpQueue.open), npm start with each kind (its check
+      // said "Start the broker, fix AMQP_URL, or unset it" to every kind; the processes "start the broker").
+      // Every kind, bad URLs too, is checked in test/examples/amqp-queue.test.ts.
+      const runs = [
+        { name: "relay", ...login },
+        { name: "worker", ...virtualHost },
+        { name: "main", ...login },
+        { name: "main", ...virtualHost },
+        { name: "main", ...nothing },
+      ];
+      for (const { name, url, fix } of runs) {
+        const r =
+          name === "main"
+            ? await runMainJob([], { ...env(), AMQP_URL: url })
+            : await runProcess(name, { ...env(), AMQP_URL: url });
+        assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+        assert.equal(
+          r.stderr,
+          `tracehop preprocess: cannot connect to RabbitMQ at ${redact(url)}: ${fix}, or unset AMQP_URL to use the embedded queue\n`,
+          name,
+        );
+      }
+    });
+  },
+);

@@ -7,10 +7,12 @@ import {
   ATTEMPTS_HEADER,
   ATTEMPTS_MARK_HEADER,
   attemptsMark,
+  connectAmqp,
   MAX_RETRY_DELAY_MS,
   retryQueue,
   type AmqpQueueOptions,
 } from "../../examples/preprocess/queue-amqp.js";
+import { BadInputError, NOT_A_URL, redact } from "../../examples/preprocess/config.js";
 import {
   deadLetterQueue,
   PermanentMessageError,
@@ -1007,5 +1009,109 @@ describe("AmqpQueue options", () => {
     await assert.rejects(AmqpQueue.open(nowhere, "file:x.db", { maxAttempts: 1, retryDelayMs: 0 }), {
       message: /^cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1/,
     });
+  });
+});
+
+describe("AmqpQueue.open and npm start's check (connectAmqp): a bad AMQP_URL says what to fix, by kind", () => {
+  const broker = useRabbitMQ();
+  const OR_UNSET = ", or unset AMQP_URL to use the embedded queue";
+  /** AMQP_URL of the tests with `change` applied (a wrong password, a vhost that does not exist). */
+  const changed = (change: (url: URL) => void) => {
+    const url = new URL(AMQP_URL);
+    change(url);
+    return url.href;
+  };
+  /** Asserts that AmqpQueue.open(url) and connectAmqp(url) reject with BadInputError `message`. */
+  async function refused(url: string, message: string): Promise<void> {
+    for (const attempt of [
+      () => AmqpQueue.open(url, "file:x.db"),
+      () => connectAmqp(url, { timeout: 5_000 }),
+    ])
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof BadInputError, String(error));
+        assert.equal(error.message, message);
+        return true;
+      });
+  }
+
+  test("nothing listening: start the broker, or fix the host or port", async () => {
+    await refused(
+      "amqp://guest:secret@127.0.0.1:1",
+      `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:1: nothing listens at 127.0.0.1:1 (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL${OR_UNSET}`,
+    );
+  });
+
+  test("the login refused by the broker (guest with a wrong password, 403 ACCESS_REFUSED): fix the user or password, the password hidden", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const url = changed((u) => (u.password = "not-the-password-h2"));
+    const user = decodeURIComponent(new URL(url).username) || "guest";
+    await refused(
+      url,
+      `cannot connect to RabbitMQ at ${redact(url)}: RabbitMQ refused the login of user ${JSON.stringify(user)} (403 ACCESS_REFUSED): fix the user or password in AMQP_URL${OR_UNSET}`,
+    );
+    assert.match(redact(url), /:\*\*\*@/);
+  });
+
+  test("a vhost that does not exist (530 NOT_ALLOWED): fix the vhost", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const vhost = `tracehop-test-no-such-vhost-${randomBytes(4).toString("hex")}`;
+    const url = changed((u) => (u.pathname = `/${vhost}`));
+    const user = decodeURIComponent(new URL(url).username) || "guest";
+    await refused(
+      url,
+      `cannot connect to RabbitMQ at ${redact(url)}: RabbitMQ refused the virtual host "${vhost}" (530 NOT_ALLOWED: it does not exist, or user ${JSON.stringify(user)} may not use it): fix the vhost in AMQP_URL (the path after host:port, percent-encoded; none for the default vhost "/")${OR_UNSET}`,
+    );
+  });
+
+  test("a bad URL: the part to fix, before connecting, nothing of a text that is no URL shown", async () => {
+    const at = (shown: string, why: string) => `cannot connect to RabbitMQ at ${shown}: ${why}${OR_UNSET}`;
+    await refused(
+      "http://guest:secret@127.0.0.1:5672",
+      at(
+        "http://guest:***@127.0.0.1:5672",
+        "the scheme of AMQP_URL is http:, not amqp: or amqps: — fix the scheme in AMQP_URL",
+      ),
+    );
+    await refused(
+      "localhost:5672",
+      at(
+        "localhost:5672",
+        "AMQP_URL is not a URL (no scheme://): write it as amqp://user:password@host:port/vhost",
+      ),
+    );
+    await refused(
+      "127.0.0.1:5672",
+      at(NOT_A_URL, "AMQP_URL is not a URL (no scheme://): write it as amqp://user:password@host:port/vhost"),
+    );
+    await refused(
+      "guest:secret@localhost",
+      at(NOT_A_URL, "AMQP_URL is not a URL (no scheme://): write it as amqp://user:password@host:port/vhost"),
+    );
+    await refused(
+      "amqp://guest:secret@127.0.0.1:99999",
+      at(NOT_A_URL, "the port of AMQP_URL (99999) is not a number from 0 to 65535: fix the port in AMQP_URL"),
+    );
+    await refused(
+      "amqp://guest:secret@127.0.0.1:56x2",
+      at(NOT_A_URL, "the port of AMQP_URL is not a number from 0 to 65535: fix the port in AMQP_URL"),
+    );
+    // A "/" or "#" in the password ends the host early: the parser refuses the rest, or reads no user.
+    const userPart =
+      "its user or password holds a / ? or # (percent-encode them as %2F %3F %23): fix the user or password in AMQP_URL";
+    await refused("amqp://guest:se/cret@127.0.0.1:5672", at(NOT_A_URL, userPart));
+    await refused("amqp://guest:12#cret@127.0.0.1:5672", at(NOT_A_URL, userPart));
+    await refused(
+      "amqp:///vhost",
+      at("amqp:///vhost", "AMQP_URL names no host: fix it to amqp://user:password@host:port/vhost"),
+    );
+  });
+
+  test("a query parameter amqplib refuses: named", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const url = changed((u) => (u.search = "?heartbeat=often"));
+    await refused(
+      url,
+      `cannot connect to RabbitMQ at ${redact(url)}: its query parameter heartbeat is not a number (Field 'heartbeat' is the wrong type; must be a number (but not NaN)): fix heartbeat in AMQP_URL${OR_UNSET}`,
+    );
   });
 });

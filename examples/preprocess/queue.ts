@@ -727,7 +727,8 @@ export class TableQueue implements Queue {
 /**
  * The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, else the embedded table queue
  * on `db`, each with its default options.
- * @throws BadInputError (config.ts) when AMQP_URL is set and the broker cannot be reached; the relay
+ * @throws BadInputError (config.ts) when AMQP_URL is set and the broker cannot be reached or refuses it
+ *   (the login, the vhost), or it is no AMQP URL, saying what to fix (queue-amqp.ts connectAmqp); the relay
  *   and the worker exit 2 on it (config.exitOnBadInput).
  */
 export async function openQueue(db: Database): Promise<Queue> {

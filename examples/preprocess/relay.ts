@@ -23,7 +23,8 @@ exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
 await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
-// An unreachable broker (AMQP_URL) is bad input: one line and exit 2, as `npm start` answers it.
+// A bad AMQP_URL (nothing listening, the login or vhost refused, not a URL) is bad input: one line saying
+// what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
 const queue = await openQueue(db).catch(exitOnBadInput);
 let running = true;
 /** Aborted when the relay is told to stop: retries end. */

@@ -18,7 +18,8 @@ exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
 await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
 const db = openDatabase();
-// An unreachable broker (AMQP_URL) is bad input: one line and exit 2, as `npm start` answers it.
+// A bad AMQP_URL (nothing listening, the login or vhost refused, not a URL) is bad input: one line saying
+// what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
 const queue = await openQueue(db).catch(exitOnBadInput);
 const tracer = trace.getTracer("tracehop-example");
 const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;

@@ -89,7 +89,7 @@ function nearlyFullHeaders(room: number): Record<string, string> {
 
 // The main job's RabbitMQ queue (examples/preprocess/queue-amqp.ts) on a real broker: what it does when
 // a handler fails. Each test uses a database URL of its own, hence RabbitMQ queues of its own.
-describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout: 60_000 }, () => {
+describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout: 90_000 }, () => {
   const broker = useRabbitMQ();
 
   /** What {@link withQueue} hands its function. */

@@ -8,6 +8,7 @@ import { defaultTextMapGetter, ROOT_CONTEXT, trace, type TextMapGetter } from "@
 import { suppressTracing } from "@opentelemetry/core";
 import {
   formatTraceParent,
+  isValidHexId,
   normalizeHexId,
   parseTraceParent,
 } from "../../src/propagation/w3c/traceparent.js";
@@ -157,6 +158,54 @@ describe("formatTraceParent", () => {
     assert.equal(normalizeHexId(TRACE_ID.slice(1), 32), undefined);
     assert.equal(normalizeHexId(`${SPAN_ID.slice(1)}g`, 16), undefined);
     assert.equal(normalizeHexId(undefined, 16), undefined);
+  });
+
+  test("every character of an id is checked, wherever it stands (the scan reads four at a time)", () => {
+    // One character replaced at each position of ids of every length up to 33 (remainders of the
+    // four-character steps included), against the rule as a regular expression.
+    const replacements = [
+      "g",
+      "G",
+      "-",
+      " ",
+      "\0",
+      "/",
+      ":",
+      "@",
+      "`",
+      "\u0130",
+      "\u00e9",
+      "\ud83d",
+      "A",
+      "f",
+      "0",
+    ];
+    for (let length = 1; length <= 33; length++) {
+      for (let at = 0; at < length; at++) {
+        for (const zeros of [false, true]) {
+          const base = zeros ? "0".repeat(length) : "0123456789abcdef".repeat(3).slice(0, length);
+          for (const char of replacements) {
+            const id = base.slice(0, at) + char + base.slice(at + 1);
+            const valid = /^[0-9a-f]+$/i.test(id) && /[1-9a-f]/i.test(id);
+            const what = `${JSON.stringify(id)} (length ${length})`;
+            assert.equal(isValidHexId(id, length), valid, what);
+            assert.equal(normalizeHexId(id, length), valid ? id.toLowerCase() : undefined, what);
+            if (length === 32)
+              assert.equal(
+                parseTraceParent(`00-${id}-${SPAN_ID}-01`)?.traceId,
+                valid && id === id.toLowerCase() ? id : undefined,
+                what,
+              );
+            if (length === 16)
+              assert.equal(
+                parseTraceParent(`00-${TRACE_ID}-${id}-01`)?.spanId,
+                valid && id === id.toLowerCase() ? id : undefined,
+                what,
+              );
+          }
+        }
+      }
+    }
   });
 });
 

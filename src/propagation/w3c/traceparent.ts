@@ -51,10 +51,24 @@ const NOT_HEX = -1;
 /**
  * The OR of the {@link HEX_CLASS} of `text[start, start+length)`, or {@link NOT_HEX} when a character
  * is not a hex digit (either case). The caller checks that the text is long enough.
+ *
+ * Four characters per step, one range test for the four: the ids on every inject and extract are 16
+ * and 32 characters, and `charCodeAt` with its test per character was half of a W3C inject
+ * (BENCHMARKS.md "Fourteenth pass"). A code above 0x7f in any of the four makes their OR above 0x7f.
  */
 function hexClassOf(text: string, start: number, length: number): number {
   let acc = 0;
-  for (let i = start; i < start + length; i++) {
+  const end = start + length;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    const c = text.charCodeAt(i + 2);
+    const d = text.charCodeAt(i + 3);
+    if ((a | b | c | d) > 0x7f) return NOT_HEX;
+    acc |= HEX_CLASS[a]! | HEX_CLASS[b]! | HEX_CLASS[c]! | HEX_CLASS[d]!;
+  }
+  for (; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code > 0x7f) return NOT_HEX;
     acc |= HEX_CLASS[code]!;

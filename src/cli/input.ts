@@ -49,9 +49,14 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  */
 export function parseInspectInput(text: string, field?: string): InspectInputs {
   text = withoutByteOrderMark(text);
-  const lines = rowLines(text);
-  if (lines !== undefined)
-    return { rows: lines.length > 1, carriers: lines.map((line, index) => lineRow(line, index + 1, field)) };
+  const rows = rowLines(text);
+  if (rows !== undefined)
+    return {
+      rows: rows.lines.length > 1,
+      carriers: rows.lines.map((line, index) =>
+        lineRow(line, index + 1, field, index === rows.first?.index ? rows.first.read : undefined),
+      ),
+    };
   if (text.trim() === "")
     throw new InspectInputError(
       "the input is empty (a query that returns no rows prints nothing); give a JSON object or an array of rows",
@@ -60,43 +65,26 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
+    // The first line that is not a NULL column: the first row of line-per-row text.
+    const first = text.split(/\r?\n/).find((line) => nullLine(line) === undefined) ?? "";
+    const table = clientTableHint(text);
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${psqlColumnsHint(text.trimStart().split("\n", 1)[0]!)}${unquotedNamesHint(text)}${columnNameHint(text)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlColumnsHint(first) + unquotedNamesHint(text) + columnNameHint(text) + mysqlRawHint(first)}`,
     );
   }
-  if (!Array.isArray(parsed)) {
-    if (typeof parsed === "string")
-      return { rows: false, carriers: [jsonTextRow(parsed, "the input", field)] };
-    if (!isJsonObject(parsed))
-      throw new InspectInputError(
-        "the carrier must be a JSON object of header name -> value (or a JSON array of rows)",
-      );
-    const diagnostics: string[] = [];
-    return {
-      rows: false,
-      carriers: [{ carrier: carrierOfValue(parsed, text, diagnostics, field), diagnostics }],
-    };
-  }
+  // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
+  if (!Array.isArray(parsed)) return { rows: false, carriers: [valueRow(parsed, text, field)] };
   if (parsed.length === 0)
     throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
-  const bad = parsed.findIndex((row) => !isJsonObject(row) && row !== null && typeof row !== "string");
-  if (bad >= 0)
-    throw new InspectInputError(
-      `element ${bad + 1} of the JSON array is not an object; give an array of rows or carrier objects (null for a NULL column)`,
-    );
-  const carriers = parsed.map((row: unknown, index): InspectInput => {
-    // json_agg over a column: a NULL column is null, a Json column holding a string is that string.
-    if (row === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ELEMENT };
-    if (typeof row === "string") return jsonTextRow(row, `element ${index + 1} of the JSON array`, field);
-    const diagnostics: string[] = [];
-    // A number written in the element itself is reported with its parsed value, not its digits as
-    // written: the input's text could hold the same key in another row. A traceContext field holding
-    // JSON text (sqlite3 -json) is its own text, read as for one row.
-    return {
-      carrier: carrierOfValue(row as Record<string, unknown>, undefined, diagnostics, field),
-      diagnostics,
-    };
-  });
+  // json_agg over a column: a NULL column is null, a Json column holding a string is that string. A
+  // number written in an element is reported with its parsed value, not its digits as written: the
+  // input's text could hold the same key in another row. A traceContext field holding JSON text
+  // (sqlite3 -json) is its own text, read as for one row.
+  const carriers = parsed.map((row: unknown): InspectInput =>
+    row === null
+      ? { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ELEMENT }
+      : valueRow(row, undefined, field),
+  );
   return { rows: true, carriers };
 }
 
@@ -107,105 +95,162 @@ export const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
  * A carrier given as a JSON string (`value`, parsed) holding its JSON text: what
  * `traceContext: JSON.stringify(carrier)` stores in a Json column. Read exactly as `withCarrier` and
  * `contextFromCarrier` read that column's value ({@link carrierObject}: its JSON text, or JSON text of
- * that once more, within {@link MAX_CARRIER_TEXT_LENGTH}), with a diagnostic saying so.
- * @throws {@link InspectInputError} naming `where`, why, and `advice` (what to give) when the library
- *   reads no carrier from it.
+ * that once more, within {@link MAX_CARRIER_TEXT_LENGTH}), with a diagnostic saying so (after
+ * `diagnostics`, what reading it noted before); a row without a carrier, saying why, when the library
+ * reads no carrier from it.
  */
-function jsonTextRow(
-  value: string,
-  where: string,
-  field: string | undefined,
-  advice = "give a JSON object of header -> value, or a JSON string holding its JSON text",
-): InspectInput {
+function jsonTextRow(value: string, field: string | undefined, diagnostics: string[]): InspectInput {
   const inner = carrierObject(value);
   if (inner === undefined || inner instanceof Map)
-    throw new InspectInputError(
-      `${where} is a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)}); ${advice}`,
-    );
-  const diagnostics = [JSON_TEXT_IN_JSON];
+    return {
+      carrier: {},
+      diagnostics,
+      noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)})`,
+    };
+  diagnostics.push(JSON_TEXT_IN_JSON);
   return { carrier: carrierOfValue(inner, innermostText(value), diagnostics, field), diagnostics };
+}
+
+/** Line-per-row text: its lines, and the first line that is not a NULL column read as JSON (read once). */
+interface RowLines {
+  lines: string[];
+  /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
+  first?: { index: number; read: LineJson };
 }
 
 /**
  * The rows of line-per-row text, or `undefined` when the text is one JSON value (an object, an array,
- * pretty-printed JSON) or empty. Line-per-row: the text holds a line break, and either every line is
- * a NULL column (blank, or `NULL`: `psql -At` of one NULL column prints "\n", `mysql --batch` "NULL\n"),
- * or it has two or more lines and its first other line alone parses as a complete JSON value (a
- * pretty-printed object's first line `{` does not), or its first other line is JSON only with the
- * backslashes `mysql --batch` doubled undone ({@link mysqlUnescaped}). The final line break ends the
- * last line; it starts no row.
+ * pretty-printed JSON) or blank. Line-per-row: either every line is a NULL column (blank, or `NULL`:
+ * `psql -At` of one NULL column prints "\n", `mysql --batch` "NULL\n"; text without a line break is so
+ * only when it is `NULL`), or its first other line alone is a complete JSON value and the text has two
+ * or more lines (a pretty-printed object's first line `{` is no JSON value), or its first other line
+ * is JSON only with the escapes of `mysql --batch` undone ({@link mysqlUnescaped}: one line of its
+ * output, with or without its line break, is a row). The final line break ends the last line; it
+ * starts no row.
  */
-function rowLines(text: string): string[] | undefined {
-  if (!text.includes("\n")) return undefined;
+function rowLines(text: string): RowLines | undefined {
+  if (!text.includes("\n")) {
+    if (text.trim() === "") return undefined;
+    if (nullLine(text) !== undefined) return { lines: [text] };
+  }
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === "") lines.pop();
-  const first = lines.find((line) => !isNullLine(line));
-  if (first === undefined) return lines;
-  if (isJson(first)) return lines.length < 2 ? undefined : lines;
-  // One line of mysql --batch output is JSON text only once its backslashes are undoubled.
-  return isJson(mysqlUnescaped(first)) ? lines : undefined;
-}
-
-/** A line of line-per-row input that is a NULL column: empty (`psql -At`), or `NULL` (`mysql --batch`). */
-function isNullLine(line: string): boolean {
-  return line.trim() === "" || line === "NULL";
+  const index = lines.findIndex((line) => nullLine(line) === undefined);
+  if (index < 0) return { lines };
+  const read = readLine(lines[index]!);
+  if (!("value" in read)) return undefined;
+  // A line of mysql --batch output is a row even alone: no other reading of it is JSON.
+  return lines.length < 2 && !read.mysql ? undefined : { lines, first: { index, read } };
 }
 
 /**
- * `line` with the escapes `mysql --batch` writes in a column's value undone: it doubles every backslash
- * (and writes a tab, a line feed and NUL as `\t`, `\n`, `\0`, which JSON text from a JSON column never
- * holds outside its strings), so a JSON column holding a JSON string (`"{\"traceparent\": …}"`) prints as
- * `"{\\"traceparent\\": …}"`, which is not JSON (MySQL 8.0 Reference Manual, 6.5.1.1 mysql Client
- * Options, `--raw`). Used only for a line that is not JSON as it is.
+ * Why a line of line-per-row input is a NULL column, or `undefined` when it is not one: empty or
+ * blank ({@link NULL_ROW}, `psql -At`), or `NULL` ({@link MYSQL_NULL_ROW}, `mysql --batch`).
  */
-function mysqlUnescaped(line: string): string {
-  return line.includes("\\") ? line.replace(/\\\\/g, "\\") : line;
+function nullLine(line: string): string | undefined {
+  return line.trim() === "" ? NULL_ROW : line === "NULL" ? MYSQL_NULL_ROW : undefined;
 }
 
 /**
- * One row of line-per-row input (line `number`, from 1): an empty line is a NULL column, `null` a
- * JSON null, an object a carrier or a row (read with its own line's text), a string the JSON text of
- * one (as `withCarrier` reads a Json column holding a string, {@link carrierObject}).
- * @throws {@link InspectInputError} naming the line when it is none of these.
+ * A line read as JSON: its `value`, and the `text` it was read from (the line, or the line with the
+ * escapes of `mysql --batch` undone: `mysql`); or, when it is neither, the parser's `error` for the
+ * line as it is.
  */
-function lineRow(line: string, number: number, field: string | undefined): InspectInput {
-  if (line.trim() === "") return { carrier: {}, diagnostics: [], noCarrier: NULL_ROW };
-  if (line === "NULL") return { carrier: {}, diagnostics: [], noCarrier: MYSQL_NULL_ROW };
-  const what =
-    "with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)";
-  let parsed: unknown;
-  const diagnostics: string[] = [];
+type LineJson = { value: unknown; text: string; mysql: boolean } | { error: string };
+
+/** `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped}). */
+function readLine(line: string): LineJson {
   try {
-    parsed = JSON.parse(line);
+    return { value: JSON.parse(line) as unknown, text: line, mysql: false };
   } catch (err) {
     const unescaped = mysqlUnescaped(line);
-    if (unescaped !== line && isJson(unescaped)) {
-      parsed = JSON.parse(unescaped);
-      line = unescaped;
-      diagnostics.push(MYSQL_ESCAPES);
-    } else
-      throw new InspectInputError(
-        `line ${number} is not valid JSON (${(err as Error).message}); ${what}${psqlColumnsHint(line)}`,
-      );
+    if (unescaped !== undefined)
+      try {
+        return { value: JSON.parse(unescaped) as unknown, text: unescaped, mysql: true };
+      } catch {
+        // Not JSON either way: the line's own error is said.
+      }
+    return { error: (err as Error).message };
   }
-  if (parsed === null) return { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ROW };
-  // A value a Json column can hold that is no carrier (a string that is not a carrier's JSON text, a
-  // number, an array) is that row's finding, not an input error: the other rows are still reported.
-  if (typeof parsed === "string") {
-    const inner = carrierObject(parsed);
-    if (inner === undefined || inner instanceof Map)
-      return {
-        carrier: {},
-        diagnostics: [],
-        noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(parsed)})`,
-      };
-    const row = jsonTextRow(parsed, `line ${number}`, field, what);
-    row.diagnostics.unshift(...diagnostics);
-    return row;
-  }
-  if (!isJsonObject(parsed))
-    return { carrier: {}, diagnostics: [], noCarrier: `${describeField(parsed)}, not a carrier` };
-  return { carrier: carrierOfValue(parsed, line, diagnostics, field), diagnostics };
+}
+
+/** The characters `mysql --batch` writes escaped in a column's value, by the letter after the backslash. */
+const MYSQL_BATCH_ESCAPES = new Map([
+  ["\\", "\\"],
+  ["n", "\n"],
+  ["t", "\t"],
+  ["0", "\0"],
+]);
+
+/**
+ * `line` with the escapes `mysql --batch` writes in a column's value undone, in one pass from the left
+ * (`\\n` is a backslash and an n): `\\` a backslash, `\n` a line feed, `\t` a tab, `\0` NUL; a carriage
+ * return is written as it is. Its client writes every other character as it is (MySQL 8.0 Reference
+ * Manual, 6.5.1.1 mysql Client Options, `--batch` and `--raw`; `safe_put_field` in client/mysql.cc of
+ * MySQL and MariaDB; checked with the MariaDB 10.11 client). So a pretty-printed JSON column prints as
+ * one line, `{\n  "traceparent": …\n}`, and a JSON column holding a JSON string as
+ * `"{\\"traceparent\\": …}"`: neither is JSON as printed. `undefined` when the line holds no backslash,
+ * or one that starts none of these (no output of `mysql --batch`).
+ */
+function mysqlUnescaped(line: string): string | undefined {
+  if (!line.includes("\\")) return undefined;
+  let escapes = true;
+  const text = line.replace(/\\(.?)/g, (_, letter: string) => {
+    const character = MYSQL_BATCH_ESCAPES.get(letter);
+    if (character === undefined) escapes = false;
+    return character ?? "";
+  });
+  return escapes ? text : undefined;
+}
+
+/**
+ * One row of line-per-row input (line `number`, from 1; `read`: the line read already): a NULL column
+ * ({@link nullLine}), `null` a JSON null, an object a carrier or a row (read with its own line's text),
+ * a string the JSON text of one (as `withCarrier` reads a Json column holding a string,
+ * {@link carrierObject}), another JSON value a row without a carrier; a line of `mysql --batch` output
+ * is read with its escapes undone, with a diagnostic.
+ * @throws {@link InspectInputError} naming the line when it is none of these.
+ */
+function lineRow(line: string, number: number, field: string | undefined, read?: LineJson): InspectInput {
+  const noCarrier = nullLine(line);
+  if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
+  read ??= readLine(line);
+  if (!("value" in read))
+    throw new InspectInputError(
+      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${psqlColumnsHint(line)}${mysqlRawHint(line)}`,
+    );
+  return valueRow(read.value, read.text, field, read.mysql ? [MYSQL_ESCAPES] : []);
+}
+
+/**
+ * The row of one JSON value a column can hold (`text`: its JSON text, for the digits of its numbers):
+ * an object is a carrier or a row ({@link carrierOfValue}), a string the JSON text of one
+ * ({@link jsonTextRow}); `null`, and any other value, a row without a carrier, its own finding (the
+ * other rows are still reported). The same in every shape of input: one value, an element of an
+ * array, a line. `diagnostics`: what reading the value noted before.
+ */
+function valueRow(
+  value: unknown,
+  text: string | undefined,
+  field: string | undefined,
+  diagnostics: string[] = [],
+): InspectInput {
+  if (value === null) return { carrier: {}, diagnostics, noCarrier: JSON_NULL_ROW };
+  if (typeof value === "string") return jsonTextRow(value, field, diagnostics);
+  if (!isJsonObject(value))
+    return { carrier: {}, diagnostics, noCarrier: `${describeField(value)}, not a carrier` };
+  return { carrier: carrierOfValue(value, text, diagnostics, field), diagnostics };
+}
+
+/**
+ * A hint for a line that is not JSON, with the escapes of `mysql --batch` undone either, but whose
+ * every backslash starts one (`\n`, `\t`, `\0`, `\\`), as in that client's output, else "": a value
+ * that is no JSON text, or a line cut short.
+ */
+function mysqlRawHint(line: string): string {
+  return mysqlUnescaped(line) !== undefined
+    ? " (it holds the escapes mysql --batch writes, \\n \\t \\0 \\\\, and is not JSON with them undone either: mysql -r (--raw) prints the column as stored)"
+    : "";
 }
 
 /**
@@ -219,6 +264,20 @@ function psqlColumnsHint(line: string): string {
 }
 
 /**
+ * A hint for a table a database client prints for a person, else "": psql's aligned output (a header,
+ * a line of dashes, `---+---` between columns, the rows indented, a `(N rows)` footer: what plain
+ * `psql -c "select ..."` prints) or mysql's table (`+----+` borders: `mysql -t`, or its prompt).
+ */
+function clientTableHint(text: string): string {
+  const [first, second] = text.split(/\r?\n/, 2);
+  if (second !== undefined && /^-+(?:\+-+)*$/.test(second))
+    return ` (it looks like psql's aligned output, a header, a line of dashes, the rows and a (N rows) footer: print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc))`;
+  if (first !== undefined && /^\+-+(?:\+-+)*\+$/.test(first.trim()))
+    return ` (it looks like mysql's table output, in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch))`;
+  return "";
+}
+
+/**
  * A hint for line-per-row text whose first line is a column's name (`traceContext`, then a row per
  * line): what `mysql -B -e` prints, and `psql -A` without `-t`; else "".
  */
@@ -227,7 +286,7 @@ function columnNameHint(text: string): string {
   return first !== undefined &&
     second !== undefined &&
     /^[A-Za-z_][\w$]*$/.test(first.trim()) &&
-    (isNullLine(second) || isJson(second) || isJson(mysqlUnescaped(second)))
+    (nullLine(second) !== undefined || "value" in readLine(second))
     ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -t (--tuples-only))`
     : "";
 }
@@ -242,9 +301,9 @@ function unquotedNamesHint(text: string): string {
     : "";
 }
 
-/** The diagnostic of a line read with the backslash escapes of `mysql --batch` undone. */
+/** The diagnostic of a line read with the escapes of `mysql --batch` undone. */
 const MYSQL_ESCAPES =
-  "the line is JSON once its backslashes are undoubled: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)";
+  "the line is JSON once the escapes mysql --batch writes (\\n \\t \\0 \\\\) are undone: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)";
 
 /** The diagnostic of a carrier given as a JSON string holding its JSON text. */
 const JSON_TEXT_IN_JSON =

@@ -1,12 +1,25 @@
 // What `tracehop inspect` does with the inputs an engineer pastes: rows, numbers, garbage.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, openSync, readSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { run, runIn, runTo, start, inspectDir } from "./run-cli.js";
+
+/** What database clients print for a carrier column, captured from the real clients (its README). */
+const CLIENTS = fileURLToPath(new URL("../fixtures/inspect-clients/", import.meta.url));
 
 describe("tracehop inspect input", () => {
   test("a whole row is read through its traceContext field", () => {
@@ -79,12 +92,12 @@ describe("tracehop inspect input", () => {
     const reports = JSON.parse(agg.stdout);
     assert.equal(reports[0].context.traceId, "0000000000000000ffffffffffffffff");
     assert.equal(reports[1].noCarrier, "null: a NULL column, or JSON null");
-    // A string the library reads no carrier from is an input error that says why.
+    // A string the library reads no carrier from is a row without a carrier that says why.
     const text = run(["inspect", '"not a carrier"']);
-    assert.equal(text.code, 2);
+    assert.equal(text.code, 1);
     assert.equal(
-      text.stderr,
-      "tracehop inspect: the input is a JSON string that is not the JSON text of an object (it is not JSON); give a JSON object of header -> value, or a JSON string holding its JSON text\n",
+      text.stdout,
+      "no carrier (a JSON string that is not the JSON text of an object (it is not JSON))\n",
     );
   });
 
@@ -326,25 +339,59 @@ describe("tracehop inspect input", () => {
     assert.match(missing.stderr, /^tracehop inspect: --styles needs a value/);
   });
 
-  test("JSON that is not an object or an array of objects is an input error (2) with one line that says what to give", () => {
-    const expected: [string, string][] = [
-      ["42", "the carrier must be a JSON object of header name -> value (or a JSON array of rows)"],
-      ["null", "the carrier must be a JSON object of header name -> value (or a JSON array of rows)"],
-      ["[]", "the JSON array holds no rows; give at least one row or carrier object"],
+  test("a value that holds no carrier (null, NULL, a number, a string) is the same row finding alone, on a line among rows, or in an array (exit 1)", () => {
+    const tp = JSON.stringify({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
+    const said: [string, string][] = [
+      ["null", "JSON null: the row was written without a carrier"],
       [
-        "[{}, 1, 2]",
-        "element 2 of the JSON array is not an object; give an array of rows or carrier objects (null for a NULL column)",
+        "NULL",
+        "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension",
       ],
-      [
-        '[{}, ["x"]]',
-        "element 2 of the JSON array is not an object; give an array of rows or carrier objects (null for a NULL column)",
-      ],
+      ["42", "a number, not a carrier"],
+      ["true", "a boolean, not a carrier"],
+      ['"not a carrier"', "a JSON string that is not the JSON text of an object (it is not JSON)"],
     ];
-    for (const [text, message] of expected) {
-      const { code, stderr } = run(["inspect", text]);
-      assert.equal(code, 2, text);
-      assert.equal(stderr.trim(), `tracehop inspect: ${message}`);
+    for (const [value, noCarrier] of said) {
+      // Alone: as an argument, and on standard input with and without its line break (echo, printf).
+      for (const [args, input] of [
+        [[value], undefined],
+        [["-"], value + "\n"],
+        [["-"], value],
+      ] as [string[], string | undefined][]) {
+        if (value === "NULL" && input === undefined) continue; // the argument NULL names a file
+        const alone = run(["inspect", ...args], input);
+        assert.equal(alone.code, 1, `${value} ${JSON.stringify(input)}: ${alone.stderr}`);
+        assert.equal(alone.stdout, `no carrier (${noCarrier})\n`, value);
+        const aloneJson = run(["inspect", "--json", ...args], input);
+        assert.equal(JSON.parse(aloneJson.stdout).noCarrier, noCarrier, value);
+      }
+      // Among rows, one per line, and as an element of an array of rows (where null is also SQL NULL).
+      const lines = run(["inspect", "--json", "-"], `${tp}\n${value}\n`);
+      assert.equal(lines.code, 1, lines.stderr);
+      assert.equal(JSON.parse(lines.stdout)[1].noCarrier, noCarrier, value);
+      if (value === "NULL") continue;
+      const array = run(["inspect", "--json", `[${tp}, ${value}]`]);
+      assert.equal(array.code, 1, array.stderr);
+      assert.equal(
+        JSON.parse(array.stdout)[1].noCarrier,
+        value === "null" ? "null: a NULL column, or JSON null" : noCarrier,
+        value,
+      );
     }
+    // An array inside an array of rows is a row too (json_agg over a column holding arrays).
+    const nested = run(["inspect", "--json", `[${tp}, [1], 2]`]);
+    assert.equal(nested.code, 1, nested.stderr);
+    assert.deepEqual(
+      JSON.parse(nested.stdout).map((r: { noCarrier?: string }) => r.noCarrier),
+      [undefined, "an array, not a carrier", "a number, not a carrier"],
+    );
+    // An empty array holds no rows: still an input error.
+    const empty = run(["inspect", "[]"]);
+    assert.equal(empty.code, 2);
+    assert.equal(
+      empty.stderr,
+      "tracehop inspect: the JSON array holds no rows; give at least one row or carrier object\n",
+    );
   });
 
   test("empty input (sqlite3 -json of a query without rows prints nothing) is an input error that says so", () => {
@@ -375,7 +422,7 @@ describe("tracehop inspect input", () => {
     assert.equal(text.context.traceId, "0af7651916cd43dd8448eb211c80319c");
     assert.equal(text.context.parentId, "b7ad6b7169203331");
     assert.deepEqual(text.diagnostics, [
-      "the line is JSON once its backslashes are undoubled: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)",
+      "the line is JSON once the escapes mysql --batch writes (\\n \\t \\0 \\\\) are undone: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)",
       "the carrier is a JSON string holding the carrier's JSON text (JSON text inside JSON, as traceContext: JSON.stringify(carrier) stores it in a Json column); read as withCarrier and contextFromCarrier read it",
     ]);
     assert.equal(missing.valid, false);
@@ -397,6 +444,87 @@ describe("tracehop inspect input", () => {
     const plain = run(["inspect", "--json", "-"], `"{\\"traceparent\\":\\"${tp}\\"}"\nNULL\n`);
     assert.equal(plain.code, 1, plain.stderr);
     assert.equal(JSON.parse(plain.stdout)[0].diagnostics.length, 1);
+  });
+
+  test("mysql -N -B over pretty-printed JSON (the client's real output): its \\n \\t \\0 \\\\ escapes are undone in one pass, a row per line", () => {
+    const MYSQL_ESCAPES =
+      "the line is JSON once the escapes mysql --batch writes (\\n \\t \\0 \\\\) are undone: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)";
+    // Row 1 holds "a\\nb\\\\n" (JSON escapes) in a pretty-printed object: printed "a\\\\nb\\\\\\\\n", so
+    // "\\\\n" must become a backslash and an n, not a line break (that would be a raw control
+    // character in a JSON string). Row 4 is pretty-printed with CR LF: the client writes CR as it is.
+    const rows = run(["inspect", "--json", CLIENTS + "mysql-N-B.txt"]);
+    assert.equal(rows.stderr, "");
+    assert.equal(rows.code, 1);
+    const [pretty, missing, text, crlf] = JSON.parse(rows.stdout);
+    assert.equal(pretty.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    assert.deepEqual(pretty.diagnostics, [MYSQL_ESCAPES]);
+    assert.match(missing.noCarrier, /^NULL: a NULL column as mysql --batch prints it/);
+    assert.equal(text.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.equal(text.diagnostics[0], MYSQL_ESCAPES);
+    assert.equal(crlf.context.datadogTraceId, "12345");
+    // One row: one line, read as a row, with or without its line break (the shell's $(...) drops it).
+    const oneText = readFileSync(CLIENTS + "mysql-N-B-one.txt", "utf8");
+    for (const input of [oneText, oneText.trimEnd()]) {
+      const one = run(["inspect", "--json", "-"], input);
+      assert.equal(one.code, 0, one.stderr);
+      assert.equal(JSON.parse(one.stdout).context.parentId, "b7ad6b7169203331");
+    }
+    assert.equal(run(["inspect", "--json", oneText.trimEnd()]).code, 0);
+    // Without -N: the column name is said, as for one-line rows.
+    assert.match(
+      run(["inspect", CLIENTS + "mysql-B.txt"]).stderr,
+      /\(its first line, trace_context, looks like a column name: leave it out, mysql -N \(--skip-column-names\)/,
+    );
+  });
+
+  test("a line of mysql --batch output that is not JSON with its escapes undone either says mysql -r (--raw)", () => {
+    const HINT =
+      "(it holds the escapes mysql --batch writes, \\n \\t \\0 \\\\, and is not JSON with them undone either: mysql -r (--raw) prints the column as stored)";
+    // A value cut short, a NUL in a value: on a later line, and as the first row.
+    const cut = '{\\n  "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",\\n';
+    for (const [input, start] of [
+      [`NULL\n${JSON.stringify({ a: "1" })}\n${cut}\n`, "line 3 is not valid JSON ("],
+      [`${JSON.stringify({ a: "1" })}\n"a\\0b"\n`, "line 2 is not valid JSON ("],
+      [`${cut}\nNULL\n`, "the carrier is not valid JSON ("],
+      [`NULL\n${cut}\n`, "the carrier is not valid JSON ("],
+    ]) {
+      const { code, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2, input);
+      assert.ok(stderr.startsWith(`tracehop inspect: ${start}`), stderr);
+      assert.ok(stderr.endsWith(` ${HINT}\n`), stderr);
+    }
+    // JSON text with its own escapes (\\" is none of mysql's) gets no such hint.
+    assert.doesNotMatch(run(["inspect", "-"], '{"a": "\\"\\n"\n').stderr, /mysql -r/);
+  });
+
+  test("psql's aligned output (header, dashes, (N rows)) and mysql's table say to print the rows alone: psql -At, mysql -N -B", () => {
+    for (const file of ["psql.txt", "psql-columns.txt", "psql-one.txt"]) {
+      const { code, stdout, stderr } = run(["inspect", CLIENTS + file]);
+      assert.equal(code, 2, file);
+      assert.equal(stdout, "");
+      assert.ok(
+        stderr.endsWith(
+          "; give a JSON object of header -> value, an array of rows, or one row per line (it looks like psql's aligned output, a header, " +
+            'a line of dashes, the rows and a (N rows) footer: print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc))\n',
+        ),
+        `${file}: ${stderr}`,
+      );
+    }
+    const table = run(["inspect", CLIENTS + "mysql-t.txt"]);
+    assert.equal(table.code, 2);
+    assert.ok(
+      table.stderr.endsWith(
+        ' (it looks like mysql\'s table output, in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch))\n',
+      ),
+      table.stderr,
+    );
+    // What psql -At prints for the same rows is read.
+    const rows = run(["inspect", "--json", CLIENTS + "psql-At.txt"]);
+    assert.equal(rows.code, 1, rows.stderr);
+    assert.deepEqual(
+      JSON.parse(rows.stdout).map((r: { context?: { traceId: string } }) => r.context?.traceId),
+      ["0af7651916cd43dd8448eb211c80319c", undefined, "4bf92f3577b34da6a3ce929d0e0e4736"],
+    );
   });
 
   test("after --, a file named --help or -h is read, not taken for the option", (t) => {
@@ -1017,14 +1145,12 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       assert.match(stderr, new RegExp(`cannot read the file ${name.replace(".", "\\.")}: ENOENT`));
     }
     // JSON text that names no file is still JSON text (a number with a decimal point too).
-    assert.equal(
-      runIn(dir, ["inspect", "1.5"]).stderr,
-      "tracehop inspect: the carrier must be a JSON object of header name -> value (or a JSON array of rows)\n",
-    );
-    assert.equal(
-      runIn(dir, ["inspect", "2024"]).stderr,
-      "tracehop inspect: the carrier must be a JSON object of header name -> value (or a JSON array of rows)\n",
-    );
+    for (const number of ["1.5", "2024"])
+      assert.deepEqual(runIn(dir, ["inspect", number]), {
+        code: 1,
+        stdout: "no carrier (a number, not a carrier)\n",
+        stderr: "",
+      });
   });
 
   test("a key or argument holding a terminal escape or a line break is shown escaped, on its own line", () => {

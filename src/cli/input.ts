@@ -38,13 +38,14 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  *   (see {@link rowLines} for when the text is read so): a JSON object, a JSON string holding an
  *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
  *   final newline ends the last line and is no row); `mysql --batch` output of one column is read too:
- *   a line `NULL` is a NULL column, and a line that is JSON only once its doubled backslashes are
- *   undone is read so, with a diagnostic;
- * - a JSON object: one carrier or one row (see {@link carrierOfValue});
- * - a JSON array of such objects, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows:
- *   one carrier each, in order.
- * @throws {@link InspectInputError} for empty text, text that is not JSON, JSON that is neither an
- *   object nor a non-empty array of objects (the message names the first bad element or line).
+ *   a line `NULL` is a NULL column, and a line that is JSON only once the client's escapes are undone
+ *   ({@link mysqlUnescaped}) is read so, with a diagnostic;
+ * - one JSON value: an object is one carrier or one row (see {@link carrierOfValue});
+ * - a JSON array, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows: a row each, in order.
+ * A value that holds no carrier (`null`, a number, a string that is not a carrier's JSON text) is a
+ * row without a carrier, the same alone, in an array or on a line ({@link valueRow}).
+ * @throws {@link InspectInputError} for empty text, an empty array, text that is not JSON (nor rows
+ *   of it: the message names the first bad line, with a hint for a client's output it resembles).
  * `field` (`--field NAME`): the field of a row that holds its carrier (see {@link carrierFieldOf}).
  */
 export function parseInspectInput(text: string, field?: string): InspectInputs {

@@ -51,7 +51,9 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
 export function parseInspectInput(text: string, field?: string): InspectInputs {
   text = withoutByteOrderMark(text);
   const rows = rowLines(text);
-  if (rows !== undefined)
+  // One line that is JSON as it is is one value (read already), as the text itself.
+  const one = rows?.lines.length === 1 && rows.first?.read.mysql === false ? rows.first.read : undefined;
+  if (rows !== undefined && one === undefined)
     return {
       rows: rows.lines.length > 1,
       carriers: rows.lines.map((line, index) =>
@@ -64,7 +66,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     );
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = one !== undefined ? one.value : JSON.parse(text);
   } catch (err) {
     // The first line that is not a NULL column: the first row of line-per-row text.
     const first = text.split(/\r?\n/).find((line) => nullLine(line) === undefined) ?? "";
@@ -74,7 +76,8 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
-  if (!Array.isArray(parsed)) return { rows: false, carriers: [valueRow(parsed, text, field)] };
+  if (!Array.isArray(parsed))
+    return { rows: false, carriers: [valueRow(parsed, one !== undefined ? rows!.lines[0] : text, field)] };
   if (parsed.length === 0)
     throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
   // json_agg over a column: a NULL column is null, a Json column holding a string is that string. A
@@ -116,18 +119,19 @@ function jsonTextRow(value: string, field: string | undefined, diagnostics: stri
 interface RowLines {
   lines: string[];
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
-  first?: { index: number; read: LineJson };
+  first?: { index: number; read: LineValue };
 }
 
 /**
- * The rows of line-per-row text, or `undefined` when the text is one JSON value (an object, an array,
- * pretty-printed JSON) or blank. Line-per-row: either every line is a NULL column (blank, or `NULL`:
- * `psql -At` of one NULL column prints "\n", `mysql --batch` "NULL\n"; text without a line break is so
- * only when it is `NULL`), or its first other line alone is a complete JSON value and the text has two
- * or more lines (a pretty-printed object's first line `{` is no JSON value), or its first other line
- * is JSON only with the escapes of `mysql --batch` undone ({@link mysqlUnescaped}: one line of its
- * output, with or without its line break, is a row). The final line break ends the last line; it
- * starts no row.
+ * The rows of line-per-row text, or `undefined` when the text is blank or its first line that is not
+ * a NULL column is no JSON value (pretty-printed JSON: its first line `{` is none). Line-per-row:
+ * every line is a NULL column (blank, or `NULL`: `psql -At` of one NULL column prints "\n",
+ * `mysql --batch` "NULL\n"; text without a line break is so only when it is `NULL`), or the first
+ * other line is a complete JSON value, as it is or with the escapes of `mysql --batch` undone
+ * ({@link mysqlUnescaped}: one line of its output, with or without its line break, is a row). One
+ * line that is JSON as it is, is the text's one JSON value (an object, or an array of rows): the
+ * caller reads it so, without parsing it again. The final line break ends the last line; it starts
+ * no row.
  */
 function rowLines(text: string): RowLines | undefined {
   if (!text.includes("\n")) {
@@ -139,9 +143,7 @@ function rowLines(text: string): RowLines | undefined {
   const index = lines.findIndex((line) => nullLine(line) === undefined);
   if (index < 0) return { lines };
   const read = readLine(lines[index]!);
-  if (!("value" in read)) return undefined;
-  // A line of mysql --batch output is a row even alone: no other reading of it is JSON.
-  return lines.length < 2 && !read.mysql ? undefined : { lines, first: { index, read } };
+  return "value" in read ? { lines, first: { index, read } } : undefined;
 }
 
 /**
@@ -157,7 +159,9 @@ function nullLine(line: string): string | undefined {
  * escapes of `mysql --batch` undone: `mysql`); or, when it is neither, the parser's `error` for the
  * line as it is.
  */
-type LineJson = { value: unknown; text: string; mysql: boolean } | { error: string };
+type LineJson = LineValue | { error: string };
+/** A line read as JSON ({@link LineJson}). */
+type LineValue = { value: unknown; text: string; mysql: boolean };
 
 /** `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped}). */
 function readLine(line: string): LineJson {

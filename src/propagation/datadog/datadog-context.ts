@@ -263,8 +263,7 @@ function checkedTags(tags: unknown): Record<string, string> {
           '(<name> printable ASCII without space, "," or "=")',
       );
     const field = `propagationTags[${JSON.stringify(key)}]`;
-    if (typeof value !== "string" || !isValidTagValue(value))
-      fieldError(field, 'non-empty printable ASCII text without ","', value);
+    if (!isValidTagValue(value)) fieldError(field, 'non-empty printable ASCII text without ","', value);
     if (key === DECISION_MAKER_TAG && !isValidDecisionMakerValue(value))
       fieldError(field, 'a decision maker "-<mechanism>" ("-4") or "<10 lowercase hex>-<digits>"', value);
     if (

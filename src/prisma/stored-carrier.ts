@@ -330,6 +330,9 @@ interface Restored {
   context: string;
 }
 
+/** Orders `[name, value]` entries by name (code units), so that the same entries compare as the same text. */
+const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * What `carrier` restores with `propagator` (`extractCarrier`, as `contextFromCarrier` reads a row):
  * the identity {@link captureStoredCarrier} keeps (trace id, parent span id, sampled flag), and as one
@@ -356,14 +359,11 @@ function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | und
     fields && [
       fields.samplingPriority,
       fields.origin,
-      Object.entries(fields.propagationTags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      Object.entries(fields.propagationTags).sort(byName),
       fields.lastParentId,
     ],
     getExtractionLinks(ctx),
-    propagation
-      .getBaggage(ctx)
-      ?.getAllEntries()
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    propagation.getBaggage(ctx)?.getAllEntries().sort(byName),
   ]);
   const identity =
     spanContext &&

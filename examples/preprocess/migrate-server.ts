@@ -1,10 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  migrationsFolder,
-  readMigrations,
-  unappliedMigrations,
-  type MigrationsProvider,
-} from "./migrations.js";
+import { migrationsFolder, readMigrations, type MigrationsProvider } from "./migrations.js";
 import mariadb, { type Connection as MysqlConnection } from "mariadb";
 import pg from "pg";
 
@@ -285,22 +280,6 @@ export async function appliedPostgresMigrations(
 }
 
 /**
- * The checked-in migrations (prisma/postgresql/migrations) a PostgreSQL database lacks in its schema
- * (all of them when the schema or its `_prisma_migrations` table is missing), in order. Reads only
- * ({@link appliedPostgresMigrations}).
- *
- * @param url a `postgresql://` connection string
- * @throws the driver's error when the server cannot be reached or the database opened
- */
-export async function unappliedPostgresMigrations(
-  url: string,
-  options: MigrateOptions = {},
-): Promise<string[]> {
-  const applied = await appliedPostgresMigrations(url, options);
-  return unappliedMigrations(options.migrationsDir ?? migrationsFolder("postgresql"), applied);
-}
-
-/**
  * The names of the tables of a PostgreSQL database's schema (default: the URL's `schema` parameter, else
  * `public`), `_prisma_migrations` among them when it has one, in name order; none when the schema does not
  * exist. Reads only.
@@ -363,21 +342,4 @@ export async function appliedMysqlMigrations(url: string): Promise<string[]> {
   } finally {
     await conn.end();
   }
-}
-
-/**
- * The checked-in migrations (prisma/mysql/migrations) a MySQL or MariaDB database lacks (all of them
- * when it has no `_prisma_migrations` table), in order. Reads only ({@link appliedMysqlMigrations}).
- *
- * @param url a `mysql://` or `mariadb://` connection string naming the database
- * @throws the driver's error when the server cannot be reached or the database does not exist
- */
-export async function unappliedMysqlMigrations(
-  url: string,
-  options: Omit<MigrateOptions, "schema"> = {},
-): Promise<string[]> {
-  return unappliedMigrations(
-    options.migrationsDir ?? migrationsFolder("mysql"),
-    await appliedMysqlMigrations(url),
-  );
 }

@@ -113,30 +113,29 @@ export async function connectAmqp(
   url: string,
   socketOptions: Record<string, unknown> = {},
 ): Promise<amqplib.ChannelModel> {
-  const shown = redact(url);
-  const problem = amqpUrlProblem(url);
-  if (problem !== undefined)
-    throw new BadInputError(`cannot connect to RabbitMQ at ${shown}: ${problem}, ${OR_UNSET}`);
+  const parsed = parseAmqpUrl(url);
+  if (typeof parsed === "string")
+    throw new BadInputError(`cannot connect to RabbitMQ at ${redact(url)}: ${parsed}, ${OR_UNSET}`);
   try {
     return await amqplib.connect(url, socketOptions);
   } catch (err) {
     throw new BadInputError(
-      `cannot connect to RabbitMQ at ${shown}: ${amqpConnectProblem(url, err)}, ${OR_UNSET}`,
+      `cannot connect to RabbitMQ at ${redact(url)}: ${amqpConnectProblem(parsed, err)}, ${OR_UNSET}`,
       { cause: err },
     );
   }
 }
 
-/** What {@link amqpUrlProblem} says of a `/`, `?` or `#` in the user part, which ends the host early. */
+/** What {@link parseAmqpUrl} says of a `/`, `?` or `#` in the user part, which ends the host early. */
 const USER_PART_UNENCODED =
   "its user or password holds a / ? or # (percent-encode them as %2F %3F %23): fix the user or password in AMQP_URL";
 /** The URL form amqplib reads, for an error message. */
 const AMQP_URL_FORM = "amqp://user:password@host:port/vhost";
 
 /**
- * What is wrong with the AMQP URL `url` before any connection, as a reason and what to fix; undefined
- * when amqplib can try it. amqplib (2.x) reads `url` with the WHATWG URL parser and takes a text it
- * refuses for a URL without a scheme, so its own error would name no part.
+ * The AMQP URL `url` as the WHATWG URL parser reads it, when amqplib can try it; else what is wrong with
+ * it before any connection, as a reason and what to fix. amqplib (2.x) reads `url` with that parser and
+ * takes a text it refuses for a URL without a scheme, so its own error would name no part.
  * - not a URL: which part, where it can be told — no `scheme://`, a `/`, `?` or `#` in the user or
  *   password (unencoded), a port that is not a number from 0 to 65535, else a character the parser
  *   refuses; none of the text is shown (where its password ends cannot be told);
@@ -144,7 +143,7 @@ const AMQP_URL_FORM = "amqp://user:password@host:port/vhost";
  * - no host (`amqp:///vhost`: amqplib would connect to localhost).
  * Query parameters amqplib refuses (`heartbeat=x`) are said when it refuses them ({@link amqpConnectProblem}).
  */
-export function amqpUrlProblem(url: string): string | undefined {
+function parseAmqpUrl(url: string): URL | string {
   // (Before the parser, which reads `guest:secret@host` as the scheme `guest:`: nothing of it is shown.)
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
   if (scheme === null) return `AMQP_URL is not a URL (no scheme://): write it as ${AMQP_URL_FORM}`;
@@ -167,12 +166,13 @@ export function amqpUrlProblem(url: string): string | undefined {
   if (parsed.hostname === "") return `AMQP_URL names no host: fix it to ${AMQP_URL_FORM}`;
   // The parser found no user part although there is an "@": a "/", "?" or "#" in it ended the host early.
   if (parsed.username === "" && parsed.password === "" && url.includes("@")) return USER_PART_UNENCODED;
-  return undefined;
+  return parsed;
 }
 
 /**
- * Why the connection amqplib (2.x) refused with `err` to the AMQP URL `url` failed, and what in
- * AMQP_URL or the broker to fix, by kind (amqplib's error texts and Node's socket error codes):
+ * Why the connection amqplib (2.x) refused with `err` to the AMQP URL `parsed` ({@link parseAmqpUrl})
+ * failed, and what in AMQP_URL or the broker to fix, by kind (amqplib's error texts and Node's socket
+ * error codes):
  * - nothing listening (ECONNREFUSED), no answer (ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, amqplib's
  *   `connect ETIMEDOUT`): start the broker, or fix the host or port;
  * - a host name not found (ENOTFOUND, EAI_AGAIN): fix the host;
@@ -186,22 +186,14 @@ export function amqpUrlProblem(url: string): string | undefined {
  * - a query parameter amqplib refuses (`heartbeat=x`: a TypeError naming the field): fix it;
  * - anything else: amqplib's first line, and check AMQP_URL and the broker.
  */
-export function amqpConnectProblem(url: string, err: unknown): string {
+function amqpConnectProblem(parsed: URL, err: unknown): string {
   const text = firstLine(err);
   const code = (err as { code?: unknown } | null)?.code;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  const secure = parsed?.protocol === "amqps:";
-  const host = parsed?.hostname ?? "";
-  const where = `${host}:${parsed?.port || (secure ? 5671 : 5672)}`;
+  const secure = parsed.protocol === "amqps:";
+  const host = parsed.hostname;
+  const where = `${host}:${parsed.port || (secure ? 5671 : 5672)}`;
   const user =
-    parsed === undefined || (parsed.username === "" && parsed.password === "")
-      ? "guest"
-      : decodeURIComponentOr(parsed.username);
+    parsed.username === "" && parsed.password === "" ? "guest" : decodeURIComponentOr(parsed.username);
   if (code === "ECONNREFUSED")
     return `nothing listens at ${where} (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN")
@@ -220,7 +212,7 @@ export function amqpConnectProblem(url: string, err: unknown): string {
     }`;
   }
   if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
-    const path = parsed?.pathname.slice(1) ?? "";
+    const path = parsed.pathname.slice(1);
     const vhost = path === "" ? "/" : decodeURIComponentOr(path);
     return `RabbitMQ refused the virtual host ${JSON.stringify(vhost)} (530 NOT_ALLOWED: it does not exist, or user ${JSON.stringify(user)} may not use it): fix the vhost in AMQP_URL (the path after host:port, percent-encoded; none for the default vhost "/")`;
   }

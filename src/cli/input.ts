@@ -76,8 +76,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
-  if (!Array.isArray(parsed))
-    return { rows: false, carriers: [valueRow(parsed, one !== undefined ? rows!.lines[0] : text, field)] };
+  if (!Array.isArray(parsed)) return { rows: false, carriers: [valueRow(parsed, one?.text ?? text, field)] };
   if (parsed.length === 0)
     throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
   // json_agg over a column: a NULL column is null, a Json column holding a string is that string. A

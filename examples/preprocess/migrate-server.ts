@@ -57,8 +57,8 @@ function verifyFullAlias(params: URLSearchParams): string | undefined {
  * `sslmode=prefer`, `require` and `verify-ca` are written `sslmode=verify-full` unless `uselibpqcompat=true`
  * is set ({@link verifyFullAlias}): the meaning pg 8 gives them, the server's certificate and host name
  * verified, kept and said explicitly, as pg's warning recommends to keep it ("explicitly use
- * 'sslmode=verify-full'"). So nothing is weakened, now or when pg 9 reads them as libpq does, and pg's
- * multi-line SECURITY WARNING no longer comes before the pipeline's own one-line messages. Whoever wants
+ * 'sslmode=verify-full'"). So nothing is weakened, now or when pg 9 reads them as libpq does, and pg prints
+ * no multi-line SECURITY WARNING before the pipeline's own one-line messages. Whoever wants
  * libpq's weaker meaning (encrypted, certificate not verified) adds `uselibpqcompat=true`, as that warning
  * says; a connection that fails says so in its one line ({@link pgSslNote}).
  */
@@ -116,8 +116,8 @@ export const MYSQL_DEFAULT_USER = "root";
  * and database name. The migration, the start-up check and the pipeline's Prisma adapter all connect with
  * it, so they connect as the same user: left to itself the driver would send the user of the environment
  * variable USERNAME (Windows), else no user name at all, which a server that let the migration
- * in as root refuses: each query of the pipeline then failed after the pool's 10 s wait (the mariadb
- * driver's error 45028, "pool timeout") while the migration and the check had passed.
+ * in as root refuses: each query of the pipeline would fail after the pool's 10 s wait (the mariadb
+ * driver's error 45028, "pool timeout") although the migration and the check pass.
  */
 export function mysqlTarget(url: string): {
   host: string;

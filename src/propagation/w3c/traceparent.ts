@@ -59,7 +59,7 @@ const NOT_HEX = -1;
  * is not a hex digit (either case). The caller checks that the text is long enough.
  *
  * Four characters per step, one range test for the four: the ids on every inject and extract are 16
- * and 32 characters, and `charCodeAt` with its test per character was half of a W3C inject
+ * and 32 characters, and their check, a test per character, is more than half of a W3C inject
  * (BENCHMARKS.md "Fourteenth pass"). A code above 0x7f in any of the four makes their OR above 0x7f.
  */
 function hexClassOf(text: string, start: number, length: number): number {

@@ -299,7 +299,7 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
 
   /**
    * A local span of the 128-bit trace whose tags exceed the 512 characters of x-datadog-tags (rule 27
-   * drops the header; so did an invalid tag, rule 28, which setDatadogContext now refuses).
+   * drops the header; an invalid tag, which rule 28 drops, cannot be set: setDatadogContext refuses it).
    */
   const withOversizedTags = (samplingPriority: number) =>
     setDatadogContext(

@@ -713,7 +713,7 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     });
   });
 
-  test("a misspelt field name is a TypeError naming it and listing the fields (it was ignored)", () => {
+  test("a misspelt field name is a TypeError naming it and listing the fields, not ignored", () => {
     const ctx = trace.setSpanContext(ROOT_CONTEXT, span);
     for (const [fields, key] of [
       [{ samplingPrio: 2 }, "samplingPrio"],

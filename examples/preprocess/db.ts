@@ -150,7 +150,8 @@ export const SCHEMA_TABLES: readonly Prisma.ModelName[] = Object.values(Prisma.M
  * applied (Prisma Migrate's baselining, `prisma migrate resolve --applied`). A database with that table, or
  * with none of the schema's tables, or that cannot be read (the caller's next step says why), passes.
  *
- * @param migrations the names of the checked-in migrations of `kind`, in order, for the message
+ * @param migrations the names of the checked-in migrations of `kind`, in order, for the message, when the
+ *   caller has read them already; else they are read here, only for a database that is refused
  * @throws BadInputError naming the database (`name`), the schema's tables it has and those it lacks (when
  *   it lacks some), the `prisma migrate resolve --applied` commands that baseline it, or a new database
  */
@@ -158,7 +159,7 @@ async function refuseWithoutHistory(
   url: string,
   kind: DatabaseKind,
   name: string,
-  migrations: readonly string[],
+  migrations?: readonly string[],
 ): Promise<void> {
   let tables: string[];
   try {
@@ -173,7 +174,9 @@ async function refuseWithoutHistory(
   if (found.length === 0) return;
   const missing = SCHEMA_TABLES.filter((t) => !present.has(t.toLowerCase()));
   const schema = kind === "sqlite" ? "" : ` --schema prisma/${kind}/schema.prisma`;
-  const resolve = migrations.map((m) => `npx prisma migrate resolve --applied ${m}${schema}`).join(", then ");
+  const resolve = (migrations ?? migrationNames(kind))
+    .map((m) => `npx prisma migrate resolve --applied ${m}${schema}`)
+    .join(", then ");
   const lacks = missing.length === 0 ? "" : `; not ${missing.join(", ")}`;
   throw new BadInputError(
     `the database of ${name} has tables of this project (${found.join(", ")}${lacks}) but no record of its migrations ` +
@@ -232,8 +235,7 @@ export async function prepareDatabase(): Promise<string[]> {
   const kind = startKind(url);
   const name = databaseName();
   // A database without a file is created by the migration: nothing to check.
-  if (kind !== "sqlite" || existsSync(sqlitePath(url)))
-    await refuseWithoutHistory(url, kind, name, migrationNames(kind));
+  if (kind !== "sqlite" || existsSync(sqlitePath(url))) await refuseWithoutHistory(url, kind, name);
   try {
     return await migrateDatabase(url);
   } catch (err) {

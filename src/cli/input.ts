@@ -13,7 +13,10 @@ export class InspectInputError extends Error {}
 export interface InspectInput {
   carrier: Record<string, unknown>;
   diagnostics: string[];
-  /** Set when the row holds no carrier at all (a NULL column, JSON null): why, for the report. */
+  /**
+   * Set when the row holds no carrier at all (a NULL column, JSON null, a value that is no carrier: a
+   * number, an array, a string that is not a carrier's JSON text): why, for the report.
+   */
   noCarrier?: string;
 }
 

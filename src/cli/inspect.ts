@@ -42,7 +42,7 @@ const PRIORITY_NAMES: Record<string, string> = {
 /** The decoded view of one carrier; also the `--json` output. */
 export interface InspectReport {
   valid: boolean;
-  /** Set when the row holds no carrier at all (a NULL column, JSON null): why. */
+  /** Set when the row holds no carrier at all (a NULL column, JSON null, a number, ...: input.ts): why. */
   noCarrier?: string;
   /** Extract order used for `context`. */
   extractOrder: PropagationStyle[];

@@ -494,7 +494,10 @@ describe("tracehop inspect input", () => {
       assert.ok(stderr.endsWith(` ${HINT}\n`), stderr);
     }
     // JSON text with its own escapes (\\" is none of mysql's) gets no such hint.
-    assert.doesNotMatch(run(["inspect", "-"], '{"a": "\\"\\n"\n').stderr, /mysql -r/);
+    const own = run(["inspect", "-"], '{"a": "\\"\\n"\n');
+    assert.equal(own.code, 2);
+    assert.ok(own.stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), own.stderr);
+    assert.doesNotMatch(own.stderr, /mysql -r/);
   });
 
   test("psql's aligned output (header, dashes, (N rows)) and mysql's table say to print the rows alone: psql -At, mysql -N -B", () => {

@@ -93,9 +93,9 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
  *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read), unless
  *    the header restores the trace on its own (the Datadog headers, `traceparent`, b3: each is kept
  *    for a reader that extracts only its style, beside another that restores the same). When
- *    no such set fits, nothing is stored: a carrier
- *    that restored another trace (`x-datadog-trace-id` without the `_dd.p.tid` of `x-datadog-tags`
- *    names the low 64 bits alone) or no trace would be worse than none. Both cases warn (`diag.warn`).
+ *    no such set fits, nothing is stored: a carrier that restored another trace
+ *    (`x-datadog-trace-id` without the `_dd.p.tid` of `x-datadog-tags` names the low 64 bits alone)
+ *    or no trace would be worse than none. Both cases warn (`diag.warn`).
  *    A propagator that does not read back its own carrier (inject-only) gives no trace to keep: its
  *    carrier loses the longest value, one at a time, until it fits.
  *
@@ -216,8 +216,8 @@ function trimUnit(key: string): string {
  * `traceparent`, which extraction ignores without the Datadog ids, or a `tracestate` without its
  * `traceparent`, would be bytes no reader uses) unless that unit restores the trace on its own (a
  * whole style: the Datadog ids, `traceparent`, b3; kept beside another for a reader that extracts only
- * that style); `undefined` when no set does. A carrier its
- * propagator does not read back (an inject-only propagator) is trimmed by {@link dropLongestValues}.
+ * that style); `undefined` when no set does. A carrier its propagator does not read back (an
+ * inject-only propagator) is trimmed by {@link dropLongestValues}.
  * Every set is tried, largest first (the slow path of a rare carrier: a propagator's carrier has half
  * a dozen units at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes
  * nothing restored go, largest first, then the largest whose removal keeps the trace.

@@ -85,10 +85,12 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
  * 1. baggage entries not allowed by the policy are removed from the context before injection, and
  *    any `baggage` / `ot-baggage-*` header the propagator still writes for them is removed after;
  * 2. when the JSON text is over `maxBytes` (an oversized inbound `tracestate`, `x-datadog-tags` or
- *    `x-datadog-origin` must not bloat the row), baggage goes first; then the carrier keeps the largest
- *    set of its headers that fits and still restores, with the same propagator, the same trace id,
- *    parent span id and sampled flag (a lone `traceparent` when the Datadog headers do not fit, the
- *    Datadog headers without `tracestate`, ...), and that holds no header whose removal leaves what
+ *    `x-datadog-origin` must not bloat the row), baggage goes first; then, of the sets of its headers
+ *    that fit and still restore, with the same propagator, the same trace id, parent span id and
+ *    sampled flag (a lone `traceparent` when the Datadog headers do not fit, the Datadog headers
+ *    without `tracestate`, ...), the carrier keeps the one that restores the most of what the whole
+ *    carrier restores: the same sampling decision (flags and priority) first, then the most other
+ *    parts the same, then the most bytes; a set holds no header whose removal leaves what
  *    the set restores unchanged: ids, trace flags, tracestate, Datadog priority, origin, tags and last
  *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read), unless
  *    the header restores the trace on its own (the Datadog headers, `traceparent`, b3: each is kept
@@ -191,8 +193,8 @@ function fitCarrier(
 }
 
 /**
- * Most units {@link trimCarrier} chooses among by trying every set (2^n sets, each sized; the ones that
- * fit are extracted largest first, each at most once, until one restores the trace and needs every unit).
+ * Most units {@link trimCarrier} chooses among by trying every set (2^n sets, each sized; each one that
+ * fits is extracted once, at most 4096 extractions).
  */
 const MAX_TRIM_CHOICE = 12;
 
@@ -209,17 +211,19 @@ function trimUnit(key: string): string {
 }
 
 /**
- * Rule 2 of {@link captureStoredCarrier} for a carrier over `maxBytes`: without baggage, the largest
- * (in bytes) set of its units ({@link trimUnit}) that fits, restores with `propagator` the trace id,
- * parent span id and sampled flag the whole carrier restores, and holds no unit whose removal leaves
+ * Rule 2 of {@link captureStoredCarrier} for a carrier over `maxBytes`: without baggage, of the sets
+ * of its units ({@link trimUnit}) that fit and restore with `propagator` the trace id, parent span id
+ * and sampled flag the whole carrier restores, the one that restores the most of the rest
+ * ({@link Restored.parts}: the same sampling decision first, then the most parts the same, then the
+ * most bytes), among those that hold no unit whose removal leaves
  * what the set restores unchanged ({@link restoredFrom}: an `x-datadog-origin` beside a lone
  * `traceparent`, which extraction ignores without the Datadog ids, or a `tracestate` without its
  * `traceparent`, would be bytes no reader uses) unless that unit restores the trace on its own (a
  * whole style: the Datadog ids, `traceparent`, b3; kept beside another for a reader that extracts only
  * that style); `undefined` when no set does. A carrier its propagator does not read back (an
  * inject-only propagator) is trimmed by {@link dropLongestValues}.
- * Every set is tried, largest first (the slow path of a rare carrier: a propagator's carrier has half
- * a dozen units at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes
+ * Every set is tried (the slow path of a rare carrier: a propagator's carrier has half a dozen units
+ * at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes
  * nothing restored go, largest first, then the largest whose removal keeps the trace.
  */
 function trimCarrier(
@@ -268,14 +272,13 @@ function trimCarrier(
     if (droppable < 0) return undefined;
     units.splice(droppable, 1);
   }
-  // The sets that fit, largest first (ties in descending bit order, the order they are made in).
+  // The sets that fit (in descending bit order, the order they are made in).
   const fitting: { set: number; bytes: number }[] = [];
   for (let set = (1 << units.length) - 1; set > 0; set--) {
     let bytes = 1;
     for (let i = 0; i < units.length; i++) if (set & (1 << i)) bytes += units[i]!.bytes + 1;
     if (bytes <= maxBytes) fitting.push({ set, bytes });
   }
-  fitting.sort((a, b) => b.bytes - a.bytes);
   // What each set restores, extracted once: a set's check reads the sets one unit smaller.
   const restored = new Map<number, Restored>();
   const restoredBy = (set: number): Restored => {
@@ -292,9 +295,20 @@ function trimCarrier(
       if (set & (1 << i) && !units[i]!.whole && restoredBy(set & ~(1 << i)).context === context) return false;
     return true;
   };
-  for (const { set } of fitting)
-    if (restoredBy(set).identity === want && needsEveryUnit(set))
-      return pick(carrier, keysOf(units.filter((_, i) => set & (1 << i))));
+  // Of the sets that restore the trace, the one that restores the most of what the whole carrier
+  // restores: the same sampling decision first, then the most other parts the same, then the most bytes.
+  const full = restoredWith(units).parts;
+  const candidates = fitting
+    .filter(({ set }) => restoredBy(set).identity === want)
+    .map(({ set, bytes }) => {
+      const parts = restoredBy(set).parts;
+      let same = 0;
+      for (let i = 0; i < parts.length; i++) if (parts[i] === full[i]) same++;
+      return { set, bytes, sameDecision: parts[0] === full[0], same };
+    })
+    .sort((a, b) => Number(b.sameDecision) - Number(a.sameDecision) || b.same - a.same || b.bytes - a.bytes);
+  for (const { set } of candidates)
+    if (needsEveryUnit(set)) return pick(carrier, keysOf(units.filter((_, i) => set & (1 << i))));
   return undefined;
 }
 
@@ -326,7 +340,13 @@ function pick(carrier: TraceCarrier, keys: readonly string[]): TraceCarrier {
 interface Restored {
   /** `<trace id>-<span id>-<sampled>` of the restored span context; `undefined` when there is none. */
   identity: string | undefined;
-  /** Everything the restored context gives a reader, as one text to compare. */
+  /**
+   * What the restored context gives a reader, part by part, each as a text to compare: the sampling
+   * decision (trace flags and Datadog priority) first, then the tracestate, origin, tags, last parent
+   * id, `isRemote`, restored root, links and baggage.
+   */
+  parts: string[];
+  /** The trace and span ids and all of {@link parts}, as one text. */
   context: string;
 }
 
@@ -347,26 +367,20 @@ function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | und
   const ctx = extractCarrier(carrier, { propagator }, false);
   const spanContext = trace.getSpanContext(ctx);
   const fields = getDatadogContext(ctx);
-  const context = JSON.stringify([
-    spanContext && [
-      spanContext.traceId,
-      spanContext.spanId,
-      spanContext.traceFlags,
-      spanContext.isRemote,
-      spanContext.traceState?.serialize(),
-    ],
+  const parts = [
+    [spanContext?.traceFlags, fields?.samplingPriority],
+    spanContext?.traceState?.serialize(),
+    fields?.origin,
+    fields && Object.entries(fields.propagationTags).sort(byName),
+    fields?.lastParentId,
+    spanContext?.isRemote,
     getRestoredRoot(ctx),
-    fields && [
-      fields.samplingPriority,
-      fields.origin,
-      Object.entries(fields.propagationTags).sort(byName),
-      fields.lastParentId,
-    ],
     getExtractionLinks(ctx),
     propagation.getBaggage(ctx)?.getAllEntries().sort(byName),
-  ]);
+  ].map((part) => JSON.stringify(part) ?? "");
+  const context = `${spanContext?.traceId}-${spanContext?.spanId}:${parts.join("|")}`;
   const identity =
     spanContext &&
     `${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags & TraceFlags.SAMPLED}`;
-  return { identity, context };
+  return { identity, parts, context };
 }

@@ -1,9 +1,8 @@
 // Trimming of a carrier over maxCarrierBytes (captureStoredCarrier rule 2, src/prisma/stored-carrier.ts):
-// the largest set of header units that fits, restores the same trace, and holds no unit whose removal
+// of the sets of header units that fit and restore the same trace, the one that restores the most of
+// what the whole carrier restores (the same sampling decision first), holding no unit whose removal
 // leaves what the set restores unchanged, unless that unit restores the trace on its own (the Datadog
-// ids, traceparent, b3: kept for a reader of that style alone). Before, an x-datadog-origin was kept beside a lone
-// traceparent (extraction ignores it without the Datadog ids: bytes no reader uses), and a carrier of
-// more than 12 units kept its unread headers and lost the Datadog ids and tracestate.
+// ids, traceparent, b3: kept for a reader of that style alone).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -131,13 +130,13 @@ const DEFAULT_CARRIER_LIMITS: [maxBytes: number, kept: string[] | undefined][] =
   // tracestate to relay), but it restores the trace on its own: kept, for a reader of W3C alone.
   [352, [...DATADOG_IDS, "traceparent", "x-datadog-origin"]],
   [278, [...DATADOG_IDS, "traceparent", "x-datadog-origin"]],
-  [277, [...DATADOG_IDS, "traceparent"]],
-  [253, [...DATADOG_IDS, "traceparent"]],
-  [252, [...DATADOG_IDS, "x-datadog-origin"]],
+  // Both restore priority 2; the Datadog headers keep the last parent id as the full carrier has it
+  // (none), tracestate and traceparent the foreign tracestate: one part each, the larger set wins.
+  [277, [...DATADOG_IDS, "x-datadog-origin"]],
   [206, [...DATADOG_IDS, "x-datadog-origin"]],
-  [205, DATADOG_IDS],
-  [181, DATADOG_IDS],
-  [180, ["tracestate", "traceparent"]],
+  // tracestate + traceparent (173 bytes) restore the origin and the tracestate, which the Datadog ids
+  // alone (181 bytes) do not: the smaller set restores more, and is kept.
+  [205, ["tracestate", "traceparent"]],
   [173, ["tracestate", "traceparent"]],
   // Was traceparent and x-datadog-origin (98 bytes): extraction ignores an origin without the Datadog ids.
   [172, ["traceparent"]],
@@ -152,6 +151,43 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
     assert.equal(storedCarrierBytes(full), 378);
     for (const [maxBytes, kept] of DEFAULT_CARRIER_LIMITS)
       assert.deepEqual(trimmed(full, maxBytes), kept && pick(full, kept), `limit ${maxBytes}`);
+  });
+
+  test("a set that keeps the sampling decision wins over a larger one that changes it (tracecontext first)", () => {
+    // A fresh user's case: with tracecontext before datadog, the Datadog ids + traceparent (274 bytes)
+    // restored priority 1 (traceparent's flag, no tracestate), while tracestate + traceparent (222
+    // bytes) restore priority 2, the origin, the tags and the foreign members: a larger limit restored
+    // less than a smaller one.
+    const propagator = createPropagator(["tracecontext", "datadog"]);
+    const span = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+      spanId: "891087b8e3b70cb1",
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: false,
+      traceState: new TraceState("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
+    });
+    const context = setDatadogContext(span, {
+      samplingPriority: 2,
+      origin: "synthetics-browser",
+      propagationTags: { "_dd.p.dm": "-4", "_dd.p.usr.id": "baz64" },
+    });
+    const full = captureStoredCarrier(undefined, 10_000, { context, propagator })!;
+    const priorityOf = (carrier: TraceCarrier) =>
+      getDatadogContext(contextFromCarrier(carrier, { propagator }))?.samplingPriority;
+    assert.equal(priorityOf(full), 2);
+    const fullBytes = storedCarrierBytes(full);
+    for (let limit = fullBytes - 1; limit >= 100; limit -= 7) {
+      const kept = captureStoredCarrier(undefined, limit, { context, propagator });
+      if (kept === undefined) continue;
+      assert.ok(storedCarrierBytes(kept) <= limit, `limit ${limit}`);
+      // Every fitting set that restores the trace here can keep priority 2: traceparent + tracestate do.
+      if (limit >= storedCarrierBytes(pick(full, ["traceparent", "tracestate"])))
+        assert.equal(priorityOf(kept), 2, `limit ${limit}: ${Object.keys(kept).join(", ")}`);
+    }
+    assert.deepEqual(Object.keys(captureStoredCarrier(undefined, 300, { context, propagator })!).sort(), [
+      "traceparent",
+      "tracestate",
+    ]);
   });
 
   test("a dd-trace-ot flat carrier (upper-case names, ot-baggage-*): baggage first, then the origin, the ids together", () => {

@@ -297,18 +297,15 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     "x-datadog-origin": "rum",
   };
 
-  /**
-   * A local span of the 128-bit trace whose tags exceed the 512 characters of x-datadog-tags (rule 27
-   * drops the header; an invalid tag, which rule 28 drops, cannot be set: setDatadogContext refuses it).
-   */
-  const withOversizedTags = (samplingPriority: number) =>
+  /** A local span of the 128-bit trace whose Datadog fields hold an invalid tag (rule 28 drops x-datadog-tags). */
+  const withInvalidTag = (samplingPriority: number) =>
     setDatadogContext(
       trace.setSpanContext(ROOT_CONTEXT, {
         traceId: "0af7651916cd43dd8448eb211c80319c",
         spanId: "b7ad6b7169203331",
         traceFlags: TraceFlags.SAMPLED,
       }),
-      { samplingPriority, propagationTags: { "_dd.p.usr": "u".repeat(600) } },
+      { samplingPriority, propagationTags: { "_dd.p.usr": "héllo" } },
     );
 
   test("the winner takes the traceparent's upper 64 bits and _dd.p.tid; Datadog's priority and origin stay", () => {
@@ -335,18 +332,18 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     assert.equal(trace.getSpanContext(back)?.traceId, "640cfd8d00000000abcdefab12345678");
   });
 
-  test("a tracehop round trip keeps the 128-bit id when x-datadog-tags is dropped (rule 27)", () => {
+  test("a tracehop round trip keeps the 128-bit id when an invalid tag drops x-datadog-tags (rule 28)", () => {
     clearEnv();
-    const ctx = withOversizedTags(1);
+    const ctx = withInvalidTag(1);
     const carrier: Record<string, string> = {};
     createPropagator().inject(ctx, carrier, setter);
-    assert.equal(carrier["x-datadog-tags"], undefined, "the oversized tags drop the header");
+    assert.equal(carrier["x-datadog-tags"], undefined, "the invalid tag drops the header");
     assert.equal(trace.getSpanContext(extract(carrier))?.traceId, "0af7651916cd43dd8448eb211c80319c");
   });
 
   test("a later b3 or b3multi context of the same trace upgrades the winner too (datadog + b3 setups)", () => {
     clearEnv();
-    const ctx = withOversizedTags(2);
+    const ctx = withInvalidTag(2);
     for (const styles of [
       ["datadog", "b3"],
       ["datadog", "b3multi"],
@@ -354,7 +351,7 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
       const propagator = createPropagator(styles);
       const carrier: Record<string, string> = {};
       propagator.inject(ctx, carrier, setter);
-      assert.equal(carrier["x-datadog-tags"], undefined, "the oversized tags drop the header");
+      assert.equal(carrier["x-datadog-tags"], undefined, "the invalid tag drops the header");
       const back = propagator.extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
       assert.equal(trace.getSpanContext(back)?.traceId, "0af7651916cd43dd8448eb211c80319c", styles.join());
       assert.equal(getDatadogContext(back)?.propagationTags["_dd.p.tid"], "0af7651916cd43dd");

@@ -2,11 +2,8 @@ import { createContextKey, trace, type Context } from "@opentelemetry/api";
 import { knownTraceFlags } from "../trace-flags.js";
 import { FLAG_SAMPLED } from "../w3c/constants.js";
 import { describeValue, isPlainObject } from "../../describe-value.js";
-import { isPrintableAscii } from "../header-text.js";
-import { DECISION_MAKER_TAG, PROPAGATED_TAG_PREFIX, TID_TAG } from "./constants.js";
-import { HEX16_LENGTH, hexClass16, NONZERO_HEX16, ZERO_HEX16 } from "./ids.js";
-import { isValidDecisionMakerValue, isValidTagKey, isValidTagValue } from "./tags.js";
-import { isPropagatablePriority } from "./tracestate-dd.js";
+import { TID_TAG } from "./constants.js";
+import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
 
 /**
@@ -149,34 +146,29 @@ const WHERE = "tracehop setDatadogContext";
  * are copied (`propagationTags` too). With no span in `ctx` the fields are bound to no trace and apply
  * to whatever span is later set in the context.
  *
- * Every field is optional; an `undefined` one is left out. Each value given must be one that
- * extraction could have stored (so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })`
- * always works) and that injection writes as given; anything else is a mistake in the calling code
- * that injection would drop or replace without a word (a priority `"2"` would travel as the sampled
- * flag's 1 or 0):
+ * Every field is optional; an `undefined` one is left out. A field given must have its type, and a
+ * name that is no field is refused: a priority `"2"` would otherwise travel as the sampled flag's 1
+ * or 0, a misspelt `samplingPrio` would be dropped without a word. The values themselves are not
+ * judged here: injection writes what the wire allows and leaves out or escapes the rest, the same
+ * for fields set here and fields extracted (the handed Datadog vectors
+ * `inject-tags-invalid-value-omitted` and `inject-tag-key-value-sanitised` set such tags with this
+ * function), so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })` always works.
  *
- * - `samplingPriority`: an integer of at most 10 digits: `-1` user reject, `0` auto reject, `1` auto
- *   keep, `2` user keep, any other carried unchanged (dd-trace-java `PrioritySampling`; Datadog
- *   system-tests `test_headers_precedence` carry `-2`). Not a number's text (`"2"`), nor 1.5, NaN,
- *   Infinity or 2^40: no header can carry them, and dd-trace-java, -py and -go drop the whole Datadog
- *   context for such a priority on extract (`isPropagatablePriority`). `-0` is stored as 0.
- * - `origin`: printable ASCII (0x20-0x7E), `,` and `=` included: Datadog's tracers copy
- *   `x-datadog-origin` verbatim (system-tests `test_headers_tracestate_dd_propagate_origin`) and the
- *   `dd=` member escapes those characters (dd-trace-js `tracestateOriginFilter`); the characters
- *   `isValidOrigin` lets through on extract and inject. `""` is no origin (left out), as extraction and
- *   injection read an empty one.
- * - `propagationTags`: a plain object whose keys are `_dd.p.<name>`, `<name>` printable ASCII without
- *   space, `,` or `=` (only these keys are propagated: dd-trace-js `_validateTagKey`, dd-trace-java
- *   `DatadogPTagsCodec`), and whose values are non-empty printable ASCII without `,` (`DatadogPTagsCodec`;
- *   one bad value makes injection leave out the whole `x-datadog-tags`, as dd-trace-js `_injectTags`
- *   does). `_dd.p.dm` is a decision maker `-<mechanism>` (`-4`) or the legacy `<10 lowercase hex>-<digits>`
- *   (dd-trace-java `PTagsCodec.validateDecisionMakerTag`, which drops every tag of a header with a bad
- *   one); `_dd.p.tid` is 16 lowercase hex digits, not all zero (system-tests
- *   `test_datadog_128_bit_propagation_tid_*`; injection writes the upper half of the span's own trace
- *   id in any case). These are the tags extraction keeps (`decodeTagsHeader`, the `dd=` decoder).
- * - `lastParentId`: printable ASCII, kept as given: tracestate `p:` is copied unvalidated and exported
- *   as `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only
- *   when it is 16 hex digits. `""` is none.
+ * - `samplingPriority`: a number: `-1` user reject, `0` auto reject, `1` auto keep, `2` user keep, any
+ *   other integer carried unchanged (dd-trace-java `PrioritySampling`; Datadog system-tests
+ *   `test_headers_precedence` carry `-2`). One no header can carry (1.5, NaN, more than 10 digits) is
+ *   injected as the sampled flag says, as dd-trace-java, -py and -go drop such a priority on extract
+ *   (`isPropagatablePriority`). `-0` is stored as 0.
+ * - `origin`: text. Injection writes `x-datadog-origin` only when it is printable ASCII (`isValidOrigin`;
+ *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
+ *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
+ * - `propagationTags`: a plain object of text values. Only `_dd.p.*` keys are propagated; one tag key or
+ *   value outside `x-datadog-tags`' grammar makes injection leave out that header, as dd-trace-js
+ *   `_injectTags` does, while the `dd=` member escapes it (dd-trace-js `tracestateTagKeyFilter`);
+ *   `_dd.p.tid` is never taken from here (injection writes the upper half of the span's own trace id).
+ * - `lastParentId`: text, kept as given: tracestate `p:` is copied unvalidated and exported as
+ *   `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only when
+ *   it is 16 hex digits. `""` is none.
  *
  * Only this explicit setter answers misuse with an error; extraction and injection never throw.
  *
@@ -215,26 +207,21 @@ function checkedFields(fields: DatadogContextFields): DatadogContext {
   const { samplingPriority, origin, propagationTags, lastParentId } = fields;
   const copy: DatadogContext = { propagationTags: checkedTags(propagationTags) };
   if (samplingPriority !== undefined) {
-    if (typeof samplingPriority !== "number" || !isPropagatablePriority(samplingPriority))
+    if (typeof samplingPriority !== "number")
       fieldError(
         "samplingPriority",
-        "an integer of at most 10 digits (-1 user reject, 0 auto reject, 1 auto keep, 2 user keep)",
+        "a number (-1 user reject, 0 auto reject, 1 auto keep, 2 user keep)",
         samplingPriority,
       );
     copy.samplingPriority = samplingPriority || 0; // -0 is 0
   }
   if (origin !== undefined) {
-    if (typeof origin !== "string" || !isPrintableAscii(origin))
-      fieldError("origin", 'printable ASCII text ("synthetics", "rum"; "" for none)', origin);
+    if (typeof origin !== "string") fieldError("origin", 'text ("synthetics", "rum"; "" for none)', origin);
     if (origin.length !== 0) copy.origin = origin;
   }
   if (lastParentId !== undefined) {
-    if (typeof lastParentId !== "string" || !isPrintableAscii(lastParentId))
-      fieldError(
-        "lastParentId",
-        'printable ASCII text, the last Datadog span id as 16 hex ("" for none)',
-        lastParentId,
-      );
+    if (typeof lastParentId !== "string")
+      fieldError("lastParentId", 'text, the last Datadog span id as 16 hex ("" for none)', lastParentId);
     if (lastParentId.length !== 0) copy.lastParentId = lastParentId;
   }
   return copy;
@@ -252,26 +239,8 @@ function checkedTags(tags: unknown): Record<string, string> {
   if (!isPlainObject(tags))
     fieldError("propagationTags", 'a plain object of "_dd.p.*" tags ({ "_dd.p.dm": "-4" })', tags);
   const entries = Object.entries(tags);
-  for (const [key, value] of entries) {
-    if (
-      !key.startsWith(PROPAGATED_TAG_PREFIX) ||
-      key.length === PROPAGATED_TAG_PREFIX.length ||
-      !isValidTagKey(key)
-    )
-      throw new TypeError(
-        `${WHERE}: propagationTags has the key ${describeValue(key)}: only "_dd.p.<name>" tags are propagated ` +
-          '(<name> printable ASCII without space, "," or "=")',
-      );
-    const field = `propagationTags[${JSON.stringify(key)}]`;
-    if (!isValidTagValue(value)) fieldError(field, 'non-empty printable ASCII text without ","', value);
-    if (key === DECISION_MAKER_TAG && !isValidDecisionMakerValue(value))
-      fieldError(field, 'a decision maker "-<mechanism>" ("-4") or "<10 lowercase hex>-<digits>"', value);
-    if (
-      key === TID_TAG &&
-      (value.length !== HEX16_LENGTH || hexClass16(value, 0, HEX16_LENGTH) !== NONZERO_HEX16)
-    )
-      fieldError(field, "16 lowercase hex digits, not all zero (the upper 64 bits of the trace id)", value);
-  }
+  for (const [key, value] of entries)
+    if (typeof value !== "string") fieldError(`propagationTags[${JSON.stringify(key)}]`, "text", value);
   return Object.fromEntries(entries) as Record<string, string>;
 }
 

@@ -15,6 +15,8 @@ import {
   migratePostgres,
   mysqlTables,
   mysqlTarget,
+  pgServerRefusedSsl,
+  pgSslmodeProblem,
   pgSslNote,
   postgresTables,
   postgresTarget,
@@ -53,7 +55,8 @@ const NOT_PARSABLE = (url: string, why: string) =>
 
 /**
  * The kind of database a DATABASE_URL names. Throws an Error saying what is wrong and what to write
- * (password hidden): an empty URL, a kind not supported, or a server URL that cannot be parsed.
+ * (password hidden): an empty URL, a kind not supported, a server URL that cannot be parsed, or a PostgreSQL
+ * URL whose `sslmode` the pg driver would not read as written (`allow`, an unknown value: {@link pgSslmodeProblem}).
  */
 export function databaseKind(url: string): DatabaseKind {
   if (url === "") throw new Error(EMPTY);
@@ -78,6 +81,8 @@ export function databaseKind(url: string): DatabaseKind {
   } catch (err) {
     throw new Error(NOT_PARSABLE(url, `its user part: ${firstLine(err)}`), { cause: err });
   }
+  const sslmode = kind === "postgresql" ? pgSslmodeProblem(url) : undefined;
+  if (sslmode !== undefined) throw new Error(`DATABASE_URL (${redact(url)}): ${sslmode}`);
   return kind;
 }
 
@@ -207,17 +212,20 @@ function startKind(url: string): DatabaseKind {
 }
 
 /**
- * The end of a message about a database of `url` that could not be reached or opened: what to do, after
- * what its `sslmode` was read as when that was not what it says ({@link pgSslNote}).
+ * The end of a message about a database of `url` that could not be reached or opened (`err`): what to do,
+ * after what to do about its SSL settings when they are in question ({@link pgSslNote}). A server that
+ * refused SSL is running: the message then does not say to start it.
  */
-function whatToDo(kind: DatabaseKind, url: string): string {
-  const ssl = kind === "postgresql" ? pgSslNote(url) : "";
+function whatToDo(kind: DatabaseKind, url: string, err: unknown): string {
+  const ssl = kind === "postgresql" ? pgSslNote(url, err) : "";
   const todo =
-    kind !== "sqlite"
-      ? "Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file."
-      : process.env.DATABASE_URL === undefined
-        ? "Set DATABASE_URL to another file:PATH."
-        : "Fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
+    kind === "postgresql" && pgServerRefusedSsl(err)
+      ? "Or unset DATABASE_URL to use the embedded SQLite file."
+      : kind !== "sqlite"
+        ? "Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file."
+        : process.env.DATABASE_URL === undefined
+          ? "Set DATABASE_URL to another file:PATH."
+          : "Fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
   return ssl === "" ? todo : `${ssl}. ${todo}`;
 }
 
@@ -239,7 +247,7 @@ export async function prepareDatabase(): Promise<string[]> {
   try {
     return await migrateDatabase(url);
   } catch (err) {
-    const message = `cannot prepare the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url)}`;
+    const message = `cannot prepare the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url, err)}`;
     throw new BadInputError(message, { cause: err });
   }
 }
@@ -284,7 +292,7 @@ export async function checkDatabase(): Promise<void> {
     applied = new Set(await appliedDatabaseMigrations(url));
   } catch (err) {
     throw new BadInputError(
-      `cannot open the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url)}`,
+      `cannot open the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url, err)}`,
       {
         cause: err,
       },

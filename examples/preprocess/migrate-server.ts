@@ -71,17 +71,84 @@ export function postgresTarget(url: string): { connectionString: string; schema:
 }
 
 /**
- * For the one-line message about a PostgreSQL URL whose database could not be reached or opened: what its
- * `sslmode` was read as when {@link postgresTarget} wrote it `verify-full`, and how to have libpq's meaning
- * instead; "" for any other URL. Never throws.
+ * The `sslmode` values pg-connection-string 2.x acts on (case-sensitive, as libpq's): `disable` (no SSL),
+ * `prefer`, `require`, `verify-ca`, `verify-full` ({@link PG_VERIFY_FULL_ALIASES}) and pg's own `no-verify`
+ * (SSL, certificate not verified). Any other value, libpq's `allow` among them, turns SSL on with the
+ * certificate and host name verified, silently: no value falls back to an unencrypted connection.
  */
-export function pgSslNote(url: string): string {
+const PG_SSLMODES: ReadonlySet<string> = new Set([
+  "disable",
+  "prefer",
+  "require",
+  "verify-ca",
+  "verify-full",
+  "no-verify",
+]);
+
+/**
+ * What is wrong with the `sslmode` of a PostgreSQL URL (the last one counts, as pg reads it; an empty one is
+ * none), as one clause saying what to write instead, or undefined when there is nothing wrong or the text is
+ * not a URL (said elsewhere). `allow` (libpq: try without SSL first) and an unknown value are refused:
+ * pg would read either as SSL required, the certificate and host name verified ({@link PG_SSLMODES}), the
+ * opposite of `allow` and a silent guess for a misspelt value (libpq refuses one: `invalid sslmode value`).
+ * Never throws.
+ */
+export function pgSslmodeProblem(url: string): string | undefined {
   let sslmode: string | undefined;
   try {
-    sslmode = verifyFullAlias(new URL(url).searchParams);
+    sslmode = new URL(url).searchParams.getAll("sslmode").at(-1);
+  } catch {
+    return undefined;
+  }
+  if (sslmode === undefined || sslmode === "" || PG_SSLMODES.has(sslmode)) return undefined;
+  const instead =
+    "use sslmode=disable (or leave sslmode out) for an unencrypted connection, or sslmode=verify-full for an " +
+    "encrypted one, the server's certificate verified (sslmode=require&uselibpqcompat=true: not verified)";
+  return sslmode === "allow"
+    ? `sslmode=allow is not supported by the pg driver: it would require SSL, the server's certificate verified, ` +
+        `instead of trying without SSL first as libpq does: ${instead}`
+    : `sslmode=${sslmode} is not an SSL mode (disable, prefer, require, verify-ca, verify-full, or pg's no-verify; ` +
+        `the pg driver would require SSL, the certificate verified): ${instead}`;
+}
+
+/**
+ * Whether `err` is the pg driver's error for a server that answered its SSL request with "N" (no SSL):
+ * "The server does not support SSL connections" (pg/lib/connection.js).
+ */
+export function pgServerRefusedSsl(err: unknown): boolean {
+  return /server does not support SSL/i.test(String((err as Error | null | undefined)?.message ?? ""));
+}
+
+/** The URL parameters other than `sslmode` that turn SSL on in pg-connection-string. */
+const PG_SSL_PARAMETERS = ["ssl", "sslcert", "sslkey", "sslrootcert", "sslnegotiation"];
+
+/**
+ * For the one-line message about a PostgreSQL URL whose database could not be reached or opened (`err`, the
+ * driver's error), what to do about its SSL settings, or "" when they are not in question:
+ * - the server refused SSL (pg's "The server does not support SSL connections"): pg never falls back to an
+ *   unencrypted connection, for no `sslmode` (`prefer` and `uselibpqcompat=true` included), so the fix is
+ *   `sslmode=disable` or SSL on the server;
+ * - else, when {@link postgresTarget} wrote the URL's `sslmode` `verify-full`, what it was read as and how to
+ *   have libpq's meaning instead (`uselibpqcompat=true`).
+ *
+ * Never throws.
+ */
+export function pgSslNote(url: string, err?: unknown): string {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
   } catch {
     return "";
   }
+  if (pgServerRefusedSsl(err)) {
+    const others = PG_SSL_PARAMETERS.some((name) => params.has(name));
+    const leaveOut = params.get("sslmode") && !others ? " (or leave sslmode out)" : "";
+    return (
+      `the server does not accept SSL connections, and the pg driver does not fall back to an unencrypted ` +
+      `connection: use sslmode=disable${leaveOut} for an unencrypted connection, or enable SSL on the server`
+    );
+  }
+  const sslmode = verifyFullAlias(params);
   if (sslmode === undefined) return "";
   return (
     `sslmode=${sslmode} was used as sslmode=verify-full, as the pg driver reads it (the server's certificate ` +

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import mariadb, { type Connection } from "mariadb";
-import { openDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
+import { databaseKind, openDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
 import { mysqlTarget, postgresTarget } from "../../examples/preprocess/migrate-server.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample } from "../support/main-job.js";
@@ -36,22 +36,80 @@ describe("a PostgreSQL URL's sslmode", () => {
     }
   });
 
-  test("npm run migrate with sslmode=require: one line, no multi-line warning of pg before it, saying what it was read as", async (t) => {
+  test("a server without SSL: the line says to use sslmode=disable or enable SSL, for prefer and uselibpqcompat=true too, not to start the server", async (t) => {
     const admin = await connectPostgres();
     if (typeof admin === "string") return t.skip(admin);
     const { rows } = await admin.query<{ ssl: string }>("SHOW ssl").finally(() => admin.end());
     if (rows[0]?.ssl !== "off") return t.skip("this test needs a PostgreSQL server without TLS");
-    const url = pgUrl("schema=tracehop_sslmode_none&sslmode=require");
+    const advice =
+      "the server does not accept SSL connections, and the pg driver does not fall back to an unencrypted connection: " +
+      "use sslmode=disable (or leave sslmode out) for an unencrypted connection, or enable SSL on the server. " +
+      "Or unset DATABASE_URL to use the embedded SQLite file.";
+    // Before: "sslmode=prefer was used as sslmode=verify-full ...: add uselibpqcompat=true ... Start the
+    // database server, ...", though pg with uselibpqcompat=true fails the same way, and the server is running.
+    for (const sslmode of ["require", "prefer", "prefer&uselibpqcompat=true", "verify-full", "no-verify"]) {
+      const url = pgUrl(`schema=tracehop_sslmode_none_h7&sslmode=${sslmode}`);
+      const r = await runExample("migrate", [], { DATABASE_URL: url }, 30_000);
+      assert.equal(r.code, 2, r.stderr);
+      // No multi-line warning of pg before the line (pg's SECURITY WARNING for prefer, require, verify-ca).
+      assert.equal(
+        r.stderr,
+        `tracehop preprocess: cannot prepare the database of DATABASE_URL (${url}): The server does not support SSL connections. ${advice}\n`,
+        sslmode,
+      );
+    }
+    // SSL asked for by another parameter: leaving sslmode out would not help.
+    const url = pgUrl("schema=tracehop_sslmode_none_h7&ssl=true&sslmode=prefer");
     const r = await runExample("migrate", [], { DATABASE_URL: url }, 30_000);
     assert.equal(r.code, 2, r.stderr);
-    // Before: pg's "(node:PID) Warning: SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca'
-    // are treated as aliases for 'verify-full'. ..." (nine lines) came first.
-    assert.equal(
+    assert.match(
       r.stderr,
-      `tracehop preprocess: cannot prepare the database of DATABASE_URL (${url}): The server does not support SSL connections. ` +
-        "sslmode=require was used as sslmode=verify-full, as the pg driver reads it (the server's certificate and host name verified): " +
-        "add uselibpqcompat=true for libpq's meaning (encrypted, certificate not verified). " +
-        "Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.\n",
+      /: use sslmode=disable for an unencrypted connection, or enable SSL on the server\. /,
+    );
+  });
+
+  test("sslmode=allow and an unknown sslmode are refused before connecting, saying what to write (pg would require SSL, verified)", async () => {
+    const instead =
+      "use sslmode=disable (or leave sslmode out) for an unencrypted connection, or sslmode=verify-full for an " +
+      "encrypted one, the server's certificate verified (sslmode=require&uselibpqcompat=true: not verified)";
+    const url = (sslmode: string) => `postgresql://u:secret@127.0.0.1:5432/db?sslmode=${sslmode}`;
+    const shown = (sslmode: string) => `postgresql://u:***@127.0.0.1:5432/db?sslmode=${sslmode}`;
+    assert.throws(() => databaseKind(url("allow")), {
+      message:
+        `DATABASE_URL (${shown("allow")}): sslmode=allow is not supported by the pg driver: it would require SSL, ` +
+        `the server's certificate verified, instead of trying without SSL first as libpq does: ${instead}`,
+    });
+    for (const bad of ["bogus", "REQUIRE", "disable&sslmode=allow"]) {
+      const last = bad.split("=").at(-1) ?? bad;
+      assert.throws(
+        () => databaseKind(url(bad)),
+        {
+          message:
+            last === "allow"
+              ? new RegExp(`sslmode=allow is not supported by the pg driver`)
+              : `DATABASE_URL (${shown(bad)}): sslmode=${last} is not an SSL mode (disable, prefer, require, verify-ca, ` +
+                `verify-full, or pg's no-verify; the pg driver would require SSL, the certificate verified): ${instead}`,
+        },
+        bad,
+      );
+    }
+    for (const good of [
+      "disable",
+      "prefer",
+      "require",
+      "verify-ca",
+      "verify-full",
+      "no-verify",
+      "",
+      "allow&sslmode=disable",
+    ])
+      assert.equal(databaseKind(url(good)), "postgresql", good);
+    // Through npm run migrate: exit 2, that one line, nothing tried.
+    const r = await runExample("migrate", [], { DATABASE_URL: url("bogus") }, 30_000);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^tracehop preprocess: DATABASE_URL \(postgresql:\/\/u:\*\*\*@127\.0\.0\.1:5432\/db\?sslmode=bogus\): sslmode=bogus is not an SSL mode .*\n$/,
     );
   });
 });

@@ -158,7 +158,9 @@ export const SCHEMA_TABLES: readonly Prisma.ModelName[] = Object.values(Prisma.M
  * @param migrations the names of the checked-in migrations of `kind`, in order, for the message, when the
  *   caller has read them already; else they are read here, only for a database that is refused
  * @throws BadInputError naming the database (`name`), the schema's tables it has and those it lacks (when
- *   it lacks some), the `prisma migrate resolve --applied` commands that baseline it, or a new database
+ *   it lacks some), and what to do: the `prisma migrate resolve --applied` commands that baseline it, or a
+ *   new database; when it lacks some, no baselining (it would mark applied the migrations that create the
+ *   missing tables): create them to match prisma/schema.prisma first, or use a new database
  */
 async function refuseWithoutHistory(
   url: string,
@@ -178,14 +180,24 @@ async function refuseWithoutHistory(
   const found = SCHEMA_TABLES.filter((t) => present.has(t.toLowerCase()));
   if (found.length === 0) return;
   const missing = SCHEMA_TABLES.filter((t) => !present.has(t.toLowerCase()));
+  const has =
+    `the database of ${name} has tables of this project (${found.join(", ")}` +
+    `${missing.length === 0 ? "" : `; not ${missing.join(", ")}`}) but no record of its migrations ` +
+    `(no _prisma_migrations table, as \`prisma db push\` leaves it)`;
+  // Baselining marks every migration applied: on a database that lacks tables they create, the pipeline
+  // would then fail on those tables, and no later migration would create them.
+  if (missing.length > 0)
+    throw new BadInputError(
+      `${has}, and it lacks tables the migrations create, so it cannot be baselined: create the missing tables ` +
+        `to match prisma/schema.prisma, then start again to be told how to baseline it; ` +
+        `or use a new database and create it with ${MIGRATE_COMMAND}.`,
+    );
   const schema = kind === "sqlite" ? "" : ` --schema prisma/${kind}/schema.prisma`;
   const resolve = (migrations ?? migrationNames(kind))
     .map((m) => `npx prisma migrate resolve --applied ${m}${schema}`)
     .join(", then ");
-  const lacks = missing.length === 0 ? "" : `; not ${missing.join(", ")}`;
   throw new BadInputError(
-    `the database of ${name} has tables of this project (${found.join(", ")}${lacks}) but no record of its migrations ` +
-      `(no _prisma_migrations table, as \`prisma db push\` leaves it), so which of them it has cannot be told: ` +
+    `${has}, so which of them it has cannot be told: ` +
       `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): ${resolve}; ` +
       `or use a new database and create it with ${MIGRATE_COMMAND}. Then start again.`,
   );

@@ -147,6 +147,31 @@ export function exitOnBadInput(err: unknown): never {
   throw err;
 }
 
+/** How {@link surroundingWhiteSpace} names a white-space character. */
+function whiteSpaceName(c: string): string {
+  if (c === " ") return "a space";
+  if (c === "\t") return "a tab";
+  if (c === "\n" || c === "\r") return "a line break";
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * What is wrong with the value of the environment variable `name` (a URL) when white space comes before or
+ * after its text (a space pasted with it, the line break of a file written on Windows left by `$(cat FILE)`):
+ * where and which (`\s`: spaces, tabs, line breaks, Unicode spaces, a byte-order mark), as one clause that says
+ * to remove it; undefined when there is none, or nothing but white space (the caller says what to write). Such a
+ * URL is refused, not trimmed: the parsers disagree on it (the WHATWG URL parser drops it, a `scheme://` test
+ * and a file name keep it), and the message would show a line break in its one line.
+ */
+export function surroundingWhiteSpace(name: string, value: string): string | undefined {
+  const lead = /^\s*/u.exec(value)![0];
+  const trail = /\s*$/u.exec(value)![0];
+  if ((lead === "" && trail === "") || lead === value) return undefined;
+  const where = lead && trail ? "at its start and end" : lead ? "at its start" : "at its end";
+  const which = [...new Set([...lead, ...trail].map(whiteSpaceName))].join(", ");
+  return `${name} has white space ${where} (${which}): remove it`;
+}
+
 /** What {@link redact} answers for a text that is not a URL. */
 export const NOT_A_URL = "<not a URL>";
 

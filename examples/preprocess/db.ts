@@ -7,7 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as MysqlClient } from "../../generated/prisma/mysql/client.js";
 import { PrismaClient as PostgresClient } from "../../generated/prisma/postgresql/client.js";
 import { Prisma, PrismaClient } from "../../generated/prisma/sqlite/client.js";
-import { BadInputError, databaseUrl, firstLine, redact } from "./config.js";
+import { BadInputError, databaseUrl, firstLine, redact, surroundingWhiteSpace } from "./config.js";
 import {
   appliedMysqlMigrations,
   appliedPostgresMigrations,
@@ -55,11 +55,14 @@ const NOT_PARSABLE = (url: string, why: string) =>
 
 /**
  * The kind of database a DATABASE_URL names. Throws an Error saying what is wrong and what to write
- * (password hidden): an empty URL, a kind not supported, a server URL that cannot be parsed, or a PostgreSQL
+ * (password hidden): an empty URL, white space before or after it, a kind not supported, a server URL that cannot be parsed, or a PostgreSQL
  * URL whose `sslmode` the pg driver would not read as written (`allow`, an unknown value: {@link pgSslmodeProblem}).
  */
 export function databaseKind(url: string): DatabaseKind {
   if (url === "") throw new Error(EMPTY);
+  // Before the scheme test, which a leading space fails although the scheme is there.
+  const space = surroundingWhiteSpace(`DATABASE_URL (${redact(url.trim())})`, url);
+  if (space !== undefined) throw new Error(space);
   if (url.startsWith("file:")) return "sqlite";
   const kind: DatabaseKind | undefined =
     url.startsWith("postgresql://") || url.startsWith("postgres://")

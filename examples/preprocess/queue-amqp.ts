@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import amqplib from "amqplib";
-import { BadInputError, firstLine, pause, redact } from "./config.js";
+import { BadInputError, firstLine, pause, redact, surroundingWhiteSpace } from "./config.js";
 import {
   backoffMs,
   deadLetterQueue,
@@ -115,7 +115,7 @@ export async function connectAmqp(
 ): Promise<amqplib.ChannelModel> {
   const parsed = parseAmqpUrl(url);
   if (typeof parsed === "string")
-    throw new BadInputError(`cannot connect to RabbitMQ at ${redact(url)}: ${parsed}, ${OR_UNSET}`);
+    throw new BadInputError(`cannot connect to RabbitMQ at ${redact(url.trim())}: ${parsed}, ${OR_UNSET}`);
   try {
     return await amqplib.connect(url, socketOptions);
   } catch (err) {
@@ -136,6 +136,7 @@ const AMQP_URL_FORM = "amqp://user:password@host:port/vhost";
  * The AMQP URL `url` as the WHATWG URL parser reads it, when amqplib can try it; else what is wrong with
  * it before any connection, as a reason and what to fix. amqplib (2.x) reads `url` with that parser and
  * takes a text it refuses for a URL without a scheme, so its own error would name no part.
+ * - white space before or after the URL ({@link surroundingWhiteSpace});
  * - not a URL: which part, where it can be told — no `scheme://`, a `/`, `?` or `#` in the user or
  *   password (unencoded), a port that is not a number from 0 to 65535, else a character the parser
  *   refuses; none of the text is shown (where its password ends cannot be told);
@@ -144,6 +145,9 @@ const AMQP_URL_FORM = "amqp://user:password@host:port/vhost";
  * Query parameters amqplib refuses (`heartbeat=x`) are said when it refuses them ({@link amqpConnectProblem}).
  */
 function parseAmqpUrl(url: string): URL | string {
+  // Before the scheme test, which a leading space fails although the scheme is there.
+  const space = surroundingWhiteSpace("AMQP_URL", url);
+  if (space !== undefined) return space;
   // (Before the parser, which reads `guest:secret@host` as the scheme `guest:`: nothing of it is shown.)
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
   if (scheme === null) return `AMQP_URL is not a URL (no scheme://): write it as ${AMQP_URL_FORM}`;

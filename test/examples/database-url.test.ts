@@ -49,6 +49,24 @@ describe("databaseKind: what DATABASE_URL names, or what to write instead", () =
     }
   });
 
+  test("white space before or after it: said to be removed, the URL shown without it, in one line", () => {
+    // Before: " postgresql://…" was "not supported" (its scheme shown); "file:x.db\n" named another file
+    // than the one meant, and "postgresql://…\n" was read by the drivers' URL parser without it.
+    for (const [url, shown, why] of [
+      [" postgresql://u:secret@h/x", "postgresql://u:***@h/x", "at its start (a space)"],
+      ["postgresql://u:secret@h/x\n", "postgresql://u:***@h/x", "at its end (a line break)"],
+      ["mysql://h/x\r\n", "mysql://h/x", "at its end (a line break)"],
+      ["\tfile:./x.db ", "file:./x.db", "at its start and end (a tab, a space)"],
+    ] as const)
+      assert.throws(
+        () => databaseKind(url),
+        {
+          message: `DATABASE_URL (${shown}) has white space ${why}: remove it`,
+        },
+        JSON.stringify(url),
+      );
+  });
+
   test("a kind not supported names the forms accepted", () => {
     assert.throws(() => databaseKind("mongodb://u:secret@h/x"), {
       message:

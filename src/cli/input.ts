@@ -40,7 +40,9 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  * - line-per-row input, as `psql -At` prints one JSON column over several rows: every line is a row
  *   (see {@link rowLines} for when the text is read so): a JSON object, a JSON string holding an
  *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
- *   final newline ends the last line and is no row); `mysql --batch` output of one column is read too:
+ *   final newline ends the last line and is no row); `psql -t` (aligned) output of one column is read
+ *   too: a row's leading space is JSON whitespace, and its final empty line is no row
+ *   ({@link psqlAlignedRows}); `mysql --batch` output of one column is read too:
  *   a line `NULL` is a NULL column, and a line that is JSON only once the client's escapes are undone
  *   ({@link mysqlUnescaped}) is read so, with a diagnostic;
  * - one JSON value: an object is one carrier or one row (see {@link carrierOfValue});
@@ -75,7 +77,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     const first = text.split(/\r?\n/).find((line) => nullLine(line) === undefined) ?? "";
     const table = clientTableHint(text);
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlColumnsHint(first) + unquotedNamesHint(text) + columnNameHint(text) + mysqlRawHint(first)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(text) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(text)}`,
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
@@ -142,10 +144,27 @@ function rowLines(text: string): RowLines | undefined {
   }
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === "") lines.pop();
+  if (psqlAlignedRows(lines)) lines.pop();
   const index = lines.findIndex((line) => nullLine(line) === undefined);
   if (index < 0) return { lines };
   const read = readLine(lines[index]!);
   return "value" in read ? { lines, first: { index, read } } : undefined;
+}
+
+/**
+ * Whether `lines` (the final line break's empty line left out already) are what `psql -t` prints in
+ * its default aligned format for one column: every row's line starts with a space (a value ` {…}`, a
+ * NULL column ` `), and the table ends with an empty line, which is no row (psql's empty footer line).
+ * `psql -At` (unaligned) writes a value with no leading space and a NULL column as an empty line, the
+ * last row too (`{…}\n\n` is a row and a NULL row): its lines start with no space, so its empty lines
+ * stay NULL columns. Checked with psql 15 (test/fixtures/inspect-clients/psql-t*.txt).
+ */
+function psqlAlignedRows(lines: string[]): boolean {
+  return (
+    lines.length > 1 &&
+    lines[lines.length - 1] === "" &&
+    lines.slice(0, -1).every((line) => line.startsWith(" "))
+  );
 }
 
 /**
@@ -224,7 +243,7 @@ function lineRow(line: string, number: number, field: string | undefined, read?:
   read ??= readLine(line);
   if (!("value" in read))
     throw new InspectInputError(
-      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${psqlColumnsHint(line)}${mysqlRawHint(line)}`,
+      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line)}`,
     );
   return valueRow(read.value, read.text, field, read.mysql ? [MYSQL_ESCAPES] : []);
 }
@@ -261,12 +280,35 @@ function mysqlRawHint(line: string): string {
 }
 
 /**
- * A hint for a line that reads like `psql -At` output of several columns (`42|{"traceparent":…}`: psql
- * separates columns with `|`), else "".
+ * The hint for a line of input that is not JSON: a client's output of several columns
+ * ({@link psqlColumnsHint}), else a value still escaped by `mysql --batch`
+ * ({@link mysqlRawHint}), else "".
+ */
+function lineHint(line: string): string {
+  return psqlColumnsHint(line) || mysqlRawHint(line);
+}
+
+/**
+ * A hint for a line that reads like psql output of several columns (psql separates columns with `|`):
+ * `42|{"traceparent":…}` as `psql -At` prints it, `  42 | {"traceparent":…}` as `psql -t` (aligned,
+ * each row's line starting with a space) prints it; else "".
  */
 function psqlColumnsHint(line: string): string {
-  return /^[^{["|]*\|\s*[{"]/.test(line)
-    ? ` (it looks like psql -At output of several columns, separated by "|": select the carrier column alone, psql -At -c "select trace_context from ...", or whole rows as JSON, "select row_to_json(t) from ... t")`
+  if (!/^[^{["|]*\|\s*[{"]/.test(line)) return "";
+  const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
+  return ` (it looks like ${how} of several columns, separated by "|": select the carrier column alone, psql -At -c "select trace_context from ...", or whole rows as JSON, "select row_to_json(t) from ... t")`;
+}
+
+/**
+ * A hint for psql's aligned output of a value over several lines (what `psql -t` prints for
+ * pretty-printed JSON: each row's line starts with a space, and every line of a value but its last
+ * ends with ` +`), else "".
+ */
+function psqlWrappedHint(text: string): string {
+  const lines = text.split(/\r?\n/);
+  return lines.some((line) => /^ .*\+$/.test(line)) &&
+    lines.every((line) => line === "" || line.startsWith(" "))
+    ? ` (it looks like psql's aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, one per line, psql -At -c "select trace_context::jsonb from ..." (-A unaligned, -t rows only; jsonb prints on one line))`
     : "";
 }
 

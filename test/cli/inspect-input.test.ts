@@ -530,6 +530,43 @@ describe("tracehop inspect input", () => {
     );
   });
 
+  test("psql -t (rows only, aligned): each value's leading space and the table's final empty line are no NULL row; psql -At's last empty line is", () => {
+    const TP1 = "0af7651916cd43dd8448eb211c80319c";
+    const TP2 = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
+    const ids = (stdout: string) =>
+      JSON.parse(stdout).map(
+        (r: { context?: { traceId: string }; noCarrier?: string }) => r.context?.traceId ?? r.noCarrier,
+      );
+    // Two rows of jsonb carriers: " {…}\n {…}\n\n" is two valid rows (exit 0), not a third NULL row.
+    const two = run(["inspect", "--json", CLIENTS + "psql-t.txt"]);
+    assert.equal(two.code, 0, two.stdout);
+    assert.deepEqual(ids(two.stdout), [TP1, TP2]);
+    // A NULL last row prints " " (a space), then the final empty line: three rows, the last NULL.
+    const withNull = run(["inspect", "--json", CLIENTS + "psql-t-null.txt"]);
+    assert.equal(withNull.code, 1);
+    assert.deepEqual(ids(withNull.stdout), [TP1, TP2, NULL_ROW]);
+    // psql -At prints that NULL last row as an empty line, "{…}\n{…}\n\n": it stays a row.
+    const unaligned = run(["inspect", "--json", CLIENTS + "psql-At-null.txt"]);
+    assert.equal(unaligned.code, 1);
+    assert.deepEqual(ids(unaligned.stdout), [TP1, TP2, NULL_ROW]);
+    // One row under psql -t: one value, as its line alone (no "row 1 of 2").
+    const oneLine = readFileSync(CLIENTS + "psql-t.txt", "utf8").split("\n")[0]!;
+    const one = run(["inspect", "-"], `${oneLine}\n\n`);
+    assert.equal(one.code, 0, one.stdout);
+    assert.match(one.stdout, /^valid context /);
+    // A pretty-printed value (continued lines end with "+") says to print unaligned jsonb.
+    const pretty = run(["inspect", CLIENTS + "psql-t-pretty.txt"]);
+    assert.equal(pretty.code, 2);
+    assert.ok(
+      pretty.stderr.endsWith(
+        ' (it looks like psql\'s aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, ' +
+          'one per line, psql -At -c "select trace_context::jsonb from ..." (-A unaligned, -t rows only; jsonb prints on one line))\n',
+      ),
+      pretty.stderr,
+    );
+  });
+
   test("after --, a file named --help or -h is read, not taken for the option", (t) => {
     const dir = inspectDir(t);
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -767,8 +804,13 @@ describe("tracehop inspect input", () => {
         /it looks like psql -At output of several columns, separated by "\|": select the carrier column alone/,
       );
     }
+    // psql -t (aligned) of two columns: its line starts with a space, and is said as such.
+    assert.match(
+      run(["inspect", "-"], `  1 | ${carrier}\n  2 | \n\n`).stderr,
+      /it looks like psql -t output \(aligned\) of several columns, separated by "\|": select the carrier column alone/,
+    );
     // Other invalid JSON gets no such hint.
-    assert.doesNotMatch(run(["inspect", "-"], "{nope\n").stderr, /psql -At output/);
+    assert.doesNotMatch(run(["inspect", "-"], "{nope\n").stderr, /psql -A?t output/);
   });
 
   test("a missing file names the file and the three accepted inputs", () => {

@@ -281,11 +281,11 @@ function mysqlRawHint(line: string): string {
 
 /**
  * The hint for a line of input that is not JSON: a client's output of several columns
- * ({@link psqlColumnsHint}), else a value still escaped by `mysql --batch`
+ * ({@link psqlColumnsHint}, {@link mysqlColumnsHint}), else a value still escaped by `mysql --batch`
  * ({@link mysqlRawHint}), else "".
  */
 function lineHint(line: string): string {
-  return psqlColumnsHint(line) || mysqlRawHint(line);
+  return psqlColumnsHint(line) || mysqlColumnsHint(line) || mysqlRawHint(line);
 }
 
 /**
@@ -297,6 +297,24 @@ function psqlColumnsHint(line: string): string {
   if (!/^[^{["|]*\|\s*[{"]/.test(line)) return "";
   const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
   return ` (it looks like ${how} of several columns, separated by "|": select the carrier column alone, psql -At -c "select trace_context from ...", or whole rows as JSON, "select row_to_json(t) from ... t")`;
+}
+
+/**
+ * A hint for a line that reads like `mysql --batch` output of several columns (`7\t{"traceparent":…}`:
+ * the client separates columns with a tab and writes a tab inside a value as `\t`, so a tab in its
+ * output is always a separator), else "": the line has a tab, and a field is `NULL` (a NULL column)
+ * or a JSON object or string, as it is or with the client's escapes undone ({@link readLine}).
+ */
+function mysqlColumnsHint(line: string): string {
+  const fields = line.split("\t");
+  const carrierLike = (field: string): boolean => {
+    if (field === "NULL") return true;
+    const read = readLine(field);
+    return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
+  };
+  return fields.length > 1 && fields.some(carrierLike)
+    ? ` (it looks like mysql --batch output of several columns, separated by tabs: select the carrier column alone, mysql -N -B -e "select trace_context from ...", or whole rows as JSON, "select json_object('id', id, 'trace_context', trace_context) from ...")`
+    : "";
 }
 
 /**

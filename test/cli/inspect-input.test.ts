@@ -813,6 +813,32 @@ describe("tracehop inspect input", () => {
     assert.doesNotMatch(run(["inspect", "-"], "{nope\n").stderr, /psql -A?t output/);
   });
 
+  test("mysql -N -B output of several columns (id, tab, carrier) says to select the carrier column alone, not mysql -r", () => {
+    const HINT =
+      ' (it looks like mysql --batch output of several columns, separated by tabs: select the carrier column alone, mysql -N -B -e "select trace_context from ...", ' +
+      "or whole rows as JSON, \"select json_object('id', id, 'trace_context', trace_context) from ...\")\n";
+    // The client's real output: rows 7 (compact), 8 (pretty-printed, escaped), 9 (NULL); row 8 alone.
+    const rows = readFileSync(CLIENTS + "mysql-N-B-columns.txt", "utf8");
+    const lines = rows.split("\n");
+    for (const input of [
+      rows,
+      readFileSync(CLIENTS + "mysql-N-B-columns-one.txt", "utf8"),
+      `${lines[2]}\n${lines[0]}\n`,
+    ]) {
+      const { code, stdout, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2, input);
+      assert.equal(stdout, "");
+      assert.ok(stderr.endsWith(HINT), stderr);
+      assert.doesNotMatch(stderr, /mysql -r/);
+    }
+    // On a later line of one-column rows, the line is named with the same hint.
+    const later = run(["inspect", "-"], `${JSON.stringify({ a: "1" })}\n${lines[1]}\n`);
+    assert.ok(later.stderr.startsWith("tracehop inspect: line 2 is not valid JSON ("), later.stderr);
+    assert.ok(later.stderr.endsWith(HINT), later.stderr);
+    // A tab between values that are no carrier's column gets no such hint.
+    assert.doesNotMatch(run(["inspect", "-"], "7\t8\n").stderr, /mysql --batch output of several columns/);
+  });
+
   test("a missing file names the file and the three accepted inputs", () => {
     const { code, stderr } = run(["inspect", "no-such-row.json"]);
     assert.equal(code, 2);

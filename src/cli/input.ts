@@ -354,7 +354,7 @@ function columnNameHint(text: string): string {
     second !== undefined &&
     /^[A-Za-z_][\w$]*$/.test(first.trim()) &&
     (nullLine(second) !== undefined || "value" in readLine(second))
-    ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -t (--tuples-only))`
+    ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))`
     : "";
 }
 

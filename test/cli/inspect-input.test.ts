@@ -595,7 +595,7 @@ describe("tracehop inspect input", () => {
       assert.ok(
         stderr.endsWith(
           "; give a JSON object of header -> value, an array of rows, or one row per line (its first line, traceContext, looks like a column name: " +
-            "leave it out, mysql -N (--skip-column-names), psql -t (--tuples-only))\n",
+            "leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))\n",
         ),
         stderr,
       );

@@ -372,7 +372,9 @@ function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | und
     spanContext?.traceState?.serialize(),
     fields?.origin,
     fields && Object.entries(fields.propagationTags).sort(byName),
-    fields?.lastParentId,
+    // A last parent id equal to the restored span id says nothing more (a W3C-only reading sets it from
+    // p:, a Datadog-first reading of the same span leaves it out).
+    fields?.lastParentId === spanContext?.spanId ? undefined : fields?.lastParentId,
     spanContext?.isRemote,
     getRestoredRoot(ctx),
     getExtractionLinks(ctx),

@@ -122,21 +122,11 @@ const DATADOG_IDS = [
  */
 const DEFAULT_CARRIER_LIMITS: [maxBytes: number, kept: string[] | undefined][] = [
   [378, ["traceparent", "tracestate", ...DATADOG_IDS, "x-datadog-origin"]],
-  // The origin goes: beside the traceparent and its tracestate, whose dd= member holds o:rum, the
-  // Datadog winner takes the same origin from it.
-  [377, [...DATADOG_IDS, "tracestate", "traceparent"]],
-  [353, [...DATADOG_IDS, "tracestate", "traceparent"]],
-  // The traceparent beside the Datadog ids restores what they restore (same trace, same parent, no
-  // tracestate to relay), but it restores the trace on its own: kept, for a reader of W3C alone.
-  [352, [...DATADOG_IDS, "traceparent", "x-datadog-origin"]],
-  [278, [...DATADOG_IDS, "traceparent", "x-datadog-origin"]],
-  // Both restore priority 2; the Datadog headers keep the last parent id as the full carrier has it
-  // (none), tracestate and traceparent the foreign tracestate: one part each, the larger set wins.
-  [277, [...DATADOG_IDS, "x-datadog-origin"]],
-  [206, [...DATADOG_IDS, "x-datadog-origin"]],
-  // tracestate + traceparent (173 bytes) restore the origin and the tracestate, which the Datadog ids
-  // alone (181 bytes) do not: the smaller set restores more, and is kept.
-  [205, ["tracestate", "traceparent"]],
+  // tracestate + traceparent (173 bytes) restore all the full carrier restores: the priority, origin
+  // and tags from the dd= member, the foreign member, and a last parent id equal to the parent span id
+  // (no more than the Datadog-first reading's none). The Datadog ids beside them without the origin
+  // (353 bytes) would lose the origin: the Datadog winner reads it from x-datadog-origin alone.
+  [377, ["tracestate", "traceparent"]],
   [173, ["tracestate", "traceparent"]],
   // Was traceparent and x-datadog-origin (98 bytes): extraction ignores an origin without the Datadog ids.
   [172, ["traceparent"]],

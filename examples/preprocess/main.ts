@@ -115,8 +115,9 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
 }
 
 /**
- * With AMQP_URL set, the broker must answer before the processes start (within 5 s); else exit 2 with
- * what to fix, as the worker and the relay say it (queue-amqp.ts connectAmqp).
+ * With AMQP_URL set, the broker must answer before the database is prepared and the processes start
+ * (within 5 s); else exit 2 with what to fix, as the worker and the relay say it (queue-amqp.ts
+ * connectAmqp), and nothing is written.
  */
 async function checkBroker(): Promise<void> {
   const url = process.env.AMQP_URL;
@@ -163,10 +164,11 @@ async function main(): Promise<void> {
   }
   exitOnSettingProblems();
   const documents = readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
-  // The migrations applied before the processes start; each of them then checks the database, as it does
-  // when started by hand.
-  await prepareDatabase().catch(exitOnBadInput);
+  // The broker is checked first: a bad AMQP_URL is refused before anything is written to the database.
+  // The migrations are then applied before the processes start; each of them checks the database again,
+  // as it does when started by hand.
   await checkBroker();
+  await prepareDatabase().catch(exitOnBadInput);
   const spansPath = spansFile();
   let spansOffset = 0;
   try {

@@ -614,12 +614,20 @@ describe(
         { name: "main", ...virtualHost },
         { name: "main", ...nothing },
       ];
+      // npm start checks the broker before it prepares the database: a new SQLite file is not created
+      // (it was migrated first, and the run then ended on the broker).
+      const fresh = join(dir, "not-created.db");
       for (const { name, url, fix } of runs) {
         const r =
           name === "main"
-            ? await runMainJob([], { ...env(), AMQP_URL: url })
+            ? await runMainJob([], { ...env(), DATABASE_URL: `file:${fresh}`, AMQP_URL: url })
             : await runProcess(name, { ...env(), AMQP_URL: url });
         assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+        assert.equal(
+          existsSync(fresh),
+          false,
+          `${name}: the database was prepared before the broker was checked`,
+        );
         assert.equal(
           r.stderr,
           `tracehop preprocess: cannot connect to RabbitMQ at ${redact(url)}: ${fix}, or unset AMQP_URL to use the embedded queue\n`,

@@ -144,7 +144,7 @@ export function pgSslNote(url: string, err?: unknown): string {
     const others = PG_SSL_PARAMETERS.some((name) => params.has(name));
     const leaveOut = params.get("sslmode") && !others ? " (or leave sslmode out)" : "";
     return (
-      `the server does not accept SSL connections, and the pg driver does not fall back to an unencrypted ` +
+      `The pg driver does not fall back to an unencrypted ` +
       `connection: use sslmode=disable${leaveOut} for an unencrypted connection, or enable SSL on the server`
     );
   }

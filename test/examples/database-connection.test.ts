@@ -42,7 +42,7 @@ describe("a PostgreSQL URL's sslmode", () => {
     const { rows } = await admin.query<{ ssl: string }>("SHOW ssl").finally(() => admin.end());
     if (rows[0]?.ssl !== "off") return t.skip("this test needs a PostgreSQL server without TLS");
     const advice =
-      "the server does not accept SSL connections, and the pg driver does not fall back to an unencrypted connection: " +
+      "The pg driver does not fall back to an unencrypted connection: " +
       "use sslmode=disable (or leave sslmode out) for an unencrypted connection, or enable SSL on the server. " +
       "Or unset DATABASE_URL to use the embedded SQLite file.";
     // Before: "sslmode=prefer was used as sslmode=verify-full ...: add uselibpqcompat=true ... Start the

@@ -789,6 +789,12 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     // A priority no header carries: injected as the sampled flag says.
     assert.equal(carrier["x-datadog-sampling-priority"], String(span.traceFlags & 1));
     for (const value of Object.values(carrier)) assert.match(value, /^[\x20-\x7e]*$/);
+    // NaN too: stored as NaN (not turned into 0, a reject), so the flag decides.
+    const nan = setDatadogContext(ctx, { samplingPriority: NaN });
+    assert.ok(Number.isNaN(getDatadogContext(nan)?.samplingPriority));
+    const nanCarrier: Record<string, string> = {};
+    createPropagator(["datadog"]).inject(nan, nanCarrier, defaultTextMapSetter);
+    assert.equal(nanCarrier["x-datadog-sampling-priority"], String(span.traceFlags & 1));
   });
 
   test("the values extraction could store are kept as given; -0 becomes 0 and an empty origin or parent id none", () => {

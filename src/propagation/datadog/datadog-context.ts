@@ -213,7 +213,8 @@ function checkedFields(fields: DatadogContextFields): DatadogContext {
         "a number (-1 user reject, 0 auto reject, 1 auto keep, 2 user keep)",
         samplingPriority,
       );
-    copy.samplingPriority = samplingPriority || 0; // -0 is 0
+    // -0 is 0; NaN stays NaN (`|| 0` would make it 0, a reject, where injection lets the flag decide).
+    copy.samplingPriority = Object.is(samplingPriority, -0) ? 0 : samplingPriority;
   }
   if (origin !== undefined) {
     if (typeof origin !== "string") fieldError("origin", 'text ("synthetics", "rum"; "" for none)', origin);

@@ -1,5 +1,5 @@
 import { trace, type Context, type SpanContext } from "@opentelemetry/api";
-import { KNOWN_FLAGS_MASK } from "./w3c/constants.js";
+import { FLAG_SAMPLED, KNOWN_FLAGS_MASK } from "./w3c/constants.js";
 
 /**
  * Internal: the trace flags every inject style writes for a SpanContext's `traceFlags`, as the
@@ -32,6 +32,15 @@ export function knownTraceFlags(traceFlags: unknown): number {
   return typeof traceFlags === "string" || typeof traceFlags === "boolean"
     ? Number(traceFlags) & KNOWN_FLAGS_MASK
     : 0;
+}
+
+/**
+ * Internal: whether the {@link knownTraceFlags} of `traceFlags` have the sampled bit (0x01): the
+ * decision the Datadog fields of a trace without a priority follow (`x-datadog-sampling-priority`,
+ * `dd=` `s:`), as the traceparent writer reads it. Never throws.
+ */
+export function isSampledFlags(traceFlags: unknown): boolean {
+  return (knownTraceFlags(traceFlags) & FLAG_SAMPLED) !== 0;
 }
 
 /**

@@ -30,13 +30,8 @@ import {
   resolveStoredInjection,
   type ResolvedInjection,
 } from "./injection-fields.js";
-import { knownTraceFlags, withKnownFlags } from "../trace-flags.js";
-import {
-  FLAG_SAMPLED,
-  TRACE_PARENT_HEADER,
-  TRACE_STATE_HEADER,
-  TRACE_STATE_MAX_MEMBERS,
-} from "../w3c/constants.js";
+import { isSampledFlags, withKnownFlags } from "../trace-flags.js";
+import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TRACE_STATE_MAX_MEMBERS } from "../w3c/constants.js";
 import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./tracestate-dd.js";
@@ -239,7 +234,7 @@ function storedContextOf(spanContext: SpanContext): StoredDatadogContext {
 function datadogFieldsOf(spanContext: SpanContext, raw: string | undefined): DatadogContext {
   // No dd= member (a W3C-only trace): priority from the flag, only `_dd.p.tid` (as dd-trace-js).
   if (!raw) return fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
-  const sampled = (knownTraceFlags(spanContext.traceFlags) & FLAG_SAMPLED) !== 0;
+  const sampled = isSampledFlags(spanContext.traceFlags);
   const high = spanContext.traceId.slice(0, 16);
   const member = decodeDdMember(raw);
   let tags = member.tags;

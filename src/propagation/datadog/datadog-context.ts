@@ -1,6 +1,5 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
-import { knownTraceFlags } from "../trace-flags.js";
-import { FLAG_SAMPLED } from "../w3c/constants.js";
+import { isSampledFlags } from "../trace-flags.js";
 import { describeValue, isPlainObject } from "../../describe-value.js";
 import { TID_TAG } from "./constants.js";
 import { ZERO_HEX16 } from "./ids.js";
@@ -85,7 +84,7 @@ const ZERO_TRACE_ID = ZERO_HEX16 + ZERO_HEX16;
 export function fieldsOfW3CTrace(traceId: string, traceFlags: unknown): DatadogContext {
   const high = traceId.slice(0, 16);
   return {
-    samplingPriority: (knownTraceFlags(traceFlags) & FLAG_SAMPLED) !== 0 ? 1 : 0,
+    samplingPriority: isSampledFlags(traceFlags) ? 1 : 0,
     propagationTags: high === ZERO_HEX16 ? {} : { [TID_TAG]: high },
   };
 }

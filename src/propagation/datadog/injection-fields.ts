@@ -1,7 +1,6 @@
 import { trace, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-import { knownTraceFlags } from "../trace-flags.js";
-import { FLAG_SAMPLED } from "../w3c/constants.js";
+import { isSampledFlags } from "../trace-flags.js";
 import { normalizeHexId } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
@@ -253,7 +252,7 @@ function fieldsFrom(
   dd: DatadogContext | undefined,
   raw: string | undefined,
 ): InjectionFields {
-  const sampled = (knownTraceFlags(spanContext.traceFlags) & FLAG_SAMPLED) !== 0;
+  const sampled = isSampledFlags(spanContext.traceFlags);
   let priority: number | undefined;
   let origin: string | undefined;
   let tags: Readonly<Record<string, string>> | undefined;

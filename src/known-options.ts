@@ -17,14 +17,21 @@ import { describeValue, isPlainObject } from "./describe-value.js";
 export function assertKnownOptions(options: unknown, names: readonly string[], where: string): void {
   if (options === undefined) return;
   assertPlainOptions(options, where);
-  // for-in with an own-key test instead of Object.keys: no array per call (captureCarrier and
-  // contextFromCarrier run this on every call).
-  for (const key in options) {
-    if (!Object.hasOwn(options, key) || names.includes(key)) continue;
+  const unknown = firstUnknownKey(options as object, names);
+  if (unknown !== undefined)
     throw new TypeError(
-      `${where}: there is no option ${JSON.stringify(key)}; the options are ${names.join(", ")}`,
+      `${where}: there is no option ${JSON.stringify(unknown)}; the options are ${names.join(", ")}`,
     );
-  }
+}
+
+/**
+ * Internal: the first own enumerable key of `object` that is not in `names`, or `undefined`. A for-in
+ * with an own-key test instead of Object.keys: no array per call (captureCarrier and
+ * contextFromCarrier check their options on every call).
+ */
+export function firstUnknownKey(object: object, names: readonly string[]): string | undefined {
+  for (const key in object) if (Object.hasOwn(object, key) && !names.includes(key)) return key;
+  return undefined;
 }
 
 /**

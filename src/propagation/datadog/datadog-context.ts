@@ -1,6 +1,7 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
 import { isSampledFlags } from "../trace-flags.js";
 import { describeValue, isPlainObject } from "../../describe-value.js";
+import { firstUnknownKey } from "../../known-options.js";
 import { TID_TAG } from "./constants.js";
 import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
@@ -198,11 +199,11 @@ function checkedFields(fields: DatadogContextFields): DatadogContext {
     throw new TypeError(
       `${WHERE}: fields must be a plain object (${FIELDS_SHAPE}), got ${describeValue(fields)}`,
     );
-  for (const key in fields)
-    if (Object.hasOwn(fields, key) && !FIELD_NAMES.includes(key))
-      throw new TypeError(
-        `${WHERE}: there is no field ${describeValue(key)}; the fields are ${FIELD_NAMES.join(", ")}`,
-      );
+  const unknown = firstUnknownKey(fields, FIELD_NAMES);
+  if (unknown !== undefined)
+    throw new TypeError(
+      `${WHERE}: there is no field ${describeValue(unknown)}; the fields are ${FIELD_NAMES.join(", ")}`,
+    );
   const { samplingPriority, origin, propagationTags, lastParentId } = fields;
   const copy: DatadogContext = { propagationTags: checkedTags(propagationTags) };
   if (samplingPriority !== undefined) {

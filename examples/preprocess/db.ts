@@ -84,7 +84,7 @@ export function databaseKind(url: string): DatabaseKind {
   } catch (err) {
     throw new Error(NOT_PARSABLE(url, `its user part: ${firstLine(err)}`), { cause: err });
   }
-  const sslmode = kind === "postgresql" ? pgSslmodeProblem(url) : undefined;
+  const sslmode = kind === "postgresql" ? pgSslmodeProblem(parsed.searchParams) : undefined;
   if (sslmode !== undefined) throw new Error(`DATABASE_URL (${redact(url)}): ${sslmode}`);
   return kind;
 }

@@ -86,20 +86,15 @@ const PG_SSLMODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * What is wrong with the `sslmode` of a PostgreSQL URL (the last one counts, as pg reads it; an empty one is
- * none), as one clause saying what to write instead, or undefined when there is nothing wrong or the text is
- * not a URL (said elsewhere). `allow` (libpq: try without SSL first) and an unknown value are refused:
+ * What is wrong with the `sslmode` of a PostgreSQL URL's query parameters `params` (the last one counts, as
+ * pg reads it; an empty one is none), as one clause saying what to write instead, or undefined when there is
+ * nothing wrong. `allow` (libpq: try without SSL first) and an unknown value are refused:
  * pg would read either as SSL required, the certificate and host name verified ({@link PG_SSLMODES}), the
  * opposite of `allow` and a silent guess for a misspelt value (libpq refuses one: `invalid sslmode value`).
  * Never throws.
  */
-export function pgSslmodeProblem(url: string): string | undefined {
-  let sslmode: string | undefined;
-  try {
-    sslmode = new URL(url).searchParams.getAll("sslmode").at(-1);
-  } catch {
-    return undefined;
-  }
+export function pgSslmodeProblem(params: URLSearchParams): string | undefined {
+  const sslmode = params.getAll("sslmode").at(-1);
   if (sslmode === undefined || sslmode === "" || PG_SSLMODES.has(sslmode)) return undefined;
   const instead =
     "use sslmode=disable (or leave sslmode out) for an unencrypted connection, or sslmode=verify-full for an " +

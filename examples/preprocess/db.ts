@@ -99,9 +99,10 @@ export function sqlitePath(url: string): string {
  * file): prisma/migrations for SQLite, prisma/postgresql/migrations for PostgreSQL (in the URL's
  * schema, created when missing), prisma/mysql/migrations for MySQL/MariaDB. Returns the names of the
  * migrations this call applied. Throws an Error naming the URL when the database kind is not supported.
+ * `kind` is the URL's {@link databaseKind}, read from it unless the caller has it.
  */
-export async function migrateDatabase(url = databaseUrl()): Promise<string[]> {
-  switch (databaseKind(url)) {
+export async function migrateDatabase(url = databaseUrl(), kind = databaseKind(url)): Promise<string[]> {
+  switch (kind) {
     case "sqlite":
       return migrateSqlite(sqlitePath(url));
     case "postgresql":
@@ -115,10 +116,10 @@ export async function migrateDatabase(url = databaseUrl()): Promise<string[]> {
  * The names of the migrations the database of DATABASE_URL records as applied (finished, not rolled back, in
  * its `_prisma_migrations` table; none when it has no such table), read without changing anything. Throws
  * the driver's error when the database cannot be reached or opened (a SQLite file that does not exist
- * among them).
+ * among them). `kind` is the URL's {@link databaseKind}.
  */
-export async function appliedDatabaseMigrations(url = databaseUrl()): Promise<string[]> {
-  switch (databaseKind(url)) {
+async function appliedDatabaseMigrations(url: string, kind: DatabaseKind): Promise<string[]> {
+  switch (kind) {
     case "sqlite":
       return appliedSqliteMigrations(sqlitePath(url));
     case "postgresql":
@@ -131,10 +132,11 @@ export async function appliedDatabaseMigrations(url = databaseUrl()): Promise<st
 /**
  * The names of the tables of the database of DATABASE_URL (of its schema for PostgreSQL), in name order,
  * `_prisma_migrations` among them when it has one. Reads only. Throws the driver's error when the database
- * cannot be reached or opened (a SQLite file that does not exist among them).
+ * cannot be reached or opened (a SQLite file that does not exist among them). `kind` is the URL's
+ * {@link databaseKind}, read from it unless the caller has it.
  */
-export async function databaseTables(url = databaseUrl()): Promise<string[]> {
-  switch (databaseKind(url)) {
+export async function databaseTables(url = databaseUrl(), kind = databaseKind(url)): Promise<string[]> {
+  switch (kind) {
     case "sqlite":
       return sqliteTables(sqlitePath(url));
     case "postgresql":
@@ -173,7 +175,7 @@ async function refuseWithoutHistory(
 ): Promise<void> {
   let tables: string[];
   try {
-    tables = await databaseTables(url);
+    tables = await databaseTables(url, kind);
   } catch {
     return;
   }
@@ -260,7 +262,7 @@ export async function prepareDatabase(): Promise<string[]> {
   // A database without a file is created by the migration: nothing to check.
   if (kind !== "sqlite" || existsSync(sqlitePath(url))) await refuseWithoutHistory(url, kind, name);
   try {
-    return await migrateDatabase(url);
+    return await migrateDatabase(url, kind);
   } catch (err) {
     const message = `cannot prepare the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url, err)}`;
     throw new BadInputError(message, { cause: err });
@@ -304,7 +306,7 @@ export async function checkDatabase(): Promise<void> {
   }
   let applied: Set<string>;
   try {
-    applied = new Set(await appliedDatabaseMigrations(url));
+    applied = new Set(await appliedDatabaseMigrations(url, kind));
   } catch (err) {
     throw new BadInputError(
       `cannot open the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url, err)}`,

@@ -55,8 +55,9 @@ const NOT_PARSABLE = (url: string, why: string) =>
 
 /**
  * The kind of database a DATABASE_URL names. Throws an Error saying what is wrong and what to write
- * (password hidden): an empty URL, white space before or after it, a kind not supported, a server URL that cannot be parsed, or a PostgreSQL
- * URL whose `sslmode` the pg driver would not read as written (`allow`, an unknown value: {@link pgSslmodeProblem}).
+ * (password hidden): an empty URL, white space before or after it, a kind not supported, a server URL that
+ * cannot be parsed, or a PostgreSQL URL whose `sslmode` the pg driver would not read as written (`allow`, an
+ * unknown value: {@link pgSslmodeProblem}).
  */
 export function databaseKind(url: string): DatabaseKind {
   if (url === "") throw new Error(EMPTY);

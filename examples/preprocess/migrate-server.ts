@@ -170,7 +170,7 @@ async function connectPostgres(
 }
 
 /** The MySQL user of a `mysql://` or `mariadb://` URL that names none. */
-export const MYSQL_DEFAULT_USER = "root";
+const MYSQL_DEFAULT_USER = "root";
 
 /**
  * Where a `mysql://` or `mariadb://` URL points, as the `mariadb` driver and Prisma's mariadb adapter take

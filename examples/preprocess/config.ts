@@ -172,6 +172,9 @@ export function surroundingWhiteSpace(name: string, value: string): string | und
   return `${name} has white space ${where} (${which}): remove it`;
 }
 
+/** A `scheme://` at the start of a text (the scheme as RFC 3986 writes it, any case). */
+export const SCHEME_SLASHES = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 /** What {@link redact} answers for a text that is not a URL. */
 export const NOT_A_URL = "<not a URL>";
 
@@ -229,7 +232,7 @@ function hideSecrets(url: string): string {
   const beforeFragment = hash < 0 ? url : url.slice(0, hash);
   const question = beforeFragment.indexOf("?");
   let head = question < 0 ? beforeFragment : beforeFragment.slice(0, question);
-  const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(head)?.[0].length ?? -1;
+  const start = SCHEME_SLASHES.exec(head)?.[0].length ?? -1;
   if (start >= 0) {
     const end = head.slice(start).search(/\/|$/) + start;
     const at = head.lastIndexOf("@", end - 1);

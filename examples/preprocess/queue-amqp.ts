@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import amqplib from "amqplib";
-import { BadInputError, firstLine, pause, redact, surroundingWhiteSpace } from "./config.js";
+import { BadInputError, firstLine, pause, redact, SCHEME_SLASHES, surroundingWhiteSpace } from "./config.js";
 import {
   backoffMs,
   deadLetterQueue,
@@ -149,7 +149,7 @@ function parseAmqpUrl(url: string): URL | string {
   const space = surroundingWhiteSpace("AMQP_URL", url);
   if (space !== undefined) return space;
   // (Before the parser, which reads `guest:secret@host` as the scheme `guest:`: nothing of it is shown.)
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  const scheme = SCHEME_SLASHES.exec(url);
   if (scheme === null) return `AMQP_URL is not a URL (no scheme://): write it as ${AMQP_URL_FORM}`;
   let parsed: URL;
   try {

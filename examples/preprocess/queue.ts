@@ -36,8 +36,8 @@ export interface QueueMessage {
  * that is not JSON, not an object, or whose fields are of the wrong type; a job id that names no job):
  * both queues move the message to its dead-letter queue ({@link deadLetterQueue}) at once, on that
  * delivery, with this error's message as its last error, and log it in one line (no stack): it is not
- * retried, as BullMQ's
- * `UnrecoverableError` is not. Any other error is retried up to the queue's `maxAttempts`.
+ * retried, as BullMQ's `UnrecoverableError` is not. Any other error is retried up to the queue's
+ * `maxAttempts`.
  */
 export class PermanentMessageError extends Error {
   override readonly name = "PermanentMessageError";

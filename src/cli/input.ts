@@ -29,7 +29,7 @@ export interface InspectInputs {
 /** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
 export const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
 /** What a line `NULL` of line-per-row input is: `mysql --batch` (`-B`, `-N -e`) prints a NULL column so. */
-export const MYSQL_NULL_ROW =
+const MYSQL_NULL_ROW =
   "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension";
 /** What a line `null` of line-per-row input is (a Json column holding JSON null). */
 export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";

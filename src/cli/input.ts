@@ -73,11 +73,12 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   try {
     parsed = one !== undefined ? one.value : JSON.parse(text);
   } catch (err) {
+    const lines = text.split(/\r?\n/);
     // The first line that is not a NULL column: the first row of line-per-row text.
-    const first = text.split(/\r?\n/).find((line) => nullLine(line) === undefined) ?? "";
-    const table = clientTableHint(text);
+    const first = lines.find((line) => nullLine(line) === undefined) ?? "";
+    const table = clientTableHint(lines);
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(text) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(text)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
@@ -320,10 +321,9 @@ function mysqlColumnsHint(line: string): string {
 /**
  * A hint for psql's aligned output of a value over several lines (what `psql -t` prints for
  * pretty-printed JSON: each row's line starts with a space, and every line of a value but its last
- * ends with ` +`), else "".
+ * ends with ` +`), else "". `lines`: the text's lines.
  */
-function psqlWrappedHint(text: string): string {
-  const lines = text.split(/\r?\n/);
+function psqlWrappedHint(lines: readonly string[]): string {
   return lines.some((line) => /^ .*\+$/.test(line)) &&
     lines.every((line) => line === "" || line.startsWith(" "))
     ? ` (it looks like psql's aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, one per line, psql -At -c "select trace_context::jsonb from ..." (-A unaligned, -t rows only; jsonb prints on one line))`
@@ -334,9 +334,10 @@ function psqlWrappedHint(text: string): string {
  * A hint for a table a database client prints for a person, else "": psql's aligned output (a header,
  * a line of dashes, `---+---` between columns, the rows indented, a `(N rows)` footer: what plain
  * `psql -c "select ..."` prints) or mysql's table (`+----+` borders: `mysql -t`, or its prompt).
+ * `lines`: the text's lines.
  */
-function clientTableHint(text: string): string {
-  const [first, second] = text.split(/\r?\n/, 2);
+function clientTableHint(lines: readonly string[]): string {
+  const [first, second] = lines;
   if (second !== undefined && /^-+(?:\+-+)*$/.test(second))
     return ` (it looks like psql's aligned output, a header, a line of dashes, the rows and a (N rows) footer: print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc))`;
   if (first !== undefined && /^\+-+(?:\+-+)*\+$/.test(first.trim()))
@@ -346,10 +347,10 @@ function clientTableHint(text: string): string {
 
 /**
  * A hint for line-per-row text whose first line is a column's name (`traceContext`, then a row per
- * line): what `mysql -B -e` prints, and `psql -A` without `-t`; else "".
+ * line): what `mysql -B -e` prints, and `psql -A` without `-t`; else "". `lines`: the text's lines.
  */
-function columnNameHint(text: string): string {
-  const [first, second] = text.split(/\r?\n/, 2);
+function columnNameHint(lines: readonly string[]): string {
+  const [first, second] = lines;
   return first !== undefined &&
     second !== undefined &&
     /^[A-Za-z_][\w$]*$/.test(first.trim()) &&

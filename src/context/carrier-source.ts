@@ -185,18 +185,46 @@ function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource
 /**
  * A time as epoch milliseconds: a valid `Date`, a finite number (epoch milliseconds), or a text that
  * `Date.parse` reads (ISO 8601). `undefined` for anything else. Never throws.
+ *
+ * A number from 0 to {@link SECONDS_LIKELY_BELOW} is still read as milliseconds, as documented, but warned
+ * about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`): it is a time before March 1973, which no
+ * carrier was captured at, and is what a Unix time in seconds (an integer `createdAt` column, `Date.now() /
+ * 1000`) looks like. Read as milliseconds it makes every restore decades old, so `relation: "auto"` links
+ * instead of parenting and `tracehop.queue.wait` is wrong, without an error.
  */
 export function toEpochMs(value: unknown): number | undefined {
   if (value instanceof Date) {
     const ms = value.getTime();
     return Number.isFinite(ms) ? ms : undefined;
   }
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return undefined;
+    if (value >= 0 && value < SECONDS_LIKELY_BELOW) warnSecondsLike(value);
+    return value;
+  }
   if (typeof value === "string" && value.length > 0) {
     const ms = Date.parse(value);
     return Number.isFinite(ms) ? ms : undefined;
   }
   return undefined;
+}
+
+/**
+ * Epoch milliseconds of 1973-03-03T09:46:40Z (1e11). Unix times in seconds stay below it until the year
+ * 5138, and no carrier was captured before it: a capture time under it is taken for seconds.
+ */
+const SECONDS_LIKELY_BELOW = 1e11;
+
+/** The once-per-process warning of a capture time that looks like seconds ({@link toEpochMs}). */
+function warnSecondsLike(value: number): void {
+  warnOnce(
+    "captured-at-seconds",
+    `tracehop: a capture time (the capturedAt option or a row's createdAt) of ${value} is read as epoch ` +
+      `milliseconds, ${new Date(value).toISOString()}: if it is a Unix time in seconds, give ` +
+      `milliseconds (seconds * 1000) or a Date, or relation "auto" and tracehop.queue.wait take every ` +
+      `restore for decades old`,
+    "TRACEHOP_CAPTURED_AT_SECONDS",
+  );
 }
 
 /** Own fields of a source looked at for a carrier held under another name: a row has a few dozen. */

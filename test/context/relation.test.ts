@@ -20,6 +20,7 @@ import {
   W3C_PARENT_ID,
   W3C_TRACE_ID,
 } from "./tracing.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const MINUTE_MS = 60_000;
 const WITH_BAGGAGE = { ...W3C_CARRIER, baggage: "tenant=t-001,plan=gold" };
@@ -173,6 +174,35 @@ describe("queue wait", () => {
     withCarrier(W3C_CARRIER, "future", () => undefined, { capturedAt: Date.now() + 60_000 });
     assert.ok((finishedSpan("ms").attributes["tracehop.queue.wait"] as number) >= 5);
     assert.equal(finishedSpan("future").attributes["tracehop.queue.wait"], 0);
+  });
+
+  test("a capture time that looks like Unix seconds is read as milliseconds, as documented, and warned about once", async () => {
+    resetWarnings();
+    const seconds = Math.floor(Date.now() / 1000) - 30;
+    const { processWarnings, diagWarnings } = await recordWarnings(() => {
+      withCarrier(W3C_CARRIER, "seconds-option", () => undefined, { capturedAt: seconds });
+      withCarrier({ traceContext: W3C_CARRIER, createdAt: seconds }, "seconds-row", () => undefined);
+    });
+    // Milliseconds all the same: decades old.
+    const wait = finishedSpan("seconds-option").attributes["tracehop.queue.wait"] as number;
+    assert.ok(wait > (Date.now() - seconds) / 1000 - 60, `wait ${wait} s is the time since ${seconds} ms`);
+    assert.deepEqual(
+      processWarnings.map(([code]) => code),
+      ["TRACEHOP_CAPTURED_AT_SECONDS"],
+    );
+    assert.equal(diagWarnings.length, 1);
+    assert.match(diagWarnings[0]!, new RegExp(`of ${seconds} is read as epoch milliseconds, 1970-`));
+    assert.match(diagWarnings[0]!, /seconds \* 1000\) or a Date/);
+  });
+
+  test("a capture time in milliseconds, a Date or ISO text is not warned about", async () => {
+    resetWarnings();
+    const { processWarnings } = await recordWarnings(() => {
+      withCarrier(W3C_CARRIER, "ms-ok", () => undefined, { capturedAt: Date.now() - 5000 });
+      withCarrier(W3C_CARRIER, "date-ok", () => undefined, { capturedAt: new Date() });
+      withCarrier(W3C_CARRIER, "iso-ok", () => undefined, { capturedAt: new Date().toISOString() });
+    });
+    assert.deepEqual(processWarnings, []);
   });
 });
 

@@ -96,10 +96,17 @@ export function getRestoredRoot(ctx: Context): RestoredRoot | undefined {
  * Attributes the span started from `ctx` must carry because of the extraction:
  * `{"_dd.parent_id": <last Datadog parent id>}` when the W3C parent replaced a different Datadog
  * parent of the same trace (as dd-trace-js `_resolveTraceContextConflicts` sets it); `{}` otherwise.
+ * Never throws: a last parent id that is not text, or that throws when read (the object
+ * `getDatadogContext` hands out, changed in place), gives `{}`.
  */
 export function getExtractionAttributes(ctx: Context): Attributes {
-  const lastParentId = getDatadogContext(ctx)?.lastParentId;
-  return lastParentId === undefined ? {} : { [DD_PARENT_ID_ATTRIBUTE]: lastParentId };
+  let lastParentId: unknown;
+  try {
+    lastParentId = getDatadogContext(ctx)?.lastParentId;
+  } catch {
+    return {};
+  }
+  return typeof lastParentId === "string" ? { [DD_PARENT_ID_ATTRIBUTE]: lastParentId } : {};
 }
 
 /** What an extraction recorded for the span started from it (see {@link takeExtraction}). */

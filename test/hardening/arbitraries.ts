@@ -1346,3 +1346,265 @@ function acceptedFields(fields: DatadogContext): DatadogContext {
   );
   return { ...accepted, propagationTags: Object.fromEntries(tags) };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The object getDatadogContext hands out, changed in place: unsupported (its docstring), but an
+// application can do it, and propagation must not throw or write a bad header because of it.
+// ---------------------------------------------------------------------------------------------------
+
+/** A field of {@link DatadogContext}. */
+type DatadogField = keyof DatadogContext;
+const DATADOG_FIELDS: readonly DatadogField[] = [
+  "samplingPriority",
+  "origin",
+  "propagationTags",
+  "lastParentId",
+];
+
+/**
+ * A value an untyped caller may assign to any field or tag: wrong types (numbers, text where a number
+ * belongs, objects whose `toString` writes a header, arrays, symbols, bigints), null and undefined,
+ * and hostile text.
+ */
+const anyFieldValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: hostileFieldText },
+  { weight: 2, arbitrary: nonStringValue },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<unknown>(
+      undefined,
+      "2",
+      "-1",
+      2,
+      -1,
+      0,
+      Number.NaN,
+      1.5,
+      2 ** 40,
+      {},
+      [],
+      ["_dd.p.dm=-4"],
+      { "_dd.p.dm": "-4", "_dd.p.x": "a\nb" },
+      Symbol("hostile"),
+      1n,
+      "0000000000000001",
+      { length: 16, toLowerCase: () => "000000000000000a", charCodeAt: () => 0x30 },
+    ),
+  },
+);
+
+/** One change made in place to the object `getDatadogContext` returned (see {@link applyMutation}). */
+export type DatadogContextMutation =
+  | { kind: "set"; field: DatadogField; value: unknown }
+  | { kind: "delete"; field: DatadogField }
+  | { kind: "setTag"; key: string; value: unknown }
+  | { kind: "deleteTag"; key: string }
+  | { kind: "throwingGetter"; field: DatadogField }
+  | { kind: "throwingTagGetter"; key: string }
+  /** `propagationTags` replaced by a Proxy whose `trap` throws (`none`: a transparent one over `tags`). */
+  | { kind: "proxyTags"; trap: "get" | "ownKeys" | "getOwnPropertyDescriptor" | "has" | "none"; tags: object }
+  /** `propagationTags` replaced by an object that inherits these tags (own ones: none). */
+  | { kind: "inheritedTags"; tags: object };
+
+const datadogField = fc.constantFrom(...DATADOG_FIELDS);
+const hostileTagDictionary = fc.dictionary(hostileTagKey, anyFieldValue, { maxKeys: 4 });
+
+const datadogContextMutation: fc.Arbitrary<DatadogContextMutation> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("set" as const), field: datadogField, value: anyFieldValue }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), field: datadogField }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("setTag" as const), key: hostileTagKey, value: anyFieldValue }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("deleteTag" as const), key: hostileTagKey }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("throwingGetter" as const), field: datadogField }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("throwingTagGetter" as const), key: hostileTagKey }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("proxyTags" as const),
+      trap: fc.constantFrom(
+        "get" as const,
+        "ownKeys" as const,
+        "getOwnPropertyDescriptor" as const,
+        "has" as const,
+        "none" as const,
+      ),
+      tags: hostileTagDictionary,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("inheritedTags" as const), tags: hostileTagDictionary }),
+  },
+);
+
+/** Thrown by the getters and traps of {@link applyMutation}. */
+export class HostileAccessError extends Error {}
+
+function throwingGetter(what: string): PropertyDescriptor {
+  return {
+    enumerable: true,
+    configurable: true,
+    get() {
+      throw new HostileAccessError(`hostile getter of ${what}`);
+    },
+  };
+}
+
+/** Changes `fields` (the object getDatadogContext returned) in place as `mutation` says. */
+export function applyMutation(fields: DatadogContext, mutation: DatadogContextMutation): void {
+  try {
+    mutate(fields as unknown as Record<string, unknown>, mutation);
+  } catch (error) {
+    // A change through a hostile getter or trap set by an earlier mutation: this one does not happen.
+    if (!(error instanceof HostileAccessError)) throw error;
+  }
+}
+
+function mutate(target: Record<string, unknown>, mutation: DatadogContextMutation): void {
+  // The tags as they are now: a tag change goes to whatever object the field holds (if any).
+  const tags = target.propagationTags;
+  const tagTarget = typeof tags === "object" && tags !== null ? (tags as Record<string, unknown>) : undefined;
+  switch (mutation.kind) {
+    // Reflect: a property an earlier mutation made a getter stays one (no TypeError in strict code).
+    case "set":
+      Reflect.set(target, mutation.field, mutation.value);
+      return;
+    case "delete":
+      Reflect.deleteProperty(target, mutation.field);
+      return;
+    case "setTag":
+      if (tagTarget !== undefined) Reflect.set(tagTarget, mutation.key, mutation.value);
+      return;
+    case "deleteTag":
+      if (tagTarget !== undefined) Reflect.deleteProperty(tagTarget, mutation.key);
+      return;
+    case "throwingGetter":
+      Object.defineProperty(target, mutation.field, throwingGetter(mutation.field));
+      return;
+    case "throwingTagGetter":
+      if (tagTarget !== undefined)
+        Object.defineProperty(tagTarget, mutation.key, throwingGetter(mutation.key));
+      return;
+    case "proxyTags": {
+      const trap = mutation.trap;
+      const handler: ProxyHandler<object> = {};
+      if (trap !== "none")
+        handler[trap] = () => {
+          throw new HostileAccessError(`hostile ${trap} trap`);
+        };
+      target.propagationTags = new Proxy({ ...mutation.tags }, handler);
+      return;
+    }
+    case "inheritedTags":
+      target.propagationTags = Object.create({ ...mutation.tags }) as object;
+      return;
+  }
+}
+
+/**
+ * A trace whose Datadog context an application then changes in place: the trace id (its low 64 bits
+ * never zero, so that every style carries it), the Datadog fields it arrived with, and how it arrived
+ * (`via`: Datadog headers, a traceparent with a `dd=` member, a traceparent alone — fields derived
+ * when first read —, or `setDatadogContext`); `child`: injected from a local child span of it (the
+ * span id and `isRemote` differ); `injectFirst`: injected once before the change (the trace's kept
+ * encodings exist); then `mutations`.
+ */
+export interface MutatedDatadogContext {
+  traceId: string;
+  spanId: string;
+  priority: number;
+  origin: string | undefined;
+  tags: string;
+  via: "datadog" | "tracecontext" | "traceparent-only" | "setDatadogContext";
+  child: boolean;
+  injectFirst: boolean;
+  mutations: DatadogContextMutation[];
+}
+
+const nonZeroHex = (length: number) => hex(length).filter((id) => /[1-9a-f]/.test(id));
+
+export const mutatedDatadogContext: fc.Arbitrary<MutatedDatadogContext> = fc.record({
+  traceId: fc.tuple(fc.oneof(hex(16), fc.constant("0".repeat(16))), nonZeroHex(16)).map(([h, l]) => h + l),
+  spanId: nonZeroHex(16),
+  priority: fc.integer({ min: -1, max: 2 }),
+  origin: fc.constantFrom(undefined, "synthetics", "rum"),
+  tags: fc.constantFrom("", "_dd.p.dm=-4", "_dd.p.dm=-4,_dd.p.usr.id=baz64==", "_dd.p.ts=02,_dd.p.x=y"),
+  via: fc.constantFrom(
+    "datadog" as const,
+    "tracecontext" as const,
+    "traceparent-only" as const,
+    "setDatadogContext" as const,
+  ),
+  child: fc.boolean(),
+  injectFirst: fc.boolean(),
+  mutations: fc.array(datadogContextMutation, { minLength: 1, maxLength: 4 }),
+});
+
+/**
+ * The Context of `trace` before its mutations (its Datadog context as extraction or the setter keeps
+ * it), extracted with `createPropagator(["datadog", "tracecontext"])` from the headers of `via`.
+ */
+export function contextOfMutatedTrace(
+  trace_: MutatedDatadogContext,
+  extract: (carrier: Record<string, string>) => Context,
+): Context {
+  const { traceId, spanId, priority, origin, tags, via } = trace_;
+  const high = traceId.slice(0, 16);
+  const sampled = priority > 0;
+  let ctx: Context;
+  if (via === "setDatadogContext") {
+    const withSpan = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId,
+      spanId,
+      traceFlags: sampled ? 1 : 0,
+      isRemote: true,
+    });
+    const propagationTags = Object.fromEntries(splitTags(tags));
+    ctx = setDatadogContext(withSpan, { samplingPriority: priority, origin, propagationTags });
+  } else if (via === "datadog") {
+    const tagList = [tags, /[1-9a-f]/.test(high) ? `_dd.p.tid=${high}` : ""].filter(Boolean).join(",");
+    ctx = extract({
+      "x-datadog-trace-id": BigInt(`0x${traceId.slice(16)}`).toString(),
+      "x-datadog-parent-id": BigInt(`0x${spanId}`).toString(),
+      "x-datadog-sampling-priority": String(priority),
+      ...(origin === undefined ? {} : { "x-datadog-origin": origin }),
+      ...(tagList === "" ? {} : { "x-datadog-tags": tagList }),
+    });
+  } else {
+    const traceparent = `00-${traceId}-${spanId}-0${sampled ? 1 : 0}`;
+    // `_dd.p.<name>=<value>` as the `dd=` member writes it: `;t.<name>:<value>`, `=` in the value as `~`.
+    const ddTags = splitTags(tags)
+      .map(([key, value]) => `;t.${key.slice("_dd.p.".length)}:${value.replaceAll("=", "~")}`)
+      .join("");
+    ctx = extract(
+      via === "traceparent-only"
+        ? { traceparent }
+        : {
+            traceparent,
+            tracestate: `dd=s:${priority}${origin ? `;o:${origin}` : ""};p:${spanId}${ddTags},vendor=x`,
+          },
+    );
+  }
+  if (trace_.child) {
+    const parent = trace.getSpanContext(ctx)!;
+    ctx = trace.setSpanContext(ctx, { ...parent, spanId: "00000000000000c1", isRemote: false });
+  }
+  return ctx;
+}
+
+/** The `[key, value]` pairs of an `x-datadog-tags` value (split at each member's first `=`). */
+function splitTags(tags: string): [string, string][] {
+  if (tags === "") return [];
+  return tags.split(",").map((member) => {
+    const equals = member.indexOf("=");
+    return [member.slice(0, equals), member.slice(equals + 1)];
+  });
+}

@@ -3,7 +3,7 @@
  * carrier may hold, and that no prototype was touched.
  */
 import assert from "node:assert/strict";
-import { isSpanContextValid, propagation, trace, type Context } from "@opentelemetry/api";
+import { diag, DiagLogLevel, isSpanContextValid, propagation, trace, type Context } from "@opentelemetry/api";
 import { getDatadogContext } from "../../src/index.js";
 
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -284,4 +284,39 @@ export function propagatedState(ctx: Context): unknown {
     },
     baggage: bag && Object.fromEntries(bag.getAllEntries().map(([k, e]) => [k, e.value])),
   };
+}
+
+/** What {@link watchDiagWarnings} gives: the warnings so far, and how to stop. */
+export interface DiagWarnings {
+  /** The message of each `diag.warn` since the watch began or was last cleared (`length = 0`). */
+  messages: string[];
+  /** Removes the logger (`diag.disable()`). */
+  stop(): void;
+}
+
+/**
+ * Records every `diag.warn` from now on (synchronously, unlike test/support/warnings.ts
+ * `recordWarnings`, for use inside a property). createPropagator catches a style's throw and reports
+ * it as the warning "tracehop: <style> inject failed": a property that only looked at the carrier
+ * would not see that throw ({@link injectFailures}).
+ */
+export function watchDiagWarnings(): DiagWarnings {
+  const messages: string[] = [];
+  const ignore = () => {};
+  diag.setLogger(
+    {
+      error: ignore,
+      info: ignore,
+      debug: ignore,
+      verbose: ignore,
+      warn: (message: string) => messages.push(message),
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  return { messages, stop: () => diag.disable() };
+}
+
+/** The warnings among `messages` that say a style's inject threw (createPropagator's catch). */
+export function injectFailures(messages: readonly string[]): string[] {
+  return messages.filter((message) => /^tracehop: \S+ inject failed$/.test(message));
 }

@@ -97,7 +97,12 @@ export function fieldsOfW3CTrace(traceId: string, traceFlags: unknown): DatadogC
  * fields were recorded for (a new root started inside), nothing is returned. The returned object is
  * the stored one: treat it as read-only and use {@link setDatadogContext} to change fields. Changing it
  * in place is not supported: the trace's injections keep its encoded tags and origin from the first
- * one, so a later change of `propagationTags` would reach some headers and not others. Never throws.
+ * one, so a later change of `propagationTags` would reach some headers and not others. Injection reads
+ * it defensively all the same, so that a change in place never makes it throw or write what a header's
+ * grammar forbids: a field of another type than its own (a priority `"2"`, an origin `{}`, tags `null`)
+ * is injected as absent, a tag whose value is not text as an invalid tag (`x-datadog-tags` left out,
+ * no `t.` entry in `dd=`), and fields that throw when read (a getter, a Proxy) as absent, with a
+ * `diag.warn` (test/hardening/mutated-datadog-context.test.ts). Never throws.
  */
 export function getDatadogContext(ctx: Context): DatadogContext | undefined {
   const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;

@@ -1,13 +1,9 @@
-import { trace, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
+import { diag, trace, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { isSampledFlags } from "../trace-flags.js";
 import { normalizeHexId } from "../w3c/traceparent.js";
 import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY } from "./constants.js";
-import {
-  storedDatadogContextFor,
-  type DatadogContext,
-  type StoredDatadogContext,
-} from "./datadog-context.js";
+import { storedDatadogContextFor, type StoredDatadogContext } from "./datadog-context.js";
 import { hex16ToDecimal } from "./ids.js";
 import { encodeTagsHeader } from "./tags.js";
 import {
@@ -25,7 +21,10 @@ export interface InjectionFields {
   /** Always set: the stored priority when it agrees with the sampled flag, else 1 or 0. */
   samplingPriority: number;
   origin?: string;
-  /** `_dd.p.*` tags (read-only; may be the stored object). */
+  /**
+   * `_dd.p.*` tags (read-only; may be the stored object, whose values an application may have changed
+   * in place to any type: the encoders check each value they read).
+   */
   tags?: Readonly<Record<string, string>>;
   lastParentId?: string;
 }
@@ -86,7 +85,19 @@ export function resolveDdMemberInjection(
   const traceId = normalizeHexId(spanContext.traceId, 32);
   const spanId = normalizeHexId(spanContext.spanId, 16);
   if (traceId === undefined || spanId === undefined) return undefined;
-  const fields = fieldsFrom(spanContext, undefined, raw);
+  let fields: InjectionFields;
+  if (raw) {
+    const member = decodeDdMember(raw);
+    fields = fieldsFrom(
+      spanContext,
+      member.samplingPriority,
+      member.origin,
+      member.tags,
+      member.lastParentId,
+    );
+  } else {
+    fields = fieldsFrom(spanContext, undefined, undefined, undefined, undefined);
+  }
   return {
     context,
     spanContext,
@@ -118,12 +129,34 @@ export function resolveStoredInjection(
       : normalizeHexId(spanContext.traceId, 32);
   const spanId = normalizeHexId(spanContext.spanId, 16);
   if (traceId === undefined || spanId === undefined) return undefined;
-  const fields = fieldsFrom(spanContext, stored.fields, undefined);
+  // The stored fields are the object getDatadogContext hands out. Changing it in place is not supported,
+  // but an application can: each field is read once and used only when it has its type (a number, text,
+  // an object of tags); a field that throws when read (a getter, a Proxy) makes them all unknown, as for
+  // a trace without Datadog fields. The values in the tags object are checked by the encoders.
+  const dd = stored.fields;
+  let priority: number | undefined;
+  let origin: string | undefined;
+  let tags: Readonly<Record<string, string>> | undefined;
+  let lastParentId: string | undefined;
+  try {
+    const p = dd.samplingPriority;
+    if (typeof p === "number") priority = p;
+    const o = dd.origin;
+    if (typeof o === "string") origin = o;
+    const t = dd.propagationTags;
+    if (typeof t === "object" && t !== null) tags = t;
+    const l = dd.lastParentId;
+    if (typeof l === "string") lastParentId = l;
+  } catch (err) {
+    diag.warn("tracehop: the Datadog context of the trace could not be read; injected without it", err);
+    priority = origin = tags = lastParentId = undefined;
+  }
+  const fields = fieldsFrom(spanContext, priority, origin, tags, lastParentId);
   // `x-datadog-trace-id` as the extraction of this very trace read it, if it did.
   const traceIdDecimal = stored.traceId === traceId ? stored.traceIdDecimal : undefined;
   // Tags other than the stored object: the sampled flag overrode the stored decision maker, and these
   // tags are this injection's own (encoded for it alone, never kept).
-  const keep = fields.tags === stored.fields.propagationTags;
+  const keep = fields.tags === tags;
   if (!keep || encoded === undefined || !encoded.encodes(traceId, fields.origin, fields.tags)) {
     encoded = new EncodedFields(traceId, fields.origin, fields.tags, traceIdDecimal);
     if (keep) stored.encoded = encoded;
@@ -150,6 +183,12 @@ export class EncodedFields {
   /** `relayedDdEntries` of the `dd` member of `_relayedFrom` (`""`: none), part of `_ddParts`. */
   private _relayed = "";
   private _traceIdDecimal: string | undefined;
+  /**
+   * The tags the encoders read: `tags`, or `undefined` once reading them threw (stored tags changed in
+   * place into a Proxy or an object with a throwing getter, which `getDatadogContext` hands out): then
+   * both encodings go on without them.
+   */
+  private _readableTags: Readonly<Record<string, string>> | undefined;
 
   /**
    * @param traceId the validated trace id (32 lowercase hex) the fields are injected with
@@ -165,6 +204,7 @@ export class EncodedFields {
     traceIdDecimal: string | undefined,
   ) {
     this._traceIdDecimal = traceIdDecimal;
+    this._readableTags = tags;
   }
 
   /** True when these are the encodings of exactly these fields (same tags object) for `traceId`. */
@@ -176,13 +216,29 @@ export class EncodedFields {
     return this.traceId === traceId && this.origin === origin && this.tags === tags;
   }
 
-  /** `x-datadog-tags` for `maxLength` ({@link encodeTagsHeader}, its warning given once per trace). */
+  /**
+   * `x-datadog-tags` for `maxLength` ({@link encodeTagsHeader}, its warning given once per trace);
+   * tags that throw when read count as none (`_dd.p.tid` alone), as in the `dd=` member.
+   */
   tagsHeader(maxLength: number): string | undefined {
     if (this._tagsHeaderLimit !== maxLength) {
-      this._tagsHeader = encodeTagsHeader(this.tags, this.traceId.slice(0, 16), maxLength);
+      const high = this.traceId.slice(0, 16);
+      try {
+        this._tagsHeader = encodeTagsHeader(this._readableTags, high, maxLength);
+      } catch (err) {
+        this._unreadableTags(err);
+        this._tagsHeader = encodeTagsHeader(undefined, high, maxLength);
+      }
       this._tagsHeaderLimit = maxLength;
     }
     return this._tagsHeader;
+  }
+
+  /** Reading the tags threw: said once, and neither encoding reads them again. */
+  private _unreadableTags(err: unknown): void {
+    diag.warn("tracehop: the Datadog tags of the trace could not be read; injected without them", err);
+    this._readableTags = undefined;
+    this._ddParts = undefined;
   }
 
   /**
@@ -197,18 +253,25 @@ export class EncodedFields {
   ddMemberValue(priority: number, parentId: string, traceState?: TraceState): string {
     if (traceState !== this._relayedFrom) this._readRelayed(traceState);
     let parts = this._ddParts;
-    if (parts === undefined)
-      parts = this._ddParts =
-        encodeDdMemberFixedParts(this.origin, this.tags, this.traceId.slice(0, 16), this._relayed) ?? null;
-    if (parts === null)
-      return encodeDdMemberValue(
-        priority,
-        this.origin,
-        parentId,
-        this.tags,
-        this.traceId.slice(0, 16),
-        this._relayed,
-      );
+    if (parts === undefined) {
+      const high = this.traceId.slice(0, 16);
+      try {
+        parts = encodeDdMemberFixedParts(this.origin, this._readableTags, high, this._relayed) ?? null;
+      } catch (err) {
+        this._unreadableTags(err);
+        parts = encodeDdMemberFixedParts(this.origin, undefined, high, this._relayed) ?? null;
+      }
+      this._ddParts = parts;
+    }
+    if (parts === null) {
+      const high = this.traceId.slice(0, 16);
+      try {
+        return encodeDdMemberValue(priority, this.origin, parentId, this._readableTags, high, this._relayed);
+      } catch (err) {
+        this._unreadableTags(err);
+        return encodeDdMemberValue(priority, this.origin, parentId, undefined, high, this._relayed);
+      }
+    }
     return DD_PRIORITY_PREFIX + priority + parts.origin + DD_PARENT_PREFIX + parentId + parts.tags;
   }
 
@@ -231,17 +294,17 @@ export class EncodedFields {
 
 /**
  * The Datadog fields to inject for `spanContext`, in both the `datadog` and the `tracecontext` style
- * (`dd=` member of tracestate) as Datadog's tracers write them:
+ * (`dd=` member of tracestate) as Datadog's tracers write them, from the fields read for it: those of
+ * `getDatadogContext(ctx)`, each only when it has its type ({@link resolveStoredInjection}); when there
+ * are none (a context restored by another W3C propagator, or a span that only inherited a tracestate),
+ * the `dd=` member of the span's tracestate ({@link resolveDdMemberInjection}):
  *
- * - `dd`, the fields of `getDatadogContext(ctx)`; when there are none (a context restored by another
- *   W3C propagator, or a span that only inherited a tracestate), the `dd=` member of the span's
- *   tracestate (`raw`, the member's value);
- * - priority: the stored one when its sign agrees with the sampled flag (keep <=> priority > 0,
+ * - priority: the given one when its sign agrees with the sampled flag (keep <=> priority > 0,
  *   dd-trace-java `PrioritySampling`); otherwise the flag decides (1 or 0, as dd-trace-java
- *   `W3CHttpCodec` and dd-trace-js `_extractTraceparentContext` do) and a stored decision maker
+ *   `W3CHttpCodec` and dd-trace-js `_extractTraceparentContext` do) and a decision maker in `tags`
  *   becomes `-0` on keep or is removed on drop (Datadog system-tests
  *   `test_headers_tracestate_dd_propagate_propagatedtags_change_sampling_*`), so both styles always
- *   describe one decision. A stored priority that is not an integer of at most 10 digits is unknown:
+ *   describe one decision. A priority that is not an integer of at most 10 digits is unknown:
  *   the flag decides (dd-trace-java, -py and -go refuse such a priority on extract).
  *
  * The sampled flag is read with `knownTraceFlags`, as the traceparent writer reads it: a `traceFlags`
@@ -249,34 +312,24 @@ export class EncodedFields {
  */
 function fieldsFrom(
   spanContext: SpanContext,
-  dd: DatadogContext | undefined,
-  raw: string | undefined,
+  priority: number | undefined,
+  origin: string | undefined,
+  tags: Readonly<Record<string, string>> | undefined,
+  lastParentId: string | undefined,
 ): InjectionFields {
   const sampled = isSampledFlags(spanContext.traceFlags);
-  let priority: number | undefined;
-  let origin: string | undefined;
-  let tags: Readonly<Record<string, string>> | undefined;
-  let lastParentId: string | undefined;
-  if (dd !== undefined) {
-    priority = dd.samplingPriority;
-    origin = dd.origin;
-    tags = dd.propagationTags;
-    lastParentId = dd.lastParentId;
-  } else {
-    if (raw) {
-      const member = decodeDdMember(raw);
-      priority = member.samplingPriority;
-      origin = member.origin;
-      tags = member.tags;
-      lastParentId = member.lastParentId;
-    }
-  }
   // A priority the extractors would refuse (dd-trace-java, -py, -go) counts as unknown: the flag decides.
   if (priority === undefined || !isPropagatablePriority(priority)) {
     priority = sampled ? 1 : 0;
   } else if (priority > 0 !== sampled) {
     priority = sampled ? 1 : 0;
-    tags = overrideDecisionMaker(tags, sampled);
+    try {
+      tags = overrideDecisionMaker(tags, sampled);
+    } catch (err) {
+      // Stored tags changed in place into an object that throws when read: written as no tags.
+      diag.warn("tracehop: the Datadog tags of the trace could not be read; injected without them", err);
+      tags = undefined;
+    }
   }
   const fields: InjectionFields = { samplingPriority: priority };
   if (origin) fields.origin = origin;

@@ -327,14 +327,16 @@ function isRelayableElement(value: string, start: number, end: number): boolean 
 /**
  * Origin and tag values: `,` `;` `~` and anything outside 0x20-0x7E become `_`, then `=` becomes `~`
  * (dd-trace-js `tracestateOriginFilter`/`tracestateTagValueFilter`, dd-trace-java `TagValue.convertDDtoW3C`).
- * A value with nothing to replace is returned as is (no copy).
+ * A value with nothing to replace is returned as is (no copy). A value that is not a string (a tag
+ * set to `null` or a number in the object `getDatadogContext` hands out, changed in place) is `""`,
+ * which the `dd=` encoder skips: nothing of it is written, as `isValidTagValue` refuses it for
+ * `x-datadog-tags`.
  */
 export function encodeDdValue(value: string): string {
-  if (typeof value === "string") {
-    let i = 0;
-    while (i < value.length && !needsValueEscape(value.charCodeAt(i))) i++;
-    if (i === value.length) return value;
-  }
+  if (typeof value !== "string") return "";
+  let i = 0;
+  while (i < value.length && !needsValueEscape(value.charCodeAt(i))) i++;
+  if (i === value.length) return value;
   let out = "";
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);

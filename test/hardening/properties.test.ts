@@ -41,6 +41,8 @@ import {
 import {
   assertCleanCarrier,
   assertNoPrototypePollution,
+  injectFailures,
+  watchDiagWarnings,
   assertOneSamplingDecision,
   type CarrierLimits,
   assertValidExtraction,
@@ -382,21 +384,33 @@ describe("inject of a context an application built", () => {
   // encoders (encodeTagsHeader, encodeDdValue / encodeDdTagKey, the origin check, the baggage encoder,
   // the tracestate re-reading) are what stands between hostile input and the wire.
   test("never throws and writes only headers of their grammar: printable ASCII, within the limits, one sampling decision", () => {
-    fc.assert(
-      fc.property(hostileInjection, (injection) => {
-        const ctx = contextOfInjection(injection);
-        for (const { name, inject, limits } of INJECTORS) {
-          try {
-            const carrier = inject(ctx);
-            assertCleanCarrier(carrier, limits);
-            assertOneSamplingDecision(carrier);
-          } catch (error) {
-            if (error instanceof Error) error.message = `${name}: ${error.message}`;
-            throw error;
+    // A style's throw that createPropagator caught (and warned about) fails the property too.
+    const warnings = watchDiagWarnings();
+    try {
+      fc.assert(
+        fc.property(hostileInjection, (injection) => {
+          const ctx = contextOfInjection(injection);
+          for (const { name, inject, limits } of INJECTORS) {
+            try {
+              warnings.messages.length = 0;
+              const carrier = inject(ctx);
+              assert.deepEqual(
+                injectFailures(warnings.messages),
+                [],
+                "a style threw (createPropagator caught it)",
+              );
+              assertCleanCarrier(carrier, limits);
+              assertOneSamplingDecision(carrier);
+            } catch (error) {
+              if (error instanceof Error) error.message = `${name}: ${error.message}`;
+              throw error;
+            }
           }
-        }
-      }),
-      { ...runParameters(INJECT_RUNS), includeErrorInReport: true },
-    );
+        }),
+        { ...runParameters(INJECT_RUNS), includeErrorInReport: true },
+      );
+    } finally {
+      warnings.stop();
+    }
   });
 });

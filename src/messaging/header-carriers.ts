@@ -271,20 +271,24 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * already there (any case), then sets each carrier field under its lower-case name
  * (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object).
  *
- * `carrier` is untrusted (a row's `traceContext Json?` column, say) and read as `contextFromCarrier`
- * reads a stored carrier (the stored-carrier reader, `normalizeCarrier` in src/carrier/carrier.ts): a
- * carrier object or `Map` (names in any case), its JSON text, its UTF-8 bytes (a `Buffer` of a BLOB
- * column), or a row holding one in `traceContext`. What is written is what that reader reads: each
- * field under its ASCII lower-case name, a string value (Buffers decoded as UTF-8, safe integers as
- * decimal text) or, for a field the carrier repeats, an array of strings (kafkajs and amqplib headers
- * take arrays; their getters read them as repeated fields); values over `MAX_CARRIER_VALUE_LENGTH`,
- * names with characters outside printable ASCII, values with a character outside printable ASCII (a
- * CR or LF would split the header; no propagator writes a control or non-ASCII character) and values
- * of other kinds are left out. Other fields are copied by name as stored, whatever their style (a
- * dd-trace-ot row's `ot-baggage-*`, another vendor's header), and the row's `traceContext` is read once. A carrier
- * that holds no fields (`null` or `undefined`, as a row without one stores; a number; text that is
- * not a carrier's JSON) writes no field, and the propagation headers already there are still removed:
- * the message carries the carrier's context, here none, never an older one.
+ * `carrier` is untrusted (a row's `traceContext Json?` column, say) and read as `contextFromCarrier` reads a
+ * stored carrier (the stored-carrier reader, `normalizeCarrier` in src/carrier/carrier.ts): a carrier object
+ * or `Map` (names in any case), its JSON text, its UTF-8 bytes (a `Buffer` of a BLOB column), or a row
+ * holding one in `traceContext`. What is written is what that reader reads: each field under its ASCII
+ * lower-case name, a string value (Buffers decoded as UTF-8, safe integers as decimal text) or, for a field
+ * the carrier repeats, an array of strings (kafkajs and amqplib headers take arrays; their getters read them
+ * as repeated fields); values over `MAX_CARRIER_VALUE_LENGTH`, names with a character outside 0x21-0x7E (a
+ * space, a control or non-ASCII character), values with a character outside printable ASCII (a CR or LF would
+ * split the header; no propagator writes a control or non-ASCII character) and values of other kinds are left
+ * out. Every other field is copied by name as stored, whatever its style: in the carrier format (DESIGN.md
+ * "The carrier": lower-case header name -> value, exactly what would travel as HTTP headers; it has no field
+ * that is not a header, no version, no timestamp) each field is a header — a custom propagator's (the
+ * `propagator` option of `captureCarrier` or the Prisma extension: Jaeger's `uber-trace-id`, another
+ * vendor's), a dd-trace-ot row's `ot-baggage-*` — and a consumer with that propagator needs it
+ * (test/messaging/stored-carrier-headers.test.ts). Of a row, only `traceContext` is read (once), never its
+ * other columns. A carrier that holds no fields (`null` or `undefined`, as a row without one stores; a
+ * number; text that is not a carrier's JSON) writes no field, and the propagation headers already there are
+ * still removed: the message carries the carrier's context, here none, never an older one.
  *
  * Never throws, whatever `headers` and `carrier` are (tracing never fails the message):
  * - `headers` `null` or `undefined`: returns a new object holding the carrier's fields.

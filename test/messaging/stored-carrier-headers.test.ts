@@ -6,8 +6,9 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { trace } from "@opentelemetry/api";
-import { contextFromCarrier } from "../../src/index.js";
+import { isSpanContextValid, trace, type TextMapPropagator } from "@opentelemetry/api";
+import { CompositePropagator } from "@opentelemetry/core";
+import { captureCarrier, contextFromCarrier, createPropagator } from "../../src/index.js";
 import {
   contextFromAmqpHeaders,
   contextFromKafkaHeaders,
@@ -114,5 +115,65 @@ describe("stored carriers into tracehop/messaging", () => {
       });
       assert.equal(runs, 1, label);
     }
+  });
+});
+
+/** The header of {@link vendorPropagator}, a name no style of tracehop knows. */
+const UBER_TRACE_ID = "uber-trace-id";
+
+/**
+ * A vendor's propagator that tracehop has no style for, as an application adds it to the carrier
+ * functions' `propagator` (Jaeger's `uber-trace-id: <trace id>:<span id>:<parent id>:<flags>`, parent
+ * id 0): it writes and reads a header of its own.
+ */
+const vendorPropagator: TextMapPropagator = {
+  inject(ctx, carrier, setter) {
+    const sc = trace.getSpanContext(ctx);
+    if (sc !== undefined && isSpanContextValid(sc))
+      setter.set(carrier, UBER_TRACE_ID, `${sc.traceId}:${sc.spanId}:0:${sc.traceFlags & 1}`);
+  },
+  extract(ctx, carrier, getter) {
+    const value = getter.get(carrier, UBER_TRACE_ID);
+    const match = /^([0-9a-f]{32}):([0-9a-f]{16}):0:([01])$/.exec(Array.isArray(value) ? "" : (value ?? ""));
+    if (match === null) return ctx;
+    return trace.setSpanContext(ctx, {
+      traceId: match[1]!,
+      spanId: match[2]!,
+      traceFlags: Number(match[3]),
+      isRemote: true,
+    });
+  },
+  fields: () => [UBER_TRACE_ID],
+};
+
+describe("writeCarrierToHeaders writes every field of the carrier", () => {
+  // DESIGN.md "The carrier": a carrier is lower-case header name -> value, exactly what would travel as
+  // HTTP headers; the format has no field that is not a header (no version, no timestamp). A name
+  // outside tracehop's styles is a header by design: a custom propagator's (the carrier functions'
+  // `propagator` option; the stored-carrier reader serves it any name it asks for), a dd-trace-ot
+  // row's `ot-baggage-*`. Keeping only tracehop's names would cut that propagator's trace at the relay.
+  test("a custom propagator's header travels from the stored carrier to the message and restores the trace there", async () => {
+    const propagator = new CompositePropagator({ propagators: [createPropagator(), vendorPropagator] });
+    await inSpan("api request", (span) => {
+      const { traceId, spanId } = span.spanContext();
+      // The outbox row's Json column, as the relay reads it back.
+      const stored = JSON.parse(JSON.stringify(captureCarrier({ propagator }))) as Record<string, string>;
+      assert.equal(stored[UBER_TRACE_ID], `${traceId}:${spanId}:0:1`);
+      assert.equal(stored.traceparent, traceparentOf(span.spanContext()));
+      // A header of that name from an older context on the message is replaced, never kept beside it.
+      const headers = writeCarrierToHeaders(
+        { app: "1", "Uber-Trace-Id": "stale" },
+        { id: 7, traceContext: stored },
+      );
+      assert.deepEqual({ ...headers }, { app: "1", ...stored });
+      // The worker with the vendor's propagator alone restores the trace from its header.
+      for (const restored of [
+        contextFromKafkaHeaders(headers, { propagator: vendorPropagator }),
+        contextFromAmqpHeaders(headers, { propagator: vendorPropagator }),
+      ]) {
+        assert.equal(trace.getSpanContext(restored)?.traceId, traceId);
+        assert.equal(trace.getSpanContext(restored)?.spanId, spanId);
+      }
+    });
   });
 });

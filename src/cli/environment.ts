@@ -16,6 +16,7 @@ import {
   ENV_PROPAGATION_EXTRACT_FIRST,
   ENV_TAGS_MAX_LENGTH,
 } from "../propagation/datadog/constants.js";
+import { InspectInputError } from "./input.js";
 
 /** The extract order `tracehop inspect` uses, and where it came from. */
 export interface ExtractOrder {
@@ -66,7 +67,7 @@ export const DEFAULT_ENVIRONMENT: InspectEnvironment = {
  * `x-datadog-tags` length limit, with the warnings
  * the library gives about them as diagnostics (received through the library's internal warning
  * parameter, so nothing is printed on stderr: the report says it once).
- * @throws TypeError when `styles` names an unknown style or none (the library's message).
+ * @throws {@link InspectInputError} when `styles` names an unknown style or none (the library's message).
  */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: string): InspectEnvironment {
   const diagnostics: string[] = [];
@@ -92,9 +93,19 @@ function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning
   };
 }
 
-/** The `--styles` order. @throws TypeError for an unknown style or a list naming none. */
+/**
+ * The `--styles` order.
+ * @throws {@link InspectInputError} for an unknown style or a list naming none: the TypeError
+ *   `parseStyles` throws for them (its message, without its `tracehop: ` prefix) is the user's input
+ *   error, and is said so; any other error is not the input's (main.ts: exit 3).
+ */
 function explicitOrder(styles: string): ExtractOrder {
-  return { styles: parseStyles(styles, "explicit"), source: "--styles" };
+  try {
+    return { styles: parseStyles(styles, "explicit"), source: "--styles" };
+  } catch (err) {
+    if (err instanceof TypeError) throw new InspectInputError(err.message.replace(/^tracehop: /, ""));
+    throw err;
+  }
 }
 
 /**

@@ -101,8 +101,10 @@ export function main(argv: readonly string[]): number {
       (chunk) => process.stdout.write(chunk),
     );
   } catch (err) {
-    if (err instanceof InspectInputError || err instanceof TypeError) {
-      process.stderr.write(`tracehop inspect: ${printable(err.message.replace(/^tracehop: /, ""))}\n`);
+    // Only an InspectInputError is the user's input (readInputText, parseInspectInput, and --styles
+    // through readEnvironment): any other error, a TypeError too, is a bug in inspect, not bad input.
+    if (err instanceof InspectInputError) {
+      process.stderr.write(`tracehop inspect: ${printable(err.message)}\n`);
       return EXIT_USAGE;
     }
     // Never a stack trace: what failed, in one line, and that it is tracehop's fault.

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { run, runIn, runTo, start, inspectDir } from "./run-cli.js";
+import { run, runAfter, runIn, runTo, start, inspectDir } from "./run-cli.js";
 
 /** What database clients print for a carrier column, captured from the real clients (its README). */
 const CLIENTS = fileURLToPath(new URL("../fixtures/inspect-clients/", import.meta.url));
@@ -861,6 +861,33 @@ describe("tracehop inspect input", () => {
     const { code, stderr } = run(["inspect", "--styles", "bogus", "{}"]);
     assert.equal(code, 2);
     assert.match(stderr, /^tracehop inspect: unknown propagation style "bogus"/);
+  });
+
+  test("a TypeError inside inspect is its own failure (exit 3, 'a bug'), not the user's bad input (exit 2)", () => {
+    // The report's write throws a TypeError, as a bug in making or writing a report would: before, any
+    // TypeError was said as bad input, exit 2, and the user looked for a fault in the row.
+    const preload =
+      "process.stdout.write = () => { throw new TypeError(\"Cannot read properties of undefined (reading 'traceId')\"); };";
+    const carrierText = JSON.stringify({
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    const { code, stdout, stderr } = runAfter(preload, ["inspect", carrierText]);
+    assert.equal(stdout, "");
+    assert.equal(code, 3);
+    assert.equal(
+      stderr,
+      "tracehop inspect: failed on this input (TypeError: Cannot read properties of undefined (reading 'traceId')); " +
+        "this is a bug in tracehop inspect: please report it with the input\n",
+    );
+    // An unknown or empty --styles list (the library's TypeError) is still the user's input: exit 2.
+    for (const styles of ["bogus", ","]) {
+      const usage = runAfter("", ["inspect", "--styles", styles, carrierText]);
+      assert.equal(usage.code, 2, styles);
+      assert.match(
+        usage.stderr,
+        /^tracehop inspect: (unknown propagation style "bogus"|no propagation style named)/,
+      );
+    }
   });
 });
 

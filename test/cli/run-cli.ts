@@ -23,6 +23,16 @@ export function run(args: string[], input?: string, env: NodeJS.ProcessEnv = pro
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs the CLI with `args` to its end after `preload`, JavaScript run first in the same process (a
+ * fault put in, as a bug in inspect would be: a test of what the CLI does with an error of its own).
+ */
+export function runAfter(preload: string, args: string[]): CliResult {
+  const code = `data:text/javascript,${encodeURIComponent(preload)}`;
+  const result = spawnSync(process.execPath, ["--import", code, ...NODE_ARGS, ...args], { encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** Runs the CLI with `args` to its end in `cwd`, standard input the open file descriptor `stdin` (default: a pipe). */
 export function runIn(cwd: string, args: string[], stdin?: number): CliResult {
   const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {

@@ -280,6 +280,11 @@ function mysqlRawHint(line: string): string {
     : "";
 }
 
+// The hints' example queries name the carrier column as a user of this project's schema types it:
+// `traceContext` (prisma/schema.prisma, and its migrations). PostgreSQL folds an unquoted name to lower
+// case, so there it is "traceContext", and the query is in single quotes for the shell; MySQL and
+// MariaDB column names are not case-sensitive, so it is plain there. The table is left as `...`.
+
 /**
  * The hint for a line of input that is not JSON: a client's output of several columns
  * ({@link psqlColumnsHint}, {@link mysqlColumnsHint}), else a value still escaped by `mysql --batch`
@@ -297,7 +302,7 @@ function lineHint(line: string): string {
 function psqlColumnsHint(line: string): string {
   if (!/^[^{["|]*\|\s*[{"]/.test(line)) return "";
   const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
-  return ` (it looks like ${how} of several columns, separated by "|": select the carrier column alone, psql -At -c "select trace_context from ...", or whole rows as JSON, "select row_to_json(t) from ... t")`;
+  return ` (it looks like ${how} of several columns, separated by "|": select the carrier column alone, psql -At -c 'select "traceContext" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')`;
 }
 
 /**
@@ -314,7 +319,7 @@ function mysqlColumnsHint(line: string): string {
     return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
   };
   return fields.length > 1 && fields.some(carrierLike)
-    ? ` (it looks like mysql --batch output of several columns, separated by tabs: select the carrier column alone, mysql -N -B -e "select trace_context from ...", or whole rows as JSON, "select json_object('id', id, 'trace_context', trace_context) from ...")`
+    ? ` (it looks like mysql --batch output of several columns, separated by tabs: select the carrier column alone, mysql -N -B -e 'select traceContext from ...', or whole rows as JSON, mysql -N -B -e "select json_object('id', id, 'traceContext', traceContext) from ...")`
     : "";
 }
 
@@ -326,7 +331,7 @@ function mysqlColumnsHint(line: string): string {
 function psqlWrappedHint(lines: readonly string[]): string {
   return lines.some((line) => /^ .*\+$/.test(line)) &&
     lines.every((line) => line === "" || line.startsWith(" "))
-    ? ` (it looks like psql's aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, one per line, psql -At -c "select trace_context::jsonb from ..." (-A unaligned, -t rows only; jsonb prints on one line))`
+    ? ` (it looks like psql's aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, one per line, psql -At -c 'select "traceContext"::jsonb from ...' (-A unaligned, -t rows only; jsonb prints on one line))`
     : "";
 }
 

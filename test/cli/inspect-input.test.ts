@@ -561,7 +561,7 @@ describe("tracehop inspect input", () => {
     assert.ok(
       pretty.stderr.endsWith(
         ' (it looks like psql\'s aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, ' +
-          'one per line, psql -At -c "select trace_context::jsonb from ..." (-A unaligned, -t rows only; jsonb prints on one line))\n',
+          "one per line, psql -At -c 'select \"traceContext\"::jsonb from ...' (-A unaligned, -t rows only; jsonb prints on one line))\n",
       ),
       pretty.stderr,
     );
@@ -804,6 +804,14 @@ describe("tracehop inspect input", () => {
         /it looks like psql -At output of several columns, separated by "\|": select the carrier column alone/,
       );
     }
+    // The whole hint: the example's own column, "traceContext" (camelCase: in double quotes for
+    // PostgreSQL, the query in single quotes for the shell), and to_jsonb, which prints a row on one line.
+    assert.ok(
+      run(["inspect", "-"], `1|${carrier}\n`).stderr.endsWith(
+        ` (it looks like psql -At output of several columns, separated by "|": select the carrier column alone, ` +
+          `psql -At -c 'select "traceContext" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n`,
+      ),
+    );
     // psql -t (aligned) of two columns: its line starts with a space, and is said as such.
     assert.match(
       run(["inspect", "-"], `  1 | ${carrier}\n  2 | \n\n`).stderr,
@@ -815,8 +823,8 @@ describe("tracehop inspect input", () => {
 
   test("mysql -N -B output of several columns (id, tab, carrier) says to select the carrier column alone, not mysql -r", () => {
     const HINT =
-      ' (it looks like mysql --batch output of several columns, separated by tabs: select the carrier column alone, mysql -N -B -e "select trace_context from ...", ' +
-      "or whole rows as JSON, \"select json_object('id', id, 'trace_context', trace_context) from ...\")\n";
+      " (it looks like mysql --batch output of several columns, separated by tabs: select the carrier column alone, mysql -N -B -e 'select traceContext from ...', " +
+      "or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'traceContext', traceContext) from ...\")\n";
     // The client's real output: rows 7 (compact), 8 (pretty-printed, escaped), 9 (NULL); row 8 alone.
     const rows = readFileSync(CLIENTS + "mysql-N-B-columns.txt", "utf8");
     const lines = rows.split("\n");

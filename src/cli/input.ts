@@ -15,7 +15,8 @@ export interface InspectInput {
   diagnostics: string[];
   /**
    * Set when the row holds no carrier at all (a NULL column, JSON null, a value that is no carrier: a
-   * number, an array, a string that is not a carrier's JSON text): why, for the report.
+   * number, an array, a string that is not a carrier's JSON text; or a whole row whose carrier field
+   * holds such a value, or lacks the `--field` named): why, for the report.
    */
   noCarrier?: string;
 }
@@ -117,7 +118,7 @@ function jsonTextRow(value: string, field: string | undefined, diagnostics: stri
       noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)})`,
     };
   diagnostics.push(JSON_TEXT_IN_JSON);
-  return { carrier: carrierOfValue(inner, innermostText(value), diagnostics, field), diagnostics };
+  return { ...carrierOfValue(inner, innermostText(value), diagnostics, field), diagnostics };
 }
 
 /** Line-per-row text: its lines, and the first line that is not a NULL column read as JSON (read once). */
@@ -266,7 +267,7 @@ function valueRow(
   if (typeof value === "string") return jsonTextRow(value, field, diagnostics);
   if (!isJsonObject(value))
     return { carrier: {}, diagnostics, noCarrier: `${describeField(value)}, not a carrier` };
-  return { carrier: carrierOfValue(value, text, diagnostics, field), diagnostics };
+  return { ...carrierOfValue(value, text, diagnostics, field), diagnostics };
 }
 
 /**
@@ -411,8 +412,10 @@ function whyNotCarrierText(text: string): string {
  * The carrier to inspect in one parsed JSON object: the object itself (header name -> value), or, for a
  * whole row (an object with a `traceContext` field, unless it is headers beside it: see
  * `isTraceCarrierProvider`), read exactly as `withCarrier` reads a row: its
- * `traceContext` field is the carrier (an object, its JSON text, or JSON text of that); a field that
- * holds no carrier (null, a number, other text) gives `{}` (no context) and a diagnostic saying so. Ids
+ * `traceContext` field is the carrier (an object, its JSON text, or JSON text of that). A row whose
+ * carrier field holds no carrier (null: a NULL column, as `row_to_json` or `sqlite3 -json` print it; a
+ * number; other text), or lacks the `--field` named, is a row without a carrier: `carrier` `{}` and
+ * `noCarrier` saying why, the same finding as a NULL column alone ({@link valueRow}). Ids
  * stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and are
  * refused, DataDog/dd-trace-js#344, prisma/orm#20205), with their digits as written in `text` when it
  * is the object's own JSON text. Notes what it did in `diagnostics`.
@@ -422,14 +425,20 @@ function carrierOfValue(
   text: string | undefined,
   diagnostics: string[],
   field?: string,
-): Record<string, unknown> {
+): Pick<InspectInput, "carrier" | "noCarrier"> {
   const name = carrierFieldOf(parsed, field, diagnostics);
   // The carrier's JSON text, when it is an object: the text given for a carrier read as it is, else
   // the compact text JSON.stringify writes of the field's object.
   let textLength = name === undefined ? text?.length : undefined;
   if (name !== undefined) {
-    // `--field NAME` on a row without it: said by carrierFieldOf; no carrier.
-    if (!Object.hasOwn(parsed, name)) return {};
+    // `--field NAME` on a row without it (carrierFieldOf): no carrier.
+    if (!Object.hasOwn(parsed, name)) {
+      const fields = Object.keys(parsed);
+      return {
+        carrier: {},
+        noCarrier: `the row has no ${name} field (--field ${name}; its fields: ${fields.length ? fields.join(", ") : "none"})`,
+      };
+    }
     const value = parsed[name];
     // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly
     // as withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON
@@ -450,8 +459,13 @@ function carrierOfValue(
         typeof value === "string"
           ? `text that is not the JSON text of an object (${whyNotCarrierText(value)})`
           : describeField(value);
-      diagnostics.push(`the row's ${name} field is ${what}, not a carrier: no context (${how})`);
-      return {};
+      return {
+        carrier: {},
+        noCarrier:
+          value === null
+            ? `the row's ${name} field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension`
+            : `the row's ${name} field is ${what}, not a carrier (${how})`,
+      };
     }
     // Text was read within the limit already; an object has its own JSON text.
     textLength = typeof value === "string" ? 0 : undefined;
@@ -505,14 +519,14 @@ function carrierOfValue(
     diagnostics.push(
       `${numbers - MAX_LISTED} more fields are stored as JSON numbers (not listed); carriers hold strings: store them as strings`,
     );
-  return parsed;
+  return { carrier: parsed };
 }
 
 /**
  * The field of `row` that holds its carrier, or `undefined` when `row` is the carrier itself:
  * - `field` (`--field NAME`) when the row has it; a row without it is the carrier itself when it holds
- *   a propagation header, else a row without a carrier (a diagnostic says which; `NAME` is returned
- *   and the row has no such field);
+ *   a propagation header (a diagnostic says so), else a row without a carrier (`NAME` is returned and
+ *   the row has no such field: {@link carrierOfValue} says so);
  * - `traceContext` when the row has it (the {@link TraceCarrierProvider} shape `withCarrier` reads);
  * - for a row with neither a propagation header at its top level nor `traceContext`, the one field
  *   that holds a carrier (an object, or JSON text of one, with a propagation header), as a model of
@@ -531,10 +545,7 @@ function carrierFieldOf(
       );
       return undefined;
     }
-    const fields = Object.keys(row);
-    diagnostics.push(
-      `the row has no ${field} field (--field ${field}; its fields: ${fields.length ? fields.join(", ") : "none"}): no carrier`,
-    );
+    // A row without the field: no carrier (carrierOfValue says so).
     return field;
   }
   if (isTraceCarrierProvider(row)) return TRACE_CONTEXT_FIELD;

@@ -42,7 +42,10 @@ const PRIORITY_NAMES: Record<string, string> = {
 /** The decoded view of one carrier; also the `--json` output. */
 export interface InspectReport {
   valid: boolean;
-  /** Set when the row holds no carrier at all (a NULL column, JSON null, a number, ...: input.ts): why. */
+  /**
+   * Set when the row holds no carrier at all (a NULL column, JSON null, a number, a row whose carrier
+   * field is null, ...: input.ts): why.
+   */
   noCarrier?: string;
   /** Extract order used for `context`. */
   extractOrder: PropagationStyle[];

@@ -62,10 +62,9 @@ describe("tracehop inspect input", () => {
 
     const garbage = run(["inspect", "--json", JSON.stringify({ id: "7", traceContext: "not json" })]);
     assert.equal(garbage.code, 1);
-    assert.ok(
-      JSON.parse(garbage.stdout).diagnostics.includes(
-        "the row's traceContext field is text that is not the JSON text of an object (it is not JSON), not a carrier: no context (as withCarrier reads the row)",
-      ),
+    assert.equal(
+      JSON.parse(garbage.stdout).noCarrier,
+      "the row's traceContext field is text that is not the JSON text of an object (it is not JSON), not a carrier (as withCarrier reads the row)",
     );
   });
 
@@ -128,13 +127,14 @@ describe("tracehop inspect input", () => {
         "the object's traceContext field is null, not a carrier, beside propagation headers at its top level: it is read as headers, the carrier itself, as withCarrier reads it",
       ),
     );
+    // A row whose traceContext is null is a row without a carrier, as a NULL column alone is.
     const rowWithoutCarrier = inspect({ id: 7, traceContext: null });
     assert.equal(rowWithoutCarrier.code, 1, "a row written without a carrier has no context");
-    assert.ok(
-      rowWithoutCarrier.report.diagnostics.includes(
-        "the row's traceContext field is null, not a carrier: no context (as withCarrier reads the row)",
-      ),
+    assert.equal(
+      rowWithoutCarrier.report.noCarrier,
+      "the row's traceContext field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension",
     );
+    assert.deepEqual(rowWithoutCarrier.report.diagnostics, []);
     // JSON text of JSON text (a Json column cast to text and then to JSON again), as the library reads it.
     const twice = inspect({
       id: 7,
@@ -144,9 +144,11 @@ describe("tracehop inspect input", () => {
     assert.equal(twice.report.context.parentId, "00f067aa0ba902b7");
     const number = inspect({ id: 7, traceContext: 42 });
     assert.equal(number.code, 1);
-    assert.deepEqual(number.report.diagnostics, [
-      "the row's traceContext field is a number, not a carrier: no context (as withCarrier reads the row)",
-    ]);
+    assert.equal(
+      number.report.noCarrier,
+      "the row's traceContext field is a number, not a carrier (as withCarrier reads the row)",
+    );
+    assert.deepEqual(number.report.diagnostics, []);
   });
 
   test("a row whose carrier column is not traceContext: --field NAME, or its one field holding a carrier", () => {
@@ -193,9 +195,10 @@ describe("tracehop inspect input", () => {
       JSON.stringify({ id: 1, other: carrier }),
     ]);
     assert.equal(missing.code, 1);
-    assert.deepEqual(JSON.parse(missing.stdout).diagnostics, [
-      "the row has no carrier field (--field carrier; its fields: id, other): no carrier",
-    ]);
+    assert.equal(
+      JSON.parse(missing.stdout).noCarrier,
+      "the row has no carrier field (--field carrier; its fields: id, other)",
+    );
     const nullField = run([
       "inspect",
       "--json",
@@ -204,9 +207,10 @@ describe("tracehop inspect input", () => {
       JSON.stringify({ id: 1, carrier: null }),
     ]);
     assert.equal(nullField.code, 1);
-    assert.deepEqual(JSON.parse(nullField.stdout).diagnostics, [
-      "the row's carrier field is null, not a carrier: no context (as withCarrier(row.carrier) reads it)",
-    ]);
+    assert.equal(
+      JSON.parse(nullField.stdout).noCarrier,
+      "the row's carrier field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension",
+    );
     const two = run(["inspect", "--json", JSON.stringify({ a: carrier, b: carrier })]);
     assert.equal(two.code, 1);
     assert.deepEqual(JSON.parse(two.stdout).diagnostics, [
@@ -255,9 +259,10 @@ describe("tracehop inspect input", () => {
       }),
     );
     assert.equal(row.code, 1);
-    assert.deepEqual(JSON.parse(row.stdout).diagnostics, [
-      `the row's traceContext field is text that is not the JSON text of an object (${300 * 1024 + 82} characters, over the carrier reader's limit of 262144 for JSON text), not a carrier: no context (as withCarrier reads the row)`,
-    ]);
+    assert.equal(
+      JSON.parse(row.stdout).noCarrier,
+      `the row's traceContext field is text that is not the JSON text of an object (${300 * 1024 + 82} characters, over the carrier reader's limit of 262144 for JSON text), not a carrier (as withCarrier reads the row)`,
+    );
     // A baggage value over the per-value limit: ignored, with its length.
     const bagCarrier = { traceparent: TP, baggage: "k=" + "v".repeat(17000) };
     assert.equal(propagation.getBaggage(contextFromCarrier(bagCarrier)), undefined);
@@ -392,6 +397,34 @@ describe("tracehop inspect input", () => {
       empty.stderr,
       "tracehop inspect: the JSON array holds no rows; give at least one row or carrier object\n",
     );
+  });
+
+  test("a whole row whose carrier column is NULL (psql -At of row_to_json, the client's real output) is a row without a carrier, not 'no valid context'", () => {
+    const NULL_FIELD =
+      "the row's traceContext field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension";
+    const rows = run(["inspect", CLIENTS + "psql-At-row_to_json.txt"]);
+    assert.equal(rows.code, 1, rows.stderr);
+    // Row 2, {"id":2,"traceContext":null}: the verdict says the row has no carrier, as a NULL column alone.
+    assert.ok(
+      rows.stdout.includes(`\n\nrow 2 of 3: no carrier (${NULL_FIELD})\n\nrow 3 of 3: valid`),
+      rows.stdout,
+    );
+    const json = run(["inspect", "--json", CLIENTS + "psql-At-row_to_json.txt"]);
+    assert.deepEqual(
+      JSON.parse(json.stdout).map((r: { valid: boolean; noCarrier?: string }) => [r.valid, r.noCarrier]),
+      [
+        [true, undefined],
+        [false, NULL_FIELD],
+        [true, undefined],
+      ],
+    );
+    // The row alone, and in an array of rows (sqlite3 -json): the same finding.
+    const line = readFileSync(CLIENTS + "psql-At-row_to_json.txt", "utf8").split("\n")[1]!;
+    const alone = run(["inspect", line]);
+    assert.equal(alone.code, 1);
+    assert.equal(alone.stdout, `no carrier (${NULL_FIELD})\n`);
+    const array = run(["inspect", "--json", `[${line}]`]);
+    assert.equal(JSON.parse(array.stdout)[0].noCarrier, NULL_FIELD);
   });
 
   test("empty input (sqlite3 -json of a query without rows prints nothing) is an input error that says so", () => {
@@ -784,7 +817,7 @@ describe("tracehop inspect input", () => {
         [false, undefined],
       ],
     );
-    assert.ok(reports[2].diagnostics[0].startsWith("the row's traceContext field is null"));
+    assert.ok(reports[2].noCarrier.startsWith("the row's traceContext field is null"));
     const text = run(["inspect", "-"], JSON.stringify(rows.slice(0, 2)));
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^row 1 of 2: valid context/);

@@ -32,6 +32,15 @@ export const NULL_ROW = "NULL: written outside a span, or by a service without t
 /** What a line `NULL` of line-per-row input is: `mysql --batch` (`-B`, `-N -e`) prints a NULL column so. */
 const MYSQL_NULL_ROW =
   "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension";
+/**
+ * What input of one empty line is: `psql -t` prints "\n" for a query that returns no rows, and
+ * `psql -At` prints the same "\n" for one row whose column is NULL (checked with psql 15:
+ * test/fixtures/inspect-clients/psql-t-no-rows.txt and psql-At-one-null.txt are the same byte), so
+ * the text cannot say which: both are said.
+ */
+export const EMPTY_LINE_ROW =
+  "an empty line: no rows, or one row whose carrier is NULL (psql -t prints an empty line for a query that returns no rows, " +
+  "psql -At for one NULL column; a NULL carrier was written outside a span, or by a service without the extension)";
 /** What a line `null` of line-per-row input is (a Json column holding JSON null). */
 export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
 
@@ -41,9 +50,9 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  * - line-per-row input, as `psql -At` prints one JSON column over several rows: every line is a row
  *   (see {@link rowLines} for when the text is read so): a JSON object, a JSON string holding an
  *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
- *   final newline ends the last line and is no row); `psql -t` (aligned) output of one column is read
- *   too: a row's leading space is JSON whitespace, and its final empty line is no row
- *   ({@link psqlAlignedRows}); `mysql --batch` output of one column is read too:
+ *   final newline ends the last line and is no row; one empty line alone is {@link EMPTY_LINE_ROW});
+ *   `psql -t` (aligned) output of one column is read too: a row's leading space is JSON whitespace,
+ *   and its final empty line is no row ({@link psqlAlignedRows}); `mysql --batch` output of one column is read too:
  *   a line `NULL` is a NULL column, and a line that is JSON only once the client's escapes are undone
  *   ({@link mysqlUnescaped}) is read so, with a diagnostic;
  * - one JSON value: an object is one carrier or one row (see {@link carrierOfValue});
@@ -59,6 +68,9 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   const rows = rowLines(text);
   // One line that is JSON as it is is one value (read already), as the text itself.
   const one = rows?.lines.length === 1 && rows.first?.read.mysql === false ? rows.first.read : undefined;
+  // One empty line: no rows under psql -t, or one NULL row under psql -At (EMPTY_LINE_ROW).
+  if (rows !== undefined && rows.lines.length === 1 && rows.lines[0] === "")
+    return { rows: false, carriers: [{ carrier: {}, diagnostics: [], noCarrier: EMPTY_LINE_ROW }] };
   if (rows !== undefined && one === undefined)
     return {
       rows: rows.lines.length > 1,

@@ -661,14 +661,29 @@ describe("tracehop inspect input", () => {
         "row 5 of 5: valid context (extract order datadog, tracecontext, baggage, the default; tracecontext wins)",
       ],
     );
-    // One NULL row: "\n" is a row, not empty input.
-    const one = run(["inspect", "-"], "\n");
-    assert.equal(one.code, 1, one.stderr);
-    assert.equal(one.stdout, `${NULL_ROW}\n`);
-    const oneJson = run(["inspect", "--json", "-"], "\n");
-    assert.equal(
-      JSON.parse(oneJson.stdout).noCarrier,
-      "NULL: written outside a span, or by a service without the extension",
+    // One empty line, "\n": one NULL row under psql -At, or no rows under psql -t (the same byte,
+    // the clients' real output): a row without a carrier, exit 1, that says both, not empty input.
+    const EMPTY_LINE =
+      "an empty line: no rows, or one row whose carrier is NULL (psql -t prints an empty line for a query that returns no rows, " +
+      "psql -At for one NULL column; a NULL carrier was written outside a span, or by a service without the extension)";
+    const noRows = readFileSync(CLIENTS + "psql-t-no-rows.txt", "utf8");
+    assert.equal(noRows, "\n");
+    assert.equal(readFileSync(CLIENTS + "psql-At-one-null.txt", "utf8"), noRows);
+    for (const input of [noRows, "\r\n"]) {
+      const one = run(["inspect", "-"], input);
+      assert.equal(one.code, 1, one.stderr);
+      assert.equal(one.stdout, `no carrier (${EMPTY_LINE})\n`);
+      const oneJson = run(["inspect", "--json", "-"], input);
+      assert.equal(JSON.parse(oneJson.stdout).noCarrier, EMPTY_LINE);
+    }
+    // Two empty lines are two NULL rows (psql -t prints no rows as one empty line, a NULL row as a space).
+    const twoNull = run(["inspect", "--json", "-"], "\n\n");
+    assert.deepEqual(
+      JSON.parse(twoNull.stdout).map((r: { noCarrier?: string }) => r.noCarrier),
+      [
+        "NULL: written outside a span, or by a service without the extension",
+        "NULL: written outside a span, or by a service without the extension",
+      ],
     );
     // One row then a NULL row: two rows, not one JSON object.
     const two = run(["inspect", "--json", "-"], tp("00f067aa0ba902b7") + "\n\n");

@@ -91,7 +91,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     const first = lines.find((line) => nullLine(line) === undefined) ?? "";
     const table = clientTableHint(lines);
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || prettyValuesHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
@@ -346,6 +346,33 @@ function psqlWrappedHint(lines: readonly string[]): string {
     lines.every((line) => line === "" || line.startsWith(" "))
     ? ` (it looks like psql's aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, one per line, psql -At -c 'select "traceContext"::jsonb from ...' (-A unaligned, -t rows only; jsonb prints on one line))`
     : "";
+}
+
+/**
+ * A hint for several pretty-printed JSON values one after another, else "": what `psql -At` prints for
+ * a `json` column (not `jsonb`) that holds pretty-printed text, over more than one row (it prints a
+ * json value's text as stored, line breaks and all; a NULL row is an empty line between them), and what
+ * `jq` prints without `-c`. Told by its first line that is not empty (a NULL row), `{` or `[` alone,
+ * the first line after it that is `}` or `]` alone ending a JSON value there, and the next line that
+ * is not empty starting another object or array. `jsonb` prints on one line, and so does `to_jsonb(t)`
+ * of a whole row; `row_to_json(t)` keeps a json column's text as stored, line breaks and all (psql 15:
+ * test/fixtures/inspect-clients/psql-At-json-pretty.txt). `lines`: the text's lines.
+ */
+function prettyValuesHint(lines: readonly string[]): string {
+  // Empty lines before it are NULL rows.
+  const start = lines.findIndex((line) => line.trim() !== "");
+  const open = lines[start]?.trimEnd();
+  if (open !== "{" && open !== "[") return "";
+  const close = open === "{" ? "}" : "]";
+  const end = lines.findIndex((line, index) => index > start && line.trimEnd() === close);
+  const next = lines.slice(end + 1).find((line) => line.trim() !== "");
+  if (next === undefined || !/^\s*[{[]/.test(next)) return "";
+  try {
+    JSON.parse(lines.slice(start, end + 1).join("\n"));
+  } catch {
+    return "";
+  }
+  return ` (it looks like several JSON values one after another, each over several lines, as psql -At prints a json column holding pretty-printed text: print one row per line, psql -At -c 'select "traceContext"::jsonb from ...' (jsonb prints on one line), or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')`;
 }
 
 /**

@@ -600,6 +600,28 @@ describe("tracehop inspect input", () => {
     );
   });
 
+  test("psql -At over a json column of pretty-printed JSON (several rows, the client's real output) says to print jsonb or to_jsonb rows", () => {
+    const HINT =
+      " (it looks like several JSON values one after another, each over several lines, as psql -At prints a json column holding " +
+      `pretty-printed text: print one row per line, psql -At -c 'select "traceContext"::jsonb from ...' (jsonb prints on one line), ` +
+      "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n";
+    // Rows 1 and 3 over three lines each, row 2 NULL (an empty line between them); and with a NULL first.
+    const pretty = readFileSync(CLIENTS + "psql-At-json-pretty.txt", "utf8");
+    for (const input of [pretty, "\n" + pretty, pretty.replaceAll("\n", "\r\n")]) {
+      const { code, stdout, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);
+      assert.ok(stderr.endsWith(HINT), stderr);
+    }
+    // One such row alone is one JSON value: read.
+    const one = run(["inspect", "--json", "-"], pretty.slice(0, pretty.indexOf("}\n") + 2));
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(JSON.parse(one.stdout).context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    // A pretty-printed value followed by what starts no JSON value gets no such hint.
+    assert.doesNotMatch(run(["inspect", "-"], '{\n  "a": "1"\n}\nfoo\n').stderr, /several JSON values/);
+  });
+
   test("after --, a file named --help or -h is read, not taken for the option", (t) => {
     const dir = inspectDir(t);
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

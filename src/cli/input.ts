@@ -91,7 +91,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     const first = lines.find((line) => nullLine(line) === undefined) ?? "";
     const table = clientTableHint(lines);
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || prettyValuesHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || prettyValuesHint(lines) || columnNamesHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
@@ -315,8 +315,13 @@ function lineHint(line: string): string {
 function psqlColumnsHint(line: string): string {
   if (!/^[^{["|]*\|\s*[{"]/.test(line)) return "";
   const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
-  return ` (it looks like ${how} of several columns, separated by "|": select the carrier column alone, psql -At -c 'select "traceContext" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')`;
+  return ` (it looks like ${how} of several columns, separated by "|": ${PSQL_ONE_COLUMN})`;
 }
+
+/** What to run instead of psql output of several columns. */
+const PSQL_ONE_COLUMN = `select the carrier column alone, psql -At -c 'select "traceContext" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'`;
+/** What to run instead of `mysql --batch` output of several columns. */
+const MYSQL_ONE_COLUMN = `select the carrier column alone, mysql -N -B -e 'select traceContext from ...', or whole rows as JSON, mysql -N -B -e "select json_object('id', id, 'traceContext', traceContext) from ..."`;
 
 /**
  * A hint for a line that reads like `mysql --batch` output of several columns (`7\t{"traceparent":…}`:
@@ -332,7 +337,7 @@ function mysqlColumnsHint(line: string): string {
     return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
   };
   return fields.length > 1 && fields.some(carrierLike)
-    ? ` (it looks like mysql --batch output of several columns, separated by tabs: select the carrier column alone, mysql -N -B -e 'select traceContext from ...', or whole rows as JSON, mysql -N -B -e "select json_object('id', id, 'traceContext', traceContext) from ...")`
+    ? ` (it looks like mysql --batch output of several columns, separated by tabs: ${MYSQL_ONE_COLUMN})`
     : "";
 }
 
@@ -402,6 +407,34 @@ function columnNameHint(lines: readonly string[]): string {
     (nullLine(second) !== undefined || "value" in readLine(second))
     ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))`
     : "";
+}
+
+/**
+ * A hint for output of several columns that starts with a line of their names, else "": what
+ * `mysql -B -e` prints (`id<TAB>traceContext`, then a row per line, columns separated by tabs) and
+ * `psql -A` without `-t` (`id|traceContext`, the rows, a `(N rows)` footer): the first line is two or
+ * more names separated so, and one of the next lines reads as a row of such columns
+ * ({@link mysqlColumnsHint}, {@link psqlColumnsHint}: the first row may be NULL). Checked with the
+ * MariaDB 10.11 and psql 15 clients (test/fixtures/inspect-clients/mysql-B-columns.txt,
+ * psql-A-columns.txt). `lines`: the text's lines.
+ */
+function columnNamesHint(lines: readonly string[]): string {
+  const [first, ...rest] = lines;
+  const rows = rest.slice(0, 5);
+  for (const [separator, client, rowHint, fix] of [
+    ["\t", "mysql --batch output", mysqlColumnsHint, MYSQL_ONE_COLUMN],
+    ["|", "psql -A output", psqlColumnsHint, PSQL_ONE_COLUMN],
+  ] as const) {
+    const names = first?.split(separator).map((name) => name.trim());
+    if (
+      names !== undefined &&
+      names.length > 1 &&
+      names.every((name) => /^[A-Za-z_][\w$]*$/.test(name)) &&
+      rows.some((row) => rowHint(row) !== "")
+    )
+      return ` (it looks like ${client} of several columns, separated by ${separator === "|" ? '"|"' : "tabs"}, with their names on its first line (${names.join(", ")}): ${fix})`;
+  }
+  return "";
 }
 
 /**

@@ -917,6 +917,35 @@ describe("tracehop inspect input", () => {
     assert.doesNotMatch(run(["inspect", "-"], "7\t8\n").stderr, /mysql --batch output of several columns/);
   });
 
+  test("mysql -B and psql -A output of several columns with their names first (the clients' real output) says to select the carrier column alone", () => {
+    const MYSQL =
+      " (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (id, traceContext): " +
+      "select the carrier column alone, mysql -N -B -e 'select traceContext from ...', " +
+      "or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'traceContext', traceContext) from ...\")\n";
+    const PSQL =
+      ' (it looks like psql -A output of several columns, separated by "|", with their names on its first line (id, traceContext): ' +
+      `select the carrier column alone, psql -At -c 'select "traceContext" from ...', ` +
+      "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n";
+    const mysql = readFileSync(CLIENTS + "mysql-B-columns.txt", "utf8");
+    const psql = readFileSync(CLIENTS + "psql-A-columns.txt", "utf8");
+    const [names, ...rows] = mysql.split("\n");
+    for (const [input, hint] of [
+      [mysql, MYSQL],
+      // A NULL first row (9, NULL), and row 8 (pretty-printed, escaped) alone.
+      [[names, rows[2], rows[0]].join("\n") + "\n", MYSQL],
+      [[names, rows[1]].join("\n") + "\n", MYSQL],
+      [psql, PSQL],
+    ] as const) {
+      const { code, stdout, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2, input);
+      assert.equal(stdout, "");
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);
+      assert.ok(stderr.endsWith(hint), stderr);
+    }
+    // Names over rows that are no such columns get no such hint.
+    assert.doesNotMatch(run(["inspect", "-"], "id\tname\n7\tx\n").stderr, /with their names/);
+  });
+
   test("a missing file names the file and the three accepted inputs", () => {
     const { code, stderr } = run(["inspect", "no-such-row.json"]);
     assert.equal(code, 2);

@@ -52,9 +52,9 @@ export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
  *   final newline ends the last line and is no row; one empty line alone is {@link EMPTY_LINE_ROW});
  *   `psql -t` (aligned) output of one column is read too: a row's leading space is JSON whitespace,
- *   and its final empty line is no row ({@link psqlAlignedRows}); `mysql --batch` output of one column is read too:
- *   a line `NULL` is a NULL column, and a line that is JSON only once the client's escapes are undone
- *   ({@link mysqlUnescaped}) is read so, with a diagnostic;
+ *   and its final empty line is no row ({@link psqlAlignedRows}); `mysql --batch` output of one
+ *   column is read too: a line `NULL` is a NULL column, and a line that is JSON only once the
+ *   client's escapes are undone ({@link mysqlUnescaped}) is read so, with a diagnostic;
  * - one JSON value: an object is one carrier or one row (see {@link carrierOfValue});
  * - a JSON array, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows: a row each, in order.
  * A value that holds no carrier (`null`, a number, a string that is not a carrier's JSON text) is a
@@ -700,8 +700,9 @@ const GIVE = "give JSON text, a file name, or - for standard input";
 
 /**
  * The text of the one input argument: `-` standard input, JSON text as it is (it starts like a JSON
- * value, names no file and is not a file name with an extension), else the file it names. Files and standard input are decoded as UTF-8, or
- * UTF-16 when they start with its byte order mark (what Windows PowerShell's `>` writes).
+ * value, names no file and is not a file name with an extension), else the file it names. Files and
+ * standard input are decoded as UTF-8, or UTF-16 when they start with its byte order mark (what
+ * Windows PowerShell's `>` writes).
  * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
  *   {@link MAX_INPUT_BYTES}) or is not text (invalid UTF-8, a control character JSON text cannot
  *   hold), naming the input and what to give.

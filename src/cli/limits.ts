@@ -26,9 +26,10 @@ import type { TagsLimit } from "./environment.js";
  * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
  * every restore) drops, wholly or some of their values, each with the reason in `notes`; `dropped`
  * holds the lower-case names of those it drops wholly. Reasons: beyond the first
- * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case (the reader looks those up by name), a value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond
- * {@link MAX_CARRIER_FIELD_VALUES} values, a value that is not a string (numbers are said by
- * {@link carrierOfValue}). The reader itself decides what is dropped; this only says why.
+ * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case (the reader looks those up by name), a
+ * value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond {@link MAX_CARRIER_FIELD_VALUES} values, a
+ * value that is not a string (numbers are said by {@link carrierOfValue}). The reader itself decides
+ * what is dropped; this only says why.
  */
 export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string>; notes: string[] } {
   const dropped = new Set<string>();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, fstatSync } from "node:fs";
+import { existsSync, fstatSync, readFileSync } from "node:fs";
 import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
 import { markWarned } from "../warn-once.js";
 import { readEnvironment } from "./environment.js";
@@ -37,9 +37,31 @@ it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST an
 DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; the report says what each changes and which values the library
 does not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengthSource)
 
+tracehop --version (-V) prints the version.
+
 exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
             2 usage or input error (or the report cannot be written),
             3 inspect itself failed (a bug: please report it)`;
+
+/**
+ * The `version` of the package this CLI belongs to: its package.json, the nearest one above this file
+ * named `tracehop` (dist/src/cli/ in the package, src/cli/ in the repository). `"unknown"` when none
+ * can be read.
+ */
+function packageVersion(): string {
+  for (let url = new URL("../", import.meta.url); ; url = new URL("../", url)) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL("package.json", url), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (manifest.name === "tracehop" && typeof manifest.version === "string") return manifest.version;
+    } catch {
+      // No package.json here, or not JSON: look further up.
+    }
+    if (new URL("../", url).href === url.href) return "unknown";
+  }
+}
 
 /** `tracehop` entry point; returns the exit code. */
 export function main(argv: readonly string[]): number {
@@ -50,6 +72,10 @@ export function main(argv: readonly string[]): number {
   const end = args.indexOf("--");
   const options = end < 0 ? args : args.slice(0, end);
   const help = options.includes("--help") || options.includes("-h");
+  if (!help && (options.includes("--version") || options.includes("-V"))) {
+    process.stdout.write(`tracehop ${packageVersion()}\n`);
+    return EXIT_VALID;
+  }
   if (args[0] !== "inspect" || help) {
     if (help) {
       process.stdout.write(USAGE + "\n");

@@ -278,6 +278,18 @@ describe("tracehop inspect", () => {
     assert.match(unknown.stderr, /^tracehop: unknown command "frobnicate"; the command is inspect\n/);
     assert.match(run([]).stderr, /^tracehop: no command given; the command is inspect\n/);
     assert.equal(run(["--help"]).code, 0);
+    // --version prints the package's version, before or after the command.
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    for (const args of [["--version"], ["-V"], ["inspect", "--version"]]) {
+      const printed = run(args);
+      assert.deepEqual(
+        [printed.code, printed.stdout, printed.stderr],
+        [0, `tracehop ${version}\n`, ""],
+        args.join(" "),
+      );
+    }
     // The settings inspect reads are named in --help.
     const help = run(["inspect", "--help"]);
     assert.equal(help.code, 0);

@@ -12,6 +12,7 @@ import {
 } from "../carrier/carrier.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
+import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 
@@ -93,7 +94,9 @@ function assertContextOption(ctx: unknown, where: string): void {
  * JSON column or message headers.
  *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
- *   suppressed) or the propagator failed. Never throws on what it propagates.
+ *   suppressed) or the propagator failed. Never throws on what it propagates. Inside the callback of
+ *   `withSendSpan` (tracehop/messaging) the suppression that one sets for the client's
+ *   instrumentation is seen through: the carrier holds the send span's context.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator (a style name such as
  *   `"datadog"` instead of `createPropagator("datadog")`) or `options.context` is not a Context: a
  *   mistake in the calling code, not a failure of tracing.
@@ -110,8 +113,9 @@ export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
 export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
   const carrier: TraceCarrier = {};
   try {
+    // Through the suppression withSendSpan sets on its callback (not through the user's).
     (options?.propagator ?? getDefaultPropagator()).inject(
-      options?.context ?? contextApi.active(),
+      withoutSendSuppression(options?.context ?? contextApi.active()),
       carrier,
       traceCarrierSetter,
     );

@@ -10,7 +10,6 @@ import {
   type SpanContext,
   type TextMapPropagator,
 } from "@opentelemetry/api";
-import { suppressTracing } from "@opentelemetry/core";
 import { withBatch, type TraceCarrier, type WithCarrierOptions } from "../index.js";
 import { normalizeCarrier } from "../carrier/carrier.js";
 import {
@@ -24,6 +23,7 @@ import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
 import { withCarrierIn } from "../context/with-carrier.js";
+import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
 import {
@@ -131,7 +131,15 @@ export interface SendSpanOptions<H extends Record<string, unknown> = TraceCarrie
    * Run `fn` with tracing suppressed (`suppressTracing` of @opentelemetry/core), default `true`: an
    * OpenTelemetry kafkajs or amqplib instrumentation then starts no second send span and injects no
    * second context into the headers tracehop wrote. Spans of any other work inside `fn` are
-   * suppressed as well, so keep `fn` to handing the message to the client.
+   * suppressed as well (a database instrumentation's, `traced`'s), so keep `fn` to handing the message
+   * to the client. tracehop's own captures see through this suppression, and through no other:
+   * `captureCarrier`, `injectKafkaHeaders`/`injectAmqpHeaders`, a nested `withSendSpan` (which uses
+   * the send span, whose context its headers carry) and the `tracehop/prisma` extension's carrier give
+   * the send span's context inside `fn`; under a suppression of your own (`suppressTracing`, set
+   * before `withSendSpan` is called) they give `{}` as everywhere. tracehop tells the two apart by a
+   * context key it sets with its suppression (@opentelemetry/core's flag is the same `true` for
+   * both), so a `suppressTracing` of yours inside `fn` is not told apart and is seen through too.
+   * `false`: nothing is suppressed, and any instrumentation inside `fn` traces (and injects) as usual.
    */
   suppressInstrumentation?: boolean;
 }
@@ -278,6 +286,8 @@ function messagingAttributes(
  * Runs `fn(span, active)` in a new span of the active context (parent: the active span, if any), as
  * `runInSpan` does: active across awaits, failures recorded, ended when `fn` returns, throws or
  * settles. `active` is the context holding the span (the one to inject, context manager or not).
+ * Inside the callback of another `withSendSpan` (a relay's CLIENT span) the span is started through
+ * the suppression that one set (`withoutSendSuppression`), so it records; `active` keeps it.
  */
 function runInNewSpan<T>(
   name: string,
@@ -287,7 +297,9 @@ function runInNewSpan<T>(
   fn: (span: Span, active: Context) => T,
 ): T {
   const parent: Context = contextApi.active();
-  const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes, links }, parent);
+  const span = trace
+    .getTracer(TRACER_NAME)
+    .startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent));
   const active = trace.setSpan(parent, span);
   return runInSpan(span, active, (started) => fn(started, active));
 }
@@ -302,11 +314,16 @@ function runInNewSpan<T>(
  * Which span and which context (messaging conventions, "Messaging spans"):
  * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
  *   whose context goes into the headers. If the active span is already a recording PRODUCER span (an
- *   instrumentation's or the caller's own send span), that span is used: no second span.
+ *   instrumentation's, the caller's own send span, or that of an enclosing `withSendSpan`), that span
+ *   is used: no second span.
  * - with `creationContext` (a relay sending a stored outbox row): see {@link RelayForwarding}; default
  *   `forward: "send-span"` — PRODUCER span, child of the stored context, its own context in the headers.
  *   `forward: "creation-context"` — CLIENT span, the stored context in the headers. A stored carrier
  *   without a valid span context gives a new-trace PRODUCER span whose context goes into the headers.
+ *
+ * `fn` runs with tracing suppressed (see {@link SendSpanOptions.suppressInstrumentation}), except for
+ * tracehop's own captures: a `captureCarrier()`, a row the `tracehop/prisma` extension writes or a
+ * nested `withSendSpan` inside `fn` carries the send span's context.
  *
  * Attributes (set at start): `messaging.system`, `messaging.system.name`, `messaging.destination.name`,
  * `messaging.operation.type` = `send`, `messaging.operation.name`, `messaging.message.id` when given,
@@ -349,7 +366,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
     // The same object, filled in place; a copy when it cannot take the context (frozen, say).
     const message = writeFields(headers, carrier);
     if (!suppress) return fn(message, span);
-    return contextApi.with(suppressTracing(contextApi.active()), fn, undefined, message, span);
+    return contextApi.with(suppressForSend(contextApi.active(), span), fn, undefined, message, span);
   };
 
   if (creationContext === undefined) {

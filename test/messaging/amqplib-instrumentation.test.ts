@@ -9,6 +9,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type amqplib from "amqplib";
+import { captureCarrier } from "../../src/index.js";
 import {
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
   rabbitmqDestinationName,
@@ -96,6 +97,29 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     assert.equal(producers.length, 1);
     assert.equal(scopeOf(producers[0]!), "tracehop");
     assert.equal(delivered.properties.headers!.traceparent, traceparentOf(producers[0]!.spanContext()));
+  });
+
+  test("inside the send span: a nested withSendSpan and captureCarrier carry its context; no instrumentation span", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("nested"), { exclusive: true });
+    const destination = rabbitmqDestinationName("", queue);
+    await withSendSpan({ system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination }, async (headers) => {
+      // The payload of the first message is the carrier captured inside the send span.
+      broker.channel.sendToQueue(queue, Buffer.from(JSON.stringify(captureCarrier())), { headers });
+      await withSendSpan({ system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination }, async (nested) => {
+        broker.channel.sendToQueue(queue, Buffer.from("{}"), { headers: nested });
+        await broker.channel.waitForConfirms();
+      });
+    });
+    const first = await broker.channel.get(queue, { noAck: true });
+    const second = await broker.channel.get(queue, { noAck: true });
+    const producers = spansOfKind(SpanKind.PRODUCER);
+    assert.deepEqual(producers.map(scopeOf), ["tracehop"], "one send span, no instrumentation span");
+    const sent = traceparentOf(producers[0]!.spanContext());
+    assert.ok(first && second);
+    assert.equal(first.properties.headers!.traceparent, sent);
+    assert.equal(JSON.parse(first.content.toString()).traceparent, sent);
+    assert.equal(second.properties.headers!.traceparent, sent);
   });
 
   test("consume: the instrumentation's CONSUMER span is reused (parent mode), no second process span", async (t) => {

@@ -17,8 +17,11 @@ import {
 } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
+import { suppressTracing } from "@opentelemetry/core";
 import { captureCarrier, createPropagator, withBatch } from "../../src/index.js";
 import {
+  injectAmqpHeaders,
+  injectKafkaHeaders,
   withBatchProcessSpan,
   withProcessSpan,
   withSendSpan,
@@ -286,6 +289,102 @@ describe("withSendSpan", () => {
     );
     assert.equal(ran, false);
     assert.equal(exporter.getFinishedSpans().length, 0);
+  });
+});
+
+describe("inside withSendSpan's fn: tracehop's own captures see through the suppression it set", () => {
+  /** The carrier `propagation.inject` writes: what an OpenTelemetry instrumentation would inject. */
+  const instrumentationInject = () => {
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    return carrier;
+  };
+
+  test("captureCarrier and the header helpers carry the send span; instrumentations stay suppressed", async () => {
+    const seen = await inSpan("request", () =>
+      withSendSpan(kafka, async (headers) => {
+        await sleep(1); // across an await, as a producer's send is awaited
+        return {
+          headers: { ...headers },
+          captured: captureCarrier(),
+          kafkaHeaders: injectKafkaHeaders({}),
+          amqpHeaders: injectAmqpHeaders({ "x-app": "1" }),
+          instrumentation: instrumentationInject(),
+          recording: tracer.startSpan("instrumentation send").isRecording(),
+        };
+      }),
+    );
+    const send = onlySpan("send jobs");
+    assert.equal(seen.headers.traceparent, traceparentOf(send.spanContext()));
+    assert.deepEqual(seen.captured, seen.headers);
+    assert.deepEqual(seen.kafkaHeaders, seen.headers);
+    assert.deepEqual(seen.amqpHeaders, { "x-app": "1", ...seen.headers });
+    assert.deepEqual(seen.instrumentation, {}, "the global propagator still sees the suppression");
+    assert.equal(seen.recording, false);
+    assert.equal(spansNamed("instrumentation send").length, 0);
+  });
+
+  test("a nested withSendSpan reuses the outer send span, and its headers carry it", async () => {
+    const outer = await inSpan("request", () =>
+      withSendSpan({ ...kafka, destination: "a" }, async (headers, span) => {
+        const inner = await withSendSpan({ ...kafka, destination: "b" }, async (h, innerSpan) => {
+          await sleep(1);
+          return { headers: { ...h }, same: innerSpan === span };
+        });
+        return { headers: { ...headers }, inner };
+      }),
+    );
+    const send = onlySpan("send a");
+    assert.equal(spansNamed("send b").length, 0, "no second span");
+    assert.equal(outer.inner.same, true);
+    assert.equal(outer.inner.headers.traceparent, traceparentOf(send.spanContext()));
+    assert.deepEqual(outer.inner.headers, outer.headers);
+  });
+
+  test("relay forwarding the creation context: a nested send is a recording PRODUCER child of the CLIENT span", () => {
+    const seen = withSendSpan({ ...kafka, creationContext: STORED, forward: "creation-context" }, (h) => ({
+      headers: { ...h },
+      captured: captureCarrier(),
+      nested: withSendSpan({ ...kafka, destination: "audit" }, (n) => ({ ...n })),
+    }));
+    const client = onlySpan("send jobs");
+    const nested = onlySpan("send audit");
+    assert.equal(seen.headers.traceparent, STORED.traceparent);
+    assert.equal(seen.captured.traceparent, traceparentOf(client.spanContext()), "the active span's");
+    assert.equal(nested.kind, SpanKind.PRODUCER);
+    assert.equal(nested.parentSpanContext?.spanId, client.spanContext().spanId);
+    assert.equal(seen.nested.traceparent, traceparentOf(nested.spanContext()));
+  });
+
+  test("a suppression the user set stays respected: nothing captured, nothing injected", async () => {
+    const userSuppressed = () => suppressTracing(context.active());
+    // Around withSendSpan, with the caller's own recording PRODUCER span active (reused as the send span).
+    const own = tracer.startSpan("my publish", { kind: SpanKind.PRODUCER });
+    const seen = context.with(userSuppressed(), () =>
+      context.with(trace.setSpan(context.active(), own), () =>
+        withSendSpan(kafka, (headers) => ({ headers: { ...headers }, captured: captureCarrier() })),
+      ),
+    );
+    own.end();
+    assert.deepEqual(seen, { headers: {}, captured: {} });
+    // Around captureCarrier under a span.
+    const plain = await inSpan("request", () => context.with(userSuppressed(), () => captureCarrier()));
+    assert.deepEqual(plain, {});
+    // Around the header helpers with a context option that the user suppressed.
+    const span = tracer.startSpan("request");
+    const suppressed = suppressTracing(trace.setSpan(context.active(), span));
+    assert.deepEqual(injectKafkaHeaders({}, { context: suppressed }), {});
+    span.end();
+  });
+
+  test("suppressInstrumentation: false: nothing is suppressed, the nested send reuses the outer span too", () => {
+    const seen = withSendSpan({ ...kafka, destination: "a", suppressInstrumentation: false }, (h, span) => ({
+      headers: { ...h },
+      recording: tracer.startSpan("other work").isRecording(),
+      nested: withSendSpan({ ...kafka, destination: "b" }, (n, inner) => ({ ...n, same: inner === span })),
+    }));
+    assert.equal(seen.recording, true);
+    assert.deepEqual(seen.nested, { ...seen.headers, same: true });
   });
 });
 

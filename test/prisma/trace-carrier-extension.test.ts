@@ -12,7 +12,7 @@ import {
   TraceFlags,
   type TextMapPropagator,
 } from "@opentelemetry/api";
-import { CompositePropagator, TraceState, W3CBaggagePropagator } from "@opentelemetry/core";
+import { CompositePropagator, suppressTracing, TraceState, W3CBaggagePropagator } from "@opentelemetry/core";
 import { skip } from "@prisma/client/runtime/client";
 import {
   captureCarrier,
@@ -27,6 +27,7 @@ import {
   traceCarrierExtension,
 } from "../../src/prisma/index.js";
 import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
+import { withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings } from "../support/warnings.js";
 import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
 import {
@@ -113,6 +114,27 @@ function databaseSuite(provider: Provider) {
       assert.deepEqual(job.traceContext, expected);
       const read = await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } });
       assert.deepEqual(read.traceContext, expected);
+    });
+
+    test("a row written inside withSendSpan's callback holds the send span's carrier; the user's suppression none", async (t) => {
+      if (!need(t)) return;
+      const sent = await inSpan("request", () =>
+        withSendSpan({ system: "rabbitmq", destination: "jobs" }, async (headers, span) => ({
+          headers: { ...headers },
+          span,
+          job: await db.preprocessJob.create({ data: { text: "inside send" } }),
+        })),
+      );
+      assertCarrierOf(sent.job.traceContext, sent.span);
+      assert.deepEqual(sent.job.traceContext, sent.headers);
+      const suppressed = await inSpan("request", () =>
+        // Awaited inside: Prisma's writes are lazy and run in the context they are awaited in.
+        context.with(
+          suppressTracing(context.active()),
+          async () => await db.preprocessJob.create({ data: { text: "user suppressed" } }),
+        ),
+      );
+      assert.equal(suppressed.traceContext, null);
     });
 
     test("createMany gives every row of the call the same carrier", async (t) => {

@@ -14,8 +14,9 @@ import {
   setting,
 } from "./config.js";
 
-// Started by hand too: a bad PORT is refused as `npm start` refuses it.
-exitOnSettingProblems(["PORT"]);
+// Started by hand too: a bad PORT or TRACEHOP_CONNECT_TIMEOUT_MS (its database's) is refused as `npm start`
+// refuses it.
+exitOnSettingProblems(["PORT", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
 const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
 
 // Loaded through require after tracing starts: the HTTP instrumentation patches the module when it is

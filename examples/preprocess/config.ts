@@ -75,6 +75,18 @@ const SETTINGS = {
   TRACEHOP_JOB_TIMEOUT_MS: TIMEOUT_SETTING,
   /** How long `npm start` waits for its three processes to start (main). */
   TRACEHOP_START_TIMEOUT_MS: TIMEOUT_SETTING,
+  /**
+   * How long a connection to RabbitMQ (AMQP_URL) or to a database server (DATABASE_URL) may take, the TCP
+   * connection and the protocol's opening handshake together (main, migrate, api, relay, worker):
+   * {@link connectTimeoutMs}.
+   */
+  TRACEHOP_CONNECT_TIMEOUT_MS: {
+    what: "a timeout",
+    unit: "milliseconds",
+    min: 1,
+    max: MAX_TIMER_MS,
+    byDefault: 10_000,
+  },
   /** The api's TCP port (api; `npm start` sets 0 unless PORT is set). */
   PORT: { what: "a TCP port", unit: "", min: 0, max: 65_535, byDefault: 0, defaultText: "0 (any free port)" },
 } satisfies Record<string, NumberSetting>;
@@ -103,6 +115,25 @@ function readSetting(name: SettingName): { value: number; problem?: string } {
 /** The value of the setting `name` (its default when unset, empty or bad: check with {@link settingProblems}). */
 export function setting(name: SettingName): number {
   return readSetting(name).value;
+}
+
+/**
+ * How long one connection to RabbitMQ or to a database server may take before it is given up, in
+ * milliseconds: TRACEHOP_CONNECT_TIMEOUT_MS, default 10 000 (read at each call). It bounds the TCP
+ * connection and the opening handshake together (AMQP's connection.start to connection.open-ok;
+ * PostgreSQL's startup and login until ReadyForQuery; MySQL's greeting and login), so that a host that
+ * accepts TCP and never answers (another service's port, a firewall that drops packets) is reported
+ * instead of hanging the start-up: queue-amqp.ts connectAmqp, migrate-server.ts, db.ts openDatabase.
+ */
+export function connectTimeoutMs(): number {
+  return setting("TRACEHOP_CONNECT_TIMEOUT_MS");
+}
+
+/**
+ * A duration in milliseconds for a message: whole seconds as `10 s`, anything else as `1500 ms`.
+ */
+export function formatDuration(ms: number): string {
+  return ms % 1_000 === 0 ? `${ms / 1_000} s` : `${ms} ms`;
 }
 
 /** Poll interval of the relay and the embedded queue, in milliseconds: TRACEHOP_POLL_MS, default 100. */

@@ -116,14 +116,14 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
 
 /**
  * With AMQP_URL set, the broker must answer before the database is prepared and the processes start
- * (within 5 s); else exit 2 with what to fix, as the worker and the relay say it (queue-amqp.ts
- * connectAmqp), and nothing is written.
+ * (within TRACEHOP_CONNECT_TIMEOUT_MS, 10 s by default); else exit 2 with what to fix, as the worker and
+ * the relay say it (queue-amqp.ts connectAmqp), and nothing is written.
  */
 async function checkBroker(): Promise<void> {
   const url = process.env.AMQP_URL;
   if (!url) return;
   const { connectAmqp } = await import("./queue-amqp.js");
-  const connection = await connectAmqp(url, { timeout: 5000 }).catch(exitOnBadInput);
+  const connection = await connectAmqp(url).catch(exitOnBadInput);
   await connection.close().catch(() => undefined);
 }
 

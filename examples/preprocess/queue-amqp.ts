@@ -6,7 +6,17 @@
 import { createHash, randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import amqplib from "amqplib";
-import { BadInputError, firstLine, pause, redact, SCHEME_SLASHES, surroundingWhiteSpace } from "./config.js";
+import {
+  BadInputError,
+  connectTimeoutMs,
+  firstLine,
+  formatDuration,
+  MAX_TIMER_MS,
+  pause,
+  redact,
+  SCHEME_SLASHES,
+  surroundingWhiteSpace,
+} from "./config.js";
 import {
   backoffMs,
   deadLetterQueue,
@@ -106,24 +116,66 @@ const OR_UNSET = "or unset AMQP_URL to use the embedded queue";
  * Connects to RabbitMQ at `url` (AMQP_URL: `amqp[s]://user:password@host:port/vhost`) with amqplib's
  * `socketOptions`, for every entry point of the example (`npm start`'s check, the worker, the relay), so
  * that each says the same about a bad AMQP_URL.
+ *
+ * The connection is given `timeoutMs` milliseconds in all (default TRACEHOP_CONNECT_TIMEOUT_MS, 10 s:
+ * config.ts connectTimeoutMs), from the socket's connect to the end of the AMQP opening handshake
+ * (connection.open-ok): a host that accepts TCP and never speaks AMQP, or one whose packets are dropped,
+ * is answered with a BadInputError instead of a wait without end. amqplib's own `socketOptions.timeout`
+ * cannot bound it: it is the socket's idle timeout (Node's `socket.setTimeout`), which a server that sends
+ * a byte now and then never reaches. The deadline is an AbortSignal given to the socket (`signal`, with the
+ * caller's own one if `socketOptions` has one): at the deadline the socket is destroyed, whatever step the
+ * handshake is in; its timer is cleared as the connection opens or fails, so nothing of it outlives the call.
  * @throws BadInputError `cannot connect to RabbitMQ at <url, password hidden>: <why>; <what to fix>, or
- *   unset AMQP_URL to use the embedded queue` ({@link amqpConnectProblem} says which, by kind).
+ *   unset AMQP_URL to use the embedded queue` ({@link amqpConnectProblem} says which, by kind; no answer
+ *   within `timeoutMs`: {@link noAnswerProblem}).
  */
 export async function connectAmqp(
   url: string,
   socketOptions: Record<string, unknown> = {},
+  timeoutMs = connectTimeoutMs(),
 ): Promise<amqplib.ChannelModel> {
   const parsed = parseAmqpUrl(url);
   if (typeof parsed === "string")
     throw new BadInputError(`cannot connect to RabbitMQ at ${redact(url.trim())}: ${parsed}, ${OR_UNSET}`);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), Math.min(timeoutMs, MAX_TIMER_MS));
+  const own = socketOptions.signal;
+  const signal = own instanceof AbortSignal ? AbortSignal.any([own, deadline.signal]) : deadline.signal;
+  // Given to net.connect or tls.connect with the rest (amqplib copies every option; its types omit `signal`).
+  const options: Record<string, unknown> = { ...socketOptions, signal };
   try {
-    return await amqplib.connect(url, socketOptions);
+    return await amqplib.connect(url, options);
   } catch (err) {
-    throw new BadInputError(
-      `cannot connect to RabbitMQ at ${redact(url)}: ${amqpConnectProblem(parsed, err)}, ${OR_UNSET}`,
-      { cause: err },
-    );
+    const problem = deadline.signal.aborted
+      ? noAnswerProblem(parsed, timeoutMs)
+      : amqpConnectProblem(parsed, err);
+    throw new BadInputError(`cannot connect to RabbitMQ at ${redact(url)}: ${problem}, ${OR_UNSET}`, {
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** The `host:port` an AMQP URL `parsed` ({@link parseAmqpUrl}) connects to, with amqplib's default port. */
+function amqpAddress(parsed: URL): string {
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol === "amqps:" ? 5671 : 5672)}`;
+}
+
+/**
+ * What {@link connectAmqp} says when the connection to the AMQP URL `parsed` did not open within
+ * `timeoutMs`: the TCP connection or the AMQP handshake got no answer (a port where another service
+ * listens and waits for its own protocol, such as an HTTP server waiting for a request line that the AMQP
+ * protocol header never completes; a host or firewall that drops the packets). What to fix: the host or
+ * the port (RabbitMQ's AMQP ports, 5672 and 5671 for TLS; 15672, its management UI, is a usual slip), the
+ * broker, or the timeout.
+ */
+function noAnswerProblem(parsed: URL, timeoutMs: number): string {
+  return (
+    `no answer from ${amqpAddress(parsed)} within ${formatDuration(timeoutMs)} (TCP connect and AMQP ` +
+    `handshake): fix the host or port in AMQP_URL (RabbitMQ's AMQP port: 5672, 5671 for amqps:; 15672 is ` +
+    `its management UI), start the broker or raise TRACEHOP_CONNECT_TIMEOUT_MS`
+  );
 }
 
 /** What {@link parseAmqpUrl} says of a `/`, `?` or `#` in the user part, which ends the host early. */
@@ -193,9 +245,8 @@ function parseAmqpUrl(url: string): URL | string {
 function amqpConnectProblem(parsed: URL, err: unknown): string {
   const text = firstLine(err);
   const code = (err as { code?: unknown } | null)?.code;
-  const secure = parsed.protocol === "amqps:";
   const host = parsed.hostname;
-  const where = `${host}:${parsed.port || (secure ? 5671 : 5672)}`;
+  const where = amqpAddress(parsed);
   const user =
     parsed.username === "" && parsed.password === "" ? "guest" : decodeURIComponentOr(parsed.username);
   if (code === "ECONNREFUSED")
@@ -372,7 +423,8 @@ export class AmqpQueue implements Queue {
    * @throws TypeError when an option is unknown or out of range ({@link AmqpQueueOptions}), before
    *   connecting
    * @throws BadInputError naming the URL (password hidden) and what to fix when it is not an AMQP URL or
-   *   the broker cannot be reached or refuses the login or the vhost ({@link connectAmqp}).
+   *   the broker cannot be reached, does not answer within TRACEHOP_CONNECT_TIMEOUT_MS, or refuses the
+   *   login or the vhost ({@link connectAmqp}).
    */
   static async open(url: string, databaseUrl: string, options: AmqpQueueOptions = {}): Promise<AmqpQueue> {
     const { maxAttempts, retryDelayMs } = queueOptions("AmqpQueue", options, ["maxAttempts", "retryDelayMs"]);

@@ -727,9 +727,9 @@ export class TableQueue implements Queue {
 /**
  * The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, else the embedded table queue
  * on `db`, each with its default options.
- * @throws BadInputError (config.ts) when AMQP_URL is set and the broker cannot be reached or refuses it
- *   (the login, the vhost), or it is no AMQP URL, saying what to fix (queue-amqp.ts connectAmqp); the relay
- *   and the worker exit 2 on it (config.exitOnBadInput).
+ * @throws BadInputError (config.ts) when AMQP_URL is set and the broker cannot be reached, does not answer
+ *   within TRACEHOP_CONNECT_TIMEOUT_MS or refuses it (the login, the vhost), or it is no AMQP URL, saying
+ *   what to fix (queue-amqp.ts connectAmqp); the relay and the worker exit 2 on it (config.exitOnBadInput).
  */
 export async function openQueue(db: Database): Promise<Queue> {
   const amqpUrl = process.env.AMQP_URL;

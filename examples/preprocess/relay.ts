@@ -17,14 +17,14 @@ import { databaseErrorCode, isTransientDatabaseError, retryTransient } from "./t
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
-exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
+exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
 // So is a database that cannot be opened or is not migrated (one line, exit 2), instead of a failed pass
 // every second; one that fails after this check is retried, as a busy one is.
 await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
-// A bad AMQP_URL (nothing listening, the login or vhost refused, not a URL) is bad input: one line saying
-// what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
+// A bad AMQP_URL (nothing listening, no answer in time, the login or vhost refused, not a URL) is bad input:
+// one line saying what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
 const queue = await openQueue(db).catch(exitOnBadInput);
 let running = true;
 /** Aborted when the relay is told to stop: retries end. */

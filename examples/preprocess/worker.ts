@@ -11,15 +11,16 @@ import { databaseErrorCode, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default
-// (the embedded queue polls every TRACEHOP_POLL_MS).
-exitOnSettingProblems(["TRACEHOP_POLL_MS"]);
+// (the embedded queue polls every TRACEHOP_POLL_MS; the database and the broker are connected to within
+// TRACEHOP_CONNECT_TIMEOUT_MS).
+exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
 // So is a database that cannot be opened or is not migrated (one line, exit 2); one that fails after this
 // check is retried, as a busy one is.
 await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
 const db = openDatabase();
-// A bad AMQP_URL (nothing listening, the login or vhost refused, not a URL) is bad input: one line saying
-// what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
+// A bad AMQP_URL (nothing listening, no answer in time, the login or vhost refused, not a URL) is bad input:
+// one line saying what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
 const queue = await openQueue(db).catch(exitOnBadInput);
 const tracer = trace.getTracer("tracehop-example");
 const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;

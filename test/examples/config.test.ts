@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import fc from "fast-check";
 import {
+  connectTimeoutMs,
+  formatDuration,
   isSecretParameter,
   NOT_A_URL,
   redact,
@@ -13,7 +15,13 @@ import {
 describe("the main job's number settings", () => {
   const saved = { ...process.env };
   afterEach(() => {
-    for (const name of ["TRACEHOP_POLL_MS", "TRACEHOP_JOB_TIMEOUT_MS", "TRACEHOP_START_TIMEOUT_MS", "PORT"])
+    for (const name of [
+      "TRACEHOP_POLL_MS",
+      "TRACEHOP_JOB_TIMEOUT_MS",
+      "TRACEHOP_START_TIMEOUT_MS",
+      "TRACEHOP_CONNECT_TIMEOUT_MS",
+      "PORT",
+    ])
       if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
   });
@@ -44,6 +52,27 @@ describe("the main job's number settings", () => {
         `TRACEHOP_POLL_MS=${JSON.stringify(text)} is not a poll interval: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 100`,
       ]);
     }
+  });
+
+  test("TRACEHOP_CONNECT_TIMEOUT_MS: 10 s by default, read at each call, checked as the other timeouts", () => {
+    delete process.env.TRACEHOP_CONNECT_TIMEOUT_MS;
+    assert.deepEqual([connectTimeoutMs(), settingProblems(["TRACEHOP_CONNECT_TIMEOUT_MS"])], [10_000, []]);
+    process.env.TRACEHOP_CONNECT_TIMEOUT_MS = "2500";
+    assert.equal(connectTimeoutMs(), 2_500);
+    process.env.TRACEHOP_CONNECT_TIMEOUT_MS = "10s";
+    assert.deepEqual(
+      [connectTimeoutMs(), settingProblems()],
+      [
+        10_000,
+        [
+          'TRACEHOP_CONNECT_TIMEOUT_MS="10s" is not a timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 10000',
+        ],
+      ],
+    );
+    assert.deepEqual(
+      [formatDuration(10_000), formatDuration(1_000), formatDuration(300), formatDuration(1_500)],
+      ["10 s", "1 s", "300 ms", "1500 ms"],
+    );
   });
 
   test("every setting is checked, each process's own ones on their own", () => {

@@ -1,0 +1,232 @@
+// The example's connections to a server that accepts TCP and never answers (another service's port, a
+// proxy that holds the connection): RabbitMQ (queue-amqp.ts connectAmqp), bounded by
+// TRACEHOP_CONNECT_TIMEOUT_MS and answered with one line saying what to fix; on a real local TCP server
+// (node:net) that stays silent.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { BadInputError } from "../../examples/preprocess/config.js";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { AmqpQueue, connectAmqp } from "../../examples/preprocess/queue-amqp.js";
+import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
+import { runExample, runMainJob } from "../support/main-job.js";
+import { tempDir } from "../support/temp-dir.js";
+
+/** A TCP server on 127.0.0.1 that accepts every connection and never writes a byte. */
+interface SilentServer {
+  port: number;
+  /** Connections accepted so far. */
+  accepted: number;
+  /** Connections accepted and not closed yet. */
+  readonly open: number;
+  /** The bytes each accepted connection sent, in order. */
+  received: Buffer[];
+  /** Resolves once every accepted connection has been closed by its client. */
+  allClosed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function silentServer(onConnection?: (socket: Socket) => void): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let closedAll: (() => void) | undefined;
+  const state: SilentServer = {
+    port: 0,
+    accepted: 0,
+    get open() {
+      return sockets.size;
+    },
+    received: [],
+    allClosed: () =>
+      sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (closedAll = resolve)),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server: Server = createServer((socket) => {
+    const index = state.accepted++;
+    state.received[index] = Buffer.alloc(0);
+    sockets.add(socket);
+    socket.on("data", (data) => (state.received[index] = Buffer.concat([state.received[index]!, data])));
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) closedAll?.();
+    });
+    onConnection?.(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.port = (server.address() as { port: number }).port;
+  return state;
+}
+
+/** Active timers of this process (Node's `Timeout` resources). */
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+/** `promise`, or a failure after `ms` milliseconds: the old code waited without end. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** Asserts that `promise` rejects with BadInputError `message`, and returns how long it took, in ms. */
+async function refusedWith(promise: Promise<unknown>, message: string): Promise<number> {
+  const started = Date.now();
+  await assert.rejects(within(promise, 5_000, "the connection"), (error: unknown) => {
+    assert.ok(error instanceof BadInputError, String(error));
+    assert.equal(error.message, message);
+    return true;
+  });
+  return Date.now() - started;
+}
+
+/** The AMQP 0-9-1 protocol header, what amqplib sends first once TCP is connected. */
+const AMQP_HEADER = Buffer.from("AMQP\x00\x00\x09\x01", "latin1");
+
+const OR_UNSET = ", or unset AMQP_URL to use the embedded queue";
+const amqpNoAnswer = (port: number, within: string) =>
+  `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:${port}: no answer from 127.0.0.1:${port} ` +
+  `within ${within} (TCP connect and AMQP handshake): fix the host or port in AMQP_URL (RabbitMQ's AMQP ` +
+  `port: 5672, 5671 for amqps:; 15672 is its management UI), start the broker or raise ` +
+  `TRACEHOP_CONNECT_TIMEOUT_MS${OR_UNSET}`;
+
+/** Sets the environment variables of `vars` for one test, restoring them after it. */
+function useEnv(vars: () => Record<string, string>): void {
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => {
+    for (const [name, value] of Object.entries(vars())) {
+      saved[name] = process.env[name];
+      process.env[name] = value;
+    }
+  });
+  afterEach(() => {
+    for (const [name, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  });
+}
+
+describe("connectAmqp: a server that accepts TCP and never answers", () => {
+  let server: SilentServer;
+  beforeEach(async () => (server = await silentServer()));
+  afterEach(() => server.close());
+  useEnv(() => ({ TRACEHOP_CONNECT_TIMEOUT_MS: "300" }));
+
+  test("is refused after the timeout, in one line saying what to fix; its socket is closed and no timer is left", async () => {
+    const before = timers();
+    const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
+    // Before: no timeout at all; the promise never settled (and the worker and the relay hung on it).
+    const took = await refusedWith(connectAmqp(url, {}, 300), amqpNoAnswer(server.port, "300 ms"));
+    assert.ok(took >= 290 && took < 3_000, `took ${took} ms`);
+    // The TCP connection was open and amqplib had started its handshake: the deadline covers both.
+    assert.deepEqual(server.received, [AMQP_HEADER]);
+    await within(server.allClosed(), 2_000, "the client's close of its socket");
+    assert.equal(server.open, 0);
+    assert.equal(timers(), before, "a timer of the connection is left");
+  });
+
+  test("AmqpQueue.open (the worker, the relay) is bounded by TRACEHOP_CONNECT_TIMEOUT_MS; whole seconds are said in s", async () => {
+    process.env.TRACEHOP_CONNECT_TIMEOUT_MS = "1000";
+    const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
+    const took = await refusedWith(AmqpQueue.open(url, "file:x.db"), amqpNoAnswer(server.port, "1 s"));
+    assert.ok(took >= 990 && took < 4_000, `took ${took} ms`);
+    await within(server.allClosed(), 2_000, "the client's close of its socket");
+  });
+
+  test("the time counts from the connect to the end of the handshake, not from the last byte: a server that trickles bytes is refused too", async () => {
+    await server.close();
+    // A frame header announcing 1 KiB of payload, then one byte of it every 50 ms: amqplib's own
+    // `timeout` (the socket's idle timeout, 250 ms here) never fires on it.
+    server = await silentServer((socket) => {
+      socket.write(Buffer.from([1, 0, 0, 0, 0, 4, 0]));
+      const drip = setInterval(() => socket.write(Buffer.from([0])), 50);
+      socket.on("close", () => clearInterval(drip));
+    });
+    const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
+    const took = await refusedWith(
+      connectAmqp(url, { timeout: 250 }, 600),
+      amqpNoAnswer(server.port, "600 ms"),
+    );
+    assert.ok(took >= 590 && took < 3_000, `took ${took} ms`);
+    await within(server.allClosed(), 2_000, "the client's close of its socket");
+  });
+
+  test("a broker that answers: the connection opens and outlives the timeout, which leaves no timer behind", async (t) => {
+    const probe = await connectOrSkipReason();
+    if (typeof probe === "string") return t.skip(probe);
+    await probe.close();
+    const before = timers();
+    const connection = await connectAmqp(AMQP_URL, {}, 1_000);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      // A deadline left armed would have destroyed the socket by now.
+      const channel = await connection.createChannel();
+      assert.deepEqual(await channel.checkExchange("amq.direct"), {});
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+    assert.equal(timers(), before, "a timer of the connection is left");
+  });
+});
+
+describe("the entry points on a server that never answers: exit 2, one line, nothing written", () => {
+  let server: SilentServer;
+  beforeEach(async () => (server = await silentServer()));
+  afterEach(() => server.close());
+
+  test("npm start with AMQP_URL: refused before the database is prepared; the worker started by hand too", async (t) => {
+    const dir = tempDir(t, "h1-silent");
+    const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
+    const env = {
+      TRACEHOP_CONNECT_TIMEOUT_MS: "300",
+      AMQP_URL: url,
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    };
+    const fresh = join(dir, "not-created.db");
+    const main = await runMainJob([], { ...env, DATABASE_URL: `file:${fresh}` });
+    assert.deepEqual(
+      [main.code, main.stdout, main.stderr],
+      [2, "", `tracehop preprocess: ${amqpNoAnswer(server.port, "300 ms")}\n`],
+    );
+    assert.equal(existsSync(fresh), false, "the database was prepared before the broker was checked");
+    assert.equal(existsSync(env.TRACEHOP_SPANS_FILE), false);
+
+    const migrated = join(dir, "x.db");
+    migrateSqlite(migrated);
+    const worker = await runExample("worker", [], { ...env, DATABASE_URL: `file:${migrated}` }, 30_000);
+    assert.deepEqual(
+      [worker.code, worker.stderr],
+      [2, `tracehop preprocess: ${amqpNoAnswer(server.port, "300 ms")}\n`],
+    );
+    assert.equal(server.accepted, 2);
+  });
+
+  test("a bad TRACEHOP_CONNECT_TIMEOUT_MS: npm run migrate and each process started by hand refuse it before connecting", async (t) => {
+    const dir = tempDir(t, "h1-setting");
+    const env = {
+      TRACEHOP_CONNECT_TIMEOUT_MS: "10s",
+      DATABASE_URL: `postgresql://u@127.0.0.1:${server.port}/db`,
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+    };
+    for (const name of ["migrate", "api", "relay", "worker"]) {
+      const r = await runExample(name, [], env, 30_000);
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          2,
+          'tracehop preprocess: TRACEHOP_CONNECT_TIMEOUT_MS="10s" is not a timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 10000\n',
+        ],
+        name,
+      );
+    }
+    assert.equal(server.accepted, 0);
+  });
+});

@@ -7,10 +7,19 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as MysqlClient } from "../../generated/prisma/mysql/client.js";
 import { PrismaClient as PostgresClient } from "../../generated/prisma/postgresql/client.js";
 import { Prisma, PrismaClient } from "../../generated/prisma/sqlite/client.js";
-import { BadInputError, databaseUrl, firstLine, redact, surroundingWhiteSpace } from "./config.js";
+import {
+  BadInputError,
+  connectTimeoutMs,
+  databaseUrl,
+  firstLine,
+  formatDuration,
+  redact,
+  surroundingWhiteSpace,
+} from "./config.js";
 import {
   appliedMysqlMigrations,
   appliedPostgresMigrations,
+  connectTimedOut,
   migrateMysql,
   migratePostgres,
   mysqlTables,
@@ -159,7 +168,9 @@ export const SCHEMA_TABLES: readonly Prisma.ModelName[] = Object.values(Prisma.M
  * `_prisma_migrations` table (made by `prisma db push`, or by hand): its first migration's CREATE TABLE
  * would fail, and which migrations it has cannot be told, until it is baselined, its migrations marked
  * applied (Prisma Migrate's baselining, `prisma migrate resolve --applied`). A database with that table, or
- * with none of the schema's tables, or that cannot be read (the caller's next step says why), passes.
+ * with none of the schema's tables, or that cannot be read (the caller's next step says why), passes;
+ * except a server that did not answer within the connect timeout ({@link connectTimedOut}), whose error is
+ * thrown as it is: the next step would only wait as long again for the same answer.
  *
  * @param migrations the names of the checked-in migrations of `kind`, in order, for the message, when the
  *   caller has read them already; else they are read here, only for a database that is refused
@@ -177,7 +188,8 @@ async function refuseWithoutHistory(
   let tables: string[];
   try {
     tables = await databaseTables(url, kind);
-  } catch {
+  } catch (err) {
+    if (connectTimedOut(err)) throw err;
     return;
   }
   // MySQL on a case-insensitive file system (lower_case_table_names) gives the names in lower case.
@@ -247,6 +259,32 @@ function whatToDo(kind: DatabaseKind, url: string, err: unknown): string {
   return ssl === "" ? todo : `${ssl}. ${todo}`;
 }
 
+/** The name and default port of the server of a database kind, for the messages. */
+const SERVERS = {
+  postgresql: { server: "PostgreSQL", port: 5432 },
+  mysql: { server: "MySQL/MariaDB", port: 3306 },
+} as const;
+
+/**
+ * Why the database of `url` could not be reached or opened (`err`, the driver's error) and what to do, for
+ * the one-line messages: the driver's first line and {@link whatToDo}. A server connection that did not open
+ * within TRACEHOP_CONNECT_TIMEOUT_MS ({@link connectTimedOut}: a port where another service listens, a host
+ * or firewall that drops the packets) is said in the example's words, where and after how long, since the
+ * drivers' do not say it (pg: "timeout expired"; mariadb: "failed to create socket", though it opened).
+ */
+function failure(kind: DatabaseKind, url: string, err: unknown): string {
+  if (kind === "sqlite" || !connectTimedOut(err)) return `${firstLine(err)}. ${whatToDo(kind, url, err)}`;
+  const { server, port } = SERVERS[kind];
+  const parsed = new URL(url);
+  const where = `${parsed.hostname}:${parsed.port || port}`;
+  return (
+    `no answer from ${where} within ${formatDuration(connectTimeoutMs())} (TCP connect and ${server} ` +
+    `handshake). Fix the host or port in DATABASE_URL (${server}'s port: ${port} by default), start the ` +
+    `database server or raise TRACEHOP_CONNECT_TIMEOUT_MS, or unset DATABASE_URL to use the embedded SQLite ` +
+    `file.`
+  );
+}
+
 /**
  * What `npm start` and `npm run migrate` do first: applies the checked-in migrations to the database of
  * DATABASE_URL ({@link migrateDatabase}; a SQLite file is created with its folder). Returns the names of
@@ -254,19 +292,23 @@ function whatToDo(kind: DatabaseKind, url: string, err: unknown): string {
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported or its database cannot be reached
  *   or migrated, or has the schema's tables but no `_prisma_migrations` table (made by `prisma db push`:
  *   its first migration would fail; nothing is changed; {@link refuseWithoutHistory}): one line naming
- *   DATABASE_URL (password hidden), what failed and what to do (config.exitOnBadInput answers it with exit 2).
+ *   DATABASE_URL (password hidden), what failed and what to do (config.exitOnBadInput answers it with
+ *   exit 2); a server that does not answer within TRACEHOP_CONNECT_TIMEOUT_MS is waited for once
+ *   ({@link failure}).
  */
 export async function prepareDatabase(): Promise<string[]> {
   const url = databaseUrl();
   const kind = startKind(url);
   const name = databaseName();
-  // A database without a file is created by the migration: nothing to check.
-  if (kind !== "sqlite" || existsSync(sqlitePath(url))) await refuseWithoutHistory(url, kind, name);
   try {
+    // A database without a file is created by the migration: nothing to check.
+    if (kind !== "sqlite" || existsSync(sqlitePath(url))) await refuseWithoutHistory(url, kind, name);
     return await migrateDatabase(url, kind);
   } catch (err) {
-    const message = `cannot prepare the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url, err)}`;
-    throw new BadInputError(message, { cause: err });
+    if (err instanceof BadInputError) throw err;
+    throw new BadInputError(`cannot prepare the database of ${name}: ${failure(kind, url, err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -281,8 +323,9 @@ function migrationNames(kind: DatabaseKind): string[] {
  * reached and has every checked-in migration, so that a process started on a wrong or new database says
  * so at once instead of failing each pass or request. Only at start: a database that fails after it is
  * handled as before (a busy or unreachable one retried, transient.ts).
- * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached, its
- *   database or SQLite file (or the file's folder) does not exist, or it lacks a migration: one line
+ * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached or
+ *   does not answer within TRACEHOP_CONNECT_TIMEOUT_MS ({@link failure}), its database or SQLite file (or
+ *   the file's folder) does not exist, or it lacks a migration: one line
  *   naming DATABASE_URL (password hidden), what is wrong and what to do (config.exitOnBadInput answers it
  *   with exit 2). A database made by `prisma db push` (the schema's tables, no `_prisma_migrations` table)
  *   is refused too, as `prisma migrate deploy` refuses it (P3005), the message saying how to baseline it
@@ -309,12 +352,9 @@ export async function checkDatabase(): Promise<void> {
   try {
     applied = new Set(await appliedDatabaseMigrations(url, kind));
   } catch (err) {
-    throw new BadInputError(
-      `cannot open the database of ${name}: ${firstLine(err)}. ${whatToDo(kind, url, err)}`,
-      {
-        cause: err,
-      },
-    );
+    throw new BadInputError(`cannot open the database of ${name}: ${failure(kind, url, err)}`, {
+      cause: err,
+    });
   }
   const migrations = migrationNames(kind);
   const unapplied = migrations.filter((m) => !applied.has(m));
@@ -342,7 +382,9 @@ export const SQLITE_BUSY_TIMEOUT_MS = 100;
 /**
  * A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, {@link SQLITE_BUSY_TIMEOUT_MS}):
  * the better-sqlite3 adapter for `file:`, the pg adapter and the PostgreSQL client for
- * `postgresql://`, the mariadb adapter and the MySQL client for `mysql://`.
+ * `postgresql://` (a new connection of its pool may take TRACEHOP_CONNECT_TIMEOUT_MS), the mariadb adapter
+ * and the MySQL client for `mysql://` (the driver's own bounds: 1 s a connection, 10 s to get one from the
+ * pool).
  */
 export function openDatabase(url = databaseUrl()): Database {
   switch (databaseKind(url)) {
@@ -352,7 +394,12 @@ export function openDatabase(url = databaseUrl()): Database {
     }
     case "postgresql": {
       const { connectionString, schema } = postgresTarget(url);
-      const adapter = new PrismaPg({ connectionString }, { schema });
+      // pg's pool waits without end for a connection by default: one to a server that stopped answering
+      // would hang each query. TRACEHOP_CONNECT_TIMEOUT_MS bounds it, as it bounds the start-up check.
+      const adapter = new PrismaPg(
+        { connectionString, connectionTimeoutMillis: connectTimeoutMs() },
+        { schema },
+      );
       return new PostgresClient({ adapter }) as unknown as Database;
     }
     case "mysql": {

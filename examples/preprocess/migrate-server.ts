@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { connectTimeoutMs } from "./config.js";
 import { migrationsFolder, readMigrations, type MigrationsProvider } from "./migrations.js";
 import mariadb, { type Connection as MysqlConnection } from "mariadb";
 import pg from "pg";
@@ -19,11 +20,6 @@ const PG_ADVISORY_LOCK_ID = 72707369;
 const MYSQL_LOCK_NAME = "prisma_migrate";
 /** Seconds to wait for the MySQL migration lock. */
 const MYSQL_LOCK_TIMEOUT_S = 10;
-/**
- * How long a PostgreSQL connection may take, in milliseconds (pg waits without end by default: a server
- * that drops the packets would hang the start-up). The mariadb driver's own default is 1 s.
- */
-const PG_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * The migrations recorded as applied (finished, not rolled back): the same query for the migration and
  * the check, on either server.
@@ -153,7 +149,10 @@ export function pgSslNote(url: string, err?: unknown): string {
 
 /**
  * A connected `pg` client on the PostgreSQL URL `url` ({@link postgresTarget}), the schema to work in
- * (`options.schema`, else the URL's) and its quoted name.
+ * (`options.schema`, else the URL's) and its quoted name. The connection, TCP and PostgreSQL's startup and
+ * login until ReadyForQuery, may take TRACEHOP_CONNECT_TIMEOUT_MS (config.ts connectTimeoutMs; pg waits
+ * without end by default, so a server that never answers would hang the start-up); then pg destroys the
+ * socket and throws "timeout expired" ({@link connectTimedOut}).
  */
 async function connectPostgres(
   url: string,
@@ -163,7 +162,7 @@ async function connectPostgres(
   const schema = options.schema ?? target.schema;
   const client = new pg.Client({
     connectionString: target.connectionString,
-    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: connectTimeoutMs(),
   });
   await client.connect();
   return { client, schema, quoted: `"${schema.replace(/"/g, '""')}"` };
@@ -198,9 +197,36 @@ export function mysqlTarget(url: string): {
   };
 }
 
-/** A `mariadb` connection to the database a `mysql://` or `mariadb://` URL names ({@link mysqlTarget}). */
+/**
+ * A `mariadb` connection to the database a `mysql://` or `mariadb://` URL names ({@link mysqlTarget}). The
+ * connection, TCP and MySQL's greeting and login, may take TRACEHOP_CONNECT_TIMEOUT_MS (config.ts
+ * connectTimeoutMs; the driver's own default is 1 s); then the driver closes the socket and throws its
+ * ER_CONNECTION_TIMEOUT ({@link connectTimedOut}).
+ */
 function connectMysql(url: string): Promise<MysqlConnection> {
-  return mariadb.createConnection({ ...mysqlTarget(url), multipleStatements: true });
+  return mariadb.createConnection({
+    ...mysqlTarget(url),
+    multipleStatements: true,
+    connectTimeout: connectTimeoutMs(),
+  });
+}
+
+/**
+ * Whether `err` is a driver's error for a connection to a database server that did not open within its
+ * connect timeout ({@link connectPostgres}, {@link connectMysql}, the Prisma adapters of db.ts
+ * openDatabase): pg's "timeout expired" (pg/lib/client.js, `connectionTimeoutMillis`), pg-pool's
+ * "Connection terminated due to connection timeout" (a new client of the pool) and "timeout exceeded when
+ * trying to connect" (no client free in time); the mariadb driver's ER_CONNECTION_TIMEOUT (errno 45012,
+ * "Connection timeout: failed to create socket after N ms", whether or not the TCP connection opened).
+ */
+export function connectTimedOut(err: unknown): boolean {
+  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
+  return (
+    code === "ER_CONNECTION_TIMEOUT" ||
+    message === "timeout expired" ||
+    message === "Connection terminated due to connection timeout" ||
+    message === "timeout exceeded when trying to connect"
+  );
 }
 
 /**

@@ -1,13 +1,14 @@
 // The example's connections to a server that accepts TCP and never answers (another service's port, a
-// proxy that holds the connection): RabbitMQ (queue-amqp.ts connectAmqp), bounded by
-// TRACEHOP_CONNECT_TIMEOUT_MS and answered with one line saying what to fix; on a real local TCP server
-// (node:net) that stays silent.
+// proxy that holds the connection): RabbitMQ (queue-amqp.ts connectAmqp), PostgreSQL and MySQL/MariaDB
+// (migrate-server.ts, db.ts), each bounded by TRACEHOP_CONNECT_TIMEOUT_MS and answered with one line
+// saying what to fix; on a real local TCP server (node:net) that stays silent.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
+import { checkDatabase, openDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AmqpQueue, connectAmqp } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
@@ -95,6 +96,12 @@ const amqpNoAnswer = (port: number, within: string) =>
   `port: 5672, 5671 for amqps:; 15672 is its management UI), start the broker or raise ` +
   `TRACEHOP_CONNECT_TIMEOUT_MS${OR_UNSET}`;
 
+const dbNoAnswer = (action: "prepare" | "open", url: string, port: number, server: string, def: number) =>
+  `cannot ${action} the database of DATABASE_URL (${url}): no answer from 127.0.0.1:${port} within 300 ms ` +
+  `(TCP connect and ${server} handshake). Fix the host or port in DATABASE_URL (${server}'s port: ${def} by ` +
+  `default), start the database server or raise TRACEHOP_CONNECT_TIMEOUT_MS, or unset DATABASE_URL to use ` +
+  `the embedded SQLite file.`;
+
 /** Sets the environment variables of `vars` for one test, restoring them after it. */
 function useEnv(vars: () => Record<string, string>): void {
   const saved: Record<string, string | undefined> = {};
@@ -175,6 +182,51 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
   });
 });
 
+describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and never answers", () => {
+  let server: SilentServer;
+  beforeEach(async () => (server = await silentServer()));
+  afterEach(() => server.close());
+  useEnv(() => ({ TRACEHOP_CONNECT_TIMEOUT_MS: "300" }));
+
+  for (const { kind, scheme, name, port } of [
+    { kind: "PostgreSQL", scheme: "postgresql", name: "PostgreSQL", port: 5432 },
+    { kind: "MySQL", scheme: "mysql", name: "MySQL/MariaDB", port: 3306 },
+  ])
+    test(`${kind}: checkDatabase and prepareDatabase are refused after the timeout, in one line, each waiting once`, async () => {
+      const url = `${scheme}://u:secret@127.0.0.1:${server.port}/db`;
+      const shown = `${scheme}://u:***@127.0.0.1:${server.port}/db`;
+      process.env.DATABASE_URL = url;
+      try {
+        // Before: PostgreSQL "timeout expired" after 10 s (20 s for prepareDatabase, which connected twice);
+        // MySQL "failed to create socket after 1001ms", though the socket was open.
+        let took = await refusedWith(checkDatabase(), dbNoAnswer("open", shown, server.port, name, port));
+        assert.ok(took >= 290 && took < 3_000, `took ${took} ms`);
+        assert.equal(server.accepted, 1);
+        took = await refusedWith(prepareDatabase(), dbNoAnswer("prepare", shown, server.port, name, port));
+        assert.ok(took >= 290 && took < 3_000, `took ${took} ms`);
+        // Refused at its first connection (the check for tables without a migration history), not tried again.
+        assert.equal(server.accepted, 2);
+        await within(server.allClosed(), 2_000, "the driver's close of its sockets");
+      } finally {
+        delete process.env.DATABASE_URL;
+      }
+    });
+
+  test("PostgreSQL: a query of the pipeline's Prisma client fails after the timeout instead of waiting without end", async () => {
+    const db = openDatabase(`postgresql://u@127.0.0.1:${server.port}/db`);
+    try {
+      // Before: pg's pool waited for the connection without end.
+      await assert.rejects(within(db.preprocessJob.count(), 5_000, "the query"), {
+        message: /Connection terminated due to connection timeout/,
+      });
+    } finally {
+      // (Bounded too: on the old code the pool's end waited for the connection that never opened.)
+      await within(db.$disconnect(), 5_000, "the client's disconnect");
+    }
+    await within(server.allClosed(), 2_000, "the pool's close of its socket");
+  });
+});
+
 describe("the entry points on a server that never answers: exit 2, one line, nothing written", () => {
   let server: SilentServer;
   beforeEach(async () => (server = await silentServer()));
@@ -228,5 +280,20 @@ describe("the entry points on a server that never answers: exit 2, one line, not
       );
     }
     assert.equal(server.accepted, 0);
+  });
+
+  test("npm run migrate with a PostgreSQL DATABASE_URL", async () => {
+    const url = `postgresql://u@127.0.0.1:${server.port}/db`;
+    const r = await runExample(
+      "migrate",
+      [],
+      { TRACEHOP_CONNECT_TIMEOUT_MS: "300", DATABASE_URL: url },
+      30_000,
+    );
+    assert.deepEqual(
+      [r.code, r.stdout, r.stderr],
+      [2, "", `tracehop preprocess: ${dbNoAnswer("prepare", url, server.port, "PostgreSQL", 5432)}\n`],
+    );
+    assert.equal(server.accepted, 1);
   });
 });

@@ -1,5 +1,6 @@
 // Transient database failures and their retry, shared by the api, the worker and the table queue.
 import { setTimeout as sleep } from "node:timers/promises";
+import { connectTimedOut } from "./migrate-server.js";
 
 /**
  * Prisma error codes of failures that the same operation can get past when tried again
@@ -17,11 +18,14 @@ const TRANSIENT_CODES = new Set(["P1008", "P2034", "P1001", "P1017"]);
 
 /**
  * Whether `error` is a transient database failure (see TRANSIENT_CODES): a Prisma error with one of
- * those codes, or P2028 saying the transaction could not start in the given time. Anything else
+ * those codes, P2028 saying the transaction could not start in the given time, or a driver's connect
+ * timeout that reaches the caller without a Prisma code ({@link connectTimedOut}: pg-pool's, through the
+ * PostgreSQL adapter, for a server that stopped answering: the same case as P1001). Anything else
  * (a constraint violation, a missing row, a bug) is not retried.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
+  if (connectTimedOut(error)) return true;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code !== "string") return false;
   if (TRANSIENT_CODES.has(code)) return true;

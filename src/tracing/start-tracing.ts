@@ -7,6 +7,7 @@ import {
   type TracerProvider,
 } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
 import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { contextManagerRegistered } from "../context/run-in-span.js";
 import { createPropagator } from "../propagation/create-propagator.js";
@@ -16,6 +17,7 @@ import { LinkAwareSampler } from "./LinkAwareSampler.js";
 import { RestoredRootSampler } from "./RestoredRootSampler.js";
 import { otlpHttp, resources, sdkNode, sdkTraceBase } from "./sdk-modules.js";
 import { resolveSampler, resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
+import { warnOnce } from "../warn-once.js";
 
 export { type StartTracingOptions } from "./tracing-config.js";
 
@@ -26,7 +28,11 @@ export interface TracingHandle {
    * collector is down or never answers (pending OTLP spans past the bound are dropped); the spans
    * file is flushed first, so it is complete whatever the collector does. Never rejects; calling it
    * again returns the same promise. Afterwards the global tracer provider, propagator and context
-   * manager are unregistered, so `startTracing` may be called again.
+   * manager are unregistered and the `instrumentations` it was given are disabled (their modules
+   * unpatched; the NodeSDK's own shutdown leaves them bound to its stopped tracer provider), so
+   * `startTracing` may be called again. Give it the same instrumentation instances: a new instance
+   * cannot patch a module an earlier one patched (OpenTelemetry patches a module when it is first
+   * loaded), so `startTracing` warns about one (`TRACEHOP_INSTRUMENTATION_NOT_APPLIED`).
    */
   shutdown(): Promise<void>;
 }
@@ -127,6 +133,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
+  warnOnNewInstances(options?.instrumentations);
 
   // A script that just returns never reaches the BatchSpanProcessors' timers (unref'd): flush when
   // the event loop first runs empty. Once: the flush's own work would empty the loop again and again.
@@ -154,6 +161,11 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       if (fileProcessor) await settleWithin(fileProcessor.forceFlush(), deadline, "flushing the spans file");
       await settleWithin(sdk.shutdown(), deadline, "shutting down the SDK");
     } finally {
+      // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
+      // provider: their wrappers would keep running, and after a restart with new instances (which
+      // cannot patch a loaded module again) record each request into the stopped processors.
+      rememberInstrumentations(options?.instrumentations);
+      disableInstrumentations(options?.instrumentations, "shutdown()");
       trace.disable();
       propagation.disable();
       context.disable();
@@ -223,7 +235,7 @@ const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
  * loading it, and the given instrumentations turned off. The handle's `shutdown` only ends this start.
  */
 function startDisabled(options: StartTracingOptions | undefined): TracingHandle {
-  disableInstrumentations(options?.instrumentations);
+  disableInstrumentations(options?.instrumentations, "OTEL_SDK_DISABLED");
   const handle: TracingHandle = {
     shutdown: () => {
       if (running === handle) running = undefined;
@@ -236,20 +248,65 @@ function startDisabled(options: StartTracingOptions | undefined): TracingHandle 
 
 /**
  * Disables each instrumentation (unpatching its module) and marks its config `enabled: false`, the
- * state of one constructed that way: a later `startTracing` (the NodeSDK's registration) enables it
- * again. One that throws is reported and skipped.
+ * state of one constructed that way: a later `startTracing` (the NodeSDK's registration,
+ * `registerInstrumentations`, enables only those) enables it again. One that throws is reported
+ * through `diag`, `when` naming the occasion, and skipped.
  */
-function disableInstrumentations(instrumentations: StartTracingOptions["instrumentations"]): void {
+function disableInstrumentations(
+  instrumentations: StartTracingOptions["instrumentations"],
+  when: string,
+): void {
   for (const instrumentation of instrumentations?.flat() ?? []) {
     try {
       instrumentation.disable();
       instrumentation.setConfig({ ...instrumentation.getConfig(), enabled: false });
     } catch (error) {
-      diag.warn(
-        `tracehop: OTEL_SDK_DISABLED: could not disable ${instrumentation.instrumentationName}`,
-        error,
-      );
+      diag.warn(`tracehop: ${when}: could not disable ${instrumentation.instrumentationName}`, error);
     }
+  }
+}
+
+/**
+ * The first instance of each instrumentation (by name) that a start in this process was given,
+ * recorded by `shutdown()`, for {@link warnOnNewInstances}. Its require hook, registered first, sees
+ * every load of its modules, so it can always patch them again.
+ */
+const usedBefore = new Map<string, Instrumentation>();
+
+/** Code of the process warning of {@link warnOnNewInstances}. */
+export const INSTRUMENTATION_NOT_APPLIED_WARNING = "TRACEHOP_INSTRUMENTATION_NOT_APPLIED";
+
+/** At shutdown: records the instrumentations of this start, for {@link warnOnNewInstances}. */
+function rememberInstrumentations(instrumentations: StartTracingOptions["instrumentations"]): void {
+  for (const instrumentation of instrumentations?.flat() ?? [])
+    if (!usedBefore.has(instrumentation.instrumentationName))
+      usedBefore.set(instrumentation.instrumentationName, instrumentation);
+}
+
+/**
+ * Warns (`warnOnce`: `diag.warn` and the process warning `TRACEHOP_INSTRUMENTATION_NOT_APPLIED`) about
+ * an instrumentation that is another instance than the first one of its name a start in this process
+ * was given.
+ * OpenTelemetry patches a module when it is loaded, through one require-in-the-middle hook per process
+ * that keeps the module it patched and does not call later hooks for it (OpenTelemetry's rule: create
+ * an instrumentation before its module is first required): a module loaded while the earlier instance
+ * was enabled (`node:http` for the HTTP instrumentation, once a server was created) is never patched
+ * by the new instance, and its calls are not traced, without an error. The first instance patches
+ * it again when given to `startTracing` (its `enable()` re-applies its patch to the module it saw).
+ * Whether the module was loaded is not public API, so this warns on every new instance.
+ */
+function warnOnNewInstances(instrumentations: StartTracingOptions["instrumentations"]): void {
+  for (const instrumentation of instrumentations?.flat() ?? []) {
+    const before = usedBefore.get(instrumentation.instrumentationName);
+    if (before === undefined || before === instrumentation) continue;
+    const name = instrumentation.instrumentationName;
+    const message =
+      `tracehop: startTracing was given a new ${name} instance, but an earlier startTracing in this ` +
+      `process was given another one: OpenTelemetry patches a module once, when it is first loaded, so ` +
+      `a module the earlier instance patched is not patched by the new one and its calls are not traced. ` +
+      `Give each startTracing the instance the first one was given (shutdown() disabled it; ` +
+      `startTracing enables it and it patches its modules again), or start each SDK in its own process`;
+    warnOnce(message, message, INSTRUMENTATION_NOT_APPLIED_WARNING);
   }
 }
 

@@ -94,7 +94,11 @@ export interface StartTracingOptions {
    * Datadog Synthetics root (parent id 0) follows its sampling priority (`RestoredRootSampler`).
    */
   sampler?: Sampler;
-  /** Instrumentations registered by the NodeSDK (e.g. `new HttpInstrumentation()`). Default: none. */
+  /**
+   * Instrumentations registered by the NodeSDK (e.g. `new HttpInstrumentation()`). Default: none.
+   * `shutdown()` disables them; a later `startTracing` in the same process needs the same instances
+   * (a new one cannot patch a module already loaded: `TRACEHOP_INSTRUMENTATION_NOT_APPLIED`).
+   */
   instrumentations?: (Instrumentation | Instrumentation[])[];
   /** Upper bound of `shutdown()` in milliseconds (default 5000): spans still pending then are dropped. */
   shutdownTimeoutMillis?: number;

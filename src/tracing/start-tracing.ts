@@ -70,6 +70,11 @@ let running: TracingHandle | undefined;
  * spans are not lost. No signal handler is installed: a process stopped by a signal (SIGTERM from an
  * orchestrator, Ctrl-C) or by `process.exit()` must call {@link TracingHandle.shutdown} itself.
  *
+ * Environment settings it cannot use as written (an unknown OTEL_TRACES_EXPORTER value or
+ * OTEL_TRACES_SAMPLER, an OTLP protocol other than http/json, ...) are ignored with a warning saying
+ * what applies instead: `diag.warn` and a `TRACEHOP_*` process warning, visible without a diag logger
+ * (they are read before the NodeSDK sets up the OTEL_LOG_LEVEL one; docs/export.md lists them).
+ *
  * OTEL_SDK_DISABLED=true starts nothing (no tracer provider, propagator or context manager, as the
  * NodeSDK does) and also turns off the given instrumentations: an OpenTelemetry instrumentation
  * patches its module when it is constructed (`InstrumentationBase` enables itself unless built with

@@ -9,7 +9,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic
 import { resolve as resolvePath } from "node:path";
 import { resources, samplerFromEnv, sdkTraceBase } from "./sdk-modules.js";
 import { spansFileProblem } from "./file-exporter.js";
-import { emitSettingWarningOnce } from "../warn-once.js";
+import { emitSettingWarningOnce, warnOnce } from "../warn-once.js";
 
 /**
  * `deployment.environment.name` (OpenTelemetry semantic conventions 1.27+, incubating): the resource
@@ -26,6 +26,19 @@ export const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
  * for `options.spansFile`.
  */
 export const BAD_SPANS_FILE_WARNING = "TRACEHOP_BAD_SPANS_FILE";
+
+/** Code of the process warning for an OTEL_TRACES_EXPORTER value startTracing does not support. */
+export const UNSUPPORTED_TRACES_EXPORTER_WARNING = "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER";
+/** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL other than http/json. */
+export const UNSUPPORTED_OTLP_PROTOCOL_WARNING = "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL";
+/** Code of the process warning for an OTEL_TRACES_SAMPLER value the NodeSDK does not know. */
+export const UNKNOWN_SAMPLER_WARNING = "TRACEHOP_UNKNOWN_SAMPLER";
+/** Code of the process warning for an OTEL_TRACES_SAMPLER_ARG that is not a ratio from 0 to 1. */
+export const BAD_SAMPLER_ARG_WARNING = "TRACEHOP_BAD_SAMPLER_ARG";
+/** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT that is not a positive number. */
+export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
+/** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
+export const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
 
 /** Spans file used when neither a file nor any exporter is configured. */
 export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
@@ -181,9 +194,6 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   const otlpRequested = options.otlpEndpoint !== undefined;
   const otlpUrl = otlpRequested ? tracesUrl("options.otlpEndpoint", options.otlpEndpoint) : undefined;
   const exporters = getStringListFromEnv("OTEL_TRACES_EXPORTER") ?? [];
-  for (const name of exporters)
-    if (name !== "otlp" && name !== "console" && name !== "none")
-      diag.warn(`tracehop: OTEL_TRACES_EXPORTER value "${name}" is not supported by startTracing; ignored`);
   const otlpOn = otlpRequested || otlpEnabledByEnv(exporters);
   let otlp: TracingConfig["otlp"];
   if (otlpOn) {
@@ -233,6 +243,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     }
     spansFile ??= defaultSpansFile;
   }
+  warnUnsupportedExporters(exporters, { otlp: otlp !== undefined, console: consoleOn, spansFile });
 
   if (options.sampler !== undefined) requireMethods("sampler", options.sampler, ["shouldSample"]);
   if (options.propagator !== undefined)
@@ -323,10 +334,22 @@ function checkEndpointEnv(): void {
 
 /** @opentelemetry/exporter-trace-otlp-http speaks OTLP/HTTP with JSON bodies only. */
 function checkProtocolEnv(): void {
-  const protocol =
-    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? getStringFromEnv("OTEL_EXPORTER_OTLP_PROTOCOL");
-  if (protocol !== undefined && protocol !== "http/json")
-    diag.warn(`tracehop: OTLP protocol "${protocol}" is not supported by startTracing; sending http/json`);
+  const name =
+    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") !== undefined
+      ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+      : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  const protocol = getStringFromEnv(name);
+  if (protocol === undefined || protocol === "http/json") return;
+  warnSetting(
+    `tracehop: ${name}="${protocol}" is not supported by startTracing, which sends OTLP/HTTP with JSON ` +
+      `bodies (http/json) instead` +
+      (protocol === "grpc"
+        ? ` to the same endpoint: an OTLP/gRPC port (4317) refuses it, every Collector OTLP/HTTP receiver ` +
+          `(port 4318) accepts it`
+        : ``) +
+      `; set ${name}=http/json or unset it`,
+    UNSUPPORTED_OTLP_PROTOCOL_WARNING,
+  );
 }
 
 function exportTimeoutFromEnv(): number {
@@ -335,7 +358,11 @@ function exportTimeoutFromEnv(): number {
     if (raw === undefined) continue;
     const value = Number(raw);
     if (Number.isFinite(value) && value > 0) return value;
-    diag.warn(`tracehop: ${name}="${raw}" is not a positive number of milliseconds; ignored`);
+    warnSetting(
+      `tracehop: ${name}="${raw}" is not a positive number of milliseconds; ignored (the next setting or ` +
+        `the default, ${DEFAULT_EXPORT_TIMEOUT_MILLIS} ms, applies)`,
+      BAD_EXPORT_TIMEOUT_WARNING,
+    );
   }
   return DEFAULT_EXPORT_TIMEOUT_MILLIS;
 }
@@ -348,8 +375,44 @@ function exportTimeoutFromEnv(): number {
  */
 export function resolveSampler(sampler: Sampler | undefined): Sampler {
   if (sampler !== undefined) return sampler;
-  return (
-    (getStringFromEnv("OTEL_TRACES_SAMPLER") === undefined ? undefined : samplerFromEnv()) ?? defaultSampler()
+  const name = getStringFromEnv("OTEL_TRACES_SAMPLER");
+  if (name === undefined) return defaultSampler();
+  const fromEnv = samplerFromEnv();
+  if (fromEnv === undefined)
+    // The NodeSDK's own report of this is a diag.error, printed only under a diag logger.
+    warnSetting(
+      `tracehop: unknown OTEL_TRACES_SAMPLER value "${name}" (known: ${ENV_SAMPLERS.join(", ")}); ` +
+        `using the default, parentbased_always_on: every trace started here is sampled`,
+      UNKNOWN_SAMPLER_WARNING,
+    );
+  else if (name.endsWith("traceidratio")) checkSamplerArg();
+  return fromEnv ?? defaultSampler();
+}
+
+/** The OTEL_TRACES_SAMPLER values the NodeSDK's `createSamplerFromEnv` knows. */
+const ENV_SAMPLERS = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
+];
+
+/**
+ * OTEL_TRACES_SAMPLER_ARG of a ratio sampler, set but not a number in [0, 1]: the NodeSDK samples
+ * every trace then (ratio 1) and says so only through `diag.error`. Unset or blank, the ratio is 1 by
+ * the specification: nothing to say.
+ */
+function checkSamplerArg(): void {
+  const raw = getStringFromEnv("OTEL_TRACES_SAMPLER_ARG");
+  if (raw === undefined) return;
+  const ratio = Number(raw);
+  if (Number.isFinite(ratio) && ratio >= 0 && ratio <= 1) return;
+  warnSetting(
+    `tracehop: OTEL_TRACES_SAMPLER_ARG="${raw}" is not a sampling ratio from 0 to 1; the sampler uses ` +
+      `ratio 1 instead: every trace started here is sampled`,
+    BAD_SAMPLER_ARG_WARNING,
   );
 }
 
@@ -357,6 +420,42 @@ export function resolveSampler(sampler: Sampler | undefined): Sampler {
 function defaultSampler(): Sampler {
   const { AlwaysOnSampler, ParentBasedSampler } = sdkTraceBase();
   return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+}
+
+/**
+ * OTEL_TRACES_EXPORTER values startTracing does not know (neither `otlp`, `console` nor `none`): each
+ * is ignored with a warning saying where spans go instead (nowhere, when nothing else is configured).
+ */
+function warnUnsupportedExporters(
+  exporters: readonly string[],
+  used: { otlp: boolean; console: boolean; spansFile: string | undefined },
+): void {
+  const unsupported = exporters.filter((name) => name !== "otlp" && name !== "console" && name !== "none");
+  if (unsupported.length === 0) return;
+  const destinations = [
+    used.otlp ? "OTLP/HTTP" : undefined,
+    used.console ? "the console" : undefined,
+    used.spansFile === undefined ? undefined : `the spans file ${used.spansFile}`,
+  ].filter((destination) => destination !== undefined);
+  const values = unsupported.map((name) => `"${name}"`).join(", ");
+  warnSetting(
+    `tracehop: OTEL_TRACES_EXPORTER ${unsupported.length === 1 ? "value" : "values"} ${values} ` +
+      `not supported by startTracing (it knows otlp, console and none); ignored: ` +
+      (destinations.length === 0
+        ? "no span is exported at all (no other exporter, no spans file)"
+        : `spans go to ${destinations.join(" and ")} only`),
+    UNSUPPORTED_TRACES_EXPORTER_WARNING,
+  );
+}
+
+/**
+ * An environment setting startTracing does not use as written, so spans are lost or not sampled,
+ * exported or described as configured: `diag.warn` and a Node process warning with `code`, once per
+ * message and process (`warnOnce`; nothing under OTEL_SDK_DISABLED). startTracing reads these before
+ * the NodeSDK sets up the OTEL_LOG_LEVEL logger, so a `diag.warn` alone would be lost.
+ */
+function warnSetting(message: string, code: string): void {
+  warnOnce(message, message, code);
 }
 
 function detectorsFromEnv(): ResourceDetector[] {
@@ -369,7 +468,12 @@ function detectorsFromEnv(): ResourceDetector[] {
   for (const name of names) {
     const detector = byName[name];
     if (detector) detectors.push(detector);
-    else diag.warn(`tracehop: OTEL_NODE_RESOURCE_DETECTORS value "${name}" is unknown; ignored`);
+    else
+      warnSetting(
+        `tracehop: OTEL_NODE_RESOURCE_DETECTORS value "${name}" is unknown (known: ` +
+          `${Object.keys(byName).join(", ")}, all, none); ignored, the spans' resource lacks what it would add`,
+        UNKNOWN_RESOURCE_DETECTOR_WARNING,
+      );
   }
   return detectors;
 }

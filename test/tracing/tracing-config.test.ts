@@ -5,6 +5,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -19,6 +20,7 @@ import {
 } from "../../src/tracing/tracing-config.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { readSpansFile } from "./otlp-helpers.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 /** Runs `fn` with exactly `vars` as the OTEL_* / TRACEHOP_* environment, then restores it. */
 function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
@@ -383,5 +385,180 @@ describe("startTracing in this process", () => {
       await again.shutdown();
       http.disable();
     }
+  });
+});
+
+// Read before the NodeSDK sets up the OTEL_LOG_LEVEL logger: a diag.warn alone was printed by nobody,
+// even with OTEL_LOG_LEVEL=warn (docs/export.md). Each is now also a process warning.
+describe("environment settings startTracing does not use as written: a process warning each", () => {
+  /** The process warnings (code, message) of resolving the options and the sampler under `vars`. */
+  const warningsOf = async (vars: Record<string, string>, options: StartTracingOptions = {}) => {
+    resetWarnings();
+    const told = await recordWarnings(() =>
+      withEnv(vars, () => {
+        const config = resolveTracingConfig({ serviceName: "s", ...options });
+        return { config, sampler: String(resolveSampler(config.sampler)) };
+      }),
+    );
+    assert.deepEqual(
+      // Not the SDK's own (a non-number OTEL_TRACES_SAMPLER_ARG is also said by @opentelemetry/core).
+      told.diagWarnings.filter((message) => message.startsWith("tracehop:")),
+      told.processWarnings.map(([, message]) => message),
+      "the same text through diag",
+    );
+    return told;
+  };
+
+  test("OTEL_TRACES_EXPORTER with an unknown value: ignored, saying where spans go (nowhere, with spansFile: false)", async () => {
+    const nowhere = await warningsOf({ OTEL_TRACES_EXPORTER: "bogus" }, { spansFile: false });
+    assert.equal(nowhere.result.config.otlp, undefined);
+    assert.equal(nowhere.result.config.spansFile, undefined);
+    assert.deepEqual(nowhere.processWarnings, [
+      [
+        "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER",
+        'tracehop: OTEL_TRACES_EXPORTER value "bogus" not supported by startTracing (it knows otlp, console ' +
+          "and none); ignored: no span is exported at all (no other exporter, no spans file)",
+      ],
+    ]);
+    const toFile = await warningsOf({ OTEL_TRACES_EXPORTER: "bogus" });
+    assert.deepEqual(toFile.processWarnings, [
+      [
+        "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER",
+        'tracehop: OTEL_TRACES_EXPORTER value "bogus" not supported by startTracing (it knows otlp, console ' +
+          `and none); ignored: spans go to the spans file ${DEFAULT_SPANS_FILE} only`,
+      ],
+    ]);
+    const toOtlp = await warningsOf({ OTEL_TRACES_EXPORTER: "otlp,zipkin,jaeger" });
+    assert.match(toOtlp.processWarnings[0]![1], /values "zipkin", "jaeger" not supported .*OTLP\/HTTP only$/);
+    assert.deepEqual((await warningsOf({ OTEL_TRACES_EXPORTER: "none" })).processWarnings, []);
+    assert.deepEqual((await warningsOf({ OTEL_TRACES_EXPORTER: "console,otlp" })).processWarnings, []);
+  });
+
+  test("an OTLP protocol other than http/json: named with the variable that set it", async () => {
+    const grpc = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4317",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+    });
+    assert.deepEqual(grpc.processWarnings, [
+      [
+        "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL",
+        'tracehop: OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported by startTracing, which sends OTLP/HTTP ' +
+          "with JSON bodies (http/json) instead to the same endpoint: an OTLP/gRPC port (4317) refuses it, every " +
+          "Collector OTLP/HTTP receiver (port 4318) accepts it; set OTEL_EXPORTER_OTLP_PROTOCOL=http/json or unset it",
+      ],
+    ]);
+    const protobuf = await warningsOf(
+      { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" },
+      { otlpEndpoint: "http://collector:4318" },
+    );
+    assert.deepEqual(
+      protobuf.processWarnings.map(([code, message]) => [code, message.split(" is ")[0]]),
+      [
+        [
+          "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL",
+          'tracehop: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="http/protobuf"',
+        ],
+      ],
+    );
+    // Not exporting OTLP at all: the protocol does not matter.
+    assert.deepEqual((await warningsOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).processWarnings, []);
+  });
+
+  test("an unknown OTEL_TRACES_SAMPLER (the NodeSDK says so only through diag.error) and a ratio out of range", async () => {
+    const unknown = await warningsOf({ OTEL_TRACES_SAMPLER: "bogus" });
+    assert.match(unknown.result.sampler, /ParentBased\{root=AlwaysOnSampler/);
+    assert.deepEqual(unknown.processWarnings, [
+      [
+        "TRACEHOP_UNKNOWN_SAMPLER",
+        'tracehop: unknown OTEL_TRACES_SAMPLER value "bogus" (known: always_on, always_off, traceidratio, ' +
+          "parentbased_always_on, parentbased_always_off, parentbased_traceidratio); using the default, " +
+          "parentbased_always_on: every trace started here is sampled",
+      ],
+    ]);
+    for (const arg of ["1.5", "-0.1", "half"]) {
+      const bad = await warningsOf({
+        OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+        OTEL_TRACES_SAMPLER_ARG: arg,
+      });
+      assert.match(bad.result.sampler, /root=TraceIdRatioBased\{1\}/);
+      assert.deepEqual(bad.processWarnings, [
+        [
+          "TRACEHOP_BAD_SAMPLER_ARG",
+          `tracehop: OTEL_TRACES_SAMPLER_ARG="${arg}" is not a sampling ratio from 0 to 1; the sampler uses ` +
+            "ratio 1 instead: every trace started here is sampled",
+        ],
+      ]);
+    }
+    // Unset, the ratio is 1 by the specification; in range, used.
+    assert.deepEqual((await warningsOf({ OTEL_TRACES_SAMPLER: "traceidratio" })).processWarnings, []);
+    const fine = await warningsOf({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.5" });
+    assert.equal(fine.result.sampler, "TraceIdRatioBased{0.5}");
+    assert.deepEqual(fine.processWarnings, []);
+  });
+
+  test("a bad OTLP timeout and an unknown resource detector", async () => {
+    const timeout = await warningsOf(
+      { OTEL_EXPORTER_OTLP_TIMEOUT: "10s" },
+      { otlpEndpoint: "http://c:4318", shutdownTimeoutMillis: 20_000 },
+    );
+    assert.equal(timeout.result.config.otlp?.timeoutMillis, 10_000);
+    assert.deepEqual(timeout.processWarnings, [
+      [
+        "TRACEHOP_BAD_EXPORT_TIMEOUT",
+        'tracehop: OTEL_EXPORTER_OTLP_TIMEOUT="10s" is not a positive number of milliseconds; ignored (the ' +
+          "next setting or the default, 10000 ms, applies)",
+      ],
+    ]);
+    const detectors = await warningsOf({ OTEL_NODE_RESOURCE_DETECTORS: "env,hots" });
+    assert.equal(detectors.result.config.detectors.length, 1);
+    assert.deepEqual(detectors.processWarnings, [
+      [
+        "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR",
+        'tracehop: OTEL_NODE_RESOURCE_DETECTORS value "hots" is unknown (known: env, host, os, process, ' +
+          "serviceinstance, all, none); ignored, the spans' resource lacks what it would add",
+      ],
+    ]);
+  });
+
+  test("nothing under OTEL_SDK_DISABLED=true (nothing is exported anyway)", async () => {
+    const disabled = await warningsOf({
+      OTEL_SDK_DISABLED: "true",
+      OTEL_TRACES_EXPORTER: "bogus",
+      OTEL_TRACES_SAMPLER: "bogus",
+    });
+    assert.deepEqual(disabled.processWarnings, []);
+  });
+
+  test("a process started with OTEL_LOG_LEVEL=warn prints each on stderr", () => {
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        [
+          `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+          `await startTracing({ serviceName: "env", spansFile: false }).shutdown();`,
+        ].join("\n"),
+      ],
+      {
+        cwd: join(import.meta.dirname, "../.."),
+        encoding: "utf8",
+        timeout: 30_000,
+        env: {
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(([key]) => !/^(OTEL_|TRACEHOP_)/.test(key)),
+          ),
+          OTEL_LOG_LEVEL: "warn",
+          OTEL_TRACES_SAMPLER: "bogus",
+          OTEL_TRACES_EXPORTER: "bogus",
+        },
+      },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const codes = [...child.stderr.matchAll(/\[(TRACEHOP_[A-Z_]+)\] Warning: /g)].map((match) => match[1]);
+    assert.deepEqual(codes, ["TRACEHOP_UNSUPPORTED_TRACES_EXPORTER", "TRACEHOP_UNKNOWN_SAMPLER"]);
+    assert.match(child.stderr, /no span is exported at all/);
   });
 });

@@ -6,9 +6,9 @@ import {
   trace,
   type TracerProvider,
 } from "@opentelemetry/api";
-import { getStringFromEnv } from "@opentelemetry/core";
+import { ExportResultCode, getStringFromEnv, type ExportResult } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
-import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { contextManagerRegistered } from "../context/run-in-span.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
@@ -62,8 +62,9 @@ let running: TracingHandle | undefined;
  *
  * Resilience: a collector that is down or slow never fails the application. Each export is bounded
  * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
- * destination (more are dropped), failures are reported through `diag`, never as a rejection, and
- * {@link TracingHandle.shutdown} is bounded.
+ * destination (more are dropped), failures are reported through `diag`, never as a rejection (the
+ * last OTLP export's, at shutdown or before exit, in one line: `the final export of 2 spans to <url>
+ * failed: <reason>`), and {@link TracingHandle.shutdown} is bounded.
  *
  * Exit: when the process is about to exit because its event loop ran empty (`beforeExit`: a script
  * that just returns), the span processors are flushed once, within `shutdownTimeoutMillis`, so its
@@ -118,11 +119,14 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   // First, so that the export processors' onStart sees the links too.
   const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor()];
   if (fileProcessor) spanProcessors.push(fileProcessor);
+  let otlpExporter: FailureRecordingExporter | undefined;
   if (config.otlp) {
     const { url, timeoutMillis } = config.otlp;
     const { OTLPTraceExporter } = otlpHttp();
-    const exporter = new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis });
-    spanProcessors.push(new BatchSpanProcessor(exporter, { ...config.batch }));
+    otlpExporter = new FailureRecordingExporter(
+      new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis }),
+    );
+    spanProcessors.push(new BatchSpanProcessor(otlpExporter, { ...config.batch }));
   }
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
 
@@ -143,12 +147,23 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   // A script that just returns never reaches the BatchSpanProcessors' timers (unref'd): flush when
   // the event loop first runs empty. Once: the flush's own work would empty the loop again and again.
   // No signal handler: installing one would change how the process reacts to the signal.
+  // A last OTLP export that failed (the collector refused, down, or answering an error) is said as
+  // such, in one line, without the stack; any other failure is reported with its error.
+  const exportFailure = (error: unknown, what: string): string | undefined => {
+    const lost = otlpExporter?.lostSpans(error);
+    return lost === undefined
+      ? undefined
+      : `tracehop: the ${what} of ${plural(lost, "span")} to ${config.otlp!.destination} failed: ` +
+          `${failureReason(error)}; those spans are lost`;
+  };
   const flushBeforeExit = (): void => {
     const deadline = Date.now() + config.shutdownTimeoutMillis;
+    otlpExporter?.mark();
     void settleWithin(
       Promise.all(spanProcessors.map((processor) => processor.forceFlush())),
       deadline,
       "flushing spans before exit",
+      (error) => exportFailure(error, "export before exit"),
     );
   };
   process.once("beforeExit", flushBeforeExit);
@@ -164,7 +179,10 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       // The file exporter writes synchronously: flushing it first keeps the file whole even when the
       // OTLP processor never finishes.
       if (fileProcessor) await settleWithin(fileProcessor.forceFlush(), deadline, "flushing the spans file");
-      await settleWithin(sdk.shutdown(), deadline, "shutting down the SDK");
+      otlpExporter?.mark();
+      await settleWithin(sdk.shutdown(), deadline, "shutting down the SDK", (error) =>
+        exportFailure(error, "final export"),
+      );
     } finally {
       // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
       // provider: their wrappers would keep running, and after a restart with new instances (which
@@ -315,8 +333,88 @@ function warnOnNewInstances(instrumentations: StartTracingOptions["instrumentati
   }
 }
 
-/** Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown. */
-function settleWithin(work: Promise<unknown>, deadline: number, what: string): Promise<void> {
+/**
+ * The OTLP exporter, with each failed export's error recorded (one made when the exporter gave none),
+ * so that the rejection of a flush or a shutdown it causes can be told from another failure of the SDK
+ * and said with the number of spans lost.
+ */
+class FailureRecordingExporter implements SpanExporter {
+  /** The error of each failed export, with its number of spans. */
+  private readonly failures = new WeakMap<object, number>();
+  /** Spans of the failed exports begun since the last {@link mark}. */
+  private failedSinceMark = 0;
+  private generation = 0;
+
+  constructor(private readonly exporter: SpanExporter) {}
+
+  /** Starts counting the failed spans of the exports begun from now on (a flush, a shutdown). */
+  mark(): void {
+    this.generation++;
+    this.failedSinceMark = 0;
+  }
+
+  /**
+   * For the rejection `error` of a flush or shutdown begun at the last {@link mark}: the spans its
+   * failed exports held, when `error` is an export failure of this exporter; else `undefined`.
+   */
+  lostSpans(error: unknown): number | undefined {
+    if (typeof error !== "object" || error === null) return undefined;
+    const spans = this.failures.get(error);
+    return spans === undefined ? undefined : Math.max(spans, this.failedSinceMark);
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const generation = this.generation;
+    this.exporter.export(spans, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) return resultCallback(result);
+      const error: Error =
+        typeof result.error === "object" && result.error !== null
+          ? result.error
+          : new Error(`the OTLP exporter reported a failure (${String(result.error ?? "no error given")})`);
+      this.failures.set(error, spans.length);
+      if (generation === this.generation) this.failedSinceMark += spans.length;
+      resultCallback({ ...result, error });
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.exporter.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.exporter.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * What an export error says, in one line: `HTTP <status> <text>` for the collector's answer (an
+ * `OTLPExporterError` with a status code), else the error's message (`connect ECONNREFUSED
+ * 127.0.0.1:4318`, `Request Timeout`).
+ */
+function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { code?: unknown }).code;
+  const message = error.message || error.name;
+  return error.name === "OTLPExporterError" && typeof status === "number"
+    ? `HTTP ${status} ${message}`
+    : message;
+}
+
+/** `1 span`, `2 spans`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown.
+ * `describe` may give the whole message of a rejection it recognises (reported without the error).
+ */
+function settleWithin(
+  work: Promise<unknown>,
+  deadline: number,
+  what: string,
+  describe?: (error: unknown) => string | undefined,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(
       () => {
@@ -333,7 +431,9 @@ function settleWithin(work: Promise<unknown>, deadline: number, what: string): P
       },
       (error: unknown) => {
         clearTimeout(timer);
-        diag.warn(`tracehop: ${what} failed`, error);
+        const described = describe?.(error);
+        if (described !== undefined) diag.warn(described);
+        else diag.warn(`tracehop: ${what} failed`, error);
         resolve();
       },
     );

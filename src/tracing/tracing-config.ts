@@ -125,8 +125,11 @@ export interface TracingConfig {
   detectors: ResourceDetector[];
   /** Absolute path of the spans file, if any. */
   spansFile: string | undefined;
-  /** OTLP/HTTP export; `url` undefined means the exporter reads OTEL_EXPORTER_OTLP_* itself. */
-  otlp: { url: string | undefined; timeoutMillis: number } | undefined;
+  /**
+   * OTLP/HTTP export; `url` undefined means the exporter reads OTEL_EXPORTER_OTLP_* itself.
+   * `destination`: the URL spans are sent to either way, for messages.
+   */
+  otlp: { url: string | undefined; destination: string; timeoutMillis: number } | undefined;
   /** OTEL_TRACES_EXPORTER names `console`. */
   console: boolean;
   /** The `sampler` option (checked); {@link resolveSampler} gives the one to use. */
@@ -201,7 +204,11 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     checkProtocolEnv();
     const requested =
       optionalNumber("exportTimeoutMillis", options.exportTimeoutMillis, 1) ?? exportTimeoutFromEnv();
-    otlp = { url: otlpUrl, timeoutMillis: Math.min(requested, shutdownTimeoutMillis) };
+    otlp = {
+      url: otlpUrl,
+      destination: otlpUrl ?? otlpUrlFromEnv(),
+      timeoutMillis: Math.min(requested, shutdownTimeoutMillis),
+    };
   } else if (options.exportTimeoutMillis !== undefined) {
     optionalNumber("exportTimeoutMillis", options.exportTimeoutMillis, 1);
   }
@@ -330,6 +337,19 @@ function checkEndpointEnv(): void {
     const value = getStringFromEnv(name);
     if (value !== undefined) tracesUrl(name, value);
   }
+}
+
+/**
+ * The traces URL the OTLP exporter derives from the environment (@opentelemetry/otlp-exporter-base):
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else OTEL_EXPORTER_OTLP_ENDPOINT with `v1/traces`
+ * appended, else `http://localhost:4318/v1/traces`. Both were checked by {@link checkEndpointEnv}.
+ */
+function otlpUrlFromEnv(): string {
+  const traces = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (traces !== undefined) return new URL(traces.trim()).href;
+  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
+  if (base !== undefined) return `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  return `http://localhost:4318${OTLP_TRACES_PATH}`;
 }
 
 /** @opentelemetry/exporter-trace-otlp-http speaks OTLP/HTTP with JSON bodies only. */

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startTracing } from "../../src/tracing/start-tracing.js";
-import { readSpansFile } from "./otlp-helpers.js";
+import { readSpansFile, refusedUrl } from "./otlp-helpers.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const spansFileIn = (t: TestContext) => join(tempDir(t, "exit"), "spans.jsonl");
@@ -112,4 +112,30 @@ test("a process stopped by SIGTERM that calls shutdown() in its handler (docs/ex
     readSpansFile(spansFile).spans.map((span) => span.name),
     ["request"],
   );
+});
+
+test("a script whose collector refuses the flush before exit: the lost export is said in one line (OTEL_LOG_LEVEL=warn)", async () => {
+  const endpoint = await refusedUrl();
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      [
+        `import { trace } from "@opentelemetry/api";`,
+        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+        `startTracing({ serviceName: "short-script", spansFile: false, otlpEndpoint: "${endpoint}", shutdownTimeoutMillis: 2000 });`,
+        `trace.getTracer("script").startSpan("last words").end();`,
+      ].join("\n"),
+    ],
+    { cwd: ROOT, encoding: "utf8", env: { ...CHILD_ENV, OTEL_LOG_LEVEL: "warn" }, timeout: 30_000 },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  const { port } = new URL(endpoint);
+  assert.deepEqual(child.stderr.trim().split("\n"), [
+    `tracehop: the export before exit of 1 span to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
+      `127.0.0.1:${port}; those spans are lost`,
+  ]);
 });

@@ -8,6 +8,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { readSpansFile, refusedUrl, runHop, startOtlpReceiver, type HopResult } from "./otlp-helpers.js";
 
@@ -27,20 +29,49 @@ function tempDir(t: { after(fn: () => void): void }): string {
 }
 
 describe("startTracing with a collector that is down or slow", () => {
-  test("connection refused: exits 0, no unhandled rejection, spans file holds every span", async (t) => {
+  test("connection refused: exits 0, no unhandled rejection, spans file holds every span; with OTEL_LOG_LEVEL=warn the lost export is said in one line", async (t) => {
     const spansFile = join(tempDir(t), "spans.jsonl");
-    const report = assertExitedCleanly(
-      await runHop({
-        HOP_ROLE: "api",
-        HOP_SERVICE: "api",
-        HOP_SPANS_FILE: spansFile,
-        OTEL_EXPORTER_OTLP_ENDPOINT: await refusedUrl(),
-        HOP_SHUTDOWN_MS: "2000",
-      }),
-    );
+    const endpoint = await refusedUrl();
+    const result = await runHop({
+      HOP_ROLE: "api",
+      HOP_SERVICE: "api",
+      HOP_SPANS_FILE: spansFile,
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_LOG_LEVEL: "warn",
+      HOP_SHUTDOWN_MS: "2000",
+    });
+    const report = assertExitedCleanly(result);
     const file = readSpansFile(spansFile);
     assert.deepEqual(file.spans.map((s) => s.spanId).sort(), [report.rootSpanId, report.spanId].sort());
     assert.deepEqual(new Set(file.spans.map((s) => s.traceId)), new Set([report.traceId]));
+    // Before: "tracehop: shutting down the SDK failed Error: connect ECONNREFUSED …" and a stack.
+    const { port } = new URL(endpoint);
+    assert.deepEqual(result.stderr.trim().split("\n"), [
+      `tracehop: the final export of 2 spans to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
+        `127.0.0.1:${port}; those spans are lost`,
+    ]);
+  });
+
+  test("the collector answers an error: the final export's failure names the HTTP status", async (t) => {
+    const collector = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => response.writeHead(400).end("bad"));
+    });
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+    t.after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+    const { port } = collector.address() as AddressInfo;
+    const result = await runHop({
+      HOP_ROLE: "api",
+      HOP_SERVICE: "api",
+      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_LOG_LEVEL: "warn",
+    });
+    assertExitedCleanly(result);
+    assert.deepEqual(result.stderr.trim().split("\n"), [
+      `tracehop: the final export of 2 spans to http://127.0.0.1:${port}/v1/traces failed: HTTP 400 Bad ` +
+        `Request; those spans are lost`,
+    ]);
   });
 
   test("collector never answers: shutdown() resolves at its bound while the request is still open", async (t) => {

@@ -237,8 +237,24 @@ describe("resolveTracingConfig: destinations", () => {
 
   test("OTEL_EXPORTER_OTLP_ENDPOINT turns OTLP on, leaves the URL to the exporter, and drops the default file", () => {
     const config = resolveWith({ serviceName: "s" }, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
-    assert.deepEqual(config.otlp, { url: undefined, timeoutMillis: 5000 });
+    assert.deepEqual(config.otlp, {
+      url: undefined,
+      destination: "http://c:4318/v1/traces",
+      timeoutMillis: 5000,
+    });
     assert.equal(config.spansFile, undefined);
+    // Where the exporter sends spans, as @opentelemetry/otlp-exporter-base derives it (for messages).
+    const destination = (vars: Record<string, string>) =>
+      resolveWith({ serviceName: "s" }, { OTEL_TRACES_EXPORTER: "otlp", ...vars }).otlp?.destination;
+    assert.equal(destination({}), "http://localhost:4318/v1/traces");
+    assert.equal(destination({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c/otlp/" }), "https://c/otlp/v1/traces");
+    assert.equal(
+      destination({
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://t:4318",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      }),
+      "http://t:4318/",
+    );
   });
 
   test("OTEL_TRACES_EXPORTER: none wins over an endpoint; otlp alone uses the exporter's default endpoint", () => {

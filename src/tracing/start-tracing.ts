@@ -69,7 +69,9 @@ let running: TracingHandle | undefined;
  * Exit: when the process is about to exit because its event loop ran empty (`beforeExit`: a script
  * that just returns), the span processors are flushed once, within `shutdownTimeoutMillis`, so its
  * spans are not lost. No signal handler is installed: a process stopped by a signal (SIGTERM from an
- * orchestrator, Ctrl-C) or by `process.exit()` must call {@link TracingHandle.shutdown} itself.
+ * orchestrator, Ctrl-C) or by `process.exit()` must call {@link TracingHandle.shutdown} itself, and
+ * so must one that dies of an uncaught exception, from an `uncaughtException` listener of its own
+ * (docs/export.md; no listener is installed either: it would change how the process fails).
  *
  * Environment settings it cannot use as written (an unknown OTEL_TRACES_EXPORTER value or
  * OTEL_TRACES_SAMPLER, an OTLP protocol other than http/json, ...) are ignored with a warning saying

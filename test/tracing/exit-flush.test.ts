@@ -139,3 +139,54 @@ test("a script whose collector refuses the flush before exit: the lost export is
       `127.0.0.1:${port}; those spans are lost`,
   ]);
 });
+
+test("a process that dies of an uncaught exception loses its batched spans; with the uncaughtException listener of docs/export.md it keeps them and still exits 1 with the error", (t) => {
+  const run = (spansFile: string, handler: boolean, fail: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        [
+          `import { trace } from "@opentelemetry/api";`,
+          `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+          `const tracing = startTracing({ serviceName: "crash", spansFile: ${JSON.stringify(spansFile)} });`,
+          ...(handler
+            ? [
+                `process.once("uncaughtException", async (error, origin) => {`,
+                `  console.error(origin === "unhandledRejection" ? "Unhandled rejection:" : "Uncaught exception:", error);`,
+                `  await tracing.shutdown();`,
+                `  process.exit(1);`,
+                `});`,
+              ]
+            : []),
+          `trace.getTracer("crash").startSpan("before the crash").end();`,
+          `setTimeout(() => { ${fail} }, 10);`,
+        ].join("\n"),
+      ],
+      { cwd: ROOT, encoding: "utf8", env: CHILD_ENV, timeout: 30_000 },
+    );
+  const dir = tempDir(t, "crash");
+  const lost = run(join(dir, "lost.jsonl"), false, `throw new Error("boom")`);
+  assert.equal(lost.status, 1);
+  assert.match(lost.stderr, /Error: boom/);
+  assert.equal(existsSync(join(dir, "lost.jsonl")), false, "no beforeExit: the batch never left");
+
+  const thrown = run(join(dir, "thrown.jsonl"), true, `throw new Error("boom")`);
+  assert.equal(thrown.status, 1);
+  assert.match(thrown.stderr, /^Uncaught exception: Error: boom/);
+  assert.deepEqual(
+    readSpansFile(join(dir, "thrown.jsonl")).spans.map((span) => span.name),
+    ["before the crash"],
+  );
+
+  const rejected = run(join(dir, "rejected.jsonl"), true, `Promise.reject(new Error("no"))`);
+  assert.equal(rejected.status, 1);
+  assert.match(rejected.stderr, /^Unhandled rejection: Error: no/);
+  assert.deepEqual(
+    readSpansFile(join(dir, "rejected.jsonl")).spans.map((span) => span.name),
+    ["before the crash"],
+  );
+});

@@ -460,6 +460,7 @@ function warnUnsupportedExporters(
   const values = unsupported.map((name) => `"${name}"`).join(", ");
   warnSetting(
     `tracehop: OTEL_TRACES_EXPORTER ${unsupported.length === 1 ? "value" : "values"} ${values} ` +
+      `${unsupported.length === 1 ? "is" : "are"} ` +
       `not supported by startTracing (it knows otlp, console and none); ignored: ` +
       (destinations.length === 0
         ? "no span is exported at all (no other exporter, no spans file)"
@@ -491,7 +492,8 @@ function detectorsFromEnv(): ResourceDetector[] {
     else
       warnSetting(
         `tracehop: OTEL_NODE_RESOURCE_DETECTORS value "${name}" is unknown (known: ` +
-          `${Object.keys(byName).join(", ")}, all, none); ignored, the spans' resource lacks what it would add`,
+          `${Object.keys(byName).join(", ")}, all, none); ignored, the spans' resource lacks what it ` +
+          `would add`,
         UNKNOWN_RESOURCE_DETECTOR_WARNING,
       );
   }

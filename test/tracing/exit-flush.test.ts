@@ -126,7 +126,8 @@ test("a script whose collector refuses the flush before exit: the lost export is
       [
         `import { trace } from "@opentelemetry/api";`,
         `import { startTracing } from "./src/tracing/start-tracing.ts";`,
-        `startTracing({ serviceName: "short-script", spansFile: false, otlpEndpoint: "${endpoint}", shutdownTimeoutMillis: 2000 });`,
+        `startTracing({ serviceName: "short-script", spansFile: false, otlpEndpoint: "${endpoint}",`,
+        `  shutdownTimeoutMillis: 2000 });`,
         `trace.getTracer("script").startSpan("last words").end();`,
       ].join("\n"),
     ],
@@ -156,7 +157,10 @@ test("a process that dies of an uncaught exception loses its batched spans; with
           ...(handler
             ? [
                 `process.once("uncaughtException", async (error, origin) => {`,
-                `  console.error(origin === "unhandledRejection" ? "Unhandled rejection:" : "Uncaught exception:", error);`,
+                `  console.error(`,
+                `    origin === "unhandledRejection" ? "Unhandled rejection:" : "Uncaught exception:",`,
+                `    error,`,
+                `  );`,
                 `  await tracing.shutdown();`,
                 `  process.exit(1);`,
                 `});`,

@@ -432,20 +432,23 @@ describe("environment settings startTracing does not use as written: a process w
     assert.deepEqual(nowhere.processWarnings, [
       [
         "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER",
-        'tracehop: OTEL_TRACES_EXPORTER value "bogus" not supported by startTracing (it knows otlp, console ' +
-          "and none); ignored: no span is exported at all (no other exporter, no spans file)",
+        'tracehop: OTEL_TRACES_EXPORTER value "bogus" is not supported by startTracing (it knows ' +
+          "otlp, console and none); ignored: no span is exported at all (no other exporter, no spans file)",
       ],
     ]);
     const toFile = await warningsOf({ OTEL_TRACES_EXPORTER: "bogus" });
     assert.deepEqual(toFile.processWarnings, [
       [
         "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER",
-        'tracehop: OTEL_TRACES_EXPORTER value "bogus" not supported by startTracing (it knows otlp, console ' +
-          `and none); ignored: spans go to the spans file ${DEFAULT_SPANS_FILE} only`,
+        'tracehop: OTEL_TRACES_EXPORTER value "bogus" is not supported by startTracing (it knows ' +
+          `otlp, console and none); ignored: spans go to the spans file ${DEFAULT_SPANS_FILE} only`,
       ],
     ]);
     const toOtlp = await warningsOf({ OTEL_TRACES_EXPORTER: "otlp,zipkin,jaeger" });
-    assert.match(toOtlp.processWarnings[0]![1], /values "zipkin", "jaeger" not supported .*OTLP\/HTTP only$/);
+    assert.match(
+      toOtlp.processWarnings[0]![1],
+      /values "zipkin", "jaeger" are not supported .*OTLP\/HTTP only$/,
+    );
     assert.deepEqual((await warningsOf({ OTEL_TRACES_EXPORTER: "none" })).processWarnings, []);
     assert.deepEqual((await warningsOf({ OTEL_TRACES_EXPORTER: "console,otlp" })).processWarnings, []);
   });
@@ -458,9 +461,10 @@ describe("environment settings startTracing does not use as written: a process w
     assert.deepEqual(grpc.processWarnings, [
       [
         "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL",
-        'tracehop: OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported by startTracing, which sends OTLP/HTTP ' +
-          "with JSON bodies (http/json) instead to the same endpoint: an OTLP/gRPC port (4317) refuses it, every " +
-          "Collector OTLP/HTTP receiver (port 4318) accepts it; set OTEL_EXPORTER_OTLP_PROTOCOL=http/json or unset it",
+        'tracehop: OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported by startTracing, which sends ' +
+          "OTLP/HTTP with JSON bodies (http/json) instead to the same endpoint: an OTLP/gRPC port (4317) " +
+          "refuses it, every Collector OTLP/HTTP receiver (port 4318) accepts it; set " +
+          "OTEL_EXPORTER_OTLP_PROTOCOL=http/json or unset it",
       ],
     ]);
     const protobuf = await warningsOf(
@@ -500,8 +504,8 @@ describe("environment settings startTracing does not use as written: a process w
       assert.deepEqual(bad.processWarnings, [
         [
           "TRACEHOP_BAD_SAMPLER_ARG",
-          `tracehop: OTEL_TRACES_SAMPLER_ARG="${arg}" is not a sampling ratio from 0 to 1; the sampler uses ` +
-            "ratio 1 instead: every trace started here is sampled",
+          `tracehop: OTEL_TRACES_SAMPLER_ARG="${arg}" is not a sampling ratio from 0 to 1; the sampler ` +
+            "uses ratio 1 instead: every trace started here is sampled",
         ],
       ]);
     }

@@ -146,9 +146,6 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   sdk.start();
   warnOnNewInstances(options?.instrumentations);
 
-  // A script that just returns never reaches the BatchSpanProcessors' timers (unref'd): flush when
-  // the event loop first runs empty. Once: the flush's own work would empty the loop again and again.
-  // No signal handler: installing one would change how the process reacts to the signal.
   // A last OTLP export that failed (the collector refused, down, or answering an error) is said as
   // such, in one line, without the stack; any other failure is reported with its error.
   const exportFailure = (error: unknown, what: string): string | undefined => {
@@ -158,6 +155,9 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       : `tracehop: the ${what} of ${plural(lost, "span")} to ${config.otlp!.destination} failed: ` +
           `${failureReason(error)}; those spans are lost`;
   };
+  // A script that just returns never reaches the BatchSpanProcessors' timers (unref'd): flush when
+  // the event loop first runs empty. Once: the flush's own work would empty the loop again and again.
+  // No signal handler: installing one would change how the process reacts to the signal.
   const flushBeforeExit = (): void => {
     const deadline = Date.now() + config.shutdownTimeoutMillis;
     otlpExporter?.mark();
@@ -329,7 +329,7 @@ function warnOnNewInstances(instrumentations: StartTracingOptions["instrumentati
       `tracehop: startTracing was given a new ${name} instance, but an earlier startTracing in this ` +
       `process was given another one: OpenTelemetry patches a module once, when it is first loaded, so ` +
       `a module the earlier instance patched is not patched by the new one and its calls are not traced. ` +
-      `Give each startTracing the instance the first one was given (shutdown() disabled it; ` +
+      `Give each startTracing the instance the first startTracing was given (shutdown() disabled it; ` +
       `startTracing enables it and it patches its modules again), or start each SDK in its own process`;
     warnOnce(message, message, INSTRUMENTATION_NOT_APPLIED_WARNING);
   }

@@ -411,9 +411,16 @@ export const traceCarrierSetter: TextMapSetter<TraceCarrier> = {
  * {@link NormalizedCarrier}: the names and values, in key order, as the carrier held them.
  */
 class LowerCaseCarrier {
+  /**
+   * @param names the carrier's own keys (`Object.keys`), in order
+   * @param values their values, read once
+   * @param oversized true when a value is longer than {@link MAX_CARRIER_VALUE_LENGTH} (its name is
+   *   then not among the keys the getter gives)
+   */
   constructor(
     readonly names: readonly string[],
     readonly values: readonly string[],
+    readonly oversized: boolean,
   ) {}
 }
 
@@ -447,6 +454,7 @@ export function readStoredCarrier(carrier: unknown): StoredCarrier {
   }
   if (names.length > MAX_CARRIER_KEYS) return normalizeSource(source);
   const values: string[] = new Array<string>(names.length);
+  let oversized = false;
   for (let i = 0; i < names.length; i++) {
     if (!isLowerCaseName(names[i]!)) return normalizeSource(source);
     let value: unknown;
@@ -456,9 +464,10 @@ export function readStoredCarrier(carrier: unknown): StoredCarrier {
       return normalizeSource(source); // a throwing getter: the general path skips that key
     }
     if (typeof value !== "string") return normalizeSource(source);
+    if (value.length > MAX_CARRIER_VALUE_LENGTH) oversized = true;
     values[i] = value;
   }
-  return new LowerCaseCarrier(names, values);
+  return new LowerCaseCarrier(names, values, oversized);
 }
 
 /** True for a name that {@link asciiLowerName} returns unchanged: printable ASCII without A-Z. */
@@ -475,6 +484,8 @@ export const storedCarrierGetter: TextMapGetter<StoredCarrier> = {
   keys: (carrier) => {
     if (!(carrier instanceof LowerCaseCarrier))
       return normalizedCarrierGetter.keys(carrier as NormalizedCarrier);
+    // Usually every value is within the limit: a copy of the names (a caller may change its array).
+    if (!carrier.oversized) return carrier.names.slice();
     const keys: string[] = [];
     for (let i = 0; i < carrier.names.length; i++)
       if (carrier.values[i]!.length <= MAX_CARRIER_VALUE_LENGTH) keys.push(carrier.names[i]!);
@@ -484,14 +495,18 @@ export const storedCarrierGetter: TextMapGetter<StoredCarrier> = {
     if (!(carrier instanceof LowerCaseCarrier))
       return normalizedCarrierGetter.get(carrier as NormalizedCarrier, key);
     if (typeof key !== "string") return undefined;
-    const name = asciiLowerName(key);
-    if (name === undefined) return undefined;
     const names = carrier.names;
-    for (let i = 0; i < names.length; i++) {
-      if (names[i] !== name) continue;
-      const value = carrier.values[i]!;
-      return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
+    // A name asked as the carrier spells it (what every style asks, lower case): found without
+    // lower-casing it first. Every name of the carrier is its own asciiLowerName, so a name equal to
+    // `key` is the one the lower-cased key would find.
+    let at = names.indexOf(key);
+    if (at === -1) {
+      const name = asciiLowerName(key);
+      if (name === undefined || name === key) return undefined;
+      at = names.indexOf(name);
+      if (at === -1) return undefined;
     }
-    return undefined;
+    const value = carrier.values[at]!;
+    return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
   },
 };

@@ -83,4 +83,14 @@ describe("readStoredCarrier", () => {
     const many = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`k${i}`, "v"]));
     assert.equal(storedCarrierGetter.keys(readStoredCarrier(many)).length, 128);
   });
+
+  test("keys gives a new array each call: a caller that changes it changes no later answer", () => {
+    const read = readStoredCarrier({ traceparent: "tp", "x-datadog-trace-id": "1" });
+    const keys = storedCarrierGetter.keys(read);
+    keys.length = 0;
+    keys.push("baggage");
+    assert.deepEqual(storedCarrierGetter.keys(read), ["traceparent", "x-datadog-trace-id"]);
+    assert.equal(storedCarrierGetter.get(read, "traceparent"), "tp");
+    assert.equal(storedCarrierGetter.get(read, "baggage"), undefined);
+  });
 });

@@ -141,9 +141,10 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
  * @throws TypeError when `options.propagator` is not a TextMapPropagator or `options.context` is not a
  *   Context (see {@link captureCarrier}).
  */
-export function contextFromCarrier(carrier: unknown, options: CarrierOptions = {}): Context {
+export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): Context {
+  // No default `{}`: a call without options (the usual restore) builds and checks no options object.
   assertCarrierOptions(options, "contextFromCarrier");
-  return extractCarrier(carrier, options, true);
+  return extractCarrier(carrier, options ?? null, true);
 }
 
 /**

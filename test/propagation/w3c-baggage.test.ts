@@ -21,6 +21,7 @@ import {
 import { BaggagePropagator } from "../../src/propagation/w3c/BaggagePropagator.js";
 import { BAGGAGE_MAX_READ_LENGTH } from "../../src/propagation/w3c/constants.js";
 import {
+  canonicalBaggageEntries,
   decodeBaggageValue,
   encodeBaggageValue,
   normalizeBaggageProperties,
@@ -349,6 +350,61 @@ describe("baggage extract", () => {
     fc.assert(
       fc.property(header, (text) => assert.deepEqual(parseBaggageHeader(text), reference(text))),
       runParameters(5000),
+    );
+  });
+
+  test("the canonical form read straight into entries gives the parsed members' entries, for any header", () => {
+    // canonicalBaggageEntries (the extraction's path for the form every tracer writes) against the
+    // general route: parseBaggageHeader's members put into a Map, a repeated key keeping its first
+    // position and last value. Keys from a small alphabet repeat; values hold escapes, valid or not.
+    const model = (text: string) => {
+      const entries = new Map<string, { value: string; metadata?: string }>();
+      for (const { key, value, properties } of parseBaggageHeader(text))
+        entries.set(key, properties ? { value, metadata: properties } : { value });
+      return entries.size === 0 ? undefined : [...entries];
+    };
+    const plain = (entries: Iterable<[string, BaggageEntry]>) =>
+      [...entries].map(([key, entry]): [string, { value: string; metadata?: string }] => [
+        key,
+        entry.metadata ? { value: entry.value, metadata: entry.metadata.toString() } : { value: entry.value },
+      ]);
+    const canonical = fc
+      .array(
+        fc.tuple(
+          fc.constantFrom("k", "K", "a.b", "x-y", "__proto__", "k1"),
+          fc.stringMatching(
+            /^(?:[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]|%[0-9A-Fa-f]{2}|%C3%A9|%FF){0,6}$/,
+          ),
+        ),
+        { minLength: 1, maxLength: 70 },
+      )
+      .map((members) => members.map(([key, value]) => `${key}=${value}`).join(","));
+    const header = fc.oneof(
+      canonical,
+      canonical.map((text) => `${text};p`),
+      canonical.map((t) => ` ${t}`),
+      oddBaggage,
+    );
+    fc.assert(
+      fc.property(header, (text) => {
+        const got = propagator.extractBaggage({ baggage: text }, getter);
+        assert.deepEqual(got === undefined ? undefined : plain(got.getAllEntries()), model(text));
+        const entries = canonicalBaggageEntries(text);
+        if (entries !== undefined) assert.deepEqual(plain(entries), model(text));
+      }),
+      runParameters(3000),
+    );
+    assert.equal(canonicalBaggageEntries("k=v;p"), undefined, "properties: not the canonical form");
+    assert.equal(
+      canonicalBaggageEntries(Array.from({ length: 65 }, (_, i) => `k${i}=v`).join(",")),
+      undefined,
+    );
+    assert.deepEqual(
+      [...canonicalBaggageEntries("a=1,b=%C3%A9,a=3")!],
+      [
+        ["a", { value: "3" }],
+        ["b", { value: "é" }],
+      ],
     );
   });
 

@@ -10,7 +10,7 @@ import {
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { BAGGAGE_HEADER } from "./constants.js";
-import { parseBaggageHeader, serializeBaggage } from "./baggage.js";
+import { canonicalBaggageEntries, parseBaggageHeader, serializeBaggage } from "./baggage.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 
 /**
@@ -57,6 +57,9 @@ export class BaggagePropagator implements TextMapPropagator {
       const value = getter.get(carrier, BAGGAGE_HEADER);
       const header = Array.isArray(value) ? value.filter((v) => typeof v === "string").join(",") : value;
       if (typeof header !== "string" || header.length === 0) return undefined;
+      // The form every tracer writes: its entries read straight into the Map (same entries, same order).
+      const canonical = canonicalBaggageEntries(header);
+      if (canonical !== undefined) return new W3CBaggage(canonical);
       const members = parseBaggageHeader(header);
       if (members.length === 0) return undefined;
       // A repeated key keeps its first position and its last value, as a record would.

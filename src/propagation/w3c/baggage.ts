@@ -335,6 +335,32 @@ function canonicalMembers(header: string): BaggageMember[] | undefined {
 }
 
 /**
+ * Internal: the entries the `baggage` style keeps from a header in the canonical form
+ * ({@link CANONICAL_BAGGAGE}, at most 8192 characters and 64 members), as a Map of key -> `{ value }`
+ * in member order, a repeated key keeping its first position and its last value: exactly what
+ * `BaggagePropagator` builds from {@link parseBaggageHeader}'s members, without the member array and
+ * objects in between (every tracer writes this form, so nearly every restore takes this path).
+ * `undefined` when the header is not canonical or has more than 64 members (the caller then reads it
+ * with {@link parseBaggageHeader}). Never throws.
+ */
+export function canonicalBaggageEntries(header: string): Map<string, BaggageEntry> | undefined {
+  if (header.length > BAGGAGE_MAX_BYTES || !CANONICAL_BAGGAGE.test(header)) return undefined;
+  const entries = new Map<string, BaggageEntry>();
+  let count = 0;
+  for (let start = 0; start < header.length;) {
+    // The same member count as canonicalMembers: over 64 members the general path applies the limit.
+    if (count === BAGGAGE_MAX_MEMBERS) return undefined;
+    let end = header.indexOf(",", start);
+    if (end === -1) end = header.length;
+    const equals = header.indexOf("=", start);
+    entries.set(header.slice(start, equals), { value: decodeBaggageValue(header.slice(equals + 1, end)) });
+    count++;
+    start = end + 1;
+  }
+  return entries;
+}
+
+/**
  * Serializes baggage entries (in the order given, as `Baggage.getAllEntries()` returns them) to a
  * baggage header (Baggage §3.2): `key=value[;properties]` joined by `,` with no whitespace.
  *

@@ -13,8 +13,8 @@ import {
 import { createPropagator } from "../propagation/create-propagator.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
-import { assertKnownOptions } from "../known-options.js";
-import { describeValue } from "../describe-value.js";
+import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
+import { describeValue, isPlainObject } from "../describe-value.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts. */
 export const TRACER_NAME = "tracehop";
@@ -47,7 +47,9 @@ export function assertCarrierOptions(options: unknown, where: string): void {
     throw new TypeError(
       `tracehop ${where}: options must be an object such as { propagator: createPropagator("datadog") }, got ${describeValue(options)}`,
     );
-  assertKnownOptions(options, CARRIER_OPTION_NAMES, `tracehop ${where}`);
+  // The message's prefix is built only for options that fail the check (not on every call).
+  if (!isPlainObject(options) || firstUnknownKey(options, CARRIER_OPTION_NAMES) !== undefined)
+    assertKnownOptions(options, CARRIER_OPTION_NAMES, `tracehop ${where}`);
   const given = options as CarrierOptions;
   assertPropagatorOption(given.propagator, where);
   assertContextOption(given.context, where);

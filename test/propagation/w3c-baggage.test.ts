@@ -22,11 +22,13 @@ import { BaggagePropagator } from "../../src/propagation/w3c/BaggagePropagator.j
 import { BAGGAGE_MAX_READ_LENGTH } from "../../src/propagation/w3c/constants.js";
 import {
   canonicalBaggageEntries,
+  canonicalBaggageWire,
   decodeBaggageValue,
   encodeBaggageValue,
   normalizeBaggageProperties,
   parseBaggageHeader,
   parseBaggageProperties,
+  serializeBaggage,
 } from "../../src/propagation/w3c/baggage.js";
 import { traceCarrierSetter, type TraceCarrier } from "../../src/carrier/carrier.js";
 
@@ -406,6 +408,53 @@ describe("baggage extract", () => {
         ["b", { value: "é" }],
       ],
     );
+  });
+
+  test("a baggage restored unchanged is injected as the header it was read from, exactly what serializing its entries writes", () => {
+    // canonicalBaggageWire's proof, checked: whenever the extraction keeps the header (no `%`, no `+`,
+    // no repeated key), serializeBaggage of the extracted entries writes that same text; injecting
+    // the restored baggage writes what serializeBaggage writes, kept header or not.
+    const member = fc.tuple(
+      fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,6}$/),
+      fc.stringMatching(/^(?:[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]|%[0-9A-Fa-f]{2}){0,8}$/),
+    );
+    const header = fc.oneof(
+      fc
+        .uniqueArray(member, { minLength: 1, maxLength: 66, selector: ([key]) => key })
+        .map((members) => members.map(([key, value]) => `${key}=${value}`).join(",")),
+      fc
+        .array(member, { minLength: 1, maxLength: 8 })
+        .map((members) => members.map(([key, value]) => `${key}=${value}`).join(",")),
+      oddBaggage,
+    );
+    let kept = 0;
+    fc.assert(
+      fc.property(header, (text) => {
+        const entries = canonicalBaggageEntries(text);
+        const wire = entries === undefined ? undefined : canonicalBaggageWire(text, entries);
+        if (wire !== undefined) {
+          kept++;
+          assert.equal(wire, text);
+          assert.equal(serializeBaggage(entries!), wire);
+        }
+        const restored = propagator.extractBaggage({ baggage: text }, getter);
+        if (restored === undefined) return;
+        const out: TraceCarrier = {};
+        propagator.inject(propagation.setBaggage(ROOT_CONTEXT, restored), out, traceCarrierSetter);
+        assert.equal(out.baggage, serializeBaggage(restored.getAllEntries()));
+        // A baggage derived from it (one entry more) is serialized again, not written as read.
+        const derived = restored.setEntry("added", { value: "a+b" });
+        const next: TraceCarrier = {};
+        propagator.inject(propagation.setBaggage(ROOT_CONTEXT, derived), next, traceCarrierSetter);
+        assert.equal(next.baggage, serializeBaggage(derived.getAllEntries()));
+      }),
+      runParameters(3000),
+    );
+    assert.ok(kept > 100, `the kept header was checked ${kept} times`);
+    assert.equal(canonicalBaggageWire("a=1,a=2", canonicalBaggageEntries("a=1,a=2")!), undefined);
+    assert.equal(canonicalBaggageWire("a=1+2", canonicalBaggageEntries("a=1+2")!), undefined);
+    assert.equal(canonicalBaggageWire("a=%c3%a9", canonicalBaggageEntries("a=%c3%a9")!), undefined);
+    assert.equal(canonicalBaggageWire("a=1,b=x", canonicalBaggageEntries("a=1,b=x")!), "a=1,b=x");
   });
 
   test("a header of runs of commas and OWS only yields nothing; never throws on any string", () => {

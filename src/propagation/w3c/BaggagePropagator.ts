@@ -10,7 +10,12 @@ import {
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { BAGGAGE_HEADER } from "./constants.js";
-import { canonicalBaggageEntries, parseBaggageHeader, serializeBaggage } from "./baggage.js";
+import {
+  canonicalBaggageEntries,
+  canonicalBaggageWire,
+  parseBaggageHeader,
+  serializeBaggage,
+} from "./baggage.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 
 /**
@@ -33,13 +38,18 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
  * allows deduplication, Baggage §4). Nothing valid: the context is returned unchanged. Never throws.
  *
  * Inject: the context's baggage, written with {@link serializeBaggage}; nothing is written when tracing
- * is suppressed or no entry can be written.
+ * is suppressed or no entry can be written. A baggage this class extracted and nobody changed writes
+ * the header it was read from when that is the same text (`W3CBaggage.wire`, `canonicalBaggageWire`).
  */
 export class BaggagePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const baggage = propagation.getBaggage(context);
     if (!baggage || isTracingSuppressed(context)) return;
-    const header = serializeBaggage(baggageEntries(baggage));
+    // A baggage restored unchanged writes the header it was read from (the same text, see W3CBaggage).
+    const header =
+      baggage instanceof W3CBaggage && baggage.wire !== undefined
+        ? baggage.wire
+        : serializeBaggage(baggageEntries(baggage));
     if (header) setter.set(carrier, BAGGAGE_HEADER, header);
   }
 
@@ -59,7 +69,7 @@ export class BaggagePropagator implements TextMapPropagator {
       if (typeof header !== "string" || header.length === 0) return undefined;
       // The form every tracer writes: its entries read straight into the Map (same entries, same order).
       const canonical = canonicalBaggageEntries(header);
-      if (canonical !== undefined) return new W3CBaggage(canonical);
+      if (canonical !== undefined) return new W3CBaggage(canonical, canonicalBaggageWire(header, canonical));
       const members = parseBaggageHeader(header);
       if (members.length === 0) return undefined;
       // A repeated key keeps its first position and its last value, as a record would.

@@ -12,8 +12,16 @@ import type { Baggage, BaggageEntry } from "@opentelemetry/api";
  * read the entries without the array `getAllEntries` copies (see {@link W3CBaggage.entries}).
  */
 export class W3CBaggage implements Baggage {
-  /** @param _entries the entries, owned by this Baggage from now on (never changed). */
-  constructor(private readonly _entries: Map<string, BaggageEntry>) {}
+  /**
+   * @param _entries the entries, owned by this Baggage from now on (never changed).
+   * @param wire the baggage header these entries were read from, when it is exactly what
+   *   `serializeBaggage` writes for them (`canonicalBaggageWire`); injection then writes it as it is.
+   *   A Baggage derived from this one (`setEntry`, `removeEntry`, ...) has none.
+   */
+  constructor(
+    private readonly _entries: Map<string, BaggageEntry>,
+    readonly wire?: string,
+  ) {}
 
   getEntry(key: string): BaggageEntry | undefined {
     const entry = this._entries.get(key);

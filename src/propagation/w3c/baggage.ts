@@ -361,6 +361,26 @@ export function canonicalBaggageEntries(header: string): Map<string, BaggageEntr
 }
 
 /**
+ * Internal: `header` when it is exactly what {@link serializeBaggage} writes for `entries`, the Map
+ * {@link canonicalBaggageEntries} read from it; otherwise `undefined`. True when the header holds no
+ * `%` (a decoded escape may be encoded again in another case, `%c3` as `%C3`), no `+` (which
+ * serializeBaggage encodes) and no repeated key (the Map keeps one member per key): every value is
+ * then its own encoding (baggage-octets other than `%` and `+`), every key a token, and the header
+ * `key=value` joined by `,` in the Map's order, within the 64-member / 8192-byte limits. Kept for
+ * re-injection of a baggage restored unchanged (what a service does with the baggage it received),
+ * as the datadog style keeps the `x-datadog-trace-id` it read.
+ */
+export function canonicalBaggageWire(
+  header: string,
+  entries: ReadonlyMap<string, unknown>,
+): string | undefined {
+  if (header.indexOf("%") !== -1 || header.indexOf("+") !== -1) return undefined;
+  let members = 1;
+  for (let at = header.indexOf(","); at !== -1; at = header.indexOf(",", at + 1)) members++;
+  return members === entries.size ? header : undefined;
+}
+
+/**
  * Serializes baggage entries (in the order given, as `Baggage.getAllEntries()` returns them) to a
  * baggage header (Baggage §3.2): `key=value[;properties]` joined by `,` with no whitespace.
  *

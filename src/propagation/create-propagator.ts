@@ -600,7 +600,8 @@ class MultiStylePropagator implements TextMapPropagator {
       }
     }
     if (this._behavior === "ignore") return context;
-    const baseSpan = trace.getSpanContext(context);
+    // ROOT_CONTEXT holds no span: no lookup there (see baggageOf).
+    const baseSpan = context === ROOT_CONTEXT ? undefined : trace.getSpanContext(context);
     let winner: Candidate | undefined;
     let links: Link[] | undefined;
     let baggageStyle: TextMapPropagator | undefined;
@@ -659,8 +660,7 @@ class MultiStylePropagator implements TextMapPropagator {
     if (winner?.parts !== undefined) {
       const parts = winner.parts;
       let baggage = parts.baggage;
-      if (w3cBaggage !== undefined)
-        baggage = mergeBaggage(baggage ?? propagation.getBaggage(context), w3cBaggage);
+      if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage ?? baggageOf(context), w3cBaggage);
       // One Context for the usual result; clearRoot has nothing to clear on ROOT_CONTEXT.
       if (
         parts.spanContext !== undefined &&
@@ -744,9 +744,17 @@ function extractBaggage(
   carrier: unknown,
   getter: TextMapGetter,
 ): Baggage | undefined {
-  if (style instanceof BaggagePropagator)
-    return style.extractBaggage(carrier, getter) ?? propagation.getBaggage(context);
+  if (style instanceof BaggagePropagator) return style.extractBaggage(carrier, getter) ?? baggageOf(context);
   return propagation.getBaggage(style.extract(context, carrier, getter));
+}
+
+/**
+ * The baggage of `context`: none for `ROOT_CONTEXT` (an empty context whose values never change,
+ * where extraction usually starts), without the lookup, which costs a megamorphic `getValue` call
+ * (every Context class has its own); `propagation.getBaggage` otherwise.
+ */
+function baggageOf(context: Context): Baggage | undefined {
+  return context === ROOT_CONTEXT ? undefined : propagation.getBaggage(context);
 }
 
 /** `current` with the entries of `w3c` set over it (W3C entries win over legacy `ot-baggage-*` ones). */
@@ -798,7 +806,7 @@ function extractionLink(
 function restartedTrace(context: Context, winner: Candidate, w3cBaggage: Baggage | undefined): Context {
   let baggage =
     winner.parts !== undefined
-      ? (winner.parts.baggage ?? propagation.getBaggage(context))
+      ? (winner.parts.baggage ?? baggageOf(context))
       : propagation.getBaggage(winner.context!);
   if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage, w3cBaggage);
   let result = setRestoredRoot(trace.deleteSpan(context).deleteValue(DATADOG_CONTEXT_KEY), undefined);

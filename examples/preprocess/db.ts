@@ -382,9 +382,9 @@ export const SQLITE_BUSY_TIMEOUT_MS = 100;
 /**
  * A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, {@link SQLITE_BUSY_TIMEOUT_MS}):
  * the better-sqlite3 adapter for `file:`, the pg adapter and the PostgreSQL client for
- * `postgresql://` (a new connection of its pool may take TRACEHOP_CONNECT_TIMEOUT_MS), the mariadb adapter
- * and the MySQL client for `mysql://` (the driver's own bounds: 1 s a connection, 10 s to get one from the
- * pool).
+ * `postgresql://`, the mariadb adapter and the MySQL client for `mysql://`. A new connection of either
+ * server's pool may take TRACEHOP_CONNECT_TIMEOUT_MS (config.ts connectTimeoutMs), as the start-up check's
+ * (the mariadb pool also gives up on getting one after its own 10 s, `acquireTimeout`).
  */
 export function openDatabase(url = databaseUrl()): Database {
   switch (databaseKind(url)) {
@@ -403,7 +403,9 @@ export function openDatabase(url = databaseUrl()): Database {
       return new PostgresClient({ adapter }) as unknown as Database;
     }
     case "mysql": {
-      const adapter = new PrismaMariaDb(mysqlTarget(url));
+      // The mariadb driver gives a connection 1 s by default: a server slower than that, for which
+      // TRACEHOP_CONNECT_TIMEOUT_MS was raised and which passed the start-up check, would fail every query.
+      const adapter = new PrismaMariaDb({ ...mysqlTarget(url), connectTimeout: connectTimeoutMs() });
       return new MysqlClient({ adapter }) as unknown as Database;
     }
   }

@@ -4,8 +4,9 @@
 // saying what to fix; on a real local TCP server (node:net) that stays silent.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
+import mariadb from "mariadb";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, openDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
@@ -13,6 +14,7 @@ import { isTransientDatabaseError } from "../../examples/preprocess/transient.js
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AmqpQueue, connectAmqp } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
+import { MYSQL_URL } from "../prisma/databases.js";
 import { runExample, runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -229,6 +231,56 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
       await within(db.$disconnect(), 5_000, "the client's disconnect");
     }
     await within(server.allClosed(), 2_000, "the pool's close of its socket");
+  });
+});
+
+describe("DATABASE_URL of a MySQL server that answers slowly", () => {
+  useEnv(() => ({ TRACEHOP_CONNECT_TIMEOUT_MS: "5000" }));
+
+  test("MySQL: the pipeline's Prisma client waits TRACEHOP_CONNECT_TIMEOUT_MS for a connection, as checkDatabase does", async (t) => {
+    const upstream = new URL(MYSQL_URL);
+    const probe = await mariadb
+      .createConnection({
+        host: upstream.hostname,
+        port: Number(upstream.port || 3306),
+        user: decodeURIComponent(upstream.username) || "root",
+        password: decodeURIComponent(upstream.password),
+        connectTimeout: 3_000,
+      })
+      .catch((err: Error) => err);
+    if (probe instanceof Error)
+      return t.skip(
+        `MariaDB/MySQL not reachable at ${MYSQL_URL} (${probe.message}): start it or set TRACEHOP_TEST_MYSQL_URL`,
+      );
+    await probe.end();
+    // A proxy to the real server that holds the server's greeting back for 1.5 s: a slow network or server,
+    // longer than the mariadb driver's own 1 s connect timeout, well within the 5 s set.
+    const proxy = await silentServer((socket) => {
+      const server = connect(Number(upstream.port || 3306), upstream.hostname);
+      server.pause();
+      server.on("error", () => socket.destroy());
+      socket.on("close", () => server.destroy());
+      socket.pipe(server);
+      const held = setTimeout(() => server.pipe(socket), 1_500);
+      server.on("close", () => clearTimeout(held));
+    });
+    const url = new URL(MYSQL_URL);
+    url.port = String(proxy.port);
+    const db = openDatabase(url.toString());
+    try {
+      // Before: each connection of the pool gave up after the driver's 1 s, and the query failed once the
+      // pool's 10 s to get one were over ("pool timeout: failed to retrieve a connection from pool").
+      const started = Date.now();
+      assert.deepEqual(
+        await within(db.$queryRawUnsafe<{ one: number }[]>("select 1 as one"), 8_000, "the query"),
+        [{ one: 1 }],
+      );
+      const took = Date.now() - started;
+      assert.ok(took >= 1_490 && took < 5_000, `took ${took} ms`);
+    } finally {
+      await within(db.$disconnect(), 5_000, "the client's disconnect");
+      await proxy.close();
+    }
   });
 });
 

@@ -1,9 +1,9 @@
-import { createContextKey, type Context, type Span } from "@opentelemetry/api";
+import { createContextKey, type Context } from "@opentelemetry/api";
 import { isTracingSuppressed, suppressTracing, unsuppressTracing } from "@opentelemetry/core";
 
 /**
- * The context key `withSendSpan` sets together with the suppression it puts on its callback; its
- * value is the send span. It tells that suppression (there only so that an OpenTelemetry kafkajs or
+ * The context key `withSendSpan` sets (to `true`) together with the suppression it puts on its
+ * callback. It tells that suppression (there only so that an OpenTelemetry kafkajs or
  * amqplib instrumentation starts no second send span and injects no second context) from one the
  * user set with `suppressTracing`: the flag of @opentelemetry/core is the same `true` for both.
  */
@@ -11,12 +11,12 @@ const SEND_SUPPRESSION_KEY = createContextKey("tracehop send span suppression");
 
 /**
  * Internal: `ctx` with tracing suppressed for the callback of `withSendSpan`, marked as the
- * suppression of the send span `span`. A context already suppressed is returned as it is: a
+ * suppression of a send span. A context already suppressed is returned as it is: a
  * suppression of the user's stays the user's (unmarked, so tracehop's captures respect it), and one
  * of an outer `withSendSpan` keeps its mark.
  */
-export function suppressForSend(ctx: Context, span: Span): Context {
-  return isTracingSuppressed(ctx) ? ctx : suppressTracing(ctx).setValue(SEND_SUPPRESSION_KEY, span);
+export function suppressForSend(ctx: Context): Context {
+  return isTracingSuppressed(ctx) ? ctx : suppressTracing(ctx).setValue(SEND_SUPPRESSION_KEY, true);
 }
 
 /**

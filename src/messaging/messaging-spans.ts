@@ -366,7 +366,7 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
     // The same object, filled in place; a copy when it cannot take the context (frozen, say).
     const message = writeFields(headers, carrier);
     if (!suppress) return fn(message, span);
-    return contextApi.with(suppressForSend(contextApi.active(), span), fn, undefined, message, span);
+    return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);
   };
 
   if (creationContext === undefined) {

@@ -85,19 +85,14 @@ export function resolveDdMemberInjection(
   const traceId = normalizeHexId(spanContext.traceId, 32);
   const spanId = normalizeHexId(spanContext.spanId, 16);
   if (traceId === undefined || spanId === undefined) return undefined;
-  let fields: InjectionFields;
-  if (raw) {
-    const member = decodeDdMember(raw);
-    fields = fieldsFrom(
-      spanContext,
-      member.samplingPriority,
-      member.origin,
-      member.tags,
-      member.lastParentId,
-    );
-  } else {
-    fields = fieldsFrom(spanContext, undefined, undefined, undefined, undefined);
-  }
+  const member = raw ? decodeDdMember(raw) : undefined;
+  const fields = fieldsFrom(
+    spanContext,
+    member?.samplingPriority,
+    member?.origin,
+    member?.tags,
+    member?.lastParentId,
+  );
   return {
     context,
     spanContext,
@@ -236,7 +231,7 @@ export class EncodedFields {
 
   /** Reading the tags threw: said once, and neither encoding reads them again. */
   private _unreadableTags(err: unknown): void {
-    diag.warn("tracehop: the Datadog tags of the trace could not be read; injected without them", err);
+    warnUnreadableTags(err);
     this._readableTags = undefined;
     this._ddParts = undefined;
   }
@@ -292,6 +287,11 @@ export class EncodedFields {
   }
 }
 
+/** Tags of the trace's stored Datadog context threw when read (changed in place): said on `diag`. */
+function warnUnreadableTags(err: unknown): void {
+  diag.warn("tracehop: the Datadog tags of the trace could not be read; injected without them", err);
+}
+
 /**
  * The Datadog fields to inject for `spanContext`, in both the `datadog` and the `tracecontext` style
  * (`dd=` member of tracestate) as Datadog's tracers write them, from the fields read for it: those of
@@ -327,7 +327,7 @@ function fieldsFrom(
       tags = overrideDecisionMaker(tags, sampled);
     } catch (err) {
       // Stored tags changed in place into an object that throws when read: written as no tags.
-      diag.warn("tracehop: the Datadog tags of the trace could not be read; injected without them", err);
+      warnUnreadableTags(err);
       tags = undefined;
     }
   }

@@ -38,11 +38,11 @@ const MYSQL_NULL_ROW =
  * test/fixtures/inspect-clients/psql-t-no-rows.txt and psql-At-one-null.txt are the same byte), so
  * the text cannot say which: both are said.
  */
-export const EMPTY_LINE_ROW =
+const EMPTY_LINE_ROW =
   "an empty line: no rows, or one row whose carrier is NULL (psql -t prints an empty line for a query that returns no rows, " +
   "psql -At for one NULL column; a NULL carrier was written outside a span, or by a service without the extension)";
 /** What a line `null` of line-per-row input is (a Json column holding JSON null). */
-export const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
+const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
 
 /**
  * Parses the text given to `tracehop inspect` into the carriers to inspect. The text (a leading byte

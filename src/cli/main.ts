@@ -17,7 +17,7 @@ id, sampling, origin, tags, tracestate, baggage keys, conflict links). A JSON ar
 one, null, or an empty line for a NULL column; mysql -N -B: NULL for a NULL column, its \\n \\t \\0 \\\\
 escapes undone), gives one report per row. A value that holds no carrier (null, NULL, a number)
 is a row without one (exit 1), alone or among rows, and so is a whole row whose carrier field
-holds one ({"id": 2, "traceContext": null}).
+holds such a value ({"id": 2, "traceContext": null}).
 
   <json>       the carrier as JSON text (starts with "{", or "[" for rows)
   <file>       a file holding the JSON: UTF-8, or UTF-16 with a byte order mark; at most 256 MiB

@@ -854,7 +854,11 @@ describe("tracehop inspect input", () => {
         [false, undefined],
       ],
     );
-    assert.ok(reports[2].noCarrier.startsWith("the row's traceContext field is null"));
+    assert.equal(
+      reports[2].noCarrier,
+      "the row's traceContext field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension",
+    );
+    assert.deepEqual(reports[2].diagnostics, []);
     const text = run(["inspect", "-"], JSON.stringify(rows.slice(0, 2)));
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^row 1 of 2: valid context/);

@@ -207,7 +207,8 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
         assert.equal(server.accepted, 1);
         took = await refusedWith(prepareDatabase(), dbNoAnswer("prepare", shown, server.port, name, port));
         assert.ok(took >= 290 && took < 3_000, `took ${took} ms`);
-        // Refused at its first connection (the check for tables without a migration history), not tried again.
+        // Refused at its first connection (the check for tables without a migration history), not tried
+        // again.
         assert.equal(server.accepted, 2);
         await within(server.allClosed(), 2_000, "the driver's close of its sockets");
       } finally {

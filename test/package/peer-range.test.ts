@@ -1,7 +1,8 @@
 // The peer range tracehop declares for @opentelemetry/api must be one that every package it depends on
 // (however deep) accepts: npm checks each package's own peer range, so an api version inside tracehop's
 // range but outside a dependency's is an ERESOLVE warning, or a failed install with strict peer
-// dependencies. Read from the installed tree, so that an OpenTelemetry upgrade that narrows a range fails here.
+// dependencies. Read from the installed tree, so that an OpenTelemetry upgrade that narrows a range fails
+// here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";

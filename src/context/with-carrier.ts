@@ -78,7 +78,9 @@ export interface WithCarrierOptions {
   /**
    * When the carrier was captured: a `Date`, epoch milliseconds, or ISO 8601 text. Default: the
    * `createdAt` field of the row handed in as carrier. Drives `relation: "auto"` and the
-   * `tracehop.queue.wait` attribute; an unreadable value counts as unknown.
+   * `tracehop.queue.wait` attribute; an unreadable value counts as unknown. A number from 0 to below
+   * 1e11 (before March 1973: what a Unix time in seconds looks like) is read as milliseconds all the
+   * same, and warned about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
   capturedAt?: Date | number | string;
   /** 1-based attempt number of this delivery (1 = first try); becomes `tracehop.attempt`. */

@@ -136,6 +136,15 @@ export function formatDuration(ms: number): string {
   return ms % 1_000 === 0 ? `${ms / 1_000} s` : `${ms} ms`;
 }
 
+/**
+ * What the one-line messages say of a server at `where` (`host:port`) that did not answer within
+ * `timeoutMs` milliseconds, the TCP connection and the opening handshake of `protocol` (`AMQP`,
+ * `PostgreSQL`) together: `no answer from 127.0.0.1:5672 within 10 s (TCP connect and AMQP handshake)`.
+ */
+export function noAnswerWithin(where: string, timeoutMs: number, protocol: string): string {
+  return `no answer from ${where} within ${formatDuration(timeoutMs)} (TCP connect and ${protocol} handshake)`;
+}
+
 /** Poll interval of the relay and the embedded queue, in milliseconds: TRACEHOP_POLL_MS, default 100. */
 export const POLL_INTERVAL_MS = setting("TRACEHOP_POLL_MS");
 

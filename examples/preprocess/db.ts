@@ -12,7 +12,7 @@ import {
   connectTimeoutMs,
   databaseUrl,
   firstLine,
-  formatDuration,
+  noAnswerWithin,
   redact,
   surroundingWhiteSpace,
 } from "./config.js";
@@ -278,10 +278,9 @@ function failure(kind: DatabaseKind, url: string, err: unknown): string {
   const parsed = new URL(url);
   const where = `${parsed.hostname}:${parsed.port || port}`;
   return (
-    `no answer from ${where} within ${formatDuration(connectTimeoutMs())} (TCP connect and ${server} ` +
-    `handshake). Fix the host or port in DATABASE_URL (${server}'s port: ${port} by default), start the ` +
-    `database server or raise TRACEHOP_CONNECT_TIMEOUT_MS, or unset DATABASE_URL to use the embedded SQLite ` +
-    `file.`
+    `${noAnswerWithin(where, connectTimeoutMs(), server)}. Fix the host or port in DATABASE_URL (${server}'s ` +
+    `port: ${port} by default), start the database server or raise TRACEHOP_CONNECT_TIMEOUT_MS, or unset ` +
+    `DATABASE_URL to use the embedded SQLite file.`
   );
 }
 

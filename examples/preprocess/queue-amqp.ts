@@ -10,8 +10,8 @@ import {
   BadInputError,
   connectTimeoutMs,
   firstLine,
-  formatDuration,
   MAX_TIMER_MS,
+  noAnswerWithin,
   pause,
   redact,
   SCHEME_SLASHES,
@@ -172,9 +172,9 @@ function amqpAddress(parsed: URL): string {
  */
 function noAnswerProblem(parsed: URL, timeoutMs: number): string {
   return (
-    `no answer from ${amqpAddress(parsed)} within ${formatDuration(timeoutMs)} (TCP connect and AMQP ` +
-    `handshake): fix the host or port in AMQP_URL (RabbitMQ's AMQP port: 5672, 5671 for amqps:; 15672 is ` +
-    `its management UI), start the broker or raise TRACEHOP_CONNECT_TIMEOUT_MS`
+    `${noAnswerWithin(amqpAddress(parsed), timeoutMs, "AMQP")}: fix the host or port in AMQP_URL (RabbitMQ's ` +
+    `AMQP port: 5672, 5671 for amqps:; 15672 is its management UI), start the broker or raise ` +
+    `TRACEHOP_CONNECT_TIMEOUT_MS`
   );
 }
 

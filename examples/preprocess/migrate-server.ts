@@ -213,20 +213,16 @@ function connectMysql(url: string): Promise<MysqlConnection> {
 
 /**
  * Whether `err` is a driver's error for a connection to a database server that did not open within its
- * connect timeout ({@link connectPostgres}, {@link connectMysql}, the Prisma adapters of db.ts
- * openDatabase): pg's "timeout expired" (pg/lib/client.js, `connectionTimeoutMillis`), pg-pool's
- * "Connection terminated due to connection timeout" (a new client of the pool) and "timeout exceeded when
- * trying to connect" (no client free in time); the mariadb driver's ER_CONNECTION_TIMEOUT (errno 45012,
+ * connect timeout, from {@link connectPostgres} or {@link connectMysql} (the connections of the start-up
+ * check and the migration: db.ts refuseWithoutHistory and failure): pg's "timeout expired"
+ * (pg/lib/client.js, `connectionTimeoutMillis`); the mariadb driver's ER_CONNECTION_TIMEOUT (errno 45012,
  * "Connection timeout: failed to create socket after N ms", whether or not the TCP connection opened).
+ * The pools of the pipeline's Prisma client (db.ts openDatabase) fail with their own messages, which
+ * reach the query's caller as they are.
  */
 export function connectTimedOut(err: unknown): boolean {
   const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
-  return (
-    code === "ER_CONNECTION_TIMEOUT" ||
-    message === "timeout expired" ||
-    message === "Connection terminated due to connection timeout" ||
-    message === "timeout exceeded when trying to connect"
-  );
+  return code === "ER_CONNECTION_TIMEOUT" || message === "timeout expired";
 }
 
 /**

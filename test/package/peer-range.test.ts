@@ -24,7 +24,7 @@ function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest;
 }
 
-/** The folder Node resolves the package `name` to from `fromDir`: the nearest node_modules/name up the tree. */
+/** The folder Node resolves the package `name` to from `fromDir`: the first node_modules/name upwards. */
 function packageDir(name: string, fromDir: string): string | undefined {
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const candidate = join(dir, "node_modules", name);

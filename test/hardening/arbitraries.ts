@@ -1446,7 +1446,7 @@ const datadogContextMutation: fc.Arbitrary<DatadogContextMutation> = fc.oneof(
 );
 
 /** Thrown by the getters and traps of {@link applyMutation}. */
-export class HostileAccessError extends Error {}
+class HostileAccessError extends Error {}
 
 function throwingGetter(what: string): PropertyDescriptor {
   return {

@@ -370,6 +370,7 @@ function prettyValuesHint(lines: readonly string[]): string {
   if (open !== "{" && open !== "[") return "";
   const close = open === "{" ? "}" : "]";
   const end = lines.findIndex((line, index) => index > start && line.trimEnd() === close);
+  if (end < 0) return "";
   const next = lines.slice(end + 1).find((line) => line.trim() !== "");
   if (next === undefined || !/^\s*[{[]/.test(next)) return "";
   try {

@@ -1,6 +1,5 @@
 // Transient database failures and their retry, shared by the api, the worker and the table queue.
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectTimedOut } from "./migrate-server.js";
 
 /**
  * Prisma error codes of failures that the same operation can get past when tried again
@@ -17,16 +16,26 @@ import { connectTimedOut } from "./migrate-server.js";
 const TRANSIENT_CODES = new Set(["P1008", "P2034", "P1001", "P1017"]);
 
 /**
+ * The errors of pg-pool (node-postgres' pool, behind Prisma's PostgreSQL adapter) for a connection that
+ * did not open within `connectionTimeoutMillis` (TRACEHOP_CONNECT_TIMEOUT_MS, db.ts openDatabase): a new
+ * client's connect timed out, or no client came free in time. They reach the query's caller as plain
+ * errors, without a Prisma code.
+ */
+const POOL_CONNECT_TIMEOUT_MESSAGES: ReadonlySet<unknown> = new Set([
+  "Connection terminated due to connection timeout",
+  "timeout exceeded when trying to connect",
+]);
+
+/**
  * Whether `error` is a transient database failure (see TRANSIENT_CODES): a Prisma error with one of
- * those codes, P2028 saying the transaction could not start in the given time, or a driver's connect
- * timeout that reaches the caller without a Prisma code ({@link connectTimedOut}: pg-pool's, through the
- * PostgreSQL adapter, for a server that stopped answering: the same case as P1001). Anything else
- * (a constraint violation, a missing row, a bug) is not retried.
+ * those codes, P2028 saying the transaction could not start in the given time, or a pool's connect
+ * timeout ({@link POOL_CONNECT_TIMEOUT_MESSAGES}: a server that stopped answering, the same case as
+ * P1001). Anything else (a constraint violation, a missing row, a bug) is not retried.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  if (connectTimedOut(error)) return true;
   const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code === undefined && POOL_CONNECT_TIMEOUT_MESSAGES.has(message)) return true;
   if (typeof code !== "string") return false;
   if (TRANSIENT_CODES.has(code)) return true;
   return code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction");

@@ -183,11 +183,13 @@ function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource
 }
 
 /**
- * A time as epoch milliseconds: a valid `Date`, a finite number (epoch milliseconds), or a text that
- * `Date.parse` reads (ISO 8601). `undefined` for anything else. Never throws.
+ * A time as epoch milliseconds: a valid `Date`; a finite number or a `bigint` (epoch milliseconds: a
+ * Prisma `BigInt` column); a text of decimal digits alone (epoch milliseconds: node-postgres returns an
+ * `int8` column as such text); or another text that `Date.parse` reads (ISO 8601). `undefined` for
+ * anything else. Never throws.
  *
- * A number from 0 to {@link SECONDS_LIKELY_BELOW} is still read as milliseconds, as documented, but warned
- * about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`): it is a time before March 1973, which no
+ * A time from 0 to below {@link SECONDS_LIKELY_BELOW} is still read as milliseconds, as documented, but
+ * warned about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`): it is a time before March 1973, which no
  * carrier was captured at, and is what a Unix time in seconds (an integer `createdAt` column, `Date.now() /
  * 1000`) looks like. Read as milliseconds it makes every restore decades old, so `relation: "auto"` links
  * instead of parenting and `tracehop.queue.wait` is wrong, without an error.
@@ -197,16 +199,25 @@ export function toEpochMs(value: unknown): number | undefined {
     const ms = value.getTime();
     return Number.isFinite(ms) ? ms : undefined;
   }
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) return undefined;
-    if (value >= 0 && value < SECONDS_LIKELY_BELOW) warnSecondsLike(value);
-    return value;
-  }
+  if (typeof value === "number") return epochMsOfNumber(value);
+  if (typeof value === "bigint") return epochMsOfNumber(Number(value));
   if (typeof value === "string" && value.length > 0) {
+    // Digits alone are a number of milliseconds, not the year or the odd date `Date.parse` makes of some.
+    if (DIGITS_ONLY.test(value)) return epochMsOfNumber(Number(value));
     const ms = Date.parse(value);
     return Number.isFinite(ms) ? ms : undefined;
   }
   return undefined;
+}
+
+/** A text of decimal digits alone, at most 16 (epoch milliseconds stay below 2^53 until the year 287586). */
+const DIGITS_ONLY = /^[0-9]{1,16}$/;
+
+/** `value` as epoch milliseconds when it is finite and exact (at most 2^53); warned about when it looks like seconds. */
+function epochMsOfNumber(value: number): number | undefined {
+  if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return undefined;
+  if (value >= 0 && value < SECONDS_LIKELY_BELOW) warnSecondsLike(value);
+  return value;
 }
 
 /**
@@ -221,8 +232,8 @@ function warnSecondsLike(value: number): void {
     "captured-at-seconds",
     `tracehop: a capture time (the capturedAt option or a row's createdAt) of ${value} is read as epoch ` +
       `milliseconds, ${new Date(value).toISOString()}: if it is a Unix time in seconds, give ` +
-      `milliseconds (seconds * 1000) or a Date, or relation "auto" and tracehop.queue.wait take every ` +
-      `restore for decades old`,
+      `milliseconds (seconds * 1000) or a Date; otherwise relation "auto" and tracehop.queue.wait take ` +
+      `every restore for decades old`,
     "TRACEHOP_CAPTURED_AT_SECONDS",
   );
 }

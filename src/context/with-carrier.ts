@@ -76,13 +76,14 @@ export interface WithCarrierOptions {
    */
   maxParentAge?: number;
   /**
-   * When the carrier was captured: a `Date`, epoch milliseconds, or ISO 8601 text. Default: the
-   * `createdAt` field of the row handed in as carrier. Drives `relation: "auto"` and the
-   * `tracehop.queue.wait` attribute; an unreadable value counts as unknown. A number from 0 to below
-   * 1e11 (before March 1973: what a Unix time in seconds looks like) is read as milliseconds all the
-   * same, and warned about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
+   * When the carrier was captured: a `Date`, epoch milliseconds (a number, a `bigint` or a text of
+   * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text.
+   * Default: the `createdAt` field of the row handed in as carrier. Drives `relation: "auto"` and the
+   * `tracehop.queue.wait` attribute; an unreadable value, or one beyond 2^53, counts as unknown. A time
+   * from 0 to below 1e11 (before March 1973: what a Unix time in seconds looks like) is read as
+   * milliseconds all the same, and warned about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
-  capturedAt?: Date | number | string;
+  capturedAt?: Date | number | bigint | string;
   /** 1-based attempt number of this delivery (1 = first try); becomes `tracehop.attempt`. */
   attempt?: number;
   /** 1-based run number of a repeating job restored from one carrier; `auto` links every run after 1. */

@@ -196,10 +196,37 @@ describe("queue wait", () => {
     const message =
       `tracehop: a capture time (the capturedAt option or a row's createdAt) of ${seconds} is read as ` +
       `epoch milliseconds, ${new Date(seconds).toISOString()}: if it is a Unix time in seconds, give ` +
-      `milliseconds (seconds * 1000) or a Date, or relation "auto" and tracehop.queue.wait take every ` +
-      `restore for decades old`;
+      `milliseconds (seconds * 1000) or a Date; otherwise relation "auto" and tracehop.queue.wait take ` +
+      `every restore for decades old`;
     assert.deepEqual(processWarnings, [["TRACEHOP_CAPTURED_AT_SECONDS", message]]);
     assert.deepEqual(diagWarnings, [message]);
+  });
+
+  test("a bigint or a text of digits is epoch milliseconds (a BigInt column, node-postgres' int8 text)", async () => {
+    resetWarnings();
+    const ms = Date.now() - 90_000;
+    const before = Date.now();
+    const { processWarnings } = await recordWarnings(() => {
+      withCarrier({ traceContext: W3C_CARRIER, createdAt: BigInt(ms) }, "bigint-row", () => undefined);
+      withCarrier(W3C_CARRIER, "digits-option", () => undefined, { capturedAt: String(ms) });
+      // "0" would be the year 2000 to Date.parse, and a Unix time in seconds unknown (NaN): both are numbers.
+      withCarrier(W3C_CARRIER, "seconds-text", () => undefined, {
+        capturedAt: String(Math.floor(ms / 1000)),
+      });
+      // Beyond 2^53: not exact, unknown.
+      withCarrier(W3C_CARRIER, "huge-bigint", () => undefined, { capturedAt: 2n ** 60n });
+    });
+    const after = Date.now();
+    for (const name of ["bigint-row", "digits-option"]) {
+      const wait = finishedSpan(name).attributes["tracehop.queue.wait"] as number;
+      assert.ok(wait >= (before - ms) / 1000 && wait <= (after - ms) / 1000, `${name}: wait ${wait} s`);
+    }
+    assert.ok((finishedSpan("seconds-text").attributes["tracehop.queue.wait"] as number) > 50 * 365 * 86_400);
+    assert.equal(finishedSpan("huge-bigint").attributes["tracehop.queue.wait"], undefined);
+    assert.deepEqual(
+      processWarnings.map(([code]) => code),
+      ["TRACEHOP_CAPTURED_AT_SECONDS"],
+    );
   });
 
   test("a capture time in milliseconds, a Date or ISO text is not warned about", async () => {

@@ -16,6 +16,7 @@ import { warnIfCarrierInOtherField } from "./carrier-source.js";
 import { describeValue } from "../describe-value.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
+import { markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 import {
   assertCallable,
@@ -119,6 +120,7 @@ export function withBatch<M, T>(
         parent,
       );
     inheritRandomFlag(span, parent);
+    markOwnSpan(span);
     return { span, active: trace.setSpan(parent, span) };
   });
   if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));

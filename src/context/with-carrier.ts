@@ -55,6 +55,7 @@ import {
   type ResolvedRelation,
 } from "./relation.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
+import { markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 
 /** Options of {@link withCarrier} (and of `traced`, `withBatchItem`). */
@@ -193,13 +194,25 @@ export interface RestoreScope {
 
 /**
  * Starts the span {@link withCarrier} describes, without running anything (see {@link RestoreScope}
- * for `scope`). Never throws on bad carriers.
+ * for `scope`), recorded as tracehop's own (`markOwnSpan`: `withProcessSpan` never takes it for an
+ * instrumentation's span). Never throws on bad carriers.
  */
 export function startRestoredSpan(
   input: unknown,
   name: string,
   options: WithCarrierOptions,
   scope: RestoreScope = {},
+): StartedSpan {
+  const started = startUnmarked(input, name, options, scope);
+  markOwnSpan(started.span);
+  return started;
+}
+
+function startUnmarked(
+  input: unknown,
+  name: string,
+  options: WithCarrierOptions,
+  scope: RestoreScope,
 ): StartedSpan {
   const tracer = trace.getTracer(TRACER_NAME);
   const source = scope.source ?? readCarrierSource(input);

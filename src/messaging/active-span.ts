@@ -1,5 +1,4 @@
 import type { Link, Span, SpanContext, SpanKind } from "@opentelemetry/api";
-import { TRACER_NAME } from "../context/carrier-context.js";
 import {
   isRestoredRootLinkContext,
   LINK_REASON_ATTRIBUTE,
@@ -16,9 +15,6 @@ interface ReadableSpanShape {
   parentSpanContext?: SpanContext;
   parentSpanId?: unknown;
   links?: unknown;
-  /** sdk-trace-base 2.x; `instrumentationLibrary` before. */
-  instrumentationScope?: { name?: unknown };
-  instrumentationLibrary?: { name?: unknown };
 }
 
 /** True when `span` records and is of `kind` (read from the SDK span; false when unknown). */
@@ -27,44 +23,38 @@ export function isRecordingSpanOfKind(span: Span, kind: SpanKind): boolean {
 }
 
 /**
- * True when `span` already continues the message whose creation context is `message` — the span an
- * OpenTelemetry consumer instrumentation started for that one message:
- * - its parent is that context (the instrumentation's default); or
- * - for a message whose context is a restored root (Datadog parent id 0: `message` has span id 0), it
- *   is a root span of that trace (`ExtractionSpanProcessor` gave it the trace id); or
- * - it links to that context and to no other message (an instrumentation in link mode, e.g. contrib
- *   amqplib `useLinksForConsume`, or a `restart` extraction's `propagation_behavior_extract` link).
- *   Links with `reason=terminated_context` (other styles of the same message, as dd-trace-js links them) do
- *   not count as other messages.
+ * How `span` already continues the message whose creation context is `message` — the span an
+ * OpenTelemetry consumer instrumentation started for that one message — or `undefined` when it does not:
+ * - `"parent"`: its parent is that context (the instrumentation's default); or, for a message whose
+ *   context is a restored root (Datadog parent id 0: `message` has span id 0), it is a root span of
+ *   that trace (`ExtractionSpanProcessor` gave it the trace id);
+ * - `"link"`: it links to that context and to no other message (an instrumentation in link mode, e.g.
+ *   contrib amqplib `useLinksForConsume`, or a `restart` extraction's `propagation_behavior_extract`
+ *   link). Links with `reason=terminated_context` (other styles of the same message, as dd-trace-js
+ *   links them) do not count as other messages.
  *
- * A span that links several messages is a batch span (`withBatch`, contrib kafkajs `eachBatch`): it
- * continues none of them, so each message gets its own process span. Neither is a span of tracehop's
- * own tracer continued through a link: `withBatch`'s span of a batch of one links exactly one message,
- * and is still the batch's span, not the message's.
+ * A span that links several messages is a batch span (contrib kafkajs `eachBatch`): it continues none
+ * of them, so each message gets its own process span. The caller rules out tracehop's own spans
+ * first (`isOwnSpan`): a failed attempt's process span, in which a retry runs, has the message's
+ * context as its parent too, and `withBatch`'s span of a batch of one links exactly one message.
  */
-export function continuesMessage(span: Span, message: SpanContext): boolean {
+export function continuationOf(span: Span, message: SpanContext): "parent" | "link" | undefined {
   const readable = span as unknown as ReadableSpanShape;
   if (span.spanContext().traceId === message.traceId) {
     const parent = readable.parentSpanContext;
-    if (parent !== undefined && parent.spanId === message.spanId) return true;
-    if (readable.parentSpanId === message.spanId) return true;
-    if (isRestoredRootLinkContext(message) && parent === undefined && !readable.parentSpanId) return true;
+    if (parent !== undefined && parent.spanId === message.spanId) return "parent";
+    if (readable.parentSpanId === message.spanId) return "parent";
+    if (isRestoredRootLinkContext(message) && parent === undefined && !readable.parentSpanId) return "parent";
   }
   const links = readable.links;
-  if (!Array.isArray(links) || isTracehopSpan(readable)) return false;
+  if (!Array.isArray(links)) return undefined;
   let linksMessage = false;
   for (const link of links as Link[]) {
     const ctx = link?.context;
     if (ctx === undefined || link.attributes?.[LINK_REASON_ATTRIBUTE] === LINK_REASON_TERMINATED_CONTEXT)
       continue;
     if (ctx.spanId === message.spanId && ctx.traceId === message.traceId) linksMessage = true;
-    else return false; // another message: a batch span
+    else return undefined; // another message: a batch span
   }
-  return linksMessage;
-}
-
-/** True for a span of tracehop's own tracer (instrumentation scope `tracehop`). */
-function isTracehopSpan(span: ReadableSpanShape): boolean {
-  const scope = span.instrumentationScope ?? span.instrumentationLibrary;
-  return scope?.name === TRACER_NAME;
+  return linksMessage ? "link" : undefined;
 }

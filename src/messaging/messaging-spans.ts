@@ -23,9 +23,10 @@ import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
 import { withCarrierIn } from "../context/with-carrier.js";
+import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
-import { continuesMessage, isRecordingSpanOfKind } from "./active-span.js";
+import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
 import {
   amqpHeadersToCarrier,
   contextFromMessageHeaders,
@@ -297,9 +298,9 @@ function runInNewSpan<T>(
   fn: (span: Span, active: Context) => T,
 ): T {
   const parent: Context = contextApi.active();
-  const span = trace
-    .getTracer(TRACER_NAME)
-    .startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent));
+  const span = markOwnSpan(
+    trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent)),
+  );
   const active = trace.setSpan(parent, span);
   return runInSpan(span, active, (started) => fn(started, active));
 }
@@ -443,10 +444,13 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * Coexistence: when the active span is a recording CONSUMER span that already continues this message
  * (its parent is the message's context, or it links to this message and no other) — the span the
  * OpenTelemetry amqplib or kafkajs instrumentation started — no second span is started: tracehop's
- * attributes are added to that span and `fn` runs in it (its owner ends it). A batch span (`withBatch`
- * with `kind: SpanKind.CONSUMER`, an instrumentation's `eachBatch` span), which links every message
- * of the batch, is not one: each message gets its own CONSUMER span, child of the message's context
- * and linked to the batch span (messaging conventions, "Batch processing"; `continuesMessage`).
+ * attributes are added to that span and `fn` runs in it (its owner ends it). A span tracehop
+ * started itself is never taken for it (`isOwnSpan`): a retry that a failed attempt runs inside its
+ * own handler gets its own span, a sibling of the failed one under the message's context, linked to
+ * it as an active span is. Neither is a batch span (`withBatch` with `kind: SpanKind.CONSUMER`, an
+ * instrumentation's `eachBatch` span), which links every message of the batch: each message gets its
+ * own CONSUMER span, child of the message's context and linked to the batch span (messaging
+ * conventions, "Batch processing"; `continuationOf`).
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
  * Errors of `fn` are recorded (exception event, ERROR status, `error.type`) and passed through unchanged.
@@ -478,7 +482,9 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
 
   const ambient = trace.getActiveSpan();
   if (ambient !== undefined) {
-    if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER)) {
+    // tracehop's own span is never taken for an instrumentation's: a retry that a failed attempt runs
+    // inside its handler gets its own span, a sibling under the message's context (docs/restore.md).
+    if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER) && !isOwnSpan(ambient)) {
       const parent = trace.getSpanContext(restored);
       // Under the restart extract behavior the message restores no parent: the instrumentation's span
       // then links to the message's context, which the restart link names (span id 0 for a Synthetics
@@ -488,7 +494,8 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
         parent !== undefined && isSpanContextValid(parent)
           ? parent
           : (restartedFrom(restored) ?? rootOf(restored));
-      if (message !== undefined && continuesMessage(ambient, message)) {
+      const continuation = message === undefined ? undefined : continuationOf(ambient, message);
+      if (continuation !== undefined) {
         ambient.setAttributes(attributes);
         return recordingFailures(ambient, () => fn(ambient));
       }

@@ -1,0 +1,43 @@
+import type { Span } from "@opentelemetry/api";
+import { TRACER_NAME } from "./carrier-context.js";
+
+/**
+ * The spans tracehop's helpers started (`withCarrier`, `traced`, `withBatch`, `withBatchItem`, the
+ * messaging helpers), told apart from an instrumentation's by identity: the span object the tracer
+ * returned is the one `trace.getActiveSpan()` gives back inside the helper's `fn`, whatever the SDK.
+ * Weak, so an ended span is collected as usual.
+ */
+const ownSpans = new WeakSet<object>();
+
+/** Records `span` as one of tracehop's own and returns it. */
+export function markOwnSpan<S extends Span>(span: S): S {
+  // A span is an object in every SDK; a broken tracer's primitive is simply not recorded.
+  if (span !== null && typeof span === "object") ownSpans.add(span);
+  return span;
+}
+
+/**
+ * What an SDK span exposes of the tracer that started it (sdk-trace-base 2.x `instrumentationScope`,
+ * `instrumentationLibrary` before). Read by duck typing: a span of another SDK simply has neither.
+ */
+interface ScopedSpanShape {
+  instrumentationScope?: { name?: unknown };
+  instrumentationLibrary?: { name?: unknown };
+}
+
+/**
+ * True when tracehop started `span`: recorded by {@link markOwnSpan} in this copy of tracehop, or,
+ * where the SDK shows it, started by a tracer named `tracehop` (another copy of the package in the
+ * same process, whose own record this copy cannot see). Never throws.
+ */
+export function isOwnSpan(span: Span): boolean {
+  if (ownSpans.has(span)) return true;
+  try {
+    const shape = span as unknown as ScopedSpanShape;
+    const scope = shape.instrumentationScope ?? shape.instrumentationLibrary;
+    return scope?.name === TRACER_NAME;
+  } catch {
+    // A span whose getters throw: not known to be tracehop's.
+    return false;
+  }
+}

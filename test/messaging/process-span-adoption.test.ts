@@ -1,0 +1,194 @@
+/**
+ * Which active CONSUMER span withProcessSpan takes as the process span (an instrumentation's that
+ * continues the message, never one of tracehop's own), and what of its restore options reaches a span
+ * it takes. In-memory SDK; the real amqplib instrumentation's case is in amqplib-instrumentation.test.ts.
+ */
+import { beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+} from "@opentelemetry/api";
+import { withCarrier } from "../../src/index.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { resetWarnings } from "../support/warnings.js";
+import { exporter, onlySpan, spansNamed, tracer } from "./tracing.js";
+
+const kafka = { system: "kafka", destination: "orders" } as const;
+
+beforeEach(() => {
+  exporter.reset();
+  resetWarnings();
+});
+
+/** The getter a consumer instrumentation reads headers with (kafkajs Buffers as strings). */
+const GETTER: TextMapGetter<Record<string, unknown>> = {
+  keys: (h) => Object.keys(h),
+  get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
+};
+
+/** Headers of a message sent by withSendSpan, as kafkajs delivers them (Buffers); its send span id. */
+function sentMessage(): { headers: Record<string, Buffer>; sendSpanId: string; traceId: string } {
+  let headers: Record<string, Buffer> = {};
+  withSendSpan(kafka, (h) => {
+    headers = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Buffer.from(String(v))]));
+  });
+  const send = onlySpan("send orders");
+  exporter.reset();
+  return { headers, sendSpanId: send.spanContext().spanId, traceId: send.spanContext().traceId };
+}
+
+/**
+ * Runs `fn` inside a CONSUMER span of another tracer, started as an OpenTelemetry consumer
+ * instrumentation starts it: child of the message's context, or (`link`) a root linked to it.
+ */
+async function inInstrumentationSpan<T>(
+  headers: Record<string, unknown>,
+  fn: (instrumentation: Span) => T,
+  mode: "parent" | "link" = "parent",
+  tracerName?: string,
+): Promise<T> {
+  const messageContext: Context = propagation.extract(context.active(), headers, GETTER);
+  const startedBy = tracerName === undefined ? tracer : trace.getTracer(tracerName);
+  const instrumentation =
+    mode === "parent"
+      ? startedBy.startSpan("orders process", { kind: SpanKind.CONSUMER }, messageContext)
+      : startedBy.startSpan("orders process", {
+          kind: SpanKind.CONSUMER,
+          root: true,
+          links: [{ context: trace.getSpanContext(messageContext)! }],
+        });
+  const active =
+    mode === "parent"
+      ? trace.setSpan(messageContext, instrumentation)
+      : trace.setSpan(context.active(), instrumentation);
+  try {
+    return await context.with(active, () => fn(instrumentation));
+  } finally {
+    instrumentation.end();
+  }
+}
+
+describe("withProcessSpan never takes tracehop's own span for an instrumentation's", () => {
+  test("a retry run inside the failing attempt's handler gets its own span, a sibling under the message's context", async () => {
+    const { headers, sendSpanId, traceId } = sentMessage();
+    const ran: [number, string][] = [];
+    const attemptOnce = (attempt: number): Promise<void> =>
+      withProcessSpan(headers, { ...kafka, attempt }, async (span) => {
+        ran.push([attempt, span.spanContext().spanId]);
+        if (attempt < 3) {
+          try {
+            throw new Error(`fail ${attempt}`);
+          } catch {
+            await attemptOnce(attempt + 1);
+          }
+          throw new Error(`attempt ${attempt} failed`);
+        }
+      }).catch(() => undefined);
+    await attemptOnce(1);
+
+    const spans = spansNamed("process orders");
+    assert.equal(spans.length, 3, "one span per attempt");
+    const byAttempt = new Map(spans.map((s) => [s.attributes["tracehop.attempt"], s]));
+    assert.deepEqual([...byAttempt.keys()].sort(), [1, 2, 3]);
+    for (const [attempt, spanId] of ran) assert.equal(byAttempt.get(attempt)!.spanContext().spanId, spanId);
+    for (const span of spans) {
+      assert.equal(span.kind, SpanKind.CONSUMER);
+      assert.equal(span.spanContext().traceId, traceId);
+      assert.equal(span.parentSpanContext?.spanId, sendSpanId, "a sibling under the stored parent");
+      assert.equal(span.attributes["tracehop.relation"], "parent");
+    }
+    assert.equal(byAttempt.get(1)!.status.code, SpanStatusCode.ERROR);
+    assert.equal(byAttempt.get(1)!.status.message, "attempt 1 failed");
+    assert.equal(byAttempt.get(2)!.status.code, SpanStatusCode.ERROR);
+    assert.equal(byAttempt.get(2)!.status.message, "attempt 2 failed");
+    assert.equal(byAttempt.get(3)!.status.code, SpanStatusCode.UNSET, "the successful attempt is visible");
+    // The failed attempt that was active is linked, as any ambient span is (messaging conventions).
+    assert.deepEqual(
+      byAttempt.get(2)!.links.map((l) => l.context.spanId),
+      [byAttempt.get(1)!.spanContext().spanId],
+    );
+    assert.deepEqual(
+      byAttempt.get(3)!.links.map((l) => l.context.spanId),
+      [byAttempt.get(2)!.spanContext().spanId],
+    );
+  });
+
+  test("the same retry through withCarrier gives the same three siblings", async () => {
+    const { headers, sendSpanId } = sentMessage();
+    const attemptOnce = (attempt: number): Promise<void> =>
+      withCarrier(
+        headers,
+        "process orders",
+        async () => {
+          if (attempt < 3) {
+            await attemptOnce(attempt + 1);
+            throw new Error(`attempt ${attempt} failed`);
+          }
+        },
+        { attempt, kind: SpanKind.CONSUMER },
+      ).catch(() => undefined);
+    await attemptOnce(1);
+    const spans = spansNamed("process orders");
+    assert.deepEqual(spans.map((s) => s.attributes["tracehop.attempt"]).sort(), [1, 2, 3]);
+    for (const span of spans) assert.equal(span.parentSpanContext?.spanId, sendSpanId);
+  });
+
+  test("withProcessSpan inside withCarrier(kind CONSUMER) of the same message: its own span", async () => {
+    const { headers, sendSpanId } = sentMessage();
+    const outer = withCarrier(
+      headers,
+      "job",
+      (job) => withProcessSpan(headers, kafka, (span) => [job, span]),
+      { kind: SpanKind.CONSUMER },
+    );
+    assert.notEqual(outer[0], outer[1]);
+    assert.equal(onlySpan("process orders").parentSpanContext?.spanId, sendSpanId);
+  });
+
+  test("tracehop's span is known by identity where the SDK does not show which tracer started it", async () => {
+    const { headers, sendSpanId } = sentMessage();
+    const got = await withProcessSpan(headers, { ...kafka, attempt: 1 }, (first) => {
+      // As a span of an SDK without `instrumentationScope` would look.
+      Object.defineProperty(first, "instrumentationScope", { value: undefined });
+      return withProcessSpan(headers, { ...kafka, attempt: 2 }, (second) => [first, second]);
+    });
+    assert.notEqual(got[0], got[1]);
+    const spans = spansNamed("process orders");
+    assert.deepEqual(spans.map((s) => s.attributes["tracehop.attempt"]).sort(), [1, 2]);
+    for (const span of spans) assert.equal(span.parentSpanContext?.spanId, sendSpanId);
+  });
+
+  test("a CONSUMER span of a tracer named tracehop (another copy of the package) is not taken either", async () => {
+    const { headers, sendSpanId } = sentMessage();
+    const got = await inInstrumentationSpan(
+      headers,
+      (other) => withProcessSpan(headers, kafka, (span) => [other, span]),
+      "parent",
+      "tracehop",
+    );
+    assert.notEqual(got[0], got[1]);
+    assert.equal(spansNamed("process orders").length, 1);
+    assert.equal(onlySpan("process orders").parentSpanContext?.spanId, sendSpanId);
+  });
+
+  test("an instrumentation's CONSUMER span that continues the message is still taken", async () => {
+    const { headers } = sentMessage();
+    for (const mode of ["parent", "link"] as const) {
+      exporter.reset();
+      const got = await inInstrumentationSpan(
+        headers,
+        (instrumentation) => withProcessSpan(headers, kafka, (span) => span === instrumentation),
+        mode,
+      );
+      assert.equal(got, true, mode);
+      assert.equal(spansNamed("process orders").length, 0, mode);
+    }
+  });
+});

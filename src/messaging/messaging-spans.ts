@@ -1,5 +1,6 @@
 import {
   context as contextApi,
+  diag,
   isSpanContextValid,
   SpanKind,
   trace,
@@ -21,9 +22,18 @@ import {
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
-import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
-import { withCarrierIn } from "../context/with-carrier.js";
+import { readCarrierSource, toEpochMs, type CarrierSource } from "../context/carrier-source.js";
+import { assertOptions, withCarrierIn } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
+import {
+  ATTR_TRACEHOP_ATTEMPT,
+  ATTR_TRACEHOP_QUEUE_WAIT,
+  ATTR_TRACEHOP_RELATION,
+  ATTR_TRACEHOP_RUN,
+  MS_PER_SECOND,
+} from "../context/attributes.js";
+import { currentRestoreDefaults, resolveRelation, type ResolvedRelation } from "../context/relation.js";
+import { warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
@@ -444,7 +454,13 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * Coexistence: when the active span is a recording CONSUMER span that already continues this message
  * (its parent is the message's context, or it links to this message and no other) — the span the
  * OpenTelemetry amqplib or kafkajs instrumentation started — no second span is started: tracehop's
- * attributes are added to that span and `fn` runs in it (its owner ends it). A span tracehop
+ * attributes are added to that span and `fn` runs in it (its owner ends it). Of the restore options,
+ * `attempt`, `run` and `capturedAt` (`tracehop.attempt`, `tracehop.run`, `tracehop.queue.wait`) are
+ * set on it, `tracehop.relation` says what it is (`parent`, or `link` for a span that links the
+ * message), and `links` are added to it (`Span.addLinks`: after its start, so its sampler has not seen
+ * them). A relation a started span cannot take — `link` or `none` (given, from `setRestoreDefaults`,
+ * or `auto` resolving to `link`) for a child of the message, `none` for a linked one — is warned about
+ * once per process (`TRACEHOP_RELATION_NOT_APPLIED`) and the span stays as it is. A span tracehop
  * started itself is never taken for it (`isOwnSpan`): a retry that a failed attempt runs inside its
  * own handler gets its own span, a sibling of the failed one under the message's context, linked to
  * it as an active span is. Neither is a batch span (`withBatch` with `kind: SpanKind.CONSUMER`, an
@@ -457,8 +473,9 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
- *   `ProcessSpanOptions` does not have, or `options.propagator` is not a TextMapPropagator
- *   (programming errors).
+ *   `ProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator, or a restore
+ *   option is out of range (`relation`, `maxParentAge`, `attempt`, `run`, `links` not an array), with
+ *   or without an instrumentation's span (programming errors, before `fn` runs).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   requireOptions("withProcessSpan", options);
@@ -496,7 +513,10 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
           : (restartedFrom(restored) ?? rootOf(restored));
       const continuation = message === undefined ? undefined : continuationOf(ambient, message);
       if (continuation !== undefined) {
+        // What withCarrierIn checks on the other path (an `attempt: 0` is refused here too).
+        assertOptions({ ...restore, links: givenLinks }, "withProcessSpan");
         ambient.setAttributes(attributes);
+        adoptInto(ambient, continuation, restore, givenLinks);
         return recordingFailures(ambient, () => fn(ambient));
       }
     }
@@ -526,6 +546,62 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     },
     { restored, fallback },
   );
+}
+
+/**
+ * What of the restore options applies to `span`, an instrumentation's CONSUMER span that already
+ * continues the message (`continuation`: as its child, or through a link): `tracehop.attempt`,
+ * `tracehop.run`, `tracehop.queue.wait` (from `capturedAt`) and `tracehop.relation` (what the span
+ * really is) are set on it, and `links` are added to it (`addLinks`, after its start: a sampler has not
+ * seen them). A relation it cannot have (`link` or `none`, given or resolved from `auto` or
+ * `setRestoreDefaults`, for a child of the message; `none` for a linked span) is warned about once
+ * per process (`TRACEHOP_RELATION_NOT_APPLIED`), as are links an SDK span cannot take. Never throws.
+ */
+function adoptInto(
+  span: Span,
+  continuation: ResolvedRelation,
+  restore: RestoreOptions,
+  links: Link[] | undefined,
+): void {
+  try {
+    const capturedAtMs = restore.capturedAt === undefined ? undefined : toEpochMs(restore.capturedAt);
+    const ageMs = capturedAtMs === undefined ? undefined : Math.max(0, Date.now() - capturedAtMs);
+    const added: Attributes = { [ATTR_TRACEHOP_RELATION]: continuation };
+    if (restore.attempt !== undefined) added[ATTR_TRACEHOP_ATTEMPT] = restore.attempt;
+    if (restore.run !== undefined) added[ATTR_TRACEHOP_RUN] = restore.run;
+    if (ageMs !== undefined) added[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
+    span.setAttributes(added);
+
+    const defaults = currentRestoreDefaults();
+    const requested = restore.relation ?? defaults.relation;
+    const wanted = resolveRelation(requested, {
+      hasStoredContext: true,
+      ageMs,
+      run: restore.run,
+      maxParentAge: restore.maxParentAge ?? defaults.maxParentAge,
+    });
+    // `parent` under an instrumentation that links (its link mode, a restart extraction) is what
+    // withCarrier itself gives under a restart, and the instrumentation's own setting: not warned.
+    if (wanted !== "parent" && wanted !== continuation) {
+      const asked = requested === wanted ? `"${wanted}"` : `"${requested}" (here "${wanted}")`;
+      warnOnce(
+        `withProcessSpan-adopted-${continuation}-${wanted}`,
+        `tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span that already continues the message (${continuation === "parent" ? "a child of" : "linked to"} its context) and cannot give it relation ${asked}: the span keeps tracehop.relation="${continuation}". For a span of tracehop's own, turn the client's instrumentation off where tracehop's helpers run (docs/messaging.md, "Coexistence").`,
+        "TRACEHOP_RELATION_NOT_APPLIED",
+      );
+    }
+    if (links !== undefined && links.length > 0) {
+      if (typeof span.addLinks === "function") span.addLinks(links);
+      else
+        warnOnce(
+          "withProcessSpan-adopted-links",
+          "tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span whose SDK cannot add links to a started span (no Span.addLinks): options.links were not added.",
+          "TRACEHOP_RELATION_NOT_APPLIED",
+        );
+    }
+  } catch (err) {
+    diag.warn("tracehop/messaging: adding the restore attributes to the active CONSUMER span failed", err);
+  }
 }
 
 /** True when `restored` holds a valid span context or a restored root (Datadog parent id 0). */

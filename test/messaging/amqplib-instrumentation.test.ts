@@ -15,6 +15,7 @@ import {
   rabbitmqDestinationName,
   withProcessSpan,
   withSendSpan,
+  type RestoreOptions,
 } from "../../src/messaging/index.js";
 import { exporter, provider, traceparentOf } from "./tracing.js";
 // Enabled before amqplib is first loaded (connectOrSkipReason imports it lazily), as in an application.
@@ -51,8 +52,11 @@ async function publish(queue: string, suppressInstrumentation?: boolean): Promis
   );
 }
 
-/** Consumes one message with withProcessSpan in the handler; acks after it; resolves after the ack. */
-function consumeOne(queue: string): Promise<amqplib.ConsumeMessage> {
+/**
+ * Consumes one message with withProcessSpan (given `restore`) in the handler; acks after it; resolves
+ * after the ack.
+ */
+function consumeOne(queue: string, restore: RestoreOptions = {}): Promise<amqplib.ConsumeMessage> {
   return new Promise((resolve, reject) => {
     broker.channel
       .consume(queue, (msg) => {
@@ -62,6 +66,7 @@ function consumeOne(queue: string): Promise<amqplib.ConsumeMessage> {
           {
             system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
             destination: rabbitmqDestinationName(msg.fields.exchange, msg.fields.routingKey, queue),
+            ...restore,
           },
           async () => undefined,
         ).then(() => {
@@ -126,7 +131,7 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     if (!broker.requireBroker(t)) return;
     const { queue } = await broker.channel.assertQueue(uniqueQueue("consume"), { exclusive: true });
     await publish(queue);
-    await consumeOne(queue);
+    await consumeOne(queue, { attempt: 2, run: 1 });
     const [send] = spansOfKind(SpanKind.PRODUCER);
     const consumers = spansOfKind(SpanKind.CONSUMER);
     assert.equal(consumers.length, 1, `consumer spans: ${consumers.map((s) => `${scopeOf(s)} ${s.name}`)}`);
@@ -136,6 +141,9 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     assert.equal(process.attributes["messaging.system"], "rabbitmq");
     assert.equal(process.attributes["messaging.operation.type"], "process", "tracehop's attributes added");
     assert.equal(process.attributes["messaging.destination.name"], queue);
+    assert.equal(process.attributes["tracehop.attempt"], 2, "the restore options that apply are set");
+    assert.equal(process.attributes["tracehop.run"], 1);
+    assert.equal(process.attributes["tracehop.relation"], "parent");
   });
 
   test("consume with useLinksForConsume: the linked instrumentation span is reused as well", async (t) => {
@@ -143,7 +151,7 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     instrumentation.setConfig({ useLinksForConsume: true });
     const { queue } = await broker.channel.assertQueue(uniqueQueue("links"), { exclusive: true });
     await publish(queue);
-    await consumeOne(queue);
+    await consumeOne(queue, { relation: "link" });
     const [send] = spansOfKind(SpanKind.PRODUCER);
     const consumers = spansOfKind(SpanKind.CONSUMER);
     assert.equal(consumers.length, 1);
@@ -153,5 +161,6 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
       [send!.spanContext().spanId],
     );
     assert.equal(consumers[0]!.attributes["messaging.operation.type"], "process");
+    assert.equal(consumers[0]!.attributes["tracehop.relation"], "link", "what the instrumentation made it");
   });
 });

@@ -15,9 +15,9 @@ import {
   type Span,
   type TextMapGetter,
 } from "@opentelemetry/api";
-import { withCarrier } from "../../src/index.js";
+import { setRestoreDefaults, withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
-import { resetWarnings } from "../support/warnings.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, onlySpan, spansNamed, tracer } from "./tracing.js";
 
 const kafka = { system: "kafka", destination: "orders" } as const;
@@ -189,6 +189,134 @@ describe("withProcessSpan never takes tracehop's own span for an instrumentation
       );
       assert.equal(got, true, mode);
       assert.equal(spansNamed("process orders").length, 0, mode);
+      assert.equal(onlySpan("orders process").attributes["tracehop.relation"], mode);
     }
+  });
+});
+
+describe("an instrumentation's span taken as the process span gets the restore options that apply", () => {
+  test("attempt, run, queue wait and the relation it really has; given links are added", async () => {
+    const { headers } = sentMessage();
+    const before = Date.now();
+    const extra = { context: { traceId: "e".repeat(32), spanId: "5".repeat(16), traceFlags: 1 } };
+    const { processWarnings } = await recordWarnings(() =>
+      inInstrumentationSpan(headers, () =>
+        withProcessSpan(
+          headers,
+          { ...kafka, attempt: 2, run: 1, capturedAt: before - 1500, messageId: "m-1", links: [extra] },
+          () => undefined,
+        ),
+      ),
+    );
+    const after = Date.now();
+    const span = onlySpan("orders process");
+    assert.equal(span.attributes["messaging.message.id"], "m-1");
+    assert.equal(span.attributes["messaging.operation.type"], "process");
+    assert.equal(span.attributes["tracehop.attempt"], 2);
+    assert.equal(span.attributes["tracehop.run"], 1);
+    assert.equal(span.attributes["tracehop.relation"], "parent");
+    const wait = span.attributes["tracehop.queue.wait"] as number;
+    assert.ok(wait >= 1.5 && wait <= (after - before + 1500) / 1000, `queue wait ${wait} s`);
+    assert.deepEqual(
+      span.links.map((l) => l.context.spanId),
+      ["5".repeat(16)],
+    );
+    assert.deepEqual(processWarnings, [], "nothing asked for that the span cannot give");
+  });
+
+  test("relation link, none, or auto resolving to link cannot apply to a child of the message: warned once", async () => {
+    const { headers, sendSpanId } = sentMessage();
+    const { processWarnings, diagWarnings } = await recordWarnings(async () => {
+      for (const options of [
+        { relation: "link" },
+        { relation: "link" },
+        { relation: "auto", run: 2 },
+        { relation: "auto", capturedAt: Date.now() - 3_600_000 },
+      ] as const)
+        await inInstrumentationSpan(headers, () =>
+          withProcessSpan(headers, { ...kafka, ...options }, () => 1),
+        );
+      await inInstrumentationSpan(headers, () =>
+        withProcessSpan(headers, { ...kafka, relation: "none" }, () => 1),
+      );
+    });
+    const spans = spansNamed("orders process");
+    assert.equal(spans.length, 5);
+    for (const span of spans) {
+      assert.equal(span.parentSpanContext?.spanId, sendSpanId, "still a child: nothing silently changed");
+      assert.equal(span.attributes["tracehop.relation"], "parent", "says what it really is");
+    }
+    assert.deepEqual(
+      processWarnings.map(([code]) => code),
+      ["TRACEHOP_RELATION_NOT_APPLIED", "TRACEHOP_RELATION_NOT_APPLIED"],
+      "once for link (given or resolved), once for none",
+    );
+    assert.match(
+      processWarnings[0]![1],
+      /cannot give it relation "link": the span keeps tracehop\.relation="parent"/,
+    );
+    assert.match(processWarnings[1]![1], /cannot give it relation "none"/);
+    assert.equal(diagWarnings.length, 2);
+  });
+
+  test("relation link from setRestoreDefaults is warned about the same way", async () => {
+    const { headers } = sentMessage();
+    const previous = setRestoreDefaults({ relation: "link" });
+    try {
+      const { processWarnings } = await recordWarnings(() =>
+        inInstrumentationSpan(headers, () => withProcessSpan(headers, kafka, () => 1)),
+      );
+      assert.equal(processWarnings.length, 1);
+      assert.match(processWarnings[0]![1], /relation "link"/);
+    } finally {
+      setRestoreDefaults(previous);
+    }
+  });
+
+  test("an instrumentation span that links the message: relation link and parent (the default) are not warned about, none is", async () => {
+    const { headers } = sentMessage();
+    const { processWarnings } = await recordWarnings(async () => {
+      await inInstrumentationSpan(
+        headers,
+        () => withProcessSpan(headers, { ...kafka, relation: "link" }, () => 1),
+        "link",
+      );
+      await inInstrumentationSpan(headers, () => withProcessSpan(headers, kafka, () => 1), "link");
+    });
+    assert.deepEqual(processWarnings, []);
+    for (const span of spansNamed("orders process"))
+      assert.equal(span.attributes["tracehop.relation"], "link");
+    const none = await recordWarnings(() =>
+      inInstrumentationSpan(
+        headers,
+        () => withProcessSpan(headers, { ...kafka, relation: "none" }, () => 1),
+        "link",
+      ),
+    );
+    assert.deepEqual(
+      none.processWarnings.map(([code]) => code),
+      ["TRACEHOP_RELATION_NOT_APPLIED"],
+    );
+    assert.match(none.processWarnings[0]![1], /\(linked to its context\) and cannot give it relation "none"/);
+  });
+
+  test("an option out of range is the same TypeError as without an instrumentation span, before fn runs", async () => {
+    const { headers } = sentMessage();
+    let ran = 0;
+    await inInstrumentationSpan(headers, () => {
+      assert.throws(
+        () => withProcessSpan(headers, { ...kafka, attempt: 0 }, () => ran++),
+        /attempt must be an integer >= 1, got 0/,
+      );
+      assert.throws(
+        () => withProcessSpan(headers, { ...kafka, relation: "sibling" as never }, () => ran++),
+        /relation must be "parent", "link", "none" or "auto"/,
+      );
+    });
+    assert.throws(
+      () => withProcessSpan(headers, { ...kafka, attempt: 0 }, () => ran++),
+      /attempt must be an integer >= 1/,
+    );
+    assert.equal(ran, 0);
   });
 });

@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { propagation, ROOT_CONTEXT, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
 import type { IHeaders, KafkaMessage, Message } from "kafkajs";
-import { getDatadogContext } from "../../src/index.js";
+import { contextFromCarrier, getDatadogContext } from "../../src/index.js";
 import {
   amqpHeadersGetter,
   contextFromAmqpHeaders,
@@ -109,6 +109,20 @@ describe("kafkajs headers: extract", () => {
     const other = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;
     const decoded = await kafkaRoundTrip({ value: "x", headers: { traceparent: [TRACEPARENT, other] } });
     assert.equal(contextFromKafkaHeaders(decoded.headers, { propagator: undefined }), ROOT_CONTEXT);
+  });
+
+  test("the same traceparent repeated in one record (docs/messaging.md) is that one context", async () => {
+    const decoded = await kafkaRoundTrip({
+      value: "x",
+      headers: { traceparent: [TRACEPARENT, TRACEPARENT] },
+    });
+    assert.ok(Array.isArray(decoded.headers.traceparent), "delivered as an array of Buffers");
+    const sc = spanContextOf(contextFromKafkaHeaders(decoded.headers));
+    assert.equal(sc?.traceId, TRACEPARENT.slice(3, 35));
+    assert.equal(sc?.spanId, TRACEPARENT.slice(36, 52));
+    // A stored carrier (an outbox row's JSON) with the same array reads the same.
+    const stored = spanContextOf(contextFromCarrier({ traceparent: [TRACEPARENT, TRACEPARENT] }));
+    assert.equal(stored?.spanId, TRACEPARENT.slice(36, 52));
   });
 
   test("kafkaHeadersGetter: any-case names, Buffers decoded whole, arrays kept, other types absent", () => {

@@ -62,11 +62,12 @@ export const DEFAULT_ENVIRONMENT: InspectEnvironment = {
 
 /**
  * What a service started in `env` would use, as `createPropagator()` reads it: the extract order
- * (`DD_TRACE_PROPAGATION_STYLE_EXTRACT`, `DD_TRACE_PROPAGATION_STYLE`, `OTEL_PROPAGATORS`, else the
- * default; or `styles`, the `--styles` argument, instead), the extract behavior, extract-first and the
- * `x-datadog-tags` length limit, with the warnings
- * the library gives about them as diagnostics (received through the library's internal warning
- * parameter, so nothing is printed on stderr: the report says it once).
+ * (`DD_TRACE_PROPAGATION_STYLE_EXTRACT`, `DD_TRACE_PROPAGATION_STYLE`, `OTEL_PROPAGATORS`, the
+ * deprecated `DD_PROPAGATION_STYLE_EXTRACT`, else the default; or `styles`, the `--styles` argument,
+ * instead; a set `DD_PROPAGATION_STYLE_EXTRACT` is a diagnostic, read or not), the extract behavior,
+ * extract-first and the `x-datadog-tags` length limit, with the warnings the library gives about them
+ * as diagnostics (received through the library's internal warning parameter, so nothing is printed on
+ * stderr: the report says it once).
  * @throws {@link InspectInputError} when `styles` names an unknown style or none (the library's message).
  */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: string): InspectEnvironment {
@@ -117,9 +118,9 @@ function extractOrderFromEnvironment(env: NodeJS.ProcessEnv, diagnostics: string
   const read = extractStylesFromEnvironment(env, (message) =>
     warnings.push(message.replace(/^tracehop: /, "")),
   );
-  // The library's messages name the variable only when it names no known style.
+  // The library's messages name the variable, except those about an unknown name in it.
   for (const [i, message] of warnings.entries())
-    if (read.variable !== undefined && !message.startsWith(read.variable))
+    if (read.variable !== undefined && !/^(DD|OTEL)_[A-Z_]+[=:]/.test(message))
       warnings[i] = `${read.variable}: ${message}`;
   if (read.variable !== undefined && read.styles.length === 0 && warnings.length === 0)
     warnings.push(

@@ -23,6 +23,8 @@ function withoutPropagationSettings(): NodeJS.ProcessEnv {
     "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
     "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
     "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
+    "DD_PROPAGATION_STYLE_EXTRACT",
+    "DD_PROPAGATION_STYLE_INJECT",
     "NODE_OPTIONS",
   ])
     delete clean[name];
@@ -210,6 +212,50 @@ describe("tracehop inspect", () => {
     ]);
     // Said once, in the report: not again as the library's process warning on stderr.
     assert.doesNotMatch(none.stderr, /Warning/);
+  });
+
+  test("dd-trace-java's DD_PROPAGATION_STYLE_EXTRACT: the order a service uses; a diagnostic, read or not", () => {
+    // A row a dd-trace-ot writer configured with DD_PROPAGATION_STYLE_INJECT=B3 stored.
+    const b3Row = JSON.stringify({
+      "x-b3-traceid": "463ac35c9f6413ad48485a3953bb6124",
+      "x-b3-spanid": "a2fb4a1d1a96d312",
+      "x-b3-sampled": "1",
+    });
+    const inspect = (env: NodeJS.ProcessEnv) => {
+      const result = run(["inspect", "--json", b3Row], undefined, {
+        ...withoutPropagationSettings(),
+        ...env,
+      });
+      return { code: result.code, report: JSON.parse(result.stdout), stderr: result.stderr };
+    };
+    const read = inspect({ DD_PROPAGATION_STYLE_EXTRACT: "Datadog,B3" });
+    assert.equal(read.code, 0);
+    assert.deepEqual(
+      [read.report.extractOrder, read.report.extractOrderSource, read.report.context.parentId],
+      [["datadog", "b3", "b3multi"], "DD_PROPAGATION_STYLE_EXTRACT", "a2fb4a1d1a96d312"],
+    );
+    assert.deepEqual(read.report.diagnostics, [
+      'DD_PROPAGATION_STYLE_EXTRACT="Datadog,B3" is deprecated; it is read as datadog, b3, b3multi, as ' +
+        "dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_EXTRACT, DD_TRACE_PROPAGATION_STYLE " +
+        "or OTEL_PROPAGATORS is set; set " +
+        "DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,b3 single header,b3multi instead",
+    ]);
+    assert.doesNotMatch(read.stderr, /Warning/);
+    // Overridden: not used, and the report says so (not prefixed with the variable that wins).
+    const overridden = inspect({
+      DD_PROPAGATION_STYLE_EXTRACT: "b3",
+      DD_TRACE_PROPAGATION_STYLE: "datadog",
+    });
+    assert.equal(overridden.code, 1);
+    assert.deepEqual(
+      [overridden.report.extractOrder, overridden.report.extractOrderSource],
+      [["datadog"], "DD_TRACE_PROPAGATION_STYLE"],
+    );
+    assert.deepEqual(overridden.report.diagnostics, [
+      'DD_PROPAGATION_STYLE_EXTRACT="b3" is deprecated and not used: DD_TRACE_PROPAGATION_STYLE is set ' +
+        "and " +
+        "wins, as in dd-trace-java; remove DD_PROPAGATION_STYLE_EXTRACT",
+    ]);
   });
 
   test("text output from a file names both id forms; stdin works too", (t) => {

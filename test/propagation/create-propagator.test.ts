@@ -16,6 +16,7 @@ import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagat
 import { DatadogTraceContextPropagator } from "../../src/propagation/datadog/DatadogTraceContextPropagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionLinks, getRestoredRoot } from "../../src/propagation/extraction-result.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const ENV = [
   "DD_TRACE_PROPAGATION_STYLE",
@@ -25,6 +26,8 @@ const ENV = [
   "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
   "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
   "OTEL_PROPAGATORS",
+  "DD_PROPAGATION_STYLE_EXTRACT",
+  "DD_PROPAGATION_STYLE_INJECT",
 ];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 afterEach(() => {
@@ -222,6 +225,104 @@ describe("createPropagator styles", () => {
       undefined,
       "an unknown env style is ignored, not guessed",
     );
+  });
+
+  test("dd-trace-java's DD_PROPAGATION_STYLE_EXTRACT / _INJECT: read last, B3 is both B3 styles, warned", async () => {
+    clearEnv();
+    resetWarnings();
+    // A B3 row a dd-trace-ot writer stored (x-b3-*), and one with the single b3 header.
+    const multi = { "x-b3-traceid": "463ac35c9f6413ad48485a3953bb6124", "x-b3-spanid": "a2fb4a1d1a96d312" };
+    const single = { b3: "463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-1" };
+    process.env.DD_PROPAGATION_STYLE_EXTRACT = "Datadog,B3";
+    process.env.DD_PROPAGATION_STYLE_INJECT = " datadog  B3 ";
+    const told = await recordWarnings(() => {
+      assert.deepEqual(extractStylesFromEnvironment(), {
+        styles: ["datadog", "b3", "b3multi"],
+        variable: "DD_PROPAGATION_STYLE_EXTRACT",
+      });
+      for (const row of [multi, single])
+        assert.equal(trace.getSpanContext(extract(row))?.spanId, "a2fb4a1d1a96d312", JSON.stringify(row));
+      assert.deepEqual(
+        injectKeys().filter((key) => !key.startsWith("x-datadog-")),
+        ["b3", "x-b3-sampled", "x-b3-spanid", "x-b3-traceid"],
+      );
+    });
+    assert.deepEqual(told.processWarnings, [
+      [
+        "TRACEHOP_DEPRECATED_PROPAGATION_STYLE",
+        'tracehop: DD_PROPAGATION_STYLE_EXTRACT="Datadog,B3" is deprecated; it is read as datadog, b3, ' +
+          "b3multi, as dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_EXTRACT, " +
+          "DD_TRACE_PROPAGATION_STYLE or OTEL_PROPAGATORS is set; set " +
+          "DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,b3 single header,b3multi instead",
+      ],
+      [
+        "TRACEHOP_DEPRECATED_PROPAGATION_STYLE",
+        'tracehop: DD_PROPAGATION_STYLE_INJECT=" datadog  B3 " is deprecated; it is read as datadog, b3, ' +
+          "b3multi, as dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_INJECT, " +
+          "DD_TRACE_PROPAGATION_STYLE or OTEL_PROPAGATORS is set; set " +
+          "DD_TRACE_PROPAGATION_STYLE_INJECT=datadog,b3 single header,b3multi instead",
+      ],
+    ]);
+    // The replacement the warning names reads the same styles.
+    clearEnv();
+    process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "datadog,b3 single header,b3multi";
+    assert.deepEqual(extractStylesFromEnvironment().styles, ["datadog", "b3", "b3multi"]);
+    resetWarnings();
+  });
+
+  test("DD_PROPAGATION_STYLE_EXTRACT loses to every current variable (dd-trace-java Config), warned", async () => {
+    const multi = { "x-b3-traceid": "463ac35c9f6413ad48485a3953bb6124", "x-b3-spanid": "a2fb4a1d1a96d312" };
+    for (const [name, value] of [
+      ["DD_TRACE_PROPAGATION_STYLE_EXTRACT", "datadog"],
+      ["DD_TRACE_PROPAGATION_STYLE", "datadog"],
+      ["OTEL_PROPAGATORS", "tracecontext"],
+    ] as const) {
+      clearEnv();
+      resetWarnings();
+      process.env.DD_PROPAGATION_STYLE_EXTRACT = "b3";
+      process.env[name] = value;
+      const told = await recordWarnings(() => extractStylesFromEnvironment());
+      assert.deepEqual(told.result, { styles: [value], variable: name });
+      assert.equal(trace.getSpanContext(extract(multi)), undefined, name);
+      assert.deepEqual(told.processWarnings, [
+        [
+          "TRACEHOP_DEPRECATED_PROPAGATION_STYLE",
+          `tracehop: DD_PROPAGATION_STYLE_EXTRACT="b3" is deprecated and not used: ${name} is set ` +
+            "and wins, " +
+            "as in dd-trace-java; remove DD_PROPAGATION_STYLE_EXTRACT",
+        ],
+      ]);
+    }
+    resetWarnings();
+  });
+
+  test("DD_PROPAGATION_STYLE_*: only dd-trace-java's old names; others ignored; none known: defaults", async () => {
+    clearEnv();
+    resetWarnings();
+    process.env.DD_PROPAGATION_STYLE_EXTRACT = "xray,b3";
+    process.env.DD_PROPAGATION_STYLE_INJECT = "tracecontext, none";
+    const told = await recordWarnings(() => {
+      assert.deepEqual(extractStylesFromEnvironment().styles, ["b3", "b3multi"]);
+      assert.deepEqual(injectKeys(), injectKeys(["tracecontext", "baggage", "datadog"]));
+    });
+    assert.deepEqual(told.processWarnings, [
+      [
+        "TRACEHOP_DEPRECATED_PROPAGATION_STYLE",
+        'tracehop: DD_PROPAGATION_STYLE_EXTRACT="xray,b3" is deprecated; it is read as b3, b3multi, as ' +
+          "dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_EXTRACT, " +
+          'DD_TRACE_PROPAGATION_STYLE or OTEL_PROPAGATORS is set ("xray" ignored: its names are datadog ' +
+          "and b3; dd-trace-java's haystack and xray are no tracehop styles); set " +
+          "DD_TRACE_PROPAGATION_STYLE_EXTRACT=b3 single header,b3multi instead",
+      ],
+      [
+        "TRACEHOP_DEPRECATED_PROPAGATION_STYLE",
+        'tracehop: DD_PROPAGATION_STYLE_INJECT="tracecontext, none" is deprecated and names no style ' +
+          "tracehop reads (its names are datadog and b3; dd-trace-java's haystack and xray are no " +
+          "tracehop styles), so the defaults apply, as in dd-trace-java; set " +
+          "DD_TRACE_PROPAGATION_STYLE_INJECT instead",
+      ],
+    ]);
+    resetWarnings();
   });
 
   test("DD_TRACE_PROPAGATION_EXTRACT_FIRST is read at creation time: no links", () => {

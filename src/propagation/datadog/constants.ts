@@ -57,6 +57,13 @@ export const ENV_PROPAGATION_EXTRACT_FIRST = "DD_TRACE_PROPAGATION_EXTRACT_FIRST
 export const ENV_PROPAGATION_BEHAVIOR_EXTRACT = "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT";
 export const ENV_TAGS_MAX_LENGTH = "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH";
 export const ENV_OTEL_PROPAGATORS = "OTEL_PROPAGATORS";
+/**
+ * dd-trace-java's deprecated style variables (`dd.propagation.style.extract|inject`), still read by it
+ * after every `DD_TRACE_PROPAGATION_STYLE*` variable (dd-trace-java `Config`); the other Datadog tracers
+ * ignore them.
+ */
+export const ENV_DEPRECATED_PROPAGATION_STYLE_EXTRACT = "DD_PROPAGATION_STYLE_EXTRACT";
+export const ENV_DEPRECATED_PROPAGATION_STYLE_INJECT = "DD_PROPAGATION_STYLE_INJECT";
 
 /**
  * True when `origin` can travel as an `x-datadog-origin` header value: non-empty printable ASCII

@@ -49,6 +49,11 @@ export function emitSettingWarningOnce(message: string, code: string): void {
   emitProcessWarning(message, code);
 }
 
+/** True when `key` has been warned about (or marked) in this process: a caller skips its own check. */
+export function hasWarned(key: string): boolean {
+  return given.has(key);
+}
+
 /**
  * Marks `key` as warned about, so that no process warning is given for it: for a program that
  * reports the problem itself (`tracehop inspect` names every Datadog id stored as a JSON number).

@@ -10,7 +10,7 @@ import {
   traceCarrierSetter,
   type TraceCarrier,
 } from "../carrier/carrier.js";
-import { createPropagator } from "../propagation/create-propagator.js";
+import { createPropagator, warnIfStoredCarrierCut } from "../propagation/create-propagator.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
@@ -154,17 +154,24 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
  * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it)
  * is read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; `false` (message headers) reads every key as a header name, so an application header
  * named `traceContext` is a header like any other. Same shapes, base context and result; never throws.
+ * `restore` (default true): this is the restore of a stored carrier, after which a
+ * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of `restart` / `ignore` that cut the trace is warned about
+ * (`warnIfStoredCarrierCut`); false for a reading that restores nothing (the Prisma capture's comparison).
  */
-export function extractCarrier(carrier: unknown, options: CarrierOptions | null, asRow: boolean): Context {
+export function extractCarrier(
+  carrier: unknown,
+  options: CarrierOptions | null,
+  asRow: boolean,
+  restore = true,
+): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   try {
-    const stored = asRow ? storedCarrierOf(carrier) : carrier;
-    return (options?.propagator ?? getDefaultPropagator()).extract(
-      base,
-      readStoredCarrier(stored),
-      storedCarrierGetter,
-    );
+    const stored = readStoredCarrier(asRow ? storedCarrierOf(carrier) : carrier);
+    const propagator = options?.propagator ?? getDefaultPropagator();
+    const restored = propagator.extract(base, stored, storedCarrierGetter);
+    if (restore) warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
+    return restored;
   } catch {
     return base; // a throwing proxy or getter, or a failing propagator: no context
   }

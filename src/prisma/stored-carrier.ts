@@ -364,7 +364,7 @@ const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < 
  * same text give a span started from them, and every carrier injected under it, the same values.
  */
 function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | undefined): Restored {
-  const ctx = extractCarrier(carrier, { propagator }, false);
+  const ctx = extractCarrier(carrier, { propagator }, false, false);
   const spanContext = trace.getSpanContext(ctx);
   const fields = getDatadogContext(ctx);
   const parts = [

@@ -53,6 +53,7 @@ import {
   LINK_REASON_TERMINATED_CONTEXT,
   clearExtractionResult,
   hasExtractionResult,
+  restartedFrom,
   restoredRootLinkContext,
   setExtractionLinks,
   noteExtractedContext,
@@ -63,7 +64,7 @@ import { BaggagePropagator } from "./w3c/BaggagePropagator.js";
 import { baggageEntries } from "./w3c/W3CBaggage.js";
 import { FLAG_RANDOM } from "./w3c/constants.js";
 import { isValidSpanContext } from "./w3c/traceparent.js";
-import { emitSettingWarningOnce } from "../warn-once.js";
+import { emitSettingWarningOnce, hasWarned, warnOnce } from "../warn-once.js";
 
 /** A propagation style name accepted by {@link createPropagator}. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
@@ -76,6 +77,10 @@ export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "
  *   (`reason=propagation_behavior_extract`, `context_headers=<winning style>`); baggage is kept,
  *   the Datadog fields (priority, origin, `_dd.p.*`) and the conflict links are not;
  * - `ignore`: nothing is extracted, baggage included.
+ *
+ * Datadog meant `restart` and `ignore` for a service's edge. Read from the environment, either one that
+ * applies to the restore of a stored carrier (a row's, a message's) is warned about once per process
+ * (`TRACEHOP_EXTRACT_BEHAVIOR_ON_STORED_CARRIER`, {@link warnIfStoredCarrierCut}).
  */
 export type ExtractBehavior = "continue" | "restart" | "ignore";
 
@@ -189,10 +194,10 @@ export function createPropagator(
   const tagsMaxLength = options.tagsMaxLength ?? tagsMaxLengthFromEnvironment(env[ENV_TAGS_MAX_LENGTH]);
   const extractFirst =
     options.extractFirst ?? extractFirstFromEnvironment(env[ENV_PROPAGATION_EXTRACT_FIRST]);
-  const behavior =
-    options.extractBehavior !== undefined
-      ? parseExtractBehavior(options.extractBehavior)
-      : extractBehaviorFromEnvironment(env[ENV_PROPAGATION_BEHAVIOR_EXTRACT]);
+  const behaviorFromEnvironment = options.extractBehavior === undefined;
+  const behavior = behaviorFromEnvironment
+    ? extractBehaviorFromEnvironment(env[ENV_PROPAGATION_BEHAVIOR_EXTRACT])
+    : parseExtractBehavior(options.extractBehavior);
   const make = (name: PropagationStyle): StyleMember => {
     const propagator = makeStyle(name, { tagsMaxLength });
     const parts =
@@ -201,7 +206,13 @@ export function createPropagator(
         : undefined;
     return { name, propagator, parts };
   };
-  return new MultiStylePropagator(injectStyles.map(make), extractStyles.map(make), extractFirst, behavior);
+  return new MultiStylePropagator(
+    injectStyles.map(make),
+    extractStyles.map(make),
+    extractFirst,
+    behavior,
+    behaviorFromEnvironment,
+  );
 }
 
 /**
@@ -642,11 +653,16 @@ class MultiStylePropagator implements TextMapPropagator {
   /** The only inject style, called directly (a W3C-only or Datadog-only service). */
   private readonly _soleInject: StyleMember | undefined;
 
+  /** The same styles under `continue`, built on first use ({@link warnIfStoredCarrierCut}). */
+  private _continuing: MultiStylePropagator | undefined;
+
   constructor(
     private readonly _inject: readonly StyleMember[],
     private readonly _extract: readonly StyleMember[],
     private readonly _extractFirst: boolean,
-    private readonly _behavior: ExtractBehavior,
+    readonly _behavior: ExtractBehavior,
+    /** `_behavior` comes from `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, not from the option. */
+    readonly _behaviorFromEnvironment: boolean,
   ) {
     const fields = new Set<string>();
     for (const member of [..._inject, ..._extract])
@@ -798,6 +814,68 @@ class MultiStylePropagator implements TextMapPropagator {
   fields(): string[] {
     return [...this._fields];
   }
+
+  /** What `extract` gives under `continue` (the same styles and extract-first). */
+  extractContinuing(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    this._continuing ??= new MultiStylePropagator(
+      this._inject,
+      this._extract,
+      this._extractFirst,
+      "continue",
+      false,
+    );
+    return this._continuing.extract(context, carrier, getter);
+  }
+}
+
+/** Once-per-process key and process warning code of {@link warnIfStoredCarrierCut}. */
+const STORED_CARRIER_CUT_WARNING = "TRACEHOP_EXTRACT_BEHAVIOR_ON_STORED_CARRIER";
+
+/**
+ * Internal: after the restore of a stored carrier (a row's or a message's: `contextFromCarrier`,
+ * `withCarrier`, `withBatch`, the messaging helpers; never the HTTP server path, where an edge may want
+ * it), a `diag.warn` and a Node process warning (`TRACEHOP_EXTRACT_BEHAVIOR_ON_STORED_CARRIER`), once per
+ * process and behavior, when `propagator` is one of {@link createPropagator}'s whose `restart` or
+ * `ignore` came from `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` (not from the `extractBehavior` option,
+ * which is a choice made in code) and it applied: under `restart` the restore (`restored`) holds the
+ * restart link instead of the stored parent; under `ignore` the carrier held a context (or baggage)
+ * that `continue` would have restored. Datadog meant these for a service's edge (Datadog docs,
+ * "Propagating trace context"); on a relay or a worker, where a shared environment file brings them,
+ * they cut the trace at every stored row and message (docs/restore.md, "Relation policy"). Costs
+ * nothing once warned; never throws.
+ */
+export function warnIfStoredCarrierCut(
+  propagator: TextMapPropagator,
+  base: Context,
+  carrier: unknown,
+  getter: TextMapGetter,
+  restored: Context,
+): void {
+  if (!(propagator instanceof MultiStylePropagator) || !propagator._behaviorFromEnvironment) return;
+  const behavior = propagator._behavior;
+  if (behavior === "continue") return;
+  const key = `${STORED_CARRIER_CUT_WARNING}:${behavior}`;
+  if (hasWarned(key)) return;
+  try {
+    if (behavior === "restart" ? restartedFrom(restored) === undefined : restored !== base) return;
+    if (behavior === "ignore" && propagator.extractContinuing(base, carrier, getter) === base) return;
+  } catch {
+    return;
+  }
+  const setting = `${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${behavior}`;
+  const effect =
+    behavior === "restart"
+      ? "starts a new trace with only a span link to the stored context (reason=propagation_behavior_extract)"
+      : "restores nothing, its trace context and baggage dropped: the work starts a new trace, unlinked";
+  warnOnce(
+    key,
+    `tracehop: ${setting} applies to stored carriers too: each row or message restored in this process ` +
+      `(withCarrier, contextFromCarrier, withBatch, the messaging helpers) ${effect}, so the trace is cut ` +
+      `at every hop. Datadog meant it for a service's edge (untrusted callers): leave it unset on relays ` +
+      `and workers (a shared environment file brings it there), or give the carrier functions ` +
+      `createPropagator(undefined, { extractBehavior: "continue" }). (Said once per process.)`,
+    STORED_CARRIER_CUT_WARNING,
+  );
 }
 
 function extractCandidate(

@@ -1,8 +1,25 @@
-import { describe, test, beforeEach } from "node:test";
+import { afterEach, describe, test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
-import { captureCarrier, contextFromCarrier, createPropagator, withCarrier } from "../../src/index.js";
+import {
+  context,
+  defaultTextMapGetter,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+} from "@opentelemetry/api";
+import {
+  captureCarrier,
+  contextFromCarrier,
+  createPropagator,
+  withBatch,
+  withCarrier,
+} from "../../src/index.js";
+import { withProcessSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
 beforeEach(() => exporter.reset());
@@ -510,5 +527,95 @@ describe("withCarrier with the restart extract behavior (DD_TRACE_PROPAGATION_BE
         ],
       ],
     );
+  });
+});
+
+describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart / ignore from the environment cuts stored carriers: warned", () => {
+  const saved = process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT;
+  const setBehavior = (value: string | undefined) => {
+    if (value === undefined) delete process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT;
+    else process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT = value;
+  };
+  beforeEach(() => resetWarnings());
+  afterEach(() => {
+    setBehavior(saved);
+    resetWarnings();
+  });
+  const CODE = "TRACEHOP_EXTRACT_BEHAVIOR_ON_STORED_CARRIER";
+  const advice =
+    "so the trace is cut at every hop. Datadog meant it for a service's edge (untrusted callers): leave it " +
+    "unset on relays and workers (a shared environment file brings it there), or give the carrier " +
+    'functions createPropagator(undefined, { extractBehavior: "continue" }). (Said once per process.)';
+  const RESTART =
+    "tracehop: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart applies to stored carriers too: each row or " +
+    "message restored in this process (withCarrier, contextFromCarrier, withBatch, the messaging helpers) " +
+    "starts a new trace with only a span link to the stored context (reason=propagation_behavior_extract), " +
+    advice;
+  const IGNORE =
+    "tracehop: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=ignore applies to stored carriers too: each row or " +
+    "message restored in this process (withCarrier, contextFromCarrier, withBatch, the messaging helpers) " +
+    "restores nothing, its trace context and baggage dropped: the work starts a new trace, unlinked, " +
+    advice;
+
+  test("restart: once per process, from withCarrier, contextFromCarrier, withBatch or withProcessSpan", async () => {
+    setBehavior(" Restart ");
+    const propagator = createPropagator();
+    const restores: [string, () => void][] = [
+      ["withCarrier", () => withCarrier(W3C_CARRIER, "restarted", () => undefined, { propagator })],
+      ["contextFromCarrier", () => contextFromCarrier({ traceContext: W3C_CARRIER }, { propagator })],
+      ["withBatch", () => withBatch([W3C_CARRIER], "batch", () => undefined, { propagator })],
+      [
+        "withProcessSpan",
+        () => withProcessSpan(W3C_CARRIER, { system: "kafka", destination: "jobs", propagator }, () => 1),
+      ],
+    ];
+    for (const [name, restore] of restores) {
+      resetWarnings();
+      const told = await recordWarnings(() => {
+        restore();
+        restore();
+      });
+      assert.deepEqual(told.processWarnings, [[CODE, RESTART]], name);
+      assert.deepEqual(told.diagWarnings, [RESTART], name);
+    }
+    // The behavior itself is unchanged: a new root.
+    assert.equal(parentIdOf(exporter.getFinishedSpans().find((s) => s.name === "restarted")!), undefined);
+  });
+
+  test("ignore: warned once a carrier held a context; an empty or invalid carrier loses nothing, says nothing", async () => {
+    setBehavior("ignore");
+    const propagator = createPropagator();
+    const nothing = await recordWarnings(() => {
+      contextFromCarrier({}, { propagator });
+      contextFromCarrier({ traceparent: "00-garbage" }, { propagator });
+      withCarrier(null, "empty", () => undefined, { propagator });
+    });
+    assert.deepEqual([nothing.processWarnings, nothing.diagWarnings], [[], []]);
+    const told = await recordWarnings(() => {
+      withCarrier({ ...W3C_CARRIER, baggage: "tenant=acme" }, "ignored", () => undefined, { propagator });
+      withCarrier(W3C_CARRIER, "ignored-again", () => undefined, { propagator });
+    });
+    assert.deepEqual(told.processWarnings, [[CODE, IGNORE]]);
+    assert.deepEqual(told.diagWarnings, [IGNORE]);
+    assert.notEqual(finishedSpan("ignored").spanContext().traceId, W3C_TRACE_ID);
+  });
+
+  test("not warned: the propagator's own extract (the HTTP server path), the option, continue, nothing restored", async () => {
+    setBehavior("restart");
+    const fromEnvironment = createPropagator();
+    const told = await recordWarnings(() => {
+      // What an HTTP instrumentation does with the global propagator: an edge may want restart.
+      const extracted = fromEnvironment.extract(ROOT_CONTEXT, W3C_CARRIER, defaultTextMapGetter);
+      assert.equal(trace.getSpanContext(extracted), undefined);
+      // A carrier with no valid context: restart changes nothing there.
+      contextFromCarrier({ traceparent: "00-garbage" }, { propagator: fromEnvironment });
+      // Chosen in code, not brought by an environment file.
+      const chosen = createPropagator(undefined, { extractBehavior: "restart" });
+      withCarrier(W3C_CARRIER, "chosen", () => undefined, { propagator: chosen });
+      setBehavior("continue");
+      withCarrier(W3C_CARRIER, "continued", () => undefined, { propagator: createPropagator() });
+    });
+    assert.deepEqual([told.processWarnings, told.diagWarnings], [[], []]);
+    assert.equal(parentIdOf(finishedSpan("continued")), W3C_PARENT_ID);
   });
 });

@@ -26,6 +26,7 @@ import {
 } from "../../src/index.js";
 import { captureStoredCarrier, storedCarrierBytes } from "../../src/prisma/stored-carrier.js";
 import { runParameters } from "../hardening/arbitraries.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const reader = createPropagator();
 
@@ -178,6 +179,31 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
       "traceparent",
       "tracestate",
     ]);
+  });
+
+  test("trimming reads its carrier back, which is no restore: no extract-behavior warning under restart", async () => {
+    // An HTTP edge with DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart writing a row over the limit.
+    const saved = process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT;
+    process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT = "restart";
+    resetWarnings();
+    try {
+      const propagator = createPropagator();
+      const context = trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: "640cfd8d00000000ab54a98ceb1f0ad2",
+        spanId: "891087b8e3b70cb1",
+        traceFlags: TraceFlags.SAMPLED,
+      });
+      const told = await recordWarnings(() => captureStoredCarrier(undefined, 150, { context, propagator }));
+      assert.ok(told.result !== undefined && storedCarrierBytes(told.result) <= 150);
+      assert.deepEqual(
+        told.processWarnings.filter(([code]) => code === "TRACEHOP_EXTRACT_BEHAVIOR_ON_STORED_CARRIER"),
+        [],
+      );
+    } finally {
+      if (saved === undefined) delete process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT;
+      else process.env.DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT = saved;
+      resetWarnings();
+    }
   });
 
   test("a dd-trace-ot flat carrier (upper-case names, ot-baggage-*): baggage first, then the origin, the ids together", () => {

@@ -15,15 +15,19 @@ beforeEach(() => {
 afterEach(() => resetWarnings());
 
 const ROW_TEXT = '{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}';
-const DIAG =
-  "tracehop: x-datadog-trace-id is the JSON number 12345678901234567000, which cannot hold a 64-bit id " +
-  "exactly (beyond 2^53 it was already rounded when the JSON was parsed); the id is refused. " +
+/** The diag warning of `field` stored as a JSON number that JSON.parse read as `read`. */
+const roundedDiag = (field: string, read: string) =>
+  `tracehop: ${field} is a JSON number read as ${read}: beyond 2^53 the JSON reader has already ` +
+  "rounded it, so the digits stored may differ (`tracehop inspect` on the row shows them as stored); " +
+  "no JSON number holds a 64-bit id exactly, and the id is refused. " +
   "Store Datadog ids as decimal strings (captureCarrier() does).";
-const PROCESS_WARNING = [
+const DIAG = roundedDiag("x-datadog-trace-id", "12345678901234567000");
+const processWarning = (diag: string) => [
   "TRACEHOP_JSON_NUMBER_ID",
-  `${DIAG} A carrier with no other context restores none: the work starts a new trace. ` +
+  `${diag} A carrier with no other context restores none: the work starts a new trace. ` +
     "(Said once per process; every such id goes to diag.warn.)",
 ];
+const PROCESS_WARNING = processWarning(DIAG);
 
 describe("Datadog ids stored as JSON numbers", () => {
   test("withCarrier: a new root, a diag warning per restore, one process warning per process", async () => {
@@ -51,6 +55,18 @@ describe("Datadog ids stored as JSON numbers", () => {
     assert.deepEqual(exact.diagWarnings, []);
   });
 
+  test("the value is said as read, already rounded: the stored digits differ, and inspect shows them", async () => {
+    // 2^53 + 1 as stored; JSON.parse reads 2^53, a number whose digits the row does not hold.
+    const told = await recordWarnings(() =>
+      contextFromCarrier('{"x-datadog-trace-id": "1", "x-datadog-parent-id": 9007199254740993}'),
+    );
+    assert.equal(trace.getSpanContext(told.result), undefined);
+    const diag = roundedDiag("x-datadog-parent-id", "9007199254740992");
+    assert.deepEqual(told.diagWarnings, [diag]);
+    assert.deepEqual(told.processWarnings, [processWarning(diag)]);
+    assert.doesNotMatch(told.diagWarnings[0]!, /9007199254740993/);
+  });
+
   test("a JSON number that is no rounded id (negative, another field) gets the diag warning only", async () => {
     const told = await recordWarnings(() =>
       contextFromCarrier(
@@ -62,10 +78,10 @@ describe("Datadog ids stored as JSON numbers", () => {
     assert.equal(trace.getSpanContext(told.result), undefined);
     assert.deepEqual(told.processWarnings, []);
     assert.deepEqual(
-      told.diagWarnings.map((m) => m.slice(0, m.indexOf(","))),
+      told.diagWarnings.map((m) => m.slice(0, m.indexOf(":", "tracehop: ".length))),
       [
-        "tracehop: x-datadog-trace-id is the JSON number -12345678901234567000",
-        "tracehop: x-datadog-origin is the JSON number 1e+300",
+        "tracehop: x-datadog-trace-id is a JSON number read as -12345678901234567000",
+        "tracehop: x-datadog-origin is a JSON number read as 1e+300",
       ],
     );
   });

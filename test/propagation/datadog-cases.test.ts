@@ -73,15 +73,21 @@ describe("Datadog public cases", () => {
     // and says why for each refused id.
     assert.equal(trace.getSpanContext(extract(input.carrierJsonText, ["datadog"])), undefined);
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0], /x-datadog-trace-id is the JSON number 7660829067201367000/);
-    assert.match(warnings[1], /x-datadog-parent-id is the JSON number 3667278417456668700/);
+    assert.match(
+      warnings[0],
+      /x-datadog-trace-id is a JSON number read as 7660829067201367000: beyond 2\^53 .*already rounded/,
+    );
+    assert.match(warnings[1], /x-datadog-parent-id is a JSON number read as 3667278417456668700: /);
     warnings.length = 0;
     // A raw carrier object handed to the propagator: refused, and the diagnostic says what to fix.
     const parsed = JSON.parse(input.carrierJsonText as string) as Record<string, unknown>;
     const raw = new DatadogPropagator().extract(ROOT_CONTEXT, parsed, defaultTextMapGetter);
     assert.equal(trace.getSpanContext(raw), undefined, expected.carrierJsonText.reason);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /x-datadog-trace-id is the JSON number 7660829067201367000/);
+    assert.match(
+      warnings[0],
+      /x-datadog-trace-id is a JSON number read as 7660829067201367000: beyond 2\^53 .*already rounded/,
+    );
     assert.match(warnings[0], /decimal strings/);
     // What the writer produces: exact decimal strings.
     const out = inject(child(ctx, expected.carrier.parentSpanId), ["datadog"]);
@@ -104,7 +110,20 @@ describe("Datadog public cases", () => {
       trace.getSpanContext(new DatadogPropagator().extract(ROOT_CONTEXT, over, defaultTextMapGetter)),
       undefined,
     );
-    assert.match(warnings[0], /x-datadog-parent-id is the JSON number 9007199254740992/);
+    assert.match(warnings[0], /x-datadog-parent-id is a JSON number read as 9007199254740992: /);
+    // A number that is no id at all (not rounded: a fraction, a negative safe integer).
+    for (const id of [1.5, -1]) {
+      warnings.length = 0;
+      const bad = { ...raw, "x-datadog-trace-id": id };
+      assert.equal(
+        trace.getSpanContext(new DatadogPropagator().extract(ROOT_CONTEXT, bad, defaultTextMapGetter)),
+        undefined,
+      );
+      assert.deepEqual(warnings, [
+        `tracehop: x-datadog-trace-id is the JSON number ${id}, which is no 64-bit id; the id is refused. ` +
+          "Store Datadog ids as decimal strings (captureCarrier() does).",
+      ]);
+    }
   });
 
   test("B22: what tracehop writes holds only exact decimal strings", () => {

@@ -181,16 +181,22 @@ export function hexClass16(text: string, start: number, end: number): number {
  * put the id through `Number`). Safe integers (0 .. 2^53-1) are exact and returned as text; any other
  * number cannot be exact (JSON.parse has already rounded it) and is refused with a `diag.warn` that
  * says how to fix the writer — it is never rounded silently (DataDog/dd-trace-js#344,
- * prisma/orm#20205). A rounded `x-datadog-trace-id` / `x-datadog-parent-id` (an integer beyond 2^53)
+ * prisma/orm#20205). An integer beyond ±2^53 is named as read, said to be rounded already (the digits
+ * stored may differ: 9007199254740993 is read as 9007199254740992), with `tracehop inspect`, which
+ * shows the digits as stored in the JSON text. A rounded `x-datadog-trace-id` / `x-datadog-parent-id`
  * is also said once per process as the Node process warning `TRACEHOP_JSON_NUMBER_ID`, seen without
  * a diag logger.
  */
 export function idTextFromNumber(value: number, field: string): string | undefined {
   if (Number.isSafeInteger(value) && value >= 0) return String(value);
+  const rounded = Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
   const message =
-    `tracehop: ${field} is the JSON number ${String(value)}, which cannot hold a 64-bit id exactly ` +
-    `(beyond 2^53 it was already rounded when the JSON was parsed); the id is refused. ` +
-    `Store Datadog ids as decimal strings (captureCarrier() does).`;
+    (rounded
+      ? `tracehop: ${field} is a JSON number read as ${String(value)}: beyond 2^53 the JSON reader has ` +
+        `already rounded it, so the digits stored may differ (\`tracehop inspect\` on the row shows them ` +
+        `as stored); no JSON number holds a 64-bit id exactly, and the id is refused. `
+      : `tracehop: ${field} is the JSON number ${String(value)}, which is no 64-bit id; the id is ` +
+        `refused. `) + `Store Datadog ids as decimal strings (captureCarrier() does).`;
   diag.warn(message);
   // An id that was rounded (an integer beyond 2^53 in x-datadog-trace-id / -parent-id) is data loss
   // nobody sees without a diag logger (OTEL_LOG_LEVEL): said once per process on stderr too.

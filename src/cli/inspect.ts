@@ -15,8 +15,11 @@ import {
   type PropagationStyle,
 } from "../propagation/create-propagator.js";
 import {
+  ENV_OTEL_PROPAGATORS,
   ENV_PROPAGATION_BEHAVIOR_EXTRACT,
   ENV_PROPAGATION_EXTRACT_FIRST,
+  ENV_PROPAGATION_STYLE,
+  ENV_PROPAGATION_STYLE_EXTRACT,
   X_DATADOG_TAGS,
 } from "../propagation/datadog/constants.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
@@ -105,6 +108,56 @@ function dropConsequence(
   if (report.styles[style].status !== "valid")
     return `the ${style} style rejects this carrier anyway (see styles)`;
   return ifUsed;
+}
+
+/**
+ * `styles` as the setting `source` (an {@link InspectReport}'s `extractOrderSource`) spells them: in a
+ * `DD_TRACE_PROPAGATION_STYLE*` variable `b3` means `b3multi`, so the single header is `b3 single header`
+ * there (createPropagator's `datadogB3AsMulti`); `OTEL_PROPAGATORS` and `--styles` say `b3`.
+ */
+function spellStyles(styles: readonly PropagationStyle[], source: string): string {
+  const datadogVariable = source !== "--styles" && source !== ENV_OTEL_PROPAGATORS;
+  return styles.map((style) => (style === "b3" && datadogVariable ? "b3 single header" : style)).join(",");
+}
+
+/**
+ * The diagnostic of a carrier that gives no context in the report's extract order while a style left
+ * out of it is valid on its own (`DD_TRACE_PROPAGATION_STYLE=tracecontext` and a row of `x-datadog-*`
+ * headers), else `undefined`: which styles would restore it, which setting left them out, and what to
+ * set (the order with them added at its end, so the styles in it keep their precedence). `baggage`
+ * alone restores no trace and is not counted. What to set, by the order's source (createPropagator's
+ * precedence): `--styles` itself; else `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, which is read before
+ * `DD_TRACE_PROPAGATION_STYLE` and `OTEL_PROPAGATORS` and changes extraction alone (the other two also
+ * set what a service injects).
+ */
+function outsideOrderDiagnostic(report: InspectReport): string | undefined {
+  const order = report.extractOrder;
+  const missing = ALL_STYLES.filter(
+    (style) => style !== "baggage" && !order.includes(style) && report.styles[style].status === "valid",
+  );
+  if (missing.length === 0) return undefined;
+  const source = report.extractOrderSource;
+  const them = missing.length > 1 ? "them" : missing[0];
+  const valid = `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} valid (see styles) but not in the extract order`;
+  const where =
+    source === "default"
+      ? `${order.join(", ")}: the default, as none of ${ENV_PROPAGATION_STYLE_EXTRACT}, ${ENV_PROPAGATION_STYLE}, ${ENV_OTEL_PROPAGATORS} is set`
+      : `${order.length ? order.join(", ") : "none"}, from ${source}`;
+  const wanted = [...order, ...missing];
+  const setting = (name: string): string => {
+    const value = spellStyles(wanted, name);
+    return `${name}=${value.includes(" ") ? `"${value}"` : value}`;
+  };
+  let fix: string;
+  if (source === "--styles") fix = `give --styles ${spellStyles(wanted, source)}`;
+  else {
+    fix = `set ${setting(ENV_PROPAGATION_STYLE_EXTRACT)}`;
+    if (source === ENV_PROPAGATION_STYLE || source === ENV_OTEL_PROPAGATORS)
+      fix +=
+        ` (read before ${source}, and for extraction alone; ${setting(source)} instead also makes a ` +
+        `service inject ${them})`;
+  }
+  return `${valid} (${where}), so this order restores nothing from the row; to restore it, ${fix}`;
 }
 
 /** Options of {@link inspectCarrier}. */
@@ -205,7 +258,11 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const sc = trace.getSpanContext(ctx);
   const root = getRestoredRoot(ctx);
   const traceId = sc && isSpanContextValid(sc) ? sc.traceId : root?.traceId;
-  if (traceId === undefined) return report;
+  if (traceId === undefined) {
+    const outside = outsideOrderDiagnostic(report);
+    if (outside !== undefined) diagnostics.push(outside);
+    return report;
+  }
   const winner = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid") ?? styles[0];
   const dd = getDatadogContext(ctx);
   const high = traceId.slice(0, 16);

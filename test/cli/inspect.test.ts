@@ -209,6 +209,10 @@ describe("tracehop inspect", () => {
     assert.deepEqual(report.diagnostics, [
       'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
       'OTEL_PROPAGATORS="w3c" names no known style, so nothing is extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+      "datadog, tracecontext are valid (see styles) but not in the extract order (none, from OTEL_PROPAGATORS), so this " +
+        "order restores nothing from the row; to restore it, set DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,tracecontext " +
+        "(read before OTEL_PROPAGATORS, and for extraction alone; OTEL_PROPAGATORS=datadog,tracecontext instead also makes " +
+        "a service inject them)",
     ]);
     // Said once, in the report: not again as the library's process warning on stderr.
     assert.doesNotMatch(none.stderr, /Warning/);
@@ -540,6 +544,81 @@ describe("tracehop inspect: settings read from the environment", () => {
       assert.equal(stderr, "");
       assert.deepEqual(JSON.parse(stdout).diagnostics, [], value);
     }
+  });
+
+  test("no context in the extract order while a style left out of it is valid: which, from which setting, and what to set", () => {
+    // A row of x-datadog-* headers read by a service that extracts tracecontext alone.
+    const row = '{"x-datadog-trace-id":"18446744073709551614","x-datadog-parent-id":"9007199254740993"}';
+    const restore = "so this order restores nothing from the row; to restore it,";
+    const diagnostic = (env: NodeJS.ProcessEnv, args: string[] = []) => {
+      const { code, stdout, stderr } = run(["inspect", "--json", ...args, row], undefined, {
+        ...clean,
+        ...env,
+      });
+      assert.equal(stderr, "");
+      // The service restores nothing: still exit 1.
+      assert.equal(code, 1);
+      const report = JSON.parse(stdout);
+      assert.equal(report.valid, false);
+      assert.equal(report.styles.datadog.status, "valid");
+      return report.diagnostics;
+    };
+    assert.deepEqual(diagnostic({ DD_TRACE_PROPAGATION_STYLE: "tracecontext" }), [
+      `datadog is valid (see styles) but not in the extract order (tracecontext, from DD_TRACE_PROPAGATION_STYLE), ${restore} ` +
+        "set DD_TRACE_PROPAGATION_STYLE_EXTRACT=tracecontext,datadog (read before DD_TRACE_PROPAGATION_STYLE, and for " +
+        "extraction alone; DD_TRACE_PROPAGATION_STYLE=tracecontext,datadog instead also makes a service inject datadog)",
+    ]);
+    assert.deepEqual(diagnostic({ DD_TRACE_PROPAGATION_STYLE_EXTRACT: "tracecontext,baggage" }), [
+      `datadog is valid (see styles) but not in the extract order (tracecontext, baggage, from DD_TRACE_PROPAGATION_STYLE_EXTRACT), ${restore} ` +
+        "set DD_TRACE_PROPAGATION_STYLE_EXTRACT=tracecontext,baggage,datadog",
+    ]);
+    assert.deepEqual(diagnostic({ OTEL_PROPAGATORS: "tracecontext" }), [
+      `datadog is valid (see styles) but not in the extract order (tracecontext, from OTEL_PROPAGATORS), ${restore} ` +
+        "set DD_TRACE_PROPAGATION_STYLE_EXTRACT=tracecontext,datadog (read before OTEL_PROPAGATORS, and for " +
+        "extraction alone; OTEL_PROPAGATORS=tracecontext,datadog instead also makes a service inject datadog)",
+    ]);
+    // --styles wins over the environment, and is what to change.
+    assert.deepEqual(diagnostic({ DD_TRACE_PROPAGATION_STYLE: "datadog" }, ["--styles", "b3multi"]), [
+      `datadog is valid (see styles) but not in the extract order (b3multi, from --styles), ${restore} give --styles b3multi,datadog`,
+    ]);
+    // The single b3 header outside the default order: "b3" in a DD_TRACE_PROPAGATION_STYLE* variable
+    // means b3multi, so the value says "b3 single header" (quoted for the shell: it holds spaces).
+    const b3 = run(
+      ["inspect", '{"b3":"80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1"}'],
+      undefined,
+      clean,
+    );
+    assert.equal(b3.code, 1);
+    assert.match(
+      b3.stdout,
+      /^no valid context \(extract order datadog, tracecontext, baggage, the default\)\n/,
+    );
+    assert.ok(
+      b3.stdout.endsWith(
+        "diagnostics:\n  - b3 is valid (see styles) but not in the extract order (datadog, tracecontext, baggage: the " +
+          "default, as none of DD_TRACE_PROPAGATION_STYLE_EXTRACT, DD_TRACE_PROPAGATION_STYLE, OTEL_PROPAGATORS is set), " +
+          `${restore} set DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,tracecontext,baggage,b3 single header"\n`,
+      ),
+      b3.stdout,
+    );
+    // The value said restores it (a service reads "b3 single header" as the b3 style).
+    const fixed = run(
+      ["inspect", '{"b3":"80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1"}'],
+      undefined,
+      {
+        ...clean,
+        DD_TRACE_PROPAGATION_STYLE_EXTRACT: "datadog,tracecontext,baggage,b3 single header",
+      },
+    );
+    assert.equal(fixed.code, 0);
+    assert.match(fixed.stdout, /; b3 wins\)\n/);
+    // Baggage alone restores no trace: not offered.
+    const onlyBaggage = run(["inspect", "--json", '{"baggage":"k=v"}'], undefined, {
+      ...clean,
+      DD_TRACE_PROPAGATION_STYLE: "datadog",
+    });
+    assert.equal(onlyBaggage.code, 1);
+    assert.deepEqual(JSON.parse(onlyBaggage.stdout).diagnostics, []);
   });
 
   test("DD_TRACE_PROPAGATION_EXTRACT_FIRST=true/1: the context a service with it extracts (no conflict link), with a note", () => {

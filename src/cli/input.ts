@@ -499,7 +499,7 @@ function carrierOfValue(
   diagnostics: string[],
   field?: string,
 ): Pick<InspectInput, "carrier" | "noCarrier"> {
-  const name = carrierFieldOf(parsed, field, diagnostics);
+  const { name, found } = carrierFieldOf(parsed, field, diagnostics);
   // The carrier's JSON text, when it is an object: the text given for a carrier read as it is, else
   // the compact text JSON.stringify writes of the field's object.
   let textLength = name === undefined ? text?.length : undefined;
@@ -542,8 +542,14 @@ function carrierOfValue(
     }
     // Text was read within the limit already; an object has its own JSON text.
     textLength = typeof value === "string" ? 0 : undefined;
+    const asText = typeof value === "string" ? " (JSON text)" : "";
+    // One diagnostic for a field found by its content: that it was, and how it was read.
     diagnostics.push(
-      typeof value === "string" ? `read the row's ${name} field (JSON text)` : `read the row's ${name} field`,
+      found
+        ? `the row has no propagation header at its top level and no traceContext field: read its one field ` +
+            `holding a carrier, ${name}${asText}, as withCarrier(row.${name}) reads it (withCarrier(row) reads only ` +
+            `traceContext); say --field NAME to choose the field`
+        : `read the row's ${name} field${asText}`,
     );
     parsed = inner;
     // The text the field's numbers were written in (for their exact digits): the row's own text for an
@@ -596,39 +602,40 @@ function carrierOfValue(
 }
 
 /**
- * The field of `row` that holds its carrier, or `undefined` when `row` is the carrier itself:
+ * The field of `row` that holds its carrier (`name`), or `undefined` when `row` is the carrier itself:
  * - `field` (`--field NAME`) when the row has it; a row without it is the carrier itself when it holds
  *   a propagation header (a diagnostic says so), else a row without a carrier (`NAME` is returned and
  *   the row has no such field: {@link carrierOfValue} says so);
  * - `traceContext` when the row has it (the {@link TraceCarrierProvider} shape `withCarrier` reads);
  * - for a row with neither a propagation header at its top level nor `traceContext`, the one field
  *   that holds a carrier (an object, or JSON text of one, with a propagation header), as a model of
- *   the Prisma extension's `models: { Outbox: "carrier" }` stores it; a diagnostic says so.
+ *   the Prisma extension's `models: { Outbox: "carrier" }` stores it, with `found` set: the one
+ *   diagnostic of {@link carrierOfValue} says so, and how the field was read.
  */
 function carrierFieldOf(
   row: Record<string, unknown>,
   field: string | undefined,
   diagnostics: string[],
-): string | undefined {
+): { name: string | undefined; found?: true } {
   if (field !== undefined) {
-    if (Object.hasOwn(row, field)) return field;
+    if (Object.hasOwn(row, field)) return { name: field };
     if (hasPropagationHeader(row)) {
       diagnostics.push(
         `the object has no ${field} field (--field ${field}): it is read as the carrier itself, since it holds propagation headers`,
       );
-      return undefined;
+      return { name: undefined };
     }
     // A row without the field: no carrier (carrierOfValue says so).
-    return field;
+    return { name: field };
   }
-  if (isTraceCarrierProvider(row)) return TRACE_CONTEXT_FIELD;
+  if (isTraceCarrierProvider(row)) return { name: TRACE_CONTEXT_FIELD };
   if (hasPropagationHeader(row)) {
     // Message headers with an application header named traceContext (isTraceCarrierProvider).
     if (Object.hasOwn(row, TRACE_CONTEXT_FIELD))
       diagnostics.push(
         `the object's traceContext field is ${describeField(row[TRACE_CONTEXT_FIELD])}, not a carrier, beside propagation headers at its top level: it is read as headers, the carrier itself, as withCarrier reads it`,
       );
-    return undefined;
+    return { name: undefined };
   }
   const holders = Object.keys(row).filter((key) => {
     const inner = carrierObject(row[key]);
@@ -647,12 +654,8 @@ function carrierFieldOf(
           : ""),
     );
   }
-  if (holders.length !== 1) return undefined;
-  diagnostics.push(
-    `the row has no propagation header at its top level and no traceContext field; its one field holding a carrier, ${holders[0]}, is read ` +
-      `(as withCarrier(row.${holders[0]}) reads it; withCarrier(row) reads only traceContext). Say --field NAME to choose the field`,
-  );
-  return holders[0];
+  // The one holder: carrierOfValue says it was found so, with how it was read, in one diagnostic.
+  return holders.length === 1 ? { name: holders[0], found: true } : { name: undefined };
 }
 
 /**

@@ -158,14 +158,20 @@ describe("tracehop inspect input", () => {
     assert.equal(found.code, 0, found.stdout);
     const report = JSON.parse(found.stdout);
     assert.equal(report.context.parentId, "00f067aa0ba902b7");
+    // One diagnostic: the field found, and how it is read (not a second "read the row's carrier field").
     assert.deepEqual(report.diagnostics, [
-      "the row has no propagation header at its top level and no traceContext field; its one field holding a carrier, carrier, is read " +
-        "(as withCarrier(row.carrier) reads it; withCarrier(row) reads only traceContext). Say --field NAME to choose the field",
-      "read the row's carrier field",
+      "the row has no propagation header at its top level and no traceContext field: read its one field holding a " +
+        "carrier, carrier, as withCarrier(row.carrier) reads it (withCarrier(row) reads only traceContext); say --field " +
+        "NAME to choose the field",
     ]);
-    // The field as JSON text (sqlite3 -json of a String column) is found too.
+    // The field as JSON text (sqlite3 -json of a String column) is found too, and said so in the same one.
     const text = run(["inspect", "--json", JSON.stringify({ id: 1, carrier: JSON.stringify(carrier) })]);
     assert.equal(JSON.parse(text.stdout).context.parentId, "00f067aa0ba902b7");
+    assert.deepEqual(JSON.parse(text.stdout).diagnostics, [
+      "the row has no propagation header at its top level and no traceContext field: read its one field holding a " +
+        "carrier, carrier (JSON text), as withCarrier(row.carrier) reads it (withCarrier(row) reads only traceContext); " +
+        "say --field NAME to choose the field",
+    ]);
     // --field names it: no guessing, and over a top-level header or a traceContext field.
     for (const args of [["--field", "carrier"], ["--field=carrier"]]) {
       const named = run([
@@ -425,6 +431,31 @@ describe("tracehop inspect input", () => {
     assert.equal(alone.stdout, `no carrier (${NULL_FIELD})\n`);
     const array = run(["inspect", "--json", `[${line}]`]);
     assert.equal(JSON.parse(array.stdout)[0].noCarrier, NULL_FIELD);
+  });
+
+  test("psql -At of row_to_json over a column named carrier (the client's real output): one diagnostic a row, not two", () => {
+    const FOUND =
+      "the row has no propagation header at its top level and no traceContext field: read its one field holding a " +
+      "carrier, carrier, as withCarrier(row.carrier) reads it (withCarrier(row) reads only traceContext); say --field " +
+      "NAME to choose the field";
+    const json = run(["inspect", "--json", CLIENTS + "psql-At-row_to_json-carrier.txt"]);
+    assert.equal(json.stderr, "");
+    const [first, , third] = JSON.parse(json.stdout);
+    assert.deepEqual([first.context.parentId, first.diagnostics], ["b7ad6b7169203331", [FOUND]]);
+    assert.deepEqual([third.context.datadogParentId, third.diagnostics], ["456", [FOUND]]);
+    const text = run(["inspect", CLIENTS + "psql-At-row_to_json-carrier.txt"]);
+    assert.ok(text.stdout.startsWith("row 1 of 3: valid context"), text.stdout);
+    assert.equal(text.stdout.split(`diagnostics:\n  - ${FOUND}\n\nrow 2 of 3: `).length, 2, text.stdout);
+    assert.doesNotMatch(text.stdout, /read the row's carrier field/);
+    // --field carrier: no finding to report, only how the field was read.
+    const named = run([
+      "inspect",
+      "--json",
+      "--field",
+      "carrier",
+      CLIENTS + "psql-At-row_to_json-carrier.txt",
+    ]);
+    assert.deepEqual(JSON.parse(named.stdout)[0].diagnostics, ["read the row's carrier field"]);
   });
 
   test("empty input (sqlite3 -json of a query without rows prints nothing) is an input error that says so", () => {

@@ -75,7 +75,13 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     return {
       rows: rows.lines.length > 1,
       carriers: rows.lines.map((line, index) =>
-        lineRow(line, index + 1, field, index === rows.first?.index ? rows.first.read : undefined),
+        lineRow(
+          line,
+          index + 1,
+          field,
+          index === rows.first?.index ? rows.first.read : undefined,
+          rows.lines,
+        ),
       ),
     };
   if (text.trim() === "")
@@ -91,7 +97,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     const first = lines.find((line) => nullLine(line) === undefined) ?? "";
     const table = clientTableHint(lines);
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || prettyValuesHint(lines) || columnNamesHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || prettyValuesHint(lines) || prettyRowsHint(lines) || columnNamesHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
@@ -249,15 +255,22 @@ function mysqlUnescaped(line: string): string | undefined {
  * a string the JSON text of one (as `withCarrier` reads a Json column holding a string,
  * {@link carrierObject}), another JSON value a row without a carrier; a line of `mysql --batch` output
  * is read with its escapes undone, with a diagnostic.
- * @throws {@link InspectInputError} naming the line when it is none of these.
+ * @throws {@link InspectInputError} naming the line when it is none of these (with a hint from the line,
+ *   or from all the text's `lines`: {@link prettyRowsHint}).
  */
-function lineRow(line: string, number: number, field: string | undefined, read?: LineJson): InspectInput {
+function lineRow(
+  line: string,
+  number: number,
+  field: string | undefined,
+  read?: LineJson,
+  lines: readonly string[] = [],
+): InspectInput {
   const noCarrier = nullLine(line);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
   read ??= readLine(line);
   if (!("value" in read))
     throw new InspectInputError(
-      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line)}`,
+      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line) || prettyRowsHint(lines)}`,
     );
   return valueRow(read.value, read.text, field, read.mysql ? [MYSQL_ESCAPES] : []);
 }
@@ -293,10 +306,12 @@ function mysqlRawHint(line: string): string {
     : "";
 }
 
-// The hints' example queries name the carrier column as a user of this project's schema types it:
+// The hints' example queries name the carrier column as the input names it, when it does (a line of
+// column names first: columnNamesHint), else as a user of this project's schema types it:
 // `traceContext` (prisma/schema.prisma, and its migrations). PostgreSQL folds an unquoted name to lower
-// case, so there it is "traceContext", and the query is in single quotes for the shell; MySQL and
-// MariaDB column names are not case-sensitive, so it is plain there. The table is left as `...`.
+// case, so there it is "traceContext" (any name the client printed is quoted so: it is the name as
+// stored), and the query is in single quotes for the shell; MySQL and MariaDB column names are not
+// case-sensitive, so it is plain there. The table is left as `...`.
 
 /**
  * The hint for a line of input that is not JSON: a client's output of several columns
@@ -315,13 +330,29 @@ function lineHint(line: string): string {
 function psqlColumnsHint(line: string): string {
   if (!/^[^{["|]*\|\s*[{"]/.test(line)) return "";
   const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
-  return ` (it looks like ${how} of several columns, separated by "|": ${PSQL_ONE_COLUMN})`;
+  return ` (it looks like ${how} of several columns, separated by "|": ${psqlOneColumn()})`;
 }
 
-/** What to run instead of psql output of several columns. */
-const PSQL_ONE_COLUMN = `select the carrier column alone, psql -At -c 'select "traceContext" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'`;
-/** What to run instead of `mysql --batch` output of several columns. */
-const MYSQL_ONE_COLUMN = `select the carrier column alone, mysql -N -B -e 'select traceContext from ...', or whole rows as JSON, mysql -N -B -e "select json_object('id', id, 'traceContext', traceContext) from ..."`;
+/**
+ * What to run instead of psql output of several columns: `column` is the carrier column's name when the
+ * input gives it ({@link columnNamesHint}), else `traceContext`.
+ */
+function psqlOneColumn(column: string = TRACE_CONTEXT_FIELD): string {
+  return `select the carrier column alone, psql -At -c 'select "${column}" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'`;
+}
+
+/**
+ * What to run instead of `mysql --batch` output of several columns: `column` is the carrier column's
+ * name and `names` every column's, when the input gives them ({@link columnNamesHint}); else
+ * `traceContext` beside an `id`.
+ */
+function mysqlOneColumn(
+  column: string = TRACE_CONTEXT_FIELD,
+  names: readonly string[] = ["id", TRACE_CONTEXT_FIELD],
+): string {
+  const pairs = names.map((name) => `'${name}', ${name}`).join(", ");
+  return `select the carrier column alone, mysql -N -B -e 'select ${column} from ...', or whole rows as JSON, mysql -N -B -e "select json_object(${pairs}) from ..."`;
+}
 
 /**
  * A hint for a line that reads like `mysql --batch` output of several columns (`7\t{"traceparent":…}`:
@@ -337,7 +368,7 @@ function mysqlColumnsHint(line: string): string {
     return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
   };
   return fields.length > 1 && fields.some(carrierLike)
-    ? ` (it looks like mysql --batch output of several columns, separated by tabs: ${MYSQL_ONE_COLUMN})`
+    ? ` (it looks like mysql --batch output of several columns, separated by tabs: ${mysqlOneColumn()})`
     : "";
 }
 
@@ -382,6 +413,26 @@ function prettyValuesHint(lines: readonly string[]): string {
 }
 
 /**
+ * A hint for whole rows as JSON, each over several lines, else "": what `psql -At` prints for
+ * `row_to_json(t)` over rows whose `json` column holds pretty-printed text (the column's text as
+ * stored, line breaks and all: `{"id":1,"pretty":{`, its lines, `}}`; a NULL one is `{"id":2,"pretty":null}`;
+ * psql 15: test/fixtures/inspect-clients/psql-At-row_to_json-pretty.txt). Told by its first line that
+ * is not empty and one more starting a JSON object with a name (`{"`), one of them ending in a field
+ * whose object or array goes on over the next lines: that field's name is the column's, used in the
+ * hint's query when it is a plain name (else `traceContext`). `lines`: the text's lines.
+ */
+function prettyRowsHint(lines: readonly string[]): string {
+  const first = lines.find((line) => line.trim() !== "");
+  const rows = lines.filter((line) => line.startsWith('{"'));
+  if (first === undefined || !first.startsWith('{"') || rows.length < 2) return "";
+  const open = rows
+    .map((row) => /"([A-Za-z_][\w$]*)"\s*:\s*[{[]$/.exec(row.trimEnd())?.[1])
+    .find((name) => name !== undefined);
+  if (open === undefined) return "";
+  return ` (it looks like whole rows as JSON, each over several lines, as psql -At prints row_to_json(t) of a json column holding pretty-printed text, here ${open}: print one row per line, psql -At -c 'select to_jsonb(t) from ... t' (jsonb prints on one line), or the carrier column alone, psql -At -c 'select "${open}"::jsonb from ...')`;
+}
+
+/**
  * A hint for a table a database client prints for a person, else "": psql's aligned output (a header,
  * a line of dashes, `---+---` between columns, the rows indented, a `(N rows)` footer: what plain
  * `psql -c "select ..."` prints) or mysql's table (`+----+` borders: `mysql -t`, or its prompt).
@@ -417,14 +468,15 @@ function columnNameHint(lines: readonly string[]): string {
  * more names separated so, and one of the next lines reads as a row of such columns
  * ({@link mysqlColumnsHint}, {@link psqlColumnsHint}: the first row may be NULL). Checked with the
  * MariaDB 10.11 and psql 15 clients (test/fixtures/inspect-clients/mysql-B-columns.txt,
- * psql-A-columns.txt). `lines`: the text's lines.
+ * psql-A-columns.txt, and their -carrier.txt twins of a column named carrier). The queries it suggests
+ * name the carrier column as the first line does ({@link carrierColumn}). `lines`: the text's lines.
  */
 function columnNamesHint(lines: readonly string[]): string {
   const [first, ...rest] = lines;
   const rows = rest.slice(0, 5);
-  for (const [separator, client, rowHint, fix] of [
-    ["\t", "mysql --batch output", mysqlColumnsHint, MYSQL_ONE_COLUMN],
-    ["|", "psql -A output", psqlColumnsHint, PSQL_ONE_COLUMN],
+  for (const [separator, client, rowHint] of [
+    ["\t", "mysql --batch output", mysqlColumnsHint],
+    ["|", "psql -A output", psqlColumnsHint],
   ] as const) {
     const names = first?.split(separator).map((name) => name.trim());
     if (
@@ -432,10 +484,32 @@ function columnNamesHint(lines: readonly string[]): string {
       names.length > 1 &&
       names.every((name) => /^[A-Za-z_][\w$]*$/.test(name)) &&
       rows.some((row) => rowHint(row) !== "")
-    )
+    ) {
+      const column = carrierColumn(names, rows, separator);
+      const fix = separator === "|" ? psqlOneColumn(column) : mysqlOneColumn(column, names);
       return ` (it looks like ${client} of several columns, separated by ${separator === "|" ? '"|"' : "tabs"}, with their names on its first line (${names.join(", ")}): ${fix})`;
+    }
   }
   return "";
+}
+
+/**
+ * The name, of `names`, of the column whose value is a JSON object or string (as it is, or with the
+ * escapes of `mysql --batch` undone: {@link readLine}) in the first of `rows` (lines of columns
+ * separated by `separator`) that has one; a row with more fields than `names` (a `|` inside a psql
+ * value) is skipped. `traceContext` when no row shows it.
+ */
+function carrierColumn(names: readonly string[], rows: readonly string[], separator: string): string {
+  for (const row of rows) {
+    const fields = row.split(separator);
+    if (fields.length !== names.length) continue;
+    const index = fields.findIndex((field) => {
+      const read = readLine(field);
+      return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
+    });
+    if (index >= 0) return names[index]!;
+  }
+  return TRACE_CONTEXT_FIELD;
 }
 
 /**

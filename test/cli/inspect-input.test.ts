@@ -653,6 +653,31 @@ describe("tracehop inspect input", () => {
     assert.doesNotMatch(run(["inspect", "-"], '{\n  "a": "1"\n}\nfoo\n').stderr, /several JSON values/);
   });
 
+  test("psql -At of row_to_json over a json column of pretty-printed JSON (the client's real output) names the column from its JSON key", () => {
+    const HINT =
+      " (it looks like whole rows as JSON, each over several lines, as psql -At prints row_to_json(t) of a json column holding " +
+      "pretty-printed text, here pretty: print one row per line, psql -At -c 'select to_jsonb(t) from ... t' (jsonb prints on " +
+      `one line), or the carrier column alone, psql -At -c 'select "pretty"::jsonb from ...')\n`;
+    // Rows 1 and 3 over four lines each, row 2 (NULL) between; and row 2 first, a line that is a row of
+    // its own, so the text is read a row a line and its line 2 is the one that is not JSON.
+    const rows = readFileSync(CLIENTS + "psql-At-row_to_json-pretty.txt", "utf8");
+    const lines = rows.split("\n");
+    for (const [input, start] of [
+      [rows, "tracehop inspect: the carrier is not valid JSON ("],
+      [[lines[4], ...lines.slice(0, 4)].join("\n") + "\n", "tracehop inspect: line 2 is not valid JSON ("],
+    ] as const) {
+      const { code, stdout, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      assert.ok(stderr.startsWith(start), stderr);
+      assert.ok(stderr.endsWith(HINT), stderr);
+    }
+    // A row over several lines with no other row after it is one JSON value: read.
+    const one = run(["inspect", "--json", "--field", "pretty", "-"], lines.slice(0, 4).join("\n"));
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(JSON.parse(one.stdout).context.parentId, "b7ad6b7169203331");
+  });
+
   test("after --, a file named --help or -h is read, not taken for the option", (t) => {
     const dir = inspectDir(t);
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -979,6 +1004,37 @@ describe("tracehop inspect input", () => {
     }
     // Names over rows that are no such columns get no such hint.
     assert.doesNotMatch(run(["inspect", "-"], "id\tname\n7\tx\n").stderr, /with their names/);
+  });
+
+  test("the hint for several columns with their names first names the carrier column as they do (a column named carrier)", () => {
+    // The clients' real output of a carrier column named carrier (MariaDB 10.11 mysql -B, psql 15 -A).
+    const mysql = run(["inspect", CLIENTS + "mysql-B-columns-carrier.txt"]);
+    assert.equal(mysql.code, 2);
+    assert.ok(
+      mysql.stderr.endsWith(
+        " (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (id, carrier): " +
+          "select the carrier column alone, mysql -N -B -e 'select carrier from ...', " +
+          "or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'carrier', carrier) from ...\")\n",
+      ),
+      mysql.stderr,
+    );
+    const psql = run(["inspect", CLIENTS + "psql-A-columns-carrier.txt"]);
+    assert.equal(psql.code, 2);
+    assert.ok(
+      psql.stderr.endsWith(
+        ' (it looks like psql -A output of several columns, separated by "|", with their names on its first line (id, carrier): ' +
+          `select the carrier column alone, psql -At -c 'select "carrier" from ...', ` +
+          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
+      ),
+      psql.stderr,
+    );
+    // The carrier column is the one holding JSON, wherever it is, and every column is in json_object.
+    const third = run(["inspect", "-"], 'id\tkind\tctx\n7\tjob\t{"traceparent":"x"}\n8\tjob\tNULL\n');
+    assert.match(
+      third.stderr,
+      / \(id, kind, ctx\): select the carrier column alone, mysql -N -B -e 'select ctx from \.\.\.'/,
+    );
+    assert.match(third.stderr, /json_object\('id', id, 'kind', kind, 'ctx', ctx\)/);
   });
 
   test("a missing file names the file and the three accepted inputs", () => {

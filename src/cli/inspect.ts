@@ -11,6 +11,7 @@ import {
 import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
 import {
   createPropagator,
+  type CreatePropagatorOptions,
   type ExtractBehavior,
   type PropagationStyle,
 } from "../propagation/create-propagator.js";
@@ -121,43 +122,103 @@ function spellStyles(styles: readonly PropagationStyle[], source: string): strin
 }
 
 /**
- * The diagnostic of a carrier that gives no context in the report's extract order while a style left
- * out of it is valid on its own (`DD_TRACE_PROPAGATION_STYLE=tracecontext` and a row of `x-datadog-*`
- * headers), else `undefined`: which styles would restore it, which setting left them out, and what to
- * set (the order with them added at its end, so the styles in it keep their precedence). `baggage`
- * alone restores no trace and is not counted. What to set, by the order's source (createPropagator's
- * precedence): `--styles` itself; else `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, which is read before
- * `DD_TRACE_PROPAGATION_STYLE` and `OTEL_PROPAGATORS` and changes extraction alone (the other two also
- * set what a service injects).
+ * The styles of `report.styles` that are valid on their own but not in its extract order; `baggage`,
+ * which restores no trace alone, is not counted.
  */
-function outsideOrderDiagnostic(report: InspectReport): string | undefined {
+function validOutsideOrder(report: InspectReport): PropagationStyle[] {
   const order = report.extractOrder;
-  const missing = ALL_STYLES.filter(
+  return ALL_STYLES.filter(
     (style) => style !== "baggage" && !order.includes(style) && report.styles[style].status === "valid",
   );
-  if (missing.length === 0) return undefined;
+}
+
+/**
+ * "`styles` are valid (see styles) but not in the extract order (ORDER, from SOURCE)": the start of a
+ * diagnostic about styles left out of the report's extract order.
+ */
+function leftOut(report: InspectReport, styles: readonly PropagationStyle[]): string {
+  const order = report.extractOrder;
   const source = report.extractOrderSource;
-  const them = missing.length > 1 ? "them" : missing[0];
-  const valid = `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} valid (see styles) but not in the extract order`;
   const where =
     source === "default"
       ? `${order.join(", ")}: the default, as none of ${ENV_PROPAGATION_STYLE_EXTRACT}, ${ENV_PROPAGATION_STYLE}, ${ENV_OTEL_PROPAGATORS} is set`
       : `${order.length ? order.join(", ") : "none"}, from ${source}`;
-  const wanted = [...order, ...missing];
+  return `${styles.join(", ")} ${styles.length > 1 ? "are" : "is"} valid (see styles) but not in the extract order (${where})`;
+}
+
+/**
+ * What to set for the report's extract order with `styles` added at its end (so the styles in it keep
+ * their precedence), by the order's source (createPropagator's precedence): `--styles` itself; else
+ * `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, which is read before `DD_TRACE_PROPAGATION_STYLE` and
+ * `OTEL_PROPAGATORS` and changes extraction alone (the other two also set what a service injects).
+ */
+function addToOrder(report: InspectReport, styles: readonly PropagationStyle[]): string {
+  const source = report.extractOrderSource;
+  const wanted = [...report.extractOrder, ...styles];
+  if (source === "--styles") return `give --styles ${spellStyles(wanted, source)}`;
   const setting = (name: string): string => {
     const value = spellStyles(wanted, name);
     return `${name}=${value.includes(" ") ? `"${value}"` : value}`;
   };
-  let fix: string;
-  if (source === "--styles") fix = `give --styles ${spellStyles(wanted, source)}`;
-  else {
-    fix = `set ${setting(ENV_PROPAGATION_STYLE_EXTRACT)}`;
-    if (source === ENV_PROPAGATION_STYLE || source === ENV_OTEL_PROPAGATORS)
-      fix +=
-        ` (read before ${source}, and for extraction alone; ${setting(source)} instead also makes a ` +
-        `service inject ${them})`;
+  const fix = `set ${setting(ENV_PROPAGATION_STYLE_EXTRACT)}`;
+  return source === ENV_PROPAGATION_STYLE || source === ENV_OTEL_PROPAGATORS
+    ? `${fix} (read before ${source}, and for extraction alone; ${setting(source)} instead also makes a ` +
+        `service inject ${styles.length > 1 ? "them" : styles[0]})`
+    : fix;
+}
+
+/**
+ * The diagnostic of a carrier that gives no context in the report's extract order while a style left
+ * out of it is valid on its own (`DD_TRACE_PROPAGATION_STYLE=tracecontext` and a row of `x-datadog-*`
+ * headers), else `undefined`: which styles would restore it, which setting left them out, and what to
+ * set ({@link addToOrder}).
+ */
+function outsideOrderDiagnostic(report: InspectReport): string | undefined {
+  const missing = validOutsideOrder(report);
+  if (missing.length === 0) return undefined;
+  return `${leftOut(report, missing)}, so this order restores nothing from the row; to restore it, ${addToOrder(report, missing)}`;
+}
+
+/**
+ * True when the 128-bit hex trace ids `a` and `b` name the same trace as the extraction compares them
+ * (createPropagator; dd-trace-java `HttpCodec.traceIdMatch`): the full ids when both carry upper bits,
+ * else the low 64 bits.
+ */
+function sameTrace(a: string, b: string): boolean {
+  const upper = a.slice(0, 16) !== ZERO_HEX16 && b.slice(0, 16) !== ZERO_HEX16;
+  return upper ? a === b : a.slice(16) === b.slice(16);
+}
+
+/**
+ * The diagnostic of a carrier whose extract order restores trace `traceId` while a style left out of
+ * the order names another trace (`DD_TRACE_PROPAGATION_STYLE=tracecontext`, a traceparent and
+ * `x-datadog-*` headers of two traces), else `undefined`: a service here follows one trace and never
+ * sees the other, where a style in the order that names another trace becomes a span link
+ * (`terminated_context`); with how to add it. Not given under extract-first, which makes no such link.
+ * `carrier` is read with `read` ({@link asStored}), each left-out style alone.
+ */
+function otherTraceDiagnostic(
+  report: InspectReport,
+  traceId: string,
+  carrier: ReturnType<typeof normalizeCarrier>,
+  read: CreatePropagatorOptions,
+): string | undefined {
+  if (report.extractFirst) return undefined;
+  const others: [PropagationStyle, string][] = [];
+  for (const style of validOutsideOrder(report)) {
+    const ctx = createPropagator([style], read).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+    const sc = trace.getSpanContext(ctx);
+    const id = sc && isSpanContextValid(sc) ? sc.traceId : getRestoredRoot(ctx)?.traceId;
+    if (id !== undefined && !sameTrace(id, traceId)) others.push([style, id]);
   }
-  return `${valid} (${where}), so this order restores nothing from the row; to restore it, ${fix}`;
+  if (others.length === 0) return undefined;
+  const styles = others.map(([style]) => style);
+  const ids = others.map(([style, id]) => (others.length > 1 ? `${style} ${id}` : id)).join(", ");
+  return (
+    `${leftOut(report, styles)} and names another trace (${ids}): this order continues ${traceId} alone, ` +
+    `with no span link to the other (a style in the order that names another trace becomes a link, ` +
+    `terminated_context); to link it, ${addToOrder(report, styles)}`
+  );
 }
 
 /** Options of {@link inspectCarrier}. */
@@ -263,6 +324,8 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     if (outside !== undefined) diagnostics.push(outside);
     return report;
   }
+  const other = otherTraceDiagnostic(report, traceId, carrier, read);
+  if (other !== undefined) diagnostics.push(other);
   const winner = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid") ?? styles[0];
   const dd = getDatadogContext(ctx);
   const high = traceId.slice(0, 16);

@@ -362,9 +362,13 @@ describe("tracehop inspect: settings read from the environment", () => {
     assert.equal(code, 0);
     const report = JSON.parse(stdout);
     assert.deepEqual(report.extractOrder, ["datadog"]);
-    assert.deepEqual(report.diagnostics, [
+    assert.equal(
+      report.diagnostics[0],
       'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
-    ]);
+    );
+    // The carrier's traceparent, of another trace, is left out too (said on its own: the next test).
+    assert.match(report.diagnostics[1], /^tracecontext is valid \(see styles\) but not in the extract order/);
+    assert.equal(report.diagnostics.length, 2);
     assert.equal(stderr, "");
   });
 
@@ -619,6 +623,52 @@ describe("tracehop inspect: settings read from the environment", () => {
     });
     assert.equal(onlyBaggage.code, 1);
     assert.deepEqual(JSON.parse(onlyBaggage.stdout).diagnostics, []);
+  });
+
+  test("a context in the extract order while a style left out of it names another trace: said, with how to link it", () => {
+    const other = (env: NodeJS.ProcessEnv, row = carrier) => {
+      const { code, stdout, stderr } = run(["inspect", "--json", row], undefined, { ...clean, ...env });
+      assert.equal(stderr, "");
+      assert.equal(code, 0);
+      return JSON.parse(stdout);
+    };
+    const tracecontext = other({ DD_TRACE_PROPAGATION_STYLE: "tracecontext" });
+    assert.equal(tracecontext.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.deepEqual(tracecontext.context.links, []);
+    assert.deepEqual(tracecontext.diagnostics, [
+      "datadog is valid (see styles) but not in the extract order (tracecontext, from DD_TRACE_PROPAGATION_STYLE) and " +
+        "names another trace (000000000000000000000000000004d2): this order continues 4bf92f3577b34da6a3ce929d0e0e4736 " +
+        "alone, with no span link to the other (a style in the order that names another trace becomes a link, " +
+        "terminated_context); to link it, set DD_TRACE_PROPAGATION_STYLE_EXTRACT=tracecontext,datadog (read before " +
+        "DD_TRACE_PROPAGATION_STYLE, and for extraction alone; DD_TRACE_PROPAGATION_STYLE=tracecontext,datadog instead " +
+        "also makes a service inject datadog)",
+    ]);
+    // The setting said links it.
+    const linked = other({ DD_TRACE_PROPAGATION_STYLE_EXTRACT: "tracecontext,datadog" });
+    assert.deepEqual(linked.context.links, [
+      { traceId: "000000000000000000000000000004d2", spanId: "000000000000162e", style: "datadog" },
+    ]);
+    assert.deepEqual(linked.diagnostics, []);
+    // --styles: what to give.
+    const styles = run(["inspect", "--json", "--styles", "datadog", carrier], undefined, clean);
+    assert.match(
+      JSON.parse(styles.stdout).diagnostics[0],
+      /^tracecontext is valid .* names another trace \(4bf92f3577b34da6a3ce929d0e0e4736\): this order continues 000000000000000000000000000004d2 alone, .*; to link it, give --styles datadog,tracecontext$/,
+    );
+    // The same trace in both (its low 64 bits: a Datadog id carries no upper bits): nothing to say.
+    const same = JSON.stringify({
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "x-datadog-trace-id": "11803532876627986230",
+      "x-datadog-parent-id": "5678",
+    });
+    assert.deepEqual(other({ DD_TRACE_PROPAGATION_STYLE: "tracecontext" }, same).diagnostics, []);
+    // Under extract-first a style in the order makes no link either: not said.
+    const first = other({
+      DD_TRACE_PROPAGATION_STYLE: "tracecontext",
+      DD_TRACE_PROPAGATION_EXTRACT_FIRST: "1",
+    });
+    assert.equal(first.diagnostics.length, 1);
+    assert.match(first.diagnostics[0], /^DD_TRACE_PROPAGATION_EXTRACT_FIRST is on here/);
   });
 
   test("DD_TRACE_PROPAGATION_EXTRACT_FIRST=true/1: the context a service with it extracts (no conflict link), with a note", () => {

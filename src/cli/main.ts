@@ -27,7 +27,9 @@ holds such a value ({"id": 2, "traceContext": null}).
   --styles     extract order; without it, the order a service in this environment uses:
                DD_TRACE_PROPAGATION_STYLE_EXTRACT, else DD_TRACE_PROPAGATION_STYLE, else
                OTEL_PROPAGATORS, else the deprecated DD_PROPAGATION_STYLE_EXTRACT (as
-               dd-trace-java reads it), else datadog,tracecontext,baggage (the report says which)
+               dd-trace-java reads it), else datadog,tracecontext,baggage (the report says which);
+               a style valid on its own but left out of it is a diagnostic saying what to set, when
+               the order restores nothing (exit 1) or when that style names another trace
   --field      the row's carrier field, for a model whose carrier column is not traceContext
                (the Prisma extension's models: { Outbox: "carrier" }). Without it a row is read
                through traceContext; a row with neither that nor a propagation header at its top

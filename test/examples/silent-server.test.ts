@@ -4,7 +4,7 @@
 // saying what to fix; on a real local TCP server (node:net) that stays silent.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import mariadb from "mariadb";
 import { afterEach, beforeEach, describe, test } from "node:test";
@@ -17,54 +17,7 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { MYSQL_URL } from "../prisma/databases.js";
 import { runExample, runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
-
-/** A TCP server on 127.0.0.1 that accepts every connection and never writes a byte. */
-interface SilentServer {
-  port: number;
-  /** Connections accepted so far. */
-  accepted: number;
-  /** Connections accepted and not closed yet. */
-  readonly open: number;
-  /** The bytes each accepted connection sent, in order. */
-  received: Buffer[];
-  /** Resolves once every accepted connection has been closed by its client. */
-  allClosed(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function silentServer(onConnection?: (socket: Socket) => void): Promise<SilentServer> {
-  const sockets = new Set<Socket>();
-  let closedAll: (() => void) | undefined;
-  const state: SilentServer = {
-    port: 0,
-    accepted: 0,
-    get open() {
-      return sockets.size;
-    },
-    received: [],
-    allClosed: () =>
-      sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (closedAll = resolve)),
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  const server: Server = createServer((socket) => {
-    const index = state.accepted++;
-    state.received[index] = Buffer.alloc(0);
-    sockets.add(socket);
-    socket.on("data", (data) => (state.received[index] = Buffer.concat([state.received[index]!, data])));
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      sockets.delete(socket);
-      if (sockets.size === 0) closedAll?.();
-    });
-    onConnection?.(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.port = (server.address() as { port: number }).port;
-  return state;
-}
+import { silentServer, type SilentServer } from "./tcp-servers.js";
 
 /** Active timers of this process (Node's `Timeout` resources). */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;

@@ -1,0 +1,106 @@
+// Local TCP servers (node:net) that stand for a server at a wrong address, for the tests of the example's
+// connections: one that never answers, one that closes each connection, a proxy that counts connections
+// to a real service.
+import { connect, createServer, type Server, type Socket } from "node:net";
+
+/** A TCP server of {@link silentServer}. */
+export interface SilentServer {
+  port: number;
+  /** Connections accepted so far. */
+  accepted: number;
+  /** Connections accepted and not closed yet. */
+  readonly open: number;
+  /** The bytes each accepted connection sent, in order. */
+  received: Buffer[];
+  /** Resolves once every accepted connection has been closed by its client. */
+  allClosed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP server on 127.0.0.1 (any free port) that accepts every connection, counts it and keeps what it sends;
+ * `onConnection` may answer or close it (by default it never writes a byte).
+ */
+export async function silentServer(onConnection?: (socket: Socket) => void): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let closedAll: (() => void) | undefined;
+  const state: SilentServer = {
+    port: 0,
+    accepted: 0,
+    get open() {
+      return sockets.size;
+    },
+    received: [],
+    allClosed: () =>
+      sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (closedAll = resolve)),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server: Server = createServer((socket) => {
+    const index = state.accepted++;
+    state.received[index] = Buffer.alloc(0);
+    sockets.add(socket);
+    socket.on("data", (data) => (state.received[index] = Buffer.concat([state.received[index]!, data])));
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) closedAll?.();
+    });
+    onConnection?.(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.port = (server.address() as { port: number }).port;
+  return state;
+}
+
+/**
+ * A {@link silentServer} that closes each connection `afterMs` milliseconds after accepting it, without
+ * writing a byte: a server that hangs up on a protocol it does not speak.
+ */
+export function closingServer(afterMs: number): Promise<SilentServer> {
+  return silentServer((socket) => {
+    const timer = setTimeout(() => socket.destroy(), afterMs);
+    socket.on("close", () => clearTimeout(timer));
+  });
+}
+
+/**
+ * A {@link silentServer} that relays each connection to `host:port` (a real service), so that the
+ * connections a client opens to that service can be counted (`accepted`). `relay(index)` says whether to
+ * relay the connection of that index (from 0); one it does not relay is closed at once, no byte written.
+ */
+export function countingProxy(
+  port: number,
+  host = "127.0.0.1",
+  relay: (index: number) => boolean = () => true,
+): Promise<SilentServer> {
+  let index = 0;
+  return silentServer((socket) => {
+    if (!relay(index++)) {
+      socket.destroy();
+      return;
+    }
+    const upstream = connect(port, host);
+    upstream.on("error", () => socket.destroy());
+    socket.on("close", () => upstream.destroy());
+    upstream.on("close", () => socket.destroy());
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+  });
+}
+
+/** Whether something accepts TCP connections at `host:port` (within 2 s). */
+export function listening(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.on("connect", () => {
+      resolve(true);
+      socket.destroy();
+    });
+    socket.on("error", () => resolve(false));
+    socket.on("close", () => resolve(false));
+  });
+}

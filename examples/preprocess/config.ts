@@ -145,6 +145,17 @@ export function noAnswerWithin(where: string, timeoutMs: number, protocol: strin
   return `no answer from ${where} within ${formatDuration(timeoutMs)} (TCP connect and ${protocol} handshake)`;
 }
 
+/**
+ * What the one-line messages say of a server at `where` (`host:port`) that answered, but not in the protocol
+ * asked for (another service's port): `what` names the server expected (`an AMQP broker`, `a PostgreSQL
+ * server`), `said` what the client made of the answer, briefly (the driver's own words):
+ * `the server at 127.0.0.1:3306 does not answer as a PostgreSQL server (Received unexpected copyData message
+ * from backend)`.
+ */
+export function notAnsweringAs(where: string, what: string, said: string): string {
+  return `the server at ${where} does not answer as ${what} (${said})`;
+}
+
 /** Poll interval of the relay and the embedded queue, in milliseconds: TRACEHOP_POLL_MS, default 100. */
 export const POLL_INTERVAL_MS = setting("TRACEHOP_POLL_MS");
 

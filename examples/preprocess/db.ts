@@ -13,6 +13,7 @@ import {
   databaseUrl,
   firstLine,
   noAnswerWithin,
+  notAnsweringAs,
   redact,
   surroundingWhiteSpace,
 } from "./config.js";
@@ -20,10 +21,12 @@ import {
   appliedMysqlMigrations,
   appliedPostgresMigrations,
   connectTimedOut,
+  failedToConnect,
   migrateMysql,
   migratePostgres,
   mysqlTables,
   mysqlTarget,
+  notThisProtocol,
   pgServerRefusedSsl,
   pgSslmodeProblem,
   pgSslNote,
@@ -168,9 +171,11 @@ export const SCHEMA_TABLES: readonly Prisma.ModelName[] = Object.values(Prisma.M
  * `_prisma_migrations` table (made by `prisma db push`, or by hand): its first migration's CREATE TABLE
  * would fail, and which migrations it has cannot be told, until it is baselined, its migrations marked
  * applied (Prisma Migrate's baselining, `prisma migrate resolve --applied`). A database with that table, or
- * with none of the schema's tables, or that cannot be read (the caller's next step says why), passes;
- * except a server that did not answer within the connect timeout ({@link connectTimedOut}), whose error is
- * thrown as it is: the next step would only wait as long again for the same answer.
+ * with none of the schema's tables, passes; so does one whose tables cannot be read once connected (a
+ * query error; a SQLite file that cannot be read), the caller's next step saying why. A server connection
+ * that could not be opened ({@link failedToConnect}: refused, no answer within the connect timeout, closed,
+ * another protocol, the login or the database refused) is final: its error is thrown as it is, since the
+ * next step would only connect again, wait as long again (a timeout) and fail the same way.
  *
  * @param migrations the names of the checked-in migrations of `kind`, in order, for the message, when the
  *   caller has read them already; else they are read here, only for a database that is refused
@@ -189,7 +194,7 @@ async function refuseWithoutHistory(
   try {
     tables = await databaseTables(url, kind);
   } catch (err) {
-    if (connectTimedOut(err)) throw err;
+    if (failedToConnect(err)) throw err;
     return;
   }
   // MySQL on a case-insensitive file system (lower_case_table_names) gives the names in lower case.
@@ -267,20 +272,30 @@ const SERVERS = {
 
 /**
  * Why the database of `url` could not be reached or opened (`err`, the driver's error) and what to do, for
- * the one-line messages: the driver's first line and {@link whatToDo}. A server connection that did not open
- * within TRACEHOP_CONNECT_TIMEOUT_MS ({@link connectTimedOut}: a port where another service listens, a host
- * or firewall that drops the packets) is said in the example's words, where and after how long, since the
- * drivers' do not say it (pg: "timeout expired"; mariadb: "failed to create socket", though it opened).
+ * the one-line messages: the driver's first line (without a closing full stop) and {@link whatToDo}. Said in
+ * the example's words instead, where (`host:port`) and what to fix, since the drivers' words do not say it:
+ * - a server connection that did not open within TRACEHOP_CONNECT_TIMEOUT_MS ({@link connectTimedOut}: a
+ *   port where another service listens and waits, a host or firewall that drops the packets): after how long
+ *   (pg: "timeout expired"; mariadb: "failed to create socket", though it opened);
+ * - a server that answered as no PostgreSQL or MySQL/MariaDB server does ({@link notThisProtocol}: another
+ *   service's port, such as MariaDB's for a PostgreSQL URL or RabbitMQ's, or a server that closes each
+ *   connection): the driver's words in brackets, as queue-amqp.ts says it of a server that is no AMQP broker
+ *   (pg: "Received unexpected copyData message from backend.", "Connection terminated unexpectedly").
+ * Either way: the server's usual port, to fix the host or port. Never throws.
  */
 function failure(kind: DatabaseKind, url: string, err: unknown): string {
-  if (kind === "sqlite" || !connectTimedOut(err)) return `${firstLine(err)}. ${whatToDo(kind, url, err)}`;
+  const said = kind === "sqlite" ? undefined : notThisProtocol(kind, err);
+  if (kind === "sqlite" || (said === undefined && !connectTimedOut(err)))
+    return `${firstLine(err).replace(/\.$/, "")}. ${whatToDo(kind, url, err)}`;
   const { server, port } = SERVERS[kind];
   const parsed = new URL(url);
   const where = `${parsed.hostname}:${parsed.port || port}`;
+  const fix = `Fix the host or port in DATABASE_URL (${server}'s port: ${port} by default)`;
+  const unset = "or unset DATABASE_URL to use the embedded SQLite file.";
+  if (said !== undefined) return `${notAnsweringAs(where, `a ${server} server`, said)}. ${fix}, ${unset}`;
   return (
-    `${noAnswerWithin(where, connectTimeoutMs(), server)}. Fix the host or port in DATABASE_URL (${server}'s ` +
-    `port: ${port} by default), start the database server or raise TRACEHOP_CONNECT_TIMEOUT_MS, or unset ` +
-    `DATABASE_URL to use the embedded SQLite file.`
+    `${noAnswerWithin(where, connectTimeoutMs(), server)}. ${fix}, start the database server or raise ` +
+    `TRACEHOP_CONNECT_TIMEOUT_MS, ${unset}`
   );
 }
 
@@ -292,8 +307,9 @@ function failure(kind: DatabaseKind, url: string, err: unknown): string {
  *   or migrated, or has the schema's tables but no `_prisma_migrations` table (made by `prisma db push`:
  *   its first migration would fail; nothing is changed; {@link refuseWithoutHistory}): one line naming
  *   DATABASE_URL (password hidden), what failed and what to do (config.exitOnBadInput answers it with
- *   exit 2); a server that does not answer within TRACEHOP_CONNECT_TIMEOUT_MS is waited for once
- *   ({@link failure}).
+ *   exit 2). A server connection that cannot be opened (refused, no answer within
+ *   TRACEHOP_CONNECT_TIMEOUT_MS, closed, another protocol) is tried once, and said as {@link failure}
+ *   says it.
  */
 export async function prepareDatabase(): Promise<string[]> {
   const url = databaseUrl();
@@ -322,9 +338,9 @@ function migrationNames(kind: DatabaseKind): string[] {
  * reached and has every checked-in migration, so that a process started on a wrong or new database says
  * so at once instead of failing each pass or request. Only at start: a database that fails after it is
  * handled as before (a busy or unreachable one retried, transient.ts).
- * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached or
- *   does not answer within TRACEHOP_CONNECT_TIMEOUT_MS ({@link failure}), its database or SQLite file (or
- *   the file's folder) does not exist, or it lacks a migration: one line
+ * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached, does
+ *   not answer within TRACEHOP_CONNECT_TIMEOUT_MS or answers as no server of its kind ({@link failure}), its
+ *   database or SQLite file (or the file's folder) does not exist, or it lacks a migration: one line
  *   naming DATABASE_URL (password hidden), what is wrong and what to do (config.exitOnBadInput answers it
  *   with exit 2). A database made by `prisma db push` (the schema's tables, no `_prisma_migrations` table)
  *   is refused too, as `prisma migrate deploy` refuses it (P3005), the message saying how to baseline it
@@ -359,7 +375,14 @@ export async function checkDatabase(): Promise<void> {
   const unapplied = migrations.filter((m) => !applied.has(m));
   if (unapplied.length === 0) return;
   const all = migrations.length;
-  if (unapplied.length === all) await refuseWithoutHistory(url, kind, name, migrations);
+  if (unapplied.length === all)
+    await refuseWithoutHistory(url, kind, name, migrations).catch((err: unknown) => {
+      // Its own connection, which the server may refuse although it let the one above in.
+      if (err instanceof BadInputError) throw err;
+      throw new BadInputError(`cannot open the database of ${name}: ${failure(kind, url, err)}`, {
+        cause: err,
+      });
+    });
   const state =
     unapplied.length === all
       ? `is not migrated (none of the ${all} migrations of this project applied)`

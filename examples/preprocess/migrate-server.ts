@@ -164,7 +164,7 @@ async function connectPostgres(
     connectionString: target.connectionString,
     connectionTimeoutMillis: connectTimeoutMs(),
   });
-  await client.connect();
+  await client.connect().catch(connectionFailed);
   return { client, schema, quoted: `"${schema.replace(/"/g, '""')}"` };
 }
 
@@ -204,17 +204,98 @@ export function mysqlTarget(url: string): {
  * ER_CONNECTION_TIMEOUT ({@link connectTimedOut}).
  */
 function connectMysql(url: string): Promise<MysqlConnection> {
-  return mariadb.createConnection({
-    ...mysqlTarget(url),
-    multipleStatements: true,
-    connectTimeout: connectTimeoutMs(),
-  });
+  return mariadb
+    .createConnection({
+      ...mysqlTarget(url),
+      multipleStatements: true,
+      connectTimeout: connectTimeoutMs(),
+    })
+    .catch(connectionFailed);
+}
+
+/** The errors thrown while a connection was being opened ({@link connectionFailed}). */
+const CONNECTION_FAILURES = new WeakSet<object>();
+
+/**
+ * Records `err`, thrown by a driver while it opened a connection,
+ * as such ({@link failedToConnect}), and throws it.
+ */
+function connectionFailed(err: unknown): never {
+  if (typeof err === "object" && err !== null) CONNECTION_FAILURES.add(err);
+  throw err;
+}
+
+/**
+ * Whether `err` was thrown while a connection of {@link connectPostgres} or {@link connectMysql} was being
+ * opened (TCP, the protocol's opening handshake, the login, the database chosen), before any query: the
+ * server could not be reached, did not answer, closed the connection, answered in another protocol, or
+ * refused the login or the database. Another connection to the same URL would fail the same way (after the
+ * same wait, for a timeout). An error of a query on an open connection is not such a failure.
+ */
+export function failedToConnect(err: unknown): boolean {
+  return typeof err === "object" && err !== null && CONNECTION_FAILURES.has(err);
+}
+
+/**
+ * The pg driver's errors (pg 8, pg-protocol) for a server that answered its startup message as no PostgreSQL
+ * server does: it closed the connection without an ErrorResponse (pg/lib/client.js), sent a message that has
+ * no place in the startup (client.js `_handleUnexpectedMessage`) or is no PostgreSQL message at all
+ * (pg-protocol's "received invalid response", a DatabaseError although no server sent it), or answered the
+ * SSLRequest with neither S nor N (pg/lib/connection.js). A PostgreSQL server that refuses a connection says
+ * why in an ErrorResponse first (a login refused, too many clients, a shutdown).
+ */
+const PG_NOT_POSTGRES = new RegExp(
+  "^(" +
+    [
+      "Connection terminated unexpectedly",
+      "Received unexpected \\w+ message from backend",
+      "received invalid response: ",
+      "There was an error establishing an SSL connection",
+      "Unknown authenticationOk message type",
+    ].join("|") +
+    ")",
+);
+
+/**
+ * The mariadb driver's errors (3.x, lib/misc/errors.js) for a server that answered as no MySQL or MariaDB
+ * server does: it closed the connection without an error packet (ER_SOCKET_UNEXPECTED_CLOSE, 45009), or sent
+ * what is no packet of the handshake (ER_UNEXPECTED_PACKET, 45011, such as a length over the 1 MiB allowed
+ * before the login; ER_AUTHENTICATION_BAD_PACKET, 45024). A MySQL server speaks first, its greeting, and
+ * sends an error packet before it closes a connection it refuses (a host blocked, too many connections).
+ */
+const MYSQL_NOT_MYSQL: ReadonlySet<string> = new Set([
+  "ER_SOCKET_UNEXPECTED_CLOSE",
+  "ER_UNEXPECTED_PACKET",
+  "ER_AUTHENTICATION_BAD_PACKET",
+]);
+
+/**
+ * What the driver said, briefly, when `err` ({@link failedToConnect}) says that the server at the other end
+ * of the connection does not answer as a PostgreSQL (`pg`) or MySQL/MariaDB (`mariadb`) server
+ * ({@link PG_NOT_POSTGRES}, {@link MYSQL_NOT_MYSQL}; for either, a connection reset in the handshake,
+ * ECONNRESET, as RabbitMQ resets one that sent no AMQP header within its handshake timeout): another
+ * service's port (MariaDB's greeting read by pg as "Received unexpected copyData message from backend";
+ * RabbitMQ's, which closes the connection), or a server that closes every connection. The driver's first
+ * line, without the mariadb driver's `(conn:-1, no: 45009, SQLState: 08S01) ` and a closing full stop;
+ * undefined for any other error. A server that never answers is {@link connectTimedOut}, not this.
+ */
+export function notThisProtocol(kind: ServerProvider, err: unknown): string | undefined {
+  if (!failedToConnect(err)) return undefined;
+  const { message, code } = err as { message?: unknown; code?: unknown };
+  if (typeof message !== "string") return undefined;
+  const line = message.split("\n")[0]!;
+  const said =
+    code === "ECONNRESET" ||
+    (kind === "postgresql"
+      ? PG_NOT_POSTGRES.test(line)
+      : typeof code === "string" && MYSQL_NOT_MYSQL.has(code));
+  return said ? line.replace(/^\(conn:[^)]*\) /, "").replace(/\.$/, "") : undefined;
 }
 
 /**
  * Whether `err` is a driver's error for a connection to a database server that did not open within its
  * connect timeout, from {@link connectPostgres} or {@link connectMysql} (the connections of the start-up
- * check and the migration: db.ts refuseWithoutHistory and failure): pg's "timeout expired"
+ * check and the migration: db.ts failure): pg's "timeout expired"
  * (pg/lib/client.js, `connectionTimeoutMillis`); the mariadb driver's ER_CONNECTION_TIMEOUT (errno 45012,
  * "Connection timeout: failed to create socket after N ms", whether or not the TCP connection opened).
  * The pools of the pipeline's Prisma client (db.ts openDatabase) fail with their own messages, which

@@ -12,6 +12,7 @@ import {
   firstLine,
   MAX_TIMER_MS,
   noAnswerWithin,
+  notAnsweringAs,
   pause,
   redact,
   SCHEME_SLASHES,
@@ -283,7 +284,7 @@ function amqpConnectProblem(parsed: URL, err: unknown): string {
       text,
     )
   )
-    return `the server at ${where} does not answer as an AMQP broker (${text}): fix the host or port in AMQP_URL`;
+    return `${notAnsweringAs(where, "an AMQP broker", text)}: fix the host or port in AMQP_URL`;
   return `${text}: check AMQP_URL and that the broker runs`;
 }
 

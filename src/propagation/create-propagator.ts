@@ -335,8 +335,10 @@ function deprecatedStyles(
     );
     return undefined;
   }
-  // In a DD_TRACE_PROPAGATION_STYLE* variable `b3` is read as b3multi (datadogB3AsMulti).
-  const spelt = styles.map((style) => (style === "b3" ? "b3 single header" : style)).join(",");
+  // In a DD_TRACE_PROPAGATION_STYLE* variable `b3` is read as b3multi (datadogB3AsMulti); a value with a
+  // space is quoted, so that it can be pasted into a shell.
+  const list = styles.map((style) => (style === "b3" ? "b3 single header" : style)).join(",");
+  const spelt = list.includes(" ") ? `"${list}"` : list;
   warn(
     `tracehop: ${variable}=${JSON.stringify(text)} is deprecated; it is read as ${styles.join(", ")}, as ` +
       `dd-trace-java reads it when no ${replacement}, ${ENV_PROPAGATION_STYLE} or ${ENV_OTEL_PROPAGATORS} ` +

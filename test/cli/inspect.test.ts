@@ -242,7 +242,7 @@ describe("tracehop inspect", () => {
       'DD_PROPAGATION_STYLE_EXTRACT="Datadog,B3" is deprecated; it is read as datadog, b3, b3multi, as ' +
         "dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_EXTRACT, DD_TRACE_PROPAGATION_STYLE " +
         "or OTEL_PROPAGATORS is set; set " +
-        "DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,b3 single header,b3multi instead",
+        'DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,b3 single header,b3multi" instead',
     ]);
     assert.doesNotMatch(read.stderr, /Warning/);
     // Overridden: not used, and the report says so (not prefixed with the variable that wins).
@@ -259,6 +259,11 @@ describe("tracehop inspect", () => {
       'DD_PROPAGATION_STYLE_EXTRACT="b3" is deprecated and not used: DD_TRACE_PROPAGATION_STYLE is set ' +
         "and " +
         "wins, as in dd-trace-java; remove DD_PROPAGATION_STYLE_EXTRACT",
+      // The b3multi row, which the order that wins does not read.
+      "b3multi is valid (see styles) but not in the extract order (datadog, from DD_TRACE_PROPAGATION_STYLE), " +
+        "so this order restores nothing from the row; to restore it, set " +
+        "DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,b3multi (read before DD_TRACE_PROPAGATION_STYLE, and for " +
+        "extraction alone; DD_TRACE_PROPAGATION_STYLE=datadog,b3multi instead also makes a service inject b3multi)",
     ]);
   });
 

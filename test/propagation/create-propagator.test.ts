@@ -253,14 +253,14 @@ describe("createPropagator styles", () => {
         'tracehop: DD_PROPAGATION_STYLE_EXTRACT="Datadog,B3" is deprecated; it is read as datadog, b3, ' +
           "b3multi, as dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_EXTRACT, " +
           "DD_TRACE_PROPAGATION_STYLE or OTEL_PROPAGATORS is set; set " +
-          "DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,b3 single header,b3multi instead",
+          'DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,b3 single header,b3multi" instead',
       ],
       [
         "TRACEHOP_DEPRECATED_PROPAGATION_STYLE",
         'tracehop: DD_PROPAGATION_STYLE_INJECT=" datadog  B3 " is deprecated; it is read as datadog, b3, ' +
           "b3multi, as dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_INJECT, " +
           "DD_TRACE_PROPAGATION_STYLE or OTEL_PROPAGATORS is set; set " +
-          "DD_TRACE_PROPAGATION_STYLE_INJECT=datadog,b3 single header,b3multi instead",
+          'DD_TRACE_PROPAGATION_STYLE_INJECT="datadog,b3 single header,b3multi" instead',
       ],
     ]);
     // The replacement the warning names reads the same styles.
@@ -312,7 +312,7 @@ describe("createPropagator styles", () => {
           "dd-trace-java reads it when no DD_TRACE_PROPAGATION_STYLE_EXTRACT, " +
           'DD_TRACE_PROPAGATION_STYLE or OTEL_PROPAGATORS is set ("xray" ignored: its names are datadog ' +
           "and b3; dd-trace-java's haystack and xray are no tracehop styles); set " +
-          "DD_TRACE_PROPAGATION_STYLE_EXTRACT=b3 single header,b3multi instead",
+          'DD_TRACE_PROPAGATION_STYLE_EXTRACT="b3 single header,b3multi" instead',
       ],
       [
         "TRACEHOP_DEPRECATED_PROPAGATION_STYLE",

@@ -38,6 +38,14 @@ export interface TracingHandle {
 }
 
 let running: TracingHandle | undefined;
+/** Starts in this process: tells apart the last-export warnings of successive starts. */
+let starts = 0;
+
+/**
+ * Code of the process warning of a last export that lost spans: the final one (`shutdown()`) or the
+ * one before exit failed or did not finish within `shutdownTimeoutMillis`.
+ */
+export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
 
 /**
  * Starts the OpenTelemetry Node SDK for one service, the way tracehop's processes export spans:
@@ -62,9 +70,12 @@ let running: TracingHandle | undefined;
  *
  * Resilience: a collector that is down or slow never fails the application. Each export is bounded
  * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
- * destination (more are dropped), failures are reported through `diag`, never as a rejection (the
- * last OTLP export's, at shutdown or before exit, in one line: `the final export of 2 spans to <url>
- * failed: <reason>`), and {@link TracingHandle.shutdown} is bounded.
+ * destination (more are dropped), failures are reported through `diag`, never as a rejection, and
+ * {@link TracingHandle.shutdown} is bounded. The last export (at shutdown or before exit) that loses
+ * spans is said in one line, through `diag` and as the process warning `TRACEHOP_FINAL_EXPORT_FAILED`
+ * (visible without a diag logger): `the final export of 2 spans to <url> failed: <reason>; those
+ * spans are lost`, or, for a collector that never answers, `... did not finish within the shutdown
+ * bound (5000 ms); those spans are lost` (the open request's own timeout afterwards is not said again).
  *
  * Exit: when the process is about to exit because its event loop ran empty (`beforeExit`: a script
  * that just returns), the span processors are flushed once, within `shutdownTimeoutMillis`, so its
@@ -155,6 +166,16 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       : `tracehop: the ${what} of ${plural(lost, "span")} to ${config.otlp!.destination} failed: ` +
           `${failureReason(error)}; those spans are lost`;
   };
+  // An OTLP export still open at the bound (a collector that never answers): said by the line of the
+  // bound, with its spans; its failure, which comes when its request times out, is not said again.
+  const exportTimedOut = (what: string): string | undefined => {
+    const pending = otlpExporter?.pendingSpans() ?? 0;
+    return pending === 0
+      ? undefined
+      : `tracehop: the ${what} of ${plural(pending, "span")} to ${config.otlp!.destination} did not ` +
+          `finish within the shutdown bound (${config.shutdownTimeoutMillis} ms); those spans are lost`;
+  };
+  const start = ++starts;
   // A script that just returns never reaches the BatchSpanProcessors' timers (unref'd): flush when
   // the event loop first runs empty. Once: the flush's own work would empty the loop again and again.
   // No signal handler: installing one would change how the process reacts to the signal.
@@ -165,7 +186,9 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       Promise.all(spanProcessors.map((processor) => processor.forceFlush())),
       deadline,
       "flushing spans before exit",
+      `${start}:before exit`,
       (error) => exportFailure(error, "export before exit"),
+      () => exportTimedOut("export before exit"),
     );
   };
   process.once("beforeExit", flushBeforeExit);
@@ -180,10 +203,16 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     try {
       // The file exporter writes synchronously: flushing it first keeps the file whole even when the
       // OTLP processor never finishes.
-      if (fileProcessor) await settleWithin(fileProcessor.forceFlush(), deadline, "flushing the spans file");
+      if (fileProcessor)
+        await settleWithin(fileProcessor.forceFlush(), deadline, "flushing the spans file", `${start}:file`);
       otlpExporter?.mark();
-      await settleWithin(sdk.shutdown(), deadline, "shutting down the SDK", (error) =>
-        exportFailure(error, "final export"),
+      await settleWithin(
+        sdk.shutdown(),
+        deadline,
+        "shutting down the SDK",
+        `${start}:shutdown`,
+        (error) => exportFailure(error, "final export"),
+        () => exportTimedOut("final export"),
       );
     } finally {
       // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
@@ -346,6 +375,8 @@ class FailureRecordingExporter implements SpanExporter {
   /** Spans of the failed exports begun since the last {@link mark}. */
   private failedSinceMark = 0;
   private generation = 0;
+  /** Spans of the exports begun and not finished yet. */
+  private inFlight = 0;
 
   constructor(private readonly exporter: SpanExporter) {}
 
@@ -365,9 +396,16 @@ class FailureRecordingExporter implements SpanExporter {
     return spans === undefined ? undefined : Math.max(spans, this.failedSinceMark);
   }
 
+  /** The spans of the exports begun and not finished (a request still open, a retry waiting). */
+  pendingSpans(): number {
+    return this.inFlight;
+  }
+
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const generation = this.generation;
+    this.inFlight += spans.length;
     this.exporter.export(spans, (result) => {
+      this.inFlight -= spans.length;
       if (result.code === ExportResultCode.SUCCESS) return resultCallback(result);
       const error: Error =
         typeof result.error === "object" && result.error !== null
@@ -408,19 +446,37 @@ function plural(count: number, noun: string): string {
 }
 
 /**
- * Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown.
- * `describe` may give the whole message of a rejection it recognises (reported without the error).
+ * Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown,
+ * in one line. `describe` may give the whole message of a rejection it recognises (an OTLP export
+ * that lost spans), `describeTimeout` that of the timeout (an OTLP export still open): those lose
+ * spans for good, so they are said through `diag.warn` and as the process warning
+ * `TRACEHOP_FINAL_EXPORT_FAILED` (`warnOnce`, `key` naming the occasion: visible without a diag
+ * logger, which most processes do not set). Any other failure is said through `diag.warn` only (a
+ * spans file that cannot be written has its own process warning, `TRACEHOP_SPANS_FILE_UNWRITABLE`). A
+ * rejection after the deadline is not reported: the timeout's line already said that the pending
+ * spans are lost.
  */
 function settleWithin(
   work: Promise<unknown>,
   deadline: number,
   what: string,
+  key: string,
   describe?: (error: unknown) => string | undefined,
+  describeTimeout?: () => string | undefined,
 ): Promise<void> {
+  const report = (lost: string | undefined, otherwise: string) => {
+    if (lost === undefined) diag.warn(otherwise);
+    else warnOnce(`last export ${key}`, lost, FINAL_EXPORT_FAILED_WARNING);
+  };
   return new Promise<void>((resolve) => {
+    let settled = false;
     const timer = setTimeout(
       () => {
-        diag.warn(`tracehop: ${what} did not finish within the shutdown bound; pending spans dropped`);
+        settled = true;
+        report(
+          describeTimeout?.(),
+          `tracehop: ${what} did not finish within the shutdown bound; pending spans dropped`,
+        );
         resolve();
       },
       Math.max(0, deadline - Date.now()),
@@ -429,13 +485,14 @@ function settleWithin(
     work.then(
       () => {
         clearTimeout(timer);
+        settled = true;
         resolve();
       },
       (error: unknown) => {
+        if (settled) return;
         clearTimeout(timer);
-        const described = describe?.(error);
-        if (described !== undefined) diag.warn(described);
-        else diag.warn(`tracehop: ${what} failed`, error);
+        settled = true;
+        report(describe?.(error), `tracehop: ${what} failed: ${failureReason(error)}`);
         resolve();
       },
     );

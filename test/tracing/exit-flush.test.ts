@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startTracing } from "../../src/tracing/start-tracing.js";
-import { readSpansFile, refusedUrl } from "./otlp-helpers.js";
+import { readSpansFile, refusedUrl, splitStderr, startOtlpReceiver } from "./otlp-helpers.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const spansFileIn = (t: TestContext) => join(tempDir(t, "exit"), "spans.jsonl");
@@ -114,31 +114,70 @@ test("a process stopped by SIGTERM that calls shutdown() in its handler (docs/ex
   );
 });
 
-test("a script whose collector refuses the flush before exit: the lost export is said in one line (OTEL_LOG_LEVEL=warn)", async () => {
+/**
+ * Runs a script that starts tracing with `otlpEndpoint` (no spans file) and ends one span; its exit
+ * code and stderr. Asynchronous: a collector of the test runs in this process.
+ */
+async function runExportingScript(
+  endpoint: string,
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stderr: string }> {
+  const script = [
+    `import { trace } from "@opentelemetry/api";`,
+    `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+    `startTracing({ serviceName: "short-script", spansFile: false, otlpEndpoint: "${endpoint}",`,
+    `  shutdownTimeoutMillis: 2000 });`,
+    `trace.getTracer("script").startSpan("last words").end();`,
+  ].join("\n");
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: { ...CHILD_ENV, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  clearTimeout(killer);
+  return { status, stderr };
+}
+
+test("a script whose collector refuses the flush before exit: the lost export is said in one line, a process warning (and through diag with OTEL_LOG_LEVEL=warn)", async () => {
   const endpoint = await refusedUrl();
-  const child = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--input-type=module",
-      "-e",
-      [
-        `import { trace } from "@opentelemetry/api";`,
-        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
-        `startTracing({ serviceName: "short-script", spansFile: false, otlpEndpoint: "${endpoint}",`,
-        `  shutdownTimeoutMillis: 2000 });`,
-        `trace.getTracer("script").startSpan("last words").end();`,
-      ].join("\n"),
-    ],
-    { cwd: ROOT, encoding: "utf8", env: { ...CHILD_ENV, OTEL_LOG_LEVEL: "warn" }, timeout: 30_000 },
-  );
-  assert.equal(child.status, 0, child.stderr);
   const { port } = new URL(endpoint);
-  assert.deepEqual(child.stderr.trim().split("\n"), [
+  const line =
     `tracehop: the export before exit of 1 span to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
-      `127.0.0.1:${port}; those spans are lost`,
-  ]);
+    `127.0.0.1:${port}; those spans are lost`;
+  // Before: exit 0 and an empty stderr without OTEL_LOG_LEVEL.
+  const quiet = await runExportingScript(endpoint);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.deepEqual(splitStderr(quiet.stderr), {
+    warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
+    lines: [],
+  });
+  const logged = await runExportingScript(endpoint, { OTEL_LOG_LEVEL: "warn" });
+  assert.equal(logged.status, 0, logged.stderr);
+  assert.deepEqual(splitStderr(logged.stderr), {
+    warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
+    lines: [line],
+  });
+});
+
+test("a script whose collector never answers the flush before exit: one line at the bound, none when the request times out later", async (t) => {
+  const receiver = await startOtlpReceiver("hang");
+  t.after(() => receiver.close());
+  const child = await runExportingScript(receiver.url, { OTEL_LOG_LEVEL: "warn" });
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(receiver.requests.length, 1, "the request reached the collector");
+  // Before: also "the export before exit of 1 span … failed: Request timed out", when the request's own
+  // timeout (the bound, 2000 ms) ended it after the flush had given up.
+  const line =
+    `tracehop: the export before exit of 1 span to ${receiver.url}/v1/traces did not finish within the ` +
+    `shutdown bound (2000 ms); those spans are lost`;
+  assert.deepEqual(splitStderr(child.stderr), {
+    warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
+    lines: [line],
+  });
 });
 
 test("a process that dies of an uncaught exception loses its batched spans; with the uncaughtException listener of docs/export.md it keeps them and still exits 1 with the error", (t) => {

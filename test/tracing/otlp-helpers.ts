@@ -140,6 +140,23 @@ export async function refusedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * A child process's stderr, split: `warnings`, the `[code, message]` of each Node process warning
+ * (`(node:PID) [CODE] Warning: message`), and `lines`, every other line but Node's hint after the
+ * first warning (`(Use \`node --trace-warnings ...\` ...)`).
+ */
+export function splitStderr(stderr: string): { warnings: [string, string][]; lines: string[] } {
+  const warnings: [string, string][] = [];
+  const lines: string[] = [];
+  for (const line of stderr.split("\n")) {
+    if (line === "" || line.startsWith("(Use `node --trace-warnings")) continue;
+    const warning = /^\(node:\d+\) \[([A-Z_]+)\] Warning: (.*)$/.exec(line);
+    if (warning) warnings.push([warning[1]!, warning[2]!]);
+    else lines.push(line);
+  }
+  return { warnings, lines };
+}
+
 /** Result of one child process. */
 export interface HopResult {
   code: number | null;

@@ -3,7 +3,6 @@ import type * as OtlpHttp from "@opentelemetry/exporter-trace-otlp-http";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type * as Resources from "@opentelemetry/resources";
 import type * as SdkNode from "@opentelemetry/sdk-node";
-import type * as SdkNodeFromEnv from "@opentelemetry/sdk-node/build/src/create-from-env.js";
 import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
 
 /**
@@ -26,15 +25,3 @@ export const otlpTransformer = (): typeof OtlpTransformer =>
 export const resources = (): typeof Resources => require("@opentelemetry/resources") as typeof Resources;
 export const sdkTraceBase = (): typeof SdkTraceBase =>
   require("@opentelemetry/sdk-trace-base") as typeof SdkTraceBase;
-
-/**
- * The sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG name, built by the NodeSDK's own
- * `createSamplerFromEnv` (the same names, defaults and `diag` errors as a NodeSDK given no sampler);
- * `undefined` when the variable is unset or names no sampler the SDK knows. The function is not in the
- * package's index, so it is required from its module file (sdk-node is pinned to one version in
- * package.json; test/tracing/tracing-config.test.ts checks each name).
- */
-export const samplerFromEnv = (): SdkTraceBase.Sampler | undefined =>
-  (
-    require("@opentelemetry/sdk-node/build/src/create-from-env.js") as typeof SdkNodeFromEnv
-  ).createSamplerFromEnv();

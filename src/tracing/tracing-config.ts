@@ -7,7 +7,7 @@ import type { ResourceDetector } from "@opentelemetry/resources";
 import type { BufferConfig, Sampler } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { resolve as resolvePath } from "node:path";
-import { resources, samplerFromEnv, sdkTraceBase } from "./sdk-modules.js";
+import { resources, sdkTraceBase } from "./sdk-modules.js";
 import { spansFileProblem } from "./file-exporter.js";
 import { emitSettingWarningOnce, warnOnce } from "../warn-once.js";
 
@@ -103,7 +103,8 @@ export interface StartTracingOptions {
   /** The text-map propagator. Default: tracehop's `createPropagator()`. */
   propagator?: TextMapPropagator;
   /**
-   * Default: OTEL_TRACES_SAMPLER (+ _ARG) when set, else ParentBased(root: AlwaysOn). Either way a
+   * Default: OTEL_TRACES_SAMPLER (+ _ARG; the name in any case) when set, else ParentBased(root:
+   * AlwaysOn). Either way a
    * Datadog Synthetics root (parent id 0) follows its sampling priority (`RestoredRootSampler`).
    */
   sampler?: Sampler;
@@ -196,7 +197,10 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   const resourceAttributes = resolveResourceAttributes(options);
   const otlpRequested = options.otlpEndpoint !== undefined;
   const otlpUrl = otlpRequested ? tracesUrl("options.otlpEndpoint", options.otlpEndpoint) : undefined;
-  const exporters = getStringListFromEnv("OTEL_TRACES_EXPORTER") ?? [];
+  // Enum values, read case-insensitively (OpenTelemetry environment variable specification, "Enum");
+  // warnings quote them as written.
+  const exportersAsWritten = getStringListFromEnv("OTEL_TRACES_EXPORTER") ?? [];
+  const exporters = exportersAsWritten.map((name) => name.toLowerCase());
   const otlpOn = otlpRequested || otlpEnabledByEnv(exporters);
   let otlp: TracingConfig["otlp"];
   if (otlpOn) {
@@ -250,7 +254,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     }
     spansFile ??= defaultSpansFile;
   }
-  warnUnsupportedExporters(exporters, { otlp: otlp !== undefined, console: consoleOn, spansFile });
+  warnUnsupportedExporters(exportersAsWritten, { otlp: otlp !== undefined, console: consoleOn, spansFile });
 
   if (options.sampler !== undefined) requireMethods("sampler", options.sampler, ["shouldSample"]);
   if (options.propagator !== undefined)
@@ -352,18 +356,21 @@ function otlpUrlFromEnv(): string {
   return `http://localhost:4318${OTLP_TRACES_PATH}`;
 }
 
-/** @opentelemetry/exporter-trace-otlp-http speaks OTLP/HTTP with JSON bodies only. */
+/**
+ * @opentelemetry/exporter-trace-otlp-http speaks OTLP/HTTP with JSON bodies only. The protocol is an
+ * enum value, read case-insensitively (`HTTP/JSON` is http/json).
+ */
 function checkProtocolEnv(): void {
   const name =
     getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") !== undefined
       ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
       : "OTEL_EXPORTER_OTLP_PROTOCOL";
   const protocol = getStringFromEnv(name);
-  if (protocol === undefined || protocol === "http/json") return;
+  if (protocol === undefined || protocol.toLowerCase() === "http/json") return;
   warnSetting(
     `tracehop: ${name}="${protocol}" is not supported by startTracing, which sends OTLP/HTTP with JSON ` +
       `bodies (http/json) instead` +
-      (protocol === "grpc"
+      (protocol.toLowerCase() === "grpc"
         ? ` to the same endpoint: an OTLP/gRPC port (4317) refuses it, every Collector OTLP/HTTP receiver ` +
           `(port 4318) accepts it`
         : ``) +
@@ -390,23 +397,57 @@ function exportTimeoutFromEnv(): number {
 /**
  * The sampler `startTracing` uses before it wraps it: `sampler` (the option) when given, else the one
  * OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG) names, else ParentBased(AlwaysOn) — the NodeSDK's
- * choices in its order, the variables read by its own code. Called after the OTEL_SDK_DISABLED check:
- * it loads the SDK.
+ * choices in its order. The name is read case-insensitively (`ALWAYS_OFF` is always_off: an enum
+ * value, OpenTelemetry environment variable specification, "Enum"), which the NodeSDK's own
+ * `createSamplerFromEnv` does not do; startTracing always hands the NodeSDK this sampler, so the
+ * NodeSDK never reads the variable itself. Called after the OTEL_SDK_DISABLED check: it loads the SDK.
  */
 export function resolveSampler(sampler: Sampler | undefined): Sampler {
   if (sampler !== undefined) return sampler;
   const name = getStringFromEnv("OTEL_TRACES_SAMPLER");
   if (name === undefined) return defaultSampler();
-  const fromEnv = samplerFromEnv();
+  const fromEnv = samplerNamed(name.toLowerCase());
   if (fromEnv === undefined)
-    // The NodeSDK's own report of this is a diag.error, printed only under a diag logger.
     warnSetting(
       `tracehop: unknown OTEL_TRACES_SAMPLER value "${name}" (known: ${ENV_SAMPLERS.join(", ")}); ` +
         `using the default, parentbased_always_on: every trace started here is sampled`,
       UNKNOWN_SAMPLER_WARNING,
     );
-  else if (name.endsWith("traceidratio")) checkSamplerArg();
+  else if (name.toLowerCase().endsWith("traceidratio")) checkSamplerArg();
   return fromEnv ?? defaultSampler();
+}
+
+/**
+ * The sampler of an OTEL_TRACES_SAMPLER value (lower case), as the NodeSDK's `createSamplerFromEnv`
+ * builds it (@opentelemetry/sdk-node, create-from-env.ts: the same names; a ratio sampler's
+ * OTEL_TRACES_SAMPLER_ARG unset, blank, not a number or outside [0, 1] is ratio 1); `undefined` for
+ * a name it does not know. test/tracing/tracing-config.test.ts compares each with the NodeSDK's.
+ */
+function samplerNamed(name: string): Sampler | undefined {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdkTraceBase();
+  switch (name) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "traceidratio":
+      return new TraceIdRatioBasedSampler(samplerRatio());
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplerRatio()) });
+    default:
+      return undefined;
+  }
+}
+
+/** OTEL_TRACES_SAMPLER_ARG as a ratio sampler's ratio: a number from 0 to 1, else 1 (the default). */
+function samplerRatio(): number {
+  const raw = getStringFromEnv("OTEL_TRACES_SAMPLER_ARG");
+  const ratio = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1;
 }
 
 /** The OTEL_TRACES_SAMPLER values the NodeSDK's `createSamplerFromEnv` knows. */
@@ -443,14 +484,14 @@ function defaultSampler(): Sampler {
 }
 
 /**
- * OTEL_TRACES_EXPORTER values startTracing does not know (neither `otlp`, `console` nor `none`): each
- * is ignored with a warning saying where spans go instead (nowhere, when nothing else is configured).
+ * OTEL_TRACES_EXPORTER values (as written) startTracing does not know (neither `otlp`, `console` nor
+ * `none`, in any case): each is ignored with a warning saying where spans go instead (nowhere, when nothing else is configured).
  */
 function warnUnsupportedExporters(
   exporters: readonly string[],
   used: { otlp: boolean; console: boolean; spansFile: string | undefined },
 ): void {
-  const unsupported = exporters.filter((name) => name !== "otlp" && name !== "console" && name !== "none");
+  const unsupported = exporters.filter((name) => !["otlp", "console", "none"].includes(name.toLowerCase()));
   if (unsupported.length === 0) return;
   const destinations = [
     used.otlp ? "OTLP/HTTP" : undefined,
@@ -483,11 +524,13 @@ function detectorsFromEnv(): ResourceDetector[] {
   const names = getStringListFromEnv("OTEL_NODE_RESOURCE_DETECTORS");
   const byName = detectorsByName();
   if (names === undefined) return [byName.env!, byName.process!, byName.host!];
-  if (names.includes("none")) return [];
-  if (names.includes("all")) return Object.values(byName);
+  // Any case, as the enum values of the OpenTelemetry variables (`Host` is host).
+  const lower = names.map((name) => name.toLowerCase());
+  if (lower.includes("none")) return [];
+  if (lower.includes("all")) return Object.values(byName);
   const detectors: ResourceDetector[] = [];
   for (const name of names) {
-    const detector = byName[name];
+    const detector = byName[name.toLowerCase()];
     if (detector) detectors.push(detector);
     else
       warnSetting(

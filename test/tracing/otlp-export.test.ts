@@ -181,6 +181,29 @@ describe("startTracing exports over OTLP/HTTP", () => {
     );
   });
 
+  test("enum values in any case (OpenTelemetry environment variable specification): OTEL_TRACES_EXPORTER=OTLP, OTEL_EXPORTER_OTLP_PROTOCOL=HTTP/JSON, OTEL_TRACES_SAMPLER=PARENTBASED_ALWAYS_OFF, without a warning", async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const sampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    // Before: OTLP off (spans to the default spans file), the sampler the default (the root exported)
+    // and three TRACEHOP_* warnings.
+    const result = await runHop({
+      HOP_ROLE: "sampling",
+      HOP_SERVICE: "s",
+      HOP_CARRIER: JSON.stringify({ traceparent: sampled }),
+      OTEL_TRACES_EXPORTER: "OTLP",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "HTTP/JSON",
+      OTEL_TRACES_SAMPLER: "PARENTBASED_ALWAYS_OFF",
+    });
+    assertClean(result, "sampling");
+    assert.equal(result.stderr, "");
+    assert.deepEqual(
+      receiver.spans().map((s) => [s.name, s.parentSpanId]),
+      [["continued", "b7ad6b7169203331"]],
+    );
+  });
+
   test("OTEL_TRACES_SAMPLER=parentbased_always_off drops roots, keeps children of a sampled parent", async (t) => {
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());

@@ -6,6 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -331,6 +332,100 @@ describe("resolveTracingConfig: destinations", () => {
       ),
       explicit,
     );
+  });
+});
+
+describe('enum values of the environment, in any case (OpenTelemetry environment variable specification, "Enum")', () => {
+  /** The config, sampler and process warnings of resolving `{ serviceName: "s" }` under `vars`. */
+  const resolveAll = async (vars: Record<string, string>) => {
+    // A process warning of an earlier test is emitted on a later tick: let it go out first.
+    await new Promise((resolve) => setImmediate(resolve));
+    resetWarnings();
+    const told = await recordWarnings(() =>
+      withEnv(vars, () => {
+        const config = resolveTracingConfig({ serviceName: "s" });
+        return { config, sampler: String(resolveSampler(config.sampler)) };
+      }),
+    );
+    return { ...told.result, warnings: told.processWarnings };
+  };
+
+  test("OTEL_TRACES_EXPORTER: OTLP, Console, NONE", async () => {
+    const otlp = await resolveAll({ OTEL_TRACES_EXPORTER: "OTLP" });
+    assert.equal(otlp.config.otlp?.destination, "http://localhost:4318/v1/traces");
+    assert.equal(otlp.config.spansFile, undefined);
+    assert.deepEqual(otlp.warnings, []);
+    const both = await resolveAll({ OTEL_TRACES_EXPORTER: "Console,Otlp" });
+    assert.equal(both.config.console, true);
+    assert.notEqual(both.config.otlp, undefined);
+    assert.deepEqual(both.warnings, []);
+    const none = await resolveAll({
+      OTEL_TRACES_EXPORTER: "NONE",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+    });
+    assert.equal(none.config.otlp, undefined);
+    assert.deepEqual(none.warnings, []);
+    // An unknown value is quoted as written.
+    const zipkin = await resolveAll({ OTEL_TRACES_EXPORTER: "OTLP,Zipkin" });
+    assert.deepEqual(
+      zipkin.warnings.map(([code, message]) => [code, message.split(" is ")[0]]),
+      [["TRACEHOP_UNSUPPORTED_TRACES_EXPORTER", 'tracehop: OTEL_TRACES_EXPORTER value "Zipkin"']],
+    );
+  });
+
+  test("OTEL_EXPORTER_OTLP_PROTOCOL=HTTP/JSON is http/json; GRPC is grpc, quoted as written", async () => {
+    const json = await resolveAll({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "HTTP/JSON",
+    });
+    assert.deepEqual(json.warnings, []);
+    const grpc = await resolveAll({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317",
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "GRPC",
+    });
+    assert.equal(grpc.warnings.length, 1);
+    assert.match(
+      grpc.warnings[0]![1],
+      /^tracehop: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="GRPC" is not supported .* instead to the same endpoint: an OTLP\/gRPC port/,
+    );
+  });
+
+  test("OTEL_TRACES_SAMPLER: each name in upper case builds the sampler the NodeSDK builds for it in lower case", async () => {
+    // The NodeSDK's own reading (it is not in the package's index): the reference for each name.
+    const { createSamplerFromEnv } = createRequire(import.meta.url)(
+      "@opentelemetry/sdk-node/build/src/create-from-env.js",
+    ) as { createSamplerFromEnv(): unknown };
+    const names = [
+      "always_on",
+      "always_off",
+      "traceidratio",
+      "parentbased_always_on",
+      "parentbased_always_off",
+      "parentbased_traceidratio",
+    ];
+    for (const name of names)
+      for (const arg of [undefined, "0.25", "0", "1", "2", "half", " "]) {
+        const args: Record<string, string> = arg === undefined ? {} : { OTEL_TRACES_SAMPLER_ARG: arg };
+        const sdk = withEnv({ OTEL_TRACES_SAMPLER: name, ...args }, () => String(createSamplerFromEnv()));
+        const upper = await resolveAll({ OTEL_TRACES_SAMPLER: name.toUpperCase(), ...args });
+        assert.equal(upper.sampler, sdk, `${name.toUpperCase()} ${arg}`);
+        assert.deepEqual(
+          upper.warnings.filter(([code]) => code === "TRACEHOP_UNKNOWN_SAMPLER"),
+          [],
+          `${name.toUpperCase()}: a known name`,
+        );
+      }
+    assert.equal((await resolveAll({ OTEL_TRACES_SAMPLER: "Always_Off" })).sampler, "AlwaysOffSampler");
+    const unknown = await resolveAll({ OTEL_TRACES_SAMPLER: "Always_Of" });
+    assert.match(unknown.warnings[0]![1], /^tracehop: unknown OTEL_TRACES_SAMPLER value "Always_Of" /);
+  });
+
+  test("OTEL_NODE_RESOURCE_DETECTORS: ENV,Host; ALL; None", async () => {
+    const two = await resolveAll({ OTEL_NODE_RESOURCE_DETECTORS: "ENV,Host" });
+    assert.equal(two.config.detectors.length, 2);
+    assert.deepEqual(two.warnings, []);
+    assert.equal((await resolveAll({ OTEL_NODE_RESOURCE_DETECTORS: "ALL" })).config.detectors.length, 5);
+    assert.equal((await resolveAll({ OTEL_NODE_RESOURCE_DETECTORS: "None" })).config.detectors.length, 0);
   });
 });
 

@@ -40,7 +40,7 @@ export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
 /** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
 export const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
 
-/** Spans file used when neither a file nor any exporter is configured. */
+/** Spans file used when neither a file nor any exporter is configured (nor OTEL_TRACES_EXPORTER=none). */
 export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
 
 /** Upper bound of `shutdown()` in milliseconds when `shutdownTimeoutMillis` is not given. */
@@ -71,7 +71,9 @@ export interface StartTracingOptions {
   /**
    * Path of an OTLP JSON-lines spans file to append to (one ExportTraceServiceRequest per line), or
    * `false` for none; relative to the working directory; missing folders are created. Default:
-   * TRACEHOP_SPANS_FILE; else, when no exporter is configured at all, `.tracehop/spans.jsonl`.
+   * TRACEHOP_SPANS_FILE; else, when no exporter is configured at all, `.tracehop/spans.jsonl` — but
+   * not under OTEL_TRACES_EXPORTER=none, which asks for no exporter (a file named here or by
+   * TRACEHOP_SPANS_FILE is still written: it was asked for by name).
    * Checked at start (unless OTEL_SDK_DISABLED): a path that is a folder, lies under a regular file,
    * or cannot be opened for appending or created makes `startTracing` throw an Error saying what to
    * fix; a TRACEHOP_SPANS_FILE such as that is ignored instead (the default applies, as if it were
@@ -104,8 +106,8 @@ export interface StartTracingOptions {
   propagator?: TextMapPropagator;
   /**
    * Default: OTEL_TRACES_SAMPLER (+ _ARG; the name in any case) when set, else ParentBased(root:
-   * AlwaysOn). Either way a
-   * Datadog Synthetics root (parent id 0) follows its sampling priority (`RestoredRootSampler`).
+   * AlwaysOn). Either way a Datadog Synthetics root (parent id 0) follows its sampling priority
+   * (`RestoredRootSampler`).
    */
   sampler?: Sampler;
   /**
@@ -219,7 +221,10 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   const consoleOn = !exporters.includes("none") && exporters.includes("console");
 
   const sdkDisabled = getBooleanFromEnv("OTEL_SDK_DISABLED");
-  const defaultSpansFile = otlp || consoleOn ? undefined : DEFAULT_SPANS_FILE;
+  // OTEL_TRACES_EXPORTER=none: "No automatically configured exporter for traces" (OpenTelemetry
+  // environment variable specification, "Exporter Selection"): not the default spans file either. A
+  // spans file named by `spansFile` or TRACEHOP_SPANS_FILE is still written: it was asked for by name.
+  const defaultSpansFile = otlp || consoleOn || exporters.includes("none") ? undefined : DEFAULT_SPANS_FILE;
   let spansFile: string | undefined;
   if (options.spansFile === false) spansFile = undefined;
   else if (options.spansFile !== undefined) {

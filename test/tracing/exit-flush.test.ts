@@ -63,6 +63,43 @@ test("a script that ends a span and returns without shutdown(): the span is in t
   );
 });
 
+test("OTEL_TRACES_EXPORTER=none: a script that ends a span writes no default spans file (.tracehop/spans.jsonl); with TRACEHOP_SPANS_FILE it writes that one", (t) => {
+  const run = (cwd: string, env: Record<string, string>) => {
+    const child = spawnSync(
+      process.execPath,
+      [
+        // tsx by its path: the working directory has no node_modules.
+        "--import",
+        import.meta.resolve("tsx"),
+        "--input-type=module",
+        "-e",
+        [
+          `import { createRequire } from "node:module";`,
+          `import { startTracing } from ${JSON.stringify(join(ROOT, "src/tracing/start-tracing.ts"))};`,
+          // The API of the repository (this folder has no node_modules).
+          `const { trace } = createRequire(${JSON.stringify(join(ROOT, "package.json"))})("@opentelemetry/api");`,
+          `startTracing({ serviceName: "none" });`,
+          `trace.getTracer("script").startSpan("not exported").end();`,
+        ].join("\n"),
+      ],
+      { cwd, encoding: "utf8", env: { ...CHILD_ENV, OTEL_TRACES_EXPORTER: "none", ...env }, timeout: 30_000 },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stderr, "");
+  };
+  const dir = tempDir(t, "exporter-none");
+  run(dir, {});
+  // Before: .tracehop/spans.jsonl under the working directory, holding the span.
+  assert.equal(existsSync(join(dir, ".tracehop")), false);
+  const named = join(dir, "named.jsonl");
+  run(dir, { TRACEHOP_SPANS_FILE: named });
+  assert.deepEqual(
+    readSpansFile(named).spans.map((span) => span.name),
+    ["not exported"],
+  );
+  assert.equal(existsSync(join(dir, ".tracehop")), false);
+});
+
 test("flushes once, so the process still exits when its own beforeExit listener starts more work (a span ended then is not flushed, as documented); shutdown() removes the listener", async (t) => {
   const spansFile = spansFileIn(t);
   runScript([

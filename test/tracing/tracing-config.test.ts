@@ -236,6 +236,26 @@ describe("resolveTracingConfig: destinations", () => {
     assert.equal(resolveWith({ serviceName: "s", spansFile: false }).spansFile, undefined);
   });
 
+  test("OTEL_TRACES_EXPORTER=none (any case): no exporter, no default spans file; a file named by spansFile or TRACEHOP_SPANS_FILE is still written", () => {
+    // Before: the default file, .tracehop/spans.jsonl.
+    for (const none of ["none", "NONE", "none,console", "otlp,none"]) {
+      const config = resolveWith(
+        { serviceName: "s" },
+        { OTEL_TRACES_EXPORTER: none, OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" },
+      );
+      assert.deepEqual([config.spansFile, config.otlp, config.console], [undefined, undefined, false], none);
+    }
+    assert.equal(
+      resolveWith({ serviceName: "s" }, { OTEL_TRACES_EXPORTER: "none", TRACEHOP_SPANS_FILE: "/tmp/a.jsonl" })
+        .spansFile,
+      "/tmp/a.jsonl",
+    );
+    assert.equal(
+      resolveWith({ serviceName: "s", spansFile: "b.jsonl" }, { OTEL_TRACES_EXPORTER: "none" }).spansFile,
+      resolve("b.jsonl"),
+    );
+  });
+
   test("OTEL_EXPORTER_OTLP_ENDPOINT turns OTLP on, leaves the URL to the exporter, and drops the default file", () => {
     const config = resolveWith({ serviceName: "s" }, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" });
     assert.deepEqual(config.otlp, {

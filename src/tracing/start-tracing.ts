@@ -446,6 +446,16 @@ function plural(count: number, noun: string): string {
 }
 
 /**
+ * Calls `then` once a process warning emitted just before has been printed: Node emits (and prints)
+ * a warning on the next tick, while the code awaiting `shutdown()` runs as promise reactions, which
+ * come first. Without this, `await tracing.shutdown(); process.exit(0)` (docs/export.md's SIGTERM
+ * handler) would exit before the warning is printed.
+ */
+function afterWarning(then: () => void): void {
+  process.nextTick(then);
+}
+
+/**
  * Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown,
  * in one line. `describe` may give the whole message of a rejection it recognises (an OTLP export
  * that lost spans), `describeTimeout` that of the timeout (an OTLP export still open): those lose
@@ -477,7 +487,7 @@ function settleWithin(
           describeTimeout?.(),
           `tracehop: ${what} did not finish within the shutdown bound; pending spans dropped`,
         );
-        resolve();
+        afterWarning(resolve);
       },
       Math.max(0, deadline - Date.now()),
     );
@@ -493,7 +503,7 @@ function settleWithin(
         clearTimeout(timer);
         settled = true;
         report(describe?.(error), `tracehop: ${what} failed: ${failureReason(error)}`);
-        resolve();
+        afterWarning(resolve);
       },
     );
   });

@@ -217,6 +217,42 @@ test("a script whose collector never answers the flush before exit: one line at 
   });
 });
 
+test("a process that calls process.exit() right after shutdown() (the SIGTERM handler of docs/export.md) still prints the lost final export", async () => {
+  const endpoint = await refusedUrl();
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      [
+        `import { trace } from "@opentelemetry/api";`,
+        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+        `const tracing = startTracing({ serviceName: "server", spansFile: false, otlpEndpoint: "${endpoint}",`,
+        `  shutdownTimeoutMillis: 2000 });`,
+        `trace.getTracer("server").startSpan("request").end();`,
+        `await tracing.shutdown();`,
+        `process.exit(143);`,
+      ].join("\n"),
+    ],
+    { cwd: ROOT, encoding: "utf8", env: CHILD_ENV, timeout: 30_000 },
+  );
+  assert.equal(child.status, 143, child.stderr);
+  const { port } = new URL(endpoint);
+  // Before: an empty stderr (the process warning is printed on a later tick than the one exiting).
+  assert.deepEqual(splitStderr(child.stderr), {
+    warnings: [
+      [
+        "TRACEHOP_FINAL_EXPORT_FAILED",
+        `tracehop: the final export of 1 span to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
+          `127.0.0.1:${port}; those spans are lost`,
+      ],
+    ],
+    lines: [],
+  });
+});
+
 test("a process that dies of an uncaught exception loses its batched spans; with the uncaughtException listener of docs/export.md it keeps them and still exits 1 with the error", (t) => {
   const run = (spansFile: string, handler: boolean, fail: string) =>
     spawnSync(

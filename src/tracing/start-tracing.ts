@@ -26,7 +26,9 @@ export interface TracingHandle {
   /**
    * Flushes pending spans and stops tracing. Resolves within `shutdownTimeoutMillis` even when the
    * collector is down or never answers (pending OTLP spans past the bound are dropped); the spans
-   * file is flushed first, so it is complete whatever the collector does. Never rejects; calling it
+   * file is flushed first, so it is complete whatever the collector does. Spans lost by the final
+   * export are said (the process warning `TRACEHOP_FINAL_EXPORT_FAILED`) before it resolves, so a
+   * `process.exit()` right after it does not swallow the warning. Never rejects; calling it
    * again returns the same promise. Afterwards the global tracer provider, propagator and context
    * manager are unregistered and the `instrumentations` it was given are disabled (their modules
    * unpatched; the NodeSDK's own shutdown leaves them bound to its stopped tracer provider), so

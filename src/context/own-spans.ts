@@ -3,13 +3,17 @@ import { TRACER_NAME } from "./carrier-context.js";
 
 /**
  * The spans tracehop's helpers started (`withCarrier`, `traced`, `withBatch`, `withBatchItem`, the
- * messaging helpers), told apart from an instrumentation's by identity: the span object the tracer
- * returned is the one `trace.getActiveSpan()` gives back inside the helper's `fn`, whatever the SDK.
- * Weak, so an ended span is collected as usual.
+ * messaging helpers), and the instrumentation spans `withProcessSpan` already took over, told apart by
+ * identity: the span object the tracer returned is the one `trace.getActiveSpan()` gives back inside
+ * the helper's `fn`, whatever the SDK. Weak, so an ended span is collected as usual.
  */
 const ownSpans = new WeakSet<object>();
 
-/** Records `span` as one of tracehop's own and returns it. */
+/**
+ * Records `span` as one of tracehop's own and returns it: a span tracehop started, or an
+ * instrumentation's span `withProcessSpan` took over, which a later `withProcessSpan` in it (a retry
+ * the failed attempt runs, a second attempt in the same handler) must not take over again.
+ */
 export function markOwnSpan<S extends Span>(span: S): S {
   // A span is an object in every SDK; a broken tracer's primitive is simply not recorded.
   if (span !== null && typeof span === "object") ownSpans.add(span);

@@ -460,10 +460,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * message), and `links` are added to it (`Span.addLinks`: after its start, so its sampler has not seen
  * them). A relation a started span cannot take — `link` or `none` (given, from `setRestoreDefaults`,
  * or `auto` resolving to `link`) for a child of the message, `none` for a linked one — is warned about
- * once per process (`TRACEHOP_RELATION_NOT_APPLIED`) and the span stays as it is. A span tracehop
- * started itself is never taken for it (`isOwnSpan`): a retry that a failed attempt runs inside its
- * own handler gets its own span, a sibling of the failed one under the message's context, linked to
- * it as an active span is. Neither is a batch span (`withBatch` with `kind: SpanKind.CONSUMER`, an
+ * once per process (`TRACEHOP_RELATION_NOT_APPLIED`) and the span stays as it is. Such a span is taken
+ * over once, and a span tracehop started itself never (`isOwnSpan`): a retry that a failed attempt runs
+ * inside its own handler, or a second attempt in the same handler, gets its own span, a sibling of the
+ * failed one under the message's context, linked to it as an active span is. Neither is a batch span (`withBatch` with `kind: SpanKind.CONSUMER`, an
  * instrumentation's `eachBatch` span), which links every message of the batch: each message gets its
  * own CONSUMER span, child of the message's context and linked to the batch span (messaging
  * conventions, "Batch processing"; `continuationOf`).
@@ -499,8 +499,9 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
 
   const ambient = trace.getActiveSpan();
   if (ambient !== undefined) {
-    // tracehop's own span is never taken for an instrumentation's: a retry that a failed attempt runs
-    // inside its handler gets its own span, a sibling under the message's context (docs/restore.md).
+    // tracehop's own span is never taken for an instrumentation's, nor one taken over already: a retry
+    // that a failed attempt runs inside its handler gets its own span, a sibling under the message's
+    // context (docs/restore.md).
     if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER) && !isOwnSpan(ambient)) {
       const parent = trace.getSpanContext(restored);
       // Under the restart extract behavior the message restores no parent: the instrumentation's span
@@ -517,6 +518,9 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
         assertOptions({ ...restore, links: givenLinks }, "withProcessSpan");
         ambient.setAttributes(attributes);
         adoptInto(ambient, continuation, restore, givenLinks);
+        // Taken over once: a later withProcessSpan in it (a retry that this attempt runs when it fails,
+        // a second attempt in the same handler) gets its own span instead of overwriting this one's.
+        markOwnSpan(ambient);
         return recordingFailures(ambient, () => fn(ambient));
       }
     }

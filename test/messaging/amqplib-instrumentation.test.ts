@@ -5,7 +5,7 @@
  */
 import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SpanKind } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type amqplib from "amqplib";
@@ -144,6 +144,69 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     assert.equal(process.attributes["tracehop.attempt"], 2, "the restore options that apply are set");
     assert.equal(process.attributes["tracehop.run"], 1);
     assert.equal(process.attributes["tracehop.relation"], "parent");
+  });
+
+  test("consume: a retry run inside the failed attempt, and a second attempt in the same handler, get their own spans", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("retry"), { exclusive: true });
+    await publish(queue);
+    await publish(queue);
+    const options = (attempt: number) => ({
+      system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+      destination: queue,
+      attempt,
+    });
+    let delivered = 0;
+    await new Promise<void>((resolve, reject) => {
+      broker.channel
+        .consume(queue, (msg) => {
+          if (!msg) return;
+          const headers = msg.properties.headers;
+          const nested = delivered++ === 0;
+          const attempts = nested
+            ? // Attempt 1 fails and runs attempt 2 from inside its own handler.
+              withProcessSpan(headers, options(1), async () => {
+                await withProcessSpan(headers, options(2), async () => undefined);
+                throw new Error("attempt 1 failed");
+              }).catch(() => undefined)
+            : // Attempt 1 fails; the handler runs attempt 2 after it.
+              withProcessSpan(headers, options(1), async () => {
+                throw new Error("attempt 1 failed");
+              })
+                .catch(() => undefined)
+                .then(() => withProcessSpan(headers, options(2), async () => undefined));
+          attempts.then(() => {
+            broker.channel.ack(msg);
+            if (delivered === 2) broker.channel.cancel(msg.fields.consumerTag).then(() => resolve(), reject);
+          }, reject);
+        })
+        .catch(reject);
+    });
+    const sends = spansOfKind(SpanKind.PRODUCER);
+    for (const send of sends) {
+      const ofMessage = spansOfKind(SpanKind.CONSUMER).filter(
+        (s) => s.parentSpanContext?.spanId === send.spanContext().spanId,
+      );
+      // Attempt 1: the instrumentation's span, taken over (ERROR); attempt 2: tracehop's own, a sibling
+      // under the message's context, linked to the span that was active when it started.
+      assert.deepEqual(
+        ofMessage
+          .map((s) => [scopeOf(s), s.attributes["tracehop.attempt"], s.status.code])
+          .sort((a, b) => Number(a[1]) - Number(b[1])),
+        [
+          [INSTRUMENTATION_SCOPE, 1, SpanStatusCode.ERROR],
+          ["tracehop", 2, SpanStatusCode.UNSET],
+        ],
+      );
+      const [first, second] = ofMessage.sort(
+        (a, b) => Number(a.attributes["tracehop.attempt"]) - Number(b.attributes["tracehop.attempt"]),
+      );
+      assert.deepEqual(
+        second!.links.map((l) => l.context.spanId),
+        [first!.spanContext().spanId],
+      );
+    }
+    assert.equal(sends.length, 2);
   });
 
   test("consume with useLinksForConsume: the linked instrumentation span is reused as well", async (t) => {

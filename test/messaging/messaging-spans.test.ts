@@ -883,9 +883,12 @@ describe("handlers returning thenables that are not native promises", () => {
     const headers = { traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01` };
     const parent = propagation.extract(context.active(), headers, HEADERS_GETTER);
     const producer = tracer.startSpan("jobs publish", { kind: SpanKind.PRODUCER });
+    // One CONSUMER span per delivery: withProcessSpan takes one over once.
     const consumer = tracer.startSpan("jobs receive", { kind: SpanKind.CONSUMER }, parent);
+    const redelivered = tracer.startSpan("jobs receive again", { kind: SpanKind.CONSUMER }, parent);
     const inProducer = <T>(fn: () => T) => context.with(trace.setSpan(context.active(), producer), fn);
     const inConsumer = <T>(fn: () => T) => context.with(trace.setSpan(parent, consumer), fn);
+    const inRedelivered = <T>(fn: () => T) => context.with(trace.setSpan(parent, redelivered), fn);
 
     const sent = inProducer(() => withSendSpan(kafka, () => minimal({ value: 42 })));
     assert.ok(sent instanceof Promise);
@@ -898,16 +901,20 @@ describe("handlers returning thenables that are not native promises", () => {
     // Typed as the handler's thenable; a native promise at run time (asserted above for `sent`).
     await assert.rejects(failedSend as unknown as Promise<unknown>, (err) => err === refused);
     const poison = new RangeError("poison");
-    const failedProcess = inConsumer(() => withProcessSpan(headers, kafka, () => minimal({ error: poison })));
+    const failedProcess = inRedelivered(() =>
+      withProcessSpan(headers, kafka, () => minimal({ error: poison })),
+    );
     await assert.rejects(failedProcess as unknown as Promise<unknown>, (err) => err === poison);
 
     producer.end();
     consumer.end();
+    redelivered.end();
     assert.equal(spansNamed("send jobs").length + spansNamed("process jobs").length, 0, "spans reused");
     assert.equal(onlySpan("jobs publish").attributes["error.type"], "TypeError");
     assert.equal(onlySpan("jobs publish").status.message, "broker refused");
-    assert.equal(onlySpan("jobs receive").attributes["error.type"], "RangeError");
-    assert.equal(onlySpan("jobs receive").status.message, "poison");
+    assert.equal(onlySpan("jobs receive").status.code, SpanStatusCode.UNSET);
+    assert.equal(onlySpan("jobs receive again").attributes["error.type"], "RangeError");
+    assert.equal(onlySpan("jobs receive again").status.message, "poison");
   });
 
   test("a result whose then cannot be read is returned as it is and the span ends", () => {

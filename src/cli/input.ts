@@ -323,12 +323,16 @@ function lineHint(line: string): string {
 }
 
 /**
- * A hint for a line that reads like psql output of several columns (psql separates columns with `|`):
- * `42|{"traceparent":…}` as `psql -At` prints it, `  42 | {"traceparent":…}` as `psql -t` (aligned,
- * each row's line starting with a space) prints it; else "".
+ * A hint for a line that reads like psql output of several columns (psql separates columns with `|`),
+ * the JSON value in any column: `42|{"traceparent":…}` or `{"traceparent":…}|42` as `psql -At` prints
+ * them, `  42 | {"traceparent":…}` as `psql -t` (aligned, each row's line starting with a space) prints
+ * it; else "". A JSON value at the start of the line must end right before a `|` (`…}|42`), so that a
+ * broken JSON text with a `|` inside a string is not taken for columns.
  */
 function psqlColumnsHint(line: string): string {
-  if (!/^[^{["|]*\|\s*[{"]/.test(line)) return "";
+  const valueAfterSeparator = /\|\s*[{"]/.test(line);
+  const valueBeforeSeparator = /^\s*[{"]/.test(line) && /[}"]\s*\|/.test(line);
+  if (!valueAfterSeparator && !valueBeforeSeparator) return "";
   const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
   return ` (it looks like ${how} of several columns, separated by "|": ${psqlOneColumn()})`;
 }

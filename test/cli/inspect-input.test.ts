@@ -1028,6 +1028,31 @@ describe("tracehop inspect input", () => {
       ),
       psql.stderr,
     );
+    // psql output whose carrier column is not the second: the last of three (its names first), the first.
+    const last = run(["inspect", CLIENTS + "psql-A-columns-carrier-last.txt"]);
+    assert.equal(last.code, 2);
+    assert.ok(
+      last.stderr.endsWith(
+        ' (it looks like psql -A output of several columns, separated by "|", with their names on its first line (id, note, carrier): ' +
+          `select the carrier column alone, psql -At -c 'select "carrier" from ...', ` +
+          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
+      ),
+      last.stderr,
+    );
+    const first = run(["inspect", CLIENTS + "psql-At-columns-carrier-first.txt"]);
+    assert.equal(first.code, 2);
+    assert.ok(
+      first.stderr.endsWith(
+        ' (it looks like psql -At output of several columns, separated by "|": ' +
+          `select the carrier column alone, psql -At -c 'select "traceContext" from ...', ` +
+          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
+      ),
+      first.stderr,
+    );
+    // A broken JSON text with a "|" inside a string is not taken for columns.
+    const broken = run(["inspect", '{"baggage":"a|b"']);
+    assert.equal(broken.code, 2);
+    assert.doesNotMatch(broken.stderr, /several columns/);
     // The carrier column is the one holding JSON, wherever it is, and every column is in json_object.
     const third = run(["inspect", "-"], 'id\tkind\tctx\n7\tjob\t{"traceparent":"x"}\n8\tjob\tNULL\n');
     assert.match(

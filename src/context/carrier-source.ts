@@ -185,10 +185,11 @@ function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource
 /**
  * A time as epoch milliseconds: a valid `Date`; a finite number or a `bigint` (epoch milliseconds: a
  * Prisma `BigInt` column); a text of decimal digits alone (epoch milliseconds: node-postgres returns an
- * `int8` column as such text); or another text that `Date.parse` reads (ISO 8601). `undefined` for
- * anything else. Never throws.
+ * `int8` column as such text); or a text that starts as an ISO 8601 date ({@link ISO_DATE_START}) and
+ * that `Date.parse` reads. `undefined` for anything else, and for a time of 2^53 ms or more either way.
+ * Never throws.
  *
- * A time from 0 to below {@link SECONDS_LIKELY_BELOW} is still read as milliseconds, as documented, but
+ * A time below {@link SECONDS_LIKELY_BELOW} is still read as milliseconds, as documented, but
  * warned about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`): it is a time before March 1973, which no
  * carrier was captured at, and is what a Unix time in seconds (an integer `createdAt` column, `Date.now() /
  * 1000`) looks like. Read as milliseconds it makes every restore decades old, so `relation: "auto"` links
@@ -204,6 +205,8 @@ export function toEpochMs(value: unknown): number | undefined {
   if (typeof value === "string" && value.length > 0) {
     // Digits alone are a number of milliseconds, not the year or the odd date `Date.parse` makes of some.
     if (DIGITS_ONLY.test(value)) return epochMsOfNumber(Number(value));
+    // Only a date that starts as ISO 8601 does: `Date.parse` also reads "May 5", "-5" or "1 2" (as 2001).
+    if (!ISO_DATE_START.test(value)) return undefined;
     const ms = Date.parse(value);
     return Number.isFinite(ms) ? ms : undefined;
   }
@@ -213,10 +216,17 @@ export function toEpochMs(value: unknown): number | undefined {
 /** A text of decimal digits alone, at most 16 (epoch milliseconds stay below 2^53 until the year 287586). */
 const DIGITS_ONLY = /^[0-9]{1,16}$/;
 
+/**
+ * The start of an ISO 8601 date, `YYYY-MM-DD` (or the expanded years `±YYYYYY-MM-DD` of ECMAScript's date
+ * time string format, ECMA-262 §21.4.1.32), as `toISOString()` writes it and SQL timestamps print
+ * (`2026-12-01 10:00:00`, which `Date.parse` reads as local time).
+ */
+const ISO_DATE_START = /^(?:[0-9]{4}|[+-][0-9]{6})-[0-9]{2}-[0-9]{2}/;
+
 /** `value` as epoch milliseconds when it is finite and exact (at most 2^53); warned about when it looks like seconds. */
 function epochMsOfNumber(value: number): number | undefined {
   if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return undefined;
-  if (value >= 0 && value < SECONDS_LIKELY_BELOW) warnSecondsLike(value);
+  if (value < SECONDS_LIKELY_BELOW) warnSecondsLike(value);
   return value;
 }
 

@@ -78,11 +78,12 @@ export interface WithCarrierOptions {
   maxParentAge?: number;
   /**
    * When the carrier was captured: a `Date`, epoch milliseconds (a number, a `bigint` or a text of
-   * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text.
-   * Default: the `createdAt` field of the row handed in as carrier. Drives `relation: "auto"` and the
-   * `tracehop.queue.wait` attribute; an unreadable value, or one beyond 2^53, counts as unknown. A time
-   * from 0 to below 1e11 (before March 1973: what a Unix time in seconds looks like) is read as
-   * milliseconds all the same, and warned about once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
+   * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text (a
+   * text that starts `YYYY-MM-DD`: SQL timestamps too). Default: the `createdAt` field of the row
+   * handed in as carrier. Drives `relation: "auto"` and the `tracehop.queue.wait` attribute; any other
+   * value, or 2^53 ms or more, counts as unknown. A time below 1e11 (before March 1973: what a Unix
+   * time in seconds looks like) is read as milliseconds all the same, and warned about once per
+   * process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
   capturedAt?: Date | number | bigint | string;
   /** 1-based attempt number of this delivery (1 = first try); becomes `tracehop.attempt`. */

@@ -229,6 +229,22 @@ describe("queue wait", () => {
     );
   });
 
+  test("a text that is not an ISO 8601 date is unknown, not what Date.parse makes of it; a SQL timestamp is read", () => {
+    for (const text of ["May 5", "-5", "1 2", "Tue, 01 Dec 2026 10:00:00 GMT"]) {
+      withCarrier(W3C_CARRIER, `lenient ${text}`, () => undefined, { capturedAt: text });
+      assert.equal(finishedSpan(`lenient ${text}`).attributes["tracehop.queue.wait"], undefined, text);
+    }
+    const sql = new Date(Date.now() - 90_000);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    // As a SQL client prints a timestamp without a zone: local time.
+    const text =
+      `${sql.getFullYear()}-${pad(sql.getMonth() + 1)}-${pad(sql.getDate())} ` +
+      `${pad(sql.getHours())}:${pad(sql.getMinutes())}:${pad(sql.getSeconds())}`;
+    withCarrier(W3C_CARRIER, "sql timestamp", () => undefined, { capturedAt: text });
+    const wait = finishedSpan("sql timestamp").attributes["tracehop.queue.wait"] as number;
+    assert.ok(wait >= 89 && wait < 120, `wait ${wait} s`);
+  });
+
   test("a capture time in milliseconds, a Date or ISO text is not warned about", async () => {
     resetWarnings();
     const { processWarnings } = await recordWarnings(() => {

@@ -11,6 +11,7 @@ import {
 import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
 import {
   createPropagator,
+  sameTrace,
   type CreatePropagatorOptions,
   type ExtractBehavior,
   type PropagationStyle,
@@ -177,16 +178,6 @@ function outsideOrderDiagnostic(report: InspectReport): string | undefined {
   const missing = validOutsideOrder(report);
   if (missing.length === 0) return undefined;
   return `${leftOut(report, missing)}, so this order restores nothing from the row; to restore it, ${addToOrder(report, missing)}`;
-}
-
-/**
- * True when the 128-bit hex trace ids `a` and `b` name the same trace as the extraction compares them
- * (createPropagator; dd-trace-java `HttpCodec.traceIdMatch`): the full ids when both carry upper bits,
- * else the low 64 bits.
- */
-function sameTrace(a: string, b: string): boolean {
-  const upper = a.slice(0, 16) !== ZERO_HEX16 && b.slice(0, 16) !== ZERO_HEX16;
-  return upper ? a === b : a.slice(16) === b.slice(16);
 }
 
 /**

@@ -631,10 +631,11 @@ interface Candidate {
 }
 
 /**
- * Same trace (dd-trace-java `HttpCodec.traceIdMatch`): full ids when both have upper bits, else the
- * low 64 bits.
+ * Internal: true when the 128-bit hex trace ids `a` and `b` name the same trace as extraction compares
+ * them (dd-trace-java `HttpCodec.traceIdMatch`): the full ids when both carry upper bits, else the low
+ * 64 bits. Also read by `tracehop inspect`.
  */
-function sameTrace(a: string, b: string): boolean {
+export function sameTrace(a: string, b: string): boolean {
   if (a === b) return true;
   const aHigh = a.slice(0, 16);
   const bHigh = b.slice(0, 16);

@@ -12,6 +12,8 @@ import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js
 import {
   createPropagator,
   sameTrace,
+  spellStyles,
+  styleSetting,
   type CreatePropagatorOptions,
   type ExtractBehavior,
   type PropagationStyle,
@@ -113,16 +115,6 @@ function dropConsequence(
 }
 
 /**
- * `styles` as the setting `source` (an {@link InspectReport}'s `extractOrderSource`) spells them: in a
- * `DD_TRACE_PROPAGATION_STYLE*` variable `b3` means `b3multi`, so the single header is `b3 single header`
- * there (createPropagator's `datadogB3AsMulti`); `OTEL_PROPAGATORS` and `--styles` say `b3`.
- */
-function spellStyles(styles: readonly PropagationStyle[], source: string): string {
-  const datadogVariable = source !== "--styles" && source !== ENV_OTEL_PROPAGATORS;
-  return styles.map((style) => (style === "b3" && datadogVariable ? "b3 single header" : style)).join(",");
-}
-
-/**
  * The styles of `report.styles` that are valid on their own but not in its extract order; `baggage`,
  * which restores no trace alone, is not counted.
  */
@@ -157,14 +149,10 @@ function addToOrder(report: InspectReport, styles: readonly PropagationStyle[]):
   const source = report.extractOrderSource;
   const wanted = [...report.extractOrder, ...styles];
   if (source === "--styles") return `give --styles ${spellStyles(wanted, source)}`;
-  const setting = (name: string): string => {
-    const value = spellStyles(wanted, name);
-    return `${name}=${value.includes(" ") ? `"${value}"` : value}`;
-  };
-  const fix = `set ${setting(ENV_PROPAGATION_STYLE_EXTRACT)}`;
+  const fix = `set ${styleSetting(ENV_PROPAGATION_STYLE_EXTRACT, wanted)}`;
   return source === ENV_PROPAGATION_STYLE || source === ENV_OTEL_PROPAGATORS
-    ? `${fix} (read before ${source}, and for extraction alone; ${setting(source)} instead also makes a ` +
-        `service inject ${styles.length > 1 ? "them" : styles[0]})`
+    ? `${fix} (read before ${source}, and for extraction alone; ${styleSetting(source, wanted)} instead ` +
+        `also makes a service inject ${styles.length > 1 ? "them" : styles[0]})`
     : fix;
 }
 

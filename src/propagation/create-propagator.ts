@@ -335,18 +335,34 @@ function deprecatedStyles(
     );
     return undefined;
   }
-  // In a DD_TRACE_PROPAGATION_STYLE* variable `b3` is read as b3multi (datadogB3AsMulti); a value with a
-  // space is quoted, so that it can be pasted into a shell.
-  const list = styles.map((style) => (style === "b3" ? "b3 single header" : style)).join(",");
-  const spelt = list.includes(" ") ? `"${list}"` : list;
   warn(
     `tracehop: ${variable}=${JSON.stringify(text)} is deprecated; it is read as ${styles.join(", ")}, as ` +
       `dd-trace-java reads it when no ${replacement}, ${ENV_PROPAGATION_STYLE} or ${ENV_OTEL_PROPAGATORS} ` +
       `is set${ignored.length > 0 ? ` (${ignored.join(", ")} ignored: ${names})` : ""}; ` +
-      `set ${replacement}=${spelt} instead`,
+      `set ${styleSetting(replacement, styles)} instead`,
     DEPRECATED_STYLE_WARNING,
   );
   return styles;
+}
+
+/**
+ * Internal: `styles` as a comma-separated list spelt for `setting`, the variable (or `--styles`) they
+ * are to be given in: in a `DD_TRACE_PROPAGATION_STYLE*` variable `b3` means `b3multi`
+ * ({@link datadogB3AsMulti}), so the single-header style is `b3 single header` there; elsewhere `b3`.
+ * Read by the deprecated-variable warning and `tracehop inspect`.
+ */
+export function spellStyles(styles: readonly PropagationStyle[], setting: string): string {
+  const b3IsMulti = setting.startsWith(ENV_PROPAGATION_STYLE);
+  return styles.map((style) => (style === "b3" && b3IsMulti ? "b3 single header" : style)).join(",");
+}
+
+/**
+ * Internal: `variable=styles` as a shell sets it ({@link spellStyles}), the value in double quotes when
+ * it holds a blank (`b3 single header`), so that the line can be copied.
+ */
+export function styleSetting(variable: string, styles: readonly PropagationStyle[]): string {
+  const value = spellStyles(styles, variable);
+  return `${variable}=${value.includes(" ") ? `"${value}"` : value}`;
 }
 
 /**

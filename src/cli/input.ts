@@ -359,6 +359,15 @@ function mysqlOneColumn(
 }
 
 /**
+ * True when `field`, a column's value in a client's output, is a JSON object or string, as it is or
+ * with the escapes of `mysql --batch` undone ({@link readLine}): what a carrier column prints.
+ */
+function carrierText(field: string): boolean {
+  const read = readLine(field);
+  return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
+}
+
+/**
  * A hint for a line that reads like `mysql --batch` output of several columns (`7\t{"traceparent":…}`:
  * the client separates columns with a tab and writes a tab inside a value as `\t`, so a tab in its
  * output is always a separator), else "": the line has a tab, and a field is `NULL` (a NULL column)
@@ -366,12 +375,7 @@ function mysqlOneColumn(
  */
 function mysqlColumnsHint(line: string): string {
   const fields = line.split("\t");
-  const carrierLike = (field: string): boolean => {
-    if (field === "NULL") return true;
-    const read = readLine(field);
-    return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
-  };
-  return fields.length > 1 && fields.some(carrierLike)
+  return fields.length > 1 && fields.some((field) => field === "NULL" || carrierText(field))
     ? ` (it looks like mysql --batch output of several columns, separated by tabs: ${mysqlOneColumn()})`
     : "";
 }
@@ -498,19 +502,15 @@ function columnNamesHint(lines: readonly string[]): string {
 }
 
 /**
- * The name, of `names`, of the column whose value is a JSON object or string (as it is, or with the
- * escapes of `mysql --batch` undone: {@link readLine}) in the first of `rows` (lines of columns
- * separated by `separator`) that has one; a row with more fields than `names` (a `|` inside a psql
- * value) is skipped. `traceContext` when no row shows it.
+ * The name, of `names`, of the column whose value is a JSON object or string ({@link carrierText}) in
+ * the first of `rows` (lines of columns separated by `separator`) that has one; a row with more fields
+ * than `names` (a `|` inside a psql value) is skipped. `traceContext` when no row shows it.
  */
 function carrierColumn(names: readonly string[], rows: readonly string[], separator: string): string {
   for (const row of rows) {
     const fields = row.split(separator);
     if (fields.length !== names.length) continue;
-    const index = fields.findIndex((field) => {
-      const read = readLine(field);
-      return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
-    });
+    const index = fields.findIndex(carrierText);
     if (index >= 0) return names[index]!;
   }
   return TRACE_CONTEXT_FIELD;

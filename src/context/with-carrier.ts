@@ -227,13 +227,9 @@ function startUnmarked(
   // Only when nothing was restored: a row whose carrier column has another name says so.
   if (!hasStoredContext && input !== null && typeof input === "object") warnIfCarrierInOtherField(input);
 
-  const now = Date.now();
   const capturedAtMs = options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs;
-  const ageMs = capturedAtMs === undefined ? undefined : Math.max(0, now - capturedAtMs);
   const attributes: Attributes = { ...options.attributes };
-  if (options.attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = options.attempt;
-  if (options.run !== undefined) attributes[ATTR_TRACEHOP_RUN] = options.run;
-  if (ageMs !== undefined) attributes[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
+  const ageMs = addRestoreAttributes(attributes, options, capturedAtMs);
   const links = options.links ? [...options.links] : [];
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
@@ -248,13 +244,7 @@ function startUnmarked(
   }
   if (hasStoredContext && scope.ambientLink) links.push({ context: scope.ambientLink });
 
-  const defaults = currentRestoreDefaults();
-  const relation: ResolvedRelation = resolveRelation(options.relation ?? defaults.relation, {
-    hasStoredContext,
-    ageMs,
-    run: options.run,
-    maxParentAge: options.maxParentAge ?? defaults.maxParentAge,
-  });
+  const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
   if (hasStoredContext) attributes[ATTR_TRACEHOP_RELATION] = relation;
 
   switch (relation) {
@@ -303,6 +293,46 @@ function startUnmarked(
       return { span, active: trace.setSpan(base, span) };
     }
   }
+}
+
+/**
+ * Internal: adds to `attributes` the restore attributes of `options` and the capture time
+ * `capturedAtMs` (epoch milliseconds; `undefined`: unknown): `tracehop.attempt`, `tracehop.run`, and
+ * `tracehop.queue.wait` (seconds). Returns the carrier's age in milliseconds (never below 0), or
+ * `undefined` when the capture time is unknown. For withCarrier's span and the instrumentation span
+ * `withProcessSpan` adopts.
+ */
+export function addRestoreAttributes(
+  attributes: Attributes,
+  options: Pick<WithCarrierOptions, "attempt" | "run">,
+  capturedAtMs: number | undefined,
+): number | undefined {
+  const ageMs = capturedAtMs === undefined ? undefined : Math.max(0, Date.now() - capturedAtMs);
+  if (options.attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = options.attempt;
+  if (options.run !== undefined) attributes[ATTR_TRACEHOP_RUN] = options.run;
+  if (ageMs !== undefined) attributes[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
+  return ageMs;
+}
+
+/**
+ * Internal: the relation `options` ask for (`requested`: theirs, else `setRestoreDefaults`') and what it
+ * resolves to for a carrier that holds a context or not, `ageMs` old (`undefined`: unknown), with
+ * `options.maxParentAge`, else the default's ({@link resolveRelation}).
+ */
+export function relationOf(
+  options: Pick<WithCarrierOptions, "relation" | "run" | "maxParentAge">,
+  hasStoredContext: boolean,
+  ageMs: number | undefined,
+): { requested: Relation; resolved: ResolvedRelation } {
+  const defaults = currentRestoreDefaults();
+  const requested = options.relation ?? defaults.relation;
+  const resolved = resolveRelation(requested, {
+    hasStoredContext,
+    ageMs,
+    run: options.run,
+    maxParentAge: options.maxParentAge ?? defaults.maxParentAge,
+  });
+  return { requested, resolved };
 }
 
 /**

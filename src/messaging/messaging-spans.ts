@@ -23,16 +23,10 @@ import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, toEpochMs, type CarrierSource } from "../context/carrier-source.js";
-import { assertOptions, withCarrierIn } from "../context/with-carrier.js";
+import { addRestoreAttributes, assertOptions, relationOf, withCarrierIn } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
-import {
-  ATTR_TRACEHOP_ATTEMPT,
-  ATTR_TRACEHOP_QUEUE_WAIT,
-  ATTR_TRACEHOP_RELATION,
-  ATTR_TRACEHOP_RUN,
-  MS_PER_SECOND,
-} from "../context/attributes.js";
-import { currentRestoreDefaults, resolveRelation, type ResolvedRelation } from "../context/relation.js";
+import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
+import type { ResolvedRelation } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -569,21 +563,11 @@ function adoptInto(
 ): void {
   try {
     const capturedAtMs = restore.capturedAt === undefined ? undefined : toEpochMs(restore.capturedAt);
-    const ageMs = capturedAtMs === undefined ? undefined : Math.max(0, Date.now() - capturedAtMs);
     const added: Attributes = { [ATTR_TRACEHOP_RELATION]: continuation };
-    if (restore.attempt !== undefined) added[ATTR_TRACEHOP_ATTEMPT] = restore.attempt;
-    if (restore.run !== undefined) added[ATTR_TRACEHOP_RUN] = restore.run;
-    if (ageMs !== undefined) added[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
+    const ageMs = addRestoreAttributes(added, restore, capturedAtMs);
     span.setAttributes(added);
 
-    const defaults = currentRestoreDefaults();
-    const requested = restore.relation ?? defaults.relation;
-    const wanted = resolveRelation(requested, {
-      hasStoredContext: true,
-      ageMs,
-      run: restore.run,
-      maxParentAge: restore.maxParentAge ?? defaults.maxParentAge,
-    });
+    const { requested, resolved: wanted } = relationOf(restore, true, ageMs);
     // `parent` under an instrumentation that links (its link mode, a restart extraction) is what
     // withCarrier itself gives under a restart, and the instrumentation's own setting: not warned.
     if (wanted !== "parent" && wanted !== continuation) {

@@ -223,7 +223,10 @@ const DIGITS_ONLY = /^[0-9]{1,16}$/;
  */
 const ISO_DATE_START = /^(?:[0-9]{4}|[+-][0-9]{6})-[0-9]{2}-[0-9]{2}/;
 
-/** `value` as epoch milliseconds when it is finite and exact (at most 2^53); warned about when it looks like seconds. */
+/**
+ * `value` as epoch milliseconds when it is finite and exact (at most `Number.MAX_SAFE_INTEGER` in size),
+ * else `undefined`; warned about when it looks like seconds ({@link SECONDS_LIKELY_BELOW}).
+ */
 function epochMsOfNumber(value: number): number | undefined {
   if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return undefined;
   if (value < SECONDS_LIKELY_BELOW) warnSecondsLike(value);

@@ -574,7 +574,11 @@ function adoptInto(
       const asked = requested === wanted ? `"${wanted}"` : `"${requested}" (here "${wanted}")`;
       warnOnce(
         `withProcessSpan-adopted-${continuation}-${wanted}`,
-        `tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span that already continues the message (${continuation === "parent" ? "a child of" : "linked to"} its context) and cannot give it relation ${asked}: the span keeps tracehop.relation="${continuation}". For a span of tracehop's own, turn the client's instrumentation off where tracehop's helpers run (docs/messaging.md, "Coexistence").`,
+        `tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span that already ` +
+          `continues the message (${continuation === "parent" ? "a child of" : "linked to"} its context) ` +
+          `and cannot give it relation ${asked}: the span keeps tracehop.relation="${continuation}". For a ` +
+          `span of tracehop's own, turn the client's instrumentation off where tracehop's helpers run ` +
+          `(docs/messaging.md, "Coexistence").`,
         "TRACEHOP_RELATION_NOT_APPLIED",
       );
     }
@@ -583,7 +587,8 @@ function adoptInto(
       else
         warnOnce(
           "withProcessSpan-adopted-links",
-          "tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span whose SDK cannot add links to a started span (no Span.addLinks): options.links were not added.",
+          "tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span whose SDK cannot " +
+            "add links to a started span (no Span.addLinks): options.links were not added.",
           "TRACEHOP_RELATION_NOT_APPLIED",
         );
     }

@@ -336,8 +336,8 @@ function migrationNames(kind: DatabaseKind): string[] {
  * What the api, the relay and the worker do first (started by `npm start`, after its
  * {@link prepareDatabase}, or by hand): checks, changing nothing, that the database of DATABASE_URL can be
  * reached and has every checked-in migration, so that a process started on a wrong or new database says
- * so at once instead of failing each pass or request. Only at start: a database that fails after it is
- * handled as before (a busy or unreachable one retried, transient.ts).
+ * so at once instead of failing each pass or request. Only at start: a database that fails later is
+ * handled where it fails (a busy or unreachable one retried, transient.ts).
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached, does
  *   not answer within TRACEHOP_CONNECT_TIMEOUT_MS or answers as no server of its kind ({@link failure}), its
  *   database or SQLite file (or the file's folder) does not exist, or it lacks a migration: one line

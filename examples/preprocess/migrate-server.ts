@@ -299,7 +299,7 @@ export function notThisProtocol(kind: ServerProvider, err: unknown): string | un
  * (pg/lib/client.js, `connectionTimeoutMillis`); the mariadb driver's ER_CONNECTION_TIMEOUT (errno 45012,
  * "Connection timeout: failed to create socket after N ms", whether or not the TCP connection opened).
  * The pools of the pipeline's Prisma client (db.ts openDatabase) fail with their own messages, which
- * reach the query's caller as they are.
+ * reach the query's caller as they are (transient.ts retries them).
  */
 export function connectTimedOut(err: unknown): boolean {
   const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };

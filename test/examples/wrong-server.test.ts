@@ -212,8 +212,8 @@ describe("checkDatabase: a server that lets the first connection in and closes t
       upstream.port = String(proxy.port);
       upstream.searchParams.set("schema", "h11_no_such_schema");
       const url = upstream.toString();
-      // Before: the closed connection was taken for a database without tables ("is not migrated"), and a
-      // timeout of it was thrown as the driver's error, not a one-line BadInputError.
+      // The closed second connection is no database without tables ("is not migrated"): the one line
+      // says the server closed it, as a BadInputError, not the driver's error thrown as it is.
       await withEnv(url, "3000", () =>
         refusedWith(
           checkDatabase(),

@@ -8,7 +8,6 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import mariadb from "mariadb";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, openDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
 import { isTransientDatabaseError } from "../../examples/preprocess/transient.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
@@ -17,30 +16,10 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { MYSQL_URL } from "../prisma/databases.js";
 import { runExample, runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
-import { silentServer, type SilentServer } from "./tcp-servers.js";
+import { refusedWith, silentServer, within, type SilentServer } from "./tcp-servers.js";
 
 /** Active timers of this process (Node's `Timeout` resources). */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-
-/** `promise`, or a failure after `ms` milliseconds: the old code waited without end. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** Asserts that `promise` rejects with BadInputError `message`, and returns how long it took, in ms. */
-async function refusedWith(promise: Promise<unknown>, message: string): Promise<number> {
-  const started = Date.now();
-  await assert.rejects(within(promise, 5_000, "the connection"), (error: unknown) => {
-    assert.ok(error instanceof BadInputError, String(error));
-    assert.equal(error.message, message);
-    return true;
-  });
-  return Date.now() - started;
-}
 
 /** The AMQP 0-9-1 protocol header, what amqplib sends first once TCP is connected. */
 const AMQP_HEADER = Buffer.from("AMQP\x00\x00\x09\x01", "latin1");

@@ -1,7 +1,9 @@
 // Local TCP servers (node:net) that stand for a server at a wrong address, for the tests of the example's
 // connections: one that never answers, one that closes each connection, a proxy that counts connections
-// to a real service.
+// to a real service; and the assertion of the one-line refusal the example answers them with.
+import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { BadInputError } from "../../examples/preprocess/config.js";
 
 /** A TCP server of {@link silentServer}. */
 export interface SilentServer {
@@ -103,4 +105,27 @@ export function listening(port: number, host = "127.0.0.1"): Promise<boolean> {
     socket.on("error", () => resolve(false));
     socket.on("close", () => resolve(false));
   });
+}
+
+/** `promise`, or a failure after `ms` milliseconds (`what` settled too late: a connection left unbounded). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Asserts that `promise` rejects within 5 s with a BadInputError whose message is `message`, and returns
+ * how long it took, in milliseconds.
+ */
+export async function refusedWith(promise: Promise<unknown>, message: string): Promise<number> {
+  const started = Date.now();
+  await assert.rejects(within(promise, 5_000, "the connection"), (error: unknown) => {
+    assert.ok(error instanceof BadInputError, String(error));
+    assert.equal(error.message, message);
+    return true;
+  });
+  return Date.now() - started;
 }

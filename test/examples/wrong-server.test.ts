@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test, type TestContext } from "node:test";
-import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
 import { connectAmqp } from "../../examples/preprocess/queue-amqp.js";
 import { PG_URL } from "../prisma/databases.js";
 import { runExample, runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
-import { closingServer, countingProxy, listening, type SilentServer } from "./tcp-servers.js";
+import { closingServer, countingProxy, listening, refusedWith, type SilentServer } from "./tcp-servers.js";
 
 const SERVERS = {
   postgresql: { server: "PostgreSQL", port: 5432 },
@@ -35,24 +34,8 @@ const noAnswer = (action: "prepare" | "open", url: string, scheme: Scheme, port:
   `(${SERVERS[scheme].server}'s port: ${SERVERS[scheme].port} by default), start the database server or ` +
   `raise TRACEHOP_CONNECT_TIMEOUT_MS, or unset DATABASE_URL to use the embedded SQLite file.`;
 
-/** Asserts that `promise` rejects with BadInputError `message` within 5 s. */
-async function refusedWith(promise: Promise<unknown>, message: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("did not settle within 5 s")), 5_000);
-  });
-  await assert.rejects(
-    Promise.race([promise, late]).finally(() => clearTimeout(timer)),
-    (error: unknown) => {
-      assert.ok(error instanceof BadInputError, String(error));
-      assert.equal(error.message, message);
-      return true;
-    },
-  );
-}
-
 /** Sets DATABASE_URL and TRACEHOP_CONNECT_TIMEOUT_MS for `fn`, restoring them after it. */
-async function withEnv(url: string, timeoutMs: string, fn: () => Promise<void>): Promise<void> {
+async function withEnv(url: string, timeoutMs: string, fn: () => Promise<unknown>): Promise<void> {
   const saved = [process.env.DATABASE_URL, process.env.TRACEHOP_CONNECT_TIMEOUT_MS];
   process.env.DATABASE_URL = url;
   process.env.TRACEHOP_CONNECT_TIMEOUT_MS = timeoutMs;

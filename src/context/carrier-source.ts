@@ -196,10 +196,7 @@ function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource
  * instead of parenting and `tracehop.queue.wait` is wrong, without an error.
  */
 export function toEpochMs(value: unknown): number | undefined {
-  if (value instanceof Date) {
-    const ms = value.getTime();
-    return Number.isFinite(ms) ? ms : undefined;
-  }
+  if (value instanceof Date) return epochMsOfNumber(value.getTime());
   if (typeof value === "number") return epochMsOfNumber(value);
   if (typeof value === "bigint") return epochMsOfNumber(Number(value));
   if (typeof value === "string" && value.length > 0) {
@@ -219,7 +216,8 @@ const DIGITS_ONLY = /^[0-9]{1,16}$/;
 /**
  * The start of an ISO 8601 date, `YYYY-MM-DD` (or the expanded years `±YYYYYY-MM-DD` of ECMAScript's date
  * time string format, ECMA-262 §21.4.1.32), as `toISOString()` writes it and SQL timestamps print
- * (`2026-12-01 10:00:00`, which `Date.parse` reads as local time).
+ * (`2026-12-01 10:00:00`). `Date.parse` reads a date and time without a zone in the process's local time
+ * zone, as node-postgres reads a `timestamp without time zone`, and a date alone as UTC.
  */
 const ISO_DATE_START = /^(?:[0-9]{4}|[+-][0-9]{6})-[0-9]{2}-[0-9]{2}/;
 

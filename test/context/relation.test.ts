@@ -245,6 +245,19 @@ describe("queue wait", () => {
     assert.ok(wait >= 89 && wait < 120, `wait ${wait} s`);
   });
 
+  test("a Date before 1973 is warned about as a number is (a Date built from Unix seconds)", async () => {
+    resetWarnings();
+    const seconds = Math.floor(Date.now() / 1000);
+    const { processWarnings } = await recordWarnings(() => {
+      withCarrier(W3C_CARRIER, "seconds-date", () => undefined, { capturedAt: new Date(seconds) });
+    });
+    assert.deepEqual(
+      processWarnings.map(([code]) => code),
+      ["TRACEHOP_CAPTURED_AT_SECONDS"],
+    );
+    assert.ok((finishedSpan("seconds-date").attributes["tracehop.queue.wait"] as number) > 50 * 365 * 86_400);
+  });
+
   test("a capture time in milliseconds, a Date or ISO text is not warned about", async () => {
     resetWarnings();
     const { processWarnings } = await recordWarnings(() => {

@@ -339,23 +339,45 @@ function psqlColumnsHint(line: string): string {
 
 /**
  * What to run instead of psql output of several columns: `column` is the carrier column's name when the
- * input gives it ({@link columnNamesHint}), else `traceContext`.
+ * input gives it ({@link columnNamesHint}), else `traceContext`; `null` when the input names the columns
+ * but no row shows which holds the carrier (all NULL): the query's generic form then. Any name is put in
+ * double quotes, its double quotes doubled (PostgreSQL's quoted identifier), inside the shell's single
+ * quotes.
  */
-function psqlOneColumn(column: string = TRACE_CONTEXT_FIELD): string {
-  return `select the carrier column alone, psql -At -c 'select "${column}" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'`;
+function psqlOneColumn(column: string | null = TRACE_CONTEXT_FIELD): string {
+  const name = column === null ? "<carrier column>" : shellSingle(`"${column.replace(/"/g, '""')}"`);
+  return `select the carrier column alone, psql -At -c 'select ${name} from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'`;
 }
 
 /**
  * What to run instead of `mysql --batch` output of several columns: `column` is the carrier column's
  * name and `names` every column's, when the input gives them ({@link columnNamesHint}); else
- * `traceContext` beside an `id`.
+ * `traceContext` beside an `id`; `null` when the input names the columns but no row shows which holds
+ * the carrier (all NULL): the query's generic form then. A name other than a plain one (letters, digits,
+ * `_`, `$`) is put in backticks, its backticks doubled (MySQL's quoted identifier), and escaped for the
+ * shell's quotes around the query.
  */
 function mysqlOneColumn(
-  column: string = TRACE_CONTEXT_FIELD,
+  column: string | null = TRACE_CONTEXT_FIELD,
   names: readonly string[] = ["id", TRACE_CONTEXT_FIELD],
 ): string {
-  const pairs = names.map((name) => `'${name}', ${name}`).join(", ");
-  return `select the carrier column alone, mysql -N -B -e 'select ${column} from ...', or whole rows as JSON, mysql -N -B -e "select json_object(${pairs}) from ..."`;
+  const identifier = (name: string): string =>
+    /^[A-Za-z_][\w$]*$/.test(name) ? name : `\`${name.replace(/`/g, "``")}\``;
+  const pairs = names
+    .map((name) => shellDouble(`'${name.replace(/'/g, "''")}', ${identifier(name)}`))
+    .join(", ");
+  const name = column === null ? "<carrier column>" : shellSingle(identifier(column));
+  return `select the carrier column alone, mysql -N -B -e 'select ${name} from ...', or whole rows as JSON, mysql -N -B -e "select json_object(${pairs}) from ..."`;
+}
+
+/** `text` written inside a POSIX shell's single quotes: each `'` as `'\''`. */
+function shellSingle(text: string): string {
+  return text.replace(/'/g, "'\\''");
+}
+
+/** `text` written inside a POSIX shell's double quotes: `$`, `` ` ``, `"` and `\` after a backslash. */
+function shellDouble(text: string): string {
+  return text.replace(/[$`"\\]/g, "\\$&");
 }
 
 /**
@@ -472,48 +494,82 @@ function columnNameHint(lines: readonly string[]): string {
 /**
  * A hint for output of several columns that starts with a line of their names, else "": what
  * `mysql -B -e` prints (`id<TAB>traceContext`, then a row per line, columns separated by tabs) and
- * `psql -A` without `-t` (`id|traceContext`, the rows, a `(N rows)` footer): the first line is two or
- * more names separated so, and one of the next lines reads as a row of such columns
- * ({@link mysqlColumnsHint}, {@link psqlColumnsHint}: the first row may be NULL). Checked with the
- * MariaDB 10.11 and psql 15 clients (test/fixtures/inspect-clients/mysql-B-columns.txt,
- * psql-A-columns.txt, and their -carrier.txt twins of a column named carrier). The queries it suggests
- * name the carrier column as the first line does ({@link carrierColumn}). `lines`: the text's lines.
+ * `psql -A` without `-t` (`id|traceContext`, the rows, a `(N rows)` footer; `psql -A -F $'\t'` the same
+ * separated by tabs): the first line is two or more names separated so ({@link columnName}: any name the
+ * clients print, spaces and non-ASCII letters too), and one of the next lines reads as a row of such
+ * columns ({@link mysqlColumnsHint}, {@link psqlColumnsHint}: the first row may be NULL), or psql's
+ * footer follows rows of as many columns at least (every carrier NULL: psql prints an empty field).
+ * The footer tells psql's output from mysql's, whatever the separator. Checked with the MariaDB 10.11
+ * and psql 15 clients (test/fixtures/inspect-clients/mysql-B-columns*.txt, psql-A-columns*.txt,
+ * psql-A-F-tab-columns.txt). The queries it suggests name the carrier column as the first line does
+ * ({@link carrierColumn}). `lines`: the text's lines.
  */
 function columnNamesHint(lines: readonly string[]): string {
   const [first, ...rest] = lines;
-  const rows = rest.slice(0, 5);
-  for (const [separator, client, rowHint] of [
-    ["\t", "mysql --batch output", mysqlColumnsHint],
-    ["|", "psql -A output", psqlColumnsHint],
-  ] as const) {
-    const names = first?.split(separator).map((name) => name.trim());
-    if (
-      names !== undefined &&
-      names.length > 1 &&
-      names.every((name) => /^[A-Za-z_][\w$]*$/.test(name)) &&
-      rows.some((row) => rowHint(row) !== "")
-    ) {
-      const column = carrierColumn(names, rows, separator);
-      const fix = separator === "|" ? psqlOneColumn(column) : mysqlOneColumn(column, names);
-      return ` (it looks like ${client} of several columns, separated by ${separator === "|" ? '"|"' : "tabs"}, with their names on its first line (${names.join(", ")}): ${fix})`;
-    }
+  if (first === undefined) return "";
+  // psql's footer, `(N rows)` (`(1 row)`), after the rows: the last line that is not empty.
+  const last = rest.findLastIndex((line) => line.trim() !== "");
+  const footer = /^\((\d+) rows?\)$/.exec(rest[last] ?? "");
+  const psql = footer !== null;
+  for (const separator of ["\t", "|"] as const) {
+    const names = first.split(separator).map((name) => name.trim());
+    if (names.length < 2 || !names.every(columnName)) continue;
+    const body = psql ? rest.slice(0, last) : rest;
+    const rows = body.slice(0, 5);
+    // A row of such columns (psql -A -F $'\t' read as psql -At with its tabs for "|").
+    const hinted = rows.some((row) =>
+      separator === "|"
+        ? psqlColumnsHint(row) !== ""
+        : psql
+          ? psqlColumnsHint(row.replace(/\t/g, "|")) !== ""
+          : mysqlColumnsHint(row) !== "",
+    );
+    // Rows all NULL: as many rows as the footer counts, each of the header's columns (more: a separator
+    // inside a value).
+    const counted =
+      psql &&
+      body.length > 0 &&
+      Number(footer[1]) === body.length &&
+      body.every((row) => row.split(separator).length >= names.length);
+    if (!hinted && !counted) continue;
+    const column = carrierColumn(names, rows, separator);
+    const client = psql ? "psql -A output" : "mysql --batch output";
+    const fix = psql ? psqlOneColumn(column) : mysqlOneColumn(column, names);
+    return ` (it looks like ${client} of several columns, separated by ${separator === "|" ? '"|"' : "tabs"}, with their names on its first line (${names.join(", ")}): ${fix})`;
   }
   return "";
 }
 
 /**
- * The name, of `names`, of the column whose value is a JSON object or string ({@link carrierText}) in
- * the first of `rows` (lines of columns separated by `separator`) that has one; a row with more fields
- * than `names` (a `|` inside a psql value) is skipped. `traceContext` when no row shows it.
+ * True when `text`, a field of a first line, can be a column's name as psql and mysql print it (any
+ * name: spaces, non-ASCII letters), not a row's value: not empty, not `NULL` (mysql's NULL column), not
+ * JSON text (a number, a JSON object or string, as it is or with the escapes of `mysql --batch` undone).
  */
-function carrierColumn(names: readonly string[], rows: readonly string[], separator: string): string {
+function columnName(text: string): boolean {
+  return text !== "" && text !== "NULL" && !isJson(text) && !carrierText(text);
+}
+
+/**
+ * The name, of `names`, of the column whose value is a JSON object or string ({@link carrierText}) in
+ * the first of `rows` (lines of columns separated by `separator`) that has one. A row with more fields
+ * than `names` holds the separator inside values (psql writes a `|` in a value as it is: `k=a|b` in a
+ * carrier's baggage, or a text column `a|b`): each column is then tried over each run of fields it could
+ * span, the other columns taking the rest, so the carrier's JSON value is found where it starts and ends.
+ * Else `traceContext` when it is one of `names`, else `null` (no row shows it: every carrier NULL).
+ */
+function carrierColumn(names: readonly string[], rows: readonly string[], separator: string): string | null {
   for (const row of rows) {
     const fields = row.split(separator);
-    if (fields.length !== names.length) continue;
-    const index = fields.findIndex(carrierText);
-    if (index >= 0) return names[index]!;
+    const extra = fields.length - names.length;
+    if (extra < 0) continue;
+    for (let column = 0; column < names.length; column++)
+      // The column's fields start at `start` (the columns before it take at least one each) and span
+      // `1 + more` fields (the columns after it take at least one each).
+      for (let start = column; start <= column + extra; start++)
+        for (let more = 0; start + more <= column + extra; more++)
+          if (carrierText(fields.slice(start, start + more + 1).join(separator))) return names[column]!;
   }
-  return TRACE_CONTEXT_FIELD;
+  return names.includes(TRACE_CONTEXT_FIELD) ? TRACE_CONTEXT_FIELD : null;
 }
 
 /**

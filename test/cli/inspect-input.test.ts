@@ -1062,6 +1062,51 @@ describe("tracehop inspect input", () => {
     assert.match(third.stderr, /json_object\('id', id, 'kind', kind, 'ctx', ctx\)/);
   });
 
+  test("the several-columns hint over a | inside a value, any column name, NULL carriers, psql -A -F tab (the clients' real output)", () => {
+    const PSQL_SELECT = (name: string): string =>
+      `select the carrier column alone, psql -At -c 'select ${name} from ...', ` +
+      "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n";
+    const PSQL = (separator: string, names: string, name: string): string =>
+      ` (it looks like psql -A output of several columns, separated by ${separator}, with their names on its first line (${names}): ` +
+      PSQL_SELECT(name);
+    const MYSQL = (names: string, name: string, pairs: string): string =>
+      ` (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (${names}): ` +
+      `select the carrier column alone, mysql -N -B -e 'select ${name} from ...', ` +
+      `or whole rows as JSON, mysql -N -B -e "select json_object(${pairs}) from ...")\n`;
+    for (const [file, hint] of [
+      // A "|" in the carrier's baggage (k=a|b), and in a text column before it (a|b): the column is tc.
+      ["psql-A-columns-bar-in-value.txt", PSQL('"|"', "id, tc", '"tc"')],
+      ["psql-A-columns-bar-in-text.txt", PSQL('"|"', "id, note, tc", '"tc"')],
+      // A name with a space or a non-ASCII letter: quoted as each client quotes a name.
+      ["psql-A-columns-name-space.txt", PSQL('"|"', "id, my col", '"my col"')],
+      ["psql-A-columns-name-accent.txt", PSQL('"|"', "id, état", '"état"')],
+      ["mysql-B-columns-name-space.txt", MYSQL("id, my col", "`my col`", "'id', id, 'my col', \\`my col\\`")],
+      ["mysql-B-columns-name-accent.txt", MYSQL("id, état", "`état`", "'id', id, 'état', \\`état\\`")],
+      // Every carrier NULL: no row shows the carrier column, so the query's generic form.
+      ["psql-A-columns-all-null.txt", PSQL('"|"', "id, tc", "<carrier column>")],
+      ["mysql-B-columns-all-null.txt", MYSQL("id, tc", "<carrier column>", "'id', id, 'tc', tc")],
+      // psql -A -F $'\t': told from mysql --batch by its (N rows) footer.
+      ["psql-A-F-tab-columns.txt", PSQL("tabs", "id, tc", '"tc"')],
+    ] as const) {
+      const { code, stdout, stderr } = run(["inspect", CLIENTS + file]);
+      assert.equal(code, 2, file);
+      assert.equal(stdout, "");
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);
+      assert.ok(stderr.endsWith(hint), `${file}: ${stderr}`);
+    }
+    // Quotes inside a name: doubled for SQL, and written for the shell's quotes around the query.
+    const quoted = run(["inspect", "-"], `id|it's "x"\n1|{"traceparent":"x"}\n(1 row)\n`);
+    assert.ok(quoted.stderr.endsWith(PSQL('"|"', `id, it's "x"`, `"it'\\''s ""x"""`)), quoted.stderr);
+    const backtick = run(["inspect", "-"], 'id\ta`b$\n7\t{"traceparent":"x"}\n');
+    assert.ok(
+      backtick.stderr.endsWith(MYSQL("id, a`b$", "`a``b$`", "'id', id, 'a\\`b\\$', \\`a\\`\\`b\\$\\`")),
+      backtick.stderr,
+    );
+    // A footer that does not count the rows, or a first line of values, gets no such hint.
+    assert.doesNotMatch(run(["inspect", "-"], "id|tc\n2|\n(3 rows)\n").stderr, /with their names/);
+    assert.doesNotMatch(run(["inspect", "-"], "9\tNULL\n7\tx\n").stderr, /with their names/);
+  });
+
   test("a missing file names the file and the three accepted inputs", () => {
     const { code, stderr } = run(["inspect", "no-such-row.json"]);
     assert.equal(code, 2);

@@ -549,6 +549,9 @@ function columnName(text: string): boolean {
   return text !== "" && text !== "NULL" && !isJson(text) && !carrierText(text);
 }
 
+/** The most separators inside a row's values for which {@link carrierColumn} looks for the carrier's run. */
+const MAX_SEPARATORS_IN_VALUES = 8;
+
 /**
  * The name, of `names`, of the column whose value is a JSON object or string ({@link carrierText}) in
  * the first of `rows` (lines of columns separated by `separator`) that has one. A row with more fields
@@ -561,7 +564,9 @@ function carrierColumn(names: readonly string[], rows: readonly string[], separa
   for (const row of rows) {
     const fields = row.split(separator);
     const extra = fields.length - names.length;
-    if (extra < 0) continue;
+    // The runs tried grow with the square of the separators inside values, each read whole: a row with
+    // more than a few is skipped, so that a long line of them (a value full of `|`) stays cheap.
+    if (extra < 0 || extra > MAX_SEPARATORS_IN_VALUES) continue;
     for (let column = 0; column < names.length; column++)
       // The column's fields start at `start` (the columns before it take at least one each) and span
       // `1 + more` fields (the columns after it take at least one each).

@@ -1062,6 +1062,21 @@ describe("tracehop inspect input", () => {
     assert.match(third.stderr, /json_object\('id', id, 'kind', kind, 'ctx', ctx\)/);
   });
 
+  test("a row with thousands of | inside a value gets the several-columns hint, not a search of every run (a minute and more)", () => {
+    const carrier = JSON.stringify({
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      baggage: "k=" + "|".repeat(3000),
+    });
+    // Killed after 30 s, a bound on a run that would not end (it takes well under a second), not a
+    // measure of speed: searching every run of fields for the carrier took over a minute here.
+    const { code, stderr } = run(["inspect", "-"], `id|tc\n1|${carrier}\n(1 row)\n`, process.env, 30_000);
+    assert.equal(code, 2);
+    assert.match(
+      stderr,
+      /it looks like psql -A output of several columns, separated by "\|", with their names on its first line \(id, tc\)/,
+    );
+  });
+
   test("the several-columns hint over a | inside a value, any column name, NULL carriers, psql -A -F tab (the clients' real output)", () => {
     const PSQL_SELECT = (name: string): string =>
       `select the carrier column alone, psql -At -c 'select ${name} from ...', ` +

@@ -17,9 +17,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI with `args` to its end, `input` written to its standard input, in `env` (default: this process's). */
-export function run(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env): CliResult {
-  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], { input, encoding: "utf8", env });
+/**
+ * Runs the CLI with `args` to its end, `input` written to its standard input, in `env` (default: this
+ * process's); killed after `timeoutMs` when given (its `code` is then `null`: a run that would not end).
+ */
+export function run(
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs?: number,
+): CliResult {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    input,
+    encoding: "utf8",
+    env,
+    timeout: timeoutMs,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

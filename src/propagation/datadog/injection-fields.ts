@@ -218,22 +218,25 @@ export class EncodedFields {
   tagsHeader(maxLength: number): string | undefined {
     if (this._tagsHeaderLimit !== maxLength) {
       const high = this.traceId.slice(0, 16);
-      try {
-        this._tagsHeader = encodeTagsHeader(this._readableTags, high, maxLength);
-      } catch (err) {
-        this._unreadableTags(err);
-        this._tagsHeader = encodeTagsHeader(undefined, high, maxLength);
-      }
+      this._tagsHeader = this._withTags((tags) => encodeTagsHeader(tags, high, maxLength));
       this._tagsHeaderLimit = maxLength;
     }
     return this._tagsHeader;
   }
 
-  /** Reading the tags threw: said once, and neither encoding reads them again. */
-  private _unreadableTags(err: unknown): void {
-    warnUnreadableTags(err);
-    this._readableTags = undefined;
-    this._ddParts = undefined;
+  /**
+   * `encode` of the readable tags; when reading them throws, said once, and `encode` of no tags, and
+   * neither encoding reads them again.
+   */
+  private _withTags<T>(encode: (tags: Readonly<Record<string, string>> | undefined) => T): T {
+    try {
+      return encode(this._readableTags);
+    } catch (err) {
+      warnUnreadableTags(err);
+      this._readableTags = undefined;
+      this._ddParts = undefined;
+      return encode(undefined);
+    }
   }
 
   /**
@@ -250,22 +253,16 @@ export class EncodedFields {
     let parts = this._ddParts;
     if (parts === undefined) {
       const high = this.traceId.slice(0, 16);
-      try {
-        parts = encodeDdMemberFixedParts(this.origin, this._readableTags, high, this._relayed) ?? null;
-      } catch (err) {
-        this._unreadableTags(err);
-        parts = encodeDdMemberFixedParts(this.origin, undefined, high, this._relayed) ?? null;
-      }
+      parts = this._withTags(
+        (tags) => encodeDdMemberFixedParts(this.origin, tags, high, this._relayed) ?? null,
+      );
       this._ddParts = parts;
     }
     if (parts === null) {
       const high = this.traceId.slice(0, 16);
-      try {
-        return encodeDdMemberValue(priority, this.origin, parentId, this._readableTags, high, this._relayed);
-      } catch (err) {
-        this._unreadableTags(err);
-        return encodeDdMemberValue(priority, this.origin, parentId, undefined, high, this._relayed);
-      }
+      return this._withTags((tags) =>
+        encodeDdMemberValue(priority, this.origin, parentId, tags, high, this._relayed),
+      );
     }
     return DD_PRIORITY_PREFIX + priority + parts.origin + DD_PARENT_PREFIX + parentId + parts.tags;
   }

@@ -363,13 +363,13 @@ export async function checkDatabase(): Promise<void> {
         `the database of ${name} does not exist (${missing}): create and migrate it with ${MIGRATE_COMMAND} (same DATABASE_URL), or fix DATABASE_URL.`,
       );
   }
+  const cannotOpen = (err: unknown) =>
+    new BadInputError(`cannot open the database of ${name}: ${failure(kind, url, err)}`, { cause: err });
   let applied: Set<string>;
   try {
     applied = new Set(await appliedDatabaseMigrations(url, kind));
   } catch (err) {
-    throw new BadInputError(`cannot open the database of ${name}: ${failure(kind, url, err)}`, {
-      cause: err,
-    });
+    throw cannotOpen(err);
   }
   const migrations = migrationNames(kind);
   const unapplied = migrations.filter((m) => !applied.has(m));
@@ -378,10 +378,7 @@ export async function checkDatabase(): Promise<void> {
   if (unapplied.length === all)
     await refuseWithoutHistory(url, kind, name, migrations).catch((err: unknown) => {
       // Its own connection, which the server may refuse although it let the one above in.
-      if (err instanceof BadInputError) throw err;
-      throw new BadInputError(`cannot open the database of ${name}: ${failure(kind, url, err)}`, {
-        cause: err,
-      });
+      throw err instanceof BadInputError ? err : cannotOpen(err);
     });
   const state =
     unapplied.length === all

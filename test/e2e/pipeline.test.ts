@@ -615,7 +615,7 @@ describe(
         { name: "main", ...nothing },
       ];
       // npm start checks the broker before it prepares the database: a new SQLite file is not created
-      // (it was migrated first, and the run then ended on the broker).
+      // (were the database prepared first, the file would exist when the run ends on the broker).
       const fresh = join(dir, "not-created.db");
       for (const { name, url, fix } of runs) {
         const r =

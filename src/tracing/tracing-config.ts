@@ -411,14 +411,15 @@ export function resolveSampler(sampler: Sampler | undefined): Sampler {
   if (sampler !== undefined) return sampler;
   const name = getStringFromEnv("OTEL_TRACES_SAMPLER");
   if (name === undefined) return defaultSampler();
-  const fromEnv = samplerNamed(name.toLowerCase());
+  const lowerName = name.toLowerCase();
+  const fromEnv = samplerNamed(lowerName);
   if (fromEnv === undefined)
     warnSetting(
       `tracehop: unknown OTEL_TRACES_SAMPLER value "${name}" (known: ${ENV_SAMPLERS.join(", ")}); ` +
         `using the default, parentbased_always_on: every trace started here is sampled`,
       UNKNOWN_SAMPLER_WARNING,
     );
-  else if (name.toLowerCase().endsWith("traceidratio")) checkSamplerArg();
+  else if (lowerName.endsWith("traceidratio")) checkSamplerArg();
   return fromEnv ?? defaultSampler();
 }
 
@@ -450,9 +451,14 @@ function samplerNamed(name: string): Sampler | undefined {
 
 /** OTEL_TRACES_SAMPLER_ARG as a ratio sampler's ratio: a number from 0 to 1, else 1 (the default). */
 function samplerRatio(): number {
-  const raw = getStringFromEnv("OTEL_TRACES_SAMPLER_ARG");
-  const ratio = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1;
+  return ratioOf(getStringFromEnv("OTEL_TRACES_SAMPLER_ARG")) ?? 1;
+}
+
+/** `raw` as a sampling ratio, a number from 0 to 1; `undefined` when unset or anything else. */
+function ratioOf(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ratio = Number(raw);
+  return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : undefined;
 }
 
 /** The OTEL_TRACES_SAMPLER values the NodeSDK's `createSamplerFromEnv` knows. */
@@ -472,9 +478,7 @@ const ENV_SAMPLERS = [
  */
 function checkSamplerArg(): void {
   const raw = getStringFromEnv("OTEL_TRACES_SAMPLER_ARG");
-  if (raw === undefined) return;
-  const ratio = Number(raw);
-  if (Number.isFinite(ratio) && ratio >= 0 && ratio <= 1) return;
+  if (raw === undefined || ratioOf(raw) !== undefined) return;
   warnSetting(
     `tracehop: OTEL_TRACES_SAMPLER_ARG="${raw}" is not a sampling ratio from 0 to 1; the sampler uses ` +
       `ratio 1 instead: every trace started here is sampled`,

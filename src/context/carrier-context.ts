@@ -152,8 +152,9 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
 /**
  * Internal: {@link contextFromCarrier} for callers that checked their options already. `asRow`: a row
  * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it)
- * is read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; `false` (message headers) reads every key as a header name, so an application header
- * named `traceContext` is a header like any other. Same shapes, base context and result; never throws.
+ * is read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; `false`
+ * (message headers) reads every key as a header name, so an application header named `traceContext`
+ * is a header like any other. Same shapes, base context and result; never throws.
  * `restore` (default true): this is the restore of a stored carrier, after which a
  * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of `restart` / `ignore` that cut the trace is warned about
  * (`warnIfStoredCarrierCut`); false for a reading that restores nothing (the Prisma capture's comparison).

@@ -108,8 +108,8 @@ export interface StartedSpan {
  * or message with a `traceContext` field holding either (`TraceCarrierProvider`; its `createdAt` is
  * the capture time). Message headers with a span-context header at their top level (`traceparent`,
  * `x-datadog-trace-id`, `b3`, `x-b3-traceid`) and an application header named `traceContext` that
- * holds no carrier are headers, not a row. It is extracted from `ROOT_CONTEXT`, never from the active context, so a retry
- * scheduled from inside a failed attempt still restores the stored parent
+ * holds no carrier are headers, not a row. It is extracted from `ROOT_CONTEXT`, never from the active
+ * context, so a retry scheduled from inside a failed attempt still restores the stored parent
  * (open-telemetry/opentelemetry-js#4001). A missing or invalid carrier starts a new root span; nothing
  * in the carrier can make the call throw. A propagator whose extract behavior is `restart`
  * (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as in dd-trace-js) restores no parent: the span starts a
@@ -219,7 +219,8 @@ function startUnmarked(
   const source = scope.source ?? readCarrierSource(input);
   const restored = scope.restored ?? extractSource(source, options.propagator);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored
-  // root's trace id itself: no other span started from this extraction gets them from ExtractionSpanProcessor.
+  // root's trace id itself: no other span started from this extraction gets them from
+  // ExtractionSpanProcessor.
   markExtractionTaken(restored);
   const stored = validSpanContext(restored);
   const root = stored ? undefined : getRestoredRoot(restored);

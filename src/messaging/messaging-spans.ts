@@ -457,10 +457,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * once per process (`TRACEHOP_RELATION_NOT_APPLIED`) and the span stays as it is. Such a span is taken
  * over once, and a span tracehop started itself never (`isOwnSpan`): a retry that a failed attempt runs
  * inside its own handler, or a second attempt in the same handler, gets its own span, a sibling of the
- * failed one under the message's context, linked to it as an active span is. Neither is a batch span (`withBatch` with `kind: SpanKind.CONSUMER`, an
- * instrumentation's `eachBatch` span), which links every message of the batch: each message gets its
- * own CONSUMER span, child of the message's context and linked to the batch span (messaging
- * conventions, "Batch processing"; `continuationOf`).
+ * failed one under the message's context, linked to it as an active span is. Neither is a batch span
+ * (`withBatch` with `kind: SpanKind.CONSUMER`, an instrumentation's `eachBatch` span), which links
+ * every message of the batch: each message gets its own CONSUMER span, child of the message's context
+ * and linked to the batch span (messaging conventions, "Batch processing"; `continuationOf`).
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
  * Errors of `fn` are recorded (exception event, ERROR status, `error.type`) and passed through unchanged.

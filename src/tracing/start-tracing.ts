@@ -100,9 +100,10 @@ export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
  * @throws TypeError / RangeError (message starts with `startTracing:` and names what to fix) on bad
  *   options, an option name it does not have (`spansfile`), or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error
  *   for a `spansFile` that cannot be written (a folder, a path under a file, no permission: the
- *   message says what to fix; `code` `TRACEHOP_BAD_SPANS_FILE`, `path` and `reason` say it to code; a bad TRACEHOP_SPANS_FILE is a warning, see `StartTracingOptions.spansFile`); Error when tracing is already started in this
- *   process, or when another OpenTelemetry setup already registered a global tracer provider, context
- *   manager or propagator (docs/export.md, "With your own OpenTelemetry SDK").
+ *   message says what to fix; `code` `TRACEHOP_BAD_SPANS_FILE`, `path` and `reason` say it to code; a
+ *   bad TRACEHOP_SPANS_FILE is a warning, see `StartTracingOptions.spansFile`); Error when tracing is
+ *   already started in this process, or when another OpenTelemetry setup already registered a global
+ *   tracer provider, context manager or propagator (docs/export.md, "With your own OpenTelemetry SDK").
  */
 /**
  * `sampler` with Datadog Synthetics roots decided by their priority ({@link RestoredRootSampler});

@@ -494,7 +494,8 @@ function defaultSampler(): Sampler {
 
 /**
  * OTEL_TRACES_EXPORTER values (as written) startTracing does not know (neither `otlp`, `console` nor
- * `none`, in any case): each is ignored with a warning saying where spans go instead (nowhere, when nothing else is configured).
+ * `none`, in any case): each is ignored with a warning saying where spans go instead (nowhere, when
+ * nothing else is configured).
  */
 function warnUnsupportedExporters(
   exporters: readonly string[],

@@ -22,7 +22,7 @@ export function markOwnSpan<S extends Span>(span: S): S {
 
 /**
  * What an SDK span exposes of the tracer that started it (sdk-trace-base 2.x `instrumentationScope`,
- * `instrumentationLibrary` before). Read by duck typing: a span of another SDK simply has neither.
+ * 1.x `instrumentationLibrary`). Read by duck typing: a span of another SDK simply has neither.
  */
 interface ScopedSpanShape {
   instrumentationScope?: { name?: unknown };

@@ -138,6 +138,11 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
  * active context, so nothing of the caller's trace leaks into the restored one
  * (open-telemetry/opentelemetry-js#4001).
  *
+ * A `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of `restart` or `ignore` applies here too, for a
+ * `createPropagator` propagator given no `extractBehavior` (the default one included): it cuts the
+ * trace at the stored carrier, and the first restore it cuts in the process says so (`diag.warn` and
+ * the process warning `TRACEHOP_EXTRACT_BEHAVIOR_ON_STORED_CARRIER`, once per behavior).
+ *
  * @returns the context with the extracted span context, baggage and Datadog fields; the base context
  *   unchanged when nothing valid is found. Never throws on the carrier, whatever it holds.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator or `options.context` is not a

@@ -366,11 +366,10 @@ function otlpUrlFromEnv(): string {
  * enum value, read case-insensitively (`HTTP/JSON` is http/json).
  */
 function checkProtocolEnv(): void {
+  const tracesProtocol = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
   const name =
-    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") !== undefined
-      ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-      : "OTEL_EXPORTER_OTLP_PROTOCOL";
-  const protocol = getStringFromEnv(name);
+    tracesProtocol !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  const protocol = tracesProtocol ?? getStringFromEnv(name);
   if (protocol === undefined || protocol.toLowerCase() === "http/json") return;
   warnSetting(
     `tracehop: ${name}="${protocol}" is not supported by startTracing, which sends OTLP/HTTP with JSON ` +

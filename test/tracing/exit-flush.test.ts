@@ -89,7 +89,7 @@ test("OTEL_TRACES_EXPORTER=none: a script that ends a span writes no default spa
   };
   const dir = tempDir(t, "exporter-none");
   run(dir, {});
-  // Before: .tracehop/spans.jsonl under the working directory, holding the span.
+  // Not .tracehop/spans.jsonl under the working directory.
   assert.equal(existsSync(join(dir, ".tracehop")), false);
   const named = join(dir, "named.jsonl");
   run(dir, { TRACEHOP_SPANS_FILE: named });
@@ -185,7 +185,7 @@ test("a script whose collector refuses the flush before exit: the lost export is
   const line =
     `tracehop: the export before exit of 1 span to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
     `127.0.0.1:${port}; those spans are lost`;
-  // Before: exit 0 and an empty stderr without OTEL_LOG_LEVEL.
+  // Said without OTEL_LOG_LEVEL: the stderr is not empty.
   const quiet = await runExportingScript(endpoint);
   assert.equal(quiet.status, 0, quiet.stderr);
   assert.deepEqual(splitStderr(quiet.stderr), {
@@ -206,8 +206,8 @@ test("a script whose collector never answers the flush before exit: one line at 
   const child = await runExportingScript(receiver.url, { OTEL_LOG_LEVEL: "warn" });
   assert.equal(child.status, 0, child.stderr);
   assert.equal(receiver.requests.length, 1, "the request reached the collector");
-  // Before: also "the export before exit of 1 span … failed: Request timed out", when the request's own
-  // timeout (the bound, 2000 ms) ended it after the flush had given up.
+  // One line: no "the export before exit of 1 span … failed: Request timed out" when the request's own
+  // timeout (the bound, 2000 ms) ends it after the flush gave up.
   const line =
     `tracehop: the export before exit of 1 span to ${receiver.url}/v1/traces did not finish within the ` +
     `shutdown bound (2000 ms); those spans are lost`;
@@ -240,7 +240,7 @@ test("a process that calls process.exit() right after shutdown() (the SIGTERM ha
   );
   assert.equal(child.status, 143, child.stderr);
   const { port } = new URL(endpoint);
-  // Before: an empty stderr (the process warning is printed on a later tick than the one exiting).
+  // Printed before the process exits, although Node prints a process warning on a later tick.
   assert.deepEqual(splitStderr(child.stderr), {
     warnings: [
       [

@@ -185,8 +185,8 @@ describe("startTracing exports over OTLP/HTTP", () => {
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());
     const sampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    // Before: OTLP off (spans to the default spans file), the sampler the default (the root exported)
-    // and three TRACEHOP_* warnings.
+    // The failure this guards against: OTLP off (spans to the default spans file), the default sampler
+    // (the root exported) and three TRACEHOP_* warnings.
     const result = await runHop({
       HOP_ROLE: "sampling",
       HOP_SERVICE: "s",

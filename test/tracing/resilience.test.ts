@@ -50,7 +50,7 @@ describe("startTracing with a collector that is down or slow", () => {
     const file = readSpansFile(spansFile);
     assert.deepEqual(file.spans.map((s) => s.spanId).sort(), [report.rootSpanId, report.spanId].sort());
     assert.deepEqual(new Set(file.spans.map((s) => s.traceId)), new Set([report.traceId]));
-    // Before: nothing at all without OTEL_LOG_LEVEL (the line went through diag only).
+    // Said without any OTEL_LOG_LEVEL: not through diag alone.
     const { port } = new URL(endpoint);
     const line =
       `tracehop: the final export of 2 spans to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
@@ -123,8 +123,8 @@ describe("startTracing with a collector that is down or slow", () => {
     });
     const report = assertExitedCleanly(result);
     // The child exits only once the open request timed out (it keeps the event loop alive): a line
-    // said then would be in its stderr. Before: a second line, "the final export of 1 span … failed:
-    // Request timed out", after shutdown() had returned.
+    // said then would be in its stderr. There is no second line ("the final export of 1 span … failed:
+    // Request timed out") after shutdown() returned.
     const line =
       `tracehop: the final export of 2 spans to ${receiver.url}/v1/traces did not finish within the ` +
       `shutdown bound (1000 ms); those spans are lost`;

@@ -78,8 +78,8 @@ test("after shutdown() the instrumentations are disabled; a restart with the sam
   assert.deepEqual(two.processWarnings, []);
 
   // A new instance cannot patch node:http, loaded and patched by the first one (OpenTelemetry patches
-  // a module once per process): its request is not traced, and startTracing says so. Before, the first
-  // instance, still enabled, recorded the request into round 2's stopped span processors.
+  // a module once per process): its request is not traced, and startTracing says so. The first
+  // instance, disabled by shutdown(), does not record the request into round 2's stopped span processors.
   const another = new HttpInstrumentation();
   t.after(() => another.disable());
   const three = await round("round-3", another);

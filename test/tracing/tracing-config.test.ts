@@ -237,7 +237,7 @@ describe("resolveTracingConfig: destinations", () => {
   });
 
   test("OTEL_TRACES_EXPORTER=none (any case): no exporter, no default spans file; a file named by spansFile or TRACEHOP_SPANS_FILE is still written", () => {
-    // Before: the default file, .tracehop/spans.jsonl.
+    // Not the default file, .tracehop/spans.jsonl.
     for (const none of ["none", "NONE", "none,console", "otlp,none"]) {
       const config = resolveWith(
         { serviceName: "s" },

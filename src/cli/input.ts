@@ -262,8 +262,8 @@ function lineRow(
   line: string,
   number: number,
   field: string | undefined,
-  read?: LineJson,
-  lines: readonly string[] = [],
+  read: LineJson | undefined,
+  lines: readonly string[],
 ): InspectInput {
   const noCarrier = nullLine(line);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };

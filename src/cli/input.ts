@@ -28,7 +28,7 @@ export interface InspectInputs {
 }
 
 /** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
-export const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
+const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
 /** What a line `NULL` of line-per-row input is: `mysql --batch` (`-B`, `-N -e`) prints a NULL column so. */
 const MYSQL_NULL_ROW =
   "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension";
@@ -117,7 +117,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
 }
 
 /** What a null element of a JSON array of rows is (`json_agg` over a column with a NULL). */
-export const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
+const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
 
 /**
  * A carrier given as a JSON string (`value`, parsed) holding its JSON text: what

@@ -73,7 +73,7 @@ export const DEFAULT_ENVIRONMENT: InspectEnvironment = {
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: string): InspectEnvironment {
   const diagnostics: string[] = [];
   const order = styles === undefined ? extractOrderFromEnvironment(env, diagnostics) : explicitOrder(styles);
-  const warn: SettingWarning = (message) => diagnostics.push(message.replace(/^tracehop: /, ""));
+  const warn: SettingWarning = (message) => diagnostics.push(withoutPrefix(message));
   const extractBehavior = extractBehaviorFromEnvironment(env[ENV_PROPAGATION_BEHAVIOR_EXTRACT], warn);
   const extractFirst = extractFirstFromEnvironment(env[ENV_PROPAGATION_EXTRACT_FIRST], warn);
   const tagsLimit = tagsLimitFromEnvironment(env[ENV_TAGS_MAX_LENGTH], warn);
@@ -104,7 +104,7 @@ function explicitOrder(styles: string): ExtractOrder {
   try {
     return { styles: parseStyles(styles, "explicit"), source: "--styles" };
   } catch (err) {
-    if (err instanceof TypeError) throw new InspectInputError(err.message.replace(/^tracehop: /, ""));
+    if (err instanceof TypeError) throw new InspectInputError(withoutPrefix(err.message));
     throw err;
   }
 }
@@ -115,9 +115,7 @@ function explicitOrder(styles: string): ExtractOrder {
  */
 function extractOrderFromEnvironment(env: NodeJS.ProcessEnv, diagnostics: string[]): ExtractOrder {
   const warnings: string[] = [];
-  const read = extractStylesFromEnvironment(env, (message) =>
-    warnings.push(message.replace(/^tracehop: /, "")),
-  );
+  const read = extractStylesFromEnvironment(env, (message) => warnings.push(withoutPrefix(message)));
   // The library's messages name the variable, except those about an unknown name in it.
   for (const [i, message] of warnings.entries())
     if (read.variable !== undefined && !/^(DD|OTEL)_[A-Z_]+[=:]/.test(message))
@@ -128,4 +126,9 @@ function extractOrderFromEnvironment(env: NodeJS.ProcessEnv, diagnostics: string
     );
   diagnostics.push(...warnings);
   return { styles: read.styles, source: read.variable ?? "default" };
+}
+
+/** A message of the library without its `tracehop: ` prefix: the report says it under its own name. */
+function withoutPrefix(message: string): string {
+  return message.replace(/^tracehop: /, "");
 }

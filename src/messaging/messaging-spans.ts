@@ -30,7 +30,7 @@ import type { ResolvedRelation } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
-import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
+import { continuationOf, hasEnded, isRecordingSpanOfKind } from "./active-span.js";
 import {
   amqpHeadersToCarrier,
   contextFromMessageHeaders,
@@ -443,7 +443,10 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
  * creation context inside an ambient span links the ambient one).
  *
  * A message without a context gives a new trace, or, when a span is active (a batch span, a poll
- * loop's), a child of that span.
+ * loop's), a child of that span. An active span that has ended is no parent and no link: amqplib calls
+ * a consume callback in the context its connection was opened in, whose span (a start-up span, the first
+ * send's) is long over; nor does the suppression of a `withSendSpan` whose callback opened the
+ * connection make the process span non-recording.
  *
  * Coexistence: when the active span is a recording CONSUMER span that already continues this message
  * (its parent is the message's context, or it links to this message and no other) — the span the
@@ -491,7 +494,11 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // as header fields only (an application header named `traceContext` is not a row's carrier).
   const restored = contextFromMessageHeaders(headers, { propagator }, messageKindOf(options.system));
 
-  const ambient = trace.getActiveSpan();
+  // A client library may call its handler in the context its connection was opened in (amqplib's consume
+  // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this
+  // message is part of, neither a parent for a message without a context nor a link.
+  const active = trace.getActiveSpan();
+  const ambient = active !== undefined && !hasEnded(active) ? active : undefined;
   if (ambient !== undefined) {
     // tracehop's own span is never taken for an instrumentation's, nor one taken over already: a retry
     // that a failed attempt runs inside its handler gets its own span, a sibling under the message's
@@ -522,8 +529,9 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     if (isSpanContextValid(ambientContext)) {
       if (!holdsContext(restored)) {
         // No context in the message: a child of the active span (a batch's, a poll loop's), as
-        // withBatchItem gives, rather than a new trace.
-        fallback = contextApi.active();
+        // withBatchItem gives, rather than a new trace. Not under the suppression of a `withSendSpan`
+        // whose callback opened the connection: that one is for the send's instrumentations only.
+        fallback = withoutSendSuppression(contextApi.active());
       } else if (restore.relation !== "link" && restore.relation !== "none") {
         links = [...(links ?? []), { context: ambientContext }];
       }

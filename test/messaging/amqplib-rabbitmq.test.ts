@@ -3,9 +3,9 @@
  * TRACEHOP_TEST_AMQP_URL): publish with headers, consume, restore; span kinds and messaging attributes.
  * Skips with a clear message when the broker is not reachable.
  */
-import { beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, trace, type SpanContext } from "@opentelemetry/api";
 import type amqplib from "amqplib";
 import {
   ATTR_RABBITMQ_DESTINATION_ROUTING_KEY,
@@ -16,7 +16,7 @@ import {
   withSendSpan,
   type SendSpanOptions,
 } from "../../src/messaging/index.js";
-import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
+import { AMQP_URL, uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
 import { datadogSpanId, datadogTraceId, exporter, inSpan, onlySpan, traceparentOf } from "./tracing.js";
 
 const STORED_TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
@@ -201,5 +201,79 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(process.attributes["error.type"], "Error");
     const { messageCount } = await broker.channel.checkQueue(queue);
     assert.equal(messageCount, 0, "rejected without requeue");
+  });
+});
+
+describe("a consume callback runs in the context its connection was opened in (amqplib)", () => {
+  /**
+   * Opens a connection with `open` (inside whatever span the test wants), publishes one message with
+   * tracehop's context and one without headers, consumes both on that connection inside withProcessSpan,
+   * and returns the two process spans and whether each was recording in its handler.
+   */
+  async function consumeOnConnectionOpenedIn(
+    t: TestContext,
+    label: string,
+    open: (connect: () => Promise<amqplib.ChannelModel>) => Promise<amqplib.ChannelModel>,
+  ) {
+    const { connect } = await import("amqplib");
+    const connection = await open(() => connect(AMQP_URL));
+    t.after(() => connection.close());
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue(uniqueQueue(label), { exclusive: true });
+    const send = await withSendSpan({ system: "rabbitmq", destination: queue }, (headers, span) => {
+      channel.sendToQueue(queue, Buffer.from("traced"), { headers, messageId: "traced" });
+      return span.spanContext();
+    });
+    channel.sendToQueue(queue, Buffer.from("bare"), { messageId: "bare" });
+    const recording = new Map<string, boolean>();
+    await new Promise<void>((resolve, reject) => {
+      channel
+        .consume(queue, (msg) => {
+          if (!msg) return;
+          const id = String(msg.properties.messageId);
+          withProcessSpan(msg, { system: "rabbitmq", destination: queue, messageId: id }, (span) => {
+            recording.set(id, span.isRecording());
+          });
+          channel.ack(msg);
+          if (recording.size === 2) resolve();
+        })
+        .catch(reject);
+    });
+    const processes = exporter.getFinishedSpans().filter((s) => s.name === `process ${queue}`);
+    const byId = (id: string) => processes.find((s) => s.attributes["messaging.message.id"] === id)!;
+    return { send, traced: byId("traced"), bare: byId("bare"), recording };
+  }
+
+  test("connection opened inside a span that has ended: no parent and no link from it", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    let startup: SpanContext | undefined;
+    const r = await consumeOnConnectionOpenedIn(t, "ended-ambient", (connect) =>
+      inSpan("worker startup", (span) => {
+        startup = span.spanContext();
+        return connect();
+      }),
+    );
+    assert.equal(r.traced.parentSpanContext?.spanId, r.send.spanId);
+    assert.deepEqual(r.traced.links, []);
+    // A message without a context is a trace of its own, not a child of the start-up span.
+    assert.equal(r.bare.parentSpanContext, undefined);
+    assert.notEqual(r.bare.spanContext().traceId, startup!.traceId);
+    assert.deepEqual([...r.recording], [["traced", true], ["bare", true]]);
+  });
+
+  test("connection opened inside withSendSpan's callback: the process spans record, and link no send", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    let first: SpanContext | undefined;
+    const r = await consumeOnConnectionOpenedIn(t, "send-ambient", (connect) =>
+      withSendSpan({ system: "rabbitmq", destination: "lazy-connect" }, (_headers, span) => {
+        first = span.spanContext();
+        return connect();
+      }),
+    );
+    assert.deepEqual([...r.recording], [["traced", true], ["bare", true]]);
+    assert.equal(r.traced.parentSpanContext?.spanId, r.send.spanId);
+    assert.deepEqual(r.traced.links, []);
+    assert.equal(r.bare.parentSpanContext, undefined);
+    assert.notEqual(r.bare.spanContext().traceId, first!.traceId);
   });
 });

@@ -21,6 +21,8 @@ import {
   appliedMysqlMigrations,
   appliedPostgresMigrations,
   connectTimedOut,
+  createServerDatabase,
+  driverSaid,
   failedToConnect,
   migrateMysql,
   migratePostgres,
@@ -32,6 +34,7 @@ import {
   pgSslNote,
   postgresTables,
   postgresTarget,
+  serverRefusal,
 } from "./migrate-server.js";
 import { appliedSqliteMigrations, migrateSqlite, sqliteTables } from "./migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "./migrations.js";
@@ -253,14 +256,22 @@ function startKind(url: string): DatabaseKind {
  */
 function whatToDo(kind: DatabaseKind, url: string, err: unknown): string {
   const ssl = kind === "postgresql" ? pgSslNote(url, err) : "";
+  const unset = "or unset it to use the embedded SQLite file.";
+  const refusal = kind === "sqlite" ? undefined : serverRefusal(kind, err);
   const todo =
     kind === "postgresql" && pgServerRefusedSsl(err)
       ? "Or unset DATABASE_URL to use the embedded SQLite file."
-      : kind !== "sqlite"
-        ? "Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file."
-        : process.env.DATABASE_URL === undefined
-          ? "Set DATABASE_URL to another file:PATH."
-          : "Fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
+      : refusal === "no database"
+        ? `Create it and its tables with ${MIGRATE_COMMAND} (same DATABASE_URL), fix the database name in DATABASE_URL, ${unset}`
+        : refusal === "login"
+          ? `The server refused the login: fix the user or password in DATABASE_URL (or the server's access rules), ${unset}`
+          : refusal === "other"
+            ? `The server is running and refused the connection: fix DATABASE_URL or the server's settings, ${unset}`
+            : kind !== "sqlite"
+              ? `Start the database server, fix DATABASE_URL, ${unset}`
+              : process.env.DATABASE_URL === undefined
+                ? "Set DATABASE_URL to another file:PATH."
+                : `Fix DATABASE_URL (file:PATH), ${unset}`;
   return ssl === "" ? todo : `${ssl}. ${todo}`;
 }
 
@@ -286,7 +297,7 @@ const SERVERS = {
 function failure(kind: DatabaseKind, url: string, err: unknown): string {
   const said = kind === "sqlite" ? undefined : notThisProtocol(kind, err);
   if (kind === "sqlite" || (said === undefined && !connectTimedOut(err)))
-    return `${firstLine(err).replace(/\.$/, "")}. ${whatToDo(kind, url, err)}`;
+    return `${driverSaid(err)}. ${whatToDo(kind, url, err)}`;
   const { server, port } = SERVERS[kind];
   const parsed = new URL(url);
   const where = `${parsed.hostname}:${parsed.port || port}`;
@@ -315,10 +326,28 @@ export async function prepareDatabase(): Promise<string[]> {
   const url = databaseUrl();
   const kind = startKind(url);
   const name = databaseName();
-  try {
+  const prepare = async () => {
     // A database without a file is created by the migration: nothing to check.
     if (kind !== "sqlite" || existsSync(sqlitePath(url))) await refuseWithoutHistory(url, kind, name);
     return await migrateDatabase(url, kind);
+  };
+  try {
+    try {
+      return await prepare();
+    } catch (err) {
+      if (kind === "sqlite" || serverRefusal(kind, err) !== "no database") throw err;
+      const created = await createServerDatabase(kind, url).catch((why: unknown) => {
+        throw new BadInputError(
+          `cannot prepare the database of ${name}: ${driverSaid(err)}, ` +
+            `and creating it failed (${driverSaid(why)}). ` +
+            `Create it on the server as a user allowed to, fix the database name in DATABASE_URL, ` +
+            `or unset it to use the embedded SQLite file.`,
+          { cause: why },
+        );
+      });
+      console.log(`tracehop preprocess: created the database ${created} of ${name}`);
+      return await prepare();
+    }
   } catch (err) {
     if (err instanceof BadInputError) throw err;
     throw new BadInputError(`cannot prepare the database of ${name}: ${failure(kind, url, err)}`, {

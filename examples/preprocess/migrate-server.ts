@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { connectTimeoutMs } from "./config.js";
+import { connectTimeoutMs, firstLine } from "./config.js";
 import { migrationsFolder, readMigrations, type MigrationsProvider } from "./migrations.js";
 import mariadb, { type Connection as MysqlConnection } from "mariadb";
 import pg from "pg";
@@ -289,7 +289,17 @@ export function notThisProtocol(kind: ServerProvider, err: unknown): string | un
     (kind === "postgresql"
       ? PG_NOT_POSTGRES.test(line)
       : typeof code === "string" && MYSQL_NOT_MYSQL.has(code));
-  return said ? line.replace(/^\(conn:[^)]*\) /, "").replace(/\.$/, "") : undefined;
+  return said ? driverSaid(err) : undefined;
+}
+
+/**
+ * What a database driver's error `err` says, for a one-line message: its first line ({@link firstLine})
+ * without the mariadb driver's `(conn:8, no: 1049, SQLState: 42000) ` and without a closing full stop.
+ */
+export function driverSaid(err: unknown): string {
+  return firstLine(err)
+    .replace(/^\(conn:[^)]*\) /, "")
+    .replace(/\.$/, "");
 }
 
 /**
@@ -304,6 +314,103 @@ export function notThisProtocol(kind: ServerProvider, err: unknown): string | un
 export function connectTimedOut(err: unknown): boolean {
   const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
   return code === "ER_CONNECTION_TIMEOUT" || message === "timeout expired";
+}
+
+/**
+ * How a database server that answered refused a connection of {@link connectPostgres} or {@link connectMysql}
+ * ({@link serverRefusal}): the database the URL names does not exist, the login was refused (user or
+ * password), or another refusal of the server's own (too many connections, a shutdown, a host blocked).
+ */
+export type ServerRefusal = "no database" | "login" | "other";
+
+/** PostgreSQL's SQLSTATE for a database that does not exist (invalid_catalog_name). */
+const PG_NO_DATABASE = "3D000";
+/** PostgreSQL's SQLSTATEs of a refused login: no such role or no pg_hba.conf entry (28000), a wrong password. */
+const PG_LOGIN_REFUSED: ReadonlySet<string> = new Set(["28000", "28P01"]);
+/** MySQL's ER_BAD_DB_ERROR: the database of the handshake does not exist. */
+const MYSQL_NO_DATABASE = 1049;
+/**
+ * MySQL's errors of a refused login: ER_DBACCESS_DENIED_ERROR (the user may not use the database),
+ * ER_ACCESS_DENIED_ERROR (user or password), ER_ACCESS_DENIED_NO_PASSWORD_ERROR (a socket-auth user).
+ */
+const MYSQL_LOGIN_REFUSED: ReadonlySet<number> = new Set([1044, 1045, 1698]);
+/** The mariadb driver numbers its own errors (lib/misc/errors.js) from 45001; a server's are below. */
+const MARIADB_DRIVER_ERRNO = 45000;
+
+/**
+ * How the server refused the connection that failed with `err` ({@link failedToConnect}), when it is a
+ * PostgreSQL or MySQL/MariaDB server that said why: pg's error of a server ErrorResponse (a `severity` and a
+ * SQLSTATE `code`), the mariadb driver's error of a server error packet (an `errno` below the driver's own).
+ * Undefined for any other error: no server reached, none that answered in time, one that answered in another
+ * protocol ({@link notThisProtocol}), a query's error on an open connection. Never throws.
+ */
+export function serverRefusal(kind: ServerProvider, err: unknown): ServerRefusal | undefined {
+  if (!failedToConnect(err) || notThisProtocol(kind, err) !== undefined) return undefined;
+  const { code, severity, errno } = err as { code?: unknown; severity?: unknown; errno?: unknown };
+  if (kind === "postgresql") {
+    if (typeof severity !== "string" || typeof code !== "string") return undefined;
+    return code === PG_NO_DATABASE ? "no database" : PG_LOGIN_REFUSED.has(code) ? "login" : "other";
+  }
+  if (typeof errno !== "number" || errno >= MARIADB_DRIVER_ERRNO) return undefined;
+  return errno === MYSQL_NO_DATABASE ? "no database" : MYSQL_LOGIN_REFUSED.has(errno) ? "login" : "other";
+}
+
+/** PostgreSQL's SQLSTATE for CREATE DATABASE of a name that exists (duplicate_database). */
+const PG_DUPLICATE_DATABASE = "42P04";
+
+/**
+ * Creates the database that the server URL `url` names and that does not exist ({@link serverRefusal} "no
+ * database"), as `prisma migrate deploy` does (Prisma's schema engine, `create_database`): PostgreSQL, from
+ * a connection to the server's `postgres` database, else `template1`, `CREATE DATABASE "name"`; a database
+ * created meanwhile by another process is fine (42P04). MySQL/MariaDB, from a connection without a database,
+ * `CREATE DATABASE IF NOT EXISTS` with Prisma's `utf8mb4` / `utf8mb4_unicode_ci`. Connects as the URL's user,
+ * within TRACEHOP_CONNECT_TIMEOUT_MS.
+ *
+ * @returns the name of the database
+ * @throws the driver's error when the user may not create a database (PostgreSQL 42501, MySQL 1044), or the
+ *   server cannot be reached; an Error when the URL names no database (PostgreSQL then uses the user's name)
+ */
+export async function createServerDatabase(kind: ServerProvider, url: string): Promise<string> {
+  if (kind === "mysql") {
+    const target = mysqlTarget(url);
+    if (target.database === "") throw new Error("the URL names no database");
+    const conn = await mariadb
+      .createConnection({ ...target, database: "", connectTimeout: connectTimeoutMs() })
+      .catch(connectionFailed);
+    try {
+      await conn.query(
+        `CREATE DATABASE IF NOT EXISTS \`${target.database.replace(/`/g, "``")}\` ` +
+          "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+      );
+    } finally {
+      await conn.end();
+    }
+    return target.database;
+  }
+  const { connectionString } = postgresTarget(url);
+  const name = decodeURIComponent(new URL(connectionString).pathname.slice(1));
+  if (name === "") throw new Error("the URL names no database");
+  const on = (database: string) => {
+    const u = new URL(connectionString);
+    u.pathname = `/${encodeURIComponent(database)}`;
+    return new pg.Client({ connectionString: u.href, connectionTimeoutMillis: connectTimeoutMs() });
+  };
+  let client = on("postgres");
+  try {
+    await client.connect();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== PG_NO_DATABASE) return connectionFailed(err);
+    client = on("template1");
+    await client.connect().catch(connectionFailed);
+  }
+  try {
+    await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== PG_DUPLICATE_DATABASE) throw err;
+    });
+  } finally {
+    await client.end();
+  }
+  return name;
 }
 
 /**

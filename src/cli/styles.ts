@@ -14,6 +14,7 @@ import {
 import { decimalToHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { parseSamplingPriority } from "../propagation/datadog/tracestate-dd.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
+import { lastJoinedPart } from "../propagation/header-text.js";
 
 /** What one style makes of a carrier: valid, absent, or rejected, with the detail (the reason). */
 export interface StyleVerdict {
@@ -30,26 +31,27 @@ export const ALL_STYLES: readonly PropagationStyle[] = [
   "b3multi",
 ];
 
-function first(carrier: NormalizedCarrier, key: string): string | undefined {
+/** The value of a single-valued `x-datadog-*` field as `DatadogPropagator` reads it: the last one. */
+function lastOf(carrier: NormalizedCarrier, key: string): string | undefined {
   const values = carrier.get(key);
-  return values ? values[values.length - 1] : undefined;
+  return values ? lastJoinedPart(values[values.length - 1]!) : undefined;
 }
 
 /** Why the Datadog style rejected the carrier (the rules of `DatadogPropagator`), or undefined. */
 function datadogReason(carrier: NormalizedCarrier): string | undefined {
-  const traceId = first(carrier, X_DATADOG_TRACE_ID);
+  const traceId = lastOf(carrier, X_DATADOG_TRACE_ID);
   if (traceId === undefined)
     return "no usable x-datadog-trace-id (missing, or not a string: see the diagnostics)";
   const low = decimalToHex16(traceId);
   if (low === undefined)
     return `x-datadog-trace-id ${JSON.stringify(traceId)} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
-  const parent = first(carrier, X_DATADOG_PARENT_ID);
+  const parent = lastOf(carrier, X_DATADOG_PARENT_ID);
   if (parent === undefined)
     return "no usable x-datadog-parent-id (missing, or not a string: see the diagnostics)";
   if (decimalToHex16(parent) === undefined)
     return `x-datadog-parent-id ${JSON.stringify(parent)} is not an unsigned 64-bit decimal`;
-  const priority = first(carrier, X_DATADOG_SAMPLING_PRIORITY);
+  const priority = lastOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (priority !== undefined && parseSamplingPriority(priority) === undefined)
     return `x-datadog-sampling-priority ${JSON.stringify(priority)} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
   return undefined;

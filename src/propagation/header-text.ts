@@ -12,3 +12,33 @@ export function isPrintableAscii(text: string): boolean {
   }
   return true;
 }
+
+/**
+ * Internal: the last of the values of a field that arrived joined in one string — Node's
+ * `req.headers` and a fetch `Headers` object join a repeated field with `", "` (RFC 9110 §5.3): the
+ * part after the last comma, trimmed of SP/HTAB (its optional white space). So `"123, 123"` reads as
+ * the array `["123", "123"]` does, for the single-valued `x-datadog-*` fields whose repeated values
+ * resolve to the last one (dd-trace-js `text_map.js`; dd-trace-java takes the first,
+ * `HttpCodec.firstHeaderValue`: the two agree on identical duplicates, the usual case of a proxy that
+ * adds the header again). An empty part (`",1"`, `"1,,1"`, `"1, "`) makes the whole value invalid: `""`,
+ * as for a joined `traceparent` (docs/conformance.md). A value without a comma is returned as it is.
+ * Never throws.
+ */
+export function lastJoinedPart(value: string): string {
+  if (value.indexOf(",") === -1) return value;
+  let start = 0;
+  for (;;) {
+    const comma = value.indexOf(",", start);
+    const end = comma === -1 ? value.length : comma;
+    let from = start;
+    let to = end;
+    while (from < to && isOws(value.charCodeAt(from))) from++;
+    while (to > from && isOws(value.charCodeAt(to - 1))) to--;
+    if (from === to) return "";
+    if (comma === -1) return value.slice(from, to);
+    start = comma + 1;
+  }
+}
+
+/** SP or HTAB: RFC 9110 §5.6.3 optional white space. */
+const isOws = (c: number) => c === 0x20 || c === 0x09;

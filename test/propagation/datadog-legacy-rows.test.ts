@@ -1,4 +1,5 @@
 // Issue item 6: flat maps written by Java dd-trace-ot and by dd-trace restore unchanged.
+import { readFileSync } from "node:fs";
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { propagation, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
@@ -61,5 +62,44 @@ describe("legacy rows", () => {
       propagationTags: { "_dd.p.tid": "640cfd8d00000000", "_dd.p.dm": "-0" },
     });
     assert.equal(trace.getSpanContext(ctx)?.traceState?.get("ot"), "rv:49bd7a274365c1;th:0");
+  });
+});
+
+describe("ot-baggage-* values: URL-encoded by the Java writers, read as they read them", () => {
+  const { pairs } = JSON.parse(
+    readFileSync(new URL("../fixtures/ot-baggage-java-encoded.json", import.meta.url), "utf8"),
+  ) as { pairs: [string, string][] };
+  const ids = { "x-datadog-trace-id": "1234567890123456789", "x-datadog-parent-id": "987654321" };
+
+  test("each value dd-trace-java's URLEncoder wrote restores as the value it encoded", () => {
+    const row: Record<string, string> = { ...ids };
+    pairs.forEach(([, encoded], i) => (row[`ot-baggage-k${i}`] = encoded));
+    const expected = Object.fromEntries(pairs.map(([value], i) => [`k${i}`, value]));
+    assert.deepEqual(baggageOf(extract(row)), expected);
+  });
+
+  test("and is written on as W3C baggage once, not encoded twice", () => {
+    const ctx = extract({ ...ids, "ot-baggage-user": "J%C3%BCrgen+M%C3%BCller" });
+    const out: Record<string, string> = {};
+    createPropagator(["baggage"]).inject(ctx, out, {
+      set: (c, k, v) => ((c as Record<string, string>)[k] = v),
+    });
+    assert.equal(out.baggage, "user=J%C3%BCrgen%20M%C3%BCller");
+  });
+
+  test("a value that is no URL encoding (dd-trace-js writes values unencoded) is kept as it is", () => {
+    const ctx = extract({
+      ...ids,
+      "ot-baggage-percent": "100%",
+      "ot-baggage-bad-escape": "%zz",
+      "ot-baggage-not-utf8": "%C3%28",
+      "ot-baggage-plain": "t-001",
+    });
+    assert.deepEqual(baggageOf(ctx), {
+      percent: "100%",
+      "bad-escape": "%zz",
+      "not-utf8": "%C3%28",
+      plain: "t-001",
+    });
   });
 });

@@ -35,6 +35,7 @@ import { resolveInjection, type ResolvedInjection } from "./injection-fields.js"
 import { decodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
 import { isLegacyBaggageHeaderName, LEGACY_BAGGAGE_PREFIX } from "../header-names.js";
+import { lastJoinedPart } from "../header-text.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -204,7 +205,8 @@ function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter
   let found = false;
   for (const key of getter.keys(carrier)) {
     if (!isLegacyBaggageHeaderName(key)) continue;
-    const value = readLast(getter, carrier, key);
+    const raw = lastValue(getter, carrier, key);
+    const value = typeof raw === "string" ? decodeLegacyBaggageValue(raw) : undefined;
     if (!read) {
       baggage = propagation.getBaggage(context);
       read = true;
@@ -217,6 +219,22 @@ function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter
   return found ? baggage : undefined;
 }
 
+/**
+ * An `ot-baggage-<key>` value as dd-trace-java and dd-trace-ot (Java) read what they wrote: URL-decoded
+ * (`HttpCodec.decode`, `URLDecoder.decode(value, "UTF-8")`; the writer `URLEncoder.encode`), `+` a space and
+ * `%XX` a UTF-8 byte. A value that is no such encoding (a `%` without two hex digits after it, bytes that
+ * are no UTF-8) is kept as it is: dd-trace-js writes its values unencoded. A value of dd-trace-js that holds
+ * `+` or a `%XX` is therefore read as Java reads it (docs/conformance.md). Never throws.
+ */
+function decodeLegacyBaggageValue(value: string): string {
+  if (value.indexOf("%") === -1 && value.indexOf("+") === -1) return value;
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    return value;
+  }
+}
+
 /** Comma-joins repeated list fields before the limits apply (as dd-trace-js `text_map.js` does). */
 function readJoined(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const value = getter.get(carrier, key);
@@ -224,10 +242,13 @@ function readJoined(getter: TextMapGetter, carrier: unknown, key: string): strin
   return typeof value === "string" ? value : undefined;
 }
 
-/** Repeated id / priority / origin fields resolve to the last value (as dd-trace-js `text_map.js`). */
+/**
+ * Repeated id / priority / origin fields resolve to the last value (as dd-trace-js `text_map.js`), whether
+ * they come as an array or joined in one string (`lastJoinedPart`).
+ */
 function readLast(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const last = lastValue(getter, carrier, key);
-  return typeof last === "string" ? last : undefined;
+  return typeof last === "string" ? lastJoinedPart(last) : undefined;
 }
 
 /** The value of `key`, or the last of its repeated values (as dd-trace-js), of any type. */
@@ -242,7 +263,7 @@ function lastValue(getter: TextMapGetter, carrier: unknown, key: string): unknow
  */
 function readId(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const last = lastValue(getter, carrier, key);
-  if (typeof last === "string") return last;
+  if (typeof last === "string") return lastJoinedPart(last);
   if (typeof last === "number") return idTextFromNumber(last, key);
   return undefined;
 }
@@ -251,7 +272,7 @@ function readId(getter: TextMapGetter, carrier: unknown, key: string): string | 
 function readPriority(getter: TextMapGetter, carrier: unknown): string | undefined {
   const last = lastValue(getter, carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (typeof last === "number") return Number.isSafeInteger(last) ? String(last) : "invalid";
-  return typeof last === "string" ? last : undefined;
+  return typeof last === "string" ? lastJoinedPart(last) : undefined;
 }
 
 /**

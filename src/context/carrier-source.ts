@@ -19,8 +19,10 @@ const CREATED_AT_FIELD = "createdAt";
  *
  * - `traceContext`: the stored carrier (a `TraceCarrier` object, its JSON text, or `null` when
  *   the row was written without one). Read as untrusted input; nothing in it can make a call throw.
- * - `createdAt` (optional): when the row was written — a `Date`, epoch milliseconds, or an ISO 8601
- *   text. `withCarrier` takes it as the capture time of the carrier (queue wait, `relation: "auto"`).
+ * - `createdAt` (optional): when the row was written — a `Date`, epoch milliseconds (a number, a
+ *   `bigint` as Prisma gives a `BigInt` column, or a text of digits alone), or an ISO 8601 text, as
+ *   `WithCarrierOptions.capturedAt` takes them. `withCarrier` takes it as the capture time of the
+ *   carrier (queue wait, `relation: "auto"`).
  *
  * An object with a header that gives a span context at its top level (`traceparent`,
  * `x-datadog-trace-id`, `b3`, `x-b3-traceid`, in any case) is not one unless its `traceContext` holds a
@@ -29,7 +31,7 @@ const CREATED_AT_FIELD = "createdAt";
  */
 export interface TraceCarrierProvider {
   traceContext: unknown;
-  createdAt?: Date | number | string | null;
+  createdAt?: Date | number | bigint | string | null;
 }
 
 /** A stored carrier and, when known, when it was captured (epoch milliseconds). */

@@ -776,12 +776,7 @@ const forbiddenInTags = (part: "key" | "value"): fc.Arbitrary<OneForbiddenChar> 
  */
 const forbiddenInId = (name: "x-datadog-trace-id" | "x-datadog-parent-id"): fc.Arbitrary<OneForbiddenChar> =>
   fc
-    .tuple(
-      datadogIds,
-      forbiddenChar("\t", " ", "+", "-", ".", "a", "x", "e", "١"),
-      fc.nat(),
-      fc.boolean(),
-    )
+    .tuple(datadogIds, forbiddenChar("\t", " ", "+", "-", ".", "a", "x", "e", "١"), fc.nat(), fc.boolean())
     .map(([ids, char, at, replace]) => {
       const id = ids[name];
       const bad = replace

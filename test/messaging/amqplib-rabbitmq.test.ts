@@ -258,7 +258,13 @@ describe("a consume callback runs in the context its connection was opened in (a
     // A message without a context is a trace of its own, not a child of the start-up span.
     assert.equal(r.bare.parentSpanContext, undefined);
     assert.notEqual(r.bare.spanContext().traceId, startup!.traceId);
-    assert.deepEqual([...r.recording], [["traced", true], ["bare", true]]);
+    assert.deepEqual(
+      [...r.recording],
+      [
+        ["traced", true],
+        ["bare", true],
+      ],
+    );
   });
 
   test("connection opened inside withSendSpan's callback: the process spans record, and link no send", async (t) => {
@@ -270,7 +276,13 @@ describe("a consume callback runs in the context its connection was opened in (a
         return connect();
       }),
     );
-    assert.deepEqual([...r.recording], [["traced", true], ["bare", true]]);
+    assert.deepEqual(
+      [...r.recording],
+      [
+        ["traced", true],
+        ["bare", true],
+      ],
+    );
     assert.equal(r.traced.parentSpanContext?.spanId, r.send.spanId);
     assert.deepEqual(r.traced.links, []);
     assert.equal(r.bare.parentSpanContext, undefined);

@@ -50,6 +50,16 @@ let starts = 0;
 export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
 
 /**
+ * `sampler` with Datadog Synthetics roots decided by their priority ({@link RestoredRootSampler});
+ * the tracehop samplers that already do so are kept as they are.
+ */
+function withRestoredRoots(sampler: Sampler): Sampler {
+  return sampler instanceof RestoredRootSampler || sampler instanceof LinkAwareSampler
+    ? sampler
+    : new RestoredRootSampler(sampler);
+}
+
+/**
  * Starts the OpenTelemetry Node SDK for one service, the way tracehop's processes export spans:
  *
  * - resource: `service.name`, `service.version`, `deployment.environment.name` (Datadog unified
@@ -105,16 +115,6 @@ export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
  *   already started in this process, or when another OpenTelemetry setup already registered a global
  *   tracer provider, context manager or propagator (docs/export.md, "With your own OpenTelemetry SDK").
  */
-/**
- * `sampler` with Datadog Synthetics roots decided by their priority ({@link RestoredRootSampler});
- * the tracehop samplers that already do so are kept as they are.
- */
-function withRestoredRoots(sampler: Sampler): Sampler {
-  return sampler instanceof RestoredRootSampler || sampler instanceof LinkAwareSampler
-    ? sampler
-    : new RestoredRootSampler(sampler);
-}
-
 export function startTracing(options?: StartTracingOptions): TracingHandle {
   if (running)
     throw new Error(

@@ -1,6 +1,6 @@
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
 import { describeValue, isPlainObject } from "../describe-value.js";
-import { assertKnownOptions } from "../known-options.js";
+import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import type { ResourceDetector } from "@opentelemetry/resources";
@@ -37,11 +37,24 @@ export const UNKNOWN_SAMPLER_WARNING = "TRACEHOP_UNKNOWN_SAMPLER";
 export const BAD_SAMPLER_ARG_WARNING = "TRACEHOP_BAD_SAMPLER_ARG";
 /** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT that is not a positive number. */
 export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
+/**
+ * Code of the process warning for an OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT that is not a
+ * number of milliseconds a timer can wait ({@link MAX_TIMER_MILLIS} at most).
+ */
+export const BAD_BATCH_SETTING_WARNING = "TRACEHOP_BAD_BATCH_SETTING";
 /** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
 export const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
 
 /** Spans file used when neither a file nor any exporter is configured (nor OTEL_TRACES_EXPORTER=none). */
 export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
+
+/**
+ * The longest wait, in milliseconds, of every millisecond option and variable startTracing hands to a
+ * timer: 2^31 - 1 (about 24.8 days), the largest delay Node's `setTimeout` takes. Node turns a larger
+ * one into 1 ms (with a `TimeoutOverflowWarning`): a `shutdownTimeoutMillis` of 3e9 would give up on
+ * the final export at once and lose the pending spans.
+ */
+export const MAX_TIMER_MILLIS = 2_147_483_647;
 
 /** Upper bound of `shutdown()` in milliseconds when `shutdownTimeoutMillis` is not given. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000;
@@ -93,13 +106,18 @@ export interface StartTracingOptions {
   /**
    * Timeout of one OTLP/HTTP request (retries included) in milliseconds. Default:
    * OTEL_EXPORTER_OTLP_TRACES_TIMEOUT / OTEL_EXPORTER_OTLP_TIMEOUT, else 10000. Never more than
-   * `shutdownTimeoutMillis`, so no request outlives a shutdown by more than that bound.
+   * `shutdownTimeoutMillis`, so no request outlives a shutdown by more than that bound. From 1 to
+   * 2147483647 (2^31 - 1, Node's timer limit); a variable outside that is ignored with
+   * a warning (`TRACEHOP_BAD_EXPORT_TIMEOUT`).
    */
   exportTimeoutMillis?: number;
   /**
    * Queue and batch limits of each BatchSpanProcessor (memory bound: at most `maxQueueSize` ended
    * spans wait per exporter; more are dropped). Default: OTEL_BSP_* variables, else the SDK's
-   * 2048 / 512 / 5000 ms.
+   * 2048 / 512 / 5000 ms. `scheduledDelayMillis` is from 0 to 2147483647 (2^31 - 1,
+   * Node's timer limit); an OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT outside its range is
+   * ignored with a warning (`TRACEHOP_BAD_BATCH_SETTING`; the SDK's default applies). A name other than
+   * these three throws, as an unknown option does.
    */
   batch?: Pick<BufferConfig, "maxQueueSize" | "maxExportBatchSize" | "scheduledDelayMillis">;
   /** The text-map propagator. Default: tracehop's `createPropagator()`. */
@@ -116,7 +134,10 @@ export interface StartTracingOptions {
    * (a new one cannot patch a module already loaded: `TRACEHOP_INSTRUMENTATION_NOT_APPLIED`).
    */
   instrumentations?: (Instrumentation | Instrumentation[])[];
-  /** Upper bound of `shutdown()` in milliseconds (default 5000): spans still pending then are dropped. */
+  /**
+   * Upper bound of `shutdown()` in milliseconds (default 5000), from 1 to 2147483647
+   * (2^31 - 1, Node's timer limit): spans still pending then are dropped.
+   */
   shutdownTimeoutMillis?: number;
 }
 
@@ -137,7 +158,8 @@ export interface TracingConfig {
   console: boolean;
   /** The `sampler` option (checked); {@link resolveSampler} gives the one to use. */
   sampler: Sampler | undefined;
-  batch: NonNullable<StartTracingOptions["batch"]>;
+  /** The `batch` option (checked), with OTEL_BSP_SCHEDULE_DELAY / OTEL_BSP_EXPORT_TIMEOUT made explicit when out of range. */
+  batch: NonNullable<StartTracingOptions["batch"]> & { exportTimeoutMillis?: number };
   shutdownTimeoutMillis: number;
   /**
    * OTEL_SDK_DISABLED is true (as the NodeSDK reads it): nothing is started, and the given
@@ -194,7 +216,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   assertKnownOptions(options, START_TRACING_OPTION_NAMES, "startTracing");
 
   const shutdownTimeoutMillis =
-    optionalNumber("shutdownTimeoutMillis", options.shutdownTimeoutMillis, 1) ??
+    optionalMillis("shutdownTimeoutMillis", options.shutdownTimeoutMillis, 1) ??
     DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
   const resourceAttributes = resolveResourceAttributes(options);
   const otlpRequested = options.otlpEndpoint !== undefined;
@@ -209,14 +231,14 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     if (!otlpRequested) checkEndpointEnv();
     checkProtocolEnv();
     const requested =
-      optionalNumber("exportTimeoutMillis", options.exportTimeoutMillis, 1) ?? exportTimeoutFromEnv();
+      optionalMillis("exportTimeoutMillis", options.exportTimeoutMillis, 1) ?? exportTimeoutFromEnv();
     otlp = {
       url: otlpUrl,
       destination: otlpUrl ?? otlpUrlFromEnv(),
       timeoutMillis: Math.min(requested, shutdownTimeoutMillis),
     };
   } else if (options.exportTimeoutMillis !== undefined) {
-    optionalNumber("exportTimeoutMillis", options.exportTimeoutMillis, 1);
+    optionalMillis("exportTimeoutMillis", options.exportTimeoutMillis, 1);
   }
   const consoleOn = !exporters.includes("none") && exporters.includes("console");
 
@@ -286,7 +308,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     otlp,
     console: consoleOn,
     sampler: options.sampler,
-    batch: resolveBatch(options.batch),
+    batch: resolveBatch(options.batch, sdkDisabled),
     shutdownTimeoutMillis,
     sdkDisabled,
   };
@@ -388,10 +410,10 @@ function exportTimeoutFromEnv(): number {
     const raw = getStringFromEnv(name);
     if (raw === undefined) continue;
     const value = Number(raw);
-    if (Number.isFinite(value) && value > 0) return value;
+    if (Number.isFinite(value) && value > 0 && value <= MAX_TIMER_MILLIS) return value;
     warnSetting(
-      `tracehop: ${name}="${raw}" is not a positive number of milliseconds; ignored (the next setting or ` +
-        `the default, ${DEFAULT_EXPORT_TIMEOUT_MILLIS} ms, applies)`,
+      `tracehop: ${name}="${raw}" is not a number of milliseconds from 1 to ${MAX_TIMER_MILLIS} (Node's ` +
+        `timer limit); ignored (the next setting or the default, ${DEFAULT_EXPORT_TIMEOUT_MILLIS} ms, applies)`,
       BAD_EXPORT_TIMEOUT_WARNING,
     );
   }
@@ -552,14 +574,52 @@ function detectorsFromEnv(): ResourceDetector[] {
   return detectors;
 }
 
-function resolveBatch(batch: StartTracingOptions["batch"]): TracingConfig["batch"] {
-  if (batch === undefined) return {};
-  if (!isPlainObject(batch))
+/** The names of the `batch` option's fields. */
+const BATCH_OPTION_NAMES: readonly string[] = ["maxQueueSize", "maxExportBatchSize", "scheduledDelayMillis"];
+
+/**
+ * The millisecond OTEL_BSP_* variables the SDK's BatchSpanProcessor reads when its config leaves them
+ * out, each with its range and the SDK's default (@opentelemetry/sdk-trace, BatchSpanProcessorBase).
+ */
+const BSP_MILLIS_ENV = [
+  { name: "OTEL_BSP_SCHEDULE_DELAY", field: "scheduledDelayMillis", min: 0, fallback: 5000 },
+  { name: "OTEL_BSP_EXPORT_TIMEOUT", field: "exportTimeoutMillis", min: 1, fallback: 30_000 },
+] as const;
+
+/**
+ * The checked `batch` option (an unknown field throws, as an unknown option does), plus the SDK's
+ * default for each millisecond OTEL_BSP_* variable the option leaves to the environment that is not a
+ * number from its minimum to {@link MAX_TIMER_MILLIS}: the BatchSpanProcessor would hand it to
+ * `setTimeout` as it is (a delay of 3e9 becomes 1 ms, a negative one 1 ms too), so it is ignored with a
+ * warning (not under OTEL_SDK_DISABLED: nothing is read then).
+ */
+function resolveBatch(batch: StartTracingOptions["batch"], sdkDisabled: boolean): TracingConfig["batch"] {
+  if (batch !== undefined && !isPlainObject(batch))
     throw new TypeError(`startTracing: options.batch must be a plain object (got ${describe(batch)})`);
+  const given = batch ?? {};
+  const unknown = firstUnknownKey(given, BATCH_OPTION_NAMES);
+  if (unknown !== undefined)
+    throw new TypeError(
+      `startTracing: options.batch has no option ${JSON.stringify(unknown)}; its options are ${BATCH_OPTION_NAMES.join(", ")}`,
+    );
   const out: TracingConfig["batch"] = {};
-  const maxQueueSize = optionalInteger("batch.maxQueueSize", batch.maxQueueSize, 1);
-  const maxExportBatchSize = optionalInteger("batch.maxExportBatchSize", batch.maxExportBatchSize, 1);
-  const scheduledDelayMillis = optionalNumber("batch.scheduledDelayMillis", batch.scheduledDelayMillis, 0);
+  const maxQueueSize = optionalInteger("batch.maxQueueSize", given.maxQueueSize, 1);
+  const maxExportBatchSize = optionalInteger("batch.maxExportBatchSize", given.maxExportBatchSize, 1);
+  const scheduledDelayMillis = optionalMillis("batch.scheduledDelayMillis", given.scheduledDelayMillis, 0);
+  if (!sdkDisabled)
+    for (const { name, field, min, fallback } of BSP_MILLIS_ENV) {
+      if (field === "scheduledDelayMillis" && scheduledDelayMillis !== undefined) continue;
+      const raw = getStringFromEnv(name);
+      if (raw === undefined) continue;
+      const value = Number(raw);
+      if (Number.isFinite(value) && value >= min && value <= MAX_TIMER_MILLIS) continue;
+      warnSetting(
+        `tracehop: ${name}="${raw}" is not a number of milliseconds from ${min} to ${MAX_TIMER_MILLIS} ` +
+          `(Node's timer limit); ignored (the default, ${fallback} ms, applies)`,
+        BAD_BATCH_SETTING_WARNING,
+      );
+      out[field] = fallback;
+    }
   if (maxQueueSize !== undefined) out.maxQueueSize = maxQueueSize;
   if (maxExportBatchSize !== undefined) out.maxExportBatchSize = maxExportBatchSize;
   if (scheduledDelayMillis !== undefined) out.scheduledDelayMillis = scheduledDelayMillis;
@@ -613,6 +673,20 @@ function optionalNumber(name: string, value: unknown, min: number): number | und
       `startTracing: options.${name} must be at least ${min} (got ${describeValue(value)})`,
     );
   return value;
+}
+
+/**
+ * {@link optionalNumber} for a number of milliseconds handed to a timer: also at most
+ * {@link MAX_TIMER_MILLIS}, above which Node's `setTimeout` waits 1 ms instead.
+ */
+function optionalMillis(name: string, value: unknown, min: number): number | undefined {
+  const millis = optionalNumber(name, value, min);
+  if (millis !== undefined && millis > MAX_TIMER_MILLIS)
+    throw new RangeError(
+      `startTracing: options.${name} must be at most ${MAX_TIMER_MILLIS} ms (2^31 - 1, about 24.8 days: ` +
+        `Node's timer limit, above which a timer fires after 1 ms) (got ${describeValue(millis)})`,
+    );
+  return millis;
 }
 
 function optionalInteger(name: string, value: unknown, min: number): number | undefined {

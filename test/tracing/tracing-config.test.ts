@@ -123,6 +123,16 @@ describe("resolveTracingConfig: validation", () => {
       /options\.instrumentations\[1\] must implement setTracerProvider\(\), enable\(\), disable\(\) \(got an object\)/,
     ],
     [
+      "a misspelt batch option (as a misspelt option is)",
+      { serviceName: "s", batch: { maxQueSize: 10 } },
+      /^startTracing: options\.batch has no option "maxQueSize"; its options are maxQueueSize, maxExportBatchSize, scheduledDelayMillis$/,
+    ],
+    [
+      "a batch option the type leaves out (the SDK's exportTimeoutMillis)",
+      { serviceName: "s", batch: { maxQueueSize: 10, exportTimeoutMillis: 1000 } },
+      /options\.batch has no option "exportTimeoutMillis"/,
+    ],
+    [
       "resource attribute object value",
       { serviceName: "s", resourceAttributes: { a: { b: 1 } } },
       /options\.resourceAttributes\["a"\] must be a string, number, boolean/,
@@ -140,6 +150,41 @@ describe("resolveTracingConfig: validation", () => {
         },
       );
     });
+
+  test("every millisecond option above 2^31-1 (Node's setTimeout makes it 1 ms) is a RangeError naming the maximum", () => {
+    const cases: [StartTracingOptions, string][] = [
+      [{ shutdownTimeoutMillis: 2 ** 31 }, "shutdownTimeoutMillis"],
+      [{ shutdownTimeoutMillis: 3e9, otlpEndpoint: "http://c:4318" }, "shutdownTimeoutMillis"],
+      [{ exportTimeoutMillis: 3e9 }, "exportTimeoutMillis"],
+      [{ exportTimeoutMillis: 3e9, otlpEndpoint: "http://c:4318" }, "exportTimeoutMillis"],
+      [{ batch: { scheduledDelayMillis: 2 ** 31 } }, "batch.scheduledDelayMillis"],
+    ];
+    for (const [options, name] of cases)
+      assert.throws(
+        () => resolveWith({ serviceName: "s", ...options }),
+        (error: Error) => {
+          assert.ok(error instanceof RangeError, `${name}: ${error.name}`);
+          assert.match(
+            error.message,
+            new RegExp(
+              `^startTracing: options\\.${name.replace(".", "\\.")} must be at most 2147483647 ms \\(2\\^31 - 1, about 24\\.8 days: Node's timer limit, above which a timer fires after 1 ms\\) \\(got \\d+\\)$`,
+            ),
+          );
+          return true;
+        },
+      );
+    // The maximum itself is accepted.
+    const max = resolveWith({
+      serviceName: "s",
+      otlpEndpoint: "http://c:4318",
+      shutdownTimeoutMillis: 2147483647,
+      exportTimeoutMillis: 2147483647,
+      batch: { scheduledDelayMillis: 2147483647 },
+    });
+    assert.equal(max.shutdownTimeoutMillis, 2147483647);
+    assert.equal(max.otlp?.timeoutMillis, 2147483647);
+    assert.equal(max.batch.scheduledDelayMillis, 2147483647);
+  });
 
   test("a host and port without a scheme: the URL to write, and a word on 4317 being gRPC's port", () => {
     assert.throws(
@@ -640,8 +685,21 @@ describe("environment settings startTracing does not use as written: a process w
     assert.deepEqual(timeout.processWarnings, [
       [
         "TRACEHOP_BAD_EXPORT_TIMEOUT",
-        'tracehop: OTEL_EXPORTER_OTLP_TIMEOUT="10s" is not a positive number of milliseconds; ignored (the ' +
-          "next setting or the default, 10000 ms, applies)",
+        'tracehop: OTEL_EXPORTER_OTLP_TIMEOUT="10s" is not a number of milliseconds from 1 to 2147483647 ' +
+          "(Node's timer limit); ignored (the next setting or the default, 10000 ms, applies)",
+      ],
+    ]);
+    // Above Node's timer limit, a timeout would be 1 ms: ignored the same way.
+    const huge = await warningsOf(
+      { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "3000000000", OTEL_EXPORTER_OTLP_TIMEOUT: "7000" },
+      { otlpEndpoint: "http://c:4318", shutdownTimeoutMillis: 20_000 },
+    );
+    assert.equal(huge.result.config.otlp?.timeoutMillis, 7000);
+    assert.deepEqual(huge.processWarnings, [
+      [
+        "TRACEHOP_BAD_EXPORT_TIMEOUT",
+        'tracehop: OTEL_EXPORTER_OTLP_TRACES_TIMEOUT="3000000000" is not a number of milliseconds from 1 to ' +
+          "2147483647 (Node's timer limit); ignored (the next setting or the default, 10000 ms, applies)",
       ],
     ]);
     const detectors = await warningsOf({ OTEL_NODE_RESOURCE_DETECTORS: "env,hots" });
@@ -655,11 +713,42 @@ describe("environment settings startTracing does not use as written: a process w
     ]);
   });
 
+  test("OTEL_BSP_SCHEDULE_DELAY / OTEL_BSP_EXPORT_TIMEOUT that a timer cannot wait: the SDK's default, said", async () => {
+    const bad = await warningsOf({ OTEL_BSP_SCHEDULE_DELAY: "3000000000", OTEL_BSP_EXPORT_TIMEOUT: "-5" });
+    assert.deepEqual(bad.result.config.batch, { scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
+    assert.deepEqual(bad.processWarnings, [
+      [
+        "TRACEHOP_BAD_BATCH_SETTING",
+        'tracehop: OTEL_BSP_SCHEDULE_DELAY="3000000000" is not a number of milliseconds from 0 to 2147483647 ' +
+          "(Node's timer limit); ignored (the default, 5000 ms, applies)",
+      ],
+      [
+        "TRACEHOP_BAD_BATCH_SETTING",
+        'tracehop: OTEL_BSP_EXPORT_TIMEOUT="-5" is not a number of milliseconds from 1 to 2147483647 ' +
+          "(Node's timer limit); ignored (the default, 30000 ms, applies)",
+      ],
+    ]);
+    // Good values are left to the SDK, which reads them itself; the option wins over the variable.
+    const good = await warningsOf(
+      { OTEL_BSP_SCHEDULE_DELAY: "100", OTEL_BSP_EXPORT_TIMEOUT: "2147483647" },
+      { batch: { maxQueueSize: 10 } },
+    );
+    assert.deepEqual(good.result.config.batch, { maxQueueSize: 10 });
+    assert.deepEqual(good.processWarnings, []);
+    const option = await warningsOf(
+      { OTEL_BSP_SCHEDULE_DELAY: "3000000000" },
+      { batch: { scheduledDelayMillis: 20 } },
+    );
+    assert.deepEqual(option.result.config.batch, { scheduledDelayMillis: 20 });
+    assert.deepEqual(option.processWarnings, []);
+  });
+
   test("nothing under OTEL_SDK_DISABLED=true (nothing is exported anyway)", async () => {
     const disabled = await warningsOf({
       OTEL_SDK_DISABLED: "true",
       OTEL_TRACES_EXPORTER: "bogus",
       OTEL_TRACES_SAMPLER: "bogus",
+      OTEL_BSP_SCHEDULE_DELAY: "3000000000",
     });
     assert.deepEqual(disabled.processWarnings, []);
   });

@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readlinkSync,
+  rmdirSync,
   statSync,
 } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -31,7 +32,9 @@ const NEWLINE = Buffer.from("\n");
  *
  * Several processes may append to one file: each batch is written by a single `appendFileSync`
  * (open with O_APPEND, one write of the whole line), so lines never interleave on a local POSIX
- * file system (O_APPEND is not atomic on NFS). The parent directory is created on first use.
+ * file system (O_APPEND is not atomic on NFS). The missing folders of the path are created on first
+ * use, one level at a time ({@link createFolders}): a path no folder can be made in (under `/proc`)
+ * is a write failure like any other, never a hang.
  *
  * Never throws from `export`: a serialization or write failure is reported as a FAILED
  * ExportResult (the BatchSpanProcessor logs it through `diag`), so tracing never fails the
@@ -67,7 +70,7 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
       const body = serializer.serializeRequest(spans);
       if (!body) throw new Error("OTLP JSON serialization produced nothing");
       if (!this._directoryReady) {
-        mkdirSync(dirname(this._path), { recursive: true });
+        createFolders(dirname(this._path));
         this._directoryReady = true;
       }
       appendFileSync(this._path, Buffer.concat([body, NEWLINE], body.length + 1));
@@ -111,11 +114,15 @@ function warnWriteFailure(path: string, error: Error): void {
 
 /**
  * Internal: why `path` (absolute) cannot be a spans file, as the end of a sentence that starts with
- * the path (`is a folder`), or `undefined` when it can. Checked without writing anything: an existing
- * path must be a file that opens for appending (`open(path, "a")`, then closed: its content is not
- * touched); a missing one must have, as its nearest existing ancestor, a folder this process may
- * create entries in (`access(W_OK | X_OK)`: the exporter creates the missing folders on its first
- * write); a symbolic link whose target does not exist is checked as its target, whose folder must
+ * the path (`is a folder`), or `undefined` when it can. Checked without leaving anything written: an
+ * existing path must be a file that opens for appending (`open(path, "a")`, then closed: its content
+ * is not touched); a missing one must have, as its nearest existing ancestor, a folder this process
+ * may create entries in (`access(W_OK | X_OK)`), and its missing folders must be creatable: they are
+ * created as the exporter creates them on its first write ({@link createFolders}, one level at a
+ * time), then removed again (`rmdir`, deepest first; one that another process filled meanwhile is
+ * kept). That last step catches a folder that grants write access and creates nothing: under `/proc`
+ * root may "write" but `mkdir` fails (ENOENT), and Node's recursive mkdir loops forever there; a
+ * symbolic link whose target does not exist is checked as its target, whose folder must
  * exist (the exporter creates the folders of the link, not of its target). So a folder, a named pipe or
  * a socket (a write blocks while nothing reads), a path under a regular file, a link into a missing
  * folder, a file or folder without write permission are refused; a full disk, a quota or a folder removed later are not foreseen (the exporter's warning
@@ -132,10 +139,12 @@ export function spansFileProblem(path: string): string | undefined {
       const link = danglingLinkTarget(path);
       // The exporter creates the missing folders of `path`, not of a link's target: its folder must exist.
       if (link !== undefined) {
-        const problem = spansFileProblem(link);
-        if (problem !== undefined || !isFolder(dirname(link)))
-          return `is a symbolic link to ${JSON.stringify(link)}, which ${problem ?? "is in a folder that does not exist"}`;
-        return undefined;
+        const problem = isFolder(dirname(link))
+          ? spansFileProblem(link)
+          : "is in a folder that does not exist";
+        return problem === undefined
+          ? undefined
+          : `is a symbolic link to ${JSON.stringify(link)}, which ${problem}`;
       }
     }
     if (stats !== undefined) {
@@ -167,11 +176,64 @@ export function spansFileProblem(path: string): string | undefined {
       } catch (error) {
         return `cannot be created: its nearest existing folder, ${JSON.stringify(dir)}, is not writable (${(error as Error).message})`;
       }
+      if (dir === dirname(path)) return undefined;
+      const created: string[] = [];
+      try {
+        createFolders(dirname(path), created);
+      } catch (error) {
+        return `cannot be created: its folder ${JSON.stringify(dirname(path))} cannot be created in ${JSON.stringify(dir)} (${(error as Error).message})`;
+      } finally {
+        for (const folder of created.reverse()) {
+          try {
+            rmdirSync(folder);
+          } catch {
+            // filled by another process meanwhile: kept
+          }
+        }
+      }
       return undefined;
     }
   } catch (error) {
     return `cannot be checked (${String(error)})`;
   }
+}
+
+/**
+ * Internal: creates the missing folders of `dir`, one level at a time: finds its nearest existing
+ * ancestor, then makes each missing folder below it with a plain (non-recursive) `mkdir`. Node's
+ * `mkdirSync(dir, { recursive: true })` is not used: on a path where `mkdir` fails with ENOENT although
+ * the parent exists (`/proc/nope`, as root) it loops forever, synchronously, so the process hangs at
+ * 100% CPU. Here every step is one system call, so such a path fails with its ordinary error. A folder
+ * another process made meanwhile (EEXIST) is taken.
+ *
+ * @param created receives each folder created, parent first, also when a later one fails.
+ * @returns `created`.
+ * @throws the file system's error (ENOENT, EACCES, ENOTDIR, ...) of the first folder that cannot be
+ *   made or of an ancestor that cannot be read; the folders created before it are left.
+ */
+export function createFolders(dir: string, created: string[] = []): string[] {
+  const missing: string[] = [];
+  for (let current = resolve(dir); ;) {
+    try {
+      statSync(current);
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const parent = dirname(current);
+      if ((code !== "ENOENT" && code !== "ENOTDIR") || parent === current) throw error;
+      missing.push(current);
+      current = parent;
+    }
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder);
+      created.push(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  return created;
 }
 
 /** The absolute target of `path` when it is a symbolic link whose target does not exist, else undefined. */

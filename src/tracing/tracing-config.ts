@@ -88,8 +88,9 @@ export interface StartTracingOptions {
    * not under OTEL_TRACES_EXPORTER=none, which asks for no exporter (a file named here or by
    * TRACEHOP_SPANS_FILE is still written: it was asked for by name).
    * Checked at start (unless OTEL_SDK_DISABLED): a path that is a folder, lies under a regular file,
-   * or cannot be opened for appending or created makes `startTracing` throw an Error saying what to
-   * fix; a TRACEHOP_SPANS_FILE such as that is ignored instead (the default applies, as if it were
+   * or cannot be opened for appending or created (its missing folders are made at start, one level at
+   * a time, and removed again: a folder `mkdir` refuses, as under `/proc`, is found then) makes
+   * `startTracing` throw an Error saying what to fix; a TRACEHOP_SPANS_FILE such as that is ignored instead (the default applies, as if it were
    * unset) with a warning (`diag.warn` and the process warning `TRACEHOP_BAD_SPANS_FILE`, once per
    * value): an environment setting must not stop a service from starting. A write that fails later
    * (disk full, folder removed) never reaches the application: it is said once per path

@@ -5,8 +5,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { trace } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
@@ -112,6 +112,7 @@ describe("spansFile option: checked at start", () => {
         ok,
       );
     assert.throws(() => readSpansFile(fresh));
+    assert.equal(existsSync(join(dir, "a")), false, "the folders the check made are removed again");
     // Under OTEL_SDK_DISABLED=true nothing is written: not checked.
     assert.equal(
       await withEnv(
@@ -119,6 +120,120 @@ describe("spansFile option: checked at start", () => {
         () => resolveTracingConfig({ serviceName: "s", spansFile: dir }).spansFile,
       ),
       dir,
+    );
+  });
+});
+
+/**
+ * Runs `script` (an ES module, `startTracing` and `JsonLinesFileSpanExporter` imported) in a child
+ * process with `env` added, bounded: a hang (Node's recursive mkdir loops forever under /proc) fails
+ * the test instead of the suite.
+ */
+function runChild(script: string, env: Record<string, string> = {}) {
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      [
+        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+        `import { JsonLinesFileSpanExporter } from "./src/tracing/file-exporter.ts";`,
+        `import { trace } from "@opentelemetry/api";`,
+        script,
+      ].join("\n"),
+    ],
+    {
+      cwd: join(import.meta.dirname, "../.."),
+      encoding: "utf8",
+      timeout: 30_000,
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(OTEL_|TRACEHOP_)/.test(key))),
+        ...env,
+      },
+    },
+  );
+  assert.equal(child.signal, null, `the child hung and was killed: ${child.stderr}`);
+  return child;
+}
+
+describe("a spans file under /proc (mkdir fails there though the folder grants write access to root)", () => {
+  // Node's mkdirSync(path, { recursive: true }) loops forever on such a path: the first export hung
+  // the process at 100% CPU and shutdown() never returned. Folders are now made one level at a time.
+  const where = "/proc/tracehop-nope/x.jsonl";
+
+  test("the spansFile option: startTracing throws at once, as for a folder it cannot create", () => {
+    const child = runChild(
+      `for (const spansFile of ${JSON.stringify([where, "/proc/tracehop-nope/a/b/x.jsonl"])})
+        try { startTracing({ serviceName: "x", spansFile }); console.log("started"); }
+        catch (error) { console.log(JSON.stringify([error.constructor.name, error.code, error.path, error.message])); }`,
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const lines = child.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as string[]);
+    assert.equal(lines.length, 2, child.stdout);
+    for (const [index, [name, code, path, message]] of lines.entries()) {
+      const spansFile = index === 0 ? where : "/proc/tracehop-nope/a/b/x.jsonl";
+      assert.deepEqual([name, code, path], ["Error", "TRACEHOP_BAD_SPANS_FILE", spansFile]);
+      assert.ok(
+        message!.startsWith(
+          `startTracing: options.spansFile ${JSON.stringify(spansFile)} cannot be created: `,
+        ),
+        message,
+      );
+      // As root the folder is "writable" and mkdir says ENOENT; as another user access() refuses it.
+      assert.match(
+        message!,
+        process.getuid?.() === 0
+          ? /its folder "\/proc\/tracehop-nope(\/a\/b)?" cannot be created in "\/proc" \(ENOENT: no such file or directory, mkdir '\/proc\/tracehop-nope'\)/
+          : /is not writable/,
+      );
+      assert.match(message!, /Pass the path of a file in a writable folder/);
+    }
+  });
+
+  test("TRACEHOP_SPANS_FILE: ignored with a warning, the default file gets the spans, shutdown returns", (t) => {
+    const dir = tempDir(t, "spans-proc");
+    const child = runChild(
+      `process.chdir(${JSON.stringify(dir)});
+      const handle = startTracing({ serviceName: "proc", shutdownTimeoutMillis: 2000 });
+      trace.getTracer("t").startSpan("kept").end();
+      await handle.shutdown();
+      console.log("shut down");`,
+      { TRACEHOP_SPANS_FILE: where },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), "shut down");
+    assert.match(
+      child.stderr,
+      /\[TRACEHOP_BAD_SPANS_FILE\] Warning: tracehop: TRACEHOP_SPANS_FILE="\/proc\/tracehop-nope\/x\.jsonl" cannot be created: .* \(ignored: the default, \.tracehop\/spans\.jsonl, is written instead\)/,
+    );
+    assert.deepEqual(
+      readSpansFile(join(dir, DEFAULT_SPANS_FILE)).spans.map((span) => span.name),
+      ["kept"],
+    );
+  });
+
+  test("JsonLinesFileSpanExporter given such a path: the export fails with the mkdir error, said once", () => {
+    const child = runChild(
+      `import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+      const memory = new InMemorySpanExporter();
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] }).getTracer("u").startSpan("lost").end();
+      const exporter = new JsonLinesFileSpanExporter(${JSON.stringify(where)});
+      exporter.export(memory.getFinishedSpans(), (result) => console.log(JSON.stringify([result.code, result.error?.code, result.error?.syscall, result.error?.path])));`,
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const [code, errno, syscall, path] = JSON.parse(child.stdout.trim()) as [number, string, string, string];
+    assert.equal(code, ExportResultCode.FAILED);
+    // As root mkdir fails; as another user too (EACCES).
+    assert.deepEqual([syscall, path], ["mkdir", "/proc/tracehop-nope"]);
+    assert.ok(["ENOENT", "EACCES"].includes(errno), errno);
+    assert.match(
+      child.stderr,
+      /\[TRACEHOP_SPANS_FILE_UNWRITABLE\] Warning: .*\/proc\/tracehop-nope\/x\.jsonl/,
     );
   });
 });

@@ -42,6 +42,11 @@ export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
  * number of milliseconds a timer can wait ({@link MAX_TIMER_MILLIS} at most).
  */
 export const BAD_BATCH_SETTING_WARNING = "TRACEHOP_BAD_BATCH_SETTING";
+/**
+ * Code of the process warning for an OTEL_RESOURCE_ATTRIBUTES that does not parse: the SDK discards it
+ * whole (see {@link resourceAttributesProblem}).
+ */
+export const BAD_RESOURCE_ATTRIBUTES_WARNING = "TRACEHOP_BAD_RESOURCE_ATTRIBUTES";
 /** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
 export const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
 
@@ -72,7 +77,10 @@ const OTLP_TRACES_PATH = "/v1/traces";
 export interface StartTracingOptions {
   /**
    * `service.name` (Datadog `service`). Default: OTEL_SERVICE_NAME, else `service.name` in
-   * OTEL_RESOURCE_ATTRIBUTES. One of the three is required.
+   * OTEL_RESOURCE_ATTRIBUTES. One of the three is required. An OTEL_RESOURCE_ATTRIBUTES that does not
+   * parse gives nothing (the SDK discards it whole, as the OpenTelemetry specification asks): the
+   * error then names it and what is wrong with it, and when the name comes from elsewhere it is a
+   * warning (`TRACEHOP_BAD_RESOURCE_ATTRIBUTES`).
    */
   serviceName?: string;
   /** `service.version` (Datadog `version`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
@@ -335,9 +343,27 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
     options.serviceName !== undefined
       ? nonEmptyString("serviceName", options.serviceName)
       : (stringAttribute(attributes[ATTR_SERVICE_NAME]) ?? serviceNameFromEnv());
+  const rawEnvAttributes = getStringFromEnv("OTEL_RESOURCE_ATTRIBUTES");
+  const envAttributesProblem =
+    rawEnvAttributes === undefined ? undefined : resourceAttributesProblem(rawEnvAttributes);
+  // OpenTelemetry resource SDK specification ("Specifying resource information via an environment
+  // variable"): on any error in the variable, its entire value is discarded (the SDK says so only
+  // through diag.debug).
+  const discarded = (what: string) =>
+    `OTEL_RESOURCE_ATTRIBUTES is malformed: ${envAttributesProblem}; the whole variable is discarded, ` +
+    `${what} (the OpenTelemetry specification discards its entire value on any error)`;
+  const howToFix = `key=value pairs separated by commas, with a "," "=" or "%" inside a key or value percent-encoded`;
   if (serviceName === undefined)
     throw new TypeError(
-      'startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME',
+      envAttributesProblem === undefined
+        ? 'startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME'
+        : `startTracing: a service name is required, and ${discarded("its service.name included")}. ` +
+            `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME`,
+    );
+  if (envAttributesProblem !== undefined)
+    warnSetting(
+      `tracehop: ${discarded("so the spans' resource has none of its attributes")}; fix it (${howToFix}) or unset it`,
+      BAD_RESOURCE_ATTRIBUTES_WARNING,
     );
   attributes[ATTR_SERVICE_NAME] = serviceName;
   if (options.serviceVersion !== undefined)
@@ -345,6 +371,49 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
   if (options.environment !== undefined)
     attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = nonEmptyString("environment", options.environment);
   return attributes;
+}
+
+/** Longest key or value the SDK's env detector takes from OTEL_RESOURCE_ATTRIBUTES (255 characters). */
+const MAX_ENV_ATTRIBUTE_LENGTH = 255;
+
+/**
+ * Why the SDK's env detector discards `raw` (an OTEL_RESOURCE_ATTRIBUTES value) whole, as the end of a
+ * sentence (`"foo" is not key=value ...`), or `undefined` when it parses. Its rules
+ * (@opentelemetry/resources, EnvDetector `_parseResourceAttributes`, after the OpenTelemetry resource
+ * SDK specification, "Specifying resource information via an environment variable"): comma-separated
+ * `key=value` entries (blank ones skipped), a "," or "=" inside a key or value percent-encoded, a key
+ * not empty once trimmed, both percent-decodable (`decodeURIComponent`) and at most 255 characters
+ * decoded. On any error the SDK discards the entire value, saying so only through `diag.debug`.
+ * test/tracing/tracing-config.test.ts compares this with the SDK's detector.
+ */
+export function resourceAttributesProblem(raw: string): string | undefined {
+  for (const entry of raw.split(",")) {
+    if (entry.trim() === "") continue;
+    const parts = entry.split("=");
+    if (parts.length !== 2)
+      return (
+        `${JSON.stringify(entry)} is not key=value (a "," or "=" inside a key or value must be ` +
+        `percent-encoded: %2C, %3D)`
+      );
+    const [key, value] = parts.map((part) => part.trim()) as [string, string];
+    if (key === "") return `${JSON.stringify(entry)} has an empty key`;
+    let decodedKey: string;
+    let decodedValue: string;
+    try {
+      decodedKey = decodeURIComponent(key);
+      decodedValue = decodeURIComponent(value);
+    } catch {
+      return (
+        `${JSON.stringify(entry)} is not valid percent-encoding (a "%" must start a %XX escape of ` +
+        `UTF-8 bytes; a literal "%" is %25)`
+      );
+    }
+    if (decodedKey.length > MAX_ENV_ATTRIBUTE_LENGTH)
+      return `the key ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`;
+    if (decodedValue.length > MAX_ENV_ATTRIBUTE_LENGTH)
+      return `the value of ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`;
+  }
+  return undefined;
 }
 
 /** OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (read by the SDK's own env detector). */

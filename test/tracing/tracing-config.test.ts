@@ -13,10 +13,12 @@ import { join, resolve } from "node:path";
 import { propagation, context, trace, ROOT_CONTEXT } from "@opentelemetry/api";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { AlwaysOffSampler, ParentBasedSampler } from "@opentelemetry/sdk-trace-base";
+import { envDetector } from "@opentelemetry/resources";
 import {
   DEFAULT_SPANS_FILE,
   resolveSampler,
   resolveTracingConfig,
+  resourceAttributesProblem,
   type StartTracingOptions,
 } from "../../src/tracing/tracing-config.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
@@ -229,6 +231,75 @@ describe("resolveTracingConfig: resource attributes", () => {
       OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attributes",
     });
     assert.equal(config.resourceAttributes["service.name"], "from-service-name");
+  });
+
+  test("a malformed OTEL_RESOURCE_ATTRIBUTES that held the only service name: the error names the variable and what is wrong", () => {
+    const fix =
+      'Fix OTEL_RESOURCE_ATTRIBUTES (key=value pairs separated by commas, with a "," "=" or "%" inside a key ' +
+      'or value percent-encoded), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME';
+    const cases: [string, string][] = [
+      [
+        "service.name=abc,foo",
+        '"foo" is not key=value (a "," or "=" inside a key or value must be percent-encoded: %2C, %3D)',
+      ],
+      [
+        "service.name=%E0%A4%A",
+        '"service.name=%E0%A4%A" is not valid percent-encoding (a "%" must start a %XX escape of UTF-8 ' +
+          'bytes; a literal "%" is %25)',
+      ],
+    ];
+    for (const [raw, problem] of cases)
+      assert.throws(
+        () => resolveWith({}, { OTEL_RESOURCE_ATTRIBUTES: raw }),
+        (error: Error) => {
+          assert.ok(error instanceof TypeError);
+          assert.equal(
+            error.message,
+            `startTracing: a service name is required, and OTEL_RESOURCE_ATTRIBUTES is malformed: ${problem}; ` +
+              "the whole variable is discarded, its service.name included (the OpenTelemetry specification " +
+              `discards its entire value on any error). ${fix}`,
+          );
+          return true;
+        },
+      );
+    // OTEL_SERVICE_NAME still names the service (the SDK's detector sets it apart from the variable).
+    assert.equal(
+      resolveWith({}, { OTEL_RESOURCE_ATTRIBUTES: "service.name=abc,foo", OTEL_SERVICE_NAME: "named" })
+        .resourceAttributes["service.name"],
+      "named",
+    );
+  });
+
+  test("resourceAttributesProblem finds a problem exactly where the SDK's env detector discards the variable", () => {
+    const inputs = [
+      "service.name=abc,foo",
+      "service.name=%E0%A4%A",
+      "a=b=c",
+      "=x",
+      " a = b , ,c=d",
+      "k=%25,j=%2C%3D",
+      "k=v,",
+      "k=",
+      `k=${"x".repeat(255)}`,
+      `k=${"x".repeat(256)}`,
+      `${"x".repeat(256)}=v`,
+      `k=${"%41".repeat(255)}`,
+      "k=%zz",
+      "k=v%",
+    ];
+    const verdicts = inputs.map((raw) => [
+      raw.slice(0, 30),
+      withEnv(
+        { OTEL_RESOURCE_ATTRIBUTES: raw },
+        () => Object.keys(envDetector.detect().attributes ?? {}).length === 0,
+      ),
+      resourceAttributesProblem(raw) !== undefined,
+    ]);
+    assert.deepEqual(
+      verdicts.filter(([, sdkDiscards, problem]) => sdkDiscards !== problem),
+      [],
+    );
+    assert.equal(verdicts.filter(([, discards]) => discards).length, 8, "both kinds are compared");
   });
 
   test("service.name in OTEL_RESOURCE_ATTRIBUTES is enough", () => {
@@ -743,12 +814,31 @@ describe("environment settings startTracing does not use as written: a process w
     assert.deepEqual(option.processWarnings, []);
   });
 
+  test("a malformed OTEL_RESOURCE_ATTRIBUTES when the service is named otherwise: discarded whole, said", async () => {
+    const told = await warningsOf({ OTEL_RESOURCE_ATTRIBUTES: "team=a,deployment.environment.name=prod=eu" });
+    assert.deepEqual(told.processWarnings, [
+      [
+        "TRACEHOP_BAD_RESOURCE_ATTRIBUTES",
+        'tracehop: OTEL_RESOURCE_ATTRIBUTES is malformed: "deployment.environment.name=prod=eu" is not ' +
+          'key=value (a "," or "=" inside a key or value must be percent-encoded: %2C, %3D); the whole ' +
+          "variable is discarded, so the spans' resource has none of its attributes (the OpenTelemetry " +
+          "specification discards its entire value on any error); fix it (key=value pairs separated by " +
+          'commas, with a "," "=" or "%" inside a key or value percent-encoded) or unset it',
+      ],
+    ]);
+    const fine = await warningsOf({
+      OTEL_RESOURCE_ATTRIBUTES: "team=a,deployment.environment.name=prod%3Deu",
+    });
+    assert.deepEqual(fine.processWarnings, []);
+  });
+
   test("nothing under OTEL_SDK_DISABLED=true (nothing is exported anyway)", async () => {
     const disabled = await warningsOf({
       OTEL_SDK_DISABLED: "true",
       OTEL_TRACES_EXPORTER: "bogus",
       OTEL_TRACES_SAMPLER: "bogus",
       OTEL_BSP_SCHEDULE_DELAY: "3000000000",
+      OTEL_RESOURCE_ATTRIBUTES: "a=b=c",
     });
     assert.deepEqual(disabled.processWarnings, []);
   });

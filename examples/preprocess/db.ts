@@ -100,6 +100,13 @@ export function databaseKind(url: string): DatabaseKind {
   } catch (err) {
     throw new Error(NOT_PARSABLE(url, `its user part: ${firstLine(err)}`), { cause: err });
   }
+  // Without one, pg would open the database named as the user and MySQL none at all ("No database
+  // selected" at the first query); `npm run migrate` creates the one named.
+  if (parsed.pathname === "" || parsed.pathname === "/")
+    throw new Error(
+      `DATABASE_URL (${redact(url)}) names no database: add its name after the host and port ` +
+        `(${kind === "postgresql" ? "postgresql://USER:PASSWORD@HOST:5432/DATABASE" : "mysql://USER:PASSWORD@HOST:3306/DATABASE"})`,
+    );
   const sslmode = kind === "postgresql" ? pgSslmodeProblem(parsed.searchParams) : undefined;
   if (sslmode !== undefined) throw new Error(`DATABASE_URL (${redact(url)}): ${sslmode}`);
   return kind;
@@ -265,13 +272,16 @@ function whatToDo(kind: DatabaseKind, url: string, err: unknown): string {
         ? `Create it and its tables with ${MIGRATE_COMMAND} (same DATABASE_URL), fix the database name in DATABASE_URL, ${unset}`
         : refusal === "login"
           ? `The server refused the login: fix the user or password in DATABASE_URL (or the server's access rules), ${unset}`
-          : refusal === "other"
-            ? `The server is running and refused the connection: fix DATABASE_URL or the server's settings, ${unset}`
-            : kind !== "sqlite"
-              ? `Start the database server, fix DATABASE_URL, ${unset}`
-              : process.env.DATABASE_URL === undefined
-                ? "Set DATABASE_URL to another file:PATH."
-                : `Fix DATABASE_URL (file:PATH), ${unset}`;
+          : refusal === "database denied"
+            ? `The server does not let this user use that database (or, on MySQL, create it): grant the user ` +
+              `access to it (or create it as a user allowed to), fix the database name or the user in DATABASE_URL, ${unset}`
+            : refusal === "other"
+              ? `The server is running and refused the connection: fix DATABASE_URL or the server's settings, ${unset}`
+              : kind !== "sqlite"
+                ? `Start the database server, fix DATABASE_URL, ${unset}`
+                : process.env.DATABASE_URL === undefined
+                  ? "Set DATABASE_URL to another file:PATH."
+                  : `Fix DATABASE_URL (file:PATH), ${unset}`;
   return ssl === "" ? todo : `${ssl}. ${todo}`;
 }
 

@@ -319,21 +319,30 @@ export function connectTimedOut(err: unknown): boolean {
 /**
  * How a database server that answered refused a connection of {@link connectPostgres} or {@link connectMysql}
  * ({@link serverRefusal}): the database the URL names does not exist, the login was refused (user or
- * password), or another refusal of the server's own (too many connections, a shutdown, a host blocked).
+ * password), the user may not use that database (MySQL answers so for a database that does not exist
+ * too, when the user has no rights on that name), or another refusal of the server's own (too many
+ * connections, a shutdown, a host blocked).
  */
-export type ServerRefusal = "no database" | "login" | "other";
+export type ServerRefusal = "no database" | "login" | "database denied" | "other";
 
 /** PostgreSQL's SQLSTATE for a database that does not exist (invalid_catalog_name). */
 const PG_NO_DATABASE = "3D000";
 /** PostgreSQL's SQLSTATEs of a refused login: no such role or no pg_hba.conf entry (28000), a wrong password. */
 const PG_LOGIN_REFUSED: ReadonlySet<string> = new Set(["28000", "28P01"]);
+/** PostgreSQL's insufficient_privilege at connect: the role lacks CONNECT on the database. */
+const PG_DATABASE_DENIED = "42501";
 /** MySQL's ER_BAD_DB_ERROR: the database of the handshake does not exist. */
 const MYSQL_NO_DATABASE = 1049;
 /**
- * MySQL's errors of a refused login: ER_DBACCESS_DENIED_ERROR (the user may not use the database),
- * ER_ACCESS_DENIED_ERROR (user or password), ER_ACCESS_DENIED_NO_PASSWORD_ERROR (a socket-auth user).
+ * MySQL's errors of a refused login: ER_ACCESS_DENIED_ERROR (user or password),
+ * ER_ACCESS_DENIED_NO_PASSWORD_ERROR (a socket-auth user).
  */
-const MYSQL_LOGIN_REFUSED: ReadonlySet<number> = new Set([1044, 1045, 1698]);
+const MYSQL_LOGIN_REFUSED: ReadonlySet<number> = new Set([1045, 1698]);
+/**
+ * MySQL's ER_DBACCESS_DENIED_ERROR: the user may not use the database — given also for a database that
+ * does not exist when the user has no rights on its name, so the two cannot be told apart.
+ */
+const MYSQL_DATABASE_DENIED = 1044;
 /** The mariadb driver numbers its own errors (lib/misc/errors.js) from 45001; a server's are below. */
 const MARIADB_DRIVER_ERRNO = 45000;
 
@@ -349,20 +358,37 @@ export function serverRefusal(kind: ServerProvider, err: unknown): ServerRefusal
   const { code, severity, errno } = err as { code?: unknown; severity?: unknown; errno?: unknown };
   if (kind === "postgresql") {
     if (typeof severity !== "string" || typeof code !== "string") return undefined;
-    return code === PG_NO_DATABASE ? "no database" : PG_LOGIN_REFUSED.has(code) ? "login" : "other";
+    return code === PG_NO_DATABASE
+      ? "no database"
+      : PG_LOGIN_REFUSED.has(code)
+        ? "login"
+        : code === PG_DATABASE_DENIED
+          ? "database denied"
+          : "other";
   }
   if (typeof errno !== "number" || errno >= MARIADB_DRIVER_ERRNO) return undefined;
-  return errno === MYSQL_NO_DATABASE ? "no database" : MYSQL_LOGIN_REFUSED.has(errno) ? "login" : "other";
+  return errno === MYSQL_NO_DATABASE
+    ? "no database"
+    : MYSQL_LOGIN_REFUSED.has(errno)
+      ? "login"
+      : errno === MYSQL_DATABASE_DENIED
+        ? "database denied"
+        : "other";
 }
 
-/** PostgreSQL's SQLSTATE for CREATE DATABASE of a name that exists (duplicate_database). */
-const PG_DUPLICATE_DATABASE = "42P04";
+/**
+ * PostgreSQL's errors of a CREATE DATABASE that another connection made first: duplicate_database (42P04),
+ * or, when both ran at once, unique_violation (23505) on `pg_database_datname_index`.
+ */
+const PG_CREATED_MEANWHILE: ReadonlySet<string> = new Set(["42P04", "23505"]);
 
 /**
  * Creates the database that the server URL `url` names and that does not exist ({@link serverRefusal} "no
  * database"), as `prisma migrate deploy` does (Prisma's schema engine, `create_database`): PostgreSQL, from
- * a connection to the server's `postgres` database, else `template1`, `CREATE DATABASE "name"`; a database
- * created meanwhile by another process is fine (42P04). MySQL/MariaDB, from a connection without a database,
+ * a connection to the server's `postgres` database, else `template1`, `CREATE DATABASE "name"`, the name as
+ * pg reads it from the URL (pg-connection-string: `decodeURI`, so `%2F` stays as it is); a database
+ * created meanwhile by another process is fine ({@link PG_CREATED_MEANWHILE}). MySQL/MariaDB, from a
+ * connection without a database,
  * `CREATE DATABASE IF NOT EXISTS` with Prisma's `utf8mb4` / `utf8mb4_unicode_ci`. Connects as the URL's user,
  * within TRACEHOP_CONNECT_TIMEOUT_MS.
  *
@@ -388,8 +414,10 @@ export async function createServerDatabase(kind: ServerProvider, url: string): P
     return target.database;
   }
   const { connectionString } = postgresTarget(url);
-  const name = decodeURIComponent(new URL(connectionString).pathname.slice(1));
-  if (name === "") throw new Error("the URL names no database");
+  // The name pg connects to (its `database`), not one decoded otherwise: the two would differ.
+  const name =
+    new URL(connectionString).pathname.length > 1 ? new pg.Client({ connectionString }).database : "";
+  if (!name) throw new Error("the URL names no database");
   const on = (database: string) => {
     const u = new URL(connectionString);
     u.pathname = `/${encodeURIComponent(database)}`;
@@ -405,7 +433,7 @@ export async function createServerDatabase(kind: ServerProvider, url: string): P
   }
   try {
     await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: unknown) => {
-      if ((err as { code?: unknown }).code !== PG_DUPLICATE_DATABASE) throw err;
+      if (!PG_CREATED_MEANWHILE.has(String((err as { code?: unknown }).code))) throw err;
     });
   } finally {
     await client.end();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
 import mariadb, { type Connection } from "mariadb";
 import type pg from "pg";
-import { mysqlTarget } from "../../examples/preprocess/migrate-server.js";
+import { createServerDatabase, mysqlTarget } from "../../examples/preprocess/migrate-server.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample } from "../support/main-job.js";
 
@@ -118,6 +118,45 @@ describe("PostgreSQL refuses DATABASE_URL", () => {
     const { rows } = await pg.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     assert.equal(rows.length, 0);
   });
+
+  test("a name pg reads with a %2F left encoded: created under the name the migration then opens", async (t) => {
+    const database = `tracehop_enc%2Fname_${process.pid}`;
+    const drop = (c: pg.Client) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    const pg = await admin(t, drop);
+    if (!pg) return;
+    await drop(pg);
+    const url = urlOf(PG_URL, database);
+    const r = await runExample("migrate", [], { DATABASE_URL: url }, 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout.split("\n")[0],
+      `tracehop preprocess: created the database ${database} of DATABASE_URL (${url})`,
+    );
+    const { rows } = await pg.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [
+      `tracehop_enc%name_${process.pid}`,
+    ]);
+    assert.deepEqual(
+      rows.map((row: { datname: string }) => row.datname),
+      [database],
+    );
+  });
+
+  test("several processes creating the same missing database at once: each finds it made", async (t) => {
+    const database = `tracehop_race_${process.pid}`;
+    const drop = (c: pg.Client) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    const pg = await admin(t, drop);
+    if (!pg) return;
+    await drop(pg);
+    const url = urlOf(PG_URL, database);
+    // CREATE DATABASE run at the same moment fails with 23505 (unique_violation), not 42P04.
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => createServerDatabase("postgresql", url)),
+    );
+    assert.deepEqual(
+      results.map((r) => (r.status === "fulfilled" ? r.value : String(r.reason))),
+      Array(6).fill(database),
+    );
+  });
 });
 
 describe("MySQL/MariaDB refuses DATABASE_URL", () => {
@@ -187,4 +226,40 @@ describe("MySQL/MariaDB refuses DATABASE_URL", () => {
       ),
     );
   });
+
+  test("a user with no rights on the database's name: said as a database refused to that user, not a login", async (t) => {
+    const user = `tracehop_norights_${process.pid}`;
+    const dropUser = (c: Connection) => c.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    const my = await admin(t, dropUser);
+    if (!my) return;
+    await dropUser(my);
+    await my.query(`CREATE USER '${user}'@'%'`);
+    const u = new URL(MYSQL_URL);
+    u.username = user;
+    u.password = "";
+    u.pathname = `/tracehop_missing_${process.pid}`;
+    const r = await runExample("migrate", [], { DATABASE_URL: u.href }, 30_000);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `tracehop preprocess: cannot prepare the database of DATABASE_URL (${u.href}): Access denied for user ` +
+        `'${user}'@'%' to database 'tracehop_missing_${process.pid}'. The server does not let this user use that ` +
+        `database (or, on MySQL, create it): grant the user access to it (or create it as a user allowed to), fix ` +
+        `the database name or the user in DATABASE_URL, or unset it to use the embedded SQLite file.\n`,
+    );
+  });
+});
+
+test("a server URL that names no database is refused before connecting, saying to add it", async () => {
+  for (const [url, shape] of [
+    ["postgresql://postgres@127.0.0.1:5432", "postgresql://USER:PASSWORD@HOST:5432/DATABASE"],
+    ["mysql://root@127.0.0.1:3306/", "mysql://USER:PASSWORD@HOST:3306/DATABASE"],
+  ]) {
+    const r = await runExample("migrate", [], { DATABASE_URL: url! }, 30_000);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `tracehop preprocess: DATABASE_URL (${url}) names no database: add its name after the host and port (${shape})\n`,
+    );
+  }
 });

@@ -14,7 +14,7 @@ import {
 import { decimalToHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { parseSamplingPriority } from "../propagation/datadog/tracestate-dd.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
-import { lastJoinedPart } from "../propagation/header-text.js";
+import { firstJoinedPart } from "../propagation/header-text.js";
 
 /** What one style makes of a carrier: valid, absent, or rejected, with the detail (the reason). */
 export interface StyleVerdict {
@@ -31,10 +31,10 @@ export const ALL_STYLES: readonly PropagationStyle[] = [
   "b3multi",
 ];
 
-/** The value of a single-valued `x-datadog-*` field as `DatadogPropagator` reads it: the last one. */
+/** A single-valued `x-datadog-*` field as `DatadogPropagator` reads it: an array's last value, a joined string's first. */
 function lastOf(carrier: NormalizedCarrier, key: string): string | undefined {
   const values = carrier.get(key);
-  return values ? lastJoinedPart(values[values.length - 1]!) : undefined;
+  return values ? firstJoinedPart(values[values.length - 1]!) : undefined;
 }
 
 /** Why the Datadog style rejected the carrier (the rules of `DatadogPropagator`), or undefined. */

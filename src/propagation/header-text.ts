@@ -14,18 +14,18 @@ export function isPrintableAscii(text: string): boolean {
 }
 
 /**
- * Internal: the last of the values of a field that arrived joined in one string — Node's
+ * Internal: the first of the values of a field that arrived joined in one string — Node's
  * `req.headers` and a fetch `Headers` object join a repeated field with `", "` (RFC 9110 §5.3): the
- * part after the last comma, trimmed of SP/HTAB (its optional white space). So `"123, 123"` reads as
- * the array `["123", "123"]` does, for the single-valued `x-datadog-*` fields whose repeated values
- * resolve to the last one (dd-trace-js `text_map.js`; dd-trace-java takes the first,
- * `HttpCodec.firstHeaderValue`: the two agree on identical duplicates, the usual case of a proxy that
- * adds the header again). An empty part (`",1"`, `"1,,1"`, `"1, "`) makes the whole value invalid: `""`,
- * as for a joined `traceparent` (docs/conformance.md). A value without a comma is returned as it is.
- * Never throws.
+ * part before the first comma, trimmed of SP/HTAB (its optional white space). That is what
+ * dd-trace-java reads (`HttpCodec.firstHeaderValue`) and what dd-trace-js makes of such a string (its
+ * decimal parse stops at the comma), so the single-valued `x-datadog-*` fields agree with both when the
+ * values differ (`"2, -1"` is a keep). An empty part (`",1"`, `"1,,1"`, `"1, "`) makes the whole value
+ * invalid: `""`, as for a joined `traceparent` (docs/conformance.md). A value without a comma is
+ * returned as it is (not trimmed). Never throws.
  */
-export function lastJoinedPart(value: string): string {
+export function firstJoinedPart(value: string): string {
   if (value.indexOf(",") === -1) return value;
+  let first = "";
   let start = 0;
   for (;;) {
     const comma = value.indexOf(",", start);
@@ -35,7 +35,8 @@ export function lastJoinedPart(value: string): string {
     while (from < to && isOws(value.charCodeAt(from))) from++;
     while (to > from && isOws(value.charCodeAt(to - 1))) to--;
     if (from === to) return "";
-    if (comma === -1) return value.slice(from, to);
+    if (start === 0) first = value.slice(from, to);
+    if (comma === -1) return first;
     start = comma + 1;
   }
 }

@@ -772,7 +772,7 @@ const forbiddenInTags = (part: "key" | "value"): fc.Arbitrary<OneForbiddenChar> 
 /**
  * One forbidden character in a decimal id (any place: nothing around an id is trimmed). Not `,`: it
  * separates the values of a field repeated and joined in one string (`"1, 1"`, Node's `req.headers`),
- * which read as the last (test/propagation/datadog-joined-fields.test.ts).
+ * which read as the first (test/propagation/datadog-joined-fields.test.ts).
  */
 const forbiddenInId = (name: "x-datadog-trace-id" | "x-datadog-parent-id"): fc.Arbitrary<OneForbiddenChar> =>
   fc

@@ -154,7 +154,7 @@ describe("odd Datadog headers: tracehop reads what dd-trace reads, except the do
   //   `_dd.p.dm` and an upper-case or all-zero `_dd.p.tid` alone, where dd-trace-js drops the whole
   //   header or keeps them ("x-datadog-tags");
   // - origin: a non-ASCII, control-character or empty origin is dropped by tracehop ("Origin");
-  // - a comma in an origin separates joined repeated values, the last read ("Repeated fields").
+  // - a comma in an origin separates joined repeated values, the first read ("Repeated fields").
   const CANONICAL_ID = /^[0-9]{1,20}$/;
   const canonicalId = (text: string | undefined) =>
     text !== undefined && CANONICAL_ID.test(text) && BigInt(text) < 2n ** 64n;
@@ -201,10 +201,10 @@ describe("odd Datadog headers: tracehop reads what dd-trace reads, except the do
           label,
         );
         // A comma separates the values of a repeated field joined in one string: tracehop reads the
-        // last origin (none when a part is empty), dd-trace-js the whole text ("Repeated fields").
+        // first origin (none when a part is empty), dd-trace-js the whole text ("Repeated fields").
         const whole: string | undefined = theirs._trace.origin;
         const parts = whole?.split(",").map((p) => p.replace(/^[ \t]+|[ \t]+$/g, ""));
-        const theirOrigin = !whole?.includes(",") ? whole : parts!.includes("") ? undefined : parts!.at(-1);
+        const theirOrigin = !whole?.includes(",") ? whole : parts!.includes("") ? undefined : parts![0];
         if (theirOrigin !== undefined && ORIGIN.test(theirOrigin))
           assert.equal(fields.origin, theirOrigin, label);
         else assert.equal(fields.origin, undefined, label);

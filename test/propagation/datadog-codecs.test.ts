@@ -47,7 +47,9 @@ function referenceDecode(header: string | undefined, maxLength: number): Decoded
   const body = header.endsWith(",") ? header.slice(0, -1) : header;
   const tags: Record<string, string> = {};
   let error: string | undefined;
-  for (const member of body.split(",")) {
+  // Spaces and tabs after a comma are skipped (a header repeated and joined as Node joins it, ", ").
+  for (const [index, part] of body.split(",").entries()) {
+    const member = index === 0 ? part : part.replace(/^[ \t]+/, "");
     const match = /^([\x21-\x2b\x2d-\x3c\x3e-\x7e]+)=([\x20-\x2b\x2d-\x7e]+)$/.exec(member);
     if (!match) return { tags: {}, error: "decoding_error" };
     const [, key, value] = match as unknown as [string, string, string];

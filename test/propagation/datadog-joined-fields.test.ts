@@ -1,7 +1,8 @@
 // A repeated x-datadog-* field that arrives joined in one string ("123, 123": Node's req.headers, a fetch
-// Headers object) reads as the same field repeated as an array does: the last value (dd-trace-js
-// text_map.js; dd-trace-java takes the first, the same for identical duplicates). Before, the joined form
-// lost the whole context while the array form kept it (a fresh user's finding with a real HTTP server).
+// Headers object) is read by its first value, as dd-trace-java (HttpCodec.firstHeaderValue) and dd-trace-js
+// (its decimal parse stops at the comma) read it; an array by its last (dd-trace-js text_map.js). Before,
+// the joined form lost the whole context while the array form kept it (fresh users' findings with a real
+// HTTP server).
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { connect, type AddressInfo } from "node:net";
@@ -39,24 +40,47 @@ describe("x-datadog-* fields repeated and joined in one string", () => {
     assert.deepEqual(summary(contextFromCarrier(new Headers(FIELDS.flatMap((f) => [f, f])))), EXPECTED);
   });
 
-  test("different values: the last, with its SP/HTAB trimmed, as for an array; an empty part is invalid, as in a joined traceparent", () => {
+  test("different values: the first, with its SP/HTAB trimmed, as Datadog's tracers read it; an empty part is invalid, as in a joined traceparent", () => {
     const ctx = contextFromCarrier({
-      "x-datadog-trace-id": "999,\t123 ",
-      "x-datadog-parent-id": "7 , 5",
-      "x-datadog-sampling-priority": "-1, 2",
-      "x-datadog-origin": "rum, synthetics",
+      "x-datadog-trace-id": "123\t, 999",
+      "x-datadog-parent-id": " 5 , 7",
+      "x-datadog-sampling-priority": "2, -1",
+      "x-datadog-origin": "synthetics, rum",
     });
+    // "2, -1" stays a keep, as dd-trace-js and dd-trace-java read it.
     assert.deepEqual(summary(ctx), EXPECTED);
+    // An array: the last value (dd-trace-js text_map.js).
+    const array = contextFromCarrier({
+      "x-datadog-trace-id": ["999", "123"],
+      "x-datadog-parent-id": ["7", "5"],
+      "x-datadog-sampling-priority": ["-1", "2"],
+      "x-datadog-origin": ["rum", "synthetics"],
+    });
+    assert.deepEqual(summary(array), EXPECTED);
     for (const empty of ["123,", ",123", "123,,123", "123, \t,123", " , 123"])
       assert.equal(
         summary(contextFromCarrier({ "x-datadog-trace-id": empty, "x-datadog-parent-id": "5" })),
         undefined,
         empty,
       );
+    // The parts after the first are not read, as neither Datadog tracer reads them ("5, x" is 5 to both).
     assert.equal(
-      summary(contextFromCarrier({ "x-datadog-trace-id": "123", "x-datadog-parent-id": "5, x" })),
-      undefined,
+      summary(contextFromCarrier({ "x-datadog-trace-id": "123", "x-datadog-parent-id": "5, x" }))?.spanId,
+      "0000000000000005",
     );
+  });
+
+  test('x-datadog-tags repeated and joined as Node joins it (", "): every member read, the 128-bit trace id kept', () => {
+    const ctx = contextFromCarrier({
+      "x-datadog-trace-id": "123, 123",
+      "x-datadog-parent-id": "5",
+      "x-datadog-tags": "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000, _dd.p.dm=-4,_dd.p.tid=640cfd8d00000000",
+    });
+    assert.equal(trace.getSpanContext(ctx)?.traceId, "640cfd8d00000000000000000000007b");
+    assert.deepEqual(getDatadogContext(ctx)?.propagationTags, {
+      "_dd.p.dm": "-4",
+      "_dd.p.tid": "640cfd8d00000000",
+    });
   });
 
   test("x-datadog-tags stays one comma list (its members are comma-separated): not cut at a comma", () => {

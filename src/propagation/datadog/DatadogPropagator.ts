@@ -35,7 +35,7 @@ import { resolveInjection, type ResolvedInjection } from "./injection-fields.js"
 import { decodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
 import { isLegacyBaggageHeaderName, LEGACY_BAGGAGE_PREFIX } from "../header-names.js";
-import { lastJoinedPart } from "../header-text.js";
+import { firstJoinedPart } from "../header-text.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -243,12 +243,13 @@ function readJoined(getter: TextMapGetter, carrier: unknown, key: string): strin
 }
 
 /**
- * Repeated id / priority / origin fields resolve to the last value (as dd-trace-js `text_map.js`), whether
- * they come as an array or joined in one string (`lastJoinedPart`).
+ * Repeated id / priority / origin fields: an array resolves to its last value (as dd-trace-js
+ * `text_map.js` resolves one), a string joined from repeated fields to its first (`firstJoinedPart`, as
+ * both dd-trace-js and dd-trace-java read such a string).
  */
 function readLast(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const last = lastValue(getter, carrier, key);
-  return typeof last === "string" ? lastJoinedPart(last) : undefined;
+  return typeof last === "string" ? firstJoinedPart(last) : undefined;
 }
 
 /** The value of `key`, or the last of its repeated values (as dd-trace-js), of any type. */
@@ -263,7 +264,7 @@ function lastValue(getter: TextMapGetter, carrier: unknown, key: string): unknow
  */
 function readId(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const last = lastValue(getter, carrier, key);
-  if (typeof last === "string") return lastJoinedPart(last);
+  if (typeof last === "string") return firstJoinedPart(last);
   if (typeof last === "number") return idTextFromNumber(last, key);
   return undefined;
 }
@@ -272,7 +273,7 @@ function readId(getter: TextMapGetter, carrier: unknown, key: string): string | 
 function readPriority(getter: TextMapGetter, carrier: unknown): string | undefined {
   const last = lastValue(getter, carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (typeof last === "number") return Number.isSafeInteger(last) ? String(last) : "invalid";
-  return typeof last === "string" ? lastJoinedPart(last) : undefined;
+  return typeof last === "string" ? firstJoinedPart(last) : undefined;
 }
 
 /**

@@ -116,7 +116,8 @@ export function knownTagKey(text: string, start: number, end: number): string | 
 }
 
 /**
- * Decodes an `x-datadog-tags` value (several repeated headers already joined with `,`).
+ * Decodes an `x-datadog-tags` value (several repeated headers already joined with `,`; spaces or tabs
+ * after a comma, as Node's `req.headers` joins repeated fields with `", "`, are skipped).
  *
  * - Over `maxLength` characters (compared with `>`), or `maxLength` 0: no tags (dd-trace-js
  *   `_extractTags`, `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`).
@@ -143,6 +144,9 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
   // One pass over the header's characters: each member is validated in place (the grammar above),
   // and only the kept values are sliced out.
   while (start <= end) {
+    // After a comma, the optional white space of a header repeated and joined as Node's `req.headers`
+    // joins it (`", "`): no key starts with it, so skipping it changes no valid header.
+    if (start > 0) while (start < end && isOws(header.charCodeAt(start))) start++;
     // The two tags every Datadog trace carries, recognised by their constant `key=` start: a valid
     // value is read without scanning the key (what the general path below decides for them too).
     // Anything else about them (a bad character, a malformed value) takes the general path.
@@ -270,4 +274,9 @@ function invalidTag(key: string, value: unknown): undefined {
     `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,
   );
   return undefined;
+}
+
+/** SP or HTAB (RFC 9110 §5.6.3 optional white space). */
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }

@@ -5,6 +5,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import {
+  keepHeaderTextFields,
   readStoredCarrier,
   storedCarrierGetter,
   traceCarrierSetter,
@@ -96,7 +97,9 @@ function assertContextOption(ctx: unknown, where: string): void {
  * JSON column or message headers.
  *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
- *   suppressed) or the propagator failed. Never throws on what it propagates. Inside the callback of
+ *   suppressed) or the propagator failed. Only header text is kept: a field whose name is not 0x21-0x7E
+ *   or whose value is not printable ASCII (0x20-0x7E), which a third-party propagator may write, is
+ *   left out with a warning (`keepHeaderTextFields`). Never throws on what it propagates. Inside the callback of
  *   `withSendSpan` (tracehop/messaging) the suppression that one sets for the client's
  *   instrumentation is seen through: the carrier holds the send span's context.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator (a style name such as
@@ -124,7 +127,9 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
   } catch {
     return {};
   }
-  return carrier;
+  // A third-party propagator may write what no header holds (a NUL, a lone surrogate): dropped here,
+  // before it reaches a row (PostgreSQL refuses such jsonb, failing the write) or a message.
+  return keepHeaderTextFields(carrier);
 }
 
 /**

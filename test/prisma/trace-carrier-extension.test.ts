@@ -57,6 +57,30 @@ const outboxData = (aggregateId: string) => ({
   payload: { jobId: aggregateId },
 });
 
+/**
+ * A third-party propagator that writes the W3C traceparent, one header-text field, and fields that are
+ * no header text: a NUL, a lone surrogate, a CR/LF, non-ASCII text, a non-string value, a name with a
+ * NUL or a space, and an empty name.
+ */
+const nonHeaderTextPropagator: TextMapPropagator = {
+  inject(ctx, carrier, setter) {
+    const sc = trace.getSpanContext(ctx);
+    if (!sc) return;
+    setter.set(carrier, "traceparent", `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`);
+    setter.set(carrier, "x-kept", "a b~");
+    setter.set(carrier, "x-custom", "\u0000");
+    setter.set(carrier, "x-lone", "a\ud800b");
+    setter.set(carrier, "x-split", "a\r\nx-evil: 1");
+    setter.set(carrier, "x-accent", "é");
+    (carrier as Record<string, unknown>)["x-number"] = 42;
+    setter.set(carrier, "x-nul\u0000name", "1");
+    setter.set(carrier, "x bad", "1");
+    setter.set(carrier, "", "1");
+  },
+  extract: (ctx) => ctx,
+  fields: () => ["traceparent"],
+};
+
 /** A propagator that writes the W3C traceparent plus one oversized header (a hostile inbound value relayed). */
 const bloatingPropagator = (bytes: number): TextMapPropagator => ({
   inject(ctx, carrier, setter) {
@@ -430,6 +454,31 @@ function databaseSuite(provider: Provider) {
       assert.equal(job.text, "still written");
       assert.equal(job.traceContext, null);
       assert.equal((await db.outbox.findFirstOrThrow({ where: { aggregateId: id } })).traceContext, null);
+    });
+
+    test("a third-party propagator's field that is not header text (NUL, lone surrogate, CR/LF, non-ASCII) is left out; the row is written", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      // PostgreSQL's jsonb refused such a carrier before (22P05 "unsupported Unicode escape sequence",
+      // "invalid input syntax for type json"), failing the business write.
+      const writing = d.client.$extends(traceCarrierExtension({ propagator: nonHeaderTextPropagator }));
+      const id = crypto.randomUUID();
+      const span = await inSpan("non-header text", async (span) => {
+        await writing.$transaction([
+          writing.preprocessJob.create({ data: { id, text: "written" } }),
+          writing.outbox.create({ data: outboxData(id) }),
+        ]);
+        return span;
+      });
+      const { traceId, spanId } = span.spanContext();
+      const expected = { traceparent: `00-${traceId}-${spanId}-01`, "x-kept": "a b~" };
+      const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+      assert.equal(job.text, "written");
+      assert.deepEqual(job.traceContext, expected);
+      assert.deepEqual(
+        (await db.outbox.findFirstOrThrow({ where: { aggregateId: id } })).traceContext,
+        expected,
+      );
     });
 
     test(`size limit: an oversized value is dropped, the ids are kept, the row holds <= ${MAX_STORED_CARRIER_BYTES} bytes`, async (t) => {

@@ -1,7 +1,7 @@
 // capture -> JSON text (as a JSON column stores it) -> restore, for W3C and Datadog carriers.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { context, ROOT_CONTEXT, trace, TraceFlags } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, trace, TraceFlags, type TextMapPropagator } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   BasicTracerProvider,
@@ -16,6 +16,7 @@ import {
   setDatadogContext,
   withCarrier,
 } from "../../src/index.js";
+import { injectAmqpHeaders, injectKafkaHeaders } from "../../src/messaging/index.js";
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -107,6 +108,49 @@ describe("capture -> JSON text -> restore", () => {
 
   test("captureCarrier returns {} when there is nothing to propagate", () => {
     assert.deepEqual(captureCarrier({ context: ROOT_CONTEXT }), {});
+  });
+
+  test("captureCarrier and the message writers keep only header text of a third-party propagator: name 0x21-0x7E, value printable ASCII; one warning per field", async () => {
+    const ctx = storedContext(cases[2]!.traceId, cases[2]!.spanId, 1);
+    const propagator: TextMapPropagator = {
+      inject(c, carrier, setter) {
+        const sc = trace.getSpanContext(c)!;
+        setter.set(carrier, "traceparent", `00-${sc.traceId}-${sc.spanId}-01`);
+        setter.set(carrier, "x-kept", " !~ ");
+        setter.set(carrier, "x-custom", "\u0000");
+        setter.set(carrier, "x-lone", "a\ud800b");
+        setter.set(carrier, "x-del", "\u007f");
+        setter.set(carrier, "x-split", "a\r\nb");
+        setter.set(carrier, "x-accent", "é");
+        setter.set(carrier, "x-tab\tname", "1");
+        setter.set(carrier, "", "1");
+        (carrier as Record<string, unknown>)["x-object"] = { a: 1 };
+      },
+      extract: (c) => c,
+      fields: () => [],
+    };
+    const expected = { traceparent: `00-${cases[2]!.traceId}-${cases[2]!.spanId}-01`, "x-kept": " !~ " };
+    const warned: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT") warned.push(warning.message);
+    };
+    process.on("warning", onWarning);
+    try {
+      assert.deepEqual(captureCarrier({ context: ctx, propagator }), expected);
+      assert.deepEqual(injectKafkaHeaders({ app: "1" }, { context: ctx, propagator }), {
+        app: "1",
+        ...expected,
+      });
+      assert.deepEqual(injectAmqpHeaders(undefined, { context: ctx, propagator }), expected);
+      // Every drop of each field goes; the warning is given once per field name.
+      assert.deepEqual(captureCarrier({ context: ctx, propagator }), expected);
+    } finally {
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on next tick
+      process.off("warning", onWarning);
+    }
+    assert.equal(warned.length, 8);
+    assert.match(warned[0]!, /carrier field "x-custom", which is not header text/);
+    assert.ok(warned.some((message) => message.includes('"x-tab\\tname"')));
   });
 
   test("a malformed carrier restores nothing and withCarrier starts a new root span", () => {

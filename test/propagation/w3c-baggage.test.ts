@@ -157,6 +157,61 @@ describe("baggage value encoding (Baggage §3.2.1.3)", () => {
     assert.equal(encodeBaggageValue("\uDC00"), "%EF%BF%BD");
   });
 
+  test("property: the encoding is the UTF-8 bytes of the whole value, each outside the kept octets as %XX; with a room, that text when it fits and undefined otherwise", () => {
+    // The reference: TextEncoder over the whole value (lone surrogates as U+FFFD), byte by byte.
+    const reference = (value: string, keepEscapes: boolean) => {
+      const bytes = new TextEncoder().encode(value);
+      let out = "";
+      for (let i = 0; i < bytes.length; i++) {
+        const b = bytes[i]!;
+        const escape =
+          keepEscapes &&
+          b === 0x25 &&
+          /^[0-9a-fA-F]{2}$/.test(String.fromCharCode(bytes[i + 1] ?? 0, bytes[i + 2] ?? 0));
+        const octet = /[\x21\x23-\x2a\x2d-\x3a\x3c-\x5b\x5d-\x7e]/.test(String.fromCharCode(b));
+        out +=
+          (octet && b !== 0x25) || escape
+            ? String.fromCharCode(b)
+            : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(
+            "a",
+            "%",
+            "+",
+            " ",
+            "é",
+            "\u20ac",
+            "\u{1F600}",
+            "\ud800",
+            "\udc00",
+            "%4F",
+            "\u0000",
+            "\u07ff",
+            "\u0800",
+            "\uffff",
+          ),
+          maxLength: 30,
+        }),
+        fc.boolean(),
+        fc.nat(60),
+        (value, keepEscapes, room) => {
+          const whole = reference(value, keepEscapes);
+          assert.equal(encodeBaggageValue(value, keepEscapes), whole);
+          assert.equal(
+            encodeBaggageValue(value, keepEscapes, room),
+            whole.length <= room ? whole : undefined,
+          );
+        },
+      ),
+      runParameters(2000),
+    );
+  });
+
   test("decodes UTF-8 with U+FFFD for invalid sequences; a bare % stays", () => {
     assert.equal(decodeBaggageValue("Am%C3%A9lie"), "Amélie");
     assert.equal(decodeBaggageValue("%FF"), "\uFFFD");
@@ -531,6 +586,93 @@ describe("baggage inject", () => {
     const header = inject(Array.from({ length: 65 }, (_, i): Entry => [`k${i}`, "v"]))!;
     assert.equal(header.split(",").length, 64);
     assert.ok(!header.includes("k64="));
+  });
+
+  test("a value or metadata that cannot fit in 8192 bytes is dropped after reading a bounded prefix of it, whatever its length; the other entries are written", () => {
+    // Counted, not timed (as test/hardening's 1 MiB headers): the characters read, through
+    // String.prototype.charCodeAt, the only way the encoder reads a value. Before, a 1M-character "é"
+    // was encoded whole (2 s) and dropped after.
+    const huge = 1_000_000;
+    const cases: [string, Entry[], string | undefined][] = [
+      [
+        "é",
+        [
+          ["big", "é".repeat(huge)],
+          ["small", "1"],
+        ],
+        "small=1",
+      ],
+      [
+        "%",
+        [
+          ["big", "%".repeat(huge)],
+          ["small", "1"],
+        ],
+        "small=1",
+      ],
+      [
+        "space",
+        [
+          ["big", " ".repeat(huge)],
+          ["small", "1"],
+        ],
+        "small=1",
+      ],
+      [
+        "octets",
+        [
+          ["big", "a".repeat(huge)],
+          ["small", "1"],
+        ],
+        "small=1",
+      ],
+      ["emoji", [["big", "\u{1F600}".repeat(huge / 2)]], undefined],
+      [
+        "after a member",
+        [
+          ["small", "1"],
+          ["big", "é".repeat(huge)],
+        ],
+        "small=1",
+      ],
+      [
+        "metadata",
+        [
+          ["big", "1", `p=${"é".repeat(huge)}`],
+          ["small", "1"],
+        ],
+        "small=1",
+      ],
+      [
+        "metadata properties",
+        [
+          ["big", "1", "p=1;".repeat(huge / 4)],
+          ["small", "1"],
+        ],
+        "small=1",
+      ],
+    ];
+    const charCodeAt = Object.getOwnPropertyDescriptor(String.prototype, "charCodeAt")!;
+    for (const [name, entries, expected] of cases) {
+      const baggage = contextWith(entries);
+      const carrier: TraceCarrier = {};
+      let read = 0;
+      Object.defineProperty(String.prototype, "charCodeAt", {
+        ...charCodeAt,
+        value(this: string, at: number) {
+          read++;
+          return (charCodeAt.value as (at: number) => number).call(this, at);
+        },
+      });
+      try {
+        propagator.inject(baggage, carrier, traceCarrierSetter);
+      } finally {
+        Object.defineProperty(String.prototype, "charCodeAt", charCodeAt);
+      }
+      assert.equal(carrier.baggage, expected, name);
+      // Two reads a character at most (the encoder, the key check), and the 8192 bytes bound both.
+      assert.ok(read > 0 && read < 4 * 8192, `${name}: ${read} characters read`);
+    }
   });
 
   test("no control character is ever written, whatever the value or metadata", () => {

@@ -25,7 +25,6 @@ const CHAR_PERCENT = 0x25;
 const CHAR_PLUS = 0x2b;
 
 const HEX_UPPER = "0123456789ABCDEF";
-const utf8Encoder = new TextEncoder();
 // fatal: false replaces invalid sequences with U+FFFD (Baggage §3.2.1.3 "MUST be replaced");
 // ignoreBOM keeps a leading U+FEFF as data instead of stripping it.
 const utf8Decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -106,16 +105,38 @@ function isEscapeAt(text: string, i: number): boolean {
   );
 }
 
+/** `%XX` (upper-case hex) of every byte value: one string per byte written, no formatting per byte. */
+const PERCENT_BYTE: readonly string[] = Array.from(
+  { length: 256 },
+  (_, byte) => `%${HEX_UPPER[byte >> 4]}${HEX_UPPER[byte & 0xf]}`,
+);
+/** U+FFFD in UTF-8, percent-encoded: what a lone surrogate is written as (as `TextEncoder` does). */
+const ENCODED_REPLACEMENT = "%EF%BF%BD";
+
 /**
  * Percent-encodes a baggage value (Baggage §3.2.1.3): its UTF-8 bytes, with every byte that is not a
  * baggage-octet written as `%XX`, and `%` itself always encoded. `+` is encoded too (allowed: "MAY be
  * percent-encoded"), because form decoders such as Java's `URLDecoder` read a bare `+` as a space.
  * A lone UTF-16 surrogate is written as U+FFFD. The result is ASCII, so its length is its size in bytes.
  * `keepEscapes` leaves existing `%XX` sequences alone (for property values that are already in wire form).
+ *
+ * `maxBytes` (default: no limit): the room left for the encoding, in bytes; `undefined` is returned as
+ * soon as the encoding is known to be longer (a value that cannot fit in the 8192 bytes of a baggage
+ * header, Baggage §3.3.1, is dropped whole). Every character gives at least one byte, so at most
+ * `maxBytes + 1` characters are read and at most `maxBytes` bytes written, whatever the value's length:
+ * a 1M-character value set through the API costs what its first 8 KiB do. Never throws.
  */
-export function encodeBaggageValue(value: string, keepEscapes = false): string {
+export function encodeBaggageValue(value: string, keepEscapes?: boolean): string;
+export function encodeBaggageValue(value: string, keepEscapes: boolean, maxBytes: number): string | undefined;
+export function encodeBaggageValue(
+  value: string,
+  keepEscapes = false,
+  maxBytes = Infinity,
+): string | undefined {
+  // The prefix that is its own encoding (the usual value), found without building anything.
+  const scanEnd = Math.min(value.length, maxBytes + 1);
   let i = 0;
-  for (; i < value.length; i++) {
+  for (; i < scanEnd; i++) {
     const c = value.charCodeAt(i);
     if (
       !isBaggageOctet(c) ||
@@ -124,7 +145,8 @@ export function encodeBaggageValue(value: string, keepEscapes = false): string {
     )
       break;
   }
-  if (i === value.length) return value;
+  if (i === value.length) return i <= maxBytes ? value : undefined;
+  if (i > maxBytes) return undefined;
   let out = value.slice(0, i);
   for (; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -136,17 +158,31 @@ export function encodeBaggageValue(value: string, keepEscapes = false): string {
       ) {
         out += value[i];
       } else {
-        out += `%${HEX_UPPER[c >> 4]}${HEX_UPPER[c & 0xf]}`;
+        out += PERCENT_BYTE[c];
       }
-      continue;
+    } else if (c < 0x800) {
+      out += PERCENT_BYTE[0xc0 | (c >> 6)]! + PERCENT_BYTE[0x80 | (c & 0x3f)]!;
+    } else if (c < 0xd800 || c > 0xdfff) {
+      out +=
+        PERCENT_BYTE[0xe0 | (c >> 12)]! +
+        PERCENT_BYTE[0x80 | ((c >> 6) & 0x3f)]! +
+        PERCENT_BYTE[0x80 | (c & 0x3f)]!;
+    } else {
+      // A surrogate: a pair is one code point of 4 bytes; a lone one is U+FFFD.
+      const low = c <= 0xdbff && i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        const point = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+        out +=
+          PERCENT_BYTE[0xf0 | (point >> 18)]! +
+          PERCENT_BYTE[0x80 | ((point >> 12) & 0x3f)]! +
+          PERCENT_BYTE[0x80 | ((point >> 6) & 0x3f)]! +
+          PERCENT_BYTE[0x80 | (point & 0x3f)]!;
+        i++;
+      } else {
+        out += ENCODED_REPLACEMENT;
+      }
     }
-    // A non-ASCII code point (a surrogate pair counts as one): encode its UTF-8 bytes.
-    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
-    const isPair = pair >= 0xdc00 && pair <= 0xdfff;
-    for (const byte of utf8Encoder.encode(isPair ? value.slice(i, i + 2) : value[i])) {
-      out += `%${HEX_UPPER[byte >> 4]}${HEX_UPPER[byte & 0xf]}`;
-    }
-    if (isPair) i++;
+    if (out.length > maxBytes) return undefined;
   }
   return out;
 }
@@ -195,25 +231,47 @@ export function trimOws(text: string): string {
  *   So no control character, space, `,` or `;` of metadata is ever written raw (@opentelemetry/core
  *   2.12 writes metadata verbatim).
  */
-export function normalizeBaggageProperties(text: string, mode: "extract" | "inject"): string {
+export function normalizeBaggageProperties(text: string, mode: "extract" | "inject"): string;
+/**
+ * As above, stopping once the result is known to be longer than `maxBytes`, in which case
+ * `undefined` is returned: {@link serializeBaggage} gives the room its member has left, so that huge
+ * metadata is never encoded whole only to be dropped.
+ */
+export function normalizeBaggageProperties(
+  text: string,
+  mode: "extract" | "inject",
+  maxBytes: number,
+): string | undefined;
+export function normalizeBaggageProperties(
+  text: string,
+  mode: "extract" | "inject",
+  maxBytes = Infinity,
+): string | undefined {
   if (typeof text !== "string" || text.length === 0) return "";
   let out = "";
-  for (const part of text.split(";")) {
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf(";", start);
+    if (end === -1) end = text.length;
+    const part = text.slice(start, end);
+    start = end + 1;
     const property = trimOws(part);
     if (property.length === 0) continue;
     const equals = property.indexOf("=");
     let key = equals === -1 ? property : trimOws(property.slice(0, equals));
     if (!isBaggageToken(key)) continue;
+    const separator = out.length === 0 ? 0 : 1;
     if (equals !== -1) {
-      let value = trimOws(property.slice(equals + 1));
+      let value: string | undefined = trimOws(property.slice(equals + 1));
       if (mode === "extract") {
         if (!isBaggageValueText(value)) continue;
       } else {
-        value = encodeBaggageValue(value, true);
+        value = encodeBaggageValue(value, true, maxBytes - out.length - separator - key.length - 1);
+        if (value === undefined) return undefined;
       }
       key = `${key}=${value}`;
     }
-    out += out.length === 0 ? key : `;${key}`;
+    out += separator === 0 ? key : `;${key}`;
+    if (out.length > maxBytes) return undefined;
   }
   return out;
 }
@@ -399,14 +457,19 @@ export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): str
   for (const [key, entry] of entries) {
     if (count === BAGGAGE_MAX_MEMBERS) break;
     if (!isBaggageToken(key) || !entry || typeof entry.value !== "string") continue;
-    let member = `${key}=${encodeBaggageValue(entry.value)}`;
+    // The room this member has (after its comma): an entry that cannot fit is dropped as soon as
+    // that is known, not encoded whole first (a 1M-character value costs what 8 KiB do).
+    const room = BAGGAGE_MAX_BYTES - out.length - (count > 0 ? 1 : 0);
+    const value = encodeBaggageValue(entry.value, false, room - key.length - 1);
+    if (value === undefined) continue;
+    let member = `${key}=${value}`;
     const metadata = entry.metadata === undefined ? "" : metadataText(entry.metadata);
     if (metadata) {
-      const properties = normalizeBaggageProperties(metadata, "inject");
+      const properties = normalizeBaggageProperties(metadata, "inject", room - member.length - 1);
+      if (properties === undefined) continue;
       if (properties) member += `;${properties}`;
     }
-    const size = member.length + (count > 0 ? 1 : 0);
-    if (out.length + size > BAGGAGE_MAX_BYTES) continue;
+    if (member.length > room) continue;
     out += count > 0 ? `,${member}` : member;
     count++;
   }

@@ -6,7 +6,10 @@ import { ZERO_HEX16 } from "./datadog/ids.js";
 /**
  * What an extraction found besides the winning span context, for the code that starts the span
  * (`withCarrier`, `traced`). Written by `createPropagator`'s composite and by `DatadogPropagator`;
- * read through the functions below. Every reader returns a fresh value and never throws.
+ * read through the functions below. Every reader returns a fresh value and never throws: a `ctx` that
+ * is not a Context (`undefined`, `null`, another value from an untyped caller) reads as one on which
+ * nothing was extracted (`[]`, `undefined`, `{}`), as `logCorrelationFields` and propagation read bad
+ * input; only the explicit setter `setDatadogContext` answers it with a TypeError.
  */
 
 /** Span attribute holding the last Datadog parent id (as dd-trace-js and dd-trace-java name it). */
@@ -58,8 +61,18 @@ interface ExtractionResult {
 
 const EXTRACTION_RESULT_KEY = createContextKey("tracehop.extraction-result");
 
+/**
+ * What the extraction recorded in `ctx`; `undefined` when nothing was, or when `ctx` is not a Context
+ * (no `getValue` method: `undefined`, `null` or another value from an untyped caller) or its
+ * `getValue` throws. Never throws, so neither does any reader below.
+ */
 function read(ctx: Context): ExtractionResult | undefined {
-  return ctx.getValue(EXTRACTION_RESULT_KEY) as ExtractionResult | undefined;
+  if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function") return undefined;
+  try {
+    return ctx.getValue(EXTRACTION_RESULT_KEY) as ExtractionResult | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -70,7 +83,8 @@ function read(ctx: Context): ExtractionResult | undefined {
  * Datadog system-tests `tests/test_distributed.py`, `Test_Span_Links_*`). Empty when there was no
  * conflict or `DD_TRACE_PROPAGATION_EXTRACT_FIRST` was set. Under the `restart` extract behavior
  * (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`) the only link is the one to the extracted context,
- * with `reason=propagation_behavior_extract` and `context_headers=<winning style>`.
+ * with `reason=propagation_behavior_extract` and `context_headers=<winning style>`. `[]` for a `ctx`
+ * that is not a Context. Never throws.
  */
 export function getExtractionLinks(ctx: Context): Link[] {
   const links = read(ctx)?.links;
@@ -80,13 +94,17 @@ export function getExtractionLinks(ctx: Context): Link[] {
 /**
  * The trace to keep when the extracted context has no valid parent span: the trace id (32 lowercase
  * hex) of a Datadog context whose parent id was 0 (Synthetics sends it; OpenTelemetry has no span
- * id 0), else `undefined`. The span started from `ctx` must be a root span with this trace id.
+ * id 0), else `undefined` (also for a `ctx` that is not a Context). The span started from `ctx` must
+ * be a root span with this trace id. Never throws.
  */
 export function getRestoredRootTraceId(ctx: Context): string | undefined {
   return read(ctx)?.restoredRoot?.traceId;
 }
 
-/** As {@link getRestoredRootTraceId}, with the sampling decision of that trace. */
+/**
+ * As {@link getRestoredRootTraceId}, with the sampling decision of that trace: a fresh object, or
+ * `undefined` (also for a `ctx` that is not a Context). Never throws.
+ */
 export function getRestoredRoot(ctx: Context): RestoredRoot | undefined {
   const root = read(ctx)?.restoredRoot;
   return root ? { ...root } : undefined;

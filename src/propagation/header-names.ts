@@ -62,12 +62,14 @@ const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_N
 /**
  * True for a header name some style of `createPropagator` reads: one of {@link PROPAGATION_HEADER_NAMES}
  * or an `ot-baggage-<key>` name. `lowerCaseName` must be lower-case already (header names are
- * case-insensitive; lower-case them first): `"TraceParent"` gives false. Never throws for a string.
+ * case-insensitive; lower-case them first): `"TraceParent"` gives false. Never throws: a value that is
+ * not a string (`undefined` from an untyped caller, a number, a Symbol) gives false.
  * `tracehop/messaging` removes these headers from a message before writing a new context, so that every
  * propagation header of one message comes from one context (a stale `traceparent` beside new
  * `x-datadog-*` headers split traces: DataDog/dd-trace-dotnet#3832).
  */
 export function isPropagationHeaderName(lowerCaseName: string): boolean {
+  if (typeof lowerCaseName !== "string") return false;
   return PROPAGATION_HEADER_SET.has(lowerCaseName) || isLegacyBaggageHeaderName(lowerCaseName);
 }
 

@@ -17,7 +17,13 @@ import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/car
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
-import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
+import {
+  getExtractionAttributes,
+  getExtractionLinks,
+  getRestoredRoot,
+  getRestoredRootTraceId,
+} from "../../src/propagation/extraction-result.js";
+import { isPropagationHeaderName } from "../../src/propagation/header-names.js";
 import { logCorrelationFields } from "../../src/log-correlation.js";
 
 type Case = { id: string; input: any; expected: any };
@@ -208,6 +214,33 @@ describe("Datadog public cases", () => {
   test("log correlation of a value that is not a Context is undefined, never a throw", () => {
     for (const notContext of [null, 5, "x", [], {}])
       assert.equal(logCorrelationFields(notContext as never), undefined);
+  });
+
+  // The same rule for the other public readers of a Context: they threw "ctx.getValue is not a
+  // function" / "Cannot read properties of undefined (reading 'getValue')" before.
+  test("the readers of a Context give nothing for a value that is not one, never a throw; the setter a TypeError", () => {
+    const throwing = {
+      getValue() {
+        throw new Error("getValue failed");
+      },
+    };
+    for (const notContext of [undefined, null, 5, "x", [], {}, { getValue: 1 }, throwing]) {
+      const label = String(notContext);
+      assert.equal(getDatadogContext(notContext as never), undefined, label);
+      assert.deepEqual(getExtractionLinks(notContext as never), [], label);
+      assert.equal(getRestoredRoot(notContext as never), undefined, label);
+      assert.equal(getRestoredRootTraceId(notContext as never), undefined, label);
+      assert.deepEqual(getExtractionAttributes(notContext as never), {}, label);
+      if (notContext !== throwing)
+        assert.throws(() => setDatadogContext(notContext as never, {}), {
+          name: "TypeError",
+          message: /^tracehop setDatadogContext: ctx must be a Context from @opentelemetry\/api/,
+        });
+    }
+    for (const notName of [undefined, null, 5, {}, Symbol("traceparent")])
+      assert.equal(isPropagationHeaderName(notName as never), false, String(notName));
+    assert.equal(isPropagationHeaderName("traceparent"), true);
+    assert.equal(isPropagationHeaderName("ot-baggage-k"), true);
   });
 
   test("B09: dd-trace-ot carriers (low 64 bits only) restore, re-inject without tid, correlate in decimal", () => {

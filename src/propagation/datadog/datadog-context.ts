@@ -102,16 +102,24 @@ export function fieldsOfW3CTrace(traceId: string, traceFlags: unknown): DatadogC
  * grammar forbids: a field of another type than its own (a priority `"2"`, an origin `{}`, tags `null`)
  * is injected as absent, a tag whose value is not text as an invalid tag (`x-datadog-tags` left out,
  * no `t.` entry in `dd=`), and fields that throw when read (a getter, a Proxy) as absent, with a
- * `diag.warn` (test/hardening/mutated-datadog-context.test.ts). Never throws.
+ * `diag.warn` (test/hardening/mutated-datadog-context.test.ts). Never throws: a `ctx` that is not a
+ * Context (`undefined`, `null`, another value from an untyped caller, no `getValue` method) gives
+ * `undefined`, as `logCorrelationFields` does (a reader of the context is never the place a request
+ * fails; the setter, {@link setDatadogContext}, answers the same mistake with a TypeError).
  */
 export function getDatadogContext(ctx: Context): DatadogContext | undefined {
-  const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;
-  if (stored === undefined) return undefined;
-  if (stored.traceId !== undefined) {
-    const traceId = trace.getSpanContext(ctx)?.traceId;
-    if (traceId !== undefined && !isSameTraceId(stored.traceId, traceId)) return undefined;
+  if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function") return undefined;
+  try {
+    const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;
+    if (!(stored instanceof StoredDatadogContext)) return undefined;
+    if (stored.traceId !== undefined) {
+      const traceId = trace.getSpanContext(ctx)?.traceId;
+      if (traceId !== undefined && !isSameTraceId(stored.traceId, traceId)) return undefined;
+    }
+    return stored.fields;
+  } catch {
+    return undefined; // a getValue that throws: a Context of nobody's making
   }
-  return stored.fields;
 }
 
 /**

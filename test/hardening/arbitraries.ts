@@ -1303,7 +1303,8 @@ export const hostileInjection: fc.Arbitrary<HostileInjection> = fc.record(
 
 /**
  * The Context of a {@link HostileInjection}. With `viaSetter`, built with the public API as an
- * application would: `setDatadogContext` refuses a field value it cannot hold with a TypeError
+ * application would: `setDatadogContext` refuses a field value it cannot hold with a TypeError (a
+ * priority out of its range with a RangeError)
  * (checked here: anything else thrown fails the property); the fields set are the ones it accepts,
  * each field and each tag tried alone. Without it, every field is bound as it is
  * (`bindDatadogContext`, bound to the span context's trace as the setter binds), so that the encoders'
@@ -1330,7 +1331,11 @@ function isSettable(fields: Record<string, unknown>): boolean {
     setDatadogContext(ROOT_CONTEXT, fields);
     return true;
   } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith("tracehop setDatadogContext: ")) return false;
+    if (
+      (error instanceof TypeError || error instanceof RangeError) &&
+      error.message.startsWith("tracehop setDatadogContext: ")
+    )
+      return false;
     throw error;
   }
 }

@@ -20,6 +20,7 @@ import {
   type DatadogContext,
 } from "../../src/index.js";
 import { bindDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
+import { describeValue } from "../../src/describe-value.js";
 import { EncodedFields } from "../../src/propagation/datadog/injection-fields.js";
 import { decodeTagsHeader, encodeTagsHeader, type DecodedTags } from "../../src/propagation/datadog/tags.js";
 import {
@@ -777,7 +778,6 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     // omitted and inject-tag-key-value-sanitised set such tags through it).
     const ctx = trace.setSpanContext(ROOT_CONTEXT, span);
     const fields: DatadogContext = {
-      samplingPriority: 1.5,
       origin: "rüm\r\n",
       propagationTags: { "_dd.p.usr": "a,b", "_dd.p.a b": "x", "usr.id": "bob" },
       lastParentId: "b7ad\n6b71",
@@ -788,15 +788,53 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     createPropagator(["datadog", "tracecontext"]).inject(set, carrier, defaultTextMapSetter);
     assert.equal(carrier["x-datadog-tags"], undefined);
     assert.equal(carrier["x-datadog-origin"], undefined);
-    // A priority no header carries: injected as the sampled flag says.
-    assert.equal(carrier["x-datadog-sampling-priority"], String(span.traceFlags & 1));
     for (const value of Object.values(carrier)) assert.match(value, /^[\x20-\x7e]*$/);
-    // NaN too: stored as NaN (not turned into 0, a reject), so the flag decides.
-    const nan = setDatadogContext(ctx, { samplingPriority: NaN });
-    assert.ok(Number.isNaN(getDatadogContext(nan)?.samplingPriority));
-    const nanCarrier: Record<string, string> = {};
-    createPropagator(["datadog"]).inject(nan, nanCarrier, defaultTextMapSetter);
-    assert.equal(nanCarrier["x-datadog-sampling-priority"], String(span.traceFlags & 1));
+  });
+
+  test("samplingPriority: an integer of at most 10 digits (what extraction reads back), anything else a RangeError naming it", () => {
+    // Before, 1.5, NaN, Infinity and 2^40 were stored and injected as the sampled flag's "1".
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, span);
+    for (const priority of [
+      1.5,
+      -0.5,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 40,
+      1e10,
+      -1e10,
+      Number.MAX_SAFE_INTEGER,
+    ])
+      assert.throws(() => setDatadogContext(ctx, { samplingPriority: priority }), {
+        name: "RangeError",
+        message: `tracehop setDatadogContext: samplingPriority must be an integer from -9999999999 to 9999999999 (at most 10 digits: what x-datadog-sampling-priority and tracestate dd=s: are read back as; -1 user reject, 0 auto reject, 1 auto keep, 2 user keep), got ${describeValue(priority)}`,
+      });
+    // Every accepted priority is injected as given and extracted back as given.
+    const propagator = createPropagator(["datadog", "tracecontext"]);
+    for (const priority of [2 ** 31, -(2 ** 31), 9_999_999_999, -9_999_999_999, 3, -2]) {
+      const carrier: Record<string, string> = {};
+      // The span's sampled flag agrees with the priority (injection lets the flag win a conflict).
+      const decided = trace.setSpanContext(ROOT_CONTEXT, { ...span, traceFlags: priority > 0 ? 1 : 0 });
+      propagator.inject(
+        setDatadogContext(decided, { samplingPriority: priority }),
+        carrier,
+        defaultTextMapSetter,
+      );
+      assert.equal(carrier["x-datadog-sampling-priority"], String(priority));
+      const back = propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      assert.equal(getDatadogContext(back)?.samplingPriority, priority);
+    }
+  });
+
+  test("fields whose prototype is another object: the TypeError says why they are no plain object", () => {
+    assert.throws(() => setDatadogContext(ROOT_CONTEXT, Object.create({ samplingPriority: 2 }) as never), {
+      name: "TypeError",
+      message:
+        "tracehop setDatadogContext: fields must be a plain object ({ samplingPriority?, origin?, propagationTags?, lastParentId? }), got an Object whose prototype is neither Object.prototype nor null (Object.create(...) of another object): its fields would be inherited, not its own; pass an object literal ({ ...fields } copies the own ones)",
+    });
+    // Prototype-less objects are plain (as every entry point takes them).
+    const bare = Object.assign(Object.create(null) as object, { samplingPriority: 2 });
+    assert.equal(getDatadogContext(setDatadogContext(ROOT_CONTEXT, bare))?.samplingPriority, 2);
   });
 
   test("the values extraction could store are kept as given; -0 becomes 0 and an empty origin or parent id none", () => {

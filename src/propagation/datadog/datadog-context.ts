@@ -3,6 +3,7 @@ import { isSampledFlags } from "../trace-flags.js";
 import { describeValue, isPlainObject } from "../../describe-value.js";
 import { firstUnknownKey } from "../../known-options.js";
 import { TID_TAG } from "./constants.js";
+import { isPropagatablePriority } from "./tracestate-dd.js";
 import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
 
@@ -162,16 +163,18 @@ const WHERE = "tracehop setDatadogContext";
  * Every field is optional; an `undefined` one is left out. A field given must have its type, and a
  * name that is no field is refused: a priority `"2"` would otherwise travel as the sampled flag's 1
  * or 0, a misspelt `samplingPrio` would be dropped without a word. The values themselves are not
- * judged here: injection writes what the wire allows and leaves out or escapes the rest, the same
+ * judged here (except the priority, below): injection writes what the wire allows and leaves out or escapes the rest, the same
  * for fields set here and fields extracted (the handed Datadog vectors
  * `inject-tags-invalid-value-omitted` and `inject-tag-key-value-sanitised` set such tags with this
  * function), so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })` always works.
  *
- * - `samplingPriority`: a number: `-1` user reject, `0` auto reject, `1` auto keep, `2` user keep, any
+ * - `samplingPriority`: an integer: `-1` user reject, `0` auto reject, `1` auto keep, `2` user keep, any
  *   other integer carried unchanged (dd-trace-java `PrioritySampling`; Datadog system-tests
- *   `test_headers_precedence` carry `-2`). One no header can carry (1.5, NaN, more than 10 digits) is
- *   injected as the sampled flag says, as dd-trace-java, -py and -go drop such a priority on extract
- *   (`isPropagatablePriority`). `-0` is stored as 0.
+ *   `test_headers_precedence` carry `-2`), from -9999999999 to 9999999999: at most 10 digits, the
+ *   range the extract side reads (`parseSamplingPriority`, for `x-datadog-sampling-priority` and
+ *   tracestate `dd=s:`). One no header can carry (1.5, NaN, Infinity, 2^40) is refused with a
+ *   RangeError: injection would write the sampled flag's 1 or 0 instead, as dd-trace-java, -py and -go
+ *   drop such a priority on extract (`isPropagatablePriority`). `-0` is stored as 0.
  * - `origin`: text. Injection writes `x-datadog-origin` only when it is printable ASCII (`isValidOrigin`;
  *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
@@ -189,7 +192,9 @@ const WHERE = "tracehop setDatadogContext";
  *   `ctx` is not a Context (no `getValue` method); `fields` is not a plain object (its prototype
  *   Object.prototype, or none: `null`, a number, a string, an array, a Map are refused, as every entry
  *   point refuses options that are not one, src/known-options.ts); `fields` has a key that is no
- *   field (`samplingPrio`, `propagationTag`); or a field's value breaks its rule above.
+ *   field (`samplingPrio`, `propagationTag`); or a field's value breaks its rule above (a field of
+ *   another type than its own).
+ * @throws RangeError naming `samplingPriority`: a number that is not an integer of at most 10 digits.
  */
 export function setDatadogContext(ctx: Context, fields: DatadogContextFields): Context {
   if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function")
@@ -210,7 +215,7 @@ export function setDatadogContext(ctx: Context, fields: DatadogContextFields): C
 function checkedFields(fields: DatadogContextFields): DatadogContext {
   if (!isPlainObject(fields))
     throw new TypeError(
-      `${WHERE}: fields must be a plain object (${FIELDS_SHAPE}), got ${describeValue(fields)}`,
+      `${WHERE}: fields must be a plain object (${FIELDS_SHAPE}), got ${describeValue(fields)}${whyNotPlain(describeValue(fields))}`,
     );
   const unknown = firstUnknownKey(fields, FIELD_NAMES);
   if (unknown !== undefined)
@@ -226,8 +231,15 @@ function checkedFields(fields: DatadogContextFields): DatadogContext {
         "a number (-1 user reject, 0 auto reject, 1 auto keep, 2 user keep)",
         samplingPriority,
       );
-    // -0 is 0; NaN stays NaN (`|| 0` would make it 0, a reject, where injection lets the flag decide).
-    copy.samplingPriority = Object.is(samplingPriority, -0) ? 0 : samplingPriority;
+    // What the extract side reads back (parseSamplingPriority: at most 10 digits), so what injection
+    // writes; anything else would be injected as the sampled flag says, not as given.
+    if (!isPropagatablePriority(samplingPriority))
+      throw new RangeError(
+        `${WHERE}: samplingPriority must be an integer from -9999999999 to 9999999999 (at most 10 digits: ` +
+          `what x-datadog-sampling-priority and tracestate dd=s: are read back as; -1 user reject, ` +
+          `0 auto reject, 1 auto keep, 2 user keep), got ${describeValue(samplingPriority)}`,
+      );
+    copy.samplingPriority = samplingPriority || 0; // -0 is 0
   }
   if (origin !== undefined) {
     if (typeof origin !== "string") fieldError("origin", 'text ("synthetics", "rum"; "" for none)', origin);
@@ -256,6 +268,20 @@ function checkedTags(tags: unknown): Record<string, string> {
   for (const [key, value] of entries)
     if (typeof value !== "string") fieldError(`propagationTags[${JSON.stringify(key)}]`, "text", value);
   return Object.fromEntries(entries) as Record<string, string>;
+}
+
+/**
+ * Why a value described as `described` is no plain object when the description alone does not say it: an object whose
+ * prototype is another plain-looking object (`Object.create({ samplingPriority: 2 })`, described as
+ * "an Object"), as a clause to add to the error; `""` for other values (null, an array, a Map, a class
+ * instance are described as what they are).
+ */
+function whyNotPlain(described: string): string {
+  if (described !== "an Object" && described !== "an object that is not a plain one") return "";
+  return (
+    " whose prototype is neither Object.prototype nor null (Object.create(...) of another object): " +
+    "its fields would be inherited, not its own; pass an object literal ({ ...fields } copies the own ones)"
+  );
 }
 
 /** Throws the TypeError of a field of {@link setDatadogContext} whose `value` is not `what` it must be. */

@@ -142,11 +142,21 @@ function allowsHeader(allowed: ReadonlySet<string>, key: string): boolean {
 
 /**
  * Size of a carrier at rest: the UTF-8 length of its JSON text (`JSON.stringify`), in bytes — the
- * quantity {@link MAX_STORED_CARRIER_BYTES} and the `maxCarrierBytes` option bound. Never throws for
- * a {@link TraceCarrier} (string values only).
+ * quantity {@link MAX_STORED_CARRIER_BYTES} and the `maxCarrierBytes` option bound.
+ *
+ * Never throws. A value that has no JSON text — one `JSON.stringify` throws on (a cycle, a BigInt, a
+ * throwing getter or `toJSON`, a revoked Proxy) or gives none for (`undefined`, a function, a symbol) —
+ * cannot be stored in a JSON column, so it fits no limit: the result is `Infinity` (so that
+ * `storedCarrierBytes(carrier) <= limit` is false, where `NaN` would make every comparison false).
  */
 export function storedCarrierBytes(carrier: TraceCarrier): number {
-  return Buffer.byteLength(JSON.stringify(carrier), "utf8");
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(carrier) as string | undefined;
+  } catch {
+    return Infinity;
+  }
+  return typeof text === "string" ? Buffer.byteLength(text, "utf8") : Infinity;
 }
 
 /** Most UTF-8 bytes one UTF-16 code unit can take in JSON text (`\u001f` escapes: 6 bytes). */

@@ -48,7 +48,10 @@ export interface TraceCarrierExtensionOptions {
   onUpdate?: "keep" | "capture";
   /** Baggage kept at rest. Default `"none"` (see {@link BaggagePolicy}). */
   baggage?: BaggagePolicy;
-  /** Largest stored carrier, UTF-8 bytes of its JSON text. Default {@link MAX_STORED_CARRIER_BYTES}. */
+  /**
+   * Largest stored carrier, UTF-8 bytes of its JSON text: an integer from 1 to
+   * `Number.MAX_SAFE_INTEGER` (else a RangeError). Default {@link MAX_STORED_CARRIER_BYTES}.
+   */
   maxCarrierBytes?: number;
   /** Propagator used to capture. Default: the default of `captureCarrier` (`createPropagator()`). */
   propagator?: TextMapPropagator;
@@ -129,7 +132,8 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  * `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model in the process).
  *
  * @throws TypeError, when the extension is created, for an option it does not have (a misspelt name)
- *   or of the wrong type; Error, when the extension is applied, for bad options, a model in `models` that the client
+ *   or of the wrong type; RangeError for a `maxCarrierBytes` that is not an integer from 1 to
+ *   `Number.MAX_SAFE_INTEGER`; Error, when the extension is applied, for bad options, a model in `models` that the client
  *   does not have or whose carrier field is not `Json`, or a client where no model has the field.
  */
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
@@ -154,9 +158,11 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
     );
   }
   const maxBytes = options.maxCarrierBytes ?? MAX_STORED_CARRIER_BYTES;
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
+  // A safe integer: above 2^53 byte counts are no longer exact (2**60 + 1 === 2**60), and no carrier
+  // comes near (the default is 9.5 KiB).
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
     throw new RangeError(
-      `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text), got ${describeValue(maxBytes)}`,
+      `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got ${describeValue(maxBytes)}`,
     );
   }
   const allowedBaggage = compileBaggagePolicy(options.baggage);

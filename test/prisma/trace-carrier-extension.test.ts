@@ -27,6 +27,7 @@ import {
   traceCarrierExtension,
 } from "../../src/prisma/index.js";
 import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
+import { describeValue } from "../../src/describe-value.js";
 import { withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings } from "../support/warnings.js";
 import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
@@ -585,6 +586,32 @@ function databaseSuite(provider: Provider) {
 for (const provider of PROVIDERS) databaseSuite(provider);
 
 describe("traceCarrierExtension without a database", () => {
+  test("storedCarrierBytes: the UTF-8 bytes of the JSON text; Infinity, never a throw, for a value that has none", () => {
+    assert.equal(storedCarrierBytes({ traceparent: "x" }), 19);
+    assert.equal(storedCarrierBytes({ k: "é\u0000" }), 16); // {"k":"é\u0000"}: é is 2 bytes, NUL 6
+    const cyclic: Record<string, unknown> = { traceparent: "x" };
+    cyclic.self = cyclic;
+    const throwing = {
+      get traceparent(): string {
+        throw new Error("getter failed");
+      },
+    };
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    // Threw "Converting circular structure to JSON" / "Do not know how to serialize a BigInt" before.
+    for (const value of [
+      cyclic,
+      { id: 1n },
+      throwing,
+      { toJSON: () => 1n },
+      proxy,
+      undefined,
+      () => 1,
+      Symbol("c"),
+    ])
+      assert.equal(storedCarrierBytes(value as never), Infinity, describeValue(value));
+  });
+
   test(`the worst case of the default styles fits in MAX_STORED_CARRIER_BYTES (${MAX_STORED_CARRIER_BYTES})`, async () => {
     // tracestate near its 512-character limit, baggage near 8192 bytes, x-datadog-tags near 512.
     const foreign = Array.from({ length: 8 }, (_, i) => `vendor${i}=${"v".repeat(50)}`).join(",");
@@ -711,8 +738,16 @@ describe("traceCarrierExtension without a database", () => {
     );
     assert.throws(
       () => traceCarrierExtension({ maxCarrierBytes: "100" as never }),
-      /maxCarrierBytes must be a positive integer \(bytes of JSON text\), got "100"/,
+      /maxCarrierBytes must be a positive integer \(bytes of JSON text\) from 1 to Number.MAX_SAFE_INTEGER \(2\^53 - 1\), got "100"/,
     );
+    // Beyond 2^53 byte counts are not exact (2**60 was accepted before).
+    for (const maxCarrierBytes of [2 ** 60, Number.MAX_SAFE_INTEGER + 1, Infinity, 1.5, -1, NaN])
+      assert.throws(() => traceCarrierExtension({ maxCarrierBytes }), {
+        name: "RangeError",
+        message: `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got ${describeValue(maxCarrierBytes)}`,
+      });
+    for (const maxCarrierBytes of [1, Number.MAX_SAFE_INTEGER])
+      assert.doesNotThrow(() => traceCarrierExtension({ maxCarrierBytes }));
     assert.throws(
       () => traceCarrierExtension({ modles: ["Outbox"] } as never),
       /tracehop\/prisma: traceCarrierExtension: there is no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator$/,

@@ -11,7 +11,11 @@ import {
   traceCarrierSetter,
   type TraceCarrier,
 } from "../carrier/carrier.js";
-import { createPropagator, warnIfStoredCarrierCut } from "../propagation/create-propagator.js";
+import {
+  createPropagator,
+  isCreatedPropagator,
+  warnIfStoredCarrierCut,
+} from "../propagation/create-propagator.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
@@ -117,9 +121,10 @@ export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
  */
 export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
   const carrier: TraceCarrier = {};
+  const propagator = options?.propagator ?? getDefaultPropagator();
   try {
     // Through the suppression withSendSpan sets on its callback (not through the user's).
-    (options?.propagator ?? getDefaultPropagator()).inject(
+    propagator.inject(
       withoutSendSuppression(options?.context ?? contextApi.active()),
       carrier,
       traceCarrierSetter,
@@ -129,7 +134,8 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
   }
   // A third-party propagator may write what no header holds (a NUL, a lone surrogate): dropped here,
   // before it reaches a row (PostgreSQL refuses such jsonb, failing the write) or a message.
-  return keepHeaderTextFields(carrier);
+  // createPropagator's styles write header text only: not checked again on every capture.
+  return isCreatedPropagator(propagator) ? carrier : keepHeaderTextFields(carrier);
 }
 
 /**

@@ -659,6 +659,16 @@ export function sameTrace(a: string, b: string): boolean {
   return a.slice(16) === b.slice(16);
 }
 
+/**
+ * Internal: true for a propagator {@link createPropagator} made (the default one of the carrier
+ * functions included). Its styles write header text only — names of lower-case ASCII, values of
+ * printable ASCII, each by its header's grammar (test/hardening `assertCleanCarrier`, over hostile
+ * contexts) — so `injectCarrier` skips the check it runs on what another propagator writes.
+ */
+export function isCreatedPropagator(propagator: unknown): boolean {
+  return propagator instanceof MultiStylePropagator;
+}
+
 /** The composite behind {@link createPropagator}. */
 class MultiStylePropagator implements TextMapPropagator {
   private readonly _fields: string[];

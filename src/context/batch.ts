@@ -1,6 +1,5 @@
 import {
   context as contextApi,
-  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   ROOT_CONTEXT,
   SpanKind,
@@ -23,6 +22,7 @@ import {
   assertOptions,
   startRestoredSpan,
   tryStart,
+  untracedSpan,
   type WithCarrierOptions,
 } from "./with-carrier.js";
 
@@ -123,7 +123,7 @@ export function withBatch<M, T>(
     markOwnSpan(span);
     return { span, active: trace.setSpan(parent, span) };
   });
-  if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  if (!started) return fn(untracedSpan());
   return runInSpan(started.span, started.active, fn);
 }
 
@@ -154,7 +154,7 @@ export function withBatchItem<T>(
   const started = tryStart(() =>
     startRestoredSpan(message, name, options, { fallback: ambient, ambientLink }),
   );
-  if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  if (!started) return fn(untracedSpan());
   return runInSpan(started.span, started.active, fn);
 }
 

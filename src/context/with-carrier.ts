@@ -165,7 +165,7 @@ export function withCarrierIn<T>(
   assertCallable(name, fn, "withCarrier");
   assertOptions(options, "withCarrier");
   const started = tryStart(() => startRestoredSpan(carrier, name, options, scope));
-  if (!started) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  if (!started) return fn(untracedSpan());
   scope.onStart?.(started.active);
   return runInSpan(started.span, started.active, fn);
 }
@@ -376,6 +376,14 @@ function flagsOf(priority: number): TraceFlags {
 function validSpanContext(ctx: Context): SpanContext | undefined {
   const spanContext = trace.getSpanContext(ctx);
   return spanContext && isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/**
+ * Internal: the span `fn` gets when its span could not be started ({@link tryStart} gave `undefined`):
+ * a non-recording span of the invalid span context, so that `fn` runs once, untraced, instead of failing.
+ */
+export function untracedSpan(): Span {
+  return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 }
 
 /** Runs `start`; a throwing tracer (a faulty SDK or processor) yields `undefined` and a diag warning. */

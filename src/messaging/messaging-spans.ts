@@ -23,7 +23,14 @@ import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, toEpochMs, type CarrierSource } from "../context/carrier-source.js";
-import { addRestoreAttributes, assertOptions, relationOf, withCarrierIn } from "../context/with-carrier.js";
+import {
+  addRestoreAttributes,
+  assertOptions,
+  relationOf,
+  tryStart,
+  untracedSpan,
+  withCarrierIn,
+} from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
 import type { ResolvedRelation } from "../context/relation.js";
@@ -293,6 +300,9 @@ function messagingAttributes(
  * settles. `active` is the context holding the span (the one to inject, context manager or not).
  * Inside the callback of another `withSendSpan` (a relay's CLIENT span) the span is started through
  * the suppression that one set (`withoutSendSuppression`), so it records; `active` keeps it.
+ * A tracer that throws while starting the span (a faulty sampler or span processor: `tryStart`, as
+ * `withCarrier` does) leaves `fn` to run once, untraced: `fn(untracedSpan(), parent)`, `parent` being
+ * the active context (what the span would have been a child of).
  */
 function runInNewSpan<T>(
   name: string,
@@ -302,11 +312,16 @@ function runInNewSpan<T>(
   fn: (span: Span, active: Context) => T,
 ): T {
   const parent: Context = contextApi.active();
-  const span = markOwnSpan(
-    trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent)),
-  );
-  const active = trace.setSpan(parent, span);
-  return runInSpan(span, active, (started) => fn(started, active));
+  const started = tryStart(() => {
+    const span = markOwnSpan(
+      trace
+        .getTracer(TRACER_NAME)
+        .startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent)),
+    );
+    return { span, active: trace.setSpan(parent, span) };
+  });
+  if (!started) return fn(untracedSpan(), parent);
+  return runInSpan(started.span, started.active, (span) => fn(span, started.active));
 }
 
 /**
@@ -336,7 +351,10 @@ function runInNewSpan<T>(
  * `name`, `_OTHER` for a thrown non-Error; the messaging conventions require it on a failed
  * operation) when `fn` throws or its
  * promise rejects, ends when `fn` returns or settles, and passes the result or error through.
- * Tracing never fails the send: a bad stored carrier only means a new trace.
+ * Tracing never fails the send: a bad stored carrier only means a new trace, and a tracer that throws
+ * while starting the span (a faulty sampler or span processor) leaves `fn` to run once, untraced, with
+ * a non-recording span and headers holding what the span would have continued (the active context;
+ * with `creationContext`, the stored one), as `withCarrier` runs `fn` then.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
@@ -388,13 +406,11 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   }
 
   const common = { ...restore, propagator, attributes, links };
-  // The stored context, when `creation-context` forwarding has already extracted it: not again; nor is
-  // a row's `traceContext` read again (`source`: one read of the row, as `withCarrier` makes).
-  let restored: Context | undefined;
-  let source: CarrierSource | undefined;
+  // The stored context, extracted once for both forwarding modes (withCarrierIn does not extract it
+  // again), from one read of the row's `traceContext` (`source`, as `withCarrier` makes).
+  const source: CarrierSource = readCarrierSource(creationContext);
+  const restored: Context = extractSource(source, propagator);
   if (forward === "creation-context") {
-    source = readCarrierSource(creationContext);
-    restored = extractSource(source, propagator);
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
       const carrier = injectCarrier({ context: restored, propagator });
@@ -410,11 +426,13 @@ export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier
   // The send span's own context travels (and without a stored context it starts a new trace), taken
   // from the context withCarrierIn runs `fn` in, not the active one: without a context manager (no
   // startTracing() in the relay) the active context inside is ROOT, and the trace would end here.
+  // When the span could not be started (a throwing tracer: `fn` runs untraced), the stored context
+  // travels as it is, what the send span would have been a child of.
   let sendContext: Context | undefined;
   return withCarrierIn(
     creationContext,
     name,
-    (span) => send(span, injectCarrier({ context: sendContext ?? contextApi.active(), propagator })),
+    (span) => send(span, injectCarrier({ context: sendContext ?? restored, propagator })),
     { ...common, kind: SpanKind.PRODUCER },
     {
       restored,

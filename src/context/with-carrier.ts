@@ -434,6 +434,16 @@ export function assertOptions(
     throw new TypeError(`tracehop ${where}: options must be an object, got ${describeValue(options)}`);
   }
   assertKnownOptions(options, names, `tracehop ${where}`);
+  assertOptionValues(options, where);
+}
+
+/**
+ * The value checks of {@link assertOptions}, for callers that check the names themselves (the
+ * messaging helpers, whose options hold more names): `relation`, `maxParentAge`, `attempt`, `run`,
+ * `kind`, `links` (an array) and `propagator` (a TextMapPropagator), each when given.
+ * @throws TypeError or RangeError naming the option and what it accepts.
+ */
+export function assertOptionValues(options: WithCarrierOptions, where: string): void {
   if (options.relation !== undefined) assertRelation(options.relation, where);
   if (options.maxParentAge !== undefined) assertMaxParentAge(options.maxParentAge, where);
   assertOrdinal(options.attempt, "attempt", where);

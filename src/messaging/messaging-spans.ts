@@ -13,19 +13,14 @@ import {
 } from "@opentelemetry/api";
 import { withBatch, type TraceCarrier, type WithCarrierOptions } from "../index.js";
 import { normalizeCarrier } from "../carrier/carrier.js";
-import {
-  assertPropagatorOption,
-  extractSource,
-  injectCarrier,
-  TRACER_NAME,
-} from "../context/carrier-context.js";
+import { extractSource, injectCarrier, TRACER_NAME } from "../context/carrier-context.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, toEpochMs, type CarrierSource } from "../context/carrier-source.js";
 import {
   addRestoreAttributes,
-  assertOptions,
+  assertOptionValues,
   relationOf,
   tryStart,
   untracedSpan,
@@ -242,8 +237,12 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
       `tracehop/messaging: ${entry} needs options.destination (the topic or queue name; "" for RabbitMQ's default exchange)`,
     );
   }
-  assertPropagatorOption(options.propagator, entry);
   assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop/messaging: ${entry}`);
+  // One check of the values every entry point shares with withCarrier (`links`, `propagator`, and the
+  // restore options `relation`, `maxParentAge`, `attempt`, `run`), before anything starts: whichever
+  // path the call takes (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is
+  // the same TypeError or RangeError naming the option.
+  assertOptionValues(options, entry);
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(
@@ -359,7 +358,10 @@ function runInNewSpan<T>(
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `SendSpanOptions` does not have, `options.forward` is neither `"send-span"` nor
- *   `"creation-context"`, or `options.propagator` is not a TextMapPropagator (programming errors).
+ *   `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not an
+ *   array, or a restore option is out of range (`relation`, `maxParentAge`, `attempt`, `run`: the
+ *   checks of `withCarrier`, on every path, with or without `creationContext` or an active PRODUCER
+ *   span) — programming errors, before `fn` runs.
  */
 export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier>(
   options: SendSpanOptions<H>,
@@ -533,8 +535,6 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
           : (restartedFrom(restored) ?? rootOf(restored));
       const continuation = message === undefined ? undefined : continuationOf(ambient, message);
       if (continuation !== undefined) {
-        // What withCarrierIn checks on the other path (an `attempt: 0` is refused here too).
-        assertOptions({ ...restore, links: givenLinks }, "withProcessSpan");
         ambient.setAttributes(attributes);
         adoptInto(ambient, continuation, restore, givenLinks);
         // Taken over once: a later withProcessSpan in it (a retry that this attempt runs when it fails,
@@ -674,8 +674,8 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
- *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator, or
- *   `messages` is not an array (programming errors, before `fn` runs).
+ *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator,
+ *   `options.links` is not an array, or `messages` is not an array (programming errors, before `fn` runs).
  */
 export function withBatchProcessSpan<M, T>(
   messages: readonly M[],

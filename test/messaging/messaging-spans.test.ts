@@ -290,6 +290,66 @@ describe("withSendSpan", () => {
     assert.equal(ran, false);
     assert.equal(exporter.getFinishedSpans().length, 0);
   });
+
+  test("links and the restore options are checked alike by every helper, on every path, before fn runs", async () => {
+    let ran = 0;
+    const fn = () => ran++;
+    const base = { system: "rabbitmq", destination: "jobs" };
+    const row = { traceContext: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } };
+    /** Each call, named by the helper in its error message. */
+    const calls = (bad: Record<string, unknown>): Array<[string, () => unknown]> => [
+      ["withSendSpan", () => withSendSpan({ ...base, ...bad }, fn)],
+      ["withSendSpan", () => withSendSpan({ ...base, ...bad, creationContext: row }, fn)],
+      [
+        "withSendSpan",
+        () => withSendSpan({ ...base, ...bad, creationContext: row, forward: "creation-context" }, fn),
+      ],
+      // Inside a recording PRODUCER span, which withSendSpan reuses.
+      [
+        "withSendSpan",
+        () =>
+          tracer.startActiveSpan("p", { kind: SpanKind.PRODUCER }, (p) => {
+            try {
+              return withSendSpan({ ...base, ...bad }, fn);
+            } finally {
+              p.end();
+            }
+          }),
+      ],
+      ["withProcessSpan", () => withProcessSpan({}, { ...base, ...bad }, fn)],
+    ];
+    for (const links of [5, "x", { context: {} }]) {
+      for (const [entry, call] of [
+        ...calls({ links }),
+        ["withBatchProcessSpan", () => withBatchProcessSpan([], { ...base, links } as never, fn)] as const,
+      ]) {
+        assert.throws(
+          call,
+          (err: unknown) =>
+            err instanceof TypeError &&
+            err.message ===
+              `tracehop ${entry}: links must be an array of span links, got ${typeof links === "string" ? '"x"' : typeof links === "number" ? "5" : "an object"}`,
+          `${entry} links ${String(links)}`,
+        );
+      }
+    }
+    for (const [bad, message] of [
+      [{ relation: "x" }, /relation must be "parent", "link", "none" or "auto"/],
+      [{ attempt: 0 }, /attempt must be an integer >= 1, got 0/],
+      [{ run: 1.5 }, /run must be an integer >= 1/],
+      [{ maxParentAge: -1 }, /maxParentAge/],
+    ] as const) {
+      for (const [entry, call] of calls(bad)) {
+        assert.throws(
+          call,
+          (err: unknown) => err instanceof Error && message.test(err.message) && err.message.includes(entry),
+          `${entry} ${JSON.stringify(bad)}`,
+        );
+      }
+    }
+    assert.equal(ran, 0);
+    assert.equal(exporter.getFinishedSpans().filter((s) => s.name !== "p").length, 0);
+  });
 });
 
 describe("inside withSendSpan's fn: tracehop's own captures see through the suppression it set", () => {

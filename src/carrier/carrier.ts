@@ -224,7 +224,7 @@ export function carrierObject(
 }
 
 /** The shape of a WHATWG `Headers` object that the reader uses. */
-interface FetchHeaders {
+export interface FetchHeaders {
   [Symbol.iterator](): Iterator<[string, string]>;
 }
 
@@ -235,7 +235,7 @@ interface FetchHeaders {
  * global `Headers`: its first access loads Node's fetch implementation (undici), ≈ 10 ms on the first
  * restore of a process that never uses fetch. A plain object costs one property lookup (no iterator).
  */
-function isFetchHeaders(value: object): value is FetchHeaders {
+export function isFetchHeaders(value: object): value is FetchHeaders {
   return (
     typeof (value as Partial<FetchHeaders>)[Symbol.iterator] === "function" &&
     Object.prototype.toString.call(value) === "[object Headers]"

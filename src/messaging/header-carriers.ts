@@ -1,6 +1,7 @@
 import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import type { CarrierOptions, TraceCarrier } from "../index.js";
 import {
+  isFetchHeaders,
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
   MAX_CARRIER_VALUE_LENGTH,
@@ -38,6 +39,129 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** A headers object the helpers can read or write: any non-null object (a Proxy included). */
 function isHeadersObject(headers: unknown): headers is Record<string, unknown> {
   return headers !== null && typeof headers === "object";
+}
+
+/**
+ * The methods of a WHATWG `Headers` object (fetch's; Node's global one or another copy of undici's)
+ * the writers use. Names are case-insensitive and stored in lower case; values are strings.
+ */
+export interface FetchHeadersLike {
+  get(name: string): string | null;
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  [Symbol.iterator](): Iterator<[string, string]>;
+}
+
+/**
+ * Headers kept in entries rather than in properties: a `Map` of header name -> value, or a WHATWG
+ * `Headers` object. The readers (`contextFromKafkaHeaders`, `contextFromAmqpHeaders`, `withProcessSpan`,
+ * the getters) take them as the stored-carrier reader does, so the writers write them through their own
+ * methods (`set`, `append`, `delete`): a property set on such an object is no entry, and would not
+ * travel.
+ */
+export type HeaderEntries = Map<string, unknown> | FetchHeadersLike;
+
+/**
+ * `"map"` for a `Map`, `"fetch"` for a WHATWG `Headers` object (told as the stored-carrier reader tells
+ * it, `isFetchHeaders`), else `undefined` (a plain headers object). Never throws (a proxy whose traps
+ * throw: `undefined`).
+ */
+function entriesKind(headers: object): "map" | "fetch" | undefined {
+  try {
+    if (headers instanceof Map) return "map";
+    return isFetchHeaders(headers) ? "fetch" : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An HTTP field name (RFC 9110 §5.1, `token`): what a `Headers` object takes as a name. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Sets entry `name` (lower case) of a Map or `Headers` object to `value`: for a `Headers` object a
+ * repeated field (an array) is appended value by value, as its fields repeat; a Map keeps the array
+ * (the readers take an array as a repeated field) and loses its other-case spellings of `name`.
+ * Throws what the object's methods throw (an immutable `Headers` object, a value it refuses).
+ */
+function setEntry(headers: HeaderEntries, kind: "map" | "fetch", name: string, value: unknown): void {
+  if (kind === "map") {
+    const map = headers as Map<unknown, unknown>;
+    for (const key of [...map.keys()])
+      if (typeof key === "string" && key !== name && key.length === name.length && key.toLowerCase() === name)
+        map.delete(key);
+    map.set(name, value);
+    return;
+  }
+  const fetchHeaders = headers as FetchHeadersLike;
+  if (Array.isArray(value)) {
+    fetchHeaders.delete(name);
+    for (const item of value) fetchHeaders.append(name, String(item));
+  } else fetchHeaders.set(name, String(value));
+}
+
+/** The names of a Map's string keys or a `Headers` object's fields. Throws what their iterators throw. */
+function entryNames(headers: HeaderEntries, kind: "map" | "fetch"): string[] {
+  const names: string[] = [];
+  if (kind === "map") {
+    for (const key of (headers as Map<unknown, unknown>).keys()) if (typeof key === "string") names.push(key);
+  } else {
+    for (const [name] of headers as FetchHeadersLike) names.push(name);
+  }
+  return names;
+}
+
+/**
+ * {@link writeFields} for a Map or a `Headers` object: removes the propagation headers there (any case)
+ * and the carrier's names, then sets the carrier's fields, all through the object's methods. `false`
+ * when a method threw or a value did not stick (an immutable `Headers` object, a Map subclass that
+ * refuses): the caller then writes a copy.
+ */
+function writeEntries(headers: HeaderEntries, kind: "map" | "fetch", carrier: TraceCarrier): boolean {
+  if (!removePropagationHeaders(headers, carrier)) return false;
+  try {
+    for (const name of Object.keys(carrier)) {
+      if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue; // no HTTP field: cannot travel in one
+      setEntry(headers, kind, name, carrier[name]);
+      if (kind === "map" && (headers as Map<unknown, unknown>).get(name) !== carrier[name]) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A new object of the same sort as `headers` (a `Map`, or a `Headers` object of the global class)
+ * holding its entries except the propagation headers and the carrier's names, then the carrier's
+ * fields. Entries that cannot be read are left out. Never throws: when even a new `Headers` object
+ * cannot be made, a plain object of the carrier's fields.
+ */
+function copyEntriesWithCarrier(
+  headers: HeaderEntries,
+  kind: "map" | "fetch",
+  carrier: TraceCarrier,
+): HeaderEntries | Record<string, unknown> {
+  try {
+    const copy: HeaderEntries = kind === "map" ? new Map<string, unknown>() : new Headers();
+    try {
+      const entries: Iterable<[unknown, unknown]> =
+        kind === "map" ? (headers as Map<unknown, unknown>) : (headers as FetchHeadersLike);
+      for (const [name, value] of entries) {
+        if (typeof name !== "string" || isStaleHeader(name, carrier)) continue;
+        if (kind === "map") (copy as Map<string, unknown>).set(name, value);
+        else (copy as FetchHeadersLike).append(name, String(value));
+      }
+    } catch {
+      // an entry or an iterator that throws: the entries read so far
+    }
+    for (const name of Object.keys(carrier))
+      if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
+    return copy;
+  } catch {
+    return copyWithCarrier({}, carrier);
+  }
 }
 
 /**
@@ -100,11 +224,17 @@ function readHeader(
   numbers: boolean,
 ): string | string[] | undefined {
   try {
-    let raw = Object.hasOwn(headers, key) ? headers[key] : undefined;
-    if (raw === undefined) {
-      // Header names are case-sensitive on Kafka and AMQP; a carrier's are not (HTTP header names).
-      const name = otherCaseName(headers, key);
-      if (name !== undefined) raw = headers[name];
+    const kind = entriesKind(headers);
+    let raw: unknown;
+    if (kind === "fetch") raw = (headers as unknown as FetchHeadersLike).get(key) ?? undefined;
+    else if (kind === "map") raw = mapValue(headers as unknown as Map<unknown, unknown>, key);
+    else {
+      raw = Object.hasOwn(headers, key) ? headers[key] : undefined;
+      if (raw === undefined) {
+        // Header names are case-sensitive on Kafka and AMQP; a carrier's are not (HTTP header names).
+        const name = otherCaseName(headers, key);
+        if (name !== undefined) raw = headers[name];
+      }
     }
     if (!Array.isArray(raw)) return valueToText(raw, numbers);
     const values: string[] = [];
@@ -119,11 +249,30 @@ function readHeader(
   }
 }
 
-/** The first `MAX_CARRIER_KEYS` own enumerable names of `headers`; `[]` when they cannot be read. */
+/**
+ * The value of entry `key` (lower case) of a Map: the entry of exactly that name, else the first of
+ * its first `MAX_CARRIER_KEYS` string keys that equals it in another case.
+ */
+function mapValue(map: Map<unknown, unknown>, key: string): unknown {
+  if (map.has(key)) return map.get(key);
+  let seen = 0;
+  for (const [name, value] of map) {
+    if (++seen > MAX_CARRIER_KEYS) break;
+    if (typeof name === "string" && name.length === key.length && name.toLowerCase() === key) return value;
+  }
+  return undefined;
+}
+
+/**
+ * The first `MAX_CARRIER_KEYS` names of `headers` (own enumerable names; a Map's string keys; a
+ * `Headers` object's field names); `[]` when they cannot be read.
+ */
 function headerNames(headers: unknown): string[] {
   if (!isHeadersObject(headers)) return [];
   try {
-    const names = Object.keys(headers);
+    const kind = entriesKind(headers);
+    const names =
+      kind === undefined ? Object.keys(headers) : entryNames(headers as unknown as HeaderEntries, kind);
     return names.length > MAX_CARRIER_KEYS ? names.slice(0, MAX_CARRIER_KEYS) : names;
   } catch {
     return [];
@@ -146,6 +295,12 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
       if (!isHeadersObject(headers) || typeof key !== "string") return;
       try {
         const name = key.toLowerCase();
+        const kind = entriesKind(headers);
+        if (kind !== undefined) {
+          if (kind === "map" || HTTP_TOKEN.test(name))
+            setEntry(headers as unknown as HeaderEntries, kind, name, String(value));
+          return;
+        }
         for (const existing in headers) {
           if (existing !== name && existing.length === name.length && existing.toLowerCase() === name) {
             delete headers[existing];
@@ -166,7 +321,8 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
  * as an array of strings in record order, which the propagators combine or reject as their spec says
  * (tracestate and baggage fields combine in order; two different traceparent values are invalid).
  * Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
- * absent. Limits as the stored-carrier reader's: a name in another case is looked for among the first
+ * absent. A `Map` (names in any case, exact name first) and a WHATWG `Headers` object (`get`: repeated
+ * fields joined with `, `) are read through their entries. Limits as the stored-carrier reader's: a name in another case is looked for among the first
  * `MAX_CARRIER_KEYS` names only (an exact name anywhere; for an object of more names, those first
  * names are indexed on the first such look-up and the index reused), `keys` lists at most `MAX_CARRIER_KEYS`
  * names, a repeated header gives at most `MAX_CARRIER_FIELD_VALUES` values. Never throws: headers
@@ -176,7 +332,9 @@ export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaH
 
 /**
  * TextMapSetter over kafkajs message headers: writes a lower-case name and a string value, and removes
- * a header of the same name in another case so that the record carries one value per field. Never
+ * a header of the same name in another case so that the record carries one value per field. A `Map`
+ * or a WHATWG `Headers` object is written through `set` (a name that is no HTTP field name is not
+ * written to a `Headers` object). Never
  * throws: headers that are not an object, or refuse the write (frozen, a throwing setter or proxy
  * trap), are left without the field.
  */
@@ -196,6 +354,7 @@ export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHead
  * Removes every propagation header from `headers`, in place: the names {@link isPropagationHeaderName}
  * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the datadog style
  * reads) and the keys of `also` (a carrier about to be written), in any case.
+ * A `Map` or a WHATWG `Headers` object loses those entries through its `delete`.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
  * old context with the new one (DataDog/dd-trace-dotnet#3832). Never throws: anything but an object is
  * left alone.
@@ -203,8 +362,22 @@ export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHead
  * @returns `true` when every such header is gone; `false` when one could not be removed (a frozen or
  *   sealed object, a non-configurable property, a throwing proxy trap), so that the caller can tell.
  */
-export function removePropagationHeaders(headers: Record<string, unknown>, also?: TraceCarrier): boolean {
+export function removePropagationHeaders(
+  headers: Record<string, unknown> | HeaderEntries,
+  also?: TraceCarrier,
+): boolean {
   if (!isHeadersObject(headers)) return true;
+  const kind = entriesKind(headers);
+  if (kind !== undefined) {
+    try {
+      const entries = headers as unknown as HeaderEntries;
+      for (const name of entryNames(entries, kind).filter((name) => isStaleHeader(name, also)))
+        entries.delete(name);
+      return true;
+    } catch {
+      return false; // an immutable Headers object, a throwing iterator
+    }
+  }
   let removed = true;
   try {
     for (const name in headers) {
@@ -290,6 +463,11 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * number; text that is not a carrier's JSON) writes no field, and the propagation headers already there are
  * still removed: the message carries the carrier's context, here none, never an older one.
  *
+ * A `Map` or a WHATWG `Headers` object ({@link HeaderEntries}: the readers take both) is written
+ * through its own methods (`delete`, `set`; a repeated field `append`ed value by value to a `Headers`
+ * object, kept as an array in a Map), never as properties, which would not travel; the same object is
+ * returned. A `Headers` object takes HTTP field names only: a carrier field of another name is left out.
+ *
  * Never throws, whatever `headers` and `carrier` are (tracing never fails the message):
  * - `headers` `null` or `undefined`: returns a new object holding the carrier's fields.
  * - not an object (a string, a number): returned unchanged, nothing written.
@@ -298,8 +476,14 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  *   header): returns a NEW plain object with the headers' own readable fields except the propagation
  *   headers, and the carrier's fields; `headers` itself may keep part of the write. Put the returned
  *   object on the message.
+ * - a `Headers` object that refuses the write (an immutable one: a fetch `Response`'s) or a Map whose
+ *   `set` throws: a NEW object of the same sort (a global `Headers`, a `Map`) with its entries except
+ *   the propagation headers, and the carrier's fields.
  */
-export function writeCarrierToHeaders<H extends Record<string, unknown>>(headers: H, carrier: unknown): H {
+export function writeCarrierToHeaders<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: unknown,
+): H {
   return writeFields(headers, carrierFields(carrier));
 }
 
@@ -308,7 +492,10 @@ export function writeCarrierToHeaders<H extends Record<string, unknown>>(headers
  * ({@link carrierFields}) or just injected (`injectCarrier`: lower-case names, string values), not
  * read again. Never throws.
  */
-export function writeFields<H extends Record<string, unknown>>(headers: H, carrier: TraceCarrier): H {
+export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: TraceCarrier,
+): H {
   const names = Object.keys(carrier);
   if (headers === null || headers === undefined) {
     const fresh: Record<string, unknown> = {};
@@ -316,6 +503,13 @@ export function writeFields<H extends Record<string, unknown>>(headers: H, carri
     return fresh as H;
   }
   if (!isHeadersObject(headers)) return headers;
+  const kind = entriesKind(headers);
+  if (kind !== undefined) {
+    const entries = headers as unknown as HeaderEntries;
+    return (
+      writeEntries(entries, kind, carrier) ? headers : copyEntriesWithCarrier(entries, kind, carrier)
+    ) as H;
+  }
   let written = false;
   try {
     if (Object.isExtensible(headers) && removePropagationHeaders(headers, carrier)) {
@@ -366,14 +560,21 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  * Injects the given (default: active) context into kafkajs message headers, in place, and returns them
  * (a new object when `headers` is undefined or `null`). Propagation headers already present are
  * replaced, never mixed with the new ones (DataDog/dd-trace-dotnet#3832). Values are strings (kafkajs
- * encodes them as UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()`. Never
- * throws: headers that cannot take the context in place (frozen, a throwing setter or proxy trap) give
- * a new object with their fields and the context — use the returned object — and anything that is not
- * an object is returned unchanged (see {@link writeCarrierToHeaders}).
+ * encodes them as UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()`. A `Map` or a
+ * WHATWG `Headers` object (which `contextFromKafkaHeaders` reads) is written through `set`/`delete`
+ * and returned, the same object. Never throws: headers that cannot take the context in place (frozen,
+ * a throwing setter or proxy trap, an immutable `Headers` object) give a new object of their sort with
+ * their fields and the context — use the returned object — and anything that is not an object is
+ * returned unchanged (see {@link writeCarrierToHeaders}).
  * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
  *   propagator that is not a TextMapPropagator), never for the headers.
  */
-export function injectKafkaHeaders(headers: KafkaHeaders = {}, options: CarrierOptions = {}): KafkaHeaders {
+export function injectKafkaHeaders(headers?: KafkaHeaders, options?: CarrierOptions): KafkaHeaders;
+export function injectKafkaHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
+export function injectKafkaHeaders(
+  headers: KafkaHeaders | HeaderEntries = {},
+  options: CarrierOptions = {},
+): KafkaHeaders | HeaderEntries {
   assertCarrierOptions(options, "injectKafkaHeaders");
   return writeFields(headers, injectCarrier(options));
 }
@@ -399,7 +600,12 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
  * `publish`/`sendToQueue`), in place, and returns them (a new object when `headers` is undefined or
  * `null`). As {@link injectKafkaHeaders}, never throws on the headers.
  */
-export function injectAmqpHeaders(headers: AmqpHeaders = {}, options: CarrierOptions = {}): AmqpHeaders {
+export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CarrierOptions): AmqpHeaders;
+export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
+export function injectAmqpHeaders(
+  headers: AmqpHeaders | HeaderEntries = {},
+  options: CarrierOptions = {},
+): AmqpHeaders | HeaderEntries {
   assertCarrierOptions(options, "injectAmqpHeaders");
   return writeFields(headers, injectCarrier(options));
 }

@@ -17,6 +17,8 @@ export {
   removePropagationHeaders,
   writeCarrierToHeaders,
   type AmqpHeaders,
+  type FetchHeadersLike,
+  type HeaderEntries,
   type KafkaHeaders,
 } from "./header-carriers.js";
 export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";

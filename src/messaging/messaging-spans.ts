@@ -37,6 +37,7 @@ import {
   amqpHeadersToCarrier,
   contextFromMessageHeaders,
   headersOfMessage,
+  type HeaderEntries,
   type MessageKind,
   writeFields,
 } from "./header-carriers.js";
@@ -115,14 +116,15 @@ export type RelayForwarding = "send-span" | "creation-context";
 export type RestoreOptions = Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
 
 /** Options of {@link withSendSpan}. `H` is the type of the message headers object. */
-export interface SendSpanOptions<H extends Record<string, unknown> = TraceCarrier>
+export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntries = TraceCarrier>
   extends MessagingSpanOptions, RestoreOptions {
   /**
    * The message's headers, filled in place: propagation headers already there (copied from a consumed
    * message, say) are removed, then the context's are written (never a mix,
    * DataDog/dd-trace-dotnet#3832). Default: `{}`. Headers that cannot take the context in place
    * (frozen, sealed, a throwing setter or proxy trap) are copied: `fn` receives the copy with the
-   * context, never an error (`writeCarrierToHeaders`).
+   * context, never an error (`writeCarrierToHeaders`). A `Map` or a WHATWG `Headers` object is filled
+   * through its `set`/`delete` (the readers take both), never with properties that would not travel.
    */
   headers?: H;
   /**
@@ -363,7 +365,7 @@ function runInNewSpan<T>(
  *   checks of `withCarrier`, on every path, with or without `creationContext` or an active PRODUCER
  *   span) — programming errors, before `fn` runs.
  */
-export function withSendSpan<T, H extends Record<string, unknown> = TraceCarrier>(
+export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
   options: SendSpanOptions<H>,
   fn: (headers: H, span: Span) => T,
 ): T {

@@ -19,6 +19,8 @@ import {
   kafkaHeadersSetter,
   rabbitmqDestinationName,
   removePropagationHeaders,
+  withSendSpan,
+  writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
 import { datadogSpanId, datadogTraceId, inSpan, kafkaRoundTrip, traceparentOf } from "./tracing.js";
 
@@ -344,6 +346,118 @@ describe("amqplib headers", () => {
       assert.equal(options.headers.traceparent, traceparentOf(span.spanContext()));
       assert.equal(options.headers["x-app"], 1);
     });
+  });
+});
+
+describe("headers kept in entries: a fetch Headers object or a Map, as the readers take them", () => {
+  const stale = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+  test("injectKafkaHeaders / injectAmqpHeaders write through set(): the same object, read back by every reader", async () => {
+    await inSpan("producer", (span) => {
+      const expected = traceparentOf(span.spanContext());
+      for (const inject of [injectKafkaHeaders, injectAmqpHeaders]) {
+        const fetchHeaders = new Headers({ "x-app": "1", TraceParent: stale, "x-b3-traceid": "abc" });
+        assert.equal(inject(fetchHeaders), fetchHeaders);
+        assert.equal(fetchHeaders.has("traceparent"), true);
+        assert.equal(fetchHeaders.get("traceparent"), expected, "the new context replaced the stale one");
+        assert.equal(fetchHeaders.has("x-b3-traceid"), false, "no other style of the stale context (B13)");
+        assert.equal(fetchHeaders.get("x-app"), "1");
+        assert.equal(Object.keys(fetchHeaders).length, 0, "no plain properties");
+
+        const map = new Map<string, unknown>([
+          ["x-app", "1"],
+          ["TraceParent", stale],
+          ["x-datadog-trace-id", "1"],
+        ]);
+        assert.equal(inject(map), map);
+        assert.equal(map.get("traceparent"), expected);
+        assert.equal(
+          map.get("x-datadog-trace-id"),
+          datadogTraceId(span.spanContext().traceId),
+          "stale id replaced",
+        );
+        assert.equal(map.has("TraceParent"), false);
+        assert.equal(Object.keys(map).length, 0, "no plain properties");
+
+        for (const written of [fetchHeaders, map]) {
+          for (const read of [contextFromKafkaHeaders, contextFromAmqpHeaders]) {
+            const restored = trace.getSpanContext(read(written));
+            assert.equal(restored?.traceId, span.spanContext().traceId);
+            assert.equal(restored?.spanId, span.spanContext().spanId);
+          }
+          assert.equal(
+            kafkaHeadersGetter.get(written as never, "traceparent"),
+            expected,
+            "the getter reads entries",
+          );
+          assert.ok(kafkaHeadersGetter.keys(written as never).includes("traceparent"));
+        }
+      }
+    });
+  });
+
+  test("withSendSpan({ headers }) hands fn the same Headers / Map holding the send span's context", async () => {
+    for (const headers of [new Headers({ "x-app": "1" }), new Map<string, unknown>([["x-app", "1"]])]) {
+      const [given, sendSpanContext] = withSendSpan(
+        { system: "kafka", destination: "jobs", headers },
+        (h, span) => [h, span.spanContext()] as const,
+      );
+      assert.equal(given, headers);
+      const traceparent =
+        headers instanceof Headers ? headers.get("traceparent") : headers.get("traceparent");
+      assert.equal(traceparent, traceparentOf(sendSpanContext));
+    }
+  });
+
+  test("removePropagationHeaders empties a Map's or a Headers object's propagation entries, any case", () => {
+    const map = new Map<string, unknown>([
+      ["x-app", "1"],
+      ["TraceParent", stale],
+      ["x-datadog-trace-id", "1"],
+    ]);
+    assert.equal(removePropagationHeaders(map), true);
+    assert.deepEqual([...map.keys()], ["x-app"]);
+    const fetchHeaders = new Headers({ "x-app": "1", traceparent: stale, b3: "1" });
+    assert.equal(removePropagationHeaders(fetchHeaders), true);
+    assert.deepEqual([...fetchHeaders.keys()], ["x-app"]);
+    assert.equal(removePropagationHeaders(Response.error().headers), true, "nothing to remove");
+    assert.equal(removePropagationHeaders(Response.redirect("http://example.test/", 302).headers), true);
+  });
+
+  test("the setters write entries: kafkaHeadersSetter / amqpHeadersSetter through set(), one spelling per name", () => {
+    const map = new Map<string, unknown>([["TraceParent", stale]]);
+    kafkaHeadersSetter.set(map as never, "traceparent", TRACEPARENT);
+    assert.deepEqual([...map], [["traceparent", TRACEPARENT]]);
+    const fetchHeaders = new Headers();
+    kafkaHeadersSetter.set(fetchHeaders as never, "Traceparent", TRACEPARENT);
+    assert.equal(fetchHeaders.get("traceparent"), TRACEPARENT);
+    assert.equal(Object.keys(fetchHeaders).length, 0);
+  });
+
+  test("an immutable Headers object (a fetch Response's) gives a new Headers object with its fields and the context", async () => {
+    await inSpan("producer", (span) => {
+      const immutable = Response.redirect("http://example.test/next", 302).headers;
+      assert.throws(() => immutable.set("x", "1"), TypeError, "immutable, as fetch's guard makes it");
+      const out = injectKafkaHeaders(immutable);
+      assert.notEqual(out, immutable);
+      assert.ok(out instanceof Headers);
+      assert.equal(out.get("location"), "http://example.test/next", "its fields copied");
+      assert.equal(out.get("traceparent"), traceparentOf(span.spanContext()));
+      assert.equal(immutable.has("traceparent"), false, "left alone");
+    });
+  });
+
+  test("a stored carrier with repeated fields goes into a Headers object field by field", () => {
+    const headers = new Headers();
+    const out = writeCarrierToHeaders(headers, {
+      traceparent: TRACEPARENT,
+      tracestate: ["a=1", "b=2"],
+      "bad name": "x",
+    });
+    assert.equal(out, headers);
+    assert.equal(headers.get("traceparent"), TRACEPARENT);
+    assert.equal(headers.get("tracestate"), "a=1, b=2");
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(headers))?.traceState?.serialize(), "a=1,b=2");
   });
 });
 

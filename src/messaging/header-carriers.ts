@@ -1,4 +1,4 @@
-import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
+import type { Attributes, Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import type { CarrierOptions, TraceCarrier } from "../index.js";
 import {
   isFetchHeaders,
@@ -12,6 +12,17 @@ import { assertCarrierOptions, extractCarrier, injectCarrier } from "../context/
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
+import {
+  ATTR_KAFKA_MESSAGE_KEY,
+  ATTR_KAFKA_MESSAGE_TOMBSTONE,
+  ATTR_KAFKA_OFFSET,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_MESSAGE_BODY_SIZE,
+  ATTR_MESSAGING_MESSAGE_CONVERSATION_ID,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_RABBITMQ_DESTINATION_ROUTING_KEY,
+  ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG,
+} from "./semconv.js";
 
 /**
  * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
@@ -680,6 +691,91 @@ export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unk
     // a throwing getter or proxy trap: not a message we can read
   }
   return value;
+}
+
+/**
+ * The attributes the messaging semantic conventions ask of a consumed message (1.45 "RabbitMQ" and
+ * "Kafka" pages, attribute registry), read from a whole message that {@link headersOfMessage}
+ * recognises (with the same `kind`); `{}` for headers or anything else. Each only when the message has
+ * it in the type the registry gives:
+ * - amqplib message: `rabbitmq.destination.routing_key` (`fields.routingKey`, conditionally required
+ *   when not empty), `rabbitmq.message.delivery_tag` (`fields.deliveryTag`, an int, conditionally
+ *   required when available), `messaging.message.id` (`properties.messageId`),
+ *   `messaging.message.conversation_id` (`properties.correlationId`: the conventions' "Sometimes called
+ *   Correlation ID"), `messaging.message.body.size` (`content.byteLength`).
+ * - kafkajs message (`KafkaMessage`): `kafka.offset` (the decimal `offset`, as an int when it is a safe
+ *   integer), `kafka.message.key` (a key whose bytes are valid UTF-8, as that text: the conventions
+ *   leave out a key with no unambiguous string form), `kafka.message.tombstone` (`true` for a `null`
+ *   value, set only then), `messaging.message.body.size` (`value.byteLength`);
+ *   an `eachMessage` payload adds `messaging.destination.partition.id` (`partition` as text).
+ * Never throws (a throwing getter or proxy trap: what was read so far).
+ */
+export function attributesOfMessage(value: unknown, kind: MessageKind = "any"): Attributes {
+  const attributes: Attributes = {};
+  if (value === null || typeof value !== "object") return attributes;
+  try {
+    const message = value as Record<string, unknown>;
+    if (kind !== "kafka" && isAmqpMessage(message)) {
+      addAmqpAttributes(attributes, message);
+      return attributes;
+    }
+    if (kind === "amqp") return attributes;
+    if (isKafkaMessage(message)) addKafkaAttributes(attributes, message);
+    else if (
+      typeof message.topic === "string" &&
+      typeof message.partition === "number" &&
+      isObject(message.message) &&
+      isKafkaMessage(message.message)
+    ) {
+      if (Number.isSafeInteger(message.partition) && message.partition >= 0)
+        attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(message.partition);
+      addKafkaAttributes(attributes, message.message);
+    }
+  } catch {
+    // a throwing getter or proxy trap: what was read
+  }
+  return attributes;
+}
+
+/** UTF-8 that refuses invalid bytes: a Kafka key that is not text has no string form to record. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** A non-empty string of at most `MAX_CARRIER_VALUE_LENGTH` UTF-16 units, else `undefined`. */
+function shortText(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value.length <= MAX_CARRIER_VALUE_LENGTH
+    ? value
+    : undefined;
+}
+
+function addAmqpAttributes(attributes: Attributes, message: Record<string, unknown>): void {
+  const fields = message.fields as Record<string, unknown>;
+  const properties = message.properties as Record<string, unknown>;
+  const routingKey = shortText(fields.routingKey);
+  if (routingKey !== undefined) attributes[ATTR_RABBITMQ_DESTINATION_ROUTING_KEY] = routingKey;
+  const deliveryTag = fields.deliveryTag;
+  if (typeof deliveryTag === "number" && Number.isSafeInteger(deliveryTag) && deliveryTag >= 0)
+    attributes[ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG] = deliveryTag;
+  const messageId = shortText(properties.messageId);
+  if (messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = messageId;
+  const correlationId = shortText(properties.correlationId);
+  if (correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
+  attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.content as Uint8Array).byteLength;
+}
+
+function addKafkaAttributes(attributes: Attributes, message: Record<string, unknown>): void {
+  const offset = Number(message.offset);
+  if (/^\d+$/.test(message.offset as string) && Number.isSafeInteger(offset))
+    attributes[ATTR_KAFKA_OFFSET] = offset;
+  const key = message.key;
+  if (key instanceof Uint8Array && key.byteLength <= MAX_CARRIER_VALUE_LENGTH) {
+    try {
+      attributes[ATTR_KAFKA_MESSAGE_KEY] = strictUtf8.decode(key);
+    } catch {
+      // not UTF-8: no unambiguous string form
+    }
+  }
+  if (message.value === null) attributes[ATTR_KAFKA_MESSAGE_TOMBSTONE] = true;
+  else attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.value as Uint8Array).byteLength;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

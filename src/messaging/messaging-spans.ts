@@ -35,6 +35,7 @@ import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../prop
 import { continuationOf, hasEnded, isRecordingSpanOfKind } from "./active-span.js";
 import {
   amqpHeadersToCarrier,
+  attributesOfMessage,
   contextFromMessageHeaders,
   headersOfMessage,
   type HeaderEntries,
@@ -488,6 +489,13 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
  * and linked to the batch span (messaging conventions, "Batch processing"; `continuationOf`).
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
+ * Given the whole message, the span also gets what the conventions ask of it and the message tells
+ * (`attributesOfMessage`): for an amqplib message `rabbitmq.destination.routing_key` (when not
+ * empty), `rabbitmq.message.delivery_tag`, `messaging.message.id` (`properties.messageId`),
+ * `messaging.message.conversation_id` (`properties.correlationId`), `messaging.message.body.size`; for
+ * a kafkajs message `kafka.offset`, `kafka.message.key` (UTF-8 keys), `kafka.message.tombstone`,
+ * `messaging.message.body.size`, and from an `eachMessage` payload `messaging.destination.partition.id`.
+ * `options.messageId` and `options.attributes` win over them.
  * Errors of `fn` are recorded (exception event, ERROR status, `error.type`) and passed through unchanged.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
@@ -499,7 +507,13 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   requireOptions("withProcessSpan", options);
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
-  const attributes = messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, operationName);
+  const kind = messageKindOf(options.system);
+  // What a whole message tells (routing key, delivery tag, ids, body size; Kafka offset, key,
+  // partition), under the caller's: `messageId` and `attributes` win.
+  const attributes = {
+    ...attributesOfMessage(headers, kind),
+    ...messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, operationName),
+  };
   const {
     system: _system,
     destination: _destination,
@@ -514,7 +528,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   let fallback: Context | undefined;
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
-  const restored = contextFromMessageHeaders(headers, { propagator }, messageKindOf(options.system));
+  const restored = contextFromMessageHeaders(headers, { propagator }, kind);
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this

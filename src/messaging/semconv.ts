@@ -62,6 +62,10 @@ export { ATTR_MESSAGING_BATCH_MESSAGE_COUNT };
 export const ATTR_KAFKA_OFFSET = "kafka.offset" as const;
 /** Kafka message key, when it is not `null` (its string form). Replaces `messaging.kafka.message.key`. */
 export const ATTR_KAFKA_MESSAGE_KEY = "kafka.message.key" as const;
+/** `true` for a Kafka tombstone (a record whose value is `null`); set only when `true`. */
+export const ATTR_KAFKA_MESSAGE_TOMBSTONE = "kafka.message.tombstone" as const;
+/** The conversation (correlation) id of a message: AMQP `properties.correlationId`. */
+export const ATTR_MESSAGING_MESSAGE_CONVERSATION_ID = "messaging.message.conversation_id" as const;
 /** RabbitMQ routing key. Replaces `messaging.rabbitmq.destination.routing_key`. */
 export const ATTR_RABBITMQ_DESTINATION_ROUTING_KEY = "rabbitmq.destination.routing_key" as const;
 /** RabbitMQ delivery tag of a consumed message. Replaces `messaging.rabbitmq.message.delivery_tag`. */

@@ -136,6 +136,61 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(process.attributes["rabbitmq.message.delivery_tag"], delivered.fields.deliveryTag);
   });
 
+  test("the whole delivered message: routing key, delivery tag, message and conversation ids, body size", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    // An `hb-` queue (this change's prefix), exclusive: deleted with the connection, and deleted below.
+    const { queue } = await broker.channel.assertQueue(`hb-whole-${process.pid}-${Date.now()}`, {
+      exclusive: true,
+    });
+    try {
+      const exchange = "amq.direct";
+      await broker.channel.bindQueue(queue, exchange, queue);
+      const body = Buffer.from('{"jobId":"42","note":"é"}');
+      const request = await inSpan("request", (span) =>
+        withSendSpan(
+          { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination: rabbitmqDestinationName(exchange, queue) },
+          async (headers) => {
+            broker.channel.publish(exchange, queue, body, {
+              headers,
+              messageId: "m-42",
+              correlationId: "conv-7",
+            });
+            await broker.channel.waitForConfirms();
+            return span.spanContext();
+          },
+        ),
+      );
+      const delivered = await new Promise<amqplib.ConsumeMessage>((resolve, reject) => {
+        broker.channel
+          .consume(queue, (msg) => {
+            if (!msg) return;
+            const destination = rabbitmqDestinationName(msg.fields.exchange, msg.fields.routingKey, queue);
+            withProcessSpan(
+              msg,
+              { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination },
+              async () => undefined,
+            )
+              .then(() => broker.channel.ack(msg))
+              .then(() => broker.channel.cancel(msg.fields.consumerTag))
+              .then(() => resolve(msg), reject);
+          })
+          .catch(reject);
+      });
+      const processSpan = onlySpan(`process ${exchange}:${queue}`);
+      assert.equal(processSpan.spanContext().traceId, request.traceId, "restored from the whole message");
+      assert.equal(processSpan.attributes["rabbitmq.destination.routing_key"], queue);
+      assert.equal(typeof delivered.fields.deliveryTag, "number");
+      assert.equal(processSpan.attributes["rabbitmq.message.delivery_tag"], delivered.fields.deliveryTag);
+      assert.equal(processSpan.attributes["messaging.message.id"], "m-42");
+      assert.equal(processSpan.attributes["messaging.message.conversation_id"], "conv-7");
+      assert.equal(processSpan.attributes["messaging.message.body.size"], body.byteLength);
+      assert.equal(body.byteLength, 26, "bytes, not characters");
+      assert.equal(processSpan.attributes["messaging.destination.name"], `${exchange}:${queue}`);
+    } finally {
+      await broker.channel.deleteQueue(queue);
+    }
+  });
+
   test("relay, default forward: the worker continues under the relay's PRODUCER span, in the stored trace", async (t) => {
     if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("relay");

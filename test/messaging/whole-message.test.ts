@@ -82,6 +82,51 @@ describe("kafkajs: the whole message", () => {
     assert.deepEqual(placeOf("handle-b jobs"), [OTHER_TRACE_ID, "b7ad6b7169203331"]);
   });
 
+  test("the whole message gives the Kafka attributes: offset, key, body size, partition; the caller's win", async () => {
+    const message = await kafkaRoundTrip({
+      key: "order-1",
+      value: '{"a":"é"}',
+      headers: { traceparent: TRACEPARENT },
+    });
+    await withProcessSpan(
+      { topic: "jobs", partition: 3, message, heartbeat: async () => {} },
+      kafka,
+      () => undefined,
+    );
+    const span = onlySpan("process jobs");
+    assert.equal(span.attributes["kafka.offset"], Number(message.offset));
+    assert.equal(typeof span.attributes["kafka.offset"], "number", "an int, as the registry types it");
+    assert.equal(span.attributes["kafka.message.key"], "order-1");
+    assert.equal(span.attributes["messaging.message.body.size"], 10, "bytes of the value");
+    assert.equal(span.attributes["messaging.destination.partition.id"], "3");
+    assert.equal(span.attributes["kafka.message.tombstone"], undefined, "set only when true");
+
+    exporter.reset();
+    const tombstone = await kafkaRoundTrip({ key: Buffer.from([0xff, 0xfe]), value: null });
+    await withProcessSpan(tombstone, { ...kafka, attributes: { "kafka.offset": 99 } }, () => undefined);
+    const second = onlySpan("process jobs");
+    assert.equal(second.attributes["kafka.message.tombstone"], true);
+    assert.equal(
+      second.attributes["kafka.message.key"],
+      undefined,
+      "a key that is not UTF-8 has no string form",
+    );
+    assert.equal(second.attributes["messaging.message.body.size"], undefined);
+    assert.equal(
+      second.attributes["messaging.destination.partition.id"],
+      undefined,
+      "a message has no partition",
+    );
+    assert.equal(second.attributes["kafka.offset"], 99, "options.attributes win");
+
+    // Headers alone: nothing of a message.
+    exporter.reset();
+    await withProcessSpan(message.headers, kafka, () => undefined);
+    const third = onlySpan("process jobs");
+    assert.equal(third.attributes["kafka.offset"], undefined);
+    assert.equal(third.attributes["messaging.message.body.size"], undefined);
+  });
+
   test("headers that merely have names of a message's fields are read as headers", async () => {
     // Header values are Buffers in kafkajs, never numbers: this is headers, not a message.
     const delivered = await kafkaRoundTrip({
@@ -162,6 +207,68 @@ describe("kafkajs: the whole message", () => {
     exporter.reset();
     await withProcessSpan(bridged, { system: "kafka", destination: "jobs" }, () => undefined);
     assert.deepEqual(placeOf("process jobs"), ["1".repeat(32), "2".repeat(16)]);
+  });
+});
+
+describe("amqplib message attributes (as amqplib delivers them)", () => {
+  const delivered = (fields: Record<string, unknown>, properties: Record<string, unknown>) => ({
+    content: Buffer.from("hello"),
+    fields: {
+      consumerTag: "c",
+      deliveryTag: 7,
+      redelivered: false,
+      exchange: "",
+      routingKey: "jobs",
+      ...fields,
+    },
+    properties: { headers: { traceparent: TRACEPARENT }, ...properties },
+  });
+
+  test("filled from the message where the caller gave none; the caller's messageId and attributes win", async () => {
+    await withProcessSpan(
+      delivered({}, { messageId: "m-1", correlationId: "c-1" }),
+      {
+        system: "rabbitmq",
+        destination: "jobs",
+        messageId: "mine",
+        attributes: { "rabbitmq.message.delivery_tag": 1 },
+      },
+      () => undefined,
+    );
+    const span = onlySpan("process jobs");
+    assert.equal(span.attributes["messaging.message.id"], "mine");
+    assert.equal(span.attributes["rabbitmq.message.delivery_tag"], 1);
+    assert.equal(span.attributes["rabbitmq.destination.routing_key"], "jobs");
+    assert.equal(span.attributes["messaging.message.conversation_id"], "c-1");
+    assert.equal(span.attributes["messaging.message.body.size"], 5);
+    assert.equal(span.spanContext().traceId, TRACE_ID);
+  });
+
+  test("an empty routing key and absent ids are left out (the routing key is required only when not empty)", async () => {
+    await withProcessSpan(
+      delivered({ exchange: "logs", routingKey: "" }, { messageId: undefined, correlationId: undefined }),
+      { system: "rabbitmq", destination: "logs" },
+      () => undefined,
+    );
+    const span = onlySpan("process logs");
+    for (const name of [
+      "rabbitmq.destination.routing_key",
+      "messaging.message.id",
+      "messaging.message.conversation_id",
+    ])
+      assert.equal(Object.hasOwn(span.attributes, name), false, name);
+    assert.equal(span.attributes["rabbitmq.message.delivery_tag"], 7);
+  });
+
+  test("under system kafka an amqplib message gives no RabbitMQ attributes", async () => {
+    await withProcessSpan(
+      delivered({}, { messageId: "m-1" }),
+      { system: "kafka", destination: "jobs" },
+      () => undefined,
+    );
+    const span = onlySpan("process jobs");
+    assert.equal(span.attributes["rabbitmq.message.delivery_tag"], undefined);
+    assert.equal(span.attributes["messaging.message.id"], undefined);
   });
 });
 

@@ -474,9 +474,11 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
  * Coexistence: when the active span is a recording CONSUMER span that already continues this message
  * (its parent is the message's context, or it links to this message and no other) — the span the
  * OpenTelemetry amqplib or kafkajs instrumentation started — no second span is started: tracehop's
- * attributes are added to that span and `fn` runs in it (its owner ends it). Of the restore options,
- * `attempt`, `run` and `capturedAt` (`tracehop.attempt`, `tracehop.run`, `tracehop.queue.wait`) are
- * set on it, `tracehop.relation` says what it is (`parent`, or `link` for a span that links the
+ * attributes are added to that span and `fn` runs in it (its owner ends it: the amqplib
+ * instrumentation on `ack`/`nack`, so ack or nack after `fn` settles — an error after an ack inside
+ * `fn` lands on an ended span and is lost, and `nack` replaces the status description;
+ * docs/messaging.md). Of the restore options, `attempt`, `run` and `capturedAt` (`tracehop.attempt`,
+ * `tracehop.run`, `tracehop.queue.wait`) are set on it, `tracehop.relation` says what it is (`parent`, or `link` for a span that links the
  * message), and `links` are added to it (`Span.addLinks`: after its start, so its sampler has not seen
  * them). A relation a started span cannot take — `link` or `none` (given, from `setRestoreDefaults`,
  * or `auto` resolving to `link`) for a child of the message, `none` for a linked one — is warned about

@@ -209,6 +209,64 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     assert.equal(sends.length, 2);
   });
 
+  test("docs/messaging.md: ack inside fn loses fn's error (the span has ended); nack after fn keeps it, status message overwritten", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(`hb-ack-${process.pid}-${Date.now()}`, {
+      exclusive: true,
+    });
+    try {
+      const options = { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination: queue };
+      /** Consumes one message with `handle`; resolves once it settled and the consumer is cancelled. */
+      const consume = (handle: (msg: amqplib.ConsumeMessage) => Promise<unknown>) =>
+        new Promise<void>((resolve, reject) => {
+          broker.channel
+            .consume(queue, (msg) => {
+              if (!msg) return;
+              void handle(msg)
+                .catch(() => undefined)
+                .then(() => broker.channel.cancel(msg.fields.consumerTag))
+                .then(() => resolve(), reject);
+            })
+            .catch(reject);
+        });
+
+      // Acked inside fn, then fn fails: the instrumentation ended its span at the ack.
+      await publish(queue);
+      await consume((msg) =>
+        withProcessSpan(msg, options, async () => {
+          broker.channel.ack(msg);
+          throw new Error("failed after ack");
+        }),
+      );
+      const [lost] = spansOfKind(SpanKind.CONSUMER);
+      assert.equal(scopeOf(lost!), INSTRUMENTATION_SCOPE);
+      assert.equal(lost!.status.code, SpanStatusCode.UNSET, "the error came after the span ended");
+      assert.equal(lost!.events.length, 0);
+      assert.equal(lost!.attributes["error.type"], undefined);
+
+      // Nacked after fn settled (the documented pattern): the error is on the span; nack's status wins.
+      exporter.reset();
+      await publish(queue);
+      await consume((msg) =>
+        withProcessSpan(msg, options, async () => {
+          throw new Error("handler failed");
+        }).catch((err: unknown) => {
+          broker.channel.nack(msg, false, false);
+          throw err;
+        }),
+      );
+      const [kept] = spansOfKind(SpanKind.CONSUMER);
+      assert.equal(scopeOf(kept!), INSTRUMENTATION_SCOPE);
+      assert.equal(kept!.status.code, SpanStatusCode.ERROR);
+      assert.equal(kept!.status.message, "nack called on message without requeue", "the instrumentation's");
+      assert.equal(kept!.events[0]?.name, "exception");
+      assert.equal(kept!.events[0]?.attributes?.["exception.message"], "handler failed");
+      assert.equal(kept!.attributes["error.type"], "Error");
+    } finally {
+      await broker.channel.deleteQueue(queue);
+    }
+  });
+
   test("consume with useLinksForConsume: the linked instrumentation span is reused as well", async (t) => {
     if (!broker.requireBroker(t)) return;
     instrumentation.setConfig({ useLinksForConsume: true });

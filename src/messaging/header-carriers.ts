@@ -581,6 +581,11 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  *   propagator that is not a TextMapPropagator), never for the headers.
  */
 export function injectKafkaHeaders(headers?: KafkaHeaders, options?: CarrierOptions): KafkaHeaders;
+/**
+ * {@link injectKafkaHeaders} into a `Map` or a fetch `Headers` (`HeaderEntries`): written through its
+ * `set`/`delete` (`append` for each value of a repeated field), the same object returned; an immutable
+ * `Headers` gives a new one with its fields and the context. Never throws on the headers.
+ */
 export function injectKafkaHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
 export function injectKafkaHeaders(
   headers: KafkaHeaders | HeaderEntries = {},
@@ -612,6 +617,10 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
  * `null`). As {@link injectKafkaHeaders}, never throws on the headers.
  */
 export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CarrierOptions): AmqpHeaders;
+/**
+ * {@link injectAmqpHeaders} into a `Map` or a fetch `Headers` (`HeaderEntries`), as
+ * {@link injectKafkaHeaders} writes one. Never throws on the headers.
+ */
 export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
 export function injectAmqpHeaders(
   headers: AmqpHeaders | HeaderEntries = {},

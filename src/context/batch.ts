@@ -1,3 +1,4 @@
+import { consumerContext } from "./consumer-context.js";
 import {
   context as contextApi,
   isSpanContextValid,
@@ -62,7 +63,9 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * DataDog/dd-trace-js#5342, DataDog/dd-trace-js#7479).
  *
  * The batch span is a child of the active context (a poll loop's span, say), or a new root with
- * `root: true`. Each link carries the message's span context as extracted (trace flags included, so
+ * `root: true`. Of kind CONSUMER, not of a span there that has ended, nor under a `withSendSpan`'s
+ * suppression: amqplib runs a consume callback in the context its connection was opened in
+ * (`consumerContext`, docs/messaging.md). Each link carries the message's span context as extracted (trace flags included, so
  * a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159). Messages without a valid
  * context add no link. `messaging.batch.message_count` is set to `messages.length` unless it is 1 (the
  * convention asks not to set it for single messages) or `options.attributes` gives it (a caller that
@@ -111,7 +114,13 @@ export function withBatch<M, T>(
     const attributes: Attributes = { ...options.attributes };
     if (messages.length !== 1 && attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] === undefined)
       attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = messages.length;
-    const parent = options.root ? ROOT_CONTEXT : contextApi.active();
+    // A consumer's batch is not part of a span that ended where the client's connection was opened
+    // (consumerContext: amqplib's consume callback).
+    const parent = options.root
+      ? ROOT_CONTEXT
+      : options.kind === SpanKind.CONSUMER
+        ? consumerContext(contextApi.active())
+        : contextApi.active();
     const span = trace
       .getTracer(TRACER_NAME)
       .startSpan(

@@ -12,18 +12,9 @@ import {
  */
 interface ReadableSpanShape {
   kind?: unknown;
-  ended?: unknown;
   parentSpanContext?: SpanContext;
   parentSpanId?: unknown;
   links?: unknown;
-}
-
-/**
- * True when `span` is an SDK span that has ended (`ReadableSpan.ended`); false for one still open, a
- * non-recording span (sampled out, remote) and a span of another kind of tracer (unknown).
- */
-export function hasEnded(span: Span): boolean {
-  return (span as unknown as ReadableSpanShape).ended === true;
 }
 
 /** True when `span` records and is of `kind` (read from the SDK span; false when unknown). */

@@ -32,7 +32,8 @@ import type { ResolvedRelation } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
-import { continuationOf, hasEnded, isRecordingSpanOfKind } from "./active-span.js";
+import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
+import { consumerContext } from "../context/consumer-context.js";
 import {
   amqpHeadersToCarrier,
   attributesOfMessage,
@@ -534,9 +535,9 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this
-  // message is part of, neither a parent for a message without a context nor a link.
-  const active = trace.getActiveSpan();
-  const ambient = active !== undefined && !hasEnded(active) ? active : undefined;
+  // message is part of, neither a parent for a message without a context nor a link (consumerContext).
+  const base = consumerContext(contextApi.active());
+  const ambient = trace.getSpan(base);
   if (ambient !== undefined) {
     // tracehop's own span is never taken for an instrumentation's, nor one taken over already: a retry
     // that a failed attempt runs inside its handler gets its own span, a sibling under the message's
@@ -565,9 +566,9 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     if (isSpanContextValid(ambientContext)) {
       if (!holdsContext(restored)) {
         // No context in the message: a child of the active span (a batch's, a poll loop's), as
-        // withBatchItem gives, rather than a new trace. Not under the suppression of a `withSendSpan`
-        // whose callback opened the connection: that one is for the send's instrumentations only.
-        fallback = withoutSendSuppression(contextApi.active());
+        // withBatchItem gives, rather than a new trace; not under the suppression of a `withSendSpan`
+        // whose callback opened the connection (consumerContext).
+        fallback = base;
       } else if (restore.relation !== "link" && restore.relation !== "none") {
         links = [...(links ?? []), { context: ambientContext }];
       }

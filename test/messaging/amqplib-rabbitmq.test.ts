@@ -12,6 +12,7 @@ import {
   ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
   rabbitmqDestinationName,
+  withBatchProcessSpan,
   withProcessSpan,
   withSendSpan,
   type SendSpanOptions,
@@ -342,5 +343,71 @@ describe("a consume callback runs in the context its connection was opened in (a
     assert.deepEqual(r.traced.links, []);
     assert.equal(r.bare.parentSpanContext, undefined);
     assert.notEqual(r.bare.spanContext().traceId, first!.traceId);
+  });
+
+  /**
+   * As consumeOnConnectionOpenedIn, but the two messages are gathered in the consume callback and handled
+   * as one batch (withBatchProcessSpan); returns the batch span, the batch's recording and its parent.
+   */
+  async function batchOnConnectionOpenedIn(
+    t: TestContext,
+    label: string,
+    open: (connect: () => Promise<amqplib.ChannelModel>) => Promise<amqplib.ChannelModel>,
+  ) {
+    const { connect } = await import("amqplib");
+    const connection = await open(() => connect(AMQP_URL));
+    t.after(() => connection.close());
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue(uniqueQueue(label), { exclusive: true });
+    await withSendSpan({ system: "rabbitmq", destination: queue }, (headers) =>
+      channel.sendToQueue(queue, Buffer.from("traced"), { headers, messageId: "traced" }),
+    );
+    channel.sendToQueue(queue, Buffer.from("bare"), { messageId: "bare" });
+    const gathered: amqplib.ConsumeMessage[] = [];
+    let recording: boolean | undefined;
+    await new Promise<void>((resolve, reject) => {
+      channel
+        .consume(queue, (msg) => {
+          if (!msg) return;
+          gathered.push(msg);
+          channel.ack(msg);
+          if (gathered.length < 2) return;
+          withBatchProcessSpan(
+            gathered,
+            { system: "rabbitmq", destination: queue, headersFrom: (m) => m.properties.headers },
+            (span) => {
+              recording = span.isRecording();
+            },
+          );
+          resolve();
+        })
+        .catch(reject);
+    });
+    return { batch: exporter.getFinishedSpans().find((s) => s.name === `process ${queue}`), recording };
+  }
+
+  test("a batch consumed on a connection opened inside a span that has ended: a root of its own", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    let startup: SpanContext | undefined;
+    const r = await batchOnConnectionOpenedIn(t, "batch-ended", (connect) =>
+      inSpan("worker startup", (span) => {
+        startup = span.spanContext();
+        return connect();
+      }),
+    );
+    assert.equal(r.recording, true);
+    assert.equal(r.batch?.parentSpanContext, undefined);
+    assert.notEqual(r.batch?.spanContext().traceId, startup!.traceId);
+    assert.equal(r.batch?.links.length, 1, "the traced message is linked");
+  });
+
+  test("a batch consumed on a connection opened inside withSendSpan's callback: its span records", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const r = await batchOnConnectionOpenedIn(t, "batch-lazy", (connect) =>
+      withSendSpan({ system: "rabbitmq", destination: "lazy-connect" }, () => connect()),
+    );
+    assert.equal(r.recording, true);
+    assert.equal(r.batch?.parentSpanContext, undefined);
+    assert.equal(r.batch?.links.length, 1);
   });
 });

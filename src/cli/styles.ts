@@ -31,29 +31,40 @@ export const ALL_STYLES: readonly PropagationStyle[] = [
   "b3multi",
 ];
 
-/** A single-valued `x-datadog-*` field as `DatadogPropagator` reads it: an array's last value, a joined string's first. */
-function lastOf(carrier: NormalizedCarrier, key: string): string | undefined {
+/**
+ * A single-valued `x-datadog-*` field as `DatadogPropagator` reads it (an array's last value, a joined
+ * string's first part: `firstJoinedPart`), and how to quote it in a reason: the stored text, with the
+ * joined-field rule when it holds a comma (`"1,,1"` reads as "", which would say nothing).
+ */
+function fieldOf(carrier: NormalizedCarrier, key: string): { read: string; quoted: string } | undefined {
   const values = carrier.get(key);
-  return values ? firstJoinedPart(values[values.length - 1]!) : undefined;
+  if (!values) return undefined;
+  const stored = values[values.length - 1]!;
+  const read = firstJoinedPart(stored);
+  const quoted =
+    read === stored
+      ? JSON.stringify(stored)
+      : `${JSON.stringify(stored)} (values joined with commas: the first is read, and none may be empty)`;
+  return { read, quoted };
 }
 
 /** Why the Datadog style rejected the carrier (the rules of `DatadogPropagator`), or undefined. */
 function datadogReason(carrier: NormalizedCarrier): string | undefined {
-  const traceId = lastOf(carrier, X_DATADOG_TRACE_ID);
+  const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
   if (traceId === undefined)
     return "no usable x-datadog-trace-id (missing, or not a string: see the diagnostics)";
-  const low = decimalToHex16(traceId);
+  const low = decimalToHex16(traceId.read);
   if (low === undefined)
-    return `x-datadog-trace-id ${JSON.stringify(traceId)} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
+    return `x-datadog-trace-id ${traceId.quoted} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
-  const parent = lastOf(carrier, X_DATADOG_PARENT_ID);
+  const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
   if (parent === undefined)
     return "no usable x-datadog-parent-id (missing, or not a string: see the diagnostics)";
-  if (decimalToHex16(parent) === undefined)
-    return `x-datadog-parent-id ${JSON.stringify(parent)} is not an unsigned 64-bit decimal`;
-  const priority = lastOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
-  if (priority !== undefined && parseSamplingPriority(priority) === undefined)
-    return `x-datadog-sampling-priority ${JSON.stringify(priority)} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
+  if (decimalToHex16(parent.read) === undefined)
+    return `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal`;
+  const priority = fieldOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
+  if (priority !== undefined && parseSamplingPriority(priority.read) === undefined)
+    return `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
   return undefined;
 }
 

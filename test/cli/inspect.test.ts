@@ -311,6 +311,13 @@ describe("tracehop inspect", () => {
       /datadog\s+rejected\s+x-datadog-sampling-priority "99999999999" is not an integer of at most 10 digits \(not counting a sign and leading zeros\)/,
     );
     assert.match(rejected.stdout, /tracecontext\s+rejected/);
+    // A repeated field joined with commas: the stored text and the rule, not the empty part that was read.
+    const joined = run(["inspect", '{"x-datadog-trace-id":"1,,1","x-datadog-parent-id":"5"}']);
+    assert.equal(joined.code, 1);
+    assert.match(
+      joined.stdout,
+      /datadog\s+rejected\s+x-datadog-trace-id "1,,1" \(values joined with commas: the first is read, and none may be empty\) is not an unsigned 64-bit decimal/,
+    );
     const numeric = run([
       "inspect",
       "--json",

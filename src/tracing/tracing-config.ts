@@ -648,20 +648,38 @@ function detectorsFromEnv(): ResourceDetector[] {
 const BATCH_OPTION_NAMES: readonly string[] = ["maxQueueSize", "maxExportBatchSize", "scheduledDelayMillis"];
 
 /**
- * The millisecond OTEL_BSP_* variables the SDK's BatchSpanProcessor reads when its config leaves them
- * out, each with its range and the SDK's default (@opentelemetry/sdk-trace, BatchSpanProcessorBase).
+ * The OTEL_BSP_* variables the SDK's BatchSpanProcessor reads when its config leaves them out, each with
+ * its range and the SDK's default (@opentelemetry/sdk-trace, BatchSpanProcessorBase). The SDK takes any
+ * number: a delay of 3e9 ms becomes a 1 ms timer, a queue size of 0 drops every span, and an export
+ * batch size of 0, below 0 or fractional makes its export loop spin forever at full CPU.
  */
-const BSP_MILLIS_ENV = [
-  { name: "OTEL_BSP_SCHEDULE_DELAY", field: "scheduledDelayMillis", min: 0, fallback: 5000 },
-  { name: "OTEL_BSP_EXPORT_TIMEOUT", field: "exportTimeoutMillis", min: 1, fallback: 30_000 },
+const BSP_ENV = [
+  { name: "OTEL_BSP_SCHEDULE_DELAY", field: "scheduledDelayMillis", min: 0, millis: true, fallback: 5000 },
+  { name: "OTEL_BSP_EXPORT_TIMEOUT", field: "exportTimeoutMillis", min: 1, millis: true, fallback: 30_000 },
+  { name: "OTEL_BSP_MAX_QUEUE_SIZE", field: "maxQueueSize", min: 1, millis: false, fallback: 2048 },
+  {
+    name: "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    field: "maxExportBatchSize",
+    min: 1,
+    millis: false,
+    fallback: 512,
+  },
 ] as const;
+
+/** Whether `raw`, an OTEL_BSP_* value, is in the range of its {@link BSP_ENV} entry. */
+function inBspRange(raw: string, { min, millis }: (typeof BSP_ENV)[number]): boolean {
+  if (raw.trim() === "") return false;
+  const value = Number(raw);
+  return millis
+    ? Number.isFinite(value) && value >= min && value <= MAX_TIMER_MILLIS
+    : Number.isSafeInteger(value) && value >= min;
+}
 
 /**
  * The checked `batch` option (an unknown field throws, as an unknown option does), plus the SDK's
- * default for each millisecond OTEL_BSP_* variable the option leaves to the environment that is not a
- * number from its minimum to {@link MAX_TIMER_MILLIS}: the BatchSpanProcessor would hand it to
- * `setTimeout` as it is (a delay of 3e9 becomes 1 ms, a negative one 1 ms too), so it is ignored with a
- * warning (not under OTEL_SDK_DISABLED: nothing is read then).
+ * default for each OTEL_BSP_* variable ({@link BSP_ENV}) the option leaves to the environment that is
+ * out of its range — a number of milliseconds from its minimum to {@link MAX_TIMER_MILLIS}, or a whole
+ * number of spans from 1 — ignored with a warning (not under OTEL_SDK_DISABLED: nothing is read then).
  */
 function resolveBatch(batch: StartTracingOptions["batch"], sdkDisabled: boolean): TracingConfig["batch"] {
   if (batch !== undefined && !isPlainObject(batch))
@@ -677,15 +695,17 @@ function resolveBatch(batch: StartTracingOptions["batch"], sdkDisabled: boolean)
   const maxExportBatchSize = optionalInteger("batch.maxExportBatchSize", given.maxExportBatchSize, 1);
   const scheduledDelayMillis = optionalMillis("batch.scheduledDelayMillis", given.scheduledDelayMillis, 0);
   if (!sdkDisabled)
-    for (const { name, field, min, fallback } of BSP_MILLIS_ENV) {
-      if (field === "scheduledDelayMillis" && scheduledDelayMillis !== undefined) continue;
+    for (const entry of BSP_ENV) {
+      const { name, field, min, millis, fallback } = entry;
+      if ((given as Record<string, unknown>)[field] !== undefined) continue;
       const raw = getStringFromEnv(name);
-      if (raw === undefined) continue;
-      const value = Number(raw);
-      if (Number.isFinite(value) && value >= min && value <= MAX_TIMER_MILLIS) continue;
+      if (raw === undefined || inBspRange(raw, entry)) continue;
       warnSetting(
-        `tracehop: ${name}="${raw}" is not a number of milliseconds from ${min} to ${MAX_TIMER_MILLIS} ` +
-          `(Node's timer limit); ignored (the default, ${fallback} ms, applies)`,
+        millis
+          ? `tracehop: ${name}="${raw}" is not a number of milliseconds from ${min} to ${MAX_TIMER_MILLIS} ` +
+              `(Node's timer limit); ignored (the default, ${fallback} ms, applies)`
+          : `tracehop: ${name}="${raw}" is not a whole number of spans from ${min}; ignored (the default, ` +
+              `${fallback}, applies)`,
         BAD_BATCH_SETTING_WARNING,
       );
       out[field] = fallback;

@@ -814,6 +814,43 @@ describe("environment settings startTracing does not use as written: a process w
     assert.deepEqual(option.processWarnings, []);
   });
 
+  test("OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BSP_MAX_EXPORT_BATCH_SIZE not a whole number from 1: the SDK's default, said", async () => {
+    // The SDK would drop every span (a queue of 0) or spin its export loop forever (a batch of 0, -1, 0.5).
+    for (const [queue, batch] of [
+      ["0", "0"],
+      ["-5", "0.5"],
+      ["abc", "-1"],
+    ]) {
+      const bad = await warningsOf({
+        OTEL_BSP_MAX_QUEUE_SIZE: queue!,
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: batch!,
+      });
+      assert.deepEqual(
+        bad.result.config.batch,
+        { maxQueueSize: 2048, maxExportBatchSize: 512 },
+        `${queue} ${batch}`,
+      );
+      assert.deepEqual(bad.processWarnings, [
+        [
+          "TRACEHOP_BAD_BATCH_SETTING",
+          `tracehop: OTEL_BSP_MAX_QUEUE_SIZE="${queue}" is not a whole number of spans from 1; ignored (the default, 2048, applies)`,
+        ],
+        [
+          "TRACEHOP_BAD_BATCH_SETTING",
+          `tracehop: OTEL_BSP_MAX_EXPORT_BATCH_SIZE="${batch}" is not a whole number of spans from 1; ignored (the default, 512, applies)`,
+        ],
+      ]);
+    }
+    const good = await warningsOf({ OTEL_BSP_MAX_QUEUE_SIZE: "100", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "10" });
+    assert.deepEqual([good.result.config.batch, good.processWarnings], [{}, []]);
+    // The option wins over the variable.
+    const option = await warningsOf(
+      { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "0" },
+      { batch: { maxExportBatchSize: 7 } },
+    );
+    assert.deepEqual([option.result.config.batch, option.processWarnings], [{ maxExportBatchSize: 7 }, []]);
+  });
+
   test("a malformed OTEL_RESOURCE_ATTRIBUTES when the service is named otherwise: discarded whole, said", async () => {
     const told = await warningsOf({ OTEL_RESOURCE_ATTRIBUTES: "team=a,deployment.environment.name=prod=eu" });
     assert.deepEqual(told.processWarnings, [

@@ -9,6 +9,7 @@ import {
   readlinkSync,
   rmdirSync,
   statSync,
+  unlinkSync,
 } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
@@ -120,8 +121,9 @@ function warnWriteFailure(path: string, error: Error): void {
  * may create entries in (`access(W_OK | X_OK)`), and its missing folders must be creatable: they are
  * created as the exporter creates them on its first write ({@link createFolders}, one level at a
  * time), then removed again (`rmdir`, deepest first; one that another process filled meanwhile is
- * kept). That last step catches a folder that grants write access and creates nothing: under `/proc`
- * root may "write" but `mkdir` fails (ENOENT), and Node's recursive mkdir loops forever there; a
+ * kept); then the file itself is created and removed again ({@link fileCreationProblem}). Those steps
+ * catch a folder that grants write access and creates nothing: under `/proc` root may "write" but
+ * `mkdir` and `open` fail (ENOENT), and Node's recursive mkdir loops forever there; a
  * symbolic link whose target does not exist is checked as its target, whose folder must
  * exist (the exporter creates the folders of the link, not of its target). So a folder, a named pipe or
  * a socket (a write blocks while nothing reads), a path under a regular file, a link into a missing
@@ -176,10 +178,11 @@ export function spansFileProblem(path: string): string | undefined {
       } catch (error) {
         return `cannot be created: its nearest existing folder, ${JSON.stringify(dir)}, is not writable (${(error as Error).message})`;
       }
-      if (dir === dirname(path)) return undefined;
+      if (dir === dirname(path)) return fileCreationProblem(path);
       const created: string[] = [];
       try {
         createFolders(dirname(path), created);
+        return fileCreationProblem(path);
       } catch (error) {
         return `cannot be created: its folder ${JSON.stringify(dirname(path))} cannot be created in ${JSON.stringify(dir)} (${(error as Error).message})`;
       } finally {
@@ -199,12 +202,35 @@ export function spansFileProblem(path: string): string | undefined {
 }
 
 /**
+ * Why the missing file `path`, in a folder that exists, cannot be created, or `undefined` when it can:
+ * created exclusively (`open(path, "ax")`), then closed and removed again, so the check leaves nothing.
+ * That catches a folder that grants write access and creates nothing (`/proc` as root: ENOENT). A file
+ * that another process created meanwhile (EEXIST) is fine.
+ */
+function fileCreationProblem(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "ax");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+    return `cannot be created (${(error as Error).message})`;
+  }
+  closeSync(fd);
+  try {
+    unlinkSync(path);
+  } catch {
+    // removed or replaced by another process meanwhile: theirs
+  }
+  return undefined;
+}
+
+/**
  * Internal: creates the missing folders of `dir`, one level at a time: finds its nearest existing
  * ancestor, then makes each missing folder below it with a plain (non-recursive) `mkdir`. Node's
  * `mkdirSync(dir, { recursive: true })` is not used: on a path where `mkdir` fails with ENOENT although
  * the parent exists (`/proc/nope`, as root) it loops forever, synchronously, so the process hangs at
  * 100% CPU. Here every step is one system call, so such a path fails with its ordinary error. A folder
- * another process made meanwhile (EEXIST) is taken.
+ * another process made meanwhile (EEXIST) is taken; a symbolic link there to a missing folder is an error.
  *
  * @param created receives each folder created, parent first, also when a later one fails.
  * @returns `created`.
@@ -231,6 +257,14 @@ export function createFolders(dir: string, created: string[] = []): string[] {
       created.push(folder);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // Made by another process meanwhile, or a symbolic link to a missing folder (statSync saw nothing).
+      if (!isFolder(folder))
+        throw new Error(
+          `${JSON.stringify(folder)} exists and is not a folder (a symbolic link to a missing one?)`,
+          {
+            cause: error,
+          },
+        );
     }
   }
   return created;

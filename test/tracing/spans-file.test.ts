@@ -158,6 +158,34 @@ function runChild(script: string, env: Record<string, string> = {}) {
   return child;
 }
 
+describe("a spans file whose folder exists or resolves but takes no file", () => {
+  test("directly in /proc (root may write there, open fails) and under a link to a missing folder: refused at start, nothing left", (t) => {
+    const dir = tempDir(t, "spans-nofile");
+    symlinkSync(join(dir, "missing", "deeper"), join(dir, "dangling"));
+    const paths = [join(dir, "dangling", "s.jsonl"), join(dir, "new", "a", "s.jsonl"), join(dir, "ok.jsonl")];
+    if (process.getuid?.() === 0) paths.unshift("/proc/tracehop-spans.jsonl");
+    const child = runChild(
+      `for (const spansFile of ${JSON.stringify(paths)})
+        try { await startTracing({ serviceName: "x", spansFile }).shutdown(); console.log("started"); }
+        catch (error) { console.log(error.message); }`,
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const lines = child.stdout.trim().split("\n");
+    if (process.getuid?.() === 0)
+      assert.match(
+        lines.shift()!,
+        /options\.spansFile "\/proc\/tracehop-spans\.jsonl" cannot be created \(ENOENT: no such file or directory, open '\/proc\/tracehop-spans\.jsonl'\)/,
+      );
+    assert.match(
+      lines[0]!,
+      /cannot be created: its folder .*dangling" cannot be created in .* exists and is not a folder \(a symbolic link to a missing one\?\)/,
+    );
+    // Good paths start, and the check leaves neither the folders nor the file behind.
+    assert.deepEqual(lines.slice(1), ["started", "started"]);
+    assert.deepEqual([existsSync(join(dir, "new")), existsSync(join(dir, "ok.jsonl"))], [false, false]);
+  });
+});
+
 describe("a spans file under /proc (mkdir fails there though the folder grants write access to root)", () => {
   // Node's mkdirSync(path, { recursive: true }) loops forever on such a path: the first export hung
   // the process at 100% CPU and shutdown() never returned. Folders are now made one level at a time.

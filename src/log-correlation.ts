@@ -1,4 +1,5 @@
 import { context as contextApi, isSpanContextValid, trace, type Context } from "@opentelemetry/api";
+import { isContext } from "./is-context.js";
 import { hex16ToDecimal } from "./propagation/datadog/ids.js";
 
 /**
@@ -31,8 +32,13 @@ export interface LogCorrelationFields {
  * Example (pino): `logger.child(logCorrelationFields() ?? {})`.
  */
 export function logCorrelationFields(ctx: Context = contextApi.active()): LogCorrelationFields | undefined {
-  if (typeof (ctx as Partial<Context> | null)?.getValue !== "function") return undefined;
-  const spanContext = trace.getSpanContext(ctx);
+  if (!isContext(ctx)) return undefined;
+  let spanContext;
+  try {
+    spanContext = trace.getSpanContext(ctx);
+  } catch {
+    return undefined; // a getValue that throws: a Context of nobody's making
+  }
   if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
   return {
     [LOG_DD_TRACE_ID]: hex16ToDecimal(spanContext.traceId.slice(16)),

@@ -1,4 +1,5 @@
 import type { Baggage, SpanContext, TraceFlags } from "@opentelemetry/api";
+import { isContext } from "../is-context.js";
 import { createContextKey, ROOT_CONTEXT, type Attributes, type Context, type Link } from "@opentelemetry/api";
 import { getDatadogContext, type DatadogContext } from "./datadog/datadog-context.js";
 import { ZERO_HEX16 } from "./datadog/ids.js";
@@ -67,7 +68,7 @@ const EXTRACTION_RESULT_KEY = createContextKey("tracehop.extraction-result");
  * `getValue` throws. Never throws, so neither does any reader below.
  */
 function read(ctx: Context): ExtractionResult | undefined {
-  if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function") return undefined;
+  if (!isContext(ctx)) return undefined;
   try {
     return ctx.getValue(EXTRACTION_RESULT_KEY) as ExtractionResult | undefined;
   } catch {

@@ -224,8 +224,18 @@ describe("Datadog public cases", () => {
         throw new Error("getValue failed");
       },
     };
-    for (const notContext of [undefined, null, 5, "x", [], {}, { getValue: 1 }, throwing]) {
-      const label = String(notContext);
+    // A Proxy whose every lookup throws (its getValue cannot even be looked up).
+    const trap = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error("trap");
+        },
+      },
+    );
+    for (const notContext of [undefined, null, 5, "x", [], {}, { getValue: 1 }, throwing, trap]) {
+      const label = notContext === trap ? "a throwing Proxy" : String(notContext);
+      assert.equal(logCorrelationFields(notContext as never), undefined, label);
       assert.equal(getDatadogContext(notContext as never), undefined, label);
       assert.deepEqual(getExtractionLinks(notContext as never), [], label);
       assert.equal(getRestoredRoot(notContext as never), undefined, label);

@@ -1,4 +1,5 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
+import { isContext } from "../../is-context.js";
 import { isSampledFlags } from "../trace-flags.js";
 import { describeValue, isPlainObject } from "../../describe-value.js";
 import { firstUnknownKey } from "../../known-options.js";
@@ -109,7 +110,7 @@ export function fieldsOfW3CTrace(traceId: string, traceFlags: unknown): DatadogC
  * fails; the setter, {@link setDatadogContext}, answers the same mistake with a TypeError).
  */
 export function getDatadogContext(ctx: Context): DatadogContext | undefined {
-  if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function") return undefined;
+  if (!isContext(ctx)) return undefined;
   try {
     const stored = ctx.getValue(DATADOG_CONTEXT_KEY) as StoredDatadogContext | undefined;
     if (!(stored instanceof StoredDatadogContext)) return undefined;
@@ -174,7 +175,11 @@ const WHERE = "tracehop setDatadogContext";
  *   range the extract side reads (`parseSamplingPriority`, for `x-datadog-sampling-priority` and
  *   tracestate `dd=s:`). One no header can carry (1.5, NaN, Infinity, 2^40) is refused with a
  *   RangeError: injection would write the sampled flag's 1 or 0 instead, as dd-trace-java, -py and -go
- *   drop such a priority on extract (`isPropagatablePriority`). `-0` is stored as 0.
+ *   drop such a priority on extract (`isPropagatablePriority`). `-0` is stored as 0. The span's sampled
+ *   flag stays the decision: injection writes the priority only when it agrees with the flag (> 0 for a
+ *   sampled span, <= 0 for an unsampled one), else 1 or 0 from the flag (the W3C flag decides,
+ *   docs/conformance.md), so `-1` on a sampled span goes out as `1`. To drop a trace, make its span
+ *   unsampled (a sampler), not only its priority.
  * - `origin`: text. Injection writes `x-datadog-origin` only when it is printable ASCII (`isValidOrigin`;
  *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
@@ -197,7 +202,7 @@ const WHERE = "tracehop setDatadogContext";
  * @throws RangeError naming `samplingPriority`: a number that is not an integer of at most 10 digits.
  */
 export function setDatadogContext(ctx: Context, fields: DatadogContextFields): Context {
-  if (typeof (ctx as Partial<Context> | null | undefined)?.getValue !== "function")
+  if (!isContext(ctx))
     throw new TypeError(
       `${WHERE}: ctx must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
     );

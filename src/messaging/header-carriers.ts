@@ -54,7 +54,10 @@ function isHeadersObject(headers: unknown): headers is Record<string, unknown> {
 
 /**
  * The methods of a WHATWG `Headers` object (fetch's; Node's global one or another copy of undici's)
- * the writers use. Names are case-insensitive and stored in lower case; values are strings.
+ * the writers use. Names are case-insensitive and stored in lower case; values are strings. Such an
+ * object is recognised as a real `Headers` is, by its tag (`Object.prototype.toString` gives
+ * `[object Headers]`, `isFetchHeaders`): a class of your own with these methods is written through them
+ * only when its `Symbol.toStringTag` is `"Headers"`, else as a plain object (its properties).
  */
 export interface FetchHeadersLike {
   get(name: string): string | null;

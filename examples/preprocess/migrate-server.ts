@@ -343,13 +343,17 @@ const MYSQL_LOGIN_REFUSED: ReadonlySet<number> = new Set([1045, 1698]);
  * does not exist when the user has no rights on its name, so the two cannot be told apart.
  */
 const MYSQL_DATABASE_DENIED = 1044;
-/** The mariadb driver numbers its own errors (lib/misc/errors.js) from 45001; a server's are below. */
-const MARIADB_DRIVER_ERRNO = 45000;
+/**
+ * A MySQL/MariaDB server's error numbers (its error packet) are from 1000 up to the mariadb driver's own,
+ * numbered from 45001 (lib/misc/errors.js); a socket's error keeps its negative errno (ECONNREFUSED -111).
+ */
+const MYSQL_SERVER_ERRNO = { min: 1000, max: 45000 };
 
 /**
  * How the server refused the connection that failed with `err` ({@link failedToConnect}), when it is a
  * PostgreSQL or MySQL/MariaDB server that said why: pg's error of a server ErrorResponse (a `severity` and a
- * SQLSTATE `code`), the mariadb driver's error of a server error packet (an `errno` below the driver's own).
+ * SQLSTATE `code`), the mariadb driver's error of a server error packet (an `errno` from 1000, below the
+ * driver's own; {@link MYSQL_SERVER_ERRNO}).
  * Undefined for any other error: no server reached, none that answered in time, one that answered in another
  * protocol ({@link notThisProtocol}), a query's error on an open connection. Never throws.
  */
@@ -366,7 +370,8 @@ export function serverRefusal(kind: ServerProvider, err: unknown): ServerRefusal
           ? "database denied"
           : "other";
   }
-  if (typeof errno !== "number" || errno >= MARIADB_DRIVER_ERRNO) return undefined;
+  if (typeof errno !== "number" || errno < MYSQL_SERVER_ERRNO.min || errno >= MYSQL_SERVER_ERRNO.max)
+    return undefined;
   return errno === MYSQL_NO_DATABASE
     ? "no database"
     : MYSQL_LOGIN_REFUSED.has(errno)

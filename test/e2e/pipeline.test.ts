@@ -392,6 +392,9 @@ describe(
     }
     const cannotOpen = (shown: string, why: string) =>
       `cannot open the database of DATABASE_URL (${shown}): ${why}. Start the database server, fix DATABASE_URL, or unset it to use the embedded SQLite file.`;
+    /** The line of a server that answered that the database does not exist (test/examples/server-refusals.test.ts). */
+    const noDatabase = (shown: string, why: string) =>
+      `cannot open the database of DATABASE_URL (${shown}): ${why}. Create it and its tables with npm run migrate (same DATABASE_URL), fix the database name in DATABASE_URL, or unset it to use the embedded SQLite file.`;
     const doesNotExist = (file: string, missing: string) =>
       `the database of DATABASE_URL (file:${file}) does not exist (${missing}): create and migrate it with npm run migrate (same DATABASE_URL), or fix DATABASE_URL.`;
     const notMigrated = (shown: string) =>
@@ -507,7 +510,7 @@ describe(
           refuses(
             "relay",
             missing.href,
-            cannotOpen(redact(missing.href), `database "${name}" does not exist`),
+            noDatabase(redact(missing.href), `database "${name}" does not exist`),
           ),
           refuses("worker", schema, notMigrated(redact(schema))),
         ]);
@@ -546,7 +549,7 @@ describe(
             "api",
             missing.href,
             new RegExp(
-              `^tracehop preprocess: ${escape(cannotOpen(redact(missing.href), "WHY")).replace("WHY", `.*Unknown database 'tracehop_none_${process.pid}'`)}\\n$`,
+              `^tracehop preprocess: ${escape(noDatabase(redact(missing.href), "WHY")).replace("WHY", `.*Unknown database 'tracehop_none_${process.pid}'`)}\\n$`,
             ),
           ),
           refuses("relay", empty.href, notMigrated(redact(empty.href))),

@@ -261,16 +261,15 @@ describe("amqplib + RabbitMQ", () => {
 });
 
 describe("a consume callback runs in the context its connection was opened in (amqplib)", () => {
+  /** How a test opens the connection: `connect` called inside whatever span the test wants. */
+  type Opener = (connect: () => Promise<amqplib.ChannelModel>) => Promise<amqplib.ChannelModel>;
+
   /**
-   * Opens a connection with `open` (inside whatever span the test wants), publishes one message with
-   * tracehop's context and one without headers, consumes both on that connection inside withProcessSpan,
-   * and returns the two process spans and whether each was recording in its handler.
+   * Opens a connection with `open`, a channel and a fresh queue on it, and publishes to that queue one
+   * message with tracehop's context ("traced", its send span's context returned) and one without headers
+   * ("bare"). The connection is closed after the test.
    */
-  async function consumeOnConnectionOpenedIn(
-    t: TestContext,
-    label: string,
-    open: (connect: () => Promise<amqplib.ChannelModel>) => Promise<amqplib.ChannelModel>,
-  ) {
+  async function publishOnConnectionOpenedIn(t: TestContext, label: string, open: Opener) {
     const { connect } = await import("amqplib");
     const connection = await open(() => connect(AMQP_URL));
     t.after(() => connection.close());
@@ -281,6 +280,15 @@ describe("a consume callback runs in the context its connection was opened in (a
       return span.spanContext();
     });
     channel.sendToQueue(queue, Buffer.from("bare"), { messageId: "bare" });
+    return { channel, queue, send };
+  }
+
+  /**
+   * Publishes as {@link publishOnConnectionOpenedIn}, consumes both messages on that connection inside
+   * withProcessSpan, and returns the two process spans and whether each was recording in its handler.
+   */
+  async function consumeOnConnectionOpenedIn(t: TestContext, label: string, open: Opener) {
+    const { channel, queue, send } = await publishOnConnectionOpenedIn(t, label, open);
     const recording = new Map<string, boolean>();
     await new Promise<void>((resolve, reject) => {
       channel
@@ -349,20 +357,8 @@ describe("a consume callback runs in the context its connection was opened in (a
    * As consumeOnConnectionOpenedIn, but the two messages are gathered in the consume callback and handled
    * as one batch (withBatchProcessSpan); returns the batch span, the batch's recording and its parent.
    */
-  async function batchOnConnectionOpenedIn(
-    t: TestContext,
-    label: string,
-    open: (connect: () => Promise<amqplib.ChannelModel>) => Promise<amqplib.ChannelModel>,
-  ) {
-    const { connect } = await import("amqplib");
-    const connection = await open(() => connect(AMQP_URL));
-    t.after(() => connection.close());
-    const channel = await connection.createChannel();
-    const { queue } = await channel.assertQueue(uniqueQueue(label), { exclusive: true });
-    await withSendSpan({ system: "rabbitmq", destination: queue }, (headers) =>
-      channel.sendToQueue(queue, Buffer.from("traced"), { headers, messageId: "traced" }),
-    );
-    channel.sendToQueue(queue, Buffer.from("bare"), { messageId: "bare" });
+  async function batchOnConnectionOpenedIn(t: TestContext, label: string, open: Opener) {
+    const { channel, queue } = await publishOnConnectionOpenedIn(t, label, open);
     const gathered: amqplib.ConsumeMessage[] = [];
     let recording: boolean | undefined;
     await new Promise<void>((resolve, reject) => {

@@ -33,17 +33,18 @@ export interface LogCorrelationFields {
  */
 export function logCorrelationFields(ctx: Context = contextApi.active()): LogCorrelationFields | undefined {
   if (!isContext(ctx)) return undefined;
-  let spanContext;
   try {
-    spanContext = trace.getSpanContext(ctx);
+    const spanContext = trace.getSpanContext(ctx);
+    if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
+    // Read once: a getter could answer differently the second time.
+    const { traceId, spanId } = spanContext;
+    return {
+      [LOG_DD_TRACE_ID]: hex16ToDecimal(traceId.slice(16)),
+      [LOG_DD_SPAN_ID]: hex16ToDecimal(spanId),
+      // Lower case as documented: a span context set with A-F ids names the same trace.
+      [LOG_OTEL_TRACE_ID]: traceId.toLowerCase(),
+    };
   } catch {
-    return undefined; // a getValue that throws: a Context of nobody's making
+    return undefined; // a Context, span or span context of nobody's making (a getter or Proxy that throws)
   }
-  if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
-  return {
-    [LOG_DD_TRACE_ID]: hex16ToDecimal(spanContext.traceId.slice(16)),
-    [LOG_DD_SPAN_ID]: hex16ToDecimal(spanContext.spanId),
-    // Lower case as documented: a span context set with A-F ids names the same trace.
-    [LOG_OTEL_TRACE_ID]: spanContext.traceId.toLowerCase(),
-  };
 }

@@ -8,6 +8,7 @@ import {
   openSync,
   readlinkSync,
   rmdirSync,
+  statfsSync,
   statSync,
   unlinkSync,
 } from "node:fs";
@@ -132,6 +133,9 @@ function warnWriteFailure(path: string, error: Error): void {
  */
 export function spansFileProblem(path: string): string | undefined {
   try {
+    const kernel = kernelFileSystem(path);
+    if (kernel !== undefined)
+      return `is on ${kernel}, a window into the kernel, not a file system for files (what is written there is lost or changes the system)`;
     let stats;
     try {
       stats = statSync(path);
@@ -198,6 +202,29 @@ export function spansFileProblem(path: string): string | undefined {
     }
   } catch (error) {
     return `cannot be checked (${String(error)})`;
+  }
+}
+
+/** Linux `statfs` magic numbers of the kernel's pseudo file systems (linux/magic.h). */
+const KERNEL_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, "/proc (procfs)"],
+  [0x62656572, "/sys (sysfs)"],
+]);
+
+/**
+ * The kernel pseudo file system `path` (or, when it does not exist, its nearest existing ancestor) is
+ * on — procfs or sysfs ({@link KERNEL_FILE_SYSTEMS}) — or `undefined` for any other, or when that cannot
+ * be told (`statfs` fails, another OS). Their entries pass the other checks (root may open
+ * `/proc/self/comm` or `/proc/sys/kernel/hostname` for appending), and a write there changes the system
+ * (the hostname) or fails at every export. Never throws.
+ */
+function kernelFileSystem(path: string): string | undefined {
+  for (let current = resolve(path); ; current = dirname(current)) {
+    try {
+      return KERNEL_FILE_SYSTEMS.get(statfsSync(current).type);
+    } catch {
+      if (dirname(current) === current) return undefined;
+    }
   }
 }
 

@@ -214,6 +214,30 @@ describe("Datadog public cases", () => {
   test("log correlation of a value that is not a Context is undefined, never a throw", () => {
     for (const notContext of [null, 5, "x", [], {}])
       assert.equal(logCorrelationFields(notContext as never), undefined);
+    // A Context whose span or span context throws when read (a Proxy), or whose trace id changes type
+    // between two reads.
+    const trap = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error("trap");
+        },
+      },
+    );
+    let reads = 0;
+    const fickle = {
+      get traceId() {
+        return reads++ === 0 ? "0af7651916cd43dd8448eb211c80319c" : 42;
+      },
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+    };
+    for (const ctx of [
+      trace.setSpanContext(ROOT_CONTEXT, trap as never),
+      trace.setSpan(ROOT_CONTEXT, { spanContext: () => trap } as never),
+      trace.setSpanContext(ROOT_CONTEXT, fickle as never),
+    ])
+      assert.doesNotThrow(() => logCorrelationFields(ctx));
   });
 
   // The same rule for the other public readers of a Context: they threw "ctx.getValue is not a

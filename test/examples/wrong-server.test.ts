@@ -175,9 +175,14 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
       [migrate.code, migrate.stdout, migrate.stderr],
       [2, "", `tracehop preprocess: ${notThisServer("prepare", mariadb, "postgresql", 3306, copyData)}\n`],
     );
-    assert.deepEqual(
-      [worker.code, worker.stdout, worker.stderr],
-      [2, "", `tracehop preprocess: ${notThisServer("open", rabbit, "postgresql", 5672, closed)}\n`],
+    // RabbitMQ closes a connection that sent it no AMQP header, or resets it when the client's startup
+    // message is still unread there (seen both ways on the same broker): either is said.
+    assert.deepEqual([worker.code, worker.stdout], [2, ""]);
+    assert.ok(
+      [closed, "read ECONNRESET"]
+        .map((said) => `tracehop preprocess: ${notThisServer("open", rabbit, "postgresql", 5672, said)}\n`)
+        .includes(worker.stderr),
+      worker.stderr,
     );
     assert.deepEqual(readdirSync(dir), []);
   });

@@ -35,6 +35,7 @@ import {
   postgresTables,
   postgresTarget,
   serverRefusal,
+  type ServerRefusal,
 } from "./migrate-server.js";
 import { appliedSqliteMigrations, migrateSqlite, sqliteTables } from "./migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "./migrations.js";
@@ -256,6 +257,19 @@ function startKind(url: string): DatabaseKind {
   }
 }
 
+/** The end of every "what to do" of a server database's message. */
+const UNSET_IT = "or unset it to use the embedded SQLite file.";
+
+/** What to do when the server answered and refused the connection ({@link serverRefusal}), by refusal. */
+const REFUSAL_TODO: Readonly<Record<ServerRefusal, string>> = {
+  "no database": `Create it and its tables with ${MIGRATE_COMMAND} (same DATABASE_URL), fix the database name in DATABASE_URL, ${UNSET_IT}`,
+  login: `The server refused the login: fix the user or password in DATABASE_URL (or the server's access rules), ${UNSET_IT}`,
+  "database denied":
+    `The server does not let this user use that database (or, on MySQL, create it): grant the user access to ` +
+    `it (or create it as a user allowed to), fix the database name or the user in DATABASE_URL, ${UNSET_IT}`,
+  other: `The server is running and refused the connection: fix DATABASE_URL or the server's settings, ${UNSET_IT}`,
+};
+
 /**
  * The end of a message about a database of `url` that could not be reached or opened (`err`): what to do,
  * after what to do about its SSL settings when they are in question ({@link pgSslNote}). A server that
@@ -263,25 +277,17 @@ function startKind(url: string): DatabaseKind {
  */
 function whatToDo(kind: DatabaseKind, url: string, err: unknown): string {
   const ssl = kind === "postgresql" ? pgSslNote(url, err) : "";
-  const unset = "or unset it to use the embedded SQLite file.";
   const refusal = kind === "sqlite" ? undefined : serverRefusal(kind, err);
   const todo =
     kind === "postgresql" && pgServerRefusedSsl(err)
       ? "Or unset DATABASE_URL to use the embedded SQLite file."
-      : refusal === "no database"
-        ? `Create it and its tables with ${MIGRATE_COMMAND} (same DATABASE_URL), fix the database name in DATABASE_URL, ${unset}`
-        : refusal === "login"
-          ? `The server refused the login: fix the user or password in DATABASE_URL (or the server's access rules), ${unset}`
-          : refusal === "database denied"
-            ? `The server does not let this user use that database (or, on MySQL, create it): grant the user ` +
-              `access to it (or create it as a user allowed to), fix the database name or the user in DATABASE_URL, ${unset}`
-            : refusal === "other"
-              ? `The server is running and refused the connection: fix DATABASE_URL or the server's settings, ${unset}`
-              : kind !== "sqlite"
-                ? `Start the database server, fix DATABASE_URL, ${unset}`
-                : process.env.DATABASE_URL === undefined
-                  ? "Set DATABASE_URL to another file:PATH."
-                  : `Fix DATABASE_URL (file:PATH), ${unset}`;
+      : refusal !== undefined
+        ? REFUSAL_TODO[refusal]
+        : kind !== "sqlite"
+          ? `Start the database server, fix DATABASE_URL, ${UNSET_IT}`
+          : process.env.DATABASE_URL === undefined
+            ? "Set DATABASE_URL to another file:PATH."
+            : `Fix DATABASE_URL (file:PATH), ${UNSET_IT}`;
   return ssl === "" ? todo : `${ssl}. ${todo}`;
 }
 
@@ -350,8 +356,7 @@ export async function prepareDatabase(): Promise<string[]> {
         throw new BadInputError(
           `cannot prepare the database of ${name}: ${driverSaid(err)}, ` +
             `and creating it failed (${driverSaid(why)}). ` +
-            `Create it on the server as a user allowed to, fix the database name in DATABASE_URL, ` +
-            `or unset it to use the embedded SQLite file.`,
+            `Create it on the server as a user allowed to, fix the database name in DATABASE_URL, ${UNSET_IT}`,
           { cause: why },
         );
       });

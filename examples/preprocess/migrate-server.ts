@@ -325,24 +325,31 @@ export function connectTimedOut(err: unknown): boolean {
  */
 export type ServerRefusal = "no database" | "login" | "database denied" | "other";
 
-/** PostgreSQL's SQLSTATE for a database that does not exist (invalid_catalog_name). */
-const PG_NO_DATABASE = "3D000";
-/** PostgreSQL's SQLSTATEs of a refused login: no such role or no pg_hba.conf entry (28000), a wrong password. */
-const PG_LOGIN_REFUSED: ReadonlySet<string> = new Set(["28000", "28P01"]);
-/** PostgreSQL's insufficient_privilege at connect: the role lacks CONNECT on the database. */
-const PG_DATABASE_DENIED = "42501";
-/** MySQL's ER_BAD_DB_ERROR: the database of the handshake does not exist. */
-const MYSQL_NO_DATABASE = 1049;
 /**
- * MySQL's errors of a refused login: ER_ACCESS_DENIED_ERROR (user or password),
- * ER_ACCESS_DENIED_NO_PASSWORD_ERROR (a socket-auth user).
+ * The SQLSTATEs a PostgreSQL server refuses a connection with, by {@link ServerRefusal}: the database does
+ * not exist (3D000, invalid_catalog_name); no such role or no pg_hba.conf entry (28000), a wrong password
+ * (28P01); the role lacks CONNECT on the database (42501, insufficient_privilege). Any other: "other".
  */
-const MYSQL_LOGIN_REFUSED: ReadonlySet<number> = new Set([1045, 1698]);
+const PG_REFUSALS: ReadonlyMap<string, ServerRefusal> = new Map([
+  ["3D000", "no database"],
+  ["28000", "login"],
+  ["28P01", "login"],
+  ["42501", "database denied"],
+]);
+
 /**
- * MySQL's ER_DBACCESS_DENIED_ERROR: the user may not use the database — given also for a database that
- * does not exist when the user has no rights on its name, so the two cannot be told apart.
+ * The error numbers a MySQL/MariaDB server refuses a connection with, by {@link ServerRefusal}:
+ * ER_BAD_DB_ERROR (1049, the database does not exist); ER_ACCESS_DENIED_ERROR (1045, user or password),
+ * ER_ACCESS_DENIED_NO_PASSWORD_ERROR (1698, a socket-auth user); ER_DBACCESS_DENIED_ERROR (1044, the user
+ * may not use the database — given also for a database that does not exist when the user has no rights on
+ * its name, so the two cannot be told apart). Any other: "other".
  */
-const MYSQL_DATABASE_DENIED = 1044;
+const MYSQL_REFUSALS: ReadonlyMap<number, ServerRefusal> = new Map([
+  [1049, "no database"],
+  [1045, "login"],
+  [1698, "login"],
+  [1044, "database denied"],
+]);
 /**
  * A MySQL/MariaDB server's error numbers (its error packet) are from 1000 up to the mariadb driver's own,
  * numbered from 45001 (lib/misc/errors.js); a socket's error keeps its negative errno (ECONNREFUSED -111).
@@ -362,23 +369,11 @@ export function serverRefusal(kind: ServerProvider, err: unknown): ServerRefusal
   const { code, severity, errno } = err as { code?: unknown; severity?: unknown; errno?: unknown };
   if (kind === "postgresql") {
     if (typeof severity !== "string" || typeof code !== "string") return undefined;
-    return code === PG_NO_DATABASE
-      ? "no database"
-      : PG_LOGIN_REFUSED.has(code)
-        ? "login"
-        : code === PG_DATABASE_DENIED
-          ? "database denied"
-          : "other";
+    return PG_REFUSALS.get(code) ?? "other";
   }
   if (typeof errno !== "number" || errno < MYSQL_SERVER_ERRNO.min || errno >= MYSQL_SERVER_ERRNO.max)
     return undefined;
-  return errno === MYSQL_NO_DATABASE
-    ? "no database"
-    : MYSQL_LOGIN_REFUSED.has(errno)
-      ? "login"
-      : errno === MYSQL_DATABASE_DENIED
-        ? "database denied"
-        : "other";
+  return MYSQL_REFUSALS.get(errno) ?? "other";
 }
 
 /**
@@ -426,16 +421,12 @@ export async function createServerDatabase(kind: ServerProvider, url: string): P
   const on = (database: string) => {
     const u = new URL(connectionString);
     u.pathname = `/${encodeURIComponent(database)}`;
-    return new pg.Client({ connectionString: u.href, connectionTimeoutMillis: connectTimeoutMs() });
+    return connectPostgres(u.href, {});
   };
-  let client = on("postgres");
-  try {
-    await client.connect();
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== PG_NO_DATABASE) return connectionFailed(err);
-    client = on("template1");
-    await client.connect().catch(connectionFailed);
-  }
+  const { client } = await on("postgres").catch((err: unknown) => {
+    if (PG_REFUSALS.get(String((err as { code?: unknown }).code)) !== "no database") throw err;
+    return on("template1");
+  });
   try {
     await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: unknown) => {
       if (!PG_CREATED_MEANWHILE.has(String((err as { code?: unknown }).code))) throw err;

@@ -102,7 +102,8 @@ const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 function setEntry(headers: HeaderEntries, kind: "map" | "fetch", name: string, value: unknown): void {
   if (kind === "map") {
     const map = headers as Map<unknown, unknown>;
-    for (const key of [...map.keys()])
+    // Deleting during a Map's iteration is defined (the deleted key is simply not visited): no copy.
+    for (const key of map.keys())
       if (typeof key === "string" && key !== name && key.length === name.length && key.toLowerCase() === name)
         map.delete(key);
     map.set(name, value);

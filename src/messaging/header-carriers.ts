@@ -775,9 +775,12 @@ function addAmqpAttributes(attributes: Attributes, message: Record<string, unkno
   attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.content as Uint8Array).byteLength;
 }
 
+/** A kafkajs offset as it gives one: a text of decimal digits alone. */
+const DECIMAL_OFFSET = /^\d+$/;
+
 function addKafkaAttributes(attributes: Attributes, message: Record<string, unknown>): void {
   const offset = Number(message.offset);
-  if (/^\d+$/.test(message.offset as string) && Number.isSafeInteger(offset))
+  if (DECIMAL_OFFSET.test(message.offset as string) && Number.isSafeInteger(offset))
     attributes[ATTR_KAFKA_OFFSET] = offset;
   const key = message.key;
   if (key instanceof Uint8Array && key.byteLength <= MAX_CARRIER_VALUE_LENGTH) {

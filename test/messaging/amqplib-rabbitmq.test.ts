@@ -264,6 +264,19 @@ describe("a consume callback runs in the context its connection was opened in (a
   /** How a test opens the connection: `connect` called inside whatever span the test wants. */
   type Opener = (connect: () => Promise<amqplib.ChannelModel>) => Promise<amqplib.ChannelModel>;
 
+  /** An Opener that connects inside a "worker startup" span, and that span's context once it ran. */
+  function inStartupSpan(): { open: Opener; context: () => SpanContext | undefined } {
+    let startup: SpanContext | undefined;
+    return {
+      open: (connect) =>
+        inSpan("worker startup", (span) => {
+          startup = span.spanContext();
+          return connect();
+        }),
+      context: () => startup,
+    };
+  }
+
   /**
    * Opens a connection with `open`, a channel and a fresh queue on it, and publishes to that queue one
    * message with tracehop's context ("traced", its send span's context returned) and one without headers
@@ -310,18 +323,13 @@ describe("a consume callback runs in the context its connection was opened in (a
 
   test("connection opened inside a span that has ended: no parent and no link from it", async (t) => {
     if (!broker.requireBroker(t)) return;
-    let startup: SpanContext | undefined;
-    const r = await consumeOnConnectionOpenedIn(t, "ended-ambient", (connect) =>
-      inSpan("worker startup", (span) => {
-        startup = span.spanContext();
-        return connect();
-      }),
-    );
+    const startup = inStartupSpan();
+    const r = await consumeOnConnectionOpenedIn(t, "ended-ambient", startup.open);
     assert.equal(r.traced.parentSpanContext?.spanId, r.send.spanId);
     assert.deepEqual(r.traced.links, []);
     // A message without a context is a trace of its own, not a child of the start-up span.
     assert.equal(r.bare.parentSpanContext, undefined);
-    assert.notEqual(r.bare.spanContext().traceId, startup!.traceId);
+    assert.notEqual(r.bare.spanContext().traceId, startup.context()!.traceId);
     assert.deepEqual(
       [...r.recording],
       [
@@ -384,16 +392,11 @@ describe("a consume callback runs in the context its connection was opened in (a
 
   test("a batch consumed on a connection opened inside a span that has ended: a root of its own", async (t) => {
     if (!broker.requireBroker(t)) return;
-    let startup: SpanContext | undefined;
-    const r = await batchOnConnectionOpenedIn(t, "batch-ended", (connect) =>
-      inSpan("worker startup", (span) => {
-        startup = span.spanContext();
-        return connect();
-      }),
-    );
+    const startup = inStartupSpan();
+    const r = await batchOnConnectionOpenedIn(t, "batch-ended", startup.open);
     assert.equal(r.recording, true);
     assert.equal(r.batch?.parentSpanContext, undefined);
-    assert.notEqual(r.batch?.spanContext().traceId, startup!.traceId);
+    assert.notEqual(r.batch?.spanContext().traceId, startup.context()!.traceId);
     assert.equal(r.batch?.links.length, 1, "the traced message is linked");
   });
 

@@ -128,13 +128,28 @@ function entryNames(headers: HeaderEntries, kind: "map" | "fetch"): string[] {
 }
 
 /**
+ * {@link removePropagationHeaders} for a Map or a `Headers` object whose kind is known: deletes the
+ * propagation headers and the names of `also` through its `delete`. `false` when a method or iterator
+ * threw (an immutable `Headers` object).
+ */
+function removeStaleEntries(entries: HeaderEntries, kind: "map" | "fetch", also?: TraceCarrier): boolean {
+  try {
+    for (const name of entryNames(entries, kind).filter((name) => isStaleHeader(name, also)))
+      entries.delete(name);
+    return true;
+  } catch {
+    return false; // an immutable Headers object, a throwing iterator
+  }
+}
+
+/**
  * {@link writeFields} for a Map or a `Headers` object: removes the propagation headers there (any case)
  * and the carrier's names, then sets the carrier's fields, all through the object's methods. `false`
  * when a method threw or a value did not stick (an immutable `Headers` object, a Map subclass that
  * refuses): the caller then writes a copy.
  */
 function writeEntries(headers: HeaderEntries, kind: "map" | "fetch", carrier: TraceCarrier): boolean {
-  if (!removePropagationHeaders(headers, carrier)) return false;
+  if (!removeStaleEntries(headers, kind, carrier)) return false;
   try {
     for (const name of Object.keys(carrier)) {
       if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue; // no HTTP field: cannot travel in one
@@ -383,16 +398,7 @@ export function removePropagationHeaders(
 ): boolean {
   if (!isHeadersObject(headers)) return true;
   const kind = entriesKind(headers);
-  if (kind !== undefined) {
-    try {
-      const entries = headers as unknown as HeaderEntries;
-      for (const name of entryNames(entries, kind).filter((name) => isStaleHeader(name, also)))
-        entries.delete(name);
-      return true;
-    } catch {
-      return false; // an immutable Headers object, a throwing iterator
-    }
-  }
+  if (kind !== undefined) return removeStaleEntries(headers as unknown as HeaderEntries, kind, also);
   let removed = true;
   try {
     for (const name in headers) {

@@ -47,6 +47,14 @@ export type AmqpHeaders = Record<string, unknown>;
  */
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/**
+ * Whether header name `name` is `lowerCaseName` in some case (`TraceParent` for `traceparent`; the same
+ * text too). `lowerCaseName` must be lower-case already. Header names are case-insensitive.
+ */
+function sameNameInOtherCase(name: string, lowerCaseName: string): boolean {
+  return name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName;
+}
+
 /** A headers object the helpers can read or write: any non-null object (a Proxy included). */
 function isHeadersObject(headers: unknown): headers is Record<string, unknown> {
   return headers !== null && typeof headers === "object";
@@ -104,8 +112,7 @@ function setEntry(headers: HeaderEntries, kind: "map" | "fetch", name: string, v
     const map = headers as Map<unknown, unknown>;
     // Deleting during a Map's iteration is defined (the deleted key is simply not visited): no copy.
     for (const key of map.keys())
-      if (typeof key === "string" && key !== name && key.length === name.length && key.toLowerCase() === name)
-        map.delete(key);
+      if (typeof key === "string" && key !== name && sameNameInOtherCase(key, name)) map.delete(key);
     map.set(name, value);
     return;
   }
@@ -227,7 +234,7 @@ function otherCaseName(headers: Record<string, unknown>, key: string): string | 
   if (names.length <= MAX_CARRIER_KEYS) {
     for (let i = 0; i < count; i++) {
       const name = names[i]!;
-      if (name.length === key.length && name.toLowerCase() === key) return name;
+      if (sameNameInOtherCase(name, key)) return name;
     }
     return undefined;
   }
@@ -288,7 +295,7 @@ function mapValue(map: Map<unknown, unknown>, key: string): unknown {
   let seen = 0;
   for (const [name, value] of map) {
     if (++seen > MAX_CARRIER_KEYS) break;
-    if (typeof name === "string" && name.length === key.length && name.toLowerCase() === key) return value;
+    if (typeof name === "string" && sameNameInOtherCase(name, key)) return value;
   }
   return undefined;
 }
@@ -332,7 +339,7 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
           return;
         }
         for (const existing in headers) {
-          if (existing !== name && existing.length === name.length && existing.toLowerCase() === name) {
+          if (existing !== name && sameNameInOtherCase(existing, name)) {
             delete headers[existing];
           }
         }

@@ -11,8 +11,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { readSpansFile, refusedUrl, splitStderr, startOtlpReceiver } from "./otlp-helpers.js";
+import { ROOT, runModuleScript } from "../support/child-script.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const spansFileIn = (t: TestContext) => join(tempDir(t, "exit"), "spans.jsonl");
 const CHILD_ENV = {
   ...process.env,
@@ -23,16 +23,7 @@ const CHILD_ENV = {
 
 /** Runs `lines` as an ES module (through tsx) in the repository root; its stdout lines. */
 function runScript(lines: string[]): string[] {
-  const child = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", lines.join("\n")],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: CHILD_ENV,
-      timeout: 30_000,
-    },
-  );
+  const child = runModuleScript(lines, CHILD_ENV);
   assert.equal(child.status, 0, child.stderr);
   return child.stdout.trim().split("\n");
 }
@@ -219,24 +210,17 @@ test("a script whose collector never answers the flush before exit: one line at 
 
 test("a process that calls process.exit() right after shutdown() (the SIGTERM handler of docs/export.md) still prints the lost final export", async () => {
   const endpoint = await refusedUrl();
-  const child = spawnSync(
-    process.execPath,
+  const child = runModuleScript(
     [
-      "--import",
-      "tsx",
-      "--input-type=module",
-      "-e",
-      [
-        `import { trace } from "@opentelemetry/api";`,
-        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
-        `const tracing = startTracing({ serviceName: "server", spansFile: false, otlpEndpoint: "${endpoint}",`,
-        `  shutdownTimeoutMillis: 2000 });`,
-        `trace.getTracer("server").startSpan("request").end();`,
-        `await tracing.shutdown();`,
-        `process.exit(143);`,
-      ].join("\n"),
+      `import { trace } from "@opentelemetry/api";`,
+      `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+      `const tracing = startTracing({ serviceName: "server", spansFile: false, otlpEndpoint: "${endpoint}",`,
+      `  shutdownTimeoutMillis: 2000 });`,
+      `trace.getTracer("server").startSpan("request").end();`,
+      `await tracing.shutdown();`,
+      `process.exit(143);`,
     ],
-    { cwd: ROOT, encoding: "utf8", env: CHILD_ENV, timeout: 30_000 },
+    CHILD_ENV,
   );
   assert.equal(child.status, 143, child.stderr);
   const { port } = new URL(endpoint);
@@ -255,34 +239,27 @@ test("a process that calls process.exit() right after shutdown() (the SIGTERM ha
 
 test("a process that dies of an uncaught exception loses its batched spans; with the uncaughtException listener of docs/export.md it keeps them and still exits 1 with the error", (t) => {
   const run = (spansFile: string, handler: boolean, fail: string) =>
-    spawnSync(
-      process.execPath,
+    runModuleScript(
       [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        [
-          `import { trace } from "@opentelemetry/api";`,
-          `import { startTracing } from "./src/tracing/start-tracing.ts";`,
-          `const tracing = startTracing({ serviceName: "crash", spansFile: ${JSON.stringify(spansFile)} });`,
-          ...(handler
-            ? [
-                `process.once("uncaughtException", async (error, origin) => {`,
-                `  console.error(`,
-                `    origin === "unhandledRejection" ? "Unhandled rejection:" : "Uncaught exception:",`,
-                `    error,`,
-                `  );`,
-                `  await tracing.shutdown();`,
-                `  process.exit(1);`,
-                `});`,
-              ]
-            : []),
-          `trace.getTracer("crash").startSpan("before the crash").end();`,
-          `setTimeout(() => { ${fail} }, 10);`,
-        ].join("\n"),
+        `import { trace } from "@opentelemetry/api";`,
+        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+        `const tracing = startTracing({ serviceName: "crash", spansFile: ${JSON.stringify(spansFile)} });`,
+        ...(handler
+          ? [
+              `process.once("uncaughtException", async (error, origin) => {`,
+              `  console.error(`,
+              `    origin === "unhandledRejection" ? "Unhandled rejection:" : "Uncaught exception:",`,
+              `    error,`,
+              `  );`,
+              `  await tracing.shutdown();`,
+              `  process.exit(1);`,
+              `});`,
+            ]
+          : []),
+        `trace.getTracer("crash").startSpan("before the crash").end();`,
+        `setTimeout(() => { ${fail} }, 10);`,
       ],
-      { cwd: ROOT, encoding: "utf8", env: CHILD_ENV, timeout: 30_000 },
+      CHILD_ENV,
     );
   const dir = tempDir(t, "crash");
   const lost = run(join(dir, "lost.jsonl"), false, `throw new Error("boom")`);

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { trace } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
@@ -20,6 +20,7 @@ import { startTracing } from "../../src/tracing/start-tracing.js";
 import { DEFAULT_SPANS_FILE, resolveTracingConfig } from "../../src/tracing/tracing-config.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { tempDir } from "../support/temp-dir.js";
+import { envWithoutOtel, runModuleScript } from "../support/child-script.js";
 import { readSpansFile } from "./otlp-helpers.js";
 
 /** Runs `fn` with exactly `vars` as the OTEL_* / TRACEHOP_* environment, then restores it. */
@@ -130,29 +131,14 @@ describe("spansFile option: checked at start", () => {
  * the test instead of the suite.
  */
 function runChild(script: string, env: Record<string, string> = {}) {
-  const child = spawnSync(
-    process.execPath,
+  const child = runModuleScript(
     [
-      "--import",
-      "tsx",
-      "--input-type=module",
-      "-e",
-      [
-        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
-        `import { JsonLinesFileSpanExporter } from "./src/tracing/file-exporter.ts";`,
-        `import { trace } from "@opentelemetry/api";`,
-        script,
-      ].join("\n"),
+      `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+      `import { JsonLinesFileSpanExporter } from "./src/tracing/file-exporter.ts";`,
+      `import { trace } from "@opentelemetry/api";`,
+      script,
     ],
-    {
-      cwd: join(import.meta.dirname, "../.."),
-      encoding: "utf8",
-      timeout: 30_000,
-      env: {
-        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(OTEL_|TRACEHOP_)/.test(key))),
-        ...env,
-      },
-    },
+    { ...envWithoutOtel(), ...env },
   );
   assert.equal(child.signal, null, `the child hung and was killed: ${child.stderr}`);
   return child;

@@ -5,7 +5,6 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +23,7 @@ import {
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { readSpansFile } from "./otlp-helpers.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { envWithoutOtel, runModuleScript } from "../support/child-script.js";
 
 /** Runs `fn` with exactly `vars` as the OTEL_* / TRACEHOP_* environment, then restores it. */
 function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
@@ -881,30 +881,16 @@ describe("environment settings startTracing does not use as written: a process w
   });
 
   test("a process started with OTEL_LOG_LEVEL=warn prints each on stderr", () => {
-    const child = spawnSync(
-      process.execPath,
+    const child = runModuleScript(
       [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        [
-          `import { startTracing } from "./src/tracing/start-tracing.ts";`,
-          `await startTracing({ serviceName: "env", spansFile: false }).shutdown();`,
-        ].join("\n"),
+        `import { startTracing } from "./src/tracing/start-tracing.ts";`,
+        `await startTracing({ serviceName: "env", spansFile: false }).shutdown();`,
       ],
       {
-        cwd: join(import.meta.dirname, "../.."),
-        encoding: "utf8",
-        timeout: 30_000,
-        env: {
-          ...Object.fromEntries(
-            Object.entries(process.env).filter(([key]) => !/^(OTEL_|TRACEHOP_)/.test(key)),
-          ),
-          OTEL_LOG_LEVEL: "warn",
-          OTEL_TRACES_SAMPLER: "bogus",
-          OTEL_TRACES_EXPORTER: "bogus",
-        },
+        ...envWithoutOtel(),
+        OTEL_LOG_LEVEL: "warn",
+        OTEL_TRACES_SAMPLER: "bogus",
+        OTEL_TRACES_EXPORTER: "bogus",
       },
     );
     assert.equal(child.status, 0, child.stderr);

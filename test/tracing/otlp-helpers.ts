@@ -141,6 +141,18 @@ export async function refusedUrl(): Promise<string> {
 }
 
 /**
+ * The line tracehop prints when the final export of `spans` (e.g. "2 spans") to the collector at
+ * `endpoint` (a {@link refusedUrl}) is refused: its traces path and the refused port named.
+ */
+export function refusedFinalExportLine(endpoint: string, spans: string): string {
+  const { port } = new URL(endpoint);
+  return (
+    `tracehop: the final export of ${spans} to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
+    `127.0.0.1:${port}; those spans are lost`
+  );
+}
+
+/**
  * A child process's stderr, split: `warnings`, the `[code, message]` of each Node process warning
  * (`(node:PID) [CODE] Warning: message`), and `lines`, every other line but Node's hint after the
  * first warning (`(Use \`node --trace-warnings ...\` ...)`).

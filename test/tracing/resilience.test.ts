@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
   readSpansFile,
+  refusedFinalExportLine,
   refusedUrl,
   runHop,
   splitStderr,
@@ -51,10 +52,7 @@ describe("startTracing with a collector that is down or slow", () => {
     assert.deepEqual(file.spans.map((s) => s.spanId).sort(), [report.rootSpanId, report.spanId].sort());
     assert.deepEqual(new Set(file.spans.map((s) => s.traceId)), new Set([report.traceId]));
     // Said without any OTEL_LOG_LEVEL: not through diag alone.
-    const { port } = new URL(endpoint);
-    const line =
-      `tracehop: the final export of 2 spans to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
-      `127.0.0.1:${port}; those spans are lost`;
+    const line = refusedFinalExportLine(endpoint, "2 spans");
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [],
@@ -72,10 +70,7 @@ describe("startTracing with a collector that is down or slow", () => {
       HOP_SHUTDOWN_MS: "2000",
     });
     assertExitedCleanly(result);
-    const { port } = new URL(endpoint);
-    const line =
-      `tracehop: the final export of 2 spans to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
-      `127.0.0.1:${port}; those spans are lost`;
+    const line = refusedFinalExportLine(endpoint, "2 spans");
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [line],

@@ -39,7 +39,8 @@ export const BAD_SAMPLER_ARG_WARNING = "TRACEHOP_BAD_SAMPLER_ARG";
 export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
 /**
  * Code of the process warning for an OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT that is not a
- * number of milliseconds a timer can wait ({@link MAX_TIMER_MILLIS} at most).
+ * number of milliseconds a timer can wait ({@link MAX_TIMER_MILLIS} at most), or an
+ * OTEL_BSP_MAX_QUEUE_SIZE or OTEL_BSP_MAX_EXPORT_BATCH_SIZE that is not a whole number from 1.
  */
 export const BAD_BATCH_SETTING_WARNING = "TRACEHOP_BAD_BATCH_SETTING";
 /**
@@ -124,7 +125,8 @@ export interface StartTracingOptions {
    * Queue and batch limits of each BatchSpanProcessor (memory bound: at most `maxQueueSize` ended
    * spans wait per exporter; more are dropped). Default: OTEL_BSP_* variables, else the SDK's
    * 2048 / 512 / 5000 ms. `scheduledDelayMillis` is from 0 to 2147483647 (2^31 - 1,
-   * Node's timer limit); an OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT outside its range is
+   * Node's timer limit); an OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT outside its range, or
+   * an OTEL_BSP_MAX_QUEUE_SIZE or OTEL_BSP_MAX_EXPORT_BATCH_SIZE not a whole number from 1, is
    * ignored with a warning (`TRACEHOP_BAD_BATCH_SETTING`; the SDK's default applies). A name other than
    * these three throws, as an unknown option does.
    */
@@ -167,7 +169,7 @@ export interface TracingConfig {
   console: boolean;
   /** The `sampler` option (checked); {@link resolveSampler} gives the one to use. */
   sampler: Sampler | undefined;
-  /** The `batch` option (checked), with OTEL_BSP_SCHEDULE_DELAY / OTEL_BSP_EXPORT_TIMEOUT made explicit when out of range. */
+  /** The `batch` option (checked), with each OTEL_BSP_* variable out of its range replaced by the SDK's default. */
   batch: NonNullable<StartTracingOptions["batch"]> & { exportTimeoutMillis?: number };
   shutdownTimeoutMillis: number;
   /**

@@ -198,7 +198,6 @@ export function spansFileProblem(path: string): string | undefined {
           }
         }
       }
-      return undefined;
     }
   } catch (error) {
     return `cannot be checked (${String(error)})`;

@@ -41,5 +41,5 @@ export function firstJoinedPart(value: string): string {
   }
 }
 
-/** SP or HTAB: RFC 9110 §5.6.3 optional white space. */
-const isOws = (c: number) => c === 0x20 || c === 0x09;
+/** Internal: SP or HTAB, RFC 9110 §5.6.3 optional white space (`c` a UTF-16 code unit). */
+export const isOws = (c: number): boolean => c === 0x20 || c === 0x09;

@@ -15,6 +15,7 @@ import {
   NOT_LOWER_HEX16,
   ZERO_HEX16,
 } from "./ids.js";
+import { isOws } from "../header-text.js";
 
 /**
  * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (grammar of dd-trace-java
@@ -274,9 +275,4 @@ function invalidTag(key: string, value: unknown): undefined {
     `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,
   );
   return undefined;
-}
-
-/** SP or HTAB (RFC 9110 §5.6.3 optional white space). */
-function isOws(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }

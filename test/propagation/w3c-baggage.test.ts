@@ -593,39 +593,21 @@ describe("baggage inject", () => {
     // String.prototype.charCodeAt, the only way the encoder reads a value. Before, a 1M-character "é"
     // was encoded whole (2 s) and dropped after.
     const huge = 1_000_000;
-    const cases: [string, Entry[], string | undefined][] = [
+    type Case = [string, Entry[], string | undefined];
+    // An entry too big to fit, then one that fits: only the small one is written.
+    const bigThenSmall = (name: string, value: string): Case => [
+      name,
       [
-        "é",
-        [
-          ["big", "é".repeat(huge)],
-          ["small", "1"],
-        ],
-        "small=1",
+        ["big", value],
+        ["small", "1"],
       ],
-      [
-        "%",
-        [
-          ["big", "%".repeat(huge)],
-          ["small", "1"],
-        ],
-        "small=1",
-      ],
-      [
-        "space",
-        [
-          ["big", " ".repeat(huge)],
-          ["small", "1"],
-        ],
-        "small=1",
-      ],
-      [
-        "octets",
-        [
-          ["big", "a".repeat(huge)],
-          ["small", "1"],
-        ],
-        "small=1",
-      ],
+      "small=1",
+    ];
+    const cases: Case[] = [
+      bigThenSmall("é", "é".repeat(huge)),
+      bigThenSmall("%", "%".repeat(huge)),
+      bigThenSmall("space", " ".repeat(huge)),
+      bigThenSmall("octets", "a".repeat(huge)),
       ["emoji", [["big", "\u{1F600}".repeat(huge / 2)]], undefined],
       [
         "after a member",

@@ -1008,46 +1008,36 @@ describe("tracehop inspect input", () => {
 
   test("the hint for several columns with their names first names the carrier column as they do (a column named carrier)", () => {
     // The clients' real output of a carrier column named carrier (MariaDB 10.11 mysql -B, psql 15 -A).
-    const mysql = run(["inspect", CLIENTS + "mysql-B-columns-carrier.txt"]);
-    assert.equal(mysql.code, 2);
-    assert.ok(
-      mysql.stderr.endsWith(
-        " (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (id, carrier): " +
-          "select the carrier column alone, mysql -N -B -e 'select carrier from ...', " +
-          "or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'carrier', carrier) from ...\")\n",
-      ),
-      mysql.stderr,
+    // `file` is refused (exit 2) with the hint `hint` ending its message.
+    const assertHint = (file: string, hint: string) => {
+      const { code, stderr } = run(["inspect", CLIENTS + file]);
+      assert.equal(code, 2);
+      assert.ok(stderr.endsWith(hint), stderr);
+    };
+    // The end of the hint for psql output whose carrier column is `column`.
+    const psqlAdvice = (column: string) =>
+      `select the carrier column alone, psql -At -c 'select "${column}" from ...', ` +
+      "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n";
+    assertHint(
+      "mysql-B-columns-carrier.txt",
+      " (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (id, carrier): " +
+        "select the carrier column alone, mysql -N -B -e 'select carrier from ...', " +
+        "or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'carrier', carrier) from ...\")\n",
     );
-    const psql = run(["inspect", CLIENTS + "psql-A-columns-carrier.txt"]);
-    assert.equal(psql.code, 2);
-    assert.ok(
-      psql.stderr.endsWith(
-        ' (it looks like psql -A output of several columns, separated by "|", with their names on its first line (id, carrier): ' +
-          `select the carrier column alone, psql -At -c 'select "carrier" from ...', ` +
-          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
-      ),
-      psql.stderr,
+    assertHint(
+      "psql-A-columns-carrier.txt",
+      ' (it looks like psql -A output of several columns, separated by "|", with their names on its first line (id, carrier): ' +
+        psqlAdvice("carrier"),
     );
     // psql output whose carrier column is not the second: the last of three (its names first), the first.
-    const last = run(["inspect", CLIENTS + "psql-A-columns-carrier-last.txt"]);
-    assert.equal(last.code, 2);
-    assert.ok(
-      last.stderr.endsWith(
-        ' (it looks like psql -A output of several columns, separated by "|", with their names on its first line (id, note, carrier): ' +
-          `select the carrier column alone, psql -At -c 'select "carrier" from ...', ` +
-          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
-      ),
-      last.stderr,
+    assertHint(
+      "psql-A-columns-carrier-last.txt",
+      ' (it looks like psql -A output of several columns, separated by "|", with their names on its first line (id, note, carrier): ' +
+        psqlAdvice("carrier"),
     );
-    const first = run(["inspect", CLIENTS + "psql-At-columns-carrier-first.txt"]);
-    assert.equal(first.code, 2);
-    assert.ok(
-      first.stderr.endsWith(
-        ' (it looks like psql -At output of several columns, separated by "|": ' +
-          `select the carrier column alone, psql -At -c 'select "traceContext" from ...', ` +
-          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
-      ),
-      first.stderr,
+    assertHint(
+      "psql-At-columns-carrier-first.txt",
+      ' (it looks like psql -At output of several columns, separated by "|": ' + psqlAdvice("traceContext"),
     );
     // A broken JSON text with a "|" inside a string is not taken for columns.
     const broken = run(["inspect", '{"baggage":"a|b"']);

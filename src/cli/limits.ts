@@ -8,6 +8,7 @@ import {
   normalizeCarrier,
 } from "../carrier/carrier.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
+import { PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
 import {
   BAGGAGE_MAX_BYTES,
@@ -22,11 +23,15 @@ import {
 import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
 import type { TagsLimit } from "./environment.js";
 
+/** The names the carrier reader looks up by name past its first keys (`OverflowCarrier`). */
+const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
+
 /**
  * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
  * every restore) drops, wholly or some of their values, each with the reason in `notes`; `dropped`
  * holds the lower-case names of those it drops wholly. Reasons: beyond the first
- * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case (the reader looks those up by name), a
+ * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case, or an `ot-baggage-*` entry there (the reader
+ * looks up the names of {@link PROPAGATION_HEADER_NAMES} by name, and those only), a
  * value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond {@link MAX_CARRIER_FIELD_VALUES} values, a
  * value that is not a string (numbers are said by {@link carrierOfValue}). The reader itself decides
  * what is dropped; this only says why.
@@ -42,12 +47,17 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     if (!isPropagationKey(key)) continue;
     const name = key.toLowerCase();
     const value = raw[key];
-    // A lower-case name is looked up there: when it is not read, its value is why (said below).
-    if (index >= MAX_CARRIER_KEYS && key !== name && !whole!.has(name)) {
+    // The names of tracehop's styles spelt in lower case are looked up there: when such a name is not
+    // read, its value is why (said below). An ot-baggage-* entry is found by the scan only.
+    const lookedUp = key === name && PROPAGATION_HEADER_SET.has(name);
+    if (index >= MAX_CARRIER_KEYS && !lookedUp && !whole!.has(name)) {
       dropped.add(name);
       if (++past <= MAX_LISTED)
         notes.push(
-          `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys only the propagation headers spelt in lower case are looked up`,
+          `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys ` +
+            (key === name
+              ? "only the headers tracehop's styles name (not ot-baggage-* entries) are looked up"
+              : "only the propagation headers spelt in lower case are looked up"),
         );
       continue;
     }

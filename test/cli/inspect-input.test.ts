@@ -302,6 +302,20 @@ describe("tracehop inspect input", () => {
     assert.deepEqual(lateMixed.report.diagnostics, [
       "TraceParent is ignored by the carrier reader: it is key 131 of the carrier; past the first 128 keys only the propagation headers spelt in lower case are looked up",
     ]);
+    // ot-baggage-* entries are found by the scan only: past the 128 keys, lower case or not, they are
+    // dropped, and inspect says so (the ids, looked up by name, still restore).
+    const legacy: Record<string, unknown> = {};
+    for (let i = 0; i < 130; i++) legacy[`ot-baggage-k${i}`] = "v";
+    legacy["x-datadog-trace-id"] = "123";
+    legacy["x-datadog-parent-id"] = "456";
+    const restoredLegacy = contextFromCarrier(legacy);
+    assert.equal(trace.getSpanContext(restoredLegacy)?.spanId, "00000000000001c8");
+    assert.equal(propagation.getBaggage(restoredLegacy)?.getAllEntries().length, 128);
+    const lateLegacy = inspect(legacy);
+    assert.deepEqual(lateLegacy.report.diagnostics, [
+      "ot-baggage-k128 is ignored by the carrier reader: it is key 129 of the carrier; past the first 128 keys only the headers tracehop's styles name (not ot-baggage-* entries) are looked up",
+      "ot-baggage-k129 is ignored by the carrier reader: it is key 130 of the carrier; past the first 128 keys only the headers tracehop's styles name (not ot-baggage-* entries) are looked up",
+    ]);
     const types = inspect({ traceparent: [TP, true], tracestate: { a: "1" } });
     assert.deepEqual(types.report.diagnostics, [
       "traceparent: the carrier reader keeps 1 of its 2 values: value 2: its value is a boolean; a carrier value is a string (or an array of strings)",

@@ -84,7 +84,38 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     notes.push(
       `${past - MAX_LISTED} more propagation headers past the first ${MAX_CARRIER_KEYS} keys are ignored likewise (not listed)`,
     );
+  notes.push(...spellingNotes(raw, dropped));
   return { dropped, notes };
+}
+
+/**
+ * One note for each propagation header `raw` spells in more than one case (`x-datadog-trace-id` and
+ * `X-Datadog-Trace-Id`): the carrier reader takes the spellings as one header sent twice, its values in
+ * key order (RFC 9110 §5.3; dd-trace-java, -go and -py fold the case and read the last value), so a
+ * valid Datadog id can be outvoted by a later one. Headers the reader drops wholly (`dropped`) are said
+ * already. At most {@link MAX_LISTED} notes.
+ */
+function spellingNotes(raw: Record<string, unknown>, dropped: ReadonlySet<string>): string[] {
+  const spellings = new Map<string, string[]>();
+  for (const key of Object.keys(raw)) {
+    if (!isPropagationKey(key)) continue;
+    const name = key.toLowerCase();
+    const keys = spellings.get(name);
+    if (keys === undefined) spellings.set(name, [key]);
+    else keys.push(key);
+  }
+  const notes: string[] = [];
+  for (const [name, keys] of spellings) {
+    if (keys.length < 2 || dropped.has(name) || notes.length >= MAX_LISTED) continue;
+    const values = keys.map((key) => {
+      const value = raw[key];
+      return typeof value === "string" ? shown(value) : describeField(value);
+    });
+    notes.push(
+      `${name} is spelt ${keys.length} ways (${keys.join(", ")}): the carrier reader reads them as one header sent that many times, in key order (${values.join(", ")}), and each style reads it as such (the Datadog fields by the last value; two different traceparent values are no traceparent)`,
+    );
+  }
+  return notes;
 }
 
 /** Why the carrier reader refuses one value (not a number: those are said with their digits). */

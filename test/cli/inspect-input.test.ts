@@ -350,6 +350,37 @@ describe("tracehop inspect input", () => {
     ]);
   });
 
+  test("a header spelt in two cases is said with both values, which the reader takes as one header sent twice", (t) => {
+    const dir = inspectDir(t);
+    const inspect = (carrier: unknown) => {
+      const file = join(dir, "carrier.json");
+      writeFileSync(file, JSON.stringify(carrier));
+      const { code, stdout } = run(["inspect", "--json", file]);
+      return { code, report: JSON.parse(stdout) };
+    };
+    // A later spelling outvotes a valid id: the restore and inspect agree, and inspect shows both.
+    const junk = { "x-datadog-trace-id": "123", "X-Datadog-Trace-Id": "junk", "x-datadog-parent-id": "42" };
+    assert.equal(trace.getSpanContext(contextFromCarrier(junk)), undefined);
+    const junkReport = inspect(junk);
+    assert.equal(junkReport.code, 1);
+    assert.deepEqual(junkReport.report.diagnostics, [
+      'x-datadog-trace-id is spelt 2 ways (x-datadog-trace-id, X-Datadog-Trace-Id): the carrier reader reads them as one header sent that many times, in key order ("123", "junk"), and each style reads it as such (the Datadog fields by the last value; two different traceparent values are no traceparent)',
+    ]);
+    const later = { "x-datadog-trace-id": "123", "X-DATADOG-TRACE-ID": ["456"], "x-datadog-parent-id": "42" };
+    assert.equal(
+      trace.getSpanContext(contextFromCarrier(later))?.traceId,
+      "000000000000000000000000000001c8",
+    );
+    assert.deepEqual(inspect(later).report.diagnostics, [
+      'x-datadog-trace-id is spelt 2 ways (x-datadog-trace-id, X-DATADOG-TRACE-ID): the carrier reader reads them as one header sent that many times, in key order ("123", an array), and each style reads it as such (the Datadog fields by the last value; two different traceparent values are no traceparent)',
+    ]);
+    // One spelling: nothing to say.
+    assert.deepEqual(
+      inspect({ "X-Datadog-Trace-Id": "123", "x-datadog-parent-id": "42" }).report.diagnostics,
+      [],
+    );
+  });
+
   test("--styles that names nothing, or has no value, is a usage error (2)", () => {
     const carrier = JSON.stringify({
       traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",

@@ -39,8 +39,9 @@ export const BAD_SAMPLER_ARG_WARNING = "TRACEHOP_BAD_SAMPLER_ARG";
 export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
 /**
  * Code of the process warning for an OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT that is not a
- * number of milliseconds a timer can wait ({@link MAX_TIMER_MILLIS} at most), or an
- * OTEL_BSP_MAX_QUEUE_SIZE or OTEL_BSP_MAX_EXPORT_BATCH_SIZE that is not a whole number from 1.
+ * number of milliseconds a timer can wait ({@link MAX_TIMER_MILLIS} at most), an
+ * OTEL_BSP_MAX_QUEUE_SIZE or OTEL_BSP_MAX_EXPORT_BATCH_SIZE that is not a whole number from 1 to
+ * {@link MAX_BATCH_SIZE}, or an OTEL_BSP_MAX_EXPORT_BATCH_SIZE above the queue size (lowered to it).
  */
 export const BAD_BATCH_SETTING_WARNING = "TRACEHOP_BAD_BATCH_SETTING";
 /**
@@ -125,10 +126,16 @@ export interface StartTracingOptions {
    * Queue and batch limits of each BatchSpanProcessor (memory bound: at most `maxQueueSize` ended
    * spans wait per exporter; more are dropped). Default: OTEL_BSP_* variables, else the SDK's
    * 2048 / 512 / 5000 ms. `scheduledDelayMillis` is from 0 to 2147483647 (2^31 - 1,
-   * Node's timer limit); an OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT outside its range, or
-   * an OTEL_BSP_MAX_QUEUE_SIZE or OTEL_BSP_MAX_EXPORT_BATCH_SIZE not a whole number from 1, is
-   * ignored with a warning (`TRACEHOP_BAD_BATCH_SETTING`; the SDK's default applies). A name other than
-   * these three throws, as an unknown option does.
+   * Node's timer limit); the sizes are whole numbers from 1 to 9007199254740991 (2^53 - 1). An
+   * OTEL_BSP_SCHEDULE_DELAY or OTEL_BSP_EXPORT_TIMEOUT outside its range, or an OTEL_BSP_MAX_QUEUE_SIZE
+   * or OTEL_BSP_MAX_EXPORT_BATCH_SIZE not a whole number in that range (read as the SDK reads it:
+   * `0x10` is 16, `1e3` is 1000), is ignored with a warning (`TRACEHOP_BAD_BATCH_SETTING`; the SDK's
+   * default applies). The export batch size must not exceed the queue size, each taken from its
+   * option, else its variable, else the default: a `maxExportBatchSize` above the queue size, or a
+   * `maxQueueSize` below OTEL_BSP_MAX_EXPORT_BATCH_SIZE, is a RangeError naming both and where each
+   * comes from; an OTEL_BSP_MAX_EXPORT_BATCH_SIZE above the queue size is lowered to it, as the SDK
+   * does, with a warning (`TRACEHOP_BAD_BATCH_SETTING`); the default 512 above a smaller queue size is
+   * lowered to it. A name other than these three throws, as an unknown option does.
    */
   batch?: Pick<BufferConfig, "maxQueueSize" | "maxExportBatchSize" | "scheduledDelayMillis">;
   /** The text-map propagator. Default: tracehop's `createPropagator()`. */
@@ -169,7 +176,10 @@ export interface TracingConfig {
   console: boolean;
   /** The `sampler` option (checked); {@link resolveSampler} gives the one to use. */
   sampler: Sampler | undefined;
-  /** The `batch` option (checked), with each OTEL_BSP_* variable out of its range replaced by the SDK's default. */
+  /**
+   * The `batch` option (checked), with each OTEL_BSP_* variable out of its range replaced by the SDK's
+   * default, and `maxExportBatchSize` lowered to the queue size where the SDK would lower it.
+   */
   batch: NonNullable<StartTracingOptions["batch"]> & { exportTimeoutMillis?: number };
   shutdownTimeoutMillis: number;
   /**
@@ -678,10 +688,80 @@ function inBspRange(raw: string, { min, millis }: (typeof BSP_ENV)[number]): boo
 }
 
 /**
+ * The largest queue or export batch size startTracing takes, from an option or an OTEL_BSP_* variable:
+ * 2^53 - 1 (`Number.MAX_SAFE_INTEGER`), the largest whole number a JavaScript number holds exactly
+ * (`99999999999999999999` reads as 100000000000000000000, a number that is no longer counted in ones).
+ */
+const MAX_BATCH_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** Why `raw`, an OTEL_BSP_* value out of the range of its {@link BSP_ENV} entry, is ignored. */
+function bspProblem(raw: string, { name, min, millis }: (typeof BSP_ENV)[number]): string {
+  if (millis)
+    return `${name}="${raw}" is not a number of milliseconds from ${min} to ${MAX_TIMER_MILLIS} (Node's timer limit)`;
+  // Read as the SDK reads it (Number: 0x10 is 16, 1e3 is 1000), so 1e20 and Infinity are too large.
+  return raw.trim() !== "" && Number(raw) > MAX_BATCH_SIZE
+    ? `${name}="${raw}" is too large: at most ${MAX_BATCH_SIZE} spans (2^53 - 1, the largest whole number ` +
+        `a JavaScript number holds exactly)`
+    : `${name}="${raw}" is not a whole number of spans from ${min}`;
+}
+
+/**
+ * One of the two sizes a BatchSpanProcessor uses (`maxQueueSize`, `maxExportBatchSize`) and where it
+ * comes from, for the check that the batch fits the queue: `label` names both in a sentence
+ * (`options.batch.maxQueueSize (10)`, `OTEL_BSP_MAX_QUEUE_SIZE="0x10" (16)`, `the default maxQueueSize
+ * (2048; neither options.batch.maxQueueSize nor OTEL_BSP_MAX_QUEUE_SIZE is set)`).
+ */
+interface BatchSize {
+  value: number;
+  from: "option" | "environment" | "default";
+  label: string;
+}
+
+/**
+ * The size the SDK's BatchSpanProcessor uses for `field`: the option, else the OTEL_BSP_* variable when
+ * it is in range (read as the SDK reads it: `Number`), else the SDK's default.
+ */
+function batchSize(field: "maxQueueSize" | "maxExportBatchSize", option: number | undefined): BatchSize {
+  const entry = BSP_ENV.find((candidate) => candidate.field === field)!;
+  if (option !== undefined)
+    return { value: option, from: "option", label: `options.batch.${field} (${option})` };
+  const raw = getStringFromEnv(entry.name);
+  if (raw !== undefined && inBspRange(raw, entry)) {
+    const value = Number(raw);
+    const shown = String(value) === raw.trim() ? "" : ` (${value})`;
+    return { value, from: "environment", label: `${entry.name}="${raw}"${shown}` };
+  }
+  const why =
+    raw === undefined
+      ? `neither options.batch.${field} nor ${entry.name} is set`
+      : `${entry.name}="${raw}" being ignored`;
+  return {
+    value: entry.fallback,
+    from: "default",
+    label: `the default ${field} (${entry.fallback}; ${why})`,
+  };
+}
+
+/**
  * The checked `batch` option (an unknown field throws, as an unknown option does), plus the SDK's
  * default for each OTEL_BSP_* variable ({@link BSP_ENV}) the option leaves to the environment that is
  * out of its range — a number of milliseconds from its minimum to {@link MAX_TIMER_MILLIS}, or a whole
- * number of spans from 1 — ignored with a warning (not under OTEL_SDK_DISABLED: nothing is read then).
+ * number of spans from 1 to {@link MAX_BATCH_SIZE} — ignored with a warning (not under
+ * OTEL_SDK_DISABLED: nothing is said then).
+ *
+ * The export batch size must not exceed the queue size (OpenTelemetry SDK environment variable
+ * specification: OTEL_BSP_MAX_EXPORT_BATCH_SIZE "must be less than or equal to"
+ * OTEL_BSP_MAX_QUEUE_SIZE); the SDK's BatchSpanProcessor lowers a larger one to the queue size, saying
+ * so only through `diag.warn`. Here, with each size taken from its option, else its variable, else the
+ * SDK's default (2048 / 512):
+ * - a `maxExportBatchSize` option above the queue size, or a `maxQueueSize` option below an
+ *   OTEL_BSP_MAX_EXPORT_BATCH_SIZE, is a RangeError naming both values and where each comes from;
+ * - an OTEL_BSP_MAX_EXPORT_BATCH_SIZE above OTEL_BSP_MAX_QUEUE_SIZE (or the default 2048) is lowered
+ *   to the queue size, as the SDK does, with a warning (`TRACEHOP_BAD_BATCH_SETTING`);
+ * - the default export batch size (512) above a smaller queue size, which nobody asked for, is lowered
+ *   to it without a word.
+ *
+ * @throws TypeError or RangeError, message starting with `startTracing:`, naming what to fix.
  */
 function resolveBatch(batch: StartTracingOptions["batch"], sdkDisabled: boolean): TracingConfig["batch"] {
   if (batch !== undefined && !isPlainObject(batch))
@@ -693,21 +773,17 @@ function resolveBatch(batch: StartTracingOptions["batch"], sdkDisabled: boolean)
       `startTracing: options.batch has no option ${JSON.stringify(unknown)}; its options are ${BATCH_OPTION_NAMES.join(", ")}`,
     );
   const out: TracingConfig["batch"] = {};
-  const maxQueueSize = optionalInteger("batch.maxQueueSize", given.maxQueueSize, 1);
-  const maxExportBatchSize = optionalInteger("batch.maxExportBatchSize", given.maxExportBatchSize, 1);
+  const maxQueueSize = optionalSize("batch.maxQueueSize", given.maxQueueSize);
+  const maxExportBatchSize = optionalSize("batch.maxExportBatchSize", given.maxExportBatchSize);
   const scheduledDelayMillis = optionalMillis("batch.scheduledDelayMillis", given.scheduledDelayMillis, 0);
   if (!sdkDisabled)
     for (const entry of BSP_ENV) {
-      const { name, field, min, millis, fallback } = entry;
+      const { name, field, millis, fallback } = entry;
       if ((given as Record<string, unknown>)[field] !== undefined) continue;
       const raw = getStringFromEnv(name);
       if (raw === undefined || inBspRange(raw, entry)) continue;
       warnSetting(
-        millis
-          ? `tracehop: ${name}="${raw}" is not a number of milliseconds from ${min} to ${MAX_TIMER_MILLIS} ` +
-              `(Node's timer limit); ignored (the default, ${fallback} ms, applies)`
-          : `tracehop: ${name}="${raw}" is not a whole number of spans from ${min}; ignored (the default, ` +
-              `${fallback}, applies)`,
+        `tracehop: ${bspProblem(raw, entry)}; ignored (the default, ${fallback}${millis ? " ms" : ""}, applies)`,
         BAD_BATCH_SETTING_WARNING,
       );
       out[field] = fallback;
@@ -715,10 +791,34 @@ function resolveBatch(batch: StartTracingOptions["batch"], sdkDisabled: boolean)
   if (maxQueueSize !== undefined) out.maxQueueSize = maxQueueSize;
   if (maxExportBatchSize !== undefined) out.maxExportBatchSize = maxExportBatchSize;
   if (scheduledDelayMillis !== undefined) out.scheduledDelayMillis = scheduledDelayMillis;
-  if (maxQueueSize !== undefined && maxExportBatchSize !== undefined && maxExportBatchSize > maxQueueSize)
+
+  const queue = batchSize("maxQueueSize", maxQueueSize);
+  const exportBatch = batchSize("maxExportBatchSize", maxExportBatchSize);
+  if (exportBatch.value <= queue.value) return out;
+  const raiseQueue =
+    queue.from === "option"
+      ? `set options.batch.maxQueueSize to at least ${exportBatch.value}`
+      : queue.from === "environment"
+        ? `raise OTEL_BSP_MAX_QUEUE_SIZE to at least ${exportBatch.value}`
+        : `set options.batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to at least ${exportBatch.value}`;
+  if (exportBatch.from === "option" || (queue.from === "option" && exportBatch.from === "environment"))
     throw new RangeError(
-      `startTracing: options.batch.maxExportBatchSize (${maxExportBatchSize}) must not exceed options.batch.maxQueueSize (${maxQueueSize})`,
+      `startTracing: ${exportBatch.label} must not exceed ${queue.label}: an export batch is taken ` +
+        `from the queue (the SDK would lower it to ${queue.value}, saying so only through diag). ` +
+        (exportBatch.from === "option"
+          ? `Set options.batch.maxExportBatchSize to at most ${queue.value}`
+          : `Lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE to at most ${queue.value}`) +
+        `, or ${raiseQueue}`,
     );
+  if (exportBatch.from === "environment")
+    warnSetting(
+      `tracehop: ${exportBatch.label} exceeds ${queue.label}: an export batch is taken from the queue; ` +
+        `lowered to ${queue.value}, as the SDK does. Lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE to at most ` +
+        `${queue.value}, or ${raiseQueue}`,
+      BAD_BATCH_SETTING_WARNING,
+    );
+  // Else the default export batch size (512) above a smaller queue: nobody asked for it.
+  out.maxExportBatchSize = queue.value;
   return out;
 }
 
@@ -781,11 +881,20 @@ function optionalMillis(name: string, value: unknown, min: number): number | und
   return millis;
 }
 
-function optionalInteger(name: string, value: unknown, min: number): number | undefined {
-  const number = optionalNumber(name, value, min);
+/**
+ * A queue or batch size option: a whole number of spans from 1 to {@link MAX_BATCH_SIZE} (2^53 - 1),
+ * else a TypeError or RangeError naming it.
+ */
+function optionalSize(name: string, value: unknown): number | undefined {
+  const number = optionalNumber(name, value, 1);
   if (number !== undefined && !Number.isInteger(number))
     throw new RangeError(
       `startTracing: options.${name} must be a whole number (got ${describeValue(number)})`,
+    );
+  if (number !== undefined && number > MAX_BATCH_SIZE)
+    throw new RangeError(
+      `startTracing: options.${name} must be at most ${MAX_BATCH_SIZE} (2^53 - 1, the largest whole ` +
+        `number a JavaScript number holds exactly) (got ${describeValue(number)})`,
     );
   return number;
 }

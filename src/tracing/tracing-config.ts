@@ -82,7 +82,10 @@ export interface StartTracingOptions {
    * OTEL_RESOURCE_ATTRIBUTES. One of the three is required. An OTEL_RESOURCE_ATTRIBUTES that does not
    * parse gives nothing (the SDK discards it whole, as the OpenTelemetry specification asks): the
    * error then names it and what is wrong with it, and when the name comes from elsewhere it is a
-   * warning (`TRACEHOP_BAD_RESOURCE_ATTRIBUTES`).
+   * warning (`TRACEHOP_BAD_RESOURCE_ATTRIBUTES`). An empty or blank value names no service, wherever
+   * it is given (an empty variable is unset, as the OpenTelemetry specification reads it: the other
+   * setting applies); when none is left, the error names each empty one
+   * (`OTEL_RESOURCE_ATTRIBUTES gives service.name an empty value ("service.name=")`).
    */
   serviceName?: string;
   /** `service.version` (Datadog `version`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
@@ -365,13 +368,22 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
     `OTEL_RESOURCE_ATTRIBUTES is malformed: ${envAttributesProblem}; the whole variable is discarded, ` +
     `${what} (the OpenTelemetry specification discards its entire value on any error)`;
   const howToFix = `key=value pairs separated by commas, with a "," "=" or "%" inside a key or value percent-encoded`;
-  if (serviceName === undefined)
+  if (serviceName === undefined) {
+    if (envAttributesProblem !== undefined)
+      throw new TypeError(
+        `startTracing: a service name is required, and ${discarded("its service.name included")}. ` +
+          `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME`,
+      );
+    const empty = emptyServiceNames(attributes, rawEnvAttributes);
     throw new TypeError(
-      envAttributesProblem === undefined
+      empty.length === 0
         ? 'startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME'
-        : `startTracing: a service name is required, and ${discarded("its service.name included")}. ` +
-            `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME`,
+        : `startTracing: a service name is required, and ${empty.join(" and ")}: an empty or blank value ` +
+            `names no service. Set ` +
+            `OTEL_SERVICE_NAME to the service's name (or service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), ` +
+            `or pass { serviceName: "my-service" }`,
     );
+  }
   if (envAttributesProblem !== undefined)
     warnSetting(
       `tracehop: ${discarded("so the spans' resource has none of its attributes")}; fix it (${howToFix}) or unset it`,
@@ -428,10 +440,46 @@ export function resourceAttributesProblem(raw: string): string | undefined {
   return undefined;
 }
 
-/** OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (read by the SDK's own env detector). */
+/**
+ * OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (read by the SDK's own env
+ * detector); a blank one (`service.name=%20`) names no service, as a blank OTEL_SERVICE_NAME does not
+ * (the detector reads that as unset) and a blank `serviceName` option is refused.
+ */
 function serviceNameFromEnv(): string | undefined {
   const fromEnv = resources().envDetector.detect().attributes?.[ATTR_SERVICE_NAME];
-  return typeof fromEnv === "string" && fromEnv !== "" ? fromEnv : undefined;
+  return typeof fromEnv === "string" && fromEnv.trim() !== "" ? fromEnv : undefined;
+}
+
+/**
+ * When no service name is found: each setting that gives one, but empty or blank, as the middle of
+ * the error's sentence (`OTEL_SERVICE_NAME is empty ("")`), so that the error names the setting to
+ * fix instead of asking for one that is set. `rawEnvAttributes` parses (no
+ * {@link resourceAttributesProblem}).
+ */
+function emptyServiceNames(
+  attributes: Record<string, AttributeValue>,
+  rawEnvAttributes: string | undefined,
+): string[] {
+  const empty: string[] = [];
+  if (ATTR_SERVICE_NAME in attributes)
+    empty.push(
+      `options.resourceAttributes["${ATTR_SERVICE_NAME}"] is ${describe(attributes[ATTR_SERVICE_NAME])}, not a service name`,
+    );
+  const fromServiceName = process.env.OTEL_SERVICE_NAME;
+  if (fromServiceName !== undefined)
+    empty.push(
+      `OTEL_SERVICE_NAME is ${fromServiceName === "" ? "empty" : "blank"} (${JSON.stringify(fromServiceName)})`,
+    );
+  // The last service.name entry, as the SDK's env detector keeps the last one.
+  const entry = (rawEnvAttributes ?? "")
+    .split(",")
+    .filter((candidate) => decodeURIComponent(candidate.split("=")[0]!.trim()) === ATTR_SERVICE_NAME)
+    .pop();
+  if (entry !== undefined)
+    empty.push(
+      `OTEL_RESOURCE_ATTRIBUTES gives service.name ${entry.split("=")[1]!.trim() === "" ? "an empty" : "a blank"} value (${JSON.stringify(entry.trim())})`,
+    );
+  return empty;
 }
 
 function otlpEnabledByEnv(exporters: string[]): boolean {

@@ -275,6 +275,52 @@ describe("resolveTracingConfig: resource attributes", () => {
     );
   });
 
+  test("an empty or blank service name in OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES: the error names the setting and says it is empty", () => {
+    const fix =
+      ": an empty or blank value names no service. Set OTEL_SERVICE_NAME to the service's name (or " +
+      'service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }';
+    const cases: [Record<string, string>, StartTracingOptions, string][] = [
+      [
+        { OTEL_RESOURCE_ATTRIBUTES: "service.name=" },
+        {},
+        'OTEL_RESOURCE_ATTRIBUTES gives service.name an empty value ("service.name=")',
+      ],
+      [{ OTEL_SERVICE_NAME: "" }, {}, 'OTEL_SERVICE_NAME is empty ("")'],
+      [
+        { OTEL_SERVICE_NAME: "  ", OTEL_RESOURCE_ATTRIBUTES: "team=a, service.name = %20" },
+        {},
+        'OTEL_SERVICE_NAME is blank ("  ") and OTEL_RESOURCE_ATTRIBUTES gives service.name a blank value ' +
+          '("service.name = %20")',
+      ],
+      [
+        {},
+        { resourceAttributes: { "service.name": "" } },
+        'options.resourceAttributes["service.name"] is "", not a service name',
+      ],
+    ];
+    for (const [vars, options, what] of cases)
+      assert.throws(
+        () => resolveWith(options, vars),
+        (error: Error) => {
+          assert.ok(error instanceof TypeError);
+          assert.equal(error.message, `startTracing: a service name is required, and ${what}${fix}`);
+          return true;
+        },
+      );
+    // Empty is unset (OpenTelemetry environment variable specification), either way round: the other
+    // setting names the service.
+    assert.equal(
+      resolveWith({}, { OTEL_SERVICE_NAME: "", OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attributes" })
+        .resourceAttributes["service.name"],
+      "from-attributes",
+    );
+    assert.equal(
+      resolveWith({}, { OTEL_SERVICE_NAME: "named", OTEL_RESOURCE_ATTRIBUTES: "service.name=" })
+        .resourceAttributes["service.name"],
+      "named",
+    );
+  });
+
   test("resourceAttributesProblem finds a problem exactly where the SDK's env detector discards the variable", () => {
     const inputs = [
       "service.name=abc,foo",

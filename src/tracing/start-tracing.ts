@@ -17,6 +17,7 @@ import { LinkAwareSampler } from "./LinkAwareSampler.js";
 import { RestoredRootSampler } from "./RestoredRootSampler.js";
 import { otlpHttp, resources, sdkNode, sdkTraceBase } from "./sdk-modules.js";
 import { resolveSampler, resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { warnOnce } from "../warn-once.js";
 
 export { type StartTracingOptions } from "./tracing-config.js";
@@ -39,7 +40,11 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
 }
 
-let running: TracingHandle | undefined;
+/**
+ * The start in this process whose `shutdown()` has not finished: its handle, its service name (for
+ * the error of a second start) and whether its `shutdown()` was called.
+ */
+let running: { handle: TracingHandle; service: string; stopping: boolean } | undefined;
 /** Starts in this process: tells apart the last-export warnings of successive starts. */
 let starts = 0;
 
@@ -112,16 +117,17 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  *   for a `spansFile` that cannot be written (a folder, a path under a file, no permission: the
  *   message says what to fix; `code` `TRACEHOP_BAD_SPANS_FILE`, `path` and `reason` say it to code; a
  *   bad TRACEHOP_SPANS_FILE is a warning, see `StartTracingOptions.spansFile`); Error when tracing is
- *   already started in this process, or when another OpenTelemetry setup already registered a global
- *   tracer provider, context manager or propagator (docs/export.md, "With your own OpenTelemetry SDK").
+ *   already started in this process and its `shutdown()` has not finished (the message names its
+ *   service and says to keep using it or to await `shutdown()` first; a `shutdown()` called but not
+ *   awaited is said to be still running), or when another OpenTelemetry setup already registered a
+ *   global tracer provider, context manager or propagator (docs/export.md, "With your own
+ *   OpenTelemetry SDK").
  */
 export function startTracing(options?: StartTracingOptions): TracingHandle {
-  if (running)
-    throw new Error(
-      "startTracing: tracing is already started in this process; call shutdown() on the handle it returned first",
-    );
+  if (running) throw new Error(alreadyRunning(running));
   const config = resolveTracingConfig(options);
-  if (config.sdkDisabled) return startDisabled(options);
+  const service = String(config.resourceAttributes[ATTR_SERVICE_NAME]);
+  if (config.sdkDisabled) return startDisabled(options, service);
   assertNothingRegistered();
   const { defaultResource, detectResources, resourceFromAttributes } = resources();
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
@@ -201,6 +207,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     shutdown: () => (stopping ??= stop()),
   };
   const stop = async (): Promise<void> => {
+    if (running?.handle === handle) running.stopping = true;
     process.removeListener("beforeExit", flushBeforeExit);
     const deadline = Date.now() + config.shutdownTimeoutMillis;
     try {
@@ -226,11 +233,28 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       trace.disable();
       propagation.disable();
       context.disable();
-      if (running === handle) running = undefined;
+      if (running?.handle === handle) running = undefined;
     }
   };
-  running = handle;
+  running = { handle, service, stopping: false };
   return handle;
+}
+
+/**
+ * The error of a `startTracing` while `current` runs: one tracing setup per process at a time (the
+ * OpenTelemetry API keeps one global tracer provider, propagator and context manager). It says what to
+ * do: use the running one, or await its `shutdown()` first — and, when `shutdown()` was called but has
+ * not finished (not awaited), that it must be awaited.
+ */
+function alreadyRunning(current: NonNullable<typeof running>): string {
+  const which = `service ${JSON.stringify(current.service)}`;
+  return current.stopping
+    ? `startTracing: tracing in this process (${which}) is still shutting down: shutdown() was called ` +
+        `but has not finished. Await the promise shutdown() returned before calling startTracing again`
+    : `startTracing: tracing is already started in this process (${which}, by an earlier startTracing); ` +
+        `one tracing setup per process at a time (one service name per process too: the OpenTelemetry ` +
+        `API keeps one global tracer provider). Keep using the running one, or await shutdown() on the ` +
+        `handle the earlier startTracing returned before calling startTracing again`;
 }
 
 /**
@@ -291,15 +315,15 @@ const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
  * `startTracing` under OTEL_SDK_DISABLED=true: what the NodeSDK does then (registers nothing), without
  * loading it, and the given instrumentations turned off. The handle's `shutdown` only ends this start.
  */
-function startDisabled(options: StartTracingOptions | undefined): TracingHandle {
+function startDisabled(options: StartTracingOptions | undefined, service: string): TracingHandle {
   disableInstrumentations(options?.instrumentations, "OTEL_SDK_DISABLED");
   const handle: TracingHandle = {
     shutdown: () => {
-      if (running === handle) running = undefined;
+      if (running?.handle === handle) running = undefined;
       return Promise.resolve();
     },
   };
-  running = handle;
+  running = { handle, service, stopping: false };
   return handle;
 }
 

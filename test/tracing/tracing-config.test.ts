@@ -627,14 +627,29 @@ describe("startTracing in this process", () => {
     try {
       assert.throws(
         () => startTracing({ serviceName: "again" }),
-        /already started in this process; call shutdown\(\)/,
+        (error: Error) =>
+          error.message ===
+          'startTracing: tracing is already started in this process (service "in-process", by an earlier ' +
+            "startTracing); one tracing setup per process at a time (one service name per process too: the " +
+            "OpenTelemetry API keeps one global tracer provider). Keep using the running one, or await " +
+            "shutdown() on the handle the earlier startTracing returned before calling startTracing again",
       );
       const span = trace.getTracer("test").startSpan("work");
       traceId = span.spanContext().traceId;
       propagation.inject(trace.setSpan(context.active(), span), carrier);
       span.end();
     } finally {
-      await handle.shutdown();
+      const stopping = handle.shutdown();
+      // shutdown() called but not awaited: not finished, and said so (not "call shutdown()").
+      assert.throws(
+        () => startTracing({ serviceName: "too-soon" }),
+        (error: Error) =>
+          error.message ===
+          'startTracing: tracing in this process (service "in-process") is still shutting down: shutdown() ' +
+            "was called but has not finished. Await the promise shutdown() returned before calling " +
+            "startTracing again",
+      );
+      await stopping;
     }
     assert.equal(handle.shutdown(), handle.shutdown(), "shutdown is idempotent");
     assert.equal(carrier["x-datadog-trace-id"], BigInt("0x" + traceId.slice(16)).toString(10));

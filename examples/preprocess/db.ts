@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, lstatSync, readlinkSync, statSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
@@ -116,6 +116,55 @@ export function databaseKind(url: string): DatabaseKind {
 /** Path of the SQLite file named by a `file:` URL. */
 export function sqlitePath(url: string): string {
   return url.startsWith("file://") ? fileURLToPath(url) : url.replace(/^file:/, "");
+}
+
+/** What is wrong with the folders of a SQLite file ({@link sqliteFolderProblem}), and how to fix it. */
+interface FolderProblem {
+  /** What is wrong, as a clause: `its folder /t/db is a symbolic link to /t/gone, which does not exist`. */
+  what: string;
+  /** What to do about the folders, as a clause to start a sentence with: `create /t/gone or point the link to an existing folder`. */
+  fix: string;
+}
+
+/**
+ * Why the folders of the SQLite file `file` (as {@link sqlitePath} gives it; relative to the working
+ * directory) cannot hold it although a missing folder would be created: a folder of its path that is a
+ * symbolic link to nothing (its target, or a folder of it, does not exist: `mkdir` fails with ENOENT on the
+ * link, and the migration would not create folders elsewhere through it), a link to a file, or a file where
+ * a folder should be. Read from the root down, stopping at the first folder that does not exist (created by
+ * the migration: no problem). Undefined when there is none, or when it cannot be told (a folder not
+ * readable: the driver's error says it). Never throws.
+ */
+export function sqliteFolderProblem(file: string): FolderProblem | undefined {
+  const folder = dirname(resolvePath(file));
+  const name = (dir: string) => (dir === folder ? `its folder ${dir}` : `${dir}, a folder of its path,`);
+  const parts = folder.split("/").filter((p) => p !== "");
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = `/${parts.slice(0, i).join("/")}`;
+    try {
+      const own = lstatSync(dir, { throwIfNoEntry: false });
+      if (own === undefined) return undefined;
+      if (own.isSymbolicLink()) {
+        const target = resolvePath(dirname(dir), readlinkSync(dir));
+        const to = statSync(dir, { throwIfNoEntry: false });
+        if (to === undefined)
+          return {
+            what: `${name(dir)} is a symbolic link to ${target}, which does not exist`,
+            fix: `create ${target} or point the link to an existing folder`,
+          };
+        if (!to.isDirectory())
+          return {
+            what: `${name(dir)} is a symbolic link to ${target}, which is a file, not a folder`,
+            fix: `point the link to a folder`,
+          };
+      } else if (!own.isDirectory())
+        return { what: `${name(dir)} is a file, not a folder`, fix: `move that file away` };
+    } catch {
+      // ELOOP, EACCES: the driver's error says it.
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -291,6 +340,11 @@ function whatToDo(kind: DatabaseKind, url: string, err: unknown): string {
   return ssl === "" ? todo : `${ssl}. ${todo}`;
 }
 
+/** `text` with its first letter in upper case (a clause that starts a sentence). */
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+/** `text` with its first letter in lower case (a sentence that goes on a clause). */
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 /** The name and default port of the server of a database kind, for the messages. */
 const SERVERS = {
   postgresql: { server: "PostgreSQL", port: 5432 },
@@ -331,7 +385,9 @@ function failure(kind: DatabaseKind, url: string, err: unknown): string {
  * DATABASE_URL ({@link migrateDatabase}; a SQLite file is created with its folder). Returns the names of
  * the migrations it applied.
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported or its database cannot be reached
- *   or migrated, or has the schema's tables but no `_prisma_migrations` table (made by `prisma db push`:
+ *   or migrated (a SQLite file whose folder is a symbolic link to nothing or a file: {@link sqliteFolderProblem},
+ *   said with what to fix, before anything is tried), or has the schema's tables but no `_prisma_migrations`
+ *   table (made by `prisma db push`:
  *   its first migration would fail; nothing is changed; {@link refuseWithoutHistory}): one line naming
  *   DATABASE_URL (password hidden), what failed and what to do (config.exitOnBadInput answers it with
  *   exit 2). A server connection that cannot be opened (refused, no answer within
@@ -342,6 +398,13 @@ export async function prepareDatabase(): Promise<string[]> {
   const url = databaseUrl();
   const kind = startKind(url);
   const name = databaseName();
+  // Told apart here: the driver's words ("ENOENT: no such file or directory, mkdir '/t/link'") do not say
+  // that the folder is a link to nothing.
+  const folder = kind === "sqlite" ? sqliteFolderProblem(sqlitePath(url)) : undefined;
+  if (folder !== undefined)
+    throw new BadInputError(
+      `cannot prepare the database of ${name}: ${folder.what}. ${upperFirst(folder.fix)}, or ${lowerFirst(whatToDo(kind, url, undefined))}`,
+    );
   const prepare = async () => {
     // A database without a file is created by the migration: nothing to check.
     if (kind !== "sqlite" || existsSync(sqlitePath(url))) await refuseWithoutHistory(url, kind, name);
@@ -384,7 +447,8 @@ function migrationNames(kind: DatabaseKind): string[] {
  * handled where it fails (a busy or unreachable one retried, transient.ts).
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached, does
  *   not answer within TRACEHOP_CONNECT_TIMEOUT_MS or answers as no server of its kind ({@link failure}), its
- *   database or SQLite file (or the file's folder) does not exist, or it lacks a migration: one line
+ *   database or SQLite file (or the file's folder) does not exist (a folder that is a symbolic link to
+ *   nothing said so: {@link sqliteFolderProblem}), or it lacks a migration: one line
  *   naming DATABASE_URL (password hidden), what is wrong and what to do (config.exitOnBadInput answers it
  *   with exit 2). A database made by `prisma db push` (the schema's tables, no `_prisma_migrations` table)
  *   is refused too, as `prisma migrate deploy` refuses it (P3005), the message saying how to baseline it
@@ -397,6 +461,11 @@ export async function checkDatabase(): Promise<void> {
   if (kind === "sqlite") {
     // Told apart here: the driver's own words ("unable to open database file") do not say which is missing.
     const file = sqlitePath(url);
+    const folder = sqliteFolderProblem(file);
+    if (folder !== undefined)
+      throw new BadInputError(
+        `the database of ${name} does not exist (${folder.what}): ${folder.fix}, then create and migrate it with ${MIGRATE_COMMAND} (same DATABASE_URL); or fix DATABASE_URL.`,
+      );
     const missing = !existsSync(dirname(file))
       ? `no folder ${dirname(file)}`
       : !existsSync(file)

@@ -1,0 +1,113 @@
+// What `npm start` (examples/preprocess/main.ts) says at the end of a run, and how it says a start-up
+// refusal: a spans file that cannot be read back, a refused spans file, a rejected document, a SQLite file
+// under a symbolic link to nothing. Each run as a user runs it (test/support/main-job.ts), on its own SQLite
+// file; checkDatabase's line (the api, relay and worker started by hand) is checked in this process.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, test } from "node:test";
+import { BadInputError } from "../../examples/preprocess/config.js";
+import { checkDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
+import { runMainJob } from "../support/main-job.js";
+import { tempDir } from "../support/temp-dir.js";
+
+/** The environment of a run in `dir`: its own SQLite file and spans file, the embedded queue, no OTLP. */
+const envIn = (dir: string): Record<string, string> => ({
+  DATABASE_URL: `file:${join(dir, "x.db")}`,
+  TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+  AMQP_URL: "",
+  OTEL_EXPORTER_OTLP_ENDPOINT: "",
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+  // A loaded machine may take more than the default minute to start the three processes; each test's
+  // timeout still bounds the run.
+  TRACEHOP_START_TIMEOUT_MS: "600000",
+});
+
+describe("npm start: the end of a run", () => {
+  test(
+    "a SQLite DATABASE_URL under a symbolic link to a missing folder: one line naming the link and its target, exit 2",
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-link");
+      const link = join(dir, "data");
+      const target = join(dir, "gone");
+      symlinkSync(target, link);
+      const url = `file:${join(link, "x.db")}`;
+      const r = await runMainJob([], { ...envIn(dir), DATABASE_URL: url });
+      // Before: "…: ENOENT: no such file or directory, mkdir '<link>'. Fix DATABASE_URL (file:PATH), …".
+      assert.deepEqual(
+        [r.code, r.stderr, r.stdout],
+        [
+          2,
+          `tracehop preprocess: cannot prepare the database of DATABASE_URL (${url}): its folder ${link} is a symbolic link to ${target}, which does not exist. Create ${target} or point the link to an existing folder, or fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.\n`,
+          "",
+        ],
+      );
+      assert.equal(existsSync(target), false, "nothing created through the link");
+    },
+  );
+});
+
+describe("a SQLite file whose folders cannot hold it: prepareDatabase and checkDatabase say which, in one line", () => {
+  const saved = process.env.DATABASE_URL;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = saved;
+  });
+
+  /** Asserts that `promise` rejects with a BadInputError whose message is `message`. */
+  async function refused(promise: Promise<unknown>, message: string): Promise<void> {
+    await assert.rejects(promise, (err: unknown) => {
+      assert.ok(err instanceof BadInputError, String(err));
+      assert.equal(err.message, message);
+      return true;
+    });
+  }
+  const unset = "or fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
+
+  test("a link to nothing as its folder or higher up the path, a link to a file, a file where a folder should be", async (t) => {
+    const dir = tempDir(t, "folder-problems");
+    mkdirSync(join(dir, "real"));
+    writeFileSync(join(dir, "plain"), "");
+    symlinkSync(join(dir, "gone", "deeper"), join(dir, "nowhere"));
+    symlinkSync(join(dir, "plain"), join(dir, "to-file"));
+    symlinkSync(join(dir, "gone"), join(dir, "data"));
+    for (const [path, what, fix] of [
+      [
+        join(dir, "data", "x.db"),
+        `its folder ${join(dir, "data")} is a symbolic link to ${join(dir, "gone")}, which does not exist`,
+        `create ${join(dir, "gone")} or point the link to an existing folder`,
+      ],
+      [
+        join(dir, "nowhere", "sub", "x.db"),
+        `${join(dir, "nowhere")}, a folder of its path, is a symbolic link to ${join(dir, "gone", "deeper")}, which does not exist`,
+        `create ${join(dir, "gone", "deeper")} or point the link to an existing folder`,
+      ],
+      [
+        join(dir, "to-file", "x.db"),
+        `its folder ${join(dir, "to-file")} is a symbolic link to ${join(dir, "plain")}, which is a file, not a folder`,
+        "point the link to a folder",
+      ],
+      [
+        join(dir, "plain", "x.db"),
+        `its folder ${join(dir, "plain")} is a file, not a folder`,
+        "move that file away",
+      ],
+    ] as const) {
+      process.env.DATABASE_URL = `file:${path}`;
+      const name = `DATABASE_URL (file:${path})`;
+      await refused(
+        prepareDatabase(),
+        `cannot prepare the database of ${name}: ${what}. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}, ${unset}`,
+      );
+      await refused(
+        checkDatabase(),
+        `the database of ${name} does not exist (${what}): ${fix}, then create and migrate it with npm run migrate (same DATABASE_URL); or fix DATABASE_URL.`,
+      );
+    }
+    // A missing folder under real folders is no problem: the migration creates it.
+    process.env.DATABASE_URL = `file:${join(dir, "real", "new", "x.db")}`;
+    assert.equal((await prepareDatabase()).length > 0, true);
+    assert.equal(existsSync(join(dir, "gone")), false, "nothing created through a link");
+  });
+});

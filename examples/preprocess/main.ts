@@ -2,7 +2,7 @@
 // client would, waits until every job is done, stops the processes (spans flushed) and prints each
 // job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -64,6 +64,15 @@ interface Started {
   ready: Promise<string>;
 }
 
+/**
+ * The stderr lines the processes said before every one of them was ready, by text: a refusal that each of
+ * them says alike (a spans file that cannot be written, checked by all three at start) is shown once, as
+ * the first process said it.
+ */
+const startupLines = new Set<string>();
+/** Whether every process has said READY: from then on each stderr line is shown, whoever said it before. */
+let allReady = false;
+
 function startProcess(name: string): Started {
   const child = spawn(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, `${name}.ts`)], {
     cwd: PROJECT_ROOT,
@@ -77,7 +86,13 @@ function startProcess(name: string): Started {
       console.log(`[${name}] ${line}`);
       if (line.endsWith("READY")) resolveReady(line);
     });
-    createInterface({ input: child.stderr! }).on("line", (line) => console.error(`[${name}] ${line}`));
+    createInterface({ input: child.stderr! }).on("line", (line) => {
+      if (!allReady) {
+        if (startupLines.has(line)) return;
+        startupLines.add(line);
+      }
+      console.error(`[${name}] ${line}`);
+    });
     child.once("exit", (code) => reject(new ExitedBeforeReady(name, code)));
   });
   ready.catch(() => undefined);
@@ -156,6 +171,55 @@ async function readFinalStatuses(jobs: { file: string; id: string; status: strin
   }
 }
 
+/** What a file that is not a regular file is, for the messages: `a character device`, `a folder`. */
+function kindOfFile(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/**
+ * Prints each job's trace as a tree, read back from the spans file `spansPath` from byte `offset` (what this
+ * run appended), then the file's path. A spans file that is not a regular file (TRACEHOP_SPANS_FILE=/dev/null,
+ * which the processes may write to: the user's choice) cannot be read back: it is not read (a named pipe
+ * would block), each job is shown without its trace, and the last line says why and what to set instead.
+ */
+function showTraces(
+  jobs: { file: string; id: string; status: string }[],
+  spansPath: string,
+  offset: number,
+): void {
+  const stats = statSync(spansPath, { throwIfNoEntry: false });
+  if (stats !== undefined && !stats.isFile()) {
+    for (const job of jobs) console.log(`\n${job.file}  job ${job.id}  ${job.status}`);
+    console.log(
+      `\nspans: ${spansPath} is ${kindOfFile(stats)}, not a regular file: the spans written there cannot be read back, so no trace is shown; set TRACEHOP_SPANS_FILE to a regular file (or unset it) to see them`,
+    );
+    return;
+  }
+  const spans = readSpansFile(spansPath, offset);
+  for (const job of jobs) {
+    const marker = spans.find(
+      (s) => s.attributes["preprocess.job.id"] === job.id && s.service.endsWith("-api"),
+    );
+    console.log("");
+    if (!marker) {
+      console.log(`${job.file}: no spans found for job ${job.id} in ${spansPath}`);
+      continue;
+    }
+    const { traceId, tid } = datadogIds(marker.traceId);
+    console.log(`${job.file}  job ${job.id}  ${job.status}`);
+    console.log(
+      `trace ${marker.traceId} (W3C)  =  ${traceId} (Datadog x-datadog-trace-id, _dd.p.tid=${tid})`,
+    );
+    console.log(formatTraceTree(spans.filter((s) => s.traceId === marker.traceId)));
+  }
+  console.log(`\nspans: ${spansPath}`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== "--");
   if (args.includes("--help") || args.includes("-h")) {
@@ -189,6 +253,8 @@ async function main(): Promise<void> {
   let ok = true;
   /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */
   let badInput = false;
+  /** The documents the api refused (an empty one), each as `FILE (STATUS: why)`, named again at the end. */
+  const rejected: string[] = [];
   /** The documents not submitted because a process had ended (the rest of the list from there). */
   let notSubmitted: string[] = [];
   /** The processes that ended before this one stopped them, in the order it saw them end. */
@@ -211,6 +277,7 @@ async function main(): Promise<void> {
     let apiLine: string | undefined;
     try {
       [apiLine] = await Promise.race([Promise.all(processes.map((p) => p.ready)), startTimeout]);
+      allReady = true;
     } finally {
       clearTimeout(startTimer);
     }
@@ -249,6 +316,7 @@ async function main(): Promise<void> {
       }
       if (res.status !== 201 || !body.id) {
         console.error(`${file}: rejected (${res.status}): ${body.error ?? "no id"}`);
+        rejected.push(`${file} (${res.status}: ${body.error ?? "no id"})`);
         ok = false;
         continue;
       }
@@ -281,9 +349,10 @@ async function main(): Promise<void> {
       if (ended) break;
     }
   } catch (err) {
-    console.error(`tracehop preprocess: ${(err as Error).message}`);
     ok = false;
     badInput = err instanceof ExitedBeforeReady && err.code === 2;
+    // A process that refused bad input said why and what to fix, in its one line above: nothing to add.
+    if (!badInput) console.error(`tracehop preprocess: ${(err as Error).message}`);
   } finally {
     noteEnded();
     const stopped = await Promise.all(processes.map(stopProcess));
@@ -301,28 +370,17 @@ async function main(): Promise<void> {
   // the last poll (or while the api was gone) is shown as it is, not as pending.
   await readFinalStatuses(jobs.filter((j) => j.status === "pending"));
 
-  const spans = readSpansFile(spansPath, spansOffset);
-  for (const job of jobs) {
-    const marker = spans.find(
-      (s) => s.attributes["preprocess.job.id"] === job.id && s.service.endsWith("-api"),
-    );
-    console.log("");
-    if (!marker) {
-      console.log(`${job.file}: no spans found for job ${job.id} in ${spansPath}`);
-      continue;
-    }
-    const { traceId, tid } = datadogIds(marker.traceId);
-    console.log(`${job.file}  job ${job.id}  ${job.status}`);
-    console.log(
-      `trace ${marker.traceId} (W3C)  =  ${traceId} (Datadog x-datadog-trace-id, _dd.p.tid=${tid})`,
-    );
-    console.log(formatTraceTree(spans.filter((s) => s.traceId === marker.traceId)));
-  }
-  console.log(`\nspans: ${spansPath}`);
+  // A process that refused bad input at start-up ran nothing: no trace to show, no spans file to name.
+  if (!badInput) showTraces(jobs, spansPath, spansOffset);
 
   if (ended) {
     console.error(`tracehop preprocess: ${endedLine(endedEarly)}`);
     ok = false;
+  }
+  if (rejected.length) {
+    console.error(
+      `tracehop preprocess: ${rejected.length} of ${documents.length} documents rejected by the api: ${rejected.join(", ")}`,
+    );
   }
   if (notSubmitted.length) {
     console.error(

@@ -3,12 +3,13 @@
 // under a symbolic link to nothing. Each run as a user runs it (test/support/main-job.ts), on its own SQLite
 // file; checkDatabase's line (the api, relay and worker started by hand) is checked in this process.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
-import { runMainJob } from "../support/main-job.js";
+import { runMainJob, startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** The environment of a run in `dir`: its own SQLite file and spans file, the embedded queue, no OTLP. */
@@ -24,6 +25,68 @@ const envIn = (dir: string): Record<string, string> => ({
 });
 
 describe("npm start: the end of a run", () => {
+  test(
+    "TRACEHOP_SPANS_FILE=/dev/null: the jobs run (exit 0) and the last line says why no trace is shown",
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-null");
+      const doc = join(dir, "doc.txt");
+      writeFileSync(doc, "One sentence. Two.");
+      const r = await runMainJob([doc], { ...envIn(dir), TRACEHOP_SPANS_FILE: "/dev/null" });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /doc\.txt: job [0-9a-f-]+ done, 2 sentences\n/);
+      // Before: "doc.txt: no spans found for job … in /dev/null", "spans: /dev/null", as if nothing was traced.
+      assert.doesNotMatch(r.stdout, /no spans found/);
+      assert.ok(
+        r.stdout.endsWith(
+          "\nspans: /dev/null is a character device, not a regular file: the spans written there cannot be read back, so no trace is shown; set TRACEHOP_SPANS_FILE to a regular file (or unset it) to see them\n",
+        ),
+        r.stdout,
+      );
+    },
+  );
+
+  test(
+    "a spans file that the processes refuse (a named pipe): one line saying what to set, exit 2",
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-fifo");
+      const fifo = join(dir, "spans.fifo");
+      execFileSync("mkfifo", [fifo]);
+      // SIGKILL after 100 s, not runMainJob's SIGTERM: a main.ts that reads the pipe back (as it once did)
+      // blocks in that read, where its SIGTERM handler never runs, and would outlive the test.
+      const r = await startExample("main", { ...envIn(dir), TRACEHOP_SPANS_FILE: fifo }, 100_000).result;
+      assert.equal(r.code, 2, r.stderr);
+      // Before: the api's line, then "tracehop preprocess: api exited with code 2 before it was ready" and
+      // "spans: <the fifo>"; each process that checked the file said the same line again.
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^\\[(api|relay|worker)\\] tracehop preprocess: the spans file ${fifo} is a named pipe, not a file \\(a write would block the process while nothing reads it\\): set TRACEHOP_SPANS_FILE to a file in a writable folder \\(missing folders are created\\)\\n$`,
+        ),
+      );
+      assert.equal(r.stdout, "");
+    },
+  );
+
+  test("a rejected document is named again in the last lines", { timeout: 120_000 }, async (t) => {
+    const dir = tempDir(t, "summary-empty");
+    const empty = join(dir, "empty.txt");
+    writeFileSync(empty, "  \n");
+    const r = await runMainJob([empty], envIn(dir));
+    assert.equal(r.code, 1, r.stderr);
+    const why = "the document is empty: send some text to preprocess";
+    assert.match(r.stderr, new RegExp(`empty\\.txt: rejected \\(400\\): ${why}\\n`));
+    // Before: said once, among the processes' lines, and not in the summary.
+    const last = r.stderr.trimEnd().split("\n").at(-1)!;
+    assert.match(
+      last,
+      new RegExp(
+        `^tracehop preprocess: 1 of 1 documents rejected by the api: \\S*empty\\.txt \\(400: ${why}\\)$`,
+      ),
+    );
+  });
+
   test(
     "a SQLite DATABASE_URL under a symbolic link to a missing folder: one line naming the link and its target, exit 2",
     { timeout: 120_000 },

@@ -2,10 +2,19 @@
 import { readFileSync } from "node:fs";
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { propagation, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import {
+  baggageEntryMetadataFromString,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type TextMapGetter,
+} from "@opentelemetry/api";
+import { MAX_CARRIER_KEYS, normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
 import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
+import { MAX_LEGACY_BAGGAGE_HEADERS } from "../../src/propagation/header-names.js";
 
 const extract = (carrier: unknown, styles?: string[]) =>
   createPropagator(styles).extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
@@ -101,5 +110,100 @@ describe("ot-baggage-* values: URL-encoded by the Java writers, read as they rea
       "not-utf8": "%C3%28",
       plain: "t-001",
     });
+  });
+});
+
+describe("ot-baggage-* through DatadogPropagator with a getter of another's", () => {
+  /** A plain-object getter that counts its calls: the work the propagator asks of it. */
+  const countingGetter = () => {
+    const calls = { get: 0, keys: 0 };
+    const getter: TextMapGetter<Record<string, string>> = {
+      keys: (c) => (calls.keys++, Object.keys(c)),
+      get: (c, k) => (calls.get++, Object.hasOwn(c, k) ? c[k] : undefined),
+    };
+    return { calls, getter };
+  };
+  const ids = { "x-datadog-trace-id": "1", "x-datadog-parent-id": "2" };
+
+  test("at most MAX_LEGACY_BAGGAGE_HEADERS headers are read, one get each: the stored-carrier reader's bound", () => {
+    // Before: every one of 5000 headers was read (5005 gets) and set one by one on an immutable
+    // Baggage, each setEntry copying the entries before it (4.7 s for 5000 keys).
+    assert.equal(MAX_LEGACY_BAGGAGE_HEADERS, MAX_CARRIER_KEYS);
+    const carrier: Record<string, string> = { ...ids };
+    for (let i = 0; i < 5000; i++) carrier[`ot-baggage-k${i}`] = `v${i}`;
+    const { calls, getter } = countingGetter();
+    const ctx = new DatadogPropagator().extract(ROOT_CONTEXT, carrier, getter);
+    assert.equal(trace.getSpanContext(ctx)?.spanId, "0000000000000002");
+    const entries = propagation.getBaggage(ctx)!.getAllEntries();
+    assert.deepEqual(
+      entries.map(([k, e]) => [k, e.value]),
+      Array.from({ length: MAX_LEGACY_BAGGAGE_HEADERS }, (_, i) => [`k${i}`, `v${i}`]),
+    );
+    assert.equal(calls.keys, 1);
+    // The five x-datadog-* fields, then one per ot-baggage-* header read.
+    assert.equal(calls.get, 5 + MAX_LEGACY_BAGGAGE_HEADERS);
+    // Through the stored-carrier reader the same carrier gives no more (it scans 128 keys).
+    const read = extract(carrier, ["datadog"]);
+    assert.ok(Object.keys(baggageOf(read)).length <= MAX_LEGACY_BAGGAGE_HEADERS);
+  });
+
+  test("the headers past the bound count read or not: an invalid value or an existing key uses one read", () => {
+    const carrier: Record<string, unknown> = { ...ids };
+    for (let i = 0; i < MAX_LEGACY_BAGGAGE_HEADERS - 1; i++) carrier[`ot-baggage-k${i}`] = i % 2 ? "v" : 7;
+    carrier["ot-baggage-last"] = "in";
+    carrier["ot-baggage-over"] = "out";
+    const ctx = new DatadogPropagator().extract(
+      ROOT_CONTEXT,
+      carrier,
+      countingGetter().getter as TextMapGetter<unknown>,
+    );
+    const got = baggageOf(ctx);
+    assert.equal(got.last, "in");
+    assert.equal(got.over, undefined);
+    assert.equal(got.k0, undefined); // a number: no value
+    assert.equal(got.k1, "v");
+  });
+
+  test("the context's entries win and keep their place and metadata; of two spellings of one key the first; order kept", () => {
+    const base = propagation.createBaggage({
+      plan: { value: "gold", metadata: baggageEntryMetadataFromString("p=1") },
+      region: { value: "us" },
+    });
+    const carrier = {
+      ...ids,
+      "ot-baggage-z": "1",
+      "ot-baggage-plan": "silver",
+      "OT-BAGGAGE-Tenant": "first",
+      "ot-baggage-tenant": "second",
+      "ot-baggage-a": "2",
+    };
+    const ctx = new DatadogPropagator().extract(
+      propagation.setBaggage(ROOT_CONTEXT, base),
+      carrier,
+      countingGetter().getter,
+    );
+    const bag = propagation.getBaggage(ctx)!;
+    assert.deepEqual(
+      bag.getAllEntries().map(([k, e]) => [k, e.value, e.metadata?.toString()]),
+      [
+        ["plan", "gold", "p=1"],
+        ["region", "us", undefined],
+        ["z", "1", undefined],
+        ["tenant", "first", undefined],
+        ["a", "2", undefined],
+      ],
+    );
+    // The api's Baggage semantics: immutable, setEntry gives a new one.
+    assert.equal(bag.setEntry("x", { value: "y" }).getEntry("x")?.value, "y");
+    assert.equal(bag.getEntry("x"), undefined);
+  });
+
+  test("no ot-baggage-* header, or none with a value: the context's baggage is left as it is", () => {
+    const base = propagation.createBaggage({ plan: { value: "gold" } });
+    const context = propagation.setBaggage(ROOT_CONTEXT, base);
+    for (const carrier of [{ ...ids }, { ...ids, "ot-baggage-plan": "silver" }]) {
+      const ctx = new DatadogPropagator().extract(context, carrier, countingGetter().getter);
+      assert.equal(propagation.getBaggage(ctx), base);
+    }
   });
 });

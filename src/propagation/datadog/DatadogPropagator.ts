@@ -4,6 +4,7 @@ import {
   trace,
   TraceFlags,
   type Baggage,
+  type BaggageEntry,
   type Context,
   type SpanContext,
   type TextMapGetter,
@@ -34,7 +35,12 @@ import { decimalToHex16, hex16ToDecimal, idTextFromNumber, ZERO_HEX16 } from "./
 import { resolveInjection, type ResolvedInjection } from "./injection-fields.js";
 import { decodeTagsHeader } from "./tags.js";
 import { parseSamplingPriority } from "./tracestate-dd.js";
-import { isLegacyBaggageHeaderName, LEGACY_BAGGAGE_PREFIX } from "../header-names.js";
+import {
+  isLegacyBaggageHeaderName,
+  LEGACY_BAGGAGE_PREFIX,
+  MAX_LEGACY_BAGGAGE_HEADERS,
+} from "../header-names.js";
+import { baggageEntries, W3CBaggage } from "../w3c/W3CBaggage.js";
 import { firstJoinedPart } from "../header-text.js";
 
 /** Options of {@link DatadogPropagator}. */
@@ -196,27 +202,33 @@ export class DatadogPropagator implements TextMapPropagator {
 
 /**
  * The baggage of `context` with the `ot-baggage-<key>` headers of an OpenTracing-era carrier added
- * (existing entries win); `undefined` when there are none (the baggage stays as it is). Read only,
- * never written.
+ * (existing entries win, and of two headers of one key in different cases the first); `undefined` when
+ * there are none (the baggage stays as it is). Read only, never written.
+ *
+ * At most {@link MAX_LEGACY_BAGGAGE_HEADERS} such headers are read (one `get` each, the first in
+ * `keys()` order), and the Baggage is built once from all of them: linear in the carrier's keys
+ * whatever the getter (one `setEntry` per header copied every entry before it, quadratic).
  */
 function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter): Baggage | undefined {
-  let baggage: Baggage | undefined;
-  let read = false;
+  let entries: Map<string, BaggageEntry> | undefined;
   let found = false;
+  let read = 0;
   for (const key of getter.keys(carrier)) {
     if (!isLegacyBaggageHeaderName(key)) continue;
+    if (++read > MAX_LEGACY_BAGGAGE_HEADERS) break;
     const raw = lastValue(getter, carrier, key);
     const value = typeof raw === "string" ? decodeLegacyBaggageValue(raw) : undefined;
-    if (!read) {
-      baggage = propagation.getBaggage(context);
-      read = true;
+    if (value === undefined) continue;
+    if (entries === undefined) {
+      const base = propagation.getBaggage(context);
+      entries = new Map(base === undefined ? undefined : baggageEntries(base));
     }
     const name = key.slice(LEGACY_BAGGAGE_PREFIX.length).toLowerCase();
-    if (value === undefined || baggage?.getEntry(name) !== undefined) continue;
-    baggage = (baggage ?? propagation.createBaggage()).setEntry(name, { value });
+    if (entries.has(name)) continue;
+    entries.set(name, { value });
     found = true;
   }
-  return found ? baggage : undefined;
+  return found ? new W3CBaggage(entries!) : undefined;
 }
 
 /**

@@ -448,22 +448,34 @@ export function canonicalBaggageWire(
  *   {@link normalizeBaggageProperties} in `inject` mode.
  * - Limits (Baggage §3.3.1): at most 64 members and 8192 bytes; an entry that would overflow is
  *   skipped whole ("MUST NOT propagate any partial list-members") and later, smaller ones still go.
+ * - Metadata text (`entry.metadata.toString()`) longer than 8192 characters, a whole header, drops
+ *   its entry: the member it would give is never worked out. Such text fits only when most of it is
+ *   whitespace, empty properties or properties that are dropped; a member read from a header is sized
+ *   by its text as received too ({@link parseBaggageHeader}), and every metadata tracehop extracts is
+ *   at most that long.
  *
- * Returns `undefined` when no entry can be written. Never throws.
+ * Work per entry is bounded by the room left, whatever the length of its key, value or metadata: a
+ * key longer than the room is dropped by its length, a value or property encoded until it is known
+ * not to fit ({@link encodeBaggageValue}). Every entry written is exactly what an unbounded encoding
+ * gives. Returns `undefined` when no entry can be written. Never throws.
  */
 export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): string | undefined {
   let out = "";
   let count = 0;
   for (const [key, entry] of entries) {
     if (count === BAGGAGE_MAX_MEMBERS) break;
-    if (!isBaggageToken(key) || !entry || typeof entry.value !== "string") continue;
+    if (typeof key !== "string" || !entry || typeof entry.value !== "string") continue;
     // The room this member has (after its comma): an entry that cannot fit is dropped as soon as
-    // that is known, not encoded whole first (a 1M-character value costs what 8 KiB do).
+    // that is known, not encoded whole first (a 1M-character value costs what 8 KiB do). A key is
+    // written as it is, so one longer than the room is dropped by its length, unread.
     const room = BAGGAGE_MAX_BYTES - out.length - (count > 0 ? 1 : 0);
+    if (key.length + 1 > room || !isBaggageToken(key)) continue;
     const value = encodeBaggageValue(entry.value, false, room - key.length - 1);
     if (value === undefined) continue;
     let member = `${key}=${value}`;
     const metadata = entry.metadata === undefined ? "" : metadataText(entry.metadata);
+    // Metadata longer than a whole baggage header is dropped with its entry, unread (see above).
+    if (metadata.length > BAGGAGE_MAX_BYTES) continue;
     if (metadata) {
       const properties = normalizeBaggageProperties(metadata, "inject", room - member.length - 1);
       if (properties === undefined) continue;

@@ -51,7 +51,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
  * - a plain object or a `Map` of header name -> value;
  * - a WHATWG `Headers` object (`request.headers` of fetch-style servers: Hono, Next.js route
  *   handlers; Node's global one or another copy of undici): its names come lower-cased and repeated
- *   fields joined with `, ` (so two `traceparent` fields are one invalid value);
+ *   fields joined with `, ` (so two `traceparent` fields are one invalid value); its first 4096
+ *   entries are iterated, and in a larger one the propagation headers not reached are asked by name
+ *   (`get`), so they are found however many headers sort before them;
  * - JSON text of such an object (also JSON text holding that JSON text once more), or its UTF-8 bytes
  *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most {@link MAX_CARRIER_TEXT_LENGTH};
  *   a leading byte order mark (U+FEFF) is skipped, as RFC 8259 §8.1 allows a JSON parser to.
@@ -242,23 +244,32 @@ export function isFetchHeaders(value: object): value is FetchHeaders {
   );
 }
 
-/** Most entries read from one `Headers` object (a real one holds what an HTTP request allowed). */
+/** Most entries iterated in one `Headers` object (a real one holds what an HTTP request allowed). */
 const MAX_HEADERS_ENTRIES = 4096;
 
 /**
  * The entries of a `Headers` object (lower-case names, repeated fields joined) as a Map of at most
- * {@link MAX_CARRIER_KEYS} names: the propagation headers first, wherever they are (a `Headers` object
- * iterates in name order, so the `x-datadog-*` ones come after up to a hundred others), then the
- * others in order. At most {@link MAX_HEADERS_ENTRIES} entries are looked at; an entry that is not a
- * pair of strings is skipped; an iterator that throws ends the reading with what was read.
+ * {@link MAX_CARRIER_KEYS} names: the propagation headers first,
+ * wherever they are (a `Headers` object iterates in name order, so the `x-datadog-*` ones come after
+ * up to a hundred others), then the others in order. At most {@link MAX_HEADERS_ENTRIES} entries are
+ * iterated; an entry that is not a pair of strings is skipped; an iterator that throws ends the
+ * reading with what was read. When the iteration stops at that bound (more entries), each name of
+ * `PROPAGATION_HEADER_NAMES` it did not reach is asked by name through the object's `get` (one
+ * look-up each, as `Headers.get`), so a request of thousands of headers keeps its trace context; a
+ * `get` that throws or gives no string gives no field. `ot-baggage-*` headers past the bound are not
+ * read (they cannot be asked by name).
  */
 function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
   const propagation = new Map<string, string>();
   const others = new Map<string, string>();
+  let truncated = false;
   try {
     let seen = 0;
     for (const entry of headers as Iterable<unknown>) {
-      if (++seen > MAX_HEADERS_ENTRIES) break;
+      if (++seen > MAX_HEADERS_ENTRIES) {
+        truncated = true;
+        break;
+      }
       if (!Array.isArray(entry)) continue;
       const [name, value] = entry as unknown[];
       if (typeof name !== "string" || typeof value !== "string") continue;
@@ -269,12 +280,38 @@ function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
   } catch {
     // A throwing iterator (not a real Headers object): keep what was read.
   }
+  if (truncated) lookUpHeaders(headers, propagation);
   const map = new Map<unknown, unknown>(propagation);
   for (const [name, value] of others) {
     if (map.size >= MAX_CARRIER_KEYS) break;
     map.set(name, value);
   }
   return map;
+}
+
+/**
+ * Adds to `found` (name -> value, from the iteration of `headers`) each name of
+ * `PROPAGATION_HEADER_NAMES` that it lacks in any case, asked through `headers.get(name)`: at most one
+ * call per name. Never throws.
+ */
+function lookUpHeaders(headers: FetchHeaders, found: Map<string, string>): void {
+  try {
+    const get = (headers as { get?: unknown }).get;
+    if (typeof get !== "function") return;
+    const have = new Set<string>();
+    for (const name of found.keys()) have.add(asciiLowerName(name) ?? name);
+    for (const name of PROPAGATION_HEADER_NAMES) {
+      if (have.has(name)) continue;
+      try {
+        const value: unknown = get.call(headers, name);
+        if (typeof value === "string") found.set(name, value);
+      } catch {
+        // a throwing get (not a real Headers object): that field is not read
+      }
+    }
+  } catch {
+    // reading `get` threw (a proxy trap): nothing more is read
+  }
 }
 
 /**

@@ -123,13 +123,19 @@ function setEntry(headers: HeaderEntries, kind: "map" | "fetch", name: string, v
   } else fetchHeaders.set(name, String(value));
 }
 
-/** The names of a Map's string keys or a `Headers` object's fields. Throws what their iterators throw. */
-function entryNames(headers: HeaderEntries, kind: "map" | "fetch"): string[] {
+/**
+ * The names of a Map's string keys or a `Headers` object's fields, the first `limit` of them (default:
+ * all); the iteration stops there. Throws what their iterators throw.
+ */
+function entryNames(headers: HeaderEntries, kind: "map" | "fetch", limit = Infinity): string[] {
   const names: string[] = [];
   if (kind === "map") {
-    for (const key of (headers as Map<unknown, unknown>).keys()) if (typeof key === "string") names.push(key);
+    for (const key of (headers as Map<unknown, unknown>).keys()) {
+      if (typeof key !== "string") continue;
+      if (names.push(key) >= limit) break;
+    }
   } else {
-    for (const [name] of headers as FetchHeadersLike) names.push(name);
+    for (const [name] of headers as FetchHeadersLike) if (names.push(name) >= limit) break;
   }
   return names;
 }
@@ -309,7 +315,9 @@ function headerNames(headers: unknown): string[] {
   try {
     const kind = entriesKind(headers);
     const names =
-      kind === undefined ? Object.keys(headers) : entryNames(headers as unknown as HeaderEntries, kind);
+      kind === undefined
+        ? Object.keys(headers)
+        : entryNames(headers as unknown as HeaderEntries, kind, MAX_CARRIER_KEYS);
     return names.length > MAX_CARRIER_KEYS ? names.slice(0, MAX_CARRIER_KEYS) : names;
   } catch {
     return [];

@@ -14,6 +14,7 @@ import {
   traceCarrierSetter,
   type TraceCarrier,
 } from "../../src/carrier/carrier.js";
+import { PROPAGATION_HEADER_NAMES } from "../../src/propagation/header-names.js";
 
 const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const get = (carrier: unknown, key: string) => normalizedCarrierGetter.get(normalizeCarrier(carrier), key);
@@ -148,6 +149,73 @@ describe("normalizeCarrier: whole-carrier shapes", () => {
     assert.equal(carrier.size, MAX_CARRIER_KEYS);
     assert.equal(normalizedCarrierGetter.get(carrier, "x-datadog-trace-id"), "123");
     assert.equal(normalizedCarrierGetter.get(carrier, "traceparent"), TP);
+  });
+
+  test("Headers or a Map of more than 4096 entries: the propagation headers sorting after them are still read, by name", () => {
+    // A Headers object iterates in name order and the reader iterates 4096 entries at most: before,
+    // traceparent and x-datadog-* after 5000 `a-*` headers were never reached and the context was lost.
+    const headers = new Headers();
+    const map = new Map<string, string>();
+    for (let i = 0; i < 5000; i++) {
+      headers.set(`a-${String(i).padStart(4, "0")}`, "x");
+      map.set(`a-${i}`, "x");
+    }
+    for (const entries of [headers, map]) {
+      entries.set("traceparent", TP);
+      entries.set("x-datadog-trace-id", "123");
+      entries.set("x-datadog-parent-id", "456");
+      const carrier = normalizeCarrier(entries);
+      const kind = entries instanceof Map ? "Map" : "Headers";
+      assert.equal(normalizedCarrierGetter.get(carrier, "traceparent"), TP, kind);
+      assert.equal(normalizedCarrierGetter.get(carrier, "x-datadog-trace-id"), "123", kind);
+      assert.equal(normalizedCarrierGetter.get(carrier, "x-datadog-parent-id"), "456", kind);
+      assert.equal(
+        normalizedCarrierGetter.get(carrier, "a-0000") ?? normalizedCarrierGetter.get(carrier, "a-0"),
+        "x",
+      );
+      assert.equal(normalizedCarrierGetter.get(carrier, "tracestate"), undefined, kind);
+    }
+  });
+
+  test("a Headers look-alike of more entries than the reader iterates: at most 4096 entries pulled and one get per propagation name", () => {
+    const calls = { next: 0, get: [] as string[] };
+    const lookAlike = {
+      [Symbol.toStringTag]: "Headers",
+      [Symbol.iterator]: () => ({
+        next: () => (calls.next++, { done: false, value: [`a-${calls.next}`, "x"] }),
+      }),
+      get: (name: string) => (
+        calls.get.push(name),
+        name === "traceparent" ? TP : name === "tracestate" ? 7 : null
+      ),
+    };
+    const carrier = normalizeCarrier(lookAlike);
+    assert.equal(normalizedCarrierGetter.get(carrier, "traceparent"), TP);
+    assert.equal(normalizedCarrierGetter.get(carrier, "tracestate"), undefined); // not a string
+    assert.equal(calls.next, 4097);
+    assert.deepEqual(calls.get, [...PROPAGATION_HEADER_NAMES]);
+    // A get that throws gives no field and ends nothing else; a name the iteration read is not asked.
+    const throwing = {
+      [Symbol.toStringTag]: "Headers",
+      *[Symbol.iterator]() {
+        yield ["B3", "1"];
+        for (let i = 0; i < 5000; i++) yield [`z-${i}`, "x"];
+      },
+      get: (name: string) => {
+        calls.get.push(name);
+        if (name === "traceparent") throw new Error("no");
+        return name === "baggage" ? "k=v" : null;
+      },
+    };
+    calls.get = [];
+    const read = normalizeCarrier(throwing);
+    assert.equal(normalizedCarrierGetter.get(read, "traceparent"), undefined);
+    assert.equal(normalizedCarrierGetter.get(read, "baggage"), "k=v");
+    assert.equal(normalizedCarrierGetter.get(read, "b3"), "1");
+    assert.deepEqual(
+      calls.get,
+      PROPAGATION_HEADER_NAMES.filter((name) => name !== "b3"),
+    );
   });
 
   test("a Headers look-alike: bad entries skipped, an endless or throwing iterator ends the reading", () => {

@@ -277,6 +277,64 @@ describe("tracehop/messaging helpers on hostile headers", () => {
     assert.equal(trace.getSpanContext(contextFromAmqpHeaders(trap)), undefined);
   });
 
+  test("Headers of more than 4096 entries: the context is read and copied wherever its headers sort", () => {
+    // The stored-carrier reader iterates 4096 entries of a Headers object at most (name order): the
+    // propagation headers past them are asked by name. Before, this context was lost.
+    const headers = new Headers();
+    for (let i = 0; i < 5000; i++) headers.set(`a-${String(i).padStart(4, "0")}`, "x");
+    headers.set("traceparent", TP);
+    headers.set("x-datadog-trace-id", "1");
+    headers.set("x-datadog-parent-id", "2");
+    // The default styles read datadog first; each style alone reads its own headers.
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(headers))?.spanId, "0000000000000002");
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(headers))?.spanId, "0000000000000002");
+    const w3cOnly = createPropagator(["tracecontext"]);
+    assert.equal(
+      trace.getSpanContext(contextFromKafkaHeaders(headers, { propagator: w3cOnly }))?.spanId,
+      "00f067aa0ba902b7",
+    );
+    const copied = writeCarrierToHeaders({}, headers) as Record<string, unknown>;
+    assert.equal(copied.traceparent, TP);
+    assert.equal(copied["x-datadog-parent-id"], "2");
+  });
+
+  test("the getters' keys of a Map or Headers stop iterating at 128 names", () => {
+    let pulled = 0;
+    const lookAlike = {
+      [Symbol.toStringTag]: "Headers",
+      [Symbol.iterator]: () => ({
+        next: () => (pulled < 10_000 ? { done: false, value: [`a-${++pulled}`, "x"] } : { done: true }),
+      }),
+      get: () => null,
+      set: () => undefined,
+      append: () => undefined,
+      delete: () => undefined,
+    };
+    // Before, every entry was listed first (all 10 000 here; an endless iterator never returned).
+    assert.equal(kafkaHeadersGetter.keys(lookAlike as never).length, 128);
+    assert.equal(pulled, 128);
+    let mapPulled = 0;
+    const map = new Map<unknown, string>(
+      Array.from({ length: 10_000 }, (_, i) => [i % 2 ? `k${i}` : i, "v"]),
+    );
+    const counted = new Proxy(map, {
+      get: (target, key) => {
+        const value: unknown = Reflect.get(target, key, target);
+        if (key !== "keys") return typeof value === "function" ? value.bind(target) : value;
+        return () => {
+          const keys = target.keys();
+          return { [Symbol.iterator]: () => ({ next: () => (mapPulled++, keys.next()) }) };
+        };
+      },
+    });
+    const names = amqpHeadersGetter.keys(counted as never);
+    assert.deepEqual(
+      names,
+      Array.from({ length: 128 }, (_, i) => `k${2 * i + 1}`),
+    );
+    assert.equal(mapPulled, 256);
+  });
+
   test("the getters read a byte value that starts with a BOM as the same text sent as a string (the BOM is kept)", () => {
     const propagator = createPropagator();
     const ids = { "x-datadog-trace-id": "1", "x-datadog-parent-id": "1" };

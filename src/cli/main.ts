@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { existsSync, fstatSync, readFileSync } from "node:fs";
+import { existsSync, fstatSync } from "node:fs";
 import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
 import { markWarned } from "../warn-once.js";
+import { VERSION } from "../version.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, LOOKS_LIKE_FILE_NAME, parseInspectInput, readInputText } from "./input.js";
@@ -46,26 +47,6 @@ exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
             2 usage or input error (or the report cannot be written),
             3 inspect itself failed (a bug: please report it)`;
 
-/**
- * The `version` of the package this CLI belongs to: its package.json, the nearest one above this file
- * named `tracehop` (dist/src/cli/ in the package, src/cli/ in the repository). `"unknown"` when none
- * can be read.
- */
-function packageVersion(): string {
-  for (let url = new URL("../", import.meta.url); ; url = new URL("../", url)) {
-    try {
-      const manifest = JSON.parse(readFileSync(new URL("package.json", url), "utf8")) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (manifest.name === "tracehop" && typeof manifest.version === "string") return manifest.version;
-    } catch {
-      // No package.json here, or not JSON: look further up.
-    }
-    if (new URL("../", url).href === url.href) return "unknown";
-  }
-}
-
 /** `tracehop` entry point; returns the exit code. */
 export function main(argv: readonly string[]): number {
   // The report names every id stored as a JSON number (a diagnostic): no process warning besides.
@@ -76,7 +57,7 @@ export function main(argv: readonly string[]): number {
   const options = end < 0 ? args : args.slice(0, end);
   const help = options.includes("--help") || options.includes("-h");
   if (!help && (options.includes("--version") || options.includes("-V"))) {
-    process.stdout.write(`tracehop ${packageVersion()}\n`);
+    process.stdout.write(`tracehop ${VERSION}\n`);
     return EXIT_VALID;
   }
   if (args[0] !== "inspect" || help) {

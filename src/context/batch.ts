@@ -11,7 +11,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
-import { extractCarrier, TRACER_NAME } from "./carrier-context.js";
+import { extractCarrier, tracehopTracer } from "./carrier-context.js";
 import { warnIfCarrierInOtherField } from "./carrier-source.js";
 import { describeValue } from "../describe-value.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
@@ -121,13 +121,11 @@ export function withBatch<M, T>(
       : options.kind === SpanKind.CONSUMER
         ? consumerContext(contextApi.active())
         : contextApi.active();
-    const span = trace
-      .getTracer(TRACER_NAME)
-      .startSpan(
-        name,
-        { kind: options.kind ?? SpanKind.INTERNAL, attributes, links, root: options.root },
-        parent,
-      );
+    const span = tracehopTracer().startSpan(
+      name,
+      { kind: options.kind ?? SpanKind.INTERNAL, attributes, links, root: options.root },
+      parent,
+    );
     inheritRandomFlag(span, parent);
     markOwnSpan(span);
     return { span, active: trace.setSpan(parent, span) };

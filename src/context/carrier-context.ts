@@ -1,8 +1,10 @@
 import {
   context as contextApi,
   ROOT_CONTEXT,
+  trace,
   type Context,
   type TextMapPropagator,
+  type Tracer,
 } from "@opentelemetry/api";
 import {
   keepHeaderTextFields,
@@ -20,9 +22,15 @@ import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
 import { describeValue, isPlainObject } from "../describe-value.js";
+import { VERSION } from "../version.js";
 
-/** Tracer name (instrumentation scope) of the spans tracehop starts. */
+/** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
 export const TRACER_NAME = "tracehop";
+
+/** The tracer of the spans tracehop starts, from the global tracer provider as it is at the call. */
+export function tracehopTracer(): Tracer {
+  return trace.getTracer(TRACER_NAME, VERSION);
+}
 
 let defaultPropagator: TextMapPropagator | undefined;
 

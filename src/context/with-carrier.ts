@@ -37,7 +37,7 @@ import {
 } from "./attributes.js";
 import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
-import { assertPropagatorOption, extractSource, TRACER_NAME } from "./carrier-context.js";
+import { assertPropagatorOption, extractSource, tracehopTracer } from "./carrier-context.js";
 import {
   readCarrierSource,
   toEpochMs,
@@ -215,7 +215,7 @@ function startUnmarked(
   options: WithCarrierOptions,
   scope: RestoreScope,
 ): StartedSpan {
-  const tracer = trace.getTracer(TRACER_NAME);
+  const tracer = tracehopTracer();
   const source = scope.source ?? readCarrierSource(input);
   const restored = scope.restored ?? extractSource(source, options.propagator);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored

@@ -13,7 +13,7 @@ import {
 } from "@opentelemetry/api";
 import { withBatch, type TraceCarrier, type WithCarrierOptions } from "../index.js";
 import { normalizeCarrier } from "../carrier/carrier.js";
-import { extractSource, injectCarrier, TRACER_NAME } from "../context/carrier-context.js";
+import { extractSource, injectCarrier, tracehopTracer } from "../context/carrier-context.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
@@ -317,9 +317,7 @@ function runInNewSpan<T>(
   const parent: Context = contextApi.active();
   const started = tryStart(() => {
     const span = markOwnSpan(
-      trace
-        .getTracer(TRACER_NAME)
-        .startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent)),
+      tracehopTracer().startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent)),
     );
     return { span, active: trace.setSpan(parent, span) };
   });

@@ -15,6 +15,7 @@ import {
   X_B3_SPAN_ID,
   X_B3_TRACE_ID,
 } from "@opentelemetry/propagator-b3";
+import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context.js";
 import { withKnownFlags } from "./trace-flags.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
@@ -25,6 +26,10 @@ const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/i;
 const B3_SPAN_ID = /^[0-9a-f]{16}$/i;
 /** A single `b3` header with ids: `{trace}-{span}[-{sampled}[-{parent}]]`, any case (dd-trace-js `b3HeaderExpr`). */
 const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})?)?$/i;
+/**
+ * The Datadog priority of a B3 debug decision: USER_KEEP (dd-trace-js `getB3Priority`, `ext/priority`).
+ */
+const B3_DEBUG_PRIORITY = 2;
 
 /**
  * The `b3` and `b3multi` styles of `createPropagator`: @opentelemetry/propagator-b3's `B3Propagator`
@@ -45,8 +50,19 @@ const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})
  * alone kept upper-case ids as given (written back as an invalid traceparent), zero-padded a trace id
  * of any length (`"A"`), and found a single header anywhere inside a longer value. The sampled and
  * debug flags are OpenTelemetry's (`x-b3-sampled` `1`/`true`/`0`/`false`, `x-b3-flags: 1`,
- * single-header `1`/`d`/`0`); a sampling-only header (`b3: 1`, no ids) gives no context. Extract never
- * throws and returns `context` unchanged when nothing valid is found.
+ * single-header `1`/`d`/`0`; a single-header `D` is a plain keep, as dd-trace-js reads it: `b3HeaderExpr`
+ * accepts it, only a lower-case `d` sets `flags`); a sampling-only header (`b3: 1`, no ids) gives no
+ * context.
+ *
+ * The debug flag is a user decision to keep the trace: an extraction with it (`x-b3-flags: 1`, or `d`
+ * in the `b3` header) carries the Datadog fields `{ samplingPriority: 2 }` (USER_KEEP, plus `_dd.p.tid`
+ * from the upper half of a 128-bit trace id) bound to its trace, as dd-trace-js 5 reads it
+ * (`extractB3Context`, `getB3Priority`: debug is USER_KEEP), so the `datadog` and `tracecontext`
+ * (`dd=s:2`) injections write 2 and `getDatadogContext` gives it. No decision maker (`_dd.p.dm`) is
+ * set: dd-trace-js sets none for B3 (it only marks the decision as not a probability one). Without the
+ * debug flag nothing Datadog-specific is stored: the `datadog` style writes the sampled flag's 1 or 0,
+ * what dd-trace-js reads (`1` AUTO_KEEP, `0` AUTO_REJECT). Extract never throws and returns `context`
+ * unchanged when nothing valid is found.
  */
 export class B3StylePropagator implements TextMapPropagator {
   private readonly _b3: B3Propagator;
@@ -81,9 +97,20 @@ export class B3StylePropagator implements TextMapPropagator {
     this._b3.inject(withKnownFlags(context, spanContext, ids), carrier, setter);
   }
 
+  /**
+   * OpenTelemetry's B3 extraction of the checked headers; with the debug flag, the trace also carries
+   * Datadog priority 2 (USER_KEEP, see the class comment).
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
-    return headers === undefined ? context : this._b3.extract(context, headers, defaultTextMapGetter);
+    if (headers === undefined) return context;
+    const extracted = this._b3.extract(context, headers, defaultTextMapGetter);
+    if (extracted === context || !isDebug(headers, this._single)) return extracted;
+    const spanContext = trace.getSpanContext(extracted);
+    if (spanContext === undefined) return extracted;
+    const fields = fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
+    fields.samplingPriority = B3_DEBUG_PRIORITY;
+    return storeDatadogContext(extracted, fields, spanContext.traceId);
   }
 
   fields(): string[] {
@@ -105,10 +132,37 @@ function idValue(carrier: unknown, getter: TextMapGetter, key: string, pattern: 
   return pattern.test(text) ? text.toLowerCase() : undefined;
 }
 
-/** The `b3` header as a carrier of its own, when it carries well-formed ids. */
+/**
+ * The `b3` header as a carrier of its own, when it carries well-formed ids, lower-cased. Its sampling
+ * state `D` is given as `1`: dd-trace-js reads only a lower-case `d` as debug (`extractB3SingleHeader`;
+ * `b3HeaderExpr` accepts `D`, read as sampled).
+ */
 function singleHeader(carrier: unknown, getter: TextMapGetter): Record<string, unknown> | undefined {
-  const b3 = idValue(carrier, getter, B3_CONTEXT_HEADER, B3_SINGLE);
-  return b3 === undefined ? undefined : { [B3_CONTEXT_HEADER]: b3 };
+  const value = firstValue(carrier, getter, B3_CONTEXT_HEADER);
+  if (typeof value !== "string") return undefined;
+  const text = trimOws(value);
+  if (!B3_SINGLE.test(text)) return undefined;
+  let b3 = text.toLowerCase();
+  const state = samplingStateIndex(b3);
+  if (state !== -1 && text[state] === "D") b3 = `${b3.slice(0, state)}1${b3.slice(state + 1)}`;
+  return { [B3_CONTEXT_HEADER]: b3 };
+}
+
+/** Where the sampling state (`0`, `1`, `d`) of a well-formed `b3` value is, or -1 when it has none. */
+function samplingStateIndex(b3: string): number {
+  const afterSpan = b3.indexOf("-", b3.indexOf("-") + 1);
+  return afterSpan === -1 ? -1 : afterSpan + 1;
+}
+
+/**
+ * True when the checked headers carry the B3 debug flag, as dd-trace-js and OpenTelemetry read it:
+ * `x-b3-flags` exactly `1`, or the sampling state `d` of the `b3` header.
+ */
+function isDebug(headers: Record<string, unknown>, single: boolean): boolean {
+  if (!single) return headers[X_B3_FLAGS] === "1";
+  const b3 = headers[B3_CONTEXT_HEADER] as string;
+  const state = samplingStateIndex(b3);
+  return state !== -1 && b3[state] === "d";
 }
 
 /** The `x-b3-*` headers as a carrier of their own, when the trace and span ids are well-formed. */

@@ -2,8 +2,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { contextFromCarrier, injectCarrier } from "../../src/context/carrier-context.js";
+import { createPropagator, type PropagationStyle } from "../../src/propagation/create-propagator.js";
+import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
+import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 const SPAN = "b7ad6b7169203331";
@@ -176,6 +179,139 @@ describe("B3 injection", () => {
       const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: 1 });
       createPropagator(["b3", "b3multi"]).inject(ctx, carrier, defaultTextMapSetter);
       assert.deepEqual(carrier, {}, `${traceId}-${spanId}`);
+    }
+  });
+});
+
+describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 reads it", () => {
+  // dd-trace-js text_map.js `getB3Priority`: debug -> USER_KEEP (2), sampled 1 -> AUTO_KEEP (1),
+  // 0 -> AUTO_REJECT (0); `extractB3Context` sets no decision maker (`_dd.p.dm`).
+  const debugSingle = { b3: `${TRACE}-${SPAN}-d` };
+  const debugMulti = { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "1" };
+  const DATADOG_OUT: PropagationStyle[] = ["datadog", "tracecontext"];
+
+  /** What `extractStyles` restores from `carrier`, injected again by the datadog and tracecontext styles. */
+  function reinjected(extractStyles: PropagationStyle[], carrier: Record<string, unknown>) {
+    const ctx = createPropagator(extractStyles).extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+    const out: Record<string, string> = {};
+    createPropagator(DATADOG_OUT).inject(ctx, out, defaultTextMapSetter);
+    return { ctx, out };
+  }
+
+  test("x-b3-flags: 1 and b3 `d` give priority 2 in every style order, written by datadog and dd=s:", () => {
+    for (const [styles, carrier] of [
+      [["b3"], debugSingle],
+      [["b3", "datadog"], debugSingle],
+      [["datadog", "b3"], debugSingle],
+      [["tracecontext", "datadog", "b3", "baggage"], debugSingle],
+      [["b3multi"], debugMulti],
+      [["b3multi", "datadog"], debugMulti],
+      [["datadog", "b3multi"], debugMulti],
+      [["datadog", "tracecontext", "b3multi", "b3"], debugMulti],
+    ] as const) {
+      const label = `${styles.join(",")} ${JSON.stringify(carrier)}`;
+      const { ctx, out } = reinjected([...styles], carrier);
+      assert.deepEqual(
+        getDatadogContext(ctx),
+        { samplingPriority: 2, propagationTags: { "_dd.p.tid": TRACE.slice(0, 16) } },
+        label,
+      );
+      assert.equal(out["x-datadog-sampling-priority"], "2", label);
+      assert.equal(out["x-datadog-trace-id"], datadogTraceId(TRACE), label);
+      assert.equal(out["x-datadog-parent-id"], datadogSpanId(SPAN), label);
+      // No decision maker: dd-trace-js sets none for a B3 extraction.
+      assert.equal(out["x-datadog-tags"], `_dd.p.tid=${TRACE.slice(0, 16)}`, label);
+      assert.equal(out.traceparent, `00-${TRACE}-${SPAN}-01`, label);
+      assert.equal(out.tracestate, `dd=s:2;p:${SPAN};t.tid:${TRACE.slice(0, 16)}`, label);
+    }
+  });
+
+  test("a 64-bit B3 trace id gives priority 2 without _dd.p.tid", () => {
+    const { ctx, out } = reinjected(["b3"], { b3: `${TRACE.slice(16)}-${SPAN}-d` });
+    assert.deepEqual(getDatadogContext(ctx), { samplingPriority: 2, propagationTags: {} });
+    assert.equal(out["x-datadog-sampling-priority"], "2");
+    assert.equal(out["x-datadog-tags"], undefined);
+  });
+
+  test("without the debug flag the sampled flag decides: 1 and 0; a single-header `D` is a keep, not debug", () => {
+    for (const [styles, carrier, priority] of [
+      [["b3", "datadog"], { b3: `${TRACE}-${SPAN}-1` }, "1"],
+      [["b3", "datadog"], { b3: `${TRACE}-${SPAN}-0` }, "0"],
+      [["b3multi", "datadog"], multi(TRACE, SPAN, "1"), "1"],
+      [["b3multi", "datadog"], multi(TRACE, SPAN, "0"), "0"],
+      // dd-trace-js `extractB3SingleHeader`: only a lower-case `d` sets the debug flag; `D` is sampled.
+      [["b3", "datadog"], { b3: `${TRACE}-${SPAN}-D` }, "1"],
+      [["b3multi", "datadog"], { ...multi(TRACE, SPAN, "1"), "x-b3-flags": "0" }, "1"],
+    ] as const) {
+      const label = `${styles.join(",")} ${JSON.stringify(carrier)}`;
+      const { ctx, out } = reinjected([...styles], carrier);
+      assert.equal(getDatadogContext(ctx), undefined, label);
+      assert.equal(out["x-datadog-sampling-priority"], priority, label);
+    }
+    const b3 = createPropagator(["b3"]);
+    const single: Record<string, string> = {};
+    b3.inject(
+      b3.extract(ROOT_CONTEXT, { b3: `${TRACE}-${SPAN}-D` }, defaultTextMapGetter),
+      single,
+      defaultTextMapSetter,
+    );
+    assert.deepEqual(single, { b3: `${TRACE}-${SPAN}-1` });
+  });
+
+  test("a datadog context of the same trace that wins precedence keeps its own priority", () => {
+    const datadog = (priority: string) => ({
+      "x-datadog-trace-id": datadogTraceId(TRACE),
+      "x-datadog-parent-id": datadogSpanId(SPAN),
+      "x-datadog-sampling-priority": priority,
+      "x-datadog-tags": `_dd.p.dm=-4,_dd.p.tid=${TRACE.slice(0, 16)}`,
+    });
+    for (const [styles, carrier] of [
+      [["datadog", "b3"], debugSingle],
+      [["datadog", "b3multi"], debugMulti],
+      [["datadog", "b3multi", "b3"], { ...debugSingle, ...debugMulti }],
+    ] as const) {
+      for (const priority of ["1", "0"]) {
+        const label = `${styles.join(",")} priority ${priority}`;
+        const { ctx, out } = reinjected([...styles], { ...datadog(priority), ...carrier });
+        assert.equal(getDatadogContext(ctx)?.samplingPriority, Number(priority), label);
+        assert.equal(out["x-datadog-sampling-priority"], priority, label);
+        assert.match(out.tracestate ?? "", new RegExp(`^dd=s:${priority};`), label);
+        assert.equal(out["x-datadog-tags"], `_dd.p.dm=-4,_dd.p.tid=${TRACE.slice(0, 16)}`, label);
+      }
+    }
+    // The B3 style first: its decision wins over the later datadog one (dd-trace-js: the first style's
+    // context, a later datadog one of the same trace is not merged).
+    const { out } = reinjected(["b3", "datadog"], { ...datadog("0"), ...debugSingle });
+    assert.equal(out["x-datadog-sampling-priority"], "2");
+    assert.equal(out["x-datadog-tags"], `_dd.p.tid=${TRACE.slice(0, 16)}`);
+  });
+
+  test("a later traceparent of the trace is adopted; the debug decision stays 2, the W3C t.dm is not kept", () => {
+    const other = "00f067aa0ba902b7";
+    const { ctx, out } = reinjected(["b3", "tracecontext"], {
+      ...debugSingle,
+      traceparent: `00-${TRACE}-${other}-01`,
+      tracestate: `dd=s:1;p:${other};t.dm:-4,congo=t61rcWkgMzE`,
+    });
+    assert.equal(getDatadogContext(ctx)?.samplingPriority, 2);
+    assert.equal(out["x-datadog-sampling-priority"], "2");
+    assert.equal(out["x-datadog-tags"], `_dd.p.tid=${TRACE.slice(0, 16)}`);
+    assert.equal(out.tracestate, `dd=s:2;p:${other};t.tid:${TRACE.slice(0, 16)},congo=t61rcWkgMzE`);
+  });
+
+  test("a stored carrier restored by contextFromCarrier with b3 styles keeps priority 2", () => {
+    const propagator = createPropagator(["datadog", "tracecontext", "b3multi", "b3"]);
+    for (const stored of [
+      JSON.stringify(debugSingle),
+      { traceContext: { B3: [debugSingle.b3] } },
+      JSON.stringify({ "X-B3-TraceId": TRACE, "X-B3-SpanId": SPAN, "X-B3-Flags": "1" }),
+      { traceContext: JSON.stringify(debugMulti) },
+    ]) {
+      const label = JSON.stringify(stored);
+      const ctx = contextFromCarrier(stored, { propagator });
+      assert.equal(getDatadogContext(ctx)?.samplingPriority, 2, label);
+      const out = injectCarrier({ context: ctx, propagator: createPropagator(DATADOG_OUT) });
+      assert.equal(out["x-datadog-sampling-priority"], "2", label);
     }
   });
 });

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { ROOT_CONTEXT, trace, TraceFlags, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
-import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { createPropagator, type PropagationStyle } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionAttributes, getExtractionLinks } from "../../src/propagation/extraction-result.js";
 import {
@@ -708,6 +708,72 @@ test("a local root sampled by the OpenTelemetry SDK: no decision maker from trac
   ddTracer().inject(own, "text_map", ownHeaders);
   own.finish();
   assert.match(ownHeaders["x-datadog-tags"] ?? "", /(^|,)_dd\.p\.dm=-0(,|$)/);
+});
+
+describe("B3 debug flag: the priority dd-trace and tracehop read from the same carrier", () => {
+  // dd-trace 5 text_map.js `getB3Priority`: debug is USER_KEEP (2), sampled 1 AUTO_KEEP, 0 AUTO_REJECT;
+  // no decision maker. Each carrier is read by both with the same extract order (tracehop's `b3` is
+  // dd-trace 5's `b3 single header`) and injected again by both as datadog + tracecontext.
+  const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const SPAN = "00f067aa0ba902b7";
+  const W3C_PARENT = "b7ad6b7169203331";
+  const datadog = {
+    "x-datadog-trace-id": datadogTraceId(TRACE),
+    "x-datadog-parent-id": datadogSpanId(SPAN),
+    "x-datadog-sampling-priority": "0",
+  };
+  const cases: [PropagationStyle[], Record<string, string>][] = [
+    [["b3"], { b3: `${TRACE}-${SPAN}-d` }],
+    [["b3"], { b3: `${TRACE.slice(16)}-${SPAN}-d` }],
+    [["b3"], { b3: `${TRACE}-${SPAN}-D` }],
+    [["b3"], { b3: `${TRACE}-${SPAN}-1` }],
+    [["b3"], { b3: `${TRACE}-${SPAN}-0` }],
+    [["b3multi"], { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "1" }],
+    [["b3multi"], { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "1", "x-b3-sampled": "0" }],
+    [["b3multi"], { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-sampled": "1" }],
+    [
+      ["b3", "tracecontext"],
+      {
+        b3: `${TRACE}-${SPAN}-d`,
+        traceparent: `00-${TRACE}-${W3C_PARENT}-01`,
+        tracestate: `dd=s:1;p:${W3C_PARENT};t.dm:-4,congo=t61rcWkgMzE`,
+      },
+    ],
+    [["b3", "datadog"], { b3: `${TRACE}-${SPAN}-d`, ...datadog }],
+    [["datadog", "b3"], { b3: `${TRACE}-${SPAN}-d`, ...datadog }],
+    [["datadog", "b3multi"], { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "1", ...datadog }],
+  ];
+  const ddName = (style: PropagationStyle) => (style === "b3" ? "b3 single header" : style);
+  /** The `s:` and whether a `t.dm:` is there, of the `dd=` member of a tracestate. */
+  const ddMember = (tracestate: string | undefined) => {
+    const dd = (tracestate ?? "").split(",").find((m) => m.startsWith("dd=")) ?? "";
+    return { s: /(?:=|;)s:(-?\d+)/.exec(dd)?.[1], dm: /t\.dm:/.test(dd) };
+  };
+
+  test("same priority read and written (x-datadog-sampling-priority, dd=s:), no decision maker", () => {
+    for (const [styles, carrier] of cases) {
+      const label = `${styles.join(",")} ${JSON.stringify(carrier)}`;
+      const read = ddPropagator(styles.map(ddName)).extract({ ...carrier });
+      assert.ok(read !== null, label);
+      const theirs: Record<string, string> = {};
+      ddPropagator(["datadog", "tracecontext"]).inject(read, theirs);
+      const ctx = extractFrom(createPropagator(styles), carrier);
+      const mine: Record<string, string> = {};
+      createPropagator(["datadog", "tracecontext"]).inject(ctx, mine, setter);
+      assert.equal(mine["x-datadog-sampling-priority"], String(read._sampling.priority), label);
+      assert.equal(mine["x-datadog-sampling-priority"], theirs["x-datadog-sampling-priority"], label);
+      assert.equal(mine["x-datadog-parent-id"], theirs["x-datadog-parent-id"], label);
+      assert.equal(mine.traceparent?.slice(35), theirs.traceparent?.slice(35), label);
+      assert.doesNotMatch(mine["x-datadog-tags"] ?? "", /_dd\.p\.dm=/, label);
+      assert.equal(theirs["x-datadog-tags"]?.includes("_dd.p.dm=") ?? false, false, label);
+      // A B3 debug decision is in the context as dd-trace has it (a datadog winner has its own).
+      if (read._sampling.priority === 2)
+        assert.equal(getDatadogContext(ctx)?.samplingPriority, read._sampling.priority, label);
+      // tracehop writes dd= only for a trace with Datadog fields (not after a plain B3 keep or drop).
+      if (mine.tracestate !== undefined)
+        assert.deepEqual(ddMember(mine.tracestate), ddMember(theirs.tracestate), label);
+    }
+  });
 });
 
 describe("B3 extraction: the headers each style reads and the ids it accepts, as dd-trace's", () => {

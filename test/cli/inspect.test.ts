@@ -69,6 +69,24 @@ describe("tracehop inspect", () => {
     assert.doesNotMatch(stdout, /keep/);
   });
 
+  test("a B3 debug flag is priority 2 (user keep), as dd-trace-js reads it; a plain B3 keep has no priority", () => {
+    const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const SPAN = "00f067aa0ba902b7";
+    for (const [styles, carrier] of [
+      ["b3", { b3: `${TRACE}-${SPAN}-d` }],
+      ["b3multi,datadog", { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "1" }],
+    ] as const) {
+      const { code, stdout } = run(["inspect", "--styles", styles, JSON.stringify(carrier)]);
+      assert.equal(code, 0, styles);
+      assert.match(stdout, /^ {2}sampling {5}sampled \(keep\), priority 2 \(user keep\)$/m, styles);
+      assert.match(stdout, /^ {2}tags {9}_dd\.p\.tid=4bf92f3577b34da6$/m, styles);
+      const json = run(["inspect", "--json", "--styles", styles, JSON.stringify(carrier)]);
+      assert.equal(JSON.parse(json.stdout).context.samplingPriority, 2, styles);
+    }
+    const { stdout } = run(["inspect", "--styles", "b3", JSON.stringify({ b3: `${TRACE}-${SPAN}-1` })]);
+    assert.match(stdout, /^ {2}sampling {5}sampled flag set, priority not set/m);
+  });
+
   test("_dd.parent_id is the tracestate's last Datadog span, in hex and Datadog decimal", () => {
     const { code, stdout } = run([
       "inspect",

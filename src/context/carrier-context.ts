@@ -23,6 +23,7 @@ import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
 import { describeValue, isPlainObject } from "../describe-value.js";
 import { VERSION } from "../version.js";
+import { warnOnce } from "../warn-once.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
 export const TRACER_NAME = "tracehop";
@@ -109,7 +110,8 @@ function assertContextOption(ctx: unknown, where: string): void {
  * JSON column or message headers.
  *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
- *   suppressed) or the propagator failed. Only header text is kept: a field whose name is not 0x21-0x7E
+ *   suppressed) or the propagator threw (a warning, once per process: `diag.warn` and the process
+ *   warning `TRACEHOP_PROPAGATOR_INJECT_FAILED`). Only header text is kept: a field whose name is not 0x21-0x7E
  *   or whose value is not printable ASCII (0x20-0x7E), which a third-party propagator may write, is
  *   left out with a warning (`keepHeaderTextFields`). Never throws on what it propagates. Inside the callback of
  *   `withSendSpan` (tracehop/messaging) the suppression that one sets for the client's
@@ -137,13 +139,39 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
       carrier,
       traceCarrierSetter,
     );
-  } catch {
+  } catch (err) {
+    warnInjectFailed(err);
     return {};
   }
   // A third-party propagator may write what no header holds (a NUL, a lone surrogate): dropped here,
   // before it reaches a row (PostgreSQL refuses such jsonb, failing the write) or a message.
   // createPropagator's styles write header text only: not checked again on every capture.
   return isCreatedPropagator(propagator) ? carrier : keepHeaderTextFields(carrier);
+}
+
+/** Code of the process warning of a propagator whose `inject` threw. */
+export const INJECT_FAILED_WARNING = "TRACEHOP_PROPAGATOR_INJECT_FAILED";
+
+/**
+ * The warning of a propagator whose `inject` threw (a third-party one, the `propagator` option): the
+ * carrier is empty, so the row or message holds no trace and the next hop starts a new one. Every
+ * other way a trace is lost without an error says so; this does too: `diag.warn` and the process
+ * warning {@link INJECT_FAILED_WARNING}, once per process (`warnOnce`), naming the first error.
+ * Never throws.
+ */
+function warnInjectFailed(err: unknown): void {
+  let why: string;
+  try {
+    why = err instanceof Error ? `${err.name}: ${err.message}` : describeValue(err);
+  } catch {
+    why = "an error that cannot be described";
+  }
+  warnOnce(
+    "propagator inject failed",
+    `tracehop: the propagator threw in inject (${why}); the carrier is left empty, so the trace is not continued ` +
+      "from this row or message (the write itself goes on). Fix or replace the propagator passed as the propagator option",
+    INJECT_FAILED_WARNING,
+  );
 }
 
 /**

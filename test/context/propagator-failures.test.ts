@@ -1,0 +1,76 @@
+/**
+ * A third-party propagator that fails while injecting: a trace lost this way is said, as every other
+ * way of losing it is. A throw in inject gives the empty carrier and one warning per process
+ * (TRACEHOP_PROPAGATOR_INJECT_FAILED); a value whose toString throws loses that field alone, with the
+ * header-text warning (TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT), the fields before and after it kept.
+ */
+import assert from "node:assert/strict";
+import { beforeEach, describe, test } from "node:test";
+import { ROOT_CONTEXT, trace, TraceFlags, type TextMapPropagator } from "@opentelemetry/api";
+import { captureCarrier } from "../../src/index.js";
+import { injectAmqpHeaders } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
+
+const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
+const SPAN_ID = "b7ad6b7169203331";
+const TRACEPARENT = `00-${TRACE_ID}-${SPAN_ID}-01`;
+const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+  traceId: TRACE_ID,
+  spanId: SPAN_ID,
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: true,
+});
+
+const throwing: TextMapPropagator = {
+  inject() {
+    throw new Error("propagator boom");
+  },
+  extract: (c) => c,
+  fields: () => [],
+};
+
+/** Writes a traceparent, then a value whose toString throws, then one more field. */
+const badValue: TextMapPropagator = {
+  inject(c, carrier, setter) {
+    setter.set(carrier, "traceparent", TRACEPARENT);
+    const value = {
+      toString() {
+        throw new Error("no text");
+      },
+    };
+    setter.set(carrier, "x-bad", value as unknown as string);
+    setter.set(carrier, "x-after", "1");
+  },
+  extract: (c) => c,
+  fields: () => [],
+};
+
+describe("a propagator that fails in inject", () => {
+  beforeEach(() => resetWarnings());
+
+  test("a throw in inject: the empty carrier, and a warning once per process naming the error", async () => {
+    const told = await recordWarnings(() => [
+      captureCarrier({ context: ctx, propagator: throwing }),
+      captureCarrier({ context: ctx, propagator: throwing }),
+      injectAmqpHeaders(undefined, { context: ctx, propagator: throwing }),
+    ]);
+    assert.deepEqual(told.result, [{}, {}, {}]);
+    const message =
+      "tracehop: the propagator threw in inject (Error: propagator boom); the carrier is left empty, so the trace is " +
+      "not continued from this row or message (the write itself goes on). Fix or replace the propagator passed as the propagator option";
+    assert.deepEqual(told.processWarnings, [["TRACEHOP_PROPAGATOR_INJECT_FAILED", message]]);
+    assert.deepEqual(told.diagWarnings, [message]);
+  });
+
+  test("a value whose toString throws: that field alone is left out, with the header-text warning", async () => {
+    const told = await recordWarnings(() => captureCarrier({ context: ctx, propagator: badValue }));
+    assert.deepEqual(told.result, { traceparent: TRACEPARENT, "x-after": "1" });
+    assert.deepEqual(told.processWarnings, [
+      [
+        "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT",
+        'tracehop: the propagator wrote the carrier field "x-bad", which is not header text (its value is an object, not text); ' +
+          "it is left out of the carrier so that it cannot fail a database write or split a message header",
+      ],
+    ]);
+  });
+});

@@ -76,9 +76,14 @@ const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
  * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
  * (a style name such as `"datadog"`, a number): a mistake in the caller's code, answered where it is
  * made instead of as a carrier that is always empty or a context that is never restored. `where`
- * names the function in the message.
+ * names the function in the message; `label` (default `tracehop <where>`) is the message's whole
+ * prefix, for an entry point of a subpath (`tracehop/prisma: traceCarrierExtension`).
  */
-export function assertPropagatorOption(propagator: unknown, where: string): void {
+export function assertPropagatorOption(
+  propagator: unknown,
+  where: string,
+  label = `tracehop ${where}`,
+): void {
   if (propagator === undefined) return;
   const candidate = propagator as Partial<TextMapPropagator> | null;
   if (
@@ -91,7 +96,7 @@ export function assertPropagatorOption(propagator: unknown, where: string): void
         ? ` (for styles by name, pass createPropagator(${JSON.stringify(propagator)}))`
         : "";
     throw new TypeError(
-      `tracehop ${where}: propagator must be a TextMapPropagator (inject and extract methods), got ${describeValue(propagator)}${hint}`,
+      `${label}: propagator must be a TextMapPropagator (inject and extract methods), got ${describeValue(propagator)}${hint}`,
     );
   }
 }

@@ -63,13 +63,18 @@ export interface StoredCarrierOptions {
  * Checks a {@link BaggagePolicy} given by a user and returns it in the form
  * {@link captureStoredCarrier} uses: `undefined` for "all", a Set of keys otherwise.
  *
- * @throws TypeError naming the accepted shapes when `policy` is none of them
+ * @throws TypeError naming the accepted shapes when `policy` is none of them, or the index and value
+ *   of an array element that is not a non-empty string
  */
 export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySet<string> | undefined {
   if (policy === "all") return undefined;
   if (policy === "none") return new Set();
-  if (Array.isArray(policy) && policy.every((key) => typeof key === "string" && key.length > 0)) {
-    return new Set(policy);
+  if (Array.isArray(policy)) {
+    const bad = policy.findIndex((key: unknown) => typeof key !== "string" || key.length === 0);
+    if (bad < 0) return new Set(policy);
+    throw new TypeError(
+      `tracehop/prisma: baggage[${bad}] must be a baggage key (a non-empty string such as "tenant"), got ${describeValue(policy[bad])}`,
+    );
   }
   throw new TypeError(
     `tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got ${describeValue(policy)}`,

@@ -15,7 +15,7 @@ import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { assertPropagatorOption } from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
-import { describeValue } from "../describe-value.js";
+import { describeValue, isPlainObject } from "../describe-value.js";
 import { warnOnce } from "../warn-once.js";
 import {
   captureStoredCarrier,
@@ -64,6 +64,8 @@ interface RuntimeField {
   type: string;
   /** Name of the relation an `object` field belongs to (both sides share it). */
   relationName?: string;
+  /** The column's name, for a field mapped with `@map("column")`. */
+  dbName?: string | null;
 }
 interface RuntimeDataModel {
   models: Record<string, { fields: RuntimeField[] }>;
@@ -131,10 +133,14 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  * object would fail to write) is left out with a warning (`diag.warn` and a process warning, code
  * `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model in the process).
  *
- * @throws TypeError, when the extension is created, for an option it does not have (a misspelt name)
- *   or of the wrong type; RangeError for a `maxCarrierBytes` that is not an integer from 1 to
- *   `Number.MAX_SAFE_INTEGER`; Error, when the extension is applied, for bad options, a model in `models` that the client
- *   does not have or whose carrier field is not `Json`, or a client where no model has the field.
+ * @throws TypeError, when `traceCarrierExtension(...)` is called (before `$extends`), for options that
+ *   are not an object, an option it does not have (a misspelt name), or an option of the wrong type or
+ *   shape (`field`, `models`, `onUpdate`, `baggage`, `propagator`); RangeError, then too, for a
+ *   `maxCarrierBytes` that is not an integer from 1 to `Number.MAX_SAFE_INTEGER`. Error, when
+ *   `$extends` applies it, for a model in `models` that the client does not have or whose carrier
+ *   field is missing or not `Json` (the message names the fix: the field name of a mapped column, the
+ *   model's Json fields, the type to declare), or a client where no model has the field; TypeError
+ *   for `$extends(traceCarrierExtension)`, the function passed without the call.
  */
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
   if (options === null || typeof options !== "object" || Array.isArray(options))
@@ -165,11 +171,13 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
       `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got ${describeValue(maxBytes)}`,
     );
   }
+  // Its shape is checked here, when the extension is created; the models themselves when it is applied.
+  if (options.models !== undefined) modelEntries(options.models, field);
   const allowedBaggage = compileBaggagePolicy(options.baggage);
   const propagator = options.propagator;
-  // Checked here, when the extension is applied: at write time a bad propagator would only be a
+  // Checked here, when the extension is created: at write time a bad propagator would only be a
   // carrier that is never written.
-  assertPropagatorOption(propagator, "traceCarrierExtension");
+  assertPropagatorOption(propagator, "traceCarrierExtension", "tracehop/prisma: traceCarrierExtension");
   // Contexts are immutable and inject is a function of the context, so one capture per context
   // serves every write made in it (the job and its outbox row of one request: one inject, not two).
   // Each write gets its own copy; the WeakMap lets ended requests' contexts be collected.
@@ -364,26 +372,7 @@ export function carrierModels(
     def.kind === "scalar" &&
     def.type === "Json" &&
     declared(model, def.name)?.list !== true;
-  const fieldOf = new Map<string, string>();
-  if (chosen !== undefined) {
-    const entries: [string, unknown][] = Array.isArray(chosen)
-      ? chosen.map((name): [string, unknown] => [name, field])
-      : typeof chosen === "object" && chosen !== null
-        ? Object.entries(chosen)
-        : [];
-    if (!entries.length) {
-      throw new TypeError(
-        `tracehop/prisma: models must be a non-empty array of model names or an object { Model: "field" }, got ${JSON.stringify(chosen)}`,
-      );
-    }
-    for (const [name, f] of entries) {
-      if (typeof name !== "string" || typeof f !== "string" || !f) {
-        throw new TypeError(`tracehop/prisma: bad entry in models: ${JSON.stringify([name, f])}`);
-      }
-      fieldOf.set(name, f);
-    }
-  }
-
+  const fieldOf = new Map<string, string>(chosen === undefined ? [] : modelEntries(chosen, field));
   if (!rdm) {
     if (!fieldOf.size) {
       throw new Error(
@@ -408,8 +397,26 @@ export function carrierModels(
       }
       const def = model.fields.find((x) => x.name === f);
       if (!isCarrierField(name, def)) {
+        const needs = `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier`;
+        if (def) {
+          const type = fieldTypeOf(rdm, name, f, declared);
+          throw new Error(
+            def.kind === "object"
+              ? `${needs}, found ${type}: name a Json field of the model in models, or add \`${f} Json?\` to it`
+              : `${needs}, found scalar ${type}: change its type to \`Json?\` (or \`Json\`; a single value, not a list) and migrate the column, or name another field in models`,
+          );
+        }
+        // `f` may be the column of a field mapped with @map("f"): the extension takes field names.
+        const mapped = model.fields.find((x) => x.dbName === f);
+        if (mapped)
+          throw new Error(
+            `${needs}, found no such field: column "${f}" is the field "${mapped.name}" (@map("${f}")); models takes field names: pass { ${name}: "${mapped.name}" }`,
+          );
+        const json = model.fields.filter((x) => x.name !== f && isCarrierField(name, x)).map((x) => x.name);
         throw new Error(
-          `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier (add \`${f} Json?\` to the model), found ${def ? foundField(def.kind, fieldTypeOf(rdm, name, f, declared)) : "no such field"}`,
+          json.length
+            ? `${needs}, found no such field; its Json field${json.length > 1 ? "s are" : " is"} ${json.map((x) => `"${x}"`).join(", ")}: to store the carrier there, pass { models: { ${name}: "${json[0]}" } } (or add \`${f} Json?\` to the model)`
+            : `${needs}, found no such field: add \`${f} Json?\` to the model (and migrate the column)`,
         );
       }
     }
@@ -474,6 +481,39 @@ export function carrierModels(
 }
 
 /**
+ * The `[model, carrier field]` pairs of a `models` option: an array of model names (each with `field`
+ * given later: `undefined` here) or an object `{ Model: "field" }`.
+ *
+ * @throws TypeError naming the bad entry and what is expected there: an empty or non-array,
+ *   non-object value; an element that is not a non-empty string (by index); a field that is not a
+ *   non-empty string (by model)
+ */
+function modelEntries(chosen: unknown, field?: string): [string, string][] {
+  const shapes =
+    'a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }';
+  if (Array.isArray(chosen)) {
+    if (!chosen.length) throw new TypeError(`tracehop/prisma: models must be ${shapes}, got an empty array`);
+    return chosen.map((name: unknown, i): [string, string] => {
+      if (typeof name !== "string" || !name)
+        throw new TypeError(
+          `tracehop/prisma: models[${i}] must be a model name (a non-empty string such as "Outbox"), got ${describeValue(name)}`,
+        );
+      return [name, field ?? DEFAULT_CARRIER_FIELD];
+    });
+  }
+  if (chosen === null || typeof chosen !== "object" || !isPlainObject(chosen))
+    throw new TypeError(`tracehop/prisma: models must be ${shapes}, got ${describeValue(chosen)}`);
+  const entries = Object.entries(chosen);
+  if (!entries.length) throw new TypeError(`tracehop/prisma: models must be ${shapes}, got an empty object`);
+  for (const [name, f] of entries)
+    if (typeof f !== "string" || !f)
+      throw new TypeError(
+        `tracehop/prisma: models.${name} must be the name of the model's carrier field (a non-empty string such as "traceContext"), got ${describeValue(f)}`,
+      );
+  return entries as [string, string][];
+}
+
+/**
  * How the type of `model.field` reads in the schema: `String`, `Role` (an enum), `Json[]` (a list, as
  * `declared`, the schema text, says), `a relation to Item`.
  */
@@ -486,11 +526,6 @@ function fieldTypeOf(
   const def = rdm.models[model]!.fields.find((x) => x.name === field)!;
   if (def.kind === "object") return `a relation to ${def.type}`;
   return declared(model, field)?.list === true ? `${def.type}[]` : def.type;
-}
-
-/** A field as the carrier-field error names it: `scalar String`, `scalar Json[]`, `a relation to Item`. */
-function foundField(kind: string, type: string): string {
-  return kind === "object" ? type : `${kind} ${type}`;
 }
 
 /**

@@ -52,7 +52,7 @@ describe("traceCarrierExtension and a carrier-named field that is not Json, sqli
     assert.deepEqual(warnings, []);
     assert.throws(
       () => base.$extends(traceCarrierExtension({ models: ["Legacy"] })),
-      /^Error: tracehop\/prisma: model "Legacy" needs a Json field "traceContext" to hold the carrier \(add `traceContext Json\?` to the model\), found scalar String$/,
+      /^Error: tracehop\/prisma: model "Legacy" needs a Json field "traceContext" to hold the carrier, found scalar String: change its type to `Json\?` \(or `Json`; a single value, not a list\) and migrate the column, or name another field in models$/,
     );
   });
 
@@ -133,7 +133,7 @@ test("a Json[] field (a PostgreSQL list) is no carrier field: left out with the 
   ]);
   assert.throws(
     () => carrierModels(rdm, "traceContext", ["Tagged"], schema),
-    /^Error: tracehop\/prisma: model "Tagged" needs a Json field "traceContext" to hold the carrier \(add `traceContext Json\?` to the model\), found scalar Json\[\]$/,
+    /^Error: tracehop\/prisma: model "Tagged" needs a Json field "traceContext" to hold the carrier, found scalar Json\[\]: change its type to `Json\?` \(or `Json`; a single value, not a list\) and migrate the column, or name another field in models$/,
   );
   assert.throws(
     () => carrierModels({ models: { Tagged: rdm.models.Tagged } }, "traceContext", undefined, schema),

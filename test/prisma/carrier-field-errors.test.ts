@@ -1,0 +1,147 @@
+/**
+ * What the errors of `traceCarrierExtension` tell the user to change (no database: `carrierModels` on a
+ * runtime data model and schema text as Prisma 7's generated client holds them, and the options
+ * checked when `traceCarrierExtension(...)` is called): a mapped column named instead of its field,
+ * a model whose carrier is another Json field, a field of the wrong type; bad `models` and `baggage`
+ * entries named by position; every message under the `tracehop/prisma:` prefix.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { traceCarrierExtension } from "../../src/prisma/index.js";
+import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
+
+/** As the generated client of a schema with `traceContext Json? @map("trace_ctx")` holds it. */
+const rdm = {
+  models: {
+    Outbox: {
+      fields: [
+        { name: "id", kind: "scalar", type: "Int" },
+        { name: "traceContext", kind: "scalar", type: "Json", dbName: "trace_ctx" },
+      ],
+    },
+    Item: {
+      fields: [
+        { name: "id", kind: "scalar", type: "Int" },
+        { name: "carrier", kind: "scalar", type: "Json" },
+        { name: "extra", kind: "scalar", type: "Json" },
+        { name: "orderId", kind: "scalar", type: "Int" },
+        { name: "order", kind: "object", type: "Order", relationName: "ItemToOrder" },
+      ],
+    },
+    Order: {
+      fields: [
+        { name: "id", kind: "scalar", type: "Int" },
+        { name: "name", kind: "scalar", type: "String" },
+        { name: "tags", kind: "scalar", type: "Json" },
+        { name: "items", kind: "object", type: "Item", relationName: "ItemToOrder" },
+      ],
+    },
+    Plain: { fields: [{ name: "id", kind: "scalar", type: "Int" }] },
+  },
+};
+const schema = [
+  "model Outbox {",
+  "  id           Int   @id",
+  '  traceContext Json? @map("trace_ctx")',
+  "}",
+  "model Item {",
+  "  id      Int   @id",
+  "  carrier Json?",
+  "  extra   Json?",
+  "  orderId Int",
+  "  order   Order @relation(fields: [orderId], references: [id])",
+  "}",
+  "model Order {",
+  "  id    Int    @id",
+  "  name  String",
+  "  tags  Json[]",
+  "  items Item[]",
+  "}",
+  "model Plain {",
+  "  id Int @id",
+  "}",
+].join("\n");
+
+const NEEDS = (model: string, field: string) =>
+  `tracehop/prisma: model "${model}" needs a Json field "${field}" to hold the carrier`;
+
+test("a column name of a mapped field: the error names the field to pass", () => {
+  assert.throws(() => carrierModels(rdm, "traceContext", { Outbox: "trace_ctx" }, schema), {
+    name: "Error",
+    message: `${NEEDS("Outbox", "trace_ctx")}, found no such field: column "trace_ctx" is the field "traceContext" (@map("trace_ctx")); models takes field names: pass { Outbox: "traceContext" }`,
+  });
+  assert.equal(
+    carrierModels(rdm, "traceContext", { Outbox: "traceContext" }, schema).get("Outbox")!.field,
+    "traceContext",
+  );
+});
+
+test("a model without the field but with Json fields: the error names them and the models entry to pass", () => {
+  assert.throws(() => carrierModels(rdm, "traceContext", ["Item"], schema), {
+    message: `${NEEDS("Item", "traceContext")}, found no such field; its Json fields are "carrier", "extra": to store the carrier there, pass { models: { Item: "carrier" } } (or add \`traceContext Json?\` to the model)`,
+  });
+  // A Json[] list is no carrier field: not offered.
+  assert.throws(() => carrierModels(rdm, "traceContext", ["Order"], schema), {
+    message: `${NEEDS("Order", "traceContext")}, found no such field: add \`traceContext Json?\` to the model (and migrate the column)`,
+  });
+  assert.throws(() => carrierModels(rdm, "traceContext", ["Plain"], schema), {
+    message: `${NEEDS("Plain", "traceContext")}, found no such field: add \`traceContext Json?\` to the model (and migrate the column)`,
+  });
+});
+
+test("a field of the wrong type: the error says to change its type, not to add it", () => {
+  const change =
+    ": change its type to `Json?` (or `Json`; a single value, not a list) and migrate the column, or name another field in models";
+  assert.throws(() => carrierModels(rdm, "traceContext", { Order: "name" }, schema), {
+    message: `${NEEDS("Order", "name")}, found scalar String${change}`,
+  });
+  assert.throws(() => carrierModels(rdm, "traceContext", { Order: "tags" }, schema), {
+    message: `${NEEDS("Order", "tags")}, found scalar Json[]${change}`,
+  });
+  assert.throws(() => carrierModels(rdm, "traceContext", { Order: "items" }, schema), {
+    message: `${NEEDS("Order", "items")}, found a relation to Item: name a Json field of the model in models, or add \`items Json?\` to it`,
+  });
+});
+
+test("bad models and baggage entries are TypeErrors when traceCarrierExtension() is called, naming the entry", () => {
+  const cases: [options: unknown, message: string][] = [
+    [
+      { models: { Order: 5 } },
+      'tracehop/prisma: models.Order must be the name of the model\'s carrier field (a non-empty string such as "traceContext"), got 5',
+    ],
+    [
+      { models: { Order: "" } },
+      'tracehop/prisma: models.Order must be the name of the model\'s carrier field (a non-empty string such as "traceContext"), got ""',
+    ],
+    [
+      { models: ["Order", 5] },
+      'tracehop/prisma: models[1] must be a model name (a non-empty string such as "Outbox"), got 5',
+    ],
+    [
+      { models: "Order" },
+      'tracehop/prisma: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got "Order"',
+    ],
+    [
+      { models: [] },
+      'tracehop/prisma: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got an empty array',
+    ],
+    [
+      { models: {} },
+      'tracehop/prisma: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got an empty object',
+    ],
+    [
+      { baggage: ["Tenant", 5] },
+      'tracehop/prisma: baggage[1] must be a baggage key (a non-empty string such as "tenant"), got 5',
+    ],
+    [
+      { propagator: "datadog" },
+      'tracehop/prisma: traceCarrierExtension: propagator must be a TextMapPropagator (inject and extract methods), got "datadog" (for styles by name, pass createPropagator("datadog"))',
+    ],
+  ];
+  for (const [options, message] of cases)
+    assert.throws(
+      () => traceCarrierExtension(options as never),
+      { name: "TypeError", message },
+      JSON.stringify(options),
+    );
+});

@@ -271,7 +271,8 @@ export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 /**
  * Says so (once per process, naming the first such field: `diag.warn` and the process warning
  * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
- * `withBatch` or as `withSendSpan`'s `creationContext`, and yielded no context — is an object without
+ * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, and yielded no
+ * context — is an object without
  * a `traceContext` field and without a propagation header of its own, but one of its own fields holds
  * a carrier under another name: an object with a propagation field (`traceparent`, `x-datadog-*`,
  * `b3`, ...) or its JSON text. That is an outbox row whose carrier column is named otherwise (the
@@ -303,11 +304,12 @@ export function warnIfCarrierInOtherField(source: unknown): void {
     const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
     warnOnce(
       "carrier-field",
-      `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan held no trace context ` +
+      `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan / withProcessSpan held no trace context ` +
         `and has no ${TRACE_CONTEXT_FIELD} field, but its field ${shown} holds a trace carrier, which was ` +
         `not read: the stored context was not restored. Pass that field: ` +
         `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
-        `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }).`,
+        `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }), ` +
+        `withProcessSpan(message${access}, ...).`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {

@@ -17,7 +17,12 @@ import { extractSource, injectCarrier, tracehopTracer } from "../context/carrier
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
-import { readCarrierSource, toEpochMs, type CarrierSource } from "../context/carrier-source.js";
+import {
+  readCarrierSource,
+  toEpochMs,
+  warnIfCarrierInOtherField,
+  type CarrierSource,
+} from "../context/carrier-source.js";
 import {
   addRestoreAttributes,
   assertOptionValues,
@@ -464,6 +469,10 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
  * active when `withProcessSpan` is called becomes a link (messaging conventions: parenting from the
  * creation context inside an ambient span links the ambient one).
  *
+ * Headers that hold no context but one of whose fields holds a carrier (`{ headers: msg.headers }`,
+ * an object wrapping the headers) are said once per process, as `withCarrier` says it: `diag.warn`
+ * and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`, naming the field.
+ *
  * A message without a context gives a new trace, or, when a span is active (a batch span, a poll
  * loop's), a child of that span. An active span that has ended is no parent and no link: amqplib calls
  * a consume callback in the context its connection was opened in, whose span (a start-up span, the first
@@ -530,6 +539,10 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
   const restored = contextFromMessageHeaders(headers, { propagator }, kind);
+  // Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
+  // said once per process, as withCarrier, withBatch and withSendSpan say it (TRACEHOP_CARRIER_IN_OTHER_FIELD).
+  if (headers !== null && typeof headers === "object" && !holdsContext(restored))
+    warnIfCarrierInOtherField(headersOfMessage(headers, kind));
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this

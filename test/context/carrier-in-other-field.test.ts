@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
-import { withSendSpan } from "../../src/messaging/index.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
@@ -17,11 +17,12 @@ afterEach(() => resetWarnings());
 
 const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 const message = (field: string, access = `.${field}`) =>
-  `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan held no trace context ` +
+  `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan / withProcessSpan held no trace context ` +
   `and has no traceContext field, but its field ${JSON.stringify(field)} holds a trace carrier, which was ` +
   `not read: the stored context was not restored. Pass that field: ` +
   `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
-  `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }).`;
+  `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }), ` +
+  `withProcessSpan(message${access}, ...).`;
 
 const outbox = { id: 7, aggregateId: "job-1", carrier: W3C_CARRIER, createdAt: new Date() };
 
@@ -128,6 +129,24 @@ describe("a carrier under another field name", () => {
       [CODE, message("itemCarrier")],
       [CODE, message("sendCarrier")],
     ]);
+  });
+
+  test("withProcessSpan given an object wrapping the headers: a new root CONSUMER span and the same warning; the headers themselves restore, silently", async () => {
+    const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
+    const told = await recordWarnings(() => {
+      withProcessSpan({ headers: W3C_CARRIER }, { ...rabbit, operationName: "wrapped" }, () => undefined);
+      withProcessSpan({ headers: W3C_CARRIER }, { ...rabbit, operationName: "again" }, () => undefined); // said once
+      withProcessSpan(W3C_CARRIER, { ...rabbit, operationName: "direct" }, () => undefined);
+      withProcessSpan({ "x-app": "1" }, { ...rabbit, operationName: "plain" }, () => undefined);
+      withProcessSpan(undefined, { ...rabbit, operationName: "none" }, () => undefined);
+    });
+    assert.deepEqual(told.processWarnings, [[CODE, message("headers")]]);
+    assert.deepEqual(told.diagWarnings, [message("headers")]);
+    const wrapped = finishedSpan("wrapped jobs");
+    assert.equal(parentIdOf(wrapped), undefined);
+    assert.notEqual(wrapped.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(finishedSpan("direct jobs").spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(parentIdOf(finishedSpan("direct jobs")), W3C_PARENT_ID);
   });
 
   test("no warning: a row whose traceContext is found or null, a bad carrier of its own, rows without a carrier", async () => {

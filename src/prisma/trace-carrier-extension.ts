@@ -50,7 +50,9 @@ export interface TraceCarrierExtensionOptions {
   baggage?: BaggagePolicy;
   /**
    * Largest stored carrier, UTF-8 bytes of its JSON text: an integer from 1 to
-   * `Number.MAX_SAFE_INTEGER` (else a RangeError). Default {@link MAX_STORED_CARRIER_BYTES}.
+   * `Number.MAX_SAFE_INTEGER` (else a RangeError). Default {@link MAX_STORED_CARRIER_BYTES}. The
+   * column must hold this much (`jsonb`, `JSON`, `TEXT`): over a bounded column (a hand-made
+   * `VARCHAR(250)`), set it to the column's length, or a longer carrier fails the write (Prisma P2000).
    */
   maxCarrierBytes?: number;
   /** Propagator used to capture. Default: the default of `captureCarrier` (`createPropagator()`). */
@@ -118,7 +120,10 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  * - Tracing never fails the write: when there is no trace, or capture throws, an optional field
  *   is left unset (NULL) and a required one (`Json` without `?` nor `@default`, read from the
  *   client's schema text) gets `{}` on create, which restores no context; when rewriting the
- *   arguments fails the original arguments are sent.
+ *   arguments fails the original arguments are sent. A propagator that throws is warned about once
+ *   (`TRACEHOP_PROPAGATOR_INJECT_FAILED`). The one exception: a column narrower than the carrier (a
+ *   hand-made `VARCHAR(n)` under a `Json` field, which the client cannot see) refuses the value and
+ *   the write fails (Prisma P2000); set `maxCarrierBytes` to the column's length.
  * - At rest: baggage follows `baggage` (default: none stored, because baggage can hold personal
  *   data), and a carrier over `maxCarrierBytes` (default 9.5 KiB, the worst case of the W3C and
  *   Datadog limits) is trimmed: baggage first, then to the largest set of its headers that fits and

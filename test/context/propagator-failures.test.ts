@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import { ROOT_CONTEXT, trace, TraceFlags, type TextMapPropagator } from "@opentelemetry/api";
 import { captureCarrier } from "../../src/index.js";
-import { injectAmqpHeaders } from "../../src/messaging/index.js";
+import { injectKafkaHeaders } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
@@ -31,7 +31,7 @@ const throwing: TextMapPropagator = {
 
 /** Writes a traceparent, then a value whose toString throws, then one more field. */
 const badValue: TextMapPropagator = {
-  inject(c, carrier, setter) {
+  inject(_c, carrier, setter) {
     setter.set(carrier, "traceparent", TRACEPARENT);
     const value = {
       toString() {
@@ -52,7 +52,7 @@ describe("a propagator that fails in inject", () => {
     const told = await recordWarnings(() => [
       captureCarrier({ context: ctx, propagator: throwing }),
       captureCarrier({ context: ctx, propagator: throwing }),
-      injectAmqpHeaders(undefined, { context: ctx, propagator: throwing }),
+      injectKafkaHeaders({}, { context: ctx, propagator: throwing }),
     ]);
     assert.deepEqual(told.result, [{}, {}, {}]);
     const message =

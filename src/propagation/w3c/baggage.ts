@@ -1,5 +1,6 @@
 import type { BaggageEntry } from "@opentelemetry/api";
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_READ_LENGTH } from "./constants.js";
+import { isOws } from "../header-text.js";
 
 /** One baggage list-member read from a header: key as sent, value percent-decoded, properties in wire form. */
 export interface BaggageMember {
@@ -18,8 +19,6 @@ export interface BaggageProperty {
   value?: string;
 }
 
-const CHAR_TAB = 0x09;
-const CHAR_SPACE = 0x20;
 const CHAR_COMMA = 0x2c;
 const CHAR_PERCENT = 0x25;
 const CHAR_PLUS = 0x2b;
@@ -77,10 +76,6 @@ function isBaggageOctet(c: number): boolean {
     (c >= 0x3c && c <= 0x5b) ||
     (c >= 0x5d && c <= 0x7e)
   );
-}
-
-function isOws(c: number): boolean {
-  return c === CHAR_SPACE || c === CHAR_TAB;
 }
 
 function hexValue(c: number): number {

@@ -6,6 +6,7 @@ import {
   TRACE_STATE_MAX_MEMBERS,
   TRACE_STATE_MAX_VALUE_LENGTH,
 } from "./constants.js";
+import { isOws } from "../header-text.js";
 
 /** One tracestate list-member, already validated. */
 export interface TraceStateMember {
@@ -14,7 +15,6 @@ export interface TraceStateMember {
 }
 
 const CHAR_SPACE = 0x20;
-const CHAR_TAB = 0x09;
 const CHAR_COMMA = 0x2c;
 const CHAR_EQUALS = 0x3d;
 const CHAR_TILDE = 0x7e;
@@ -197,10 +197,6 @@ function hasKeyRange(header: string, start: number, end: number, count: number):
     if (j === length) return true;
   }
   return false;
-}
-
-function isOws(code: number): boolean {
-  return code === CHAR_SPACE || code === CHAR_TAB;
 }
 
 function hasKey(members: readonly TraceStateMember[], key: string): boolean {

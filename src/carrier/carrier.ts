@@ -5,6 +5,7 @@ import {
   PROPAGATION_HEADER_NAMES,
   TRACEHOP_HEADER_NAMES,
 } from "../propagation/header-names.js";
+import { isPrintableAscii } from "../propagation/header-text.js";
 import { describeValue } from "../describe-value.js";
 import { warnOnce } from "../warn-once.js";
 
@@ -477,8 +478,8 @@ export const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_
  * Internal: `carrier` (changed in place and returned) without the fields that are not header text: a
  * field is kept when its name is 1 or more characters 0x21-0x7E (what the readers take as a header
  * name, {@link asciiLowerName}; RFC 9110 §5.1 tokens are drawn from them) and its value a string of
- * printable ASCII, 0x20-0x7E (as `isPrintableAscii` of propagation/header-text.ts: every propagation header's value grammar, W3C Trace
- * Context §3.2-3.3, W3C Baggage §3 percent-encoded, Datadog's `x-datadog-*`, B3).
+ * printable ASCII, 0x20-0x7E ({@link isPrintableAscii}: every propagation header's value grammar, W3C
+ * Trace Context §3.2-3.3, W3C Baggage §3 percent-encoded, Datadog's `x-datadog-*`, B3).
  *
  * tracehop's own styles never write anything else (`injectCarrier` skips this for a propagator of
  * `createPropagator`); a third-party propagator (the `propagator` option) may: a NUL or lone surrogate in a value makes PostgreSQL refuse the row's `jsonb` (22P05
@@ -491,18 +492,13 @@ export function keepHeaderTextFields(carrier: TraceCarrier): TraceCarrier {
   for (const name in carrier) {
     if (!Object.hasOwn(carrier, name)) continue;
     const value: unknown = carrier[name];
-    if (typeof value === "string" && PRINTABLE_ASCII.test(value) && isHeaderNameText(name)) continue;
+    if (typeof value === "string" && isPrintableAscii(value) && isHeaderNameText(name)) continue;
     delete carrier[name];
     warnDroppedField(name, value);
   }
   return carrier;
 }
 
-/**
- * `isPrintableAscii` as one regular expression: the same answer, and half the cost on every capture
- * (a regular expression's compiled matcher is fast whether or not V8 has optimised the caller).
- */
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** A header name as the carrier readers take one: non-empty, every character 0x21-0x7E. */
 const HEADER_NAME_TEXT = /^[\x21-\x7e]+$/;
 

@@ -6,12 +6,15 @@
  * control or non-ASCII character makes a value no propagator writes and receivers refuse.
  */
 export function isPrintableAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
+  return PRINTABLE_ASCII.test(text);
 }
+
+/**
+ * {@link isPrintableAscii}'s set as one regular expression: a compiled matcher, about half the cost of a
+ * loop over the characters on header-sized values whether or not V8 has optimised the caller (commit
+ * ea82506, bench/quick t3), and about as fast on short ones.
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * Internal: the first of the values of a field that arrived joined in one string — Node's

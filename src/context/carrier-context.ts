@@ -18,6 +18,7 @@ import {
   isCreatedPropagator,
   warnIfStoredCarrierCut,
 } from "../propagation/create-propagator.js";
+import { isContext } from "../is-context.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
@@ -101,9 +102,12 @@ export function assertPropagatorOption(
   }
 }
 
-/** Internal: throws the TypeError of an options `context` that is not a Context (no getValue method). */
+/**
+ * Internal: throws the TypeError of an options `context` that is not a Context ({@link isContext}: no
+ * getValue method, or a Proxy or getter that throws when it is looked up).
+ */
 function assertContextOption(ctx: unknown, where: string): void {
-  if (ctx !== undefined && (ctx === null || typeof (ctx as Partial<Context>).getValue !== "function"))
+  if (ctx !== undefined && !isContext(ctx))
     throw new TypeError(
       `tracehop ${where}: context must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
     );

@@ -446,6 +446,14 @@ describe("withCarrier: what it accepts", () => {
       () => captureCarrier({ context: {} as never }),
       /captureCarrier: context must be a Context from @opentelemetry\/api/,
     ],
+    [
+      "contextFromCarrier with a Proxy whose getValue lookup throws as context",
+      () =>
+        contextFromCarrier(W3C_CARRIER, {
+          context: new Proxy({}, { get: () => assert.fail("getValue looked up") }) as never,
+        }),
+      /contextFromCarrier: context must be a Context from @opentelemetry\/api .*got an object$/,
+    ],
   ];
   for (const [label, call, message] of misuse) {
     test(`programming error (${label}) is a TypeError saying what to fix, before fn runs`, () => {

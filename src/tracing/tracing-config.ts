@@ -563,41 +563,16 @@ export function resolveSampler(sampler: Sampler | undefined): Sampler {
   const name = getStringFromEnv("OTEL_TRACES_SAMPLER");
   if (name === undefined) return defaultSampler();
   const lowerName = name.toLowerCase();
-  const fromEnv = samplerNamed(lowerName);
+  const known = [...ENV_SAMPLERS.keys()];
+  const fromEnv = ENV_SAMPLERS.get(lowerName)?.(sdkTraceBase());
   if (fromEnv === undefined)
     warnSetting(
-      `tracehop: unknown OTEL_TRACES_SAMPLER value "${name}" (known: ${ENV_SAMPLERS.join(", ")}); ` +
+      `tracehop: unknown OTEL_TRACES_SAMPLER value "${name}" (known: ${known.join(", ")}); ` +
         `using the default, parentbased_always_on: every trace started here is sampled`,
       UNKNOWN_SAMPLER_WARNING,
     );
   else if (lowerName.endsWith("traceidratio")) checkSamplerArg();
   return fromEnv ?? defaultSampler();
-}
-
-/**
- * The sampler of an OTEL_TRACES_SAMPLER value (lower case), as the NodeSDK's `createSamplerFromEnv`
- * builds it (@opentelemetry/sdk-node, create-from-env.ts: the same names; a ratio sampler's
- * OTEL_TRACES_SAMPLER_ARG unset, blank, not a number or outside [0, 1] is ratio 1); `undefined` for
- * a name it does not know. test/tracing/tracing-config.test.ts compares each with the NodeSDK's.
- */
-function samplerNamed(name: string): Sampler | undefined {
-  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdkTraceBase();
-  switch (name) {
-    case "always_on":
-      return new AlwaysOnSampler();
-    case "always_off":
-      return new AlwaysOffSampler();
-    case "parentbased_always_on":
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case "parentbased_always_off":
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case "traceidratio":
-      return new TraceIdRatioBasedSampler(samplerRatio());
-    case "parentbased_traceidratio":
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplerRatio()) });
-    default:
-      return undefined;
-  }
 }
 
 /** OTEL_TRACES_SAMPLER_ARG as a ratio sampler's ratio: a number from 0 to 1, else 1 (the default). */
@@ -612,15 +587,23 @@ function ratioOf(raw: string | undefined): number | undefined {
   return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : undefined;
 }
 
-/** The OTEL_TRACES_SAMPLER values the NodeSDK's `createSamplerFromEnv` knows. */
-const ENV_SAMPLERS = [
-  "always_on",
-  "always_off",
-  "traceidratio",
-  "parentbased_always_on",
-  "parentbased_always_off",
-  "parentbased_traceidratio",
-];
+/**
+ * The OTEL_TRACES_SAMPLER values (lower case) the NodeSDK's `createSamplerFromEnv` knows, in its order,
+ * each with the sampler it builds from @opentelemetry/sdk-trace-base (@opentelemetry/sdk-node,
+ * create-from-env.ts: a ratio sampler's OTEL_TRACES_SAMPLER_ARG unset, blank, not a number or outside
+ * [0, 1] is ratio 1). test/tracing/tracing-config.test.ts compares each with the NodeSDK's.
+ */
+const ENV_SAMPLERS = new Map<string, (sdk: ReturnType<typeof sdkTraceBase>) => Sampler>([
+  ["always_on", (sdk) => new sdk.AlwaysOnSampler()],
+  ["always_off", (sdk) => new sdk.AlwaysOffSampler()],
+  ["traceidratio", (sdk) => new sdk.TraceIdRatioBasedSampler(samplerRatio())],
+  ["parentbased_always_on", (sdk) => new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() })],
+  ["parentbased_always_off", (sdk) => new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() })],
+  [
+    "parentbased_traceidratio",
+    (sdk) => new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(samplerRatio()) }),
+  ],
+]);
 
 /**
  * OTEL_TRACES_SAMPLER_ARG of a ratio sampler, set but not a number in [0, 1]: the NodeSDK samples

@@ -305,7 +305,11 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     }
     spansFile ??= defaultSpansFile;
   }
-  warnUnsupportedExporters(exportersAsWritten, { otlp: otlp !== undefined, console: consoleOn, spansFile });
+  warnUnsupportedExporters(exportersAsWritten, exporters, {
+    otlp: otlp !== undefined,
+    console: consoleOn,
+    spansFile,
+  });
 
   if (options.sampler !== undefined) requireMethods("sampler", options.sampler, ["shouldSample"]);
   if (options.propagator !== undefined)
@@ -522,11 +526,12 @@ function checkProtocolEnv(): void {
   const name =
     tracesProtocol !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
   const protocol = tracesProtocol ?? getStringFromEnv(name);
-  if (protocol === undefined || protocol.toLowerCase() === "http/json") return;
+  const lowerProtocol = protocol?.toLowerCase();
+  if (lowerProtocol === undefined || lowerProtocol === "http/json") return;
   warnSetting(
     `tracehop: ${name}="${protocol}" is not supported by startTracing, which sends OTLP/HTTP with JSON ` +
       `bodies (http/json) instead` +
-      (protocol.toLowerCase() === "grpc"
+      (lowerProtocol === "grpc"
         ? ` to the same endpoint: an OTLP/gRPC port (4317) refuses it, every Collector OTLP/HTTP receiver ` +
           `(port 4318) accepts it`
         : ``) +
@@ -627,15 +632,16 @@ function defaultSampler(): Sampler {
 }
 
 /**
- * OTEL_TRACES_EXPORTER values (as written) startTracing does not know (neither `otlp`, `console` nor
- * `none`, in any case): each is ignored with a warning saying where spans go instead (nowhere, when
- * nothing else is configured).
+ * OTEL_TRACES_EXPORTER values startTracing does not know (neither `otlp`, `console` nor `none`, in any
+ * case): each is ignored with a warning, which quotes it as written (`asWritten`; `lowerCase` the same
+ * list in lower case), saying where spans go instead (nowhere, when nothing else is configured).
  */
 function warnUnsupportedExporters(
-  exporters: readonly string[],
+  asWritten: readonly string[],
+  lowerCase: readonly string[],
   used: { otlp: boolean; console: boolean; spansFile: string | undefined },
 ): void {
-  const unsupported = exporters.filter((name) => !["otlp", "console", "none"].includes(name.toLowerCase()));
+  const unsupported = asWritten.filter((_, i) => !["otlp", "console", "none"].includes(lowerCase[i]!));
   if (unsupported.length === 0) return;
   const destinations = [
     used.otlp ? "OTLP/HTTP" : undefined,

@@ -191,14 +191,13 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   const flushBeforeExit = (): void => {
     const deadline = Date.now() + config.shutdownTimeoutMillis;
     otlpExporter?.mark();
-    void settleWithin(
-      Promise.all(spanProcessors.map((processor) => processor.forceFlush())),
+    void settleWithin(Promise.all(spanProcessors.map((processor) => processor.forceFlush())), {
       deadline,
-      "flushing spans before exit",
-      `${start}:before exit`,
-      (error) => exportFailure(error, "export before exit"),
-      () => exportTimedOut("export before exit"),
-    );
+      what: "flushing spans before exit",
+      key: `${start}:before exit`,
+      describeFailure: (error) => exportFailure(error, "export before exit"),
+      describeTimeout: () => exportTimedOut("export before exit"),
+    });
   };
   process.once("beforeExit", flushBeforeExit);
 
@@ -214,16 +213,19 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       // The file exporter writes synchronously: flushing it first keeps the file whole even when the
       // OTLP processor never finishes.
       if (fileProcessor)
-        await settleWithin(fileProcessor.forceFlush(), deadline, "flushing the spans file", `${start}:file`);
+        await settleWithin(fileProcessor.forceFlush(), {
+          deadline,
+          what: "flushing the spans file",
+          key: `${start}:file`,
+        });
       otlpExporter?.mark();
-      await settleWithin(
-        sdk.shutdown(),
+      await settleWithin(sdk.shutdown(), {
         deadline,
-        "shutting down the SDK",
-        `${start}:shutdown`,
-        (error) => exportFailure(error, "final export"),
-        () => exportTimedOut("final export"),
-      );
+        what: "shutting down the SDK",
+        key: `${start}:shutdown`,
+        describeFailure: (error) => exportFailure(error, "final export"),
+        describeTimeout: () => exportTimedOut("final export"),
+      });
     } finally {
       // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
       // provider: their wrappers would keep running, and after a restart with new instances (which
@@ -482,24 +484,32 @@ function afterWarning(then: () => void): void {
   process.nextTick(then);
 }
 
+/** How {@link settleWithin} waits for one piece of work and reports its failure. */
+interface SettleOptions {
+  /** When to stop waiting, epoch milliseconds. */
+  deadline: number;
+  /** What the work is, for the generic line (`flushing the spans file`). */
+  what: string;
+  /** The occasion (`<start>:shutdown`), for `warnOnce`: one process warning per occasion. */
+  key: string;
+  /** The whole message of a rejection it recognises as lost spans (an OTLP export), else `undefined`. */
+  describeFailure?: (error: unknown) => string | undefined;
+  /** The whole message of the timeout when spans are lost by it (an OTLP export still open). */
+  describeTimeout?: () => string | undefined;
+}
+
 /**
- * Waits for `work` until `deadline` (epoch ms); a rejection or a timeout is reported, never thrown,
- * in one line. `describe` may give the whole message of a rejection it recognises (an OTLP export
- * that lost spans), `describeTimeout` that of the timeout (an OTLP export still open): those lose
- * spans for good, so they are said through `diag.warn` and as the process warning
- * `TRACEHOP_FINAL_EXPORT_FAILED` (`warnOnce`, `key` naming the occasion: visible without a diag
- * logger, which most processes do not set). Any other failure is said through `diag.warn` only (a
- * spans file that cannot be written has its own process warning, `TRACEHOP_SPANS_FILE_UNWRITABLE`). A
- * rejection after the deadline is not reported: the timeout's line already said that the pending
- * spans are lost.
+ * Waits for `work` until `deadline`; a rejection or a timeout is reported, never thrown, in one line.
+ * A message from `describeFailure` or `describeTimeout` means spans lost for good, so it is said
+ * through `diag.warn` and as the process warning `TRACEHOP_FINAL_EXPORT_FAILED` (`warnOnce` per
+ * `key`: visible without a diag logger, which most processes do not set). Any other failure is said
+ * through `diag.warn` only (a spans file that cannot be written has its own process warning,
+ * `TRACEHOP_SPANS_FILE_UNWRITABLE`). A rejection after the deadline is not reported: the timeout's
+ * line already said that the pending spans are lost.
  */
 function settleWithin(
   work: Promise<unknown>,
-  deadline: number,
-  what: string,
-  key: string,
-  describe?: (error: unknown) => string | undefined,
-  describeTimeout?: () => string | undefined,
+  { deadline, what, key, describeFailure, describeTimeout }: SettleOptions,
 ): Promise<void> {
   const report = (lost: string | undefined, otherwise: string) => {
     if (lost === undefined) diag.warn(otherwise);
@@ -529,7 +539,7 @@ function settleWithin(
         if (settled) return;
         clearTimeout(timer);
         settled = true;
-        report(describe?.(error), `tracehop: ${what} failed: ${failureReason(error)}`);
+        report(describeFailure?.(error), `tracehop: ${what} failed: ${failureReason(error)}`);
         afterWarning(resolve);
       },
     );

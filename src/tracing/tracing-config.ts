@@ -540,12 +540,17 @@ function checkProtocolEnv(): void {
   );
 }
 
+/**
+ * The OTLP export timeout in milliseconds from OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else
+ * OTEL_EXPORTER_OTLP_TIMEOUT, else the default; a value that is not a number of milliseconds from 1
+ * to {@link MAX_TIMER_MILLIS} (the range of options.exportTimeoutMillis) is ignored with a warning.
+ */
 function exportTimeoutFromEnv(): number {
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
     const raw = getStringFromEnv(name);
     if (raw === undefined) continue;
     const value = Number(raw);
-    if (Number.isFinite(value) && value > 0 && value <= MAX_TIMER_MILLIS) return value;
+    if (isTimerMillis(value, 1)) return value;
     warnSetting(
       `tracehop: ${name}="${raw}" is not a number of milliseconds from 1 to ${MAX_TIMER_MILLIS} (Node's ` +
         `timer limit); ignored (the next setting or the default, ${DEFAULT_EXPORT_TIMEOUT_MILLIS} ms, applies)`,
@@ -553,6 +558,14 @@ function exportTimeoutFromEnv(): number {
     );
   }
   return DEFAULT_EXPORT_TIMEOUT_MILLIS;
+}
+
+/**
+ * Whether `value`, a number of milliseconds read from the environment, is from `min` to
+ * {@link MAX_TIMER_MILLIS}, the longest a Node timer waits as asked (NaN is not).
+ */
+function isTimerMillis(value: number, min: number): boolean {
+  return value >= min && value <= MAX_TIMER_MILLIS;
 }
 
 /**
@@ -719,9 +732,7 @@ const BSP_ENV = [
 function inBspRange(raw: string, { min, millis }: (typeof BSP_ENV)[number]): boolean {
   if (raw.trim() === "") return false;
   const value = Number(raw);
-  return millis
-    ? Number.isFinite(value) && value >= min && value <= MAX_TIMER_MILLIS
-    : Number.isSafeInteger(value) && value >= min;
+  return millis ? isTimerMillis(value, min) : Number.isSafeInteger(value) && value >= min;
 }
 
 /**

@@ -839,6 +839,19 @@ describe("environment settings startTracing does not use as written: a process w
           "2147483647 (Node's timer limit); ignored (the next setting or the default, 10000 ms, applies)",
       ],
     ]);
+    // Below 1 ms, as options.exportTimeoutMillis and the OTEL_BSP_* times: ignored the same way.
+    const tiny = await warningsOf(
+      { OTEL_EXPORTER_OTLP_TIMEOUT: "0.5" },
+      { otlpEndpoint: "http://c:4318", shutdownTimeoutMillis: 20_000 },
+    );
+    assert.equal(tiny.result.config.otlp?.timeoutMillis, 10_000);
+    assert.deepEqual(tiny.processWarnings, [
+      [
+        "TRACEHOP_BAD_EXPORT_TIMEOUT",
+        'tracehop: OTEL_EXPORTER_OTLP_TIMEOUT="0.5" is not a number of milliseconds from 1 to 2147483647 ' +
+          "(Node's timer limit); ignored (the next setting or the default, 10000 ms, applies)",
+      ],
+    ]);
     const detectors = await warningsOf({ OTEL_NODE_RESOURCE_DETECTORS: "env,hots" });
     assert.equal(detectors.result.config.detectors.length, 1);
     assert.deepEqual(detectors.processWarnings, [

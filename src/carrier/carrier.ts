@@ -15,16 +15,25 @@ import { warnOnce } from "../warn-once.js";
  */
 export type TraceCarrier = Record<string, string>;
 
-/** Longest value read from a stored carrier, in UTF-16 code units (strings) or bytes (binary); longer values are ignored. */
+/**
+ * Longest value read from a stored carrier, in UTF-16 code units (strings) or bytes (binary); longer
+ * values are ignored.
+ */
 export const MAX_CARRIER_VALUE_LENGTH = 16 * 1024;
 /**
  * Most keys scanned in one stored carrier; later keys are ignored, except the fields a propagator asks
  * for by name, which are looked up wherever they sit (see {@link normalizeCarrier}).
  */
 export const MAX_CARRIER_KEYS = 128;
-/** Most values kept for one header name (repeated fields, several spellings of the name); later ones are ignored. */
+/**
+ * Most values kept for one header name (repeated fields, several spellings of the name); later ones are
+ * ignored.
+ */
 export const MAX_CARRIER_FIELD_VALUES = 64;
-/** Longest carrier given as JSON text (or as the bytes of JSON text), in UTF-16 code units or bytes; longer is ignored. */
+/**
+ * Longest carrier given as JSON text (or as the bytes of JSON text), in UTF-16 code units or bytes;
+ * longer is ignored.
+ */
 export const MAX_CARRIER_TEXT_LENGTH = 256 * 1024;
 
 /** ASCII-lower-cased header name -> its values in order, read from an untrusted carrier. */
@@ -467,7 +476,10 @@ function safeName(key: unknown): string {
   }
 }
 
-/** Most distinct field names {@link keepHeaderTextFields} warns about in one process (then it drops silently). */
+/**
+ * Most distinct field names {@link keepHeaderTextFields} warns about in one process (then it drops
+ * silently).
+ */
 const MAX_WARNED_FIELDS = 16;
 /** Field names {@link keepHeaderTextFields} has warned about. */
 let warnedFields = 0;
@@ -482,11 +494,12 @@ export const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_
  * Trace Context §3.2-3.3, W3C Baggage §3 percent-encoded, Datadog's `x-datadog-*`, B3).
  *
  * tracehop's own styles never write anything else (`injectCarrier` skips this for a propagator of
- * `createPropagator`); a third-party propagator (the `propagator` option) may: a NUL or lone surrogate in a value makes PostgreSQL refuse the row's `jsonb` (22P05
- * "unsupported Unicode escape sequence", "invalid input syntax for type json") and fail the business
- * write, a CR/LF splits a message header. Such a field is dropped before it reaches a database or a
- * message, with a `diag.warn` and a process warning ({@link FIELD_NOT_HEADER_TEXT_WARNING}) naming it,
- * once per field name (for the first {@link MAX_WARNED_FIELDS} names). Never throws.
+ * `createPropagator`); a third-party propagator (the `propagator` option) may: a NUL or lone surrogate
+ * in a value makes PostgreSQL refuse the row's `jsonb` (22P05 "unsupported Unicode escape sequence",
+ * "invalid input syntax for type json") and fail the business write, a CR/LF splits a message header.
+ * Such a field is dropped before it reaches a database or a message, with a `diag.warn` and a process
+ * warning ({@link FIELD_NOT_HEADER_TEXT_WARNING}) naming it, once per field name (for the first
+ * {@link MAX_WARNED_FIELDS} names). Never throws.
  */
 export function keepHeaderTextFields(carrier: TraceCarrier): TraceCarrier {
   for (const name in carrier) {

@@ -29,9 +29,15 @@ export interface ExtractOrder {
 export interface TagsLimit {
   /** In characters; 0 turns tag propagation off. */
   maxLength: number;
-  /** Where it came from, for a diagnostic: `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=100 here`, or the default and why. */
+  /**
+   * Where it came from, for a diagnostic: `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=100 here`, or the default
+   * and why.
+   */
   source: string;
-  /** The variable it was read from; `undefined` for the default (the variable unset, or a value the library does not use). */
+  /**
+   * The variable it was read from; `undefined` for the default (the variable unset, or a value the
+   * library does not use).
+   */
   variable?: string;
 }
 
@@ -40,7 +46,10 @@ export interface InspectEnvironment {
   order: ExtractOrder;
   /** `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` as the library reads it. */
   extractBehavior: ExtractBehavior;
-  /** `DD_TRACE_PROPAGATION_EXTRACT_FIRST` as the library reads it: extraction stops at the first valid style. */
+  /**
+   * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` as the library reads it: extraction stops at the first valid
+   * style.
+   */
   extractFirst: boolean;
   /** `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` as the library reads it. */
   tagsLimit: TagsLimit;
@@ -80,7 +89,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, styles?: s
   return { order, extractBehavior, extractFirst, tagsLimit, diagnostics };
 }
 
-/** The `x-datadog-tags` limit a value of `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` gives, as the library reads it. */
+/**
+ * The `x-datadog-tags` limit a value of `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` gives, as the library
+ * reads it.
+ */
 function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning): TagsLimit {
   const { maxLength, problem } = readTagsMaxLength(text, warn);
   if (maxLength !== undefined)

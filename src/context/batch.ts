@@ -65,13 +65,13 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * The batch span is a child of the active context (a poll loop's span, say), or a new root with
  * `root: true`. Of kind CONSUMER, not of a span there that has ended, nor under a `withSendSpan`'s
  * suppression: amqplib runs a consume callback in the context its connection was opened in
- * (`consumerContext`, docs/messaging.md). Each link carries the message's span context as extracted (trace flags included, so
- * a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159). Messages without a valid
- * context add no link. `messaging.batch.message_count` is set to `messages.length` unless it is 1 (the
- * convention asks not to set it for single messages) or `options.attributes` gives it (a caller that
- * knows the batch's size better: `withBatchProcessSpan` for a batch of one, a count of the messages
- * polled where `messages` holds the traced ones). For a span per message inside the batch, call
- * {@link withBatchItem} from `fn`.
+ * (`consumerContext`, docs/messaging.md). Each link carries the message's span context as extracted
+ * (trace flags included, so a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159).
+ * Messages without a valid context add no link. `messaging.batch.message_count` is set to
+ * `messages.length` unless it is 1 (the convention asks not to set it for single messages) or
+ * `options.attributes` gives it (a caller that knows the batch's size better: `withBatchProcessSpan`
+ * for a batch of one, a count of the messages polled where `messages` holds the traced ones). For a
+ * span per message inside the batch, call {@link withBatchItem} from `fn`.
  *
  * The span ends, records errors and passes results through exactly as in `withCarrier`. Carriers are
  * untrusted and never make the call throw.

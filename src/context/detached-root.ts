@@ -82,7 +82,10 @@ export function startRootWithTraceId(
   return span;
 }
 
-/** Removes the parent reference of an SDK span (sdk-trace-base 2.x `parentSpanContext`, 1.x `parentSpanId`). */
+/**
+ * Removes the parent reference of an SDK span (sdk-trace-base 2.x `parentSpanContext`, 1.x
+ * `parentSpanId`).
+ */
 function clearParent(span: Span): void {
   // Reflect.set: a read-only field in some other SDK returns false instead of throwing.
   if ("parentSpanContext" in span) Reflect.set(span, "parentSpanContext", undefined);

@@ -20,7 +20,10 @@ import {
 // `any[]` by default so that `carrierFrom: ([job]) => job.row` needs no annotation.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface TracedOptions<A extends readonly unknown[] = any[]> extends WithCarrierOptions {
-  /** Span name. Default: `Class.method` for a decorated method, the function's name for `traced(opts)(fn)`. */
+  /**
+   * Span name. Default: `Class.method` for a decorated method, the function's name for
+   * `traced(opts)(fn)`.
+   */
   name?: string;
   /**
    * Picks the stored carrier (or a row holding it) from the call's arguments. Returning `undefined`
@@ -77,8 +80,9 @@ export interface TracedWrapper<A extends readonly unknown[] = any[]> {
 
 /**
  * `unknown` when the parameters of the decorated method `F` are assignable to `A` (the argument
- * tuple of an annotated `carrierFrom` / `optionsFrom`), else a {@link MethodParametersMustFitCarrierFrom} that the
- * method lacks, which makes `@traced(options)` a type error on it.
+ * tuple of an annotated `carrierFrom` / `optionsFrom`), else a
+ * {@link MethodParametersMustFitCarrierFrom} that the method lacks, which makes `@traced(options)` a
+ * type error on it.
  */
 type TracedMethodFits<F, A extends readonly unknown[]> = F extends (...args: infer P) => unknown
   ? [P] extends [A]

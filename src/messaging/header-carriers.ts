@@ -231,7 +231,10 @@ function valueToText(value: unknown, numbers: boolean): string | undefined {
  */
 const largeHeaderIndexes = new WeakMap<object, Map<string, string>>();
 
-/** The name of `headers` that equals `key` (lower case) in another case, among its first `MAX_CARRIER_KEYS`. */
+/**
+ * The name of `headers` that equals `key` (lower case) in another case, among its first
+ * `MAX_CARRIER_KEYS`.
+ */
 function otherCaseName(headers: Record<string, unknown>, key: string): string | undefined {
   const index = largeHeaderIndexes.get(headers);
   if (index !== undefined) return index.get(key);
@@ -367,11 +370,12 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
  * (tracestate and baggage fields combine in order; two different traceparent values are invalid).
  * Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
  * absent. A `Map` (names in any case, exact name first) and a WHATWG `Headers` object (`get`: repeated
- * fields joined with `, `) are read through their entries. Limits as the stored-carrier reader's: a name in another case is looked for among the first
- * `MAX_CARRIER_KEYS` names only (an exact name anywhere; for an object of more names, those first
- * names are indexed on the first such look-up and the index reused), `keys` lists at most `MAX_CARRIER_KEYS`
- * names, a repeated header gives at most `MAX_CARRIER_FIELD_VALUES` values. Never throws: headers
- * that are not an object, a throwing getter or proxy trap read as absent.
+ * fields joined with `, `) are read through their entries. Limits as the stored-carrier reader's: a
+ * name in another case is looked for among the first `MAX_CARRIER_KEYS` names only (an exact name
+ * anywhere; for an object of more names, those first names are indexed on the first such look-up and
+ * the index reused), `keys` lists at most `MAX_CARRIER_KEYS` names, a repeated header gives at most
+ * `MAX_CARRIER_FIELD_VALUES` values. Never throws: headers that are not an object, a throwing getter or
+ * proxy trap read as absent.
  */
 export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaHeaders>(false);
 
@@ -392,7 +396,10 @@ export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaH
  */
 export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHeaders>(true);
 
-/** TextMapSetter over amqplib `properties.headers`: as {@link kafkaHeadersSetter}; values are AMQP long strings. */
+/**
+ * TextMapSetter over amqplib `properties.headers`: as {@link kafkaHeadersSetter}; values are AMQP long
+ * strings.
+ */
 export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>();
 
 /**
@@ -552,7 +559,8 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
       written = true;
       for (const name of names) {
         setField(headers, name, carrier[name]);
-        if ((headers as Record<string, unknown>)[name] !== carrier[name]) written = false; // a setter kept its own
+        // A setter kept its own value: the carrier is not written there.
+        if ((headers as Record<string, unknown>)[name] !== carrier[name]) written = false;
       }
     }
   } catch {

@@ -486,17 +486,18 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
  * instrumentation on `ack`/`nack`, so ack or nack after `fn` settles — an error after an ack inside
  * `fn` lands on an ended span and is lost, and `nack` replaces the status description;
  * docs/messaging.md). Of the restore options, `attempt`, `run` and `capturedAt` (`tracehop.attempt`,
- * `tracehop.run`, `tracehop.queue.wait`) are set on it, `tracehop.relation` says what it is (`parent`, or `link` for a span that links the
- * message), and `links` are added to it (`Span.addLinks`: after its start, so its sampler has not seen
- * them). A relation a started span cannot take — `link` or `none` (given, from `setRestoreDefaults`,
- * or `auto` resolving to `link`) for a child of the message, `none` for a linked one — is warned about
- * once per process (`TRACEHOP_RELATION_NOT_APPLIED`) and the span stays as it is. Such a span is taken
- * over once, and a span tracehop started itself never (`isOwnSpan`): a retry that a failed attempt runs
- * inside its own handler, or a second attempt in the same handler, gets its own span, a sibling of the
- * failed one under the message's context, linked to it as an active span is. Neither is a batch span
- * (`withBatch` with `kind: SpanKind.CONSUMER`, an instrumentation's `eachBatch` span), which links
- * every message of the batch: each message gets its own CONSUMER span, child of the message's context
- * and linked to the batch span (messaging conventions, "Batch processing"; `continuationOf`).
+ * `tracehop.run`, `tracehop.queue.wait`) are set on it, `tracehop.relation` says what it is (`parent`,
+ * or `link` for a span that links the message), and `links` are added to it (`Span.addLinks`: after its
+ * start, so its sampler has not seen them). A relation a started span cannot take — `link` or `none`
+ * (given, from `setRestoreDefaults`, or `auto` resolving to `link`) for a child of the message, `none`
+ * for a linked one — is warned about once per process (`TRACEHOP_RELATION_NOT_APPLIED`) and the span
+ * stays as it is. Such a span is taken over once, and a span tracehop started itself never
+ * (`isOwnSpan`): a retry that a failed attempt runs inside its own handler, or a second attempt in the
+ * same handler, gets its own span, a sibling of the failed one under the message's context, linked to
+ * it as an active span is. Neither is a batch span (`withBatch` with `kind: SpanKind.CONSUMER`, an
+ * instrumentation's `eachBatch` span), which links every message of the batch: each message gets its
+ * own CONSUMER span, child of the message's context and linked to the batch span (messaging
+ * conventions, "Batch processing"; `continuationOf`).
  *
  * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
  * Given the whole message, the span also gets what the conventions ask of it and the message tells

@@ -76,7 +76,10 @@ export const ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG = "rabbitmq.message.delivery_tag
  * Kept so that code importing it still builds; tracehop writes neither.
  */
 export const ATTR_MESSAGING_KAFKA_OFFSET = "messaging.kafka.offset" as const;
-/** @deprecated Replaced by {@link ATTR_KAFKA_MESSAGE_KEY} (`kafka.message.key`) in semantic conventions 1.45. */
+/**
+ * @deprecated Replaced by {@link ATTR_KAFKA_MESSAGE_KEY} (`kafka.message.key`) in semantic conventions
+ * 1.45.
+ */
 export const ATTR_MESSAGING_KAFKA_MESSAGE_KEY = "messaging.kafka.message.key" as const;
 /**
  * @deprecated Replaced by {@link ATTR_RABBITMQ_DESTINATION_ROUTING_KEY}

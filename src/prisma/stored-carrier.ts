@@ -140,7 +140,10 @@ function isBaggageHeader(key: string): boolean {
   return key === BAGGAGE_HEADER || key.startsWith(OT_BAGGAGE_PREFIX);
 }
 
-/** Whether the policy keeps a baggage header: `baggage` when any key is allowed, `ot-baggage-<key>` by key. */
+/**
+ * Whether the policy keeps a baggage header: `baggage` when any key is allowed, `ot-baggage-<key>` by
+ * key.
+ */
 function allowsHeader(allowed: ReadonlySet<string>, key: string): boolean {
   return key === BAGGAGE_HEADER ? allowed.size > 0 : allowed.has(key.slice(OT_BAGGAGE_PREFIX.length));
 }

@@ -546,7 +546,10 @@ function warnNotJson(model: string, field: string, type: string): void {
   warnOnce(message, message, "TRACEHOP_PRISMA_CARRIER_NOT_JSON");
 }
 
-/** The {@link FieldShape} of a runtime data model field: a relation is an `object` field whose type is a model. */
+/**
+ * The {@link FieldShape} of a runtime data model field: a relation is an `object` field whose type is a
+ * model.
+ */
 function fieldShape(rdm: RuntimeDataModel, x: RuntimeField): FieldShape {
   if (x.kind === "object") return Object.hasOwn(rdm.models, x.type) ? "relation" : "other";
   return x.kind === "scalar" && x.type === "Json" ? "json" : "scalar";

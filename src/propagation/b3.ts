@@ -24,7 +24,10 @@ import { normalizeHexId } from "./w3c/traceparent.js";
 const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/i;
 /** A B3 span id: 16 hex digits, any case (dd-trace-js `b3SpanExpr`). */
 const B3_SPAN_ID = /^[0-9a-f]{16}$/i;
-/** A single `b3` header with ids: `{trace}-{span}[-{sampled}[-{parent}]]`, any case (dd-trace-js `b3HeaderExpr`). */
+/**
+ * A single `b3` header with ids: `{trace}-{span}[-{sampled}[-{parent}]]`, any case (dd-trace-js
+ * `b3HeaderExpr`).
+ */
 const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})?)?$/i;
 /**
  * The Datadog priority of a B3 debug decision: USER_KEEP (dd-trace-js `getB3Priority`, `ext/priority`).

@@ -139,9 +139,9 @@ const NONE = "none";
  * (`Datadog,B3` there is `datadog, b3, b3multi`; read with a warning, as dd-trace-java `Config` reads it
  * today; dd-trace-js, -py and -go ignore it), else {@link DEFAULT_EXTRACT_STYLES}; inject likewise with
  * `..._INJECT`, else {@link DEFAULT_STYLES}. In a `DD_TRACE_PROPAGATION_STYLE*` variable `b3` means
- * `b3multi`, as dd-trace-js 5 and the Datadog docs read it. A variable that names nothing (empty, blanks, commas
- * only) counts as unset. Unknown names there are ignored with a `diag.warn` and a process warning.
- * `DD_TRACE_PROPAGATION_EXTRACT_FIRST`, `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` and
+ * `b3multi`, as dd-trace-js 5 and the Datadog docs read it. A variable that names nothing (empty,
+ * blanks, commas only) counts as unset. Unknown names there are ignored with a `diag.warn` and a
+ * process warning. `DD_TRACE_PROPAGATION_EXTRACT_FIRST`, `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` and
  * `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at creation time, unless `options` sets them.
  *
  * Extraction (as dd-trace-js `_extractSpanContext`, dd-trace-java `HttpCodec.CompoundExtractor`):

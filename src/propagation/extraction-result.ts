@@ -161,7 +161,10 @@ export function takeExtraction(ctx: Context, parent: SpanContext | undefined): T
   return { links, restoredRoot };
 }
 
-/** The restored root of `result` for a span without parent started from `ctx` (see {@link takeExtraction}). */
+/**
+ * The restored root of `result` for a span without parent started from `ctx` (see
+ * {@link takeExtraction}).
+ */
 function restoredRootOf(result: ExtractionResult, ctx: Context): RestoredRoot | undefined {
   return result.restoredRoot !== undefined && (ctx === result.context || result.taken !== true)
     ? result.restoredRoot

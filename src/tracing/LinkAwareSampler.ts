@@ -50,11 +50,18 @@ import {
  * recorded spans; with another sampler, a recording root started after a dropped `restart` root takes
  * the restart link).
  *
- *     startTracing({ serviceName: "worker",
- *       sampler: new LinkAwareSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) })) });
+ *     startTracing({
+ *       serviceName: "worker",
+ *       sampler: new LinkAwareSampler(
+ *         new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
+ *       ),
+ *     });
  */
 export class LinkAwareSampler implements Sampler {
-  /** @param root the sampler for every span this one does not keep (a TypeError when it has no `shouldSample`). */
+  /**
+   * @param root the sampler for every span this one does not keep (a TypeError when it has no
+   *   `shouldSample`).
+   */
   constructor(private readonly _root: Sampler) {
     checkRootSampler("LinkAwareSampler", _root);
   }

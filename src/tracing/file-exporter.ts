@@ -99,7 +99,10 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
 /** Process warning code of a spans file that cannot be written ({@link JsonLinesFileSpanExporter}). */
 export const SPANS_FILE_UNWRITABLE_WARNING = "TRACEHOP_SPANS_FILE_UNWRITABLE";
 
-/** The once-per-path warning of a failed write (a serialization failure is said the same way). Never throws. */
+/**
+ * The once-per-path warning of a failed write (a serialization failure is said the same way). Never
+ * throws.
+ */
 function warnWriteFailure(path: string, error: Error): void {
   try {
     warnOnce(
@@ -128,8 +131,8 @@ function warnWriteFailure(path: string, error: Error): void {
  * symbolic link whose target does not exist is checked as its target, whose folder must
  * exist (the exporter creates the folders of the link, not of its target). So a folder, a named pipe or
  * a socket (a write blocks while nothing reads), a path under a regular file, a link into a missing
- * folder, a file or folder without write permission are refused; a full disk, a quota or a folder removed later are not foreseen (the exporter's warning
- * says those). Never throws.
+ * folder, a file or folder without write permission are refused; a full disk, a quota or a folder
+ * removed later are not foreseen (the exporter's warning says those). Never throws.
  */
 export function spansFileProblem(path: string): string | undefined {
   try {

@@ -103,11 +103,11 @@ export interface StartTracingOptions {
    * Checked at start (unless OTEL_SDK_DISABLED): a path that is a folder, lies under a regular file,
    * or cannot be opened for appending or created (its missing folders are made at start, one level at
    * a time, and removed again: a folder `mkdir` refuses, as under `/proc`, is found then) makes
-   * `startTracing` throw an Error saying what to fix; a TRACEHOP_SPANS_FILE such as that is ignored instead (the default applies, as if it were
-   * unset) with a warning (`diag.warn` and the process warning `TRACEHOP_BAD_SPANS_FILE`, once per
-   * value): an environment setting must not stop a service from starting. A write that fails later
-   * (disk full, folder removed) never reaches the application: it is said once per path
-   * (`TRACEHOP_SPANS_FILE_UNWRITABLE`) and those spans are lost.
+   * `startTracing` throw an Error saying what to fix; a TRACEHOP_SPANS_FILE such as that is ignored
+   * instead (the default applies, as if it were unset) with a warning (`diag.warn` and the process
+   * warning `TRACEHOP_BAD_SPANS_FILE`, once per value): an environment setting must not stop a service
+   * from starting. A write that fails later (disk full, folder removed) never reaches the application:
+   * it is said once per path (`TRACEHOP_SPANS_FILE_UNWRITABLE`) and those spans are lost.
    */
   spansFile?: string | false;
   /**
@@ -965,7 +965,10 @@ function stringAttribute(value: AttributeValue | undefined): string | undefined 
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-/** {@link describeValue}, with the type before a number or a boolean (`number 2`, where a string is expected). */
+/**
+ * {@link describeValue}, with the type before a number or a boolean (`number 2`, where a string is
+ * expected).
+ */
 function describe(value: unknown): string {
   const shown = describeValue(value);
   return typeof value === "number" || typeof value === "boolean" ? `${typeof value} ${shown}` : shown;

@@ -164,10 +164,11 @@ const WHERE = "tracehop setDatadogContext";
  * Every field is optional; an `undefined` one is left out. A field given must have its type, and a
  * name that is no field is refused: a priority `"2"` would otherwise travel as the sampled flag's 1
  * or 0, a misspelt `samplingPrio` would be dropped without a word. The values themselves are not
- * judged here (except the priority, below): injection writes what the wire allows and leaves out or escapes the rest, the same
- * for fields set here and fields extracted (the handed Datadog vectors
+ * judged here (except the priority, below): injection writes what the wire allows and leaves out or
+ * escapes the rest, the same for fields set here and fields extracted (the handed Datadog vectors
  * `inject-tags-invalid-value-omitted` and `inject-tag-key-value-sanitised` set such tags with this
- * function), so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })` always works.
+ * function), so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })` always
+ * works.
  *
  * - `samplingPriority`: an integer: `-1` user reject, `0` auto reject, `1` auto keep, `2` user keep, any
  *   other integer carried unchanged (dd-trace-java `PrioritySampling`; Datadog system-tests
@@ -276,10 +277,10 @@ function checkedTags(tags: unknown): Record<string, string> {
 }
 
 /**
- * Why a value described as `described` is no plain object when the description alone does not say it: an object whose
- * prototype is another plain-looking object (`Object.create({ samplingPriority: 2 })`, described as
- * "an Object"), as a clause to add to the error; `""` for other values (null, an array, a Map, a class
- * instance are described as what they are).
+ * Why a value described as `described` is no plain object when the description alone does not say it:
+ * an object whose prototype is another plain-looking object (`Object.create({ samplingPriority: 2 })`,
+ * described as "an Object"), as a clause to add to the error; `""` for other values (null, an array, a
+ * Map, a class instance are described as what they are).
  */
 function whyNotPlain(described: string): string {
   if (described !== "an Object" && described !== "an object that is not a plain one") return "";

@@ -171,7 +171,10 @@ export class EncodedFields {
   /** `maxLength` {@link EncodedFields.tagsHeader} was computed for; -1 before the first call. */
   private _tagsHeaderLimit = -1;
   private _tagsHeader: string | undefined = undefined;
-  /** `encodeDdMemberFixedParts` of the fields: `undefined` before the first call, `null` when there are none. */
+  /**
+   * `encodeDdMemberFixedParts` of the fields: `undefined` before the first call, `null` when there are
+   * none.
+   */
   private _ddParts: { origin: string; tags: string } | null | undefined = undefined;
   /** The tracestate {@link EncodedFields._relayed} was read from (`undefined`: none, nothing relayed). */
   private _relayedFrom: TraceState | undefined = undefined;

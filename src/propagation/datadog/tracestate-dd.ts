@@ -388,7 +388,10 @@ function needsKeyEscape(code: number): boolean {
 
 /** `dd=`: the Datadog tracestate member prefix, counted in its 256-character limit (dd-trace-java). */
 export const DD_MEMBER_PREFIX = `${TRACESTATE_DD_KEY}=`;
-/** Longest `dd` member value: the 256-character member limit less the `dd=` prefix (dd-trace-java `W3CPTagsCodec`). */
+/**
+ * Longest `dd` member value: the 256-character member limit less the `dd=` prefix (dd-trace-java
+ * `W3CPTagsCodec`).
+ */
 const DD_MEMBER_MAX_VALUE_LENGTH = TRACESTATE_DD_MAX_LENGTH - DD_MEMBER_PREFIX.length;
 /** `s:`, the first entry of a `dd=` value. */
 export const DD_PRIORITY_PREFIX = `${DD_MEMBER_PRIORITY}:`;
@@ -407,10 +410,11 @@ const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.len
  * elements ({@link relayedDdEntries} of the tracestate's old `dd` member: keys tracehop does not read,
  * as dd-trace-java places them, `W3CPTagsCodec.appendSuffix`), kept within 256 characters prefix
  * included: an entry that would overflow is skipped and later ones are still tried (dd-trace-java
- * `W3CPTagsCodec`); `p` is always written (an origin that would leave it no room is skipped). Skipped tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the
- * injecting span id, or the stored `_dd.parent_id`, as Datadog system-tests
- * `test_tracestate_w3c_p_inject` expect); `high` the upper 64 bits of the trace id, 16 hex (all zero:
- * no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built in one pass of string appends.
+ * `W3CPTagsCodec`); `p` is always written (an origin that would leave it no room is skipped). Skipped
+ * tags still travel in `x-datadog-tags`. `parentId` is 16 lowercase hex (the injecting span id, or the
+ * stored `_dd.parent_id`, as Datadog system-tests `test_tracestate_w3c_p_inject` expect); `high` the
+ * upper 64 bits of the trace id, 16 hex (all zero: no `t.tid`); `_dd.p.tid` in `tags` is ignored. Built
+ * in one pass of string appends.
  *
  * The value is always a valid tracestate value (Trace Context §3.3.1.3: 1-256 characters 0x20-0x7E
  * without `,` and `=`, not ending in a space) by construction: digits of the priority, hex ids, keys
@@ -481,7 +485,10 @@ function appendRelayed(out: string, relayed: string): string {
   return out;
 }
 
-/** `out` with the `;t.*` entries appended in Java/Go order: dm, tid, ts, then the others (dd-trace-java's order). */
+/**
+ * `out` with the `;t.*` entries appended in Java/Go order: dm, tid, ts, then the others
+ * (dd-trace-java's order).
+ */
 function appendTagEntries(
   out: string,
   tags: Readonly<Record<string, string>> | undefined,

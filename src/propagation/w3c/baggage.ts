@@ -2,13 +2,19 @@ import type { BaggageEntry } from "@opentelemetry/api";
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_READ_LENGTH } from "./constants.js";
 import { isOws } from "../header-text.js";
 
-/** One baggage list-member read from a header: key as sent, value percent-decoded, properties in wire form. */
+/**
+ * One baggage list-member read from a header: key as sent, value percent-decoded, properties in wire
+ * form.
+ */
 export interface BaggageMember {
   /** An RFC 7230 token, never percent-decoded (Baggage §3.2.1.2 "key"). */
   key: string;
   /** The decoded value (UTF-8, U+FFFD for invalid sequences); may be empty. */
   value: string;
-  /** Properties after the first `;`, normalized to `k1=v1;k2` with values still percent-encoded; `""` for none. */
+  /**
+   * Properties after the first `;`, normalized to `k1=v1;k2` with values still percent-encoded; `""`
+   * for none.
+   */
   properties: string;
 }
 

@@ -12,7 +12,10 @@ export { TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from "@opentelemetry/core";
 /** baggage header name, lower-case as the spec recommends (Baggage §3.1). */
 export const BAGGAGE_HEADER = "baggage";
 
-/** traceparent version written on inject: the highest version this code knows (Trace Context §3.2.2.1, §3.2.4). */
+/**
+ * traceparent version written on inject: the highest version this code knows (Trace Context §3.2.2.1,
+ * §3.2.4).
+ */
 export const TRACE_PARENT_VERSION = "00";
 /** Length of a version-00 traceparent in characters: 2+1+32+1+16+1+2 (Trace Context §3.2.2). */
 export const TRACE_PARENT_LENGTH = 55;
@@ -41,7 +44,10 @@ export const TRACE_STATE_LONG_ENTRY_LENGTH = 128;
 
 /** Most baggage list-members read or written (Baggage §3.3.1 "Limits", condition 1: 64). */
 export const BAGGAGE_MAX_MEMBERS = 64;
-/** Largest baggage-string read or written, in bytes, commas included (Baggage §3.3.1 "Limits", condition 2: 8192). */
+/**
+ * Largest baggage-string read or written, in bytes, commas included (Baggage §3.3.1 "Limits", condition
+ * 2: 8192).
+ */
 export const BAGGAGE_MAX_BYTES = 8192;
 /**
  * Characters of a baggage header that extraction reads: list-members that start later are not read.

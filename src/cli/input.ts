@@ -59,9 +59,10 @@ const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
  * - a JSON array, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows: a row each, in order.
  * A value that holds no carrier (`null`, a number, a string that is not a carrier's JSON text) is a
  * row without a carrier, the same alone, in an array or on a line ({@link valueRow}).
+ *
+ * `field` (`--field NAME`): the field of a row that holds its carrier (see {@link carrierFieldOf}).
  * @throws {@link InspectInputError} for empty text, an empty array, text that is not JSON (nor rows
  *   of it: the message names the first bad line, with a hint for a client's output it resembles).
- * `field` (`--field NAME`): the field of a row that holds its carrier (see {@link carrierFieldOf}).
  */
 export function parseInspectInput(text: string, field?: string): InspectInputs {
   text = withoutByteOrderMark(text);
@@ -708,8 +709,8 @@ function carrierOfValue(
   let numbers = 0;
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== "number" || !isCarrier) continue;
-    const name = key.toLowerCase();
-    const id = name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID;
+    const lowerKey = key.toLowerCase();
+    const id = lowerKey === X_DATADOG_TRACE_ID || lowerKey === X_DATADOG_PARENT_ID;
     if (!id && ++numbers > MAX_LISTED) continue;
     const digits =
       text === undefined
@@ -867,6 +868,7 @@ export function readInputText(arg: string): string {
   return decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`);
 }
 
+/** Whether `text` is JSON text (`JSON.parse` takes it). */
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);

@@ -7,6 +7,7 @@ import {
   trace,
   TraceFlags,
   type Context,
+  type SpanContext,
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
 import {
@@ -186,8 +187,7 @@ function otherTraceDiagnostic(
   const others: [PropagationStyle, string][] = [];
   for (const style of validOutsideOrder(report)) {
     const ctx = createPropagator([style], read).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
-    const sc = trace.getSpanContext(ctx);
-    const id = sc && isSpanContextValid(sc) ? sc.traceId : getRestoredRoot(ctx)?.traceId;
+    const id = validParent(ctx)?.traceId ?? getRestoredRoot(ctx)?.traceId;
     if (id !== undefined && !sameTrace(id, traceId)) others.push([style, id]);
   }
   if (others.length === 0) return undefined;
@@ -198,6 +198,12 @@ function otherTraceDiagnostic(
     `with no span link to the other (a style in the order that names another trace becomes a link, ` +
     `terminated_context); to link it, ${addToOrder(report, styles)}`
   );
+}
+
+/** The valid span context an extraction gives `ctx` (the parent of a service's span), else `undefined`. */
+function validParent(ctx: Context): SpanContext | undefined {
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && isSpanContextValid(sc) ? sc : undefined;
 }
 
 /** Options of {@link inspectCarrier}. */
@@ -295,9 +301,9 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     normalizedCarrierGetter,
   );
   report.baggageKeys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
-  const sc = trace.getSpanContext(ctx);
+  const parent = validParent(ctx);
   const root = getRestoredRoot(ctx);
-  const traceId = sc && isSpanContextValid(sc) ? sc.traceId : root?.traceId;
+  const traceId = parent?.traceId ?? root?.traceId;
   if (traceId === undefined) {
     const outside = outsideOrderDiagnostic(report);
     if (outside !== undefined) diagnostics.push(outside);
@@ -308,16 +314,16 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const winner = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid") ?? styles[0];
   const dd = getDatadogContext(ctx);
   const high = traceId.slice(0, 16);
-  const flags = sc && isSpanContextValid(sc) ? sc.traceFlags : (root?.traceFlags ?? TraceFlags.NONE);
+  const flags = parent?.traceFlags ?? root?.traceFlags ?? TraceFlags.NONE;
   report.valid = true;
   report.context = {
     style: winner,
-    root: !(sc && isSpanContextValid(sc)),
+    root: parent === undefined,
     traceId,
     datadogTraceId: hex16ToDecimal(traceId.slice(16)),
     ...(high !== ZERO_HEX16 ? { datadogTid: high } : {}),
-    ...(sc && isSpanContextValid(sc)
-      ? { parentId: sc.spanId, datadogParentId: hex16ToDecimal(sc.spanId) }
+    ...(parent !== undefined
+      ? { parentId: parent.spanId, datadogParentId: hex16ToDecimal(parent.spanId) }
       : {}),
     sampled: (flags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
     ...(dd?.samplingPriority !== undefined
@@ -328,7 +334,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
       : {}),
     ...(dd?.origin ? { origin: dd.origin } : {}),
     tags: { ...(dd?.propagationTags ?? {}) },
-    tracestate: (sc?.traceState?.serialize() ?? "").split(",").filter(Boolean),
+    tracestate: (trace.getSpanContext(ctx)?.traceState?.serialize() ?? "").split(",").filter(Boolean),
     ...(getExtractionAttributes(ctx)["_dd.parent_id"] !== undefined
       ? { lastParentId: dd?.lastParentId }
       : {}),

@@ -120,9 +120,9 @@ function assertContextOption(ctx: unknown, where: string): void {
  *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
  *   suppressed) or the propagator threw (a warning, once per process: `diag.warn` and the process
- *   warning `TRACEHOP_PROPAGATOR_INJECT_FAILED`). Only header text is kept: a field whose name is not 0x21-0x7E
- *   or whose value is not printable ASCII (0x20-0x7E), which a third-party propagator may write, is
- *   left out with a warning (`keepHeaderTextFields`). Never throws on what it propagates. Inside the
+ *   warning `TRACEHOP_PROPAGATOR_INJECT_FAILED`). Only header text is kept: a field whose name is not
+ *   0x21-0x7E or whose value is not printable ASCII (0x20-0x7E), which a third-party propagator may
+ *   write, is left out with a warning (`keepHeaderTextFields`). Never throws on what it propagates. Inside the
  *   callback of `withSendSpan` (tracehop/messaging) the suppression that one sets for the client's
  *   instrumentation is seen through: the carrier holds the send span's context.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator (a style name such as

@@ -541,7 +541,8 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // as header fields only (an application header named `traceContext` is not a row's carrier).
   const restored = contextFromMessageHeaders(headers, { propagator }, kind);
   // Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
-  // said once per process, as withCarrier, withBatch and withSendSpan say it (TRACEHOP_CARRIER_IN_OTHER_FIELD).
+  // said once per process, as withCarrier, withBatch and withSendSpan say it
+  // (TRACEHOP_CARRIER_IN_OTHER_FIELD).
   if (headers !== null && typeof headers === "object" && !holdsContext(restored))
     warnIfCarrierInOtherField(headersOfMessage(headers, kind));
 

@@ -112,10 +112,21 @@ function spellingNotes(raw: Record<string, unknown>, dropped: ReadonlySet<string
       return typeof value === "string" ? shown(value) : describeField(value);
     });
     notes.push(
-      `${name} is spelt ${keys.length} ways (${keys.join(", ")}): the carrier reader reads them as one header sent that many times, in key order (${values.join(", ")}), and each style reads it as such (the Datadog fields by the last value; two different traceparent values are no traceparent)`,
+      `${name} is spelt ${keys.length} ways (${keys.join(", ")}): the carrier reader reads them as one header sent that many times, in key order (${values.join(", ")}); ${repeatedReading(name)}`,
     );
   }
   return notes;
+}
+
+/** How the style that reads header `name` (lower case) reads it when it is sent more than once. */
+function repeatedReading(name: string): string {
+  if (name === "traceparent") return "the same value repeated is one traceparent, different values are none";
+  if (name === "tracestate" || name === "baggage")
+    return `the values are joined with commas, in order, as one ${name} header`;
+  if (name === "x-datadog-tags") return "the values are joined with commas, in order, as one tags header";
+  if (name.startsWith("x-datadog-") || name.startsWith("ot-baggage-"))
+    return "the datadog style reads the last value";
+  return "the B3 styles read the first value";
 }
 
 /** Why the carrier reader refuses one value (not a number: those are said with their digits). */

@@ -364,7 +364,7 @@ describe("tracehop inspect input", () => {
     const junkReport = inspect(junk);
     assert.equal(junkReport.code, 1);
     assert.deepEqual(junkReport.report.diagnostics, [
-      'x-datadog-trace-id is spelt 2 ways (x-datadog-trace-id, X-Datadog-Trace-Id): the carrier reader reads them as one header sent that many times, in key order ("123", "junk"), and each style reads it as such (the Datadog fields by the last value; two different traceparent values are no traceparent)',
+      'x-datadog-trace-id is spelt 2 ways (x-datadog-trace-id, X-Datadog-Trace-Id): the carrier reader reads them as one header sent that many times, in key order ("123", "junk"); the datadog style reads the last value',
     ]);
     const later = { "x-datadog-trace-id": "123", "X-DATADOG-TRACE-ID": ["456"], "x-datadog-parent-id": "42" };
     assert.equal(
@@ -372,8 +372,17 @@ describe("tracehop inspect input", () => {
       "000000000000000000000000000001c8",
     );
     assert.deepEqual(inspect(later).report.diagnostics, [
-      'x-datadog-trace-id is spelt 2 ways (x-datadog-trace-id, X-DATADOG-TRACE-ID): the carrier reader reads them as one header sent that many times, in key order ("123", an array), and each style reads it as such (the Datadog fields by the last value; two different traceparent values are no traceparent)',
+      'x-datadog-trace-id is spelt 2 ways (x-datadog-trace-id, X-DATADOG-TRACE-ID): the carrier reader reads them as one header sent that many times, in key order ("123", an array); the datadog style reads the last value',
     ]);
+    // Each header says how its style reads it repeated.
+    const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    assert.deepEqual(
+      inspect({ traceparent: TP, TraceParent: TP, baggage: "k=1", Baggage: "j=2" }).report.diagnostics,
+      [
+        `traceparent is spelt 2 ways (traceparent, TraceParent): the carrier reader reads them as one header sent that many times, in key order ("${TP}", "${TP}"); the same value repeated is one traceparent, different values are none`,
+        'baggage is spelt 2 ways (baggage, Baggage): the carrier reader reads them as one header sent that many times, in key order ("k=1", "j=2"); the values are joined with commas, in order, as one baggage header',
+      ],
+    );
     // One spelling: nothing to say.
     assert.deepEqual(
       inspect({ "X-Datadog-Trace-Id": "123", "x-datadog-parent-id": "42" }).report.diagnostics,

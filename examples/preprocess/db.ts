@@ -127,6 +127,21 @@ interface FolderProblem {
 }
 
 /**
+ * Where the chain of symbolic links from `link` ends: the first path of it that is not a link (which may
+ * not exist), each link's target read relative to its own folder; `undefined` for a loop (more than 40
+ * links, Linux's own limit).
+ */
+function lastLinkTarget(link: string): string | undefined {
+  let path = link;
+  for (let hops = 0; hops < 40; hops++) {
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (stats === undefined || !stats.isSymbolicLink()) return path;
+    path = resolvePath(dirname(path), readlinkSync(path));
+  }
+  return undefined;
+}
+
+/**
  * Why the folders of the SQLite file `file` (as {@link sqlitePath} gives it; relative to the working
  * directory) cannot hold it although a missing folder would be created: a folder of its path that is a
  * symbolic link to nothing (its target, or a folder of it, does not exist: `mkdir` fails with ENOENT on the
@@ -147,11 +162,19 @@ export function sqliteFolderProblem(file: string): FolderProblem | undefined {
       if (own.isSymbolicLink()) {
         const target = resolvePath(dirname(dir), readlinkSync(dir));
         const to = statSync(dir, { throwIfNoEntry: false });
-        if (to === undefined)
+        if (to === undefined) {
+          const end = lastLinkTarget(dir);
+          if (end === undefined)
+            return {
+              what: `${name(dir)} is a symbolic link in a loop of links`,
+              fix: `point the link to an existing folder`,
+            };
+          const via = end === target ? "" : ` (through ${target})`;
           return {
-            what: `${name(dir)} is a symbolic link to ${target}, which does not exist`,
-            fix: `create ${target} or point the link to an existing folder`,
+            what: `${name(dir)} is a symbolic link to ${end}${via}, which does not exist`,
+            fix: `create ${end} or point the link to an existing folder`,
           };
+        }
         if (!to.isDirectory())
           return {
             what: `${name(dir)} is a symbolic link to ${target}, which is a file, not a folder`,
@@ -159,8 +182,13 @@ export function sqliteFolderProblem(file: string): FolderProblem | undefined {
           };
       } else if (!own.isDirectory())
         return { what: `${name(dir)} is a file, not a folder`, fix: `move that file away` };
-    } catch {
-      // ELOOP, EACCES: the driver's error says it.
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ELOOP")
+        return {
+          what: `${name(dir)} is a symbolic link in a loop of links`,
+          fix: `point the link to an existing folder`,
+        };
+      // EACCES: the driver's error says it.
       return undefined;
     }
   }

@@ -128,14 +128,28 @@ describe("a SQLite file whose folders cannot hold it: prepareDatabase and checkD
   }
   const unset = "or fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
 
-  test("a link to nothing as its folder or higher up the path, a link to a file, a file where a folder should be", async (t) => {
+  test("a link to nothing as its folder or higher up the path (through other links), a loop of links, a link to a file, a file where a folder should be", async (t) => {
     const dir = tempDir(t, "folder-problems");
     mkdirSync(join(dir, "real"));
     writeFileSync(join(dir, "plain"), "");
     symlinkSync(join(dir, "gone", "deeper"), join(dir, "nowhere"));
     symlinkSync(join(dir, "plain"), join(dir, "to-file"));
     symlinkSync(join(dir, "gone"), join(dir, "data"));
+    // A chain of two links, the second to nothing (the first's target exists: as a link), and a loop.
+    symlinkSync(join(dir, "data"), join(dir, "chain"));
+    symlinkSync(join(dir, "loop-b"), join(dir, "loop-a"));
+    symlinkSync(join(dir, "loop-a"), join(dir, "loop-b"));
     for (const [path, what, fix] of [
+      [
+        join(dir, "chain", "x.db"),
+        `its folder ${join(dir, "chain")} is a symbolic link to ${join(dir, "gone")} (through ${join(dir, "data")}), which does not exist`,
+        `create ${join(dir, "gone")} or point the link to an existing folder`,
+      ],
+      [
+        join(dir, "loop-a", "x.db"),
+        `its folder ${join(dir, "loop-a")} is a symbolic link in a loop of links`,
+        "point the link to an existing folder",
+      ],
       [
         join(dir, "data", "x.db"),
         `its folder ${join(dir, "data")} is a symbolic link to ${join(dir, "gone")}, which does not exist`,

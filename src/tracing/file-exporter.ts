@@ -287,13 +287,15 @@ export function createFolders(dir: string, created: string[] = []): string[] {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       // Made by another process meanwhile, or a symbolic link to a missing folder (statSync saw nothing).
-      if (!isFolder(folder))
+      if (!isFolder(folder)) {
+        const link = danglingLinkTarget(folder);
         throw new Error(
-          `${JSON.stringify(folder)} exists and is not a folder (a symbolic link to a missing one?)`,
-          {
-            cause: error,
-          },
+          link === undefined
+            ? `${JSON.stringify(folder)} exists and is not a folder`
+            : `${JSON.stringify(folder)} is a symbolic link to ${JSON.stringify(link)}, which does not exist: create that folder or point the link to an existing one`,
+          { cause: error },
         );
+      }
     }
   }
   return created;

@@ -166,7 +166,7 @@ describe("a spans file whose folder exists or resolves but takes no file", () =>
       );
     assert.match(
       lines[0]!,
-      /cannot be created: its folder .*dangling" cannot be created in .* exists and is not a folder \(a symbolic link to a missing one\?\)/,
+      /cannot be created: its folder .*dangling" cannot be created in .*dangling" is a symbolic link to ".*\/missing\/deeper", which does not exist: create that folder or point the link to an existing one/,
     );
     // Good paths start, and the check leaves neither the folders nor the file behind.
     assert.deepEqual(lines.slice(1), ["started", "started"]);

@@ -900,7 +900,9 @@ function tracesUrl(what: string, value: unknown): string {
 
 function nonEmptyString(name: string, value: unknown): string {
   if (typeof value !== "string" || value.trim() === "")
-    throw new TypeError(`startTracing: options.${name} must be a non-empty string (got ${describe(value)})`);
+    throw new TypeError(
+      `startTracing: options.${name} must be a string that is not empty or blank (got ${describe(value)})`,
+    );
   return value;
 }
 

@@ -61,18 +61,26 @@ describe("resolveTracingConfig: validation", () => {
       {},
       /service name is required: pass \{ serviceName: .* or set OTEL_SERVICE_NAME/,
     ],
-    ["empty serviceName", { serviceName: " " }, /options\.serviceName must be a non-empty string/],
+    [
+      "empty serviceName",
+      { serviceName: " " },
+      /options\.serviceName must be a string that is not empty or blank/,
+    ],
     [
       "numeric serviceVersion",
       { serviceName: "s", serviceVersion: 2 },
-      /options\.serviceVersion must be a non-empty string \(got number 2\)/,
+      /options\.serviceVersion must be a string that is not empty or blank \(got number 2\)/,
     ],
     [
       "empty environment",
       { serviceName: "s", environment: "" },
-      /options\.environment must be a non-empty string/,
+      /options\.environment must be a string that is not empty or blank/,
     ],
-    ["empty spansFile", { serviceName: "s", spansFile: "" }, /options\.spansFile must be a non-empty string/],
+    [
+      "empty spansFile",
+      { serviceName: "s", spansFile: "" },
+      /options\.spansFile must be a string that is not empty or blank/,
+    ],
     [
       "endpoint not a URL",
       { serviceName: "s", otlpEndpoint: "collector:4318" },

@@ -82,6 +82,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
           field,
           index === rows.first?.index ? rows.first.read : undefined,
           rows.lines,
+          rows.mysql,
         ),
       ),
     };
@@ -143,6 +144,8 @@ function jsonTextRow(value: string, field: string | undefined, diagnostics: stri
 /** Line-per-row text: its lines, and the first line that is not a NULL column read as JSON (read once). */
 interface RowLines {
   lines: string[];
+  /** Whether the lines are `mysql --batch` output, each read with its escapes undone ({@link mysqlOutput}). */
+  mysql: boolean;
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
   first?: { index: number; read: LineValue };
 }
@@ -161,15 +164,45 @@ interface RowLines {
 function rowLines(text: string): RowLines | undefined {
   if (!text.includes("\n")) {
     if (text.trim() === "") return undefined;
-    if (nullLine(text) !== undefined) return { lines: [text] };
+    if (nullLine(text) !== undefined) return { lines: [text], mysql: false };
   }
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === "") lines.pop();
   if (psqlAlignedRows(lines)) lines.pop();
   const index = lines.findIndex((line) => nullLine(line) === undefined);
-  if (index < 0) return { lines };
-  const read = readLine(lines[index]!);
-  return "value" in read ? { lines, first: { index, read } } : undefined;
+  if (index < 0) return { lines, mysql: false };
+  const mysql = mysqlOutput(lines);
+  const read = readLine(lines[index]!, mysql);
+  return "value" in read ? { lines, mysql, first: { index, read } } : undefined;
+}
+
+/**
+ * Whether line-per-row `lines` are `mysql --batch` output (`mysql -N -B`), whose every line is then read
+ * with the client's escapes undone before it is parsed ({@link readLine}), a line that is JSON as it is
+ * too (`{"tracestate":"a=b\\tc"}` is the column `{"tracestate":"a=b\tc"}`, a tab in the value): a line
+ * is `NULL` (how the client prints a NULL column; `psql -At` prints an empty line), or a line is JSON
+ * only with the escapes undone (a pretty-printed column, a JSON string); and no line holds a backslash
+ * that starts none of its escapes (the client writes a value's every backslash as `\\`, so a line
+ * holding `\"` or `\u` is another client's JSON, read as it is), and no line is JSON as it is but not
+ * with the escapes undone (`mysql -r`, --raw, output: `{"a":"b\tc"}`, a JSON escape the column stores).
+ * Output of one line without `NULL` that is JSON as it is cannot be told from `psql -At`'s: it is read as
+ * it is.
+ */
+function mysqlOutput(lines: readonly string[]): boolean {
+  let mysql = false;
+  for (const line of lines) {
+    if (line === "NULL") mysql = true;
+    else if (line.includes("\\")) {
+      const unescaped = mysqlUnescaped(line);
+      if (unescaped === undefined) return false;
+      const asIs = isJson(line);
+      const undone = isJson(unescaped);
+      // JSON only as printed: `mysql -r` (--raw) output, which writes a value as stored.
+      if (asIs && !undone) return false;
+      mysql ||= undone && !asIs;
+    }
+  }
+  return mysql;
 }
 
 /**
@@ -203,10 +236,21 @@ function nullLine(line: string): string | undefined {
  */
 type LineJson = LineValue | { error: string };
 /** A line read as JSON ({@link LineJson}). */
-type LineValue = { value: unknown; text: string; mysql: boolean };
+type LineValue = { value: unknown; text: string; mysql: boolean; asIs?: boolean };
 
-/** `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped}). */
-function readLine(line: string): LineJson {
+/**
+ * `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped});
+ * a line of `mysql --batch` output (`mysql`, {@link mysqlOutput}) with its escapes undone first (`asIs`:
+ * the line was JSON as it is too, read otherwise so).
+ */
+function readLine(line: string, mysql = false): LineJson {
+  const unescaped = mysql ? mysqlUnescaped(line) : undefined;
+  if (unescaped !== undefined)
+    try {
+      return { value: JSON.parse(unescaped) as unknown, text: unescaped, mysql: true, asIs: isJson(line) };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
   try {
     return { value: JSON.parse(line) as unknown, text: line, mysql: false };
   } catch (err) {
@@ -265,15 +309,21 @@ function lineRow(
   field: string | undefined,
   read: LineJson | undefined,
   lines: readonly string[],
+  mysql = false,
 ): InspectInput {
   const noCarrier = nullLine(line);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
-  read ??= readLine(line);
+  read ??= readLine(line, mysql);
   if (!("value" in read))
     throw new InspectInputError(
       `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line) || prettyRowsHint(lines)}`,
     );
-  return valueRow(read.value, read.text, field, read.mysql ? [MYSQL_ESCAPES] : []);
+  return valueRow(
+    read.value,
+    read.text,
+    field,
+    read.mysql ? [read.asIs ? MYSQL_ESCAPES_AS_IS : MYSQL_ESCAPES] : [],
+  );
 }
 
 /**
@@ -591,6 +641,14 @@ function unquotedNamesHint(text: string): string {
 /** The diagnostic of a line read with the escapes of `mysql --batch` undone. */
 const MYSQL_ESCAPES =
   "the line is JSON once the escapes mysql --batch writes (\\n \\t \\0 \\\\) are undone: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)";
+
+/**
+ * The diagnostic of a line of `mysql --batch` output that is JSON as it is too, read with the escapes
+ * undone ({@link mysqlOutput}).
+ */
+const MYSQL_ESCAPES_AS_IS =
+  "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
+  "the escapes it writes (\\n \\t \\0 \\\\) undone, as the column stores it, not as the JSON it also is as printed (mysql -r, --raw, prints the column as stored)";
 
 /** The diagnostic of a carrier given as a JSON string holding its JSON text. */
 const JSON_TEXT_IN_JSON =

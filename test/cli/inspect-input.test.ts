@@ -595,6 +595,48 @@ describe("tracehop inspect input", () => {
     );
   });
 
+  test("mysql -N -B output (a line NULL) is read with its escapes undone on every line, one that is JSON as printed too (the client's real output)", () => {
+    // The column {"traceparent":…,"tracestate":"a=b\tc"}: a JSON escape, so the value holds a real tab,
+    // which breaks the tracestate grammar. mysql -N -B prints "a=b\\tc" (JSON as printed too: a
+    // backslash and a t); mysql -N -B -r prints the column as stored. Both say what contextFromCarrier says.
+    const stored = JSON.parse(
+      readFileSync(CLIENTS + "mysql-N-B-r-tab.txt", "utf8").split("\n")[0]!,
+    ) as Record<string, string>;
+    assert.equal(stored.tracestate, "a=b\tc");
+    const DISCARDED =
+      'tracestate discarded whole: member 1 "a=b\\tc" breaks the grammar: a value is 1-256 printable ASCII characters other than , and =, ' +
+      "not ending in a space (W3C Trace Context §3.3.1.3.2); the traceparent is still used";
+    for (const file of ["mysql-N-B-tab.txt", "mysql-N-B-r-tab.txt"]) {
+      const { code, stdout, stderr } = run(["inspect", "--json", CLIENTS + file]);
+      assert.equal(stderr, "", file);
+      assert.equal(code, 1, file);
+      const [row, missing] = JSON.parse(stdout);
+      assert.equal(row.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736", file);
+      assert.deepEqual(row.context.tracestate, [], file);
+      assert.equal(row.diagnostics.at(-1), DISCARDED, file);
+      assert.match(missing.noCarrier, /^NULL: a NULL column as mysql --batch prints it/);
+      assert.equal(row.diagnostics.length, file === "mysql-N-B-tab.txt" ? 2 : 1, file);
+    }
+    assert.equal(
+      JSON.parse(run(["inspect", "--json", CLIENTS + "mysql-N-B-tab.txt"]).stdout)[0].diagnostics[0],
+      "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
+        "the escapes it writes (\\n \\t \\0 \\\\) undone, as the column stores it, not as the JSON it also is as printed (mysql -r, --raw, prints the column as stored)",
+    );
+    // The library's own verdict on the stored column.
+    const span = trace.getSpanContext(contextFromCarrier(stored));
+    assert.equal(span?.traceState, undefined);
+    // The same escapes on every line: a line JSON only with them undone (a JSON string) makes the input
+    // mysql output without a NULL line, and the tab line is then read so too.
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const tab = readFileSync(CLIENTS + "mysql-N-B-tab.txt", "utf8").split("\n")[0]!;
+    const both = run(["inspect", "--json", "-"], `${tab}\n"{\\\\"traceparent\\\\":\\\\"${tp}\\\\"}"\n`);
+    assert.equal(both.code, 0, both.stderr);
+    assert.deepEqual(JSON.parse(both.stdout)[0].context.tracestate, []);
+    // One line alone, no NULL: it cannot be told from psql -At's, and is read as it is.
+    const alone = run(["inspect", "--json", "-"], `${tab}\n`);
+    assert.deepEqual(JSON.parse(alone.stdout).context.tracestate, ["a=b\\tc"]);
+  });
+
   test("a line of mysql --batch output that is not JSON with its escapes undone either says mysql -r (--raw)", () => {
     const HINT =
       "(it holds the escapes mysql --batch writes, \\n \\t \\0 \\\\, and is not JSON with them undone either: mysql -r (--raw) prints the column as stored)";

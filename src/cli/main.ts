@@ -6,7 +6,7 @@ import { VERSION } from "../version.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, LOOKS_LIKE_FILE_NAME, parseInspectInput, readInputText } from "./input.js";
-import { EXIT_FAILED, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
+import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] [--] <json | file | ->
 
@@ -47,8 +47,11 @@ exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
             2 usage or input error (or the report cannot be written),
             3 inspect itself failed (a bug: please report it)`;
 
-/** `tracehop` entry point; returns the exit code. */
-export function main(argv: readonly string[]): number {
+/**
+ * `tracehop` entry point; resolves to the exit code. The reports are written one by one, each once
+ * standard output has taken the one before ({@link writeOut}).
+ */
+export async function main(argv: readonly string[]): Promise<number> {
   // The report names every id stored as a JSON number (a diagnostic): no process warning besides.
   markWarned(JSON_NUMBER_ID_WARNING);
   const args = [...argv];
@@ -104,12 +107,16 @@ export function main(argv: readonly string[]): number {
   try {
     const environment = readEnvironment(process.env, styles);
     const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0]), field);
-    return writeReports(
+    return await writeReports(
       carriers,
-      ({ carrier, diagnostics, noCarrier }) =>
-        inspectCarrier(carrier, { environment, diagnostics, noCarrier }),
+      ({ carrier, diagnostics, noCarrier }) => {
+        const report = inspectCarrier(carrier, { environment, diagnostics, noCarrier });
+        // The exit code of the reports made so far, for a reader that stops reading (onStdoutError).
+        if (!report.valid) process.exitCode = EXIT_NO_CONTEXT;
+        return report;
+      },
       { json, rows: many },
-      (chunk) => process.stdout.write(chunk),
+      writeOut,
     );
   } catch (err) {
     // Only an InspectInputError is the user's input (readInputText, parseInspectInput, and --styles
@@ -172,5 +179,22 @@ function onStdoutError(err: NodeJS.ErrnoException): void {
   process.exit(err.code === "EPIPE" ? (process.exitCode ?? EXIT_VALID) : EXIT_USAGE);
 }
 
+/**
+ * `chunk` written to standard output; when it holds more than its buffer (a pipe whose reader is
+ * slower, or stopped reading), a promise of its 'drain': the next report is made only then, so a large
+ * input's reports are never buffered whole, and a reader that closed (`| head`) ends inspect at its
+ * 'error' ({@link onStdoutError}) after a buffer's worth of reports, not after all of them.
+ */
+function writeOut(chunk: string): Promise<void> | undefined {
+  return process.stdout.write(chunk)
+    ? undefined
+    : new Promise((resolve) => process.stdout.once("drain", () => resolve()));
+}
+
 process.stdout.on("error", onStdoutError);
-process.exitCode = main(process.argv.slice(2));
+// Standard error that cannot be written (2>/dev/full, a closed pipe): the message is lost, the exit
+// code still says what happened (never Node's exit 1 for an unhandled 'error').
+process.stderr.on("error", () => {});
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -101,22 +101,24 @@ export function formatReport(report: InspectReport): string {
  * `write` on its own, then dropped: the reports of a large input (an input of 256 MiB is a few million
  * rows, and a row's report is up to a thousand times its line: an empty line's `--json` report is
  * about 900 characters) are never held together, nor joined into one string (which V8 caps at about
- * 512 Mi characters: a RangeError).
+ * 512 Mi characters: a RangeError). A `write` that returns a promise (standard output full: its
+ * 'drain') is awaited before the next report is made, so output is never buffered beyond one report,
+ * and a reader that stops reading stops the reports there.
  */
-export function writeReports<T>(
+export async function writeReports<T>(
   carriers: readonly T[],
   report: (carrier: T) => InspectReport,
   { json, rows }: { json: boolean; rows: boolean },
-  write: (chunk: string) => void,
-): number {
+  write: (chunk: string) => void | Promise<void>,
+): Promise<number> {
   let valid = true;
   const count = carriers.length;
-  if (json && rows) write("[\n");
+  if (json && rows) await write("[\n");
   for (let i = 0; i < count; i++) {
     const one = report(carriers[i]!);
     valid &&= one.valid;
     if (json)
-      write(
+      await write(
         rows
           ? // An element of JSON.stringify(reports, null, 2): indented one level (JSON text holds no
             // raw line break inside a string, so every "\n" is between tokens).
@@ -124,8 +126,10 @@ export function writeReports<T>(
           : JSON.stringify(one, null, 2) + "\n",
       );
     else
-      write((rows ? `row ${i + 1} of ${count}: ` : "") + formatReport(one) + (i < count - 1 ? "\n\n" : "\n"));
+      await write(
+        (rows ? `row ${i + 1} of ${count}: ` : "") + formatReport(one) + (i < count - 1 ? "\n\n" : "\n"),
+      );
   }
-  if (json && rows) write("]\n");
+  if (json && rows) await write("]\n");
   return valid ? EXIT_VALID : EXIT_NO_CONTEXT;
 }

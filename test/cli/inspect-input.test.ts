@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { run, runAfter, runIn, runTo, start, inspectDir } from "./run-cli.js";
+import { run, runAfter, runIn, runTo, runWithStderr, start, inspectDir } from "./run-cli.js";
 
 /** What database clients print for a carrier column, captured from the real clients (its README). */
 const CLIENTS = fileURLToPath(new URL("../fixtures/inspect-clients/", import.meta.url));
@@ -1575,18 +1575,57 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     for (const args of [["-j"], ["--", "-j"]]) assert.equal(runIn(dir, ["inspect", ...args]).code, 0);
   });
 
-  test("a reader that stops reading (| head -1) ends inspect quietly with the report's exit code, no stack trace", async (t) => {
+  test("a reader that stops reading (| head -1) ends inspect quietly with the report's exit code, no stack trace, without making every report", async (t) => {
     const dir = inspectDir(t);
     const rows = join(dir, "rows.json");
-    writeFileSync(rows, JSON.stringify(Array.from({ length: 20000 }, () => ({ traceparent: TRACEPARENT }))));
+    const ROWS = 20000;
+    writeFileSync(rows, JSON.stringify(Array.from({ length: ROWS }, () => ({ traceparent: TRACEPARENT }))));
+    // The writes to standard output it made (a report each), counted into a file as it exits.
+    const count = join(dir, "writes.txt");
+    const counting =
+      `import { writeFileSync } from "node:fs"; let writes = 0; const write = process.stdout.write.bind(process.stdout);` +
+      `process.stdout.write = (...a) => (writes++, write(...a));` +
+      `process.on("exit", () => writeFileSync(${JSON.stringify(count)}, String(writes)));`;
     for (const args of [[rows], ["--json", rows]]) {
-      const { child, exited } = start(["inspect", ...args], "ignore");
+      const { child, exited } = start(["inspect", ...args], "ignore", counting);
       const stdout = child.stdout!;
       // What head -1 does: read the first chunk, then close the pipe.
       stdout.once("data", () => stdout.destroy());
       const { code, stderr } = await exited;
       assert.equal(stderr, "", args.join(" "));
       assert.equal(code, 0, args.join(" "));
+      // It stopped once the pipe's buffer was full and its reader gone: a few hundred reports at most
+      // (a pipe holds 64 KiB), not every row's.
+      const writes = Number(readFileSync(count, "utf8"));
+      assert.ok(writes > 0 && writes < ROWS / 10, `${args.join(" ")}: ${writes} writes for ${ROWS} rows`);
+    }
+    // Reports made before the reader stopped that hold no valid context: exit 1, quietly.
+    writeFileSync(rows, JSON.stringify(Array.from({ length: ROWS }, () => ({}))));
+    const { child, exited } = start(["inspect", rows], "ignore");
+    child.stdout!.once("data", () => child.stdout!.destroy());
+    assert.deepEqual(await exited, { code: 1, stderr: "" });
+  });
+
+  test("standard error that cannot be written (2>/dev/full, a file opened read-only) keeps the exit codes: 2 for usage and input errors", (t) => {
+    const dir = inspectDir(t);
+    const readOnly = join(dir, "read-only.txt");
+    writeFileSync(readOnly, "");
+    // Written to, it fails (EBADF), as /dev/full does (ENOSPC): the message is lost, the code is not.
+    const fd = openSync(readOnly, "r");
+    try {
+      for (const [args, code] of [
+        [["inspect", "--bogus"], 2],
+        [["inspect"], 2],
+        [["frobnicate"], 2],
+        [["inspect", "{nope"], 2],
+        [["inspect", join(dir, "missing.json")], 2],
+        [["inspect", JSON.stringify({ traceparent: TRACEPARENT })], 0],
+      ] as const) {
+        const result = runWithStderr([...args], fd);
+        assert.equal(result.code, code, args.join(" "));
+      }
+    } finally {
+      closeSync(fd);
     }
   });
 

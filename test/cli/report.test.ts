@@ -15,16 +15,21 @@ function reportOf(fail: number) {
   };
 }
 
-test("a --json run over rows that fails after some reports writes those whole, the array left open: no reader takes them for every row", () => {
+test("a --json run over rows that fails after some reports writes those whole, the array left open: no reader takes them for every row", async () => {
   const chunks: string[] = [];
-  assert.throws(
-    () => writeReports([0, 1, 2, 1], reportOf(2), { json: true, rows: true }, (c) => chunks.push(c)),
+  await assert.rejects(
+    () => writeReports([0, 1, 2, 1], reportOf(2), { json: true, rows: true }, (c) => void chunks.push(c)),
     { name: "RangeError", message: "a bug in inspect" },
   );
   const out = chunks.join("");
   // Exactly what the complete output holds before the third report: the first two, whole.
   const complete: string[] = [];
-  const code = writeReports([0, 1, 1], reportOf(-1), { json: true, rows: true }, (c) => complete.push(c));
+  const code = await writeReports(
+    [0, 1, 1],
+    reportOf(-1),
+    { json: true, rows: true },
+    (c) => void complete.push(c),
+  );
   assert.equal(code, EXIT_NO_CONTEXT);
   const all = JSON.parse(complete.join("")) as unknown[];
   assert.equal(
@@ -39,7 +44,9 @@ test("a --json run over rows that fails after some reports writes those whole, t
   assert.throws(() => JSON.parse(out), SyntaxError);
   // The text reports likewise stop after the last whole report.
   const text: string[] = [];
-  assert.throws(() => writeReports([0, 2], reportOf(2), { json: false, rows: true }, (c) => text.push(c)));
+  await assert.rejects(() =>
+    writeReports([0, 2], reportOf(2), { json: false, rows: true }, (c) => void text.push(c)),
+  );
   assert.equal(text.length, 1);
   assert.match(text[0]!, /^row 1 of 2: valid context .*\n\n$/s);
 });

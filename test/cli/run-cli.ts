@@ -59,9 +59,14 @@ export function runIn(cwd: string, args: string[], stdin?: number): CliResult {
 /**
  * Starts the CLI with `args` (standard input a pipe, or ignored), for a test that writes to it or reads
  * from it while it runs; `exited` resolves once it has closed, with its exit code and standard error.
+ * `preload`: JavaScript run first in the same process (as for {@link runAfter}).
  */
-export function start(args: string[], stdin: "pipe" | "ignore") {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: [stdin, "pipe", "pipe"] });
+export function start(args: string[], stdin: "pipe" | "ignore", preload?: string) {
+  const first =
+    preload === undefined ? [] : ["--import", `data:text/javascript,${encodeURIComponent(preload)}`];
+  const child = spawn(process.execPath, [...first, ...NODE_ARGS, ...args], {
+    stdio: [stdin, "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
   const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
@@ -82,6 +87,15 @@ export function runTo(args: string[], input: string, env: NodeJS.ProcessEnv, std
     stdio: ["pipe", stdout, "pipe"],
   });
   return { code: result.status, stderr: result.stderr };
+}
+
+/** Runs the CLI with `args` to its end, its standard error the open file descriptor `stderr` (one it cannot write to). */
+export function runWithStderr(args: string[], stderr: number): Pick<CliResult, "code" | "stdout"> {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", stderr],
+  });
+  return { code: result.status, stdout: result.stdout };
 }
 
 /** A new temporary folder `tracehop-inspect-*`, removed with what it holds when the test `t` ends. */

@@ -68,18 +68,60 @@ function datadogReason(carrier: NormalizedCarrier): string | undefined {
   return undefined;
 }
 
+/**
+ * Why the tracecontext style rejected the carrier's traceparent: the rule of W3C Trace Context Level 2
+ * it breaks, by section (§3.2.2.1 version, §3.2.2.2 the fields of version 00, §3.2.2.3 trace-id,
+ * §3.2.2.4 parent-id, §3.2.2.5 trace-flags, §3.2.4 a higher version's layout), as `parseTraceParent`
+ * applies them.
+ */
 function traceparentReason(carrier: NormalizedCarrier): string {
   const values = carrier.get("traceparent") ?? [];
   if (values.length > 1 && new Set(values).size > 1) return "several different traceparent values";
   const value = values[0]?.trim() ?? "";
   const parts = value.split("-");
-  if (parts.length < 4) return `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags`;
-  if (parts[0] === "ff") return "traceparent version ff is forbidden";
-  if (!/^[0-9a-f]{32}$/.test(parts[1]) || /^0+$/.test(parts[1]))
-    return "traceparent trace id is not 32 lowercase hex, not all zero";
-  if (!/^[0-9a-f]{16}$/.test(parts[2]) || /^0+$/.test(parts[2]))
-    return "traceparent parent id is not 16 lowercase hex, not all zero";
+  if (parts.length < 4)
+    return `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)`;
+  const [version, traceId, parentId, flagsField] = parts as [string, string, string, string];
+  if (version === "ff") return "traceparent version ff is forbidden (W3C Trace Context §3.2.2.1)";
+  const versionReason = hexFieldReason("version", version, 2, "§3.2.2.1", false);
+  if (versionReason) return versionReason;
+  const idReason =
+    hexFieldReason("trace-id", traceId, 32, "§3.2.2.3", true) ??
+    hexFieldReason("parent-id", parentId, 16, "§3.2.2.4", true);
+  if (idReason) return idReason;
+  // Version 00 ends after its flags (all of the rest, "-1" too, is its flags unless they are two
+  // digits); a higher version may go on, after a "-" (§3.2.4).
+  const extra = version === "00" && parts.length > 4 && /^[0-9a-f]{2}$/.test(flagsField);
+  const flags = version !== "00" ? flagsField.slice(0, 2) : extra ? flagsField : parts.slice(3).join("-");
+  const flagsReason = hexFieldReason("trace-flags", flags, 2, "§3.2.2.5", false);
+  if (flagsReason) return flagsReason;
+  if (extra)
+    return `traceparent version 00 ends after its trace-flags (55 characters), but ${JSON.stringify(value.slice(value.indexOf("-", 53)))} follows them: only a higher version may add fields (W3C Trace Context §3.2.2.2, §3.2.4)`;
+  if (flagsField.length > 2)
+    return `traceparent version ${version}: ${JSON.stringify(flagsField.slice(2))} follows the trace-flags, where a higher version must end or go on with "-" (W3C Trace Context §3.2.4)`;
   return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
+}
+
+/**
+ * Why a hex field of a traceparent (`name`, its text `field`) breaks its rule: `length` lowercase hex
+ * digits (`0-9a-f`: upper case is invalid), not all zero when `nonZero`; `undefined` when it keeps it.
+ */
+function hexFieldReason(
+  name: string,
+  field: string,
+  length: number,
+  section: string,
+  nonZero: boolean,
+): string | undefined {
+  const rule = `${name} is ${length} lowercase hex digits${nonZero ? ", not all zero" : ""} (W3C Trace Context ${section})`;
+  const quoted = JSON.stringify(field);
+  if (!/^[0-9a-fA-F]*$/.test(field))
+    return `traceparent ${name} ${quoted} has a character that is not a hex digit; ${rule}`;
+  if (field.length !== length)
+    return `traceparent ${name} ${quoted} is ${field.length} digit${field.length === 1 ? "" : "s"}, not ${length}; ${rule}`;
+  if (/[A-F]/.test(field)) return `traceparent ${name} ${quoted} has upper-case hex digits; ${rule}`;
+  if (nonZero && /^0+$/.test(field)) return `traceparent ${name} is all zeros; ${rule}`;
+  return undefined;
 }
 
 /**

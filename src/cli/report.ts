@@ -59,11 +59,12 @@ export function formatReport(report: InspectReport): string {
     else lines.push(`  parent id    ${c.parentId}  (hex)  ${c.datadogParentId}  (Datadog decimal)`);
     if (c.lastParentId !== undefined) lines.push(`               ${describeLastParentId(c.lastParentId)}`);
     // Without a priority nothing was decided yet: the sampled flag is the default a Datadog tracer's
-    // own sampler replaces, not a keep.
+    // own sampler replaces, not a keep. x-datadog-* headers carry no flag: the library restores 01
+    // (what --json says, "sampled": true).
     lines.push(
       c.samplingPriority !== undefined
         ? `  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}, priority ${c.samplingPriority} (${c.samplingPriorityName})`
-        : `  sampling     ${c.style === "datadog" ? "" : `sampled flag ${c.sampled ? "set" : "not set"}, `}priority not set (the next Datadog tracer's sampler decides)`,
+        : `  sampling     sampled flag ${c.sampled ? "set" : "not set"}${c.style === "datadog" ? " (restored as 01: x-datadog-* headers carry no flag)" : ""}, priority not set (the next Datadog tracer's sampler decides)`,
     );
     lines.push(`  origin       ${c.origin ?? "-"}`);
     const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);

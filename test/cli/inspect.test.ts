@@ -64,9 +64,19 @@ describe("tracehop inspect", () => {
       JSON.stringify({ "x-datadog-trace-id": "1234567890", "x-datadog-parent-id": "987654321" }),
     ]);
     assert.equal(code, 0);
-    // x-datadog-* headers have no sampled flag: only the missing priority is said.
-    assert.match(stdout, /^ {2}sampling {5}priority not set \(the next Datadog tracer's sampler decides\)$/m);
+    // x-datadog-* headers have no sampled flag: the one the library restores (as --json says,
+    // "sampled": true), and the missing priority, are said.
+    assert.match(
+      stdout,
+      /^ {2}sampling {5}sampled flag set \(restored as 01: x-datadog-\* headers carry no flag\), priority not set \(the next Datadog tracer's sampler decides\)$/m,
+    );
     assert.doesNotMatch(stdout, /keep/);
+    const json = run([
+      "inspect",
+      "--json",
+      JSON.stringify({ "x-datadog-trace-id": "1234567890", "x-datadog-parent-id": "987654321" }),
+    ]);
+    assert.equal(JSON.parse(json.stdout).context.sampled, true);
   });
 
   test("a B3 debug flag is priority 2 (user keep), as dd-trace-js reads it; a plain B3 keep has no priority", () => {

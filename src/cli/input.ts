@@ -68,7 +68,10 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   text = withoutByteOrderMark(text);
   const rows = rowLines(text);
   // One line that is JSON as it is is one value (read already), as the text itself.
-  const one = rows?.lines.length === 1 && rows.first?.read.mysql === false ? rows.first.read : undefined;
+  const one =
+    rows?.lines.length === 1 && rows.first?.read.mysql === false && !rows.first.read.bytea
+      ? rows.first.read
+      : undefined;
   // One empty line: no rows under psql -t, or one NULL row under psql -At (EMPTY_LINE_ROW).
   if (rows !== undefined && rows.lines.length === 1 && rows.lines[0] === "")
     return { rows: false, carriers: [{ carrier: {}, diagnostics: [], noCarrier: EMPTY_LINE_ROW }] };
@@ -236,7 +239,7 @@ function nullLine(line: string): string | undefined {
  */
 type LineJson = LineValue | { error: string };
 /** A line read as JSON ({@link LineJson}). */
-type LineValue = { value: unknown; text: string; mysql: boolean; asIs?: boolean };
+type LineValue = { value: unknown; text: string; mysql: boolean; asIs?: boolean; bytea?: true };
 
 /**
  * `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped});
@@ -260,6 +263,14 @@ function readLine(line: string, mysql = false): LineJson {
         return { value: JSON.parse(unescaped) as unknown, text: unescaped, mysql: true };
       } catch {
         // Not JSON either way: the line's own error is said.
+      }
+    // psql's hex output of a bytea column holding the carrier's UTF-8 JSON text.
+    const decoded = byteaText(line);
+    if (decoded !== undefined)
+      try {
+        return { value: JSON.parse(decoded) as unknown, text: decoded, mysql: false, bytea: true };
+      } catch {
+        // Bytes that are not JSON: the line's own error is said (byteaHint).
       }
     return { error: (err as Error).message };
   }
@@ -316,13 +327,13 @@ function lineRow(
   read ??= readLine(line, mysql);
   if (!("value" in read))
     throw new InspectInputError(
-      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line) || prettyRowsHint(lines)}`,
+      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line, lines)}`,
     );
   return valueRow(
     read.value,
     read.text,
     field,
-    read.mysql ? [read.asIs ? MYSQL_ESCAPES_AS_IS : MYSQL_ESCAPES] : [],
+    read.mysql ? [read.asIs ? MYSQL_ESCAPES_AS_IS : MYSQL_ESCAPES] : read.bytea ? [BYTEA] : [],
   );
 }
 
@@ -367,10 +378,61 @@ function mysqlRawHint(line: string): string {
 /**
  * The hint for a line of input that is not JSON: a client's output of several columns
  * ({@link psqlColumnsHint}, {@link mysqlColumnsHint}), else a value still escaped by `mysql --batch`
- * ({@link mysqlRawHint}), else "".
+ * ({@link mysqlRawHint}), else a bytea column's hex ({@link byteaHint}), else whole rows over several
+ * lines when the text's `lines` are given ({@link prettyRowsHint}), else a line cut short
+ * ({@link cutShortHint}), else "".
  */
-function lineHint(line: string): string {
-  return psqlColumnsHint(line) || mysqlColumnsHint(line) || mysqlRawHint(line);
+function lineHint(line: string, lines?: readonly string[]): string {
+  return (
+    psqlColumnsHint(line) ||
+    mysqlColumnsHint(line) ||
+    mysqlRawHint(line) ||
+    byteaHint(line) ||
+    (lines === undefined ? "" : prettyRowsHint(lines)) ||
+    cutShortHint(line)
+  );
+}
+
+/**
+ * A hint for a line that starts a JSON object or string but ends inside one (an unterminated string,
+ * the end of the input where a value or `}` was expected), else "": a carrier cut short by a column
+ * too narrow for it (`varchar(255)`) or by a client's width limit.
+ */
+function cutShortHint(line: string): string {
+  const text = line.trim();
+  if (!/^[{"]/.test(text)) return "";
+  try {
+    JSON.parse(text);
+    return "";
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    return /Unterminated string|Unexpected end of JSON input/.test(message) ||
+      (at !== null && Number(at[1]) >= text.length)
+      ? " (it looks cut short, ending inside a string or an object: check the carrier column's type or length; a varchar(255), or a client's width limit, cuts a carrier)"
+      : "";
+  }
+}
+
+/**
+ * The text of `line` when it is PostgreSQL's hex output of a `bytea` column (`\x7b22…`, what `psql -At`
+ * prints for a carrier stored as bytes): its bytes decoded as UTF-8; `undefined` when it is not that,
+ * or its bytes are not UTF-8.
+ */
+function byteaText(line: string): string | undefined {
+  if (!/^\\x(?:[0-9a-fA-F]{2})+$/.test(line)) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(line.slice(2), "hex"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A hint for PostgreSQL's hex output of a `bytea` column that is not UTF-8 JSON text, else "". */
+function byteaHint(line: string): string {
+  return /^\\x(?:[0-9a-fA-F]{2})+$/.test(line)
+    ? ` (it looks like psql's hex output of a bytea column, and is not UTF-8 JSON text decoded either: select the carrier as text, psql -At -c '${shellSingle(`select convert_from("traceContext", 'UTF8') from ...`)}')`
+    : "";
 }
 
 /**
@@ -649,6 +711,10 @@ const MYSQL_ESCAPES =
 const MYSQL_ESCAPES_AS_IS =
   "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
   "the escapes it writes (\\n \\t \\0 \\\\) undone, as the column stores it, not as the JSON it also is as printed (mysql -r, --raw, prints the column as stored)";
+
+/** The diagnostic of a line of psql's hex output of a bytea column ({@link byteaText}). */
+const BYTEA =
+  "the line is psql's hex output of a bytea column (\\x…): read as the UTF-8 JSON text its bytes hold (convert_from(column, 'UTF8') selects it as text)";
 
 /** The diagnostic of a carrier given as a JSON string holding its JSON text. */
 const JSON_TEXT_IN_JSON =

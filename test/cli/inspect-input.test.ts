@@ -637,6 +637,49 @@ describe("tracehop inspect input", () => {
     assert.deepEqual(JSON.parse(alone.stdout).context.tracestate, ["a=b\\tc"]);
   });
 
+  test("psql -At of a bytea column (\\x hex, the client's real output) is decoded as UTF-8 JSON text; bytes that are not say convert_from", () => {
+    const rows = run(["inspect", "--json", CLIENTS + "psql-At-bytea.txt"]);
+    assert.equal(rows.code, 1, rows.stderr);
+    const [row, missing] = JSON.parse(rows.stdout);
+    assert.equal(row.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.deepEqual(row.diagnostics, [
+      "the line is psql's hex output of a bytea column (\\x…): read as the UTF-8 JSON text its bytes hold (convert_from(column, 'UTF8') selects it as text)",
+    ]);
+    assert.match(missing.noCarrier, /^NULL: written outside a span/);
+    // One line alone: a row too.
+    const one = readFileSync(CLIENTS + "psql-At-bytea.txt", "utf8").split("\n")[0]!;
+    assert.equal(
+      JSON.parse(run(["inspect", "--json", "-"], one).stdout).context.parentId,
+      "00f067aa0ba902b7",
+    );
+    const bad = run(["inspect", CLIENTS + "psql-At-bytea-not-utf8.txt"]);
+    assert.equal(bad.code, 2);
+    assert.ok(
+      bad.stderr.endsWith(
+        ` (it looks like psql's hex output of a bytea column, and is not UTF-8 JSON text decoded either: select the carrier as text, psql -At -c 'select convert_from("traceContext", '\\''UTF8'\\'') from ...')\n`,
+      ),
+      bad.stderr,
+    );
+  });
+
+  test("a line cut short (an unterminated string or object) says to check the column's type or length", () => {
+    const HINT =
+      " (it looks cut short, ending inside a string or an object: check the carrier column's type or length; a varchar(255), or a client's width limit, cuts a carrier)\n";
+    const cut = '{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f0';
+    for (const [input, start] of [
+      [`{"a":"1"}\n${cut}\n`, "line 2 is not valid JSON ("],
+      [cut, "the carrier is not valid JSON ("],
+      ['{"a":"1"}\n{"traceparent":"x",\n', "line 2 is not valid JSON ("],
+    ]) {
+      const { code, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2, input);
+      assert.ok(stderr.startsWith(`tracehop inspect: ${start}`), stderr);
+      assert.ok(stderr.endsWith(HINT), stderr);
+    }
+    // A line that is whole but wrong is not said cut short.
+    assert.doesNotMatch(run(["inspect", "-"], '{"a":"1"}\n{"a" "1"}\n').stderr, /cut short/);
+  });
+
   test("a line of mysql --batch output that is not JSON with its escapes undone either says mysql -r (--raw)", () => {
     const HINT =
       "(it holds the escapes mysql --batch writes, \\n \\t \\0 \\\\, and is not JSON with them undone either: mysql -r (--raw) prints the column as stored)";

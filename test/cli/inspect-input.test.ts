@@ -21,6 +21,14 @@ import { run, runAfter, runIn, runTo, runWithStderr, start, inspectDir } from ".
 /** What database clients print for a carrier column, captured from the real clients (its README). */
 const CLIENTS = fileURLToPath(new URL("../fixtures/inspect-clients/", import.meta.url));
 
+/** `tracehop inspect --json` of `carrier` written as a JSON file in `dir`: its exit code and parsed report. */
+function inspectAsFile(dir: string, carrier: unknown) {
+  const file = join(dir, "carrier.json");
+  writeFileSync(file, JSON.stringify(carrier));
+  const { code, stdout } = run(["inspect", "--json", file]);
+  return { code, report: JSON.parse(stdout) };
+}
+
 describe("tracehop inspect input", () => {
   test("a whole row is read through its traceContext field", () => {
     const row = {
@@ -239,12 +247,7 @@ describe("tracehop inspect input", () => {
   test("what the library drops for its limits is said, with the limit: text over 256 KiB, a value over 16 KiB, keys beyond 128, tracestate and baggage", (t) => {
     const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     const dir = inspectDir(t);
-    const inspect = (carrier: unknown) => {
-      const file = join(dir, "carrier.json");
-      writeFileSync(file, JSON.stringify(carrier));
-      const { code, stdout } = run(["inspect", "--json", file]);
-      return { code, report: JSON.parse(stdout) };
-    };
+    const inspect = (carrier: unknown) => inspectAsFile(dir, carrier);
     // Over the JSON-text limit: read as an object (a Json column), refused as text.
     const bigCarrier = { traceparent: TP, pad: "x".repeat(300 * 1024) };
     assert.equal(trace.getSpanContext(contextFromCarrier(bigCarrier))?.spanId, "00f067aa0ba902b7");
@@ -352,12 +355,7 @@ describe("tracehop inspect input", () => {
 
   test("a header spelt in two cases is said with both values, which the reader takes as one header sent twice", (t) => {
     const dir = inspectDir(t);
-    const inspect = (carrier: unknown) => {
-      const file = join(dir, "carrier.json");
-      writeFileSync(file, JSON.stringify(carrier));
-      const { code, stdout } = run(["inspect", "--json", file]);
-      return { code, report: JSON.parse(stdout) };
-    };
+    const inspect = (carrier: unknown) => inspectAsFile(dir, carrier);
     // A later spelling outvotes a valid id: the restore and inspect agree, and inspect shows both.
     const junk = { "x-datadog-trace-id": "123", "X-Datadog-Trace-Id": "junk", "x-datadog-parent-id": "42" };
     assert.equal(trace.getSpanContext(contextFromCarrier(junk)), undefined);

@@ -60,11 +60,11 @@ export function formatReport(report: InspectReport): string {
     if (c.lastParentId !== undefined) lines.push(`               ${describeLastParentId(c.lastParentId)}`);
     // Without a priority nothing was decided yet: the sampled flag is the default a Datadog tracer's
     // own sampler replaces, not a keep. x-datadog-* headers carry no flag: the library restores 01
-    // (what --json says, "sampled": true).
+    // (what --json says, "sampled": true), unless a traceparent of the same trace gives its own.
     lines.push(
       c.samplingPriority !== undefined
         ? `  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}, priority ${c.samplingPriority} (${c.samplingPriorityName})`
-        : `  sampling     sampled flag ${c.sampled ? "set" : "not set"}${c.style === "datadog" ? " (restored as 01: x-datadog-* headers carry no flag)" : ""}, priority not set (the next Datadog tracer's sampler decides)`,
+        : `  sampling     sampled flag ${c.sampled ? "set" : "not set"}${c.style === "datadog" && c.sampled ? " (restored as 01: x-datadog-* headers carry no flag)" : ""}, priority not set (the next Datadog tracer's sampler decides)`,
     );
     lines.push(`  origin       ${c.origin ?? "-"}`);
     const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);

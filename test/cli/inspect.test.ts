@@ -77,6 +77,21 @@ describe("tracehop inspect", () => {
       JSON.stringify({ "x-datadog-trace-id": "1234567890", "x-datadog-parent-id": "987654321" }),
     ]);
     assert.equal(JSON.parse(json.stdout).context.sampled, true);
+    // Beside a traceparent of the same trace with flags 00, that traceparent's flag is restored: no 01.
+    const withFlags00 = {
+      "x-datadog-trace-id": "9532127138774266268",
+      "x-datadog-parent-id": "13235353014750950193",
+      "x-datadog-tags": "_dd.p.tid=0af7651916cd43dd",
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
+    };
+    assert.match(
+      run(["inspect", JSON.stringify(withFlags00)]).stdout,
+      /^ {2}sampling {5}sampled flag not set, priority not set \(the next Datadog tracer's sampler decides\)$/m,
+    );
+    assert.equal(
+      JSON.parse(run(["inspect", "--json", JSON.stringify(withFlags00)]).stdout).context.sampled,
+      false,
+    );
   });
 
   test("a B3 debug flag is priority 2 (user keep), as dd-trace-js reads it; a plain B3 keep has no priority", () => {

@@ -433,6 +433,16 @@ export function carrierModels(
       else if (def) notJson.push(name);
     }
     if (!fieldOf.size) {
+      // A mapped column named instead of its field: say which field it is.
+      const mapped = known.flatMap((name) =>
+        rdm.models[name]!.fields.filter((x) => x.dbName === field && isCarrierField(name, x)).map(
+          (x) => `${name}.${x.name}`,
+        ),
+      );
+      if (mapped.length)
+        throw new Error(
+          `tracehop/prisma: no model of this Prisma Client has a Json field "${field}": column "${field}" is the field ${mapped.map((x) => `"${x}"`).join(", ")} (@map("${field}")); field takes field names: pass { field: "${mapped[0]!.split(".")[1]}" }`,
+        );
       const found = notJson.length
         ? ` (found ${notJson.map((name) => `${name}.${field}: ${fieldTypeOf(rdm, name, field, declared)}`).join(", ")})`
         : "";

@@ -74,6 +74,11 @@ test("a column name of a mapped field: the error names the field to pass", () =>
     carrierModels(rdm, "traceContext", { Outbox: "traceContext" }, schema).get("Outbox")!.field,
     "traceContext",
   );
+  // The same column given as the `field` option.
+  assert.throws(() => carrierModels(rdm, "trace_ctx", undefined, schema), {
+    name: "Error",
+    message: `tracehop/prisma: no model of this Prisma Client has a Json field "trace_ctx": column "trace_ctx" is the field "Outbox.traceContext" (@map("trace_ctx")); field takes field names: pass { field: "traceContext" }`,
+  });
 });
 
 test("a model without the field but with Json fields: the error names them and the models entry to pass", () => {

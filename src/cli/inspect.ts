@@ -36,7 +36,13 @@ import {
   getRestoredRoot,
 } from "../propagation/extraction-result.js";
 import { DEFAULT_ENVIRONMENT, type InspectEnvironment } from "./environment.js";
-import { baggageDropped, describeTagsError, readerDrops, tracestateDiscarded } from "./limits.js";
+import {
+  baggageDropped,
+  describeTagsError,
+  legacyBaggageDropped,
+  readerDrops,
+  tracestateDiscarded,
+} from "./limits.js";
 import { ALL_STYLES, asStored, styleResult, type StyleVerdict } from "./styles.js";
 
 /** Names of the Datadog priorities (dd-trace-java `PrioritySampling`). */
@@ -270,6 +276,12 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     diagnostics.push(baggageNote);
     report.styles.baggage.detail += " (members dropped: see the diagnostics)";
   }
+  // The datadog style's ot-baggage-* entries are restored when its context is the one restored.
+  const legacyNote =
+    styles.find((s) => s !== "baggage" && report.styles[s].status === "valid") === "datadog"
+      ? legacyBaggageDropped(carrier, styles.includes("baggage"))
+      : undefined;
+  if (legacyNote !== undefined) diagnostics.push(legacyNote);
   const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
   const decodedTags = decodeTagsHeader(tagsHeader, environment.tagsLimit.maxLength);
   if (decodedTags.error !== undefined && tagsHeader !== undefined)

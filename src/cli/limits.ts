@@ -1,14 +1,23 @@
 // What the library drops for its limits, and why, in words: the carrier reader (keys, value sizes, values
 // per header), the tracestate and baggage readers (W3C limits and grammar), and the x-datadog-tags
 // decoder. The library decides what it drops; these functions only say why.
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
   MAX_CARRIER_VALUE_LENGTH,
   normalizeCarrier,
+  normalizedCarrierGetter,
+  type NormalizedCarrier,
 } from "../carrier/carrier.js";
+import { legacyBaggage, type LegacyBaggageDrops } from "../propagation/datadog/DatadogPropagator.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
-import { PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import {
+  isLegacyBaggageHeaderName,
+  MAX_LEGACY_BAGGAGE_HEADERS,
+  PROPAGATION_HEADER_NAMES,
+} from "../propagation/header-names.js";
+import { BaggagePropagator } from "../propagation/w3c/BaggagePropagator.js";
 import { parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
 import {
   BAGGAGE_MAX_BYTES,
@@ -192,11 +201,43 @@ export function baggageDropped(header: string): string | undefined {
   const reasons: string[] = [];
   if (overLimit > 0)
     reasons.push(
-      `${overLimit} over the limits of ${BAGGAGE_MAX_MEMBERS} members and ${BAGGAGE_MAX_BYTES} bytes (W3C Baggage §3.3.1; the first members that fit are kept, a member that would overflow is skipped whole)`,
+      `${overLimit} over ${BAGGAGE_LIMITS}; the first members that fit are kept, a member that would overflow is skipped whole)`,
     );
   if (bad.length > 0)
     reasons.push(`${bad.length} breaking the baggage grammar key=value (the first: ${shown(bad[0])})`);
   return `baggage: ${members.length - kept} of its ${members.length} members dropped: ${reasons.join("; ")}`;
+}
+
+/** The W3C limits as {@link baggageDropped} names them, for the `ot-baggage-*` entries too. */
+const BAGGAGE_LIMITS = `the limits of ${BAGGAGE_MAX_MEMBERS} members and ${BAGGAGE_MAX_BYTES} bytes (W3C Baggage §3.3.1`;
+
+/**
+ * How many of the `ot-baggage-*` entries of `carrier` the `datadog` style drops, and why, in the words
+ * of {@link baggageDropped}: over W3C Baggage's limits (64 members, 8192 bytes, counted with the
+ * carrier's W3C `baggage` entries when `withW3CBaggage`, the `baggage` style being in the extract
+ * order); `undefined` when it drops none. `legacyBaggage`, the style's
+ * own reader, decides and counts. Call it only when the `datadog` style's context is the one restored
+ * (its baggage is read only then). An entry whose key the W3C header holds is replaced, not dropped.
+ */
+export function legacyBaggageDropped(
+  carrier: NormalizedCarrier,
+  withW3CBaggage: boolean,
+): string | undefined {
+  let entries = 0;
+  for (const key of carrier.keys()) if (isLegacyBaggageHeaderName(key)) entries++;
+  if (entries === 0) return undefined;
+  entries = Math.min(entries, MAX_LEGACY_BAGGAGE_HEADERS);
+  const w3c = withW3CBaggage
+    ? new BaggagePropagator().extractBaggage(carrier, normalizedCarrierGetter)
+    : undefined;
+  const drops: LegacyBaggageDrops = { limits: 0 };
+  legacyBaggage(ROOT_CONTEXT, carrier, normalizedCarrierGetter, w3c, drops);
+  if (drops.limits === 0) return undefined;
+  const counted = w3c === undefined ? "" : ", counted after the W3C baggage entries";
+  return (
+    `ot-baggage-*: ${drops.limits} of its ${entries} entries dropped: ${drops.limits} over ${BAGGAGE_LIMITS}${counted}; ` +
+    "the first entries that fit are kept, an entry that would overflow is skipped whole)"
+  );
 }
 
 /**

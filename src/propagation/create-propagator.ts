@@ -623,12 +623,17 @@ interface StyleMember {
  * and injects a context the composite has resolved once ({@link ResolvedInjection}).
  */
 interface PartsExtractor {
-  /** `lendOnly`: a winner is chosen; the fields may be empty (adoption reads what it needs itself). */
+  /**
+   * `lendOnly`: a winner is chosen; the fields may be empty (adoption reads what it needs itself).
+   * `baggage`: what the `baggage` style extracted (the carrier's W3C baggage, else the context's),
+   * which the `datadog` style's `ot-baggage-*` entries join and are limited with.
+   */
   extractParts(
     context: Context,
     carrier: unknown,
     getter: TextMapGetter,
     lendOnly: boolean,
+    baggage: Baggage | undefined,
   ): StyleExtraction | undefined;
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void;
 }
@@ -681,6 +686,8 @@ class MultiStylePropagator implements TextMapPropagator {
   private readonly _shareResolution: boolean;
   /** The only inject style, called directly (a W3C-only or Datadog-only service). */
   private readonly _soleInject: StyleMember | undefined;
+  /** The `baggage` extract style, if any (the composite reads it apart from the trace styles). */
+  private readonly _baggageStyle: TextMapPropagator | undefined;
 
   /** The same styles under `continue`, built on first use ({@link warnIfStoredCarrierCut}). */
   private _continuing: MultiStylePropagator | undefined;
@@ -700,6 +707,7 @@ class MultiStylePropagator implements TextMapPropagator {
     this._shareResolution = _inject.filter((member) => member.parts !== undefined).length > 1;
     this._soleInject = _inject.length === 1 ? _inject[0] : undefined;
     const sole = _extract.length === 1 ? _extract[0]! : undefined;
+    this._baggageStyle = _extract.findLast((member) => member.name === "baggage")?.propagator;
     this._soleExtract =
       _behavior === "continue" &&
       sole?.name === "tracecontext" &&
@@ -751,22 +759,39 @@ class MultiStylePropagator implements TextMapPropagator {
     if (this._behavior === "ignore") return context;
     // ROOT_CONTEXT holds no span: no lookup there (see baggageOf).
     const baseSpan = context === ROOT_CONTEXT ? undefined : trace.getSpanContext(context);
+    // Read first: the datadog style's ot-baggage-* entries join it and are limited with it.
+    let w3cBaggage: Baggage | undefined;
+    const baggageStyle = this._baggageStyle;
+    if (baggageStyle !== undefined) {
+      try {
+        w3cBaggage = extractBaggage(baggageStyle, context, carrier, getter);
+      } catch (err) {
+        diag.warn("tracehop: baggage extract failed", err);
+      }
+    }
     let winner: Candidate | undefined;
     let links: Link[] | undefined;
-    let baggageStyle: TextMapPropagator | undefined;
     for (const member of this._extract) {
       const name = member.name;
-      if (name === "baggage") {
-        baggageStyle = member.propagator;
-        continue;
-      }
+      if (name === "baggage") continue;
       if (winner !== undefined && this._extractFirst) {
         // Rule 54 reads nothing more, except the W3C random flag that Trace Context Level 2 makes a MUST.
         if (name === "tracecontext" && winner.name !== "tracecontext")
-          winner = keepRandomFlag(winner, extractCandidate(member, context, carrier, getter, baseSpan, true));
+          winner = keepRandomFlag(
+            winner,
+            extractCandidate(member, context, carrier, getter, baseSpan, true, w3cBaggage),
+          );
         continue;
       }
-      const candidate = extractCandidate(member, context, carrier, getter, baseSpan, winner !== undefined);
+      const candidate = extractCandidate(
+        member,
+        context,
+        carrier,
+        getter,
+        baseSpan,
+        winner !== undefined,
+        w3cBaggage,
+      );
       if (candidate === undefined) continue;
       if (winner === undefined) {
         winner = candidate;
@@ -791,14 +816,6 @@ class MultiStylePropagator implements TextMapPropagator {
       }
       if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext)
         winner = adoptTraceContext(winner, candidate.spanContext, exactTraceId);
-    }
-    let w3cBaggage: Baggage | undefined;
-    if (baggageStyle !== undefined) {
-      try {
-        w3cBaggage = extractBaggage(baggageStyle, context, carrier, getter);
-      } catch (err) {
-        diag.warn("tracehop: baggage extract failed", err);
-      }
     }
     if (this._behavior === "restart" && winner !== undefined)
       return restartedTrace(context, winner, w3cBaggage);
@@ -914,12 +931,13 @@ function extractCandidate(
   getter: TextMapGetter,
   baseSpan: SpanContext | undefined,
   lendOnly: boolean,
+  baggage: Baggage | undefined,
 ): Candidate | undefined {
   const name = member.name;
   if (member.parts !== undefined) {
     let parts: StyleExtraction | undefined;
     try {
-      parts = member.parts.extractParts(context, carrier, getter, lendOnly);
+      parts = member.parts.extractParts(context, carrier, getter, lendOnly, baggage);
     } catch (err) {
       diag.warn(`tracehop: ${name} extract failed`, err);
       return undefined;

@@ -61,8 +61,9 @@ export const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
  * Most `ot-baggage-<key>` headers the `datadog` style reads from one carrier (the first ones in the
  * getter's `keys()` order; later ones are ignored): 128, the stored-carrier reader's own bound
  * (`MAX_CARRIER_KEYS`: it scans at most 128 keys, so no carrier it reads holds more), applied as well
- * when the propagator is used directly with a getter of another's. W3C Baggage carries at most 64 of
- * the entries on (Baggage §3.3.1); Datadog's tracers set no bound of their own (dd-trace-js
+ * when the propagator is used directly with a getter of another's. Of those read, at most W3C Baggage's
+ * 64 members / 8192 bytes are restored, counted with the carrier's W3C baggage (Baggage §3.3.1; the
+ * entries are written on as W3C baggage); Datadog's tracers set no bound of their own (dd-trace-js
  * `_extractLegacyBaggageItems` reads every key of the carrier).
  */
 export const MAX_LEGACY_BAGGAGE_HEADERS = 128;

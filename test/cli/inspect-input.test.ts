@@ -313,11 +313,15 @@ describe("tracehop inspect input", () => {
     legacy["x-datadog-parent-id"] = "456";
     const restoredLegacy = contextFromCarrier(legacy);
     assert.equal(trace.getSpanContext(restoredLegacy)?.spanId, "00000000000001c8");
-    assert.equal(propagation.getBaggage(restoredLegacy)?.getAllEntries().length, 128);
+    // Of the 128 entries read, W3C Baggage's 64 members are restored (a carrier written on holds them all).
+    assert.equal(propagation.getBaggage(restoredLegacy)?.getAllEntries().length, 64);
     const lateLegacy = inspect(legacy);
+    assert.equal(lateLegacy.report.baggageKeys.length, 64);
     assert.deepEqual(lateLegacy.report.diagnostics, [
       "ot-baggage-k128 is ignored by the carrier reader: it is key 129 of the carrier; past the first 128 keys only the headers tracehop's styles name (not ot-baggage-* entries) are looked up",
       "ot-baggage-k129 is ignored by the carrier reader: it is key 130 of the carrier; past the first 128 keys only the headers tracehop's styles name (not ot-baggage-* entries) are looked up",
+      "ot-baggage-*: 64 of its 128 entries dropped: 64 over the limits of 64 members and 8192 bytes (W3C Baggage §3.3.1; " +
+        "the first entries that fit are kept, an entry that would overflow is skipped whole)",
     ]);
     const types = inspect({ traceparent: [TP, true], tracestate: { a: "1" } });
     assert.deepEqual(types.report.diagnostics, [
@@ -351,6 +355,41 @@ describe("tracehop inspect input", () => {
       "baggage: 137 of its 201 members dropped: 136 over the limits of 64 members and 8192 bytes (W3C Baggage §3.3.1; the first members " +
         'that fit are kept, a member that would overflow is skipped whole); 1 breaking the baggage grammar key=value (the first: "bad key=1")',
     ]);
+  });
+
+  test("ot-baggage-* entries the datadog style drops for W3C Baggage's limits are said, counted with the W3C baggage", (t) => {
+    const dir = inspectDir(t);
+    const inspect = (carrier: unknown) => {
+      const file = join(dir, "carrier.json");
+      writeFileSync(file, JSON.stringify(carrier));
+      const { code, stdout } = run(["inspect", "--json", file]);
+      return { code, report: JSON.parse(stdout) };
+    };
+    const ids = { "x-datadog-trace-id": "123", "x-datadog-parent-id": "456" };
+    // Before: 126 keys listed, no diagnostic; a carrier written from the restore held 64 of them.
+    const row: Record<string, string> = { ...ids };
+    for (let i = 0; i < 130; i++) row[`ot-baggage-k${i}`] = "v";
+    const legacy = inspect(row);
+    assert.equal(legacy.code, 0);
+    assert.equal(legacy.report.baggageKeys.length, 64);
+    assert.deepEqual(legacy.report.diagnostics.slice(-1), [
+      "ot-baggage-*: 62 of its 126 entries dropped: 62 over the limits of 64 members and 8192 bytes (W3C Baggage §3.3.1; " +
+        "the first entries that fit are kept, an entry that would overflow is skipped whole)",
+    ]);
+    const both: Record<string, string> = {
+      ...ids,
+      baggage: Array.from({ length: 60 }, (_, i) => `w${i}=x`).join(","),
+      "ot-baggage-w0": "replaced by the W3C entry, not dropped",
+    };
+    for (let i = 0; i < 10; i++) both[`ot-baggage-k${i}`] = "v";
+    const mixed = inspect(both);
+    assert.equal(mixed.report.baggageKeys.length, 64);
+    assert.deepEqual(mixed.report.diagnostics, [
+      "ot-baggage-*: 6 of its 11 entries dropped: 6 over the limits of 64 members and 8192 bytes (W3C Baggage §3.3.1, " +
+        "counted after the W3C baggage entries; the first entries that fit are kept, an entry that would overflow is skipped whole)",
+    ]);
+    // Within the limits nothing is said.
+    assert.deepEqual(inspect({ ...ids, "ot-baggage-k": "v", baggage: "w=x" }).report.diagnostics, []);
   });
 
   test("a header spelt in two cases is said with both values, which the reader takes as one header sent twice", (t) => {

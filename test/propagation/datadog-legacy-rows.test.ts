@@ -15,6 +15,8 @@ import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
 import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { MAX_LEGACY_BAGGAGE_HEADERS } from "../../src/propagation/header-names.js";
+import { parseBaggageHeader } from "../../src/propagation/w3c/baggage.js";
+import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "../../src/propagation/w3c/constants.js";
 
 const extract = (carrier: unknown, styles?: string[]) =>
   createPropagator(styles).extract(ROOT_CONTEXT, normalizeCarrier(carrier), normalizedCarrierGetter);
@@ -135,13 +137,24 @@ describe("ot-baggage-* through DatadogPropagator with a getter of another's", ()
     const ctx = new DatadogPropagator().extract(ROOT_CONTEXT, carrier, getter);
     assert.equal(trace.getSpanContext(ctx)?.spanId, "0000000000000002");
     const entries = propagation.getBaggage(ctx)!.getAllEntries();
+    // W3C Baggage's 64 members: the reading stops at the first header past them.
     assert.deepEqual(
       entries.map(([k, e]) => [k, e.value]),
-      Array.from({ length: MAX_LEGACY_BAGGAGE_HEADERS }, (_, i) => [`k${i}`, `v${i}`]),
+      Array.from({ length: BAGGAGE_MAX_MEMBERS }, (_, i) => [`k${i}`, `v${i}`]),
     );
     assert.equal(calls.keys, 1);
     // The five x-datadog-* fields, then one per ot-baggage-* header read.
-    assert.equal(calls.get, 5 + MAX_LEGACY_BAGGAGE_HEADERS);
+    assert.equal(calls.get, 5 + BAGGAGE_MAX_MEMBERS + 1);
+    // With no entry taken, the bound of MAX_LEGACY_BAGGAGE_HEADERS headers still stops the reading.
+    const context = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage(
+        Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, { value: "set" }])),
+      ),
+    );
+    const counted = countingGetter();
+    new DatadogPropagator().extract(context, carrier, counted.getter);
+    assert.equal(counted.calls.get, 5 + MAX_LEGACY_BAGGAGE_HEADERS);
     // Through the stored-carrier reader the same carrier gives no more (it scans 128 keys).
     const read = extract(carrier, ["datadog"]);
     assert.ok(Object.keys(baggageOf(read)).length <= MAX_LEGACY_BAGGAGE_HEADERS);
@@ -205,5 +218,82 @@ describe("ot-baggage-* through DatadogPropagator with a getter of another's", ()
       const ctx = new DatadogPropagator().extract(context, carrier, countingGetter().getter);
       assert.equal(propagation.getBaggage(ctx), base);
     }
+  });
+});
+
+describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 8192 bytes)", () => {
+  const ids = { "x-datadog-trace-id": "1", "x-datadog-parent-id": "2" };
+  const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
+  /** The baggage header the default styles write from `ctx` (what captureCarrier stores). */
+  const written = (ctx: Context) => {
+    const out: Record<string, string> = {};
+    createPropagator().inject(ctx, out, setter);
+    return out.baggage;
+  };
+  const writtenKeys = (ctx: Context) => parseBaggageHeader(written(ctx) ?? "").map((m) => m.key);
+
+  test("130 headers restore the first 64 entries, and a carrier written from them holds every one", () => {
+    // Before: 126 entries restored (the reader's 128 keys), 62 of them lost without a word when written.
+    const row: Record<string, string> = { ...ids };
+    for (let i = 0; i < 130; i++) row[`ot-baggage-k${i}`] = `v${i}`;
+    const ctx = extract(row);
+    const keys = Object.keys(baggageOf(ctx));
+    assert.deepEqual(
+      keys,
+      Array.from({ length: BAGGAGE_MAX_MEMBERS }, (_, i) => `k${i}`),
+    );
+    assert.deepEqual(writtenKeys(ctx), keys);
+  });
+
+  test("counted with the carrier's W3C baggage, which comes first and wins on its keys without using room twice", () => {
+    const w3c = Array.from({ length: 60 }, (_, i) => `w${i}=x`);
+    const row: Record<string, string> = { ...ids, baggage: w3c.join(",") };
+    // The W3C key w0 is taken from the W3C header: its ot-baggage-* twin uses no room.
+    row["ot-baggage-w0"] = "legacy";
+    for (let i = 0; i < 10; i++) row[`ot-baggage-k${i}`] = "v";
+    const ctx = extract(row);
+    const got = baggageOf(ctx);
+    assert.equal(Object.keys(got).length, BAGGAGE_MAX_MEMBERS);
+    assert.equal(got.w0, "x");
+    assert.deepEqual(
+      Object.keys(got).filter((k) => k.startsWith("k")),
+      ["k0", "k1", "k2", "k3"],
+    );
+    assert.equal(writtenKeys(ctx).length, BAGGAGE_MAX_MEMBERS);
+    // The datadog style alone (no baggage style) fills the room with its own entries.
+    assert.equal(Object.keys(baggageOf(extract(row, ["datadog"]))).length, 11);
+  });
+
+  test("sized as the W3C member each is written as (percent-encoded); one that would overflow is skipped whole", () => {
+    // 1000 characters, 6000 bytes once encoded (é is %C3%A9): two such entries cannot both fit.
+    const big = "é".repeat(1000);
+    const ctx = extract({
+      ...ids,
+      "ot-baggage-a": big,
+      "ot-baggage-b": big,
+      "ot-baggage-c": "small",
+      "ot-baggage-d": "x".repeat(BAGGAGE_MAX_BYTES - 6002 - 1 - "c=small".length - 1 - "d=".length),
+      "ot-baggage-e": "",
+    });
+    assert.deepEqual(Object.keys(baggageOf(ctx)), ["a", "c", "d"]);
+    const header = written(ctx)!;
+    assert.equal(header.length, BAGGAGE_MAX_BYTES);
+    assert.deepEqual(
+      parseBaggageHeader(header).map((m) => m.key),
+      ["a", "c", "d"],
+    );
+  });
+
+  test("an entry whose key is no W3C token (it could never be written on) is dropped", () => {
+    const getter: TextMapGetter<Record<string, string>> = {
+      keys: (c) => Object.keys(c),
+      get: (c, k) => c[k],
+    };
+    const ctx = new DatadogPropagator().extract(
+      ROOT_CONTEXT,
+      { ...ids, "ot-baggage-a b": "1", "ot-baggage-ok": "2" },
+      getter,
+    );
+    assert.deepEqual(baggageOf(ctx), { ok: "2" });
   });
 });

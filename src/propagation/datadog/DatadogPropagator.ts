@@ -41,6 +41,8 @@ import {
   MAX_LEGACY_BAGGAGE_HEADERS,
 } from "../header-names.js";
 import { baggageEntries, W3CBaggage } from "../w3c/W3CBaggage.js";
+import { isBaggageToken, serializeBaggageMember } from "../w3c/baggage.js";
+import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "../w3c/constants.js";
 import { firstJoinedPart } from "../header-text.js";
 
 /** Options of {@link DatadogPropagator}. */
@@ -147,9 +149,16 @@ export class DatadogPropagator implements TextMapPropagator {
   /**
    * Internal: what {@link DatadogPropagator.extract} finds, before it is put into a Context (for
    * `createPropagator`'s composite); `undefined` when it would return `context` unchanged. Reads
-   * `context` only for its baggage (legacy `ot-baggage-*` entries are added to it).
+   * `context` only for its baggage (legacy `ot-baggage-*` entries are added to it). `over`: the
+   * baggage those entries join and are limited with (see {@link legacyBaggage}); `lendOnly` is not read.
    */
-  extractParts(context: Context, carrier: unknown, getter: TextMapGetter): StyleExtraction | undefined {
+  extractParts(
+    context: Context,
+    carrier: unknown,
+    getter: TextMapGetter,
+    _lendOnly?: boolean,
+    over?: Baggage,
+  ): StyleExtraction | undefined {
     const traceIdText = readId(getter, carrier, X_DATADOG_TRACE_ID);
     if (traceIdText === undefined) return undefined;
     const low = decimalToHex16(traceIdText);
@@ -177,7 +186,7 @@ export class DatadogPropagator implements TextMapPropagator {
       fields.samplingPriority === undefined || fields.samplingPriority > 0
         ? TraceFlags.SAMPLED
         : TraceFlags.NONE;
-    const baggage = legacyBaggage(context, carrier, getter);
+    const baggage = legacyBaggage(context, carrier, getter, over);
     // Kept for re-injection when it is exactly what hex16ToDecimal would write (no leading zero).
     const traceIdDecimal = traceIdText.charCodeAt(0) === CHAR_0 ? undefined : traceIdText;
     if (parentId === ZERO_HEX16) {
@@ -200,19 +209,45 @@ export class DatadogPropagator implements TextMapPropagator {
   }
 }
 
+/** Internal: what {@link legacyBaggage} drops, counted for `tracehop inspect`. */
+export interface LegacyBaggageDrops {
+  /** Entries over the W3C Baggage limits (64 members, 8192 bytes), counted with the entries they join. */
+  limits: number;
+}
+
 /**
- * The baggage of `context` with the `ot-baggage-<key>` headers of an OpenTracing-era carrier added
- * (existing entries win, and of two headers of one key in different cases the first); `undefined` when
- * there are none (the baggage stays as it is). Read only, never written.
+ * Internal: the baggage of `context` with the `ot-baggage-<key>` headers of an OpenTracing-era carrier
+ * added (existing entries win, and of two headers of one key in different cases the first);
+ * `undefined` when none is added (the baggage stays as it is). Read only, never written.
+ *
+ * `over`: the baggage the entries join and that wins over them on the same key (default: the baggage
+ * of `context`; `createPropagator`'s composite passes the W3C `baggage` the carrier holds). The
+ * entries obey the limits a W3C `baggage` header obeys when read (Baggage §3.3.1: 64 members, 8192
+ * bytes), counted together with `over`'s entries, which come first: each entry is sized as the W3C
+ * member it is written as (`serializeBaggageMember`, the inject's own encoding), taken in `keys()` order
+ * while it fits, one that would overflow skipped whole and later smaller ones still taken, as
+ * `parseBaggageHeader` reads a header. So a carrier written from the restored context holds every
+ * restored entry. An entry whose key is no token (Baggage §3.2.1.2) cannot be written and is dropped.
+ * `drops`, when given, counts the entries dropped for the limits (every header is then read).
  *
  * At most {@link MAX_LEGACY_BAGGAGE_HEADERS} such headers are read (one `get` each, the first in
  * `keys()` order), and the Baggage is built once from all of them: linear in the carrier's keys
- * whatever the getter (one `setEntry` per header copied every entry before it, quadratic).
+ * whatever the getter (one `setEntry` per header copied every entry before it, quadratic). Nothing of
+ * this is done for a carrier without `ot-baggage-*` headers beyond testing each key's name.
  */
-function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter): Baggage | undefined {
+export function legacyBaggage(
+  context: Context,
+  carrier: unknown,
+  getter: TextMapGetter,
+  over?: Baggage,
+  drops?: LegacyBaggageDrops,
+): Baggage | undefined {
   let entries: Map<string, BaggageEntry> | undefined;
   let found = false;
   let read = 0;
+  // The members and bytes of the baggage header written so far: `over`'s, then the entries taken.
+  let members = 0;
+  let bytes = 0;
   for (const key of getter.keys(carrier)) {
     if (!isLegacyBaggageHeaderName(key)) continue;
     if (++read > MAX_LEGACY_BAGGAGE_HEADERS) break;
@@ -222,13 +257,41 @@ function legacyBaggage(context: Context, carrier: unknown, getter: TextMapGetter
     if (entries === undefined) {
       const base = propagation.getBaggage(context);
       entries = new Map(base === undefined ? undefined : baggageEntries(base));
+      over ??= base;
+      if (over !== undefined)
+        for (const [overKey, overEntry] of baggageEntries(over)) {
+          if (members === BAGGAGE_MAX_MEMBERS) break;
+          const member = serializeBaggageMember(overKey, overEntry, roomAfter(members, bytes));
+          if (member === undefined) continue;
+          bytes += member.length + (members > 0 ? 1 : 0);
+          members++;
+        }
     }
     const name = key.slice(LEGACY_BAGGAGE_PREFIX.length).toLowerCase();
-    if (entries.has(name)) continue;
-    entries.set(name, { value });
+    if (entries.has(name) || over?.getEntry(name) !== undefined) continue;
+    // A key no W3C member can hold (the stored-carrier reader refuses such names already).
+    if (!isBaggageToken(name)) continue;
+    const entry: BaggageEntry = { value };
+    const member =
+      members === BAGGAGE_MAX_MEMBERS
+        ? undefined
+        : serializeBaggageMember(name, entry, roomAfter(members, bytes));
+    if (member === undefined) {
+      if (drops === undefined && members === BAGGAGE_MAX_MEMBERS) break;
+      if (drops !== undefined) drops.limits++;
+      continue;
+    }
+    bytes += member.length + (members > 0 ? 1 : 0);
+    members++;
+    entries.set(name, entry);
     found = true;
   }
   return found ? new W3CBaggage(entries!) : undefined;
+}
+
+/** The bytes left for the next member of a baggage header of `members` members and `bytes` bytes. */
+function roomAfter(members: number, bytes: number): number {
+  return BAGGAGE_MAX_BYTES - bytes - (members > 0 ? 1 : 0);
 }
 
 /**

@@ -467,26 +467,37 @@ export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): str
     if (count === BAGGAGE_MAX_MEMBERS) break;
     if (typeof key !== "string" || !entry || typeof entry.value !== "string") continue;
     // The room this member has (after its comma): an entry that cannot fit is dropped as soon as
-    // that is known, not encoded whole first (a 1M-character value costs what 8 KiB do). A key is
-    // written as it is, so one longer than the room is dropped by its length, unread.
-    const room = BAGGAGE_MAX_BYTES - out.length - (count > 0 ? 1 : 0);
-    if (key.length + 1 > room || !isBaggageToken(key)) continue;
-    const value = encodeBaggageValue(entry.value, false, room - key.length - 1);
-    if (value === undefined) continue;
-    let member = `${key}=${value}`;
-    const metadata = entry.metadata === undefined ? "" : metadataText(entry.metadata);
-    // Metadata longer than a whole baggage header is dropped with its entry, unread (see above).
-    if (metadata.length > BAGGAGE_MAX_BYTES) continue;
-    if (metadata) {
-      const properties = normalizeBaggageProperties(metadata, "inject", room - member.length - 1);
-      if (properties === undefined) continue;
-      if (properties) member += `;${properties}`;
-    }
-    if (member.length > room) continue;
+    // that is known, not encoded whole first (a 1M-character value costs what 8 KiB do).
+    const member = serializeBaggageMember(key, entry, BAGGAGE_MAX_BYTES - out.length - (count > 0 ? 1 : 0));
+    if (member === undefined) continue;
     out += count > 0 ? `,${member}` : member;
     count++;
   }
   return count > 0 ? out : undefined;
+}
+
+/**
+ * Internal: the list-member {@link serializeBaggage} writes for one entry (`key=value[;properties]`),
+ * or `undefined` when it writes none: a key that is not a token, or a member longer than `room` (the
+ * bytes left in the header after this member's comma; Baggage §3.3.1). The one encoding and sizing of
+ * a member, also used to size the `ot-baggage-*` entries the `datadog` style restores. Work is bounded
+ * by `room` (see serializeBaggage). `entry` must be an object whose `value` is a string. Never throws.
+ */
+export function serializeBaggageMember(key: string, entry: BaggageEntry, room: number): string | undefined {
+  // A key is written as it is, so one longer than the room is dropped by its length, unread.
+  if (key.length + 1 > room || !isBaggageToken(key)) return undefined;
+  const value = encodeBaggageValue(entry.value, false, room - key.length - 1);
+  if (value === undefined) return undefined;
+  let member = `${key}=${value}`;
+  const metadata = entry.metadata === undefined ? "" : metadataText(entry.metadata);
+  // Metadata longer than a whole baggage header is dropped with its entry, unread (see above).
+  if (metadata.length > BAGGAGE_MAX_BYTES) return undefined;
+  if (metadata) {
+    const properties = normalizeBaggageProperties(metadata, "inject", room - member.length - 1);
+    if (properties === undefined) return undefined;
+    if (properties) member += `;${properties}`;
+  }
+  return member.length > room ? undefined : member;
 }
 
 function metadataText(metadata: unknown): string {

@@ -1,4 +1,5 @@
 import {
+  createContextKey,
   defaultTextMapGetter,
   trace,
   type Context,
@@ -16,7 +17,8 @@ import {
   X_B3_TRACE_ID,
 } from "@opentelemetry/propagator-b3";
 import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context.js";
-import { withKnownFlags } from "./trace-flags.js";
+import { resolveInjection } from "./datadog/injection-fields.js";
+import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
 
@@ -33,6 +35,14 @@ const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})
  * The Datadog priority of a B3 debug decision: USER_KEEP (dd-trace-js `getB3Priority`, `ext/priority`).
  */
 const B3_DEBUG_PRIORITY = 2;
+/**
+ * @opentelemetry/propagator-b3's context key of an extracted debug flag (`common.js`
+ * `B3_DEBUG_FLAG_KEY`, not exported): the same key, as `createContextKey` is `Symbol.for` of the
+ * description. Its extract stores the flag as written (`"d"` from the `b3` header, `"1"` from
+ * `x-b3-flags`), and each injector checks only its own spelling (`B3SinglePropagator`: any truthy
+ * value is written as the sampling state; `B3MultiPropagator`: `"1"` only).
+ */
+const B3_DEBUG_FLAG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug Flag");
 
 /**
  * The `b3` and `b3multi` styles of `createPropagator`: @opentelemetry/propagator-b3's `B3Propagator`
@@ -66,6 +76,10 @@ const B3_DEBUG_PRIORITY = 2;
  * debug flag nothing Datadog-specific is stored: the `datadog` style writes the sampled flag's 1 or 0,
  * what dd-trace-js reads (`1` AUTO_KEEP, `0` AUTO_REJECT). Extract never throws and returns `context`
  * unchanged when nothing valid is found.
+ *
+ * Injection writes the debug flag in the form of the style (`x-b3-flags: 1`, or `d` in the `b3` header)
+ * whichever form it was read from, and `x-b3-flags: 1` for a Datadog priority above 1, as dd-trace-js
+ * (see `debugState`).
  */
 export class B3StylePropagator implements TextMapPropagator {
   private readonly _b3: B3Propagator;
@@ -88,6 +102,9 @@ export class B3StylePropagator implements TextMapPropagator {
    * `traceFlags & 1` itself, which agrees for a number, but throws a TypeError for a bigint and
    * writes no `x-b3-sampled` for `undefined` (a deferred decision, where the traceparent says not
    * sampled); the span context is therefore handed over with its known flags (`withKnownFlags`).
+   *
+   * The debug flag ({@link debugState}) is handed over in the spelling of the form written (`"1"`
+   * for `x-b3-flags`, `"d"` for the single header), whichever form it was read from.
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
@@ -97,7 +114,17 @@ export class B3StylePropagator implements TextMapPropagator {
     if (traceId === undefined || spanId === undefined) return;
     const ids =
       traceId === spanContext.traceId && spanId === spanContext.spanId ? undefined : { traceId, spanId };
-    this._b3.inject(withKnownFlags(context, spanContext, ids), carrier, setter);
+    let injected = withKnownFlags(context, spanContext, ids);
+    const state = debugState(context, spanContext.traceFlags);
+    let debug: string | undefined;
+    if (state === "b3") debug = this._single ? "d" : "1";
+    else if (state === "datadog" && !this._single) debug = "1";
+    if (injected.getValue(B3_DEBUG_FLAG_KEY) !== debug)
+      injected =
+        debug === undefined
+          ? injected.deleteValue(B3_DEBUG_FLAG_KEY)
+          : injected.setValue(B3_DEBUG_FLAG_KEY, debug);
+    this._b3.inject(injected, carrier, setter);
   }
 
   /**
@@ -119,6 +146,34 @@ export class B3StylePropagator implements TextMapPropagator {
   fields(): string[] {
     return this._b3.fields();
   }
+}
+
+/**
+ * Whether the trace of `context` is injected with the B3 debug flag, and why, as dd-trace-js writes
+ * it (`text_map.js` `#injectB3MultipleHeaders`: `x-b3-flags: 1` for a priority above AUTO_KEEP;
+ * `#injectB3SingleHeader` writes only `1` or `0`):
+ *
+ * - `"b3"`: a B3 debug flag was extracted (OpenTelemetry's debug key, `"d"` or `"1"`): written in
+ *   either form (`x-b3-flags: 1`, or `d` in the `b3` header), so that the flag survives a change of
+ *   form;
+ * - `"datadog"`: the trace has a Datadog priority above 1 (USER_KEEP, from `x-datadog-sampling-priority`,
+ *   `dd=s:`, `setDatadogContext`) without a B3 debug flag: `x-b3-flags: 1` in the multi-header form,
+ *   a plain `1` in the single header, as dd-trace-js writes them;
+ * - `undefined`: no debug flag.
+ *
+ * The priority is the one the `datadog` style writes for the context (`resolveInjection`): when the
+ * trace has Datadog fields, they decide (a `datadog` context that won extraction with priority 1 has
+ * no debug flag even if the `x-b3-*` headers read with it had one). Debug is a keep decision: never
+ * for a span context whose sampled flag is clear. Never throws.
+ */
+function debugState(context: Context, traceFlags: unknown): "b3" | "datadog" | undefined {
+  if (!isSampledFlags(traceFlags)) return undefined;
+  const key = context.getValue(B3_DEBUG_FLAG_KEY);
+  const b3Debug = key === "1" || key === "d";
+  const resolved = resolveInjection(context);
+  if (resolved === undefined || !resolved.hasDatadogFields) return b3Debug ? "b3" : undefined;
+  if (resolved.fields.samplingPriority <= 1) return undefined;
+  return b3Debug ? "b3" : "datadog";
 }
 
 /** The first value of a header, as OpenTelemetry's B3 propagator takes it (`[0]` of an array). */

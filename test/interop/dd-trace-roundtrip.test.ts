@@ -774,6 +774,47 @@ describe("B3 debug flag: the priority dd-trace and tracehop read from the same c
         assert.deepEqual(ddMember(mine.tracestate), ddMember(theirs.tracestate), label);
     }
   });
+
+  test("the same B3 headers written again (x-b3-flags: 1 for priority 2), read from any form", () => {
+    // dd-trace 5 text_map.js `#injectB3MultipleHeaders`: x-b3-flags: 1 for a priority above AUTO_KEEP,
+    // `#injectB3SingleHeader`: 1 or 0 only. Two deliberate differences (docs/conformance.md, B3 styles):
+    // with x-b3-flags tracehop writes no x-b3-sampled (OpenTelemetry's injector, the B3 spec: debug
+    // implies sampled), and a B3 debug flag read from either form is `d` in the b3 header.
+    const more: [PropagationStyle[], Record<string, string>][] = [
+      [["datadog"], { ...datadog, "x-datadog-sampling-priority": "2" }],
+      [["datadog"], { ...datadog, "x-datadog-sampling-priority": "1" }],
+      [["tracecontext"], { traceparent: `00-${TRACE}-${W3C_PARENT}-01`, tracestate: "dd=s:2" }],
+    ];
+    for (const [styles, carrier] of [...cases, ...more]) {
+      const read = ddPropagator(styles.map(ddName)).extract({ ...carrier });
+      assert.ok(read !== null);
+      const ctx = extractFrom(createPropagator(styles), carrier);
+      const b3Debug = styles.some((style) => style.startsWith("b3")) && read._sampling.priority === 2;
+      for (const out of ["b3multi", "b3"] as const) {
+        const label = `${styles.join(",")} ${JSON.stringify(carrier)} -> ${out}`;
+        const theirs: Record<string, string> = {};
+        ddPropagator([ddName(out)]).inject(read, theirs);
+        const mine: Record<string, string> = {};
+        createPropagator([out]).inject(ctx, mine, setter);
+        // Compared: the span id and the sampled and debug flags; the trace ids by their low 64 bits
+        // (dd-trace writes a 64-bit one as 16 digits and keeps a datadog winner's upper bits, where
+        // tracehop writes 32 digits and the upper bits the B3 header had). The parent id dd-trace adds
+        // (x-b3-parentspanid, the 4th b3 field) is not compared.
+        if (out === "b3multi") {
+          const { "x-b3-traceid": traceId, ...rest } = mine;
+          const { "x-b3-traceid": ddTraceId, "x-b3-parentspanid": _parent, ...expected } = theirs;
+          if (expected["x-b3-flags"] === "1") delete expected["x-b3-sampled"];
+          assert.deepEqual(rest, expected, label);
+          assert.equal(traceId?.slice(16), ddTraceId?.slice(-16), label);
+        } else {
+          const [traceId, ...rest] = mine.b3!.split("-");
+          const [ddTraceId, spanId, sampled] = theirs.b3!.split("-");
+          assert.deepEqual(rest, [spanId, b3Debug ? "d" : sampled], label);
+          assert.equal(traceId?.slice(16), ddTraceId?.slice(-16), label);
+        }
+      }
+    }
+  });
 });
 
 describe("B3 extraction: the headers each style reads and the ids it accepts, as dd-trace's", () => {

@@ -1,10 +1,16 @@
 // The `b3` and `b3multi` styles (src/propagation/b3.ts): which B3 ids they accept and how they keep them.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+} from "@opentelemetry/api";
 import { contextFromCarrier, injectCarrier } from "../../src/context/carrier-context.js";
 import { createPropagator, type PropagationStyle } from "../../src/propagation/create-propagator.js";
-import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
+import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
 import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
 
@@ -198,6 +204,13 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
     return { ctx, out };
   }
 
+  /** What the `styles` inject styles write for `ctx`. */
+  function b3Out(styles: PropagationStyle[], ctx: Context): Record<string, string> {
+    const out: Record<string, string> = {};
+    createPropagator(styles).inject(ctx, out, defaultTextMapSetter);
+    return out;
+  }
+
   test("x-b3-flags: 1 and b3 `d` give priority 2 in every style order, written by datadog and dd=s:", () => {
     for (const [styles, carrier] of [
       [["b3"], debugSingle],
@@ -297,6 +310,57 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
     assert.equal(out["x-datadog-sampling-priority"], "2");
     assert.equal(out["x-datadog-tags"], `_dd.p.tid=${TRACE.slice(0, 16)}`);
     assert.equal(out.tracestate, `dd=s:2;p:${other};t.tid:${TRACE.slice(0, 16)},congo=t61rcWkgMzE`);
+  });
+
+  test("the debug flag is written in the form injected, whichever form it was read from", () => {
+    // @opentelemetry/propagator-b3 keeps the flag as written ("d" or "1") and each of its injectors
+    // checks only its own spelling: b3 `d` was written as `x-b3-sampled: 1`, x-b3-flags as `-1`.
+    for (const [styles, carrier] of [
+      [["b3"], debugSingle],
+      [["b3multi"], debugMulti],
+      [["b3multi"], { ...debugMulti, "x-b3-sampled": "0" }],
+    ] as const) {
+      const ctx = createPropagator([...styles]).extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      const label = `${styles.join(",")} ${JSON.stringify(carrier)}`;
+      assert.deepEqual(b3Out(["b3multi"], ctx), debugMulti, label);
+      assert.deepEqual(b3Out(["b3"], ctx), debugSingle, label);
+      assert.deepEqual(b3Out(["b3", "b3multi"], ctx), { ...debugSingle, ...debugMulti }, label);
+    }
+  });
+
+  test("a Datadog priority above 1 is x-b3-flags: 1, a plain 1 in the b3 header (dd-trace-js)", () => {
+    // dd-trace-js text_map.js: `#injectB3MultipleHeaders` writes x-b3-flags: 1 for a priority above
+    // AUTO_KEEP; `#injectB3SingleHeader` writes only 1 or 0.
+    const datadog = (priority: string) => ({
+      "x-datadog-trace-id": datadogTraceId(TRACE),
+      "x-datadog-parent-id": datadogSpanId(SPAN),
+      "x-datadog-sampling-priority": priority,
+      "x-datadog-tags": `_dd.p.tid=${TRACE.slice(0, 16)}`,
+    });
+    for (const [styles, carrier, multiOut, singleState] of [
+      [["datadog"], datadog("2"), debugMulti, "1"],
+      [["datadog"], datadog("3"), debugMulti, "1"],
+      [["datadog"], datadog("1"), multi(TRACE, SPAN, "1"), "1"],
+      [["datadog"], datadog("-1"), multi(TRACE, SPAN, "0"), "0"],
+      [["tracecontext"], { traceparent: `00-${TRACE}-${SPAN}-01`, tracestate: "dd=s:2" }, debugMulti, "1"],
+      // A datadog winner of the same trace keeps its own priority: the B3 debug flag read with it is not.
+      [["datadog", "b3multi"], { ...datadog("1"), ...debugMulti }, multi(TRACE, SPAN, "1"), "1"],
+    ] as const) {
+      const label = `${styles.join(",")} ${JSON.stringify(carrier)}`;
+      const ctx = createPropagator([...styles]).extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      assert.deepEqual(b3Out(["b3multi"], ctx), multiOut, label);
+      assert.deepEqual(b3Out(["b3"], ctx), { b3: `${TRACE}-${SPAN}-${singleState}` }, label);
+    }
+    // setDatadogContext on a sampled span; on an unsampled one the sampled flag decides (no debug).
+    for (const [traceFlags, multiOut, singleState] of [
+      [1, debugMulti, "1"],
+      [0, multi(TRACE, SPAN, "0"), "0"],
+    ] as const) {
+      const span = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags });
+      const ctx = setDatadogContext(span, { samplingPriority: 2 });
+      assert.deepEqual(b3Out(["b3multi"], ctx), multiOut, `flags ${traceFlags}`);
+      assert.deepEqual(b3Out(["b3"], ctx), { b3: `${TRACE}-${SPAN}-${singleState}` }, `flags ${traceFlags}`);
+    }
   });
 
   test("a stored carrier restored by contextFromCarrier with b3 styles keeps priority 2", () => {

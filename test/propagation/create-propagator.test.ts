@@ -128,7 +128,8 @@ describe("createPropagator styles", () => {
     assert.deepEqual(extractStylesFromEnvironment().styles, ["datadog", "b3multi"]);
     assert.deepEqual(
       injectKeys().filter((key) => key.startsWith("x-b3-") || key === "b3"),
-      ["x-b3-sampled", "x-b3-spanid", "x-b3-traceid"],
+      // `local` has priority 2: x-b3-flags: 1 (dd-trace-js), in place of x-b3-sampled.
+      ["x-b3-flags", "x-b3-spanid", "x-b3-traceid"],
     );
     clearEnv();
     process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "b3 single header";
@@ -244,7 +245,7 @@ describe("createPropagator styles", () => {
         assert.equal(trace.getSpanContext(extract(row))?.spanId, "a2fb4a1d1a96d312", JSON.stringify(row));
       assert.deepEqual(
         injectKeys().filter((key) => !key.startsWith("x-datadog-")),
-        ["b3", "x-b3-sampled", "x-b3-spanid", "x-b3-traceid"],
+        ["b3", "x-b3-flags", "x-b3-spanid", "x-b3-traceid"],
       );
     });
     assert.deepEqual(told.processWarnings, [

@@ -191,5 +191,5 @@ function styleReading(
   const b3 = style === "b3" ? carrier.has("b3") : carrier.has("x-b3-traceid");
   return b3
     ? { status: "rejected", detail: "invalid B3 headers" }
-    : { status: "absent", detail: "no B3 headers" };
+    : { status: "absent", detail: style === "b3" ? "no b3 header" : "no x-b3-* headers" };
 }

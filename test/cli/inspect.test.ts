@@ -112,6 +112,19 @@ describe("tracehop inspect", () => {
     assert.match(stdout, /^ {2}sampling {5}sampled flag set, priority not set/m);
   });
 
+  test("each B3 style says which of its headers is missing: no b3 header, no x-b3-* headers", () => {
+    const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const SPAN = "00f067aa0ba902b7";
+    const styles = (carrier: Record<string, string>) =>
+      JSON.parse(run(["inspect", "--json", JSON.stringify(carrier)]).stdout).styles;
+    const single = styles({ b3: `${TRACE}-${SPAN}-1` });
+    assert.equal(single.b3.status, "valid");
+    assert.deepEqual(single.b3multi, { status: "absent", detail: "no x-b3-* headers" });
+    const multi = styles({ "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-sampled": "1" });
+    assert.equal(multi.b3multi.status, "valid");
+    assert.deepEqual(multi.b3, { status: "absent", detail: "no b3 header" });
+  });
+
   test("_dd.parent_id is the tracestate's last Datadog span, in hex and Datadog decimal", () => {
     const { code, stdout } = run([
       "inspect",

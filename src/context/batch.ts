@@ -108,7 +108,7 @@ export function withBatch<M, T>(
         // The restart extract behavior restores no parent but links the message's context.
         links.push(...getExtractionLinks(restored));
         // A row whose carrier column has another name says so.
-        if (carrier !== null && typeof carrier === "object") warnIfCarrierInOtherField(carrier);
+        if (carrier !== null && typeof carrier === "object") warnIfCarrierInOtherField(carrier, "withBatch");
       }
     }
     const attributes: Attributes = { ...options.attributes };
@@ -159,7 +159,7 @@ export function withBatchItem<T>(
   const ambientSpan = trace.getSpanContext(ambient);
   const ambientLink = ambientSpan && isSpanContextValid(ambientSpan) ? ambientSpan : undefined;
   const started = tryStart(() =>
-    startRestoredSpan(message, name, options, { fallback: ambient, ambientLink }),
+    startRestoredSpan(message, name, options, { fallback: ambient, ambientLink, caller: "withBatchItem" }),
   );
   if (!started) return fn(untracedSpan());
   return runInSpan(started.span, started.active, fn);

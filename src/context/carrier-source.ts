@@ -268,6 +268,20 @@ const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor",
 /** Process warning code of {@link warnIfCarrierInOtherField}. */
 export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 
+/** The tracehop helpers that read a carrier a caller hands them, as a carrier-in-another-field warning names them. */
+export type CarrierCaller =
+  "withCarrier" | "traced" | "withBatch" | "withBatchItem" | "withSendSpan" | "withProcessSpan";
+
+/** The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the warning. */
+const CARRIER_FIXES: Record<CarrierCaller, (access: string) => string> = {
+  withCarrier: (access) => `withCarrier(row${access}, ...)`,
+  traced: (access) => `traced({ carrierFrom: ([row]) => row${access} })`,
+  withBatch: (access) => `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
+  withBatchItem: (access) => `withBatchItem(row${access}, ...)`,
+  withSendSpan: (access) => `withSendSpan({ creationContext: row${access}, ... })`,
+  withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
+};
+
 /**
  * Says so (once per process, naming the first such field: `diag.warn` and the process warning
  * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
@@ -280,9 +294,10 @@ export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
  * Called only when nothing was restored, never on the path of a row whose carrier is found. Looks at
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
- * carrier, and the advice would read the prototype). Never throws.
+ * carrier, and the advice would read the prototype). The message names `caller` and the call that
+ * passes the field to it. Never throws.
  */
-export function warnIfCarrierInOtherField(source: unknown): void {
+export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller): void {
   if (!isPlainRecord(source)) return;
   try {
     if (TRACE_CONTEXT_FIELD in source) return;
@@ -302,14 +317,13 @@ export function warnIfCarrierInOtherField(source: unknown): void {
     if (field === undefined) return;
     const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
     const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
+    const fix = CARRIER_FIXES[caller](access);
     warnOnce(
       "carrier-field",
-      `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan / withProcessSpan held no trace context ` +
-        `and has no ${TRACE_CONTEXT_FIELD} field, but its field ${shown} holds a trace carrier, which was ` +
-        `not read: the stored context was not restored. Pass that field: ` +
-        `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
-        `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }), ` +
-        `withProcessSpan(message${access}, ...).`,
+      `tracehop: a carrier handed to ${caller} held no trace context` +
+        (caller === "withProcessSpan" ? "" : ` and has no ${TRACE_CONTEXT_FIELD} field`) +
+        `, but its field ${shown} holds a trace carrier, which was not read: the stored context was not ` +
+        `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {

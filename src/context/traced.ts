@@ -183,12 +183,13 @@ export function traced<A extends readonly unknown[] = any[]>(
       // unless a span is active (a request's, a Lambda invocation's), which the span then continues:
       // an event with headers is then the active trace's input, not a row to restore.
       if (found === undefined && !options.carrierFrom && trace.getActiveSpan() === undefined)
-        for (const arg of args) if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg);
+        for (const arg of args)
+          if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg, "traced");
       const name = spanName(this);
       const started: StartedSpan | undefined = tryStart(() =>
         found === undefined
           ? startRestoredSpan(undefined, name, callOptions, { fallback: contextApi.active() })
-          : startRestoredSpan(found.input, name, callOptions, { source: found.source }),
+          : startRestoredSpan(found.input, name, callOptions, { source: found.source, caller: "traced" }),
       );
       const call = () => fn.apply(this, args);
       if (!started) return call();

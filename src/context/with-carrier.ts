@@ -42,6 +42,7 @@ import {
   readCarrierSource,
   toEpochMs,
   warnIfCarrierInOtherField,
+  type CarrierCaller,
   type CarrierSource,
 } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
@@ -191,6 +192,8 @@ export interface RestoreScope {
    * inject from it explicitly: without a context manager it is not the active context inside `fn`.
    */
   onStart?: (active: Context) => void;
+  /** The helper a carrier-in-another-field warning names (`warnIfCarrierInOtherField`); default `withCarrier`. */
+  caller?: CarrierCaller;
 }
 
 /**
@@ -226,7 +229,8 @@ function startUnmarked(
   const root = stored ? undefined : getRestoredRoot(restored);
   const hasStoredContext = stored !== undefined || root !== undefined;
   // Only when nothing was restored: a row whose carrier column has another name says so.
-  if (!hasStoredContext && input !== null && typeof input === "object") warnIfCarrierInOtherField(input);
+  if (!hasStoredContext && input !== null && typeof input === "object")
+    warnIfCarrierInOtherField(input, scope.caller ?? "withCarrier");
 
   const capturedAtMs = options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs;
   const attributes: Attributes = { ...options.attributes };

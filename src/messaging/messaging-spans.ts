@@ -428,7 +428,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
         name,
         (span) => send(span, carrier),
         { ...common, kind: SpanKind.CLIENT },
-        { restored, source },
+        { restored, source, caller: "withSendSpan" },
       );
     }
   }
@@ -446,6 +446,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     {
       restored,
       source,
+      caller: "withSendSpan",
       onStart: (active) => {
         sendContext = active;
       },
@@ -544,7 +545,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // said once per process, as withCarrier, withBatch and withSendSpan say it
   // (TRACEHOP_CARRIER_IN_OTHER_FIELD).
   if (headers !== null && typeof headers === "object" && !holdsContext(restored))
-    warnIfCarrierInOtherField(headersOfMessage(headers, kind));
+    warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this

@@ -16,13 +16,23 @@ beforeEach(() => {
 afterEach(() => resetWarnings());
 
 const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
-const message = (field: string, access = `.${field}`) =>
-  `tracehop: a carrier handed to withCarrier / traced / withBatch / withSendSpan / withProcessSpan held no trace context ` +
-  `and has no traceContext field, but its field ${JSON.stringify(field)} holds a trace carrier, which was ` +
-  `not read: the stored context was not restored. Pass that field: ` +
-  `withCarrier(row${access}, ...), traced({ carrierFrom: ([row]) => row${access} }), ` +
-  `withBatch(rows, ..., { carrierFrom: (row) => row${access} }), withSendSpan({ creationContext: row${access}, ... }), ` +
-  `withProcessSpan(message${access}, ...).`;
+/** The warning `caller` gives for a carrier in `field` (`access`: how the fix reads that field). */
+const message = (field: string, caller = "withCarrier", access = `.${field}`) => {
+  const fix: Record<string, string> = {
+    withCarrier: `withCarrier(row${access}, ...)`,
+    traced: `traced({ carrierFrom: ([row]) => row${access} })`,
+    withBatch: `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
+    withBatchItem: `withBatchItem(row${access}, ...)`,
+    withSendSpan: `withSendSpan({ creationContext: row${access}, ... })`,
+    withProcessSpan: `withProcessSpan(message${access}, ...)`,
+  };
+  return (
+    `tracehop: a carrier handed to ${caller} held no trace context` +
+    (caller === "withProcessSpan" ? "" : " and has no traceContext field") +
+    `, but its field ${JSON.stringify(field)} holds a trace carrier, which was not read: the stored context ` +
+    `was not restored. Pass that field: ${fix[caller]}.`
+  );
+};
 
 const outbox = { id: 7, aggregateId: "job-1", carrier: W3C_CARRIER, createdAt: new Date() };
 
@@ -76,7 +86,7 @@ describe("a carrier under another field name", () => {
     });
     assert.deepEqual(told.processWarnings, [
       [CODE, message("trace_ctx")],
-      [CODE, message("trace-ctx", '["trace-ctx"]')],
+      [CODE, message("trace-ctx", "withCarrier", '["trace-ctx"]')],
     ]);
   });
 
@@ -90,8 +100,8 @@ describe("a carrier under another field name", () => {
       });
     });
     assert.deepEqual(told.processWarnings, [
-      [CODE, message("carrier")],
-      [CODE, message("ctx")],
+      [CODE, message("carrier", "traced")],
+      [CODE, message("ctx", "traced")],
     ]);
   });
 
@@ -109,7 +119,7 @@ describe("a carrier under another field name", () => {
     assert.equal(parentIdOf(finishedSpan("handler")), told.result);
     // Without an active span the same call says so.
     const alone = await recordWarnings(() => traced({ name: "handler" })((e: typeof event) => e.body)(event));
-    assert.deepEqual(alone.processWarnings, [[CODE, message("headers")]]);
+    assert.deepEqual(alone.processWarnings, [[CODE, message("headers", "traced")]]);
   });
 
   test("withBatch, withBatchItem and withSendSpan's creationContext", async () => {
@@ -125,9 +135,9 @@ describe("a carrier under another field name", () => {
       );
     });
     assert.deepEqual(told.processWarnings, [
-      [CODE, message("batchCarrier")],
-      [CODE, message("itemCarrier")],
-      [CODE, message("sendCarrier")],
+      [CODE, message("batchCarrier", "withBatch")],
+      [CODE, message("itemCarrier", "withBatchItem")],
+      [CODE, message("sendCarrier", "withSendSpan")],
     ]);
   });
 
@@ -140,8 +150,8 @@ describe("a carrier under another field name", () => {
       withProcessSpan({ "x-app": "1" }, { ...rabbit, operationName: "plain" }, () => undefined);
       withProcessSpan(undefined, { ...rabbit, operationName: "none" }, () => undefined);
     });
-    assert.deepEqual(told.processWarnings, [[CODE, message("headers")]]);
-    assert.deepEqual(told.diagWarnings, [message("headers")]);
+    assert.deepEqual(told.processWarnings, [[CODE, message("headers", "withProcessSpan")]]);
+    assert.deepEqual(told.diagWarnings, [message("headers", "withProcessSpan")]);
     const wrapped = finishedSpan("wrapped jobs");
     assert.equal(parentIdOf(wrapped), undefined);
     assert.notEqual(wrapped.spanContext().traceId, W3C_TRACE_ID);

@@ -167,14 +167,15 @@ function usage(message: string): number {
 }
 
 /**
- * A report that cannot be written: a reader that stopped reading (`tracehop inspect rows.json | head`,
- * EPIPE) wanted no more, so the process ends quietly with the report's exit code; another failure
- * (ENOSPC) is said in one line, exit {@link EXIT_USAGE}. Never Node's unhandled 'error' stack trace.
+ * Standard output that cannot be written (a report, --help or --version): a reader that stopped reading
+ * (`tracehop inspect rows.json | head`, EPIPE) wanted no more, so the process ends quietly with the
+ * report's exit code; another failure (ENOSPC) is said in one line, exit {@link EXIT_USAGE}. Never
+ * Node's unhandled 'error' stack trace.
  */
 function onStdoutError(err: NodeJS.ErrnoException): void {
   if (err.code !== "EPIPE")
     process.stderr.write(
-      `tracehop inspect: cannot write the report: ${printable(err.code ?? err.message)}\n`,
+      `tracehop: cannot write to standard output: ${printable(err.code ?? err.message)}\n`,
     );
   process.exit(err.code === "EPIPE" ? (process.exitCode ?? EXIT_VALID) : EXIT_USAGE);
 }

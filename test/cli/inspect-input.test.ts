@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { run, runAfter, runIn, runTo, runWithStderr, start, inspectDir } from "./run-cli.js";
+import { run, runAfter, runIn, runTo, runWithStderr, runWithStdout, start, inspectDir } from "./run-cli.js";
 
 /** What database clients print for a carrier column, captured from the real clients (its README). */
 const CLIENTS = fileURLToPath(new URL("../fixtures/inspect-clients/", import.meta.url));
@@ -1703,6 +1703,30 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
       ] as const) {
         const result = runWithStderr([...args], fd);
         assert.equal(result.code, code, args.join(" "));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  test("standard output that cannot be written (a report, --help, --version): one line saying so, exit 2", (t) => {
+    const dir = inspectDir(t);
+    const readOnly = join(dir, "read-only.txt");
+    writeFileSync(readOnly, "");
+    // Written to, it fails with EBADF, as /dev/full does with ENOSPC.
+    const fd = openSync(readOnly, "r");
+    try {
+      for (const args of [
+        ["inspect", JSON.stringify({ traceparent: TRACEPARENT })],
+        ["--help"],
+        ["--version"],
+      ]) {
+        const result = runWithStdout(args, fd);
+        assert.deepEqual(
+          [result.code, result.stderr],
+          [2, "tracehop: cannot write to standard output: EBADF\n"],
+          args.join(" "),
+        );
       }
     } finally {
       closeSync(fd);

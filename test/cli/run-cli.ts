@@ -98,5 +98,14 @@ export function runWithStderr(args: string[], stderr: number): Pick<CliResult, "
   return { code: result.status, stdout: result.stdout };
 }
 
+/** Runs the CLI with `args` to its end, its standard output the open file descriptor `stdout` (`/dev/full`). */
+export function runWithStdout(args: string[], stdout: number): Pick<CliResult, "code" | "stderr"> {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    encoding: "utf8",
+    stdio: ["pipe", stdout, "pipe"],
+  });
+  return { code: result.status, stderr: result.stderr };
+}
+
 /** A new temporary folder `tracehop-inspect-*`, removed with what it holds when the test `t` ends. */
 export const inspectDir = (t: TestContext): string => tempDir(t, "inspect");

@@ -15,10 +15,11 @@ import { decodeTagsHeader } from "../propagation/datadog/tags.js";
 import {
   isLegacyBaggageHeaderName,
   MAX_LEGACY_BAGGAGE_HEADERS,
+  LEGACY_BAGGAGE_PREFIX,
   PROPAGATION_HEADER_NAMES,
 } from "../propagation/header-names.js";
 import { BaggagePropagator } from "../propagation/w3c/BaggagePropagator.js";
-import { parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
+import { isToken, parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
 import {
   BAGGAGE_MAX_BYTES,
   BAGGAGE_MAX_MEMBERS,
@@ -31,6 +32,11 @@ import {
 } from "../propagation/w3c/tracestate.js";
 import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
 import type { TagsLimit } from "./environment.js";
+
+/** True for a name the carrier reader takes: every character visible ASCII, 0x21-0x7E (`asciiLowerName`). */
+function isHeaderFieldName(key: string): boolean {
+  return /^[\x21-\x7e]+$/.test(key);
+}
 
 /** The names the carrier reader looks up by name past its first keys (`OverflowCarrier`). */
 const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
@@ -68,6 +74,21 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
               ? "only the headers tracehop's styles name (not ot-baggage-* entries) are looked up"
               : "only the propagation headers spelt in lower case are looked up"),
         );
+      continue;
+    }
+    if (!isHeaderFieldName(key)) {
+      dropped.add(name);
+      notes.push(
+        `${JSON.stringify(key)} is ignored by the carrier reader: its name holds a character no header name has (a space, a control or a non-ASCII character)`,
+      );
+      continue;
+    }
+    if (name.startsWith(LEGACY_BAGGAGE_PREFIX) && !isToken(key.slice(LEGACY_BAGGAGE_PREFIX.length))) {
+      const entryKey = key.slice(LEGACY_BAGGAGE_PREFIX.length);
+      dropped.add(name);
+      notes.push(
+        `${key} is dropped by the datadog style: ${entryKey === "" ? "its baggage key is empty" : `${JSON.stringify(entryKey)} is no baggage key`} (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.3.1)`,
+      );
       continue;
     }
     if (typeof value === "number") continue;

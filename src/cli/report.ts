@@ -64,7 +64,7 @@ export function formatReport(report: InspectReport): string {
     lines.push(
       c.samplingPriority !== undefined
         ? `  sampling     ${c.sampled ? "sampled (keep)" : "not sampled (drop)"}, priority ${c.samplingPriority} (${c.samplingPriorityName})`
-        : `  sampling     sampled flag ${c.sampled ? "set" : "not set"}${c.style === "datadog" && c.sampled ? " (restored as 01: x-datadog-* headers carry no flag)" : ""}, priority not set (the next Datadog tracer's sampler decides)`,
+        : `  sampling     sampled flag ${c.sampled ? "set" : "not set"}${c.style === "datadog" && c.sampled ? " (restored as 01: x-datadog-* headers carry no flag)" : ""}, priority not set (a carrier tracehop writes from it says ${c.sampled ? 1 : 0}, from the sampled flag; a Datadog tracer reading this row decides by its own sampler)`,
     );
     lines.push(`  origin       ${c.origin ?? "-"}`);
     const tags = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);

@@ -420,6 +420,20 @@ describe("tracehop inspect input", () => {
         'baggage is spelt 2 ways (baggage, Baggage): the carrier reader reads them as one header sent that many times, in key order ("k=1", "j=2"); the values are joined with commas, in order, as one baggage header',
       ],
     );
+    // A name the reader or the datadog style cannot take is said as the name's fault, not the value's.
+    assert.deepEqual(
+      inspect({
+        "x-datadog-trace-id": "1",
+        "x-datadog-parent-id": "2",
+        "ot-baggage-k(": "1",
+        "x-datadog-origin ": "rum",
+        "ot-baggage-ok": "5",
+      }).report.diagnostics,
+      [
+        `ot-baggage-k( is dropped by the datadog style: "k(" is no baggage key (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.3.1)`,
+        '"x-datadog-origin " is ignored by the carrier reader: its name holds a character no header name has (a space, a control or a non-ASCII character)',
+      ],
+    );
     // One spelling: nothing to say.
     assert.deepEqual(
       inspect({ "X-Datadog-Trace-Id": "123", "x-datadog-parent-id": "42" }).report.diagnostics,

@@ -68,7 +68,7 @@ describe("tracehop inspect", () => {
     // "sampled": true), and the missing priority, are said.
     assert.match(
       stdout,
-      /^ {2}sampling {5}sampled flag set \(restored as 01: x-datadog-\* headers carry no flag\), priority not set \(the next Datadog tracer's sampler decides\)$/m,
+      /^ {2}sampling {5}sampled flag set \(restored as 01: x-datadog-\* headers carry no flag\), priority not set \(a carrier tracehop writes from it says 1, from the sampled flag; a Datadog tracer reading this row decides by its own sampler\)$/m,
     );
     assert.doesNotMatch(stdout, /keep/);
     const json = run([
@@ -86,7 +86,7 @@ describe("tracehop inspect", () => {
     };
     assert.match(
       run(["inspect", JSON.stringify(withFlags00)]).stdout,
-      /^ {2}sampling {5}sampled flag not set, priority not set \(the next Datadog tracer's sampler decides\)$/m,
+      /^ {2}sampling {5}sampled flag not set, priority not set \(a carrier tracehop writes from it says 0, from the sampled flag; a Datadog tracer reading this row decides by its own sampler\)$/m,
     );
     assert.equal(
       JSON.parse(run(["inspect", "--json", JSON.stringify(withFlags00)]).stdout).context.sampled,

@@ -276,9 +276,11 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     diagnostics.push(baggageNote);
     report.styles.baggage.detail += " (members dropped: see the diagnostics)";
   }
-  // The datadog style's ot-baggage-* entries are restored when its context is the one restored.
+  // The datadog style's ot-baggage-* entries are restored when its context or a traceparent's is the one
+  // restored (createPropagator reads them for either, as dd-trace-js does).
+  const restoredStyle = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid");
   const legacyNote =
-    styles.find((s) => s !== "baggage" && report.styles[s].status === "valid") === "datadog"
+    restoredStyle === "datadog" || (restoredStyle === "tracecontext" && styles.includes("datadog"))
       ? legacyBaggageDropped(carrier, styles.includes("baggage"))
       : undefined;
   if (legacyNote !== undefined) diagnostics.push(legacyNote);

@@ -40,6 +40,7 @@ import { contextWithSpan } from "./context-values.js";
 import {
   assertTagsMaxLength,
   DatadogPropagator,
+  legacyBaggage,
   type DatadogPropagatorOptions,
 } from "./datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator, lentLastParentId } from "./datadog/DatadogTraceContextPropagator.js";
@@ -688,6 +689,12 @@ class MultiStylePropagator implements TextMapPropagator {
   private readonly _soleInject: StyleMember | undefined;
   /** The `baggage` extract style, if any (the composite reads it apart from the trace styles). */
   private readonly _baggageStyle: TextMapPropagator | undefined;
+  /**
+   * Whether the `datadog` style is extracted: its `ot-baggage-*` entries then join a `tracecontext`
+   * winner's baggage too, as dd-trace-js reads them for a `datadog` or `tracecontext` winner
+   * (`text_map.js`, `#extractLegacyBaggageItems`).
+   */
+  private readonly _readsLegacyBaggage: boolean;
 
   /** The same styles under `continue`, built on first use ({@link warnIfStoredCarrierCut}). */
   private _continuing: MultiStylePropagator | undefined;
@@ -708,6 +715,7 @@ class MultiStylePropagator implements TextMapPropagator {
     this._soleInject = _inject.length === 1 ? _inject[0] : undefined;
     const sole = _extract.length === 1 ? _extract[0]! : undefined;
     this._baggageStyle = _extract.findLast((member) => member.name === "baggage")?.propagator;
+    this._readsLegacyBaggage = _extract.some((member) => member.name === "datadog");
     this._soleExtract =
       _behavior === "continue" &&
       sole?.name === "tracecontext" &&
@@ -826,6 +834,9 @@ class MultiStylePropagator implements TextMapPropagator {
     if (winner?.parts !== undefined) {
       const parts = winner.parts;
       let baggage = parts.baggage;
+      // A traceparent winner: the datadog style's ot-baggage-* entries are read all the same (dd-trace-js).
+      if (baggage === undefined && winner.name === "tracecontext" && this._readsLegacyBaggage)
+        baggage = safeLegacyBaggage(context, carrier, getter, w3cBaggage);
       if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage ?? baggageOf(context), w3cBaggage);
       // One Context for the usual result; clearRoot has nothing to clear on ROOT_CONTEXT.
       if (
@@ -984,6 +995,21 @@ function extractBaggage(
  */
 function baggageOf(context: Context): Baggage | undefined {
   return context === ROOT_CONTEXT ? undefined : propagation.getBaggage(context);
+}
+
+/** {@link legacyBaggage} that never throws (a getter that throws: no entries, said with `diag`). */
+function safeLegacyBaggage(
+  context: Context,
+  carrier: unknown,
+  getter: TextMapGetter,
+  over: Baggage | undefined,
+): Baggage | undefined {
+  try {
+    return legacyBaggage(context, carrier, getter, over);
+  } catch (err) {
+    diag.warn("tracehop: ot-baggage-* extract failed", err);
+    return undefined;
+  }
 }
 
 /** `current` with the entries of `w3c` set over it (W3C entries win over legacy `ot-baggage-*` ones). */

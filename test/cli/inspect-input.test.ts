@@ -359,12 +359,7 @@ describe("tracehop inspect input", () => {
 
   test("ot-baggage-* entries the datadog style drops for W3C Baggage's limits are said, counted with the W3C baggage", (t) => {
     const dir = inspectDir(t);
-    const inspect = (carrier: unknown) => {
-      const file = join(dir, "carrier.json");
-      writeFileSync(file, JSON.stringify(carrier));
-      const { code, stdout } = run(["inspect", "--json", file]);
-      return { code, report: JSON.parse(stdout) };
-    };
+    const inspect = (carrier: unknown) => inspectAsFile(dir, carrier);
     const ids = { "x-datadog-trace-id": "123", "x-datadog-parent-id": "456" };
     // Before: 126 keys listed, no diagnostic; a carrier written from the restore held 64 of them.
     const row: Record<string, string> = { ...ids };
@@ -390,6 +385,17 @@ describe("tracehop inspect input", () => {
     ]);
     // Within the limits nothing is said.
     assert.deepEqual(inspect({ ...ids, "ot-baggage-k": "v", baggage: "w=x" }).report.diagnostics, []);
+    // A traceparent winner (no Datadog ids) restores them too, and the same is said.
+    const tpRow: Record<string, string> = {
+      traceparent: "00-463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-01",
+    };
+    for (let i = 0; i < 70; i++) tpRow[`ot-baggage-k${i}`] = "v";
+    const tp = inspect(tpRow);
+    assert.equal(tp.report.baggageKeys.length, 64);
+    assert.deepEqual(tp.report.diagnostics, [
+      "ot-baggage-*: 6 of its 70 entries dropped: 6 over the limits of 64 members and 8192 bytes (W3C Baggage §3.3.1; " +
+        "the first entries that fit are kept, an entry that would overflow is skipped whole)",
+    ]);
   });
 
   test("a header spelt in two cases is said with both values, which the reader takes as one header sent twice", (t) => {

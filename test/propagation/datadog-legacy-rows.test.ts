@@ -296,4 +296,26 @@ describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 
     );
     assert.deepEqual(baggageOf(ctx), { ok: "2" });
   });
+
+  test("ot-baggage-* entries join a traceparent winner's baggage too, as dd-trace-js reads them for a datadog or tracecontext winner", () => {
+    const TP = "00-463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-01";
+    const ids = { "x-datadog-trace-id": "5208512171318403364", "x-datadog-parent-id": "2" };
+    const row = { ...ids, "ot-baggage-userid": "42", baggage: "w=1,userid=9", traceparent: TP };
+    // tracecontext first in the extract order: it wins, the entries are read all the same (W3C wins on
+    // the same key).
+    const first = extract(row, ["tracecontext", "baggage", "datadog"]);
+    assert.equal(trace.getSpanContext(first)?.spanId, "a2fb4a1d1a96d312");
+    assert.deepEqual(baggageOf(first), { userid: "9", w: "1" });
+    assert.deepEqual(baggageOf(extract({ ...row, baggage: "w=1" }, ["tracecontext", "baggage", "datadog"])), {
+      userid: "42",
+      w: "1",
+    });
+    // The Datadog ids missing: the traceparent wins under the default order, the entries still read.
+    const noIds = { "ot-baggage-a": "1", traceparent: TP };
+    assert.deepEqual(baggageOf(extract(noIds)), { a: "1" });
+    // Without the datadog style nothing reads them; a B3 winner does not either (dd-trace-js).
+    assert.deepEqual(baggageOf(extract(noIds, ["tracecontext", "baggage"])), {});
+    const b3 = { "ot-baggage-a": "1", b3: "463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-1" };
+    assert.deepEqual(baggageOf(extract(b3, ["b3", "datadog"])), {});
+  });
 });

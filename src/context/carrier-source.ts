@@ -273,9 +273,11 @@ export type CarrierCaller =
   "withCarrier" | "traced" | "withBatch" | "withBatchItem" | "withSendSpan" | "withProcessSpan";
 
 /** The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the warning. */
-const CARRIER_FIXES: Record<CarrierCaller, (access: string) => string> = {
+const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: number) => string> = {
   withCarrier: (access) => `withCarrier(row${access}, ...)`,
-  traced: (access) => `traced({ carrierFrom: ([row]) => row${access} })`,
+  // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`.
+  traced: (access, position) =>
+    `traced({ carrierFrom: ([${", ".repeat(position).trimEnd()}${position > 0 ? " " : ""}row]) => row${access} })`,
   withBatch: (access) => `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
   withBatchItem: (access) => `withBatchItem(row${access}, ...)`,
   withSendSpan: (access) => `withSendSpan({ creationContext: row${access}, ... })`,
@@ -295,9 +297,10 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string) => string> = {
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
  * carrier, and the advice would read the prototype). The message names `caller` and the call that
- * passes the field to it. Never throws.
+ * passes the field to it (`position`: which argument of the `traced` function held `source`, from 0).
+ * Never throws.
  */
-export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller): void {
+export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller, position = 0): void {
   if (!isPlainRecord(source)) return;
   try {
     if (TRACE_CONTEXT_FIELD in source) return;
@@ -317,7 +320,7 @@ export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller
     if (field === undefined) return;
     const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
     const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
-    const fix = CARRIER_FIXES[caller](access);
+    const fix = CARRIER_FIXES[caller](access, position);
     warnOnce(
       "carrier-field",
       `tracehop: a carrier handed to ${caller} held no trace context` +

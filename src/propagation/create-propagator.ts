@@ -825,6 +825,15 @@ class MultiStylePropagator implements TextMapPropagator {
       if (name === "tracecontext" && winner.name !== "tracecontext" && candidate.spanContext)
         winner = adoptTraceContext(winner, candidate.spanContext, exactTraceId);
     }
+    // A traceparent winner: the datadog style's ot-baggage-* entries are read all the same (dd-trace-js),
+    // for every extract behavior that keeps baggage.
+    if (
+      winner?.parts !== undefined &&
+      winner.name === "tracecontext" &&
+      winner.parts.baggage === undefined &&
+      this._readsLegacyBaggage
+    )
+      winner.parts.baggage = safeLegacyBaggage(context, carrier, getter, w3cBaggage);
     if (this._behavior === "restart" && winner !== undefined)
       return restartedTrace(context, winner, w3cBaggage);
     // The links and restored root an earlier extraction recorded in the base context do not describe
@@ -834,9 +843,6 @@ class MultiStylePropagator implements TextMapPropagator {
     if (winner?.parts !== undefined) {
       const parts = winner.parts;
       let baggage = parts.baggage;
-      // A traceparent winner: the datadog style's ot-baggage-* entries are read all the same (dd-trace-js).
-      if (baggage === undefined && winner.name === "tracecontext" && this._readsLegacyBaggage)
-        baggage = safeLegacyBaggage(context, carrier, getter, w3cBaggage);
       if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage ?? baggageOf(context), w3cBaggage);
       // One Context for the usual result; clearRoot has nothing to clear on ROOT_CONTEXT.
       if (

@@ -17,10 +17,10 @@ afterEach(() => resetWarnings());
 
 const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 /** The warning `caller` gives for a carrier in `field` (`access`: how the fix reads that field). */
-const message = (field: string, caller = "withCarrier", access = `.${field}`) => {
+const message = (field: string, caller = "withCarrier", access = `.${field}`, row = "[row]") => {
   const fix: Record<string, string> = {
     withCarrier: `withCarrier(row${access}, ...)`,
-    traced: `traced({ carrierFrom: ([row]) => row${access} })`,
+    traced: `traced({ carrierFrom: (${row}) => row${access} })`,
     withBatch: `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
     withBatchItem: `withBatchItem(row${access}, ...)`,
     withSendSpan: `withSendSpan({ creationContext: row${access}, ... })`,
@@ -99,10 +99,14 @@ describe("a carrier under another field name", () => {
         ctx: W3C_CARRIER,
       });
     });
+    // The row is t1's second argument: the fix reads that argument (`[, row]`).
     assert.deepEqual(told.processWarnings, [
-      [CODE, message("carrier", "traced")],
+      [CODE, message("carrier", "traced", ".carrier", "[, row]")],
       [CODE, message("ctx", "traced")],
     ]);
+    resetWarnings();
+    const first = await recordWarnings(() => traced({ name: "t3" })((row: typeof outbox) => row.id)(outbox));
+    assert.deepEqual(first.processWarnings, [[CODE, message("carrier", "traced")]]);
   });
 
   test("traced inside an active span (a Lambda invocation's) with an event holding headers: silent, the span continues the active trace", async () => {

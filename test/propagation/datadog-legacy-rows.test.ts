@@ -317,5 +317,11 @@ describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 
     assert.deepEqual(baggageOf(extract(noIds, ["tracecontext", "baggage"])), {});
     const b3 = { "ot-baggage-a": "1", b3: "463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-1" };
     assert.deepEqual(baggageOf(extract(b3, ["b3", "datadog"])), {});
+    // Under the restart behavior the baggage is kept, these entries included.
+    const restarted = createPropagator(["datadog", "tracecontext", "baggage"], {
+      extractBehavior: "restart",
+    }).extract(ROOT_CONTEXT, normalizeCarrier({ ...noIds, baggage: "w=1" }), normalizedCarrierGetter);
+    assert.equal(trace.getSpanContext(restarted), undefined);
+    assert.deepEqual(baggageOf(restarted), { a: "1", w: "1" });
   });
 });

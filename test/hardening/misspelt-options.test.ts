@@ -176,7 +176,7 @@ const described: [label: string, call: () => unknown, message: string, name?: st
   [
     "startTracing serviceVersion 2n",
     () => resolveTracingConfig({ serviceName: "svc", serviceVersion: 2n } as never),
-    "startTracing: options.serviceVersion must be a non-empty string (got 2n)",
+    "startTracing: options.serviceVersion must be a string that is not empty or blank (got 2n)",
   ],
   [
     "withCarrier maxParentAge 5n",

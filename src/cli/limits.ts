@@ -19,7 +19,7 @@ import {
   PROPAGATION_HEADER_NAMES,
 } from "../propagation/header-names.js";
 import { BaggagePropagator } from "../propagation/w3c/BaggagePropagator.js";
-import { isToken, parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
+import { isBaggageToken, parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
 import {
   BAGGAGE_MAX_BYTES,
   BAGGAGE_MAX_MEMBERS,
@@ -83,7 +83,7 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
       );
       continue;
     }
-    if (name.startsWith(LEGACY_BAGGAGE_PREFIX) && !isToken(key.slice(LEGACY_BAGGAGE_PREFIX.length))) {
+    if (name.startsWith(LEGACY_BAGGAGE_PREFIX) && !isBaggageToken(key.slice(LEGACY_BAGGAGE_PREFIX.length))) {
       const entryKey = key.slice(LEGACY_BAGGAGE_PREFIX.length);
       dropped.add(name);
       notes.push(

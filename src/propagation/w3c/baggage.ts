@@ -63,13 +63,6 @@ function isTchar(c: number): boolean {
   }
 }
 
-/** True for a non-empty RFC 9110 §5.6.2 token (every character a {@link isTchar}): a baggage key. */
-export function isToken(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) if (!isTchar(text.charCodeAt(i))) return false;
-  return true;
-}
-
 /** True when `text` is a non-empty RFC 7230 token: a valid baggage key or property key (Baggage §3.2.1.2). */
 export function isBaggageToken(text: string): boolean {
   if (typeof text !== "string" || text.length === 0) return false;

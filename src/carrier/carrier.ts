@@ -515,8 +515,11 @@ export function keepHeaderTextFields(carrier: TraceCarrier): TraceCarrier {
 /** A header name as the carrier readers take one: non-empty, every character 0x21-0x7E. */
 const HEADER_NAME_TEXT = /^[\x21-\x7e]+$/;
 
-/** A header name as the carrier readers take one (`HEADER_NAME_TEXT`); tracehop's own by one set lookup. */
-function isHeaderNameText(name: string): boolean {
+/**
+ * Internal: a header name as the carrier readers take one (`HEADER_NAME_TEXT`: non-empty, every character
+ * 0x21-0x7E); tracehop's own by one set lookup. `tracehop inspect` says why a name is ignored by it.
+ */
+export function isHeaderNameText(name: string): boolean {
   return OWN_HEADER_NAMES.has(name) || HEADER_NAME_TEXT.test(name);
 }
 

@@ -6,6 +6,7 @@ import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
   MAX_CARRIER_VALUE_LENGTH,
+  isHeaderNameText,
   normalizeCarrier,
   normalizedCarrierGetter,
   type NormalizedCarrier,
@@ -32,11 +33,6 @@ import {
 } from "../propagation/w3c/tracestate.js";
 import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
 import type { TagsLimit } from "./environment.js";
-
-/** True for a name the carrier reader takes: every character visible ASCII, 0x21-0x7E (`asciiLowerName`). */
-function isHeaderFieldName(key: string): boolean {
-  return /^[\x21-\x7e]+$/.test(key);
-}
 
 /** The names the carrier reader looks up by name past its first keys (`OverflowCarrier`). */
 const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
@@ -76,7 +72,7 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
         );
       continue;
     }
-    if (!isHeaderFieldName(key)) {
+    if (!isHeaderNameText(key)) {
       dropped.add(name);
       notes.push(
         `${JSON.stringify(key)} is ignored by the carrier reader: its name holds a character no header name has (a space, a control or a non-ASCII character)`,

@@ -128,17 +128,16 @@ interface FolderProblem {
 
 /**
  * Where the chain of symbolic links from `link` ends: the first path of it that is not a link (which may
- * not exist), each link's target read relative to its own folder; `undefined` for a loop (more than 40
- * links, Linux's own limit).
+ * not exist), each link's target read relative to its own folder. For a chain that `statSync` resolved to
+ * ENOENT, so not a loop.
  */
-function lastLinkTarget(link: string): string | undefined {
+function lastLinkTarget(link: string): string {
   let path = link;
-  for (let hops = 0; hops < 40; hops++) {
+  for (;;) {
     const stats = lstatSync(path, { throwIfNoEntry: false });
     if (stats === undefined || !stats.isSymbolicLink()) return path;
     path = resolvePath(dirname(path), readlinkSync(path));
   }
-  return undefined;
 }
 
 /**
@@ -163,12 +162,8 @@ export function sqliteFolderProblem(file: string): FolderProblem | undefined {
         const target = resolvePath(dirname(dir), readlinkSync(dir));
         const to = statSync(dir, { throwIfNoEntry: false });
         if (to === undefined) {
+          // A loop of links is no ENOENT: statSync threw ELOOP (below).
           const end = lastLinkTarget(dir);
-          if (end === undefined)
-            return {
-              what: `${name(dir)} is a symbolic link in a loop of links`,
-              fix: `point the link to an existing folder`,
-            };
           const via = end === target ? "" : ` (through ${target})`;
           return {
             what: `${name(dir)} is a symbolic link to ${end}${via}, which does not exist`,

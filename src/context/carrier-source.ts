@@ -6,7 +6,7 @@ import { MAX_CARRIER_KEYS } from "../carrier/carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
-import { warnOnce } from "../warn-once.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
 
 /** Field of a row (or any object) that holds its stored carrier: the Prisma column of tracehop/prisma. */
 export const TRACE_CONTEXT_FIELD = "traceContext";
@@ -268,6 +268,9 @@ const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor",
 /** Process warning code of {@link warnIfCarrierInOtherField}. */
 export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 
+/** Once-per-process key of {@link warnIfCarrierInOtherField}. */
+const CARRIER_FIELD_WARNING_KEY = "carrier-field";
+
 /** The tracehop helpers that read a carrier a caller hands them, as a carrier-in-another-field warning names them. */
 export type CarrierCaller =
   "withCarrier" | "traced" | "withBatch" | "withBatchItem" | "withSendSpan" | "withProcessSpan";
@@ -276,8 +279,7 @@ export type CarrierCaller =
 const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: number) => string> = {
   withCarrier: (access) => `withCarrier(row${access}, ...)`,
   // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`.
-  traced: (access, position) =>
-    `traced({ carrierFrom: ([${", ".repeat(position).trimEnd()}${position > 0 ? " " : ""}row]) => row${access} })`,
+  traced: (access, position) => `traced({ carrierFrom: ([${", ".repeat(position)}row]) => row${access} })`,
   withBatch: (access) => `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
   withBatchItem: (access) => `withBatchItem(row${access}, ...)`,
   withSendSpan: (access) => `withSendSpan({ creationContext: row${access}, ... })`,
@@ -301,7 +303,8 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: number) =>
  * Never throws.
  */
 export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller, position = 0): void {
-  if (!isPlainRecord(source)) return;
+  // Said once per process: no scan after that (withProcessSpan calls this for every untraced message).
+  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || !isPlainRecord(source)) return;
   try {
     if (TRACE_CONTEXT_FIELD in source) return;
     const names = Object.keys(source);
@@ -322,7 +325,7 @@ export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller
     const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
     const fix = CARRIER_FIXES[caller](access, position);
     warnOnce(
-      "carrier-field",
+      CARRIER_FIELD_WARNING_KEY,
       `tracehop: a carrier handed to ${caller} held no trace context` +
         (caller === "withProcessSpan" ? "" : ` and has no ${TRACE_CONTEXT_FIELD} field`) +
         `, but its field ${shown} holds a trace carrier, which was not read: the stored context was not ` +

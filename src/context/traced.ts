@@ -183,8 +183,10 @@ export function traced<A extends readonly unknown[] = any[]>(
       // unless a span is active (a request's, a Lambda invocation's), which the span then continues:
       // an event with headers is then the active trace's input, not a row to restore.
       if (found === undefined && !options.carrierFrom && trace.getActiveSpan() === undefined)
-        for (const [position, arg] of args.entries())
+        for (let position = 0; position < args.length; position++) {
+          const arg: unknown = args[position];
           if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg, "traced", position);
+        }
       const name = spanName(this);
       const started: StartedSpan | undefined = tryStart(() =>
         found === undefined

@@ -544,7 +544,8 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
   // said once per process, as withCarrier, withBatch and withSendSpan say it
   // (TRACEHOP_CARRIER_IN_OTHER_FIELD).
-  if (headers !== null && typeof headers === "object" && !holdsContext(restored))
+  const restoredSomething = holdsContext(restored);
+  if (headers !== null && typeof headers === "object" && !restoredSomething)
     warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
@@ -578,7 +579,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     }
     const ambientContext = ambient.spanContext();
     if (isSpanContextValid(ambientContext)) {
-      if (!holdsContext(restored)) {
+      if (!restoredSomething) {
         // No context in the message: a child of the active span (a batch's, a poll loop's), as
         // withBatchItem gives, rather than a new trace; not under the suppression of a `withSendSpan`
         // whose callback opened the connection (consumerContext).

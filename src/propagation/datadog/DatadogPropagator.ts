@@ -269,7 +269,7 @@ export function legacyBaggage(
     }
     const name = key.slice(LEGACY_BAGGAGE_PREFIX.length).toLowerCase();
     if (entries.has(name) || over?.getEntry(name) !== undefined) continue;
-    // A key no W3C member can hold (the stored-carrier reader refuses such names already).
+    // A key no W3C member can hold (`ot-baggage-k(`): dropped (tracehop inspect names it).
     if (!isBaggageToken(name)) continue;
     const entry: BaggageEntry = { value };
     const member =

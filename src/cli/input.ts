@@ -414,13 +414,16 @@ function cutShortHint(line: string): string {
   }
 }
 
+/** PostgreSQL's hex output of a `bytea` column: `\x` and pairs of hex digits. */
+const BYTEA_HEX = /^\\x(?:[0-9a-fA-F]{2})+$/;
+
 /**
  * The text of `line` when it is PostgreSQL's hex output of a `bytea` column (`\x7b22…`, what `psql -At`
  * prints for a carrier stored as bytes): its bytes decoded as UTF-8; `undefined` when it is not that,
  * or its bytes are not UTF-8.
  */
 function byteaText(line: string): string | undefined {
-  if (!/^\\x(?:[0-9a-fA-F]{2})+$/.test(line)) return undefined;
+  if (!BYTEA_HEX.test(line)) return undefined;
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(line.slice(2), "hex"));
   } catch {
@@ -430,7 +433,7 @@ function byteaText(line: string): string | undefined {
 
 /** A hint for PostgreSQL's hex output of a `bytea` column that is not UTF-8 JSON text, else "". */
 function byteaHint(line: string): string {
-  return /^\\x(?:[0-9a-fA-F]{2})+$/.test(line)
+  return BYTEA_HEX.test(line)
     ? ` (it looks like psql's hex output of a bytea column, and is not UTF-8 JSON text decoded either: select the carrier as text, psql -At -c '${shellSingle(`select convert_from("traceContext", 'UTF8') from ...`)}')`
     : "";
 }

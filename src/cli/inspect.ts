@@ -325,7 +325,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   }
   const other = otherTraceDiagnostic(report, traceId, carrier, read);
   if (other !== undefined) diagnostics.push(other);
-  const winner = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid") ?? styles[0];
+  const winner = restoredStyle ?? styles[0];
   const dd = getDatadogContext(ctx);
   const high = traceId.slice(0, 16);
   const flags = parent?.traceFlags ?? root?.traceFlags ?? TraceFlags.NONE;

@@ -79,8 +79,8 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
       );
       continue;
     }
-    if (name.startsWith(LEGACY_BAGGAGE_PREFIX) && !isBaggageToken(key.slice(LEGACY_BAGGAGE_PREFIX.length))) {
-      const entryKey = key.slice(LEGACY_BAGGAGE_PREFIX.length);
+    const entryKey = key.slice(LEGACY_BAGGAGE_PREFIX.length);
+    if (name.startsWith(LEGACY_BAGGAGE_PREFIX) && !isBaggageToken(entryKey)) {
       dropped.add(name);
       notes.push(
         `${key} is dropped by the datadog style: ${entryKey === "" ? "its baggage key is empty" : `${JSON.stringify(entryKey)} is no baggage key`} (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.3.1)`,

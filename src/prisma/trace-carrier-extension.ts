@@ -516,7 +516,7 @@ function modelEntries(chosen: unknown, field?: string): [string, string][] {
       return [name, field ?? DEFAULT_CARRIER_FIELD];
     });
   }
-  if (chosen === null || typeof chosen !== "object" || !isPlainObject(chosen))
+  if (!isPlainObject(chosen))
     throw new TypeError(`tracehop/prisma: models must be ${shapes}, got ${describeValue(chosen)}`);
   const entries = Object.entries(chosen);
   if (!entries.length) throw new TypeError(`tracehop/prisma: models must be ${shapes}, got an empty object`);

@@ -118,12 +118,15 @@ export function sqlitePath(url: string): string {
   return url.startsWith("file://") ? fileURLToPath(url) : url.replace(/^file:/, "");
 }
 
-/** What is wrong with the folders of a SQLite file ({@link sqliteFolderProblem}), and how to fix it. */
-interface FolderProblem {
+/** What is wrong with the path of a SQLite file ({@link sqlitePathProblem}), and how to fix it. */
+interface PathProblem {
   /** What is wrong, as a clause: `its folder /t/db is a symbolic link to /t/gone, which does not exist`. */
   what: string;
-  /** What to do about the folders, as a clause to start a sentence with: `create /t/gone or point the link to an existing folder`. */
-  fix: string;
+  /**
+   * What to do about the path, as a clause to start a sentence with: `create /t/gone or point the link to an
+   * existing folder`; undefined when only another DATABASE_URL helps (the path names a folder).
+   */
+  fix?: string;
 }
 
 /**
@@ -141,16 +144,20 @@ function lastLinkTarget(link: string): string {
 }
 
 /**
- * Why the folders of the SQLite file `file` (as {@link sqlitePath} gives it; relative to the working
- * directory) cannot hold it although a missing folder would be created: a folder of its path that is a
- * symbolic link to nothing (its target, or a folder of it, does not exist: `mkdir` fails with ENOENT on the
- * link, and the migration would not create folders elsewhere through it), a link to a file, or a file where
- * a folder should be. Read from the root down, stopping at the first folder that does not exist (created by
- * the migration: no problem). Undefined when there is none, or when it cannot be told (a folder not
- * readable: the driver's error says it). Never throws.
+ * Why the SQLite file `file` (as {@link sqlitePath} gives it; relative to the working directory) cannot be
+ * opened or created although a missing folder would be created:
+ * - a folder of its path that is a symbolic link to nothing (its target, or a folder of it, does not exist:
+ *   `mkdir` fails with ENOENT on the link, and the migration would not create folders elsewhere through it),
+ *   a link to a file, a link in a loop, or a file where a folder should be. Read from the root down,
+ *   stopping at the first folder that does not exist (created by the migration: no problem);
+ * - the file itself a folder, a symbolic link in a loop, or a link to nothing whose target's folder does not
+ *   exist (SQLite follows the link and creates the target when its folder exists: no problem).
+ * The driver says "unable to open database file" for each. Undefined when there is none, or when it cannot
+ * be told (a folder not readable: the driver's error says it). Never throws.
  */
-export function sqliteFolderProblem(file: string): FolderProblem | undefined {
-  const folder = dirname(resolvePath(file));
+export function sqlitePathProblem(file: string): PathProblem | undefined {
+  const path = resolvePath(file);
+  const folder = dirname(path);
   const name = (dir: string) => (dir === folder ? `its folder ${dir}` : `${dir}, a folder of its path,`);
   const parts = folder.split("/").filter((p) => p !== "");
   for (let i = 1; i <= parts.length; i++) {
@@ -187,7 +194,31 @@ export function sqliteFolderProblem(file: string): FolderProblem | undefined {
       return undefined;
     }
   }
-  return undefined;
+  return sqliteFileProblem(path);
+}
+
+/** The file part of {@link sqlitePathProblem}, for an absolute `path` whose folders are sound. */
+function sqliteFileProblem(path: string): PathProblem | undefined {
+  try {
+    const own = lstatSync(path, { throwIfNoEntry: false });
+    if (own === undefined) return undefined;
+    if (own.isDirectory()) return { what: `${path} is a folder, not a file` };
+    if (!own.isSymbolicLink()) return undefined;
+    const to = statSync(path, { throwIfNoEntry: false });
+    if (to?.isDirectory()) return { what: `${path} is a symbolic link to a folder, not a file` };
+    if (to !== undefined) return undefined;
+    const end = lastLinkTarget(path);
+    const endFolder = dirname(end);
+    if (statSync(endFolder, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+    return {
+      what: `${path} is a symbolic link to ${end}, whose folder ${endFolder} does not exist`,
+      fix: `create ${endFolder} or point the link elsewhere`,
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOOP")
+      return { what: `${path} is a symbolic link in a loop of links`, fix: `point the link to a file` };
+    return undefined;
+  }
 }
 
 /**
@@ -408,7 +439,7 @@ function failure(kind: DatabaseKind, url: string, err: unknown): string {
  * DATABASE_URL ({@link migrateDatabase}; a SQLite file is created with its folder). Returns the names of
  * the migrations it applied.
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported or its database cannot be reached
- *   or migrated (a SQLite file whose folder is a symbolic link to nothing or a file: {@link sqliteFolderProblem},
+ *   or migrated (a SQLite file whose folder is a symbolic link to nothing or a file: {@link sqlitePathProblem},
  *   said with what to fix, before anything is tried), or has the schema's tables but no `_prisma_migrations`
  *   table (made by `prisma db push`:
  *   its first migration would fail; nothing is changed; {@link refuseWithoutHistory}): one line naming
@@ -421,13 +452,15 @@ export async function prepareDatabase(): Promise<string[]> {
   const url = databaseUrl();
   const kind = startKind(url);
   const name = databaseName();
-  // Told apart here: the driver's words ("ENOENT: no such file or directory, mkdir '/t/link'") do not say
-  // that the folder is a link to nothing.
-  const folder = kind === "sqlite" ? sqliteFolderProblem(sqlitePath(url)) : undefined;
-  if (folder !== undefined)
+  // Told apart here: the driver's words ("ENOENT: no such file or directory, mkdir '/t/link'", "unable to
+  // open database file") do not say that a folder is a link to nothing or the file a folder.
+  const problem = kind === "sqlite" ? sqlitePathProblem(sqlitePath(url)) : undefined;
+  if (problem !== undefined) {
+    const toDo = whatToDo(kind, url, undefined);
     throw new BadInputError(
-      `cannot prepare the database of ${name}: ${folder.what}. ${upperFirst(folder.fix)}, or ${lowerFirst(whatToDo(kind, url, undefined))}`,
+      `cannot prepare the database of ${name}: ${problem.what}. ${problem.fix === undefined ? toDo : `${upperFirst(problem.fix)}, or ${lowerFirst(toDo)}`}`,
     );
+  }
   const prepare = async () => {
     // A database without a file is created by the migration: nothing to check.
     if (kind !== "sqlite" || existsSync(sqlitePath(url))) await refuseWithoutHistory(url, kind, name);
@@ -471,7 +504,7 @@ function migrationNames(kind: DatabaseKind): string[] {
  * @throws BadInputError (config.ts) when DATABASE_URL is not supported, its server cannot be reached, does
  *   not answer within TRACEHOP_CONNECT_TIMEOUT_MS or answers as no server of its kind ({@link failure}), its
  *   database or SQLite file (or the file's folder) does not exist (a folder that is a symbolic link to
- *   nothing said so: {@link sqliteFolderProblem}), or it lacks a migration: one line
+ *   nothing said so: {@link sqlitePathProblem}), or it lacks a migration: one line
  *   naming DATABASE_URL (password hidden), what is wrong and what to do (config.exitOnBadInput answers it
  *   with exit 2). A database made by `prisma db push` (the schema's tables, no `_prisma_migrations` table)
  *   is refused too, as `prisma migrate deploy` refuses it (P3005), the message saying how to baseline it
@@ -484,10 +517,12 @@ export async function checkDatabase(): Promise<void> {
   if (kind === "sqlite") {
     // Told apart here: the driver's own words ("unable to open database file") do not say which is missing.
     const file = sqlitePath(url);
-    const folder = sqliteFolderProblem(file);
-    if (folder !== undefined)
+    const problem = sqlitePathProblem(file);
+    if (problem !== undefined)
       throw new BadInputError(
-        `the database of ${name} does not exist (${folder.what}): ${folder.fix}, then create and migrate it with ${MIGRATE_COMMAND} (same DATABASE_URL); or fix DATABASE_URL.`,
+        problem.fix === undefined
+          ? `the database of ${name} cannot be opened (${problem.what}): fix DATABASE_URL (file:PATH names the file).`
+          : `the database of ${name} does not exist (${problem.what}): ${problem.fix}, then create and migrate it with ${MIGRATE_COMMAND} (same DATABASE_URL); or fix DATABASE_URL.`,
       );
     const missing = !existsSync(dirname(file))
       ? `no folder ${dirname(file)}`

@@ -187,4 +187,60 @@ describe("a SQLite file whose folders cannot hold it: prepareDatabase and checkD
     assert.equal((await prepareDatabase()).length > 0, true);
     assert.equal(existsSync(join(dir, "gone")), false, "nothing created through a link");
   });
+
+  test("the file itself: a link to nothing in a missing folder, a link in a loop, a folder, a link to a folder", async (t) => {
+    const dir = tempDir(t, "file-problems");
+    mkdirSync(join(dir, "real"));
+    mkdirSync(join(dir, "a-folder"));
+    symlinkSync(join(dir, "gone", "x.db"), join(dir, "real", "dangling.db"));
+    symlinkSync(join(dir, "real", "loop-b.db"), join(dir, "real", "loop-a.db"));
+    symlinkSync(join(dir, "real", "loop-a.db"), join(dir, "real", "loop-b.db"));
+    symlinkSync(join(dir, "a-folder"), join(dir, "real", "to-folder.db"));
+    for (const [file, what, fix] of [
+      [
+        join(dir, "real", "dangling.db"),
+        `${join(dir, "real", "dangling.db")} is a symbolic link to ${join(dir, "gone", "x.db")}, whose folder ${join(dir, "gone")} does not exist`,
+        `create ${join(dir, "gone")} or point the link elsewhere`,
+      ],
+      [
+        join(dir, "real", "loop-a.db"),
+        `${join(dir, "real", "loop-a.db")} is a symbolic link in a loop of links`,
+        "point the link to a file",
+      ],
+    ] as const) {
+      process.env.DATABASE_URL = `file:${file}`;
+      const name = `DATABASE_URL (file:${file})`;
+      await refused(
+        prepareDatabase(),
+        `cannot prepare the database of ${name}: ${what}. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}, ${unset}`,
+      );
+      await refused(
+        checkDatabase(),
+        `the database of ${name} does not exist (${what}): ${fix}, then create and migrate it with npm run migrate (same DATABASE_URL); or fix DATABASE_URL.`,
+      );
+    }
+    for (const [file, what] of [
+      [join(dir, "a-folder"), `${join(dir, "a-folder")} is a folder, not a file`],
+      [
+        join(dir, "real", "to-folder.db"),
+        `${join(dir, "real", "to-folder.db")} is a symbolic link to a folder, not a file`,
+      ],
+    ] as const) {
+      process.env.DATABASE_URL = `file:${file}`;
+      const name = `DATABASE_URL (file:${file})`;
+      await refused(
+        prepareDatabase(),
+        `cannot prepare the database of ${name}: ${what}. Fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.`,
+      );
+      await refused(
+        checkDatabase(),
+        `the database of ${name} cannot be opened (${what}): fix DATABASE_URL (file:PATH names the file).`,
+      );
+    }
+    // A link to nothing in an existing folder is no problem: SQLite creates the file it points to.
+    symlinkSync(join(dir, "real", "target.db"), join(dir, "real", "ahead.db"));
+    process.env.DATABASE_URL = `file:${join(dir, "real", "ahead.db")}`;
+    assert.equal((await prepareDatabase()).length > 0, true);
+    assert.equal(existsSync(join(dir, "real", "target.db")), true, "created through the link");
+  });
 });

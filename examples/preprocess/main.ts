@@ -3,7 +3,7 @@
 // job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync, type Stats } from "node:fs";
-import { relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -114,9 +114,24 @@ async function stopProcess(started: Started): Promise<boolean> {
   return true;
 }
 
+/**
+ * The folder the user's relative paths are read from: the one `npm start` was typed in (npm runs the
+ * script in the package's root and keeps the user's folder in INIT_CWD), else the working directory.
+ */
+function userFolder(): string {
+  const { INIT_CWD, npm_lifecycle_event } = process.env;
+  return npm_lifecycle_event !== undefined && INIT_CWD ? INIT_CWD : process.cwd();
+}
+
+/**
+ * The documents to submit, read whole. Relative paths are read from {@link userFolder}; a document is
+ * named in the output as the user wrote it (the default README, an absolute path, by its path relative
+ * to that folder when it is inside it). A path that cannot be read exits 2 naming it.
+ */
 function readDocuments(files: string[]): { file: string; text: Buffer }[] {
+  const base = userFolder();
   return files.map((file) => {
-    const path = resolve(file);
+    const path = resolve(base, file);
     let text: Buffer;
     try {
       if (!statSync(path).isFile()) exitForBadInput(`${file} is not a file: pass text files to preprocess`);
@@ -125,7 +140,13 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
     } catch (err) {
       exitForBadInput(`cannot read ${file}: ${(err as Error).message}`);
     }
-    return { file: relative(process.cwd(), path) || path, text };
+    const inside = relative(base, path);
+    const shown = !isAbsolute(file)
+      ? file
+      : inside && !inside.startsWith("..") && !isAbsolute(inside)
+        ? inside
+        : path;
+    return { file: shown, text };
   });
 }
 

@@ -76,13 +76,33 @@ describe("npm start: the end of a run", () => {
     const r = await runMainJob([empty], envIn(dir));
     assert.equal(r.code, 1, r.stderr);
     const why = "the document is empty: send some text to preprocess";
-    assert.match(r.stderr, new RegExp(`empty\\.txt: rejected \\(400\\): ${why}\\n`));
+    // An absolute path outside the working folder is named as given (it was "../../tmp/…/empty.txt").
+    assert.match(r.stderr, new RegExp(`^${empty}: rejected \\(400\\): ${why}\\n`, "m"));
     // Before: said once, among the processes' lines, and not in the summary.
     const last = r.stderr.trimEnd().split("\n").at(-1)!;
     assert.match(
       last,
+      new RegExp(`^tracehop preprocess: 1 of 1 documents rejected by the api: ${empty} \\(400: ${why}\\)$`),
+    );
+  });
+
+  test("under npm, a relative document path is read from the folder npm start was typed in (INIT_CWD)", async (t) => {
+    const dir = tempDir(t, "summary-init-cwd");
+    mkdirSync(join(dir, "texts"));
+    const env = { ...envIn(dir), npm_lifecycle_event: "start", INIT_CWD: dir };
+    // A folder where a file should be: refused before anything starts, named as the user wrote it.
+    const r = await runMainJob(["texts"], env);
+    assert.deepEqual(
+      [r.code, r.stderr, r.stdout],
+      [2, "tracehop preprocess: texts is not a file: pass text files to preprocess\n", ""],
+    );
+    // Before: read from the package's root, where npm runs the script ("cannot read texts: ENOENT").
+    const missing = await runMainJob(["texts/none.txt"], env);
+    assert.equal(missing.code, 2);
+    assert.match(
+      missing.stderr,
       new RegExp(
-        `^tracehop preprocess: 1 of 1 documents rejected by the api: \\S*empty\\.txt \\(400: ${why}\\)$`,
+        `^tracehop preprocess: cannot read texts/none\\.txt: ENOENT.*'${join(dir, "texts", "none.txt")}'`,
       ),
     );
   });

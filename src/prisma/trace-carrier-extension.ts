@@ -496,25 +496,29 @@ export function carrierModels(
 }
 
 /**
- * The `[model, carrier field]` pairs of a `models` option: an array of model names (each with `field`
- * given later: `undefined` here) or an object `{ Model: "field" }`.
+ * The `[model, carrier field]` pairs of a `models` option: an array of model names (each paired with
+ * `field`, the extension's `field` option) or an object `{ Model: "field" }`.
  *
  * @throws TypeError naming the bad entry and what is expected there: an empty or non-array,
- *   non-object value; an element that is not a non-empty string (by index); a field that is not a
- *   non-empty string (by model)
+ *   non-object value; an element that is not a non-empty string, a hole (`["A", , "B"]`,
+ *   `new Array(2)`) included (by index); a field that is not a non-empty string (by model)
  */
-function modelEntries(chosen: unknown, field?: string): [string, string][] {
+function modelEntries(chosen: unknown, field: string): [string, string][] {
   const shapes =
     'a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }';
   if (Array.isArray(chosen)) {
     if (!chosen.length) throw new TypeError(`tracehop/prisma: models must be ${shapes}, got an empty array`);
-    return chosen.map((name: unknown, i): [string, string] => {
+    // An index loop, not `map`: `map` skips the holes of a sparse array, which would pass unchecked.
+    const entries: [string, string][] = [];
+    for (let i = 0; i < chosen.length; i++) {
+      const name: unknown = chosen[i];
       if (typeof name !== "string" || !name)
         throw new TypeError(
           `tracehop/prisma: models[${i}] must be a model name (a non-empty string such as "Outbox"), got ${describeValue(name)}`,
         );
-      return [name, field ?? DEFAULT_CARRIER_FIELD];
-    });
+      entries.push([name, field]);
+    }
+    return entries;
   }
   if (!isPlainObject(chosen))
     throw new TypeError(`tracehop/prisma: models must be ${shapes}, got ${describeValue(chosen)}`);

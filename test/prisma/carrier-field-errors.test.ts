@@ -122,6 +122,15 @@ test("bad models and baggage entries are TypeErrors when traceCarrierExtension()
       { models: ["Order", 5] },
       'tracehop/prisma: models[1] must be a model name (a non-empty string such as "Outbox"), got 5',
     ],
+    // A hole of a sparse array (`["Order", , "Item"]`) is a bad entry too, named by its index.
+    [
+      { models: Object.assign([], { 0: "Order", 2: "Item" }) },
+      'tracehop/prisma: models[1] must be a model name (a non-empty string such as "Outbox"), got undefined',
+    ],
+    [
+      { models: new Array(2) },
+      'tracehop/prisma: models[0] must be a model name (a non-empty string such as "Outbox"), got undefined',
+    ],
     [
       { models: "Order" },
       'tracehop/prisma: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got "Order"',

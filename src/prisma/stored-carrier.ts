@@ -11,6 +11,7 @@ import type { TraceCarrier } from "../index.js";
 import { extractCarrier, injectCarrier } from "../context/carrier-context.js";
 import { describeValue } from "../describe-value.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
+import { isBaggageToken } from "../propagation/w3c/baggage.js";
 import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
 /**
@@ -42,8 +43,9 @@ const OT_BAGGAGE_PREFIX = "ot-baggage-";
  * keeps none of it:
  * - `"none"` (default): no `baggage` nor `ot-baggage-*` header is stored;
  * - `"all"`: baggage is stored as the propagator writes it;
- * - a list of baggage keys (exact, case-sensitive as W3C Baggage §3.2.1.1 keys are): only those
- *   entries are stored.
+ * - a list of baggage keys (exact, case-sensitive as W3C Baggage §3.2.1.2 keys are; each an RFC 7230
+ *   token, else `traceCarrierExtension` throws a TypeError): only those entries are stored; `[]`
+ *   stores none, as `"none"` does.
  */
 export type BaggagePolicy = "none" | "all" | readonly string[];
 
@@ -61,20 +63,32 @@ export interface StoredCarrierOptions {
 
 /**
  * Checks a {@link BaggagePolicy} given by a user and returns it in the form
- * {@link captureStoredCarrier} uses: `undefined` for "all", a Set of keys otherwise.
+ * {@link captureStoredCarrier} uses: `undefined` for "all", a Set of keys otherwise. An empty array
+ * keeps no key: the same as `"none"` (an allow-list built from configuration may be empty).
  *
- * @throws TypeError naming the accepted shapes when `policy` is none of them, or the index and value
- *   of an array element that is not a non-empty string
+ * @throws TypeError naming the accepted shapes when `policy` is none of them; naming the index and
+ *   value of an array element that is not a non-empty string (a hole of a sparse array included), or
+ *   that is a key no baggage header can carry (`"a b"`, `"a,b"`, `"é"`): a key is an RFC 7230 token
+ *   (W3C Baggage §3.2.1.2), and tracehop's styles drop any other key on inject, so such an entry
+ *   would never keep anything. (@opentelemetry/core's `W3CBaggagePropagator` writes `a b` as
+ *   `a%20b`, which a W3C reader, tracehop's included, restores as that literal key.)
  */
 export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySet<string> | undefined {
   if (policy === "all") return undefined;
   if (policy === "none") return new Set();
   if (Array.isArray(policy)) {
-    const bad = policy.findIndex((key: unknown) => typeof key !== "string" || key.length === 0);
-    if (bad < 0) return new Set(policy);
-    throw new TypeError(
-      `tracehop/prisma: baggage[${bad}] must be a baggage key (a non-empty string such as "tenant"), got ${describeValue(policy[bad])}`,
-    );
+    for (let i = 0; i < policy.length; i++) {
+      const key: unknown = policy[i];
+      if (typeof key !== "string" || key.length === 0)
+        throw new TypeError(
+          `tracehop/prisma: baggage[${i}] must be a baggage key (a non-empty string such as "tenant"), got ${describeValue(key)}`,
+        );
+      if (!isBaggageToken(key))
+        throw new TypeError(
+          `tracehop/prisma: baggage[${i}] is ${describeValue(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
+        );
+    }
+    return new Set(policy);
   }
   throw new TypeError(
     `tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got ${describeValue(policy)}`,

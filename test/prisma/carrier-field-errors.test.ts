@@ -3,11 +3,18 @@
  * runtime data model and schema text as Prisma 7's generated client holds them, and the options
  * checked when `traceCarrierExtension(...)` is called): a mapped column named instead of its field,
  * a model whose carrier is another Json field, a field of the wrong type; bad `models` and `baggage`
- * entries named by position; every message under the `tracehop/prisma:` prefix.
+ * entries named by position (a hole, a baggage key that is no token); every message under the
+ * `tracehop/prisma:` prefix. An empty `baggage` list is no error: it keeps none, as `"none"` does.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { traceCarrierExtension } from "../../src/prisma/index.js";
+import { propagation, ROOT_CONTEXT, trace, TraceFlags } from "@opentelemetry/api";
+import {
+  MAX_STORED_CARRIER_BYTES,
+  traceCarrierExtension,
+  type BaggagePolicy,
+} from "../../src/prisma/index.js";
+import { captureStoredCarrier, compileBaggagePolicy } from "../../src/prisma/stored-carrier.js";
 import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
 
 /** As the generated client of a schema with `traceContext Json? @map("trace_ctx")` holds it. */
@@ -147,6 +154,15 @@ test("bad models and baggage entries are TypeErrors when traceCarrierExtension()
       { baggage: ["Tenant", 5] },
       'tracehop/prisma: baggage[1] must be a baggage key (a non-empty string such as "tenant"), got 5',
     ],
+    // A key no baggage header can carry (not an RFC 7230 token, W3C Baggage §3.2.1.2) would never match.
+    ...["a b", "a,b", "k=v", '"q"', "é"].map((key): [unknown, string] => [
+      { baggage: ["tenant", key] },
+      `tracehop/prisma: baggage[1] is ${JSON.stringify(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
+    ]),
+    [
+      { baggage: Object.assign([], { 1: "tenant" }) },
+      'tracehop/prisma: baggage[0] must be a baggage key (a non-empty string such as "tenant"), got undefined',
+    ],
     [
       { propagator: "datadog" },
       'tracehop/prisma: traceCarrierExtension: propagator must be a TextMapPropagator (inject and extract methods), got "datadog" (for styles by name, pass createPropagator("datadog"))',
@@ -158,4 +174,26 @@ test("bad models and baggage entries are TypeErrors when traceCarrierExtension()
       { name: "TypeError", message },
       JSON.stringify(options),
     );
+});
+
+test('baggage: an empty list is accepted and keeps no baggage, as "none" does; token keys are accepted', () => {
+  let ctx = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "b7ad6b7169203331",
+    traceFlags: TraceFlags.SAMPLED,
+  });
+  ctx = propagation.setBaggage(
+    ctx,
+    propagation.createBaggage({ tenant: { value: "t1" }, "a#b": { value: "2" }, plan: { value: "p" } }),
+  );
+  const stored = (baggage: BaggagePolicy) => {
+    assert.doesNotThrow(() => traceCarrierExtension({ baggage }));
+    return captureStoredCarrier(compileBaggagePolicy(baggage), MAX_STORED_CARRIER_BYTES, { context: ctx });
+  };
+  const none = stored("none")!;
+  assert.equal(none.traceparent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  assert.equal(none.baggage, undefined);
+  assert.deepEqual(stored([]), none);
+  // Every tchar is a key character: `a#b` is the literal key a#b (W3C Baggage §3.2.1.2).
+  assert.equal(stored(["a#b", "tenant"])!.baggage, "tenant=t1,a#b=2");
 });

@@ -11,7 +11,9 @@ import type { TraceCarrier } from "../index.js";
 import { extractCarrier, injectCarrier } from "../context/carrier-context.js";
 import { describeValue } from "../describe-value.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
+import { LEGACY_BAGGAGE_PREFIX } from "../propagation/header-names.js";
 import { isBaggageToken } from "../propagation/w3c/baggage.js";
+import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
 import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
 /**
@@ -32,11 +34,6 @@ import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-r
  */
 export const MAX_STORED_CARRIER_BYTES = 9.5 * 1024;
 
-/** Header of W3C baggage (W3C Baggage §3.1). */
-const BAGGAGE_HEADER = "baggage";
-/** Prefix of OpenTracing baggage headers written by Datadog's tracers (dd-trace-ot, dd-trace-js). */
-const OT_BAGGAGE_PREFIX = "ot-baggage-";
-
 /**
  * What baggage a stored carrier may keep. Baggage is free-form user data (user ids, e-mail
  * addresses, tenant names end up there), and a row outlives the request by months, so the default
@@ -51,10 +48,6 @@ export type BaggagePolicy = "none" | "all" | readonly string[];
 
 /** Options of {@link captureStoredCarrier}. */
 export interface StoredCarrierOptions {
-  /** Default `"none"`. */
-  baggage?: BaggagePolicy;
-  /** Default {@link MAX_STORED_CARRIER_BYTES}. */
-  maxBytes?: number;
   /** Default: the default propagator of `captureCarrier` (`createPropagator()`). */
   propagator?: TextMapPropagator;
   /** Default: the active context. */
@@ -125,7 +118,7 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
 export function captureStoredCarrier(
   allowedBaggage: ReadonlySet<string> | undefined,
   maxBytes: number,
-  options: Pick<StoredCarrierOptions, "propagator" | "context"> = {},
+  options: StoredCarrierOptions = {},
 ): TraceCarrier | undefined {
   try {
     let ctx = options.context;
@@ -151,7 +144,7 @@ function filterBaggage(ctx: Context | undefined, allowed: ReadonlySet<string>): 
 
 /** `baggage` (W3C Baggage §3.1) or an `ot-baggage-*` header (Datadog's OpenTracing baggage). */
 function isBaggageHeader(key: string): boolean {
-  return key === BAGGAGE_HEADER || key.startsWith(OT_BAGGAGE_PREFIX);
+  return key === BAGGAGE_HEADER || key.startsWith(LEGACY_BAGGAGE_PREFIX);
 }
 
 /**
@@ -159,7 +152,7 @@ function isBaggageHeader(key: string): boolean {
  * key.
  */
 function allowsHeader(allowed: ReadonlySet<string>, key: string): boolean {
-  return key === BAGGAGE_HEADER ? allowed.size > 0 : allowed.has(key.slice(OT_BAGGAGE_PREFIX.length));
+  return key === BAGGAGE_HEADER ? allowed.size > 0 : allowed.has(key.slice(LEGACY_BAGGAGE_PREFIX.length));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TraceCarrier } from "../index.js";
+import { isPlainObject } from "../describe-value.js";
 
 /**
  * What a value given for a field can be, as far as telling a row from a nested-write wrapper goes:
@@ -43,13 +44,6 @@ type Row = Record<string, unknown>;
 
 const isRow = (value: unknown): value is Row =>
   value !== null && typeof value === "object" && !Array.isArray(value);
-
-/** A plain object literal (not a Date, Decimal, Buffer, `Prisma.skip`, field reference...). */
-function isPlain(value: unknown): value is Row {
-  if (!isRow(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * Keys of a scalar field's update operation (Prisma's `*FieldUpdateOperationsInput`: `set`,
@@ -225,7 +219,7 @@ export function updateShape(
 ): "wrapper" | "row" | undefined {
   if (!fields) return undefined;
   // Keys whose value is `undefined` are not sent (Prisma drops them), so they decide nothing.
-  let wrapper = isPlain(item.data) && (item.where === undefined || isPlain(item.where));
+  let wrapper = isPlainObject(item.data) && (item.where === undefined || isPlainObject(item.where));
   let row = true;
   for (const key in item) {
     const value = item[key];
@@ -248,9 +242,9 @@ function plausible(shape: FieldShape, value: unknown): boolean {
     case "other":
       return true;
     case "relation":
-      return isPlain(value) && keysIn(value, NESTED_OPERATIONS);
+      return isPlainObject(value) && keysIn(value, NESTED_OPERATIONS);
     case "scalar":
-      return !isPlain(value) || keysIn(value, SCALAR_OPERATIONS);
+      return !isPlainObject(value) || keysIn(value, SCALAR_OPERATIONS);
   }
 }
 

@@ -296,8 +296,9 @@ function flatFill(field: string, required: boolean, capture: () => TraceCarrier 
         if (!captured) {
           captured = true;
           carrier = capture();
+          // Nothing to write, here or in a later row (no copy was made yet).
+          if (carrier === undefined && !required) return args;
         }
-        if (carrier === undefined && !required) return copy ? { ...args, data: copy } : args;
         (copy ??= data.slice())[i] = { ...row, [field]: carrier ?? {} };
       }
       return copy ? { ...args, data: copy } : args;

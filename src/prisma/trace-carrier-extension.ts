@@ -140,12 +140,14 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  *
  * @throws TypeError, when `traceCarrierExtension(...)` is called (before `$extends`), for options that
  *   are not an object, an option it does not have (a misspelt name), or an option of the wrong type or
- *   shape (`field`, `models`, `onUpdate`, `baggage`, `propagator`); RangeError, then too, for a
- *   `maxCarrierBytes` that is not an integer from 1 to `Number.MAX_SAFE_INTEGER`. Error, when
- *   `$extends` applies it, for a model in `models` that the client does not have or whose carrier
- *   field is missing or not `Json` (the message names the fix: the field name of a mapped column, the
- *   model's Json fields, the type to declare), or a client where no model has the field; TypeError
- *   for `$extends(traceCarrierExtension)`, the function passed without the call.
+ *   shape (`field`, `models`, `onUpdate`, `baggage`, `propagator`; an entry of `models` or `baggage`
+ *   is named by position, a hole included, and a `baggage` key must be an RFC 7230 token, W3C Baggage
+ *   §3.2.1.2); RangeError, then too, for a `maxCarrierBytes` that is not an integer from 1 to
+ *   `Number.MAX_SAFE_INTEGER`. Error, when `$extends` applies it, for a model in `models` that the
+ *   client does not have or whose carrier field is missing or not `Json` (the message names the fix:
+ *   the field name of a mapped column, the model's Json fields, the type to declare), or a client
+ *   where no model has the field; TypeError for `$extends(traceCarrierExtension)`, the function passed
+ *   without the call.
  */
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
   if (options === null || typeof options !== "object" || Array.isArray(options))

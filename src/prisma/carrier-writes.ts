@@ -36,8 +36,8 @@ export interface CarrierWrite {
   models: CarrierModels;
   /** Returns the carrier to store, or `undefined` to leave the field unset. Called at most once. */
   carrier: () => TraceCarrier | undefined;
-  /** `true`: updates fill the field too (when the caller did not set it). */
-  onUpdate: boolean;
+  /** `true` (`onUpdate: "capture"`): updates fill the field too (when the caller did not set it). */
+  captureOnUpdate: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -120,14 +120,15 @@ export function fillCreate(write: CarrierWrite, model: string, row: Row): Row {
 
 /**
  * A row being updated in `model` (the `data` of `update` / `updateMany`, the `update` branch of
- * `upsert`, a nested `update`): fills the carrier field only with `onUpdate`, and walks its
- * relation fields for nested creates. Never mutates `row`.
+ * `upsert`, a nested `update`): fills the carrier field only with
+ * {@link CarrierWrite.captureOnUpdate}, and walks its relation fields for nested creates. Never
+ * mutates `row`.
  */
 export function fillUpdate(write: CarrierWrite, model: string, row: Row): Row {
   const meta = write.models.get(model);
   if (!meta) return row;
   let out = row;
-  if (write.onUpdate && meta.field !== undefined && row[meta.field] === undefined) {
+  if (write.captureOnUpdate && meta.field !== undefined && row[meta.field] === undefined) {
     const carrier = write.carrier();
     if (carrier) out = assign(out, row, meta.field, carrier);
   }

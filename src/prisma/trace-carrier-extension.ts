@@ -231,7 +231,7 @@ function queryComponents(
   for (const [model, meta] of models) {
     const hooks: Record<string, QueryHook> = {};
     const nested = meta.relations.size > 0;
-    const write = (): CarrierWrite => ({ models, carrier: once(capture), onUpdate: captureOnUpdate });
+    const write = (): CarrierWrite => ({ models, carrier: once(capture), captureOnUpdate });
     const walkCreate: Rewrite = (args) => withData(args, "data", write(), model, fillCreate);
     const walkUpdate: Rewrite = (args) => withData(args, "data", write(), model, fillUpdate);
     const flat = meta.field === undefined ? undefined : flatFill(meta.field, meta.required, capture);

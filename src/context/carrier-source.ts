@@ -364,8 +364,11 @@ function isCarrierText(text: string): boolean {
   );
 }
 
-/** True for an object with a propagation field (any case) or JSON text with one. */
-function holdsCarrier(value: unknown): boolean {
+/**
+ * Internal: true for an object with a propagation field among its first {@link MAX_FIELDS_LOOKED_AT}
+ * own keys (any case), or JSON text with one ({@link isCarrierText}). May throw (a hostile object).
+ */
+export function holdsCarrier(value: unknown): boolean {
   if (typeof value === "string") return isCarrierText(value);
   if (!isPlainRecord(value)) return false;
   const names = Object.keys(value);

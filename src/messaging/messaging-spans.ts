@@ -18,6 +18,8 @@ import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import {
+  CARRIER_IN_OTHER_FIELD_WARNING,
+  holdsCarrier,
   readCarrierSource,
   toEpochMs,
   warnIfCarrierInOtherField,
@@ -34,7 +36,7 @@ import {
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
 import type { ResolvedRelation } from "../context/relation.js";
-import { warnOnce } from "../warn-once.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
@@ -472,7 +474,9 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
  *
  * Headers that hold no context but one of whose fields holds a carrier (`{ headers: msg.headers }`,
  * an object wrapping the headers) are said once per process, as `withCarrier` says it: `diag.warn`
- * and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`, naming the field.
+ * and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`, naming the field. So is the other
+ * client's whole message whose headers hold a carrier (an amqplib message under `system: "kafka"`, its
+ * carrier at `properties.headers`), naming the system to give (`warnIfMessageOfOtherSystem`).
  *
  * A message without a context gives a new trace, or, when a span is active (a batch span, a poll
  * loop's), a child of that span. An active span that has ended is no parent and no link: amqplib calls
@@ -545,8 +549,12 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // said once per process, as withCarrier, withBatch and withSendSpan say it
   // (TRACEHOP_CARRIER_IN_OTHER_FIELD).
   const restoredSomething = holdsContext(restored);
-  if (headers !== null && typeof headers === "object" && !restoredSomething)
+  if (headers !== null && typeof headers === "object" && !restoredSomething) {
     warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
+    // The other client's whole message (an amqplib message under system "kafka"): its carrier sits two
+    // levels down, where no field scan looks.
+    warnIfMessageOfOtherSystem(headers, kind, options.system, "withProcessSpan");
+  }
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this
@@ -703,7 +711,9 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to),
  * plus `options.attributes` (which win). Each
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
- * reader's rules; a message without a valid context adds no link. Errors of `fn` are recorded and
+ * reader's rules; a message without a valid context adds no link (the other client's whole message
+ * under `options.system`, whose headers the default `headersFrom` does not find, is said once per
+ * process: `TRACEHOP_CARRIER_IN_OTHER_FIELD`). Errors of `fn` are recorded and
  * passed through, as in `withBatch`. Tracing never fails the batch.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
@@ -737,8 +747,14 @@ export function withBatchProcessSpan<M, T>(
     // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
     // header is only a header).
     // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
-    carrierFrom: (message) =>
-      normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headersFrom(message), kind))),
+    carrierFrom: (message) => {
+      const headers = headersFrom(message);
+      // The default finds no headers on the other client's whole message (an amqplib message under
+      // system "kafka"): said once per process. A message with headers costs this one comparison.
+      if (headers === undefined && options.headersFrom === undefined)
+        warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan");
+      return normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)));
+    },
   });
 }
 
@@ -753,6 +769,57 @@ function messageKindOf(system: string): MessageKind {
     : system === MESSAGING_SYSTEM_VALUE_KAFKA
       ? "kafka"
       : "any";
+}
+
+/** Once-per-process key of {@link warnIfMessageOfOtherSystem}. */
+const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
+
+/**
+ * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`)
+ * when `message`, handed to `caller` under `system` (whose helpers recognise only their own client's
+ * message, `kind`: {@link messageKindOf}), is the other client's whole message whose headers hold a
+ * trace carrier (a propagation field among their first 128 own keys, as `warnIfCarrierInOtherField`
+ * tells one): an amqplib `ConsumeMessage` under `system: "kafka"` (its carrier at
+ * `properties.headers`, two levels down, which neither the headers reader nor the field scan of
+ * `warnIfCarrierInOtherField` reaches), a kafkajs message or `eachMessage` payload under
+ * `system: "rabbitmq"`. The stored context is then not restored and the span starts a new trace. The
+ * message names the system to give and the headers to pass instead. Called only when nothing was
+ * restored; nothing but the `hasWarned` test once said. Never throws.
+ */
+function warnIfMessageOfOtherSystem(
+  message: unknown,
+  kind: MessageKind,
+  system: string,
+  caller: "withProcessSpan" | "withBatchProcessSpan",
+): void {
+  // Said once per process: no shape test after that (called for every message without a context).
+  if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY)) return;
+  if (message === null || typeof message !== "object" || headersOfMessage(message, kind) !== message) return;
+  try {
+    const headers = headersOfMessage(message, "any");
+    if (headers === message || !holdsCarrier(headers)) return;
+    const amqp = kind === "kafka";
+    const right = amqp ? MESSAGING_SYSTEM_VALUE_RABBITMQ : MESSAGING_SYSTEM_VALUE_KAFKA;
+    const path = amqp
+      ? ".properties.headers"
+      : headers === (message as { headers?: unknown }).headers
+        ? ".headers"
+        : ".message.headers";
+    const fix =
+      caller === "withProcessSpan"
+        ? `withProcessSpan(message${path}, ...)`
+        : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${path} })`;
+    warnOnce(
+      OTHER_SYSTEM_WARNING_KEY,
+      `tracehop/messaging: ${caller} was handed ${amqp ? "an amqplib" : "a kafkajs"} message under ` +
+        `system ${JSON.stringify(system)}, which reads only ${amqp ? "a kafkajs" : "an amqplib"} message ` +
+        `or headers: the trace carrier in its headers (message${path}) was not read, and the stored ` +
+        `context was not restored. Give its system, system: "${right}", or pass its headers: ${fix}.`,
+      CARRIER_IN_OTHER_FIELD_WARNING,
+    );
+  } catch {
+    // a throwing getter or proxy trap: nothing to say
+  }
 }
 
 /**

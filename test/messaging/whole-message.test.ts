@@ -16,6 +16,7 @@ import {
   withProcessSpan,
   withSendSpan,
 } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
 import { exporter, kafkaRoundTrip, onlySpan, traceparentOf } from "./tracing.js";
 
@@ -269,6 +270,184 @@ describe("amqplib message attributes (as amqplib delivers them)", () => {
     const span = onlySpan("process jobs");
     assert.equal(span.attributes["rabbitmq.message.delivery_tag"], undefined);
     assert.equal(span.attributes["messaging.message.id"], undefined);
+  });
+});
+
+describe("the other client's whole message under options.system: a new trace, said once per process", () => {
+  const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
+  /**
+   * An amqplib `ConsumeMessage` as amqplib's channel.js builds it for a delivery: `fields` from
+   * basic.deliver, every property of the content header (absent ones `undefined`), the body a Buffer.
+   */
+  const consumeMessage = (headers: Record<string, unknown>) => ({
+    fields: {
+      consumerTag: "amq.ctag-9LQ1d3xWQmzMPJWlXyPoFQ",
+      deliveryTag: 1,
+      redelivered: false,
+      exchange: "",
+      routingKey: "jobs",
+    },
+    properties: {
+      contentType: "application/json",
+      contentEncoding: undefined,
+      headers,
+      deliveryMode: 2,
+      priority: undefined,
+      correlationId: undefined,
+      replyTo: undefined,
+      expiration: undefined,
+      messageId: "m-1",
+      timestamp: undefined,
+      type: undefined,
+      userId: undefined,
+      appId: undefined,
+      clusterId: undefined,
+    },
+    content: Buffer.from('{"job":1}'),
+  });
+  const amqpWarning = (caller: string, fix: string) =>
+    `tracehop/messaging: ${caller} was handed an amqplib message under system "kafka", which reads ` +
+    `only a kafkajs message or headers: the trace carrier in its headers (message.properties.headers) ` +
+    `was not read, and the stored context was not restored. Give its system, system: "rabbitmq", or ` +
+    `pass its headers: ${fix}.`;
+  beforeEach(async () => {
+    // The process warning an earlier test gave (on the next tick) is not this test's.
+    await new Promise((resolve) => setImmediate(resolve));
+    resetWarnings();
+  });
+
+  test('withProcessSpan(amqplibMessage, { system: "kafka" }): a new root, and one warning naming the system to give', async () => {
+    const message = consumeMessage({ traceparent: TRACEPARENT, "x-attempt": 1 });
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const told = await recordWarnings(() => {
+      withProcessSpan(message, kafka, () => undefined);
+      withProcessSpan(message, { ...kafka, operationName: "again" }, () => undefined); // said once
+    });
+    const warning = amqpWarning("withProcessSpan", "withProcessSpan(message.properties.headers, ...)");
+    assert.deepEqual(told.processWarnings, [[CODE, warning]]);
+    assert.deepEqual(told.diagWarnings, [warning]);
+    const span = onlySpan("process jobs");
+    assert.notEqual(span.spanContext().traceId, TRACE_ID);
+    assert.equal(span.parentSpanContext, undefined);
+    // The fix the warning names restores the message's trace, silently.
+    exporter.reset();
+    resetWarnings();
+    const fixed = await recordWarnings(() =>
+      withProcessSpan(message, { system: "rabbitmq", destination: "jobs" }, () => undefined),
+    );
+    assert.deepEqual(fixed.processWarnings, []);
+    assert.deepEqual(placeOf("process jobs"), [TRACE_ID, SPAN_ID]);
+  });
+
+  test("withBatchProcessSpan with the default headersFrom says so too, naming headersFrom", async () => {
+    const told = await recordWarnings(() =>
+      withBatchProcessSpan(
+        [consumeMessage({ traceparent: TRACEPARENT })],
+        { system: "kafka", destination: "jobs" },
+        () => undefined,
+      ),
+    );
+    assert.deepEqual(told.processWarnings, [
+      [
+        CODE,
+        amqpWarning(
+          "withBatchProcessSpan",
+          "withBatchProcessSpan(messages, { ..., headersFrom: (message) => message.properties.headers })",
+        ),
+      ],
+    ]);
+    assert.deepEqual(onlySpan("process jobs").links, []);
+  });
+
+  test('a kafkajs eachMessage payload under system "rabbitmq" names message.message.headers and system "kafka"', async () => {
+    const message = await kafkaRoundTrip({ value: "{}", headers: { traceparent: TRACEPARENT } });
+    const payload = {
+      topic: "jobs",
+      partition: 0,
+      message,
+      heartbeat: async () => {},
+      pause: () => () => {},
+    };
+    const told = await recordWarnings(() =>
+      withProcessSpan(payload, { system: "rabbitmq", destination: "jobs" }, () => undefined),
+    );
+    assert.deepEqual(told.processWarnings, [
+      [
+        CODE,
+        `tracehop/messaging: withProcessSpan was handed a kafkajs message under system "rabbitmq", which ` +
+          `reads only an amqplib message or headers: the trace carrier in its headers ` +
+          `(message.message.headers) was not read, and the stored context was not restored. Give its ` +
+          `system, system: "kafka", or pass its headers: withProcessSpan(message.message.headers, ...).`,
+      ],
+    ]);
+  });
+
+  test("nothing said for a message without a carrier, one of an unknown system, or under OTEL_SDK_DISABLED", async () => {
+    const told = await recordWarnings(() => {
+      withProcessSpan(consumeMessage({ "x-attempt": 1 }), { system: "kafka", destination: "a" }, () => 0);
+      withProcessSpan(
+        consumeMessage({ traceparent: TRACEPARENT }),
+        { system: "sqs", destination: "b" },
+        () => 0,
+      );
+      process.env.OTEL_SDK_DISABLED = "true";
+      try {
+        withProcessSpan(
+          consumeMessage({ traceparent: TRACEPARENT }),
+          { system: "kafka", destination: "c" },
+          () => 0,
+        );
+      } finally {
+        delete process.env.OTEL_SDK_DISABLED;
+      }
+    });
+    assert.deepEqual(told.processWarnings, []);
+    // Any other system reads either client's message: restored.
+    assert.deepEqual(placeOf("process b"), [TRACE_ID, SPAN_ID]);
+  });
+
+  test("once said, a later message costs no look into it: its properties.headers is never read", async () => {
+    let reads = 0;
+    const counting = () => {
+      const message = consumeMessage({});
+      Object.defineProperty(message.properties, "headers", {
+        enumerable: true,
+        get: () => {
+          reads++;
+          return { traceparent: TRACEPARENT };
+        },
+      });
+      return message;
+    };
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const told = await recordWarnings(() => withProcessSpan(counting(), kafka, () => undefined));
+    assert.equal(told.processWarnings.length, 1);
+    assert.equal(reads, 1, "read once, to find the carrier");
+    reads = 0;
+    for (let i = 0; i < 3; i++) withProcessSpan(counting(), kafka, () => undefined);
+    assert.equal(reads, 0);
+  });
+
+  test("a hostile message (a throwing getter, a revoked proxy) is no error", async () => {
+    const message = consumeMessage({});
+    Object.defineProperty(message.properties, "headers", {
+      get: () => {
+        throw new Error("boom");
+      },
+    });
+    const { proxy, revoke } = Proxy.revocable(consumeMessage({ traceparent: TRACEPARENT }), {});
+    revoke();
+    const told = await recordWarnings(() => {
+      assert.equal(
+        withProcessSpan(message, { system: "kafka", destination: "a" }, () => 1),
+        1,
+      );
+      assert.equal(
+        withProcessSpan(proxy, { system: "kafka", destination: "b" }, () => 2),
+        2,
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
   });
 });
 

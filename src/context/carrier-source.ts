@@ -290,11 +290,15 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: number) =>
  * Says so (once per process, naming the first such field: `diag.warn` and the process warning
  * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
  * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, and yielded no
- * context — is an object without
- * a `traceContext` field and without a propagation header of its own, but one of its own fields holds
- * a carrier under another name: an object with a propagation field (`traceparent`, `x-datadog-*`,
- * `b3`, ...) or its JSON text. That is an outbox row whose carrier column is named otherwise (the
- * Prisma extension's `models: { Outbox: "carrier" }`), restored as a new trace without a word.
+ * context — is an object whose `traceContext` field holds no carrier (it has none, or an own data field
+ * that is `null`, `undefined` or anything else without a propagation field: what a row written
+ * without a carrier holds) and that has no propagation header of its own, but one of its own fields
+ * holds a carrier under another name: an object with a propagation field (`traceparent`,
+ * `x-datadog-*`, `b3`, ...) or its JSON text. That is an outbox row whose carrier column is named
+ * otherwise (the Prisma extension's `models: { Outbox: "carrier" }`, a table that kept both columns),
+ * restored as a new trace without a word. A `traceContext` that holds a carrier (a bad one) was the
+ * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
+ * it once) and nothing is said either.
  * Called only when nothing was restored, never on the path of a row whose carrier is found. Looks at
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
@@ -306,7 +310,16 @@ export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller
   // Said once per process: no scan after that (withProcessSpan calls this for every untraced message).
   if (hasWarned(CARRIER_FIELD_WARNING_KEY) || !isPlainRecord(source)) return;
   try {
-    if (TRACE_CONTEXT_FIELD in source) return;
+    // A `traceContext` that holds a carrier, only a bad one, was the right field. One that holds none
+    // (`null`, `undefined`: a row written without a carrier) is no answer either: looked past, as a
+    // missing one. An accessor or an inherited field is not read again (a getter with side effects:
+    // the restore read it once already) and counts as holding one.
+    let emptyField = false;
+    if (TRACE_CONTEXT_FIELD in source) {
+      const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
+      if (own === undefined || !("value" in own) || holdsCarrier(own.value)) return;
+      emptyField = true;
+    }
     const names = Object.keys(source);
     const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
     let field: string | undefined;
@@ -315,6 +328,7 @@ export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller
       if (isPropagationHeaderName(name.toLowerCase())) return; // a carrier itself, only a bad one
       if (
         field === undefined &&
+        name !== TRACE_CONTEXT_FIELD &&
         !PROTOTYPE_KEYS.has(name) &&
         holdsCarrier((source as Record<string, unknown>)[name])
       )
@@ -327,7 +341,11 @@ export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller
     warnOnce(
       CARRIER_FIELD_WARNING_KEY,
       `tracehop: a carrier handed to ${caller} held no trace context` +
-        (caller === "withProcessSpan" ? "" : ` and has no ${TRACE_CONTEXT_FIELD} field`) +
+        (caller === "withProcessSpan"
+          ? ""
+          : emptyField
+            ? ` and its ${TRACE_CONTEXT_FIELD} field holds none`
+            : ` and has no ${TRACE_CONTEXT_FIELD} field`) +
         `, but its field ${shown} holds a trace carrier, which was not read: the stored context was not ` +
         `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,

@@ -17,7 +17,13 @@ afterEach(() => resetWarnings());
 
 const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 /** The warning `caller` gives for a carrier in `field` (`access`: how the fix reads that field). */
-const message = (field: string, caller = "withCarrier", access = `.${field}`, row = "[row]") => {
+const message = (
+  field: string,
+  caller = "withCarrier",
+  access = `.${field}`,
+  row = "[row]",
+  hasNo = " and has no traceContext field",
+) => {
   const fix: Record<string, string> = {
     withCarrier: `withCarrier(row${access}, ...)`,
     traced: `traced({ carrierFrom: (${row}) => row${access} })`,
@@ -28,7 +34,7 @@ const message = (field: string, caller = "withCarrier", access = `.${field}`, ro
   };
   return (
     `tracehop: a carrier handed to ${caller} held no trace context` +
-    (caller === "withProcessSpan" ? "" : " and has no traceContext field") +
+    (caller === "withProcessSpan" ? "" : hasNo) +
     `, but its field ${JSON.stringify(field)} holds a trace carrier, which was not read: the stored context ` +
     `was not restored. Pass that field: ${fix[caller]}.`
   );
@@ -163,10 +169,67 @@ describe("a carrier under another field name", () => {
     assert.equal(parentIdOf(finishedSpan("direct jobs")), W3C_PARENT_ID);
   });
 
-  test("no warning: a row whose traceContext is found or null, a bad carrier of its own, rows without a carrier", async () => {
+  test("a row whose traceContext holds none (null, undefined, {}) is looked past as one without it: the same warning", async () => {
+    const holdsNone = " and its traceContext field holds none";
+    const told = await recordWarnings(() => {
+      withCarrier({ id: 2, traceContext: null, carrier: W3C_CARRIER }, "null column", () => 0);
+      withCarrier({ id: 3, traceContext: null, carrier: W3C_CARRIER }, "null column", () => 0); // said once
+      resetWarnings();
+      withCarrier({ id: 4, traceContext: undefined, trace_ctx: JSON.stringify(W3C_CARRIER) }, "u", () => 0);
+      resetWarnings();
+      withCarrier({ id: 5, traceContext: {}, carrier: W3C_CARRIER }, "empty", () => 0);
+      resetWarnings();
+      traced({ name: "t" })((row: { id: number; traceContext: null; carrier: unknown }) => row.id)({
+        id: 6,
+        traceContext: null,
+        carrier: W3C_CARRIER,
+      });
+      resetWarnings();
+      withBatch([{ id: 7, traceContext: null, batchCarrier: W3C_CARRIER }], "batch", () => 0);
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, message("carrier", "withCarrier", ".carrier", "[row]", holdsNone)],
+      [CODE, message("trace_ctx", "withCarrier", ".trace_ctx", "[row]", holdsNone)],
+      [CODE, message("carrier", "withCarrier", ".carrier", "[row]", holdsNone)],
+      [CODE, message("carrier", "traced", ".carrier", "[row]", holdsNone)],
+      [CODE, message("batchCarrier", "withBatch", ".batchCarrier", "[row]", holdsNone)],
+    ]);
+    const roots = exporter.getFinishedSpans().filter((s) => s.name === "null column");
+    assert.equal(roots.length, 2);
+    for (const root of roots) {
+      assert.equal(parentIdOf(root), undefined);
+      assert.notEqual(root.spanContext().traceId, W3C_TRACE_ID);
+    }
+  });
+
+  test("a traceContext getter is not read a second time to decide: nothing said", async () => {
+    let reads = 0;
+    const row = {
+      id: 1,
+      carrier: W3C_CARRIER,
+      get traceContext(): unknown {
+        reads++;
+        return null;
+      },
+    };
+    const told = await recordWarnings(() => withCarrier(row, "getter", () => 0));
+    assert.equal(reads, 1);
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("no warning: a row whose traceContext is found or holds a bad carrier, a bad carrier of its own, rows without a carrier", async () => {
     const told = await recordWarnings(() => {
       withCarrier({ id: 1, traceContext: W3C_CARRIER, carrier: W3C_CARRIER }, "found", () => 0);
-      withCarrier({ id: 2, traceContext: null, carrier: W3C_CARRIER }, "null column", () => 0);
+      withCarrier(
+        { id: 2, traceContext: { traceparent: "garbage" }, carrier: W3C_CARRIER },
+        "bad own",
+        () => 0,
+      );
+      withCarrier(
+        { id: 2, traceContext: '{"traceparent":"garbage"}', carrier: W3C_CARRIER },
+        "bad text",
+        () => 0,
+      );
       withCarrier({ traceparent: "garbage", carrier: W3C_CARRIER }, "bad carrier", () => 0);
       withCarrier({ id: 3, text: "a { b } with traceparent inside", data: { a: 1 } }, "plain", () => 0);
       withCarrier({ id: 4, text: `${"x".repeat(5000)}{"traceparent":"00-..."}` }, "long text", () => 0);

@@ -11,6 +11,7 @@ import {
   type TextMapGetter,
 } from "@opentelemetry/api";
 import { MAX_CARRIER_KEYS, normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { contextFromCarrier } from "../../src/index.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
 import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
@@ -262,6 +263,52 @@ describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 
     assert.equal(writtenKeys(ctx).length, BAGGAGE_MAX_MEMBERS);
     // The datadog style alone (no baggage style) fills the room with its own entries.
     assert.equal(Object.keys(baggageOf(extract(row, ["datadog"]))).length, 11);
+  });
+
+  test("counted with the baggage of the base context too (options.context), which the restore keeps beside the carrier's W3C baggage", () => {
+    // The base holds 49 entries of its own and w0, which the carrier's W3C baggage replaces: 49 + 10
+    // entries, each counted once, leave room for 5 ot-baggage-* entries.
+    const base = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage(
+        Object.fromEntries([
+          ...Array.from({ length: 49 }, (_, i) => [`b${i}`, { value: "x" }]),
+          ["w0", { value: "base" }],
+        ]),
+      ),
+    );
+    const row: Record<string, string> = {
+      ...ids,
+      baggage: Array.from({ length: 10 }, (_, i) => `w${i}=x`).join(","),
+    };
+    for (let i = 0; i < 10; i++) row[`ot-baggage-k${i}`] = "v";
+    const ctx = contextFromCarrier(row, { context: base });
+    const got = baggageOf(ctx);
+    assert.equal(Object.keys(got).length, BAGGAGE_MAX_MEMBERS);
+    assert.deepEqual(
+      Object.keys(got).filter((k) => k.startsWith("k")),
+      ["k0", "k1", "k2", "k3", "k4"],
+    );
+    assert.equal(got.w0, "x", "the carrier's W3C entry wins over the base's");
+    // Before: the base was not counted, all 10 ot-baggage-* entries were taken (69 entries), and the
+    // next inject, writing the first 64, lost w5..w9 — the carrier's own W3C entries.
+    const keys = writtenKeys(ctx);
+    assert.equal(keys.length, BAGGAGE_MAX_MEMBERS);
+    assert.deepEqual(new Set(keys), new Set(Object.keys(got)));
+
+    // The byte limit likewise: a base of one ~8 KiB entry leaves no room for an ot-baggage-* entry.
+    const heavy = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage({ big: { value: "x".repeat(BAGGAGE_MAX_BYTES - "big=".length - 8) } }),
+    );
+    const small = contextFromCarrier({ ...ids, baggage: "w=1", "ot-baggage-k": "v1" }, { context: heavy });
+    assert.deepEqual(Object.keys(baggageOf(small)).sort(), ["big", "w"]);
+    assert.deepEqual(writtenKeys(small).sort(), ["big", "w"]);
+    // Without a base, the same carrier restores the entry.
+    assert.deepEqual(
+      Object.keys(baggageOf(contextFromCarrier({ ...ids, baggage: "w=1", "ot-baggage-k": "v1" }))).sort(),
+      ["k", "w"],
+    );
   });
 
   test("sized as the W3C member each is written as (percent-encoded); one that would overflow is skipped whole", () => {

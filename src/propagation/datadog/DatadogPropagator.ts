@@ -222,8 +222,11 @@ export interface LegacyBaggageDrops {
  *
  * `over`: the baggage the entries join and that wins over them on the same key (default: the baggage
  * of `context`; `createPropagator`'s composite passes the W3C `baggage` the carrier holds). The
- * entries obey the limits a W3C `baggage` header obeys when read (Baggage §3.3.1: 64 members, 8192
- * bytes), counted together with `over`'s entries, which come first: each entry is sized as the W3C
+ * entries obey the limits a W3C `baggage` header obeys (Baggage §3.3.1: 64 members, 8192 bytes), which
+ * bound what the restored context writes next: they are counted together with every entry the result
+ * holds beside them, which come first — `over`'s, and those of the baggage of `context` that `over`
+ * does not replace (the composite keeps them beside the carrier's W3C entries: a restore onto a base
+ * context that has baggage, `options.context`), each counted once. Each entry is sized as the W3C
  * member it is written as (`serializeBaggageMember`, the inject's own encoding), taken in `keys()` order
  * while it fits, one that would overflow skipped whole and later smaller ones still taken, as
  * `parseBaggageHeader` reads a header. So a carrier written from the restored context holds every
@@ -257,15 +260,22 @@ export function legacyBaggage(
     if (entries === undefined) {
       const base = propagation.getBaggage(context);
       entries = new Map(base === undefined ? undefined : baggageEntries(base));
-      over ??= base;
-      if (over !== undefined)
-        for (const [overKey, overEntry] of baggageEntries(over)) {
+      // Counted first: every entry the restored baggage holds beside these, all of which its next inject
+      // writes — `over`'s, and the base's that `over` does not replace (kept beside them: a restore onto
+      // `options.context`). Only on the first `ot-baggage-*` header: nothing for a carrier without one.
+      for (const counted of base === over ? [base] : [over, base]) {
+        if (counted === undefined) continue;
+        const replaced = counted === base ? over : undefined;
+        for (const [countedKey, countedEntry] of baggageEntries(counted)) {
           if (members === BAGGAGE_MAX_MEMBERS) break;
-          const member = serializeBaggageMember(overKey, overEntry, roomAfter(members, bytes));
+          if (replaced !== undefined && replaced.getEntry(countedKey) !== undefined) continue; // counted once
+          const member = serializeBaggageMember(countedKey, countedEntry, roomAfter(members, bytes));
           if (member === undefined) continue;
           bytes += member.length + (members > 0 ? 1 : 0);
           members++;
         }
+      }
+      over ??= base;
     }
     const name = key.slice(LEGACY_BAGGAGE_PREFIX.length).toLowerCase();
     if (entries.has(name) || over?.getEntry(name) !== undefined) continue;

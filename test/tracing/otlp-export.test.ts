@@ -160,6 +160,27 @@ describe("startTracing exports over OTLP/HTTP", () => {
     assert.deepEqual(new Set(receiver.spans().map((s) => s.serviceName)), new Set(["from-env"]));
   });
 
+  test("the traces URL of each endpoint setting, as docs/export.md's table says: the option and OTEL_EXPORTER_OTLP_ENDPOINT are base URLs, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is", async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const paths = async (env: Record<string, string>) => {
+      const before = receiver.requests.length;
+      assertClean(
+        await runHop({ HOP_ROLE: "api", HOP_SERVICE: "api", TRACEHOP_SPANS_FILE: "", ...env }),
+        "api",
+      );
+      return receiver.requests.slice(before).map((r) => r.path);
+    };
+    // The option appends /v1/traces only when the path does not already end with it.
+    assert.deepEqual(await paths({ HOP_OTLP_ENDPOINT: receiver.url + "/v1/traces" }), ["/v1/traces"]);
+    // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT gets no path: a base URL sends to "/".
+    assert.deepEqual(await paths({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url }), ["/"]);
+    // OTEL_EXPORTER_OTLP_ENDPOINT always gets v1/traces, even after a path that ends with it.
+    assert.deepEqual(await paths({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url + "/v1/traces" }), [
+      "/v1/traces/v1/traces",
+    ]);
+  });
+
   test("default sampler is ParentBased(AlwaysOn): roots are kept, children of an unsampled parent are not", async (t) => {
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());

@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
 import { extractCarrier, tracehopTracer } from "./carrier-context.js";
-import { warnIfCarrierInOtherField } from "./carrier-source.js";
+import { FROM_CARRIER_FROM, warnIfCarrierInOtherField } from "./carrier-source.js";
 import { describeValue } from "../describe-value.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
@@ -108,7 +108,8 @@ export function withBatch<M, T>(
         // The restart extract behavior restores no parent but links the message's context.
         links.push(...getExtractionLinks(restored));
         // A row whose carrier column has another name says so.
-        if (carrier !== null && typeof carrier === "object") warnIfCarrierInOtherField(carrier, "withBatch");
+        if (carrier !== null && typeof carrier === "object")
+          warnIfCarrierInOtherField(carrier, "withBatch", options.carrierFrom ? FROM_CARRIER_FROM : 0);
       }
     }
     const attributes: Attributes = { ...options.attributes };

@@ -275,12 +275,28 @@ const CARRIER_FIELD_WARNING_KEY = "carrier-field";
 export type CarrierCaller =
   "withCarrier" | "traced" | "withBatch" | "withBatchItem" | "withSendSpan" | "withProcessSpan";
 
+/**
+ * Where the source a carrier-in-another-field warning looks at came from, for the fix it gives: the
+ * argument at this index of the `traced` function (from 0), or {@link FROM_CARRIER_FROM}, what the
+ * caller's own `carrierFrom` returned (`traced`, `withBatch`), at no position tracehop knows.
+ */
+export type CarrierPosition = number | typeof FROM_CARRIER_FROM;
+/** {@link CarrierPosition}: the source is what the user's `carrierFrom` returned. */
+export const FROM_CARRIER_FROM = "carrierFrom";
+
 /** The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the warning. */
-const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: number) => string> = {
+const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: CarrierPosition) => string> = {
   withCarrier: (access) => `withCarrier(row${access}, ...)`,
-  // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`.
-  traced: (access, position) => `traced({ carrierFrom: ([${", ".repeat(position)}row]) => row${access} })`,
-  withBatch: (access) => `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
+  // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`; a carrierFrom's
+  // result is extended by the field, whatever that carrierFrom reads.
+  traced: (access, position) =>
+    position === FROM_CARRIER_FROM
+      ? `return it from your carrierFrom, traced({ carrierFrom: (args) => <what it returns now>${access} })`
+      : `traced({ carrierFrom: ([${", ".repeat(position)}row]) => row${access} })`,
+  withBatch: (access, position) =>
+    position === FROM_CARRIER_FROM
+      ? `return it from your carrierFrom, withBatch(rows, ..., { carrierFrom: (row) => <what it returns now>${access} })`
+      : `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
   withBatchItem: (access) => `withBatchItem(row${access}, ...)`,
   withSendSpan: (access) => `withSendSpan({ creationContext: row${access}, ... })`,
   withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
@@ -303,10 +319,16 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: number) =>
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
  * carrier, and the advice would read the prototype). The message names `caller` and the call that
- * passes the field to it (`position`: which argument of the `traced` function held `source`, from 0).
+ * passes the field to it (`position`: which argument of the `traced` function held `source`, from 0;
+ * {@link FROM_CARRIER_FROM} when `source` is what the caller's own `carrierFrom` returned, which the
+ * fix then extends by the field instead of naming an argument).
  * Never throws.
  */
-export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller, position = 0): void {
+export function warnIfCarrierInOtherField(
+  source: unknown,
+  caller: CarrierCaller,
+  position: CarrierPosition = 0,
+): void {
   // Said once per process: no scan after that (withProcessSpan calls this for every untraced message).
   if (hasWarned(CARRIER_FIELD_WARNING_KEY) || !isPlainRecord(source)) return;
   try {
@@ -340,7 +362,9 @@ export function warnIfCarrierInOtherField(source: unknown, caller: CarrierCaller
     const fix = CARRIER_FIXES[caller](access, position);
     warnOnce(
       CARRIER_FIELD_WARNING_KEY,
-      `tracehop: a carrier handed to ${caller} held no trace context` +
+      `tracehop: a carrier handed to ${caller}` +
+        (position === FROM_CARRIER_FROM ? " by its carrierFrom" : "") +
+        " held no trace context" +
         (caller === "withProcessSpan"
           ? ""
           : emptyField

@@ -1,5 +1,11 @@
 import { context as contextApi, diag, trace } from "@opentelemetry/api";
-import { rowSourceWithCarrier, warnIfCarrierInOtherField, type CarrierSource } from "./carrier-source.js";
+import {
+  FROM_CARRIER_FROM,
+  rowSourceWithCarrier,
+  warnIfCarrierInOtherField,
+  type CarrierPosition,
+  type CarrierSource,
+} from "./carrier-source.js";
 import { describeValue } from "../describe-value.js";
 import { runInSpan } from "./run-in-span.js";
 import {
@@ -191,7 +197,11 @@ export function traced<A extends readonly unknown[] = any[]>(
       const started: StartedSpan | undefined = tryStart(() =>
         found === undefined
           ? startRestoredSpan(undefined, name, callOptions, { fallback: contextApi.active() })
-          : startRestoredSpan(found.input, name, callOptions, { source: found.source, caller: "traced" }),
+          : startRestoredSpan(found.input, name, callOptions, {
+              source: found.source,
+              caller: "traced",
+              carrierPosition: found.position,
+            }),
       );
       const call = () => fn.apply(this, args);
       if (!started) return call();
@@ -218,12 +228,14 @@ function mergeCallOptions<A extends readonly unknown[]>(
 }
 
 /**
- * What {@link findCarrier} found: the value to restore from and, for a row found by its
- * `traceContext`, that field as read (`source`, not read again by `startRestoredSpan`).
+ * What {@link findCarrier} found: the value to restore from; for a row found by its `traceContext`,
+ * that field as read (`source`, not read again by `startRestoredSpan`); and where it was (`position`:
+ * the argument's index, or `FROM_CARRIER_FROM`), which a carrier-in-another-field warning's fix names.
  */
 interface FoundCarrier {
   input: unknown;
   source?: CarrierSource;
+  position: CarrierPosition;
 }
 
 /**
@@ -239,15 +251,18 @@ function findCarrier<A extends readonly unknown[]>(
   if (carrierFrom) {
     try {
       const found = carrierFrom(args as unknown as A);
-      return found === null || found === undefined ? undefined : { input: found };
+      return found === null || found === undefined
+        ? undefined
+        : { input: found, position: FROM_CARRIER_FROM };
     } catch (err) {
       diag.warn("tracehop traced: carrierFrom failed; the span continues the active context", err);
       return undefined;
     }
   }
-  for (const arg of args) {
+  for (let position = 0; position < args.length; position++) {
+    const arg: unknown = args[position];
     const source = rowSourceWithCarrier(arg);
-    if (source !== undefined) return { input: arg, source };
+    if (source !== undefined) return { input: arg, source, position };
   }
   return undefined;
 }

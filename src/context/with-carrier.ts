@@ -43,6 +43,7 @@ import {
   toEpochMs,
   warnIfCarrierInOtherField,
   type CarrierCaller,
+  type CarrierPosition,
   type CarrierSource,
 } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
@@ -194,6 +195,11 @@ export interface RestoreScope {
   onStart?: (active: Context) => void;
   /** The helper a carrier-in-another-field warning names (`warnIfCarrierInOtherField`); default `withCarrier`. */
   caller?: CarrierCaller;
+  /**
+   * Where `traced` found the carrier, for that warning's fix: the index of the argument (default 0), or
+   * `FROM_CARRIER_FROM` when its `carrierFrom` returned it.
+   */
+  carrierPosition?: CarrierPosition;
 }
 
 /**
@@ -230,7 +236,7 @@ function startUnmarked(
   const hasStoredContext = stored !== undefined || root !== undefined;
   // Only when nothing was restored: a row whose carrier column has another name says so.
   if (!hasStoredContext && input !== null && typeof input === "object")
-    warnIfCarrierInOtherField(input, scope.caller ?? "withCarrier");
+    warnIfCarrierInOtherField(input, scope.caller ?? "withCarrier", scope.carrierPosition);
 
   const capturedAtMs = options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs;
   const attributes: Attributes = { ...options.attributes };

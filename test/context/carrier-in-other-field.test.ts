@@ -40,7 +40,42 @@ const message = (
   );
 };
 
+/**
+ * The warning `caller` gives for a carrier in `field` of what the user's own carrierFrom returned: the
+ * fix extends that carrierFrom by the field, at no argument position.
+ */
+const fromCarrierFrom = (
+  field: string,
+  caller: "traced" | "withBatch",
+  hasNo = " and has no traceContext field",
+) => {
+  const call =
+    caller === "traced"
+      ? `traced({ carrierFrom: (args) => <what it returns now>.${field} })`
+      : `withBatch(rows, ..., { carrierFrom: (row) => <what it returns now>.${field} })`;
+  return (
+    `tracehop: a carrier handed to ${caller} by its carrierFrom held no trace context${hasNo}, but its field ` +
+    `${JSON.stringify(field)} holds a trace carrier, which was not read: the stored context was not restored. ` +
+    `Pass that field: return it from your carrierFrom, ${call}.`
+  );
+};
+
 const outbox = { id: 7, aggregateId: "job-1", carrier: W3C_CARRIER, createdAt: new Date() };
+/** A Datadog carrier (decimal ids), as a row column would hold it. */
+const DD_CARRIER = { "x-datadog-trace-id": "7", "x-datadog-parent-id": "8" };
+
+/** A worker whose decorated methods pick their carrier with carrierFrom, or by default. */
+class Relay {
+  @traced({ name: "second", carrierFrom: ([, r]: [string, unknown]) => r })
+  second(_queue: string, _row: unknown): number {
+    return 1;
+  }
+
+  @traced({ name: "by-default" })
+  byDefault(_queue: string, _row: unknown): number {
+    return 2;
+  }
+}
 
 describe("a carrier under another field name", () => {
   test("withCarrier(outboxRow): a new root, and one warning naming the field and the fix", async () => {
@@ -105,14 +140,63 @@ describe("a carrier under another field name", () => {
         ctx: W3C_CARRIER,
       });
     });
-    // The row is t1's second argument: the fix reads that argument (`[, row]`).
+    // The row is t1's second argument: the fix reads that argument (`[, row]`). t2's row is what its
+    // own carrierFrom returned: the fix extends that carrierFrom.
     assert.deepEqual(told.processWarnings, [
       [CODE, message("carrier", "traced", ".carrier", "[, row]")],
-      [CODE, message("ctx", "traced")],
+      [CODE, fromCarrierFrom("ctx", "traced")],
     ]);
     resetWarnings();
     const first = await recordWarnings(() => traced({ name: "t3" })((row: typeof outbox) => row.id)(outbox));
     assert.deepEqual(first.processWarnings, [[CODE, message("carrier", "traced")]]);
+  });
+
+  test("traced with a carrierFrom that returns the row from another argument: the fix extends that carrierFrom, never ([row]) => row.carrier", async () => {
+    const row = { id: 1, carrier: DD_CARRIER };
+    const told = await recordWarnings(() => {
+      traced({ name: "t", carrierFrom: ([, r]) => r })(async (_q: string, _r: typeof row) => 1)("jobs", row);
+      resetWarnings();
+      traced({ name: "t", carrierFrom: ([{ r }]) => r })((_a: { r: typeof row }) => 1)({ r: row });
+      resetWarnings();
+      // The same through a decorated method, and its holds-none wording.
+      new Relay().second("jobs", { id: 2, traceContext: null, carrier: DD_CARRIER });
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, fromCarrierFrom("carrier", "traced")],
+      [CODE, fromCarrierFrom("carrier", "traced")],
+      [CODE, fromCarrierFrom("carrier", "traced", " and its traceContext field holds none")],
+    ]);
+    // The fix as said restores the stored trace.
+    exporter.reset();
+    traced({ name: "fixed", carrierFrom: ([, r]) => r.carrier })((_q: string, _r: typeof row) => 1)(
+      "jobs",
+      row,
+    );
+    assert.equal(BigInt(`0x${finishedSpan("fixed").spanContext().traceId}`), 7n);
+  });
+
+  test("traced by default, the row found by a traceContext that holds no carrier at argument 1: the fix names argument 1", async () => {
+    const told = await recordWarnings(() => {
+      traced({ name: "t" })((_q: string, _r: unknown) => 1)("jobs", {
+        id: 1,
+        traceContext: {},
+        carrier: DD_CARRIER,
+      });
+      resetWarnings();
+      new Relay().byDefault("jobs", { id: 2, traceContext: "", carrier: DD_CARRIER });
+    });
+    const holdsNone = " and its traceContext field holds none";
+    assert.deepEqual(told.processWarnings, [
+      [CODE, message("carrier", "traced", ".carrier", "[, row]", holdsNone)],
+      [CODE, message("carrier", "traced", ".carrier", "[, row]", holdsNone)],
+    ]);
+  });
+
+  test("withBatch with a carrierFrom that returns a row: the fix extends that carrierFrom", async () => {
+    const told = await recordWarnings(() =>
+      withBatch([{ job: { id: 1, ctx: DD_CARRIER } }], "batch", () => 0, { carrierFrom: (m) => m.job }),
+    );
+    assert.deepEqual(told.processWarnings, [[CODE, fromCarrierFrom("ctx", "withBatch")]]);
   });
 
   test("traced inside an active span (a Lambda invocation's) with an event holding headers: silent, the span continues the active trace", async () => {

@@ -2,7 +2,7 @@
  * Where a stored carrier comes from: a carrier object, its JSON text, or a row holding it.
  */
 import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
-import { MAX_CARRIER_KEYS } from "../carrier/carrier.js";
+import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
@@ -256,6 +256,12 @@ const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
 /** A propagation field name as a key of JSON text (`"traceparent":`, `"X-Datadog-Trace-Id" :`). */
 const PROPAGATION_KEY_IN_JSON =
   /"(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+|ot-baggage-[^"]+)"\s*:/i;
+/**
+ * The same key inside JSON text that holds that JSON text as a string (`"{\"traceparent\":...}"`: a
+ * carrier stringified twice, which the carrier reader parses twice): its quotes escaped.
+ */
+const PROPAGATION_KEY_IN_ENCODED_JSON =
+  /\\"(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+|ot-baggage-[^"\\]+)\\"\s*:/i;
 
 /**
  * Own keys never named as a carrier's field: no column is named so, an object has them only from
@@ -310,7 +316,8 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: CarrierPos
  * that is `null`, `undefined` or anything else without a propagation field: what a row written
  * without a carrier holds) and that has no propagation header of its own, but one of its own fields
  * holds a carrier under another name: an object with a propagation field (`traceparent`,
- * `x-datadog-*`, `b3`, ...) or its JSON text. That is an outbox row whose carrier column is named
+ * `x-datadog-*`, `b3`, ...), its JSON text (or that text stringified once more), or the UTF-8 bytes of
+ * either, judged from their start ({@link holdsStoredCarrier}: every shape `withCarrier` reads). That is an outbox row whose carrier column is named
  * otherwise (the Prisma extension's `models: { Outbox: "carrier" }`, a table that kept both columns),
  * restored as a new trace without a word. A `traceContext` that holds a carrier (a bad one) was the
  * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
@@ -339,7 +346,7 @@ export function warnIfCarrierInOtherField(
     let emptyField = false;
     if (TRACE_CONTEXT_FIELD in source) {
       const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
-      if (own === undefined || !("value" in own) || holdsCarrier(own.value)) return;
+      if (own === undefined || !("value" in own) || holdsStoredCarrier(own.value)) return;
       emptyField = true;
     }
     const names = Object.keys(source);
@@ -352,7 +359,7 @@ export function warnIfCarrierInOtherField(
         field === undefined &&
         name !== TRACE_CONTEXT_FIELD &&
         !PROTOTYPE_KEYS.has(name) &&
-        holdsCarrier((source as Record<string, unknown>)[name])
+        holdsStoredCarrier((source as Record<string, unknown>)[name])
       )
         field = name;
     }
@@ -398,12 +405,103 @@ const CARRIER_TEXT_PREFIX = 4096;
  * free-text column.
  */
 function isCarrierText(text: string): boolean {
-  let i = 0;
-  while (i < text.length && i < 8 && (text.charCodeAt(i) <= 0x20 || text.charCodeAt(i) === 0xfeff)) i++;
+  const i = skipBlanks(text, 0);
   if (text.charCodeAt(i) !== 0x7b /* { */) return false;
   return PROPAGATION_KEY_IN_JSON.test(
     text.length > CARRIER_TEXT_PREFIX ? text.slice(i, CARRIER_TEXT_PREFIX) : text,
   );
+}
+
+/**
+ * Skips up to 8 blanks and byte order marks (U+FEFF) from `i` in `text`: what may precede a JSON text's
+ * `{` (RFC 8259 §2, §8.1). Returns the index of the first other character.
+ */
+function skipBlanks(text: string, i: number): number {
+  const end = Math.min(text.length, i + 8);
+  while (i < end && (text.charCodeAt(i) <= 0x20 || text.charCodeAt(i) === 0xfeff)) i++;
+  return i;
+}
+
+/**
+ * True for JSON text that holds a carrier's JSON text as a string (`"{\"traceparent\":...}"`: what
+ * `JSON.stringify` of an already stringified carrier gives, into a `json` column or a message body),
+ * which the carrier reader parses twice: a `"`, then the `{` of the inner text, and a propagation
+ * field named, its quotes escaped, within the first {@link CARRIER_TEXT_PREFIX} characters.
+ */
+function isEncodedCarrierText(text: string): boolean {
+  let i = skipBlanks(text, 0);
+  if (text.charCodeAt(i) !== 0x22 /* " */) return false;
+  i = skipBlanks(text, i + 1);
+  if (text.charCodeAt(i) !== 0x7b /* { */) return false;
+  return PROPAGATION_KEY_IN_ENCODED_JSON.test(
+    text.length > CARRIER_TEXT_PREFIX ? text.slice(i, CARRIER_TEXT_PREFIX) : text,
+  );
+}
+
+/** Decodes the first bytes of a binary field; a leading U+FEFF kept (`isCarrierText` skips it). */
+const utf8Prefix = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/**
+ * The first {@link CARRIER_TEXT_PREFIX} bytes of a binary value as the carrier reader takes one
+ * (`carrierObject` in src/carrier/carrier.ts: a `Buffer`/`Uint8Array`/other typed array or `DataView`,
+ * an `ArrayBuffer`, or the JSON form of a Buffer `{ type: "Buffer", data: [...] }`): `undefined` when
+ * `value` is not binary; `null` when it is but the reader reads nothing from it — longer than
+ * {@link MAX_CARRIER_TEXT_LENGTH}, or a JSON Buffer whose first bytes are not all integers 0-255 (the
+ * ones past the prefix are not looked at). Never a copy or a decode of the whole value. May throw (a
+ * hostile object).
+ */
+function bytesPrefix(value: object): Uint8Array | null | undefined {
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    const view = ArrayBuffer.isView(value)
+      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : new Uint8Array(value);
+    return view.byteLength > MAX_CARRIER_TEXT_LENGTH ? null : view.subarray(0, CARRIER_TEXT_PREFIX);
+  }
+  const json = value as { type?: unknown; data?: unknown };
+  if (json.type !== "Buffer" || !Array.isArray(json.data)) return undefined;
+  const data = json.data as unknown[];
+  if (data.length > MAX_CARRIER_TEXT_LENGTH) return null;
+  const bytes = new Uint8Array(Math.min(data.length, CARRIER_TEXT_PREFIX));
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = data[i];
+    if (typeof byte !== "number" || !Number.isInteger(byte) || byte < 0 || byte > 255) return null;
+    bytes[i] = byte;
+  }
+  return bytes;
+}
+
+/** True for a `Map` with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT} keys (any case). */
+function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
+  let looked = 0;
+  for (const key of map.keys()) {
+    if (++looked > MAX_FIELDS_LOOKED_AT) return false;
+    if (typeof key === "string" && isPropagationHeaderName(key.toLowerCase())) return true;
+  }
+  return false;
+}
+
+/**
+ * True for a field value that holds a carrier in any shape the carrier reader takes one
+ * (`carrierObject` in src/carrier/carrier.ts, what `withCarrier(row.field)` restores), judged from its
+ * start alone: an object or `Map` with a propagation field among its first {@link MAX_FIELDS_LOOKED_AT}
+ * keys (any case); its JSON text ({@link isCarrierText}) or that JSON text stringified once more
+ * ({@link isEncodedCarrierText}), at most {@link MAX_CARRIER_TEXT_LENGTH} long; or the UTF-8 bytes of
+ * either (a BLOB or `bytea` column, a Buffer: {@link bytesPrefix}), of which the first
+ * {@link CARRIER_TEXT_PREFIX} are decoded. Nothing is parsed. (A WHATWG `Headers` object, which no row
+ * column holds, is not looked at.) May throw (a hostile object).
+ */
+function holdsStoredCarrier(value: unknown): boolean {
+  if (typeof value === "string")
+    return value.length <= MAX_CARRIER_TEXT_LENGTH && (isCarrierText(value) || isEncodedCarrierText(value));
+  if (value === null || typeof value !== "object") return false;
+  if (value instanceof Map) return mapHoldsCarrier(value);
+  const bytes = bytesPrefix(value);
+  if (bytes === null) return false;
+  if (bytes !== undefined) {
+    const text = utf8Prefix.decode(bytes);
+    return isCarrierText(text) || isEncodedCarrierText(text);
+  }
+  return holdsCarrier(value);
 }
 
 /**

@@ -286,6 +286,57 @@ describe("a carrier under another field name", () => {
     }
   });
 
+  test("a carrier as bytes (a BLOB or bytea column, a Buffer's JSON form) or stringified twice: the same warning, and the fix restores it", async () => {
+    const text = JSON.stringify(DD_CARRIER);
+    const shapes: [string, unknown][] = [
+      ["Buffer", Buffer.from(text)],
+      ["Uint8Array with a byte order mark", new TextEncoder().encode(`\uFEFF${text}`)],
+      ["ArrayBuffer", new TextEncoder().encode(text).buffer],
+      ["a Buffer's JSON form", JSON.parse(JSON.stringify(Buffer.from(text)))],
+      ["JSON text stringified twice", JSON.stringify(text)],
+      ["its bytes", Buffer.from(` ${JSON.stringify(` ${text}`)}`)],
+      ["a Map", new Map(Object.entries(DD_CARRIER))],
+    ];
+    for (const [shape, ctx] of shapes) {
+      resetWarnings();
+      exporter.reset();
+      const told = await recordWarnings(() => withCarrier({ id: 1, ctx }, "row", () => 0));
+      assert.deepEqual(told.processWarnings, [[CODE, message("ctx")]], shape);
+      withCarrier(ctx, "fixed", () => 0);
+      assert.equal(BigInt(`0x${finishedSpan("fixed").spanContext().traceId}`), 7n, shape);
+    }
+  });
+
+  test("bytes or text the reader reads nothing from, or a carrier past the first 4096 characters: nothing said", async () => {
+    const text = JSON.stringify(DD_CARRIER);
+    const told = await recordWarnings(() => {
+      // Longer than MAX_CARRIER_TEXT_LENGTH (256 KiB): the reader ignores it, so does the check.
+      withCarrier({ id: 1, ctx: Buffer.from(text + " ".repeat(256 * 1024)) }, "huge", () => 0);
+      withCarrier({ id: 2, ctx: text + " ".repeat(256 * 1024) }, "huge text", () => 0);
+      // Stringified three times: the reader parses twice only.
+      withCarrier({ id: 3, ctx: JSON.stringify(JSON.stringify(text)) }, "thrice", () => 0);
+      // A propagation field named only after the first 4096 bytes: not looked at.
+      withCarrier({ id: 4, ctx: Buffer.from(`{"a":"${"x".repeat(5000)}",${text.slice(1)}`) }, "far", () => 0);
+      // A Buffer's JSON form with a non-byte: the reader reads nothing.
+      withCarrier({ id: 5, ctx: { type: "Buffer", data: [...Buffer.from(text), 256] } }, "bad json", () => 0);
+      withCarrier({ id: 6, ctx: { type: "Buffer", data: [-1, ...Buffer.from(text)] } }, "bad byte", () => 0);
+      // Bytes of other JSON or text, and a quoted text that is no carrier.
+      withCarrier(
+        { id: 7, ctx: Buffer.from('{"a":1}'), note: JSON.stringify("traceparent") },
+        "other",
+        () => 0,
+      );
+      // A traceContext holding a bad carrier as bytes is the right field: nothing said of the other.
+      withCarrier(
+        { id: 8, traceContext: Buffer.from('{"traceparent":"bad"}'), ctx: DD_CARRIER },
+        "bad",
+        () => 0,
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(told.diagWarnings, []);
+  });
+
   test("a traceContext getter is not read a second time to decide: nothing said", async () => {
     let reads = 0;
     const row = {

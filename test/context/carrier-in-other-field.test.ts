@@ -216,6 +216,26 @@ describe("a carrier under another field name", () => {
     assert.deepEqual(alone.processWarnings, [[CODE, message("headers", "traced")]]);
   });
 
+  test("a poll loop's span active around traced (docs/restore.md): silent without carrierFrom; carrierFrom restores, and what it returns is still reported", async () => {
+    const job = { id: 1, payload: { ctx: DD_CARRIER }, carrier: DD_CARRIER };
+    const inLoop = (fn: () => void) =>
+      trace.getTracer("poller").startActiveSpan("poll", (poll) => {
+        fn();
+        poll.end();
+      });
+    const told = await recordWarnings(() => {
+      inLoop(() => traced({ name: "silent" })((j: typeof job) => j.id)(job));
+      inLoop(() => traced({ name: "fixed", carrierFrom: ([j]) => j.carrier })((j: typeof job) => j.id)(job));
+      inLoop(() =>
+        traced({ name: "payload", carrierFrom: ([j]) => j.payload })((j: typeof job) => j.id)(job),
+      );
+    });
+    assert.deepEqual(told.processWarnings, [[CODE, fromCarrierFrom("ctx", "traced")]]);
+    const firstPoll = exporter.getFinishedSpans().find((s) => s.name === "poll")!;
+    assert.equal(parentIdOf(finishedSpan("silent")), firstPoll.spanContext().spanId);
+    assert.equal(BigInt(`0x${finishedSpan("fixed").spanContext().traceId}`), 7n);
+  });
+
   test("withBatch, withBatchItem and withSendSpan's creationContext", async () => {
     const told = await recordWarnings(() => {
       withBatch([{ id: 1, batchCarrier: W3C_CARRIER }], "batch", () => {

@@ -317,8 +317,8 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: CarrierPos
  * without a carrier holds) and that has no propagation header of its own, but one of its own fields
  * holds a carrier under another name: an object with a propagation field (`traceparent`,
  * `x-datadog-*`, `b3`, ...), its JSON text (or that text stringified once more), or the UTF-8 bytes of
- * either, judged from their start ({@link holdsStoredCarrier}: every shape `withCarrier` reads). That is an outbox row whose carrier column is named
- * otherwise (the Prisma extension's `models: { Outbox: "carrier" }`, a table that kept both columns),
+ * either, judged from their start ({@link holdsStoredCarrier}: every shape `withCarrier` reads). That
+ * is an outbox row whose carrier column is named otherwise (the Prisma extension's `models: { Outbox: "carrier" }`, a table that kept both columns),
  * restored as a new trace without a word. A `traceContext` that holds a carrier (a bad one) was the
  * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
  * it once) and nothing is said either.
@@ -470,6 +470,23 @@ function bytesPrefix(value: object): Uint8Array | null | undefined {
   return bytes;
 }
 
+/**
+ * True when `bytes`, after at most 24 blanks or byte order mark bytes (EF BB BF: the 8 characters
+ * {@link skipBlanks} passes, each a BOM at most), start with `{` or `"`: what the UTF-8 bytes of a
+ * carrier's JSON text, or of that text stringified once more, start with. Lets a binary value that
+ * is no JSON (a kafkajs header, an id) go without a decode.
+ */
+function startsAsJson(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (
+    i < bytes.length &&
+    i < 24 &&
+    (bytes[i]! <= 0x20 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)
+  )
+    i++;
+  return bytes[i] === 0x7b /* { */ || bytes[i] === 0x22; /* " */
+}
+
 /** True for a `Map` with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT} keys (any case). */
 function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
   let looked = 0;
@@ -498,6 +515,7 @@ function holdsStoredCarrier(value: unknown): boolean {
   const bytes = bytesPrefix(value);
   if (bytes === null) return false;
   if (bytes !== undefined) {
+    if (!startsAsJson(bytes)) return false;
     const text = utf8Prefix.decode(bytes);
     return isCarrierText(text) || isEncodedCarrierText(text);
   }

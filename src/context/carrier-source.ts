@@ -318,8 +318,11 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: CarrierPos
  * holds a carrier under another name: an object with a propagation field (`traceparent`,
  * `x-datadog-*`, `b3`, ...), its JSON text (or that text stringified once more), or the UTF-8 bytes of
  * either, judged from their start ({@link holdsStoredCarrier}: every shape `withCarrier` reads). That
- * is an outbox row whose carrier column is named otherwise (the Prisma extension's `models: { Outbox: "carrier" }`, a table that kept both columns),
- * restored as a new trace without a word. A `traceContext` that holds a carrier (a bad one) was the
+ * is an outbox row whose carrier column is named otherwise (the Prisma extension's
+ * `models: { Outbox: "carrier" }`, a table that kept both columns), restored as a new trace without a
+ * word. Failing that, a whole amqplib message (`properties.headers`) or kafkajs `eachMessage` payload
+ * (`message.headers`) whose headers hold a carrier is named by that path (not for `withProcessSpan`,
+ * which names the system to give instead). A `traceContext` that holds a carrier (a bad one) was the
  * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
  * it once) and nothing is said either.
  * Called only when nothing was restored, never on the path of a row whose carrier is found. Looks at
@@ -363,9 +366,27 @@ export function warnIfCarrierInOtherField(
       )
         field = name;
     }
-    if (field === undefined) return;
-    const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
-    const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
+    let access: string;
+    let shown: string;
+    if (field !== undefined) {
+      shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
+      access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
+    } else {
+      // A whole message of a client whose headers sit one level further down: an amqplib message
+      // (`properties.headers`), a kafkajs `eachMessage` payload (`message.headers`). withProcessSpan
+      // says that case itself, with the system to give (warnIfMessageOfOtherSystem).
+      if (caller === "withProcessSpan") return;
+      const nested = NESTED_HEADERS.find(
+        (outer) =>
+          Object.hasOwn(source, outer) &&
+          isPlainRecord(source[outer]) &&
+          Object.hasOwn(source[outer], "headers") &&
+          holdsStoredCarrier(source[outer].headers),
+      );
+      if (nested === undefined) return;
+      shown = JSON.stringify(`${nested}.headers`);
+      access = `.${nested}.headers`;
+    }
     const fix = CARRIER_FIXES[caller](access, position);
     warnOnce(
       CARRIER_FIELD_WARNING_KEY,
@@ -385,6 +406,12 @@ export function warnIfCarrierInOtherField(
     // a throwing getter or proxy trap: nothing to say
   }
 }
+
+/**
+ * The fields whose `headers` hold the carrier of a whole message handed over in place of its headers:
+ * amqplib's `ConsumeMessage.properties`, kafkajs's `EachMessagePayload.message`.
+ */
+const NESTED_HEADERS = ["properties", "message"] as const;
 
 /** An object whose own fields may be a row's columns: not an array, bytes, a Map or fetch Headers. */
 function isPlainRecord(value: unknown): value is Record<string, unknown> {

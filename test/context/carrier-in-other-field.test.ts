@@ -114,6 +114,36 @@ describe("a carrier under another field name", () => {
     assert.deepEqual([span.spanContext().traceId, parentIdOf(span)], [W3C_TRACE_ID, W3C_PARENT_ID]);
   });
 
+  test("a whole amqplib message or kafkajs eachMessage payload (headers one level further down): named by the path; the fix restores it", async () => {
+    const amqp = {
+      content: Buffer.from("{}"),
+      fields: { deliveryTag: 1, redelivered: false, exchange: "", routingKey: "jobs" },
+      properties: { contentType: "application/json", headers: { ...W3C_CARRIER, "x-attempt": 1 } },
+    };
+    const kafka = {
+      topic: "jobs",
+      partition: 0,
+      message: { key: null, value: Buffer.from("{}"), offset: "1", headers: { ...DD_CARRIER } },
+    };
+    const told = await recordWarnings(() => {
+      withCarrier(amqp, "amqp", () => undefined);
+      resetWarnings();
+      withCarrier(kafka, "kafka", () => undefined);
+      resetWarnings();
+      // withProcessSpan names the system to give instead (whole-message.test.ts): not said twice.
+      withProcessSpan(amqp, { system: "kafka", destination: "jobs" }, () => undefined);
+    });
+    assert.deepEqual(told.processWarnings.slice(0, 2), [
+      [CODE, message("properties.headers", "withCarrier", ".properties.headers")],
+      [CODE, message("message.headers", "withCarrier", ".message.headers")],
+    ]);
+    assert.equal(told.processWarnings.length, 3);
+    assert.doesNotMatch(told.processWarnings[2]![1], /its field/);
+    const told2 = await recordWarnings(() => withCarrier(amqp.properties.headers, "fixed", () => undefined));
+    assert.deepEqual(told2.processWarnings, []);
+    assert.equal(finishedSpan("fixed").spanContext().traceId, W3C_TRACE_ID);
+  });
+
   test("the carrier as JSON text or under a name that needs brackets; once per process, whatever the field", async () => {
     const told = await recordWarnings(() => {
       withCarrier({ id: 1, trace_ctx: `\uFEFF ${JSON.stringify(W3C_CARRIER)}` }, "a", () => undefined);

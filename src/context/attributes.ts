@@ -33,8 +33,9 @@ export const ATTR_TRACEHOP_RUN = "tracehop.run";
 export const ATTR_TRACEHOP_QUEUE_WAIT = "tracehop.queue.wait";
 
 /**
- * OpenTelemetry messaging convention: number of messages a batch span processes. Set on batch spans
- * except for a batch of exactly one message, as the convention says.
+ * OpenTelemetry messaging convention: number of messages a batch span processes. Set on every batch
+ * span (`withBatch`, `withBatchProcessSpan`), a batch of one included: the convention asks batching
+ * APIs to set it and single-message APIs not to, whatever the count.
  */
 export const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = "messaging.batch.message_count";
 

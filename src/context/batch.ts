@@ -68,10 +68,14 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * (`consumerContext`, docs/messaging.md). Each link carries the message's span context as extracted
  * (trace flags included, so a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159).
  * Messages without a valid context add no link. `messaging.batch.message_count` is set to
- * `messages.length` unless it is 1 (the convention asks not to set it for single messages) or
- * `options.attributes` gives it (a caller that knows the batch's size better: `withBatchProcessSpan`
- * for a batch of one, a count of the messages polled where `messages` holds the traced ones). For a
- * span per message inside the batch, call {@link withBatchItem} from `fn`.
+ * `messages.length`, a batch of one (or none) included, unless `options.attributes` gives it (a
+ * caller that knows the batch's size better: a count of the messages polled where `messages` holds
+ * the traced ones). The convention asks batching APIs to set it and single-message APIs not to ("When
+ * a messaging client library supports both batch and single-message API for the same operation,
+ * instrumentations SHOULD use `messaging.batch.message_count` for batching APIs"; its examples are 0, 1
+ * and 2): `withBatch` is a batching API whatever the size of the batch, as contrib kafkajs's
+ * `eachBatch` span, which sets `batch.messages.length` for every batch. For a span per message inside
+ * the batch, call {@link withBatchItem} from `fn`.
  *
  * The span ends, records errors and passes results through exactly as in `withCarrier`. Carriers are
  * untrusted and never make the call throw.
@@ -113,7 +117,7 @@ export function withBatch<M, T>(
       }
     }
     const attributes: Attributes = { ...options.attributes };
-    if (messages.length !== 1 && attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] === undefined)
+    if (attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] === undefined)
       attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = messages.length;
     // A consumer's batch is not part of a span that ended where the client's connection was opened
     // (consumerContext: amqplib's consume callback).

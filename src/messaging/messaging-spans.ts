@@ -728,8 +728,8 @@ export function withBatchProcessSpan<M, T>(
 ): T {
   requireOptions("withBatchProcessSpan", options);
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
-  // The count is set for a batch of one too (withBatch, not a messaging API, leaves it out then); a
-  // non-array is withBatch's TypeError. No `messageId`: requireOptions refuses one here.
+  // The count is set for a batch of one too, as withBatch sets it (a batching API). No `messageId`:
+  // requireOptions refuses one here.
   const attributes = messagingAttributes(
     options,
     MESSAGING_OPERATION_TYPE_VALUE_PROCESS,

@@ -55,7 +55,7 @@ export const ATTR_MESSAGING_DESTINATION_PARTITION_ID = "messaging.destination.pa
 /**
  * Number of messages a batch span sends, receives or processes; not set on a single-message span
  * (the convention's note: batching APIs set it, single-message APIs do not). `withBatchProcessSpan`
- * sets it for every batch, one message included; the core's `withBatch` leaves it out for one.
+ * and the core's `withBatch` set it for every batch, one message included.
  */
 export { ATTR_MESSAGING_BATCH_MESSAGE_COUNT };
 /** Kafka offset of a consumed record (an int). Replaces `messaging.kafka.offset`. */

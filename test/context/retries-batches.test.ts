@@ -84,9 +84,17 @@ describe("batches", () => {
     assert.equal(finishedSpan("picked").links.length, 2);
   });
 
-  test("a batch of one message carries no messaging.batch.message_count (as the convention asks)", () => {
+  test("a batch of one (or none) carries messaging.batch.message_count too: withBatch is a batching API", () => {
     withBatch([W3C_CARRIER], "single", () => undefined, { root: true });
-    assert.equal(finishedSpan("single").attributes["messaging.batch.message_count"], undefined);
+    assert.equal(finishedSpan("single").attributes["messaging.batch.message_count"], 1);
+    withBatch([], "empty", () => undefined, { root: true });
+    assert.equal(finishedSpan("empty").attributes["messaging.batch.message_count"], 0);
+    // A count the caller knows better (the messages polled) wins, for one message as for more.
+    withBatch([W3C_CARRIER], "polled", () => undefined, {
+      root: true,
+      attributes: { "messaging.batch.message_count": 5 },
+    });
+    assert.equal(finishedSpan("polled").attributes["messaging.batch.message_count"], 5);
   });
 
   test("the batch span is active inside fn, async work included, and records a failure", async () => {

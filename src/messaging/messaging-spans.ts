@@ -27,6 +27,7 @@ import {
 } from "../context/carrier-source.js";
 import {
   addRestoreAttributes,
+  assertCallable,
   assertOptionValues,
   relationOf,
   tryStart,
@@ -366,7 +367,7 @@ function runInNewSpan<T>(
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
- *   `SendSpanOptions` does not have, `options.forward` is neither `"send-span"` nor
+ *   `SendSpanOptions` does not have, `fn` is not a function, `options.forward` is neither `"send-span"` nor
  *   `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not an
  *   array, or a restore option is out of range (`relation`, `maxParentAge`, `attempt`, `run`: the
  *   checks of `withCarrier`, on every path, with or without `creationContext` or an active PRODUCER
@@ -377,6 +378,8 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   fn: (headers: H, span: Span) => T,
 ): T {
   requireOptions("withSendSpan", options);
+  // Checked before the span starts: `fn` is called only inside it (under the instrumentations' suppression).
+  assertCallable("", fn, "withSendSpan");
   const operationName =
     options.operationName ?? SEND_OPERATION_NAME_BY_SYSTEM[options.system] ?? DEFAULT_SEND_OPERATION_NAME;
   const name = spanName(operationName, options);
@@ -516,12 +519,14 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
- *   `ProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator, or a restore
+ *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a TextMapPropagator, or a restore
  *   option is out of range (`relation`, `maxParentAge`, `attempt`, `run`, `links` not an array), with
  *   or without an instrumentation's span (programming errors, before `fn` runs).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   requireOptions("withProcessSpan", options);
+  // Checked here, not left to withCarrier, so that the error names the helper that was called.
+  assertCallable("", fn, "withProcessSpan");
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   const kind = messageKindOf(options.system);
   // What a whole message tells (routing key, delivery tag, ids, body size; Kafka offset, key,
@@ -719,7 +724,8 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator,
- *   `options.links` is not an array, or `messages` is not an array (programming errors, before `fn` runs).
+ *   `options.links` is not an array, `messages` is not an array (a `Set`, `null`) or `fn` is not a
+ *   function (programming errors, before `fn` runs; each message names `withBatchProcessSpan`).
  */
 export function withBatchProcessSpan<M, T>(
   messages: readonly M[],
@@ -727,6 +733,12 @@ export function withBatchProcessSpan<M, T>(
   fn: (span: Span) => T,
 ): T {
   requireOptions("withBatchProcessSpan", options);
+  // Checked here, not left to withBatch, so that the error names the helper that was called.
+  if (!Array.isArray(messages))
+    throw new TypeError(
+      `tracehop withBatchProcessSpan: messages must be an array (kafkajs eachBatch's batch.messages), got ${describeValue(messages)}`,
+    );
+  assertCallable("", fn, "withBatchProcessSpan");
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   // The count is set for a batch of one too, as withBatch sets it (a batching API). No `messageId`:
   // requireOptions refuses one here.
@@ -734,7 +746,7 @@ export function withBatchProcessSpan<M, T>(
     options,
     MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
     operationName,
-    Array.isArray(messages) ? messages.length : undefined,
+    messages.length,
   );
   const kind = messageKindOf(options.system);
   const headersFrom = options.headersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));

@@ -291,6 +291,41 @@ describe("withSendSpan", () => {
     assert.equal(exporter.getFinishedSpans().length, 0);
   });
 
+  test("messages that are not an array, or fn that is not a function, is a TypeError naming the helper called", () => {
+    const row = { traceContext: { traceparent: STORED.traceparent } };
+    for (const [messages, got] of [
+      [null, "null"],
+      ["abc", '"abc"'],
+      [new Set(), "a Set"],
+    ] as const) {
+      assert.throws(
+        () => withBatchProcessSpan(messages as never, kafka, () => 1),
+        (err: unknown) =>
+          err instanceof TypeError &&
+          err.message ===
+            `tracehop withBatchProcessSpan: messages must be an array (kafkajs eachBatch's batch.messages), got ${got}`,
+      );
+    }
+    for (const [entry, call] of [
+      ["withBatchProcessSpan", () => withBatchProcessSpan([], kafka, 5 as never)],
+      ["withProcessSpan", () => withProcessSpan({}, kafka, 5 as never)],
+      ["withSendSpan", () => withSendSpan(kafka, 5 as never)],
+      ["withSendSpan", () => withSendSpan({ ...kafka, creationContext: row }, 5 as never)],
+      [
+        "withSendSpan",
+        () => withSendSpan({ ...kafka, creationContext: row, forward: "creation-context" }, 5 as never),
+      ],
+    ] as const) {
+      assert.throws(
+        call,
+        (err: unknown) =>
+          err instanceof TypeError && err.message === `tracehop ${entry}: fn must be a function, got 5`,
+        entry,
+      );
+    }
+    assert.equal(exporter.getFinishedSpans().length, 0, "no span started");
+  });
+
   test("links and the restore options are checked alike by every helper, on every path, before fn runs", async () => {
     let ran = 0;
     const fn = () => ran++;

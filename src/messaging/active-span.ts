@@ -1,4 +1,4 @@
-import type { Link, Span, SpanContext, SpanKind } from "@opentelemetry/api";
+import type { Attributes, Link, Span, SpanContext, SpanKind } from "@opentelemetry/api";
 import {
   isRestoredRootLinkContext,
   LINK_REASON_ATTRIBUTE,
@@ -12,9 +12,33 @@ import {
  */
 interface ReadableSpanShape {
   kind?: unknown;
+  attributes?: unknown;
   parentSpanContext?: SpanContext;
   parentSpanId?: unknown;
   links?: unknown;
+}
+
+/**
+ * Sets on `span` those of `attributes` it does not have yet (read from the SDK span's `attributes`),
+ * never replacing one it has: for a span someone else started and described (an instrumentation's,
+ * the caller's own), to which tracehop adds what the conventions ask and the span lacks. A span whose
+ * attributes cannot be read (another SDK) gets none, since any of them might replace one of its own.
+ * Returns the names set. Never throws.
+ */
+export function addMissingAttributes(span: Span, attributes: Attributes): string[] {
+  try {
+    const own = (span as unknown as ReadableSpanShape).attributes;
+    if (own === null || typeof own !== "object") return [];
+    const missing: Attributes = {};
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value !== undefined && (own as Attributes)[name] === undefined) missing[name] = value;
+    }
+    span.setAttributes(missing);
+    return Object.keys(missing);
+  } catch {
+    // A span whose getters or setAttributes throw: it keeps what it has.
+    return [];
+  }
 }
 
 /** True when `span` records and is of `kind` (read from the SDK span; false when unknown). */

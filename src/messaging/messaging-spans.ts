@@ -40,7 +40,7 @@ import type { ResolvedRelation } from "../context/relation.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
-import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
+import { addMissingAttributes, continuationOf, isRecordingSpanOfKind } from "./active-span.js";
 import { consumerContext } from "../context/consumer-context.js";
 import {
   amqpHeadersToCarrier,
@@ -344,7 +344,12 @@ function runInNewSpan<T>(
  * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
  *   whose context goes into the headers. If the active span is already a recording PRODUCER span (an
  *   instrumentation's, the caller's own send span, or that of an enclosing `withSendSpan`), that span
- *   is used: no second span.
+ *   is used: no second span, and its context goes into the headers. The enclosing span of a
+ *   `withSendSpan` (any span tracehop started, `isOwnSpan`) keeps its name and attributes: this call's
+ *   `destination`, `messageId` and `attributes` are not set on it (they would describe another send
+ *   than the one it was started for). Another PRODUCER span (an instrumentation's, the caller's own)
+ *   gets those of this call's attributes it lacks, never one it has replaced (`addMissingAttributes`;
+ *   none when its SDK does not show its attributes); its name stays.
  * - with `creationContext` (a relay sending a stored outbox row): see {@link RelayForwarding}; default
  *   `forward: "send-span"` — PRODUCER span, child of the stored context, its own context in the headers.
  *   `forward: "creation-context"` — CLIENT span, the stored context in the headers. A stored carrier
@@ -409,7 +414,10 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   if (creationContext === undefined) {
     const ambient = trace.getActiveSpan();
     if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
-      ambient.setAttributes(attributes);
+      // An enclosing send span of tracehop's own (an outer withSendSpan's) keeps its attributes: it
+      // describes the send it was started for, and a nested send only carries its context. Another
+      // PRODUCER span (an instrumentation's, the caller's own) gets those it lacks, never one replaced.
+      if (!isOwnSpan(ambient)) addMissingAttributes(ambient, attributes);
       return recordingFailures(ambient, () => send(ambient, injectCarrier({ propagator })));
     }
     // Injected from the span's context itself, not the active one: without a context manager

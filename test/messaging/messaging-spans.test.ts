@@ -436,6 +436,60 @@ describe("inside withSendSpan's fn: tracehop's own captures see through the supp
     assert.deepEqual(outer.inner.headers, outer.headers);
   });
 
+  test("a nested withSendSpan leaves the outer send span's attributes as they were", async () => {
+    const rabbit = { system: "rabbitmq" } as const;
+    await withSendSpan({ ...rabbit, destination: "a", messageId: "outer" }, async () =>
+      withSendSpan(
+        {
+          ...rabbit,
+          destination: "b",
+          messageId: "inner",
+          attributes: { "rabbitmq.destination.routing_key": "rk" },
+        },
+        async () => {},
+      ),
+    );
+    const send = onlySpan("publish a");
+    assert.equal(exporter.getFinishedSpans().length, 1);
+    assert.equal(send.attributes["messaging.destination.name"], "a");
+    assert.equal(send.attributes["messaging.message.id"], "outer");
+    assert.equal(send.attributes["rabbitmq.destination.routing_key"], undefined);
+    // Nor a relay's send span (withCarrier's, tracehop's own too).
+    exporter.reset();
+    withSendSpan({ ...rabbit, destination: "a", creationContext: STORED }, () =>
+      withSendSpan({ ...rabbit, destination: "b", messageId: "inner" }, () => undefined),
+    );
+    const relay = onlySpan("publish a");
+    assert.equal(relay.attributes["messaging.destination.name"], "a");
+    assert.equal(relay.attributes["messaging.message.id"], undefined);
+  });
+
+  test("an instrumentation's (or the caller's own) PRODUCER span gets the attributes it lacks, none replaced", () => {
+    const own = tracer.startSpan("send jobs (instrumentation)", {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        "messaging.system": "kafka",
+        "messaging.destination.name": "jobs-v1",
+        "messaging.message.id": "m1",
+      },
+    });
+    context.with(trace.setSpan(context.active(), own), () =>
+      withSendSpan(
+        { ...kafka, destination: "jobs", messageId: "m2", attributes: { "kafka.message.key": "k" } },
+        () => undefined,
+      ),
+    );
+    own.end();
+    const span = onlySpan("send jobs (instrumentation)");
+    assert.equal(exporter.getFinishedSpans().length, 1);
+    assert.equal(span.attributes["messaging.destination.name"], "jobs-v1", "kept");
+    assert.equal(span.attributes["messaging.message.id"], "m1", "kept");
+    assert.equal(span.attributes["messaging.system.name"], "kafka", "added");
+    assert.equal(span.attributes["messaging.operation.type"], "send", "added");
+    assert.equal(span.attributes["messaging.operation.name"], "send", "added");
+    assert.equal(span.attributes["kafka.message.key"], "k", "added");
+  });
+
   test("relay forwarding the creation context: a nested send is a recording PRODUCER child of the CLIENT span", () => {
     const seen = withSendSpan({ ...kafka, creationContext: STORED, forward: "creation-context" }, (h) => ({
       headers: { ...h },

@@ -354,6 +354,10 @@ function runInNewSpan<T>(
  *   `forward: "send-span"` — PRODUCER span, child of the stored context, its own context in the headers.
  *   `forward: "creation-context"` — CLIENT span, the stored context in the headers. A stored carrier
  *   without a valid span context gives a new-trace PRODUCER span whose context goes into the headers.
+ *   A span active when `withSendSpan` is called (the relay's batch span, `withBatch`, or its poll
+ *   loop's) is linked from the send span in either mode, as `withProcessSpan` and `withBatchItem` link
+ *   theirs (a link without attributes), unless it is the stored context itself, the send span's
+ *   parent; not for a stored carrier without a context.
  *
  * `fn` runs with tracing suppressed (see {@link SendSpanOptions.suppressInstrumentation}), except for
  * tracehop's own captures: a `captureCarrier()`, a row the `tracehop/prisma` extension writes or a
@@ -432,6 +436,10 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   // again), from one read of the row's `traceContext` (`source`, as `withCarrier` makes).
   const source: CarrierSource = readCarrierSource(creationContext);
   const restored: Context = extractSource(source, propagator);
+  // A span active around the relay's send (its batch or poll loop span: `withBatch`) is linked, as
+  // withProcessSpan and withBatchItem link theirs, unless it is the stored context itself (the send
+  // span is then its child already).
+  const ambientLink = relayAmbientLink(restored);
   if (forward === "creation-context") {
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
@@ -441,7 +449,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
         name,
         (span) => send(span, carrier),
         { ...common, kind: SpanKind.CLIENT },
-        { restored, source, caller: "withSendSpan" },
+        { restored, source, ambientLink, caller: "withSendSpan" },
       );
     }
   }
@@ -459,12 +467,30 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     {
       restored,
       source,
+      ambientLink,
       caller: "withSendSpan",
       onStart: (active) => {
         sendContext = active;
       },
     },
   );
+}
+
+/**
+ * The span context of the span active when a relay's `withSendSpan` (with `creationContext`) is called
+ * — its batch or poll loop span, which the send span (a child of the stored context, or linked to it)
+ * would otherwise not be connected to — to link from the send span; `undefined` when there is none
+ * (or not a valid one), or when it is the stored context in `restored` itself (the send span's parent
+ * already). The link carries no attributes, as `withProcessSpan`'s and `withBatchItem`'s link of
+ * their active span; `startRestoredSpan` adds it only when the stored carrier held a context.
+ */
+function relayAmbientLink(restored: Context): SpanContext | undefined {
+  const active = trace.getSpanContext(contextApi.active());
+  if (active === undefined || !isSpanContextValid(active)) return undefined;
+  const stored = trace.getSpanContext(restored);
+  if (stored !== undefined && stored.traceId === active.traceId && stored.spanId === active.spanId)
+    return undefined;
+  return active;
 }
 
 /**

@@ -234,6 +234,48 @@ describe("withSendSpan", () => {
     assert.equal(headers.traceparent, STORED.traceparent);
   });
 
+  test("relay inside a batch span (withBatch): the send span, child of the stored context, links the batch span", () => {
+    const linksOf = (span: ReadableSpan) =>
+      span.links.map((l) => [l.context.traceId, l.context.spanId, l.attributes]);
+    for (const [forward, relation, kind] of [
+      ["send-span", undefined, SpanKind.PRODUCER],
+      ["creation-context", undefined, SpanKind.CLIENT],
+      ["creation-context", "link", SpanKind.CLIENT],
+    ] as const) {
+      exporter.reset();
+      const row = { traceContext: STORED, createdAt: new Date() };
+      withBatch([row], "relay batch", () =>
+        withSendSpan({ ...kafka, creationContext: row, forward, relation }, (h) => h),
+      );
+      const batch = onlySpan("relay batch").spanContext();
+      const send = onlySpan("send jobs");
+      const what = `${forward} ${relation}`;
+      assert.equal(send.kind, kind, what);
+      const batchLink = [batch.traceId, batch.spanId, undefined];
+      if (relation === "link") {
+        assert.equal(send.parentSpanContext, undefined, what);
+        assert.deepEqual(linksOf(send), [batchLink, [STORED_TRACE_ID, STORED_SPAN_ID, undefined]], what);
+      } else {
+        assert.equal(send.parentSpanContext?.spanId, STORED_SPAN_ID, what);
+        assert.deepEqual(linksOf(send), [batchLink], what);
+      }
+    }
+  });
+
+  test("relay: an active span that is the stored context itself is the parent, not linked; no span, no link", async () => {
+    const captured = await inSpan("request", () => {
+      const row = { traceContext: captureCarrier() };
+      withSendSpan({ ...kafka, creationContext: row }, (h) => h);
+      return trace.getActiveSpan()!.spanContext();
+    });
+    const send = onlySpan("send jobs");
+    assert.equal(send.parentSpanContext?.spanId, captured.spanId);
+    assert.deepEqual(send.links, []);
+    exporter.reset();
+    withSendSpan({ ...kafka, creationContext: STORED }, (h) => h);
+    assert.deepEqual(onlySpan("send jobs").links, [], "no active span: nothing to link");
+  });
+
   test("relay with an unusable stored carrier: a new-trace PRODUCER span whose context is sent", () => {
     for (const forward of ["send-span", "creation-context"] as const) {
       exporter.reset();

@@ -121,7 +121,11 @@ export type RelayForwarding = "send-span" | "creation-context";
 /**
  * Options `withCarrier` takes besides the span's description: `relation` (`"parent"` | `"link"` |
  * `"none"` | `"auto"`, default `setRestoreDefaults`' relation, initially `"parent"`), and whatever else
- * the core restore accepts (`maxParentAge`, `capturedAt`, `attempt`, ...). Passed through unchanged.
+ * the core restore accepts (`maxParentAge`, `capturedAt`, `attempt`, ...). Passed through unchanged,
+ * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3"`, `2.5`, a text that
+ * is no time): these usually come from the message (a delivery count header, a timestamp), so such a
+ * value is left out with a once-per-process warning (`TRACEHOP_MESSAGE_OPTION_IGNORED`) and `fn` runs
+ * as usual, where `withCarrier` throws a TypeError for a bad `attempt` or `run`.
  */
 export type RestoreOptions = Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
 
@@ -251,15 +255,70 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
   }
   assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop/messaging: ${entry}`);
   // One check of the values every entry point shares with withCarrier (`links`, `propagator`, and the
-  // restore options `relation`, `maxParentAge`, `attempt`, `run`), before anything starts: whichever
-  // path the call takes (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is
-  // the same TypeError or RangeError naming the option.
-  assertOptionValues(options, entry);
+  // restore options `relation`, `maxParentAge`), before anything starts: whichever path the call takes
+  // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError
+  // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
+  // (messageRestoreOptions), a bad one is left out, never a failed message.
+  const { attempt: _attempt, run: _run, ...configured } = options as RestoreOptions & MessagingSpanOptions;
+  assertOptionValues(configured, entry);
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(
       `tracehop/messaging: ${entry}: forward must be "send-span" or "creation-context", got ${describeValue(forward)}`,
     );
+}
+
+/** Code of the process warning {@link messageRestoreOptions} gives. */
+const MESSAGE_OPTION_IGNORED_WARNING = "TRACEHOP_MESSAGE_OPTION_IGNORED";
+
+/** What each per-message option is, for the warning that leaves a bad one out. */
+const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", string>> = {
+  attempt:
+    'an integer >= 1 (a delivery count read from a header may be missing: Number(headers["x-delivery-count"]) is NaN on a RabbitMQ quorum queue\'s first delivery, which has no such header; pass attempt only when you have one)',
+  run: "an integer >= 1",
+  capturedAt:
+    "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",
+};
+
+/**
+ * `restore` without the options that come from the message (`attempt`, `run`, `capturedAt`: a
+ * delivery count, a run number, a timestamp read from its headers or properties) whose value is
+ * unusable — `attempt` or `run` not an integer >= 1 (`NaN`, `"3"`, `2.5`, `0`), `capturedAt` no time
+ * `toEpochMs` reads (`"yesterday"`, `NaN`, an invalid Date, an object) — as if they were not given:
+ * the span has no `tracehop.attempt`, `tracehop.run` or `tracehop.queue.wait` from them (a relay's
+ * queue wait then comes from the row's `createdAt`, as without `capturedAt`), and `fn` runs as usual
+ * (tracing never fails the message; `withCarrier`, whose options are the caller's own, throws for a
+ * bad `attempt` or `run` instead). Each is said once per process and helper: `diag.warn` and the
+ * process warning `TRACEHOP_MESSAGE_OPTION_IGNORED`, naming the option, the value and what it takes.
+ * `restore` itself is not changed. Never throws.
+ */
+function messageRestoreOptions<R extends RestoreOptions>(restore: R, entry: string): R {
+  let kept: R | undefined;
+  for (const name of ["attempt", "run", "capturedAt"] as const) {
+    const value: unknown = restore[name];
+    if (value === undefined) continue;
+    let usable = false;
+    try {
+      usable =
+        name === "capturedAt"
+          ? toEpochMs(value) !== undefined
+          : typeof value === "number" && Number.isInteger(value) && value >= 1;
+    } catch {
+      // A proxy whose traps throw: no time.
+    }
+    if (usable) continue;
+    kept ??= { ...restore };
+    delete kept[name];
+    warnOnce(
+      `${entry}-message-option-${name}`,
+      `tracehop/messaging: ${entry}: options.${name} must be ${MESSAGE_OPTION_HINTS[name]}, got ` +
+        `${describeValue(value)}: left out (no tracehop.${name === "capturedAt" ? "queue.wait from it" : name} ` +
+        `on the span), the message handled as usual. Said once per process; later messages with such a ` +
+        `value are treated the same.`,
+      MESSAGE_OPTION_IGNORED_WARNING,
+    );
+  }
+  return kept ?? restore;
 }
 
 /**
@@ -378,9 +437,10 @@ function runInNewSpan<T>(
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
  *   `SendSpanOptions` does not have, `fn` is not a function, `options.forward` is neither `"send-span"` nor
  *   `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not an
- *   array, or a restore option is out of range (`relation`, `maxParentAge`, `attempt`, `run`: the
- *   checks of `withCarrier`, on every path, with or without `creationContext` or an active PRODUCER
- *   span) — programming errors, before `fn` runs.
+ *   array, or `relation` or `maxParentAge` is out of range (the checks of `withCarrier`, on every
+ *   path, with or without `creationContext` or an active PRODUCER span) — programming errors, before
+ *   `fn` runs. A bad `attempt`, `run` or `capturedAt` (values of the message or the row) is no error:
+ *   left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see {@link RestoreOptions}).
  */
 export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
   options: SendSpanOptions<H>,
@@ -405,8 +465,10 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     creationContext,
     forward,
     suppressInstrumentation,
-    ...restore
+    ...given
   } = options;
+  // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once.
+  const restore = messageRestoreOptions(given, "withSendSpan");
   const suppress = suppressInstrumentation !== false;
   const send = (span: Span, carrier: TraceCarrier): T => {
     // The same object, filled in place; a copy when it cannot take the context (frozen, say).
@@ -553,9 +615,12 @@ function relayAmbientLink(restored: Context): SpanContext | undefined {
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
- *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a TextMapPropagator, or a restore
- *   option is out of range (`relation`, `maxParentAge`, `attempt`, `run`, `links` not an array), with
- *   or without an instrumentation's span (programming errors, before `fn` runs).
+ *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a TextMapPropagator, or `relation`
+ *   or `maxParentAge` is out of range, or `links` is not an array, with or without an instrumentation's
+ *   span (programming errors, before `fn` runs). A bad `attempt`, `run` or `capturedAt` — values of the
+ *   message: `Number(headers["x-delivery-count"])` is `NaN` on a RabbitMQ quorum queue's first
+ *   delivery — is no error: the attribute is left out, said once per process
+ *   (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message is handled (see {@link RestoreOptions}).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   requireOptions("withProcessSpan", options);
@@ -577,8 +642,11 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     attributes: _attributes,
     propagator,
     links: givenLinks,
-    ...restore
+    ...given
   } = options;
+  // A bad attempt, run or capturedAt (read from the message: a delivery count header missing on the
+  // first delivery) is left out, said once: never a message that is not handled.
+  const restore = messageRestoreOptions(given, "withProcessSpan");
   let links = givenLinks;
   let fallback: Context | undefined;
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read

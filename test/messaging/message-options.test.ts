@@ -1,0 +1,138 @@
+/**
+ * Options that come from the message (`attempt`, `run`, `capturedAt`: a delivery count, a run number,
+ * a timestamp read from its headers): a bad value is left out with a once-per-process warning
+ * (TRACEHOP_MESSAGE_OPTION_IGNORED) and the message is handled; options that are the caller's own
+ * (`system`, `relation`, `maxParentAge`) stay TypeErrors. In-memory SDK.
+ */
+import { beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { context, propagation, SpanKind, trace, type TextMapGetter } from "@opentelemetry/api";
+import { withCarrier } from "../../src/index.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { exporter, onlySpan, tracer } from "./tracing.js";
+
+const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
+const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const headers = { traceparent: TRACEPARENT };
+
+beforeEach(() => {
+  exporter.reset();
+  resetWarnings();
+});
+
+describe("a bad per-message option is left out, never a message that is not handled", () => {
+  test('withProcessSpan: attempt NaN, "3", 2.5, 0; run 1.5; capturedAt junk: fn runs, no attribute, one warning each', async () => {
+    const told = await recordWarnings(() => {
+      const ran: unknown[] = [];
+      for (const attempt of [NaN, "3", 2.5, 0]) {
+        ran.push(
+          withProcessSpan(
+            headers,
+            { ...rabbit, attempt: attempt as number },
+            () => `handled ${String(attempt)}`,
+          ),
+        );
+        const span = onlySpan("process jobs");
+        assert.equal(span.attributes["tracehop.attempt"], undefined, String(attempt));
+        assert.equal(span.parentSpanContext?.spanId, "00f067aa0ba902b7", "the message's context is restored");
+        exporter.reset();
+      }
+      ran.push(withProcessSpan(headers, { ...rabbit, run: 1.5 }, () => "run"));
+      assert.equal(onlySpan("process jobs").attributes["tracehop.run"], undefined);
+      exporter.reset();
+      ran.push(withProcessSpan(headers, { ...rabbit, capturedAt: "yesterday" }, () => "captured"));
+      assert.equal(onlySpan("process jobs").attributes["tracehop.queue.wait"], undefined);
+      exporter.reset();
+      // A good value beside a bad one is kept.
+      ran.push(withProcessSpan(headers, { ...rabbit, attempt: NaN, run: 2 }, () => "both"));
+      const both = onlySpan("process jobs");
+      assert.equal(both.attributes["tracehop.attempt"], undefined);
+      assert.equal(both.attributes["tracehop.run"], 2);
+      return ran;
+    });
+    assert.deepEqual(told.result, [
+      "handled NaN",
+      "handled 3",
+      "handled 2.5",
+      "handled 0",
+      "run",
+      "captured",
+      "both",
+    ]);
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, message.slice(0, message.indexOf(" must be "))]),
+      [
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withProcessSpan: options.attempt"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withProcessSpan: options.run"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withProcessSpan: options.capturedAt"],
+      ],
+      "once per option and process",
+    );
+    assert.match(told.processWarnings[0]![1], /got NaN: left out \(no tracehop\.attempt on the span\)/);
+    assert.match(told.processWarnings[0]![1], /x-delivery-count/);
+    assert.equal(told.diagWarnings.length, 3);
+  });
+
+  test("withProcessSpan in an instrumentation's CONSUMER span: the bad attempt is left out there too", async () => {
+    const messageContext = propagation.extract(context.active(), headers, {
+      keys: (h) => Object.keys(h),
+      get: (h, k) => h[k as keyof typeof h],
+    } as TextMapGetter<typeof headers>);
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, messageContext);
+    const told = await recordWarnings(() =>
+      context.with(trace.setSpan(messageContext, instrumentation), () =>
+        withProcessSpan(headers, { ...rabbit, attempt: NaN }, (span) => span === instrumentation),
+      ),
+    );
+    instrumentation.end();
+    assert.equal(told.result, true, "the instrumentation's span was taken over");
+    assert.equal(onlySpan("jobs process").attributes["tracehop.attempt"], undefined);
+    assert.equal(onlySpan("jobs process").attributes["tracehop.relation"], "parent");
+    assert.deepEqual(
+      told.processWarnings.map(([code]) => code),
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED"],
+    );
+  });
+
+  test("withSendSpan (a relay's row, or no creationContext): a bad attempt is left out, the message sent", async () => {
+    const row = { traceContext: headers, createdAt: new Date(Date.now() - 2000) };
+    const told = await recordWarnings(() => [
+      withSendSpan(
+        { ...rabbit, creationContext: row, attempt: NaN, capturedAt: "soon" },
+        (h) => h.traceparent,
+      ),
+      withSendSpan({ ...rabbit, destination: "other", attempt: "2" as never }, (h) => h.traceparent),
+    ]);
+    const relay = onlySpan("publish jobs");
+    assert.equal(told.result[0], `00-${relay.spanContext().traceId}-${relay.spanContext().spanId}-01`);
+    assert.equal(relay.attributes["tracehop.attempt"], undefined);
+    // capturedAt left out as if not given: the row's createdAt gives the queue wait.
+    assert.ok(
+      Number(relay.attributes["tracehop.queue.wait"]) >= 2,
+      String(relay.attributes["tracehop.queue.wait"]),
+    );
+    assert.equal(typeof told.result[1], "string");
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, message.slice(0, message.indexOf(" must be "))]),
+      [
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withSendSpan: options.attempt"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withSendSpan: options.capturedAt"],
+      ],
+    );
+  });
+
+  test("options that are the caller's own stay TypeErrors, before fn runs; withCarrier still throws for a bad attempt", () => {
+    let ran = 0;
+    const fn = () => ran++;
+    assert.throws(
+      () => withProcessSpan(headers, { ...rabbit, relation: "child" as never }, fn),
+      /relation must be/,
+    );
+    assert.throws(() => withProcessSpan(headers, { ...rabbit, maxParentAge: NaN }, fn), /maxParentAge/);
+    assert.throws(() => withProcessSpan(headers, { destination: "jobs" } as never, fn), /options\.system/);
+    assert.throws(() => withSendSpan({ ...rabbit, relation: "child" as never }, fn), /relation must be/);
+    assert.throws(() => withCarrier(headers, "x", fn, { attempt: NaN }), /attempt must be an integer >= 1/);
+    assert.equal(ran, 0);
+  });
+});

@@ -144,6 +144,11 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     assert.equal(process.attributes["tracehop.attempt"], 2, "the restore options that apply are set");
     assert.equal(process.attributes["tracehop.run"], 1);
     assert.equal(process.attributes["tracehop.relation"], "parent");
+    // The span stays the instrumentation's: its own name ("{queue} process", not "process {queue}") and
+    // its older attributes beside tracehop's (docs/messaging.md, "The spans").
+    assert.equal(process.name, `${queue} process`);
+    assert.equal(process.attributes["messaging.destination"], "", "the default exchange, as it wrote it");
+    assert.equal(process.attributes["messaging.operation"], "process");
   });
 
   test("consume: a retry run inside the failed attempt, and a second attempt in the same handler, get their own spans", async (t) => {

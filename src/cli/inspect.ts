@@ -34,6 +34,8 @@ import {
   getExtractionAttributes,
   getExtractionLinks,
   getRestoredRoot,
+  LINK_CONTEXT_HEADERS_ATTRIBUTE,
+  LINK_REASON_ATTRIBUTE,
 } from "../propagation/extraction-result.js";
 import { DEFAULT_ENVIRONMENT, type InspectEnvironment } from "./environment.js";
 import {
@@ -53,8 +55,75 @@ const PRIORITY_NAMES: Record<string, string> = {
   "2": "user keep",
 };
 
-/** The decoded view of one carrier; also the `--json` output. */
+/**
+ * A span link the extraction records (`getExtractionLinks`), as `--json` gives it: to the context of
+ * a style in the extract order that names another trace than the winner's.
+ */
+export interface InspectLink {
+  /** The linked trace id: 32 lower-case hex digits (128 bits). */
+  traceId: string;
+  /** The linked span id: 16 lower-case hex digits (all zeros for a Datadog context of parent id 0). */
+  spanId: string;
+  /** The style that gave the linked context (the link's `context_headers` attribute): `datadog`, ... */
+  style: string;
+  /**
+   * Why the link exists (the link's `reason` attribute, as dd-trace-js writes it): `terminated_context`,
+   * a style that names another trace (Datadog system-tests `Test_Span_Links_From_Conflicting_Contexts`).
+   * The text report gives it after the style.
+   */
+  reason: string;
+}
+
+/** The context the extract order restores from a carrier, as a service there would continue it. */
+export interface InspectContext {
+  /** Style that won (first valid in the extract order). */
+  style: PropagationStyle;
+  /**
+   * True when the context has no parent span (Datadog parent id 0: Synthetics): a restored root, whose
+   * trace id a root span keeps; `parentId` and `datadogParentId` are then absent.
+   */
+  root: boolean;
+  /** The trace id: 32 lower-case hex digits (128 bits; the upper 64 all zero for a 64-bit Datadog id). */
+  traceId: string;
+  /** The low 64 bits of `traceId` as an unsigned decimal, as `x-datadog-trace-id` carries them. */
+  datadogTraceId: string;
+  /** The upper 64 bits of `traceId`, 16 lower-case hex digits (`_dd.p.tid`); absent when all zero. */
+  datadogTid?: string;
+  /** The parent span id: 16 lower-case hex digits; absent for a `root`. */
+  parentId?: string;
+  /** `parentId` as an unsigned decimal (`x-datadog-parent-id`); absent for a `root`. */
+  datadogParentId?: string;
+  /**
+   * The sampled bit of the trace flags restored (a traceparent's flag; `x-datadog-*` headers carry
+   * none: set unless the priority is a drop, 0 or less).
+   */
+  sampled: boolean;
+  /** The Datadog sampling priority, an integer (keep when > 0); absent when the carrier gives none. */
+  samplingPriority?: number;
+  /**
+   * The name of `samplingPriority` (dd-trace-java `PrioritySampling`): `user reject` (-1), `auto reject`
+   * (0), `auto keep` (1), `user keep` (2), else `custom`; absent with it.
+   */
+  samplingPriorityName?: string;
+  /** The Datadog origin (`x-datadog-origin`, tracestate `dd=` `o:`), e.g. `synthetics`; absent when none. */
+  origin?: string;
+  /** The `_dd.p.*` propagation tags restored, full key (`_dd.p.dm`) to value, in header order. */
+  tags: Record<string, string>;
+  /** The tracestate list-members restored (`key=value` each, in order); `[]` when none. */
+  tracestate: string[];
+  /**
+   * `_dd.parent_id`: the last Datadog span before the W3C parent (tracestate `dd=` `p:`), 16 hex digits
+   * as sent (copied unvalidated); all zeros when the Datadog headers named no parent. Absent when the
+   * extraction records none.
+   */
+  lastParentId?: string;
+  /** The span links the extraction records (conflicting styles); `[]` when none. */
+  links: InspectLink[];
+}
+
+/** The decoded view of one carrier; also the `--json` output (docs/migration.md lists its fields). */
 export interface InspectReport {
+  /** A valid context was restored (`context` is set); the exit code is 0 when every report has it. */
   valid: boolean;
   /**
    * Set when the row holds no carrier at all (a NULL column, JSON null, a number, a row whose carrier
@@ -79,26 +148,16 @@ export interface InspectReport {
   tagsMaxLength: number;
   /** Where `tagsMaxLength` came from: `default`, or `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`. */
   tagsMaxLengthSource: string;
-  context?: {
-    /** Style that won (first valid in the extract order). */
-    style: PropagationStyle;
-    root: boolean;
-    traceId: string;
-    datadogTraceId: string;
-    datadogTid?: string;
-    parentId?: string;
-    datadogParentId?: string;
-    sampled: boolean;
-    samplingPriority?: number;
-    samplingPriorityName?: string;
-    origin?: string;
-    tags: Record<string, string>;
-    tracestate: string[];
-    lastParentId?: string;
-    links: { traceId: string; spanId: string; style: string }[];
-  };
+  /** The restored context, when `valid`. */
+  context?: InspectContext;
+  /** The keys of the baggage restored (W3C `baggage` and `ot-baggage-*` entries), in order. */
   baggageKeys: string[];
+  /** Each style of {@link ALL_STYLES} on its own, by name: valid, absent, or why it rejected the carrier. */
   styles: Record<string, StyleVerdict>;
+  /**
+   * What the text report lists under "diagnostics:", one sentence each: the environment's settings,
+   * what reading the input noted, and each value the library drops or ignores, with the reason.
+   */
   diagnostics: string[];
 }
 
@@ -355,7 +414,8 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     links: getExtractionLinks(ctx).map((l) => ({
       traceId: l.context.traceId,
       spanId: l.context.spanId,
-      style: String(l.attributes?.context_headers),
+      style: String(l.attributes?.[LINK_CONTEXT_HEADERS_ATTRIBUTE]),
+      reason: String(l.attributes?.[LINK_REASON_ATTRIBUTE]),
     })),
   };
   return report;

@@ -72,7 +72,7 @@ export function formatReport(report: InspectReport): string {
     lines.push(`  tracestate   ${c.tracestate[0] ?? "-"}`);
     for (const member of c.tracestate.slice(1)) lines.push(`               ${member}`);
     for (const link of c.links)
-      lines.push(`  link         ${link.traceId}/${link.spanId} (${link.style}, terminated_context)`);
+      lines.push(`  link         ${link.traceId}/${link.spanId} (${link.style}, ${link.reason})`);
   } else if (report.noCarrier !== undefined) {
     // Nothing to decode: the styles would all say absent.
     lines.push(`no carrier (${report.noCarrier})`);

@@ -18,7 +18,16 @@ import { firstJoinedPart } from "../propagation/header-text.js";
 
 /** What one style makes of a carrier: valid, absent, or rejected, with the detail (the reason). */
 export interface StyleVerdict {
+  /**
+   * `valid`: the style alone restores a context (or, for `baggage`, an entry); `absent`: the carrier
+   * holds none of its headers (or the carrier reader dropped them); `rejected`: its headers are there
+   * but give nothing.
+   */
   status: "valid" | "absent" | "rejected";
+  /**
+   * One sentence: for `valid` the trace and parent it gives (or the number of baggage entries); else
+   * what is missing, or the rule the carrier breaks.
+   */
   detail: string;
 }
 

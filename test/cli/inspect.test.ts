@@ -714,7 +714,12 @@ describe("tracehop inspect: settings read from the environment", () => {
     // The setting said links it.
     const linked = other({ DD_TRACE_PROPAGATION_STYLE_EXTRACT: "tracecontext,datadog" });
     assert.deepEqual(linked.context.links, [
-      { traceId: "000000000000000000000000000004d2", spanId: "000000000000162e", style: "datadog" },
+      {
+        traceId: "000000000000000000000000000004d2",
+        spanId: "000000000000162e",
+        style: "datadog",
+        reason: "terminated_context",
+      },
     ]);
     assert.deepEqual(linked.diagnostics, []);
     // --styles: what to give.

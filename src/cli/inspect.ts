@@ -25,6 +25,7 @@ import {
   ENV_PROPAGATION_EXTRACT_FIRST,
   ENV_PROPAGATION_STYLE,
   ENV_PROPAGATION_STYLE_EXTRACT,
+  TRACESTATE_DD_KEY,
   X_DATADOG_TAGS,
 } from "../propagation/datadog/constants.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
@@ -40,10 +41,15 @@ import {
 import { DEFAULT_ENVIRONMENT, type InspectEnvironment } from "./environment.js";
 import {
   baggageDropped,
+  ddTidIgnored,
   describeTagsError,
+  ignoredDatadogValues,
   legacyBaggageDropped,
+  legacyBaggageNotRead,
+  originDropped,
   readerDrops,
   tracestateDiscarded,
+  zeroTidDropped,
 } from "./limits.js";
 import { ALL_STYLES, asStored, styleResult, type StyleVerdict } from "./styles.js";
 
@@ -265,6 +271,52 @@ function otherTraceDiagnostic(
   );
 }
 
+/**
+ * Why the `datadog` style reads none of the carrier's `ot-baggage-*` entries, for a report whose
+ * extract order restores `restoredStyle`'s context (the first valid style but `baggage`; `undefined`
+ * for none). Only meaningful when they are not read: `createPropagator` reads them when the `datadog`
+ * style is in the order and its context or a traceparent's is the one restored (as dd-trace-js does).
+ */
+function legacyBaggageUnread(report: InspectReport, restoredStyle: PropagationStyle | undefined): string {
+  const order = report.extractOrder;
+  if (!order.includes("datadog"))
+    return `the datadog style, which reads ot-baggage-* entries, is not in the extract order (${order.join(", ") || "none"})`;
+  if (restoredStyle === undefined)
+    return "this extract order restores no context, and ot-baggage-* entries are read only with one";
+  return `the ${restoredStyle} context is the one restored, and ot-baggage-* entries are read only with the datadog or the tracecontext one`;
+}
+
+/**
+ * The diagnostic of a `t.tid` in the `dd=` member of the tracestate that the tracecontext style (read
+ * with `read`, {@link asStored}) keeps, when it is not the traceparent's upper half and so is ignored
+ * ({@link ddTidIgnored}), else `undefined`.
+ */
+function ddTidNote(
+  report: InspectReport,
+  carrier: ReturnType<typeof normalizeCarrier>,
+  read: CreatePropagatorOptions,
+): string | undefined {
+  if (report.styles.tracecontext.status !== "valid") return undefined;
+  const ctx = createPropagator(["tracecontext"], read).extract(
+    ROOT_CONTEXT,
+    carrier,
+    normalizedCarrierGetter,
+  );
+  const sc = validParent(ctx);
+  const dd = sc?.traceState?.get(TRACESTATE_DD_KEY);
+  if (sc === undefined || !dd) return undefined;
+  return ddTidIgnored(
+    dd,
+    sc.traceId.slice(0, 16),
+    dropConsequence(
+      "tracecontext",
+      report,
+      "the trace id it gives is the traceparent's",
+      "neither the traceparent nor the tracestate is read",
+    ),
+  );
+}
+
 /** The valid span context an extraction gives `ctx` (the parent of a service's span), else `undefined`. */
 function validParent(ctx: Context): SpanContext | undefined {
   const sc = trace.getSpanContext(ctx);
@@ -338,11 +390,19 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   // The datadog style's ot-baggage-* entries are restored when its context or a traceparent's is the one
   // restored (createPropagator reads them for either, as dd-trace-js does).
   const restoredStyle = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid");
-  const legacyNote =
-    restoredStyle === "datadog" || (restoredStyle === "tracecontext" && styles.includes("datadog"))
-      ? legacyBaggageDropped(carrier, styles.includes("baggage"))
-      : undefined;
+  const readsLegacy =
+    restoredStyle === "datadog" || (restoredStyle === "tracecontext" && styles.includes("datadog"));
+  const legacyNote = readsLegacy ? legacyBaggageDropped(carrier, styles.includes("baggage")) : undefined;
   if (legacyNote !== undefined) diagnostics.push(legacyNote);
+  const notRead = readsLegacy
+    ? undefined
+    : legacyBaggageNotRead(carrier, drops.dropped, legacyBaggageUnread(report, restoredStyle));
+  if (notRead !== undefined) diagnostics.push(notRead);
+  const datadogDrop = (ifUsed: string): string =>
+    dropConsequence("datadog", report, ifUsed, "no x-datadog-* header is read");
+  diagnostics.push(...ignoredDatadogValues(raw, carrier, datadogDrop));
+  const originNote = originDropped(carrier, datadogDrop("the context takes no origin from it"));
+  if (originNote !== undefined) diagnostics.push(originNote);
   const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
   const decodedTags = decodeTagsHeader(tagsHeader, environment.tagsLimit.maxLength);
   if (decodedTags.error !== undefined && tagsHeader !== undefined)
@@ -351,9 +411,20 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
         decodedTags.error,
         tagsHeader,
         environment.tagsLimit,
-        dropConsequence("datadog", report, "the context itself stays valid", "no x-datadog-* header is read"),
+        datadogDrop("the context itself stays valid"),
       ),
     );
+  const zeroTid =
+    tagsHeader === undefined
+      ? undefined
+      : zeroTidDropped(
+          tagsHeader,
+          environment.tagsLimit.maxLength,
+          datadogDrop("the context itself stays valid, its trace id with no upper half from this header"),
+        );
+  if (zeroTid !== undefined) diagnostics.push(zeroTid);
+  const tidNote = ddTidNote(report, carrier, read);
+  if (tidNote !== undefined) diagnostics.push(tidNote);
 
   const behavior = environment.extractBehavior;
   if (behavior !== "continue")

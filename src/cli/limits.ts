@@ -12,7 +12,18 @@ import {
   type NormalizedCarrier,
 } from "../carrier/carrier.js";
 import { legacyBaggage, type LegacyBaggageDrops } from "../propagation/datadog/DatadogPropagator.js";
+import {
+  isValidOrigin,
+  TID_TAG,
+  X_DATADOG_ORIGIN,
+  X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
+  X_DATADOG_TRACE_ID,
+} from "../propagation/datadog/constants.js";
+import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
+import { decodeDdMember } from "../propagation/datadog/tracestate-dd.js";
+import { firstJoinedPart } from "../propagation/header-text.js";
 import {
   isLegacyBaggageHeaderName,
   MAX_LEGACY_BAGGAGE_HEADERS,
@@ -33,6 +44,7 @@ import {
 } from "../propagation/w3c/tracestate.js";
 import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
 import type { TagsLimit } from "./environment.js";
+import { fieldOf } from "./styles.js";
 
 /** The names the carrier reader looks up by name past its first keys (`OverflowCarrier`). */
 const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
@@ -44,8 +56,10 @@ const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_N
  * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case, or an `ot-baggage-*` entry there (the reader
  * looks up the names of {@link PROPAGATION_HEADER_NAMES} by name, and those only), a
  * value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond {@link MAX_CARRIER_FIELD_VALUES} values, a
- * value that is not a string (numbers are said by {@link carrierOfValue}). The reader itself decides
- * what is dropped; this only says why.
+ * value that is not a string (numbers are said by {@link carrierOfValue}). Also the `ot-baggage-*`
+ * entries the `datadog` style drops for their name: a key that is no token, or none at all (a header
+ * named `ot-baggage-` alone, which no style reads). The reader itself decides what is dropped; this
+ * only says why.
  */
 export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string>; notes: string[] } {
   const dropped = new Set<string>();
@@ -55,8 +69,9 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
   const whole = keys.length > MAX_CARRIER_KEYS ? normalizeCarrier(raw) : undefined;
   let past = 0;
   for (const [index, key] of keys.entries()) {
-    if (!isPropagationKey(key)) continue;
     const name = key.toLowerCase();
+    // `ot-baggage-` alone names no entry: no style reads it (isLegacyBaggageHeaderName), said below.
+    if (!isPropagationKey(key) && name !== LEGACY_BAGGAGE_PREFIX) continue;
     const value = raw[key];
     // The names of tracehop's styles spelt in lower case are looked up there: when such a name is not
     // read, its value is why (said below). An ot-baggage-* entry is found by the scan only.
@@ -294,5 +309,138 @@ export function describeTagsError(
     "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, " +
     "a space or a non-ASCII character) " +
     `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")${kept}`
+  );
+}
+
+/**
+ * The diagnostic of an `x-datadog-tags` header whose `_dd.p.tid` is all zeros (`_dd.p.tid=0000000000000000`),
+ * which the Datadog style drops alone without a `_dd.propagation_error` (an all-zero upper half is no
+ * 128-bit trace id: Datadog system-tests `test_datadog_128_bit_propagation_tid_*`, dd-trace-py
+ * `_higher_order_is_valid`), else `undefined`; `consequence` ends it as in {@link describeTagsError}.
+ * `decodeTagsHeader`, the style's own decoder, decides: the note is given only when the header kept no
+ * `_dd.p.tid` and would have kept a non-zero one in its place (so not for a header dropped whole).
+ */
+export function zeroTidDropped(header: string, maxLength: number, consequence: string): string | undefined {
+  const zero = `${TID_TAG}=${ZERO_HEX16}`;
+  const members = header.split(",").map(trimOws);
+  if (!members.includes(zero) || decodeTagsHeader(header, maxLength).tags[TID_TAG] !== undefined)
+    return undefined;
+  const nonZero = members.map((member) => (member === zero ? `${TID_TAG}=${"0".repeat(15)}1` : member));
+  if (decodeTagsHeader(nonZero.join(","), maxLength).tags[TID_TAG] === undefined) return undefined;
+  return (
+    `x-datadog-tags: _dd.p.tid ${JSON.stringify(ZERO_HEX16)} is all zeros, no upper half of a trace id, so it is ` +
+    `dropped and the other tags kept (Datadog system-tests test_datadog_128_bit_propagation_tid_*); ${consequence}`
+  );
+}
+
+/**
+ * The diagnostic of an `x-datadog-origin` the Datadog style drops (`isValidOrigin`: an origin is
+ * non-empty printable ASCII, the character set of Datadog tag values, dd-trace-java
+ * `DatadogPTagsCodec`), read as the style reads it ({@link fieldOf}: an array's last value, a joined
+ * string's first part), else `undefined`; `consequence` ends it.
+ */
+export function originDropped(carrier: NormalizedCarrier, consequence: string): string | undefined {
+  const origin = fieldOf(carrier, X_DATADOG_ORIGIN);
+  if (origin === undefined || isValidOrigin(origin.read)) return undefined;
+  const why =
+    origin.read === ""
+      ? "it is empty"
+      : "it holds a character that is not printable ASCII (a control or a non-ASCII character)";
+  return (
+    `x-datadog-origin ${origin.quoted} is dropped by the datadog style: ${why}; an origin is non-empty printable ` +
+    `ASCII (0x20-0x7E, the characters of Datadog tag values; dd-trace-java DatadogPTagsCodec); ${consequence}`
+  );
+}
+
+/**
+ * The single-valued `x-datadog-*` fields, each with what it means for a service that the Datadog style
+ * reads one of its values and ignores the others.
+ */
+const SINGLE_VALUED_DATADOG_FIELDS: readonly [string, string][] = [
+  [X_DATADOG_TRACE_ID, "no trace named there is continued or linked"],
+  [X_DATADOG_PARENT_ID, "only the value read is used"],
+  [X_DATADOG_SAMPLING_PRIORITY, "only the value read is used"],
+  [X_DATADOG_ORIGIN, "only the value read is used"],
+];
+
+/**
+ * One diagnostic for each single-valued `x-datadog-*` field of `carrier` (trace id, parent id,
+ * priority, origin) of which the Datadog style reads one value and ignores others that differ from
+ * it: of an array (repeated values) the last, as dd-trace-js `text_map.js` resolves one; of a string
+ * joined from repeated fields (`"1, 2"`) the first part (`firstJoinedPart`, as dd-trace-java
+ * `HttpCodec.firstHeaderValue` and dd-trace-js read it). A value whose read part is empty makes the
+ * field invalid and is said by the style's verdict (or {@link originDropped}) instead. Earlier values
+ * of a header spelt in several cases in `raw` are said by {@link readerDrops}. `consequence(ifUsed)`
+ * ends each note (inspect.ts `dropConsequence` for the `datadog` style, given what the drop means when
+ * the style's context is used).
+ */
+export function ignoredDatadogValues(
+  raw: Record<string, unknown>,
+  carrier: NormalizedCarrier,
+  consequence: (ifUsed: string) => string,
+): string[] {
+  const notes: string[] = [];
+  for (const [name, ifUsed] of SINGLE_VALUED_DATADOG_FIELDS) {
+    const values = carrier.get(name);
+    if (values === undefined) continue;
+    const last = values[values.length - 1]!;
+    const read = firstJoinedPart(last);
+    if (read === "") continue;
+    const ignored: string[] = [];
+    const spelt = Object.keys(raw).filter((key) => key.toLowerCase() === name).length;
+    if (spelt <= 1) ignored.push(...values.slice(0, -1));
+    if (read !== last) ignored.push(...last.split(",").slice(1).map(trimOws));
+    const others = [...new Set(ignored)].filter((value) => value !== read);
+    if (others.length === 0) continue;
+    const joined = read !== last;
+    const how =
+      values.length > 1 && spelt <= 1
+        ? `holds ${values.length} values (${values.map(shown).join(", ")}): the datadog style reads the last` +
+          (joined ? ", and of the values joined with commas in it the first" : "") +
+          ` (as dd-trace-js reads a repeated field${joined ? ", and dd-trace-java a joined one" : ""})`
+        : `${shown(last)} holds values joined with commas: the datadog style reads the first (as dd-trace-java and dd-trace-js read a joined field)`;
+    notes.push(
+      `${name} ${how}, ${shown(read)}; ${others.map(shown).join(", ")} ${others.length > 1 ? "are" : "is"} ignored; ${consequence(ifUsed)}`,
+    );
+  }
+  return notes;
+}
+
+/**
+ * The diagnostic of a `tracestate` whose `dd=` member holds a `t.tid` that is not the upper half of the
+ * traceparent's trace id (`high`, 16 hex), which the tracecontext style ignores (the traceparent's
+ * upper 64 bits win: `DatadogTraceContextPropagator`, Datadog system-tests
+ * `test_tracestate_w3c_context_leak`, `test_w3c_128_bit_propagation_tid_*`), else `undefined`. `dd` is
+ * the `dd` member's value as the style read it (without `dd=`); `consequence` ends the note.
+ */
+export function ddTidIgnored(dd: string, high: string, consequence: string): string | undefined {
+  const tid = decodeDdMember(dd).tags[TID_TAG];
+  if (tid === undefined || tid === high) return undefined;
+  return (
+    `tracestate dd= t.tid:${tid} is ignored by the tracecontext style: the upper 64 bits of the traceparent's ` +
+    `trace id win over it, and they are ${high}${high === ZERO_HEX16 ? " (no upper half)" : ""} ` +
+    `(Datadog system-tests test_tracestate_w3c_context_leak); ${consequence}`
+  );
+}
+
+/**
+ * The diagnostic of the `ot-baggage-*` entries of `carrier` that the `datadog` style does not read at
+ * all (`why`: the style is not in the extract order, or its context and the W3C one are not the one
+ * restored), else `undefined` when it holds none. Entries the carrier reader or the style drops for
+ * their name (`dropped`, lower-case names: {@link readerDrops}) are said there. Lists the first
+ * {@link MAX_LISTED} names and counts the rest.
+ */
+export function legacyBaggageNotRead(
+  carrier: NormalizedCarrier,
+  dropped: ReadonlySet<string>,
+  why: string,
+): string | undefined {
+  const names = [...carrier.keys()].filter((key) => isLegacyBaggageHeaderName(key) && !dropped.has(key));
+  if (names.length === 0) return undefined;
+  const listed = names.slice(0, MAX_LISTED).join(", ");
+  const more = names.length > MAX_LISTED ? ` and ${names.length - MAX_LISTED} more` : "";
+  return (
+    `${listed}${more} not read: ${why}, so no baggage is restored from ${names.length > 1 ? "them" : "it"} ` +
+    '(docs/migration.md, "From Java dd-trace-ot code")'
   );
 }

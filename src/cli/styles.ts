@@ -45,7 +45,10 @@ export const ALL_STYLES: readonly PropagationStyle[] = [
  * string's first part: `firstJoinedPart`), and how to quote it in a reason: the stored text, with the
  * joined-field rule when it holds a comma (`"1,,1"` reads as "", which would say nothing).
  */
-function fieldOf(carrier: NormalizedCarrier, key: string): { read: string; quoted: string } | undefined {
+export function fieldOf(
+  carrier: NormalizedCarrier,
+  key: string,
+): { read: string; quoted: string } | undefined {
   const values = carrier.get(key);
   if (!values) return undefined;
   const stored = values[values.length - 1]!;

@@ -85,7 +85,9 @@ export interface StartTracingOptions {
    * warning (`TRACEHOP_BAD_RESOURCE_ATTRIBUTES`). An empty or blank value names no service, wherever
    * it is given (an empty variable is unset, as the OpenTelemetry specification reads it: the other
    * setting applies); when none is left, the error names each empty one
-   * (`OTEL_RESOURCE_ATTRIBUTES gives service.name an empty value ("service.name=")`).
+   * (`OTEL_RESOURCE_ATTRIBUTES gives service.name an empty value ("service.name=")`), beside an
+   * OTEL_RESOURCE_ATTRIBUTES that does not parse too. A `service.name` in `resourceAttributes` that is
+   * not a string (`42`) is a TypeError, even when another setting names the service.
    */
   serviceName?: string;
   /** `service.version` (Datadog `version`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
@@ -358,13 +360,20 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
       attributes[key] = value;
     }
   }
+  const given = attributes[ATTR_SERVICE_NAME];
+  if (given !== undefined && typeof given !== "string")
+    throw new TypeError(
+      `startTracing: options.resourceAttributes["${ATTR_SERVICE_NAME}"] must be a string, the service's name ` +
+        `(got ${describe(given)}); pass the name there as a string, or as { serviceName: "my-service" }`,
+    );
   const serviceName =
     options.serviceName !== undefined
       ? nonEmptyString("serviceName", options.serviceName)
-      : (stringAttribute(attributes[ATTR_SERVICE_NAME]) ?? serviceNameFromEnv());
+      : (nonBlank(given) ?? serviceNameFromEnv());
   const rawEnvAttributes = getStringFromEnv("OTEL_RESOURCE_ATTRIBUTES");
-  const envAttributesProblem =
-    rawEnvAttributes === undefined ? undefined : resourceAttributesProblem(rawEnvAttributes);
+  const envAttributes =
+    rawEnvAttributes === undefined ? undefined : parseResourceAttributes(rawEnvAttributes);
+  const envAttributesProblem = envAttributes?.problem;
   // OpenTelemetry resource SDK specification ("Specifying resource information via an environment
   // variable"): on any error in the variable, its entire value is discarded (the SDK says so only
   // through diag.debug).
@@ -373,12 +382,12 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
     `${what} (the OpenTelemetry specification discards its entire value on any error)`;
   const howToFix = `key=value pairs separated by commas, with a "," "=" or "%" inside a key or value percent-encoded`;
   if (serviceName === undefined) {
+    const empty = emptyServiceNames(given, envAttributes?.entries ?? []);
     if (envAttributesProblem !== undefined)
       throw new TypeError(
-        `startTracing: a service name is required, and ${discarded("its service.name included")}. ` +
+        `startTracing: a service name is required, and ${[...empty, discarded("its service.name included")].join(" and ")}. ` +
           `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME`,
       );
-    const empty = emptyServiceNames(attributes, rawEnvAttributes);
     throw new TypeError(
       empty.length === 0
         ? 'startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME'
@@ -404,44 +413,72 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
 /** Longest key or value the SDK's env detector takes from OTEL_RESOURCE_ATTRIBUTES (255 characters). */
 const MAX_ENV_ATTRIBUTE_LENGTH = 255;
 
+/** One entry of an OTEL_RESOURCE_ATTRIBUTES value that parses: as written (`entry`), and decoded. */
+interface EnvAttributeEntry {
+  /** The entry as written, between its commas. */
+  entry: string;
+  /** Its key and value, trimmed and percent-decoded. */
+  key: string;
+  value: string;
+}
+
 /**
- * Why the SDK's env detector discards `raw` (an OTEL_RESOURCE_ATTRIBUTES value) whole, as the end of a
- * sentence (`"foo" is not key=value ...`), or `undefined` when it parses. Its rules
- * (@opentelemetry/resources, EnvDetector `_parseResourceAttributes`, after the OpenTelemetry resource
- * SDK specification, "Specifying resource information via an environment variable"): comma-separated
- * `key=value` entries (blank ones skipped), a "," or "=" inside a key or value percent-encoded, a key
- * not empty once trimmed, both percent-decodable (`decodeURIComponent`) and at most 255 characters
- * decoded. On any error the SDK discards the entire value, saying so only through `diag.debug`.
- * test/tracing/tracing-config.test.ts compares this with the SDK's detector.
+ * `raw` (an OTEL_RESOURCE_ATTRIBUTES value) read as the SDK's env detector reads it: its `entries` in
+ * order, or, when the detector discards it whole, the `problem`, as the end of a sentence (`"foo" is not
+ * key=value ...`). Its rules (@opentelemetry/resources, EnvDetector `_parseResourceAttributes`, after the
+ * OpenTelemetry resource SDK specification, "Specifying resource information via an environment
+ * variable"): comma-separated `key=value` entries (blank ones skipped), a "," or "=" inside a key or
+ * value percent-encoded, a key not empty once trimmed, both percent-decodable (`decodeURIComponent`)
+ * and at most 255 characters decoded. On any error the SDK discards the entire value, saying so only
+ * through `diag.debug`.
  */
-export function resourceAttributesProblem(raw: string): string | undefined {
+function parseResourceAttributes(
+  raw: string,
+): { entries: EnvAttributeEntry[]; problem?: undefined } | { entries?: undefined; problem: string } {
+  const entries: EnvAttributeEntry[] = [];
   for (const entry of raw.split(",")) {
     if (entry.trim() === "") continue;
     const parts = entry.split("=");
     if (parts.length !== 2)
-      return (
-        `${JSON.stringify(entry)} is not key=value (a "," or "=" inside a key or value must be ` +
-        `percent-encoded: %2C, %3D)`
-      );
+      return {
+        problem:
+          `${JSON.stringify(entry)} is not key=value (a "," or "=" inside a key or value must be ` +
+          `percent-encoded: %2C, %3D)`,
+      };
     const [key, value] = parts.map((part) => part.trim()) as [string, string];
-    if (key === "") return `${JSON.stringify(entry)} has an empty key`;
+    if (key === "") return { problem: `${JSON.stringify(entry)} has an empty key` };
     let decodedKey: string;
     let decodedValue: string;
     try {
       decodedKey = decodeURIComponent(key);
       decodedValue = decodeURIComponent(value);
     } catch {
-      return (
-        `${JSON.stringify(entry)} is not valid percent-encoding (a "%" must start a %XX escape of ` +
-        `UTF-8 bytes; a literal "%" is %25)`
-      );
+      return {
+        problem:
+          `${JSON.stringify(entry)} is not valid percent-encoding (a "%" must start a %XX escape of ` +
+          `UTF-8 bytes; a literal "%" is %25)`,
+      };
     }
     if (decodedKey.length > MAX_ENV_ATTRIBUTE_LENGTH)
-      return `the key ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`;
+      return {
+        problem: `the key ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
+      };
     if (decodedValue.length > MAX_ENV_ATTRIBUTE_LENGTH)
-      return `the value of ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`;
+      return {
+        problem: `the value of ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
+      };
+    entries.push({ entry, key: decodedKey, value: decodedValue });
   }
-  return undefined;
+  return { entries };
+}
+
+/**
+ * Why the SDK's env detector discards `raw` (an OTEL_RESOURCE_ATTRIBUTES value) whole, or `undefined`
+ * when it parses ({@link parseResourceAttributes}). test/tracing/tracing-config.test.ts compares this
+ * with the SDK's detector.
+ */
+export function resourceAttributesProblem(raw: string): string | undefined {
+  return parseResourceAttributes(raw).problem;
 }
 
 /**
@@ -457,17 +494,15 @@ function serviceNameFromEnv(): string | undefined {
 /**
  * When no service name is found: each setting that gives one, but empty or blank, as the middle of
  * the error's sentence (`OTEL_SERVICE_NAME is empty ("")`), so that the error names the setting to
- * fix instead of asking for one that is set. `rawEnvAttributes` parses (no
- * {@link resourceAttributesProblem}).
+ * fix instead of asking for one that is set. `given`: `service.name` of the `resourceAttributes`
+ * option (a string, checked); `envEntries`: those of OTEL_RESOURCE_ATTRIBUTES (none when it is unset
+ * or does not parse).
  */
-function emptyServiceNames(
-  attributes: Record<string, AttributeValue>,
-  rawEnvAttributes: string | undefined,
-): string[] {
+function emptyServiceNames(given: string | undefined, envEntries: readonly EnvAttributeEntry[]): string[] {
   const empty: string[] = [];
-  if (ATTR_SERVICE_NAME in attributes)
+  if (given !== undefined)
     empty.push(
-      `options.resourceAttributes["${ATTR_SERVICE_NAME}"] is ${describe(attributes[ATTR_SERVICE_NAME])}, not a service name`,
+      `options.resourceAttributes["${ATTR_SERVICE_NAME}"] is ${describe(given)}, not a service name`,
     );
   const fromServiceName = process.env.OTEL_SERVICE_NAME;
   if (fromServiceName !== undefined)
@@ -475,13 +510,10 @@ function emptyServiceNames(
       `OTEL_SERVICE_NAME is ${fromServiceName === "" ? "empty" : "blank"} (${JSON.stringify(fromServiceName)})`,
     );
   // The last service.name entry, as the SDK's env detector keeps the last one.
-  const entry = (rawEnvAttributes ?? "")
-    .split(",")
-    .filter((candidate) => decodeURIComponent(candidate.split("=")[0]!.trim()) === ATTR_SERVICE_NAME)
-    .pop();
+  const entry = envEntries.findLast((candidate) => candidate.key === ATTR_SERVICE_NAME);
   if (entry !== undefined)
     empty.push(
-      `OTEL_RESOURCE_ATTRIBUTES gives service.name ${entry.split("=")[1]!.trim() === "" ? "an empty" : "a blank"} value (${JSON.stringify(entry.trim())})`,
+      `OTEL_RESOURCE_ATTRIBUTES gives service.name ${entry.value === "" ? "an empty" : "a blank"} value (${JSON.stringify(entry.entry.trim())})`,
     );
   return empty;
 }
@@ -963,8 +995,9 @@ function isAttributeValue(value: unknown): value is AttributeValue {
   return scalar(value) || (Array.isArray(value) && value.every((v) => v == null || scalar(v)));
 }
 
-function stringAttribute(value: AttributeValue | undefined): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
+/** `value` unless it is empty or blank, which names no service. */
+function nonBlank(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value : undefined;
 }
 
 /**

@@ -275,6 +275,25 @@ describe("resolveTracingConfig: resource attributes", () => {
           return true;
         },
       );
+    // An empty OTEL_SERVICE_NAME beside it is named too: both settings are to fix.
+    assert.throws(
+      () =>
+        resolveWith(
+          { resourceAttributes: { "service.name": " " } },
+          { OTEL_SERVICE_NAME: "", OTEL_RESOURCE_ATTRIBUTES: "service.name=abc,foo" },
+        ),
+      (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.equal(
+          error.message,
+          'startTracing: a service name is required, and options.resourceAttributes["service.name"] is " ", ' +
+            'not a service name and OTEL_SERVICE_NAME is empty ("") and OTEL_RESOURCE_ATTRIBUTES is malformed: ' +
+            `${cases[0]![1]}; the whole variable is discarded, its service.name included (the OpenTelemetry ` +
+            `specification discards its entire value on any error). ${fix}`,
+        );
+        return true;
+      },
+    );
     // OTEL_SERVICE_NAME still names the service (the SDK's detector sets it apart from the variable).
     assert.equal(
       resolveWith({}, { OTEL_RESOURCE_ATTRIBUTES: "service.name=abc,foo", OTEL_SERVICE_NAME: "named" })
@@ -305,6 +324,11 @@ describe("resolveTracingConfig: resource attributes", () => {
         { resourceAttributes: { "service.name": "" } },
         'options.resourceAttributes["service.name"] is "", not a service name',
       ],
+      [
+        {},
+        { resourceAttributes: { "service.name": "  " } },
+        'options.resourceAttributes["service.name"] is "  ", not a service name',
+      ],
     ];
     for (const [vars, options, what] of cases)
       assert.throws(
@@ -327,6 +351,37 @@ describe("resolveTracingConfig: resource attributes", () => {
         .resourceAttributes["service.name"],
       "named",
     );
+    assert.equal(
+      resolveWith({ resourceAttributes: { "service.name": "  " } }, { OTEL_SERVICE_NAME: "named" })
+        .resourceAttributes["service.name"],
+      "named",
+    );
+  });
+
+  test("a resourceAttributes service.name that is not a string is a TypeError, even when another setting names the service", () => {
+    const cases: [unknown, string][] = [
+      [42, "number 42"],
+      [true, "boolean true"],
+      [["a"], "an array"],
+    ];
+    for (const [value, shown] of cases)
+      for (const [options, vars] of [
+        [{ resourceAttributes: { "service.name": value } }, { OTEL_SERVICE_NAME: "env" }],
+        [{ serviceName: "s", resourceAttributes: { "service.name": value } }, {}],
+        [{ resourceAttributes: { "service.name": value } }, {}],
+      ] as [StartTracingOptions, Record<string, string>][])
+        assert.throws(
+          () => resolveWith(options, vars),
+          (error: Error) => {
+            assert.ok(error instanceof TypeError);
+            assert.equal(
+              error.message,
+              `startTracing: options.resourceAttributes["service.name"] must be a string, the service's name ` +
+                `(got ${shown}); pass the name there as a string, or as { serviceName: "my-service" }`,
+            );
+            return true;
+          },
+        );
   });
 
   test("resourceAttributesProblem finds a problem exactly where the SDK's env detector discards the variable", () => {

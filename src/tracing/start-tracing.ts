@@ -42,9 +42,14 @@ export interface TracingHandle {
 
 /**
  * The start in this process whose `shutdown()` has not finished: its handle, its service name (for
- * the error of a second start) and whether its `shutdown()` was called.
+ * the error of a second start) and, once its `shutdown()` was called, the promise that returned.
  */
-let running: { handle: TracingHandle; service: string; stopping: boolean } | undefined;
+interface RunningStart {
+  handle: TracingHandle;
+  service: string;
+  stopping?: Promise<void>;
+}
+let running: RunningStart | undefined;
 /** Starts in this process: tells apart the last-export warnings of successive starts. */
 let starts = 0;
 
@@ -201,12 +206,11 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   };
   process.once("beforeExit", flushBeforeExit);
 
-  let stopping: Promise<void> | undefined;
   const handle: TracingHandle = {
-    shutdown: () => (stopping ??= stop()),
+    shutdown: () => (started.stopping ??= stop()),
   };
+  const started: RunningStart = { handle, service };
   const stop = async (): Promise<void> => {
-    if (running?.handle === handle) running.stopping = true;
     process.removeListener("beforeExit", flushBeforeExit);
     const deadline = Date.now() + config.shutdownTimeoutMillis;
     try {
@@ -235,10 +239,10 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       trace.disable();
       propagation.disable();
       context.disable();
-      if (running?.handle === handle) running = undefined;
+      if (running === started) running = undefined;
     }
   };
-  running = { handle, service, stopping: false };
+  running = started;
   return handle;
 }
 
@@ -248,9 +252,9 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
  * do: use the running one, or await its `shutdown()` first — and, when `shutdown()` was called but has
  * not finished (not awaited), that it must be awaited.
  */
-function alreadyRunning(current: NonNullable<typeof running>): string {
+function alreadyRunning(current: RunningStart): string {
   const which = `service ${JSON.stringify(current.service)}`;
-  return current.stopping
+  return current.stopping !== undefined
     ? `startTracing: tracing in this process (${which}) is still shutting down: shutdown() was called ` +
         `but has not finished. Await the promise shutdown() returned before calling startTracing again`
     : `startTracing: tracing is already started in this process (${which}, by an earlier startTracing); ` +
@@ -325,7 +329,7 @@ function startDisabled(options: StartTracingOptions | undefined, service: string
       return Promise.resolve();
     },
   };
-  running = { handle, service, stopping: false };
+  running = { handle, service };
   return handle;
 }
 

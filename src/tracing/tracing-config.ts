@@ -307,7 +307,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     }
     spansFile ??= defaultSpansFile;
   }
-  warnUnsupportedExporters(exportersAsWritten, exporters, {
+  warnUnsupportedExporters(exportersAsWritten, {
     otlp: otlp !== undefined,
     console: consoleOn,
     spansFile,
@@ -678,15 +678,14 @@ function defaultSampler(): Sampler {
 
 /**
  * OTEL_TRACES_EXPORTER values startTracing does not know (neither `otlp`, `console` nor `none`, in any
- * case): each is ignored with a warning, which quotes it as written (`asWritten`; `lowerCase` the same
- * list in lower case), saying where spans go instead (nowhere, when nothing else is configured).
+ * case): each is ignored with a warning, which quotes it as written (`asWritten`), saying where spans
+ * go instead (nowhere, when nothing else is configured).
  */
 function warnUnsupportedExporters(
   asWritten: readonly string[],
-  lowerCase: readonly string[],
   used: { otlp: boolean; console: boolean; spansFile: string | undefined },
 ): void {
-  const unsupported = asWritten.filter((_, i) => !["otlp", "console", "none"].includes(lowerCase[i]!));
+  const unsupported = asWritten.filter((name) => !KNOWN_EXPORTERS.has(name.toLowerCase()));
   if (unsupported.length === 0) return;
   const destinations = [
     used.otlp ? "OTLP/HTTP" : undefined,
@@ -704,6 +703,9 @@ function warnUnsupportedExporters(
     UNSUPPORTED_TRACES_EXPORTER_WARNING,
   );
 }
+
+/** The OTEL_TRACES_EXPORTER values startTracing knows, in lower case. */
+const KNOWN_EXPORTERS: ReadonlySet<string> = new Set(["otlp", "console", "none"]);
 
 /**
  * An environment setting startTracing does not use as written, so spans are lost or not sampled,
@@ -798,14 +800,17 @@ interface BatchSize {
 }
 
 /**
- * The size the SDK's BatchSpanProcessor uses for `field`: the option, else the OTEL_BSP_* variable when
- * it is in range (read as the SDK reads it: `Number`), else the SDK's default.
+ * The size the SDK's BatchSpanProcessor uses for `field`: the option, else the OTEL_BSP_* variable
+ * (`raw`, as read) when it is in range (read as the SDK reads it: `Number`), else the SDK's default.
  */
-function batchSize(field: "maxQueueSize" | "maxExportBatchSize", option: number | undefined): BatchSize {
+function batchSize(
+  field: "maxQueueSize" | "maxExportBatchSize",
+  option: number | undefined,
+  raw: string | undefined,
+): BatchSize {
   const entry = BSP_ENV.find((candidate) => candidate.field === field)!;
   if (option !== undefined)
     return { value: option, from: "option", label: `options.batch.${field} (${option})` };
-  const raw = getStringFromEnv(entry.name);
   if (raw !== undefined && inBspRange(raw, entry)) {
     const value = Number(raw);
     const shown = String(value) === raw.trim() ? "" : ` (${value})`;
@@ -856,24 +861,27 @@ function resolveBatch(batch: StartTracingOptions["batch"], sdkDisabled: boolean)
   const maxQueueSize = optionalSize("batch.maxQueueSize", given.maxQueueSize);
   const maxExportBatchSize = optionalSize("batch.maxExportBatchSize", given.maxExportBatchSize);
   const scheduledDelayMillis = optionalMillis("batch.scheduledDelayMillis", given.scheduledDelayMillis, 0);
-  if (!sdkDisabled)
-    for (const entry of BSP_ENV) {
-      const { name, field, millis, fallback } = entry;
-      if ((given as Record<string, unknown>)[field] !== undefined) continue;
-      const raw = getStringFromEnv(name);
-      if (raw === undefined || inBspRange(raw, entry)) continue;
-      warnSetting(
-        `tracehop: ${bspProblem(raw, entry)}; ignored (the default, ${fallback}${millis ? " ms" : ""}, applies)`,
-        BAD_BATCH_SETTING_WARNING,
-      );
-      out[field] = fallback;
-    }
+  // The OTEL_BSP_* values of the fields the option leaves to the environment, each read once.
+  const fromEnv: Partial<Record<(typeof BSP_ENV)[number]["field"], string>> = {};
+  for (const entry of BSP_ENV) {
+    const { name, field, millis, fallback } = entry;
+    if ((given as Record<string, unknown>)[field] !== undefined) continue;
+    const raw = getStringFromEnv(name);
+    if (raw === undefined) continue;
+    fromEnv[field] = raw;
+    if (sdkDisabled || inBspRange(raw, entry)) continue;
+    warnSetting(
+      `tracehop: ${bspProblem(raw, entry)}; ignored (the default, ${fallback}${millis ? " ms" : ""}, applies)`,
+      BAD_BATCH_SETTING_WARNING,
+    );
+    out[field] = fallback;
+  }
   if (maxQueueSize !== undefined) out.maxQueueSize = maxQueueSize;
   if (maxExportBatchSize !== undefined) out.maxExportBatchSize = maxExportBatchSize;
   if (scheduledDelayMillis !== undefined) out.scheduledDelayMillis = scheduledDelayMillis;
 
-  const queue = batchSize("maxQueueSize", maxQueueSize);
-  const exportBatch = batchSize("maxExportBatchSize", maxExportBatchSize);
+  const queue = batchSize("maxQueueSize", maxQueueSize, fromEnv.maxQueueSize);
+  const exportBatch = batchSize("maxExportBatchSize", maxExportBatchSize, fromEnv.maxExportBatchSize);
   if (exportBatch.value <= queue.value) return out;
   const raiseQueue =
     queue.from === "option"

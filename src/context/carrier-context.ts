@@ -66,7 +66,7 @@ export function assertCarrierOptions(options: unknown, where: string): void {
   if (!isPlainObject(options) || firstUnknownKey(options, CARRIER_OPTION_NAMES) !== undefined)
     assertKnownOptions(options, CARRIER_OPTION_NAMES, `tracehop ${where}`);
   const given = options as CarrierOptions;
-  assertPropagatorOption(given.propagator, where);
+  assertPropagatorOption(given.propagator, `tracehop ${where}`);
   assertContextOption(given.context, where);
 }
 
@@ -76,15 +76,11 @@ const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
 /**
  * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
  * (a style name such as `"datadog"`, a number): a mistake in the caller's code, answered where it is
- * made instead of as a carrier that is always empty or a context that is never restored. `where`
- * names the function in the message; `label` (default `tracehop <where>`) is the message's whole
- * prefix, for an entry point of a subpath (`tracehop/prisma: traceCarrierExtension`).
+ * made instead of as a carrier that is always empty or a context that is never restored. `label` is
+ * the message's prefix, naming the entry point (`tracehop captureCarrier`,
+ * `tracehop/prisma: traceCarrierExtension`).
  */
-export function assertPropagatorOption(
-  propagator: unknown,
-  where: string,
-  label = `tracehop ${where}`,
-): void {
+export function assertPropagatorOption(propagator: unknown, label: string): void {
   if (propagator === undefined) return;
   const candidate = propagator as Partial<TextMapPropagator> | null;
   if (
@@ -122,9 +118,9 @@ function assertContextOption(ctx: unknown, where: string): void {
  *   suppressed) or the propagator threw (a warning, once per process: `diag.warn` and the process
  *   warning `TRACEHOP_PROPAGATOR_INJECT_FAILED`). Only header text is kept: a field whose name is not
  *   0x21-0x7E or whose value is not printable ASCII (0x20-0x7E), which a third-party propagator may
- *   write, is left out with a warning (`keepHeaderTextFields`). Never throws on what it propagates. Inside the
- *   callback of `withSendSpan` (tracehop/messaging) the suppression that one sets for the client's
- *   instrumentation is seen through: the carrier holds the send span's context.
+ *   write, is left out with a warning (`keepHeaderTextFields`). Never throws on what it propagates.
+ *   Inside the callback of `withSendSpan` (tracehop/messaging) the suppression that one sets for the
+ *   client's instrumentation is seen through: the carrier holds the send span's context.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator (a style name such as
  *   `"datadog"` instead of `createPropagator("datadog")`) or `options.context` is not a Context: a
  *   mistake in the calling code, not a failure of tracing.
@@ -159,19 +155,35 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
 }
 
 /** Code of the process warning of a propagator whose `inject` threw. */
-export const INJECT_FAILED_WARNING = "TRACEHOP_PROPAGATOR_INJECT_FAILED";
+const INJECT_FAILED_WARNING = "TRACEHOP_PROPAGATOR_INJECT_FAILED";
+
+/**
+ * Longest error text ({@link warnInjectFailed}: `<name>: <message>`) the warning quotes; a longer one
+ * (a propagator that throws with a megabyte of text) is cut there and marked `… (<length> characters)`,
+ * as `describeValue` marks a long string, never splitting a surrogate pair.
+ */
+const MAX_ERROR_TEXT_LENGTH = 200;
+
+/** `text`, cut to {@link MAX_ERROR_TEXT_LENGTH} and marked when it is longer. */
+function cutErrorText(text: string): string {
+  if (text.length <= MAX_ERROR_TEXT_LENGTH) return text;
+  const last = text.charCodeAt(MAX_ERROR_TEXT_LENGTH - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? MAX_ERROR_TEXT_LENGTH - 1 : MAX_ERROR_TEXT_LENGTH;
+  return `${text.slice(0, end)}… (${text.length} characters)`;
+}
 
 /**
  * The warning of a propagator whose `inject` threw (a third-party one, the `propagator` option): the
  * carrier is empty, so the row or message holds no trace and the next hop starts a new one. Every
  * other way a trace is lost without an error says so; this does too: `diag.warn` and the process
- * warning {@link INJECT_FAILED_WARNING}, once per process (`warnOnce`), naming the first error.
+ * warning {@link INJECT_FAILED_WARNING}, once per process (`warnOnce`), naming the first error (its
+ * text cut after {@link MAX_ERROR_TEXT_LENGTH} characters).
  * Never throws.
  */
 function warnInjectFailed(err: unknown): void {
   let why: string;
   try {
-    why = err instanceof Error ? `${err.name}: ${err.message}` : describeValue(err);
+    why = err instanceof Error ? cutErrorText(`${err.name}: ${err.message}`) : describeValue(err);
   } catch {
     why = "an error that cannot be described";
   }

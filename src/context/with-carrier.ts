@@ -468,7 +468,7 @@ export function assertOptionValues(options: WithCarrierOptions, where: string): 
       `tracehop ${where}: links must be an array of span links, got ${describeValue(options.links)}`,
     );
   }
-  assertPropagatorOption(options.propagator, where);
+  assertPropagatorOption(options.propagator, `tracehop ${where}`);
 }
 
 /** The values of @opentelemetry/api's `SpanKind` (INTERNAL 0 ... CONSUMER 4). */

@@ -184,7 +184,7 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   const propagator = options.propagator;
   // Checked here, when the extension is created: at write time a bad propagator would only be a
   // carrier that is never written.
-  assertPropagatorOption(propagator, "traceCarrierExtension", "tracehop/prisma: traceCarrierExtension");
+  assertPropagatorOption(propagator, "tracehop/prisma: traceCarrierExtension");
   // Contexts are immutable and inject is a function of the context, so one capture per context
   // serves every write made in it (the job and its outbox row of one request: one inject, not two).
   // Each write gets its own copy; the WeakMap lets ended requests' contexts be collected.

@@ -62,6 +62,27 @@ describe("a propagator that fails in inject", () => {
     assert.deepEqual(told.diagWarnings, [message]);
   });
 
+  test("a throw with a long message: the warning quotes its first 200 characters and says its length", async () => {
+    const long = "x".repeat(1 << 20);
+    const told = await recordWarnings(() =>
+      captureCarrier({
+        context: ctx,
+        propagator: {
+          ...throwing,
+          inject() {
+            throw new RangeError(long);
+          },
+        },
+      }),
+    );
+    assert.deepEqual(told.result, {});
+    const message =
+      `tracehop: the propagator threw in inject (RangeError: ${"x".repeat(188)}… (${(1 << 20) + 12} characters)); ` +
+      "the carrier is left empty, so the trace is not continued from this row or message (the write itself goes on). " +
+      "Fix or replace the propagator passed as the propagator option";
+    assert.deepEqual(told.processWarnings, [["TRACEHOP_PROPAGATOR_INJECT_FAILED", message]]);
+  });
+
   test("a value whose toString throws: that field alone is left out, with the header-text warning", async () => {
     const told = await recordWarnings(() => captureCarrier({ context: ctx, propagator: badValue }));
     assert.deepEqual(told.result, { traceparent: TRACEPARENT, "x-after": "1" });

@@ -28,7 +28,7 @@ import {
   isLegacyBaggageHeaderName,
   MAX_LEGACY_BAGGAGE_HEADERS,
   LEGACY_BAGGAGE_PREFIX,
-  PROPAGATION_HEADER_NAMES,
+  PROPAGATION_HEADER_SET,
 } from "../propagation/header-names.js";
 import { BaggagePropagator } from "../propagation/w3c/BaggagePropagator.js";
 import { isBaggageToken, parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
@@ -45,9 +45,6 @@ import {
 import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
 import type { TagsLimit } from "./environment.js";
 import { fieldOf } from "./styles.js";
-
-/** The names the carrier reader looks up by name past its first keys (`OverflowCarrier`). */
-const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
 
 /**
  * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
@@ -73,8 +70,9 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     // `ot-baggage-` alone names no entry: no style reads it (isLegacyBaggageHeaderName), said below.
     if (!isPropagationKey(key) && name !== LEGACY_BAGGAGE_PREFIX) continue;
     const value = raw[key];
-    // The names of tracehop's styles spelt in lower case are looked up there: when such a name is not
-    // read, its value is why (said below). An ot-baggage-* entry is found by the scan only.
+    // The names of tracehop's styles spelt in lower case (PROPAGATION_HEADER_NAMES) are looked up there
+    // by name (`OverflowCarrier`): when such a name is not read, its value is why (said below). An
+    // ot-baggage-* entry is found by the scan only.
     const lookedUp = key === name && PROPAGATION_HEADER_SET.has(name);
     if (index >= MAX_CARRIER_KEYS && !lookedUp && !whole!.has(name)) {
       dropped.add(name);
@@ -233,15 +231,20 @@ export function baggageDropped(header: string): string | undefined {
   const reasons: string[] = [];
   if (overLimit > 0)
     reasons.push(
-      `${overLimit} over ${BAGGAGE_LIMITS}; the first members that fit are kept, a member that would overflow is skipped whole)`,
+      `${overLimit} over ${baggageLimits("; the first members that fit are kept, a member that would overflow is skipped whole")}`,
     );
   if (bad.length > 0)
     reasons.push(`${bad.length} breaking the baggage grammar key=value (the first: ${shown(bad[0])})`);
   return `baggage: ${members.length - kept} of its ${members.length} members dropped: ${reasons.join("; ")}`;
 }
 
-/** The W3C limits as {@link baggageDropped} names them, for the `ot-baggage-*` entries too. */
-const BAGGAGE_LIMITS = `the limits of ${BAGGAGE_MAX_MEMBERS} members and ${BAGGAGE_MAX_BYTES} bytes (W3C Baggage §3.3.1`;
+/**
+ * The W3C limits as {@link baggageDropped} names them, for the `ot-baggage-*` entries too: `more` (`; what
+ * is kept`) goes inside the parenthesis, after the source.
+ */
+function baggageLimits(more: string): string {
+  return `the limits of ${BAGGAGE_MAX_MEMBERS} members and ${BAGGAGE_MAX_BYTES} bytes (W3C Baggage §3.3.1${more})`;
+}
 
 /**
  * How many of the `ot-baggage-*` entries of `carrier` the `datadog` style drops, and why, in the words
@@ -267,8 +270,10 @@ export function legacyBaggageDropped(
   if (drops.limits === 0) return undefined;
   const counted = w3c === undefined ? "" : ", counted after the W3C baggage entries";
   return (
-    `ot-baggage-*: ${drops.limits} of its ${entries} entries dropped: ${drops.limits} over ${BAGGAGE_LIMITS}${counted}; ` +
-    "the first entries that fit are kept, an entry that would overflow is skipped whole)"
+    `ot-baggage-*: ${drops.limits} of its ${entries} entries dropped: ${drops.limits} over ` +
+    baggageLimits(
+      `${counted}; the first entries that fit are kept, an entry that would overflow is skipped whole`,
+    )
   );
 }
 

@@ -68,7 +68,8 @@ export const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
  */
 export const MAX_LEGACY_BAGGAGE_HEADERS = 128;
 
-const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
+/** {@link PROPAGATION_HEADER_NAMES} as a set (one lookup per name; `tracehop inspect` uses it too). */
+export const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
 
 /**
  * True for a header name some style of `createPropagator` reads: one of {@link PROPAGATION_HEADER_NAMES}

@@ -78,16 +78,20 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   if (rows !== undefined && one === undefined)
     return {
       rows: rows.lines.length > 1,
-      carriers: rows.lines.map((line, index) =>
-        lineRow(
+      carriers: rows.lines.map((line, index) => {
+        // What mysqlOutput parsed of the line, let go once its row is made (not held to the end).
+        const escaped = rows.escaped[index];
+        rows.escaped[index] = undefined;
+        return lineRow(
           line,
           index + 1,
           field,
           index === rows.first?.index ? rows.first.read : undefined,
           rows.lines,
           rows.mysql,
-        ),
-      ),
+          escaped,
+        );
+      }),
     };
   if (text.trim() === "")
     throw new InspectInputError(
@@ -149,6 +153,8 @@ interface RowLines {
   lines: string[];
   /** Whether the lines are `mysql --batch` output, each read with its escapes undone ({@link mysqlOutput}). */
   mysql: boolean;
+  /** When they are, what {@link mysqlOutput} parsed of each line holding a backslash, by index. */
+  escaped: (EscapedLine | undefined)[];
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
   first?: { index: number; read: LineValue };
 }
@@ -167,16 +173,16 @@ interface RowLines {
 function rowLines(text: string): RowLines | undefined {
   if (!text.includes("\n")) {
     if (text.trim() === "") return undefined;
-    if (nullLine(text) !== undefined) return { lines: [text], mysql: false };
+    if (nullLine(text) !== undefined) return { lines: [text], mysql: false, escaped: [] };
   }
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === "") lines.pop();
   if (psqlAlignedRows(lines)) lines.pop();
   const index = lines.findIndex((line) => nullLine(line) === undefined);
-  if (index < 0) return { lines, mysql: false };
-  const mysql = mysqlOutput(lines);
-  const read = readLine(lines[index]!, mysql);
-  return "value" in read ? { lines, mysql, first: { index, read } } : undefined;
+  if (index < 0) return { lines, mysql: false, escaped: [] };
+  const { mysql, escaped } = mysqlOutput(lines);
+  const read = readLine(lines[index]!, mysql, escaped[index]);
+  return "value" in read ? { lines, mysql, escaped, first: { index, read } } : undefined;
 }
 
 /**
@@ -189,23 +195,45 @@ function rowLines(text: string): RowLines | undefined {
  * holding `\"` or `\u` is another client's JSON, read as it is), and no line is JSON as it is but not
  * with the escapes undone (`mysql -r`, --raw, output: `{"a":"b\tc"}`, a JSON escape the column stores).
  * Output of one line without `NULL` that is JSON as it is cannot be told from `psql -At`'s: it is read as
- * it is.
+ * it is. `escaped`: when they are, each line holding a backslash as it was parsed here (by index), for
+ * {@link readLine}, so that no line is parsed twice the same way; empty when they are not.
  */
-function mysqlOutput(lines: readonly string[]): boolean {
+function mysqlOutput(lines: readonly string[]): { mysql: boolean; escaped: (EscapedLine | undefined)[] } {
+  const no = { mysql: false, escaped: [] };
   let mysql = false;
-  for (const line of lines) {
+  const escaped: (EscapedLine | undefined)[] = [];
+  for (const [index, line] of lines.entries()) {
     if (line === "NULL") mysql = true;
     else if (line.includes("\\")) {
       const unescaped = mysqlUnescaped(line);
-      if (unescaped === undefined) return false;
-      const asIs = isJson(line);
-      const undone = isJson(unescaped);
+      if (unescaped === undefined) return no;
+      const read: EscapedLine = { asIs: isJson(line), undone: parseJson(unescaped) };
+      const undone = "value" in read.undone;
       // JSON only as printed: `mysql -r` (--raw) output, which writes a value as stored.
-      if (asIs && !undone) return false;
-      mysql ||= undone && !asIs;
+      if (read.asIs && !undone) return no;
+      mysql ||= undone && !read.asIs;
+      escaped[index] = read;
     }
   }
-  return mysql;
+  return mysql ? { mysql, escaped } : no;
+}
+
+/**
+ * A line of `mysql --batch` output holding a backslash, as {@link mysqlOutput} parsed it: with the
+ * escapes undone (`undone`: its value, or the parser's error), and whether it is JSON as it is (`asIs`).
+ */
+interface EscapedLine {
+  undone: { value: unknown } | { error: string };
+  asIs: boolean;
+}
+
+/** `text` parsed as JSON: its value, or the parser's error. */
+function parseJson(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
 /**
@@ -244,16 +272,16 @@ type LineValue = { value: unknown; text: string; mysql: boolean; asIs?: boolean;
 /**
  * `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped});
  * a line of `mysql --batch` output (`mysql`, {@link mysqlOutput}) with its escapes undone first (`asIs`:
- * the line was JSON as it is too, read otherwise so).
+ * the line was JSON as it is too, read otherwise so), taking what `mysqlOutput` parsed of it
+ * (`escaped`) instead of parsing it again.
  */
-function readLine(line: string, mysql = false): LineJson {
+function readLine(line: string, mysql = false, escaped?: EscapedLine): LineJson {
   const unescaped = mysql ? mysqlUnescaped(line) : undefined;
-  if (unescaped !== undefined)
-    try {
-      return { value: JSON.parse(unescaped) as unknown, text: unescaped, mysql: true, asIs: isJson(line) };
-    } catch (err) {
-      return { error: (err as Error).message };
-    }
+  if (unescaped !== undefined) {
+    const undone = escaped?.undone ?? parseJson(unescaped);
+    if (!("value" in undone)) return undone;
+    return { value: undone.value, text: unescaped, mysql: true, asIs: escaped?.asIs ?? isJson(line) };
+  }
   try {
     return { value: JSON.parse(line) as unknown, text: line, mysql: false };
   } catch (err) {
@@ -306,11 +334,11 @@ function mysqlUnescaped(line: string): string | undefined {
 }
 
 /**
- * One row of line-per-row input (line `number`, from 1; `read`: the line read already): a NULL column
- * ({@link nullLine}), `null` a JSON null, an object a carrier or a row (read with its own line's text),
- * a string the JSON text of one (as `withCarrier` reads a Json column holding a string,
- * {@link carrierObject}), another JSON value a row without a carrier; a line of `mysql --batch` output
- * is read with its escapes undone, with a diagnostic.
+ * One row of line-per-row input (line `number`, from 1; `read`: the line read already; `escaped`: what
+ * {@link mysqlOutput} parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
+ * carrier or a row (read with its own line's text), a string the JSON text of one (as `withCarrier`
+ * reads a Json column holding a string, {@link carrierObject}), another JSON value a row without a
+ * carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic.
  * @throws {@link InspectInputError} naming the line when it is none of these (with a hint from the line,
  *   or from all the text's `lines`: {@link prettyRowsHint}).
  */
@@ -321,10 +349,11 @@ function lineRow(
   read: LineJson | undefined,
   lines: readonly string[],
   mysql = false,
+  escaped?: EscapedLine,
 ): InspectInput {
   const noCarrier = nullLine(line);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
-  read ??= readLine(line, mysql);
+  read ??= readLine(line, mysql, escaped);
   if (!("value" in read))
     throw new InspectInputError(
       `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line, lines)}`,

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
+import { parseInspectInput } from "../../src/cli/input.js";
 import { run, runAfter, runIn, runTo, runWithStderr, runWithStdout, start, inspectDir } from "./run-cli.js";
 
 /** What database clients print for a carrier column, captured from the real clients (its README). */
@@ -619,6 +620,31 @@ describe("tracehop inspect input", () => {
     const plain = run(["inspect", "--json", "-"], `"{\\"traceparent\\":\\"${tp}\\"}"\nNULL\n`);
     assert.equal(plain.code, 1, plain.stderr);
     assert.equal(JSON.parse(plain.stdout)[0].diagnostics.length, 1);
+  });
+
+  test("mysql --batch output: each line is parsed once as printed and once with its escapes undone, not again when read as a row", () => {
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const line = `"{\\\\"traceparent\\\\":\\\\"${tp}\\\\"}"`;
+    const undone = `"{\\"traceparent\\":\\"${tp}\\"}"`;
+    const parse = JSON.parse;
+    const parsed: string[] = [];
+    JSON.parse = (text: string, reviver?: Parameters<typeof JSON.parse>[1]): unknown => {
+      parsed.push(text);
+      return parse(text, reviver);
+    };
+    let rows: ReturnType<typeof parseInspectInput>;
+    try {
+      rows = parseInspectInput(`${line}\n${line}\nNULL\n`);
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(rows.carriers.length, 3);
+    assert.equal(rows.carriers[1]!.carrier.traceparent, tp);
+    // Two lines: each parsed as printed (not JSON) and with the escapes undone, once each.
+    assert.deepEqual(
+      [parsed.filter((text) => text === line).length, parsed.filter((text) => text === undone).length],
+      [2, 2],
+    );
   });
 
   test("mysql -N -B over pretty-printed JSON (the client's real output): its \\n \\t \\0 \\\\ escapes are undone in one pass, a row per line", () => {

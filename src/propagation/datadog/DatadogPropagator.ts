@@ -120,6 +120,7 @@ export class DatadogPropagator implements TextMapPropagator {
   /**
    * Internal: {@link DatadogPropagator.inject} of a context already resolved by
    * {@link resolveInjection} (`createPropagator`'s composite resolves it once for both Datadog-aware styles).
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
     const { traceId, fields, encoded } = resolved;
@@ -150,7 +151,10 @@ export class DatadogPropagator implements TextMapPropagator {
    * Internal: what {@link DatadogPropagator.extract} finds, before it is put into a Context (for
    * `createPropagator`'s composite); `undefined` when it would return `context` unchanged. Reads
    * `context` only for its baggage (legacy `ot-baggage-*` entries are added to it). `over`: the
-   * baggage those entries join and are limited with (see {@link legacyBaggage}); `lendOnly` is not read.
+   * baggage those entries join and are limited with (see {@link legacyBaggage}). `_lendOnly` is not
+   * read: it is there because the composite passes `lendOnly` before `over` to every style it extracts
+   * as parts (`PartsExtractor` in create-propagator.ts), and only the `tracecontext` style reads it.
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   extractParts(
     context: Context,

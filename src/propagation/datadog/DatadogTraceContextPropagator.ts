@@ -105,6 +105,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   /**
    * Internal: {@link DatadogTraceContextPropagator.inject} of a context already resolved by
    * {@link resolveInjection} (`createPropagator`'s composite resolves it once for both Datadog-aware styles).
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
     const { context, spanContext, fields } = resolved;
@@ -178,6 +179,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    * `lendOnly`: a winner is already chosen, so this context can only lend its tracestate and `p:` or
    * become a span link; its fields are then empty (the winner reads `p:` with {@link lentLastParentId}
    * only when it adopts a different parent).
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   extractParts(
     context: Context,

@@ -61,6 +61,7 @@ export class BaggagePropagator implements TextMapPropagator {
   /**
    * Internal: the Baggage {@link BaggagePropagator.extract} would put into the context, or
    * `undefined` when it would return the context unchanged. Never throws.
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   extractBaggage(carrier: unknown, getter: TextMapGetter): Baggage | undefined {
     try {

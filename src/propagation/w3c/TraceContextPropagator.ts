@@ -59,6 +59,7 @@ export class TraceContextPropagator implements TextMapPropagator {
   /**
    * Internal: the remote SpanContext {@link TraceContextPropagator.extract} would put into the
    * context (a fresh object), or `undefined` when it would return the context unchanged. Never throws.
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   extractSpanContext(carrier: unknown, getter: TextMapGetter): SpanContext | undefined {
     try {

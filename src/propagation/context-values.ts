@@ -16,7 +16,8 @@ import {
  * pays that three times (the top self-time entry of the extract profiles, ≈ 30%). From `ROOT_CONTEXT`
  * (where extraction starts: `contextFromCarrier`, an HTTP server request) the result is an
  * {@link ExtractedContext} holding its few values in fields (copied into a {@link ValuesContext}, one
- * Map, on the first `setValue`); from any other context the values are set one by one as before. All
+ * Map, on the first `setValue`); from any other context each value is set with its own `setValue`
+ * (`propagation.setBaggage`, `trace.setSpanContext`, then the Datadog fields' key). All
  * answer `getValue` / `setValue` / `deleteValue` exactly as `BaseContext` does.
  */
 

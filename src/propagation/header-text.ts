@@ -11,8 +11,8 @@ export function isPrintableAscii(text: string): boolean {
 
 /**
  * {@link isPrintableAscii}'s set as one regular expression: a compiled matcher, about half the cost of a
- * loop over the characters on header-sized values whether or not V8 has optimised the caller (commit
- * ea82506, bench/quick t3), and about as fast on short ones.
+ * loop over the characters on header-sized values whether or not V8 has optimised the caller (measured
+ * with `bench/quick.ts`, target T3 of BENCHMARKS.md), and about as fast on short ones.
  */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 

@@ -54,6 +54,6 @@ export const BAGGAGE_MAX_BYTES = 8192;
  * Twice the 8192 bytes a compliant sender writes at most (Baggage §3.3.1), the same 16 KiB as the
  * stored-carrier reader's limit for one value and Node's default limit for all the headers of a
  * request. Without it, a hostile header of a million invalid members (`=,=,...`) cost tens of
- * milliseconds to reject one member at a time (issue 9, target T6).
+ * milliseconds to reject one member at a time (BENCHMARKS.md, target T6).
  */
 export const BAGGAGE_MAX_READ_LENGTH = 16_384;

@@ -1,5 +1,6 @@
-// The stored-carrier reader (DESIGN.md "The carrier"): names in any case, arrays for repeated fields,
-// Buffers decoded whole, JSON text, limits, hostile input (prototype keys, throwing getters, proxies).
+// The stored-carrier reader (`normalizeCarrier`, src/carrier/carrier.ts): names in any case, arrays for
+// repeated fields, Buffers decoded whole, JSON text, limits, hostile input (prototype keys, throwing
+// getters, proxies).
 import { test, describe } from "node:test";
 import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
@@ -152,8 +153,8 @@ describe("normalizeCarrier: whole-carrier shapes", () => {
   });
 
   test("Headers or a Map of more than 4096 entries: the propagation headers sorting after them are still read, by name", () => {
-    // A Headers object iterates in name order and the reader iterates 4096 entries at most: before,
-    // traceparent and x-datadog-* after 5000 `a-*` headers were never reached and the context was lost.
+    // A Headers object iterates in name order and the reader iterates 4096 entries at most: traceparent
+    // and x-datadog-* after 5000 `a-*` headers are past that bound, so they must be asked for by name.
     const headers = new Headers();
     const map = new Map<string, string>();
     for (let i = 0; i < 5000; i++) {

@@ -1,7 +1,8 @@
-// The stored-carrier gaps of ../shared/research/w3c-harness.md §1.6 (what Node's HTTP layer hides and a
-// database column exposes), through tracehop's public entry points, with carriers really stored in and
-// read back from a SQLite file (better-sqlite3) as JSON text. Bug cases from
-// ../shared/cases/public-bug-cases.json are copied to test/fixtures/w3c-bug-cases.json.
+// What Node's HTTP layer hides and a database column exposes (repeated fields as arrays, names in any
+// case, OWS around traceparent: the differences from @opentelemetry/core listed in the class comments of
+// TraceContextPropagator and BaggagePropagator), through tracehop's public entry points, with carriers
+// really stored in and read back from a SQLite file (better-sqlite3) as JSON text. The public bug cases,
+// each with its source, are in test/fixtures/w3c-bug-cases.json.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -71,7 +72,7 @@ function spanContextOf(ctx: Context) {
   return trace.getSpanContext(ctx);
 }
 
-describe("stored-carrier gaps (w3c-harness.md §1.6), read back from SQLite", () => {
+describe("stored-carrier gaps of @opentelemetry/core 2.12's W3C propagators, read back from SQLite", () => {
   test("a stored TraceParent / TraceState in the sender's casing is found", () => {
     const sc = spanContextOf(restore({ TraceParent: `00-${TRACE_ID}-${SPAN_ID}-01`, TraceState: "rojo=1" }));
     assert.equal(sc?.traceId, TRACE_ID);

@@ -65,7 +65,8 @@ const injectKeys = (styles?: string | string[]) => {
   createPropagator(styles).inject(local, out, setter);
   return Object.keys(out).sort();
 };
-// Datadog and W3C headers of two different traces (../shared/cases B13).
+// Datadog and W3C headers of two different traces, written from different contexts
+// (DataDog/dd-trace-dotnet#3832).
 const CONFLICT = {
   traceparent: "00-0a2a0c59c2587e265bba634e1b9bdfbb-539116310397210c-01",
   "x-datadog-trace-id": "8329154629666547108",
@@ -399,7 +400,10 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     "x-datadog-origin": "rum",
   };
 
-  /** A local span of the 128-bit trace whose Datadog fields hold an invalid tag (rule 28 drops x-datadog-tags). */
+  /**
+   * A local span of the 128-bit trace whose Datadog fields hold an invalid tag, which drops
+   * x-datadog-tags (dd-trace-js `_injectTags`).
+   */
   const withInvalidTag = (samplingPriority: number) =>
     setDatadogContext(
       trace.setSpanContext(ROOT_CONTEXT, {
@@ -434,7 +438,7 @@ describe("a 64-bit Datadog winner and the 128-bit traceparent of the same trace"
     assert.equal(trace.getSpanContext(back)?.traceId, "640cfd8d00000000abcdefab12345678");
   });
 
-  test("a tracehop round trip keeps the 128-bit id when an invalid tag drops x-datadog-tags (rule 28)", () => {
+  test("a tracehop round trip keeps the 128-bit id when an invalid tag drops x-datadog-tags (dd-trace-js `_injectTags`)", () => {
     clearEnv();
     const ctx = withInvalidTag(1);
     const carrier: Record<string, string> = {};
@@ -524,7 +528,7 @@ describe("the W3C random flag when the Datadog context wins (Trace Context Level
     assert.equal(read(carrier), 0x03);
   });
 
-  test("kept under extractFirst too (only the flag: parent and tracestate stay the winner's, rule 54)", () => {
+  test("kept under extractFirst too (only the flag: parent and tracestate stay the winner's, system-tests test_tracestate_w3c_p_phase_3_extract_first)", () => {
     clearEnv();
     const first = (carrier: Record<string, string>) =>
       trace.getSpanContext(extract(carrier, ["datadog", "tracecontext"], { extractFirst: true }));
@@ -560,7 +564,7 @@ describe("the W3C random flag when the Datadog context wins (Trace Context Level
   });
 });
 
-describe("extract behavior: continue, restart, ignore (research rule 55, DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT)", () => {
+describe("extract behavior: continue, restart, ignore (DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, dd-trace-js `_extractSpanContext`)", () => {
   // One trace in both styles, Datadog's parent differing from the W3C one, with baggage of both kinds.
   const SAME_TRACE = {
     "x-datadog-trace-id": "12345678901234567890",
@@ -608,8 +612,8 @@ describe("extract behavior: continue, restart, ignore (research rule 55, DD_TRAC
       reason: "propagation_behavior_extract",
       context_headers: "datadog",
     });
-    // The winner as continue would have made it: the full 128-bit id, the W3C parent (rule 52), the
-    // adopted tracestate.
+    // The winner as continue would have made it: the full 128-bit id, the W3C parent (dd-trace-js
+    // `_resolveTraceContextConflicts`), the adopted tracestate.
     assert.equal(links[0].context.traceId, TRACE_ID);
     assert.equal(links[0].context.spanId, "00f067aa0ba902b7");
     assert.equal(links[0].context.traceFlags, TraceFlags.SAMPLED);
@@ -813,7 +817,7 @@ describe("createPropagator / DatadogPropagator options and their environment var
     ];
     for (const [call, message] of cases)
       assert.throws(call, (err: unknown) => err instanceof TypeError && message.test(err.message));
-    // 0 is valid (research rule 27: tag propagation off).
+    // 0 is valid: tag propagation off (dd-trace-js `_extractTags` / `_injectTags`).
     const carrier: Record<string, string> = {};
     createPropagator(["datadog"], { tagsMaxLength: 0 }).inject(
       createPropagator(["datadog"]).extract(ROOT_CONTEXT, normalizeCarrier(TAGGED), normalizedCarrierGetter),
@@ -826,7 +830,7 @@ describe("createPropagator / DatadogPropagator options and their environment var
 
   test("tagsMaxLength and DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: at most Number.MAX_SAFE_INTEGER, a larger one is refused with what to write", async () => {
     // 1e20 (written 99999999999999999999) is an integer to JavaScript but not one a number holds
-    // exactly; it was taken as the limit, from the option and from the environment alike.
+    // exactly: refused rather than taken as the limit, from the option and from the environment alike.
     const header = "_dd.p.x=" + "a".repeat(592); // 600 characters: over the default limit, 512
     const tagsOf = (propagator: ReturnType<typeof createPropagator>) =>
       getDatadogContext(

@@ -1,7 +1,9 @@
 // The hand-written scanners of the Datadog codecs against reference models written here with regular
-// expressions straight from the rules (../shared/research/datadog-propagation.md section D, rules
-// 24-30; section G, rule 42): the scanners validate in place for speed, the models say what they must
-// answer for any input.
+// expressions straight from the rules Datadog's tracers follow (the `x-datadog-tags` grammar of
+// dd-trace-java `DatadogPTagsCodec`'s eBNF comment and `DatadogPropagationTagsTest`, dd-trace-js
+// `text_map.js` `_extractTags`; the `dd=` member's `p:`, Datadog system-tests
+// `test_tracestate_w3c_p_extract`): the scanners validate in place for speed, the models say what they
+// must answer for any input.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
@@ -35,11 +37,13 @@ import { W3CTraceState } from "../../src/propagation/w3c/W3CTraceState.js";
 
 /**
  * Reference `x-datadog-tags` decoder: one trailing comma tolerated; every member must be
- * `key=value` with a key of 0x21-0x7E without `,` `=` and a value of 0x20-0x7E without `,` (rule 24),
- * else no tags at all (rule 26); only `_dd.p.*` keys with a name after the prefix, never
- * `_dd.p.upstream_services` (rule 25);
- * `_dd.p.tid` 16 lowercase hex, all-zero skipped (rules 17-19); `_dd.p.dm` `-<digits>` or
- * `<10 lowercase hex>-<digits>` (rule 30); a repeated key keeps its last value.
+ * `key=value` with a key of 0x21-0x7E without `,` `=` and a value of 0x20-0x7E without `,` (dd-trace-java
+ * `DatadogPTagsCodec`), else no tags at all (`DatadogPropagationTagsTest`); only `_dd.p.*` keys with a
+ * name after the prefix, never the deprecated `_dd.p.upstream_services` (`DatadogPropagationTagsTest`
+ * "non p tag dropped", dd-trace-py `_X_DATADOG_TAGS_EXTRACT_REJECT`);
+ * `_dd.p.tid` 16 lowercase hex, all-zero skipped (system-tests `test_datadog_128_bit_propagation_tid_*`,
+ * dd-trace-java `DatadogHttpCodec`); `_dd.p.dm` `-<digits>` or `<10 lowercase hex>-<digits>`
+ * (dd-trace-java `PTagsCodec.validateDecisionMakerTag`); a repeated key keeps its last value.
  */
 function referenceDecode(header: string | undefined, maxLength: number): DecodedTags {
   if (header === undefined || header === "") return { tags: {} };
@@ -318,7 +322,8 @@ describe("a `_dd.p.` key with no tag name", () => {
   });
 
   test("`t.` in a dd= member (`t.:x`, `t. :x`) is skipped the same way: not read, not relayed", () => {
-    // It was relayed as an unknown element on every injection, while `_dd.p.=x` is skipped.
+    // `t.` with no name is no `_dd.p.*` tag, as `_dd.p.=x` is none in x-datadog-tags: relayed as an
+    // unknown element, it would travel on with every injection.
     const child = "00000000000000c1";
     const tracestate = "dd=s:1;t.:x;t.a:1;t. :y;k:v,rojo=1";
     for (const [label, extracted] of [
@@ -434,8 +439,8 @@ describe("sampling priority text", () => {
 describe("x-datadog-tags encoding of tags bound by untyped code", () => {
   test("a tag value that is not a string is never written, whatever its toString says (no CR/LF injection)", () => {
     // setDatadogContext refuses such values (a TypeError); the encoder must not rely on it (extraction
-    // and internal binding are other ways in). Before, an object passed the value check (no length: no character
-    // to refuse) and its toString wrote "\r\nx-evil: 1" into the header.
+    // and internal binding are other ways in). An object has no length, so a check of its characters finds
+    // none to refuse, and its toString would write "\r\nx-evil: 1" into the header.
     const evil = { toString: () => "\r\nx-evil: 1" };
     for (const value of [evil, 5, true, null, ["a"], new String("ok")] as unknown[]) {
       const tags = { "_dd.p.usr": value } as unknown as Record<string, string>;
@@ -747,7 +752,8 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     const TAGS = 'propagationTags must be a plain object of "_dd.p.*" tags ({ "_dd.p.dm": "-4" })';
     const tagValue = (key: string) => `propagationTags[${JSON.stringify(key)}] must be text`;
     const cases: [fields: Record<string, unknown>, message: string][] = [
-      // The header's text for the number: it was stored, then injected as the sampled flag's 1.
+      // The header's text for the number, not the number: stored, it would be injected as the sampled
+      // flag's 1.
       [{ samplingPriority: "2" }, `${PRIORITY}, got "2"`],
       [{ samplingPriority: null }, `${PRIORITY}, got null`],
       [{ samplingPriority: true }, `${PRIORITY}, got true`],
@@ -760,7 +766,7 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
       [{ propagationTags: ["_dd.p.x=1"] }, `${TAGS}, got an array`],
       [{ propagationTags: new Map([["_dd.p.x", "1"]]) }, `${TAGS}, got a Map`],
       [{ propagationTags: null }, `${TAGS}, got null`],
-      // Silently left out before: a tag that is not text.
+      // A tag that is not text: refused here, not left out without a word at injection.
       [{ propagationTags: { "_dd.p.usr": 42 } }, `${tagValue("_dd.p.usr")}, got 42`],
       [{ propagationTags: { "_dd.p.usr": evil } }, `${tagValue("_dd.p.usr")}, got an object`],
     ];
@@ -792,7 +798,8 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
   });
 
   test("samplingPriority: an integer of at most 10 digits (what extraction reads back), anything else a RangeError naming it", () => {
-    // Before, 1.5, NaN, Infinity and 2^40 were stored and injected as the sampled flag's "1".
+    // 1.5, NaN, Infinity and 2^40 are no priority extraction reads back: stored, they would be injected
+    // as the sampled flag's "1".
     const ctx = trace.setSpanContext(ROOT_CONTEXT, span);
     for (const priority of [
       1.5,
@@ -925,7 +932,7 @@ describe("re-injection of an extracted Datadog trace", () => {
     fc.assert(
       fc.property(uint64, uint64, fc.nat(3), (traceId, parentId, zeros) => {
         const text = "0".repeat(zeros) + traceId.toString(10);
-        fc.pre(text.length <= 20); // 1 to 20 digits (research rule 12)
+        fc.pre(text.length <= 20); // 1 to 20 digits (dd-trace-java `LongStringUtils.parseUnsignedLong`)
         const ctx = propagator.extract(
           ROOT_CONTEXT,
           { "x-datadog-trace-id": text, "x-datadog-parent-id": parentId.toString(10) },
@@ -962,7 +969,8 @@ describe("re-injection of an extracted Datadog trace", () => {
       "x-datadog-parent-id": BigInt(`0x${spanId}`).toString(10),
       "x-datadog-sampling-priority": kept ? "2" : "0",
       "x-datadog-origin": "rum",
-      // The flag overriding the priority drops the decision maker (rule 36), for that injection only.
+      // The flag overriding the priority drops the decision maker (system-tests
+      // `test_headers_tracestate_dd_propagate_propagatedtags_change_sampling_*`), for that injection only.
       "x-datadog-tags": kept
         ? "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000,_dd.p.usr=bob"
         : "_dd.p.tid=640cfd8d00000000,_dd.p.usr=bob",
@@ -1000,7 +1008,7 @@ describe("re-injection of an extracted Datadog trace", () => {
     }
   });
 
-  test("a W3C-only traceparent gives the Datadog fields its flag and upper bits imply (rules 21-22, 34)", () => {
+  test("a W3C-only traceparent gives the Datadog fields its flag and upper bits imply (dd-trace-js `_extractTraceparentContext`)", () => {
     const w3c = createPropagator("tracecontext");
     const extract = (traceparent: string) =>
       w3c.extract(ROOT_CONTEXT, { traceparent, tracestate: "rojo=00f067aa0ba902b7" }, defaultTextMapGetter);
@@ -1041,7 +1049,7 @@ describe("re-injection of an extracted Datadog trace", () => {
     assert.equal(inject(other)["x-datadog-trace-id"], "42");
   });
 
-  test("a stored priority the extractors would refuse (rule 32) is injected as the flag says, and the carrier restores", () => {
+  test("a stored priority the extractors would refuse (dd-trace-java `DatadogHttpCodec`) is injected as the flag says, and the carrier restores", () => {
     // setDatadogContext refuses such a priority; stored by another way (a caller changing the stored
     // fields in place, which getDatadogContext says is unsupported), injection still gives the flag.
     const withPriority = (samplingPriority: number, traceFlags: number) =>
@@ -1066,7 +1074,7 @@ describe("re-injection of an extracted Datadog trace", () => {
       assert.equal(inject(withPriority(good, flags))["x-datadog-sampling-priority"], String(good));
   });
 
-  test("a stored p: in upper case is re-injected in lower case for the remote context (rules 41-42)", () => {
+  test("a stored p: in upper case is re-injected in lower case for the remote context (system-tests `test_tracestate_w3c_p_inject`)", () => {
     const w3c = createPropagator("tracecontext");
     const ctx = w3c.extract(
       ROOT_CONTEXT,
@@ -1097,7 +1105,7 @@ describe("re-injection of an extracted Datadog trace", () => {
     assert.equal(getDatadogContext(relowered)?.samplingPriority, -1);
   });
 
-  test("a malformed t.dm in tracestate is dropped alone, as from x-datadog-tags (rule 30)", () => {
+  test("a malformed t.dm in tracestate is dropped alone, as from x-datadog-tags (dd-trace-java `PTagsCodec.validateDecisionMakerTag`)", () => {
     const w3c = createPropagator("tracecontext");
     const tagsOf = (dm: string) =>
       getDatadogContext(

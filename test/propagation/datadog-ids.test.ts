@@ -1,5 +1,6 @@
 // Exactness of the Datadog id conversions (decimal <-> 16 hex) against BigInt over the full unsigned
-// 64-bit range, the 2^53 boundary and 2^64 - 1 included (DESIGN.md: ids never pass through a JS number).
+// 64-bit range, the 2^53 boundary and 2^64 - 1 included (ids never pass through a JS number, which holds
+// integers exactly only up to 2^53: DataDog/dd-trace-js#344).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";

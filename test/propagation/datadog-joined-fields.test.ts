@@ -1,8 +1,7 @@
 // A repeated x-datadog-* field that arrives joined in one string ("123, 123": Node's req.headers, a fetch
 // Headers object) is read by its first value, as dd-trace-java (HttpCodec.firstHeaderValue) and dd-trace-js
-// (its decimal parse stops at the comma) read it; an array by its last (dd-trace-js text_map.js). Before,
-// the joined form lost the whole context while the array form kept it (fresh users' findings with a real
-// HTTP server).
+// (its decimal parse stops at the comma) read it; an array by its last (dd-trace-js text_map.js). The two
+// forms are the same repeated field, so both keep the context, here through a real HTTP server.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { connect, type AddressInfo } from "node:net";

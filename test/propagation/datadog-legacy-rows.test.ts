@@ -129,8 +129,8 @@ describe("ot-baggage-* through DatadogPropagator with a getter of another's", ()
   const ids = { "x-datadog-trace-id": "1", "x-datadog-parent-id": "2" };
 
   test("at most MAX_LEGACY_BAGGAGE_HEADERS headers are read, one get each: the stored-carrier reader's bound", () => {
-    // Before: every one of 5000 headers was read (5005 gets) and set one by one on an immutable
-    // Baggage, each setEntry copying the entries before it (4.7 s for 5000 keys).
+    // Reading every one of 5000 headers (5005 gets) and setting them one by one on an immutable
+    // Baggage, each setEntry copying the entries before it, takes seconds: the gets are counted.
     assert.equal(MAX_LEGACY_BAGGAGE_HEADERS, MAX_CARRIER_KEYS);
     const carrier: Record<string, string> = { ...ids };
     for (let i = 0; i < 5000; i++) carrier[`ot-baggage-k${i}`] = `v${i}`;
@@ -234,7 +234,8 @@ describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 
   const writtenKeys = (ctx: Context) => parseBaggageHeader(written(ctx) ?? "").map((m) => m.key);
 
   test("130 headers restore the first 64 entries, and a carrier written from them holds every one", () => {
-    // Before: 126 entries restored (the reader's 128 keys), 62 of them lost without a word when written.
+    // The W3C limit (Baggage §3.3.1: 64 members) applies on restore, not only when written: restoring
+    // the 126 entries the reader's 128 keys hold would lose 62 of them without a word on the next inject.
     const row: Record<string, string> = { ...ids };
     for (let i = 0; i < 130; i++) row[`ot-baggage-k${i}`] = `v${i}`;
     const ctx = extract(row);
@@ -290,8 +291,8 @@ describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 
       ["k0", "k1", "k2", "k3", "k4"],
     );
     assert.equal(got.w0, "x", "the carrier's W3C entry wins over the base's");
-    // Before: the base was not counted, all 10 ot-baggage-* entries were taken (69 entries), and the
-    // next inject, writing the first 64, lost w5..w9 — the carrier's own W3C entries.
+    // The base's entries count too: taking all 10 ot-baggage-* entries (69 entries) would make the next
+    // inject, which writes the first 64, lose w5..w9 — the carrier's own W3C entries.
     const keys = writtenKeys(ctx);
     assert.equal(keys.length, BAGGAGE_MAX_MEMBERS);
     assert.deepEqual(new Set(keys), new Set(Object.keys(got)));

@@ -134,7 +134,9 @@ function checkInject(v: Vector): void {
     set: (carrier, key, value) => ((carrier as Record<string, string>)[key] = value),
   });
   const want = v.expect.headers!;
-  // Exact, order included: tracehop writes x-datadog-tags and dd= in Java/Go order (research section L).
+  // Exact, order included: tracehop writes x-datadog-tags and dd= in dd-trace-java's and dd-trace-go's
+  // order (`_dd.p.dm` first: dd-trace-java `PTagsCodec.headerValue`; `s`, `o`, `p`, `t.dm`, `t.tid`,
+  // other `t.*`: dd-trace-java `W3CHttpInjectorTest`, dd-trace-go `composeTracestate`).
   for (const [key, value] of Object.entries(want)) assert.equal(out[key], value, key);
   const family = (v.styles ?? []).flatMap((s) =>
     s === "datadog" ? ["x-datadog-origin", "x-datadog-tags"] : s === "tracecontext" ? ["tracestate"] : [],

@@ -3,7 +3,7 @@
 // job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync, type Stats } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -143,7 +143,7 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
     const inside = relative(base, path);
     const shown = !isAbsolute(file)
       ? file
-      : inside && !inside.startsWith("..") && !isAbsolute(inside)
+      : inside && inside !== ".." && !inside.startsWith(`..${sep}`) && !isAbsolute(inside)
         ? inside
         : path;
     return { file: shown, text };

@@ -96,7 +96,7 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     if (name.startsWith(LEGACY_BAGGAGE_PREFIX) && !isBaggageToken(entryKey)) {
       dropped.add(name);
       notes.push(
-        `${key} is dropped by the datadog style: ${entryKey === "" ? "its baggage key is empty" : `${JSON.stringify(entryKey)} is no baggage key`} (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.3.1)`,
+        `${key} is dropped by the datadog style: ${entryKey === "" ? "its baggage key is empty" : `${JSON.stringify(entryKey)} is no baggage key`} (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.2.1.2)`,
       );
       continue;
     }

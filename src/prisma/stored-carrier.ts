@@ -23,7 +23,7 @@ import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-r
  * - `traceparent` 55 (W3C Trace Context §3.2, version 00);
  * - `tracestate` 512 (the length @opentelemetry/core's TraceState keeps; W3C Trace Context §3.3.1.5
  *   asks vendors to propagate at least 512 characters);
- * - `baggage` 8192 (W3C Baggage §3.3.2 "Limits", the total @opentelemetry/core enforces);
+ * - `baggage` 8192 (W3C Baggage §3.3.1 "Limits", the total @opentelemetry/core enforces);
  * - `x-datadog-tags` 512 (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` default, as dd-trace-js enforces it);
  * - `x-datadog-trace-id` and `x-datadog-parent-id` 20 each (unsigned 64-bit decimal; Datadog docs,
  *   "Propagating trace context"), `x-datadog-sampling-priority` 11 (signed 32-bit), `x-datadog-origin`

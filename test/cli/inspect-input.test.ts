@@ -437,7 +437,7 @@ describe("tracehop inspect input", () => {
         "ot-baggage-ok": "5",
       }).report.diagnostics,
       [
-        `ot-baggage-k( is dropped by the datadog style: "k(" is no baggage key (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.3.1)`,
+        `ot-baggage-k( is dropped by the datadog style: "k(" is no baggage key (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.2.1.2)`,
         '"x-datadog-origin " is ignored by the carrier reader: its name holds a character no header name has (a space, a control or a non-ASCII character)',
       ],
     );

@@ -150,7 +150,7 @@ describe("tracehop inspect: what the library drops or ignores silently", () => {
     assert.deepEqual(report.baggageKeys, ["k"]);
     assert.deepEqual(report.diagnostics, [
       "ot-baggage- is dropped by the datadog style: its baggage key is empty (a key is a token: letters, digits " +
-        "and !#$%&'*+-.^_`|~; W3C Baggage §3.3.1)",
+        "and !#$%&'*+-.^_`|~; W3C Baggage §3.2.1.2)",
     ]);
   });
 

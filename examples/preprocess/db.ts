@@ -152,10 +152,13 @@ function lastLinkTarget(link: string): string {
  *   stopping at the first folder that does not exist (created by the migration: no problem);
  * - the file itself a folder, a symbolic link in a loop, or a link to nothing whose target's folder does not
  *   exist (SQLite follows the link and creates the target when its folder exists: no problem).
+ * - an empty path (`file:` alone).
  * The driver says "unable to open database file" for each. Undefined when there is none, or when it cannot
  * be told (a folder not readable: the driver's error says it). Never throws.
  */
 export function sqlitePathProblem(file: string): PathProblem | undefined {
+  // `file:` alone names the working folder, which the driver cannot open either.
+  if (file.trim() === "") return { what: "its path is empty" };
   const path = resolvePath(file);
   const folder = dirname(path);
   const name = (dir: string) => (dir === folder ? `its folder ${dir}` : `${dir}, a folder of its path,`);

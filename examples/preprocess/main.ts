@@ -138,7 +138,14 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
       // Sent as the file's bytes: the api decides whether they are UTF-8 text.
       text = readFileSync(path);
     } catch (err) {
-      exitForBadInput(`cannot read ${file}: ${(err as Error).message}`);
+      const { code } = err as NodeJS.ErrnoException;
+      exitForBadInput(
+        code === "ENOENT" || code === "ENOTDIR"
+          ? `${file} does not exist (${path}): pass text files to preprocess`
+          : code === "EACCES" || code === "EPERM"
+            ? `cannot read ${file} (${path}): permission denied; make it readable or pass another file`
+            : `cannot read ${file}: ${(err as Error).message}`,
+      );
     }
     const inside = relative(base, path);
     const shown = !isAbsolute(file)

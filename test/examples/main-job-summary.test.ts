@@ -96,13 +96,13 @@ describe("npm start: the end of a run", () => {
       [r.code, r.stderr, r.stdout],
       [2, "tracehop preprocess: texts is not a file: pass text files to preprocess\n", ""],
     );
-    // Before: read from the package's root, where npm runs the script ("cannot read texts: ENOENT").
+    // Guards against reading from the package's root, where npm runs the script.
     const missing = await runMainJob(["texts/none.txt"], env);
     assert.equal(missing.code, 2);
     assert.match(
       missing.stderr,
       new RegExp(
-        `^tracehop preprocess: cannot read texts/none\\.txt: ENOENT.*'${join(dir, "texts", "none.txt")}'`,
+        `^tracehop preprocess: texts/none\\.txt does not exist \\(${join(dir, "texts", "none.txt")}\\): pass text files to preprocess\\n$`,
       ),
     );
   });
@@ -240,6 +240,7 @@ describe("a SQLite file whose folders cannot hold it: prepareDatabase and checkD
       );
     }
     for (const [file, what] of [
+      ["", "its path is empty"],
       [join(dir, "a-folder"), `${join(dir, "a-folder")} is a folder, not a file`],
       [
         join(dir, "real", "to-folder.db"),

@@ -148,6 +148,20 @@ describe("a SQLite file whose folders cannot hold it: prepareDatabase and checkD
   }
   const unset = "or fix DATABASE_URL (file:PATH), or unset it to use the embedded SQLite file.";
 
+  /** Asserts what prepareDatabase and checkDatabase say of the SQLite `file` (`what` is wrong, `fix` it). */
+  async function refusedWithFix(file: string, what: string, fix: string): Promise<void> {
+    process.env.DATABASE_URL = `file:${file}`;
+    const name = `DATABASE_URL (file:${file})`;
+    await refused(
+      prepareDatabase(),
+      `cannot prepare the database of ${name}: ${what}. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}, ${unset}`,
+    );
+    await refused(
+      checkDatabase(),
+      `the database of ${name} does not exist (${what}): ${fix}, then create and migrate it with npm run migrate (same DATABASE_URL); or fix DATABASE_URL.`,
+    );
+  }
+
   test("a link to nothing as its folder or higher up the path (through other links), a loop of links, a link to a file, a file where a folder should be", async (t) => {
     const dir = tempDir(t, "folder-problems");
     mkdirSync(join(dir, "real"));
@@ -191,16 +205,7 @@ describe("a SQLite file whose folders cannot hold it: prepareDatabase and checkD
         "move that file away",
       ],
     ] as const) {
-      process.env.DATABASE_URL = `file:${path}`;
-      const name = `DATABASE_URL (file:${path})`;
-      await refused(
-        prepareDatabase(),
-        `cannot prepare the database of ${name}: ${what}. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}, ${unset}`,
-      );
-      await refused(
-        checkDatabase(),
-        `the database of ${name} does not exist (${what}): ${fix}, then create and migrate it with npm run migrate (same DATABASE_URL); or fix DATABASE_URL.`,
-      );
+      await refusedWithFix(path, what, fix);
     }
     // A missing folder under real folders is no problem: the migration creates it.
     process.env.DATABASE_URL = `file:${join(dir, "real", "new", "x.db")}`;
@@ -228,16 +233,7 @@ describe("a SQLite file whose folders cannot hold it: prepareDatabase and checkD
         "point the link to a file",
       ],
     ] as const) {
-      process.env.DATABASE_URL = `file:${file}`;
-      const name = `DATABASE_URL (file:${file})`;
-      await refused(
-        prepareDatabase(),
-        `cannot prepare the database of ${name}: ${what}. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}, ${unset}`,
-      );
-      await refused(
-        checkDatabase(),
-        `the database of ${name} does not exist (${what}): ${fix}, then create and migrate it with npm run migrate (same DATABASE_URL); or fix DATABASE_URL.`,
-      );
+      await refusedWithFix(file, what, fix);
     }
     for (const [file, what] of [
       ["", "its path is empty"],

@@ -464,7 +464,7 @@ export function parseStyles(
     if (!name || name === NONE) continue;
     const style = STYLE_ALIASES.get(name);
     if (style === undefined) {
-      const message = `tracehop: unknown propagation style "${name}"; use ${STYLE_NAMES} or none`;
+      const message = `tracehop: unknown propagation style "${name}"; use ${STYLE_NAMES} or none${commaHint([name])}`;
       if (source === "explicit") throw new TypeError(message);
       warn(`${message} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
       continue;
@@ -494,10 +494,24 @@ function warnIfNothingKnown(
     const names = env[variable]!.split(",").map((raw) => raw.trim().toLowerCase());
     if (names.includes(NONE)) continue;
     warn(
-      `tracehop: ${variable}=${JSON.stringify(env[variable])} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose`,
+      `tracehop: ${variable}=${JSON.stringify(env[variable])} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose${commaHint(names)}`,
       "TRACEHOP_NO_PROPAGATION_STYLE",
     );
   }
+}
+
+/**
+ * For style names that hold whitespace (`datadog tracecontext`): the end of a message saying to
+ * separate the names with commas, else `""`. A style list is comma-separated, as dd-trace-js reads
+ * DD_TRACE_PROPAGATION_STYLE* (`split(',')`, then each name trimmed: packages/dd-trace/src/config.js,
+ * `propagationStyle`; a space cannot separate names there, its `b3 single header` style holds spaces)
+ * and as the OpenTelemetry SDK reads OTEL_PROPAGATORS (a comma-separated list).
+ */
+function commaHint(names: readonly string[]): string {
+  const spaced = names.find((name) => /\s/.test(name.trim()));
+  return spaced === undefined
+    ? ""
+    : `; separate style names with commas, not spaces (${JSON.stringify(spaced.trim().split(/\s+/).join(","))})`;
 }
 
 /** The accepted style names, for messages. */

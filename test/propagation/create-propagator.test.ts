@@ -204,6 +204,36 @@ describe("createPropagator styles", () => {
     );
   });
 
+  test("environment: space-separated style names: the warnings say to separate them with commas", async () => {
+    // dd-trace-js splits DD_TRACE_PROPAGATION_STYLE* on commas only ("b3 single header" is one of its
+    // names): "datadog tracecontext" is one unknown name there too, and propagation is off.
+    clearEnv();
+    process.env.DD_TRACE_PROPAGATION_STYLE = "datadog tracecontext";
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      assert.deepEqual(injectKeys(), []);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+      clearEnv();
+    }
+    assert.deepEqual(
+      warnings.map((w) => [(w as NodeJS.ErrnoException).code, w.message]),
+      [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: unknown propagation style "datadog tracecontext"; use tracecontext, baggage, datadog, b3, b3multi or none; separate style names with commas, not spaces ("datadog,tracecontext") (ignored)',
+        ],
+        [
+          "TRACEHOP_NO_PROPAGATION_STYLE",
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog tracecontext" names no known style, so nothing is injected or extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose; separate style names with commas, not spaces ("datadog,tracecontext")',
+        ],
+      ],
+    );
+  });
+
   test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", () => {
     clearEnv();
     process.env.OTEL_PROPAGATORS = "tracecontext,datadog";

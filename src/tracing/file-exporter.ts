@@ -19,6 +19,7 @@ import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describeValue } from "../describe-value.js";
 import { warnOnce } from "../warn-once.js";
 import { otlpTransformer } from "./sdk-modules.js";
+import { oneLine } from "./error-text.js";
 
 /** The OTLP JSON serializer, loaded by the first export (see sdk-modules.ts). */
 let serializer: typeof OtlpTransformer.JsonTraceSerializer | undefined;
@@ -107,7 +108,7 @@ function warnWriteFailure(path: string, error: Error): void {
   try {
     warnOnce(
       `spans-file:${path}`,
-      `tracehop: spans could not be written to the spans file ${JSON.stringify(path)}: ${error.message}. ` +
+      `tracehop: spans could not be written to the spans file ${JSON.stringify(path)}: ${oneLine(error.message)}. ` +
         `Spans written there are lost while this lasts (said once per process); make the path a file in a ` +
         `writable folder (startTracing's spansFile, TRACEHOP_SPANS_FILE), or turn the file off (spansFile: false).`,
       SPANS_FILE_UNWRITABLE_WARNING,
@@ -144,7 +145,8 @@ export function spansFileProblem(path: string): string | undefined {
       stats = statSync(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") return `cannot be checked (${(error as Error).message})`;
+      if (code !== "ENOENT" && code !== "ENOTDIR")
+        return `cannot be checked (${oneLine((error as Error).message)})`;
       const link = danglingLinkTarget(path);
       // The exporter creates the missing folders of `path`, not of a link's target: its folder must exist.
       if (link !== undefined) {
@@ -165,7 +167,7 @@ export function spansFileProblem(path: string): string | undefined {
       try {
         closeSync(openSync(path, "a"));
       } catch (error) {
-        return `cannot be opened for appending (${(error as Error).message})`;
+        return `cannot be opened for appending (${oneLine((error as Error).message)})`;
       }
       return undefined;
     }
@@ -176,14 +178,14 @@ export function spansFileProblem(path: string): string | undefined {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if ((code === "ENOENT" || code === "ENOTDIR") && dirname(dir) !== dir) continue;
-        return `cannot be checked (${(error as Error).message})`;
+        return `cannot be checked (${oneLine((error as Error).message)})`;
       }
       if (!parent.isDirectory())
         return `is under ${JSON.stringify(dir)}, which is a file, not a folder (no folder can be created there)`;
       try {
         accessSync(dir, constants.W_OK | constants.X_OK);
       } catch (error) {
-        return `cannot be created: its nearest existing folder, ${JSON.stringify(dir)}, is not writable (${(error as Error).message})`;
+        return `cannot be created: its nearest existing folder, ${JSON.stringify(dir)}, is not writable (${oneLine((error as Error).message)})`;
       }
       if (dir === dirname(path)) return fileCreationProblem(path);
       const created: string[] = [];
@@ -191,7 +193,7 @@ export function spansFileProblem(path: string): string | undefined {
         createFolders(dirname(path), created);
         return fileCreationProblem(path);
       } catch (error) {
-        return `cannot be created: its folder ${JSON.stringify(dirname(path))} cannot be created in ${JSON.stringify(dir)} (${(error as Error).message})`;
+        return `cannot be created: its folder ${JSON.stringify(dirname(path))} cannot be created in ${JSON.stringify(dir)} (${oneLine((error as Error).message)})`;
       } finally {
         for (const folder of created.reverse()) {
           try {
@@ -203,7 +205,7 @@ export function spansFileProblem(path: string): string | undefined {
       }
     }
   } catch (error) {
-    return `cannot be checked (${String(error)})`;
+    return `cannot be checked (${oneLine(String(error))})`;
   }
 }
 
@@ -242,7 +244,7 @@ function fileCreationProblem(path: string): string | undefined {
     fd = openSync(path, "ax");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
-    return `cannot be created (${(error as Error).message})`;
+    return `cannot be created (${oneLine((error as Error).message)})`;
   }
   closeSync(fd);
   try {

@@ -19,6 +19,8 @@ import { otlpHttp, resources, sdkNode, sdkTraceBase } from "./sdk-modules.js";
 import { resolveSampler, resolveTracingConfig, type StartTracingOptions } from "./tracing-config.js";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { warnOnce } from "../warn-once.js";
+import { CollectorAnswers } from "./collector-answers.js";
+import { oneLine } from "./error-text.js";
 
 export { type StartTracingOptions } from "./tracing-config.js";
 
@@ -148,10 +150,11 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   if (fileProcessor) spanProcessors.push(fileProcessor);
   let otlpExporter: FailureRecordingExporter | undefined;
   if (config.otlp) {
-    const { url, timeoutMillis } = config.otlp;
+    const { url, timeoutMillis, destination } = config.otlp;
     const { OTLPTraceExporter } = otlpHttp();
     otlpExporter = new FailureRecordingExporter(
       new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis }),
+      new CollectorAnswers(destination),
     );
     spanProcessors.push(new BatchSpanProcessor(otlpExporter, { ...config.batch }));
   }
@@ -234,6 +237,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
       // provider: their wrappers would keep running, and after a restart with new instances (which
       // cannot patch a loaded module again) record each request into the stopped processors.
+      otlpExporter?.stopWatching();
       rememberInstrumentations(options?.instrumentations);
       disableInstrumentations(options?.instrumentations, "shutdown()");
       trace.disable();
@@ -411,7 +415,21 @@ class FailureRecordingExporter implements SpanExporter {
   /** Spans of the exports begun and not finished yet. */
   private inFlight = 0;
 
-  constructor(private readonly exporter: SpanExporter) {}
+  /**
+   * `answers`: the collector's HTTP error answers, watched from now until {@link stopWatching}, for
+   * the status of an export that failed with a retryable status (see {@link CollectorAnswers}).
+   */
+  constructor(
+    private readonly exporter: SpanExporter,
+    private readonly answers: CollectorAnswers,
+  ) {
+    answers.start();
+  }
+
+  /** Stops watching the collector's answers (at shutdown). */
+  stopWatching(): void {
+    this.answers.stop();
+  }
 
   /** Starts counting the failed spans of the exports begun from now on (a flush, a shutdown). */
   mark(): void {
@@ -442,7 +460,7 @@ class FailureRecordingExporter implements SpanExporter {
       if (result.code === ExportResultCode.SUCCESS) return resultCallback(result);
       const error: Error =
         typeof result.error === "object" && result.error !== null
-          ? result.error
+          ? withRetryableStatus(result.error, this.answers.last)
           : new Error(`the OTLP exporter reported a failure (${String(result.error ?? "no error given")})`);
       this.failures.set(error, spans.length);
       if (generation === this.generation) this.failedSinceMark += spans.length;
@@ -460,17 +478,41 @@ class FailureRecordingExporter implements SpanExporter {
 }
 
 /**
- * What an export error says, in one line: `HTTP <status> <text>` for the collector's answer (an
- * `OTLPExporterError` with a status code), else the error's message (`connect ECONNREFUSED
- * 127.0.0.1:4318`, `Request Timeout`).
+ * The message of the OTLP exporter's error for an export whose last answer was a retryable status
+ * (429, 502, 503, 504): `Export failed with retryable status`, an `OTLPExporterError` without `code`
+ * or `data` (@opentelemetry/otlp-exporter-base drops the status and Retry-After of such an answer).
+ */
+const RETRYABLE_STATUS_MESSAGE = "Export failed with retryable status";
+
+/**
+ * `error`, or, when it is the exporter's bare retryable-status error and the collector's last error
+ * answer is known (`answer`), an Error saying that answer (`HTTP 503 Service Unavailable (Retry-After:
+ * 30), a retryable status: the exporter gave up retrying`), the exporter's error as its `cause`.
+ */
+function withRetryableStatus(error: Error, answer: CollectorAnswers["last"]): Error {
+  if (answer === undefined || error.message !== RETRYABLE_STATUS_MESSAGE) return error;
+  if ((error as { code?: unknown }).code !== undefined) return error;
+  const text = answer.statusText === "" ? "" : ` ${answer.statusText}`;
+  const retryAfter = answer.retryAfter === undefined ? "" : ` (Retry-After: ${answer.retryAfter})`;
+  return new Error(
+    `HTTP ${answer.status}${text}${retryAfter}, a retryable status: the exporter gave up retrying`,
+    { cause: error },
+  );
+}
+
+/**
+ * What an export error says, in one line (whitespace and line breaks collapsed: {@link oneLine}):
+ * `HTTP <status> <text>` for the collector's answer (an `OTLPExporterError` with a status code, or a
+ * retryable status read by {@link withRetryableStatus}), else the error's message (`connect
+ * ECONNREFUSED 127.0.0.1:4318`, `Request Timeout`).
  */
 function failureReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!(error instanceof Error)) return oneLine(String(error));
   const status = (error as { code?: unknown }).code;
   const message = error.message || error.name;
-  return error.name === "OTLPExporterError" && typeof status === "number"
-    ? `HTTP ${status} ${message}`
-    : message;
+  return oneLine(
+    error.name === "OTLPExporterError" && typeof status === "number" ? `HTTP ${status} ${message}` : message,
+  );
 }
 
 /** `1 span`, `2 spans`. */

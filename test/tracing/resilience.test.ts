@@ -102,6 +102,74 @@ describe("startTracing with a collector that is down or slow", () => {
     });
   });
 
+  test("the collector answers a retryable status (503, 429): the final export's failure names it and its Retry-After", async (t) => {
+    const answers: [number, Record<string, string>][] = [
+      // Retry-After beyond the export timeout: the exporter gives up at once (not retried).
+      [503, { "retry-after": "30" }],
+      // No Retry-After: retried with backoff until the export timeout, then given up.
+      [429, {}],
+    ];
+    for (const [status, headers] of answers) {
+      let requests = 0;
+      const collector = createServer((request, response) => {
+        request.resume();
+        request.on("end", () => {
+          requests++;
+          response.writeHead(status, headers).end();
+        });
+      });
+      await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+      t.after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+      const { port } = collector.address() as AddressInfo;
+      const result = await runHop({
+        HOP_ROLE: "api",
+        HOP_SERVICE: "api",
+        HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+        HOP_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        HOP_EXPORT_TIMEOUT_MS: "1500",
+      });
+      assertExitedCleanly(result);
+      const answer =
+        status === 503 ? "HTTP 503 Service Unavailable (Retry-After: 30)" : "HTTP 429 Too Many Requests";
+      const line =
+        `tracehop: the final export of 2 spans to http://127.0.0.1:${port}/v1/traces failed: ${answer}, ` +
+        `a retryable status: the exporter gave up retrying; those spans are lost`;
+      assert.deepEqual(splitStderr(result.stderr), {
+        warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
+        lines: [],
+      });
+      if (status === 503) assert.equal(requests, 1, "Retry-After beyond the timeout: not retried");
+      else assert.ok(requests >= 2, `429 without Retry-After is retried (${requests} requests)`);
+    }
+  });
+
+  test("an https:// endpoint on a plain-HTTP port: OpenSSL's message (ending in a newline) stays on the warning's one line", async (t) => {
+    const collector = createServer((_request, response) => response.end());
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+    t.after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+    const { port } = collector.address() as AddressInfo;
+    const result = await runHop({
+      HOP_ROLE: "api",
+      HOP_SERVICE: "api",
+      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_OTLP_ENDPOINT: `https://127.0.0.1:${port}`,
+      HOP_SHUTDOWN_MS: "3000",
+    });
+    assertExitedCleanly(result);
+    const { warnings, lines } = splitStderr(result.stderr);
+    assert.deepEqual(lines, [], "no line of a warning split off");
+    assert.equal(warnings.length, 1, result.stderr);
+    const [code, message] = warnings[0]!;
+    assert.equal(code, "TRACEHOP_FINAL_EXPORT_FAILED");
+    assert.match(
+      message,
+      new RegExp(
+        `^tracehop: the final export of 2 spans to https://127\\.0\\.0\\.1:${port}/v1/traces failed: ` +
+          `\\S.*(wrong version number|packet length too long|SSL).*\\S; those spans are lost$`,
+      ),
+    );
+  });
+
   test("collector never answers: shutdown() resolves at its bound while the request is still open; the lost spans are said in one line, not again when the request times out", async (t) => {
     const receiver = await startOtlpReceiver("hang");
     t.after(() => receiver.close());

@@ -6,9 +6,11 @@ import type { Instrumentation } from "@opentelemetry/instrumentation";
 import type { ResourceDetector } from "@opentelemetry/resources";
 import type { BufferConfig, Sampler } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { readFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { resources, sdkTraceBase } from "./sdk-modules.js";
 import { spansFileProblem } from "./file-exporter.js";
+import { oneLine } from "./error-text.js";
 import { emitSettingWarningOnce, warnOnce } from "../warn-once.js";
 
 /**
@@ -51,6 +53,25 @@ export const BAD_BATCH_SETTING_WARNING = "TRACEHOP_BAD_BATCH_SETTING";
 export const BAD_RESOURCE_ATTRIBUTES_WARNING = "TRACEHOP_BAD_RESOURCE_ATTRIBUTES";
 /** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
 export const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
+/**
+ * Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_HEADERS entry the OTLP exporter drops
+ * (not `name=value`, an empty name or value, a bad `%` escape).
+ */
+export const BAD_OTLP_HEADERS_WARNING = "TRACEHOP_BAD_OTLP_HEADERS";
+/** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION other than gzip or none. */
+export const BAD_OTLP_COMPRESSION_WARNING = "TRACEHOP_BAD_OTLP_COMPRESSION";
+/**
+ * Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE, _CLIENT_KEY or
+ * _CLIENT_CERTIFICATE naming a file that cannot be read.
+ */
+export const UNREADABLE_OTLP_TLS_FILE_WARNING = "TRACEHOP_UNREADABLE_OTLP_TLS_FILE";
+/**
+ * Code of the process warning for an OTEL_EXPORTER_OTLP_ENDPOINT whose path already ends with
+ * `/v1/traces` (the exporter appends it again).
+ */
+export const OTLP_ENDPOINT_TRACES_PATH_WARNING = "TRACEHOP_OTLP_ENDPOINT_TRACES_PATH";
+/** Code of the process warning for an OTEL_SDK_DISABLED that is neither true nor false. */
+export const BAD_SDK_DISABLED_WARNING = "TRACEHOP_BAD_SDK_DISABLED";
 
 /** Spans file used when neither a file nor any exporter is configured (nor OTEL_TRACES_EXPORTER=none). */
 export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
@@ -254,8 +275,14 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   const otlpOn = otlpRequested || otlpEnabledByEnv(exporters);
   let otlp: TracingConfig["otlp"];
   if (otlpOn) {
-    if (!otlpRequested) checkEndpointEnv();
+    if (!otlpRequested) {
+      checkEndpointEnv();
+      checkBaseEndpointPath();
+    }
     checkProtocolEnv();
+    checkHeadersEnv();
+    checkCompressionEnv();
+    checkTlsFilesEnv();
     const requested =
       optionalMillis("exportTimeoutMillis", options.exportTimeoutMillis, 1) ?? exportTimeoutFromEnv();
     otlp = {
@@ -269,6 +296,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   const consoleOn = !exporters.includes("none") && exporters.includes("console");
 
   const sdkDisabled = getBooleanFromEnv("OTEL_SDK_DISABLED");
+  if (!sdkDisabled) checkSdkDisabledEnv();
   // OTEL_TRACES_EXPORTER=none: "No automatically configured exporter for traces" (OpenTelemetry
   // environment variable specification, "Exporter Selection"): not the default spans file either. A
   // spans file named by `spansFile` or TRACEHOP_SPANS_FILE is still written: it was asked for by name.
@@ -547,6 +575,158 @@ function otlpUrlFromEnv(): string {
   const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
   if (base !== undefined) return `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
   return `http://localhost:4318${OTLP_TRACES_PATH}`;
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: the exporter always appends `v1/traces` (OpenTelemetry
+ * specification, "OTLP Exporter Configuration", Endpoint URLs for OTLP/HTTP; as
+ * @opentelemetry/otlp-exporter-base does), so a value whose path already ends with `/v1/traces` posts to
+ * `/v1/traces/v1/traces`, which a Collector answers 404. Warned when that variable gives the traces URL
+ * (neither `otlpEndpoint` nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set); the URL stays as the
+ * specification makes it.
+ */
+function checkBaseEndpointPath(): void {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
+  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
+  if (base === undefined) return;
+  const url = new URL(base);
+  const path = url.pathname.replace(/\/+$/, "");
+  if (!path.endsWith(OTLP_TRACES_PATH)) return;
+  url.pathname = path.slice(0, -OTLP_TRACES_PATH.length) || "/";
+  const baseUrl = url.href.replace(/\/$/, "");
+  warnSetting(
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${base}" already ends with ${OTLP_TRACES_PATH}, but it is a ` +
+      `base URL the exporter appends ${OTLP_TRACES_PATH.slice(1)} to (OpenTelemetry specification), so ` +
+      `spans are sent to ${otlpUrlFromEnv()}, which a Collector answers 404. Drop the suffix ` +
+      `(OTEL_EXPORTER_OTLP_ENDPOINT=${baseUrl}), or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${base} ` +
+      `instead (used as is)`,
+    OTLP_ENDPOINT_TRACES_PATH_WARNING,
+  );
+}
+
+/**
+ * Entries of OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_TRACES_HEADERS that the OTLP exporter
+ * drops without a word (@opentelemetry/core `parseKeyPairsIntoRecord`, as otlp-exporter-base reads
+ * them): comma-separated `name=value` entries (OpenTelemetry specification, "Specifying headers via
+ * environment variables"), each dropped when it has no `=` or nothing before it, an empty name or
+ * value once trimmed, or a `%` that does not start a valid escape. A header such as an API key would be
+ * missing from every request (the collector answers 401 or 403). The warning names the entry by its
+ * position and name, never its value (a secret).
+ */
+function checkHeadersEnv(): void {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"]) {
+    const raw = getStringFromEnv(name);
+    if (raw === undefined) continue;
+    raw.split(",").forEach((entry, index) => {
+      if (entry.trim() === "") return;
+      const problem = headerEntryProblem(entry);
+      if (problem === undefined) return;
+      const shown = entry
+        .split(/[=:\s]/, 1)[0]!
+        .trim()
+        .slice(0, 64);
+      warnSetting(
+        `tracehop: ${name} entry ${index + 1} (${shown === "" ? "no name" : JSON.stringify(shown)}; value ` +
+          `not shown) ${problem}: the OTLP exporter drops it, so its requests are sent without that ` +
+          `header. Write each header as name=value, separated by commas (a "," "=" or "%" in a value ` +
+          `percent-encoded: %2C, %3D, %25)`,
+        BAD_OTLP_HEADERS_WARNING,
+      );
+    });
+  }
+}
+
+/** Why the OTLP exporter drops `entry` (one OTEL_EXPORTER_OTLP_*HEADERS entry), or `undefined`. */
+function headerEntryProblem(entry: string): string | undefined {
+  // @opentelemetry/core parsePairKeyValue: a ";" starts metadata, which is not part of the value.
+  const pair = entry.split(";", 1)[0]!;
+  const separator = pair.indexOf("=");
+  if (separator === -1) return 'is not name=value (it has no "=")';
+  const key = pair.slice(0, separator).trim();
+  const value = pair.slice(separator + 1).trim();
+  if (key === "") return 'has no name before its "="';
+  if (value === "") return "has an empty value";
+  try {
+    decodeURIComponent(key);
+    decodeURIComponent(value);
+  } catch {
+    return 'is not valid percent-encoding (a "%" must start a %XX escape; a literal "%" is %25)';
+  }
+  return undefined;
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION: the exporter takes
+ * `gzip` or `none` only, as written (lower case, trimmed: otlp-exporter-base
+ * `parseAndValidateCompressionFromEnv`); another value is ignored, said only through `diag.warn`, and
+ * the other variable applies, else no compression.
+ */
+function checkCompressionEnv(): void {
+  const names = ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"];
+  const values = names.map((name) => getStringFromEnv(name)?.trim());
+  const valid = (value: string | undefined) => value === "gzip" || value === "none";
+  const applies = values.findIndex(valid);
+  names.forEach((name, index) => {
+    const value = values[index];
+    if (value === undefined || valid(value)) return;
+    const instead =
+      applies === -1 ? "bodies are sent uncompressed" : `${names[applies]}=${values[applies]} applies`;
+    warnSetting(
+      `tracehop: ${name}="${value}" is not a compression the OTLP exporter knows (gzip or none, in lower ` +
+        `case); ignored: ${instead}. Set it to gzip or none, or unset it`,
+      BAD_OTLP_COMPRESSION_WARNING,
+    );
+  });
+}
+
+/**
+ * The TLS files of the OTLP exporter: OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE (the collector's CA),
+ * _CLIENT_KEY and _CLIENT_CERTIFICATE (mTLS), the _TRACES_ one when set, else the other
+ * (otlp-exporter-base `readFileFromEnv`: a path relative to the working directory). A file it cannot
+ * read is dropped, said only through `diag.warn` without the path: the CA check then uses Node's
+ * default CAs (a private CA's collector is refused), no client certificate is sent.
+ */
+function checkTlsFilesEnv(): void {
+  const files = [
+    ["CERTIFICATE", "the collector's certificate is checked against Node's default CAs instead"],
+    ["CLIENT_KEY", "no client certificate is sent (mTLS)"],
+    ["CLIENT_CERTIFICATE", "no client certificate is sent (mTLS)"],
+  ] as const;
+  for (const [suffix, instead] of files) {
+    const traces = `OTEL_EXPORTER_OTLP_TRACES_${suffix}`;
+    const name = getStringFromEnv(traces) !== undefined ? traces : `OTEL_EXPORTER_OTLP_${suffix}`;
+    const path = getStringFromEnv(name);
+    if (path === undefined) continue;
+    try {
+      readFileSync(resolvePath(process.cwd(), path));
+    } catch (error) {
+      warnSetting(
+        `tracehop: ${name}="${path}" cannot be read (${oneLine((error as Error).message)}); the OTLP ` +
+          `exporter ignores it: ${instead}. Set it to the path of a readable PEM file, or unset it`,
+        UNREADABLE_OTLP_TLS_FILE_WARNING,
+      );
+    }
+  }
+}
+
+/**
+ * OTEL_SDK_DISABLED set to something other than true or false (any case) or empty: read as false, so
+ * tracing runs (OpenTelemetry environment variable specification, "Boolean value": any value other
+ * than a case-insensitive "true" is false, and for a value other than "false", empty or unset "a
+ * warning SHOULD be logged to inform users about the fallback to false being applied"; @opentelemetry/core
+ * `getBooleanFromEnv` says it only through `diag.warn`). `OTEL_SDK_DISABLED=yes` or `1` meant to
+ * turn tracing off.
+ */
+function checkSdkDisabledEnv(): void {
+  const raw = process.env.OTEL_SDK_DISABLED;
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "false" || value === "true") return;
+  warnSetting(
+    `tracehop: OTEL_SDK_DISABLED="${raw}" is neither true nor false; read as false, so tracing is on ` +
+      `(OpenTelemetry environment variable specification, "Boolean value": only "true", in any case, ` +
+      `is true). Set OTEL_SDK_DISABLED=true to turn the SDK off, or false (or unset it) to keep it on`,
+    BAD_SDK_DISABLED_WARNING,
+  );
 }
 
 /**

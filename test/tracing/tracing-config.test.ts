@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { propagation, context, trace, ROOT_CONTEXT } from "@opentelemetry/api";
@@ -1166,6 +1166,164 @@ describe("environment settings startTracing does not use as written: a process w
       OTEL_RESOURCE_ATTRIBUTES: "team=a,deployment.environment.name=prod%3Deu",
     });
     assert.deepEqual(fine.processWarnings, []);
+  });
+
+  test("OTEL_EXPORTER_OTLP[_TRACES]_HEADERS entries the exporter drops: each named by position and name, never its value", async () => {
+    const { processWarnings } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "dd-api-key,x-ok=1, =v,x-empty=",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "token:s3cr3t,x-bad=%zz",
+    });
+    const tail =
+      ": the OTLP exporter drops it, so its requests are sent without that header. Write each header " +
+      'as name=value, separated by commas (a "," "=" or "%" in a value percent-encoded: %2C, %3D, %25)';
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 1 ("token"; value not shown) is not name=value (it has no "=")${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2 ("x-bad"; value not shown) is not valid percent-encoding (a "%" must start a %XX escape; a literal "%" is %25)${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 1 ("dd-api-key"; value not shown) is not name=value (it has no "=")${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 3 (no name; value not shown) has no name before its "="${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 4 ("x-empty"; value not shown) has an empty value${tail}`,
+      ],
+    ]);
+    assert.ok(!processWarnings.some(([, message]) => message.includes("s3cr3t")), "no header value shown");
+    // Exactly the entries @opentelemetry/core drops as the exporter reads them.
+    const { parseKeyPairsIntoRecord } = await import("@opentelemetry/core");
+    assert.deepEqual(parseKeyPairsIntoRecord("dd-api-key,x-ok=1, =v,x-empty="), { "x-ok": "1" });
+    assert.deepEqual(parseKeyPairsIntoRecord("token:s3cr3t,x-bad=%zz"), {});
+    const good = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "dd-api-key=abc,x-a=b%2Cc",
+    });
+    assert.deepEqual(good.processWarnings, []);
+  });
+
+  test("OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION other than gzip or none: ignored, saying what applies", async () => {
+    const none = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "gzp",
+    });
+    assert.deepEqual(none.processWarnings, [
+      [
+        "TRACEHOP_BAD_OTLP_COMPRESSION",
+        'tracehop: OTEL_EXPORTER_OTLP_COMPRESSION="gzp" is not a compression the OTLP exporter knows ' +
+          "(gzip or none, in lower case); ignored: bodies are sent uncompressed. Set it to gzip or none, or unset it",
+      ],
+    ]);
+    const other = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "GZIP",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
+    });
+    assert.deepEqual(
+      other.processWarnings.map(([code, message]) => [code, message.split("; ")[1]]),
+      [
+        [
+          "TRACEHOP_BAD_OTLP_COMPRESSION",
+          "ignored: OTEL_EXPORTER_OTLP_COMPRESSION=gzip applies. Set it to gzip or none, or unset it",
+        ],
+      ],
+    );
+    const fine = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_COMPRESSION: " gzip ",
+    });
+    assert.deepEqual(fine.processWarnings, []);
+  });
+
+  test("OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE / CLIENT_KEY / CLIENT_CERTIFICATE naming a file that cannot be read", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-hG-tls-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const readable = join(dir, "ca.pem");
+    writeFileSync(readable, "-----BEGIN CERTIFICATE-----\n");
+    const missing = join(dir, "missing.pem");
+    const { processWarnings } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://c:4318",
+      OTEL_EXPORTER_OTLP_CERTIFICATE: missing,
+      OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: missing,
+      OTEL_EXPORTER_OTLP_CLIENT_KEY: readable, // the _TRACES_ one is the one read
+      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: readable,
+    });
+    const reason = `ENOENT: no such file or directory, open '${missing}'`;
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_UNREADABLE_OTLP_TLS_FILE",
+        `tracehop: OTEL_EXPORTER_OTLP_CERTIFICATE="${missing}" cannot be read (${reason}); the OTLP exporter ` +
+          "ignores it: the collector's certificate is checked against Node's default CAs instead. Set it to " +
+          "the path of a readable PEM file, or unset it",
+      ],
+      [
+        "TRACEHOP_UNREADABLE_OTLP_TLS_FILE",
+        `tracehop: OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY="${missing}" cannot be read (${reason}); the OTLP ` +
+          "exporter ignores it: no client certificate is sent (mTLS). Set it to the path of a readable PEM " +
+          "file, or unset it",
+      ],
+    ]);
+  });
+
+  test("OTEL_SDK_DISABLED neither true nor false (yes, 1): read as false, tracing on, said with the specification's rule", async () => {
+    for (const value of ["yes", "1"]) {
+      const { processWarnings, result } = await warningsOf({ OTEL_SDK_DISABLED: value });
+      assert.equal(result.config.sdkDisabled, false);
+      assert.deepEqual(processWarnings, [
+        [
+          "TRACEHOP_BAD_SDK_DISABLED",
+          `tracehop: OTEL_SDK_DISABLED="${value}" is neither true nor false; read as false, so tracing is on ` +
+            '(OpenTelemetry environment variable specification, "Boolean value": only "true", in any case, ' +
+            "is true). Set OTEL_SDK_DISABLED=true to turn the SDK off, or false (or unset it) to keep it on",
+        ],
+      ]);
+    }
+    for (const value of ["false", "FALSE", ""])
+      assert.deepEqual((await warningsOf({ OTEL_SDK_DISABLED: value })).processWarnings, []);
+  });
+
+  test("OTEL_EXPORTER_OTLP_ENDPOINT ending with /v1/traces: the exporter appends it again; the warning gives both fixes", async () => {
+    const { processWarnings, result } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces",
+    });
+    assert.equal(result.config.otlp?.destination, "http://c:4318/v1/traces/v1/traces");
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_TRACES_PATH",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318/v1/traces" already ends with /v1/traces, ' +
+          "but it is a base URL the exporter appends v1/traces to (OpenTelemetry specification), so spans " +
+          "are sent to http://c:4318/v1/traces/v1/traces, which a Collector answers 404. Drop the suffix " +
+          "(OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4318), or set " +
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/v1/traces instead (used as is)",
+      ],
+    ]);
+    // Not when the base URL is not what is used, nor for a base URL without the suffix.
+    for (const vars of <Record<string, string>[]>[
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces",
+      },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/otlp" },
+    ])
+      assert.deepEqual((await warningsOf(vars)).processWarnings, []);
+    assert.deepEqual(
+      (
+        await warningsOf(
+          { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces" },
+          { otlpEndpoint: "http://c:4318" },
+        )
+      ).processWarnings,
+      [],
+    );
   });
 
   test("nothing under OTEL_SDK_DISABLED=true (nothing is exported anyway)", async () => {

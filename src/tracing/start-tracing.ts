@@ -4,11 +4,13 @@ import {
   propagation,
   ProxyTracerProvider,
   trace,
+  TraceFlags,
+  type Context,
   type TracerProvider,
 } from "@opentelemetry/api";
 import { ExportResultCode, getStringFromEnv, type ExportResult } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
-import type { ReadableSpan, Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, Sampler, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { contextManagerRegistered } from "../context/run-in-span.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
@@ -94,7 +96,9 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  *
  * Resilience: a collector that is down or slow never fails the application. Each export is bounded
  * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
- * destination (more are dropped), failures are reported through `diag`, never as a rejection, and
+ * destination (more are dropped; once the queue is emptied by the flush before exit or the shutdown,
+ * their number is said once per destination, the process warning `TRACEHOP_SPANS_DROPPED`), failures
+ * are reported through `diag`, never as a rejection, and
  * {@link TracingHandle.shutdown} is bounded. The last export (at shutdown or before exit) that loses
  * spans is said in one line, through `diag` and as the process warning `TRACEHOP_FINAL_EXPORT_FAILED`
  * (visible without a diag logger): `the final export of 2 spans to <url> failed: <reason>; those
@@ -142,9 +146,18 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     .merge(detectResources({ detectors: config.detectors }))
     .merge(resourceFromAttributes(config.resourceAttributes));
 
-  const fileProcessor = config.spansFile
-    ? new BatchSpanProcessor(new JsonLinesFileSpanExporter(config.spansFile), { ...config.batch })
+  const queueSize =
+    config.batch.maxQueueSize ?? Number(getStringFromEnv("OTEL_BSP_MAX_QUEUE_SIZE") ?? DEFAULT_QUEUE_SIZE);
+  const fileExporter = config.spansFile
+    ? new CountingExporter(new JsonLinesFileSpanExporter(config.spansFile))
     : undefined;
+  const fileProcessor =
+    fileExporter && config.spansFile
+      ? new DropCountingProcessor(new BatchSpanProcessor(fileExporter, { ...config.batch }), fileExporter, {
+          destination: `the spans file ${config.spansFile}`,
+          queueSize,
+        })
+      : undefined;
   // First, so that the export processors' onStart sees the links too.
   const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor()];
   if (fileProcessor) spanProcessors.push(fileProcessor);
@@ -156,7 +169,12 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis }),
       new CollectorAnswers(destination),
     );
-    spanProcessors.push(new BatchSpanProcessor(otlpExporter, { ...config.batch }));
+    spanProcessors.push(
+      new DropCountingProcessor(new BatchSpanProcessor(otlpExporter, { ...config.batch }), otlpExporter, {
+        destination,
+        queueSize,
+      }),
+    );
   }
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
 
@@ -205,6 +223,8 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
       key: `${start}:before exit`,
       describeFailure: (error) => exportFailure(error, "export before exit"),
       describeTimeout: () => exportTimedOut("export before exit"),
+    }).then((finished) => {
+      if (finished) warnDroppedSpans(spanProcessors);
     });
   };
   process.once("beforeExit", flushBeforeExit);
@@ -226,13 +246,17 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
           key: `${start}:file`,
         });
       otlpExporter?.mark();
-      await settleWithin(sdk.shutdown(), {
+      const finished = await settleWithin(sdk.shutdown(), {
         deadline,
         what: "shutting down the SDK",
         key: `${start}:shutdown`,
         describeFailure: (error) => exportFailure(error, "final export"),
         describeTimeout: () => exportTimedOut("final export"),
       });
+      if (finished) {
+        warnDroppedSpans(spanProcessors);
+        await new Promise<void>(afterWarning);
+      }
     } finally {
       // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
       // provider: their wrappers would keep running, and after a restart with new instances (which
@@ -414,6 +438,8 @@ class FailureRecordingExporter implements SpanExporter {
   private generation = 0;
   /** Spans of the exports begun and not finished yet. */
   private inFlight = 0;
+  /** Spans handed to this exporter by its BatchSpanProcessor ({@link DropCountingProcessor}). */
+  handed = 0;
 
   /**
    * `answers`: the collector's HTTP error answers, watched from now until {@link stopWatching}, for
@@ -454,6 +480,7 @@ class FailureRecordingExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const generation = this.generation;
+    this.handed += spans.length;
     this.inFlight += spans.length;
     this.exporter.export(spans, (result) => {
       this.inFlight -= spans.length;
@@ -474,6 +501,100 @@ class FailureRecordingExporter implements SpanExporter {
 
   forceFlush(): Promise<void> {
     return this.exporter.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** The BatchSpanProcessor's queue size when neither the option nor OTEL_BSP_MAX_QUEUE_SIZE sets it. */
+const DEFAULT_QUEUE_SIZE = 2048;
+
+/** Code of the process warning of spans a full BatchSpanProcessor queue dropped ({@link warnDroppedSpans}). */
+export const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
+
+/** An exporter that counts the spans handed to it. */
+class CountingExporter implements SpanExporter {
+  /** Spans handed to {@link export}. */
+  handed = 0;
+
+  constructor(private readonly exporter: SpanExporter) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.handed += spans.length;
+    this.exporter.export(spans, resultCallback);
+  }
+
+  shutdown(): Promise<void> {
+    return this.exporter.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.exporter.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * A BatchSpanProcessor with the sampled spans it was given counted, so that the spans its full queue
+ * dropped can be said once its queue is empty (after a flush or a shutdown): the ended ones not handed
+ * to its exporter. The SDK's BatchSpanProcessor (@opentelemetry/sdk-trace, `_addToBuffer`) drops a
+ * span ended while `maxQueueSize` spans wait, saying so only through `diag` (`diag.debug` at the first
+ * drop, `diag.warn` with the count when a later span is queued again: never when the burst is the
+ * last work, and never without a diag logger); its own count is private. Per span: one bit test and
+ * one increment.
+ */
+class DropCountingProcessor implements SpanProcessor {
+  /** Sampled spans ended before shutdown (what the BatchSpanProcessor queues or drops). */
+  private ended = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly processor: SpanProcessor,
+    private readonly exporter: { readonly handed: number },
+    /** For the warning: where the spans go, and the queue size. */
+    readonly target: { destination: string; queueSize: number },
+  ) {}
+
+  /** Spans dropped so far: exact once the queue is empty (after a flush or a shutdown finished). */
+  dropped(): number {
+    return Math.max(0, this.ended - this.exporter.handed);
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    this.processor.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (!this.stopped && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.ended++;
+    this.processor.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.processor.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    this.stopped = true;
+    return this.processor.shutdown();
+  }
+}
+
+/**
+ * Once per destination and process, the spans a full queue dropped (`warnOnce`: `diag.warn` and the
+ * process warning `TRACEHOP_SPANS_DROPPED`), with what to change. Called when a flush or the shutdown
+ * of `processors` finished within its bound, so every queued span was handed to its exporter.
+ */
+function warnDroppedSpans(processors: readonly SpanProcessor[]): void {
+  for (const processor of processors) {
+    if (!(processor instanceof DropCountingProcessor)) continue;
+    const dropped = processor.dropped();
+    if (dropped === 0) continue;
+    const { destination, queueSize } = processor.target;
+    warnOnce(
+      `spans dropped: ${destination}`,
+      `tracehop: ${plural(dropped, "span")} ended while the export queue for ${destination} was full ` +
+        `(${plural(queueSize, "span")}, batch.maxQueueSize) and ${dropped === 1 ? "was" : "were"} dropped, ` +
+        `never exported (said once per process; the count is up to now). Raise batch.maxQueueSize (or ` +
+        `OTEL_BSP_MAX_QUEUE_SIZE), or lower batch.scheduledDelayMillis so batches leave sooner`,
+      SPANS_DROPPED_WARNING,
+    );
   }
 }
 
@@ -556,12 +677,12 @@ interface SettleOptions {
 function settleWithin(
   work: Promise<unknown>,
   { deadline, what, key, describeFailure, describeTimeout }: SettleOptions,
-): Promise<void> {
+): Promise<boolean> {
   const report = (lost: string | undefined, otherwise: string) => {
     if (lost === undefined) diag.warn(otherwise);
     else warnOnce(`last export ${key}`, lost, FINAL_EXPORT_FAILED_WARNING);
   };
-  return new Promise<void>((resolve) => {
+  return new Promise<boolean>((resolve) => {
     let settled = false;
     const timer = setTimeout(
       () => {
@@ -570,7 +691,7 @@ function settleWithin(
           describeTimeout?.(),
           `tracehop: ${what} did not finish within the shutdown bound; pending spans dropped`,
         );
-        afterWarning(resolve);
+        afterWarning(() => resolve(false));
       },
       Math.max(0, deadline - Date.now()),
     );
@@ -579,14 +700,14 @@ function settleWithin(
       () => {
         clearTimeout(timer);
         settled = true;
-        resolve();
+        resolve(true);
       },
       (error: unknown) => {
         if (settled) return;
         clearTimeout(timer);
         settled = true;
         report(describeFailure?.(error), `tracehop: ${what} failed: ${failureReason(error)}`);
-        afterWarning(resolve);
+        afterWarning(() => resolve(true));
       },
     );
   });

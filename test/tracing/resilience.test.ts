@@ -205,6 +205,52 @@ describe("startTracing with a collector that is down or slow", () => {
     assert.deepEqual(file.spans.map((s) => s.spanId).sort(), [report.rootSpanId, report.spanId].sort());
   });
 
+  test("spans a full queue dropped are said once per destination at shutdown, with their count and what to change", async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const spansFile = join(tempDir(t), "spans.jsonl");
+    const result = await runHop({
+      HOP_ROLE: "burst",
+      HOP_SERVICE: "burst",
+      HOP_SPANS: "20",
+      HOP_SPANS_FILE: spansFile,
+      HOP_OTLP_ENDPOINT: receiver.url,
+      HOP_BATCH: JSON.stringify({ maxQueueSize: 5 }),
+    });
+    assertExitedCleanly(result);
+    const exported = receiver.spans().length;
+    const written = readSpansFile(spansFile).spans.length;
+    assert.ok(exported < 20 && written < 20, `some spans dropped (OTLP ${exported}, file ${written})`);
+    const line = (dropped: number, destination: string) =>
+      `tracehop: ${dropped} spans ended while the export queue for ${destination} was full (5 spans, ` +
+      `batch.maxQueueSize) and were dropped, never exported (said once per process; the count is up to ` +
+      `now). Raise batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE), or lower batch.scheduledDelayMillis ` +
+      `so batches leave sooner`;
+    assert.deepEqual(splitStderr(result.stderr), {
+      warnings: [
+        ["TRACEHOP_SPANS_DROPPED", line(20 - written, `the spans file ${spansFile}`)],
+        ["TRACEHOP_SPANS_DROPPED", line(20 - exported, `${receiver.url}/v1/traces`)],
+      ],
+      lines: [],
+    });
+  });
+
+  test("no word of dropped spans when the queue never overflowed", async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const result = await runHop({
+      HOP_ROLE: "burst",
+      HOP_SERVICE: "burst",
+      HOP_SPANS: "20",
+      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_OTLP_ENDPOINT: receiver.url,
+      HOP_BATCH: JSON.stringify({ maxQueueSize: 50 }),
+    });
+    assertExitedCleanly(result);
+    assert.equal(receiver.spans().length, 20);
+    assert.deepEqual(splitStderr(result.stderr), { warnings: [], lines: [] });
+  });
+
   test("memory is bounded: spans beyond maxQueueSize are dropped, not buffered", async (t) => {
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());

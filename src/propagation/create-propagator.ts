@@ -501,14 +501,18 @@ function warnIfNothingKnown(
 }
 
 /**
- * For style names that hold whitespace (`datadog tracecontext`): the end of a message saying to
- * separate the names with commas, else `""`. A style list is comma-separated, as dd-trace-js reads
+ * For a style name that is style names separated by whitespace (`datadog tracecontext`): the end of a
+ * message saying to separate the names with commas, else `""`. A style list is comma-separated, as dd-trace-js reads
  * DD_TRACE_PROPAGATION_STYLE* (`split(',')`, then each name trimmed: packages/dd-trace/src/config.js,
  * `propagationStyle`; a space cannot separate names there, its `b3 single header` style holds spaces)
  * and as the OpenTelemetry SDK reads OTEL_PROPAGATORS (a comma-separated list).
  */
 function commaHint(names: readonly string[]): string {
-  const spaced = names.find((name) => /\s/.test(name.trim()));
+  // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
+  const spaced = names.find((name) => {
+    const words = name.trim().split(/\s+/);
+    return words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase()));
+  });
   return spaced === undefined
     ? ""
     : `; separate style names with commas, not spaces (${JSON.stringify(spaced.trim().split(/\s+/).join(","))})`;

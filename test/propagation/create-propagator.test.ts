@@ -11,7 +11,11 @@ import {
   type Context,
 } from "@opentelemetry/api";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
-import { createPropagator, extractStylesFromEnvironment } from "../../src/propagation/create-propagator.js";
+import {
+  createPropagator,
+  extractStylesFromEnvironment,
+  parseStyles,
+} from "../../src/propagation/create-propagator.js";
 import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator } from "../../src/propagation/datadog/DatadogTraceContextPropagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
@@ -232,6 +236,15 @@ describe("createPropagator styles", () => {
         ],
       ],
     );
+    // Only when every word is a style: a misspelt word gets the plain warning.
+    const said: string[] = [];
+    assert.deepEqual(
+      parseStyles("datadog tracecontxt", "environment", (message) => said.push(message)),
+      [],
+    );
+    assert.deepEqual(said, [
+      'tracehop: unknown propagation style "datadog tracecontxt"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+    ]);
   });
 
   test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", () => {

@@ -381,6 +381,11 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
         `startTracing: options.resourceAttributes must be a plain object of attribute values (got ${describe(extra)})`,
       );
     for (const [key, value] of Object.entries(extra)) {
+      if (key === ATTR_SERVICE_NAME && typeof value !== "string")
+        throw new TypeError(
+          `startTracing: options.resourceAttributes["${ATTR_SERVICE_NAME}"] must be a string, the service's name ` +
+            `(got ${describe(value)}); pass the name there as a string, or as { serviceName: "my-service" }`,
+        );
       if (!isAttributeValue(value))
         throw new TypeError(
           `startTracing: options.resourceAttributes["${key}"] must be a string, number, boolean or an array of them (got ${describe(value)})`,
@@ -388,12 +393,7 @@ function resolveResourceAttributes(options: StartTracingOptions): Record<string,
       attributes[key] = value;
     }
   }
-  const given = attributes[ATTR_SERVICE_NAME];
-  if (given !== undefined && typeof given !== "string")
-    throw new TypeError(
-      `startTracing: options.resourceAttributes["${ATTR_SERVICE_NAME}"] must be a string, the service's name ` +
-        `(got ${describe(given)}); pass the name there as a string, or as { serviceName: "my-service" }`,
-    );
+  const given = attributes[ATTR_SERVICE_NAME] as string | undefined;
   const serviceName =
     options.serviceName !== undefined
       ? nonEmptyString("serviceName", options.serviceName)

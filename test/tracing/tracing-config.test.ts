@@ -363,6 +363,9 @@ describe("resolveTracingConfig: resource attributes", () => {
       [42, "number 42"],
       [true, "boolean true"],
       [["a"], "an array"],
+      // Values no attribute takes: the service's own message too, not the generic attribute one.
+      [null, "null"],
+      [{ name: "a" }, "an object"],
     ];
     for (const [value, shown] of cases)
       for (const [options, vars] of [

@@ -54,6 +54,25 @@ export function hasWarned(key: string): boolean {
   return given.has(key);
 }
 
+/** Checks that found nothing to warn about, per key ({@link countMiss}); forgotten with the warnings. */
+const misses = new Map<string, number>();
+
+/**
+ * Counts one check for `key`'s warning that found nothing to say; at the `limit`-th, `key` is marked
+ * as warned about ({@link hasWarned} true from then on): a check that a hot path repeats on every call
+ * (each row or message restored without a context) and that would have found its mistake in the first
+ * calls stops costing anything after `limit` calls that found none.
+ */
+export function countMiss(key: string, limit: number): void {
+  const count = (misses.get(key) ?? 0) + 1;
+  if (count < limit) {
+    misses.set(key, count);
+    return;
+  }
+  misses.delete(key);
+  given.add(key);
+}
+
 /**
  * Marks `key` as warned about, so that no process warning is given for it: for a program that
  * reports the problem itself (`tracehop inspect` names every Datadog id stored as a JSON number).
@@ -81,4 +100,5 @@ function emitProcessWarning(message: string, code: string): void {
 /** Test-only: forgets every warning given, so that a test sees its warning whatever ran before it. */
 export function resetWarningsForTests(): void {
   given.clear();
+  misses.clear();
 }

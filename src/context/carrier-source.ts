@@ -4,9 +4,9 @@
 import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
-import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
-import { hasWarned, warnOnce } from "../warn-once.js";
+import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
 
 /** Field of a row (or any object) that holds its stored carrier: the Prisma column of tracehop/prisma. */
 export const TRACE_CONTEXT_FIELD = "traceContext";
@@ -115,7 +115,7 @@ const SPAN_CONTEXT_HEADER_LENGTHS: ReadonlySet<number> = new Set(
 /**
  * True when `value` (an object with a `traceContext` field, whose value `stored` is) is message headers
  * rather than a row: its `traceContext` holds no carrier — not an object (a Json column's value, even
- * `{}`), nor the JSON text of one with a propagation field: `null`, a number, bytes (every kafkajs
+ * `{}`), nor the JSON text of one, its first key a propagation field: `null`, a number, bytes (every kafkajs
  * header), other text — and it has a span-context header at its top level
  * ({@link SPAN_CONTEXT_HEADER_NAMES}: by exact name, then in any case among the first
  * {@link MAX_FIELDS_LOOKED_AT} own fields). The object test comes first: a Prisma row costs no
@@ -253,16 +253,6 @@ function warnSecondsLike(value: number): void {
 
 /** Own fields of a source looked at for a carrier held under another name: a row has a few dozen. */
 const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
-/** A propagation field name as a key of JSON text (`"traceparent":`, `"X-Datadog-Trace-Id" :`). */
-const PROPAGATION_KEY_IN_JSON =
-  /"(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+|ot-baggage-[^"]+)"\s*:/i;
-/**
- * The same key inside JSON text that holds that JSON text as a string (`"{\"traceparent\":...}"`: a
- * carrier stringified twice, which the carrier reader parses twice): its quotes escaped.
- */
-const PROPAGATION_KEY_IN_ENCODED_JSON =
-  /\\"(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+|ot-baggage-[^"\\]+)\\"\s*:/i;
-
 /**
  * Own keys never named as a carrier's field: no column is named so, an object has them only from
  * untrusted parsed JSON (`JSON.parse` keeps `"__proto__"` an own key), and the advice
@@ -325,7 +315,8 @@ const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: CarrierPos
  * which names the system to give instead). A `traceContext` that holds a carrier (a bad one) was the
  * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
  * it once) and nothing is said either.
- * Called only when nothing was restored, never on the path of a row whose carrier is found. Looks at
+ * Called only when nothing was restored, never on the path of a row whose carrier is found; for each
+ * caller, only until {@link MAX_SCANS_WITHOUT_CARRIER} calls have found nothing to say. Looks at
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
  * carrier, and the advice would read the prototype). The message names `caller` and the call that
@@ -339,8 +330,38 @@ export function warnIfCarrierInOtherField(
   caller: CarrierCaller,
   position: CarrierPosition = 0,
 ): void {
-  // Said once per process: no scan after that (withProcessSpan calls this for every untraced message).
-  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || !isPlainRecord(source)) return;
+  // Said once per process, or given up for this caller: no scan after that (withProcessSpan calls this
+  // for every untraced message, withCarrier for every row written without a carrier).
+  const scanKey = SCAN_KEYS[caller];
+  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(scanKey) || !isPlainRecord(source)) return;
+  if (!carrierInOtherFieldWarned(source, caller, position)) countMiss(scanKey, MAX_SCANS_WITHOUT_CARRIER);
+}
+
+/**
+ * Scans of {@link warnIfCarrierInOtherField} for one caller that find nothing to say before it stops
+ * scanning for that caller for good: the mistake it tells of (a carrier column of another name, the
+ * headers wrapped in an object) is in the code, so it shows in the first rows or messages restored
+ * without a context; a healthy table of untraced rows (a `traceContext` of `null` or `{}`) or a
+ * consumer of untraced messages then costs nothing after these.
+ */
+const MAX_SCANS_WITHOUT_CARRIER = 64;
+
+/** Once-per-process keys marking the scans of each caller given up ({@link MAX_SCANS_WITHOUT_CARRIER}). */
+const SCAN_KEYS: Record<CarrierCaller, string> = {
+  withCarrier: "carrier-field-scan:withCarrier",
+  traced: "carrier-field-scan:traced",
+  withBatch: "carrier-field-scan:withBatch",
+  withBatchItem: "carrier-field-scan:withBatchItem",
+  withSendSpan: "carrier-field-scan:withSendSpan",
+  withProcessSpan: "carrier-field-scan:withProcessSpan",
+};
+
+/** The scan of {@link warnIfCarrierInOtherField}: true when it gave the warning. Never throws. */
+function carrierInOtherFieldWarned(
+  source: Record<string, unknown>,
+  caller: CarrierCaller,
+  position: CarrierPosition,
+): boolean {
   try {
     // A `traceContext` that holds a carrier, only a bad one, was the right field. One that holds none
     // (`null`, `undefined`: a row written without a carrier) is no answer either: looked past, as a
@@ -349,7 +370,7 @@ export function warnIfCarrierInOtherField(
     let emptyField = false;
     if (TRACE_CONTEXT_FIELD in source) {
       const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
-      if (own === undefined || !("value" in own) || holdsStoredCarrier(own.value)) return;
+      if (own === undefined || !("value" in own) || holdsStoredCarrier(own.value)) return false;
       emptyField = true;
     }
     const names = Object.keys(source);
@@ -357,7 +378,7 @@ export function warnIfCarrierInOtherField(
     let field: string | undefined;
     for (let i = 0; i < count; i++) {
       const name = names[i]!;
-      if (isPropagationHeaderName(name.toLowerCase())) return; // a carrier itself, only a bad one
+      if (isPropagationHeaderName(name.toLowerCase())) return false; // a carrier itself, only a bad one
       if (
         field === undefined &&
         name !== TRACE_CONTEXT_FIELD &&
@@ -375,7 +396,7 @@ export function warnIfCarrierInOtherField(
       // A whole message of a client whose headers sit one level further down: an amqplib message
       // (`properties.headers`), a kafkajs `eachMessage` payload (`message.headers`). withProcessSpan
       // says that case itself, with the system to give (warnIfMessageOfOtherSystem).
-      if (caller === "withProcessSpan") return;
+      if (caller === "withProcessSpan") return false;
       const nested = NESTED_HEADERS.find(
         (outer) =>
           Object.hasOwn(source, outer) &&
@@ -383,12 +404,12 @@ export function warnIfCarrierInOtherField(
           Object.hasOwn(source[outer], "headers") &&
           holdsStoredCarrier(source[outer].headers),
       );
-      if (nested === undefined) return;
+      if (nested === undefined) return false;
       shown = JSON.stringify(`${nested}.headers`);
       access = `.${nested}.headers`;
     }
     const fix = CARRIER_FIXES[caller](access, position);
-    warnOnce(
+    return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
       `tracehop: a carrier handed to ${caller}` +
         (position === FROM_CARRIER_FROM ? " by its carrierFrom" : "") +
@@ -403,7 +424,7 @@ export function warnIfCarrierInOtherField(
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {
-    // a throwing getter or proxy trap: nothing to say
+    return false; // a throwing getter or proxy trap: nothing to say
   }
 }
 
@@ -423,20 +444,24 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   }
 }
 
-/** Characters of a JSON text searched for a propagation field: a carrier names one early. */
-const CARRIER_TEXT_PREFIX = 4096;
+/**
+ * Most characters of the first key of a JSON text read as a field name ({@link firstKeyIsPropagationName}):
+ * the longest fixed propagation name, `x-datadog-sampling-priority`, has 27; an `ot-baggage-<key>` one
+ * may be longer.
+ */
+const MAX_FIRST_KEY_LENGTH = 256;
+/** Blank characters skipped around the first key of a JSON text: a pretty-printed carrier indents it. */
+const MAX_INDENT = 64;
 
 /**
- * True for the JSON text of an object (a byte order mark and blanks before its `{` allowed) that names
- * a propagation field within its first {@link CARRIER_TEXT_PREFIX} characters: never a scan of a long
- * free-text column.
+ * True for the JSON text of an object (a byte order mark and blanks before its `{` allowed) whose first
+ * key is a propagation field name ({@link firstKeyIsPropagationName}): what `JSON.stringify` of a
+ * carrier gives (tracehop's carriers hold propagation fields alone). Only the start of the text is read,
+ * a few hundred characters whatever its length: never a scan of a long free-text column.
  */
 function isCarrierText(text: string): boolean {
   const i = skipBlanks(text, 0);
-  if (text.charCodeAt(i) !== 0x7b /* { */) return false;
-  return PROPAGATION_KEY_IN_JSON.test(
-    text.length > CARRIER_TEXT_PREFIX ? text.slice(i, CARRIER_TEXT_PREFIX) : text,
-  );
+  return text.charCodeAt(i) === 0x7b /* { */ && firstKeyIsPropagationName(text, i + 1, false);
 }
 
 /**
@@ -452,24 +477,72 @@ function skipBlanks(text: string, i: number): number {
 /**
  * True for JSON text that holds a carrier's JSON text as a string (`"{\"traceparent\":...}"`: what
  * `JSON.stringify` of an already stringified carrier gives, into a `json` column or a message body),
- * which the carrier reader parses twice: a `"`, then the `{` of the inner text, and a propagation
- * field named, its quotes escaped, within the first {@link CARRIER_TEXT_PREFIX} characters.
+ * which the carrier reader parses twice: a `"`, then the `{` of the inner text, whose first key, its
+ * quotes escaped, is a propagation field name ({@link firstKeyIsPropagationName}).
  */
 function isEncodedCarrierText(text: string): boolean {
   let i = skipBlanks(text, 0);
   if (text.charCodeAt(i) !== 0x22 /* " */) return false;
   i = skipBlanks(text, i + 1);
-  if (text.charCodeAt(i) !== 0x7b /* { */) return false;
-  return PROPAGATION_KEY_IN_ENCODED_JSON.test(
-    text.length > CARRIER_TEXT_PREFIX ? text.slice(i, CARRIER_TEXT_PREFIX) : text,
-  );
+  return text.charCodeAt(i) === 0x7b /* { */ && firstKeyIsPropagationName(text, i + 1, true);
 }
+
+/**
+ * True when the JSON object whose `{` ends just before `start` in `text` names a propagation field
+ * first: blanks ({@link skipIndent}), its first key quoted — the quotes escaped (`\"`) when `escaped`,
+ * the object's text being itself the content of a JSON string — of 1 to {@link MAX_FIRST_KEY_LENGTH}
+ * characters without an escape, blanks, then `:`; the key, in any case, one
+ * `isPropagationHeaderName` takes (src/propagation/header-names.ts: the names every reader of a carrier
+ * knows). Reads at most a few hundred characters from `start`.
+ */
+function firstKeyIsPropagationName(text: string, start: number, escaped: boolean): boolean {
+  let i = skipIndent(text, start, escaped);
+  if (escaped && text.charCodeAt(i++) !== 0x5c /* \ */) return false;
+  if (text.charCodeAt(i) !== 0x22 /* " */) return false;
+  const keyStart = i + 1;
+  const end = Math.min(text.length, keyStart + MAX_FIRST_KEY_LENGTH + 1);
+  let keyEnd = keyStart;
+  while (keyEnd < end && text.charCodeAt(keyEnd) !== 0x22 && text.charCodeAt(keyEnd) !== 0x5c) keyEnd++;
+  if (keyEnd === keyStart || keyEnd - keyStart > MAX_FIRST_KEY_LENGTH) return false;
+  i = keyEnd;
+  if (escaped && text.charCodeAt(i++) !== 0x5c /* \ */) return false;
+  if (text.charCodeAt(i) !== 0x22 /* " */) return false;
+  i = skipIndent(text, i + 1, escaped);
+  if (text.charCodeAt(i) !== 0x3a /* : */) return false;
+  return isPropagationHeaderName(text.slice(keyStart, keyEnd).toLowerCase());
+}
+
+/**
+ * Skips up to {@link MAX_INDENT} blanks (space, tab, CR, LF: RFC 8259 §2) from `i` in `text`, and when
+ * `escaped` (JSON text inside a JSON string) the escapes `\n`, `\r`, `\t` that stand for them as well.
+ * Returns the index of the first other character.
+ */
+function skipIndent(text: string, i: number, escaped: boolean): number {
+  const end = Math.min(text.length, i + MAX_INDENT);
+  while (i < end) {
+    const code = text.charCodeAt(i);
+    if (code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) i++;
+    else if (escaped && code === 0x5c /* \ */ && BLANK_ESCAPES.has(text.charCodeAt(i + 1))) i += 2;
+    else break;
+  }
+  return i;
+}
+
+/** The letters of the JSON escapes of blanks: `\n`, `\r`, `\t`. */
+const BLANK_ESCAPES: ReadonlySet<number> = new Set([0x6e, 0x72, 0x74]);
+
+/**
+ * Bytes of a binary field decoded to look for a carrier's JSON text: more than the blanks, quotes and
+ * first key that {@link isCarrierText} and {@link isEncodedCarrierText} read take in UTF-8 (at most 3
+ * bytes a character).
+ */
+const CARRIER_BYTES_PREFIX = 1536;
 
 /** Decodes the first bytes of a binary field; a leading U+FEFF kept (`isCarrierText` skips it). */
 const utf8Prefix = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
- * The first {@link CARRIER_TEXT_PREFIX} bytes of a binary value as the carrier reader takes one
+ * The first {@link CARRIER_BYTES_PREFIX} bytes of a binary value as the carrier reader takes one
  * (`carrierObject` in src/carrier/carrier.ts: a `Buffer`/`Uint8Array`/other typed array or `DataView`,
  * an `ArrayBuffer`, or the JSON form of a Buffer `{ type: "Buffer", data: [...] }`): `undefined` when
  * `value` is not binary; `null` when it is but the reader reads nothing from it — longer than
@@ -482,13 +555,13 @@ function bytesPrefix(value: object): Uint8Array | null | undefined {
     const view = ArrayBuffer.isView(value)
       ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
       : new Uint8Array(value);
-    return view.byteLength > MAX_CARRIER_TEXT_LENGTH ? null : view.subarray(0, CARRIER_TEXT_PREFIX);
+    return view.byteLength > MAX_CARRIER_TEXT_LENGTH ? null : view.subarray(0, CARRIER_BYTES_PREFIX);
   }
   const json = value as { type?: unknown; data?: unknown };
   if (json.type !== "Buffer" || !Array.isArray(json.data)) return undefined;
   const data = json.data as unknown[];
   if (data.length > MAX_CARRIER_TEXT_LENGTH) return null;
-  const bytes = new Uint8Array(Math.min(data.length, CARRIER_TEXT_PREFIX));
+  const bytes = new Uint8Array(Math.min(data.length, CARRIER_BYTES_PREFIX));
   for (let i = 0; i < bytes.length; i++) {
     const byte = data[i];
     if (typeof byte !== "number" || !Number.isInteger(byte) || byte < 0 || byte > 255) return null;
@@ -527,11 +600,13 @@ function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
 /**
  * True for a field value that holds a carrier in any shape the carrier reader takes one
  * (`carrierObject` in src/carrier/carrier.ts, what `withCarrier(row.field)` restores), judged from its
- * start alone: an object or `Map` with a propagation field among its first {@link MAX_FIELDS_LOOKED_AT}
- * keys (any case); its JSON text ({@link isCarrierText}) or that JSON text stringified once more
- * ({@link isEncodedCarrierText}), at most {@link MAX_CARRIER_TEXT_LENGTH} long; or the UTF-8 bytes of
- * either (a BLOB or `bytea` column, a Buffer: {@link bytesPrefix}), of which the first
- * {@link CARRIER_TEXT_PREFIX} are decoded. Nothing is parsed. (A WHATWG `Headers` object, which no row
+ * start alone: an object with a propagation field of one of the spellings {@link CARRIER_FIELD_NAMES}
+ * lists ({@link holdsCarrier}), a `Map` with one among its first {@link MAX_FIELDS_LOOKED_AT} keys (any
+ * case); its JSON text ({@link isCarrierText}) or that JSON text stringified once more
+ * ({@link isEncodedCarrierText}), at most {@link MAX_CARRIER_TEXT_LENGTH} long, whose first key is a
+ * propagation field; or the UTF-8 bytes of either (a BLOB or `bytea` column, a Buffer: {@link bytesPrefix}),
+ * of which the first {@link CARRIER_BYTES_PREFIX} are decoded. Nothing is parsed, and no object's keys
+ * are listed: the cost is bounded whatever the value's size. (A WHATWG `Headers` object, which no row
  * column holds, is not looked at.) May throw (a hostile object).
  */
 function holdsStoredCarrier(value: unknown): boolean {
@@ -550,14 +625,36 @@ function holdsStoredCarrier(value: unknown): boolean {
 }
 
 /**
- * Internal: true for an object with a propagation field among its first {@link MAX_FIELDS_LOOKED_AT}
- * own keys (any case), or JSON text with one ({@link isCarrierText}). May throw (a hostile object).
+ * The spellings of a propagation field looked up by name in an object ({@link holdsCarrier}): each of
+ * `PROPAGATION_HEADER_NAMES` (src/propagation/header-names.ts) in lower case, as tracehop, Node's HTTP
+ * server and HTTP/2 write them (`traceparent`, `x-datadog-trace-id`), in Title-Case, as HTTP/1.1 clients
+ * and Java's Kafka and AMQP clients often do (`Traceparent`, `X-Datadog-Trace-Id`), and in upper case;
+ * and B3's own spellings (`X-B3-TraceId`, `X-B3-SpanId`, `X-B3-ParentSpanId`: openzipkin/b3-propagation,
+ * README "Multiple Headers"). Another mixed case is not seen.
+ */
+const CARRIER_FIELD_NAMES: readonly string[] = [
+  ...new Set([
+    ...PROPAGATION_HEADER_NAMES.flatMap((name) => [name, titleCase(name), name.toUpperCase()]),
+    "X-B3-TraceId",
+    "X-B3-SpanId",
+    "X-B3-ParentSpanId",
+  ]),
+];
+
+/** `name` with the first letter of each `-`-separated word upper-cased: `x-b3-traceid` → `X-B3-Traceid`. */
+function titleCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+}
+
+/**
+ * Internal: true for an object with an own propagation field in one of the spellings of
+ * {@link CARRIER_FIELD_NAMES} (one `Object.hasOwn` each: never a walk of its keys, which for an object
+ * of a million keys, a large JSON column, takes a second), or JSON text whose first key is a propagation
+ * field ({@link isCarrierText}). May throw (a hostile object).
  */
 export function holdsCarrier(value: unknown): boolean {
   if (typeof value === "string") return isCarrierText(value);
   if (!isPlainRecord(value)) return false;
-  const names = Object.keys(value);
-  const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
-  for (let i = 0; i < count; i++) if (isPropagationHeaderName(names[i]!.toLowerCase())) return true;
+  for (const name of CARRIER_FIELD_NAMES) if (Object.hasOwn(value, name)) return true;
   return false;
 }

@@ -346,6 +346,9 @@ describe("a carrier under another field name", () => {
       ["JSON text stringified twice", JSON.stringify(text)],
       ["its bytes", Buffer.from(` ${JSON.stringify(` ${text}`)}`)],
       ["a Map", new Map(Object.entries(DD_CARRIER))],
+      ["pretty-printed JSON text", JSON.stringify(DD_CARRIER, null, 4)],
+      ["pretty-printed JSON text stringified twice", JSON.stringify(JSON.stringify(DD_CARRIER, null, "\t"))],
+      ["an object in Title-Case", { "X-Datadog-Trace-Id": "7", "X-Datadog-Parent-Id": "8" }],
     ];
     for (const [shape, ctx] of shapes) {
       resetWarnings();
@@ -357,7 +360,7 @@ describe("a carrier under another field name", () => {
     }
   });
 
-  test("bytes or text the reader reads nothing from, or a carrier past the first 4096 characters: nothing said", async () => {
+  test("bytes or text the reader reads nothing from, or JSON text whose first key is no propagation field: nothing said", async () => {
     const text = JSON.stringify(DD_CARRIER);
     const told = await recordWarnings(() => {
       // Longer than MAX_CARRIER_TEXT_LENGTH (256 KiB): the reader ignores it, so does the check.
@@ -365,8 +368,13 @@ describe("a carrier under another field name", () => {
       withCarrier({ id: 2, ctx: text + " ".repeat(256 * 1024) }, "huge text", () => 0);
       // Stringified three times: the reader parses twice only.
       withCarrier({ id: 3, ctx: JSON.stringify(JSON.stringify(text)) }, "thrice", () => 0);
-      // A propagation field named only after the first 4096 bytes: not looked at.
+      // JSON text is judged from its first key alone: a propagation field after another is not looked at.
       withCarrier({ id: 4, ctx: Buffer.from(`{"a":"${"x".repeat(5000)}",${text.slice(1)}`) }, "far", () => 0);
+      withCarrier({ id: 4, ctx: `{"id":1,${text.slice(1)}` }, "second", () => 0);
+      withCarrier({ id: 4, ctx: JSON.stringify(`{"id":1,${text.slice(1)}`) }, "second, twice", () => 0);
+      // A first key with an escape, or longer than any propagation name the check reads (256).
+      withCarrier({ id: 4, ctx: `{"\\u0074raceparent":"x"}` }, "escaped", () => 0);
+      withCarrier({ id: 4, ctx: `{"ot-baggage-${"k".repeat(300)}":"v"}` }, "long key", () => 0);
       // A Buffer's JSON form with a non-byte: the reader reads nothing.
       withCarrier({ id: 5, ctx: { type: "Buffer", data: [...Buffer.from(text), 256] } }, "bad json", () => 0);
       withCarrier({ id: 6, ctx: { type: "Buffer", data: [-1, ...Buffer.from(text)] } }, "bad byte", () => 0);
@@ -424,5 +432,87 @@ describe("a carrier under another field name", () => {
     assert.deepEqual(told.processWarnings, []);
     assert.deepEqual(told.diagWarnings, []);
     assert.equal(finishedSpan("found").spanContext().traceId, W3C_TRACE_ID);
+  });
+});
+
+describe("the cost of the scan on rows restored without a context", () => {
+  /** A proxy over `target` counting every trap called on it, by trap name. */
+  const counted = (target: object) => {
+    const traps: Record<string, number> = {};
+    const count = (name: string) => (traps[name] = (traps[name] ?? 0) + 1);
+    const proxy = new Proxy(target, {
+      get: (t, k, r) => (count("get"), Reflect.get(t, k, r)),
+      has: (t, k) => (count("has"), Reflect.has(t, k)),
+      ownKeys: (t) => (count("ownKeys"), Reflect.ownKeys(t)),
+      getOwnPropertyDescriptor: (t, k) => (
+        count("getOwnPropertyDescriptor"),
+        Reflect.getOwnPropertyDescriptor(t, k)
+      ),
+      getPrototypeOf: (t) => (count("getPrototypeOf"), Reflect.getPrototypeOf(t)),
+    });
+    const total = () => Object.values(traps).reduce((a, b) => a + b, 0);
+    return { proxy, traps, total };
+  };
+  /** A JSON column's value of `size` keys: what a large document column holds. */
+  const bigDocument = (size: number, extra: Record<string, string> = {}) => {
+    const doc: Record<string, unknown> = {};
+    for (let i = 0; i < size; i++) doc[`k${i}`] = i;
+    return Object.assign(doc, extra);
+  };
+
+  test("a large JSON column is looked up by name, never listed: a bounded number of reads whatever its size", async () => {
+    const doc = counted(bigDocument(100_000));
+    const told = await recordWarnings(() =>
+      withCarrier({ id: 1, traceContext: {}, doc: doc.proxy }, "r", () => 0),
+    );
+    assert.deepEqual(told.processWarnings, []);
+    assert.equal(doc.traps.ownKeys, undefined); // its keys are never listed
+    assert.ok(doc.total() < 100, `${doc.total()} traps`);
+  });
+
+  test("a carrier in a large object is found by name, in lower, Title or upper case, wherever its key is", async () => {
+    const carriers: Record<string, string>[] = [
+      { traceparent: W3C_CARRIER.traceparent },
+      { Traceparent: W3C_CARRIER.traceparent },
+      { "X-DATADOG-TRACE-ID": "7", "X-DATADOG-PARENT-ID": "8" },
+      { "X-B3-TraceId": "0af7651916cd43dd8448eb211c80319c", "X-B3-SpanId": "b7ad6b7169203331" },
+    ];
+    for (const carrier of carriers) {
+      resetWarnings();
+      const told = await recordWarnings(() =>
+        withCarrier({ id: 1, traceContext: null, doc: bigDocument(1000, carrier) }, "r", () => 0),
+      );
+      const holdsNone = " and its traceContext field holds none";
+      assert.deepEqual(told.processWarnings, [
+        [CODE, message("doc", "withCarrier", ".doc", "[row]", holdsNone)],
+      ]);
+    }
+  });
+
+  test("after 64 rows that hold nothing to say, a caller scans no more: no read of the row for it, and no warning later", async () => {
+    const row = counted({ id: 1, traceContext: {}, note: "untraced" });
+    const told = await recordWarnings(() => {
+      for (let i = 0; i < 64; i++) withCarrier(row.proxy, "untraced", () => 0);
+      // Each scan lists the row's fields (the restore itself never does) and reads its traceContext
+      // descriptor: 64 times.
+      const scanned = { ...row.traps };
+      withCarrier(row.proxy, "untraced", () => 0);
+      // The mistake in a later row of the same caller is no longer looked for; another caller's is.
+      withCarrier(outbox, "relay", () => 0);
+      traced({ name: "t" })((r: typeof outbox) => r.id)(outbox);
+      return scanned;
+    });
+    assert.equal(told.result.ownKeys, 64);
+    assert.equal(row.traps.ownKeys, 64);
+    assert.equal(row.traps.getOwnPropertyDescriptor, told.result.getOwnPropertyDescriptor);
+    assert.deepEqual(told.processWarnings, [[CODE, message("carrier", "traced")]]);
+  });
+
+  test("fewer than 64 rows without anything to say: the next one's mistake is still said", async () => {
+    const told = await recordWarnings(() => {
+      for (let i = 0; i < 63; i++) withCarrier({ id: i, traceContext: null, note: "x" }, "untraced", () => 0);
+      withCarrier(outbox, "relay", () => 0);
+    });
+    assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
   });
 });

@@ -6,7 +6,7 @@ import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/carrier.js
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
-import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
+import { countMiss, hasWarned, markWarned, warnOnce } from "../warn-once.js";
 
 /** Field of a row (or any object) that holds its stored carrier: the Prisma column of tracehop/prisma. */
 export const TRACE_CONTEXT_FIELD = "traceContext";
@@ -345,6 +345,16 @@ export function warnIfCarrierInOtherField(
  * consumer of untraced messages then costs nothing after these.
  */
 const MAX_SCANS_WITHOUT_CARRIER = 64;
+
+/**
+ * Internal: ends the scans of {@link warnIfCarrierInOtherField} for `caller`, as if they had found
+ * nothing {@link MAX_SCANS_WITHOUT_CARRIER} times: for a caller that has said where the carrier of
+ * its input is in another way (`withProcessSpan` handed the other client's whole message names the
+ * system to give), so that the same mistake is not said twice.
+ */
+export function endCarrierFieldScan(caller: CarrierCaller): void {
+  markWarned(SCAN_KEYS[caller]);
+}
 
 /** Once-per-process keys marking the scans of each caller given up ({@link MAX_SCANS_WITHOUT_CARRIER}). */
 const SCAN_KEYS: Record<CarrierCaller, string> = {

@@ -19,6 +19,7 @@ import { describeValue } from "../describe-value.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import {
   CARRIER_IN_OTHER_FIELD_WARNING,
+  endCarrierFieldScan,
   holdsCarrier,
   readCarrierSource,
   toEpochMs,
@@ -657,10 +658,12 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // (TRACEHOP_CARRIER_IN_OTHER_FIELD).
   const restoredSomething = holdsContext(restored);
   if (headers !== null && typeof headers === "object" && !restoredSomething) {
-    warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
-    // The other client's whole message (an amqplib message under system "kafka"): its carrier sits two
-    // levels down, where no field scan looks.
-    warnIfMessageOfOtherSystem(headers, kind, options.system, "withProcessSpan");
+    // The other client's whole message (an amqplib message under system "kafka": its carrier two levels
+    // down, where no field scan looks) is said with the system to give. The field scan then says nothing
+    // of it (a kafkajs message's `headers` field), nor of later messages: one warning.
+    if (warnIfMessageOfOtherSystem(headers, kind, options.system, "withProcessSpan"))
+      endCarrierFieldScan("withProcessSpan");
+    else warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
   }
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
@@ -892,26 +895,28 @@ const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
  * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`)
  * when `message`, handed to `caller` under `system` (whose helpers recognise only their own client's
  * message, `kind`: {@link messageKindOf}), is the other client's whole message whose headers hold a
- * trace carrier (a propagation field among their first 128 own keys, as `warnIfCarrierInOtherField`
- * tells one): an amqplib `ConsumeMessage` under `system: "kafka"` (its carrier at
+ * trace carrier (an own propagation field, looked up by name: `holdsCarrier`): an amqplib
+ * `ConsumeMessage` under `system: "kafka"` (its carrier at
  * `properties.headers`, two levels down, which neither the headers reader nor the field scan of
  * `warnIfCarrierInOtherField` reaches), a kafkajs message or `eachMessage` payload under
  * `system: "rabbitmq"`. The stored context is then not restored and the span starts a new trace. The
  * message names the system to give and the headers to pass instead. Called only when nothing was
- * restored; nothing but the `hasWarned` test once said. Never throws.
+ * restored; nothing but the `hasWarned` test once said. Returns true when it gave the warning (the
+ * caller then says nothing more of the message). Never throws.
  */
 function warnIfMessageOfOtherSystem(
   message: unknown,
   kind: MessageKind,
   system: string,
   caller: "withProcessSpan" | "withBatchProcessSpan",
-): void {
+): boolean {
   // Said once per process: no shape test after that (called for every message without a context).
-  if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY)) return;
-  if (message === null || typeof message !== "object" || headersOfMessage(message, kind) !== message) return;
+  if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY)) return false;
+  if (message === null || typeof message !== "object" || headersOfMessage(message, kind) !== message)
+    return false;
   try {
     const headers = headersOfMessage(message, "any");
-    if (headers === message || !holdsCarrier(headers)) return;
+    if (headers === message || !holdsCarrier(headers)) return false;
     const amqp = kind === "kafka";
     const right = amqp ? MESSAGING_SYSTEM_VALUE_RABBITMQ : MESSAGING_SYSTEM_VALUE_KAFKA;
     const path = amqp
@@ -923,7 +928,7 @@ function warnIfMessageOfOtherSystem(
       caller === "withProcessSpan"
         ? `withProcessSpan(message${path}, ...)`
         : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${path} })`;
-    warnOnce(
+    return warnOnce(
       OTHER_SYSTEM_WARNING_KEY,
       `tracehop/messaging: ${caller} was handed ${amqp ? "an amqplib" : "a kafkajs"} message under ` +
         `system ${JSON.stringify(system)}, which reads only ${amqp ? "a kafkajs" : "an amqplib"} message ` +
@@ -932,7 +937,7 @@ function warnIfMessageOfOtherSystem(
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {
-    // a throwing getter or proxy trap: nothing to say
+    return false; // a throwing getter or proxy trap: nothing to say
   }
 }
 

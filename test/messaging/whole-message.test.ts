@@ -382,6 +382,25 @@ describe("the other client's whole message under options.system: a new trace, sa
     ]);
   });
 
+  test('a kafkajs message under system "rabbitmq": one warning, naming the system, never also its headers field', async () => {
+    const message = await kafkaRoundTrip({ value: "{}", headers: { traceparent: TRACEPARENT } });
+    const rabbitmq = { system: "rabbitmq", destination: "jobs" } as const;
+    const told = await recordWarnings(() => {
+      withProcessSpan(message, rabbitmq, () => undefined);
+      withProcessSpan(message, { ...rabbitmq, operationName: "again" }, () => undefined);
+    });
+    assert.deepEqual(told.processWarnings, [
+      [
+        CODE,
+        `tracehop/messaging: withProcessSpan was handed a kafkajs message under system "rabbitmq", which ` +
+          `reads only an amqplib message or headers: the trace carrier in its headers ` +
+          `(message.headers) was not read, and the stored context was not restored. Give its ` +
+          `system, system: "kafka", or pass its headers: withProcessSpan(message.headers, ...).`,
+      ],
+    ]);
+    assert.equal(told.diagWarnings.length, 1);
+  });
+
   test("nothing said for a message without a carrier, one of an unknown system, or under OTEL_SDK_DISABLED", async () => {
     const told = await recordWarnings(() => {
       withProcessSpan(consumeMessage({ "x-attempt": 1 }), { system: "kafka", destination: "a" }, () => 0);

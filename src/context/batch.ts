@@ -1,4 +1,4 @@
-import { consumerContext } from "./consumer-context.js";
+import { ambientLinkOf, consumerContext } from "./consumer-context.js";
 import {
   context as contextApi,
   isSpanContextValid,
@@ -144,7 +144,8 @@ export function withBatch<M, T>(
  * with two differences that make it right inside {@link withBatch}:
  *
  * - the active span (the batch span) is added as a span link, as the messaging conventions ask when
- *   a message's creation context becomes the parent inside another ambient span;
+ *   a message's creation context becomes the parent inside another ambient span (not a span that has
+ *   ended, nor the message's context itself: `ambientLinkOf`);
  * - a message whose carrier holds no context gives a child of the active span, not a new root.
  *
  * So with the default relation each message's span is a child of its own message context
@@ -161,8 +162,7 @@ export function withBatchItem<T>(
   assertCallable(name, fn, "withBatchItem");
   assertOptions(options, "withBatchItem");
   const ambient = contextApi.active();
-  const ambientSpan = trace.getSpanContext(ambient);
-  const ambientLink = ambientSpan && isSpanContextValid(ambientSpan) ? ambientSpan : undefined;
+  const ambientLink = ambientLinkOf(ambient);
   const started = tryStart(() =>
     startRestoredSpan(message, name, options, { fallback: ambient, ambientLink, caller: "withBatchItem" }),
   );

@@ -1,4 +1,4 @@
-import { trace, type Context, type Span } from "@opentelemetry/api";
+import { isSpanContextValid, trace, type Context, type Span, type SpanContext } from "@opentelemetry/api";
 import { withoutSendSuppression } from "./send-suppression.js";
 
 /**
@@ -27,4 +27,25 @@ export function hasEnded(span: Span): boolean {
 export function consumerContext(ctx: Context): Context {
   const span = trace.getSpan(ctx);
   return withoutSendSuppression(span !== undefined && hasEnded(span) ? trace.deleteSpan(ctx) : ctx);
+}
+
+/**
+ * Internal: the span context a span started for one message or row inside other work links to (a link
+ * without attributes, as the messaging conventions ask of the ambient span when the message's creation
+ * context becomes the parent): that of the span active in `ctx` — `withBatchItem`'s batch span, the
+ * batch or poll loop span around a relay's `withSendSpan` — when it is valid and has not ended;
+ * `undefined` else. An ended span is not the work the message is part of (amqplib runs a consume
+ * callback in the context its connection was opened in: {@link consumerContext}), as `withProcessSpan`
+ * and `withBatch` of kind CONSUMER take it. `startRestoredSpan` leaves the link out when it is the stored
+ * context itself (the span's parent already). Never throws.
+ */
+export function ambientLinkOf(ctx: Context): SpanContext | undefined {
+  try {
+    const span = trace.getSpan(ctx);
+    if (span === undefined || hasEnded(span)) return undefined;
+    const spanContext = span.spanContext();
+    return isSpanContextValid(spanContext) ? spanContext : undefined;
+  } catch {
+    return undefined; // a span whose spanContext throws: nothing to link
+  }
 }

@@ -176,7 +176,10 @@ export function withCarrierIn<T>(
 export interface RestoreScope {
   /** A carrier that holds no context gives a child of this context instead of a new root. */
   fallback?: Context;
-  /** Linked when the carrier held a context (the ambient batch span of `withBatchItem`). */
+  /**
+   * Linked when the carrier held a context, unless it is that context itself (the ambient batch span of
+   * `withBatchItem`, a relay's around `withSendSpan`: `ambientLinkOf`).
+   */
   ambientLink?: SpanContext;
   /**
    * What `contextFromCarrier` gives for the carrier with `options.propagator`, when the caller has
@@ -253,7 +256,9 @@ function startUnmarked(
     const span = tracer.startSpan(name, spanOptions, base);
     return { span, active: trace.setSpan(base, span) };
   }
-  if (hasStoredContext && scope.ambientLink) links.push({ context: scope.ambientLink });
+  // Not the stored context itself: the span is its child (or links to it) already.
+  if (hasStoredContext && scope.ambientLink && !isSameSpan(scope.ambientLink, stored))
+    links.push({ context: scope.ambientLink });
 
   const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
   if (hasStoredContext) attributes[ATTR_TRACEHOP_RELATION] = relation;
@@ -381,6 +386,11 @@ function fieldsForNewTrace(fields: DatadogContext | undefined): DatadogContext |
  */
 function flagsOf(priority: number): TraceFlags {
   return priority > 0 ? TraceFlags.SAMPLED : TraceFlags.NONE;
+}
+
+/** True when `a` and `b` (when given) are the same span: the same trace id and span id. */
+function isSameSpan(a: SpanContext, b: SpanContext | undefined): boolean {
+  return b !== undefined && a.traceId === b.traceId && a.spanId === b.spanId;
 }
 
 function validSpanContext(ctx: Context): SpanContext | undefined {

@@ -42,7 +42,7 @@ import { hasWarned, warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { addMissingAttributes, continuationOf, isRecordingSpanOfKind } from "./active-span.js";
-import { consumerContext } from "../context/consumer-context.js";
+import { ambientLinkOf, consumerContext } from "../context/consumer-context.js";
 import {
   amqpHeadersToCarrier,
   attributesOfMessage,
@@ -416,8 +416,8 @@ function runInNewSpan<T>(
  *   without a valid span context gives a new-trace PRODUCER span whose context goes into the headers.
  *   A span active when `withSendSpan` is called (the relay's batch span, `withBatch`, or its poll
  *   loop's) is linked from the send span in either mode, as `withProcessSpan` and `withBatchItem` link
- *   theirs (a link without attributes), unless it is the stored context itself, the send span's
- *   parent; not for a stored carrier without a context.
+ *   theirs (a link without attributes), unless it has ended or is the stored context itself, the send
+ *   span's parent; not for a stored carrier without a context.
  *
  * `fn` runs with tracing suppressed (see {@link SendSpanOptions.suppressInstrumentation}), except for
  * tracehop's own captures: a `captureCarrier()`, a row the `tracehop/prisma` extension writes or a
@@ -500,9 +500,9 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   const source: CarrierSource = readCarrierSource(creationContext);
   const restored: Context = extractSource(source, propagator);
   // A span active around the relay's send (its batch or poll loop span: `withBatch`) is linked, as
-  // withProcessSpan and withBatchItem link theirs, unless it is the stored context itself (the send
-  // span is then its child already).
-  const ambientLink = relayAmbientLink(restored);
+  // withProcessSpan and withBatchItem link theirs: not one that has ended, nor the stored context itself
+  // (the send span is then its child already: startRestoredSpan leaves it out).
+  const ambientLink = ambientLinkOf(contextApi.active());
   if (forward === "creation-context") {
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
@@ -537,23 +537,6 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
       },
     },
   );
-}
-
-/**
- * The span context of the span active when a relay's `withSendSpan` (with `creationContext`) is called
- * — its batch or poll loop span, which the send span (a child of the stored context, or linked to it)
- * would otherwise not be connected to — to link from the send span; `undefined` when there is none
- * (or not a valid one), or when it is the stored context in `restored` itself (the send span's parent
- * already). The link carries no attributes, as `withProcessSpan`'s and `withBatchItem`'s link of
- * their active span; `startRestoredSpan` adds it only when the stored carrier held a context.
- */
-function relayAmbientLink(restored: Context): SpanContext | undefined {
-  const active = trace.getSpanContext(contextApi.active());
-  if (active === undefined || !isSpanContextValid(active)) return undefined;
-  const stored = trace.getSpanContext(restored);
-  if (stored !== undefined && stored.traceId === active.traceId && stored.spanId === active.spanId)
-    return undefined;
-  return active;
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
 import { suppressTracing } from "@opentelemetry/core";
-import { captureCarrier, createPropagator, withBatch } from "../../src/index.js";
+import { captureCarrier, createPropagator, withBatch, withBatchItem } from "../../src/index.js";
 import {
   injectAmqpHeaders,
   injectKafkaHeaders,
@@ -274,6 +274,36 @@ describe("withSendSpan", () => {
     exporter.reset();
     withSendSpan({ ...kafka, creationContext: STORED }, (h) => h);
     assert.deepEqual(onlySpan("send jobs").links, [], "no active span: nothing to link");
+  });
+
+  test("relay in the context of a span that has ended (a start-up span amqplib's callback runs in): no link from it, as withProcessSpan and withBatchItem", () => {
+    const startup = tracer.startSpan("startup");
+    startup.end();
+    const inEnded = trace.setSpan(context.active(), startup);
+    for (const forward of ["send-span", "creation-context"] as const) {
+      exporter.reset();
+      context.with(inEnded, () =>
+        withSendSpan({ ...kafka, creationContext: { traceContext: STORED }, forward }, (h) => h),
+      );
+      assert.deepEqual(onlySpan("send jobs").links, [], forward);
+    }
+    exporter.reset();
+    context.with(inEnded, () => {
+      withBatchItem({ traceContext: STORED }, "item", () => 0);
+      withProcessSpan(STORED, kafka, () => 0);
+    });
+    assert.deepEqual(onlySpan("item").links, []);
+    assert.deepEqual(onlySpan("process jobs").links, []);
+  });
+
+  test("withBatchItem whose message was written in the active span itself: its child, not linked to it as well", async () => {
+    const active = await inSpan("request", () => {
+      withBatchItem({ traceContext: captureCarrier() }, "item", () => 0);
+      return trace.getActiveSpan()!.spanContext();
+    });
+    const item = onlySpan("item");
+    assert.equal(item.parentSpanContext?.spanId, active.spanId);
+    assert.deepEqual(item.links, []);
   });
 
   test("relay with an unusable stored carrier: a new-trace PRODUCER span whose context is sent", () => {

@@ -121,14 +121,19 @@ export function assertMaxParentAge(value: unknown, where: string): asserts value
   }
 }
 
-/** @throws TypeError naming `where` and `field` when `value` is set but not an integer >= 1. */
+/** True for an integer >= 1: what `attempt` and `run` take. */
+export function isOrdinal(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1;
+}
+
+/** @throws TypeError naming `where` and `field` when `value` is set but not an integer >= 1 ({@link isOrdinal}). */
 export function assertOrdinal(
   value: unknown,
   field: string,
   where: string,
 ): asserts value is number | undefined {
   if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+  if (!isOrdinal(value)) {
     throw new TypeError(`tracehop ${where}: ${field} must be an integer >= 1, got ${describeValue(value)}`);
   }
 }

@@ -460,14 +460,18 @@ export function assertOptions(
 /**
  * The value checks of {@link assertOptions}, for callers that check the names themselves (the
  * messaging helpers, whose options hold more names): `relation`, `maxParentAge`, `attempt`, `run`,
- * `kind`, `links` (an array) and `propagator` (a TextMapPropagator), each when given.
+ * `kind`, `links` (an array) and `propagator` (a TextMapPropagator), each when given; `attempt` and
+ * `run` only when `ordinals` (the messaging helpers take them from the message and leave a bad one out
+ * instead: `messageRestoreOptions`).
  * @throws TypeError or RangeError naming the option and what it accepts.
  */
-export function assertOptionValues(options: WithCarrierOptions, where: string): void {
+export function assertOptionValues(options: WithCarrierOptions, where: string, ordinals = true): void {
   if (options.relation !== undefined) assertRelation(options.relation, where);
   if (options.maxParentAge !== undefined) assertMaxParentAge(options.maxParentAge, where);
-  assertOrdinal(options.attempt, "attempt", where);
-  assertOrdinal(options.run, "run", where);
+  if (ordinals) {
+    assertOrdinal(options.attempt, "attempt", where);
+    assertOrdinal(options.run, "run", where);
+  }
   if (options.kind !== undefined && !SPAN_KINDS.has(options.kind)) {
     throw new TypeError(
       `tracehop ${where}: kind must be a SpanKind from @opentelemetry/api (SpanKind.CONSUMER, ...: a number 0-4), got ${describeValue(options.kind)}`,

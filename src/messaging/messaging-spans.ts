@@ -37,7 +37,7 @@ import {
 } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
-import type { ResolvedRelation } from "../context/relation.js";
+import { isOrdinal, type ResolvedRelation } from "../context/relation.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
@@ -126,7 +126,8 @@ export type RelayForwarding = "send-span" | "creation-context";
  * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3"`, `2.5`, a text that
  * is no time): these usually come from the message (a delivery count header, a timestamp), so such a
  * value is left out with a once-per-process warning (`TRACEHOP_MESSAGE_OPTION_IGNORED`) and `fn` runs
- * as usual, where `withCarrier` throws a TypeError for a bad `attempt` or `run`.
+ * as usual, where `withCarrier` throws a TypeError for a bad `attempt` or `run`. (`withSendSpan` reads
+ * them only with a `creationContext`: without one they are not used, and nothing is said.)
  */
 export type RestoreOptions = Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
 
@@ -260,8 +261,7 @@ function requireOptions(entry: string, options: MessagingSpanOptions | undefined
   // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError
   // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
   // (messageRestoreOptions), a bad one is left out, never a failed message.
-  const { attempt: _attempt, run: _run, ...configured } = options as RestoreOptions & MessagingSpanOptions;
-  assertOptionValues(configured, entry);
+  assertOptionValues(options as RestoreOptions & MessagingSpanOptions, entry, false);
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(
@@ -281,6 +281,9 @@ const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", st
     "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",
 };
 
+/** The options {@link messageRestoreOptions} checks: those that come from the message. */
+const MESSAGE_OPTIONS = ["attempt", "run", "capturedAt"] as const;
+
 /**
  * `restore` without the options that come from the message (`attempt`, `run`, `capturedAt`: a
  * delivery count, a run number, a timestamp read from its headers or properties) whose value is
@@ -291,23 +294,29 @@ const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", st
  * (tracing never fails the message; `withCarrier`, whose options are the caller's own, throws for a
  * bad `attempt` or `run` instead). Each is said once per process and helper: `diag.warn` and the
  * process warning `TRACEHOP_MESSAGE_OPTION_IGNORED`, naming the option, the value and what it takes.
- * `restore` itself is not changed. Never throws.
+ * A usable `capturedAt` text is handed on as the epoch milliseconds it reads as, so that the restore
+ * does not parse it again. `restore` itself is not changed (a copy is, when needed). Never throws.
  */
 function messageRestoreOptions<R extends RestoreOptions>(restore: R, entry: string): R {
   let kept: R | undefined;
-  for (const name of ["attempt", "run", "capturedAt"] as const) {
+  for (const name of MESSAGE_OPTIONS) {
     const value: unknown = restore[name];
     if (value === undefined) continue;
-    let usable = false;
-    try {
-      usable =
-        name === "capturedAt"
-          ? toEpochMs(value) !== undefined
-          : typeof value === "number" && Number.isInteger(value) && value >= 1;
-    } catch {
-      // A proxy whose traps throw: no time.
+    if (name !== "capturedAt") {
+      if (isOrdinal(value)) continue;
+    } else {
+      let ms: number | undefined;
+      try {
+        ms = toEpochMs(value);
+      } catch {
+        // A proxy whose traps throw: no time.
+      }
+      if (ms !== undefined) {
+        // A text is handed on as the milliseconds it reads as: parsed once, not again by the restore.
+        if (typeof value === "string") (kept ??= { ...restore }).capturedAt = ms;
+        continue;
+      }
     }
-    if (usable) continue;
     kept ??= { ...restore };
     delete kept[name];
     warnOnce(
@@ -468,8 +477,6 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     suppressInstrumentation,
     ...given
   } = options;
-  // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once.
-  const restore = messageRestoreOptions(given, "withSendSpan");
   const suppress = suppressInstrumentation !== false;
   const send = (span: Span, carrier: TraceCarrier): T => {
     // The same object, filled in place; a copy when it cannot take the context (frozen, say).
@@ -494,6 +501,9 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     );
   }
 
+  // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once. Only
+  // a relay's restore reads them: without a creationContext they are not used, and nothing is said.
+  const restore = messageRestoreOptions(given, "withSendSpan");
   const common = { ...restore, propagator, attributes, links };
   // The stored context, extracted once for both forwarding modes (withCarrierIn does not extract it
   // again), from one read of the row's `traceContext` (`source`, as `withCarrier` makes).

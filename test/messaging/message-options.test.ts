@@ -95,7 +95,7 @@ describe("a bad per-message option is left out, never a message that is not hand
     );
   });
 
-  test("withSendSpan (a relay's row, or no creationContext): a bad attempt is left out, the message sent", async () => {
+  test("withSendSpan (a relay's row): a bad attempt is left out, the message sent", async () => {
     const row = { traceContext: headers, createdAt: new Date(Date.now() - 2000) };
     const told = await recordWarnings(() => [
       withSendSpan(
@@ -120,6 +120,41 @@ describe("a bad per-message option is left out, never a message that is not hand
         ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withSendSpan: options.capturedAt"],
       ],
     );
+  });
+
+  test("withSendSpan without a creationContext uses no attempt, run or capturedAt: nothing said of a bad one, new span or an active PRODUCER span", async () => {
+    const told = await recordWarnings(() => {
+      const sent = [withSendSpan({ ...rabbit, attempt: NaN, capturedAt: "soon" }, (h) => h.traceparent)];
+      const producer = tracer.startSpan("app send", { kind: SpanKind.PRODUCER });
+      context.with(trace.setSpan(context.active(), producer), () =>
+        sent.push(withSendSpan({ ...rabbit, attempt: 0, run: 1.5 }, (h) => h.traceparent)),
+      );
+      producer.end();
+      return sent;
+    });
+    assert.equal(told.result.length, 2);
+    for (const traceparent of told.result) assert.equal(typeof traceparent, "string");
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(told.diagWarnings, []);
+  });
+
+  test("a capturedAt text is parsed once per message (not again by the restore), and gives the queue wait", async () => {
+    const parse = Date.parse;
+    let parses = 0;
+    Date.parse = (text: string) => (parses++, parse(text));
+    try {
+      const capturedAt = new Date(Date.now() - 3000).toISOString();
+      withProcessSpan(headers, { ...rabbit, capturedAt }, () => 0);
+      assert.equal(parses, 1);
+      const wait = Number(onlySpan("process jobs").attributes["tracehop.queue.wait"]);
+      assert.ok(wait >= 3 && wait < 60, String(wait));
+      parses = 0;
+      const row = { traceContext: headers };
+      withSendSpan({ ...rabbit, creationContext: row, capturedAt }, () => 0);
+      assert.equal(parses, 1);
+    } finally {
+      Date.parse = parse;
+    }
   });
 
   test("options that are the caller's own stay TypeErrors, before fn runs; withCarrier still throws for a bad attempt", () => {

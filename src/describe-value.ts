@@ -88,8 +88,11 @@ function cut(text: string): string {
   return text.length > MAX_SHOWN_CHARACTERS ? `${head(text)}…` : text;
 }
 
-/** The first characters of `text` (the shown length), without splitting a surrogate pair. */
-function head(text: string): string {
-  const last = text.charCodeAt(MAX_SHOWN_CHARACTERS - 1); // NaN past the end: no high surrogate
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_SHOWN_CHARACTERS - 1 : MAX_SHOWN_CHARACTERS);
+/**
+ * Internal: the first `max` characters of `text` (default: the shown length), `max - 1` when the last of
+ * them would be the first half of a surrogate pair (never splitting one).
+ */
+export function head(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
+  const last = text.charCodeAt(max - 1); // NaN past the end: no high surrogate
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }

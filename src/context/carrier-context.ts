@@ -22,7 +22,7 @@ import { isContext } from "../is-context.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
-import { describeValue, isPlainObject } from "../describe-value.js";
+import { describeValue, head, isPlainObject } from "../describe-value.js";
 import { VERSION } from "../version.js";
 import { warnOnce } from "../warn-once.js";
 
@@ -167,9 +167,7 @@ const MAX_ERROR_TEXT_LENGTH = 200;
 /** `text`, cut to {@link MAX_ERROR_TEXT_LENGTH} and marked when it is longer. */
 function cutErrorText(text: string): string {
   if (text.length <= MAX_ERROR_TEXT_LENGTH) return text;
-  const last = text.charCodeAt(MAX_ERROR_TEXT_LENGTH - 1);
-  const end = last >= 0xd800 && last <= 0xdbff ? MAX_ERROR_TEXT_LENGTH - 1 : MAX_ERROR_TEXT_LENGTH;
-  return `${text.slice(0, end)}… (${text.length} characters)`;
+  return `${head(text, MAX_ERROR_TEXT_LENGTH)}… (${text.length} characters)`;
 }
 
 /**

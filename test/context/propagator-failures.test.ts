@@ -83,6 +83,26 @@ describe("a propagator that fails in inject", () => {
     assert.deepEqual(told.processWarnings, [["TRACEHOP_PROPAGATOR_INJECT_FAILED", message]]);
   });
 
+  test("a long message whose 200th character starts a surrogate pair: cut before the pair, never inside it", async () => {
+    // "RangeError: " is 12 characters: the emoji's high surrogate is the 200th of the quoted text.
+    const long = `${"x".repeat(187)}\u{1F600}${"y".repeat(100)}`;
+    const told = await recordWarnings(() =>
+      captureCarrier({
+        context: ctx,
+        propagator: {
+          ...throwing,
+          inject() {
+            throw new RangeError(long);
+          },
+        },
+      }),
+    );
+    assert.match(
+      told.processWarnings[0]![1],
+      new RegExp(`\\(RangeError: x{187}… \\(${long.length + 12} characters\\)\\); `),
+    );
+  });
+
   test("a value whose toString throws: that field alone is left out, with the header-text warning", async () => {
     const told = await recordWarnings(() => captureCarrier({ context: ctx, propagator: badValue }));
     assert.deepEqual(told.result, { traceparent: TRACEPARENT, "x-after": "1" });

@@ -23,21 +23,19 @@ interface ReadableSpanShape {
  * never replacing one it has: for a span someone else started and described (an instrumentation's,
  * the caller's own), to which tracehop adds what the conventions ask and the span lacks. A span whose
  * attributes cannot be read (another SDK) gets none, since any of them might replace one of its own.
- * Returns the names set. Never throws.
+ * Never throws.
  */
-export function addMissingAttributes(span: Span, attributes: Attributes): string[] {
+export function addMissingAttributes(span: Span, attributes: Attributes): void {
   try {
     const own = (span as unknown as ReadableSpanShape).attributes;
-    if (own === null || typeof own !== "object") return [];
+    if (own === null || typeof own !== "object") return;
     const missing: Attributes = {};
     for (const [name, value] of Object.entries(attributes)) {
       if (value !== undefined && (own as Attributes)[name] === undefined) missing[name] = value;
     }
     span.setAttributes(missing);
-    return Object.keys(missing);
   } catch {
     // A span whose getters or setAttributes throw: it keeps what it has.
-    return [];
   }
 }
 

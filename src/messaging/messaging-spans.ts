@@ -417,7 +417,7 @@ function runInNewSpan<T>(
  *   `withSendSpan` (any span tracehop started, `isOwnSpan`) keeps its name and attributes: this call's
  *   `destination`, `messageId` and `attributes` are not set on it (they would describe another send
  *   than the one it was started for). Another PRODUCER span (an instrumentation's, the caller's own)
- *   gets those of this call's attributes it lacks, never one it has replaced (`addMissingAttributes`;
+ *   gets those of this call's attributes it lacks, never replacing one it has (`addMissingAttributes`;
  *   none when its SDK does not show its attributes); its name stays.
  * - with `creationContext` (a relay sending a stored outbox row): see {@link RelayForwarding}; default
  *   `forward: "send-span"` — PRODUCER span, child of the stored context, its own context in the headers.
@@ -490,7 +490,8 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
       // An enclosing send span of tracehop's own (an outer withSendSpan's) keeps its attributes: it
       // describes the send it was started for, and a nested send only carries its context. Another
-      // PRODUCER span (an instrumentation's, the caller's own) gets those it lacks, never one replaced.
+      // PRODUCER span (an instrumentation's, the caller's own) gets those it lacks, never replacing one
+      // it has.
       if (!isOwnSpan(ambient)) addMissingAttributes(ambient, attributes);
       return recordingFailures(ambient, () => send(ambient, injectCarrier({ propagator })));
     }

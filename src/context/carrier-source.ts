@@ -418,7 +418,15 @@ function carrierInOtherFieldWarned(
       shown = JSON.stringify(`${nested}.headers`);
       access = `.${nested}.headers`;
     }
-    const fix = CARRIER_FIXES[caller](access, position);
+    let fix = CARRIER_FIXES[caller](access, position);
+    // The row's capture time goes with its carrier, or the restore loses its age (relation "auto",
+    // tracehop.queue.wait): said where the call takes the capturedAt option beside the carrier.
+    if (
+      (caller === "withCarrier" || caller === "withBatchItem") &&
+      field !== undefined &&
+      Object.hasOwn(source, CREATED_AT_FIELD)
+    )
+      fix = fix.replace(/, \.\.\.\)$/, `, ..., { capturedAt: row.${CREATED_AT_FIELD} })`);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
       `tracehop: a carrier handed to ${caller}` +

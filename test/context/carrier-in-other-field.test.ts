@@ -26,14 +26,16 @@ const message = (
 ) => {
   const fix: Record<string, string> = {
     withCarrier: `withCarrier(row${access}, ...)`,
+    withCarrierOfRow: `withCarrier(row${access}, ..., { capturedAt: row.createdAt })`,
     traced: `traced({ carrierFrom: (${row}) => row${access} })`,
     withBatch: `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
     withBatchItem: `withBatchItem(row${access}, ...)`,
     withSendSpan: `withSendSpan({ creationContext: row${access}, ... })`,
     withProcessSpan: `withProcessSpan(message${access}, ...)`,
   };
+  const shownCaller = caller === "withCarrierOfRow" ? "withCarrier" : caller;
   return (
-    `tracehop: a carrier handed to ${caller} held no trace context` +
+    `tracehop: a carrier handed to ${shownCaller} held no trace context` +
     (caller === "withProcessSpan" ? "" : hasNo) +
     `, but its field ${JSON.stringify(field)} holds a trace carrier, which was not read: the stored context ` +
     `was not restored. Pass that field: ${fix[caller]}.`
@@ -83,8 +85,11 @@ describe("a carrier under another field name", () => {
       withCarrier(outbox, "relay", () => undefined);
       withCarrier({ ...outbox, id: 8 }, "relay", () => undefined); // the same field again: said once
     });
-    assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
-    assert.deepEqual(told.diagWarnings, [message("carrier")]);
+    // The row has a createdAt: the fix passes it on, or the restore loses the row's age.
+    const said = message("carrier", "withCarrierOfRow");
+    assert.ok(said.endsWith("withCarrier(row.carrier, ..., { capturedAt: row.createdAt })."), said);
+    assert.deepEqual(told.processWarnings, [[CODE, said]]);
+    assert.deepEqual(told.diagWarnings, [said]);
     const roots = exporter.getFinishedSpans().filter((s) => parentIdOf(s) === undefined);
     assert.equal(roots.length, 2);
     assert.notEqual(roots[0]!.spanContext().traceId, W3C_TRACE_ID);
@@ -513,6 +518,6 @@ describe("the cost of the scan on rows restored without a context", () => {
       for (let i = 0; i < 63; i++) withCarrier({ id: i, traceContext: null, note: "x" }, "untraced", () => 0);
       withCarrier(outbox, "relay", () => 0);
     });
-    assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
+    assert.deepEqual(told.processWarnings, [[CODE, message("carrier", "withCarrierOfRow")]]);
   });
 });

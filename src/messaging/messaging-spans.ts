@@ -422,7 +422,9 @@ function runInNewSpan<T>(
  * - with `creationContext` (a relay sending a stored outbox row): see {@link RelayForwarding}; default
  *   `forward: "send-span"` — PRODUCER span, child of the stored context, its own context in the headers.
  *   `forward: "creation-context"` — CLIENT span, the stored context in the headers. A stored carrier
- *   without a valid span context gives a new-trace PRODUCER span whose context goes into the headers.
+ *   without a valid span context gives a PRODUCER span whose context goes into the headers: a child of
+ *   the active span (not one that has ended), as `withBatchItem` makes a message without a context,
+ *   else a new trace.
  *   A span active when `withSendSpan` is called (the relay's batch span, `withBatch`, or its poll
  *   loop's) is linked from the send span in either mode, as `withProcessSpan` and `withBatchItem` link
  *   theirs (a link without attributes), unless it has ended or is the stored context itself, the send
@@ -542,6 +544,9 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
       restored,
       source,
       ambientLink,
+      // A row without a usable context: the send span is the active span's child (the relay's batch or
+      // poll loop span), as withBatchItem makes a message without one; a new trace when none is active.
+      fallback: ambientLink === undefined ? undefined : contextApi.active(),
       caller: "withSendSpan",
       onStart: (active) => {
         sendContext = active;

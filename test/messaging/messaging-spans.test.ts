@@ -306,6 +306,28 @@ describe("withSendSpan", () => {
     assert.deepEqual(item.links, []);
   });
 
+  test("relay with an unusable stored carrier inside a batch span: a PRODUCER span, child of the batch span", () => {
+    for (const forward of ["send-span", "creation-context"] as const)
+      for (const stored of [null, {}, '{"traceparent": "garbage"']) {
+        exporter.reset();
+        const row = { traceContext: stored, createdAt: new Date() };
+        const headers = withBatch([row], "relay batch", () =>
+          withSendSpan({ ...kafka, creationContext: row, forward }, (h) => h),
+        );
+        const batch = onlySpan("relay batch").spanContext();
+        const send = onlySpan("send jobs");
+        const what = `${forward} ${JSON.stringify(stored)}`;
+        assert.equal(send.kind, SpanKind.PRODUCER, what);
+        assert.deepEqual(
+          [send.parentSpanContext?.traceId, send.parentSpanContext?.spanId],
+          [batch.traceId, batch.spanId],
+          what,
+        );
+        assert.deepEqual(send.links, [], what);
+        assert.equal(headers.traceparent, traceparentOf(send.spanContext()), what);
+      }
+  });
+
   test("relay with an unusable stored carrier: a new-trace PRODUCER span whose context is sent", () => {
     for (const forward of ["send-span", "creation-context"] as const) {
       exporter.reset();

@@ -30,6 +30,7 @@ export { type TraceCarrier } from "./carrier/carrier.js";
 export { TraceContextPropagator } from "./propagation/w3c/TraceContextPropagator.js";
 export { BaggagePropagator } from "./propagation/w3c/BaggagePropagator.js";
 export { W3CTraceState } from "./propagation/w3c/W3CTraceState.js";
+export { type TraceStateMember } from "./propagation/w3c/tracestate.js";
 export { inheritRandomFlag } from "./propagation/w3c/random-flag.js";
 export { parseBaggageProperties, type BaggageProperty } from "./propagation/w3c/baggage.js";
 export { captureCarrier, contextFromCarrier, type CarrierOptions } from "./context/carrier-context.js";

@@ -64,6 +64,20 @@ test("the style classes' declarations hold inject, extract and fields, and none 
   }
 });
 
+test("W3CTraceState's declarations publish wireValueWith(key, value), which validates, not the unchecked wireValueWithPair, and members()'s element type is exported", () => {
+  const text = readFileSync(join(ROOT, "dist/src/propagation/w3c/W3CTraceState.d.ts"), "utf8");
+  assert.match(text, /^export declare class W3CTraceState implements TraceState \{/m);
+  // Exactly the two public parameters: a third one would let a caller skip the §3.3.1.3 validation.
+  assert.match(text, /^ {4}wireValueWith\(key: string, value: string\): string \| undefined;$/m);
+  const leaked = ["wireValueWithPair", "checked", "valid"].filter((word) =>
+    new RegExp(`\\b${word}\\b`).test(text.replace(/\/\*\*[\s\S]*?\*\//g, "")),
+  );
+  assert.deepEqual(leaked, []);
+  assert.match(text, /^ {4}members\(\): TraceStateMember\[\];$/m);
+  const index = readFileSync(join(ROOT, "dist/src/index.d.ts"), "utf8");
+  assert.match(index, /\btype TraceStateMember\b[^;]*from "\.\/propagation\/w3c\/tracestate\.js";/);
+});
+
 /** `Class.member` of each public member of a class reachable from `files` whose JSDoc says it is internal. */
 function publishedInternalMembers(
   program: ts.Program,

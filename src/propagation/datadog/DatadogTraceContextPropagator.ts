@@ -124,7 +124,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       const header =
         traceState === undefined
           ? DD_MEMBER_PREFIX + value
-          : traceState.wireValueWith(TRACESTATE_DD_KEY, value, true);
+          : traceState.wireValueWithPair(TRACESTATE_DD_KEY, value, true);
       setter.set(
         carrier,
         TRACE_PARENT_HEADER,

@@ -202,15 +202,25 @@ export class W3CTraceState implements TraceState {
    * computed without building that list: `key=value` first (when the pair is valid; else it is left
    * out, as `set` leaves the list unchanged), then the other members in order, at most 32 in all
    * (§3.5, §3.3.1.1), truncated to 512 characters in the order of §3.3.1.5; `undefined` when nothing
-   * remains. Used on every inject of the Datadog-aware `tracecontext` style (the `dd=` member).
-   * `checked`: internal, the caller guarantees that `key` and `value` are valid (§3.3.1.3), so they
-   * are not scanned again.
+   * remains. Never throws.
    */
-  wireValueWith(key: string, value: string, checked = false): string | undefined {
+  wireValueWith(key: string, value: string): string | undefined {
     const valid =
       typeof key === "string" &&
       typeof value === "string" &&
-      (checked || (isValidTraceStateKey(key) && isValidTraceStateValue(value)));
+      isValidTraceStateKey(key) &&
+      isValidTraceStateValue(value);
+    return this.wireValueWithPair(key, value, valid);
+  }
+
+  /**
+   * Internal: {@link W3CTraceState.wireValueWith} for a pair whose validity (§3.3.1.3) the caller
+   * already knows: `valid` true puts `key=value` first without scanning them again, false leaves the
+   * pair out. Used on every inject of the Datadog-aware `tracecontext` style, whose `dd=` member value
+   * is valid by construction.
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
+   */
+  wireValueWithPair(key: string, value: string, valid: boolean): string | undefined {
     if (this._members === undefined && typeof key === "string") {
       // Canonical text: drop the member with `key` by slicing around it, no split.
       const text = this._serialized!;

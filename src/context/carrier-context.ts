@@ -55,8 +55,8 @@ export interface CarrierOptions {
  * @throws TypeError saying what to pass.
  */
 export function assertCarrierOptions(options: unknown, where: string): void {
-  // A null options object is the same as none (untyped callers; commit ade4b55, tested in
-  // test/roundtrip/capture-restore.test.ts): these run per call where tracing must not fail the work.
+  // A null options object is the same as none (untyped callers; test/roundtrip/capture-restore.test.ts):
+  // these run per call where tracing must not fail the work.
   if (options === undefined || options === null) return;
   if (typeof options !== "object")
     throw new TypeError(

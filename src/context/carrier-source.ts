@@ -119,7 +119,7 @@ const SPAN_CONTEXT_HEADER_LENGTHS: ReadonlySet<number> = new Set(
  * header), other text — and it has a span-context header at its top level
  * ({@link SPAN_CONTEXT_HEADER_NAMES}: by exact name, then in any case among the first
  * {@link MAX_FIELDS_LOOKED_AT} own fields). The object test comes first: a Prisma row costs no
- * property read here. Never throws (a throwing getter or proxy trap: false, a row as before).
+ * property read here. Never throws (a throwing getter or proxy trap: false, `value` is read as a row).
  */
 function isHeadersBesideTraceContext(value: Record<string, unknown>, stored: unknown): boolean {
   try {

@@ -496,15 +496,15 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * as repeated fields); values over `MAX_CARRIER_VALUE_LENGTH`, names with a character outside 0x21-0x7E (a
  * space, a control or non-ASCII character), values with a character outside printable ASCII (a CR or LF would
  * split the header; no propagator writes a control or non-ASCII character) and values of other kinds are left
- * out. Every other field is copied by name as stored, whatever its style: in the carrier format (DESIGN.md
- * "The carrier": lower-case header name -> value, exactly what would travel as HTTP headers; it has no field
- * that is not a header, no version, no timestamp) each field is a header — a custom propagator's (the
- * `propagator` option of `captureCarrier` or the Prisma extension: Jaeger's `uber-trace-id`, another
- * vendor's), a dd-trace-ot row's `ot-baggage-*` — and a consumer with that propagator needs it
- * (test/messaging/stored-carrier-headers.test.ts). Of a row, only `traceContext` is read (once), never its
- * other columns. A carrier that holds no fields (`null` or `undefined`, as a row without one stores; a
- * number; text that is not a carrier's JSON) writes no field, and the propagation headers already there are
- * still removed: the message carries the carrier's context, here none, never an older one.
+ * out. Every other field is copied by name as stored, whatever its style: in the carrier format
+ * (`TraceCarrier`, src/carrier/carrier.ts: lower-case header name -> value, exactly what would travel as HTTP
+ * headers; it has no field that is not a header, no version, no timestamp) each field is a header — a custom
+ * propagator's (the `propagator` option of `captureCarrier` or the Prisma extension: Jaeger's
+ * `uber-trace-id`, another vendor's), a dd-trace-ot row's `ot-baggage-*` — and a consumer with that
+ * propagator needs it (test/messaging/stored-carrier-headers.test.ts). Of a row, only `traceContext` is read
+ * (once), never its other columns. A carrier that holds no fields (`null` or `undefined`, as a row without
+ * one stores; a number; text that is not a carrier's JSON) writes no field, and the propagation headers
+ * already there are still removed: the message carries the carrier's context, here none, never an older one.
  *
  * A `Map` or a WHATWG `Headers` object ({@link HeaderEntries}: the readers take both) is written
  * through its own methods (`delete`, `set`; a repeated field `append`ed value by value to a `Headers`

@@ -801,7 +801,9 @@ class MultiStylePropagator implements TextMapPropagator {
       const name = member.name;
       if (name === "baggage") continue;
       if (winner !== undefined && this._extractFirst) {
-        // Rule 54 reads nothing more, except the W3C random flag that Trace Context Level 2 makes a MUST.
+        // DD_TRACE_PROPAGATION_EXTRACT_FIRST stops at the first valid style (system-tests
+        // test_tracestate_w3c_p_phase_3_extract_first): nothing more is read, except the W3C random flag
+        // that Trace Context Level 2 makes a MUST.
         if (name === "tracecontext" && winner.name !== "tracecontext")
           winner = keepRandomFlag(
             winner,

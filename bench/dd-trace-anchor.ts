@@ -46,7 +46,7 @@ let initialized:
 /**
  * Loads and initialises dd-trace once, without plugins (nothing is patched), with telemetry and
  * remote configuration off and a flush interval of a day, with the default style lists of tracehop:
- * inject tracecontext, baggage, datadog; extract datadog, tracecontext, baggage (DESIGN.md "Defaults").
+ * inject tracecontext, baggage, datadog; extract datadog, tracecontext, baggage (docs/migration.md).
  */
 export function ddTracer(): DdTracer {
   return loadDdTrace().tracer;

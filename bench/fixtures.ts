@@ -1,7 +1,7 @@
 /**
- * The contexts and carriers every benchmark section uses: realistic traces (DESIGN.md "The carrier":
- * a 128-bit trace id, a sampling priority, origin, decision maker, another vendor's tracestate member,
- * two baggage entries), so that each implementation does the same work.
+ * The contexts and carriers every benchmark section uses: realistic traces (a 128-bit trace id, a sampling
+ * priority, origin, decision maker, another vendor's tracestate member, two baggage entries), so that each
+ * implementation does the same work.
  *
  * Honest inputs: every timed task rotates over {@link INPUT_COUNT} distinct carriers / contexts
  * (different random trace ids, span ids, priorities and baggage values), all prepared before timing,
@@ -35,7 +35,10 @@ export const INPUT_COUNT = 256;
 /** `index & INPUT_MASK` walks the inputs in a cycle. */
 export const INPUT_MASK = INPUT_COUNT - 1;
 
-/** Sampling priority, W3C sampled flag and decision maker of each variant (research rules 31, 35). */
+/**
+ * Sampling priority, W3C sampled flag and decision maker of each variant (dd-trace-java
+ * `PrioritySampling`: keep <=> priority > 0; `SamplingMechanism`: `_dd.p.dm` on keep decisions).
+ */
 const DECISIONS = [
   { priority: 2, flags: "01", dm: "-4" },
   { priority: 1, flags: "01", dm: "-0" },

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: tracehop's measured qualities against its anchors (issue 9), in one process
+ * `npm run bench`: tracehop's measured qualities against its anchors (targets: BENCHMARKS.md), in one process
  * (the pipeline section starts the example's three processes). Prints each section's table and,
  * at the end, PASS / MISS / SKIPPED per target. Environment: BENCH_TIME_MS (time per task, default
  * 400), BENCH_ONLY (comma-separated sections: propagation, roundtrip, hostile, prisma, pipeline),

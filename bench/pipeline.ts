@@ -16,7 +16,7 @@ import Database from "better-sqlite3";
 import { migrateSqlite } from "../examples/preprocess/migrate-sqlite.js";
 import { checkTarget, median, printTable } from "./harness.js";
 
-/** Target T5 (issue 9): tracing costs at most 10% of the pipeline's throughput. */
+/** Target T5 (BENCHMARKS.md "Results"): tracing costs at most 10% of the pipeline's throughput. */
 const THROUGHPUT_COST_LIMIT = 0.1;
 /** Jobs per timed batch, jobs submitted before the first batch, batches per mode. */
 const JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 60);

@@ -21,7 +21,7 @@ import { traceCarrierExtension } from "tracehop/prisma";
 import { createDatabase, PROVIDERS, type Provider } from "../test/prisma/databases.js";
 import { checkTarget, formatNs, median, printTable, type Measured } from "./harness.js";
 
-/** Target T4 (issue 9): the carrier adds at most 5% to an insert. */
+/** Target T4 (BENCHMARKS.md "Results"): the carrier adds at most 5% to an insert. */
 const INSERT_LIMIT = 1.05;
 /** Time per database, in milliseconds: split evenly between the four ways, operation by operation. */
 const DB_TIME_MS = 4 * 3 * Number(process.env.BENCH_DB_TIME_MS ?? 700);

@@ -35,7 +35,7 @@ interface StyleCase {
   dd: DdStyle[];
   /** The OpenTelemetry propagator doing the same, when one exists. */
   otel?: { name: string; propagator: TextMapPropagator };
-  /** Target ratio against an anchor (issue 9). */
+  /** Target ratio against an anchor. */
   target?: { anchor: "dd-trace" | "otel"; limit: number; id: string };
 }
 
@@ -284,7 +284,7 @@ export async function benchPropagation(): Promise<PropagationResults> {
   return results;
 }
 
-/** Target T2 (issue 9): tracehop's W3C Trace Context costs at most this fraction of core's. */
+/** Target T2 (BENCHMARKS.md): tracehop's W3C Trace Context costs at most this fraction of core's. */
 const T2_LIMIT = 0.75;
 
 /**

@@ -12,7 +12,7 @@ import { ddTracer } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs } from "./fixtures.js";
 import { checkTarget, formatNs, measureSync, pairedRatio, printTable, type Measured } from "./harness.js";
 
-/** Target T3 (issue 9): the cycle costs at most this fraction of dd-trace's. */
+/** Target T3 (BENCHMARKS.md "Results"): the cycle costs at most this fraction of dd-trace's. */
 const ROUNDTRIP_LIMIT = 0.2;
 
 /** Runs section 2 and prints its table; records target T3. */

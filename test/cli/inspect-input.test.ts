@@ -362,7 +362,8 @@ describe("tracehop inspect input", () => {
     const dir = inspectDir(t);
     const inspect = (carrier: unknown) => inspectAsFile(dir, carrier);
     const ids = { "x-datadog-trace-id": "123", "x-datadog-parent-id": "456" };
-    // Before: 126 keys listed, no diagnostic; a carrier written from the restore held 64 of them.
+    // Guards against listing the 126 keys without a diagnostic: a carrier written from the restore holds
+    // 64 of them.
     const row: Record<string, string> = { ...ids };
     for (let i = 0; i < 130; i++) row[`ot-baggage-k${i}`] = "v";
     const legacy = inspect(row);
@@ -1567,7 +1568,7 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
 
   test("a report longer than V8's longest string (about 512 Mi characters) is written whole, exit 1, not 3", (t) => {
     // 5000 NULL rows, each report carrying the environment's diagnostic of 120 000 characters: 600 MB
-    // of text. Before, the reports were joined into one string: RangeError, "a bug in tracehop inspect".
+    // of text. Guards against joining the reports into one string (RangeError, "a bug in tracehop inspect").
     const env = { ...process.env, DD_TRACE_PROPAGATION_STYLE_EXTRACT: `datadog,${"x".repeat(120_000)}` };
     const file = join(inspectDir(t), "reports.txt");
     const fd = openSync(file, "w");

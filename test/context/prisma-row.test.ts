@@ -84,8 +84,8 @@ describe("a Prisma row from a real SQLite file restores the stored parent", () =
 
 describe("a Prisma query returned without await belongs to the callback's span", () => {
   // PrismaPromise sends its query only when `then` is called. Returned from the callback (no `await`,
-  // no `async`), its `then` used to be called by Promise.resolve in a later job, outside the span: the
-  // extension then captured the caller's context (here: none, so traceContext stayed null).
+  // no `async`), its `then` is called by Promise.resolve in a later job, outside the span. Guards against
+  // the extension capturing the caller's context there (here: none, so traceContext would stay null).
   const carrierOfStep = async (run: () => PromiseLike<{ id: string }>, spanName: string) => {
     const job = await run();
     const row = await db.client.preprocessJob.findUniqueOrThrow({ where: { id: job.id } });

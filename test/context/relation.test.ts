@@ -269,7 +269,7 @@ describe("queue wait", () => {
   });
 });
 
-describe("link mode keeps baggage and the trace-independent Datadog fields (issue 6 item 3, 'B27')", () => {
+describe("link mode keeps baggage and the trace-independent Datadog fields (docs/restore.md 'Link mode: what survives')", () => {
   const STORED = {
     "x-datadog-trace-id": "1234567890123456789",
     "x-datadog-parent-id": "987654321",

@@ -332,7 +332,7 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
   });
 
   test("a TRACEHOP_SPANS_FILE that cannot be written (a folder, a path under a file): one line, by hand and under npm start", async () => {
-    // Before, every span was lost without a word and npm start exited 0 ("no spans found").
+    // Guards against losing every span without a word while npm start exits 0 ("no spans found").
     const folder = join(dir, "spans-folder");
     mkdirSync(folder);
     const underFile = join(dir, "x.db", "spans.jsonl");
@@ -353,8 +353,9 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
   });
 });
 
-// Each case is run by one of the three processes, in turn; the first by all three. Before, each of them
-// started on any of these databases: the relay failed every pass, the api answered 500, until killed.
+// Each case is run by one of the three processes, in turn; the first by all three. Guards against a
+// process that starts on any of these databases: the relay failing every pass, the api answering 500,
+// until killed.
 describe(
   "a database the processes cannot use: exit 2 and one line, by hand as under npm start",
   { timeout: 120_000 },
@@ -419,7 +420,7 @@ describe(
       const url = "mongodb://u:secret@127.0.0.1:1/x";
       const unsupported =
         "DATABASE_URL (mongodb://u:***@127.0.0.1:1/x) is not supported: use file:PATH (SQLite), postgresql://... (PostgreSQL, optional ?schema=NAME) or mysql://... (MySQL/MariaDB)";
-      // Before: the worker's stack trace, exit 1; npm start's line showed the password.
+      // Guards against the worker's stack trace with exit 1, and npm start's line showing the password.
       await refuses("worker", url, unsupported);
       const r = await runMainJob([], { DATABASE_URL: url, TRACEHOP_SPANS_FILE: join(dir, "s.jsonl") });
       assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${unsupported}\n`]);
@@ -430,8 +431,8 @@ describe(
         "DATABASE_URL is empty: unset it to use the embedded SQLite file, or set it to file:PATH (SQLite), postgresql://USER:PASSWORD@HOST:PORT/DATABASE (PostgreSQL, optional ?schema=NAME) or mysql://USER:PASSWORD@HOST:PORT/DATABASE (MySQL/MariaDB)";
       const encode = (shown: string, why: string) =>
         `DATABASE_URL (${shown}) cannot be read as a URL (${why}): percent-encode the special characters of the user name and password (/ as %2F, # as %23, ? as %3F, @ as %40, : as %3A, % as %25), e.g. postgresql://user:p%2Fss%23word@host:5432/db`;
-      // Before: "is not supported" for the empty one; "<not a URL>: Invalid URL. Start the database server, ..."
-      // for a password with an unencoded "/" or "#".
+      // Guards against "is not supported" for the empty one and "<not a URL>: Invalid URL. Start the
+      // database server, ..." for a password with an unencoded "/" or "#".
       await Promise.all([
         refuses("worker", "", empty),
         refuses("api", "postgresql://u:se/cret@127.0.0.1:1/x", encode("<not a URL>", "Invalid URL")),
@@ -462,7 +463,7 @@ describe(
         ),
         refuses("relay", `file:${file}`, doesNotExist(file, `no file ${file}`)),
       ]);
-      // Before, the relay's first pass created the file, empty.
+      // Guards against the relay's first pass creating the file, empty.
       assert.equal(existsSync(file), false, "no file created");
       assert.equal(existsSync(folder), false, "no folder created");
       // What the line says to run: the folder, the file and every migration.

@@ -1109,13 +1109,14 @@ describe("AmqpQueue.open and npm start's check (connectAmqp): a bad AMQP_URL say
   test("white space before or after the URL: said to be removed, not a missing scheme, in one line", async () => {
     const at = (why: string) =>
       `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:5999: AMQP_URL has white space ${why}: remove it${OR_UNSET}`;
-    // Before: " amqp://…" was "AMQP_URL is not a URL (no scheme://)", the scheme shown; "…\n" broke the line
-    // (and a trailing space or line break was dropped by the parser, connecting to what it had read).
+    // Guards against " amqp://…" answered "AMQP_URL is not a URL (no scheme://)" with the scheme shown,
+    // "…\n" breaking the line, and the parser dropping a trailing space or line break and connecting to
+    // what it had read.
     await refused(" amqp://guest:secret@127.0.0.1:5999", at("at its start (a space)"));
     await refused("amqp://guest:secret@127.0.0.1:5999 ", at("at its end (a space)"));
     await refused("amqp://guest:secret@127.0.0.1:5999\r\n", at("at its end (a line break)"));
     await refused("\tamqp://guest:secret@127.0.0.1:5999\u00a0", at("at its start and end (a tab, U+00A0)"));
-    // Nothing but white space: no URL, said as before.
+    // Nothing but white space: no URL, said as for any value that is not a URL.
     await refused(
       " ",
       `cannot connect to RabbitMQ at ${NOT_A_URL}: AMQP_URL is not a URL (no scheme://): write it as amqp://user:password@host:port/vhost${OR_UNSET}`,

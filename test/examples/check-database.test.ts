@@ -69,8 +69,9 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     raw.exec(`DROP TABLE "Sentence"; DROP TABLE "QueueMessage"`);
     raw.close();
     process.env.DATABASE_URL = `file:${file}`;
-    // Before: "(PreprocessJob, Outbox)", the missing ones unsaid; then the resolve commands, which would mark
-    // applied the migrations that create Sentence and QueueMessage on a database without them.
+    // Guards against "(PreprocessJob, Outbox)" with the missing ones unsaid, followed by the resolve
+    // commands, which would mark applied the migrations that create Sentence and QueueMessage on a
+    // database without them.
     const message =
       `the database of DATABASE_URL (file:${file}) has tables of this project (PreprocessJob, Outbox; not Sentence, QueueMessage) ` +
       "but no record of its migrations (no _prisma_migrations table, as `prisma db push` leaves it), " +
@@ -94,7 +95,7 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     migrateSqlite(migrated);
     process.env.DATABASE_URL = `file:${migrated}`;
     await checkDatabase();
-    // A file prepareDatabase creates: migrated as before.
+    // A file that does not exist yet: prepareDatabase creates it and applies both migrations.
     const fresh = join(dir, "new", "fresh.db");
     process.env.DATABASE_URL = `file:${fresh}`;
     assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS]);

@@ -45,8 +45,8 @@ describe("a PostgreSQL URL's sslmode", () => {
       "The pg driver does not fall back to an unencrypted connection: " +
       "use sslmode=disable (or leave sslmode out) for an unencrypted connection, or enable SSL on the server. " +
       "Or unset DATABASE_URL to use the embedded SQLite file.";
-    // Before: "sslmode=prefer was used as sslmode=verify-full ...: add uselibpqcompat=true ... Start the
-    // database server, ...", though pg with uselibpqcompat=true fails the same way, and the server is running.
+    // Guards against "sslmode=prefer was used as sslmode=verify-full ...: add uselibpqcompat=true ... Start
+    // the database server, ...": pg with uselibpqcompat=true fails the same way, and the server is running.
     for (const sslmode of ["require", "prefer", "prefer&uselibpqcompat=true", "verify-full", "no-verify"]) {
       const url = pgUrl(`schema=tracehop_sslmode_none_h7&sslmode=${sslmode}`);
       const r = await runExample("migrate", [], { DATABASE_URL: url }, 30_000);
@@ -142,8 +142,8 @@ describe("a MySQL URL without a user", () => {
     const db = openDatabase(url);
     try {
       assert.equal((await prepareDatabase()).length > 0, true);
-      // Before: the migration connected as root, the adapter with no user name: each query failed after the
-      // pool's 10 s wait ("pool timeout: failed to retrieve a connection from pool").
+      // Guards against the migration connecting as root and the adapter with no user name: each query
+      // would fail after the pool's 10 s wait ("pool timeout: failed to retrieve a connection from pool").
       assert.equal(await db.preprocessJob.count(), 0);
     } finally {
       await db.$disconnect();

@@ -50,8 +50,8 @@ describe("databaseKind: what DATABASE_URL names, or what to write instead", () =
   });
 
   test("white space before or after it: said to be removed, the URL shown without it, in one line", () => {
-    // Before: " postgresql://…" was "not supported" (its scheme shown); "file:x.db\n" named another file
-    // than the one meant, and "postgresql://…\n" was read by the drivers' URL parser without it.
+    // Guards against " postgresql://…" answered "not supported" (its scheme shown), "file:x.db\n" naming
+    // another file than the one meant, and the drivers' URL parser reading "postgresql://…\n" without it.
     for (const [url, shown, why] of [
       [" postgresql://u:secret@h/x", "postgresql://u:***@h/x", "at its start (a space)"],
       ["postgresql://u:secret@h/x\n", "postgresql://u:***@h/x", "at its end (a line break)"],

@@ -35,7 +35,8 @@ describe("npm start: the end of a run", () => {
       const r = await runMainJob([doc], { ...envIn(dir), TRACEHOP_SPANS_FILE: "/dev/null" });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /doc\.txt: job [0-9a-f-]+ done, 2 sentences\n/);
-      // Before: "doc.txt: no spans found for job … in /dev/null", "spans: /dev/null", as if nothing was traced.
+      // Guards against "doc.txt: no spans found for job … in /dev/null", "spans: /dev/null", as if nothing
+      // was traced.
       assert.doesNotMatch(r.stdout, /no spans found/);
       assert.ok(
         r.stdout.endsWith(
@@ -57,8 +58,8 @@ describe("npm start: the end of a run", () => {
       // blocks in that read, where its SIGTERM handler never runs, and would outlive the test.
       const r = await startExample("main", { ...envIn(dir), TRACEHOP_SPANS_FILE: fifo }, 100_000).result;
       assert.equal(r.code, 2, r.stderr);
-      // Before: the api's line, then "tracehop preprocess: api exited with code 2 before it was ready" and
-      // "spans: <the fifo>"; each process that checked the file said the same line again.
+      // Guards against the api's line followed by "tracehop preprocess: api exited with code 2 before it was
+      // ready" and "spans: <the fifo>", and each process that checks the file saying the same line again.
       assert.match(
         r.stderr,
         new RegExp(
@@ -78,7 +79,7 @@ describe("npm start: the end of a run", () => {
     const why = "the document is empty: send some text to preprocess";
     // An absolute path outside the working folder is named as given (it was "../../tmp/…/empty.txt").
     assert.match(r.stderr, new RegExp(`^${empty}: rejected \\(400\\): ${why}\\n`, "m"));
-    // Before: said once, among the processes' lines, and not in the summary.
+    // Guards against saying it once, among the processes' lines, and not in the summary.
     const last = r.stderr.trimEnd().split("\n").at(-1)!;
     assert.match(
       last,
@@ -117,7 +118,8 @@ describe("npm start: the end of a run", () => {
       symlinkSync(target, link);
       const url = `file:${join(link, "x.db")}`;
       const r = await runMainJob([], { ...envIn(dir), DATABASE_URL: url });
-      // Before: "…: ENOENT: no such file or directory, mkdir '<link>'. Fix DATABASE_URL (file:PATH), …".
+      // Guards against "…: ENOENT: no such file or directory, mkdir '<link>'. Fix DATABASE_URL
+      // (file:PATH), …".
       assert.deepEqual(
         [r.code, r.stderr, r.stdout],
         [

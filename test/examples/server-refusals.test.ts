@@ -1,7 +1,7 @@
 // What the example says and does when a database server that is running refuses DATABASE_URL: a database
 // that does not exist (`npm run migrate` and `npm start` create it, as `prisma migrate deploy` does; the
 // api, relay and worker started by hand say to run it), a login refused, a user who may not create the
-// database. Each was answered "Start the database server" before, though the server had answered.
+// database. None is answered "Start the database server": the server is running and has answered.
 // Real PostgreSQL and MariaDB servers (skipped, saying so, when one is missing).
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";

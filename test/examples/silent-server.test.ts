@@ -62,7 +62,7 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
   test("is refused after the timeout, in one line saying what to fix; its socket is closed and no timer is left", async () => {
     const before = timers();
     const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
-    // Before: no timeout at all; the promise never settled (and the worker and the relay hung on it).
+    // Guards against no timeout at all: a promise that never settles (the worker and the relay hang on it).
     const took = await refusedWith(connectAmqp(url, {}, 300), amqpNoAnswer(server.port, "300 ms"));
     assert.ok(took >= 290 && took < 3_000, `took ${took} ms`);
     // The TCP connection was open and amqplib had started its handshake: the deadline covers both.
@@ -132,8 +132,8 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
       const shown = `${scheme}://u:***@127.0.0.1:${server.port}/db`;
       process.env.DATABASE_URL = url;
       try {
-        // Before: PostgreSQL "timeout expired" after 10 s (20 s for prepareDatabase, which connected twice);
-        // MySQL "failed to create socket after 1001ms", though the socket was open.
+        // Guards against PostgreSQL's "timeout expired" after 10 s (20 s for a prepareDatabase that connects
+        // twice) and MySQL's "failed to create socket after 1001ms", though the socket is open.
         let took = await refusedWith(checkDatabase(), dbNoAnswer("open", shown, server.port, name, port));
         assert.ok(took >= 290 && took < 3_000, `took ${took} ms`);
         assert.equal(server.accepted, 1);
@@ -151,7 +151,7 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
   test("PostgreSQL: a query of the pipeline's Prisma client fails after the timeout instead of waiting without end", async () => {
     const db = openDatabase(`postgresql://u@127.0.0.1:${server.port}/db`);
     try {
-      // Before: pg's pool waited for the connection without end.
+      // Guards against pg's pool waiting for the connection without end.
       const failure: unknown = await within(db.preprocessJob.count(), 5_000, "the query").then(
         () => assert.fail("the query against a server that never answers succeeded"),
         (error: unknown) => error,
@@ -160,7 +160,7 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
       // The server may come back: retried as P1001 "Can't reach database server" is.
       assert.equal(isTransientDatabaseError(failure), true);
     } finally {
-      // (Bounded too: on the old code the pool's end waited for the connection that never opened.)
+      // (Bounded too: guards against the pool's end waiting for the connection that never opened.)
       await within(db.$disconnect(), 5_000, "the client's disconnect");
     }
     await within(server.allClosed(), 2_000, "the pool's close of its socket");
@@ -201,8 +201,8 @@ describe("DATABASE_URL of a MySQL server that answers slowly", () => {
     url.port = String(proxy.port);
     const db = openDatabase(url.toString());
     try {
-      // Before: each connection of the pool gave up after the driver's 1 s, and the query failed once the
-      // pool's 10 s to get one were over ("pool timeout: failed to retrieve a connection from pool").
+      // Guards against each connection of the pool giving up after the driver's 1 s and the query failing
+      // once the pool's 10 s to get one are over ("pool timeout: failed to retrieve a connection from pool").
       const started = Date.now();
       assert.deepEqual(
         await within(db.$queryRawUnsafe<{ one: number }[]>("select 1 as one"), 8_000, "the query"),

@@ -72,8 +72,8 @@ describe("DATABASE_URL of a server that accepts TCP and closes the connection wi
       const shown = `${scheme}://u:***@127.0.0.1:${server.port}/db`;
       // A timeout well after the close: the close, not the timeout, ends the attempt.
       await withEnv(url, "3000", async () => {
-        // Before: two connections (the tables check swallowed the close, the migration connected again),
-        // and the driver's words with "Start the database server".
+        // Guards against two connections (the tables check swallowing the close, the migration connecting
+        // again) and the driver's words with "Start the database server".
         await refusedWith(prepareDatabase(), notThisServer("prepare", shown, scheme, server.port, said));
         assert.equal(server.accepted, 1);
         await refusedWith(checkDatabase(), notThisServer("open", shown, scheme, server.port, said));
@@ -166,8 +166,8 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
       runExample("migrate", [], { ...env, DATABASE_URL: mariadb }, 30_000),
       runExample("worker", [], { ...env, DATABASE_URL: rabbit }, 30_000),
     ]);
-    // Before: "Received unexpected copyData message from backend.. Start the database server, fix
-    // DATABASE_URL, …" (a doubled full stop; a server is running there), "Connection terminated
+    // Guards against "Received unexpected copyData message from backend.. Start the database server, fix
+    // DATABASE_URL, …" (a doubled full stop; a server is running there) and "Connection terminated
     // unexpectedly. Start the database server, …".
     const copyData = "Received unexpected copyData message from backend";
     const closed = "Connection terminated unexpectedly";

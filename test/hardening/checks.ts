@@ -32,9 +32,10 @@ const DATADOG_ID = /^[1-9][0-9]{0,19}$/;
 /** A sampling priority as written: an integer of at most 10 digits, canonical (`0`, never `-0` or `01`). */
 const PRIORITY = /^(?:0|-?[1-9][0-9]{0,9})$/;
 /**
- * The `dd=` tracestate member as written (research rules 39-44): `s:<priority>`, an optional `o:`,
- * `p:<16 hex>`, `t.<key>:<value>` tags, then relayed `<key>:<value>` elements. A value is printable
- * ASCII without `,` `;` `=` (`=` travels as `~`); a key has no space and no `:` either.
+ * The `dd=` tracestate member as written (dd-trace-java `W3CPTagsCodec`, system-tests
+ * test_headers_tracestate_dd.py): `s:<priority>`, an optional `o:`, `p:<16 hex>`, `t.<key>:<value>` tags,
+ * then relayed `<key>:<value>` elements. A value is printable ASCII without `,` `;` `=` (`=` travels as `~`);
+ * a key has no space and no `:` either.
  */
 const DD_MEMBER_VALUE = "[\\x20-\\x2b\\x2d-\\x3a\\x3c\\x3e-\\x7e]";
 const DD_MEMBER_KEY = "[\\x21-\\x2b\\x2d-\\x39\\x3c\\x3e-\\x7e]";
@@ -166,7 +167,8 @@ const HEADER_GRAMMARS: Readonly<Record<string, (value: string, limits: Required<
   "x-datadog-sampling-priority": (value) =>
     assert.match(value, PRIORITY, `x-datadog-sampling-priority ${JSON.stringify(value)} written`),
   "x-datadog-origin": (value) => assert.match(value, ORIGIN, `origin ${JSON.stringify(value)} written`),
-  // Research rules 24-27: `_dd.p.*` members `key=value`, printable ASCII, no `,` in values, within the limit.
+  // `_dd.p.*` members `key=value`, printable ASCII, no `,` in values, within the limit (dd-trace-java
+  // `DatadogPTagsCodec`'s eBNF comment, dd-trace-js `text_map.js` `_injectTags`).
   "x-datadog-tags": (value, { tagsMaxLength }) => {
     assert.ok(
       value.length <= tagsMaxLength,
@@ -191,7 +193,7 @@ const HEADER_GRAMMARS: Readonly<Record<string, (value: string, limits: Required<
   "x-b3-flags": (value) => assert.equal(value, "1", `x-b3-flags ${JSON.stringify(value)} written`),
 };
 
-/** An `x-datadog-*-id`: unsigned decimal of a non-zero 64-bit id (research rule 1). */
+/** An `x-datadog-*-id`: unsigned decimal of a non-zero 64-bit id (dd-trace-java `DatadogHttpCodec`). */
 function assertDatadogId(value: string): void {
   assert.match(value, DATADOG_ID, `Datadog id ${JSON.stringify(value)} written`);
   assert.ok(BigInt(value) < 2n ** 64n, `Datadog id ${value} beyond 2^64 - 1 written`);
@@ -225,8 +227,8 @@ export function assertCleanCarrier(carrier: Record<string, unknown>, limits: Car
 
 /**
  * Every header of `carrier` that carries a sampling decision says the same: the traceparent `sampled`
- * flag, `x-datadog-sampling-priority` and the `dd=` member's `s:` (keep <=> priority > 0, research rule
- * 31), the `b3` sampling state (`1` or `d`) and `x-b3-sampled` / `x-b3-flags`. Call after
+ * flag, `x-datadog-sampling-priority` and the `dd=` member's `s:` (keep <=> priority > 0, dd-trace-java
+ * `PrioritySampling`), the `b3` sampling state (`1` or `d`) and `x-b3-sampled` / `x-b3-flags`. Call after
  * {@link assertCleanCarrier} (the values are of their grammar).
  */
 export function assertOneSamplingDecision(carrier: Record<string, unknown>): void {
@@ -265,7 +267,8 @@ export function assertNoPrototypePollution(): void {
 /**
  * What a context propagates, as plain data, for equality checks. A missing sampling priority counts as
  * the one the sampled flag implies (1 or 0): Datadog's tracers decide it at injection and write it, so
- * `{trace-id, parent-id}` comes back with priority 1 (research rule 31: keep <=> priority > 0).
+ * `{trace-id, parent-id}` comes back with priority 1 (keep <=> priority > 0, dd-trace-java
+ * `PrioritySampling`).
  */
 export function propagatedState(ctx: Context): unknown {
   const spanContext = trace.getSpanContext(ctx);

@@ -1,6 +1,6 @@
 // Fault injection: a throwing propagator, a throwing span exporter / processor and a throwing Prisma
-// capture never fail the business call (DESIGN.md: a failure of tracing never fails the business write
-// or the message).
+// capture never fail the business call (a failure of tracing never fails the business write or the
+// message: docs/prisma.md, docs/messaging.md).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { context, ROOT_CONTEXT, trace, type Context, type TextMapPropagator } from "@opentelemetry/api";

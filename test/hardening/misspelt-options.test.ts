@@ -299,8 +299,8 @@ test("options objects without a prototype are still accepted", () => {
 });
 
 // Options that are not an object at all — null, a number, a string, an array — from an untyped caller:
-// each entry point answers with a TypeError that names itself and says what it got. Before, several
-// failed with the engine's own TypeError (`new DatadogPropagator(null)`: "Cannot read properties of
+// each entry point answers with a TypeError that names itself and says what it got. Guards against
+// failing with the engine's own TypeError (`new DatadogPropagator(null)`: "Cannot read properties of
 // null (reading 'tagsMaxLength')", setRestoreDefaults(null), `new DatadogTraceContextPropagator(null)`)
 // or took the value without a word (`new DatadogTraceContextPropagator(5)`), and the messaging helpers
 // given an array asked for options.system. `undefined` is no options wherever the options are

@@ -137,8 +137,9 @@ function checkStable(extractor: Extractor, carrier: unknown): void {
   const written = extractor.reinject(first);
   assertCleanCarrier(written as Record<string, unknown>);
   const second = extractor.extract(written);
-  // A context without a span context (nothing valid, or a Datadog restored root with parent id
-  // 0, research rule 7) has nothing to re-inject until a span is started in it.
+  // A context without a span context (nothing valid, or a Datadog restored root with parent id 0:
+  // system-tests Test_Synthetics_APM_Datadog, docs/restore.md) has nothing to re-inject until a span is
+  // started in it.
   if (trace.getSpanContext(first) === undefined) return;
   assert.deepEqual(propagatedState(second), propagatedState(first));
 }
@@ -287,7 +288,7 @@ const FORBIDDEN_CHAR_MODELS: Record<
       assert.equal(propagation.getBaggage(damaged)?.getEntry(target!)?.value, readAs);
     },
   },
-  // An id is 1-20 decimal digits, nothing else (research rule of ids.ts `decimalToHex16`).
+  // An id is 1-20 decimal digits, nothing else (ids.ts `decimalToHex16`: dd-trace-java `LongStringUtils`).
   "x-datadog-trace-id": { style: "datadog", check: checkDatadogIdRefused },
   "x-datadog-parent-id": { style: "datadog", check: checkDatadogIdRefused },
   // Any malformed member drops every tag (tags.ts `decodeTagsHeader`, dd-trace-java `DatadogPTagsCodec`).

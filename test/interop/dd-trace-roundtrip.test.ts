@@ -34,7 +34,7 @@ const origin = fc.option(
   ),
   { nil: undefined },
 );
-/** Decision makers of research rule 35. */
+/** `_dd.p.dm` decision makers, `-<mechanism>` (dd-trace-java `SamplingMechanism`). */
 const decisionMaker = fc.constantFrom(
   "-0",
   "-1",
@@ -59,7 +59,8 @@ const spec: fc.Arbitrary<DdContextSpec> = fc
     origin,
     decisionMaker,
   })
-  // The decision maker is present only for keep decisions (research rule 35).
+  // The decision maker is present only for keep decisions (dd-trace-js `priority_sampler.js`
+  // `#addDecisionMaker`).
   .map((s) => (s.priority > 0 ? s : { ...s, decisionMaker: undefined }));
 
 const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
@@ -359,7 +360,7 @@ test("a W3C parent replacing the Datadog parent of the same trace: _dd.parent_id
 
 test("Datadog headers without a priority, traceparent of the same trace: the W3C keep or drop, as dd-trace's", () => {
   // dd-trace-js 5 #mergeTraceContextState: a winner without a priority takes the W3C context's
-  // decision. Before, tracehop kept such a trace sampled: an upstream drop became a keep. tracehop
+  // decision. Guards against keeping such a trace sampled (an upstream drop turned into a keep). tracehop
   // keeps the priority itself unset (the handed vectors, system-tests w3c_p_extract_datadog_w3c) and
   // takes the sampled flag, so the next injection writes the same keep (1) or drop (0).
   const styles = DEFAULT_STYLES;

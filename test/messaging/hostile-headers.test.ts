@@ -279,7 +279,7 @@ describe("tracehop/messaging helpers on hostile headers", () => {
 
   test("Headers of more than 4096 entries: the context is read and copied wherever its headers sort", () => {
     // The stored-carrier reader iterates 4096 entries of a Headers object at most (name order): the
-    // propagation headers past them are asked by name. Before, this context was lost.
+    // propagation headers past them are asked by name. Guards against losing a context that sorts late.
     const headers = new Headers();
     for (let i = 0; i < 5000; i++) headers.set(`a-${String(i).padStart(4, "0")}`, "x");
     headers.set("traceparent", TP);
@@ -310,7 +310,7 @@ describe("tracehop/messaging helpers on hostile headers", () => {
       append: () => undefined,
       delete: () => undefined,
     };
-    // Before, every entry was listed first (all 10 000 here; an endless iterator never returned).
+    // Guards against listing every entry first (all 10 000 here; an endless iterator would never return).
     assert.equal(kafkaHeadersGetter.keys(lookAlike as never).length, 128);
     assert.equal(pulled, 128);
     let mapPulled = 0;

@@ -61,7 +61,10 @@ const HEADERS_GETTER: TextMapGetter<Record<string, unknown>> = {
   keys: (h) => Object.keys(h),
   get: (h, k) => (h[k] === undefined ? undefined : String(h[k])),
 };
-/** Headers of a message from a Synthetics trace: Datadog parent id 0 (research rule 13). */
+/**
+ * Headers of a message from a Synthetics trace: Datadog parent id 0, which Datadog's tracers accept
+ * (system-tests Test_Synthetics_APM_Datadog).
+ */
 const SYNTHETICS_MESSAGE: Record<string, unknown> = {
   "x-datadog-trace-id": "123",
   "x-datadog-parent-id": "0",
@@ -910,7 +913,8 @@ describe("withProcessSpan", () => {
     const conflict = { ...other, attributes: { reason: "terminated_context" } };
     for (const [links, reused] of [
       [[mine], true],
-      [[mine, conflict], true], // another style's context of the same message (research rule 50)
+      // Another style's context of the same message (system-tests Test_Span_Links_From_Conflicting_Contexts).
+      [[mine, conflict], true],
       [[mine, other], false],
     ] as const) {
       exporter.reset();

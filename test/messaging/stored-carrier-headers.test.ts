@@ -147,11 +147,11 @@ const vendorPropagator: TextMapPropagator = {
 };
 
 describe("writeCarrierToHeaders writes every field of the carrier", () => {
-  // DESIGN.md "The carrier": a carrier is lower-case header name -> value, exactly what would travel as
-  // HTTP headers; the format has no field that is not a header (no version, no timestamp). A name
+  // `TraceCarrier` (src/carrier/carrier.ts): a carrier is lower-case header name -> value, exactly what would
+  // travel as HTTP headers; the format has no field that is not a header (no version, no timestamp). A name
   // outside tracehop's styles is a header by design: a custom propagator's (the carrier functions'
-  // `propagator` option; the stored-carrier reader serves it any name it asks for), a dd-trace-ot
-  // row's `ot-baggage-*`. Keeping only tracehop's names would cut that propagator's trace at the relay.
+  // `propagator` option; the stored-carrier reader serves it any name it asks for), a dd-trace-ot row's
+  // `ot-baggage-*`. Keeping only tracehop's names would cut that propagator's trace at the relay.
   test("a custom propagator's header travels from the stored carrier to the message and restores the trace there", async () => {
     const propagator = new CompositePropagator({ propagators: [createPropagator(), vendorPropagator] });
     await inSpan("api request", (span) => {

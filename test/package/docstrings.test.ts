@@ -4,23 +4,11 @@
 // documents) compiles without a word and leaves the export undocumented. `npm test` builds dist first.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { entryPoints } from "./entry-points.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-/** The `types` file of each entry point of package.json's exports map. */
-function entryPoints(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
-    exports: Record<string, string | { types?: string }>;
-  };
-  return Object.values(pkg.exports)
-    .map((entry) => (typeof entry === "string" ? undefined : entry.types))
-    .filter((types): types is string => types !== undefined)
-    .map((types) => join(ROOT, types));
-}
 
 /** `entry: name` of each exported function or class of `files` without a JSDoc comment. */
 function undocumentedExports(files: string[]): { checked: string[]; undocumented: string[] } {
@@ -53,7 +41,7 @@ function undocumentedExports(files: string[]): { checked: string[]; undocumented
 }
 
 test("every function and class exported by the package's entry points has a JSDoc comment in dist/*.d.ts", () => {
-  const { checked, undocumented } = undocumentedExports(entryPoints());
+  const { checked, undocumented } = undocumentedExports(entryPoints(ROOT));
   assert.ok(
     checked.some((name) => name.endsWith(": startTracing")),
     checked.join("\n"),

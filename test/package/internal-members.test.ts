@@ -10,20 +10,10 @@ import { readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { entryPoints } from "./entry-points.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DIST = join(ROOT, "dist") + sep;
-
-/** The `types` file of each entry point of package.json's exports map. */
-function entryPoints(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
-    exports: Record<string, string | { types?: string }>;
-  };
-  return Object.values(pkg.exports)
-    .map((entry) => (typeof entry === "string" ? undefined : entry.types))
-    .filter((types): types is string => types !== undefined)
-    .map((types) => join(ROOT, types));
-}
 
 /** The public style classes, the file declaring each, and the internal members it must not publish. */
 const HIDDEN: ReadonlyArray<{ file: string; name: string; members: readonly string[] }> = [
@@ -110,7 +100,7 @@ function publishedInternalMembers(
 }
 
 test("no class the package exports publishes a member documented as internal, and its declarations compile on their own", () => {
-  const files = entryPoints();
+  const files = entryPoints(ROOT);
   // skipLibCheck off: the .d.ts files themselves are checked (a dangling type reference is an error).
   const program = ts.createProgram(files, {
     noEmit: true,

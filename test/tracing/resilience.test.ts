@@ -4,11 +4,11 @@
  * Each case runs fixtures/hop-process.ts as a child process, so "exits on its own" is observed at
  * the process level (no process.exit() in the child).
  */
-import { describe, test } from "node:test";
+import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer } from "node:http";
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
@@ -34,6 +34,14 @@ function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "tracehop-resilience-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A local HTTP server answering as `handler` does, closed when the test ends; its port. */
+async function listeningCollector(t: TestContext, handler: RequestListener): Promise<number> {
+  const collector = createServer(handler);
+  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+  return (collector.address() as AddressInfo).port;
 }
 
 describe("startTracing with a collector that is down or slow", () => {
@@ -78,13 +86,10 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("the collector answers an error: the final export's failure names the HTTP status", async (t) => {
-    const collector = createServer((request, response) => {
+    const port = await listeningCollector(t, (request, response) => {
       request.resume();
       request.on("end", () => response.writeHead(400).end("bad"));
     });
-    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
-    t.after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
-    const { port } = collector.address() as AddressInfo;
     const result = await runHop({
       HOP_ROLE: "api",
       HOP_SERVICE: "api",
@@ -111,16 +116,13 @@ describe("startTracing with a collector that is down or slow", () => {
     ];
     for (const [status, headers] of answers) {
       let requests = 0;
-      const collector = createServer((request, response) => {
+      const port = await listeningCollector(t, (request, response) => {
         request.resume();
         request.on("end", () => {
           requests++;
           response.writeHead(status, headers).end();
         });
       });
-      await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
-      t.after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
-      const { port } = collector.address() as AddressInfo;
       const result = await runHop({
         HOP_ROLE: "api",
         HOP_SERVICE: "api",
@@ -144,10 +146,7 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("an https:// endpoint on a plain-HTTP port: OpenSSL's message (ending in a newline) stays on the warning's one line", async (t) => {
-    const collector = createServer((_request, response) => response.end());
-    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
-    t.after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
-    const { port } = collector.address() as AddressInfo;
+    const port = await listeningCollector(t, (_request, response) => response.end());
     const result = await runHop({
       HOP_ROLE: "api",
       HOP_SERVICE: "api",

@@ -141,9 +141,9 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
       const { code } = err as NodeJS.ErrnoException;
       exitForBadInput(
         code === "ENOENT" || code === "ENOTDIR"
-          ? `${file} does not exist (${path}): pass text files to preprocess`
+          ? `${file} does not exist${path === file ? "" : ` (${path})`}: pass text files to preprocess`
           : code === "EACCES" || code === "EPERM"
-            ? `cannot read ${file} (${path}): permission denied; make it readable or pass another file`
+            ? `cannot read ${file}${path === file ? "" : ` (${path})`}: permission denied; make it readable or pass another file`
             : `cannot read ${file}: ${(err as Error).message}`,
       );
     }

@@ -153,7 +153,10 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
         TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
       });
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /cannot read .*nope\.txt/);
+      assert.equal(
+        r.stderr,
+        `tracehop preprocess: ${missing} does not exist: pass text files to preprocess\n`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

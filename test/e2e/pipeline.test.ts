@@ -373,7 +373,7 @@ describe(
 
     /**
      * Starts `name` (`api`, `relay`, `worker`) by hand on DATABASE_URL=`url` and checks that it exits 2 with
-     * `line` alone on stderr, no password in it. A process that starts anyway runs until the 15 s guard
+     * `line` alone on stderr, no password in it. A process that starts anyway runs until the 45 s guard
      * kills it: code null.
      */
     async function refuses(name: string, url: string, line: string | RegExp): Promise<void> {
@@ -387,7 +387,7 @@ describe(
           OTEL_EXPORTER_OTLP_ENDPOINT: "",
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
         },
-        15_000,
+        45_000,
       );
       assert.equal(r.code, 2, `${name}: ${r.stderr}`);
       if (typeof line === "string") assert.equal(r.stderr, `tracehop preprocess: ${line}\n`, name);
@@ -450,7 +450,7 @@ describe(
         ["", empty],
         ["postgresql://u:se/cret@127.0.0.1:1/x", encode("<not a URL>", "Invalid URL")],
       ]) {
-        const r = await runExample("migrate", [], { DATABASE_URL: url! }, 15_000);
+        const r = await runExample("migrate", [], { DATABASE_URL: url! }, 45_000);
         assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${line}\n`], url);
       }
     });
@@ -474,7 +474,7 @@ describe(
         "migrate",
         [],
         { DATABASE_URL: `file:${join(folder, "x.db")}` },
-        15_000,
+        45_000,
       );
       assert.equal(migrate.code, 0, migrate.stderr);
       assert.match(migrate.stdout, new RegExp(`^tracehop preprocess: applied ${MIGRATIONS.join(", ")} to `));

@@ -217,7 +217,10 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   const flushBeforeExit = (): void => {
     const deadline = Date.now() + config.shutdownTimeoutMillis;
     otlpExporter?.mark();
-    void settleWithin(Promise.all(spanProcessors.map((processor) => processor.forceFlush())), {
+    const flushed = afterResourceAttributes(resource, deadline).then(() =>
+      Promise.all(spanProcessors.map((processor) => processor.forceFlush())),
+    );
+    void settleWithin(flushed, {
       deadline,
       what: "flushing spans before exit",
       key: `${start}:before exit`,
@@ -237,6 +240,9 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     process.removeListener("beforeExit", flushBeforeExit);
     const deadline = Date.now() + config.shutdownTimeoutMillis;
     try {
+      // A batch taken from a queue before the resource's attributes settled is not waited for by the
+      // flushes below: let it reach its exporter first.
+      await afterResourceAttributes(resource, deadline);
       // The file exporter writes synchronously: flushing it first keeps the file whole even when the
       // OTLP processor never finishes.
       if (fileProcessor)
@@ -272,6 +278,30 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   };
   running = started;
   return handle;
+}
+
+/**
+ * Waits, until `deadline` (epoch ms) at most, for the resource's asynchronous attributes (those its
+ * detectors give as promises), then one turn of the event loop. A BatchSpanProcessor that took a batch
+ * from its queue while they were pending (a full batch ends at once: 512 spans by default) exports it
+ * only once they settle, and its `forceFlush` / `shutdown` do not wait for that batch
+ * (@opentelemetry/sdk-trace 2.x `BatchSpanProcessorBase._flushOneBatch`): the exporter was shut first and
+ * the batch lost (a script that ended 512 spans and shut down at once left no spans file). Never
+ * rejects.
+ */
+async function afterResourceAttributes(
+  resource: { asyncAttributesPending?: boolean; waitForAsyncAttributes?(): Promise<void> },
+  deadline: number,
+): Promise<void> {
+  if (!resource.asyncAttributesPending || !resource.waitForAsyncAttributes) return;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((done) => {
+    timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+    timer.unref();
+  });
+  await Promise.race([resource.waitForAsyncAttributes().catch(() => undefined), bound]);
+  clearTimeout(timer);
+  await new Promise<void>((done) => setImmediate(done));
 }
 
 /**

@@ -327,3 +327,24 @@ describe("a write that fails later", () => {
     );
   });
 });
+
+describe("shutdown right after a full batch", () => {
+  test("512 spans ended and shut down at once (a batch waiting for the resource's attributes): all in the spans file, nothing said dropped", (t) => {
+    const dir = tempDir(t, "spans-full-batch");
+    const spansFile = join(dir, "s.jsonl");
+    for (const count of [512, 1024, 5]) {
+      rmSync(spansFile, { force: true });
+      const child = runChild(
+        `const tracing = startTracing({ serviceName: "x", spansFile: ${JSON.stringify(spansFile)} });
+        for (let i = 0; i < ${count}; i++) trace.getTracer("t").startSpan("s" + i).end();
+        await tracing.shutdown();`,
+      );
+      assert.equal(child.status, 0, child.stderr);
+      // Guards against the SDK's flush not waiting for a batch taken from the queue before the
+      // resource's asynchronous attributes settled: that batch reached a shut exporter, and was then
+      // said to be dropped for a full queue.
+      assert.equal(child.stderr, "", `${count} spans`);
+      assert.equal(readSpansFile(spansFile).spans.length, count);
+    }
+  });
+});

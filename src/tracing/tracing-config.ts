@@ -598,7 +598,7 @@ function checkBaseEndpointPath(): void {
     `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${base}" already ends with ${OTLP_TRACES_PATH}, but it is a ` +
       `base URL the exporter appends ${OTLP_TRACES_PATH.slice(1)} to (OpenTelemetry specification), so ` +
       `spans are sent to ${otlpUrlFromEnv()}, which a Collector answers 404. Drop the suffix ` +
-      `(OTEL_EXPORTER_OTLP_ENDPOINT=${baseUrl}), or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${base} ` +
+      `(OTEL_EXPORTER_OTLP_ENDPOINT=${baseUrl}), or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${baseUrl}${OTLP_TRACES_PATH} ` +
       `instead (used as is)`,
     OTLP_ENDPOINT_TRACES_PATH_WARNING,
   );
@@ -621,12 +621,10 @@ function checkHeadersEnv(): void {
       if (entry.trim() === "") return;
       const problem = headerEntryProblem(entry);
       if (problem === undefined) return;
-      const shown = entry
-        .split(/[=:\s]/, 1)[0]!
-        .trim()
-        .slice(0, 64);
+      // Only the text before an `=` is a name: an entry without one may be a pasted secret alone.
+      const shown = entry.includes("=") ? entry.slice(0, entry.indexOf("=")).trim().slice(0, 64) : "";
       warnSetting(
-        `tracehop: ${name} entry ${index + 1} (${shown === "" ? "no name" : JSON.stringify(shown)}; value ` +
+        `tracehop: ${name} entry ${index + 1} (${shown === "" ? "name not shown" : JSON.stringify(shown)}; value ` +
           `not shown) ${problem}: the OTLP exporter drops it, so its requests are sent without that ` +
           `header. Write each header as name=value, separated by commas (a "," "=" or "%" in a value ` +
           `percent-encoded: %2C, %3D, %25)`,

@@ -380,7 +380,7 @@ function carrierInOtherFieldWarned(
     let emptyField = false;
     if (TRACE_CONTEXT_FIELD in source) {
       const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
-      if (own === undefined || !("value" in own) || holdsStoredCarrier(own.value)) return false;
+      if (own === undefined || !("value" in own) || namesCarrier(own.value)) return false;
       emptyField = true;
     }
     const names = Object.keys(source);
@@ -628,10 +628,25 @@ function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
  * column holds, is not looked at.) May throw (a hostile object).
  */
 function holdsStoredCarrier(value: unknown): boolean {
-  if (typeof value === "string")
-    return value.length <= MAX_CARRIER_TEXT_LENGTH && (isCarrierText(value) || isEncodedCarrierText(value));
+  if (typeof value === "string") return value.length <= MAX_CARRIER_TEXT_LENGTH && textHoldsCarrier(value);
   if (value === null || typeof value !== "object") return false;
   if (value instanceof Map) return mapHoldsCarrier(value);
+  const bytes = bytesPrefix(value);
+  if (bytes === null) return false;
+  if (bytes !== undefined) return startsAsJson(bytes) && textHoldsCarrier(utf8Prefix.decode(bytes));
+  return holdsCarrier(value);
+}
+
+/**
+ * True for a `traceContext` value that is a carrier, a bad one included: {@link holdsStoredCarrier}, or
+ * an object, JSON text or bytes of it with a propagation field among the names {@link CARRIER_FIELD_NAMES}
+ * lists whatever its value (`{ traceparent: "garbage" }`: the right field, written badly). May throw (a
+ * hostile object).
+ */
+function namesCarrier(value: unknown): boolean {
+  if (holdsStoredCarrier(value)) return true;
+  if (typeof value === "string") return isCarrierText(value) || isEncodedCarrierText(value);
+  if (value === null || typeof value !== "object" || value instanceof Map) return false;
   const bytes = bytesPrefix(value);
   if (bytes === null) return false;
   if (bytes !== undefined) {
@@ -639,7 +654,35 @@ function holdsStoredCarrier(value: unknown): boolean {
     const text = utf8Prefix.decode(bytes);
     return isCarrierText(text) || isEncodedCarrierText(text);
   }
-  return holdsCarrier(value);
+  return isPlainRecord(value) && CARRIER_FIELD_NAMES.some((name) => Object.hasOwn(value, name));
+}
+
+/**
+ * Text up to this long is parsed to judge it ({@link textHoldsCarrier}): a carrier's JSON is a few
+ * hundred bytes; longer text (or the first {@link CARRIER_BYTES_PREFIX} bytes of a longer value) is
+ * judged from its first key alone.
+ */
+const PARSED_TEXT_LIMIT = 4096;
+
+/**
+ * True for the JSON text of an object {@link holdsCarrier} takes, or that text stringified once more:
+ * parsed when at most {@link PARSED_TEXT_LIMIT} long (a leading byte order mark skipped; text that does
+ * not parse, such as the cut prefix of a longer value, is judged from its first key), else judged from
+ * its first key ({@link isCarrierText}, {@link isEncodedCarrierText}). May throw (never in practice).
+ */
+function textHoldsCarrier(text: string): boolean {
+  if (text.length <= PARSED_TEXT_LIMIT) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      if (typeof parsed === "string" && parsed.length <= PARSED_TEXT_LIMIT) parsed = JSON.parse(parsed);
+    } catch {
+      parsed = undefined;
+    }
+    // Text stringified a third time is a string still: the reader parses twice only.
+    if (parsed !== undefined) return typeof parsed === "object" && holdsCarrier(parsed);
+  }
+  return isCarrierText(text) || isEncodedCarrierText(text);
 }
 
 /**
@@ -671,8 +714,43 @@ function titleCase(name: string): string {
  * field ({@link isCarrierText}). May throw (a hostile object).
  */
 export function holdsCarrier(value: unknown): boolean {
-  if (typeof value === "string") return isCarrierText(value);
+  if (typeof value === "string") return textHoldsCarrier(value);
   if (!isPlainRecord(value)) return false;
-  for (const name of CARRIER_FIELD_NAMES) if (Object.hasOwn(value, name)) return true;
+  for (const name of CARRIER_FIELD_NAMES)
+    if (Object.hasOwn(value, name)) {
+      const pattern = CONTEXT_VALUE_PATTERNS.get(name.toLowerCase());
+      if (pattern !== undefined && pattern.test(contextValueText(value[name]))) return true;
+    }
   return false;
+}
+
+/**
+ * What a span-context header's value must start with for {@link holdsCarrier} to take the object for a
+ * carrier: a field of that name holding something else (`{ b3: 12 }` of a vitamins table, `{ baggage:
+ * "2 bags" }`) is no carrier. W3C Trace Context §3.2 (`version-traceid-parentid-flags`), Datadog's
+ * decimal id, B3 single (openzipkin/b3-propagation "Single Header": `traceid-spanid...`) and multi
+ * (`X-B3-TraceId`: 16 or 32 hex digits). Headers that give no span context on their own (`tracestate`,
+ * `baggage`, `x-datadog-origin`, ...) do not make a carrier either.
+ */
+const CONTEXT_VALUE_PATTERNS: ReadonlyMap<string, RegExp> = new Map([
+  [TRACE_PARENT_HEADER, /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}/i],
+  [X_DATADOG_TRACE_ID, /^\d{1,20}$/],
+  [B3_CONTEXT_HEADER, /^(?:[0-9a-f]{16}|[0-9a-f]{32})-[0-9a-f]{16}(?:-|$)/i],
+  [X_B3_TRACE_ID, /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i],
+]);
+
+/**
+ * A header value as text to test against {@link CONTEXT_VALUE_PATTERNS}: a string (trimmed), a number
+ * (a JSON number id), the first of an array, the first 64 bytes of a Buffer (a kafkajs header) as
+ * UTF-8; `""` for anything else.
+ */
+function contextValueText(value: unknown): string {
+  const first = Array.isArray(value) ? (value as unknown[])[0] : value;
+  if (typeof first === "string") return first.trim();
+  if (typeof first === "number" || typeof first === "bigint") return String(first);
+  if (ArrayBuffer.isView(first))
+    return utf8Prefix
+      .decode(new Uint8Array(first.buffer, first.byteOffset, Math.min(first.byteLength, 64)))
+      .trim();
+  return "";
 }

@@ -373,10 +373,10 @@ describe("a carrier under another field name", () => {
       withCarrier({ id: 2, ctx: text + " ".repeat(256 * 1024) }, "huge text", () => 0);
       // Stringified three times: the reader parses twice only.
       withCarrier({ id: 3, ctx: JSON.stringify(JSON.stringify(text)) }, "thrice", () => 0);
-      // JSON text is judged from its first key alone: a propagation field after another is not looked at.
+      // JSON text past 4096 characters is judged from its first key alone: a propagation field after
+      // another is not looked at.
       withCarrier({ id: 4, ctx: Buffer.from(`{"a":"${"x".repeat(5000)}",${text.slice(1)}`) }, "far", () => 0);
-      withCarrier({ id: 4, ctx: `{"id":1,${text.slice(1)}` }, "second", () => 0);
-      withCarrier({ id: 4, ctx: JSON.stringify(`{"id":1,${text.slice(1)}`) }, "second, twice", () => 0);
+      withCarrier({ id: 4, ctx: `{"a":"${"x".repeat(5000)}",${text.slice(1)}` }, "far text", () => 0);
       // A first key with an escape, or longer than any propagation name the check reads (256).
       withCarrier({ id: 4, ctx: `{"\\u0074raceparent":"x"}` }, "escaped", () => 0);
       withCarrier({ id: 4, ctx: `{"ot-baggage-${"k".repeat(300)}":"v"}` }, "long key", () => 0);
@@ -398,6 +398,26 @@ describe("a carrier under another field name", () => {
     });
     assert.deepEqual(told.processWarnings, []);
     assert.deepEqual(told.diagWarnings, []);
+  });
+
+  test("tables without a carrier whose columns use a header's name for something else: nothing said", async () => {
+    const told = await recordWarnings(() => {
+      for (const row of [
+        { id: 1, nutrients: { b3: 12, c: 90 } },
+        { id: 2, format: { B3: "353 x 500 mm" } },
+        { id: 3, booking: { baggage: "2 bags", tracestate: "none" } },
+        { id: 4, meta: '{"b3":"niacin"}' },
+        { id: 5, meta: Buffer.from('{"traceparent":"not a traceparent"}') },
+        { id: 6, ids: { "x-datadog-trace-id": "order-17" } },
+      ])
+        withCarrier(row, "row", () => 0);
+    });
+    assert.deepEqual(told.processWarnings, []);
+    // A carrier after another key in short JSON text is one the reader restores: said.
+    const later = await recordWarnings(() =>
+      withCarrier({ id: 7, ctx: `{"id":1,${JSON.stringify(DD_CARRIER).slice(1)}` }, "later", () => 0),
+    );
+    assert.deepEqual(later.processWarnings, [[CODE, message("ctx")]]);
   });
 
   test("a traceContext getter is not read a second time to decide: nothing said", async () => {

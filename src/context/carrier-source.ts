@@ -421,12 +421,12 @@ function carrierInOtherFieldWarned(
     let fix = CARRIER_FIXES[caller](access, position);
     // The row's capture time goes with its carrier, or the restore loses its age (relation "auto",
     // tracehop.queue.wait): said where the call takes the capturedAt option beside the carrier.
-    if (
-      (caller === "withCarrier" || caller === "withBatchItem") &&
-      field !== undefined &&
-      Object.hasOwn(source, CREATED_AT_FIELD)
-    )
-      fix = fix.replace(/, \.\.\.\)$/, `, ..., { capturedAt: row.${CREATED_AT_FIELD} })`);
+    if (field !== undefined && Object.hasOwn(source, CREATED_AT_FIELD)) {
+      if (caller === "withCarrier" || caller === "withBatchItem")
+        fix = fix.replace(/, \.\.\.\)$/, `, ..., { capturedAt: row.${CREATED_AT_FIELD} })`);
+      else if (caller === "withSendSpan")
+        fix = fix.replace(/, \.\.\. \}\)$/, `, capturedAt: row.${CREATED_AT_FIELD}, ... })`);
+    }
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
       `tracehop: a carrier handed to ${caller}` +

@@ -288,6 +288,22 @@ describe("a carrier under another field name", () => {
       [CODE, message("itemCarrier", "withBatchItem")],
       [CODE, message("sendCarrier", "withSendSpan")],
     ]);
+    // A row with a createdAt: the fix passes it on as capturedAt (else the send span loses the row's age).
+    resetWarnings();
+    const dated = await recordWarnings(() =>
+      withSendSpan(
+        {
+          system: "kafka",
+          destination: "jobs",
+          creationContext: { id: 2, ctx: W3C_CARRIER, createdAt: new Date() },
+        },
+        () => undefined,
+      ),
+    );
+    assert.match(
+      dated.processWarnings[0]![1],
+      /Pass that field: withSendSpan\(\{ creationContext: row\.ctx, capturedAt: row\.createdAt, \.\.\. \}\)\.$/,
+    );
   });
 
   test("withProcessSpan given an object wrapping the headers: a new root CONSUMER span and the same warning; the headers themselves restore, silently", async () => {

@@ -1,3 +1,4 @@
+import { isBaggageToken } from "../propagation/w3c/baggage.js";
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
 import { describeValue, isPlainObject } from "../describe-value.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
@@ -619,37 +620,61 @@ function checkHeadersEnv(): void {
     if (raw === undefined) continue;
     raw.split(",").forEach((entry, index) => {
       if (entry.trim() === "") return;
-      const problem = headerEntryProblem(entry);
-      if (problem === undefined) return;
-      // Only the text before an `=` is a name: an entry without one may be a pasted secret alone.
-      const shown = entry.includes("=") ? entry.slice(0, entry.indexOf("=")).trim().slice(0, 64) : "";
+      const found = headerEntryProblem(entry);
+      if (found === undefined) return;
+      const { problem, shownName, fails } = found;
       warnSetting(
-        `tracehop: ${name} entry ${index + 1} (${shown === "" ? "name not shown" : JSON.stringify(shown)}; value ` +
-          `not shown) ${problem}: the OTLP exporter drops it, so its requests are sent without that ` +
-          `header. Write each header as name=value, separated by commas (a "," "=" or "%" in a value ` +
-          `percent-encoded: %2C, %3D, %25)`,
+        `tracehop: ${name} entry ${index + 1} (${shownName === undefined ? "name not shown" : JSON.stringify(shownName)}; ` +
+          `value not shown) ${problem}: ` +
+          (fails
+            ? "Node refuses it, so every export request fails and no span reaches the collector. "
+            : "the OTLP exporter drops it, so its requests are sent without that header. ") +
+          `Write each header as name=value, separated by commas (a "," "=" ";" or "%" in a value ` +
+          `percent-encoded: %2C, %3D, %3B, %25)`,
         BAD_OTLP_HEADERS_WARNING,
       );
     });
   }
 }
 
-/** Why the OTLP exporter drops `entry` (one OTEL_EXPORTER_OTLP_*HEADERS entry), or `undefined`. */
-function headerEntryProblem(entry: string): string | undefined {
+/**
+ * Why the OTLP exporter drops or mangles `entry` (one OTEL_EXPORTER_OTLP_*HEADERS entry), or
+ * `undefined`; `shownName`: the entry's name, only when it is a name (an HTTP token before an `=`): an
+ * entry without one may be a pasted secret alone, and its text is never shown; `fails`: the exporter
+ * sends it and Node refuses the request (a name that is no HTTP token: "Header name must be a valid
+ * HTTP token").
+ */
+function headerEntryProblem(
+  entry: string,
+): { problem: string; shownName?: string; fails?: boolean } | undefined {
   // @opentelemetry/core parsePairKeyValue: a ";" starts metadata, which is not part of the value.
-  const pair = entry.split(";", 1)[0]!;
+  const semicolon = entry.indexOf(";");
+  const pair = semicolon === -1 ? entry : entry.slice(0, semicolon);
   const separator = pair.indexOf("=");
-  if (separator === -1) return 'is not name=value (it has no "=")';
+  if (separator === -1) return { problem: 'is not name=value (it has no "=")' };
   const key = pair.slice(0, separator).trim();
   const value = pair.slice(separator + 1).trim();
-  if (key === "") return 'has no name before its "="';
-  if (value === "") return "has an empty value";
+  if (key === "") return { problem: 'has no name before its "="' };
+  let name: string;
   try {
-    decodeURIComponent(key);
+    name = decodeURIComponent(key);
     decodeURIComponent(value);
   } catch {
-    return 'is not valid percent-encoding (a "%" must start a %XX escape; a literal "%" is %25)';
+    return {
+      problem: 'is not valid percent-encoding (a "%" must start a %XX escape of UTF-8; a literal "%" is %25)',
+      shownName: isBaggageToken(key) ? key.slice(0, 64) : undefined,
+    };
   }
+  // The name travels as an HTTP field name: an RFC 7230 token, as a baggage key is.
+  if (!isBaggageToken(name))
+    return {
+      problem: "has a name that is no HTTP token (letters, digits and !#$%&'*+-.^_`|~ only)",
+      fails: true,
+    };
+  const shownName = name.slice(0, 64);
+  if (value === "") return { problem: "has an empty value", shownName };
+  if (semicolon !== -1)
+    return { problem: 'has a ";" in it: the exporter sends only what precedes it as the value', shownName };
   return undefined;
 }
 

@@ -1177,9 +1177,10 @@ describe("environment settings startTracing does not use as written: a process w
       OTEL_EXPORTER_OTLP_HEADERS: "dd-api-key,x-ok=1, =v,x-empty=",
       OTEL_EXPORTER_OTLP_TRACES_HEADERS: "token:s3cr3t,x-bad=%zz",
     });
-    const tail =
-      ": the OTLP exporter drops it, so its requests are sent without that header. Write each header " +
-      'as name=value, separated by commas (a "," "=" or "%" in a value percent-encoded: %2C, %3D, %25)';
+    const fix =
+      'Write each header as name=value, separated by commas (a "," "=" ";" or "%" in a value ' +
+      "percent-encoded: %2C, %3D, %3B, %25)";
+    const tail = `: the OTLP exporter drops it, so its requests are sent without that header. ${fix}`;
     assert.deepEqual(processWarnings, [
       [
         "TRACEHOP_BAD_OTLP_HEADERS",
@@ -1187,7 +1188,7 @@ describe("environment settings startTracing does not use as written: a process w
       ],
       [
         "TRACEHOP_BAD_OTLP_HEADERS",
-        `tracehop: OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2 ("x-bad"; value not shown) is not valid percent-encoding (a "%" must start a %XX escape; a literal "%" is %25)${tail}`,
+        `tracehop: OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2 ("x-bad"; value not shown) is not valid percent-encoding (a "%" must start a %XX escape of UTF-8; a literal "%" is %25)${tail}`,
       ],
       [
         "TRACEHOP_BAD_OTLP_HEADERS",
@@ -1204,6 +1205,29 @@ describe("environment settings startTracing does not use as written: a process w
     ]);
     // An entry without "=" may be a pasted secret alone ("token:s3cr3t", a bare key): never quoted.
     assert.doesNotMatch(JSON.stringify(processWarnings), /s3cr3t|token|dd-api-key/);
+    // A secret after a ";" or a ":" is never shown either; a name that is no HTTP token fails every request
+    // (Node: "Header name must be a valid HTTP token"); a ";" in a value cuts it.
+    const more = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key;c2VjcmV0==,x-api-key:c2VjcmV0==,a=b;c2VjcmV0",
+    });
+    assert.deepEqual(more.processWarnings, [
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 1 (name not shown; value not shown) is not name=value (it has no "=")${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        "tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 2 (name not shown; value not shown) has a name that is no HTTP " +
+          "token (letters, digits and !#$%&'*+-.^_`|~ only): Node refuses it, so every export request fails and no " +
+          `span reaches the collector. ${fix}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 3 ("a"; value not shown) has a ";" in it: the exporter sends only what precedes it as the value${tail}`,
+      ],
+    ]);
+    assert.doesNotMatch(JSON.stringify(more.processWarnings), /c2VjcmV0/);
     // Exactly the entries @opentelemetry/core drops as the exporter reads them.
     const { parseKeyPairsIntoRecord } = await import("@opentelemetry/core");
     assert.deepEqual(parseKeyPairsIntoRecord("dd-api-key,x-ok=1, =v,x-empty="), { "x-ok": "1" });

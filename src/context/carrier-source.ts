@@ -718,10 +718,28 @@ export function holdsCarrier(value: unknown): boolean {
   if (!isPlainRecord(value)) return false;
   for (const name of CARRIER_FIELD_NAMES)
     if (Object.hasOwn(value, name)) {
-      const pattern = CONTEXT_VALUE_PATTERNS.get(name.toLowerCase());
-      if (pattern !== undefined && pattern.test(contextValueText(value[name]))) return true;
+      const lower = name.toLowerCase();
+      const pattern = CONTEXT_VALUE_PATTERNS.get(lower);
+      if (pattern === undefined || !pattern.test(contextValueText(value[name]))) continue;
+      // A trace id alone gives no context (Datadog needs its parent id, B3's multi headers their span id).
+      const partner = PARTNER_HEADERS.get(lower);
+      if (partner === undefined || spellings(partner).some((spelt) => Object.hasOwn(value, spelt)))
+        return true;
     }
   return false;
+}
+
+/** The header a trace id header needs beside it to give a span context, by the trace id's name. */
+const PARTNER_HEADERS: ReadonlyMap<string, string> = new Map([
+  [X_DATADOG_TRACE_ID, "x-datadog-parent-id"],
+  [X_B3_TRACE_ID, "x-b3-spanid"],
+]);
+
+/** The spellings of a lower-case header name {@link CARRIER_FIELD_NAMES} looks up (B3's own included). */
+function spellings(name: string): string[] {
+  const spelt = [name, titleCase(name), name.toUpperCase()];
+  if (name === "x-b3-spanid") spelt.push("X-B3-SpanId");
+  return spelt;
 }
 
 /**
@@ -733,7 +751,7 @@ export function holdsCarrier(value: unknown): boolean {
  * `baggage`, `x-datadog-origin`, ...) do not make a carrier either.
  */
 const CONTEXT_VALUE_PATTERNS: ReadonlyMap<string, RegExp> = new Map([
-  [TRACE_PARENT_HEADER, /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}/i],
+  [TRACE_PARENT_HEADER, /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}/i],
   [X_DATADOG_TRACE_ID, /^\d{1,20}$/],
   [B3_CONTEXT_HEADER, /^(?:[0-9a-f]{16}|[0-9a-f]{32})-[0-9a-f]{16}(?:-|$)/i],
   [X_B3_TRACE_ID, /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i],

@@ -425,6 +425,12 @@ describe("a carrier under another field name", () => {
         { id: 4, meta: '{"b3":"niacin"}' },
         { id: 5, meta: Buffer.from('{"traceparent":"not a traceparent"}') },
         { id: 6, ids: { "x-datadog-trace-id": "order-17" } },
+        // A trace id alone restores no context: a fix naming the field would restore nothing either.
+        { id: 7, ids: { "x-datadog-trace-id": "17" } },
+        { id: 8, ids: { "X-Datadog-Trace-Id": "12345678901234" } },
+        { id: 9, q: { "x-b3-traceid": "a".repeat(32) } },
+        { id: 10, meta: '{"x-datadog-trace-id":"17"}' },
+        { id: 11, tp: { traceparent: `00-${"a".repeat(32)}-${"0".repeat(16)}-01` } },
       ])
         withCarrier(row, "row", () => 0);
     });

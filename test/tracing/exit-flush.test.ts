@@ -105,7 +105,8 @@ test("flushes once, so the process still exits when its own beforeExit listener 
     `startTracing({ serviceName: "once", spansFile: ${JSON.stringify(spansFile)} });`,
     `trace.getTracer("script").startSpan("first").end();`,
     `let rounds = 0;`,
-    `process.on("beforeExit", () => { if (++rounds === 1) setTimeout(() => trace.getTracer("script").startSpan("second").end(), 1); });`,
+    // Ended a second after the flush began (which first waits for the resource's asynchronous attributes).
+    `process.on("beforeExit", () => { if (++rounds === 1) setTimeout(() => trace.getTracer("script").startSpan("second").end(), 1000); });`,
   ]);
   assert.deepEqual(
     readSpansFile(spansFile).spans.map((span) => span.name),

@@ -136,11 +136,14 @@ interface PathProblem {
  */
 function lastLinkTarget(link: string): string {
   let path = link;
-  for (;;) {
+  // Bounded as the kernel bounds a chain (40 links, Linux MAXSYMLINKS): the chain may change between the
+  // caller's statSync and this walk.
+  for (let hops = 0; hops < 40; hops++) {
     const stats = lstatSync(path, { throwIfNoEntry: false });
     if (stats === undefined || !stats.isSymbolicLink()) return path;
     path = resolvePath(dirname(path), readlinkSync(path));
   }
+  return path;
 }
 
 /**

@@ -515,7 +515,8 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   // A span active around the relay's send (its batch or poll loop span: `withBatch`) is linked, as
   // withProcessSpan and withBatchItem link theirs: not one that has ended, nor the stored context itself
   // (the send span is then its child already: startRestoredSpan leaves it out).
-  const ambientLink = ambientLinkOf(contextApi.active());
+  const callerContext = contextApi.active();
+  const ambientLink = ambientLinkOf(callerContext);
   if (forward === "creation-context") {
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
@@ -546,7 +547,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
       ambientLink,
       // A row without a usable context: the send span is the active span's child (the relay's batch or
       // poll loop span), as withBatchItem makes a message without one; a new trace when none is active.
-      fallback: ambientLink === undefined ? undefined : contextApi.active(),
+      fallback: ambientLink === undefined ? undefined : callerContext,
       caller: "withSendSpan",
       onStart: (active) => {
         sendContext = active;

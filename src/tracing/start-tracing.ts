@@ -538,7 +538,7 @@ class FailureRecordingExporter implements SpanExporter {
 const DEFAULT_QUEUE_SIZE = 2048;
 
 /** Code of the process warning of spans a full BatchSpanProcessor queue dropped ({@link warnDroppedSpans}). */
-export const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
+const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
 
 /** An exporter that counts the spans handed to it. */
 class CountingExporter implements SpanExporter {

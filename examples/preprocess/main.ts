@@ -174,7 +174,7 @@ async function checkBroker(): Promise<void> {
  * Reads the status of `jobs` from the database (DATABASE_URL) into them, each changed one said in a line as
  * the polls say it; when the database cannot be read, says so and leaves them as the api last answered.
  */
-async function readFinalStatuses(jobs: { file: string; id: string; status: string }[]): Promise<void> {
+async function readFinalStatuses(jobs: Job[]): Promise<void> {
   if (jobs.length === 0) return;
   const db = openDatabase();
   try {
@@ -215,11 +215,7 @@ function kindOfFile(stats: Stats): string {
  * which the processes may write to: the user's choice) cannot be read back: it is not read (a named pipe
  * would block), each job is shown without its trace, and the last line says why and what to set instead.
  */
-function showTraces(
-  jobs: { file: string; id: string; status: string }[],
-  spansPath: string,
-  offset: number,
-): void {
+function showTraces(jobs: Job[], spansPath: string, offset: number): void {
   const stats = statSync(spansPath, { throwIfNoEntry: false });
   if (stats !== undefined && !stats.isFile()) {
     for (const job of jobs) console.log(`\n${job.file}  job ${job.id}  ${job.status}`);
@@ -248,6 +244,211 @@ function showTraces(
   console.log(`\nspans: ${spansPath}`);
 }
 
+/** A submitted document's job, as the api last answered (`pending`, `done`, `failed`) or the database says. */
+interface Job {
+  file: string;
+  id: string;
+  status: string;
+}
+
+/**
+ * The three processes of a run, and those that ended before this one stopped them, in the order it saw
+ * them end (the worker or the relay lost RabbitMQ, a crash, a kill from outside).
+ */
+class Processes {
+  readonly all = ["api", "relay", "worker"].map(startProcess);
+  readonly api = this.all[0]!;
+  readonly endedEarly: Started[] = [];
+
+  /** Notes the processes that have ended since the last call; true when any has ended so far. */
+  noteEnded(): boolean {
+    for (const p of this.all) if (hasEnded(p) && !this.endedEarly.includes(p)) this.endedEarly.push(p);
+    return this.endedEarly.length > 0;
+  }
+
+  /**
+   * Resolves with the api's base URL once every process has said READY, within START_TIMEOUT_MS; rejects
+   * with ExitedBeforeReady when one exits first. The timer is cleared once they are up: a pending timer would
+   * keep this process alive for the rest of the timeout after the job is done.
+   */
+  async ready(): Promise<string> {
+    let startTimer: NodeJS.Timeout | undefined;
+    const startTimeout = new Promise<never>((_, reject) => {
+      startTimer = setTimeout(
+        () => reject(new Error(`the processes did not start within ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
+    });
+    try {
+      const [apiLine] = await Promise.race([Promise.all(this.all.map((p) => p.ready)), startTimeout]);
+      allReady = true;
+      return /(http:\/\/[^ ]+)/.exec(apiLine)![1]!;
+    } finally {
+      clearTimeout(startTimer);
+    }
+  }
+
+  /** Stops every process; then notes as ended early also those that ended on their own meanwhile. */
+  async stop(): Promise<void> {
+    this.noteEnded();
+    const stopped = await Promise.all(this.all.map(stopProcess));
+    // Also ended on their own: a process whose exit this one had not seen yet, and one in the middle of
+    // ending on its own when it was told to stop (a lost broker: it exits 1 all the same).
+    if (this.endedEarly.length > 0)
+      this.all.forEach((p, i) => {
+        const own = !stopped[i] || p.child.exitCode || (p.child.signalCode ?? "SIGTERM") !== "SIGTERM";
+        if (!this.endedEarly.includes(p) && own) this.endedEarly.push(p);
+      });
+  }
+}
+
+/** What submitting the documents left: the jobs, and the documents that did not become one. */
+interface Submission {
+  jobs: Job[];
+  /** The documents the api refused (an empty one), each as `FILE (STATUS: why)`, named again at the end. */
+  rejected: string[];
+  /** The documents not submitted because a process had ended (the rest of the list from there). */
+  notSubmitted: string[];
+  /** Whether the api ended while a document was sent (whether it was stored is not known). */
+  unanswered: boolean;
+}
+
+/**
+ * POSTs each document to the api at `base`, again after its Retry-After while the api answers 503 (the
+ * database stayed busy and nothing was stored). A process that ended (its queue lost, a crash) would leave
+ * every later job pending: the rest is not submitted.
+ */
+async function submitDocuments(
+  base: string,
+  documents: { file: string; text: Buffer }[],
+  processes: Processes,
+): Promise<Submission> {
+  const done: Submission = { jobs: [], rejected: [], notSubmitted: [], unanswered: false };
+  for (const [index, { file, text }] of documents.entries()) {
+    if (processes.noteEnded()) {
+      done.notSubmitted = documents.slice(index).map((d) => d.file);
+      break;
+    }
+    let res: Response;
+    let body: { id?: string; error?: string };
+    try {
+      for (let attempt = 1; ; attempt++) {
+        res = await fetch(`${base}/preprocess-jobs`, {
+          method: "POST",
+          headers: { "content-type": "text/plain; charset=utf-8" },
+          body: text,
+        });
+        if (res.status !== 503 || attempt === SUBMIT_ATTEMPTS) break;
+        await res.arrayBuffer();
+        await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+      }
+      body = (await res.json()) as typeof body;
+    } catch (err) {
+      if (!hasEnded(processes.api)) throw err;
+      // The api ended while this one was sent: whether it was stored is not known (it has no job id).
+      console.error(`${file}: not answered (the api ended while it was sent): ${firstLine(err)}`);
+      processes.noteEnded();
+      done.notSubmitted = documents.slice(index + 1).map((d) => d.file);
+      done.unanswered = true;
+      break;
+    }
+    if (res.status !== 201 || !body.id) {
+      console.error(`${file}: rejected (${res.status}): ${body.error ?? "no id"}`);
+      done.rejected.push(`${file} (${res.status}: ${body.error ?? "no id"})`);
+      continue;
+    }
+    console.log(`${file}: job ${body.id} submitted`);
+    done.jobs.push({ file, id: body.id, status: "pending" });
+  }
+  return done;
+}
+
+/**
+ * Polls the api at `base` for the pending jobs' statuses until none is pending, JOB_TIMEOUT_MS has passed,
+ * or a process has ended (it would leave the jobs pending until the timeout). A 503 (database busy) or a
+ * dropped connection is asked again at the next poll.
+ */
+async function pollJobs(base: string, jobs: Job[], processes: Processes): Promise<void> {
+  const deadline = Date.now() + JOB_TIMEOUT_MS;
+  while (jobs.some((j) => j.status === "pending") && Date.now() < deadline && !hasEnded(processes.api)) {
+    // Seen before the poll: the jobs a process finished before it ended are read by this poll.
+    const ended = processes.noteEnded();
+    if (!ended) await sleep(100);
+    for (const job of jobs.filter((j) => j.status === "pending")) {
+      let res: Response;
+      let body: { status?: string; sentences?: number };
+      try {
+        res = await fetch(`${base}/preprocess-jobs/${job.id}`);
+        body = (await res.json()) as typeof body;
+      } catch {
+        if (hasEnded(processes.api)) break; // the api is gone, not just busy: the database is read later
+        continue;
+      }
+      if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
+        job.status = body.status;
+        console.log(`${job.file}: job ${job.id} ${body.status}, ${body.sentences} sentences`);
+      }
+    }
+    if (ended) break;
+  }
+}
+
+/**
+ * Says, on stderr, what kept the run from being whole: processes that ended on their own, documents
+ * rejected or not submitted, jobs pending or failed. Returns whether anything of the kind was said that
+ * fails the run (a job still pending is said, and counted among the unfinished).
+ */
+function reportProblems(
+  documents: number,
+  { jobs, rejected, notSubmitted }: Submission,
+  endedEarly: Started[],
+): boolean {
+  let failed = false;
+  if (endedEarly.length > 0) {
+    console.error(`tracehop preprocess: ${endedLine(endedEarly)}`);
+    failed = true;
+  }
+  if (rejected.length) {
+    console.error(
+      `tracehop preprocess: ${rejected.length} of ${documents} documents rejected by the api: ${rejected.join(", ")}`,
+    );
+    failed = true;
+  }
+  if (notSubmitted.length) {
+    console.error(
+      `tracehop preprocess: ${notSubmitted.length} of ${documents} documents not submitted (a process had ended): ${notSubmitted.join(", ")}`,
+    );
+    failed = true;
+  }
+  const unfinished = jobs.filter((j) => j.status !== "done");
+  if (unfinished.some((j) => j.status === "pending") && endedEarly.length === 0) {
+    console.error(
+      `tracehop preprocess: jobs still pending after ${JOB_TIMEOUT_MS} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents, or see the processes' messages above (a busy database is retried)`,
+    );
+  }
+  if (unfinished.length) {
+    const counts = new Map<string, number>([["done", 0]]);
+    for (const { status } of jobs) counts.set(status, (counts.get(status) ?? 0) + 1);
+    console.error(
+      `tracehop preprocess: of the ${jobs.length} jobs submitted, ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")}`,
+    );
+    console.error(
+      `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status})`).join(", ")}`,
+    );
+    failed = true;
+  }
+  return failed;
+}
+
+/** The byte size of the spans file before this run (0 when there is none yet): its traces are read from there. */
+function spansFileSize(spansPath: string): number {
+  try {
+    return statSync(spansPath).size;
+  } catch {
+    return 0; // no spans file yet
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== "--");
   if (args.includes("--help") || args.includes("-h")) {
@@ -262,138 +463,33 @@ async function main(): Promise<void> {
   await checkBroker();
   await prepareDatabase().catch(exitOnBadInput);
   const spansPath = spansFile();
-  let spansOffset = 0;
-  try {
-    spansOffset = statSync(spansPath).size;
-  } catch {
-    // no spans file yet
-  }
+  const spansOffset = spansFileSize(spansPath);
 
-  const processes = ["api", "relay", "worker"].map(startProcess);
+  const processes = new Processes();
   // Ctrl-C or a kill of this process stops the three processes cleanly (spans flushed) before exiting.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       console.error(`tracehop preprocess: ${signal}: stopping the api, relay and worker`);
-      void Promise.all(processes.map(stopProcess)).finally(() => process.exit(130));
+      void Promise.all(processes.all.map(stopProcess)).finally(() => process.exit(130));
     });
   }
-  const jobs: { file: string; id: string; status: string }[] = [];
-  let ok = true;
+  let submission: Submission = { jobs: [], rejected: [], notSubmitted: [], unanswered: false };
+  let failed = false;
   /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */
   let badInput = false;
-  /** The documents the api refused (an empty one), each as `FILE (STATUS: why)`, named again at the end. */
-  const rejected: string[] = [];
-  /** The documents not submitted because a process had ended (the rest of the list from there). */
-  let notSubmitted: string[] = [];
-  /** The processes that ended before this one stopped them, in the order it saw them end. */
-  const endedEarly: Started[] = [];
-  const noteEnded = () => {
-    for (const p of processes) if (hasEnded(p) && !endedEarly.includes(p)) endedEarly.push(p);
-    return endedEarly.length > 0;
-  };
-  const api = processes[0]!;
   try {
-    // The start timeout's timer is cleared once the processes are up: a pending timer would keep
-    // this process alive for the rest of the timeout after the job is done.
-    let startTimer: NodeJS.Timeout | undefined;
-    const startTimeout = new Promise<never>((_, reject) => {
-      startTimer = setTimeout(
-        () => reject(new Error(`the processes did not start within ${START_TIMEOUT_MS} ms`)),
-        START_TIMEOUT_MS,
-      );
-    });
-    let apiLine: string | undefined;
-    try {
-      [apiLine] = await Promise.race([Promise.all(processes.map((p) => p.ready)), startTimeout]);
-      allReady = true;
-    } finally {
-      clearTimeout(startTimer);
-    }
-    const base = /(http:\/\/[^ ]+)/.exec(apiLine!)![1]!;
-
-    for (const [index, { file, text }] of documents.entries()) {
-      // A process that ended (its queue lost, a crash) would leave every later job pending: the rest is
-      // not submitted.
-      if (noteEnded()) {
-        notSubmitted = documents.slice(index).map((d) => d.file);
-        break;
-      }
-      // 503: the database stayed busy and nothing was stored; sent again after its Retry-After.
-      let res: Response;
-      let body: { id?: string; error?: string };
-      try {
-        for (let attempt = 1; ; attempt++) {
-          res = await fetch(`${base}/preprocess-jobs`, {
-            method: "POST",
-            headers: { "content-type": "text/plain; charset=utf-8" },
-            body: text,
-          });
-          if (res.status !== 503 || attempt === SUBMIT_ATTEMPTS) break;
-          await res.arrayBuffer();
-          await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
-        }
-        body = (await res.json()) as typeof body;
-      } catch (err) {
-        if (!hasEnded(api)) throw err;
-        // The api ended while this one was sent: whether it was stored is not known (it has no job id).
-        console.error(`${file}: not answered (the api ended while it was sent): ${firstLine(err)}`);
-        noteEnded();
-        notSubmitted = documents.slice(index + 1).map((d) => d.file);
-        ok = false;
-        break;
-      }
-      if (res.status !== 201 || !body.id) {
-        console.error(`${file}: rejected (${res.status}): ${body.error ?? "no id"}`);
-        rejected.push(`${file} (${res.status}: ${body.error ?? "no id"})`);
-        ok = false;
-        continue;
-      }
-      console.log(`${file}: job ${body.id} submitted`);
-      jobs.push({ file, id: body.id, status: "pending" });
-    }
-
-    const deadline = Date.now() + JOB_TIMEOUT_MS;
-    while (jobs.some((j) => j.status === "pending") && Date.now() < deadline && !hasEnded(api)) {
-      // Seen before the poll: the jobs a process finished before it ended are read by this poll.
-      const ended = noteEnded();
-      if (!ended) await sleep(100);
-      for (const job of jobs.filter((j) => j.status === "pending")) {
-        // A 503 (database busy) or a dropped connection is asked again at the next poll.
-        let res: Response;
-        let body: { status?: string; sentences?: number };
-        try {
-          res = await fetch(`${base}/preprocess-jobs/${job.id}`);
-          body = (await res.json()) as typeof body;
-        } catch {
-          if (hasEnded(api)) break; // the api is gone, not just busy: the database is read below
-          continue;
-        }
-        if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
-          job.status = body.status;
-          console.log(`${job.file}: job ${job.id} ${body.status}, ${body.sentences} sentences`);
-        }
-      }
-      // A process that ended would leave the jobs pending until the timeout.
-      if (ended) break;
-    }
+    const base = await processes.ready();
+    submission = await submitDocuments(base, documents, processes);
+    await pollJobs(base, submission.jobs, processes);
   } catch (err) {
-    ok = false;
+    failed = true;
     badInput = err instanceof ExitedBeforeReady && err.code === 2;
     // A process that refused bad input said why and what to fix, in its one line above: nothing to add.
     if (!badInput) console.error(`tracehop preprocess: ${(err as Error).message}`);
   } finally {
-    noteEnded();
-    const stopped = await Promise.all(processes.map(stopProcess));
-    // Also ended on their own: a process whose exit this one had not seen yet, and one in the middle of
-    // ending on its own when it was told to stop (a lost broker: it exits 1 all the same).
-    if (endedEarly.length > 0)
-      processes.forEach((p, i) => {
-        const own = !stopped[i] || p.child.exitCode || (p.child.signalCode ?? "SIGTERM") !== "SIGTERM";
-        if (!endedEarly.includes(p) && own) endedEarly.push(p);
-      });
+    await processes.stop();
   }
-  const ended = endedEarly.length > 0 && !badInput;
-
+  const { jobs } = submission;
   // The jobs still pending, read where they are kept once every process has stopped: a job finished after
   // the last poll (or while the api was gone) is shown as it is, not as pending.
   await readFinalStatuses(jobs.filter((j) => j.status === "pending"));
@@ -401,39 +497,9 @@ async function main(): Promise<void> {
   // A process that refused bad input at start-up ran nothing: no trace to show, no spans file to name.
   if (!badInput) showTraces(jobs, spansPath, spansOffset);
 
-  if (ended) {
-    console.error(`tracehop preprocess: ${endedLine(endedEarly)}`);
-    ok = false;
-  }
-  if (rejected.length) {
-    console.error(
-      `tracehop preprocess: ${rejected.length} of ${documents.length} documents rejected by the api: ${rejected.join(", ")}`,
-    );
-  }
-  if (notSubmitted.length) {
-    console.error(
-      `tracehop preprocess: ${notSubmitted.length} of ${documents.length} documents not submitted (a process had ended): ${notSubmitted.join(", ")}`,
-    );
-    ok = false;
-  }
-  const unfinished = jobs.filter((j) => j.status !== "done");
-  if (unfinished.some((j) => j.status === "pending") && !ended) {
-    console.error(
-      `tracehop preprocess: jobs still pending after ${JOB_TIMEOUT_MS} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents, or see the processes' messages above (a busy database is retried)`,
-    );
-  }
-  if (unfinished.length) {
-    const counts = new Map<string, number>([["done", 0]]);
-    for (const { status } of jobs) counts.set(status, (counts.get(status) ?? 0) + 1);
-    console.error(
-      `tracehop preprocess: of the ${jobs.length} jobs submitted, ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")}`,
-    );
-    console.error(
-      `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status})`).join(", ")}`,
-    );
-    ok = false;
-  }
-  if (!ok) process.exit(badInput ? 2 : 1);
+  const endedEarly = badInput ? [] : processes.endedEarly;
+  if (reportProblems(documents.length, submission, endedEarly) || submission.unanswered) failed = true;
+  if (failed) process.exit(badInput ? 2 : 1);
 }
 
 await main();

@@ -583,7 +583,6 @@ export class AmqpQueue implements Queue {
     message: string,
     handler: (message: QueueMessage) => Promise<void>,
   ): Promise<void> {
-    const id = messageIdOf(msg);
     const remembered = this._recall(msg);
     // The deliveries that ended without an acknowledgement before this one: the count this queue marked
     // on its copy, plus 1 when the broker redelivers the copy (`redelivered`). `x-delivery-count` is
@@ -592,11 +591,48 @@ export class AmqpQueue implements Queue {
     // it is handled, so that no copy is ever redelivered twice.
     const counted = countedAttempts(msg, name);
     const attempts = remembered?.attempts ?? counted + (msg.fields.redelivered ? 1 : 0);
-    const of = (n: number) => `delivery ${n} of ${this._maxAttempts}`;
+    if (!(await this._admit(name, msg, message, remembered, counted, attempts))) return;
+    const deliveryCount = attempts + 1;
+    try {
+      await handler({
+        id: messageIdOf(msg),
+        label: message,
+        body: msg.content.toString("utf8"),
+        // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
+        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+        redelivered: deliveryCount > 1,
+        deliveryCount,
+      });
+    } catch (error) {
+      await this._settleFailure(name, msg, message, attempts, error);
+      return;
+    }
+    if (this._lost === undefined) this._channel.ack(msg);
+  }
+
+  /** `delivery N of M`, M the queue's maxAttempts. */
+  private _deliveryOf(n: number): string {
+    return `delivery ${n} of ${this._maxAttempts}`;
+  }
+
+  /**
+   * Decides whether a delivery (after `attempts` that ended without an acknowledgement; `counted` of them
+   * marked on the copy by this queue) may be handled. Not when it has used up maxAttempts (dead-lettered,
+   * unhandled), nor when a redelivered copy moved to the tail of the queue with its count (the copy is the
+   * one handled). Resolves true when the handler is to run on this delivery.
+   */
+  private async _admit(
+    name: string,
+    msg: amqplib.ConsumeMessage,
+    message: string,
+    remembered: Requeued | undefined,
+    counted: number,
+    attempts: number,
+  ): Promise<boolean> {
     /** Why its last delivery ended without a verdict (its consumer died, or lost its channel, with it). */
     const unacknowledged = (reason: string) =>
       unacknowledgedError(
-        `not acknowledged: its consumer died or lost its channel with it in hand${reason} (${of(attempts)})`,
+        `not acknowledged: its consumer died or lost its channel with it in hand${reason} (${this._deliveryOf(attempts)})`,
         headerText(msg, LAST_ERROR_HEADER),
       );
     if (remembered === undefined && counted >= this._maxAttempts) {
@@ -617,14 +653,14 @@ export class AmqpQueue implements Queue {
         undefined,
         " at once",
       );
-      return;
+      return false;
     }
     if (attempts >= this._maxAttempts) {
       // Its last allowed delivery ended without a verdict; or this queue requeued it when its dead letter
       // could not be published, and remembers why.
       const lastError = remembered?.lastError ?? unacknowledged("");
       await this._deadLetter(name, msg, attempts, lastError, `${message} of ${name} ${lastError}`);
-      return;
+      return false;
     }
     if (remembered || msg.fields.redelivered) {
       // The broker says only that it delivered this copy before (a quorum queue's `x-delivery-count`
@@ -638,90 +674,91 @@ export class AmqpQueue implements Queue {
         async () => name,
         copyVariants(msg, attempts, remembered?.lastError, markOf(name, msg, attempts)),
       );
-      if (copied.outcome === "moved" || copied.outcome === "lost") return;
+      if (copied.outcome === "moved" || copied.outcome === "lost") return false;
       if (copied.outcome === "too large") {
         // Its deliveries cannot be counted: handled as it is, it could kill consumers forever.
         const lastError = remembered
           ? `${remembered.lastError}; then a copy with its count is too large to publish`
           : unacknowledged(", and a copy with its count is too large to publish");
         await this._deadLetter(name, msg, attempts, lastError, `${message} of ${name} ${lastError}`);
-        return;
+        return false;
       }
       console.error(
         `amqp queue: a copy of ${message} of ${name} with its count could not be published; handled as it is`,
         copied.why,
       );
     }
+    return true;
+  }
+
+  /**
+   * Settles a delivery whose handler threw `error` (after `attempts` earlier deliveries that ended without
+   * an acknowledgement): dead now for a PermanentMessageError or the last allowed delivery; given back while
+   * the queue is closing; else delivered again after the retry delay, with its count and last error.
+   */
+  private async _settleFailure(
+    name: string,
+    msg: amqplib.ConsumeMessage,
+    message: string,
+    attempts: number,
+    error: unknown,
+  ): Promise<void> {
     const deliveryCount = attempts + 1;
-    try {
-      await handler({
-        id,
-        label: message,
-        body: msg.content.toString("utf8"),
-        // Header values as amqplib delivers them (strings, Buffers, numbers): tracehop reads them all.
-        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
-        redelivered: deliveryCount > 1,
+    const failed = `handler failed on ${message} of ${name} (${this._deliveryOf(deliveryCount)})`;
+    if (this._lost !== undefined) {
+      // Already back in the queue with the lost channel: nothing can be published or settled.
+      console.error(`amqp queue: ${failed}, after the channel was lost; the broker has it again`, error);
+    } else if (error instanceof PermanentMessageError) {
+      // It can never be handled: dead now, on any delivery (also when the queue is closing), one line.
+      const lastError = errorText(error);
+      await this._deadLetter(
+        name,
+        msg,
         deliveryCount,
-      });
-    } catch (error) {
-      const failed = `handler failed on ${message} of ${name} (${of(deliveryCount)})`;
-      if (this._lost !== undefined) {
-        // Already back in the queue with the lost channel: nothing can be published or settled.
-        console.error(`amqp queue: ${failed}, after the channel was lost; the broker has it again`, error);
-      } else if (error instanceof PermanentMessageError) {
-        // It can never be handled: dead now, on any delivery (also when the queue is closing), one line.
-        const lastError = errorText(error);
+        lastError,
+        `${message} of ${name} can never be handled (${this._deliveryOf(deliveryCount)}): ${lastError}`,
+        undefined,
+        " at once, not retried",
+      );
+    } else if (this._closing) {
+      const copied = await this._copy(
+        msg,
+        async () => name,
+        copyVariants(msg, attempts, undefined, markOf(name, msg, attempts)),
+      );
+      const outcome =
+        copied.outcome === "moved"
+          ? `given back (the queue is closing)${note(copied.note)}`
+          : copied.outcome === "lost"
+            ? "the broker has it again with the lost channel"
+            : `left to the broker, which requeues it when the channel closes (a copy could not be published: ${copied.outcome === "too large" ? "too large" : copied.why})`;
+      console.error(`amqp queue: ${failed}; ${outcome}`, error);
+    } else if (deliveryCount >= this._maxAttempts) {
+      await this._deadLetter(name, msg, deliveryCount, errorText(error), failed, error);
+    } else {
+      const delayMs = this._delayMs(deliveryCount);
+      const target = async () => (delayMs === 0 ? name : this._declareRetry(name, delayMs));
+      const lastError = errorText(error);
+      const copied = await this._copy(
+        msg,
+        target,
+        copyVariants(msg, deliveryCount, lastError, markOf(name, msg, deliveryCount)),
+      );
+      if (copied.outcome === "moved")
+        console.error(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
+      else if (copied.outcome === "too large")
+        // Without its count a retry would start again from 1, forever: dead now, with its reason.
         await this._deadLetter(
           name,
           msg,
           deliveryCount,
-          lastError,
-          `${message} of ${name} can never be handled (${of(deliveryCount)}): ${lastError}`,
-          undefined,
-          " at once, not retried",
+          `${lastError}; a retry with its count is too large to publish (${this._deliveryOf(deliveryCount)})`,
+          `${failed}, and a retry with its count is too large to publish (its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table)`,
+          error,
+          " at once",
         );
-      } else if (this._closing) {
-        const copied = await this._copy(
-          msg,
-          async () => name,
-          copyVariants(msg, attempts, undefined, markOf(name, msg, attempts)),
-        );
-        const outcome =
-          copied.outcome === "moved"
-            ? `given back (the queue is closing)${note(copied.note)}`
-            : copied.outcome === "lost"
-              ? "the broker has it again with the lost channel"
-              : `left to the broker, which requeues it when the channel closes (a copy could not be published: ${copied.outcome === "too large" ? "too large" : copied.why})`;
-        console.error(`amqp queue: ${failed}; ${outcome}`, error);
-      } else if (deliveryCount >= this._maxAttempts) {
-        await this._deadLetter(name, msg, deliveryCount, errorText(error), failed, error);
-      } else {
-        const delayMs = this._delayMs(deliveryCount);
-        const target = async () => (delayMs === 0 ? name : this._declareRetry(name, delayMs));
-        const lastError = errorText(error);
-        const copied = await this._copy(
-          msg,
-          target,
-          copyVariants(msg, deliveryCount, lastError, markOf(name, msg, deliveryCount)),
-        );
-        if (copied.outcome === "moved")
-          console.error(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
-        else if (copied.outcome === "too large")
-          // Without its count a retry would start again from 1, forever: dead now, with its reason.
-          await this._deadLetter(
-            name,
-            msg,
-            deliveryCount,
-            `${lastError}; a retry with its count is too large to publish (${of(deliveryCount)})`,
-            `${failed}, and a retry with its count is too large to publish (its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table)`,
-            error,
-            " at once",
-          );
-        else await this._requeue(msg, copied, deliveryCount, lastError, `${failed}, and its retry`, error);
-      }
-      return;
+      else await this._requeue(msg, copied, deliveryCount, lastError, `${failed}, and its retry`, error);
     }
-    if (this._lost === undefined) this._channel.ack(msg);
   }
 
   /**

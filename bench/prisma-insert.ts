@@ -13,7 +13,7 @@
  * Reported: the median of each, the target ratio (extension / plain), and the overheads in
  * microseconds as medians of per-round paired differences (steadier than a difference of medians).
  */
-import { context, trace } from "@opentelemetry/api";
+import { context, trace, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { captureCarrier } from "tracehop";
@@ -90,68 +90,9 @@ export async function benchPrismaInsert(): Promise<Record<string, Measured>> {
         continue;
       }
       try {
-        const plain = db.client;
-        const clients: Record<Way, any> = {
-          plain,
-          "pass-through extension": plain.$extends({
-            query: { $allModels: { $allOperations: ({ args, query }: any) => query(args) } },
-          }),
-          "carrier written by the caller": plain,
-          traceCarrierExtension: plain.$extends(traceCarrierExtension()),
-        };
-        // A Prisma call is a lazy promise: it runs when awaited, so it is awaited inside the span.
-        const insert = async (way: Way): Promise<void> => {
-          const span = tracer.startSpan("bench.request");
-          try {
-            await context.with(trace.setSpan(context.active(), span), async () => {
-              const data =
-                way === "carrier written by the caller"
-                  ? { text: TEXT, traceContext: captureCarrier() }
-                  : { text: TEXT };
-              await clients[way].preprocessJob.create({ data, select: { id: true } });
-            });
-          } finally {
-            span.end();
-          }
-        };
-        const probe = await context.with(
-          trace.setSpan(context.active(), tracer.startSpan("probe")),
-          async () => await clients.traceCarrierExtension.preprocessJob.create({ data: { text: TEXT } }),
-        );
-        if (!probe.traceContext?.traceparent) throw new Error(`${name}: the extension wrote no carrier`);
-        for (const way of WAYS) for (let i = 0; i < WARMUP_OPS; i++) await insert(way);
-
-        const samples = await interleave(insert);
-        const m = Object.fromEntries(
-          WAYS.map((way) => [way, measured(`${name}/${way}`, samples.ns[way])]),
-        ) as Record<Way, Measured>;
-        for (const way of WAYS) results[m[way].name] = m[way];
-        const ratio = m.traceCarrierExtension.medianNs / m.plain.medianNs;
-        const added = pairedMedian(samples.ns.traceCarrierExtension, samples.ns.plain);
-        const own = pairedMedian(
-          samples.ns.traceCarrierExtension,
-          samples.ns["carrier written by the caller"],
-        );
-        const verdict = checkTarget({
-          id: `T4 ${name}`,
-          label: `${NAMES[name]} insert with carrier ≤ ${INSERT_LIMIT}×`,
-          value: ratio,
-          limit: INSERT_LIMIT,
-          unit: "ratio",
-        });
-        const vsPlain = (way: Way) =>
-          `${formatNs(m[way].medianNs)} (${(m[way].medianNs / m.plain.medianNs).toFixed(3)}×)`;
-        rows.push([
-          NAMES[name],
-          formatNs(m.plain.medianNs),
-          vsPlain("pass-through extension"),
-          vsPlain("carrier written by the caller"),
-          formatNs(m.traceCarrierExtension.medianNs),
-          `${ratio.toFixed(3)}×`,
-          `${verdict} (≤ ${INSERT_LIMIT}×)`,
-          `${(added / 1000).toFixed(1)} (${m.plain.samples} rounds)`,
-          (own / 1000).toFixed(1),
-        ]);
+        const measuredWays = await measureDatabase(name, db.client, tracer);
+        Object.assign(results, measuredWays.results);
+        rows.push(measuredWays.row);
       } finally {
         await db.drop();
       }
@@ -164,6 +105,76 @@ export async function benchPrismaInsert(): Promise<Record<string, Measured>> {
     "\nadded: median over rounds of (traceCarrierExtension − plain); tracehop's own: median of (traceCarrierExtension − carrier written by the caller), i.e. the extension's hook, capture and copies beyond Prisma's cost of the Json column.",
   );
   return results;
+}
+
+/**
+ * Measures the four ways of inserting one row on the database `name` (its generated client `plain`), each
+ * insert in a new span of `tracer`; records target T4; returns the per-way measurements and the table row.
+ */
+async function measureDatabase(
+  name: Provider,
+  plain: any,
+  tracer: Tracer,
+): Promise<{ results: Record<string, Measured>; row: string[] }> {
+  const clients: Record<Way, any> = {
+    plain,
+    "pass-through extension": plain.$extends({
+      query: { $allModels: { $allOperations: ({ args, query }: any) => query(args) } },
+    }),
+    "carrier written by the caller": plain,
+    traceCarrierExtension: plain.$extends(traceCarrierExtension()),
+  };
+  // A Prisma call is a lazy promise: it runs when awaited, so it is awaited inside the span.
+  const insert = async (way: Way): Promise<void> => {
+    const span = tracer.startSpan("bench.request");
+    try {
+      await context.with(trace.setSpan(context.active(), span), async () => {
+        const data =
+          way === "carrier written by the caller"
+            ? { text: TEXT, traceContext: captureCarrier() }
+            : { text: TEXT };
+        await clients[way].preprocessJob.create({ data, select: { id: true } });
+      });
+    } finally {
+      span.end();
+    }
+  };
+  const probe = await context.with(
+    trace.setSpan(context.active(), tracer.startSpan("probe")),
+    async () => await clients.traceCarrierExtension.preprocessJob.create({ data: { text: TEXT } }),
+  );
+  if (!probe.traceContext?.traceparent) throw new Error(`${name}: the extension wrote no carrier`);
+  for (const way of WAYS) for (let i = 0; i < WARMUP_OPS; i++) await insert(way);
+
+  const samples = await interleave(insert);
+  const m = Object.fromEntries(
+    WAYS.map((way) => [way, measured(`${name}/${way}`, samples.ns[way])]),
+  ) as Record<Way, Measured>;
+  const results = Object.fromEntries(WAYS.map((way) => [m[way].name, m[way]]));
+  const ratio = m.traceCarrierExtension.medianNs / m.plain.medianNs;
+  const added = pairedMedian(samples.ns.traceCarrierExtension, samples.ns.plain);
+  const own = pairedMedian(samples.ns.traceCarrierExtension, samples.ns["carrier written by the caller"]);
+  const verdict = checkTarget({
+    id: `T4 ${name}`,
+    label: `${NAMES[name]} insert with carrier ≤ ${INSERT_LIMIT}×`,
+    value: ratio,
+    limit: INSERT_LIMIT,
+    unit: "ratio",
+  });
+  const vsPlain = (way: Way) =>
+    `${formatNs(m[way].medianNs)} (${(m[way].medianNs / m.plain.medianNs).toFixed(3)}×)`;
+  const row = [
+    NAMES[name],
+    formatNs(m.plain.medianNs),
+    vsPlain("pass-through extension"),
+    vsPlain("carrier written by the caller"),
+    formatNs(m.traceCarrierExtension.medianNs),
+    `${ratio.toFixed(3)}×`,
+    `${verdict} (≤ ${INSERT_LIMIT}×)`,
+    `${(added / 1000).toFixed(1)} (${m.plain.samples} rounds)`,
+    (own / 1000).toFixed(1),
+  ];
+  return { results, row };
 }
 
 /** Runs one operation of every way per round, rotating the order, for {@link DB_TIME_MS}. */

@@ -8,31 +8,31 @@
 export {
   amqpHeadersGetter,
   amqpHeadersSetter,
-  contextFromAmqpHeaders,
-  contextFromKafkaHeaders,
-  injectAmqpHeaders,
-  injectKafkaHeaders,
   kafkaHeadersGetter,
   kafkaHeadersSetter,
+  type AmqpHeaders,
+  type KafkaHeaders,
+} from "./header-getters.js";
+export {
+  injectAmqpHeaders,
+  injectKafkaHeaders,
   removePropagationHeaders,
   writeCarrierToHeaders,
-  type AmqpHeaders,
-  type FetchHeadersLike,
-  type HeaderEntries,
-  type KafkaHeaders,
-} from "./header-carriers.js";
+} from "./header-writer.js";
+export { contextFromAmqpHeaders, contextFromKafkaHeaders } from "./consumed-message.js";
+export type { FetchHeadersLike, HeaderEntries } from "./header-entries.js";
 export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
-export {
-  withBatchProcessSpan,
-  withProcessSpan,
-  withSendSpan,
-  type BatchProcessSpanOptions,
-  type MessagingSpanOptions,
-  type ProcessSpanOptions,
-  type RelayForwarding,
-  type RestoreOptions,
-  type SendSpanOptions,
-} from "./messaging-spans.js";
+export { withBatchProcessSpan } from "./batch-process-span.js";
+export { withProcessSpan } from "./process-span.js";
+export { withSendSpan } from "./send-span.js";
+export type {
+  BatchProcessSpanOptions,
+  MessagingSpanOptions,
+  ProcessSpanOptions,
+  RelayForwarding,
+  RestoreOptions,
+  SendSpanOptions,
+} from "./messaging-options.js";
 export { rabbitmqDestinationName, RABBITMQ_DEFAULT_EXCHANGE_NAME } from "./rabbitmq.js";
 export {
   ATTR_KAFKA_MESSAGE_KEY,

@@ -1,0 +1,102 @@
+/** One CONSUMER span for a batch of consumed messages: `withBatchProcessSpan`. */
+import { SpanKind, type Span } from "@opentelemetry/api";
+import { withBatch } from "../index.js";
+import { normalizeCarrier } from "../carrier/carrier.js";
+import { describeValue } from "../describe-value.js";
+import { assertCallable } from "../context/with-carrier.js";
+import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
+import { amqpHeadersToCarrier, headersOfMessage, type MessageKind } from "./consumed-message.js";
+import { requireOptions, type BatchProcessSpanOptions } from "./messaging-options.js";
+import {
+  spanName,
+  messagingAttributes,
+  messageKindOf,
+  DEFAULT_PROCESS_OPERATION_NAME,
+} from "./span-description.js";
+import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
+
+/**
+ * Runs `fn` in ONE CONSUMER span for a batch of consumed messages (kafkajs `eachBatch`), with a link
+ * to each message's context: `withBatch` with the messaging conventions' batch span. Call
+ * {@link withProcessSpan} inside `fn` for each message: each gets its own CONSUMER span, child of its
+ * message's context and linked to the batch span.
+ *
+ *     eachBatch: ({ batch }) =>
+ *       withBatchProcessSpan(batch.messages, { system: "kafka", destination: batch.topic }, async () => {
+ *         for (const m of batch.messages)
+ *           await withProcessSpan(m.headers, { system: "kafka", destination: batch.topic }, () => handle(m));
+ *       })
+ *
+ * Span name `{operation} {destination}` (default operation `process`), kind CONSUMER, never parented
+ * on one message (messaging conventions "Batch processing"; DataDog/dd-trace-js#5342). Attributes at start:
+ * `messaging.system`, `messaging.system.name`, `messaging.destination.name`, `messaging.operation.type`
+ * = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`, a
+ * batch of one included: the convention makes it conditionally required on a span of a batch
+ * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to),
+ * plus `options.attributes` (which win). Each
+ * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
+ * reader's rules; a message without a valid context adds no link (the other client's whole message
+ * under `options.system`, whose headers the default `headersFrom` does not find, is said once per
+ * process: `TRACEHOP_CARRIER_IN_OTHER_FIELD`). Errors of `fn` are recorded and
+ * passed through, as in `withBatch`. Tracing never fails the batch.
+ * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
+ *   `options.system` or `options.destination` is missing, `options.system` is a
+ *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
+ *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator,
+ *   `options.links` is not an array, `messages` is not an array (a `Set`, `null`) or `fn` is not a
+ *   function (programming errors, before `fn` runs; each message names `withBatchProcessSpan`).
+ */
+export function withBatchProcessSpan<M, T>(
+  messages: readonly M[],
+  options: BatchProcessSpanOptions<M>,
+  fn: (span: Span) => T,
+): T {
+  requireOptions("withBatchProcessSpan", options);
+  // Checked here, not left to withBatch, so that the error names the helper that was called.
+  if (!Array.isArray(messages))
+    throw new TypeError(
+      `tracehop withBatchProcessSpan: messages must be an array (kafkajs eachBatch's batch.messages), got ${describeValue(messages)}`,
+    );
+  assertCallable("", fn, "withBatchProcessSpan");
+  const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
+  // The count is set for a batch of one too, as withBatch sets it (a batching API). No `messageId`:
+  // requireOptions refuses one here.
+  const attributes = messagingAttributes(
+    options,
+    MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
+    operationName,
+    messages.length,
+  );
+  const kind = messageKindOf(options.system);
+  const headersFrom = options.headersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));
+  return withBatch(messages, spanName(operationName, options), fn, {
+    kind: SpanKind.CONSUMER,
+    attributes,
+    links: options.links,
+    propagator: options.propagator,
+    root: options.root,
+    // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
+    // header is only a header).
+    // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
+    carrierFrom: (message) => {
+      const headers = headersFrom(message);
+      // The default finds no headers on the other client's whole message (an amqplib message under
+      // system "kafka"): said once per process. A message with headers costs this one comparison.
+      if (headers === undefined && options.headersFrom === undefined)
+        warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan");
+      return normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)));
+    },
+  });
+}
+
+/**
+ * A message's headers: an amqplib message's `properties.headers`, a kafkajs message's `headers`
+ * (`headersOfMessage`); else the `headers` field of any object; `undefined` for anything else.
+ */
+function defaultHeadersFrom(message: unknown, kind: MessageKind): unknown {
+  const headers = headersOfMessage(message, kind);
+  if (headers !== message) return headers;
+  return message !== null && typeof message === "object"
+    ? (message as { headers?: unknown }).headers
+    : undefined;
+}

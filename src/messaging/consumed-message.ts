@@ -1,0 +1,257 @@
+/**
+ * A consumed message and its headers: the context they carry, the whole message recognised where its
+ * headers belong, and the attributes the conventions ask of it.
+ */
+import type { Attributes, Context } from "@opentelemetry/api";
+import type { CarrierOptions } from "../index.js";
+import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
+import { assertCarrierOptions, extractCarrier } from "../context/carrier-context.js";
+import {
+  ATTR_KAFKA_MESSAGE_KEY,
+  ATTR_KAFKA_MESSAGE_TOMBSTONE,
+  ATTR_KAFKA_OFFSET,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_MESSAGE_BODY_SIZE,
+  ATTR_MESSAGING_MESSAGE_CONVERSATION_ID,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_RABBITMQ_DESTINATION_ROUTING_KEY,
+  ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG,
+} from "./semconv.js";
+
+/**
+ * Extracts the context a kafkajs message carries (`message.headers` of `eachMessage`/`eachBatch`,
+ * Buffer values and repeated headers included, tulios/kafkajs#1024) onto the given (default: ROOT)
+ * context. A whole kafkajs message (or the `eachMessage` payload) is read through its headers too
+ * (`headersOfMessage`); an object shaped like an amqplib message is read as headers.
+ * The headers are read as headers only: an application header named `traceContext` is never taken
+ * for a row's carrier column (as `contextFromCarrier` would take an object with that field). Tracing
+ * headers are found wherever they sit, after any number of application headers. Returns that context
+ * unchanged when the headers hold no valid context. Never throws on the headers; `options` as
+ * {@link injectKafkaHeaders}.
+ */
+export function contextFromKafkaHeaders(headers: unknown, options: CarrierOptions = {}): Context {
+  assertCarrierOptions(options, "contextFromKafkaHeaders");
+  return contextFromMessageHeaders(headers, options, "kafka");
+}
+
+/**
+ * Extracts the context an amqplib message carries (`msg.properties.headers`, or the whole `msg`, read
+ * through its headers; headers shaped like a kafkajs message, as a Kafka bridge may copy them, stay
+ * headers) onto the given (default: ROOT) context: strings, Buffers, arrays, and safe-integer numbers
+ * as decimal text (see {@link amqpHeadersGetter}). Read as headers only, as
+ * {@link contextFromKafkaHeaders}. Returns that context unchanged when there is no valid context.
+ * Never throws on the headers; `options` as {@link injectKafkaHeaders}.
+ */
+export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions = {}): Context {
+  assertCarrierOptions(options, "contextFromAmqpHeaders");
+  return contextFromMessageHeaders(headers, options, "amqp");
+}
+
+/**
+ * Internal to tracehop/messaging: the context message headers (kafkajs or amqplib, as delivered)
+ * carry, read by the stored-carrier reader (any-case names, Buffers, arrays, limits) as header fields
+ * only — never as a row with a `traceContext` column. A whole consumed message handed instead of its
+ * headers is read through its headers ({@link headersOfMessage}). Never throws.
+ */
+export function contextFromMessageHeaders(
+  headers: unknown,
+  options: CarrierOptions = {},
+  kind: MessageKind = "any",
+): Context {
+  return extractCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)), options, false);
+}
+
+/** Which whole messages {@link headersOfMessage} recognises: a helper of one client only its own. */
+export type MessageKind = "amqp" | "kafka" | "any";
+
+/**
+ * The headers of a whole consumed message handed where its headers belong (`withProcessSpan(msg, ...)`
+ * instead of `withProcessSpan(msg.properties.headers, ...)`): the parameter takes any value, so the
+ * slip typechecks, and read as headers such a message holds no context — a new trace, without a word.
+ * Recognised by shapes no headers object has:
+ * - an amqplib message (`ConsumeMessage`, `GetMessage`: amqplib `lib/channel.js`): own `content`, a
+ *   Buffer (Uint8Array), and `fields` and `properties` objects, `fields` holding the string
+ *   `exchange` and `routingKey` of every delivery → `properties.headers`;
+ * - a kafkajs message as its decoder delivers it (`KafkaMessage`: kafkajs
+ *   `src/protocol/recordBatch/record/v0/decoder.js`, `messageSet/decoder.js`): `offset` and
+ *   `timestamp` strings, `attributes` a number, `headers` an object, `key` and `value` Buffers or
+ *   `null` → `headers` (a v0/v1 message set has no headers, so no context either way);
+ * - a kafkajs `eachMessage` payload: `topic` a string, `partition` a number, `message` a kafkajs
+ *   message as above → `message.headers`.
+ * A header value is a string, a Buffer or an array in kafkajs, never a number, and an AMQP headers
+ * table never holds a Buffer `content` beside `fields` and `properties` tables of that shape; anything
+ * else is returned as it is. `kind` narrows the shapes to one client's (`contextFromAmqpHeaders`
+ * recognises only an amqplib message, `contextFromKafkaHeaders` only kafkajs's), so that headers a
+ * bridge copied from the other system are read as headers. Never throws (a throwing getter or proxy
+ * trap: returned as it is).
+ */
+export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unknown {
+  if (value === null || typeof value !== "object") return value;
+  try {
+    const message = value as Record<string, unknown>;
+    if (kind !== "kafka" && isAmqpMessage(message))
+      return (message.properties as Record<string, unknown>).headers;
+    if (kind === "amqp") return value;
+    if (isKafkaMessage(message)) return message.headers;
+    if (
+      typeof message.topic === "string" &&
+      typeof message.partition === "number" &&
+      isObject(message.message) &&
+      isKafkaMessage(message.message)
+    )
+      return message.message.headers;
+  } catch {
+    // a throwing getter or proxy trap: not a message we can read
+  }
+  return value;
+}
+
+/**
+ * The attributes the messaging semantic conventions ask of a consumed message (1.45 "RabbitMQ" and
+ * "Kafka" pages, attribute registry), read from a whole message that {@link headersOfMessage}
+ * recognises (with the same `kind`); `{}` for headers or anything else. Each only when the message has
+ * it in the type the registry gives:
+ * - amqplib message: `rabbitmq.destination.routing_key` (`fields.routingKey`, conditionally required
+ *   when not empty), `rabbitmq.message.delivery_tag` (`fields.deliveryTag`, an int, conditionally
+ *   required when available), `messaging.message.id` (`properties.messageId`),
+ *   `messaging.message.conversation_id` (`properties.correlationId`: the conventions' "Sometimes called
+ *   Correlation ID"), `messaging.message.body.size` (`content.byteLength`).
+ * - kafkajs message (`KafkaMessage`): `kafka.offset` (the decimal `offset`, as an int when it is a safe
+ *   integer), `kafka.message.key` (a key whose bytes are valid UTF-8, as that text: the conventions
+ *   leave out a key with no unambiguous string form), `kafka.message.tombstone` (`true` for a `null`
+ *   value, set only then), `messaging.message.body.size` (`value.byteLength`);
+ *   an `eachMessage` payload adds `messaging.destination.partition.id` (`partition` as text).
+ * Never throws (a throwing getter or proxy trap: what was read so far).
+ */
+export function attributesOfMessage(value: unknown, kind: MessageKind = "any"): Attributes {
+  const attributes: Attributes = {};
+  if (value === null || typeof value !== "object") return attributes;
+  try {
+    const message = value as Record<string, unknown>;
+    if (kind !== "kafka" && isAmqpMessage(message)) {
+      addAmqpAttributes(attributes, message);
+      return attributes;
+    }
+    if (kind === "amqp") return attributes;
+    if (isKafkaMessage(message)) addKafkaAttributes(attributes, message);
+    else if (
+      typeof message.topic === "string" &&
+      typeof message.partition === "number" &&
+      isObject(message.message) &&
+      isKafkaMessage(message.message)
+    ) {
+      if (Number.isSafeInteger(message.partition) && message.partition >= 0)
+        attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(message.partition);
+      addKafkaAttributes(attributes, message.message);
+    }
+  } catch {
+    // a throwing getter or proxy trap: what was read
+  }
+  return attributes;
+}
+
+/** UTF-8 that refuses invalid bytes: a Kafka key that is not text has no string form to record. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** A non-empty string of at most `MAX_CARRIER_VALUE_LENGTH` UTF-16 units, else `undefined`. */
+function shortText(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value.length <= MAX_CARRIER_VALUE_LENGTH
+    ? value
+    : undefined;
+}
+
+function addAmqpAttributes(attributes: Attributes, message: Record<string, unknown>): void {
+  const fields = message.fields as Record<string, unknown>;
+  const properties = message.properties as Record<string, unknown>;
+  const routingKey = shortText(fields.routingKey);
+  if (routingKey !== undefined) attributes[ATTR_RABBITMQ_DESTINATION_ROUTING_KEY] = routingKey;
+  const deliveryTag = fields.deliveryTag;
+  if (typeof deliveryTag === "number" && Number.isSafeInteger(deliveryTag) && deliveryTag >= 0)
+    attributes[ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG] = deliveryTag;
+  const messageId = shortText(properties.messageId);
+  if (messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = messageId;
+  const correlationId = shortText(properties.correlationId);
+  if (correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
+  attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.content as Uint8Array).byteLength;
+}
+
+/** A kafkajs offset as it gives one: a text of decimal digits alone. */
+const DECIMAL_OFFSET = /^\d+$/;
+
+function addKafkaAttributes(attributes: Attributes, message: Record<string, unknown>): void {
+  const offset = Number(message.offset);
+  if (DECIMAL_OFFSET.test(message.offset as string) && Number.isSafeInteger(offset))
+    attributes[ATTR_KAFKA_OFFSET] = offset;
+  const key = message.key;
+  if (key instanceof Uint8Array && key.byteLength <= MAX_CARRIER_VALUE_LENGTH) {
+    try {
+      attributes[ATTR_KAFKA_MESSAGE_KEY] = strictUtf8.decode(key);
+    } catch {
+      // not UTF-8: no unambiguous string form
+    }
+  }
+  if (message.value === null) attributes[ATTR_KAFKA_MESSAGE_TOMBSTONE] = true;
+  else attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.value as Uint8Array).byteLength;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** amqplib's `ConsumeMessage` / `GetMessage` (see {@link headersOfMessage}). */
+function isAmqpMessage(message: Record<string, unknown>): boolean {
+  const fields = message.fields;
+  return (
+    message.content instanceof Uint8Array &&
+    isObject(message.properties) &&
+    isObject(fields) &&
+    typeof fields.exchange === "string" &&
+    typeof fields.routingKey === "string"
+  );
+}
+
+/** kafkajs's `KafkaMessage` as decoded (see {@link headersOfMessage}). */
+function isKafkaMessage(message: Record<string, unknown>): boolean {
+  return (
+    typeof message.offset === "string" &&
+    typeof message.timestamp === "string" &&
+    typeof message.attributes === "number" &&
+    isObject(message.headers) &&
+    (message.key === null || message.key instanceof Uint8Array) &&
+    (message.value === null || message.value instanceof Uint8Array)
+  );
+}
+
+/**
+ * The headers of an AMQP message as a stored-carrier input: the same object when no value is a
+ * number (no copy on the usual path), else a shallow copy whose safe-integer numbers are decimal text
+ * and whose other numbers are left out (an AMQP `long` above 2^53 was rounded by amqplib: ignored
+ * silently, not reported as a rounded JSON id). Anything that is not a plain headers object (bytes,
+ * arrays, `null`) is returned as it is; an object whose keys or values throw when read is returned as
+ * it is too (the reader skips what it cannot read). Internal to tracehop/messaging. Never throws.
+ */
+export function amqpHeadersToCarrier(headers: unknown): unknown {
+  if (headers === null || typeof headers !== "object") return headers;
+  try {
+    // Array.isArray and instanceof consult a proxy's traps: inside the try.
+    if (Array.isArray(headers) || ArrayBuffer.isView(headers) || headers instanceof ArrayBuffer)
+      return headers;
+    const source = headers as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const name of Object.keys(source)) {
+      let value: unknown;
+      try {
+        value = source[name];
+      } catch {
+        continue; // a throwing getter: the reader skips it too
+      }
+      if (typeof value !== "number") continue;
+      copy ??= { ...source };
+      if (Number.isSafeInteger(value)) copy[name] = String(value);
+      else delete copy[name];
+    }
+    return copy ?? headers;
+  } catch {
+    return headers; // a throwing proxy trap or getter while copying: read as it is
+  }
+}

@@ -1,0 +1,231 @@
+/** The TextMap getters and setters over kafkajs and amqplib message headers. */
+import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
+import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
+import {
+  entriesKind,
+  entryNames,
+  HTTP_TOKEN,
+  isHeadersObject,
+  sameNameInOtherCase,
+  setEntry,
+  type FetchHeadersLike,
+  type HeaderEntries,
+} from "./header-entries.js";
+
+/**
+ * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
+ * those for a header repeated in the record. A consumer receives Buffers (tulios/kafkajs#1024); a
+ * producer may pass strings. Declared here so that tracehop's public types do not depend on kafkajs
+ * (opentelemetry-js-contrib GUIDELINES.md: no type dependency on the instrumented library).
+ */
+export type KafkaHeaders = Record<string, string | Buffer | (string | Buffer)[] | undefined>;
+
+/**
+ * AMQP 0-9-1 message headers as amqplib delivers them in `properties.headers`: a field table whose
+ * values are strings (long strings), Buffers (byte arrays), numbers (integer and float types; `long`
+ * already converted to a JS number), booleans, `null`, arrays, nested tables and
+ * `{ "!": "timestamp", value }` objects (amqplib `lib/codec.js`).
+ */
+export type AmqpHeaders = Record<string, unknown>;
+
+/**
+ * UTF-8 with a leading U+FEFF kept as data (`ignoreBOM`), as the stored-carrier reader decodes bytes: a
+ * header whose bytes start with a BOM reads as the same text sent as a string (refused where its
+ * grammar refuses U+FEFF), not as the text without it.
+ */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * One header value as text: strings as they are, byte arrays decoded whole as UTF-8 (never element by
+ * element); a value over `MAX_CARRIER_VALUE_LENGTH` (UTF-16 code units or bytes) is absent, as in a
+ * stored carrier.
+ */
+function valueToText(value: unknown, numbers: boolean): string | undefined {
+  if (typeof value === "string") return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
+  if (value instanceof Uint8Array)
+    return value.byteLength <= MAX_CARRIER_VALUE_LENGTH ? decoder.decode(value) : undefined;
+  // A JS number is exact only up to 2^53: a safe integer is the value that was sent (e.g. a sampling
+  // priority published as an AMQP short); anything else may have been rounded and is ignored, because
+  // Datadog ids never pass through a JS number (DataDog/dd-trace-js#344).
+  if (numbers && typeof value === "number" && Number.isSafeInteger(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * Lower-cased name -> name, of the first `MAX_CARRIER_KEYS` names of a headers object that has more
+ * names than that: built on its first any-case look-up, so that every later one costs a Map look-up
+ * instead of listing a million names again (listing the names of a large object costs it all, however
+ * few are read). A name added to such an object afterwards in another case is not found this way.
+ */
+const largeHeaderIndexes = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The name of `headers` that equals `key` (lower case) in another case, among its first
+ * `MAX_CARRIER_KEYS`.
+ */
+function otherCaseName(headers: Record<string, unknown>, key: string): string | undefined {
+  const index = largeHeaderIndexes.get(headers);
+  if (index !== undefined) return index.get(key);
+  const names = Object.keys(headers);
+  const count = Math.min(names.length, MAX_CARRIER_KEYS);
+  if (names.length <= MAX_CARRIER_KEYS) {
+    for (let i = 0; i < count; i++) {
+      const name = names[i]!;
+      if (sameNameInOtherCase(name, key)) return name;
+    }
+    return undefined;
+  }
+  const built = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const name = names[i]!;
+    const lower = name.toLowerCase();
+    if (!built.has(lower)) built.set(lower, name);
+  }
+  largeHeaderIndexes.set(headers, built);
+  return built.get(key);
+}
+
+/**
+ * The value of header `key` (lower case): the own property of exactly that name, else the first of
+ * the first `MAX_CARRIER_KEYS` names that equals it in another case (for an object of more names, an
+ * index of those built once: a hostile object of a million names is listed once, not once per field
+ * asked). A repeated header (an array) gives its first `MAX_CARRIER_FIELD_VALUES` readable values.
+ * `undefined` when there is none or reading throws (a getter, a proxy trap, a detached buffer).
+ */
+function readHeader(
+  headers: Record<string, unknown>,
+  key: string,
+  numbers: boolean,
+): string | string[] | undefined {
+  try {
+    const kind = entriesKind(headers);
+    let raw: unknown;
+    if (kind === "fetch") raw = (headers as unknown as FetchHeadersLike).get(key) ?? undefined;
+    else if (kind === "map") raw = mapValue(headers as unknown as Map<unknown, unknown>, key);
+    else {
+      raw = Object.hasOwn(headers, key) ? headers[key] : undefined;
+      if (raw === undefined) {
+        // Header names are case-sensitive on Kafka and AMQP; a carrier's are not (HTTP header names).
+        const name = otherCaseName(headers, key);
+        if (name !== undefined) raw = headers[name];
+      }
+    }
+    if (!Array.isArray(raw)) return valueToText(raw, numbers);
+    const values: string[] = [];
+    const count = Math.min(raw.length, MAX_CARRIER_FIELD_VALUES);
+    for (let i = 0; i < count; i++) {
+      const text = valueToText(raw[i], numbers);
+      if (text !== undefined) values.push(text);
+    }
+    return values.length ? values : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The value of entry `key` (lower case) of a Map: the entry of exactly that name, else the first of
+ * its first `MAX_CARRIER_KEYS` string keys that equals it in another case.
+ */
+function mapValue(map: Map<unknown, unknown>, key: string): unknown {
+  if (map.has(key)) return map.get(key);
+  let seen = 0;
+  for (const [name, value] of map) {
+    if (++seen > MAX_CARRIER_KEYS) break;
+    if (typeof name === "string" && sameNameInOtherCase(name, key)) return value;
+  }
+  return undefined;
+}
+
+/**
+ * The first `MAX_CARRIER_KEYS` names of `headers` (own enumerable names; a Map's string keys; a
+ * `Headers` object's field names); `[]` when they cannot be read.
+ */
+function headerNames(headers: unknown): string[] {
+  if (!isHeadersObject(headers)) return [];
+  try {
+    const kind = entriesKind(headers);
+    const names =
+      kind === undefined
+        ? Object.keys(headers)
+        : entryNames(headers as unknown as HeaderEntries, kind, MAX_CARRIER_KEYS);
+    return names.length > MAX_CARRIER_KEYS ? names.slice(0, MAX_CARRIER_KEYS) : names;
+  } catch {
+    return [];
+  }
+}
+
+function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMapGetter<H> {
+  return {
+    keys: (headers) => headerNames(headers),
+    get: (headers, key) =>
+      isHeadersObject(headers) && typeof key === "string"
+        ? readHeader(headers, key.toLowerCase(), numbers)
+        : undefined,
+  };
+}
+
+function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
+  return {
+    set: (headers, key, value) => {
+      if (!isHeadersObject(headers) || typeof key !== "string") return;
+      try {
+        const name = key.toLowerCase();
+        const kind = entriesKind(headers);
+        if (kind !== undefined) {
+          if (kind === "map" || HTTP_TOKEN.test(name))
+            setEntry(headers as unknown as HeaderEntries, kind, name, String(value));
+          return;
+        }
+        for (const existing in headers) {
+          if (existing !== name && sameNameInOtherCase(existing, name)) {
+            delete headers[existing];
+          }
+        }
+        (headers as Record<string, unknown>)[name] = String(value);
+      } catch {
+        // A frozen object, a throwing setter or proxy trap: the field is not written.
+      }
+    },
+  };
+}
+
+/**
+ * TextMapGetter over kafkajs message headers ({@link KafkaHeaders}), for `propagation.extract` or any
+ * TextMapPropagator. Names match in any case (exact name first); Buffer values are decoded whole as
+ * UTF-8, never byte by byte (tulios/kafkajs#1024); a repeated header (an array) is returned
+ * as an array of strings in record order, which the propagators combine or reject as their spec says
+ * (tracestate and baggage fields combine in order; two different traceparent values are invalid).
+ * Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
+ * absent. A `Map` (names in any case, exact name first) and a WHATWG `Headers` object (`get`: repeated
+ * fields joined with `, `) are read through their entries. Limits as the stored-carrier reader's: a
+ * name in another case is looked for among the first `MAX_CARRIER_KEYS` names only (an exact name
+ * anywhere; for an object of more names, those first names are indexed on the first such look-up and
+ * the index reused), `keys` lists at most `MAX_CARRIER_KEYS` names, a repeated header gives at most
+ * `MAX_CARRIER_FIELD_VALUES` values. Never throws: headers that are not an object, a throwing getter or
+ * proxy trap read as absent.
+ */
+export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaHeaders>(false);
+
+/**
+ * TextMapSetter over kafkajs message headers: writes a lower-case name and a string value, and removes
+ * a header of the same name in another case so that the record carries one value per field. A `Map`
+ * or a WHATWG `Headers` object is written through `set` (a name that is no HTTP field name is not
+ * written to a `Headers` object). Never
+ * throws: headers that are not an object, or refuse the write (frozen, a throwing setter or proxy
+ * trap), are left without the field.
+ */
+export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>();
+
+/**
+ * TextMapGetter over amqplib `properties.headers` ({@link AmqpHeaders}). As {@link kafkaHeadersGetter},
+ * and in addition a number that is a safe integer reads as its decimal text (a header another client
+ * published as an AMQP integer); other numbers, booleans, tables and timestamps are absent.
+ */
+export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHeaders>(true);
+
+/**
+ * TextMapSetter over amqplib `properties.headers`: as {@link kafkaHeadersSetter}; values are AMQP long
+ * strings.
+ */
+export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>();

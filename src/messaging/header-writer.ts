@@ -1,0 +1,308 @@
+/** Writing a context into message headers: inject, a stored carrier's fields, the stale headers removed. */
+import type { CarrierOptions, TraceCarrier } from "../index.js";
+import { readStoredCarrier, storedCarrierGetter } from "../carrier/carrier.js";
+import { assertCarrierOptions, injectCarrier } from "../context/carrier-context.js";
+import { storedCarrierOf } from "../context/carrier-source.js";
+import { isPrintableAscii } from "../propagation/header-text.js";
+import {
+  entriesKind,
+  HTTP_TOKEN,
+  isHeadersObject,
+  isStaleHeader,
+  removeStaleEntries,
+  setEntry,
+  type FetchHeadersLike,
+  type HeaderEntries,
+} from "./header-entries.js";
+import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
+
+/**
+ * {@link writeFields} for a Map or a `Headers` object: removes the propagation headers there (any case)
+ * and the carrier's names, then sets the carrier's fields, all through the object's methods. `false`
+ * when a method threw or a value did not stick (an immutable `Headers` object, a Map subclass that
+ * refuses): the caller then writes a copy.
+ */
+function writeEntries(headers: HeaderEntries, kind: "map" | "fetch", carrier: TraceCarrier): boolean {
+  if (!removeStaleEntries(headers, kind, carrier)) return false;
+  try {
+    for (const name of Object.keys(carrier)) {
+      if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue; // no HTTP field: cannot travel in one
+      setEntry(headers, kind, name, carrier[name]);
+      if (kind === "map" && (headers as Map<unknown, unknown>).get(name) !== carrier[name]) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A new object of the same sort as `headers` (a `Map`, or a `Headers` object of the global class)
+ * holding its entries except the propagation headers and the carrier's names, then the carrier's
+ * fields. Entries that cannot be read are left out. Never throws: when even a new `Headers` object
+ * cannot be made, a plain object of the carrier's fields.
+ */
+function copyEntriesWithCarrier(
+  headers: HeaderEntries,
+  kind: "map" | "fetch",
+  carrier: TraceCarrier,
+): HeaderEntries | Record<string, unknown> {
+  try {
+    const copy: HeaderEntries = kind === "map" ? new Map<string, unknown>() : new Headers();
+    try {
+      const entries: Iterable<[unknown, unknown]> =
+        kind === "map" ? (headers as Map<unknown, unknown>) : (headers as FetchHeadersLike);
+      for (const [name, value] of entries) {
+        if (typeof name !== "string" || isStaleHeader(name, carrier)) continue;
+        if (kind === "map") (copy as Map<string, unknown>).set(name, value);
+        else (copy as FetchHeadersLike).append(name, String(value));
+      }
+    } catch {
+      // an entry or an iterator that throws: the entries read so far
+    }
+    for (const name of Object.keys(carrier))
+      if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
+    return copy;
+  } catch {
+    return copyWithCarrier({}, carrier);
+  }
+}
+
+/**
+ * Removes every propagation header from `headers`, in place: the names {@link isPropagationHeaderName}
+ * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the datadog style
+ * reads) and the keys of `also` (a carrier about to be written), in any case.
+ * A `Map` or a WHATWG `Headers` object loses those entries through its `delete`.
+ * Used before a new context is written, so that headers copied from a consumed message never mix an
+ * old context with the new one (DataDog/dd-trace-dotnet#3832). Never throws: anything but an object is
+ * left alone.
+ *
+ * @returns `true` when every such header is gone; `false` when one could not be removed (a frozen or
+ *   sealed object, a non-configurable property, a throwing proxy trap), so that the caller can tell.
+ */
+export function removePropagationHeaders(
+  headers: Record<string, unknown> | HeaderEntries,
+  also?: TraceCarrier,
+): boolean {
+  if (!isHeadersObject(headers)) return true;
+  const kind = entriesKind(headers);
+  if (kind !== undefined) return removeStaleEntries(headers as unknown as HeaderEntries, kind, also);
+  let removed = true;
+  try {
+    for (const name in headers) {
+      if (!isStaleHeader(name, also)) continue;
+      try {
+        if (!Reflect.deleteProperty(headers, name)) removed = false;
+      } catch {
+        removed = false;
+      }
+    }
+  } catch {
+    return false; // the names could not be listed
+  }
+  return removed;
+}
+
+/**
+ * The fields of a stored carrier as header values: what the stored-carrier reader
+ * (`readStoredCarrier`, the reader of `contextFromCarrier`) reads from it — a carrier object or `Map`
+ * (names in any case, string / Buffer / safe-integer / array values), its JSON text or UTF-8 bytes, or a
+ * row holding one in its `traceContext` field (`isTraceCarrierProvider`, as `contextFromCarrier` and
+ * `withSendSpan`'s `creationContext` read it). Each name in ASCII lower case (a null-prototype object:
+ * a `__proto__` name stays a field), each value a string, or an array of strings for a repeated field.
+ * `null`, `undefined`, numbers, arrays, text that is not a carrier's JSON: no fields. Never throws.
+ */
+function carrierFields(carrier: unknown): TraceCarrier {
+  const fields = Object.create(null) as Record<string, string | string[]>;
+  try {
+    const read = readStoredCarrier(storedCarrierOf(carrier));
+    for (const name of storedCarrierGetter.keys(read)) {
+      const value = storedCarrierGetter.get(read, name);
+      if (value !== undefined && isHeaderText(value)) fields[name] = value;
+    }
+  } catch {
+    // a throwing getter or proxy trap past the reader's own guards: what was read
+  }
+  return fields as TraceCarrier;
+}
+
+/**
+ * True when a stored value (a string, or the strings of a repeated field) is printable ASCII
+ * ({@link isPrintableAscii}: a CR or LF would split the header; no propagator writes a control or
+ * non-ASCII character).
+ */
+function isHeaderText(value: string | string[]): boolean {
+  return typeof value === "string" ? isPrintableAscii(value) : value.every(isPrintableAscii);
+}
+
+/** Sets own field `name` of `target` (a `__proto__` header stays a field, never the prototype). */
+function setField(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === "__proto__")
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
+}
+
+/**
+ * Writes a stored carrier into message headers, in place: first removes every propagation header
+ * already there (any case), then sets each carrier field under its lower-case name
+ * (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object).
+ *
+ * `carrier` is untrusted (a row's `traceContext Json?` column, say) and read as `contextFromCarrier` reads a
+ * stored carrier (the stored-carrier reader, `normalizeCarrier` in src/carrier/carrier.ts): a carrier object
+ * or `Map` (names in any case), its JSON text, its UTF-8 bytes (a `Buffer` of a BLOB column), or a row
+ * holding one in `traceContext`. What is written is what that reader reads: each field under its ASCII
+ * lower-case name, a string value (Buffers decoded as UTF-8, safe integers as decimal text) or, for a field
+ * the carrier repeats, an array of strings (kafkajs and amqplib headers take arrays; their getters read them
+ * as repeated fields); values over `MAX_CARRIER_VALUE_LENGTH`, names with a character outside 0x21-0x7E (a
+ * space, a control or non-ASCII character), values with a character outside printable ASCII (a CR or LF would
+ * split the header; no propagator writes a control or non-ASCII character) and values of other kinds are left
+ * out. Every other field is copied by name as stored, whatever its style: in the carrier format
+ * (`TraceCarrier`, src/carrier/carrier.ts: lower-case header name -> value, exactly what would travel as HTTP
+ * headers; it has no field that is not a header, no version, no timestamp) each field is a header — a custom
+ * propagator's (the `propagator` option of `captureCarrier` or the Prisma extension: Jaeger's
+ * `uber-trace-id`, another vendor's), a dd-trace-ot row's `ot-baggage-*` — and a consumer with that
+ * propagator needs it (test/messaging/stored-carrier-headers.test.ts). Of a row, only `traceContext` is read
+ * (once), never its other columns. A carrier that holds no fields (`null` or `undefined`, as a row without
+ * one stores; a number; text that is not a carrier's JSON) writes no field, and the propagation headers
+ * already there are still removed: the message carries the carrier's context, here none, never an older one.
+ *
+ * A `Map` or a WHATWG `Headers` object ({@link HeaderEntries}: the readers take both) is written
+ * through its own methods (`delete`, `set`; a repeated field `append`ed value by value to a `Headers`
+ * object, kept as an array in a Map), never as properties, which would not travel; the same object is
+ * returned. A `Headers` object takes HTTP field names only: a carrier field of another name is left out.
+ *
+ * Never throws, whatever `headers` and `carrier` are (tracing never fails the message):
+ * - `headers` `null` or `undefined`: returns a new object holding the carrier's fields.
+ * - not an object (a string, a number): returned unchanged, nothing written.
+ * - an object that cannot take the context in place — frozen, sealed or not extensible, or one that
+ *   refuses a write or a delete (a throwing setter or proxy trap, a non-configurable propagation
+ *   header): returns a NEW plain object with the headers' own readable fields except the propagation
+ *   headers, and the carrier's fields; `headers` itself may keep part of the write. Put the returned
+ *   object on the message.
+ * - a `Headers` object that refuses the write (an immutable one: a fetch `Response`'s) or a Map whose
+ *   `set` throws: a NEW object of the same sort (a global `Headers`, a `Map`) with its entries except
+ *   the propagation headers, and the carrier's fields.
+ */
+export function writeCarrierToHeaders<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: unknown,
+): H {
+  return writeFields(headers, carrierFields(carrier));
+}
+
+/**
+ * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields already read
+ * ({@link carrierFields}) or just injected (`injectCarrier`: lower-case names, string values), not
+ * read again. Never throws.
+ */
+export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: TraceCarrier,
+): H {
+  const names = Object.keys(carrier);
+  if (headers === null || headers === undefined) {
+    const fresh: Record<string, unknown> = {};
+    for (const name of names) setField(fresh, name, carrier[name]);
+    return fresh as H;
+  }
+  if (!isHeadersObject(headers)) return headers;
+  const kind = entriesKind(headers);
+  if (kind !== undefined) {
+    const entries = headers as unknown as HeaderEntries;
+    return (
+      writeEntries(entries, kind, carrier) ? headers : copyEntriesWithCarrier(entries, kind, carrier)
+    ) as H;
+  }
+  let written = false;
+  try {
+    if (Object.isExtensible(headers) && removePropagationHeaders(headers, carrier)) {
+      written = true;
+      for (const name of names) {
+        setField(headers, name, carrier[name]);
+        // A setter kept its own value: the carrier is not written there.
+        if ((headers as Record<string, unknown>)[name] !== carrier[name]) written = false;
+      }
+    }
+  } catch {
+    written = false;
+  }
+  return written ? headers : (copyWithCarrier(headers, carrier) as H);
+}
+
+/**
+ * A new plain object: the own readable fields of `headers` except the propagation headers and the
+ * carrier's names (any case), then the carrier's fields. A field whose getter throws is left out; a
+ * headers object whose names cannot be listed gives the carrier's fields alone. Never throws.
+ */
+function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  let names: string[] = [];
+  try {
+    names = Object.keys(headers);
+  } catch {
+    // nothing to copy
+  }
+  for (const name of names) {
+    if (isStaleHeader(name, carrier)) continue;
+    try {
+      // defineProperty: a "__proto__" header stays an own field of the copy.
+      Object.defineProperty(copy, name, {
+        value: headers[name],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } catch {
+      // a throwing getter: that field is left out
+    }
+  }
+  for (const name of Object.keys(carrier)) setField(copy, name, carrier[name]);
+  return copy;
+}
+
+/**
+ * Injects the given (default: active) context into kafkajs message headers, in place, and returns them
+ * (a new object when `headers` is undefined or `null`). Propagation headers already present are
+ * replaced, never mixed with the new ones (DataDog/dd-trace-dotnet#3832). Values are strings (kafkajs
+ * encodes them as UTF-8 bytes). Styles: `options.propagator`, default `createPropagator()`. A `Map` or a
+ * WHATWG `Headers` object (which `contextFromKafkaHeaders` reads) is written through `set`/`delete`
+ * and returned, the same object. Never throws: headers that cannot take the context in place (frozen,
+ * a throwing setter or proxy trap, an immutable `Headers` object) give a new object of their sort with
+ * their fields and the context — use the returned object — and anything that is not an object is
+ * returned unchanged (see {@link writeCarrierToHeaders}).
+ * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
+ *   propagator that is not a TextMapPropagator), never for the headers.
+ */
+export function injectKafkaHeaders(headers?: KafkaHeaders, options?: CarrierOptions): KafkaHeaders;
+/**
+ * {@link injectKafkaHeaders} into a `Map` or a fetch `Headers` (`HeaderEntries`): written through its
+ * `set`/`delete` (`append` for each value of a repeated field), the same object returned; an immutable
+ * `Headers` gives a new one with its fields and the context. Never throws on the headers.
+ */
+export function injectKafkaHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
+export function injectKafkaHeaders(
+  headers: KafkaHeaders | HeaderEntries = {},
+  options: CarrierOptions = {},
+): KafkaHeaders | HeaderEntries {
+  assertCarrierOptions(options, "injectKafkaHeaders");
+  return writeFields(headers, injectCarrier(options));
+}
+
+/**
+ * Injects the given (default: active) context into amqplib message headers (`options.headers` of
+ * `publish`/`sendToQueue`), in place, and returns them (a new object when `headers` is undefined or
+ * `null`). As {@link injectKafkaHeaders}, never throws on the headers.
+ */
+export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CarrierOptions): AmqpHeaders;
+/**
+ * {@link injectAmqpHeaders} into a `Map` or a fetch `Headers` (`HeaderEntries`), as
+ * {@link injectKafkaHeaders} writes one. Never throws on the headers.
+ */
+export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
+export function injectAmqpHeaders(
+  headers: AmqpHeaders | HeaderEntries = {},
+  options: CarrierOptions = {},
+): AmqpHeaders | HeaderEntries {
+  assertCarrierOptions(options, "injectAmqpHeaders");
+  return writeFields(headers, injectCarrier(options));
+}

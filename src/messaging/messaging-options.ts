@@ -1,0 +1,212 @@
+/** The options of the messaging span helpers, and the checks every entry point makes before `fn` runs. */
+import type { Attributes, Link, TextMapPropagator } from "@opentelemetry/api";
+import type { TraceCarrier, WithCarrierOptions } from "../index.js";
+import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
+import { describeValue } from "../describe-value.js";
+import { assertOptionValues } from "../context/with-carrier.js";
+import type { HeaderEntries } from "./header-entries.js";
+
+/** What the span describes; the attributes are set when the span starts, as samplers need them. */
+export interface MessagingSpanOptions {
+  /**
+   * `messaging.system` (and `messaging.system.name`), e.g. `"rabbitmq"`, `"kafka"`: a well-known value in
+   * lower case, as the semantic conventions write it, or your own system's name. Required.
+   */
+  system: string;
+  /**
+   * `messaging.destination.name`: the Kafka topic; for RabbitMQ see {@link rabbitmqDestinationName}.
+   * Required; may be `""` (RabbitMQ's default exchange), then the span name is the operation name.
+   * The span name uses `messaging.destination.template` instead when `attributes` gives one, and
+   * leaves the destination out when `attributes` sets `messaging.destination.anonymous` or
+   * `messaging.destination.temporary` to `true` (messaging conventions, "Span name").
+   */
+  destination: string;
+  /** `messaging.operation.name`. Default: `publish` for rabbitmq, `send` otherwise; `process` on consume. */
+  operationName?: string;
+  /** `messaging.message.id`, when the application or the broker gives one. */
+  messageId?: string;
+  /** More attributes (e.g. `rabbitmq.destination.routing_key`); they win over tracehop's. */
+  attributes?: Attributes;
+  /** More span links, given at span creation. */
+  links?: Link[];
+  /** Default: `createPropagator()`. */
+  propagator?: TextMapPropagator;
+}
+
+/**
+ * Which context a relay puts on the message it sends for a stored creation context
+ * ({@link SendSpanOptions.creationContext}):
+ * - `"send-span"` (default): the relay's own PRODUCER send span, a child of the stored context. The
+ *   consumer's span becomes a child of the relay's, so the hop shows in the trace and in Datadog's
+ *   service map (edges come from parent/child spans). Debezium's outbox event router and
+ *   tomorrow-one/transactional-outbox do this (Debezium's `ActivateTracingSpan`, tomorrow-one's
+ *   `MicrometerTracingService`).
+ * - `"creation-context"`: the stored context itself, re-encoded but unchanged (same trace, span id,
+ *   flags, tracestate, baggage and Datadog fields), as the messaging semantic conventions ask of a
+ *   creation context supplied by the user ("Messaging spans", context propagation). The send span is
+ *   then a CLIENT span (its context is not the creation context) related to the stored context by
+ *   `relation`; with `relation: "link"` it links to it, as the conventions recommend.
+ */
+export type RelayForwarding = "send-span" | "creation-context";
+
+/**
+ * Options `withCarrier` takes besides the span's description: `relation` (`"parent"` | `"link"` |
+ * `"none"` | `"auto"`, default `setRestoreDefaults`' relation, initially `"parent"`), and whatever else
+ * the core restore accepts (`maxParentAge`, `capturedAt`, `attempt`, ...). Passed through unchanged,
+ * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3"`, `2.5`, a text that
+ * is no time): these usually come from the message (a delivery count header, a timestamp), so such a
+ * value is left out with a once-per-process warning (`TRACEHOP_MESSAGE_OPTION_IGNORED`) and `fn` runs
+ * as usual, where `withCarrier` throws a TypeError for a bad `attempt` or `run`. (`withSendSpan` reads
+ * them only with a `creationContext`: without one they are not used, and nothing is said.)
+ */
+export type RestoreOptions = Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
+
+/** Options of {@link withSendSpan}. `H` is the type of the message headers object. */
+export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntries = TraceCarrier>
+  extends MessagingSpanOptions, RestoreOptions {
+  /**
+   * The message's headers, filled in place: propagation headers already there (copied from a consumed
+   * message, say) are removed, then the context's are written (never a mix,
+   * DataDog/dd-trace-dotnet#3832). Default: `{}`. Headers that cannot take the context in place
+   * (frozen, sealed, a throwing setter or proxy trap) are copied: `fn` receives the copy with the
+   * context, never an error (`writeCarrierToHeaders`). A `Map` or a WHATWG `Headers` object is filled
+   * through its `set`/`delete` (the readers take both), never with properties that would not travel.
+   */
+  headers?: H;
+  /**
+   * A stored carrier (an outbox row's `traceContext`, or the row itself; untrusted) holding the
+   * message's creation context: the relay case. Absent: the send span is a child of the active context
+   * and its context is the creation context. `relation` and the other {@link RestoreOptions} say how
+   * the send span relates to it (as in `withCarrier`).
+   */
+  creationContext?: unknown;
+  /** With `creationContext`: which context the message carries. Default `"send-span"`. */
+  forward?: RelayForwarding;
+  /**
+   * Run `fn` with tracing suppressed (`suppressTracing` of @opentelemetry/core), default `true`: an
+   * OpenTelemetry kafkajs or amqplib instrumentation then starts no second send span and injects no
+   * second context into the headers tracehop wrote. Spans of any other work inside `fn` are
+   * suppressed as well (a database instrumentation's, `traced`'s), so keep `fn` to handing the message
+   * to the client. tracehop's own captures see through this suppression, and through no other:
+   * `captureCarrier`, `injectKafkaHeaders`/`injectAmqpHeaders`, a nested `withSendSpan` (which uses
+   * the send span, whose context its headers carry) and the `tracehop/prisma` extension's carrier give
+   * the send span's context inside `fn`; under a suppression of your own (`suppressTracing`, set
+   * before `withSendSpan` is called) they give `{}` as everywhere. tracehop tells the two apart by a
+   * context key it sets with its suppression (@opentelemetry/core's flag is the same `true` for
+   * both), so a `suppressTracing` of yours inside `fn` is not told apart and is seen through too.
+   * `false`: nothing is suppressed, and any instrumentation inside `fn` traces (and injects) as usual.
+   */
+  suppressInstrumentation?: boolean;
+}
+
+/**
+ * Options of {@link withProcessSpan}. `relation` (see {@link RestoreOptions}) relates the process span
+ * to the message's creation context: `"parent"` (the default; single-message processing MAY parent,
+ * messaging conventions, and Datadog shows one trace), `"link"` (new trace linked to it: batches,
+ * delayed or repeated work), `"none"`, `"auto"`.
+ */
+export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {}
+
+/** Options of {@link withBatchProcessSpan}. `M` is the type of one message. */
+export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpanOptions, "messageId"> {
+  /**
+   * The headers of one message, as delivered (kafkajs `message.headers`, amqplib
+   * `msg.properties.headers`). Default: `msg.properties.headers` of an amqplib message, else
+   * `message.headers` (kafkajs). A throwing function counts as a message without headers.
+   */
+  headersFrom?: (message: M) => unknown;
+  /** `true`: the batch span starts a new trace even inside an active span. Default: `false`. */
+  root?: boolean;
+}
+
+/** Names of {@link MessagingSpanOptions}, and those each entry point takes besides them. */
+const MESSAGING_OPTION_NAMES = [
+  "system",
+  "destination",
+  "operationName",
+  "messageId",
+  "attributes",
+  "links",
+  "propagator",
+];
+/** The names of `RestoreOptions` (`withCarrier`'s options that a messaging span passes on). */
+const RESTORE_OPTION_NAMES = ["relation", "maxParentAge", "capturedAt", "attempt", "run"];
+const OPTION_NAMES: Record<string, readonly string[]> = {
+  withSendSpan: [
+    ...MESSAGING_OPTION_NAMES,
+    ...RESTORE_OPTION_NAMES,
+    "headers",
+    "creationContext",
+    "forward",
+    "suppressInstrumentation",
+  ],
+  withProcessSpan: [...MESSAGING_OPTION_NAMES, ...RESTORE_OPTION_NAMES],
+  withBatchProcessSpan: [
+    ...MESSAGING_OPTION_NAMES.filter((name) => name !== "messageId"),
+    "headersFrom",
+    "root",
+  ],
+};
+
+/**
+ * The well-known values of `messaging.system.name` (semantic conventions 1.45 attribute registry,
+ * "messaging") and the older `messaging.system` spellings they replaced. Another value is the
+ * user's own system and is written as given; one of these in another case is a mistake that would
+ * stop Datadog and the conventions' tooling from recognising the system.
+ */
+const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
+  "activemq",
+  "aws.sns",
+  "aws.sqs",
+  "aws_sqs",
+  "azure.eventgrid",
+  "azure.eventhubs",
+  "azure.servicebus",
+  "eventgrid",
+  "eventhubs",
+  "servicebus",
+  "gcp.pubsub",
+  "gcp_pubsub",
+  "jms",
+  "kafka",
+  "pulsar",
+  "rabbitmq",
+  "rocketmq",
+]);
+
+export function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `tracehop/messaging: ${entry} needs an options object with system and destination, got ${describeValue(options)}`,
+    );
+  }
+  // An array, a Map: its own fields are not options (the message of every entry point).
+  assertPlainOptions(options, `tracehop/messaging: ${entry}`);
+  if (typeof options.system !== "string" || options.system === "") {
+    throw new TypeError(`tracehop/messaging: ${entry} needs options.system, e.g. "rabbitmq" or "kafka"`);
+  }
+  if (!WELL_KNOWN_SYSTEMS.has(options.system)) {
+    const lower = options.system.toLowerCase();
+    if (WELL_KNOWN_SYSTEMS.has(lower))
+      throw new TypeError(
+        `tracehop/messaging: ${entry}: write options.system as ${JSON.stringify(lower)}, not ${JSON.stringify(options.system)} (the semantic conventions' messaging.system.name values are lower case; Datadog and the conventions' tooling match them exactly)`,
+      );
+  }
+  if (typeof options.destination !== "string") {
+    throw new TypeError(
+      `tracehop/messaging: ${entry} needs options.destination (the topic or queue name; "" for RabbitMQ's default exchange)`,
+    );
+  }
+  assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop/messaging: ${entry}`);
+  // One check of the values every entry point shares with withCarrier (`links`, `propagator`, and the
+  // restore options `relation`, `maxParentAge`), before anything starts: whichever path the call takes
+  // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError
+  // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
+  // (messageRestoreOptions), a bad one is left out, never a failed message.
+  assertOptionValues(options as RestoreOptions & MessagingSpanOptions, entry, false);
+  const forward = (options as SendSpanOptions).forward;
+  if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
+    throw new TypeError(
+      `tracehop/messaging: ${entry}: forward must be "send-span" or "creation-context", got ${describeValue(forward)}`,
+    );
+}

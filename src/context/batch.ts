@@ -1,4 +1,4 @@
-import { ambientLinkOf, consumerContext } from "./consumer-context.js";
+import { ambientLinkOf, consumerContext, withoutEndedSpan } from "./consumer-context.js";
 import {
   context as contextApi,
   isSpanContextValid,
@@ -143,10 +143,11 @@ export function withBatch<M, T>(
  * Runs `fn` inside a span for one message of a batch: `withCarrier(message, name, fn, options)`,
  * with two differences that make it right inside {@link withBatch}:
  *
- * - the active span (the batch span) is added as a span link, as the messaging conventions ask when
- *   a message's creation context becomes the parent inside another ambient span (not a span that has
- *   ended, nor the message's context itself: `ambientLinkOf`);
- * - a message whose carrier holds no context gives a child of the active span, not a new root.
+ * - the active span (the batch span) is linked when the message holds a context and the relation is
+ *   `parent` or `link` (not `none`; not a span that has ended, nor the message's context itself): the
+ *   ambient-link rule, docs/messaging.md "The span active at the call";
+ * - a message whose carrier holds no context gives a child of the active span, not a new root (a new
+ *   trace when that span has ended).
  *
  * So with the default relation each message's span is a child of its own message context
  * (DataDog/dd-trace-js#5342). All `withCarrier` options apply (relation, attempt, capturedAt, ...).
@@ -163,8 +164,10 @@ export function withBatchItem<T>(
   assertOptions(options, "withBatchItem");
   const ambient = contextApi.active();
   const ambientLink = ambientLinkOf(ambient);
+  // A span that has ended is no parent: a message without a context then starts a new trace.
+  const fallback = withoutEndedSpan(ambient);
   const started = tryStart(() =>
-    startRestoredSpan(message, name, options, { fallback: ambient, ambientLink, caller: "withBatchItem" }),
+    startRestoredSpan(message, name, options, { fallback, ambientLink, caller: "withBatchItem" }),
   );
   if (!started) return fn(untracedSpan());
   return runInSpan(started.span, started.active, fn);

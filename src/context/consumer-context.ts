@@ -25,8 +25,17 @@ export function hasEnded(span: Span): boolean {
  * A span still open (a poll loop's, a batch's) stays the parent. Never throws.
  */
 export function consumerContext(ctx: Context): Context {
+  return withoutSendSuppression(withoutEndedSpan(ctx));
+}
+
+/**
+ * Internal: `ctx` without its span when that span has ended (`hasEnded`), else `ctx` itself: a span
+ * that has ended is no parent for a message without a context (`withBatchItem`, {@link consumerContext}),
+ * which then starts a new trace, keeping the rest of `ctx` (its baggage). Never throws.
+ */
+export function withoutEndedSpan(ctx: Context): Context {
   const span = trace.getSpan(ctx);
-  return withoutSendSuppression(span !== undefined && hasEnded(span) ? trace.deleteSpan(ctx) : ctx);
+  return span !== undefined && hasEnded(span) ? trace.deleteSpan(ctx) : ctx;
 }
 
 /**

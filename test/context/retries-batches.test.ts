@@ -1,7 +1,7 @@
 import { describe, test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { propagation, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, propagation, SpanStatusCode, trace } from "@opentelemetry/api";
 import { createPropagator, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import {
   exporter,
@@ -115,6 +115,24 @@ describe("batches", () => {
     const item = finishedSpan("item");
     assert.equal(parentIdOf(item), finishedSpan("batch").spanContext().spanId);
     assert.deepEqual(item.links, []);
+  });
+
+  test("withBatchItem under a span that has ended: a message without a context starts a new trace, keeping the ambient baggage", () => {
+    const ended = trace.getTracer("test").startSpan("start-up");
+    ended.end();
+    const baggage = propagation.createBaggage({ tenant: { value: "acme" } });
+    const ambient = propagation.setBaggage(trace.setSpan(context.active(), ended), baggage);
+    let tenant: string | undefined;
+    context.with(ambient, () =>
+      withBatchItem({}, "item", () => {
+        tenant = propagation.getActiveBaggage()?.getEntry("tenant")?.value;
+      }),
+    );
+    const item = finishedSpan("item");
+    assert.equal(parentIdOf(item), undefined);
+    assert.notEqual(item.spanContext().traceId, ended.spanContext().traceId);
+    assert.deepEqual(item.links, []);
+    assert.equal(tenant, "acme");
   });
 
   test("withBatchItem under the restart extract behavior: a child of the batch span, linked to its message's context", () => {

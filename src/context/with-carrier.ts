@@ -22,6 +22,7 @@ import {
   type DatadogContext,
 } from "../propagation/datadog/datadog-context.js";
 import {
+  type RestoredRoot,
   getExtractionAttributes,
   getExtractionLinks,
   getRestoredRoot,
@@ -177,8 +178,9 @@ export interface RestoreScope {
   /** A carrier that holds no context gives a child of this context instead of a new root. */
   fallback?: Context;
   /**
-   * Linked when the carrier held a context, unless it is that context itself (the ambient batch span of
-   * `withBatchItem`, a relay's around `withSendSpan`: `ambientLinkOf`).
+   * The span active at the call (the batch span of `withBatchItem`, a relay's around `withSendSpan`, a
+   * poll loop's around `withProcessSpan`: `ambientLinkOf`), linked by the ambient-link rule
+   * ({@link linksAmbient}): when the carrier held a context and the relation is `parent` or `link`.
    */
   ambientLink?: SpanContext;
   /**
@@ -227,7 +229,6 @@ function startUnmarked(
   options: WithCarrierOptions,
   scope: RestoreScope,
 ): StartedSpan {
-  const tracer = tracehopTracer();
   const source = scope.source ?? readCarrierSource(input);
   const restored = scope.restored ?? extractSource(source, options.propagator);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored
@@ -247,68 +248,124 @@ function startUnmarked(
   const links = options.links ? [...options.links] : [];
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
-  if (!hasStoredContext && scope.fallback) {
-    // Only a `restart` extraction (no parent by configuration) leaves links without a stored context.
-    links.push(...getExtractionLinks(restored));
-    // The message's own baggage (a restart keeps it; a carrier may hold baggage alone) over the fallback's.
-    const baggage = propagation.getBaggage(restored);
-    const base = baggage === undefined ? scope.fallback : propagation.setBaggage(scope.fallback, baggage);
-    const span = tracer.startSpan(name, spanOptions, base);
-    return { span, active: trace.setSpan(base, span) };
-  }
-  // Not the stored context itself: the span is its child (or links to it) already.
-  if (hasStoredContext && scope.ambientLink && !isSameSpan(scope.ambientLink, stored))
-    links.push({ context: scope.ambientLink });
+  if (!hasStoredContext && scope.fallback)
+    return startUnderFallback(name, spanOptions, restored, scope.fallback);
 
   const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
   if (hasStoredContext) attributes[ATTR_TRACEHOP_RELATION] = relation;
+  if (hasStoredContext && linksAmbient(scope.ambientLink, stored, relation))
+    links.push({ context: scope.ambientLink });
 
   switch (relation) {
-    case "parent": {
-      links.push(...getExtractionLinks(restored));
-      Object.assign(attributes, getExtractionAttributes(restored));
-      const span = root
-        ? startRootWithTraceId(tracer, name, spanOptions, restored, root.traceId, root.traceFlags)
-        : tracer.startSpan(name, spanOptions, restored);
-      // The SDK derives a child's flags from its sampler and drops the W3C random flag (Level 2 §3.2.2.5.2).
-      if (!root) inheritRandomFlag(span, restored);
-      return { span, active: trace.setSpan(restored, span) };
-    }
-    case "link": {
-      links.push(...getExtractionLinks(restored));
-      if (stored) links.push({ context: stored });
-      // A restored root (Datadog parent id 0) has no span to link: its trace, with span id 0, as
-      // dd-trace links such a context, so that the incoming trace stays findable.
-      else if (root) links.push({ context: restoredRootLinkContext(root) });
-      const base = trace.deleteSpan(restored);
-      const carried = fieldsForNewTrace(getDatadogContext(restored));
-      const span =
-        carried?.samplingPriority !== undefined
-          ? startRootWithTraceId(
-              tracer,
-              name,
-              spanOptions,
-              base,
-              randomTraceId(),
-              flagsOf(carried.samplingPriority),
-            )
-          : tracer.startSpan(name, { ...spanOptions, root: true }, base);
-      let active = trace.setSpan(base, span);
-      // The stored fields belong to the stored trace; give the new root its own (or none).
-      if (carried || getDatadogContext(active))
-        active = bindDatadogContext(active, carried ?? { propagationTags: {} }, span.spanContext().traceId);
-      // A kept user decision governs the whole new trace, not only its root.
-      if (carried?.samplingPriority !== undefined)
-        active = withDecidedTrace(active, span.spanContext().traceId);
-      return { span, active };
-    }
-    case "none": {
-      const baggage = propagation.getBaggage(restored);
-      const base = baggage ? propagation.setBaggage(ROOT_CONTEXT, baggage) : ROOT_CONTEXT;
-      const span = tracer.startSpan(name, { ...spanOptions, root: true }, base);
-      return { span, active: trace.setSpan(base, span) };
-    }
+    case "parent":
+      return startChild(name, spanOptions, restored, root);
+    case "link":
+      return startLinkedRoot(name, spanOptions, restored, stored ?? (root && restoredRootLinkContext(root)));
+    case "none":
+      return startDetachedRoot(name, spanOptions, restored);
   }
+}
+
+/**
+ * The ambient-link rule (docs/messaging.md, "The span active at the call"): a span started for a
+ * stored context inside other work links `ambient` (the span active at the call, valid and not ended:
+ * `ambientLinkOf`) when the span relates to the stored context (`relation` parent or link, as resolved),
+ * for it is then not the ambient span's child (messaging conventions, "Messaging spans": a process span
+ * parented on the creation context inside an ambient span links the ambient one); not under `none`,
+ * whose promise is a new trace with no link, nor when `ambient` is the stored context itself (the
+ * span's parent, or its link, already).
+ */
+function linksAmbient(
+  ambient: SpanContext | undefined,
+  stored: SpanContext | undefined,
+  relation: ResolvedRelation,
+): ambient is SpanContext {
+  return ambient !== undefined && relation !== "none" && !isSameSpan(ambient, stored);
+}
+
+/**
+ * A carrier without a stored context inside other work (`RestoreScope.fallback`): a child of
+ * `fallback`, with the message's own baggage over the fallback's. Only a `restart` extraction (no parent
+ * by configuration) leaves links without a stored context: they are added.
+ */
+function startUnderFallback(
+  name: string,
+  spanOptions: SpanOptions,
+  restored: Context,
+  fallback: Context,
+): StartedSpan {
+  spanOptions.links!.push(...getExtractionLinks(restored));
+  const baggage = propagation.getBaggage(restored);
+  const base = baggage === undefined ? fallback : propagation.setBaggage(fallback, baggage);
+  const span = tracehopTracer().startSpan(name, spanOptions, base);
+  return { span, active: trace.setSpan(base, span) };
+}
+
+/**
+ * Relation `parent`: a child of the stored context, in the context the carrier restored, with the
+ * extraction's links and attributes; a restored root (Datadog parent id 0) gives a root span that keeps
+ * the stored trace id.
+ */
+function startChild(
+  name: string,
+  spanOptions: SpanOptions,
+  restored: Context,
+  root: RestoredRoot | undefined,
+): StartedSpan {
+  spanOptions.links!.push(...getExtractionLinks(restored));
+  Object.assign(spanOptions.attributes!, getExtractionAttributes(restored));
+  const tracer = tracehopTracer();
+  const span = root
+    ? startRootWithTraceId(tracer, name, spanOptions, restored, root.traceId, root.traceFlags)
+    : tracer.startSpan(name, spanOptions, restored);
+  // The SDK derives a child's flags from its sampler and drops the W3C random flag (Level 2 §3.2.2.5.2).
+  if (!root) inheritRandomFlag(span, restored);
+  return { span, active: trace.setSpan(restored, span) };
+}
+
+/**
+ * Relation `link`: the root of a new trace linked to `storedLink`, when given (the stored span context; for a
+ * restored root, its trace with span id 0, as dd-trace links such a context, so that the incoming trace
+ * stays findable), keeping the trace-independent Datadog fields and a user's sampling decision
+ * (docs/restore.md "Link mode").
+ */
+function startLinkedRoot(
+  name: string,
+  spanOptions: SpanOptions,
+  restored: Context,
+  storedLink: SpanContext | undefined,
+): StartedSpan {
+  spanOptions.links!.push(...getExtractionLinks(restored));
+  if (storedLink) spanOptions.links!.push({ context: storedLink });
+  const tracer = tracehopTracer();
+  const base = trace.deleteSpan(restored);
+  const carried = fieldsForNewTrace(getDatadogContext(restored));
+  const span =
+    carried?.samplingPriority !== undefined
+      ? startRootWithTraceId(
+          tracer,
+          name,
+          spanOptions,
+          base,
+          randomTraceId(),
+          flagsOf(carried.samplingPriority),
+        )
+      : tracer.startSpan(name, { ...spanOptions, root: true }, base);
+  let active = trace.setSpan(base, span);
+  // The stored fields belong to the stored trace; give the new root its own (or none).
+  if (carried || getDatadogContext(active))
+    active = bindDatadogContext(active, carried ?? { propagationTags: {} }, span.spanContext().traceId);
+  // A kept user decision governs the whole new trace, not only its root.
+  if (carried?.samplingPriority !== undefined) active = withDecidedTrace(active, span.spanContext().traceId);
+  return { span, active };
+}
+
+/** Relation `none`: the root of a new trace with no link; only the stored baggage carries over. */
+function startDetachedRoot(name: string, spanOptions: SpanOptions, restored: Context): StartedSpan {
+  const baggage = propagation.getBaggage(restored);
+  const base = baggage ? propagation.setBaggage(ROOT_CONTEXT, baggage) : ROOT_CONTEXT;
+  const span = tracehopTracer().startSpan(name, { ...spanOptions, root: true }, base);
+  return { span, active: trace.setSpan(base, span) };
 }
 
 /**

@@ -20,9 +20,14 @@ import type { ResolvedRelation } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
-import { consumerContext } from "../context/consumer-context.js";
+import { ambientLinkOf, consumerContext } from "../context/consumer-context.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
-import { attributesOfMessage, contextFromMessageHeaders, headersOfMessage } from "./consumed-message.js";
+import {
+  attributesOfMessage,
+  contextFromMessageHeaders,
+  headersOfMessage,
+  type MessageKind,
+} from "./consumed-message.js";
 import { requireOptions, type RestoreOptions, type ProcessSpanOptions } from "./messaging-options.js";
 import { messageRestoreOptions } from "./message-restore-options.js";
 import {
@@ -39,66 +44,35 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * awaits (DataDog/dd-trace-java#3397), with the message's baggage (the extracted context is the base,
  * open-telemetry/opentelemetry-js-contrib#1351).
  *
- * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (strings,
- * Buffers, arrays, AMQP integers; untrusted: a missing or garbled context gives a new trace, never an
- * error). The whole message — an amqplib `ConsumeMessage`, a kafkajs `KafkaMessage` or `eachMessage`
- * payload — is recognised by its shape and read through its headers (`headersOfMessage`): under
- * `system: "rabbitmq"` only an amqplib message, under `"kafka"` only a kafkajs one, any other system
- * either. Relation to the message's creation context: `options.relation` (see
- * {@link ProcessSpanOptions}), default `"parent"`; unless it is `"link"` or `"none"`, a span already
- * active when `withProcessSpan` is called becomes a link (messaging conventions: parenting from the
- * creation context inside an ambient span links the ambient one).
+ * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (untrusted: a
+ * missing or garbled context gives a new trace, never an error), or the whole message, recognised by
+ * its shape and read through its headers: under `system: "rabbitmq"` only an amqplib message, under
+ * `"kafka"` only a kafkajs one, any other system either (docs/messaging.md, "Reading headers"). A
+ * carrier found elsewhere (a field of the headers, the other client's whole message) is said once per
+ * process (`TRACEHOP_CARRIER_IN_OTHER_FIELD`).
  *
- * Headers that hold no context but one of whose fields holds a carrier (`{ headers: msg.headers }`,
- * an object wrapping the headers) are said once per process, as `withCarrier` says it: `diag.warn`
- * and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`, naming the field. So is the other
- * client's whole message whose headers hold a carrier (an amqplib message under `system: "kafka"`, its
- * carrier at `properties.headers`), naming the system to give (`warnIfMessageOfOtherSystem`).
+ * Relation to the message's creation context: `options.relation`, default `"parent"` (see
+ * {@link ProcessSpanOptions}). The span active at the call (a batch's, a poll loop's; not one that has
+ * ended) is the parent of a message without a context, and is linked by the ambient-link rule
+ * otherwise (docs/messaging.md, "The span active at the call").
  *
- * A message without a context gives a new trace, or, when a span is active (a batch span, a poll
- * loop's), a child of that span. An active span that has ended is no parent and no link: amqplib calls
- * a consume callback in the context its connection was opened in, whose span (a start-up span, the first
- * send's) is long over; nor does the suppression of a `withSendSpan` whose callback opened the
- * connection make the process span non-recording.
+ * An instrumentation's recording CONSUMER span that already continues this message (the OpenTelemetry
+ * amqplib or kafkajs instrumentation's) is taken over once: no second span; tracehop's attributes, the
+ * restore attributes and `links` are added to it and `fn` runs in it. A relation it cannot take is said
+ * once per process (`TRACEHOP_RELATION_NOT_APPLIED`); tracehop's own spans and batch spans are never
+ * taken (docs/messaging.md, "Coexistence").
  *
- * Coexistence: when the active span is a recording CONSUMER span that already continues this message
- * (its parent is the message's context, or it links to this message and no other) — the span the
- * OpenTelemetry amqplib or kafkajs instrumentation started — no second span is started: tracehop's
- * attributes are added to that span and `fn` runs in it (its owner ends it: the amqplib
- * instrumentation on `ack`/`nack`, so ack or nack after `fn` settles — an error after an ack inside
- * `fn` lands on an ended span and is lost, and `nack` replaces the status description;
- * docs/messaging.md). Of the restore options, `attempt`, `run` and `capturedAt` (`tracehop.attempt`,
- * `tracehop.run`, `tracehop.queue.wait`) are set on it, `tracehop.relation` says what it is (`parent`,
- * or `link` for a span that links the message), and `links` are added to it (`Span.addLinks`: after its
- * start, so its sampler has not seen them). A relation a started span cannot take — `link` or `none`
- * (given, from `setRestoreDefaults`, or `auto` resolving to `link`) for a child of the message, `none`
- * for a linked one — is warned about once per process (`TRACEHOP_RELATION_NOT_APPLIED`) and the span
- * stays as it is. Such a span is taken over once, and a span tracehop started itself never
- * (`isOwnSpan`): a retry that a failed attempt runs inside its own handler, or a second attempt in the
- * same handler, gets its own span, a sibling of the failed one under the message's context, linked to
- * it as an active span is. Neither is a batch span (`withBatch` with `kind: SpanKind.CONSUMER`, an
- * instrumentation's `eachBatch` span), which links every message of the batch: each message gets its
- * own CONSUMER span, child of the message's context and linked to the batch span (messaging
- * conventions, "Batch processing"; `continuationOf`).
- *
- * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`.
- * Given the whole message, the span also gets what the conventions ask of it and the message tells
- * (`attributesOfMessage`): for an amqplib message `rabbitmq.destination.routing_key` (when not
- * empty), `rabbitmq.message.delivery_tag`, `messaging.message.id` (`properties.messageId`),
- * `messaging.message.conversation_id` (`properties.correlationId`), `messaging.message.body.size`; for
- * a kafkajs message `kafka.offset`, `kafka.message.key` (UTF-8 keys), `kafka.message.tombstone`,
- * `messaging.message.body.size`, and from an `eachMessage` payload `messaging.destination.partition.id`.
- * `options.messageId` and `options.attributes` win over them.
- * Errors of `fn` are recorded (exception event, ERROR status, `error.type`) and passed through unchanged.
- * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
- *   `options.system` or `options.destination` is missing, `options.system` is a
- *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
- *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a TextMapPropagator, or `relation`
- *   or `maxParentAge` is out of range, or `links` is not an array, with or without an instrumentation's
- *   span (programming errors, before `fn` runs). A bad `attempt`, `run` or `capturedAt` — values of the
- *   message: `Number(headers["x-delivery-count"])` is `NaN` on a RabbitMQ quorum queue's first
- *   delivery — is no error: the attribute is left out, said once per process
- *   (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message is handled (see {@link RestoreOptions}).
+ * Attributes (set at start): as {@link withSendSpan}, with `messaging.operation.type` = `process`, and
+ * from a whole message what the conventions ask of it (docs/messaging.md, "Reading headers");
+ * `options.messageId` and `options.attributes` win over them. Errors of `fn` are recorded (exception
+ * event, ERROR status, `error.type`) and passed through unchanged.
+ * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is
+ *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options` holds a name
+ *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a
+ *   TextMapPropagator, `links` is not an array, or `relation` or `maxParentAge` is out of range
+ *   (programming errors, before `fn` runs). A bad `attempt`, `run` or `capturedAt` (values of the
+ *   message) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
+ *   {@link RestoreOptions}).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   requireOptions("withProcessSpan", options);
@@ -119,86 +93,86 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     messageId: _messageId,
     attributes: _attributes,
     propagator,
-    links: givenLinks,
+    links,
     ...given
   } = options;
   // A bad attempt, run or capturedAt (read from the message: a delivery count header missing on the
   // first delivery) is left out, said once: never a message that is not handled.
   const restore = messageRestoreOptions(given, "withProcessSpan");
-  let links = givenLinks;
-  let fallback: Context | undefined;
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
   const restored = contextFromMessageHeaders(headers, { propagator }, kind);
-  // Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
-  // said once per process, as withCarrier, withBatch and withSendSpan say it
-  // (TRACEHOP_CARRIER_IN_OTHER_FIELD).
   const restoredSomething = holdsContext(restored);
-  if (headers !== null && typeof headers === "object" && !restoredSomething) {
-    // The other client's whole message (an amqplib message under system "kafka": its carrier two levels
-    // down, where no field scan looks) is said with the system to give. The field scan then says nothing
-    // of it (a kafkajs message's `headers` field), nor of later messages: one warning.
-    if (warnIfMessageOfOtherSystem(headers, kind, options.system, "withProcessSpan"))
-      endCarrierFieldScan("withProcessSpan");
-    else warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
-  }
+  if (!restoredSomething) warnIfCarrierMisplaced(headers, kind, options.system);
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this
   // message is part of, neither a parent for a message without a context nor a link (consumerContext).
   const base = consumerContext(contextApi.active());
-  const ambient = trace.getSpan(base);
-  if (ambient !== undefined) {
-    // tracehop's own span is never taken for an instrumentation's, nor one taken over already: a retry
-    // that a failed attempt runs inside its handler gets its own span, a sibling under the message's
-    // context (docs/restore.md).
-    if (isRecordingSpanOfKind(ambient, SpanKind.CONSUMER) && !isOwnSpan(ambient)) {
-      const parent = trace.getSpanContext(restored);
-      // Under the restart extract behavior the message restores no parent: the instrumentation's span
-      // then links to the message's context, which the restart link names (span id 0 for a Synthetics
-      // context, a parent id 0: compared as it is). A restored root (parent id 0) has no parent either:
-      // the instrumentation's span is then the root of its trace (span id 0 stands for it).
-      const message =
-        parent !== undefined && isSpanContextValid(parent)
-          ? parent
-          : (restartedFrom(restored) ?? rootOf(restored));
-      const continuation = message === undefined ? undefined : continuationOf(ambient, message);
-      if (continuation !== undefined) {
-        ambient.setAttributes(attributes);
-        adoptInto(ambient, continuation, restore, givenLinks);
-        // Taken over once: a later withProcessSpan in it (a retry that this attempt runs when it fails,
-        // a second attempt in the same handler) gets its own span instead of overwriting this one's.
-        markOwnSpan(ambient);
-        return recordingFailures(ambient, () => fn(ambient));
-      }
-    }
-    const ambientContext = ambient.spanContext();
-    if (isSpanContextValid(ambientContext)) {
-      if (!restoredSomething) {
-        // No context in the message: a child of the active span (a batch's, a poll loop's), as
-        // withBatchItem gives, rather than a new trace; not under the suppression of a `withSendSpan`
-        // whose callback opened the connection (consumerContext).
-        fallback = base;
-      } else if (restore.relation !== "link" && restore.relation !== "none") {
-        links = [...(links ?? []), { context: ambientContext }];
-      }
-    }
+  const adopted = instrumentationSpanOf(base, restored);
+  if (adopted !== undefined) {
+    adopted.span.setAttributes(attributes);
+    adoptInto(adopted.span, adopted.continuation, restore, links);
+    // Taken over once: a later withProcessSpan in it (a retry that this attempt runs when it fails, a
+    // second attempt in the same handler) gets its own span instead of overwriting this one's.
+    markOwnSpan(adopted.span);
+    return recordingFailures(adopted.span, () => fn(adopted.span));
   }
+  // The span active here (a batch's, a poll loop's): the parent of a message without a context, as
+  // withBatchItem gives, rather than a new trace (not under the suppression of a `withSendSpan` whose
+  // callback opened the connection: consumerContext); else linked by the ambient-link rule.
+  const ambientLink = ambientLinkOf(base);
   // No carrier is handed on: the restore uses `restored` (a headers object is never read as a row,
   // so neither its `traceContext` nor its `createdAt` header means anything to it).
   return withCarrierIn(
     undefined,
     spanName(operationName, options),
     fn,
-    {
-      ...restore,
-      propagator,
-      kind: SpanKind.CONSUMER,
-      attributes,
-      links,
-    },
-    { restored, fallback },
+    { ...restore, propagator, kind: SpanKind.CONSUMER, attributes, links },
+    { restored, ambientLink, fallback: ambientLink === undefined ? undefined : base },
   );
+}
+
+/**
+ * Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
+ * said once per process, as withCarrier, withBatch and withSendSpan say it
+ * (TRACEHOP_CARRIER_IN_OTHER_FIELD). The other client's whole message (an amqplib message under system
+ * "kafka": its carrier two levels down, where no field scan looks) is said with the system to give;
+ * the field scan then says nothing of it (a kafkajs message's `headers` field), nor of later messages:
+ * one warning. Never throws.
+ */
+function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: string): void {
+  if (headers === null || typeof headers !== "object") return;
+  if (warnIfMessageOfOtherSystem(headers, kind, system, "withProcessSpan"))
+    endCarrierFieldScan("withProcessSpan");
+  else warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
+}
+
+/**
+ * The span active in `base` when it is an instrumentation's recording CONSUMER span that already
+ * continues the message whose context is `restored` (`continuationOf`), with how it continues it;
+ * `undefined` else. tracehop's own span is never taken for an instrumentation's, nor one taken over
+ * already: a retry that a failed attempt runs inside its handler gets its own span, a sibling under the
+ * message's context (docs/restore.md).
+ */
+function instrumentationSpanOf(
+  base: Context,
+  restored: Context,
+): { span: Span; continuation: ResolvedRelation } | undefined {
+  const span = trace.getSpan(base);
+  if (span === undefined || !isRecordingSpanOfKind(span, SpanKind.CONSUMER) || isOwnSpan(span))
+    return undefined;
+  const parent = trace.getSpanContext(restored);
+  // Under the restart extract behavior the message restores no parent: the instrumentation's span
+  // then links to the message's context, which the restart link names (span id 0 for a Synthetics
+  // context, a parent id 0: compared as it is). A restored root (parent id 0) has no parent either:
+  // the instrumentation's span is then the root of its trace (span id 0 stands for it).
+  const message =
+    parent !== undefined && isSpanContextValid(parent)
+      ? parent
+      : (restartedFrom(restored) ?? rootOf(restored));
+  const continuation = message === undefined ? undefined : continuationOf(span, message);
+  return continuation === undefined ? undefined : { span, continuation };
 }
 
 /**

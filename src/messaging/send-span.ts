@@ -8,8 +8,9 @@ import {
   type Context,
   type Link,
   type Span,
+  type TextMapPropagator,
 } from "@opentelemetry/api";
-import type { TraceCarrier } from "../index.js";
+import type { TraceCarrier, WithCarrierOptions } from "../index.js";
 import { extractSource, injectCarrier, tracehopTracer } from "../context/carrier-context.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
@@ -21,7 +22,7 @@ import { ambientLinkOf } from "../context/consumer-context.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_SEND } from "./semconv.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { writeFields } from "./header-writer.js";
-import { requireOptions, type SendSpanOptions } from "./messaging-options.js";
+import { requireOptions, type RelayForwarding, type SendSpanOptions } from "./messaging-options.js";
 import { messageRestoreOptions } from "./message-restore-options.js";
 import {
   spanName,
@@ -67,48 +68,32 @@ function runInNewSpan<T>(
  *
  * Which span and which context (messaging conventions, "Messaging spans"):
  * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
- *   whose context goes into the headers. If the active span is already a recording PRODUCER span (an
- *   instrumentation's, the caller's own send span, or that of an enclosing `withSendSpan`), that span
- *   is used: no second span, and its context goes into the headers. The enclosing span of a
- *   `withSendSpan` (any span tracehop started, `isOwnSpan`) keeps its name and attributes: this call's
- *   `destination`, `messageId` and `attributes` are not set on it (they would describe another send
- *   than the one it was started for). Another PRODUCER span (an instrumentation's, the caller's own)
- *   gets those of this call's attributes it lacks, never replacing one it has (`addMissingAttributes`;
- *   none when its SDK does not show its attributes); its name stays.
- * - with `creationContext` (a relay sending a stored outbox row): see {@link RelayForwarding}; default
- *   `forward: "send-span"` — PRODUCER span, child of the stored context, its own context in the headers.
- *   `forward: "creation-context"` — CLIENT span, the stored context in the headers. A stored carrier
+ *   whose context goes into the headers. An active recording PRODUCER span (an instrumentation's, the
+ *   caller's own, an enclosing `withSendSpan`'s) is used instead: no second span; one tracehop started
+ *   keeps its attributes, another gets those of this call it lacks (docs/messaging.md, "Coexistence").
+ * - with `creationContext` (a relay sending a stored outbox row): `forward: "send-span"` (default) — a
+ *   PRODUCER span, child of the stored context, its own context in the headers; `"creation-context"` —
+ *   a CLIENT span, the stored context in the headers ({@link RelayForwarding}). A stored carrier
  *   without a valid span context gives a PRODUCER span whose context goes into the headers: a child of
- *   the active span (not one that has ended), as `withBatchItem` makes a message without a context,
- *   else a new trace.
- *   A span active when `withSendSpan` is called (the relay's batch span, `withBatch`, or its poll
- *   loop's) is linked from the send span in either mode, as `withProcessSpan` and `withBatchItem` link
- *   theirs (a link without attributes), unless it has ended or is the stored context itself, the send
- *   span's parent; not for a stored carrier without a context.
+ *   the active span (not one that has ended), else a new trace. The span active at the call (the
+ *   relay's batch or poll loop span) is linked by the ambient-link rule (docs/messaging.md, "The span
+ *   active at the call").
  *
  * `fn` runs with tracing suppressed (see {@link SendSpanOptions.suppressInstrumentation}), except for
- * tracehop's own captures: a `captureCarrier()`, a row the `tracehop/prisma` extension writes or a
- * nested `withSendSpan` inside `fn` carries the send span's context.
- *
- * Attributes (set at start): `messaging.system`, `messaging.system.name`, `messaging.destination.name`,
- * `messaging.operation.type` = `send`, `messaging.operation.name`, `messaging.message.id` when given,
- * plus `options.attributes`. The span records an exception, ERROR status and `error.type` (the error's
- * `name`, `_OTHER` for a thrown non-Error; the messaging conventions require it on a failed
- * operation) when `fn` throws or its
- * promise rejects, ends when `fn` returns or settles, and passes the result or error through.
- * Tracing never fails the send: a bad stored carrier only means a new trace, and a tracer that throws
- * while starting the span (a faulty sampler or span processor) leaves `fn` to run once, untraced, with
- * a non-recording span and headers holding what the span would have continued (the active context;
- * with `creationContext`, the stored one), as `withCarrier` runs `fn` then.
- * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
- *   `options.system` or `options.destination` is missing, `options.system` is a
- *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
- *   `SendSpanOptions` does not have, `fn` is not a function, `options.forward` is neither `"send-span"` nor
- *   `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not an
- *   array, or `relation` or `maxParentAge` is out of range (the checks of `withCarrier`, on every
- *   path, with or without `creationContext` or an active PRODUCER span) — programming errors, before
- *   `fn` runs. A bad `attempt`, `run` or `capturedAt` (values of the message or the row) is no error:
- *   left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see {@link RestoreOptions}).
+ * tracehop's own captures. Attributes (set at start): `messaging.system`, `messaging.system.name`,
+ * `messaging.destination.name`, `messaging.operation.type` = `send`, `messaging.operation.name`,
+ * `messaging.message.id` when given, plus `options.attributes`. Errors of `fn` are recorded (exception
+ * event, ERROR status, `error.type`) and passed through; the span ends when `fn` returns or settles.
+ * Tracing never fails the send: a bad stored carrier means a new trace, and a tracer that throws while
+ * starting the span leaves `fn` to run once with a non-recording span and headers holding what the span
+ * would have continued (the active context; with `creationContext`, the stored one).
+ * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is
+ *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options` holds a name
+ *   `SendSpanOptions` does not have, `fn` is not a function, `options.forward` is neither `"send-span"`
+ *   nor `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not
+ *   an array, or `relation` or `maxParentAge` is out of range (on every path) — programming errors,
+ *   before `fn` runs. A bad `attempt`, `run` or `capturedAt` (values of the message or the row) is no
+ *   error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see {@link RestoreOptions}).
  */
 export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
   options: SendSpanOptions<H>,
@@ -135,42 +120,81 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     suppressInstrumentation,
     ...given
   } = options;
-  const suppress = suppressInstrumentation !== false;
-  const send = (span: Span, carrier: TraceCarrier): T => {
-    // The same object, filled in place; a copy when it cannot take the context (frozen, say).
+  const send = sender(headers, suppressInstrumentation !== false, fn);
+  if (creationContext === undefined) return sendInActiveContext(name, attributes, links, propagator, send);
+  // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once. Only
+  // a relay's restore reads them: without a creationContext they are not used, and nothing is said.
+  const restore = messageRestoreOptions(given, "withSendSpan");
+  return relaySend(name, creationContext, forward, { ...restore, propagator, attributes, links }, send);
+}
+
+/** What runs `fn` for one send span: the headers filled with `carrier`, then `fn(headers, span)`. */
+type Send<T> = (span: Span, carrier: TraceCarrier) => T;
+
+/**
+ * The {@link Send} of `fn`: writes the carrier into `headers` (the same object, filled in place; a copy
+ * when it cannot take the context, frozen say) and calls `fn` with them, under tracehop's send
+ * suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
+ */
+function sender<T, H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  suppress: boolean,
+  fn: (headers: H, span: Span) => T,
+): Send<T> {
+  return (span, carrier) => {
     const message = writeFields(headers, carrier);
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);
   };
+}
 
-  if (creationContext === undefined) {
-    const ambient = trace.getActiveSpan();
-    if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
-      // An enclosing send span of tracehop's own (an outer withSendSpan's) keeps its attributes: it
-      // describes the send it was started for, and a nested send only carries its context. Another
-      // PRODUCER span (an instrumentation's, the caller's own) gets those it lacks, never replacing one
-      // it has.
-      if (!isOwnSpan(ambient)) addMissingAttributes(ambient, attributes);
-      return recordingFailures(ambient, () => send(ambient, injectCarrier({ propagator })));
-    }
-    // Injected from the span's context itself, not the active one: without a context manager
-    // (no startTracing() in this process) the active context inside is ROOT and the trace would end.
-    return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span, active) =>
-      send(span, injectCarrier({ context: active, propagator })),
-    );
+/**
+ * A send without a stored creation context: in the active PRODUCER span when there is one recording
+ * (an enclosing send span), else in a new PRODUCER span, child of the active context; its context goes
+ * into the headers.
+ */
+function sendInActiveContext<T>(
+  name: string,
+  attributes: Attributes,
+  links: Link[] | undefined,
+  propagator: TextMapPropagator | undefined,
+  send: Send<T>,
+): T {
+  const ambient = trace.getActiveSpan();
+  if (ambient !== undefined && isRecordingSpanOfKind(ambient, SpanKind.PRODUCER)) {
+    // An enclosing send span of tracehop's own (an outer withSendSpan's) keeps its attributes: it
+    // describes the send it was started for, and a nested send only carries its context. Another
+    // PRODUCER span (an instrumentation's, the caller's own) gets those it lacks, never replacing one
+    // it has.
+    if (!isOwnSpan(ambient)) addMissingAttributes(ambient, attributes);
+    return recordingFailures(ambient, () => send(ambient, injectCarrier({ propagator })));
   }
+  // Injected from the span's context itself, not the active one: without a context manager
+  // (no startTracing() in this process) the active context inside is ROOT and the trace would end.
+  return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span, active) =>
+    send(span, injectCarrier({ context: active, propagator })),
+  );
+}
 
-  // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once. Only
-  // a relay's restore reads them: without a creationContext they are not used, and nothing is said.
-  const restore = messageRestoreOptions(given, "withSendSpan");
-  const common = { ...restore, propagator, attributes, links };
+/**
+ * A relay's send of a message whose creation context is stored in `creationContext` (an outbox row or
+ * its carrier): `forward` says which context the message carries ({@link RelayForwarding}). The span
+ * active at the call (the relay's batch or poll loop span: `withBatch`) is linked by the ambient-link
+ * rule (docs/messaging.md, "The span active at the call"), and is the parent of the send span of a row
+ * without a usable context.
+ */
+function relaySend<T>(
+  name: string,
+  creationContext: unknown,
+  forward: RelayForwarding | undefined,
+  options: WithCarrierOptions,
+  send: Send<T>,
+): T {
+  const { propagator } = options;
   // The stored context, extracted once for both forwarding modes (withCarrierIn does not extract it
   // again), from one read of the row's `traceContext` (`source`, as `withCarrier` makes).
   const source: CarrierSource = readCarrierSource(creationContext);
   const restored: Context = extractSource(source, propagator);
-  // A span active around the relay's send (its batch or poll loop span: `withBatch`) is linked, as
-  // withProcessSpan and withBatchItem link theirs: not one that has ended, nor the stored context itself
-  // (the send span is then its child already: startRestoredSpan leaves it out).
   const callerContext = contextApi.active();
   const ambientLink = ambientLinkOf(callerContext);
   if (forward === "creation-context") {
@@ -181,7 +205,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
         creationContext,
         name,
         (span) => send(span, carrier),
-        { ...common, kind: SpanKind.CLIENT },
+        { ...options, kind: SpanKind.CLIENT },
         { restored, source, ambientLink, caller: "withSendSpan" },
       );
     }
@@ -196,7 +220,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     creationContext,
     name,
     (span) => send(span, injectCarrier({ context: sendContext ?? restored, propagator })),
-    { ...common, kind: SpanKind.PRODUCER },
+    { ...options, kind: SpanKind.PRODUCER },
     {
       restored,
       source,

@@ -1,6 +1,6 @@
 /** The other messaging client's whole message, handed to a helper of one system: said once. */
 import { CARRIER_IN_OTHER_FIELD_WARNING, holdsCarrier } from "../context/carrier-source.js";
-import { hasWarned, warnOnce } from "../warn-once.js";
+import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
 import { MESSAGING_SYSTEM_VALUE_KAFKA, MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
 import { headersOfMessage, type MessageKind } from "./consumed-message.js";
 
@@ -17,8 +17,9 @@ const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
  * `warnIfCarrierInOtherField` reaches), a kafkajs message or `eachMessage` payload under
  * `system: "rabbitmq"`. The stored context is then not restored and the span starts a new trace. The
  * message names the system to give and the headers to pass instead. Called only when nothing was
- * restored; nothing but the `hasWarned` test once said. Returns true when it gave the warning (the
- * caller then says nothing more of the message). Never throws.
+ * restored; nothing but the `hasWarned` test once said, or once {@link MAX_CHECKS_WITHOUT_MESSAGE}
+ * checks for `caller` found nothing. Returns true when it gave the warning (the caller then says nothing
+ * more of the message). Never throws.
  */
 export function warnIfMessageOfOtherSystem(
   message: unknown,
@@ -26,8 +27,39 @@ export function warnIfMessageOfOtherSystem(
   system: string,
   caller: "withProcessSpan" | "withBatchProcessSpan",
 ): boolean {
-  // Said once per process: no shape test after that (called for every message without a context).
-  if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY)) return false;
+  // Said once per process, or given up for this caller: no shape test after that (called for every
+  // message without a context).
+  const scanKey = SCAN_KEYS[caller];
+  if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY) || hasWarned(scanKey)) return false;
+  if (!otherSystemMessageWarned(message, kind, system, caller)) {
+    countMiss(scanKey, MAX_CHECKS_WITHOUT_MESSAGE);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Checks of {@link warnIfMessageOfOtherSystem} for one caller that find nothing to say before it stops
+ * checking for that caller for good, as the carrier-in-other-field scan gives up
+ * (`warnIfCarrierInOtherField`, the same 64): the mistake (the other system's name, a message handed
+ * where its headers belong) is in the code, so it shows in the first messages restored without a
+ * context; a consumer of untraced messages then costs nothing after these.
+ */
+const MAX_CHECKS_WITHOUT_MESSAGE = 64;
+
+/** Once-per-process keys marking the checks of each caller given up ({@link MAX_CHECKS_WITHOUT_MESSAGE}). */
+const SCAN_KEYS = {
+  withProcessSpan: "message-of-other-system-scan:withProcessSpan",
+  withBatchProcessSpan: "message-of-other-system-scan:withBatchProcessSpan",
+} as const;
+
+/** The check of {@link warnIfMessageOfOtherSystem}: true when it gave the warning. Never throws. */
+function otherSystemMessageWarned(
+  message: unknown,
+  kind: MessageKind,
+  system: string,
+  caller: "withProcessSpan" | "withBatchProcessSpan",
+): boolean {
   if (message === null || typeof message !== "object" || headersOfMessage(message, kind) !== message)
     return false;
   try {

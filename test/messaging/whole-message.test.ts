@@ -401,6 +401,27 @@ describe("the other client's whole message under options.system: a new trace, sa
     assert.equal(told.diagWarnings.length, 1);
   });
 
+  test("the check gives up after 64 messages without a context that were not the other client's (as the carrier-in-other-field scan)", async () => {
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const misplaced = consumeMessage({ traceparent: TRACEPARENT });
+    const count = async (misses: number, caller: "withProcessSpan" | "withBatchProcessSpan") => {
+      resetWarnings();
+      const told = await recordWarnings(() => {
+        for (let i = 0; i < misses; i++) {
+          if (caller === "withProcessSpan") withProcessSpan({ "x-attempt": 1 }, kafka, () => 0);
+          else withBatchProcessSpan([{ id: i }], kafka, () => 0); // no headers: the check runs
+        }
+        if (caller === "withProcessSpan") withProcessSpan(misplaced, kafka, () => 0);
+        else withBatchProcessSpan([misplaced], kafka, () => 0);
+      });
+      return told.processWarnings.filter(([code]) => code === CODE).length;
+    };
+    for (const caller of ["withProcessSpan", "withBatchProcessSpan"] as const) {
+      assert.equal(await count(63, caller), 1, `${caller}: still looking after 63 misses`);
+      assert.equal(await count(64, caller), 0, `${caller}: given up after 64`);
+    }
+  });
+
   test("nothing said for a message without a carrier, one of an unknown system, or under OTEL_SDK_DISABLED", async () => {
     const told = await recordWarnings(() => {
       withProcessSpan(consumeMessage({ "x-attempt": 1 }), { system: "kafka", destination: "a" }, () => 0);

@@ -189,6 +189,11 @@ export interface RestoreScope {
    */
   restored?: Context;
   /**
+   * `options.capturedAt` already read as epoch milliseconds (the messaging helpers read it once, from
+   * the message): used instead of reading it again.
+   */
+  capturedAtMs?: number;
+  /**
    * What `readCarrierSource` gives for the carrier, when the caller has read it already (`traced`
    * found the row by its `traceContext`): not read again, so a row's getter sees one read.
    */
@@ -242,7 +247,9 @@ function startUnmarked(
   if (!hasStoredContext && input !== null && typeof input === "object")
     warnIfCarrierInOtherField(input, scope.caller ?? "withCarrier", scope.carrierPosition);
 
-  const capturedAtMs = options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs;
+  const capturedAtMs =
+    scope.capturedAtMs ??
+    (options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs);
   const attributes: Attributes = { ...options.attributes };
   const ageMs = addRestoreAttributes(attributes, options, capturedAtMs);
   const links = options.links ? [...options.links] : [];

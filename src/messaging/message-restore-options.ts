@@ -1,18 +1,20 @@
 /** The restore options a message gives (`attempt`, `run`, `capturedAt`): a bad value is left out, never an error. */
 import { describeValue } from "../describe-value.js";
 import { toEpochMs } from "../context/carrier-source.js";
-import { isOrdinal } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
+import type { WithCarrierOptions } from "../context/with-carrier.js";
 import type { RestoreOptions } from "./messaging-options.js";
 
 /** Code of the process warning {@link messageRestoreOptions} gives. */
 const MESSAGE_OPTION_IGNORED_WARNING = "TRACEHOP_MESSAGE_OPTION_IGNORED";
 
+/** What `attempt` and `run` take from a message. */
+const ORDINAL_HINT = "an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a number or a bigint";
+
 /** What each per-message option is, for the warning that leaves a bad one out. */
 const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", string>> = {
-  attempt:
-    'an integer >= 1 (a delivery count read from a header may be missing: Number(headers["x-delivery-count"]) is NaN on a RabbitMQ quorum queue\'s first delivery, which has no such header; pass attempt only when you have one)',
-  run: "an integer >= 1",
+  attempt: `${ORDINAL_HINT} (a delivery count read from a header may be missing: Number(headers["x-delivery-count"]) is NaN on a RabbitMQ quorum queue's first delivery, which has no such header; pass attempt only when you have one)`,
+  run: ORDINAL_HINT,
   capturedAt:
     "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",
 };
@@ -20,49 +22,72 @@ const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", st
 /** The options {@link messageRestoreOptions} checks: those that come from the message. */
 const MESSAGE_OPTIONS = ["attempt", "run", "capturedAt"] as const;
 
+/** What {@link messageRestoreOptions} gives. */
+export interface MessageRestore {
+  /**
+   * The options to restore with: `restore` itself, or a copy without a bad value (and with a bigint
+   * `attempt` or `run` as its number).
+   */
+  restore: Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
+  /** `capturedAt` read as epoch milliseconds (`undefined`: not given, or left out). */
+  capturedAtMs: number | undefined;
+}
+
 /**
  * `restore` without the options that come from the message (`attempt`, `run`, `capturedAt`: a
  * delivery count, a run number, a timestamp read from its headers or properties) whose value is
- * unusable — `attempt` or `run` not an integer >= 1 (`NaN`, `"3"`, `2.5`, `0`), `capturedAt` no time
- * `toEpochMs` reads (`"yesterday"`, `NaN`, an invalid Date, an object) — as if they were not given:
- * the span has no `tracehop.attempt`, `tracehop.run` or `tracehop.queue.wait` from them (a relay's
- * queue wait then comes from the row's `createdAt`, as without `capturedAt`), and `fn` runs as usual
+ * unusable — `attempt` or `run` not an integer from 1 to `Number.MAX_SAFE_INTEGER` (`NaN`, `"3"`, `2.5`,
+ * `0`, `2 ** 60`: an attribute value a number no longer holds exactly; a bigint in that range is taken
+ * as its number, as `capturedAt` takes a bigint), `capturedAt` no time `toEpochMs` reads
+ * (`"yesterday"`, `NaN`, an invalid Date, an object) — as if they were not given: the span has no
+ * `tracehop.attempt`, `tracehop.run` or `tracehop.queue.wait` from them, and `fn` runs as usual
  * (tracing never fails the message; `withCarrier`, whose options are the caller's own, throws for a
  * bad `attempt` or `run` instead). Each is said once per process and helper: `diag.warn` and the
  * process warning `TRACEHOP_MESSAGE_OPTION_IGNORED`, naming the option, the value and what it takes.
- * A usable `capturedAt` text is handed on as the epoch milliseconds it reads as, so that the restore
- * does not parse it again. `restore` itself is not changed (a copy is, when needed). Never throws.
+ * A usable `capturedAt` is read once, here: its epoch milliseconds are returned beside the options
+ * (which are not copied for it), for the restore to use. `restore` itself is not changed (a copy is,
+ * for a bad value or a bigint). Never throws.
  */
-export function messageRestoreOptions<R extends RestoreOptions>(restore: R, entry: string): R {
-  let kept: R | undefined;
+export function messageRestoreOptions(restore: RestoreOptions, entry: string): MessageRestore {
+  let kept: RestoreOptions | undefined;
+  let capturedAtMs: number | undefined;
   for (const name of MESSAGE_OPTIONS) {
     const value: unknown = restore[name];
     if (value === undefined) continue;
     if (name !== "capturedAt") {
-      if (isOrdinal(value)) continue;
+      if ((typeof value === "number" || typeof value === "bigint") && isMessageOrdinal(value)) {
+        if (typeof value === "bigint") (kept ??= { ...restore })[name] = Number(value);
+        continue;
+      }
     } else {
-      let ms: number | undefined;
       try {
-        ms = toEpochMs(value);
+        capturedAtMs = toEpochMs(value);
       } catch {
         // A proxy whose traps throw: no time.
       }
-      if (ms !== undefined) {
-        // A text is handed on as the milliseconds it reads as: parsed once, not again by the restore.
-        if (typeof value === "string") (kept ??= { ...restore }).capturedAt = ms;
-        continue;
-      }
+      if (capturedAtMs !== undefined) continue;
     }
     kept ??= { ...restore };
     delete kept[name];
     warnOnce(
       `${entry}-message-option-${name}`,
-      `tracehop/messaging: ${entry}: options.${name} must be ${MESSAGE_OPTION_HINTS[name]}, got ` +
+      `tracehop ${entry}: options.${name} must be ${MESSAGE_OPTION_HINTS[name]}, got ` +
         `${describeValue(value)}: left out (no tracehop.${name === "capturedAt" ? "queue.wait from it" : name} ` +
         `on the span), the message handled as usual. Said once per process; later messages with such a ` +
         `value are treated the same.`,
       MESSAGE_OPTION_IGNORED_WARNING,
     );
   }
-  return kept ?? restore;
+  // Every attempt and run left is a number: a bigint was replaced by its number above.
+  return { restore: (kept ?? restore) as MessageRestore["restore"], capturedAtMs };
+}
+
+/**
+ * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number or a bigint: a count a number
+ * holds exactly, so that `tracehop.attempt` and `tracehop.run` show the value the message gave.
+ */
+function isMessageOrdinal(value: number | bigint): boolean {
+  return typeof value === "number"
+    ? Number.isSafeInteger(value) && value >= 1
+    : value >= 1n && value <= BigInt(Number.MAX_SAFE_INTEGER);
 }

@@ -53,13 +53,21 @@ export type RelayForwarding = "send-span" | "creation-context";
  * Options `withCarrier` takes besides the span's description: `relation` (`"parent"` | `"link"` |
  * `"none"` | `"auto"`, default `setRestoreDefaults`' relation, initially `"parent"`), and whatever else
  * the core restore accepts (`maxParentAge`, `capturedAt`, `attempt`, ...). Passed through unchanged,
- * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3"`, `2.5`, a text that
- * is no time): these usually come from the message (a delivery count header, a timestamp), so such a
+ * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3"`, `2.5`, an
+ * `attempt` or `run` beyond `Number.MAX_SAFE_INTEGER`, a text that is no time): these usually come from the message (a delivery count header, a timestamp), so such a
  * value is left out with a once-per-process warning (`TRACEHOP_MESSAGE_OPTION_IGNORED`) and `fn` runs
  * as usual, where `withCarrier` throws a TypeError for a bad `attempt` or `run`. (`withSendSpan` reads
  * them only with a `creationContext`: without one they are not used, and nothing is said.)
  */
-export type RestoreOptions = Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
+export interface RestoreOptions extends Omit<
+  WithCarrierOptions,
+  "kind" | "attributes" | "links" | "propagator" | "attempt" | "run"
+> {
+  /** 1-based attempt number of this delivery (a delivery count): an integer, a number or a bigint. */
+  attempt?: number | bigint;
+  /** 1-based run number of a repeating job: an integer, a number or a bigint. */
+  run?: number | bigint;
+}
 
 /** Options of {@link withSendSpan}. `H` is the type of the message headers object. */
 export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntries = TraceCarrier>
@@ -203,7 +211,7 @@ export function requireOptions(entry: string, options: MessagingSpanOptions | un
   // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError
   // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
   // (messageRestoreOptions), a bad one is left out, never a failed message.
-  assertOptionValues(options as RestoreOptions & MessagingSpanOptions, entry, false);
+  assertOptionValues(options as WithCarrierOptions, entry, false);
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(

@@ -12,7 +12,7 @@ import {
   type SpanContext,
 } from "@opentelemetry/api";
 import { recordingFailures } from "../context/run-in-span.js";
-import { endCarrierFieldScan, toEpochMs, warnIfCarrierInOtherField } from "../context/carrier-source.js";
+import { endCarrierFieldScan, warnIfCarrierInOtherField } from "../context/carrier-source.js";
 import { addRestoreAttributes, assertCallable, relationOf, withCarrierIn } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
@@ -28,8 +28,8 @@ import {
   headersOfMessage,
   type MessageKind,
 } from "./consumed-message.js";
-import { requireOptions, type RestoreOptions, type ProcessSpanOptions } from "./messaging-options.js";
-import { messageRestoreOptions } from "./message-restore-options.js";
+import { requireOptions, type ProcessSpanOptions } from "./messaging-options.js";
+import { messageRestoreOptions, type MessageRestore } from "./message-restore-options.js";
 import {
   spanName,
   messageKindOf,
@@ -98,7 +98,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   } = options;
   // A bad attempt, run or capturedAt (read from the message: a delivery count header missing on the
   // first delivery) is left out, said once: never a message that is not handled.
-  const restore = messageRestoreOptions(given, "withProcessSpan");
+  const { restore, capturedAtMs } = messageRestoreOptions(given, "withProcessSpan");
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
   const restored = contextFromMessageHeaders(headers, { propagator }, kind);
@@ -112,7 +112,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   const adopted = instrumentationSpanOf(base, restored);
   if (adopted !== undefined) {
     adopted.span.setAttributes(attributes);
-    adoptInto(adopted.span, adopted.continuation, restore, links);
+    adoptInto(adopted.span, adopted.continuation, restore, capturedAtMs, links);
     // Taken over once: a later withProcessSpan in it (a retry that this attempt runs when it fails, a
     // second attempt in the same handler) gets its own span instead of overwriting this one's.
     markOwnSpan(adopted.span);
@@ -129,7 +129,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     spanName(operationName, options),
     fn,
     { ...restore, propagator, kind: SpanKind.CONSUMER, attributes, links },
-    { restored, ambientLink, fallback: ambientLink === undefined ? undefined : base },
+    { restored, capturedAtMs, ambientLink, fallback: ambientLink === undefined ? undefined : base },
   );
 }
 
@@ -178,7 +178,7 @@ function instrumentationSpanOf(
 /**
  * What of the restore options applies to `span`, an instrumentation's CONSUMER span that already
  * continues the message (`continuation`: as its child, or through a link): `tracehop.attempt`,
- * `tracehop.run`, `tracehop.queue.wait` (from `capturedAt`) and `tracehop.relation` (what the span
+ * `tracehop.run`, `tracehop.queue.wait` (from `capturedAtMs`) and `tracehop.relation` (what the span
  * really is) are set on it, and `links` are added to it (`addLinks`, after its start: a sampler has not
  * seen them). A relation it cannot have (`link` or `none`, given or resolved from `auto` or
  * `setRestoreDefaults`, for a child of the message; `none` for a linked span) is warned about once
@@ -187,11 +187,11 @@ function instrumentationSpanOf(
 function adoptInto(
   span: Span,
   continuation: ResolvedRelation,
-  restore: RestoreOptions,
+  restore: MessageRestore["restore"],
+  capturedAtMs: number | undefined,
   links: Link[] | undefined,
 ): void {
   try {
-    const capturedAtMs = restore.capturedAt === undefined ? undefined : toEpochMs(restore.capturedAt);
     const added: Attributes = { [ATTR_TRACEHOP_RELATION]: continuation };
     const ageMs = addRestoreAttributes(added, restore, capturedAtMs);
     span.setAttributes(added);

@@ -124,8 +124,9 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   if (creationContext === undefined) return sendInActiveContext(name, attributes, links, propagator, send);
   // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once. Only
   // a relay's restore reads them: without a creationContext they are not used, and nothing is said.
-  const restore = messageRestoreOptions(given, "withSendSpan");
-  return relaySend(name, creationContext, forward, { ...restore, propagator, attributes, links }, send);
+  const { restore, capturedAtMs } = messageRestoreOptions(given, "withSendSpan");
+  const relay = { ...restore, propagator, attributes, links } as WithCarrierOptions;
+  return relaySend(name, creationContext, forward, relay, capturedAtMs, send);
 }
 
 /** What runs `fn` for one send span: the headers filled with `carrier`, then `fn(headers, span)`. */
@@ -188,6 +189,7 @@ function relaySend<T>(
   creationContext: unknown,
   forward: RelayForwarding | undefined,
   options: WithCarrierOptions,
+  capturedAtMs: number | undefined,
   send: Send<T>,
 ): T {
   const { propagator } = options;
@@ -206,7 +208,7 @@ function relaySend<T>(
         name,
         (span) => send(span, carrier),
         { ...options, kind: SpanKind.CLIENT },
-        { restored, source, ambientLink, caller: "withSendSpan" },
+        { restored, source, capturedAtMs, ambientLink, caller: "withSendSpan" },
       );
     }
   }
@@ -224,6 +226,7 @@ function relaySend<T>(
     {
       restored,
       source,
+      capturedAtMs,
       ambientLink,
       // A row without a usable context: the send span is the active span's child (the relay's batch or
       // poll loop span), as withBatchItem makes a message without one; a new trace when none is active.

@@ -63,9 +63,9 @@ describe("a bad per-message option is left out, never a message that is not hand
     assert.deepEqual(
       told.processWarnings.map(([code, message]) => [code, message.slice(0, message.indexOf(" must be "))]),
       [
-        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withProcessSpan: options.attempt"],
-        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withProcessSpan: options.run"],
-        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withProcessSpan: options.capturedAt"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop withProcessSpan: options.attempt"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop withProcessSpan: options.run"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop withProcessSpan: options.capturedAt"],
       ],
       "once per option and process",
     );
@@ -116,8 +116,8 @@ describe("a bad per-message option is left out, never a message that is not hand
     assert.deepEqual(
       told.processWarnings.map(([code, message]) => [code, message.slice(0, message.indexOf(" must be "))]),
       [
-        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withSendSpan: options.attempt"],
-        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop/messaging: withSendSpan: options.capturedAt"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop withSendSpan: options.attempt"],
+        ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop withSendSpan: options.capturedAt"],
       ],
     );
   });
@@ -155,6 +155,43 @@ describe("a bad per-message option is left out, never a message that is not hand
     } finally {
       Date.parse = parse;
     }
+  });
+
+  test("attempt and run: a safe bigint is taken as its number; beyond Number.MAX_SAFE_INTEGER (a number or a bigint) left out, said once", async () => {
+    const told = await recordWarnings(() => {
+      withProcessSpan(headers, { ...rabbit, attempt: 3n as never, run: 2n as never }, () => 0);
+      const taken = onlySpan("process jobs");
+      assert.equal(taken.attributes["tracehop.attempt"], 3);
+      assert.equal(taken.attributes["tracehop.run"], 2);
+      exporter.reset();
+      for (const attempt of [2 ** 60, Number.MAX_SAFE_INTEGER + 1, 2n ** 60n, 0n]) {
+        withProcessSpan(headers, { ...rabbit, attempt: attempt as never }, () => 0);
+        assert.equal(onlySpan("process jobs").attributes["tracehop.attempt"], undefined, String(attempt));
+        exporter.reset();
+      }
+      withProcessSpan(headers, { ...rabbit, attempt: Number.MAX_SAFE_INTEGER }, () => 0);
+      assert.equal(onlySpan("process jobs").attributes["tracehop.attempt"], Number.MAX_SAFE_INTEGER);
+      exporter.reset();
+      const row = { traceContext: headers };
+      withSendSpan({ ...rabbit, creationContext: row, attempt: 2n as never, run: 2 ** 60 }, () => 0);
+      const sent = onlySpan("publish jobs");
+      assert.equal(sent.attributes["tracehop.attempt"], 2);
+      assert.equal(sent.attributes["tracehop.run"], undefined);
+    });
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, message.slice(0, message.indexOf(", got "))]),
+      [
+        [
+          "TRACEHOP_MESSAGE_OPTION_IGNORED",
+          'tracehop withProcessSpan: options.attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a number or a bigint (a delivery count read from a header may be missing: Number(headers["x-delivery-count"]) is NaN on a RabbitMQ quorum queue\'s first delivery, which has no such header; pass attempt only when you have one)',
+        ],
+        [
+          "TRACEHOP_MESSAGE_OPTION_IGNORED",
+          "tracehop withSendSpan: options.run must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a number or a bigint",
+        ],
+      ],
+    );
+    assert.match(told.processWarnings[0]![1], /, got 1152921504606847000: left out/);
   });
 
   test("options that are the caller's own stay TypeErrors, before fn runs; withCarrier still throws for a bad attempt", () => {

@@ -185,27 +185,29 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
 export function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(
-      `tracehop/messaging: ${entry} needs an options object with system and destination, got ${describeValue(options)}`,
+      `tracehop ${entry}: options must be an object with system and destination, got ${describeValue(options)}`,
     );
   }
   // An array, a Map: its own fields are not options (the message of every entry point).
-  assertPlainOptions(options, `tracehop/messaging: ${entry}`);
+  assertPlainOptions(options, `tracehop ${entry}`);
   if (typeof options.system !== "string" || options.system === "") {
-    throw new TypeError(`tracehop/messaging: ${entry} needs options.system, e.g. "rabbitmq" or "kafka"`);
+    throw new TypeError(
+      `tracehop ${entry}: options.system must be a non-empty string, e.g. "rabbitmq" or "kafka", got ${describeValue(options.system)}`,
+    );
   }
   if (!WELL_KNOWN_SYSTEMS.has(options.system)) {
     const lower = options.system.toLowerCase();
     if (WELL_KNOWN_SYSTEMS.has(lower))
       throw new TypeError(
-        `tracehop/messaging: ${entry}: write options.system as ${JSON.stringify(lower)}, not ${JSON.stringify(options.system)} (the semantic conventions' messaging.system.name values are lower case; Datadog and the conventions' tooling match them exactly)`,
+        `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (the semantic conventions' messaging.system.name values are lower case; Datadog and the conventions' tooling match them exactly), got ${JSON.stringify(options.system)}`,
       );
   }
   if (typeof options.destination !== "string") {
     throw new TypeError(
-      `tracehop/messaging: ${entry} needs options.destination (the topic or queue name; "" for RabbitMQ's default exchange)`,
+      `tracehop ${entry}: options.destination must be a string (the topic or queue name; "" for RabbitMQ's default exchange), got ${describeValue(options.destination)}`,
     );
   }
-  assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop/messaging: ${entry}`);
+  assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop ${entry}`);
   // One check of the values every entry point shares with withCarrier (`links`, `propagator`, and the
   // restore options `relation`, `maxParentAge`), before anything starts: whichever path the call takes
   // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError
@@ -215,6 +217,6 @@ export function requireOptions(entry: string, options: MessagingSpanOptions | un
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(
-      `tracehop/messaging: ${entry}: forward must be "send-span" or "creation-context", got ${describeValue(forward)}`,
+      `tracehop ${entry}: forward must be "send-span" or "creation-context", got ${describeValue(forward)}`,
     );
 }

@@ -78,7 +78,7 @@ function otherSystemMessageWarned(
         : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${path} })`;
     return warnOnce(
       OTHER_SYSTEM_WARNING_KEY,
-      `tracehop/messaging: ${caller} was handed ${amqp ? "an amqplib" : "a kafkajs"} message under ` +
+      `tracehop ${caller}: given ${amqp ? "an amqplib" : "a kafkajs"} message under ` +
         `system ${JSON.stringify(system)}, which reads only ${amqp ? "a kafkajs" : "an amqplib"} message ` +
         `or headers: the trace carrier in its headers (message${path}) was not read, and the stored ` +
         `context was not restored. Give its system, system: "${right}", or pass its headers: ${fix}.`,

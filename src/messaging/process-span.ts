@@ -203,7 +203,7 @@ function adoptInto(
       const asked = requested === wanted ? `"${wanted}"` : `"${requested}" (here "${wanted}")`;
       warnOnce(
         `withProcessSpan-adopted-${continuation}-${wanted}`,
-        `tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span that already ` +
+        `tracehop withProcessSpan: called in an instrumentation's CONSUMER span that already ` +
           `continues the message (${continuation === "parent" ? "a child of" : "linked to"} its context) ` +
           `and cannot give it relation ${asked}: the span keeps tracehop.relation="${continuation}". For a ` +
           `span of tracehop's own, turn the client's instrumentation off where tracehop's helpers run ` +
@@ -216,13 +216,16 @@ function adoptInto(
       else
         warnOnce(
           "withProcessSpan-adopted-links",
-          "tracehop/messaging: withProcessSpan ran in an instrumentation's CONSUMER span whose SDK cannot " +
+          "tracehop withProcessSpan: called in an instrumentation's CONSUMER span whose SDK cannot " +
             "add links to a started span (no Span.addLinks): options.links were not added.",
           "TRACEHOP_RELATION_NOT_APPLIED",
         );
     }
   } catch (err) {
-    diag.warn("tracehop/messaging: adding the restore attributes to the active CONSUMER span failed", err);
+    diag.warn(
+      "tracehop withProcessSpan: adding the restore attributes to the active CONSUMER span failed",
+      err,
+    );
   }
 }
 

@@ -586,7 +586,7 @@ export const oddHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
  * Who reads a respelled carrier: the stored-carrier reader (`contextFromCarrier`, carrier.ts
  * `normalizeCarrier`) takes strings, arrays, bytes, a kafkajs Buffer's JSON form, safe integers and
  * bigints; the AMQP getter strings, arrays, bytes and safe integers; the Kafka getter strings, arrays
- * and bytes (header-carriers.ts `valueToText`: "values of other types ... are absent"); `json` is the
+ * and bytes (src/messaging/header-getters.ts `valueToText`: "values of other types ... are absent"); `json` is the
  * stored-carrier reader given the carrier as JSON text, which holds only strings and arrays of them.
  */
 export type ValueReader = "stored" | "amqp" | "kafka" | "json";

@@ -186,7 +186,7 @@ const described: [label: string, call: () => unknown, message: string, name?: st
   [
     "withSendSpan forward 1n",
     () => withSendSpan({ ...messaging, forward: 1n } as never, fn),
-    'tracehop/messaging: withSendSpan: forward must be "send-span" or "creation-context", got 1n',
+    'tracehop withSendSpan: forward must be "send-span" or "creation-context", got 1n',
   ],
   [
     "traceCarrierExtension field 1n",
@@ -261,7 +261,7 @@ const notPlain: [label: string, call: () => unknown, message: string][] = [
   [
     "withSendSpan given a Map with the fields",
     () => withSendSpan(Object.assign(new Map(), messaging) as never, fn),
-    "tracehop/messaging: withSendSpan: options must be a plain object (got a Map)",
+    "tracehop withSendSpan: options must be a plain object (got a Map)",
   ],
   [
     "startTracing given a Map",
@@ -334,9 +334,9 @@ const entryPoints: [where: string, call: (options: never) => unknown, refused?: 
   ["tracehop contextFromKafkaHeaders", (o) => contextFromKafkaHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
   ["tracehop injectAmqpHeaders", (o) => injectAmqpHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
   ["tracehop contextFromAmqpHeaders", (o) => contextFromAmqpHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
-  ["tracehop/messaging: withSendSpan", (o) => withSendSpan(o, fn)],
-  ["tracehop/messaging: withProcessSpan", (o) => withProcessSpan(TP, o, fn)],
-  ["tracehop/messaging: withBatchProcessSpan", (o) => withBatchProcessSpan([TP], o, fn)],
+  ["tracehop withSendSpan", (o) => withSendSpan(o, fn)],
+  ["tracehop withProcessSpan", (o) => withProcessSpan(TP, o, fn)],
+  ["tracehop withBatchProcessSpan", (o) => withBatchProcessSpan([TP], o, fn)],
   ["tracehop/prisma: traceCarrierExtension", (o) => traceCarrierExtension(o)],
 ];
 

@@ -373,9 +373,18 @@ describe("withSendSpan", () => {
   test("missing system or destination, or a propagator that is not one, is a clear TypeError, before fn runs", () => {
     let ran = false;
     const fn = () => (ran = true);
-    assert.throws(() => withSendSpan({ destination: "jobs" } as SendSpanOptions, fn), /options\.system/);
-    assert.throws(() => withSendSpan({ system: "kafka" } as SendSpanOptions, fn), /options\.destination/);
-    assert.throws(() => withSendSpan(undefined as unknown as SendSpanOptions, fn), /options object/);
+    assert.throws(
+      () => withSendSpan({ destination: "jobs" } as SendSpanOptions, fn),
+      /^TypeError: tracehop withSendSpan: options\.system must be a non-empty string, e\.g\. "rabbitmq" or "kafka", got undefined$/,
+    );
+    assert.throws(
+      () => withSendSpan({ system: "kafka" } as SendSpanOptions, fn),
+      /^TypeError: tracehop withSendSpan: options\.destination must be a string \(the topic or queue name; "" for RabbitMQ's default exchange\), got undefined$/,
+    );
+    assert.throws(
+      () => withSendSpan(undefined as unknown as SendSpanOptions, fn),
+      /^TypeError: tracehop withSendSpan: options must be an object with system and destination, got undefined$/,
+    );
     assert.throws(
       () => withSendSpan({ system: "kafka", destination: "jobs", propagator: "datadog" as never }, fn),
       /withSendSpan: propagator must be a TextMapPropagator .*createPropagator\("datadog"\)/,
@@ -955,15 +964,15 @@ describe("withProcessSpan", () => {
     let ran = 0;
     assert.throws(
       () => withProcessSpan({}, { system: "Kafka", destination: "jobs" }, () => ran++),
-      /withProcessSpan: write options\.system as "kafka", not "Kafka"/,
+      /^TypeError: tracehop withProcessSpan: options\.system must be written "kafka" \(.*\), got "Kafka"$/,
     );
     assert.throws(
       () => withSendSpan({ system: "RabbitMQ", destination: "jobs" }, () => ran++),
-      /withSendSpan: write options\.system as "rabbitmq", not "RabbitMQ"/,
+      /^TypeError: tracehop withSendSpan: options\.system must be written "rabbitmq" \(.*\), got "RabbitMQ"$/,
     );
     assert.throws(
       () => withBatchProcessSpan([], { system: "AWS.SQS", destination: "q" }, () => ran++),
-      /write options\.system as "aws\.sqs"/,
+      /options\.system must be written "aws\.sqs"/,
     );
     assert.equal(ran, 0);
     const system = withProcessSpan({}, { system: "MyBus", destination: "jobs" }, (span) => {

@@ -306,7 +306,7 @@ describe("the other client's whole message under options.system: a new trace, sa
     content: Buffer.from('{"job":1}'),
   });
   const amqpWarning = (caller: string, fix: string) =>
-    `tracehop/messaging: ${caller} was handed an amqplib message under system "kafka", which reads ` +
+    `tracehop ${caller}: given an amqplib message under system "kafka", which reads ` +
     `only a kafkajs message or headers: the trace carrier in its headers (message.properties.headers) ` +
     `was not read, and the stored context was not restored. Give its system, system: "rabbitmq", or ` +
     `pass its headers: ${fix}.`;
@@ -374,7 +374,7 @@ describe("the other client's whole message under options.system: a new trace, sa
     assert.deepEqual(told.processWarnings, [
       [
         CODE,
-        `tracehop/messaging: withProcessSpan was handed a kafkajs message under system "rabbitmq", which ` +
+        `tracehop withProcessSpan: given a kafkajs message under system "rabbitmq", which ` +
           `reads only an amqplib message or headers: the trace carrier in its headers ` +
           `(message.message.headers) was not read, and the stored context was not restored. Give its ` +
           `system, system: "kafka", or pass its headers: withProcessSpan(message.message.headers, ...).`,
@@ -392,7 +392,7 @@ describe("the other client's whole message under options.system: a new trace, sa
     assert.deepEqual(told.processWarnings, [
       [
         CODE,
-        `tracehop/messaging: withProcessSpan was handed a kafkajs message under system "rabbitmq", which ` +
+        `tracehop withProcessSpan: given a kafkajs message under system "rabbitmq", which ` +
           `reads only an amqplib message or headers: the trace carrier in its headers ` +
           `(message.headers) was not read, and the stored context was not restored. Give its ` +
           `system, system: "kafka", or pass its headers: withProcessSpan(message.headers, ...).`,

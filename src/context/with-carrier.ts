@@ -118,19 +118,14 @@ export interface StartedSpan {
  * (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as in dd-trace-js) restores no parent: the span starts a
  * new trace, linked to the stored context, with its baggage.
  *
- * The span, by `options.relation` (docs/restore.md "Relation policy"):
- * - `parent` (default): child of the stored span context, in the context the carrier restored, so
- *   baggage and Datadog fields are present inside `fn` (open-telemetry/opentelemetry-js-contrib#1351).
- *   Span links found during extraction (styles naming other traces, `reason=terminated_context`) and
- *   `_dd.parent_id` (as dd-trace-js sets them) are added. A Datadog context with parent id 0
- *   (Synthetics) gives a root span that keeps the stored trace id (OpenTelemetry has no span id 0;
- *   Datadog system-tests `Test_Synthetics_APM_Datadog` keep the trace).
- * - `link`: root of a new trace linked to the stored span context; baggage and the trace-independent
- *   Datadog fields carry over, a user's sampling decision too (priority -1 stays a drop,
- *   DataDog/dd-trace-py#9159).
- * - `none`: root of a new trace with no link; only baggage carries over.
- * - `auto`: `parent` while the carrier is younger than `maxParentAge` and `run` is 1 or unset,
- *   otherwise `link` (taskforcesh/bullmq#2942).
+ * The span, by `options.relation` (docs/restore.md "Relation policy"): `parent` (default), a child of
+ * the stored span context in the context the carrier restored, so baggage and Datadog fields are present
+ * inside `fn` (open-telemetry/opentelemetry-js-contrib#1351), with the extraction's links and
+ * `_dd.parent_id`; a Datadog context with parent id 0 (Synthetics) gives a root span that keeps the
+ * stored trace id. `link`: the root of a new trace linked to the stored context, with its baggage, the
+ * trace-independent Datadog fields and a user's sampling decision (DataDog/dd-trace-py#9159). `none`:
+ * the root of a new trace with no link, with its baggage. `auto`: `parent` while the carrier is younger
+ * than `maxParentAge` and `run` is 1 or unset, else `link` (taskforcesh/bullmq#2942).
  *
  * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
  * throw or rejection is recorded (exception event, ERROR status, `error.type`) and rethrown

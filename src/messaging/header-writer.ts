@@ -147,41 +147,24 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * already there (any case), then sets each carrier field under its lower-case name
  * (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object).
  *
- * `carrier` is untrusted (a row's `traceContext Json?` column, say) and read as `contextFromCarrier` reads a
- * stored carrier (the stored-carrier reader, `normalizeCarrier` in src/carrier/carrier.ts): a carrier object
- * or `Map` (names in any case), its JSON text, its UTF-8 bytes (a `Buffer` of a BLOB column), or a row
- * holding one in `traceContext`. What is written is what that reader reads: each field under its ASCII
- * lower-case name, a string value (Buffers decoded as UTF-8, safe integers as decimal text) or, for a field
- * the carrier repeats, an array of strings (kafkajs and amqplib headers take arrays; their getters read them
- * as repeated fields); values over `MAX_CARRIER_VALUE_LENGTH`, names with a character outside 0x21-0x7E (a
- * space, a control or non-ASCII character), values with a character outside printable ASCII (a CR or LF would
- * split the header; no propagator writes a control or non-ASCII character) and values of other kinds are left
- * out. Every other field is copied by name as stored, whatever its style: in the carrier format
- * (`TraceCarrier`, src/carrier/carrier.ts: lower-case header name -> value, exactly what would travel as HTTP
- * headers; it has no field that is not a header, no version, no timestamp) each field is a header — a custom
- * propagator's (the `propagator` option of `captureCarrier` or the Prisma extension: Jaeger's
- * `uber-trace-id`, another vendor's), a dd-trace-ot row's `ot-baggage-*` — and a consumer with that
- * propagator needs it (test/messaging/stored-carrier-headers.test.ts). Of a row, only `traceContext` is read
- * (once), never its other columns. A carrier that holds no fields (`null` or `undefined`, as a row without
- * one stores; a number; text that is not a carrier's JSON) writes no field, and the propagation headers
- * already there are still removed: the message carries the carrier's context, here none, never an older one.
+ * `carrier` is untrusted (a row's `traceContext Json?` column, say) and read as `contextFromCarrier`
+ * reads a stored carrier: a carrier object or `Map` (names in any case), its JSON text, its UTF-8 bytes,
+ * or a row holding one in `traceContext` (only that column is read, once). What is written is what that
+ * reader reads, every field by name whatever its style (a custom propagator's `uber-trace-id`, a
+ * dd-trace-ot row's `ot-baggage-*`): string values (Buffers decoded as UTF-8, safe integers as decimal
+ * text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E and values
+ * outside printable ASCII are left out (docs/messaging.md, "A stored carrier into headers"). A carrier
+ * that holds no fields writes none, and the propagation headers already there are still removed.
  *
- * A `Map` or a WHATWG `Headers` object ({@link HeaderEntries}: the readers take both) is written
- * through its own methods (`delete`, `set`; a repeated field `append`ed value by value to a `Headers`
- * object, kept as an array in a Map), never as properties, which would not travel; the same object is
- * returned. A `Headers` object takes HTTP field names only: a carrier field of another name is left out.
+ * A `Map` or a WHATWG `Headers` object ({@link HeaderEntries}) is written through its own methods,
+ * never as properties, which would not travel; a `Headers` object takes HTTP field names only.
  *
- * Never throws, whatever `headers` and `carrier` are (tracing never fails the message):
- * - `headers` `null` or `undefined`: returns a new object holding the carrier's fields.
- * - not an object (a string, a number): returned unchanged, nothing written.
- * - an object that cannot take the context in place — frozen, sealed or not extensible, or one that
- *   refuses a write or a delete (a throwing setter or proxy trap, a non-configurable propagation
- *   header): returns a NEW plain object with the headers' own readable fields except the propagation
- *   headers, and the carrier's fields; `headers` itself may keep part of the write. Put the returned
- *   object on the message.
- * - a `Headers` object that refuses the write (an immutable one: a fetch `Response`'s) or a Map whose
- *   `set` throws: a NEW object of the same sort (a global `Headers`, a `Map`) with its entries except
- *   the propagation headers, and the carrier's fields.
+ * Never throws, whatever `headers` and `carrier` are (tracing never fails the message): `null` or
+ * `undefined` headers give a new object holding the carrier's fields; anything that is not an object is
+ * returned unchanged; headers that cannot take the context in place (frozen, sealed, a throwing setter
+ * or proxy trap, a non-configurable propagation header, an immutable `Headers` object, a Map whose `set`
+ * throws) give a NEW object of their sort with their own readable fields except the propagation
+ * headers, and the carrier's fields. Put the returned object on the message.
  */
 export function writeCarrierToHeaders<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,

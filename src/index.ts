@@ -26,7 +26,7 @@ export {
   type RestoredRoot,
 } from "./propagation/extraction-result.js";
 export { logCorrelationFields, type LogCorrelationFields } from "./log-correlation.js";
-export { type TraceCarrier } from "./carrier/carrier.js";
+export { type TraceCarrier } from "./carrier/trace-carrier.js";
 export { TraceContextPropagator } from "./propagation/w3c/TraceContextPropagator.js";
 export { BaggagePropagator } from "./propagation/w3c/BaggagePropagator.js";
 export { W3CTraceState } from "./propagation/w3c/W3CTraceState.js";

@@ -1,7 +1,8 @@
 // The input of `tracehop inspect`: the text (an argument, a file, standard input) and the carriers in
 // it (a carrier, a row, an array of rows, one row per line as psql -At prints them, JSON text in JSON).
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
-import { carrierObject, MAX_CARRIER_TEXT_LENGTH, withoutByteOrderMark } from "../carrier/carrier.js";
+import { carrierObject, withoutByteOrderMark } from "../carrier/carrier-object.js";
+import { MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";

@@ -9,7 +9,7 @@ import {
   type Context,
   type SpanContext,
 } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/normalize-carrier.js";
 import {
   createPropagator,
   sameTrace,

@@ -2,15 +2,17 @@
 // per header), the tracestate and baggage readers (W3C limits and grammar), and the x-datadog-tags
 // decoder. The library decides what it drops; these functions only say why.
 import { ROOT_CONTEXT } from "@opentelemetry/api";
+import { isHeaderNameText } from "../carrier/header-text-fields.js";
+import {
+  normalizeCarrier,
+  type NormalizedCarrier,
+  normalizedCarrierGetter,
+} from "../carrier/normalize-carrier.js";
 import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
   MAX_CARRIER_VALUE_LENGTH,
-  isHeaderNameText,
-  normalizeCarrier,
-  normalizedCarrierGetter,
-  type NormalizedCarrier,
-} from "../carrier/carrier.js";
+} from "../carrier/trace-carrier.js";
 import { legacyBaggage, type LegacyBaggageDrops } from "../propagation/datadog/DatadogPropagator.js";
 import {
   isValidOrigin,

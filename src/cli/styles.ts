@@ -1,6 +1,6 @@
 // Each propagation style on its own: valid, absent, or why it rejected the carrier.
 import { isSpanContextValid, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/carrier.js";
+import { type NormalizedCarrier, normalizedCarrierGetter } from "../carrier/normalize-carrier.js";
 import {
   createPropagator,
   type CreatePropagatorOptions,

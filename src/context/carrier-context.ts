@@ -6,13 +6,10 @@ import {
   type TextMapPropagator,
   type Tracer,
 } from "@opentelemetry/api";
-import {
-  keepHeaderTextFields,
-  readStoredCarrier,
-  storedCarrierGetter,
-  traceCarrierSetter,
-  type TraceCarrier,
-} from "../carrier/carrier.js";
+import { traceCarrierSetter } from "../carrier/carrier-setter.js";
+import { keepHeaderTextFields } from "../carrier/header-text-fields.js";
+import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
+import { type TraceCarrier } from "../carrier/trace-carrier.js";
 import {
   createPropagator,
   isCreatedPropagator,

@@ -2,7 +2,7 @@
  * Where a stored carrier comes from: a carrier object, its JSON text, or a row holding it.
  */
 import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
-import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/carrier.js";
+import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
@@ -561,7 +561,7 @@ const utf8Prefix = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
  * The first {@link CARRIER_BYTES_PREFIX} bytes of a binary value as the carrier reader takes one
- * (`carrierObject` in src/carrier/carrier.ts: a `Buffer`/`Uint8Array`/other typed array or `DataView`,
+ * (`carrierObject` in src/carrier/carrier-object.ts: a `Buffer`/`Uint8Array`/other typed array or `DataView`,
  * an `ArrayBuffer`, or the JSON form of a Buffer `{ type: "Buffer", data: [...] }`): `undefined` when
  * `value` is not binary; `null` when it is but the reader reads nothing from it — longer than
  * {@link MAX_CARRIER_TEXT_LENGTH}, or a JSON Buffer whose first bytes are not all integers 0-255 (the
@@ -617,7 +617,7 @@ function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
 
 /**
  * True for a field value that holds a carrier in any shape the carrier reader takes one
- * (`carrierObject` in src/carrier/carrier.ts, what `withCarrier(row.field)` restores), judged from its
+ * (`carrierObject` in src/carrier/carrier-object.ts, what `withCarrier(row.field)` restores), judged from its
  * start alone: an object with a propagation field of one of the spellings {@link CARRIER_FIELD_NAMES}
  * lists ({@link holdsCarrier}), a `Map` with one among its first {@link MAX_FIELDS_LOOKED_AT} keys (any
  * case); its JSON text ({@link isCarrierText}) or that JSON text stringified once more

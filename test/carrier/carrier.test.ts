@@ -1,4 +1,4 @@
-// The stored-carrier reader (`normalizeCarrier`, src/carrier/carrier.ts): names in any case, arrays for
+// The stored-carrier reader (`normalizeCarrier`, src/carrier/normalize-carrier.ts): names in any case, arrays for
 // repeated fields, Buffers decoded whole, JSON text, limits, hostile input (prototype keys, throwing
 // getters, proxies).
 import { test, describe } from "node:test";
@@ -6,15 +6,14 @@ import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Headers as UndiciHeaders } from "undici";
+import { traceCarrierSetter } from "../../src/carrier/carrier-setter.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
 import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
   MAX_CARRIER_VALUE_LENGTH,
-  normalizeCarrier,
-  normalizedCarrierGetter,
-  traceCarrierSetter,
   type TraceCarrier,
-} from "../../src/carrier/carrier.js";
+} from "../../src/carrier/trace-carrier.js";
 import { PROPAGATION_HEADER_NAMES } from "../../src/propagation/header-names.js";
 
 const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";

@@ -3,13 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import {
-  MAX_CARRIER_VALUE_LENGTH,
-  normalizeCarrier,
-  normalizedCarrierGetter,
-  readStoredCarrier,
-  storedCarrierGetter,
-} from "../../src/carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
+import { readStoredCarrier, storedCarrierGetter } from "../../src/carrier/stored-carrier.js";
+import { MAX_CARRIER_VALUE_LENGTH } from "../../src/carrier/trace-carrier.js";
 import {
   anyCarrierInput,
   HEADER_NAMES,

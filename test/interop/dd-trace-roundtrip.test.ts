@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ROOT_CONTEXT, trace, TraceFlags, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
 import { createPropagator, type PropagationStyle } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionAttributes, getExtractionLinks } from "../../src/propagation/extraction-result.js";

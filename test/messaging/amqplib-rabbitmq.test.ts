@@ -22,7 +22,7 @@ import { datadogSpanId, datadogTraceId, exporter, inSpan, onlySpan, traceparentO
 
 const STORED_TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
 const STORED_SPAN_ID = "891087b8e3b70cb1";
-/** An outbox row's carrier (`TraceCarrier`, src/carrier/carrier.ts; docs/prisma.md). */
+/** An outbox row's carrier (`TraceCarrier`, src/carrier/trace-carrier.ts; docs/prisma.md). */
 const STORED = {
   traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01`,
   tracestate: "dd=s:2;o:synthetics;t.dm:-4;t.tid:640cfd8d00000000;p:891087b8e3b70cb1",

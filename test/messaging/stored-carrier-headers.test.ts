@@ -147,7 +147,7 @@ const vendorPropagator: TextMapPropagator = {
 };
 
 describe("writeCarrierToHeaders writes every field of the carrier", () => {
-  // `TraceCarrier` (src/carrier/carrier.ts): a carrier is lower-case header name -> value, exactly what would
+  // `TraceCarrier` (src/carrier/trace-carrier.ts): a carrier is lower-case header name -> value, exactly what would
   // travel as HTTP headers; the format has no field that is not a header (no version, no timestamp). A name
   // outside tracehop's styles is a header by design: a custom propagator's (the carrier functions'
   // `propagator` option; the stored-carrier reader serves it any name it asks for), a dd-trace-ot row's

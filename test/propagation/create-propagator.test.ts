@@ -10,7 +10,7 @@ import {
   TraceFlags,
   type Context,
 } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
 import {
   createPropagator,
   extractStylesFromEnvironment,

@@ -13,7 +13,7 @@ import {
   type Context,
   type DiagLogger,
 } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";

@@ -10,7 +10,8 @@ import {
   type Context,
   type TextMapGetter,
 } from "@opentelemetry/api";
-import { MAX_CARRIER_KEYS, normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
+import { MAX_CARRIER_KEYS } from "../../src/carrier/trace-carrier.js";
 import { contextFromCarrier } from "../../src/index.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagator.js";

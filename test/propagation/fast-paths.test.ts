@@ -46,7 +46,7 @@ import {
 } from "../../src/propagation/w3c/tracestate.js";
 import { DATADOG_CONTEXT_KEY } from "../../src/propagation/datadog/datadog-context.js";
 import { W3CBaggage } from "../../src/propagation/w3c/W3CBaggage.js";
-import { readStoredCarrier, storedCarrierGetter } from "../../src/carrier/carrier.js";
+import { readStoredCarrier, storedCarrierGetter } from "../../src/carrier/stored-carrier.js";
 import { damagedCarrier, validCarrier } from "../hardening/arbitraries.js";
 
 // ---------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import {
   isSpanContextValid,
   type Context,
 } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import {

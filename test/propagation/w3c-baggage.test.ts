@@ -30,7 +30,8 @@ import {
   parseBaggageProperties,
   serializeBaggage,
 } from "../../src/propagation/w3c/baggage.js";
-import { traceCarrierSetter, type TraceCarrier } from "../../src/carrier/carrier.js";
+import { traceCarrierSetter } from "../../src/carrier/carrier-setter.js";
+import { type TraceCarrier } from "../../src/carrier/trace-carrier.js";
 
 type Entry = [key: string, value: string, metadata?: string];
 interface HeaderCase {

@@ -15,7 +15,8 @@ import {
 import { TraceContextPropagator } from "../../src/propagation/w3c/TraceContextPropagator.js";
 import { contextFromCarrier } from "../../src/context/carrier-context.js";
 import { W3CTraceState } from "../../src/propagation/w3c/W3CTraceState.js";
-import { traceCarrierSetter, type TraceCarrier } from "../../src/carrier/carrier.js";
+import { traceCarrierSetter } from "../../src/carrier/carrier-setter.js";
+import { type TraceCarrier } from "../../src/carrier/trace-carrier.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";

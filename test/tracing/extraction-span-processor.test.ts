@@ -30,7 +30,7 @@ import {
   type ReadableSpan,
   type Sampler,
 } from "@opentelemetry/sdk-trace-base";
-import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
 import { captureCarrier } from "../../src/context/carrier-context.js";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";

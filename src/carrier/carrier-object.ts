@@ -1,0 +1,163 @@
+import { PROPAGATION_HEADER_NAMES, isPropagationHeaderName } from "../propagation/header-names.js";
+import { asciiLowerName } from "./ascii-lower-name.js";
+import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "./trace-carrier.js";
+
+/** U+FEFF: skipped at the start of JSON text (RFC 8259 §8.1), kept anywhere else. */
+const BYTE_ORDER_MARK = 0xfeff;
+
+/**
+ * Internal: `text` without a leading byte order mark (U+FEFF), which RFC 8259 §8.1 lets a JSON parser
+ * skip (a file saved by some editors, a column filled from one); the text itself otherwise.
+ */
+export function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
+}
+
+// Decoded whole, never element by element; invalid UTF-8 becomes U+FFFD (then fails the header grammar);
+// a leading U+FEFF is kept as data.
+export const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/**
+ * Internal: the object or Map a stored carrier holds, as the readers take it: JSON text (and JSON text
+ * of JSON text, one level more) or UTF-8 bytes parsed; `undefined` for anything else (null, numbers,
+ * arrays, unparseable or oversized text). `tracehop inspect` reads a row's field through it.
+ */
+export function carrierObject(
+  carrier: unknown,
+  depth = 0,
+): Record<string, unknown> | Map<unknown, unknown> | undefined {
+  if (carrier === null || carrier === undefined) return undefined;
+  if (typeof carrier === "string") {
+    if (depth > 1 || carrier.length > MAX_CARRIER_TEXT_LENGTH) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(withoutByteOrderMark(carrier));
+    } catch {
+      return undefined;
+    }
+    return carrierObject(parsed, depth + 1);
+  }
+  if (typeof carrier !== "object") return undefined;
+  if (carrier instanceof Map) return carrier;
+  const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
+  if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
+  if (Array.isArray(carrier) || bytes === null) return undefined;
+  if (isFetchHeaders(carrier)) return headersMap(carrier);
+  return carrier as Record<string, unknown>;
+}
+
+/** The shape of a WHATWG `Headers` object that the reader uses. */
+export interface FetchHeaders {
+  [Symbol.iterator](): Iterator<[string, string]>;
+}
+
+/**
+ * True for a WHATWG `Headers` object: Node's global one, or one from another copy of undici (a
+ * bundled or npm `undici`), told by its iterator and its `Symbol.toStringTag`, which every
+ * implementation sets to `Headers` (WHATWG Fetch; Web IDL class string). Never by `instanceof` the
+ * global `Headers`: its first access loads Node's fetch implementation (undici), ≈ 10 ms on the first
+ * restore of a process that never uses fetch. A plain object costs one property lookup (no iterator).
+ */
+export function isFetchHeaders(value: object): value is FetchHeaders {
+  return (
+    typeof (value as Partial<FetchHeaders>)[Symbol.iterator] === "function" &&
+    Object.prototype.toString.call(value) === "[object Headers]"
+  );
+}
+
+/** Most entries iterated in one `Headers` object (a real one holds what an HTTP request allowed). */
+const MAX_HEADERS_ENTRIES = 4096;
+
+/**
+ * The entries of a `Headers` object (lower-case names, repeated fields joined) as a Map of at most
+ * {@link MAX_CARRIER_KEYS} names: the propagation headers first,
+ * wherever they are (a `Headers` object iterates in name order, so the `x-datadog-*` ones come after
+ * up to a hundred others), then the others in order. At most {@link MAX_HEADERS_ENTRIES} entries are
+ * iterated; an entry that is not a pair of strings is skipped; an iterator that throws ends the
+ * reading with what was read. When the iteration stops at that bound (more entries), each name of
+ * `PROPAGATION_HEADER_NAMES` it did not reach is asked by name through the object's `get` (one
+ * look-up each, as `Headers.get`), so a request of thousands of headers keeps its trace context; a
+ * `get` that throws or gives no string gives no field. `ot-baggage-*` headers past the bound are not
+ * read (they cannot be asked by name).
+ */
+function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
+  const propagation = new Map<string, string>();
+  const others = new Map<string, string>();
+  let truncated = false;
+  try {
+    let seen = 0;
+    for (const entry of headers as Iterable<unknown>) {
+      if (++seen > MAX_HEADERS_ENTRIES) {
+        truncated = true;
+        break;
+      }
+      if (!Array.isArray(entry)) continue;
+      const [name, value] = entry as unknown[];
+      if (typeof name !== "string" || typeof value !== "string") continue;
+      const lower = asciiLowerName(name);
+      if (lower !== undefined && isPropagationHeaderName(lower)) propagation.set(name, value);
+      else if (others.size < MAX_CARRIER_KEYS) others.set(name, value);
+    }
+  } catch {
+    // A throwing iterator (not a real Headers object): keep what was read.
+  }
+  if (truncated) lookUpHeaders(headers, propagation);
+  const map = new Map<unknown, unknown>(propagation);
+  for (const [name, value] of others) {
+    if (map.size >= MAX_CARRIER_KEYS) break;
+    map.set(name, value);
+  }
+  return map;
+}
+
+/**
+ * Adds to `found` (name -> value, from the iteration of `headers`) each name of
+ * `PROPAGATION_HEADER_NAMES` that it lacks in any case, asked through `headers.get(name)`: at most one
+ * call per name. Never throws.
+ */
+function lookUpHeaders(headers: FetchHeaders, found: Map<string, string>): void {
+  try {
+    const get = (headers as { get?: unknown }).get;
+    if (typeof get !== "function") return;
+    const have = new Set<string>();
+    for (const name of found.keys()) have.add(asciiLowerName(name) ?? name);
+    for (const name of PROPAGATION_HEADER_NAMES) {
+      if (have.has(name)) continue;
+      try {
+        const value: unknown = get.call(headers, name);
+        if (typeof value === "string") found.set(name, value);
+      } catch {
+        // a throwing get (not a real Headers object): that field is not read
+      }
+    }
+  } catch {
+    // reading `get` threw (a proxy trap): nothing more is read
+  }
+}
+
+/**
+ * Internal: the bytes of a binary value: `undefined` when `value` is not binary, `null` when it is binary but
+ * longer than `limit` or malformed.
+ */
+export function asBytes(value: object, limit: number): Uint8Array | null | undefined {
+  if (value instanceof Uint8Array) return value.byteLength <= limit ? value : null;
+  if (ArrayBuffer.isView(value)) {
+    return value.byteLength <= limit
+      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : null;
+  }
+  if (value instanceof ArrayBuffer) return value.byteLength <= limit ? new Uint8Array(value) : null;
+  const json = value as { type?: unknown; data?: unknown };
+  if (json.type === "Buffer" && Array.isArray(json.data)) {
+    const data = json.data as unknown[];
+    if (data.length > limit) return null;
+    const bytes = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const byte = data[i];
+      if (typeof byte !== "number" || !Number.isInteger(byte) || byte < 0 || byte > 255) return null;
+      bytes[i] = byte;
+    }
+    return bytes;
+  }
+  return undefined;
+}

@@ -1,0 +1,72 @@
+import { isPrintableAscii } from "../propagation/header-text.js";
+import { describeValue } from "../describe-value.js";
+import { warnOnce } from "../warn-once.js";
+import { OWN_HEADER_NAMES } from "./ascii-lower-name.js";
+import type { TraceCarrier } from "./trace-carrier.js";
+
+/**
+ * Most distinct field names {@link keepHeaderTextFields} warns about in one process (then it drops
+ * silently).
+ */
+const MAX_WARNED_FIELDS = 16;
+/** Field names {@link keepHeaderTextFields} has warned about. */
+let warnedFields = 0;
+/** Code of the process warning of a dropped carrier field. */
+export const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT";
+
+/**
+ * Internal: `carrier` (changed in place and returned) without the fields that are not header text: a
+ * field is kept when its name is 1 or more characters 0x21-0x7E (what the readers take as a header
+ * name, {@link asciiLowerName}; RFC 9110 §5.1 tokens are drawn from them) and its value a string of
+ * printable ASCII, 0x20-0x7E ({@link isPrintableAscii}: every propagation header's value grammar, W3C
+ * Trace Context §3.2-3.3, W3C Baggage §3 percent-encoded, Datadog's `x-datadog-*`, B3).
+ *
+ * tracehop's own styles never write anything else (`injectCarrier` skips this for a propagator of
+ * `createPropagator`); a third-party propagator (the `propagator` option) may: a NUL or lone surrogate
+ * in a value makes PostgreSQL refuse the row's `jsonb` (22P05 "unsupported Unicode escape sequence",
+ * "invalid input syntax for type json") and fail the business write, a CR/LF splits a message header.
+ * Such a field is dropped before it reaches a database or a message, with a `diag.warn` and a process
+ * warning ({@link FIELD_NOT_HEADER_TEXT_WARNING}) naming it, once per field name (for the first
+ * {@link MAX_WARNED_FIELDS} names). Never throws.
+ */
+export function keepHeaderTextFields(carrier: TraceCarrier): TraceCarrier {
+  for (const name in carrier) {
+    if (!Object.hasOwn(carrier, name)) continue;
+    const value: unknown = carrier[name];
+    if (typeof value === "string" && isPrintableAscii(value) && isHeaderNameText(name)) continue;
+    delete carrier[name];
+    warnDroppedField(name, value);
+  }
+  return carrier;
+}
+
+/** A header name as the carrier readers take one: non-empty, every character 0x21-0x7E. */
+const HEADER_NAME_TEXT = /^[\x21-\x7e]+$/;
+
+/**
+ * Internal: a header name as the carrier readers take one (`HEADER_NAME_TEXT`: non-empty, every character
+ * 0x21-0x7E); tracehop's own by one set lookup. `tracehop inspect` says why a name is ignored by it.
+ */
+export function isHeaderNameText(name: string): boolean {
+  return OWN_HEADER_NAMES.has(name) || HEADER_NAME_TEXT.test(name);
+}
+
+/** Internal: the warning of {@link keepHeaderTextFields} for the field `name`, once per name. Never throws. */
+export function warnDroppedField(name: string, value: unknown): void {
+  try {
+    if (warnedFields >= MAX_WARNED_FIELDS) return;
+    const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+    const why =
+      typeof value !== "string"
+        ? `its value is ${describeValue(value)}, not text`
+        : isHeaderNameText(name)
+          ? "its value holds a character outside printable ASCII 0x20-0x7E: a control character, NUL or non-ASCII text"
+          : "its name is empty or holds a character outside 0x21-0x7E";
+    const message =
+      `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +
+      `it is left out of the carrier so that it cannot fail a database write or split a message header`;
+    if (warnOnce(`carrier field ${name}`, message, FIELD_NOT_HEADER_TEXT_WARNING)) warnedFields++;
+  } catch {
+    // describing the value failed: nothing to say
+  }
+}

@@ -1,0 +1,222 @@
+import type { TextMapGetter } from "@opentelemetry/api";
+import { idTextFromNumber } from "../propagation/datadog/ids.js";
+import { PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import { asciiLowerName } from "./ascii-lower-name.js";
+import { asBytes, carrierObject, utf8 } from "./carrier-object.js";
+import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "./trace-carrier.js";
+
+/** ASCII-lower-cased header name -> its values in order, read from an untrusted carrier. */
+export type NormalizedCarrier = Map<string, string[]>;
+
+/**
+ * Reads an untrusted stored carrier into a {@link NormalizedCarrier}.
+ *
+ * Accepted shapes:
+ * - a plain object or a `Map` of header name -> value;
+ * - a WHATWG `Headers` object (`request.headers` of fetch-style servers: Hono, Next.js route
+ *   handlers; Node's global one or another copy of undici): its names come lower-cased and repeated
+ *   fields joined with `, ` (so two `traceparent` fields are one invalid value); its first 4096
+ *   entries are iterated, and in a larger one the propagation headers not reached are asked by name
+ *   (`get`), so they are found however many headers sort before them;
+ * - JSON text of such an object (also JSON text holding that JSON text once more), or its UTF-8 bytes
+ *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most {@link MAX_CARRIER_TEXT_LENGTH};
+ *   a leading byte order mark (U+FEFF) is skipped, as RFC 8259 §8.1 allows a JSON parser to.
+ *
+ * Names: ASCII case-insensitive (RFC 9110 §5.1; Trace Context §3.2.1): `TraceParent` and `traceparent`
+ * are the same field. Names with non-ASCII characters are ignored (no header has one, and Unicode
+ * lower-casing could turn them into ASCII names). Only the first {@link MAX_CARRIER_KEYS} keys are
+ * scanned; in a larger object or `Map` (a message with many application headers, tracing headers
+ * appended last) the fields a propagator asks for are looked up by name besides: every name of
+ * `PROPAGATION_HEADER_NAMES` before the scan, and any other name a getter asks for when it is asked,
+ * each spelled exactly as asked or in lower case (a name in another case beyond the scan is not
+ * found). Each look-up is one own-property read, so a hostile carrier costs at most the scan plus a
+ * constant per field asked.
+ *
+ * Values, each at most {@link MAX_CARRIER_VALUE_LENGTH}:
+ * - a string;
+ * - a `Buffer`/`Uint8Array`/other typed array/`ArrayBuffer`, or its JSON form
+ *   `{ "type": "Buffer", "data": [...] }` (a kafkajs header object passed through `JSON.stringify`,
+ *   tulios/kafkajs#1024), decoded whole as UTF-8;
+ * - a safe integer or a bigint, written as its exact decimal text (a Datadog id stored as a JSON number
+ *   above 2^53 was already rounded by `JSON.parse` and is ignored: dd-trace-js#344, prisma/orm#20205);
+ * - an array of the above: repeated header fields, kept in order (RFC 9110 §5.3).
+ * Values under several spellings of one name are combined in key order. Anything else (objects,
+ * booleans, nested arrays, oversized values) is ignored.
+ *
+ * The result is a `Map`, so no key (`__proto__`, `constructor`) reaches an object prototype. Never
+ * throws: a carrier whose keys or values cannot be read yields what could be read, or an empty map.
+ */
+export function normalizeCarrier(carrier: unknown): NormalizedCarrier {
+  let source: Record<string, unknown> | Map<unknown, unknown> | undefined;
+  try {
+    source = carrierObject(carrier);
+  } catch {
+    return new Map();
+  }
+  return normalizeSource(source);
+}
+
+/** Internal: {@link normalizeCarrier} of the object or Map a carrier holds. Never throws. */
+export function normalizeSource(
+  source: Record<string, unknown> | Map<unknown, unknown> | undefined,
+): NormalizedCarrier {
+  let out: NormalizedCarrier = new Map();
+  try {
+    if (source instanceof Map) {
+      let found: ReadonlySet<string> | undefined;
+      if (source.size > MAX_CARRIER_KEYS) {
+        const overflow = new OverflowCarrier(source);
+        found = overflow.lookUpPropagationFields();
+        out = overflow;
+      }
+      let seen = 0;
+      for (const [key, value] of source) {
+        if (++seen > MAX_CARRIER_KEYS) break;
+        if (typeof key === "string" && found?.has(key) !== true) addField(out, key, value);
+      }
+    } else if (source) {
+      const keys = Object.keys(source);
+      let found: ReadonlySet<string> | undefined;
+      if (keys.length > MAX_CARRIER_KEYS) {
+        const overflow = new OverflowCarrier(source);
+        found = overflow.lookUpPropagationFields();
+        out = overflow;
+      }
+      let seen = 0;
+      for (const key of keys) {
+        if (++seen > MAX_CARRIER_KEYS) break;
+        if (found?.has(key) === true) continue; // read already, by name
+        let value: unknown;
+        try {
+          value = source[key];
+        } catch {
+          continue; // a throwing getter or proxy trap: skip that key
+        }
+        addField(out, key, value);
+      }
+    }
+  } catch {
+    // Object.keys or Map iteration threw: keep what was read.
+  }
+  return out;
+}
+
+/**
+ * A {@link NormalizedCarrier} read from an object or `Map` of more than {@link MAX_CARRIER_KEYS} keys:
+ * the scanned keys, plus the fields looked up by name in `source` (the propagation header names before
+ * the scan, any other name when a getter asks for it). Reading a header by name costs one property
+ * read however large the carrier, so tracing headers appended after many application headers (what
+ * an inject into a message's headers does) are found while the scan stays bounded.
+ */
+class OverflowCarrier extends Map<string, string[]> {
+  /** Names already looked up in `source` (found or not): each is read at most once. */
+  private readonly looked = new Set<string>();
+
+  constructor(private readonly source: Record<string, unknown> | Map<unknown, unknown>) {
+    super();
+  }
+
+  /**
+   * Reads every name of `PROPAGATION_HEADER_NAMES` that `source` holds under exactly that
+   * (lower-case) name; returns the names found, which the bounded scan then skips. Never throws.
+   */
+  lookUpPropagationFields(): ReadonlySet<string> {
+    const found = new Set<string>();
+    for (const name of PROPAGATION_HEADER_NAMES) if (this.lookUp(name, name)) found.add(name);
+    return found;
+  }
+
+  /**
+   * The values of `name` (ASCII lower case of `key`, as the getter was asked), looked up in `source`
+   * under `key` and under `name` when the scan did not find it. `undefined` when neither is there.
+   */
+  valuesOf(key: string, name: string): string[] | undefined {
+    const values = this.get(name);
+    if (values !== undefined) return values;
+    this.lookUp(key, name);
+    if (key !== name) this.lookUp(name, name);
+    return this.get(name);
+  }
+
+  /** Adds the value of own key `key` of `source` under `name`; true when the key is there. Never throws. */
+  private lookUp(key: string, name: string): boolean {
+    if (this.looked.has(key)) return false;
+    this.looked.add(key);
+    const source = this.source;
+    try {
+      let value: unknown;
+      if (source instanceof Map) {
+        if (!source.has(key)) return false;
+        value = source.get(key);
+      } else {
+        if (!Object.hasOwn(source, key)) return false;
+        value = source[key];
+      }
+      addField(this, name, value);
+      return true;
+    } catch {
+      return false; // a throwing getter or proxy trap: not there
+    }
+  }
+}
+
+/** One value as text, or `undefined` when it is not a kind a carrier may hold or is too long. */
+function valueText(value: unknown, name: string): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
+    case "number":
+      if (Number.isSafeInteger(value)) return String(value);
+      // An integer beyond 2^53 was rounded by JSON.parse: refused with a diagnostic, never rounded
+      // silently (DataDog/dd-trace-js#344, prisma/orm#20205).
+      return Number.isInteger(value) ? idTextFromNumber(value, name) : undefined;
+    case "bigint":
+      return String(value);
+    case "object": {
+      if (value === null) return undefined;
+      const bytes = asBytes(value, MAX_CARRIER_VALUE_LENGTH);
+      return bytes ? utf8.decode(bytes) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Adds the value(s) of one carrier key under its ASCII-lower-cased name. */
+function addField(out: NormalizedCarrier, key: string, raw: unknown): void {
+  const name = asciiLowerName(key);
+  if (name === undefined) return;
+  let values = out.get(name);
+  const push = (item: unknown) => {
+    const text = valueText(item, name);
+    if (text === undefined) return;
+    if (!values) out.set(name, (values = []));
+    if (values.length < MAX_CARRIER_FIELD_VALUES) values.push(text);
+  };
+  if (Array.isArray(raw)) {
+    const count = Math.min(raw.length, MAX_CARRIER_FIELD_VALUES);
+    for (let i = 0; i < count; i++) push(raw[i]);
+  } else {
+    push(raw);
+  }
+}
+
+/**
+ * Getter over a {@link NormalizedCarrier}: the name is matched ASCII case-insensitively (in a carrier
+ * over {@link MAX_CARRIER_KEYS} keys, a name beyond the scan is looked up as asked and in lower case,
+ * see {@link normalizeCarrier}); one value is
+ * returned as a string, repeated values as an array in order (each propagator decides how to combine
+ * them: tracestate and baggage join with `,`, two different traceparent values are invalid).
+ * Returns `undefined` for a missing name or a carrier that is not a `Map`. Never throws.
+ */
+export const normalizedCarrierGetter: TextMapGetter<NormalizedCarrier> = {
+  keys: (carrier) => (carrier instanceof Map ? [...carrier.keys()] : []),
+  get: (carrier, key) => {
+    if (!(carrier instanceof Map) || typeof key !== "string") return undefined;
+    const name = asciiLowerName(key);
+    if (name === undefined) return undefined;
+    const values = carrier instanceof OverflowCarrier ? carrier.valuesOf(key, name) : carrier.get(name);
+    if (!values || values.length === 0) return undefined;
+    return values.length === 1 ? values[0] : values;
+  },
+};

@@ -1,0 +1,26 @@
+/**
+ * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
+ * travel as HTTP headers. Stored in a JSON column or sent as message headers.
+ */
+export type TraceCarrier = Record<string, string>;
+
+/**
+ * Longest value read from a stored carrier, in UTF-16 code units (strings) or bytes (binary); longer
+ * values are ignored.
+ */
+export const MAX_CARRIER_VALUE_LENGTH = 16 * 1024;
+/**
+ * Most keys scanned in one stored carrier; later keys are ignored, except the fields a propagator asks
+ * for by name, which are looked up wherever they sit (see `normalizeCarrier`, normalize-carrier.ts).
+ */
+export const MAX_CARRIER_KEYS = 128;
+/**
+ * Most values kept for one header name (repeated fields, several spellings of the name); later ones are
+ * ignored.
+ */
+export const MAX_CARRIER_FIELD_VALUES = 64;
+/**
+ * Longest carrier given as JSON text (or as the bytes of JSON text), in UTF-16 code units or bytes;
+ * longer is ignored.
+ */
+export const MAX_CARRIER_TEXT_LENGTH = 256 * 1024;

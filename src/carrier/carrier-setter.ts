@@ -8,7 +8,7 @@ import type { TraceCarrier } from "./trace-carrier.js";
  * (writing always produces lower-case names and string values). A later write to the same name
  * replaces the earlier one, so a carrier never holds two traceparent values. Never throws: a value
  * that cannot be made a string (its `toString` throws) is left out with the header-text warning
- * ({@link FIELD_NOT_HEADER_TEXT_WARNING}), and the carrier keeps every other field.
+ * (`FIELD_NOT_HEADER_TEXT_WARNING`, header-text-fields.ts), and the carrier keeps every other field.
  */
 export const traceCarrierSetter: TextMapSetter<TraceCarrier> = {
   set: (carrier, key, value) => {

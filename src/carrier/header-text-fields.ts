@@ -17,7 +17,7 @@ export const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_
 /**
  * Internal: `carrier` (changed in place and returned) without the fields that are not header text: a
  * field is kept when its name is 1 or more characters 0x21-0x7E (what the readers take as a header
- * name, {@link asciiLowerName}; RFC 9110 §5.1 tokens are drawn from them) and its value a string of
+ * name, `asciiLowerName`; RFC 9110 §5.1 tokens are drawn from them) and its value a string of
  * printable ASCII, 0x20-0x7E ({@link isPrintableAscii}: every propagation header's value grammar, W3C
  * Trace Context §3.2-3.3, W3C Baggage §3 percent-encoded, Datadog's `x-datadog-*`, B3).
  *

@@ -19,7 +19,7 @@ export type NormalizedCarrier = Map<string, string[]>;
  *   entries are iterated, and in a larger one the propagation headers not reached are asked by name
  *   (`get`), so they are found however many headers sort before them;
  * - JSON text of such an object (also JSON text holding that JSON text once more), or its UTF-8 bytes
- *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most {@link MAX_CARRIER_TEXT_LENGTH};
+ *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most `MAX_CARRIER_TEXT_LENGTH`;
  *   a leading byte order mark (U+FEFF) is skipped, as RFC 8259 §8.1 allows a JSON parser to.
  *
  * Names: ASCII case-insensitive (RFC 9110 §5.1; Trace Context §3.2.1): `TraceParent` and `traceparent`

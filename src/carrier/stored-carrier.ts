@@ -28,13 +28,13 @@ export type StoredCarrier = NormalizedCarrier | LowerCaseCarrier;
 
 /**
  * Reads an untrusted stored carrier for extraction, with exactly the rules of
- * {@link normalizeCarrier} (shapes, names in any case, arrays, Buffers, numbers, limits, no
+ * `normalizeCarrier` (shapes, names in any case, arrays, Buffers, numbers, limits, no
  * prototype pollution), read through {@link storedCarrierGetter}.
  *
  * The common carrier — a plain object (or its JSON text) of at most {@link MAX_CARRIER_KEYS} keys,
  * every name already lower-case ASCII and every value a string — is kept as its names and values:
  * no Map, no array per header. Anything else (a name in another case or with other characters, a
- * non-string value, a `Map`, more keys) goes through {@link normalizeCarrier}. Each value is read
+ * non-string value, a `Map`, more keys) goes through `normalizeCarrier`. Each value is read
  * once, in key order, as there. Never throws.
  */
 export function readStoredCarrier(carrier: unknown): StoredCarrier {
@@ -69,7 +69,7 @@ export function readStoredCarrier(carrier: unknown): StoredCarrier {
   return new LowerCaseCarrier(names, values, oversized);
 }
 
-/** True for a name that {@link asciiLowerName} returns unchanged: printable ASCII without A-Z. */
+/** True for a name that `asciiLowerName` returns unchanged: printable ASCII without A-Z. */
 function isLowerCaseName(name: string): boolean {
   return asciiLowerName(name) === name;
 }

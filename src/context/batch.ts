@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
 import { extractCarrier, tracehopTracer } from "./carrier-context.js";
-import { FROM_CARRIER_FROM, warnIfCarrierInOtherField } from "./carrier-source.js";
+import { FROM_CARRIER_FROM, warnIfCarrierInOtherField } from "./carrier-in-other-field.js";
 import { describeValue } from "../describe-value.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";

@@ -1,11 +1,10 @@
 import { context as contextApi, diag, trace } from "@opentelemetry/api";
 import {
-  FROM_CARRIER_FROM,
-  rowSourceWithCarrier,
-  warnIfCarrierInOtherField,
   type CarrierPosition,
-  type CarrierSource,
-} from "./carrier-source.js";
+  FROM_CARRIER_FROM,
+  warnIfCarrierInOtherField,
+} from "./carrier-in-other-field.js";
+import { type CarrierSource, rowSourceWithCarrier } from "./carrier-source.js";
 import { describeValue } from "../describe-value.js";
 import { runInSpan } from "./run-in-span.js";
 import {

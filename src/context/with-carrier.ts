@@ -40,13 +40,11 @@ import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractSource, tracehopTracer } from "./carrier-context.js";
 import {
-  readCarrierSource,
-  toEpochMs,
-  warnIfCarrierInOtherField,
   type CarrierCaller,
   type CarrierPosition,
-  type CarrierSource,
-} from "./carrier-source.js";
+  warnIfCarrierInOtherField,
+} from "./carrier-in-other-field.js";
+import { type CarrierSource, readCarrierSource, toEpochMs } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
 import {
   assertMaxParentAge,

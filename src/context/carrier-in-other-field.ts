@@ -1,0 +1,207 @@
+/**
+ * The warning of a carrier held in another field than `traceContext` (`TRACEHOP_CARRIER_IN_OTHER_FIELD`):
+ * a row or message restored without a context whose carrier sits under another name.
+ */
+import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { countMiss, hasWarned, markWarned, warnOnce } from "../warn-once.js";
+import { CREATED_AT_FIELD, TRACE_CONTEXT_FIELD } from "./carrier-source.js";
+import { holdsStoredCarrier, isPlainRecord, MAX_FIELDS_LOOKED_AT, namesCarrier } from "./holds-carrier.js";
+
+/**
+ * Own keys never named as a carrier's field: no column is named so, an object has them only from
+ * untrusted parsed JSON (`JSON.parse` keeps `"__proto__"` an own key), and the advice
+ * `row.__proto__` / `row.constructor` reads the prototype or the class wherever the own key is lost
+ * (a copy by `Object.assign`, an object literal): the warning would send the user to read it.
+ */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Process warning code of {@link warnIfCarrierInOtherField}. */
+export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
+
+/** Once-per-process key of {@link warnIfCarrierInOtherField}. */
+const CARRIER_FIELD_WARNING_KEY = "carrier-field";
+
+/** The tracehop helpers that read a carrier a caller hands them, as a carrier-in-another-field warning names them. */
+export type CarrierCaller =
+  "withCarrier" | "traced" | "withBatch" | "withBatchItem" | "withSendSpan" | "withProcessSpan";
+
+/**
+ * Where the source a carrier-in-another-field warning looks at came from, for the fix it gives: the
+ * argument at this index of the `traced` function (from 0), or {@link FROM_CARRIER_FROM}, what the
+ * caller's own `carrierFrom` returned (`traced`, `withBatch`), at no position tracehop knows.
+ */
+export type CarrierPosition = number | typeof FROM_CARRIER_FROM;
+/** {@link CarrierPosition}: the source is what the user's `carrierFrom` returned. */
+export const FROM_CARRIER_FROM = "carrierFrom";
+
+/** The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the warning. */
+const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: CarrierPosition) => string> = {
+  withCarrier: (access) => `withCarrier(row${access}, ...)`,
+  // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`; a carrierFrom's
+  // result is extended by the field, whatever that carrierFrom reads.
+  traced: (access, position) =>
+    position === FROM_CARRIER_FROM
+      ? `return it from your carrierFrom, traced({ carrierFrom: (args) => <what it returns now>${access} })`
+      : `traced({ carrierFrom: ([${", ".repeat(position)}row]) => row${access} })`,
+  withBatch: (access, position) =>
+    position === FROM_CARRIER_FROM
+      ? `return it from your carrierFrom, withBatch(rows, ..., { carrierFrom: (row) => <what it returns now>${access} })`
+      : `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
+  withBatchItem: (access) => `withBatchItem(row${access}, ...)`,
+  withSendSpan: (access) => `withSendSpan({ creationContext: row${access}, ... })`,
+  withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
+};
+
+/**
+ * Says so (once per process, naming the first such field: `diag.warn` and the process warning
+ * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
+ * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, and yielded no
+ * context — is an object whose `traceContext` field holds no carrier (it has none, or an own data field
+ * that is `null`, `undefined` or anything else without a propagation field: what a row written
+ * without a carrier holds) and that has no propagation header of its own, but one of its own fields
+ * holds a carrier under another name: an object with a propagation field (`traceparent`,
+ * `x-datadog-*`, `b3`, ...), its JSON text (or that text stringified once more), or the UTF-8 bytes of
+ * either, judged from their start ({@link holdsStoredCarrier}: every shape `withCarrier` reads). That
+ * is an outbox row whose carrier column is named otherwise (the Prisma extension's
+ * `models: { Outbox: "carrier" }`, a table that kept both columns), restored as a new trace without a
+ * word. Failing that, a whole amqplib message (`properties.headers`) or kafkajs `eachMessage` payload
+ * (`message.headers`) whose headers hold a carrier is named by that path (not for `withProcessSpan`,
+ * which names the system to give instead). A `traceContext` that holds a carrier (a bad one) was the
+ * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
+ * it once) and nothing is said either.
+ * Called only when nothing was restored, never on the path of a row whose carrier is found; for each
+ * caller, only until {@link MAX_SCANS_WITHOUT_CARRIER} calls have found nothing to say. Looks at
+ * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
+ * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
+ * carrier, and the advice would read the prototype). The message names `caller` and the call that
+ * passes the field to it (`position`: which argument of the `traced` function held `source`, from 0;
+ * {@link FROM_CARRIER_FROM} when `source` is what the caller's own `carrierFrom` returned, which the
+ * fix then extends by the field instead of naming an argument).
+ * Never throws.
+ */
+export function warnIfCarrierInOtherField(
+  source: unknown,
+  caller: CarrierCaller,
+  position: CarrierPosition = 0,
+): void {
+  // Said once per process, or given up for this caller: no scan after that (withProcessSpan calls this
+  // for every untraced message, withCarrier for every row written without a carrier).
+  const scanKey = SCAN_KEYS[caller];
+  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(scanKey) || !isPlainRecord(source)) return;
+  if (!carrierInOtherFieldWarned(source, caller, position)) countMiss(scanKey, MAX_SCANS_WITHOUT_CARRIER);
+}
+
+/**
+ * Scans of {@link warnIfCarrierInOtherField} for one caller that find nothing to say before it stops
+ * scanning for that caller for good: the mistake it tells of (a carrier column of another name, the
+ * headers wrapped in an object) is in the code, so it shows in the first rows or messages restored
+ * without a context; a healthy table of untraced rows (a `traceContext` of `null` or `{}`) or a
+ * consumer of untraced messages then costs nothing after these.
+ */
+const MAX_SCANS_WITHOUT_CARRIER = 64;
+
+/**
+ * Internal: ends the scans of {@link warnIfCarrierInOtherField} for `caller`, as if they had found
+ * nothing {@link MAX_SCANS_WITHOUT_CARRIER} times: for a caller that has said where the carrier of
+ * its input is in another way (`withProcessSpan` handed the other client's whole message names the
+ * system to give), so that the same mistake is not said twice.
+ */
+export function endCarrierFieldScan(caller: CarrierCaller): void {
+  markWarned(SCAN_KEYS[caller]);
+}
+
+/** Once-per-process keys marking the scans of each caller given up ({@link MAX_SCANS_WITHOUT_CARRIER}). */
+const SCAN_KEYS: Record<CarrierCaller, string> = {
+  withCarrier: "carrier-field-scan:withCarrier",
+  traced: "carrier-field-scan:traced",
+  withBatch: "carrier-field-scan:withBatch",
+  withBatchItem: "carrier-field-scan:withBatchItem",
+  withSendSpan: "carrier-field-scan:withSendSpan",
+  withProcessSpan: "carrier-field-scan:withProcessSpan",
+};
+
+/** The scan of {@link warnIfCarrierInOtherField}: true when it gave the warning. Never throws. */
+function carrierInOtherFieldWarned(
+  source: Record<string, unknown>,
+  caller: CarrierCaller,
+  position: CarrierPosition,
+): boolean {
+  try {
+    // A `traceContext` that holds a carrier, only a bad one, was the right field. One that holds none
+    // (`null`, `undefined`: a row written without a carrier) is no answer either: looked past, as a
+    // missing one. An accessor or an inherited field is not read again (a getter with side effects:
+    // the restore read it once already) and counts as holding one.
+    let emptyField = false;
+    if (TRACE_CONTEXT_FIELD in source) {
+      const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
+      if (own === undefined || !("value" in own) || namesCarrier(own.value)) return false;
+      emptyField = true;
+    }
+    const names = Object.keys(source);
+    const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
+    let field: string | undefined;
+    for (let i = 0; i < count; i++) {
+      const name = names[i]!;
+      if (isPropagationHeaderName(name.toLowerCase())) return false; // a carrier itself, only a bad one
+      if (
+        field === undefined &&
+        name !== TRACE_CONTEXT_FIELD &&
+        !PROTOTYPE_KEYS.has(name) &&
+        holdsStoredCarrier((source as Record<string, unknown>)[name])
+      )
+        field = name;
+    }
+    let access: string;
+    let shown: string;
+    if (field !== undefined) {
+      shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
+      access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
+    } else {
+      // A whole message of a client whose headers sit one level further down: an amqplib message
+      // (`properties.headers`), a kafkajs `eachMessage` payload (`message.headers`). withProcessSpan
+      // says that case itself, with the system to give (warnIfMessageOfOtherSystem).
+      if (caller === "withProcessSpan") return false;
+      const nested = NESTED_HEADERS.find(
+        (outer) =>
+          Object.hasOwn(source, outer) &&
+          isPlainRecord(source[outer]) &&
+          Object.hasOwn(source[outer], "headers") &&
+          holdsStoredCarrier(source[outer].headers),
+      );
+      if (nested === undefined) return false;
+      shown = JSON.stringify(`${nested}.headers`);
+      access = `.${nested}.headers`;
+    }
+    let fix = CARRIER_FIXES[caller](access, position);
+    // The row's capture time goes with its carrier, or the restore loses its age (relation "auto",
+    // tracehop.queue.wait): said where the call takes the capturedAt option beside the carrier.
+    if (field !== undefined && Object.hasOwn(source, CREATED_AT_FIELD)) {
+      if (caller === "withCarrier" || caller === "withBatchItem")
+        fix = fix.replace(/, \.\.\.\)$/, `, ..., { capturedAt: row.${CREATED_AT_FIELD} })`);
+      else if (caller === "withSendSpan")
+        fix = fix.replace(/, \.\.\. \}\)$/, `, capturedAt: row.${CREATED_AT_FIELD}, ... })`);
+    }
+    return warnOnce(
+      CARRIER_FIELD_WARNING_KEY,
+      `tracehop: a carrier handed to ${caller}` +
+        (position === FROM_CARRIER_FROM ? " by its carrierFrom" : "") +
+        " held no trace context" +
+        (caller === "withProcessSpan"
+          ? ""
+          : emptyField
+            ? ` and its ${TRACE_CONTEXT_FIELD} field holds none`
+            : ` and has no ${TRACE_CONTEXT_FIELD} field`) +
+        `, but its field ${shown} holds a trace carrier, which was not read: the stored context was not ` +
+        `restored. Pass that field: ${fix}.`,
+      CARRIER_IN_OTHER_FIELD_WARNING,
+    );
+  } catch {
+    return false; // a throwing getter or proxy trap: nothing to say
+  }
+}
+
+/**
+ * The fields whose `headers` hold the carrier of a whole message handed over in place of its headers:
+ * amqplib's `ConsumeMessage.properties`, kafkajs's `EachMessagePayload.message`.
+ */
+const NESTED_HEADERS = ["properties", "message"] as const;

@@ -5,7 +5,7 @@ import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
 import { warnOnce } from "../warn-once.js";
-import { isCarrierText, MAX_FIELDS_LOOKED_AT } from "./holds-carrier.js";
+import { isCarrierText, spellingsOf } from "./holds-carrier.js";
 
 /** Field of a row (or any object) that holds its stored carrier: the Prisma column of tracehop/prisma. */
 export const TRACE_CONTEXT_FIELD = "traceContext";
@@ -24,7 +24,8 @@ export const CREATED_AT_FIELD = "createdAt";
  *   carrier (queue wait, `relation: "auto"`).
  *
  * An object with a header that gives a span context at its top level (`traceparent`,
- * `x-datadog-trace-id`, `b3`, `x-b3-traceid`, in any case) is not one unless its `traceContext` holds a
+ * `x-datadog-trace-id`, `b3`, `x-b3-traceid`, in lower case, Title-Case, upper case or each word
+ * capitalised: `TraceParent`) is not one unless its `traceContext` holds a
  * carrier: it is message headers with an application header named `traceContext`, read as headers
  * ({@link isTraceCarrierProvider}).
  */
@@ -42,7 +43,8 @@ export interface CarrierSource {
 /**
  * True for a row: an object that has a {@link TRACE_CONTEXT_FIELD} property (the
  * {@link TraceCarrierProvider} shape), unless it also has, at its top level, a header that gives a span
- * context (`traceparent`, `x-datadog-trace-id`, `b3`, `x-b3-traceid`, in any case) while its
+ * context (`traceparent`, `x-datadog-trace-id`, `b3`, `x-b3-traceid`, spelt as
+ * {@link isHeadersBesideTraceContext} looks them up) while its
  * `traceContext` holds no carrier (an object, even `{}`, or the JSON text of a carrier). That is what
  * a user hands over in each case: raw message headers that happen to carry an application header
  * named `traceContext` (a tenant id, another system's header; `null`, bytes, text) are headers, and
@@ -50,7 +52,7 @@ export interface CarrierSource {
  * object whose `traceContext` holds a carrier is a row whatever else it holds (a column named
  * `traceparent` beside it is not read: pass `row.traceContext` or the headers to choose), so a row
  * that restored its context before still restores the same one. Only a row is looked at for those
- * headers, at most its first {@link MAX_FIELDS_LOOKED_AT} own fields besides the four names. Never
+ * headers, each looked up by name (a fixed number of reads, whatever the row's size). Never
  * throws: a throwing getter or proxy trap after the `traceContext in value` test leaves a row; one
  * before it or in it (a revoked proxy, whose every trap throws) is not a row (`false`), so it is read
  * as the carrier itself, which holds nothing.
@@ -99,51 +101,35 @@ export function storedCarrierOf(input: unknown): unknown {
   return stored === UNREADABLE_CARRIER ? undefined : stored;
 }
 
-/** The header names that give a span context on their own, one per style family (lower case). */
-const SPAN_CONTEXT_HEADER_NAMES: readonly string[] = [
+/**
+ * The header names that give a span context on their own, one per style family, in each spelling
+ * looked up by name (`spellingsOf`: lower, Title-Case, upper case, each word capitalised).
+ */
+const SPAN_CONTEXT_HEADER_SPELLINGS: readonly string[] = [
   TRACE_PARENT_HEADER,
   X_DATADOG_TRACE_ID,
   B3_CONTEXT_HEADER,
   X_B3_TRACE_ID,
-];
-/** Their lengths: a key of another length is not compared (no lower-cased copy of it). */
-const SPAN_CONTEXT_HEADER_LENGTHS: ReadonlySet<number> = new Set(
-  SPAN_CONTEXT_HEADER_NAMES.map((name) => name.length),
-);
+].flatMap(spellingsOf);
 
 /**
  * True when `value` (an object with a `traceContext` field, whose value `stored` is) is message headers
  * rather than a row: its `traceContext` holds no carrier — not an object (a Json column's value, even
  * `{}`), nor the JSON text of one, its first key a propagation field: `null`, a number, bytes (every kafkajs
  * header), other text — and it has a span-context header at its top level
- * ({@link SPAN_CONTEXT_HEADER_NAMES}: by exact name, then in any case among the first
- * {@link MAX_FIELDS_LOOKED_AT} own fields). The object test comes first: a Prisma row costs no
- * property read here. Never throws (a throwing getter or proxy trap: false, `value` is read as a row).
+ * ({@link SPAN_CONTEXT_HEADER_SPELLINGS}, each looked up by name: never a walk of the row's keys, so a
+ * row of a million fields costs what a row of ten does). The object test comes first: a Prisma row
+ * costs no property read here. Never throws (a throwing getter or proxy trap: false, `value` is read as
+ * a row).
  */
 function isHeadersBesideTraceContext(value: Record<string, unknown>, stored: unknown): boolean {
   try {
     if (stored !== null && typeof stored === "object" && !ArrayBuffer.isView(stored)) return false;
-    if (!hasSpanContextHeader(value)) return false;
+    if (!SPAN_CONTEXT_HEADER_SPELLINGS.some((name) => Object.hasOwn(value, name))) return false;
     return typeof stored !== "string" || !isCarrierText(stored);
   } catch {
     return false;
   }
-}
-
-/** See {@link isHeadersBesideTraceContext}. May throw (a hostile object). */
-function hasSpanContextHeader(value: Record<string, unknown>): boolean {
-  for (const name of SPAN_CONTEXT_HEADER_NAMES) if (Object.hasOwn(value, name)) return true;
-  let looked = 0;
-  for (const key in value) {
-    if (++looked > MAX_FIELDS_LOOKED_AT) return false;
-    if (
-      SPAN_CONTEXT_HEADER_LENGTHS.has(key.length) &&
-      Object.hasOwn(value, key) &&
-      SPAN_CONTEXT_HEADER_NAMES.includes(key.toLowerCase())
-    )
-      return true;
-  }
-  return false;
 }
 
 /**

@@ -3,6 +3,7 @@
  * check (carrier-in-other-field.ts) and the row-versus-headers test (carrier-source.ts) ask.
  */
 import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
+import { asciiLowerName } from "../carrier/ascii-lower-name.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
@@ -176,24 +177,20 @@ function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
 
 /**
  * Internal: true for a field value that holds a carrier in any shape the carrier reader takes one
- * (`carrierObject` in src/carrier/carrier-object.ts, what `withCarrier(row.field)` restores), judged from its
- * start alone: an object with a propagation field of one of the spellings {@link CARRIER_FIELD_NAMES}
- * lists ({@link holdsCarrier}), a `Map` with one among its first {@link MAX_FIELDS_LOOKED_AT} keys (any
- * case); its JSON text ({@link isCarrierText}) or that JSON text stringified once more
- * ({@link isEncodedCarrierText}), at most {@link MAX_CARRIER_TEXT_LENGTH} long, whose first key is a
- * propagation field; or the UTF-8 bytes of either (a BLOB or `bytea` column, a Buffer: {@link bytesPrefix}),
- * of which the first {@link CARRIER_BYTES_PREFIX} are decoded. Nothing is parsed, and no object's keys
- * are listed: the cost is bounded whatever the value's size. (A WHATWG `Headers` object, which no row
- * column holds, is not looked at.) May throw (a hostile object).
+ * (`carrierObject` in src/carrier/carrier-object.ts, what `withCarrier(row.field)` restores), judged
+ * from its start alone: an object whose own fields give a span context, looked up by name
+ * ({@link holdsCarrier}), a `Map` with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT}
+ * keys (any case); its JSON text or that JSON text stringified once more, at most
+ * {@link MAX_CARRIER_TEXT_LENGTH} long ({@link textHoldsCarrier}); or the UTF-8 bytes of either (a BLOB
+ * or `bytea` column, a Buffer: {@link storedText}). No object's keys are listed but those of one parsed
+ * from a few thousand characters: the cost is bounded whatever the value's size. (A WHATWG `Headers`
+ * object, which no row column holds, is not looked at.) May throw (a hostile object).
  */
 export function holdsStoredCarrier(value: unknown): boolean {
-  if (typeof value === "string") return value.length <= MAX_CARRIER_TEXT_LENGTH && textHoldsCarrier(value);
-  if (value === null || typeof value !== "object") return false;
   if (value instanceof Map) return mapHoldsCarrier(value);
-  const bytes = bytesPrefix(value);
-  if (bytes === null) return false;
-  if (bytes !== undefined) return startsAsJson(bytes) && textHoldsCarrier(utf8Prefix.decode(bytes));
-  return holdsCarrier(value);
+  const text = storedText(value);
+  if (text === undefined) return holdsCarrier(value);
+  return text !== null && text.length <= MAX_CARRIER_TEXT_LENGTH && textHoldsCarrier(text);
 }
 
 /**
@@ -203,17 +200,34 @@ export function holdsStoredCarrier(value: unknown): boolean {
  * hostile object).
  */
 export function namesCarrier(value: unknown): boolean {
-  if (holdsStoredCarrier(value)) return true;
-  if (typeof value === "string") return isCarrierText(value) || isEncodedCarrierText(value);
-  if (value === null || typeof value !== "object" || value instanceof Map) return false;
+  if (value instanceof Map) return mapHoldsCarrier(value);
+  const text = storedText(value);
+  if (text === undefined)
+    return (
+      holdsCarrier(value) ||
+      (isPlainRecord(value) && CARRIER_FIELD_NAMES.some((name) => Object.hasOwn(value, name)))
+    );
+  if (text === null) return false;
+  return (
+    (text.length <= MAX_CARRIER_TEXT_LENGTH && textHoldsCarrier(text)) ||
+    isCarrierText(text) ||
+    isEncodedCarrierText(text)
+  );
+}
+
+/**
+ * The text a field value is judged by, decoded once: a string itself; the first
+ * {@link CARRIER_BYTES_PREFIX} bytes of a binary value that starts as JSON ({@link startsAsJson}), as
+ * UTF-8. `null` for a value without a carrier's text (not an object, binary that is no JSON or that the
+ * reader reads nothing from: {@link bytesPrefix}); `undefined` for an object that is not binary, judged
+ * by its fields. May throw (a hostile object).
+ */
+function storedText(value: unknown): string | null | undefined {
+  if (typeof value === "string") return value;
+  if (value === null || typeof value !== "object") return null;
   const bytes = bytesPrefix(value);
-  if (bytes === null) return false;
-  if (bytes !== undefined) {
-    if (!startsAsJson(bytes)) return false;
-    const text = utf8Prefix.decode(bytes);
-    return isCarrierText(text) || isEncodedCarrierText(text);
-  }
-  return isPlainRecord(value) && CARRIER_FIELD_NAMES.some((name) => Object.hasOwn(value, name));
+  if (bytes === undefined) return undefined;
+  return bytes !== null && startsAsJson(bytes) ? utf8Prefix.decode(bytes) : null;
 }
 
 /**
@@ -224,10 +238,11 @@ export function namesCarrier(value: unknown): boolean {
 const PARSED_TEXT_LIMIT = 4096;
 
 /**
- * True for the JSON text of an object {@link holdsCarrier} takes, or that text stringified once more:
- * parsed when at most {@link PARSED_TEXT_LIMIT} long (a leading byte order mark skipped; text that does
- * not parse, such as the cut prefix of a longer value, is judged from its first key), else judged from
- * its first key ({@link isCarrierText}, {@link isEncodedCarrierText}). May throw (never in practice).
+ * True for the JSON text of an object whose fields give a span context, or that text stringified once
+ * more: parsed when at most {@link PARSED_TEXT_LIMIT} long (a leading byte order mark skipped; text that
+ * does not parse, such as the cut prefix of a longer value, is judged from its first key), its keys
+ * read in any case ({@link parsedHoldsCarrier}); else judged from its first key ({@link isCarrierText},
+ * {@link isEncodedCarrierText}). May throw (never in practice).
  */
 function textHoldsCarrier(text: string): boolean {
   if (text.length <= PARSED_TEXT_LIMIT) {
@@ -239,27 +254,50 @@ function textHoldsCarrier(text: string): boolean {
       parsed = undefined;
     }
     // Text stringified a third time is a string still: the reader parses twice only.
-    if (parsed !== undefined) return typeof parsed === "object" && holdsCarrier(parsed);
+    if (parsed !== undefined) return isPlainRecord(parsed) && parsedHoldsCarrier(parsed);
   }
   return isCarrierText(text) || isEncodedCarrierText(text);
 }
 
 /**
- * The spellings of a propagation field looked up by name in an object ({@link holdsCarrier}): each of
+ * Compound header names written with each word capitalised (`TraceParent`, as some .NET and Java code
+ * spells them), and B3's own spellings of its multi headers (`X-B3-TraceId`: openzipkin/b3-propagation,
+ * README "Multiple Headers").
+ */
+const CAPITALISED_WORDS: ReadonlyMap<string, string> = new Map([
+  ["traceparent", "TraceParent"],
+  ["tracestate", "TraceState"],
+  ["x-b3-traceid", "X-B3-TraceId"],
+  ["x-b3-spanid", "X-B3-SpanId"],
+  ["x-b3-parentspanid", "X-B3-ParentSpanId"],
+]);
+
+/**
+ * The spellings of each propagation field looked up by name in an object: each of
  * `PROPAGATION_HEADER_NAMES` (src/propagation/header-names.ts) in lower case, as tracehop, Node's HTTP
  * server and HTTP/2 write them (`traceparent`, `x-datadog-trace-id`), in Title-Case, as HTTP/1.1 clients
- * and Java's Kafka and AMQP clients often do (`Traceparent`, `X-Datadog-Trace-Id`), and in upper case;
- * and B3's own spellings (`X-B3-TraceId`, `X-B3-SpanId`, `X-B3-ParentSpanId`: openzipkin/b3-propagation,
- * README "Multiple Headers"). Another mixed case is not seen.
+ * and Java's Kafka and AMQP clients often do (`Traceparent`, `X-Datadog-Trace-Id`), in upper case, and
+ * with each word capitalised ({@link CAPITALISED_WORDS}). One `Object.hasOwn` each: never a walk of an
+ * object's keys, which for an object of a million keys (a large JSON column, a wide row) takes a second.
  */
-const CARRIER_FIELD_NAMES: readonly string[] = [
-  ...new Set([
-    ...PROPAGATION_HEADER_NAMES.flatMap((name) => [name, titleCase(name), name.toUpperCase()]),
-    "X-B3-TraceId",
-    "X-B3-SpanId",
-    "X-B3-ParentSpanId",
-  ]),
-];
+const SPELLINGS: ReadonlyMap<string, readonly string[]> = new Map(
+  PROPAGATION_HEADER_NAMES.map((name) => {
+    const capitalised = CAPITALISED_WORDS.get(name);
+    const spelt = [name, titleCase(name), name.toUpperCase()];
+    return [name, [...new Set(capitalised === undefined ? spelt : [...spelt, capitalised])]];
+  }),
+);
+
+/** Every spelling of {@link SPELLINGS}, for a look-up of any propagation field by name. */
+const CARRIER_FIELD_NAMES: readonly string[] = [...SPELLINGS.values()].flat();
+
+/**
+ * Internal: the spellings of the lower-case propagation header name `name` that are looked up by name
+ * ({@link SPELLINGS}); `name` alone for another name.
+ */
+export function spellingsOf(name: string): readonly string[] {
+  return SPELLINGS.get(name) ?? [name];
+}
 
 /** `name` with the first letter of each `-`-separated word upper-cased: `x-b3-traceid` → `X-B3-Traceid`. */
 function titleCase(name: string): string {
@@ -267,23 +305,51 @@ function titleCase(name: string): string {
 }
 
 /**
- * Internal: true for an object with an own propagation field in one of the spellings of
- * {@link CARRIER_FIELD_NAMES} (one `Object.hasOwn` each: never a walk of its keys, which for an object
- * of a million keys, a large JSON column, takes a second), or JSON text whose first key is a propagation
- * field ({@link isCarrierText}). May throw (a hostile object).
+ * Internal: true for an object whose own fields give a span context ({@link CONTEXT_VALUE_PATTERNS}, and
+ * the partner a trace id needs), each field looked up by name in its spellings ({@link SPELLINGS}), or
+ * JSON text of such an object ({@link textHoldsCarrier}). May throw (a hostile object).
  */
 export function holdsCarrier(value: unknown): boolean {
   if (typeof value === "string") return textHoldsCarrier(value);
-  if (!isPlainRecord(value)) return false;
-  for (const name of CARRIER_FIELD_NAMES)
-    if (Object.hasOwn(value, name)) {
-      const lower = name.toLowerCase();
-      const pattern = CONTEXT_VALUE_PATTERNS.get(lower);
-      if (pattern === undefined || !pattern.test(contextValueText(value[name]))) continue;
+  return isPlainRecord(value) && fieldsGiveContext(value, spellingsOf);
+}
+
+/**
+ * {@link holdsCarrier} of an object parsed from at most {@link PARSED_TEXT_LIMIT} characters (so of a
+ * few hundred keys at most): its keys read in any ASCII case, as the carrier reader reads them
+ * (`asciiLowerName`), besides the spellings looked up by name.
+ */
+function parsedHoldsCarrier(record: Record<string, unknown>): boolean {
+  const keys = new Map<string, string[]>();
+  for (const key of Object.keys(record)) {
+    const name = asciiLowerName(key);
+    if (name === undefined || !JUDGED_NAMES.has(name)) continue;
+    const spelt = keys.get(name);
+    if (spelt === undefined) keys.set(name, [key]);
+    else spelt.push(key);
+  }
+  return fieldsGiveContext(record, (name) => keys.get(name) ?? NO_KEYS);
+}
+
+/** No key of a name. */
+const NO_KEYS: readonly string[] = [];
+
+/**
+ * True when own fields of `record` give a span context: a field of {@link CONTEXT_VALUE_PATTERNS}, under
+ * one of the keys `keysOf` gives for its lower-case name, whose value matches its pattern, with the
+ * partner a trace id needs beside it ({@link PARTNER_HEADERS}) under one of its keys. May throw (a
+ * hostile object).
+ */
+function fieldsGiveContext(
+  record: Record<string, unknown>,
+  keysOf: (name: string) => readonly string[],
+): boolean {
+  for (const [name, pattern] of CONTEXT_VALUE_PATTERNS)
+    for (const key of keysOf(name)) {
+      if (!Object.hasOwn(record, key) || !pattern.test(contextValueText(record[key]))) continue;
       // A trace id alone gives no context (Datadog needs its parent id, B3's multi headers their span id).
-      const partner = PARTNER_HEADERS.get(lower);
-      if (partner === undefined || spellings(partner).some((spelt) => Object.hasOwn(value, spelt)))
-        return true;
+      const partner = PARTNER_HEADERS.get(name);
+      if (partner === undefined || keysOf(partner).some((spelt) => Object.hasOwn(record, spelt))) return true;
     }
   return false;
 }
@@ -293,13 +359,6 @@ const PARTNER_HEADERS: ReadonlyMap<string, string> = new Map([
   [X_DATADOG_TRACE_ID, "x-datadog-parent-id"],
   [X_B3_TRACE_ID, "x-b3-spanid"],
 ]);
-
-/** The spellings of a lower-case header name {@link CARRIER_FIELD_NAMES} looks up (B3's own included). */
-function spellings(name: string): string[] {
-  const spelt = [name, titleCase(name), name.toUpperCase()];
-  if (name === "x-b3-spanid") spelt.push("X-B3-SpanId");
-  return spelt;
-}
 
 /**
  * What a span-context header's value must start with for {@link holdsCarrier} to take the object for a
@@ -314,6 +373,12 @@ const CONTEXT_VALUE_PATTERNS: ReadonlyMap<string, RegExp> = new Map([
   [X_DATADOG_TRACE_ID, /^\d{1,20}$/],
   [B3_CONTEXT_HEADER, /^(?:[0-9a-f]{16}|[0-9a-f]{32})-[0-9a-f]{16}(?:-|$)/i],
   [X_B3_TRACE_ID, /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i],
+]);
+
+/** The names {@link fieldsGiveContext} reads: those of {@link CONTEXT_VALUE_PATTERNS} and their partners. */
+const JUDGED_NAMES: ReadonlySet<string> = new Set([
+  ...CONTEXT_VALUE_PATTERNS.keys(),
+  ...PARTNER_HEADERS.values(),
 ]);
 
 /**

@@ -18,6 +18,7 @@ import {
   withBatch,
   withCarrier,
 } from "../../src/index.js";
+import { isTraceCarrierProvider } from "../../src/context/carrier-source.js";
 import { withProcessSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
@@ -373,6 +374,37 @@ describe("withCarrier: what it accepts", () => {
     // An object in traceContext is a row's carrier (a Json column), even an empty one written outside a span.
     const empty = { traceparent: row.traceparent, traceContext: {} };
     assert.equal(trace.getSpanContext(contextFromCarrier(empty)), undefined);
+  });
+
+  test("rows and headers are told apart by a fixed number of reads: a row of a million fields restores at once", () => {
+    // The span-context headers are looked up by name in the spellings headers use (lower case,
+    // Title-Case, upper case, each word capitalised), never by listing the row's keys: V8 lists a
+    // million keys in about a second, on every restore of such a row.
+    const wide: Record<string, unknown> = { id: 1, traceContext: null };
+    for (let i = 0; i < 1_000_000; i++) wide[`column${i}`] = i;
+    const started = performance.now();
+    for (let i = 0; i < 10; i++) assert.equal(isTraceCarrierProvider(wide), true);
+    assert.equal(trace.getSpanContext(contextFromCarrier(wide)), undefined);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 100, `${elapsed.toFixed(1)} ms for 11 reads of a row of a million fields`);
+    // Its keys are never listed, whatever it holds.
+    let listed = 0;
+    const counted = new Proxy(
+      { id: 1, traceContext: "tenant-42", note: "x" },
+      { ownKeys: (target) => (listed++, Reflect.ownKeys(target)) },
+    );
+    assert.equal(isTraceCarrierProvider(counted), true);
+    assert.equal(listed, 0);
+    // Headers spelt as clients write them are still headers beside a traceContext header.
+    const spelt: Record<string, unknown>[] = [
+      { Traceparent: W3C_CARRIER.traceparent, traceContext: null },
+      { TRACEPARENT: W3C_CARRIER.traceparent, traceContext: null },
+      { TraceParent: W3C_CARRIER.traceparent, traceContext: null },
+      { "X-B3-TraceId": W3C_TRACE_ID, "X-B3-SpanId": W3C_PARENT_ID, traceContext: null },
+    ];
+    for (const headers of spelt)
+      assert.equal(isTraceCarrierProvider(headers), false, Object.keys(headers)[0]);
+    assert.equal(trace.getSpanContext(contextFromCarrier(spelt[2]))?.spanId, W3C_PARENT_ID);
   });
 
   test("a fetch Request's headers (WHATWG Headers) restore the Datadog and W3C context", () => {

@@ -34,23 +34,45 @@ export type CarrierPosition = number | typeof FROM_CARRIER_FROM;
 /** {@link CarrierPosition}: the source is what the user's `carrierFrom` returned. */
 export const FROM_CARRIER_FROM = "carrierFrom";
 
-/** The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the warning. */
-const CARRIER_FIXES: Record<CarrierCaller, (access: string, position: CarrierPosition) => string> = {
-  withCarrier: (access) => `withCarrier(row${access}, ...)`,
-  // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`; a carrierFrom's
-  // result is extended by the field, whatever that carrierFrom reads.
-  traced: (access, position) =>
-    position === FROM_CARRIER_FROM
-      ? `return it from your carrierFrom, traced({ carrierFrom: (args) => <what it returns now>${access} })`
-      : `traced({ carrierFrom: ([${", ".repeat(position)}row]) => row${access} })`,
+/**
+ * The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the
+ * warning. With `createdAt` (the name of the row's capture time field, when it has one), the call passes
+ * that field on as the carrier's capture time where it takes one for the carrier (`capturedAt`; for
+ * `traced`, through `optionsFrom`), or the restore loses the row's age (relation "auto",
+ * `tracehop.queue.wait`). `withBatch` takes one capture time for the batch: no per-row advice.
+ */
+const CARRIER_FIXES: Record<
+  CarrierCaller,
+  (access: string, position: CarrierPosition, createdAt: string | undefined) => string
+> = {
+  withCarrier: (access, _, createdAt) => `withCarrier(row${access}, ...${capturedAtArgument(createdAt)})`,
+  traced: (access, position, createdAt) => {
+    // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`; a carrierFrom's
+    // result is extended by the field, whatever that carrierFrom reads.
+    const fromCarrierFrom = position === FROM_CARRIER_FROM;
+    const args = fromCarrierFrom ? "(args)" : `([${", ".repeat(position)}row])`;
+    const row = fromCarrierFrom ? "<what it returns now>" : "row";
+    const options =
+      createdAt === undefined ? "" : `, optionsFrom: ${args} => ({ capturedAt: ${row}.${createdAt} })`;
+    const call = `traced({ carrierFrom: ${args} => ${row}${access}${options} })`;
+    return fromCarrierFrom ? `return it from your carrierFrom, ${call}` : call;
+  },
   withBatch: (access, position) =>
     position === FROM_CARRIER_FROM
       ? `return it from your carrierFrom, withBatch(rows, ..., { carrierFrom: (row) => <what it returns now>${access} })`
       : `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
-  withBatchItem: (access) => `withBatchItem(row${access}, ...)`,
-  withSendSpan: (access) => `withSendSpan({ creationContext: row${access}, ... })`,
+  withBatchItem: (access, _, createdAt) => `withBatchItem(row${access}, ...${capturedAtArgument(createdAt)})`,
+  withSendSpan: (access, _, createdAt) =>
+    `withSendSpan({ creationContext: row${access}, ` +
+    (createdAt === undefined ? "" : `capturedAt: row.${createdAt}, `) +
+    "... })",
   withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
 };
+
+/** The options argument `{ capturedAt: row.<createdAt> }` of a fix, after its `...`; none without `createdAt`. */
+function capturedAtArgument(createdAt: string | undefined): string {
+  return createdAt === undefined ? "" : `, { capturedAt: row.${createdAt} }`;
+}
 
 /**
  * Says so (once per process, naming the first such field: `diag.warn` and the process warning
@@ -127,60 +149,20 @@ function carrierInOtherFieldWarned(
   position: CarrierPosition,
 ): boolean {
   try {
-    // A `traceContext` that holds a carrier, only a bad one, was the right field. One that holds none
-    // (`null`, `undefined`: a row written without a carrier) is no answer either: looked past, as a
-    // missing one. An accessor or an inherited field is not read again (a getter with side effects:
-    // the restore read it once already) and counts as holding one.
-    let emptyField = false;
-    if (TRACE_CONTEXT_FIELD in source) {
-      const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
-      if (own === undefined || !("value" in own) || namesCarrier(own.value)) return false;
-      emptyField = true;
-    }
-    const names = Object.keys(source);
-    const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
-    let field: string | undefined;
-    for (let i = 0; i < count; i++) {
-      const name = names[i]!;
-      if (isPropagationHeaderName(name.toLowerCase())) return false; // a carrier itself, only a bad one
-      if (
-        field === undefined &&
-        name !== TRACE_CONTEXT_FIELD &&
-        !PROTOTYPE_KEYS.has(name) &&
-        holdsStoredCarrier((source as Record<string, unknown>)[name])
-      )
-        field = name;
-    }
-    let access: string;
-    let shown: string;
-    if (field !== undefined) {
-      shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
-      access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
-    } else {
-      // A whole message of a client whose headers sit one level further down: an amqplib message
-      // (`properties.headers`), a kafkajs `eachMessage` payload (`message.headers`). withProcessSpan
-      // says that case itself, with the system to give (warnIfMessageOfOtherSystem).
-      if (caller === "withProcessSpan") return false;
-      const nested = NESTED_HEADERS.find(
-        (outer) =>
-          Object.hasOwn(source, outer) &&
-          isPlainRecord(source[outer]) &&
-          Object.hasOwn(source[outer], "headers") &&
-          holdsStoredCarrier(source[outer].headers),
-      );
-      if (nested === undefined) return false;
-      shown = JSON.stringify(`${nested}.headers`);
-      access = `.${nested}.headers`;
-    }
-    let fix = CARRIER_FIXES[caller](access, position);
-    // The row's capture time goes with its carrier, or the restore loses its age (relation "auto",
-    // tracehop.queue.wait): said where the call takes the capturedAt option beside the carrier.
-    if (field !== undefined && Object.hasOwn(source, CREATED_AT_FIELD)) {
-      if (caller === "withCarrier" || caller === "withBatchItem")
-        fix = fix.replace(/, \.\.\.\)$/, `, ..., { capturedAt: row.${CREATED_AT_FIELD} })`);
-      else if (caller === "withSendSpan")
-        fix = fix.replace(/, \.\.\. \}\)$/, `, capturedAt: row.${CREATED_AT_FIELD}, ... })`);
-    }
+    const traceContext = traceContextField(source);
+    if (traceContext === "holds a carrier") return false;
+    const field = fieldHoldingCarrier(source);
+    if (field === null) return false;
+    // A whole message of a client whose headers sit one level further down: withProcessSpan says that
+    // case itself, with the system to give (warnIfMessageOfOtherSystem).
+    const found =
+      field !== undefined
+        ? fieldAccess(field, Object.hasOwn(source, CREATED_AT_FIELD))
+        : caller === "withProcessSpan"
+          ? undefined
+          : nestedHeadersAccess(source);
+    if (found === undefined) return false;
+    const fix = CARRIER_FIXES[caller](found.access, position, found.createdAt);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
       `tracehop: a carrier handed to ${caller}` +
@@ -188,16 +170,87 @@ function carrierInOtherFieldWarned(
         " held no trace context" +
         (caller === "withProcessSpan"
           ? ""
-          : emptyField
+          : traceContext === "holds none"
             ? ` and its ${TRACE_CONTEXT_FIELD} field holds none`
             : ` and has no ${TRACE_CONTEXT_FIELD} field`) +
-        `, but its field ${shown} holds a trace carrier, which was not read: the stored context was not ` +
+        `, but its field ${found.shown} holds a trace carrier, which was not read: the stored context was not ` +
         `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {
     return false; // a throwing getter or proxy trap: nothing to say
   }
+}
+
+/**
+ * What the `traceContext` field of `source` says: it holds a carrier, only a bad one (the right field:
+ * nothing to say); it holds none (`null`, `undefined`: a row written without a carrier, looked past as
+ * a missing one); or it is absent. An accessor or an inherited field is not read again (a getter with
+ * side effects: the restore read it once already) and counts as holding one. May throw (a hostile
+ * object).
+ */
+function traceContextField(source: Record<string, unknown>): "holds a carrier" | "holds none" | "absent" {
+  if (!(TRACE_CONTEXT_FIELD in source)) return "absent";
+  const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
+  return own === undefined || !("value" in own) || namesCarrier(own.value) ? "holds a carrier" : "holds none";
+}
+
+/**
+ * The first of the first {@link MAX_FIELDS_LOOKED_AT} own fields of `source` that holds a stored carrier
+ * ({@link holdsStoredCarrier}), never `traceContext` nor one of {@link PROTOTYPE_KEYS}; `undefined`
+ * when none does; `null` when one of those fields is a propagation header (`source` is a carrier itself,
+ * only a bad one). May throw (a hostile object).
+ */
+function fieldHoldingCarrier(source: Record<string, unknown>): string | null | undefined {
+  const names = Object.keys(source);
+  const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
+  let field: string | undefined;
+  for (let i = 0; i < count; i++) {
+    const name = names[i]!;
+    if (isPropagationHeaderName(name.toLowerCase())) return null;
+    if (
+      field === undefined &&
+      name !== TRACE_CONTEXT_FIELD &&
+      !PROTOTYPE_KEYS.has(name) &&
+      holdsStoredCarrier(source[name])
+    )
+      field = name;
+  }
+  return field;
+}
+
+/**
+ * Where the warning found the carrier: the field as the message shows it (`"carrier"`), as the fix
+ * reads it (`.carrier`, `["x-y"]`), and the row's capture time field to pass on with it, if any.
+ */
+interface FoundField {
+  shown: string;
+  access: string;
+  createdAt: string | undefined;
+}
+
+/** The {@link FoundField} of the row field `field`; `hasCreatedAt`: the row has a `createdAt` field. */
+function fieldAccess(field: string, hasCreatedAt: boolean): FoundField {
+  const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
+  const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
+  return { shown, access, createdAt: hasCreatedAt ? CREATED_AT_FIELD : undefined };
+}
+
+/**
+ * The {@link FoundField} of the headers of a whole message handed over in place of its headers, when
+ * they hold a stored carrier: an amqplib message (`properties.headers`), a kafkajs `eachMessage` payload
+ * (`message.headers`); `undefined` otherwise. May throw (a hostile object).
+ */
+function nestedHeadersAccess(source: Record<string, unknown>): FoundField | undefined {
+  const nested = NESTED_HEADERS.find(
+    (outer) =>
+      Object.hasOwn(source, outer) &&
+      isPlainRecord(source[outer]) &&
+      Object.hasOwn(source[outer], "headers") &&
+      holdsStoredCarrier(source[outer].headers),
+  );
+  if (nested === undefined) return undefined;
+  return { shown: JSON.stringify(`${nested}.headers`), access: `.${nested}.headers`, createdAt: undefined };
 }
 
 /**

@@ -28,12 +28,13 @@ const message = (
     withCarrier: `withCarrier(row${access}, ...)`,
     withCarrierOfRow: `withCarrier(row${access}, ..., { capturedAt: row.createdAt })`,
     traced: `traced({ carrierFrom: (${row}) => row${access} })`,
+    tracedOfRow: `traced({ carrierFrom: (${row}) => row${access}, optionsFrom: (${row}) => ({ capturedAt: row.createdAt }) })`,
     withBatch: `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
     withBatchItem: `withBatchItem(row${access}, ...)`,
     withSendSpan: `withSendSpan({ creationContext: row${access}, ... })`,
     withProcessSpan: `withProcessSpan(message${access}, ...)`,
   };
-  const shownCaller = caller === "withCarrierOfRow" ? "withCarrier" : caller;
+  const shownCaller = caller.replace(/OfRow$/, "");
   return (
     `tracehop: a carrier handed to ${shownCaller} held no trace context` +
     (caller === "withProcessSpan" ? "" : hasNo) +
@@ -178,12 +179,12 @@ describe("a carrier under another field name", () => {
     // The row is t1's second argument: the fix reads that argument (`[, row]`). t2's row is what its
     // own carrierFrom returned: the fix extends that carrierFrom.
     assert.deepEqual(told.processWarnings, [
-      [CODE, message("carrier", "traced", ".carrier", "[, row]")],
+      [CODE, message("carrier", "tracedOfRow", ".carrier", "[, row]")],
       [CODE, fromCarrierFrom("ctx", "traced")],
     ]);
     resetWarnings();
     const first = await recordWarnings(() => traced({ name: "t3" })((row: typeof outbox) => row.id)(outbox));
-    assert.deepEqual(first.processWarnings, [[CODE, message("carrier", "traced")]]);
+    assert.deepEqual(first.processWarnings, [[CODE, message("carrier", "tracedOfRow")]]);
   });
 
   test("traced with a carrierFrom that returns the row from another argument: the fix extends that carrierFrom, never ([row]) => row.carrier", async () => {
@@ -208,6 +209,34 @@ describe("a carrier under another field name", () => {
       row,
     );
     assert.equal(BigInt(`0x${finishedSpan("fixed").spanContext().traceId}`), 7n);
+  });
+
+  test("traced: a row with a createdAt gets it passed on through optionsFrom, as withCarrier's fix passes capturedAt; the fix keeps the row's age", async () => {
+    const row = { id: 1, carrier: W3C_CARRIER, createdAt: new Date(Date.now() - 5000) };
+    const told = await recordWarnings(() => {
+      traced({ name: "t" })((r: typeof row) => r.id)(row);
+      resetWarnings();
+      traced({ name: "t", carrierFrom: ([, r]) => r })((_q: string, r: typeof row) => r.id)("jobs", row);
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, message("carrier", "tracedOfRow")],
+      [
+        CODE,
+        "tracehop: a carrier handed to traced by its carrierFrom held no trace context and has no traceContext " +
+          'field, but its field "carrier" holds a trace carrier, which was not read: the stored context was not ' +
+          "restored. Pass that field: return it from your carrierFrom, traced({ carrierFrom: (args) => " +
+          "<what it returns now>.carrier, optionsFrom: (args) => ({ capturedAt: <what it returns now>.createdAt }) }).",
+      ],
+    ]);
+    exporter.reset();
+    traced({
+      name: "fixed",
+      carrierFrom: ([r]) => r.carrier,
+      optionsFrom: ([r]) => ({ capturedAt: r.createdAt }),
+    })((r: typeof row) => r.id)(row);
+    const span = finishedSpan("fixed");
+    assert.deepEqual([span.spanContext().traceId, parentIdOf(span)], [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.ok(Number(span.attributes["tracehop.queue.wait"]) >= 5, "the row's age");
   });
 
   test("traced by default, the row found by a traceContext that holds no carrier at argument 1: the fix names argument 1", async () => {
@@ -536,6 +565,33 @@ describe("the cost of the scan on rows restored without a context", () => {
     }
   });
 
+  test("a carrier whose names are in another mixed case is seen: as the reader reads them, in a carrier's text or bytes; by its usual spellings in an object", async () => {
+    // The reader takes names in any case, so each of these restores when passed (the fix). An object's
+    // fields are looked up by name (never listed: a large JSON column), in lower case, Title-Case, upper
+    // case and each word capitalised (`TraceParent`); text and bytes are parsed (a few KB at most) and
+    // read in any case.
+    const mixed = { id: 9, "X-DataDog-Trace-Id": "7", "X-DataDog-Parent-Id": "8" };
+    const docs: [string, unknown, string][] = [
+      ["an object, each word capitalised", { id: 9, TraceParent: W3C_CARRIER.traceparent }, W3C_TRACE_ID],
+      ["JSON text, another mixed case", JSON.stringify(mixed), "7".padStart(32, "0")],
+      ["its bytes", Buffer.from(JSON.stringify(mixed)), "7".padStart(32, "0")],
+      ["text stringified twice", JSON.stringify(JSON.stringify(mixed)), "7".padStart(32, "0")],
+    ];
+    for (const [label, doc, traceId] of docs) {
+      resetWarnings();
+      const told = await recordWarnings(() => withCarrier({ id: 1, traceContext: null, doc }, "r", () => 0));
+      const holdsNone = " and its traceContext field holds none";
+      assert.deepEqual(
+        told.processWarnings,
+        [[CODE, message("doc", "withCarrier", ".doc", "[row]", holdsNone)]],
+        label,
+      );
+      exporter.reset();
+      withCarrier(doc, "fixed", () => 0);
+      assert.equal(finishedSpan("fixed").spanContext().traceId, traceId, label);
+    }
+  });
+
   test("after 64 rows that hold nothing to say, a caller scans no more: no read of the row for it, and no warning later", async () => {
     const row = counted({ id: 1, traceContext: {}, note: "untraced" });
     const told = await recordWarnings(() => {
@@ -552,7 +608,7 @@ describe("the cost of the scan on rows restored without a context", () => {
     assert.equal(told.result.ownKeys, 64);
     assert.equal(row.traps.ownKeys, 64);
     assert.equal(row.traps.getOwnPropertyDescriptor, told.result.getOwnPropertyDescriptor);
-    assert.deepEqual(told.processWarnings, [[CODE, message("carrier", "traced")]]);
+    assert.deepEqual(told.processWarnings, [[CODE, message("carrier", "tracedOfRow")]]);
   });
 
   test("fewer than 64 rows without anything to say: the next one's mistake is still said", async () => {

@@ -17,26 +17,26 @@ const BOXED: readonly [kind: string, valueOf: (this: unknown) => unknown][] = [
  * as String writes it (`-0` kept); an object is told by its kind: `null`, `an array`, `a function`,
  * `an object` (a plain or null-prototype one), `a Number object` (a boxed primitive), `a Map`,
  * `a Date` (an instance, by its constructor's name; `an object that is not a plain one` when that name
- * is not an identifier). Text longer than 40 characters is cut to its first 40 (39 when the 40th would
- * split a surrogate pair) and marked `…`: a string as `"<head>"… (<length> characters)`, a bigint as
- * `<head>…n`, a symbol or a constructor name as `<head>…`.
+ * is not an identifier). Text longer than `max` characters (default 40) is cut to its first `max`
+ * (`max - 1` when the last would split a surrogate pair) and marked `…`: a string as
+ * `"<head>"… (<length> characters)`, a bigint as `<head>…n`, a symbol or a constructor name as `<head>…`.
  */
-export function describeValue(value: unknown): string {
+export function describeValue(value: unknown, max: number = MAX_SHOWN_CHARACTERS): string {
   switch (typeof value) {
     case "string":
-      return value.length > MAX_SHOWN_CHARACTERS
-        ? `${JSON.stringify(head(value))}… (${value.length} characters)`
+      return value.length > max
+        ? `${JSON.stringify(head(value, max))}… (${value.length} characters)`
         : JSON.stringify(value);
     case "bigint":
-      return `${cut(String(value))}n`;
+      return `${cut(String(value), max)}n`;
     case "number":
       return Object.is(value, -0) ? "-0" : String(value);
     case "symbol":
-      return cut(String(value));
+      return cut(String(value), max);
     case "function":
       return "a function";
     case "object":
-      return value === null ? "null" : describeObject(value);
+      return value === null ? "null" : describeObject(value, max);
     default:
       return String(value);
   }
@@ -61,7 +61,7 @@ function isPlainPrototype(prototype: unknown): boolean {
   return prototype === Object.prototype || prototype === null;
 }
 
-function describeObject(value: object): string {
+function describeObject(value: object, max: number): string {
   for (const [kind, valueOf] of BOXED) {
     try {
       valueOf.call(value);
@@ -77,15 +77,15 @@ function describeObject(value: object): string {
     const kind = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof kind !== "string" || !/^[A-Za-z_$][\w$]*$/.test(kind))
       return "an object that is not a plain one";
-    return `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${cut(kind)}`;
+    return `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${cut(kind, max)}`;
   } catch {
     return "an object"; // a revoked Proxy, a constructor getter that throws
   }
 }
 
-/** `text`, or its head and `…` when it is longer than the shown length. */
-function cut(text: string): string {
-  return text.length > MAX_SHOWN_CHARACTERS ? `${head(text)}…` : text;
+/** `text`, or its first `max` characters and `…` when it is longer. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${head(text, max)}…` : text;
 }
 
 /**

@@ -19,7 +19,7 @@ import { isContext } from "../is-context.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
-import { describeValue, head, isPlainObject } from "../describe-value.js";
+import { describeValue, isPlainObject } from "../describe-value.js";
 import { VERSION } from "../version.js";
 import { warnOnce } from "../warn-once.js";
 
@@ -156,16 +156,10 @@ const INJECT_FAILED_WARNING = "TRACEHOP_PROPAGATOR_INJECT_FAILED";
 
 /**
  * Longest error text ({@link warnInjectFailed}: `<name>: <message>`) the warning quotes; a longer one
- * (a propagator that throws with a megabyte of text) is cut there and marked `… (<length> characters)`,
- * as `describeValue` marks a long string, never splitting a surrogate pair.
+ * (a propagator that throws with a megabyte of text) is cut there and marked as `describeValue` marks
+ * a long string, never splitting a surrogate pair.
  */
 const MAX_ERROR_TEXT_LENGTH = 200;
-
-/** `text`, cut to {@link MAX_ERROR_TEXT_LENGTH} and marked when it is longer. */
-function cutErrorText(text: string): string {
-  if (text.length <= MAX_ERROR_TEXT_LENGTH) return text;
-  return `${head(text, MAX_ERROR_TEXT_LENGTH)}… (${text.length} characters)`;
-}
 
 /**
  * The warning of a propagator whose `inject` threw (a third-party one, the `propagator` option): the
@@ -178,7 +172,10 @@ function cutErrorText(text: string): string {
 function warnInjectFailed(err: unknown): void {
   let why: string;
   try {
-    why = err instanceof Error ? cutErrorText(`${err.name}: ${err.message}`) : describeValue(err);
+    why =
+      err instanceof Error
+        ? describeValue(`${err.name}: ${err.message}`, MAX_ERROR_TEXT_LENGTH)
+        : describeValue(err);
   } catch {
     why = "an error that cannot be described";
   }

@@ -56,7 +56,7 @@ describe("a propagator that fails in inject", () => {
     ]);
     assert.deepEqual(told.result, [{}, {}, {}]);
     const message =
-      "tracehop: the propagator threw in inject (Error: propagator boom); the carrier is left empty, so the trace is " +
+      'tracehop: the propagator threw in inject ("Error: propagator boom"); the carrier is left empty, so the trace is ' +
       "not continued from this row or message (the write itself goes on). Fix or replace the propagator passed as the propagator option";
     assert.deepEqual(told.processWarnings, [["TRACEHOP_PROPAGATOR_INJECT_FAILED", message]]);
     assert.deepEqual(told.diagWarnings, [message]);
@@ -77,7 +77,7 @@ describe("a propagator that fails in inject", () => {
     );
     assert.deepEqual(told.result, {});
     const message =
-      `tracehop: the propagator threw in inject (RangeError: ${"x".repeat(188)}… (${(1 << 20) + 12} characters)); ` +
+      `tracehop: the propagator threw in inject ("RangeError: ${"x".repeat(188)}"… (${(1 << 20) + 12} characters)); ` +
       "the carrier is left empty, so the trace is not continued from this row or message (the write itself goes on). " +
       "Fix or replace the propagator passed as the propagator option";
     assert.deepEqual(told.processWarnings, [["TRACEHOP_PROPAGATOR_INJECT_FAILED", message]]);
@@ -99,7 +99,7 @@ describe("a propagator that fails in inject", () => {
     );
     assert.match(
       told.processWarnings[0]![1],
-      new RegExp(`\\(RangeError: x{187}… \\(${long.length + 12} characters\\)\\); `),
+      new RegExp(`\\("RangeError: x{187}"… \\(${long.length + 12} characters\\)\\); `),
     );
   });
 

@@ -78,7 +78,7 @@ describe("a propagator that throws in inject, sqlite", () => {
     );
     assert.match(
       told.processWarnings[0]![1],
-      /^tracehop: the propagator threw in inject \(Error: inject failed on purpose\)/,
+      /^tracehop: the propagator threw in inject \("Error: inject failed on purpose"\)/,
     );
   });
 });

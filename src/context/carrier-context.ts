@@ -75,7 +75,7 @@ const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
  * (a style name such as `"datadog"`, a number): a mistake in the caller's code, answered where it is
  * made instead of as a carrier that is always empty or a context that is never restored. `label` is
  * the message's prefix, naming the entry point (`tracehop captureCarrier`,
- * `tracehop/prisma: traceCarrierExtension`).
+ * `tracehop traceCarrierExtension`).
  */
 export function assertPropagatorOption(propagator: unknown, label: string): void {
   if (propagator === undefined) return;

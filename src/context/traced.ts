@@ -163,13 +163,13 @@ export function traced<A extends readonly unknown[] = any[]>(
     // (prototype or constructor, member name, descriptor): the second argument is a string or symbol.
     if (typeof context === "string" || typeof context === "symbol")
       throw new TypeError(
-        'tracehop @traced: this is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn)',
+        'tracehop traced: @traced is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn)',
       );
     if (typeof fn !== "function") {
       throw new TypeError(`tracehop traced: expected a function to wrap, got ${describeValue(fn)}`);
     }
     if (context !== undefined && context.kind !== "method") {
-      throw new TypeError(`tracehop @traced: decorates methods only, not a ${String(context.kind)}`);
+      throw new TypeError(`tracehop traced: @traced decorates methods only, not a ${String(context.kind)}`);
     }
     const method = context ? memberName(context.name) : undefined;
     let owner: string | undefined;
@@ -218,7 +218,7 @@ function mergeCallOptions<A extends readonly unknown[]>(
   let extra: WithCarrierOptions | undefined;
   try {
     extra = options.optionsFrom!(args);
-    if (extra !== undefined) assertOptions(extra, "traced optionsFrom");
+    if (extra !== undefined) assertOptions(extra, "traced");
   } catch (err) {
     diag.warn("tracehop traced: optionsFrom failed; using the static options", err);
     return options;

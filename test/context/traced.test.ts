@@ -1,7 +1,7 @@
 import { describe, test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, diag, DiagLogLevel, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { traced, type TraceCarrierProvider } from "../../src/index.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
@@ -182,5 +182,36 @@ describe("traced(opts)(fn) as a higher-order function", () => {
       () => traced()((() => 1) as never, { kind: "field", name: "x" } as never),
       /decorates methods only/,
     );
+  });
+
+  test("every error of traced and @traced begins with the public function's name, `tracehop traced: `", async () => {
+    const misuses: (() => unknown)[] = [
+      () => traced({ name: 7 as never }),
+      () => traced({ carrierFrom: "x" as never }),
+      () => traced({ relation: "child" as never }),
+      () => traced()(42 as never),
+      () => traced()({} as never, "process" as never),
+      () => traced()((() => 1) as never, { kind: "getter", name: "x" } as never),
+    ];
+    for (const misuse of misuses)
+      assert.throws(
+        misuse,
+        (err: Error) => err instanceof TypeError && err.message.startsWith("tracehop traced: "),
+      );
+    // Per-call options that fail their checks: reported (the call runs with the static options), with the
+    // same prefix.
+    const reasons: unknown[] = [];
+    const silent = { error() {}, info() {}, debug() {}, verbose() {} };
+    diag.setLogger(
+      { ...silent, warn: (_message: string, err: unknown) => reasons.push(err) },
+      DiagLogLevel.WARN,
+    );
+    try {
+      traced({ name: "per-call", optionsFrom: () => ({ relation: "child" as never }) })(() => 1)();
+    } finally {
+      diag.disable();
+    }
+    assert.equal(reasons.length, 1);
+    assert.match((reasons[0] as Error).message, /^tracehop traced: relation must be/);
   });
 });

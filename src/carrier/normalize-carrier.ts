@@ -9,42 +9,25 @@ import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } 
 export type NormalizedCarrier = Map<string, string[]>;
 
 /**
- * Reads an untrusted stored carrier into a {@link NormalizedCarrier}.
+ * Reads an untrusted stored carrier into a {@link NormalizedCarrier}: ASCII-lower-cased header name ->
+ * its values in order. The rules are those of docs/restore.md, section "How a stored carrier is read".
  *
- * Accepted shapes:
- * - a plain object or a `Map` of header name -> value;
- * - a WHATWG `Headers` object (`request.headers` of fetch-style servers: Hono, Next.js route
- *   handlers; Node's global one or another copy of undici): its names come lower-cased and repeated
- *   fields joined with `, ` (so two `traceparent` fields are one invalid value); its first 4096
- *   entries are iterated, and in a larger one the propagation headers not reached are asked by name
- *   (`get`), so they are found however many headers sort before them;
- * - JSON text of such an object (also JSON text holding that JSON text once more), or its UTF-8 bytes
- *   (a `Buffer`/`Uint8Array`/`ArrayBuffer`, e.g. a BLOB column), at most `MAX_CARRIER_TEXT_LENGTH`;
- *   a leading byte order mark (U+FEFF) is skipped, as RFC 8259 §8.1 allows a JSON parser to.
+ * - Shapes: a plain object or `Map` of header name -> value; a WHATWG `Headers` object (at most 4096
+ *   entries iterated, the propagation headers not reached asked through `get`); JSON text of such an
+ *   object, or that text once more as a JSON string, or its UTF-8 bytes, at most
+ *   `MAX_CARRIER_TEXT_LENGTH` (a leading U+FEFF skipped: RFC 8259 §8.1).
+ * - Names: ASCII case-insensitive (RFC 9110 §5.1; Trace Context §3.2.1); a name with a non-ASCII
+ *   character is ignored. The first {@link MAX_CARRIER_KEYS} keys are scanned; in a larger object or
+ *   `Map`, the names of `PROPAGATION_HEADER_NAMES` and any name a getter asks for are looked up by name
+ *   ({@link OverflowCarrier}), as asked or in lower case.
+ * - Values, each at most {@link MAX_CARRIER_VALUE_LENGTH}: a string; bytes (a Buffer, typed array,
+ *   `ArrayBuffer`, or the JSON form `{ "type": "Buffer", "data": [...] }`: tulios/kafkajs#1024) decoded
+ *   as UTF-8; a safe integer or a bigint as its decimal text (a larger number is refused:
+ *   DataDog/dd-trace-js#344); an array of those, in order (RFC 9110 §5.3), at most
+ *   {@link MAX_CARRIER_FIELD_VALUES} per name. Anything else is ignored.
  *
- * Names: ASCII case-insensitive (RFC 9110 §5.1; Trace Context §3.2.1): `TraceParent` and `traceparent`
- * are the same field. Names with non-ASCII characters are ignored (no header has one, and Unicode
- * lower-casing could turn them into ASCII names). Only the first {@link MAX_CARRIER_KEYS} keys are
- * scanned; in a larger object or `Map` (a message with many application headers, tracing headers
- * appended last) the fields a propagator asks for are looked up by name besides: every name of
- * `PROPAGATION_HEADER_NAMES` before the scan, and any other name a getter asks for when it is asked,
- * each spelled exactly as asked or in lower case (a name in another case beyond the scan is not
- * found). Each look-up is one own-property read, so a hostile carrier costs at most the scan plus a
- * constant per field asked.
- *
- * Values, each at most {@link MAX_CARRIER_VALUE_LENGTH}:
- * - a string;
- * - a `Buffer`/`Uint8Array`/other typed array/`ArrayBuffer`, or its JSON form
- *   `{ "type": "Buffer", "data": [...] }` (a kafkajs header object passed through `JSON.stringify`,
- *   tulios/kafkajs#1024), decoded whole as UTF-8;
- * - a safe integer or a bigint, written as its exact decimal text (a Datadog id stored as a JSON number
- *   above 2^53 was already rounded by `JSON.parse` and is ignored: dd-trace-js#344, prisma/orm#20205);
- * - an array of the above: repeated header fields, kept in order (RFC 9110 §5.3).
- * Values under several spellings of one name are combined in key order. Anything else (objects,
- * booleans, nested arrays, oversized values) is ignored.
- *
- * The result is a `Map`, so no key (`__proto__`, `constructor`) reaches an object prototype. Never
- * throws: a carrier whose keys or values cannot be read yields what could be read, or an empty map.
+ * The result is a `Map`, so no key (`__proto__`) reaches an object prototype. Never throws: a carrier
+ * whose keys or values cannot be read yields what could be read, or an empty map.
  */
 export function normalizeCarrier(carrier: unknown): NormalizedCarrier {
   let source: Record<string, unknown> | Map<unknown, unknown> | undefined;

@@ -583,7 +583,7 @@ export const oddHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
 );
 
 /**
- * Who reads a respelled carrier: the stored-carrier reader (`contextFromCarrier`, carrier.ts
+ * Who reads a respelled carrier: the stored-carrier reader (`contextFromCarrier`, src/carrier/normalize-carrier.ts
  * `normalizeCarrier`) takes strings, arrays, bytes, a kafkajs Buffer's JSON form, safe integers and
  * bigints; the AMQP getter strings, arrays, bytes and safe integers; the Kafka getter strings, arrays
  * and bytes (src/messaging/header-getters.ts `valueToText`: "values of other types ... are absent"); `json` is the

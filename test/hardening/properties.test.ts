@@ -205,7 +205,7 @@ for (const extractor of EXTRACTORS) {
 describe("the same headers spelt differently are read the same", () => {
   // Names in any case (RFC 9110 §5.1), a value as a one-element array (a repeated-field list of one),
   // as the UTF-8 bytes of its text or as a number whose decimal text it is: the stored-carrier reader
-  // and the message getters promise to read each as the string (carrier.ts `normalizeCarrier`).
+  // and the message getters promise to read each as the string (`normalizeCarrier`, src/carrier/normalize-carrier.ts).
   const carriers = fc.oneof(validCarrier, oddHeaders, nearlyValidCarrier);
   for (const extractor of EXTRACTORS) {
     if (extractor.reads === undefined) continue;

@@ -1,7 +1,7 @@
 /** One CONSUMER span for a batch of consumed messages: `withBatchProcessSpan`. */
 import { SpanKind, type Span } from "@opentelemetry/api";
 import { withBatch } from "../index.js";
-import { normalizeCarrier } from "../carrier/carrier.js";
+import { normalizeCarrier } from "../carrier/normalize-carrier.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";

@@ -4,7 +4,7 @@
  */
 import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
-import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
+import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { assertCarrierOptions, extractCarrier } from "../context/carrier-context.js";
 import {
   ATTR_KAFKA_MESSAGE_KEY,

@@ -3,7 +3,7 @@
  * (a `Map`, a WHATWG `Headers` object) that are written through their own methods.
  */
 import type { TraceCarrier } from "../index.js";
-import { isFetchHeaders } from "../carrier/carrier.js";
+import { isFetchHeaders } from "../carrier/carrier-object.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**

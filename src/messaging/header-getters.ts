@@ -1,6 +1,10 @@
 /** The TextMap getters and setters over kafkajs and amqplib message headers. */
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
-import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/carrier.js";
+import {
+  MAX_CARRIER_FIELD_VALUES,
+  MAX_CARRIER_KEYS,
+  MAX_CARRIER_VALUE_LENGTH,
+} from "../carrier/trace-carrier.js";
 import {
   entriesKind,
   entryNames,

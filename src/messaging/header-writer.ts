@@ -1,6 +1,6 @@
 /** Writing a context into message headers: inject, a stored carrier's fields, the stale headers removed. */
 import type { CarrierOptions, TraceCarrier } from "../index.js";
-import { readStoredCarrier, storedCarrierGetter } from "../carrier/carrier.js";
+import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
 import { assertCarrierOptions, injectCarrier } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPrintableAscii } from "../propagation/header-text.js";

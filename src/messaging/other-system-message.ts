@@ -1,5 +1,6 @@
 /** The other messaging client's whole message, handed to a helper of one system: said once. */
-import { CARRIER_IN_OTHER_FIELD_WARNING, holdsCarrier } from "../context/carrier-source.js";
+import { CARRIER_IN_OTHER_FIELD_WARNING } from "../context/carrier-in-other-field.js";
+import { holdsCarrier } from "../context/holds-carrier.js";
 import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
 import { MESSAGING_SYSTEM_VALUE_KAFKA, MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
 import { headersOfMessage, type MessageKind } from "./consumed-message.js";

@@ -12,7 +12,7 @@ import {
   type SpanContext,
 } from "@opentelemetry/api";
 import { recordingFailures } from "../context/run-in-span.js";
-import { endCarrierFieldScan, warnIfCarrierInOtherField } from "../context/carrier-source.js";
+import { endCarrierFieldScan, warnIfCarrierInOtherField } from "../context/carrier-in-other-field.js";
 import { addRestoreAttributes, assertCallable, relationOf, withCarrierIn } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";

@@ -121,12 +121,19 @@ export function assertMaxParentAge(value: unknown, where: string): asserts value
   }
 }
 
-/** True for an integer >= 1: what `attempt` and `run` take. */
+/**
+ * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`: what `attempt` and `run` take (a count a
+ * number holds exactly, so that `tracehop.attempt` and `tracehop.run` show the value given).
+ */
 export function isOrdinal(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 1;
+  return Number.isSafeInteger(value) && (value as number) >= 1;
 }
 
-/** @throws TypeError naming `where` and `field` when `value` is set but not an integer >= 1 ({@link isOrdinal}). */
+/**
+ * @throws TypeError naming `where` and `field` when `value` is set but not an integer from 1 to
+ * `Number.MAX_SAFE_INTEGER` ({@link isOrdinal}); for a bigint (a Prisma `BigInt` column), the message says
+ * to pass its number.
+ */
 export function assertOrdinal(
   value: unknown,
   field: string,
@@ -134,6 +141,9 @@ export function assertOrdinal(
 ): asserts value is number | undefined {
   if (value === undefined) return;
   if (!isOrdinal(value)) {
-    throw new TypeError(`tracehop ${where}: ${field} must be an integer >= 1, got ${describeValue(value)}`);
+    const bigint = typeof value === "bigint" ? ` (a bigint: pass Number(${field}))` : "";
+    throw new TypeError(
+      `tracehop ${where}: ${field} must be an integer from 1 to Number.MAX_SAFE_INTEGER${bigint}, got ${describeValue(value)}`,
+    );
   }
 }

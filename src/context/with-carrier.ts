@@ -87,7 +87,7 @@ export interface WithCarrierOptions {
    * process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
   capturedAt?: Date | number | bigint | string;
-  /** 1-based attempt number of this delivery (1 = first try); becomes `tracehop.attempt`. */
+  /** 1-based attempt number of this delivery (1 = first try; at most `Number.MAX_SAFE_INTEGER`); becomes `tracehop.attempt`. */
   attempt?: number;
   /** 1-based run number of a repeating job restored from one carrier; `auto` links every run after 1. */
   run?: number;

@@ -439,9 +439,23 @@ describe("withCarrier: what it accepts", () => {
     [
       "attempt 0",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 0 }),
-      /attempt must be an integer >= 1/,
+      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, got/,
     ],
-    ["run 1.5", () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 1.5 }), /run must be an integer >= 1/],
+    [
+      "run 1.5",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 1.5 }),
+      /run must be an integer from 1 to Number.MAX_SAFE_INTEGER, got 1.5/,
+    ],
+    [
+      "attempt beyond Number.MAX_SAFE_INTEGER",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 2 ** 60 }),
+      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, got 1152921504606847000/,
+    ],
+    [
+      "attempt as a bigint",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 3n as never }),
+      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER \(a bigint: pass Number\(attempt\)\), got 3n/,
+    ],
     [
       "kind as a name",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { kind: "CONSUMER" as never }),

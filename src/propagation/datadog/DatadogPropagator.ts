@@ -153,7 +153,7 @@ export class DatadogPropagator implements TextMapPropagator {
    * `context` only for its baggage (legacy `ot-baggage-*` entries are added to it). `over`: the
    * baggage those entries join and are limited with (see {@link legacyBaggage}). `_lendOnly` is not
    * read: it is there because the composite passes `lendOnly` before `over` to every style it extracts
-   * as parts (`PartsExtractor` in create-propagator.ts), and only the `tracecontext` style reads it.
+   * as parts (`PartsExtractor`, create-propagator/style-member.ts), and only the `tracecontext` style reads it.
    * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   extractParts(

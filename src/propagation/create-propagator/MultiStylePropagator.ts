@@ -1,0 +1,273 @@
+import {
+  diag,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type Baggage,
+  type Context,
+  type Link,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import { contextWithSpan } from "../context-values.js";
+import {
+  DATADOG_CONTEXT_KEY,
+  storeDatadogContext,
+  storedDatadogContext,
+} from "../datadog/datadog-context.js";
+import { DatadogTraceContextPropagator } from "../datadog/DatadogTraceContextPropagator.js";
+import { resolveInjection, type ResolvedInjection } from "../datadog/injection-fields.js";
+import {
+  clearExtractionResult,
+  hasExtractionResult,
+  noteExtractedContext,
+  setExtractionLinks,
+  setRestoredRoot,
+  type StyleExtraction,
+} from "../extraction-result.js";
+import { baggageOf, extractBaggage, mergeBaggage, safeLegacyBaggage } from "./extraction-baggage.js";
+import { terminatedContextLink, restartedTrace } from "./extraction-links.js";
+import {
+  extractCandidate,
+  joinSameTrace,
+  keepRandomFlag,
+  sameTrace,
+  type Candidate,
+} from "./extraction-precedence.js";
+import type { ExtractBehavior } from "./settings.js";
+import type { StyleMember } from "./style-member.js";
+
+/**
+ * Internal: true for a propagator `createPropagator` made (the default one of the carrier
+ * functions included). Its styles write header text only — names of lower-case ASCII, values of
+ * printable ASCII, each by its header's grammar (test/hardening `assertCleanCarrier`, over hostile
+ * contexts) — so `injectCarrier` skips the check it runs on what another propagator writes.
+ */
+export function isCreatedPropagator(propagator: unknown): boolean {
+  return propagator instanceof MultiStylePropagator;
+}
+
+/** The composite behind `createPropagator`. */
+export class MultiStylePropagator implements TextMapPropagator {
+  private readonly _fields: string[];
+  /**
+   * The `tracecontext` style when it is the only extract style: its own `extract` gives the same
+   * Context as the composite (one candidate, no links, no baggage), without the candidate objects.
+   */
+  private readonly _soleExtract: TextMapPropagator | undefined;
+  /** Two or more Datadog-aware inject styles: they share one {@link resolveInjection} per inject. */
+  private readonly _shareResolution: boolean;
+  /** The only inject style, called directly (a W3C-only or Datadog-only service). */
+  private readonly _soleInject: StyleMember | undefined;
+  /** The `baggage` extract style, if any (the composite reads it apart from the trace styles). */
+  private readonly _baggageStyle: TextMapPropagator | undefined;
+  /**
+   * Whether the `datadog` style is extracted: its `ot-baggage-*` entries then join a `tracecontext`
+   * winner's baggage too, as dd-trace-js reads them for a `datadog` or `tracecontext` winner
+   * (`text_map.js`, `#extractLegacyBaggageItems`).
+   */
+  private readonly _readsLegacyBaggage: boolean;
+
+  /** The same styles under `continue`, built on first use (`warnIfStoredCarrierCut`). */
+  private _continuing: MultiStylePropagator | undefined;
+
+  constructor(
+    private readonly _inject: readonly StyleMember[],
+    private readonly _extract: readonly StyleMember[],
+    private readonly _extractFirst: boolean,
+    readonly _behavior: ExtractBehavior,
+    /** `_behavior` comes from `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, not from the option. */
+    readonly _behaviorFromEnvironment: boolean,
+  ) {
+    const fields = new Set<string>();
+    for (const member of [..._inject, ..._extract])
+      for (const field of member.propagator.fields()) fields.add(field);
+    this._fields = [...fields];
+    this._shareResolution = _inject.filter((member) => member.parts !== undefined).length > 1;
+    this._soleInject = _inject.length === 1 ? _inject[0] : undefined;
+    const sole = _extract.length === 1 ? _extract[0]! : undefined;
+    this._baggageStyle = _extract.findLast((member) => member.name === "baggage")?.propagator;
+    this._readsLegacyBaggage = _extract.some((member) => member.name === "datadog");
+    this._soleExtract =
+      _behavior === "continue" &&
+      sole?.name === "tracecontext" &&
+      sole.propagator instanceof DatadogTraceContextPropagator
+        ? sole.propagator
+        : undefined;
+  }
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const sole = this._soleInject;
+    if (sole !== undefined) {
+      try {
+        sole.propagator.inject(context, carrier, setter);
+      } catch (err) {
+        diag.warn(`tracehop: ${sole.name} inject failed`, err);
+      }
+      return;
+    }
+    const members = this._inject;
+    // The Datadog-aware styles share one resolution of the context (span, validity, suppression,
+    // Datadog fields): `undefined` until the first of them needs it, `null` when they write nothing.
+    let resolved: ResolvedInjection | null | undefined;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      try {
+        const parts = this._shareResolution ? member.parts : undefined;
+        if (parts === undefined) {
+          member.propagator.inject(context, carrier, setter);
+        } else {
+          if (resolved === undefined) resolved = resolveInjection(context) ?? null;
+          if (resolved !== null) parts.injectResolved(resolved, carrier, setter);
+        }
+      } catch (err) {
+        diag.warn(`tracehop: ${member.name} inject failed`, err);
+      }
+    }
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const sole = this._soleExtract;
+    if (sole !== undefined) {
+      try {
+        return sole.extract(context, carrier, getter);
+      } catch (err) {
+        diag.warn("tracehop: tracecontext extract failed", err);
+        return context;
+      }
+    }
+    if (this._behavior === "ignore") return context;
+    // ROOT_CONTEXT holds no span: no lookup there (see baggageOf).
+    const baseSpan = context === ROOT_CONTEXT ? undefined : trace.getSpanContext(context);
+    // Read first: the datadog style's ot-baggage-* entries join it and are limited with it.
+    const w3cBaggage = this._extractW3CBaggage(context, carrier, getter);
+    let winner: Candidate | undefined;
+    let links: Link[] | undefined;
+    for (const member of this._extract) {
+      const name = member.name;
+      if (name === "baggage") continue;
+      if (winner !== undefined && this._extractFirst) {
+        // DD_TRACE_PROPAGATION_EXTRACT_FIRST stops at the first valid style (system-tests
+        // test_tracestate_w3c_p_phase_3_extract_first): nothing more is read, except the W3C random flag
+        // that Trace Context Level 2 makes a MUST.
+        if (name === "tracecontext" && winner.name !== "tracecontext")
+          winner = keepRandomFlag(
+            winner,
+            extractCandidate(member, context, carrier, getter, baseSpan, true, w3cBaggage),
+          );
+        continue;
+      }
+      const candidate = extractCandidate(
+        member,
+        context,
+        carrier,
+        getter,
+        baseSpan,
+        winner !== undefined,
+        w3cBaggage,
+      );
+      if (candidate === undefined) continue;
+      if (winner === undefined) {
+        winner = candidate;
+        continue;
+      }
+      // Compared once: two equal ids are distinct strings, and each comparison reads them whole.
+      const exactTraceId = winner.traceId === candidate.traceId;
+      if (exactTraceId || sameTrace(winner.traceId, candidate.traceId)) {
+        winner = joinSameTrace(winner, candidate, exactTraceId);
+        continue;
+      }
+      const link = terminatedContextLink(candidate);
+      if (link !== undefined) (links ??= []).push(link);
+    }
+    // A traceparent winner: the datadog style's ot-baggage-* entries are read all the same (dd-trace-js),
+    // for every extract behavior that keeps baggage.
+    if (
+      winner?.parts !== undefined &&
+      winner.name === "tracecontext" &&
+      winner.parts.baggage === undefined &&
+      this._readsLegacyBaggage
+    )
+      winner.parts.baggage = safeLegacyBaggage(context, carrier, getter, w3cBaggage);
+    if (this._behavior === "restart" && winner !== undefined)
+      return restartedTrace(context, winner, w3cBaggage);
+    // The links and restored root an earlier extraction recorded in the base context do not describe
+    // this one: a winner replaces them (ROOT_CONTEXT, where extraction usually starts, has none).
+    const stale = winner !== undefined && context !== ROOT_CONTEXT && hasExtractionResult(context);
+    if (winner?.parts !== undefined) return contextFromParts(context, winner.parts, links, w3cBaggage, stale);
+    let result = winner?.context ?? context;
+    if (stale) result = clearExtractionResult(result);
+    if (links !== undefined) result = setExtractionLinks(result, links, trace.getSpanContext(result));
+    if (w3cBaggage !== undefined)
+      result = propagation.setBaggage(result, mergeBaggage(propagation.getBaggage(result), w3cBaggage));
+    return result;
+  }
+
+  /** The baggage of the `baggage` style (see `extractBaggage`); none without one, or when it throws. */
+  private _extractW3CBaggage(context: Context, carrier: unknown, getter: TextMapGetter): Baggage | undefined {
+    const baggageStyle = this._baggageStyle;
+    if (baggageStyle === undefined) return undefined;
+    try {
+      return extractBaggage(baggageStyle, context, carrier, getter);
+    } catch (err) {
+      diag.warn("tracehop: baggage extract failed", err);
+      return undefined;
+    }
+  }
+
+  fields(): string[] {
+    return [...this._fields];
+  }
+
+  /** What `extract` gives under `continue` (the same styles and extract-first). */
+  extractContinuing(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    this._continuing ??= new MultiStylePropagator(
+      this._inject,
+      this._extract,
+      this._extractFirst,
+      "continue",
+      false,
+    );
+    return this._continuing.extract(context, carrier, getter);
+  }
+}
+
+/**
+ * The Context of an extraction whose winner is one of tracehop's own styles (`parts`): its span context
+ * or restored root, Datadog fields, the final baggage (`w3cBaggage` over the winner's or the base's) and
+ * the conflict `links`, onto `context` (`stale`: `context` holds an earlier extraction's links and
+ * restored root, which are cleared). The usual result (a span context, no links, nothing to clear) is
+ * one Context built in one step ({@link contextWithSpan}).
+ */
+function contextFromParts(
+  context: Context,
+  parts: StyleExtraction,
+  links: Link[] | undefined,
+  w3cBaggage: Baggage | undefined,
+  stale: boolean,
+): Context {
+  let baggage = parts.baggage;
+  if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage ?? baggageOf(context), w3cBaggage);
+  // One Context for the usual result; clearRoot has nothing to clear on ROOT_CONTEXT.
+  if (
+    parts.spanContext !== undefined &&
+    (!parts.clearRoot || context === ROOT_CONTEXT) &&
+    links === undefined &&
+    !stale
+  ) {
+    const stored = storedDatadogContext(parts.fields, parts.traceId, parts.traceIdDecimal);
+    return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
+  }
+  let result = stale ? clearExtractionResult(context) : context;
+  if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
+  if (parts.spanContext === undefined) {
+    result = setRestoredRoot(trace.deleteSpan(result), parts.root);
+  } else {
+    result = trace.setSpanContext(result, parts.spanContext);
+    if (parts.clearRoot) result = setRestoredRoot(result, undefined);
+  }
+  result = storeDatadogContext(result, parts.fields, parts.traceId, parts.traceIdDecimal);
+  if (links !== undefined) result = setExtractionLinks(result, links, parts.spanContext);
+  return parts.root === undefined ? result : noteExtractedContext(result);
+}

@@ -1,0 +1,116 @@
+import { describeValue } from "../../describe-value.js";
+import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
+import { warnUnknownSetting, type SettingWarning } from "./settings.js";
+
+/** A propagation style name accepted by `createPropagator`. */
+export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
+
+/** Default inject styles: a Datadog-instrumented and an OpenTelemetry consumer both continue the trace. */
+export const DEFAULT_STYLES: readonly PropagationStyle[] = ["tracecontext", "baggage", "datadog"];
+
+/** Default extract order, as Datadog's tracers (dd-trace-js `supported-configurations.json`). */
+export const DEFAULT_EXTRACT_STYLES: readonly PropagationStyle[] = ["datadog", "tracecontext", "baggage"];
+
+/** Accepted spellings, lower-cased: OTel names, Datadog names and Datadog's long B3 name. */
+const STYLE_ALIASES: ReadonlyMap<string, PropagationStyle> = new Map([
+  ["tracecontext", "tracecontext"],
+  ["baggage", "baggage"],
+  ["datadog", "datadog"],
+  ["b3", "b3"],
+  ["b3 single header", "b3"],
+  ["b3multi", "b3multi"],
+]);
+
+/** Style list meaning "propagate nothing" (OTEL_PROPAGATORS and DD_TRACE_PROPAGATION_STYLE). */
+export const NONE = "none";
+
+/** The accepted style names, for messages. */
+export const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
+
+/**
+ * Parses a style list (array or comma-separated text) into known style names, without duplicates.
+ * `none` contributes nothing. `source` says where the list comes from:
+ * - `"explicit"` (an argument: `createPropagator(styles)`, `tracehop inspect --styles`): an unknown
+ *   name, a list that names no style (`""`, `[]`; `none` is how propagation is turned off) and a value
+ *   that is neither a string nor an array throw a `TypeError` that says what to give;
+ * - `"environment"` (OTEL_PROPAGATORS, DD_TRACE_PROPAGATION_STYLE*; a process must still start): an
+ *   unknown name is skipped with a `diag.warn` and, once per name and process, a Node process warning
+ *   (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default), so that a misspelt setting
+ *   does not silently stop propagation (`warn`, when given, receives the warning instead).
+ */
+export function parseStyles(
+  styles: string | readonly string[],
+  source: "explicit" | "environment" = "environment",
+  warn: SettingWarning = warnUnknownSetting,
+): PropagationStyle[] {
+  if (typeof styles !== "string" && !Array.isArray(styles)) {
+    throw new TypeError(
+      `tracehop: propagation styles must be a comma-separated string or an array of names (got ${describeValue(styles)})`,
+    );
+  }
+  const list = typeof styles === "string" ? styles.split(",") : styles;
+  if (source === "explicit" && !namesAnything(list)) {
+    throw new TypeError(
+      `tracehop: no propagation style named (got ${
+        typeof styles === "string" ? describeValue(styles) : `[${styles.map(describeValue).join(", ")}]`
+      }); use ${STYLE_NAMES}, or none for no propagation`,
+    );
+  }
+  const out: PropagationStyle[] = [];
+  for (const raw of list) {
+    const name = String(raw).trim().toLowerCase();
+    if (!name || name === NONE) continue;
+    const style = STYLE_ALIASES.get(name);
+    if (style === undefined) {
+      const message = `tracehop: unknown propagation style "${name}"; use ${STYLE_NAMES} or none${commaHint([name])}`;
+      if (source === "explicit") throw new TypeError(message);
+      warn(`${message} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
+      continue;
+    }
+    if (!out.includes(style)) out.push(style);
+  }
+  return out;
+}
+
+/**
+ * For a style name that is style names separated by whitespace (`datadog tracecontext`): the end of a
+ * message saying to separate the names with commas, else `""`. A style list is comma-separated, as dd-trace-js reads
+ * DD_TRACE_PROPAGATION_STYLE* (`split(',')`, then each name trimmed: packages/dd-trace/src/config.js,
+ * `propagationStyle`; a space cannot separate names there, its `b3 single header` style holds spaces)
+ * and as the OpenTelemetry SDK reads OTEL_PROPAGATORS (a comma-separated list).
+ */
+export function commaHint(names: readonly string[]): string {
+  // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
+  const spaced = names.find((name) => {
+    const words = name.trim().split(/\s+/);
+    return words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase()));
+  });
+  return spaced === undefined
+    ? ""
+    : `; separate style names with commas, not spaces (${JSON.stringify(spaced.trim().split(/\s+/).join(","))})`;
+}
+
+/** True when a style list holds at least one non-blank name (`none` included). */
+export function namesAnything(list: readonly unknown[]): boolean {
+  return list.some((raw) => String(raw).trim() !== "");
+}
+
+/**
+ * Internal: `styles` as a comma-separated list spelt for `setting`, the variable (or `--styles`) they
+ * are to be given in: in a `DD_TRACE_PROPAGATION_STYLE*` variable `b3` means `b3multi`
+ * (`datadogB3AsMulti`, environment-styles.ts), so the single-header style is `b3 single header`
+ * there; elsewhere `b3`. Read by the deprecated-variable warning and `tracehop inspect`.
+ */
+export function spellStyles(styles: readonly PropagationStyle[], setting: string): string {
+  const b3IsMulti = setting.startsWith(ENV_PROPAGATION_STYLE);
+  return styles.map((style) => (style === "b3" && b3IsMulti ? "b3 single header" : style)).join(",");
+}
+
+/**
+ * Internal: `variable=styles` as a shell sets it ({@link spellStyles}), the value in double quotes when
+ * it holds a blank (`b3 single header`), so that the line can be copied.
+ */
+export function styleSetting(variable: string, styles: readonly PropagationStyle[]): string {
+  const value = spellStyles(styles, variable);
+  return `${variable}=${value.includes(" ") ? `"${value}"` : value}`;
+}

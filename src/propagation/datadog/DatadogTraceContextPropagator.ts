@@ -25,7 +25,7 @@ import { contextWithSpan } from "../context-values.js";
 import { clearExtractionResult, type StyleExtraction } from "../extraction-result.js";
 import { asLowerHex16, ZERO_HEX16 } from "./ids.js";
 import {
-  overrideDecisionMaker,
+  decisionOfFlag,
   resolveDdMemberInjection,
   resolveStoredInjection,
   type ResolvedInjection,
@@ -229,31 +229,29 @@ function storedContextOf(spanContext: SpanContext): StoredDatadogContext {
 
 /**
  * The Datadog fields of a W3C span context whose tracestate has the `dd=` member value `raw` (the rules
- * of the class comment): priority from `s:` when its sign agrees with the sampled flag, else the flag
- * (a stored decision maker becoming `-0` or removed); origin, `t.*` tags and `p:` from the member;
+ * of the class comment): priority from `s:` made to agree with the sampled flag ({@link decisionOfFlag}:
+ * else the flag, a stored decision maker becoming `-0` or removed); origin, `t.*` tags and `p:` from the member;
  * `_dd.p.tid` from the upper 64 bits of the trace id, never from `t.tid`. A fresh object.
  */
 function datadogFieldsOf(spanContext: SpanContext, raw: string | undefined): DatadogContext {
   // No dd= member (a W3C-only trace): priority from the flag, only `_dd.p.tid` (as dd-trace-js).
   if (!raw) return fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
-  const sampled = isSampledFlags(spanContext.traceFlags);
   const high = spanContext.traceId.slice(0, 16);
   const member = decodeDdMember(raw);
-  let tags = member.tags;
-  const tid = tags[TID_TAG];
+  const tid = member.tags[TID_TAG];
   if (tid !== undefined) {
     if (tid !== high) diag.debug(`tracehop: tracestate t.tid ${tid} ignored: traceparent says ${high}`);
-    delete tags[TID_TAG];
+    delete member.tags[TID_TAG];
   }
-  let priority = member.samplingPriority;
-  if (priority === undefined) {
-    priority = sampled ? 1 : 0;
-  } else if (priority > 0 !== sampled) {
-    priority = sampled ? 1 : 0;
-    tags = overrideDecisionMaker(tags, sampled) ?? {};
-  }
+  const decision = decisionOfFlag(
+    member.samplingPriority,
+    isSampledFlags(spanContext.traceFlags),
+    member.tags,
+  );
+  // Decoded for this extraction alone (or copied by the decision): the tags object is this trace's own.
+  const tags = decision.tags ?? {};
   if (high !== ZERO_HEX16) tags[TID_TAG] = high;
-  const fields: DatadogContext = { samplingPriority: priority, propagationTags: tags };
+  const fields: DatadogContext = { samplingPriority: decision.samplingPriority, propagationTags: tags };
   if (member.origin) fields.origin = member.origin;
   if (member.lastParentId !== undefined) fields.lastParentId = member.lastParentId;
   return fields;

@@ -297,17 +297,9 @@ function warnUnreadableTags(err: unknown): void {
  * (`dd=` member of tracestate) as Datadog's tracers write them, from the fields read for it: those of
  * `getDatadogContext(ctx)`, each only when it has its type ({@link resolveStoredInjection}); when there
  * are none (a context restored by another W3C propagator, or a span that only inherited a tracestate),
- * the `dd=` member of the span's tracestate ({@link resolveDdMemberInjection}):
- *
- * - priority: the given one when its sign agrees with the sampled flag (keep <=> priority > 0,
- *   dd-trace-java `PrioritySampling`); otherwise the flag decides (1 or 0, as dd-trace-java
- *   `W3CHttpCodec` and dd-trace-js `_extractTraceparentContext` do) and a decision maker in `tags`
- *   becomes `-0` on keep or is removed on drop (Datadog system-tests
- *   `test_headers_tracestate_dd_propagate_propagatedtags_change_sampling_*`), so both styles always
- *   describe one decision. A priority that is not an integer of at most 10 digits is unknown:
- *   the flag decides (dd-trace-java, -py and -go refuse such a priority on extract).
- *
- * The sampled flag is read with `knownTraceFlags`, as the traceparent writer reads it: a `traceFlags`
+ * the `dd=` member of the span's tracestate ({@link resolveDdMemberInjection}); the priority and tags
+ * made to agree with the sampled flag ({@link decisionOfFlag}), so both styles always describe one
+ * decision. The sampled flag is read with `knownTraceFlags`, as the traceparent writer reads it: a `traceFlags`
  * that is not a number (`"1"`, `true` from untyped code) gives the same answer in every header.
  */
 function fieldsFrom(
@@ -317,39 +309,60 @@ function fieldsFrom(
   tags: Readonly<Record<string, string>> | undefined,
   lastParentId: string | undefined,
 ): InjectionFields {
-  const sampled = isSampledFlags(spanContext.traceFlags);
-  // A priority the extractors would refuse (dd-trace-java, -py, -go) counts as unknown: the flag decides.
-  if (priority === undefined || !isPropagatablePriority(priority)) {
-    priority = sampled ? 1 : 0;
-  } else if (priority > 0 !== sampled) {
-    priority = sampled ? 1 : 0;
-    try {
-      tags = overrideDecisionMaker(tags, sampled);
-    } catch (err) {
-      // Stored tags changed in place into an object that throws when read: written as no tags.
-      warnUnreadableTags(err);
-      tags = undefined;
-    }
-  }
-  const fields: InjectionFields = { samplingPriority: priority };
+  const decision = decisionOfFlag(priority, isSampledFlags(spanContext.traceFlags), tags);
+  const fields: InjectionFields = { samplingPriority: decision.samplingPriority };
   if (origin) fields.origin = origin;
-  if (tags) fields.tags = tags;
+  if (decision.tags) fields.tags = decision.tags;
   if (lastParentId !== undefined) fields.lastParentId = lastParentId;
   return fields;
 }
 
+/** A sampling decision as both Datadog-aware styles write it: a priority and its `_dd.p.*` tags. */
+export interface SamplingDecision<Tags> {
+  samplingPriority: number;
+  tags: Tags | Record<string, string> | undefined;
+}
+
+/**
+ * Internal: the priority and tags that agree with the W3C sampled flag (`sampled`), the one rule of the
+ * `datadog` and `tracecontext` styles on inject and of the `tracecontext` style on extract: `priority`
+ * when its sign agrees with the flag (keep <=> priority > 0, dd-trace-java `PrioritySampling`); else
+ * the flag decides (1 or 0, as dd-trace-java `W3CHttpCodec` and dd-trace-js
+ * `_extractTraceparentContext` do) and a decision maker in `tags` becomes `-0` on keep or is removed on
+ * drop (Datadog system-tests `test_headers_tracestate_dd_propagate_propagatedtags_change_sampling_*`;
+ * dd-trace-js keeps the old one). A priority that is undefined or not an integer of at most 10 digits
+ * is unknown: the flag decides, `tags` unchanged (dd-trace-java, -py and -go refuse such a priority on
+ * extract). Never mutates `tags` (a changed decision maker is written on a copy); tags that throw when
+ * read (stored tags an application changed in place) give no tags, said on `diag`.
+ */
+export function decisionOfFlag<Tags extends Readonly<Record<string, string>>>(
+  priority: number | undefined,
+  sampled: boolean,
+  tags: Tags | undefined,
+): SamplingDecision<Tags> {
+  const flagPriority = sampled ? 1 : 0;
+  if (priority === undefined || !isPropagatablePriority(priority))
+    return { samplingPriority: flagPriority, tags };
+  if (priority > 0 === sampled) return { samplingPriority: priority, tags };
+  try {
+    return { samplingPriority: flagPriority, tags: overrideDecisionMaker(tags, sampled) };
+  } catch (err) {
+    warnUnreadableTags(err);
+    return { samplingPriority: flagPriority, tags: undefined };
+  }
+}
+
 /**
  * Tags after the W3C sampled flag overrode the Datadog priority: a decision maker becomes `-0` on
- * keep and is removed on drop (Datadog system-tests `test_headers_tracestate_dd`,
- * `..._change_sampling_{reset,same}_dm`; dd-trace-java does this, dd-trace-js keeps the old one).
- * Tags without a decision maker are returned unchanged. Never mutates `tags`.
+ * keep and is removed on drop. Tags without a decision maker are returned unchanged. Never mutates
+ * `tags`.
  */
-export function overrideDecisionMaker(
-  tags: Readonly<Record<string, string>> | undefined,
+function overrideDecisionMaker<Tags extends Readonly<Record<string, string>>>(
+  tags: Tags | undefined,
   sampled: boolean,
-): Record<string, string> | undefined {
+): Tags | Record<string, string> | undefined {
   if (tags === undefined || tags[DECISION_MAKER_TAG] === undefined) return tags;
-  const copy = { ...tags };
+  const copy: Record<string, string> = { ...tags };
   if (sampled) copy[DECISION_MAKER_TAG] = DECISION_MAKER_EXTERNAL_OVERRIDE;
   else delete copy[DECISION_MAKER_TAG];
   return copy;

@@ -3,6 +3,7 @@ import {
   defaultTextMapGetter,
   trace,
   type Context,
+  type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
@@ -17,7 +18,7 @@ import {
   X_B3_TRACE_ID,
 } from "@opentelemetry/propagator-b3";
 import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context.js";
-import { resolveInjection } from "./datadog/injection-fields.js";
+import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
@@ -112,10 +113,38 @@ export class B3StylePropagator implements TextMapPropagator {
     const traceId = normalizeHexId(spanContext.traceId, 32);
     const spanId = normalizeHexId(spanContext.spanId, 16);
     if (traceId === undefined || spanId === undefined) return;
+    // The Datadog fields decide the debug flag only for a keep (see debugState).
+    const resolved = isSampledFlags(spanContext.traceFlags) ? resolveInjection(context) : undefined;
+    this._inject(context, spanContext, traceId, spanId, resolved, carrier, setter);
+  }
+
+  /**
+   * Internal: {@link B3StylePropagator.inject} of a context already resolved by `resolveInjection`
+   * (`createPropagator`'s composite resolves it once for every style that reads the Datadog fields).
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
+   */
+  injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
+    const { context, spanContext, traceId, spanId } = resolved;
+    this._inject(context, spanContext, traceId, spanId, resolved, carrier, setter);
+  }
+
+  /**
+   * OpenTelemetry's injection of `spanContext` with the checked ids `traceId` and `spanId`, and the
+   * debug flag that `resolved` (the context's Datadog fields, when read) gives ({@link debugState}).
+   */
+  private _inject(
+    context: Context,
+    spanContext: SpanContext,
+    traceId: string,
+    spanId: string,
+    resolved: ResolvedInjection | undefined,
+    carrier: unknown,
+    setter: TextMapSetter,
+  ): void {
     const ids =
       traceId === spanContext.traceId && spanId === spanContext.spanId ? undefined : { traceId, spanId };
     let injected = withKnownFlags(context, spanContext, ids);
-    const state = debugState(context, spanContext.traceFlags);
+    const state = debugState(context, spanContext.traceFlags, resolved);
     let debug: string | undefined;
     if (state === "b3") debug = this._single ? "d" : "1";
     else if (state === "datadog" && !this._single) debug = "1";
@@ -161,16 +190,19 @@ export class B3StylePropagator implements TextMapPropagator {
  *   a plain `1` in the single header, as dd-trace-js writes them;
  * - `undefined`: no debug flag.
  *
- * The priority is the one the `datadog` style writes for the context (`resolveInjection`): when the
- * trace has Datadog fields, they decide (a `datadog` context that won extraction with priority 1 has
- * no debug flag even if the `x-b3-*` headers read with it had one). Debug is a keep decision: never
- * for a span context whose sampled flag is clear. Never throws.
+ * The priority is the one the `datadog` style writes for the context (`resolved`, from
+ * `resolveInjection`): when the trace has Datadog fields, they decide (a `datadog` context that won
+ * extraction with priority 1 has no debug flag even if the `x-b3-*` headers read with it had one).
+ * Debug is a keep decision: never for a span context whose sampled flag is clear. Never throws.
  */
-function debugState(context: Context, traceFlags: unknown): "b3" | "datadog" | undefined {
+function debugState(
+  context: Context,
+  traceFlags: unknown,
+  resolved: ResolvedInjection | undefined,
+): "b3" | "datadog" | undefined {
   if (!isSampledFlags(traceFlags)) return undefined;
   const key = context.getValue(B3_DEBUG_FLAG_KEY);
   const b3Debug = key === "1" || key === "d";
-  const resolved = resolveInjection(context);
   if (resolved === undefined || !resolved.hasDatadogFields) return b3Debug ? "b3" : undefined;
   if (resolved.fields.samplingPriority <= 1) return undefined;
   return b3Debug ? "b3" : "datadog";

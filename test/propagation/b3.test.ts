@@ -363,6 +363,31 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
     }
   });
 
+  test("one inject with Datadog and B3 styles reads the trace's Datadog fields once", () => {
+    // The composite resolves a context's Datadog fields once for every style that writes them: the
+    // priority the B3 debug flag follows included. The stored fields are the object getDatadogContext
+    // hands out; a getter on it counts the reads.
+    const span = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: 1 });
+    const ctx = setDatadogContext(span, { samplingPriority: 2 });
+    let reads = 0;
+    Object.defineProperty(getDatadogContext(ctx)!, "samplingPriority", {
+      get: () => (reads++, 2),
+      enumerable: true,
+    });
+    for (const styles of [
+      ["datadog", "tracecontext", "b3multi"],
+      ["tracecontext", "b3"],
+      ["b3multi", "b3", "datadog"],
+    ]) {
+      reads = 0;
+      const carrier: Record<string, string> = {};
+      createPropagator(styles).inject(ctx, carrier, defaultTextMapSetter);
+      assert.equal(reads, 1, styles.join(","));
+      if (styles.includes("b3multi")) assert.equal(carrier["x-b3-flags"], "1", styles.join(","));
+      assert.equal(carrier["x-datadog-sampling-priority"], styles.includes("datadog") ? "2" : undefined);
+    }
+  });
+
   test("a stored carrier restored by contextFromCarrier with b3 styles keeps priority 2", () => {
     const propagator = createPropagator(["datadog", "tracecontext", "b3multi", "b3"]);
     for (const stored of [

@@ -56,7 +56,10 @@ export class MultiStylePropagator implements TextMapPropagator {
    * Context as the composite (one candidate, no links, no baggage), without the candidate objects.
    */
   private readonly _soleExtract: TextMapPropagator | undefined;
-  /** Two or more Datadog-aware inject styles: they share one {@link resolveInjection} per inject. */
+  /**
+   * Two or more inject styles that read the Datadog fields: they share one {@link resolveInjection} per
+   * inject.
+   */
   private readonly _shareResolution: boolean;
   /** The only inject style, called directly (a W3C-only or Datadog-only service). */
   private readonly _soleInject: StyleMember | undefined;
@@ -84,7 +87,7 @@ export class MultiStylePropagator implements TextMapPropagator {
     for (const member of [..._inject, ..._extract])
       for (const field of member.propagator.fields()) fields.add(field);
     this._fields = [...fields];
-    this._shareResolution = _inject.filter((member) => member.parts !== undefined).length > 1;
+    this._shareResolution = _inject.filter((member) => member.injector !== undefined).length > 1;
     this._soleInject = _inject.length === 1 ? _inject[0] : undefined;
     const sole = _extract.length === 1 ? _extract[0]! : undefined;
     this._baggageStyle = _extract.findLast((member) => member.name === "baggage")?.propagator;
@@ -108,18 +111,20 @@ export class MultiStylePropagator implements TextMapPropagator {
       return;
     }
     const members = this._inject;
-    // The Datadog-aware styles share one resolution of the context (span, validity, suppression,
-    // Datadog fields): `undefined` until the first of them needs it, `null` when they write nothing.
+    // The styles that read the Datadog fields share one resolution of the context (span, validity,
+    // suppression, Datadog fields): `undefined` until the first of them needs it, `null` when they
+    // write nothing (no span context, invalid ids, suppressed tracing: the B3 styles write nothing then
+    // either).
     let resolved: ResolvedInjection | null | undefined;
     for (let i = 0; i < members.length; i++) {
       const member = members[i]!;
       try {
-        const parts = this._shareResolution ? member.parts : undefined;
-        if (parts === undefined) {
+        const injector = this._shareResolution ? member.injector : undefined;
+        if (injector === undefined) {
           member.propagator.inject(context, carrier, setter);
         } else {
           if (resolved === undefined) resolved = resolveInjection(context) ?? null;
-          if (resolved !== null) parts.injectResolved(resolved, carrier, setter);
+          if (resolved !== null) injector.injectResolved(resolved, carrier, setter);
         }
       } catch (err) {
         diag.warn(`tracehop: ${member.name} inject failed`, err);

@@ -11,14 +11,21 @@ import type { PropagationStyle } from "./style-names.js";
 export interface StyleMember {
   name: PropagationStyle;
   propagator: TextMapPropagator;
-  /** tracehop's Datadog-aware styles: extraction as parts, injection of a resolved context. */
+  /** tracehop's Datadog-aware styles (`datadog`, `tracecontext`): extraction as parts. */
   parts?: PartsExtractor;
+  /** The styles that read a context's Datadog fields (the Datadog-aware ones, `b3`, `b3multi`). */
+  injector?: ResolvedInjector;
 }
 
 /**
- * A Datadog-aware style of tracehop's own: it reports its extraction as parts ({@link StyleExtraction})
- * and injects a context the composite has resolved once ({@link ResolvedInjection}).
+ * A style of tracehop's own that reads a context's Datadog fields on inject: it injects a context the
+ * composite has resolved once for all such styles ({@link ResolvedInjection}).
  */
+export interface ResolvedInjector {
+  injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void;
+}
+
+/** A Datadog-aware style of tracehop's own: it reports its extraction as parts ({@link StyleExtraction}). */
 export interface PartsExtractor {
   /**
    * `lendOnly`: a winner is chosen; the fields may be empty (adoption reads what it needs itself).
@@ -32,7 +39,6 @@ export interface PartsExtractor {
     lendOnly: boolean,
     baggage: Baggage | undefined,
   ): StyleExtraction | undefined;
-  injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void;
 }
 
 /** The composite's member for the style `name`, its Datadog `options` given to the `datadog` style. */
@@ -42,7 +48,8 @@ export function styleMember(name: PropagationStyle, options: DatadogPropagatorOp
     propagator instanceof DatadogPropagator || propagator instanceof DatadogTraceContextPropagator
       ? propagator
       : undefined;
-  return { name, propagator, parts };
+  const injector = parts ?? (propagator instanceof B3StylePropagator ? propagator : undefined);
+  return { name, propagator, parts, injector };
 }
 
 function makeStyle(name: PropagationStyle, options: DatadogPropagatorOptions): TextMapPropagator {

@@ -313,6 +313,30 @@ describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 
     );
   });
 
+  test("counted with the base context's baggage when the carrier has no W3C baggage (the baggage style then answers the base's)", () => {
+    // 62 base entries leave room for 2 of the 5 ot-baggage-* entries, with or without the baggage style.
+    const base = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage(
+        Object.fromEntries(Array.from({ length: 62 }, (_, i) => [`b${i}`, { value: "x" }])),
+      ),
+    );
+    const row: Record<string, string> = { ...ids };
+    for (let i = 0; i < 5; i++) row[`ot-baggage-k${i}`] = "v";
+    for (const styles of [undefined, ["datadog", "tracecontext"]]) {
+      const propagator = styles === undefined ? undefined : createPropagator(styles);
+      const ctx = contextFromCarrier(row, { context: base, propagator });
+      const got = baggageOf(ctx);
+      assert.equal(Object.keys(got).length, BAGGAGE_MAX_MEMBERS, String(styles));
+      assert.deepEqual(
+        Object.keys(got).filter((k) => k.startsWith("k")),
+        ["k0", "k1"],
+        String(styles),
+      );
+      assert.deepEqual(new Set(writtenKeys(ctx)), new Set(Object.keys(got)), String(styles));
+    }
+  });
+
   test("sized as the W3C member each is written as (percent-encoded); one that would overflow is skipped whole", () => {
     // 1000 characters, 6000 bytes once encoded (é is %C3%A9): two such entries cannot both fit.
     const big = "é".repeat(1000);

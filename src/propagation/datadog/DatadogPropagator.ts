@@ -252,60 +252,81 @@ export function legacyBaggage(
   let entries: Map<string, BaggageEntry> | undefined;
   let found = false;
   let read = 0;
-  // The members and bytes of the baggage header written so far: `over`'s, then the entries taken.
-  let members = 0;
-  let bytes = 0;
+  // The baggage header the restored baggage writes: the entries kept beside these, then those taken.
+  let header: BaggageHeaderRoom | undefined;
   for (const key of getter.keys(carrier)) {
     if (!isLegacyBaggageHeaderName(key)) continue;
     if (++read > MAX_LEGACY_BAGGAGE_HEADERS) break;
     const raw = lastValue(getter, carrier, key);
     const value = typeof raw === "string" ? decodeLegacyBaggageValue(raw) : undefined;
     if (value === undefined) continue;
-    if (entries === undefined) {
+    if (entries === undefined || header === undefined) {
+      // Only on the first `ot-baggage-*` header: nothing for a carrier without one.
       const base = propagation.getBaggage(context);
       entries = new Map(base === undefined ? undefined : baggageEntries(base));
-      // Counted first: every entry the restored baggage holds beside these, all of which its next inject
-      // writes — `over`'s, and the base's that `over` does not replace (kept beside them: a restore onto
-      // `options.context`). Only on the first `ot-baggage-*` header: nothing for a carrier without one.
-      for (const counted of base === over ? [base] : [over, base]) {
-        if (counted === undefined) continue;
-        const replaced = counted === base ? over : undefined;
-        for (const [countedKey, countedEntry] of baggageEntries(counted)) {
-          if (members === BAGGAGE_MAX_MEMBERS) break;
-          if (replaced !== undefined && replaced.getEntry(countedKey) !== undefined) continue; // counted once
-          const member = serializeBaggageMember(countedKey, countedEntry, roomAfter(members, bytes));
-          if (member === undefined) continue;
-          bytes += member.length + (members > 0 ? 1 : 0);
-          members++;
-        }
-      }
       over ??= base;
+      header = roomBeside(over, base);
     }
     const name = key.slice(LEGACY_BAGGAGE_PREFIX.length).toLowerCase();
     if (entries.has(name) || over?.getEntry(name) !== undefined) continue;
     // A key no W3C member can hold (`ot-baggage-k(`): dropped (tracehop inspect names it).
     if (!isBaggageToken(name)) continue;
     const entry: BaggageEntry = { value };
-    const member =
-      members === BAGGAGE_MAX_MEMBERS
-        ? undefined
-        : serializeBaggageMember(name, entry, roomAfter(members, bytes));
-    if (member === undefined) {
-      if (drops === undefined && members === BAGGAGE_MAX_MEMBERS) break;
+    if (!header.take(name, entry)) {
+      if (drops === undefined && header.full) break;
       if (drops !== undefined) drops.limits++;
       continue;
     }
-    bytes += member.length + (members > 0 ? 1 : 0);
-    members++;
     entries.set(name, entry);
     found = true;
   }
   return found ? new W3CBaggage(entries!) : undefined;
 }
 
-/** The bytes left for the next member of a baggage header of `members` members and `bytes` bytes. */
-function roomAfter(members: number, bytes: number): number {
-  return BAGGAGE_MAX_BYTES - bytes - (members > 0 ? 1 : 0);
+/**
+ * The members and bytes of a W3C `baggage` header being filled, to the limits of Baggage §3.3.1
+ * ({@link BAGGAGE_MAX_MEMBERS} members, {@link BAGGAGE_MAX_BYTES} bytes).
+ */
+class BaggageHeaderRoom {
+  private _members = 0;
+  private _bytes = 0;
+
+  /** True when the header holds {@link BAGGAGE_MAX_MEMBERS} members. */
+  get full(): boolean {
+    return this._members === BAGGAGE_MAX_MEMBERS;
+  }
+
+  /**
+   * Adds the member `key`/`entry` as the inject writes it (`serializeBaggageMember`) when it fits:
+   * true; false (nothing added) when it does not or cannot be written.
+   */
+  take(key: string, entry: BaggageEntry): boolean {
+    if (this.full) return false;
+    const separator = this._members > 0 ? 1 : 0;
+    const member = serializeBaggageMember(key, entry, BAGGAGE_MAX_BYTES - this._bytes - separator);
+    if (member === undefined) return false;
+    this._bytes += member.length + separator;
+    this._members++;
+    return true;
+  }
+}
+
+/**
+ * The header room the entries a restored baggage holds beside the `ot-baggage-*` ones take, in the
+ * order its inject writes them: `over`'s, then those of `base` (the baggage of the context extracted
+ * into, kept beside them) that `over` does not replace; each counted once, also when `over` is `base`.
+ */
+function roomBeside(over: Baggage | undefined, base: Baggage | undefined): BaggageHeaderRoom {
+  const header = new BaggageHeaderRoom();
+  for (const counted of base === over ? [over] : [over, base]) {
+    if (counted === undefined) continue;
+    const replaced = counted === base && base !== over ? over : undefined;
+    for (const [key, entry] of baggageEntries(counted)) {
+      if (header.full) return header;
+      if (replaced?.getEntry(key) === undefined) header.take(key, entry);
+    }
+  }
+  return header;
 }
 
 /**

@@ -80,14 +80,13 @@ export function parseStyles(
  * and as the OpenTelemetry SDK reads OTEL_PROPAGATORS (a comma-separated list).
  */
 export function commaHint(names: readonly string[]): string {
-  // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
-  const spaced = names.find((name) => {
+  for (const name of names) {
     const words = name.trim().split(/\s+/);
-    return words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase()));
-  });
-  return spaced === undefined
-    ? ""
-    : `; separate style names with commas, not spaces (${JSON.stringify(spaced.trim().split(/\s+/).join(","))})`;
+    // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
+    if (words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase())))
+      return `; separate style names with commas, not spaces (${JSON.stringify(words.join(","))})`;
+  }
+  return "";
 }
 
 /** True when a style list holds at least one non-blank name (`none` included). */

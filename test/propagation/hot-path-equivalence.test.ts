@@ -1,10 +1,11 @@
-// Differential properties for the two fast paths of the propagation hot path:
-// 1. W3CTraceState.fromHeader keeps a canonical tracestate header as its text (canonicalTraceStateSize);
-//    every answer must equal the general member-by-member parse (parseTraceStateMembers) and an
-//    independent reference written here from Trace Context Level 2 §3.3 and docs/conformance.md.
-// 2. Extraction onto ROOT_CONTEXT returns one ValuesContext (context-values.ts); every reader must
-//    give what the general path (chained BaseContext.setValue, any other base) gives, and the context
-//    must behave as @opentelemetry/api's BaseContext.
+// Differential properties of the propagation hot path's shortcuts: each answers as the general path.
+// - W3CTraceState.fromHeader keeps a canonical tracestate header as its text (canonicalTraceStateSize);
+//   every answer must equal the general member-by-member parse (parseTraceStateMembers) and an
+//   independent reference written here from Trace Context Level 2 §3.3 and docs/conformance.md.
+// - Extraction onto ROOT_CONTEXT returns one ValuesContext (context-values.ts); every reader must
+//   give what the general path (chained BaseContext.setValue, any other base) gives, and the context
+//   must behave as @opentelemetry/api's BaseContext.
+// - W3CBaggage, what W3C Baggage extraction returns, answers as the API's own Baggage.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -50,15 +51,15 @@ import { readStoredCarrier, storedCarrierGetter } from "../../src/carrier/stored
 import { damagedCarrier, validCarrier } from "../hardening/arbitraries.js";
 
 // ---------------------------------------------------------------------------------------------------
-// Part 1: tracestate
+// tracestate kept as canonical text
 // ---------------------------------------------------------------------------------------------------
 
 /**
  * The two heavy tracestate properties check every method for ~100 probe keys per header, so shrinking
  * a failure can take many minutes: they stop at the first counterexample (printed with its seed).
- * Set FAST_PATHS_SHRINK=1 to get a minimal counterexample.
+ * Set HOT_PATH_SHRINK=1 to get a minimal counterexample.
  */
-const STOP_AT_FIRST_FAILURE = process.env.FAST_PATHS_SHRINK !== "1";
+const STOP_AT_FIRST_FAILURE = process.env.HOT_PATH_SHRINK !== "1";
 
 /**
  * Reference key grammar. Trace Context Level 2 (https://www.w3.org/TR/trace-context-2/#key):
@@ -400,7 +401,7 @@ function assertAgrees(
   }
 }
 
-describe("fast path 1: canonical tracestate kept as text", () => {
+describe("tracestate kept as canonical text answers as the member-by-member parse", () => {
   test("generators: canonical headers use Level 1 keys (simple and tenant@system) and Level 2 keys", () => {
     const keys = fc.sample(validKey, { numRuns: 2000, seed: 1 });
     assert.ok(keys.every((k) => REF_KEY.test(k)));
@@ -533,11 +534,11 @@ describe("fast path 1: canonical tracestate kept as text", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Part 2: one-Context extraction onto ROOT_CONTEXT
+// one Context from an extraction onto ROOT_CONTEXT
 // ---------------------------------------------------------------------------------------------------
 
 const hex = (n: number) => str("0123456789abcdef", n, n);
-const UNRELATED_KEY = createContextKey("fast-paths.test unrelated");
+const UNRELATED_KEY = createContextKey("hot-path-equivalence.test unrelated");
 
 /**
  * Carriers built to reach every branch of extraction: Datadog and W3C of the same trace (tracestate
@@ -658,7 +659,7 @@ function extractThreeWays(propagator: TextMapPropagator, carrier: unknown, gette
   };
 }
 
-describe("fast path 2: one Context from an extraction onto ROOT_CONTEXT", () => {
+describe("one Context from an extraction onto ROOT_CONTEXT answers as chained setValue", () => {
   test("every propagator: ROOT_CONTEXT and other bases give the same span, baggage, Datadog fields, links, root", () => {
     let fastPathResults = 0;
     const FAST_CLASS = (() => {
@@ -696,8 +697,8 @@ describe("fast path 2: one Context from an extraction onto ROOT_CONTEXT", () => 
   });
 
   test("setValue/deleteValue/getValue behave as BaseContext: immutable, same answers after any sequence", () => {
-    const K1 = createContextKey("fast-paths k1");
-    const K2 = createContextKey("fast-paths k2");
+    const K1 = createContextKey("hot-path-equivalence k1");
+    const K2 = createContextKey("hot-path-equivalence k2");
     const otherSpan = trace.wrapSpanContext({
       traceId: "a".repeat(32),
       spanId: "b".repeat(16),
@@ -780,7 +781,7 @@ describe("fast path 2: one Context from an extraction onto ROOT_CONTEXT", () => 
         },
       ],
     });
-    const tracer = provider.getTracer("fast-paths");
+    const tracer = provider.getTracer("hot-path-equivalence");
     before(() => {
       assert.ok(contextApi.setGlobalContextManager(manager.enable()), "context manager registered");
     });
@@ -837,10 +838,10 @@ describe("fast path 2: one Context from an extraction onto ROOT_CONTEXT", () => 
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Part 3: W3CBaggage (what W3C Baggage extraction returns) against the api's own Baggage
+// W3CBaggage (what W3C Baggage extraction returns) against the API's own Baggage
 // ---------------------------------------------------------------------------------------------------
 
-describe("fast path 3: W3CBaggage answers as the api's Baggage after any sequence of operations", () => {
+describe("W3CBaggage answers as the API's Baggage after any sequence of operations", () => {
   test("getEntry, getAllEntries and immutability match propagation.createBaggage", () => {
     const key = fc.constantFrom("a", "b", "userId", "__proto__", "constructor", "");
     const entry = fc.record(

@@ -109,8 +109,8 @@ function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning
 /**
  * The `--styles` order.
  * @throws {@link InspectInputError} for an unknown style or a list naming none: the TypeError
- *   `parseStyles` throws for them (its message, without its `tracehop: ` prefix) is the user's input
- *   error, and is said so; any other error is not the input's (main.ts: exit 3).
+ *   `parseStyles` throws for them (its message, without its `tracehop createPropagator: ` prefix) is
+ *   the user's input error, and is said so; any other error is not the input's (main.ts: exit 3).
  */
 function explicitOrder(styles: string): ExtractOrder {
   try {
@@ -140,7 +140,10 @@ function extractOrderFromEnvironment(env: NodeJS.ProcessEnv, diagnostics: string
   return { styles: read.styles, source: read.variable ?? "default" };
 }
 
-/** A message of the library without its `tracehop: ` prefix: the report says it under its own name. */
+/**
+ * A message of the library without its `tracehop: ` (a warning) or `tracehop createPropagator: ` (an
+ * error) prefix: the report says it under its own name.
+ */
 function withoutPrefix(message: string): string {
-  return message.replace(/^tracehop: /, "");
+  return message.replace(/^tracehop(?: createPropagator)?: /, "");
 }

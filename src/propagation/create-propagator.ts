@@ -6,7 +6,11 @@ import {
   ENV_PROPAGATION_EXTRACT_FIRST,
   ENV_TAGS_MAX_LENGTH,
 } from "./datadog/constants.js";
-import { assertTagsMaxLength, type DatadogPropagatorOptions } from "./datadog/DatadogPropagator.js";
+import {
+  isTagsMaxLength,
+  TAGS_MAX_LENGTH_RULE,
+  type DatadogPropagatorOptions,
+} from "./datadog/DatadogPropagator.js";
 import {
   environmentStyles,
   EXTRACT_STYLE_VARIABLES,
@@ -121,17 +125,20 @@ export function createPropagator(
   }
   if (options === null || typeof options !== "object")
     throw new TypeError(
-      `tracehop: createPropagator options must be an object such as { extractFirst: true } (got ${describeValue(options)})`,
+      `tracehop createPropagator: options must be an object such as { extractFirst: true }, got ${describeValue(options)}`,
     );
   assertKnownOptions(
     options,
     ["tagsMaxLength", "extractFirst", "extractBehavior"],
-    "tracehop: createPropagator",
+    "tracehop createPropagator",
   );
-  if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
+  if (options.tagsMaxLength !== undefined && !isTagsMaxLength(options.tagsMaxLength))
+    throw new TypeError(
+      `tracehop createPropagator: ${TAGS_MAX_LENGTH_RULE}, got ${describeValue(options.tagsMaxLength)}`,
+    );
   if (options.extractFirst !== undefined && typeof options.extractFirst !== "boolean")
     throw new TypeError(
-      `tracehop: extractFirst must be true or false (got ${describeValue(options.extractFirst)})`,
+      `tracehop createPropagator: extractFirst must be true or false, got ${describeValue(options.extractFirst)}`,
     );
   const tagsMaxLength = options.tagsMaxLength ?? tagsMaxLengthFromEnvironment(env[ENV_TAGS_MAX_LENGTH]);
   const extractFirst =

@@ -135,43 +135,43 @@ test("the options as documented are still accepted", () => {
 // bigint threw "Do not know how to serialize a BigInt" instead of the message, a boxed `new Number(5)`
 // was shown as `5` (as if 5 were refused), and String of a null-prototype object threw.
 const TAGS_MAX_LENGTH =
-  "tracehop: tagsMaxLength must be a non-negative integer of at most 9007199254740991 (Number.MAX_SAFE_INTEGER; " +
+  "tagsMaxLength must be a non-negative integer of at most 9007199254740991 (Number.MAX_SAFE_INTEGER; " +
   "the x-datadog-tags limit in characters, default 512, 0 turns tag propagation off), got ";
 const described: [label: string, call: () => unknown, message: string, name?: string][] = [
   [
     "createPropagator tagsMaxLength 5n",
     () => createPropagator("datadog", { tagsMaxLength: 5n } as never),
-    `${TAGS_MAX_LENGTH}5n`,
+    `tracehop createPropagator: ${TAGS_MAX_LENGTH}5n`,
   ],
   [
     "DatadogPropagator tagsMaxLength 5n",
     () => new DatadogPropagator({ tagsMaxLength: 5n } as never),
-    `${TAGS_MAX_LENGTH}5n`,
+    `tracehop DatadogPropagator: ${TAGS_MAX_LENGTH}5n`,
   ],
   [
     "createPropagator tagsMaxLength new Number(5)",
     () => createPropagator("datadog", { tagsMaxLength: new Number(5) } as never),
-    `${TAGS_MAX_LENGTH}a Number object`,
+    `tracehop createPropagator: ${TAGS_MAX_LENGTH}a Number object`,
   ],
   [
     "createPropagator extractFirst 1n",
     () => createPropagator("datadog", { extractFirst: 1n } as never),
-    "tracehop: extractFirst must be true or false (got 1n)",
+    "tracehop createPropagator: extractFirst must be true or false, got 1n",
   ],
   [
     "createPropagator extractFirst new Boolean(true)",
     () => createPropagator("datadog", { extractFirst: new Boolean(true) } as never),
-    "tracehop: extractFirst must be true or false (got a Boolean object)",
+    "tracehop createPropagator: extractFirst must be true or false, got a Boolean object",
   ],
   [
     "createPropagator extractBehavior: a long string is cut",
     () => createPropagator("datadog", { extractBehavior: "x".repeat(100) } as never),
-    `tracehop: extractBehavior must be "continue", "restart" or "ignore" (got "${"x".repeat(40)}"… (100 characters))`,
+    `tracehop createPropagator: extractBehavior must be "continue", "restart" or "ignore", got "${"x".repeat(40)}"… (100 characters)`,
   ],
   [
     "createPropagator extractBehavior new String",
     () => createPropagator("datadog", { extractBehavior: new String("restart") } as never),
-    'tracehop: extractBehavior must be "continue", "restart" or "ignore" (got a String object)',
+    'tracehop createPropagator: extractBehavior must be "continue", "restart" or "ignore", got a String object',
   ],
   [
     "startTracing serviceVersion 2n",
@@ -226,22 +226,22 @@ const notPlain: [label: string, call: () => unknown, message: string][] = [
   [
     "createPropagator given a Map",
     () => createPropagator("datadog", new Map([["tagsMaxLength", -1]]) as never),
-    "tracehop: createPropagator: options must be a plain object (got a Map)",
+    "tracehop createPropagator: options must be a plain object (got a Map)",
   ],
   [
     "createPropagator given an array",
     () => createPropagator("datadog", [] as never),
-    "tracehop: createPropagator: options must be a plain object (got an array)",
+    "tracehop createPropagator: options must be a plain object (got an array)",
   ],
   [
     "DatadogPropagator given a Map",
     () => new DatadogPropagator(new Map([["tagsMaxLength", -1]]) as never),
-    "tracehop: DatadogPropagator: options must be a plain object (got a Map)",
+    "tracehop DatadogPropagator: options must be a plain object (got a Map)",
   ],
   [
     "DatadogPropagator given a string",
     () => new DatadogPropagator("datadog" as never),
-    'tracehop: DatadogPropagator: options must be a plain object (got "datadog")',
+    'tracehop DatadogPropagator: options must be a plain object (got "datadog")',
   ],
   [
     "withCarrier given a Date",
@@ -309,10 +309,10 @@ test("options objects without a prototype are still accepted", () => {
 const NOT_OPTIONS: readonly unknown[] = [null, 5, "x", []];
 const CARRIER_FUNCTIONS_REFUSE: readonly unknown[] = [5, "x", []];
 const entryPoints: [where: string, call: (options: never) => unknown, refused?: readonly unknown[]][] = [
-  ["tracehop: DatadogPropagator", (o) => new DatadogPropagator(o)],
-  ["tracehop: createPropagator", (o) => createPropagator("datadog", o)],
-  ["tracehop: createPropagator", (o) => createPropagator(undefined, o)],
-  ["tracehop: DatadogTraceContextPropagator", (o) => new DatadogTraceContextPropagator(o)],
+  ["tracehop DatadogPropagator", (o) => new DatadogPropagator(o)],
+  ["tracehop createPropagator", (o) => createPropagator("datadog", o)],
+  ["tracehop createPropagator", (o) => createPropagator(undefined, o)],
+  ["tracehop DatadogTraceContextPropagator", (o) => new DatadogTraceContextPropagator(o)],
   ["tracehop captureCarrier", (o) => captureCarrier(o), CARRIER_FUNCTIONS_REFUSE],
   ["tracehop contextFromCarrier", (o) => contextFromCarrier(TP, o), CARRIER_FUNCTIONS_REFUSE],
   ["tracehop withCarrier", (o) => withCarrier(TP, "x", fn, o)],

@@ -101,10 +101,11 @@ describe("createPropagator styles", () => {
     assert.ok(injectKeys("b3").includes("b3"));
     assert.ok(injectKeys("b3multi").includes("x-b3-traceid"));
     assert.deepEqual(injectKeys("none"), []);
-    assert.throws(
-      () => createPropagator("datdog"),
-      /unknown propagation style "datdog"; use tracecontext, baggage, datadog/,
-    );
+    assert.throws(() => createPropagator("datdog"), {
+      name: "TypeError",
+      message:
+        /^tracehop createPropagator: unknown propagation style "datdog"; use tracecontext, baggage, datadog/,
+    });
   });
 
   test("environment: a variable that names nothing (empty, blanks, commas) counts as unset", () => {
@@ -163,7 +164,11 @@ describe("createPropagator styles", () => {
     for (const empty of ["", " , ", [], ["", " "]])
       assert.throws(
         () => createPropagator(empty as never),
-        (err: unknown) => err instanceof TypeError && /no propagation style named/.test(err.message),
+        (err: unknown) =>
+          err instanceof TypeError &&
+          /^tracehop createPropagator: no propagation style named; use .*, or none for no propagation, got /.test(
+            err.message,
+          ),
         JSON.stringify(empty),
       );
     assert.deepEqual(injectKeys("none"), []);
@@ -175,7 +180,9 @@ describe("createPropagator styles", () => {
         () => createPropagator(bad as never),
         (err: unknown) =>
           err instanceof TypeError &&
-          /propagation styles must be a comma-separated string or an array of names/.test(err.message),
+          /^tracehop createPropagator: styles must be a comma-separated string or an array of names, got /.test(
+            err.message,
+          ),
       );
   });
 
@@ -842,7 +849,7 @@ describe("createPropagator / DatadogPropagator options and their environment var
     const cases: [() => unknown, RegExp][] = [
       [
         () => createPropagator(undefined, { tagsMaxLength: -3 }),
-        /tagsMaxLength must be a non-negative integer/,
+        /^tracehop createPropagator: tagsMaxLength must be a non-negative integer/,
       ],
       [
         () => createPropagator(undefined, { tagsMaxLength: 1.5 }),
@@ -850,13 +857,16 @@ describe("createPropagator / DatadogPropagator options and their environment var
       ],
       [
         () => new DatadogPropagator({ tagsMaxLength: "x" as never }),
-        /tagsMaxLength must be a non-negative integer .* got "x"/,
+        /^tracehop DatadogPropagator: tagsMaxLength must be a non-negative integer .* got "x"$/,
       ],
       [
         () => createPropagator(undefined, { extractFirst: "yes" as never }),
-        /extractFirst must be true or false \(got "yes"\)/,
+        /^tracehop createPropagator: extractFirst must be true or false, got "yes"$/,
       ],
-      [() => createPropagator(undefined, 5 as never), /createPropagator options must be an object/],
+      [
+        () => createPropagator(undefined, 5 as never),
+        /^tracehop createPropagator: options must be an object such as \{ extractFirst: true \}, got 5$/,
+      ],
     ];
     for (const [call, message] of cases)
       assert.throws(call, (err: unknown) => err instanceof TypeError && message.test(err.message));

@@ -48,7 +48,7 @@ const EXTRACT_BEHAVIORS: ReadonlySet<string> = new Set<ExtractBehavior>(["contin
 export function parseExtractBehavior(value: unknown): ExtractBehavior {
   if (typeof value === "string" && EXTRACT_BEHAVIORS.has(value)) return value as ExtractBehavior;
   throw new TypeError(
-    `tracehop: extractBehavior must be "continue", "restart" or "ignore" (got ${describeValue(value)})`,
+    `tracehop createPropagator: extractBehavior must be "continue", "restart" or "ignore", got ${describeValue(value)}`,
   );
 }
 

@@ -32,7 +32,8 @@ export const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
  * `none` contributes nothing. `source` says where the list comes from:
  * - `"explicit"` (an argument: `createPropagator(styles)`, `tracehop inspect --styles`): an unknown
  *   name, a list that names no style (`""`, `[]`; `none` is how propagation is turned off) and a value
- *   that is neither a string nor an array throw a `TypeError` that says what to give;
+ *   that is neither a string nor an array throw a `TypeError` that says what to give (its message
+ *   starts with `tracehop createPropagator: `, which `tracehop inspect` replaces with its own);
  * - `"environment"` (OTEL_PROPAGATORS, DD_TRACE_PROPAGATION_STYLE*; a process must still start): an
  *   unknown name is skipped with a `diag.warn` and, once per name and process, a Node process warning
  *   (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default), so that a misspelt setting
@@ -45,15 +46,15 @@ export function parseStyles(
 ): PropagationStyle[] {
   if (typeof styles !== "string" && !Array.isArray(styles)) {
     throw new TypeError(
-      `tracehop: propagation styles must be a comma-separated string or an array of names (got ${describeValue(styles)})`,
+      `tracehop createPropagator: styles must be a comma-separated string or an array of names, got ${describeValue(styles)}`,
     );
   }
   const list = typeof styles === "string" ? styles.split(",") : styles;
   if (source === "explicit" && !namesAnything(list)) {
     throw new TypeError(
-      `tracehop: no propagation style named (got ${
+      `tracehop createPropagator: no propagation style named; use ${STYLE_NAMES}, or none for no propagation, got ${
         typeof styles === "string" ? describeValue(styles) : `[${styles.map(describeValue).join(", ")}]`
-      }); use ${STYLE_NAMES}, or none for no propagation`,
+      }`,
     );
   }
   const out: PropagationStyle[] = [];
@@ -62,9 +63,9 @@ export function parseStyles(
     if (!name || name === NONE) continue;
     const style = STYLE_ALIASES.get(name);
     if (style === undefined) {
-      const message = `tracehop: unknown propagation style "${name}"; use ${STYLE_NAMES} or none${commaHint([name])}`;
-      if (source === "explicit") throw new TypeError(message);
-      warn(`${message} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
+      const unknown = `unknown propagation style "${name}"; use ${STYLE_NAMES} or none${commaHint([name])}`;
+      if (source === "explicit") throw new TypeError(`tracehop createPropagator: ${unknown}`);
+      warn(`tracehop: ${unknown} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
       continue;
     }
     if (!out.includes(style)) out.push(style);

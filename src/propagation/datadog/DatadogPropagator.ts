@@ -107,8 +107,11 @@ export class DatadogPropagator implements TextMapPropagator {
    *   `options.tagsMaxLength` is not a non-negative integer, or for an option it does not have.
    */
   constructor(options: DatadogPropagatorOptions = {}) {
-    assertKnownOptions(options, ["tagsMaxLength"], "tracehop: DatadogPropagator");
-    if (options.tagsMaxLength !== undefined) assertTagsMaxLength(options.tagsMaxLength);
+    assertKnownOptions(options, ["tagsMaxLength"], "tracehop DatadogPropagator");
+    if (options.tagsMaxLength !== undefined && !isTagsMaxLength(options.tagsMaxLength))
+      throw new TypeError(
+        `tracehop DatadogPropagator: ${TAGS_MAX_LENGTH_RULE}, got ${describeValue(options.tagsMaxLength)}`,
+      );
     this._tagsMaxLength = options.tagsMaxLength ?? DEFAULT_TAGS_MAX_LENGTH;
   }
 
@@ -387,15 +390,15 @@ function readPriority(getter: TextMapGetter, carrier: unknown): string | undefin
 }
 
 /**
- * Internal: `options.tagsMaxLength` (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`), checked: an integer from 0
- * to {@link MAX_TAGS_MAX_LENGTH} (1e20 is an integer to JavaScript, but not one it holds exactly).
- * @throws TypeError naming what is accepted.
+ * Internal: true for a valid `options.tagsMaxLength` (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`): an integer
+ * from 0 to {@link MAX_TAGS_MAX_LENGTH} (1e20 is an integer to JavaScript, but not one it holds exactly).
  */
-export function assertTagsMaxLength(value: unknown): void {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
-    throw new TypeError(
-      `tracehop: tagsMaxLength must be a non-negative integer of at most ${MAX_TAGS_MAX_LENGTH} ` +
-        `(Number.MAX_SAFE_INTEGER; the x-datadog-tags limit in characters, default ${DEFAULT_TAGS_MAX_LENGTH}, ` +
-        `0 turns tag propagation off), got ${describeValue(value)}`,
-    );
+export function isTagsMaxLength(value: unknown): boolean {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
+
+/** Internal: what a `tagsMaxLength` option must be, for the TypeError of a value that is not. */
+export const TAGS_MAX_LENGTH_RULE =
+  `tagsMaxLength must be a non-negative integer of at most ${MAX_TAGS_MAX_LENGTH} ` +
+  `(Number.MAX_SAFE_INTEGER; the x-datadog-tags limit in characters, default ${DEFAULT_TAGS_MAX_LENGTH}, ` +
+  `0 turns tag propagation off)`;

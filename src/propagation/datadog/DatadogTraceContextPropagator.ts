@@ -78,7 +78,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     const given = w3c as Partial<TextMapPropagator> | null;
     if (given === null || typeof given.inject !== "function" || typeof given.extract !== "function")
       throw new TypeError(
-        `tracehop: DatadogTraceContextPropagator: w3c must be a TextMapPropagator (inject and extract methods), got ${describeValue(w3c)}`,
+        `tracehop DatadogTraceContextPropagator: w3c must be a TextMapPropagator (inject and extract methods), got ${describeValue(w3c)}`,
       );
     this._w3c = w3c;
     this._direct = w3c.constructor === TraceContextPropagator;

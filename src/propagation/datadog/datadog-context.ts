@@ -153,7 +153,6 @@ export type DatadogContextFields = Partial<DatadogContext>;
 const FIELD_NAMES: readonly string[] = ["samplingPriority", "origin", "propagationTags", "lastParentId"];
 /** The shape its errors show: every field optional. */
 const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParentId? }";
-const WHERE = "tracehop setDatadogContext";
 
 /**
  * A copy of `ctx` carrying `fields` as the Datadog fields of the trace of the span in `ctx`: bind the
@@ -205,7 +204,7 @@ const WHERE = "tracehop setDatadogContext";
 export function setDatadogContext(ctx: Context, fields: DatadogContextFields): Context {
   if (!isContext(ctx))
     throw new TypeError(
-      `${WHERE}: ctx must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
+      `tracehop setDatadogContext: ctx must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
     );
   return ctx.setValue(
     DATADOG_CONTEXT_KEY,
@@ -221,12 +220,12 @@ export function setDatadogContext(ctx: Context, fields: DatadogContextFields): C
 function checkedFields(fields: DatadogContextFields): DatadogContext {
   if (!isPlainObject(fields))
     throw new TypeError(
-      `${WHERE}: fields must be a plain object (${FIELDS_SHAPE}), got ${describeValue(fields)}${whyNotPlain(describeValue(fields))}`,
+      `tracehop setDatadogContext: fields must be a plain object (${FIELDS_SHAPE}), got ${describeValue(fields)}${whyNotPlain(describeValue(fields))}`,
     );
   const unknown = firstUnknownKey(fields, FIELD_NAMES);
   if (unknown !== undefined)
     throw new TypeError(
-      `${WHERE}: there is no field ${describeValue(unknown)}; the fields are ${FIELD_NAMES.join(", ")}`,
+      `tracehop setDatadogContext: there is no field ${describeValue(unknown)}; the fields are ${FIELD_NAMES.join(", ")}`,
     );
   const { samplingPriority, origin, propagationTags, lastParentId } = fields;
   const copy: DatadogContext = { propagationTags: checkedTags(propagationTags) };
@@ -241,7 +240,7 @@ function checkedFields(fields: DatadogContextFields): DatadogContext {
     // writes; anything else would be injected as the sampled flag says, not as given.
     if (!isPropagatablePriority(samplingPriority))
       throw new RangeError(
-        `${WHERE}: samplingPriority must be an integer from -9999999999 to 9999999999 (at most 10 digits: ` +
+        `tracehop setDatadogContext: samplingPriority must be an integer from -9999999999 to 9999999999 (at most 10 digits: ` +
           `what x-datadog-sampling-priority and tracestate dd=s: are read back as; -1 user reject, ` +
           `0 auto reject, 1 auto keep, 2 user keep), got ${describeValue(samplingPriority)}`,
       );
@@ -292,7 +291,7 @@ function whyNotPlain(described: string): string {
 
 /** Throws the TypeError of a field of {@link setDatadogContext} whose `value` is not `what` it must be. */
 function fieldError(field: string, what: string, value: unknown): never {
-  throw new TypeError(`${WHERE}: ${field} must be ${what}, got ${describeValue(value)}`);
+  throw new TypeError(`tracehop setDatadogContext: ${field} must be ${what}, got ${describeValue(value)}`);
 }
 
 /** A span's trace id as fields are bound to it: in lower case (upper-case hex names the same trace). */

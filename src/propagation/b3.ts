@@ -48,39 +48,23 @@ const B3_DEBUG_FLAG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug F
 /**
  * The `b3` and `b3multi` styles of `createPropagator`: @opentelemetry/propagator-b3's `B3Propagator`
  * (single-header or multi-header injection), with the headers checked and normalized before its
- * extract reads them.
+ * extract reads them (docs/conformance.md, section "B3 styles").
  *
- * Each style reads only the form it writes, as dd-trace-js does (DataDog/dd-trace-js
- * `packages/dd-trace/src/opentracing/propagation/text_map.js`, `_extractSpanContext`: `b3multi` is
- * `_extractB3MultiContext`, the `x-b3-*` headers only; `b3` (dd-trace 6) and `b3 single header` are
- * `_extractB3SingleContext`, the `b3` header only). OpenTelemetry's `B3Propagator` reads both forms
- * whatever it injects (the single header when set, else `x-b3-*`); tracehop aims at Datadog's behaviour,
- * so a style list reads the same headers here as in a Datadog tracer (docs/conformance.md "B3 styles").
- * A service that must accept both forms lists both styles (`b3,b3multi`).
+ * - Each style reads only the form it writes, as dd-trace-js does (`text_map.js`,
+ *   `_extractSpanContext`: `b3multi` the `x-b3-*` headers, `b3` / `b3 single header` the `b3` header);
+ *   a service that must accept both forms lists both styles (`b3,b3multi`).
+ * - Ids as dd-trace-js reads them (`b3TraceExpr`, `b3SpanExpr`, `b3HeaderExpr`): a trace id of 16 or 32
+ *   hex digits, a span id of 16, any case, lower-cased; SP/HTAB around a value ignored. The sampled and
+ *   debug flags are OpenTelemetry's; a single-header `D` is a plain keep (only a lower-case `d` is
+ *   debug, as in dd-trace-js); a sampling-only header (`b3: 1`) gives no context.
+ * - The debug flag (`x-b3-flags: 1`, `d`) is a user decision to keep the trace: the extraction carries
+ *   the Datadog fields `{ samplingPriority: 2 }` (USER_KEEP, plus `_dd.p.tid` of a 128-bit trace id),
+ *   as dd-trace-js 5 `getB3Priority` reads it, without a decision maker; without it nothing
+ *   Datadog-specific is stored.
+ * - Injection writes the debug flag in the form of the style whichever form it was read from, and
+ *   `x-b3-flags: 1` for a Datadog priority above 1, as dd-trace-js (see `debugState`).
  *
- * Ids are read as dd-trace-js reads them (`b3TraceExpr`, `b3SpanExpr`, `b3HeaderExpr`): a trace id of
- * 16 or 32 hex digits, a span id of 16, in any case, lower-cased (the OpenTelemetry API and every
- * tracehop writer use lower-case hex); SP/HTAB around a value are ignored. OpenTelemetry's extract
- * alone kept upper-case ids as given (written back as an invalid traceparent), zero-padded a trace id
- * of any length (`"A"`), and found a single header anywhere inside a longer value. The sampled and
- * debug flags are OpenTelemetry's (`x-b3-sampled` `1`/`true`/`0`/`false`, `x-b3-flags: 1`,
- * single-header `1`/`d`/`0`; a single-header `D` is a plain keep, as dd-trace-js reads it: `b3HeaderExpr`
- * accepts it, only a lower-case `d` sets `flags`); a sampling-only header (`b3: 1`, no ids) gives no
- * context.
- *
- * The debug flag is a user decision to keep the trace: an extraction with it (`x-b3-flags: 1`, or `d`
- * in the `b3` header) carries the Datadog fields `{ samplingPriority: 2 }` (USER_KEEP, plus `_dd.p.tid`
- * from the upper half of a 128-bit trace id) bound to its trace, as dd-trace-js 5 reads it
- * (`extractB3Context`, `getB3Priority`: debug is USER_KEEP), so the `datadog` and `tracecontext`
- * (`dd=s:2`) injections write 2 and `getDatadogContext` gives it. No decision maker (`_dd.p.dm`) is
- * set: dd-trace-js sets none for B3 (it only marks the decision as not a probability one). Without the
- * debug flag nothing Datadog-specific is stored: the `datadog` style writes the sampled flag's 1 or 0,
- * what dd-trace-js reads (`1` AUTO_KEEP, `0` AUTO_REJECT). Extract never throws and returns `context`
- * unchanged when nothing valid is found.
- *
- * Injection writes the debug flag in the form of the style (`x-b3-flags: 1`, or `d` in the `b3` header)
- * whichever form it was read from, and `x-b3-flags: 1` for a Datadog priority above 1, as dd-trace-js
- * (see `debugState`).
+ * Extract never throws and returns `context` unchanged when nothing valid is found.
  */
 export class B3StylePropagator implements TextMapPropagator {
   private readonly _b3: B3Propagator;

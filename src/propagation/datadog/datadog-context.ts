@@ -161,25 +161,16 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  * to whatever span is later set in the context.
  *
  * Every field is optional; an `undefined` one is left out. A field given must have its type, and a
- * name that is no field is refused: a priority `"2"` would otherwise travel as the sampled flag's 1
- * or 0, a misspelt `samplingPrio` would be dropped without a word. The values themselves are not
- * judged here (except the priority, below): injection writes what the wire allows and leaves out or
- * escapes the rest, the same for fields set here and fields extracted (the handed Datadog vectors
- * `inject-tags-invalid-value-omitted` and `inject-tag-key-value-sanitised` set such tags with this
- * function), so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })` always
- * works.
+ * name that is no field is refused. The values themselves are not judged here (except the priority):
+ * injection writes what the wire allows and leaves out or escapes the rest, as for extracted fields,
+ * so `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 })` always works.
  *
- * - `samplingPriority`: an integer: `-1` user reject, `0` auto reject, `1` auto keep, `2` user keep, any
- *   other integer carried unchanged (dd-trace-java `PrioritySampling`; Datadog system-tests
- *   `test_headers_precedence` carry `-2`), from -9999999999 to 9999999999: at most 10 digits, the
- *   range the extract side reads (`parseSamplingPriority`, for `x-datadog-sampling-priority` and
- *   tracestate `dd=s:`). One no header can carry (1.5, NaN, Infinity, 2^40) is refused with a
- *   RangeError: injection would write the sampled flag's 1 or 0 instead, as dd-trace-java, -py and -go
- *   drop such a priority on extract (`isPropagatablePriority`). `-0` is stored as 0. The span's sampled
- *   flag stays the decision: injection writes the priority only when it agrees with the flag (> 0 for a
- *   sampled span, <= 0 for an unsampled one), else 1 or 0 from the flag (the W3C flag decides,
- *   docs/conformance.md), so `-1` on a sampled span goes out as `1`. To drop a trace, make its span
- *   unsampled (a sampler), not only its priority.
+ * - `samplingPriority`: an integer from -9999999999 to 9999999999 (at most 10 digits, what the extract
+ *   side reads back; dd-trace-java `PrioritySampling`: `-1` user reject, `0` auto reject, `1` auto keep,
+ *   `2` user keep, others carried unchanged). `-0` is stored as 0.
+ *   The span's sampled flag stays the decision: a priority that disagrees with it is injected as 1 or
+ *   0 from the flag (docs/conformance.md, "W3C sampled flag against `s:`"), so `-1` on a sampled span
+ *   goes out as `1`. To drop a trace, make its span unsampled (a sampler), not only its priority.
  * - `origin`: text. Injection writes `x-datadog-origin` only when it is printable ASCII (`isValidOrigin`;
  *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
@@ -191,14 +182,10 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only when
  *   it is 16 hex digits. `""` is none.
  *
- * Only this explicit setter answers misuse with an error; extraction and injection never throw.
- *
  * @throws TypeError naming this function, the field and what to give, with the value given:
  *   `ctx` is not a Context (no `getValue` method); `fields` is not a plain object (its prototype
- *   Object.prototype, or none: `null`, a number, a string, an array, a Map are refused, as every entry
- *   point refuses options that are not one, src/known-options.ts); `fields` has a key that is no
- *   field (`samplingPrio`, `propagationTag`); or a field's value breaks its rule above (a field of
- *   another type than its own).
+ *   Object.prototype, or none); `fields` has a key that is no field (`samplingPrio`); or a field's
+ *   value is not of its type.
  * @throws RangeError naming `samplingPriority`: a number that is not an integer of at most 10 digits.
  */
 export function setDatadogContext(ctx: Context, fields: DatadogContextFields): Context {

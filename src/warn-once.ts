@@ -27,6 +27,16 @@ export function warnOnce(key: string, message: string, code: string): boolean {
 }
 
 /**
+ * An environment setting tracehop does not use as written, so spans are lost or not sampled,
+ * exported or described as configured: {@link warnOnce} keyed by the message itself (nothing under
+ * OTEL_SDK_DISABLED). startTracing reads these before the NodeSDK sets up the OTEL_LOG_LEVEL logger,
+ * so a `diag.warn` alone would be lost.
+ */
+export function warnSetting(message: string, code: string): void {
+  warnOnce(message, message, code);
+}
+
+/**
  * The Node process warning of `message` alone, the first time `key` is given in this process (the
  * caller gives its own `diag.warn`, on every occurrence). Returns `true` when it warned.
  */

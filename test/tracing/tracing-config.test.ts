@@ -20,11 +20,11 @@ import {
 import { envDetector } from "@opentelemetry/resources";
 import {
   DEFAULT_SPANS_FILE,
-  resolveSampler,
   resolveTracingConfig,
-  resourceAttributesProblem,
   type StartTracingOptions,
 } from "../../src/tracing/tracing-config.js";
+import { resolveSampler } from "../../src/tracing/sampler-config.js";
+import { resourceAttributesProblem } from "../../src/tracing/resource-config.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { readSpansFile } from "./otlp-helpers.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";

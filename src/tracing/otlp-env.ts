@@ -1,0 +1,335 @@
+import { getStringFromEnv } from "@opentelemetry/core";
+import { readFileSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { isBaggageToken } from "../propagation/w3c/baggage.js";
+import { warnSetting } from "../warn-once.js";
+import { oneLine } from "./error-text.js";
+import { describe, isTimerMillis, MAX_TIMER_MILLIS, optionalMillis } from "./option-checks.js";
+import type { StartTracingOptions, TracingConfig } from "./tracing-config.js";
+
+/** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL other than http/json. */
+export const UNSUPPORTED_OTLP_PROTOCOL_WARNING = "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL";
+
+/** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT that is not a positive number. */
+export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
+
+/**
+ * Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_HEADERS entry the OTLP exporter drops
+ * (not `name=value`, an empty name or value, a bad `%` escape).
+ */
+export const BAD_OTLP_HEADERS_WARNING = "TRACEHOP_BAD_OTLP_HEADERS";
+
+/** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION other than gzip or none. */
+export const BAD_OTLP_COMPRESSION_WARNING = "TRACEHOP_BAD_OTLP_COMPRESSION";
+
+/**
+ * Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE, _CLIENT_KEY or
+ * _CLIENT_CERTIFICATE naming a file that cannot be read.
+ */
+export const UNREADABLE_OTLP_TLS_FILE_WARNING = "TRACEHOP_UNREADABLE_OTLP_TLS_FILE";
+
+/**
+ * Code of the process warning for an OTEL_EXPORTER_OTLP_ENDPOINT whose path already ends with
+ * `/v1/traces` (the exporter appends it again).
+ */
+export const OTLP_ENDPOINT_TRACES_PATH_WARNING = "TRACEHOP_OTLP_ENDPOINT_TRACES_PATH";
+
+/**
+ * Timeout of one OTLP/HTTP request in milliseconds when neither `exportTimeoutMillis` nor
+ * OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT is set (the OTLP exporter specification's default).
+ */
+export const DEFAULT_EXPORT_TIMEOUT_MILLIS = 10_000;
+
+/** Path of the traces signal appended to a base endpoint (OTLP/HTTP specification, "OTLP/HTTP Request"). */
+const OTLP_TRACES_PATH = "/v1/traces";
+
+export function otlpEnabledByEnv(exporters: readonly string[]): boolean {
+  if (exporters.includes("none")) return false;
+  if (exporters.includes("otlp")) return true;
+  if (exporters.length > 0) return false;
+  return (
+    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined ||
+    getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined
+  );
+}
+
+/** The exporter throws an unhelpful error on a bad URL; say which variable to fix instead. */
+export function checkEndpointEnv(): void {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]) {
+    const value = getStringFromEnv(name);
+    if (value !== undefined) tracesUrl(name, value);
+  }
+}
+
+/**
+ * The traces URL the OTLP exporter derives from the environment (@opentelemetry/otlp-exporter-base):
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else OTEL_EXPORTER_OTLP_ENDPOINT with `v1/traces`
+ * appended, else `http://localhost:4318/v1/traces`. Both were checked by {@link checkEndpointEnv}.
+ */
+export function otlpUrlFromEnv(): string {
+  const traces = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (traces !== undefined) return new URL(traces.trim()).href;
+  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
+  if (base !== undefined) return `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  return `http://localhost:4318${OTLP_TRACES_PATH}`;
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: the exporter always appends `v1/traces` (OpenTelemetry
+ * specification, "OTLP Exporter Configuration", Endpoint URLs for OTLP/HTTP; as
+ * @opentelemetry/otlp-exporter-base does), so a value whose path already ends with `/v1/traces` posts to
+ * `/v1/traces/v1/traces`, which a Collector answers 404. Warned when that variable gives the traces URL
+ * (neither `otlpEndpoint` nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set); the URL stays as the
+ * specification makes it.
+ */
+export function checkBaseEndpointPath(): void {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
+  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
+  if (base === undefined) return;
+  const url = new URL(base);
+  const path = url.pathname.replace(/\/+$/, "");
+  if (!path.endsWith(OTLP_TRACES_PATH)) return;
+  url.pathname = path.slice(0, -OTLP_TRACES_PATH.length) || "/";
+  const baseUrl = url.href.replace(/\/$/, "");
+  warnSetting(
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${base}" already ends with ${OTLP_TRACES_PATH}, but it is a ` +
+      `base URL the exporter appends ${OTLP_TRACES_PATH.slice(1)} to (OpenTelemetry specification), so ` +
+      `spans are sent to ${otlpUrlFromEnv()}, which a Collector answers 404. Drop the suffix ` +
+      `(OTEL_EXPORTER_OTLP_ENDPOINT=${baseUrl}), or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${baseUrl}${OTLP_TRACES_PATH} ` +
+      `instead (used as is)`,
+    OTLP_ENDPOINT_TRACES_PATH_WARNING,
+  );
+}
+
+/**
+ * Entries of OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_TRACES_HEADERS that the OTLP exporter
+ * drops without a word (@opentelemetry/core `parseKeyPairsIntoRecord`, as otlp-exporter-base reads
+ * them): comma-separated `name=value` entries (OpenTelemetry specification, "Specifying headers via
+ * environment variables"), each dropped when it has no `=` or nothing before it, an empty name or
+ * value once trimmed, or a `%` that does not start a valid escape. A header such as an API key would be
+ * missing from every request (the collector answers 401 or 403). The warning names the entry by its
+ * position and name, never its value (a secret).
+ */
+export function checkHeadersEnv(): void {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"]) {
+    const raw = getStringFromEnv(name);
+    if (raw === undefined) continue;
+    raw.split(",").forEach((entry, index) => {
+      if (entry.trim() === "") return;
+      const found = headerEntryProblem(entry);
+      if (found === undefined) return;
+      const { problem, shownName, fails } = found;
+      warnSetting(
+        `tracehop: ${name} entry ${index + 1} (${shownName === undefined ? "name not shown" : JSON.stringify(shownName)}; ` +
+          `value not shown) ${problem}: ` +
+          (fails
+            ? "Node refuses it, so every export request fails and no span reaches the collector. "
+            : "the OTLP exporter drops it, so its requests are sent without that header. ") +
+          `Write each header as name=value, separated by commas (a "," "=" ";" or "%" in a value ` +
+          `percent-encoded: %2C, %3D, %3B, %25)`,
+        BAD_OTLP_HEADERS_WARNING,
+      );
+    });
+  }
+}
+
+/**
+ * Why the OTLP exporter drops or mangles `entry` (one OTEL_EXPORTER_OTLP_*HEADERS entry), or
+ * `undefined`; `shownName`: the entry's name, only when it is a name (an HTTP token before an `=`): an
+ * entry without one may be a pasted secret alone, and its text is never shown; `fails`: the exporter
+ * sends it and Node refuses the request (a name that is no HTTP token: "Header name must be a valid
+ * HTTP token").
+ */
+function headerEntryProblem(
+  entry: string,
+): { problem: string; shownName?: string; fails?: boolean } | undefined {
+  // @opentelemetry/core parsePairKeyValue: a ";" starts metadata, which is not part of the value.
+  const semicolon = entry.indexOf(";");
+  const pair = semicolon === -1 ? entry : entry.slice(0, semicolon);
+  const separator = pair.indexOf("=");
+  if (separator === -1) return { problem: 'is not name=value (it has no "=")' };
+  const key = pair.slice(0, separator).trim();
+  const value = pair.slice(separator + 1).trim();
+  if (key === "") return { problem: 'has no name before its "="' };
+  let name: string;
+  try {
+    name = decodeURIComponent(key);
+    decodeURIComponent(value);
+  } catch {
+    return {
+      problem: 'is not valid percent-encoding (a "%" must start a %XX escape of UTF-8; a literal "%" is %25)',
+      shownName: isBaggageToken(key) ? key.slice(0, 64) : undefined,
+    };
+  }
+  // The name travels as an HTTP field name: an RFC 7230 token, as a baggage key is.
+  if (!isBaggageToken(name))
+    return {
+      problem: "has a name that is no HTTP token (letters, digits and !#$%&'*+-.^_`|~ only)",
+      fails: true,
+    };
+  const shownName = name.slice(0, 64);
+  if (value === "") return { problem: "has an empty value", shownName };
+  if (semicolon !== -1)
+    return { problem: 'has a ";" in it: the exporter sends only what precedes it as the value', shownName };
+  return undefined;
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION: the exporter takes
+ * `gzip` or `none` only, as written (lower case, trimmed: otlp-exporter-base
+ * `parseAndValidateCompressionFromEnv`); another value is ignored, said only through `diag.warn`, and
+ * the other variable applies, else no compression.
+ */
+export function checkCompressionEnv(): void {
+  const names = ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"];
+  const values = names.map((name) => getStringFromEnv(name)?.trim());
+  const valid = (value: string | undefined) => value === "gzip" || value === "none";
+  const applies = values.findIndex(valid);
+  names.forEach((name, index) => {
+    const value = values[index];
+    if (value === undefined || valid(value)) return;
+    const instead =
+      applies === -1 ? "bodies are sent uncompressed" : `${names[applies]}=${values[applies]} applies`;
+    warnSetting(
+      `tracehop: ${name}="${value}" is not a compression the OTLP exporter knows (gzip or none, in lower ` +
+        `case); ignored: ${instead}. Set it to gzip or none, or unset it`,
+      BAD_OTLP_COMPRESSION_WARNING,
+    );
+  });
+}
+
+/**
+ * The TLS files of the OTLP exporter: OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE (the collector's CA),
+ * _CLIENT_KEY and _CLIENT_CERTIFICATE (mTLS), the _TRACES_ one when set, else the other
+ * (otlp-exporter-base `readFileFromEnv`: a path relative to the working directory). A file it cannot
+ * read is dropped, said only through `diag.warn` without the path: the CA check then uses Node's
+ * default CAs (a private CA's collector is refused), no client certificate is sent.
+ */
+export function checkTlsFilesEnv(): void {
+  const files = [
+    ["CERTIFICATE", "the collector's certificate is checked against Node's default CAs instead"],
+    ["CLIENT_KEY", "no client certificate is sent (mTLS)"],
+    ["CLIENT_CERTIFICATE", "no client certificate is sent (mTLS)"],
+  ] as const;
+  for (const [suffix, instead] of files) {
+    const traces = `OTEL_EXPORTER_OTLP_TRACES_${suffix}`;
+    const name = getStringFromEnv(traces) !== undefined ? traces : `OTEL_EXPORTER_OTLP_${suffix}`;
+    const path = getStringFromEnv(name);
+    if (path === undefined) continue;
+    try {
+      readFileSync(resolvePath(process.cwd(), path));
+    } catch (error) {
+      warnSetting(
+        `tracehop: ${name}="${path}" cannot be read (${oneLine((error as Error).message)}); the OTLP ` +
+          `exporter ignores it: ${instead}. Set it to the path of a readable PEM file, or unset it`,
+        UNREADABLE_OTLP_TLS_FILE_WARNING,
+      );
+    }
+  }
+}
+
+/**
+ * @opentelemetry/exporter-trace-otlp-http speaks OTLP/HTTP with JSON bodies only. The protocol is an
+ * enum value, read case-insensitively (`HTTP/JSON` is http/json).
+ */
+export function checkProtocolEnv(): void {
+  const tracesProtocol = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+  const name =
+    tracesProtocol !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  const protocol = tracesProtocol ?? getStringFromEnv(name);
+  const lowerProtocol = protocol?.toLowerCase();
+  if (lowerProtocol === undefined || lowerProtocol === "http/json") return;
+  warnSetting(
+    `tracehop: ${name}="${protocol}" is not supported by startTracing, which sends OTLP/HTTP with JSON ` +
+      `bodies (http/json) instead` +
+      (lowerProtocol === "grpc"
+        ? ` to the same endpoint: an OTLP/gRPC port (4317) refuses it, every Collector OTLP/HTTP receiver ` +
+          `(port 4318) accepts it`
+        : ``) +
+      `; set ${name}=http/json or unset it`,
+    UNSUPPORTED_OTLP_PROTOCOL_WARNING,
+  );
+}
+
+/**
+ * The OTLP export timeout in milliseconds from OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else
+ * OTEL_EXPORTER_OTLP_TIMEOUT, else the default; a value that is not a number of milliseconds from 1
+ * to {@link MAX_TIMER_MILLIS} (the range of options.exportTimeoutMillis) is ignored with a warning.
+ */
+export function exportTimeoutFromEnv(): number {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
+    const raw = getStringFromEnv(name);
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (isTimerMillis(value, 1)) return value;
+    warnSetting(
+      `tracehop: ${name}="${raw}" is not a number of milliseconds from 1 to ${MAX_TIMER_MILLIS} (Node's ` +
+        `timer limit); ignored (the next setting or the default, ${DEFAULT_EXPORT_TIMEOUT_MILLIS} ms, applies)`,
+      BAD_EXPORT_TIMEOUT_WARNING,
+    );
+  }
+  return DEFAULT_EXPORT_TIMEOUT_MILLIS;
+}
+
+/** Full traces URL for a base endpoint; throws naming `what` unless it is an http(s) URL. */
+export function tracesUrl(what: string, value: unknown): string {
+  const label = what.startsWith("options.") ? what : `${what} (environment)`;
+  if (typeof value !== "string" || value.trim() === "")
+    throw new TypeError(
+      `startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318" (got ${describe(value)})`,
+    );
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new TypeError(
+      `startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318" (got ${describe(value)})`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new TypeError(
+      // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme.
+      /^[^/:]+:\d+(\/.*)?$/.test(value.trim()) && url.port === ""
+        ? `startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}" (got ${describe(value)})${value.trim().match(/:4317(\/|$)/) ? "; 4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)" : ""}`
+        : `startTracing: ${label} must use http: or https: (got "${url.protocol}"); tracehop exports OTLP over HTTP, not gRPC`,
+    );
+  if (!what.startsWith("options.")) return url.href;
+  const path = url.pathname.replace(/\/+$/, "");
+  url.pathname = path.endsWith(OTLP_TRACES_PATH) ? path : path + OTLP_TRACES_PATH;
+  return url.href;
+}
+
+/**
+ * OTLP/HTTP export, when the `otlpEndpoint` option or the environment asks for it ({@link
+ * otlpEnabledByEnv}; `exporters`: OTEL_TRACES_EXPORTER in lower case): the URL given (undefined when the
+ * exporter reads OTEL_EXPORTER_OTLP_* itself), the URL spans go to either way, and the timeout of one
+ * request, never more than `shutdownTimeoutMillis`. The OTEL_EXPORTER_OTLP_* variables the exporter
+ * reads are checked (errors for a bad endpoint, warnings for the rest).
+ */
+export function resolveOtlp(
+  options: Pick<StartTracingOptions, "otlpEndpoint" | "exportTimeoutMillis">,
+  exporters: readonly string[],
+  shutdownTimeoutMillis: number,
+): TracingConfig["otlp"] {
+  const requested = options.otlpEndpoint !== undefined;
+  const url = requested ? tracesUrl("options.otlpEndpoint", options.otlpEndpoint) : undefined;
+  if (!requested && !otlpEnabledByEnv(exporters)) {
+    optionalMillis("exportTimeoutMillis", options.exportTimeoutMillis, 1);
+    return undefined;
+  }
+  if (!requested) {
+    checkEndpointEnv();
+    checkBaseEndpointPath();
+  }
+  checkProtocolEnv();
+  checkHeadersEnv();
+  checkCompressionEnv();
+  checkTlsFilesEnv();
+  const timeoutMillis =
+    optionalMillis("exportTimeoutMillis", options.exportTimeoutMillis, 1) ?? exportTimeoutFromEnv();
+  return {
+    url,
+    destination: url ?? otlpUrlFromEnv(),
+    timeoutMillis: Math.min(timeoutMillis, shutdownTimeoutMillis),
+  };
+}

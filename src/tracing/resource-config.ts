@@ -1,0 +1,243 @@
+import type { AttributeValue } from "@opentelemetry/api";
+import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
+import type { ResourceDetector } from "@opentelemetry/resources";
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { isPlainObject } from "../describe-value.js";
+import { warnSetting } from "../warn-once.js";
+import { describe, nonEmptyString } from "./option-checks.js";
+import { resources } from "./sdk-modules.js";
+import type { StartTracingOptions } from "./tracing-config.js";
+
+/**
+ * `deployment.environment.name` (OpenTelemetry semantic conventions 1.27+, incubating): the resource
+ * attribute Datadog maps to its `env` tag (unified service tagging).
+ */
+export const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
+
+/**
+ * Code of the process warning for an OTEL_RESOURCE_ATTRIBUTES that does not parse: the SDK discards it
+ * whole (see {@link resourceAttributesProblem}).
+ */
+export const BAD_RESOURCE_ATTRIBUTES_WARNING = "TRACEHOP_BAD_RESOURCE_ATTRIBUTES";
+
+/** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
+export const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
+
+/** Detector names of OTEL_NODE_RESOURCE_DETECTORS (as @opentelemetry/sdk-node reads them). */
+function detectorsByName(): Readonly<Record<string, ResourceDetector>> {
+  const { envDetector, hostDetector, osDetector, processDetector, serviceInstanceIdDetector } = resources();
+  return {
+    env: envDetector,
+    host: hostDetector,
+    os: osDetector,
+    process: processDetector,
+    serviceinstance: serviceInstanceIdDetector,
+  };
+}
+
+export function resolveResourceAttributes(options: StartTracingOptions): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
+  if (options.resourceAttributes !== undefined) {
+    const extra = options.resourceAttributes;
+    if (!isPlainObject(extra))
+      throw new TypeError(
+        `startTracing: options.resourceAttributes must be a plain object of attribute values (got ${describe(extra)})`,
+      );
+    for (const [key, value] of Object.entries(extra)) {
+      if (key === ATTR_SERVICE_NAME && typeof value !== "string")
+        throw new TypeError(
+          `startTracing: options.resourceAttributes["${ATTR_SERVICE_NAME}"] must be a string, the service's name ` +
+            `(got ${describe(value)}); pass the name there as a string, or as { serviceName: "my-service" }`,
+        );
+      if (!isAttributeValue(value))
+        throw new TypeError(
+          `startTracing: options.resourceAttributes["${key}"] must be a string, number, boolean or an array of them (got ${describe(value)})`,
+        );
+      attributes[key] = value;
+    }
+  }
+  const given = attributes[ATTR_SERVICE_NAME] as string | undefined;
+  const serviceName =
+    options.serviceName !== undefined
+      ? nonEmptyString("serviceName", options.serviceName)
+      : (nonBlank(given) ?? serviceNameFromEnv());
+  const rawEnvAttributes = getStringFromEnv("OTEL_RESOURCE_ATTRIBUTES");
+  const envAttributes =
+    rawEnvAttributes === undefined ? undefined : parseResourceAttributes(rawEnvAttributes);
+  const envAttributesProblem = envAttributes?.problem;
+  // OpenTelemetry resource SDK specification ("Specifying resource information via an environment
+  // variable"): on any error in the variable, its entire value is discarded (the SDK says so only
+  // through diag.debug).
+  const discarded = (what: string) =>
+    `OTEL_RESOURCE_ATTRIBUTES is malformed: ${envAttributesProblem}; the whole variable is discarded, ` +
+    `${what} (the OpenTelemetry specification discards its entire value on any error)`;
+  const howToFix = `key=value pairs separated by commas, with a "," "=" or "%" inside a key or value percent-encoded`;
+  if (serviceName === undefined) {
+    const empty = emptyServiceNames(given, envAttributes?.entries ?? []);
+    if (envAttributesProblem !== undefined)
+      throw new TypeError(
+        `startTracing: a service name is required, and ${[...empty, discarded("its service.name included")].join(" and ")}. ` +
+          `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME`,
+      );
+    throw new TypeError(
+      empty.length === 0
+        ? 'startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME'
+        : `startTracing: a service name is required, and ${empty.join(" and ")}: an empty or blank value ` +
+            `names no service. Set ` +
+            `OTEL_SERVICE_NAME to the service's name (or service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), ` +
+            `or pass { serviceName: "my-service" }`,
+    );
+  }
+  if (envAttributesProblem !== undefined)
+    warnSetting(
+      `tracehop: ${discarded("so the spans' resource has none of its attributes")}; fix it (${howToFix}) or unset it`,
+      BAD_RESOURCE_ATTRIBUTES_WARNING,
+    );
+  attributes[ATTR_SERVICE_NAME] = serviceName;
+  if (options.serviceVersion !== undefined)
+    attributes[ATTR_SERVICE_VERSION] = nonEmptyString("serviceVersion", options.serviceVersion);
+  if (options.environment !== undefined)
+    attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = nonEmptyString("environment", options.environment);
+  return attributes;
+}
+
+/** Longest key or value the SDK's env detector takes from OTEL_RESOURCE_ATTRIBUTES (255 characters). */
+const MAX_ENV_ATTRIBUTE_LENGTH = 255;
+
+/** One entry of an OTEL_RESOURCE_ATTRIBUTES value that parses: as written (`entry`), and decoded. */
+interface EnvAttributeEntry {
+  /** The entry as written, between its commas. */
+  entry: string;
+  /** Its key and value, trimmed and percent-decoded. */
+  key: string;
+  value: string;
+}
+
+/**
+ * `raw` (an OTEL_RESOURCE_ATTRIBUTES value) read as the SDK's env detector reads it: its `entries` in
+ * order, or, when the detector discards it whole, the `problem`, as the end of a sentence (`"foo" is not
+ * key=value ...`). Its rules (@opentelemetry/resources, EnvDetector `_parseResourceAttributes`, after the
+ * OpenTelemetry resource SDK specification, "Specifying resource information via an environment
+ * variable"): comma-separated `key=value` entries (blank ones skipped), a "," or "=" inside a key or
+ * value percent-encoded, a key not empty once trimmed, both percent-decodable (`decodeURIComponent`)
+ * and at most 255 characters decoded. On any error the SDK discards the entire value, saying so only
+ * through `diag.debug`.
+ */
+function parseResourceAttributes(
+  raw: string,
+): { entries: EnvAttributeEntry[]; problem?: undefined } | { entries?: undefined; problem: string } {
+  const entries: EnvAttributeEntry[] = [];
+  for (const entry of raw.split(",")) {
+    if (entry.trim() === "") continue;
+    const parts = entry.split("=");
+    if (parts.length !== 2)
+      return {
+        problem:
+          `${JSON.stringify(entry)} is not key=value (a "," or "=" inside a key or value must be ` +
+          `percent-encoded: %2C, %3D)`,
+      };
+    const [key, value] = parts.map((part) => part.trim()) as [string, string];
+    if (key === "") return { problem: `${JSON.stringify(entry)} has an empty key` };
+    let decodedKey: string;
+    let decodedValue: string;
+    try {
+      decodedKey = decodeURIComponent(key);
+      decodedValue = decodeURIComponent(value);
+    } catch {
+      return {
+        problem:
+          `${JSON.stringify(entry)} is not valid percent-encoding (a "%" must start a %XX escape of ` +
+          `UTF-8 bytes; a literal "%" is %25)`,
+      };
+    }
+    if (decodedKey.length > MAX_ENV_ATTRIBUTE_LENGTH)
+      return {
+        problem: `the key ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
+      };
+    if (decodedValue.length > MAX_ENV_ATTRIBUTE_LENGTH)
+      return {
+        problem: `the value of ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
+      };
+    entries.push({ entry, key: decodedKey, value: decodedValue });
+  }
+  return { entries };
+}
+
+/**
+ * Why the SDK's env detector discards `raw` (an OTEL_RESOURCE_ATTRIBUTES value) whole, or `undefined`
+ * when it parses ({@link parseResourceAttributes}). test/tracing/tracing-config.test.ts compares this
+ * with the SDK's detector.
+ */
+export function resourceAttributesProblem(raw: string): string | undefined {
+  return parseResourceAttributes(raw).problem;
+}
+
+/**
+ * OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (read by the SDK's own env
+ * detector); a blank one (`service.name=%20`) names no service, as a blank OTEL_SERVICE_NAME does not
+ * (the detector reads that as unset) and a blank `serviceName` option is refused.
+ */
+function serviceNameFromEnv(): string | undefined {
+  const fromEnv = resources().envDetector.detect().attributes?.[ATTR_SERVICE_NAME];
+  return typeof fromEnv === "string" && fromEnv.trim() !== "" ? fromEnv : undefined;
+}
+
+/**
+ * When no service name is found: each setting that gives one, but empty or blank, as the middle of
+ * the error's sentence (`OTEL_SERVICE_NAME is empty ("")`), so that the error names the setting to
+ * fix instead of asking for one that is set. `given`: `service.name` of the `resourceAttributes`
+ * option (a string, checked); `envEntries`: those of OTEL_RESOURCE_ATTRIBUTES (none when it is unset
+ * or does not parse).
+ */
+function emptyServiceNames(given: string | undefined, envEntries: readonly EnvAttributeEntry[]): string[] {
+  const empty: string[] = [];
+  if (given !== undefined)
+    empty.push(
+      `options.resourceAttributes["${ATTR_SERVICE_NAME}"] is ${describe(given)}, not a service name`,
+    );
+  const fromServiceName = process.env.OTEL_SERVICE_NAME;
+  if (fromServiceName !== undefined)
+    empty.push(
+      `OTEL_SERVICE_NAME is ${fromServiceName === "" ? "empty" : "blank"} (${JSON.stringify(fromServiceName)})`,
+    );
+  // The last service.name entry, as the SDK's env detector keeps the last one.
+  const entry = envEntries.findLast((candidate) => candidate.key === ATTR_SERVICE_NAME);
+  if (entry !== undefined)
+    empty.push(
+      `OTEL_RESOURCE_ATTRIBUTES gives service.name ${entry.value === "" ? "an empty" : "a blank"} value (${JSON.stringify(entry.entry.trim())})`,
+    );
+  return empty;
+}
+
+export function detectorsFromEnv(): ResourceDetector[] {
+  const names = getStringListFromEnv("OTEL_NODE_RESOURCE_DETECTORS");
+  const byName = detectorsByName();
+  if (names === undefined) return [byName.env!, byName.process!, byName.host!];
+  // Any case, as the enum values of the OpenTelemetry variables (`Host` is host).
+  const lower = names.map((name) => name.toLowerCase());
+  if (lower.includes("none")) return [];
+  if (lower.includes("all")) return Object.values(byName);
+  const detectors: ResourceDetector[] = [];
+  for (const name of names) {
+    const detector = byName[name.toLowerCase()];
+    if (detector) detectors.push(detector);
+    else
+      warnSetting(
+        `tracehop: OTEL_NODE_RESOURCE_DETECTORS value "${name}" is unknown (known: ` +
+          `${Object.keys(byName).join(", ")}, all, none); ignored, the spans' resource lacks what it ` +
+          `would add`,
+        UNKNOWN_RESOURCE_DETECTOR_WARNING,
+      );
+  }
+  return detectors;
+}
+
+function isAttributeValue(value: unknown): value is AttributeValue {
+  const scalar = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+  return scalar(value) || (Array.isArray(value) && value.every((v) => v == null || scalar(v)));
+}
+
+/** `value` unless it is empty or blank, which names no service. */
+function nonBlank(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value : undefined;
+}

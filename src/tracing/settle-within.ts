@@ -1,0 +1,101 @@
+import { diag } from "@opentelemetry/api";
+import { warnOnce } from "../warn-once.js";
+import { oneLine } from "./error-text.js";
+
+/**
+ * Code of the process warning of a last export that lost spans: the final one (`shutdown()`) or the
+ * one before exit failed or did not finish within `shutdownTimeoutMillis`.
+ */
+export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
+
+/**
+ * What an export error says, in one line (whitespace and line breaks collapsed: {@link oneLine}):
+ * `HTTP <status> <text>` for the collector's answer (an `OTLPExporterError` with a status code, or a
+ * retryable status read by {@link withRetryableStatus}), else the error's message (`connect
+ * ECONNREFUSED 127.0.0.1:4318`, `Request Timeout`).
+ */
+export function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  const status = (error as { code?: unknown }).code;
+  const message = error.message || error.name;
+  return oneLine(
+    error.name === "OTLPExporterError" && typeof status === "number" ? `HTTP ${status} ${message}` : message,
+  );
+}
+
+/** `1 span`, `2 spans`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * Calls `then` once a process warning emitted just before has been printed: Node emits (and prints)
+ * a warning on the next tick, while the code awaiting `shutdown()` runs as promise reactions, which
+ * come first. Without this, `await tracing.shutdown(); process.exit(0)` (docs/export.md's SIGTERM
+ * handler) would exit before the warning is printed.
+ */
+export function afterWarning(then: () => void): void {
+  process.nextTick(then);
+}
+
+/** How {@link settleWithin} waits for one piece of work and reports its failure. */
+interface SettleOptions {
+  /** When to stop waiting, epoch milliseconds. */
+  deadline: number;
+  /** What the work is, for the generic line (`flushing the spans file`). */
+  what: string;
+  /** The occasion (`<start>:shutdown`), for `warnOnce`: one process warning per occasion. */
+  key: string;
+  /** The whole message of a rejection it recognises as lost spans (an OTLP export), else `undefined`. */
+  describeFailure?: (error: unknown) => string | undefined;
+  /** The whole message of the timeout when spans are lost by it (an OTLP export still open). */
+  describeTimeout?: () => string | undefined;
+}
+
+/**
+ * Waits for `work` until `deadline`; a rejection or a timeout is reported, never thrown, in one line.
+ * A message from `describeFailure` or `describeTimeout` means spans lost for good, so it is said
+ * through `diag.warn` and as the process warning `TRACEHOP_FINAL_EXPORT_FAILED` (`warnOnce` per
+ * `key`: visible without a diag logger, which most processes do not set). Any other failure is said
+ * through `diag.warn` only (a spans file that cannot be written has its own process warning,
+ * `TRACEHOP_SPANS_FILE_UNWRITABLE`). A rejection after the deadline is not reported: the timeout's
+ * line already said that the pending spans are lost.
+ */
+export function settleWithin(
+  work: Promise<unknown>,
+  { deadline, what, key, describeFailure, describeTimeout }: SettleOptions,
+): Promise<boolean> {
+  const report = (lost: string | undefined, otherwise: string) => {
+    if (lost === undefined) diag.warn(otherwise);
+    else warnOnce(`last export ${key}`, lost, FINAL_EXPORT_FAILED_WARNING);
+  };
+  return new Promise<boolean>((resolve) => {
+    let settled = false;
+    const timer = setTimeout(
+      () => {
+        settled = true;
+        report(
+          describeTimeout?.(),
+          `tracehop: ${what} did not finish within the shutdown bound; pending spans dropped`,
+        );
+        afterWarning(() => resolve(false));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    // Not unref'd: code awaiting shutdown() must run even when nothing else keeps the process alive.
+    work.then(
+      () => {
+        clearTimeout(timer);
+        settled = true;
+        resolve(true);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        clearTimeout(timer);
+        settled = true;
+        report(describeFailure?.(error), `tracehop: ${what} failed: ${failureReason(error)}`);
+        afterWarning(() => resolve(true));
+      },
+    );
+  });
+}

@@ -119,19 +119,21 @@ function batchSize(
  * - the default export batch size (512) above a smaller queue size, which nobody asked for, is lowered
  *   to it without a word.
  *
- * @throws TypeError or RangeError, message starting with `startTracing:`, naming what to fix.
+ * @throws TypeError or RangeError, message starting with `tracehop startTracing: `, naming what to fix.
  */
 export function resolveBatch(
   batch: StartTracingOptions["batch"],
   sdkDisabled: boolean,
 ): TracingConfig["batch"] {
   if (batch !== undefined && !isPlainObject(batch))
-    throw new TypeError(`startTracing: options.batch must be a plain object (got ${describe(batch)})`);
+    throw new TypeError(
+      `tracehop startTracing: options.batch must be a plain object, got ${describe(batch)}`,
+    );
   const given = batch ?? {};
   const unknown = firstUnknownKey(given, BATCH_OPTION_NAMES);
   if (unknown !== undefined)
     throw new TypeError(
-      `startTracing: options.batch has no option ${JSON.stringify(unknown)}; its options are ${BATCH_OPTION_NAMES.join(", ")}`,
+      `tracehop startTracing: options.batch has no option ${JSON.stringify(unknown)}; its options are ${BATCH_OPTION_NAMES.join(", ")}`,
     );
   const out: TracingConfig["batch"] = {};
   const maxQueueSize = optionalSize("batch.maxQueueSize", given.maxQueueSize);
@@ -167,7 +169,7 @@ export function resolveBatch(
         : `set options.batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to at least ${exportBatch.value}`;
   if (exportBatch.from === "option" || (queue.from === "option" && exportBatch.from === "environment"))
     throw new RangeError(
-      `startTracing: ${exportBatch.label} must not exceed ${queue.label}: an export batch is taken ` +
+      `tracehop startTracing: ${exportBatch.label} must not exceed ${queue.label}: an export batch is taken ` +
         `from the queue (the SDK would lower it to ${queue.value}, saying so only through diag). ` +
         (exportBatch.from === "option"
           ? `Set options.batch.maxExportBatchSize to at most ${queue.value}`

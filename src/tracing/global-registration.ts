@@ -13,7 +13,7 @@ export function assertNothingRegistered(): void {
   if (provider !== undefined) {
     const name = provider.constructor?.name;
     throw new Error(
-      `startTracing: an OpenTelemetry SDK is already registered in this process: the global tracer provider is ${name ? `a ${name}` : "set"} (NodeSDK.start(), provider.register() or trace.setGlobalTracerProvider(); ` +
+      `tracehop startTracing: an OpenTelemetry SDK is already registered in this process: the global tracer provider is ${name ? `a ${name}` : "set"} (NodeSDK.start(), provider.register() or trace.setGlobalTracerProvider(); ` +
         "also a NodeSDK preloaded with --import @opentelemetry/auto-instrumentations-node/register); " +
         "the OpenTelemetry API keeps the first one, so tracehop's exporters, ExtractionSpanProcessor and RestoredRootSampler would not be used. " +
         "Start only one: either drop the other SDK and let startTracing set it up, or add tracehop to your SDK instead of calling startTracing — " +
@@ -28,7 +28,7 @@ export function assertNothingRegistered(): void {
   ].filter((what) => what !== undefined);
   if (others.length > 0)
     throw new Error(
-      `startTracing: a global OpenTelemetry ${others.join(" and a global ")} is already registered in this process; ` +
+      `tracehop startTracing: a global OpenTelemetry ${others.join(" and a global ")} is already registered in this process; ` +
         "startTracing registers its own and the OpenTelemetry API keeps the first registration, so tracehop's would be ignored. " +
         `Remove that registration or undo it first (${others.map((what) => (what.startsWith("context") ? "context.disable()" : "propagation.disable()")).join(", ")}; ` +
         (others.some((what) => what.startsWith("propagator"))

@@ -26,7 +26,7 @@ export const MAX_BATCH_SIZE = Number.MAX_SAFE_INTEGER;
 export function nonEmptyString(name: string, value: unknown): string {
   if (typeof value !== "string" || value.trim() === "")
     throw new TypeError(
-      `startTracing: options.${name} must be a string that is not empty or blank (got ${describe(value)})`,
+      `tracehop startTracing: options.${name} must be a string that is not empty or blank, got ${describe(value)}`,
     );
   return value;
 }
@@ -34,10 +34,12 @@ export function nonEmptyString(name: string, value: unknown): string {
 export function optionalNumber(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value))
-    throw new TypeError(`startTracing: options.${name} must be a finite number (got ${describe(value)})`);
+    throw new TypeError(
+      `tracehop startTracing: options.${name} must be a finite number, got ${describe(value)}`,
+    );
   if (value < min)
     throw new RangeError(
-      `startTracing: options.${name} must be at least ${min} (got ${describeValue(value)})`,
+      `tracehop startTracing: options.${name} must be at least ${min}, got ${describeValue(value)}`,
     );
   return value;
 }
@@ -50,8 +52,8 @@ export function optionalMillis(name: string, value: unknown, min: number): numbe
   const millis = optionalNumber(name, value, min);
   if (millis !== undefined && millis > MAX_TIMER_MILLIS)
     throw new RangeError(
-      `startTracing: options.${name} must be at most ${MAX_TIMER_MILLIS} ms (2^31 - 1, about 24.8 days: ` +
-        `Node's timer limit, above which a timer fires after 1 ms) (got ${describeValue(millis)})`,
+      `tracehop startTracing: options.${name} must be at most ${MAX_TIMER_MILLIS} ms (2^31 - 1, about 24.8 days: ` +
+        `Node's timer limit, above which a timer fires after 1 ms), got ${describeValue(millis)}`,
     );
   return millis;
 }
@@ -64,12 +66,12 @@ export function optionalSize(name: string, value: unknown): number | undefined {
   const number = optionalNumber(name, value, 1);
   if (number !== undefined && !Number.isInteger(number))
     throw new RangeError(
-      `startTracing: options.${name} must be a whole number (got ${describeValue(number)})`,
+      `tracehop startTracing: options.${name} must be a whole number, got ${describeValue(number)}`,
     );
   if (number !== undefined && number > MAX_BATCH_SIZE)
     throw new RangeError(
-      `startTracing: options.${name} must be at most ${MAX_BATCH_SIZE} (2^53 - 1, the largest whole ` +
-        `number a JavaScript number holds exactly) (got ${describeValue(number)})`,
+      `tracehop startTracing: options.${name} must be at most ${MAX_BATCH_SIZE} (2^53 - 1, the largest whole ` +
+        `number a JavaScript number holds exactly), got ${describeValue(number)}`,
     );
   return number;
 }
@@ -79,7 +81,7 @@ export function requireMethods(name: string, value: unknown, methods: string[]):
   for (const method of methods)
     if (target === null || typeof target !== "object" || typeof target[method] !== "function")
       throw new TypeError(
-        `startTracing: options.${name} must implement ${methods.join("(), ")}() (got ${describe(value)})`,
+        `tracehop startTracing: options.${name} must implement ${methods.join("(), ")}(), got ${describe(value)}`,
       );
 }
 

@@ -276,22 +276,22 @@ export function tracesUrl(what: string, value: unknown): string {
   const label = what.startsWith("options.") ? what : `${what} (environment)`;
   if (typeof value !== "string" || value.trim() === "")
     throw new TypeError(
-      `startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318" (got ${describe(value)})`,
+      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${describe(value)}`,
     );
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
     throw new TypeError(
-      `startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318" (got ${describe(value)})`,
+      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${describe(value)}`,
     );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new TypeError(
       // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme.
       /^[^/:]+:\d+(\/.*)?$/.test(value.trim()) && url.port === ""
-        ? `startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}" (got ${describe(value)})${value.trim().match(/:4317(\/|$)/) ? "; 4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)" : ""}`
-        : `startTracing: ${label} must use http: or https: (got "${url.protocol}"); tracehop exports OTLP over HTTP, not gRPC`,
+        ? `tracehop startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}", got ${describe(value)}${value.trim().match(/:4317(\/|$)/) ? "; 4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)" : ""}`
+        : `tracehop startTracing: ${label} must use http: or https:, got "${url.protocol}"; tracehop exports OTLP over HTTP, not gRPC`,
     );
   if (!what.startsWith("options.")) return url.href;
   const path = url.pathname.replace(/\/+$/, "");

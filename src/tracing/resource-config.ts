@@ -41,17 +41,17 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
     const extra = options.resourceAttributes;
     if (!isPlainObject(extra))
       throw new TypeError(
-        `startTracing: options.resourceAttributes must be a plain object of attribute values (got ${describe(extra)})`,
+        `tracehop startTracing: options.resourceAttributes must be a plain object of attribute values, got ${describe(extra)}`,
       );
     for (const [key, value] of Object.entries(extra)) {
       if (key === ATTR_SERVICE_NAME && typeof value !== "string")
         throw new TypeError(
-          `startTracing: options.resourceAttributes["${ATTR_SERVICE_NAME}"] must be a string, the service's name ` +
-            `(got ${describe(value)}); pass the name there as a string, or as { serviceName: "my-service" }`,
+          `tracehop startTracing: options.resourceAttributes["${ATTR_SERVICE_NAME}"] must be a string, the service's name, ` +
+            `got ${describe(value)}; pass the name there as a string, or as { serviceName: "my-service" }`,
         );
       if (!isAttributeValue(value))
         throw new TypeError(
-          `startTracing: options.resourceAttributes["${key}"] must be a string, number, boolean or an array of them (got ${describe(value)})`,
+          `tracehop startTracing: options.resourceAttributes["${key}"] must be a string, number, boolean or an array of them, got ${describe(value)}`,
         );
       attributes[key] = value;
     }
@@ -76,13 +76,13 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
     const empty = emptyServiceNames(given, envAttributes?.entries ?? []);
     if (envAttributesProblem !== undefined)
       throw new TypeError(
-        `startTracing: a service name is required, and ${[...empty, discarded("its service.name included")].join(" and ")}. ` +
+        `tracehop startTracing: a service name is required, and ${[...empty, discarded("its service.name included")].join(" and ")}. ` +
           `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME`,
       );
     throw new TypeError(
       empty.length === 0
-        ? 'startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME'
-        : `startTracing: a service name is required, and ${empty.join(" and ")}: an empty or blank value ` +
+        ? 'tracehop startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME'
+        : `tracehop startTracing: a service name is required, and ${empty.join(" and ")}: an empty or blank value ` +
             `names no service. Set ` +
             `OTEL_SERVICE_NAME to the service's name (or service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), ` +
             `or pass { serviceName: "my-service" }`,

@@ -116,7 +116,7 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  * `enabled: false`), so without this a "disabled" service would still run every instrumented call
  * through the instrumentation's wrappers and no-op spans.
  *
- * @throws TypeError / RangeError (message starts with `startTracing:` and names what to fix) on bad
+ * @throws TypeError / RangeError (message starts with `tracehop startTracing: ` and names what to fix) on bad
  *   options, an option name it does not have (`spansfile`), or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error
  *   for a `spansFile` that cannot be written (a folder, a path under a file, no permission: the
  *   message says what to fix; `code` `TRACEHOP_BAD_SPANS_FILE`, `path` and `reason` say it to code; a
@@ -362,9 +362,9 @@ async function afterResourceAttributes(resource: Resource, deadline: number): Pr
 function alreadyRunning(current: RunningStart): string {
   const which = `service ${JSON.stringify(current.service)}`;
   return current.stopping !== undefined
-    ? `startTracing: tracing in this process (${which}) is still shutting down: shutdown() was called ` +
+    ? `tracehop startTracing: tracing in this process (${which}) is still shutting down: shutdown() was called ` +
         `but has not finished. Await the promise shutdown() returned before calling startTracing again`
-    : `startTracing: tracing is already started in this process (${which}, by an earlier startTracing); ` +
+    : `tracehop startTracing: tracing is already started in this process (${which}, by an earlier startTracing); ` +
         `one tracing setup per process at a time (one service name per process too: the OpenTelemetry ` +
         `API keeps one global tracer provider). Keep using the running one, or await shutdown() on the ` +
         `handle the earlier startTracing returned before calling startTracing again`;

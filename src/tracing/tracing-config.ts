@@ -176,7 +176,7 @@ const START_TRACING_OPTION_NAMES: readonly string[] = [
  * `resourceAttributes`, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (OpenTelemetry SDK environment
  * variable specification: OTEL_SERVICE_NAME wins over a `service.name` in OTEL_RESOURCE_ATTRIBUTES).
  *
- * @throws TypeError or RangeError, message starting with `startTracing:`, naming the option
+ * @throws TypeError or RangeError, message starting with `tracehop startTracing: `, naming the option
  *   or environment variable to fix; Error for an `options.spansFile` that cannot be a spans file (see
  *   {@link StartTracingOptions.spansFile}), with `code` {@link BAD_SPANS_FILE_WARNING}
  *   (`TRACEHOP_BAD_SPANS_FILE`), `path` (absolute) and `reason` (the end of a sentence that starts with
@@ -185,8 +185,8 @@ const START_TRACING_OPTION_NAMES: readonly string[] = [
 export function resolveTracingConfig(options: StartTracingOptions | undefined): TracingConfig {
   if (options === undefined) options = {};
   if (options === null || typeof options !== "object" || Array.isArray(options))
-    throw new TypeError(`startTracing: options must be an object (got ${describe(options)})`);
-  assertKnownOptions(options, START_TRACING_OPTION_NAMES, "startTracing");
+    throw new TypeError(`tracehop startTracing: options must be an object, got ${describe(options)}`);
+  assertKnownOptions(options, START_TRACING_OPTION_NAMES, "tracehop startTracing");
 
   const shutdownTimeoutMillis =
     optionalMillis("shutdownTimeoutMillis", options.shutdownTimeoutMillis, 1) ??
@@ -239,7 +239,7 @@ function resolveSpansFile(
     if (problem !== undefined)
       throw Object.assign(
         new Error(
-          `startTracing: options.spansFile ${JSON.stringify(path)} ${problem}: every span would be lost. ` +
+          `tracehop startTracing: options.spansFile ${JSON.stringify(path)} ${problem}: every span would be lost. ` +
             `Pass the path of a file in a writable folder (missing folders are created), or spansFile: false for no spans file`,
         ),
         { code: BAD_SPANS_FILE_WARNING, path: absolute, reason: problem },
@@ -270,7 +270,7 @@ function checkSdkPieces(options: StartTracingOptions): void {
   if (options.instrumentations === undefined) return;
   if (!Array.isArray(options.instrumentations))
     throw new TypeError(
-      `startTracing: options.instrumentations must be an array of instrumentations (got ${describe(options.instrumentations)})`,
+      `tracehop startTracing: options.instrumentations must be an array of instrumentations, got ${describe(options.instrumentations)}`,
     );
   // What the NodeSDK calls on each (registerInstrumentations), checked before anything starts.
   options.instrumentations.forEach((instrumentation, index) =>

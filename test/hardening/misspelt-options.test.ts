@@ -99,7 +99,7 @@ const cases: [label: string, call: () => unknown, message: RegExp][] = [
   [
     "startTracing spansfile",
     () => resolveTracingConfig({ spansfile: "/tmp/x" } as never),
-    /^startTracing: there is no option "spansfile"; the options are serviceName, .*spansFile, otlpEndpoint/,
+    /^tracehop startTracing: there is no option "spansfile"; the options are serviceName, .*spansFile, otlpEndpoint/,
   ],
   [
     "createPropagator extractBehaviour",
@@ -176,7 +176,7 @@ const described: [label: string, call: () => unknown, message: string, name?: st
   [
     "startTracing serviceVersion 2n",
     () => resolveTracingConfig({ serviceName: "svc", serviceVersion: 2n } as never),
-    "startTracing: options.serviceVersion must be a string that is not empty or blank (got 2n)",
+    "tracehop startTracing: options.serviceVersion must be a string that is not empty or blank, got 2n",
   ],
   [
     "withCarrier maxParentAge 5n",
@@ -266,12 +266,12 @@ const notPlain: [label: string, call: () => unknown, message: string][] = [
   [
     "startTracing given a Map",
     () => resolveTracingConfig(new Map([["serviceName", "svc"]]) as never),
-    "startTracing: options must be a plain object (got a Map)",
+    "tracehop startTracing: options must be a plain object (got a Map)",
   ],
   [
     "startTracing batch given a Map",
     () => resolveTracingConfig({ serviceName: "svc", batch: new Map() as never }),
-    "startTracing: options.batch must be a plain object (got a Map)",
+    "tracehop startTracing: options.batch must be a plain object, got a Map",
   ],
   [
     "traceCarrierExtension given a Map",
@@ -326,7 +326,7 @@ const entryPoints: [where: string, call: (options: never) => unknown, refused?: 
     (o) => setDatadogContext(ROOT_CONTEXT, o),
     [null, undefined, 5, "x", [], true],
   ],
-  ["startTracing", (o) => startTracing(o)],
+  ["tracehop startTracing", (o) => startTracing(o)],
   ["LinkAwareSampler", (o) => new LinkAwareSampler(o)],
   ["RestoredRootSampler", (o) => new RestoredRootSampler(o)],
   ["JsonLinesFileSpanExporter", (o) => new JsonLinesFileSpanExporter(o), [null, 5, []]],

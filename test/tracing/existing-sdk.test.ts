@@ -20,7 +20,7 @@ import { startTracing } from "../../src/tracing/start-tracing.js";
 import { readSpansFile } from "./otlp-helpers.js";
 
 const SDK_ERROR =
-  /^startTracing: an OpenTelemetry SDK is already registered in this process: the global tracer provider is a (\w+) \(NodeSDK\.start\(\), provider\.register\(\) or trace\.setGlobalTracerProvider\(\); also a NodeSDK preloaded with --import @opentelemetry\/auto-instrumentations-node\/register\);.*ExtractionSpanProcessor\(\) first in its spanProcessors, its sampler wrapped in new RestoredRootSampler\(sampler\).*docs\/export\.md, "With your own OpenTelemetry SDK".*An SDK that was shut down stays registered: call trace\.disable\(\), context\.disable\(\) and propagation\.disable\(\)/;
+  /^tracehop startTracing: an OpenTelemetry SDK is already registered in this process: the global tracer provider is a (\w+) \(NodeSDK\.start\(\), provider\.register\(\) or trace\.setGlobalTracerProvider\(\); also a NodeSDK preloaded with --import @opentelemetry\/auto-instrumentations-node\/register\);.*ExtractionSpanProcessor\(\) first in its spanProcessors, its sampler wrapped in new RestoredRootSampler\(sampler\).*docs\/export\.md, "With your own OpenTelemetry SDK".*An SDK that was shut down stays registered: call trace\.disable\(\), context\.disable\(\) and propagation\.disable\(\)/;
 
 /** The error `fn` throws (it must throw). */
 function thrownBy(fn: () => unknown): Error {
@@ -82,7 +82,7 @@ describe("startTracing after another OpenTelemetry setup", () => {
     assert.equal(context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()), true);
     assert.match(
       thrownBy(() => startTracing({ serviceName: "late", spansFile: false })).message,
-      /^startTracing: a global OpenTelemetry context manager \(context\.setGlobalContextManager\) is already registered in this process; startTracing registers its own.*undo it first \(context\.disable\(\);/,
+      /^tracehop startTracing: a global OpenTelemetry context manager \(context\.setGlobalContextManager\) is already registered in this process; startTracing registers its own.*undo it first \(context\.disable\(\);/,
     );
     assert.doesNotMatch(
       thrownBy(() => startTracing({ serviceName: "late", spansFile: false })).message,
@@ -96,7 +96,7 @@ describe("startTracing after another OpenTelemetry setup", () => {
     assert.equal(propagation.setGlobalPropagator(new W3CTraceContextPropagator()), true);
     assert.match(
       thrownBy(() => startTracing({ serviceName: "late", spansFile: false })).message,
-      /^startTracing: a global OpenTelemetry propagator \(propagation\.setGlobalPropagator\) is already registered in this process;.*undo it first \(propagation\.disable\(\);.*in startTracing's `propagator` option/,
+      /^tracehop startTracing: a global OpenTelemetry propagator \(propagation\.setGlobalPropagator\) is already registered in this process;.*undo it first \(propagation\.disable\(\);.*in startTracing's `propagator` option/,
     );
     assert.deepEqual(
       propagation.fields(),

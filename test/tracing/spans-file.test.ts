@@ -71,7 +71,7 @@ describe("spansFile option: checked at start", () => {
           () => startTracing({ serviceName: "s", spansFile }),
           (error: Error) =>
             error.message.startsWith(
-              `startTracing: options.spansFile ${JSON.stringify(spansFile)} ${reason}: `,
+              `tracehop startTracing: options.spansFile ${JSON.stringify(spansFile)} ${reason}: `,
             ),
         ),
       );
@@ -96,7 +96,9 @@ describe("spansFile option: checked at start", () => {
           () => startTracing({ serviceName: "s", spansFile }),
           (error: Error) =>
             error.constructor === Error &&
-            error.message.startsWith(`startTracing: options.spansFile ${JSON.stringify(spansFile)} `) &&
+            error.message.startsWith(
+              `tracehop startTracing: options.spansFile ${JSON.stringify(spansFile)} `,
+            ) &&
             reason.test(error.message) &&
             /Pass the path of a file in a writable folder .* or spansFile: false/.test(error.message),
         );
@@ -197,7 +199,7 @@ describe("a spans file under /proc (mkdir fails there though the folder grants w
       // Told by its file system (statfs) before anything is tried there.
       assert.ok(
         message!.startsWith(
-          `startTracing: options.spansFile ${JSON.stringify(spansFile)} is on /proc (procfs), a window into ` +
+          `tracehop startTracing: options.spansFile ${JSON.stringify(spansFile)} is on /proc (procfs), a window into ` +
             "the kernel, not a file system for files",
         ),
         message,

@@ -69,7 +69,7 @@ describe("resolveTracingConfig: validation", () => {
     [
       "numeric serviceVersion",
       { serviceName: "s", serviceVersion: 2 },
-      /options\.serviceVersion must be a string that is not empty or blank \(got number 2\)/,
+      /options\.serviceVersion must be a string that is not empty or blank, got number 2/,
     ],
     [
       "empty environment",
@@ -95,7 +95,7 @@ describe("resolveTracingConfig: validation", () => {
     [
       "shutdown timeout zero",
       { serviceName: "s", shutdownTimeoutMillis: 0 },
-      /options\.shutdownTimeoutMillis must be at least 1 \(got 0\)/,
+      /options\.shutdownTimeoutMillis must be at least 1, got 0/,
     ],
     [
       "shutdown timeout NaN",
@@ -105,7 +105,7 @@ describe("resolveTracingConfig: validation", () => {
     [
       "export timeout string",
       { serviceName: "s", exportTimeoutMillis: "5s" },
-      /options\.exportTimeoutMillis must be a finite number \(got "5s"\)/,
+      /options\.exportTimeoutMillis must be a finite number, got "5s"/,
     ],
     [
       "batch queue fraction",
@@ -135,12 +135,12 @@ describe("resolveTracingConfig: validation", () => {
     [
       "an instrumentation that is not one",
       { serviceName: "s", instrumentations: [new HttpInstrumentation({ enabled: false }), {}] },
-      /options\.instrumentations\[1\] must implement setTracerProvider\(\), enable\(\), disable\(\) \(got an object\)/,
+      /options\.instrumentations\[1\] must implement setTracerProvider\(\), enable\(\), disable\(\), got an object/,
     ],
     [
       "a misspelt batch option (as a misspelt option is)",
       { serviceName: "s", batch: { maxQueSize: 10 } },
-      /^startTracing: options\.batch has no option "maxQueSize"; its options are maxQueueSize, maxExportBatchSize, scheduledDelayMillis$/,
+      /^tracehop startTracing: options\.batch has no option "maxQueSize"; its options are maxQueueSize, maxExportBatchSize, scheduledDelayMillis$/,
     ],
     [
       "a batch option the type leaves out (the SDK's exportTimeoutMillis)",
@@ -159,7 +159,7 @@ describe("resolveTracingConfig: validation", () => {
         () => resolveWith(options as StartTracingOptions),
         (error: Error) => {
           assert.ok(error instanceof TypeError || error instanceof RangeError, `${name}: ${error.name}`);
-          assert.match(error.message, /^startTracing: /);
+          assert.match(error.message, /^tracehop startTracing: /);
           assert.match(error.message, message);
           return true;
         },
@@ -182,7 +182,7 @@ describe("resolveTracingConfig: validation", () => {
           assert.match(
             error.message,
             new RegExp(
-              `^startTracing: options\\.${name.replace(".", "\\.")} must be at most 2147483647 ms \\(2\\^31 - 1, about 24\\.8 days: Node's timer limit, above which a timer fires after 1 ms\\) \\(got \\d+\\)$`,
+              `^tracehop startTracing: options\\.${name.replace(".", "\\.")} must be at most 2147483647 ms \\(2\\^31 - 1, about 24\\.8 days: Node's timer limit, above which a timer fires after 1 ms\\), got \\d+$`,
             ),
           );
           return true;
@@ -204,7 +204,7 @@ describe("resolveTracingConfig: validation", () => {
   test("a host and port without a scheme: the URL to write, and a word on 4317 being gRPC's port", () => {
     assert.throws(
       () => resolveWith({ serviceName: "s", otlpEndpoint: "localhost:4317" }),
-      /must be an http\(s\) URL with its scheme, such as "http:\/\/localhost:4317" \(got "localhost:4317"\); 4317 is OTLP\/gRPC's port, tracehop exports OTLP over HTTP \(usually 4318\)/,
+      /must be an http\(s\) URL with its scheme, such as "http:\/\/localhost:4317", got "localhost:4317"; 4317 is OTLP\/gRPC's port, tracehop exports OTLP over HTTP \(usually 4318\)/,
     );
     assert.throws(
       () => resolveWith({ serviceName: "s", otlpEndpoint: "mailto:x" }),
@@ -268,7 +268,7 @@ describe("resolveTracingConfig: resource attributes", () => {
           assert.ok(error instanceof TypeError);
           assert.equal(
             error.message,
-            `startTracing: a service name is required, and OTEL_RESOURCE_ATTRIBUTES is malformed: ${problem}; ` +
+            `tracehop startTracing: a service name is required, and OTEL_RESOURCE_ATTRIBUTES is malformed: ${problem}; ` +
               "the whole variable is discarded, its service.name included (the OpenTelemetry specification " +
               `discards its entire value on any error). ${fix}`,
           );
@@ -286,7 +286,7 @@ describe("resolveTracingConfig: resource attributes", () => {
         assert.ok(error instanceof TypeError);
         assert.equal(
           error.message,
-          'startTracing: a service name is required, and options.resourceAttributes["service.name"] is " ", ' +
+          'tracehop startTracing: a service name is required, and options.resourceAttributes["service.name"] is " ", ' +
             'not a service name and OTEL_SERVICE_NAME is empty ("") and OTEL_RESOURCE_ATTRIBUTES is malformed: ' +
             `${cases[0]![1]}; the whole variable is discarded, its service.name included (the OpenTelemetry ` +
             `specification discards its entire value on any error). ${fix}`,
@@ -335,7 +335,7 @@ describe("resolveTracingConfig: resource attributes", () => {
         () => resolveWith(options, vars),
         (error: Error) => {
           assert.ok(error instanceof TypeError);
-          assert.equal(error.message, `startTracing: a service name is required, and ${what}${fix}`);
+          assert.equal(error.message, `tracehop startTracing: a service name is required, and ${what}${fix}`);
           return true;
         },
       );
@@ -379,8 +379,8 @@ describe("resolveTracingConfig: resource attributes", () => {
             assert.ok(error instanceof TypeError);
             assert.equal(
               error.message,
-              `startTracing: options.resourceAttributes["service.name"] must be a string, the service's name ` +
-                `(got ${shown}); pass the name there as a string, or as { serviceName: "my-service" }`,
+              `tracehop startTracing: options.resourceAttributes["service.name"] must be a string, the service's name, ` +
+                `got ${shown}; pass the name there as a string, or as { serviceName: "my-service" }`,
             );
             return true;
           },
@@ -695,7 +695,7 @@ describe("startTracing in this process", () => {
         () => startTracing({ serviceName: "again" }),
         (error: Error) =>
           error.message ===
-          'startTracing: tracing is already started in this process (service "in-process", by an earlier ' +
+          'tracehop startTracing: tracing is already started in this process (service "in-process", by an earlier ' +
             "startTracing); one tracing setup per process at a time (one service name per process too: the " +
             "OpenTelemetry API keeps one global tracer provider). Keep using the running one, or await " +
             "shutdown() on the handle the earlier startTracing returned before calling startTracing again",
@@ -711,7 +711,7 @@ describe("startTracing in this process", () => {
         () => startTracing({ serviceName: "too-soon" }),
         (error: Error) =>
           error.message ===
-          'startTracing: tracing in this process (service "in-process") is still shutting down: shutdown() ' +
+          'tracehop startTracing: tracing in this process (service "in-process") is still shutting down: shutdown() ' +
             "was called but has not finished. Await the promise shutdown() returned before calling " +
             "startTracing again",
       );
@@ -1026,8 +1026,8 @@ describe("environment settings startTracing does not use as written: a process w
       (error: Error) =>
         error instanceof RangeError &&
         error.message ===
-          "startTracing: options.batch.maxQueueSize must be at most 9007199254740991 (2^53 - 1, the largest " +
-            "whole number a JavaScript number holds exactly) (got 100000000000000000000)",
+          "tracehop startTracing: options.batch.maxQueueSize must be at most 9007199254740991 (2^53 - 1, the largest " +
+            "whole number a JavaScript number holds exactly), got 100000000000000000000",
     );
   });
 
@@ -1076,7 +1076,7 @@ describe("environment settings startTracing does not use as written: a process w
         () => resolveWith({ serviceName: "s", spansFile: false, batch }, vars),
         (error: Error) => {
           assert.ok(error instanceof RangeError, JSON.stringify(batch));
-          assert.equal(error.message, `startTracing: ${message}`);
+          assert.equal(error.message, `tracehop startTracing: ${message}`);
           return true;
         },
       );

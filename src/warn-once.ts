@@ -15,14 +15,16 @@ const given = new Set<string>();
 
 /**
  * `diag.warn(message)` and `process.emitWarning(message, { code })`, the first time `key` is warned
- * about in this process; nothing afterwards. Returns `true` when it warned.
+ * about in this process; nothing afterwards. `message` is said in one line ({@link oneLine}: an error
+ * message put into it may end in a line break). Returns `true` when it warned.
  */
 export function warnOnce(key: string, message: string, code: string): boolean {
   if (given.has(key)) return false;
   given.add(key);
   if (tracingDisabled()) return false;
-  diag.warn(message);
-  emitProcessWarning(message, code);
+  const line = oneLine(message);
+  diag.warn(line);
+  emitProcessWarning(line, code);
   return true;
 }
 
@@ -99,12 +101,23 @@ export function tracingDisabled(): boolean {
   return getBooleanFromEnv("OTEL_SDK_DISABLED");
 }
 
+/** The process warning of `message`, in one line ({@link oneLine}), whoever calls. */
 function emitProcessWarning(message: string, code: string): void {
   try {
-    process.emitWarning(message, { code });
+    process.emitWarning(oneLine(message), { code });
   } catch {
     // A process without emitWarning (a bundle for another runtime): the diag warning stays.
   }
+}
+
+/**
+ * `text` (a warning, or an error's message put into one) with every run of whitespace, line breaks
+ * included, turned into one space, and trimmed: OpenSSL's messages end with a newline (`write EPROTO
+ * ...:ssl3_get_record:wrong version number:...:355:\n`, an https:// endpoint on a plain-HTTP port),
+ * which would split a warning in two and leave its end (`; those spans are lost`) on a line of its own.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }
 
 /** Test-only: forgets every warning given, so that a test sees its warning whatever ran before it. */

@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import type { CollectorAnswers } from "./collector-answers.js";
+import type { CollectorAnswer, CollectorAnswers } from "./collector-answers.js";
 
 /**
  * The OTLP exporter, with each failed export's error recorded (one made when the exporter gave none),
@@ -15,8 +15,6 @@ export class FailureRecordingExporter implements SpanExporter {
   private generation = 0;
   /** Spans of the exports begun and not finished yet. */
   private inFlight = 0;
-  /** Spans handed to this exporter by its BatchSpanProcessor ({@link DropCountingProcessor}). */
-  handed = 0;
 
   /**
    * `answers`: the collector's HTTP error answers, watched from now until {@link stopWatching}, for
@@ -57,14 +55,14 @@ export class FailureRecordingExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const generation = this.generation;
-    this.handed += spans.length;
+    const answered = this.answers.count;
     this.inFlight += spans.length;
     this.exporter.export(spans, (result) => {
       this.inFlight -= spans.length;
       if (result.code === ExportResultCode.SUCCESS) return resultCallback(result);
       const error: Error =
         typeof result.error === "object" && result.error !== null
-          ? withRetryableStatus(result.error, this.answers.last)
+          ? withRetryableStatus(result.error, this.answers.lastSince(answered))
           : new Error(`the OTLP exporter reported a failure (${String(result.error ?? "no error given")})`);
       this.failures.set(error, spans.length);
       if (generation === this.generation) this.failedSinceMark += spans.length;
@@ -93,7 +91,7 @@ const RETRYABLE_STATUS_MESSAGE = "Export failed with retryable status";
  * answer is known (`answer`), an Error saying that answer (`HTTP 503 Service Unavailable (Retry-After:
  * 30), a retryable status: the exporter gave up retrying`), the exporter's error as its `cause`.
  */
-function withRetryableStatus(error: Error, answer: CollectorAnswers["last"]): Error {
+function withRetryableStatus(error: Error, answer: CollectorAnswer | undefined): Error {
   if (answer === undefined || error.message !== RETRYABLE_STATUS_MESSAGE) return error;
   if ((error as { code?: unknown }).code !== undefined) return error;
   const text = answer.statusText === "" ? "" : ` ${answer.statusText}`;

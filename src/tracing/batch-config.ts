@@ -72,6 +72,13 @@ interface BatchSize {
   label: string;
 }
 
+/** The setting a queue size comes from, by {@link BatchSize.from}, as {@link TracingConfig.queue} names it. */
+const queueSettingName = {
+  option: "batch.maxQueueSize",
+  environment: "OTEL_BSP_MAX_QUEUE_SIZE",
+  default: undefined,
+} as const;
+
 /**
  * The size the SDK's BatchSpanProcessor uses for `field`: the option, else the OTEL_BSP_* variable
  * (`raw`, as read) when it is in range (read as the SDK reads it: `Number`), else the SDK's default.
@@ -101,7 +108,8 @@ function batchSize(
 }
 
 /**
- * The checked `batch` option (an unknown field throws, as an unknown option does), plus the SDK's
+ * The checked `batch` option (an unknown field throws, as an unknown option does) and the queue size
+ * with the setting it comes from (`queue`). The option gets the SDK's
  * default for each OTEL_BSP_* variable ({@link BSP_ENV}) the option leaves to the environment that is
  * out of its range — a number of milliseconds from its minimum to {@link MAX_TIMER_MILLIS}, or a whole
  * number of spans from 1 to {@link MAX_BATCH_SIZE} — ignored with a warning (not under
@@ -124,7 +132,7 @@ function batchSize(
 export function resolveBatch(
   batch: StartTracingOptions["batch"],
   sdkDisabled: boolean,
-): TracingConfig["batch"] {
+): Pick<TracingConfig, "batch" | "queue"> {
   if (batch !== undefined && !isPlainObject(batch))
     throw new TypeError(
       `tracehop startTracing: options.batch must be a plain object, got ${describe(batch)}`,
@@ -160,7 +168,8 @@ export function resolveBatch(
 
   const queue = batchSize("maxQueueSize", maxQueueSize, fromEnv.maxQueueSize);
   const exportBatch = batchSize("maxExportBatchSize", maxExportBatchSize, fromEnv.maxExportBatchSize);
-  if (exportBatch.value <= queue.value) return out;
+  const queueSetting = { size: queue.value, setting: queueSettingName[queue.from] };
+  if (exportBatch.value <= queue.value) return { batch: out, queue: queueSetting };
   const raiseQueue =
     queue.from === "option"
       ? `set options.batch.maxQueueSize to at least ${exportBatch.value}`
@@ -185,5 +194,5 @@ export function resolveBatch(
     );
   // Else the default export batch size (512) above a smaller queue: nobody asked for it.
   out.maxExportBatchSize = queue.value;
-  return out;
+  return { batch: out, queue: queueSetting };
 }

@@ -31,7 +31,9 @@ const EXPORTER_USER_AGENT = "OTel-OTLP-Exporter-JavaScript/";
  */
 export class CollectorAnswers {
   /** The last error answer from the traces URL, if any. */
-  last: CollectorAnswer | undefined;
+  private last: CollectorAnswer | undefined;
+  /** Error answers from the traces URL so far: an export notes it when it begins ({@link lastSince}). */
+  count = 0;
   private readonly protocol: string;
   private readonly host: string;
   private readonly path: string;
@@ -43,6 +45,7 @@ export class CollectorAnswers {
     if (String(request.getHeader("host") ?? "").toLowerCase() !== this.host) return;
     if (!String(request.getHeader("user-agent") ?? "").includes(EXPORTER_USER_AGENT)) return;
     const retryAfter = response.headers["retry-after"];
+    this.count++;
     this.last = {
       status,
       statusText: response.statusMessage ?? "",
@@ -56,6 +59,14 @@ export class CollectorAnswers {
     this.protocol = parsed.protocol;
     this.host = parsed.host.toLowerCase();
     this.path = parsed.pathname + parsed.search;
+  }
+
+  /**
+   * The last error answer, when it came after the `count`-th (the {@link count} when an export began):
+   * an answer to that export or to one running beside it, never one an earlier export got.
+   */
+  lastSince(count: number): CollectorAnswer | undefined {
+    return this.count > count ? this.last : undefined;
   }
 
   start(): void {

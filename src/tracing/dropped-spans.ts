@@ -3,9 +3,7 @@ import type { ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { warnOnce } from "../warn-once.js";
 import { plural } from "./settle-within.js";
-
-/** The BatchSpanProcessor's queue size when neither the option nor OTEL_BSP_MAX_QUEUE_SIZE sets it. */
-export const DEFAULT_QUEUE_SIZE = 2048;
+import type { TracingConfig } from "./tracing-config.js";
 
 /** Code of the process warning of spans a full BatchSpanProcessor queue dropped ({@link warnDroppedSpans}). */
 const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
@@ -47,9 +45,9 @@ export class DropCountingProcessor implements SpanProcessor {
 
   constructor(
     private readonly processor: SpanProcessor,
-    private readonly exporter: { readonly handed: number },
-    /** For the warning: where the spans go, and the queue size. */
-    readonly target: { destination: string; queueSize: number },
+    private readonly exporter: CountingExporter,
+    /** For the warning: where the spans go (secrets masked), and the queue size and its setting. */
+    readonly target: { destination: string; queue: TracingConfig["queue"] },
   ) {}
 
   /** Spans dropped so far: exact once the queue is empty (after a flush or a shutdown finished). */
@@ -78,22 +76,27 @@ export class DropCountingProcessor implements SpanProcessor {
 
 /**
  * Once per destination and process, the spans a full queue dropped (`warnOnce`: `diag.warn` and the
- * process warning `TRACEHOP_SPANS_DROPPED`), with what to change. Called when a flush or the shutdown
- * of `processors` finished within its bound, so every queued span was handed to its exporter.
+ * process warning `TRACEHOP_SPANS_DROPPED`), with what to change: the setting that sized the queue.
+ * Called when a flush or the shutdown of `processors` finished within its bound, so every queued span
+ * was handed to its exporter. Returns `true` when it warned.
  */
-export function warnDroppedSpans(processors: readonly SpanProcessor[]): void {
+export function warnDroppedSpans(processors: readonly DropCountingProcessor[]): boolean {
+  let warned = false;
   for (const processor of processors) {
-    if (!(processor instanceof DropCountingProcessor)) continue;
     const dropped = processor.dropped();
     if (dropped === 0) continue;
-    const { destination, queueSize } = processor.target;
-    warnOnce(
-      `spans dropped: ${destination}`,
-      `tracehop: ${plural(dropped, "span")} ended while the export queue for ${destination} was full ` +
-        `(${plural(queueSize, "span")}, batch.maxQueueSize) and ${dropped === 1 ? "was" : "were"} dropped, ` +
-        `never exported (said once per process; the count is up to now). Raise batch.maxQueueSize (or ` +
-        `OTEL_BSP_MAX_QUEUE_SIZE), or lower batch.scheduledDelayMillis so batches leave sooner`,
-      SPANS_DROPPED_WARNING,
-    );
+    const { destination, queue } = processor.target;
+    const setting = queue.setting ?? "the default maxQueueSize";
+    const raise = queue.setting ?? "batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE)";
+    warned =
+      warnOnce(
+        `spans dropped: ${destination}`,
+        `tracehop: ${plural(dropped, "span")} ended while the export queue for ${destination} was full ` +
+          `(${plural(queue.size, "span")}, ${setting}) and ${dropped === 1 ? "was" : "were"} dropped, ` +
+          `never exported (said once per process; the count is up to now). Raise ${raise}, or lower ` +
+          `batch.scheduledDelayMillis so batches leave sooner`,
+        SPANS_DROPPED_WARNING,
+      ) || warned;
   }
+  return warned;
 }

@@ -17,9 +17,8 @@ import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describeValue } from "../describe-value.js";
-import { warnOnce } from "../warn-once.js";
+import { oneLine, warnOnce } from "../warn-once.js";
 import { otlpTransformer } from "./sdk-modules.js";
-import { oneLine } from "./error-text.js";
 
 /** The OTLP JSON serializer, loaded by the first export (see sdk-modules.ts). */
 let serializer: typeof OtlpTransformer.JsonTraceSerializer | undefined;
@@ -108,7 +107,7 @@ function warnWriteFailure(path: string, error: Error): void {
   try {
     warnOnce(
       `spans-file:${path}`,
-      `tracehop: spans could not be written to the spans file ${JSON.stringify(path)}: ${oneLine(error.message)}. ` +
+      `tracehop: spans could not be written to the spans file ${JSON.stringify(path)}: ${error.message}. ` +
         `Spans written there are lost while this lasts (said once per process); make the path a file in a ` +
         `writable folder (startTracing's spansFile, TRACEHOP_SPANS_FILE), or turn the file off (spansFile: false).`,
       SPANS_FILE_UNWRITABLE_WARNING,

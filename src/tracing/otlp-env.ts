@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { isBaggageToken } from "../propagation/w3c/baggage.js";
 import { warnSetting } from "../warn-once.js";
-import { oneLine } from "./error-text.js";
+import { maskUrl } from "./mask-url.js";
 import { describe, isTimerMillis, MAX_TIMER_MILLIS, optionalMillis } from "./option-checks.js";
 import type { StartTracingOptions, TracingConfig } from "./tracing-config.js";
 
@@ -53,12 +53,18 @@ export function otlpEnabledByEnv(exporters: readonly string[]): boolean {
   );
 }
 
-/** The exporter throws an unhelpful error on a bad URL; say which variable to fix instead. */
+/**
+ * The exporter throws an unhelpful error on a bad URL; say which variable to fix instead. Only the one
+ * the exporter reads: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when set, else OTEL_EXPORTER_OTLP_ENDPOINT
+ * (otlp-exporter-base reads the general one only when the traces one is unset).
+ */
 export function checkEndpointEnv(): void {
-  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]) {
-    const value = getStringFromEnv(name);
-    if (value !== undefined) tracesUrl(name, value);
-  }
+  const name =
+    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined
+      ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+      : "OTEL_EXPORTER_OTLP_ENDPOINT";
+  const value = getStringFromEnv(name);
+  if (value !== undefined) tracesUrl(name, value);
 }
 
 /**
@@ -92,10 +98,11 @@ export function checkBaseEndpointPath(): void {
   url.pathname = path.slice(0, -OTLP_TRACES_PATH.length) || "/";
   const baseUrl = url.href.replace(/\/$/, "");
   warnSetting(
-    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${base}" already ends with ${OTLP_TRACES_PATH}, but it is a ` +
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" already ends with ${OTLP_TRACES_PATH}, but it is a ` +
       `base URL the exporter appends ${OTLP_TRACES_PATH.slice(1)} to (OpenTelemetry specification), so ` +
-      `spans are sent to ${otlpUrlFromEnv()}, which a Collector answers 404. Drop the suffix ` +
-      `(OTEL_EXPORTER_OTLP_ENDPOINT=${baseUrl}), or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${baseUrl}${OTLP_TRACES_PATH} ` +
+      `spans are sent to ${maskUrl(otlpUrlFromEnv())}, which a Collector answers 404. Drop the suffix ` +
+      `(OTEL_EXPORTER_OTLP_ENDPOINT=${maskUrl(baseUrl)}), or set ` +
+      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(baseUrl + OTLP_TRACES_PATH)} ` +
       `instead (used as is)`,
     OTLP_ENDPOINT_TRACES_PATH_WARNING,
   );
@@ -178,7 +185,8 @@ function headerEntryProblem(
  * OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION: the exporter takes
  * `gzip` or `none` only, as written (lower case, trimmed: otlp-exporter-base
  * `parseAndValidateCompressionFromEnv`); another value is ignored, said only through `diag.warn`, and
- * the other variable applies, else no compression.
+ * the other variable applies, else no compression. OTEL_EXPORTER_OTLP_COMPRESSION is not warned about
+ * when a valid OTEL_EXPORTER_OTLP_TRACES_COMPRESSION overrides it (`getCompressionFromEnv`).
  */
 export function checkCompressionEnv(): void {
   const names = ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"];
@@ -187,7 +195,8 @@ export function checkCompressionEnv(): void {
   const applies = values.findIndex(valid);
   names.forEach((name, index) => {
     const value = values[index];
-    if (value === undefined || valid(value)) return;
+    // A valid one before it overrides it: the exporter never uses it, whatever it says.
+    if (value === undefined || valid(value) || (applies !== -1 && applies < index)) return;
     const instead =
       applies === -1 ? "bodies are sent uncompressed" : `${names[applies]}=${values[applies]} applies`;
     warnSetting(
@@ -220,7 +229,7 @@ export function checkTlsFilesEnv(): void {
       readFileSync(resolvePath(process.cwd(), path));
     } catch (error) {
       warnSetting(
-        `tracehop: ${name}="${path}" cannot be read (${oneLine((error as Error).message)}); the OTLP ` +
+        `tracehop: ${name}="${path}" cannot be read (${(error as Error).message}); the OTLP ` +
           `exporter ignores it: ${instead}. Set it to the path of a readable PEM file, or unset it`,
         UNREADABLE_OTLP_TLS_FILE_WARNING,
       );
@@ -274,23 +283,24 @@ export function exportTimeoutFromEnv(): number {
 /** Full traces URL for a base endpoint; throws naming `what` unless it is an http(s) URL. */
 export function tracesUrl(what: string, value: unknown): string {
   const label = what.startsWith("options.") ? what : `${what} (environment)`;
+  const shown = describe(typeof value === "string" ? maskUrl(value) : value);
   if (typeof value !== "string" || value.trim() === "")
     throw new TypeError(
-      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${describe(value)}`,
+      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`,
     );
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
     throw new TypeError(
-      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${describe(value)}`,
+      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`,
     );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new TypeError(
       // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme.
       /^[^/:]+:\d+(\/.*)?$/.test(value.trim()) && url.port === ""
-        ? `tracehop startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}", got ${describe(value)}${value.trim().match(/:4317(\/|$)/) ? "; 4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)" : ""}`
+        ? `tracehop startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}", got ${shown}${value.trim().match(/:4317(\/|$)/) ? "; 4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)" : ""}`
         : `tracehop startTracing: ${label} must use http: or https:, got "${url.protocol}"; tracehop exports OTLP over HTTP, not gRPC`,
     );
   if (!what.startsWith("options.")) return url.href;

@@ -1,6 +1,5 @@
 import { diag } from "@opentelemetry/api";
-import { warnOnce } from "../warn-once.js";
-import { oneLine } from "./error-text.js";
+import { oneLine, warnOnce } from "../warn-once.js";
 
 /**
  * Code of the process warning of a last export that lost spans: the final one (`shutdown()`) or the
@@ -9,18 +8,18 @@ import { oneLine } from "./error-text.js";
 export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
 
 /**
- * What an export error says, in one line (whitespace and line breaks collapsed: {@link oneLine}):
- * `HTTP <status> <text>` for the collector's answer (an `OTLPExporterError` with a status code, or a
+ * What an export error says: `HTTP <status> <text>` for the collector's answer (an `OTLPExporterError` with a status code, or a
  * retryable status read by {@link withRetryableStatus}), else the error's message (`connect
  * ECONNREFUSED 127.0.0.1:4318`, `Request Timeout`).
  */
 export function failureReason(error: unknown): string {
-  if (!(error instanceof Error)) return oneLine(String(error));
+  if (!(error instanceof Error)) return String(error).trim();
   const status = (error as { code?: unknown }).code;
-  const message = error.message || error.name;
-  return oneLine(
-    error.name === "OTLPExporterError" && typeof status === "number" ? `HTTP ${status} ${message}` : message,
-  );
+  // Trimmed: OpenSSL's messages end with a newline (the warning is made one line by warnOnce).
+  const message = error.message.trim() || error.name;
+  return error.name === "OTLPExporterError" && typeof status === "number"
+    ? `HTTP ${status} ${message}`
+    : message;
 }
 
 /** `1 span`, `2 spans`. */
@@ -66,7 +65,8 @@ export function settleWithin(
   { deadline, what, key, describeFailure, describeTimeout }: SettleOptions,
 ): Promise<boolean> {
   const report = (lost: string | undefined, otherwise: string) => {
-    if (lost === undefined) diag.warn(otherwise);
+    // The diag line alone is not warnOnce's: made one line here (an error's message may end in a newline).
+    if (lost === undefined) diag.warn(oneLine(otherwise));
     else warnOnce(`last export ${key}`, lost, FINAL_EXPORT_FAILED_WARNING);
   };
   return new Promise<boolean>((resolve) => {

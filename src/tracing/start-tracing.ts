@@ -1,21 +1,17 @@
 import { context, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
-import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./collector-answers.js";
-import {
-  CountingExporter,
-  DEFAULT_QUEUE_SIZE,
-  DropCountingProcessor,
-  warnDroppedSpans,
-} from "./dropped-spans.js";
+import { CountingExporter, DropCountingProcessor, warnDroppedSpans } from "./dropped-spans.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { FailureRecordingExporter } from "./FailureRecordingExporter.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
 import { assertNothingRegistered } from "./global-registration.js";
 import { disableInstrumentations, rememberInstrumentations, warnOnNewInstances } from "./instrumentations.js";
 import { LinkAwareSampler } from "./LinkAwareSampler.js";
+import { maskUrl } from "./mask-url.js";
 import { RestoredRootSampler } from "./RestoredRootSampler.js";
 import { resolveSampler } from "./sampler-config.js";
 import { otlpHttp, resources, sdkNode, sdkTraceBase } from "./sdk-modules.js";
@@ -184,9 +180,13 @@ interface ExportProcessors {
   /** In the NodeSDK's order: ExtractionSpanProcessor, then the spans file, OTLP, the console. */
   spanProcessors: SpanProcessor[];
   /** The spans file's processor: flushed first at shutdown. */
-  fileProcessor: SpanProcessor | undefined;
+  fileProcessor: DropCountingProcessor | undefined;
+  /** The processors whose dropped spans are said after a flush or the shutdown: file, OTLP. */
+  dropCounting: DropCountingProcessor[];
   /** The OTLP exporter, for the messages of a last export that lost spans. */
   otlpExporter: FailureRecordingExporter | undefined;
+  /** The OTLP traces URL for messages, its secrets masked. */
+  otlpShown: string | undefined;
 }
 
 /**
@@ -196,20 +196,22 @@ interface ExportProcessors {
  */
 function exportProcessors(config: TracingConfig): ExportProcessors {
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
-  const queueSize =
-    config.batch.maxQueueSize ?? Number(getStringFromEnv("OTEL_BSP_MAX_QUEUE_SIZE") ?? DEFAULT_QUEUE_SIZE);
-  const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor()];
-  let fileProcessor: SpanProcessor | undefined;
-  if (config.spansFile) {
-    const fileExporter = new CountingExporter(new JsonLinesFileSpanExporter(config.spansFile));
-    fileProcessor = new DropCountingProcessor(
-      new BatchSpanProcessor(fileExporter, { ...config.batch }),
-      fileExporter,
-      { destination: `the spans file ${config.spansFile}`, queueSize },
+  const dropCounting: DropCountingProcessor[] = [];
+  const counted = (exporter: SpanExporter, destination: string): DropCountingProcessor => {
+    const counting = new CountingExporter(exporter);
+    const processor = new DropCountingProcessor(
+      new BatchSpanProcessor(counting, { ...config.batch }),
+      counting,
+      { destination, queue: config.queue },
     );
-    spanProcessors.push(fileProcessor);
-  }
+    dropCounting.push(processor);
+    return processor;
+  };
+  const fileProcessor = config.spansFile
+    ? counted(new JsonLinesFileSpanExporter(config.spansFile), `the spans file ${config.spansFile}`)
+    : undefined;
   let otlpExporter: FailureRecordingExporter | undefined;
+  let otlpShown: string | undefined;
   if (config.otlp) {
     const { url, timeoutMillis, destination } = config.otlp;
     const { OTLPTraceExporter } = otlpHttp();
@@ -217,15 +219,12 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
       new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis }),
       new CollectorAnswers(destination),
     );
-    spanProcessors.push(
-      new DropCountingProcessor(new BatchSpanProcessor(otlpExporter, { ...config.batch }), otlpExporter, {
-        destination,
-        queueSize,
-      }),
-    );
+    otlpShown = maskUrl(destination);
+    counted(otlpExporter, otlpShown);
   }
+  const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor(), ...dropCounting];
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
-  return { spanProcessors, fileProcessor, otlpExporter };
+  return { spanProcessors, fileProcessor, dropCounting, otlpExporter, otlpShown };
 }
 
 /** One start's pieces, for its flush before exit and its shutdown. */
@@ -244,15 +243,11 @@ interface StartedTracing {
  * message, in one line, without the stack (`what`: `final export`); `undefined` for any other
  * failure, which is reported with its error.
  */
-function exportFailure(
-  { config, exporting }: StartedTracing,
-  error: unknown,
-  what: string,
-): string | undefined {
+function exportFailure({ exporting }: StartedTracing, error: unknown, what: string): string | undefined {
   const lost = exporting.otlpExporter?.lostSpans(error);
   return lost === undefined
     ? undefined
-    : `tracehop: the ${what} of ${plural(lost, "span")} to ${config.otlp!.destination} failed: ` +
+    : `tracehop: the ${what} of ${plural(lost, "span")} to ${exporting.otlpShown} failed: ` +
         `${failureReason(error)}; those spans are lost`;
 }
 
@@ -264,7 +259,7 @@ function exportTimedOut({ config, exporting }: StartedTracing, what: string): st
   const pending = exporting.otlpExporter?.pendingSpans() ?? 0;
   return pending === 0
     ? undefined
-    : `tracehop: the ${what} of ${plural(pending, "span")} to ${config.otlp!.destination} did not ` +
+    : `tracehop: the ${what} of ${plural(pending, "span")} to ${exporting.otlpShown} did not ` +
         `finish within the shutdown bound (${config.shutdownTimeoutMillis} ms); those spans are lost`;
 }
 
@@ -283,7 +278,7 @@ function flushOnceBeforeExit(started: StartedTracing): void {
     describeFailure: (error) => exportFailure(started, error, "export before exit"),
     describeTimeout: () => exportTimedOut(started, "export before exit"),
   }).then((finished) => {
-    if (finished) warnDroppedSpans(exporting.spanProcessors);
+    if (finished) warnDroppedSpans(exporting.dropCounting);
   });
 }
 
@@ -315,10 +310,8 @@ async function stopTracing(started: StartedTracing, beforeStop: () => void): Pro
       describeFailure: (error) => exportFailure(started, error, "final export"),
       describeTimeout: () => exportTimedOut(started, "final export"),
     });
-    if (finished) {
-      warnDroppedSpans(exporting.spanProcessors);
-      await new Promise<void>(afterWarning);
-    }
+    // A warning given now is printed on the next tick: let it be before shutdown() resolves.
+    if (finished && warnDroppedSpans(exporting.dropCounting)) await new Promise<void>(afterWarning);
   } finally {
     // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
     // provider: their wrappers would keep running, and after a restart with new instances (which

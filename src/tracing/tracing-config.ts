@@ -145,6 +145,11 @@ export interface TracingConfig {
    * default, and `maxExportBatchSize` lowered to the queue size where the SDK would lower it.
    */
   batch: NonNullable<StartTracingOptions["batch"]> & { exportTimeoutMillis?: number };
+  /**
+   * The BatchSpanProcessors' queue size in spans and the setting it comes from (`undefined`: the SDK's
+   * default, 2048), for the warning of the spans a full queue dropped.
+   */
+  queue: { size: number; setting: "batch.maxQueueSize" | "OTEL_BSP_MAX_QUEUE_SIZE" | undefined };
   shutdownTimeoutMillis: number;
   /**
    * OTEL_SDK_DISABLED is true (as the NodeSDK reads it): nothing is started, and the given
@@ -215,7 +220,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
     otlp,
     console: consoleOn,
     sampler: options.sampler,
-    batch: resolveBatch(options.batch, sdkDisabled),
+    ...resolveBatch(options.batch, sdkDisabled),
     shutdownTimeoutMillis,
     sdkDisabled,
   };

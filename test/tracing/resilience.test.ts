@@ -107,6 +107,27 @@ describe("startTracing with a collector that is down or slow", () => {
     });
   });
 
+  test("an endpoint's password and secret query values are masked in the final export's failure", async (t) => {
+    const port = await listeningCollector(t, (request, response) => {
+      request.resume();
+      request.on("end", () => response.writeHead(400).end("bad"));
+    });
+    const result = await runHop({
+      HOP_ROLE: "api",
+      HOP_SERVICE: "api",
+      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_OTLP_ENDPOINT: `http://user:s3cret@127.0.0.1:${port}/?api_key=k3y&region=eu`,
+    });
+    assertExitedCleanly(result);
+    const line =
+      `tracehop: the final export of 2 spans to http://user:***@127.0.0.1:${port}/v1/traces?api_key=***&region=eu ` +
+      `failed: HTTP 400 Bad Request; those spans are lost`;
+    assert.deepEqual(splitStderr(result.stderr), {
+      warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
+      lines: [],
+    });
+  });
+
   test("the collector answers a retryable status (503, 429): the final export's failure names it and its Retry-After", async (t) => {
     const answers: [number, Record<string, string>][] = [
       // Retry-After beyond the export timeout: the exporter gives up at once (not retried).
@@ -223,12 +244,37 @@ describe("startTracing with a collector that is down or slow", () => {
     const line = (dropped: number, destination: string) =>
       `tracehop: ${dropped} spans ended while the export queue for ${destination} was full (5 spans, ` +
       `batch.maxQueueSize) and were dropped, never exported (said once per process; the count is up to ` +
-      `now). Raise batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE), or lower batch.scheduledDelayMillis ` +
-      `so batches leave sooner`;
+      `now). Raise batch.maxQueueSize, or lower batch.scheduledDelayMillis so batches leave sooner`;
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [
         ["TRACEHOP_SPANS_DROPPED", line(20 - written, `the spans file ${spansFile}`)],
         ["TRACEHOP_SPANS_DROPPED", line(20 - exported, `${receiver.url}/v1/traces`)],
+      ],
+      lines: [],
+    });
+  });
+
+  test("spans dropped from a queue OTEL_BSP_MAX_QUEUE_SIZE sized: the warning names that variable", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
+    const result = await runHop({
+      HOP_ROLE: "burst",
+      HOP_SERVICE: "burst",
+      HOP_SPANS: "20",
+      HOP_SPANS_FILE: spansFile,
+      OTEL_BSP_MAX_QUEUE_SIZE: "5",
+    });
+    assertExitedCleanly(result);
+    const dropped = 20 - readSpansFile(spansFile).spans.length;
+    assert.ok(dropped > 0, "some spans dropped");
+    assert.deepEqual(splitStderr(result.stderr), {
+      warnings: [
+        [
+          "TRACEHOP_SPANS_DROPPED",
+          `tracehop: ${dropped} spans ended while the export queue for the spans file ${spansFile} was full ` +
+            `(5 spans, OTEL_BSP_MAX_QUEUE_SIZE) and were dropped, never exported (said once per process; the ` +
+            `count is up to now). Raise OTEL_BSP_MAX_QUEUE_SIZE, or lower batch.scheduledDelayMillis so ` +
+            `batches leave sooner`,
+        ],
       ],
       lines: [],
     });

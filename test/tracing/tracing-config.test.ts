@@ -219,6 +219,28 @@ describe("resolveTracingConfig: validation", () => {
     );
   });
 
+  test("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set: a bad OTEL_EXPORTER_OTLP_ENDPOINT, which it overrides, is not refused", () => {
+    const config = resolveWith(
+      { serviceName: "s" },
+      {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318",
+      },
+    );
+    assert.equal(config.otlp?.destination, "http://c:4318/v1/traces");
+  });
+
+  test("an endpoint's password and secret query values are masked in the error", () => {
+    assert.throws(
+      () => resolveWith({ serviceName: "s", otlpEndpoint: "http://user:s3cret@c:99999/?token=t0k" }, {}),
+      (error: Error) => {
+        assert.doesNotMatch(error.message, /s3cret|t0k/);
+        assert.match(error.message, /, got "http:\/\/user:\*\*\*@c:99999\/\?token=\*\*\*"$/);
+        return true;
+      },
+    );
+  });
+
   test("an explicit otlpEndpoint needs no valid OTEL_EXPORTER_OTLP_ENDPOINT", () => {
     const config = resolveWith(
       { serviceName: "s", otlpEndpoint: "http://h:4318" },
@@ -1265,6 +1287,13 @@ describe("environment settings startTracing does not use as written: a process w
         ],
       ],
     );
+    // A valid _TRACES_ one overrides the general one, which the exporter then never reads: nothing to say.
+    const overridden = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "gzip",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "zip",
+    });
+    assert.deepEqual(overridden.processWarnings, []);
     const fine = await warningsOf({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
       OTEL_EXPORTER_OTLP_COMPRESSION: " gzip ",
@@ -1334,6 +1363,16 @@ describe("environment settings startTracing does not use as written: a process w
           "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/v1/traces instead (used as is)",
       ],
     ]);
+    // A password and a secret query value are masked wherever the warning shows the endpoint.
+    const secret = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://user:s3cret@c:4318/v1/traces?api_key=k3y",
+    });
+    assert.equal(secret.processWarnings.length, 1);
+    assert.doesNotMatch(secret.processWarnings[0]![1], /s3cret|k3y/);
+    assert.match(
+      secret.processWarnings[0]![1],
+      /^tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="https:\/\/user:\*\*\*@c:4318\/v1\/traces\?api_key=\*\*\*" already ends/,
+    );
     // With a trailing "/": the suggested traces endpoint has none (a Collector answers 404 to ".../v1/traces/").
     const slash = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces/" });
     assert.match(

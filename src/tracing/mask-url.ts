@@ -1,0 +1,52 @@
+/**
+ * `url` (an OTLP endpoint, as written) for a message, its secrets replaced by `***`: the password of its
+ * user part (`scheme://user:PASSWORD@host`; a user part without a password, which may be a token
+ * alone, is masked whole), and the value of each query or fragment parameter whose name says it holds
+ * a secret ({@link isSecretName}: `api_key`, `token`, `password`, ...). The rest is kept as written.
+ * Never throws; a text that is no URL is masked the same way, as far as it has those parts.
+ */
+export function maskUrl(url: string): string {
+  const hash = url.indexOf("#");
+  const beforeFragment = hash < 0 ? url : url.slice(0, hash);
+  const question = beforeFragment.indexOf("?");
+  const head = question < 0 ? beforeFragment : beforeFragment.slice(0, question);
+  const query = question < 0 ? "" : `?${maskPairs(beforeFragment.slice(question + 1))}`;
+  const fragment = hash < 0 ? "" : `#${maskPairs(url.slice(hash + 1))}`;
+  return maskUserPart(head) + query + fragment;
+}
+
+/** `head` (a URL up to its query) with the password of its user part masked. */
+function maskUserPart(head: string): string {
+  const start = /^[a-z][a-z\d+.-]*:\/\//i.exec(head)?.[0].length;
+  if (start === undefined) return head;
+  // The authority ends at the first "/" (or "\", which the URL parser reads as "/" in http: URLs).
+  const end = head.slice(start).search(/[/\\]|$/) + start;
+  const at = head.lastIndexOf("@", end - 1);
+  if (at < start) return head;
+  const colon = head.indexOf(":", start);
+  const user = colon >= start && colon < at ? head.slice(start, colon + 1) : "";
+  return `${head.slice(0, start)}${user}***${head.slice(at)}`;
+}
+
+/** A query as written (`a=1&b=2`, no `?`), with the value of each secret parameter masked. */
+function maskPairs(query: string): string {
+  return query
+    .split("&")
+    .map((pair) => {
+      const equals = pair.indexOf("=");
+      if (equals < 0) return pair;
+      const [name = ""] = [...new URLSearchParams(pair).keys()];
+      return isSecretName(name) ? `${pair.slice(0, equals)}=***` : pair;
+    })
+    .join("&");
+}
+
+/**
+ * Whether a URL parameter named `name` (decoded) holds a secret: a name that contains, in any case,
+ * `pass`, `pwd`, `secret`, `token`, `credential`, `auth` or `signature`, or ends in `key` (`apikey`,
+ * `api_key`, `dd-api-key`). Masking a value that is no secret costs a message one value; showing a
+ * secret cannot be undone.
+ */
+function isSecretName(name: string): boolean {
+  return /pass|pwd|secret|token|credential|auth|signature/i.test(name) || /key$/i.test(name);
+}

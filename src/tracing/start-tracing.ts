@@ -83,45 +83,21 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  *   ({@link ExtractionSpanProcessor}: the links of conflicting styles or of a `restart` extract
  *   behavior, a Synthetics root's trace id, `_dd.parent_id`).
  *
- * Resilience: a collector that is down or slow never fails the application. Each export is bounded
- * by `exportTimeoutMillis` (retries included), at most `batch.maxQueueSize` ended spans wait per
- * destination (more are dropped; once the queue is emptied by the flush before exit or the shutdown,
- * their number is said once per destination, the process warning `TRACEHOP_SPANS_DROPPED`), failures
- * are reported through `diag`, never as a rejection, and
- * {@link TracingHandle.shutdown} is bounded. The last export (at shutdown or before exit) that loses
- * spans is said in one line, through `diag` and as the process warning `TRACEHOP_FINAL_EXPORT_FAILED`
- * (visible without a diag logger): `the final export of 2 spans to <url> failed: <reason>; those
- * spans are lost`, or, for a collector that never answers, `... did not finish within the shutdown
- * bound (5000 ms); those spans are lost` (the open request's own timeout afterwards is not said again).
+ * A collector that is down or slow never fails the application: each export and `shutdown()` are
+ * bounded, spans beyond `batch.maxQueueSize` per destination are dropped, and spans lost are said
+ * once, in one line, as the process warnings `TRACEHOP_FINAL_EXPORT_FAILED` and
+ * `TRACEHOP_SPANS_DROPPED` (docs/export.md, "When the collector is down or slow"). The span processors
+ * are flushed once on `beforeExit`; no signal or `uncaughtException` handler is installed
+ * (docs/export.md, "startTracing(options)"). Environment settings it cannot use as written are ignored
+ * with a `TRACEHOP_*` warning saying what applies instead (docs/export.md lists them).
+ * OTEL_SDK_DISABLED=true starts nothing and disables the given instrumentations.
  *
- * Exit: when the process is about to exit because its event loop ran empty (`beforeExit`: a script
- * that just returns), the span processors are flushed once, within `shutdownTimeoutMillis`, so its
- * spans are not lost. No signal handler is installed: a process stopped by a signal (SIGTERM from an
- * orchestrator, Ctrl-C) or by `process.exit()` must call {@link TracingHandle.shutdown} itself, and
- * so must one that dies of an uncaught exception, from an `uncaughtException` listener of its own
- * (docs/export.md; no listener is installed either: it would change how the process fails).
- *
- * Environment settings it cannot use as written (an unknown OTEL_TRACES_EXPORTER value or
- * OTEL_TRACES_SAMPLER, an OTLP protocol other than http/json, ...) are ignored with a warning saying
- * what applies instead: `diag.warn` and a `TRACEHOP_*` process warning, visible without a diag logger
- * (they are read before the NodeSDK sets up the OTEL_LOG_LEVEL one; docs/export.md lists them).
- *
- * OTEL_SDK_DISABLED=true starts nothing (no tracer provider, propagator or context manager, as the
- * NodeSDK does) and also turns off the given instrumentations: an OpenTelemetry instrumentation
- * patches its module when it is constructed (`InstrumentationBase` enables itself unless built with
- * `enabled: false`), so without this a "disabled" service would still run every instrumented call
- * through the instrumentation's wrappers and no-op spans.
- *
- * @throws TypeError / RangeError (message starts with `tracehop startTracing: ` and names what to fix) on bad
- *   options, an option name it does not have (`spansfile`), or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error
- *   for a `spansFile` that cannot be written (a folder, a path under a file, no permission: the
- *   message says what to fix; `code` `TRACEHOP_BAD_SPANS_FILE`, `path` and `reason` say it to code; a
- *   bad TRACEHOP_SPANS_FILE is a warning, see `StartTracingOptions.spansFile`); Error when tracing is
- *   already started in this process and its `shutdown()` has not finished (the message names its
- *   service and says to keep using it or to await `shutdown()` first; a `shutdown()` called but not
- *   awaited is said to be still running), or when another OpenTelemetry setup already registered a
- *   global tracer provider, context manager or propagator (docs/export.md, "With your own
- *   OpenTelemetry SDK").
+ * @throws TypeError / RangeError (message `tracehop startTracing: ...`, naming what to fix) on bad
+ *   options, an unknown option name or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error for a `spansFile` that
+ *   cannot be written (`code` `TRACEHOP_BAD_SPANS_FILE`, `path`, `reason`; see
+ *   `StartTracingOptions.spansFile`), for a start while an earlier one has not finished its
+ *   `shutdown()`, and when another OpenTelemetry setup already registered a global tracer provider,
+ *   context manager or propagator (docs/export.md, "With your own OpenTelemetry SDK").
  */
 export function startTracing(options?: StartTracingOptions): TracingHandle {
   if (running) throw new Error(alreadyRunning(running));

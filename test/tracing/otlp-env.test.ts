@@ -1,0 +1,232 @@
+/**
+ * The OTEL_EXPORTER_OTLP_* variables startTracing checks for the OTLP exporter (protocol, headers,
+ * compression, TLS files, a base endpoint ending with the traces path): a process warning each.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { warningsOf } from "./config-env.js";
+
+describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a process warning each", () => {
+  test("an OTLP protocol other than http/json: named with the variable that set it", async () => {
+    const grpc = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4317",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+    });
+    assert.deepEqual(grpc.processWarnings, [
+      [
+        "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL",
+        'tracehop: OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported by startTracing, which sends ' +
+          "OTLP/HTTP with JSON bodies (http/json) instead to the same endpoint: an OTLP/gRPC port (4317) " +
+          "refuses it, every Collector OTLP/HTTP receiver (port 4318) accepts it; set " +
+          "OTEL_EXPORTER_OTLP_PROTOCOL=http/json or unset it",
+      ],
+    ]);
+    const protobuf = await warningsOf(
+      { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" },
+      { otlpEndpoint: "http://collector:4318" },
+    );
+    assert.deepEqual(
+      protobuf.processWarnings.map(([code, message]) => [code, message.split(" is ")[0]]),
+      [
+        [
+          "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL",
+          'tracehop: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="http/protobuf"',
+        ],
+      ],
+    );
+    // Not exporting OTLP at all: the protocol does not matter.
+    assert.deepEqual((await warningsOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).processWarnings, []);
+  });
+
+  test("OTEL_EXPORTER_OTLP[_TRACES]_HEADERS entries the exporter drops: each named by position and the name before its =, never its value", async () => {
+    const { processWarnings } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "dd-api-key,x-ok=1, =v,x-empty=",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "token:s3cr3t,x-bad=%zz",
+    });
+    const fix =
+      'Write each header as name=value, separated by commas (a "," "=" ";" or "%" in a value ' +
+      "percent-encoded: %2C, %3D, %3B, %25)";
+    const tail = `: the OTLP exporter drops it, so its requests are sent without that header. ${fix}`;
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 1 (name not shown; value not shown) is not name=value (it has no "=")${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 2 ("x-bad"; value not shown) is not valid percent-encoding (a "%" must start a %XX escape of UTF-8; a literal "%" is %25)${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 1 (name not shown; value not shown) is not name=value (it has no "=")${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 3 (name not shown; value not shown) has no name before its "="${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 4 ("x-empty"; value not shown) has an empty value${tail}`,
+      ],
+    ]);
+    // An entry without "=" may be a pasted secret alone ("token:s3cr3t", a bare key): never quoted.
+    assert.doesNotMatch(JSON.stringify(processWarnings), /s3cr3t|token|dd-api-key/);
+    // A secret after a ";" or a ":" is never shown either; a name that is no HTTP token fails every request
+    // (Node: "Header name must be a valid HTTP token"); a ";" in a value cuts it.
+    const more = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key;c2VjcmV0==,x-api-key:c2VjcmV0==,a=b;c2VjcmV0",
+    });
+    assert.deepEqual(more.processWarnings, [
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 1 (name not shown; value not shown) is not name=value (it has no "=")${tail}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        "tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 2 (name not shown; value not shown) has a name that is no HTTP " +
+          "token (letters, digits and !#$%&'*+-.^_`|~ only): Node refuses it, so every export request fails and no " +
+          `span reaches the collector. ${fix}`,
+      ],
+      [
+        "TRACEHOP_BAD_OTLP_HEADERS",
+        `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 3 ("a"; value not shown) has a ";" in it: the exporter sends only what precedes it as the value${tail}`,
+      ],
+    ]);
+    assert.doesNotMatch(JSON.stringify(more.processWarnings), /c2VjcmV0/);
+    // Exactly the entries @opentelemetry/core drops as the exporter reads them.
+    const { parseKeyPairsIntoRecord } = await import("@opentelemetry/core");
+    assert.deepEqual(parseKeyPairsIntoRecord("dd-api-key,x-ok=1, =v,x-empty="), { "x-ok": "1" });
+    assert.deepEqual(parseKeyPairsIntoRecord("token:s3cr3t,x-bad=%zz"), {});
+    const good = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "dd-api-key=abc,x-a=b%2Cc",
+    });
+    assert.deepEqual(good.processWarnings, []);
+  });
+
+  test("OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION other than gzip or none: ignored, saying what applies", async () => {
+    const none = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "gzp",
+    });
+    assert.deepEqual(none.processWarnings, [
+      [
+        "TRACEHOP_BAD_OTLP_COMPRESSION",
+        'tracehop: OTEL_EXPORTER_OTLP_COMPRESSION="gzp" is not a compression the OTLP exporter knows ' +
+          "(gzip or none, in lower case); ignored: bodies are sent uncompressed. Set it to gzip or none, or unset it",
+      ],
+    ]);
+    const other = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "GZIP",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
+    });
+    assert.deepEqual(
+      other.processWarnings.map(([code, message]) => [code, message.split("; ")[1]]),
+      [
+        [
+          "TRACEHOP_BAD_OTLP_COMPRESSION",
+          "ignored: OTEL_EXPORTER_OTLP_COMPRESSION=gzip applies. Set it to gzip or none, or unset it",
+        ],
+      ],
+    );
+    // A valid _TRACES_ one overrides the general one, which the exporter then never reads: nothing to say.
+    const overridden = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "gzip",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "zip",
+    });
+    assert.deepEqual(overridden.processWarnings, []);
+    const fine = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_COMPRESSION: " gzip ",
+    });
+    assert.deepEqual(fine.processWarnings, []);
+  });
+
+  test("OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE / CLIENT_KEY / CLIENT_CERTIFICATE naming a file that cannot be read", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-hG-tls-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const readable = join(dir, "ca.pem");
+    writeFileSync(readable, "-----BEGIN CERTIFICATE-----\n");
+    const missing = join(dir, "missing.pem");
+    const { processWarnings } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://c:4318",
+      OTEL_EXPORTER_OTLP_CERTIFICATE: missing,
+      OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: missing,
+      OTEL_EXPORTER_OTLP_CLIENT_KEY: readable, // the _TRACES_ one is the one read
+      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: readable,
+    });
+    const reason = `ENOENT: no such file or directory, open '${missing}'`;
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_UNREADABLE_OTLP_TLS_FILE",
+        `tracehop: OTEL_EXPORTER_OTLP_CERTIFICATE="${missing}" cannot be read (${reason}); the OTLP exporter ` +
+          "ignores it: the collector's certificate is checked against Node's default CAs instead. Set it to " +
+          "the path of a readable PEM file, or unset it",
+      ],
+      [
+        "TRACEHOP_UNREADABLE_OTLP_TLS_FILE",
+        `tracehop: OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY="${missing}" cannot be read (${reason}); the OTLP ` +
+          "exporter ignores it: no client certificate is sent (mTLS). Set it to the path of a readable PEM " +
+          "file, or unset it",
+      ],
+    ]);
+  });
+
+  test("OTEL_EXPORTER_OTLP_ENDPOINT ending with /v1/traces: the exporter appends it again; the warning gives both fixes", async () => {
+    const { processWarnings, result } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces",
+    });
+    assert.equal(result.config.otlp?.destination, "http://c:4318/v1/traces/v1/traces");
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_TRACES_PATH",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318/v1/traces" already ends with /v1/traces, ' +
+          "but it is a base URL the exporter appends v1/traces to (OpenTelemetry specification), so spans " +
+          "are sent to http://c:4318/v1/traces/v1/traces, which a Collector answers 404. Drop the suffix " +
+          "(OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4318), or set " +
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/v1/traces instead (used as is)",
+      ],
+    ]);
+    // A password and a secret query value are masked wherever the warning shows the endpoint.
+    const secret = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://user:s3cret@c:4318/v1/traces?api_key=k3y",
+    });
+    assert.equal(secret.processWarnings.length, 1);
+    assert.doesNotMatch(secret.processWarnings[0]![1], /s3cret|k3y/);
+    assert.match(
+      secret.processWarnings[0]![1],
+      /^tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="https:\/\/user:\*\*\*@c:4318\/v1\/traces\?api_key=\*\*\*" already ends/,
+    );
+    // With a trailing "/": the suggested traces endpoint has none (a Collector answers 404 to ".../v1/traces/").
+    const slash = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces/" });
+    assert.match(
+      slash.processWarnings[0]![1],
+      /or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http:\/\/c:4318\/v1\/traces instead/,
+    );
+    // Not when the base URL is not what is used, nor for a base URL without the suffix.
+    for (const vars of <Record<string, string>[]>[
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces",
+      },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/otlp" },
+    ])
+      assert.deepEqual((await warningsOf(vars)).processWarnings, []);
+    assert.deepEqual(
+      (
+        await warningsOf(
+          { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces" },
+          { otlpEndpoint: "http://c:4318" },
+        )
+      ).processWarnings,
+      [],
+    );
+  });
+});

@@ -138,14 +138,15 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
   // the event loop first runs empty. Once: the flush's own work would empty the loop again and again.
   // No signal handler: installing one would change how the process reacts to the signal.
   process.once("beforeExit", flushBeforeExit);
-  const handle: TracingHandle = {
-    shutdown: () =>
-      (current.stopping ??= stopTracing(started, () => {
-        process.removeListener("beforeExit", flushBeforeExit);
-      }).finally(() => {
-        if (running === current) running = undefined;
-      })),
+  const stop = async (): Promise<void> => {
+    process.removeListener("beforeExit", flushBeforeExit);
+    try {
+      await stopTracing(started);
+    } finally {
+      if (running === current) running = undefined;
+    }
   };
+  const handle: TracingHandle = { shutdown: () => (current.stopping ??= stop()) };
   const current: RunningStart = { handle, service };
   running = current;
   return handle;
@@ -260,11 +261,10 @@ function flushOnceBeforeExit(started: StartedTracing): void {
 
 /**
  * `shutdown()`: the spans file flushed, then the SDK shut down, each within the one bound; then the
- * instrumentations disabled and the globals unregistered, whatever happened. `beforeStop` runs first.
+ * instrumentations disabled and the globals unregistered, whatever happened.
  */
-async function stopTracing(started: StartedTracing, beforeStop: () => void): Promise<void> {
+async function stopTracing(started: StartedTracing): Promise<void> {
   const { config, resource, exporting, key } = started;
-  beforeStop();
   const deadline = Date.now() + config.shutdownTimeoutMillis;
   try {
     // A batch taken from a queue before the resource's attributes settled is not waited for by the

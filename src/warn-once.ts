@@ -111,13 +111,15 @@ function emitProcessWarning(message: string, code: string): void {
 }
 
 /**
- * `text` (a warning, or an error's message put into one) with every run of whitespace, line breaks
- * included, turned into one space, and trimmed: OpenSSL's messages end with a newline (`write EPROTO
+ * `text` (a warning, or an error's message put into one) with each line break, and the whitespace around
+ * it, turned into one space, and trimmed: OpenSSL's messages end with a newline (`write EPROTO
  * ...:ssl3_get_record:wrong version number:...:355:\n`, an https:// endpoint on a plain-HTTP port),
  * which would split a warning in two and leave its end (`; those spans are lost`) on a line of its own.
+ * Other whitespace is kept: a quoted setting (`DD_PROPAGATION_STYLE_INJECT=" datadog  B3 "`) reads as
+ * written.
  */
 export function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  return text.replace(/\s*[\n\r\u2028\u2029]\s*/g, " ").trim();
 }
 
 /** Test-only: forgets every warning given, so that a test sees its warning whatever ran before it. */

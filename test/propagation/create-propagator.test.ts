@@ -186,36 +186,40 @@ describe("createPropagator styles", () => {
       );
   });
 
-  test("environment: an unknown style name gives one process warning per process", async () => {
+  test("environment: one line per mistake, once per process: a list of unknown names is said whole, an unknown name beside a known style by itself, quoted as written", async () => {
     // The first "bogus" warning of this test file's process (warnings are given once per message).
     clearEnv();
-    process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "bogus";
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on("warning", onWarning);
     try {
+      process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "bogus";
       createPropagator();
       createPropagator(); // the same misconfiguration again: warned once
+      process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "datadog,W3C";
+      assert.deepEqual(extractStylesFromEnvironment().styles, ["datadog"]);
+      createPropagator();
       await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on next tick
     } finally {
       process.off("warning", onWarning);
+      clearEnv();
     }
     assert.deepEqual(
       warnings.map((w) => [(w as NodeJS.ErrnoException).code, w.message]),
       [
         [
-          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
-          'tracehop: unknown propagation style "bogus"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
-        ],
-        [
           "TRACEHOP_NO_PROPAGATION_STYLE",
           'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="bogus" names no known style, so nothing is extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+        ],
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: unknown propagation style "W3C"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
         ],
       ],
     );
   });
 
-  test("environment: space-separated style names: the warnings say to separate them with commas", async () => {
+  test("environment: space-separated style names: one warning, saying to separate them with commas", async () => {
     // dd-trace-js splits DD_TRACE_PROPAGATION_STYLE* on commas only ("b3 single header" is one of its
     // names): "datadog tracecontext" is one unknown name there too, and propagation is off.
     clearEnv();
@@ -233,10 +237,6 @@ describe("createPropagator styles", () => {
     assert.deepEqual(
       warnings.map((w) => [(w as NodeJS.ErrnoException).code, w.message]),
       [
-        [
-          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
-          'tracehop: unknown propagation style "datadog tracecontext"; use tracecontext, baggage, datadog, b3, b3multi or none; separate style names with commas, not spaces ("datadog,tracecontext") (ignored)',
-        ],
         [
           "TRACEHOP_NO_PROPAGATION_STYLE",
           'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog tracecontext" names no known style, so nothing is injected or extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose; separate style names with commas, not spaces ("datadog,tracecontext")',

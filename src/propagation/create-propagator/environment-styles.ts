@@ -69,7 +69,18 @@ export function environmentStyles(
       DEPRECATED_STYLE_WARNING,
     );
   const text = variable === ENV_OTEL_PROPAGATORS ? env[variable]! : datadogB3AsMulti(env[variable]!);
-  return { styles: parseStyles(text, "environment", warn), variable };
+  // A list that names no known style and no `none` is said in one line for the whole variable
+  // (warnIfNothingKnown: nothing propagates, and how to fix it); its unknown names are said one by one
+  // only beside a style that is read, so that one mistake ("datadog tracecontext") gives one line.
+  const unknownNames: [message: string, code: string][] = [];
+  const styles = parseStyles(text, "environment", (message, code) => unknownNames.push([message, code]));
+  if (styles.length > 0 || namesNone(text)) for (const [message, code] of unknownNames) warn(message, code);
+  return { styles, variable };
+}
+
+/** Whether a style list holds `none` (propagation turned off on purpose), in any case. */
+function namesNone(text: string): boolean {
+  return text.split(",").some((raw) => raw.trim().toLowerCase() === NONE);
 }
 
 /**
@@ -203,8 +214,8 @@ export function warnIfNothingKnown(
   if (extractVariable && extractStyles.length === 0)
     off.set(extractVariable, [...(off.get(extractVariable) ?? []), "extracted"]);
   for (const [variable, directions] of off) {
-    const names = env[variable]!.split(",").map((raw) => raw.trim().toLowerCase());
-    if (names.includes(NONE)) continue;
+    if (namesNone(env[variable]!)) continue;
+    const names = env[variable]!.split(",").map((raw) => raw.trim());
     warn(
       `tracehop: ${variable}=${JSON.stringify(env[variable])} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose${commaHint(names)}`,
       "TRACEHOP_NO_PROPAGATION_STYLE",

@@ -59,11 +59,13 @@ export function parseStyles(
   }
   const out: PropagationStyle[] = [];
   for (const raw of list) {
-    const name = String(raw).trim().toLowerCase();
+    const written = String(raw).trim();
+    const name = written.toLowerCase();
     if (!name || name === NONE) continue;
     const style = STYLE_ALIASES.get(name);
     if (style === undefined) {
-      const unknown = `unknown propagation style "${name}"; use ${STYLE_NAMES} or none${commaHint([name])}`;
+      // Quoted as written (`"W3C"`), the case the user looks for in the setting.
+      const unknown = `unknown propagation style "${written}"; use ${STYLE_NAMES} or none${commaHint([written])}`;
       if (source === "explicit") throw new TypeError(`tracehop createPropagator: ${unknown}`);
       warn(`tracehop: ${unknown} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
       continue;

@@ -74,17 +74,17 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
       const key: unknown = policy[i];
       if (typeof key !== "string" || key.length === 0)
         throw new TypeError(
-          `tracehop/prisma: baggage[${i}] must be a baggage key (a non-empty string such as "tenant"), got ${describeValue(key)}`,
+          `tracehop traceCarrierExtension: baggage[${i}] must be a baggage key (a non-empty string such as "tenant"), got ${describeValue(key)}`,
         );
       if (!isBaggageToken(key))
         throw new TypeError(
-          `tracehop/prisma: baggage[${i}] is ${describeValue(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
+          `tracehop traceCarrierExtension: baggage[${i}] is ${describeValue(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
         );
     }
     return new Set(policy);
   }
   throw new TypeError(
-    `tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got ${describeValue(policy)}`,
+    `tracehop traceCarrierExtension: baggage must be "none", "all" or an array of baggage keys, got ${describeValue(policy)}`,
   );
 }
 
@@ -126,7 +126,7 @@ export function captureStoredCarrier(
     const carrier = injectCarrier({ context: ctx, propagator: options.propagator });
     return fitCarrier(carrier, maxBytes, allowedBaggage, options.propagator);
   } catch (err) {
-    diag.warn("tracehop/prisma: carrier capture failed; the row is written without one", err);
+    diag.warn("tracehop traceCarrierExtension: carrier capture failed; the row is written without one", err);
     return undefined;
   }
 }
@@ -208,11 +208,11 @@ function fitCarrier(
   const trimmed = trimCarrier(carrier, maxBytes, propagator);
   if (trimmed === undefined)
     diag.warn(
-      `tracehop/prisma: carrier of ${size} bytes dropped: no part of it under the limit (${maxBytes}) restores its trace; the row is written without one`,
+      `tracehop traceCarrierExtension: carrier of ${size} bytes dropped: no part of it under the limit (${maxBytes}) restores its trace; the row is written without one`,
     );
   else
     diag.warn(
-      `tracehop/prisma: carrier of ${size} bytes trimmed to ${storedCarrierBytes(trimmed)} (limit ${maxBytes}): ${Object.keys(trimmed).join(", ")} kept`,
+      `tracehop traceCarrierExtension: carrier of ${size} bytes trimmed to ${storedCarrierBytes(trimmed)} (limit ${maxBytes}): ${Object.keys(trimmed).join(", ")} kept`,
     );
   return trimmed;
 }

@@ -1,22 +1,19 @@
 import { context as contextApi, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
+import { carrierModels, modelEntries, type RuntimeDataModel } from "./carrier-models.js";
 import {
   fillCreate,
   fillUpdate,
   mapOneOrMany,
   once,
-  type CarrierModel,
   type CarrierModels,
   type CarrierWrite,
-  type FieldShape,
 } from "./carrier-writes.js";
-import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-text.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { assertPropagatorOption } from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
-import { describeValue, isPlainObject } from "../describe-value.js";
-import { warnOnce } from "../warn-once.js";
+import { describeValue } from "../describe-value.js";
 import {
   captureStoredCarrier,
   compileBaggagePolicy,
@@ -57,20 +54,6 @@ export interface TraceCarrierExtensionOptions {
   maxCarrierBytes?: number;
   /** Propagator used to capture. Default: the default of `captureCarrier` (`createPropagator()`). */
   propagator?: TextMapPropagator;
-}
-
-/** A field of Prisma's runtime data model (the generated client's `runtimeDataModel`). */
-interface RuntimeField {
-  name: string;
-  kind: string;
-  type: string;
-  /** Name of the relation an `object` field belongs to (both sides share it). */
-  relationName?: string;
-  /** The column's name, for a field mapped with `@map("column")`. */
-  dbName?: string | null;
-}
-interface RuntimeDataModel {
-  models: Record<string, { fields: RuntimeField[] }>;
 }
 
 /** What a query component receives from Prisma (`$extends({ query: { model: { op(...) } } })`). */
@@ -152,22 +135,24 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
   if (options === null || typeof options !== "object" || Array.isArray(options))
     throw new TypeError(
-      `tracehop/prisma: traceCarrierExtension options must be an object such as { field: "traceContext" }, got ${describeValue(options)}`,
+      `tracehop traceCarrierExtension: options must be an object such as { field: "traceContext" }, got ${describeValue(options)}`,
     );
   // `$extends(traceCarrierExtension)` without the call: Prisma calls it with the client.
   if (typeof (options as { $extends?: unknown }).$extends === "function")
     throw new TypeError(
-      "tracehop/prisma: call traceCarrierExtension() and pass its result: prisma.$extends(traceCarrierExtension()), not prisma.$extends(traceCarrierExtension)",
+      "tracehop traceCarrierExtension: call traceCarrierExtension() and pass its result: prisma.$extends(traceCarrierExtension()), not prisma.$extends(traceCarrierExtension)",
     );
-  assertKnownOptions(options, EXTENSION_OPTION_NAMES, "tracehop/prisma: traceCarrierExtension");
+  assertKnownOptions(options, EXTENSION_OPTION_NAMES, "tracehop traceCarrierExtension");
   const field = options.field ?? DEFAULT_CARRIER_FIELD;
   if (typeof field !== "string" || !field) {
-    throw new TypeError(`tracehop/prisma: field must be a non-empty string, got ${describeValue(field)}`);
+    throw new TypeError(
+      `tracehop traceCarrierExtension: field must be a non-empty string, got ${describeValue(field)}`,
+    );
   }
   const onUpdate = options.onUpdate ?? "keep";
   if (onUpdate !== "keep" && onUpdate !== "capture") {
     throw new TypeError(
-      `tracehop/prisma: onUpdate must be "keep" or "capture", got ${describeValue(onUpdate)}`,
+      `tracehop traceCarrierExtension: onUpdate must be "keep" or "capture", got ${describeValue(onUpdate)}`,
     );
   }
   const maxBytes = options.maxCarrierBytes ?? MAX_STORED_CARRIER_BYTES;
@@ -175,7 +160,7 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   // comes near (the default is 9.5 KiB).
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
     throw new RangeError(
-      `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got ${describeValue(maxBytes)}`,
+      `tracehop traceCarrierExtension: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got ${describeValue(maxBytes)}`,
     );
   }
   // Its shape is checked here, when the extension is created; the models themselves when it is applied.
@@ -184,7 +169,7 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   const propagator = options.propagator;
   // Checked here, when the extension is created: at write time a bad propagator would only be a
   // carrier that is never written.
-  assertPropagatorOption(propagator, "tracehop/prisma: traceCarrierExtension");
+  assertPropagatorOption(propagator, "tracehop traceCarrierExtension");
   // Contexts are immutable and inject is a function of the context, so one capture per context
   // serves every write made in it (the job and its outbox row of one request: one inject, not two).
   // Each write gets its own copy; the WeakMap lets ended requests' contexts be collected.
@@ -349,225 +334,4 @@ function runtimeDataModelOf(client: unknown): RuntimeDataModel | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Builds the {@link CarrierModels} of a client: the carrier field of each chosen model, whether a
- * create must give it (from `schemaText`, the client's schema: `Json` without `?` nor `@default`;
- * without the text, never), and for every model the relation fields through which a nested write
- * can reach a carrier model and the shape of each of its fields (from `rdm`).
- *
- * @throws Error with what to change, for the cases listed on {@link traceCarrierExtension}
- */
-export function carrierModels(
-  rdm: RuntimeDataModel | undefined,
-  field: string,
-  chosen: TraceCarrierExtensionOptions["models"],
-  schemaText?: string,
-): CarrierModels {
-  let schema: Map<string, Map<string, SchemaField>> | undefined;
-  const declared = (model: string, f: string): SchemaField | undefined => {
-    if (schemaText === undefined) return undefined;
-    schema ??= schemaModelFields(schemaText);
-    return schema.get(model)?.get(f);
-  };
-  const required = (model: string, f: string): boolean => requiredOnCreate(declared(model, f));
-  // A `Json[]` field (PostgreSQL scalar list) is `Json` in the runtime data model, which has no list
-  // flag: the schema text tells. A carrier object written there fails the write (Prisma validation:
-  // the field takes an array), so it is no carrier field.
-  const isCarrierField = (model: string, def: RuntimeField | undefined): boolean =>
-    def !== undefined &&
-    def.kind === "scalar" &&
-    def.type === "Json" &&
-    declared(model, def.name)?.list !== true;
-  const fieldOf = new Map<string, string>(chosen === undefined ? [] : modelEntries(chosen, field));
-  if (!rdm) {
-    if (!fieldOf.size) {
-      throw new Error(
-        "tracehop/prisma: this Prisma Client exposes no runtime data model to detect the models with a carrier field; pass traceCarrierExtension({ models: [...] })",
-      );
-    }
-    // Without metadata only the listed models' top-level writes are filled (no nested writes).
-    const out = new Map<string, CarrierModel>();
-    for (const [name, f] of fieldOf)
-      out.set(name, { field: f, required: required(name, f), relations: new Map() });
-    return out;
-  }
-
-  const known = Object.keys(rdm.models);
-  if (fieldOf.size) {
-    for (const [name, f] of fieldOf) {
-      const model = rdm.models[name];
-      if (!model) {
-        throw new Error(
-          `tracehop/prisma: model "${name}" is not in this Prisma Client (models: ${known.join(", ")})`,
-        );
-      }
-      const def = model.fields.find((x) => x.name === f);
-      if (!isCarrierField(name, def)) {
-        const needs = `tracehop/prisma: model "${name}" needs a Json field "${f}" to hold the carrier`;
-        if (def) {
-          const type = fieldTypeOf(rdm, name, f, declared);
-          throw new Error(
-            def.kind === "object"
-              ? `${needs}, found ${type}: name a Json field of the model in models, or add \`${f} Json?\` to it`
-              : `${needs}, found scalar ${type}: change its type to \`Json?\` (or \`Json\`; a single value, not a list) and migrate the column, or name another field in models`,
-          );
-        }
-        // `f` may be the column of a field mapped with @map("f"): the extension takes field names.
-        const mapped = model.fields.find((x) => x.dbName === f);
-        if (mapped)
-          throw new Error(
-            `${needs}, found no such field: column "${f}" is the field "${mapped.name}" (@map("${f}")); models takes field names: pass { ${name}: "${mapped.name}" }`,
-          );
-        const json = model.fields.filter((x) => x.name !== f && isCarrierField(name, x)).map((x) => x.name);
-        throw new Error(
-          json.length
-            ? `${needs}, found no such field; its Json field${json.length > 1 ? "s are" : " is"} ${json.map((x) => `"${x}"`).join(", ")}: to store the carrier there, pass { models: { ${name}: "${json[0]}" } } (or add \`${f} Json?\` to the model)`
-            : `${needs}, found no such field: add \`${f} Json?\` to the model (and migrate the column)`,
-        );
-      }
-    }
-  } else {
-    const notJson: string[] = [];
-    for (const name of known) {
-      const def = rdm.models[name]!.fields.find((x) => x.name === field);
-      if (isCarrierField(name, def)) fieldOf.set(name, field);
-      else if (def) notJson.push(name);
-    }
-    if (!fieldOf.size) {
-      // A mapped column named instead of its field: say which field it is.
-      const mapped = known.flatMap((name) =>
-        rdm.models[name]!.fields.filter((x) => x.dbName === field && isCarrierField(name, x)).map(
-          (x) => `${name}.${x.name}`,
-        ),
-      );
-      if (mapped.length)
-        throw new Error(
-          `tracehop/prisma: no model of this Prisma Client has a Json field "${field}": column "${field}" is the field ${mapped.map((x) => `"${x}"`).join(", ")} (@map("${field}")); field takes field names: pass { field: "${mapped[0]!.split(".")[1]}" }`,
-        );
-      const found = notJson.length
-        ? ` (found ${notJson.map((name) => `${name}.${field}: ${fieldTypeOf(rdm, name, field, declared)}`).join(", ")})`
-        : "";
-      throw new Error(
-        `tracehop/prisma: no model of this Prisma Client has a Json field "${field}"${found}; add \`${field} Json?\` to the models that should carry the trace, or pass { field } or { models }`,
-      );
-    }
-    // Not an error: the app may have an unrelated field of that name. But a carrier column declared
-    // `String` (say) would silently stay NULL and the trace be lost at that hop: say so, once.
-    for (const name of notJson) warnNotJson(name, field, fieldTypeOf(rdm, name, field, declared));
-  }
-
-  // Models from which a nested write can reach a carrier model (fixed point over relations).
-  const reaches = new Set(fieldOf.keys());
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const name of known) {
-      if (reaches.has(name)) continue;
-      if (rdm.models[name]!.fields.some((x) => x.kind === "object" && reaches.has(x.type))) {
-        reaches.add(name);
-        changed = true;
-      }
-    }
-  }
-  // A relation is walked when its target holds a carrier, or can reach one through a relation other
-  // than the way back: a nested create never names the back relation (Prisma's `...Without<Relation>`
-  // input types), so PreprocessJob.sentences -> Sentence (whose only relation is `job`, back) is not.
-  const leadsOn = (via: RuntimeField): boolean =>
-    fieldOf.has(via.type) ||
-    rdm.models[via.type]!.fields.some(
-      (y) =>
-        y.kind === "object" &&
-        reaches.has(y.type) &&
-        (via.relationName === undefined || y.relationName !== via.relationName),
-    );
-  const out = new Map<string, CarrierModel>();
-  for (const name of reaches) {
-    const fields = rdm.models[name]!.fields;
-    const relations = new Map<string, string>();
-    for (const x of fields)
-      if (x.kind === "object" && reaches.has(x.type) && leadsOn(x)) relations.set(x.name, x.type);
-    const f = fieldOf.get(name);
-    out.set(name, {
-      field: f,
-      required: f !== undefined && required(name, f),
-      relations,
-      fields: new Map(fields.map((x): [string, FieldShape] => [x.name, fieldShape(rdm, x)])),
-    });
-  }
-  return out;
-}
-
-/**
- * The `[model, carrier field]` pairs of a `models` option: an array of model names (each paired with
- * `field`, the extension's `field` option) or an object `{ Model: "field" }`.
- *
- * @throws TypeError naming the bad entry and what is expected there: an empty or non-array,
- *   non-object value; an element that is not a non-empty string, a hole (`["A", , "B"]`,
- *   `new Array(2)`) included (by index); a field that is not a non-empty string (by model)
- */
-function modelEntries(chosen: unknown, field: string): [string, string][] {
-  const shapes =
-    'a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }';
-  if (Array.isArray(chosen)) {
-    if (!chosen.length) throw new TypeError(`tracehop/prisma: models must be ${shapes}, got an empty array`);
-    // An index loop, not `map`: `map` skips the holes of a sparse array, which would pass unchecked.
-    const entries: [string, string][] = [];
-    for (let i = 0; i < chosen.length; i++) {
-      const name: unknown = chosen[i];
-      if (typeof name !== "string" || !name)
-        throw new TypeError(
-          `tracehop/prisma: models[${i}] must be a model name (a non-empty string such as "Outbox"), got ${describeValue(name)}`,
-        );
-      entries.push([name, field]);
-    }
-    return entries;
-  }
-  if (!isPlainObject(chosen))
-    throw new TypeError(`tracehop/prisma: models must be ${shapes}, got ${describeValue(chosen)}`);
-  const entries = Object.entries(chosen);
-  if (!entries.length) throw new TypeError(`tracehop/prisma: models must be ${shapes}, got an empty object`);
-  for (const [name, f] of entries)
-    if (typeof f !== "string" || !f)
-      throw new TypeError(
-        `tracehop/prisma: models.${name} must be the name of the model's carrier field (a non-empty string such as "traceContext"), got ${describeValue(f)}`,
-      );
-  return entries as [string, string][];
-}
-
-/**
- * How the type of `model.field` reads in the schema: `String`, `Role` (an enum), `Json[]` (a list, as
- * `declared`, the schema text, says), `a relation to Item`.
- */
-function fieldTypeOf(
-  rdm: RuntimeDataModel,
-  model: string,
-  field: string,
-  declared: (model: string, field: string) => SchemaField | undefined,
-): string {
-  const def = rdm.models[model]!.fields.find((x) => x.name === field)!;
-  if (def.kind === "object") return `a relation to ${def.type}`;
-  return declared(model, field)?.list === true ? `${def.type}[]` : def.type;
-}
-
-/**
- * `diag.warn` and a Node process warning (code `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, printed on stderr
- * by default), once per model, field and type in the process (none under OTEL_SDK_DISABLED=true):
- * default detection skips `model` because its carrier-named field is not `Json`.
- */
-function warnNotJson(model: string, field: string, type: string): void {
-  const message =
-    `tracehop/prisma: model "${model}" has a field "${field}" of type ${type}, not Json, so traceCarrierExtension() leaves it out: ` +
-    `its rows store no carrier and the trace is lost at that hop. To carry the trace, declare it \`${field} Json?\` (and migrate the column); ` +
-    `if the field is unrelated, or your code writes the carrier there itself, pass traceCarrierExtension({ models: [...] }) to name the carrier models`;
-  warnOnce(message, message, "TRACEHOP_PRISMA_CARRIER_NOT_JSON");
-}
-
-/**
- * The {@link FieldShape} of a runtime data model field: a relation is an `object` field whose type is a
- * model.
- */
-function fieldShape(rdm: RuntimeDataModel, x: RuntimeField): FieldShape {
-  if (x.kind === "object") return Object.hasOwn(rdm.models, x.type) ? "relation" : "other";
-  return x.kind === "scalar" && x.type === "Json" ? "json" : "scalar";
 }

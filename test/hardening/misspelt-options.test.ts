@@ -191,18 +191,18 @@ const described: [label: string, call: () => unknown, message: string, name?: st
   [
     "traceCarrierExtension field 1n",
     () => traceCarrierExtension({ field: 1n } as never),
-    "tracehop/prisma: field must be a non-empty string, got 1n",
+    "tracehop traceCarrierExtension: field must be a non-empty string, got 1n",
   ],
   [
     "traceCarrierExtension maxCarrierBytes 5n",
     () => traceCarrierExtension({ maxCarrierBytes: 5n } as never),
-    "tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got 5n",
+    "tracehop traceCarrierExtension: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got 5n",
     "RangeError",
   ],
   [
     "traceCarrierExtension baggage 1n",
     () => traceCarrierExtension({ baggage: 1n } as never),
-    'tracehop/prisma: baggage must be "none", "all" or an array of baggage keys, got 1n',
+    'tracehop traceCarrierExtension: baggage must be "none", "all" or an array of baggage keys, got 1n',
   ],
   [
     "JsonLinesFileSpanExporter path: a null-prototype object",
@@ -276,7 +276,7 @@ const notPlain: [label: string, call: () => unknown, message: string][] = [
   [
     "traceCarrierExtension given a Map",
     () => traceCarrierExtension(new Map([["field", "carrier"]]) as never),
-    "tracehop/prisma: traceCarrierExtension: options must be a plain object (got a Map)",
+    "tracehop traceCarrierExtension: options must be a plain object (got a Map)",
   ],
 ];
 
@@ -337,7 +337,7 @@ const entryPoints: [where: string, call: (options: never) => unknown, refused?: 
   ["tracehop withSendSpan", (o) => withSendSpan(o, fn)],
   ["tracehop withProcessSpan", (o) => withProcessSpan(TP, o, fn)],
   ["tracehop withBatchProcessSpan", (o) => withBatchProcessSpan([TP], o, fn)],
-  ["tracehop/prisma: traceCarrierExtension", (o) => traceCarrierExtension(o)],
+  ["tracehop traceCarrierExtension", (o) => traceCarrierExtension(o)],
 ];
 
 test("options that are not an object: a TypeError naming the entry point and what was given", () => {

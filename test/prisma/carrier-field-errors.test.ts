@@ -4,7 +4,7 @@
  * checked when `traceCarrierExtension(...)` is called): a mapped column named instead of its field,
  * a model whose carrier is another Json field, a field of the wrong type; bad `models` and `baggage`
  * entries named by position (a hole, a baggage key that is no token); every message under the
- * `tracehop/prisma:` prefix. An empty `baggage` list is no error: it keeps none, as `"none"` does.
+ * `tracehop traceCarrierExtension:` prefix. An empty `baggage` list is no error: it keeps none, as `"none"` does.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -15,7 +15,7 @@ import {
   type BaggagePolicy,
 } from "../../src/prisma/index.js";
 import { captureStoredCarrier, compileBaggagePolicy } from "../../src/prisma/stored-carrier.js";
-import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
+import { carrierModels } from "../../src/prisma/carrier-models.js";
 
 /** As the generated client of a schema with `traceContext Json? @map("trace_ctx")` holds it. */
 const rdm = {
@@ -70,7 +70,7 @@ const schema = [
 ].join("\n");
 
 const NEEDS = (model: string, field: string) =>
-  `tracehop/prisma: model "${model}" needs a Json field "${field}" to hold the carrier`;
+  `tracehop traceCarrierExtension: model "${model}" needs a Json field "${field}" to hold the carrier`;
 
 test("a column name of a mapped field: the error names the field to pass", () => {
   assert.throws(() => carrierModels(rdm, "traceContext", { Outbox: "trace_ctx" }, schema), {
@@ -84,7 +84,7 @@ test("a column name of a mapped field: the error names the field to pass", () =>
   // The same column given as the `field` option.
   assert.throws(() => carrierModels(rdm, "trace_ctx", undefined, schema), {
     name: "Error",
-    message: `tracehop/prisma: no model of this Prisma Client has a Json field "trace_ctx": column "trace_ctx" is the field "Outbox.traceContext" (@map("trace_ctx")); field takes field names: pass { field: "traceContext" }`,
+    message: `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field "trace_ctx": column "trace_ctx" is the field "Outbox.traceContext" (@map("trace_ctx")); field takes field names: pass { field: "traceContext" }`,
   });
 });
 
@@ -119,53 +119,53 @@ test("bad models and baggage entries are TypeErrors when traceCarrierExtension()
   const cases: [options: unknown, message: string][] = [
     [
       { models: { Order: 5 } },
-      'tracehop/prisma: models.Order must be the name of the model\'s carrier field (a non-empty string such as "traceContext"), got 5',
+      'tracehop traceCarrierExtension: models.Order must be the name of the model\'s carrier field (a non-empty string such as "traceContext"), got 5',
     ],
     [
       { models: { Order: "" } },
-      'tracehop/prisma: models.Order must be the name of the model\'s carrier field (a non-empty string such as "traceContext"), got ""',
+      'tracehop traceCarrierExtension: models.Order must be the name of the model\'s carrier field (a non-empty string such as "traceContext"), got ""',
     ],
     [
       { models: ["Order", 5] },
-      'tracehop/prisma: models[1] must be a model name (a non-empty string such as "Outbox"), got 5',
+      'tracehop traceCarrierExtension: models[1] must be a model name (a non-empty string such as "Outbox"), got 5',
     ],
     // A hole of a sparse array (`["Order", , "Item"]`) is a bad entry too, named by its index.
     [
       { models: Object.assign([], { 0: "Order", 2: "Item" }) },
-      'tracehop/prisma: models[1] must be a model name (a non-empty string such as "Outbox"), got undefined',
+      'tracehop traceCarrierExtension: models[1] must be a model name (a non-empty string such as "Outbox"), got undefined',
     ],
     [
       { models: new Array(2) },
-      'tracehop/prisma: models[0] must be a model name (a non-empty string such as "Outbox"), got undefined',
+      'tracehop traceCarrierExtension: models[0] must be a model name (a non-empty string such as "Outbox"), got undefined',
     ],
     [
       { models: "Order" },
-      'tracehop/prisma: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got "Order"',
+      'tracehop traceCarrierExtension: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got "Order"',
     ],
     [
       { models: [] },
-      'tracehop/prisma: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got an empty array',
+      'tracehop traceCarrierExtension: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got an empty array',
     ],
     [
       { models: {} },
-      'tracehop/prisma: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got an empty object',
+      'tracehop traceCarrierExtension: models must be a non-empty array of model names such as ["Outbox"] or an object { Model: "field" } such as { Outbox: "traceContext" }, got an empty object',
     ],
     [
       { baggage: ["Tenant", 5] },
-      'tracehop/prisma: baggage[1] must be a baggage key (a non-empty string such as "tenant"), got 5',
+      'tracehop traceCarrierExtension: baggage[1] must be a baggage key (a non-empty string such as "tenant"), got 5',
     ],
     // A key no baggage header can carry (not an RFC 7230 token, W3C Baggage §3.2.1.2) would never match.
     ...["a b", "a,b", "k=v", '"q"', "é"].map((key): [unknown, string] => [
       { baggage: ["tenant", key] },
-      `tracehop/prisma: baggage[1] is ${JSON.stringify(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
+      `tracehop traceCarrierExtension: baggage[1] is ${JSON.stringify(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
     ]),
     [
       { baggage: Object.assign([], { 1: "tenant" }) },
-      'tracehop/prisma: baggage[0] must be a baggage key (a non-empty string such as "tenant"), got undefined',
+      'tracehop traceCarrierExtension: baggage[0] must be a baggage key (a non-empty string such as "tenant"), got undefined',
     ],
     [
       { propagator: "datadog" },
-      'tracehop/prisma: traceCarrierExtension: propagator must be a TextMapPropagator (inject and extract methods), got "datadog" (for styles by name, pass createPropagator("datadog"))',
+      'tracehop traceCarrierExtension: propagator must be a TextMapPropagator (inject and extract methods), got "datadog" (for styles by name, pass createPropagator("datadog"))',
     ],
   ];
   for (const [options, message] of cases)

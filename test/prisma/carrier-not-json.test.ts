@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
-import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
+import { carrierModels } from "../../src/prisma/carrier-models.js";
 import { databaseFixture } from "./databases.js";
 import { EDGE } from "./edge-schema.js";
 import { assertCarrierOf, inSpan } from "./tracing.js";
@@ -18,7 +18,7 @@ import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const CODE = "TRACEHOP_PRISMA_CARRIER_NOT_JSON";
 const MESSAGE =
-  /^tracehop\/prisma: model "Legacy" has a field "traceContext" of type String, not Json, so traceCarrierExtension\(\) leaves it out: its rows store no carrier and the trace is lost at that hop\. To carry the trace, declare it `traceContext Json\?` \(and migrate the column\); if the field is unrelated, or your code writes the carrier there itself, pass traceCarrierExtension\(\{ models: \[\.\.\.\] \}\)/;
+  /^tracehop traceCarrierExtension: model "Legacy" has a field "traceContext" of type String, not Json, so traceCarrierExtension\(\) leaves it out: its rows store no carrier and the trace is lost at that hop\. To carry the trace, declare it `traceContext Json\?` \(and migrate the column\); if the field is unrelated, or your code writes the carrier there itself, pass traceCarrierExtension\(\{ models: \[\.\.\.\] \}\)/;
 
 describe("traceCarrierExtension and a carrier-named field that is not Json, sqlite", () => {
   let base: any;
@@ -52,7 +52,7 @@ describe("traceCarrierExtension and a carrier-named field that is not Json, sqli
     assert.deepEqual(warnings, []);
     assert.throws(
       () => base.$extends(traceCarrierExtension({ models: ["Legacy"] })),
-      /^Error: tracehop\/prisma: model "Legacy" needs a Json field "traceContext" to hold the carrier, found scalar String: change its type to `Json\?` \(or `Json`; a single value, not a list\) and migrate the column, or name another field in models$/,
+      /^Error: tracehop traceCarrierExtension: model "Legacy" needs a Json field "traceContext" to hold the carrier, found scalar String: change its type to `Json\?` \(or `Json`; a single value, not a list\) and migrate the column, or name another field in models$/,
     );
   });
 
@@ -93,7 +93,7 @@ test("when the only field of that name is not Json, the no-model Error says whic
   };
   assert.throws(
     () => carrierModels(rdm, "traceContext", undefined),
-    /^Error: tracehop\/prisma: no model of this Prisma Client has a Json field "traceContext" \(found Legacy\.traceContext: String, Event\.traceContext: a relation to Legacy\); add `traceContext Json\?`/,
+    /^Error: tracehop traceCarrierExtension: no model of this Prisma Client has a Json field "traceContext" \(found Legacy\.traceContext: String, Event\.traceContext: a relation to Legacy\); add `traceContext Json\?`/,
   );
 });
 
@@ -126,17 +126,17 @@ test("a Json[] field (a PostgreSQL list) is no carrier field: left out with the 
   assert.deepEqual(processWarnings, [
     [
       CODE,
-      'tracehop/prisma: model "Tagged" has a field "traceContext" of type Json[], not Json, so traceCarrierExtension() leaves it out: ' +
+      'tracehop traceCarrierExtension: model "Tagged" has a field "traceContext" of type Json[], not Json, so traceCarrierExtension() leaves it out: ' +
         "its rows store no carrier and the trace is lost at that hop. To carry the trace, declare it `traceContext Json?` (and migrate the column); " +
         "if the field is unrelated, or your code writes the carrier there itself, pass traceCarrierExtension({ models: [...] }) to name the carrier models",
     ],
   ]);
   assert.throws(
     () => carrierModels(rdm, "traceContext", ["Tagged"], schema),
-    /^Error: tracehop\/prisma: model "Tagged" needs a Json field "traceContext" to hold the carrier, found scalar Json\[\]: change its type to `Json\?` \(or `Json`; a single value, not a list\) and migrate the column, or name another field in models$/,
+    /^Error: tracehop traceCarrierExtension: model "Tagged" needs a Json field "traceContext" to hold the carrier, found scalar Json\[\]: change its type to `Json\?` \(or `Json`; a single value, not a list\) and migrate the column, or name another field in models$/,
   );
   assert.throws(
     () => carrierModels({ models: { Tagged: rdm.models.Tagged } }, "traceContext", undefined, schema),
-    /^Error: tracehop\/prisma: no model of this Prisma Client has a Json field "traceContext" \(found Tagged\.traceContext: Json\[\]\)/,
+    /^Error: tracehop traceCarrierExtension: no model of this Prisma Client has a Json field "traceContext" \(found Tagged\.traceContext: Json\[\]\)/,
   );
 });

@@ -30,7 +30,7 @@ import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
 import { describeValue } from "../../src/describe-value.js";
 import { withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings } from "../support/warnings.js";
-import { carrierModels } from "../../src/prisma/trace-carrier-extension.js";
+import { carrierModels } from "../../src/prisma/carrier-models.js";
 import {
   createDatabase,
   databaseFixture,
@@ -699,11 +699,11 @@ describe("traceCarrierExtension without a database", () => {
     });
     assert.match(
       diagWarnings.find((w) => w.includes("(60)")) ?? "",
-      /^tracehop\/prisma: carrier of 239 bytes dropped: no part of it under the limit \(60\) restores its trace; the row is written without one$/,
+      /^tracehop traceCarrierExtension: carrier of 239 bytes dropped: no part of it under the limit \(60\) restores its trace; the row is written without one$/,
     );
     assert.ok(
       diagWarnings.includes(
-        "tracehop/prisma: carrier of 239 bytes trimmed to 73 (limit 150): traceparent kept",
+        "tracehop traceCarrierExtension: carrier of 239 bytes trimmed to 73 (limit 150): traceparent kept",
       ),
       diagWarnings.join("\n"),
     );
@@ -744,13 +744,13 @@ describe("traceCarrierExtension without a database", () => {
     for (const maxCarrierBytes of [2 ** 60, Number.MAX_SAFE_INTEGER + 1, Infinity, 1.5, -1, NaN])
       assert.throws(() => traceCarrierExtension({ maxCarrierBytes }), {
         name: "RangeError",
-        message: `tracehop/prisma: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got ${describeValue(maxCarrierBytes)}`,
+        message: `tracehop traceCarrierExtension: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got ${describeValue(maxCarrierBytes)}`,
       });
     for (const maxCarrierBytes of [1, Number.MAX_SAFE_INTEGER])
       assert.doesNotThrow(() => traceCarrierExtension({ maxCarrierBytes }));
     assert.throws(
       () => traceCarrierExtension({ modles: ["Outbox"] } as never),
-      /tracehop\/prisma: traceCarrierExtension: there is no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator$/,
+      /tracehop traceCarrierExtension: there is no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator$/,
     );
     assert.throws(
       () => traceCarrierExtension({ propagator: "datadog" as never }),

@@ -1,4 +1,4 @@
-// What a parsed JSON value is, for the input reader and the reader-limit diagnostics of `tracehop inspect`.
+// What a JSON text or parsed value is, for the input reader and the reader-limit diagnostics of `tracehop inspect`.
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**
@@ -31,4 +31,23 @@ export function isPropagationKey(key: string): boolean {
   const name = key.toLowerCase();
   // Any x-datadog-* / x-b3-* name too: a carrier of another tracer version is still a carrier.
   return isPropagationHeaderName(name) || name.startsWith("x-datadog-") || name.startsWith("x-b3-");
+}
+
+/** Whether `text` is JSON text (`JSON.parse` takes it). */
+export function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `text` parsed as JSON: its value, or the parser's error. */
+export function parseJson(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }

@@ -15,7 +15,6 @@ import {
   sameTrace,
   spellStyles,
   styleSetting,
-  type CreatePropagatorOptions,
   type ExtractBehavior,
   type PropagationStyle,
 } from "../propagation/create-propagator.js";
@@ -52,6 +51,9 @@ import {
   zeroTidDropped,
 } from "./limits.js";
 import { ALL_STYLES, asStored, styleResult, type StyleVerdict } from "./styles.js";
+
+/** Each style's extraction of the carrier alone ({@link styleResult}), by style. */
+type StyleContexts = Record<PropagationStyle, Context>;
 
 /** Names of the Datadog priorities (dd-trace-java `PrioritySampling`). */
 const PRIORITY_NAMES: Record<string, string> = {
@@ -246,18 +248,17 @@ function outsideOrderDiagnostic(report: InspectReport): string | undefined {
  * `x-datadog-*` headers of two traces), else `undefined`: a service here follows one trace and never
  * sees the other, where a style in the order that names another trace becomes a span link
  * (`terminated_context`); with how to add it. Not given under extract-first, which makes no such link.
- * `carrier` is read with `read` ({@link asStored}), each left-out style alone.
+ * `contexts`: each style's extraction alone ({@link styleResult}).
  */
 function otherTraceDiagnostic(
   report: InspectReport,
   traceId: string,
-  carrier: ReturnType<typeof normalizeCarrier>,
-  read: CreatePropagatorOptions,
+  contexts: StyleContexts,
 ): string | undefined {
   if (report.extractFirst) return undefined;
   const others: [PropagationStyle, string][] = [];
   for (const style of validOutsideOrder(report)) {
-    const ctx = createPropagator([style], read).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+    const ctx = contexts[style];
     const id = validParent(ctx)?.traceId ?? getRestoredRoot(ctx)?.traceId;
     if (id !== undefined && !sameTrace(id, traceId)) others.push([style, id]);
   }
@@ -274,34 +275,29 @@ function otherTraceDiagnostic(
 /**
  * Why the `datadog` style reads none of the carrier's `ot-baggage-*` entries, for a report whose
  * extract order restores `restoredStyle`'s context (the first valid style but `baggage`; `undefined`
- * for none). Only meaningful when they are not read: `createPropagator` reads them when the `datadog`
- * style is in the order and its context or a traceparent's is the one restored (as dd-trace-js does).
+ * for none), or `undefined` when it reads them: `createPropagator` reads them when the `datadog` style
+ * is in the order and its context or a traceparent's is the one restored (as dd-trace-js does).
  */
-function legacyBaggageUnread(report: InspectReport, restoredStyle: PropagationStyle | undefined): string {
+function legacyBaggageUnread(
+  report: InspectReport,
+  restoredStyle: PropagationStyle | undefined,
+): string | undefined {
   const order = report.extractOrder;
   if (!order.includes("datadog"))
     return `the datadog style, which reads ot-baggage-* entries, is not in the extract order (${order.join(", ") || "none"})`;
   if (restoredStyle === undefined)
     return "this extract order restores no context, and ot-baggage-* entries are read only with one";
+  if (restoredStyle === "datadog" || restoredStyle === "tracecontext") return undefined;
   return `the ${restoredStyle} context is the one restored, and ot-baggage-* entries are read only with the datadog or the tracecontext one`;
 }
 
 /**
- * The diagnostic of a `t.tid` in the `dd=` member of the tracestate that the tracecontext style (read
- * with `read`, {@link asStored}) keeps, when it is not the traceparent's upper half and so is ignored
- * ({@link ddTidIgnored}), else `undefined`.
+ * The diagnostic of a `t.tid` in the `dd=` member of the tracestate that the tracecontext style keeps
+ * (`ctx`: its extraction alone, {@link styleResult}), when it is not the traceparent's upper half and so
+ * is ignored ({@link ddTidIgnored}), else `undefined`.
  */
-function ddTidNote(
-  report: InspectReport,
-  carrier: ReturnType<typeof normalizeCarrier>,
-  read: CreatePropagatorOptions,
-): string | undefined {
+function ddTidNote(report: InspectReport, ctx: Context): string | undefined {
   if (report.styles.tracecontext.status !== "valid") return undefined;
-  const ctx = createPropagator(["tracecontext"], read).extract(
-    ROOT_CONTEXT,
-    carrier,
-    normalizedCarrierGetter,
-  );
   const sc = validParent(ctx);
   const dd = sc?.traceState?.get(TRACESTATE_DD_KEY);
   if (sc === undefined || !dd) return undefined;
@@ -366,7 +362,12 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const drops = readerDrops(raw);
   for (const note of drops.notes) diagnostics.push(note);
   const read = asStored(environment.tagsLimit.maxLength, environment.extractFirst);
-  for (const style of ALL_STYLES) report.styles[style] = styleResult(style, carrier, drops.dropped, read);
+  const contexts = {} as StyleContexts;
+  for (const style of ALL_STYLES) {
+    const reading = styleResult(style, carrier, drops.dropped, read);
+    report.styles[style] = reading.verdict;
+    contexts[style] = reading.context;
+  }
   const tracestate = carrier.get("tracestate")?.join(",");
   const discarded =
     tracestate !== undefined && report.styles.tracecontext.status === "valid"
@@ -390,14 +391,14 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   // The datadog style's ot-baggage-* entries are restored when its context or a traceparent's is the one
   // restored (createPropagator reads them for either, as dd-trace-js does).
   const restoredStyle = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid");
-  const readsLegacy =
-    restoredStyle === "datadog" || (restoredStyle === "tracecontext" && styles.includes("datadog"));
-  const legacyNote = readsLegacy ? legacyBaggageDropped(carrier, styles.includes("baggage")) : undefined;
+  const unread = legacyBaggageUnread(report, restoredStyle);
+  // The W3C entries the ot-baggage-* entries join: the baggage style's own extraction, when in the order.
+  const w3cBaggage = styles.includes("baggage") ? propagation.getBaggage(contexts.baggage) : undefined;
+  const legacyNote =
+    unread === undefined
+      ? legacyBaggageDropped(carrier, w3cBaggage)
+      : legacyBaggageNotRead(carrier, drops.dropped, unread);
   if (legacyNote !== undefined) diagnostics.push(legacyNote);
-  const notRead = readsLegacy
-    ? undefined
-    : legacyBaggageNotRead(carrier, drops.dropped, legacyBaggageUnread(report, restoredStyle));
-  if (notRead !== undefined) diagnostics.push(notRead);
   const datadogDrop = (ifUsed: string): string =>
     dropConsequence("datadog", report, ifUsed, "no x-datadog-* header is read");
   diagnostics.push(...ignoredDatadogValues(raw, carrier, datadogDrop));
@@ -423,7 +424,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
           datadogDrop("the context itself stays valid, its trace id with no upper half from this header"),
         );
   if (zeroTid !== undefined) diagnostics.push(zeroTid);
-  const tidNote = ddTidNote(report, carrier, read);
+  const tidNote = ddTidNote(report, contexts.tracecontext);
   if (tidNote !== undefined) diagnostics.push(tidNote);
 
   const behavior = environment.extractBehavior;
@@ -453,7 +454,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     if (outside !== undefined) diagnostics.push(outside);
     return report;
   }
-  const other = otherTraceDiagnostic(report, traceId, carrier, read);
+  const other = otherTraceDiagnostic(report, traceId, contexts);
   if (other !== undefined) diagnostics.push(other);
   const winner = restoredStyle ?? styles[0];
   const dd = getDatadogContext(ctx);

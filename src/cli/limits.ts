@@ -1,12 +1,12 @@
 // What the library drops for its limits, and why, in words: the carrier reader (keys, value sizes, values
 // per header), the tracestate and baggage readers (W3C limits and grammar), and the x-datadog-tags
 // decoder. The library decides what it drops; these functions only say why.
-import { ROOT_CONTEXT } from "@opentelemetry/api";
+import { ROOT_CONTEXT, type Baggage } from "@opentelemetry/api";
 import { isHeaderNameText } from "../carrier/header-text-fields.js";
 import {
   normalizeCarrier,
-  type NormalizedCarrier,
   normalizedCarrierGetter,
+  type NormalizedCarrier,
 } from "../carrier/normalize-carrier.js";
 import {
   MAX_CARRIER_FIELD_VALUES,
@@ -32,7 +32,6 @@ import {
   LEGACY_BAGGAGE_PREFIX,
   PROPAGATION_HEADER_SET,
 } from "../propagation/header-names.js";
-import { BaggagePropagator } from "../propagation/w3c/BaggagePropagator.js";
 import { isBaggageToken, parseBaggageHeader, trimOws } from "../propagation/w3c/baggage.js";
 import {
   BAGGAGE_MAX_BYTES,
@@ -250,23 +249,20 @@ function baggageLimits(more: string): string {
 
 /**
  * How many of the `ot-baggage-*` entries of `carrier` the `datadog` style drops, and why, in the words
- * of {@link baggageDropped}: over W3C Baggage's limits (64 members, 8192 bytes, counted with the
- * carrier's W3C `baggage` entries when `withW3CBaggage`, the `baggage` style being in the extract
- * order); `undefined` when it drops none. `legacyBaggage`, the style's
+ * of {@link baggageDropped}: over W3C Baggage's limits (64 members, 8192 bytes, counted with `w3c`, the
+ * baggage the `baggage` style restored from the carrier when it is in the extract order);
+ * `undefined` when it drops none. `legacyBaggage`, the style's
  * own reader, decides and counts. Call it only when the `datadog` style's context is the one restored
  * (its baggage is read only then). An entry whose key the W3C header holds is replaced, not dropped.
  */
 export function legacyBaggageDropped(
   carrier: NormalizedCarrier,
-  withW3CBaggage: boolean,
+  w3c: Baggage | undefined,
 ): string | undefined {
   let entries = 0;
   for (const key of carrier.keys()) if (isLegacyBaggageHeaderName(key)) entries++;
   if (entries === 0) return undefined;
   entries = Math.min(entries, MAX_LEGACY_BAGGAGE_HEADERS);
-  const w3c = withW3CBaggage
-    ? new BaggagePropagator().extractBaggage(carrier, normalizedCarrierGetter)
-    : undefined;
   const drops: LegacyBaggageDrops = { limits: 0 };
   legacyBaggage(ROOT_CONTEXT, carrier, normalizedCarrierGetter, w3c, drops);
   if (drops.limits === 0) return undefined;

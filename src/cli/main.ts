@@ -5,7 +5,8 @@ import { markWarned } from "../warn-once.js";
 import { VERSION } from "../version.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
-import { InspectInputError, LOOKS_LIKE_FILE_NAME, parseInspectInput, readInputText } from "./input.js";
+import { InspectInputError, parseInspectInput } from "./input.js";
+import { LOOKS_LIKE_FILE_NAME, readInputText } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
 
 const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] [--] <json | file | ->

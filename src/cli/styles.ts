@@ -1,6 +1,6 @@
 // Each propagation style on its own: valid, absent, or why it rejected the carrier.
-import { isSpanContextValid, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { type NormalizedCarrier, normalizedCarrierGetter } from "../carrier/normalize-carrier.js";
+import { isSpanContextValid, propagation, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
+import { normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
 import {
   createPropagator,
   type CreatePropagatorOptions,
@@ -146,6 +146,13 @@ export function asStored(tagsMaxLength: number, extractFirst = false): CreatePro
   return { extractBehavior: "continue", tagsMaxLength, extractFirst };
 }
 
+/** What one style alone makes of a carrier: its verdict, and the context its extraction gave. */
+export interface StyleReading {
+  verdict: StyleVerdict;
+  /** The style's extraction alone onto `ROOT_CONTEXT`, for the diagnostics that read what it kept. */
+  context: Context;
+}
+
 /**
  * What `style` alone makes of `carrier` (read with `options`, {@link asStored}); a style absent because
  * the carrier reader dropped its headers (`dropped`, lower-case names) says so.
@@ -155,8 +162,19 @@ export function styleResult(
   carrier: NormalizedCarrier,
   dropped: ReadonlySet<string>,
   options: CreatePropagatorOptions,
+): StyleReading {
+  const context = createPropagator([style], options).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+  return { verdict: styleVerdict(style, carrier, dropped, context), context };
+}
+
+/** The verdict of `style` on `carrier` from `ctx`, its extraction alone ({@link styleResult}). */
+function styleVerdict(
+  style: PropagationStyle,
+  carrier: NormalizedCarrier,
+  dropped: ReadonlySet<string>,
+  ctx: Context,
 ): StyleVerdict {
-  const result = styleReading(style, carrier, options);
+  const result = styleReading(style, carrier, ctx);
   if (result.status !== "absent") return result;
   // Absent because the carrier reader dropped it: said instead of "no ... header".
   const names = {
@@ -171,12 +189,8 @@ export function styleResult(
     : result;
 }
 
-function styleReading(
-  style: PropagationStyle,
-  carrier: NormalizedCarrier,
-  options: CreatePropagatorOptions,
-): StyleVerdict {
-  const ctx = createPropagator([style], options).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
+/** The verdict of `style` from `ctx`, its extraction of `carrier` alone: valid, rejected (why), absent. */
+function styleReading(style: PropagationStyle, carrier: NormalizedCarrier, ctx: Context): StyleVerdict {
   if (style === "baggage") {
     const keys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
     if (keys.length)

@@ -1,0 +1,335 @@
+// The hints of an input error: which client output the text resembles (psql aligned or with several
+// columns, a mysql table, mysql --batch escapes, a bytea column, pretty-printed JSON, a line cut
+// short), and the query that prints the carrier column as `tracehop inspect` reads it.
+import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
+import { isJson, isJsonObject } from "./carrier-shape.js";
+import { BYTEA_HEX, mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
+
+// The hints' example queries name the carrier column as the input names it, when it does (a line of
+// column names first: columnNamesHint), else as a user of this project's schema types it:
+// `traceContext` (prisma/schema.prisma, and its migrations). PostgreSQL folds an unquoted name to lower
+// case, so there it is "traceContext" (any name the client printed is quoted so: it is the name as
+// stored), and the query is in single quotes for the shell; MySQL and MariaDB column names are not
+// case-sensitive, so it is plain there. The table is left as `...`.
+
+/**
+ * The hint for a line of input that is not JSON: a client's output of several columns
+ * ({@link psqlColumnsHint}, {@link mysqlColumnsHint}), else a value still escaped by `mysql --batch`
+ * ({@link mysqlRawHint}), else a bytea column's hex ({@link byteaHint}), else whole rows over several
+ * lines when the text's `lines` are given ({@link prettyRowsHint}), else a line cut short
+ * ({@link cutShortHint}), else "".
+ */
+export function lineHint(line: string, lines?: readonly string[]): string {
+  return (
+    psqlColumnsHint(line) ||
+    mysqlColumnsHint(line) ||
+    mysqlRawHint(line) ||
+    byteaHint(line) ||
+    (lines === undefined ? "" : prettyRowsHint(lines)) ||
+    cutShortHint(line)
+  );
+}
+
+/**
+ * A hint for a line that is not JSON, with the escapes of `mysql --batch` undone either, but whose
+ * every backslash starts one (`\n`, `\t`, `\0`, `\\`), as in that client's output, else "": a value
+ * that is no JSON text, or a line cut short.
+ */
+function mysqlRawHint(line: string): string {
+  return mysqlUnescaped(line) !== undefined
+    ? " (it holds the escapes mysql --batch writes, \\n \\t \\0 \\\\, and is not JSON with them undone either: mysql -r (--raw) prints the column as stored)"
+    : "";
+}
+
+/**
+ * A hint for a line that starts a JSON object or string but ends inside one (an unterminated string,
+ * the end of the input where a value or `}` was expected), else "": a carrier cut short by a column
+ * too narrow for it (`varchar(255)`) or by a client's width limit.
+ */
+function cutShortHint(line: string): string {
+  const text = line.trim();
+  if (!/^[{"]/.test(text)) return "";
+  try {
+    JSON.parse(text);
+    return "";
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    return /Unterminated string|Unexpected end of JSON input/.test(message) ||
+      (at !== null && Number(at[1]) >= text.length)
+      ? " (it looks cut short, ending inside a string or an object: check the carrier column's type or length; a varchar(255), or a client's width limit, cuts a carrier)"
+      : "";
+  }
+}
+
+/** A hint for PostgreSQL's hex output of a `bytea` column that is not UTF-8 JSON text, else "". */
+function byteaHint(line: string): string {
+  return BYTEA_HEX.test(line)
+    ? ` (it looks like psql's hex output of a bytea column, and is not UTF-8 JSON text decoded either: select the carrier as text, psql -At -c '${shellSingle(`select convert_from("traceContext", 'UTF8') from ...`)}')`
+    : "";
+}
+
+/**
+ * A hint for a line that reads like psql output of several columns (psql separates columns with `|`),
+ * the JSON value in any column: `42|{"traceparent":…}` or `{"traceparent":…}|42` as `psql -At` prints
+ * them, `  42 | {"traceparent":…}` as `psql -t` (aligned, each row's line starting with a space) prints
+ * it; else "". A JSON value at the start of the line must end right before a `|` (`…}|42`), so that a
+ * broken JSON text with a `|` inside a string is not taken for columns.
+ */
+function psqlColumnsHint(line: string): string {
+  const valueAfterSeparator = /\|\s*[{"]/.test(line);
+  const valueBeforeSeparator = /^\s*[{"]/.test(line) && /[}"]\s*\|/.test(line);
+  if (!valueAfterSeparator && !valueBeforeSeparator) return "";
+  const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
+  return ` (it looks like ${how} of several columns, separated by "|": ${psqlOneColumn()})`;
+}
+
+/**
+ * What to run instead of psql output of several columns: `column` is the carrier column's name when the
+ * input gives it ({@link columnNamesHint}), else `traceContext`; `null` when the input names the columns
+ * but no row shows which holds the carrier (all NULL): the query's generic form then. Any name is put in
+ * double quotes, its double quotes doubled (PostgreSQL's quoted identifier), inside the shell's single
+ * quotes.
+ */
+function psqlOneColumn(column: string | null = TRACE_CONTEXT_FIELD): string {
+  const name = column === null ? "<carrier column>" : shellSingle(`"${column.replace(/"/g, '""')}"`);
+  return `select the carrier column alone, psql -At -c 'select ${name} from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'`;
+}
+
+/**
+ * What to run instead of `mysql --batch` output of several columns: `column` is the carrier column's
+ * name and `names` every column's, when the input gives them ({@link columnNamesHint}); else
+ * `traceContext` beside an `id`; `null` when the input names the columns but no row shows which holds
+ * the carrier (all NULL): the query's generic form then. A name other than a plain one (letters, digits,
+ * `_`, `$`) is put in backticks, its backticks doubled (MySQL's quoted identifier), and escaped for the
+ * shell's quotes around the query.
+ */
+function mysqlOneColumn(
+  column: string | null = TRACE_CONTEXT_FIELD,
+  names: readonly string[] = ["id", TRACE_CONTEXT_FIELD],
+): string {
+  const identifier = (name: string): string =>
+    /^[A-Za-z_][\w$]*$/.test(name) ? name : `\`${name.replace(/`/g, "``")}\``;
+  const pairs = names
+    .map((name) => shellDouble(`'${name.replace(/'/g, "''")}', ${identifier(name)}`))
+    .join(", ");
+  const name = column === null ? "<carrier column>" : shellSingle(identifier(column));
+  return `select the carrier column alone, mysql -N -B -e 'select ${name} from ...', or whole rows as JSON, mysql -N -B -e "select json_object(${pairs}) from ..."`;
+}
+
+/** `text` written inside a POSIX shell's single quotes: each `'` as `'\''`. */
+function shellSingle(text: string): string {
+  return text.replace(/'/g, "'\\''");
+}
+
+/** `text` written inside a POSIX shell's double quotes: `$`, `` ` ``, `"` and `\` after a backslash. */
+function shellDouble(text: string): string {
+  return text.replace(/[$`"\\]/g, "\\$&");
+}
+
+/**
+ * True when `field`, a column's value in a client's output, is a JSON object or string, as it is or
+ * with the escapes of `mysql --batch` undone ({@link readLine}): what a carrier column prints.
+ */
+function carrierText(field: string): boolean {
+  const read = readLine(field);
+  return "value" in read && (typeof read.value === "string" || isJsonObject(read.value));
+}
+
+/**
+ * A hint for a line that reads like `mysql --batch` output of several columns (`7\t{"traceparent":…}`:
+ * the client separates columns with a tab and writes a tab inside a value as `\t`, so a tab in its
+ * output is always a separator), else "": the line has a tab, and a field is `NULL` (a NULL column)
+ * or a JSON object or string, as it is or with the client's escapes undone ({@link readLine}).
+ */
+function mysqlColumnsHint(line: string): string {
+  const fields = line.split("\t");
+  return fields.length > 1 && fields.some((field) => field === "NULL" || carrierText(field))
+    ? ` (it looks like mysql --batch output of several columns, separated by tabs: ${mysqlOneColumn()})`
+    : "";
+}
+
+/**
+ * A hint for psql's aligned output of a value over several lines (what `psql -t` prints for
+ * pretty-printed JSON: each row's line starts with a space, and every line of a value but its last
+ * ends with ` +`), else "". `lines`: the text's lines.
+ */
+export function psqlWrappedHint(lines: readonly string[]): string {
+  return lines.some((line) => /^ .*\+$/.test(line)) &&
+    lines.every((line) => line === "" || line.startsWith(" "))
+    ? ` (it looks like psql's aligned output of a value over several lines, each but its last ending with "+": print the rows unaligned, one per line, psql -At -c 'select "traceContext"::jsonb from ...' (-A unaligned, -t rows only; jsonb prints on one line))`
+    : "";
+}
+
+/**
+ * A hint for several pretty-printed JSON values one after another, else "": what `psql -At` prints for
+ * a `json` column (not `jsonb`) that holds pretty-printed text, over more than one row (it prints a
+ * json value's text as stored, line breaks and all; a NULL row is an empty line between them), and what
+ * `jq` prints without `-c`. Told by its first line that is not empty (a NULL row), `{` or `[` alone,
+ * the first line after it that is `}` or `]` alone ending a JSON value there, and the next line that
+ * is not empty starting another object or array. `jsonb` prints on one line, and so does `to_jsonb(t)`
+ * of a whole row; `row_to_json(t)` keeps a json column's text as stored, line breaks and all (psql 15:
+ * test/fixtures/inspect-clients/psql-At-json-pretty.txt). `lines`: the text's lines.
+ */
+export function prettyValuesHint(lines: readonly string[]): string {
+  // Empty lines before it are NULL rows.
+  const start = lines.findIndex((line) => line.trim() !== "");
+  const open = lines[start]?.trimEnd();
+  if (open !== "{" && open !== "[") return "";
+  const close = open === "{" ? "}" : "]";
+  const end = lines.findIndex((line, index) => index > start && line.trimEnd() === close);
+  if (end < 0) return "";
+  const next = lines.slice(end + 1).find((line) => line.trim() !== "");
+  if (next === undefined || !/^\s*[{[]/.test(next)) return "";
+  try {
+    JSON.parse(lines.slice(start, end + 1).join("\n"));
+  } catch {
+    return "";
+  }
+  return ` (it looks like several JSON values one after another, each over several lines, as psql -At prints a json column holding pretty-printed text: print one row per line, psql -At -c 'select "traceContext"::jsonb from ...' (jsonb prints on one line), or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')`;
+}
+
+/**
+ * A hint for whole rows as JSON, each over several lines, else "": what `psql -At` prints for
+ * `row_to_json(t)` over rows whose `json` column holds pretty-printed text (the column's text as
+ * stored, line breaks and all: `{"id":1,"pretty":{`, its lines, `}}`; a NULL one is `{"id":2,"pretty":null}`;
+ * psql 15: test/fixtures/inspect-clients/psql-At-row_to_json-pretty.txt). Told by its first line that
+ * is not empty and one more starting a JSON object with a name (`{"`), one of them ending in a field
+ * whose object or array goes on over the next lines: that field's name is the column's, used in the
+ * hint's query when it is a plain name (else `traceContext`). `lines`: the text's lines.
+ */
+export function prettyRowsHint(lines: readonly string[]): string {
+  const first = lines.find((line) => line.trim() !== "");
+  const rows = lines.filter((line) => line.startsWith('{"'));
+  if (first === undefined || !first.startsWith('{"') || rows.length < 2) return "";
+  const open = rows
+    .map((row) => /"([A-Za-z_][\w$]*)"\s*:\s*[{[]$/.exec(row.trimEnd())?.[1])
+    .find((name) => name !== undefined);
+  if (open === undefined) return "";
+  return ` (it looks like whole rows as JSON, each over several lines, as psql -At prints row_to_json(t) of a json column holding pretty-printed text, here ${open}: print one row per line, psql -At -c 'select to_jsonb(t) from ... t' (jsonb prints on one line), or the carrier column alone, psql -At -c 'select "${open}"::jsonb from ...')`;
+}
+
+/**
+ * A hint for a table a database client prints for a person, else "": psql's aligned output (a header,
+ * a line of dashes, `---+---` between columns, the rows indented, a `(N rows)` footer: what plain
+ * `psql -c "select ..."` prints) or mysql's table (`+----+` borders: `mysql -t`, or its prompt).
+ * `lines`: the text's lines.
+ */
+export function clientTableHint(lines: readonly string[]): string {
+  const [first, second] = lines;
+  if (second !== undefined && /^-+(?:\+-+)*$/.test(second))
+    return ` (it looks like psql's aligned output, a header, a line of dashes, the rows and a (N rows) footer: print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc))`;
+  if (first !== undefined && /^\+-+(?:\+-+)*\+$/.test(first.trim()))
+    return ` (it looks like mysql's table output, in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch))`;
+  return "";
+}
+
+/**
+ * A hint for line-per-row text whose first line is a column's name (`traceContext`, then a row per
+ * line): what `mysql -B -e` prints, and `psql -A` without `-t`; else "". `lines`: the text's lines.
+ */
+export function columnNameHint(lines: readonly string[]): string {
+  const [first, second] = lines;
+  return first !== undefined &&
+    second !== undefined &&
+    /^[A-Za-z_][\w$]*$/.test(first.trim()) &&
+    (nullLine(second) !== undefined || "value" in readLine(second))
+    ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))`
+    : "";
+}
+
+/**
+ * A hint for output of several columns that starts with a line of their names, else "": what
+ * `mysql -B -e` prints (`id<TAB>traceContext`, then a row per line, columns separated by tabs) and
+ * `psql -A` without `-t` (`id|traceContext`, the rows, a `(N rows)` footer; `psql -A -F $'\t'` the same
+ * separated by tabs): the first line is two or more names separated so ({@link columnName}: any name the
+ * clients print, spaces and non-ASCII letters too), and one of the next lines reads as a row of such
+ * columns ({@link mysqlColumnsHint}, {@link psqlColumnsHint}: the first row may be NULL), or psql's
+ * footer follows rows of as many columns at least (every carrier NULL: psql prints an empty field).
+ * The footer tells psql's output from mysql's, whatever the separator. Checked with the MariaDB 10.11
+ * and psql 15 clients (test/fixtures/inspect-clients/mysql-B-columns*.txt, psql-A-columns*.txt,
+ * psql-A-F-tab-columns.txt). The queries it suggests name the carrier column as the first line does
+ * ({@link carrierColumn}). `lines`: the text's lines.
+ */
+export function columnNamesHint(lines: readonly string[]): string {
+  const [first, ...rest] = lines;
+  if (first === undefined) return "";
+  // psql's footer, `(N rows)` (`(1 row)`), after the rows: the last line that is not empty.
+  const last = rest.findLastIndex((line) => line.trim() !== "");
+  const footer = /^\((\d+) rows?\)$/.exec(rest[last] ?? "");
+  const psql = footer !== null;
+  for (const separator of ["\t", "|"] as const) {
+    const names = first.split(separator).map((name) => name.trim());
+    if (names.length < 2 || !names.every(columnName)) continue;
+    const body = psql ? rest.slice(0, last) : rest;
+    const rows = body.slice(0, 5);
+    // A row of such columns (psql -A -F $'\t' read as psql -At with its tabs for "|").
+    const hinted = rows.some((row) =>
+      separator === "|"
+        ? psqlColumnsHint(row) !== ""
+        : psql
+          ? psqlColumnsHint(row.replace(/\t/g, "|")) !== ""
+          : mysqlColumnsHint(row) !== "",
+    );
+    // Rows all NULL: as many rows as the footer counts, each of the header's columns (more: a separator
+    // inside a value).
+    const counted =
+      psql &&
+      body.length > 0 &&
+      Number(footer[1]) === body.length &&
+      body.every((row) => row.split(separator).length >= names.length);
+    if (!hinted && !counted) continue;
+    const column = carrierColumn(names, rows, separator);
+    const client = psql ? "psql -A output" : "mysql --batch output";
+    const fix = psql ? psqlOneColumn(column) : mysqlOneColumn(column, names);
+    return ` (it looks like ${client} of several columns, separated by ${separator === "|" ? '"|"' : "tabs"}, with their names on its first line (${names.join(", ")}): ${fix})`;
+  }
+  return "";
+}
+
+/**
+ * True when `text`, a field of a first line, can be a column's name as psql and mysql print it (any
+ * name: spaces, non-ASCII letters), not a row's value: not empty, not `NULL` (mysql's NULL column), not
+ * JSON text (a number, a JSON object or string, as it is or with the escapes of `mysql --batch` undone).
+ */
+function columnName(text: string): boolean {
+  return text !== "" && text !== "NULL" && !isJson(text) && !carrierText(text);
+}
+
+/** The most separators inside a row's values for which {@link carrierColumn} looks for the carrier's run. */
+const MAX_SEPARATORS_IN_VALUES = 8;
+
+/**
+ * The name, of `names`, of the column whose value is a JSON object or string ({@link carrierText}) in
+ * the first of `rows` (lines of columns separated by `separator`) that has one. A row with more fields
+ * than `names` holds the separator inside values (psql writes a `|` in a value as it is: `k=a|b` in a
+ * carrier's baggage, or a text column `a|b`): each column is then tried over each run of fields it could
+ * span, the other columns taking the rest, so the carrier's JSON value is found where it starts and ends.
+ * Else `traceContext` when it is one of `names`, else `null` (no row shows it: every carrier NULL).
+ */
+function carrierColumn(names: readonly string[], rows: readonly string[], separator: string): string | null {
+  for (const row of rows) {
+    const fields = row.split(separator);
+    const extra = fields.length - names.length;
+    // The runs tried grow with the square of the separators inside values, each read whole: a row with
+    // more than a few is skipped, so that a long line of them (a value full of `|`) stays cheap.
+    if (extra < 0 || extra > MAX_SEPARATORS_IN_VALUES) continue;
+    for (let column = 0; column < names.length; column++)
+      // The column's fields start at `start` (the columns before it take at least one each) and span
+      // `1 + more` fields (the columns after it take at least one each).
+      for (let start = column; start <= column + extra; start++)
+        for (let more = 0; start + more <= column + extra; more++)
+          if (carrierText(fields.slice(start, start + more + 1).join(separator))) return names[column]!;
+  }
+  return names.includes(TRACE_CONTEXT_FIELD) ? TRACE_CONTEXT_FIELD : null;
+}
+
+/**
+ * A hint for text that starts like a JSON object whose names lost their double quotes
+ * (`{traceparent:00-…}`: what a shell passes for JSON text that was not put in single quotes), else "".
+ */
+export function unquotedNamesHint(text: string): string {
+  return /^\s*\{\s*[A-Za-z_][\w.-]*\s*:/.test(text)
+    ? ` (its names and values have no double quotes: on a command line, put the JSON text in single quotes, tracehop inspect '{"traceparent":"…"}', or the shell removes them)`
+    : "";
+}

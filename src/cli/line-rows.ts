@@ -1,0 +1,204 @@
+// Line-per-row text, as database clients print one column over several rows: `psql -At` and `psql -t`
+// lines, `mysql --batch` lines with their escapes, psql's hex output of a bytea column.
+import { isJson, parseJson } from "./carrier-shape.js";
+
+/** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
+const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
+
+/** What a line `NULL` of line-per-row input is: `mysql --batch` (`-B`, `-N -e`) prints a NULL column so. */
+const MYSQL_NULL_ROW =
+  "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension";
+
+/** Line-per-row text: its lines, and the first line that is not a NULL column read as JSON (read once). */
+interface RowLines {
+  lines: string[];
+  /** Whether the lines are `mysql --batch` output, each read with its escapes undone ({@link mysqlOutput}). */
+  mysql: boolean;
+  /** When they are, what {@link mysqlOutput} parsed of each line holding a backslash, by index. */
+  escaped: (EscapedLine | undefined)[];
+  /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
+  first?: { index: number; read: LineValue };
+}
+
+/**
+ * The rows of line-per-row text, or `undefined` when the text is blank or its first line that is not
+ * a NULL column is no JSON value (pretty-printed JSON: its first line `{` is none). Line-per-row:
+ * every line is a NULL column (blank, or `NULL`: `psql -At` of one NULL column prints "\n",
+ * `mysql --batch` "NULL\n"; text without a line break is so only when it is `NULL`), or the first
+ * other line is a complete JSON value, as it is or with the escapes of `mysql --batch` undone
+ * ({@link mysqlUnescaped}: one line of its output, with or without its line break, is a row). One
+ * line that is JSON as it is, is the text's one JSON value (an object, or an array of rows): the
+ * caller reads it so, without parsing it again. The final line break ends the last line; it starts
+ * no row.
+ */
+export function rowLines(text: string): RowLines | undefined {
+  if (!text.includes("\n")) {
+    if (text.trim() === "") return undefined;
+    if (nullLine(text) !== undefined) return { lines: [text], mysql: false, escaped: [] };
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === "") lines.pop();
+  if (psqlAlignedRows(lines)) lines.pop();
+  const index = lines.findIndex((line) => nullLine(line) === undefined);
+  if (index < 0) return { lines, mysql: false, escaped: [] };
+  const { mysql, escaped } = mysqlOutput(lines);
+  const read = readLine(lines[index]!, mysql, escaped[index]);
+  return "value" in read ? { lines, mysql, escaped, first: { index, read } } : undefined;
+}
+
+/**
+ * Whether line-per-row `lines` are `mysql --batch` output (`mysql -N -B`), whose every line is then read
+ * with the client's escapes undone before it is parsed ({@link readLine}), a line that is JSON as it is
+ * too (`{"tracestate":"a=b\\tc"}` is the column `{"tracestate":"a=b\tc"}`, a tab in the value): a line
+ * is `NULL` (how the client prints a NULL column; `psql -At` prints an empty line), or a line is JSON
+ * only with the escapes undone (a pretty-printed column, a JSON string); and no line holds a backslash
+ * that starts none of its escapes (the client writes a value's every backslash as `\\`, so a line
+ * holding `\"` or `\u` is another client's JSON, read as it is), and no line is JSON as it is but not
+ * with the escapes undone (`mysql -r`, --raw, output: `{"a":"b\tc"}`, a JSON escape the column stores).
+ * Output of one line without `NULL` that is JSON as it is cannot be told from `psql -At`'s: it is read as
+ * it is. `escaped`: when they are, each line holding a backslash as it was parsed here (by index), for
+ * {@link readLine}, so that no line is parsed twice the same way; empty when they are not.
+ */
+function mysqlOutput(lines: readonly string[]): { mysql: boolean; escaped: (EscapedLine | undefined)[] } {
+  const no = { mysql: false, escaped: [] };
+  let mysql = false;
+  const escaped: (EscapedLine | undefined)[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (line === "NULL") mysql = true;
+    else if (line.includes("\\")) {
+      const unescaped = mysqlUnescaped(line);
+      if (unescaped === undefined) return no;
+      const read: EscapedLine = { asIs: isJson(line), undone: parseJson(unescaped) };
+      const undone = "value" in read.undone;
+      // JSON only as printed: `mysql -r` (--raw) output, which writes a value as stored.
+      if (read.asIs && !undone) return no;
+      mysql ||= undone && !read.asIs;
+      escaped[index] = read;
+    }
+  }
+  return mysql ? { mysql, escaped } : no;
+}
+
+/**
+ * A line of `mysql --batch` output holding a backslash, as {@link mysqlOutput} parsed it: with the
+ * escapes undone (`undone`: its value, or the parser's error), and whether it is JSON as it is (`asIs`).
+ */
+export interface EscapedLine {
+  undone: { value: unknown } | { error: string };
+  asIs: boolean;
+}
+
+/**
+ * Whether `lines` (the final line break's empty line left out already) are what `psql -t` prints in
+ * its default aligned format for one column: every row's line starts with a space (a value ` {…}`, a
+ * NULL column ` `), and the table ends with an empty line, which is no row (psql's empty footer line).
+ * `psql -At` (unaligned) writes a value with no leading space and a NULL column as an empty line, the
+ * last row too (`{…}\n\n` is a row and a NULL row): its lines start with no space, so its empty lines
+ * stay NULL columns. Checked with psql 15 (test/fixtures/inspect-clients/psql-t*.txt).
+ */
+function psqlAlignedRows(lines: string[]): boolean {
+  return (
+    lines.length > 1 &&
+    lines[lines.length - 1] === "" &&
+    lines.slice(0, -1).every((line) => line.startsWith(" "))
+  );
+}
+
+/**
+ * Why a line of line-per-row input is a NULL column, or `undefined` when it is not one: empty or
+ * blank ({@link NULL_ROW}, `psql -At`), or `NULL` ({@link MYSQL_NULL_ROW}, `mysql --batch`).
+ */
+export function nullLine(line: string): string | undefined {
+  return line.trim() === "" ? NULL_ROW : line === "NULL" ? MYSQL_NULL_ROW : undefined;
+}
+
+/**
+ * A line read as JSON: its `value`, and the `text` it was read from (the line, or the line with the
+ * escapes of `mysql --batch` undone: `mysql`); or, when it is neither, the parser's `error` for the
+ * line as it is.
+ */
+export type LineJson = LineValue | { error: string };
+
+/** A line read as JSON ({@link LineJson}). */
+type LineValue = { value: unknown; text: string; mysql: boolean; asIs?: boolean; bytea?: true };
+
+/**
+ * `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped});
+ * a line of `mysql --batch` output (`mysql`, {@link mysqlOutput}) with its escapes undone first (`asIs`:
+ * the line was JSON as it is too, read otherwise so), taking what `mysqlOutput` parsed of it
+ * (`escaped`) instead of parsing it again.
+ */
+export function readLine(line: string, mysql = false, escaped?: EscapedLine): LineJson {
+  const unescaped = mysql ? mysqlUnescaped(line) : undefined;
+  if (unescaped !== undefined) {
+    const undone = escaped?.undone ?? parseJson(unescaped);
+    if (!("value" in undone)) return undone;
+    return { value: undone.value, text: unescaped, mysql: true, asIs: escaped?.asIs ?? isJson(line) };
+  }
+  try {
+    return { value: JSON.parse(line) as unknown, text: line, mysql: false };
+  } catch (err) {
+    const unescaped = mysqlUnescaped(line);
+    if (unescaped !== undefined)
+      try {
+        return { value: JSON.parse(unescaped) as unknown, text: unescaped, mysql: true };
+      } catch {
+        // Not JSON either way: the line's own error is said.
+      }
+    // psql's hex output of a bytea column holding the carrier's UTF-8 JSON text.
+    const decoded = byteaText(line);
+    if (decoded !== undefined)
+      try {
+        return { value: JSON.parse(decoded) as unknown, text: decoded, mysql: false, bytea: true };
+      } catch {
+        // Bytes that are not JSON: the line's own error is said (byteaHint).
+      }
+    return { error: (err as Error).message };
+  }
+}
+
+/** The characters `mysql --batch` writes escaped in a column's value, by the letter after the backslash. */
+const MYSQL_BATCH_ESCAPES = new Map([
+  ["\\", "\\"],
+  ["n", "\n"],
+  ["t", "\t"],
+  ["0", "\0"],
+]);
+
+/**
+ * `line` with the escapes `mysql --batch` writes in a column's value undone, in one pass from the left
+ * (`\\n` is a backslash and an n): `\\` a backslash, `\n` a line feed, `\t` a tab, `\0` NUL; a carriage
+ * return is written as it is. Its client writes every other character as it is (MySQL 8.0 Reference
+ * Manual, 6.5.1.1 mysql Client Options, `--batch` and `--raw`; `safe_put_field` in client/mysql.cc of
+ * MySQL and MariaDB; checked with the MariaDB 10.11 client). So a pretty-printed JSON column prints as
+ * one line, `{\n  "traceparent": …\n}`, and a JSON column holding a JSON string as
+ * `"{\\"traceparent\\": …}"`: neither is JSON as printed. `undefined` when the line holds no backslash,
+ * or one that starts none of these (no output of `mysql --batch`).
+ */
+export function mysqlUnescaped(line: string): string | undefined {
+  if (!line.includes("\\")) return undefined;
+  let escapes = true;
+  const text = line.replace(/\\(.?)/g, (_, letter: string) => {
+    const character = MYSQL_BATCH_ESCAPES.get(letter);
+    if (character === undefined) escapes = false;
+    return character ?? "";
+  });
+  return escapes ? text : undefined;
+}
+
+/** PostgreSQL's hex output of a `bytea` column: `\x` and pairs of hex digits. */
+export const BYTEA_HEX = /^\\x(?:[0-9a-fA-F]{2})+$/;
+
+/**
+ * The text of `line` when it is PostgreSQL's hex output of a `bytea` column (`\x7b22…`, what `psql -At`
+ * prints for a carrier stored as bytes): its bytes decoded as UTF-8; `undefined` when it is not that,
+ * or its bytes are not UTF-8.
+ */
+function byteaText(line: string): string | undefined {
+  if (!BYTEA_HEX.test(line)) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(line.slice(2), "hex"));
+  } catch {
+    return undefined;
+  }
+}

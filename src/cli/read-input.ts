@@ -1,0 +1,169 @@
+// The text of the input of `tracehop inspect`: an argument, a file or standard input, read within a
+// size limit and decoded as UTF-8 (or UTF-16 after its byte order mark).
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { isJson } from "./carrier-shape.js";
+import { InspectInputError } from "./input.js";
+
+/**
+ * JSON text given on the command line starts like a JSON value; anything else names a file (and so
+ * does an argument that starts like one but is the name of a file here: `2024-06-rows.json`).
+ */
+const LOOKS_LIKE_JSON = /^\s*(?:[{["\d-]|null\b|true\b|false\b)/;
+
+/**
+ * A file name that starts like JSON text (`2024-07-rows.json`, `-row.json`): a word with a file
+ * extension, no spaces. When no such file exists it is reported missing, not parsed as JSON.
+ */
+export const LOOKS_LIKE_FILE_NAME = /^[^\s{["][^\s]*\.[A-Za-z][A-Za-z0-9]{0,7}$/;
+
+/**
+ * The most input read, in bytes: 256 MiB. JSON text is parsed whole: a string of JSON text must stay
+ * well under V8's limit of about 512 Mi characters, and parsing takes several times its size in memory.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** What to give instead, ending every message about input that cannot be read. */
+const GIVE = "give JSON text, a file name, or - for standard input";
+
+/**
+ * The text of the one input argument: `-` standard input, JSON text as it is (it starts like a JSON
+ * value, names no file and is not a file name with an extension), else the file it names. Files and
+ * standard input are decoded as UTF-8, or UTF-16 when they start with its byte order mark (what
+ * Windows PowerShell's `>` writes).
+ * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
+ *   {@link MAX_INPUT_BYTES}) or is not text (invalid UTF-8, a control character JSON text cannot
+ *   hold), naming the input and what to give.
+ */
+export function readInputText(arg: string): string {
+  if (arg === "-") return decodeInput(readBytes(0, "standard input"), "standard input");
+  if (arg.trim() === "")
+    throw new InspectInputError(
+      `the argument is ${arg === "" ? "empty" : "blank"} (a shell variable that is unset or empty?); ${GIVE}`,
+    );
+  if (LOOKS_LIKE_JSON.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) {
+    // A bare word (`2024-07-rows`) that is not JSON either was meant as a file name.
+    if (/^[^\s{["]+$/.test(arg) && !isJson(arg))
+      throw new InspectInputError(
+        `cannot read the file ${arg}: ENOENT, and it is not JSON text either (${GIVE})`,
+      );
+    return arg;
+  }
+  return decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`);
+}
+
+/**
+ * The bytes of a file, or of standard input (`0`), at most {@link MAX_INPUT_BYTES}: a regular file's
+ * size is checked before it is read; anything else (standard input, a pipe or FIFO, `/dev/stdin`,
+ * `<(psql ...)`, a device such as `/dev/zero`: none has a size) is read with the limit checked as it is
+ * read, so a larger one is refused once it has given one byte more, not buffered whole.
+ * @throws {@link InspectInputError} naming `what`.
+ */
+function readBytes(source: string | 0, what: string): Buffer {
+  let bytes: Buffer;
+  try {
+    if (source !== 0) {
+      const stat = statSync(source);
+      if (stat.isDirectory())
+        throw new InspectInputError(
+          `${what} is a directory; give a file holding the carrier's JSON (or JSON text, or -)`,
+        );
+      if (stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
+      const fd = openSync(source, "r");
+      try {
+        bytes = readCapped(fd, what);
+      } finally {
+        closeSync(fd);
+      }
+    } else bytes = readCapped(0, what);
+  } catch (err) {
+    if (err instanceof InspectInputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint =
+      code === "EISDIR"
+        ? ", it is a directory"
+        : code === "EACCES"
+          ? ", permission denied"
+          : code === "EAGAIN"
+            ? ", it is not ready (pipe the input, or save it to a file)"
+            : code === "ERR_FS_FILE_TOO_LARGE"
+              ? `, over ${MAX_INPUT_BYTES / 1024 / 1024} MiB`
+              : "";
+    throw new InspectInputError(`cannot read ${what}: ${code ?? (err as Error).message}${hint} (${GIVE})`);
+  }
+  if (bytes.length > MAX_INPUT_BYTES) throw tooLarge(what, bytes.length);
+  return bytes;
+}
+
+/**
+ * The open file `fd` (standard input is `0`), read until its end or until it has given more than
+ * {@link MAX_INPUT_BYTES} (then refused, without reading the rest). A regular file (one redirected to
+ * standard input, `< rows.json`, too) is refused by its size before it is read.
+ * @throws {@link InspectInputError} when over the limit; the errors of `readSync` (EISDIR, EAGAIN)
+ *   for {@link readBytes} to say.
+ */
+function readCapped(fd: number, what: string): Buffer {
+  const stat = fstatSync(fd);
+  if (stat.isFile() && stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
+  // Grown by doubling up to one byte over the limit: the byte that says the input is too large.
+  let buffer = Buffer.allocUnsafe(64 * 1024);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > MAX_INPUT_BYTES) throw tooLarge(what, MAX_INPUT_BYTES, true);
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_INPUT_BYTES + 1));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    if (read === 0) return buffer.subarray(0, length);
+    length += read;
+  }
+}
+
+/**
+ * The error for input over {@link MAX_INPUT_BYTES}: `size` bytes, or (`more`) more than `size` bytes
+ * when reading stopped there.
+ */
+function tooLarge(what: string, size: number, more = false): InspectInputError {
+  return new InspectInputError(
+    `${what} is ${more ? "more than " : ""}${size} bytes, over the ${MAX_INPUT_BYTES / 1024 / 1024} MiB that tracehop inspect reads; select fewer rows`,
+  );
+}
+
+/**
+ * `bytes` as text: UTF-16 after its byte order mark, else UTF-8 (a leading byte order mark is kept,
+ * for {@link parseInspectInput} to skip).
+ * @throws {@link InspectInputError} for bytes that are not such text, or text holding a control
+ *   character that JSON text cannot hold anywhere (U+0000-U+001F but tab, line feed and carriage return):
+ *   a binary file, or UTF-16 without a byte order mark; said without echoing the bytes.
+ */
+function decodeInput(bytes: Buffer, what: string): string {
+  const utf16 =
+    bytes[0] === 0xff && bytes[1] === 0xfe
+      ? "utf-16le"
+      : bytes[0] === 0xfe && bytes[1] === 0xff
+        ? "utf-16be"
+        : undefined;
+  let text: string;
+  try {
+    text = new TextDecoder(utf16 ?? "utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new InspectInputError(
+      `${what} is not ${utf16 === undefined ? "UTF-8" : "UTF-16"} text (a binary file?); give the carrier's JSON text`,
+    );
+  }
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.exec(text);
+  if (control !== null) {
+    const before = text.slice(0, control.index);
+    const line = before.split("\n").length;
+    const column = control.index - before.lastIndexOf("\n");
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new InspectInputError(
+      `${what} holds the control character U+${code} (line ${line}, column ${column}), which JSON text cannot hold: ` +
+        `${code === "0000" ? "UTF-16 text without a byte order mark, or a binary file?" : "a binary file?"} ` +
+        "Give the carrier's JSON text (UTF-8, or UTF-16 with a byte order mark)",
+    );
+  }
+  return text;
+}

@@ -1,9 +1,9 @@
 // The hints of an input error: which client output the text resembles (psql aligned or with several
-// columns, a mysql table, mysql --batch escapes, a bytea column, pretty-printed JSON, a line cut
+// columns, a mysql table, mysql --batch escapes, pretty-printed JSON, a line cut
 // short), and the query that prints the carrier column as `tracehop inspect` reads it.
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { isJson, isJsonObject } from "./carrier-shape.js";
-import { BYTEA_HEX, mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
+import { mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
 
 // The hints' example queries name the carrier column as the input names it, when it does (a line of
 // column names first: columnNamesHint), else as a user of this project's schema types it:
@@ -15,7 +15,7 @@ import { BYTEA_HEX, mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
 /**
  * The hint for a line of input that is not JSON: a client's output of several columns
  * ({@link psqlColumnsHint}, {@link mysqlColumnsHint}), else a value still escaped by `mysql --batch`
- * ({@link mysqlRawHint}), else a bytea column's hex ({@link byteaHint}), else whole rows over several
+ * ({@link mysqlRawHint}), else whole rows over several
  * lines when the text's `lines` are given ({@link prettyRowsHint}), else a line cut short
  * ({@link cutShortHint}), else "".
  */
@@ -24,7 +24,6 @@ export function lineHint(line: string, lines?: readonly string[]): string {
     psqlColumnsHint(line) ||
     mysqlColumnsHint(line) ||
     mysqlRawHint(line) ||
-    byteaHint(line) ||
     (lines === undefined ? "" : prettyRowsHint(lines)) ||
     cutShortHint(line)
   );
@@ -35,7 +34,7 @@ export function lineHint(line: string, lines?: readonly string[]): string {
  * every backslash starts one (`\n`, `\t`, `\0`, `\\`), as in that client's output, else "": a value
  * that is no JSON text, or a line cut short.
  */
-function mysqlRawHint(line: string): string {
+export function mysqlRawHint(line: string): string {
   return mysqlUnescaped(line) !== undefined
     ? " (it holds the escapes mysql --batch writes, \\n \\t \\0 \\\\, and is not JSON with them undone either: mysql -r (--raw) prints the column as stored)"
     : "";
@@ -46,7 +45,7 @@ function mysqlRawHint(line: string): string {
  * the end of the input where a value or `}` was expected), else "": a carrier cut short by a column
  * too narrow for it (`varchar(255)`) or by a client's width limit.
  */
-function cutShortHint(line: string): string {
+export function cutShortHint(line: string): string {
   const text = line.trim();
   if (!/^[{"]/.test(text)) return "";
   try {
@@ -60,13 +59,6 @@ function cutShortHint(line: string): string {
       ? " (it looks cut short, ending inside a string or an object: check the carrier column's type or length; a varchar(255), or a client's width limit, cuts a carrier)"
       : "";
   }
-}
-
-/** A hint for PostgreSQL's hex output of a `bytea` column that is not UTF-8 JSON text, else "". */
-function byteaHint(line: string): string {
-  return BYTEA_HEX.test(line)
-    ? ` (it looks like psql's hex output of a bytea column, and is not UTF-8 JSON text decoded either: select the carrier as text, psql -At -c '${shellSingle(`select convert_from("traceContext", 'UTF8') from ...`)}')`
-    : "";
 }
 
 /**
@@ -150,6 +142,25 @@ function mysqlColumnsHint(line: string): string {
 }
 
 /**
+ * A hint for `mysql -r` (`--raw`) output of a JSON column holding pretty-printed text, else "": the
+ * client writes a value's line breaks as they are, so each value goes over several lines, and a NULL
+ * column is a line `NULL`. Told by a line `NULL`, and the first other line being `{` or `[` alone that
+ * a later `}` or `]` alone ends as a JSON value. `mysql --batch` without `-r` writes a line break in a
+ * value as `\n` (MySQL 8.0 Reference Manual, 6.5.1.1 mysql Client Options, `--raw`), one row per line,
+ * which {@link mysqlUnescaped} undoes. `lines`: the text's lines.
+ */
+export function mysqlRawValuesHint(lines: readonly string[]): string {
+  if (!lines.includes("NULL")) return "";
+  const start = lines.findIndex((line) => nullLine(line) === undefined);
+  const open = lines[start]?.trimEnd();
+  if (open !== "{" && open !== "[") return "";
+  const close = open === "{" ? "}" : "]";
+  const end = lines.findIndex((line, index) => index > start && line.trimEnd() === close);
+  if (end < 0 || !isJson(lines.slice(start, end + 1).join("\n"))) return "";
+  return ' (it looks like mysql -r (--raw) output of a JSON column holding pretty-printed text, each value over several lines: print one row per line, mysql -N -B -e "select ..." without -r (--batch writes a line break in a value as \\n, which tracehop inspect undoes))';
+}
+
+/**
  * A hint for psql's aligned output of a value over several lines (what `psql -t` prints for
  * pretty-printed JSON: each row's line starts with a space, and every line of a value but its last
  * ends with ` +`), else "". `lines`: the text's lines.
@@ -212,14 +223,15 @@ export function prettyRowsHint(lines: readonly string[]): string {
 /**
  * A hint for a table a database client prints for a person, else "": psql's aligned output (a header,
  * a line of dashes, `---+---` between columns, the rows indented, a `(N rows)` footer: what plain
- * `psql -c "select ..."` prints) or mysql's table (`+----+` borders: `mysql -t`, or its prompt).
- * `lines`: the text's lines.
+ * `psql -c "select ..."` prints) or mysql's table (`+----+` borders: `mysql -t`, or its prompt, whose
+ * line may come first). `lines`: the text's lines.
  */
 export function clientTableHint(lines: readonly string[]): string {
-  const [first, second] = lines;
+  const second = lines[1];
   if (second !== undefined && /^-+(?:\+-+)*$/.test(second))
     return ` (it looks like psql's aligned output, a header, a line of dashes, the rows and a (N rows) footer: print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc))`;
-  if (first !== undefined && /^\+-+(?:\+-+)*\+$/.test(first.trim()))
+  // The border may follow the client's prompt line (`MariaDB [test]> select ...`), copied with the table.
+  if (lines.slice(0, 3).some((line) => /^\+-+(?:\+-+)*\+$/.test(line.trim())))
     return ` (it looks like mysql's table output, in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch))`;
   return "";
 }

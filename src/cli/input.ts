@@ -6,13 +6,16 @@ import {
   clientTableHint,
   columnNameHint,
   columnNamesHint,
+  cutShortHint,
   lineHint,
+  mysqlRawHint,
+  mysqlRawValuesHint,
   prettyRowsHint,
   prettyValuesHint,
   psqlWrappedHint,
   unquotedNamesHint,
 } from "./input-hints.js";
-import { type EscapedLine, type LineJson, nullLine, readLine, rowLines } from "./line-rows.js";
+import { nullLine, readLine, rowLines, type EscapedLine, type LineJson } from "./line-rows.js";
 import { valueRow } from "./row-carrier.js";
 
 /** A usage or input error: exit code 2 with this message. */
@@ -71,7 +74,11 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   const rows = rowLines(text);
   // One line that is JSON as it is is one value (read already), as the text itself.
   const one =
-    rows?.lines.length === 1 && rows.first?.read.mysql === false && !rows.first.read.bytea
+    rows?.lines.length === 1 &&
+    rows.first !== undefined &&
+    "value" in rows.first.read &&
+    !rows.first.read.mysql &&
+    !rows.first.read.bytea
       ? rows.first.read
       : undefined;
   // One empty line: no rows under psql -t, or one NULL row under psql -At (EMPTY_LINE_ROW).
@@ -105,10 +112,22 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   } catch (err) {
     const lines = text.split(/\r?\n/);
     // The first line that is not a NULL column: the first row of line-per-row text.
-    const first = lines.find((line) => nullLine(line) === undefined) ?? "";
-    const table = clientTableHint(lines);
+    const index = lines.findIndex((line) => nullLine(line) === undefined);
+    const first = lines[index] ?? "";
+    const hint =
+      clientTableHint(lines) ||
+      psqlWrappedHint(lines) ||
+      mysqlRawValuesHint(lines) ||
+      prettyValuesHint(lines) ||
+      prettyRowsHint(lines) ||
+      columnNamesHint(lines);
+    // Rows whose first is cut short: that line is named, as a later row cut short is.
+    if (hint === "" && firstRowCutShort(first, lines)) {
+      const read = readLine(first);
+      throw lineError(first, index + 1, "error" in read ? read.error : (err as Error).message, lines);
+    }
     throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${table || psqlWrappedHint(lines) || prettyValuesHint(lines) || prettyRowsHint(lines) || columnNamesHint(lines) || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${hint || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
     );
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
@@ -131,6 +150,29 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
 const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
 
 /**
+ * True when `first`, the first line of `lines` that is not a NULL column, is a row cut short (it starts
+ * a JSON object or string and ends inside it, {@link cutShortHint}, or holds the escapes of
+ * `mysql --batch` and is not JSON with them undone either, {@link mysqlRawHint}) and more lines follow
+ * (the final line break's empty line left out): line-per-row text, whose first row is then named by its
+ * line. The first line of pretty-printed JSON (`{` or `[` alone) is none.
+ */
+function firstRowCutShort(first: string, lines: readonly string[]): boolean {
+  const rows = lines[lines.length - 1] === "" ? lines.length - 1 : lines.length;
+  if (rows < 2 || /^\s*[{[]\s*$/.test(first)) return false;
+  return cutShortHint(first) !== "" || mysqlRawHint(first) !== "";
+}
+
+/**
+ * The error of line `number` of line-per-row text, `line`, that is not JSON (`error`: the parser's
+ * message), with a hint from the line or from all the text's `lines` ({@link lineHint}).
+ */
+function lineError(line: string, number: number, error: string, lines: readonly string[]): InspectInputError {
+  return new InspectInputError(
+    `line ${number} is not valid JSON (${error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line, lines)}`,
+  );
+}
+
+/**
  * One row of line-per-row input (line `number`, from 1; `read`: the line read already; `escaped`: what
  * {@link mysqlOutput} parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
  * carrier or a row (read with its own line's text), a string the JSON text of one (as `withCarrier`
@@ -151,10 +193,8 @@ function lineRow(
   const noCarrier = nullLine(line);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
   read ??= readLine(line, mysql, escaped);
-  if (!("value" in read))
-    throw new InspectInputError(
-      `line ${number} is not valid JSON (${read.error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line, lines)}`,
-    );
+  if ("noCarrier" in read) return { carrier: {}, diagnostics: [], noCarrier: read.noCarrier };
+  if ("error" in read) throw lineError(line, number, read.error, lines);
   return valueRow(
     read.value,
     read.text,

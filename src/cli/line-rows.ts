@@ -17,7 +17,7 @@ interface RowLines {
   /** When they are, what {@link mysqlOutput} parsed of each line holding a backslash, by index. */
   escaped: (EscapedLine | undefined)[];
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
-  first?: { index: number; read: LineValue };
+  first?: { index: number; read: LineValue | LineNoCarrier };
 }
 
 /**
@@ -43,7 +43,7 @@ export function rowLines(text: string): RowLines | undefined {
   if (index < 0) return { lines, mysql: false, escaped: [] };
   const { mysql, escaped } = mysqlOutput(lines);
   const read = readLine(lines[index]!, mysql, escaped[index]);
-  return "value" in read ? { lines, mysql, escaped, first: { index, read } } : undefined;
+  return "error" in read ? undefined : { lines, mysql, escaped, first: { index, read } };
 }
 
 /**
@@ -114,13 +114,25 @@ export function nullLine(line: string): string | undefined {
 
 /**
  * A line read as JSON: its `value`, and the `text` it was read from (the line, or the line with the
- * escapes of `mysql --batch` undone: `mysql`); or, when it is neither, the parser's `error` for the
- * line as it is.
+ * escapes of `mysql --batch` undone: `mysql`, or the bytes of a bytea value: `bytea`); a bytea value
+ * that holds no JSON text, a row without a carrier (`noCarrier`: why); or, when it is none of these,
+ * the parser's `error` for the line as it is.
  */
-export type LineJson = LineValue | { error: string };
+export type LineJson = LineValue | LineNoCarrier | { error: string };
 
 /** A line read as JSON ({@link LineJson}). */
 type LineValue = { value: unknown; text: string; mysql: boolean; asIs?: boolean; bytea?: true };
+
+/** A line that is a row without a carrier, though no NULL column ({@link LineJson}). */
+type LineNoCarrier = { noCarrier: string };
+
+/** What an empty bytea value is (`\x`: no bytes). */
+const EMPTY_BYTEA = "an empty bytea value (\\x, psql's hex output of no bytes): no carrier";
+/** What a bytea value whose bytes are not UTF-8 is. */
+const BYTEA_NOT_UTF8 =
+  "a bytea value (\\x…, psql's hex output) whose bytes are not UTF-8 text: no carrier (a carrier stored as bytes is its UTF-8 JSON text; convert_from(column, 'UTF8') selects it as text)";
+/** What a bytea value whose UTF-8 text is not JSON is. */
+const BYTEA_NOT_JSON = "a bytea value (\\x…, psql's hex output) whose UTF-8 text is not JSON: no carrier";
 
 /**
  * `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped});
@@ -145,15 +157,7 @@ export function readLine(line: string, mysql = false, escaped?: EscapedLine): Li
       } catch {
         // Not JSON either way: the line's own error is said.
       }
-    // psql's hex output of a bytea column holding the carrier's UTF-8 JSON text.
-    const decoded = byteaText(line);
-    if (decoded !== undefined)
-      try {
-        return { value: JSON.parse(decoded) as unknown, text: decoded, mysql: false, bytea: true };
-      } catch {
-        // Bytes that are not JSON: the line's own error is said (byteaHint).
-      }
-    return { error: (err as Error).message };
+    return byteaLine(line) ?? { error: (err as Error).message };
   }
 }
 
@@ -186,19 +190,27 @@ export function mysqlUnescaped(line: string): string | undefined {
   return escapes ? text : undefined;
 }
 
-/** PostgreSQL's hex output of a `bytea` column: `\x` and pairs of hex digits. */
-export const BYTEA_HEX = /^\\x(?:[0-9a-fA-F]{2})+$/;
+/** PostgreSQL's hex output of a `bytea` column: `\x` and pairs of hex digits (none: an empty value). */
+const BYTEA_HEX = /^\\x(?:[0-9a-fA-F]{2})*$/;
 
 /**
- * The text of `line` when it is PostgreSQL's hex output of a `bytea` column (`\x7b22…`, what `psql -At`
- * prints for a carrier stored as bytes): its bytes decoded as UTF-8; `undefined` when it is not that,
- * or its bytes are not UTF-8.
+ * `line` read when it is PostgreSQL's hex output of a `bytea` column (`\x7b22…`, what `psql -At` prints
+ * for a carrier stored as bytes; PostgreSQL manual, "Binary Data Types", hex format): the JSON value of
+ * its bytes decoded as UTF-8; a row without a carrier, saying why, when it has no bytes (`\x`), bytes
+ * that are not UTF-8, or UTF-8 text that is not JSON (that row alone: the other rows are still read);
+ * `undefined` when it is no such output.
  */
-function byteaText(line: string): string | undefined {
+function byteaLine(line: string): LineValue | LineNoCarrier | undefined {
   if (!BYTEA_HEX.test(line)) return undefined;
+  if (line.length === 2) return { noCarrier: EMPTY_BYTEA };
+  let text: string;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(line.slice(2), "hex"));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(line.slice(2), "hex"));
   } catch {
-    return undefined;
+    return { noCarrier: BYTEA_NOT_UTF8 };
   }
+  const read = parseJson(text);
+  return "value" in read
+    ? { value: read.value, text, mysql: false, bytea: true }
+    : { noCarrier: BYTEA_NOT_JSON };
 }

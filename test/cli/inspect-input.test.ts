@@ -721,7 +721,7 @@ describe("tracehop inspect input", () => {
     assert.deepEqual(JSON.parse(alone.stdout).context.tracestate, ["a=b\\tc"]);
   });
 
-  test("psql -At of a bytea column (\\x hex, the client's real output) is decoded as UTF-8 JSON text; bytes that are not say convert_from", () => {
+  test("psql -At of a bytea column (\\x hex, the client's real output) is decoded as UTF-8 JSON text", () => {
     const rows = run(["inspect", "--json", CLIENTS + "psql-At-bytea.txt"]);
     assert.equal(rows.code, 1, rows.stderr);
     const [row, missing] = JSON.parse(rows.stdout);
@@ -736,14 +736,44 @@ describe("tracehop inspect input", () => {
       JSON.parse(run(["inspect", "--json", "-"], one).stdout).context.parentId,
       "00f067aa0ba902b7",
     );
-    const bad = run(["inspect", CLIENTS + "psql-At-bytea-not-utf8.txt"]);
-    assert.equal(bad.code, 2);
-    assert.ok(
-      bad.stderr.endsWith(
-        ` (it looks like psql's hex output of a bytea column, and is not UTF-8 JSON text decoded either: select the carrier as text, psql -At -c 'select convert_from("traceContext", '\\''UTF8'\\'') from ...')\n`,
-      ),
-      bad.stderr,
+  });
+
+  test("a bytea row whose bytes are not UTF-8 (the client's real output), or not JSON, or none (\\x) is a row without a carrier; the other rows are read", () => {
+    const NOT_UTF8 =
+      "a bytea value (\\x…, psql's hex output) whose bytes are not UTF-8 text: no carrier (a carrier stored as bytes is its UTF-8 JSON text; convert_from(column, 'UTF8') selects it as text)";
+    const bad = run(["inspect", "--json", CLIENTS + "psql-At-bytea-not-utf8.txt"]);
+    assert.equal(bad.code, 1, bad.stderr);
+    const [row, missing, notUtf8] = JSON.parse(bad.stdout);
+    assert.equal(row.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.match(missing.noCarrier, /^NULL: written outside a span/);
+    assert.equal(notUtf8.noCarrier, NOT_UTF8);
+    assert.deepEqual(notUtf8.diagnostics, []);
+    // As the first row, and as the only one: a row too.
+    const hex = readFileSync(CLIENTS + "psql-At-bytea.txt", "utf8").split("\n")[0]!;
+    const first = parseInspectInput(`\\xff00\n${hex}\n`);
+    assert.deepEqual(
+      first.carriers.map((c) => c.noCarrier ?? c.carrier.traceparent),
+      [NOT_UTF8, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
     );
+    assert.deepEqual(parseInspectInput("\\xff00\n").carriers, [
+      { carrier: {}, diagnostics: [], noCarrier: NOT_UTF8 },
+    ]);
+    // Bytes that are UTF-8 but not JSON ("hi"), and no bytes at all (an empty bytea prints \x).
+    assert.deepEqual(
+      parseInspectInput(`${hex}\n\\x6869\n\\x\n`).carriers.map((c) => c.noCarrier),
+      [
+        undefined,
+        "a bytea value (\\x…, psql's hex output) whose UTF-8 text is not JSON: no carrier",
+        "an empty bytea value (\\x, psql's hex output of no bytes): no carrier",
+      ],
+    );
+    assert.deepEqual(parseInspectInput("\\x").carriers, [
+      {
+        carrier: {},
+        diagnostics: [],
+        noCarrier: "an empty bytea value (\\x, psql's hex output of no bytes): no carrier",
+      },
+    ]);
   });
 
   test("a line cut short (an unterminated string or object) says to check the column's type or length", () => {
@@ -754,6 +784,10 @@ describe("tracehop inspect input", () => {
       [`{"a":"1"}\n${cut}\n`, "line 2 is not valid JSON ("],
       [cut, "the carrier is not valid JSON ("],
       ['{"a":"1"}\n{"traceparent":"x",\n', "line 2 is not valid JSON ("],
+      // The first row cut short is named by its line too, after NULL rows or not.
+      [`${cut}\n{"a":"1"}\n`, "line 1 is not valid JSON ("],
+      [`\n${cut}\n{"a":"1"}\n`, "line 2 is not valid JSON ("],
+      [`${cut}\n\n`, "line 1 is not valid JSON ("],
     ]) {
       const { code, stderr } = run(["inspect", "-"], input);
       assert.equal(code, 2, input);
@@ -772,8 +806,8 @@ describe("tracehop inspect input", () => {
     for (const [input, start] of [
       [`NULL\n${JSON.stringify({ a: "1" })}\n${cut}\n`, "line 3 is not valid JSON ("],
       [`${JSON.stringify({ a: "1" })}\n"a\\0b"\n`, "line 2 is not valid JSON ("],
-      [`${cut}\nNULL\n`, "the carrier is not valid JSON ("],
-      [`NULL\n${cut}\n`, "the carrier is not valid JSON ("],
+      [`${cut}\nNULL\n`, "line 1 is not valid JSON ("],
+      [`NULL\n${cut}\n`, "line 2 is not valid JSON ("],
     ]) {
       const { code, stderr } = run(["inspect", "-"], input);
       assert.equal(code, 2, input);
@@ -814,6 +848,38 @@ describe("tracehop inspect input", () => {
     assert.deepEqual(
       JSON.parse(rows.stdout).map((r: { context?: { traceId: string } }) => r.context?.traceId),
       ["0af7651916cd43dd8448eb211c80319c", undefined, "4bf92f3577b34da6a3ce929d0e0e4736"],
+    );
+  });
+
+  test("mysql -r (--raw) output of a pretty-printed JSON column, and mysql's table copied from its prompt, say to print the rows with mysql -N -B", () => {
+    const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const pretty = `{\n  "traceparent": "${TP}"\n}`;
+    const RAW_HINT =
+      ' (it looks like mysql -r (--raw) output of a JSON column holding pretty-printed text, each value over several lines: print one row per line, mysql -N -B -e "select ..." without -r (--batch writes a line break in a value as \\n, which tracehop inspect undoes))\n';
+    // Rows with a NULL between, a NULL last, and one row before a NULL: not cut short.
+    for (const input of [
+      `${pretty}\nNULL\n${pretty}\n`,
+      `${pretty}\n${pretty}\nNULL\n`,
+      `${pretty}\nNULL\n`,
+    ]) {
+      const { code, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2, input);
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);
+      assert.ok(stderr.endsWith(RAW_HINT), stderr);
+      assert.doesNotMatch(stderr, /cut short/);
+    }
+    // The client's table after its prompt line, and its rows-in-set footer.
+    const table = readFileSync(CLIENTS + "mysql-t.txt", "utf8");
+    const prompt = run(
+      ["inspect", "-"],
+      `MariaDB [test]> select trace_context from hF_carrier where id = 3;\n${table}1 row in set (0.001 sec)\n`,
+    );
+    assert.equal(prompt.code, 2);
+    assert.ok(
+      prompt.stderr.endsWith(
+        ' (it looks like mysql\'s table output, in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch))\n',
+      ),
+      prompt.stderr,
     );
   });
 

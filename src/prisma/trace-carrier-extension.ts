@@ -87,50 +87,27 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  * // both rows hold the same carrier: { traceparent, tracestate, x-datadog-trace-id, ... }
  * ```
  *
- * Writes (all models with the carrier field, detected or listed in `models`):
- * - `create`, `createMany`, `createManyAndReturn`, the create branch of `upsert`, and nested
- *   `create`, `createMany`, `connectOrCreate` and `upsert` at any depth fill the field with the
- *   carrier of the active context when it is `undefined`. An explicit value (`null`,
- *   `Prisma.DbNull`, `Prisma.JsonNull` and Prisma's `skip` included) wins. One top-level call
- *   captures once: every row it writes holds the same carrier; so do all writes made in one
- *   context (captured once per context: a context is immutable and injection depends on it alone).
- * - Updates leave the field alone unless `onUpdate: "capture"`. A nested to-one `update` is read
- *   as its row or as the `{ where?, data }` wrapper from the related model's fields (a model may
- *   have scalars named `data` or `where`); when both readings fit, it is sent as given, unfilled.
- * - The context is the one active when Prisma runs the write (its writes are lazy): where it is
- *   awaited, and for `$transaction([...])` where `$transaction` is called, not where each write was
- *   built; `$transaction(async (tx) => ...)` runs its callback in the caller's context.
- * - Tracing never fails the write: when there is no trace, or capture throws, an optional field
- *   is left unset (NULL) and a required one (`Json` without `?` nor `@default`, read from the
- *   client's schema text) gets `{}` on create, which restores no context; when rewriting the
- *   arguments fails the original arguments are sent. A propagator that throws is warned about once
- *   (`TRACEHOP_PROPAGATOR_INJECT_FAILED`). The one exception: a column narrower than the carrier (a
- *   hand-made `VARCHAR(n)` under a `Json` field, which the client cannot see) refuses the value and
- *   the write fails (Prisma P2000); set `maxCarrierBytes` to the column's length.
- * - At rest: baggage follows `baggage` (default: none stored, because baggage can hold personal
- *   data), and a carrier over `maxCarrierBytes` (default 9.5 KiB, the worst case of the W3C and
- *   Datadog limits) is trimmed: baggage first, then to the largest set of its headers that fits and
- *   still restores the same trace id, parent span id and sampled flag; none stored when no set does.
- *
- * Reads are untouched: the stored map (also maps written by Java dd-trace-ot, `x-datadog-*` string
- * values) comes back as written, and a row with the carrier field is a `TraceCarrierProvider`.
- *
- * Model detection reads the runtime data model the generated client holds (Prisma exposes no
- * public reflection API in Prisma 7's `prisma-client` generator); pass `models` when it is missing.
- * A model whose field of that name is not `Json` (a `String`, or a `Json[]` list, which a carrier
- * object would fail to write) is left out with a warning (`diag.warn` and a process warning, code
- * `TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model in the process).
+ * - Models: every model with a `Json` field named `field`, read from the client's runtime data model,
+ *   or those of `models`; a model whose field of that name is not `Json` is left out with a warning
+ *   (`TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model). docs/prisma.md, "Which models".
+ * - Writes: creates (top-level, nested at any depth, the create branch of `upsert`) fill the field when
+ *   it is `undefined`, with one capture per call, from the context where Prisma runs the write; an
+ *   explicit value wins; updates only with `onUpdate: "capture"`. docs/prisma.md, "What is written".
+ * - Tracing never fails the write: no trace, or a capture that throws, leaves an optional field unset
+ *   and gives a required one `{}`; the one exception is a column narrower than the carrier (Prisma
+ *   P2000: set `maxCarrierBytes`). docs/prisma.md, "The column".
+ * - At rest: baggage follows `baggage` (default none), and a carrier over `maxCarrierBytes` (default
+ *   9.5 KiB) is trimmed to headers that restore the same trace, or not stored. docs/prisma.md,
+ *   "Safe at rest". Reads are untouched.
  *
  * @throws TypeError, when `traceCarrierExtension(...)` is called (before `$extends`), for options that
- *   are not an object, an option it does not have (a misspelt name), or an option of the wrong type or
- *   shape (`field`, `models`, `onUpdate`, `baggage`, `propagator`; an entry of `models` or `baggage`
- *   is named by position, a hole included, and a `baggage` key must be an RFC 7230 token, W3C Baggage
+ *   are not an object, an unknown option, or an option of the wrong type or shape (an entry of
+ *   `models` or `baggage` is named by position; a `baggage` key must be an RFC 7230 token, W3C Baggage
  *   §3.2.1.2); RangeError, then too, for a `maxCarrierBytes` that is not an integer from 1 to
- *   `Number.MAX_SAFE_INTEGER`. Error, when `$extends` applies it, for a model in `models` that the
- *   client does not have or whose carrier field is missing or not `Json` (the message names the fix:
- *   the field name of a mapped column, the model's Json fields, the type to declare), or a client
- *   where no model has the field; TypeError for `$extends(traceCarrierExtension)`, the function passed
- *   without the call.
+ *   `Number.MAX_SAFE_INTEGER`; Error, when `$extends` applies it, for a model of `models` the client
+ *   lacks or whose carrier field is missing or not `Json`, or a client where no model has the field
+ *   (each message names the fix); TypeError for `$extends(traceCarrierExtension)` without the call.
+ *   Every message begins `tracehop traceCarrierExtension: `.
  */
 export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
   if (options === null || typeof options !== "object" || Array.isArray(options))

@@ -235,6 +235,43 @@ function trimUnit(key: string): string {
   return key;
 }
 
+/** A unit of a carrier being trimmed ({@link trimUnit}): its keys, its bytes, whether it is a whole style. */
+interface TrimUnit {
+  keys: string[];
+  /** The exact JSON bytes of its members (`"key":"value"`, joined by commas). */
+  bytes: number;
+  /** It restores the trace (`want`) on its own: the Datadog ids, a traceparent, b3. */
+  whole: boolean;
+}
+
+/**
+ * The units of `carrier` without its baggage ({@link trimUnit}), largest first, each measured once: a
+ * set's text adds a comma between units and the braces. A unit that restores the trace `want` on its
+ * own (with `propagator`) is a whole style: it is kept beside another that restores the same context,
+ * for a reader whose propagator reads only it.
+ */
+function trimUnits(
+  carrier: TraceCarrier,
+  want: string,
+  propagator: TextMapPropagator | undefined,
+): TrimUnit[] {
+  const byUnit = new Map<string, string[]>();
+  for (const key in carrier) {
+    if (isBaggageHeader(key)) continue;
+    const unit = trimUnit(key);
+    const keys = byUnit.get(unit);
+    if (keys) keys.push(key);
+    else byUnit.set(unit, [key]);
+  }
+  return [...byUnit.values()]
+    .map((keys) => {
+      const unit = pick(carrier, keys);
+      const whole = restoredFrom(unit, propagator).identity === want;
+      return { keys, bytes: storedCarrierBytes(unit) - 2, whole };
+    })
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
 /**
  * Rule 2 of {@link captureStoredCarrier} for a carrier over `maxBytes`: without baggage, of the sets
  * of its units ({@link trimUnit}) that fit and restore with `propagator` the trace id, parent span id
@@ -258,25 +295,7 @@ function trimCarrier(
 ): TraceCarrier | undefined {
   const want = restoredFrom(carrier, propagator).identity;
   if (want === undefined) return dropLongestValues(carrier, maxBytes);
-  const byUnit = new Map<string, string[]>();
-  for (const key in carrier) {
-    if (isBaggageHeader(key)) continue;
-    const unit = trimUnit(key);
-    const keys = byUnit.get(unit);
-    if (keys) keys.push(key);
-    else byUnit.set(unit, [key]);
-  }
-  // Each unit's keys and the exact JSON bytes of its members (`"key":"value"`, joined by commas), once;
-  // a set's text adds a comma between units and the braces. Largest first.
-  // A unit that restores the trace on its own (the Datadog ids, a traceparent, b3) is a whole style: it
-  // is kept beside another that restores the same context, for a reader whose propagator reads only it.
-  const units = [...byUnit.values()]
-    .map((keys) => {
-      const unit = pick(carrier, keys);
-      const whole = restoredFrom(unit, propagator).identity === want;
-      return { keys, bytes: storedCarrierBytes(unit) - 2, whole };
-    })
-    .sort((a, b) => b.bytes - a.bytes);
+  const units = trimUnits(carrier, want, propagator);
   const keysOf = (chosen: readonly { keys: string[] }[]) => chosen.flatMap((unit) => unit.keys);
   const restoredWith = (chosen: readonly { keys: string[] }[]) =>
     restoredFrom(pick(carrier, keysOf(chosen)), propagator);

@@ -1,4 +1,4 @@
-// What a JSON text or parsed value is, for the input reader and the reader-limit diagnostics of `tracehop inspect`.
+// What a JSON text or value is, for the input reader and the reader-limit notes of `tracehop inspect`.
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 
 /**

@@ -57,15 +57,15 @@ const EMPTY_LINE_ROW =
  *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
  *   final newline ends the last line and is no row; one empty line alone is {@link EMPTY_LINE_ROW});
  *   `psql -t` (aligned) output of one column is read too: a row's leading space is JSON whitespace,
- *   and its final empty line is no row ({@link psqlAlignedRows}); `mysql --batch` output of one
+ *   and its final empty line is no row (line-rows.ts `psqlAlignedRows`); `mysql --batch` output of one
  *   column is read too: a line `NULL` is a NULL column, and a line that is JSON only once the
- *   client's escapes are undone ({@link mysqlUnescaped}) is read so, with a diagnostic;
- * - one JSON value: an object is one carrier or one row (see {@link carrierOfValue});
+ *   client's escapes are undone (line-rows.ts `mysqlUnescaped`) is read so, with a diagnostic;
+ * - one JSON value: an object is one carrier or one row (see row-carrier.ts `carrierOfValue`);
  * - a JSON array, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows: a row each, in order.
  * A value that holds no carrier (`null`, a number, a string that is not a carrier's JSON text) is a
  * row without a carrier, the same alone, in an array or on a line ({@link valueRow}).
  *
- * `field` (`--field NAME`): the field of a row that holds its carrier (see {@link carrierFieldOf}).
+ * `field` (`--field NAME`): the field of a row that holds its carrier (see row-carrier.ts `carrierFieldOf`).
  * @throws {@link InspectInputError} for empty text, an empty array, text that is not JSON (nor rows
  *   of it: the message names the first bad line, with a hint for a client's output it resembles).
  */
@@ -174,7 +174,7 @@ function lineError(line: string, number: number, error: string, lines: readonly 
 
 /**
  * One row of line-per-row input (line `number`, from 1; `read`: the line read already; `escaped`: what
- * {@link mysqlOutput} parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
+ * line-rows.ts `mysqlOutput` parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
  * carrier or a row (read with its own line's text), a string the JSON text of one (as `withCarrier`
  * reads a Json column holding a string, {@link carrierObject}), another JSON value a row without a
  * carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic.
@@ -209,12 +209,12 @@ const MYSQL_ESCAPES =
 
 /**
  * The diagnostic of a line of `mysql --batch` output that is JSON as it is too, read with the escapes
- * undone ({@link mysqlOutput}).
+ * undone (line-rows.ts `mysqlOutput`).
  */
 const MYSQL_ESCAPES_AS_IS =
   "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
   "the escapes it writes (\\n \\t \\0 \\\\) undone, as the column stores it, not as the JSON it also is as printed (mysql -r, --raw, prints the column as stored)";
 
-/** The diagnostic of a line of psql's hex output of a bytea column ({@link byteaText}). */
+/** The diagnostic of a line of psql's hex output of a bytea column (line-rows.ts `byteaLine`). */
 const BYTEA =
   "the line is psql's hex output of a bytea column (\\x…): read as the UTF-8 JSON text its bytes hold (convert_from(column, 'UTF8') selects it as text)";

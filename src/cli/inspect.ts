@@ -9,7 +9,7 @@ import {
   type Context,
   type SpanContext,
 } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter } from "../carrier/normalize-carrier.js";
+import { normalizeCarrier, normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
 import {
   createPropagator,
   sameTrace,
@@ -368,13 +368,49 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
     report.styles[style] = reading.verdict;
     contexts[style] = reading.context;
   }
+  const restoredStyle = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid");
+  diagnostics.push(
+    ...w3cDrops(report, carrier),
+    ...legacyBaggageNotes(report, carrier, drops.dropped, contexts, restoredStyle),
+    ...datadogDrops(report, raw, carrier, environment),
+  );
+  const tidNote = ddTidNote(report, contexts.tracecontext);
+  if (tidNote !== undefined) diagnostics.push(tidNote);
+  diagnostics.push(...settingNotes(environment));
+
+  // An empty order ("none", or a variable that names no known style) extracts nothing.
+  const ctx: Context = createPropagator(styles.length ? [...styles] : "none", read).extract(
+    ROOT_CONTEXT,
+    carrier,
+    normalizedCarrierGetter,
+  );
+  report.baggageKeys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
+  const context = restoredContext(ctx, restoredStyle ?? styles[0]!);
+  if (context === undefined) {
+    const outside = outsideOrderDiagnostic(report);
+    if (outside !== undefined) diagnostics.push(outside);
+    return report;
+  }
+  const other = otherTraceDiagnostic(report, context.traceId, contexts);
+  if (other !== undefined) diagnostics.push(other);
+  report.valid = true;
+  report.context = context;
+  return report;
+}
+
+/**
+ * What the W3C styles drop of `carrier`: a `tracestate` discarded whole (when the tracecontext style
+ * is valid), `baggage` members dropped (the baggage style's verdict then says so too).
+ */
+function w3cDrops(report: InspectReport, carrier: NormalizedCarrier): string[] {
+  const notes: string[] = [];
   const tracestate = carrier.get("tracestate")?.join(",");
   const discarded =
     tracestate !== undefined && report.styles.tracecontext.status === "valid"
       ? tracestateDiscarded(tracestate)
       : undefined;
   if (discarded !== undefined)
-    diagnostics.push(
+    notes.push(
       `tracestate discarded whole: ${discarded}; ${dropConsequence(
         "tracecontext",
         report,
@@ -385,29 +421,59 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const baggage = carrier.get("baggage")?.join(",");
   const baggageNote = baggage === undefined ? undefined : baggageDropped(baggage);
   if (baggageNote !== undefined) {
-    diagnostics.push(baggageNote);
+    notes.push(baggageNote);
     report.styles.baggage.detail += " (members dropped: see the diagnostics)";
   }
-  // The datadog style's ot-baggage-* entries are restored when its context or a traceparent's is the one
-  // restored (createPropagator reads them for either, as dd-trace-js does).
-  const restoredStyle = styles.find((s) => s !== "baggage" && report.styles[s].status === "valid");
+  return notes;
+}
+
+/**
+ * What becomes of the carrier's `ot-baggage-*` entries: those the `datadog` style drops for W3C
+ * Baggage's limits when it reads them, else those it does not read at all and why
+ * ({@link legacyBaggageUnread}). `contexts`: each style's extraction alone; `restoredStyle`: the style
+ * whose context the extract order restores.
+ */
+function legacyBaggageNotes(
+  report: InspectReport,
+  carrier: NormalizedCarrier,
+  dropped: ReadonlySet<string>,
+  contexts: StyleContexts,
+  restoredStyle: PropagationStyle | undefined,
+): string[] {
   const unread = legacyBaggageUnread(report, restoredStyle);
   // The W3C entries the ot-baggage-* entries join: the baggage style's own extraction, when in the order.
-  const w3cBaggage = styles.includes("baggage") ? propagation.getBaggage(contexts.baggage) : undefined;
-  const legacyNote =
+  const w3cBaggage = report.extractOrder.includes("baggage")
+    ? propagation.getBaggage(contexts.baggage)
+    : undefined;
+  const note =
     unread === undefined
       ? legacyBaggageDropped(carrier, w3cBaggage)
-      : legacyBaggageNotRead(carrier, drops.dropped, unread);
-  if (legacyNote !== undefined) diagnostics.push(legacyNote);
+      : legacyBaggageNotRead(carrier, dropped, unread);
+  return note === undefined ? [] : [note];
+}
+
+/**
+ * What the `datadog` style drops or ignores of `raw` (`carrier`, normalized): values of a
+ * single-valued field beside the one read, an invalid origin, an `x-datadog-tags` header dropped in
+ * part or whole for the environment's limit, an all-zero `_dd.p.tid`; each with what it means for a
+ * service ({@link dropConsequence}).
+ */
+function datadogDrops(
+  report: InspectReport,
+  raw: Record<string, unknown>,
+  carrier: NormalizedCarrier,
+  environment: InspectEnvironment,
+): string[] {
   const datadogDrop = (ifUsed: string): string =>
     dropConsequence("datadog", report, ifUsed, "no x-datadog-* header is read");
-  diagnostics.push(...ignoredDatadogValues(raw, carrier, datadogDrop));
+  const notes = ignoredDatadogValues(raw, carrier, datadogDrop);
   const originNote = originDropped(carrier, datadogDrop("the context takes no origin from it"));
-  if (originNote !== undefined) diagnostics.push(originNote);
+  if (originNote !== undefined) notes.push(originNote);
   const tagsHeader = carrier.get(X_DATADOG_TAGS)?.join(",");
+  if (tagsHeader === undefined) return notes;
   const decodedTags = decodeTagsHeader(tagsHeader, environment.tagsLimit.maxLength);
-  if (decodedTags.error !== undefined && tagsHeader !== undefined)
-    diagnostics.push(
+  if (decodedTags.error !== undefined)
+    notes.push(
       describeTagsError(
         decodedTags.error,
         tagsHeader,
@@ -415,53 +481,46 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
         datadogDrop("the context itself stays valid"),
       ),
     );
-  const zeroTid =
-    tagsHeader === undefined
-      ? undefined
-      : zeroTidDropped(
-          tagsHeader,
-          environment.tagsLimit.maxLength,
-          datadogDrop("the context itself stays valid, its trace id with no upper half from this header"),
-        );
-  if (zeroTid !== undefined) diagnostics.push(zeroTid);
-  const tidNote = ddTidNote(report, contexts.tracecontext);
-  if (tidNote !== undefined) diagnostics.push(tidNote);
+  const zeroTid = zeroTidDropped(
+    tagsHeader,
+    environment.tagsLimit.maxLength,
+    datadogDrop("the context itself stays valid, its trace id with no upper half from this header"),
+  );
+  if (zeroTid !== undefined) notes.push(zeroTid);
+  return notes;
+}
 
+/** What the environment's extract behavior and extract-first settings mean for the report. */
+function settingNotes(environment: InspectEnvironment): string[] {
+  const notes: string[] = [];
   const behavior = environment.extractBehavior;
   if (behavior !== "continue")
-    diagnostics.push(
+    notes.push(
       `${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${behavior} here: shown is what the row holds; a service with this setting ${
         behavior === "restart" ? "starts a new trace linked to it" : "ignores it"
       } (docs/migration.md, "Configuration")`,
     );
   if (environment.extractFirst)
-    diagnostics.push(
+    notes.push(
       `${ENV_PROPAGATION_EXTRACT_FIRST} is on here: shown is the first valid style's context alone, as a service with ` +
         `this setting extracts it (no tracestate or parent taken from a later traceparent, no conflict links; docs/migration.md, "Configuration")`,
     );
-  // An empty order ("none", or a variable that names no known style) extracts nothing.
-  const ctx: Context = createPropagator(styles.length ? [...styles] : "none", read).extract(
-    ROOT_CONTEXT,
-    carrier,
-    normalizedCarrierGetter,
-  );
-  report.baggageKeys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
+  return notes;
+}
+
+/**
+ * The context `ctx` (the extract order's extraction) restores, as the report gives it, `winner` being
+ * the style that gave it; `undefined` when it restores none (no valid parent, no restored root).
+ */
+function restoredContext(ctx: Context, winner: PropagationStyle): InspectContext | undefined {
   const parent = validParent(ctx);
   const root = getRestoredRoot(ctx);
   const traceId = parent?.traceId ?? root?.traceId;
-  if (traceId === undefined) {
-    const outside = outsideOrderDiagnostic(report);
-    if (outside !== undefined) diagnostics.push(outside);
-    return report;
-  }
-  const other = otherTraceDiagnostic(report, traceId, contexts);
-  if (other !== undefined) diagnostics.push(other);
-  const winner = restoredStyle ?? styles[0];
+  if (traceId === undefined) return undefined;
   const dd = getDatadogContext(ctx);
   const high = traceId.slice(0, 16);
   const flags = parent?.traceFlags ?? root?.traceFlags ?? TraceFlags.NONE;
-  report.valid = true;
-  report.context = {
+  return {
     style: winner,
     root: parent === undefined,
     traceId,
@@ -490,5 +549,4 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
       reason: String(l.attributes?.[LINK_REASON_ATTRIBUTE]),
     })),
   };
-  return report;
 }

@@ -54,7 +54,7 @@ import { fieldOf } from "./styles.js";
  * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case, or an `ot-baggage-*` entry there (the reader
  * looks up the names of {@link PROPAGATION_HEADER_NAMES} by name, and those only), a
  * value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond {@link MAX_CARRIER_FIELD_VALUES} values, a
- * value that is not a string (numbers are said by {@link carrierOfValue}). Also the `ot-baggage-*`
+ * value that is not a string (numbers are said by row-carrier.ts `carrierOfValue`). Also the `ot-baggage-*`
  * entries the `datadog` style drops for their name: a key that is no token, or none at all (a header
  * named `ot-baggage-` alone, which no style reads). The reader itself decides what is dropped; this
  * only says why.

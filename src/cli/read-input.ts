@@ -132,7 +132,7 @@ function tooLarge(what: string, size: number, more = false): InspectInputError {
 
 /**
  * `bytes` as text: UTF-16 after its byte order mark, else UTF-8 (a leading byte order mark is kept,
- * for {@link parseInspectInput} to skip).
+ * for input.ts `parseInspectInput` to skip).
  * @throws {@link InspectInputError} for bytes that are not such text, or text holding a control
  *   character that JSON text cannot hold anywhere (U+0000-U+001F but tab, line feed and carriage return):
  *   a binary file, or UTF-16 without a byte order mark; said without echoing the bytes.

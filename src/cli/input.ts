@@ -110,25 +110,7 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
   try {
     parsed = one !== undefined ? one.value : JSON.parse(text);
   } catch (err) {
-    const lines = text.split(/\r?\n/);
-    // The first line that is not a NULL column: the first row of line-per-row text.
-    const index = lines.findIndex((line) => nullLine(line) === undefined);
-    const first = lines[index] ?? "";
-    const hint =
-      clientTableHint(lines) ||
-      psqlWrappedHint(lines) ||
-      mysqlRawValuesHint(lines) ||
-      prettyValuesHint(lines) ||
-      prettyRowsHint(lines) ||
-      columnNamesHint(lines);
-    // Rows whose first is cut short: that line is named, as a later row cut short is.
-    if (hint === "" && firstRowCutShort(first, lines)) {
-      const read = readLine(first);
-      throw lineError(first, index + 1, "error" in read ? read.error : (err as Error).message, lines);
-    }
-    throw new InspectInputError(
-      `the carrier is not valid JSON (${(err as Error).message}); give a JSON object of header -> value, an array of rows, or one row per line${hint || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
-    );
+    throw notJsonError(text, (err as Error).message);
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
   if (!Array.isArray(parsed)) return { rows: false, carriers: [valueRow(parsed, one?.text ?? text, field)] };
@@ -148,6 +130,33 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
 
 /** What a null element of a JSON array of rows is (`json_agg` over a column with a NULL). */
 const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
+
+/**
+ * The error of `text` that is neither line-per-row text nor JSON (`error`: the parser's message for the
+ * whole text), with a hint for the client output it resembles; when it is rows whose first is cut short
+ * ({@link firstRowCutShort}), the error names that line, as a later row cut short is named.
+ */
+function notJsonError(text: string, error: string): InspectInputError {
+  const lines = text.split(/\r?\n/);
+  // The first line that is not a NULL column: the first row of line-per-row text.
+  const index = lines.findIndex((line) => nullLine(line) === undefined);
+  const first = lines[index] ?? "";
+  const hint =
+    clientTableHint(lines) ||
+    psqlWrappedHint(lines) ||
+    mysqlRawValuesHint(lines) ||
+    prettyValuesHint(lines) ||
+    prettyRowsHint(lines) ||
+    columnNamesHint(lines);
+  // Rows whose first is cut short: that line is named, as a later row cut short is.
+  if (hint === "" && firstRowCutShort(first, lines)) {
+    const read = readLine(first);
+    return lineError(first, index + 1, "error" in read ? read.error : error, lines);
+  }
+  return new InspectInputError(
+    `the carrier is not valid JSON (${error}); give a JSON object of header -> value, an array of rows, or one row per line${hint || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+  );
+}
 
 /**
  * True when `first`, the first line of `lines` that is not a NULL column, is a row cut short (it starts

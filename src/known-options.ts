@@ -12,7 +12,7 @@ import { describeValue, isPlainObject } from "./describe-value.js";
  * before calling this.
  *
  * @throws TypeError naming the unknown option and listing the known ones, or what was given instead
- *   of a plain object (`<where>: options must be a plain object (got null)`).
+ *   of a plain object (`<where>: options must be a plain object, got null`).
  */
 export function assertKnownOptions(options: unknown, names: readonly string[], where: string): void {
   if (options === undefined) return;
@@ -39,9 +39,9 @@ export function firstUnknownKey(object: object, names: readonly string[]): strin
  * entry point that checks the option names later, after checks of its own whose messages should come
  * first (`withSendSpan` asks for `system` before naming an unknown option).
  *
- * @throws TypeError `<where>: options must be a plain object (got …)`.
+ * @throws TypeError `<where>: options must be a plain object, got …`.
  */
 export function assertPlainOptions(options: unknown, where: string): void {
   if (!isPlainObject(options))
-    throw new TypeError(`${where}: options must be a plain object (got ${describeValue(options)})`);
+    throw new TypeError(`${where}: options must be a plain object, got ${describeValue(options)}`);
 }

@@ -199,7 +199,7 @@ export function queueOptions<K extends keyof TableQueueOptions>(
 ): Pick<Required<TableQueueOptions>, K> {
   // Only a plain object: the own fields of a Map or a Date are not its entries (both were taken as {}).
   if (!isPlainObject(options))
-    throw new TypeError(`${owner}: options must be a plain object (got ${shown(options)})`);
+    throw new TypeError(`${owner}: options must be a plain object, got ${shown(options)}`);
   for (const name of Object.keys(options))
     if (!(known as readonly string[]).includes(name))
       throw new TypeError(`${owner}: unknown option ${JSON.stringify(name)} (known: ${known.join(", ")})`);
@@ -209,7 +209,7 @@ export function queueOptions<K extends keyof TableQueueOptions>(
     const value: unknown = given[name] === undefined ? QUEUE_OPTION_DEFAULTS[name] : given[name];
     if (name === "maxAttempts") {
       if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1)
-        throw new TypeError(`${owner}: maxAttempts must be a positive integer (got ${shown(value)})`);
+        throw new TypeError(`${owner}: maxAttempts must be a positive integer, got ${shown(value)}`);
     } else {
       // At most what a Node.js timer runs as asked (a longer one fires after 1 ms); the lease is renewed
       // every third of itself.
@@ -226,7 +226,7 @@ export function queueOptions<K extends keyof TableQueueOptions>(
         value <= max;
       if (!inRange)
         throw new TypeError(
-          `${owner}: ${name} must be a number ${min} and <= ${max}, in ms (got ${shown(value)})`,
+          `${owner}: ${name} must be a number ${min} and <= ${max}, in ms, got ${shown(value)}`,
         );
     }
     (valid as Record<string, unknown>)[name] = value;

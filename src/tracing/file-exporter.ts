@@ -57,7 +57,7 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
   constructor(path: string) {
     if (typeof path !== "string" || path === "")
       throw new TypeError(
-        `JsonLinesFileSpanExporter: path must be a non-empty string (got ${describeValue(path)})`,
+        `tracehop JsonLinesFileSpanExporter: path must be a non-empty string, got ${describeValue(path)}`,
       );
     this._path = path;
   }

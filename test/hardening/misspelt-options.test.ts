@@ -207,7 +207,7 @@ const described: [label: string, call: () => unknown, message: string, name?: st
   [
     "JsonLinesFileSpanExporter path: a null-prototype object",
     () => new JsonLinesFileSpanExporter(Object.create(null) as never),
-    "JsonLinesFileSpanExporter: path must be a non-empty string (got an object)",
+    "tracehop JsonLinesFileSpanExporter: path must be a non-empty string, got an object",
   ],
 ];
 
@@ -226,47 +226,47 @@ const notPlain: [label: string, call: () => unknown, message: string][] = [
   [
     "createPropagator given a Map",
     () => createPropagator("datadog", new Map([["tagsMaxLength", -1]]) as never),
-    "tracehop createPropagator: options must be a plain object (got a Map)",
+    "tracehop createPropagator: options must be a plain object, got a Map",
   ],
   [
     "createPropagator given an array",
     () => createPropagator("datadog", [] as never),
-    "tracehop createPropagator: options must be a plain object (got an array)",
+    "tracehop createPropagator: options must be a plain object, got an array",
   ],
   [
     "DatadogPropagator given a Map",
     () => new DatadogPropagator(new Map([["tagsMaxLength", -1]]) as never),
-    "tracehop DatadogPropagator: options must be a plain object (got a Map)",
+    "tracehop DatadogPropagator: options must be a plain object, got a Map",
   ],
   [
     "DatadogPropagator given a string",
     () => new DatadogPropagator("datadog" as never),
-    'tracehop DatadogPropagator: options must be a plain object (got "datadog")',
+    'tracehop DatadogPropagator: options must be a plain object, got "datadog"',
   ],
   [
     "withCarrier given a Date",
     () => withCarrier(TP, "x", fn, new Date() as never),
-    "tracehop withCarrier: options must be a plain object (got a Date)",
+    "tracehop withCarrier: options must be a plain object, got a Date",
   ],
   [
     "captureCarrier given a Map",
     () => captureCarrier(new Map() as never),
-    "tracehop captureCarrier: options must be a plain object (got a Map)",
+    "tracehop captureCarrier: options must be a plain object, got a Map",
   ],
   [
     "setRestoreDefaults given a class instance",
     () => setRestoreDefaults(new Defaults() as never),
-    "tracehop setRestoreDefaults: options must be a plain object (got a Defaults)",
+    "tracehop setRestoreDefaults: options must be a plain object, got a Defaults",
   ],
   [
     "withSendSpan given a Map with the fields",
     () => withSendSpan(Object.assign(new Map(), messaging) as never, fn),
-    "tracehop withSendSpan: options must be a plain object (got a Map)",
+    "tracehop withSendSpan: options must be a plain object, got a Map",
   ],
   [
     "startTracing given a Map",
     () => resolveTracingConfig(new Map([["serviceName", "svc"]]) as never),
-    "tracehop startTracing: options must be a plain object (got a Map)",
+    "tracehop startTracing: options must be a plain object, got a Map",
   ],
   [
     "startTracing batch given a Map",
@@ -276,7 +276,7 @@ const notPlain: [label: string, call: () => unknown, message: string][] = [
   [
     "traceCarrierExtension given a Map",
     () => traceCarrierExtension(new Map([["field", "carrier"]]) as never),
-    "tracehop traceCarrierExtension: options must be a plain object (got a Map)",
+    "tracehop traceCarrierExtension: options must be a plain object, got a Map",
   ],
 ];
 
@@ -329,7 +329,7 @@ const entryPoints: [where: string, call: (options: never) => unknown, refused?: 
   ["tracehop startTracing", (o) => startTracing(o)],
   ["LinkAwareSampler", (o) => new LinkAwareSampler(o)],
   ["RestoredRootSampler", (o) => new RestoredRootSampler(o)],
-  ["JsonLinesFileSpanExporter", (o) => new JsonLinesFileSpanExporter(o), [null, 5, []]],
+  ["tracehop JsonLinesFileSpanExporter", (o) => new JsonLinesFileSpanExporter(o), [null, 5, []]],
   ["tracehop injectKafkaHeaders", (o) => injectKafkaHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
   ["tracehop contextFromKafkaHeaders", (o) => contextFromKafkaHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],
   ["tracehop injectAmqpHeaders", (o) => injectAmqpHeaders({}, o), CARRIER_FUNCTIONS_REFUSE],

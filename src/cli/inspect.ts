@@ -9,7 +9,11 @@ import {
   type Context,
   type SpanContext,
 } from "@opentelemetry/api";
-import { normalizeCarrier, normalizedCarrierGetter, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
+import {
+  normalizeCarrier,
+  normalizedCarrierGetter,
+  type NormalizedCarrier,
+} from "../carrier/normalize-carrier.js";
 import {
   createPropagator,
   sameTrace,

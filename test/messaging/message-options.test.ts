@@ -204,7 +204,10 @@ describe("a bad per-message option is left out, never a message that is not hand
     assert.throws(() => withProcessSpan(headers, { ...rabbit, maxParentAge: NaN }, fn), /maxParentAge/);
     assert.throws(() => withProcessSpan(headers, { destination: "jobs" } as never, fn), /options\.system/);
     assert.throws(() => withSendSpan({ ...rabbit, relation: "child" as never }, fn), /relation must be/);
-    assert.throws(() => withCarrier(headers, "x", fn, { attempt: NaN }), /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, got/);
+    assert.throws(
+      () => withCarrier(headers, "x", fn, { attempt: NaN }),
+      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, got/,
+    );
     assert.equal(ran, 0);
   });
 });

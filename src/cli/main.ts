@@ -74,36 +74,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_USAGE;
   }
   args.shift();
-  let json = false;
-  let styles: string | undefined;
-  let field: string | undefined;
-  const inputs: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--") {
-      // The end of the options: a file whose name starts with "-" follows.
-      inputs.push(...args.slice(i + 1));
-      break;
-    } else if (args[i] === "--json") json = true;
-    else if (args[i] === "--styles") {
-      styles = args[++i];
-      // `--styles --json`: the value was left out (--styles=VALUE gives any value).
-      if (styles === undefined || styles.startsWith("--"))
-        return usage(
-          "--styles needs a value: a comma-separated list of styles, e.g. --styles datadog,tracecontext",
-        );
-    } else if (args[i].startsWith("--styles=")) styles = args[i].slice("--styles=".length);
-    else if (args[i] === "--field" || args[i].startsWith("--field=")) {
-      field = args[i] === "--field" ? args[++i] : args[i].slice("--field=".length);
-      if (field === undefined || field === "" || (args[i - 1] === "--field" && field.startsWith("--")))
-        return usage("--field needs a value: the name of the row's carrier field, e.g. --field carrier");
-    } else if (args[i].startsWith("--")) return usage(`unknown option ${args[i]}`);
-    else if (/^-[A-Za-z]/.test(args[i]) && !LOOKS_LIKE_FILE_NAME.test(args[i]) && !existsSync(args[i]))
-      // -x: an option, not a file (a file named so exists, or has an extension: -row.json).
-      return usage(
-        `unknown option ${args[i]} (a file whose name starts with - follows --: tracehop inspect -- ${args[i]})`,
-      );
-    else inputs.push(args[i]);
-  }
+  const parsed = parseInspectArguments(args);
+  if (typeof parsed === "string") return usage(parsed);
+  const { json, styles, field, inputs } = parsed;
   if (inputs.length !== 1) return usage(oneInput(inputs));
   try {
     const environment = readEnvironment(process.env, styles);
@@ -135,6 +108,50 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** The arguments of `tracehop inspect`, read. */
+interface InspectArguments {
+  json: boolean;
+  styles: string | undefined;
+  field: string | undefined;
+  /** The inputs named (one is read; more or none is a usage error). */
+  inputs: string[];
+}
+
+/**
+ * Reads the arguments after `inspect`: `--json`, `--styles LIST` / `--styles=LIST`, `--field NAME` /
+ * `--field=NAME`, `--` (a file whose name starts with `-` follows), and the inputs. Returns what is wrong,
+ * as the usage error says it, for an option without its value or an unknown option.
+ */
+function parseInspectArguments(args: readonly string[]): InspectArguments | string {
+  const parsed: InspectArguments = { json: false, styles: undefined, field: undefined, inputs: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      // The end of the options: a file whose name starts with "-" follows.
+      parsed.inputs.push(...args.slice(i + 1));
+      break;
+    } else if (arg === "--json") parsed.json = true;
+    else if (arg === "--styles") {
+      const styles = args[++i];
+      // `--styles --json`: the value was left out (--styles=VALUE gives any value).
+      if (styles === undefined || styles.startsWith("--"))
+        return "--styles needs a value: a comma-separated list of styles, e.g. --styles datadog,tracecontext";
+      parsed.styles = styles;
+    } else if (arg.startsWith("--styles=")) parsed.styles = arg.slice("--styles=".length);
+    else if (arg === "--field" || arg.startsWith("--field=")) {
+      const field = arg === "--field" ? args[++i] : arg.slice("--field=".length);
+      if (field === undefined || field === "" || (arg === "--field" && field.startsWith("--")))
+        return "--field needs a value: the name of the row's carrier field, e.g. --field carrier";
+      parsed.field = field;
+    } else if (arg.startsWith("--")) return `unknown option ${arg}`;
+    else if (/^-[A-Za-z]/.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg))
+      // -x: an option, not a file (a file named so exists, or has an extension: -row.json).
+      return `unknown option ${arg} (a file whose name starts with - follows --: tracehop inspect -- ${arg})`;
+    else parsed.inputs.push(arg);
+  }
+  return parsed;
+}
+
 /**
  * Why `inputs` is not one input: none, or several, named; several that start a JSON object or array
  * are most likely JSON text the shell split at its spaces (it was not quoted).
@@ -148,8 +165,8 @@ function oneInput(inputs: readonly string[]): string {
   const shown = inputs.slice(0, 3).map((input) => (input.length > 40 ? input.slice(0, 40) + "…" : input));
   const got = `got ${inputs.length} arguments: ${shown.join(" ")}${inputs.length > 3 ? " …" : ""}`;
   return /^\s*[{[]/.test(inputs[0])
-    ? `${what} (${got}; JSON text with spaces is one argument when quoted: put it in single quotes, tracehop inspect '{"traceparent": "…"}')`
-    : `${what} (${got})`;
+    ? `${what}, ${got}; JSON text with spaces is one argument when quoted: put it in single quotes, tracehop inspect '{"traceparent": "…"}'`
+    : `${what}, ${got}`;
 }
 
 /** True when standard input is a pipe or a file (`psql ... | tracehop inspect`), not a terminal. */

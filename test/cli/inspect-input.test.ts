@@ -1719,13 +1719,13 @@ describe("tracehop inspect on inputs a user should not have to think about", () 
     // ... and {"traceparent": "00-…"} as two arguments.
     assert.equal(
       firstLine(["{traceparent:", `${TRACEPARENT}}`]),
-      "tracehop inspect: give exactly one carrier: JSON text, a file, or - (got 2 arguments: {traceparent: " +
+      "tracehop inspect: give exactly one carrier: JSON text, a file, or -, got 2 arguments: {traceparent: " +
         `${TRACEPARENT.slice(0, 40)}…; JSON text with spaces is one argument when quoted: put it in single quotes, ` +
-        `tracehop inspect '{"traceparent": "…"}')`,
+        `tracehop inspect '{"traceparent": "…"}'`,
     );
     assert.equal(
       firstLine(["a.json", "b.json"]),
-      "tracehop inspect: give exactly one carrier: JSON text, a file, or - (got 2 arguments: a.json b.json)",
+      "tracehop inspect: give exactly one carrier: JSON text, a file, or -, got 2 arguments: a.json b.json",
     );
     // psql ... | tracehop inspect, without the -.
     assert.equal(

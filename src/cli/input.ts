@@ -185,8 +185,8 @@ function lineError(line: string, number: number, error: string, lines: readonly 
  * One row of line-per-row input (line `number`, from 1; `read`: the line read already; `escaped`: what
  * line-rows.ts `mysqlOutput` parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
  * carrier or a row (read with its own line's text), a string the JSON text of one (as `withCarrier`
- * reads a Json column holding a string, {@link carrierObject}), another JSON value a row without a
- * carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic.
+ * reads a Json column holding a string: `carrierObject`, carrier-object.ts), another JSON value a row
+ * without a carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic.
  * @throws {@link InspectInputError} naming the line when it is none of these (with a hint from the line,
  *   or from all the text's `lines`: {@link prettyRowsHint}).
  */

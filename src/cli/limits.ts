@@ -52,7 +52,7 @@ import { fieldOf } from "./styles.js";
  * every restore) drops, wholly or some of their values, each with the reason in `notes`; `dropped`
  * holds the lower-case names of those it drops wholly. Reasons: beyond the first
  * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case, or an `ot-baggage-*` entry there (the reader
- * looks up the names of {@link PROPAGATION_HEADER_NAMES} by name, and those only), a
+ * looks up the names of `PROPAGATION_HEADER_NAMES` (header-names.ts) by name, and those only), a
  * value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond {@link MAX_CARRIER_FIELD_VALUES} values, a
  * value that is not a string (numbers are said by row-carrier.ts `carrierOfValue`). Also the `ot-baggage-*`
  * entries the `datadog` style drops for their name: a key that is no token, or none at all (a header

@@ -236,7 +236,8 @@ function numberDiagnostics(
  * - `field` (`--field NAME`) when the row has it; a row without it is the carrier itself when it holds
  *   a propagation header (a diagnostic says so), else a row without a carrier (`NAME` is returned and
  *   the row has no such field: {@link carrierOfValue} says so);
- * - `traceContext` when the row has it (the {@link TraceCarrierProvider} shape `withCarrier` reads);
+ * - `traceContext` when the row has it (the shape `withCarrier` reads: `TraceCarrierProvider`,
+ *   carrier-source.ts);
  * - for a row with neither a propagation header at its top level nor `traceContext`, the one field
  *   that holds a carrier (an object, or JSON text of one, with a propagation header), as a model of
  *   the Prisma extension's `models: { Outbox: "carrier" }` stores it, with `found` set: the one

@@ -18,8 +18,8 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
 /**
  * Runs `fn` in ONE CONSUMER span for a batch of consumed messages (kafkajs `eachBatch`), with a link
  * to each message's context: `withBatch` with the messaging conventions' batch span. Call
- * {@link withProcessSpan} inside `fn` for each message: each gets its own CONSUMER span, child of its
- * message's context and linked to the batch span.
+ * `withProcessSpan` (process-span.ts) inside `fn` for each message: each gets its own CONSUMER span,
+ * child of its message's context and linked to the batch span.
  *
  *     eachBatch: ({ batch }) =>
  *       withBatchProcessSpan(batch.messages, { system: "kafka", destination: batch.topic }, async () => {

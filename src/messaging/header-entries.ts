@@ -100,9 +100,9 @@ export function entryNames(headers: HeaderEntries, kind: "map" | "fetch", limit 
 }
 
 /**
- * {@link removePropagationHeaders} for a Map or a `Headers` object whose kind is known: deletes the
- * propagation headers and the names of `also` through its `delete`. `false` when a method or iterator
- * threw (an immutable `Headers` object).
+ * `removePropagationHeaders` (header-writer.ts) for a Map or a `Headers` object whose kind is known:
+ * deletes the propagation headers and the names of `also` through its `delete`. `false` when a method
+ * or iterator threw (an immutable `Headers` object).
  */
 export function removeStaleEntries(
   entries: HeaderEntries,

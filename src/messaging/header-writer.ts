@@ -69,9 +69,9 @@ function copyEntriesWithCarrier(
 }
 
 /**
- * Removes every propagation header from `headers`, in place: the names {@link isPropagationHeaderName}
- * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the datadog style
- * reads) and the keys of `also` (a carrier about to be written), in any case.
+ * Removes every propagation header from `headers`, in place: the names `isPropagationHeaderName`
+ * (header-names.ts) accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the
+ * datadog style reads) and the keys of `also` (a carrier about to be written), in any case.
  * A `Map` or a WHATWG `Headers` object loses those entries through its `delete`.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
  * old context with the new one (DataDog/dd-trace-dotnet#3832). Never throws: anything but an object is

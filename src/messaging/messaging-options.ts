@@ -14,7 +14,7 @@ export interface MessagingSpanOptions {
    */
   system: string;
   /**
-   * `messaging.destination.name`: the Kafka topic; for RabbitMQ see {@link rabbitmqDestinationName}.
+   * `messaging.destination.name`: the Kafka topic; for RabbitMQ see `rabbitmqDestinationName` (rabbitmq.ts).
    * Required; may be `""` (RabbitMQ's default exchange), then the span name is the operation name.
    * The span name uses `messaging.destination.template` instead when `attributes` gives one, and
    * leaves the destination out when `attributes` sets `messaging.destination.anonymous` or
@@ -69,7 +69,7 @@ export interface RestoreOptions extends Omit<
   run?: number | bigint;
 }
 
-/** Options of {@link withSendSpan}. `H` is the type of the message headers object. */
+/** Options of `withSendSpan` (send-span.ts). `H` is the type of the message headers object. */
 export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntries = TraceCarrier>
   extends MessagingSpanOptions, RestoreOptions {
   /**
@@ -108,14 +108,14 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
 }
 
 /**
- * Options of {@link withProcessSpan}. `relation` (see {@link RestoreOptions}) relates the process span
- * to the message's creation context: `"parent"` (the default; single-message processing MAY parent,
- * messaging conventions, and Datadog shows one trace), `"link"` (new trace linked to it: batches,
+ * Options of `withProcessSpan` (process-span.ts). `relation` (see {@link RestoreOptions}) relates the
+ * process span to the message's creation context: `"parent"` (the default; single-message processing
+ * MAY parent, messaging conventions, and Datadog shows one trace), `"link"` (new trace linked to it: batches,
  * delayed or repeated work), `"none"`, `"auto"`.
  */
 export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {}
 
-/** Options of {@link withBatchProcessSpan}. `M` is the type of one message. */
+/** Options of `withBatchProcessSpan` (batch-process-span.ts). `M` is the type of one message. */
 export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpanOptions, "messageId"> {
   /**
    * The headers of one message, as delivered (kafkajs `message.headers`, amqplib

@@ -11,8 +11,8 @@ const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
 /**
  * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`)
  * when `message`, handed to `caller` under `system` (whose helpers recognise only their own client's
- * message, `kind`: {@link messageKindOf}), is the other client's whole message whose headers hold a
- * trace carrier (an own propagation field, looked up by name: `holdsCarrier`): an amqplib
+ * message, `kind`: `messageKindOf`, span-description.ts), is the other client's whole message whose
+ * headers hold a trace carrier (an own propagation field, looked up by name: `holdsCarrier`): an amqplib
  * `ConsumeMessage` under `system: "kafka"` (its carrier at
  * `properties.headers`, two levels down, which neither the headers reader nor the field scan of
  * `warnIfCarrierInOtherField` reaches), a kafkajs message or `eachMessage` payload under

@@ -93,7 +93,8 @@ function runInNewSpan<T>(
  *   nor `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not
  *   an array, or `relation` or `maxParentAge` is out of range (on every path) — programming errors,
  *   before `fn` runs. A bad `attempt`, `run` or `capturedAt` (values of the message or the row) is no
- *   error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see {@link RestoreOptions}).
+ *   error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see `RestoreOptions`,
+ *   messaging-options.ts).
  */
 export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
   options: SendSpanOptions<H>,

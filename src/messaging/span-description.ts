@@ -68,9 +68,9 @@ export function messagingAttributes(
 }
 
 /**
- * The whole messages a helper of `system` recognises ({@link headersOfMessage}): RabbitMQ's helpers only
- * an amqplib message, Kafka's only a kafkajs one (headers a bridge copied from the other system stay
- * headers); any other system both.
+ * The whole messages a helper of `system` recognises (`headersOfMessage`, consumed-message.ts):
+ * RabbitMQ's helpers only an amqplib message, Kafka's only a kafkajs one (headers a bridge copied from
+ * the other system stay headers); any other system both.
  */
 export function messageKindOf(system: string): MessageKind {
   return system === MESSAGING_SYSTEM_VALUE_RABBITMQ

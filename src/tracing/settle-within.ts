@@ -9,8 +9,8 @@ export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
 
 /**
  * What an export error says: `HTTP <status> <text>` for the collector's answer (an `OTLPExporterError` with a status code, or a
- * retryable status read by {@link withRetryableStatus}), else the error's message (`connect
- * ECONNREFUSED 127.0.0.1:4318`, `Request Timeout`).
+ * retryable status read by `withRetryableStatus`, FailureRecordingExporter.ts), else the error's message
+ * (`connect ECONNREFUSED 127.0.0.1:4318`, `Request Timeout`).
  */
 export function failureReason(error: unknown): string {
   if (!(error instanceof Error)) return String(error).trim();

@@ -138,7 +138,7 @@ export interface TracingConfig {
   otlp: { url: string | undefined; destination: string; timeoutMillis: number } | undefined;
   /** OTEL_TRACES_EXPORTER names `console`. */
   console: boolean;
-  /** The `sampler` option (checked); {@link resolveSampler} gives the one to use. */
+  /** The `sampler` option (checked); `resolveSampler` (sampler-config.ts) gives the one to use. */
   sampler: Sampler | undefined;
   /**
    * The `batch` option (checked), with each OTEL_BSP_* variable out of its range replaced by the SDK's

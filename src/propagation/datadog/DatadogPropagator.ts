@@ -89,7 +89,7 @@ const FIELDS: readonly string[] = [
  * IDs). Parent id 0 (Synthetics; Datadog system-tests `Test_Synthetics_APM_Datadog`) yields no span
  * context (OpenTelemetry has no span id 0) but a restored root (`getRestoredRootTraceId`) with the
  * Datadog fields bound to that trace.
- * The fields go to {@link getDatadogContext}; a missing priority leaves it unset and the span
+ * The fields go to `getDatadogContext` (datadog-context.ts); a missing priority leaves it unset and the span
  * context sampled. Extract never throws and returns `context` unchanged when nothing is valid.
  *
  * Inject: writes the fields `resolveInjection` derives for the span context: decimal ids, priority

@@ -104,7 +104,8 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
 
   /**
    * Internal: {@link DatadogTraceContextPropagator.inject} of a context already resolved by
-   * {@link resolveInjection} (`createPropagator`'s composite resolves it once for both Datadog-aware styles).
+   * `resolveInjection` (injection-fields.ts): `createPropagator`'s composite resolves it once for both
+   * Datadog-aware styles.
    * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {

@@ -25,7 +25,7 @@ import { W3CTraceState } from "./W3CTraceState.js";
  * stored carriers. What differs, and the rule each follows:
  *
  * Extract (never throws; on any failure the given context is returned unchanged):
- * - traceparent as parsed by {@link parseTraceParent}: any run of SP/HTAB around the value, future
+ * - traceparent as parsed by `parseTraceParent` (traceparent.ts): any run of SP/HTAB around the value, future
  *   versions, `ff` and all-zero ids rejected, lower-case hex only, flags reduced to sampled|random.
  * - Repeated traceparent fields (an array from the getter, or joined with `,` in one string as Node's
  *   `req.headers` and `Headers` give them): one distinct value is used; two different values are

@@ -207,9 +207,9 @@ function hasKey(members: readonly TraceStateMember[], key: string): boolean {
 /**
  * The tracestate header to send for a TraceState, or `undefined` when there is nothing to send.
  *
- * Works on any implementation of @opentelemetry/api's `TraceState` (tracehop's {@link W3CTraceState},
- * @opentelemetry/core's, a vendor's): its `serialize()` output is re-read member by member, invalid
- * members and repeated keys are dropped, and then the Level 2 limits are applied:
+ * Works on any implementation of @opentelemetry/api's `TraceState` (tracehop's `W3CTraceState`
+ * (W3CTraceState.ts), @opentelemetry/core's, a vendor's): its `serialize()` output is re-read member by
+ * member, invalid members and repeated keys are dropped, and then the Level 2 limits are applied:
  * - at most 32 list-members, removing from the right (Trace Context §3.3.1.1);
  * - at most {@link TRACE_STATE_MAX_LENGTH} characters, truncating whole entries only: entries longer
  *   than 128 characters are removed first (right-most first), then entries from the end (§3.3.1.5).

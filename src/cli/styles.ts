@@ -147,7 +147,7 @@ export function asStored(tagsMaxLength: number, extractFirst = false): CreatePro
 }
 
 /** What one style alone makes of a carrier: its verdict, and the context its extraction gave. */
-export interface StyleReading {
+interface StyleReading {
   verdict: StyleVerdict;
   /** The style's extraction alone onto `ROOT_CONTEXT`, for the diagnostics that read what it kept. */
   context: Context;

@@ -31,7 +31,7 @@ export function nonEmptyString(name: string, value: unknown): string {
   return value;
 }
 
-export function optionalNumber(name: string, value: unknown, min: number): number | undefined {
+function optionalNumber(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value))
     throw new TypeError(

@@ -38,12 +38,12 @@ export const OTLP_ENDPOINT_TRACES_PATH_WARNING = "TRACEHOP_OTLP_ENDPOINT_TRACES_
  * Timeout of one OTLP/HTTP request in milliseconds when neither `exportTimeoutMillis` nor
  * OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT is set (the OTLP exporter specification's default).
  */
-export const DEFAULT_EXPORT_TIMEOUT_MILLIS = 10_000;
+const DEFAULT_EXPORT_TIMEOUT_MILLIS = 10_000;
 
 /** Path of the traces signal appended to a base endpoint (OTLP/HTTP specification, "OTLP/HTTP Request"). */
 const OTLP_TRACES_PATH = "/v1/traces";
 
-export function otlpEnabledByEnv(exporters: readonly string[]): boolean {
+function otlpEnabledByEnv(exporters: readonly string[]): boolean {
   if (exporters.includes("none")) return false;
   if (exporters.includes("otlp")) return true;
   if (exporters.length > 0) return false;
@@ -58,7 +58,7 @@ export function otlpEnabledByEnv(exporters: readonly string[]): boolean {
  * the exporter reads: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when set, else OTEL_EXPORTER_OTLP_ENDPOINT
  * (otlp-exporter-base reads the general one only when the traces one is unset).
  */
-export function checkEndpointEnv(): void {
+function checkEndpointEnv(): void {
   const name =
     getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined
       ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
@@ -72,7 +72,7 @@ export function checkEndpointEnv(): void {
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else OTEL_EXPORTER_OTLP_ENDPOINT with `v1/traces`
  * appended, else `http://localhost:4318/v1/traces`. Both were checked by {@link checkEndpointEnv}.
  */
-export function otlpUrlFromEnv(): string {
+function otlpUrlFromEnv(): string {
   const traces = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
   if (traces !== undefined) return new URL(traces.trim()).href;
   const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
@@ -88,7 +88,7 @@ export function otlpUrlFromEnv(): string {
  * (neither `otlpEndpoint` nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set); the URL stays as the
  * specification makes it.
  */
-export function checkBaseEndpointPath(): void {
+function checkBaseEndpointPath(): void {
   if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
   const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
   if (base === undefined) return;
@@ -117,7 +117,7 @@ export function checkBaseEndpointPath(): void {
  * missing from every request (the collector answers 401 or 403). The warning names the entry by its
  * position and name, never its value (a secret).
  */
-export function checkHeadersEnv(): void {
+function checkHeadersEnv(): void {
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"]) {
     const raw = getStringFromEnv(name);
     if (raw === undefined) continue;
@@ -188,7 +188,7 @@ function headerEntryProblem(
  * the other variable applies, else no compression. OTEL_EXPORTER_OTLP_COMPRESSION is not warned about
  * when a valid OTEL_EXPORTER_OTLP_TRACES_COMPRESSION overrides it (`getCompressionFromEnv`).
  */
-export function checkCompressionEnv(): void {
+function checkCompressionEnv(): void {
   const names = ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"];
   const values = names.map((name) => getStringFromEnv(name)?.trim());
   const valid = (value: string | undefined) => value === "gzip" || value === "none";
@@ -214,7 +214,7 @@ export function checkCompressionEnv(): void {
  * read is dropped, said only through `diag.warn` without the path: the CA check then uses Node's
  * default CAs (a private CA's collector is refused), no client certificate is sent.
  */
-export function checkTlsFilesEnv(): void {
+function checkTlsFilesEnv(): void {
   const files = [
     ["CERTIFICATE", "the collector's certificate is checked against Node's default CAs instead"],
     ["CLIENT_KEY", "no client certificate is sent (mTLS)"],
@@ -241,7 +241,7 @@ export function checkTlsFilesEnv(): void {
  * @opentelemetry/exporter-trace-otlp-http speaks OTLP/HTTP with JSON bodies only. The protocol is an
  * enum value, read case-insensitively (`HTTP/JSON` is http/json).
  */
-export function checkProtocolEnv(): void {
+function checkProtocolEnv(): void {
   const tracesProtocol = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
   const name =
     tracesProtocol !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
@@ -265,7 +265,7 @@ export function checkProtocolEnv(): void {
  * OTEL_EXPORTER_OTLP_TIMEOUT, else the default; a value that is not a number of milliseconds from 1
  * to {@link MAX_TIMER_MILLIS} (the range of options.exportTimeoutMillis) is ignored with a warning.
  */
-export function exportTimeoutFromEnv(): number {
+function exportTimeoutFromEnv(): number {
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
     const raw = getStringFromEnv(name);
     if (raw === undefined) continue;
@@ -281,7 +281,7 @@ export function exportTimeoutFromEnv(): number {
 }
 
 /** Full traces URL for a base endpoint; throws naming `what` unless it is an http(s) URL. */
-export function tracesUrl(what: string, value: unknown): string {
+function tracesUrl(what: string, value: unknown): string {
   const label = what.startsWith("options.") ? what : `${what} (environment)`;
   const shown = describe(typeof value === "string" ? maskUrl(value) : value);
   if (typeof value !== "string" || value.trim() === "")

@@ -21,12 +21,12 @@ export interface StyleMember {
  * A style of tracehop's own that reads a context's Datadog fields on inject: it injects a context the
  * composite has resolved once for all such styles ({@link ResolvedInjection}).
  */
-export interface ResolvedInjector {
+interface ResolvedInjector {
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void;
 }
 
 /** A Datadog-aware style of tracehop's own: it reports its extraction as parts ({@link StyleExtraction}). */
-export interface PartsExtractor {
+interface PartsExtractor {
   /**
    * `lendOnly`: a winner is chosen; the fields may be empty (adoption reads what it needs itself).
    * `baggage`: what the `baggage` style extracted (the carrier's W3C baggage, else the context's),

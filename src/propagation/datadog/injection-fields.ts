@@ -318,7 +318,7 @@ function fieldsFrom(
 }
 
 /** A sampling decision as both Datadog-aware styles write it: a priority and its `_dd.p.*` tags. */
-export interface SamplingDecision<Tags> {
+interface SamplingDecision<Tags> {
   samplingPriority: number;
   tags: Tags | Record<string, string> | undefined;
 }

@@ -1,6 +1,7 @@
 /** The restore options a message gives (`attempt`, `run`, `capturedAt`): a bad value is left out, never an error. */
 import { describeValue } from "../describe-value.js";
 import { toEpochMs } from "../context/carrier-source.js";
+import { isOrdinal } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
 import type { WithCarrierOptions } from "../context/with-carrier.js";
 import type { RestoreOptions } from "./messaging-options.js";
@@ -83,11 +84,12 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
 }
 
 /**
- * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number or a bigint: a count a number
- * holds exactly, so that `tracehop.attempt` and `tracehop.run` show the value the message gave.
+ * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number ({@link isOrdinal}, as `withCarrier`
+ * takes) or a bigint: a count a number holds exactly, so that `tracehop.attempt` and `tracehop.run` show
+ * the value the message gave.
  */
 function isMessageOrdinal(value: number | bigint): boolean {
-  return typeof value === "number"
-    ? Number.isSafeInteger(value) && value >= 1
-    : value >= 1n && value <= BigInt(Number.MAX_SAFE_INTEGER);
+  return typeof value === "bigint"
+    ? value >= 1n && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    : isOrdinal(value);
 }

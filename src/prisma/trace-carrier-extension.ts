@@ -1,7 +1,7 @@
 import { context as contextApi, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
-import { carrierModels, modelEntries, type RuntimeDataModel } from "./carrier-models.js";
+import { carrierModels, modelEntries, type ChosenModels, type RuntimeDataModel } from "./carrier-models.js";
 import {
   fillCreate,
   fillUpdate,
@@ -36,7 +36,7 @@ export interface TraceCarrierExtensionOptions {
    * `field`, found in the client's runtime data model. A list of model names opts in those models
    * only (each must have the field); an object maps model name -> its carrier field.
    */
-  models?: readonly string[] | Readonly<Record<string, string>>;
+  models?: ChosenModels;
   /**
    * `"keep"` (default): `update`, `updateMany` and the update branch of `upsert` leave the carrier
    * field alone (the row keeps the trace that created it). `"capture"`: they fill it with the

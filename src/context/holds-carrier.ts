@@ -12,7 +12,10 @@ import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
 /** Internal: own fields of a source looked at for a carrier held under another name: a row has a few dozen. */
 export const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
 
-/** Internal: an object whose own fields may be a row's columns: not an array, bytes, a Map or fetch Headers. */
+/**
+ * Internal: an object whose own fields may be a row's columns: not an array, bytes or a Map. A fetch
+ * `Headers` passes, and has no own fields (its entries are internal), so a scan of them finds nothing.
+ */
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object") return false;
   try {

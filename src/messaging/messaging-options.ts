@@ -182,6 +182,13 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
   "rocketmq",
 ]);
 
+/**
+ * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
+ * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
+ * the conventions spell it, `destination` a string, no unknown name, and the values shared with
+ * `withCarrier` (`links`, `propagator`, `relation`, `maxParentAge`) and `forward`.
+ * @throws TypeError or RangeError naming `entry` and the option.
+ */
 export function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(

@@ -23,6 +23,10 @@ export function isTimerMillis(value: number, min: number): boolean {
  */
 export const MAX_BATCH_SIZE = Number.MAX_SAFE_INTEGER;
 
+/**
+ * `value` of the startTracing option `name`, when it is a string that is not empty or blank.
+ * @throws TypeError naming `options.<name>` otherwise.
+ */
 export function nonEmptyString(name: string, value: unknown): string {
   if (typeof value !== "string" || value.trim() === "")
     throw new TypeError(
@@ -31,6 +35,10 @@ export function nonEmptyString(name: string, value: unknown): string {
   return value;
 }
 
+/**
+ * `value` of the startTracing option `name`: `undefined` when unset, else a finite number of at least `min`.
+ * @throws TypeError (not a finite number) or RangeError (under `min`) naming `options.<name>`.
+ */
 function optionalNumber(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value))
@@ -76,6 +84,11 @@ export function optionalSize(name: string, value: unknown): number | undefined {
   return number;
 }
 
+/**
+ * Checks that `value`, the startTracing option `name`, is an object with each of `methods` as a function
+ * (a sampler, a span processor, an exporter given by the caller).
+ * @throws TypeError naming `options.<name>` and the methods otherwise.
+ */
 export function requireMethods(name: string, value: unknown, methods: string[]): void {
   const target = value as Record<string, unknown> | null;
   for (const method of methods)

@@ -35,6 +35,13 @@ function detectorsByName(): Readonly<Record<string, ResourceDetector>> {
   };
 }
 
+/**
+ * The resource attributes startTracing sets: the `resourceAttributes` option, then `service.name` (the
+ * `serviceName` option, else the one given there or by the environment), `service.version` and
+ * `deployment.environment.name` from their options. Warns once for an OTEL_RESOURCE_ATTRIBUTES that does
+ * not parse.
+ * @throws TypeError for a bad option, or when no service name is found (naming what to set).
+ */
 export function resolveResourceAttributes(options: StartTracingOptions): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
   if (options.resourceAttributes !== undefined) {
@@ -209,6 +216,11 @@ function emptyServiceNames(given: string | undefined, envEntries: readonly EnvAt
   return empty;
 }
 
+/**
+ * The resource detectors OTEL_NODE_RESOURCE_DETECTORS names (any case; `all`, `none`), as
+ * @opentelemetry/sdk-node reads it; unset: env, process and host. An unknown name is left out with a
+ * warning (`TRACEHOP_UNKNOWN_RESOURCE_DETECTOR`, once per process).
+ */
 export function detectorsFromEnv(): ResourceDetector[] {
   const names = getStringListFromEnv("OTEL_NODE_RESOURCE_DETECTORS");
   const byName = detectorsByName();

@@ -30,6 +30,12 @@ export interface Candidate {
   parts?: StyleExtraction;
 }
 
+/**
+ * The {@link Candidate} of one style from `carrier`: through `member.parts` for tracehop's own styles
+ * (`lendOnly` and `baggage` passed on), else through its propagator's `extract` (a context it left
+ * unchanged, or whose span context is `baseSpan`'s or invalid without a restored root, is none).
+ * `undefined` when the style finds nothing; a style that throws is none, with a `diag.warn`.
+ */
 export function extractCandidate(
   member: StyleMember,
   context: Context,

@@ -534,12 +534,35 @@ export function assertOptionValues(options: WithCarrierOptions, where: string, o
       `tracehop ${where}: kind must be a SpanKind from @opentelemetry/api (SpanKind.CONSUMER, ...: a number 0-4), got ${describeValue(options.kind)}`,
     );
   }
-  if (options.links !== undefined && !Array.isArray(options.links)) {
-    throw new TypeError(
-      `tracehop ${where}: links must be an array of span links, got ${describeValue(options.links)}`,
-    );
-  }
+  if (options.links !== undefined) assertLinks(options.links, where);
   assertPropagatorOption(options.propagator, `tracehop ${where}`);
+}
+
+/**
+ * @throws TypeError naming `where` when `links` is not an array of span links: each an object whose
+ *   `context` holds a `traceId` and a `spanId` string (a SpanContext, `span.spanContext()`). A link
+ *   without one is accepted by the SDK and makes its OTLP serializer throw at export, losing every span
+ *   of that export batch, not just this one.
+ */
+function assertLinks(links: unknown, where: string): void {
+  if (!Array.isArray(links))
+    throw new TypeError(
+      `tracehop ${where}: links must be an array of span links, got ${describeValue(links)}`,
+    );
+  for (let i = 0; i < links.length; i++) {
+    const link: unknown = links[i];
+    const context: unknown = typeof link === "object" && link !== null ? (link as Link).context : undefined;
+    if (
+      typeof context !== "object" ||
+      context === null ||
+      typeof (context as SpanContext).traceId !== "string" ||
+      typeof (context as SpanContext).spanId !== "string"
+    )
+      throw new TypeError(
+        `tracehop ${where}: links[${i}] must be a span link { context: SpanContext, attributes? } (the context of ` +
+          `the span to link: span.spanContext()), got ${describeValue(link)}`,
+      );
+  }
 }
 
 /** The values of @opentelemetry/api's `SpanKind` (INTERNAL 0 ... CONSUMER 4). */

@@ -472,6 +472,21 @@ describe("withCarrier: what it accepts", () => {
       /links must be an array of span links/,
     ],
     [
+      "a link without a SpanContext",
+      () =>
+        withCarrier(W3C_CARRIER, "x", () => 1, {
+          links: [
+            {
+              context: trace
+                .wrapSpanContext({ traceId: "1".repeat(32), spanId: "2".repeat(16), traceFlags: 1 })
+                .spanContext(),
+            },
+            {},
+          ] as never,
+        }),
+      /^tracehop withCarrier: links\[1\] must be a span link \{ context: SpanContext, attributes\? \} \(the context of the span to link: span\.spanContext\(\)\), got an object$/,
+    ],
+    [
       "propagator without extract",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { propagator: {} as never }),
       /propagator must be a TextMapPropagator \(inject and extract methods\)/,

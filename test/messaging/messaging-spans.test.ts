@@ -474,6 +474,30 @@ describe("withSendSpan", () => {
         );
       }
     }
+    // Each link holds a SpanContext: a link without one made the SDK's OTLP serializer throw at export,
+    // losing the whole export batch.
+    for (const [links, shown] of [
+      [[{}], "an object"],
+      [[{ context: null }], "an object"],
+      [[5], "5"],
+      [[{ context: { traceId: 1, spanId: 2 } }], "an object"],
+    ] as const) {
+      for (const [entry, call] of [
+        ...calls({ links }),
+        ["withBatchProcessSpan", () => withBatchProcessSpan([], { ...base, links } as never, fn)] as const,
+      ]) {
+        assert.throws(
+          call,
+          (err: unknown) =>
+            err instanceof TypeError &&
+            err.message.startsWith(
+              `tracehop ${entry}: links[0] must be a span link { context: SpanContext`,
+            ) &&
+            err.message.endsWith(`, got ${shown}`),
+          `${entry} links ${JSON.stringify(links)}`,
+        );
+      }
+    }
     // attempt, run and capturedAt come from the message: a bad one is left out (message-options.test.ts).
     for (const [bad, message] of [
       [{ relation: "x" }, /relation must be "parent", "link", "none" or "auto"/],

@@ -68,9 +68,8 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
       return resultCallback({ code: ExportResultCode.FAILED, error: new Error("exporter is shut down") });
     if (spans.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     try {
-      serializer ??= otlpTransformer().JsonTraceSerializer;
-      const body = serializer.serializeRequest(spans);
-      if (!body) throw new Error("OTLP JSON serialization produced nothing");
+      const body = serializeSpans(spans);
+      if (body === undefined) return resultCallback({ code: ExportResultCode.SUCCESS }); // none serializable
       if (!this._directoryReady) {
         createFolders(dirname(this._path));
         this._directoryReady = true;
@@ -93,6 +92,55 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
   /** Nothing to flush: every export is written before its callback runs. */
   forceFlush(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/**
+ * `spans` as one OTLP JSON ExportTraceServiceRequest, or `undefined` when none of them can be serialized.
+ * A span the serializer cannot read (a link without a SpanContext: `tracer.startSpan(name, { links: [{}]
+ * })` is accepted by the SDK) would fail the whole batch: the batch is then serialized span by span and
+ * those that fail are left out, said once per process (`TRACEHOP_SPAN_NOT_SERIALIZED`), so that the other
+ * spans of the batch are still written.
+ * @throws Error when the serializer produces nothing for spans it read.
+ */
+function serializeSpans(spans: ReadableSpan[]): Uint8Array | undefined {
+  serializer ??= otlpTransformer().JsonTraceSerializer;
+  let body: Uint8Array | undefined;
+  try {
+    body = serializer.serializeRequest(spans);
+  } catch {
+    const serializable = spans.filter((span) => {
+      try {
+        serializer!.serializeRequest([span]);
+        return true;
+      } catch (error) {
+        warnNotSerialized(span, error, spans.length);
+        return false;
+      }
+    });
+    if (serializable.length === 0) return undefined;
+    body = serializer.serializeRequest(serializable);
+  }
+  if (!body) throw new Error("OTLP JSON serialization produced nothing");
+  return body;
+}
+
+/** Process warning code of a span left out of the spans file because it cannot be serialized. */
+const SPAN_NOT_SERIALIZED_WARNING = "TRACEHOP_SPAN_NOT_SERIALIZED";
+
+/** The once-per-process warning of a span {@link serializeSpans} left out. Never throws. */
+function warnNotSerialized(span: ReadableSpan, error: unknown, batchSize: number): void {
+  try {
+    warnOnce(
+      "span-not-serialized",
+      `tracehop: the span ${describeValue(span.name, 80)} could not be written as OTLP JSON (${describeValue(error instanceof Error ? error.message : error, 120)}) ` +
+        `and was left out of the spans file; the other spans of its batch of ${batchSize} were written. A span ` +
+        `link without a SpanContext (links: [{}]) or an attribute value the serializer cannot read does this: ` +
+        `link span.spanContext(). Said once per process.`,
+      SPAN_NOT_SERIALIZED_WARNING,
+    );
+  } catch {
+    // never into the export
   }
 }
 

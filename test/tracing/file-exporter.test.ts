@@ -18,6 +18,7 @@ import {
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { JsonLinesFileSpanExporter } from "../../src/tracing/file-exporter.js";
 import { readSpansFile } from "./otlp-helpers.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const APPEND_SPANS = fileURLToPath(new URL("./fixtures/append-spans.ts", import.meta.url));
 
@@ -77,6 +78,41 @@ describe("JsonLinesFileSpanExporter", () => {
     );
     const firstLine = JSON.parse(readFileSync(path, "utf8").split("\n")[0]!);
     assert.deepEqual(Object.keys(firstLine), ["resourceSpans"]);
+  });
+
+  test("a span the OTLP serializer cannot read (a link without a SpanContext) is left out, said once; the rest of its batch is written", async (t) => {
+    resetWarnings();
+    const path = join(tempDir(t), "spans.jsonl");
+    const memory = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({
+      resource: resourceFromAttributes({ "service.name": "unit" }),
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    }).getTracer("unit");
+    tracer.startSpan("good-1").end();
+    tracer.startSpan("bad-link", { links: [{} as never] }).end();
+    tracer.startSpan("good-2").end();
+    const spans = memory.getFinishedSpans();
+    const exporter = new JsonLinesFileSpanExporter(path);
+    const { result, processWarnings } = await recordWarnings(() => [
+      exportOnce(exporter, spans),
+      exportOnce(exporter, spans),
+    ]);
+    assert.deepEqual(
+      result.map((r) => r.code),
+      [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
+    );
+    assert.deepEqual(
+      readSpansFile(path).spans.map((s) => s.name),
+      ["good-1", "good-2", "good-1", "good-2"],
+    );
+    assert.equal(processWarnings.length, 1);
+    assert.equal(processWarnings[0]![0], "TRACEHOP_SPAN_NOT_SERIALIZED");
+    assert.match(
+      processWarnings[0]![1],
+      /^tracehop: the span "bad-link" could not be written as OTLP JSON \(".*spanId.*"\) and was left out of the spans file; the other spans of its batch of 3 were written\. A span link without a SpanContext \(links: \[\{\}\]\)/,
+    );
+    // Only that span is lost: nothing said about the file's path.
+    assert.ok(!processWarnings.some(([code]) => code === "TRACEHOP_SPANS_FILE_UNWRITABLE"));
   });
 
   test("an empty batch writes nothing", (t) => {

@@ -96,6 +96,8 @@ export function withBatch<M, T>(
   assertCallable(name, fn, "withBatch");
   // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
   assertOptions(options as WithCarrierOptions, "withBatch", WITH_BATCH_OPTION_NAMES);
+  if (options.root !== undefined && typeof options.root !== "boolean")
+    throw new TypeError(`tracehop withBatch: root must be true or false, got ${describeValue(options.root)}`);
   if (options.carrierFrom !== undefined && typeof options.carrierFrom !== "function")
     throw new TypeError(
       `tracehop withBatch: carrierFrom must be a function of one message, got ${describeValue(options.carrierFrom)}`,

@@ -36,7 +36,7 @@ import {
   ATTR_TRACEHOP_RUN,
   MS_PER_SECOND,
 } from "./attributes.js";
-import { describeValue } from "../describe-value.js";
+import { describeValue, isPlainObject } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractSource, tracehopTracer } from "./carrier-context.js";
 import {
@@ -534,6 +534,10 @@ export function assertOptionValues(options: WithCarrierOptions, where: string, o
       `tracehop ${where}: kind must be a SpanKind from @opentelemetry/api (SpanKind.CONSUMER, ...: a number 0-4), got ${describeValue(options.kind)}`,
     );
   }
+  if (options.attributes !== undefined && !isPlainObject(options.attributes))
+    throw new TypeError(
+      `tracehop ${where}: attributes must be a plain object of span attributes ({ "job.id": id }), got ${describeValue(options.attributes)}`,
+    );
   if (options.links !== undefined) assertLinks(options.links, where);
   assertPropagatorOption(options.propagator, `tracehop ${where}`);
 }

@@ -58,6 +58,10 @@ export function withBatchProcessSpan<M, T>(
       `tracehop withBatchProcessSpan: messages must be an array (kafkajs eachBatch's batch.messages), got ${describeValue(messages)}`,
     );
   assertCallable("", fn, "withBatchProcessSpan");
+  if (options.headersFrom !== undefined && typeof options.headersFrom !== "function")
+    throw new TypeError(
+      `tracehop withBatchProcessSpan: headersFrom must be a function of one message returning its headers, got ${describeValue(options.headersFrom)}`,
+    );
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   // The count is set for a batch of one too, as withBatch sets it (a batching API). No `messageId`:
   // requireOptions refuses one here.

@@ -221,6 +221,13 @@ export function requireOptions(entry: string, options: MessagingSpanOptions | un
   // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
   // (messageRestoreOptions), a bad one is left out, never a failed message.
   assertOptionValues(options as WithCarrierOptions, entry, false);
+  if (options.messageId !== undefined && typeof options.messageId !== "string")
+    throw new TypeError(
+      `tracehop ${entry}: messageId must be a string (messaging.message.id), got ${describeValue(options.messageId)}`,
+    );
+  const root = (options as BatchProcessSpanOptions).root;
+  if (root !== undefined && typeof root !== "boolean")
+    throw new TypeError(`tracehop ${entry}: root must be true or false, got ${describeValue(root)}`);
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(

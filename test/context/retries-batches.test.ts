@@ -196,6 +196,14 @@ describe("batches", () => {
       /withBatch: propagator must be a TextMapPropagator/,
     );
     assert.throws(
+      () => withBatch([], "b", () => 1, { root: "yes" as never }),
+      /^TypeError: tracehop withBatch: root must be true or false, got "yes"$/,
+    );
+    assert.throws(
+      () => withBatch([], "b", () => 1, { attributes: [1] as never }),
+      /^TypeError: tracehop withBatch: attributes must be a plain object of span attributes/,
+    );
+    assert.throws(
       () => withBatch([], "b", () => 1, { carrierFrom: "headers" as never }),
       /withBatch: carrierFrom must be a function of one message/,
     );

@@ -472,6 +472,11 @@ describe("withCarrier: what it accepts", () => {
       /links must be an array of span links/,
     ],
     [
+      "attributes not an object",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { attributes: 5 as never }),
+      /^tracehop withCarrier: attributes must be a plain object of span attributes \(\{ "job\.id": id \}\), got 5$/,
+    ],
+    [
       "a link without a SpanContext",
       () =>
         withCarrier(W3C_CARRIER, "x", () => 1, {

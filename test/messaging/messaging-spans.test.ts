@@ -498,6 +498,30 @@ describe("withSendSpan", () => {
         );
       }
     }
+    // attributes spread into the span (a string gave {0: "x", ...}), a number messageId, and the batch
+    // helper's headersFrom and root are checked too.
+    for (const [entry, call] of calls({ attributes: "xyz" })) {
+      assert.throws(
+        call,
+        (err: unknown) =>
+          err instanceof TypeError &&
+          err.message.startsWith(`tracehop ${entry}: attributes must be a plain object of span attributes`) &&
+          err.message.endsWith(`, got "xyz"`),
+        `${entry} attributes`,
+      );
+    }
+    assert.throws(
+      () => withProcessSpan({}, { ...base, messageId: 5 } as never, fn),
+      /^TypeError: tracehop withProcessSpan: messageId must be a string \(messaging\.message\.id\), got 5$/,
+    );
+    assert.throws(
+      () => withBatchProcessSpan([], { ...base, headersFrom: "x" } as never, fn),
+      /^TypeError: tracehop withBatchProcessSpan: headersFrom must be a function of one message returning its headers, got "x"$/,
+    );
+    assert.throws(
+      () => withBatchProcessSpan([], { ...base, root: 1 } as never, fn),
+      /^TypeError: tracehop withBatchProcessSpan: root must be true or false, got 1$/,
+    );
     // attempt, run and capturedAt come from the message: a bad one is left out (message-options.test.ts).
     for (const [bad, message] of [
       [{ relation: "x" }, /relation must be "parent", "link", "none" or "auto"/],

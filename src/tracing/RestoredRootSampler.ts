@@ -107,7 +107,7 @@ export function restoredRootDecision(
 export function checkRootSampler(owner: string, root: unknown): void {
   if (typeof (root as Partial<Sampler> | undefined)?.shouldSample !== "function")
     throw new TypeError(
-      `${owner}: root must be a Sampler (an object with shouldSample), got ${describeValue(root)}`,
+      `tracehop ${owner}: root must be a Sampler (an object with shouldSample), got ${describeValue(root)}`,
     );
 }
 

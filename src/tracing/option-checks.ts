@@ -92,10 +92,16 @@ export function optionalSize(name: string, value: unknown): number | undefined {
 export function requireMethods(name: string, value: unknown, methods: string[]): void {
   const target = value as Record<string, unknown> | null;
   for (const method of methods)
-    if (target === null || typeof target !== "object" || typeof target[method] !== "function")
+    if (target === null || typeof target !== "object" || typeof target[method] !== "function") {
+      // A propagator given by name: the styles are built by createPropagator (as withCarrier's hint says).
+      const hint =
+        name === "propagator" && (typeof value === "string" || Array.isArray(value))
+          ? ` (for styles by name, pass createPropagator(${JSON.stringify(value)}))`
+          : "";
       throw new TypeError(
-        `tracehop startTracing: options.${name} must implement ${methods.join("(), ")}(), got ${describe(value)}`,
+        `tracehop startTracing: options.${name} must implement ${methods.join("(), ")}(), got ${describe(value)}${hint}`,
       );
+    }
 }
 
 /**

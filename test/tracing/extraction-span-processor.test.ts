@@ -390,7 +390,7 @@ describe("RestoredRootSampler", () => {
   test("a TypeError names what to pass when root is not a sampler", () => {
     assert.throws(
       () => new RestoredRootSampler({} as Sampler),
-      /RestoredRootSampler: root must be a Sampler/,
+      /^TypeError: tracehop RestoredRootSampler: root must be a Sampler/,
     );
   });
 });

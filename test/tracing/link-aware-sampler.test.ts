@@ -182,7 +182,10 @@ describe("LinkAwareSampler", () => {
   });
 
   test("a root that is not a Sampler is a TypeError; toString names the root sampler", () => {
-    assert.throws(() => new LinkAwareSampler({} as never), /root must be a Sampler/);
+    assert.throws(
+      () => new LinkAwareSampler({} as never),
+      /^TypeError: tracehop LinkAwareSampler: root must be a Sampler/,
+    );
     assert.equal(
       String(sampler),
       "LinkAwareSampler{root=ParentBased{root=AlwaysOffSampler, remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler}}",

@@ -99,6 +99,11 @@ describe("resolveTracingConfig: validation", () => {
       /options\.propagator must implement inject\(\), extract\(\), fields\(\)/,
     ],
     [
+      "propagator given by style name",
+      { serviceName: "s", propagator: "datadog" },
+      /^tracehop startTracing: options\.propagator must implement inject\(\), extract\(\), fields\(\), got "datadog" \(for styles by name, pass createPropagator\("datadog"\)\)$/,
+    ],
+    [
       "instrumentations not an array",
       { serviceName: "s", instrumentations: {} },
       /options\.instrumentations must be an array/,

@@ -1,7 +1,8 @@
 import { TraceFlags, type Context } from "@opentelemetry/api";
-import type { ExportResult } from "@opentelemetry/core";
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { warnOnce } from "../warn-once.js";
+import { withoutMalformedLinks } from "./unserializable-spans.js";
 import { plural } from "./settle-within.js";
 import type { TracingConfig } from "./tracing-config.js";
 
@@ -17,7 +18,10 @@ export class CountingExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.handed += spans.length;
-    this.exporter.export(spans, resultCallback);
+    // A span the OTLP serializer would throw on fails the export of its whole batch: left out, said once.
+    const exportable = withoutMalformedLinks(spans);
+    if (exportable.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
+    this.exporter.export(exportable, resultCallback);
   }
 
   shutdown(): Promise<void> {

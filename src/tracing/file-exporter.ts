@@ -19,6 +19,7 @@ import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describeValue } from "../describe-value.js";
 import { oneLine, warnOnce } from "../warn-once.js";
 import { otlpTransformer } from "./sdk-modules.js";
+import { warnNotSerialized } from "./unserializable-spans.js";
 
 /** The OTLP JSON serializer, loaded by the first export (see sdk-modules.ts). */
 let serializer: typeof OtlpTransformer.JsonTraceSerializer | undefined;
@@ -99,7 +100,7 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
  * `spans` as one OTLP JSON ExportTraceServiceRequest, or `undefined` when none of them can be serialized.
  * A span the serializer cannot read (a link without a SpanContext: `tracer.startSpan(name, { links: [{}]
  * })` is accepted by the SDK) would fail the whole batch: the batch is then serialized span by span and
- * those that fail are left out, said once per process (`TRACEHOP_SPAN_NOT_SERIALIZED`), so that the other
+ * those that fail are left out, said once per process (`warnNotSerialized`, unserializable-spans.ts), so that the other
  * spans of the batch are still written.
  * @throws Error when the serializer produces nothing for spans it read.
  */
@@ -123,25 +124,6 @@ function serializeSpans(spans: ReadableSpan[]): Uint8Array | undefined {
   }
   if (!body) throw new Error("OTLP JSON serialization produced nothing");
   return body;
-}
-
-/** Process warning code of a span left out of the spans file because it cannot be serialized. */
-const SPAN_NOT_SERIALIZED_WARNING = "TRACEHOP_SPAN_NOT_SERIALIZED";
-
-/** The once-per-process warning of a span {@link serializeSpans} left out. Never throws. */
-function warnNotSerialized(span: ReadableSpan, error: unknown, batchSize: number): void {
-  try {
-    warnOnce(
-      "span-not-serialized",
-      `tracehop: the span ${describeValue(span.name, 80)} could not be written as OTLP JSON (${describeValue(error instanceof Error ? error.message : error, 120)}) ` +
-        `and was left out of the spans file; the other spans of its batch of ${batchSize} were written. A span ` +
-        `link without a SpanContext (links: [{}]) or an attribute value the serializer cannot read does this: ` +
-        `link span.spanContext(). Said once per process.`,
-      SPAN_NOT_SERIALIZED_WARNING,
-    );
-  } catch {
-    // never into the export
-  }
 }
 
 /** Process warning code of a spans file that cannot be written ({@link JsonLinesFileSpanExporter}). */

@@ -109,7 +109,7 @@ describe("JsonLinesFileSpanExporter", () => {
     assert.equal(processWarnings[0]![0], "TRACEHOP_SPAN_NOT_SERIALIZED");
     assert.match(
       processWarnings[0]![1],
-      /^tracehop: the span "bad-link" could not be written as OTLP JSON \(".*spanId.*"\) and was left out of the spans file; the other spans of its batch of 3 were written\. A span link without a SpanContext \(links: \[\{\}\]\)/,
+      /^tracehop: the span "bad-link" cannot be exported as OTLP \(".*spanId.*"\) and was left out; the other spans of its batch of 3 were exported\. A span link without a SpanContext \(links: \[\{\}\]\)/,
     );
     // Only that span is lost: nothing said about the file's path.
     assert.ok(!processWarnings.some(([code]) => code === "TRACEHOP_SPANS_FILE_UNWRITABLE"));

@@ -23,6 +23,37 @@ function assertClean(result: HopResult, what: string): Record<string, any> {
 }
 
 describe("startTracing exports over OTLP/HTTP", () => {
+  test("a span with a link the OTLP serializer cannot read is left out, said once; the rest of its batch reaches the collector and the spans file", async (t) => {
+    const receiver = await startOtlpReceiver();
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-export-"));
+    t.after(async () => {
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const spansFile = join(dir, "spans.jsonl");
+    const result = await runHop({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      HOP_SPANS_FILE: spansFile,
+      HOP_ROLE: "bad-link",
+      HOP_SERVICE: "unit",
+    });
+    assertClean(result, "bad-link");
+    assert.deepEqual(
+      receiver.spans().map((s) => s.name),
+      ["good-1", "good-2"],
+    );
+    assert.deepEqual(
+      readSpansFile(spansFile).spans.map((s) => s.name),
+      ["good-1", "good-2"],
+    );
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("TRACEHOP_"));
+    assert.equal(warnings.length, 1, result.stderr);
+    assert.match(
+      warnings[0]!,
+      /\[TRACEHOP_SPAN_NOT_SERIALIZED\] Warning: tracehop: the span "bad-link" cannot be exported as OTLP \("a span link without a SpanContext"\) and was left out; the other spans of its batch of 3 were exported\./,
+    );
+  });
+
   test("api -> relay -> worker in three processes: one trace, three services, parents chained", async (t) => {
     const receiver = await startOtlpReceiver();
     const dir = mkdtempSync(join(tmpdir(), "tracehop-export-"));

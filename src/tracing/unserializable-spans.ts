@@ -1,0 +1,49 @@
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { describeValue } from "../describe-value.js";
+import { warnOnce } from "../warn-once.js";
+
+/** Process warning code of a span left out of an export because it cannot be serialized. */
+export const SPAN_NOT_SERIALIZED_WARNING = "TRACEHOP_SPAN_NOT_SERIALIZED";
+
+/**
+ * `spans` without those holding a span link whose `context` has no `traceId` or `spanId` string: the SDK
+ * takes such a link (`tracer.startSpan(name, { links: [{}] })`) and its OTLP serializer then throws on it,
+ * failing the export of the whole batch. Each one left out is said once per process
+ * ({@link warnNotSerialized}). The same array when every span is fine (the usual case: one pass over the
+ * spans' links, no copy).
+ */
+export function withoutMalformedLinks(spans: ReadableSpan[]): ReadableSpan[] {
+  let kept: ReadableSpan[] | undefined;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    const bad = span.links.some((link) => {
+      const context = (link as { context?: unknown } | null)?.context as
+        { traceId?: unknown; spanId?: unknown } | null | undefined;
+      return typeof context?.traceId !== "string" || typeof context.spanId !== "string";
+    });
+    if (bad) {
+      kept ??= spans.slice(0, i);
+      warnNotSerialized(span, "a span link without a SpanContext", spans.length);
+    } else kept?.push(span);
+  }
+  return kept ?? spans;
+}
+
+/**
+ * The once-per-process warning of a span left out of an export because the OTLP serializer cannot read
+ * it (`reason`: the serializer's error or what is wrong). Never throws.
+ */
+export function warnNotSerialized(span: ReadableSpan, reason: unknown, batchSize: number): void {
+  try {
+    warnOnce(
+      "span-not-serialized",
+      `tracehop: the span ${describeValue(span.name, 80)} cannot be exported as OTLP ` +
+        `(${describeValue(reason instanceof Error ? reason.message : reason, 120)}) and was left out; the other ` +
+        `spans of its batch of ${batchSize} were exported. A span link without a SpanContext (links: [{}]) or ` +
+        `an attribute value the serializer cannot read does this: link span.spanContext(). Said once per process.`,
+      SPAN_NOT_SERIALIZED_WARNING,
+    );
+  } catch {
+    // never into the export
+  }
+}

@@ -37,6 +37,7 @@ import {
   MS_PER_SECOND,
 } from "./attributes.js";
 import { describeValue, isPlainObject } from "../describe-value.js";
+import { spanLinkProblem } from "./span-link.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractSource, tracehopTracer } from "./carrier-context.js";
 import {
@@ -543,10 +544,8 @@ export function assertOptionValues(options: WithCarrierOptions, where: string, o
 }
 
 /**
- * @throws TypeError naming `where` when `links` is not an array of span links: each an object whose
- *   `context` holds a `traceId` and a `spanId` string (a SpanContext, `span.spanContext()`). A link
- *   without one is accepted by the SDK and makes its OTLP serializer throw at export, losing every span
- *   of that export batch, not just this one.
+ * @throws TypeError naming `where` when `links` is not an array of span links ({@link spanLinkProblem}:
+ *   each `{ context: SpanContext, attributes? }` with hex ids), naming the first bad one's index.
  */
 function assertLinks(links: unknown, where: string): void {
   if (!Array.isArray(links))
@@ -554,17 +553,11 @@ function assertLinks(links: unknown, where: string): void {
       `tracehop ${where}: links must be an array of span links, got ${describeValue(links)}`,
     );
   for (let i = 0; i < links.length; i++) {
-    const link: unknown = links[i];
-    const context: unknown = typeof link === "object" && link !== null ? (link as Link).context : undefined;
-    if (
-      typeof context !== "object" ||
-      context === null ||
-      typeof (context as SpanContext).traceId !== "string" ||
-      typeof (context as SpanContext).spanId !== "string"
-    )
+    const problem = spanLinkProblem(links[i]);
+    if (problem !== undefined)
       throw new TypeError(
         `tracehop ${where}: links[${i}] must be a span link { context: SpanContext, attributes? } (the context of ` +
-          `the span to link: span.spanContext()), got ${describeValue(link)}`,
+          `the span to link: span.spanContext()), got ${problem}`,
       );
   }
 }

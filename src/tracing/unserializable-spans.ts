@@ -1,29 +1,26 @@
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describeValue } from "../describe-value.js";
 import { warnOnce } from "../warn-once.js";
+import { spanLinkProblem } from "../context/span-link.js";
 
 /** Process warning code of a span left out of an export because it cannot be serialized. */
 export const SPAN_NOT_SERIALIZED_WARNING = "TRACEHOP_SPAN_NOT_SERIALIZED";
 
 /**
- * `spans` without those holding a span link whose `context` has no `traceId` or `spanId` string: the SDK
- * takes such a link (`tracer.startSpan(name, { links: [{}] })`) and its OTLP serializer then throws on it,
- * failing the export of the whole batch. Each one left out is said once per process
- * ({@link warnNotSerialized}). The same array when every span is fine (the usual case: one pass over the
- * spans' links, no copy).
+ * `spans` without those holding a link that is no span link (`spanLinkProblem`, span-link.ts): the SDK
+ * takes any value as a link (`tracer.startSpan(name, { links: [{}] })`); its OTLP serializer then throws on
+ * a link without ids, failing the export of the whole batch, and a collector refuses a request whose ids
+ * are not hex. Each one left out is said once per process ({@link warnNotSerialized}). The same array
+ * when every span is fine (the usual case: one pass over the spans' links, no copy).
  */
 export function withoutMalformedLinks(spans: ReadableSpan[]): ReadableSpan[] {
   let kept: ReadableSpan[] | undefined;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
-    const bad = span.links.some((link) => {
-      const context = (link as { context?: unknown } | null)?.context as
-        { traceId?: unknown; spanId?: unknown } | null | undefined;
-      return typeof context?.traceId !== "string" || typeof context.spanId !== "string";
-    });
+    const bad = span.links.some((link) => spanLinkProblem(link) !== undefined);
     if (bad) {
       kept ??= spans.slice(0, i);
-      warnNotSerialized(span, "a span link without a SpanContext", spans.length);
+      warnNotSerialized(span, "a span link without a SpanContext of hex ids", spans.length);
     } else kept?.push(span);
   }
   return kept ?? spans;

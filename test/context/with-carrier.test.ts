@@ -489,7 +489,37 @@ describe("withCarrier: what it accepts", () => {
             {},
           ] as never,
         }),
-      /^tracehop withCarrier: links\[1\] must be a span link \{ context: SpanContext, attributes\? \} \(the context of the span to link: span\.spanContext\(\)\), got an object$/,
+      /^tracehop withCarrier: links\[1\] must be a span link \{ context: SpanContext, attributes\? \} \(the context of the span to link: span\.spanContext\(\)\), got \{ context: undefined \}$/,
+    ],
+    [
+      "a link whose ids are not hex",
+      () =>
+        withCarrier(W3C_CARRIER, "x", () => 1, {
+          links: [{ context: { traceId: "abc", spanId: "def", traceFlags: 1 } }],
+        }),
+      /links\[0\] must be a span link .*, got \{ context: \{ traceId: "abc", \.\.\. \} \}$/,
+    ],
+    [
+      "a link whose attributes are not an object",
+      () =>
+        withCarrier(W3C_CARRIER, "x", () => 1, {
+          links: [
+            {
+              context: { traceId: "1".repeat(32), spanId: "2".repeat(16), traceFlags: 1 },
+              attributes: "x" as never,
+            },
+          ],
+        }),
+      /links\[0\] must be a span link .*, got \{ context, attributes: "x" \}$/,
+    ],
+    [
+      "a revoked Proxy link",
+      () => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return withCarrier(W3C_CARRIER, "x", () => 1, { links: [proxy] as never });
+      },
+      /^tracehop withCarrier: links\[0\] must be a span link .*, got a link whose fields cannot be read$/,
     ],
     [
       "propagator without extract",

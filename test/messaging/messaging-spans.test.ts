@@ -477,10 +477,11 @@ describe("withSendSpan", () => {
     // Each link holds a SpanContext: a link without one made the SDK's OTLP serializer throw at export,
     // losing the whole export batch.
     for (const [links, shown] of [
-      [[{}], "an object"],
-      [[{ context: null }], "an object"],
+      [[{}], "{ context: undefined }"],
+      [[{ context: null }], "{ context: null }"],
       [[5], "5"],
-      [[{ context: { traceId: 1, spanId: 2 } }], "an object"],
+      [[{ context: { traceId: 1, spanId: 2 } }], "{ context: { traceId: 1, ... } }"],
+      [[{ context: { traceId: "a".repeat(32), spanId: "zz" } }], '{ context: { spanId: "zz", ... } }'],
     ] as const) {
       for (const [entry, call] of [
         ...calls({ links }),

@@ -1,8 +1,9 @@
 /**
  * `url` (an OTLP endpoint, as written) for a message, its secrets replaced by `***`: the password of its
  * user part (`scheme://user:PASSWORD@host`; a user part without a password, which may be a token
- * alone, is masked whole), and the value of each query or fragment parameter whose name says it holds
- * a secret ({@link isSecretName}: `api_key`, `token`, `password`, ...). The rest is kept as written.
+ * alone, is masked whole), the value of each query parameter whose name says it holds a secret
+ * ({@link isSecretName}: `api_key`, `token`, `password`, ...), and a fragment whole. The rest is kept as
+ * written.
  * Never throws; a text that is no URL is masked the same way, as far as it has those parts.
  */
 export function maskUrl(url: string): string {
@@ -11,7 +12,8 @@ export function maskUrl(url: string): string {
   const question = beforeFragment.indexOf("?");
   const head = question < 0 ? beforeFragment : beforeFragment.slice(0, question);
   const query = question < 0 ? "" : `?${maskPairs(beforeFragment.slice(question + 1))}`;
-  const fragment = hash < 0 ? "" : `#${maskPairs(url.slice(hash + 1))}`;
+  // A fragment is never sent: nothing in it is needed to tell the endpoint, and it may hold anything.
+  const fragment = hash < 0 || hash === url.length - 1 ? url.slice(hash < 0 ? url.length : hash) : "#***";
   return maskUserPart(head) + query + fragment;
 }
 

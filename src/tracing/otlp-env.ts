@@ -88,13 +88,13 @@ function otlpUrlFromEnv(): string {
  * (neither `otlpEndpoint` nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set); the URL stays as the
  * specification makes it.
  */
-function checkBaseEndpointPath(): void {
-  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
+function checkBaseEndpointPath(): boolean {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return false;
   const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
-  if (base === undefined) return;
+  if (base === undefined) return false;
   const url = new URL(base);
   const path = url.pathname.replace(/\/+$/, "");
-  if (!path.endsWith(OTLP_TRACES_PATH)) return;
+  if (!path.endsWith(OTLP_TRACES_PATH)) return false;
   url.pathname = path.slice(0, -OTLP_TRACES_PATH.length) || "/";
   const baseUrl = url.href.replace(/\/$/, "");
   warnSetting(
@@ -105,6 +105,35 @@ function checkBaseEndpointPath(): void {
       `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(baseUrl + OTLP_TRACES_PATH)} ` +
       `instead (used as is)`,
     OTLP_ENDPOINT_TRACES_PATH_WARNING,
+  );
+  return true;
+}
+
+/** Process warning code of an OTLP base endpoint with a query or a fragment. */
+export const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT with a query or a fragment (`http://c:4318/?api_key=...`): the exporter
+ * appends `v1/traces` to the text as written (@opentelemetry/otlp-exporter-base, `appendResourcePathToUrl`),
+ * so the path lands in the query (`/?api_key=.../v1/traces`, a request to `/` that a Collector answers
+ * 404) or in the fragment, which is never sent. Said once, with the traces endpoint to set instead, whose
+ * URL is used as is (OpenTelemetry specification, "Endpoint URLs for OTLP/HTTP"). Secrets masked.
+ */
+function checkBaseEndpointQuery(): void {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
+  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
+  if (base === undefined) return;
+  const url = new URL(base);
+  if (url.search === "" && url.hash === "") return;
+  const fixed = new URL(url.href);
+  fixed.pathname = fixed.pathname.replace(/\/+$/, "") + OTLP_TRACES_PATH;
+  fixed.hash = "";
+  warnSetting(
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" has a ${url.search ? "query" : "fragment"}, but the ` +
+      `exporter appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
+      `${maskUrl(otlpUrlFromEnv())}. Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used ` +
+      `as is)${url.hash ? "; a fragment is never sent" : ""}`,
+    OTLP_ENDPOINT_QUERY_WARNING,
   );
 }
 
@@ -329,7 +358,7 @@ export function resolveOtlp(
   }
   if (!requested) {
     checkEndpointEnv();
-    checkBaseEndpointPath();
+    if (!checkBaseEndpointPath()) checkBaseEndpointQuery();
   }
   checkProtocolEnv();
   checkHeadersEnv();

@@ -179,6 +179,34 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
     ]);
   });
 
+  test("OTEL_EXPORTER_OTLP_ENDPOINT with a query or a fragment: v1/traces lands in it; the warning gives the traces endpoint, secrets masked", async () => {
+    const { processWarnings, result } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://user:s3cret@c:4318/?api_key=k3y&region=eu",
+    });
+    assert.equal(
+      result.config.otlp?.destination,
+      "http://user:s3cret@c:4318/?api_key=k3y&region=eu/v1/traces",
+    );
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_QUERY",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@c:4318/?api_key=***&region=eu" has a query, but ' +
+          "the exporter appends v1/traces to the text as written, so spans are sent to " +
+          "http://user:***@c:4318/?api_key=***&region=eu/v1/traces. Set " +
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://user:***@c:4318/v1/traces?api_key=***&region=eu instead (used as is)",
+      ],
+    ]);
+    const fragment = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318#s3cret" });
+    assert.deepEqual(fragment.processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_QUERY",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318#***" has a fragment, but the exporter appends ' +
+          "v1/traces to the text as written, so spans are sent to http://c:4318#***. Set " +
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/v1/traces instead (used as is); a fragment is never sent",
+      ],
+    ]);
+  });
+
   test("OTEL_EXPORTER_OTLP_ENDPOINT ending with /v1/traces: the exporter appends it again; the warning gives both fixes", async () => {
     const { processWarnings, result } = await warningsOf({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces",

@@ -13,6 +13,7 @@ import { type TraceCarrier } from "../carrier/trace-carrier.js";
 import {
   createPropagator,
   isCreatedPropagator,
+  propagatorHint,
   warnIfStoredCarrierCut,
 } from "../propagation/create-propagator.js";
 import { isContext } from "../is-context.js";
@@ -85,12 +86,8 @@ export function assertPropagatorOption(propagator: unknown, label: string): void
     typeof candidate.inject !== "function" ||
     typeof candidate.extract !== "function"
   ) {
-    const hint =
-      typeof propagator === "string" || Array.isArray(propagator)
-        ? ` (for styles by name, pass createPropagator(${JSON.stringify(propagator)}))`
-        : "";
     throw new TypeError(
-      `${label}: propagator must be a TextMapPropagator (inject and extract methods), got ${describeValue(propagator)}${hint}`,
+      `${label}: propagator must be a TextMapPropagator (inject and extract methods), got ${describeValue(propagator)}${propagatorHint(propagator)}`,
     );
   }
 }

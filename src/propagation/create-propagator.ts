@@ -54,6 +54,7 @@ export {
   DEFAULT_EXTRACT_STYLES,
   DEFAULT_STYLES,
   parseStyles,
+  propagatorHint,
   spellStyles,
   styleSetting,
   type PropagationStyle,

@@ -1,4 +1,5 @@
 import { describeValue } from "../describe-value.js";
+import { propagatorHint } from "../propagation/create-propagator.js";
 
 /**
  * The longest wait, in milliseconds, of every millisecond option and variable startTracing hands to a
@@ -94,10 +95,7 @@ export function requireMethods(name: string, value: unknown, methods: string[]):
   for (const method of methods)
     if (target === null || typeof target !== "object" || typeof target[method] !== "function") {
       // A propagator given by name: the styles are built by createPropagator (as withCarrier's hint says).
-      const hint =
-        name === "propagator" && (typeof value === "string" || Array.isArray(value))
-          ? ` (for styles by name, pass createPropagator(${JSON.stringify(value)}))`
-          : "";
+      const hint = name === "propagator" ? propagatorHint(value) : "";
       throw new TypeError(
         `tracehop startTracing: options.${name} must implement ${methods.join("(), ")}(), got ${describe(value)}${hint}`,
       );

@@ -533,6 +533,16 @@ describe("withCarrier: what it accepts", () => {
       /captureCarrier: propagator must be a TextMapPropagator .*got "datadog" \(for styles by name, pass createPropagator\("datadog"\)\)/,
     ],
     [
+      "captureCarrier with a name that is no style: no createPropagator hint (it would throw there too)",
+      () => captureCarrier({ propagator: "W3C" as never }),
+      /captureCarrier: propagator must be a TextMapPropagator \(inject and extract methods\), got "W3C"$/,
+    ],
+    [
+      "captureCarrier given createPropagator itself",
+      () => captureCarrier({ propagator: createPropagator as never }),
+      /captureCarrier: propagator must be a TextMapPropagator .*got a function \(call it: createPropagator\(\)\)$/,
+    ],
+    [
       "contextFromCarrier with a number as propagator",
       () => contextFromCarrier(W3C_CARRIER, { propagator: 5 as never }),
       /contextFromCarrier: propagator must be a TextMapPropagator .*got 5$/,

@@ -116,3 +116,21 @@ export function styleSetting(variable: string, styles: readonly PropagationStyle
   const value = spellStyles(styles, variable);
   return `${variable}=${value.includes(" ") ? `"${value}"` : value}`;
 }
+
+/**
+ * The end of a "propagator must be a TextMapPropagator" error for a value that names styles or is
+ * `createPropagator` itself: ` (for styles by name, pass createPropagator("datadog"))` when every name in
+ * it is a style (a name that is not would fail there too: no hint), ` (call it: createPropagator())` for a
+ * function named createPropagator; else `""`.
+ */
+export function propagatorHint(value: unknown): string {
+  if (typeof value === "function" && value.name === "createPropagator")
+    return " (call it: createPropagator())";
+  if (typeof value !== "string" && !Array.isArray(value)) return "";
+  try {
+    parseStyles(value as string | readonly string[], "explicit");
+  } catch {
+    return "";
+  }
+  return ` (for styles by name, pass createPropagator(${JSON.stringify(value)}))`;
+}

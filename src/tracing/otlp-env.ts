@@ -88,13 +88,13 @@ function otlpUrlFromEnv(): string {
  * (neither `otlpEndpoint` nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set); the URL stays as the
  * specification makes it.
  */
-function checkBaseEndpointPath(): boolean {
-  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return false;
+function checkBaseEndpointPath(): void {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
   const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
-  if (base === undefined) return false;
+  if (base === undefined) return;
   const url = new URL(base);
   const path = url.pathname.replace(/\/+$/, "");
-  if (!path.endsWith(OTLP_TRACES_PATH)) return false;
+  if (!path.endsWith(OTLP_TRACES_PATH)) return;
   url.pathname = path.slice(0, -OTLP_TRACES_PATH.length) || "/";
   const baseUrl = url.href.replace(/\/$/, "");
   warnSetting(
@@ -106,7 +106,6 @@ function checkBaseEndpointPath(): boolean {
       `instead (used as is)`,
     OTLP_ENDPOINT_TRACES_PATH_WARNING,
   );
-  return true;
 }
 
 /** Process warning code of an OTLP base endpoint with a query or a fragment. */
@@ -117,24 +116,29 @@ export const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
  * appends `v1/traces` to the text as written (@opentelemetry/otlp-exporter-base, `appendResourcePathToUrl`),
  * so the path lands in the query (`/?api_key=.../v1/traces`, a request to `/` that a Collector answers
  * 404) or in the fragment, which is never sent. Said once, with the traces endpoint to set instead, whose
- * URL is used as is (OpenTelemetry specification, "Endpoint URLs for OTLP/HTTP"). Secrets masked.
+ * URL is used as is (OpenTelemetry specification, "Endpoint URLs for OTLP/HTTP"): the base path (without
+ * a `/v1/traces` already there), then `/v1/traces`, then the query. Secrets masked. Returns whether it
+ * warned (an empty `?` or `#` counts: the text is still cut there).
  */
-function checkBaseEndpointQuery(): void {
-  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
+function checkBaseEndpointQuery(): boolean {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return false;
   const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
-  if (base === undefined) return;
+  if (base === undefined || !/[?#]/.test(base)) return false;
   const url = new URL(base);
-  if (url.search === "" && url.hash === "") return;
   const fixed = new URL(url.href);
-  fixed.pathname = fixed.pathname.replace(/\/+$/, "") + OTLP_TRACES_PATH;
+  const path = fixed.pathname.replace(/\/+$/, "");
+  fixed.pathname =
+    (path.endsWith(OTLP_TRACES_PATH) ? path.slice(0, -OTLP_TRACES_PATH.length) : path) + OTLP_TRACES_PATH;
   fixed.hash = "";
+  if (fixed.search === "") fixed.search = ""; // an empty "?" is dropped from the fix
   warnSetting(
-    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" has a ${url.search ? "query" : "fragment"}, but the ` +
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" has a ${base.includes("?") ? "query" : "fragment"}, but the ` +
       `exporter appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
       `${maskUrl(otlpUrlFromEnv())}. Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used ` +
-      `as is)${url.hash ? "; a fragment is never sent" : ""}`,
+      `as is)${base.includes("#") ? "; a fragment is never sent" : ""}`,
     OTLP_ENDPOINT_QUERY_WARNING,
   );
+  return true;
 }
 
 /**
@@ -358,7 +362,8 @@ export function resolveOtlp(
   }
   if (!requested) {
     checkEndpointEnv();
-    if (!checkBaseEndpointPath()) checkBaseEndpointQuery();
+    // A query or fragment first: the path's advice (drop the suffix) would keep the query where it is.
+    if (!checkBaseEndpointQuery()) checkBaseEndpointPath();
   }
   checkProtocolEnv();
   checkHeadersEnv();

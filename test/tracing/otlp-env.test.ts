@@ -196,6 +196,25 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
           "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://user:***@c:4318/v1/traces?api_key=***&region=eu instead (used as is)",
       ],
     ]);
+    // With /v1/traces before the query, an empty query, a fragment after it: one warning, and the traces
+    // endpoint it gives is the base path, /v1/traces once, then the query.
+    for (const [endpoint, fix] of [
+      ["http://c:4318/v1/traces?x=1", "http://c:4318/v1/traces?x=1"],
+      ["http://c:4318/v1/traces/?x=1#f", "http://c:4318/v1/traces?x=1"],
+      ["http://c:4318/base?", "http://c:4318/base/v1/traces"],
+    ]) {
+      const told = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      assert.deepEqual(
+        told.processWarnings.map(([code]) => code),
+        ["TRACEHOP_OTLP_ENDPOINT_QUERY"],
+        endpoint,
+      );
+      assert.match(
+        told.processWarnings[0]![1],
+        new RegExp(`Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${fix.replace(/[?.]/g, "\\$&")} instead`),
+        endpoint,
+      );
+    }
     const fragment = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318#s3cret" });
     assert.deepEqual(fragment.processWarnings, [
       [
@@ -222,15 +241,13 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
           "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/v1/traces instead (used as is)",
       ],
     ]);
-    // A password and a secret query value are masked wherever the warning shows the endpoint.
-    const secret = await warningsOf({
-      OTEL_EXPORTER_OTLP_ENDPOINT: "https://user:s3cret@c:4318/v1/traces?api_key=k3y",
-    });
+    // A password is masked wherever the warning shows the endpoint.
+    const secret = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://user:s3cret@c:4318/v1/traces" });
     assert.equal(secret.processWarnings.length, 1);
-    assert.doesNotMatch(secret.processWarnings[0]![1], /s3cret|k3y/);
+    assert.doesNotMatch(secret.processWarnings[0]![1], /s3cret/);
     assert.match(
       secret.processWarnings[0]![1],
-      /^tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="https:\/\/user:\*\*\*@c:4318\/v1\/traces\?api_key=\*\*\*" already ends/,
+      /^tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="https:\/\/user:\*\*\*@c:4318\/v1\/traces" already ends/,
     );
     // With a trailing "/": the suggested traces endpoint has none (a Collector answers 404 to ".../v1/traces/").
     const slash = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces/" });

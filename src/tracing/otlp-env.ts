@@ -81,17 +81,24 @@ function otlpUrlFromEnv(): string {
 }
 
 /**
- * OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: the exporter always appends `v1/traces` (OpenTelemetry
+ * OTEL_EXPORTER_OTLP_ENDPOINT, trimmed, when it gives the traces URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+ * is not set; resolveOtlp asks only when `otlpEndpoint` is not given either), else `undefined`. Checked
+ * as a URL by {@link checkEndpointEnv} before.
+ */
+function baseEndpointInUse(): string | undefined {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return undefined;
+  return getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT (`base`: {@link baseEndpointInUse}) is a base URL: the exporter always appends `v1/traces` (OpenTelemetry
  * specification, "OTLP Exporter Configuration", Endpoint URLs for OTLP/HTTP; as
  * @opentelemetry/otlp-exporter-base does), so a value whose path already ends with `/v1/traces` posts to
  * `/v1/traces/v1/traces`, which a Collector answers 404. Warned when that variable gives the traces URL
  * (neither `otlpEndpoint` nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set); the URL stays as the
  * specification makes it.
  */
-function checkBaseEndpointPath(): void {
-  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return;
-  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
-  if (base === undefined) return;
+function checkBaseEndpointPath(base: string): void {
   const url = new URL(base);
   const path = url.pathname.replace(/\/+$/, "");
   if (!path.endsWith(OTLP_TRACES_PATH)) return;
@@ -109,10 +116,10 @@ function checkBaseEndpointPath(): void {
 }
 
 /** Process warning code of an OTLP base endpoint with a query or a fragment. */
-export const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
+const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
 
 /**
- * OTEL_EXPORTER_OTLP_ENDPOINT with a query or a fragment (`http://c:4318/?api_key=...`): the exporter
+ * OTEL_EXPORTER_OTLP_ENDPOINT (`base`: {@link baseEndpointInUse}) with a query or a fragment (`http://c:4318/?api_key=...`): the exporter
  * appends `v1/traces` to the text as written (@opentelemetry/otlp-exporter-base, `appendResourcePathToUrl`),
  * so the path lands in the query (`/?api_key=.../v1/traces`, a request to `/` that a Collector answers
  * 404) or in the fragment, which is never sent. Said once, with the traces endpoint to set instead, whose
@@ -120,10 +127,8 @@ export const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
  * a `/v1/traces` already there), then `/v1/traces`, then the query. Secrets masked. Returns whether it
  * warned (an empty `?` or `#` counts: the text is still cut there).
  */
-function checkBaseEndpointQuery(): boolean {
-  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return false;
-  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
-  if (base === undefined || !/[?#]/.test(base)) return false;
+function checkBaseEndpointQuery(base: string): boolean {
+  if (!/[?#]/.test(base)) return false;
   const url = new URL(base);
   const fixed = new URL(url.href);
   const path = fixed.pathname.replace(/\/+$/, "");
@@ -363,7 +368,8 @@ export function resolveOtlp(
   if (!requested) {
     checkEndpointEnv();
     // A query or fragment first: the path's advice (drop the suffix) would keep the query where it is.
-    if (!checkBaseEndpointQuery()) checkBaseEndpointPath();
+    const base = baseEndpointInUse();
+    if (base !== undefined && !checkBaseEndpointQuery(base)) checkBaseEndpointPath(base);
   }
   checkProtocolEnv();
   checkHeadersEnv();

@@ -4,7 +4,7 @@ import { warnOnce } from "../warn-once.js";
 import { spanLinkProblem } from "../context/span-link.js";
 
 /** Process warning code of a span left out of an export because it cannot be serialized. */
-export const SPAN_NOT_SERIALIZED_WARNING = "TRACEHOP_SPAN_NOT_SERIALIZED";
+const SPAN_NOT_SERIALIZED_WARNING = "TRACEHOP_SPAN_NOT_SERIALIZED";
 
 /**
  * `spans` without those holding a link that is no span link (`spanLinkProblem`, span-link.ts): the SDK

@@ -17,13 +17,19 @@ export function withoutMalformedLinks(spans: ReadableSpan[]): ReadableSpan[] {
   let kept: ReadableSpan[] | undefined;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
-    const bad = span.links.some((link) => spanLinkProblem(link) !== undefined);
-    if (bad) {
+    if (hasMalformedLink(span)) {
       kept ??= spans.slice(0, i);
       warnNotSerialized(span, "a span link without a SpanContext of hex ids", spans.length);
     } else kept?.push(span);
   }
   return kept ?? spans;
+}
+
+/** Whether one of `span`'s links is no span link: an index loop, no closure per span of every export. */
+function hasMalformedLink(span: ReadableSpan): boolean {
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) if (spanLinkProblem(links[i]) !== undefined) return true;
+  return false;
 }
 
 /**

@@ -22,15 +22,20 @@ function assertClean(result: HopResult, what: string): Record<string, any> {
   return result.report;
 }
 
+/** A local OTLP receiver and a spans file path in a temporary folder, both gone when the test ends. */
+async function receiverAndSpansFile(t: { after(fn: () => Promise<void>): void }) {
+  const receiver = await startOtlpReceiver();
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-export-"));
+  t.after(async () => {
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { receiver, spansFile: join(dir, "spans.jsonl") };
+}
+
 describe("startTracing exports over OTLP/HTTP", () => {
   test("a span with a link the OTLP serializer cannot read is left out, said once; the rest of its batch reaches the collector and the spans file", async (t) => {
-    const receiver = await startOtlpReceiver();
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-export-"));
-    t.after(async () => {
-      await receiver.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const spansFile = join(dir, "spans.jsonl");
+    const { receiver, spansFile } = await receiverAndSpansFile(t);
     const result = await runHop({
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       HOP_SPANS_FILE: spansFile,
@@ -55,13 +60,7 @@ describe("startTracing exports over OTLP/HTTP", () => {
   });
 
   test("api -> relay -> worker in three processes: one trace, three services, parents chained", async (t) => {
-    const receiver = await startOtlpReceiver();
-    const dir = mkdtempSync(join(tmpdir(), "tracehop-export-"));
-    t.after(async () => {
-      await receiver.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const spansFile = join(dir, "spans.jsonl");
+    const { receiver, spansFile } = await receiverAndSpansFile(t);
     const common = {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_RESOURCE_ATTRIBUTES: "team=search,service.version=from-env",

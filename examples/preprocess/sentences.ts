@@ -1,39 +1,109 @@
 /**
  * Largest piece of text given to one `Intl.Segmenter.segment` call, in UTF-16 code units. ICU's
  * sentence segmentation gets disproportionately slower on long inputs (about 0.1 s for 64 KiB but
- * 80 s for 2 MiB on a 2-core VM), so a document is cut into pieces first: at paragraph breaks, else at
- * line breaks, else at spaces, never inside a sentence that fits in one piece.
+ * 80 s for 2 MiB on a 2-core VM), so a longer paragraph is segmented a window at a time: each window's
+ * sentences but the last are kept, and the next window starts at that last sentence (at the last space
+ * when the whole window is one sentence, anywhere in a window without a space).
  */
 export const MAX_SEGMENT_INPUT = 16 * 1024;
 
 /**
+ * Abbreviations that, in English, almost never end a sentence: titles before a name and Latin leads,
+ * lower-cased and without their final full stop. ICU (UAX #29 rule SB11) ends a sentence after "Dr."
+ * when a capitalised word follows; CLDR's English sentence-break exceptions (UTS #35, Segmentation
+ * Exceptions) would keep "Dr. Smith" together, but ICU applies them only for the locale extension
+ * `-u-ss-standard`, and V8's `Intl.Segmenter` drops that extension (Node 20:
+ * `new Intl.Segmenter("en-u-ss-standard", { granularity: "sentence" }).resolvedOptions().locale` is
+ * `"en"`). So the example applies a short list of its own. Left out on purpose, as words that often do
+ * end a sentence: "St." (Main St.), "No." (the word), "etc.", "Inc.", "Jr.", "a.m."/"p.m.", "Ph.D.".
+ */
+const ENGLISH_ABBREVIATIONS = new Set([
+  ...["mr", "mrs", "ms", "mx", "dr", "prof", "rev", "hon", "gov", "sen", "rep"],
+  ...["capt", "col", "gen", "lt", "maj", "sgt", "mt"],
+  ...["e.g", "i.e", "cf", "viz", "vs", "approx"],
+]);
+
+/** The word before a sentence's final full stop (letters and inner dots: "Dr", "U.S", "e.g"), if any. */
+const LAST_WORD = /(?:^|[^\p{L}\p{M}.])(\p{L}[\p{L}\p{M}.]*)\.$/u;
+
+/** One capital or capitals each followed by a dot, the last dot left off: an initial or an initialism. */
+const INITIALISM = /^(?:\p{Lu}\.)*\p{Lu}$/u;
+
+/**
+ * Where a text breaks into blocks that end a sentence whatever precedes them: a blank line, a line that
+ * starts a list item (`-`, `*`, `+`, `•`, `1.`, `1)`), a Markdown heading's line (`# …`) and U+2029. Line
+ * breaks are "\n" by then.
+ */
+const BLOCK_BREAK =
+  /\n[^\S\n]*\n|\n(?=[^\S\n]*(?:[-*+•]|\d{1,9}[.)]|#{1,6})[^\S\n])|\n(?<=^[^\S\n]*#{1,6}[^\S\n][^\n]*\n)|\u2029/m;
+
+/**
  * Splits a text into trimmed, non-empty sentences with `Intl.Segmenter` (sentence granularity, Unicode
- * UAX #29 rules, locale `en` by default). Whitespace inside a sentence is collapsed to one space.
+ * UAX #29 rules, locale `en` by default), read as prose:
+ * - A blank line, and a line break before a list item or a Markdown heading, ends a sentence with or
+ *   without a full stop ({@link BLOCK_BREAK}). Any other line break is a space: a paragraph wrapped at a
+ *   fixed width is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a
+ *   sentence is collapsed to one space.
+ * - For an English locale (`en`, `en-GB`, …), a full stop after an abbreviation of
+ *   {@link ENGLISH_ABBREVIATIONS} ("Dr.", "e.g.") or after an initial or initialism ("J.", "U.S.",
+ *   "D.C.") does not end the sentence ("Dr. Smith arrived.", "The U.S. Capitol is big."). The cost: a
+ *   sentence that does end with one ("She moved to the U.S. It was cold.") stays joined to the next.
+ *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
+ *   Other locales get no abbreviation rule.
+ * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
  * Time is linear in the length of the text (see {@link MAX_SEGMENT_INPUT}).
  */
 export function splitSentences(text: string, locale = "en"): string[] {
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
+  const english = new Intl.Locale(segmenter.resolvedOptions().locale).language === "en";
   const out: string[] = [];
-  for (const piece of pieces(text)) {
-    for (const { segment } of segmenter.segment(piece)) {
-      const sentence = segment.replace(/\s+/g, " ").trim();
-      if (sentence) out.push(sentence);
+  for (const block of text.replace(/\r\n?|[\u0085\u2028]/g, "\n").split(BLOCK_BREAK)) {
+    let parts: string[] = []; // UAX #29 sentences that make one sentence so far
+    for (const segment of segments(block.replace(/\s+/g, " "), segmenter)) {
+      if (parts.length > 0 && !(english && continues(parts[parts.length - 1], segment))) {
+        const sentence = parts.join("").trim();
+        if (sentence) out.push(sentence);
+        parts = [];
+      }
+      parts.push(segment);
     }
+    const sentence = parts.join("").trim();
+    if (sentence) out.push(sentence);
   }
   return out;
 }
 
-/** `text` cut into pieces of at most MAX_SEGMENT_INPUT at the strongest break available. */
-function* pieces(text: string): Generator<string> {
+/**
+ * Whether, in English, the UAX #29 sentence `next` goes on the one `before` it: `before` ends with the full
+ * stop of an abbreviation, an initial or an initialism, or `next` starts with a lower-case letter (UAX #29
+ * ends a sentence at "?" and "!" whatever follows: `"Who?" she asked.`).
+ */
+function continues(before: string, next: string): boolean {
+  if (/^\s*\p{Ll}/u.test(next)) return true;
+  const word = LAST_WORD.exec(before.trimEnd())?.[1];
+  return word !== undefined && (INITIALISM.test(word) || ENGLISH_ABBREVIATIONS.has(word.toLowerCase()));
+}
+
+/** The UAX #29 sentences of a block on one line, segmented at most MAX_SEGMENT_INPUT code units at a time. */
+function* segments(block: string, segmenter: Intl.Segmenter): Generator<string> {
   let start = 0;
-  while (text.length - start > MAX_SEGMENT_INPUT) {
-    const window = text.slice(start, start + MAX_SEGMENT_INPUT);
-    let cut = window.lastIndexOf("\n\n");
-    if (cut <= 0) cut = window.lastIndexOf("\n");
-    if (cut <= 0) cut = window.lastIndexOf(" ");
+  while (block.length - start > MAX_SEGMENT_INPUT) {
+    const window = block.slice(start, start + MAX_SEGMENT_INPUT);
+    let last = 0; // where the window's last sentence starts: it may go on past the window
+    let previous: string | undefined;
+    for (const { segment, index } of segmenter.segment(window)) {
+      if (previous !== undefined) yield previous;
+      previous = segment;
+      last = index;
+    }
+    if (last > 0) {
+      start += last;
+      continue;
+    }
+    let cut = window.lastIndexOf(" ");
     if (cut <= 0) cut = MAX_SEGMENT_INPUT; // one unbroken run: cut it anyway
-    yield text.slice(start, start + cut);
+    yield window.slice(0, cut);
     start += cut;
   }
-  yield text.slice(start);
+  for (const { segment } of segmenter.segment(block.slice(start))) yield segment;
 }

@@ -11,6 +11,100 @@ describe("splitSentences", () => {
     ]);
   });
 
+  test("no text, or only whitespace, has no sentences", () => {
+    assert.deepEqual(splitSentences(""), []);
+    assert.deepEqual(splitSentences("  \n\n \t\r\n"), []);
+  });
+
+  test("a full stop after a title, a Latin lead or an initialism does not end the sentence", () => {
+    assert.deepEqual(splitSentences("Dr. Smith arrived."), ["Dr. Smith arrived."]);
+    assert.deepEqual(splitSentences("The U.S. Capitol is big. It is old."), [
+      "The U.S. Capitol is big.",
+      "It is old.",
+    ]);
+    assert.deepEqual(splitSentences("Mr. Jones met Mrs. Smith and Prof. Lee. They talked."), [
+      "Mr. Jones met Mrs. Smith and Prof. Lee.",
+      "They talked.",
+    ]);
+    assert.deepEqual(splitSentences("John F. Kennedy spoke in Washington, D.C. Crowds came."), [
+      "John F. Kennedy spoke in Washington, D.C. Crowds came.", // the cost of the rule, as documented
+    ]);
+    assert.deepEqual(splitSentences("e.g. this"), ["e.g. this"]);
+    assert.deepEqual(splitSentences("See e.g. Smith (2001). Next, i.e. Jones."), [
+      "See e.g. Smith (2001).",
+      "Next, i.e. Jones.",
+    ]);
+    assert.deepEqual(splitSentences("(Dr. Smith) came. Ok."), ["(Dr. Smith) came.", "Ok."]);
+    assert.deepEqual(splitSentences("The guests included Dr.\nSmith and a friend."), [
+      "The guests included Dr. Smith and a friend.",
+    ]);
+  });
+
+  test("a full stop after a word that often ends a sentence still ends it", () => {
+    assert.deepEqual(splitSentences("We met at 5 p.m. Then we left."), ["We met at 5 p.m.", "Then we left."]);
+    assert.deepEqual(splitSentences("He lives on Main St. He is nice."), [
+      "He lives on Main St.",
+      "He is nice.",
+    ]);
+    assert.deepEqual(splitSentences("I said no. No. Never."), ["I said no.", "No.", "Never."]);
+    assert.deepEqual(splitSentences("I met the Dr."), ["I met the Dr."]);
+  });
+
+  test("decimals, ellipses, ?!, quotes", () => {
+    assert.deepEqual(splitSentences("3.14 is pi. Pi is 3.14. It is irrational."), [
+      "3.14 is pi.",
+      "Pi is 3.14.",
+      "It is irrational.",
+    ]);
+    assert.deepEqual(splitSentences("Wait... what? Fine."), ["Wait... what?", "Fine."]);
+    assert.deepEqual(splitSentences("Really?! Yes."), ["Really?!", "Yes."]);
+    assert.deepEqual(splitSentences('He said "Stop." Then he left.'), ['He said "Stop."', "Then he left."]);
+    assert.deepEqual(splitSentences('"Who is it?" she asked. "Me!" he said. Fine.'), [
+      '"Who is it?" she asked.',
+      '"Me!" he said.',
+      "Fine.",
+    ]);
+  });
+
+  test("a line break inside a paragraph is a space; a blank line, list item or heading ends a sentence", () => {
+    const text = [
+      "# Title",
+      "A paragraph wrapped at a fixed",
+      "width is one sentence. This is",
+      "another.",
+      "",
+      "A paragraph without a full stop",
+      "",
+      "- a list item",
+      "- another item",
+      "  1. a numbered item",
+      "2) and one more",
+      "\u2022 a bullet\r\nwrapped",
+    ].join("\n");
+    assert.deepEqual(splitSentences(text), [
+      "# Title",
+      "A paragraph wrapped at a fixed width is one sentence.",
+      "This is another.",
+      "A paragraph without a full stop",
+      "- a list item",
+      "- another item",
+      "1. a numbered item",
+      "2) and one more",
+      "\u2022 a bullet wrapped",
+    ]);
+  });
+
+  test("text in other languages and scripts", () => {
+    assert.deepEqual(splitSentences("これは文です。次の文です。"), ["これは文です。", "次の文です。"]);
+    assert.deepEqual(splitSentences("Das ist gut. Dann ging er, z.B. nach Hause.", "de"), [
+      "Das ist gut.",
+      "Dann ging er, z.B. nach Hause.",
+    ]);
+    assert.deepEqual(splitSentences("Это Д. Иванов. Да.", "ru"), ["Это Д.", "Иванов.", "Да."]); // UAX #29 only
+    assert.deepEqual(splitSentences("Это Д. Иванов. Да."), ["Это Д. Иванов.", "Да."]); // initial, English rule
+    assert.deepEqual(splitSentences("¿Qué? ¡Nada! Bien.", "es"), ["¿Qué?", "¡Nada!", "Bien."]);
+  });
+
   test("a long document gives the same sentences as segmenting it whole, cut only at breaks", () => {
     const paragraph = Array.from({ length: 40 }, (_, i) => `Sentence number ${i} is here.`).join(" ");
     const text = Array.from({ length: 60 }, () => paragraph).join("\n\n");
@@ -20,6 +114,13 @@ describe("splitSentences", () => {
       .filter(Boolean);
     assert.deepEqual(splitSentences(text), whole);
     assert.equal(whole.length, 40 * 60);
+  });
+
+  test("a paragraph longer than one piece, wrapped in lines, is not cut inside a sentence", () => {
+    const sentences = Array.from({ length: 3000 }, (_, i) => `Dr. Smith saw patient number ${i} today.`);
+    const text = sentences.join(" ").replace(/ (?=patient)/g, "\n");
+    assert.ok(text.length > 4 * MAX_SEGMENT_INPUT);
+    assert.deepEqual(splitSentences(text), sentences);
   });
 
   test("an unbroken run longer than one piece is still fully kept", () => {

@@ -190,7 +190,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * The options of the queue class `owner` (`"TableQueue"`, `"AmqpQueue"`), which takes the options named
  * `known`, with their defaults; or a TypeError starting with `owner` that names the first option that is
- * unknown or out of range (the ranges: {@link TableQueueOptions}).
+ * unknown or out of range (the ranges: {@link TableQueueOptions}), worded as tracehop's own
+ * (`<owner>: <what must be>, got <value>`, DEVELOPERS.md). The prefix is the class alone, without the
+ * `tracehop ` that the package's errors carry: the queues are the example's, not the package's, and an
+ * app that copies one names its own class.
  */
 export function queueOptions<K extends keyof TableQueueOptions>(
   owner: string,
@@ -202,7 +205,9 @@ export function queueOptions<K extends keyof TableQueueOptions>(
     throw new TypeError(`${owner}: options must be a plain object, got ${shown(options)}`);
   for (const name of Object.keys(options))
     if (!(known as readonly string[]).includes(name))
-      throw new TypeError(`${owner}: unknown option ${JSON.stringify(name)} (known: ${known.join(", ")})`);
+      throw new TypeError(
+        `${owner}: there is no option ${JSON.stringify(name)}; the options are ${known.join(", ")}`,
+      );
   const given = options as TableQueueOptions;
   const valid = {} as Pick<Required<TableQueueOptions>, K>;
   for (const name of known) {

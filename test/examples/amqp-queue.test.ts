@@ -994,7 +994,7 @@ describe("AmqpQueue options", () => {
     );
     await rejects(
       { leaseMs: 1_000 },
-      /^AmqpQueue: unknown option "leaseMs" \(known: maxAttempts, retryDelayMs\)$/,
+      /^AmqpQueue: there is no option "leaseMs"; the options are maxAttempts, retryDelayMs$/,
     );
     await rejects(null, /^AmqpQueue: options must be a plain object, got null$/);
     await rejects(new Map(), /^AmqpQueue: options must be a plain object, got a Map$/);

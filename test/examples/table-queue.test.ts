@@ -811,7 +811,7 @@ describe("TableQueue options", () => {
     );
     rejects(
       { maxAttempt: 3 },
-      /^TableQueue: unknown option "maxAttempt" \(known: leaseMs, pollMs, maxAttempts, retryDelayMs\)$/,
+      /^TableQueue: there is no option "maxAttempt"; the options are leaseMs, pollMs, maxAttempts, retryDelayMs$/,
     );
     rejects(null, /^TableQueue: options must be a plain object, got null$/);
     rejects([], /^TableQueue: options must be a plain object, got an array$/);

@@ -84,6 +84,21 @@ async function readDocument(req: IncomingMessage): Promise<string> {
   return text;
 }
 
+/**
+ * The job id of a `GET /preprocess-jobs/:id` path segment, percent-decoded.
+ * @throws BadRequest (400) when the segment is not valid percent-encoding (`%zz`): the client's mistake,
+ *   not a 500.
+ */
+function jobIdOfPath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequest(
+      `the job id ${JSON.stringify(segment)} in the path is not valid percent-encoding: send the id as POST returned it`,
+    );
+  }
+}
+
 function send(
   res: ServerResponse,
   status: number,
@@ -146,7 +161,7 @@ const server = createServer((req, res) => {
       const match = /^\/preprocess-jobs\/([^/]+)$/.exec(url.pathname);
       if (req.method === "GET" && match) {
         const job = await db.preprocessJob.findUnique({
-          where: { id: decodeURIComponent(match[1]!) },
+          where: { id: jobIdOfPath(match[1]!) },
           select: { id: true, status: true, _count: { select: { sentences: true } } },
         });
         if (!job) return send(res, 404, { error: `no preprocess job with id ${match[1]}` });

@@ -1,0 +1,38 @@
+// The api started by hand, as the README shows (`node --import tsx examples/preprocess/api.ts`), answering
+// what a client sends it.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { startExample } from "../support/main-job.js";
+import { tempDir } from "../support/temp-dir.js";
+
+test("a job id in the path that is not valid percent-encoding is the client's mistake: 400, nothing logged", async (t) => {
+  const dir = tempDir(t, "api-requests");
+  const db = join(dir, "x.db");
+  migrateSqlite(db);
+  const env = { DATABASE_URL: `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl") };
+  const api = startExample("api", env, 120_000);
+  t.after(() => api.child.kill("SIGKILL"));
+  const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
+
+  const bad = await fetch(`${base}/preprocess-jobs/%zz`);
+  assert.deepEqual(
+    [bad.status, await bad.json()],
+    [
+      400,
+      {
+        error: 'the job id "%zz" in the path is not valid percent-encoding: send the id as POST returned it',
+      },
+    ],
+  );
+  const unknown = await fetch(`${base}/preprocess-jobs/no%20such`);
+  assert.deepEqual(
+    [unknown.status, await unknown.json()],
+    [404, { error: "no preprocess job with id no%20such" }],
+  );
+
+  api.child.kill("SIGTERM");
+  const { code, stderr } = await api.result;
+  assert.deepEqual([code, stderr], [0, ""]);
+});

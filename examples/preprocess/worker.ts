@@ -1,6 +1,7 @@
 // The worker process: consumes job events and, in tracehop/messaging's withProcessSpan (a CONSUMER span,
 // child of the context the message headers carry), splits the job's text into sentences (sentences.ts:
-// Intl.Segmenter, plus rules for wrapped lines and English abbreviations), stores them and marks the job done.
+// Intl.Segmenter, plus rules for wrapped lines and English abbreviations), stores them and marks the job
+// done.
 import { trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
 import { exitOnBadInput, exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";

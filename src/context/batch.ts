@@ -138,7 +138,7 @@ export function withBatch<M, T>(
     return { span, active: trace.setSpan(parent, span) };
   });
   if (!started) return fn(untracedSpan());
-  return runInSpan(started.span, started.active, fn);
+  return runInSpan(started.span, started.active, fn, "withBatch");
 }
 
 /**
@@ -172,7 +172,7 @@ export function withBatchItem<T>(
     startRestoredSpan(message, name, options, { fallback, ambientLink, caller: "withBatchItem" }),
   );
   if (!started) return fn(untracedSpan());
-  return runInSpan(started.span, started.active, fn);
+  return runInSpan(started.span, started.active, fn, "withBatchItem");
 }
 
 function safeCarrierFrom<M>(carrierFrom: (message: M) => unknown, message: M): unknown {

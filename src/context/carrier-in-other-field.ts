@@ -21,7 +21,10 @@ export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 /** Once-per-process key of {@link warnIfCarrierInOtherField}. */
 const CARRIER_FIELD_WARNING_KEY = "carrier-field";
 
-/** The tracehop helpers that read a carrier a caller hands them, as a carrier-in-another-field warning names them. */
+/**
+ * The tracehop helpers that run the caller's function in a span they start (and read a carrier the caller
+ * hands them), as their warnings name them: this one and `TRACEHOP_NO_CONTEXT_MANAGER` (run-in-span.ts).
+ */
 export type CarrierCaller =
   "withCarrier" | "traced" | "withBatch" | "withBatchItem" | "withSendSpan" | "withProcessSpan";
 

@@ -9,6 +9,7 @@ import {
 } from "@opentelemetry/api";
 import { tracingDisabled, warnOnce } from "../warn-once.js";
 import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from "./attributes.js";
+import type { CarrierCaller } from "./carrier-in-other-field.js";
 
 /**
  * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
@@ -28,10 +29,11 @@ import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from "./attributes.js";
  *   signal for it.
  *
  * Tracing never fails the work: an error thrown by the span itself (a faulty span processor) is
- * reported through `diag` and swallowed.
+ * reported through `diag` and swallowed. `caller` is the helper the user called, named by the
+ * once-per-process warning of a missing context manager ({@link checkContextManager}).
  */
-export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T): T {
-  if (!contextManagerChecked) checkContextManager();
+export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T, caller: CarrierCaller): T {
+  if (!contextManagerChecked) checkContextManager(caller);
   let result: T;
   try {
     result = contextApi.with(active, fn, undefined, span);
@@ -73,11 +75,11 @@ export const NO_CONTEXT_MANAGER_WARNING = "TRACEHOP_NO_CONTEXT_MANAGER";
  * context `runInSpan` makes active is active inside `fn`. Without one (@opentelemetry/api's no-op
  * manager: no `startTracing()` and no SDK in this process) `fn` still runs, but nothing is active in
  * it, so `captureCarrier()` there gives `{}` and spans started there are new roots: the trace ends at
- * this hop. That is said once (`diag.warn` and the process warning `TRACEHOP_NO_CONTEXT_MANAGER`),
- * never thrown; not under OTEL_SDK_DISABLED=true (tracing off on purpose). A manager registered later
- * is not looked for again.
+ * this hop. That is said once (`diag.warn` and the process warning `TRACEHOP_NO_CONTEXT_MANAGER`,
+ * naming `caller`, the helper whose call found it), never thrown; not under OTEL_SDK_DISABLED=true
+ * (tracing off on purpose). A manager registered later is not looked for again.
  */
-function checkContextManager(): void {
+function checkContextManager(caller: CarrierCaller): void {
   contextManagerChecked = true;
   // Tracing switched off on purpose (OTEL_SDK_DISABLED=true, as the NodeSDK and startTracing read
   // it): no context manager is what was asked for.
@@ -91,9 +93,9 @@ function checkContextManager(): void {
   if (registered) return;
   warnOnce(
     "no-context-manager",
-    "tracehop: no OpenTelemetry context manager is registered, so the span of withCarrier / traced / " +
-      "withBatch / withProcessSpan / withSendSpan is not active inside your function: captureCarrier() " +
-      "there returns {} and spans started there begin new traces, so the trace ends at this hop. Call " +
+    `tracehop ${caller}: no OpenTelemetry context manager is registered, so the span of ${caller} is not ` +
+      "active inside your function: captureCarrier() there returns {} and spans started there begin new " +
+      "traces, so the trace ends at this hop. Call " +
       "startTracing() first in every process that restores or captures a carrier (the relay and the " +
       "worker too), or register a context manager before the first message: " +
       "context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()) " +

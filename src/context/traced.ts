@@ -204,7 +204,7 @@ export function traced<A extends readonly unknown[] = any[]>(
       );
       const call = () => fn.apply(this, args);
       if (!started) return call();
-      return runInSpan(started.span, started.active, call);
+      return runInSpan(started.span, started.active, call, "traced");
     };
     Object.defineProperty(wrapper, "name", { value: fn.name, configurable: true });
     return wrapper;

@@ -164,7 +164,7 @@ export function withCarrierIn<T>(
   const started = tryStart(() => startRestoredSpan(carrier, name, options, scope));
   if (!started) return fn(untracedSpan());
   scope.onStart?.(started.active);
-  return runInSpan(started.span, started.active, fn);
+  return runInSpan(started.span, started.active, fn, scope.caller ?? "withCarrier");
 }
 
 /** Where a restored span sits when it is started inside other work (`traced`, `withBatchItem`). */
@@ -197,7 +197,10 @@ export interface RestoreScope {
    * inject from it explicitly: without a context manager it is not the active context inside `fn`.
    */
   onStart?: (active: Context) => void;
-  /** The helper a carrier-in-another-field warning names (`warnIfCarrierInOtherField`); default `withCarrier`. */
+  /**
+   * The helper the user called, as its warnings name it (a carrier in another field:
+   * `warnIfCarrierInOtherField`; no context manager: `runInSpan`); default `withCarrier`.
+   */
   caller?: CarrierCaller;
   /**
    * Where `traced` found the carrier, for that warning's fix: the index of the argument (default 0), or

@@ -129,7 +129,13 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     spanName(operationName, options),
     fn,
     { ...restore, propagator, kind: SpanKind.CONSUMER, attributes, links },
-    { restored, capturedAtMs, ambientLink, fallback: ambientLink === undefined ? undefined : base },
+    {
+      restored,
+      capturedAtMs,
+      ambientLink,
+      fallback: ambientLink === undefined ? undefined : base,
+      caller: "withProcessSpan",
+    },
   );
 }
 

@@ -56,7 +56,7 @@ function runInNewSpan<T>(
     return { span, active: trace.setSpan(parent, span) };
   });
   if (!started) return fn(untracedSpan(), parent);
-  return runInSpan(started.span, started.active, (span) => fn(span, started.active));
+  return runInSpan(started.span, started.active, (span) => fn(span, started.active), "withSendSpan");
 }
 
 /**

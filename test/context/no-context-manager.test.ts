@@ -10,8 +10,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { captureCarrier, traced, withBatch, withCarrier } from "../../src/index.js";
-import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { captureCarrier, traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
+import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 const exporter = new InMemorySpanExporter();
@@ -23,14 +23,15 @@ const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID = "00f067aa0ba902b7";
 const row = { id: 1, traceContext: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } };
 const CODE = "TRACEHOP_NO_CONTEXT_MANAGER";
-const MESSAGE =
-  "tracehop: no OpenTelemetry context manager is registered, so the span of withCarrier / traced / " +
-  "withBatch / withProcessSpan / withSendSpan is not active inside your function: captureCarrier() " +
-  "there returns {} and spans started there begin new traces, so the trace ends at this hop. Call " +
-  "startTracing() first in every process that restores or captures a carrier (the relay and the " +
-  "worker too), or register a context manager before the first message: " +
+/** The warning, naming the helper whose call found no context manager. */
+const message = (helper: string) =>
+  `tracehop ${helper}: no OpenTelemetry context manager is registered, so the span of ${helper} is not active ` +
+  "inside your function: captureCarrier() there returns {} and spans started there begin new traces, so the " +
+  "trace ends at this hop. Call startTracing() first in every process that restores or captures a carrier " +
+  "(the relay and the worker too), or register a context manager before the first message: " +
   "context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()) " +
   "(@opentelemetry/context-async-hooks; through the same major version of @opentelemetry/api as tracehop's).";
+const MESSAGE = message("withCarrier");
 
 beforeEach(() => {
   exporter.reset();
@@ -60,20 +61,36 @@ describe("no context manager registered", () => {
     );
   });
 
+  // [the helper the warning names, a call of it]
   const entries: [string, () => unknown][] = [
     ["traced", () => traced({ name: "t" })((job: typeof row) => job.id)(row)],
     ["withBatch", () => withBatch([row], "batch", () => 1)],
+    ["withBatchItem", () => withBatchItem(row, "item", () => 1)],
     [
       "withProcessSpan",
       () => withProcessSpan(row.traceContext, { system: "kafka", destination: "jobs" }, () => 1),
     ],
     ["withSendSpan", () => withSendSpan({ system: "kafka", destination: "jobs" }, () => 1)],
+    [
+      "withSendSpan",
+      () => withSendSpan({ system: "kafka", destination: "jobs", creationContext: row }, () => 1),
+    ],
+    // withBatchProcessSpan runs its function in withBatch's span.
+    [
+      "withBatch",
+      () =>
+        withBatchProcessSpan(
+          [{ headers: row.traceContext }],
+          { system: "kafka", destination: "jobs" },
+          () => 1,
+        ),
+    ],
   ];
   for (const [name, call] of entries) {
-    test(`${name} warns too, once per process`, async () => {
-      const told = await recordWarnings(() => [call(), call()]);
-      assert.deepEqual(told.processWarnings, [[CODE, MESSAGE]]);
-      assert.deepEqual(told.diagWarnings, [MESSAGE]);
+    test(`${name} warns too, naming itself, once per process`, async () => {
+      const told = await recordWarnings(() => [call(), call(), withCarrier(row, "job", () => 3)]);
+      assert.deepEqual(told.processWarnings, [[CODE, message(name)]]);
+      assert.deepEqual(told.diagWarnings, [message(name)]);
     });
   }
 

@@ -99,7 +99,8 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
  * carrier, and the advice would read the prototype). The message names `caller` and the call that
- * passes the field to it (`position`: which argument of the `traced` function held `source`, from 0;
+ * passes the field to it (`tracehop withCarrier: a carrier it was handed held no trace context ...`;
+ * `position`: which argument of the `traced` function held `source`, from 0;
  * {@link FROM_CARRIER_FROM} when `source` is what the caller's own `carrierFrom` returned, which the
  * fix then extends by the field instead of naming an argument).
  * Never throws.
@@ -168,8 +169,8 @@ function carrierInOtherFieldWarned(
     const fix = CARRIER_FIXES[caller](found.access, position, found.createdAt);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
-      `tracehop: a carrier handed to ${caller}` +
-        (position === FROM_CARRIER_FROM ? " by its carrierFrom" : "") +
+      `tracehop ${caller}: a carrier ` +
+        (position === FROM_CARRIER_FROM ? "its carrierFrom returned" : "it was handed") +
         " held no trace context" +
         (caller === "withProcessSpan"
           ? ""

@@ -36,7 +36,7 @@ const message = (
   };
   const shownCaller = caller.replace(/OfRow$/, "");
   return (
-    `tracehop: a carrier handed to ${shownCaller} held no trace context` +
+    `tracehop ${shownCaller}: a carrier it was handed held no trace context` +
     (caller === "withProcessSpan" ? "" : hasNo) +
     `, but its field ${JSON.stringify(field)} holds a trace carrier, which was not read: the stored context ` +
     `was not restored. Pass that field: ${fix[caller]}.`
@@ -57,7 +57,7 @@ const fromCarrierFrom = (
       ? `traced({ carrierFrom: (args) => <what it returns now>.${field} })`
       : `withBatch(rows, ..., { carrierFrom: (row) => <what it returns now>.${field} })`;
   return (
-    `tracehop: a carrier handed to ${caller} by its carrierFrom held no trace context${hasNo}, but its field ` +
+    `tracehop ${caller}: a carrier its carrierFrom returned held no trace context${hasNo}, but its field ` +
     `${JSON.stringify(field)} holds a trace carrier, which was not read: the stored context was not restored. ` +
     `Pass that field: return it from your carrierFrom, ${call}.`
   );
@@ -222,7 +222,7 @@ describe("a carrier under another field name", () => {
       [CODE, message("carrier", "tracedOfRow")],
       [
         CODE,
-        "tracehop: a carrier handed to traced by its carrierFrom held no trace context and has no traceContext " +
+        "tracehop traced: a carrier its carrierFrom returned held no trace context and has no traceContext " +
           'field, but its field "carrier" holds a trace carrier, which was not read: the stored context was not ' +
           "restored. Pass that field: return it from your carrierFrom, traced({ carrierFrom: (args) => " +
           "<what it returns now>.carrier, optionsFrom: (args) => ({ capturedAt: <what it returns now>.createdAt }) }).",

@@ -95,13 +95,29 @@ export function withBatch<M, T>(
   }
   assertCallable(name, fn, "withBatch");
   // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
-  assertOptions(options as WithCarrierOptions, "withBatch", WITH_BATCH_OPTION_NAMES);
+  // The options as checked: its links copied, each read once.
+  const checked = assertOptions(options as WithCarrierOptions, "withBatch", WITH_BATCH_OPTION_NAMES);
   if (options.root !== undefined && typeof options.root !== "boolean")
     throw new TypeError(`tracehop withBatch: root must be true or false, got ${describeValue(options.root)}`);
   if (options.carrierFrom !== undefined && typeof options.carrierFrom !== "function")
     throw new TypeError(
       `tracehop withBatch: carrierFrom must be a function of one message, got ${describeValue(options.carrierFrom)}`,
     );
+  return withBatchIn(messages, name, fn, checked as WithBatchOptions<M>, "withBatch");
+}
+
+/**
+ * Internal: {@link withBatch} for arguments its caller has checked (`options.links` are the checked
+ * copies: `assertOptions`, or `requireOptions` for `withBatchProcessSpan`); `caller`, the helper the
+ * user called, is named by the warning of a missing context manager (`runInSpan`).
+ */
+export function withBatchIn<M, T>(
+  messages: readonly M[],
+  name: string,
+  fn: (span: Span) => T,
+  options: WithBatchOptions<M>,
+  caller: "withBatch" | "withBatchProcessSpan",
+): T {
   const started = tryStart(() => {
     const links = options.links ? [...options.links] : [];
     for (const message of messages) {
@@ -138,7 +154,7 @@ export function withBatch<M, T>(
     return { span, active: trace.setSpan(parent, span) };
   });
   if (!started) return fn(untracedSpan());
-  return runInSpan(started.span, started.active, fn, "withBatch");
+  return runInSpan(started.span, started.active, fn, caller);
 }
 
 /**
@@ -163,13 +179,13 @@ export function withBatchItem<T>(
   options: WithCarrierOptions = {},
 ): T {
   assertCallable(name, fn, "withBatchItem");
-  assertOptions(options, "withBatchItem");
+  const checked = assertOptions(options, "withBatchItem");
   const ambient = contextApi.active();
   const ambientLink = ambientLinkOf(ambient);
   // A span that has ended is no parent: a message without a context then starts a new trace.
   const fallback = withoutEndedSpan(ambient);
   const started = tryStart(() =>
-    startRestoredSpan(message, name, options, { fallback, ambientLink, caller: "withBatchItem" }),
+    startRestoredSpan(message, name, checked, { fallback, ambientLink, caller: "withBatchItem" }),
   );
   if (!started) return fn(untracedSpan());
   return runInSpan(started.span, started.active, fn, "withBatchItem");

@@ -32,7 +32,7 @@ import type { CarrierCaller } from "./carrier-in-other-field.js";
  * reported through `diag` and swallowed. `caller` is the helper the user called, named by the
  * once-per-process warning of a missing context manager ({@link checkContextManager}).
  */
-export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T, caller: CarrierCaller): T {
+export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T, caller: SpanHelper): T {
   if (!contextManagerChecked) checkContextManager(caller);
   let result: T;
   try {
@@ -49,6 +49,9 @@ export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T,
   endSpan(span);
   return result;
 }
+
+/** The helper a user called that runs its function in a span of its own (`runInSpan`'s `caller`). */
+export type SpanHelper = CarrierCaller | "withBatchProcessSpan";
 
 /** Whether {@link checkContextManager} has run in this process (it runs once). */
 let contextManagerChecked = false;
@@ -79,7 +82,7 @@ export const NO_CONTEXT_MANAGER_WARNING = "TRACEHOP_NO_CONTEXT_MANAGER";
  * naming `caller`, the helper whose call found it), never thrown; not under OTEL_SDK_DISABLED=true
  * (tracing off on purpose). A manager registered later is not looked for again.
  */
-function checkContextManager(caller: CarrierCaller): void {
+function checkContextManager(caller: SpanHelper): void {
   contextManagerChecked = true;
   // Tracing switched off on purpose (OTEL_SDK_DISABLED=true, as the NodeSDK and startTracing read
   // it): no context manager is what was asked for.

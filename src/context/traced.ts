@@ -145,7 +145,8 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
 export function traced<A extends readonly unknown[] = any[]>(
   options: TracedOptions<A> = {},
 ): TracedWrapper<A> {
-  assertOptions(options, "traced", TRACED_OPTION_NAMES);
+  // The options as checked, once, at wrapping time: each call's span gets the links that were checked.
+  options = assertOptions(options, "traced", TRACED_OPTION_NAMES);
   if (options.name !== undefined && typeof options.name !== "string") {
     throw new TypeError(`tracehop traced: name must be a string, got ${describeValue(options.name)}`);
   }
@@ -218,7 +219,7 @@ function mergeCallOptions<A extends readonly unknown[]>(
   let extra: WithCarrierOptions | undefined;
   try {
     extra = options.optionsFrom!(args);
-    if (extra !== undefined) assertOptions(extra, "traced");
+    if (extra !== undefined) extra = assertOptions(extra, "traced");
   } catch (err) {
     diag.warn("tracehop traced: optionsFrom failed; using the static options", err);
     return options;

@@ -37,7 +37,7 @@ import {
   MS_PER_SECOND,
 } from "./attributes.js";
 import { describeValue, isPlainObject } from "../describe-value.js";
-import { spanLinkProblem } from "./span-link.js";
+import { readSpanLink } from "./span-link.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractSource, tracehopTracer } from "./carrier-context.js";
 import {
@@ -92,7 +92,12 @@ export interface WithCarrierOptions {
   attempt?: number;
   /** 1-based run number of a repeating job restored from one carrier; `auto` links every run after 1. */
   run?: number;
-  /** Extra span links, given at creation. */
+  /**
+   * Extra span links, given at creation: each `{ context: SpanContext, attributes? }` with hex ids, else
+   * a TypeError. Each link is read once, at the call, and the span gets a plain copy of what was checked,
+   * its `traceFlags` the number tracehop's inject styles write for them (`"1"` → 1; `readSpanLink`,
+   * span-link.ts; docs/restore.md).
+   */
   links?: Link[];
 }
 
@@ -145,12 +150,15 @@ export function withCarrier<T>(
   fn: (span: Span) => T,
   options: WithCarrierOptions = {},
 ): T {
-  return withCarrierIn(carrier, name, fn, options, {});
+  assertCallable(name, fn, "withCarrier");
+  return withCarrierIn(carrier, name, fn, assertOptions(options, "withCarrier"), {});
 }
 
 /**
  * Internal: {@link withCarrier} with a {@link RestoreScope} (the messaging helpers pass the context
- * they have already restored from the same carrier, so that it is not extracted twice).
+ * they have already restored from the same carrier, so that it is not extracted twice), for `name`,
+ * `fn` and `options` its caller has checked (`assertCallable`, and `assertOptions` or the messaging
+ * helpers' `requireOptions`: `options.links` are the checked copies, not read again).
  */
 export function withCarrierIn<T>(
   carrier: unknown,
@@ -159,8 +167,6 @@ export function withCarrierIn<T>(
   options: WithCarrierOptions,
   scope: RestoreScope,
 ): T {
-  assertCallable(name, fn, "withCarrier");
-  assertOptions(options, "withCarrier");
   const started = tryStart(() => startRestoredSpan(carrier, name, options, scope));
   if (!started) return fn(untracedSpan());
   scope.onStart?.(started.active);
@@ -503,19 +509,21 @@ export const WITH_CARRIER_OPTION_NAMES: readonly string[] = [
 ];
 
 /**
+ * The options to use: `options` itself, or, when it gives `links`, a copy whose `links` are the plain
+ * copies that were checked ({@link assertOptionValues}).
  * @throws TypeError when an option of {@link WithCarrierOptions} is out of range, or `options` holds a
  *   name not in `names` (default: the names of WithCarrierOptions), a misspelt option.
  */
-export function assertOptions(
-  options: WithCarrierOptions,
+export function assertOptions<O extends WithCarrierOptions>(
+  options: O,
   where: string,
   names: readonly string[] = WITH_CARRIER_OPTION_NAMES,
-): void {
+): O {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`tracehop ${where}: options must be an object, got ${describeValue(options)}`);
   }
   assertKnownOptions(options, names, `tracehop ${where}`);
-  assertOptionValues(options, where);
+  return assertOptionValues(options, where);
 }
 
 /**
@@ -523,10 +531,17 @@ export function assertOptions(
  * messaging helpers, whose options hold more names): `relation`, `maxParentAge`, `attempt`, `run`,
  * `kind`, `links` (an array) and `propagator` (a TextMapPropagator), each when given; `attempt` and
  * `run` only when `ordinals` (the messaging helpers take them from the message and leave a bad one out
- * instead: `messageRestoreOptions`).
+ * instead: `messageRestoreOptions`). Returns the options to use: `options` itself, or, when it gives
+ * `links`, a copy of it whose `links` are the links as they were checked, each read once
+ * (`readSpanLink`, span-link.ts: a getter that answers otherwise on a later read changes nothing, and
+ * a link's `traceFlags` is the number tracehop's inject styles write for it); `options` is not changed.
  * @throws TypeError or RangeError naming the option and what it accepts.
  */
-export function assertOptionValues(options: WithCarrierOptions, where: string, ordinals = true): void {
+export function assertOptionValues<O extends WithCarrierOptions>(
+  options: O,
+  where: string,
+  ordinals = true,
+): O {
   if (options.relation !== undefined) assertRelation(options.relation, where);
   if (options.maxParentAge !== undefined) assertMaxParentAge(options.maxParentAge, where);
   if (ordinals) {
@@ -542,27 +557,35 @@ export function assertOptionValues(options: WithCarrierOptions, where: string, o
     throw new TypeError(
       `tracehop ${where}: attributes must be a plain object of span attributes ({ "job.id": id }), got ${describeValue(options.attributes)}`,
     );
-  if (options.links !== undefined) assertLinks(options.links, where);
+  const links = options.links;
+  const checked = links === undefined ? options : { ...options, links: checkedLinks(links, where) };
   assertPropagatorOption(options.propagator, `tracehop ${where}`);
+  return checked;
 }
 
 /**
- * @throws TypeError naming `where` when `links` is not an array of span links ({@link spanLinkProblem}:
- *   each `{ context: SpanContext, attributes? }` with hex ids), naming the first bad one's index.
+ * `links` as they are checked: a new array of each link's plain copy ({@link readSpanLink}).
+ * @throws TypeError naming `where` when `links` is not an array of span links (each
+ *   `{ context: SpanContext, attributes? }` with hex ids, see `readSpanLink`), naming the first bad
+ *   one's index.
  */
-function assertLinks(links: unknown, where: string): void {
+function checkedLinks(links: unknown, where: string): Link[] {
   if (!Array.isArray(links))
     throw new TypeError(
       `tracehop ${where}: links must be an array of span links, got ${describeValue(links)}`,
     );
-  for (let i = 0; i < links.length; i++) {
-    const problem = spanLinkProblem(links[i]);
-    if (problem !== undefined)
+  const checked: Link[] = [];
+  const count = links.length;
+  for (let i = 0; i < count; i++) {
+    const link = readSpanLink(links[i]);
+    if (typeof link === "string")
       throw new TypeError(
         `tracehop ${where}: links[${i}] must be a span link { context: SpanContext, attributes? } (the context of ` +
-          `the span to link: span.spanContext()), got ${problem}`,
+          `the span to link: span.spanContext()), got ${link}`,
       );
+    checked.push(link);
   }
+  return checked;
 }
 
 /** The values of @opentelemetry/api's `SpanKind` (INTERNAL 0 ... CONSUMER 4). */

@@ -1,6 +1,6 @@
 /** One CONSUMER span for a batch of consumed messages: `withBatchProcessSpan`. */
 import { SpanKind, type Span } from "@opentelemetry/api";
-import { withBatch } from "../index.js";
+import { withBatchIn } from "../context/batch.js";
 import { normalizeCarrier } from "../carrier/normalize-carrier.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
@@ -51,7 +51,7 @@ export function withBatchProcessSpan<M, T>(
   options: BatchProcessSpanOptions<M>,
   fn: (span: Span) => T,
 ): T {
-  requireOptions("withBatchProcessSpan", options);
+  options = requireOptions("withBatchProcessSpan", options);
   // Checked here, not left to withBatch, so that the error names the helper that was called.
   if (!Array.isArray(messages))
     throw new TypeError(
@@ -73,24 +73,30 @@ export function withBatchProcessSpan<M, T>(
   );
   const kind = messageKindOf(options.system);
   const headersFrom = options.headersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));
-  return withBatch(messages, spanName(operationName, options), fn, {
-    kind: SpanKind.CONSUMER,
-    attributes,
-    links: options.links,
-    propagator: options.propagator,
-    root: options.root,
-    // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
-    // header is only a header).
-    // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
-    carrierFrom: (message) => {
-      const headers = headersFrom(message);
-      // The default finds no headers on the other client's whole message (an amqplib message under
-      // system "kafka"): said once per process. A message with headers costs this one comparison.
-      if (headers === undefined && options.headersFrom === undefined)
-        warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan");
-      return normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)));
+  return withBatchIn(
+    messages,
+    spanName(operationName, options),
+    fn,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes,
+      links: options.links,
+      propagator: options.propagator,
+      root: options.root,
+      // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
+      // header is only a header).
+      // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
+      carrierFrom: (message) => {
+        const headers = headersFrom(message);
+        // The default finds no headers on the other client's whole message (an amqplib message under
+        // system "kafka"): said once per process. A message with headers costs this one comparison.
+        if (headers === undefined && options.headersFrom === undefined)
+          warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan");
+        return normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)));
+      },
     },
-  });
+    "withBatchProcessSpan",
+  );
 }
 
 /**

@@ -186,10 +186,11 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
  * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
  * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
  * the conventions spell it, `destination` a string, no unknown name, and the values shared with
- * `withCarrier` (`links`, `propagator`, `relation`, `maxParentAge`) and `forward`.
+ * `withCarrier` (`links`, `propagator`, `relation`, `maxParentAge`) and `forward`. Returns the options to
+ * use: `options`, or a copy whose `links` are the links as checked, each read once (`assertOptionValues`).
  * @throws TypeError or RangeError naming `entry` and the option.
  */
-export function requireOptions(entry: string, options: MessagingSpanOptions | undefined): void {
+export function requireOptions<O extends MessagingSpanOptions>(entry: string, options: O | undefined): O {
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `tracehop ${entry}: options must be an object with system and destination, got ${describeValue(options)}`,
@@ -220,7 +221,7 @@ export function requireOptions(entry: string, options: MessagingSpanOptions | un
   // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError
   // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
   // (messageRestoreOptions), a bad one is left out, never a failed message.
-  assertOptionValues(options as WithCarrierOptions, entry, false);
+  const checked = assertOptionValues(options as WithCarrierOptions, entry, false) as O;
   if (options.messageId !== undefined && typeof options.messageId !== "string")
     throw new TypeError(
       `tracehop ${entry}: messageId must be a string (messaging.message.id), got ${describeValue(options.messageId)}`,
@@ -233,4 +234,5 @@ export function requireOptions(entry: string, options: MessagingSpanOptions | un
     throw new TypeError(
       `tracehop ${entry}: forward must be "send-span" or "creation-context", got ${describeValue(forward)}`,
     );
+  return checked;
 }

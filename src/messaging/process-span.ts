@@ -75,7 +75,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  *   `RestoreOptions` (messaging-options.ts)).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
-  requireOptions("withProcessSpan", options);
+  options = requireOptions("withProcessSpan", options);
   // Checked here, not left to withCarrier, so that the error names the helper that was called.
   assertCallable("", fn, "withProcessSpan");
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;

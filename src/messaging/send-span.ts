@@ -100,7 +100,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   options: SendSpanOptions<H>,
   fn: (headers: H, span: Span) => T,
 ): T {
-  requireOptions("withSendSpan", options);
+  options = requireOptions("withSendSpan", options);
   // Checked before the span starts: `fn` is called only inside it (under the instrumentations' suppression).
   assertCallable("", fn, "withSendSpan");
   const operationName =

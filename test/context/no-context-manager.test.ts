@@ -75,9 +75,8 @@ describe("no context manager registered", () => {
       "withSendSpan",
       () => withSendSpan({ system: "kafka", destination: "jobs", creationContext: row }, () => 1),
     ],
-    // withBatchProcessSpan runs its function in withBatch's span.
     [
-      "withBatch",
+      "withBatchProcessSpan",
       () =>
         withBatchProcessSpan(
           [{ headers: row.traceContext }],

@@ -164,13 +164,16 @@ export function traced<A extends readonly unknown[] = any[]>(
     // (prototype or constructor, member name, descriptor): the second argument is a string or symbol.
     if (typeof context === "string" || typeof context === "symbol")
       throw new TypeError(
-        'tracehop traced: @traced is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn)',
+        'tracehop traced: @traced is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn), ' +
+          `got a legacy decorator call for ${describeValue(context)}`,
       );
     if (typeof fn !== "function") {
-      throw new TypeError(`tracehop traced: expected a function to wrap, got ${describeValue(fn)}`);
+      throw new TypeError(`tracehop traced: the value wrapped must be a function, got ${describeValue(fn)}`);
     }
     if (context !== undefined && context.kind !== "method") {
-      throw new TypeError(`tracehop traced: @traced decorates methods only, not a ${String(context.kind)}`);
+      throw new TypeError(
+        `tracehop traced: @traced must decorate a method, got a ${describeValue(context.kind)} decorator context`,
+      );
     }
     const method = context ? memberName(context.name) : undefined;
     let owner: string | undefined;

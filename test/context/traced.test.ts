@@ -164,7 +164,10 @@ describe("traced(opts)(fn) as a higher-order function", () => {
   test("bad options and bad targets are TypeErrors at wrapping time", () => {
     assert.throws(() => traced({ relation: "up" as never }), /relation must be/);
     assert.throws(() => traced({ name: 5 as never }), /name must be a string/);
-    assert.throws(() => traced()("not a function" as never), /expected a function/);
+    assert.throws(
+      () => traced()("not a function" as never),
+      /^TypeError: tracehop traced: the value wrapped must be a function, got "not a function"$/,
+    );
     assert.throws(
       () => traced({ carrierFrom: 5 as never }),
       /carrierFrom must be a function of the call's arguments/,
@@ -176,11 +179,11 @@ describe("traced(opts)(fn) as a higher-order function", () => {
       // an instance method (prototype), a static one (constructor)
       assert.throws(
         () => traced()(target as never, "process" as never),
-        /TC39 standard decorator.*"experimentalDecorators": turn that option off, or wrap the method by hand/,
+        /TC39 standard decorator.*"experimentalDecorators": turn that option off, or wrap the method by hand: traced\(options\)\(fn\), got a legacy decorator call for "process"$/,
       );
     assert.throws(
       () => traced()((() => 1) as never, { kind: "field", name: "x" } as never),
-      /decorates methods only/,
+      /^TypeError: tracehop traced: @traced must decorate a method, got a "field" decorator context$/,
     );
   });
 

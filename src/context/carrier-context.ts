@@ -139,7 +139,7 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
       traceCarrierSetter,
     );
   } catch (err) {
-    warnInjectFailed(err);
+    warnPropagatorFailed("inject", err);
     return {};
   }
   // A third-party propagator may write what no header holds (a NUL, a lone surrogate): dropped here,
@@ -148,25 +148,37 @@ export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
   return isCreatedPropagator(propagator) ? carrier : keepHeaderTextFields(carrier);
 }
 
-/** Code of the process warning of a propagator whose `inject` threw. */
-const INJECT_FAILED_WARNING = "TRACEHOP_PROPAGATOR_INJECT_FAILED";
+/** Codes of the process warnings of a propagator whose `inject` or `extract` threw. */
+const PROPAGATOR_FAILED_WARNINGS = {
+  inject: "TRACEHOP_PROPAGATOR_INJECT_FAILED",
+  extract: "TRACEHOP_PROPAGATOR_EXTRACT_FAILED",
+} as const;
+
+/** What is lost when the propagator throws in each method, as its warning says it. */
+const PROPAGATOR_FAILED_LOSSES = {
+  inject:
+    "the carrier is left empty, so the trace is not continued from this row or message (the write itself goes on)",
+  extract:
+    "no stored context is restored from this row or message, so its work starts a new trace (the work itself goes on)",
+} as const;
 
 /**
- * Longest error text ({@link warnInjectFailed}: `<name>: <message>`) the warning quotes; a longer one
+ * Longest error text ({@link warnPropagatorFailed}: `<name>: <message>`) the warning quotes; a longer one
  * (a propagator that throws with a megabyte of text) is cut there and marked as `describeValue` marks
  * a long string, never splitting a surrogate pair.
  */
 const MAX_ERROR_TEXT_LENGTH = 200;
 
 /**
- * The warning of a propagator whose `inject` threw (a third-party one, the `propagator` option): the
- * carrier is empty, so the row or message holds no trace and the next hop starts a new one. Every
- * other way a trace is lost without an error says so; this does too: `diag.warn` and the process
- * warning {@link INJECT_FAILED_WARNING}, once per process (`warnOnce`), naming the first error (its
- * text cut after {@link MAX_ERROR_TEXT_LENGTH} characters).
+ * The warning of a propagator whose `inject` or `extract` threw (a third-party one, the `propagator`
+ * option): in inject the carrier is empty, so the row or message holds no trace and the next hop starts
+ * a new one; in extract the stored context is not restored, so the work starts a new trace. Every
+ * other way a trace is lost without an error says so; these do too: `diag.warn` and the process
+ * warning of {@link PROPAGATOR_FAILED_WARNINGS}, once per process and method (`warnOnce`), naming the
+ * first error (its text cut after {@link MAX_ERROR_TEXT_LENGTH} characters).
  * Never throws.
  */
-function warnInjectFailed(err: unknown): void {
+function warnPropagatorFailed(method: "inject" | "extract", err: unknown): void {
   let why: string;
   try {
     why =
@@ -177,10 +189,10 @@ function warnInjectFailed(err: unknown): void {
     why = "an error that cannot be described";
   }
   warnOnce(
-    "propagator inject failed",
-    `tracehop: the propagator threw in inject (${why}); the carrier is left empty, so the trace is not continued ` +
-      "from this row or message (the write itself goes on). Fix or replace the propagator passed as the propagator option",
-    INJECT_FAILED_WARNING,
+    `propagator ${method} failed`,
+    `tracehop: the propagator threw in ${method} (${why}); ${PROPAGATOR_FAILED_LOSSES[method]}. ` +
+      "Fix or replace the propagator passed as the propagator option",
+    PROPAGATOR_FAILED_WARNINGS[method],
   );
 }
 
@@ -217,6 +229,8 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
  * is read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; `false`
  * (message headers) reads every key as a header name, so an application header named `traceContext`
  * is a header like any other. Same shapes, base context and result; never throws.
+ * A propagator that throws (a third-party one: createPropagator's styles never throw on a carrier)
+ * restores nothing, said once per process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`).
  * `restore` (default true): this is the restore of a stored carrier, after which a
  * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of `restart` / `ignore` that cut the trace is warned about
  * (`warnIfStoredCarrierCut`); false for a reading that restores nothing (the Prisma capture's comparison).
@@ -229,15 +243,19 @@ export function extractCarrier(
 ): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
+  // Both readers never throw: a throwing proxy or getter in the carrier reads as no field.
+  const stored = readStoredCarrier(asRow ? storedCarrierOf(carrier) : carrier);
+  const propagator = options?.propagator ?? getDefaultPropagator();
+  let restored: Context;
   try {
-    const stored = readStoredCarrier(asRow ? storedCarrierOf(carrier) : carrier);
-    const propagator = options?.propagator ?? getDefaultPropagator();
-    const restored = propagator.extract(base, stored, storedCarrierGetter);
-    if (restore) warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
-    return restored;
-  } catch {
-    return base; // a throwing proxy or getter, or a failing propagator: no context
+    restored = propagator.extract(base, stored, storedCarrierGetter);
+  } catch (err) {
+    // createPropagator's styles never throw on a carrier: a third-party propagator failed.
+    warnPropagatorFailed("extract", err);
+    return base;
   }
+  if (restore) warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
+  return restored;
 }
 
 /**

@@ -3,13 +3,15 @@
  * way of losing it is. A throw in inject gives the empty carrier and one warning per process
  * (TRACEHOP_PROPAGATOR_INJECT_FAILED); a value whose toString throws loses that field alone, with the
  * header-text warning (TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT), the fields before and after it kept.
+ * A throw in extract restores nothing and is said the same way (TRACEHOP_PROPAGATOR_EXTRACT_FAILED).
  */
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import { ROOT_CONTEXT, trace, TraceFlags, type TextMapPropagator } from "@opentelemetry/api";
-import { captureCarrier } from "../../src/index.js";
-import { injectKafkaHeaders } from "../../src/messaging/index.js";
+import { captureCarrier, contextFromCarrier, withCarrier } from "../../src/index.js";
+import { injectKafkaHeaders, withProcessSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { exporter } from "./tracing.js";
 
 const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
 const SPAN_ID = "b7ad6b7169203331";
@@ -113,5 +115,45 @@ describe("a propagator that fails in inject", () => {
           "it is left out of the carrier so that it cannot fail a database write or split a message header",
       ],
     ]);
+  });
+});
+
+describe("a propagator that fails in extract", () => {
+  beforeEach(() => {
+    resetWarnings();
+    exporter.reset();
+  });
+
+  const throwingExtract: TextMapPropagator = {
+    inject: () => undefined,
+    extract() {
+      throw new TypeError("extract boom");
+    },
+    fields: () => [],
+  };
+  const message =
+    'tracehop: the propagator threw in extract ("TypeError: extract boom"); no stored context is restored from this ' +
+    "row or message, so its work starts a new trace (the work itself goes on). Fix or replace the propagator passed " +
+    "as the propagator option";
+
+  test("no context, the work runs in a new trace, and a warning once per process naming the error", async () => {
+    const told = await recordWarnings(() => [
+      contextFromCarrier({ traceparent: TRACEPARENT }, { propagator: throwingExtract }) === ROOT_CONTEXT,
+      withCarrier({ traceparent: TRACEPARENT }, "job", () => 1, { propagator: throwingExtract }),
+      withProcessSpan(
+        { traceparent: TRACEPARENT },
+        { system: "kafka", destination: "jobs", propagator: throwingExtract },
+        () => 2,
+      ),
+    ]);
+    assert.deepEqual(told.result, [true, 1, 2]);
+    assert.deepEqual(told.processWarnings, [["TRACEHOP_PROPAGATOR_EXTRACT_FAILED", message]]);
+    assert.deepEqual(told.diagWarnings, [message]);
+    const spans = exporter.getFinishedSpans();
+    assert.equal(spans.length, 2);
+    for (const span of spans) {
+      assert.notEqual(span.spanContext().traceId, TRACE_ID);
+      assert.equal(span.parentSpanContext, undefined);
+    }
   });
 });

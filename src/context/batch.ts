@@ -11,7 +11,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
-import { extractCarrier, tracehopTracer } from "./carrier-context.js";
+import { extractCarrier, tracehopTracer, warnCarrierFromFailed } from "./carrier-context.js";
 import { FROM_CARRIER_FROM, warnIfCarrierInOtherField } from "./carrier-in-other-field.js";
 import { describeValue } from "../describe-value.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
@@ -121,7 +121,7 @@ export function withBatchIn<M, T>(
   const started = tryStart(() => {
     const links = options.links ? [...options.links] : [];
     for (const message of messages) {
-      const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message) : message;
+      const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message, caller) : message;
       const restored = extractCarrier(carrier, { propagator: options.propagator }, true);
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
@@ -191,10 +191,25 @@ export function withBatchItem<T>(
   return runInSpan(started.span, started.active, fn, "withBatchItem");
 }
 
-function safeCarrierFrom<M>(carrierFrom: (message: M) => unknown, message: M): unknown {
+/**
+ * `carrierFrom(message)`; `undefined` when it throws (tracing never fails the batch: this message adds no
+ * link), said once per process (`warnCarrierFromFailed`: for `withBatchProcessSpan`, whose own
+ * `carrierFrom` runs the user's `headersFrom`, naming that).
+ */
+function safeCarrierFrom<M>(
+  carrierFrom: (message: M) => unknown,
+  message: M,
+  caller: "withBatch" | "withBatchProcessSpan",
+): unknown {
   try {
     return carrierFrom(message);
-  } catch {
-    return undefined; // Tracing never fails the batch: this message adds no link.
+  } catch (err) {
+    warnCarrierFromFailed(
+      caller,
+      caller === "withBatch" ? "carrierFrom" : "headersFrom",
+      err,
+      "the message adds no link to the batch span",
+    );
+    return undefined;
   }
 }

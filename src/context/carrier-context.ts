@@ -179,20 +179,51 @@ const MAX_ERROR_TEXT_LENGTH = 200;
  * Never throws.
  */
 function warnPropagatorFailed(method: "inject" | "extract", err: unknown): void {
-  let why: string;
-  try {
-    why =
-      err instanceof Error
-        ? describeValue(`${err.name}: ${err.message}`, MAX_ERROR_TEXT_LENGTH)
-        : describeValue(err);
-  } catch {
-    why = "an error that cannot be described";
-  }
+  const why = describeError(err);
   warnOnce(
     `propagator ${method} failed`,
     `tracehop: the propagator threw in ${method} (${why}); ${PROPAGATOR_FAILED_LOSSES[method]}. ` +
       "Fix or replace the propagator passed as the propagator option",
     PROPAGATOR_FAILED_WARNINGS[method],
+  );
+}
+
+/**
+ * An error for a warning: `"<name>: <message>"` of an Error (cut after {@link MAX_ERROR_TEXT_LENGTH}
+ * characters, as `describeValue` cuts a long string), `describeValue` of any other thrown value. Never
+ * throws.
+ */
+function describeError(err: unknown): string {
+  try {
+    return err instanceof Error
+      ? describeValue(`${err.name}: ${err.message}`, MAX_ERROR_TEXT_LENGTH)
+      : describeValue(err);
+  } catch {
+    return "an error that cannot be described";
+  }
+}
+
+/** Code of the process warning of a caller's function that threw while picking a carrier. */
+const CARRIER_FROM_FAILED_WARNING = "TRACEHOP_CARRIER_FROM_FAILED";
+
+/**
+ * Internal: the warning of the caller's own function that picks a carrier (`option`: `traced`'s and
+ * `withBatch`'s `carrierFrom`, `withBatchProcessSpan`'s `headersFrom`) having thrown: the call goes on
+ * without that carrier (`lost`: what it does instead), so the stored trace is lost without an error.
+ * Said once per process and helper (`diag.warn` and the process warning `TRACEHOP_CARRIER_FROM_FAILED`),
+ * naming the first error. Never throws.
+ */
+export function warnCarrierFromFailed(
+  caller: string,
+  option: "carrierFrom" | "headersFrom",
+  err: unknown,
+  lost: string,
+): void {
+  warnOnce(
+    `carrier-from-failed:${caller}`,
+    `tracehop ${caller}: ${option} threw (${describeError(err)}); ${lost}, so its stored trace is not continued ` +
+      `(the work itself goes on). Fix ${option}: return ${option === "carrierFrom" ? "the carrier" : "the message's headers"}, or undefined for none`,
+    CARRIER_FROM_FAILED_WARNING,
   );
 }
 

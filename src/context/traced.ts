@@ -5,6 +5,7 @@ import {
   warnIfCarrierInOtherField,
 } from "./carrier-in-other-field.js";
 import { type CarrierSource, rowSourceWithCarrier } from "./carrier-source.js";
+import { warnCarrierFromFailed } from "./carrier-context.js";
 import { describeValue } from "../describe-value.js";
 import { runInSpan } from "./run-in-span.js";
 import {
@@ -244,7 +245,8 @@ interface FoundCarrier {
 /**
  * The carrier of a call: `carrierFrom(args)` when given, else the first argument that is a row
  * (`isTraceCarrierProvider`) with a non-null `traceContext` field, that field read once. `undefined`
- * means none. A throwing `carrierFrom` counts as none (diag warning); an argument whose
+ * means none. A throwing `carrierFrom` counts as none, said once per process
+ * (`TRACEHOP_CARRIER_FROM_FAILED`); an argument whose
  * `traceContext` getter or proxy trap throws holds none. Never throws.
  */
 function findCarrier<A extends readonly unknown[]>(
@@ -258,7 +260,7 @@ function findCarrier<A extends readonly unknown[]>(
         ? undefined
         : { input: found, position: FROM_CARRIER_FROM };
     } catch (err) {
-      diag.warn("tracehop traced: carrierFrom failed; the span continues the active context", err);
+      warnCarrierFromFailed("traced", "carrierFrom", err, "the call's span continues the active context");
       return undefined;
     }
   }

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { context, propagation, SpanStatusCode, trace } from "@opentelemetry/api";
 import { createPropagator, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
+import { withBatchProcessSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import {
   exporter,
   finishedSpan,
@@ -72,16 +74,57 @@ describe("batches", () => {
     assert.equal(span.attributes["messaging.batch.message_count"], messages.length);
   });
 
-  test("carrierFrom reads each message's carrier; a throwing carrierFrom only skips that message", () => {
-    const messages = [{ headers: W3C_CARRIER }, { headers: undefined }, { headers: other }];
-    withBatch(messages, "picked", () => undefined, {
-      root: true,
-      carrierFrom: (m) => {
-        if (!m.headers) throw new Error("no headers");
-        return m.headers;
-      },
-    });
+  test("carrierFrom reads each message's carrier; a throwing carrierFrom only skips that message, said once per process", async () => {
+    resetWarnings();
+    const messages = [
+      { headers: W3C_CARRIER },
+      { headers: undefined },
+      { headers: undefined },
+      { headers: other },
+    ];
+    const told = await recordWarnings(() =>
+      withBatch(messages, "picked", () => undefined, {
+        root: true,
+        carrierFrom: (m) => {
+          if (!m.headers) throw new Error("no headers");
+          return m.headers;
+        },
+      }),
+    );
     assert.equal(finishedSpan("picked").links.length, 2);
+    const message =
+      'tracehop withBatch: carrierFrom threw ("Error: no headers"); the message adds no link to the batch span, so ' +
+      "its stored trace is not continued (the work itself goes on). Fix carrierFrom: return the carrier, or " +
+      "undefined for none";
+    assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_FROM_FAILED", message]]);
+    exporter.reset();
+    // withBatchProcessSpan's carrierFrom runs the user's headersFrom: that is what the warning names.
+    const again = await recordWarnings(() =>
+      withBatchProcessSpan(
+        messages,
+        {
+          system: "kafka",
+          destination: "jobs",
+          root: true,
+          headersFrom: (m) => {
+            if (!m.headers) throw new Error("no headers");
+            return m.headers;
+          },
+        },
+        () => undefined,
+      ),
+    );
+    assert.equal(finishedSpan("process jobs").links.length, 2);
+    assert.deepEqual(again.processWarnings, [
+      [
+        "TRACEHOP_CARRIER_FROM_FAILED",
+        message
+          .replace("withBatch:", "withBatchProcessSpan:")
+          .replaceAll("carrierFrom", "headersFrom")
+          .replace("return the carrier", "return the message's headers"),
+      ],
+    ]);
+    resetWarnings();
   });
 
   test("a batch of one (or none) carries messaging.batch.message_count too: withBatch is a batching API", () => {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { context, diag, DiagLogLevel, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { traced, type TraceCarrierProvider } from "../../src/index.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
 beforeEach(() => exporter.reset());
 
@@ -150,15 +151,27 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.equal(finishedSpan("anonymous").name, "anonymous");
   });
 
-  test("a throwing carrierFrom never fails the call: the span continues the active context", () => {
+  test("a throwing carrierFrom never fails the call: the span continues the active context, said once per process", async () => {
+    resetWarnings();
     const fn = traced({
       name: "bad-picker",
       carrierFrom: () => {
         throw new Error("picker bug");
       },
     })(() => "still ran");
-    assert.equal(fn(), "still ran");
-    assert.equal(parentIdOf(finishedSpan("bad-picker")), undefined);
+    const told = await recordWarnings(() => [fn(), fn()]);
+    assert.deepEqual(told.result, ["still ran", "still ran"]);
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((span) => parentIdOf(span)),
+      [undefined, undefined],
+    );
+    const message =
+      'tracehop traced: carrierFrom threw ("Error: picker bug"); the call\'s span continues the active context, so ' +
+      "its stored trace is not continued (the work itself goes on). Fix carrierFrom: return the carrier, or " +
+      "undefined for none";
+    assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_FROM_FAILED", message]]);
+    assert.deepEqual(told.diagWarnings, [message]);
+    resetWarnings();
   });
 
   test("bad options and bad targets are TypeErrors at wrapping time", () => {

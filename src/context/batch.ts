@@ -81,8 +81,8 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * untrusted and never make the call throw.
  *
  * @throws TypeError when `messages` is not an array, `name` not a string, `fn` not a function, an
- *   option is of the wrong kind (`kind`, `links`, `propagator`, `carrierFrom`), or `options` holds a
- *   name `WithBatchOptions` does not have.
+ *   option is of the wrong kind (`kind`, `attributes`, `links`, `propagator`, `carrierFrom`, `root`), or
+ *   `options` holds a name `WithBatchOptions` does not have.
  */
 export function withBatch<M, T>(
   messages: readonly M[],

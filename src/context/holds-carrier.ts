@@ -386,7 +386,7 @@ const JUDGED_NAMES: ReadonlySet<string> = new Set([
 
 /**
  * A header value as text to test against {@link CONTEXT_VALUE_PATTERNS}: a string (trimmed), a number
- * (a JSON number id), the first of an array, the first 64 bytes of a Buffer (a kafkajs header) as
+ * (a JSON number id) or a bigint, the first of an array, the first 64 bytes of a Buffer (a kafkajs header) as
  * UTF-8; `""` for anything else.
  */
 function contextValueText(value: unknown): string {

@@ -40,7 +40,7 @@ function baggageWithinLimits(ctx: Context): boolean {
 const HEADERS: {
   header: string;
   small: Record<string, string>;
-  huge: Record<string, string>;
+  huge: Record<string, string | string[]>;
   rejected: (ctx: Context) => boolean;
 }[] = [
   {
@@ -77,6 +77,20 @@ const HEADERS: {
     huge: { baggage: fill("=,", ONE_MIB) },
     rejected: baggageWithinLimits,
   },
+  // The same megabyte as a repeated field (an array from the getter: Node's `headersDistinct`, a kafkajs
+  // header list): one field per member, every one of them to combine before the grammar can refuse it.
+  {
+    header: "tracestate (256 Ki repeated fields)",
+    small: { traceparent: VALID_TRACEPARENT, tracestate: FULL_CARRIER.tracestate! },
+    huge: { traceparent: VALID_TRACEPARENT, tracestate: Array<string>(ONE_MIB / 4).fill("a=b") },
+    rejected: (ctx) => (trace.getSpanContext(ctx)?.traceState?.get("a") ?? undefined) === undefined,
+  },
+  {
+    header: "baggage (512 Ki repeated fields with no key)",
+    small: { baggage: FULL_CARRIER.baggage! },
+    huge: { baggage: Array<string>(ONE_MIB / 2).fill("=") },
+    rejected: baggageWithinLimits,
+  },
   {
     header: "x-datadog-trace-id",
     small: { "x-datadog-trace-id": "12345678901234567890", "x-datadog-parent-id": "9876543210987654321" },
@@ -103,10 +117,11 @@ const HEADERS: {
 export async function benchHostile(): Promise<void> {
   const propagator = createPropagator();
   const paths = [
-    { name: "contextFromCarrier", read: (c: Record<string, string>) => contextFromCarrier(c) },
+    { name: "contextFromCarrier", read: (c: Record<string, string | string[]>) => contextFromCarrier(c) },
     {
       name: "createPropagator().extract",
-      read: (c: Record<string, string>) => propagator.extract(ROOT_CONTEXT, c, defaultTextMapGetter),
+      read: (c: Record<string, string | string[]>) =>
+        propagator.extract(ROOT_CONTEXT, c, defaultTextMapGetter),
     },
   ];
   console.log("\n## 3. hostile sizes: a 1 MiB header value against the usual size (median per extract)\n");

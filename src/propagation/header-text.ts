@@ -46,3 +46,31 @@ export function firstJoinedPart(value: string): string {
 
 /** Internal: SP or HTAB, RFC 9110 §5.6.3 optional white space (`c` a UTF-16 code unit). */
 export const isOws = (c: number): boolean => c === 0x20 || c === 0x09;
+
+/**
+ * Internal: most values read of one repeated field, an array a getter returns (a header sent several
+ * times: Node's `headersDistinct`, a kafkajs header list); the later ones are ignored. The stored-carrier
+ * reader keeps as many (`MAX_CARRIER_FIELD_VALUES`, carrier/trace-carrier.ts), so a carrier reads the same
+ * through either path. Without a bound, an array of a quarter of a million one-member `tracestate` fields
+ * (1 MiB) took 100-200 ms to combine before its 33rd member refused it.
+ */
+export const MAX_FIELD_VALUES = 64;
+
+/**
+ * Internal: a list field (`tracestate`, `baggage`, `x-datadog-tags`) as one value: a string as it is, or
+ * the string values among the first {@link MAX_FIELD_VALUES} of an array joined with `,` (RFC 9110
+ * §5.3: repeated list fields combine in order); `undefined` for anything else or an array without a
+ * string among them. Never throws on a plain array (an array whose elements are getters that throw is
+ * the caller's to catch).
+ */
+export function joinedFieldValue(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value)) return undefined;
+  let out: string | undefined;
+  const count = Math.min(value.length, MAX_FIELD_VALUES);
+  for (let i = 0; i < count; i++) {
+    const part: unknown = value[i];
+    if (typeof part === "string") out = out === undefined ? part : `${out},${part}`;
+  }
+  return out;
+}

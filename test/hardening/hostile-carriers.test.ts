@@ -3,9 +3,25 @@
 // control character, and a captured carrier never exceeds the documented size.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { defaultTextMapGetter, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import {
+  createContextKey,
+  defaultTextMapGetter,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type TextMapGetter,
+} from "@opentelemetry/api";
 import fc from "fast-check";
-import { captureCarrier, contextFromCarrier, createPropagator, getDatadogContext } from "../../src/index.js";
+import {
+  BaggagePropagator,
+  captureCarrier,
+  contextFromCarrier,
+  createPropagator,
+  DatadogPropagator,
+  DatadogTraceContextPropagator,
+  getDatadogContext,
+  TraceContextPropagator,
+} from "../../src/index.js";
 import {
   contextFromAmqpHeaders,
   contextFromKafkaHeaders,
@@ -88,6 +104,127 @@ describe("hostile carriers", () => {
       assertCleanCarrier(captureCarrier({ context: ctx }));
       assertCleanCarrier(injectKafkaHeaders({}, { context: ctx }) as Record<string, unknown>);
     }
+  });
+});
+
+describe("every propagator's extract yields no context when reading the carrier throws", () => {
+  const PROPAGATION_HEADERS = [
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "x-datadog-trace-id",
+    "x-datadog-parent-id",
+    "x-datadog-sampling-priority",
+    "x-datadog-tags",
+    "ot-baggage-user",
+  ];
+  const propagators = {
+    DatadogPropagator: new DatadogPropagator(),
+    TraceContextPropagator: new TraceContextPropagator(),
+    DatadogTraceContextPropagator: new DatadogTraceContextPropagator(),
+    BaggagePropagator: new BaggagePropagator(),
+    "createPropagator()": createPropagator(),
+  };
+  const throwingGetter: TextMapGetter = {
+    get: () => {
+      throw new Error("get");
+    },
+    keys: () => {
+      throw new Error("keys");
+    },
+  };
+  const throwingProperties: Record<string, unknown> = {};
+  for (const name of PROPAGATION_HEADERS)
+    Object.defineProperty(throwingProperties, name, {
+      enumerable: true,
+      get() {
+        throw new Error(name);
+      },
+    });
+  // Repeated fields whose last element, or whose length, throws when read.
+  const throwingElement: unknown[] = ["1"];
+  Object.defineProperty(throwingElement, 1, {
+    enumerable: true,
+    get() {
+      throw new Error("element");
+    },
+  });
+  const throwingLength = new Proxy(["1"], {
+    get(target, key, receiver) {
+      if (key === "length") throw new Error("length");
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  const cases: [string, unknown, TextMapGetter][] = [
+    ["a getter whose get and keys throw", {}, throwingGetter],
+    ["header properties that throw", throwingProperties, defaultTextMapGetter],
+    ...[throwingElement, throwingLength].map((values, i): [string, unknown, TextMapGetter] => [
+      i === 0 ? "repeated fields whose last value throws" : "repeated fields whose length throws",
+      Object.fromEntries(PROPAGATION_HEADERS.map((name) => [name, values])),
+      defaultTextMapGetter,
+    ]),
+  ];
+  const key = createContextKey("base");
+  const base = ROOT_CONTEXT.setValue(key, "kept");
+  for (const [name, propagator] of Object.entries(propagators))
+    for (const [label, carrier, getter] of cases)
+      test(`${name}: ${label}`, () => {
+        assert.equal(propagator.extract(base, carrier, getter), base);
+      });
+});
+
+describe("a repeated field reads its first 64 values, over HTTP as from a stored carrier", () => {
+  const propagator = createPropagator();
+  const OTHER_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  // Each field: 64 values, then one that would change the answer were it read.
+  const read = (carrier: Record<string, unknown>) => [
+    propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter),
+    contextFromCarrier(carrier),
+  ];
+  test("traceparent: a 65th, different value does not make the field invalid", () => {
+    for (const ctx of read({ traceparent: [...Array<string>(64).fill(TRACEPARENT), OTHER_TRACEPARENT] }))
+      assert.equal(trace.getSpanContext(ctx)?.spanId, "891087b8e3b70cb1");
+  });
+  test("tracestate: a member in the 65th value is not read; in the 64th it is", () => {
+    for (const [at, expected] of [
+      [64, undefined],
+      [63, "00f067aa0ba902b7"],
+    ] as const) {
+      const tracestate = Array<string>(65).fill("");
+      tracestate[at] = "rojo=00f067aa0ba902b7";
+      for (const ctx of read({ traceparent: TRACEPARENT, tracestate }))
+        assert.equal(trace.getSpanContext(ctx)?.traceState?.get("rojo"), expected, `at ${at}`);
+    }
+  });
+  test("baggage: a member in the 65th value is not read; in the 64th it is", () => {
+    for (const [at, expected] of [
+      [64, undefined],
+      [63, "alice"],
+    ] as const) {
+      const baggage = Array<string>(65).fill("");
+      baggage[at] = "userId=alice";
+      for (const ctx of read({ baggage }))
+        assert.equal(propagation.getBaggage(ctx)?.getEntry("userId")?.value, expected, `at ${at}`);
+    }
+  });
+  test("x-datadog-trace-id: the last of the first 64 values", () => {
+    const carrier = {
+      "x-datadog-trace-id": [...Array<string>(64).fill("7"), "8"],
+      "x-datadog-parent-id": "2",
+    };
+    for (const ctx of read(carrier))
+      assert.equal(trace.getSpanContext(ctx)?.traceId, "00000000000000000000000000000007");
+  });
+  test("x-datadog-tags: a tag in the 65th value is not read", () => {
+    // 64 tags are longer than the default limit of 512 characters: a limit that holds them all.
+    const wide = createPropagator(["datadog"], { tagsMaxLength: 4096 });
+    const tags = [...Array.from({ length: 64 }, (_, i) => `_dd.p.k${i}=1`), "_dd.p.tid=640cfd8d00000000"];
+    const carrier = { "x-datadog-trace-id": "7", "x-datadog-parent-id": "2", "x-datadog-tags": tags };
+    const read = getDatadogContext(
+      wide.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter),
+    )?.propagationTags;
+    assert.equal(read?.["_dd.p.k63"], "1");
+    assert.equal(read?.["_dd.p.tid"], undefined);
   });
 });
 

@@ -43,7 +43,7 @@ import {
 import { baggageEntries, W3CBaggage } from "../w3c/W3CBaggage.js";
 import { isBaggageToken, serializeBaggageMember } from "../w3c/baggage.js";
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "../w3c/constants.js";
-import { firstJoinedPart } from "../header-text.js";
+import { firstJoinedPart, joinedFieldValue, MAX_FIELD_VALUES } from "../header-text.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -136,8 +136,19 @@ export class DatadogPropagator implements TextMapPropagator {
     if (tags !== undefined) setter.set(carrier, X_DATADOG_TAGS, tags);
   }
 
+  /**
+   * The Datadog context of the `x-datadog-*` headers (and `ot-baggage-*` baggage) of `carrier` put into
+   * `context`, or `context` unchanged when they hold none. Never throws: a getter, a property or an
+   * array that throws when read yields no context, as every propagator's extract (OpenTelemetry's
+   * `TextMapPropagator` contract).
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const parts = this.extractParts(context, carrier, getter);
+    let parts: StyleExtraction | undefined;
+    try {
+      parts = this.extractParts(context, carrier, getter);
+    } catch {
+      return context;
+    }
     if (parts === undefined) return context;
     // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
     let ctx = clearExtractionResult(context);
@@ -348,11 +359,12 @@ function decodeLegacyBaggageValue(value: string): string {
   }
 }
 
-/** Comma-joins repeated list fields before the limits apply (as dd-trace-js `text_map.js` does). */
+/**
+ * Comma-joins repeated list fields before the limits apply (as dd-trace-js `text_map.js` does), the
+ * first `MAX_FIELD_VALUES` of them (`joinedFieldValue`).
+ */
 function readJoined(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
-  const value = getter.get(carrier, key);
-  if (Array.isArray(value)) return value.length ? value.join(",") : undefined;
-  return typeof value === "string" ? value : undefined;
+  return joinedFieldValue(getter.get(carrier, key));
 }
 
 /**
@@ -365,10 +377,13 @@ function readLast(getter: TextMapGetter, carrier: unknown, key: string): string 
   return typeof last === "string" ? firstJoinedPart(last) : undefined;
 }
 
-/** The value of `key`, or the last of its repeated values (as dd-trace-js), of any type. */
+/**
+ * The value of `key`, or the last of its repeated values (as dd-trace-js) among the first
+ * `MAX_FIELD_VALUES` (the ones the stored-carrier reader keeps), of any type.
+ */
 function lastValue(getter: TextMapGetter, carrier: unknown, key: string): unknown {
   const value: unknown = getter.get(carrier, key);
-  return Array.isArray(value) ? value[value.length - 1] : value;
+  return Array.isArray(value) ? value[Math.min(value.length, MAX_FIELD_VALUES) - 1] : value;
 }
 
 /**

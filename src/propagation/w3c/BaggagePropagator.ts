@@ -16,6 +16,7 @@ import {
   parseBaggageHeader,
   serializeBaggage,
 } from "./baggage.js";
+import { joinedFieldValue } from "../header-text.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 
 /**
@@ -65,9 +66,8 @@ export class BaggagePropagator implements TextMapPropagator {
    */
   extractBaggage(carrier: unknown, getter: TextMapGetter): Baggage | undefined {
     try {
-      const value = getter.get(carrier, BAGGAGE_HEADER);
-      const header = Array.isArray(value) ? value.filter((v) => typeof v === "string").join(",") : value;
-      if (typeof header !== "string" || header.length === 0) return undefined;
+      const header = joinedFieldValue(getter.get(carrier, BAGGAGE_HEADER));
+      if (header === undefined || header.length === 0) return undefined;
       // The form every tracer writes: its entries read straight into the Map (same entries, same order).
       const canonical = canonicalBaggageEntries(header);
       if (canonical !== undefined) return new W3CBaggage(canonical, canonicalBaggageWire(header, canonical));

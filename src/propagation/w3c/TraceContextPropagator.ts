@@ -8,6 +8,7 @@ import {
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { contextWithSpan } from "../context-values.js";
+import { joinedFieldValue, MAX_FIELD_VALUES } from "../header-text.js";
 import { TRACE_PARENT_HEADER, TRACE_PARENT_LENGTH, TRACE_STATE_HEADER } from "./constants.js";
 import { trimOws } from "./baggage.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
@@ -65,7 +66,7 @@ export class TraceContextPropagator implements TextMapPropagator {
     try {
       const spanContext = readTraceParent(getter.get(carrier, TRACE_PARENT_HEADER));
       if (spanContext === undefined) return undefined;
-      const header = combinedValue(getter.get(carrier, TRACE_STATE_HEADER));
+      const header = joinedFieldValue(getter.get(carrier, TRACE_STATE_HEADER));
       if (header) {
         const traceState = W3CTraceState.fromHeader(header);
         if (traceState && traceState.size > 0) spanContext.traceState = traceState;
@@ -86,7 +87,8 @@ export class TraceContextPropagator implements TextMapPropagator {
  * string) is parsed as it is. Repeated fields — an array, or one string joined with `,` as Node's
  * `req.headers` and WHATWG `Headers` give them (RFC 9110 §5.3) — count as one field when their parts,
  * OWS (SP / HTAB) trimmed, are all the same; two or more parts that each parse as a traceparent and
- * differ are invalid (harness test_traceparent_duplicated). A comma that only sits in the tail of a
+ * differ are invalid (harness test_traceparent_duplicated). Of an array, the first `MAX_FIELD_VALUES`
+ * fields are read. A comma that only sits in the tail of a
  * future-version traceparent (the one part that parses) leaves that value as it is.
  */
 function readTraceParent(value: string | string[] | undefined): SpanContext | undefined {
@@ -97,9 +99,10 @@ function readTraceParent(value: string | string[] | undefined): SpanContext | un
     return repeatedTraceParent([value], spanContext);
   }
   if (!Array.isArray(value) || value.length === 0) return undefined;
-  for (const field of value) if (typeof field !== "string") return undefined;
-  if (value.length === 1) return readTraceParent(value[0]);
-  return repeatedTraceParent(value, undefined);
+  const fields = value.length > MAX_FIELD_VALUES ? value.slice(0, MAX_FIELD_VALUES) : value;
+  for (const field of fields) if (typeof field !== "string") return undefined;
+  if (fields.length === 1) return readTraceParent(fields[0]);
+  return repeatedTraceParent(fields, undefined);
 }
 
 /** Longest field that {@link repeatedTraceParent} splits at commas: 16 copies with generous separators. */
@@ -120,18 +123,6 @@ function repeatedTraceParent(fields: string[], whole: SpanContext | undefined): 
   let parsed = 0;
   for (const part of parts) if (traceParentSpanContext(part) !== undefined) parsed++;
   return parsed <= 1 && fields.length === 1 ? whole : undefined;
-}
-
-/** Repeated fields combined in order with `,` (RFC 9110 §5.3); non-string parts are skipped. */
-function combinedValue(value: string | string[] | undefined): string | undefined {
-  if (typeof value === "string") return value;
-  if (!Array.isArray(value)) return undefined;
-  let out: string | undefined;
-  for (const part of value) {
-    if (typeof part !== "string") continue;
-    out = out === undefined ? part : `${out},${part}`;
-  }
-  return out;
 }
 
 /**

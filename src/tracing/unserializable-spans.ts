@@ -17,19 +17,26 @@ export function withoutMalformedLinks(spans: ReadableSpan[]): ReadableSpan[] {
   let kept: ReadableSpan[] | undefined;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
-    if (hasMalformedLink(span)) {
+    const problem = malformedLink(span);
+    if (problem !== undefined) {
       kept ??= spans.slice(0, i);
-      warnNotSerialized(span, "a span link without a SpanContext of hex ids", spans.length);
+      warnNotSerialized(span, problem, spans.length);
     } else kept?.push(span);
   }
   return kept ?? spans;
 }
 
-/** Whether one of `span`'s links is no span link: an index loop, no closure per span of every export. */
-function hasMalformedLink(span: ReadableSpan): boolean {
+/**
+ * What is wrong with the first of `span`'s links that is no span link (`its link 0 is no span link: {
+ * context: undefined }`), or `undefined`: an index loop, no closure per span of every export.
+ */
+function malformedLink(span: ReadableSpan): string | undefined {
   const links = span.links;
-  for (let i = 0; i < links.length; i++) if (spanLinkProblem(links[i]) !== undefined) return true;
-  return false;
+  for (let i = 0; i < links.length; i++) {
+    const problem = spanLinkProblem(links[i]);
+    if (problem !== undefined) return `its link ${i} is no span link: ${problem}`;
+  }
+  return undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   createContextKey,
   defaultTextMapGetter,
   trace,
+  TraceFlags,
   type Context,
   type SpanContext,
   type TextMapGetter,
@@ -55,12 +56,21 @@ const B3_DEBUG_FLAG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug F
  *   a service that must accept both forms lists both styles (`b3,b3multi`).
  * - Ids as dd-trace-js reads them (`b3TraceExpr`, `b3SpanExpr`, `b3HeaderExpr`): a trace id of 16 or 32
  *   hex digits, a span id of 16, any case, lower-cased; SP/HTAB around a value ignored. The sampled and
- *   debug flags are OpenTelemetry's; a single-header `D` is a plain keep (only a lower-case `d` is
- *   debug, as in dd-trace-js); a sampling-only header (`b3: 1`) gives no context.
+ *   debug flags are OpenTelemetry's (an absent state aside, below); a single-header `D` is a plain
+ *   keep (only a lower-case `d` is debug, as in dd-trace-js); a sampling-only header (`b3: 1`) gives
+ *   no context.
  * - The debug flag (`x-b3-flags: 1`, `d`) is a user decision to keep the trace: the extraction carries
  *   the Datadog fields `{ samplingPriority: 2 }` (USER_KEEP, plus `_dd.p.tid` of a 128-bit trace id),
- *   as dd-trace-js 5 `getB3Priority` reads it, without a decision maker; without it nothing
- *   Datadog-specific is stored.
+ *   as dd-trace-js 5 `getB3Priority` reads it, without a decision maker.
+ * - No sampling state (B3 "Defer": no `x-b3-sampled` and no `x-b3-flags: 1`; a `b3` header
+ *   `{trace}-{span}`) leaves the decision to the receiver (openzipkin/b3-propagation). It is read as the
+ *   `datadog` style reads headers without `x-datadog-sampling-priority`: sampled flag set, no Datadog
+ *   priority, so an SDK's ParentBased sampler keeps the trace and the next injection writes its
+ *   decision (`x-b3-sampled: 1`, `x-datadog-sampling-priority: 1`), as dd-trace-js does once its
+ *   sampler has decided (`getB3Priority` gives no priority). OpenTelemetry's B3 propagator reads it as
+ *   not sampled, which ParentBased drops.
+ * - Without the debug flag nothing Datadog-specific is stored (the `tracecontext` style then writes no
+ *   `dd=` member).
  * - Injection writes the debug flag in the form of the style whichever form it was read from, and
  *   `x-b3-flags: 1` for a Datadog priority above 1, as dd-trace-js (see `debugState`).
  *
@@ -142,15 +152,24 @@ export class B3StylePropagator implements TextMapPropagator {
 
   /**
    * OpenTelemetry's B3 extraction of the checked headers; with the debug flag, the trace also carries
-   * Datadog priority 2 (USER_KEEP, see the class comment).
+   * Datadog priority 2 (USER_KEEP); without a sampling state (B3 "Defer") it is sampled (see the class
+   * comment).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
     if (headers === undefined) return context;
     const extracted = this._b3.extract(context, headers, defaultTextMapGetter);
-    if (extracted === context || !isDebug(headers, this._single)) return extracted;
+    if (extracted === context) return extracted;
+    const state = samplingState(headers, this._single);
+    if (state === "decided") return extracted;
     const spanContext = trace.getSpanContext(extracted);
     if (spanContext === undefined) return extracted;
+    if (state === "defer")
+      // OpenTelemetry's B3 propagator gave TraceFlags.NONE.
+      return trace.setSpanContext(extracted, {
+        ...spanContext,
+        traceFlags: spanContext.traceFlags | TraceFlags.SAMPLED,
+      });
     const fields = fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
     fields.samplingPriority = B3_DEBUG_PRIORITY;
     return storeDatadogContext(extracted, fields, spanContext.traceId);
@@ -229,14 +248,25 @@ function samplingStateIndex(b3: string): number {
 }
 
 /**
- * True when the checked headers carry the B3 debug flag, as dd-trace-js and OpenTelemetry read it:
- * `x-b3-flags` exactly `1`, or the sampling state `d` of the `b3` header.
+ * The sampling state of the checked headers (openzipkin/b3-propagation, "Sampling State"), as
+ * dd-trace-js reads it (`getB3Priority`, `extractB3SingleHeader`):
+ *
+ * - `"debug"`: `x-b3-flags` exactly `1`, or the sampling state `d` of the `b3` header (as
+ *   OpenTelemetry reads it too);
+ * - `"defer"`: no sampling state: no `x-b3-sampled` (absent, or an empty array) and no debug flag
+ *   (`x-b3-flags` absent or another value), or a `b3` header of ids only (`{trace}-{span}`);
+ * - `"decided"`: accept or deny (`x-b3-sampled`, a `b3` state `0` or `1`); a value OpenTelemetry
+ *   refuses never reaches here (no context).
  */
-function isDebug(headers: Record<string, unknown>, single: boolean): boolean {
-  if (!single) return headers[X_B3_FLAGS] === "1";
+function samplingState(headers: Record<string, unknown>, single: boolean): "debug" | "defer" | "decided" {
+  if (!single) {
+    if (headers[X_B3_FLAGS] === "1") return "debug";
+    return headers[X_B3_SAMPLED] === undefined ? "defer" : "decided";
+  }
   const b3 = headers[B3_CONTEXT_HEADER] as string;
   const state = samplingStateIndex(b3);
-  return state !== -1 && b3[state] === "d";
+  if (state === -1) return "defer";
+  return b3[state] === "d" ? "debug" : "decided";
 }
 
 /** The `x-b3-*` headers as a carrier of their own, when the trace and span ids are well-formed. */

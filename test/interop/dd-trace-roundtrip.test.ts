@@ -851,12 +851,71 @@ describe("B3 extraction: the headers each style reads and the ids it accepts, as
         if (sc === undefined || read === null) continue;
         assert.equal(sc.traceId, read.toTraceId(true).padStart(32, "0"), label);
         assert.equal(sc.spanId, read.toSpanId(true), label);
+        // No priority (no sampling state, B3 Defer): dd-trace's sampler keeps it; tracehop reads it sampled.
         assert.equal(
           (sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
-          read._sampling.priority! > 0,
+          read._sampling.priority === undefined || read._sampling.priority > 0,
           label,
         );
       }
     });
+  }
+});
+
+test("B3 without a sampling state (Defer): dd-trace's child span and tracehop's write the same keep; dd-trace adds _dd.p.dm=-0 (docs/conformance.md, B3 styles)", () => {
+  // dd-trace 5 text_map.js `getB3Priority`: no priority for an absent sampled state (and x-b3-flags other
+  // than 1); its priority sampler decides on the first injection of a child span (keep, `-0` before agent
+  // rates). tracehop reads it as a Datadog context without a priority: sampled, priority unset.
+  const TRACE = "0af7651916cd43dd8448eb211c80319c";
+  const SPAN = "b7ad6b7169203331";
+  const CHILD = "00000000000000c1";
+  const ALL: PropagationStyle[] = ["datadog", "tracecontext", "b3multi", "b3"];
+  const ddName = (style: PropagationStyle) => (style === "b3" ? "b3 single header" : style);
+  const cases: [PropagationStyle, Record<string, string>][] = [
+    ["b3multi", { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN }],
+    ["b3multi", { "x-b3-traceid": TRACE.slice(16), "x-b3-spanid": SPAN }],
+    ["b3multi", { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "0" }],
+    ["b3", { b3: `${TRACE}-${SPAN}` }],
+    ["b3", { b3: `${TRACE.slice(16)}-${SPAN}` }],
+  ];
+  for (const [style, carrier] of cases) {
+    const label = `${style} ${JSON.stringify(carrier)}`;
+    const read = ddPropagator([ddName(style)]).extract({ ...carrier });
+    assert.ok(read !== null, label);
+    assert.equal(read._sampling.priority, undefined, label);
+    const span = ddTracer().startSpan("child", { childOf: read });
+    // The tracer's inject runs its priority sampler (a text_map propagator alone does not), then every
+    // style writes the decision.
+    ddTracer().inject(span, "text_map", {});
+    const theirs: Record<string, string> = {};
+    ddPropagator(ALL.map(ddName)).inject(span.context(), theirs);
+    span.finish();
+
+    const ctx = extractFrom(createPropagator([style]), carrier);
+    assert.equal(getDatadogContext(ctx)?.samplingPriority, undefined, label);
+    const parent = trace.getSpanContext(ctx)!;
+    const mine: Record<string, string> = {};
+    createPropagator(ALL).inject(
+      trace.setSpanContext(ctx, { ...parent, spanId: CHILD, isRemote: false }),
+      mine,
+      setter,
+    );
+    assert.equal(mine["x-datadog-sampling-priority"], "1", label);
+    assert.equal(mine["x-datadog-sampling-priority"], theirs["x-datadog-sampling-priority"], label);
+    assert.equal(mine["x-datadog-trace-id"], theirs["x-datadog-trace-id"], label);
+    assert.equal(mine["x-b3-sampled"], "1", label);
+    assert.equal(mine["x-b3-sampled"], theirs["x-b3-sampled"], label);
+    assert.equal(mine["x-b3-flags"], theirs["x-b3-flags"], label);
+    assert.equal(mine.b3?.split("-")[2], theirs.b3?.split("-")[2], label);
+    assert.equal(mine.traceparent?.slice(-2), "01", label);
+    assert.equal(mine.traceparent?.slice(-2), theirs.traceparent?.slice(-2), label);
+    // The differences (docs/conformance.md, B3 styles): as after any B3 keep without the debug flag,
+    // tracehop writes no dd= member (a Datadog reader takes priority 1 from the traceparent's flag);
+    // dd-trace's own sampler decided and says so (`_dd.p.dm=-0`), where tracehop leaves the decision to
+    // the OpenTelemetry SDK's sampler and names no mechanism (as for a local root).
+    assert.match(theirs.tracestate ?? "", /^dd=(?:.*;)?s:1(?:;|,|$)/, label);
+    assert.equal(mine.tracestate, undefined, label);
+    const tags = (header: string | undefined) => (header ?? "").split(",").filter((tag) => tag !== "");
+    assert.deepEqual(tags(theirs["x-datadog-tags"]), [...tags(mine["x-datadog-tags"]), "_dd.p.dm=-0"], label);
   }
 });

@@ -8,6 +8,7 @@ import {
   trace,
   type Context,
 } from "@opentelemetry/api";
+import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { contextFromCarrier, injectCarrier } from "../../src/context/carrier-context.js";
 import { createPropagator, type PropagationStyle } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
@@ -93,7 +94,6 @@ describe("B3 ids are read as dd-trace-js reads them", () => {
   test("sampled and debug flags are OpenTelemetry's; the debug flag is written back", () => {
     assert.equal(extracted("b3multi", multi(TRACE, SPAN, "0"))?.traceFlags, 0);
     assert.equal(extracted("b3multi", multi(TRACE, SPAN, "true"))?.traceFlags, 1);
-    assert.equal(extracted("b3multi", { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN })?.traceFlags, 0);
     assert.equal(extracted("b3multi", multi(TRACE, SPAN, "maybe")), undefined);
     const debug = { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-flags": "1" };
     const b3multi = createPropagator(["b3multi"]);
@@ -401,6 +401,196 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
       assert.equal(getDatadogContext(ctx)?.samplingPriority, 2, label);
       const out = injectCarrier({ context: ctx, propagator: createPropagator(DATADOG_OUT) });
       assert.equal(out["x-datadog-sampling-priority"], "2", label);
+    }
+  });
+});
+
+describe("a B3 context without a sampling state (B3 Defer) is continued, as a Datadog context without a priority", () => {
+  // openzipkin/b3-propagation: an absent sampling state "means defer the decision to the receiver".
+  // dd-trace-js 5 `getB3Priority` reads it as no priority and its sampler then decides (keep);
+  // @opentelemetry/propagator-b3 reads it as not sampled, which ParentBased samplers drop.
+  const HIGH = TRACE.slice(0, 16);
+  const deferMulti = { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN };
+  const deferSingle = { b3: `${TRACE}-${SPAN}` };
+  const DATADOG_OUT: PropagationStyle[] = ["datadog", "tracecontext"];
+
+  function written(styles: PropagationStyle[], ctx: Context): Record<string, string> {
+    const out: Record<string, string> = {};
+    createPropagator(styles).inject(ctx, out, defaultTextMapSetter);
+    return out;
+  }
+
+  test("the reported case: b3multi,datadog extraction is sampled and written as a keep", () => {
+    const propagator = createPropagator(["b3multi", "datadog"]);
+    const ctx = propagator.extract(
+      ROOT_CONTEXT,
+      { "x-b3-traceid": "0000000000000000000000000000abcd", "x-b3-spanid": "00000000000000ef" },
+      defaultTextMapGetter,
+    );
+    assert.equal(trace.getSpanContext(ctx)?.traceFlags, 1);
+    assert.deepEqual(written(["b3multi", "datadog"], ctx), {
+      "x-b3-traceid": "0000000000000000000000000000abcd",
+      "x-b3-spanid": "00000000000000ef",
+      "x-b3-sampled": "1",
+      "x-datadog-trace-id": "43981",
+      "x-datadog-parent-id": "239",
+      "x-datadog-sampling-priority": "1",
+    });
+  });
+
+  test("both forms, any style order: sampled flag set, no Datadog priority stored, 1 written by every style", () => {
+    // As a plain B3 keep: no Datadog fields, so no dd= member (docs/conformance.md, B3 styles).
+    for (const [styles, carrier] of [
+      [["b3multi"], deferMulti],
+      [["b3multi", "datadog"], deferMulti],
+      [["datadog", "b3multi"], deferMulti],
+      [["tracecontext", "datadog", "b3multi", "baggage"], deferMulti],
+      // x-b3-flags other than 1 is no debug flag (dd-trace-js, OpenTelemetry): still no sampling state.
+      [["b3multi"], { ...deferMulti, "x-b3-flags": "0" }],
+      [["b3multi"], { ...deferMulti, "x-b3-parentspanid": "00f067aa0ba902b7" }],
+      [["b3multi"], { "x-b3-traceid": [TRACE], "x-b3-spanid": [SPAN], "x-b3-sampled": [] }],
+      [["b3"], deferSingle],
+      [["b3", "datadog"], deferSingle],
+      [["datadog", "tracecontext", "b3"], deferSingle],
+      [["b3"], { b3: ` ${TRACE}-${SPAN}\t`.toUpperCase() }],
+    ] as const) {
+      const label = `${styles.join(",")} ${JSON.stringify(carrier)}`;
+      const ctx = createPropagator([...styles]).extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      assert.deepEqual(
+        trace.getSpanContext(ctx),
+        { traceId: TRACE, spanId: SPAN, traceFlags: 1, isRemote: true },
+        label,
+      );
+      assert.equal(getDatadogContext(ctx), undefined, label);
+      assert.deepEqual(
+        written(DATADOG_OUT, ctx),
+        {
+          "x-datadog-trace-id": datadogTraceId(TRACE),
+          "x-datadog-parent-id": datadogSpanId(SPAN),
+          "x-datadog-sampling-priority": "1",
+          "x-datadog-tags": `_dd.p.tid=${HIGH}`,
+          traceparent: `00-${TRACE}-${SPAN}-01`,
+        },
+        label,
+      );
+      assert.deepEqual(written(["b3multi"], ctx), multi(TRACE, SPAN, "1"), label);
+      assert.deepEqual(written(["b3"], ctx), { b3: `${TRACE}-${SPAN}-1` }, label);
+    }
+  });
+
+  test("written as the datadog style's context without a priority, for a 64-bit B3 trace id too (no dd= member)", () => {
+    const datadog = createPropagator(["datadog"]).extract(
+      ROOT_CONTEXT,
+      { "x-datadog-trace-id": datadogTraceId(TRACE), "x-datadog-parent-id": datadogSpanId(SPAN) },
+      defaultTextMapGetter,
+    );
+    for (const [style, carrier] of [
+      ["b3multi", { "x-b3-traceid": TRACE.slice(16), "x-b3-spanid": SPAN }],
+      ["b3", { b3: `${TRACE.slice(16)}-${SPAN}` }],
+    ] as const) {
+      const ctx = createPropagator([style]).extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      assert.equal(getDatadogContext(datadog)?.samplingPriority, undefined);
+      assert.equal(getDatadogContext(ctx), undefined, style);
+      const { tracestate, ...fromDatadog } = written(DATADOG_OUT, datadog);
+      assert.equal(tracestate, `dd=s:1;p:${SPAN}`);
+      assert.deepEqual(written(DATADOG_OUT, ctx), fromDatadog, style);
+      assert.deepEqual(fromDatadog, {
+        "x-datadog-trace-id": datadogTraceId(TRACE),
+        "x-datadog-parent-id": datadogSpanId(SPAN),
+        "x-datadog-sampling-priority": "1",
+        traceparent: `00-${"0".repeat(16)}${TRACE.slice(16)}-${SPAN}-01`,
+      });
+    }
+  });
+
+  test("an OpenTelemetry SDK's default sampler (ParentBased) records the child span and writes a keep", () => {
+    const provider = new BasicTracerProvider();
+    const tracer = provider.getTracer("b3-defer");
+    for (const [style, carrier] of [
+      ["b3multi", deferMulti],
+      ["b3", deferSingle],
+    ] as const) {
+      const parent = createPropagator([style, "datadog"]).extract(
+        ROOT_CONTEXT,
+        carrier,
+        defaultTextMapGetter,
+      );
+      const span = tracer.startSpan("child", {}, parent);
+      assert.equal(span.isRecording(), true, style);
+      const out = written(["datadog", style], trace.setSpan(parent, span));
+      span.end();
+      assert.equal(out["x-datadog-sampling-priority"], "1", style);
+      if (style === "b3multi") assert.equal(out["x-b3-sampled"], "1");
+      else assert.match(out.b3 ?? "", /^[0-9a-f]{32}-[0-9a-f]{16}-1$/);
+    }
+  });
+
+  test("a decision read stays: 0 a drop, debug priority 2, a sampling state without ids no context", () => {
+    for (const [style, carrier, flags, priority] of [
+      ["b3multi", multi(TRACE, SPAN, "0"), 0, "0"],
+      ["b3multi", { ...multi(TRACE, SPAN, "0"), "x-b3-flags": "0" }, 0, "0"],
+      ["b3multi", multi(TRACE, SPAN, "1"), 1, "1"],
+      ["b3multi", { ...deferMulti, "x-b3-flags": "1" }, 1, "2"],
+      ["b3", { b3: `${TRACE}-${SPAN}-0` }, 0, "0"],
+      ["b3", { b3: `${TRACE}-${SPAN}-1` }, 1, "1"],
+      ["b3", { b3: `${TRACE}-${SPAN}-d` }, 1, "2"],
+    ] as const) {
+      const label = `${style} ${JSON.stringify(carrier)}`;
+      const ctx = createPropagator([style]).extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      assert.equal(trace.getSpanContext(ctx)?.traceFlags, flags, label);
+      assert.equal(written(["datadog"], ctx)["x-datadog-sampling-priority"], priority, label);
+    }
+    for (const [style, carrier] of [
+      ["b3", { b3: "1" }],
+      ["b3", { b3: "0" }],
+      ["b3", { b3: "d" }],
+      ["b3multi", { "x-b3-sampled": "1" }],
+      ["b3multi", { "x-b3-flags": "1" }],
+      ["b3multi", { "x-b3-traceid": "A", "x-b3-spanid": SPAN }],
+    ] as const)
+      assert.equal(extracted(style, carrier), undefined, `${style} ${JSON.stringify(carrier)}`);
+  });
+
+  test("precedence is unchanged: a datadog winner of the trace keeps its priority; a later one lends none", () => {
+    const datadog = (priority: string) => ({
+      "x-datadog-trace-id": datadogTraceId(TRACE),
+      "x-datadog-parent-id": datadogSpanId("00f067aa0ba902b7"),
+      "x-datadog-sampling-priority": priority,
+    });
+    const first = createPropagator(["datadog", "b3multi"]).extract(
+      ROOT_CONTEXT,
+      { ...datadog("0"), ...deferMulti },
+      defaultTextMapGetter,
+    );
+    assert.equal(trace.getSpanContext(first)?.traceFlags, 0);
+    assert.equal(getDatadogContext(first)?.samplingPriority, 0);
+    // dd-trace-js: the first style's context; a later datadog one of the same trace is not merged.
+    const later = createPropagator(["b3multi", "datadog"]).extract(
+      ROOT_CONTEXT,
+      { ...datadog("0"), ...deferMulti },
+      defaultTextMapGetter,
+    );
+    assert.equal(trace.getSpanContext(later)?.spanId, SPAN);
+    assert.equal(trace.getSpanContext(later)?.traceFlags, 1);
+    assert.equal(written(["datadog"], later)["x-datadog-sampling-priority"], "1");
+  });
+
+  test("a stored carrier restored by contextFromCarrier with b3 styles is continued as a keep", () => {
+    const propagator = createPropagator(["datadog", "tracecontext", "b3multi", "b3"]);
+    for (const stored of [
+      JSON.stringify(deferSingle),
+      { traceContext: { B3: [deferSingle.b3] } },
+      JSON.stringify({ "X-B3-TraceId": TRACE, "X-B3-SpanId": SPAN }),
+      { traceContext: JSON.stringify(deferMulti) },
+    ]) {
+      const label = JSON.stringify(stored);
+      const ctx = contextFromCarrier(stored, { propagator });
+      assert.equal(trace.getSpanContext(ctx)?.traceFlags, 1, label);
+      assert.equal(getDatadogContext(ctx), undefined, label);
+      const out = injectCarrier({ context: ctx, propagator: createPropagator([...DATADOG_OUT, "b3multi"]) });
+      assert.equal(out["x-datadog-sampling-priority"], "1", label);
+      assert.equal(out["x-b3-sampled"], "1", label);
+      assert.equal(out.traceparent, `00-${TRACE}-${SPAN}-01`, label);
     }
   });
 });

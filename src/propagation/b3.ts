@@ -45,6 +45,20 @@ const B3_DEBUG_PRIORITY = 2;
  * value is written as the sampling state; `B3MultiPropagator`: `"1"` only).
  */
 const B3_DEBUG_FLAG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug Flag");
+/**
+ * The context key that marks a B3 extraction without a sampling state (B3 "Defer"), whose sampled flag
+ * is tracehop's reading, not a decision: {@link isDeferredB3}.
+ */
+const B3_DEFERRED_KEY = createContextKey("tracehop.b3-deferred");
+
+/**
+ * Internal: true when `context` is a B3 style's extraction without a sampling state (B3 "Defer"): its
+ * sampled flag says only "not dropped yet", as that of a Datadog context without a priority, so
+ * `createPropagator`'s precedence lets a later traceparent of the trace decide (`adoptTraceContext`).
+ */
+export function isDeferredB3(context: Context): boolean {
+  return context.getValue(B3_DEFERRED_KEY) === true;
+}
 
 /**
  * The `b3` and `b3multi` styles of `createPropagator`: @opentelemetry/propagator-b3's `B3Propagator`
@@ -158,15 +172,17 @@ export class B3StylePropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
     if (headers === undefined) return context;
-    const extracted = this._b3.extract(context, headers, defaultTextMapGetter);
+    let extracted = this._b3.extract(context, headers, defaultTextMapGetter);
     if (extracted === context) return extracted;
     const state = samplingState(headers, this._single);
+    // A base context that holds an earlier deferred extraction: this one is not.
+    if (state !== "defer" && isDeferredB3(extracted)) extracted = extracted.deleteValue(B3_DEFERRED_KEY);
     if (state === "decided") return extracted;
     const spanContext = trace.getSpanContext(extracted);
     if (spanContext === undefined) return extracted;
     if (state === "defer")
       // OpenTelemetry's B3 propagator gave TraceFlags.NONE.
-      return trace.setSpanContext(extracted, {
+      return trace.setSpanContext(extracted.setValue(B3_DEFERRED_KEY, true), {
         ...spanContext,
         traceFlags: spanContext.traceFlags | TraceFlags.SAMPLED,
       });

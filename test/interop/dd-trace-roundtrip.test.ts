@@ -919,3 +919,28 @@ test("B3 without a sampling state (Defer): dd-trace's child span and tracehop's 
     assert.deepEqual(tags(theirs["x-datadog-tags"]), [...tags(mine["x-datadog-tags"]), "_dd.p.dm=-0"], label);
   }
 });
+
+test("B3 without a sampling state and a traceparent of the same trace: the W3C keep or drop, as dd-trace's", () => {
+  // dd-trace 5 `_resolveTraceContextConflicts` copies the W3C priority onto the B3 context (it has none).
+  const TRACE = "0af7651916cd43dd8448eb211c80319c";
+  const SPAN = "b7ad6b7169203331";
+  const W3C_PARENT = "00f067aa0ba902b7";
+  for (const [style, b3] of [
+    ["b3multi", { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN }],
+    ["b3", { b3: `${TRACE}-${SPAN}` }],
+  ] as const) {
+    for (const flags of ["00", "01"]) {
+      const carrier = { ...b3, traceparent: `00-${TRACE}-${W3C_PARENT}-${flags}` };
+      const label = `${style} ${JSON.stringify(carrier)}`;
+      const read = ddPropagator([style === "b3" ? "b3 single header" : style, "tracecontext"]).extract({
+        ...carrier,
+      });
+      assert.ok(read !== null, label);
+      const ctx = extractFrom(createPropagator([style, "tracecontext"]), carrier);
+      const mine: Record<string, string> = {};
+      createPropagator(["datadog"]).inject(ctx, mine, setter);
+      assert.equal(mine["x-datadog-sampling-priority"], String(Number(flags)), label);
+      assert.equal(mine["x-datadog-sampling-priority"], String(read._sampling.priority), label);
+    }
+  }
+});

@@ -575,6 +575,45 @@ describe("a B3 context without a sampling state (B3 Defer) is continued, as a Da
     assert.equal(written(["datadog"], later)["x-datadog-sampling-priority"], "1");
   });
 
+  test("a later traceparent of the trace decides, as for a Datadog winner without a priority", () => {
+    // dd-trace-js `_resolveTraceContextConflicts` copies the W3C priority onto a B3 context without one.
+    const other = "00f067aa0ba902b7";
+    for (const [styles, carrier] of [
+      [["b3multi", "tracecontext"], deferMulti],
+      [["b3", "tracecontext"], deferSingle],
+      [["b3", "datadog", "tracecontext"], deferSingle],
+    ] as const) {
+      for (const flags of ["00", "01"]) {
+        const label = `${styles.join(",")} traceparent -${flags}`;
+        const ctx = createPropagator([...styles]).extract(
+          ROOT_CONTEXT,
+          { ...carrier, traceparent: `00-${TRACE}-${other}-${flags}` },
+          defaultTextMapGetter,
+        );
+        assert.equal(trace.getSpanContext(ctx)?.traceFlags, Number(flags), label);
+        assert.equal(trace.getSpanContext(ctx)?.spanId, other, label);
+        assert.equal(getDatadogContext(ctx)?.samplingPriority, undefined, label);
+        assert.equal(written(["datadog"], ctx)["x-datadog-sampling-priority"], String(Number(flags)), label);
+        assert.equal(written(["b3multi"], ctx)["x-b3-sampled"], String(Number(flags)), label);
+      }
+    }
+    // A decided B3 winner keeps its own flag; an extraction onto a deferred one's context is not deferred.
+    const decided = createPropagator(["b3multi", "tracecontext"]).extract(
+      ROOT_CONTEXT,
+      { ...multi(TRACE, SPAN, "1"), traceparent: `00-${TRACE}-${other}-00` },
+      defaultTextMapGetter,
+    );
+    assert.equal(trace.getSpanContext(decided)?.traceFlags, 1);
+    const propagator = createPropagator(["b3multi", "tracecontext"]);
+    const base = propagator.extract(ROOT_CONTEXT, deferMulti, defaultTextMapGetter);
+    const onBase = propagator.extract(
+      base,
+      { ...multi(TRACE, SPAN, "1"), traceparent: `00-${TRACE}-${other}-00` },
+      defaultTextMapGetter,
+    );
+    assert.equal(trace.getSpanContext(onBase)?.traceFlags, 1);
+  });
+
   test("a stored carrier restored by contextFromCarrier with b3 styles is continued as a keep", () => {
     const propagator = createPropagator(["datadog", "tracecontext", "b3multi", "b3"]);
     for (const stored of [

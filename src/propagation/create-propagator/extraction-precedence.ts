@@ -7,6 +7,7 @@ import {
   type SpanContext,
   type TextMapGetter,
 } from "@opentelemetry/api";
+import { isDeferredB3 } from "../b3.js";
 import { TID_TAG } from "../datadog/constants.js";
 import { bindDatadogContext, getDatadogContext } from "../datadog/datadog-context.js";
 import { lentLastParentId } from "../datadog/DatadogTraceContextPropagator.js";
@@ -211,7 +212,8 @@ function adoptedFlags(
  * adopted for re-injection; a different parent replaces the winner's, and the winner's parent is
  * kept as `lastParentId` (tracestate `p:` when present, else the winner's parent id). The winner's
  * priority, origin and tags stay. A Datadog winner without a priority (no
- * `x-datadog-sampling-priority`) takes the W3C sampled flag, so an
+ * `x-datadog-sampling-priority`), and a B3 one without a sampling state (B3 "Defer", `isDeferredB3`;
+ * dd-trace-js reads no priority there either), takes the W3C sampled flag, so an
  * upstream drop stays a drop: the priority stays unset, as Datadog system-tests
  * `test_tracestate_w3c_p_extract_datadog_w3c` expect, and the next injection writes 1 or 0 from the
  * flag. dd-trace-js 5 (`#mergeTraceContextState`) copies the W3C priority and `_dd.p.dm` as well: the
@@ -226,8 +228,10 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
   // tracestate: read below only when needed.
   let lastParentId: string | undefined;
   let spanContext: SpanContext;
-  // A winner without a priority takes the W3C sampled flag (adoptedFlags).
-  const adoptDecision = parts !== undefined && parts.fields.samplingPriority === undefined;
+  // A winner without a priority (a Datadog one, or B3 without a sampling state) takes the W3C sampled
+  // flag (adoptedFlags).
+  const adoptDecision =
+    parts !== undefined ? parts.fields.samplingPriority === undefined : isDeferredB3(winner.context!);
   if (winnerSpan === undefined) {
     const root = parts !== undefined ? parts.root : getRestoredRoot(winner.context!);
     spanContext = {

@@ -51,18 +51,18 @@ export function readStoredCarrier(carrier: unknown): StoredCarrier {
   } catch {
     return new Map(); // As normalizeCarrier: Object.keys threw, nothing read.
   }
-  if (names.length > MAX_CARRIER_KEYS) return normalizeSource(source);
+  if (names.length > MAX_CARRIER_KEYS) return normalizeSource(source, names);
   const values: string[] = new Array<string>(names.length);
   let oversized = false;
   for (let i = 0; i < names.length; i++) {
-    if (!isLowerCaseName(names[i]!)) return normalizeSource(source);
+    if (!isLowerCaseName(names[i]!)) return normalizeSource(source, names);
     let value: unknown;
     try {
       value = source[names[i]!];
     } catch {
-      return normalizeSource(source); // a throwing getter: the general path skips that key
+      return normalizeSource(source, names); // a throwing getter: the general path skips that key
     }
-    if (typeof value !== "string") return normalizeSource(source);
+    if (typeof value !== "string") return normalizeSource(source, names);
     if (value.length > MAX_CARRIER_VALUE_LENGTH) oversized = true;
     values[i] = value;
   }

@@ -92,7 +92,7 @@ function cut(text: string, max: number): string {
  * Internal: the first `max` characters of `text` (default: the shown length), `max - 1` when the last of
  * them would be the first half of a surrogate pair (never splitting one).
  */
-export function head(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
+function head(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
   const last = text.charCodeAt(max - 1); // NaN past the end: no high surrogate
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }

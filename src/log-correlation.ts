@@ -6,9 +6,9 @@ import { hex16ToDecimal } from "./propagation/datadog/ids.js";
  * Field names of {@link logCorrelationFields} (Datadog log/trace correlation;
  * open-telemetry/opentelemetry-collector-contrib#3758).
  */
-export const LOG_DD_TRACE_ID = "dd.trace_id";
-export const LOG_DD_SPAN_ID = "dd.span_id";
-export const LOG_OTEL_TRACE_ID = "otel.trace_id";
+const LOG_DD_TRACE_ID = "dd.trace_id";
+const LOG_DD_SPAN_ID = "dd.span_id";
+const LOG_OTEL_TRACE_ID = "otel.trace_id";
 
 /** The fields a log line needs so that Datadog links it to its trace. */
 export interface LogCorrelationFields {

@@ -47,7 +47,7 @@ export function carrierObject(
 }
 
 /** The shape of a WHATWG `Headers` object that the reader uses. */
-export interface FetchHeaders {
+interface FetchHeaders {
   [Symbol.iterator](): Iterator<[string, string]>;
 }
 

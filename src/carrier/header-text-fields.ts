@@ -12,7 +12,7 @@ const MAX_WARNED_FIELDS = 16;
 /** Field names {@link keepHeaderTextFields} has warned about. */
 let warnedFields = 0;
 /** Code of the process warning of a dropped carrier field. */
-export const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT";
+const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT";
 
 /**
  * Internal: `carrier` (changed in place and returned) without the fields that are not header text: a

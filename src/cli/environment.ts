@@ -19,7 +19,7 @@ import {
 import { InspectInputError } from "./input.js";
 
 /** The extract order `tracehop inspect` uses, and where it came from. */
-export interface ExtractOrder {
+interface ExtractOrder {
   styles: PropagationStyle[];
   /** `default`, `--styles`, or the environment variable it was read from. */
   source: string;

@@ -34,7 +34,7 @@ export interface InspectInput {
 }
 
 /** The input of `tracehop inspect`: its carriers, and whether they came as several rows. */
-export interface InspectInputs {
+interface InspectInputs {
   rows: boolean;
   carriers: InspectInput[];
 }

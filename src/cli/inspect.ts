@@ -71,7 +71,7 @@ const PRIORITY_NAMES: Record<string, string> = {
  * A span link the extraction records (`getExtractionLinks`), as `--json` gives it: to the context of
  * a style in the extract order that names another trace than the winner's.
  */
-export interface InspectLink {
+interface InspectLink {
   /** The linked trace id: 32 lower-case hex digits (128 bits). */
   traceId: string;
   /** The linked span id: 16 lower-case hex digits (all zeros for a Datadog context of parent id 0). */
@@ -87,7 +87,7 @@ export interface InspectLink {
 }
 
 /** The context the extract order restores from a carrier, as a service there would continue it. */
-export interface InspectContext {
+interface InspectContext {
   /** Style that won (first valid in the extract order). */
   style: PropagationStyle;
   /**
@@ -324,7 +324,7 @@ function validParent(ctx: Context): SpanContext | undefined {
 }
 
 /** Options of {@link inspectCarrier}. */
-export interface InspectOptions {
+interface InspectOptions {
   /**
    * What the environment sets (extract order, extract behavior) and what the library warned about
    * it, the first diagnostics. Default: the library's defaults ({@link DEFAULT_ENVIRONMENT}).

@@ -52,7 +52,7 @@ exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
  * `tracehop` entry point; resolves to the exit code. The reports are written one by one, each once
  * standard output has taken the one before ({@link writeOut}).
  */
-export async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   // The report names every id stored as a JSON number (a diagnostic): no process warning besides.
   markWarned(JSON_NUMBER_ID_WARNING);
   const args = [...argv];

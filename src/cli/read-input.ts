@@ -20,7 +20,7 @@ export const LOOKS_LIKE_FILE_NAME = /^[^\s{["][^\s]*\.[A-Za-z][A-Za-z0-9]{0,7}$/
  * The most input read, in bytes: 256 MiB. JSON text is parsed whole: a string of JSON text must stay
  * well under V8's limit of about 512 Mi characters, and parsing takes several times its size in memory.
  */
-export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 /** What to give instead, ending every message about input that cannot be read. */
 const GIVE = "give JSON text, a file name, or - for standard input";

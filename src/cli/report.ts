@@ -46,7 +46,7 @@ export function printable(text: string): string {
 }
 
 /** Human-readable rendering of an {@link InspectReport}. */
-export function formatReport(report: InspectReport): string {
+function formatReport(report: InspectReport): string {
   const lines: string[] = [];
   const c = report.context;
   if (c) {

@@ -47,7 +47,7 @@ export const MAX_STORED_CARRIER_BYTES = 9.5 * 1024;
 export type BaggagePolicy = "none" | "all" | readonly string[];
 
 /** Options of {@link captureStoredCarrier}. */
-export interface StoredCarrierOptions {
+interface StoredCarrierOptions {
   /** Default: the default propagator of `captureCarrier` (`createPropagator()`). */
   propagator?: TextMapPropagator;
   /** Default: the active context. */

@@ -14,7 +14,7 @@ import { ZERO_HEX16 } from "./datadog/ids.js";
  */
 
 /** Span attribute holding the last Datadog parent id (as dd-trace-js and dd-trace-java name it). */
-export const DD_PARENT_ID_ATTRIBUTE = "_dd.parent_id";
+const DD_PARENT_ID_ATTRIBUTE = "_dd.parent_id";
 /** Link attribute naming why the link exists (as dd-trace-js `_extractSpanContext` writes it). */
 export const LINK_REASON_ATTRIBUTE = "reason";
 /** Link reason for a conflicting style (Datadog system-tests `Test_Span_Links_From_Conflicting_Contexts`). */
@@ -129,7 +129,7 @@ export function getExtractionAttributes(ctx: Context): Attributes {
 }
 
 /** What an extraction recorded for the span started from it (see {@link takeExtraction}). */
-export interface TakenExtraction {
+interface TakenExtraction {
   /** The extraction's links, as stored (read-only); `undefined` when it has none. */
   links: readonly Link[] | undefined;
   /** The trace a root span must keep (Datadog parent id 0); `undefined` when there is none. */

@@ -18,7 +18,7 @@ import type { StartTracingOptions, TracingConfig } from "./tracing-config.js";
  * OTEL_BSP_MAX_QUEUE_SIZE or OTEL_BSP_MAX_EXPORT_BATCH_SIZE that is not a whole number from 1 to
  * {@link MAX_BATCH_SIZE}, or an OTEL_BSP_MAX_EXPORT_BATCH_SIZE above the queue size (lowered to it).
  */
-export const BAD_BATCH_SETTING_WARNING = "TRACEHOP_BAD_BATCH_SETTING";
+const BAD_BATCH_SETTING_WARNING = "TRACEHOP_BAD_BATCH_SETTING";
 
 /** The names of the `batch` option's fields. */
 const BATCH_OPTION_NAMES: readonly string[] = ["maxQueueSize", "maxExportBatchSize", "scheduledDelayMillis"];

@@ -127,7 +127,7 @@ function serializeSpans(spans: ReadableSpan[]): Uint8Array | undefined {
 }
 
 /** Process warning code of a spans file that cannot be written ({@link JsonLinesFileSpanExporter}). */
-export const SPANS_FILE_UNWRITABLE_WARNING = "TRACEHOP_SPANS_FILE_UNWRITABLE";
+const SPANS_FILE_UNWRITABLE_WARNING = "TRACEHOP_SPANS_FILE_UNWRITABLE";
 
 /**
  * The once-per-path warning of a failed write (a serialization failure is said the same way). Never
@@ -297,7 +297,7 @@ function fileCreationProblem(path: string): string | undefined {
  * @throws the file system's error (ENOENT, EACCES, ENOTDIR, ...) of the first folder that cannot be
  *   made or of an ancestor that cannot be read; the folders created before it are left.
  */
-export function createFolders(dir: string, created: string[] = []): string[] {
+function createFolders(dir: string, created: string[] = []): string[] {
   const missing: string[] = [];
   for (let current = resolve(dir); ;) {
     try {

@@ -31,7 +31,7 @@ export function disableInstrumentations(
 const usedBefore = new Map<string, Instrumentation>();
 
 /** Code of the process warning of {@link warnOnNewInstances}. */
-export const INSTRUMENTATION_NOT_APPLIED_WARNING = "TRACEHOP_INSTRUMENTATION_NOT_APPLIED";
+const INSTRUMENTATION_NOT_APPLIED_WARNING = "TRACEHOP_INSTRUMENTATION_NOT_APPLIED";
 
 /** At shutdown: records the instrumentations of this start, for {@link warnOnNewInstances}. */
 export function rememberInstrumentations(instrumentations: StartTracingOptions["instrumentations"]): void {

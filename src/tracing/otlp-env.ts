@@ -8,31 +8,31 @@ import { describe, isTimerMillis, MAX_TIMER_MILLIS, optionalMillis } from "./opt
 import type { StartTracingOptions, TracingConfig } from "./tracing-config.js";
 
 /** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL other than http/json. */
-export const UNSUPPORTED_OTLP_PROTOCOL_WARNING = "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL";
+const UNSUPPORTED_OTLP_PROTOCOL_WARNING = "TRACEHOP_UNSUPPORTED_OTLP_PROTOCOL";
 
 /** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT that is not a positive number. */
-export const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
+const BAD_EXPORT_TIMEOUT_WARNING = "TRACEHOP_BAD_EXPORT_TIMEOUT";
 
 /**
  * Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_HEADERS entry the OTLP exporter drops
  * (not `name=value`, an empty name or value, a bad `%` escape).
  */
-export const BAD_OTLP_HEADERS_WARNING = "TRACEHOP_BAD_OTLP_HEADERS";
+const BAD_OTLP_HEADERS_WARNING = "TRACEHOP_BAD_OTLP_HEADERS";
 
 /** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION other than gzip or none. */
-export const BAD_OTLP_COMPRESSION_WARNING = "TRACEHOP_BAD_OTLP_COMPRESSION";
+const BAD_OTLP_COMPRESSION_WARNING = "TRACEHOP_BAD_OTLP_COMPRESSION";
 
 /**
  * Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE, _CLIENT_KEY or
  * _CLIENT_CERTIFICATE naming a file that cannot be read.
  */
-export const UNREADABLE_OTLP_TLS_FILE_WARNING = "TRACEHOP_UNREADABLE_OTLP_TLS_FILE";
+const UNREADABLE_OTLP_TLS_FILE_WARNING = "TRACEHOP_UNREADABLE_OTLP_TLS_FILE";
 
 /**
  * Code of the process warning for an OTEL_EXPORTER_OTLP_ENDPOINT whose path already ends with
  * `/v1/traces` (the exporter appends it again).
  */
-export const OTLP_ENDPOINT_TRACES_PATH_WARNING = "TRACEHOP_OTLP_ENDPOINT_TRACES_PATH";
+const OTLP_ENDPOINT_TRACES_PATH_WARNING = "TRACEHOP_OTLP_ENDPOINT_TRACES_PATH";
 
 /**
  * Timeout of one OTLP/HTTP request in milliseconds when neither `exportTimeoutMillis` nor

@@ -12,16 +12,16 @@ import type { StartTracingOptions } from "./tracing-config.js";
  * `deployment.environment.name` (OpenTelemetry semantic conventions 1.27+, incubating): the resource
  * attribute Datadog maps to its `env` tag (unified service tagging).
  */
-export const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
+const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = "deployment.environment.name";
 
 /**
  * Code of the process warning for an OTEL_RESOURCE_ATTRIBUTES that does not parse: the SDK discards it
  * whole (see {@link resourceAttributesProblem}).
  */
-export const BAD_RESOURCE_ATTRIBUTES_WARNING = "TRACEHOP_BAD_RESOURCE_ATTRIBUTES";
+const BAD_RESOURCE_ATTRIBUTES_WARNING = "TRACEHOP_BAD_RESOURCE_ATTRIBUTES";
 
 /** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
-export const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
+const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
 
 /** Detector names of OTEL_NODE_RESOURCE_DETECTORS (as @opentelemetry/sdk-node reads them). */
 function detectorsByName(): Readonly<Record<string, ResourceDetector>> {

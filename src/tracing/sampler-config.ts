@@ -4,10 +4,10 @@ import { warnSetting } from "../warn-once.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 
 /** Code of the process warning for an OTEL_TRACES_SAMPLER value the NodeSDK does not know. */
-export const UNKNOWN_SAMPLER_WARNING = "TRACEHOP_UNKNOWN_SAMPLER";
+const UNKNOWN_SAMPLER_WARNING = "TRACEHOP_UNKNOWN_SAMPLER";
 
 /** Code of the process warning for an OTEL_TRACES_SAMPLER_ARG that is not a ratio from 0 to 1. */
-export const BAD_SAMPLER_ARG_WARNING = "TRACEHOP_BAD_SAMPLER_ARG";
+const BAD_SAMPLER_ARG_WARNING = "TRACEHOP_BAD_SAMPLER_ARG";
 
 /**
  * The sampler `startTracing` uses before it wraps it: `sampler` (the option) when given, else the one

@@ -5,7 +5,7 @@ import { oneLine, warnOnce } from "../warn-once.js";
  * Code of the process warning of a last export that lost spans: the final one (`shutdown()`) or the
  * one before exit failed or did not finish within `shutdownTimeoutMillis`.
  */
-export const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
+const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
 
 /**
  * What an export error says: `HTTP <status> <text>` for the collector's answer (an `OTLPExporterError` with a status code, or a

@@ -13,26 +13,26 @@ import { describe, nonEmptyString, optionalMillis, requireMethods } from "./opti
 import { detectorsFromEnv, resolveResourceAttributes } from "./resource-config.js";
 
 /** Environment variable naming the spans file when `spansFile` is not given. */
-export const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
+const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
 
 /**
  * Code of a spans file path that cannot be a spans file: the process warning's code for
  * TRACEHOP_SPANS_FILE (the default then applies), and the `code` of the Error `startTracing` throws
  * for `options.spansFile`.
  */
-export const BAD_SPANS_FILE_WARNING = "TRACEHOP_BAD_SPANS_FILE";
+const BAD_SPANS_FILE_WARNING = "TRACEHOP_BAD_SPANS_FILE";
 
 /** Code of the process warning for an OTEL_TRACES_EXPORTER value startTracing does not support. */
-export const UNSUPPORTED_TRACES_EXPORTER_WARNING = "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER";
+const UNSUPPORTED_TRACES_EXPORTER_WARNING = "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER";
 
 /** Code of the process warning for an OTEL_SDK_DISABLED that is neither true nor false. */
-export const BAD_SDK_DISABLED_WARNING = "TRACEHOP_BAD_SDK_DISABLED";
+const BAD_SDK_DISABLED_WARNING = "TRACEHOP_BAD_SDK_DISABLED";
 
 /** Spans file used when neither a file nor any exporter is configured (nor OTEL_TRACES_EXPORTER=none). */
 export const DEFAULT_SPANS_FILE = ".tracehop/spans.jsonl";
 
 /** Upper bound of `shutdown()` in milliseconds when `shutdownTimeoutMillis` is not given. */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000;
+const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000;
 
 /** Options of `startTracing`. Every field is optional; each one's default is given beside it. */
 export interface StartTracingOptions {

@@ -17,7 +17,7 @@ import {
 } from "./tracestate-dd.js";
 
 /** The Datadog fields one injection writes, identical for the `datadog` and `tracecontext` styles. */
-export interface InjectionFields {
+interface InjectionFields {
   /** Always set: the stored priority when it agrees with the sampled flag, else 1 or 0. */
   samplingPriority: number;
   origin?: string;

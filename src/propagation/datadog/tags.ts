@@ -54,7 +54,7 @@ const TID_PREFIX = `${TID_TAG}=`;
  * Key: printable ASCII 0x21-0x7E without `,` and `=` (dd-trace-java `DatadogPTagsCodec` eBNF). Not a
  * string (tags bound by untyped code): false, so that nothing of it is written.
  */
-export function isValidTagKey(key: unknown): key is string {
+function isValidTagKey(key: unknown): key is string {
   if (typeof key !== "string" || key.length === 0) return false;
   for (let i = 0; i < key.length; i++) {
     const code = key.charCodeAt(i);
@@ -68,7 +68,7 @@ export function isValidTagKey(key: unknown): key is string {
  * invalid (dd-trace-java `DatadogPropagationTagsTest`). Not a string: false (an object's `toString`
  * could write anything, CR/LF included).
  */
-export function isValidTagValue(value: unknown): value is string {
+function isValidTagValue(value: unknown): value is string {
   if (typeof value !== "string" || value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
@@ -108,7 +108,7 @@ export function isValidDecisionMakerValue(value: string): boolean {
  * that name from `start` to `end`, else `undefined`. A key sliced from the header is a new string
  * that V8 must intern before it can name a property; the constant already is.
  */
-export function knownTagKey(text: string, start: number, end: number): string | undefined {
+function knownTagKey(text: string, start: number, end: number): string | undefined {
   const length = end - start;
   if (length === DECISION_MAKER_TAG.length && text.startsWith(DECISION_MAKER_TAG, start))
     return DECISION_MAKER_TAG;

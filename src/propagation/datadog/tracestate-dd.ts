@@ -21,7 +21,7 @@ import { isValidDecisionMakerValue } from "./tags.js";
  */
 
 /** The fields of a `dd=` member value, decoded (`~` back to `=` in `o` and `t.*`). */
-export interface DdMember {
+interface DdMember {
   /** `s:` as an integer; undefined when absent or not an integer (then the flag decides). */
   samplingPriority?: number;
   origin?: string;
@@ -332,7 +332,7 @@ function isRelayableElement(value: string, start: number, end: number): boolean 
  * which the `dd=` encoder skips: nothing of it is written, as `isValidTagValue` refuses it for
  * `x-datadog-tags`.
  */
-export function encodeDdValue(value: string): string {
+function encodeDdValue(value: string): string {
   if (typeof value !== "string") return "";
   let i = 0;
   while (i < value.length && !needsValueEscape(value.charCodeAt(i))) i++;
@@ -364,7 +364,7 @@ function needsValueEscape(code: number): boolean {
  * element and key separators, so a key holding them would corrupt the member (no tracer emits one).
  * A key with nothing to replace is returned as is (no copy).
  */
-export function encodeDdTagKey(key: string): string {
+function encodeDdTagKey(key: string): string {
   if (typeof key === "string") {
     let i = 0;
     while (i < key.length && !needsKeyEscape(key.charCodeAt(i))) i++;

@@ -6,7 +6,7 @@ import { isOws } from "../header-text.js";
  * One baggage list-member read from a header: key as sent, value percent-decoded, properties in wire
  * form.
  */
-export interface BaggageMember {
+interface BaggageMember {
   /** An RFC 7230 token, never percent-decoded (Baggage §3.2.1.2 "key"). */
   key: string;
   /** The decoded value (UTF-8, U+FFFD for invalid sequences); may be empty. */

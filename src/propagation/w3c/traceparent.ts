@@ -3,7 +3,7 @@ import { knownTraceFlags } from "../trace-flags.js";
 import { KNOWN_FLAGS_MASK, TRACE_PARENT_LENGTH, TRACE_PARENT_VERSION } from "./constants.js";
 
 /** The fields of a parsed traceparent: lower-case hex ids and flags reduced to the known bits. */
-export interface TraceParent {
+interface TraceParent {
   /** 32 lower-case hex characters, not all zero. */
   traceId: string;
   /** 16 lower-case hex characters, not all zero. */

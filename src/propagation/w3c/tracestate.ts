@@ -105,7 +105,7 @@ export function parseTraceStateMembers(header: string, strict: boolean): TraceSt
 }
 
 /** Result of {@link canonicalTraceStateSize} for a header that needs the member-by-member parse. */
-export const NOT_CANONICAL = -1;
+const NOT_CANONICAL = -1;
 
 /** Key starts and ends of the members seen by {@link canonicalTraceStateSize} (scratch, no input kept). */
 const keyBounds = new Int32Array(2 * TRACE_STATE_MAX_MEMBERS);

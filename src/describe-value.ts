@@ -14,7 +14,8 @@ const BOXED: readonly [kind: string, valueOf: (this: unknown) => unknown][] = [
  * Internal: a short description of a bad option value for the "got …" of an error message. Never
  * throws (not for a bigint, which JSON.stringify refuses, nor a null-prototype object, which String
  * refuses, nor a revoked Proxy): a string is JSON-quoted, a bigint written `5n`, an other primitive
- * as String writes it (`-0` kept); an object is told by its kind: `null`, `an array`, `a function`,
+ * as String writes it (`-0` kept), except an integer beyond Number.MAX_SAFE_INTEGER ({@link unsafeInteger}:
+ * its exact digits, said to be beyond it, as `2^60` when it is a power of two); an object is told by its kind: `null`, `an array`, `a function`,
  * `an object` (a plain or null-prototype one), `a Number object` (a boxed primitive), `a Map`,
  * `a Date` (an instance, by its constructor's name; `an object that is not a plain one` when that name
  * is not an identifier). Text longer than `max` characters (default 40) is cut to its first `max`
@@ -30,7 +31,8 @@ export function describeValue(value: unknown, max: number = MAX_SHOWN_CHARACTERS
     case "bigint":
       return `${cut(String(value), max)}n`;
     case "number":
-      return Object.is(value, -0) ? "-0" : String(value);
+      if (Object.is(value, -0)) return "-0";
+      return Number.isInteger(value) && !Number.isSafeInteger(value) ? unsafeInteger(value) : String(value);
     case "symbol":
       return cut(String(value), max);
     case "function":
@@ -40,6 +42,27 @@ export function describeValue(value: unknown, max: number = MAX_SHOWN_CHARACTERS
     default:
       return String(value);
   }
+}
+
+/**
+ * An integer beyond Number.MAX_SAFE_INTEGER as the user can recognise it: String writes the shortest
+ * digits that read back as the same number (`2 ** 60` as `1152921504606847000`), which are not its value
+ * and which a limit of "at most 2^53 - 1" does not explain. Written with its exact digits (String's form
+ * when that has an exponent: `1e+21` and beyond), said to be beyond the safe integers, named `2^k` when
+ * it is a power of two (`2 ** 60`, `2 ** 64`), and with String's digits when they differ (what
+ * console.log shows): `1152921504606846976 (2^60, above Number.MAX_SAFE_INTEGER, which JavaScript
+ * prints as 1152921504606847000)`.
+ */
+function unsafeInteger(value: number): string {
+  const printed = String(value);
+  const exact = printed.includes("e") ? printed : BigInt(value).toString();
+  const magnitude = Math.abs(value);
+  const exponent = Math.log2(magnitude);
+  const power =
+    Number.isInteger(exponent) && 2 ** exponent === magnitude ? `${value < 0 ? "-" : ""}2^${exponent}, ` : "";
+  const beyond = value < 0 ? "below Number.MIN_SAFE_INTEGER" : "above Number.MAX_SAFE_INTEGER";
+  const shown = exact === printed ? "" : `, which JavaScript prints as ${printed}`;
+  return `${exact} (${power}${beyond}${shown})`;
 }
 
 /**

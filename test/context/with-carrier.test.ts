@@ -449,7 +449,7 @@ describe("withCarrier: what it accepts", () => {
     [
       "attempt beyond Number.MAX_SAFE_INTEGER",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 2 ** 60 }),
-      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, got 1152921504606847000/,
+      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, got 1152921504606846976 \(2\^60, above Number\.MAX_SAFE_INTEGER, which JavaScript prints as 1152921504606847000\)$/,
     ],
     [
       "attempt as a bigint",

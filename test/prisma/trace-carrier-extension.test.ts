@@ -748,6 +748,19 @@ describe("traceCarrierExtension without a database", () => {
       });
     for (const maxCarrierBytes of [1, Number.MAX_SAFE_INTEGER])
       assert.doesNotThrow(() => traceCarrierExtension({ maxCarrierBytes }));
+    // The value shown as the user can recognise it: its exact digits, and String's rounded ones.
+    assert.throws(() => traceCarrierExtension({ maxCarrierBytes: Number("12345678901234567890") }), {
+      message:
+        "tracehop traceCarrierExtension: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to " +
+        "Number.MAX_SAFE_INTEGER (2^53 - 1), got 12345678901234567168 (above Number.MAX_SAFE_INTEGER, which " +
+        "JavaScript prints as 12345678901234567000)",
+    });
+    assert.throws(() => traceCarrierExtension({ maxCarrierBytes: 2 ** 53 }), {
+      message: /, got 9007199254740992 \(2\^53, above Number\.MAX_SAFE_INTEGER\)$/,
+    });
+    assert.throws(() => traceCarrierExtension({ maxCarrierBytes: -(2 ** 70) }), {
+      message: /, got -1\.1805916207174113e\+21 \(-2\^70, below Number\.MIN_SAFE_INTEGER\)$/,
+    });
     assert.throws(
       () => traceCarrierExtension({ modles: ["Outbox"] } as never),
       /tracehop traceCarrierExtension: there is no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator$/,

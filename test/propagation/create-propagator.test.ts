@@ -894,13 +894,21 @@ describe("createPropagator / DatadogPropagator options and their environment var
         ),
       )?.propagationTags;
     const said =
-      /tagsMaxLength must be a non-negative integer of at most 9007199254740991 \(Number\.MAX_SAFE_INTEGER; .*\), got 100000000000000000000$/;
+      /tagsMaxLength must be a non-negative integer of at most 9007199254740991 \(Number\.MAX_SAFE_INTEGER; .*\), got 100000000000000000000 \(above Number\.MAX_SAFE_INTEGER\)$/;
     for (const make of [
       () => createPropagator(["datadog"], { tagsMaxLength: 1e20 }),
       () => new DatadogPropagator({ tagsMaxLength: 1e20 }),
     ])
       assert.throws(make, (err: unknown) => err instanceof TypeError && said.test(err.message));
     assert.throws(() => createPropagator(["datadog"], { tagsMaxLength: 2 ** 53 }), TypeError);
+    // An integer beyond the safe ones is shown as the user can recognise it, not as String rounds it.
+    assert.throws(() => createPropagator(["datadog"], { tagsMaxLength: 2 ** 60 }), {
+      name: "TypeError",
+      message:
+        "tracehop createPropagator: tagsMaxLength must be a non-negative integer of at most 9007199254740991 " +
+        "(Number.MAX_SAFE_INTEGER; the x-datadog-tags limit in characters, default 512, 0 turns tag propagation off), " +
+        "got 1152921504606846976 (2^60, above Number.MAX_SAFE_INTEGER, which JavaScript prints as 1152921504606847000)",
+    });
     assert.deepEqual(tagsOf(createPropagator(["datadog"], { tagsMaxLength: Number.MAX_SAFE_INTEGER })), {
       "_dd.p.x": "a".repeat(592),
     });

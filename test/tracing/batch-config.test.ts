@@ -108,7 +108,7 @@ describe("batch option and OTEL_BSP_* variables", () => {
         error instanceof RangeError &&
         error.message ===
           "tracehop startTracing: options.batch.maxQueueSize must be at most 9007199254740991 (2^53 - 1, the largest " +
-            "whole number a JavaScript number holds exactly), got 100000000000000000000",
+            "whole number a JavaScript number holds exactly), got 100000000000000000000 (above Number.MAX_SAFE_INTEGER)",
     );
   });
 

@@ -219,7 +219,7 @@ describe("createPropagator styles", () => {
     );
   });
 
-  test("environment: space-separated style names: one warning, saying to separate them with commas", async () => {
+  test("environment: space-separated style names: one warning, saying they are styles separated by spaces and how to write them", async () => {
     // dd-trace-js splits DD_TRACE_PROPAGATION_STYLE* on commas only ("b3 single header" is one of its
     // names): "datadog tracecontext" is one unknown name there too, and propagation is off.
     clearEnv();
@@ -239,10 +239,40 @@ describe("createPropagator styles", () => {
       [
         [
           "TRACEHOP_NO_PROPAGATION_STYLE",
-          'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog tracecontext" names no known style, so nothing is injected or extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose; separate style names with commas, not spaces ("datadog,tracecontext")',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog tracecontext" separates style names with spaces, not commas, so it is read as one name, which is no style, and nothing is injected or extracted; write DD_TRACE_PROPAGATION_STYLE=datadog,tracecontext',
         ],
       ],
     );
+    // OTEL_PROPAGATORS is comma-separated too; beside other names, the spaced ones are named.
+    const told: string[] = [];
+    const record = (message: string) => told.push(message);
+    for (const value of [
+      "tracecontext baggage",
+      " Datadog  tracecontext ,b3 baggage",
+      "tracecontext baggage,bogus",
+    ])
+      assert.deepEqual(extractStylesFromEnvironment({ OTEL_PROPAGATORS: value }, record).styles, []);
+    assert.deepEqual(told, [
+      'tracehop: OTEL_PROPAGATORS="tracecontext baggage" separates style names with spaces, not commas, so it is read as one name, which is no style, and nothing is extracted; write OTEL_PROPAGATORS=tracecontext,baggage',
+      'tracehop: OTEL_PROPAGATORS=" Datadog  tracecontext ,b3 baggage" separates style names with spaces, not commas: "Datadog  tracecontext", "b3 baggage" are each read as one name, no style, and nothing is extracted; write OTEL_PROPAGATORS=Datadog,tracecontext,b3,baggage',
+      'tracehop: OTEL_PROPAGATORS="tracecontext baggage,bogus" separates style names with spaces, not commas: "tracecontext baggage" is read as one name, no style, and nothing is extracted; write OTEL_PROPAGATORS=tracecontext,baggage,bogus; "bogus" is no style either: use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+    ]);
+    // Beside a style that is read, the spaced name is said alone; given as an argument, it is a TypeError.
+    told.length = 0;
+    assert.deepEqual(parseStyles("tracecontext baggage,b3", "environment", record), ["b3"]);
+    assert.deepEqual(told, [
+      'tracehop: propagation style names must be separated by commas, not spaces: "tracecontext,baggage", got "tracecontext baggage" (ignored)',
+    ]);
+    assert.throws(() => createPropagator("tracecontext baggage"), {
+      name: "TypeError",
+      message:
+        'tracehop createPropagator: propagation style names must be separated by commas, not spaces: "tracecontext,baggage", got "tracecontext baggage"',
+    });
+    assert.throws(() => createPropagator(["tracecontext baggage"]), {
+      name: "TypeError",
+      message:
+        'tracehop createPropagator: propagation style names must be separate array elements, not separated by spaces: ["tracecontext", "baggage"], got "tracecontext baggage"',
+    });
     // Only when every word is a style: a misspelt word gets the plain warning.
     const said: string[] = [];
     assert.deepEqual(

@@ -8,11 +8,11 @@ import {
 } from "../datadog/constants.js";
 import { warnUnknownSetting, type SettingWarning } from "./settings.js";
 import {
-  commaHint,
   DEFAULT_EXTRACT_STYLES,
   namesAnything,
   NONE,
   parseStyles,
+  spacedStyleNames,
   STYLE_NAMES,
   styleSetting,
   type PropagationStyle,
@@ -199,7 +199,9 @@ export function extractStylesFromEnvironment(
 
 /**
  * One process warning per variable whose style list names only unknown styles (no `none`, which turns
- * propagation off on purpose): the direction(s) it sets propagate nothing.
+ * propagation off on purpose): the direction(s) it sets propagate nothing. A list of known styles
+ * separated by spaces (`"tracecontext baggage"`, one unknown name) is said as such, with the list
+ * written with commas ({@link spacedStyleNames}).
  */
 export function warnIfNothingKnown(
   env: NodeJS.ProcessEnv,
@@ -214,10 +216,36 @@ export function warnIfNothingKnown(
   if (extractVariable && extractStyles.length === 0)
     off.set(extractVariable, [...(off.get(extractVariable) ?? []), "extracted"]);
   for (const [variable, directions] of off) {
-    if (namesNone(env[variable]!)) continue;
-    const names = env[variable]!.split(",").map((raw) => raw.trim());
+    const text = env[variable]!;
+    if (namesNone(text)) continue;
+    const setting = `${variable}=${JSON.stringify(text)}`;
+    const names = text
+      .split(",")
+      .map((raw) => raw.trim())
+      .filter((name) => name !== "");
+    const spaced = names.map(spacedStyleNames);
+    const spacedNames = names.filter((_, i) => spaced[i] !== undefined);
+    if (spacedNames.length === 0) {
+      warn(
+        `tracehop: ${setting} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose`,
+        "TRACEHOP_NO_PROPAGATION_STYLE",
+      );
+      continue;
+    }
+    // Known styles separated by spaces: said as such, with the list written with commas.
+    const quoted = (list: readonly string[]) => list.map((name) => JSON.stringify(name)).join(", ");
+    const readAs =
+      names.length === 1
+        ? ", so it is read as one name, which is no style,"
+        : `: ${quoted(spacedNames)} ${spacedNames.length === 1 ? "is read as one name" : "are each read as one name"}, no style,`;
+    const others = names.filter((_, i) => spaced[i] === undefined);
+    const fixed = names.map((name, i) => spaced[i]?.join(",") ?? name).join(",");
     warn(
-      `tracehop: ${variable}=${JSON.stringify(env[variable])} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose${commaHint(names)}`,
+      `tracehop: ${setting} separates style names with spaces, not commas${readAs} and nothing is ` +
+        `${directions.join(" or ")}; write ${variable}=${fixed.includes(" ") ? JSON.stringify(fixed) : fixed}` +
+        (others.length > 0
+          ? `; ${quoted(others)} ${others.length === 1 ? "is" : "are"} no style either: use ${STYLE_NAMES}, or none to turn propagation off on purpose`
+          : ""),
       "TRACEHOP_NO_PROPAGATION_STYLE",
     );
   }

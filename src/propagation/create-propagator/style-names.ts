@@ -64,8 +64,14 @@ export function parseStyles(
     if (!name || name === NONE) continue;
     const style = STYLE_ALIASES.get(name);
     if (style === undefined) {
+      const words = spacedStyleNames(written);
       // Quoted as written (`"W3C"`), the case the user looks for in the setting.
-      const unknown = `unknown propagation style "${written}"; use ${STYLE_NAMES} or none${commaHint([written])}`;
+      const unknown =
+        words === undefined
+          ? `unknown propagation style "${written}"; use ${STYLE_NAMES} or none`
+          : typeof styles === "string"
+            ? `propagation style names must be separated by commas, not spaces: ${JSON.stringify(words.join(","))}, got ${JSON.stringify(written)}`
+            : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`;
       if (source === "explicit") throw new TypeError(`tracehop createPropagator: ${unknown}`);
       warn(`tracehop: ${unknown} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
       continue;
@@ -76,20 +82,17 @@ export function parseStyles(
 }
 
 /**
- * For a style name that is style names separated by whitespace (`datadog tracecontext`): the end of a
- * message saying to separate the names with commas, else `""`. A style list is comma-separated, as dd-trace-js reads
+ * The style names in `name` when it is two or more style names separated by whitespace (`datadog
+ * tracecontext`), else `undefined`. A style list is comma-separated, as dd-trace-js reads
  * DD_TRACE_PROPAGATION_STYLE* (`split(',')`, then each name trimmed: packages/dd-trace/src/config.js,
  * `propagationStyle`; a space cannot separate names there, its `b3 single header` style holds spaces)
- * and as the OpenTelemetry SDK reads OTEL_PROPAGATORS (a comma-separated list).
+ * and as the OpenTelemetry SDK reads OTEL_PROPAGATORS (a comma-separated list): such a name is one
+ * unknown name, which names known styles nonetheless, and is said so.
  */
-export function commaHint(names: readonly string[]): string {
-  for (const name of names) {
-    const words = name.trim().split(/\s+/);
-    // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
-    if (words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase())))
-      return `; separate style names with commas, not spaces (${JSON.stringify(words.join(","))})`;
-  }
-  return "";
+export function spacedStyleNames(name: string): string[] | undefined {
+  const words = name.trim().split(/\s+/);
+  // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
+  return words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase())) ? words : undefined;
 }
 
 /** True when a style list holds at least one non-blank name (`none` included). */

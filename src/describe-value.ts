@@ -14,9 +14,9 @@ const BOXED: readonly [kind: string, valueOf: (this: unknown) => unknown][] = [
  * Internal: a short description of a bad option value for the "got …" of an error message. Never
  * throws (not for a bigint, which JSON.stringify refuses, nor a null-prototype object, which String
  * refuses, nor a revoked Proxy): a string is JSON-quoted, a bigint written `5n`, an other primitive
- * as String writes it (`-0` kept), except an integer beyond Number.MAX_SAFE_INTEGER ({@link unsafeInteger}:
- * its exact digits, said to be beyond it, as `2^60` when it is a power of two); an object is told by its kind: `null`, `an array`, `a function`,
- * `an object` (a plain or null-prototype one), `a Number object` (a boxed primitive), `a Map`,
+ * as String writes it (`-0` kept), except an integer beyond Number.MAX_SAFE_INTEGER, written so that
+ * the user recognises it ({@link unsafeInteger}); an object is told by its kind: `null`, `an array`,
+ * `a function`, `an object` (a plain or null-prototype one), `a Number object` (a boxed primitive), `a Map`,
  * `a Date` (an instance, by its constructor's name; `an object that is not a plain one` when that name
  * is not an identifier). Text longer than `max` characters (default 40) is cut to its first `max`
  * (`max - 1` when the last would split a surrogate pair) and marked `…`: a string as

@@ -38,6 +38,8 @@ export const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
  *   unknown name is skipped with a `diag.warn` and, once per name and process, a Node process warning
  *   (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default), so that a misspelt setting
  *   does not silently stop propagation (`warn`, when given, receives the warning instead).
+ * A name that is style names separated by spaces (`"tracecontext baggage"`, {@link spacedStyleNames})
+ * is said as such, with the names written comma-separated (or as array elements for an array).
  */
 export function parseStyles(
   styles: string | readonly string[],

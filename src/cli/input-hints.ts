@@ -244,6 +244,7 @@ export function columnNameHint(lines: readonly string[]): string {
   const [first, second] = lines;
   return first !== undefined &&
     second !== undefined &&
+    first.length <= MAX_COLUMN_NAME_LENGTH &&
     /^[A-Za-z_][\w$]*$/.test(first.trim()) &&
     (nullLine(second) !== undefined || "value" in readLine(second))
     ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))`
@@ -305,8 +306,21 @@ export function columnNamesHint(lines: readonly string[]): string {
  * JSON text (a number, a JSON object or string, as it is or with the escapes of `mysql --batch` undone).
  */
 function columnName(text: string): boolean {
-  return text !== "" && text !== "NULL" && !isJson(text) && !carrierText(text);
+  return (
+    text !== "" &&
+    text.length <= MAX_COLUMN_NAME_LENGTH &&
+    text !== "NULL" &&
+    !isJson(text) &&
+    !carrierText(text)
+  );
 }
+
+/**
+ * Longest first line (or name in it) taken for a column's name, with room for the spaces a client pads
+ * it with: MySQL's identifiers have at most 64 characters, PostgreSQL's 63 bytes (`NAMEDATALEN` - 1). A
+ * longer line is no column name, and is never quoted back in a hint (a 1 MiB line was, whole).
+ */
+const MAX_COLUMN_NAME_LENGTH = 128;
 
 /** The most separators inside a row's values for which {@link carrierColumn} looks for the carrier's run. */
 const MAX_SEPARATORS_IN_VALUES = 8;

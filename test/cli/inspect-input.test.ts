@@ -943,6 +943,18 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     }
   });
 
+  test("a first line too long for a column name (1 MiB of letters): no column hint, and the line is not quoted back", () => {
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    for (const first of ["x".repeat(1024 * 1024), "id\t" + "x".repeat(1024 * 1024)]) {
+      const { code, stderr } = run(["inspect", "-"], `${first}\n{"traceparent":"${tp}"}\n`);
+      assert.equal(code, 2);
+      assert.equal(
+        stderr.replace(/ \(Unexpected token .*? is not valid JSON\)/, ""),
+        "tracehop inspect: the carrier is not valid JSON; give a JSON object of header -> value, an array of rows, or one row per line\n",
+      );
+    }
+  });
+
   test("psql -At or psql -t of several columns (id|carrier): an input error saying to select the carrier column alone", () => {
     const carrier = JSON.stringify({
       traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import { ROOT_CONTEXT, trace, TraceFlags, type TextMapPropagator } from "@opentelemetry/api";
-import { captureCarrier, contextFromCarrier, withCarrier } from "../../src/index.js";
+import { captureCarrier, contextFromCarrier, createPropagator, withCarrier } from "../../src/index.js";
 import { injectKafkaHeaders, withProcessSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter } from "./tracing.js";
@@ -155,5 +155,17 @@ describe("a propagator that fails in extract", () => {
       assert.notEqual(span.spanContext().traceId, TRACE_ID);
       assert.equal(span.parentSpanContext, undefined);
     }
+  });
+});
+
+describe("a propagator that works but throws when its type is asked", () => {
+  test("a Proxy whose getPrototypeOf throws: the stored context is restored, nothing thrown", () => {
+    const proxy = new Proxy(createPropagator(), {
+      getPrototypeOf() {
+        throw new Error("trap");
+      },
+    });
+    const restored = contextFromCarrier({ traceparent: TRACEPARENT }, { propagator: proxy });
+    assert.equal(trace.getSpanContext(restored)?.spanId, SPAN_ID);
   });
 });

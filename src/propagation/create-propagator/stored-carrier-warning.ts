@@ -27,8 +27,14 @@ export function warnIfStoredCarrierCut(
   getter: TextMapGetter,
   restored: Context,
 ): void {
-  if (!(propagator instanceof MultiStylePropagator) || !propagator._behaviorFromEnvironment) return;
-  const behavior = propagator._behavior;
+  let behavior: MultiStylePropagator["_behavior"];
+  try {
+    // A user's Proxy propagator may throw from its getPrototypeOf trap.
+    if (!(propagator instanceof MultiStylePropagator) || !propagator._behaviorFromEnvironment) return;
+    behavior = propagator._behavior;
+  } catch {
+    return;
+  }
   if (behavior === "continue") return;
   const key = `${STORED_CARRIER_CUT_WARNING}:${behavior}`;
   if (hasWarned(key)) return;

@@ -1,3 +1,5 @@
+import { MAX_FIELD_VALUES } from "../propagation/header-text.js";
+
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
  * travel as HTTP headers. Stored in a JSON column or sent as message headers.
@@ -16,9 +18,10 @@ export const MAX_CARRIER_VALUE_LENGTH = 16 * 1024;
 export const MAX_CARRIER_KEYS = 128;
 /**
  * Most values kept for one header name (repeated fields, several spellings of the name); later ones are
- * ignored.
+ * ignored. The propagators read as many of a repeated field through any getter (`MAX_FIELD_VALUES`,
+ * propagation/header-text.ts), so a carrier reads the same from a row as from HTTP headers.
  */
-export const MAX_CARRIER_FIELD_VALUES = 64;
+export const MAX_CARRIER_FIELD_VALUES = MAX_FIELD_VALUES;
 /**
  * Longest carrier given as JSON text (or as the bytes of JSON text), in UTF-16 code units or bytes;
  * longer is ignored.

@@ -90,3 +90,21 @@ describe("readStoredCarrier", () => {
     assert.equal(storedCarrierGetter.get(read, "baggage"), undefined);
   });
 });
+
+describe("readStoredCarrier on a large object", () => {
+  test("lists the keys of an object of more than 128 keys once (listing is linear in its size)", () => {
+    const source: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) source[`app-header-${i}`] = "v";
+    source.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let listed = 0;
+    const counting = new Proxy(source, {
+      ownKeys(target) {
+        listed++;
+        return Reflect.ownKeys(target);
+      },
+    });
+    const read = readStoredCarrier(counting);
+    assert.equal(storedCarrierGetter.get(read, "traceparent"), source.traceparent);
+    assert.equal(listed, 1);
+  });
+});

@@ -61,8 +61,8 @@ describe("no context manager registered", () => {
     );
   });
 
-  // [the helper the warning names, a call of it]
-  const entries: [string, () => unknown][] = [
+  // [the helper the warning names, a call of it, the call's title when the helper is called twice]
+  const entries: [string, () => unknown, string?][] = [
     ["traced", () => traced({ name: "t" })((job: typeof row) => job.id)(row)],
     ["withBatch", () => withBatch([row], "batch", () => 1)],
     ["withBatchItem", () => withBatchItem(row, "item", () => 1)],
@@ -74,6 +74,7 @@ describe("no context manager registered", () => {
     [
       "withSendSpan",
       () => withSendSpan({ system: "kafka", destination: "jobs", creationContext: row }, () => 1),
+      "withSendSpan relaying a row",
     ],
     [
       "withBatchProcessSpan",
@@ -85,8 +86,8 @@ describe("no context manager registered", () => {
         ),
     ],
   ];
-  for (const [name, call] of entries) {
-    test(`${name} warns too, naming itself, once per process`, async () => {
+  for (const [name, call, title = name] of entries) {
+    test(`${title} warns too, naming ${name}, once per process`, async () => {
       const told = await recordWarnings(() => [call(), call(), withCarrier(row, "job", () => 3)]);
       assert.deepEqual(told.processWarnings, [[CODE, message(name)]]);
       assert.deepEqual(told.diagWarnings, [message(name)]);

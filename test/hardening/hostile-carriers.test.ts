@@ -109,6 +109,9 @@ describe("hostile carriers", () => {
 
 describe("every propagator's extract yields no context when reading the carrier throws", () => {
   const PROPAGATION_HEADERS = [
+    "b3",
+    "x-b3-traceid",
+    "x-b3-spanid",
     "traceparent",
     "tracestate",
     "baggage",
@@ -124,6 +127,7 @@ describe("every propagator's extract yields no context when reading the carrier 
     DatadogTraceContextPropagator: new DatadogTraceContextPropagator(),
     BaggagePropagator: new BaggagePropagator(),
     "createPropagator()": createPropagator(),
+    'createPropagator(["b3", "b3multi"])': createPropagator(["b3", "b3multi"]),
   };
   const throwingGetter: TextMapGetter = {
     get: () => {

@@ -109,7 +109,8 @@ export function withBatch<M, T>(
 /**
  * Internal: {@link withBatch} for arguments its caller has checked (`options.links` are the checked
  * copies: `assertOptions`, or `requireOptions` for `withBatchProcessSpan`); `caller`, the helper the
- * user called, is named by the warning of a missing context manager (`runInSpan`).
+ * user called, is named by the warnings of a missing context manager (`runInSpan`) and of a throwing
+ * `carrierFrom` / `headersFrom` (`safeCarrierFrom`).
  */
 export function withBatchIn<M, T>(
   messages: readonly M[],

@@ -261,7 +261,7 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
  * (message headers) reads every key as a header name, so an application header named `traceContext`
  * is a header like any other. Same shapes, base context and result; never throws.
  * A propagator that throws (a third-party one: createPropagator's styles never throw on a carrier)
- * restores nothing, said once per process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`).
+ * restores nothing, said once per process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`) when `restore`.
  * `restore` (default true): this is the restore of a stored carrier, after which a
  * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of `restart` / `ignore` that cut the trace is warned about
  * (`warnIfStoredCarrierCut`); false for a reading that restores nothing (the Prisma capture's comparison).
@@ -281,8 +281,9 @@ export function extractCarrier(
   try {
     restored = propagator.extract(base, stored, storedCarrierGetter);
   } catch (err) {
-    // createPropagator's styles never throw on a carrier: a third-party propagator failed.
-    warnPropagatorFailed("extract", err);
+    // createPropagator's styles never throw on a carrier: a third-party propagator failed. Said on a
+    // restore; a comparison of what a write would store (`restore` false) loses no trace.
+    if (restore) warnPropagatorFailed("extract", err);
     return base;
   }
   if (restore) warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);

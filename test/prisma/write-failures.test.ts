@@ -82,3 +82,38 @@ describe("a propagator that throws in inject, sqlite", () => {
     );
   });
 });
+
+describe("a propagator that throws in extract, sqlite", () => {
+  const { need } = databaseFixture("sqlite", STOCK);
+
+  test("a carrier over maxCarrierBytes is trimmed with no restore warning: the write restores nothing", async (t) => {
+    const d = need(t);
+    if (!d) return;
+    resetWarnings();
+    // Writes a carrier too large for the limit; its extract, which the trimming asks what a smaller
+    // carrier restores, throws.
+    const extractThrows = {
+      inject: (_ctx: unknown, carrier: Record<string, string>) => {
+        carrier.traceparent = `00-${TRACE_ID}-b7ad6b7169203331-01`;
+        carrier.tracestate = `vendor1=${"a".repeat(200)}`;
+      },
+      extract: () => {
+        throw new Error("extract failed on purpose");
+      },
+      fields: () => ["traceparent", "tracestate"],
+    };
+    const db = d.client.$extends(
+      traceCarrierExtension({ models: ["Outbox"], propagator: extractThrows, maxCarrierBytes: 120 }),
+    );
+    const told = await recordWarnings(() =>
+      inSpan("POST /jobs", () => db.outbox.create({ data: outbox("a") })),
+    );
+    assert.ok(storedCarrierBytes(told.result.traceContext as never) <= 120);
+    assert.deepEqual(
+      told.processWarnings
+        .map(([code]) => code)
+        .filter((code) => code === "TRACEHOP_PROPAGATOR_EXTRACT_FAILED"),
+      [],
+    );
+  });
+});

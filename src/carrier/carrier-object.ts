@@ -19,8 +19,10 @@ export const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
  * Internal: the object or Map a stored carrier holds, as the readers take it: JSON text (and JSON text
- * of JSON text, one level more) or UTF-8 bytes parsed; `undefined` for anything else (null, numbers,
- * arrays, unparseable or oversized text). `tracehop inspect` reads a row's field through it.
+ * of JSON text, one level more) or UTF-8 bytes parsed; a header object read through its entries
+ * ({@link isHeaderEntriesObject}: a WHATWG `Headers`, NATS `MsgHdrs`, a `Map` of another realm) as a
+ * Map; `undefined` for anything else (null, numbers, arrays, unparseable or oversized text).
+ * `tracehop inspect` reads a row's field through it.
  */
 export function carrierObject(
   carrier: unknown,
@@ -42,7 +44,7 @@ export function carrierObject(
   const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
   if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
   if (Array.isArray(carrier) || bytes === null) return undefined;
-  if (isFetchHeaders(carrier)) return headersMap(carrier);
+  if (isHeaderEntriesObject(carrier)) return headersMap(carrier);
   return carrier as Record<string, unknown>;
 }
 
@@ -65,24 +67,47 @@ export function isFetchHeaders(value: object): value is FetchHeaders {
   );
 }
 
+/**
+ * True for a header object kept in entries rather than own properties, read through its iterator of
+ * `[name, value]` pairs: a WHATWG `Headers` object ({@link isFetchHeaders}), or any object with a `get`
+ * method and an iterator — NATS `MsgHdrs` (nats.js v2 `headers()`, v3 `@nats-io/nats-core`: entries
+ * `[name, values[]]`, names case-sensitive, `get` of a missing name `""`), a `Map` of another realm
+ * (`instanceof Map` is false there), undici's `Headers` of another copy. Its own properties are the
+ * client's internals (MsgHdrs' `_code` and `headers` Map), never header fields. A plain object costs
+ * one property lookup (no iterator). Never throws (a throwing proxy trap: false).
+ */
+export function isHeaderEntriesObject(value: object): value is FetchHeaders {
+  try {
+    if (typeof (value as Partial<FetchHeaders>)[Symbol.iterator] !== "function") return false;
+    return (
+      typeof (value as { get?: unknown }).get === "function" ||
+      Object.prototype.toString.call(value) === "[object Headers]"
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Most entries iterated in one `Headers` object (a real one holds what an HTTP request allowed). */
 const MAX_HEADERS_ENTRIES = 4096;
 
 /**
- * The entries of a `Headers` object (lower-case names, repeated fields joined) as a Map of at most
+ * The entries of a header object ({@link isHeaderEntriesObject}: a `Headers` object's lower-case names
+ * and joined repeated fields, MsgHdrs' names and value arrays) as a Map of at most
  * {@link MAX_CARRIER_KEYS} names: the propagation headers first,
  * wherever they are (a `Headers` object iterates in name order, so the `x-datadog-*` ones come after
  * up to a hundred others), then the others in order. At most {@link MAX_HEADERS_ENTRIES} entries are
- * iterated; an entry that is not a pair of strings is skipped; an iterator that throws ends the
+ * iterated; an entry that is not a pair of a string name and a value is skipped (the value is read as
+ * a stored carrier's: a string, an array for a repeated field); an iterator that throws ends the
  * reading with what was read. When the iteration stops at that bound (more entries), each name of
  * `PROPAGATION_HEADER_NAMES` it did not reach is asked by name through the object's `get` (one
  * look-up each, as `Headers.get`), so a request of thousands of headers keeps its trace context; a
- * `get` that throws or gives no string gives no field. `ot-baggage-*` headers past the bound are not
+ * `get` that throws or gives no string or `""` gives no field. `ot-baggage-*` headers past the bound are not
  * read (they cannot be asked by name).
  */
 function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
-  const propagation = new Map<string, string>();
-  const others = new Map<string, string>();
+  const propagation = new Map<string, unknown>();
+  const others = new Map<string, unknown>();
   let truncated = false;
   try {
     let seen = 0;
@@ -93,7 +118,7 @@ function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
       }
       if (!Array.isArray(entry)) continue;
       const [name, value] = entry as unknown[];
-      if (typeof name !== "string" || typeof value !== "string") continue;
+      if (typeof name !== "string" || value === undefined || value === null) continue;
       const lower = asciiLowerName(name);
       if (lower !== undefined && isPropagationHeaderName(lower)) propagation.set(name, value);
       else if (others.size < MAX_CARRIER_KEYS) others.set(name, value);
@@ -115,7 +140,7 @@ function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
  * `PROPAGATION_HEADER_NAMES` that it lacks in any case, asked through `headers.get(name)`: at most one
  * call per name. Never throws.
  */
-function lookUpHeaders(headers: FetchHeaders, found: Map<string, string>): void {
+function lookUpHeaders(headers: FetchHeaders, found: Map<string, unknown>): void {
   try {
     const get = (headers as { get?: unknown }).get;
     if (typeof get !== "function") return;
@@ -125,7 +150,8 @@ function lookUpHeaders(headers: FetchHeaders, found: Map<string, string>): void 
       if (have.has(name)) continue;
       try {
         const value: unknown = get.call(headers, name);
-        if (typeof value === "string") found.set(name, value);
+        // MsgHdrs' get gives "" for a missing name: no field.
+        if (typeof value === "string" && value !== "") found.set(name, value);
       } catch {
         // a throwing get (not a real Headers object): that field is not read
       }

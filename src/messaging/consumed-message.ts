@@ -6,6 +6,7 @@ import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { assertCarrierOptions, extractCarrier } from "../context/carrier-context.js";
+import { entriesKind } from "./header-entries.js";
 import {
   ATTR_KAFKA_MESSAGE_KEY,
   ATTR_KAFKA_MESSAGE_TOMBSTONE,
@@ -78,11 +79,17 @@ export type MessageKind = "amqp" | "kafka" | "any";
  *   `null` → `headers` (a v0/v1 message set has no headers, so no context either way);
  * - a kafkajs `eachMessage` payload: `topic` a string, `partition` a number, `message` a kafkajs
  *   message as above → `message.headers`.
+ * - under `kind` "any" (another system's helper: `withProcessSpan` with `system: "nats"`, ...), a
+ *   nats.js message (`Msg`, JetStream `JsMsg`: nats.js `MsgImpl`, `JsMsgImpl`): `subject` a string,
+ *   `data` a Uint8Array, `sid` a number → `headers` (its `MsgHdrs`, or `undefined`: no context);
+ * - and an mqtt.js PUBLISH packet (the `message` event's third argument, mqtt-packet): `cmd`
+ *   `"publish"`, `topic` a string, `payload` a Uint8Array → `properties.userProperties` (MQTT 5).
  * A header value is a string, a Buffer or an array in kafkajs, never a number, and an AMQP headers
- * table never holds a Buffer `content` beside `fields` and `properties` tables of that shape; anything
- * else is returned as it is. `kind` narrows the shapes to one client's (`contextFromAmqpHeaders`
- * recognises only an amqplib message, `contextFromKafkaHeaders` only kafkajs's), so that headers a
- * bridge copied from the other system are read as headers. Never throws (a throwing getter or proxy
+ * table never holds a Buffer `content` beside `fields` and `properties` tables of that shape (nor a
+ * Uint8Array `data` or `payload` beside those strings); anything else is returned as it is. `kind`
+ * narrows the shapes to one client's (`contextFromAmqpHeaders` recognises only an amqplib message,
+ * `contextFromKafkaHeaders` only kafkajs's), so that headers a bridge copied from the other system are
+ * read as headers. Never throws (a throwing getter or proxy
  * trap: returned as it is).
  */
 export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unknown {
@@ -93,6 +100,11 @@ export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unk
       return (message.properties as Record<string, unknown>).headers;
     if (kind === "amqp") return value;
     if (isKafkaMessage(message)) return message.headers;
+    if (kind === "any") {
+      if (isNatsMessage(message)) return message.headers;
+      if (isMqttPublish(message))
+        return (message.properties as { userProperties?: unknown } | undefined)?.userProperties;
+    }
     if (
       typeof message.topic === "string" &&
       typeof message.partition === "number" &&
@@ -210,6 +222,22 @@ function isAmqpMessage(message: Record<string, unknown>): boolean {
   );
 }
 
+/** A nats.js message, core or JetStream (see {@link headersOfMessage}). */
+function isNatsMessage(message: Record<string, unknown>): boolean {
+  return (
+    typeof message.subject === "string" &&
+    message.data instanceof Uint8Array &&
+    typeof message.sid === "number"
+  );
+}
+
+/** An mqtt.js PUBLISH packet (see {@link headersOfMessage}). */
+function isMqttPublish(message: Record<string, unknown>): boolean {
+  return (
+    message.cmd === "publish" && typeof message.topic === "string" && message.payload instanceof Uint8Array
+  );
+}
+
 /** kafkajs's `KafkaMessage` as decoded (see {@link headersOfMessage}). */
 function isKafkaMessage(message: Record<string, unknown>): boolean {
   return (
@@ -228,7 +256,8 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
  * and whose other numbers are left out (an AMQP `long` above 2^53 was rounded by amqplib: ignored
  * silently, not reported as a rounded JSON id). Anything that is not a plain headers object (bytes,
  * arrays, `null`) is returned as it is; an object whose keys or values throw when read is returned as
- * it is too (the reader skips what it cannot read). Internal to tracehop/messaging. Never throws.
+ * it is too (the reader skips what it cannot read), and so is a headers object kept in entries (a
+ * `Map`, `Headers`, NATS `MsgHdrs`: `entriesKind`). Internal to tracehop/messaging. Never throws.
  */
 export function amqpHeadersToCarrier(headers: unknown): unknown {
   if (headers === null || typeof headers !== "object") return headers;
@@ -236,6 +265,9 @@ export function amqpHeadersToCarrier(headers: unknown): unknown {
     // Array.isArray and instanceof consult a proxy's traps: inside the try.
     if (Array.isArray(headers) || ArrayBuffer.isView(headers) || headers instanceof ArrayBuffer)
       return headers;
+    // A Map, Headers or client's header object (NATS MsgHdrs): its own properties are no headers (the
+    // reader reads its entries, safe-integer numbers included).
+    if (entriesKind(headers) !== undefined) return headers;
     const source = headers as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
     for (const name of Object.keys(source)) {

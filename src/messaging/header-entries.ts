@@ -1,10 +1,13 @@
 /**
  * Headers objects the messaging helpers read and write: any-case names, and headers kept in entries
- * (a `Map`, a WHATWG `Headers` object) that are written through their own methods.
+ * (a `Map`, a WHATWG `Headers` object, a client's header object such as NATS `MsgHdrs`) that are read
+ * and written through their own methods.
  */
+import { isMap } from "node:util/types";
 import type { TraceCarrier } from "../index.js";
-import { isFetchHeaders } from "../carrier/carrier-object.js";
+import { isFetchHeaders, isHeaderEntriesObject } from "../carrier/carrier-object.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { warnOnce } from "../warn-once.js";
 
 /**
  * Whether header name `name` is `lowerCaseName` in some case (`TraceParent` for `traceparent`; the same
@@ -23,8 +26,8 @@ export function isHeadersObject(headers: unknown): headers is Record<string, unk
  * The methods of a WHATWG `Headers` object (fetch's; Node's global one or another copy of undici's)
  * the writers use. Names are case-insensitive and stored in lower case; values are strings. Such an
  * object is recognised as a real `Headers` is, by its tag (`Object.prototype.toString` gives
- * `[object Headers]`, `isFetchHeaders`): a class of your own with these methods is written through them
- * only when its `Symbol.toStringTag` is `"Headers"`, else as a plain object (its properties).
+ * `[object Headers]`, `isFetchHeaders`); a class of your own with such methods is a
+ * {@link HeaderMethods} object.
  */
 export interface FetchHeadersLike {
   get(name: string): string | null;
@@ -35,25 +38,60 @@ export interface FetchHeadersLike {
 }
 
 /**
- * Headers kept in entries rather than in properties: a `Map` of header name -> value, or a WHATWG
- * `Headers` object. The readers (`contextFromKafkaHeaders`, `contextFromAmqpHeaders`, `withProcessSpan`,
- * the getters) take them as the stored-carrier reader does, so the writers write them through their own
- * methods (`set`, `append`, `delete`): a property set on such an object is no entry, and would not
- * travel.
+ * A message client's own header object, written and read through its methods: NATS `MsgHdrs`
+ * (nats.js v2 `headers()`, v3 `@nats-io/nats-core`), a `Map` of another realm, any class with
+ * `set(name, value)` and `delete(name)` (written; `append(name, value)`, when it has one, for each value
+ * of a repeated field) or with `get(name)` and an iterator of `[name, value | values[]]` (read). Its
+ * names are listed by `keys()` or its iterator. Such a client sends only what its methods hold: a
+ * property set on the object is no header, and would not travel.
  */
-export type HeaderEntries = Map<string, unknown> | FetchHeadersLike;
+export interface HeaderMethods {
+  set(name: string, value: string): unknown;
+  delete(name: string): unknown;
+  append?(name: string, value: string): unknown;
+  get?(name: string): unknown;
+  keys?(): Iterable<unknown>;
+  [Symbol.iterator]?(): Iterator<unknown>;
+}
 
 /**
- * `"map"` for a `Map`, `"fetch"` for a WHATWG `Headers` object (told as the stored-carrier reader tells
- * it, `isFetchHeaders`), else `undefined` (a plain headers object). Never throws (a proxy whose traps
+ * Headers kept in entries rather than in properties: a `Map` of header name -> value, a WHATWG
+ * `Headers` object, or a client's header object ({@link HeaderMethods}: NATS `MsgHdrs`). The readers
+ * (`contextFromKafkaHeaders`, `contextFromAmqpHeaders`, `withProcessSpan`, `withCarrier`, the getters)
+ * read them through their entries, and the writers write them through their own methods (`set`,
+ * `append`, `delete`): a property set on such an object is no entry, and would not travel.
+ */
+export type HeaderEntries = Map<string, unknown> | FetchHeadersLike | HeaderMethods;
+
+/** How {@link entriesKind} says a headers object keeps its fields. */
+export type EntriesKind = "map" | "fetch" | "methods";
+
+/**
+ * `"map"` for a `Map` (of this realm, or of another: `util.types.isMap`), `"fetch"` for a WHATWG
+ * `Headers` object (told as the stored-carrier reader tells it, `isFetchHeaders`), `"methods"` for
+ * another header object (`set` and `delete` methods, or `get` and an iterator: {@link HeaderMethods}),
+ * else `undefined` (a plain headers object: its own properties). Never throws (a proxy whose traps
  * throw: `undefined`).
  */
-export function entriesKind(headers: object): "map" | "fetch" | undefined {
+export function entriesKind(headers: object): EntriesKind | undefined {
   try {
-    if (headers instanceof Map) return "map";
-    return isFetchHeaders(headers) ? "fetch" : undefined;
+    if (headers instanceof Map || isMap(headers)) return "map";
+    if (isFetchHeaders(headers)) return "fetch";
+    const methods = headers as Partial<Record<"set" | "delete" | "get", unknown>>;
+    if (typeof methods.set === "function" && typeof methods.delete === "function") return "methods";
+    return isHeaderEntriesObject(headers) ? "methods" : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** True when a `"methods"` header object ({@link entriesKind}) can be written: `set` and `delete`. */
+export function writableThroughMethods(headers: object): boolean {
+  try {
+    const methods = headers as Partial<Record<"set" | "delete", unknown>>;
+    return typeof methods.set === "function" && typeof methods.delete === "function";
+  } catch {
+    return false;
   }
 }
 
@@ -61,12 +99,15 @@ export function entriesKind(headers: object): "map" | "fetch" | undefined {
 export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * Sets entry `name` (lower case) of a Map or `Headers` object to `value`: for a `Headers` object a
- * repeated field (an array) is appended value by value, as its fields repeat; a Map keeps the array
- * (the readers take an array as a repeated field) and loses its other-case spellings of `name`.
+ * Sets entry `name` (lower case) of a headers object kept in entries to `value`: for a `Headers`
+ * object a repeated field (an array) is appended value by value, as its fields repeat; a Map keeps the
+ * array (the readers take an array as a repeated field) and loses its other-case spellings of `name`;
+ * a client's header object ({@link HeaderMethods}) takes `set(name, value)`, or for an array
+ * `delete(name)` then `append` of each value (with no `append`: `set` of the values joined by `,`, as
+ * HTTP combines a repeated field).
  * Throws what the object's methods throw (an immutable `Headers` object, a value it refuses).
  */
-export function setEntry(headers: HeaderEntries, kind: "map" | "fetch", name: string, value: unknown): void {
+export function setEntry(headers: HeaderEntries, kind: EntriesKind, name: string, value: unknown): void {
   if (kind === "map") {
     const map = headers as Map<unknown, unknown>;
     // Deleting during a Map's iteration is defined (the deleted key is simply not visited): no copy.
@@ -75,47 +116,113 @@ export function setEntry(headers: HeaderEntries, kind: "map" | "fetch", name: st
     map.set(name, value);
     return;
   }
-  const fetchHeaders = headers as FetchHeadersLike;
-  if (Array.isArray(value)) {
-    fetchHeaders.delete(name);
-    for (const item of value) fetchHeaders.append(name, String(item));
-  } else fetchHeaders.set(name, String(value));
+  const methods = headers as HeaderMethods;
+  if (!Array.isArray(value)) {
+    methods.set(name, String(value));
+    return;
+  }
+  if (typeof methods.append !== "function") {
+    methods.set(name, value.map(String).join(","));
+    return;
+  }
+  methods.delete(name);
+  for (const item of value) methods.append(name, String(item));
 }
 
 /**
- * The names of a Map's string keys or a `Headers` object's fields, the first `limit` of them (default:
- * all); the iteration stops there. Throws what their iterators throw.
+ * The names of a Map's string keys, a `Headers` object's fields, or a client's header object's names
+ * (its `keys()`, else the names of its iterator's entries), the first `limit` of them (default: all);
+ * the iteration stops there. Throws what their iterators throw.
  */
-export function entryNames(headers: HeaderEntries, kind: "map" | "fetch", limit = Infinity): string[] {
+export function entryNames(headers: HeaderEntries, kind: EntriesKind, limit = Infinity): string[] {
   const names: string[] = [];
   if (kind === "map") {
     for (const key of (headers as Map<unknown, unknown>).keys()) {
       if (typeof key !== "string") continue;
       if (names.push(key) >= limit) break;
     }
-  } else {
-    for (const [name] of headers as FetchHeadersLike) if (names.push(name) >= limit) break;
+    return names;
+  }
+  const methods = headers as HeaderMethods;
+  if (kind === "methods" && typeof methods.keys === "function") {
+    for (const key of methods.keys()) {
+      if (typeof key !== "string") continue;
+      if (names.push(key) >= limit) break;
+    }
+    return names;
+  }
+  if (typeof methods[Symbol.iterator] !== "function") return names;
+  for (const entry of methods as Iterable<unknown>) {
+    const name: unknown = Array.isArray(entry) ? entry[0] : undefined;
+    if (typeof name !== "string") continue;
+    if (names.push(name) >= limit) break;
   }
   return names;
 }
 
 /**
- * `removePropagationHeaders` (header-writer.ts) for a Map or a `Headers` object whose kind is known:
- * deletes the propagation headers and the names of `also` through its `delete`. `false` when a method
- * or iterator threw (an immutable `Headers` object).
+ * `removePropagationHeaders` (header-writer.ts) for a headers object kept in entries whose kind is
+ * known: deletes the propagation headers and the names of `also` (any case, each by the name the
+ * object lists) through its `delete`. `false` when a method or iterator threw (an immutable `Headers`
+ * object) or the object has no `delete`.
  */
-export function removeStaleEntries(
-  entries: HeaderEntries,
-  kind: "map" | "fetch",
-  also?: TraceCarrier,
-): boolean {
+export function removeStaleEntries(entries: HeaderEntries, kind: EntriesKind, also?: TraceCarrier): boolean {
   try {
+    if (typeof (entries as { delete?: unknown }).delete !== "function") return false;
     for (const name of entryNames(entries, kind).filter((name) => isStaleHeader(name, also)))
       entries.delete(name);
     return true;
   } catch {
     return false; // an immutable Headers object, a throwing iterator
   }
+}
+
+/**
+ * True for an object of no class: its prototype is `null`, or a prototype whose own prototype is
+ * `null` (`Object.prototype` of this realm or another). An instance of a class (its prototype a class's
+ * `prototype`), an array or a typed array is not. Never throws (a throwing proxy trap: false).
+ */
+export function isPlainObject(value: object): boolean {
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === null || Object.getPrototypeOf(prototype) === null;
+  } catch {
+    return false;
+  }
+}
+
+/** Process warning code of {@link warnIfHeadersNotSent}. */
+export const HEADERS_AS_PROPERTIES_WARNING = "TRACEHOP_HEADERS_AS_PROPERTIES";
+
+/** The class name of an object, for a message: its constructor's name, else `object`. Never throws. */
+function className(value: object): string {
+  try {
+    const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === "string" && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? name : "object";
+  } catch {
+    return "object";
+  }
+}
+
+/**
+ * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_HEADERS_AS_PROPERTIES`) when
+ * `helper` writes a context as the own properties of `headers`, an instance of a class that has no
+ * `set`/`delete` methods: a client that serializes its header object (NATS `MsgHdrs`, an HTTP client's
+ * headers class) sends what its methods hold, and properties set beside them never travel. The
+ * properties are still written (a class whose client sends its own enumerable properties loses
+ * nothing). A plain object or a `Map`, `Headers` or {@link HeaderMethods} object says nothing.
+ */
+export function warnIfHeadersNotSent(headers: object, helper: string): void {
+  if (isPlainObject(headers)) return;
+  warnOnce(
+    "headers-as-properties",
+    `tracehop ${helper}: the headers object (class ${className(headers)}) has no set/delete methods, ` +
+      "so the trace context was written as its own properties, which its client may never send (the " +
+      "trace would end there): pass a plain object of header name -> value, a Map, or the client's " +
+      "header object with set and delete methods (NATS headers()), or copy the fields into the " +
+      "client's header object yourself",
+    HEADERS_AS_PROPERTIES_WARNING,
+  );
 }
 
 /** True for a propagation header name (any case) or a name of `also`. */

@@ -12,8 +12,11 @@ import {
   isHeadersObject,
   sameNameInOtherCase,
   setEntry,
+  warnIfHeadersNotSent,
+  writableThroughMethods,
   type FetchHeadersLike,
   type HeaderEntries,
+  type HeaderMethods,
 } from "./header-entries.js";
 
 /**
@@ -106,6 +109,7 @@ function readHeader(
     let raw: unknown;
     if (kind === "fetch") raw = (headers as unknown as FetchHeadersLike).get(key) ?? undefined;
     else if (kind === "map") raw = mapValue(headers as unknown as Map<unknown, unknown>, key);
+    else if (kind === "methods") raw = methodsValue(headers as unknown as HeaderMethods, key);
     else {
       raw = Object.hasOwn(headers, key) ? headers[key] : undefined;
       if (raw === undefined) {
@@ -142,6 +146,37 @@ function mapValue(map: Map<unknown, unknown>, key: string): unknown {
 }
 
 /**
+ * The value of header `key` (lower case) of a client's header object (NATS `MsgHdrs`: entries
+ * `[name, values[]]`, names case-sensitive): the entry of exactly that name, else the first of its
+ * first `MAX_CARRIER_KEYS` entries whose name equals it in another case, read from its iterator (an
+ * array of one value: that value). An object with no iterator is asked `get(key)` (a string other than
+ * `""`, or an array).
+ */
+function methodsValue(headers: HeaderMethods, key: string): unknown {
+  const value = methodsEntry(headers, key);
+  // MsgHdrs keeps every field as an array: one value reads as that value, as a plain object's would.
+  return Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
+}
+
+function methodsEntry(headers: HeaderMethods, key: string): unknown {
+  if (typeof headers[Symbol.iterator] !== "function") {
+    const value: unknown = headers.get?.(key);
+    return value === "" ? undefined : value;
+  }
+  let seen = 0;
+  let otherCase: unknown;
+  for (const entry of headers as Iterable<unknown>) {
+    if (++seen > MAX_CARRIER_KEYS) break;
+    if (!Array.isArray(entry)) continue;
+    const name: unknown = entry[0];
+    if (name === key) return entry[1];
+    if (otherCase === undefined && typeof name === "string" && sameNameInOtherCase(name, key))
+      otherCase = entry[1];
+  }
+  return otherCase;
+}
+
+/**
  * The first `MAX_CARRIER_KEYS` names of `headers` (own enumerable names; a Map's string keys; a
  * `Headers` object's field names); `[]` when they cannot be read.
  */
@@ -169,18 +204,27 @@ function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMa
   };
 }
 
-function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
+function makeSetter<H extends Record<string, unknown>>(helper: string): TextMapSetter<H> {
   return {
     set: (headers, key, value) => {
       if (!isHeadersObject(headers) || typeof key !== "string") return;
       try {
         const name = key.toLowerCase();
         const kind = entriesKind(headers);
-        if (kind !== undefined) {
+        if (kind === "methods" && writableThroughMethods(headers)) {
+          // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
+          const methods = headers as unknown as HeaderMethods;
+          for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))
+            if (existing !== name && sameNameInOtherCase(existing, name)) methods.delete(existing);
+          setEntry(methods, kind, name, String(value));
+          return;
+        }
+        if (kind === "map" || kind === "fetch") {
           if (kind === "map" || HTTP_TOKEN.test(name))
             setEntry(headers as unknown as HeaderEntries, kind, name, String(value));
           return;
         }
+        warnIfHeadersNotSent(headers, helper);
         for (const existing in headers) {
           if (existing !== name && sameNameInOtherCase(existing, name)) {
             delete headers[existing];
@@ -201,8 +245,10 @@ function makeSetter<H extends Record<string, unknown>>(): TextMapSetter<H> {
  * as an array of strings in record order, which the propagators combine or reject as their spec says
  * (tracestate and baggage fields combine in order; two different traceparent values are invalid).
  * Values of other types, and values over `MAX_CARRIER_VALUE_LENGTH`, are
- * absent. A `Map` (names in any case, exact name first) and a WHATWG `Headers` object (`get`: repeated
- * fields joined with `, `) are read through their entries. Limits as the stored-carrier reader's: a
+ * absent. A `Map` (names in any case, exact name first), a WHATWG `Headers` object (`get`: repeated
+ * fields joined with `, `) and a client's header object with `get` and an iterator of
+ * `[name, value | values[]]` (NATS `MsgHdrs`; names in any case, exact name first) are read through
+ * their entries. Limits as the stored-carrier reader's: a
  * name in another case is looked for among the first `MAX_CARRIER_KEYS` names only (an exact name
  * anywhere; for an object of more names, those first names are indexed on the first such look-up and
  * the index reused), `keys` lists at most `MAX_CARRIER_KEYS` names, a repeated header gives at most
@@ -213,13 +259,14 @@ export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaH
 
 /**
  * TextMapSetter over kafkajs message headers: writes a lower-case name and a string value, and removes
- * a header of the same name in another case so that the record carries one value per field. A `Map`
- * or a WHATWG `Headers` object is written through `set` (a name that is no HTTP field name is not
- * written to a `Headers` object). Never
+ * a header of the same name in another case so that the record carries one value per field. A `Map`,
+ * a WHATWG `Headers` object or a client's header object with `set` and `delete` (NATS `MsgHdrs`) is
+ * written through `set` (a name that is no HTTP field name is not written to a `Headers` object);
+ * another instance of a class gets a property, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`). Never
  * throws: headers that are not an object, or refuse the write (frozen, a throwing setter or proxy
  * trap), are left without the field.
  */
-export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>();
+export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>("kafkaHeadersSetter");
 
 /**
  * TextMapGetter over amqplib `properties.headers` ({@link AmqpHeaders}). As {@link kafkaHeadersGetter},
@@ -232,4 +279,4 @@ export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHead
  * TextMapSetter over amqplib `properties.headers`: as {@link kafkaHeadersSetter}; values are AMQP long
  * strings.
  */
-export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>();
+export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>("amqpHeadersSetter");

@@ -6,27 +6,37 @@ import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
 import {
   entriesKind,
+  entryNames,
   HTTP_TOKEN,
   isHeadersObject,
   isStaleHeader,
   removeStaleEntries,
   setEntry,
+  warnIfHeadersNotSent,
+  writableThroughMethods,
+  type EntriesKind,
   type FetchHeadersLike,
   type HeaderEntries,
 } from "./header-entries.js";
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
 
 /**
- * {@link writeFields} for a Map or a `Headers` object: removes the propagation headers there (any case)
- * and the carrier's names, then sets the carrier's fields, all through the object's methods. `false`
- * when a method threw or a value did not stick (an immutable `Headers` object, a Map subclass that
- * refuses): the caller then writes a copy.
+ * {@link writeFields} for a headers object kept in entries: removes the propagation headers there (any
+ * case) and the carrier's names, then sets the carrier's fields, all through the object's methods.
+ * `false` when a method threw or a value did not stick (an immutable `Headers` object, a Map subclass
+ * that refuses): the caller then writes a copy. A client's header object ({@link HeaderEntries}) that
+ * refuses one field (nats.js throws for a name with a `:`) is written without that field: it cannot
+ * carry it.
  */
-function writeEntries(headers: HeaderEntries, kind: "map" | "fetch", carrier: TraceCarrier): boolean {
+function writeEntries(headers: HeaderEntries, kind: EntriesKind, carrier: TraceCarrier): boolean {
   if (!removeStaleEntries(headers, kind, carrier)) return false;
   try {
     for (const name of Object.keys(carrier)) {
       if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue; // no HTTP field: cannot travel in one
+      if (kind === "methods") {
+        setRefusable(headers, name, carrier[name]);
+        continue;
+      }
       setEntry(headers, kind, name, carrier[name]);
       if (kind === "map" && (headers as Map<unknown, unknown>).get(name) !== carrier[name]) return false;
     }
@@ -36,32 +46,46 @@ function writeEntries(headers: HeaderEntries, kind: "map" | "fetch", carrier: Tr
   }
 }
 
+/** {@link setEntry} of a client's header object; a field it refuses (its `set` throws) is left out. */
+function setRefusable(headers: HeaderEntries, name: string, value: unknown): void {
+  try {
+    setEntry(headers, "methods", name, value);
+  } catch {
+    // a name or value this client cannot send
+  }
+}
+
 /**
- * A new object of the same sort as `headers` (a `Map`, or a `Headers` object of the global class)
- * holding its entries except the propagation headers and the carrier's names, then the carrier's
- * fields. Entries that cannot be read are left out. Never throws: when even a new `Headers` object
- * cannot be made, a plain object of the carrier's fields.
+ * A new object of the same sort as `headers` (a `Map`, a `Headers` object of the global class, a new
+ * instance of a client's header class made with no arguments) holding its entries except the
+ * propagation headers and the carrier's names, then the carrier's fields. Entries that cannot be read
+ * are left out. Never throws: when even a new object of its sort cannot be made or written, a plain
+ * object of the carrier's fields.
  */
 function copyEntriesWithCarrier(
   headers: HeaderEntries,
-  kind: "map" | "fetch",
+  kind: EntriesKind,
   carrier: TraceCarrier,
 ): HeaderEntries | Record<string, unknown> {
   try {
-    const copy: HeaderEntries = kind === "map" ? new Map<string, unknown>() : new Headers();
+    const copy: HeaderEntries =
+      kind === "map" ? new Map<string, unknown>() : kind === "fetch" ? new Headers() : newOfClass(headers);
     try {
       const entries: Iterable<[unknown, unknown]> =
         kind === "map" ? (headers as Map<unknown, unknown>) : (headers as FetchHeadersLike);
       for (const [name, value] of entries) {
         if (typeof name !== "string" || isStaleHeader(name, carrier)) continue;
         if (kind === "map") (copy as Map<string, unknown>).set(name, value);
-        else (copy as FetchHeadersLike).append(name, String(value));
+        else if (kind === "fetch") (copy as FetchHeadersLike).append(name, String(value));
+        else setRefusable(copy, name, value);
       }
     } catch {
       // an entry or an iterator that throws: the entries read so far
     }
-    for (const name of Object.keys(carrier))
-      if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
+    for (const name of Object.keys(carrier)) {
+      if (kind === "methods") setRefusable(copy, name, carrier[name]);
+      else if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
+    }
     return copy;
   } catch {
     return copyWithCarrier({}, carrier);
@@ -69,10 +93,24 @@ function copyEntriesWithCarrier(
 }
 
 /**
+ * A new, empty object of the class of `headers` (a client's header object: nats.js `MsgHdrsImpl`
+ * takes no argument), written through its methods. Throws when it cannot be made or is not one.
+ */
+function newOfClass(headers: HeaderEntries): HeaderEntries {
+  const HeaderClass = (Object.getPrototypeOf(headers) as { constructor: new () => HeaderEntries })
+    .constructor;
+  const copy = new HeaderClass();
+  if (!writableThroughMethods(copy) || entryNames(copy, "methods", 1).length > 0)
+    throw new TypeError("not an empty header object");
+  return copy;
+}
+
+/**
  * Removes every propagation header from `headers`, in place: the names `isPropagationHeaderName`
  * (header-names.ts) accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the
  * datadog style reads) and the keys of `also` (a carrier about to be written), in any case.
- * A `Map` or a WHATWG `Headers` object loses those entries through its `delete`.
+ * A `Map`, a WHATWG `Headers` object or a client's header object (NATS `MsgHdrs`:
+ * {@link HeaderEntries}) loses those entries through its `delete`, each by the name it lists.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
  * old context with the new one (DataDog/dd-trace-dotnet#3832). Never throws: anything but an object is
  * left alone.
@@ -86,7 +124,8 @@ export function removePropagationHeaders(
 ): boolean {
   if (!isHeadersObject(headers)) return true;
   const kind = entriesKind(headers);
-  if (kind !== undefined) return removeStaleEntries(headers as unknown as HeaderEntries, kind, also);
+  if (kind !== undefined && (kind !== "methods" || writableThroughMethods(headers)))
+    return removeStaleEntries(headers as unknown as HeaderEntries, kind, also);
   let removed = true;
   try {
     for (const name in headers) {
@@ -156,8 +195,11 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * outside printable ASCII are left out (docs/messaging.md, "A stored carrier into headers"). A carrier
  * that holds no fields writes none, and the propagation headers already there are still removed.
  *
- * A `Map` or a WHATWG `Headers` object ({@link HeaderEntries}) is written through its own methods,
- * never as properties, which would not travel; a `Headers` object takes HTTP field names only.
+ * A `Map`, a WHATWG `Headers` object or a client's header object with `set` and `delete` methods (NATS
+ * `MsgHdrs` from `headers()`: {@link HeaderEntries}) is written through its own methods, never as
+ * properties, which its client would not send; a `Headers` object takes HTTP field names only, a
+ * client's object the names it accepts. Any other instance of a class (not a plain object) is written
+ * as properties, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`): its client may not send them.
  *
  * Never throws, whatever `headers` and `carrier` are (tracing never fails the message): `null` or
  * `undefined` headers give a new object holding the carrier's fields; anything that is not an object is
@@ -170,17 +212,18 @@ export function writeCarrierToHeaders<H extends Record<string, unknown> | Header
   headers: H,
   carrier: unknown,
 ): H {
-  return writeFields(headers, carrierFields(carrier));
+  return writeFields(headers, carrierFields(carrier), "writeCarrierToHeaders");
 }
 
 /**
  * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields already read
  * ({@link carrierFields}) or just injected (`injectCarrier`: lower-case names, string values), not
- * read again. Never throws.
+ * read again; `helper`, the public function called, names it in a warning. Never throws.
  */
 export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   carrier: TraceCarrier,
+  helper: string,
 ): H {
   const names = Object.keys(carrier);
   if (headers === null || headers === undefined) {
@@ -190,12 +233,13 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   }
   if (!isHeadersObject(headers)) return headers;
   const kind = entriesKind(headers);
-  if (kind !== undefined) {
+  if (kind !== undefined && (kind !== "methods" || writableThroughMethods(headers))) {
     const entries = headers as unknown as HeaderEntries;
     return (
       writeEntries(entries, kind, carrier) ? headers : copyEntriesWithCarrier(entries, kind, carrier)
     ) as H;
   }
+  warnIfHeadersNotSent(headers, helper);
   let written = false;
   try {
     if (Object.isExtensible(headers) && removePropagationHeaders(headers, carrier)) {
@@ -268,7 +312,7 @@ export function injectKafkaHeaders(
   options: CarrierOptions = {},
 ): KafkaHeaders | HeaderEntries {
   assertCarrierOptions(options, "injectKafkaHeaders");
-  return writeFields(headers, injectCarrier(options));
+  return writeFields(headers, injectCarrier(options), "injectKafkaHeaders");
 }
 
 /**
@@ -287,5 +331,5 @@ export function injectAmqpHeaders(
   options: CarrierOptions = {},
 ): AmqpHeaders | HeaderEntries {
   assertCarrierOptions(options, "injectAmqpHeaders");
-  return writeFields(headers, injectCarrier(options));
+  return writeFields(headers, injectCarrier(options), "injectAmqpHeaders");
 }

@@ -1,7 +1,8 @@
 /**
  * tracehop/messaging: keep the trace across a message broker. Header carriers for kafkajs message
- * headers and amqplib `properties.headers` (TextMapGetter/TextMapSetter pairs and inject/extract
- * helpers), and send/process span helpers with the OpenTelemetry messaging semantic conventions,
+ * headers and amqplib `properties.headers`, and any client's headers given as a plain object, a `Map`
+ * or its own header object (NATS `MsgHdrs`, MQTT 5 user properties) (TextMapGetter/TextMapSetter pairs
+ * and inject/extract helpers), and send/process span helpers with the OpenTelemetry messaging semantic conventions,
  * including the relay's choice of forwarding the stored creation context or its own send span.
  * See docs/messaging.md.
  */
@@ -20,7 +21,7 @@ export {
   writeCarrierToHeaders,
 } from "./header-writer.js";
 export { contextFromAmqpHeaders, contextFromKafkaHeaders } from "./consumed-message.js";
-export type { FetchHeadersLike, HeaderEntries } from "./header-entries.js";
+export type { FetchHeadersLike, HeaderEntries, HeaderMethods } from "./header-entries.js";
 export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 export { withBatchProcessSpan } from "./batch-process-span.js";
 export { withProcessSpan } from "./process-span.js";

@@ -144,7 +144,7 @@ function sender<T, H extends Record<string, unknown> | HeaderEntries>(
   fn: (headers: H, span: Span) => T,
 ): Send<T> {
   return (span, carrier) => {
-    const message = writeFields(headers, carrier);
+    const message = writeFields(headers, carrier, "withSendSpan");
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);
   };

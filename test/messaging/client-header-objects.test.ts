@@ -1,0 +1,279 @@
+/**
+ * A message client's own header object (NATS `MsgHdrs` from nats.js `headers()`, a class with
+ * `set`/`delete`, a `Map` of another realm) is written and read through its methods: a property set
+ * on such an object is never sent (nats.js serializes its internal Map only). Another class instance
+ * without such methods is written as properties, said once. No server here: the client's header class
+ * itself (test/messaging/nats-mqtt.test.ts sends through the real servers).
+ */
+import { runInNewContext } from "node:vm";
+import { beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { context, propagation, trace } from "@opentelemetry/api";
+import { headers as natsHeaders, type MsgHdrs } from "nats";
+import { contextFromCarrier, withCarrier } from "../../src/index.js";
+import {
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  injectAmqpHeaders,
+  injectKafkaHeaders,
+  kafkaHeadersGetter,
+  kafkaHeadersSetter,
+  removePropagationHeaders,
+  withBatchProcessSpan,
+  withProcessSpan,
+  withSendSpan,
+  writeCarrierToHeaders,
+} from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { datadogSpanId, datadogTraceId, exporter, inSpan, onlySpan } from "./tracing.js";
+
+const TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
+const SPAN_ID = "891087b8e3b70cb1";
+/** A stored carrier whose Datadog ids are beyond 2^53 (decimal text a JS number would round). */
+const STORED = {
+  traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
+  "x-datadog-trace-id": datadogTraceId(TRACE_ID),
+  "x-datadog-parent-id": datadogSpanId(SPAN_ID),
+  "x-datadog-sampling-priority": "1",
+  "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
+};
+const OLD_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+beforeEach(() => {
+  exporter.reset();
+  resetWarnings();
+});
+
+/** What nats.js sends of `h`: its entries (name -> values), and the own properties set beside them. */
+function sent(h: MsgHdrs): { record: Record<string, string[]>; extraProperties: string[] } {
+  const record = (h as unknown as { toRecord(): Record<string, string[]> }).toRecord();
+  const internals = new Set(["_code", "_description", "headers"]);
+  return { record, extraProperties: Object.keys(h).filter((k) => !internals.has(k)) };
+}
+
+/** MsgHdrs holding `fields` (names as given: NATS header names are case-sensitive). */
+function msgHdrs(fields: Record<string, string>): MsgHdrs {
+  const h = natsHeaders();
+  for (const [name, value] of Object.entries(fields)) h.set(name, value);
+  return h;
+}
+
+describe("NATS MsgHdrs written through its methods", () => {
+  test("withSendSpan({ headers: headers() }) puts the send span's context in the entries nats.js sends", async () => {
+    const h = natsHeaders();
+    const { result, processWarnings } = await recordWarnings(() =>
+      inSpan("request", () =>
+        withSendSpan({ system: "nats", destination: "orders", headers: h }, (given, span) => {
+          assert.equal(given, h, "the same object is handed to fn");
+          return span.spanContext();
+        }),
+      ),
+    );
+    const { record, extraProperties } = sent(h);
+    assert.deepEqual(record.traceparent, [`00-${result.traceId}-${result.spanId}-01`]);
+    assert.deepEqual(record["x-datadog-parent-id"], [datadogSpanId(result.spanId)]);
+    assert.deepEqual(extraProperties, [], "no header written as a property");
+    assert.deepEqual(processWarnings, []);
+  });
+
+  test("injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders and kafkaHeadersSetter replace a context in another case", async () => {
+    const stale = { TraceParent: OLD_TRACEPARENT, "X-Datadog-Trace-Id": "1", keep: "yes" };
+    const expected = `00-${TRACE_ID}-${SPAN_ID}-01`;
+    const writers: [string, (h: MsgHdrs) => MsgHdrs][] = [
+      ["writeCarrierToHeaders", (h) => writeCarrierToHeaders(h, STORED)],
+      ["injectKafkaHeaders", (h) => withCarrier(STORED, "relay", () => injectKafkaHeaders(h))],
+      ["injectAmqpHeaders", (h) => withCarrier(STORED, "relay", () => injectAmqpHeaders(h))],
+      [
+        "propagation.inject + kafkaHeadersSetter",
+        (h) => {
+          removePropagationHeaders(h);
+          propagation.inject(contextFromCarrier(STORED), h as never, kafkaHeadersSetter);
+          return h;
+        },
+      ],
+    ];
+    for (const [name, write] of writers) {
+      const h = msgHdrs(stale);
+      const { result, processWarnings } = await recordWarnings(() => write(h));
+      assert.equal(result, h, `${name}: the same object`);
+      const { record, extraProperties } = sent(h);
+      assert.deepEqual(extraProperties, [], `${name}: no property`);
+      assert.equal(record.TraceParent, undefined, `${name}: the old context's other-case name removed`);
+      assert.equal(record["X-Datadog-Trace-Id"], undefined, `${name}: removed`);
+      assert.deepEqual(record.keep, ["yes"], `${name}: application header kept`);
+      assert.equal(record.traceparent?.[0]?.slice(0, 36), expected.slice(0, 36), name);
+      assert.deepEqual(record["x-datadog-trace-id"], [datadogTraceId(TRACE_ID)], `${name}: ${record}`);
+      assert.deepEqual(processWarnings, [], name);
+    }
+  });
+
+  test("removePropagationHeaders deletes through delete, any case", () => {
+    const h = msgHdrs({
+      Traceparent: OLD_TRACEPARENT,
+      "ot-baggage-user": "x",
+      "X-Datadog-Tags": "_dd.p.dm=-0",
+      a: "1",
+    });
+    assert.equal(removePropagationHeaders(h), true);
+    assert.deepEqual(sent(h).record, { a: ["1"] });
+  });
+
+  test("a repeated field of a stored carrier is appended value by value", () => {
+    const h = natsHeaders();
+    writeCarrierToHeaders(h, {
+      traceparent: STORED.traceparent,
+      tracestate: ["dd=s:1", "rojo=00f067aa0ba902b7"],
+    });
+    assert.deepEqual(sent(h).record.tracestate, ["dd=s:1", "rojo=00f067aa0ba902b7"]);
+  });
+
+  test("a field the client refuses (a name with ':') is left out, the others written", () => {
+    const h = natsHeaders();
+    writeCarrierToHeaders(h, { traceparent: STORED.traceparent, "uber:trace": "x" });
+    assert.deepEqual(sent(h).record, { traceparent: [STORED.traceparent] });
+  });
+});
+
+describe("NATS MsgHdrs read directly", () => {
+  test("withProcessSpan(msg.headers) continues the trace; no warning", async () => {
+    const h = msgHdrs(STORED);
+    const { result, processWarnings } = await recordWarnings(() =>
+      withProcessSpan(h, { system: "nats", destination: "orders" }, (span) => span.spanContext().traceId),
+    );
+    assert.equal(result, TRACE_ID);
+    assert.equal(onlySpan("process orders").parentSpanContext?.spanId, SPAN_ID);
+    assert.deepEqual(processWarnings, [], "no TRACEHOP_CARRIER_IN_OTHER_FIELD");
+  });
+
+  test("contextFromKafkaHeaders, contextFromAmqpHeaders, contextFromCarrier, withCarrier and the getter", async () => {
+    // Names in another case too: NATS keeps them as sent (Go clients canonicalize: Traceparent).
+    const h = msgHdrs({
+      Traceparent: STORED.traceparent,
+      "X-Datadog-Trace-Id": STORED["x-datadog-trace-id"],
+    });
+    for (const ctx of [contextFromKafkaHeaders(h), contextFromAmqpHeaders(h), contextFromCarrier(h)])
+      assert.deepEqual(
+        [trace.getSpanContext(ctx)?.traceId, trace.getSpanContext(ctx)?.spanId],
+        [TRACE_ID, SPAN_ID],
+      );
+    const { result, processWarnings } = await recordWarnings(() =>
+      withCarrier(h, "consume", () => trace.getActiveSpan()?.spanContext().traceId),
+    );
+    assert.equal(result, TRACE_ID);
+    assert.deepEqual(processWarnings, []);
+    assert.equal(kafkaHeadersGetter.get(h as never, "traceparent"), STORED.traceparent);
+    assert.deepEqual(kafkaHeadersGetter.keys(h as never), ["Traceparent", "X-Datadog-Trace-Id"]);
+    assert.equal(kafkaHeadersGetter.get(h as never, "baggage"), undefined, "a missing name (get gives '')");
+  });
+
+  test("withBatchProcessSpan links each message through its default headersFrom (message.headers)", async () => {
+    const messages = [{ subject: "orders", data: new Uint8Array(), headers: msgHdrs(STORED) }];
+    const links = await withBatchProcessSpan(messages, { system: "nats", destination: "orders" }, () =>
+      trace.getActiveSpan(),
+    );
+    assert.ok(links);
+    const span = onlySpan("process orders");
+    assert.deepEqual(
+      span.links.map((l) => [l.context.traceId, l.context.spanId]),
+      [[TRACE_ID, SPAN_ID]],
+    );
+  });
+});
+
+describe("whole messages of other clients", () => {
+  test("withBatchProcessSpan's default headersFrom reads MQTT packets' user properties", async () => {
+    const packet = {
+      cmd: "publish",
+      topic: "orders",
+      payload: Buffer.from("x"),
+      properties: { userProperties: STORED },
+    };
+    await withBatchProcessSpan([packet], { system: "mqtt", destination: "orders" }, () => {});
+    assert.deepEqual(
+      onlySpan("process orders").links.map((l) => [l.context.traceId, l.context.spanId]),
+      [[TRACE_ID, SPAN_ID]],
+    );
+  });
+
+  test("a message shaped like nats.js's whole message is read under any system but kafka and rabbitmq", () => {
+    const msg = { subject: "orders", data: new Uint8Array(), sid: 1, headers: msgHdrs(STORED) };
+    assert.equal(
+      withProcessSpan(msg, { system: "nats", destination: "orders" }, (s) => s.spanContext().traceId),
+      TRACE_ID,
+    );
+    assert.notEqual(
+      withProcessSpan(msg, { system: "kafka", destination: "orders" }, (s) => s.spanContext().traceId),
+      TRACE_ID,
+    );
+  });
+});
+
+describe("other header objects", () => {
+  test("a Map of another realm is written through set and read", () => {
+    const foreign = runInNewContext("new Map([['TraceParent', 'old'], ['a', '1']])") as Map<string, unknown>;
+    assert.equal(foreign instanceof Map, false);
+    assert.equal(writeCarrierToHeaders(foreign, STORED), foreign);
+    assert.deepEqual(Object.keys(foreign), []);
+    assert.equal(foreign.get("traceparent"), STORED.traceparent);
+    assert.equal(foreign.has("TraceParent"), false);
+    assert.equal(foreign.get("a"), "1");
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(foreign))?.spanId, SPAN_ID);
+  });
+
+  test("a class instance without set/delete: written as properties, said once naming the helper", async () => {
+    class Envelope {
+      kind = "order";
+    }
+    const first = new Envelope();
+    const { result, processWarnings } = await recordWarnings(() => {
+      const written = withCarrier(STORED, "relay", () => injectKafkaHeaders(first as never));
+      writeCarrierToHeaders(new Envelope() as never, STORED);
+      return written;
+    });
+    assert.equal(result, first);
+    assert.equal(
+      (first as unknown as Record<string, string>)["x-datadog-trace-id"],
+      datadogTraceId(TRACE_ID),
+    );
+    assert.equal(processWarnings.length, 1, JSON.stringify(processWarnings));
+    const [code, message] = processWarnings[0]!;
+    assert.equal(code, "TRACEHOP_HEADERS_AS_PROPERTIES");
+    assert.match(
+      message,
+      /^tracehop injectKafkaHeaders: the headers object \(class Envelope\) has no set\/delete methods/,
+    );
+    assert.match(
+      message,
+      /pass a plain object .*a Map, or the client's header object with set and delete methods/,
+    );
+  });
+
+  test("plain objects, null-prototype objects and objects of another realm say nothing", async () => {
+    const { processWarnings } = await recordWarnings(() => {
+      writeCarrierToHeaders({}, STORED);
+      writeCarrierToHeaders(Object.create(null) as Record<string, unknown>, STORED);
+      writeCarrierToHeaders(runInNewContext("({})") as Record<string, unknown>, STORED);
+      propagation.inject(context.active(), {}, kafkaHeadersSetter);
+    });
+    assert.deepEqual(processWarnings, []);
+  });
+
+  test("a header object whose methods throw never fails the send", async () => {
+    class Hostile {
+      set(): void {
+        throw new Error("refused");
+      }
+      delete(): void {
+        throw new Error("refused");
+      }
+      keys(): string[] {
+        throw new Error("refused");
+      }
+    }
+    const h = new Hostile();
+    const written = writeCarrierToHeaders(h as never, STORED) as unknown;
+    assert.notEqual(written, h, "a copy");
+    const ran = await withSendSpan({ system: "nats", destination: "x", headers: h as never }, () => "sent");
+    assert.equal(ran, "sent");
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * tracehop/messaging through the real NATS server (core NATS and JetStream; 127.0.0.1:4222, or
+ * TRACEHOP_TEST_NATS_URL) and Mosquitto (MQTT 5 user properties; 127.0.0.1:1883, or
+ * TRACEHOP_TEST_MQTT_URL): the client's own header object handed to withSendSpan, the delivered headers
+ * to withProcessSpan, one trace, the process span a child of the send span, and the Datadog decimal
+ * trace id beyond 2^53 intact on the wire. Each test skips with a message naming the server when it is
+ * not there. The connections are opened outside any span (docs/messaging.md).
+ */
+import { randomBytes } from "node:crypto";
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { context, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import mqtt from "mqtt";
+import { connect, headers as natsHeaders, type Msg, type NatsConnection } from "nats";
+import { withCarrier } from "../../src/index.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { datadogSpanId, datadogTraceId, exporter } from "./tracing.js";
+
+const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
+const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
+
+const TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
+const SPAN_ID = "891087b8e3b70cb1";
+/** An outbox row's carrier whose Datadog trace id (the low 64 bits) is beyond 2^53. */
+const STORED = {
+  traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
+  "x-datadog-trace-id": datadogTraceId(TRACE_ID),
+  "x-datadog-parent-id": datadogSpanId(SPAN_ID),
+  "x-datadog-sampling-priority": "1",
+  "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
+};
+
+/** A subject or topic part no other run uses. */
+const unique = (label: string) => `tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
+
+beforeEach(() => exporter.reset());
+
+/** The one finished span of `kind`; fails when there are none or several. */
+function onlySpanOfKind(kind: SpanKind): ReadableSpan {
+  const found = exporter.getFinishedSpans().filter((s) => s.kind === kind);
+  assert.equal(found.length, 1, `one span of kind ${SpanKind[kind]}: ${found.map((s) => s.name)}`);
+  return found[0]!;
+}
+
+/**
+ * One trace from the stored row to the consumer: the send span a child of the relay span (itself a
+ * child of the row's span), the process span a child of the send span; the Datadog ids on the wire as
+ * delivered (`delivered`: header name -> value) decimal and exact.
+ */
+function assertOneTrace(delivered: Record<string, string | undefined>): void {
+  const send = onlySpanOfKind(SpanKind.PRODUCER);
+  const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
+  assert.equal(send.spanContext().traceId, TRACE_ID);
+  assert.equal(processSpan.spanContext().traceId, TRACE_ID);
+  assert.equal(
+    processSpan.parentSpanContext?.spanId,
+    send.spanContext().spanId,
+    "process is the send's child",
+  );
+  assert.equal(delivered["x-datadog-trace-id"], datadogTraceId(TRACE_ID));
+  assert.ok(BigInt(delivered["x-datadog-trace-id"]!) > 2n ** 53n, "an id a JS number would round");
+  assert.equal(delivered["x-datadog-parent-id"], datadogSpanId(send.spanContext().spanId));
+  assert.equal(delivered.traceparent, `00-${TRACE_ID}-${send.spanContext().spanId}-01`);
+}
+
+describe("NATS", () => {
+  let nc: NatsConnection | undefined;
+  let skipReason = "NATS was not connected";
+  before(async () => {
+    try {
+      // Outside any span: a client may keep the context active at connect for its callbacks.
+      nc = await context.with(ROOT_CONTEXT, () =>
+        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
+      );
+    } catch (err) {
+      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)}): start nats-server -js or set TRACEHOP_TEST_NATS_URL`;
+    }
+  });
+  after(async () => {
+    await nc?.close();
+  });
+  const requireServer = (t: TestContext): boolean => {
+    if (nc) return true;
+    t.skip(skipReason);
+    return false;
+  };
+
+  test("core NATS: headers() to withSendSpan, msg.headers to withProcessSpan", async (t) => {
+    await natsRoundTrip(t, (msg) => msg.headers);
+  });
+
+  test("core NATS: the whole message to withProcessSpan is read through its headers", async (t) => {
+    await natsRoundTrip(t, (msg) => msg);
+  });
+
+  /** Publishes in a send span, processes what `handed` gives of the delivered message. */
+  async function natsRoundTrip(t: TestContext, handed: (msg: Msg) => unknown): Promise<void> {
+    if (!requireServer(t) || !nc) return;
+    const subject = unique("core").replaceAll("-", ".");
+    const delivered = new Promise<Record<string, string | undefined>>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 1,
+        callback: (_err, msg) => {
+          withProcessSpan(handed(msg), { system: "nats", destination: subject }, () => {});
+          resolve(Object.fromEntries(Object.keys(STORED).map((name) => [name, msg.headers?.get(name)])));
+        },
+      });
+    });
+    await nc.flush();
+    withCarrier(STORED, "relay", () =>
+      withSendSpan({ system: "nats", destination: subject, headers: natsHeaders() }, (headers) =>
+        nc!.publish(subject, "order 1", { headers }),
+      ),
+    );
+    assertOneTrace(await delivered);
+  }
+
+  test("JetStream: capturedAt from timestampNanos, attempt from redeliveryCount", async (t) => {
+    if (!requireServer(t) || !nc) return;
+    const stream = unique("js").replaceAll("-", "_");
+    const subject = `${stream}.orders`;
+    let jsm;
+    try {
+      jsm = await nc.jetstreamManager({ timeout: 3000 });
+      await jsm.streams.add({ name: stream, subjects: [subject] });
+    } catch (err) {
+      t.skip(
+        `JetStream not enabled on the NATS server at ${NATS_URL} (${String(err)}): start nats-server with -js`,
+      );
+      return;
+    }
+    try {
+      const js = nc.jetstream();
+      await withCarrier(STORED, "relay", () =>
+        withSendSpan({ system: "nats", destination: subject, headers: natsHeaders() }, (headers) =>
+          js.publish(subject, "order 1", { headers }),
+        ),
+      );
+      const consumer = await js.consumers.get(stream);
+      const m = await consumer.next({ expires: 5000 });
+      assert.ok(m, "the message is delivered");
+      withProcessSpan(
+        m.headers,
+        {
+          system: "nats",
+          destination: subject,
+          capturedAt: m.info.timestampNanos / 1e6,
+          attempt: m.info.redeliveryCount,
+        },
+        () => {},
+      );
+      m.ack();
+      assertOneTrace(Object.fromEntries(Object.keys(STORED).map((name) => [name, m.headers?.get(name)])));
+      const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
+      assert.equal(processSpan.attributes["tracehop.attempt"], 1);
+      const wait = processSpan.attributes["tracehop.queue.wait"];
+      assert.ok(typeof wait === "number" && wait >= 0 && wait < 60_000, `queue wait ${wait} ms`);
+    } finally {
+      await jsm.streams.delete(stream);
+    }
+  });
+});
+
+describe("MQTT 5", () => {
+  let client: mqtt.MqttClient | undefined;
+  let skipReason = "Mosquitto was not connected";
+  before(async () => {
+    try {
+      client = await context.with(ROOT_CONTEXT, () =>
+        mqtt.connectAsync(MQTT_URL, {
+          protocolVersion: 5,
+          clientId: unique("mqtt"),
+          reconnectPeriod: 0,
+          connectTimeout: 3000,
+        }),
+      );
+    } catch (err) {
+      skipReason = `MQTT broker not reachable at ${MQTT_URL} (${err instanceof Error ? err.message : String(err)}): start mosquitto or set TRACEHOP_TEST_MQTT_URL`;
+    }
+  });
+  after(async () => {
+    await client?.endAsync();
+  });
+
+  test("user properties: withSendSpan's {} published as they are, read back as headers", async (t) => {
+    await mqttRoundTrip(t, (packet) => packet.properties?.userProperties);
+  });
+
+  test("the whole PUBLISH packet to withProcessSpan is read through its user properties", async (t) => {
+    await mqttRoundTrip(t, (packet) => packet);
+  });
+
+  /** Publishes in a send span, processes what `handed` gives of the delivered packet. */
+  async function mqttRoundTrip(
+    t: TestContext,
+    handed: (packet: mqtt.IPublishPacket) => unknown,
+  ): Promise<void> {
+    if (!client) {
+      t.skip(skipReason);
+      return;
+    }
+    const topic = `tracehop/test/${unique("mqtt")}`;
+    const delivered = new Promise<Record<string, string | undefined>>((resolve) => {
+      client!.on("message", (received, _payload, packet) => {
+        if (received !== topic) return;
+        const properties = packet.properties?.userProperties ?? {};
+        withProcessSpan(handed(packet), { system: "mqtt", destination: topic }, () => {});
+        resolve(Object.fromEntries(Object.entries(properties).map(([n, v]) => [n, String(v)])));
+      });
+    });
+    await client.subscribeAsync(topic, { qos: 1 });
+    await withCarrier(STORED, "relay", () =>
+      withSendSpan({ system: "mqtt", destination: topic }, (userProperties) =>
+        client!.publishAsync(topic, "order 1", { qos: 1, properties: { userProperties } }),
+      ),
+    );
+    assertOneTrace(await delivered);
+  }
+});

@@ -97,8 +97,8 @@ const MAX_HEADERS_ENTRIES = 4096;
  * {@link MAX_CARRIER_KEYS} names: the propagation headers first,
  * wherever they are (a `Headers` object iterates in name order, so the `x-datadog-*` ones come after
  * up to a hundred others), then the others in order. At most {@link MAX_HEADERS_ENTRIES} entries are
- * iterated; an entry that is not a pair of a string name and a value is skipped (the value is read as
- * a stored carrier's: a string, an array for a repeated field); an iterator that throws ends the
+ * iterated; an entry that is not a pair of a string name and a string or an array of strings (a
+ * repeated field) is skipped; an iterator that throws ends the
  * reading with what was read. When the iteration stops at that bound (more entries), each name of
  * `PROPAGATION_HEADER_NAMES` it did not reach is asked by name through the object's `get` (one
  * look-up each, as `Headers.get`), so a request of thousands of headers keeps its trace context; a
@@ -118,7 +118,7 @@ function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
       }
       if (!Array.isArray(entry)) continue;
       const [name, value] = entry as unknown[];
-      if (typeof name !== "string" || value === undefined || value === null) continue;
+      if (typeof name !== "string" || !isHeaderText(value)) continue;
       const lower = asciiLowerName(name);
       if (lower !== undefined && isPropagationHeaderName(lower)) propagation.set(name, value);
       else if (others.size < MAX_CARRIER_KEYS) others.set(name, value);
@@ -133,6 +133,15 @@ function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
     map.set(name, value);
   }
   return map;
+}
+
+/**
+ * A header object's value: text, or the texts of a repeated field (MsgHdrs keeps every field as an
+ * array). A WHATWG `Headers` object gives nothing else; anything else in a look-alike (a number, an
+ * object) is no header and is skipped, as the entry's name is.
+ */
+function isHeaderText(value: unknown): value is string | string[] {
+  return typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string"));
 }
 
 /**

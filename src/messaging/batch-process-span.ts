@@ -101,12 +101,18 @@ export function withBatchProcessSpan<M, T>(
 
 /**
  * A message's headers: an amqplib message's `properties.headers`, a kafkajs message's `headers`
- * (`headersOfMessage`); else the `headers` field of any object; `undefined` for anything else.
+ * (`headersOfMessage`); else the `headers` field of any object; `undefined` for anything else, and for
+ * a message whose `headers` getter or proxy trap throws (a fault of the message, read as no context:
+ * only a `headersFrom` of the user's is said to have thrown). Never throws.
  */
 function defaultHeadersFrom(message: unknown, kind: MessageKind): unknown {
   const headers = headersOfMessage(message, kind);
   if (headers !== message) return headers;
-  return message !== null && typeof message === "object"
-    ? (message as { headers?: unknown }).headers
-    : undefined;
+  try {
+    return message !== null && typeof message === "object"
+      ? (message as { headers?: unknown }).headers
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -125,6 +125,25 @@ describe("batches", () => {
       ],
     ]);
     resetWarnings();
+    // A message whose headers getter throws, read by the default headersFrom: that message has no
+    // context, and nothing is said (the user passed no headersFrom to fix).
+    exporter.reset();
+    const faulty = {
+      get headers(): unknown {
+        throw new Error("boom");
+      },
+    };
+    const silent = await recordWarnings(() =>
+      withBatchProcessSpan(
+        [faulty, ...messages],
+        { system: "kafka", destination: "jobs", root: true },
+        () => 7,
+      ),
+    );
+    assert.equal(silent.result, 7);
+    assert.equal(finishedSpan("process jobs").links.length, 2);
+    assert.deepEqual(silent.processWarnings, []);
+    resetWarnings();
   });
 
   test("a batch of one (or none) carries messaging.batch.message_count too: withBatch is a batching API", () => {

@@ -1,14 +1,47 @@
-// `tracehop inspect` as a user runs it, for the CLI tests: src/cli/main.ts in a child process (through
-// tsx), and temporary folders that are removed when their test ends.
+// `tracehop inspect` as a user runs it, for the CLI tests: the package's bin, the built
+// dist/src/cli/main.js, in a child process, and temporary folders that are removed when their test ends.
 import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "../support/temp-dir.js";
 
+/** The CLI's source. */
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+/** The CLI as npm installs it (package.json `bin`): what every test runs. */
+const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const SRC = fileURLToPath(new URL("../../src", import.meta.url));
 
-/** Node's arguments before the CLI's: tsx imported by its resolved URL, so that any cwd works (a temporary folder has no node_modules). */
-const NODE_ARGS = ["--import", import.meta.resolve("tsx"), MAIN];
+/**
+ * The built CLI, refused when it is missing or older than a file of src/ (a test would run yesterday's
+ * code): `npm test` builds first; a test file run alone needs `npm run build` before it. Running the
+ * build's JavaScript rather than src/ through tsx is also a third of the start-up of each run.
+ */
+function builtCli(): string {
+  const newest = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
+        entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs,
+      ),
+    );
+  let built: number;
+  try {
+    built = statSync(BIN).mtimeMs;
+  } catch {
+    built = -1;
+  }
+  if (built < newest(SRC))
+    throw new Error(
+      `test/cli runs the built CLI (${BIN}), which is ${built < 0 ? "missing" : "older than src/"}: ` +
+        "run npm run build first (npm test does)",
+    );
+  return BIN;
+}
+
+/** Node's arguments before the CLI's. */
+const NODE_ARGS = [builtCli()];
 
 /** What a run of the CLI ended with. */
 export interface CliResult {

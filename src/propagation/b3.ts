@@ -269,7 +269,7 @@ function samplingStateIndex(b3: string): number {
  *
  * - `"debug"`: `x-b3-flags` exactly `1`, or the sampling state `d` of the `b3` header (as
  *   OpenTelemetry reads it too);
- * - `"defer"`: no sampling state: no `x-b3-sampled` (absent, or an empty array) and no debug flag
+ * - `"defer"`: no sampling state: no `x-b3-sampled` (absent, empty, or an empty array) and no debug flag
  *   (`x-b3-flags` absent or another value), or a `b3` header of ids only (`{trace}-{span}`);
  * - `"decided"`: accept or deny (`x-b3-sampled`, a `b3` state `0` or `1`); a value OpenTelemetry
  *   refuses never reaches here (no context).
@@ -294,7 +294,19 @@ function multiHeaders(carrier: unknown, getter: TextMapGetter): Record<string, u
   return {
     [X_B3_TRACE_ID]: traceId,
     [X_B3_SPAN_ID]: spanId,
-    [X_B3_SAMPLED]: firstValue(carrier, getter, X_B3_SAMPLED),
-    [X_B3_FLAGS]: firstValue(carrier, getter, X_B3_FLAGS),
+    [X_B3_SAMPLED]: stateValue(carrier, getter, X_B3_SAMPLED),
+    [X_B3_FLAGS]: stateValue(carrier, getter, X_B3_FLAGS),
   };
+}
+
+/**
+ * A sampling-state header (`x-b3-sampled`, `x-b3-flags`), SP/HTAB around it ignored as around the ids;
+ * `undefined` when it is empty, as dd-trace-js reads an empty one (`if (carrier[b3SampledKey])`: no
+ * state, so a Defer), where OpenTelemetry's B3 propagator refuses the whole context.
+ */
+function stateValue(carrier: unknown, getter: TextMapGetter, key: string): unknown {
+  const value = firstValue(carrier, getter, key);
+  if (typeof value !== "string") return value;
+  const text = trimOws(value);
+  return text === "" ? undefined : text;
 }

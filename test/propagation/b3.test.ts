@@ -420,6 +420,23 @@ describe("a B3 context without a sampling state (B3 Defer) is continued, as a Da
     return out;
   }
 
+  test("an empty x-b3-sampled is no sampling state (dd-trace-js reads it so); SP/HTAB around a state are ignored", () => {
+    for (const sampled of ["", " ", "\t"])
+      assert.deepEqual(
+        extracted("b3multi", multi(TRACE, SPAN, sampled)),
+        { traceId: TRACE, spanId: SPAN, traceFlags: 1 },
+        JSON.stringify(sampled),
+      );
+    assert.equal(extracted("b3multi", multi(TRACE, SPAN, " 0 "))?.traceFlags, 0);
+    assert.equal(extracted("b3multi", multi(TRACE, SPAN, " 1\t"))?.traceFlags, 1);
+    const debug = createPropagator(["b3multi"]).extract(
+      ROOT_CONTEXT,
+      { ...deferMulti, "x-b3-flags": " 1 " },
+      defaultTextMapGetter,
+    );
+    assert.equal(getDatadogContext(debug)?.samplingPriority, 2);
+  });
+
   test("the reported case: b3multi,datadog extraction is sampled and written as a keep", () => {
     const propagator = createPropagator(["b3multi", "datadog"]);
     const ctx = propagator.extract(

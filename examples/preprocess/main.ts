@@ -187,7 +187,7 @@ async function readFinalStatuses(jobs: Job[]): Promise<void> {
       if (row.status === job.status) continue;
       job.status = row.status;
       console.log(
-        `${job.file}: job ${job.id} ${row.status}, ${row._count.sentences} sentences (read from the database)`,
+        `${job.file}: job ${job.id} ${row.status}, ${sentences(row._count.sentences)} (read from the database)`,
       );
     }
   } catch (err) {
@@ -386,7 +386,7 @@ async function pollJobs(base: string, jobs: Job[], processes: Processes): Promis
       }
       if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
         job.status = body.status;
-        console.log(`${job.file}: job ${job.id} ${body.status}, ${body.sentences} sentences`);
+        console.log(`${job.file}: job ${job.id} ${body.status}, ${sentences(body.sentences)}`);
       }
     }
     if (ended) break;
@@ -503,3 +503,8 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** `1 sentence`, `2 sentences`: a job's count as the summary prints it. */
+function sentences(count: unknown): string {
+  return `${String(count)} ${count === 1 ? "sentence" : "sentences"}`;
+}

@@ -32,9 +32,12 @@ describe("npm start: the end of a run", () => {
       const dir = tempDir(t, "summary-null");
       const doc = join(dir, "doc.txt");
       writeFileSync(doc, "One sentence. Two.");
-      const r = await runMainJob([doc], { ...envIn(dir), TRACEHOP_SPANS_FILE: "/dev/null" });
+      const one = join(dir, "one.txt");
+      writeFileSync(one, "Just one.");
+      const r = await runMainJob([doc, one], { ...envIn(dir), TRACEHOP_SPANS_FILE: "/dev/null" });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /doc\.txt: job [0-9a-f-]+ done, 2 sentences\n/);
+      assert.match(r.stdout, /one\.txt: job [0-9a-f-]+ done, 1 sentence\n/);
       // Guards against "doc.txt: no spans found for job … in /dev/null", "spans: /dev/null", as if nothing
       // was traced.
       assert.doesNotMatch(r.stdout, /no spans found/);

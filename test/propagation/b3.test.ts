@@ -312,6 +312,24 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
     assert.equal(out.tracestate, `dd=s:2;p:${other};t.tid:${TRACE.slice(0, 16)},congo=t61rcWkgMzE`);
   });
 
+  test("a later traceparent of another span: the B3 span id is no last Datadog parent; the tracestate's p: is", () => {
+    const w3cSpan = "00000000000000a3";
+    const carrier = { ...multi(TRACE, SPAN), traceparent: `00-${TRACE}-${w3cSpan}-01` };
+    const read = (extra: Record<string, string>) =>
+      createPropagator(["b3multi", "tracecontext"]).extract(
+        ROOT_CONTEXT,
+        { ...carrier, ...extra },
+        defaultTextMapGetter,
+      );
+    const plain = read({});
+    assert.equal(trace.getSpanContext(plain)?.spanId, w3cSpan);
+    assert.equal(getDatadogContext(plain)?.lastParentId, undefined);
+    assert.equal(
+      getDatadogContext(read({ tracestate: "dd=p:00000000000000aa" }))?.lastParentId,
+      "00000000000000aa",
+    );
+  });
+
   test("the debug flag is written in the form injected, whichever form it was read from", () => {
     // @opentelemetry/propagator-b3 keeps the flag as written ("d" or "1") and each of its injectors
     // checks only its own spelling: b3 `d` was written as `x-b3-sampled: 1`, x-b3-flags as `-1`.

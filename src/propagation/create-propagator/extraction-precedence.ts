@@ -262,7 +262,10 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
         : { ...winnerSpan, traceFlags, traceState: w3cSpan.traceState };
     if (winnerSpan.spanId !== w3cSpan.spanId) {
       spanContext.spanId = w3cSpan.spanId;
-      lastParentId = lentLastParentId(w3cSpan) ?? winnerSpan.spanId;
+      // `_dd.parent_id` names the last Datadog span: the tracestate's `p:`, else a Datadog winner's
+      // parent. A B3 winner's span id is no Datadog span (dd-trace-js `#resolveTraceContextConflicts`
+      // takes only `p:` or the `x-datadog-parent-id` header).
+      lastParentId = lentLastParentId(w3cSpan) ?? (parts !== undefined ? winnerSpan.spanId : undefined);
     }
   }
   if (parts !== undefined) {

@@ -261,12 +261,12 @@ describe("createPropagator styles", () => {
     told.length = 0;
     assert.deepEqual(parseStyles("tracecontext baggage,b3", "environment", record), ["b3"]);
     assert.deepEqual(told, [
-      'tracehop: propagation style names must be separated by commas, not spaces: "tracecontext,baggage", got "tracecontext baggage" (ignored)',
+      'tracehop: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored)',
     ]);
     assert.throws(() => createPropagator("tracecontext baggage"), {
       name: "TypeError",
       message:
-        'tracehop createPropagator: propagation style names must be separated by commas, not spaces: "tracecontext,baggage", got "tracecontext baggage"',
+        'tracehop createPropagator: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage", got "tracecontext baggage"',
     });
     assert.throws(() => createPropagator(["tracecontext baggage"]), {
       name: "TypeError",

@@ -72,7 +72,7 @@ export function parseStyles(
         words === undefined
           ? `unknown propagation style "${written}"; use ${STYLE_NAMES} or none`
           : typeof styles === "string"
-            ? `propagation style names must be separated by commas, not spaces: ${JSON.stringify(words.join(","))}, got ${JSON.stringify(written)}`
+            ? `propagation style names must be separated by commas, not spaces: write ${JSON.stringify(commaSeparated(list))}, got ${JSON.stringify(styles)}`
             : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`;
       if (source === "explicit") throw new TypeError(`tracehop createPropagator: ${unknown}`);
       warn(`tracehop: ${unknown} (ignored)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
@@ -95,6 +95,22 @@ export function spacedStyleNames(name: string): string[] | undefined {
   const words = name.trim().split(/\s+/);
   // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
   return words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase())) ? words : undefined;
+}
+
+/**
+ * The style list `list` (a setting split at its commas) written again with commas wherever a name is
+ * style names separated by spaces ({@link spacedStyleNames}), every other name as written: the whole
+ * value to give, so that the fix keeps the names beside the spaced ones (`tracecontext baggage,b3` is
+ * `tracecontext,baggage,b3`).
+ */
+function commaSeparated(list: readonly unknown[]): string {
+  return list
+    .map((raw) => {
+      const written = String(raw).trim();
+      return spacedStyleNames(written)?.join(",") ?? written;
+    })
+    .filter((name) => name !== "")
+    .join(",");
 }
 
 /** True when a style list holds at least one non-blank name (`none` included). */

@@ -165,7 +165,7 @@ export function traced<A extends readonly unknown[] = any[]>(
     // (prototype or constructor, member name, descriptor): the second argument is a string or symbol.
     if (typeof context === "string" || typeof context === "symbol")
       throw new TypeError(
-        'tracehop traced: @traced is a TC39 standard decorator, and the code was compiled with "experimentalDecorators": turn that option off, or wrap the method by hand: traced(options)(fn), ' +
+        'tracehop traced: @traced must be compiled as a TC39 standard decorator (turn "experimentalDecorators" off, or wrap the method by hand: traced(options)(fn)), ' +
           `got a legacy decorator call for ${describeValue(context)}`,
       );
     if (typeof fn !== "function") {

@@ -192,7 +192,7 @@ describe("traced(opts)(fn) as a higher-order function", () => {
       // an instance method (prototype), a static one (constructor)
       assert.throws(
         () => traced()(target as never, "process" as never),
-        /^tracehop traced: @traced must be compiled as a TC39 standard decorator \(turn "experimentalDecorators" off, or wrap the method by hand: traced\(options\)\(fn\)\), got a legacy decorator call for "process"$/,
+        /tracehop traced: @traced must be compiled as a TC39 standard decorator \(turn "experimentalDecorators" off, or wrap the method by hand: traced\(options\)\(fn\)\), got a legacy decorator call for "process"$/,
       );
     assert.throws(
       () => traced()((() => 1) as never, { kind: "field", name: "x" } as never),

@@ -1,3 +1,4 @@
+import { isMap } from "node:util/types";
 import { PROPAGATION_HEADER_NAMES, isPropagationHeaderName } from "../propagation/header-names.js";
 import { asciiLowerName } from "./ascii-lower-name.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "./trace-carrier.js";
@@ -44,7 +45,8 @@ export function carrierObject(
   const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
   if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
   if (Array.isArray(carrier) || bytes === null) return undefined;
-  if (isHeaderEntriesObject(carrier)) return headersMap(carrier);
+  // A Map of another realm (instanceof Map is false there) keeps any value, as a local Map does.
+  if (isHeaderEntriesObject(carrier)) return headersMap(carrier, isMap(carrier));
   return carrier as Record<string, unknown>;
 }
 
@@ -98,14 +100,15 @@ const MAX_HEADERS_ENTRIES = 4096;
  * wherever they are (a `Headers` object iterates in name order, so the `x-datadog-*` ones come after
  * up to a hundred others), then the others in order. At most {@link MAX_HEADERS_ENTRIES} entries are
  * iterated; an entry that is not a pair of a string name and a string or an array of strings (a
- * repeated field) is skipped; an iterator that throws ends the
+ * repeated field) is skipped, unless `anyValue` (a `Map` of another realm, whose values the reader
+ * takes as a local Map's: Buffers, safe integers); an iterator that throws ends the
  * reading with what was read. When the iteration stops at that bound (more entries), each name of
  * `PROPAGATION_HEADER_NAMES` it did not reach is asked by name through the object's `get` (one
  * look-up each, as `Headers.get`), so a request of thousands of headers keeps its trace context; a
  * `get` that throws or gives no string or `""` gives no field. `ot-baggage-*` headers past the bound are not
  * read (they cannot be asked by name).
  */
-function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
+function headersMap(headers: FetchHeaders, anyValue: boolean): Map<unknown, unknown> {
   const propagation = new Map<string, unknown>();
   const others = new Map<string, unknown>();
   let truncated = false;
@@ -118,7 +121,7 @@ function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
       }
       if (!Array.isArray(entry)) continue;
       const [name, value] = entry as unknown[];
-      if (typeof name !== "string" || !isHeaderText(value)) continue;
+      if (typeof name !== "string" || !(anyValue || isHeaderValue(value))) continue;
       const lower = asciiLowerName(name);
       if (lower !== undefined && isPropagationHeaderName(lower)) propagation.set(name, value);
       else if (others.size < MAX_CARRIER_KEYS) others.set(name, value);
@@ -140,7 +143,7 @@ function headersMap(headers: FetchHeaders): Map<unknown, unknown> {
  * array). A WHATWG `Headers` object gives nothing else; anything else in a look-alike (a number, an
  * object) is no header and is skipped, as the entry's name is.
  */
-function isHeaderText(value: unknown): value is string | string[] {
+function isHeaderValue(value: unknown): value is string | string[] {
   return typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string"));
 }
 

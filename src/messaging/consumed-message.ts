@@ -6,7 +6,7 @@ import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { assertCarrierOptions, extractCarrier } from "../context/carrier-context.js";
-import { entriesKind } from "./header-entries.js";
+import { readKind } from "./header-entries.js";
 import {
   ATTR_KAFKA_MESSAGE_KEY,
   ATTR_KAFKA_MESSAGE_TOMBSTONE,
@@ -257,7 +257,7 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
  * silently, not reported as a rounded JSON id). Anything that is not a plain headers object (bytes,
  * arrays, `null`) is returned as it is; an object whose keys or values throw when read is returned as
  * it is too (the reader skips what it cannot read), and so is a headers object kept in entries (a
- * `Map`, `Headers`, NATS `MsgHdrs`: `entriesKind`). Internal to tracehop/messaging. Never throws.
+ * `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Internal to tracehop/messaging. Never throws.
  */
 export function amqpHeadersToCarrier(headers: unknown): unknown {
   if (headers === null || typeof headers !== "object") return headers;
@@ -266,8 +266,8 @@ export function amqpHeadersToCarrier(headers: unknown): unknown {
     if (Array.isArray(headers) || ArrayBuffer.isView(headers) || headers instanceof ArrayBuffer)
       return headers;
     // A Map, Headers or client's header object (NATS MsgHdrs): its own properties are no headers (the
-    // reader reads its entries, safe-integer numbers included).
-    if (entriesKind(headers) !== undefined) return headers;
+    // reader reads its entries: a Map's, of any realm, with its safe-integer numbers; another's text).
+    if (readKind(headers) !== undefined) return headers;
     const source = headers as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
     for (const name of Object.keys(source)) {

@@ -5,7 +5,7 @@
  */
 import { isMap } from "node:util/types";
 import type { TraceCarrier } from "../index.js";
-import { isFetchHeaders, isHeaderEntriesObject } from "../carrier/carrier-object.js";
+import { describeValue } from "../describe-value.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { warnOnce } from "../warn-once.js";
 
@@ -63,36 +63,56 @@ export interface HeaderMethods {
  */
 export type HeaderEntries = Map<string, unknown> | FetchHeadersLike | HeaderMethods;
 
-/** How {@link entriesKind} says a headers object keeps its fields. */
+/** How {@link readKind} and {@link writeKind} say a headers object keeps its fields. */
 export type EntriesKind = "map" | "fetch" | "methods";
 
 /**
- * `"map"` for a `Map` (of this realm, or of another: `util.types.isMap`), `"fetch"` for a WHATWG
- * `Headers` object (told as the stored-carrier reader tells it, `isFetchHeaders`), `"methods"` for
- * another header object (`set` and `delete` methods, or `get` and an iterator: {@link HeaderMethods}),
- * else `undefined` (a plain headers object: its own properties). Never throws (a proxy whose traps
- * throw: `undefined`).
+ * How the readers (the getters, `contextFromKafkaHeaders`, ...) read `headers`: `"map"` for a `Map` (of
+ * this realm, or of another: `util.types.isMap`), `"fetch"` for a WHATWG `Headers` object (told as the
+ * stored-carrier reader tells it, `isFetchHeaders`), `"methods"` for another object with a `get` method
+ * and an iterator ({@link HeaderMethods}: NATS `MsgHdrs`), else `undefined`: a plain headers object,
+ * read through its own properties (a class with `set`/`delete` but no `get` and iterator included). A
+ * plain object costs one property look-up (no iterator). Never throws (a proxy whose traps throw:
+ * `undefined`).
  */
-export function entriesKind(headers: object): EntriesKind | undefined {
+export function readKind(headers: object): EntriesKind | undefined {
   try {
-    if (headers instanceof Map || isMap(headers)) return "map";
-    if (isFetchHeaders(headers)) return "fetch";
-    const methods = headers as Partial<Record<"set" | "delete" | "get", unknown>>;
-    if (typeof methods.set === "function" && typeof methods.delete === "function") return "methods";
-    return isHeaderEntriesObject(headers) ? "methods" : undefined;
+    if (typeof (headers as Iterable<unknown>)[Symbol.iterator] !== "function") return undefined;
+    return (
+      iterableKind(headers) ?? (typeof (headers as MethodLookups).get === "function" ? "methods" : undefined)
+    );
   } catch {
     return undefined;
   }
 }
 
-/** True when a `"methods"` header object ({@link entriesKind}) can be written: `set` and `delete`. */
-export function writableThroughMethods(headers: object): boolean {
+/**
+ * How the writers (the setters, `injectKafkaHeaders`, `writeCarrierToHeaders`, ...) write `headers`:
+ * `"map"` and `"fetch"` as {@link readKind}, `"methods"` for another object with `set` and `delete`
+ * methods ({@link HeaderMethods}: NATS `MsgHdrs`, written through them), else `undefined`: written as
+ * own properties. A plain object costs two property look-ups (no iterator, no `set`). Never throws (a
+ * proxy whose traps throw: `undefined`).
+ */
+export function writeKind(headers: object): EntriesKind | undefined {
   try {
-    const methods = headers as Partial<Record<"set" | "delete", unknown>>;
-    return typeof methods.set === "function" && typeof methods.delete === "function";
+    const methods = headers as MethodLookups;
+    if (typeof methods[Symbol.iterator] === "function") {
+      const kind = iterableKind(headers);
+      if (kind !== undefined) return kind;
+    }
+    return typeof methods.set === "function" && typeof methods.delete === "function" ? "methods" : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** The methods {@link readKind} and {@link writeKind} look up. */
+type MethodLookups = Partial<Record<"set" | "delete" | "get" | typeof Symbol.iterator, unknown>>;
+
+/** `"map"` or `"fetch"` for an iterable `headers` that is a `Map` or a `Headers` object. May throw. */
+function iterableKind(headers: object): "map" | "fetch" | undefined {
+  if (headers instanceof Map || isMap(headers)) return "map";
+  return Object.prototype.toString.call(headers) === "[object Headers]" ? "fetch" : undefined;
 }
 
 /** An HTTP field name (RFC 9110 §5.1, `token`): what a `Headers` object takes as a name. */
@@ -105,28 +125,32 @@ export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * a client's header object ({@link HeaderMethods}) takes `set(name, value)`, or for an array
  * `delete(name)` then `append` of each value (with no `append`: `set` of the values joined by `,`, as
  * HTTP combines a repeated field).
- * Throws what the object's methods throw (an immutable `Headers` object, a value it refuses).
+ * Returns false when a client's header object did not take the value: its `set` or `append` returned
+ * another object than itself (an immutable map, whose `set` gives a new one). Throws what the object's
+ * methods throw (an immutable `Headers` object, a value it refuses, a WeakMap's non-object key).
  */
-export function setEntry(headers: HeaderEntries, kind: EntriesKind, name: string, value: unknown): void {
+export function setEntry(headers: HeaderEntries, kind: EntriesKind, name: string, value: unknown): boolean {
   if (kind === "map") {
     const map = headers as Map<unknown, unknown>;
     // Deleting during a Map's iteration is defined (the deleted key is simply not visited): no copy.
     for (const key of map.keys())
       if (typeof key === "string" && key !== name && sameNameInOtherCase(key, name)) map.delete(key);
     map.set(name, value);
-    return;
+    return true;
   }
   const methods = headers as HeaderMethods;
-  if (!Array.isArray(value)) {
-    methods.set(name, String(value));
-    return;
-  }
-  if (typeof methods.append !== "function") {
-    methods.set(name, value.map(String).join(","));
-    return;
-  }
+  if (!Array.isArray(value)) return tookIt(headers, methods.set(name, String(value)));
+  if (typeof methods.append !== "function")
+    return tookIt(headers, methods.set(name, value.map(String).join(",")));
   methods.delete(name);
-  for (const item of value) methods.append(name, String(item));
+  let took = true;
+  for (const item of value) took = tookIt(headers, methods.append(name, String(item))) && took;
+  return took;
+}
+
+/** True when a method's `result` says it wrote into `headers`: nothing returned, or `headers` itself. */
+function tookIt(headers: object, result: unknown): boolean {
+  return result === undefined || result === headers;
 }
 
 /**
@@ -178,29 +202,17 @@ export function removeStaleEntries(entries: HeaderEntries, kind: EntriesKind, al
 }
 
 /**
- * True for an object of no class: its prototype is `null`, or a prototype whose own prototype is
- * `null` (`Object.prototype` of this realm or another). An instance of a class (its prototype a class's
- * `prototype`), an array or a typed array is not. Never throws (a throwing proxy trap: false).
+ * True for an object of no class: its prototype `Object.prototype` (of this realm: one comparison, the
+ * usual headers object), `null`, or a prototype whose own prototype is `null` (`Object.prototype` of
+ * another realm). An instance of a class, an array or a typed array is not. Never throws (a throwing
+ * proxy trap: false).
  */
-export function isPlainObject(value: object): boolean {
+function hasNoClass(value: object): boolean {
   try {
     const prototype: unknown = Object.getPrototypeOf(value);
-    return prototype === null || Object.getPrototypeOf(prototype) === null;
+    return prototype === Object.prototype || prototype === null || Object.getPrototypeOf(prototype) === null;
   } catch {
     return false;
-  }
-}
-
-/** Process warning code of {@link warnIfHeadersNotSent}. */
-export const HEADERS_AS_PROPERTIES_WARNING = "TRACEHOP_HEADERS_AS_PROPERTIES";
-
-/** The class name of an object, for a message: its constructor's name, else `object`. Never throws. */
-function className(value: object): string {
-  try {
-    const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === "string" && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? name : "object";
-  } catch {
-    return "object";
   }
 }
 
@@ -210,18 +222,19 @@ function className(value: object): string {
  * `set`/`delete` methods: a client that serializes its header object (NATS `MsgHdrs`, an HTTP client's
  * headers class) sends what its methods hold, and properties set beside them never travel. The
  * properties are still written (a class whose client sends its own enumerable properties loses
- * nothing). A plain object or a `Map`, `Headers` or {@link HeaderMethods} object says nothing.
+ * nothing). A plain object (of no class: {@link hasNoClass}) says nothing; a `Map`, `Headers` or
+ * {@link HeaderMethods} object is never written as properties.
  */
 export function warnIfHeadersNotSent(headers: object, helper: string): void {
-  if (isPlainObject(headers)) return;
+  if (hasNoClass(headers)) return;
   warnOnce(
     "headers-as-properties",
-    `tracehop ${helper}: the headers object (class ${className(headers)}) has no set/delete methods, ` +
+    `tracehop ${helper}: the headers object (${describeValue(headers)}) has no set/delete methods, ` +
       "so the trace context was written as its own properties, which its client may never send (the " +
       "trace would end there): pass a plain object of header name -> value, a Map, or the client's " +
       "header object with set and delete methods (NATS headers()), or copy the fields into the " +
       "client's header object yourself",
-    HEADERS_AS_PROPERTIES_WARNING,
+    "TRACEHOP_HEADERS_AS_PROPERTIES",
   );
 }
 

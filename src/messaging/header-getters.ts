@@ -6,14 +6,14 @@ import {
   MAX_CARRIER_VALUE_LENGTH,
 } from "../carrier/trace-carrier.js";
 import {
-  entriesKind,
   entryNames,
   HTTP_TOKEN,
   isHeadersObject,
+  readKind,
   sameNameInOtherCase,
   setEntry,
   warnIfHeadersNotSent,
-  writableThroughMethods,
+  writeKind,
   type FetchHeadersLike,
   type HeaderEntries,
   type HeaderMethods,
@@ -105,7 +105,7 @@ function readHeader(
   numbers: boolean,
 ): string | string[] | undefined {
   try {
-    const kind = entriesKind(headers);
+    const kind = readKind(headers);
     let raw: unknown;
     if (kind === "fetch") raw = (headers as unknown as FetchHeadersLike).get(key) ?? undefined;
     else if (kind === "map") raw = mapValue(headers as unknown as Map<unknown, unknown>, key);
@@ -132,40 +132,32 @@ function readHeader(
 }
 
 /**
- * The value of entry `key` (lower case) of a Map: the entry of exactly that name, else the first of
- * its first `MAX_CARRIER_KEYS` string keys that equals it in another case.
+ * The value of entry `key` (lower case) of a Map: the entry of exactly that name, else
+ * {@link otherCaseEntry}.
  */
 function mapValue(map: Map<unknown, unknown>, key: string): unknown {
-  if (map.has(key)) return map.get(key);
-  let seen = 0;
-  for (const [name, value] of map) {
-    if (++seen > MAX_CARRIER_KEYS) break;
-    if (typeof name === "string" && sameNameInOtherCase(name, key)) return value;
-  }
-  return undefined;
+  return map.has(key) ? map.get(key) : otherCaseEntry(map, key);
 }
 
 /**
- * The value of header `key` (lower case) of a client's header object (NATS `MsgHdrs`: entries
- * `[name, values[]]`, names case-sensitive): the entry of exactly that name, else the first of its
- * first `MAX_CARRIER_KEYS` entries whose name equals it in another case, read from its iterator (an
- * array of one value: that value). An object with no iterator is asked `get(key)` (a string other than
- * `""`, or an array).
+ * The value of header `key` (lower case) of a client's header object with `get` and an iterator of
+ * `[name, value | values[]]` (NATS `MsgHdrs`: entries `[name, values[]]`, names case-sensitive): the
+ * entry of exactly that name, else {@link otherCaseEntry}; an array of one value reads as that value,
+ * as a plain object's would.
  */
 function methodsValue(headers: HeaderMethods, key: string): unknown {
-  const value = methodsEntry(headers, key);
-  // MsgHdrs keeps every field as an array: one value reads as that value, as a plain object's would.
+  const value = otherCaseEntry(headers as Iterable<unknown>, key);
   return Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
 }
 
-function methodsEntry(headers: HeaderMethods, key: string): unknown {
-  if (typeof headers[Symbol.iterator] !== "function") {
-    const value: unknown = headers.get?.(key);
-    return value === "" ? undefined : value;
-  }
+/**
+ * The value of the entry named `key` (lower case) among the first `MAX_CARRIER_KEYS` `[name, value]`
+ * entries of `entries`, else of the first whose name equals it in another case.
+ */
+function otherCaseEntry(entries: Iterable<unknown>, key: string): unknown {
   let seen = 0;
   let otherCase: unknown;
-  for (const entry of headers as Iterable<unknown>) {
+  for (const entry of entries) {
     if (++seen > MAX_CARRIER_KEYS) break;
     if (!Array.isArray(entry)) continue;
     const name: unknown = entry[0];
@@ -183,7 +175,7 @@ function methodsEntry(headers: HeaderMethods, key: string): unknown {
 function headerNames(headers: unknown): string[] {
   if (!isHeadersObject(headers)) return [];
   try {
-    const kind = entriesKind(headers);
+    const kind = readKind(headers);
     const names =
       kind === undefined
         ? Object.keys(headers)
@@ -210,8 +202,8 @@ function makeSetter<H extends Record<string, unknown>>(helper: string): TextMapS
       if (!isHeadersObject(headers) || typeof key !== "string") return;
       try {
         const name = key.toLowerCase();
-        const kind = entriesKind(headers);
-        if (kind === "methods" && writableThroughMethods(headers)) {
+        const kind = writeKind(headers);
+        if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
           const methods = headers as unknown as HeaderMethods;
           for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))

@@ -3,9 +3,9 @@ import type { CarrierOptions, TraceCarrier } from "../index.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
 import { assertCarrierOptions, injectCarrier } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
+import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
 import {
-  entriesKind,
   entryNames,
   HTTP_TOKEN,
   isHeadersObject,
@@ -13,7 +13,7 @@ import {
   removeStaleEntries,
   setEntry,
   warnIfHeadersNotSent,
-  writableThroughMethods,
+  writeKind,
   type EntriesKind,
   type FetchHeadersLike,
   type HeaderEntries,
@@ -24,9 +24,10 @@ import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
  * {@link writeFields} for a headers object kept in entries: removes the propagation headers there (any
  * case) and the carrier's names, then sets the carrier's fields, all through the object's methods.
  * `false` when a method threw or a value did not stick (an immutable `Headers` object, a Map subclass
- * that refuses): the caller then writes a copy. A client's header object ({@link HeaderEntries}) that
- * refuses one field (nats.js throws for a name with a `:`) is written without that field: it cannot
- * carry it.
+ * that refuses, a client's header object that refuses a propagation field: its headers locked, a
+ * WeakMap, an immutable map whose `set` returns a new one): the caller then writes a copy. A client's
+ * header object ({@link HeaderEntries}) that refuses another field (nats.js throws for a name with a
+ * `:`) is written without that field: it cannot carry it.
  */
 function writeEntries(headers: HeaderEntries, kind: EntriesKind, carrier: TraceCarrier): boolean {
   if (!removeStaleEntries(headers, kind, carrier)) return false;
@@ -34,7 +35,7 @@ function writeEntries(headers: HeaderEntries, kind: EntriesKind, carrier: TraceC
     for (const name of Object.keys(carrier)) {
       if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue; // no HTTP field: cannot travel in one
       if (kind === "methods") {
-        setRefusable(headers, name, carrier[name]);
+        if (!setRefusable(headers, name, carrier[name])) return false;
         continue;
       }
       setEntry(headers, kind, name, carrier[name]);
@@ -46,21 +47,27 @@ function writeEntries(headers: HeaderEntries, kind: EntriesKind, carrier: TraceC
   }
 }
 
-/** {@link setEntry} of a client's header object; a field it refuses (its `set` throws) is left out. */
-function setRefusable(headers: HeaderEntries, name: string, value: unknown): void {
+/**
+ * {@link setEntry} of a client's header object. A field it refuses (its `set` throws, or returns
+ * another object) is left out; `false` when that field is a propagation header (the context would not
+ * travel), else `true`.
+ */
+function setRefusable(headers: HeaderEntries, name: string, value: unknown): boolean {
   try {
-    setEntry(headers, "methods", name, value);
+    if (setEntry(headers, "methods", name, value)) return true;
   } catch {
     // a name or value this client cannot send
   }
+  return !isPropagationHeaderName(name);
 }
 
 /**
  * A new object of the same sort as `headers` (a `Map`, a `Headers` object of the global class, a new
  * instance of a client's header class made with no arguments) holding its entries except the
  * propagation headers and the carrier's names, then the carrier's fields. Entries that cannot be read
- * are left out. Never throws: when even a new object of its sort cannot be made or written, a plain
- * object of the carrier's fields.
+ * are left out. Never throws: when even a new object of its sort cannot be made or written (a client's
+ * class that refuses a propagation field), a plain object of its readable entries
+ * ({@link plainCopyOfEntries}) and the carrier's fields.
  */
 function copyEntriesWithCarrier(
   headers: HeaderEntries,
@@ -71,10 +78,8 @@ function copyEntriesWithCarrier(
     const copy: HeaderEntries =
       kind === "map" ? new Map<string, unknown>() : kind === "fetch" ? new Headers() : newOfClass(headers);
     try {
-      const entries: Iterable<[unknown, unknown]> =
-        kind === "map" ? (headers as Map<unknown, unknown>) : (headers as FetchHeadersLike);
-      for (const [name, value] of entries) {
-        if (typeof name !== "string" || isStaleHeader(name, carrier)) continue;
+      for (const [name, value] of entriesOf(headers)) {
+        if (isStaleHeader(name, carrier)) continue;
         if (kind === "map") (copy as Map<string, unknown>).set(name, value);
         else if (kind === "fetch") (copy as FetchHeadersLike).append(name, String(value));
         else setRefusable(copy, name, value);
@@ -83,13 +88,40 @@ function copyEntriesWithCarrier(
       // an entry or an iterator that throws: the entries read so far
     }
     for (const name of Object.keys(carrier)) {
-      if (kind === "methods") setRefusable(copy, name, carrier[name]);
-      else if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
+      if (kind === "methods") {
+        if (!setRefusable(copy, name, carrier[name])) throw new TypeError("refused a propagation field");
+      } else if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
     }
     return copy;
   } catch {
-    return copyWithCarrier({}, carrier);
+    return copyWithCarrier(plainCopyOfEntries(headers), carrier);
   }
+}
+
+/**
+ * The `[name, value]` entries of a headers object kept in entries with a string name, from its
+ * iterator (none when it has no iterator: a WeakMap, a class with `set`/`delete` alone). Throws what
+ * its iterator throws.
+ */
+function* entriesOf(headers: HeaderEntries): Generator<[string, unknown]> {
+  const iterable = headers as Partial<Iterable<unknown>>;
+  if (typeof iterable[Symbol.iterator] !== "function") return;
+  for (const entry of iterable as Iterable<unknown>)
+    if (Array.isArray(entry) && typeof entry[0] === "string") yield [entry[0], entry[1]];
+}
+
+/**
+ * A null-prototype object of the entries of `headers` ({@link entriesOf}) that can be read; a
+ * `__proto__` name stays a field. Never throws.
+ */
+function plainCopyOfEntries(headers: HeaderEntries): Record<string, unknown> {
+  const copy = Object.create(null) as Record<string, unknown>;
+  try {
+    for (const [name, value] of entriesOf(headers)) copy[name] = value;
+  } catch {
+    // an iterator that throws: the entries read so far
+  }
+  return copy;
 }
 
 /**
@@ -100,7 +132,7 @@ function newOfClass(headers: HeaderEntries): HeaderEntries {
   const HeaderClass = (Object.getPrototypeOf(headers) as { constructor: new () => HeaderEntries })
     .constructor;
   const copy = new HeaderClass();
-  if (!writableThroughMethods(copy) || entryNames(copy, "methods", 1).length > 0)
+  if (writeKind(copy) !== "methods" || entryNames(copy, "methods", 1).length > 0)
     throw new TypeError("not an empty header object");
   return copy;
 }
@@ -123,9 +155,8 @@ export function removePropagationHeaders(
   also?: TraceCarrier,
 ): boolean {
   if (!isHeadersObject(headers)) return true;
-  const kind = entriesKind(headers);
-  if (kind !== undefined && (kind !== "methods" || writableThroughMethods(headers)))
-    return removeStaleEntries(headers as unknown as HeaderEntries, kind, also);
+  const kind = writeKind(headers);
+  if (kind !== undefined) return removeStaleEntries(headers as unknown as HeaderEntries, kind, also);
   let removed = true;
   try {
     for (const name in headers) {
@@ -232,8 +263,8 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
     return fresh as H;
   }
   if (!isHeadersObject(headers)) return headers;
-  const kind = entriesKind(headers);
-  if (kind !== undefined && (kind !== "methods" || writableThroughMethods(headers))) {
+  const kind = writeKind(headers);
+  if (kind !== undefined) {
     const entries = headers as unknown as HeaderEntries;
     return (
       writeEntries(entries, kind, carrier) ? headers : copyEntriesWithCarrier(entries, kind, carrier)

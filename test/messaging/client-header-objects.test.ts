@@ -240,7 +240,7 @@ describe("other header objects", () => {
     assert.equal(code, "TRACEHOP_HEADERS_AS_PROPERTIES");
     assert.match(
       message,
-      /^tracehop injectKafkaHeaders: the headers object \(class Envelope\) has no set\/delete methods/,
+      /^tracehop injectKafkaHeaders: the headers object \(an Envelope\) has no set\/delete methods/,
     );
     assert.match(
       message,
@@ -271,9 +271,97 @@ describe("other header objects", () => {
       }
     }
     const h = new Hostile();
-    const written = writeCarrierToHeaders(h as never, STORED) as unknown;
+    const written = writeCarrierToHeaders(h as never, STORED) as Record<string, unknown>;
     assert.notEqual(written, h, "a copy");
+    assert.equal(written.traceparent, STORED.traceparent, "the copy carries the context");
     const ran = await withSendSpan({ system: "nats", destination: "x", headers: h as never }, () => "sent");
     assert.equal(ran, "sent");
+  });
+
+  test("a header object that refuses the propagation fields gives a copy that carries them", async () => {
+    /** Headers locked once sent: set throws, the entries stay readable. */
+    class Locked {
+      private readonly entries = new Map<string, string>([["a", "1"]]);
+      set(): void {
+        throw new Error("headers locked");
+      }
+      delete(): void {}
+      get(name: string): string | undefined {
+        return this.entries.get(name);
+      }
+      [Symbol.iterator](): Iterator<[string, string]> {
+        return this.entries[Symbol.iterator]();
+      }
+    }
+    /** Immutable-style: set returns a new object, this one unchanged. */
+    class Immutable {
+      constructor(private readonly fields: Record<string, string> = {}) {}
+      set(name: string, value: string): Immutable {
+        return new Immutable({ ...this.fields, [name]: value });
+      }
+      delete(): Immutable {
+        return this;
+      }
+    }
+    for (const [label, h] of [
+      ["locked", new Locked()],
+      ["immutable", new Immutable()],
+      ["WeakMap", new WeakMap()],
+    ] as const) {
+      const written = writeCarrierToHeaders(h as never, STORED) as Record<string, unknown>;
+      assert.notEqual(written, h, label);
+      assert.equal(kafkaHeadersGetter.get(written as never, "traceparent"), STORED.traceparent, label);
+      assert.equal(
+        trace.getSpanContext(contextFromKafkaHeaders(written))?.spanId,
+        SPAN_ID,
+        `${label}: the copy restores the context`,
+      );
+      const injected = withCarrier(STORED, "relay", () => injectKafkaHeaders(h as never)) as unknown;
+      assert.notEqual(injected, h, label);
+      assert.equal(trace.getSpanContext(contextFromKafkaHeaders(injected))?.traceId, TRACE_ID, label);
+    }
+    const copy = writeCarrierToHeaders(new Locked() as never, STORED) as Record<string, unknown>;
+    assert.equal(kafkaHeadersGetter.get(copy as never, "a"), "1", "the locked object's entries kept");
+  });
+
+  test("a class with set/delete but no get and iterator reads its own fields, as the getter and reader agree", () => {
+    class FieldHeaders {
+      [name: string]: unknown;
+      set(name: string, value: string): void {
+        this[name] = value;
+      }
+      delete(name: string): void {
+        delete this[name];
+      }
+    }
+    const h = new FieldHeaders();
+    h.traceparent = STORED.traceparent;
+    assert.equal(kafkaHeadersGetter.get(h as never, "traceparent"), STORED.traceparent);
+    assert.deepEqual(kafkaHeadersGetter.keys(h as never), ["traceparent"]);
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(h))?.spanId, SPAN_ID);
+  });
+
+  test("a Map of another realm reads Buffer and number values as a local Map does", () => {
+    const fields = [
+      ["traceparent", Buffer.from(STORED.traceparent)],
+      ["x-datadog-trace-id", STORED["x-datadog-trace-id"]],
+      ["x-datadog-parent-id", STORED["x-datadog-parent-id"]],
+      ["x-datadog-sampling-priority", 2],
+    ] as const;
+    const foreign = runInNewContext("new Map()") as Map<string, unknown>;
+    for (const [name, value] of fields) foreign.set(name, value);
+    const local = new Map<string, unknown>(fields);
+    for (const read of [contextFromAmqpHeaders, contextFromCarrier]) {
+      const fromLocal = trace.getSpanContext(read(local));
+      const fromForeign = trace.getSpanContext(read(foreign));
+      assert.equal(fromLocal?.spanId, SPAN_ID);
+      assert.deepEqual(
+        [fromForeign?.traceId, fromForeign?.spanId, fromForeign?.traceFlags],
+        [fromLocal?.traceId, fromLocal?.spanId, fromLocal?.traceFlags],
+      );
+    }
+    const foreignBuffer = runInNewContext("new Map()") as Map<string, unknown>;
+    foreignBuffer.set("traceparent", Buffer.from(STORED.traceparent));
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(foreignBuffer))?.spanId, SPAN_ID);
   });
 });

@@ -72,38 +72,33 @@ export type EntriesKind = "map" | "fetch" | "methods";
  * stored-carrier reader tells it, `isFetchHeaders`), `"methods"` for another object with a `get` method
  * and an iterator ({@link HeaderMethods}: NATS `MsgHdrs`), else `undefined`: a plain headers object,
  * read through its own properties (a class with `set`/`delete` but no `get` and iterator included). A
- * plain object costs one property look-up (no iterator). Never throws (a proxy whose traps throw:
- * `undefined`).
+ * plain object costs one property look-up (no iterator). Throws what a proxy's trap throws: the
+ * callers' own `try` covers it (no `try` here, on every header read).
  */
 export function readKind(headers: object): EntriesKind | undefined {
-  try {
-    if (typeof (headers as Iterable<unknown>)[Symbol.iterator] !== "function") return undefined;
-    return (
-      iterableKind(headers) ?? (typeof (headers as MethodLookups).get === "function" ? "methods" : undefined)
-    );
-  } catch {
-    return undefined;
-  }
+  if (typeof (headers as MethodLookups)[Symbol.iterator] !== "function") return undefined;
+  return (
+    iterableKind(headers) ?? (typeof (headers as MethodLookups).get === "function" ? "methods" : undefined)
+  );
 }
 
 /**
  * How the writers (the setters, `injectKafkaHeaders`, `writeCarrierToHeaders`, ...) write `headers`:
- * `"map"` and `"fetch"` as {@link readKind}, `"methods"` for another object with `set` and `delete`
- * methods ({@link HeaderMethods}: NATS `MsgHdrs`, written through them), else `undefined`: written as
- * own properties. A plain object costs two property look-ups (no iterator, no `set`). Never throws (a
- * proxy whose traps throw: `undefined`).
+ * `undefined` for an object of no class (prototype `Object.prototype` or `null`: one comparison, the
+ * usual headers) and for any other object without such methods, written as own properties; `"map"` and
+ * `"fetch"` as {@link readKind}; `"methods"` for another object with `set` and `delete` methods
+ * ({@link HeaderMethods}: NATS `MsgHdrs`, written through them). Throws what a proxy's trap throws: the
+ * callers' own `try` covers it.
  */
 export function writeKind(headers: object): EntriesKind | undefined {
-  try {
-    const methods = headers as MethodLookups;
-    if (typeof methods[Symbol.iterator] === "function") {
-      const kind = iterableKind(headers);
-      if (kind !== undefined) return kind;
-    }
-    return typeof methods.set === "function" && typeof methods.delete === "function" ? "methods" : undefined;
-  } catch {
-    return undefined;
+  const prototype: unknown = Object.getPrototypeOf(headers);
+  if (prototype === Object.prototype || prototype === null) return undefined;
+  const methods = headers as MethodLookups;
+  if (typeof methods[Symbol.iterator] === "function") {
+    const kind = iterableKind(headers);
+    if (kind !== undefined) return kind;
   }
+  return typeof methods.set === "function" && typeof methods.delete === "function" ? "methods" : undefined;
 }
 
 /** The methods {@link readKind} and {@link writeKind} look up. */

@@ -137,6 +137,15 @@ function newOfClass(headers: HeaderEntries): HeaderEntries {
   return copy;
 }
 
+/** {@link writeKind}, `undefined` (written as properties, in a `try`) when a proxy trap throws. */
+function writeKindOf(headers: object): EntriesKind | undefined {
+  try {
+    return writeKind(headers);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Removes every propagation header from `headers`, in place: the names `isPropagationHeaderName`
  * (header-names.ts) accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the
@@ -155,7 +164,7 @@ export function removePropagationHeaders(
   also?: TraceCarrier,
 ): boolean {
   if (!isHeadersObject(headers)) return true;
-  const kind = writeKind(headers);
+  const kind = writeKindOf(headers);
   if (kind !== undefined) return removeStaleEntries(headers as unknown as HeaderEntries, kind, also);
   let removed = true;
   try {
@@ -263,7 +272,7 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
     return fresh as H;
   }
   if (!isHeadersObject(headers)) return headers;
-  const kind = writeKind(headers);
+  const kind = writeKindOf(headers);
   if (kind !== undefined) {
     const entries = headers as unknown as HeaderEntries;
     return (

@@ -4,6 +4,7 @@
  */
 import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
 import { asciiLowerName } from "../carrier/ascii-lower-name.js";
+import { isHeaderEntriesObject } from "../carrier/carrier-object.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
@@ -13,13 +14,20 @@ import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
 export const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
 
 /**
- * Internal: an object whose own fields may be a row's columns: not an array, bytes or a Map. A fetch
- * `Headers` passes, and has no own fields (its entries are internal), so a scan of them finds nothing.
+ * Internal: an object whose own fields may be a row's columns: not an array, bytes, a Map or a header
+ * object kept in entries (`isHeaderEntriesObject`: a fetch `Headers`, NATS `MsgHdrs`, a Map of another
+ * realm), whose own fields are its client's internals (MsgHdrs' `headers` Map), never a carrier put
+ * in another field.
  */
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object") return false;
   try {
-    return !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Map);
+    return (
+      !Array.isArray(value) &&
+      !ArrayBuffer.isView(value) &&
+      !(value instanceof Map) &&
+      !isHeaderEntriesObject(value)
+    );
   } catch {
     return false;
   }
@@ -179,18 +187,42 @@ function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
 }
 
 /**
+ * True for a header object kept in entries (`isHeaderEntriesObject`: NATS `MsgHdrs`, a Map of another
+ * realm, a `Headers` object) with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT}
+ * `[name, value]` entries (any case), as {@link mapHoldsCarrier}. May throw (a hostile iterator).
+ */
+function entriesHoldCarrier(entries: Iterable<unknown>): boolean {
+  let looked = 0;
+  for (const entry of entries) {
+    if (++looked > MAX_FIELDS_LOOKED_AT) return false;
+    const name: unknown = Array.isArray(entry) ? entry[0] : undefined;
+    if (typeof name === "string" && isPropagationHeaderName(name.toLowerCase())) return true;
+  }
+  return false;
+}
+
+/** {@link mapHoldsCarrier} or {@link entriesHoldCarrier} for a Map or header object; `undefined` else. */
+function entriesObjectHoldsCarrier(value: unknown): boolean | undefined {
+  if (value instanceof Map) return mapHoldsCarrier(value);
+  if (value === null || typeof value !== "object" || !isHeaderEntriesObject(value)) return undefined;
+  return entriesHoldCarrier(value as Iterable<unknown>);
+}
+
+/**
  * Internal: true for a field value that holds a carrier in any shape the carrier reader takes one
  * (`carrierObject` in src/carrier/carrier-object.ts, what `withCarrier(row.field)` restores), judged
  * from its start alone: an object whose own fields give a span context, looked up by name
  * ({@link holdsCarrier}), a `Map` with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT}
  * keys (any case); its JSON text or that JSON text stringified once more, at most
  * {@link MAX_CARRIER_TEXT_LENGTH} long ({@link textHoldsCarrier}); or the UTF-8 bytes of either (a BLOB
- * or `bytea` column, a Buffer: {@link storedText}). No object's keys are listed but those of one parsed
- * from a few thousand characters: the cost is bounded whatever the value's size. (A WHATWG `Headers`
- * object, which no row column holds, is not looked at.) May throw (a hostile object).
+ * or `bytea` column, a Buffer: {@link storedText}); or a header object kept in entries (NATS `MsgHdrs`,
+ * a `Headers` object: {@link entriesHoldCarrier}), as the reader reads one. No object's keys are listed
+ * but those of one parsed from a few thousand characters, and at most {@link MAX_FIELDS_LOOKED_AT}
+ * entries: the cost is bounded whatever the value's size. May throw (a hostile object).
  */
 export function holdsStoredCarrier(value: unknown): boolean {
-  if (value instanceof Map) return mapHoldsCarrier(value);
+  const inEntries = entriesObjectHoldsCarrier(value);
+  if (inEntries !== undefined) return inEntries;
   const text = storedText(value);
   if (text === undefined) return holdsCarrier(value);
   return text !== null && text.length <= MAX_CARRIER_TEXT_LENGTH && textHoldsCarrier(text);
@@ -203,7 +235,8 @@ export function holdsStoredCarrier(value: unknown): boolean {
  * hostile object).
  */
 export function namesCarrier(value: unknown): boolean {
-  if (value instanceof Map) return mapHoldsCarrier(value);
+  const inEntries = entriesObjectHoldsCarrier(value);
+  if (inEntries !== undefined) return inEntries;
   const text = storedText(value);
   if (text === undefined)
     return (

@@ -118,6 +118,48 @@ export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unk
   return value;
 }
 
+/** A whole consumed message {@link clientMessageOf} recognises: its client, and where its headers are. */
+export interface ClientMessage {
+  /** The client whose message it is. */
+  client: "amqplib" | "kafkajs" | "nats.js" | "mqtt.js";
+  /** The path of its headers from the message, for a message: `.properties.headers`, ... */
+  path: string;
+  /** Its headers (`undefined` when it has none). */
+  headers: unknown;
+}
+
+/**
+ * Internal to tracehop/messaging: which client's whole message `value` is, of every shape
+ * {@link headersOfMessage} knows whatever the kind (an amqplib message, a kafkajs message or
+ * `eachMessage` payload, a nats.js message, an mqtt.js PUBLISH packet), with its headers; `undefined`
+ * for anything else. For the warning that names the system to give. May throw (a hostile object).
+ */
+export function clientMessageOf(value: object): ClientMessage | undefined {
+  const message = value as Record<string, unknown>;
+  if (isAmqpMessage(message))
+    return {
+      client: "amqplib",
+      path: ".properties.headers",
+      headers: (message.properties as Record<string, unknown>).headers,
+    };
+  if (isKafkaMessage(message)) return { client: "kafkajs", path: ".headers", headers: message.headers };
+  if (isNatsMessage(message)) return { client: "nats.js", path: ".headers", headers: message.headers };
+  if (isMqttPublish(message))
+    return {
+      client: "mqtt.js",
+      path: ".properties.userProperties",
+      headers: (message.properties as { userProperties?: unknown } | undefined)?.userProperties,
+    };
+  if (
+    typeof message.topic === "string" &&
+    typeof message.partition === "number" &&
+    isObject(message.message) &&
+    isKafkaMessage(message.message)
+  )
+    return { client: "kafkajs", path: ".message.headers", headers: message.message.headers };
+  return undefined;
+}
+
 /**
  * The attributes the messaging semantic conventions ask of a consumed message (1.45 "RabbitMQ" and
  * "Kafka" pages, attribute registry), read from a whole message that {@link headersOfMessage}

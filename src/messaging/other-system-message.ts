@@ -1,9 +1,14 @@
 /** The other messaging client's whole message, handed to a helper of one system: said once. */
 import { CARRIER_IN_OTHER_FIELD_WARNING } from "../context/carrier-in-other-field.js";
-import { holdsCarrier } from "../context/holds-carrier.js";
+import { holdsStoredCarrier } from "../context/holds-carrier.js";
 import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
 import { MESSAGING_SYSTEM_VALUE_KAFKA, MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
-import { headersOfMessage, type MessageKind } from "./consumed-message.js";
+import {
+  clientMessageOf,
+  headersOfMessage,
+  type ClientMessage,
+  type MessageKind,
+} from "./consumed-message.js";
 
 /** Once-per-process key of {@link warnIfMessageOfOtherSystem}. */
 const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
@@ -64,28 +69,38 @@ function otherSystemMessageWarned(
   if (message === null || typeof message !== "object" || headersOfMessage(message, kind) !== message)
     return false;
   try {
-    const headers = headersOfMessage(message, "any");
-    if (headers === message || !holdsCarrier(headers)) return false;
-    const amqp = kind === "kafka";
-    const right = amqp ? MESSAGING_SYSTEM_VALUE_RABBITMQ : MESSAGING_SYSTEM_VALUE_KAFKA;
-    const path = amqp
-      ? ".properties.headers"
-      : headers === (message as { headers?: unknown }).headers
-        ? ".headers"
-        : ".message.headers";
+    const found = clientMessageOf(message);
+    if (found === undefined || !holdsStoredCarrier(found.headers)) return false;
     const fix =
       caller === "withProcessSpan"
-        ? `withProcessSpan(message${path}, ...)`
-        : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${path} })`;
+        ? `withProcessSpan(message${found.path}, ...)`
+        : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${found.path} })`;
     return warnOnce(
       OTHER_SYSTEM_WARNING_KEY,
-      `tracehop ${caller}: given ${amqp ? "an amqplib" : "a kafkajs"} message under ` +
-        `system ${JSON.stringify(system)}, which reads only ${amqp ? "a kafkajs" : "an amqplib"} message ` +
-        `or headers: the trace carrier in its headers (message${path}) was not read, and the stored ` +
-        `context was not restored. Give its system, system: "${right}", or pass its headers: ${fix}.`,
+      `tracehop ${caller}: given ${CLIENT_NAMES[found.client]} message under ` +
+        `system ${JSON.stringify(system)}, which reads only ${kind === "kafka" ? "a kafkajs" : "an amqplib"} ` +
+        `message or headers: the trace carrier in its headers (message${found.path}) was not read, and ` +
+        `the stored context was not restored. Give its system, system: "${SYSTEMS[found.client]}", or ` +
+        `pass its headers: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {
     return false; // a throwing getter or proxy trap: nothing to say
   }
 }
+
+/** Each client's name with its article, for the warning. */
+const CLIENT_NAMES: Readonly<Record<ClientMessage["client"], string>> = {
+  amqplib: "an amqplib",
+  kafkajs: "a kafkajs",
+  "nats.js": "a nats.js",
+  "mqtt.js": "an mqtt.js",
+};
+
+/** The `system` to give for each client's message (`messaging.system`; NATS and MQTT have no registry value). */
+const SYSTEMS: Readonly<Record<ClientMessage["client"], string>> = {
+  amqplib: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+  kafkajs: MESSAGING_SYSTEM_VALUE_KAFKA,
+  "nats.js": "nats",
+  "mqtt.js": "mqtt",
+};

@@ -195,16 +195,102 @@ describe("whole messages of other clients", () => {
     );
   });
 
-  test("a message shaped like nats.js's whole message is read under any system but kafka and rabbitmq", () => {
+  test("a message shaped like nats.js's whole message is read under any system but kafka and rabbitmq", async () => {
     const msg = { subject: "orders", data: new Uint8Array(), sid: 1, headers: msgHdrs(STORED) };
     assert.equal(
       withProcessSpan(msg, { system: "nats", destination: "orders" }, (s) => s.spanContext().traceId),
       TRACE_ID,
     );
-    assert.notEqual(
+    const { result, processWarnings } = await recordWarnings(() =>
       withProcessSpan(msg, { system: "kafka", destination: "orders" }, (s) => s.spanContext().traceId),
-      TRACE_ID,
     );
+    assert.notEqual(result, TRACE_ID);
+    assert.deepEqual(
+      processWarnings.map(([code]) => code),
+      ["TRACEHOP_CARRIER_IN_OTHER_FIELD"],
+    );
+  });
+});
+
+describe("warnings of NATS MsgHdrs and other clients' messages", () => {
+  test("MsgHdrs that restore nothing give no TRACEHOP_CARRIER_IN_OTHER_FIELD of its internal fields", async () => {
+    const restoringNothing: Record<string, string>[] = [
+      { b3: `${TRACE_ID}-${SPAN_ID}-1` }, // b3 is not read under the default styles
+      { baggage: "k=v" },
+      { traceparent: "garbage" },
+    ];
+    for (const fields of restoringNothing) {
+      resetWarnings();
+      const { processWarnings } = await recordWarnings(() =>
+        withProcessSpan(msgHdrs(fields), { system: "nats", destination: "orders" }, () => undefined),
+      );
+      assert.deepEqual(processWarnings, [], JSON.stringify(fields));
+    }
+  });
+
+  test("{ headers: MsgHdrs } warns as the same wrapper around a plain object or Map does", async () => {
+    const said: string[][] = [];
+    for (const inner of [STORED, new Map(Object.entries(STORED)), msgHdrs(STORED)]) {
+      resetWarnings();
+      const { result, processWarnings } = await recordWarnings(() =>
+        withProcessSpan(
+          { headers: inner },
+          { system: "nats", destination: "orders" },
+          (span) => span.spanContext().traceId,
+        ),
+      );
+      assert.notEqual(result, TRACE_ID);
+      said.push(processWarnings.map(([code, message]) => `${code} ${message}`));
+    }
+    assert.equal(said[0]!.length, 1, JSON.stringify(said));
+    assert.match(
+      said[0]![0]!,
+      /^TRACEHOP_CARRIER_IN_OTHER_FIELD tracehop withProcessSpan: .*message\.headers/,
+    );
+    assert.deepEqual(said[2], said[0], "MsgHdrs as the plain object");
+    assert.deepEqual(said[1], said[0], "Map as the plain object");
+  });
+
+  test("another client's whole message under kafka or rabbitmq names that client and its system", async () => {
+    const nats = { subject: "orders", data: new Uint8Array(), sid: 1, headers: msgHdrs(STORED) };
+    const mqtt = {
+      cmd: "publish",
+      topic: "orders",
+      payload: Buffer.from("x"),
+      properties: { userProperties: STORED },
+    };
+    const cases = [
+      [
+        nats,
+        "kafka",
+        /given a nats\.js message under system "kafka", which reads only a kafkajs message/,
+        /system: "nats"/,
+        /withProcessSpan\(message\.headers, \.\.\.\)/,
+      ],
+      [
+        mqtt,
+        "kafka",
+        /given an mqtt\.js message under system "kafka"/,
+        /system: "mqtt"/,
+        /message\.properties\.userProperties/,
+      ],
+      [
+        mqtt,
+        "rabbitmq",
+        /given an mqtt\.js message under system "rabbitmq", which reads only an amqplib message/,
+        /system: "mqtt"/,
+        /message\.properties\.userProperties/,
+      ],
+    ] as const;
+    for (const [message, system, ...patterns] of cases) {
+      resetWarnings();
+      const { processWarnings } = await recordWarnings(() =>
+        withProcessSpan(message, { system, destination: "orders" }, () => undefined),
+      );
+      assert.equal(processWarnings.length, 1, `${system}: ${JSON.stringify(processWarnings)}`);
+      assert.equal(processWarnings[0]![0], "TRACEHOP_CARRIER_IN_OTHER_FIELD");
+      for (const pattern of patterns) assert.match(processWarnings[0]![1], pattern);
+    }
   });
 });
 

@@ -35,9 +35,12 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to),
  * plus `options.attributes` (which win). Each
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
- * reader's rules; a message without a valid context adds no link (the other client's whole message
- * under `options.system`, whose headers the default `headersFrom` does not find, is said once per
- * process: `TRACEHOP_CARRIER_IN_OTHER_FIELD`). Errors of `fn` are recorded and
+ * reader's rules. The default `headersFrom` reads a whole message through its headers as
+ * `withProcessSpan` does: under `system: "rabbitmq"` an amqplib message, under `"kafka"` a kafkajs
+ * message, any other system those, a nats.js `Msg`/`JsMsg` (`msg.headers`) and an mqtt.js PUBLISH
+ * packet (`properties.userProperties`). A message without a valid context adds no link (another
+ * client's whole message under `options.system`, whose headers the default `headersFrom` does not
+ * find, is said once per process: `TRACEHOP_CARRIER_IN_OTHER_FIELD`, naming its client and system). Errors of `fn` are recorded and
  * passed through, as in `withBatch`. Tracing never fails the batch.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a

@@ -1,7 +1,7 @@
 /**
  * tracehop/messaging: keep the trace across a message broker. Header carriers for kafkajs message
- * headers and amqplib `properties.headers`, and any client's headers given as a plain object, a `Map`
- * or its own header object (NATS `MsgHdrs`, MQTT 5 user properties) (TextMapGetter/TextMapSetter pairs
+ * headers and amqplib `properties.headers`, and any client's headers given as a plain object (MQTT 5
+ * user properties), a `Map` or its own header object (NATS `MsgHdrs`) (TextMapGetter/TextMapSetter pairs
  * and inject/extract helpers), and send/process span helpers with the OpenTelemetry messaging semantic conventions,
  * including the relay's choice of forwarding the stored creation context or its own send span.
  * See docs/messaging.md.

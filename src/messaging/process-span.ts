@@ -47,7 +47,9 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * `headers`: kafkajs `message.headers` or amqplib `msg.properties.headers` as delivered (untrusted: a
  * missing or garbled context gives a new trace, never an error), or the whole message, recognised by
  * its shape and read through its headers: under `system: "rabbitmq"` only an amqplib message, under
- * `"kafka"` only a kafkajs one, any other system either (docs/messaging.md, "Reading headers"). A
+ * `"kafka"` only a kafkajs one, any other system any of those, a nats.js `Msg`/`JsMsg` (`msg.headers`)
+ * and an mqtt.js PUBLISH packet (`properties.userProperties`) (docs/messaging.md, "The whole
+ * message"). A
  * carrier found elsewhere (a field of the headers, the other client's whole message) is said once per
  * process (`TRACEHOP_CARRIER_IN_OTHER_FIELD`).
  *

@@ -58,8 +58,10 @@ export interface HeaderMethods {
  * Headers kept in entries rather than in properties: a `Map` of header name -> value, a WHATWG
  * `Headers` object, or a client's header object ({@link HeaderMethods}: NATS `MsgHdrs`). The readers
  * (`contextFromKafkaHeaders`, `contextFromAmqpHeaders`, `withProcessSpan`, `withCarrier`, the getters)
- * read them through their entries, and the writers write them through their own methods (`set`,
- * `append`, `delete`): a property set on such an object is no entry, and would not travel.
+ * read them through their entries ({@link readKind}: a client's object with `get` and an iterator; one
+ * with `set`/`delete` alone through its own properties), and the writers write them through their own
+ * methods (`set`, `append`, `delete`: {@link writeKind}): a property set on such an object is no entry,
+ * and would not travel.
  */
 export type HeaderEntries = Map<string, unknown> | FetchHeadersLike | HeaderMethods;
 

@@ -25,18 +25,20 @@ import {
   writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
-import { datadogSpanId, datadogTraceId, exporter, inSpan, onlySpan } from "./tracing.js";
+import {
+  datadogSpanId,
+  datadogTraceId,
+  exporter,
+  inSpan,
+  onlySpan,
+  STORED_BEYOND_2_53,
+  STORED_SPAN_ID,
+  STORED_TRACE_ID,
+} from "./tracing.js";
 
-const TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
-const SPAN_ID = "891087b8e3b70cb1";
-/** A stored carrier whose Datadog ids are beyond 2^53 (decimal text a JS number would round). */
-const STORED = {
-  traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
-  "x-datadog-trace-id": datadogTraceId(TRACE_ID),
-  "x-datadog-parent-id": datadogSpanId(SPAN_ID),
-  "x-datadog-sampling-priority": "1",
-  "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
-};
+const TRACE_ID = STORED_TRACE_ID;
+const SPAN_ID = STORED_SPAN_ID;
+const STORED = STORED_BEYOND_2_53;
 const OLD_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 beforeEach(() => {

@@ -15,21 +15,13 @@ import mqtt from "mqtt";
 import { connect, headers as natsHeaders, type Msg, type NatsConnection } from "nats";
 import { withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
-import { datadogSpanId, datadogTraceId, exporter } from "./tracing.js";
+import { datadogSpanId, datadogTraceId, exporter, STORED_BEYOND_2_53, STORED_TRACE_ID } from "./tracing.js";
 
 const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 
-const TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
-const SPAN_ID = "891087b8e3b70cb1";
-/** An outbox row's carrier whose Datadog trace id (the low 64 bits) is beyond 2^53. */
-const STORED = {
-  traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
-  "x-datadog-trace-id": datadogTraceId(TRACE_ID),
-  "x-datadog-parent-id": datadogSpanId(SPAN_ID),
-  "x-datadog-sampling-priority": "1",
-  "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
-};
+const TRACE_ID = STORED_TRACE_ID;
+const STORED = STORED_BEYOND_2_53;
 
 /** A subject or topic part no other run uses. */
 const unique = (label: string) => `tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;

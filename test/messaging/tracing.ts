@@ -9,7 +9,8 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { createPropagator } from "../../src/index.js";
 import { exporter, inSpanOf } from "../support/sdk.js";
 
-export { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
+import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
+export { datadogSpanId, datadogTraceId };
 export { exporter, provider } from "../support/sdk.js";
 
 propagation.setGlobalPropagator(createPropagator(["tracecontext", "baggage", "datadog"]));
@@ -73,3 +74,18 @@ export async function kafkaRoundTrip(message: {
   const recordBytes = new Decoder(encoded.buffer).readVarIntBytes();
   return RecordDecoder(new Decoder(recordBytes), { firstOffset: "42", firstTimestamp: "0", magicByte: 2 });
 }
+
+/** The trace and span of {@link STORED_BEYOND_2_53}. */
+export const STORED_TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
+export const STORED_SPAN_ID = "891087b8e3b70cb1";
+/**
+ * An outbox row's carrier whose Datadog ids are beyond 2^53 (decimal text a JavaScript number would
+ * round), with the 128-bit trace id's upper half in `_dd.p.tid`.
+ */
+export const STORED_BEYOND_2_53 = {
+  traceparent: `00-${STORED_TRACE_ID}-${STORED_SPAN_ID}-01`,
+  "x-datadog-trace-id": datadogTraceId(STORED_TRACE_ID),
+  "x-datadog-parent-id": datadogSpanId(STORED_SPAN_ID),
+  "x-datadog-sampling-priority": "1",
+  "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
+};

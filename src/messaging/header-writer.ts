@@ -99,15 +99,33 @@ function copyEntriesWithCarrier(
 }
 
 /**
- * The `[name, value]` entries of a headers object kept in entries with a string name, from its
- * iterator (none when it has no iterator: a WeakMap, a class with `set`/`delete` alone). Throws what
- * its iterator throws.
+ * The `[name, value]` entries of a headers object with a string name: from its iterator, or, without
+ * one (a class with `set`/`delete` alone, which the readers read through its own properties too:
+ * `readKind`), its own fields whose value a header can hold (text, a number, bytes, an array of
+ * values); none for a WeakMap. Throws what its iterator or a getter throws.
  */
 function* entriesOf(headers: HeaderEntries): Generator<[string, unknown]> {
   const iterable = headers as Partial<Iterable<unknown>>;
-  if (typeof iterable[Symbol.iterator] !== "function") return;
+  if (typeof iterable[Symbol.iterator] !== "function") {
+    const fields = headers as unknown as Record<string, unknown>;
+    for (const name of Object.keys(fields)) {
+      const value = fields[name];
+      if (isFieldValue(value)) yield [name, value];
+    }
+    return;
+  }
   for (const entry of iterable as Iterable<unknown>)
     if (Array.isArray(entry) && typeof entry[0] === "string") yield [entry[0], entry[1]];
+}
+
+/** A value a header field can hold: text, a number, bytes, or an array of such values. */
+function isFieldValue(value: unknown): boolean {
+  return (
+    typeof value === "string" ||
+    typeof value === "number" ||
+    ArrayBuffer.isView(value) ||
+    Array.isArray(value)
+  );
 }
 
 /**

@@ -410,6 +410,18 @@ describe("other header objects", () => {
     }
     const copy = writeCarrierToHeaders(new Locked() as never, STORED) as Record<string, unknown>;
     assert.equal(kafkaHeadersGetter.get(copy as never, "a"), "1", "the locked object's entries kept");
+    /** Locked, and keeping its fields as own properties (no get, no iterator): read so, copied so. */
+    class LockedFields {
+      app = "3";
+      set(): void {
+        throw new Error("headers locked");
+      }
+      delete(): void {}
+    }
+    const fields = writeCarrierToHeaders(new LockedFields() as never, STORED) as Record<string, unknown>;
+    assert.notEqual(fields, undefined);
+    assert.equal(kafkaHeadersGetter.get(fields as never, "app"), "3", "its own fields kept");
+    assert.equal(kafkaHeadersGetter.get(fields as never, "traceparent"), STORED.traceparent);
   });
 
   test("a class with set/delete but no get and iterator reads its own fields, as the getter and reader agree", () => {

@@ -176,44 +176,44 @@ function startsAsJson(bytes: Uint8Array): boolean {
   return bytes[i] === 0x7b /* { */ || bytes[i] === 0x22; /* " */
 }
 
-/** True for a `Map` with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT} keys (any case). */
-function mapHoldsCarrier(map: Map<unknown, unknown>): boolean {
-  let looked = 0;
-  for (const key of map.keys()) {
-    if (++looked > MAX_FIELDS_LOOKED_AT) return false;
-    if (typeof key === "string" && isPropagationHeaderName(key.toLowerCase())) return true;
-  }
-  return false;
-}
-
 /**
- * True for a header object kept in entries (`isHeaderEntriesObject`: NATS `MsgHdrs`, a Map of another
- * realm, a `Headers` object) with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT}
- * `[name, value]` entries (any case), as {@link mapHoldsCarrier}. May throw (a hostile iterator).
+ * For a `Map` or a header object kept in entries (`isHeaderEntriesObject`: NATS `MsgHdrs`, a Map of
+ * another realm, a `Headers` object), judged from its first {@link MAX_FIELDS_LOOKED_AT} `[name, value]`
+ * entries, names in any case: with `needContext`, whether their propagation fields give a span context
+ * as a plain object's must ({@link fieldsGiveContext}: a value shaped like one, a trace id with its
+ * partner), so that headers holding only `baggage` or a bad `traceparent` are no carrier; without it,
+ * whether a propagation name is among them at all ({@link namesCarrier}: the right field, written
+ * badly). May throw (a hostile iterator).
  */
-function entriesHoldCarrier(entries: Iterable<unknown>): boolean {
+function entriesHoldCarrier(entries: Iterable<unknown>, needContext: boolean): boolean {
   let looked = 0;
+  let fields: Record<string, unknown> | undefined;
   for (const entry of entries) {
-    if (++looked > MAX_FIELDS_LOOKED_AT) return false;
-    const name: unknown = Array.isArray(entry) ? entry[0] : undefined;
-    if (typeof name === "string" && isPropagationHeaderName(name.toLowerCase())) return true;
+    if (++looked > MAX_FIELDS_LOOKED_AT) break;
+    if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
+    const name = entry[0].toLowerCase();
+    if (!isPropagationHeaderName(name)) continue;
+    if (!needContext) return true;
+    fields ??= Object.create(null) as Record<string, unknown>;
+    // The first of a name's values, as the reader reads a span-context field (MsgHdrs: an array).
+    if (!Object.hasOwn(fields, name)) fields[name] = entry[1];
   }
-  return false;
+  return fields !== undefined && fieldsGiveContext(fields, (name) => [name]);
 }
 
-/** {@link mapHoldsCarrier} or {@link entriesHoldCarrier} for a Map or header object; `undefined` else. */
-function entriesObjectHoldsCarrier(value: unknown): boolean | undefined {
-  if (value instanceof Map) return mapHoldsCarrier(value);
+/** {@link entriesHoldCarrier} for a Map or header object; `undefined` for any other value. */
+function entriesObjectHoldsCarrier(value: unknown, needContext: boolean): boolean | undefined {
+  if (value instanceof Map) return entriesHoldCarrier(value, needContext);
   if (value === null || typeof value !== "object" || !isHeaderEntriesObject(value)) return undefined;
-  return entriesHoldCarrier(value as Iterable<unknown>);
+  return entriesHoldCarrier(value as Iterable<unknown>, needContext);
 }
 
 /**
  * Internal: true for a field value that holds a carrier in any shape the carrier reader takes one
  * (`carrierObject` in src/carrier/carrier-object.ts, what `withCarrier(row.field)` restores), judged
  * from its start alone: an object whose own fields give a span context, looked up by name
- * ({@link holdsCarrier}), a `Map` with a propagation name among its first {@link MAX_FIELDS_LOOKED_AT}
- * keys (any case); its JSON text or that JSON text stringified once more, at most
+ * ({@link holdsCarrier}), a `Map` whose first {@link MAX_FIELDS_LOOKED_AT} entries give one the same way
+ * ({@link entriesHoldCarrier}); its JSON text or that JSON text stringified once more, at most
  * {@link MAX_CARRIER_TEXT_LENGTH} long ({@link textHoldsCarrier}); or the UTF-8 bytes of either (a BLOB
  * or `bytea` column, a Buffer: {@link storedText}); or a header object kept in entries (NATS `MsgHdrs`,
  * a `Headers` object: {@link entriesHoldCarrier}), as the reader reads one. No object's keys are listed
@@ -221,7 +221,7 @@ function entriesObjectHoldsCarrier(value: unknown): boolean | undefined {
  * entries: the cost is bounded whatever the value's size. May throw (a hostile object).
  */
 export function holdsStoredCarrier(value: unknown): boolean {
-  const inEntries = entriesObjectHoldsCarrier(value);
+  const inEntries = entriesObjectHoldsCarrier(value, true);
   if (inEntries !== undefined) return inEntries;
   const text = storedText(value);
   if (text === undefined) return holdsCarrier(value);
@@ -235,7 +235,7 @@ export function holdsStoredCarrier(value: unknown): boolean {
  * hostile object).
  */
 export function namesCarrier(value: unknown): boolean {
-  const inEntries = entriesObjectHoldsCarrier(value);
+  const inEntries = entriesObjectHoldsCarrier(value, false);
   if (inEntries !== undefined) return inEntries;
   const text = storedText(value);
   if (text === undefined)

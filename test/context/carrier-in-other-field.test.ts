@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
+import { headers as natsHeaders, type MsgHdrs } from "nats";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
@@ -407,6 +408,24 @@ describe("a carrier under another field name", () => {
       assert.deepEqual(told.processWarnings, [[CODE, message("ctx")]], shape);
       withCarrier(ctx, "fixed", () => 0);
       assert.equal(BigInt(`0x${finishedSpan("fixed").spanContext().traceId}`), 7n, shape);
+    }
+  });
+
+  test("a Map or NATS headers object in another field: a carrier only when its fields give a span context, as an object's must", async () => {
+    const asNats = (fields: Record<string, string>): MsgHdrs => {
+      const h = natsHeaders();
+      for (const [name, value] of Object.entries(fields)) h.set(name, value);
+      return h;
+    };
+    for (const make of [(f: Record<string, string>) => new Map(Object.entries(f)), asNats]) {
+      for (const fields of [{ baggage: "k=v" }, { traceparent: "garbage" }, { "x-datadog-trace-id": "7" }]) {
+        resetWarnings();
+        const told = await recordWarnings(() => withCarrier({ id: 1, ctx: make(fields) }, "row", () => 0));
+        assert.deepEqual(told.processWarnings, [], JSON.stringify(fields));
+      }
+      resetWarnings();
+      const told = await recordWarnings(() => withCarrier({ id: 1, ctx: make(DD_CARRIER) }, "row", () => 0));
+      assert.deepEqual(told.processWarnings, [[CODE, message("ctx")]]);
     }
   });
 

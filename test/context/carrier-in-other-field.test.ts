@@ -418,7 +418,12 @@ describe("a carrier under another field name", () => {
       return h;
     };
     for (const make of [(f: Record<string, string>) => new Map(Object.entries(f)), asNats]) {
-      for (const fields of [{ baggage: "k=v" }, { traceparent: "garbage" }, { "x-datadog-trace-id": "7" }]) {
+      const restoringNothing: Record<string, string>[] = [
+        { baggage: "k=v" },
+        { traceparent: "garbage" },
+        { "x-datadog-trace-id": "7" },
+      ];
+      for (const fields of restoringNothing) {
         resetWarnings();
         const told = await recordWarnings(() => withCarrier({ id: 1, ctx: make(fields) }, "row", () => 0));
         assert.deepEqual(told.processWarnings, [], JSON.stringify(fields));

@@ -630,6 +630,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         throw new Error(`failure ${seen.length}: ${"e".repeat(990)}`);
       });
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 3);
+      await until(() => logs.length === 3); // the dead letter's line comes once it is confirmed
       assert.deepEqual(counts(seen), [
         ["large headers", 1, false],
         ["large headers", 2, true],
@@ -666,6 +667,9 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         throw new Error("handler failure");
       });
       await until(async () => (await messageCount(deadLetterQueue(name))) === 1 || seen.length > 3);
+      // Logged once the dead letter is confirmed, a moment after the broker counts it (a loaded CI
+      // machine asserted before the line came).
+      await until(() => logs.length > 0);
       assert.deepEqual(counts(seen), [["full headers", 1, false]]);
       const dead = await takeDeadLetter(name);
       assert.deepEqual({ ...dead.properties.headers }, headers);

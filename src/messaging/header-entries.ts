@@ -42,8 +42,10 @@ export interface FetchHeadersLike {
  * (nats.js v2 `headers()`, v3 `@nats-io/nats-core`), a `Map` of another realm, any class with
  * `set(name, value)` and `delete(name)` (written; `append(name, value)`, when it has one, for each value
  * of a repeated field) or with `get(name)` and an iterator of `[name, value | values[]]` (read). Its
- * names are listed by `keys()` or its iterator. Such a client sends only what its methods hold: a
- * property set on the object is no header, and would not travel.
+ * names are listed by `keys()` or its iterator. `set`, `append` and `delete` wrote in place unless they
+ * return another object than the headers object itself (an immutable map, whose methods give a new
+ * one): `undefined`, `true` or the object itself all mean written. Such a client sends only what its
+ * methods hold: a property set on the object is no header, and would not travel.
  */
 export interface HeaderMethods {
   set(name: string, value: string): unknown;
@@ -122,9 +124,10 @@ export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * a client's header object ({@link HeaderMethods}) takes `set(name, value)`, or for an array
  * `delete(name)` then `append` of each value (with no `append`: `set` of the values joined by `,`, as
  * HTTP combines a repeated field).
- * Returns false when a client's header object did not take the value: its `set` or `append` returned
- * another object than itself (an immutable map, whose `set` gives a new one). Throws what the object's
- * methods throw (an immutable `Headers` object, a value it refuses, a WeakMap's non-object key).
+ * Returns false when a client's header object did not take the value: its `set`, `append` or `delete`
+ * returned another object than itself ({@link wroteInPlace}: an immutable map, whose `set` gives a new
+ * one). Throws what the object's methods throw (an immutable `Headers` object, a value it refuses, a
+ * WeakMap's non-object key).
  */
 export function setEntry(headers: HeaderEntries, kind: EntriesKind, name: string, value: unknown): boolean {
   if (kind === "map") {
@@ -136,18 +139,23 @@ export function setEntry(headers: HeaderEntries, kind: EntriesKind, name: string
     return true;
   }
   const methods = headers as HeaderMethods;
-  if (!Array.isArray(value)) return tookIt(headers, methods.set(name, String(value)));
+  if (!Array.isArray(value)) return wroteInPlace(headers, methods.set(name, String(value)));
   if (typeof methods.append !== "function")
-    return tookIt(headers, methods.set(name, value.map(String).join(",")));
-  methods.delete(name);
-  let took = true;
-  for (const item of value) took = tookIt(headers, methods.append(name, String(item))) && took;
-  return took;
+    return wroteInPlace(headers, methods.set(name, value.map(String).join(",")));
+  let wrote = wroteInPlace(headers, methods.delete(name));
+  for (const item of value) wrote = wroteInPlace(headers, methods.append(name, String(item))) && wrote;
+  return wrote;
 }
 
-/** True when a method's `result` says it wrote into `headers`: nothing returned, or `headers` itself. */
-function tookIt(headers: object, result: unknown): boolean {
-  return result === undefined || result === headers;
+/**
+ * True when what a client's header method (`set`, `append`, `delete`) returned says it wrote into
+ * `headers` itself: anything but another object (`undefined`, a boolean, `headers` for chaining).
+ * Another object is the changed copy of an immutable map, `headers` left as it was.
+ */
+function wroteInPlace(headers: object, result: unknown): boolean {
+  return (
+    result === headers || result === null || (typeof result !== "object" && typeof result !== "function")
+  );
 }
 
 /**
@@ -185,14 +193,16 @@ export function entryNames(headers: HeaderEntries, kind: EntriesKind, limit = In
  * `removePropagationHeaders` (header-writer.ts) for a headers object kept in entries whose kind is
  * known: deletes the propagation headers and the names of `also` (any case, each by the name the
  * object lists) through its `delete`. `false` when a method or iterator threw (an immutable `Headers`
- * object) or the object has no `delete`.
+ * object), a `delete` returned another object ({@link wroteInPlace}: an immutable map, left unchanged)
+ * or the object has no `delete`.
  */
 export function removeStaleEntries(entries: HeaderEntries, kind: EntriesKind, also?: TraceCarrier): boolean {
   try {
     if (typeof (entries as { delete?: unknown }).delete !== "function") return false;
-    for (const name of entryNames(entries, kind).filter((name) => isStaleHeader(name, also)))
-      entries.delete(name);
-    return true;
+    const names = entryNames(entries, kind).filter((name) => isStaleHeader(name, also));
+    let removed = true;
+    for (const name of names) if (!wroteInPlace(entries, entries.delete(name))) removed = false;
+    return removed;
   } catch {
     return false; // an immutable Headers object, a throwing iterator
   }

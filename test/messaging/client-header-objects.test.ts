@@ -465,3 +465,58 @@ describe("other header objects", () => {
     assert.equal(trace.getSpanContext(contextFromKafkaHeaders(foreignBuffer))?.spanId, SPAN_ID);
   });
 });
+
+describe("what a client's header methods return", () => {
+  test("a set that returns true (neither undefined nor itself) wrote in place: the same object", () => {
+    class TrueOnSet {
+      readonly fields = new Map<string, string>();
+      set(name: string, value: string): boolean {
+        this.fields.set(name, value);
+        return true;
+      }
+      delete(name: string): boolean {
+        return this.fields.delete(name);
+      }
+      get(name: string): string | undefined {
+        return this.fields.get(name);
+      }
+      [Symbol.iterator](): Iterator<[string, string]> {
+        return this.fields[Symbol.iterator]();
+      }
+    }
+    const h = new TrueOnSet();
+    assert.equal(writeCarrierToHeaders(h as never, { traceparent: STORED.traceparent }), h);
+    assert.equal(h.fields.get("traceparent"), STORED.traceparent);
+    const injected = withCarrier(STORED, "relay", () => injectKafkaHeaders(h as never));
+    assert.equal(injected, h);
+  });
+
+  test("a delete that returns another object (an immutable map) did not remove: false, and a copy is written", () => {
+    class ImmutableMap {
+      constructor(private readonly fields: ReadonlyMap<string, string> = new Map()) {}
+      get(name: string): string | undefined {
+        return this.fields.get(name);
+      }
+      set(name: string, value: string): ImmutableMap {
+        return new ImmutableMap(new Map([...this.fields, [name, value]]));
+      }
+      delete(name: string): ImmutableMap {
+        const next = new Map(this.fields);
+        next.delete(name);
+        return new ImmutableMap(next);
+      }
+      keys(): Iterable<string> {
+        return this.fields.keys();
+      }
+      [Symbol.iterator](): Iterator<[string, string]> {
+        return this.fields[Symbol.iterator]();
+      }
+    }
+    const h = new ImmutableMap(new Map([["traceparent", OLD_TRACEPARENT]]));
+    assert.equal(removePropagationHeaders(h as never), false);
+    assert.equal(h.get("traceparent"), OLD_TRACEPARENT, "still there, as reported");
+    const written = writeCarrierToHeaders(h as never, STORED);
+    assert.notEqual(written, h);
+    assert.equal(kafkaHeadersGetter.get(written as never, "traceparent"), STORED.traceparent);
+  });
+});

@@ -21,8 +21,8 @@ export const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 /**
  * Internal: the object or Map a stored carrier holds, as the readers take it: JSON text (and JSON text
  * of JSON text, one level more) or UTF-8 bytes parsed; a header object read through its entries
- * ({@link isHeaderEntriesObject}: a WHATWG `Headers`, NATS `MsgHdrs`, a `Map` of another realm) as a
- * Map; `undefined` for anything else (null, numbers, arrays, unparseable or oversized text).
+ * ({@link isHeaderEntriesObject}: a WHATWG `Headers`, NATS `MsgHdrs`, a `Map` of another realm) or
+ * through its `get` ({@link isLookUpHeadersObject}) as a Map; `undefined` for anything else (null, numbers, arrays, unparseable or oversized text).
  * `tracehop inspect` reads a row's field through it.
  */
 export function carrierObject(
@@ -47,6 +47,7 @@ export function carrierObject(
   if (Array.isArray(carrier) || bytes === null) return undefined;
   // A Map of another realm (instanceof Map is false there) keeps any value, as a local Map does.
   if (isHeaderEntriesObject(carrier)) return headersMap(carrier, isMap(carrier));
+  if (isLookUpHeadersObject(carrier)) return headersMap(carrier, false, lookedUpEntries(carrier), false);
   return carrier as Record<string, unknown>;
 }
 
@@ -90,6 +91,39 @@ export function isHeaderEntriesObject(value: object): value is FetchHeaders {
   }
 }
 
+/**
+ * True for a client's header object read through `get(name)`: an instance of a class (not a plain
+ * object) with `get`, `set` and `delete` methods and no iterator, its fields kept out of reach (a
+ * `#private` Map), as the messaging writers write one through `set` (`writeKind`, header-entries.ts)
+ * and its getters read it (`readKind`). Its names are those of its `keys()`, when it has one, and the
+ * propagation names asked by name. Never throws (a throwing proxy trap: false).
+ */
+export function isLookUpHeadersObject(value: object): value is FetchHeaders {
+  try {
+    const methods = value as Partial<Record<"get" | "set" | "delete" | typeof Symbol.iterator, unknown>>;
+    if (typeof methods[Symbol.iterator] === "function" || typeof methods.get !== "function") return false;
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return (
+      prototype !== Object.prototype &&
+      prototype !== null &&
+      typeof methods.set === "function" &&
+      typeof methods.delete === "function"
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `[name, get(name)]` entries of a header object read through `get` ({@link isLookUpHeadersObject}),
+ * for each name of its `keys()`; none without one. Throws what its methods throw.
+ */
+function* lookedUpEntries(headers: object): Generator<[unknown, unknown]> {
+  const { keys, get } = headers as { keys?: unknown; get: (name: unknown) => unknown };
+  if (typeof keys !== "function") return;
+  for (const name of keys.call(headers) as Iterable<unknown>) yield [name, get.call(headers, name)];
+}
+
 /** Most entries iterated in one `Headers` object (a real one holds what an HTTP request allowed). */
 const MAX_HEADERS_ENTRIES = 4096;
 
@@ -106,15 +140,22 @@ const MAX_HEADERS_ENTRIES = 4096;
  * `PROPAGATION_HEADER_NAMES` it did not reach is asked by name through the object's `get` (one
  * look-up each, as `Headers.get`), so a request of thousands of headers keeps its trace context; a
  * `get` that throws or gives no string or `""` gives no field. `ot-baggage-*` headers past the bound are not
- * read (they cannot be asked by name).
+ * read (they cannot be asked by name). `entries` other than the object's own iterator (the names of
+ * one read through `get`, {@link lookedUpEntries}) may not list every name (`complete` false): the
+ * propagation names not found there are asked by name too.
  */
-function headersMap(headers: FetchHeaders, anyValue: boolean): Map<unknown, unknown> {
+function headersMap(
+  headers: FetchHeaders,
+  anyValue: boolean,
+  entries: Iterable<unknown> = headers as Iterable<unknown>,
+  complete = true,
+): Map<unknown, unknown> {
   const propagation = new Map<string, unknown>();
   const others = new Map<string, unknown>();
-  let truncated = false;
+  let truncated = !complete;
   try {
     let seen = 0;
-    for (const entry of headers as Iterable<unknown>) {
+    for (const entry of entries) {
       if (++seen > MAX_HEADERS_ENTRIES) {
         truncated = true;
         break;

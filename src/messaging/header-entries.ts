@@ -6,7 +6,7 @@
 import { isMap } from "node:util/types";
 import type { TraceCarrier } from "../index.js";
 import { describeValue } from "../describe-value.js";
-import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { warnOnce } from "../warn-once.js";
 
 /**
@@ -41,11 +41,13 @@ export interface FetchHeadersLike {
  * A message client's own header object, written and read through its methods: NATS `MsgHdrs`
  * (nats.js v2 `headers()`, v3 `@nats-io/nats-core`), a `Map` of another realm, any class with
  * `set(name, value)` and `delete(name)` (written; `append(name, value)`, when it has one, for each value
- * of a repeated field) or with `get(name)` and an iterator of `[name, value | values[]]` (read). Its
- * names are listed by `keys()` or its iterator. `set`, `append` and `delete` wrote in place unless they
- * return another object than the headers object itself (an immutable map, whose methods give a new
- * one): `undefined`, `true` or the object itself all mean written. Such a client sends only what its
- * methods hold: a property set on the object is no header, and would not travel.
+ * of a repeated field) or with `get(name)` and an iterator of `[name, value | values[]]` (read), or with
+ * `get`, `set` and `delete` and no iterator (read through `get(name)` for each name asked). Its
+ * names are listed by `keys()` or its iterator (none when it has neither). `set`, `append` and `delete`
+ * wrote in place unless they return another object than the headers object itself (an immutable map,
+ * whose methods give a new one): `undefined`, `true` or the object itself all mean written. Such a
+ * client sends only what its methods hold: a property set on the object is no header, and would not
+ * travel.
  */
 export interface HeaderMethods {
   set(name: string, value: string): unknown;
@@ -60,10 +62,10 @@ export interface HeaderMethods {
  * Headers kept in entries rather than in properties: a `Map` of header name -> value, a WHATWG
  * `Headers` object, or a client's header object ({@link HeaderMethods}: NATS `MsgHdrs`). The readers
  * (`contextFromKafkaHeaders`, `contextFromAmqpHeaders`, `withProcessSpan`, `withCarrier`, the getters)
- * read them through their entries ({@link readKind}: a client's object with `get` and an iterator; one
- * with `set`/`delete` alone through its own properties), and the writers write them through their own
- * methods (`set`, `append`, `delete`: {@link writeKind}): a property set on such an object is no entry,
- * and would not travel.
+ * read them through their entries ({@link readKind}: a client's object with `get` and an iterator, or
+ * with `get`, `set` and `delete`; one with `set`/`delete` alone through its own properties), and the
+ * writers write them through their own methods (`set`, `append`, `delete`: {@link writeKind}): a
+ * property set on such an object is no entry, and would not travel.
  */
 export type HeaderEntries = Map<string, unknown> | FetchHeadersLike | HeaderMethods;
 
@@ -74,16 +76,21 @@ export type EntriesKind = "map" | "fetch" | "methods";
  * How the readers (the getters, `contextFromKafkaHeaders`, ...) read `headers`: `"map"` for a `Map` (of
  * this realm, or of another: `util.types.isMap`), `"fetch"` for a WHATWG `Headers` object (told as the
  * stored-carrier reader tells it, `isFetchHeaders`), `"methods"` for another object with a `get` method
- * and an iterator ({@link HeaderMethods}: NATS `MsgHdrs`), else `undefined`: a plain headers object,
- * read through its own properties (a class with `set`/`delete` but no `get` and iterator included). A
- * plain object costs one property look-up (no iterator). Throws what a proxy's trap throws: the
- * callers' own `try` covers it (no `try` here, on every header read).
+ * and an iterator, or with `get` and what {@link writeKind} writes through its methods (`set` and
+ * `delete`: what the writers set, the readers get back; {@link HeaderMethods}: NATS `MsgHdrs`), else
+ * `undefined`: a plain headers object, read through its own properties (a class with `set`/`delete`
+ * but no `get` included). A plain object costs two property look-ups (no iterator, no `get`). Throws
+ * what a proxy's trap throws: the callers' own `try` covers it (no `try` here, on every header read).
  */
 export function readKind(headers: object): EntriesKind | undefined {
-  if (typeof (headers as MethodLookups)[Symbol.iterator] !== "function") return undefined;
-  return (
-    iterableKind(headers) ?? (typeof (headers as MethodLookups).get === "function" ? "methods" : undefined)
-  );
+  const methods = headers as MethodLookups;
+  const iterable = typeof methods[Symbol.iterator] === "function";
+  if (iterable) {
+    const kind = iterableKind(headers);
+    if (kind !== undefined) return kind;
+  }
+  if (typeof methods.get !== "function") return undefined;
+  return iterable || writeKind(headers) === "methods" ? "methods" : undefined;
 }
 
 /**
@@ -192,20 +199,31 @@ export function entryNames(headers: HeaderEntries, kind: EntriesKind, limit = In
 /**
  * `removePropagationHeaders` (header-writer.ts) for a headers object kept in entries whose kind is
  * known: deletes the propagation headers and the names of `also` (any case, each by the name the
- * object lists) through its `delete`. `false` when a method or iterator threw (an immutable `Headers`
- * object), a `delete` returned another object ({@link wroteInPlace}: an immutable map, left unchanged)
- * or the object has no `delete`.
+ * object lists) through its `delete`; a client's header object that cannot list its names (no `keys()`,
+ * no iterator) has each lower-case name of `PROPAGATION_HEADER_NAMES` and of `also` deleted. `false`
+ * when a method or iterator threw (an immutable `Headers` object), a `delete` returned another object
+ * ({@link wroteInPlace}: an immutable map, left unchanged) or the object has no `delete`.
  */
 export function removeStaleEntries(entries: HeaderEntries, kind: EntriesKind, also?: TraceCarrier): boolean {
   try {
     if (typeof (entries as { delete?: unknown }).delete !== "function") return false;
-    const names = entryNames(entries, kind).filter((name) => isStaleHeader(name, also));
+    const names = listsNames(entries, kind)
+      ? entryNames(entries, kind).filter((name) => isStaleHeader(name, also))
+      : [...PROPAGATION_HEADER_NAMES, ...Object.keys(also ?? {})];
     let removed = true;
     for (const name of names) if (!wroteInPlace(entries, entries.delete(name))) removed = false;
     return removed;
   } catch {
     return false; // an immutable Headers object, a throwing iterator
   }
+}
+
+/** Whether {@link entryNames} can list the names of `headers`: it has `keys()` or an iterator. */
+function listsNames(headers: HeaderEntries, kind: EntriesKind): boolean {
+  const methods = headers as HeaderMethods;
+  return (
+    kind !== "methods" || typeof methods.keys === "function" || typeof methods[Symbol.iterator] === "function"
+  );
 }
 
 /**

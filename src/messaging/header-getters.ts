@@ -142,12 +142,31 @@ function mapValue(map: Map<unknown, unknown>, key: string): unknown {
 /**
  * The value of header `key` (lower case) of a client's header object with `get` and an iterator of
  * `[name, value | values[]]` (NATS `MsgHdrs`: entries `[name, values[]]`, names case-sensitive): the
- * entry of exactly that name, else {@link otherCaseEntry}; an array of one value reads as that value,
- * as a plain object's would.
+ * entry of exactly that name, else {@link otherCaseEntry}; one without an iterator
+ * ({@link lookedUpValue}) through its `get`. An array of one value reads as that value, as a plain
+ * object's would.
  */
 function methodsValue(headers: HeaderMethods, key: string): unknown {
-  const value = otherCaseEntry(headers as Iterable<unknown>, key);
+  const value =
+    typeof headers[Symbol.iterator] === "function"
+      ? otherCaseEntry(headers as Iterable<unknown>, key)
+      : lookedUpValue(headers, key);
   return Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
+}
+
+/**
+ * The value of header `key` (lower case) of a client's header object with `get` but no iterator (its
+ * fields kept out of reach, a class's `#private` Map): `get(key)`, else `get` of the first of the first
+ * `MAX_CARRIER_KEYS` names of its `keys()` (when it has one) that equals `key` in another case. A `get`
+ * giving `undefined`, `null` or `""` (MsgHdrs' answer for a missing name) finds nothing.
+ */
+function lookedUpValue(headers: HeaderMethods, key: string): unknown {
+  const get = headers.get as (name: string) => unknown;
+  const value = get.call(headers, key);
+  if (value !== undefined && value !== null && value !== "") return value;
+  for (const name of entryNames(headers, "methods", MAX_CARRIER_KEYS))
+    if (name !== key && sameNameInOtherCase(name, key)) return get.call(headers, name) ?? undefined;
+  return undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   HTTP_TOKEN,
   isHeadersObject,
   isStaleHeader,
+  readKind,
   removeStaleEntries,
   setEntry,
   warnIfHeadersNotSent,
@@ -17,6 +18,7 @@ import {
   type EntriesKind,
   type FetchHeadersLike,
   type HeaderEntries,
+  type HeaderMethods,
 } from "./header-entries.js";
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
 
@@ -99,27 +101,40 @@ function copyEntriesWithCarrier(
 }
 
 /**
- * The `[name, value]` entries of a headers object with a string name: from its iterator, or, without
- * one (a class with `set`/`delete` alone, which the readers read through its own properties too:
- * `readKind`), its own fields whose value a header can hold (text, a number, bytes, an array of
- * values); none for a WeakMap. Throws what its iterator or a getter throws.
+ * The `[name, value]` entries of a headers object with a string name, as the readers read it
+ * (`readKind`): from its iterator; without one, for a class with `get` (`set`/`delete` too), the names
+ * of its `keys()` (none without one) and what `get` gives for each, not empty; else (a class with
+ * `set`/`delete` alone) its own fields whose value a header can hold ({@link isCopiedFieldValue}); none
+ * for a WeakMap. Throws what its iterator, methods or a getter throw.
  */
 function* entriesOf(headers: HeaderEntries): Generator<[string, unknown]> {
   const iterable = headers as Partial<Iterable<unknown>>;
-  if (typeof iterable[Symbol.iterator] !== "function") {
-    const fields = headers as unknown as Record<string, unknown>;
-    for (const name of Object.keys(fields)) {
-      const value = fields[name];
-      if (isFieldValue(value)) yield [name, value];
+  if (typeof iterable[Symbol.iterator] === "function") {
+    for (const entry of iterable as Iterable<unknown>)
+      if (Array.isArray(entry) && typeof entry[0] === "string") yield [entry[0], entry[1]];
+    return;
+  }
+  if (readKind(headers) === "methods") {
+    const methods = headers as HeaderMethods & { get(name: string): unknown };
+    for (const name of entryNames(methods, "methods")) {
+      const value = methods.get(name);
+      if (value !== undefined && value !== null && value !== "") yield [name, value];
     }
     return;
   }
-  for (const entry of iterable as Iterable<unknown>)
-    if (Array.isArray(entry) && typeof entry[0] === "string") yield [entry[0], entry[1]];
+  const fields = headers as unknown as Record<string, unknown>;
+  for (const name of Object.keys(fields)) {
+    const value = fields[name];
+    if (isCopiedFieldValue(value)) yield [name, value];
+  }
 }
 
-/** A value a header field can hold: text, a number, bytes, or an array of such values. */
-function isFieldValue(value: unknown): boolean {
+/**
+ * A value a copied header field can hold: text, a number, bytes, or an array of such values (not the
+ * carrier reader's `isHeaderValue`, carrier-object.ts, which takes text alone: what a `Headers`
+ * object or `MsgHdrs` gives).
+ */
+function isCopiedFieldValue(value: unknown): boolean {
   return (
     typeof value === "string" ||
     typeof value === "number" ||

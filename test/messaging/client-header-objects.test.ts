@@ -491,6 +491,64 @@ describe("what a client's header methods return", () => {
     assert.equal(injected, h);
   });
 
+  test("a class with get/set/delete and private fields, no iterator: read back through get", () => {
+    class PrivateFields {
+      #m = new Map<string, string>();
+      set(name: string, value: string): void {
+        this.#m.set(name, value);
+      }
+      delete(name: string): void {
+        this.#m.delete(name);
+      }
+      get(name: string): string | undefined {
+        return this.#m.get(name);
+      }
+    }
+    const h = new PrivateFields();
+    h.set("tracestate", "old=1");
+    h.set("app", "kept");
+    assert.equal(writeCarrierToHeaders(h as never, STORED), h);
+    assert.equal(h.get("tracestate"), undefined, "an old context's field removed, though unlisted");
+    assert.equal(h.get("app"), "kept");
+    assert.equal(kafkaHeadersGetter.get(h as never, "traceparent"), STORED.traceparent);
+    assert.equal(kafkaHeadersGetter.get(h as never, "TraceParent"), STORED.traceparent);
+    assert.deepEqual(kafkaHeadersGetter.keys(h as never), [], "nothing it can list");
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(h))?.spanId, SPAN_ID);
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(h))?.spanId, SPAN_ID);
+    assert.equal(trace.getSpanContext(contextFromCarrier(h))?.spanId, SPAN_ID);
+    /** With keys(): other-case names are found among them. */
+    class Listed extends PrivateFields {
+      readonly names: string[] = [];
+      override set(name: string, value: string): void {
+        super.set(name, value);
+        this.names.push(name);
+      }
+      keys(): string[] {
+        return this.names;
+      }
+    }
+    const listed = new Listed();
+    listed.set("TraceParent", STORED.traceparent);
+    listed.set("app", "1");
+    assert.equal(kafkaHeadersGetter.get(listed as never, "traceparent"), STORED.traceparent);
+    assert.deepEqual(kafkaHeadersGetter.keys(listed as never), ["TraceParent", "app"]);
+    assert.equal(kafkaHeadersGetter.get(listed as never, "app"), "1");
+    assert.equal(trace.getSpanContext(contextFromKafkaHeaders(listed))?.spanId, SPAN_ID);
+    /** Locked once sent: its copy keeps what its keys() and get give. */
+    class LockedListed extends Listed {
+      override set(): void {
+        throw new Error("headers locked");
+      }
+    }
+    const locked = new LockedListed();
+    Listed.prototype.set.call(locked, "app", "2");
+    Listed.prototype.set.call(locked, "traceparent", OLD_TRACEPARENT);
+    const copy = writeCarrierToHeaders(locked as never, STORED);
+    assert.notEqual(copy, locked);
+    assert.equal(kafkaHeadersGetter.get(copy as never, "app"), "2", "its listed field kept");
+    assert.equal(kafkaHeadersGetter.get(copy as never, "traceparent"), STORED.traceparent);
+  });
+
   test("a delete that returns another object (an immutable map) did not remove: false, and a copy is written", () => {
     class ImmutableMap {
       constructor(private readonly fields: ReadonlyMap<string, string> = new Map()) {}

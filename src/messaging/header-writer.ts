@@ -79,25 +79,41 @@ function copyEntriesWithCarrier(
   try {
     const copy: HeaderEntries =
       kind === "map" ? new Map<string, unknown>() : kind === "fetch" ? new Headers() : newOfClass(headers);
-    try {
-      for (const [name, value] of entriesOf(headers)) {
-        if (isStaleHeader(name, carrier)) continue;
-        if (kind === "map") (copy as Map<string, unknown>).set(name, value);
-        else if (kind === "fetch") (copy as FetchHeadersLike).append(name, String(value));
-        else setRefusable(copy, name, value);
-      }
-    } catch {
-      // an entry or an iterator that throws: the entries read so far
-    }
-    for (const name of Object.keys(carrier)) {
-      if (kind === "methods") {
-        if (!setRefusable(copy, name, carrier[name])) throw new TypeError("refused a propagation field");
-      } else if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
-    }
-    return copy;
+    if (fillCopy(copy, headers, kind, carrier)) return copy;
   } catch {
-    return copyWithCarrier(plainCopyOfEntries(headers), carrier);
+    // no new object of its sort, or one that throws
   }
+  return copyWithCarrier(plainCopyOfEntries(headers), carrier);
+}
+
+/**
+ * Writes into `copy`, a new empty object of the sort of `headers`, the entries of `headers` except the
+ * propagation headers and the carrier's names (those read before an entry or iterator threw), then the
+ * carrier's fields. `false` when a client's header object refused a propagation field
+ * ({@link setRefusable}): the copy would not carry the context. Throws what `copy`'s methods throw.
+ */
+function fillCopy(
+  copy: HeaderEntries,
+  headers: HeaderEntries,
+  kind: EntriesKind,
+  carrier: TraceCarrier,
+): boolean {
+  try {
+    for (const [name, value] of entriesOf(headers)) {
+      if (isStaleHeader(name, carrier)) continue;
+      if (kind === "map") (copy as Map<string, unknown>).set(name, value);
+      else if (kind === "fetch") (copy as FetchHeadersLike).append(name, String(value));
+      else setRefusable(copy, name, value);
+    }
+  } catch {
+    // an entry or an iterator that throws: the entries read so far
+  }
+  for (const name of Object.keys(carrier)) {
+    if (kind === "methods") {
+      if (!setRefusable(copy, name, carrier[name])) return false;
+    } else if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
+  }
+  return true;
 }
 
 /**
@@ -257,7 +273,8 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
 /**
  * Writes a stored carrier into message headers, in place: first removes every propagation header
  * already there (any case), then sets each carrier field under its lower-case name
- * (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object).
+ * (DataDog/dd-trace-dotnet#3832: one message, one context). Returns `headers` (the same object) when
+ * it took the context in place; else a new object (below): put the returned object on the message.
  *
  * `carrier` is untrusted (a row's `traceContext Json?` column, say) and read as `contextFromCarrier`
  * reads a stored carrier: a carrier object or `Map` (names in any case), its JSON text, its UTF-8 bytes,
@@ -278,8 +295,13 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * `undefined` headers give a new object holding the carrier's fields; anything that is not an object is
  * returned unchanged; headers that cannot take the context in place (frozen, sealed, a throwing setter
  * or proxy trap, a non-configurable propagation header, an immutable `Headers` object, a Map whose `set`
- * throws) give a NEW object of their sort with their own readable fields except the propagation
- * headers, and the carrier's fields. Put the returned object on the message.
+ * throws, a client's header object refusing a propagation field: its `set` or `delete` throws or returns
+ * another object, an immutable map) give a NEW object with their readable fields except the
+ * propagation headers, and the carrier's fields: of their sort when one can be made and written (a
+ * `Map`, a `Headers` object, a new instance of the client's header class), else a PLAIN object
+ * (null, `undefined` headers and a plain object's copy are plain too). The return type says `H`; that
+ * plain object is not one (no `set`, no class): check what you got when `H` is a class. Put the
+ * returned object on the message.
  */
 export function writeCarrierToHeaders<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,

@@ -79,8 +79,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   }
 }
 
-/** Whether `prototype` is a plain object's: Object.prototype, or none. */
-function isPlainPrototype(prototype: unknown): boolean {
+/**
+ * Internal: whether `prototype` is a plain object's: `Object.prototype` (of this realm: one
+ * comparison), or none. The one test of "an object of no class" (options objects, the headers the
+ * messaging writers write as properties: `writeKind` and `hasNoClass` in header-entries.ts, the
+ * reader's `isLookUpHeadersObject` in carrier-object.ts).
+ */
+export function isPlainPrototype(prototype: unknown): boolean {
   return prototype === Object.prototype || prototype === null;
 }
 

@@ -1,5 +1,6 @@
 import { isMap } from "node:util/types";
 import { PROPAGATION_HEADER_NAMES, isPropagationHeaderName } from "../propagation/header-names.js";
+import { isPlainPrototype } from "../describe-value.js";
 import { asciiLowerName } from "./ascii-lower-name.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "./trace-carrier.js";
 
@@ -102,10 +103,8 @@ export function isLookUpHeadersObject(value: object): value is FetchHeaders {
   try {
     const methods = value as Partial<Record<"get" | "set" | "delete" | typeof Symbol.iterator, unknown>>;
     if (typeof methods[Symbol.iterator] === "function" || typeof methods.get !== "function") return false;
-    const prototype: unknown = Object.getPrototypeOf(value);
     return (
-      prototype !== Object.prototype &&
-      prototype !== null &&
+      !isPlainPrototype(Object.getPrototypeOf(value)) &&
       typeof methods.set === "function" &&
       typeof methods.delete === "function"
     );

@@ -5,7 +5,7 @@
  */
 import { isMap } from "node:util/types";
 import type { TraceCarrier } from "../index.js";
-import { describeValue } from "../describe-value.js";
+import { describeValue, isPlainPrototype } from "../describe-value.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { warnOnce } from "../warn-once.js";
 
@@ -102,8 +102,7 @@ export function readKind(headers: object): EntriesKind | undefined {
  * callers' own `try` covers it.
  */
 export function writeKind(headers: object): EntriesKind | undefined {
-  const prototype: unknown = Object.getPrototypeOf(headers);
-  if (prototype === Object.prototype || prototype === null) return undefined;
+  if (isPlainPrototype(Object.getPrototypeOf(headers))) return undefined;
   const methods = headers as MethodLookups;
   if (typeof methods[Symbol.iterator] === "function") {
     const kind = iterableKind(headers);
@@ -235,7 +234,7 @@ function listsNames(headers: HeaderEntries, kind: EntriesKind): boolean {
 function hasNoClass(value: object): boolean {
   try {
     const prototype: unknown = Object.getPrototypeOf(value);
-    return prototype === Object.prototype || prototype === null || Object.getPrototypeOf(prototype) === null;
+    return isPlainPrototype(prototype) || Object.getPrototypeOf(prototype) === null;
   } catch {
     return false;
   }

@@ -516,6 +516,11 @@ describe("what a client's header methods return", () => {
     assert.equal(trace.getSpanContext(contextFromKafkaHeaders(h))?.spanId, SPAN_ID);
     assert.equal(trace.getSpanContext(contextFromAmqpHeaders(h))?.spanId, SPAN_ID);
     assert.equal(trace.getSpanContext(contextFromCarrier(h))?.spanId, SPAN_ID);
+    const traceIds = [
+      withProcessSpan(h, { system: "nats", destination: "orders" }, (span) => span.spanContext().traceId),
+      withCarrier(h, "consume", () => trace.getActiveSpan()?.spanContext().traceId),
+    ];
+    assert.deepEqual(traceIds, [TRACE_ID, TRACE_ID]);
     /** With keys(): other-case names are found among them. */
     class Listed extends PrivateFields {
       readonly names: string[] = [];

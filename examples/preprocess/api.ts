@@ -94,9 +94,24 @@ function jobIdOfPath(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     throw new BadRequest(
-      `the job id ${JSON.stringify(segment)} in the path is not valid percent-encoding: send the id as POST returned it`,
+      `the job id ${quoted(segment)} in the path is not valid percent-encoding: send the id as POST returned it`,
     );
   }
+}
+
+/** Longest part of a client's text an answer quotes back. */
+const MAX_QUOTED = 80;
+
+/** `text` as a JSON string for an answer, cut to {@link MAX_QUOTED} characters with `…` (a 5000-character id was quoted whole). */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
+}
+
+/** The methods each path of the api answers, for the `Allow` header of a 405 (RFC 9110 §15.5.6). */
+function allowedMethods(pathname: string): string | undefined {
+  if (pathname === "/preprocess-jobs") return "POST";
+  if (/^\/preprocess-jobs\/[^/]+$/.test(pathname)) return "GET";
+  return undefined;
 }
 
 function send(
@@ -164,9 +179,18 @@ const server = createServer((req, res) => {
           where: { id: jobIdOfPath(match[1]!) },
           select: { id: true, status: true, _count: { select: { sentences: true } } },
         });
-        if (!job) return send(res, 404, { error: `no preprocess job with id ${match[1]}` });
+        if (!job)
+          return send(res, 404, { error: `no preprocess job with id ${quoted(jobIdOfPath(match[1]!))}` });
         return send(res, 200, { id: job.id, status: job.status, sentences: job._count.sentences });
       }
+      const allow = allowedMethods(url.pathname);
+      if (allow !== undefined)
+        return send(
+          res,
+          405,
+          { error: `${req.method} is not answered here: use ${allow} ${url.pathname}` },
+          { allow },
+        );
       return send(res, 404, { error: "use POST /preprocess-jobs or GET /preprocess-jobs/:id" });
     } catch (err) {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });

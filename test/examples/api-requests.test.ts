@@ -29,8 +29,25 @@ test("a job id in the path that is not valid percent-encoding is the client's mi
   const unknown = await fetch(`${base}/preprocess-jobs/no%20such`);
   assert.deepEqual(
     [unknown.status, await unknown.json()],
-    [404, { error: "no preprocess job with id no%20such" }],
+    [404, { error: 'no preprocess job with id "no such"' }],
   );
+  // A long id is quoted back cut, not whole.
+  const long = await fetch(`${base}/preprocess-jobs/${"x".repeat(5000)}`);
+  assert.deepEqual(
+    [long.status, await long.json()],
+    [404, { error: `no preprocess job with id "${"x".repeat(80)}…"` }],
+  );
+  // A path the api has, with a method it does not answer there: 405 and the method it does (RFC 9110).
+  for (const [method, path, allow] of [
+    ["PUT", "/preprocess-jobs/abc", "GET"],
+    ["DELETE", "/preprocess-jobs", "POST"],
+  ] as const) {
+    const wrong = await fetch(`${base}${path}`, { method });
+    assert.deepEqual(
+      [wrong.status, wrong.headers.get("allow"), await wrong.json()],
+      [405, allow, { error: `${method} is not answered here: use ${allow} ${path}` }],
+    );
+  }
 
   api.child.kill("SIGTERM");
   const { code, stderr } = await api.result;

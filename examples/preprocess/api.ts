@@ -107,10 +107,13 @@ function quoted(text: string): string {
   return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
 }
 
-/** The methods each path of the api answers, for the `Allow` header of a 405 (RFC 9110 §15.5.6). */
-function allowedMethods(pathname: string): string | undefined {
-  if (pathname === "/preprocess-jobs") return "POST";
-  if (/^\/preprocess-jobs\/[^/]+$/.test(pathname)) return "GET";
+/**
+ * The method each path of the api answers and the route it is written as, for a 405 (RFC 9110
+ * §15.5.6: its `Allow` header), or `undefined` for a path the api does not have.
+ */
+function allowedMethod(pathname: string): { allow: string; route: string } | undefined {
+  if (pathname === "/preprocess-jobs") return { allow: "POST", route: "POST /preprocess-jobs" };
+  if (/^\/preprocess-jobs\/[^/]+$/.test(pathname)) return { allow: "GET", route: "GET /preprocess-jobs/:id" };
   return undefined;
 }
 
@@ -180,16 +183,18 @@ const server = createServer((req, res) => {
           select: { id: true, status: true, _count: { select: { sentences: true } } },
         });
         if (!job)
-          return send(res, 404, { error: `no preprocess job with id ${quoted(jobIdOfPath(match[1]!))}` });
+          return send(res, 404, {
+            error: `no preprocess job with id ${quoted(jobIdOfPath(match[1]!))}: send the id as POST returned it`,
+          });
         return send(res, 200, { id: job.id, status: job.status, sentences: job._count.sentences });
       }
-      const allow = allowedMethods(url.pathname);
-      if (allow !== undefined)
+      const allowed = allowedMethod(url.pathname);
+      if (allowed !== undefined)
         return send(
           res,
           405,
-          { error: `${req.method} is not answered here: use ${allow} ${url.pathname}` },
-          { allow },
+          { error: `${req.method} is not answered here: use ${allowed.route}` },
+          { allow: allowed.allow },
         );
       return send(res, 404, { error: "use POST /preprocess-jobs or GET /preprocess-jobs/:id" });
     } catch (err) {

@@ -29,23 +29,24 @@ test("a job id in the path that is not valid percent-encoding is the client's mi
   const unknown = await fetch(`${base}/preprocess-jobs/no%20such`);
   assert.deepEqual(
     [unknown.status, await unknown.json()],
-    [404, { error: 'no preprocess job with id "no such"' }],
+    [404, { error: 'no preprocess job with id "no such": send the id as POST returned it' }],
   );
   // A long id is quoted back cut, not whole.
   const long = await fetch(`${base}/preprocess-jobs/${"x".repeat(5000)}`);
   assert.deepEqual(
     [long.status, await long.json()],
-    [404, { error: `no preprocess job with id "${"x".repeat(80)}…"` }],
+    [404, { error: `no preprocess job with id "${"x".repeat(80)}…": send the id as POST returned it` }],
   );
   // A path the api has, with a method it does not answer there: 405 and the method it does (RFC 9110).
-  for (const [method, path, allow] of [
-    ["PUT", "/preprocess-jobs/abc", "GET"],
-    ["DELETE", "/preprocess-jobs", "POST"],
+  for (const [method, path, allow, route] of [
+    ["PUT", "/preprocess-jobs/abc", "GET", "GET /preprocess-jobs/:id"],
+    ["PUT", "/preprocess-jobs/%zz", "GET", "GET /preprocess-jobs/:id"],
+    ["DELETE", "/preprocess-jobs", "POST", "POST /preprocess-jobs"],
   ] as const) {
     const wrong = await fetch(`${base}${path}`, { method });
     assert.deepEqual(
       [wrong.status, wrong.headers.get("allow"), await wrong.json()],
-      [405, allow, { error: `${method} is not answered here: use ${allow} ${path}` }],
+      [405, allow, { error: `${method} is not answered here: use ${route}` }],
     );
   }
 

@@ -5,6 +5,7 @@
  */
 import { isMap } from "node:util/types";
 import type { TraceCarrier } from "../index.js";
+import { isFetchHeaders } from "../carrier/carrier-object.js";
 import { describeValue, isPlainPrototype } from "../describe-value.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { warnOnce } from "../warn-once.js";
@@ -117,7 +118,7 @@ type MethodLookups = Partial<Record<"set" | "delete" | "get" | typeof Symbol.ite
 /** `"map"` or `"fetch"` for an iterable `headers` that is a `Map` or a `Headers` object. May throw. */
 function iterableKind(headers: object): "map" | "fetch" | undefined {
   if (headers instanceof Map || isMap(headers)) return "map";
-  return Object.prototype.toString.call(headers) === "[object Headers]" ? "fetch" : undefined;
+  return isFetchHeaders(headers) ? "fetch" : undefined;
 }
 
 /** An HTTP field name (RFC 9110 §5.1, `token`): what a `Headers` object takes as a name. */

@@ -34,19 +34,29 @@ import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
 function writeEntries(headers: HeaderEntries, kind: EntriesKind, carrier: TraceCarrier): boolean {
   if (!removeStaleEntries(headers, kind, carrier)) return false;
   try {
-    for (const name of Object.keys(carrier)) {
-      if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue; // no HTTP field: cannot travel in one
-      if (kind === "methods") {
-        if (!setRefusable(headers, name, carrier[name])) return false;
-        continue;
-      }
-      setEntry(headers, kind, name, carrier[name]);
-      if (kind === "map" && (headers as Map<unknown, unknown>).get(name) !== carrier[name]) return false;
-    }
-    return true;
+    return setCarrierFields(headers, kind, carrier);
   } catch {
     return false;
   }
+}
+
+/**
+ * Sets the carrier's fields in `target`, a headers object kept in entries of `kind`, through its
+ * methods (a name that is no HTTP token is left out of a `Headers` object: it cannot travel in one).
+ * `false` when a value did not stick (a Map subclass that refuses) or a client's header object refused
+ * a propagation field ({@link setRefusable}). Throws what `target`'s methods throw.
+ */
+function setCarrierFields(target: HeaderEntries, kind: EntriesKind, carrier: TraceCarrier): boolean {
+  for (const name of Object.keys(carrier)) {
+    if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue;
+    if (kind === "methods") {
+      if (!setRefusable(target, name, carrier[name])) return false;
+      continue;
+    }
+    setEntry(target, kind, name, carrier[name]);
+    if (kind === "map" && (target as Map<unknown, unknown>).get(name) !== carrier[name]) return false;
+  }
+  return true;
 }
 
 /**
@@ -108,12 +118,7 @@ function fillCopy(
   } catch {
     // an entry or an iterator that throws: the entries read so far
   }
-  for (const name of Object.keys(carrier)) {
-    if (kind === "methods") {
-      if (!setRefusable(copy, name, carrier[name])) return false;
-    } else if (kind === "map" || HTTP_TOKEN.test(name)) setEntry(copy, kind, name, carrier[name]);
-  }
-  return true;
+  return setCarrierFields(copy, kind, carrier);
 }
 
 /**

@@ -99,6 +99,9 @@ function jobIdOfPath(segment: string): string {
   }
 }
 
+/** The path of one job, `/preprocess-jobs/:id` (the id percent-encoded). */
+const JOB_PATH = /^\/preprocess-jobs\/([^/]+)$/;
+
 /** Longest part of a client's text an answer quotes back. */
 const MAX_QUOTED = 80;
 
@@ -113,7 +116,7 @@ function quoted(text: string): string {
  */
 function allowedMethod(pathname: string): { allow: string; route: string } | undefined {
   if (pathname === "/preprocess-jobs") return { allow: "POST", route: "POST /preprocess-jobs" };
-  if (/^\/preprocess-jobs\/[^/]+$/.test(pathname)) return { allow: "GET", route: "GET /preprocess-jobs/:id" };
+  if (JOB_PATH.test(pathname)) return { allow: "GET", route: "GET /preprocess-jobs/:id" };
   return undefined;
 }
 
@@ -176,15 +179,16 @@ const server = createServer((req, res) => {
         trace.getActiveSpan()?.setAttribute("preprocess.job.id", job.id);
         return send(res, 201, { id: job.id, status: "pending" });
       }
-      const match = /^\/preprocess-jobs\/([^/]+)$/.exec(url.pathname);
+      const match = JOB_PATH.exec(url.pathname);
       if (req.method === "GET" && match) {
+        const id = jobIdOfPath(match[1]!);
         const job = await db.preprocessJob.findUnique({
-          where: { id: jobIdOfPath(match[1]!) },
+          where: { id },
           select: { id: true, status: true, _count: { select: { sentences: true } } },
         });
         if (!job)
           return send(res, 404, {
-            error: `no preprocess job with id ${quoted(jobIdOfPath(match[1]!))}: send the id as POST returned it`,
+            error: `no preprocess job with id ${quoted(id)}: send the id as POST returned it`,
           });
         return send(res, 200, { id: job.id, status: job.status, sentences: job._count.sentences });
       }

@@ -39,9 +39,10 @@ const NEWLINE = Buffer.from("\n");
  * use, one level at a time ({@link createFolders}): a path no folder can be made in (under `/proc`)
  * is a write failure like any other, never a hang.
  *
- * Never throws from `export`: a serialization or write failure is reported as a FAILED
- * ExportResult (the BatchSpanProcessor logs it through `diag`), so tracing never fails the
- * application. The first write failure of a path in the process is also said where it is seen
+ * Never throws from `export`: a write failure is reported as a FAILED ExportResult (the
+ * BatchSpanProcessor logs it through `diag`), so tracing never fails the application; a span the OTLP
+ * serializer cannot read is left out of its line (`TRACEHOP_SPAN_NOT_SERIALIZED`, once per process)
+ * and the rest of its batch is written. The first write failure of a path in the process is also said where it is seen
  * without a diag logger (`warnOnce`: `diag.warn` and the process warning
  * `TRACEHOP_SPANS_FILE_UNWRITABLE`, printed on stderr by default), naming the path and the reason:
  * otherwise every span is lost and the run ends well. After `shutdown()` every export fails.

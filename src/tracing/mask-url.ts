@@ -13,7 +13,7 @@ export function maskUrl(url: string): string {
   const head = question < 0 ? beforeFragment : beforeFragment.slice(0, question);
   const query = question < 0 ? "" : `?${maskPairs(beforeFragment.slice(question + 1))}`;
   // A fragment is never sent: nothing in it is needed to tell the endpoint, and it may hold anything.
-  const fragment = hash < 0 || hash === url.length - 1 ? url.slice(hash < 0 ? url.length : hash) : "#***";
+  const fragment = hash < 0 ? "" : hash === url.length - 1 ? "#" : "#***";
   return maskUserPart(head) + query + fragment;
 }
 

@@ -129,8 +129,7 @@ const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
  */
 function checkBaseEndpointQuery(base: string): boolean {
   if (!/[?#]/.test(base)) return false;
-  const url = new URL(base);
-  const fixed = new URL(url.href);
+  const fixed = new URL(base);
   const path = fixed.pathname.replace(/\/+$/, "");
   fixed.pathname =
     (path.endsWith(OTLP_TRACES_PATH) ? path.slice(0, -OTLP_TRACES_PATH.length) : path) + OTLP_TRACES_PATH;

@@ -48,7 +48,9 @@ export function carrierObject(
   if (Array.isArray(carrier) || bytes === null) return undefined;
   // A Map of another realm (instanceof Map is false there) keeps any value, as a local Map does.
   if (isHeaderEntriesObject(carrier)) return headersMap(carrier, isMap(carrier));
-  if (isLookUpHeadersObject(carrier)) return headersMap(carrier, false, lookedUpEntries(carrier), false);
+  // Read through get(name) (lookedUpEntries), never iterated: the entries given stand for its iterator.
+  if (isLookUpHeadersObject(carrier))
+    return headersMap(carrier as FetchHeaders, false, lookedUpEntries(carrier), false);
   return carrier as Record<string, unknown>;
 }
 
@@ -99,10 +101,11 @@ export function isHeaderEntriesObject(value: object): value is FetchHeaders {
  * and its getters read it (`readKind`). Its names are those of its `keys()`, when it has one, and the
  * propagation names asked by name. Never throws (a throwing proxy trap: false).
  */
-export function isLookUpHeadersObject(value: object): value is FetchHeaders {
+export function isLookUpHeadersObject(value: object): boolean {
   try {
     const methods = value as Partial<Record<"get" | "set" | "delete" | typeof Symbol.iterator, unknown>>;
-    if (typeof methods[Symbol.iterator] === "function" || typeof methods.get !== "function") return false;
+    // `get` first: a plain carrier has none, one look-up beside isHeaderEntriesObject's iterator one.
+    if (typeof methods.get !== "function" || typeof methods[Symbol.iterator] === "function") return false;
     return (
       !isPlainPrototype(Object.getPrototypeOf(value)) &&
       typeof methods.set === "function" &&

@@ -8,6 +8,7 @@ import {
 } from "../datadog/constants.js";
 import { warnUnknownSetting, type SettingWarning } from "./settings.js";
 import {
+  commaSeparated,
   DEFAULT_EXTRACT_STYLES,
   namesAnything,
   NONE,
@@ -239,7 +240,7 @@ export function warnIfNothingKnown(
         ? ", so it is read as one name, which is no style,"
         : `: ${quoted(spacedNames)} ${spacedNames.length === 1 ? "is read as one name" : "are each read as one name"}, no style,`;
     const others = names.filter((_, i) => spaced[i] === undefined);
-    const fixed = names.map((name, i) => spaced[i]?.join(",") ?? name).join(",");
+    const fixed = commaSeparated(names);
     warn(
       `tracehop: ${setting} separates style names with spaces, not commas${readAs} and nothing is ` +
         `${directions.join(" or ")}; write ${variable}=${fixed.includes(" ") ? JSON.stringify(fixed) : fixed}` +

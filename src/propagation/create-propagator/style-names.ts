@@ -98,12 +98,12 @@ export function spacedStyleNames(name: string): string[] | undefined {
 }
 
 /**
- * The style list `list` (a setting split at its commas) written again with commas wherever a name is
+ * Internal: the style list `list` (a setting split at its commas) written again with commas wherever a name is
  * style names separated by spaces ({@link spacedStyleNames}), every other name as written: the whole
  * value to give, so that the fix keeps the names beside the spaced ones (`tracecontext baggage,b3` is
  * `tracecontext,baggage,b3`).
  */
-function commaSeparated(list: readonly unknown[]): string {
+export function commaSeparated(list: readonly unknown[]): string {
   return list
     .map((raw) => {
       const written = String(raw).trim();

@@ -213,10 +213,34 @@ describe("createPropagator styles", () => {
         ],
         [
           "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
-          'tracehop: unknown propagation style "W3C"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "W3C"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
         ],
       ],
     );
+  });
+
+  test("environment: a spaced or unknown name beside a style that is read is said naming the variable, quoting the list as written", () => {
+    const told: string[] = [];
+    const record = (message: string) => told.push(message);
+    // OTEL_PROPAGATORS: b3 is the single header; the spaced entry is ignored, b3 goes on.
+    assert.deepEqual(
+      extractStylesFromEnvironment({ OTEL_PROPAGATORS: "tracecontext baggage,b3" }, record).styles,
+      ["b3"],
+    );
+    // A DD_ variable reads b3 as b3multi, and the warning quotes b3 as the user wrote it.
+    assert.deepEqual(
+      extractStylesFromEnvironment({ DD_TRACE_PROPAGATION_STYLE: "tracecontext baggage,b3" }, record).styles,
+      ["b3multi"],
+    );
+    assert.deepEqual(
+      extractStylesFromEnvironment({ DD_TRACE_PROPAGATION_STYLE_EXTRACT: "B3, w3c" }, record).styles,
+      ["b3multi"],
+    );
+    assert.deepEqual(told, [
+      'tracehop: OTEL_PROPAGATORS: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored)',
+      'tracehop: DD_TRACE_PROPAGATION_STYLE: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored)',
+      'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+    ]);
   });
 
   test("environment: space-separated style names: one warning, saying they are styles separated by spaces and how to write them", async () => {

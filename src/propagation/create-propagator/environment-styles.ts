@@ -47,7 +47,8 @@ export interface EnvironmentStyles {
 
 /**
  * The styles of one direction: those of the first of `variables.current` that names something
- * ({@link styleListOrUnset}), parsed as `"environment"` (unknown names warned about); else those of
+ * ({@link styleListOrUnset}), parsed as `"environment"` (unknown names warned about, each naming the
+ * variable; a `DD_` variable's `b3` read as `b3multi`, {@link parseStyles}); else those of
  * dd-trace-java's deprecated variable when it names a style ({@link deprecatedStyles}); else
  * `defaults`. A deprecated variable that a current one overrides is warned about (it is not used).
  */
@@ -69,12 +70,18 @@ export function environmentStyles(
         `is set and wins, as in dd-trace-java; remove ${deprecated}`,
       DEPRECATED_STYLE_WARNING,
     );
-  const text = variable === ENV_OTEL_PROPAGATORS ? env[variable]! : datadogB3AsMulti(env[variable]!);
+  const text = env[variable]!;
   // A list that names no known style and no `none` is said in one line for the whole variable
   // (warnIfNothingKnown: nothing propagates, and how to fix it); its unknown names are said one by one
-  // only beside a style that is read, so that one mistake ("datadog tracecontext") gives one line.
+  // only beside a style that is read, so that one mistake ("datadog tracecontext") gives one line, each
+  // naming the variable (`tracehop: OTEL_PROPAGATORS: unknown propagation style "w3c"; ...`).
   const unknownNames: [message: string, code: string][] = [];
-  const styles = parseStyles(text, "environment", (message, code) => unknownNames.push([message, code]));
+  const styles = parseStyles(
+    text,
+    "environment",
+    (message, code) => unknownNames.push([message.replace(/^tracehop: /, `tracehop: ${variable}: `), code]),
+    variable !== ENV_OTEL_PROPAGATORS,
+  );
   if (styles.length > 0 || namesNone(text)) for (const [message, code] of unknownNames) warn(message, code);
   return { styles, variable };
 }
@@ -162,21 +169,6 @@ function deprecatedStyles(
     DEPRECATED_STYLE_WARNING,
   );
   return styles;
-}
-
-/**
- * A `DD_TRACE_PROPAGATION_STYLE*` list with its `b3` entries read as `b3multi`, as dd-trace-js 5 reads
- * them (`text_map.js`: `b3` from a `DD_` variable extracts and injects the `x-b3-*` headers; from
- * `OTEL_PROPAGATORS` it is the single `b3` header, the OpenTelemetry meaning) and as the Datadog docs
- * list it ("Propagating trace context": `B3` is the deprecated name of `b3multi`). `b3 single header`
- * keeps its meaning. dd-trace-js 6 reads `b3` as the single header everywhere (docs/conformance.md).
- */
-function datadogB3AsMulti(text: string): string {
-  if (!/b3/i.test(text)) return text;
-  return text
-    .split(",")
-    .map((name) => (name.trim().toLowerCase() === "b3" ? "b3multi" : name))
-    .join(",");
 }
 
 /**

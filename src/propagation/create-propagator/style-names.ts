@@ -40,11 +40,18 @@ export const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
  *   does not silently stop propagation (`warn`, when given, receives the warning instead).
  * A name that is style names separated by spaces (`"tracecontext baggage"`, {@link spacedStyleNames})
  * is said as such, with the names written comma-separated (or as array elements for an array).
+ * `datadogB3` reads a `b3` entry as `b3multi`, for a `DD_TRACE_PROPAGATION_STYLE*` list: as dd-trace-js 5
+ * reads them (`text_map.js`: `b3` from a `DD_` variable extracts and injects the `x-b3-*` headers; from
+ * `OTEL_PROPAGATORS` it is the single `b3` header, the OpenTelemetry meaning) and as the Datadog docs list
+ * it ("Propagating trace context": `B3` is the deprecated name of `b3multi`). `b3 single header` keeps its
+ * meaning; dd-trace-js 6 reads `b3` as the single header everywhere (docs/conformance.md). Messages quote
+ * the list as written (`b3`, not `b3multi`).
  */
 export function parseStyles(
   styles: string | readonly string[],
   source: "explicit" | "environment" = "environment",
   warn: SettingWarning = warnUnknownSetting,
+  datadogB3 = false,
 ): PropagationStyle[] {
   if (typeof styles !== "string" && !Array.isArray(styles)) {
     throw new TypeError(
@@ -64,7 +71,7 @@ export function parseStyles(
     const written = String(raw).trim();
     const name = written.toLowerCase();
     if (!name || name === NONE) continue;
-    const style = STYLE_ALIASES.get(name);
+    const style = datadogB3 && name === "b3" ? "b3multi" : STYLE_ALIASES.get(name);
     if (style === undefined) {
       const words = spacedStyleNames(written);
       // Quoted as written (`"W3C"`), the case the user looks for in the setting.

@@ -111,23 +111,34 @@ function quoted(text: string): string {
 }
 
 /**
- * The method each path of the api answers and the route it is written as, for a 405 (RFC 9110
- * §15.5.6: its `Allow` header), or `undefined` for a path the api does not have.
+ * The methods each path of the api answers and the route it is written as, for a 405 (RFC 9110
+ * §15.5.6: its `Allow` header; HEAD wherever GET is, §9.3.2), or `undefined` for a path the api does
+ * not have.
  */
 function allowedMethod(pathname: string): { allow: string; route: string } | undefined {
   if (pathname === "/preprocess-jobs") return { allow: "POST", route: "POST /preprocess-jobs" };
-  if (JOB_PATH.test(pathname)) return { allow: "GET", route: "GET /preprocess-jobs/:id" };
+  if (JOB_PATH.test(pathname)) return { allow: "GET, HEAD", route: "GET /preprocess-jobs/:id" };
   return undefined;
 }
 
+/**
+ * Answers `body` as JSON with its `content-length`. To a HEAD request Node's `ServerResponse` sends the
+ * status and headers alone: HEAD gets GET's answer without its body (RFC 9110 §9.3.2), the length of
+ * the body it left out included.
+ */
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(json)),
+    ...headers,
+  });
+  res.end(json);
 }
 
 /** How long a job's transaction is tried again while the database is busy before the api answers 503. */
@@ -180,7 +191,7 @@ const server = createServer((req, res) => {
         return send(res, 201, { id: job.id, status: "pending" });
       }
       const match = JOB_PATH.exec(url.pathname);
-      if (req.method === "GET" && match) {
+      if ((req.method === "GET" || req.method === "HEAD") && match) {
         const id = jobIdOfPath(match[1]!);
         const job = await db.preprocessJob.findUnique({
           where: { id },

@@ -2,12 +2,13 @@
 // what a client sends it.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
-test("a job id in the path that is not valid percent-encoding is the client's mistake: 400, nothing logged", async (t) => {
+/** The api started on a new migrated SQLite file and any free port: its base URL, and `stop` (asserts a clean exit). */
+async function startApi(t: TestContext): Promise<{ base: string; stop: () => Promise<void> }> {
   const dir = tempDir(t, "api-requests");
   const db = join(dir, "x.db");
   migrateSqlite(db);
@@ -15,6 +16,18 @@ test("a job id in the path that is not valid percent-encoding is the client's mi
   const api = startExample("api", env, 120_000);
   t.after(() => api.child.kill("SIGKILL"));
   const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
+  return {
+    base,
+    stop: async () => {
+      api.child.kill("SIGTERM");
+      const { code, stderr } = await api.result;
+      assert.deepEqual([code, stderr], [0, ""]);
+    },
+  };
+}
+
+test("a job id in the path that is not valid percent-encoding is the client's mistake: 400, nothing logged", async (t) => {
+  const { base, stop } = await startApi(t);
 
   const bad = await fetch(`${base}/preprocess-jobs/%zz`);
   assert.deepEqual(
@@ -39,8 +52,8 @@ test("a job id in the path that is not valid percent-encoding is the client's mi
   );
   // A path the api has, with a method it does not answer there: 405 and the method it does (RFC 9110).
   for (const [method, path, allow, route] of [
-    ["PUT", "/preprocess-jobs/abc", "GET", "GET /preprocess-jobs/:id"],
-    ["PUT", "/preprocess-jobs/%zz", "GET", "GET /preprocess-jobs/:id"],
+    ["PUT", "/preprocess-jobs/abc", "GET, HEAD", "GET /preprocess-jobs/:id"],
+    ["PUT", "/preprocess-jobs/%zz", "GET, HEAD", "GET /preprocess-jobs/:id"],
     ["DELETE", "/preprocess-jobs", "POST", "POST /preprocess-jobs"],
   ] as const) {
     const wrong = await fetch(`${base}${path}`, { method });
@@ -50,7 +63,39 @@ test("a job id in the path that is not valid percent-encoding is the client's mi
     );
   }
 
-  api.child.kill("SIGTERM");
-  const { code, stderr } = await api.result;
-  assert.deepEqual([code, stderr], [0, ""]);
+  await stop();
+});
+
+/** A response's headers but those that change between two answers (`date`) or name the connection. */
+function answerHeaders(res: Response): Record<string, string> {
+  const headers = Object.fromEntries(res.headers);
+  for (const name of ["date", "connection", "keep-alive"]) delete headers[name];
+  return headers;
+}
+
+test("HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status and headers", async (t) => {
+  const { base, stop } = await startApi(t);
+  const created = await fetch(`${base}/preprocess-jobs`, {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body: "One sentence. Another one.",
+  });
+  const { id } = (await created.json()) as { id: string };
+  for (const path of [`/preprocess-jobs/${id}`, "/preprocess-jobs/no%20such", "/preprocess-jobs/%zz", "/nope"]) {
+    const get = await fetch(`${base}${path}`);
+    const getBody = await get.text();
+    const head = await fetch(`${base}${path}`, { method: "HEAD" });
+    assert.deepEqual(
+      [head.status, answerHeaders(head), await head.text()],
+      [get.status, answerHeaders(get), ""],
+      path,
+    );
+    // The length GET's body has, told to HEAD too.
+    assert.equal(head.headers.get("content-length"), String(Buffer.byteLength(getBody)), path);
+  }
+  // Where GET is not answered, neither is HEAD: 405 and the method that is.
+  const post = await fetch(`${base}/preprocess-jobs`, { method: "HEAD" });
+  assert.deepEqual([post.status, post.headers.get("allow"), await post.text()], [405, "POST", ""]);
+
+  await stop();
 });

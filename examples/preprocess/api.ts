@@ -121,6 +121,24 @@ function allowedMethod(pathname: string): { allow: string; route: string } | und
   return undefined;
 }
 
+/** The general 404's routes: the api's paths with the methods they answer. */
+const ROUTES = "POST /preprocess-jobs or GET /preprocess-jobs/:id";
+
+/**
+ * The error of a 404: the api's routes; for one of its paths with a trailing slash
+ * (`/preprocess-jobs/`, `/preprocess-jobs/ID/`), that no route ends in a slash and the route to use
+ * (the one answering `method` on the path without the slash, or both when that path does not answer
+ * it). Such a path is not served as the path without its slash: one spelling per route. The path is
+ * not quoted back.
+ */
+function notFound(method: string | undefined, pathname: string): string {
+  const trimmed = pathname.replace(/\/+$/, "");
+  const allowed = trimmed === pathname ? undefined : allowedMethod(trimmed);
+  if (allowed === undefined) return `use ${ROUTES}`;
+  const answered = allowed.allow.split(", ").includes(method ?? "");
+  return `no route ends in a slash: use ${answered ? allowed.route : ROUTES}`;
+}
+
 /**
  * Answers `body` as JSON with its `content-length`. To a HEAD request Node's `ServerResponse` sends the
  * status and headers alone: HEAD gets GET's answer without its body (RFC 9110 §9.3.2), the length of
@@ -211,7 +229,7 @@ const server = createServer((req, res) => {
           { error: `${req.method} is not answered here: use ${allowed.route}` },
           { allow: allowed.allow },
         );
-      return send(res, 404, { error: "use POST /preprocess-jobs or GET /preprocess-jobs/:id" });
+      return send(res, 404, { error: notFound(req.method, url.pathname) });
     } catch (err) {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
       if (isTransientDatabaseError(err)) {

@@ -3,12 +3,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
+import Database from "better-sqlite3";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
-/** The api started on a new migrated SQLite file and any free port: its base URL, and `stop` (asserts a clean exit). */
-async function startApi(t: TestContext): Promise<{ base: string; stop: () => Promise<void> }> {
+/**
+ * The api started on a new migrated SQLite file and any free port: its base URL, the file's path, and
+ * `stop` (asserts a clean exit).
+ */
+async function startApi(t: TestContext): Promise<{ base: string; db: string; stop: () => Promise<void> }> {
   const dir = tempDir(t, "api-requests");
   const db = join(dir, "x.db");
   migrateSqlite(db);
@@ -18,6 +22,7 @@ async function startApi(t: TestContext): Promise<{ base: string; stop: () => Pro
   const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
   return {
     base,
+    db,
     stop: async () => {
       api.child.kill("SIGTERM");
       const { code, stderr } = await api.result;
@@ -81,7 +86,12 @@ test("HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status a
     body: "One sentence. Another one.",
   });
   const { id } = (await created.json()) as { id: string };
-  for (const path of [`/preprocess-jobs/${id}`, "/preprocess-jobs/no%20such", "/preprocess-jobs/%zz", "/nope"]) {
+  for (const path of [
+    `/preprocess-jobs/${id}`,
+    "/preprocess-jobs/no%20such",
+    "/preprocess-jobs/%zz",
+    "/nope",
+  ]) {
     const get = await fetch(`${base}${path}`);
     const getBody = await get.text();
     const head = await fetch(`${base}${path}`, { method: "HEAD" });
@@ -96,6 +106,41 @@ test("HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status a
   // Where GET is not answered, neither is HEAD: 405 and the method that is.
   const post = await fetch(`${base}/preprocess-jobs`, { method: "HEAD" });
   assert.deepEqual([post.status, post.headers.get("allow"), await post.text()], [405, "POST", ""]);
+
+  await stop();
+});
+
+test("a path with a trailing slash is not served as the one without: 404 naming the route without it", async (t) => {
+  const { base, db, stop } = await startApi(t);
+  const ROUTES = "POST /preprocess-jobs or GET /preprocess-jobs/:id";
+  for (const [method, path, use] of [
+    ["POST", "/preprocess-jobs/", "POST /preprocess-jobs"],
+    ["POST", "/preprocess-jobs//", "POST /preprocess-jobs"],
+    ["GET", "/preprocess-jobs/abc/", "GET /preprocess-jobs/:id"],
+    // Nor is GET /preprocess-jobs a route: both routes are named.
+    ["GET", "/preprocess-jobs/", ROUTES],
+    ["DELETE", "/preprocess-jobs/abc/", ROUTES],
+  ] as const) {
+    const init =
+      method === "POST"
+        ? { method, body: "One sentence.", headers: { "content-type": "text/plain" } }
+        : { method };
+    const res = await fetch(`${base}${path}`, init);
+    assert.deepEqual(
+      [res.status, res.headers.get("allow"), await res.json()],
+      [404, null, { error: `no route ends in a slash: use ${use}` }],
+      `${method} ${path}`,
+    );
+  }
+  // Not a path of the api with or without the slash: the general 404.
+  const other = await fetch(`${base}/nope/`);
+  assert.deepEqual([other.status, await other.json()], [404, { error: `use ${ROUTES}` }]);
+  // The POSTs stored nothing.
+  const file = new Database(db, { readonly: true });
+  assert.deepEqual(file.prepare("SELECT COUNT(*) AS n FROM PreprocessJob").get(), { n: 0 });
+  file.close();
+  const head = await fetch(`${base}/preprocess-jobs/abc/`, { method: "HEAD" });
+  assert.deepEqual([head.status, await head.text()], [404, ""]);
 
   await stop();
 });

@@ -45,7 +45,52 @@ class BadRequest extends Error {
   }
 }
 
-/** Reads the request body as UTF-8 text: plain text, or JSON `{"text": "..."}`. */
+/**
+ * Where a JSON text holds a control character raw where JSON has none: U+0000-U+001F inside a string
+ * (RFC 8259 §7: escaped there) or any of them but tab, LF and CR between tokens (§2), or `undefined`.
+ * Read on the UTF-8 bytes: an ASCII byte is never part of another character.
+ */
+function rawControlInJson(json: Buffer): { offset: number; code: number; inString: boolean } | undefined {
+  let inString = false;
+  for (let offset = 0; offset < json.length; offset++) {
+    const code = json[offset]!;
+    if (code < 0x20 && (inString || (code !== 0x09 && code !== 0x0a && code !== 0x0d)))
+      return { offset, code, inString };
+    if (code === 0x22) inString = !inString;
+    // A backslash escapes the next byte in a string ("\"", "\\"), unless that byte is itself raw.
+    else if (inString && code === 0x5c && (json[offset + 1] ?? 0) >= 0x20) offset++;
+  }
+  return undefined;
+}
+
+/**
+ * The 400 of a JSON body that does not parse: where a raw control character is, if one is (named by
+ * its code point, not written out), and what to do with it.
+ */
+function invalidJson(json: Buffer): BadRequest {
+  const raw = rawControlInJson(json);
+  if (raw === undefined) return new BadRequest('invalid JSON: send {"text": "..."}');
+  const hex = raw.code.toString(16).padStart(4, "0");
+  const where = raw.inString ? "in a string (RFC 8259 §7)" : "outside a string (RFC 8259 §2)";
+  const fix =
+    raw.code === 0
+      ? "remove it, a document cannot hold NUL"
+      : raw.inString
+        ? `write it escaped, \\u${hex}`
+        : "remove it";
+  return new BadRequest(
+    `invalid JSON: a raw control character U+${hex.toUpperCase()} at byte offset ${raw.offset} ${where}: ${fix}`,
+  );
+}
+
+/**
+ * Reads the request body as UTF-8 text: plain text, or JSON `{"text": "..."}`. Any character but NUL
+ * (U+0000) is text; a JSON body holds a control character escaped in its string, as JSON does.
+ * @throws BadRequest: 413 above {@link MAX_DOCUMENT_BYTES}; 415 for bytes that are not UTF-8 or a
+ *   content type other than text/* and application/json; 400 for JSON that does not parse (a raw control
+ *   character named by its code point and byte offset), without a string "text", a NUL character
+ *   (it is not text, and a PostgreSQL text column cannot hold one) or no text but whitespace.
+ */
 async function readDocument(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -71,15 +116,22 @@ async function readDocument(req: IncomingMessage): Promise<string> {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new BadRequest('invalid JSON: send {"text": "..."}');
+      throw invalidJson(raw);
     }
     const value = (parsed as { text?: unknown } | null)?.text;
     if (typeof value !== "string") throw new BadRequest('JSON body needs a string field "text"');
+    if (value.includes("\u0000"))
+      throw new BadRequest(
+        'the document contains a NUL character (U+0000), escaped in "text": it is not text; remove it',
+      );
     text = value;
   } else if (!type.startsWith("text/")) {
     throw new BadRequest(`unsupported content-type ${type}: send text/plain or application/json`, 415);
+  } else if (raw.includes(0)) {
+    throw new BadRequest(
+      `the document contains a NUL character (U+0000) at byte offset ${raw.indexOf(0)}: it is not text; remove it (a UTF-16 file? send UTF-8)`,
+    );
   }
-  if (text.includes("\u0000")) throw new BadRequest("the document contains NUL bytes: it is not text", 415);
   if (!text.trim()) throw new BadRequest("the document is empty: send some text to preprocess");
   return text;
 }

@@ -144,3 +144,85 @@ test("a path with a trailing slash is not served as the one without: 404 naming 
 
   await stop();
 });
+
+test("a control character the body cannot hold is a 400 saying where and what to do, never the byte itself", async (t) => {
+  const { base, db, stop } = await startApi(t);
+  const JSON_TYPE = "application/json";
+  for (const [type, body, error] of [
+    // Raw in JSON: malformed JSON (RFC 8259 §7: U+0000-U+001F escaped in a string; §2: only space, tab,
+    // LF and CR between tokens).
+    [
+      JSON_TYPE,
+      '{"text":"a\u0000b"}',
+      "invalid JSON: a raw control character U+0000 at byte offset 10 in a string (RFC 8259 §7): remove it, a document cannot hold NUL",
+    ],
+    [
+      JSON_TYPE,
+      '{"text":"ab"}\u0000',
+      "invalid JSON: a raw control character U+0000 at byte offset 13 outside a string (RFC 8259 §2): remove it, a document cannot hold NUL",
+    ],
+    [
+      JSON_TYPE,
+      '{"text":"é\u0001"}',
+      "invalid JSON: a raw control character U+0001 at byte offset 11 in a string (RFC 8259 §7): write it escaped, \\u0001",
+    ],
+    [
+      JSON_TYPE,
+      '{"text":"a\tb"}',
+      "invalid JSON: a raw control character U+0009 at byte offset 10 in a string (RFC 8259 §7): write it escaped, \\u0009",
+    ],
+    [
+      JSON_TYPE,
+      '{"text":"a\\"\u001f"}',
+      "invalid JSON: a raw control character U+001F at byte offset 12 in a string (RFC 8259 §7): write it escaped, \\u001f",
+    ],
+    [
+      JSON_TYPE,
+      '\u001b{"text":"ab"}',
+      "invalid JSON: a raw control character U+001B at byte offset 0 outside a string (RFC 8259 §2): remove it",
+    ],
+    // Escaped in JSON: valid JSON, but the document holds a NUL.
+    [
+      JSON_TYPE,
+      '{"text":"a\\u0000b"}',
+      'the document contains a NUL character (U+0000), escaped in "text": it is not text; remove it',
+    ],
+    // Plain text: raw NUL.
+    [
+      "text/plain",
+      "one\u0000two",
+      "the document contains a NUL character (U+0000) at byte offset 3: it is not text; remove it (a UTF-16 file? send UTF-8)",
+    ],
+    [
+      "",
+      "é\u0000",
+      "the document contains a NUL character (U+0000) at byte offset 2: it is not text; remove it (a UTF-16 file? send UTF-8)",
+    ],
+  ] as const) {
+    const res = await fetch(`${base}/preprocess-jobs`, {
+      method: "POST",
+      body,
+      headers: type ? { "content-type": type } : {},
+    });
+    assert.deepEqual([res.status, await res.json()], [400, { error }], JSON.stringify(body));
+  }
+  // Any other control character is text: a JSON string's escaped one, tab/LF/CR between JSON tokens, and
+  // every one but NUL in plain text (DEL and C1 controls are no JSON control characters).
+  for (const [type, body] of [
+    [JSON_TYPE, '{"text":"a\\u0001\\t\\u001fb\u007f\u0085"}'],
+    [JSON_TYPE, '\t{\r\n"text":\t"ab"}\n'],
+    ["text/plain", "a\u0001\u001b\u007f\u0085b\tc\r\n"],
+  ] as const) {
+    const res = await fetch(`${base}/preprocess-jobs`, {
+      method: "POST",
+      body,
+      headers: { "content-type": type },
+    });
+    assert.equal(res.status, 201, `${JSON.stringify(body)}: ${JSON.stringify(await res.json())}`);
+  }
+  const file = new Database(db, { readonly: true });
+  assert.deepEqual(file.prepare("SELECT COUNT(*) AS n FROM PreprocessJob").get(), { n: 3 });
+  file.close();
+
+  await stop();
+});

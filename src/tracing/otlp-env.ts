@@ -119,27 +119,35 @@ function checkBaseEndpointPath(base: string): void {
 const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
 
 /**
- * OTEL_EXPORTER_OTLP_ENDPOINT (`base`: {@link baseEndpointInUse}) with a query or a fragment (`http://c:4318/?api_key=...`): the exporter
- * appends `v1/traces` to the text as written (@opentelemetry/otlp-exporter-base, `appendResourcePathToUrl`),
- * so the path lands in the query (`/?api_key=.../v1/traces`, a request to `/` that a Collector answers
- * 404) or in the fragment, which is never sent. Said once, with the traces endpoint to set instead, whose
- * URL is used as is (OpenTelemetry specification, "Endpoint URLs for OTLP/HTTP"): the base path (without
- * a `/v1/traces` already there), then `/v1/traces`, then the query. Secrets masked. Returns whether it
- * warned (an empty `?` or `#` counts: the text is still cut there).
+ * OTEL_EXPORTER_OTLP_ENDPOINT (`base`: {@link baseEndpointInUse}) with a query or a fragment
+ * (`http://c:4318/?api_key=...`): the exporter appends `v1/traces` to the text as written
+ * (@opentelemetry/otlp-exporter-base, `appendResourcePathToUrl`), so the path lands in the query
+ * (`/?api_key=.../v1/traces`, a request to `/` that a Collector answers 404) or in the fragment, which is
+ * never sent (Node's request takes the URL's path and query only). A query is a `?` before any `#` (the
+ * parsed URL's `search`, or a lone `?`, whose `search` is empty too); a `?` after the `#` is the
+ * fragment's. Said once, with the URL requested (without its fragment) and the traces endpoint to set
+ * instead, whose URL is used as is (OpenTelemetry specification, "Endpoint URLs for OTLP/HTTP"): the base
+ * path (without a `/v1/traces` already there), then `/v1/traces`, then the query. Secrets masked. Returns
+ * whether it warned (an empty `?` or `#` counts: the text is still cut there).
  */
 function checkBaseEndpointQuery(base: string): boolean {
   if (!/[?#]/.test(base)) return false;
   const fixed = new URL(base);
+  const hasQuery = fixed.search !== "" || base.split("#", 1)[0]!.includes("?");
+  const hasFragment = base.includes("#");
   const path = fixed.pathname.replace(/\/+$/, "");
   fixed.pathname =
     (path.endsWith(OTLP_TRACES_PATH) ? path.slice(0, -OTLP_TRACES_PATH.length) : path) + OTLP_TRACES_PATH;
   fixed.hash = "";
   if (fixed.search === "") fixed.search = ""; // an empty "?" is dropped from the fix
+  const requested = new URL(otlpUrlFromEnv());
+  requested.hash = "";
   warnSetting(
-    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" has a ${base.includes("?") ? "query" : "fragment"}, but the ` +
-      `exporter appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
-      `${maskUrl(otlpUrlFromEnv())}. Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used ` +
-      `as is)${base.includes("#") ? "; a fragment is never sent" : ""}`,
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" has ` +
+      `${hasQuery ? (hasFragment ? "a query and a fragment" : "a query") : "a fragment"}, but the exporter ` +
+      `appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
+      `${maskUrl(requested.href)}${hasFragment ? " (a fragment is never sent)" : ""}. Set ` +
+      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used as is)`,
     OTLP_ENDPOINT_QUERY_WARNING,
   );
   return true;

@@ -215,15 +215,43 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
         endpoint,
       );
     }
+    // A fragment: v1/traces lands in it, and it is never sent: the URL shown is the one requested.
     const fragment = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318#s3cret" });
     assert.deepEqual(fragment.processWarnings, [
       [
         "TRACEHOP_OTLP_ENDPOINT_QUERY",
         'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318#***" has a fragment, but the exporter appends ' +
-          "v1/traces to the text as written, so spans are sent to http://c:4318#***. Set " +
-          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/v1/traces instead (used as is); a fragment is never sent",
+          "v1/traces to the text as written, so spans are sent to http://c:4318/ (a fragment is never sent). Set " +
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/v1/traces instead (used as is)",
       ],
     ]);
+    // A "?" after the "#" is part of the fragment, not a query (WHATWG URL: `search` is empty).
+    const inFragment = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/v1/traces#a?token=x",
+    });
+    assert.deepEqual(inFragment.processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_QUERY",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://collector:4318/v1/traces#***" has a fragment, but the ' +
+          "exporter appends v1/traces to the text as written, so spans are sent to " +
+          "http://collector:4318/v1/traces (a fragment is never sent). Set " +
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://collector:4318/v1/traces instead (used as is)",
+      ],
+    ]);
+    // Both: v1/traces lands in the fragment, after the query.
+    const both = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/base?x=1#f" });
+    assert.deepEqual(both.processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_QUERY",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318/base?x=1#***" has a query and a fragment, but the ' +
+          "exporter appends v1/traces to the text as written, so spans are sent to http://c:4318/base?x=1 (a " +
+          "fragment is never sent). Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/base/v1/traces?x=1 " +
+          "instead (used as is)",
+      ],
+    ]);
+    // An empty query ("?" alone: `search` is empty too) is still a query: the text is cut there.
+    const empty = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/base?" });
+    assert.match(empty.processWarnings[0]![1], /"http:\/\/c:4318\/base\?" has a query, but/);
   });
 
   test("OTEL_EXPORTER_OTLP_ENDPOINT ending with /v1/traces: the exporter appends it again; the warning gives both fixes", async () => {

@@ -91,12 +91,20 @@ function baseEndpointInUse(): string | undefined {
 }
 
 /**
- * OTEL_EXPORTER_OTLP_ENDPOINT (`base`: {@link baseEndpointInUse}) is a base URL: the exporter always appends `v1/traces` (OpenTelemetry
- * specification, "OTLP Exporter Configuration", Endpoint URLs for OTLP/HTTP; as
- * @opentelemetry/otlp-exporter-base does), so a value whose path already ends with `/v1/traces` posts to
- * `/v1/traces/v1/traces`, which a Collector answers 404. Warned when that variable gives the traces URL
- * (neither `otlpEndpoint` nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set); the URL stays as the
- * specification makes it.
+ * The `TRACEHOP_OTLP_ENDPOINT_TRACES_PATH` warning: `base` is OTEL_EXPORTER_OTLP_ENDPOINT, trimmed, when
+ * it gives the traces URL ({@link baseEndpointInUse}: neither `otlpEndpoint` nor
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set), an http(s) URL ({@link checkEndpointEnv}) with no query
+ * or fragment (resolveOtlp asks {@link checkBaseEndpointQuery} first). It is a base URL: the exporter
+ * always appends `v1/traces` (OpenTelemetry specification, "OTLP Exporter Configuration", Endpoint URLs
+ * for OTLP/HTTP; as @opentelemetry/otlp-exporter-base does). Warned when its path as `URL` parses it
+ * (dot segments resolved; case and percent-encoding kept: `/V1/traces` or `/v1%2Ftraces` does not
+ * count), without trailing `/`s, ends with `/v1/traces` (`http://c:4318/v1/traces`,
+ * `http://c:4318/otlp/v1/traces/`): the exporter posts to `…/v1/traces/v1/traces`, a 404 from a
+ * Collector. The warning (`warnSetting`: once per message, secrets masked) names
+ * the URL spans are sent to and both fixes: OTEL_EXPORTER_OTLP_ENDPOINT without that suffix and its
+ * trailing `/` (`http://c:4318`), or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set to it plus `/v1/traces`
+ * (used as is). The URL stays as the specification makes it. Throws only on a `base` that is no URL,
+ * which checkEndpointEnv refused before.
  */
 function checkBaseEndpointPath(base: string): void {
   const url = new URL(base);

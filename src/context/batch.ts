@@ -109,8 +109,9 @@ export function withBatch<M, T>(
 /**
  * Internal: {@link withBatch} for arguments its caller has checked (`options.links` are the checked
  * copies: `assertOptions`, or `requireOptions` for `withBatchProcessSpan`); `caller`, the helper the
- * user called, is named by the warnings of a missing context manager (`runInSpan`) and of a throwing
- * `carrierFrom` / `headersFrom` (`safeCarrierFrom`).
+ * user called, is named by the warnings of a missing context manager (`runInSpan`), of a throwing
+ * `carrierFrom` / `headersFrom` (`safeCarrierFrom`) and of a carrier in another field
+ * (`warnIfCarrierInOtherField`, `withBatch` only).
  */
 export function withBatchIn<M, T>(
   messages: readonly M[],
@@ -130,9 +131,11 @@ export function withBatchIn<M, T>(
       else {
         // The restart extract behavior restores no parent but links the message's context.
         links.push(...getExtractionLinks(restored));
-        // A row whose carrier column has another name says so.
-        if (carrier !== null && typeof carrier === "object")
-          warnIfCarrierInOtherField(carrier, "withBatch", options.carrierFrom ? FROM_CARRIER_FROM : 0);
+        // A row whose carrier column has another name says so, naming the helper called. Not for
+        // withBatchProcessSpan, whose carrier is the message's headers as a Map (normalizeCarrier),
+        // never a row: it says itself when the default headersFrom finds none (warnIfMessageOfOtherSystem).
+        if (caller === "withBatch" && carrier !== null && typeof carrier === "object")
+          warnIfCarrierInOtherField(carrier, caller, options.carrierFrom ? FROM_CARRIER_FROM : 0);
       }
     }
     const attributes: Attributes = { ...options.attributes };

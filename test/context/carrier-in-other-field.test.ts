@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
 import { headers as natsHeaders, type MsgHdrs } from "nats";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
-import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
@@ -533,6 +533,67 @@ describe("a carrier under another field name", () => {
     assert.deepEqual(told.diagWarnings, []);
     assert.equal(finishedSpan("found").spanContext().traceId, W3C_TRACE_ID);
   });
+});
+
+describe("the helper the warning names is the one the user called", () => {
+  const row = { id: 1, carrier: W3C_CARRIER };
+  const kafka = { system: "kafka", destination: "jobs" } as const;
+  /** An amqplib message handed whole under system "kafka": its headers sit one level further down. */
+  const amqpMessage = {
+    content: Buffer.from("{}"),
+    fields: { exchange: "", routingKey: "jobs" },
+    properties: { headers: W3C_CARRIER },
+  };
+  // [the helper called, a call of it handing a carrier in another field, the test's title]
+  const calls: [string, () => unknown, string?][] = [
+    ["withCarrier", () => withCarrier(row, "job", () => 1)],
+    ["traced", () => traced({ name: "t" })((job: typeof row) => job.id)(row)],
+    ["withBatch", () => withBatch([row], "batch", () => 1)],
+    [
+      "withBatch",
+      () => withBatch([{ row }], "batch", () => 1, { carrierFrom: (m) => m.row }),
+      "withBatch with a carrierFrom",
+    ],
+    ["withBatchItem", () => withBatchItem(row, "item", () => 1)],
+    ["withSendSpan", () => withSendSpan({ ...kafka, creationContext: row }, () => 1)],
+    ["withProcessSpan", () => withProcessSpan({ headers: W3C_CARRIER }, kafka, () => 1)],
+    [
+      "withProcessSpan",
+      () => withProcessSpan(amqpMessage, kafka, () => 1),
+      "withProcessSpan given an amqplib message",
+    ],
+    [
+      "withBatchProcessSpan",
+      () => withBatchProcessSpan([amqpMessage], kafka, () => 1),
+      "withBatchProcessSpan given amqplib messages",
+    ],
+  ];
+  for (const [helper, call, title = helper] of calls)
+    test(`${title}: the warning names ${helper}`, async () => {
+      const told = await recordWarnings(call);
+      assert.deepEqual(
+        told.processWarnings.map(([code, said]) => [code, said.slice(0, said.indexOf(":"))]),
+        [[CODE, `tracehop ${helper}`]],
+      );
+    });
+
+  const fails = (): never => {
+    throw new Error("no carrier");
+  };
+  // TRACEHOP_CARRIER_FROM_FAILED: [the helper called, a call of it whose own carrier picker throws]
+  const pickers: [string, () => unknown][] = [
+    ["traced", () => traced({ name: "t", carrierFrom: fails })(() => 1)()],
+    ["withBatch", () => withBatch([row], "batch", () => 1, { carrierFrom: fails })],
+    ["withBatchProcessSpan", () => withBatchProcessSpan([row], { ...kafka, headersFrom: fails }, () => 1)],
+  ];
+  for (const [helper, call] of pickers)
+    test(`${helper}: a throwing carrier picker's warning names ${helper}`, async () => {
+      const told = await recordWarnings(call);
+      assert.deepEqual(
+        told.processWarnings.map(([code, said]) => [code, said.slice(0, said.indexOf(":"))]),
+        [["TRACEHOP_CARRIER_FROM_FAILED", `tracehop ${helper}`]],
+      );
+    });
 });
 
 describe("the cost of the scan on rows restored without a context", () => {

@@ -108,7 +108,8 @@ export function withBatch<M, T>(
 
 /**
  * Internal: {@link withBatch} for arguments its caller has checked (`options.links` are the checked
- * copies: `assertOptions`, or `requireOptions` for `withBatchProcessSpan`); `caller`, the helper the
+ * copies, `assertOptions`, or `requireOptions` for `withBatchProcessSpan`: this call's own array, to which
+ * the messages' links are appended); `caller`, the helper the
  * user called, is named by the warnings of a missing context manager (`runInSpan`), of a throwing
  * `carrierFrom` / `headersFrom` (`safeCarrierFrom`) and of a carrier in another field
  * (`warnIfCarrierInOtherField`, `withBatch` only).
@@ -121,7 +122,8 @@ export function withBatchIn<M, T>(
   caller: "withBatch" | "withBatchProcessSpan",
 ): T {
   const started = tryStart(() => {
-    const links = options.links ? [...options.links] : [];
+    // The checked copy is this call's own: the messages' links are appended to it.
+    const links = options.links ?? [];
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message, caller) : message;
       const restored = extractCarrier(carrier, { propagator: options.propagator }, true);

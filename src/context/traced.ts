@@ -198,13 +198,17 @@ export function traced<A extends readonly unknown[] = any[]>(
           if (arg !== null && typeof arg === "object") warnIfCarrierInOtherField(arg, "traced", position);
         }
       const name = spanName(this);
+      // The links checked when wrapping serve every call: each span gets a copy. An optionsFrom's are
+      // checked, so copied, for this call alone.
+      const sharedLinks = callOptions.links === options.links;
       const started: StartedSpan | undefined = tryStart(() =>
         found === undefined
-          ? startRestoredSpan(undefined, name, callOptions, { fallback: contextApi.active() })
+          ? startRestoredSpan(undefined, name, callOptions, { fallback: contextApi.active(), sharedLinks })
           : startRestoredSpan(found.input, name, callOptions, {
               source: found.source,
               caller: "traced",
               carrierPosition: found.position,
+              sharedLinks,
             }),
       );
       const call = () => fn.apply(this, args);

@@ -158,7 +158,8 @@ export function withCarrier<T>(
  * Internal: {@link withCarrier} with a {@link RestoreScope} (the messaging helpers pass the context
  * they have already restored from the same carrier, so that it is not extracted twice), for `name`,
  * `fn` and `options` its caller has checked (`assertCallable`, and `assertOptions` or the messaging
- * helpers' `requireOptions`: `options.links` are the checked copies, not read again).
+ * helpers' `requireOptions`: `options.links` are the checked copies, not read again, this call's own:
+ * the span's other links are appended to them, unless `scope.sharedLinks`).
  */
 export function withCarrierIn<T>(
   carrier: unknown,
@@ -213,6 +214,12 @@ export interface RestoreScope {
    * `FROM_CARRIER_FROM` when its `carrierFrom` returned it.
    */
   carrierPosition?: CarrierPosition;
+  /**
+   * `options.links` is shared by many calls (`traced`'s, checked once when it wraps): the span's links
+   * are a copy of it. Otherwise it is this call's own array (the checked copy of `assertOptions` or
+   * `requireOptions`), to which the span's other links are appended.
+   */
+  sharedLinks?: boolean;
 }
 
 /**
@@ -255,7 +262,8 @@ function startUnmarked(
     (options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs);
   const attributes: Attributes = { ...options.attributes };
   const ageMs = addRestoreAttributes(attributes, options, capturedAtMs);
-  const links = options.links ? [...options.links] : [];
+  // One copy of the caller's links per call: assertOptions' checked copy is this call's own.
+  const links = options.links === undefined ? [] : scope.sharedLinks ? [...options.links] : options.links;
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
   if (!hasStoredContext && scope.fallback)

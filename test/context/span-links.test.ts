@@ -7,7 +7,7 @@ import { createTraceState, type Link } from "@opentelemetry/api";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { readSpanLink, spanLinkProblem } from "../../src/context/span-link.js";
-import { exporter, W3C_CARRIER } from "./tracing.js";
+import { exporter, W3C_CARRIER, W3C_PARENT_ID } from "./tracing.js";
 
 beforeEach(() => exporter.reset());
 
@@ -123,6 +123,59 @@ describe("links: each link read once, the span records what was checked", () => 
         { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 },
       ],
     );
+  });
+
+  test("the caller's links array is never changed, and the span's other links follow its own", () => {
+    const given: Link[] = [{ context: { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 } }];
+    for (const [name, call, label = name] of entries) {
+      exporter.reset();
+      call(given);
+      assert.equal(given.length, 1, label);
+      assert.deepEqual(recordedLink(name).context, given[0]!.context, label);
+    }
+    // withBatch: the message's link after the option's.
+    exporter.reset();
+    withBatch([W3C_CARRIER], "batch", () => 1, { links: given });
+    const [batch] = exporter.getFinishedSpans();
+    assert.deepEqual(
+      batch!.links.map((l) => l.context.spanId),
+      [SPAN_ID, W3C_PARENT_ID],
+    );
+    assert.equal(given.length, 1);
+  });
+
+  test("traced: every call's span records the links checked when it wrapped, and its own links alone", () => {
+    const link: Link = { context: { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 } };
+    const row = { traceContext: W3C_CARRIER };
+    // Relation link: each span links the option's link and then its row's stored context.
+    const handle = traced({ name: "traced", relation: "link", links: [link] })((r: typeof row) => r);
+    const fromOptions = traced({
+      name: "from-options",
+      relation: "link",
+      links: [link],
+      optionsFrom: () => ({ attempt: 2 }),
+    })((r: typeof row) => r);
+    const ownLinks = traced({
+      name: "own-links",
+      relation: "link",
+      links: [link],
+      optionsFrom: () => ({ links: [{ context: { ...link.context, spanId: "4".repeat(16) } }] }),
+    })((r: typeof row) => r);
+    for (let call = 0; call < 3; call++) {
+      handle(row);
+      fromOptions(row);
+      ownLinks(row);
+    }
+    const spanIds = (name: string) =>
+      exporter
+        .getFinishedSpans()
+        .filter((s) => s.name === name)
+        .map((s) => s.links.map((l) => l.context.spanId));
+    const each = [SPAN_ID, W3C_PARENT_ID];
+    assert.deepEqual(spanIds("traced"), [each, each, each]);
+    assert.deepEqual(spanIds("from-options"), [each, each, each]);
+    const own = ["4".repeat(16), W3C_PARENT_ID];
+    assert.deepEqual(spanIds("own-links"), [own, own, own]);
   });
 
   test("a traceState is kept; isRemote only when it is true (as LinkAwareSampler reads it)", () => {

@@ -112,7 +112,11 @@ export function withBatch<M, T>(
  * the messages' links are appended); `caller`, the helper the
  * user called, is named by the warnings of a missing context manager (`runInSpan`), of a throwing
  * `carrierFrom` / `headersFrom` (`safeCarrierFrom`) and of a carrier in another field
- * (`warnIfCarrierInOtherField`, `withBatch` only).
+ * (`warnIfCarrierInOtherField`). That warning looks, for a message that adds no link, at its carrier
+ * for `withBatch`; for `withBatchProcessSpan` at `headersReturned()`: what the user's `headersFrom`
+ * returned for the message just read, kept by `options.carrierFrom` (which calls it once per message
+ * and hands this function a Map of the headers, never the object it returned), `undefined` when there
+ * is nothing to look at (the default `headersFrom`, or one that threw).
  */
 export function withBatchIn<M, T>(
   messages: readonly M[],
@@ -120,6 +124,7 @@ export function withBatchIn<M, T>(
   fn: (span: Span) => T,
   options: WithBatchOptions<M>,
   caller: "withBatch" | "withBatchProcessSpan",
+  headersReturned?: () => unknown,
 ): T {
   const started = tryStart(() => {
     // The checked copy is this call's own: the messages' links are appended to it.
@@ -133,11 +138,14 @@ export function withBatchIn<M, T>(
       else {
         // The restart extract behavior restores no parent but links the message's context.
         links.push(...getExtractionLinks(restored));
-        // A row whose carrier column has another name says so, naming the helper called. Not for
-        // withBatchProcessSpan, whose carrier is the message's headers as a Map (normalizeCarrier),
-        // never a row: it says itself when the default headersFrom finds none (warnIfMessageOfOtherSystem).
-        if (caller === "withBatch" && carrier !== null && typeof carrier === "object")
-          warnIfCarrierInOtherField(carrier, caller, options.carrierFrom ? FROM_CARRIER_FROM : 0);
+        // A row whose carrier column has another name says so, naming the helper called. For
+        // withBatchProcessSpan, whose carrier is the message's headers as a Map (normalizeCarrier), what
+        // its user's headersFrom returned: headers wrapped in an object ({ headers: m.properties.headers }).
+        if (caller === "withBatch") {
+          if (carrier !== null && typeof carrier === "object")
+            warnIfCarrierInOtherField(carrier, caller, options.carrierFrom ? FROM_CARRIER_FROM : 0);
+        } else if (headersReturned !== undefined)
+          warnIfCarrierInOtherField(headersReturned(), caller, FROM_CARRIER_FROM);
       }
     }
     const attributes: Attributes = { ...options.attributes };

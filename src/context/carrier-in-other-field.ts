@@ -26,15 +26,22 @@ const CARRIER_FIELD_WARNING_KEY = "carrier-field";
  * hands them), as their warnings name them: this one and `TRACEHOP_NO_CONTEXT_MANAGER` (run-in-span.ts).
  */
 export type CarrierCaller =
-  "withCarrier" | "traced" | "withBatch" | "withBatchItem" | "withSendSpan" | "withProcessSpan";
+  | "withCarrier"
+  | "traced"
+  | "withBatch"
+  | "withBatchItem"
+  | "withSendSpan"
+  | "withProcessSpan"
+  | "withBatchProcessSpan";
 
 /**
  * Where the source a carrier-in-another-field warning looks at came from, for the fix it gives: the
  * argument at this index of the `traced` function (from 0), or {@link FROM_CARRIER_FROM}, what the
- * caller's own `carrierFrom` returned (`traced`, `withBatch`), at no position tracehop knows.
+ * caller's own `carrierFrom` returned (`traced`, `withBatch`) or its own `headersFrom`
+ * (`withBatchProcessSpan`, always), at no position tracehop knows.
  */
 export type CarrierPosition = number | typeof FROM_CARRIER_FROM;
-/** {@link CarrierPosition}: the source is what the user's `carrierFrom` returned. */
+/** {@link CarrierPosition}: the source is what the user's `carrierFrom` (or `headersFrom`) returned. */
 export const FROM_CARRIER_FROM = "carrierFrom";
 
 /**
@@ -43,6 +50,7 @@ export const FROM_CARRIER_FROM = "carrierFrom";
  * that field on as the carrier's capture time where it takes one for the carrier (`capturedAt`; for
  * `traced`, through `optionsFrom`), or the restore loses the row's age (relation "auto",
  * `tracehop.queue.wait`). `withBatch` takes one capture time for the batch: no per-row advice.
+ * `withBatchProcessSpan` is only ever warned of what its `headersFrom` returned, which the fix extends.
  */
 const CARRIER_FIXES: Record<
   CarrierCaller,
@@ -70,7 +78,20 @@ const CARRIER_FIXES: Record<
     (createdAt === undefined ? "" : `capturedAt: row.${createdAt}, `) +
     "... })",
   withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
+  withBatchProcessSpan: (access) =>
+    "return it from your headersFrom, " +
+    `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} })`,
 };
+
+/** The caller's own function that picks the carrier, as the warning names it: `headersFrom` or `carrierFrom`. */
+function pickerOf(caller: CarrierCaller): string {
+  return caller === "withBatchProcessSpan" ? "headersFrom" : "carrierFrom";
+}
+
+/** True for a caller handed headers, which it never reads as a row (no `traceContext` field to speak of). */
+function readsHeaders(caller: CarrierCaller): boolean {
+  return caller === "withProcessSpan" || caller === "withBatchProcessSpan";
+}
 
 /** The options argument `{ capturedAt: row.<createdAt> }` of a fix, after its `...`; none without `createdAt`. */
 function capturedAtArgument(createdAt: string | undefined): string {
@@ -80,10 +101,11 @@ function capturedAtArgument(createdAt: string | undefined): string {
 /**
  * Says so (once per process, naming the first such field: `diag.warn` and the process warning
  * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
- * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, and yielded no
- * context — is an object whose `traceContext` field holds no carrier (it has none, or an own data field
- * that is `null`, `undefined` or anything else without a propagation field: what a row written
- * without a carrier holds) and that has no propagation header of its own, but one of its own fields
+ * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, or what
+ * `withBatchProcessSpan`'s `headersFrom` returned, and yielded no context — is an object whose
+ * `traceContext` field holds no carrier (it has none, or an own data field that is `null`,
+ * `undefined` or anything else without a propagation field: what a row written without a carrier
+ * holds) and that has no propagation header of its own, but one of its own fields
  * holds a carrier under another name: an object with a propagation field (`traceparent`,
  * `x-datadog-*`, `b3`, ...), its JSON text (or that text stringified once more), or the UTF-8 bytes of
  * either, judged from their start ({@link holdsStoredCarrier}: every shape `withCarrier` reads). That
@@ -101,8 +123,9 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * carrier, and the advice would read the prototype). The message names `caller` and the call that
  * passes the field to it (`tracehop withCarrier: a carrier it was handed held no trace context ...`;
  * `position`: which argument of the `traced` function held `source`, from 0;
- * {@link FROM_CARRIER_FROM} when `source` is what the caller's own `carrierFrom` returned, which the
- * fix then extends by the field instead of naming an argument).
+ * {@link FROM_CARRIER_FROM} when `source` is what the caller's own `carrierFrom` returned, or
+ * `withBatchProcessSpan`'s `headersFrom`, which the message names and the fix then extends by the
+ * field instead of naming an argument).
  * Never throws.
  */
 export function warnIfCarrierInOtherField(
@@ -144,6 +167,7 @@ const SCAN_KEYS: Record<CarrierCaller, string> = {
   withBatchItem: "carrier-field-scan:withBatchItem",
   withSendSpan: "carrier-field-scan:withSendSpan",
   withProcessSpan: "carrier-field-scan:withProcessSpan",
+  withBatchProcessSpan: "carrier-field-scan:withBatchProcessSpan",
 };
 
 /** The scan of {@link warnIfCarrierInOtherField}: true when it gave the warning. Never throws. */
@@ -170,9 +194,9 @@ function carrierInOtherFieldWarned(
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
       `tracehop ${caller}: a carrier ` +
-        (position === FROM_CARRIER_FROM ? "its carrierFrom returned" : "it was handed") +
+        (position === FROM_CARRIER_FROM ? `its ${pickerOf(caller)} returned` : "it was handed") +
         " held no trace context" +
-        (caller === "withProcessSpan"
+        (readsHeaders(caller)
           ? ""
           : traceContext === "holds none"
             ? ` and its ${TRACE_CONTEXT_FIELD} field holds none`

@@ -38,10 +38,14 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * reader's rules. The default `headersFrom` reads a whole message through its headers as
  * `withProcessSpan` does: under `system: "rabbitmq"` an amqplib message, under `"kafka"` a kafkajs
  * message, any other system those, a nats.js `Msg`/`JsMsg` (`msg.headers`) and an mqtt.js PUBLISH
- * packet (`properties.userProperties`). A message without a valid context adds no link (another
- * client's whole message under `options.system`, whose headers the default `headersFrom` does not
- * find, is said once per process: `TRACEHOP_CARRIER_IN_OTHER_FIELD`, naming its client and system). Errors of `fn` are recorded and
- * passed through, as in `withBatch`. Tracing never fails the batch.
+ * packet (`properties.userProperties`). `headersFrom` is called once per message. A message without
+ * a valid context adds no link, and a carrier misplaced is said once per process
+ * (`TRACEHOP_CARRIER_IN_OTHER_FIELD`): another client's whole message under `options.system`, whose
+ * headers the default `headersFrom` does not find, naming its client and system; headers your own
+ * `headersFrom` returned wrapped in an object (`(m) => ({ headers: m.properties.headers })`), naming
+ * the field to return (`warnIfCarrierInOtherField`, as for `withProcessSpan`'s headers: given up
+ * after 64 messages that hold nothing to say; a message with a context is never looked at). Errors
+ * of `fn` are recorded and passed through, as in `withBatch`. Tracing never fails the batch.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
@@ -75,7 +79,12 @@ export function withBatchProcessSpan<M, T>(
     messages.length,
   );
   const kind = messageKindOf(options.system);
-  const headersFrom = options.headersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));
+  const ownHeadersFrom = options.headersFrom;
+  const headersFrom = ownHeadersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));
+  // What the user's own headersFrom returned for the message just read, when it was read as headers
+  // (not a whole message read through its own): for the warning of a carrier in one of its fields
+  // when the message adds no link (withBatchIn), without calling headersFrom a second time.
+  let returned: unknown;
   return withBatchIn(
     messages,
     spanName(operationName, options),
@@ -90,15 +99,20 @@ export function withBatchProcessSpan<M, T>(
       // header is only a header).
       // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
       carrierFrom: (message) => {
+        // Not the last message's headers when headersFrom throws for this one.
+        returned = undefined;
         const headers = headersFrom(message);
         // The default finds no headers on the other client's whole message (an amqplib message under
         // system "kafka"): said once per process. A message with headers costs this one comparison.
-        if (headers === undefined && options.headersFrom === undefined)
+        if (headers === undefined && ownHeadersFrom === undefined)
           warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan");
-        return normalizeCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)));
+        const read = headersOfMessage(headers, kind);
+        if (ownHeadersFrom !== undefined && read === headers) returned = headers;
+        return normalizeCarrier(amqpHeadersToCarrier(read));
       },
     },
     "withBatchProcessSpan",
+    ownHeadersFrom === undefined ? undefined : () => returned,
   );
 }
 

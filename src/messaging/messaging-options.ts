@@ -120,7 +120,9 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
   /**
    * The headers of one message, as delivered (kafkajs `message.headers`, amqplib
    * `msg.properties.headers`). Default: `msg.properties.headers` of an amqplib message, else
-   * `message.headers` (kafkajs). A throwing function counts as a message without headers.
+   * `message.headers` (kafkajs). Called once per message. A throwing function counts as a message
+   * without headers; headers it returns wrapped in an object (`{ headers: msg.properties.headers }`)
+   * restore nothing, said once per process (`TRACEHOP_CARRIER_IN_OTHER_FIELD`).
    */
   headersFrom?: (message: M) => unknown;
   /** `true`: the batch span starts a new trace even inside an active span. Default: `false`. */

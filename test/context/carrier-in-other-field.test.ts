@@ -64,6 +64,17 @@ const fromCarrierFrom = (
   );
 };
 
+/**
+ * The warning `withBatchProcessSpan` gives for a carrier in `field` of what the user's own headersFrom
+ * returned: the fix extends that headersFrom by the field (headers are never read as a row: no
+ * traceContext clause).
+ */
+const fromHeadersFrom = (field: string, access = `.${field}`) =>
+  `tracehop withBatchProcessSpan: a carrier its headersFrom returned held no trace context, but its field ` +
+  `${JSON.stringify(field)} holds a trace carrier, which was not read: the stored context was not restored. ` +
+  `Pass that field: return it from your headersFrom, ` +
+  `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} }).`;
+
 const outbox = { id: 7, aggregateId: "job-1", carrier: W3C_CARRIER, createdAt: new Date() };
 /** A Datadog carrier (decimal ids), as a row column would hold it. */
 const DD_CARRIER = { "x-datadog-trace-id": "7", "x-datadog-parent-id": "8" };
@@ -354,6 +365,86 @@ describe("a carrier under another field name", () => {
     assert.equal(parentIdOf(finishedSpan("direct jobs")), W3C_PARENT_ID);
   });
 
+  test("withBatchProcessSpan whose headersFrom returns an object wrapping the headers: no link, and the same warning naming headersFrom; the fix links them, silently", async () => {
+    const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
+    /** An amqplib message whose headers hold `headers`. */
+    const amqp = (headers: Record<string, unknown>) => ({
+      content: Buffer.from("{}"),
+      fields: { exchange: "", routingKey: "jobs" },
+      properties: { headers },
+    });
+    const messages = [amqp(W3C_CARRIER), amqp({ "x-app": "1" }), amqp(W3C_CARRIER)];
+    let calls = 0;
+    const wrapping = (m: (typeof messages)[number]) => (calls++, { headers: m.properties.headers });
+    const told = await recordWarnings(() => {
+      withBatchProcessSpan(messages, { ...rabbit, operationName: "wrapped", headersFrom: wrapping }, () => 0);
+      withBatchProcessSpan(messages, { ...rabbit, operationName: "again", headersFrom: wrapping }, () => 0); // said once
+    });
+    assert.deepEqual(told.processWarnings, [[CODE, fromHeadersFrom("headers")]]);
+    assert.deepEqual(told.diagWarnings, [fromHeadersFrom("headers")]);
+    assert.equal(calls, 6, "headersFrom is called once per message");
+    assert.deepEqual(finishedSpan("wrapped jobs").links, []);
+    // The fix the warning gives links the messages that hold a context, without a word.
+    resetWarnings();
+    const fixed = await recordWarnings(() =>
+      withBatchProcessSpan(
+        messages,
+        { ...rabbit, operationName: "fixed", headersFrom: (m) => wrapping(m).headers },
+        () => 0,
+      ),
+    );
+    assert.deepEqual(fixed.processWarnings, []);
+    assert.deepEqual(
+      finishedSpan("fixed jobs").links.map((l) => l.context.spanId),
+      [W3C_PARENT_ID, W3C_PARENT_ID],
+    );
+    // A field of the message that wraps a carrier in a field of its own (`meta: { carrier }`), under a
+    // name that needs brackets, or a whole amqplib message returned under system "kafka": each named.
+    const cases: [string, unknown, string, string?][] = [
+      ["carrier", { meta: { carrier: DD_CARRIER } }, "carrier"],
+      ["x-trace", { meta: { "x-trace": JSON.stringify(W3C_CARRIER) } }, "x-trace", '["x-trace"]'],
+      ["properties.headers", { meta: amqp(W3C_CARRIER) }, "properties.headers", ".properties.headers"],
+    ];
+    for (const [label, message, field, access] of cases) {
+      resetWarnings();
+      const kafka = { system: "kafka", destination: "jobs", operationName: label } as const;
+      const said = await recordWarnings(() =>
+        withBatchProcessSpan(
+          [message],
+          { ...kafka, headersFrom: (m) => (m as { meta: unknown }).meta },
+          () => 0,
+        ),
+      );
+      assert.deepEqual(said.processWarnings, [[CODE, fromHeadersFrom(field, access)]], label);
+    }
+  });
+
+  test("withBatchProcessSpan: headers its headersFrom returns that hold a context, or hold no carrier, or a whole message read through its own headers, say nothing", async () => {
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const kafkaMessage = {
+      key: null,
+      value: Buffer.from(JSON.stringify(W3C_CARRIER)), // a carrier in its body: not its headers
+      offset: "1",
+      timestamp: "0",
+      attributes: 0,
+      headers: { "x-app": Buffer.from("1") },
+    };
+    const returned: unknown[] = [
+      W3C_CARRIER,
+      { ...W3C_CARRIER, meta: { carrier: DD_CARRIER } }, // a context of its own: no scan
+      { "x-app": "1", note: "untraced" },
+      kafkaMessage, // read through its headers, which hold none
+      undefined,
+      null,
+      "text",
+      new Map([["meta", W3C_CARRIER]]),
+    ];
+    const told = await recordWarnings(() =>
+      withBatchProcessSpan(returned, { ...kafka, headersFrom: (m) => m }, () => 0),
+    );
+    assert.deepEqual(told.processWarnings, []);
+  });
+
   test("a row whose traceContext holds none (null, undefined, {}) is looked past as one without it: the same warning", async () => {
     const holdsNone = " and its traceContext field holds none";
     const told = await recordWarnings(() => {
@@ -567,6 +658,16 @@ describe("the helper the warning names is the one the user called", () => {
       () => withBatchProcessSpan([amqpMessage], kafka, () => 1),
       "withBatchProcessSpan given amqplib messages",
     ],
+    [
+      "withBatchProcessSpan",
+      () =>
+        withBatchProcessSpan(
+          [{ meta: { headers: W3C_CARRIER } }],
+          { ...kafka, headersFrom: (m) => m.meta },
+          () => 1,
+        ),
+      "withBatchProcessSpan with a headersFrom",
+    ],
   ];
   for (const [helper, call, title = helper] of calls)
     test(`${title}: the warning names ${helper}`, async () => {
@@ -694,6 +795,65 @@ describe("the cost of the scan on rows restored without a context", () => {
     assert.equal(row.traps.ownKeys, 64);
     assert.equal(row.traps.getOwnPropertyDescriptor, told.result.getOwnPropertyDescriptor);
     assert.deepEqual(told.processWarnings, [[CODE, message("carrier", "tracedOfRow")]]);
+  });
+
+  test("withBatchProcessSpan: a message with a context costs no scan, nor does one whose headersFrom threw; after 64 messages that hold nothing to say, its headersFrom's results are scanned no more", async () => {
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const traced = counted({ ...W3C_CARRIER });
+    const untraced = counted({ "x-app": "1", note: "untraced" });
+    const batch = (...returned: unknown[]) =>
+      withBatchProcessSpan(
+        returned,
+        {
+          ...kafka,
+          headersFrom: (m) => {
+            if (m === "throws") throw new Error("no headers");
+            return m;
+          },
+        },
+        () => 0,
+      );
+    /** The traps `proxied` saw while `fn` ran. */
+    const seen = (proxied: ReturnType<typeof counted>, fn: () => void) => {
+      const before = { ...proxied.traps };
+      fn();
+      return Object.fromEntries(Object.entries(proxied.traps).map(([k, n]) => [k, n - (before[k] ?? 0)]));
+    };
+    const told = await recordWarnings(() => {
+      const tracedWhileScanning = seen(traced, () => batch(traced.proxy));
+      // The headers of a message whose headersFrom threw are not the last ones returned: not scanned.
+      const thenThrowing = seen(traced, () => batch(traced.proxy, "throws"));
+      const firstUntraced = seen(untraced, () => batch(untraced.proxy));
+      for (let i = 1; i < 64; i++) batch(untraced.proxy);
+      const untracedAfter = seen(untraced, () => batch(untraced.proxy));
+      const tracedAfter = seen(traced, () => batch(traced.proxy));
+      // The mistake in a later message of the same caller is no longer looked for; another caller's is.
+      batch({ meta: W3C_CARRIER });
+      withProcessSpan({ headers: W3C_CARRIER }, kafka, () => 0);
+      return { tracedWhileScanning, thenThrowing, tracedAfter, firstUntraced, untracedAfter };
+    });
+    const { tracedWhileScanning, thenThrowing, tracedAfter, firstUntraced, untracedAfter } = told.result;
+    assert.deepEqual(thenThrowing, tracedWhileScanning);
+    assert.deepEqual(tracedAfter, tracedWhileScanning);
+    // The scan lists the headers' fields once more than the read does.
+    assert.equal(firstUntraced.ownKeys, untracedAfter.ownKeys! + 1);
+    assert.deepEqual(
+      told.processWarnings.map(([code, said]) => [code, said.slice(0, said.indexOf(":"))]),
+      [
+        ["TRACEHOP_CARRIER_FROM_FAILED", "tracehop withBatchProcessSpan"],
+        [CODE, "tracehop withProcessSpan"],
+      ],
+    );
+  });
+
+  test("withBatchProcessSpan: fewer than 64 messages without anything to say: the next one's mistake is still said", async () => {
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const messages: unknown[] = Array.from({ length: 63 }, (_, i) => ({ "x-app": String(i) }));
+    messages.push({ meta: W3C_CARRIER });
+    const told = await recordWarnings(() =>
+      withBatchProcessSpan(messages, { ...kafka, headersFrom: (m) => m }, () => 0),
+    );
+    assert.deepEqual(told.processWarnings, [[CODE, fromHeadersFrom("meta")]]);
   });
 
   test("fewer than 64 rows without anything to say: the next one's mistake is still said", async () => {

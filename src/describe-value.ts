@@ -81,9 +81,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /**
  * Internal: whether `prototype` is a plain object's: `Object.prototype` (of this realm: one
- * comparison), or none. The one test of "an object of no class" (options objects, the headers the
- * messaging writers write as properties: `writeKind` and `hasNoClass` in header-entries.ts, the
- * reader's `isLookUpHeadersObject` in carrier-object.ts).
+ * comparison), or none. The one test of "an object of no class" (options objects; the header objects
+ * told apart in src/carrier/header-object-kind.ts: `writeKind`, `hasNoClass`, and `headerObjectKind`'s
+ * "lookup" kind, which the stored-carrier reader and the messaging getters share).
  */
 export function isPlainPrototype(prototype: unknown): boolean {
   return prototype === Object.prototype || prototype === null;

@@ -1,7 +1,6 @@
-import { isMap } from "node:util/types";
 import { PROPAGATION_HEADER_NAMES, isPropagationHeaderName } from "../propagation/header-names.js";
-import { isPlainPrototype } from "../describe-value.js";
 import { asciiLowerName } from "./ascii-lower-name.js";
+import { headerObjectKind, type HeaderObjectKind } from "./header-object-kind.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "./trace-carrier.js";
 
 /** U+FEFF: skipped at the start of JSON text (RFC 8259 §8.1), kept anywhere else. */
@@ -22,8 +21,9 @@ export const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 /**
  * Internal: the object or Map a stored carrier holds, as the readers take it: JSON text (and JSON text
  * of JSON text, one level more) or UTF-8 bytes parsed; a header object read through its entries
- * ({@link isHeaderEntriesObject}: a WHATWG `Headers`, NATS `MsgHdrs`, a `Map` of another realm) or
- * through its `get` ({@link isLookUpHeadersObject}) as a Map; `undefined` for anything else (null, numbers, arrays, unparseable or oversized text).
+ * (`headerObjectKind` "map", "fetch" or "entries", header-object-kind.ts: a `Map` of another realm, a
+ * WHATWG `Headers`, NATS `MsgHdrs`) or through its `get` ("lookup") as a Map; `undefined` for anything
+ * else (null, numbers, arrays, unparseable or oversized text).
  * `tracehop inspect` reads a row's field through it.
  */
 export function carrierObject(
@@ -46,78 +46,26 @@ export function carrierObject(
   const bytes = asBytes(carrier, MAX_CARRIER_TEXT_LENGTH);
   if (bytes) return depth === 0 ? carrierObject(utf8.decode(bytes), depth) : undefined;
   if (Array.isArray(carrier) || bytes === null) return undefined;
-  // A Map of another realm (instanceof Map is false there) keeps any value, as a local Map does.
-  if (isHeaderEntriesObject(carrier)) return headersMap(carrier, isMap(carrier));
+  let kind: HeaderObjectKind | undefined;
+  try {
+    kind = headerObjectKind(carrier); // a plain object: two look-ups (no iterator, no get)
+  } catch {
+    return carrier as Record<string, unknown>; // a throwing proxy trap: read as a plain record
+  }
+  if (kind === undefined) return carrier as Record<string, unknown>;
   // Read through get(name) (lookedUpEntries), never iterated: the entries given stand for its iterator.
-  if (isLookUpHeadersObject(carrier))
-    return headersMap(carrier as FetchHeaders, false, lookedUpEntries(carrier), false);
-  return carrier as Record<string, unknown>;
+  if (kind === "lookup") return headersMap(carrier as FetchHeaders, false, lookedUpEntries(carrier), false);
+  // A Map of another realm (instanceof Map is false there) keeps any value, as a local Map does.
+  return headersMap(carrier as FetchHeaders, kind === "map");
 }
 
-/** The shape of a WHATWG `Headers` object that the reader uses. */
+/** The shape of a header object the reader iterates (a WHATWG `Headers`, NATS `MsgHdrs`, a `Map`). */
 interface FetchHeaders {
   [Symbol.iterator](): Iterator<[string, string]>;
 }
 
 /**
- * True for a WHATWG `Headers` object: Node's global one, or one from another copy of undici (a
- * bundled or npm `undici`), told by its iterator and its `Symbol.toStringTag`, which every
- * implementation sets to `Headers` (WHATWG Fetch; Web IDL class string). Never by `instanceof` the
- * global `Headers`: its first access loads Node's fetch implementation (undici), ≈ 10 ms on the first
- * restore of a process that never uses fetch. A plain object costs one property lookup (no iterator).
- */
-export function isFetchHeaders(value: object): value is FetchHeaders {
-  return (
-    typeof (value as Partial<FetchHeaders>)[Symbol.iterator] === "function" &&
-    Object.prototype.toString.call(value) === "[object Headers]"
-  );
-}
-
-/**
- * True for a header object kept in entries rather than own properties, read through its iterator of
- * `[name, value]` pairs: a WHATWG `Headers` object ({@link isFetchHeaders}), or any object with a `get`
- * method and an iterator — NATS `MsgHdrs` (nats.js v2 `headers()`, v3 `@nats-io/nats-core`: entries
- * `[name, values[]]`, names case-sensitive, `get` of a missing name `""`), a `Map` of another realm
- * (`instanceof Map` is false there), undici's `Headers` of another copy. Its own properties are the
- * client's internals (MsgHdrs' `_code` and `headers` Map), never header fields. A plain object costs
- * one property lookup (no iterator). Never throws (a throwing proxy trap: false).
- */
-export function isHeaderEntriesObject(value: object): value is FetchHeaders {
-  try {
-    if (typeof (value as Partial<FetchHeaders>)[Symbol.iterator] !== "function") return false;
-    return (
-      typeof (value as { get?: unknown }).get === "function" ||
-      Object.prototype.toString.call(value) === "[object Headers]"
-    );
-  } catch {
-    return false;
-  }
-}
-
-/**
- * True for a client's header object read through `get(name)`: an instance of a class (not a plain
- * object) with `get`, `set` and `delete` methods and no iterator, its fields kept out of reach (a
- * `#private` Map), as the messaging writers write one through `set` (`writeKind`, header-entries.ts)
- * and its getters read it (`readKind`). Its names are those of its `keys()`, when it has one, and the
- * propagation names asked by name. Never throws (a throwing proxy trap: false).
- */
-export function isLookUpHeadersObject(value: object): boolean {
-  try {
-    const methods = value as Partial<Record<"get" | "set" | "delete" | typeof Symbol.iterator, unknown>>;
-    // `get` first: a plain carrier has none, one look-up beside isHeaderEntriesObject's iterator one.
-    if (typeof methods.get !== "function" || typeof methods[Symbol.iterator] === "function") return false;
-    return (
-      !isPlainPrototype(Object.getPrototypeOf(value)) &&
-      typeof methods.set === "function" &&
-      typeof methods.delete === "function"
-    );
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The `[name, get(name)]` entries of a header object read through `get` ({@link isLookUpHeadersObject}),
+ * The `[name, get(name)]` entries of a header object read through `get` (`headerObjectKind` "lookup"),
  * for each name of its `keys()`; none without one. Throws what its methods throw.
  */
 function* lookedUpEntries(headers: object): Generator<[unknown, unknown]> {
@@ -130,11 +78,11 @@ function* lookedUpEntries(headers: object): Generator<[unknown, unknown]> {
 const MAX_HEADERS_ENTRIES = 4096;
 
 /**
- * The entries of a header object ({@link isHeaderEntriesObject}: a `Headers` object's lower-case names
- * and joined repeated fields, MsgHdrs' names and value arrays) as a Map of at most
- * {@link MAX_CARRIER_KEYS} names: the propagation headers first,
- * wherever they are (a `Headers` object iterates in name order, so the `x-datadog-*` ones come after
- * up to a hundred others), then the others in order. At most {@link MAX_HEADERS_ENTRIES} entries are
+ * The entries of a header object (`headerObjectKind` "map", "fetch" or "entries": a `Headers`
+ * object's lower-case names and joined repeated fields, MsgHdrs' names and value arrays) as a Map of at
+ * most {@link MAX_CARRIER_KEYS} names: the propagation headers first, wherever they are (a `Headers`
+ * object iterates in name order, so the `x-datadog-*` ones come after up to a hundred others), then
+ * the others in order. At most {@link MAX_HEADERS_ENTRIES} entries are
  * iterated; an entry that is not a pair of a string name and a string or an array of strings (a
  * repeated field) is skipped, unless `anyValue` (a `Map` of another realm, whose values the reader
  * takes as a local Map's: Buffers, safe integers); an iterator that throws ends the

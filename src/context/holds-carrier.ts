@@ -4,7 +4,7 @@
  */
 import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
 import { asciiLowerName } from "../carrier/ascii-lower-name.js";
-import { isHeaderEntriesObject } from "../carrier/carrier-object.js";
+import { isHeaderEntriesObject } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";

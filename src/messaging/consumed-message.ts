@@ -4,9 +4,9 @@
  */
 import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
+import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { assertCarrierOptions, extractCarrier } from "../context/carrier-context.js";
-import { readKind } from "./header-entries.js";
 import {
   ATTR_KAFKA_MESSAGE_KEY,
   ATTR_KAFKA_MESSAGE_TOMBSTONE,

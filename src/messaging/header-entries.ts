@@ -3,10 +3,9 @@
  * (a `Map`, a WHATWG `Headers` object, a client's header object such as NATS `MsgHdrs`) that are read
  * and written through their own methods.
  */
-import { isMap } from "node:util/types";
 import type { TraceCarrier } from "../index.js";
-import { isFetchHeaders } from "../carrier/carrier-object.js";
-import { describeValue, isPlainPrototype } from "../describe-value.js";
+import { hasNoClass, type EntriesKind } from "../carrier/header-object-kind.js";
+import { describeValue } from "../describe-value.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { warnOnce } from "../warn-once.js";
 
@@ -27,8 +26,8 @@ export function isHeadersObject(headers: unknown): headers is Record<string, unk
  * The methods of a WHATWG `Headers` object (fetch's; Node's global one or another copy of undici's)
  * the writers use. Names are case-insensitive and stored in lower case; values are strings. Such an
  * object is recognised as a real `Headers` is, by its tag (`Object.prototype.toString` gives
- * `[object Headers]`, `isFetchHeaders`); a class of your own with such methods is a
- * {@link HeaderMethods} object.
+ * `[object Headers]`: `headerObjectKind` "fetch", header-object-kind.ts); a class of your own with such
+ * methods is a {@link HeaderMethods} object.
  */
 export interface FetchHeadersLike {
   get(name: string): string | null;
@@ -63,63 +62,12 @@ export interface HeaderMethods {
  * Headers kept in entries rather than in properties: a `Map` of header name -> value, a WHATWG
  * `Headers` object, or a client's header object ({@link HeaderMethods}: NATS `MsgHdrs`). The readers
  * (`contextFromKafkaHeaders`, `contextFromAmqpHeaders`, `withProcessSpan`, `withCarrier`, the getters)
- * read them through their entries ({@link readKind}: a client's object with `get` and an iterator, or
- * with `get`, `set` and `delete`; one with `set`/`delete` alone through its own properties), and the
- * writers write them through their own methods (`set`, `append`, `delete`: {@link writeKind}): a
- * property set on such an object is no entry, and would not travel.
+ * read them through their entries (`readKind`, header-object-kind.ts: a client's object with `get` and
+ * an iterator, or with `get`, `set` and `delete`; one with `set`/`delete` alone through its own
+ * properties), and the writers write them through their own methods (`set`, `append`, `delete`:
+ * `writeKind`): a property set on such an object is no entry, and would not travel.
  */
 export type HeaderEntries = Map<string, unknown> | FetchHeadersLike | HeaderMethods;
-
-/** How {@link readKind} and {@link writeKind} say a headers object keeps its fields. */
-export type EntriesKind = "map" | "fetch" | "methods";
-
-/**
- * How the readers (the getters, `contextFromKafkaHeaders`, ...) read `headers`: `"map"` for a `Map` (of
- * this realm, or of another: `util.types.isMap`), `"fetch"` for a WHATWG `Headers` object (told as the
- * stored-carrier reader tells it, `isFetchHeaders`), `"methods"` for another object with a `get` method
- * and an iterator, or with `get` and what {@link writeKind} writes through its methods (`set` and
- * `delete`: what the writers set, the readers get back; {@link HeaderMethods}: NATS `MsgHdrs`), else
- * `undefined`: a plain headers object, read through its own properties (a class with `set`/`delete`
- * but no `get` included). A plain object costs two property look-ups (no iterator, no `get`). Throws
- * what a proxy's trap throws: the callers' own `try` covers it (no `try` here, on every header read).
- */
-export function readKind(headers: object): EntriesKind | undefined {
-  const methods = headers as MethodLookups;
-  const iterable = typeof methods[Symbol.iterator] === "function";
-  if (iterable) {
-    const kind = iterableKind(headers);
-    if (kind !== undefined) return kind;
-  }
-  if (typeof methods.get !== "function") return undefined;
-  return iterable || writeKind(headers) === "methods" ? "methods" : undefined;
-}
-
-/**
- * How the writers (the setters, `injectKafkaHeaders`, `writeCarrierToHeaders`, ...) write `headers`:
- * `undefined` for an object of no class (prototype `Object.prototype` or `null`: one comparison, the
- * usual headers) and for any other object without such methods, written as own properties; `"map"` and
- * `"fetch"` as {@link readKind}; `"methods"` for another object with `set` and `delete` methods
- * ({@link HeaderMethods}: NATS `MsgHdrs`, written through them). Throws what a proxy's trap throws: the
- * callers' own `try` covers it.
- */
-export function writeKind(headers: object): EntriesKind | undefined {
-  if (isPlainPrototype(Object.getPrototypeOf(headers))) return undefined;
-  const methods = headers as MethodLookups;
-  if (typeof methods[Symbol.iterator] === "function") {
-    const kind = iterableKind(headers);
-    if (kind !== undefined) return kind;
-  }
-  return typeof methods.set === "function" && typeof methods.delete === "function" ? "methods" : undefined;
-}
-
-/** The methods {@link readKind} and {@link writeKind} look up. */
-type MethodLookups = Partial<Record<"set" | "delete" | "get" | typeof Symbol.iterator, unknown>>;
-
-/** `"map"` or `"fetch"` for an iterable `headers` that is a `Map` or a `Headers` object. May throw. */
-function iterableKind(headers: object): "map" | "fetch" | undefined {
-  if (headers instanceof Map || isMap(headers)) return "map";
-  return isFetchHeaders(headers) ? "fetch" : undefined;
-}
 
 /** An HTTP field name (RFC 9110 §5.1, `token`): what a `Headers` object takes as a name. */
 export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -227,28 +175,13 @@ function listsNames(headers: HeaderEntries, kind: EntriesKind): boolean {
 }
 
 /**
- * True for an object of no class: its prototype `Object.prototype` (of this realm: one comparison, the
- * usual headers object), `null`, or a prototype whose own prototype is `null` (`Object.prototype` of
- * another realm). An instance of a class, an array or a typed array is not. Never throws (a throwing
- * proxy trap: false).
- */
-function hasNoClass(value: object): boolean {
-  try {
-    const prototype: unknown = Object.getPrototypeOf(value);
-    return isPlainPrototype(prototype) || Object.getPrototypeOf(prototype) === null;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_HEADERS_AS_PROPERTIES`) when
  * `helper` writes a context as the own properties of `headers`, an instance of a class that has no
  * `set`/`delete` methods: a client that serializes its header object (NATS `MsgHdrs`, an HTTP client's
  * headers class) sends what its methods hold, and properties set beside them never travel. The
  * properties are still written (a class whose client sends its own enumerable properties loses
- * nothing). A plain object (of no class: {@link hasNoClass}) says nothing; a `Map`, `Headers` or
- * {@link HeaderMethods} object is never written as properties.
+ * nothing). A plain object (of no class: `hasNoClass`, header-object-kind.ts) says nothing; a `Map`,
+ * `Headers` or {@link HeaderMethods} object is never written as properties.
  */
 export function warnIfHeadersNotSent(headers: object, helper: string): void {
   if (hasNoClass(headers)) return;

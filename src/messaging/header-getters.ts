@@ -1,5 +1,6 @@
 /** The TextMap getters and setters over kafkajs and amqplib message headers. */
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
+import { headerObjectKind, readKind, writeKind } from "../carrier/header-object-kind.js";
 import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
@@ -9,11 +10,9 @@ import {
   entryNames,
   HTTP_TOKEN,
   isHeadersObject,
-  readKind,
   sameNameInOtherCase,
   setEntry,
   warnIfHeadersNotSent,
-  writeKind,
   type FetchHeadersLike,
   type HeaderEntries,
   type HeaderMethods,
@@ -105,11 +104,11 @@ function readHeader(
   numbers: boolean,
 ): string | string[] | undefined {
   try {
-    const kind = readKind(headers);
+    const kind = headerObjectKind(headers);
     let raw: unknown;
     if (kind === "fetch") raw = (headers as unknown as FetchHeadersLike).get(key) ?? undefined;
     else if (kind === "map") raw = mapValue(headers as unknown as Map<unknown, unknown>, key);
-    else if (kind === "methods") raw = methodsValue(headers as unknown as HeaderMethods, key);
+    else if (kind !== undefined) raw = methodsValue(headers as unknown as HeaderMethods, kind, key);
     else {
       raw = Object.hasOwn(headers, key) ? headers[key] : undefined;
       if (raw === undefined) {
@@ -141,16 +140,14 @@ function mapValue(map: Map<unknown, unknown>, key: string): unknown {
 
 /**
  * The value of header `key` (lower case) of a client's header object with `get` and an iterator of
- * `[name, value | values[]]` (NATS `MsgHdrs`: entries `[name, values[]]`, names case-sensitive): the
- * entry of exactly that name, else {@link otherCaseEntry}; one without an iterator
- * ({@link lookedUpValue}) through its `get`. An array of one value reads as that value, as a plain
- * object's would.
+ * `[name, value | values[]]` (`kind` "entries": NATS `MsgHdrs`, entries `[name, values[]]`, names
+ * case-sensitive): the entry of exactly that name, else {@link otherCaseEntry}; one without an iterator
+ * (`kind` "lookup": {@link lookedUpValue}) through its `get`. An array of one value reads as that value,
+ * as a plain object's would.
  */
-function methodsValue(headers: HeaderMethods, key: string): unknown {
+function methodsValue(headers: HeaderMethods, kind: "entries" | "lookup", key: string): unknown {
   const value =
-    typeof headers[Symbol.iterator] === "function"
-      ? otherCaseEntry(headers as Iterable<unknown>, key)
-      : lookedUpValue(headers, key);
+    kind === "entries" ? otherCaseEntry(headers as Iterable<unknown>, key) : lookedUpValue(headers, key);
   return Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
 }
 

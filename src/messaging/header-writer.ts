@@ -1,5 +1,6 @@
 /** Writing a context into message headers: inject, a stored carrier's fields, the stale headers removed. */
 import type { CarrierOptions, TraceCarrier } from "../index.js";
+import { headerObjectKind, writeKind, writeKindOf, type EntriesKind } from "../carrier/header-object-kind.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
 import { assertCarrierOptions, injectCarrier } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
@@ -10,12 +11,9 @@ import {
   HTTP_TOKEN,
   isHeadersObject,
   isStaleHeader,
-  readKind,
   removeStaleEntries,
   setEntry,
   warnIfHeadersNotSent,
-  writeKind,
-  type EntriesKind,
   type FetchHeadersLike,
   type HeaderEntries,
   type HeaderMethods,
@@ -123,10 +121,10 @@ function fillCopy(
 
 /**
  * The `[name, value]` entries of a headers object with a string name, as the readers read it
- * (`readKind`): from its iterator; without one, for a class with `get` (`set`/`delete` too), the names
- * of its `keys()` (none without one) and what `get` gives for each, not empty; else (a class with
- * `set`/`delete` alone) its own fields whose value a header can hold ({@link isCopiedFieldValue}); none
- * for a WeakMap. Throws what its iterator, methods or a getter throw.
+ * (`headerObjectKind`): from its iterator; without one, for a class with `get` (`set`/`delete` too:
+ * "lookup"), the names of its `keys()` (none without one) and what `get` gives for each, not empty;
+ * else (a class with `set`/`delete` alone) its own fields whose value a header can hold
+ * ({@link isCopiedFieldValue}); none for a WeakMap. Throws what its iterator, methods or a getter throw.
  */
 function* entriesOf(headers: HeaderEntries): Generator<[string, unknown]> {
   const iterable = headers as Partial<Iterable<unknown>>;
@@ -135,7 +133,7 @@ function* entriesOf(headers: HeaderEntries): Generator<[string, unknown]> {
       if (Array.isArray(entry) && typeof entry[0] === "string") yield [entry[0], entry[1]];
     return;
   }
-  if (readKind(headers) === "methods") {
+  if (headerObjectKind(headers) === "lookup") {
     const methods = headers as HeaderMethods & { get(name: string): unknown };
     for (const name of entryNames(methods, "methods")) {
       const value = methods.get(name);
@@ -189,15 +187,6 @@ function newOfClass(headers: HeaderEntries): HeaderEntries {
   if (writeKind(copy) !== "methods" || entryNames(copy, "methods", 1).length > 0)
     throw new TypeError("not an empty header object");
   return copy;
-}
-
-/** {@link writeKind}, `undefined` (written as properties, in a `try`) when a proxy trap throws. */
-function writeKindOf(headers: object): EntriesKind | undefined {
-  try {
-    return writeKind(headers);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

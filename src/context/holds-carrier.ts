@@ -201,9 +201,11 @@ function entriesHoldCarrier(entries: Iterable<unknown>, needContext: boolean): b
   return fields !== undefined && fieldsGiveContext(fields, (name) => [name]);
 }
 
-/** {@link entriesHoldCarrier} for a Map or header object; `undefined` for any other value. */
+/**
+ * {@link entriesHoldCarrier} for a Map (of any realm) or header object kept in entries
+ * (`isHeaderEntriesObject`, header-object-kind.ts); `undefined` for any other value.
+ */
 function entriesObjectHoldsCarrier(value: unknown, needContext: boolean): boolean | undefined {
-  if (value instanceof Map) return entriesHoldCarrier(value, needContext);
   if (value === null || typeof value !== "object" || !isHeaderEntriesObject(value)) return undefined;
   return entriesHoldCarrier(value as Iterable<unknown>, needContext);
 }

@@ -1,6 +1,6 @@
 import { isPrintableAscii } from "../propagation/header-text.js";
 import { describeValue } from "../describe-value.js";
-import { warnOnce } from "../warn-once.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
 import { OWN_HEADER_NAMES } from "./ascii-lower-name.js";
 import type { TraceCarrier } from "./trace-carrier.js";
 
@@ -51,10 +51,15 @@ export function isHeaderNameText(name: string): boolean {
   return OWN_HEADER_NAMES.has(name) || HEADER_NAME_TEXT.test(name);
 }
 
-/** Internal: the warning of {@link keepHeaderTextFields} for the field `name`, once per name. Never throws. */
+/**
+ * Internal: the warning of {@link keepHeaderTextFields} for the field `name`, once per name, for the
+ * first {@link MAX_WARNED_FIELDS} names of the process (said or, under OTEL_SDK_DISABLED, not: the names
+ * kept stay bounded either way). Never throws.
+ */
 export function warnDroppedField(name: string, value: unknown): void {
   try {
-    if (warnedFields >= MAX_WARNED_FIELDS) return;
+    const key = `carrier field ${name}`;
+    if (warnedFields >= MAX_WARNED_FIELDS || hasWarned(key)) return;
     const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
     const why =
       typeof value !== "string"
@@ -65,7 +70,10 @@ export function warnDroppedField(name: string, value: unknown): void {
     const message =
       `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +
       `it is left out of the carrier so that it cannot fail a database write or split a message header`;
-    if (warnOnce(`carrier field ${name}`, message, FIELD_NOT_HEADER_TEXT_WARNING)) warnedFields++;
+    // Counted whether or not it is said: under OTEL_SDK_DISABLED warnOnce says nothing but keeps the
+    // key, and a propagator that writes a field per baggage key would make these keys unbounded.
+    warnedFields++;
+    warnOnce(key, message, FIELD_NOT_HEADER_TEXT_WARNING);
   } catch {
     // describing the value failed: nothing to say
   }

@@ -291,14 +291,20 @@ function startUnmarked(
  * for it is then not the ambient span's child (messaging conventions, "Messaging spans": a process span
  * parented on the creation context inside an ambient span links the ambient one); not under `none`,
  * whose promise is a new trace with no link, nor when `ambient` is the stored context itself (the
- * span's parent, or its link, already).
+ * span's parent, or its link, already), nor when the sampler dropped it (not sampled: never exported, a
+ * link no backend can follow; "only link when the source was sampled", getoutreach/gobox#243).
  */
 function linksAmbient(
   ambient: SpanContext | undefined,
   stored: SpanContext | undefined,
   relation: ResolvedRelation,
 ): ambient is SpanContext {
-  return ambient !== undefined && relation !== "none" && !isSameSpan(ambient, stored);
+  return (
+    ambient !== undefined &&
+    relation !== "none" &&
+    (ambient.traceFlags & TraceFlags.SAMPLED) !== 0 &&
+    !isSameSpan(ambient, stored)
+  );
 }
 
 /**

@@ -4,7 +4,7 @@
 // given or resolved); never under `none`, never the stored context itself, never an ended span.
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { context, trace, type Span } from "@opentelemetry/api";
+import { context, trace, TraceFlags, type Span } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { setRestoreDefaults, withBatchItem, withCarrier, type Relation } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
@@ -124,6 +124,23 @@ describe("the ambient-link rule, each helper under each relation", () => {
       ended.end();
       context.with(trace.setSpan(context.active(), ended), () => run(STORED, "parent", "op"));
       assert.deepEqual(linkedSpanIds(started("op")), []);
+    });
+
+    test(`${helper}: an ambient span the sampler dropped is not linked (never exported), and a message without a context is still its child`, () => {
+      // A consumer whose connection was opened inside a request the sampler dropped (a health check).
+      const dropped = trace.wrapSpanContext({
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: TraceFlags.NONE,
+      });
+      context.with(trace.setSpan(context.active(), dropped), () => run(STORED, "parent", "op"));
+      const span = started("op");
+      assert.equal(span.parentSpanContext?.spanId, STORED_SPAN);
+      assert.deepEqual(linkedSpanIds(span), []);
+      exporter.reset();
+      // Its child is unsampled, as the dropped span's would be: nothing exported.
+      context.with(trace.setSpan(context.active(), dropped), () => run({ other: "header" }, "parent", "op"));
+      assert.deepEqual(exporter.getFinishedSpans(), []);
     });
   }
 

@@ -14,7 +14,7 @@ const ORDINAL_HINT = "an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a
 
 /** What each per-message option is, for the warning that leaves a bad one out. */
 const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", string>> = {
-  attempt: `${ORDINAL_HINT} (a delivery count read from a header may be missing: Number(headers["x-delivery-count"]) is NaN on a RabbitMQ quorum queue's first delivery, which has no such header; pass attempt only when you have one)`,
+  attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1)`,
   run: ORDINAL_HINT,
   capturedAt:
     "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",

@@ -14,7 +14,7 @@ const ORDINAL_HINT = "an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a
 
 /** What each per-message option is, for the warning that leaves a bad one out. */
 const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", string>> = {
-  attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1)`,
+  attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")`,
   run: ORDINAL_HINT,
   capturedAt:
     "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",

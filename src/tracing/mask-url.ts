@@ -46,9 +46,10 @@ function maskPairs(query: string): string {
 /**
  * Whether a URL parameter named `name` (decoded) holds a secret: a name that contains, in any case,
  * `pass`, `pwd`, `secret`, `token`, `credential`, `auth` or `signature`, or ends in `key` (`apikey`,
- * `api_key`, `dd-api-key`). Masking a value that is no secret costs a message one value; showing a
+ * `api_key`, `dd-api-key`), or is `sig` (an Azure shared access signature) or `code` (an Azure Functions
+ * key). Masking a value that is no secret costs a message one value; showing a
  * secret cannot be undone.
  */
 function isSecretName(name: string): boolean {
-  return /pass|pwd|secret|token|credential|auth|signature/i.test(name) || /key$/i.test(name);
+  return /pass|pwd|secret|token|credential|auth|signature/i.test(name) || /key$|^sig$|^code$/i.test(name);
 }

@@ -1822,7 +1822,7 @@ describe("tracehop inspect: its output and exit codes", () => {
       (
         "row 5000 of 5000: no carrier (NULL: written outside a span, or by a service without the extension)\n" +
         `  - DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "${"x".repeat(120_000)}"; ` +
-        "use tracecontext, baggage, datadog, b3, b3multi or none (ignored)\n"
+        "use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)\n"
       ).slice(-200),
     );
   });

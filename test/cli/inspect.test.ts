@@ -431,7 +431,7 @@ describe("tracehop inspect: settings read from the environment", () => {
     assert.deepEqual(report.extractOrder, ["datadog"]);
     assert.equal(
       report.diagnostics[0],
-      'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+      'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
     );
     // The carrier's traceparent, of another trace, is left out too (said on its own: the next test).
     assert.match(report.diagnostics[1], /^tracecontext is valid \(see styles\) but not in the extract order/);

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { warnDroppedField } from "../../src/carrier/header-text-fields.ts";
-import { hasWarned } from "../../src/warn-once.ts";
+import { warnDroppedField } from "../../src/carrier/header-text-fields.js";
+import { hasWarned } from "../../src/warn-once.js";
 
 test("dropped carrier field names: at most 16 are kept, also under OTEL_SDK_DISABLED=true, which says none of them", async () => {
   // A propagator writing one field per baggage key (Jaeger's uberctx-<key>) with keys that are no header

@@ -213,7 +213,7 @@ describe("createPropagator styles", () => {
         ],
         [
           "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
-          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "W3C"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "W3C"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
         ],
       ],
     );
@@ -237,9 +237,9 @@ describe("createPropagator styles", () => {
       ["b3multi"],
     );
     assert.deepEqual(told, [
-      'tracehop: OTEL_PROPAGATORS: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored)',
-      'tracehop: DD_TRACE_PROPAGATION_STYLE: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored)',
-      'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+      'tracehop: OTEL_PROPAGATORS: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored; the other names in the list are read)',
+      'tracehop: DD_TRACE_PROPAGATION_STYLE: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored; the other names in the list are read)',
+      'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
     ]);
   });
 
@@ -285,7 +285,7 @@ describe("createPropagator styles", () => {
     told.length = 0;
     assert.deepEqual(parseStyles("tracecontext baggage,b3", "environment", record), ["b3"]);
     assert.deepEqual(told, [
-      'tracehop: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored)',
+      'tracehop: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored; the other names in the list are read)',
     ]);
     assert.throws(() => createPropagator("tracecontext baggage"), {
       name: "TypeError",
@@ -304,7 +304,7 @@ describe("createPropagator styles", () => {
       [],
     );
     assert.deepEqual(said, [
-      'tracehop: unknown propagation style "datadog tracecontxt"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored)',
+      'tracehop: unknown propagation style "datadog tracecontxt"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
     ]);
   });
 

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { warningsOf } from "./config-env.js";
+import { maskUrl } from "../../src/tracing/mask-url.js";
 
 describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a process warning each", () => {
   test("an OTLP protocol other than http/json: named with the variable that set it", async () => {
@@ -177,6 +178,17 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
           "file, or unset it",
       ],
     ]);
+  });
+
+  test("an endpoint shown in a message masks an Azure shared access signature (sig) and a Functions key (code), not the other parameters", () => {
+    assert.equal(
+      maskUrl("https://c.example/v1/traces?sv=2022-11-02&sig=abc%2Bdef&code=k3y&region=eu"),
+      "https://c.example/v1/traces?sv=2022-11-02&sig=***&code=***&region=eu",
+    );
+    assert.equal(
+      maskUrl("https://c.example/?SIG=a&signal=b&zipcode=c"),
+      "https://c.example/?SIG=***&signal=b&zipcode=c",
+    );
   });
 
   test("OTEL_EXPORTER_OTLP_ENDPOINT with a query or a fragment: v1/traces lands in it; the warning gives the traces endpoint, secrets masked", async () => {

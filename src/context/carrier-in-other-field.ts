@@ -115,7 +115,9 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * (`message.headers`) whose headers hold a carrier is named by that path (not for `withProcessSpan`,
  * which names the system to give instead). A `traceContext` that holds a carrier (a bad one) was the
  * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
- * it once) and nothing is said either.
+ * it once) and nothing is said either. Headers (`withProcessSpan`, `withBatchProcessSpan`) are never
+ * read as a row: a carrier in their `traceContext` field (`{ traceContext: message.headers }`) is
+ * said as one in any other field, its fix passing `.traceContext`.
  * Called only when nothing was restored, never on the path of a row whose carrier is found; for each
  * caller, only until {@link MAX_SCANS_WITHOUT_CARRIER} calls have found nothing to say. Looks at
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
@@ -177,9 +179,11 @@ function carrierInOtherFieldWarned(
   position: CarrierPosition,
 ): boolean {
   try {
-    const traceContext = traceContextField(source);
+    // Headers are never read as a row: their traceContext field is one more field that was not read.
+    const headers = readsHeaders(caller);
+    const traceContext = headers ? "absent" : traceContextField(source);
     if (traceContext === "holds a carrier") return false;
-    const field = fieldHoldingCarrier(source);
+    const field = fieldHoldingCarrier(source, headers);
     if (field === null) return false;
     // A whole message of a client whose headers sit one level further down: withProcessSpan says that
     // case itself, with the system to give (warnIfMessageOfOtherSystem).
@@ -196,7 +200,7 @@ function carrierInOtherFieldWarned(
       `tracehop ${caller}: a carrier ` +
         (position === FROM_CARRIER_FROM ? `its ${pickerOf(caller)} returned` : "it was handed") +
         " held no trace context" +
-        (readsHeaders(caller)
+        (headers
           ? ""
           : traceContext === "holds none"
             ? ` and its ${TRACE_CONTEXT_FIELD} field holds none`
@@ -225,11 +229,13 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
 
 /**
  * The first of the first {@link MAX_FIELDS_LOOKED_AT} own fields of `source` that holds a stored carrier
- * ({@link holdsStoredCarrier}), never `traceContext` nor one of {@link PROTOTYPE_KEYS}; `undefined`
- * when none does; `null` when one of those fields is a propagation header (`source` is a carrier itself,
- * only a bad one). May throw (a hostile object).
+ * ({@link holdsStoredCarrier}), never one of {@link PROTOTYPE_KEYS}, nor `traceContext` of a row (the
+ * restore read it); `traceContext` of headers (`headers`: `withProcessSpan`, `withBatchProcessSpan`,
+ * which never read that field) is looked at as any other. `undefined` when none does; `null` when one
+ * of those fields is a propagation header (`source` is a carrier itself, only a bad one). May throw (a
+ * hostile object).
  */
-function fieldHoldingCarrier(source: Record<string, unknown>): string | null | undefined {
+function fieldHoldingCarrier(source: Record<string, unknown>, headers: boolean): string | null | undefined {
   const names = Object.keys(source);
   const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
   let field: string | undefined;
@@ -238,7 +244,7 @@ function fieldHoldingCarrier(source: Record<string, unknown>): string | null | u
     if (isPropagationHeaderName(name.toLowerCase())) return null;
     if (
       field === undefined &&
-      name !== TRACE_CONTEXT_FIELD &&
+      (headers || name !== TRACE_CONTEXT_FIELD) &&
       !PROTOTYPE_KEYS.has(name) &&
       holdsStoredCarrier(source[name])
     )

@@ -4,7 +4,8 @@
  */
 import { B3_CONTEXT_HEADER, X_B3_TRACE_ID } from "@opentelemetry/propagator-b3";
 import { asciiLowerName } from "../carrier/ascii-lower-name.js";
-import { isHeaderEntriesObject } from "../carrier/header-object-kind.js";
+import { carrierObject } from "../carrier/carrier-object.js";
+import { headerObjectKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
@@ -15,19 +16,16 @@ export const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
 
 /**
  * Internal: an object whose own fields may be a row's columns: not an array, bytes, a Map or a header
- * object kept in entries (`isHeaderEntriesObject`: a fetch `Headers`, NATS `MsgHdrs`, a Map of another
- * realm), whose own fields are its client's internals (MsgHdrs' `headers` Map), never a carrier put
- * in another field.
+ * object (`headerObjectKind`, header-object-kind.ts: a fetch `Headers`, NATS `MsgHdrs`, a Map of
+ * another realm, a class read through `get`), whose own fields are its client's internals (MsgHdrs'
+ * `headers` Map), never a carrier put in another field. A plain object costs two property look-ups (no
+ * iterator, no `get`; no prototype read: a proxy whose `getPrototypeOf` alone throws is a record, its
+ * fields scanned). False when a proxy's `get` trap throws.
  */
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object") return false;
   try {
-    return (
-      !Array.isArray(value) &&
-      !ArrayBuffer.isView(value) &&
-      !(value instanceof Map) &&
-      !isHeaderEntriesObject(value)
-    );
+    return !Array.isArray(value) && !ArrayBuffer.isView(value) && headerObjectKind(value) === undefined;
   } catch {
     return false;
   }
@@ -177,7 +175,7 @@ function startsAsJson(bytes: Uint8Array): boolean {
 }
 
 /**
- * For a `Map` or a header object kept in entries (`isHeaderEntriesObject`: NATS `MsgHdrs`, a Map of
+ * For a `Map` or a header object kept in entries (`headerObjectKind`: NATS `MsgHdrs`, a Map of
  * another realm, a `Headers` object), judged from its first {@link MAX_FIELDS_LOOKED_AT} `[name, value]`
  * entries, names in any case: with `needContext`, whether their propagation fields give a span context
  * as a plain object's must ({@link fieldsGiveContext}: a value shaped like one, a trace id with its
@@ -202,12 +200,24 @@ function entriesHoldCarrier(entries: Iterable<unknown>, needContext: boolean): b
 }
 
 /**
- * {@link entriesHoldCarrier} for a Map (of any realm) or header object kept in entries
- * (`isHeaderEntriesObject`, header-object-kind.ts); `undefined` for any other value.
+ * {@link entriesHoldCarrier} for a header object (`headerObjectKind`, header-object-kind.ts): a Map (of
+ * any realm) or one kept in entries (`Headers`, NATS `MsgHdrs`) from its iterator; one read through
+ * `get(name)` ("lookup") from what the carrier reader reads of it (`carrierObject`: the names of its
+ * `keys()`, then each propagation name asked through `get`). `undefined` for any other value (a plain
+ * object: two property look-ups), and when a proxy's trap throws. May throw (a hostile iterator).
  */
 function entriesObjectHoldsCarrier(value: unknown, needContext: boolean): boolean | undefined {
-  if (value === null || typeof value !== "object" || !isHeaderEntriesObject(value)) return undefined;
-  return entriesHoldCarrier(value as Iterable<unknown>, needContext);
+  if (value === null || typeof value !== "object") return undefined;
+  let kind: ReturnType<typeof headerObjectKind>;
+  try {
+    kind = headerObjectKind(value);
+  } catch {
+    return undefined;
+  }
+  if (kind === undefined) return undefined;
+  if (kind !== "lookup") return entriesHoldCarrier(value as Iterable<unknown>, needContext);
+  const read = carrierObject(value);
+  return read instanceof Map && entriesHoldCarrier(read, needContext);
 }
 
 /**
@@ -218,7 +228,8 @@ function entriesObjectHoldsCarrier(value: unknown, needContext: boolean): boolea
  * ({@link entriesHoldCarrier}); its JSON text or that JSON text stringified once more, at most
  * {@link MAX_CARRIER_TEXT_LENGTH} long ({@link textHoldsCarrier}); or the UTF-8 bytes of either (a BLOB
  * or `bytea` column, a Buffer: {@link storedText}); or a header object kept in entries (NATS `MsgHdrs`,
- * a `Headers` object: {@link entriesHoldCarrier}), as the reader reads one. No object's keys are listed
+ * a `Headers` object) or read through `get(name)` ({@link entriesObjectHoldsCarrier}), as the reader
+ * reads one. No object's keys are listed
  * but those of one parsed from a few thousand characters, and at most {@link MAX_FIELDS_LOOKED_AT}
  * entries: the cost is bounded whatever the value's size. May throw (a hostile object).
  */

@@ -502,6 +502,93 @@ describe("a carrier under another field name", () => {
     }
   });
 
+  test("headers wrapped under traceContext (helpers that read headers never read that field): the same warning, whose fix restores them", async () => {
+    const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
+    const amqp = (headers: Record<string, unknown>) => ({
+      content: Buffer.from("{}"),
+      fields: { exchange: "", routingKey: "jobs" },
+      properties: { headers },
+    });
+    let told = await recordWarnings(() =>
+      withProcessSpan({ traceContext: W3C_CARRIER }, { ...rabbit, operationName: "p" }, () => 0),
+    );
+    assert.deepEqual(told.processWarnings, [[CODE, message("traceContext", "withProcessSpan")]]);
+    const fixed = await recordWarnings(() =>
+      withProcessSpan({ traceContext: W3C_CARRIER }.traceContext, { ...rabbit, operationName: "f" }, () => 0),
+    );
+    assert.deepEqual(fixed.processWarnings, []);
+    assert.equal(parentIdOf(finishedSpan("f jobs")), W3C_PARENT_ID);
+    resetWarnings();
+    told = await recordWarnings(() =>
+      withBatchProcessSpan(
+        [amqp(W3C_CARRIER)],
+        { ...rabbit, operationName: "b", headersFrom: (m) => ({ traceContext: m.properties.headers }) },
+        () => 0,
+      ),
+    );
+    assert.equal(finishedSpan("b jobs").links.length, 0);
+    assert.deepEqual(told.processWarnings, [[CODE, fromHeadersFrom("traceContext")]]);
+    // A row's traceContext holding a carrier is still the right field: nothing said.
+    resetWarnings();
+    told = await recordWarnings(() =>
+      withCarrier({ traceContext: { traceparent: "garbage" }, carrier: W3C_CARRIER }, "row", () => 0),
+    );
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("a header class read through get(name) (no iterator) in another field: a carrier when its fields give a span context", async () => {
+    /** get/set/delete and keys(), its fields private, no iterator ("lookup"). */
+    class LookUpHeaders {
+      readonly #fields = new Map<string, string>();
+      constructor(fields: Record<string, string>, withKeys: boolean) {
+        for (const [name, value] of Object.entries(fields)) this.#fields.set(name, value);
+        if (!withKeys) Object.defineProperty(this, "keys", { value: undefined });
+      }
+      get(name: string): string | undefined {
+        return this.#fields.get(name);
+      }
+      set(name: string, value: string): void {
+        this.#fields.set(name, value);
+      }
+      delete(name: string): void {
+        this.#fields.delete(name);
+      }
+      keys(): IterableIterator<string> {
+        return this.#fields.keys();
+      }
+    }
+    for (const withKeys of [true, false]) {
+      resetWarnings();
+      let told = await recordWarnings(() =>
+        withCarrier({ id: 1, ctx: new LookUpHeaders(DD_CARRIER, withKeys) }, "row", () => 0),
+      );
+      assert.deepEqual(told.processWarnings, [[CODE, message("ctx")]], `keys: ${withKeys}`);
+      resetWarnings();
+      told = await recordWarnings(() =>
+        withCarrier({ id: 1, ctx: new LookUpHeaders({ baggage: "k=v" }, withKeys) }, "row", () => 0),
+      );
+      assert.deepEqual(told.processWarnings, [], `keys: ${withKeys}`);
+    }
+    // A row that is a proxy whose getPrototypeOf throws is still scanned (no prototype read).
+    resetWarnings();
+    const proxied = new Proxy(
+      { id: 1, carrier: W3C_CARRIER },
+      {
+        getPrototypeOf() {
+          throw new Error("no prototype");
+        },
+      },
+    );
+    const told = await recordWarnings(() => withCarrier(proxied, "row", () => 0));
+    assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
+    // The fix restores it: the reader reads that shape.
+    const fixed = await recordWarnings(() =>
+      withCarrier(new LookUpHeaders(W3C_CARRIER as Record<string, string>, true), "fixed", () => 0),
+    );
+    assert.deepEqual(fixed.processWarnings, []);
+    assert.equal(parentIdOf(finishedSpan("fixed")), W3C_PARENT_ID);
+  });
+
   test("a Map or NATS headers object in another field: a carrier only when its fields give a span context, as an object's must", async () => {
     const asNats = (fields: Record<string, string>): MsgHdrs => {
       const h = natsHeaders();

@@ -16,7 +16,7 @@ import { isPlainPrototype } from "../describe-value.js";
  * - `"fetch"`: a WHATWG `Headers` object (Node's global one or another copy of undici's: its tag);
  * - `"entries"`: another object with a `get` method and an iterator of `[name, value | values[]]`
  *   (NATS `MsgHdrs`: nats.js v2 `headers()`, v3 `@nats-io/nats-core`), read through its iterator;
- * - `"lookup"`: an instance of a class (not a plain object) with `get`, `set` and `delete` and no
+ * - `"lookup"`: an instance of a class (not a plain object of any realm) with `get`, `set` and `delete` and no
  *   iterator (its fields kept out of reach, a `#private` Map), read through `get(name)`, as the
  *   writers wrote it through `set`.
  */
@@ -140,9 +140,14 @@ function hasHeadersTag(value: object): boolean {
   return Object.prototype.toString.call(value) === "[object Headers]";
 }
 
-/** True for an instance of a class (not a plain object) with `set` and `delete` methods. May throw. */
+/**
+ * True for an instance of a class with `set` and `delete` methods: not an object of no class of any
+ * realm ({@link hasNoClass}: a plain object of a `vm` context is a plain record, as one of this realm
+ * is). Asked only of an object with a `get` method, never of the usual plain headers object. May throw
+ * (a proxy's `get` trap).
+ */
 function isClassWithSetAndDelete(value: object): boolean {
-  return !isPlainPrototype(Object.getPrototypeOf(value)) && hasSetAndDelete(value);
+  return !hasNoClass(value) && hasSetAndDelete(value);
 }
 
 /** True for an object with `set` and `delete` methods. May throw. */

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { runInNewContext } from "node:vm";
+import { carrierObject } from "../../src/carrier/carrier-object.js";
 import {
   hasNoClass,
   headerObjectKind,
@@ -12,6 +13,8 @@ import {
   writeKind,
   writeKindOf,
 } from "../../src/carrier/header-object-kind.js";
+
+const W3C_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 /** A NATS `MsgHdrs`-like class: get/set/delete, keys() and an iterator of `[name, values[]]`. */
 class EntriesHeaders {
@@ -150,6 +153,20 @@ describe("headerObjectKind: one classifier for the reader and the messaging help
       assert.equal(hasNoClass(value), noClass);
     });
   }
+
+  test("a plain object with get, set and delete is a plain record whatever its realm (a vm context's), read as its properties", () => {
+    const source = `({ traceparent: "${W3C_TRACEPARENT}", get(n) { return this[n]; }, set() {}, delete() {} })`;
+    const local = runInNewContext(source) as object;
+    const other = runInNewContext(source, runInNewContext("({})") as object) as object;
+    for (const [label, value] of [
+      ["this realm", { ...local }],
+      ["another realm", other],
+    ] as const) {
+      assert.equal(headerObjectKind(value), undefined, label);
+      assert.equal(readKind(value), undefined, label);
+      assert.equal(carrierObject(value), value, label);
+    }
+  });
 
   test("a proxy whose traps throw: headerObjectKind and readKind throw, the others say no header object", () => {
     const traps = ["get", "getPrototypeOf", "has", "ownKeys", "getOwnPropertyDescriptor"];

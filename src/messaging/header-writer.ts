@@ -120,25 +120,31 @@ function fillCopy(
 }
 
 /**
- * The `[name, value]` entries of a headers object with a string name, as the readers read it
- * (`headerObjectKind`): from its iterator; without one, for a class with `get` (`set`/`delete` too:
- * "lookup"), the names of its `keys()` (none without one) and what `get` gives for each, not empty;
- * else (a class with `set`/`delete` alone) its own fields whose value a header can hold
- * ({@link isCopiedFieldValue}); none for a WeakMap. Throws what its iterator, methods or a getter throw.
+ * The `[name, value]` entries of a headers object with a string name, for its copy
+ * ({@link copyEntriesWithCarrier}: an object the writers write through methods, `writeKind` "map",
+ * "fetch" or "methods"), by its `headerObjectKind` (one look-up of its iterator and `get`): for
+ * "lookup" (a class with `get`/`set`/`delete`, no iterator), the names of its `keys()` (none without
+ * one) and what `get` gives for each, not empty; for any object with an iterator, what it gives — a
+ * class with an iterator and `set`/`delete` but no `get` included, which the readers read as its own
+ * properties (no `get` to read a header by): for the copy, written through its `set`, its iterator lists
+ * its headers and its own fields are its internals (a private Map); else (a class with `set`/`delete`
+ * alone) its own fields whose value a header can hold ({@link isCopiedFieldValue}); none for a
+ * WeakMap. Throws what its iterator, methods or a getter throw.
  */
 function* entriesOf(headers: HeaderEntries): Generator<[string, unknown]> {
-  const iterable = headers as Partial<Iterable<unknown>>;
-  if (typeof iterable[Symbol.iterator] === "function") {
-    for (const entry of iterable as Iterable<unknown>)
-      if (Array.isArray(entry) && typeof entry[0] === "string") yield [entry[0], entry[1]];
-    return;
-  }
-  if (headerObjectKind(headers) === "lookup") {
+  const kind = headerObjectKind(headers);
+  if (kind === "lookup") {
     const methods = headers as HeaderMethods & { get(name: string): unknown };
     for (const name of entryNames(methods, "methods")) {
       const value = methods.get(name);
       if (value !== undefined && value !== null && value !== "") yield [name, value];
     }
+    return;
+  }
+  // "map", "fetch", "entries"; or no kind but an iterator all the same (no get).
+  if (kind !== undefined || typeof (headers as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
+    for (const entry of headers as Iterable<unknown>)
+      if (Array.isArray(entry) && typeof entry[0] === "string") yield [entry[0], entry[1]];
     return;
   }
   const fields = headers as unknown as Record<string, unknown>;

@@ -410,6 +410,23 @@ describe("other header objects", () => {
     }
     const copy = writeCarrierToHeaders(new Locked() as never, STORED) as Record<string, unknown>;
     assert.equal(kafkaHeadersGetter.get(copy as never, "a"), "1", "the locked object's entries kept");
+    /** Locked, with an iterator and set/delete but no get: its copy keeps what its iterator gives, not its internals. */
+    class LockedIterable {
+      private readonly fields = new Map<string, string>([["b", "2"]]);
+      set(): void {
+        throw new Error("headers locked");
+      }
+      delete(): void {}
+      [Symbol.iterator](): Iterator<[string, string]> {
+        return this.fields[Symbol.iterator]();
+      }
+    }
+    const iterated = writeCarrierToHeaders(new LockedIterable() as never, STORED) as Record<string, unknown>;
+    assert.deepEqual(
+      { ...iterated },
+      { b: "2", ...STORED },
+      "the iterated entries and the carrier, never its fields Map",
+    );
     /** Locked, and keeping its fields as own properties (no get, no iterator): read so, copied so. */
     class LockedFields {
       app = "3";

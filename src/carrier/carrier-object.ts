@@ -54,13 +54,17 @@ export function carrierObject(
   }
   if (kind === undefined) return carrier as Record<string, unknown>;
   // Read through get(name) (lookedUpEntries), never iterated: the entries given stand for its iterator.
-  if (kind === "lookup") return headersMap(carrier as FetchHeaders, false, lookedUpEntries(carrier), false);
+  if (kind === "lookup")
+    return headersMap(carrier as IterableHeaders, false, lookedUpEntries(carrier), false);
   // A Map of another realm (instanceof Map is false there) keeps any value, as a local Map does.
-  return headersMap(carrier as FetchHeaders, kind === "map");
+  return headersMap(carrier as IterableHeaders, kind === "map");
 }
 
-/** The shape of a header object the reader iterates (a WHATWG `Headers`, NATS `MsgHdrs`, a `Map`). */
-interface FetchHeaders {
+/**
+ * The shape of a header object the reader reads as entries: one it iterates (a WHATWG `Headers`, NATS
+ * `MsgHdrs`, a `Map`), or one read through `get` whose looked-up entries stand for its iterator.
+ */
+interface IterableHeaders {
   [Symbol.iterator](): Iterator<[string, string]>;
 }
 
@@ -95,7 +99,7 @@ const MAX_HEADERS_ENTRIES = 4096;
  * propagation names not found there are asked by name too.
  */
 function headersMap(
-  headers: FetchHeaders,
+  headers: IterableHeaders,
   anyValue: boolean,
   entries: Iterable<unknown> = headers as Iterable<unknown>,
   complete = true,
@@ -143,7 +147,7 @@ function isHeaderValue(value: unknown): value is string | string[] {
  * `PROPAGATION_HEADER_NAMES` that it lacks in any case, asked through `headers.get(name)`: at most one
  * call per name. Never throws.
  */
-function lookUpHeaders(headers: FetchHeaders, found: Map<string, unknown>): void {
+function lookUpHeaders(headers: IterableHeaders, found: Map<string, unknown>): void {
   try {
     const get = (headers as { get?: unknown }).get;
     if (typeof get !== "function") return;

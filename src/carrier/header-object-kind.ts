@@ -27,7 +27,7 @@ export type HeaderObjectKind = "map" | "fetch" | "entries" | "lookup";
  * and `"fetch"` as {@link HeaderObjectKind}; `"methods"` for a client's header object (for reading,
  * `"entries"` or `"lookup"`; for writing, an instance of a class with `set` and `delete`).
  */
-export type EntriesKind = "map" | "fetch" | "methods";
+export type HeaderAccessKind = "map" | "fetch" | "methods";
 
 /** The methods the classifiers look up. */
 type MethodLookups = Partial<Record<"get" | "set" | "delete" | typeof Symbol.iterator, unknown>>;
@@ -72,7 +72,7 @@ export function isHeaderEntriesObject(value: object): boolean {
  * included). A plain object costs two property look-ups (no iterator, no `get`). Throws what a proxy's
  * trap throws: the callers' own `try` covers it (no `try` here, on every header read).
  */
-export function readKind(headers: object): EntriesKind | undefined {
+export function readKind(headers: object): HeaderAccessKind | undefined {
   const kind = headerObjectKind(headers);
   return kind === "entries" || kind === "lookup" ? "methods" : kind;
 }
@@ -85,7 +85,7 @@ export function readKind(headers: object): EntriesKind | undefined {
  * `delete` methods (NATS `MsgHdrs`, written through them; `get` and an iterator not needed). Throws what
  * a proxy's trap throws: the callers' own `try` covers it ({@link writeKindOf} is the one that does not).
  */
-export function writeKind(headers: object): EntriesKind | undefined {
+export function writeKind(headers: object): HeaderAccessKind | undefined {
   if (isPlainPrototype(Object.getPrototypeOf(headers))) return undefined;
   if (typeof (headers as MethodLookups)[Symbol.iterator] === "function") {
     const kind = mapOrFetchKind(headers);
@@ -95,7 +95,7 @@ export function writeKind(headers: object): EntriesKind | undefined {
 }
 
 /** {@link writeKind}, or `undefined` (written as properties, in a `try`) when a proxy's trap throws. */
-export function writeKindOf(headers: object): EntriesKind | undefined {
+export function writeKindOf(headers: object): HeaderAccessKind | undefined {
   try {
     return writeKind(headers);
   } catch {

@@ -116,7 +116,8 @@ export function withBatch<M, T>(
  * for `withBatch`; for `withBatchProcessSpan` at `headersReturned()`: what the user's `headersFrom`
  * returned for the message just read, kept by `options.carrierFrom` (which calls it once per message
  * and hands this function a Map of the headers, never the object it returned), `undefined` when there
- * is nothing to look at (the default `headersFrom`, or one that threw).
+ * is nothing to look at (the default `headersFrom`, one that threw, or one that returned a whole
+ * message, read through its own headers: `headersOfMessage`, batch-process-span.ts).
  */
 export function withBatchIn<M, T>(
   messages: readonly M[],

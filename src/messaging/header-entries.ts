@@ -4,7 +4,7 @@
  * and written through their own methods.
  */
 import type { TraceCarrier } from "../index.js";
-import { hasNoClass, type EntriesKind } from "../carrier/header-object-kind.js";
+import { hasNoClass, type HeaderAccessKind } from "../carrier/header-object-kind.js";
 import { describeValue } from "../describe-value.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { warnOnce } from "../warn-once.js";
@@ -84,7 +84,12 @@ export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * one). Throws what the object's methods throw (an immutable `Headers` object, a value it refuses, a
  * WeakMap's non-object key).
  */
-export function setEntry(headers: HeaderEntries, kind: EntriesKind, name: string, value: unknown): boolean {
+export function setEntry(
+  headers: HeaderEntries,
+  kind: HeaderAccessKind,
+  name: string,
+  value: unknown,
+): boolean {
   if (kind === "map") {
     const map = headers as Map<unknown, unknown>;
     // Deleting during a Map's iteration is defined (the deleted key is simply not visited): no copy.
@@ -118,7 +123,7 @@ function wroteInPlace(headers: object, result: unknown): boolean {
  * (its `keys()`, else the names of its iterator's entries), the first `limit` of them (default: all);
  * the iteration stops there. Throws what their iterators throw.
  */
-export function entryNames(headers: HeaderEntries, kind: EntriesKind, limit = Infinity): string[] {
+export function entryNames(headers: HeaderEntries, kind: HeaderAccessKind, limit = Infinity): string[] {
   const names: string[] = [];
   if (kind === "map") {
     for (const key of (headers as Map<unknown, unknown>).keys()) {
@@ -152,7 +157,11 @@ export function entryNames(headers: HeaderEntries, kind: EntriesKind, limit = In
  * when a method or iterator threw (an immutable `Headers` object), a `delete` returned another object
  * ({@link wroteInPlace}: an immutable map, left unchanged) or the object has no `delete`.
  */
-export function removeStaleEntries(entries: HeaderEntries, kind: EntriesKind, also?: TraceCarrier): boolean {
+export function removeStaleEntries(
+  entries: HeaderEntries,
+  kind: HeaderAccessKind,
+  also?: TraceCarrier,
+): boolean {
   try {
     if (typeof (entries as { delete?: unknown }).delete !== "function") return false;
     const names = listsNames(entries, kind)
@@ -167,7 +176,7 @@ export function removeStaleEntries(entries: HeaderEntries, kind: EntriesKind, al
 }
 
 /** Whether {@link entryNames} can list the names of `headers`: it has `keys()` or an iterator. */
-function listsNames(headers: HeaderEntries, kind: EntriesKind): boolean {
+function listsNames(headers: HeaderEntries, kind: HeaderAccessKind): boolean {
   const methods = headers as HeaderMethods;
   return (
     kind !== "methods" || typeof methods.keys === "function" || typeof methods[Symbol.iterator] === "function"

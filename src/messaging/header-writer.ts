@@ -1,6 +1,11 @@
 /** Writing a context into message headers: inject, a stored carrier's fields, the stale headers removed. */
 import type { CarrierOptions, TraceCarrier } from "../index.js";
-import { headerObjectKind, writeKind, writeKindOf, type EntriesKind } from "../carrier/header-object-kind.js";
+import {
+  headerObjectKind,
+  writeKind,
+  writeKindOf,
+  type HeaderAccessKind,
+} from "../carrier/header-object-kind.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
 import { assertCarrierOptions, injectCarrier } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
@@ -29,7 +34,7 @@ import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
  * header object ({@link HeaderEntries}) that refuses another field (nats.js throws for a name with a
  * `:`) is written without that field: it cannot carry it.
  */
-function writeEntries(headers: HeaderEntries, kind: EntriesKind, carrier: TraceCarrier): boolean {
+function writeEntries(headers: HeaderEntries, kind: HeaderAccessKind, carrier: TraceCarrier): boolean {
   if (!removeStaleEntries(headers, kind, carrier)) return false;
   try {
     return setCarrierFields(headers, kind, carrier);
@@ -44,7 +49,7 @@ function writeEntries(headers: HeaderEntries, kind: EntriesKind, carrier: TraceC
  * `false` when a value did not stick (a Map subclass that refuses) or a client's header object refused
  * a propagation field ({@link setRefusable}). Throws what `target`'s methods throw.
  */
-function setCarrierFields(target: HeaderEntries, kind: EntriesKind, carrier: TraceCarrier): boolean {
+function setCarrierFields(target: HeaderEntries, kind: HeaderAccessKind, carrier: TraceCarrier): boolean {
   for (const name of Object.keys(carrier)) {
     if (kind === "fetch" && !HTTP_TOKEN.test(name)) continue;
     if (kind === "methods") {
@@ -81,7 +86,7 @@ function setRefusable(headers: HeaderEntries, name: string, value: unknown): boo
  */
 function copyEntriesWithCarrier(
   headers: HeaderEntries,
-  kind: EntriesKind,
+  kind: HeaderAccessKind,
   carrier: TraceCarrier,
 ): HeaderEntries | Record<string, unknown> {
   try {
@@ -103,7 +108,7 @@ function copyEntriesWithCarrier(
 function fillCopy(
   copy: HeaderEntries,
   headers: HeaderEntries,
-  kind: EntriesKind,
+  kind: HeaderAccessKind,
   carrier: TraceCarrier,
 ): boolean {
   try {

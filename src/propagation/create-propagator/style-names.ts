@@ -128,7 +128,7 @@ export function namesAnything(list: readonly unknown[]): boolean {
 /**
  * Internal: `styles` as a comma-separated list spelt for `setting`, the variable (or `--styles`) they
  * are to be given in: in a `DD_TRACE_PROPAGATION_STYLE*` variable `b3` means `b3multi`
- * (`datadogB3AsMulti`, environment-styles.ts), so the single-header style is `b3 single header`
+ * ({@link parseStyles}' `datadogB3`), so the single-header style is `b3 single header`
  * there; elsewhere `b3`. Read by the deprecated-variable warning and `tracehop inspect`.
  */
 export function spellStyles(styles: readonly PropagationStyle[], setting: string): string {

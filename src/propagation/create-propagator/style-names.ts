@@ -82,7 +82,10 @@ export function parseStyles(
             ? `propagation style names must be separated by commas, not spaces: write ${JSON.stringify(commaSeparated(list))}, got ${JSON.stringify(styles)}`
             : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`;
       if (source === "explicit") throw new TypeError(`tracehop createPropagator: ${unknown}`);
-      warn(`tracehop: ${unknown} (ignored; the other names in the list are read)`, "TRACEHOP_UNKNOWN_PROPAGATION_STYLE");
+      warn(
+        `tracehop: ${unknown} (ignored; the other names in the list are read)`,
+        "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+      );
       continue;
     }
     if (!out.includes(style)) out.push(style);

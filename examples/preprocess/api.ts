@@ -167,14 +167,18 @@ function quoted(text: string): string {
  * §15.5.6: its `Allow` header; HEAD wherever GET is, §9.3.2), or `undefined` for a path the api does
  * not have.
  */
-function allowedMethod(pathname: string): { allow: string; route: string } | undefined {
-  if (pathname === "/preprocess-jobs") return { allow: "POST", route: "POST /preprocess-jobs" };
-  if (JOB_PATH.test(pathname)) return { allow: "GET, HEAD", route: "GET /preprocess-jobs/:id" };
+function allowedMethod(pathname: string): { methods: readonly string[]; route: string } | undefined {
+  if (pathname === "/preprocess-jobs") return { methods: ["POST"], route: POST_ROUTE };
+  if (JOB_PATH.test(pathname)) return { methods: ["GET", "HEAD"], route: GET_ROUTE };
   return undefined;
 }
 
+/** The api's two routes, as the answers name them. */
+const POST_ROUTE = "POST /preprocess-jobs";
+const GET_ROUTE = "GET /preprocess-jobs/:id";
+
 /** The general 404's routes: the api's paths with the methods they answer. */
-const ROUTES = "POST /preprocess-jobs or GET /preprocess-jobs/:id";
+const ROUTES = `${POST_ROUTE} or ${GET_ROUTE}`;
 
 /**
  * The error of a 404: the api's routes; for one of its paths with a trailing slash
@@ -187,7 +191,7 @@ function notFound(method: string | undefined, pathname: string): string {
   const trimmed = pathname.replace(/\/+$/, "");
   const allowed = trimmed === pathname ? undefined : allowedMethod(trimmed);
   if (allowed === undefined) return `use ${ROUTES}`;
-  const answered = allowed.allow.split(", ").includes(method ?? "");
+  const answered = allowed.methods.includes(method ?? "");
   return `no route ends in a slash: use ${answered ? allowed.route : ROUTES}`;
 }
 
@@ -279,7 +283,7 @@ const server = createServer((req, res) => {
           res,
           405,
           { error: `${req.method} is not answered here: use ${allowed.route}` },
-          { allow: allowed.allow },
+          { allow: allowed.methods.join(", ") },
         );
       return send(res, 404, { error: notFound(req.method, url.pathname) });
     } catch (err) {

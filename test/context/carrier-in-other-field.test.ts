@@ -75,6 +75,20 @@ const fromHeadersFrom = (field: string, access = `.${field}`) =>
   `Pass that field: return it from your headersFrom, ` +
   `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} }).`;
 
+/** The options of a RabbitMQ consumer's helper. */
+const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
+
+/** An amqplib message whose headers hold `headers`. */
+const amqp = (headers: Record<string, unknown>) => ({
+  content: Buffer.from("{}"),
+  fields: { exchange: "", routingKey: "jobs" },
+  properties: { headers },
+});
+
+/** Each process warning's code and the helper its message names (the text before its first `:`). */
+const helpersNamed = (warnings: readonly (readonly [string, string])[]) =>
+  warnings.map(([code, said]) => [code, said.slice(0, said.indexOf(":"))]);
+
 const outbox = { id: 7, aggregateId: "job-1", carrier: W3C_CARRIER, createdAt: new Date() };
 /** A Datadog carrier (decimal ids), as a row column would hold it. */
 const DD_CARRIER = { "x-datadog-trace-id": "7", "x-datadog-parent-id": "8" };
@@ -348,7 +362,6 @@ describe("a carrier under another field name", () => {
   });
 
   test("withProcessSpan given an object wrapping the headers: a new root CONSUMER span and the same warning; the headers themselves restore, silently", async () => {
-    const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
     const told = await recordWarnings(() => {
       withProcessSpan({ headers: W3C_CARRIER }, { ...rabbit, operationName: "wrapped" }, () => undefined);
       withProcessSpan({ headers: W3C_CARRIER }, { ...rabbit, operationName: "again" }, () => undefined); // said once
@@ -366,13 +379,6 @@ describe("a carrier under another field name", () => {
   });
 
   test("withBatchProcessSpan whose headersFrom returns an object wrapping the headers: no link, and the same warning naming headersFrom; the fix links them, silently", async () => {
-    const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
-    /** An amqplib message whose headers hold `headers`. */
-    const amqp = (headers: Record<string, unknown>) => ({
-      content: Buffer.from("{}"),
-      fields: { exchange: "", routingKey: "jobs" },
-      properties: { headers },
-    });
     const messages = [amqp(W3C_CARRIER), amqp({ "x-app": "1" }), amqp(W3C_CARRIER)];
     let calls = 0;
     const wrapping = (m: (typeof messages)[number]) => (calls++, { headers: m.properties.headers });
@@ -503,12 +509,6 @@ describe("a carrier under another field name", () => {
   });
 
   test("headers wrapped under traceContext (helpers that read headers never read that field): the same warning, whose fix restores them", async () => {
-    const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
-    const amqp = (headers: Record<string, unknown>) => ({
-      content: Buffer.from("{}"),
-      fields: { exchange: "", routingKey: "jobs" },
-      properties: { headers },
-    });
     let told = await recordWarnings(() =>
       withProcessSpan({ traceContext: W3C_CARRIER }, { ...rabbit, operationName: "p" }, () => 0),
     );
@@ -717,11 +717,7 @@ describe("the helper the warning names is the one the user called", () => {
   const row = { id: 1, carrier: W3C_CARRIER };
   const kafka = { system: "kafka", destination: "jobs" } as const;
   /** An amqplib message handed whole under system "kafka": its headers sit one level further down. */
-  const amqpMessage = {
-    content: Buffer.from("{}"),
-    fields: { exchange: "", routingKey: "jobs" },
-    properties: { headers: W3C_CARRIER },
-  };
+  const amqpMessage = amqp(W3C_CARRIER);
   // [the helper called, a call of it handing a carrier in another field, the test's title]
   const calls: [string, () => unknown, string?][] = [
     ["withCarrier", () => withCarrier(row, "job", () => 1)],
@@ -759,10 +755,7 @@ describe("the helper the warning names is the one the user called", () => {
   for (const [helper, call, title = helper] of calls)
     test(`${title}: the warning names ${helper}`, async () => {
       const told = await recordWarnings(call);
-      assert.deepEqual(
-        told.processWarnings.map(([code, said]) => [code, said.slice(0, said.indexOf(":"))]),
-        [[CODE, `tracehop ${helper}`]],
-      );
+      assert.deepEqual(helpersNamed(told.processWarnings), [[CODE, `tracehop ${helper}`]]);
     });
 
   const fails = (): never => {
@@ -777,10 +770,9 @@ describe("the helper the warning names is the one the user called", () => {
   for (const [helper, call] of pickers)
     test(`${helper}: a throwing carrier picker's warning names ${helper}`, async () => {
       const told = await recordWarnings(call);
-      assert.deepEqual(
-        told.processWarnings.map(([code, said]) => [code, said.slice(0, said.indexOf(":"))]),
-        [["TRACEHOP_CARRIER_FROM_FAILED", `tracehop ${helper}`]],
-      );
+      assert.deepEqual(helpersNamed(told.processWarnings), [
+        ["TRACEHOP_CARRIER_FROM_FAILED", `tracehop ${helper}`],
+      ]);
     });
 });
 
@@ -924,13 +916,10 @@ describe("the cost of the scan on rows restored without a context", () => {
     assert.deepEqual(tracedAfter, tracedWhileScanning);
     // The scan lists the headers' fields once more than the read does.
     assert.equal(firstUntraced.ownKeys, untracedAfter.ownKeys! + 1);
-    assert.deepEqual(
-      told.processWarnings.map(([code, said]) => [code, said.slice(0, said.indexOf(":"))]),
-      [
-        ["TRACEHOP_CARRIER_FROM_FAILED", "tracehop withBatchProcessSpan"],
-        [CODE, "tracehop withProcessSpan"],
-      ],
-    );
+    assert.deepEqual(helpersNamed(told.processWarnings), [
+      ["TRACEHOP_CARRIER_FROM_FAILED", "tracehop withBatchProcessSpan"],
+      [CODE, "tracehop withProcessSpan"],
+    ]);
   });
 
   test("withBatchProcessSpan: fewer than 64 messages without anything to say: the next one's mistake is still said", async () => {

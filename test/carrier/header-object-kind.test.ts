@@ -13,6 +13,7 @@ import {
   writeKind,
   writeKindOf,
 } from "../../src/carrier/header-object-kind.js";
+import { LookUpHeaders, SetDeleteHeaders } from "../support/header-classes.js";
 
 const W3C_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
@@ -33,31 +34,6 @@ class EntriesHeaders {
   }
   [Symbol.iterator](): IterableIterator<[string, string[]]> {
     return this.#fields.entries();
-  }
-}
-
-/** A class read through get(name): get/set/delete, its fields private, no iterator. */
-class LookUpHeaders {
-  readonly #fields = new Map<string, string>();
-  get(name: string): string | undefined {
-    return this.#fields.get(name);
-  }
-  set(name: string, value: string): void {
-    this.#fields.set(name, value);
-  }
-  delete(name: string): void {
-    this.#fields.delete(name);
-  }
-}
-
-/** A class written through set/delete that keeps its fields as own properties: no get, no iterator. */
-class SetDeleteHeaders {
-  [name: string]: unknown;
-  set(name: string, value: string): void {
-    this[name] = value;
-  }
-  delete(name: string): void {
-    delete this[name];
   }
 }
 

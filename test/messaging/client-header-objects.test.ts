@@ -24,6 +24,7 @@ import {
   withSendSpan,
   writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
+import { LookUpHeaders, SetDeleteHeaders } from "../support/header-classes.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import {
   datadogSpanId,
@@ -442,16 +443,7 @@ describe("other header objects", () => {
   });
 
   test("a class with set/delete but no get and iterator reads its own fields, as the getter and reader agree", () => {
-    class FieldHeaders {
-      [name: string]: unknown;
-      set(name: string, value: string): void {
-        this[name] = value;
-      }
-      delete(name: string): void {
-        delete this[name];
-      }
-    }
-    const h = new FieldHeaders();
+    const h = new SetDeleteHeaders();
     h.traceparent = STORED.traceparent;
     assert.equal(kafkaHeadersGetter.get(h as never, "traceparent"), STORED.traceparent);
     assert.deepEqual(kafkaHeadersGetter.keys(h as never), ["traceparent"]);
@@ -509,19 +501,7 @@ describe("what a client's header methods return", () => {
   });
 
   test("a class with get/set/delete and private fields, no iterator: read back through get", () => {
-    class PrivateFields {
-      #m = new Map<string, string>();
-      set(name: string, value: string): void {
-        this.#m.set(name, value);
-      }
-      delete(name: string): void {
-        this.#m.delete(name);
-      }
-      get(name: string): string | undefined {
-        return this.#m.get(name);
-      }
-    }
-    const h = new PrivateFields();
+    const h = new LookUpHeaders();
     h.set("tracestate", "old=1");
     h.set("app", "kept");
     assert.equal(writeCarrierToHeaders(h as never, STORED), h);
@@ -539,7 +519,7 @@ describe("what a client's header methods return", () => {
     ];
     assert.deepEqual(traceIds, [TRACE_ID, TRACE_ID]);
     /** With keys(): other-case names are found among them. */
-    class Listed extends PrivateFields {
+    class Listed extends LookUpHeaders {
       readonly names: string[] = [];
       override set(name: string, value: string): void {
         super.set(name, value);

@@ -19,20 +19,14 @@ const SRC = fileURLToPath(new URL("../../src", import.meta.url));
  * build's JavaScript rather than src/ through tsx is also a third of the start-up of each run.
  */
 function builtCli(): string {
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-        entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs,
-      ),
-    );
-  let built: number;
-  try {
-    built = statSync(BIN).mtimeMs;
-  } catch {
-    built = -1;
-  }
-  if (built < newest(SRC))
+  const newest = Math.max(
+    0,
+    ...readdirSync(SRC, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
+  );
+  const built = statSync(BIN, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  if (built < newest)
     throw new Error(
       `test/cli runs the built CLI (${BIN}), which is ${built < 0 ? "missing" : "older than src/"}: ` +
         "run npm run build first (npm test does)",

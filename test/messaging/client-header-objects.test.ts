@@ -32,14 +32,10 @@ import {
   exporter,
   inSpan,
   onlySpan,
-  STORED_BEYOND_2_53,
-  STORED_SPAN_ID,
-  STORED_TRACE_ID,
+  STORED_BEYOND_2_53 as STORED,
+  STORED_SPAN_ID as SPAN_ID,
+  STORED_TRACE_ID as TRACE_ID,
 } from "./tracing.js";
-
-const TRACE_ID = STORED_TRACE_ID;
-const SPAN_ID = STORED_SPAN_ID;
-const STORED = STORED_BEYOND_2_53;
 const OLD_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 beforeEach(() => {

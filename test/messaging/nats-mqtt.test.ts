@@ -15,13 +15,16 @@ import mqtt from "mqtt";
 import { connect, headers as natsHeaders, type Msg, type NatsConnection } from "nats";
 import { withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
-import { datadogSpanId, datadogTraceId, exporter, STORED_BEYOND_2_53, STORED_TRACE_ID } from "./tracing.js";
+import {
+  datadogSpanId,
+  datadogTraceId,
+  exporter,
+  STORED_BEYOND_2_53 as STORED,
+  STORED_TRACE_ID as TRACE_ID,
+} from "./tracing.js";
 
 const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
-
-const TRACE_ID = STORED_TRACE_ID;
-const STORED = STORED_BEYOND_2_53;
 
 /** A subject or topic part no other run uses. */
 const unique = (label: string) => `tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;

@@ -19,11 +19,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { markdownFiles } from "../support/markdown-files.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const FIXTURES = join(ROOT, "test/package/fixtures/doc-blocks");
@@ -60,15 +61,6 @@ interface ExpectedError {
 const OPENING_FENCE = /^( *)```(ts|typescript)\s*$/;
 const CLOSING_FENCE = /^ *```\s*$/;
 const EXPECTED_ERROR = /\/\/ type error \(TS(\d+)\)(?:.*\bnames (.+?))?\s*$/;
-
-/** The markdown files whose blocks are checked: README.md and docs/*.md. */
-function markdownFiles(): string[] {
-  const docs = readdirSync(join(ROOT, "docs"))
-    .filter((name) => name.endsWith(".md"))
-    .sort()
-    .map((name) => `docs/${name}`);
-  return ["README.md", ...docs];
-}
 
 /** The ```ts and ```typescript blocks of `file`, in order. A block left open fails. */
 function blocksOf(file: string): Block[] {

@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { markdownFiles } from "../support/markdown-files.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const REFERENCE = "docs/warnings.md";
@@ -292,9 +293,7 @@ function anchorsOf(document: string): Set<string> {
 
 /** README.md and docs/*.md but the reference itself. */
 function otherDocuments(): string[] {
-  return ["README.md", ...readdirSync(join(ROOT, "docs")).map((name) => `docs/${name}`)].filter(
-    (name) => name.endsWith(".md") && name !== REFERENCE,
-  );
+  return markdownFiles().filter((name) => name !== REFERENCE);
 }
 
 /** The links of `text` into the reference: `](docs/warnings.md)`, `](warnings.md#anchor)`. */

@@ -8,6 +8,16 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
+/** How many jobs the SQLite file `db` holds. */
+function storedJobs(db: string): number {
+  const file = new Database(db, { readonly: true });
+  try {
+    return (file.prepare("SELECT COUNT(*) AS n FROM PreprocessJob").get() as { n: number }).n;
+  } finally {
+    file.close();
+  }
+}
+
 /**
  * The api started on a new migrated SQLite file and any free port: its base URL, the file's path, and
  * `stop` (asserts a clean exit).
@@ -136,9 +146,7 @@ test("a path with a trailing slash is not served as the one without: 404 naming 
   const other = await fetch(`${base}/nope/`);
   assert.deepEqual([other.status, await other.json()], [404, { error: `use ${ROUTES}` }]);
   // The POSTs stored nothing.
-  const file = new Database(db, { readonly: true });
-  assert.deepEqual(file.prepare("SELECT COUNT(*) AS n FROM PreprocessJob").get(), { n: 0 });
-  file.close();
+  assert.equal(storedJobs(db), 0);
   const head = await fetch(`${base}/preprocess-jobs/abc/`, { method: "HEAD" });
   assert.deepEqual([head.status, await head.text()], [404, ""]);
 
@@ -220,9 +228,7 @@ test("a control character the body cannot hold is a 400 saying where and what to
     });
     assert.equal(res.status, 201, `${JSON.stringify(body)}: ${JSON.stringify(await res.json())}`);
   }
-  const file = new Database(db, { readonly: true });
-  assert.deepEqual(file.prepare("SELECT COUNT(*) AS n FROM PreprocessJob").get(), { n: 3 });
-  file.close();
+  assert.equal(storedJobs(db), 3);
 
   await stop();
 });

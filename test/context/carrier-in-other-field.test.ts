@@ -4,9 +4,9 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
-import { headers as natsHeaders, type MsgHdrs } from "nats";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { LookUpHeaders, msgHdrs } from "../support/header-classes.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
@@ -537,35 +537,24 @@ describe("a carrier under another field name", () => {
   });
 
   test("a header class read through get(name) (no iterator) in another field: a carrier when its fields give a span context", async () => {
-    /** get/set/delete and keys(), its fields private, no iterator ("lookup"). */
-    class LookUpHeaders {
-      readonly #fields = new Map<string, string>();
+    /** get/set/delete, its fields private, no iterator ("lookup"), filled with `fields`; keys() when `withKeys`. */
+    class Filled extends LookUpHeaders {
       constructor(fields: Record<string, string>, withKeys: boolean) {
-        for (const [name, value] of Object.entries(fields)) this.#fields.set(name, value);
-        if (!withKeys) Object.defineProperty(this, "keys", { value: undefined });
-      }
-      get(name: string): string | undefined {
-        return this.#fields.get(name);
-      }
-      set(name: string, value: string): void {
-        this.#fields.set(name, value);
-      }
-      delete(name: string): void {
-        this.#fields.delete(name);
-      }
-      keys(): IterableIterator<string> {
-        return this.#fields.keys();
+        super();
+        for (const [name, value] of Object.entries(fields)) this.set(name, value);
+        const names = Object.keys(fields);
+        if (withKeys) Object.defineProperty(this, "keys", { value: () => names.values() });
       }
     }
     for (const withKeys of [true, false]) {
       resetWarnings();
       let told = await recordWarnings(() =>
-        withCarrier({ id: 1, ctx: new LookUpHeaders(DD_CARRIER, withKeys) }, "row", () => 0),
+        withCarrier({ id: 1, ctx: new Filled(DD_CARRIER, withKeys) }, "row", () => 0),
       );
       assert.deepEqual(told.processWarnings, [[CODE, message("ctx")]], `keys: ${withKeys}`);
       resetWarnings();
       told = await recordWarnings(() =>
-        withCarrier({ id: 1, ctx: new LookUpHeaders({ baggage: "k=v" }, withKeys) }, "row", () => 0),
+        withCarrier({ id: 1, ctx: new Filled({ baggage: "k=v" }, withKeys) }, "row", () => 0),
       );
       assert.deepEqual(told.processWarnings, [], `keys: ${withKeys}`);
     }
@@ -583,19 +572,14 @@ describe("a carrier under another field name", () => {
     assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
     // The fix restores it: the reader reads that shape.
     const fixed = await recordWarnings(() =>
-      withCarrier(new LookUpHeaders(W3C_CARRIER as Record<string, string>, true), "fixed", () => 0),
+      withCarrier(new Filled(W3C_CARRIER as Record<string, string>, true), "fixed", () => 0),
     );
     assert.deepEqual(fixed.processWarnings, []);
     assert.equal(parentIdOf(finishedSpan("fixed")), W3C_PARENT_ID);
   });
 
   test("a Map or NATS headers object in another field: a carrier only when its fields give a span context, as an object's must", async () => {
-    const asNats = (fields: Record<string, string>): MsgHdrs => {
-      const h = natsHeaders();
-      for (const [name, value] of Object.entries(fields)) h.set(name, value);
-      return h;
-    };
-    for (const make of [(f: Record<string, string>) => new Map(Object.entries(f)), asNats]) {
+    for (const make of [(f: Record<string, string>) => new Map(Object.entries(f)), msgHdrs]) {
       const restoringNothing: Record<string, string>[] = [
         { baggage: "k=v" },
         { traceparent: "garbage" },

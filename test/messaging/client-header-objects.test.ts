@@ -24,7 +24,7 @@ import {
   withSendSpan,
   writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
-import { LookUpHeaders, SetDeleteHeaders } from "../support/header-classes.js";
+import { LookUpHeaders, msgHdrs, SetDeleteHeaders } from "../support/header-classes.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import {
   datadogSpanId,
@@ -48,13 +48,6 @@ function sent(h: MsgHdrs): { record: Record<string, string[]>; extraProperties: 
   const record = (h as unknown as { toRecord(): Record<string, string[]> }).toRecord();
   const internals = new Set(["_code", "_description", "headers"]);
   return { record, extraProperties: Object.keys(h).filter((k) => !internals.has(k)) };
-}
-
-/** MsgHdrs holding `fields` (names as given: NATS header names are case-sensitive). */
-function msgHdrs(fields: Record<string, string>): MsgHdrs {
-  const h = natsHeaders();
-  for (const [name, value] of Object.entries(fields)) h.set(name, value);
-  return h;
 }
 
 describe("NATS MsgHdrs written through its methods", () => {

@@ -1,5 +1,13 @@
-// Header classes of the shapes tracehop tells apart (src/carrier/header-object-kind.ts), shared by the
-// classifier's tests and the messaging tests that write and read them.
+// Header objects of the shapes tracehop tells apart (src/carrier/header-object-kind.ts), shared by the
+// classifier's tests and the tests that write and read them.
+import { headers as natsHeaders, type MsgHdrs } from "nats";
+
+/** NATS MsgHdrs holding `fields` (names as given: NATS header names are case-sensitive). */
+export function msgHdrs(fields: Record<string, string>): MsgHdrs {
+  const h = natsHeaders();
+  for (const [name, value] of Object.entries(fields)) h.set(name, value);
+  return h;
+}
 
 /** A class read through get(name): get/set/delete, its fields private, no iterator, no keys(). */
 export class LookUpHeaders {

@@ -67,17 +67,36 @@ function checkEndpointEnv(): void {
   if (value !== undefined) tracesUrl(name, value);
 }
 
+/** The OTLP exporter's traces URL when the environment gives none it can parse. */
+const DEFAULT_TRACES_URL = `http://localhost:4318${OTLP_TRACES_PATH}`;
+
 /**
- * The traces URL the OTLP exporter derives from the environment (@opentelemetry/otlp-exporter-base):
- * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else OTEL_EXPORTER_OTLP_ENDPOINT with `v1/traces`
- * appended, else `http://localhost:4318/v1/traces`. Both were checked by {@link checkEndpointEnv}.
+ * The traces URL the OTLP exporter requests with the environment's settings, as {@link requestedUrl}
+ * makes it. The exporter (@opentelemetry/otlp-exporter-base, `getNodeHttpConfigurationFromEnvironment`)
+ * takes OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when it parses as a URL; else OTEL_EXPORTER_OTLP_ENDPOINT as
+ * written (not trimmed), with `/` and `v1/traces` appended, when that parses; else
+ * `http://localhost:4318/v1/traces`. So a base endpoint with a trailing space (`"http://c:4318 "`, then
+ * `"http://c:4318 /v1/traces"`, no URL) sends to that default.
  */
 function otlpUrlFromEnv(): string {
   const traces = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-  if (traces !== undefined) return new URL(traces.trim()).href;
-  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
-  if (base !== undefined) return `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
-  return `http://localhost:4318${OTLP_TRACES_PATH}`;
+  if (traces !== undefined && URL.canParse(traces)) return requestedUrl(traces);
+  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  const appended =
+    base === undefined ? undefined : `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  return requestedUrl(appended !== undefined && URL.canParse(appended) ? appended : DEFAULT_TRACES_URL);
+}
+
+/**
+ * The URL a POST to the exporter's `url` goes to, for messages: as `URL` parses it (scheme and host in
+ * lower case, a default port dropped, dot segments resolved, a space percent-encoded), without its
+ * fragment, which is never sent (otlp-exporter-base's `sendWithHttp` gives Node's request the parsed
+ * URL, whose path and query alone are sent). Throws only on a `url` that is no URL.
+ */
+function requestedUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.hash = "";
+  return parsed.href;
 }
 
 /**
@@ -148,13 +167,11 @@ function checkBaseEndpointQuery(base: string): boolean {
     (path.endsWith(OTLP_TRACES_PATH) ? path.slice(0, -OTLP_TRACES_PATH.length) : path) + OTLP_TRACES_PATH;
   fixed.hash = "";
   if (fixed.search === "") fixed.search = ""; // an empty "?" is dropped from the fix
-  const requested = new URL(otlpUrlFromEnv());
-  requested.hash = "";
   warnSetting(
     `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" has ` +
       `${hasQuery ? (hasFragment ? "a query and a fragment" : "a query") : "a fragment"}, but the exporter ` +
       `appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
-      `${maskUrl(requested.href)}${hasFragment ? " (a fragment is never sent)" : ""}. Set ` +
+      `${maskUrl(otlpUrlFromEnv())}${hasFragment ? " (a fragment is never sent)" : ""}. Set ` +
       `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used as is)`,
     OTLP_ENDPOINT_QUERY_WARNING,
   );
@@ -394,7 +411,7 @@ export function resolveOtlp(
     optionalMillis("exportTimeoutMillis", options.exportTimeoutMillis, 1) ?? exportTimeoutFromEnv();
   return {
     url,
-    destination: url ?? otlpUrlFromEnv(),
+    destination: url === undefined ? otlpUrlFromEnv() : requestedUrl(url),
     timeoutMillis: Math.min(timeoutMillis, shutdownTimeoutMillis),
   };
 }

@@ -67,6 +67,30 @@ describe("startTracing with a collector that is down or slow", () => {
     });
   });
 
+  test("the final export's failure names the URL requested, not the base endpoint as written", async (t) => {
+    const endpoint = await refusedUrl();
+    const result = await runHop({
+      HOP_ROLE: "api",
+      HOP_SERVICE: "api",
+      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      // v1/traces is appended inside the fragment, which is never sent: the request goes to the base.
+      OTEL_EXPORTER_OTLP_ENDPOINT: `${endpoint}#s3cret`,
+      HOP_SHUTDOWN_MS: "2000",
+    });
+    assertExitedCleanly(result);
+    const { port } = new URL(endpoint);
+    const { warnings } = splitStderr(result.stderr);
+    assert.deepEqual(
+      warnings.map(([code]) => code),
+      ["TRACEHOP_OTLP_ENDPOINT_QUERY", "TRACEHOP_FINAL_EXPORT_FAILED"],
+    );
+    assert.equal(
+      warnings[1]![1],
+      `tracehop: the final export of 2 spans to ${endpoint}/ failed: connect ECONNREFUSED ` +
+        `127.0.0.1:${port}; those spans are lost`,
+    );
+  });
+
   test("connection refused with OTEL_LOG_LEVEL=warn: the same line through diag too", async (t) => {
     const endpoint = await refusedUrl();
     const result = await runHop({

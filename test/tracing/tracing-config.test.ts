@@ -288,6 +288,37 @@ describe("resolveTracingConfig: destinations", () => {
     );
   });
 
+  test("the destination is the URL the exporter requests, not the endpoint as written", () => {
+    const destination = (vars: Record<string, string>, otlpEndpoint?: string) =>
+      resolveWith(
+        { serviceName: "s", ...(otlpEndpoint === undefined ? {} : { otlpEndpoint }) },
+        {
+          OTEL_TRACES_EXPORTER: "otlp",
+          ...vars,
+        },
+      ).otlp?.destination;
+    // v1/traces appended inside a base endpoint's fragment is never sent: the request goes to the base.
+    assert.equal(destination({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318#s3cret" }), "http://c:4318/");
+    // As the URL parser reads it: host in lower case, a default port dropped, dot segments resolved,
+    // a space percent-encoded.
+    assert.equal(
+      destination({ OTEL_EXPORTER_OTLP_ENDPOINT: "HTTP://C:80/otlp/../x y" }),
+      "http://c/x%20y/v1/traces",
+    );
+    // A trailing space is no URL once v1/traces is appended after it ("http://c:4318 /v1/traces"): the
+    // exporter falls back to its default.
+    assert.equal(
+      destination({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318 " }),
+      "http://localhost:4318/v1/traces",
+    );
+    // A traces endpoint's or an otlpEndpoint's fragment is never sent either.
+    assert.equal(
+      destination({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://t:4318/v1/traces#x" }),
+      "http://t:4318/v1/traces",
+    );
+    assert.equal(destination({}, "http://C:4318/#x"), "http://c:4318/v1/traces");
+  });
+
   test("OTEL_TRACES_EXPORTER: none wins over an endpoint; otlp alone uses the exporter's default endpoint", () => {
     assert.equal(
       resolveWith(

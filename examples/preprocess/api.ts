@@ -163,9 +163,9 @@ function quoted(text: string): string {
 }
 
 /**
- * The methods each path of the api answers and the route it is written as, for a 405 (RFC 9110
- * §15.5.6: its `Allow` header; HEAD wherever GET is, §9.3.2), or `undefined` for a path the api does
- * not have.
+ * The methods each path of the api answers with a route and the route it is written as, for a 405
+ * (RFC 9110 §15.5.6) and OPTIONS (§9.3.7), whose `Allow` adds OPTIONS ({@link allowHeader}; HEAD
+ * wherever GET is, §9.3.2), or `undefined` for a path the api does not have.
  */
 function allowedMethod(pathname: string): { methods: readonly string[]; route: string } | undefined {
   if (pathname === "/preprocess-jobs") return { methods: ["POST"], route: POST_ROUTE };
@@ -176,6 +176,20 @@ function allowedMethod(pathname: string): { methods: readonly string[]; route: s
 /** The api's two routes, as the answers name them. */
 const POST_ROUTE = "POST /preprocess-jobs";
 const GET_ROUTE = "GET /preprocess-jobs/:id";
+
+/**
+ * The `Allow` header of a path answering `methods`: those, then OPTIONS, which every path of the api
+ * answers.
+ */
+function allowHeader(methods: readonly string[]): string {
+  return [...methods, "OPTIONS"].join(", ");
+}
+
+/**
+ * The methods the api answers on some path, for `OPTIONS *`: the asterisk-form asks about the server
+ * as a whole (RFC 9112 §3.2.4, RFC 9110 §9.3.7: a "ping"), and answering it costs nothing.
+ */
+const SERVER_METHODS = ["GET", "HEAD", "POST"] as const;
 
 /** The general 404's routes: the api's paths with the methods they answer. */
 const ROUTES = `${POST_ROUTE} or ${GET_ROUTE}`;
@@ -278,12 +292,18 @@ const server = createServer((req, res) => {
         return send(res, 200, { id: job.id, status: job.status, sentences: job._count.sentences });
       }
       const allowed = allowedMethod(url.pathname);
+      // OPTIONS: 204 and the methods in Allow (RFC 9110 §9.3.7), no body; a body sent is not read.
+      const options = req.url === "*" ? SERVER_METHODS : allowed?.methods;
+      if (req.method === "OPTIONS" && options !== undefined) {
+        res.writeHead(204, { allow: allowHeader(options) }).end();
+        return;
+      }
       if (allowed !== undefined)
         return send(
           res,
           405,
           { error: `${req.method} is not answered here: use ${allowed.route}` },
-          { allow: allowed.methods.join(", ") },
+          { allow: allowHeader(allowed.methods) },
         );
       return send(res, 404, { error: notFound(req.method, url.pathname) });
     } catch (err) {

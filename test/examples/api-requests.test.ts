@@ -1,6 +1,7 @@
 // The api started by hand, as the README shows (`node --import tsx examples/preprocess/api.ts`), answering
 // what a client sends it.
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import Database from "better-sqlite3";
@@ -67,9 +68,9 @@ test("a job id in the path that is not valid percent-encoding is the client's mi
   );
   // A path the api has, with a method it does not answer there: 405 and the method it does (RFC 9110).
   for (const [method, path, allow, route] of [
-    ["PUT", "/preprocess-jobs/abc", "GET, HEAD", "GET /preprocess-jobs/:id"],
-    ["PUT", "/preprocess-jobs/%zz", "GET, HEAD", "GET /preprocess-jobs/:id"],
-    ["DELETE", "/preprocess-jobs", "POST", "POST /preprocess-jobs"],
+    ["PUT", "/preprocess-jobs/abc", "GET, HEAD, OPTIONS", "GET /preprocess-jobs/:id"],
+    ["PUT", "/preprocess-jobs/%zz", "GET, HEAD, OPTIONS", "GET /preprocess-jobs/:id"],
+    ["DELETE", "/preprocess-jobs", "POST, OPTIONS", "POST /preprocess-jobs"],
   ] as const) {
     const wrong = await fetch(`${base}${path}`, { method });
     assert.deepEqual(
@@ -115,7 +116,7 @@ test("HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status a
   }
   // Where GET is not answered, neither is HEAD: 405 and the method that is.
   const post = await fetch(`${base}/preprocess-jobs`, { method: "HEAD" });
-  assert.deepEqual([post.status, post.headers.get("allow"), await post.text()], [405, "POST", ""]);
+  assert.deepEqual([post.status, post.headers.get("allow"), await post.text()], [405, "POST, OPTIONS", ""]);
 
   await stop();
 });
@@ -229,6 +230,68 @@ test("a control character the body cannot hold is a 400 saying where and what to
     assert.equal(res.status, 201, `${JSON.stringify(body)}: ${JSON.stringify(await res.json())}`);
   }
   assert.equal(storedJobs(db), 3);
+
+  await stop();
+});
+
+/**
+ * The status, headers and body of `method target` sent with node:http (fetch cannot send the
+ * asterisk-form `*`, nor a body without a content type: it adds text/plain to a string).
+ */
+function rawRequest(
+  base: string,
+  method: string,
+  target: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(`${base}/`, { method, path: target, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+    sent.on("error", reject);
+    sent.end(body);
+  });
+}
+
+test("OPTIONS on a path of the api answers 204 with the methods it answers there (RFC 9110 §9.3.7); OPTIONS * the server's", async (t) => {
+  const { base, db, stop } = await startApi(t);
+  for (const [path, allow] of [
+    ["/preprocess-jobs", "POST, OPTIONS"],
+    ["/preprocess-jobs/abc", "GET, HEAD, OPTIONS"],
+    ["/preprocess-jobs/%zz", "GET, HEAD, OPTIONS"],
+  ] as const) {
+    const res = await fetch(`${base}${path}`, { method: "OPTIONS" });
+    assert.deepEqual(
+      [res.status, res.headers.get("allow"), res.headers.get("content-length"), await res.text()],
+      [204, allow, null, ""],
+      path,
+    );
+  }
+  // The server as a whole (RFC 9112 §3.2.4's asterisk-form): every method it answers somewhere.
+  const server = await rawRequest(base, "OPTIONS", "*");
+  assert.deepEqual([server.status, server.headers.allow, server.body], [204, "GET, HEAD, POST, OPTIONS", ""]);
+  // A path the api does not have is still a 404, with or without a trailing slash.
+  for (const path of ["/nope", "/preprocess-jobs/"]) {
+    const res = await fetch(`${base}${path}`, { method: "OPTIONS" });
+    assert.deepEqual([res.status, res.headers.get("allow")], [404, null], path);
+  }
+  // An OPTIONS request stores nothing, not even with a body.
+  const withBody = await fetch(`${base}/preprocess-jobs`, {
+    method: "OPTIONS",
+    headers: { "content-type": "text/plain" },
+    body: "One sentence.",
+  });
+  assert.equal(withBody.status, 204);
+  assert.equal(storedJobs(db), 0);
 
   await stop();
 });

@@ -83,15 +83,47 @@ function invalidJson(json: Buffer): BadRequest {
   );
 }
 
+/** What a 415 tells the client to send instead. */
+const SEND_DOCUMENT =
+  "send the document as text/plain (curl -H 'content-type: text/plain' --data-binary @FILE) " +
+  'or as application/json {"text": "..."}';
+
 /**
- * Reads the request body as UTF-8 text: plain text, or JSON `{"text": "..."}`. Any character but NUL
- * (U+0000) is text; a JSON body holds a control character escaped in its string, as JSON does.
- * @throws BadRequest: 413 above {@link MAX_DOCUMENT_BYTES}; 415 for bytes that are not UTF-8 or a
- *   content type other than text/* and application/json; 400 for JSON that does not parse (a raw control
- *   character named by its code point and byte offset), without a string "text", a NUL character
- *   (it is not text, and a PostgreSQL text column cannot hold one) or no text but whitespace.
+ * How a POST's body is read, by its content type (media type in any case, parameters such as charset
+ * not read: the body is read as UTF-8): `json` for application/json, `text` for any text/*.
+ * @throws BadRequest (415) for any other, saying what to send: no content type, which RFC 9110 §8.3
+ *   lets a recipient take as application/octet-stream (bytes, not a document: `fetch` with a Buffer,
+ *   Python's requests with `data=`; taken as text, a JSON body would be stored as its JSON text);
+ *   application/x-www-form-urlencoded, what `curl -d` sends, which also drops the line breaks of a
+ *   file; and anything else.
+ */
+function documentKind(req: IncomingMessage): "json" | "text" {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/json") return "json";
+  if (type.startsWith("text/")) return "text";
+  if (type === "") throw new BadRequest(`the request has no content-type: ${SEND_DOCUMENT}`, 415);
+  if (type === "application/x-www-form-urlencoded")
+    throw new BadRequest(
+      `content-type ${type} is a form (what curl -d sends, with the line breaks of a file dropped), ` +
+        `not a document: ${SEND_DOCUMENT}`,
+      415,
+    );
+  throw new BadRequest(`unsupported content-type ${type}: ${SEND_DOCUMENT}`, 415);
+}
+
+/**
+ * Reads the request body as UTF-8 text: plain text (any text/* type), or JSON `{"text": "..."}`
+ * (application/json); the type is checked first ({@link documentKind}), the body is not read for a
+ * refused one. Any character but NUL (U+0000) is text; a JSON body holds a control character escaped in
+ * its string, as JSON does.
+ * @throws BadRequest: 415 for a content type that is missing or other than text/* and application/json
+ *   ({@link documentKind}) or for bytes that are not UTF-8; 413 above {@link MAX_DOCUMENT_BYTES}; 400 for
+ *   JSON that does not parse (a raw control character named by its code point and byte offset), without
+ *   a string "text", a NUL character (it is not text, and a PostgreSQL text column cannot hold one) or no
+ *   text but whitespace.
  */
 async function readDocument(req: IncomingMessage): Promise<string> {
+  const kind = documentKind(req);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -101,7 +133,6 @@ async function readDocument(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   const raw = Buffer.concat(chunks);
-  const type = (req.headers["content-type"] ?? "text/plain").split(";")[0]!.trim().toLowerCase();
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
@@ -111,7 +142,7 @@ async function readDocument(req: IncomingMessage): Promise<string> {
       415,
     );
   }
-  if (type === "application/json") {
+  if (kind === "json") {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -125,8 +156,6 @@ async function readDocument(req: IncomingMessage): Promise<string> {
         'the document contains a NUL character (U+0000), escaped in "text": it is not text; remove it',
       );
     text = value;
-  } else if (!type.startsWith("text/")) {
-    throw new BadRequest(`unsupported content-type ${type}: send text/plain or application/json`, 415);
   } else if (raw.includes(0)) {
     throw new BadRequest(
       `the document contains a NUL character (U+0000) at byte offset ${raw.indexOf(0)}: it is not text; remove it (a UTF-16 file? send UTF-8)`,

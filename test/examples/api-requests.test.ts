@@ -203,7 +203,7 @@ test("a control character the body cannot hold is a 400 saying where and what to
       "the document contains a NUL character (U+0000) at byte offset 3: it is not text; remove it (a UTF-16 file? send UTF-8)",
     ],
     [
-      "",
+      "text/markdown",
       "é\u0000",
       "the document contains a NUL character (U+0000) at byte offset 2: it is not text; remove it (a UTF-16 file? send UTF-8)",
     ],
@@ -211,7 +211,7 @@ test("a control character the body cannot hold is a 400 saying where and what to
     const res = await fetch(`${base}/preprocess-jobs`, {
       method: "POST",
       body,
-      headers: type ? { "content-type": type } : {},
+      headers: { "content-type": type },
     });
     assert.deepEqual([res.status, await res.json()], [400, { error }], JSON.stringify(body));
   }
@@ -292,6 +292,63 @@ test("OPTIONS on a path of the api answers 204 with the methods it answers there
   });
   assert.equal(withBody.status, 204);
   assert.equal(storedJobs(db), 0);
+
+  await stop();
+});
+
+test("a POST is read by its content type: text/* or application/json; none, a form (curl -d) or any other is a 415 saying what to send, and stores nothing", async (t) => {
+  const { base, db, stop } = await startApi(t);
+  // One job stored before: the refused requests leave it as it is.
+  const first = await fetch(`${base}/preprocess-jobs`, {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body: "One sentence.",
+  });
+  const { id } = (await first.json()) as { id: string };
+  const TO_SEND =
+    "send the document as text/plain (curl -H 'content-type: text/plain' --data-binary @FILE) " +
+    'or as application/json {"text": "..."}';
+  const body = Buffer.from("One sentence.\nAnother one.\n");
+  for (const [headers, error] of [
+    [{}, `the request has no content-type: ${TO_SEND}`],
+    [{ "content-type": "" }, `the request has no content-type: ${TO_SEND}`],
+    [
+      { "content-type": "application/x-www-form-urlencoded" },
+      "content-type application/x-www-form-urlencoded is a form (what curl -d sends, with the line " +
+        `breaks of a file dropped), not a document: ${TO_SEND}`,
+    ],
+    [
+      { "content-type": "application/octet-stream" },
+      `unsupported content-type application/octet-stream: ${TO_SEND}`,
+    ],
+    [
+      { "content-type": "multipart/form-data; boundary=x" },
+      `unsupported content-type multipart/form-data: ${TO_SEND}`,
+    ],
+  ] as const) {
+    const res = await rawRequest(base, "POST", "/preprocess-jobs", body, headers);
+    assert.deepEqual([res.status, JSON.parse(res.body)], [415, { error }], JSON.stringify(headers));
+  }
+  // The type is read before the body: a refused type is said even above the size limit.
+  const large = await rawRequest(base, "POST", "/preprocess-jobs", Buffer.alloc(6 * 1024 * 1024, 0x61));
+  assert.deepEqual(
+    [large.status, JSON.parse(large.body)],
+    [415, { error: `the request has no content-type: ${TO_SEND}` }],
+  );
+  // Any text/* type and application/json, a parameter and any case included, are read.
+  for (const [type, sent] of [
+    ["text/markdown", "# One sentence."],
+    ["Text/Plain; charset=UTF-8", "One sentence."],
+    ["application/json; charset=utf-8", '{"text": "One sentence."}'],
+  ] as const) {
+    const res = await rawRequest(base, "POST", "/preprocess-jobs", Buffer.from(sent), {
+      "content-type": type,
+    });
+    assert.equal(res.status, 201, `${type}: ${res.body}`);
+  }
+  assert.equal(storedJobs(db), 4);
+  const stored = await fetch(`${base}/preprocess-jobs/${id}`);
+  assert.equal(stored.status, 200);
 
   await stop();
 });

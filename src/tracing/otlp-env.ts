@@ -142,6 +142,40 @@ function checkBaseEndpointPath(base: string): void {
   );
 }
 
+/** Process warning code of an OTLP base endpoint ending with whitespace the exporter keeps. */
+const OTLP_ENDPOINT_WHITESPACE_WARNING = "TRACEHOP_OTLP_ENDPOINT_WHITESPACE";
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT, when it gives the traces URL, ending with whitespace that changes the URL
+ * requested: the exporter appends `/v1/traces` to the text as written, not trimmed
+ * (@opentelemetry/otlp-exporter-base, `appendResourcePathToUrl`), so the whitespace lands before the
+ * path. After the host (`"http://c:4318 "`) that is no URL, and the exporter sends to its default,
+ * `http://localhost:4318/v1/traces`; in the path (`"http://c:4318/otlp "`) it is sent, percent-encoded
+ * (`/otlp%20/v1/traces`). Whitespace the URL parser drops (tab, line breaks) or that it strips (at the
+ * start) changes nothing and is not warned. Said once with the URL requested, secrets masked, the
+ * endpoint quoted as a JSON string (a tab shown as `\t`). Returns whether it warned.
+ */
+function checkBaseEndpointWhitespace(): boolean {
+  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return false;
+  const raw = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  if (raw === undefined || raw === raw.trimEnd()) return false;
+  const requested = otlpUrlFromEnv();
+  const trimmed = raw.trimEnd();
+  const meant = `${trimmed}${trimmed.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  if (URL.canParse(meant) && requestedUrl(meant) === requested) return false;
+  const appended = `${raw}${raw.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  warnSetting(
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(maskUrl(raw))} ends with whitespace, which the exporter ` +
+      `keeps when it appends ${OTLP_TRACES_PATH.slice(1)} (${JSON.stringify(maskUrl(appended))})` +
+      (URL.canParse(appended)
+        ? `, so spans are sent to ${maskUrl(requested)}`
+        : `: that is no URL, so the exporter ignores it and sends spans to its default, ${requested}`) +
+      `. Remove the whitespace`,
+    OTLP_ENDPOINT_WHITESPACE_WARNING,
+  );
+  return true;
+}
+
 /** Process warning code of an OTLP base endpoint with a query or a fragment. */
 const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
 
@@ -399,9 +433,11 @@ export function resolveOtlp(
   }
   if (!requested) {
     checkEndpointEnv();
-    // A query or fragment first: the path's advice (drop the suffix) would keep the query where it is.
+    // Trailing whitespace first: the exporter may not use the rest at all. A query or fragment next:
+    // the path's advice (drop the suffix) would keep the query where it is.
     const base = baseEndpointInUse();
-    if (base !== undefined && !checkBaseEndpointQuery(base)) checkBaseEndpointPath(base);
+    if (base !== undefined && !checkBaseEndpointWhitespace() && !checkBaseEndpointQuery(base))
+      checkBaseEndpointPath(base);
   }
   checkProtocolEnv();
   checkHeadersEnv();

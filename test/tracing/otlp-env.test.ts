@@ -266,6 +266,50 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
     assert.match(empty.processWarnings[0]![1], /"http:\/\/c:4318\/base\?" has a query, but/);
   });
 
+  test("OTEL_EXPORTER_OTLP_ENDPOINT ending with whitespace the exporter keeps: v1/traces lands after it; the warning says where spans go", async () => {
+    const { processWarnings, result } = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://user:s3cret@c:4318 ",
+    });
+    // "http://user:s3cret@c:4318 /v1/traces" is no URL: the exporter falls back to its default.
+    assert.equal(result.config.otlp?.destination, "http://localhost:4318/v1/traces");
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_WHITESPACE",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@c:4318 " ends with whitespace, which the ' +
+          'exporter keeps when it appends v1/traces ("http://user:***@c:4318 /v1/traces"): that is no URL, so ' +
+          "the exporter ignores it and sends spans to its default, http://localhost:4318/v1/traces. Remove " +
+          "the whitespace",
+      ],
+    ]);
+    // In the path, the space is sent, percent-encoded.
+    const inPath = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/otlp " });
+    assert.deepEqual(inPath.processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_WHITESPACE",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318/otlp " ends with whitespace, which the ' +
+          'exporter keeps when it appends v1/traces ("http://c:4318/otlp /v1/traces"), so spans are sent to ' +
+          "http://c:4318/otlp%20/v1/traces. Remove the whitespace",
+      ],
+    ]);
+    // A tab after a "/": the exporter appends "/v1/traces" (the text does not end with "/"), the parser
+    // drops the tab, and the path has "//".
+    const tab = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/\t" });
+    assert.deepEqual(tab.processWarnings, [
+      [
+        "TRACEHOP_OTLP_ENDPOINT_WHITESPACE",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318/\\t" ends with whitespace, which the ' +
+          'exporter keeps when it appends v1/traces ("http://c:4318/\\t/v1/traces"), so spans are sent to ' +
+          "http://c:4318//v1/traces. Remove the whitespace",
+      ],
+    ]);
+    // Whitespace the URL parser drops (a leading space, a trailing line break or tab) is no harm.
+    for (const endpoint of [" http://c:4318", "http://c:4318\n", "http://c:4318\t"]) {
+      const told = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      assert.deepEqual(told.processWarnings, [], JSON.stringify(endpoint));
+      assert.equal(told.result.config.otlp?.destination, "http://c:4318/v1/traces", JSON.stringify(endpoint));
+    }
+  });
+
   test("OTEL_EXPORTER_OTLP_ENDPOINT ending with /v1/traces: the exporter appends it again; the warning gives both fixes", async () => {
     const { processWarnings, result } = await warningsOf({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/v1/traces",

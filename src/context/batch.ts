@@ -113,11 +113,9 @@ export function withBatch<M, T>(
  * user called, is named by the warnings of a missing context manager (`runInSpan`), of a throwing
  * `carrierFrom` / `headersFrom` (`safeCarrierFrom`) and of a carrier in another field
  * (`warnIfCarrierInOtherField`). That warning looks, for a message that adds no link, at its carrier
- * for `withBatch`; for `withBatchProcessSpan` at `headersReturned()`: what the user's `headersFrom`
- * returned for the message just read, kept by `options.carrierFrom` (which calls it once per message
- * and hands this function a Map of the headers, never the object it returned), `undefined` when there
- * is nothing to look at (the default `headersFrom`, one that threw, or one that returned a whole
- * message, read through its own headers: `headersOfMessage`, batch-process-span.ts).
+ * for `withBatch`; for `withBatchProcessSpan`, `warnIfMisplaced()` looks at what it kept of the message
+ * just read (`options.carrierFrom` reads each message once and hands this function a Map of its
+ * headers, never the object its `headersFrom` returned): batch-process-span.ts.
  */
 export function withBatchIn<M, T>(
   messages: readonly M[],
@@ -125,7 +123,7 @@ export function withBatchIn<M, T>(
   fn: (span: Span) => T,
   options: WithBatchOptions<M>,
   caller: "withBatch" | "withBatchProcessSpan",
-  headersReturned?: () => unknown,
+  warnIfMisplaced?: () => void,
 ): T {
   const started = tryStart(() => {
     // The checked copy is this call's own: the messages' links are appended to it.
@@ -140,13 +138,12 @@ export function withBatchIn<M, T>(
         // The restart extract behavior restores no parent but links the message's context.
         links.push(...getExtractionLinks(restored));
         // A row whose carrier column has another name says so, naming the helper called. For
-        // withBatchProcessSpan, whose carrier is the message's headers as a Map (normalizeCarrier), what
-        // its user's headersFrom returned: headers wrapped in an object ({ headers: m.properties.headers }).
+        // withBatchProcessSpan, whose carrier is the message's headers as a Map (normalizeCarrier), its
+        // own look at what its headersFrom returned or at a message without headers.
         if (caller === "withBatch") {
           if (carrier !== null && typeof carrier === "object")
             warnIfCarrierInOtherField(carrier, caller, options.carrierFrom ? FROM_CARRIER_FROM : 0);
-        } else if (headersReturned !== undefined)
-          warnIfCarrierInOtherField(headersReturned(), caller, FROM_CARRIER_FROM);
+        } else warnIfMisplaced?.();
       }
     }
     const attributes: Attributes = { ...options.attributes };

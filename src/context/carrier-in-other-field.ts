@@ -36,9 +36,10 @@ export type CarrierCaller =
 
 /**
  * Where the source a carrier-in-another-field warning looks at came from, for the fix it gives: the
- * argument at this index of the `traced` function (from 0), or {@link FROM_CARRIER_FROM}, what the
+ * argument at this index of the `traced` function (from 0; for `withBatchProcessSpan`, 0 is a message
+ * in which its default `headersFrom` found no headers), or {@link FROM_CARRIER_FROM}, what the
  * caller's own `carrierFrom` returned (`traced`, `withBatch`) or its own `headersFrom`
- * (`withBatchProcessSpan`, always), at no position tracehop knows.
+ * (`withBatchProcessSpan`), at no position tracehop knows.
  */
 export type CarrierPosition = number | typeof FROM_CARRIER_FROM;
 /** {@link CarrierPosition}: the source is what the user's `carrierFrom` (or `headersFrom`) returned. */
@@ -50,7 +51,9 @@ export const FROM_CARRIER_FROM = "carrierFrom";
  * that field on as the carrier's capture time where it takes one for the carrier (`capturedAt`; for
  * `traced`, through `optionsFrom`), or the restore loses the row's age (relation "auto",
  * `tracehop.queue.wait`). `withBatch` takes one capture time for the batch: no per-row advice.
- * `withBatchProcessSpan` is only ever warned of what its `headersFrom` returned, which the fix extends.
+ * `withBatchProcessSpan` is warned of what its user's `headersFrom` returned ({@link FROM_CARRIER_FROM}),
+ * which the fix extends, or of a message in which its default `headersFrom` found no headers (position
+ * 0), for which the fix passes a `headersFrom` returning the field.
  */
 const CARRIER_FIXES: Record<
   CarrierCaller,
@@ -78,9 +81,11 @@ const CARRIER_FIXES: Record<
     (createdAt === undefined ? "" : `capturedAt: row.${createdAt}, `) +
     "... })",
   withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
-  withBatchProcessSpan: (access) =>
-    "return it from your headersFrom, " +
-    `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} })`,
+  withBatchProcessSpan: (access, position) =>
+    position === FROM_CARRIER_FROM
+      ? "return it from your headersFrom, " +
+        `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} })`
+      : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${access} })`,
 };
 
 /** The caller's own function that picks the carrier, as the warning names it: `headersFrom` or `carrierFrom`. */
@@ -197,21 +202,38 @@ function carrierInOtherFieldWarned(
     const fix = CARRIER_FIXES[caller](found.access, position, found.createdAt);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
-      `tracehop ${caller}: a carrier ` +
-        (position === FROM_CARRIER_FROM ? `its ${pickerOf(caller)} returned` : "it was handed") +
-        " held no trace context" +
-        (headers
-          ? ""
-          : traceContext === "holds none"
-            ? ` and its ${TRACE_CONTEXT_FIELD} field holds none`
-            : ` and has no ${TRACE_CONTEXT_FIELD} field`) +
-        `, but its field ${found.shown} holds a trace carrier, which was not read: the stored context was not ` +
+      `tracehop ${caller}: ${whatHeldNone(caller, position, headers ? undefined : traceContext)}, but its ` +
+        `field ${found.shown} holds a trace carrier, which was not read: the stored context was not ` +
         `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {
     return false; // a throwing getter or proxy trap: nothing to say
   }
+}
+
+/**
+ * What the warning says held no context: a carrier the caller's own picker returned or it was handed
+ * (with what its `traceContext` field held, for a row: `traceContext`, undefined for headers), or a
+ * message of `withBatchProcessSpan` in which its default `headersFrom` found no headers.
+ */
+function whatHeldNone(
+  caller: CarrierCaller,
+  position: CarrierPosition,
+  traceContext: "holds none" | "absent" | undefined,
+): string {
+  if (caller === "withBatchProcessSpan" && position !== FROM_CARRIER_FROM)
+    return "a message it was handed held no headers (the default headersFrom reads message.headers)";
+  return (
+    "a carrier " +
+    (position === FROM_CARRIER_FROM ? `its ${pickerOf(caller)} returned` : "it was handed") +
+    " held no trace context" +
+    (traceContext === undefined
+      ? ""
+      : traceContext === "holds none"
+        ? ` and its ${TRACE_CONTEXT_FIELD} field holds none`
+        : ` and has no ${TRACE_CONTEXT_FIELD} field`)
+  );
 }
 
 /**

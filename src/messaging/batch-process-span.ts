@@ -5,7 +5,13 @@ import { normalizeCarrier } from "../carrier/normalize-carrier.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
-import { amqpHeadersToCarrier, headersOfMessage, type MessageKind } from "./consumed-message.js";
+import { amqpHeadersToCarrier, headersOfMessage } from "./consumed-message.js";
+import {
+  endCarrierFieldScan,
+  FROM_CARRIER_FROM,
+  warnIfCarrierInOtherField,
+  type CarrierPosition,
+} from "../context/carrier-in-other-field.js";
 import { requireOptions, type BatchProcessSpanOptions } from "./messaging-options.js";
 import {
   spanName,
@@ -41,10 +47,14 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * packet (`properties.userProperties`). `headersFrom` is called once per message. A message without
  * a valid context adds no link, and a carrier misplaced is said once per process
  * (`TRACEHOP_CARRIER_IN_OTHER_FIELD`): another client's whole message under `options.system`, whose
- * headers the default `headersFrom` does not find, naming its client and system; headers your own
+ * headers the default `headersFrom` does not find, naming its client and system; a message of no
+ * client in which the default finds no headers (`headers` missing or `null`) but a field holds a
+ * carrier (a row holding its stored carrier under `traceContext`), naming the `headersFrom` to pass
+ * (`(message) => message.traceContext`); headers your own
  * `headersFrom` returned wrapped in an object (`(m) => ({ headers: m.properties.headers })`), naming
  * the field to return (`warnIfCarrierInOtherField`, as for `withProcessSpan`'s headers: given up
- * after 64 messages that hold nothing to say; a message with a context is never looked at). Errors
+ * after 64 messages that hold nothing to say; a message with a context, or with headers for the
+ * default to read, is never looked into). Errors
  * of `fn` are recorded and passed through, as in `withBatch`. Tracing never fails the batch.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
@@ -80,11 +90,23 @@ export function withBatchProcessSpan<M, T>(
   );
   const kind = messageKindOf(options.system);
   const ownHeadersFrom = options.headersFrom;
-  const headersFrom = ownHeadersFrom ?? ((message: M) => defaultHeadersFrom(message, kind));
-  // What the user's own headersFrom returned for the message just read, when it was read as headers
-  // (not a whole message read through its own): for the warning of a carrier in one of its fields
-  // when the message adds no link (withBatchIn), without calling headersFrom a second time.
-  let returned: unknown;
+  // Set by the default headersFrom: the message just read is a whole message of a client `kind` reads
+  // (read through its headers), not an object whose `headers` field it read.
+  let wholeMessage = false;
+  const headersFrom =
+    ownHeadersFrom ??
+    ((message: M) => {
+      const headers = headersOfMessage(message, kind);
+      wholeMessage = headers !== message;
+      return wholeMessage ? headers : headersField(message);
+    });
+  // What to look into for a carrier in one of its fields when the message just read adds no link
+  // (withBatchIn), kept so that nothing is read twice: what the user's own headersFrom returned, when
+  // read as headers (not a whole message read through its own), extended by the fix
+  // (FROM_CARRIER_FROM); or a message in which the default found no headers (0: a row holding its
+  // stored carrier under `traceContext`), for which the fix passes a headersFrom. `undefined`: nothing.
+  let unread: unknown;
+  let unreadPosition: CarrierPosition = FROM_CARRIER_FROM;
   return withBatchIn(
     messages,
     spanName(operationName, options),
@@ -100,31 +122,46 @@ export function withBatchProcessSpan<M, T>(
       // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
       carrierFrom: (message) => {
         // Not the last message's headers when headersFrom throws for this one.
-        returned = undefined;
+        unread = undefined;
         const headers = headersFrom(message);
-        // The default finds no headers on the other client's whole message (an amqplib message under
-        // system "kafka"): said once per process. A message with headers costs this one comparison.
-        if (headers === undefined && ownHeadersFrom === undefined)
-          warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan");
+        // The default finds no headers (a message with headers costs this one comparison): on the other
+        // client's whole message (an amqplib message under system "kafka"), said once per process with
+        // the system to give, and then no field of a message is looked into (not said twice); on an
+        // object of no client (a row whose carrier is under traceContext), looked into when it adds no
+        // link. A whole message of its own client without headers holds no other carrier.
+        if (headers == null && ownHeadersFrom === undefined) {
+          if (
+            headers === undefined &&
+            warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan")
+          )
+            endCarrierFieldScan("withBatchProcessSpan");
+          else if (!wholeMessage) {
+            unread = message;
+            unreadPosition = 0;
+          }
+        }
         const read = headersOfMessage(headers, kind);
-        if (ownHeadersFrom !== undefined && read === headers) returned = headers;
+        if (ownHeadersFrom !== undefined && read === headers) {
+          unread = headers;
+          unreadPosition = FROM_CARRIER_FROM;
+        }
         return normalizeCarrier(amqpHeadersToCarrier(read));
       },
     },
     "withBatchProcessSpan",
-    ownHeadersFrom === undefined ? undefined : () => returned,
+    () => {
+      if (unread !== undefined) warnIfCarrierInOtherField(unread, "withBatchProcessSpan", unreadPosition);
+    },
   );
 }
 
 /**
- * A message's headers: an amqplib message's `properties.headers`, a kafkajs message's `headers`
- * (`headersOfMessage`); else the `headers` field of any object; `undefined` for anything else, and for
- * a message whose `headers` getter or proxy trap throws (a fault of the message, read as no context:
- * only a `headersFrom` of the user's is said to have thrown). Never throws.
+ * The `headers` field of a message the default `headersFrom` does not read as a whole message of its
+ * client (`headersOfMessage`); `undefined` for anything but an object, and for a message whose
+ * `headers` getter or proxy trap throws (a fault of the message, read as no context: only a
+ * `headersFrom` of the user's is said to have thrown). Never throws.
  */
-function defaultHeadersFrom(message: unknown, kind: MessageKind): unknown {
-  const headers = headersOfMessage(message, kind);
-  if (headers !== message) return headers;
+function headersField(message: unknown): unknown {
   try {
     return message !== null && typeof message === "object"
       ? (message as { headers?: unknown }).headers

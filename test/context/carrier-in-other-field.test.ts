@@ -75,6 +75,17 @@ const fromHeadersFrom = (field: string, access = `.${field}`) =>
   `Pass that field: return it from your headersFrom, ` +
   `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} }).`;
 
+/**
+ * The warning `withBatchProcessSpan` gives for a carrier in `field` of a message in which its default
+ * headersFrom found no headers (a row holding its stored carrier): the fix passes a headersFrom that
+ * returns that field.
+ */
+const fromDefaultHeadersFrom = (field: string, access = `.${field}`) =>
+  `tracehop withBatchProcessSpan: a message it was handed held no headers (the default headersFrom reads ` +
+  `message.headers), but its field ${JSON.stringify(field)} holds a trace carrier, which was not read: the ` +
+  `stored context was not restored. Pass that field: ` +
+  `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${access} }).`;
+
 /** The options of a RabbitMQ consumer's helper. */
 const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
 
@@ -425,6 +436,64 @@ describe("a carrier under another field name", () => {
     }
   });
 
+  test("withBatchProcessSpan with the default headersFrom given rows holding their carrier under traceContext (no headers): no link, one warning naming the headersFrom to pass; that fix links them, silently", async () => {
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const rows = [
+      { id: 1, traceContext: W3C_CARRIER },
+      { id: 2, traceContext: JSON.stringify(DD_CARRIER) }, // a text column
+      { id: 3, traceContext: Buffer.from(JSON.stringify(W3C_CARRIER)) }, // a bytea / BLOB column
+    ];
+    const told = await recordWarnings(() => {
+      withBatchProcessSpan(rows, { ...kafka, operationName: "rows" }, () => 0);
+      withBatchProcessSpan(rows, { ...kafka, operationName: "again" }, () => 0); // said once
+    });
+    const said = fromDefaultHeadersFrom("traceContext");
+    assert.deepEqual(told.processWarnings, [[CODE, said]]);
+    assert.deepEqual(told.diagWarnings, [said]);
+    assert.deepEqual(finishedSpan("rows jobs").links, []);
+    // The fix the warning gives links every row, without a word.
+    resetWarnings();
+    const fixed = await recordWarnings(() =>
+      withBatchProcessSpan(
+        rows,
+        { ...kafka, operationName: "fixed", headersFrom: (row) => row.traceContext },
+        () => 0,
+      ),
+    );
+    assert.deepEqual(fixed.processWarnings, []);
+    assert.deepEqual(
+      finishedSpan("fixed jobs").links.map((l) => l.context.spanId),
+      [W3C_PARENT_ID, (8).toString(16).padStart(16, "0"), W3C_PARENT_ID],
+    );
+    // A row whose headers column is null holds no headers either; another field's name needs brackets.
+    resetWarnings();
+    const other = await recordWarnings(() =>
+      withBatchProcessSpan([{ id: 4, headers: null, "trace-ctx": DD_CARRIER }], kafka, () => 0),
+    );
+    assert.deepEqual(other.processWarnings, [[CODE, fromDefaultHeadersFrom("trace-ctx", '["trace-ctx"]')]]);
+  });
+
+  test("withBatchProcessSpan with the default headersFrom: messages with headers (a context or none), or a whole message of its client without headers, are not looked into: nothing said", async () => {
+    const told = await recordWarnings(() => {
+      withBatchProcessSpan(
+        [
+          { headers: W3C_CARRIER, traceContext: DD_CARRIER }, // restored from its headers
+          { headers: {}, traceContext: W3C_CARRIER }, // headers of its own: not looked past
+          { headers: { "x-app": "1" }, meta: { carrier: W3C_CARRIER } },
+        ],
+        { system: "kafka", destination: "jobs" },
+        () => 0,
+      );
+      // An amqplib message under system "rabbitmq" delivered without headers: its body is its own.
+      withBatchProcessSpan(
+        [{ ...amqp({}), properties: {}, content: Buffer.from(JSON.stringify(W3C_CARRIER)) }],
+        rabbit,
+        () => 0,
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
   test("withBatchProcessSpan: headers its headersFrom returns that hold a context, or hold no carrier, or a whole message read through its own headers, say nothing", async () => {
     const kafka = { system: "kafka", destination: "jobs" } as const;
     const kafkaMessage = {
@@ -735,6 +804,11 @@ describe("the helper the warning names is the one the user called", () => {
         ),
       "withBatchProcessSpan with a headersFrom",
     ],
+    [
+      "withBatchProcessSpan",
+      () => withBatchProcessSpan([{ id: 1, traceContext: W3C_CARRIER }], kafka, () => 1),
+      "withBatchProcessSpan given rows (the default headersFrom)",
+    ],
   ];
   for (const [helper, call, title = helper] of calls)
     test(`${title}: the warning names ${helper}`, async () => {
@@ -904,6 +978,21 @@ describe("the cost of the scan on rows restored without a context", () => {
       ["TRACEHOP_CARRIER_FROM_FAILED", "tracehop withBatchProcessSpan"],
       [CODE, "tracehop withProcessSpan"],
     ]);
+  });
+
+  test("withBatchProcessSpan with the default headersFrom: a message with headers (a context or none) is never listed, only read by name; one without is listed once, by the scan", async () => {
+    const kafka = { system: "kafka", destination: "jobs" } as const;
+    const traced = counted({ id: 1, headers: { ...W3C_CARRIER } });
+    const untraced = counted({ id: 2, headers: {}, note: "untraced" });
+    const row = counted({ id: 3, note: "no headers" });
+    const told = await recordWarnings(() =>
+      withBatchProcessSpan([traced.proxy, untraced.proxy, row.proxy], kafka, () => 0),
+    );
+    assert.deepEqual(told.processWarnings, []);
+    // The shape test and the headers field read: `get` alone, as many for either.
+    assert.deepEqual(Object.keys(traced.traps), ["get"]);
+    assert.deepEqual(untraced.traps, traced.traps);
+    assert.equal(row.traps.ownKeys, 1);
   });
 
   test("withBatchProcessSpan: fewer than 64 messages without anything to say: the next one's mistake is still said", async () => {

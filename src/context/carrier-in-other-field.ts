@@ -106,8 +106,9 @@ function capturedAtArgument(createdAt: string | undefined): string {
 /**
  * Says so (once per process, naming the first such field: `diag.warn` and the process warning
  * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
- * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, or what
- * `withBatchProcessSpan`'s `headersFrom` returned, and yielded no context — is an object whose
+ * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, what
+ * `withBatchProcessSpan`'s `headersFrom` returned or a message in which its default found no headers,
+ * and yielded no context — is an object whose
  * `traceContext` field holds no carrier (it has none, or an own data field that is `null`,
  * `undefined` or anything else without a propagation field: what a row written without a carrier
  * holds) and that has no propagation header of its own, but one of its own fields
@@ -116,23 +117,28 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * either, judged from their start ({@link holdsStoredCarrier}: every shape `withCarrier` reads). That
  * is an outbox row whose carrier column is named otherwise (the Prisma extension's
  * `models: { Outbox: "carrier" }`, a table that kept both columns), restored as a new trace without a
- * word. Failing that, a whole amqplib message (`properties.headers`) or kafkajs `eachMessage` payload
- * (`message.headers`) whose headers hold a carrier is named by that path (not for `withProcessSpan`,
- * which names the system to give instead). A `traceContext` that holds a carrier (a bad one) was the
+ * word. Failing that, a carrier two levels down, under the `headers`, `traceContext` or
+ * `userProperties` field of one of its object fields, is named by that path
+ * (`{ payload: { headers } }`; a whole amqplib message, `properties.headers`, or kafkajs `eachMessage`
+ * payload, `message.headers`; a row holding another row in `traceContext`): how deep and how much is
+ * looked at, and why, in {@link fieldHoldingCarrier}. (`withProcessSpan` and `withBatchProcessSpan`
+ * first say the other client's whole message with the system to give, and then end their scan:
+ * `endCarrierFieldScan`.) A `traceContext` that holds a carrier (a bad one) was the
  * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
  * it once) and nothing is said either. Headers (`withProcessSpan`, `withBatchProcessSpan`) are never
  * read as a row: a carrier in their `traceContext` field (`{ traceContext: message.headers }`) is
  * said as one in any other field, its fix passing `.traceContext`.
  * Called only when nothing was restored, never on the path of a row whose carrier is found; for each
  * caller, only until {@link MAX_SCANS_WITHOUT_CARRIER} calls have found nothing to say. Looks at
- * the first {@link MAX_FIELDS_LOOKED_AT} own fields, never at a field named `__proto__`,
+ * the first {@link MAX_FIELDS_LOOKED_AT} own fields and into a few of them, never at a field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
  * carrier, and the advice would read the prototype). The message names `caller` and the call that
  * passes the field to it (`tracehop withCarrier: a carrier it was handed held no trace context ...`;
  * `position`: which argument of the `traced` function held `source`, from 0;
  * {@link FROM_CARRIER_FROM} when `source` is what the caller's own `carrierFrom` returned, or
  * `withBatchProcessSpan`'s `headersFrom`, which the message names and the fix then extends by the
- * field instead of naming an argument).
+ * field instead of naming an argument; for `withBatchProcessSpan`, 0 is a message without headers,
+ * and the fix passes a `headersFrom` returning the field).
  * Never throws.
  */
 export function warnIfCarrierInOtherField(
@@ -188,17 +194,8 @@ function carrierInOtherFieldWarned(
     const headers = readsHeaders(caller);
     const traceContext = headers ? "absent" : traceContextField(source);
     if (traceContext === "holds a carrier") return false;
-    const field = fieldHoldingCarrier(source, headers);
-    if (field === null) return false;
-    // A whole message of a client whose headers sit one level further down: withProcessSpan says that
-    // case itself, with the system to give (warnIfMessageOfOtherSystem).
-    const found =
-      field !== undefined
-        ? fieldAccess(field, Object.hasOwn(source, CREATED_AT_FIELD))
-        : caller === "withProcessSpan"
-          ? undefined
-          : nestedHeadersAccess(source);
-    if (found === undefined) return false;
+    const found = fieldHoldingCarrier(source, headers);
+    if (found === null || found === undefined) return false;
     const fix = CARRIER_FIXES[caller](found.access, position, found.createdAt);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
@@ -250,29 +247,84 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
 }
 
 /**
- * The first of the first {@link MAX_FIELDS_LOOKED_AT} own fields of `source` that holds a stored carrier
- * ({@link holdsStoredCarrier}), never one of {@link PROTOTYPE_KEYS}, nor `traceContext` of a row (the
- * restore read it); `traceContext` of headers (`headers`: `withProcessSpan`, `withBatchProcessSpan`,
- * which never read that field) is looked at as any other. `undefined` when none does; `null` when one
- * of those fields is a propagation header (`source` is a carrier itself, only a bad one). May throw (a
- * hostile object).
+ * Where in `source` a stored carrier is ({@link holdsStoredCarrier}), one or two levels down:
+ *
+ * 1. the first of the first {@link MAX_FIELDS_LOOKED_AT} own fields of `source` that holds one, never
+ *    one of {@link PROTOTYPE_KEYS}, nor `traceContext` of a row (the restore read it); `traceContext` of
+ *    headers (`headers`: `withProcessSpan`, `withBatchProcessSpan`, which never read that field) is
+ *    looked at as any other;
+ * 2. failing that, the first of the fields {@link NESTED_CARRIER_FIELDS} (`headers`, `traceContext`,
+ *    `userProperties`) of the first {@link MAX_FIELDS_LOOKED_INTO} of those fields that are objects
+ *    (`isPlainRecord`: no array, bytes, Map or header object) that holds one: `{ payload: { headers } }`,
+ *    `{ traceContext: { headers } }` handed to `withProcessSpan`, a whole amqplib message
+ *    (`properties.headers`), kafkajs `eachMessage` payload (`message.headers`) or mqtt.js packet
+ *    (`properties.userProperties`), a row holding another row in `traceContext` (read by its data
+ *    descriptor: the restore read it once, and a getter is never called a second time).
+ *
+ * Why two levels and not more: a carrier misplaced by one wrapper too many (an object of one's own
+ * around the headers, a whole message handed in place of its headers, the row handed in place of its
+ * column) sits one level down, by two wrappers (the headers of a wrapped message) two; deeper is a
+ * document the code walks on purpose, not the mistake this warning tells of. Why by name at the second
+ * level: listing an object's fields takes time linear in its size (a JSON column of 100 000 keys
+ * takes milliseconds), and the first level lists `source` already; the names are those a carrier is
+ * kept under (tracehop's column, the clients' header slots). So the cost stays bounded whatever the
+ * input: `source`'s keys listed once, at most {@link MAX_FIELDS_LOOKED_AT} values judged at the first
+ * level and 3 × {@link MAX_FIELDS_LOOKED_INTO} at the second, each read as a data field only (no getter
+ * called two levels down, nothing inherited), and no cycle followed (two levels, never further).
+ * A carrier under another name two levels down (`{ data: { carrier } }`), three levels down, in an
+ * array, behind a getter or past those bounds is not seen.
+ *
+ * `undefined` when none is found; `null` when one of the first fields of `source` is a propagation
+ * header (`source` is a carrier itself, only a bad one). May throw (a hostile object).
  */
-function fieldHoldingCarrier(source: Record<string, unknown>, headers: boolean): string | null | undefined {
+function fieldHoldingCarrier(
+  source: Record<string, unknown>,
+  headers: boolean,
+): FoundField | null | undefined {
   const names = Object.keys(source);
   const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
   let field: string | undefined;
+  // The object fields to look into at the second level, in order: [name, value].
+  const objects: [string, Record<string, unknown>][] = [];
   for (let i = 0; i < count; i++) {
     const name = names[i]!;
     if (isPropagationHeaderName(name.toLowerCase())) return null;
-    if (
-      field === undefined &&
-      (headers || name !== TRACE_CONTEXT_FIELD) &&
-      !PROTOTYPE_KEYS.has(name) &&
-      holdsStoredCarrier(source[name])
-    )
-      field = name;
+    if (field !== undefined || PROTOTYPE_KEYS.has(name)) continue;
+    // A row's traceContext, which the restore read: its data value only, looked into, never judged again.
+    const value = headers || name !== TRACE_CONTEXT_FIELD ? source[name] : ownDataValue(source, name);
+    if ((headers || name !== TRACE_CONTEXT_FIELD) && holdsStoredCarrier(value)) field = name;
+    else if (objects.length < MAX_FIELDS_LOOKED_INTO && isPlainRecord(value)) objects.push([name, value]);
   }
-  return field;
+  const hasCreatedAt = Object.hasOwn(source, CREATED_AT_FIELD);
+  if (field !== undefined) return fieldAccess(field, hasCreatedAt);
+  for (const [outer, value] of objects)
+    for (const inner of NESTED_CARRIER_FIELDS)
+      if (holdsStoredCarrier(ownDataValue(value, inner)))
+        return nestedFieldAccess(outer, inner, hasCreatedAt);
+  return undefined;
+}
+
+/**
+ * The fields looked up by name in the object fields of a source ({@link fieldHoldingCarrier}, second
+ * level): tracehop's own carrier field (a row's `traceContext`), and the header slots of the clients
+ * whose whole messages tracehop reads (`headers`: amqplib's `properties.headers`, kafkajs, nats.js, any
+ * object of one's own around headers; `userProperties`: mqtt.js's `properties.userProperties`).
+ */
+const NESTED_CARRIER_FIELDS = [TRACE_CONTEXT_FIELD, "headers", "userProperties"] as const;
+
+/**
+ * Object fields of a source looked into at the second level ({@link fieldHoldingCarrier}): a row or a
+ * message has a few (an envelope, a payload, a message's `properties` and `fields`).
+ */
+const MAX_FIELDS_LOOKED_INTO = 16;
+
+/**
+ * The value of the own data field `name` of `record`; `undefined` for an accessor (never called) or
+ * a field it does not have (nothing inherited). May throw (a hostile proxy).
+ */
+function ownDataValue(record: Record<string, unknown>, name: string): unknown {
+  const own = Object.getOwnPropertyDescriptor(record, name);
+  return own !== undefined && "value" in own ? own.value : undefined;
 }
 
 /**
@@ -293,24 +345,11 @@ function fieldAccess(field: string, hasCreatedAt: boolean): FoundField {
 }
 
 /**
- * The {@link FoundField} of the headers of a whole message handed over in place of its headers, when
- * they hold a stored carrier: an amqplib message (`properties.headers`), a kafkajs `eachMessage` payload
- * (`message.headers`); `undefined` otherwise. May throw (a hostile object).
+ * The {@link FoundField} of the field `inner` of the field `outer` of a source (`"payload.headers"`,
+ * `.payload.headers`); `hasCreatedAt`: the source has a `createdAt` field.
  */
-function nestedHeadersAccess(source: Record<string, unknown>): FoundField | undefined {
-  const nested = NESTED_HEADERS.find(
-    (outer) =>
-      Object.hasOwn(source, outer) &&
-      isPlainRecord(source[outer]) &&
-      Object.hasOwn(source[outer], "headers") &&
-      holdsStoredCarrier(source[outer].headers),
-  );
-  if (nested === undefined) return undefined;
-  return { shown: JSON.stringify(`${nested}.headers`), access: `.${nested}.headers`, createdAt: undefined };
+function nestedFieldAccess(outer: string, inner: string, hasCreatedAt: boolean): FoundField {
+  const { access } = fieldAccess(outer, hasCreatedAt);
+  const shown = JSON.stringify(`${outer.length > 64 ? `${outer.slice(0, 64)}…` : outer}.${inner}`);
+  return { shown, access: `${access}.${inner}`, createdAt: hasCreatedAt ? CREATED_AT_FIELD : undefined };
 }
-
-/**
- * The fields whose `headers` hold the carrier of a whole message handed over in place of its headers:
- * amqplib's `ConsumeMessage.properties`, kafkajs's `EachMessagePayload.message`.
- */
-const NESTED_HEADERS = ["properties", "message"] as const;

@@ -19,8 +19,9 @@ const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
  * message, `kind`: `messageKindOf`, span-description.ts), is the other client's whole message whose
  * headers hold a trace carrier (an own propagation field, looked up by name: `holdsCarrier`): an amqplib
  * `ConsumeMessage` under `system: "kafka"` (its carrier at
- * `properties.headers`, two levels down, which neither the headers reader nor the field scan of
- * `warnIfCarrierInOtherField` reaches), a kafkajs message or `eachMessage` payload under
+ * `properties.headers`, two levels down, which the headers reader does not reach; the field scan of
+ * `warnIfCarrierInOtherField` would name that path, but not the system to give), a kafkajs message
+ * or `eachMessage` payload under
  * `system: "rabbitmq"`. The stored context is then not restored and the span starts a new trace. The
  * message names the system to give and the headers to pass instead. Called only when nothing was
  * restored; nothing but the `hasWarned` test once said, or once {@link MAX_CHECKS_WITHOUT_MESSAGE}

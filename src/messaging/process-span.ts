@@ -145,9 +145,9 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
  * Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
  * said once per process, as withCarrier, withBatch and withSendSpan say it
  * (TRACEHOP_CARRIER_IN_OTHER_FIELD). The other client's whole message (an amqplib message under system
- * "kafka": its carrier two levels down, where no field scan looks) is said with the system to give;
- * the field scan then says nothing of it (a kafkajs message's `headers` field), nor of later messages:
- * one warning. Never throws.
+ * "kafka": its carrier two levels down, at `properties.headers`) is said with the system to give;
+ * the field scan then says nothing of it (`properties.headers`, a kafkajs message's `headers` field),
+ * nor of later messages: one warning. Never throws.
  */
 function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: string): void {
   if (headers === null || typeof headers !== "object") return;

@@ -605,6 +605,119 @@ describe("a carrier under another field name", () => {
     assert.deepEqual(told.processWarnings, []);
   });
 
+  test("a carrier two levels down, under the headers, traceContext or userProperties field of a field: named by its path, with the fix that restores it", async () => {
+    const holdsNone = " and its traceContext field holds none";
+    const mqttPacket = { cmd: "publish", topic: "jobs", properties: { userProperties: { ...DD_CARRIER } } };
+    const cases: [string, () => unknown, string][] = [
+      [
+        "headers wrapped under traceContext",
+        () => withProcessSpan({ traceContext: { headers: W3C_CARRIER } }, rabbit, () => 0),
+        message("traceContext.headers", "withProcessSpan", ".traceContext.headers"),
+      ],
+      [
+        "a payload's headers",
+        () => withProcessSpan({ id: "m-1", payload: { headers: W3C_CARRIER } }, rabbit, () => 0),
+        message("payload.headers", "withProcessSpan", ".payload.headers"),
+      ],
+      [
+        "a row holding another row in traceContext",
+        () => withCarrier({ id: 1, traceContext: { id: 2, traceContext: W3C_CARRIER } }, "row", () => 0),
+        message("traceContext.traceContext", "withCarrier", ".traceContext.traceContext", "[row]", holdsNone),
+      ],
+      [
+        "a row's envelope, with its createdAt",
+        () =>
+          withCarrier({ ...outbox, carrier: undefined, envelope: { headers: DD_CARRIER } }, "row", () => 0),
+        message("envelope.headers", "withCarrierOfRow", ".envelope.headers"),
+      ],
+      [
+        "an MQTT packet's user properties",
+        () => withCarrier(mqttPacket, "row", () => 0),
+        message("properties.userProperties", "withCarrier", ".properties.userProperties"),
+      ],
+      [
+        "a name that needs brackets",
+        () => withCarrier({ id: 1, "x-meta": { headers: JSON.stringify(W3C_CARRIER) } }, "row", () => 0),
+        message("x-meta.headers", "withCarrier", '["x-meta"].headers'),
+      ],
+      [
+        "withBatch",
+        () => withBatch([{ id: 1, job: { traceContext: W3C_CARRIER } }], "batch", () => 0),
+        message("job.traceContext", "withBatch", ".job.traceContext"),
+      ],
+      [
+        "withBatchProcessSpan, the default headersFrom",
+        () => withBatchProcessSpan([{ id: 1, envelope: { headers: W3C_CARRIER } }], rabbit, () => 0),
+        fromDefaultHeadersFrom("envelope.headers", ".envelope.headers"),
+      ],
+      [
+        "withBatchProcessSpan, its own headersFrom",
+        () =>
+          withBatchProcessSpan(
+            [{ envelope: { headers: W3C_CARRIER } }],
+            { ...rabbit, headersFrom: (m) => ({ wrapped: m.envelope }) },
+            () => 0,
+          ),
+        fromHeadersFrom("wrapped.headers", ".wrapped.headers"),
+      ],
+    ];
+    for (const [label, call, said] of cases) {
+      resetWarnings();
+      const told = await recordWarnings(call);
+      assert.deepEqual(told.processWarnings, [[CODE, said]], label);
+    }
+    // The fixes restore: a carrier at the path named.
+    exporter.reset();
+    withProcessSpan({ traceContext: { headers: W3C_CARRIER } }.traceContext.headers, rabbit, () => 0);
+    withCarrier(
+      { id: 1, traceContext: { id: 2, traceContext: W3C_CARRIER } }.traceContext.traceContext,
+      "f",
+      () => 0,
+    );
+    withCarrier(mqttPacket.properties.userProperties, "mqtt", () => 0);
+    assert.equal(parentIdOf(finishedSpan("process jobs")), W3C_PARENT_ID);
+    assert.equal(parentIdOf(finishedSpan("f")), W3C_PARENT_ID);
+    assert.equal(BigInt(`0x${finishedSpan("mqtt").spanContext().traceId}`), 7n);
+  });
+
+  test("a carrier one level down is named before one two levels down, whatever their order", async () => {
+    const told = await recordWarnings(() =>
+      withCarrier({ id: 1, envelope: { headers: DD_CARRIER }, carrier: W3C_CARRIER }, "row", () => 0),
+    );
+    assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
+  });
+
+  test("what the scan does not reach says nothing: three levels down, another name two levels down, a getter or an inherited field there, an array, the 17th object field", async () => {
+    let reads = 0;
+    const manyObjects: Record<string, unknown> = { id: 1 };
+    for (let i = 0; i < 16; i++) manyObjects[`o${i}`] = { n: i };
+    manyObjects.late = { headers: W3C_CARRIER };
+    const told = await recordWarnings(() => {
+      for (const row of [
+        { id: 1, data: { meta: { headers: W3C_CARRIER } } },
+        { id: 2, data: { carrier: W3C_CARRIER } },
+        {
+          id: 3,
+          payload: {
+            get headers(): unknown {
+              reads++;
+              return W3C_CARRIER;
+            },
+          },
+        },
+        { id: 4, payload: Object.create({ headers: W3C_CARRIER }) as object },
+        { id: 5, list: [{ headers: W3C_CARRIER }] },
+        manyObjects,
+      ]) {
+        withCarrier(row, "row", () => 0);
+        withProcessSpan(row, rabbit, () => 0);
+        withBatchProcessSpan([row], rabbit, () => 0);
+      }
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.equal(reads, 0, "a getter two levels down is never called");
+  });
+
   test("a header class read through get(name) (no iterator) in another field: a carrier when its fields give a span context", async () => {
     /** get/set/delete, its fields private, no iterator ("lookup"), filled with `fields`; keys() when `withKeys`. */
     class Filled extends LookUpHeaders {
@@ -913,6 +1026,37 @@ describe("the cost of the scan on rows restored without a context", () => {
       withCarrier(doc, "fixed", () => 0);
       assert.equal(finishedSpan("fixed").spanContext().traceId, traceId, label);
     }
+  });
+
+  test("two levels down, fields are looked up by name: a large object in a field is never listed, and no more than 16 object fields are looked into", async () => {
+    const doc = counted(bigDocument(100_000));
+    /** An object recording each own field asked of it, by any trap. */
+    const asking = () => {
+      const asked = new Set<string | symbol>();
+      const proxy = new Proxy({ a: 1 } as Record<string, unknown>, {
+        get: (t, k, r) => (asked.add(k), Reflect.get(t, k, r)),
+        has: (t, k) => (asked.add(k), Reflect.has(t, k)),
+        getOwnPropertyDescriptor: (t, k) => (asked.add(k), Reflect.getOwnPropertyDescriptor(t, k)),
+      });
+      return { proxy, asked };
+    };
+    const objects = Array.from({ length: 1000 }, asking);
+    const row: Record<string, unknown> = { id: 1, doc: doc.proxy };
+    objects.forEach((o, i) => (row[`o${i}`] = o.proxy));
+    const told = await recordWarnings(() => {
+      withCarrier(row, "r", () => 0);
+      withProcessSpan(row, { system: "kafka", destination: "jobs" }, () => 0);
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.equal(doc.traps.ownKeys, undefined); // its keys are never listed
+    assert.ok(doc.total() < 100, `${doc.total()} traps`);
+    // The first 128 fields are judged at the first level (as before), 16 of them looked into at the second.
+    const lookedInto = objects.filter((o) => o.asked.has("headers")).length;
+    assert.equal(lookedInto, 15); // doc and o0..o14: 16
+    assert.equal(
+      objects.slice(200).reduce((n, o) => n + o.asked.size, 0),
+      0,
+    );
   });
 
   test("after 64 rows that hold nothing to say, a caller scans no more: no read of the row for it, and no warning later", async () => {

@@ -4,7 +4,12 @@ import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
 import { contextFromCarrier, traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
-import { withSendSpan, writeCarrierToHeaders } from "../../src/messaging/index.js";
+import {
+  withBatchProcessSpan,
+  withProcessSpan,
+  withSendSpan,
+  writeCarrierToHeaders,
+} from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
@@ -76,6 +81,98 @@ describe("a source that holds no readable carrier", () => {
     });
     assert.deepEqual(told.processWarnings, []);
     assert.deepEqual(told.diagWarnings, []);
+  });
+});
+
+describe("the carrier-in-another-field scan two levels down, on hostile input: never throws, never loops", () => {
+  const CODE = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
+  const rabbit = { system: "rabbitmq", destination: "jobs" } as const;
+  /** Each helper that scans what it was handed, given `source`: the work runs once, whatever it holds. */
+  const handTo = (source: object) => {
+    let runs = 0;
+    withCarrier(source, "w", () => runs++);
+    traced({ name: "t" })((_row: object) => runs++)(source);
+    withBatch([source], "b", () => runs++);
+    withSendSpan({ ...rabbit, creationContext: source }, () => runs++);
+    withProcessSpan(source, rabbit, () => runs++);
+    withBatchProcessSpan([source], rabbit, () => runs++);
+    return runs;
+  };
+  /** A proxy whose every trap throws. */
+  const throwing = () =>
+    new Proxy(
+      {},
+      Object.fromEntries(
+        ["get", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf"].map((trap) => [
+          trap,
+          () => {
+            throw new Error(`no ${trap}`);
+          },
+        ]),
+      ),
+    );
+
+  test("a field that is a proxy whose traps throw, or a revoked one, two levels down: nothing said, the work runs", async () => {
+    const told = await recordWarnings(() => {
+      const runs = [
+        handTo({ id: 1, payload: throwing() }),
+        handTo({ id: 2, payload: revoked() }),
+        handTo({ id: 3, payload: { headers: throwing() } }),
+        handTo({ id: 4, payload: { headers: revoked() } }),
+      ];
+      assert.deepEqual(runs, [6, 6, 6, 6]);
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("a getter that throws two levels down is never called: a carrier beside it is still named", async () => {
+    const told = await recordWarnings(() =>
+      handTo({
+        id: 1,
+        payload: {
+          get headers(): unknown {
+            throw new Error("boom");
+          },
+        },
+        envelope: { headers: W3C_CARRIER },
+      }),
+    );
+    assert.deepEqual(
+      told.processWarnings.map(([code, said]) => [
+        code,
+        said.slice(said.indexOf("its field"), said.indexOf(" holds")),
+      ]),
+      [[CODE, 'its field "envelope.headers"']],
+    );
+  });
+
+  test("objects that hold themselves (cycles): the scan ends, and finds a carrier two levels down", async () => {
+    const looped: Record<string, unknown> = { id: 1 };
+    looped.self = looped;
+    looped.headers2 = { parent: looped, headers: { self: looped } };
+    const told = await recordWarnings(() => assert.equal(handTo(looped), 6));
+    assert.deepEqual(told.processWarnings, []);
+    const found: Record<string, unknown> = { id: 2 };
+    found.self = found;
+    found.envelope = { parent: found, headers: W3C_CARRIER };
+    const said = await recordWarnings(() => withCarrier(found, "found", () => 0));
+    assert.equal(said.processWarnings.length, 1);
+    assert.match(said.processWarnings[0]![1], /its field "envelope\.headers" holds a trace carrier/);
+  });
+
+  test("__proto__, constructor or prototype keys (JSON.parse keeps them own) are never looked into, nor named", async () => {
+    const told = await recordWarnings(() => {
+      for (const key of ["__proto__", "constructor", "prototype"]) {
+        resetWarnings();
+        const carrier = JSON.stringify({ headers: W3C_CARRIER });
+        const outer = JSON.parse(`{"id":1,${JSON.stringify(key)}:${carrier}}`) as object;
+        const inner = JSON.parse(`{"id":1,"payload":{${JSON.stringify(key)}:${carrier}}}`) as object;
+        assert.ok(Object.hasOwn(outer, key));
+        assert.equal(handTo(outer), 6);
+        assert.equal(handTo(inner), 6);
+      }
+    });
+    assert.deepEqual(told.processWarnings, []);
   });
 });
 

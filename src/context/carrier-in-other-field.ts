@@ -2,6 +2,7 @@
  * The warning of a carrier held in another field than `traceContext` (`TRACEHOP_CARRIER_IN_OTHER_FIELD`):
  * a row or message restored without a context whose carrier sits under another name.
  */
+import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { countMiss, hasWarned, markWarned, warnOnce } from "../warn-once.js";
 import { CREATED_AT_FIELD, TRACE_CONTEXT_FIELD } from "./carrier-source.js";
@@ -149,8 +150,37 @@ export function warnIfCarrierInOtherField(
   // Said once per process, or given up for this caller: no scan after that (withProcessSpan calls this
   // for every untraced message, withCarrier for every row written without a carrier).
   const scanKey = SCAN_KEYS[caller];
+  if (
+    source !== null &&
+    typeof source === "object" &&
+    warnIfPromiseCarrier(source, handedAs(caller, position))
+  )
+    return;
   if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(scanKey) || !isPlainRecord(source)) return;
   if (!carrierInOtherFieldWarned(source, caller, position)) countMiss(scanKey, MAX_SCANS_WITHOUT_CARRIER);
+}
+
+/**
+ * What `caller` was handed that held no context, as a Promise warning names it (`TRACEHOP_CARRIER_IS_PROMISE`):
+ * the argument or field, or what the user's picker returned ({@link FROM_CARRIER_FROM}).
+ */
+function handedAs(caller: CarrierCaller, position: CarrierPosition): string {
+  if (position === FROM_CARRIER_FROM) return `what ${caller}'s ${pickerOf(caller)} returned`;
+  switch (caller) {
+    case "traced":
+      return `argument ${position} of a traced function`;
+    case "withSendSpan":
+      return "withSendSpan's creationContext";
+    case "withProcessSpan":
+      return "the headers handed to withProcessSpan";
+    case "withBatchProcessSpan":
+      return "a message handed to withBatchProcessSpan";
+    case "withBatch":
+    case "withBatchItem":
+      return "a message handed to withBatch";
+    default:
+      return `the carrier handed to ${caller}`;
+  }
 }
 
 /**

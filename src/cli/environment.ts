@@ -128,8 +128,8 @@ function explicitOrder(styles: string): ExtractOrder {
 function extractOrderFromEnvironment(env: NodeJS.ProcessEnv, diagnostics: string[]): ExtractOrder {
   const warnings: string[] = [];
   const read = extractStylesFromEnvironment(env, (message) => warnings.push(withoutPrefix(message)));
-  // The library's messages each name the variable (`OTEL_PROPAGATORS: unknown propagation style ...`,
-  // `DD_TRACE_PROPAGATION_STYLE="..." names no known style ...`): said as they are.
+  // The library's messages each name the variable (`OTEL_PROPAGATORS="w3c,datadog" is read as datadog; ...`,
+  // `DD_TRACE_PROPAGATION_STYLE="..." names no style tracehop reads ...`): said as they are.
   if (read.variable !== undefined && read.styles.length === 0 && warnings.length === 0)
     warnings.push(
       `${read.variable}=${JSON.stringify(env[read.variable])}: a service with this setting extracts nothing`,

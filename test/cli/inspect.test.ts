@@ -263,7 +263,7 @@ describe("tracehop inspect", () => {
     const report = JSON.parse(none.stdout);
     assert.deepEqual([report.extractOrder, report.extractOrderSource], [[], "OTEL_PROPAGATORS"]);
     assert.deepEqual(report.diagnostics, [
-      'OTEL_PROPAGATORS="w3c" names no known style, so nothing is extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+      'OTEL_PROPAGATORS="w3c" names no style tracehop reads, so nothing is extracted; "w3c" is skipped: W3C Trace Context is tracecontext; write OTEL_PROPAGATORS=tracecontext',
       "datadog, tracecontext are valid (see styles) but not in the extract order (none, from OTEL_PROPAGATORS), so this " +
         "order restores nothing from the row; to restore it, set DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,tracecontext " +
         "(read before OTEL_PROPAGATORS, and for extraction alone; OTEL_PROPAGATORS=datadog,tracecontext instead also makes " +
@@ -431,7 +431,7 @@ describe("tracehop inspect: settings read from the environment", () => {
     assert.deepEqual(report.extractOrder, ["datadog"]);
     assert.equal(
       report.diagnostics[0],
-      'OTEL_PROPAGATORS: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
+      'OTEL_PROPAGATORS="w3c,datadog" is read as datadog; "w3c" is skipped: W3C Trace Context is tracecontext; write OTEL_PROPAGATORS=tracecontext,datadog',
     );
     // The carrier's traceparent, of another trace, is left out too (said on its own: the next test).
     assert.match(report.diagnostics[1], /^tracecontext is valid \(see styles\) but not in the extract order/);

@@ -186,7 +186,7 @@ describe("createPropagator styles", () => {
       );
   });
 
-  test("environment: one line per mistake, once per process: a list of unknown names is said whole, an unknown name beside a known style by itself, quoted as written", async () => {
+  test("environment: one line per variable and value, once per process, quoting the list as written", async () => {
     // The first "bogus" warning of this test file's process (warnings are given once per message).
     clearEnv();
     const warnings: Error[] = [];
@@ -209,17 +209,17 @@ describe("createPropagator styles", () => {
       [
         [
           "TRACEHOP_NO_PROPAGATION_STYLE",
-          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="bogus" names no known style, so nothing is extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="bogus" names no style tracehop reads, so nothing is extracted; "bogus" is skipped: it is no style; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
         ],
         [
           "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
-          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "W3C"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,W3C" is read as datadog; "W3C" is skipped: W3C Trace Context is tracecontext; write DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,tracecontext',
         ],
       ],
     );
   });
 
-  test("environment: a spaced or unknown name beside a style that is read is said naming the variable, quoting the list as written", () => {
+  test("environment: a spaced or unknown name beside a style that is read: what is read, what is skipped, the list to write", () => {
     const told: string[] = [];
     const record = (message: string) => told.push(message);
     // OTEL_PROPAGATORS: b3 is the single header; the spaced entry is ignored, b3 goes on.
@@ -237,9 +237,9 @@ describe("createPropagator styles", () => {
       ["b3multi"],
     );
     assert.deepEqual(told, [
-      'tracehop: OTEL_PROPAGATORS: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored; the other names in the list are read)',
-      'tracehop: DD_TRACE_PROPAGATION_STYLE: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored; the other names in the list are read)',
-      'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT: unknown propagation style "w3c"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
+      'tracehop: OTEL_PROPAGATORS="tracecontext baggage,b3" is read as b3; "tracecontext baggage" is skipped: it holds a space, and names are separated by commas, not spaces (tracecontext and baggage are styles); write OTEL_PROPAGATORS=tracecontext,baggage,b3',
+      'tracehop: DD_TRACE_PROPAGATION_STYLE="tracecontext baggage,b3" is read as b3multi; "tracecontext baggage" is skipped: it holds a space, and names are separated by commas, not spaces (tracecontext and baggage are styles); write DD_TRACE_PROPAGATION_STYLE=tracecontext,baggage,b3multi',
+      'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="B3, w3c" is read as b3multi; "w3c" is skipped: W3C Trace Context is tracecontext; write DD_TRACE_PROPAGATION_STYLE_EXTRACT=b3multi,tracecontext',
     ]);
   });
 
@@ -263,7 +263,7 @@ describe("createPropagator styles", () => {
       [
         [
           "TRACEHOP_NO_PROPAGATION_STYLE",
-          'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog tracecontext" separates style names with spaces, not commas, so it is read as one name, which is no style, and nothing is injected or extracted; write DD_TRACE_PROPAGATION_STYLE=datadog,tracecontext',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog tracecontext" names no style tracehop reads, so nothing is injected or extracted; "datadog tracecontext" is skipped: it holds a space, and names are separated by commas, not spaces (datadog and tracecontext are styles); write DD_TRACE_PROPAGATION_STYLE=datadog,tracecontext',
         ],
       ],
     );
@@ -277,16 +277,13 @@ describe("createPropagator styles", () => {
     ])
       assert.deepEqual(extractStylesFromEnvironment({ OTEL_PROPAGATORS: value }, record).styles, []);
     assert.deepEqual(told, [
-      'tracehop: OTEL_PROPAGATORS="tracecontext baggage" separates style names with spaces, not commas, so it is read as one name, which is no style, and nothing is extracted; write OTEL_PROPAGATORS=tracecontext,baggage',
-      'tracehop: OTEL_PROPAGATORS=" Datadog  tracecontext ,b3 baggage" separates style names with spaces, not commas: "Datadog  tracecontext", "b3 baggage" are each read as one name, no style, and nothing is extracted; write OTEL_PROPAGATORS=Datadog,tracecontext,b3,baggage',
-      'tracehop: OTEL_PROPAGATORS="tracecontext baggage,bogus" separates style names with spaces, not commas: "tracecontext baggage" is read as one name, no style, and nothing is extracted; write OTEL_PROPAGATORS=tracecontext,baggage,bogus; "bogus" is no style either: use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+      'tracehop: OTEL_PROPAGATORS="tracecontext baggage" names no style tracehop reads, so nothing is extracted; "tracecontext baggage" is skipped: it holds a space, and names are separated by commas, not spaces (tracecontext and baggage are styles); write OTEL_PROPAGATORS=tracecontext,baggage',
+      'tracehop: OTEL_PROPAGATORS=" Datadog  tracecontext ,b3 baggage" names no style tracehop reads, so nothing is extracted; "Datadog  tracecontext" is skipped: it holds a space, and names are separated by commas, not spaces (Datadog and tracecontext are styles); "b3 baggage" is skipped: it holds a space, and names are separated by commas, not spaces (b3 and baggage are styles); write OTEL_PROPAGATORS=datadog,tracecontext,b3,baggage',
+      'tracehop: OTEL_PROPAGATORS="tracecontext baggage,bogus" names no style tracehop reads, so nothing is extracted; "tracecontext baggage" is skipped: it holds a space, and names are separated by commas, not spaces (tracecontext and baggage are styles); "bogus" is skipped: it is no style; write OTEL_PROPAGATORS=tracecontext,baggage, adding the style meant (tracecontext, baggage, datadog, b3, b3multi)',
     ]);
-    // Beside a style that is read, the spaced name is said alone; given as an argument, it is a TypeError.
-    told.length = 0;
-    assert.deepEqual(parseStyles("tracecontext baggage,b3", "environment", record), ["b3"]);
-    assert.deepEqual(told, [
-      'tracehop: propagation style names must be separated by commas, not spaces: write "tracecontext,baggage,b3", got "tracecontext baggage,b3" (ignored; the other names in the list are read)',
-    ]);
+    // parseStyles skips such a name silently from the environment (the variable's warning says it);
+    // given as an argument, it is a TypeError.
+    assert.deepEqual(parseStyles("tracecontext baggage,b3", "environment"), ["b3"]);
     assert.throws(() => createPropagator("tracecontext baggage"), {
       name: "TypeError",
       message:
@@ -297,14 +294,14 @@ describe("createPropagator styles", () => {
       message:
         'tracehop createPropagator: propagation style names must be separate array elements, not separated by spaces: ["tracecontext", "baggage"], got "tracecontext baggage"',
     });
-    // Only when every word is a style: a misspelt word gets the plain warning.
-    const said: string[] = [];
+    // A misspelt word of a spaced name: its words sorted, the misspelling guessed.
+    told.length = 0;
     assert.deepEqual(
-      parseStyles("datadog tracecontxt", "environment", (message) => said.push(message)),
+      extractStylesFromEnvironment({ OTEL_PROPAGATORS: "datadog tracecontxt" }, record).styles,
       [],
     );
-    assert.deepEqual(said, [
-      'tracehop: unknown propagation style "datadog tracecontxt"; use tracecontext, baggage, datadog, b3, b3multi or none (ignored; the other names in the list are read)',
+    assert.deepEqual(told, [
+      'tracehop: OTEL_PROPAGATORS="datadog tracecontxt" names no style tracehop reads, so nothing is extracted; "datadog tracecontxt" is skipped: it holds a space, and names are separated by commas, not spaces (datadog is a style; "tracecontxt" is not: did you mean tracecontext?); write OTEL_PROPAGATORS=datadog,tracecontext',
     ]);
   });
 
@@ -1017,7 +1014,7 @@ describe("createPropagator / DatadogPropagator options and their environment var
     ]);
   });
 
-  test("a shared style variable that names nothing known: one warning naming it and both directions; none,x: none", async () => {
+  test("a shared style variable that names nothing known: one warning naming it and both directions; none,x: none, x said skipped", async () => {
     clearEnv();
     const warnings = await processWarnings(() => {
       process.env.DD_TRACE_PROPAGATION_STYLE = "w3c";
@@ -1028,10 +1025,17 @@ describe("createPropagator / DatadogPropagator options and their environment var
     clearEnv();
     assert.deepEqual(
       warnings
-        .filter((w) => (w as NodeJS.ErrnoException).code === "TRACEHOP_NO_PROPAGATION_STYLE")
-        .map((w) => w.message),
+        .filter((w) => (w as NodeJS.ErrnoException).code?.endsWith("_PROPAGATION_STYLE"))
+        .map((w) => [(w as NodeJS.ErrnoException).code, w.message]),
       [
-        'tracehop: DD_TRACE_PROPAGATION_STYLE="w3c" names no known style, so nothing is injected or extracted; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+        [
+          "TRACEHOP_NO_PROPAGATION_STYLE",
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="w3c" names no style tracehop reads, so nothing is injected or extracted; "w3c" is skipped: W3C Trace Context is tracecontext; write DD_TRACE_PROPAGATION_STYLE=tracecontext',
+        ],
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="none,zipkin" is read as none (no propagation); "zipkin" is skipped: it is no style; write DD_TRACE_PROPAGATION_STYLE=none for no propagation, or the styles meant (tracecontext, baggage, datadog, b3, b3multi)',
+        ],
       ],
     );
   });

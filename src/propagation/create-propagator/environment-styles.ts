@@ -7,14 +7,12 @@ import {
   ENV_PROPAGATION_STYLE_INJECT,
 } from "../datadog/constants.js";
 import { warnUnknownSetting, type SettingWarning } from "./settings.js";
+import { readStyleList, styleListFix, type StyleListReading } from "./skipped-style-names.js";
 import {
-  commaSeparated,
   DEFAULT_EXTRACT_STYLES,
   namesAnything,
   NONE,
   parseStyles,
-  spacedStyleNames,
-  STYLE_NAMES,
   styleSetting,
   type PropagationStyle,
 } from "./style-names.js";
@@ -47,8 +45,11 @@ export interface EnvironmentStyles {
 
 /**
  * The styles of one direction: those of the first of `variables.current` that names something
- * ({@link styleListOrUnset}), parsed as `"environment"` (unknown names warned about, each naming the
- * variable; a `DD_` variable's `b3` read as `b3multi`, {@link parseStyles}); else those of
+ * ({@link styleListOrUnset}), parsed as `"environment"` (a `DD_` variable's `b3` read as `b3multi`,
+ * {@link parseStyles}; entries that name no style skipped and, when a style or `none` is read, said in
+ * one `TRACEHOP_UNKNOWN_PROPAGATION_STYLE` line for the variable: what is read, each entry skipped and
+ * why, the setting to write, {@link readStyleList}; a list that reads nothing is said by
+ * {@link warnIfNothingKnown}); else those of
  * dd-trace-java's deprecated variable when it names a style ({@link deprecatedStyles}); else
  * `defaults`. A deprecated variable that a current one overrides is warned about (it is not used).
  */
@@ -71,18 +72,19 @@ export function environmentStyles(
       DEPRECATED_STYLE_WARNING,
     );
   const text = env[variable]!;
-  // A list that names no known style and no `none` is said in one line for the whole variable
-  // (warnIfNothingKnown: nothing propagates, and how to fix it); its unknown names are said one by one
-  // only beside a style that is read, so that one mistake ("datadog tracecontext") gives one line, each
-  // naming the variable (`tracehop: OTEL_PROPAGATORS: unknown propagation style "w3c"; ...`).
-  const unknownNames: [message: string, code: string][] = [];
-  const styles = parseStyles(
-    text,
-    "environment",
-    (message, code) => unknownNames.push([message.replace(/^tracehop: /, `tracehop: ${variable}: `), code]),
-    variable !== ENV_OTEL_PROPAGATORS,
-  );
-  if (styles.length > 0 || namesNone(text)) for (const [message, code] of unknownNames) warn(message, code);
+  const styles = parseStyles(text, "environment", variable !== ENV_OTEL_PROPAGATORS);
+  // A list that reads nothing (no style, no `none`) is said by warnIfNothingKnown, once for both
+  // directions: nothing propagates.
+  if (styles.length > 0 || namesNone(text)) {
+    const reading = readStyleList(variable, text);
+    if (reading.skipped.length > 0)
+      warn(
+        `tracehop: ${variable}=${JSON.stringify(text)} is read as ${
+          styles.length > 0 ? styles.join(", ") : "none (no propagation)"
+        }; ${skippedEntries(reading)}; ${styleListFix(variable, reading, namesNone(text))}`,
+        "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+      );
+  }
   return { styles, variable };
 }
 
@@ -190,11 +192,18 @@ export function extractStylesFromEnvironment(
   return extract;
 }
 
+/** `"name" is skipped: why` for each entry of a style list that names no style, joined by `; `. */
+function skippedEntries(reading: StyleListReading): string {
+  return reading.skipped
+    .map(({ written, why }) => `${JSON.stringify(written)} is skipped: ${why}`)
+    .join("; ");
+}
+
 /**
  * One process warning per variable whose style list names only unknown styles (no `none`, which turns
- * propagation off on purpose): the direction(s) it sets propagate nothing. A list of known styles
- * separated by spaces (`"tracecontext baggage"`, one unknown name) is said as such, with the list
- * written with commas ({@link spacedStyleNames}).
+ * propagation off on purpose): the direction(s) it sets propagate nothing. It says each entry skipped
+ * and why, and the setting to write instead, with styles only ({@link readStyleList}: a space where a
+ * comma belongs, another tool's name for a style, a propagator tracehop does not build in).
  */
 export function warnIfNothingKnown(
   env: NodeJS.ProcessEnv,
@@ -211,34 +220,10 @@ export function warnIfNothingKnown(
   for (const [variable, directions] of off) {
     const text = env[variable]!;
     if (namesNone(text)) continue;
-    const setting = `${variable}=${JSON.stringify(text)}`;
-    const names = text
-      .split(",")
-      .map((raw) => raw.trim())
-      .filter((name) => name !== "");
-    const spaced = names.map(spacedStyleNames);
-    const spacedNames = names.filter((_, i) => spaced[i] !== undefined);
-    if (spacedNames.length === 0) {
-      warn(
-        `tracehop: ${setting} names no known style, so nothing is ${directions.join(" or ")}; use ${STYLE_NAMES}, or none to turn propagation off on purpose`,
-        "TRACEHOP_NO_PROPAGATION_STYLE",
-      );
-      continue;
-    }
-    // Known styles separated by spaces: said as such, with the list written with commas.
-    const quoted = (list: readonly string[]) => list.map((name) => JSON.stringify(name)).join(", ");
-    const readAs =
-      names.length === 1
-        ? ", so it is read as one name, which is no style,"
-        : `: ${quoted(spacedNames)} ${spacedNames.length === 1 ? "is read as one name" : "are each read as one name"}, no style,`;
-    const others = names.filter((_, i) => spaced[i] === undefined);
-    const fixed = commaSeparated(names);
+    const reading = readStyleList(variable, text);
     warn(
-      `tracehop: ${setting} separates style names with spaces, not commas${readAs} and nothing is ` +
-        `${directions.join(" or ")}; write ${variable}=${fixed.includes(" ") ? JSON.stringify(fixed) : fixed}` +
-        (others.length > 0
-          ? `; ${quoted(others)} ${others.length === 1 ? "is" : "are"} no style either: use ${STYLE_NAMES}, or none to turn propagation off on purpose`
-          : ""),
+      `tracehop: ${variable}=${JSON.stringify(text)} names no style tracehop reads, so nothing is ` +
+        `${directions.join(" or ")}; ${skippedEntries(reading)}; ${styleListFix(variable, reading, false)}`,
       "TRACEHOP_NO_PROPAGATION_STYLE",
     );
   }

@@ -1,6 +1,5 @@
 import { describeValue } from "../../describe-value.js";
 import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
-import { warnUnknownSetting, type SettingWarning } from "./settings.js";
 
 /** A propagation style name accepted by `createPropagator`. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
@@ -35,11 +34,12 @@ export const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
  *   that is neither a string nor an array throw a `TypeError` that says what to give (its message
  *   starts with `tracehop createPropagator: `, which `tracehop inspect` replaces with its own);
  * - `"environment"` (OTEL_PROPAGATORS, DD_TRACE_PROPAGATION_STYLE*; a process must still start): an
- *   unknown name is skipped with a `diag.warn` and, once per name and process, a Node process warning
- *   (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, printed on stderr by default), so that a misspelt setting
- *   does not silently stop propagation (`warn`, when given, receives the warning instead).
- * A name that is style names separated by spaces (`"tracecontext baggage"`, {@link spacedStyleNames})
- * is said as such, with the names written comma-separated (or as array elements for an array).
+ *   unknown name is skipped; environment-styles.ts says what was skipped, one warning per variable
+ *   (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`, or `TRACEHOP_NO_PROPAGATION_STYLE` when nothing is read), so
+ *   that a misspelt setting does not silently stop propagation.
+ * An explicit name that is style names separated by spaces (`"tracecontext baggage"`,
+ * {@link spacedStyleNames}) is said as such, with the names written comma-separated (or as array
+ * elements for an array).
  * `datadogB3` reads a `b3` entry as `b3multi`, for a `DD_TRACE_PROPAGATION_STYLE*` list: as dd-trace-js 5
  * reads them (`text_map.js`: `b3` from a `DD_` variable extracts and injects the `x-b3-*` headers; from
  * `OTEL_PROPAGATORS` it is the single `b3` header, the OpenTelemetry meaning) and as the Datadog docs list
@@ -50,7 +50,6 @@ export const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
 export function parseStyles(
   styles: string | readonly string[],
   source: "explicit" | "environment" = "environment",
-  warn: SettingWarning = warnUnknownSetting,
   datadogB3 = false,
 ): PropagationStyle[] {
   if (typeof styles !== "string" && !Array.isArray(styles)) {
@@ -71,26 +70,33 @@ export function parseStyles(
     const written = String(raw).trim();
     const name = written.toLowerCase();
     if (!name || name === NONE) continue;
-    const style = datadogB3 && name === "b3" ? "b3multi" : STYLE_ALIASES.get(name);
+    const style = styleNamed(name, datadogB3);
     if (style === undefined) {
+      if (source === "environment") continue;
       const words = spacedStyleNames(written);
       // Quoted as written (`"W3C"`), the case the user looks for in the setting.
-      const unknown =
-        words === undefined
-          ? `unknown propagation style "${written}"; use ${STYLE_NAMES} or none`
-          : typeof styles === "string"
-            ? `propagation style names must be separated by commas, not spaces: write ${JSON.stringify(commaSeparated(list))}, got ${JSON.stringify(styles)}`
-            : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`;
-      if (source === "explicit") throw new TypeError(`tracehop createPropagator: ${unknown}`);
-      warn(
-        `tracehop: ${unknown} (ignored; the other names in the list are read)`,
-        "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+      throw new TypeError(
+        `tracehop createPropagator: ${
+          words === undefined
+            ? `unknown propagation style "${written}"; use ${STYLE_NAMES} or none`
+            : typeof styles === "string"
+              ? `propagation style names must be separated by commas, not spaces: write ${JSON.stringify(commaSeparated(list))}, got ${JSON.stringify(styles)}`
+              : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`
+        }`,
       );
-      continue;
     }
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/**
+ * Internal: the style `name` names (any case, blanks around it allowed), or `undefined`; `datadogB3`
+ * reads `b3` as `b3multi` ({@link parseStyles}).
+ */
+export function styleNamed(name: string, datadogB3: boolean): PropagationStyle | undefined {
+  const key = name.trim().toLowerCase();
+  return datadogB3 && key === "b3" ? "b3multi" : STYLE_ALIASES.get(key);
 }
 
 /**

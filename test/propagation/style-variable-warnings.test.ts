@@ -1,0 +1,167 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { extractStylesFromEnvironment } from "../../src/propagation/create-propagator.js";
+
+/**
+ * The warnings of a style variable with a name tracehop skips: one line per variable, saying what is
+ * read, each entry skipped and why (a space where a comma belongs, another tool's name for a style, an
+ * OpenTelemetry propagator tracehop does not build in, a misspelling), and a setting to paste that
+ * names only styles.
+ */
+function said(env: NodeJS.ProcessEnv): { styles: string[]; told: [code: string, message: string][] } {
+  const told: [string, string][] = [];
+  const { styles } = extractStylesFromEnvironment(env, (message, code) => told.push([code, message]));
+  return { styles, told };
+}
+
+describe("style variable warnings: what is read, what is skipped, a fix to paste", () => {
+  test("an entry with a space beside a style that is read: the entry named, its words sorted into styles and not, the fix with styles only", () => {
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "w3c b3,datadog" }), {
+      styles: ["datadog"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="w3c b3,datadog" is read as datadog; "w3c b3" is skipped: it holds a space, ' +
+            'and names are separated by commas, not spaces (b3 is a style; "w3c" is not: W3C Trace Context is ' +
+            "tracecontext); write OTEL_PROPAGATORS=tracecontext,b3,datadog",
+        ],
+      ],
+    });
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "datadog, tracecontext baggage" }), {
+      styles: ["datadog"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="datadog, tracecontext baggage" is read as datadog; "tracecontext baggage" ' +
+            "is skipped: it holds a space, and names are separated by commas, not spaces (tracecontext and " +
+            "baggage are styles); write OTEL_PROPAGATORS=datadog,tracecontext,baggage",
+        ],
+      ],
+    });
+  });
+
+  test("nothing read: the fix holds only styles (w3c is written tracecontext, not copied)", () => {
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "tracecontext baggage, w3c" }), {
+      styles: [],
+      told: [
+        [
+          "TRACEHOP_NO_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="tracecontext baggage, w3c" names no style tracehop reads, so nothing is ' +
+            'extracted; "tracecontext baggage" is skipped: it holds a space, and names are separated by commas, ' +
+            'not spaces (tracecontext and baggage are styles); "w3c" is skipped: W3C Trace Context is ' +
+            "tracecontext; write OTEL_PROPAGATORS=tracecontext,baggage",
+        ],
+      ],
+    });
+    assert.deepEqual(said({ DD_TRACE_PROPAGATION_STYLE: "bogus" }).told, [
+      [
+        "TRACEHOP_NO_PROPAGATION_STYLE",
+        'tracehop: DD_TRACE_PROPAGATION_STYLE="bogus" names no style tracehop reads, so nothing is extracted; ' +
+          '"bogus" is skipped: it is no style; use tracecontext, baggage, datadog, b3, b3multi, or none to turn ' +
+          "propagation off on purpose",
+      ],
+    ]);
+  });
+
+  test("other tools' names: did you mean, spelt for the variable (a DD_ variable's single-header B3 is b3 single header)", () => {
+    assert.deepEqual(said({ DD_TRACE_PROPAGATION_STYLE_EXTRACT: "datadog,b3single,B3 multi,dd,W3C" }), {
+      styles: ["datadog"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,b3single,B3 multi,dd,W3C" is read as datadog; ' +
+            '"b3single" is skipped: single-header B3 is "b3 single header" here; "B3 multi" is skipped: ' +
+            'multi-header B3 is b3multi; "dd" is skipped: Datadog is datadog; "W3C" is skipped: W3C Trace ' +
+            'Context is tracecontext; write DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,b3 single header,b3multi,tracecontext"',
+        ],
+      ],
+    });
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "b3-single,trace-context,datdog" }), {
+      styles: [],
+      told: [
+        [
+          "TRACEHOP_NO_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="b3-single,trace-context,datdog" names no style tracehop reads, so ' +
+            'nothing is extracted; "b3-single" is skipped: single-header B3 is b3; "trace-context" is skipped: ' +
+            'W3C Trace Context is tracecontext; "datdog" is skipped: did you mean datadog?; write ' +
+            "OTEL_PROPAGATORS=b3,tracecontext,datadog",
+        ],
+      ],
+    });
+  });
+
+  test("OpenTelemetry propagators tracehop does not build in: which package has it, and the propagator option that adds it", () => {
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "tracecontext,jaeger,xray" }), {
+      styles: ["tracecontext"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="tracecontext,jaeger,xray" is read as tracecontext; "jaeger" is skipped: ' +
+            "an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger); " +
+            '"xray" is skipped: an OpenTelemetry propagator tracehop does not build in (AWSXRayPropagator, ' +
+            "@opentelemetry/propagator-aws-xray); write OTEL_PROPAGATORS=tracecontext, and to propagate jaeger " +
+            "and xray too, give startTracing and the carrier functions the option propagator: new " +
+            'CompositePropagator({ propagators: [createPropagator("tracecontext"), new JaegerPropagator(), new AWSXRayPropagator()] })',
+        ],
+      ],
+    });
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "ottrace" }).told, [
+      [
+        "TRACEHOP_NO_PROPAGATION_STYLE",
+        'tracehop: OTEL_PROPAGATORS="ottrace" names no style tracehop reads, so nothing is extracted; "ottrace" ' +
+          "is skipped: an OpenTelemetry propagator tracehop does not build in (OTTracePropagator, " +
+          "@opentelemetry/propagator-ot-trace); to propagate ottrace, give startTracing and the carrier " +
+          "functions the option propagator: new OTTracePropagator(); or use tracecontext, baggage, datadog, b3, " +
+          "b3multi, or none to turn propagation off on purpose",
+      ],
+    ]);
+  });
+
+  test("a name with no guess beside one with: the fix keeps the styles and says which to add", () => {
+    assert.deepEqual(said({ DD_TRACE_PROPAGATION_STYLE: "B3,w3c,foo" }), {
+      styles: ["b3multi"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="B3,w3c,foo" is read as b3multi; "w3c" is skipped: W3C Trace ' +
+            'Context is tracecontext; "foo" is skipped: it is no style; write ' +
+            "DD_TRACE_PROPAGATION_STYLE=b3multi,tracecontext, adding the style meant (tracecontext, baggage, " +
+            "datadog, b3, b3multi)",
+        ],
+      ],
+    });
+    // `none` beside a skipped name: propagation off, said so.
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "none,tracecontex" }), {
+      styles: [],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="none,tracecontex" is read as none (no propagation); "tracecontex" is ' +
+            "skipped: did you mean tracecontext?; write OTEL_PROPAGATORS=tracecontext",
+        ],
+      ],
+    });
+  });
+});
+
+test("each fix, pasted, is read without a warning, as the styles it names", () => {
+  for (const env of [
+    { OTEL_PROPAGATORS: "w3c b3,datadog" },
+    { OTEL_PROPAGATORS: "tracecontext baggage, w3c" },
+    { OTEL_PROPAGATORS: "datadog, tracecontext baggage" },
+    { OTEL_PROPAGATORS: "b3-single,trace-context,datdog" },
+    { OTEL_PROPAGATORS: "tracecontext,jaeger,xray" },
+    { DD_TRACE_PROPAGATION_STYLE_EXTRACT: "datadog,b3single,B3 multi,dd,W3C" },
+    { DD_TRACE_PROPAGATION_STYLE: "B3,w3c,foo" },
+    { DD_TRACE_PROPAGATION_STYLE: "none,xray" },
+  ]) {
+    const [[, message]] = said(env).told as [[string, string]];
+    const fix = /; write (\w+)=("[^"]*"|[^\s,]+(?:,[^\s,]+)*)/.exec(message);
+    assert.ok(fix, message);
+    const [, variable, written] = fix as unknown as [string, string, string];
+    const value = written.startsWith('"') ? (JSON.parse(written) as string) : written;
+    const pasted = said({ [variable]: value });
+    assert.deepEqual(pasted.told, [], `${variable}=${value}`);
+    assert.ok(pasted.styles.length > 0 || value === "none", `${variable}=${value}`);
+  }
+});

@@ -101,11 +101,28 @@ describe("createPropagator styles", () => {
     assert.ok(injectKeys("b3").includes("b3"));
     assert.ok(injectKeys("b3multi").includes("x-b3-traceid"));
     assert.deepEqual(injectKeys("none"), []);
-    assert.throws(() => createPropagator("datdog"), {
+    assert.throws(() => createPropagator("bogus"), {
       name: "TypeError",
       message:
-        /^tracehop createPropagator: unknown propagation style "datdog"; use tracecontext, baggage, datadog/,
+        'tracehop createPropagator: unknown propagation style "bogus"; use tracecontext, baggage, datadog, b3, b3multi or none',
     });
+  });
+
+  test("an unknown name given as an argument: the guess the environment's warning gives, in the TypeError", () => {
+    for (const [name, guess] of [
+      ["datdog", "did you mean datadog?"],
+      ["W3C", "W3C Trace Context is tracecontext"],
+      ["b3-multi", "multi-header B3 is b3multi"],
+      [
+        "jaeger",
+        "an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger): " +
+          "pass it beside createPropagator() in a CompositePropagator",
+      ],
+    ])
+      assert.throws(() => createPropagator(["datadog", name!]), {
+        name: "TypeError",
+        message: `tracehop createPropagator: unknown propagation style "${name}" (${guess}); use tracecontext, baggage, datadog, b3, b3multi or none`,
+      });
   });
 
   test("environment: a variable that names nothing (empty, blanks, commas) counts as unset", () => {

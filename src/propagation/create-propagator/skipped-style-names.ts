@@ -1,4 +1,5 @@
 import { ENV_OTEL_PROPAGATORS } from "../datadog/constants.js";
+import { guessStyle, isOneOtherName, saidGuess, type OtherPropagator } from "./style-guesses.js";
 import {
   NONE,
   spellStyles,
@@ -7,57 +8,6 @@ import {
   styleSetting,
   type PropagationStyle,
 } from "./style-names.js";
-
-/**
- * Other tools' names for the styles tracehop reads, keyed by the name lower-cased without blanks, `-`
- * and `_` ({@link squeezed}): Envoy, Spring Cloud Sleuth and the Jaeger clients call W3C Trace Context
- * `w3c`; `b3 multi`, `b3-single` and the like are B3's two encodings written another way; `dd` is
- * Datadog's short name. Each with what it stands for, said in the warning.
- */
-const OTHER_NAMES: ReadonlyMap<string, [meaning: string, style: PropagationStyle]> = new Map([
-  ["w3c", ["W3C Trace Context", "tracecontext"]],
-  ["w3ctracecontext", ["W3C Trace Context", "tracecontext"]],
-  ["tracecontext", ["W3C Trace Context", "tracecontext"]],
-  ["traceparent", ["W3C Trace Context", "tracecontext"]],
-  ["w3cbaggage", ["W3C Baggage", "baggage"]],
-  ["baggage", ["W3C Baggage", "baggage"]],
-  ["dd", ["Datadog", "datadog"]],
-  ["datadog", ["Datadog", "datadog"]],
-  ["b3single", ["single-header B3", "b3"]],
-  ["b3singleheader", ["single-header B3", "b3"]],
-  ["b3multi", ["multi-header B3", "b3multi"]],
-  ["b3multiheader", ["multi-header B3", "b3multi"]],
-]);
-
-/** A propagator tracehop does not build in: its class and the package that exports it. */
-interface OtherPropagator {
-  name: string;
-  className: string;
-  packageName: string;
-}
-
-/**
- * The OTEL_PROPAGATORS values of the OpenTelemetry specification ("Known values") that tracehop does
- * not build in, keyed as {@link OTHER_NAMES}: `jaeger` (@opentelemetry/sdk-node builds it in,
- * deprecated), `xray`, `xray-lambda` and `ottrace` (@opentelemetry/auto-configuration-propagators).
- */
-const OTHER_PROPAGATORS: ReadonlyMap<string, Omit<OtherPropagator, "name">> = new Map([
-  ["jaeger", { className: "JaegerPropagator", packageName: "@opentelemetry/propagator-jaeger" }],
-  ["xray", { className: "AWSXRayPropagator", packageName: "@opentelemetry/propagator-aws-xray" }],
-  [
-    "xraylambda",
-    { className: "AWSXRayLambdaPropagator", packageName: "@opentelemetry/propagator-aws-xray-lambda" },
-  ],
-  ["ottrace", { className: "OTTracePropagator", packageName: "@opentelemetry/propagator-ot-trace" }],
-]);
-
-/** The style names a misspelling is matched against ({@link nearestStyle}). */
-const STYLES: readonly PropagationStyle[] = ["tracecontext", "baggage", "datadog", "b3", "b3multi"];
-
-/** A name lower-cased without blanks, `-` and `_`: `B3 Multi`, `b3-multi` and `b3_multi` are `b3multi`. */
-function squeezed(name: string): string {
-  return name.toLowerCase().replace(/[\s_-]+/g, "");
-}
 
 /** What a skipped entry (or a word of one) stands for: why it is skipped, and what it may mean. */
 interface SkippedName {
@@ -91,10 +41,9 @@ export interface StyleListReading {
  * - an entry with blanks (`w3c b3`): names are separated by commas, so it is one name, no style (as
  *   dd-trace-js and the OpenTelemetry SDK read it); its words that are styles are meant, and each other
  *   word is said as the next cases say it;
- * - another tool's name for a style ({@link OTHER_NAMES}: `w3c`, `b3 multi`, `dd`);
- * - an OpenTelemetry propagator tracehop does not build in ({@link OTHER_PROPAGATORS}: `jaeger`,
- *   `xray`, `ottrace`), with the class and package to pass as a `propagator` option instead;
- * - a style misspelt by one or two letters (`datdog`, {@link nearestStyle});
+ * - what else it may stand for ({@link guessStyle}): another tool's name for a style (`w3c`, `b3 multi`,
+ *   `dd`), an OpenTelemetry propagator tracehop does not build in (`jaeger`, `xray`, `ottrace`), with the
+ *   class and package to pass as a `propagator` option instead, or a misspelt style (`datdog`);
  * - else no guess.
  * Style names are spelt for `variable` (`b3 single header` in a `DD_` variable: `spellStyles`).
  */
@@ -119,8 +68,7 @@ export function readStyleList(variable: string, text: string): StyleListReading 
     }
     const words = written.split(/\s+/);
     // `b3 multi` is another name for a style, `w3c b3` two names.
-    const spaced =
-      words.length > 1 && !OTHER_NAMES.has(squeezed(written)) && !OTHER_PROPAGATORS.has(squeezed(written));
+    const spaced = words.length > 1 && !isOneOtherName(written);
     const skipped = spaced ? spacedEntry(words, variable, datadogB3, note) : skippedName(written, variable);
     if (!spaced) note(skipped);
     reading.skipped.push({ written, ...skipped });
@@ -166,57 +114,20 @@ function spacedEntry(
   };
 }
 
-/** A name that is no style, without blanks between words of its own: what it may stand for. */
+/** A name that is no style, without blanks between words of its own: what it may stand for ({@link guessStyle}). */
 function skippedName(name: string, variable: string): SkippedName {
-  const key = squeezed(name);
-  const other = OTHER_NAMES.get(key);
-  if (other !== undefined) {
-    const [meaning, style] = other;
-    return { why: `${meaning} is ${spelt(style, variable)}`, meant: [style] };
-  }
-  const propagator = OTHER_PROPAGATORS.get(key);
-  if (propagator !== undefined)
-    return {
-      why: `an OpenTelemetry propagator tracehop does not build in (${propagator.className}, ${propagator.packageName})`,
-      meant: [],
-      propagator: { name, ...propagator },
-    };
-  const guess = nearestStyle(key);
-  if (guess !== undefined) return { why: `did you mean ${spelt(guess, variable)}?`, meant: [guess] };
-  return { why: "it is no style", meant: [] };
+  const guess = guessStyle(name);
+  if (guess === undefined) return { why: "it is no style", meant: [] };
+  const why = saidGuess(guess, (style) => spelt(style, variable));
+  return guess.kind === "propagator"
+    ? { why, meant: [], propagator: { name, ...guess.propagator } }
+    : { why, meant: [guess.style] };
 }
 
 /** `style` as `variable` spells it, in double quotes when it holds a blank (`"b3 single header" here`). */
 function spelt(style: PropagationStyle, variable: string): string {
   const name = spellStyles([style], variable);
   return name.includes(" ") ? `${JSON.stringify(name)} here` : name;
-}
-
-/**
- * The style `name` (squeezed) misspells: the one at an edit distance of 1, or 2 for a name of five
- * letters or more, when one style alone is that near; else `undefined` (`b4` is no guess: a
- * one-letter change of a two-letter name is another name).
- */
-function nearestStyle(name: string): PropagationStyle | undefined {
-  const limit = name.length >= 5 ? 2 : name.length >= 3 ? 1 : 0;
-  const near = STYLES.filter((style) => editDistance(name, style) <= limit);
-  return near.length === 1 ? near[0] : undefined;
-}
-
-/** Levenshtein distance: the fewest one-letter insertions, deletions and substitutions from `a` to `b`. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        previous[j]! + 1,
-        row[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 /** `a`, `a and b`, `a, b and c`. */

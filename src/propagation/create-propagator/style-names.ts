@@ -1,5 +1,6 @@
 import { describeValue } from "../../describe-value.js";
 import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
+import { guessStyle, saidGuess } from "./style-guesses.js";
 
 /** A propagation style name accepted by `createPropagator`. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
@@ -78,7 +79,7 @@ export function parseStyles(
       throw new TypeError(
         `tracehop createPropagator: ${
           words === undefined
-            ? `unknown propagation style "${written}"; use ${STYLE_NAMES} or none`
+            ? `unknown propagation style "${written}"${guessHint(written)}; use ${STYLE_NAMES} or none`
             : typeof styles === "string"
               ? `propagation style names must be separated by commas, not spaces: write ${JSON.stringify(commaSeparated(list))}, got ${JSON.stringify(styles)}`
               : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`
@@ -88,6 +89,20 @@ export function parseStyles(
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/**
+ * ` (W3C Trace Context is tracecontext)`: what an unknown name given as an argument may stand for
+ * (style-guesses.ts, as the style variables' warnings say it), else `""`. A propagator tracehop does
+ * not build in is given beside tracehop's, in a `CompositePropagator`.
+ */
+function guessHint(name: string): string {
+  const guess = guessStyle(name);
+  if (guess === undefined) return "";
+  const said = saidGuess(guess, (style) => style);
+  return guess.kind === "propagator"
+    ? ` (${said}: pass it beside createPropagator() in a CompositePropagator)`
+    : ` (${said})`;
 }
 
 /**

@@ -90,7 +90,8 @@ export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
  * Without `styles` the environment decides, as in Datadog's tracers (Datadog docs, "Propagating
  * trace context"): extract `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`,
  * else `OTEL_PROPAGATORS`, else dd-trace-java's deprecated `DD_PROPAGATION_STYLE_EXTRACT`, else
- * {@link DEFAULT_EXTRACT_STYLES}; inject likewise with `..._INJECT`, else {@link DEFAULT_STYLES}. A
+ * `DEFAULT_EXTRACT_STYLES` (`datadog,tracecontext,baggage`); inject likewise with `..._INJECT`, else
+ * `DEFAULT_STYLES` (`tracecontext,baggage,datadog`). A
  * variable that names nothing (empty, blanks, commas only) counts as unset; unknown names there are
  * ignored with a `diag.warn` and a process warning. `DD_TRACE_PROPAGATION_EXTRACT_FIRST`,
  * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` and `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` are read here, at

@@ -44,9 +44,13 @@ const B3_HEADER_NAMES: readonly string[] = [
 ];
 
 /**
- * Every fixed header name a style of `createPropagator` reads or writes: tracehop's own and B3's
- * (exported by `tracehop/messaging`). The `datadog` style also reads the `ot-baggage-<key>` headers of
- * OpenTracing-era carriers ({@link LEGACY_BAGGAGE_PREFIX}); {@link isPropagationHeaderName} covers both.
+ * Every fixed header name a style of `createPropagator` reads or writes, in lower case:
+ * `traceparent`, `tracestate`, `baggage` (W3C); `x-datadog-trace-id`, `x-datadog-parent-id`,
+ * `x-datadog-sampling-priority`, `x-datadog-origin`, `x-datadog-tags` (Datadog); `b3`, `x-b3-traceid`,
+ * `x-b3-spanid`, `x-b3-parentspanid`, `x-b3-sampled`, `x-b3-flags` (B3, as
+ * `@opentelemetry/propagator-b3` names them). The `datadog` style also reads the `ot-baggage-<key>`
+ * headers of OpenTracing-era carriers (one per baggage entry; never written);
+ * {@link isPropagationHeaderName} covers both.
  */
 export const PROPAGATION_HEADER_NAMES: readonly string[] = [...TRACEHOP_HEADER_NAMES, ...B3_HEADER_NAMES];
 

@@ -5,10 +5,20 @@ import { guessStyle, saidGuess } from "./style-guesses.js";
 /** A propagation style name accepted by `createPropagator`. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
 
-/** Default inject styles: a Datadog-instrumented and an OpenTelemetry consumer both continue the trace. */
+/**
+ * The styles `createPropagator()` injects when neither its argument nor the environment names any:
+ * `tracecontext`, `baggage`, `datadog` (`traceparent`/`tracestate`, `baggage` and the `x-datadog-*`
+ * headers), so that a Datadog-instrumented and an OpenTelemetry consumer both continue the trace.
+ */
 export const DEFAULT_STYLES: readonly PropagationStyle[] = ["tracecontext", "baggage", "datadog"];
 
-/** Default extract order, as Datadog's tracers (dd-trace-js `supported-configurations.json`). */
+/**
+ * The styles `createPropagator()` extracts, in this order, when neither its argument nor the
+ * environment names any: `datadog`, `tracecontext`, `baggage`. The first valid context wins, so the
+ * `x-datadog-*` headers take precedence over `traceparent`, as in Datadog's tracers (their default
+ * extract order, dd-trace-js `supported-configurations.json`): a Datadog-instrumented sender is read as
+ * Datadog reads it, and a `traceparent` of the same trace still lends its tracestate and parent.
+ */
 export const DEFAULT_EXTRACT_STYLES: readonly PropagationStyle[] = ["datadog", "tracecontext", "baggage"];
 
 /** Accepted spellings, lower-cased: OTel names, Datadog names and Datadog's long B3 name. */

@@ -89,10 +89,10 @@ const FIELDS: readonly string[] = [
  * IDs). Parent id 0 (Synthetics; Datadog system-tests `Test_Synthetics_APM_Datadog`) yields no span
  * context (OpenTelemetry has no span id 0) but a restored root (`getRestoredRootTraceId`) with the
  * Datadog fields bound to that trace.
- * The fields go to `getDatadogContext` (datadog-context.ts); a missing priority leaves it unset and the span
+ * The Datadog fields go to the context (read them with `getDatadogContext`); a missing priority leaves it unset and the span
  * context sampled. Extract never throws and returns `context` unchanged when nothing is valid.
  *
- * Inject: writes the fields `resolveInjection` derives for the span context: decimal ids, priority
+ * Inject: writes the span context's fields: decimal ids, priority
  * (always), origin (when set), `x-datadog-tags` with `_dd.p.tid` from the trace id (as dd-trace-js
  * `_injectDatadog`).
  * Nothing is written for an invalid span context, suppressed tracing, or a trace id whose low
@@ -102,6 +102,8 @@ export class DatadogPropagator implements TextMapPropagator {
   private readonly _tagsMaxLength: number;
 
   /**
+   * A propagator of the `datadog` style (`x-datadog-*` headers).
+   *
    * @param options `undefined` for the defaults, else a plain object.
    * @throws TypeError when `options` is not a plain object (`null`, a number, a string, an array),
    *   `options.tagsMaxLength` is not a non-negative integer, or for an option it does not have.

@@ -57,11 +57,11 @@ import { describeValue } from "../../describe-value.js";
  * Inject: a new `dd=` member first in tracestate, replacing the old one, with `s`, `o`, `p` (the
  * injecting span, or the stored `_dd.parent_id` for a remote context re-injected as is), `t.dm`,
  * `t.tid`, other `t.*`, then the elements of the span's old `dd` member whose keys are none of these
- * (relayed as dd-trace-js's `tracestate.js` relays them, `relayedDdEntries`), at most 256 characters
+ * (relayed as dd-trace-js's `tracestate.js` relays them), at most 256 characters
  * (dd-trace-java `W3CPTagsCodec`); at most 32 members, dropped from the right (W3C Trace Context
  * tracestate limits; Datadog system-tests `test_headers_tracestate_dd_keeps_32_or_fewer_list_members`).
  * The `traceparent` sampled flag and `s:` always agree (dd-trace-java `W3CHttpCodec.injectTraceParent`):
- * both are read with `knownTraceFlags` (a `traceFlags` that is not a number as the OpenTelemetry SDK's
+ * both come from the same flags (a `traceFlags` that is not a number read as the OpenTelemetry SDK's
  * sampler reads it), and a wrapped W3C propagator is given those flags.
  * Never throws on bad input.
  */
@@ -71,6 +71,9 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   private readonly _direct: boolean;
 
   /**
+   * A propagator of the `tracecontext` style that reads and writes the Datadog `dd=` tracestate member
+   * around a W3C Trace Context propagator.
+   *
    * @param w3c the strict W3C Trace Context propagator to wrap (default `new TraceContextPropagator()`).
    * @throws TypeError when `w3c` is not a TextMapPropagator (an object with `inject` and `extract`).
    */

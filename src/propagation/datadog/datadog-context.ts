@@ -11,22 +11,30 @@ import type { EncodedFields } from "./injection-fields.js";
 /**
  * The Datadog fields of one trace that OpenTelemetry's SpanContext has no slot for.
  *
- * - `samplingPriority`: Datadog sampling priority (-1 user reject, 0 auto reject, 1 auto keep,
- *   2 user keep; any other integer is carried unchanged). Keep <=> priority > 0
- *   (dd-trace-java `PrioritySampling`).
- * - `origin`: product that started the trace (`synthetics`, `rum`, ...), `x-datadog-origin`, copied verbatim.
- * - `propagationTags`: the `_dd.p.*` propagated tags with their full key names
- *   (`{"_dd.p.dm": "-4", "_dd.p.tid": "640cfd8d00000000"}`), as `x-datadog-tags` carries them.
- * - `lastParentId`: the last Datadog parent span id (16 lowercase hex as Datadog sends it in
- *   tracestate `p:`; copied unvalidated), exported as the `_dd.parent_id` span attribute
- *   (as dd-trace-js `_resolveTraceContextConflicts` sets it).
- *
  * What each field may hold, and the source of each rule: {@link setDatadogContext}.
  */
 export interface DatadogContext {
+  /**
+   * Datadog sampling priority: `-1` user reject, `0` auto reject, `1` auto keep, `2` user keep; any
+   * other integer is carried unchanged. Keep <=> priority > 0 (dd-trace-java `PrioritySampling`).
+   * On the wire: `x-datadog-sampling-priority`, tracestate `dd=` `s:`.
+   */
   samplingPriority?: number;
+  /**
+   * The product that started the trace (`synthetics`, `rum`, ...), copied verbatim. On the wire:
+   * `x-datadog-origin`, tracestate `dd=` `o:`.
+   */
   origin?: string;
+  /**
+   * The `_dd.p.*` propagated tags with their full key names
+   * (`{"_dd.p.dm": "-4", "_dd.p.tid": "640cfd8d00000000"}`), as `x-datadog-tags` carries them.
+   */
   propagationTags: Record<string, string>;
+  /**
+   * The last Datadog parent span id (16 lowercase hex as Datadog sends it in tracestate `dd=` `p:`;
+   * copied unvalidated), exported as the `_dd.parent_id` span attribute (as dd-trace-js
+   * `_resolveTraceContextConflicts` sets it).
+   */
   lastParentId?: string;
 }
 
@@ -104,7 +112,7 @@ export function fieldsOfW3CTrace(traceId: string, traceFlags: unknown): DatadogC
  * grammar forbids: a field of another type than its own (a priority `"2"`, an origin `{}`, tags `null`)
  * is injected as absent, a tag whose value is not text as an invalid tag (`x-datadog-tags` left out,
  * no `t.` entry in `dd=`), and fields that throw when read (a getter, a Proxy) as absent, with a
- * `diag.warn` (test/hardening/mutated-datadog-context.test.ts). Never throws: a `ctx` that is not a
+ * `diag.warn`. Never throws: a `ctx` that is not a
  * Context (`undefined`, `null`, another value from an untyped caller, no `getValue` method) gives
  * `undefined`, as `logCorrelationFields` does (a reader of the context is never the place a request
  * fails; the setter, {@link setDatadogContext}, answers the same mistake with a TypeError).

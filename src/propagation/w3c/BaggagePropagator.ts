@@ -24,8 +24,8 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
  *
  *     baggage: userId=Am%C3%A9lie,serverNode=DF%2028;region=eu,isProduction=false
  *
- * tracehop's own codec on @opentelemetry/api's `Baggage` interface (a {@link W3CBaggage}, with the
- * api's semantics; `baggageEntryMetadataFromString` for metadata). @opentelemetry/core 2.12's
+ * tracehop's own codec on `@opentelemetry/api`'s `Baggage` interface (an immutable, insertion-ordered
+ * Baggage with the api's own semantics; `baggageEntryMetadataFromString` for metadata). `@opentelemetry/core` 2.12's
  * `W3CBaggagePropagator` differs from the spec in ways a stored carrier exposes
  * (compared with W3C Baggage and w3c/baggage's reference parser `test/baggage/baggage.py`): it
  * percent-encodes and decodes keys, drops empty values, drops members that hold invalid UTF-8 escapes
@@ -33,14 +33,18 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
  * writes metadata verbatim, control characters included.
  *
  * Extract: repeated baggage fields (an array from the getter) are combined in order; members are read
- * with {@link parseBaggageHeader} (grammar, decoding and the 64-member / 8192-byte limits). Properties
+ * by the list-member grammar (Baggage §3.2.1; a member that breaks it is dropped, the others kept) and
+ * percent-decoded, within the 64-member / 8192-byte limits (§3.3.1; a member that would overflow is
+ * skipped whole). Properties
  * become the entry's metadata (`k1=v1;k2`, values still encoded; decode them with
  * `parseBaggageProperties`). A repeated key keeps its last value (a map cannot hold both; the spec
  * allows deduplication, Baggage §4). Nothing valid: the context is returned unchanged. Never throws.
  *
- * Inject: the context's baggage, written with {@link serializeBaggage}; nothing is written when tracing
- * is suppressed or no entry can be written. A baggage this class extracted and nobody changed writes
- * the header it was read from when that is the same text (`W3CBaggage.wire`, `canonicalBaggageWire`).
+ * Inject: the context's baggage as `key=value[;properties]` joined by `,` (Baggage §3.2), values
+ * percent-encoded, keys verbatim (an entry whose key is not a token is skipped, §3.2.1.2), at most 64
+ * members and 8192 bytes (an entry that would overflow is skipped whole, §3.3.1); nothing is written
+ * when tracing is suppressed or no entry can be written. A baggage this class extracted and nobody
+ * changed writes the header it was read from when that is the same text.
  */
 export class BaggagePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {

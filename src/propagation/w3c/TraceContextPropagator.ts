@@ -21,27 +21,27 @@ import { W3CTraceState } from "./W3CTraceState.js";
  *     traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03
  *     tracestate: rojo=00f067aa0ba902b7,congo=t61rcWkgMzE
  *
- * tracehop's own implementation: @opentelemetry/core 2.12's `W3CTraceContextPropagator` passes 37
+ * tracehop's own implementation: `@opentelemetry/core` 2.12's `W3CTraceContextPropagator` passes 37
  * of the 41 cases of the w3c/trace-context test suite (`test/test.py`, STRICT_LEVEL=2) and misreads
  * stored carriers. What differs, and the rule each follows:
  *
  * Extract (never throws; on any failure the given context is returned unchanged):
- * - traceparent as parsed by `parseTraceParent` (traceparent.ts): any run of SP/HTAB around the value, future
+ * - traceparent: any run of SP/HTAB around the value (RFC 9110 §5.6.3 OWS), future
  *   versions, `ff` and all-zero ids rejected, lower-case hex only, flags reduced to sampled|random.
  * - Repeated traceparent fields (an array from the getter, or joined with `,` in one string as Node's
  *   `req.headers` and `Headers` give them): one distinct value is used; two different values are
  *   invalid and restart the trace (harness test_traceparent_duplicated; core takes `[0]`).
  * - tracestate is read only when traceparent is valid (§3.3 "MUST NOT attempt to parse"), repeated
  *   fields are joined with `,` in order (§3.3.1, RFC 9110 §5.3), and the whole header is discarded when
- *   it breaks the Level 2 grammar or has more than 32 members ({@link W3CTraceState.fromHeader}).
- *   The restored SpanContext's `traceState` is a {@link W3CTraceState} holding every valid member
+ *   it breaks the Level 2 grammar or has more than 32 members (as `W3CTraceState.fromHeader` reads it).
+ *   The restored SpanContext's `traceState` is a `W3CTraceState` (exported by tracehop) holding every valid member
  *   (the Datadog `dd=` member included); it is left unset when no member remains.
  *
  * Inject (writes nothing for an invalid or missing SpanContext, or when tracing is suppressed):
  * - traceparent version 00 with lower-case ids and flags masked to sampled|random, always two digits
- *   ({@link formatTraceParent}); core writes `-011` for flags 0x11 and keeps unknown bits.
+ *   (§3.2.2.5.3); core writes `-011` for flags 0x11 and keeps unknown bits.
  * - tracestate from any `TraceState` implementation, at most 32 members and 512 characters truncated
- *   in the order of §3.3.1.5; no empty tracestate is sent ({@link serializeTraceStateForWire}).
+ *   in the order of §3.3.1.5; no empty tracestate is sent (§3.3.1.1 "SHOULD avoid sending" empty headers).
  */
 export class TraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {

@@ -17,8 +17,8 @@ const CHAR_EQUALS = 0x3d;
 const CHAR_COMMA = 0x2c;
 
 /**
- * An immutable W3C tracestate list that implements @opentelemetry/api's `TraceState` with the
- * Level 2 rules. tracehop's own because @opentelemetry/core 2.12's `TraceState` validates keys with
+ * An immutable W3C tracestate list that implements `@opentelemetry/api`'s `TraceState` with the
+ * Level 2 rules. tracehop's own because `@opentelemetry/core` 2.12's `TraceState` validates keys with
  * the Level 1 grammar, keeps the first 32 members of a longer list instead of discarding it, and
  * drops one bad member where the w3c/trace-context test suite at STRICT_LEVEL=2 expects the whole
  * header gone (`test_tracestate_key_illegal_vendor_format`, `..._member_count_limit`,
@@ -27,7 +27,7 @@ const CHAR_COMMA = 0x2c;
  * - Order is the header order: index 0 is the left-most (most recent) member (Trace Context §3.3.1.4).
  * - `set(key, value)` puts the member first and removes any earlier member with that key (§3.5 "Modified
  *   keys MUST be moved to the beginning"); a 33rd member pushes out the right-most one (§3.3.1.1). An
- *   invalid key or value leaves the list unchanged (returns `this`), as @opentelemetry/core does.
+ *   invalid key or value leaves the list unchanged (returns `this`), as `@opentelemetry/core` does.
  * - `serialize()` writes every member as `key=value` joined by `,` with no whitespace; it is `""` for
  *   an empty list. The 512-character wire limit is applied on inject, see {@link W3CTraceState.wireValue}.
  *
@@ -46,10 +46,8 @@ export class W3CTraceState implements TraceState {
   private static readonly _empty = new W3CTraceState([]);
 
   /**
-   * Builds a list from members that are already valid (see {@link W3CTraceState.fromHeader} for text),
-   * or (`members` undefined) from a canonical header `text` of `size` members
-   * ({@link canonicalTraceStateSize}): then `text` is the serialisation and members are split only
-   * when a method needs them.
+   * Not for use: a list comes from {@link W3CTraceState.fromHeader} (a header's text),
+   * {@link W3CTraceState.fromMembers} (members to check) or {@link W3CTraceState.empty}.
    */
   private constructor(
     members: readonly TraceStateMember[] | undefined,
@@ -57,6 +55,9 @@ export class W3CTraceState implements TraceState {
     size?: number,
     ddAt = -1,
   ) {
+    // Builds a list from members that are already valid, or (`members` undefined) from a canonical
+    // header `text` of `size` members (canonicalTraceStateSize): then `text` is the serialisation and
+    // members are split only when a method needs them.
     this._members = members;
     this._serialized = text;
     this._size = members !== undefined ? members.length : size!;

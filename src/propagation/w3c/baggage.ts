@@ -20,6 +20,7 @@ interface BaggageMember {
 
 /** One decoded baggage property (Baggage §3.2.1.4): `key` or `key=value`. */
 export interface BaggageProperty {
+  /** The property's key (an RFC 7230 token, as a baggage key). */
   key: string;
   /** Percent-decoded value; absent for a key-only property. */
   value?: string;
@@ -278,8 +279,8 @@ export function normalizeBaggageProperties(
 }
 
 /**
- * Decodes a property list (`k1=v1;k2`, as in {@link BaggageMember.properties} or an entry's metadata
- * string) into `{ key, value? }` pairs in order, values percent-decoded (Baggage §3.2.1.4: "the rules
+ * Decodes a property list (`k1=v1;k2`, as in an entry's metadata string: the properties after a
+ * baggage member's first `;`) into `{ key, value? }` pairs in order, values percent-decoded (Baggage §3.2.1.4: "the rules
  * for baggage values also apply"; invalid UTF-8 becomes U+FFFD). Repeated keys are kept. Invalid
  * properties are skipped; a non-string or empty `text` gives `[]`. Never throws.
  */

@@ -10,7 +10,15 @@ import { isOws } from "../header-text.js";
 
 /** One tracestate list-member, already validated. */
 export interface TraceStateMember {
+  /**
+   * The member's key (`congo`, `tenant@system`): up to 256 lower-case letters, digits and `_-*` `/@`,
+   * starting with a letter or digit (Trace Context Level 2 §3.3.1.3.1).
+   */
   key: string;
+  /**
+   * The member's value: up to 256 printable ASCII characters but `,` and `=`, not ending in a space
+   * (Trace Context §3.3.1.3.2).
+   */
   value: string;
 }
 

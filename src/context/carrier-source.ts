@@ -16,21 +16,23 @@ export const CREATED_AT_FIELD = "createdAt";
  * The shape of a row or message that carries its own trace carrier — a Prisma row of a model with
  * the `traceContext Json?` column, or any object built the same way.
  *
- * - `traceContext`: the stored carrier (a `TraceCarrier` object, its JSON text, or `null` when
- *   the row was written without one). Read as untrusted input; nothing in it can make a call throw.
- * - `createdAt` (optional): when the row was written — a `Date`, epoch milliseconds (a number, a
- *   `bigint` as Prisma gives a `BigInt` column, or a text of digits alone), or an ISO 8601 text, as
- *   `WithCarrierOptions.capturedAt` takes them. `withCarrier` takes it as the capture time of the
- *   carrier (queue wait, `relation: "auto"`).
- *
  * An object with a header that gives a span context at its top level (`traceparent`,
  * `x-datadog-trace-id`, `b3`, `x-b3-traceid`, in lower case, Title-Case, upper case or each word
  * capitalised: `TraceParent`) is not one unless its `traceContext` holds a
- * carrier: it is message headers with an application header named `traceContext`, read as headers
- * ({@link isTraceCarrierProvider}).
+ * carrier: it is message headers with an application header named `traceContext`, read as headers.
  */
 export interface TraceCarrierProvider {
+  /**
+   * The stored carrier (a `TraceCarrier` object, its JSON text, or `null` when the row was written
+   * without one). Read as untrusted input; nothing in it can make a call throw.
+   */
   traceContext: unknown;
+  /**
+   * When the row was written — a `Date`, epoch milliseconds (a number, a `bigint` as Prisma gives a
+   * `BigInt` column, or a text of digits alone), or an ISO 8601 text, as `WithCarrierOptions.capturedAt`
+   * takes them. `withCarrier` takes it as the capture time of the carrier (queue wait,
+   * `relation: "auto"`).
+   */
   createdAt?: Date | number | bigint | string | null;
 }
 

@@ -63,7 +63,8 @@ const TRACED_OPTION_NAMES: readonly string[] = [
  *     parameters do not take `A` is a type error;
  *   - `@traced(opts)` on a method: the method's parameter list must be assignable to `A` (each call's
  *     arguments are what `carrierFrom` / `optionsFrom` receive); a method that does not fit is a type
- *     error naming `A` and the method's parameters ({@link MethodParametersMustFitCarrierFrom}).
+ *     error naming `A` and the method's parameters (`MethodParametersMustFitCarrierFrom<P, A>`: `P` the
+ *     method's parameters, `A` the tuple they must be assignable to).
  *
  *   A decorator on anything but a method (a field, an accessor, a getter or setter, a class) is a
  *   type error, as it is a `TypeError` at class definition.
@@ -111,12 +112,11 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
 
 /**
  * Wraps a function or a method so that each call runs inside a span, as `withCarrier` runs `fn` —
- * the TypeScript answer to a tracing aspect on methods (dd-trace-java's `@Trace` annotation):
+ * the TypeScript answer to a tracing aspect on methods (dd-trace-java's `@Trace` annotation). As a
+ * method decorator, `@traced({ kind: SpanKind.CONSUMER, relation: "auto" })` on the method
+ * `async process(job: PreprocessJob)` of `class Worker` gives each call a span "Worker.process", a
+ * child of `job.traceContext`; around a function:
  *
- *     class Worker {
- *       @traced({ kind: SpanKind.CONSUMER, relation: "auto" })
- *       async process(job: PreprocessJob) { ... }   // span "Worker.process", child of job.traceContext
- *     }
  *     const handle = traced({ name: "handle" })(async (row: Outbox) => { ... });
  *
  * - The carrier comes from `options.carrierFrom(args)`, else from the first argument with a non-null

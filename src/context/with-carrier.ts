@@ -95,8 +95,7 @@ export interface WithCarrierOptions {
   /**
    * Extra span links, given at creation: each `{ context: SpanContext, attributes? }` with hex ids, else
    * a TypeError. Each link is read once, at the call, and the span gets a plain copy of what was checked,
-   * its `traceFlags` the number tracehop's inject styles write for them (`"1"` → 1; `readSpanLink`,
-   * span-link.ts; docs/restore.md).
+   * its `traceFlags` the number tracehop's inject styles write for them (`"1"` → 1; docs/restore.md).
    */
   links?: Link[];
 }

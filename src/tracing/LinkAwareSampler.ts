@@ -42,7 +42,7 @@ import {
  * drop whatever the links say, an explicit keep a keep whatever `root` would say about remote parents.
  * Such roots are a Datadog user decision (priority 2 / -1) kept by a new linked trace and a restored
  * root's priority (Datadog parent id 0) under tracehop's helpers, which start them under a placeholder
- * parent (`startRootWithTraceId`), and the root span an instrumentation starts from headers with
+ * parent, and the root span an instrumentation starts from headers with
  * Datadog parent id 0 (Synthetics), decided as `RestoredRootSampler` decides it.
  *
  * A span this sampler drops gives up what its extraction recorded for it (links, restored root): a
@@ -58,12 +58,18 @@ import {
  *     });
  */
 export class LinkAwareSampler implements Sampler {
+  private readonly _root: Sampler;
+
   /**
+   * A sampler that keeps a new trace linked to sampled remote work, and asks `root` about every other
+   * span.
+   *
    * @param root the sampler for every span this one does not keep (a TypeError when it has no
    *   `shouldSample`).
    */
-  constructor(private readonly _root: Sampler) {
-    checkRootSampler("LinkAwareSampler", _root);
+  constructor(root: Sampler) {
+    checkRootSampler("LinkAwareSampler", root);
+    this._root = root;
   }
 
   shouldSample(

@@ -38,9 +38,17 @@ import { describeValue } from "../describe-value.js";
  * with `ExtractionSpanProcessor` first among the span processors.
  */
 export class RestoredRootSampler implements Sampler {
-  /** @param _root the sampler for every other span (a TypeError when it has no `shouldSample`). */
-  constructor(private readonly _root: Sampler) {
-    checkRootSampler("RestoredRootSampler", _root);
+  private readonly _root: Sampler;
+
+  /**
+   * A sampler that decides a restored root (and the spans below it) by its Datadog priority, and asks
+   * `root` about every other span.
+   *
+   * @param root the sampler for every other span (a TypeError when it has no `shouldSample`).
+   */
+  constructor(root: Sampler) {
+    checkRootSampler("RestoredRootSampler", root);
+    this._root = root;
   }
 
   shouldSample(

@@ -36,14 +36,14 @@ const NEWLINE = Buffer.from("\n");
  * Several processes may append to one file: each batch is written by a single `appendFileSync`
  * (open with O_APPEND, one write of the whole line), so lines never interleave on a local POSIX
  * file system (O_APPEND is not atomic on NFS). The missing folders of the path are created on first
- * use, one level at a time ({@link createFolders}): a path no folder can be made in (under `/proc`)
+ * use, one level at a time: a path no folder can be made in (under `/proc`)
  * is a write failure like any other, never a hang.
  *
  * Never throws from `export`: a write failure is reported as a FAILED ExportResult (the
  * BatchSpanProcessor logs it through `diag`), so tracing never fails the application; a span the OTLP
  * serializer cannot read is left out of its line (`TRACEHOP_SPAN_NOT_SERIALIZED`, once per process)
  * and the rest of its batch is written. The first write failure of a path in the process is also said where it is seen
- * without a diag logger (`warnOnce`: `diag.warn` and the process warning
+ * without a diag logger (`diag.warn` and the process warning
  * `TRACEHOP_SPANS_FILE_UNWRITABLE`, printed on stderr by default), naming the path and the reason:
  * otherwise every span is lost and the run ends well. After `shutdown()` every export fails.
  */
@@ -53,6 +53,10 @@ export class JsonLinesFileSpanExporter implements SpanExporter {
   private readonly _path: string;
 
   /**
+   * An exporter that appends each batch to the file at `path` as one OTLP JSON line. A relative `path`
+   * resolves against the process's working directory (`process.cwd()`) at each write, not at
+   * construction; nothing is opened or created before the first export.
+   *
    * @param path file to append to (relative paths resolve against the working directory at each write).
    * @throws TypeError when `path` is not a non-empty string.
    */

@@ -72,15 +72,15 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  *   OTEL_PROPAGATORS / DD_TRACE_PROPAGATION_STYLE*), so HTTP instrumentations and the carrier
  *   functions write the same headers;
  * - sampler: the `sampler` option, else OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG when set, else
- *   ParentBased(AlwaysOn); inside a {@link RestoredRootSampler}, so that a Datadog Synthetics root
+ *   ParentBased(AlwaysOn); inside a `RestoredRootSampler`, so that a Datadog Synthetics root
  *   follows its sampling priority whatever the sampler (a `LinkAwareSampler` already does);
  * - export: a BatchSpanProcessor per destination — the OTLP JSON-lines spans file
- *   ({@link JsonLinesFileSpanExporter}), OTLP/HTTP with JSON bodies
- *   (@opentelemetry/exporter-trace-otlp-http; endpoint, headers, compression and TLS from
+ *   (`JsonLinesFileSpanExporter`), OTLP/HTTP with JSON bodies
+ *   (`@opentelemetry/exporter-trace-otlp-http`; endpoint, headers, compression and TLS from
  *   OTEL_EXPORTER_OTLP_* unless `otlpEndpoint` is given), and the console when OTEL_TRACES_EXPORTER
  *   names it. Metrics and logs are left off unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER is set;
  * - what an extraction found, on the span an instrumentation starts from the extracted context
- *   ({@link ExtractionSpanProcessor}: the links of conflicting styles or of a `restart` extract
+ *   (`ExtractionSpanProcessor`: the links of conflicting styles or of a `restart` extract
  *   behavior, a Synthetics root's trace id, `_dd.parent_id`).
  *
  * A collector that is down or slow never fails the application: each export and `shutdown()` are

@@ -24,7 +24,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
 /**
  * Runs `fn` in ONE CONSUMER span for a batch of consumed messages (kafkajs `eachBatch`), with a link
  * to each message's context: `withBatch` with the messaging conventions' batch span. Call
- * `withProcessSpan` (process-span.ts) inside `fn` for each message: each gets its own CONSUMER span,
+ * `withProcessSpan` inside `fn` for each message: each gets its own CONSUMER span,
  * child of its message's context and linked to the batch span.
  *
  *     eachBatch: ({ batch }) =>

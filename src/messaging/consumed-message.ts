@@ -28,7 +28,7 @@ import {
  * for a row's carrier column (as `contextFromCarrier` would take an object with that field). Tracing
  * headers are found wherever they sit, after any number of application headers. Returns that context
  * unchanged when the headers hold no valid context. Never throws on the headers; `options` as
- * `injectKafkaHeaders` (header-writer.ts).
+ * `injectKafkaHeaders`.
  */
 export function contextFromKafkaHeaders(headers: unknown, options: CarrierOptions = {}): Context {
   assertCarrierOptions(options, "contextFromKafkaHeaders");
@@ -39,9 +39,9 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
  * Extracts the context an amqplib message carries (`msg.properties.headers`, or the whole `msg`, read
  * through its headers; headers shaped like a kafkajs message, as a Kafka bridge may copy them, stay
  * headers) onto the given (default: ROOT) context: strings, Buffers, arrays, and safe-integer numbers
- * as decimal text (see `amqpHeadersGetter` (header-getters.ts)). Read as headers only, as
+ * as decimal text (see `amqpHeadersGetter`). Read as headers only, as
  * {@link contextFromKafkaHeaders}. Returns that context unchanged when there is no valid context.
- * Never throws on the headers; `options` as `injectKafkaHeaders` (header-writer.ts).
+ * Never throws on the headers; `options` as `injectKafkaHeaders`.
  */
 export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions = {}): Context {
   assertCarrierOptions(options, "contextFromAmqpHeaders");

@@ -26,14 +26,18 @@ export function isHeadersObject(headers: unknown): headers is Record<string, unk
  * The methods of a WHATWG `Headers` object (fetch's; Node's global one or another copy of undici's)
  * the writers use. Names are case-insensitive and stored in lower case; values are strings. Such an
  * object is recognised as a real `Headers` is, by its tag (`Object.prototype.toString` gives
- * `[object Headers]`: `headerObjectKind` "fetch", header-object-kind.ts); a class of your own with such
- * methods is a {@link HeaderMethods} object.
+ * `[object Headers]`); a class of your own with such methods is a {@link HeaderMethods} object.
  */
 export interface FetchHeadersLike {
+  /** The value of field `name` (a repeated field's values joined with `, `), or `null` when absent. */
   get(name: string): string | null;
+  /** Replaces the values of field `name` with `value`. */
   set(name: string, value: string): void;
+  /** Adds `value` to field `name`: one more value of a repeated field. */
   append(name: string, value: string): void;
+  /** Removes field `name`. */
   delete(name: string): void;
+  /** The `[name, value]` pairs, names in lower case. */
   [Symbol.iterator](): Iterator<[string, string]>;
 }
 
@@ -50,11 +54,23 @@ export interface FetchHeadersLike {
  * travel.
  */
 export interface HeaderMethods {
+  /**
+   * Sets field `name` to `value`. Returning `undefined`, `true` or the object itself means written in
+   * place; another object (an immutable map's new one) means not.
+   */
   set(name: string, value: string): unknown;
+  /** Removes field `name`; what it returns means what `set`'s does. */
   delete(name: string): unknown;
+  /**
+   * Adds `value` to field `name`, one value of a repeated field; without it a repeated field is `set`
+   * to its values joined by `,`. What it returns means what `set`'s does.
+   */
   append?(name: string, value: string): unknown;
+  /** The value of field `name`, for reading (with the iterator, or for each name asked without one). */
   get?(name: string): unknown;
+  /** The field names, listed before they are read or removed (else the iterator's names). */
   keys?(): Iterable<unknown>;
+  /** The `[name, value | values[]]` pairs, for reading. */
   [Symbol.iterator]?(): Iterator<unknown>;
 }
 
@@ -62,10 +78,10 @@ export interface HeaderMethods {
  * Headers kept in entries rather than in properties: a `Map` of header name -> value, a WHATWG
  * `Headers` object, or a client's header object ({@link HeaderMethods}: NATS `MsgHdrs`). The readers
  * (`contextFromKafkaHeaders`, `contextFromAmqpHeaders`, `withProcessSpan`, `withCarrier`, the getters)
- * read them through their entries (`readKind`, header-object-kind.ts: a client's object with `get` and
- * an iterator, or with `get`, `set` and `delete`; one with `set`/`delete` alone through its own
- * properties), and the writers write them through their own methods (`set`, `append`, `delete`:
- * `writeKind`): a property set on such an object is no entry, and would not travel.
+ * read them through their entries (a client's object with `get` and an iterator, or with `get`, `set`
+ * and `delete`; one with `set`/`delete` alone through its own properties), and the writers write them
+ * through their own methods (`set`, `append`, `delete`): a property set on such an object is no entry,
+ * and would not travel.
  */
 export type HeaderEntries = Map<string, unknown> | FetchHeadersLike | HeaderMethods;
 

@@ -202,7 +202,7 @@ function newOfClass(headers: HeaderEntries): HeaderEntries {
 
 /**
  * Removes every propagation header from `headers`, in place: the names `isPropagationHeaderName`
- * (header-names.ts) accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the
+ * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the
  * datadog style reads) and the keys of `also` (a carrier about to be written), in any case.
  * A `Map`, a WHATWG `Headers` object or a client's header object (NATS `MsgHdrs`:
  * {@link HeaderEntries}) loses those entries through its `delete`, each by the name it lists.
@@ -402,9 +402,11 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  */
 export function injectKafkaHeaders(headers?: KafkaHeaders, options?: CarrierOptions): KafkaHeaders;
 /**
- * {@link injectKafkaHeaders} into a `Map` or a fetch `Headers` (`HeaderEntries`): written through its
- * `set`/`delete` (`append` for each value of a repeated field), the same object returned; an immutable
- * `Headers` gives a new one with its fields and the context. Never throws on the headers.
+ * Injects the given (default: active) context into Kafka message headers kept in a `Map` or a fetch
+ * `Headers` object (`HeaderEntries`), as {@link injectKafkaHeaders} injects into a plain object. They
+ * are written through their `set`/`delete` (`append` for each value of a repeated field) and the same
+ * object is returned; an immutable `Headers` gives a new one with its fields and the context. Never
+ * throws on the headers.
  */
 export function injectKafkaHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
 export function injectKafkaHeaders(
@@ -422,8 +424,10 @@ export function injectKafkaHeaders(
  */
 export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CarrierOptions): AmqpHeaders;
 /**
- * {@link injectAmqpHeaders} into a `Map` or a fetch `Headers` (`HeaderEntries`), as
- * {@link injectKafkaHeaders} writes one. Never throws on the headers.
+ * Injects the given (default: active) context into AMQP message headers kept in a `Map` or a fetch
+ * `Headers` object (`HeaderEntries`), as {@link injectAmqpHeaders} injects into a plain object. They
+ * are written as {@link injectKafkaHeaders} writes such an object: through their `set`/`delete`, the
+ * same object returned. Never throws on the headers.
  */
 export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
 export function injectAmqpHeaders(

@@ -14,7 +14,7 @@ export interface MessagingSpanOptions {
    */
   system: string;
   /**
-   * `messaging.destination.name`: the Kafka topic; for RabbitMQ see `rabbitmqDestinationName` (rabbitmq.ts).
+   * `messaging.destination.name`: the Kafka topic; for RabbitMQ see `rabbitmqDestinationName`.
    * Required; may be `""` (RabbitMQ's default exchange), then the span name is the operation name.
    * The span name uses `messaging.destination.template` instead when `attributes` gives one, and
    * leaves the destination out when `attributes` sets `messaging.destination.anonymous` or
@@ -69,7 +69,7 @@ export interface RestoreOptions extends Omit<
   run?: number | bigint;
 }
 
-/** Options of `withSendSpan` (send-span.ts). `H` is the type of the message headers object. */
+/** Options of `withSendSpan`. `H` is the type of the message headers object. */
 export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntries = TraceCarrier>
   extends MessagingSpanOptions, RestoreOptions {
   /**
@@ -91,7 +91,7 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
   /** With `creationContext`: which context the message carries. Default `"send-span"`. */
   forward?: RelayForwarding;
   /**
-   * Run `fn` with tracing suppressed (`suppressTracing` of @opentelemetry/core), default `true`: an
+   * Run `fn` with tracing suppressed (`suppressTracing` of `@opentelemetry/core`), default `true`: an
    * OpenTelemetry kafkajs or amqplib instrumentation then starts no second send span and injects no
    * second context into the headers tracehop wrote. Spans of any other work inside `fn` are
    * suppressed as well (a database instrumentation's, `traced`'s), so keep `fn` to handing the message
@@ -100,7 +100,7 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * the send span, whose context its headers carry) and the `tracehop/prisma` extension's carrier give
    * the send span's context inside `fn`; under a suppression of your own (`suppressTracing`, set
    * before `withSendSpan` is called) they give `{}` as everywhere. tracehop tells the two apart by a
-   * context key it sets with its suppression (@opentelemetry/core's flag is the same `true` for
+   * context key it sets with its suppression (`@opentelemetry/core`'s flag is the same `true` for
    * both), so a `suppressTracing` of yours inside `fn` is not told apart and is seen through too.
    * `false`: nothing is suppressed, and any instrumentation inside `fn` traces (and injects) as usual.
    */
@@ -108,14 +108,14 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
 }
 
 /**
- * Options of `withProcessSpan` (process-span.ts). `relation` (see {@link RestoreOptions}) relates the
+ * Options of `withProcessSpan`. `relation` (see {@link RestoreOptions}) relates the
  * process span to the message's creation context: `"parent"` (the default; single-message processing
  * MAY parent, messaging conventions, and Datadog shows one trace), `"link"` (new trace linked to it: batches,
  * delayed or repeated work), `"none"`, `"auto"`.
  */
 export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {}
 
-/** Options of `withBatchProcessSpan` (batch-process-span.ts). `M` is the type of one message. */
+/** Options of `withBatchProcessSpan`. `M` is the type of one message. */
 export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpanOptions, "messageId"> {
   /**
    * The headers of one message, as delivered (kafkajs `message.headers`, amqplib

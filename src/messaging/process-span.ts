@@ -64,7 +64,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * once per process (`TRACEHOP_RELATION_NOT_APPLIED`); tracehop's own spans and batch spans are never
  * taken (docs/messaging.md, "Coexistence").
  *
- * Attributes (set at start): as `withSendSpan` (send-span.ts), with `messaging.operation.type` =
+ * Attributes (set at start): as `withSendSpan`, with `messaging.operation.type` =
  * `process`, and from a whole message what the conventions ask of it (docs/messaging.md, "Reading headers");
  * `options.messageId` and `options.attributes` win over them. Errors of `fn` are recorded (exception
  * event, ERROR status, `error.type`) and passed through unchanged.
@@ -74,7 +74,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  *   TextMapPropagator, `links` is not an array, or `relation` or `maxParentAge` is out of range
  *   (programming errors, before `fn` runs). A bad `attempt`, `run` or `capturedAt` (values of the
  *   message) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
- *   `RestoreOptions` (messaging-options.ts)).
+ *   `RestoreOptions`).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   options = requireOptions("withProcessSpan", options);

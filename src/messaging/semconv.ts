@@ -72,22 +72,30 @@ export const ATTR_RABBITMQ_DESTINATION_ROUTING_KEY = "rabbitmq.destination.routi
 export const ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG = "rabbitmq.message.delivery_tag" as const;
 
 /**
+ * Kafka offset of a consumed record, under its name before semantic conventions 1.45.
+ *
  * @deprecated Replaced by {@link ATTR_KAFKA_OFFSET} (`kafka.offset`) in semantic conventions 1.45.
  * Kept so that code importing it still builds; tracehop writes neither.
  */
 export const ATTR_MESSAGING_KAFKA_OFFSET = "messaging.kafka.offset" as const;
 /**
+ * Kafka message key, under its name before semantic conventions 1.45.
+ *
  * @deprecated Replaced by {@link ATTR_KAFKA_MESSAGE_KEY} (`kafka.message.key`) in semantic conventions
  * 1.45.
  */
 export const ATTR_MESSAGING_KAFKA_MESSAGE_KEY = "messaging.kafka.message.key" as const;
 /**
+ * RabbitMQ routing key, under its name before semantic conventions 1.45.
+ *
  * @deprecated Replaced by {@link ATTR_RABBITMQ_DESTINATION_ROUTING_KEY}
  * (`rabbitmq.destination.routing_key`) in semantic conventions 1.45.
  */
 export const ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY =
   "messaging.rabbitmq.destination.routing_key" as const;
 /**
+ * RabbitMQ delivery tag of a consumed message, under its name before semantic conventions 1.45.
+ *
  * @deprecated Replaced by {@link ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG} (`rabbitmq.message.delivery_tag`)
  * in semantic conventions 1.45.
  */
@@ -98,6 +106,7 @@ export const ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG =
 export const MESSAGING_OPERATION_TYPE_VALUE_SEND = "send" as const;
 export const MESSAGING_OPERATION_TYPE_VALUE_PROCESS = "process" as const;
 
-/** `messaging.system` values of the two supported clients. */
+/** `messaging.system` value of RabbitMQ (amqplib), one of the two supported clients. */
 export const MESSAGING_SYSTEM_VALUE_RABBITMQ = "rabbitmq" as const;
+/** `messaging.system` value of Kafka (kafkajs), one of the two supported clients. */
 export const MESSAGING_SYSTEM_VALUE_KAFKA = "kafka" as const;

@@ -73,7 +73,7 @@ function runInNewSpan<T>(
  *   keeps its attributes, another gets those of this call it lacks (docs/messaging.md, "Coexistence").
  * - with `creationContext` (a relay sending a stored outbox row): `forward: "send-span"` (default) — a
  *   PRODUCER span, child of the stored context, its own context in the headers; `"creation-context"` —
- *   a CLIENT span, the stored context in the headers ({@link RelayForwarding}). A stored carrier
+ *   a CLIENT span, the stored context in the headers (see `RelayForwarding`). A stored carrier
  *   without a valid span context gives a PRODUCER span whose context goes into the headers: a child of
  *   the active span (not one that has ended), else a new trace. The span active at the call (the
  *   relay's batch or poll loop span) is linked by the ambient-link rule (docs/messaging.md, "The span
@@ -93,8 +93,7 @@ function runInNewSpan<T>(
  *   nor `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not
  *   an array, or `relation` or `maxParentAge` is out of range (on every path) — programming errors,
  *   before `fn` runs. A bad `attempt`, `run` or `capturedAt` (values of the message or the row) is no
- *   error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see `RestoreOptions`,
- *   messaging-options.ts).
+ *   error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see `RestoreOptions`).
  */
 export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
   options: SendSpanOptions<H>,

@@ -17,13 +17,13 @@ import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
 import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
 /**
- * Largest carrier written to a row, in UTF-8 bytes of its JSON text: 9.5 KiB.
+ * Largest carrier written to a row, in UTF-8 bytes of its JSON text: 9728 (9.5 KiB).
  *
  * Worst case of what the default styles (tracecontext, baggage, datadog) can inject, in bytes:
  * - `traceparent` 55 (W3C Trace Context §3.2, version 00);
- * - `tracestate` 512 (the length @opentelemetry/core's TraceState keeps; W3C Trace Context §3.3.1.5
+ * - `tracestate` 512 (the length `@opentelemetry/core`'s TraceState keeps; W3C Trace Context §3.3.1.5
  *   asks vendors to propagate at least 512 characters);
- * - `baggage` 8192 (W3C Baggage §3.3.1 "Limits", the total @opentelemetry/core enforces);
+ * - `baggage` 8192 (W3C Baggage §3.3.1 "Limits", the total `@opentelemetry/core` enforces);
  * - `x-datadog-tags` 512 (`DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` default, as dd-trace-js enforces it);
  * - `x-datadog-trace-id` and `x-datadog-parent-id` 20 each (unsigned 64-bit decimal; Datadog docs,
  *   "Propagating trace context"), `x-datadog-sampling-priority` 11 (signed 32-bit), `x-datadog-origin`
@@ -63,7 +63,7 @@ interface StoredCarrierOptions {
  *   value of an array element that is not a non-empty string (a hole of a sparse array included), or
  *   that is a key no baggage header can carry (`"a b"`, `"a,b"`, `"é"`): a key is an RFC 7230 token
  *   (W3C Baggage §3.2.1.2), and tracehop's styles drop any other key on inject, so such an entry
- *   would never keep anything. (@opentelemetry/core's `W3CBaggagePropagator` writes `a b` as
+ *   would never keep anything. (`@opentelemetry/core`'s `W3CBaggagePropagator` writes `a b` as
  *   `a%20b`, which a W3C reader, tracehop's included, restores as that literal key.)
  */
 export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySet<string> | undefined {

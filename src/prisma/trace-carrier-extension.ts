@@ -47,7 +47,7 @@ export interface TraceCarrierExtensionOptions {
   baggage?: BaggagePolicy;
   /**
    * Largest stored carrier, UTF-8 bytes of its JSON text: an integer from 1 to
-   * `Number.MAX_SAFE_INTEGER` (else a RangeError). Default {@link MAX_STORED_CARRIER_BYTES}. The
+   * `Number.MAX_SAFE_INTEGER` (else a RangeError). Default `MAX_STORED_CARRIER_BYTES` (9728). The
    * column must hold this much (`jsonb`, `JSON`, `TEXT`): over a bounded column (a hand-made
    * `VARCHAR(250)`), set it to the column's length, or a longer carrier fails the write (Prisma P2000).
    */

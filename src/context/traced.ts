@@ -21,11 +21,13 @@ import {
  * Options of {@link traced}: those of `withCarrier`, plus where the carrier and per-call options
  * come from.
  *
- * @typeParam A the argument tuple of the wrapped function, for typed `carrierFrom` / `optionsFrom`.
+ * @typeParam A the argument tuple of the wrapped function, for typed `carrierFrom` / `optionsFrom`:
+ *   what their parameter is annotated with (`([outbox]: [Outbox]) => ...`), else `unknown[]` (each
+ *   argument `unknown`: read a field only after annotating the tuple).
  */
-// `any[]` by default so that `carrierFrom: ([job]) => job.row` needs no annotation.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface TracedOptions<A extends readonly unknown[] = any[]> extends WithCarrierOptions {
+// `unknown[]` by default, never `any[]`: an unannotated `([job]) => job.row` is then a type error
+// that asks for the tuple (`([job]: [Job])`), not an unchecked read (`job.rwo` compiled).
+export interface TracedOptions<A extends readonly unknown[] = unknown[]> extends WithCarrierOptions {
   /**
    * Span name. Default: `Class.method` for a decorated method, the function's name for
    * `traced(opts)(fn)`.
@@ -58,9 +60,10 @@ const TRACED_OPTION_NAMES: readonly string[] = [
  * `experimentalDecorators`). Either way the result has the signature of what it wraps.
  *
  * @typeParam A the argument tuple of `options.carrierFrom` / `optionsFrom` when they are annotated
- *   (`([outbox]: [Outbox]) => ...`), else `any[]` (then nothing below is checked):
- *   - `traced(opts)(fn)`: `fn`'s unannotated parameters are typed from `A`, and a `fn` whose
- *     parameters do not take `A` is a type error;
+ *   (`([outbox]: [Outbox]) => ...`), else `unknown[]`:
+ *   - `traced(opts)(fn)`: `fn`'s unannotated parameters are typed from `A` (`unknown` when `A` is
+ *     `unknown[]`, never `any`), and a `fn` whose parameters do not take `A` is a type error; with
+ *     `A` `unknown[]` any `fn` is accepted, typed by its own annotations;
  *   - `@traced(opts)` on a method: the method's parameter list must be assignable to `A` (each call's
  *     arguments are what `carrierFrom` / `optionsFrom` receive); a method that does not fit is a type
  *     error naming `A` and the method's parameters (`MethodParametersMustFitCarrierFrom<P, A>`: `P` the
@@ -69,8 +72,7 @@ const TRACED_OPTION_NAMES: readonly string[] = [
  *   A decorator on anything but a method (a field, an accessor, a getter or setter, a class) is a
  *   type error, as it is a `TypeError` at class definition.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface TracedWrapper<A extends readonly unknown[] = any[]> {
+export interface TracedWrapper<A extends readonly unknown[] = unknown[]> {
   // `any` as in lib.decorators.d.ts' own constraint on ClassMethodDecoratorContext's Value.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   <This, F extends (this: This, ...args: any) => any>(
@@ -83,6 +85,29 @@ export interface TracedWrapper<A extends readonly unknown[] = any[]> {
   // parameters (one or two), so without it this signature would accept a decorated method or getter
   // by itself, unchecked against `A` and whatever the member's kind.
   <F extends (...args: A) => unknown>(fn: F, context?: never): F;
+  // With `A` `unknown[]` (unannotated options, or none), a `fn` whose own annotations the signature
+  // above rejects (`(text: string) => ...`: `unknown` is no `string`) is taken as it is declared; an
+  // unannotated parameter still gets `unknown` from the signature above, tried first.
+  <F extends (...args: never) => unknown>(fn: F & TracedFunctionFits<A>, context?: never): F;
+}
+
+/**
+ * `unknown` when `A` is `unknown[]` (the carrier callbacks' tuple unannotated, or no callbacks), so that
+ * any function is wrapped; else a {@link FunctionMustTakeCarrierFromArguments} that no function is, so
+ * that a function that does not take an annotated `A` is a type error (the signature with
+ * `(...args: A)` is the one that fits it).
+ */
+type TracedFunctionFits<A extends readonly unknown[]> = unknown[] extends A
+  ? unknown
+  : FunctionMustTakeCarrierFromArguments<A>;
+
+/**
+ * What `traced(options)(fn)` requires of a `fn` that does not take `A` (the tuple that the annotated
+ * `carrierFrom` / `optionsFrom` take), and `fn` lacks. tsc then reports, beside the signature that
+ * takes `A`: "... is not assignable to type 'FunctionMustTakeCarrierFromArguments<[Outbox]>'".
+ */
+interface FunctionMustTakeCarrierFromArguments<A> {
+  "@traced: the function must take the arguments carrierFrom / optionsFrom take": { mustTake: A };
 }
 
 /**
@@ -135,15 +160,16 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
  *   `@traced(opts)` rejects a method whose parameter list is not assignable to `A` (tsc: "Unable to
  *   resolve signature of method decorator ... is not assignable to type
  *   'MethodParametersMustFitCarrierFrom<[job: Job], [Outbox]>'"); a method with more parameters than
- *   the carrier's says so in the tuple (`[Outbox, ...unknown[]]`). Unannotated, `A` is `any[]` and
- *   nothing is checked. `@traced` on a field, accessor, getter, setter or class is a type error.
+ *   the carrier's says so in the tuple (`[Outbox, ...unknown[]]`). Unannotated, `A` is `unknown[]`:
+ *   `carrierFrom` / `optionsFrom` see each argument as `unknown` (annotate the tuple to read a field),
+ *   `fn`'s unannotated parameters are `unknown` (never `any`), and any method or annotated `fn` is
+ *   accepted. `@traced` on a field, accessor, getter, setter or class is a type error.
  *
  * @throws TypeError at wrapping time when an option is out of range or is a name `TracedOptions` does
  *   not have, the wrapped value is not a function, or the decorator is put on something other than a
  *   method (a type error too, above), or was compiled as a legacy (`experimentalDecorators`) one.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function traced<A extends readonly unknown[] = any[]>(
+export function traced<A extends readonly unknown[] = unknown[]>(
   options: TracedOptions<A> = {},
 ): TracedWrapper<A> {
   // The options as checked, once, at wrapping time: each call's span gets the links that were checked.

@@ -227,9 +227,13 @@ describe("a carrier under another field name", () => {
   test("traced with a carrierFrom that returns the row from another argument: the fix extends that carrierFrom, never ([row]) => row.carrier", async () => {
     const row = { id: 1, carrier: DD_CARRIER };
     const told = await recordWarnings(() => {
-      traced({ name: "t", carrierFrom: ([, r]) => r })(async (_q: string, _r: typeof row) => 1)("jobs", row);
+      traced({ name: "t", carrierFrom: ([, r]: [string, typeof row]) => r })(
+        async (_q: string, _r: typeof row) => 1,
+      )("jobs", row);
       resetWarnings();
-      traced({ name: "t", carrierFrom: ([{ r }]) => r })((_a: { r: typeof row }) => 1)({ r: row });
+      traced({ name: "t", carrierFrom: ([{ r }]: [{ r: typeof row }]) => r })((_a: { r: typeof row }) => 1)({
+        r: row,
+      });
       resetWarnings();
       // The same through a decorated method, and its holds-none wording.
       new Relay().second("jobs", { id: 2, traceContext: null, carrier: DD_CARRIER });
@@ -241,10 +245,9 @@ describe("a carrier under another field name", () => {
     ]);
     // The fix as said restores the stored trace.
     exporter.reset();
-    traced({ name: "fixed", carrierFrom: ([, r]) => r.carrier })((_q: string, _r: typeof row) => 1)(
-      "jobs",
-      row,
-    );
+    traced({ name: "fixed", carrierFrom: ([, r]: [string, typeof row]) => r.carrier })(
+      (_q: string, _r: typeof row) => 1,
+    )("jobs", row);
     assert.equal(BigInt(`0x${finishedSpan("fixed").spanContext().traceId}`), 7n);
   });
 
@@ -268,7 +271,7 @@ describe("a carrier under another field name", () => {
     exporter.reset();
     traced({
       name: "fixed",
-      carrierFrom: ([r]) => r.carrier,
+      carrierFrom: ([r]: [typeof row]) => r.carrier,
       optionsFrom: ([r]) => ({ capturedAt: r.createdAt }),
     })((r: typeof row) => r.id)(row);
     const span = finishedSpan("fixed");
@@ -326,9 +329,15 @@ describe("a carrier under another field name", () => {
       });
     const told = await recordWarnings(() => {
       inLoop(() => traced({ name: "silent" })((j: typeof job) => j.id)(job));
-      inLoop(() => traced({ name: "fixed", carrierFrom: ([j]) => j.carrier })((j: typeof job) => j.id)(job));
       inLoop(() =>
-        traced({ name: "payload", carrierFrom: ([j]) => j.payload })((j: typeof job) => j.id)(job),
+        traced({ name: "fixed", carrierFrom: ([j]: [typeof job]) => j.carrier })((j: typeof job) => j.id)(
+          job,
+        ),
+      );
+      inLoop(() =>
+        traced({ name: "payload", carrierFrom: ([j]: [typeof job]) => j.payload })((j: typeof job) => j.id)(
+          job,
+        ),
       );
     });
     assert.deepEqual(told.processWarnings, [[CODE, fromCarrierFrom("ctx", "traced")]]);

@@ -46,7 +46,7 @@ class Worker {
     return new Worker(prefix);
   }
 
-  @traced({ optionsFrom: ([, attempt]) => ({ attempt }) })
+  @traced({ optionsFrom: ([, attempt]: [JobRow, number]) => ({ attempt }) })
   retry(_job: JobRow, _attempt: number): number | undefined {
     return trace.getActiveSpan() ? 1 : undefined;
   }
@@ -121,9 +121,13 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.equal(parentIdOf(finishedSpan("handleOutbox")), W3C_PARENT_ID);
   });
 
-  test("docs/restore.md's relay: carrierFrom picks the headers; the unannotated parameter is callable", async () => {
+  test("docs/restore.md's relay: carrierFrom picks the headers; the unannotated parameter is typed from its tuple", async () => {
     const published: unknown[] = [];
-    const relay = traced({ name: "relay", carrierFrom: ([outbox]) => outbox.headers })(async (outbox) => {
+    interface Outbox {
+      id: number;
+      headers: Record<string, string>;
+    }
+    const relay = traced({ name: "relay", carrierFrom: ([row]: [Outbox]) => row.headers })(async (outbox) => {
       published.push(outbox.id);
       return trace.getActiveSpan()?.spanContext().traceId;
     });

@@ -121,29 +121,41 @@ export function assertMaxParentAge(value: unknown, where: string): asserts value
   }
 }
 
+/** `Number.MAX_SAFE_INTEGER` as a bigint: the largest `attempt` or `run` a bigint may give. */
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
- * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`: what `attempt` and `run` take (a count a
- * number holds exactly, so that `tracehop.attempt` and `tracehop.run` show the value given).
+ * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number or a bigint (a Prisma `BigInt`
+ * column, as `capturedAt` takes one): what `attempt` and `run` take (a count a number holds exactly,
+ * so that `tracehop.attempt` and `tracehop.run` show the value given, a bigint as its number).
  */
-export function isOrdinal(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 1;
+export function isOrdinal(value: unknown): value is number | bigint {
+  return typeof value === "bigint"
+    ? value >= 1n && value <= MAX_SAFE_BIGINT
+    : Number.isSafeInteger(value) && (value as number) >= 1;
+}
+
+/**
+ * `value` when it is not a bigint, else its number: an `attempt` or `run` that {@link isOrdinal}
+ * accepted, as its span attribute and the relation policy read it.
+ */
+export function ordinalNumber(value: number | bigint | undefined): number | undefined {
+  return typeof value === "bigint" ? Number(value) : value;
 }
 
 /**
  * @throws TypeError naming `where` and `field` when `value` is set but not an integer from 1 to
- * `Number.MAX_SAFE_INTEGER` ({@link isOrdinal}); for a bigint (a Prisma `BigInt` column), the message says
- * to pass its number.
+ * `Number.MAX_SAFE_INTEGER`, a number or a bigint ({@link isOrdinal}).
  */
 export function assertOrdinal(
   value: unknown,
   field: string,
   where: string,
-): asserts value is number | undefined {
+): asserts value is number | bigint | undefined {
   if (value === undefined) return;
   if (!isOrdinal(value)) {
-    const bigint = typeof value === "bigint" ? ` (a bigint: pass Number(${field}))` : "";
     throw new TypeError(
-      `tracehop ${where}: ${field} must be an integer from 1 to Number.MAX_SAFE_INTEGER${bigint}, got ${describeValue(value)}`,
+      `tracehop ${where}: ${field} must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got ${describeValue(value)}`,
     );
   }
 }

@@ -50,6 +50,7 @@ import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detache
 import {
   assertMaxParentAge,
   assertOrdinal,
+  ordinalNumber,
   assertRelation,
   currentRestoreDefaults,
   resolveRelation,
@@ -81,17 +82,30 @@ export interface WithCarrierOptions {
   /**
    * When the carrier was captured: a `Date`, epoch milliseconds (a number, a `bigint` or a text of
    * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text (a
-   * text that starts `YYYY-MM-DD`: SQL timestamps too). Default: the `createdAt` field of the row
-   * handed in as carrier. Drives `relation: "auto"` and the `tracehop.queue.wait` attribute; any other
-   * value, or 2^53 ms or more, counts as unknown. A time below 1e11 (before March 1973: what a Unix
-   * time in seconds looks like) is read as milliseconds all the same, and warned about once per
-   * process (`TRACEHOP_CAPTURED_AT_SECONDS`).
+   * text that starts `YYYY-MM-DD`: SQL timestamps too). Default (`undefined`): the `createdAt` field
+   * of the row handed in as carrier. `null` (a nullable column without a value: Prisma's `DateTime?`)
+   * is an unknown capture time, and the row's `createdAt` is then not read. Drives `relation: "auto"`
+   * and the `tracehop.queue.wait` attribute; any other value, or 2^53 ms or more, counts as unknown
+   * (never an error: a capture time is data, often a row's). A time below 1e11 (before March 1973:
+   * what a Unix time in seconds looks like) is read as milliseconds all the same, and warned about
+   * once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
-  capturedAt?: Date | number | bigint | string;
-  /** 1-based attempt number of this delivery (1 = first try; at most `Number.MAX_SAFE_INTEGER`); becomes `tracehop.attempt`. */
-  attempt?: number;
-  /** 1-based run number of a repeating job restored from one carrier; `auto` links every run after 1. */
-  run?: number;
+  capturedAt?: Date | number | bigint | string | null;
+  /**
+   * 1-based attempt number of this delivery (1 = first try): an integer from 1 to
+   * `Number.MAX_SAFE_INTEGER`, a number or a bigint (a Prisma `BigInt` column; taken as its number);
+   * becomes `tracehop.attempt`. Anything else (`0`, `NaN`, `2.5`, `"2"`) is a `TypeError` that says
+   * what to pass, before `fn` runs: these options are the caller's own. (`traced`'s `optionsFrom`
+   * reports such a value through `diag` and runs the call with the static options; the messaging
+   * helpers, which read it from a message, leave it out with a warning: `RestoreOptions`.)
+   */
+  attempt?: number | bigint;
+  /**
+   * 1-based run number of a repeating job restored from one carrier (`auto` links every run after 1):
+   * an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number or a bigint; becomes `tracehop.run`.
+   * Anything else is a `TypeError`, as for `attempt`.
+   */
+  run?: number | bigint;
   /**
    * Extra span links, given at creation: each `{ context: SpanContext, attributes? }` with hex ids, else
    * a TypeError. Each link is read once, at the call, and the span gets a plain copy of what was checked,
@@ -404,8 +418,9 @@ export function addRestoreAttributes(
   capturedAtMs: number | undefined,
 ): number | undefined {
   const ageMs = capturedAtMs === undefined ? undefined : Math.max(0, Date.now() - capturedAtMs);
-  if (options.attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = options.attempt;
-  if (options.run !== undefined) attributes[ATTR_TRACEHOP_RUN] = options.run;
+  // A bigint attempt or run (checked: at most Number.MAX_SAFE_INTEGER) as its number.
+  if (options.attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = ordinalNumber(options.attempt);
+  if (options.run !== undefined) attributes[ATTR_TRACEHOP_RUN] = ordinalNumber(options.run);
   if (ageMs !== undefined) attributes[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
   return ageMs;
 }
@@ -425,7 +440,7 @@ export function relationOf(
   const resolved = resolveRelation(requested, {
     hasStoredContext,
     ageMs,
-    run: options.run,
+    run: ordinalNumber(options.run),
     maxParentAge: options.maxParentAge ?? defaults.maxParentAge,
   });
   return { requested, resolved };

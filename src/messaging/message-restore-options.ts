@@ -39,8 +39,9 @@ export interface MessageRestore {
  * delivery count, a run number, a timestamp read from its headers or properties) whose value is
  * unusable — `attempt` or `run` not an integer from 1 to `Number.MAX_SAFE_INTEGER` (`NaN`, `"3"`, `2.5`,
  * `0`, `2 ** 60`: an attribute value a number no longer holds exactly; a bigint in that range is taken
- * as its number, as `capturedAt` takes a bigint), `capturedAt` no time `toEpochMs` reads
- * (`"yesterday"`, `NaN`, an invalid Date, an object) — as if they were not given: the span has no
+ * as its number, as `withCarrier` takes it), `capturedAt` no time `toEpochMs` reads
+ * (`"yesterday"`, `NaN`, an invalid Date, an object; `null`, a nullable column without a value, is
+ * kept and said nothing: an unknown time, as `withCarrier` reads it) — as if they were not given: the span has no
  * `tracehop.attempt`, `tracehop.run` or `tracehop.queue.wait` from them, and `fn` runs as usual
  * (tracing never fails the message; `withCarrier`, whose options are the caller's own, throws for a
  * bad `attempt` or `run` instead). Each is said once per process and helper: `diag.warn` and the
@@ -54,9 +55,11 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
   let capturedAtMs: number | undefined;
   for (const name of MESSAGE_OPTIONS) {
     const value: unknown = restore[name];
-    if (value === undefined) continue;
+    // `capturedAt: null` (a nullable column without a value) is an unknown time, as withCarrier reads
+    // it: kept, said nothing.
+    if (value === undefined || (value === null && name === "capturedAt")) continue;
     if (name !== "capturedAt") {
-      if ((typeof value === "number" || typeof value === "bigint") && isMessageOrdinal(value)) {
+      if (isOrdinal(value)) {
         if (typeof value === "bigint") (kept ??= { ...restore })[name] = Number(value);
         continue;
       }
@@ -81,15 +84,4 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
   }
   // Every attempt and run left is a number: a bigint was replaced by its number above.
   return { restore: (kept ?? restore) as MessageRestore["restore"], capturedAtMs };
-}
-
-/**
- * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number ({@link isOrdinal}, as `withCarrier`
- * takes) or a bigint: a count a number holds exactly, so that `tracehop.attempt` and `tracehop.run` show
- * the value the message gave.
- */
-function isMessageOrdinal(value: number | bigint): boolean {
-  return typeof value === "bigint"
-    ? value >= 1n && value <= BigInt(Number.MAX_SAFE_INTEGER)
-    : isOrdinal(value);
 }

@@ -61,12 +61,30 @@ export type RelayForwarding = "send-span" | "creation-context";
  */
 export interface RestoreOptions extends Omit<
   WithCarrierOptions,
-  "kind" | "attributes" | "links" | "propagator" | "attempt" | "run"
+  "kind" | "attributes" | "links" | "propagator" | "attempt" | "run" | "capturedAt"
 > {
-  /** 1-based attempt number of this delivery (a delivery count): an integer, a number or a bigint. */
+  /**
+   * 1-based attempt number of this delivery (a delivery count): an integer from 1 to
+   * `Number.MAX_SAFE_INTEGER`, a number or a bigint (taken as its number), as `withCarrier` takes it;
+   * becomes `tracehop.attempt`. Another value (`NaN` from `Number()` of a missing header, `0`, `"3"`)
+   * is left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message handled:
+   * a value read from a message must never fail it, where `withCarrier` throws a `TypeError` for the
+   * caller's own bad value.
+   */
   attempt?: number | bigint;
-  /** 1-based run number of a repeating job: an integer, a number or a bigint. */
+  /**
+   * 1-based run number of a repeating job: an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number
+   * or a bigint, as `withCarrier` takes it; another value is left out with the warning, as `attempt`.
+   */
   run?: number | bigint;
+  /**
+   * When the message's carrier was captured, as `withCarrier`'s `capturedAt` (a `Date`, epoch
+   * milliseconds as a number, a bigint or a text of digits, ISO 8601 text; `null`: unknown, said
+   * nothing). A value that is no time (`"yesterday"`, an invalid `Date`) is left out, said once per
+   * process (`TRACEHOP_MESSAGE_OPTION_IGNORED`): a relay's queue wait then comes from the row's
+   * `createdAt`.
+   */
+  capturedAt?: Date | number | bigint | string | null;
 }
 
 /** Options of `withSendSpan`. `H` is the type of the message headers object. */

@@ -122,6 +122,44 @@ describe("relation: auto (maxParentAge, capture time, run)", () => {
     assert.equal(span.attributes["tracehop.queue.wait"], undefined);
   });
 
+  test("capturedAt null (a nullable column without a value) is an unknown capture time, as undefined is not: the row's createdAt is not read", async () => {
+    const told = await recordWarnings(() => {
+      withCarrier(W3C_CARRIER, "null-age", () => undefined, {
+        relation: "auto",
+        maxParentAge: 0,
+        capturedAt: null,
+      });
+      const row = { traceContext: W3C_CARRIER, createdAt: new Date(Date.now() - 2 * MINUTE_MS) };
+      withCarrier(row, "null-over-row", () => undefined, {
+        relation: "auto",
+        maxParentAge: MINUTE_MS,
+        capturedAt: null,
+      });
+    });
+    for (const name of ["null-age", "null-over-row"]) {
+      const span = finishedSpan(name);
+      assert.equal(parentIdOf(span), W3C_PARENT_ID, name);
+      assert.equal(span.attributes["tracehop.queue.wait"], undefined, name);
+    }
+    assert.deepEqual([told.processWarnings, told.diagWarnings], [[], []]);
+  });
+
+  test("attempt and run may be bigints (a Prisma BigInt column), taken as their numbers: run 2n links as run 2 does", () => {
+    const capturedAt = Date.now();
+    withCarrier(W3C_CARRIER, "bigint-run", () => undefined, {
+      relation: "auto",
+      run: 2n,
+      attempt: 3n,
+      capturedAt,
+    });
+    const span = finishedSpan("bigint-run");
+    assert.equal(parentIdOf(span), undefined);
+    assert.equal(linksOf(span).length, 1);
+    assert.deepEqual([span.attributes["tracehop.run"], span.attributes["tracehop.attempt"]], [2, 3]);
+    withCarrier(W3C_CARRIER, "bigint-run-1", () => undefined, { relation: "auto", run: 1n, capturedAt });
+    assert.equal(parentIdOf(finishedSpan("bigint-run-1")), W3C_PARENT_ID);
+  });
+
   test("a later run of a repeating job links even when young; run 1 parents", () => {
     const capturedAt = Date.now();
     withCarrier(W3C_CARRIER, "run-1", () => undefined, { relation: "auto", run: 1, capturedAt });

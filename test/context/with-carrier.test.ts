@@ -439,22 +439,27 @@ describe("withCarrier: what it accepts", () => {
     [
       "attempt 0",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 0 }),
-      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, got/,
+      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got/,
     ],
     [
       "run 1.5",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 1.5 }),
-      /run must be an integer from 1 to Number.MAX_SAFE_INTEGER, got 1.5/,
+      /run must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got 1.5/,
     ],
     [
       "attempt beyond Number.MAX_SAFE_INTEGER",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 2 ** 60 }),
-      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, got 1152921504606846976 \(2\^60, above Number\.MAX_SAFE_INTEGER, which JavaScript prints as 1152921504606847000\)$/,
+      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, a number or a bigint, got 1152921504606846976 \(2\^60, above Number\.MAX_SAFE_INTEGER, which JavaScript prints as 1152921504606847000\)$/,
     ],
     [
-      "attempt as a bigint",
-      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 3n as never }),
-      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER \(a bigint: pass Number\(attempt\)\), got 3n/,
+      "attempt 0n",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 0n }),
+      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, a number or a bigint, got 0n$/,
+    ],
+    [
+      "run a bigint beyond Number.MAX_SAFE_INTEGER",
+      () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 2n ** 60n }),
+      /run must be an integer from 1 to Number\.MAX_SAFE_INTEGER, a number or a bigint, got 1152921504606846976n$/,
     ],
     [
       "kind as a name",

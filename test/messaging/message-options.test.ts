@@ -138,6 +138,18 @@ describe("a bad per-message option is left out, never a message that is not hand
     assert.deepEqual(told.diagWarnings, []);
   });
 
+  test("capturedAt null (a nullable column without a value) is an unknown capture time, as withCarrier reads it: nothing said", async () => {
+    const row = { traceContext: headers, createdAt: new Date(Date.now() - 2000) };
+    const told = await recordWarnings(() => [
+      withProcessSpan(headers, { ...rabbit, capturedAt: null }, () => "processed"),
+      withSendSpan({ ...rabbit, creationContext: row, capturedAt: null }, () => "sent"),
+    ]);
+    assert.deepEqual(told.result, ["processed", "sent"]);
+    for (const name of ["process jobs", "publish jobs"])
+      assert.equal(onlySpan(name).attributes["tracehop.queue.wait"], undefined, name);
+    assert.deepEqual([told.processWarnings, told.diagWarnings], [[], []]);
+  });
+
   test("a capturedAt text is parsed once per message (not again by the restore), and gives the queue wait", async () => {
     const parse = Date.parse;
     let parses = 0;
@@ -209,7 +221,7 @@ describe("a bad per-message option is left out, never a message that is not hand
     assert.throws(() => withSendSpan({ ...rabbit, relation: "child" as never }, fn), /relation must be/);
     assert.throws(
       () => withCarrier(headers, "x", fn, { attempt: NaN }),
-      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, got/,
+      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got/,
     );
     assert.equal(ran, 0);
   });

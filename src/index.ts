@@ -16,6 +16,7 @@ export {
   type CreatePropagatorOptions,
   type ExtractBehavior,
   type PropagationStyle,
+  type PropagationStyleName,
 } from "./propagation/create-propagator.js";
 export { DatadogTraceContextPropagator } from "./propagation/datadog/DatadogTraceContextPropagator.js";
 export {

@@ -29,6 +29,7 @@ export { withSendSpan } from "./send-span.js";
 export type {
   BatchProcessSpanOptions,
   MessagingSpanOptions,
+  MessagingSystem,
   ProcessSpanOptions,
   RelayForwarding,
   RestoreOptions,

@@ -10,9 +10,12 @@ import type { HeaderEntries } from "./header-entries.js";
 export interface MessagingSpanOptions {
   /**
    * `messaging.system` (and `messaging.system.name`), e.g. `"rabbitmq"`, `"kafka"`: a well-known value in
-   * lower case, as the semantic conventions write it, or your own system's name. Required.
+   * lower case, as the semantic conventions write it ({@link MessagingSystem}, offered by editors), or
+   * your own system's name (any non-empty text). A well-known value in another case (`"Kafka"`) is a
+   * `TypeError`. Required.
    */
-  system: string;
+  // `string & {}`: any text is legal, and MessagingSystem's names are still offered.
+  system: MessagingSystem | (string & {});
   /**
    * `messaging.destination.name`: the Kafka topic; for RabbitMQ see `rabbitmqDestinationName`.
    * Required; may be `""` (RabbitMQ's default exchange), then the span name is the operation name.
@@ -178,28 +181,44 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
 
 /**
  * The well-known values of `messaging.system.name` (semantic conventions 1.45 attribute registry,
- * "messaging") and the older `messaging.system` spellings they replaced. Another value is the
- * user's own system and is written as given; one of these in another case is a mistake that would
- * stop Datadog and the conventions' tooling from recognising the system.
+ * "messaging").
  */
-const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
+const REGISTRY_SYSTEMS = [
   "activemq",
   "aws.sns",
   "aws.sqs",
-  "aws_sqs",
   "azure.eventgrid",
   "azure.eventhubs",
   "azure.servicebus",
-  "eventgrid",
-  "eventhubs",
-  "servicebus",
   "gcp.pubsub",
-  "gcp_pubsub",
   "jms",
   "kafka",
   "pulsar",
   "rabbitmq",
   "rocketmq",
+] as const;
+
+/**
+ * The `system` names editors offer for the messaging helpers' {@link MessagingSpanOptions.system}: the
+ * well-known values of `messaging.system.name` (semantic conventions 1.45 attribute registry), and
+ * `"nats"` and `"mqtt"`, which the registry lacks and tracehop's messages name for nats.js and mqtt.js
+ * messages. The option takes any other non-empty text too (your own system's name).
+ */
+export type MessagingSystem = (typeof REGISTRY_SYSTEMS)[number] | "nats" | "mqtt";
+
+/**
+ * The well-known values of `messaging.system.name` ({@link REGISTRY_SYSTEMS}) and the older
+ * `messaging.system` spellings they replaced. Another value is the user's own system and is written
+ * as given; one of these in another case is a mistake that would stop Datadog and the conventions'
+ * tooling from recognising the system.
+ */
+const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
+  ...REGISTRY_SYSTEMS,
+  "aws_sqs",
+  "eventgrid",
+  "eventhubs",
+  "servicebus",
+  "gcp_pubsub",
 ]);
 
 /**

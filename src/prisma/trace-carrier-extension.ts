@@ -27,16 +27,26 @@ import {
  */
 export const DEFAULT_CARRIER_FIELD = TRACE_CONTEXT_FIELD;
 
-/** Options of {@link traceCarrierExtension}. */
-export interface TraceCarrierExtensionOptions {
+/**
+ * Options of {@link traceCarrierExtension}.
+ *
+ * @typeParam M the model names `models` may give: any text by default; your client's own names when
+ *   given as `traceCarrierExtension<Prisma.ModelName>(...)`, so that a misspelt model is a type error.
+ */
+export interface TraceCarrierExtensionOptions<M extends string = string> {
   /** The carrier field of every model (a `Json` / `Json?` field). Default `"traceContext"`. */
   field?: string;
   /**
    * Which models carry a trace. Default: every model of the client with a `Json` field named
    * `field`, found in the client's runtime data model. A list of model names opts in those models
-   * only (each must have the field); an object maps model name -> its carrier field.
+   * only (each must have the field); an object maps model name -> its carrier field. A name the
+   * client does not have is an `Error` when `$extends` applies the extension, listing the client's
+   * models; to have tsc check the names first, give the client's names as the type argument:
+   * `traceCarrierExtension<Prisma.ModelName>({ models: ["Outbox"] })`.
    */
-  models?: ChosenModels;
+  // Optional keys, so that the client's names as `M` do not require every model (`{ Outbox: undefined }`
+  // then compiles, and is the TypeError naming models.Outbox at creation).
+  models?: readonly M[] | { readonly [K in M]?: string };
   /**
    * `"keep"` (default): `update`, `updateMany` and the update branch of `upsert` leave the carrier
    * field alone (the row keeps the trace that created it). `"capture"`: they fill it with the
@@ -109,7 +119,9 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  *   (each message names the fix); TypeError for `$extends(traceCarrierExtension)` without the call.
  *   Every message begins `tracehop traceCarrierExtension: `.
  */
-export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}) {
+export function traceCarrierExtension<M extends string = string>(
+  options: TraceCarrierExtensionOptions<M> = {},
+) {
   if (options === null || typeof options !== "object" || Array.isArray(options))
     throw new TypeError(
       `tracehop traceCarrierExtension: options must be an object such as { field: "traceContext" }, got ${describeValue(options)}`,
@@ -141,7 +153,9 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
     );
   }
   // Its shape is checked here, when the extension is created; the models themselves when it is applied.
-  if (options.models !== undefined) modelEntries(options.models, field);
+  // The names as the runtime takes them: any text (`M` only narrows what tsc accepts).
+  const chosen = options.models as ChosenModels | undefined;
+  if (chosen !== undefined) modelEntries(chosen, field);
   const allowedBaggage = compileBaggagePolicy(options.baggage);
   const propagator = options.propagator;
   // Checked here, when the extension is created: at write time a bad propagator would only be a
@@ -162,7 +176,7 @@ export function traceCarrierExtension(options: TraceCarrierExtensionOptions = {}
   };
 
   return Prisma.defineExtension((client) => {
-    const models = carrierModels(runtimeDataModelOf(client), field, options.models, schemaTextOf(client));
+    const models = carrierModels(runtimeDataModelOf(client), field, chosen, schemaTextOf(client));
     return client.$extends({
       name: "tracehop-trace-carrier",
       // Typed by hand: Prisma's generic component types cannot be named outside a generated client.

@@ -31,6 +31,7 @@ import {
   DEFAULT_STYLES,
   parseStyles,
   type PropagationStyle,
+  type PropagationStyleName,
 } from "./create-propagator/style-names.js";
 
 // The parts of createPropagator that other modules read (the public API in index.ts, `tracehop inspect`,
@@ -58,6 +59,7 @@ export {
   spellStyles,
   styleSetting,
   type PropagationStyle,
+  type PropagationStyleName,
 } from "./create-propagator/style-names.js";
 
 /** Options of {@link createPropagator}. */
@@ -85,7 +87,9 @@ export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
  * `baggage` (W3C Baggage), `datadog` (`x-datadog-*`), `b3` (single `b3` header; also
  * `b3 single header`) and `b3multi` (`x-b3-*`), each reading only its own headers, as in
  * dd-trace-js; `none` alone means no propagation. The same list is used to inject and, in its
- * order, to extract.
+ * order, to extract. Its type ({@link PropagationStyleName}) offers these names to an editor and
+ * takes any text, so that a list from configuration compiles: a misspelt name is the `TypeError`
+ * below, at creation, listing the names.
  *
  * Without `styles` the environment decides, as in Datadog's tracers (Datadog docs, "Propagating
  * trace context"): extract `DD_TRACE_PROPAGATION_STYLE_EXTRACT`, else `DD_TRACE_PROPAGATION_STYLE`,
@@ -110,7 +114,7 @@ export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
  *   a name `CreatePropagatorOptions` does not have, or an option value of the wrong kind.
  */
 export function createPropagator(
-  styles?: string | readonly string[],
+  styles?: PropagationStyleName | readonly PropagationStyleName[],
   options: CreatePropagatorOptions = {},
 ): TextMapPropagator {
   const env = process.env;

@@ -6,6 +6,17 @@ import { guessStyle, saidGuess } from "./style-guesses.js";
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
 
 /**
+ * What `createPropagator(styles)` takes for one entry of its list: a {@link PropagationStyle}, `"none"`
+ * (no propagation) or Datadog's long name `"b3 single header"` — offered by editors — or any other
+ * text, so that a list read from configuration compiles: names in any case, blanks ignored, several
+ * names comma-separated in one text (`"tracecontext,datadog"`). A name that is no style is a
+ * `TypeError` at creation that lists the style names.
+ */
+// `string & {}`: any text is legal, and the union's names are still offered (`string` alone would
+// absorb them).
+export type PropagationStyleName = PropagationStyle | "none" | "b3 single header" | (string & {});
+
+/**
  * The styles `createPropagator()` injects when neither its argument nor the environment names any:
  * `tracecontext`, `baggage`, `datadog` (`traceparent`/`tracestate`, `baggage` and the `x-datadog-*`
  * headers), so that a Datadog-instrumented and an OpenTelemetry consumer both continue the trace.

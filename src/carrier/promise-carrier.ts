@@ -26,19 +26,19 @@ function isThenable(value: object): boolean {
 
 /**
  * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_CARRIER_IS_PROMISE`) when
- * `value`, a carrier that restored nothing, is a Promise or another thenable, naming `reader` (what it
- * was handed to, e.g. `withProcessSpan's headers`) and the fix (await it first). Called only where a
- * carrier yielded no context, never on the path of one that did. Returns whether `value` is a
- * thenable (warned now or before). Never throws.
+ * `value`, a carrier that restored nothing, is a Promise or another thenable (a `PrismaPromise`, a query
+ * builder), naming `reader` (what it was handed as, e.g. `the headers handed to withProcessSpan`) and
+ * what came of it (`outcome`, e.g. `the work started a new trace`), with the fix: await it first. Called
+ * only where a carrier yielded no context, never on the path of one that did. Returns whether `value` is
+ * a thenable (warned now or before). Never throws.
  */
-export function warnIfPromiseCarrier(value: object, reader: string): boolean {
+export function warnIfPromiseCarrier(value: object, reader: string, outcome: string): boolean {
   if (!isThenable(value)) return false;
   warnOnce(
     CARRIER_PROMISE_WARNING_KEY,
-    `tracehop: ${reader} is a Promise, which holds no trace context until it is awaited: the stored ` +
-      `context was not restored and the work started a new trace. Await it first (withCarrier(await ` +
-      `prisma.job.findUnique(...), ...); a headersFrom or carrierFrom must return the headers or ` +
-      `carrier itself, not a Promise of them)`,
+    `tracehop: ${reader} is a Promise, which holds no trace context until it is awaited: nothing was ` +
+      `restored, ${outcome}. Await it first (withCarrier(await prisma.job.findUnique(...), ...)); a ` +
+      `headersFrom or carrierFrom must return the headers or carrier itself, not a Promise of them`,
     CARRIER_IS_PROMISE_WARNING,
   );
   return true;

@@ -2,7 +2,6 @@ import type { TextMapGetter } from "@opentelemetry/api";
 import { asciiLowerName } from "./ascii-lower-name.js";
 import { carrierObject } from "./carrier-object.js";
 import { normalizedCarrierGetter, normalizeSource, type NormalizedCarrier } from "./normalize-carrier.js";
-import { warnIfPromiseCarrier } from "./promise-carrier.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "./trace-carrier.js";
 
 /**
@@ -36,8 +35,7 @@ type StoredCarrier = NormalizedCarrier | LowerCaseCarrier;
  * every name already lower-case ASCII and every value a string — is kept as its names and values:
  * no Map, no array per header. Anything else (a name in another case or with other characters, a
  * non-string value, a `Map`, more keys) goes through `normalizeCarrier`. Each value is read
- * once, in key order, as there. A Promise (a row or carrier whose `await` was forgotten) reads as no
- * field and is said once per process (`TRACEHOP_CARRIER_IS_PROMISE`). Never throws.
+ * once, in key order, as there. Never throws.
  */
 export function readStoredCarrier(carrier: unknown): StoredCarrier {
   let source: Record<string, unknown> | Map<unknown, unknown> | undefined;
@@ -54,8 +52,6 @@ export function readStoredCarrier(carrier: unknown): StoredCarrier {
     return new Map(); // As normalizeCarrier: Object.keys threw, nothing read.
   }
   if (names.length > MAX_CARRIER_KEYS) return normalizeSource(source, names);
-  // No field at all: a Promise handed over without its await is said (warnIfPromiseCarrier).
-  if (names.length === 0) warnIfPromiseCarrier(source, "a trace carrier handed to tracehop");
   const values: string[] = new Array<string>(names.length);
   let oversized = false;
   for (let i = 0; i < names.length; i++) {

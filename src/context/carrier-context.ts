@@ -7,6 +7,7 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import { traceCarrierSetter } from "../carrier/carrier-setter.js";
+import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { keepHeaderTextFields } from "../carrier/header-text-fields.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
 import { type TraceCarrier } from "../carrier/trace-carrier.js";
@@ -251,7 +252,15 @@ export function warnCarrierFromFailed(
 export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): Context {
   // No default `{}`: a call without options (the usual restore) builds and checks no options object.
   assertCarrierOptions(options, "contextFromCarrier");
-  return extractCarrier(carrier, options ?? null, true);
+  const restored = extractCarrier(carrier, options ?? null, true);
+  // Nothing extracted (every style returns its base unchanged): a Promise handed over is said.
+  if (restored === (options?.context ?? ROOT_CONTEXT) && carrier !== null && typeof carrier === "object")
+    warnIfPromiseCarrier(
+      carrier,
+      "the carrier handed to contextFromCarrier",
+      "the context returned holds none",
+    );
+  return restored;
 }
 
 /**

@@ -150,10 +150,13 @@ export function warnIfCarrierInOtherField(
   // Said once per process, or given up for this caller: no scan after that (withProcessSpan calls this
   // for every untraced message, withCarrier for every row written without a carrier).
   const scanKey = SCAN_KEYS[caller];
+  // A thenable: its await forgotten. Not a traced function's own argument, which may be a Promise or a
+  // query builder on purpose (traced reads a carrier there only from an argument with a traceContext).
   if (
     source !== null &&
     typeof source === "object" &&
-    warnIfPromiseCarrier(source, handedAs(caller, position))
+    (caller !== "traced" || position === FROM_CARRIER_FROM) &&
+    warnIfPromiseCarrier(source, handedAs(caller, position), "the work started a new trace")
   )
     return;
   if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(scanKey) || !isPlainRecord(source)) return;
@@ -176,8 +179,9 @@ function handedAs(caller: CarrierCaller, position: CarrierPosition): string {
     case "withBatchProcessSpan":
       return "a message handed to withBatchProcessSpan";
     case "withBatch":
-    case "withBatchItem":
       return "a message handed to withBatch";
+    case "withBatchItem":
+      return "the carrier handed to withBatchItem";
     default:
       return `the carrier handed to ${caller}`;
   }

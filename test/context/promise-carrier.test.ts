@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
-import { contextFromCarrier, traced, withBatch, withCarrier } from "../../src/index.js";
+import { contextFromCarrier, traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, parentIdOf, W3C_CARRIER } from "./tracing.js";
@@ -17,39 +17,51 @@ afterEach(() => resetWarnings());
 
 const CODE = "TRACEHOP_CARRIER_IS_PROMISE";
 const row = { id: 1, traceContext: W3C_CARRIER };
-/** The warning for `handed`, what the caller was handed. */
-const message = (handed: string) =>
-  `tracehop: ${handed} is a Promise, which holds no trace context until it is awaited: the stored ` +
-  `context was not restored and the work started a new trace. Await it first (withCarrier(await ` +
-  `prisma.job.findUnique(...), ...); a headersFrom or carrierFrom must return the headers or ` +
-  `carrier itself, not a Promise of them)`;
+/** The warning for `handed`, what the caller was handed, and `outcome`, what came of it. */
+const message = (handed: string, outcome = "the work started a new trace") =>
+  `tracehop: ${handed} is a Promise, which holds no trace context until it is awaited: nothing was ` +
+  `restored, ${outcome}. Await it first (withCarrier(await prisma.job.findUnique(...), ...)); a ` +
+  `headersFrom or carrierFrom must return the headers or carrier itself, not a Promise of them`;
 
-/** A thenable that is no Promise (a query builder, a Prisma PrismaPromise from another realm). */
-const thenable = { then: (resolve: (value: unknown) => void) => resolve(row) };
+/** A PrismaPromise as Prisma 7 builds it: a plain object with then/catch/finally, no Promise. */
+const prismaPromise = () => {
+  const run = () => Promise.resolve(row);
+  return {
+    get spec() {
+      return {};
+    },
+    then: (ok: (v: unknown) => unknown, fail?: (e: unknown) => unknown) => run().then(ok, fail),
+    catch: (fail: (e: unknown) => unknown) => run().catch(fail),
+    finally: (f: () => void) => run().finally(f),
+    [Symbol.toStringTag]: "PrismaPromise",
+  };
+};
 
 describe("a carrier that is a Promise", () => {
-  const cases: [string, () => unknown, string][] = [
+  const cases: [string, () => unknown, string, string?][] = [
     [
       "withCarrier(Promise of a row)",
       () => withCarrier(Promise.resolve(row), "job", () => trace.getActiveSpan()),
-      "a trace carrier handed to tracehop",
+      "the carrier handed to withCarrier",
     ],
     [
-      "withCarrier(a thenable)",
-      () => withCarrier(thenable, "job", () => trace.getActiveSpan()),
-      // It has a field (`then`): the reader reads it as a carrier of no propagation field, and
-      // withCarrier names itself.
+      "withCarrier(a PrismaPromise: a thenable, no Promise)",
+      () => withCarrier(prismaPromise(), "job", () => trace.getActiveSpan()),
       "the carrier handed to withCarrier",
     ],
     [
       "contextFromCarrier(Promise of a row)",
       async () => contextFromCarrier(Promise.resolve(row)),
-      "a trace carrier handed to tracehop",
+      "the carrier handed to contextFromCarrier",
+      "the context returned holds none",
     ],
     [
-      "a traced function called with a Promise",
-      () => traced({ name: "job" })(async (_r: unknown) => trace.getActiveSpan())(Promise.resolve(row)),
-      "argument 0 of a traced function",
+      "traced with a carrierFrom returning a Promise",
+      () =>
+        traced({ name: "job", carrierFrom: ([r]: [unknown]) => r })(async (_r: unknown) =>
+          trace.getActiveSpan(),
+        )(Promise.resolve(row)),
+      "what traced's carrierFrom returned",
     ],
     [
       "withProcessSpan(Promise of headers)",
@@ -57,8 +69,7 @@ describe("a carrier that is a Promise", () => {
         withProcessSpan(Promise.resolve({ ...W3C_CARRIER }), { system: "rabbitmq", destination: "q" }, () =>
           trace.getActiveSpan(),
         ),
-      // Read by the stored-carrier reader first, which names no helper.
-      "a trace carrier handed to tracehop",
+      "the headers handed to withProcessSpan",
     ],
     [
       "withBatchProcessSpan with an async headersFrom",
@@ -70,12 +81,31 @@ describe("a carrier that is a Promise", () => {
         ),
       "what withBatchProcessSpan's headersFrom returned",
     ],
+    [
+      "withBatch handed a Promise as a message",
+      () => withBatch([Promise.resolve(row)], "batch", () => 1),
+      "a message handed to withBatch",
+    ],
+    [
+      "withBatchItem handed a Promise",
+      () => withBatch([row], "batch", () => withBatchItem(Promise.resolve(row), "item", () => 1)),
+      "the carrier handed to withBatchItem",
+    ],
+    [
+      "withSendSpan's creationContext as a Promise",
+      () =>
+        withSendSpan(
+          { system: "rabbitmq", destination: "q", creationContext: Promise.resolve(row) },
+          () => 1,
+        ),
+      "withSendSpan's creationContext",
+    ],
   ];
-  for (const [name, run, handed] of cases)
+  for (const [name, run, handed, outcome] of cases)
     test(`${name}: said once, naming what was handed and the fix; the work still runs`, async () => {
       const first = await recordWarnings(run);
-      assert.deepEqual(first.processWarnings, [[CODE, message(handed)]]);
-      assert.deepEqual(first.diagWarnings, [message(handed)]);
+      assert.deepEqual(first.processWarnings, [[CODE, message(handed, outcome)]]);
+      assert.deepEqual(first.diagWarnings, [message(handed, outcome)]);
       // Once per process: a second such call says nothing.
       const second = await recordWarnings(run);
       assert.deepEqual(second.processWarnings, []);
@@ -93,10 +123,25 @@ describe("a carrier that is a Promise", () => {
   });
 
   test("the awaited row restores its context and says nothing", async () => {
-    const told = await recordWarnings(() =>
-      withCarrier(row, "job", () => trace.getActiveSpan()?.spanContext().traceId),
-    );
+    const told = await recordWarnings(async () => {
+      const id = await withCarrier(row, "job", () => trace.getActiveSpan()?.spanContext().traceId);
+      contextFromCarrier(row);
+      return id;
+    });
     assert.equal(told.result, W3C_CARRIER.traceparent.split("-")[1]);
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("a traced function's own Promise or query-builder argument is not taken for a carrier", async () => {
+    // traced reads a carrier from an argument only through its traceContext field (or carrierFrom): a
+    // function that takes a Promise on purpose is no mistake.
+    const told = await recordWarnings(() =>
+      traced({ name: "load" })(async (p: Promise<number>, o: { retries: number }) => (await p) + o.retries)(
+        Promise.resolve(1),
+        { retries: 2 },
+      ),
+    );
+    assert.equal(told.result, 3);
     assert.deepEqual(told.processWarnings, []);
   });
 
@@ -113,18 +158,10 @@ describe("a carrier that is a Promise", () => {
       await withCarrier({}, "job", () => 1);
       await withCarrier({ then: "soon" }, "job", () => 1);
       await withCarrier(hostile, "job", () => 1);
+      contextFromCarrier(hostile);
+      contextFromCarrier({ then: 1 });
       return withProcessSpan({}, { system: "rabbitmq", destination: "q" }, () => 1);
     });
     assert.deepEqual(told.processWarnings, []);
-  });
-
-  test("withBatch handed a Promise as a message, and withSendSpan's creationContext as a Promise", async () => {
-    const batch = await recordWarnings(() => withBatch([Promise.resolve(row)], "batch", () => 1));
-    assert.deepEqual(batch.processWarnings, [[CODE, message("a trace carrier handed to tracehop")]]);
-    resetWarnings();
-    const send = await recordWarnings(() =>
-      withSendSpan({ system: "rabbitmq", destination: "q", creationContext: Promise.resolve(row) }, () => 1),
-    );
-    assert.deepEqual(send.processWarnings, [[CODE, message("a trace carrier handed to tracehop")]]);
   });
 });

@@ -8,6 +8,7 @@ import { CountingExporter, DropCountingProcessor, warnDroppedSpans } from "./dro
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { FailureRecordingExporter } from "./FailureRecordingExporter.js";
 import { JsonLinesFileSpanExporter } from "./file-exporter.js";
+import { earlierLoss, LossCountingExporter, warnLostSpans } from "./lost-spans.js";
 import { assertNothingRegistered } from "./global-registration.js";
 import { disableInstrumentations, rememberInstrumentations, warnOnNewInstances } from "./instrumentations.js";
 import { LinkAwareSampler } from "./LinkAwareSampler.js";
@@ -132,6 +133,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     key: ++starts,
     sdk,
     instrumentations: options?.instrumentations,
+    lossSaid: new Set(),
   };
   const flushBeforeExit = (): void => flushOnceBeforeExit(started);
   // A script that just returns never reaches the BatchSpanProcessors' timers (unref'd): flush when
@@ -160,6 +162,10 @@ interface ExportProcessors {
   fileProcessor: DropCountingProcessor | undefined;
   /** The processors whose dropped spans are said after a flush or the shutdown: file, OTLP. */
   dropCounting: DropCountingProcessor[];
+  /** The exporters whose failed exports' spans are counted, in the same order: file, OTLP. */
+  lossCounting: LossCountingExporter[];
+  /** The OTLP one of {@link lossCounting}. */
+  otlpLoss: LossCountingExporter | undefined;
   /** The OTLP exporter, for the messages of a last export that lost spans. */
   otlpExporter: FailureRecordingExporter | undefined;
   /** The OTLP traces URL for messages, its secrets masked. */
@@ -169,24 +175,28 @@ interface ExportProcessors {
 /**
  * The span processors of `config`: {@link ExtractionSpanProcessor} first (so that the export
  * processors' onStart sees the links too), then a BatchSpanProcessor per destination (spans file,
- * OTLP/HTTP) with its dropped spans counted, and the console's.
+ * OTLP/HTTP) with its dropped spans and the spans of its failed exports counted
+ * ({@link LossCountingExporter}), and the console's.
  */
 function exportProcessors(config: TracingConfig): ExportProcessors {
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
   const dropCounting: DropCountingProcessor[] = [];
-  const counted = (exporter: SpanExporter, destination: string): DropCountingProcessor => {
-    const counting = new CountingExporter(exporter);
+  const lossCounting: LossCountingExporter[] = [];
+  const counted = (exporter: SpanExporter, destination: string, firstFailureSaid: boolean): void => {
+    const losses = new LossCountingExporter(exporter, destination, firstFailureSaid);
+    lossCounting.push(losses);
+    const counting = new CountingExporter(losses);
     const processor = new DropCountingProcessor(
       new BatchSpanProcessor(counting, { ...config.batch }),
       counting,
       { destination, queue: config.queue },
     );
     dropCounting.push(processor);
-    return processor;
   };
-  const fileProcessor = config.spansFile
-    ? counted(new JsonLinesFileSpanExporter(config.spansFile), `the spans file ${config.spansFile}`)
-    : undefined;
+  // The spans file's exporter says its first failure itself (TRACEHOP_SPANS_FILE_UNWRITABLE).
+  if (config.spansFile)
+    counted(new JsonLinesFileSpanExporter(config.spansFile), `the spans file ${config.spansFile}`, true);
+  const fileProcessor = config.spansFile ? dropCounting[0] : undefined;
   let otlpExporter: FailureRecordingExporter | undefined;
   let otlpShown: string | undefined;
   if (config.otlp) {
@@ -197,11 +207,12 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
       new CollectorAnswers(destination),
     );
     otlpShown = maskUrl(destination);
-    counted(otlpExporter, otlpShown);
+    counted(otlpExporter, otlpShown, false);
   }
   const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor(), ...dropCounting];
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
-  return { spanProcessors, fileProcessor, dropCounting, otlpExporter, otlpShown };
+  const otlpLoss = otlpExporter ? lossCounting.at(-1) : undefined;
+  return { spanProcessors, fileProcessor, dropCounting, lossCounting, otlpLoss, otlpExporter, otlpShown };
 }
 
 /** One start's pieces, for its flush before exit and its shutdown. */
@@ -213,37 +224,48 @@ interface StartedTracing {
   key: number;
   sdk: { shutdown(): Promise<void> };
   instrumentations: StartTracingOptions["instrumentations"];
+  /** The exporters whose lost spans a line of the last export said (with those of earlier exports). */
+  lossSaid: Set<LossCountingExporter>;
 }
 
 /**
  * For a last OTLP export that failed (the collector refused, down, or answering an error): its
- * message, in one line, without the stack (`what`: `final export`); `undefined` for any other
- * failure, which is reported with its error.
+ * message, in one line, without the stack (`what`: `final export`), with the spans that earlier
+ * failed exports lost ({@link earlierLoss}); `undefined` for any other failure, which is reported
+ * with its error.
  */
-function exportFailure({ exporting }: StartedTracing, error: unknown, what: string): string | undefined {
+function exportFailure(started: StartedTracing, error: unknown, what: string): string | undefined {
+  const { exporting } = started;
   const lost = exporting.otlpExporter?.lostSpans(error);
-  return lost === undefined
-    ? undefined
-    : `tracehop: the ${what} of ${plural(lost, "span")} to ${exporting.otlpShown} failed: ` +
-        `${failureReason(error)}; those spans are lost`;
+  if (lost === undefined) return undefined;
+  if (exporting.otlpLoss) started.lossSaid.add(exporting.otlpLoss);
+  return (
+    `tracehop: the ${what} of ${plural(lost, "span")} to ${exporting.otlpShown} failed: ` +
+    `${failureReason(error)}; those spans are lost${earlierLoss(exporting.otlpLoss, lost)}`
+  );
 }
 
 /**
  * For an OTLP export still open at the bound (a collector that never answers): its message, with its
  * spans; its failure, which comes when its request times out, is not said again.
  */
-function exportTimedOut({ config, exporting }: StartedTracing, what: string): string | undefined {
+function exportTimedOut(started: StartedTracing, what: string): string | undefined {
+  const { config, exporting } = started;
   const pending = exporting.otlpExporter?.pendingSpans() ?? 0;
-  return pending === 0
-    ? undefined
-    : `tracehop: the ${what} of ${plural(pending, "span")} to ${exporting.otlpShown} did not ` +
-        `finish within the shutdown bound (${config.shutdownTimeoutMillis} ms); those spans are lost`;
+  if (pending === 0) return undefined;
+  if (exporting.otlpLoss) started.lossSaid.add(exporting.otlpLoss);
+  return (
+    `tracehop: the ${what} of ${plural(pending, "span")} to ${exporting.otlpShown} did not ` +
+    `finish within the shutdown bound (${config.shutdownTimeoutMillis} ms); those spans are ` +
+    `lost${earlierLoss(exporting.otlpLoss, pending)}`
+  );
 }
 
 /** The flush when the event loop first runs empty (`beforeExit`), within `shutdownTimeoutMillis`. */
 function flushOnceBeforeExit(started: StartedTracing): void {
   const { config, resource, exporting } = started;
   const deadline = Date.now() + config.shutdownTimeoutMillis;
+  for (const exporter of exporting.lossCounting) exporter.lastExports();
   exporting.otlpExporter?.mark();
   const flushed = afterResourceAttributes(resource, deadline).then(() =>
     Promise.all(exporting.spanProcessors.map((processor) => processor.forceFlush())),
@@ -256,6 +278,7 @@ function flushOnceBeforeExit(started: StartedTracing): void {
     describeTimeout: () => exportTimedOut(started, "export before exit"),
   }).then((finished) => {
     if (finished) warnDroppedSpans(exporting.dropCounting);
+    warnLostSpans(exporting.lossCounting, `${started.key}:before exit`, started.lossSaid);
   });
 }
 
@@ -266,6 +289,7 @@ function flushOnceBeforeExit(started: StartedTracing): void {
 async function stopTracing(started: StartedTracing): Promise<void> {
   const { config, resource, exporting, key } = started;
   const deadline = Date.now() + config.shutdownTimeoutMillis;
+  for (const exporter of exporting.lossCounting) exporter.lastExports();
   try {
     // A batch taken from a queue before the resource's attributes settled is not waited for by the
     // flushes below: let it reach its exporter first.
@@ -286,8 +310,10 @@ async function stopTracing(started: StartedTracing): Promise<void> {
       describeFailure: (error) => exportFailure(started, error, "final export"),
       describeTimeout: () => exportTimedOut(started, "final export"),
     });
+    const dropped = finished && warnDroppedSpans(exporting.dropCounting);
+    const lost = warnLostSpans(exporting.lossCounting, `${key}:shutdown`, started.lossSaid);
     // A warning given now is printed on the next tick: let it be before shutdown() resolves.
-    if (finished && warnDroppedSpans(exporting.dropCounting)) await new Promise<void>(afterWarning);
+    if (dropped || lost) await new Promise<void>(afterWarning);
   } finally {
     // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
     // provider: their wrappers would keep running, and after a restart with new instances (which

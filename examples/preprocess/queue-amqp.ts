@@ -30,11 +30,10 @@ import {
   type Queue,
   type QueueMessage,
 } from "./queue.js";
+import { urlTag } from "./pipeline.js";
 
 /** Unacknowledged messages the broker hands one consumer at a time: one job at a time, as the table queue. */
 const PREFETCH = 1;
-/** Length of the database tag in a queue name, in hex characters (32 bits: enough to keep runs apart). */
-const DATABASE_TAG_LENGTH = 8;
 
 /**
  * Header of the copies AmqpQueue publishes of a message (a retry, a dead letter, a message given back on
@@ -308,8 +307,9 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *
  * The broker is shared by every run and machine that points at it, while the embedded queue lives in
  * the run's own database. To keep that meaning, the queue `jobs` of a database is the RabbitMQ queue
- * `jobs.<tag>`, where `<tag>` is a short hash of the database URL: runs on different databases never
- * take each other's messages, and a run on the same database finds the messages a stopped worker left.
+ * `jobs.<tag>`, where `<tag>` is the database's own tag, stored in it (pipeline.ts queueTag): runs on
+ * different databases never take each other's messages, and every process on the same database, whatever
+ * DATABASE_URL text it was given, uses the same queue and finds the messages a stopped worker left.
  * `destination(name)` gives that RabbitMQ name, for `messaging.destination.name`.
  *
  * Failures, as the table queue bounds them ({@link AmqpQueueOptions}):
@@ -417,8 +417,10 @@ export class AmqpQueue implements Queue {
   }
 
   /**
-   * Connects to `url` (`amqp://user:password@host:port/vhost`) and opens a confirm channel. `databaseUrl`
-   * names the database whose jobs the messages refer to (see the class comment). The connection is named
+   * Connects to `url` (`amqp://user:password@host:port/vhost`) and opens a confirm channel. `database`
+   * names the database whose jobs the messages refer to (see the class comment): `{ tag }`, its stored tag
+   * (pipeline.ts queueTag: what the relay and the worker give), or a DATABASE_URL text, whose hash
+   * ({@link urlTag}) is then the tag, as it was for every process before the tag was stored. The connection is named
    * (RabbitMQ's `connection_name`) `tracehop-preprocess <script> pid <pid> <database tag>`, so that an
    * operator can tell the processes apart.
    * @throws TypeError when an option is unknown or out of range ({@link AmqpQueueOptions}), before
@@ -427,9 +429,13 @@ export class AmqpQueue implements Queue {
    *   the broker cannot be reached, does not answer within TRACEHOP_CONNECT_TIMEOUT_MS, or refuses the
    *   login or the vhost ({@link connectAmqp}).
    */
-  static async open(url: string, databaseUrl: string, options: AmqpQueueOptions = {}): Promise<AmqpQueue> {
+  static async open(
+    url: string,
+    database: string | { tag: string },
+    options: AmqpQueueOptions = {},
+  ): Promise<AmqpQueue> {
     const { maxAttempts, retryDelayMs } = queueOptions("AmqpQueue", options, ["maxAttempts", "retryDelayMs"]);
-    const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, DATABASE_TAG_LENGTH);
+    const tag = typeof database === "string" ? urlTag(database) : database.tag;
     const script = basename(process.argv[1] ?? "node");
     const connection = await connectAmqp(url, {
       clientProperties: { connection_name: `tracehop-preprocess ${script} pid ${process.pid} ${tag}` },

@@ -730,17 +730,20 @@ export class TableQueue implements Queue {
 }
 
 /**
- * The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, else the embedded table queue
- * on `db`, each with its default options.
+ * The queue of this run: RabbitMQ (queue-amqp.ts) when AMQP_URL is set, its queue names tagged with the
+ * database's stored tag (pipeline.ts queueTag, made on first use), else the embedded table queue on `db`,
+ * each with its default options.
  * @throws BadInputError (config.ts) when AMQP_URL is set and the broker cannot be reached, does not answer
  *   within TRACEHOP_CONNECT_TIMEOUT_MS or refuses it (the login, the vhost), or it is no AMQP URL, saying
- *   what to fix (queue-amqp.ts connectAmqp); the relay and the worker exit 2 on it (config.exitOnBadInput).
+ *   what to fix (queue-amqp.ts connectAmqp), or when the database's stored queue tag is no tag (pipeline.ts);
+ *   the relay and the worker exit 2 on it (config.exitOnBadInput).
  */
 export async function openQueue(db: Database): Promise<Queue> {
   const amqpUrl = process.env.AMQP_URL;
   if (amqpUrl) {
     const { AmqpQueue } = await import("./queue-amqp.js");
-    return AmqpQueue.open(amqpUrl, databaseUrl());
+    const { queueTag } = await import("./pipeline.js");
+    return AmqpQueue.open(amqpUrl, { tag: await queueTag(db, databaseUrl()) });
   }
   return new TableQueue(db);
 }

@@ -2,7 +2,6 @@
 // object, or whose jobId is not a string or names no job): each goes to the dead-letter queue on its first delivery, its
 // reason in the last error, in one log line, with both queues (the embedded table queue and RabbitMQ).
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { startExample } from "../support/main-job.js";
 import { until } from "../examples/queue-helpers.js";
+import { storeQueueTag } from "../support/queue-tag.js";
 
 /** Malformed bodies and the last error the worker's PermanentMessageError gives each. */
 const MALFORMED: [body: string, lastError: string][] = [
@@ -112,8 +112,9 @@ describe("the worker given malformed messages", { timeout: 60_000 }, () => {
     const connected = await connectOrSkipReason();
     if (typeof connected === "string") return t.skip(connected);
     const connection = connected as amqplib.ChannelModel;
-    const { url, env } = freshDatabase();
-    const queue = `preprocess-jobs.${createHash("sha256").update(url).digest("hex").slice(0, 8)}`;
+    const { file, env } = freshDatabase();
+    // The database's queue tag (pipeline.ts), stored before the worker starts: the queue is known.
+    const queue = `preprocess-jobs.${storeQueueTag(file)}`;
     const channel = await connection.createConfirmChannel();
     try {
       for (const q of [queue, `${queue}.dead`]) await channel.assertQueue(q, { durable: true });

@@ -2,7 +2,6 @@
 // with RabbitMQ; the spans file must hold one trace per job in which worker -> relay -> api SERVER span
 // form one chain.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,6 +18,7 @@ import { migrateSqlite, unappliedSqliteMigrations } from "../../examples/preproc
 import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample, runMainJob, startExample, type MainJobResult } from "../support/main-job.js";
+import { storedQueueTag } from "../support/queue-tag.js";
 
 /** Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 20 s. */
 const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 20_000);
@@ -68,14 +68,16 @@ for (const { title, amqp } of [
     });
     after(async () => {
       if (skip !== undefined) return;
+      // The queue tag the run stored in its database (pipeline.ts), read before the file goes.
+      const tag = amqp ? storedQueueTag(join(dir, "e2e.db")) : undefined;
       rmSync(dir, { recursive: true, force: true });
       if (amqp) {
         // The run's RabbitMQ queues (AmqpQueue's names for this database) stay on the broker otherwise.
         const connection = (await connectOrSkipReason()) as amqplib.ChannelModel;
         const channel = await connection.createChannel();
-        const tag = createHash("sha256").update(databaseUrl).digest("hex").slice(0, 8);
-        for (const queue of [`preprocess-jobs.${tag}`, `preprocess-jobs.${tag}.dead`])
-          await channel.deleteQueue(queue);
+        if (tag !== undefined)
+          for (const queue of [`preprocess-jobs.${tag}`, `preprocess-jobs.${tag}.dead`])
+            await channel.deleteQueue(queue);
         await connection.close();
       }
     });

@@ -2,7 +2,6 @@
 // whose connection the broker closes (CONNECTION_FORCED, as on a broker restart), and `npm start` whose
 // worker loses its channel (a 406) mid-run. Each must end with one line saying why, not run on idle.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,9 +12,7 @@ import { attemptsMark } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { runMainJob, startExample } from "../support/main-job.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
-
-/** AmqpQueue's tag of a database URL (8 hex of its SHA-256): its queues are `preprocess-jobs.<tag>…`. */
-const databaseTag = (url: string) => createHash("sha256").update(url).digest("hex").slice(0, 8);
+import { storeQueueTag } from "../support/queue-tag.js";
 
 describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, () => {
   let dir: string;
@@ -48,7 +45,8 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     const file = join(dir, `lost-${++databases}.db`);
     migrateSqlite(file);
     const url = `file:${file}`;
-    const tag = databaseTag(url);
+    // The database's queue tag (pipeline.ts), stored here: its queues are `preprocess-jobs.<tag>…`.
+    const tag = storeQueueTag(file);
     const queue = `preprocess-jobs.${tag}`;
     for (const q of [queue, `${queue}.dead`]) queues.add(q);
     const env = {

@@ -18,17 +18,18 @@ import { migrationsFolder, readMigrations } from "../../examples/preprocess/migr
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { tempDir } from "../support/temp-dir.js";
 
-const [INIT, ATTEMPTS] = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
+const [INIT, ATTEMPTS, PIPELINE] = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
 
 /**
  * The message both give for a database made by `prisma db push` that has all the schema's tables, `--schema`
  * being that of its kind.
  */
 const notBaselined = (shown: string, schema: string) =>
-  `the database of DATABASE_URL (${shown}) has tables of this project (PreprocessJob, Outbox, Sentence, QueueMessage) ` +
+  `the database of DATABASE_URL (${shown}) has tables of this project (PreprocessJob, Outbox, Sentence, QueueMessage, PipelineSetting) ` +
   "but no record of its migrations (no _prisma_migrations table, as `prisma db push` leaves it), so which of them it has cannot be told: " +
   `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): npx prisma migrate resolve --applied ${INIT}${schema}, ` +
-  `then npx prisma migrate resolve --applied ${ATTEMPTS}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
+  `then npx prisma migrate resolve --applied ${ATTEMPTS}${schema}, ` +
+  `then npx prisma migrate resolve --applied ${PIPELINE}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
 
 /** Asserts that `promise` rejects with a BadInputError whose message is `message`. */
 async function refused(promise: Promise<unknown>, message: string): Promise<void> {
@@ -73,7 +74,7 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     // commands, which would mark applied the migrations that create Sentence and QueueMessage on a
     // database without them.
     const message =
-      `the database of DATABASE_URL (file:${file}) has tables of this project (PreprocessJob, Outbox; not Sentence, QueueMessage) ` +
+      `the database of DATABASE_URL (file:${file}) has tables of this project (PreprocessJob, Outbox, PipelineSetting; not Sentence, QueueMessage) ` +
       "but no record of its migrations (no _prisma_migrations table, as `prisma db push` leaves it), " +
       "and it lacks tables the migrations create, so it cannot be baselined: create the missing tables to match " +
       "prisma/schema.prisma, then start again to be told how to baseline it; or use a new database and create it with npm run migrate.";
@@ -89,16 +90,16 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     process.env.DATABASE_URL = `file:${empty}`;
     await refused(
       checkDatabase(),
-      `the database of DATABASE_URL (file:${empty}) is not migrated (none of the 2 migrations of this project applied): apply them with npm run migrate (same DATABASE_URL), then start again.`,
+      `the database of DATABASE_URL (file:${empty}) is not migrated (none of the 3 migrations of this project applied): apply them with npm run migrate (same DATABASE_URL), then start again.`,
     );
     const migrated = join(dir, "migrated.db");
     migrateSqlite(migrated);
     process.env.DATABASE_URL = `file:${migrated}`;
     await checkDatabase();
-    // A file that does not exist yet: prepareDatabase creates it and applies both migrations.
+    // A file that does not exist yet: prepareDatabase creates it and applies every migration.
     const fresh = join(dir, "new", "fresh.db");
     process.env.DATABASE_URL = `file:${fresh}`;
-    assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS]);
+    assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS, PIPELINE]);
     assert.ok(existsSync(fresh));
   });
 
@@ -115,7 +116,13 @@ describe("a database made by prisma db push (tables, no migration history)", () 
       process.env.DATABASE_URL = url.href;
       await refused(checkDatabase(), notBaselined(url.href, " --schema prisma/postgresql/schema.prisma"));
       await refused(prepareDatabase(), notBaselined(url.href, " --schema prisma/postgresql/schema.prisma"));
-      assert.deepEqual(await databaseTables(), ["Outbox", "PreprocessJob", "QueueMessage", "Sentence"]);
+      assert.deepEqual(await databaseTables(), [
+        "Outbox",
+        "PipelineSetting",
+        "PreprocessJob",
+        "QueueMessage",
+        "Sentence",
+      ]);
     } finally {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.end();

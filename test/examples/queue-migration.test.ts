@@ -51,7 +51,14 @@ describe("the QueueMessage attempts migration on a database of the first migrati
           : provider === "postgresql"
             ? await migratePostgres(database.url, { schema: database.schema })
             : await migrateMysql(database.url);
-      assert.deepEqual(applied, [ATTEMPTS]);
+      // The attempts migration, then every later one.
+      assert.deepEqual(
+        applied,
+        readMigrations(migrationsFolder(provider))
+          .map((m) => m.name)
+          .slice(1),
+      );
+      assert.equal(applied[0], ATTEMPTS);
       const recorded = (await database.client.$queryRawUnsafe(
         `SELECT migration_name, checksum FROM ${table("_prisma_migrations")} ORDER BY migration_name`,
       )) as { migration_name: string; checksum: string }[];

@@ -85,7 +85,11 @@ const loop = (async () => {
     }
   }
 })();
-console.log("relay polling the outbox READY");
+// The queue's full name (RabbitMQ: `<TRACEHOP_QUEUE>.<the database's tag>`), so that an operator sees at
+// once when a relay and a worker are not on the same queue.
+console.log(
+  `relay polling the outbox, publishing to ${queue.system} queue ${queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME} READY`,
+);
 
 const shutdown = onShutdownSignal(async () => {
   running = false;

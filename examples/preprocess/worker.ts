@@ -149,7 +149,8 @@ try {
   console.error(`tracehop preprocess: worker: cannot consume ${destination}: ${(err as Error).message}`);
   process.exit(1);
 }
-console.log(`worker consuming ${QUEUE_NAME} READY`);
+// The queue's full name (RabbitMQ: `<TRACEHOP_QUEUE>.<the database's tag>`), as the relay says its own.
+console.log(`worker consuming ${queue.system} queue ${destination} READY`);
 
 const shutdown = onShutdownSignal(async () => {
   stopping.abort();

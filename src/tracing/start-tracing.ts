@@ -87,7 +87,9 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  * A collector that is down or slow never fails the application: each export and `shutdown()` are
  * bounded, spans beyond `batch.maxQueueSize` per destination are dropped, and spans lost are said
  * once, in one line, as the process warnings `TRACEHOP_FINAL_EXPORT_FAILED` and
- * `TRACEHOP_SPANS_DROPPED` (docs/export.md, "When the collector is down or slow"). The span processors
+ * `TRACEHOP_SPANS_DROPPED`; an export that fails while the process runs is said at the first failure
+ * (`TRACEHOP_EXPORT_FAILED`), when exporting works again (`TRACEHOP_EXPORT_RESUMED`) and in the total
+ * at the end ({@link LossCountingExporter}; docs/export.md, "When the collector is down or slow"). The span processors
  * are flushed once on `beforeExit`; no signal or `uncaughtException` handler is installed
  * (docs/export.md, "startTracing(options)"). Environment settings it cannot use as written are ignored
  * with a `TRACEHOP_*` warning saying what applies instead (docs/export.md lists them).

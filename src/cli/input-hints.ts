@@ -64,7 +64,7 @@ export function cutShortHint(line: string): string {
 /**
  * A hint for a line that reads like psql output of several columns (psql separates columns with `|`),
  * the JSON value in any column: `42|{"traceparent":…}` or `{"traceparent":…}|42` as `psql -At` prints
- * them, `  42 | {"traceparent":…}` as `psql -t` (aligned, each row's line starting with a space) prints
+ * them (and sqlite3 in its default list mode, whose advice is added), `  42 | {"traceparent":…}` as `psql -t` (aligned, each row's line starting with a space) prints
  * it; else "". A JSON value at the start of the line must end right before a `|` (`…}|42`), so that a
  * broken JSON text with a `|` inside a string is not taken for columns.
  */
@@ -72,8 +72,14 @@ function psqlColumnsHint(line: string): string {
   const valueAfterSeparator = /\|\s*[{"]/.test(line);
   const valueBeforeSeparator = /^\s*[{"]/.test(line) && /[}"]\s*\|/.test(line);
   if (!valueAfterSeparator && !valueBeforeSeparator) return "";
-  const how = line.startsWith(" ") ? "psql -t output (aligned)" : "psql -At output";
-  return ` (it looks like ${how} of several columns, separated by "|": ${psqlOneColumn()})`;
+  // psql -t (aligned) starts its lines with a space; psql -At and sqlite3's default list mode do not.
+  if (line.startsWith(" "))
+    return ` (it looks like psql -t output (aligned) of several columns, separated by "|": ${psqlOneColumn()})`;
+  return (
+    ` (it looks like psql -At or sqlite3 output of several columns, separated by "|": ${psqlOneColumn()}; ` +
+    `from sqlite3, the carrier column alone, sqlite3 FILE 'select traceContext from ...', or whole rows as ` +
+    `JSON, sqlite3 -json FILE 'select * from ...')`
+  );
 }
 
 /**

@@ -964,15 +964,17 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       assert.equal(code, 2);
       assert.match(
         stderr,
-        /it looks like psql -At output of several columns, separated by "\|": select the carrier column alone/,
+        /it looks like psql -At or sqlite3 output of several columns, separated by "\|": select the carrier column alone/,
       );
     }
     // The whole hint: the example's own column, "traceContext" (camelCase: in double quotes for
     // PostgreSQL, the query in single quotes for the shell), and to_jsonb, which prints a row on one line.
     assert.ok(
       run(["inspect", "-"], `1|${carrier}\n`).stderr.endsWith(
-        ` (it looks like psql -At output of several columns, separated by "|": select the carrier column alone, ` +
-          `psql -At -c 'select "traceContext" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n`,
+        ` (it looks like psql -At or sqlite3 output of several columns, separated by "|": select the carrier column alone, ` +
+          `psql -At -c 'select "traceContext" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'; ` +
+          `from sqlite3, the carrier column alone, sqlite3 FILE 'select traceContext from ...', or whole rows as JSON, ` +
+          `sqlite3 -json FILE 'select * from ...')\n`,
       ),
     );
     // psql -t (aligned) of two columns: its line starts with a space, and is said as such.
@@ -1070,7 +1072,12 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     );
     assertHint(
       "psql-At-columns-carrier-first.txt",
-      ' (it looks like psql -At output of several columns, separated by "|": ' + psqlAdvice("traceContext"),
+      ' (it looks like psql -At or sqlite3 output of several columns, separated by "|": ' +
+        psqlAdvice("traceContext").replace(
+          ")\n",
+          "; from sqlite3, the carrier column alone, sqlite3 FILE 'select traceContext from ...', or whole rows as " +
+            "JSON, sqlite3 -json FILE 'select * from ...')\n",
+        ),
     );
     // A broken JSON text with a "|" inside a string is not taken for columns.
     const broken = run(["inspect", '{"baggage":"a|b"']);

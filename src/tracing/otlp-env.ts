@@ -82,9 +82,17 @@ function otlpUrlFromEnv(): string {
   const traces = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
   if (traces !== undefined && URL.canParse(traces)) return requestedUrl(traces);
   const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT");
-  const appended =
-    base === undefined ? undefined : `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  const appended = base === undefined ? undefined : withTracesPath(base);
   return requestedUrl(appended !== undefined && URL.canParse(appended) ? appended : DEFAULT_TRACES_URL);
+}
+
+/**
+ * The base endpoint `base` (OTEL_EXPORTER_OTLP_ENDPOINT) with `v1/traces` appended after one `/`, as
+ * written (not trimmed): what the exporter makes of it (@opentelemetry/otlp-exporter-base,
+ * `appendResourcePathToUrl`).
+ */
+function withTracesPath(base: string): string {
+  return `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
 }
 
 /**
@@ -161,9 +169,9 @@ function checkBaseEndpointWhitespace(): boolean {
   if (raw === undefined || raw === raw.trimEnd()) return false;
   const requested = otlpUrlFromEnv();
   const trimmed = raw.trimEnd();
-  const meant = `${trimmed}${trimmed.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  const meant = withTracesPath(trimmed);
   if (URL.canParse(meant) && requestedUrl(meant) === requested) return false;
-  const appended = `${raw}${raw.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;
+  const appended = withTracesPath(raw);
   warnSetting(
     `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(maskUrl(raw))} ends with whitespace, which the exporter ` +
       `keeps when it appends ${OTLP_TRACES_PATH.slice(1)} (${JSON.stringify(maskUrl(appended))})` +

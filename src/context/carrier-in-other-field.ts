@@ -48,8 +48,9 @@ export const FROM_CARRIER_FROM = "carrierFrom";
 
 /**
  * The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the
- * warning. With `createdAt` (the name of the row's capture time field, when it has one), the call passes
- * that field on as the carrier's capture time where it takes one for the carrier (`capturedAt`; for
+ * warning. With `createdAt` (how the fix reads the capture time field of the object holding the carrier,
+ * when it has one: `.createdAt`, `.job.createdAt`), the call passes that field on as the carrier's
+ * capture time where it takes one for the carrier (`capturedAt`; for
  * `traced`, through `optionsFrom`), or the restore loses the row's age (relation "auto",
  * `tracehop.queue.wait`). `withBatch` takes one capture time for the batch: no per-row advice.
  * `withBatchProcessSpan` is warned of what its user's `headersFrom` returned ({@link FROM_CARRIER_FROM}),
@@ -68,7 +69,7 @@ const CARRIER_FIXES: Record<
     const args = fromCarrierFrom ? "(args)" : `([${", ".repeat(position)}row])`;
     const row = fromCarrierFrom ? "<what it returns now>" : "row";
     const options =
-      createdAt === undefined ? "" : `, optionsFrom: ${args} => ({ capturedAt: ${row}.${createdAt} })`;
+      createdAt === undefined ? "" : `, optionsFrom: ${args} => ({ capturedAt: ${row}${createdAt} })`;
     const call = `traced({ carrierFrom: ${args} => ${row}${access}${options} })`;
     return fromCarrierFrom ? `return it from your carrierFrom, ${call}` : call;
   },
@@ -79,7 +80,7 @@ const CARRIER_FIXES: Record<
   withBatchItem: (access, _, createdAt) => `withBatchItem(row${access}, ...${capturedAtArgument(createdAt)})`,
   withSendSpan: (access, _, createdAt) =>
     `withSendSpan({ creationContext: row${access}, ` +
-    (createdAt === undefined ? "" : `capturedAt: row.${createdAt}, `) +
+    (createdAt === undefined ? "" : `capturedAt: row${createdAt}, `) +
     "... })",
   withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
   withBatchProcessSpan: (access, position) =>
@@ -99,9 +100,9 @@ function readsHeaders(caller: CarrierCaller): boolean {
   return caller === "withProcessSpan" || caller === "withBatchProcessSpan";
 }
 
-/** The options argument `{ capturedAt: row.<createdAt> }` of a fix, after its `...`; none without `createdAt`. */
+/** The options argument `{ capturedAt: row<createdAt> }` of a fix, after its `...`; none without `createdAt`. */
 function capturedAtArgument(createdAt: string | undefined): string {
-  return createdAt === undefined ? "" : `, { capturedAt: row.${createdAt} }`;
+  return createdAt === undefined ? "" : `, { capturedAt: row${createdAt} }`;
 }
 
 /**
@@ -121,7 +122,8 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * word. Failing that, a carrier two levels down, under the `headers`, `traceContext` or
  * `userProperties` field of one of its object fields, is named by that path
  * (`{ payload: { headers } }`; a whole amqplib message, `properties.headers`, or kafkajs `eachMessage`
- * payload, `message.headers`; a row holding another row in `traceContext`): how deep and how much is
+ * payload, `message.headers`; a row holding another row in `traceContext`; the `traceContext` of a
+ * field only when `source` has none of its own, never a relation a row includes): how deep and how much is
  * looked at, and why, in {@link fieldHoldingCarrier}. (`withProcessSpan` and `withBatchProcessSpan`
  * first say the other client's whole message with the system to give, and then end their scan:
  * `endCarrierFieldScan`.) A `traceContext` that holds a carrier (a bad one) was the
@@ -149,7 +151,7 @@ export function warnIfCarrierInOtherField(
 ): void {
   // Said once per process, or given up for this caller: no scan after that (withProcessSpan calls this
   // for every untraced message, withCarrier for every row written without a carrier).
-  const scanKey = SCAN_KEYS[caller];
+  const key = scanKey(caller);
   // A thenable: its await forgotten. Not a traced function's own argument, which may be a Promise or a
   // query builder on purpose (traced reads a carrier there only from an argument with a traceContext).
   if (
@@ -159,8 +161,8 @@ export function warnIfCarrierInOtherField(
     warnIfPromiseCarrier(source, handedAs(caller, position), "the work started a new trace")
   )
     return;
-  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(scanKey) || !isPlainRecord(source)) return;
-  if (!carrierInOtherFieldWarned(source, caller, position)) countMiss(scanKey, MAX_SCANS_WITHOUT_CARRIER);
+  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(key) || !isPlainRecord(source)) return;
+  if (!carrierInOtherFieldWarned(source, caller, position)) countMiss(key, MAX_SCANS_WITHOUT_CARRIER);
 }
 
 /**
@@ -203,19 +205,13 @@ const MAX_SCANS_WITHOUT_CARRIER = 64;
  * system to give), so that the same mistake is not said twice.
  */
 export function endCarrierFieldScan(caller: CarrierCaller): void {
-  markWarned(SCAN_KEYS[caller]);
+  markWarned(scanKey(caller));
 }
 
-/** Once-per-process keys marking the scans of each caller given up ({@link MAX_SCANS_WITHOUT_CARRIER}). */
-const SCAN_KEYS: Record<CarrierCaller, string> = {
-  withCarrier: "carrier-field-scan:withCarrier",
-  traced: "carrier-field-scan:traced",
-  withBatch: "carrier-field-scan:withBatch",
-  withBatchItem: "carrier-field-scan:withBatchItem",
-  withSendSpan: "carrier-field-scan:withSendSpan",
-  withProcessSpan: "carrier-field-scan:withProcessSpan",
-  withBatchProcessSpan: "carrier-field-scan:withBatchProcessSpan",
-};
+/** The once-per-process key marking the scans of `caller` given up ({@link MAX_SCANS_WITHOUT_CARRIER}). */
+function scanKey(caller: CarrierCaller): string {
+  return `carrier-field-scan:${caller}`;
+}
 
 /** The scan of {@link warnIfCarrierInOtherField}: true when it gave the warning. Never throws. */
 function carrierInOtherFieldWarned(
@@ -239,7 +235,7 @@ function carrierInOtherFieldWarned(
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
   } catch {
-    return false; // a throwing getter or proxy trap: nothing to say
+    return false; // a throwing getter or proxy trap of the source itself: nothing to say
   }
 }
 
@@ -292,8 +288,17 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
  *    (`isPlainRecord`: no array, bytes, Map or header object) that holds one: `{ payload: { headers } }`,
  *    `{ traceContext: { headers } }` handed to `withProcessSpan`, a whole amqplib message
  *    (`properties.headers`), kafkajs `eachMessage` payload (`message.headers`) or mqtt.js packet
- *    (`properties.userProperties`), a row holding another row in `traceContext` (read by its data
- *    descriptor: the restore read it once, and a getter is never called a second time).
+ *    (`properties.userProperties`), a row holding another row in `traceContext`, a wrapper of one's own
+ *    around a row (`{ job: row }`). The `traceContext` of a field other than `traceContext` is looked
+ *    at only when `source` has no `traceContext` field of its own: a source that has one is a row, and
+ *    a row's object field holding a `traceContext` is another row it includes (a Prisma `include` of a
+ *    traced relation: `order.customer`), whose carrier is that row's own, not the one this row lacks
+ *    (passing it would parent this row's work under the customer's trace).
+ *
+ * The capture time the fix passes on ({@link FoundField}): at the first level and under `headers` or
+ * `userProperties` (the headers of a message or an envelope written with the row), the `createdAt` of
+ * `source`; under `traceContext`, the `createdAt` of the object holding that field (the inner row's own
+ * time, never the wrapper's), none when it has none.
  *
  * Why two levels and not more: a carrier misplaced by one wrapper too many (an object of one's own
  * around the headers, a whole message handed in place of its headers, the row handed in place of its
@@ -303,13 +308,21 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
  * takes milliseconds), and the first level lists `source` already; the names are those a carrier is
  * kept under (tracehop's column, the clients' header slots). So the cost stays bounded whatever the
  * input: `source`'s keys listed once, at most {@link MAX_FIELDS_LOOKED_AT} values judged at the first
- * level and 3 × {@link MAX_FIELDS_LOOKED_INTO} at the second, each read as a data field only (no getter
- * called two levels down, nothing inherited), and no cycle followed (two levels, never further).
- * A carrier under another name two levels down (`{ data: { carrier } }`), three levels down, in an
- * array, behind a getter or past those bounds is not seen.
+ * level and 3 × {@link MAX_FIELDS_LOOKED_INTO} at the second, and no cycle followed (two levels, never
+ * further). What is read, and so which getters and proxy traps run: at the first level, each field as
+ * `source[name]` (a getter of `source` is called; a row's `traceContext` alone is read by its data
+ * descriptor, never called again), and of each value that is an object, `Symbol.iterator` and `get`
+ * (`isPlainRecord`, `headerObjectKind`: property reads, inherited ones included, so a getter or a
+ * proxy's `get` trap there runs) and its propagation fields by name, own ones only (`Object.hasOwn`,
+ * then read); at the second level, each of the three names by its own data descriptor only (no getter
+ * called, nothing inherited), and of what it holds the same as of a first-level value. A field whose
+ * reading throws (a throwing getter or proxy trap) is skipped alone: the fields after it are still
+ * looked at. A carrier under another name two levels down (`{ data: { carrier } }`), three levels
+ * down, in an array, behind a getter two levels down or past those bounds is not seen.
  *
  * `undefined` when none is found; `null` when one of the first fields of `source` is a propagation
- * header (`source` is a carrier itself, only a bad one). May throw (a hostile object).
+ * header (`source` is a carrier itself, only a bad one). May throw (a hostile `source`: its keys, or
+ * its `createdAt` or `traceContext` asked of it).
  */
 function fieldHoldingCarrier(
   source: Record<string, unknown>,
@@ -325,16 +338,32 @@ function fieldHoldingCarrier(
     if (isPropagationHeaderName(name.toLowerCase())) return null;
     if (field !== undefined || PROTOTYPE_KEYS.has(name)) continue;
     // A row's traceContext, which the restore read: its data value only, looked into, never judged again.
-    const value = headers || name !== TRACE_CONTEXT_FIELD ? source[name] : ownDataValue(source, name);
-    if ((headers || name !== TRACE_CONTEXT_FIELD) && holdsStoredCarrier(value)) field = name;
-    else if (objects.length < MAX_FIELDS_LOOKED_INTO && isPlainRecord(value)) objects.push([name, value]);
+    const judged = headers || name !== TRACE_CONTEXT_FIELD;
+    try {
+      const value = judged ? source[name] : ownDataValue(source, name);
+      if (judged && holdsStoredCarrier(value)) field = name;
+      else if (objects.length < MAX_FIELDS_LOOKED_INTO && isPlainRecord(value)) objects.push([name, value]);
+    } catch {
+      // A throwing getter or proxy trap: this field alone is skipped.
+    }
   }
-  const hasCreatedAt = Object.hasOwn(source, CREATED_AT_FIELD);
-  if (field !== undefined) return fieldAccess(field, hasCreatedAt);
+  const createdAt = Object.hasOwn(source, CREATED_AT_FIELD) ? `.${CREATED_AT_FIELD}` : undefined;
+  if (field !== undefined) return foundField(field, undefined, createdAt);
+  const isRow = Object.hasOwn(source, TRACE_CONTEXT_FIELD);
   for (const [outer, value] of objects)
-    for (const inner of NESTED_CARRIER_FIELDS)
-      if (holdsStoredCarrier(ownDataValue(value, inner)))
-        return nestedFieldAccess(outer, inner, hasCreatedAt);
+    try {
+      for (const inner of NESTED_CARRIER_FIELDS) {
+        const rowInRow = inner === TRACE_CONTEXT_FIELD;
+        // Another row this row includes: its carrier is its own.
+        if (rowInRow && isRow && outer !== TRACE_CONTEXT_FIELD) continue;
+        if (!holdsStoredCarrier(ownDataValue(value, inner))) continue;
+        if (!rowInRow) return foundField(outer, inner, createdAt);
+        const own = Object.hasOwn(value, CREATED_AT_FIELD);
+        return foundField(outer, inner, own ? `${nameAccess(outer)}.${CREATED_AT_FIELD}` : undefined);
+      }
+    } catch {
+      // A throwing getter or proxy trap: this object alone is skipped.
+    }
   return undefined;
 }
 
@@ -363,7 +392,8 @@ function ownDataValue(record: Record<string, unknown>, name: string): unknown {
 
 /**
  * Where the warning found the carrier: the field as the message shows it (`"carrier"`), as the fix
- * reads it (`.carrier`, `["x-y"]`), and the row's capture time field to pass on with it, if any.
+ * reads it (`.carrier`, `["x-y"]`), and how the fix reads the capture time to pass on with it
+ * (`.createdAt`, `.job.createdAt`), if any.
  */
 interface FoundField {
   shown: string;
@@ -371,19 +401,30 @@ interface FoundField {
   createdAt: string | undefined;
 }
 
-/** The {@link FoundField} of the row field `field`; `hasCreatedAt`: the row has a `createdAt` field. */
-function fieldAccess(field: string, hasCreatedAt: boolean): FoundField {
-  const shown = JSON.stringify(field.length > 64 ? `${field.slice(0, 64)}…` : field);
-  const access = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${shown}]`;
-  return { shown, access, createdAt: hasCreatedAt ? CREATED_AT_FIELD : undefined };
+/**
+ * Most characters of a field name the warning quotes: MySQL's longest identifier (64; PostgreSQL's is
+ * 63 bytes), so that every column is quoted whole. A longer name (a key of parsed JSON) is shown by its
+ * first 64 characters and `…`, and the fix reads it `[<its full name>]`: no code, so that a pasted fix
+ * fails to compile rather than read another field, and the warning stays short whatever the name.
+ */
+const MAX_QUOTED_NAME_LENGTH = 64;
+
+/** The field name `name` as the message shows it, unquoted: itself, or its start and `…` ({@link MAX_QUOTED_NAME_LENGTH}). */
+function shownName(name: string): string {
+  return name.length > MAX_QUOTED_NAME_LENGTH ? `${name.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : name;
+}
+
+/** How a fix reads the field `name`: `.name`, `["x-y"]`, or `[<its full name>]` ({@link MAX_QUOTED_NAME_LENGTH}). */
+function nameAccess(name: string): string {
+  if (name.length > MAX_QUOTED_NAME_LENGTH) return "[<its full name>]";
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
 }
 
 /**
- * The {@link FoundField} of the field `inner` of the field `outer` of a source (`"payload.headers"`,
- * `.payload.headers`); `hasCreatedAt`: the source has a `createdAt` field.
+ * The {@link FoundField} of the field `outer` of a source, or of its field `inner` (`"payload.headers"`,
+ * `.payload.headers`), with `createdAt`, how the fix reads the capture time to pass on.
  */
-function nestedFieldAccess(outer: string, inner: string, hasCreatedAt: boolean): FoundField {
-  const { access } = fieldAccess(outer, hasCreatedAt);
-  const shown = JSON.stringify(`${outer.length > 64 ? `${outer.slice(0, 64)}…` : outer}.${inner}`);
-  return { shown, access: `${access}.${inner}`, createdAt: hasCreatedAt ? CREATED_AT_FIELD : undefined };
+function foundField(outer: string, inner: string | undefined, createdAt: string | undefined): FoundField {
+  const path = inner === undefined ? "" : `.${inner}`;
+  return { shown: JSON.stringify(shownName(outer) + path), access: nameAccess(outer) + path, createdAt };
 }

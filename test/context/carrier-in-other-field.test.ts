@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
 import { traced, withBatch, withBatchItem, withCarrier } from "../../src/index.js";
 import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { MAX_FIELDS_LOOKED_AT } from "../../src/context/holds-carrier.js";
 import { LookUpHeaders, msgHdrs } from "../support/header-classes.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
@@ -696,6 +697,171 @@ describe("a carrier under another field name", () => {
     assert.deepEqual(told.processWarnings, [[CODE, message("carrier")]]);
   });
 
+  test("a row with a traceContext field of its own holding a traced relation (a Prisma include): silent; the relation's carrier is not the row's", async () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const customer = { id: 3, traceContext: { traceparent }, createdAt: new Date(0) };
+    const told = await recordWarnings(() => {
+      for (const own of [null, undefined, {}, "", { baggage: "k=v" }]) {
+        const order = { id: 7, traceContext: own, createdAt: new Date(), customer };
+        withCarrier(order, "ship", () => 1);
+        traced({ name: "t" })((row: typeof order) => row.id)(order);
+        withBatch([order], "batch", () => 0);
+        withBatchItem(order, "item", () => 0);
+        withSendSpan({ creationContext: order, system: "rabbitmq", destination: "jobs" }, () => 0);
+        withProcessSpan(order, rabbit, () => 0);
+        withBatchProcessSpan([order], rabbit, () => 0);
+      }
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.equal(
+      exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceparent.slice(3, 35)).length,
+      0,
+    );
+    // Its own traceContext holding a row, and its wrappers' headers, are still looked into.
+    resetWarnings();
+    const wrapped = await recordWarnings(() =>
+      withCarrier({ id: 7, traceContext: null, customer, envelope: { headers: W3C_CARRIER } }, "r", () => 0),
+    );
+    assert.deepEqual(wrapped.processWarnings, [
+      [
+        CODE,
+        message(
+          "envelope.headers",
+          "withCarrier",
+          ".envelope.headers",
+          "[row]",
+          " and its traceContext field holds none",
+        ),
+      ],
+    ]);
+  });
+
+  test("two levels down, the capture time passed on is the one of the object holding the carrier: a wrapped row's own createdAt, the outer row's for its headers", async () => {
+    const outer = new Date(1000);
+    const cases: [string, () => unknown, string][] = [
+      [
+        "a row wrapped in an object of its own createdAt: the inner row's",
+        () =>
+          withCarrier(
+            { createdAt: outer, job: { id: 2, traceContext: W3C_CARRIER, createdAt: new Date(0) } },
+            "r",
+            () => 0,
+          ),
+        "withCarrier(row.job.traceContext, ..., { capturedAt: row.job.createdAt })",
+      ],
+      [
+        "traced: the same, through optionsFrom",
+        () =>
+          traced({ name: "t" })((_q: string, w: unknown) => w)("q", {
+            createdAt: outer,
+            job: { id: 2, traceContext: W3C_CARRIER, createdAt: new Date(0) },
+          }),
+        "traced({ carrierFrom: ([, row]) => row.job.traceContext, optionsFrom: ([, row]) => ({ capturedAt: row.job.createdAt }) })",
+      ],
+      [
+        "withSendSpan, under a name that needs brackets",
+        () =>
+          withSendSpan(
+            {
+              creationContext: { "x-job": { id: 2, traceContext: W3C_CARRIER, createdAt: new Date(0) } },
+              system: "rabbitmq",
+              destination: "jobs",
+            },
+            () => 0,
+          ),
+        'withSendSpan({ creationContext: row["x-job"].traceContext, capturedAt: row["x-job"].createdAt, ... })',
+      ],
+      [
+        "a wrapped row without a createdAt: none, never the outer one",
+        () => withCarrier({ createdAt: outer, job: { id: 2, traceContext: W3C_CARRIER } }, "r", () => 0),
+        "withCarrier(row.job.traceContext, ...)",
+      ],
+      [
+        "headers in an envelope of the row: the row's",
+        () =>
+          withCarrier(
+            { createdAt: outer, envelope: { headers: W3C_CARRIER, createdAt: new Date(0) } },
+            "r",
+            () => 0,
+          ),
+        "withCarrier(row.envelope.headers, ..., { capturedAt: row.createdAt })",
+      ],
+    ];
+    for (const [label, call, fix] of cases) {
+      resetWarnings();
+      const told = await recordWarnings(call);
+      assert.equal(told.processWarnings.length, 1, label);
+      assert.ok(
+        told.processWarnings[0]![1].endsWith(`Pass that field: ${fix}.`),
+        `${label}: ${told.processWarnings[0]![1]}`,
+      );
+    }
+  });
+
+  test("one hostile field (a throwing getter, a proxy throwing in getOwnPropertyDescriptor alone) is skipped alone: a carrier in a later field is still named", async () => {
+    const hostile = () =>
+      new Proxy({} as Record<string, unknown>, {
+        getOwnPropertyDescriptor: () => {
+          throw new Error("hostile");
+        },
+      });
+    const cases: [string, object, string][] = [
+      [
+        "a proxy looked into before the field holding headers",
+        { id: 1, hostile: hostile(), payload: { headers: W3C_CARRIER } },
+        message("payload.headers", "withCarrier", ".payload.headers"),
+      ],
+      [
+        "a throwing getter before the carrier's field",
+        {
+          id: 1,
+          get bad(): unknown {
+            throw new Error("hostile");
+          },
+          carrier: W3C_CARRIER,
+        },
+        message("carrier"),
+      ],
+    ];
+    for (const [label, row, said] of cases) {
+      resetWarnings();
+      const told = await recordWarnings(() => withCarrier(row, "r", () => 0));
+      assert.deepEqual(told.processWarnings, [[CODE, said]], label);
+    }
+  });
+
+  test("a field name longer than 64 characters is named by its start, and the fix never reads another field when pasted", async () => {
+    const long = `x-${"a".repeat(63)}`; // 65 characters
+    const exact = long.slice(0, 64);
+    const cases: [string, object, string][] = [
+      [
+        "64 characters: quoted whole",
+        { id: 1, [exact]: W3C_CARRIER },
+        message(exact, "withCarrier", `[${JSON.stringify(exact)}]`),
+      ],
+      [
+        "65 characters: its start, and a placeholder where its name goes",
+        { id: 1, [long]: W3C_CARRIER },
+        message(`${exact}…`, "withCarrier", "[<its full name>]"),
+      ],
+      [
+        "an identifier of 65 characters: the same",
+        { id: 1, [long.replace("-", "_")]: W3C_CARRIER },
+        message(`${exact.replace("-", "_")}…`, "withCarrier", "[<its full name>]"),
+      ],
+      [
+        "two levels down",
+        { id: 1, [long]: { headers: W3C_CARRIER } },
+        message(`${exact}….headers`, "withCarrier", "[<its full name>].headers"),
+      ],
+    ];
+    for (const [label, row, said] of cases) {
+      resetWarnings();
+      const told = await recordWarnings(() => withCarrier(row, "r", () => 0));
+      assert.deepEqual(told.processWarnings, [[CODE, said]], label);
+    }
+  });
+
   test("what the scan does not reach says nothing: three levels down, another name two levels down, a getter or an inherited field there, an array, the 17th object field", async () => {
     let reads = 0;
     const manyObjects: Record<string, unknown> = { id: 1 };
@@ -1062,8 +1228,11 @@ describe("the cost of the scan on rows restored without a context", () => {
     // The first 128 fields are judged at the first level (as before), 16 of them looked into at the second.
     const lookedInto = objects.filter((o) => o.asked.has("headers")).length;
     assert.equal(lookedInto, 15); // doc and o0..o14: 16
+    // Fields past the first MAX_FIELDS_LOOKED_AT (id, doc, o0..o125) are never touched; the last judged is.
+    const judged = MAX_FIELDS_LOOKED_AT - 2;
+    assert.ok(objects[judged - 1]!.asked.size > 0);
     assert.equal(
-      objects.slice(200).reduce((n, o) => n + o.asked.size, 0),
+      objects.slice(judged).reduce((n, o) => n + o.asked.size, 0),
       0,
     );
   });

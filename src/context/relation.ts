@@ -26,7 +26,7 @@ export type ResolvedRelation = Exclude<Relation, "auto">;
 const RELATIONS: ReadonlySet<string> = new Set<Relation>(["parent", "link", "none", "auto"]);
 
 /**
- * Default `maxParentAge` of `relation: "auto"`, in milliseconds: 300000 (5 minutes). Far longer than a
+ * Default `maxParentAge` of `relation: "auto"`, in milliseconds: `300000` (5 minutes). Far longer than a
  * request and the OpenTelemetry Collector's tail-sampling decision wait (30 s by default), so work
  * that follows a request continues its trace; delayed, scheduled and repeating work, which runs
  * minutes to months later, starts its own trace (Particular/NServiceBus#6732, taskforcesh/bullmq#2942).

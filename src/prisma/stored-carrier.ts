@@ -17,7 +17,7 @@ import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
 import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
 /**
- * Largest carrier written to a row, in UTF-8 bytes of its JSON text: 9728 (9.5 KiB).
+ * Largest carrier written to a row, in UTF-8 bytes of its JSON text: `9728` (9.5 KiB).
  *
  * Worst case of what the default styles (tracecontext, baggage, datadog) can inject, in bytes:
  * - `traceparent` 55 (W3C Trace Context §3.2, version 00);

@@ -208,7 +208,10 @@ function hoverFaults(program: ts.Program, files: string[]): { checked: string[];
   return { checked, faults };
 }
 
-/** Exported constants whose declared type hides their value, with the part of the value not named. */
+/**
+ * Exported constants whose declared type hides their value, with the part of the value not named: each
+ * of its values (an array's items, or the value itself) must be in the summary as a whole code span.
+ */
 async function hiddenValues(program: ts.Program, files: string[]): Promise<string[]> {
   const checker = program.getTypeChecker();
   const faults: string[] = [];
@@ -234,7 +237,8 @@ async function hiddenValues(program: ts.Program, files: string[]): Promise<strin
           ? []
           : [value];
       const summary = ts.displayPartsToString(symbol.getDocumentationComment(checker));
-      const missing = parts.map(String).filter((part) => !summary.includes(part));
+      // Each value as a whole code span: `b3` is not named by `b3multi`, nor `datadog` by `x-datadog-*`.
+      const missing = parts.map(String).filter((part) => !summary.includes(`\`${part}\``));
       if (missing.length > 0)
         faults.push(
           `${file.slice(ROOT.length)}: ${exportedSymbol.name}: ${missing.join(", ")} not in its summary`,

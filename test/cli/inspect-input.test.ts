@@ -1831,7 +1831,7 @@ describe("tracehop inspect: its output and exit codes", () => {
         "row 5000 of 5000: no carrier (NULL: written outside a span, or by a service without the extension)\n" +
         `  - DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,${"x".repeat(60_000)}" is read as datadog; ` +
         `"${"x".repeat(60_000)}" is skipped: it is no style; write DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog, ` +
-        "adding the style meant (tracecontext, baggage, datadog, b3, b3multi)\n"
+        "adding the style meant (tracecontext, baggage, datadog, b3 single header, b3multi)\n"
       ).slice(-200),
     );
   });

@@ -116,13 +116,48 @@ describe("createPropagator styles", () => {
       [
         "jaeger",
         "an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger): " +
-          "pass it beside createPropagator() in a CompositePropagator",
+          'use new CompositePropagator({ propagators: [createPropagator("datadog"), new JaegerPropagator()] })',
       ],
     ])
       assert.throws(() => createPropagator(["datadog", name!]), {
         name: "TypeError",
         message: `tracehop createPropagator: unknown propagation style "${name}" (${guess}); use tracecontext, baggage, datadog, b3, b3multi or none`,
       });
+  });
+
+  test("a propagator tracehop does not build in, given as an argument: the exact code, as the environment's warning writes it", () => {
+    const jaeger =
+      "an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger)";
+    const xray =
+      "an OpenTelemetry propagator tracehop does not build in (AWSXRayPropagator, @opentelemetry/propagator-aws-xray)";
+    for (const [styles, said] of [
+      [
+        "tracecontext,jaeger",
+        `"jaeger" (${jaeger}: use new CompositePropagator({ propagators: [createPropagator("tracecontext"), new JaegerPropagator()] }))`,
+      ],
+      [["jaeger"], `"jaeger" (${jaeger}: use new JaegerPropagator())`],
+      [
+        ["xray", "B3", "jaeger", "none"],
+        `"xray" (${xray}: use new CompositePropagator({ propagators: [createPropagator("b3"), new AWSXRayPropagator(), new JaegerPropagator()] }))`,
+      ],
+    ] as const)
+      assert.throws(() => createPropagator(styles), {
+        name: "TypeError",
+        message: `tracehop createPropagator: unknown propagation style ${said}; use tracecontext, baggage, datadog, b3, b3multi or none`,
+      });
+  });
+
+  test("Datadog's b3 single header inside an argument's name with spaces is one name: the names to write (was an unknown name)", () => {
+    assert.throws(() => createPropagator("tracecontext b3 single header"), {
+      name: "TypeError",
+      message:
+        'tracehop createPropagator: propagation style names must be separated by commas, not spaces: write "tracecontext,b3 single header", got "tracecontext b3 single header"',
+    });
+    assert.throws(() => createPropagator(["tracecontext B3 Single Header"]), {
+      name: "TypeError",
+      message:
+        'tracehop createPropagator: propagation style names must be separate array elements, not separated by spaces: ["tracecontext", "B3 Single Header"], got "tracecontext B3 Single Header"',
+    });
   });
 
   test("environment: a variable that names nothing (empty, blanks, commas) counts as unset", () => {
@@ -226,7 +261,7 @@ describe("createPropagator styles", () => {
       [
         [
           "TRACEHOP_NO_PROPAGATION_STYLE",
-          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="bogus" names no style tracehop reads, so nothing is extracted; "bogus" is skipped: it is no style; use tracecontext, baggage, datadog, b3, b3multi, or none to turn propagation off on purpose',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE_EXTRACT="bogus" names no style tracehop reads, so nothing is extracted; "bogus" is skipped: it is no style; use tracecontext, baggage, datadog, b3 single header, b3multi, or none to turn propagation off on purpose',
         ],
         [
           "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
@@ -1051,7 +1086,7 @@ describe("createPropagator / DatadogPropagator options and their environment var
         ],
         [
           "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
-          'tracehop: DD_TRACE_PROPAGATION_STYLE="none,zipkin" is read as none (no propagation); "zipkin" is skipped: it is no style; write DD_TRACE_PROPAGATION_STYLE=none for no propagation, or the styles meant (tracecontext, baggage, datadog, b3, b3multi)',
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="none,zipkin" is read as none (no propagation); "zipkin" is skipped: it is no style; write DD_TRACE_PROPAGATION_STYLE=none for no propagation, or the styles meant (tracecontext, baggage, datadog, b3 single header, b3multi)',
         ],
       ],
     );

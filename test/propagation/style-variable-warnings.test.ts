@@ -40,6 +40,43 @@ describe("style variable warnings: what is read, what is skipped, a fix to paste
     });
   });
 
+  test("Datadog's b3 single header inside an entry with spaces is one name, not b3 and two words that are no style; the fix spells it as the variable reads it", () => {
+    assert.deepEqual(said({ DD_TRACE_PROPAGATION_STYLE: "datadog, tracecontext b3 single header" }), {
+      styles: ["datadog"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog, tracecontext b3 single header" is read as datadog; ' +
+            '"tracecontext b3 single header" is skipped: it holds a space, and names are separated by commas, ' +
+            'not spaces (tracecontext and "b3 single header" are styles); write ' +
+            'DD_TRACE_PROPAGATION_STYLE="datadog,tracecontext,b3 single header"',
+        ],
+      ],
+    });
+    // In any case, and in OTEL_PROPAGATORS, where b3 is the single header too.
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "B3 Single Header tracecontext" }), {
+      styles: [],
+      told: [
+        [
+          "TRACEHOP_NO_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="B3 Single Header tracecontext" names no style tracehop reads, so nothing ' +
+            'is extracted; "B3 Single Header tracecontext" is skipped: it holds a space, and names are separated ' +
+            'by commas, not spaces ("B3 Single Header" and tracecontext are styles); write ' +
+            "OTEL_PROPAGATORS=b3,tracecontext",
+        ],
+      ],
+    });
+    // Nothing to write: the names to use, as a DD_ variable reads them (b3 there is multi-header B3).
+    assert.deepEqual(said({ DD_TRACE_PROPAGATION_STYLE: "foo" }).told, [
+      [
+        "TRACEHOP_NO_PROPAGATION_STYLE",
+        'tracehop: DD_TRACE_PROPAGATION_STYLE="foo" names no style tracehop reads, so nothing is extracted; "foo" ' +
+          "is skipped: it is no style; use tracecontext, baggage, datadog, b3 single header, b3multi, or none to " +
+          "turn propagation off on purpose",
+      ],
+    ]);
+  });
+
   test("nothing read: the fix holds only styles (w3c is written tracecontext, not copied)", () => {
     assert.deepEqual(said({ OTEL_PROPAGATORS: "tracecontext baggage, w3c" }), {
       styles: [],
@@ -57,7 +94,7 @@ describe("style variable warnings: what is read, what is skipped, a fix to paste
       [
         "TRACEHOP_NO_PROPAGATION_STYLE",
         'tracehop: DD_TRACE_PROPAGATION_STYLE="bogus" names no style tracehop reads, so nothing is extracted; ' +
-          '"bogus" is skipped: it is no style; use tracecontext, baggage, datadog, b3, b3multi, or none to turn ' +
+          '"bogus" is skipped: it is no style; use tracecontext, baggage, datadog, b3 single header, b3multi, or none to turn ' +
           "propagation off on purpose",
       ],
     ]);
@@ -126,7 +163,7 @@ describe("style variable warnings: what is read, what is skipped, a fix to paste
           'tracehop: DD_TRACE_PROPAGATION_STYLE="B3,w3c,foo" is read as b3multi; "w3c" is skipped: W3C Trace ' +
             'Context is tracecontext; "foo" is skipped: it is no style; write ' +
             "DD_TRACE_PROPAGATION_STYLE=b3multi,tracecontext, adding the style meant (tracecontext, baggage, " +
-            "datadog, b3, b3multi)",
+            "datadog, b3 single header, b3multi)",
         ],
       ],
     });

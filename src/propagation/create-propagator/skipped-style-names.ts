@@ -1,11 +1,18 @@
 import { ENV_OTEL_PROPAGATORS } from "../datadog/constants.js";
-import { guessStyle, isOneOtherName, saidGuess, type OtherPropagator } from "./style-guesses.js";
+import {
+  guessStyle,
+  isOneOtherName,
+  otherPropagatorOption,
+  saidGuess,
+  type OtherPropagator,
+} from "./style-guesses.js";
 import {
   NONE,
   spellStyles,
-  STYLE_NAMES,
   styleNamed,
+  styleNamesIn,
   styleSetting,
+  styleWords,
   type PropagationStyle,
 } from "./style-names.js";
 
@@ -39,8 +46,9 @@ export interface StyleListReading {
  * case, `none` contributing nothing, a `DD_` variable's `b3` read as `b3multi`: `parseStyles`), and
  * says what it skips: for each entry that names no style, why, and the styles it may stand for:
  * - an entry with blanks (`w3c b3`): names are separated by commas, so it is one name, no style (as
- *   dd-trace-js and the OpenTelemetry SDK read it); its words that are styles are meant, and each other
- *   word is said as the next cases say it;
+ *   dd-trace-js and the OpenTelemetry SDK read it); its words that are styles are meant (Datadog's
+ *   `b3 single header` one word among them: `styleWords`), and each other word is said as the next
+ *   cases say it;
  * - what else it may stand for ({@link guessStyle}): another tool's name for a style (`w3c`, `b3 multi`,
  *   `dd`), an OpenTelemetry propagator tracehop does not build in (`jaeger`, `xray`, `ottrace`), with the
  *   class and package to pass as a `propagator` option instead, or a misspelt style (`datdog`);
@@ -66,7 +74,7 @@ export function readStyleList(variable: string, text: string): StyleListReading 
       add([style]);
       continue;
     }
-    const words = written.split(/\s+/);
+    const words = styleWords(written);
     // `b3 multi` is another name for a style, `w3c b3` two names.
     const spaced = words.length > 1 && !isOneOtherName(written);
     const skipped = spaced ? spacedEntry(words, variable, datadogB3, note) : skippedName(written, variable);
@@ -92,7 +100,7 @@ function spacedEntry(
   for (const word of words) {
     const style = styleNamed(word, datadogB3);
     if (style !== undefined) {
-      styleWords.push(word);
+      styleWords.push(word.includes(" ") ? JSON.stringify(word) : word);
       meant.push(style);
       note({ why: "", meant: [style] });
       continue;
@@ -143,23 +151,19 @@ export function joined(names: readonly string[]): string {
  */
 export function styleListFix(variable: string, reading: StyleListReading, hasNone: boolean): string {
   const { fix, propagators } = reading;
-  const others = propagators.map((propagator) => `new ${propagator.className}()`);
-  const option =
-    fix.length === 0 && others.length === 1
-      ? others[0]
-      : `new CompositePropagator({ propagators: [${[
-          ...(fix.length > 0 ? [`createPropagator(${JSON.stringify(spellStyles(fix, "--styles"))})`] : []),
-          ...others,
-        ].join(", ")}] })`;
+  const option = otherPropagatorOption(
+    fix.length > 0 ? spellStyles(fix, "--styles") : undefined,
+    propagators.map((propagator) => propagator.className),
+  );
   const names = joined(propagators.map((propagator) => propagator.name));
   const add = (also: string) =>
     `to propagate ${names}${also}, give startTracing and the carrier functions the option propagator: ${option}`;
   if (fix.length === 0 && !hasNone)
-    return `${propagators.length > 0 ? `${add("")}; or ` : ""}use ${STYLE_NAMES}, or none to turn propagation off on purpose`;
+    return `${propagators.length > 0 ? `${add("")}; or ` : ""}use ${styleNamesIn(variable)}, or none to turn propagation off on purpose`;
   return (
     (fix.length > 0
-      ? `write ${styleSetting(variable, fix)}${reading.unguessed ? `, adding the style meant (${STYLE_NAMES})` : ""}`
-      : `write ${variable}=${NONE} for no propagation${reading.unguessed ? `, or the styles meant (${STYLE_NAMES})` : ""}`) +
+      ? `write ${styleSetting(variable, fix)}${reading.unguessed ? `, adding the style meant (${styleNamesIn(variable)})` : ""}`
+      : `write ${variable}=${NONE} for no propagation${reading.unguessed ? `, or the styles meant (${styleNamesIn(variable)})` : ""}`) +
     (propagators.length > 0 ? `, and ${add(" too")}` : "")
   );
 }

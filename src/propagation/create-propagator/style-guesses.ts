@@ -108,6 +108,20 @@ export function isOneOtherName(name: string): boolean {
 }
 
 /**
+ * Internal: the propagator to give in place of tracehop's for a style list naming propagators tracehop does not
+ * build in (`classNames`, `JaegerPropagator`) beside its styles (`styles`, the list to pass to
+ * `createPropagator`, `undefined` for none): `new CompositePropagator({ propagators:
+ * [createPropagator("tracecontext"), new JaegerPropagator()] })`, or `new JaegerPropagator()` alone.
+ * Written by the style variables' warnings and the TypeError of such a name given as an argument.
+ */
+export function otherPropagatorOption(styles: string | undefined, classNames: readonly string[]): string {
+  const others = classNames.map((className) => `new ${className}()`);
+  if (styles === undefined && others.length === 1) return others[0]!;
+  const tracehop = styles === undefined ? [] : [`createPropagator(${JSON.stringify(styles)})`];
+  return `new CompositePropagator({ propagators: [${[...tracehop, ...others].join(", ")}] })`;
+}
+
+/**
  * The end of a sentence on what {@link guessStyle} found, with style names spelt by `spell`:
  * `W3C Trace Context is tracecontext`, `did you mean datadog?`, `an OpenTelemetry propagator tracehop
  * does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger)`.

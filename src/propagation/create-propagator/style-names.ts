@@ -1,6 +1,6 @@
 import { describeValue } from "../../describe-value.js";
 import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
-import { guessStyle, saidGuess } from "./style-guesses.js";
+import { guessStyle, otherPropagatorOption, saidGuess } from "./style-guesses.js";
 
 /** A propagation style name accepted by `createPropagator`. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
@@ -45,8 +45,20 @@ const STYLE_ALIASES: ReadonlyMap<string, PropagationStyle> = new Map([
 /** Style list meaning "propagate nothing" (OTEL_PROPAGATORS and DD_TRACE_PROPAGATION_STYLE). */
 export const NONE = "none";
 
+/** Each style, once. */
+const STYLES: readonly PropagationStyle[] = [...new Set(STYLE_ALIASES.values())];
+
 /** The accepted style names, for messages. */
-export const STYLE_NAMES = [...new Set(STYLE_ALIASES.values())].join(", ");
+export const STYLE_NAMES = STYLES.join(", ");
+
+/**
+ * Internal: the style names as `setting` reads them, for messages ({@link spellStyles}): {@link STYLE_NAMES}, but
+ * `b3 single header` for the single-header style in a `DD_TRACE_PROPAGATION_STYLE*` variable, where
+ * `b3` is multi-header B3.
+ */
+export function styleNamesIn(setting: string): string {
+  return STYLES.map((style) => spellStyles([style], setting)).join(", ");
+}
 
 /**
  * Parses a style list (array or comma-separated text) into known style names, without duplicates.
@@ -100,7 +112,7 @@ export function parseStyles(
       throw new TypeError(
         `tracehop createPropagator: ${
           words === undefined
-            ? `unknown propagation style "${written}"${guessHint(written)}; use ${STYLE_NAMES} or none`
+            ? `unknown propagation style "${written}"${guessHint(written, list)}; use ${STYLE_NAMES} or none`
             : typeof styles === "string"
               ? `propagation style names must be separated by commas, not spaces: write ${JSON.stringify(commaSeparated(list))}, got ${JSON.stringify(styles)}`
               : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`
@@ -113,17 +125,33 @@ export function parseStyles(
 }
 
 /**
- * ` (W3C Trace Context is tracecontext)`: what an unknown name given as an argument may stand for
- * (style-guesses.ts, as the style variables' warnings say it), else `""`. A propagator tracehop does
- * not build in is given beside tracehop's, in a `CompositePropagator`.
+ * ` (W3C Trace Context is tracecontext)`: what an unknown name of the argument `list` may stand for
+ * (style-guesses.ts, as the style variables' warnings say it), else `""`. For a propagator tracehop
+ * does not build in, the code to use instead, as those warnings write it: the styles of `list` and
+ * each such propagator it names in a `CompositePropagator`
+ * (`new CompositePropagator({ propagators: [createPropagator("tracecontext"), new JaegerPropagator()] })`),
+ * or the propagator alone.
  */
-function guessHint(name: string): string {
+function guessHint(name: string, list: readonly unknown[]): string {
   const guess = guessStyle(name);
   if (guess === undefined) return "";
   const said = saidGuess(guess, (style) => style);
-  return guess.kind === "propagator"
-    ? ` (${said}: pass it beside createPropagator() in a CompositePropagator)`
-    : ` (${said})`;
+  if (guess.kind !== "propagator") return ` (${said})`;
+  const styles: PropagationStyle[] = [];
+  const classNames: string[] = [];
+  for (const raw of list) {
+    const entry = String(raw);
+    const style = styleNamed(entry, false);
+    if (style !== undefined) {
+      if (!styles.includes(style)) styles.push(style);
+      continue;
+    }
+    const other = guessStyle(entry);
+    if (other?.kind === "propagator" && !classNames.includes(other.propagator.className))
+      classNames.push(other.propagator.className);
+  }
+  const tracehop = styles.length > 0 ? spellStyles(styles, "--styles") : undefined;
+  return ` (${said}: use ${otherPropagatorOption(tracehop, classNames)})`;
 }
 
 /**
@@ -144,9 +172,26 @@ export function styleNamed(name: string, datadogB3: boolean): PropagationStyle |
  * unknown name, which names known styles nonetheless, and is said so.
  */
 export function spacedStyleNames(name: string): string[] | undefined {
-  const words = name.trim().split(/\s+/);
+  const words = styleWords(name);
   // Only when each word is a style: `b3 single header` is one name (an alias), `b3 singel` a misspelling.
   return words.length > 1 && words.every((word) => STYLE_ALIASES.has(word.toLowerCase())) ? words : undefined;
+}
+
+/**
+ * Internal: the blank-separated words of the name `name`, trimmed, Datadog's style name `b3 single header` (any
+ * case) one word among them: `tracecontext b3 single header` is `tracecontext` and `b3 single header`.
+ */
+export function styleWords(name: string): string[] {
+  const words = name.trim().split(/\s+/);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const three = words.slice(i, i + 3).join(" ");
+    if (STYLE_ALIASES.has(three.toLowerCase()) && three.includes(" ")) {
+      out.push(three);
+      i += 2;
+    } else out.push(words[i]!);
+  }
+  return out;
 }
 
 /**

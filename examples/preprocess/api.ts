@@ -24,8 +24,8 @@ const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
 const { createServer } = createRequire(import.meta.url)("node:http") as typeof HttpModule;
 const { trace } = await import("@opentelemetry/api");
 const { traceCarrierExtension } = await import("tracehop/prisma");
-const { checkDatabase, openDatabase } = await import("./db.js");
-const { databaseErrorCode, isTransientDatabaseError, retryTransient } = await import("./transient.js");
+const { checkDatabase, databaseName, openDatabase } = await import("./db.js");
+const { databaseErrorCode, databaseFailure, OutageLog, retryTransient } = await import("./transient.js");
 
 // Started by hand too: a database that cannot be opened or is not migrated is refused in one line (exit 2),
 // as `npm start` refuses it, instead of a 500 to every request; one that goes away later is retried, then
@@ -34,6 +34,8 @@ await checkDatabase().catch(exitOnBadInput);
 
 // Every PreprocessJob and Outbox row created through `db` stores the carrier of the active context.
 const db = openDatabase().$extends(traceCarrierExtension());
+/** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
+const outage = new OutageLog("api: a request", databaseName());
 const tracer = trace.getTracer("tracehop-example");
 
 class BadRequest extends Error {
@@ -304,6 +306,7 @@ const server = createServer((req, res) => {
       if (req.method === "POST" && url.pathname === "/preprocess-jobs") {
         const text = await readDocument(req);
         const job = await createJob(text);
+        outage.recovered();
         trace.getActiveSpan()?.setAttribute("preprocess.job.id", job.id);
         return send(res, 201, { id: job.id, status: "pending" });
       }
@@ -314,6 +317,7 @@ const server = createServer((req, res) => {
           where: { id },
           select: { id: true, status: true, _count: { select: { sentences: true } } },
         });
+        outage.recovered();
         if (!job)
           return send(res, 404, {
             error: `no preprocess job with id ${quoted(id)}: send the id as POST returned it`,
@@ -337,14 +341,20 @@ const server = createServer((req, res) => {
       return send(res, 404, { error: notFound(req.method, url.pathname) });
     } catch (err) {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
-      if (isTransientDatabaseError(err)) {
-        // Still failing after the retries; a POST wrote nothing (its transaction rolled back).
-        console.error(`api: database busy (${databaseErrorCode(err)}) on ${req.method} ${req.url}`);
+      const failure = databaseFailure(err);
+      if (failure !== undefined) {
+        // Still failing after the retries; a POST wrote nothing (its transaction rolled back). Said when the
+        // outage starts and every 30 s while it lasts, not for each request.
+        outage.failed(err);
+        const what =
+          failure.state === "busy"
+            ? "the database is busy (a lock, a conflict or no connection left)"
+            : "the database is unavailable (it cannot be reached or the connection was lost)";
         const error =
           req.method === "POST"
-            ? "the database is busy: nothing was stored, send the request again"
-            : "the database is busy: ask again";
-        return send(res, 503, { error }, { "retry-after": "1" });
+            ? `${what}: nothing was stored, send the request again`
+            : `${what}: ask again`;
+        return send(res, 503, { error }, { "retry-after": failure.state === "busy" ? "1" : "5" });
       }
       console.error("api: request failed", err);
       return send(res, 500, { error: "internal error" });

@@ -11,9 +11,9 @@ import {
   QUEUE_NAME,
   SERVICE_NAMES,
 } from "./config.js";
-import { checkDatabase, openDatabase } from "./db.js";
+import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { openQueue } from "./queue.js";
-import { databaseErrorCode, isTransientDatabaseError, retryTransient } from "./transient.js";
+import { isTransientDatabaseError, OutageLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
@@ -33,7 +33,14 @@ const stopping = new AbortController();
  * Retries of a transient database failure of one publish or one mark (the pass is retried after that);
  * cut short when the relay stops (a row not marked is published again by the next relay: at least once).
  */
-const RELAY_RETRY = { attempts: Infinity, maxElapsedMs: 30_000, signal: stopping.signal };
+const RELAY_RETRY = {
+  attempts: Infinity,
+  maxElapsedMs: 30_000,
+  signal: stopping.signal,
+  onRetry: (error: unknown) => outage.failed(error),
+};
+/** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
+const outage = new OutageLog("relay: a pass", databaseName());
 
 async function relayOnce(): Promise<number> {
   const rows = await db.outbox.findMany({
@@ -74,12 +81,14 @@ async function relayOnce(): Promise<number> {
 const loop = (async () => {
   while (running) {
     try {
-      if ((await relayOnce()) === 0) await pause(POLL_INTERVAL_MS, stopping.signal);
+      const relayed = await relayOnce();
+      outage.recovered();
+      if (relayed === 0) await pause(POLL_INTERVAL_MS, stopping.signal);
     } catch (err) {
       if (!running) break; // stopping (a publish cut short, or the queue lost): said by the stop
-      // A busy database is said in one line (it can last, and the pass is retried); anything else in full.
-      if (isTransientDatabaseError(err))
-        console.error(`relay: pass failed (${databaseErrorCode(err)}), retrying`);
+      // A database busy or unavailable is said when it starts, then every 30 s at most (it can last, and the
+      // pass is retried); anything else in full, with its stack.
+      if (isTransientDatabaseError(err)) outage.failed(err);
       else console.error("relay: pass failed, retrying", err);
       await pause(POLL_INTERVAL_MS * 10, stopping.signal);
     }

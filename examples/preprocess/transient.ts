@@ -2,6 +2,22 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 /**
+ * What a transient database failure is ({@link databaseFailure}): the most precise code there is (the
+ * server's SQLSTATE or error number, else Prisma's code, else the socket's or the driver's), what it means,
+ * and whether the database is `unavailable` (not reachable, the connection lost: down, restarting, failing
+ * over, not answering) or `busy` (reachable, but a lock, a conflict or its connection limit stood in the way).
+ */
+export interface DatabaseFailure {
+  code: string;
+  meaning: string;
+  state: "unavailable" | "busy";
+}
+
+type Known = Omit<DatabaseFailure, "code">;
+const unavailable = (meaning: string): Known => ({ meaning, state: "unavailable" });
+const busy = (meaning: string): Known => ({ meaning, state: "busy" });
+
+/**
  * Prisma error codes of failures that the same operation can get past when tried again
  * (https://www.prisma.io/docs/orm/reference/error-reference):
  * - P1008 "Operations timed out": what the better-sqlite3 adapter reports for SQLITE_BUSY ("database is
@@ -9,36 +25,195 @@ import { setTimeout as sleep } from "node:timers/promises";
  *   profiler) a write sometimes failed so within milliseconds, long before the busy timeout of then (10 s).
  * - P2034 "Transaction failed due to a write conflict or a deadlock": Prisma's documented advice is to
  *   retry the transaction (PostgreSQL serialization failures, MySQL deadlocks).
- * - P1001 "Can't reach database server" and P1017 "Server has closed the connection": a server
- *   database restarting or a connection dropped; the driver adapter's pool connects again.
- * - P2028 "Transaction API error" when the transaction could not start in time (Prisma's maxWait).
+ * - P1001 "Can't reach database server", P1002 "The database server was reached but timed out" and P1017
+ *   "Server has closed the connection": a server database restarting or a connection dropped; the driver
+ *   adapter's pool connects again. P2024 "Timed out fetching a new connection from the connection pool".
+ * - P2028 "Transaction API error" when the transaction could not start in time (Prisma's maxWait), below.
+ * A server error Prisma passes on under a generic code (P2039, P2010: the driver adapter's error in
+ * `meta.driverAdapterError.cause`) is read from that cause ({@link ADAPTER_KINDS}, {@link POSTGRES_CODES},
+ * {@link MYSQL_CODES}).
  */
-const TRANSIENT_CODES = new Set(["P1008", "P2034", "P1001", "P1017"]);
-
-/**
- * The errors of pg-pool (node-postgres' pool, behind Prisma's PostgreSQL adapter) for a connection that
- * did not open within `connectionTimeoutMillis` (TRACEHOP_CONNECT_TIMEOUT_MS, db.ts openDatabase): a new
- * client's connect timed out, or no client came free in time. They reach the query's caller as plain
- * errors, without a Prisma code.
- */
-const POOL_CONNECT_TIMEOUT_MESSAGES: ReadonlySet<unknown> = new Set([
-  "Connection terminated due to connection timeout",
-  "timeout exceeded when trying to connect",
+const PRISMA_CODES: ReadonlyMap<string, Known> = new Map([
+  ["P1008", busy("an operation timed out (SQLite: the file is locked by another process)")],
+  ["P2034", busy("a write conflict or a deadlock; the transaction was rolled back")],
+  ["P1001", unavailable("the database server cannot be reached")],
+  ["P1002", unavailable("the database server was reached but did not answer in time")],
+  ["P1017", unavailable("the server closed the connection")],
+  ["P2024", unavailable("no connection of the pool could be had in time")],
 ]);
 
 /**
- * Whether `error` is a transient database failure (see TRANSIENT_CODES): a Prisma error with one of
- * those codes, P2028 saying the transaction could not start in the given time, or a pool's connect
- * timeout ({@link POOL_CONNECT_TIMEOUT_MESSAGES}: a server that stopped answering, the same case as
- * P1001). Anything else (a constraint violation, a missing row, a bug) is not retried.
+ * The kinds of a Prisma driver adapter's error (`meta.driverAdapterError.cause.kind`, @prisma/adapter-pg
+ * and @prisma/adapter-mariadb convertDriverError) that are transient; `postgres` and `mysql`, the server's
+ * own errors, are read by their code below.
+ */
+const ADAPTER_KINDS: ReadonlyMap<string, Known> = new Map([
+  ["DatabaseNotReachable", unavailable("the database server cannot be reached")],
+  ["ConnectionClosed", unavailable("the connection was reset (ECONNRESET)")],
+  ["SocketTimeout", unavailable("the connection timed out (ETIMEDOUT)")],
+  ["TooManyConnections", busy("the server has no connection left for another client")],
+  ["TransactionWriteConflict", busy("a write conflict or a deadlock; the transaction was rolled back")],
+]);
+
+/**
+ * PostgreSQL SQLSTATEs of transient failures (https://www.postgresql.org/docs/current/errcodes-appendix.html);
+ * all of class 08 (connection exception) too, in {@link postgresFailure}.
+ */
+const POSTGRES_CODES: ReadonlyMap<string, Known> = new Map([
+  ["57P01", unavailable("the server ended the connection (administrator command: a shutdown, a failover)")],
+  ["57P02", unavailable("the server ended the connection (crash shutdown)")],
+  ["57P03", unavailable("the server cannot accept connections now (starting up or shutting down)")],
+  ["57P05", unavailable("the server ended the connection (idle session timeout)")],
+  ["53300", busy("the server has no connection left for another client (too_many_connections)")],
+  ["40001", busy("a serialization failure; the transaction was rolled back")],
+  ["40P01", busy("a deadlock; the transaction was rolled back")],
+  ["55P03", busy("a lock could not be had (lock_not_available)")],
+  ["57014", busy("the statement was cancelled (its statement_timeout passed)")],
+]);
+
+/**
+ * MySQL/MariaDB error numbers of transient failures (server errors, and the mariadb driver's own 45xxx);
+ * all of SQLSTATE class 08 too (the driver gives its lost connections 08S01), in {@link mysqlFailure}.
+ */
+const MYSQL_CODES: ReadonlyMap<number, Known> = new Map([
+  [1053, unavailable("the server is shutting down")],
+  [1927, unavailable("the server killed the connection")],
+  [2006, unavailable("the server has gone away")],
+  [2013, unavailable("the connection was lost during a query")],
+  [45028, unavailable("no connection of the pool could be had in time")],
+  [1040, busy("the server has no connection left for another client")],
+  [1203, busy("the user has no connection left")],
+  [1205, busy("a lock wait timed out")],
+  [1213, busy("a deadlock; the transaction was rolled back")],
+  [1969, busy("the statement ran longer than max_statement_time")],
+  [3024, busy("the statement ran longer than max_execution_time")],
+]);
+
+/**
+ * The errors of node-postgres (pg and pg-pool, behind Prisma's PostgreSQL adapter) for a connection lost or
+ * not had in time, which reach the caller as plain errors without a code: the socket closed under a query
+ * (a server restart, a failover, a proxy or firewall cutting it), a new connection that did not open within
+ * `connectionTimeoutMillis` (TRACEHOP_CONNECT_TIMEOUT_MS, db.ts openDatabase), a query not answered within
+ * `query_timeout`.
+ */
+const PG_MESSAGES: ReadonlyMap<unknown, string> = new Map([
+  ["Connection terminated unexpectedly", "the connection was closed during a query"],
+  ["Connection terminated", "the connection was closed"],
+  ["Connection terminated due to connection timeout", "a new connection did not open in time"],
+  ["timeout exceeded when trying to connect", "no connection of the pool came free in time"],
+  ["Query read timeout", "the server did not answer the query in time (query_timeout)"],
+  ["Client has encountered a connection error and is not queryable", "the connection was lost"],
+]);
+
+/** Node's socket error codes of a connection that failed or was lost (the drivers pass them on as they are). */
+const SOCKET_CODES: ReadonlyMap<string, string> = new Map([
+  ["ECONNREFUSED", "the connection was refused (nothing listening)"],
+  ["ECONNRESET", "the connection was reset"],
+  ["ECONNABORTED", "the connection was aborted"],
+  ["ETIMEDOUT", "the connection timed out"],
+  ["EPIPE", "the connection was closed while writing"],
+  ["EHOSTUNREACH", "the host cannot be reached"],
+  ["ENETUNREACH", "the network cannot be reached"],
+  ["ENOTFOUND", "the host name is not known"],
+  ["EAI_AGAIN", "the host name could not be looked up now"],
+]);
+
+/** The driver adapter's error that a Prisma error carries, when there is one. */
+function adapterCause(error: object): Record<string, unknown> | undefined {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta?.driverAdapterError
+    ?.cause;
+  return typeof cause === "object" && cause !== null ? (cause as Record<string, unknown>) : undefined;
+}
+
+function postgresFailure(code: unknown): Known | undefined {
+  if (typeof code !== "string") return undefined;
+  return (
+    POSTGRES_CODES.get(code) ??
+    (code.startsWith("08") ? unavailable(`a connection failure (SQLSTATE ${code})`) : undefined)
+  );
+}
+
+function mysqlFailure(code: unknown, state: unknown): Known | undefined {
+  const known = typeof code === "number" ? MYSQL_CODES.get(code) : undefined;
+  if (known !== undefined) return known;
+  return typeof state === "string" && state.startsWith("08")
+    ? unavailable(`a connection failure (SQLSTATE ${state})`)
+    : undefined;
+}
+
+/** {@link databaseFailure} of one error of the chain, its `cause`s not followed. */
+function oneFailure(error: object): DatabaseFailure | undefined {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const cause = adapterCause(error);
+  if (cause !== undefined) {
+    const kind = cause.kind;
+    if (kind === "postgres") {
+      const known = postgresFailure(cause.code);
+      if (known !== undefined) return { code: String(cause.code), ...known };
+    } else if (kind === "mysql") {
+      const known = mysqlFailure(cause.code, cause.state);
+      if (known !== undefined) return { code: String(cause.code), ...known };
+    } else if (typeof kind === "string" && ADAPTER_KINDS.has(kind)) {
+      const known = ADAPTER_KINDS.get(kind)!;
+      const where =
+        cause.host !== undefined
+          ? ` (${String(cause.host)}:${String(cause.port)} refused the connection or is not known)`
+          : "";
+      return { code: typeof code === "string" ? code : kind, ...known, meaning: known.meaning + where };
+    }
+  }
+  if (typeof code === "string") {
+    const known = PRISMA_CODES.get(code);
+    if (known !== undefined) return { code, ...known };
+    if (code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction"))
+      return { code, ...busy("a transaction could not start in time") };
+    const socket = SOCKET_CODES.get(code);
+    if (socket !== undefined) return { code, ...unavailable(socket) };
+    // pg's own errors of the server (an ErrorResponse: severity and an SQLSTATE), as pg-pool passes them.
+    if (typeof (error as { severity?: unknown }).severity === "string") {
+      const pg = postgresFailure(code);
+      if (pg !== undefined) return { code, ...pg };
+    }
+  }
+  // The mariadb driver's SqlError (errno, sqlState), as the pool passes it on.
+  const { errno, sqlState } = error as { errno?: unknown; sqlState?: unknown };
+  if (typeof sqlState === "string") {
+    const known = mysqlFailure(errno, sqlState);
+    if (known !== undefined) return { code: String(errno), ...known };
+  }
+  if (code === undefined && PG_MESSAGES.has(message))
+    return { code: "pg", ...unavailable(PG_MESSAGES.get(message)!) };
+  return undefined;
+}
+
+/**
+ * What a transient database failure `error` is ({@link DatabaseFailure}), or undefined for any other
+ * failure (a constraint violation, a missing row, a bug: not retried). Transient: a connection lost or
+ * refused (a server restarting, failing over, down, a connection cut; the pools connect again), a pool's
+ * or the server's timeout, a lock, a write conflict, a deadlock, no connection left. Read from the error,
+ * the driver adapter's error a Prisma error carries (`meta.driverAdapterError.cause`), and the `cause`s
+ * under them (four deep). Never throws.
+ */
+export function databaseFailure(error: unknown): DatabaseFailure | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    try {
+      const failure = oneFailure(current);
+      if (failure !== undefined) return failure;
+      current = (current as { cause?: unknown }).cause;
+    } catch {
+      return undefined; // a getter that throws: not a driver's error
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether `error` is a transient database failure ({@link databaseFailure}): the same operation may get
+ * past it when tried again. Anything else (a constraint violation, a missing row, a bug) is not retried.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (code === undefined && POOL_CONNECT_TIMEOUT_MESSAGES.has(message)) return true;
-  if (typeof code !== "string") return false;
-  if (TRANSIENT_CODES.has(code)) return true;
-  return code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction");
+  return databaseFailure(error) !== undefined;
 }
 
 /**
@@ -99,5 +274,80 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
         throw error; // aborted during the delay
       }
     }
+  }
+}
+
+/** Seconds, whole, for a log line: `30 s`. */
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/**
+ * The log of one process's database outage (rB3 report item 3: 300 lines for a 5-minute outage, a Prisma
+ * code alone). Each transient failure is given to {@link failed} and each success to {@link recovered}; it
+ * says one line when failures start (what failed, the database with its password hidden, the code and
+ * what it means), then at most one "still failing" line every `summaryEveryMs`, then one line when the
+ * database answers again. Silent while nothing fails. Only transient failures belong here: any other is
+ * said in full, with its stack, by the caller.
+ */
+export class OutageLog {
+  #since: number | undefined;
+  #lastSaid = 0;
+  #failures = 0;
+  #last: DatabaseFailure | undefined;
+
+  /**
+   * @param who the process and what it was doing, starting the lines: `relay: a pass`.
+   * @param database the database as shown to the user, its password hidden (config.ts redact).
+   * @param log where the lines go (default console.error).
+   * @param summaryEveryMs at least this many milliseconds between two lines of one outage (default 30 s).
+   * @param now the clock, in milliseconds (tests).
+   */
+  constructor(
+    private readonly who: string,
+    private readonly database: string,
+    private readonly log: (line: string) => void = (line) => console.error(line),
+    private readonly summaryEveryMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether an outage is under way (a failure since the last success). */
+  get failing(): boolean {
+    return this.#since !== undefined;
+  }
+
+  /** Notes a transient failure (`error`: {@link databaseFailure} reads it); says a line when one is due. */
+  failed(error: unknown): void {
+    const failure = databaseFailure(error) ?? {
+      code: databaseErrorCode(error),
+      meaning: "a failure",
+      state: "unavailable",
+    };
+    const now = this.now();
+    this.#failures++;
+    this.#last = failure;
+    if (this.#since === undefined) {
+      this.#since = now;
+      this.#lastSaid = now;
+      this.log(
+        `${this.who} failed: the database of ${this.database} is ${failure.state}: ${failure.code} (${failure.meaning}); ` +
+          `retrying, said again every ${seconds(this.summaryEveryMs)} while it lasts`,
+      );
+    } else if (now - this.#lastSaid >= this.summaryEveryMs) {
+      this.#lastSaid = now;
+      this.log(
+        `${this.who}: the database of ${this.database} still ${failure.state} after ${seconds(now - this.#since)} ` +
+          `(${this.#failures} failures, the last ${failure.code}: ${failure.meaning}); retrying`,
+      );
+    }
+  }
+
+  /** Notes a success: says one line when it ends an outage. */
+  recovered(): void {
+    if (this.#since === undefined) return;
+    this.log(
+      `${this.who}: the database of ${this.database} answers again after ${seconds(this.now() - this.#since)} ` +
+        `(${this.#failures} failures, the last ${this.#last?.code})`,
+    );
+    this.#since = undefined;
+    this.#failures = 0;
   }
 }

@@ -5,10 +5,10 @@
 import { trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
 import { exitOnBadInput, exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
-import { checkDatabase, openDatabase } from "./db.js";
+import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
-import { databaseErrorCode, retryTransient } from "./transient.js";
+import { databaseErrorCode, databaseFailure, OutageLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default
@@ -33,7 +33,14 @@ const stopping = new AbortController();
  * Retries of a transient database failure in one step of a job (its read, its write, the mark of a
  * failure): until it has lasted five minutes, so that a short outage does not leave the job failed.
  */
-const JOB_RETRY = { attempts: Infinity, maxElapsedMs: 5 * 60_000, signal: stopping.signal };
+const JOB_RETRY = {
+  attempts: Infinity,
+  maxElapsedMs: 5 * 60_000,
+  signal: stopping.signal,
+  onRetry: (error: unknown) => outage.failed(error),
+};
+/** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
+const outage = new OutageLog("worker: a job", databaseName());
 
 /**
  * The job id of a message body, `{"jobId": "<id>"}` as the relay publishes it.
@@ -78,8 +85,10 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       // event on this span; the job is marked failed only when they persist or for any other error.
       const retry = {
         ...JOB_RETRY,
-        onRetry: (error: unknown, attempt: number) =>
-          span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) }),
+        onRetry: (error: unknown, attempt: number) => {
+          outage.failed(error);
+          span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) });
+        },
       };
       const id = jobId;
       const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id } }), retry);
@@ -109,6 +118,7 @@ async function handleMessage(message: QueueMessage): Promise<void> {
           ]),
         retry,
       );
+      outage.recovered();
     },
   ).catch(async (err: unknown) => {
     // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue gives it
@@ -121,7 +131,14 @@ async function handleMessage(message: QueueMessage): Promise<void> {
     // it in one line.
     if (err instanceof PermanentMessageError) throw err;
     // The span already recorded the error; the job is marked failed so its client sees it.
-    console.error("worker: job failed", err);
+    // A database that stayed unavailable through the retries in one line (the outage was said as it went);
+    // anything else in full, with its stack.
+    const failure = databaseFailure(err);
+    if (failure !== undefined)
+      console.error(
+        `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,
+      );
+    else console.error("worker: job failed", err);
     // Only a pending job: a redelivered message that fails must not undo a job already done.
     if (jobId !== undefined)
       await retryTransient(

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { isTransientDatabaseError, retryTransient } from "../../examples/preprocess/transient.js";
+import {
+  databaseFailure,
+  isTransientDatabaseError,
+  OutageLog,
+  retryTransient,
+} from "../../examples/preprocess/transient.js";
 import type { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
@@ -138,5 +143,63 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     assert.equal(isTransientDatabaseError(null), false);
     assert.equal(isTransientDatabaseError({ code: "P1001", message: "Can't reach database server" }), true);
     assert.equal(isTransientDatabaseError({ code: "P2002", message: "Unique constraint failed" }), false);
+  });
+
+  test("the whole kind of a lost connection is transient, as the mariadb adapter, pg and Node surface it", () => {
+    // @prisma/adapter-mariadb passes the driver's SqlError as kind "mysql": its lost connections have
+    // SQLSTATE 08S01 (45009 ER_SOCKET_UNEXPECTED_CLOSE), a server shutdown 1053, a killed connection 1927.
+    const mysql = (code: number, state: string) => ({
+      code: "P2039",
+      meta: { driverAdapterError: { cause: { kind: "mysql", code, state, message: "x" } } },
+    });
+    assert.equal(databaseFailure(mysql(45009, "08S01"))?.state, "unavailable");
+    assert.equal(databaseFailure(mysql(1927, "70100"))?.state, "unavailable");
+    assert.equal(databaseFailure(mysql(1213, "40001"))?.state, "busy");
+    assert.equal(databaseFailure(mysql(1062, "23000")), undefined);
+    // @prisma/adapter-pg: ECONNRESET becomes kind ConnectionClosed; a server error keeps its SQLSTATE.
+    const pg = (cause: object) => ({ code: "P2010", meta: { driverAdapterError: { cause } } });
+    assert.equal(databaseFailure(pg({ kind: "ConnectionClosed" }))?.state, "unavailable");
+    for (const code of ["57P01", "57P02", "57P03", "08006"])
+      assert.equal(databaseFailure(pg({ kind: "postgres", code }))?.state, "unavailable", code);
+    assert.equal(databaseFailure(pg({ kind: "postgres", code: "23505" })), undefined);
+    // Plain errors the drivers pass on, and a cause under a wrapper.
+    for (const code of ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"])
+      assert.equal(databaseFailure(Object.assign(new Error("x"), { code }))?.state, "unavailable", code);
+    assert.deepEqual(
+      databaseFailure(new Error("wrapped", { cause: new Error("Connection terminated unexpectedly") })),
+      {
+        code: "pg",
+        meaning: "the connection was closed during a query",
+        state: "unavailable",
+      },
+    );
+    assert.equal(databaseFailure(new Error("Connection terminated unexpectedly, or not")), undefined);
+    assert.equal(databaseFailure({ code: "P1008" })?.state, "busy");
+  });
+
+  test("OutageLog: one line when an outage starts, one every 30 s at most while it lasts, one when it ends", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = new OutageLog(
+      "relay: a pass",
+      "DATABASE_URL (postgresql://u:***@db:5432/app)",
+      (l) => lines.push(l),
+      30_000,
+      () => now,
+    );
+    const refused = {
+      code: "P1001",
+      meta: { driverAdapterError: { cause: { kind: "DatabaseNotReachable", host: "db", port: 5432 } } },
+    };
+    log.recovered();
+    for (; now < 65_000; now += 1_000) log.failed(refused);
+    log.recovered();
+    log.recovered();
+    assert.deepEqual(lines, [
+      "relay: a pass failed: the database of DATABASE_URL (postgresql://u:***@db:5432/app) is unavailable: P1001 (the database server cannot be reached (db:5432 refused the connection or is not known)); retrying, said again every 30 s while it lasts",
+      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 30 s (31 failures, the last P1001: the database server cannot be reached (db:5432 refused the connection or is not known)); retrying",
+      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 60 s (61 failures, the last P1001: the database server cannot be reached (db:5432 refused the connection or is not known)); retrying",
+      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) answers again after 65 s (65 failures, the last P1001)",
+    ]);
   });
 });

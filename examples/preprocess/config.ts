@@ -192,6 +192,30 @@ export function exitForBadInput(message: string): never {
  */
 export class BadInputError extends Error {}
 
+/**
+ * A server that cannot be reached now (nothing listening, the connection reset, no answer in time, no route):
+ * bad input for `npm start`, which checks it before starting anything (exit 2), but for the relay and the
+ * worker, which a supervisor starts again, a transient failure: the broker may be restarting
+ * ({@link exitOnStartFailure}: exit 1, "start again").
+ */
+export class UnreachableError extends BadInputError {}
+
+/**
+ * For the relay's and the worker's start-up catch: an {@link UnreachableError} is said in one line and
+ * exits 1 (transient: start the process again, as after a lost connection); any other {@link BadInputError}
+ * exits 2 ({@link exitOnBadInput}); any other error is thrown again.
+ * @param name the process, for the line: `relay`, `worker`.
+ */
+export function exitOnStartFailure(name: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof UnreachableError) {
+      console.error(`tracehop preprocess: ${err.message}; ${name}: exiting with code 1 to be started again`);
+      process.exit(1);
+    }
+    return exitOnBadInput(err);
+  };
+}
+
 /** For a start-up promise's catch: exits 2 with the message of a {@link BadInputError}; any other error is thrown again. */
 export function exitOnBadInput(err: unknown): never {
   if (err instanceof BadInputError) exitForBadInput(err.message);

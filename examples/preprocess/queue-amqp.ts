@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import amqplib from "amqplib";
 import {
   BadInputError,
+  UnreachableError,
   connectTimeoutMs,
   firstLine,
   MAX_TIMER_MS,
@@ -149,7 +150,9 @@ export async function connectAmqp(
     const problem = deadline.signal.aborted
       ? noAnswerProblem(parsed, timeoutMs)
       : amqpConnectProblem(parsed, err);
-    throw new BadInputError(`cannot connect to RabbitMQ at ${redact(url)}: ${problem}, ${OR_UNSET}`, {
+    // Nothing listening, reset, no answer: the broker may be down or restarting, and come back.
+    const Refusal = deadline.signal.aborted || isUnreachable(err) ? UnreachableError : BadInputError;
+    throw new Refusal(`cannot connect to RabbitMQ at ${redact(url)}: ${problem}, ${OR_UNSET}`, {
       cause: err,
     });
   } finally {
@@ -225,6 +228,26 @@ function parseAmqpUrl(url: string): URL | string {
   return parsed;
 }
 
+/** Node's socket error codes of a broker that cannot be reached now (see {@link isUnreachable}). */
+const UNREACHABLE_CODES: ReadonlySet<unknown> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/**
+ * Whether amqplib's connect failure `err` is a network failure (a broker down, restarting, or a network
+ * partition) rather than a wrong URL, login or option: nothing listening, a connection reset or timed out,
+ * no route to the host.
+ */
+function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return UNREACHABLE_CODES.has(code) || /^connect ETIMEDOUT$/.test(firstLine(err));
+}
+
 /**
  * Why the connection amqplib (2.x) refused with `err` to the AMQP URL `parsed` ({@link parseAmqpUrl})
  * failed, and what in AMQP_URL or the broker to fix, by kind (amqplib's error texts and Node's socket
@@ -251,6 +274,8 @@ function amqpConnectProblem(parsed: URL, err: unknown): string {
     parsed.username === "" && parsed.password === "" ? "guest" : decodeURIComponentOr(parsed.username);
   if (code === "ECONNREFUSED")
     return `nothing listens at ${where} (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL`;
+  if (code === "ECONNRESET" || code === "EPIPE")
+    return `${where} closed the connection (${code}): the broker may be restarting; start it, or fix the host or port in AMQP_URL`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN")
     return `the host ${JSON.stringify(host)} is not found (${code}): fix the host in AMQP_URL`;
   if (

@@ -5,6 +5,7 @@
 import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
 import {
   exitOnBadInput,
+  exitOnStartFailure,
   exitOnSettingProblems,
   pause,
   POLL_INTERVAL_MS,
@@ -23,9 +24,10 @@ exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
 await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.relay);
 const db = openDatabase();
-// A bad AMQP_URL (nothing listening, no answer in time, the login or vhost refused, not a URL) is bad input:
-// one line saying what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
-const queue = await openQueue(db).catch(exitOnBadInput);
+// A bad AMQP_URL (the login or vhost refused, not a URL) is bad input: one line saying what to fix and exit
+// 2, as `npm start` answers it (queue-amqp.ts connectAmqp). A broker that cannot be reached now (nothing
+// listening, reset, no answer in time) may be restarting: one line and exit 1, to be started again.
+const queue = await openQueue(db).catch(exitOnStartFailure("relay"));
 let running = true;
 /** Aborted when the relay is told to stop: retries end. */
 const stopping = new AbortController();

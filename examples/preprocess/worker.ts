@@ -4,7 +4,13 @@
 // done.
 import { trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
-import { exitOnBadInput, exitOnSettingProblems, QUEUE_NAME, SERVICE_NAMES } from "./config.js";
+import {
+  exitOnBadInput,
+  exitOnSettingProblems,
+  exitOnStartFailure,
+  QUEUE_NAME,
+  SERVICE_NAMES,
+} from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
@@ -20,9 +26,10 @@ exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
 await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
 const db = openDatabase();
-// A bad AMQP_URL (nothing listening, no answer in time, the login or vhost refused, not a URL) is bad input:
-// one line saying what to fix and exit 2, as `npm start` answers it (queue-amqp.ts connectAmqp).
-const queue = await openQueue(db).catch(exitOnBadInput);
+// A bad AMQP_URL (the login or vhost refused, not a URL) is bad input: one line saying what to fix and exit
+// 2, as `npm start` answers it (queue-amqp.ts connectAmqp). A broker that cannot be reached now (nothing
+// listening, reset, no answer in time) may be restarting: one line and exit 1, to be started again.
+const queue = await openQueue(db).catch(exitOnStartFailure("worker"));
 const tracer = trace.getTracer("tracehop-example");
 const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;
 

@@ -576,13 +576,36 @@ export async function checkDatabase(): Promise<void> {
 export const SQLITE_BUSY_TIMEOUT_MS = 100;
 
 /**
+ * How long a query of a server database may go unanswered, in milliseconds, before it fails (pg's
+ * client-side `query_timeout`, "Query read timeout"; the mariadb driver's `queryTimeout`): a server that
+ * stops answering on an open connection (frozen, or its packets dropped on the path) would otherwise hang
+ * the query until TCP gives up, many minutes later, with nothing said (rB3 report item 4). The failure is
+ * transient (transient.ts: the database unavailable), retried and logged as a lost connection is.
+ */
+export const QUERY_TIMEOUT_MS = 30_000;
+
+/**
+ * How long an idle connection of a server database's pool waits before TCP keepalive probes start, in
+ * milliseconds: a connection the server or a firewall dropped silently is found broken and closed while
+ * idle, instead of at the next query.
+ */
+export const KEEPALIVE_DELAY_MS = 10_000;
+
+/** Options of {@link openDatabase}. */
+export interface OpenOptions {
+  /** {@link QUERY_TIMEOUT_MS} by default (tests give less). */
+  queryTimeoutMs?: number;
+}
+
+/**
  * A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, {@link SQLITE_BUSY_TIMEOUT_MS}):
  * the better-sqlite3 adapter for `file:`, the pg adapter and the PostgreSQL client for
  * `postgresql://`, the mariadb adapter and the MySQL client for `mysql://`. A new connection of either
  * server's pool may take TRACEHOP_CONNECT_TIMEOUT_MS (config.ts connectTimeoutMs), as the start-up check's
  * (the mariadb pool also gives up on getting one after its own 10 s, `acquireTimeout`).
  */
-export function openDatabase(url = databaseUrl()): Database {
+export function openDatabase(url = databaseUrl(), options: OpenOptions = {}): Database {
+  const queryTimeoutMs = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
   switch (databaseKind(url)) {
     case "sqlite": {
       const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: SQLITE_BUSY_TIMEOUT_MS });
@@ -592,8 +615,20 @@ export function openDatabase(url = databaseUrl()): Database {
       const { connectionString, schema } = postgresTarget(url);
       // pg's pool waits without end for a connection by default: one to a server that stopped answering
       // would hang each query. TRACEHOP_CONNECT_TIMEOUT_MS bounds it, as it bounds the start-up check.
+      // A query is bounded too ({@link QUERY_TIMEOUT_MS}): client-side, for a server that stopped answering
+      // on an open connection; pg-pool drops the connection of a query that failed so. The server's own
+      // statement_timeout, just under it, ends a statement that waits on a lock (57014, busy: retried)
+      // before the client gives up on the connection. Idle connections are probed (TCP keepalive).
+      // DATABASE_URL may set statement_timeout or query_timeout itself (the URL's take precedence in pg).
       const adapter = new PrismaPg(
-        { connectionString, connectionTimeoutMillis: connectTimeoutMs() },
+        {
+          connectionString,
+          connectionTimeoutMillis: connectTimeoutMs(),
+          query_timeout: queryTimeoutMs,
+          statement_timeout: queryTimeoutMs - Math.min(1_000, Math.floor(queryTimeoutMs / 2)),
+          keepAlive: true,
+          keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+        },
         { schema },
       );
       return new PostgresClient({ adapter }) as unknown as Database;
@@ -601,7 +636,15 @@ export function openDatabase(url = databaseUrl()): Database {
     case "mysql": {
       // The mariadb driver gives a connection 1 s by default: a server slower than that, for which
       // TRACEHOP_CONNECT_TIMEOUT_MS was raised and which passed the start-up check, would fail every query.
-      const adapter = new PrismaMariaDb({ ...mysqlTarget(url), connectTimeout: connectTimeoutMs() });
+      // queryTimeout (MariaDB servers only: max_statement_time, error 1969, busy) and socketTimeout (any
+      // server: a connection silent that long is closed, 45026, unavailable) bound a query; keepAliveDelay
+      // probes idle connections (TCP keepalive).
+      const adapter = new PrismaMariaDb({
+        ...mysqlTarget(url),
+        connectTimeout: connectTimeoutMs(),
+        socketTimeout: queryTimeoutMs,
+        keepAliveDelay: KEEPALIVE_DELAY_MS,
+      });
       return new MysqlClient({ adapter }) as unknown as Database;
     }
   }

@@ -3,11 +3,13 @@
 // failure, retried as a busy database is (examples/preprocess/transient.ts); on the real PostgreSQL server.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
+import { within } from "./tcp-servers.js";
 
 const SCHEMA = "hl2_lost";
 /** The application_name of the client under test: only its backends are terminated. */
@@ -108,6 +110,61 @@ describe("PostgreSQL: a connection terminated during a query", () => {
       });
     } finally {
       await refused.$disconnect();
+    }
+  });
+});
+
+describe("PostgreSQL: a server that stops answering on an open connection", () => {
+  test("a query fails after the query timeout with a transient error (the database unavailable), not a silent hang; the pool connects again", async (t) => {
+    const admin = await connectPostgres();
+    if (typeof admin === "string") return t.skip(admin);
+    await admin.end();
+    const upstream = new URL(PG_URL);
+    // Relays to PostgreSQL until `stalled`: from then on nothing passes either way, the sockets open, as
+    // with a server frozen or packets dropped on the path.
+    let stalled = false;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const server = connect(Number(upstream.port || 5432), upstream.hostname);
+      for (const s of [client, server]) {
+        sockets.add(s);
+        s.on("error", () => {});
+        s.on("close", () => sockets.delete(s));
+      }
+      client.on("data", (chunk) => stalled || server.write(chunk));
+      server.on("data", (chunk) => stalled || client.write(chunk));
+      client.on("close", () => server.destroy());
+      server.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const port = (proxy.address() as AddressInfo).port;
+    const proxied = new URL(PG_URL);
+    proxied.port = String(port);
+    const db = openDatabase(proxied.href, { queryTimeoutMs: 500 });
+    try {
+      assert.deepEqual(await db.$queryRawUnsafe("SELECT 1::int AS one"), [{ one: 1 }]);
+      stalled = true;
+      const started = Date.now();
+      const error = await within(db.$queryRawUnsafe("SELECT 2::int AS two"), 5_000, "the stalled query").then(
+        () => assert.fail("a query through a stalled connection succeeded"),
+        (e: unknown) => e,
+      );
+      const took = Date.now() - started;
+      assert.ok(took >= 400 && took < 3_000, `took ${took} ms`);
+      assert.deepEqual(databaseFailure(error), {
+        code: "pg",
+        meaning: "the server did not answer the query in time (query_timeout)",
+        state: "unavailable",
+      });
+      // The server answers again: the connection that timed out was dropped, a new one works.
+      stalled = false;
+      assert.deepEqual(await within(db.$queryRawUnsafe("SELECT 3::int AS three"), 5_000, "the next query"), [
+        { three: 3 },
+      ]);
+    } finally {
+      await within(db.$disconnect(), 5_000, "the client's disconnect").catch(() => {});
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 });

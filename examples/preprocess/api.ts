@@ -315,14 +315,16 @@ const server = createServer((req, res) => {
         const id = jobIdOfPath(match[1]!);
         const job = await db.preprocessJob.findUnique({
           where: { id },
-          select: { id: true, status: true, _count: { select: { sentences: true } } },
+          select: { id: true, status: true, failureReason: true, _count: { select: { sentences: true } } },
         });
         outage.recovered();
         if (!job)
           return send(res, 404, {
             error: `no preprocess job with id ${quoted(id)}: send the id as POST returned it`,
           });
-        return send(res, 200, { id: job.id, status: job.status, sentences: job._count.sentences });
+        // A failed job says why (the worker's reason: its processing failed, or its message was given up on).
+        const reason = job.status === "failed" ? { error: job.failureReason ?? "processing failed" } : {};
+        return send(res, 200, { id: job.id, status: job.status, sentences: job._count.sentences, ...reason });
       }
       const allowed = allowedMethod(url.pathname);
       // OPTIONS: 204 and the methods in Allow (RFC 9110 §9.3.7), no body; a body sent is not read.

@@ -21,12 +21,14 @@ import {
 } from "./config.js";
 import {
   backoffMs,
+  type ConsumeOptions,
   deadLetterQueue,
   errorText,
   type LostQueueError,
   maxAttemptsLoweredError,
   PermanentMessageError,
   queueOptions,
+  reportDeadLetter,
   unacknowledgedError,
   type Queue,
   type QueueMessage,
@@ -414,6 +416,8 @@ export class AmqpQueue implements Queue {
    * for them all; {@link lost} names them.
    */
   private readonly _inFlight = new Map<Promise<void>, string>();
+  /** The consumer's {@link ConsumeOptions.onDeadLetter}. */
+  private _onDeadLetter: ConsumeOptions["onDeadLetter"];
   private _closing = false;
   /** Aborted by close(): ends the pause before a message whose copy could not be published is requeued. */
   private readonly _closed = new AbortController();
@@ -514,8 +518,13 @@ export class AmqpQueue implements Queue {
    * @throws Error when the queue was lost, or when the declaration or the consumer is refused (the
    *   channel is then lost too).
    */
-  async consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
+  async consume(
+    queue: string,
+    handler: (message: QueueMessage) => Promise<void>,
+    options: ConsumeOptions = {},
+  ): Promise<void> {
     this._assertNotLost("consume");
+    this._onDeadLetter = options.onDeadLetter;
     const name = await this._declare(queue);
     const { consumerTag } = await this._channel.consume(name, (msg) => {
       if (!msg) return; // the broker cancelled the consumer (queue deleted)
@@ -823,9 +832,18 @@ export class AmqpQueue implements Queue {
     };
     const copied = await this._copy(msg, () => this._declareName(dead), variants());
     const args = error === undefined ? [] : [error];
-    if (copied.outcome === "moved")
+    if (copied.outcome === "moved") {
       console.error(`amqp queue: ${what}; moved to ${dead}${when}${note(copied.note)}`, ...args);
-    else if (copied.outcome === "lost")
+      await reportDeadLetter(this._onDeadLetter, {
+        id: messageIdOf(msg),
+        label: messageLabel(messageIdOf(msg), msg.content),
+        body: msg.content.toString("utf8"),
+        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+        redelivered: attempts > 1,
+        deliveryCount: attempts,
+        reason: lastError,
+      });
+    } else if (copied.outcome === "lost")
       console.error(`amqp queue: ${what}; the broker has it again with the lost channel`, ...args);
     else
       await this._requeue(

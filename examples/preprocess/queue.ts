@@ -74,7 +74,11 @@ export interface Queue {
    *   declaration or the consumer (a queue declared elsewhere with other arguments; the queue is then
    *   lost too). TableQueue never rejects.
    */
-  consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void>;
+  consume(
+    queue: string,
+    handler: (message: QueueMessage) => Promise<void>,
+    options?: ConsumeOptions,
+  ): Promise<void>;
   /**
    * Stops consuming and resolves once the message in hand, if any, is settled (its handler resolved or
    * rejected, its acknowledgement or failure recorded; a handler that rejects now gives its message back
@@ -90,6 +94,42 @@ export interface Queue {
    * again. Absent for the table queue, which retries its database instead.
    */
   readonly lost?: Promise<LostQueueError>;
+}
+
+/**
+ * A message just moved to its dead-letter queue ({@link ConsumeOptions.onDeadLetter}): the message as its
+ * handler saw it, `deliveryCount` its deliveries that ended without an acknowledgement, and `reason` the
+ * text kept with the dead letter (the handler's last error, or why it was dead-lettered unhandled).
+ */
+export interface DeadLetter extends QueueMessage {
+  reason: string;
+}
+
+/** Options of {@link Queue.consume}. */
+export interface ConsumeOptions {
+  /**
+   * Called once for each message of the queue this consumer moves to its dead-letter queue (after
+   * `maxAttempts` deliveries, a PermanentMessageError, or unhandled: its last delivery's consumer died),
+   * once the move is done; so that what the message stood for can be marked given up (rB3 report item 9:
+   * a job left `pending` for good). A rejection is logged in one line; the dead letter stays moved.
+   */
+  onDeadLetter?: (letter: DeadLetter) => Promise<void>;
+}
+
+/**
+ * Calls `onDeadLetter` with `letter`, if given; its failure is said in one line, never thrown (the
+ * message is in its dead-letter queue whatever the callback does).
+ */
+export async function reportDeadLetter(
+  onDeadLetter: ConsumeOptions["onDeadLetter"],
+  letter: DeadLetter,
+): Promise<void> {
+  if (onDeadLetter === undefined) return;
+  try {
+    await onDeadLetter(letter);
+  } catch (error) {
+    console.error(`queue: the dead-lettering of ${letter.label} could not be reported: ${errorText(error)}`);
+  }
 }
 
 /** Why a queue was lost ({@link Queue.lost}): the message says why; `inHand`, what it held then. */
@@ -353,6 +393,8 @@ interface ClaimedMessage {
 export class TableQueue implements Queue {
   readonly system = "tracehop-table";
   private _consuming: Promise<void> | undefined;
+  /** The consumer's {@link ConsumeOptions.onDeadLetter}. */
+  private _onDeadLetter: ConsumeOptions["onDeadLetter"];
   /** Aborted by close(): the loop stops, and retries of a lease renewal or an acknowledgement end. */
   private readonly _closing = new AbortController();
   private readonly _leaseMs: number;
@@ -390,7 +432,12 @@ export class TableQueue implements Queue {
     return count;
   }
 
-  consume(queue: string, handler: (message: QueueMessage) => Promise<void>): Promise<void> {
+  consume(
+    queue: string,
+    handler: (message: QueueMessage) => Promise<void>,
+    options: ConsumeOptions = {},
+  ): Promise<void> {
+    this._onDeadLetter = options.onDeadLetter;
     this._consuming = (async () => {
       while (!this._closing.signal.aborted) {
         let claim;
@@ -549,6 +596,7 @@ export class TableQueue implements Queue {
       return undefined;
     });
     if (recorded === undefined) return;
+    if (recorded.count === 1 && dead) await this._reportDead(message, lastError);
     if (recorded.count === 0)
       console.error(
         `table queue: handler failed on message ${message.id} (${delivery}) after its lease was taken over`,
@@ -616,7 +664,7 @@ export class TableQueue implements Queue {
         `not acknowledged within its lease (delivery ${message.attempts} of ${this._maxAttempts})`,
         message.lastError,
       );
-      await this._moveToDead(asRead, queue, `message ${message.id} ${lastError}`, lastError);
+      await this._moveToDead(asRead, queue, `message ${message.id} ${lastError}`, lastError, "", message);
       return undefined;
     }
     if (message.availableAt !== null && message.attempts >= this._maxAttempts) {
@@ -624,7 +672,14 @@ export class TableQueue implements Queue {
       // was lowered meanwhile. Dead now, unhandled. (A row of a dead-letter queue, availableAt null,
       // keeps its count and is delivered, as the class comment says.)
       const lastError = maxAttemptsLoweredError(message.attempts, this._maxAttempts, message.lastError);
-      await this._moveToDead(asRead, queue, `message ${message.id}: ${lastError}`, lastError, " at once");
+      await this._moveToDead(
+        asRead,
+        queue,
+        `message ${message.id}: ${lastError}`,
+        lastError,
+        " at once",
+        message,
+      );
       return undefined;
     }
     const claimedAt = new Date();
@@ -714,13 +769,29 @@ export class TableQueue implements Queue {
     what: string,
     lastError: string,
     when = "",
+    row?: ClaimedMessage,
   ): Promise<void> {
     const dead = deadLetterQueue(queue);
     const moved = await this._db.queueMessage.updateMany({
       where,
       data: { queue: dead, consumedAt: null, availableAt: null, lastError },
     });
-    if (moved.count === 1) console.error(`table queue: ${what}; moved to ${dead}${when}`);
+    if (moved.count !== 1) return;
+    console.error(`table queue: ${what}; moved to ${dead}${when}`);
+    if (row !== undefined) await this._reportDead(row, lastError);
+  }
+
+  /** Reports the dead-lettering of `row` to the consumer's `onDeadLetter` ({@link reportDeadLetter}). */
+  private _reportDead(row: ClaimedMessage, reason: string): Promise<void> {
+    return reportDeadLetter(this._onDeadLetter, {
+      id: String(row.id),
+      label: `message ${row.id}`,
+      body: row.body,
+      headers: (row.headers ?? {}) as Record<string, unknown>,
+      redelivered: row.attempts > 1,
+      deliveryCount: row.attempts,
+      reason,
+    });
   }
 
   async close(): Promise<void> {

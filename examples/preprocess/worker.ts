@@ -2,7 +2,7 @@
 // child of the context the message headers carry), splits the job's text into sentences (sentences.ts:
 // Intl.Segmenter, plus rules for wrapped lines and English abbreviations), stores them and marks the job
 // done.
-import { trace } from "@opentelemetry/api";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
 import {
   exitOnBadInput,
@@ -12,7 +12,7 @@ import {
   SERVICE_NAMES,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
-import { openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
+import { type DeadLetter, errorText, openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
 import { splitSentences } from "./sentences.js";
 import { databaseErrorCode, databaseFailure, OutageLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
@@ -152,7 +152,7 @@ async function handleMessage(message: QueueMessage): Promise<void> {
         () =>
           db.preprocessJob.updateMany({
             where: { id: jobId, status: "pending" },
-            data: { status: "failed" },
+            data: { status: "failed", failureReason: `processing failed: ${errorText(err)}` },
           }),
         JOB_RETRY,
       ).catch((markError: unknown) => {
@@ -166,8 +166,46 @@ async function handleMessage(message: QueueMessage): Promise<void> {
   });
 }
 
+/**
+ * A message the queue gave up on (moved to its dead-letter queue: its handler failed on each allowed
+ * delivery, or its consumer died with it on the last one, as a job that kills the worker would): its job, if
+ * not done, is marked failed with why, so that its client's poll ends (GET shows the reason). The
+ * dead-lettering is recorded in the message's trace: a process span (child of its headers' context) with a
+ * `dead-lettered` event and an error status, the reason in both.
+ */
+async function giveUp(letter: DeadLetter): Promise<void> {
+  let jobId: string;
+  try {
+    jobId = jobIdOf(letter.body);
+  } catch {
+    return; // a malformed message: no job to mark (its line was said by the queue)
+  }
+  const reason = `given up after ${letter.deliveryCount} ${letter.deliveryCount === 1 ? "delivery" : "deliveries"}: ${letter.reason}`;
+  await withProcessSpan(
+    letter.headers,
+    { system: queue.system, destination, messageId: letter.id },
+    async (span) => {
+      span.setAttribute("preprocess.job.id", jobId);
+      span.addEvent("dead-lettered", {
+        "preprocess.delivery.count": letter.deliveryCount,
+        "error.message": letter.reason,
+      });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+      const marked = await retryTransient(
+        () =>
+          db.preprocessJob.updateMany({
+            where: { id: jobId, status: { not: "done" } },
+            data: { status: "failed", failureReason: reason },
+          }),
+        JOB_RETRY,
+      );
+      if (marked.count === 1) console.error(`worker: job ${jobId} marked failed: ${reason}`);
+    },
+  );
+}
+
 try {
-  await queue.consume(QUEUE_NAME, handleMessage);
+  await queue.consume(QUEUE_NAME, handleMessage, { onDeadLetter: giveUp });
 } catch (err) {
   // The broker refused the queue or the consumer (a queue declared elsewhere with other arguments).
   console.error(`tracehop preprocess: worker: cannot consume ${destination}: ${(err as Error).message}`);

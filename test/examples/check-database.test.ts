@@ -18,7 +18,9 @@ import { migrationsFolder, readMigrations } from "../../examples/preprocess/migr
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { tempDir } from "../support/temp-dir.js";
 
-const [INIT, ATTEMPTS, PIPELINE] = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
+const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON] = readMigrations(migrationsFolder("sqlite")).map(
+  (m) => m.name,
+);
 
 /**
  * The message both give for a database made by `prisma db push` that has all the schema's tables, `--schema`
@@ -29,7 +31,8 @@ const notBaselined = (shown: string, schema: string) =>
   "but no record of its migrations (no _prisma_migrations table, as `prisma db push` leaves it), so which of them it has cannot be told: " +
   `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): npx prisma migrate resolve --applied ${INIT}${schema}, ` +
   `then npx prisma migrate resolve --applied ${ATTEMPTS}${schema}, ` +
-  `then npx prisma migrate resolve --applied ${PIPELINE}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
+  `then npx prisma migrate resolve --applied ${PIPELINE}${schema}, ` +
+  `then npx prisma migrate resolve --applied ${FAILURE_REASON}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
 
 /** Asserts that `promise` rejects with a BadInputError whose message is `message`. */
 async function refused(promise: Promise<unknown>, message: string): Promise<void> {
@@ -99,7 +102,7 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     // A file that does not exist yet: prepareDatabase creates it and applies every migration.
     const fresh = join(dir, "new", "fresh.db");
     process.env.DATABASE_URL = `file:${fresh}`;
-    assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS, PIPELINE]);
+    assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON]);
     assert.ok(existsSync(fresh));
   });
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE `PreprocessJob` ADD COLUMN `failureReason` LONGTEXT NULL;

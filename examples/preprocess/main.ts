@@ -29,6 +29,11 @@ function hasEnded({ child }: Started): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** Whether the process has ended, or said that it is ending ({@link Started.ending}). */
+function hasEndedOrIsEnding(p: Started): boolean {
+  return p.ending || hasEnded(p);
+}
+
 /** How a process that ended did: `the worker exited with code 1`, `the relay was killed (SIGKILL)`. */
 function howEnded({ name, child }: Started): string {
   return child.signalCode !== null
@@ -62,7 +67,18 @@ interface Started {
   name: string;
   child: ChildProcess;
   ready: Promise<string>;
+  /**
+   * Set when the process said it is ending on its own (the relay's or the worker's
+   * {@link ENDING_LINE}: it lost the broker), seconds before it exits (its spans are flushed first).
+   */
+  ending: boolean;
 }
+
+/**
+ * How the relay and the worker end a lost-broker line (relay.ts, worker.ts): from then on the process
+ * publishes or consumes nothing more, and exits once its spans are flushed.
+ */
+const ENDING_LINE = "; exiting with code 1 to be started again";
 
 /**
  * The stderr lines the processes said before every one of them was ready, by text: a refusal that each of
@@ -87,6 +103,8 @@ function startProcess(name: string): Started {
       if (line.endsWith("READY")) resolveReady(line);
     });
     createInterface({ input: child.stderr! }).on("line", (line) => {
+      if (allReady && line.startsWith(`tracehop preprocess: ${name}: `) && line.includes(ENDING_LINE))
+        started.ending = true;
       if (!allReady) {
         if (startupLines.has(line)) return;
         startupLines.add(line);
@@ -96,7 +114,8 @@ function startProcess(name: string): Started {
     child.once("exit", (code) => reject(new ExitedBeforeReady(name, code)));
   });
   ready.catch(() => undefined);
-  return { name, child, ready };
+  const started: Started = { name, child, ready, ending: false };
+  return started;
 }
 
 /** Stops the process (SIGTERM, then SIGKILL after {@link STOP_TIMEOUT_MS}); false when it had ended already. */
@@ -262,7 +281,10 @@ class Processes {
 
   /** Notes the processes that have ended since the last call; true when any has ended so far. */
   noteEnded(): boolean {
-    for (const p of this.all) if (hasEnded(p) && !this.endedEarly.includes(p)) this.endedEarly.push(p);
+    // A process that said it is ending counts as ended: it publishes or consumes nothing more, though it
+    // exits only once its spans are flushed (rB3 report item 7: six more documents were submitted meanwhile).
+    for (const p of this.all)
+      if (hasEndedOrIsEnding(p) && !this.endedEarly.includes(p)) this.endedEarly.push(p);
     return this.endedEarly.length > 0;
   }
 

@@ -181,8 +181,9 @@ function oneFailure(error: object): DatabaseFailure | undefined {
     const known = mysqlFailure(errno, sqlState);
     if (known !== undefined) return { code: String(errno), ...known };
   }
+  // No code: pg's message stands for it.
   if (code === undefined && PG_MESSAGES.has(message))
-    return { code: "pg", ...unavailable(PG_MESSAGES.get(message)!) };
+    return { code: message as string, ...unavailable(PG_MESSAGES.get(message)!) };
   return undefined;
 }
 
@@ -277,6 +278,9 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
   }
 }
 
+/** `1 failure`, `2 failures`. */
+const failures = (n: number) => `${n} ${n === 1 ? "failure" : "failures"}`;
+
 /** Seconds, whole, for a log line: `30 s`. */
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
@@ -335,7 +339,7 @@ export class OutageLog {
       this.#lastSaid = now;
       this.log(
         `${this.who}: the database of ${this.database} still ${failure.state} after ${seconds(now - this.#since)} ` +
-          `(${this.#failures} failures, the last ${failure.code}: ${failure.meaning}); retrying`,
+          `(${failures(this.#failures)}, the last ${failure.code}: ${failure.meaning}); retrying`,
       );
     }
   }
@@ -345,7 +349,7 @@ export class OutageLog {
     if (this.#since === undefined) return;
     this.log(
       `${this.who}: the database of ${this.database} answers again after ${seconds(this.now() - this.#since)} ` +
-        `(${this.#failures} failures, the last ${this.#last?.code})`,
+        `(${failures(this.#failures)}, the last ${this.#last?.code})`,
     );
     this.#since = undefined;
     this.#failures = 0;

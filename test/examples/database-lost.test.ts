@@ -3,12 +3,17 @@
 // failure, retried as a busy database is (examples/preprocess/transient.ts); on the real PostgreSQL server.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
+import { startExample } from "../support/main-job.js";
+import { until } from "./queue-helpers.js";
 import { within } from "./tcp-servers.js";
 
 const SCHEMA = "hl2_lost";
@@ -152,7 +157,7 @@ describe("PostgreSQL: a server that stops answering on an open connection", () =
       const took = Date.now() - started;
       assert.ok(took >= 400 && took < 3_000, `took ${took} ms`);
       assert.deepEqual(databaseFailure(error), {
-        code: "pg",
+        code: "Query read timeout",
         meaning: "the server did not answer the query in time (query_timeout)",
         state: "unavailable",
       });
@@ -165,6 +170,102 @@ describe("PostgreSQL: a server that stops answering on an open connection", () =
       await within(db.$disconnect(), 5_000, "the client's disconnect").catch(() => {});
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});
+
+describe("the worker, started by hand, whose PostgreSQL connection is terminated mid-job", () => {
+  const schema = "hl2_lost_worker";
+  const app = "hl2_lost_worker";
+  const workerUrl = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${schema}&application_name=${app}`;
+
+  test("retries the job (it ends done, not failed), says the outage in one line and its end in another, no stack", async (t) => {
+    const admin = await connectPostgres();
+    if (typeof admin === "string") return t.skip(admin);
+    const dir = mkdtempSync(join(tmpdir(), "hL2-lost-worker-"));
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+        env: { ...process.env, DATABASE_URL: workerUrl },
+        stdio: "ignore",
+      });
+      const table = (name: string) => `${schema}."${name}"`;
+      await admin.query(
+        `INSERT INTO ${table("PreprocessJob")} (id, status, text, "updatedAt") VALUES ('job-1', 'pending', 'One. Two.', now())`,
+      );
+      await admin.query(
+        `INSERT INTO ${table("QueueMessage")} (queue, body, headers) VALUES ('preprocess-jobs', '{"jobId":"job-1"}', '{}')`,
+      );
+      // The worker waits on this lock in its write of the sentences, its backend terminated there (57P01,
+      // what a server shutdown or failover sends).
+      await admin.query("BEGIN");
+      await admin.query(`SELECT id FROM ${table("PreprocessJob")} WHERE id = 'job-1' FOR UPDATE`);
+      const run = startExample(
+        "worker",
+        {
+          DATABASE_URL: workerUrl,
+          AMQP_URL: "",
+          TRACEHOP_POLL_MS: "20",
+          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        },
+        60_000,
+      );
+      try {
+        await run.ready;
+        // (A second client: the admin's own connection is in its transaction.)
+        const watcher = await connectPostgres();
+        if (typeof watcher === "string") throw new Error(watcher);
+        try {
+          await until(
+            async () =>
+              (
+                await watcher.query(
+                  "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                  [app],
+                )
+              ).rows[0].n > 0,
+            10_000,
+          );
+          await watcher.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            [app],
+          );
+        } finally {
+          await watcher.end();
+        }
+        await admin.query("ROLLBACK");
+        const status = async () =>
+          (await admin.query(`SELECT status FROM ${table("PreprocessJob")} WHERE id = 'job-1'`)).rows[0]
+            .status as string;
+        await until(async () => (await status()) !== "pending", 15_000);
+        assert.equal(await status(), "done");
+      } finally {
+        run.child.kill("SIGTERM");
+      }
+      const { stderr } = await run.result;
+      const lines = stderr.split("\n").filter((line) => line !== "");
+      const shown = `DATABASE_URL (${workerUrl})`;
+      // Terminated while waiting for the lock inside the batch transaction: pg's own error, no code.
+      assert.ok(
+        lines.some(
+          (line) =>
+            line ===
+            `worker: a job failed: the database of ${shown} is unavailable: Connection terminated unexpectedly (the connection was closed during a query); retrying, said again every 30 s while it lasts`,
+        ),
+        stderr,
+      );
+      assert.ok(
+        lines.some((line) => line.startsWith(`worker: a job: the database of ${shown} answers again after `)),
+        stderr,
+      );
+      assert.doesNotMatch(stderr, /worker: job |^\s+at /m);
+      assert.ok(lines.length <= 3, stderr);
+    } finally {
+      await admin.query("ROLLBACK").catch(() => {});
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -168,7 +168,7 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     assert.deepEqual(
       databaseFailure(new Error("wrapped", { cause: new Error("Connection terminated unexpectedly") })),
       {
-        code: "pg",
+        code: "Connection terminated unexpectedly",
         meaning: "the connection was closed during a query",
         state: "unavailable",
       },

@@ -14,7 +14,7 @@ import { databaseFailure, isTransientDatabaseError } from "../../examples/prepro
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
-import { within } from "./tcp-servers.js";
+import { countingProxy, within } from "./tcp-servers.js";
 
 const SCHEMA = "hl2_lost";
 /** The application_name of the client under test: only its backends are terminated. */
@@ -263,6 +263,77 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
       assert.ok(lines.length <= 3, stderr);
     } finally {
       await admin.query("ROLLBACK").catch(() => {});
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the api, started by hand, whose PostgreSQL server goes away", () => {
+  test("answers 503 saying the database is unavailable, with Retry-After, in one log line: no 500, no stack", async (t) => {
+    const admin = await connectPostgres();
+    if (typeof admin === "string") return t.skip(admin);
+    const schema = "hl2_lost_api";
+    const dir = mkdtempSync(join(tmpdir(), "hL2-lost-api-"));
+    const upstream = new URL(PG_URL);
+    const proxy = await countingProxy(Number(upstream.port || 5432), upstream.hostname);
+    const proxied = new URL(PG_URL);
+    proxied.port = String(proxy.port);
+    proxied.searchParams.set("schema", schema);
+    try {
+      const direct = new URL(PG_URL);
+      direct.searchParams.set("schema", schema);
+      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+        env: { ...process.env, DATABASE_URL: direct.href },
+        stdio: "ignore",
+      });
+      const run = startExample(
+        "api",
+        {
+          DATABASE_URL: proxied.href,
+          AMQP_URL: "",
+          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+          TRACEHOP_CONNECT_TIMEOUT_MS: "1000",
+        },
+        60_000,
+      );
+      try {
+        const base = /(http:\/\/\S+)/.exec(await run.ready)![1]!;
+        assert.equal((await fetch(`${base}/preprocess-jobs/none`)).status, 404);
+        // The server goes away: its connections are cut, and nothing listens there any more.
+        await proxy.close();
+        const answers = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await fetch(`${base}/preprocess-jobs/none`);
+          answers.push([
+            res.status,
+            res.headers.get("retry-after"),
+            ((await res.json()) as { error: string }).error,
+          ]);
+        }
+        for (const answer of answers)
+          assert.deepEqual(answer, [
+            503,
+            "5",
+            "the database is unavailable (it cannot be reached or the connection was lost): ask again",
+          ]);
+      } finally {
+        run.child.kill("SIGTERM");
+      }
+      const { stderr } = await run.result;
+      const lines = stderr.split("\n").filter((line) => line !== "");
+      assert.equal(lines.length, 1, stderr);
+      assert.match(
+        lines[0]!,
+        new RegExp(
+          `^api: a request failed: the database of DATABASE_URL \\(${proxied.href.replace(/[.?*+()[\]\\/]/g, "\\$&")}\\) is unavailable: `,
+        ),
+      );
+    } finally {
+      await proxy.close().catch(() => {});
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
       rmSync(dir, { recursive: true, force: true });

@@ -151,8 +151,7 @@ async function readDocument(req: IncomingMessage): Promise<string> {
     } catch {
       throw invalidJson(raw);
     }
-    const value = (parsed as { text?: unknown } | null)?.text;
-    if (typeof value !== "string") throw new BadRequest('JSON body needs a string field "text"');
+    const value = jsonText(parsed);
     if (value.includes("\u0000"))
       throw new BadRequest(
         'the document contains a NUL character (U+0000), escaped in "text": it is not text; remove it',
@@ -385,3 +384,26 @@ onShutdownSignal(async () => {
   await db.$disconnect();
   await tracing.shutdown();
 });
+
+/**
+ * The string `text` field of a parsed JSON body, else a 400 naming what the body held instead (a JSON
+ * string, an array, `null`, a `text` of another type, no `text`) and what to send.
+ */
+function jsonText(parsed: unknown): string {
+  const fix = 'the JSON body must be an object with a string field "text", {"text": "..."}';
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new BadRequest(`${fix}; got ${jsonKind(parsed)}`);
+  if (!Object.hasOwn(parsed, "text")) throw new BadRequest(`${fix}; it has no "text" field`);
+  const value = (parsed as { text: unknown }).text;
+  if (typeof value !== "string") throw new BadRequest(`${fix}; its "text" is ${jsonKind(value)}`);
+  return value;
+}
+
+/** What a parsed JSON value is, for a message: `a JSON string`, `an array`, `null`, `a number`, ... */
+function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return "a JSON string";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}

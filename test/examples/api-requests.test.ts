@@ -352,3 +352,30 @@ test("a POST is read by its content type: text/* or application/json; none, a fo
 
   await stop();
 });
+
+test("a JSON body that is no object with a string text, or an empty document, is a 400 naming what it got and what to send", async (t) => {
+  const { base, db, stop } = await startApi(t);
+  const JSON_TYPE = "application/json";
+  const shape = (got: string) =>
+    `the JSON body must be an object with a string field "text", {"text": "..."}; ${got}`;
+  for (const [type, body, error] of [
+    [JSON_TYPE, '"One. Two."', shape("got a JSON string")],
+    [JSON_TYPE, "null", shape("got null")],
+    [JSON_TYPE, "[1]", shape("got an array")],
+    [JSON_TYPE, "42", shape("got a number")],
+    [JSON_TYPE, '{"text":["x"]}', shape('its "text" is an array')],
+    [JSON_TYPE, '{"doc":"x"}', shape('it has no "text" field')],
+    [JSON_TYPE, '{"text":null}', shape('its "text" is null')],
+    [JSON_TYPE, '{"text":"  \\n "}', "the document is empty: send some text to preprocess"],
+    ["text/plain", "", "the document is empty: send some text to preprocess"],
+  ] as const) {
+    const res = await fetch(`${base}/preprocess-jobs`, {
+      method: "POST",
+      body,
+      headers: { "content-type": type },
+    });
+    assert.deepEqual([res.status, await res.json()], [400, { error }], body);
+  }
+  assert.equal(storedJobs(db), 0);
+  await stop();
+});

@@ -352,6 +352,18 @@ interface ClaimedMessage {
   attempts: number;
 }
 
+/** The message a handler (or `onDeadLetter`) is given for a claimed row. */
+function deliveryOf(row: ClaimedMessage): QueueMessage {
+  return {
+    id: String(row.id),
+    label: `message ${row.id}`,
+    body: row.body,
+    headers: (row.headers ?? {}) as Record<string, unknown>,
+    redelivered: row.attempts > 1,
+    deliveryCount: row.attempts,
+  };
+}
+
 /**
  * The embedded default: a table (`QueueMessage`) in the same database, so the main job needs no broker.
  * At least once, as a broker with acknowledgements: a consumer claims the oldest available message with
@@ -495,14 +507,7 @@ export class TableQueue implements Queue {
     }, this._leaseMs / 3);
     let failure: { error: unknown } | undefined;
     try {
-      await handler({
-        id: String(message.id),
-        label: `message ${message.id}`,
-        body: message.body,
-        headers: (message.headers ?? {}) as Record<string, unknown>,
-        redelivered: message.attempts > 1,
-        deliveryCount: message.attempts,
-      });
+      await handler(deliveryOf(message));
     } catch (error) {
       failure = { error };
     } finally {
@@ -783,15 +788,7 @@ export class TableQueue implements Queue {
 
   /** Reports the dead-lettering of `row` to the consumer's `onDeadLetter` ({@link reportDeadLetter}). */
   private _reportDead(row: ClaimedMessage, reason: string): Promise<void> {
-    return reportDeadLetter(this._onDeadLetter, {
-      id: String(row.id),
-      label: `message ${row.id}`,
-      body: row.body,
-      headers: (row.headers ?? {}) as Record<string, unknown>,
-      redelivered: row.attempts > 1,
-      deliveryCount: row.attempts,
-      reason,
-    });
+    return reportDeadLetter(this._onDeadLetter, { ...deliveryOf(row), reason });
   }
 
   async close(): Promise<void> {

@@ -18,9 +18,9 @@ import { migrationsFolder, readMigrations } from "../../examples/preprocess/migr
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { tempDir } from "../support/temp-dir.js";
 
-const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON] = readMigrations(migrationsFolder("sqlite")).map(
-  (m) => m.name,
-);
+/** The SQLite migrations' names, in order. */
+const MIGRATIONS = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
+const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON] = MIGRATIONS;
 
 /**
  * The message both give for a database made by `prisma db push` that has all the schema's tables, `--schema`
@@ -93,7 +93,7 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     process.env.DATABASE_URL = `file:${empty}`;
     await refused(
       checkDatabase(),
-      `the database of DATABASE_URL (file:${empty}) is not migrated (none of the 3 migrations of this project applied): apply them with npm run migrate (same DATABASE_URL), then start again.`,
+      `the database of DATABASE_URL (file:${empty}) is not migrated (none of the ${MIGRATIONS.length} migrations of this project applied): apply them with npm run migrate (same DATABASE_URL), then start again.`,
     );
     const migrated = join(dir, "migrated.db");
     migrateSqlite(migrated);

@@ -434,6 +434,8 @@ export class AmqpQueue implements Queue {
    * nor loses its reason. At most {@link REMEMBERED_MAX} (the oldest forgotten first).
    */
   private readonly _requeued = new Map<string, Requeued>();
+  /** Message ids of {@link publish}'s messages the broker returned unrouted (basic.return), until publish reads them. */
+  private readonly _returned = new Set<string>();
 
   private constructor(
     private readonly _connection: amqplib.ChannelModel,
@@ -443,6 +445,10 @@ export class AmqpQueue implements Queue {
     private readonly _retryDelayMs: number,
   ) {
     this.lost = new Promise((resolve) => (this._announceLost = resolve));
+    this._channel.on("return", (msg: amqplib.Message) => {
+      const id: unknown = msg.properties.messageId;
+      if (typeof id === "string") this._returned.add(id);
+    });
   }
 
   /**
@@ -502,13 +508,24 @@ export class AmqpQueue implements Queue {
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
     this._assertNotLost("publish");
     const name = await this._declare(queue);
+    const messageId = randomUUID();
+    // mandatory: a queue deleted since it was declared returns the message (basic.return, before its
+    // confirm) instead of dropping it while confirming it.
     this._channel.sendToQueue(name, Buffer.from(body, "utf8"), {
       headers,
       persistent: true,
       contentType: "application/json",
-      messageId: randomUUID(),
+      messageId,
+      mandatory: true,
     });
     await this._channel.waitForConfirms();
+    if (this._returned.delete(messageId)) {
+      this._declared.delete(name); // declared again by the next publish
+      throw new Error(
+        `amqp queue: the broker returned a message to ${name} unrouted: the queue does not exist (deleted while this ` +
+          `process ran?); nothing was delivered, it is declared again on the next try`,
+      );
+    }
   }
 
   /**
@@ -527,7 +544,9 @@ export class AmqpQueue implements Queue {
     this._onDeadLetter = options.onDeadLetter;
     const name = await this._declare(queue);
     const { consumerTag } = await this._channel.consume(name, (msg) => {
-      if (!msg) return; // the broker cancelled the consumer (queue deleted)
+      // The broker cancelled the consumer (its queue was deleted): nothing more will come; said and
+      // handled as the loss of the queue, so that the worker is started again and declares it anew.
+      if (!msg) return this._loss(`the broker cancelled the consumer of ${name} (the queue was deleted?)`);
       const label = messageLabel(messageIdOf(msg), msg.content);
       const delivered: Promise<void> = this._deliver(name, msg, label, handler)
         .catch((error: unknown) =>

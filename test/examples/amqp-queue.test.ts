@@ -192,6 +192,41 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     return seen;
   }
 
+  test("its queue deleted while consumed: the queue is lost (the worker then exits to be started again), not silently idle", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({}, async ({ queue, name }) => {
+      await queue.consume("jobs", async () => undefined);
+      await broker.channel.deleteQueue(name);
+      const lost = await Promise.race([
+        queue.lost,
+        new Promise<undefined>((resolve) => setTimeout(resolve, 10_000, undefined)),
+      ]);
+      assert.equal(
+        lost?.message,
+        `amqp queue: the broker cancelled the consumer of ${name} (the queue was deleted?)`,
+      );
+    });
+  });
+
+  test("its queue deleted after it was declared: a publish is returned unrouted and rejected (the relay keeps its row), the next declares it again", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({}, async ({ queue, name }) => {
+      await queue.publish("jobs", "first", {});
+      assert.equal(await messageCount(name), 1);
+      await broker.channel.deleteQueue(name);
+      await assert.rejects(
+        queue.publish("jobs", "second", {}),
+        new Error(
+          `amqp queue: the broker returned a message to ${name} unrouted: the queue does not exist (deleted while ` +
+            `this process ran?); nothing was delivered, it is declared again on the next try`,
+        ),
+      );
+      await queue.publish("jobs", "third", {});
+      const got = await broker.channel.get(name, { noAck: true });
+      assert.equal(got && got.content.toString(), "third");
+    });
+  });
+
   test("a handler that always fails: deliveries counted 1..maxAttempts, each after its doubled delay, then moved to <queue>.dead", async (t) => {
     if (!broker.requireBroker(t)) return;
     const options = { maxAttempts: 4, retryDelayMs: 200 };

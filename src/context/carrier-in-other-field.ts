@@ -182,8 +182,6 @@ function handedAs(caller: CarrierCaller, position: CarrierPosition): string {
       return "a message handed to withBatchProcessSpan";
     case "withBatch":
       return "a message handed to withBatch";
-    case "withBatchItem":
-      return "the carrier handed to withBatchItem";
     default:
       return `the carrier handed to ${caller}`;
   }

@@ -7,4 +7,4 @@ export {
   DEFAULT_CARRIER_FIELD,
   type TraceCarrierExtensionOptions,
 } from "./trace-carrier-extension.js";
-export { MAX_STORED_CARRIER_BYTES, storedCarrierBytes, type BaggagePolicy } from "./stored-carrier.js";
+export { MAX_STORED_CARRIER_BYTES, storedCarrierBytes, type BaggagePolicy } from "./carrier-capture.js";

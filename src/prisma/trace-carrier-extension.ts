@@ -19,7 +19,7 @@ import {
   compileBaggagePolicy,
   MAX_STORED_CARRIER_BYTES,
   type BaggagePolicy,
-} from "./stored-carrier.js";
+} from "./carrier-capture.js";
 
 /**
  * Name of the carrier field looked for when no `field` option is given (`traceContext`): the field

@@ -14,7 +14,7 @@ import {
   traceCarrierExtension,
   type BaggagePolicy,
 } from "../../src/prisma/index.js";
-import { captureStoredCarrier, compileBaggagePolicy } from "../../src/prisma/stored-carrier.js";
+import { captureStoredCarrier, compileBaggagePolicy } from "../../src/prisma/carrier-capture.js";
 import { carrierModels } from "../../src/prisma/carrier-models.js";
 
 /** As the generated client of a schema with `traceContext Json? @map("trace_ctx")` holds it. */

@@ -26,7 +26,7 @@ import {
   storedCarrierBytes,
   traceCarrierExtension,
 } from "../../src/prisma/index.js";
-import { captureStoredCarrier } from "../../src/prisma/stored-carrier.js";
+import { captureStoredCarrier } from "../../src/prisma/carrier-capture.js";
 import { describeValue } from "../../src/describe-value.js";
 import { withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings } from "../support/warnings.js";

@@ -1,4 +1,4 @@
-// Trimming of a carrier over maxCarrierBytes (captureStoredCarrier rule 2, src/prisma/stored-carrier.ts):
+// Trimming of a carrier over maxCarrierBytes (captureStoredCarrier rule 2, src/prisma/carrier-capture.ts):
 // of the sets of header units that fit and restore the same trace, the one that restores the most of
 // what the whole carrier restores (the same sampling decision first), holding no unit whose removal
 // leaves what the set restores unchanged, unless that unit restores the trace on its own (the Datadog
@@ -24,7 +24,7 @@ import {
   setDatadogContext,
   type TraceCarrier,
 } from "../../src/index.js";
-import { captureStoredCarrier, storedCarrierBytes } from "../../src/prisma/stored-carrier.js";
+import { captureStoredCarrier, storedCarrierBytes } from "../../src/prisma/carrier-capture.js";
 import { runParameters } from "../hardening/arbitraries.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 

@@ -66,7 +66,7 @@ export function isHeaderEntriesObject(value: object): boolean {
 }
 
 /**
- * How the readers (the getters, `contextFromKafkaHeaders`, `amqpHeadersToCarrier`, ...) read
+ * How the readers (the getters, `contextFromKafkaHeaders`, `headerNumbersAsText`, ...) read
  * `headers`: {@link headerObjectKind} with `"entries"` and `"lookup"` both `"methods"`; `undefined` for
  * a plain headers object, read through its own properties (a class with `set`/`delete` but no `get`
  * included). A plain object costs two property look-ups (no iterator, no `get`). Throws what a proxy's

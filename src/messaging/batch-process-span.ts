@@ -5,7 +5,7 @@ import { normalizeCarrier } from "../carrier/normalize-carrier.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
-import { amqpHeadersToCarrier, headersOfMessage } from "./consumed-message.js";
+import { headerNumbersAsText, headersOfMessage } from "./consumed-message.js";
 import {
   endCarrierFieldScan,
   FROM_CARRIER_FROM,
@@ -145,7 +145,7 @@ export function withBatchProcessSpan<M, T>(
           unread = headers;
           unreadPosition = FROM_CARRIER_FROM;
         }
-        return normalizeCarrier(amqpHeadersToCarrier(read));
+        return normalizeCarrier(headerNumbersAsText(read));
       },
     },
     "withBatchProcessSpan",

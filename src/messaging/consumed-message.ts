@@ -59,7 +59,7 @@ export function contextFromMessageHeaders(
   options: CarrierOptions = {},
   kind: MessageKind = "any",
 ): Context {
-  return extractCarrier(amqpHeadersToCarrier(headersOfMessage(headers, kind)), options, false);
+  return extractCarrier(headerNumbersAsText(headersOfMessage(headers, kind)), options, false);
 }
 
 /** Which whole messages {@link headersOfMessage} recognises: a helper of one client only its own. */
@@ -293,15 +293,16 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
 }
 
 /**
- * The headers of an AMQP message as a stored-carrier input: the same object when no value is a
- * number (no copy on the usual path), else a shallow copy whose safe-integer numbers are decimal text
- * and whose other numbers are left out (an AMQP `long` above 2^53 was rounded by amqplib: ignored
+ * A consumed message's headers (amqplib's, kafkajs', any client's) as a stored-carrier input: the
+ * same object when no value is a number (no copy on the usual path), else a shallow copy whose
+ * safe-integer numbers are decimal text and whose other numbers are left out (numbers come from AMQP
+ * header tables; an AMQP `long` above 2^53 was rounded by amqplib: ignored
  * silently, not reported as a rounded JSON id). Anything that is not a plain headers object (bytes,
  * arrays, `null`) is returned as it is; an object whose keys or values throw when read is returned as
  * it is too (the reader skips what it cannot read), and so is a headers object kept in entries (a
  * `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Internal to tracehop/messaging. Never throws.
  */
-export function amqpHeadersToCarrier(headers: unknown): unknown {
+export function headerNumbersAsText(headers: unknown): unknown {
   if (headers === null || typeof headers !== "object") return headers;
   try {
     // Array.isArray and instanceof consult a proxy's traps: inside the try.

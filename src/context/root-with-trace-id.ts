@@ -1,3 +1,9 @@
+/**
+ * A root span that keeps a trace id tracehop chose (a Datadog parent id 0; a new linked trace that
+ * keeps a user's sampling decision): started under a placeholder parent that is then cleared, and
+ * what the samplers read of it. The detached root of relation `none` is an ordinary new trace
+ * (`startDetachedRoot`, with-carrier.ts).
+ */
 import { randomFillSync } from "node:crypto";
 import {
   createContextKey,

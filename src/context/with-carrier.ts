@@ -46,7 +46,7 @@ import {
   warnIfCarrierInOtherField,
 } from "./carrier-in-other-field.js";
 import { type CarrierSource, readCarrierSource, toEpochMs } from "./carrier-source.js";
-import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./detached-root.js";
+import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./root-with-trace-id.js";
 import {
   assertMaxParentAge,
   assertOrdinal,

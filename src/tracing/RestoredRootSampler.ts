@@ -8,7 +8,7 @@ import {
   type SpanKind,
 } from "@opentelemetry/api";
 import type { Sampler, SamplingDecision, SamplingResult } from "@opentelemetry/sdk-trace-base";
-import { decidedTraceId, isPlaceholderParent } from "../context/detached-root.js";
+import { decidedTraceId, isPlaceholderParent } from "../context/root-with-trace-id.js";
 import { getRestoredRootTraceId, pendingRestoredRoot } from "../propagation/extraction-result.js";
 import { sdkTraceBase } from "./sdk-modules.js";
 import { describeValue } from "../describe-value.js";

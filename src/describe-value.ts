@@ -1,3 +1,5 @@
+import { isPlainPrototype } from "./plain-object.js";
+
 /** Longest text of a value that a description quotes; longer text is cut and marked with `…`. */
 const MAX_SHOWN_CHARACTERS = 40;
 
@@ -63,30 +65,6 @@ function unsafeInteger(value: number): string {
   const beyond = value < 0 ? "below Number.MIN_SAFE_INTEGER" : "above Number.MAX_SAFE_INTEGER";
   const shown = exact === printed ? "" : `, which JavaScript prints as ${printed}`;
   return `${exact} (${power}${beyond}${shown})`;
-}
-
-/**
- * Internal: whether `value` is a plain object (its prototype Object.prototype, or none): what an
- * options object must be. A Map, a Date, an array or a class instance is not one (its own fields are
- * not its entries).
- */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  try {
-    return isPlainPrototype(Object.getPrototypeOf(value));
-  } catch {
-    return false; // a revoked Proxy
-  }
-}
-
-/**
- * Internal: whether `prototype` is a plain object's: `Object.prototype` (of this realm: one
- * comparison), or none. The one test of "an object of no class" (options objects; the header objects
- * told apart in src/carrier/header-object-kind.ts: `writeKind`, `hasNoClass`, and `headerObjectKind`'s
- * "lookup" kind, which the stored-carrier reader and the messaging getters share).
- */
-export function isPlainPrototype(prototype: unknown): boolean {
-  return prototype === Object.prototype || prototype === null;
 }
 
 function describeObject(value: object, max: number): string {

@@ -1,4 +1,5 @@
-import { describeValue, isPlainObject } from "./describe-value.js";
+import { describeValue } from "./describe-value.js";
+import { isPlainObject } from "./plain-object.js";
 
 /**
  * Throws the TypeError of an options object that holds a name not in `names`: a misspelt option

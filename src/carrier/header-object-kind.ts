@@ -8,7 +8,7 @@
  * carrier and headers object: no iterator, no `get`; for the writers, its prototype).
  */
 import { isMap } from "node:util/types";
-import { isPlainPrototype } from "../describe-value.js";
+import { isPlainObjectOfAnyRealm, isPlainPrototype } from "../plain-object.js";
 
 /**
  * How a header object keeps its fields ({@link headerObjectKind}), as the readers read it:
@@ -104,22 +104,6 @@ export function writeKindOf(headers: object): HeaderAccessKind | undefined {
 }
 
 /**
- * True for an object of no class: its prototype `Object.prototype` (of this realm: one comparison, the
- * usual headers object), `null`, or a prototype whose own prototype is `null` (`Object.prototype` of
- * another realm). An instance of a class, an array or a typed array is not. Wider than the test of
- * {@link writeKind} (`isPlainPrototype`: this realm's alone): what the warning about headers written as
- * properties keeps quiet about. Never throws (a throwing proxy trap: false).
- */
-export function hasNoClass(value: object): boolean {
-  try {
-    const prototype: unknown = Object.getPrototypeOf(value);
-    return isPlainPrototype(prototype) || Object.getPrototypeOf(prototype) === null;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * `"map"` for an iterable `value` that is a `Map` (this realm's `instanceof`, or another realm's:
  * `util.types.isMap`), `"fetch"` for a WHATWG `Headers` object (its tag), else `undefined`. The caller
  * has found its iterator. May throw.
@@ -142,12 +126,12 @@ function hasHeadersTag(value: object): boolean {
 
 /**
  * True for an instance of a class with `set` and `delete` methods: not an object of no class of any
- * realm ({@link hasNoClass}: a plain object of a `vm` context is a plain record, as one of this realm
- * is). Asked only of an object with a `get` method, never of the usual plain headers object. May throw
- * (a proxy's `get` trap).
+ * realm (`isPlainObjectOfAnyRealm`: a plain object of a `vm` context is a plain record, as one of this
+ * realm is). Asked only of an object with a `get` method, never of the usual plain headers object. May
+ * throw (a proxy's `get` trap).
  */
 function isClassWithSetAndDelete(value: object): boolean {
-  return !hasNoClass(value) && hasSetAndDelete(value);
+  return !isPlainObjectOfAnyRealm(value) && hasSetAndDelete(value);
 }
 
 /** True for an object with `set` and `delete` methods. May throw. */

@@ -21,7 +21,8 @@ import { isContext } from "../is-context.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
-import { describeValue, isPlainObject } from "../describe-value.js";
+import { describeValue } from "../describe-value.js";
+import { isPlainObject } from "../plain-object.js";
 import { VERSION } from "../version.js";
 import { warnOnce } from "../warn-once.js";
 

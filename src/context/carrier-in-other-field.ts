@@ -6,7 +6,12 @@ import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { countMiss, hasWarned, markWarned, warnOnce } from "../warn-once.js";
 import { CREATED_AT_FIELD, TRACE_CONTEXT_FIELD } from "./carrier-source.js";
-import { holdsStoredCarrier, isPlainRecord, MAX_FIELDS_LOOKED_AT, namesCarrier } from "./holds-carrier.js";
+import {
+  holdsStoredCarrier,
+  isPropertyRecord as isPlainRecord,
+  MAX_FIELDS_LOOKED_AT,
+  namesCarrier,
+} from "./holds-carrier.js";
 
 /**
  * Own keys never named as a carrier's field: no column is named so, an object has them only from

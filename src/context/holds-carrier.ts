@@ -15,14 +15,16 @@ import { TRACE_PARENT_HEADER } from "../propagation/w3c/constants.js";
 export const MAX_FIELDS_LOOKED_AT = MAX_CARRIER_KEYS;
 
 /**
- * Internal: an object whose own fields may be a row's columns: not an array, bytes, a Map or a header
- * object (`headerObjectKind`, header-object-kind.ts: a fetch `Headers`, NATS `MsgHdrs`, a Map of
- * another realm, a class read through `get`), whose own fields are its client's internals (MsgHdrs'
- * `headers` Map), never a carrier put in another field. A plain object costs two property look-ups (no
- * iterator, no `get`; no prototype read: a proxy whose `getPrototypeOf` alone throws is a record, its
- * fields scanned). False when a proxy's `get` trap throws.
+ * Internal: an object read through its own properties, of any class (unlike `isPlainObject`,
+ * src/plain-object.ts: a row of an ORM's class is one), whose own fields may be a row's columns: not an
+ * array, bytes, a Map or a header object (`headerObjectKind`, header-object-kind.ts: a fetch `Headers`,
+ * NATS `MsgHdrs`, a Map of another realm, a class read through `get`), whose own fields are its
+ * client's internals (MsgHdrs' `headers` Map), never a carrier put in another field. A plain object
+ * costs two property look-ups (no iterator, no `get`; no prototype read: a proxy whose
+ * `getPrototypeOf` alone throws is a record, its fields scanned). False when a proxy's `get` trap
+ * throws.
  */
-export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+export function isPropertyRecord(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object") return false;
   try {
     return !Array.isArray(value) && !ArrayBuffer.isView(value) && headerObjectKind(value) === undefined;
@@ -254,7 +256,7 @@ export function namesCarrier(value: unknown): boolean {
   if (text === undefined)
     return (
       holdsCarrier(value) ||
-      (isPlainRecord(value) && CARRIER_FIELD_NAMES.some((name) => Object.hasOwn(value, name)))
+      (isPropertyRecord(value) && CARRIER_FIELD_NAMES.some((name) => Object.hasOwn(value, name)))
     );
   if (text === null) return false;
   return (
@@ -303,7 +305,7 @@ function textHoldsCarrier(text: string): boolean {
       parsed = undefined;
     }
     // Text stringified a third time is a string still: the reader parses twice only.
-    if (parsed !== undefined) return isPlainRecord(parsed) && parsedHoldsCarrier(parsed);
+    if (parsed !== undefined) return isPropertyRecord(parsed) && parsedHoldsCarrier(parsed);
   }
   return isCarrierText(text) || isEncodedCarrierText(text);
 }
@@ -360,7 +362,7 @@ function titleCase(name: string): string {
  */
 export function holdsCarrier(value: unknown): boolean {
   if (typeof value === "string") return textHoldsCarrier(value);
-  return isPlainRecord(value) && fieldsGiveContext(value, spellingsOf);
+  return isPropertyRecord(value) && fieldsGiveContext(value, spellingsOf);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Link, SpanContext, TraceState } from "@opentelemetry/api";
-import { describeValue, isPlainObject } from "../describe-value.js";
+import { describeValue } from "../describe-value.js";
+import { isPlainObject } from "../plain-object.js";
 import { knownTraceFlags } from "../propagation/trace-flags.js";
 
 /** A trace id as OTLP carries it: 32 hex characters (W3C Trace Context §3.2.2.3). */

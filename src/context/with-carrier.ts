@@ -36,7 +36,8 @@ import {
   ATTR_TRACEHOP_RUN,
   MS_PER_SECOND,
 } from "./attributes.js";
-import { describeValue, isPlainObject } from "../describe-value.js";
+import { describeValue } from "../describe-value.js";
+import { isPlainObject } from "../plain-object.js";
 import { readSpanLink } from "./span-link.js";
 import { assertKnownOptions } from "../known-options.js";
 import { assertPropagatorOption, extractSource, tracehopTracer } from "./carrier-context.js";

@@ -4,7 +4,8 @@
  * and written through their own methods.
  */
 import type { TraceCarrier } from "../index.js";
-import { hasNoClass, type HeaderAccessKind } from "../carrier/header-object-kind.js";
+import type { HeaderAccessKind } from "../carrier/header-object-kind.js";
+import { isPlainObjectOfAnyRealm } from "../plain-object.js";
 import { describeValue } from "../describe-value.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
 import { warnOnce } from "../warn-once.js";
@@ -205,11 +206,11 @@ function listsNames(headers: HeaderEntries, kind: HeaderAccessKind): boolean {
  * `set`/`delete` methods: a client that serializes its header object (NATS `MsgHdrs`, an HTTP client's
  * headers class) sends what its methods hold, and properties set beside them never travel. The
  * properties are still written (a class whose client sends its own enumerable properties loses
- * nothing). A plain object (of no class: `hasNoClass`, header-object-kind.ts) says nothing; a `Map`,
+ * nothing). A plain object (of no class, of any realm: `isPlainObjectOfAnyRealm`) says nothing; a `Map`,
  * `Headers` or {@link HeaderMethods} object is never written as properties.
  */
 export function warnIfHeadersNotSent(headers: object, helper: string): void {
-  if (hasNoClass(headers)) return;
+  if (isPlainObjectOfAnyRealm(headers)) return;
   warnOnce(
     "headers-as-properties",
     `tracehop ${helper}: the headers object (${describeValue(headers)}) has no set/delete methods, ` +

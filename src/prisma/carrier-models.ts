@@ -1,7 +1,8 @@
 // Which models of a Prisma Client carry a trace: the carrier field of each, whether a create must give
 // it, and the relations through which a nested write reaches one; read from the client's runtime data
 // model and schema text, with the errors and warnings that say what to change.
-import { describeValue, isPlainObject } from "../describe-value.js";
+import { describeValue } from "../describe-value.js";
+import { isPlainObject } from "../plain-object.js";
 import { warnOnce } from "../warn-once.js";
 import type { CarrierModel, CarrierModels, FieldShape } from "./carrier-writes.js";
 import { requiredOnCreate, schemaModelFields, type SchemaField } from "./schema-text.js";

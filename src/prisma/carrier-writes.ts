@@ -1,5 +1,5 @@
 import type { TraceCarrier } from "../index.js";
-import { isPlainObject } from "../describe-value.js";
+import { isPlainObject } from "../plain-object.js";
 
 /**
  * What a value given for a field can be, as far as telling a row from a nested-write wrapper goes:

@@ -1,5 +1,5 @@
 import { getStringFromEnv } from "@opentelemetry/core";
-import { isPlainObject } from "../describe-value.js";
+import { isPlainObject } from "../plain-object.js";
 import { firstUnknownKey } from "../known-options.js";
 import { warnSetting } from "../warn-once.js";
 import {

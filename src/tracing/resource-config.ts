@@ -2,7 +2,7 @@ import type { AttributeValue } from "@opentelemetry/api";
 import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { ResourceDetector } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
-import { isPlainObject } from "../describe-value.js";
+import { isPlainObject } from "../plain-object.js";
 import { warnSetting } from "../warn-once.js";
 import { describe, nonEmptyString } from "./option-checks.js";
 import { resources } from "./sdk-modules.js";

@@ -6,13 +6,13 @@ import { describe, test } from "node:test";
 import { runInNewContext } from "node:vm";
 import { carrierObject } from "../../src/carrier/carrier-object.js";
 import {
-  hasNoClass,
   headerObjectKind,
   isHeaderEntriesObject,
   readKind,
   writeKind,
   writeKindOf,
 } from "../../src/carrier/header-object-kind.js";
+import { isPlainObjectOfAnyRealm } from "../../src/plain-object.js";
 import { LookUpHeaders, SetDeleteHeaders } from "../support/header-classes.js";
 
 const W3C_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -126,7 +126,7 @@ describe("headerObjectKind: one classifier for the reader and the messaging help
       assert.equal(writeKind(value), write);
       assert.equal(writeKindOf(value), write);
       assert.equal(isHeaderEntriesObject(value), entries);
-      assert.equal(hasNoClass(value), noClass);
+      assert.equal(isPlainObjectOfAnyRealm(value), noClass);
     });
   }
 
@@ -153,7 +153,7 @@ describe("headerObjectKind: one classifier for the reader and the messaging help
     assert.throws(() => writeKind(hostile), /getPrototypeOf trap/);
     assert.equal(writeKindOf(hostile), undefined);
     assert.equal(isHeaderEntriesObject(hostile), false);
-    assert.equal(hasNoClass(hostile), false);
+    assert.equal(isPlainObjectOfAnyRealm(hostile), false);
   });
 
   test("a plain object costs two property look-ups to read, one to tell from entries, none to write", () => {

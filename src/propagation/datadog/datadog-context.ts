@@ -1,7 +1,8 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
 import { isContext } from "../../is-context.js";
 import { isSampledFlags } from "../trace-flags.js";
-import { describeValue, isPlainObject } from "../../describe-value.js";
+import { describeValue } from "../../describe-value.js";
+import { isPlainObject } from "../../plain-object.js";
 import { firstUnknownKey } from "../../known-options.js";
 import { TID_TAG } from "./constants.js";
 import { isPropagatablePriority } from "./tracestate-dd.js";

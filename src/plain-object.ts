@@ -1,0 +1,51 @@
+/**
+ * The tests of "an object of no class" (a plain object), in one place. Two widths:
+ * - {@link isPlainObject} / {@link isPlainPrototype}: this realm's `Object.prototype` or none (one
+ *   comparison): what an options object must be, and the usual headers object a writer writes as
+ *   properties (`writeKind`, src/carrier/header-object-kind.ts);
+ * - {@link isPlainObjectOfAnyRealm}: also another realm's `Object.prototype` (a `vm` context's): what a
+ *   header object's warnings and `headerObjectKind`'s `"lookup"` kind leave out.
+ * Not to be confused with `isPropertyRecord` (src/context/holds-carrier.ts), which accepts a class
+ * instance: any object read through its own properties (a row of an ORM's class), not an array, bytes,
+ * a Map or a header object.
+ */
+
+/**
+ * Internal: whether `value` is a plain object of this realm (its prototype this realm's
+ * `Object.prototype`, or none): what an options object must be. A Map, a Date, an array, a class
+ * instance or a plain object of another realm is not one (its own fields are not its entries).
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    return isPlainPrototype(Object.getPrototypeOf(value));
+  } catch {
+    return false; // a revoked Proxy
+  }
+}
+
+/**
+ * Internal: whether `prototype` is a plain object's of this realm: `Object.prototype` (one
+ * comparison), or none. {@link isPlainObject} on a prototype already read (`writeKind`, the
+ * descriptions of `describeValue`).
+ */
+export function isPlainPrototype(prototype: unknown): boolean {
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * True for an object of no class, of any realm: its prototype `Object.prototype` (of this realm: one
+ * comparison, the usual headers object), `null`, or a prototype whose own prototype is `null`
+ * (`Object.prototype` of another realm). An instance of a class, an array or a typed array is not.
+ * Wider than {@link isPlainPrototype} (this realm's alone, as `writeKind` asks): what the warning about
+ * headers written as properties keeps quiet about, and what `headerObjectKind` never reads through
+ * `get`. Never throws (a throwing proxy trap: false).
+ */
+export function isPlainObjectOfAnyRealm(value: object): boolean {
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return isPlainPrototype(prototype) || Object.getPrototypeOf(prototype) === null;
+  } catch {
+    return false;
+  }
+}

@@ -6,12 +6,7 @@ import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { countMiss, hasWarned, markWarned, warnOnce } from "../warn-once.js";
 import { CREATED_AT_FIELD, TRACE_CONTEXT_FIELD } from "./carrier-source.js";
-import {
-  holdsStoredCarrier,
-  isPropertyRecord as isPlainRecord,
-  MAX_FIELDS_LOOKED_AT,
-  namesCarrier,
-} from "./holds-carrier.js";
+import { holdsStoredCarrier, isPropertyRecord, MAX_FIELDS_LOOKED_AT, namesCarrier } from "./holds-carrier.js";
 
 /**
  * Own keys never named as a carrier's field: no column is named so, an object has them only from
@@ -166,7 +161,7 @@ export function warnIfCarrierInOtherField(
     warnIfPromiseCarrier(source, handedAs(caller, position), "the work started a new trace")
   )
     return;
-  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(key) || !isPlainRecord(source)) return;
+  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(key) || !isPropertyRecord(source)) return;
   if (!carrierInOtherFieldWarned(source, caller, position)) countMiss(key, MAX_SCANS_WITHOUT_CARRIER);
 }
 
@@ -288,7 +283,7 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
  *    looked at as any other;
  * 2. failing that, the first of the fields {@link NESTED_CARRIER_FIELDS} (`headers`, `traceContext`,
  *    `userProperties`) of the first {@link MAX_FIELDS_LOOKED_INTO} of those fields that are objects
- *    (`isPlainRecord`: no array, bytes, Map or header object) that holds one: `{ payload: { headers } }`,
+ *    (`isPropertyRecord`: no array, bytes, Map or header object) that holds one: `{ payload: { headers } }`,
  *    `{ traceContext: { headers } }` handed to `withProcessSpan`, a whole amqplib message
  *    (`properties.headers`), kafkajs `eachMessage` payload (`message.headers`) or mqtt.js packet
  *    (`properties.userProperties`), a row holding another row in `traceContext`, a wrapper of one's own
@@ -315,7 +310,7 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
  * further). What is read, and so which getters and proxy traps run: at the first level, each field as
  * `source[name]` (a getter of `source` is called; a row's `traceContext` alone is read by its data
  * descriptor, never called again), and of each value that is an object, `Symbol.iterator` and `get`
- * (`isPlainRecord`, `headerObjectKind`: property reads, inherited ones included, so a getter or a
+ * (`isPropertyRecord`, `headerObjectKind`: property reads, inherited ones included, so a getter or a
  * proxy's `get` trap there runs) and its propagation fields by name, own ones only (`Object.hasOwn`,
  * then read); at the second level, each of the three names by its own data descriptor only (no getter
  * called, nothing inherited), and of what it holds the same as of a first-level value. A field whose
@@ -345,7 +340,8 @@ function fieldHoldingCarrier(
     try {
       const value = judged ? source[name] : ownDataValue(source, name);
       if (judged && holdsStoredCarrier(value)) field = name;
-      else if (objects.length < MAX_FIELDS_LOOKED_INTO && isPlainRecord(value)) objects.push([name, value]);
+      else if (objects.length < MAX_FIELDS_LOOKED_INTO && isPropertyRecord(value))
+        objects.push([name, value]);
     } catch {
       // A throwing getter or proxy trap: this field alone is skipped.
     }

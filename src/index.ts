@@ -54,7 +54,7 @@ export {
   ATTR_TRACEHOP_RUN,
 } from "./context/attributes.js";
 export { startTracing, type StartTracingOptions, type TracingHandle } from "./tracing/start-tracing.js";
-export { JsonLinesFileSpanExporter } from "./tracing/file-exporter.js";
+export { JsonLinesFileSpanExporter } from "./tracing/JsonLinesFileSpanExporter.js";
 export { ExtractionSpanProcessor } from "./tracing/ExtractionSpanProcessor.js";
 export { LinkAwareSampler } from "./tracing/LinkAwareSampler.js";
 export { RestoredRootSampler } from "./tracing/RestoredRootSampler.js";

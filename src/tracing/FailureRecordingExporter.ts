@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import type { CollectorAnswer, CollectorAnswers } from "./collector-answers.js";
+import type { CollectorAnswer, CollectorAnswers } from "./CollectorAnswers.js";
 
 /**
  * The OTLP exporter, with each failed export's error recorded (one made when the exporter gave none),

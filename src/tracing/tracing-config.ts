@@ -7,7 +7,7 @@ import { resolve as resolvePath } from "node:path";
 import { assertKnownOptions } from "../known-options.js";
 import { emitSettingWarningOnce, warnSetting } from "../warn-once.js";
 import { resolveBatch } from "./batch-config.js";
-import { spansFileProblem } from "./file-exporter.js";
+import { spansFileProblem } from "./JsonLinesFileSpanExporter.js";
 import { resolveOtlp } from "./otlp-env.js";
 import { describe, nonEmptyString, optionalMillis, requireMethods } from "./option-checks.js";
 import { detectorsFromEnv, resolveResourceAttributes } from "./resource-config.js";

@@ -31,7 +31,7 @@ import {
   withSendSpan,
 } from "../../src/messaging/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
-import { JsonLinesFileSpanExporter } from "../../src/tracing/file-exporter.js";
+import { JsonLinesFileSpanExporter } from "../../src/tracing/JsonLinesFileSpanExporter.js";
 import { resolveTracingConfig } from "../../src/tracing/tracing-config.js";
 import { describeValue } from "../../src/describe-value.js";
 

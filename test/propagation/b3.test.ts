@@ -1,4 +1,4 @@
-// The `b3` and `b3multi` styles (src/propagation/b3.ts): which B3 ids they accept and how they keep them.
+// The `b3` and `b3multi` styles (src/propagation/B3StylePropagator.ts): which B3 ids they accept and how they keep them.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {

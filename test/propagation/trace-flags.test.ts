@@ -20,7 +20,7 @@ import {
   setDatadogContext,
   TraceContextPropagator,
 } from "../../src/index.js";
-import { B3StylePropagator } from "../../src/propagation/b3.js";
+import { B3StylePropagator } from "../../src/propagation/B3StylePropagator.js";
 import { withKnownFlags } from "../../src/propagation/trace-flags.js";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";

@@ -8,7 +8,7 @@ import { channel } from "node:diagnostics_channel";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { OTLPExporterError } from "@opentelemetry/otlp-exporter-base";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { CollectorAnswers } from "../../src/tracing/collector-answers.js";
+import { CollectorAnswers } from "../../src/tracing/CollectorAnswers.js";
 import { FailureRecordingExporter } from "../../src/tracing/FailureRecordingExporter.js";
 import { warnOnce } from "../../src/warn-once.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";

@@ -16,7 +16,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { JsonLinesFileSpanExporter } from "../../src/tracing/file-exporter.js";
+import { JsonLinesFileSpanExporter } from "../../src/tracing/JsonLinesFileSpanExporter.js";
 import { readSpansFile } from "./otlp-helpers.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 

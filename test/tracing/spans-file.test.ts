@@ -15,7 +15,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { JsonLinesFileSpanExporter } from "../../src/tracing/file-exporter.js";
+import { JsonLinesFileSpanExporter } from "../../src/tracing/JsonLinesFileSpanExporter.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { DEFAULT_SPANS_FILE, resolveTracingConfig } from "../../src/tracing/tracing-config.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
@@ -136,7 +136,7 @@ function runChild(script: string, env: Record<string, string> = {}) {
   const child = runModuleScript(
     [
       `import { startTracing } from "./src/tracing/start-tracing.ts";`,
-      `import { JsonLinesFileSpanExporter } from "./src/tracing/file-exporter.ts";`,
+      `import { JsonLinesFileSpanExporter } from "./src/tracing/JsonLinesFileSpanExporter.ts";`,
       `import { trace } from "@opentelemetry/api";`,
       script,
     ],

@@ -7,7 +7,7 @@ import {
   type SpanContext,
   type TextMapGetter,
 } from "@opentelemetry/api";
-import { isDeferredB3 } from "../b3.js";
+import { isDeferredB3 } from "../B3StylePropagator.js";
 import { TID_TAG } from "../datadog/constants.js";
 import { bindDatadogContext, getDatadogContext } from "../datadog/datadog-context.js";
 import { lentLastParentId } from "../datadog/DatadogTraceContextPropagator.js";

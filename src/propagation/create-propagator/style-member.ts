@@ -1,5 +1,5 @@
 import type { Baggage, Context, TextMapGetter, TextMapPropagator, TextMapSetter } from "@opentelemetry/api";
-import { B3StylePropagator } from "../b3.js";
+import { B3StylePropagator } from "../B3StylePropagator.js";
 import { DatadogPropagator, type DatadogPropagatorOptions } from "../datadog/DatadogPropagator.js";
 import { DatadogTraceContextPropagator } from "../datadog/DatadogTraceContextPropagator.js";
 import type { ResolvedInjection } from "../datadog/injection-fields.js";

@@ -286,8 +286,11 @@ async function createJob(text: string): Promise<{ id: string }> {
         {
           attempts: Infinity,
           maxElapsedMs: CREATE_RETRY_MS,
-          onRetry: (error, attempt) =>
-            span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) }),
+          onRetry: (error, attempt) => {
+            span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) });
+            // Said at the first failure, not 8 s later when the request gives up.
+            outage.failed(error);
+          },
         },
       );
       span.setAttribute("preprocess.job.id", job.id);
@@ -342,15 +345,15 @@ const server = createServer((req, res) => {
       return send(res, 404, { error: notFound(req.method, url.pathname) });
     } catch (err) {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
-      const failure = databaseFailure(err);
-      if (failure !== undefined) {
-        // Still failing after the retries; a POST wrote nothing (its transaction rolled back). Said when the
-        // outage starts and every 30 s while it lasts, not for each request.
-        outage.failed(err);
+      if (databaseFailure(err) !== undefined) {
+        // Still failing after the retries (a POST's; a GET is not retried, README says why); a POST wrote
+        // nothing (its transaction rolled back). Said when the outage starts and every 30 s while it lasts,
+        // not for each request. A P2028 is said busy until nothing has succeeded for 30 s (OutageLog).
+        const failure = outage.failed(err);
         const what =
           failure.state === "busy"
             ? "the database is busy (a lock, a conflict or no connection left)"
-            : "the database is unavailable (it cannot be reached or the connection was lost)";
+            : "the database is unavailable (it cannot be reached, does not answer, or the connection was lost)";
         const error =
           req.method === "POST"
             ? `${what}: nothing was stored, send the request again`

@@ -278,19 +278,33 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
   }
 }
 
-/** `1 failure`, `2 failures`. */
-const failures = (n: number) => `${n} ${n === 1 ? "failure" : "failures"}`;
+/** `1 failed attempt`, `2 failed attempts`: each failed database operation, a retry's included. */
+const failures = (n: number) => `${n} failed ${n === 1 ? "attempt" : "attempts"}`;
+
+/**
+ * How long an outage of Prisma P2028 failures ("a transaction could not start in time") lasts with no
+ * success, in milliseconds, before {@link OutageLog} says the database unavailable rather than busy: a
+ * full pool frees a connection as each transaction ends, a server that never answers frees none. As long
+ * as a query waits for a silent server before it fails (db.ts `QUERY_TIMEOUT_MS`).
+ */
+export const SILENT_AFTER_MS = 30_000;
 
 /** Seconds, whole, for a log line: `30 s`. */
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /**
  * The log of one process's database outage (rB3 report item 3: 300 lines for a 5-minute outage, a Prisma
- * code alone). Each transient failure is given to {@link failed} and each success to {@link recovered}; it
- * says one line when failures start (what failed, the database with its password hidden, the code and
- * what it means), then at most one "still failing" line every `summaryEveryMs`, then one line when the
- * database answers again. Silent while nothing fails. Only transient failures belong here: any other is
- * said in full, with its stack, by the caller.
+ * code alone). Each transient failure is given to {@link failed}, a retry's included (its lines count
+ * failed attempts, and the first comes with the first failure, not when the operation gives up), and each
+ * success to {@link recovered}; it says one line when failures start (what failed, the database with its
+ * password hidden, the code and what it means), then at most one "still failing" line every
+ * `summaryEveryMs`, then one line when the database answers again. Silent while nothing fails. Only
+ * transient failures belong here: any other is said in full, with its stack, by the caller.
+ *
+ * Prisma's P2028 "a transaction could not start in time" cannot tell a full pool (busy) from a server that
+ * accepts connections and never answers: it is said busy until the outage has lasted `silentAfterMs` with
+ * no success, then unavailable ("the server does not answer"), so that a silent server is not said busy
+ * for as long as it lasts (an operator's review: Retry-After 1 for the whole outage).
  */
 export class OutageLog {
   #since: number | undefined;
@@ -304,6 +318,8 @@ export class OutageLog {
    * @param log where the lines go (default console.error).
    * @param summaryEveryMs at least this many milliseconds between two lines of one outage (default 30 s).
    * @param now the clock, in milliseconds (tests).
+   * @param silentAfterMs how long an outage of P2028 failures lasts, in milliseconds, with no success,
+   *   before P2028 is said unavailable (default {@link SILENT_AFTER_MS}).
    */
   constructor(
     private readonly who: string,
@@ -311,6 +327,7 @@ export class OutageLog {
     private readonly log: (line: string) => void = (line) => console.error(line),
     private readonly summaryEveryMs = 30_000,
     private readonly now: () => number = Date.now,
+    private readonly silentAfterMs = SILENT_AFTER_MS,
   ) {}
 
   /** Whether an outage is under way (a failure since the last success). */
@@ -318,14 +335,23 @@ export class OutageLog {
     return this.#since !== undefined;
   }
 
-  /** Notes a transient failure (`error`: {@link databaseFailure} reads it); says a line when one is due. */
-  failed(error: unknown): void {
-    const failure = databaseFailure(error) ?? {
+  /**
+   * Notes a transient failure (`error`: {@link databaseFailure} reads it); says a line when one is due.
+   * @returns the failure as said: a P2028 once the outage has lasted `silentAfterMs` is `unavailable`.
+   */
+  failed(error: unknown): DatabaseFailure {
+    const now = this.now();
+    let failure: DatabaseFailure = databaseFailure(error) ?? {
       code: databaseErrorCode(error),
       meaning: "a failure",
       state: "unavailable",
     };
-    const now = this.now();
+    if (failure.code === "P2028" && this.#since !== undefined && now - this.#since >= this.silentAfterMs)
+      failure = {
+        ...failure,
+        meaning: `${failure.meaning}, and nothing has succeeded for ${seconds(this.silentAfterMs)}: the server does not answer`,
+        state: "unavailable",
+      };
     this.#failures++;
     this.#last = failure;
     if (this.#since === undefined) {
@@ -342,6 +368,7 @@ export class OutageLog {
           `(${failures(this.#failures)}, the last ${failure.code}: ${failure.meaning}); retrying`,
       );
     }
+    return failure;
   }
 
   /** Notes a success: says one line when it ends an outage. */

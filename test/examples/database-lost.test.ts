@@ -318,7 +318,7 @@ describe("the api, started by hand, whose PostgreSQL server goes away", () => {
           assert.deepEqual(answer, [
             503,
             "5",
-            "the database is unavailable (it cannot be reached or the connection was lost): ask again",
+            "the database is unavailable (it cannot be reached, does not answer, or the connection was lost): ask again",
           ]);
       } finally {
         run.child.kill("SIGTERM");

@@ -129,3 +129,57 @@ export async function refusedWith(promise: Promise<unknown>, message: string): P
   });
   return Date.now() - started;
 }
+
+/** What a {@link switchingProxy} does with its connections now. */
+export type ProxyMode = "relay" | "stall" | "refuse";
+
+/** A proxy of {@link switchingProxy}. */
+export interface SwitchingProxy {
+  port: number;
+  /**
+   * `relay`: bytes pass both ways; `stall`: nothing passes any more, the sockets stay open and new ones are
+   * accepted (a server frozen, or its packets dropped on the path); `refuse`: every connection is closed,
+   * new ones at once (a server gone).
+   */
+  mode: ProxyMode;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 (any free port) to `host:port` (a real service) whose {@link SwitchingProxy.mode}
+ * a test changes while a client uses it: a server that goes away, stops answering, and comes back on the
+ * same address.
+ */
+export async function switchingProxy(port: number, host = "127.0.0.1"): Promise<SwitchingProxy> {
+  const sockets = new Set<Socket>();
+  let mode: ProxyMode = "relay";
+  const server: Server = createServer((client) => {
+    if (mode === "refuse") return void client.destroy();
+    const upstream = connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.on("close", () => sockets.delete(socket));
+    }
+    client.on("data", (chunk) => mode === "relay" && upstream.write(chunk));
+    upstream.on("data", (chunk) => mode === "relay" && client.write(chunk));
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    get mode() {
+      return mode;
+    },
+    set mode(next: ProxyMode) {
+      mode = next;
+      if (next === "refuse") for (const socket of sockets) socket.destroy();
+    },
+    close: () => {
+      mode = "refuse";
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -197,9 +197,38 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     log.recovered();
     assert.deepEqual(lines, [
       "relay: a pass failed: the database of DATABASE_URL (postgresql://u:***@db:5432/app) is unavailable: P1001 (the database server cannot be reached (db:5432 refused the connection or is not known)); retrying, said again every 30 s while it lasts",
-      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 30 s (31 failures, the last P1001: the database server cannot be reached (db:5432 refused the connection or is not known)); retrying",
-      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 60 s (61 failures, the last P1001: the database server cannot be reached (db:5432 refused the connection or is not known)); retrying",
-      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) answers again after 65 s (65 failures, the last P1001)",
+      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 30 s (31 failed attempts, the last P1001: the database server cannot be reached (db:5432 refused the connection or is not known)); retrying",
+      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 60 s (61 failed attempts, the last P1001: the database server cannot be reached (db:5432 refused the connection or is not known)); retrying",
+      "relay: a pass: the database of DATABASE_URL (postgresql://u:***@db:5432/app) answers again after 65 s (65 failed attempts, the last P1001)",
     ]);
+  });
+
+  test("OutageLog: P2028 (a full pool, or a server that never answers) is said busy until nothing has succeeded for 30 s, then unavailable", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = new OutageLog(
+      "api: a request",
+      "DATABASE_URL (postgresql://u:***@db:5432/app)",
+      (l) => lines.push(l),
+      30_000,
+      () => now,
+    );
+    const p2028 = {
+      code: "P2028",
+      message: "Transaction API error: Unable to start a transaction in the given time.",
+    };
+    const said: string[] = [];
+    for (; now <= 32_000; now += 2_000) said.push(log.failed(p2028).state);
+    assert.deepEqual(said, [...Array<string>(15).fill("busy"), "unavailable", "unavailable"]);
+    assert.deepEqual(lines, [
+      "api: a request failed: the database of DATABASE_URL (postgresql://u:***@db:5432/app) is busy: P2028 (a transaction could not start in time); retrying, said again every 30 s while it lasts",
+      "api: a request: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 30 s (16 failed attempts, the last P2028: a transaction could not start in time, and nothing has succeeded for 30 s: the server does not answer); retrying",
+    ]);
+    // A success ends the outage: the next P2028 is busy again.
+    log.recovered();
+    assert.equal(log.failed(p2028).state, "busy");
+    // Any other failure keeps its own state however long the outage lasts.
+    now += 60_000;
+    assert.equal(log.failed({ code: "P1008" }).state, "busy");
   });
 });

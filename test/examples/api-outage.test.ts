@@ -1,0 +1,171 @@
+// The api, started by hand on the real PostgreSQL server behind a proxy that a test switches: what its
+// answers and its log lines say while the server is gone or does not answer (examples/preprocess/api.ts,
+// OutageLog in transient.ts).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, test, type TestContext } from "node:test";
+import { connectPostgres, PG_URL } from "../prisma/databases.js";
+import { startExample, type RunningExample } from "../support/main-job.js";
+import { tempDir } from "../support/temp-dir.js";
+import { switchingProxy, type SwitchingProxy } from "./tcp-servers.js";
+
+/** One answer of the api: status, Retry-After, the error, and when it came (ms after the outage began). */
+type Answer = [status: number, retryAfter: string | null, error: string, at: number];
+
+/**
+ * Runs `fn` on the api started by hand on a PostgreSQL schema of its own (migrated), through a
+ * {@link switchingProxy}; the api's stderr lines each with the time it came, stopped and dropped after.
+ */
+async function withApi(
+  t: TestContext,
+  schema: string,
+  fn: (api: {
+    base: string;
+    proxy: SwitchingProxy;
+    lines: [string, number][];
+    run: RunningExample;
+  }) => Promise<void>,
+): Promise<[string, number][] | undefined> {
+  const admin = await connectPostgres();
+  if (typeof admin === "string") {
+    t.skip(admin);
+    return undefined;
+  }
+  const dir = tempDir(t, "hQ2-api-outage");
+  const upstream = new URL(PG_URL);
+  const proxy = await switchingProxy(Number(upstream.port || 5432), upstream.hostname);
+  const proxied = new URL(PG_URL);
+  proxied.port = String(proxy.port);
+  proxied.searchParams.set("schema", schema);
+  const direct = new URL(PG_URL);
+  direct.searchParams.set("schema", schema);
+  const lines: [string, number][] = [];
+  try {
+    execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+      env: { ...process.env, DATABASE_URL: direct.href },
+      stdio: "ignore",
+    });
+    const env: Record<string, string> = {
+      DATABASE_URL: proxied.href,
+      AMQP_URL: "",
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      // Its default (10 s), as an operator runs it.
+      TRACEHOP_CONNECT_TIMEOUT_MS: "10000",
+    };
+    const run = startExample("api", env, 120_000);
+    let pending = "";
+    run.child.stderr!.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const parts = pending.split("\n");
+      pending = parts.pop()!;
+      for (const line of parts) if (line !== "") lines.push([line, Date.now()]);
+    });
+    try {
+      const base = /(http:\/\/\S+)/.exec(await run.ready)![1]!;
+      await fn({ base, proxy, lines, run });
+    } finally {
+      run.child.kill("SIGTERM");
+      await run.result;
+    }
+    return lines;
+  } finally {
+    await proxy.close();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+/** POSTs a document; the answer, its time counted from `since`. */
+async function post(base: string, since: number): Promise<Answer> {
+  const res = await fetch(`${base}/preprocess-jobs`, {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body: "One. Two.",
+  });
+  const { error } = (await res.json()) as { error?: string };
+  return [res.status, res.headers.get("retry-after"), error ?? "", Date.now() - since];
+}
+
+const BUSY =
+  "the database is busy (a lock, a conflict or no connection left): nothing was stored, send the request again";
+
+describe(
+  "the api, started by hand, whose PostgreSQL server goes away or stops answering",
+  { timeout: 120_000 },
+  () => {
+    test("the outage is said at its first failure, not when the request gives up 8 s later; the lines count failed attempts", async (t) => {
+      const schema = "hq2_api_refused";
+      let posted: { sent: number; answer: Answer } | undefined;
+      const lines = await withApi(t, schema, async ({ base, proxy, lines }) => {
+        assert.equal((await fetch(`${base}/preprocess-jobs/none`)).status, 404);
+        proxy.mode = "refuse";
+        const sent = Date.now();
+        posted = { sent, answer: await post(base, sent) };
+        proxy.mode = "relay";
+        assert.equal((await fetch(`${base}/preprocess-jobs/none`)).status, 404);
+        // (The recovery line is written before the 404 is sent.)
+        assert.equal(lines.length, 2, lines.join("\n"));
+      });
+      if (lines === undefined) return;
+      const { sent, answer } = posted!;
+      assert.equal(answer[0], 503);
+      assert.ok(answer[3] >= 7_000, `the POST was answered after ${answer[3]} ms`);
+      const [first, second] = lines;
+      assert.match(first![0], /^api: a request failed: the database of DATABASE_URL \(.*\) is unavailable: /);
+      // Said at the first failure (a refused connection fails within milliseconds), not with the 503.
+      assert.ok(
+        first![1] - sent < 2_000,
+        `the first line came ${first![1] - sent} ms after the POST was sent`,
+      );
+      // The recovery line counts each failed attempt of the POST's retries (its 8 s of retries try many
+      // times), and says so: not "1 failure" for the one request.
+      const counted = /answers again after \d+ s \((\d+) failed attempts, the last /.exec(second![0]);
+      assert.ok(counted, second![0]);
+      assert.ok(Number(counted[1]) >= 5, second![0]);
+    });
+
+    test("a server that accepts connections and never answers: said busy at first (P2028 is a full pool or a silent server), unavailable with Retry-After 5 once nothing has succeeded for 30 s", async (t) => {
+      const schema = "hq2_api_silent";
+      const answers: Answer[] = [];
+      const lines = await withApi(t, schema, async ({ base, proxy }) => {
+        assert.equal((await fetch(`${base}/preprocess-jobs/none`)).status, 404);
+        proxy.mode = "stall";
+        const since = Date.now();
+        while (Date.now() - since < 40_000) answers.push(await post(base, since));
+      });
+      if (lines === undefined) return;
+      const states = answers.map(([status, retryAfter, error]) => [status, retryAfter, error]);
+      assert.deepEqual(states[0], [503, "1", BUSY], JSON.stringify(answers));
+      assert.deepEqual(
+        states.at(-1),
+        [
+          503,
+          "5",
+          "the database is unavailable (it cannot be reached, does not answer, or the connection was lost): nothing was stored, send the request again",
+        ],
+        JSON.stringify(answers),
+      );
+      // Once unavailable, not busy again while nothing succeeds; unavailable only 30 s after the first failure.
+      const firstUnavailable = answers.findIndex(([, retryAfter]) => retryAfter === "5");
+      assert.ok(
+        answers.slice(firstUnavailable).every(([, retryAfter]) => retryAfter === "5"),
+        JSON.stringify(answers),
+      );
+      assert.ok(answers[firstUnavailable]![3] >= 30_000, JSON.stringify(answers));
+      const text = lines.map(([line]) => line);
+      assert.match(text[0]!, / is busy: P2028 \(a transaction could not start in time\); retrying/);
+      assert.ok(
+        text.some((line) =>
+          / still unavailable after \d+ s \(\d+ failed attempts, the last P2028: a transaction could not start in time, and nothing has succeeded for 30 s: the server does not answer\); retrying$/.test(
+            line,
+          ),
+        ),
+        text.join("\n"),
+      );
+      assert.doesNotMatch(text.join("\n"), /^\s+at /m);
+    });
+  },
+);

@@ -32,6 +32,7 @@ import {
   unacknowledgedError,
   type Queue,
   type QueueMessage,
+  UnroutedMessageError,
 } from "./queue.js";
 import { urlTag } from "./pipeline.js";
 
@@ -501,6 +502,8 @@ export class AmqpQueue implements Queue {
   /**
    * Publishes with a new message id (a UUID), which the message's retries keep. Resolves once the
    * broker has confirmed the message (persistent, on a durable queue).
+   * @throws UnroutedMessageError when the broker returned the message unrouted (its queue deleted since it
+   *   was declared; declared again by the next publish)
    * @throws Error when the queue was {@link lost} (`amqp queue: ` and why), when the broker refuses the
    *   message (nack) or the channel closes before it confirms, and amqplib's RangeError when `headers`
    *   exceed {@link HEADERS_TABLE_MAX_BYTES}; nothing is published then.
@@ -521,10 +524,7 @@ export class AmqpQueue implements Queue {
     await this._channel.waitForConfirms();
     if (this._returned.delete(messageId)) {
       this._declared.delete(name); // declared again by the next publish
-      throw new Error(
-        `amqp queue: the broker returned a message to ${name} unrouted: the queue does not exist (deleted while this ` +
-          `process ran?); nothing was delivered, it is declared again on the next try`,
-      );
+      throw new UnroutedMessageError(name);
     }
   }
 

@@ -44,6 +44,23 @@ export class PermanentMessageError extends Error {
 }
 
 /**
+ * A message the broker returned unrouted (AMQP basic.return of a mandatory publish): its queue does not
+ * exist (deleted since it was declared). Nothing was delivered, and nothing is lost: the publisher sends it
+ * again (the relay leaves its outbox row unpublished) once the queue is declared again, which the next
+ * publish does. Thrown by AmqpQueue's publish (queue-amqp.ts); the relay says it in one line, no stack.
+ */
+export class UnroutedMessageError extends Error {
+  override readonly name = "UnroutedMessageError";
+  /** @param queue the RabbitMQ queue the message was sent to */
+  constructor(readonly queue: string) {
+    super(
+      `amqp queue: the broker returned a message to ${queue} unrouted: the queue does not exist (deleted while ` +
+        `this process ran?); nothing was delivered, it is declared again on the next try`,
+    );
+  }
+}
+
+/**
  * The small queue interface the relay and the worker use, with two implementations: {@link TableQueue}
  * (a table of the job's database) and AmqpQueue (RabbitMQ, queue-amqp.ts). Both deliver at least once.
  */

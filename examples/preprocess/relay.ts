@@ -7,13 +7,14 @@ import {
   exitOnBadInput,
   exitOnStartFailure,
   exitOnSettingProblems,
+  formatDuration,
   pause,
   POLL_INTERVAL_MS,
   QUEUE_NAME,
   SERVICE_NAMES,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
-import { openQueue } from "./queue.js";
+import { openQueue, UnroutedMessageError } from "./queue.js";
 import { isTransientDatabaseError, OutageLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
@@ -43,6 +44,8 @@ const RELAY_RETRY = {
 };
 /** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
 const outage = new OutageLog("relay: a pass", databaseName());
+/** How long the relay waits after a failed pass before the next, in milliseconds. */
+const RETRY_PASS_MS = POLL_INTERVAL_MS * 10;
 
 async function relayOnce(): Promise<number> {
   const rows = await db.outbox.findMany({
@@ -69,7 +72,17 @@ async function relayOnce(): Promise<number> {
       // A publish that failed transiently (the table queue's insert found the file locked) stored
       // nothing: it is sent again.
       (headers) => retryTransient(() => queue.publish(QUEUE_NAME, body, headers), RELAY_RETRY),
-    );
+    ).catch((error: unknown) => {
+      // Returned unrouted (RabbitMQ: the queue was deleted): nothing is lost, so one line, no stack; the
+      // pass ends, and the next one declares the queue again and sends the row again.
+      if (error instanceof UnroutedMessageError)
+        console.error(
+          `relay: outbox row ${row.id}: the broker returned its message to ${error.queue} unrouted: the queue ` +
+            `does not exist (deleted while the relay ran?); nothing was delivered: the row stays unpublished ` +
+            `and is sent again in ${formatDuration(RETRY_PASS_MS)}, to the queue declared again`,
+        );
+      throw error;
+    });
     // Marked published only after the publish: a failure between the two publishes the row again on a
     // later pass (at least once; the worker skips a job already done).
     await retryTransient(
@@ -91,8 +104,8 @@ const loop = (async () => {
       // A database busy or unavailable is said when it starts, then every 30 s at most (it can last, and the
       // pass is retried); anything else in full, with its stack.
       if (isTransientDatabaseError(err)) outage.failed(err);
-      else console.error("relay: pass failed, retrying", err);
-      await pause(POLL_INTERVAL_MS * 10, stopping.signal);
+      else if (!(err instanceof UnroutedMessageError)) console.error("relay: pass failed, retrying", err);
+      await pause(RETRY_PASS_MS, stopping.signal);
     }
   }
 })();

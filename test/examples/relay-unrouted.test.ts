@@ -1,0 +1,76 @@
+// The relay, started by hand on RabbitMQ (the real broker), whose queue is deleted while it runs: the
+// publish returned unrouted is sent again, and said in one line, no stack (examples/preprocess/relay.ts).
+// Two RabbitMQ connections: the test's and the relay's.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { openDatabase } from "../../examples/preprocess/db.js";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
+import { startExample } from "../support/main-job.js";
+import { tempDir } from "../support/temp-dir.js";
+import { until } from "./queue-helpers.js";
+
+describe(
+  "the relay, started by hand on RabbitMQ, whose queue is deleted while it runs",
+  { timeout: 60_000 },
+  () => {
+    const broker = useRabbitMQ();
+
+    test("the publish returned unrouted is said in one line (why, and that the row is sent again), no stack; the row is published once the queue is declared again", async (t) => {
+      if (!broker.requireBroker(t)) return;
+      const dir = tempDir(t, "hQ2-unrouted");
+      const file = join(dir, "hQ2.db");
+      migrateSqlite(file);
+      const url = `file:${file}`;
+      const db = openDatabase(url);
+      const run = startExample(
+        "relay",
+        {
+          DATABASE_URL: url,
+          AMQP_URL,
+          TRACEHOP_POLL_MS: "20",
+          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        },
+        45_000,
+      );
+      let queue: string | undefined;
+      try {
+        queue = / queue (\S+) READY$/.exec(await run.ready)![1]!;
+        const event = (jobId: string) => ({
+          aggregateType: "PreprocessJob",
+          aggregateId: jobId,
+          eventType: "preprocess-job.requested",
+          payload: { jobId },
+        });
+        const published = (id: string) => async () =>
+          (await db.outbox.findUniqueOrThrow({ where: { id } })).publishedAt !== null;
+        // The first publish declares the queue.
+        const first = await db.outbox.create({ data: event("hQ2-job-1") });
+        await until(published(first.id), 15_000);
+        await broker.channel.deleteQueue(queue);
+        const second = await db.outbox.create({ data: event("hQ2-job-2") });
+        await until(published(second.id), 15_000);
+        const got = await broker.channel.get(queue, { noAck: true });
+        assert.ok(got, "the row's message is not in the queue declared again");
+        assert.equal(JSON.parse(got.content.toString()).jobId, "hQ2-job-2");
+        run.child.kill("SIGTERM");
+        const { code, stderr } = await run.result;
+        assert.equal(code, 0, stderr);
+        assert.equal(
+          stderr,
+          `relay: outbox row ${second.id}: the broker returned its message to ${queue} unrouted: the queue does not ` +
+            `exist (deleted while the relay ran?); nothing was delivered: the row stays unpublished and is sent ` +
+            `again in 200 ms, to the queue declared again\n`,
+        );
+      } finally {
+        run.child.kill("SIGTERM");
+        await run.result;
+        await db.$disconnect();
+        if (queue !== undefined) await broker.channel.deleteQueue(queue);
+      }
+    });
+  },
+);

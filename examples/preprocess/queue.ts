@@ -1,7 +1,7 @@
 import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS } from "./config.js";
 import type { Prisma, QueueMessage as QueueRow } from "../../generated/prisma/sqlite/client.js";
-import type { Database } from "./db.js";
-import { databaseErrorCode, retryTransient } from "./transient.js";
+import { databaseName, type Database } from "./db.js";
+import { databaseErrorCode, isTransientDatabaseError, OutageLog, retryTransient } from "./transient.js";
 
 /** A message as the worker receives it: body text and the headers it was published with. */
 export interface QueueMessage {
@@ -430,6 +430,12 @@ export class TableQueue implements Queue {
   private readonly _pollMs: number;
   private readonly _maxAttempts: number;
   private readonly _retryDelayMs: number;
+  /**
+   * The consumer's polls failing while the database is busy or unavailable: said when that starts, at
+   * most every 30 s while it lasts and when it ends (the database named as DATABASE_URL names it), not
+   * once per poll.
+   */
+  private readonly _pollOutage = new OutageLog("table queue: a poll", databaseName());
 
   /** @throws TypeError when an option is unknown or out of range ({@link TableQueueOptions}) */
   constructor(
@@ -472,10 +478,12 @@ export class TableQueue implements Queue {
         let claim;
         try {
           claim = await this._claimNext(queue);
+          this._pollOutage.recovered();
         } catch (error) {
-          // A failed poll or claim (the file locked by another process) leaves the message where it
-          // was: the consumer keeps going and polls again a little later.
-          console.error(`table queue: poll failed (${databaseErrorCode(error)}), retrying`);
+          // A failed poll or claim (the file locked by another process, the server gone) leaves the
+          // message where it was: the consumer keeps going and polls again a little later.
+          if (isTransientDatabaseError(error)) this._pollOutage.failed(error);
+          else console.error(`table queue: poll failed (${databaseErrorCode(error)}), retrying`);
           await pause(this._pollMs * 10, this._closing.signal);
           continue;
         }

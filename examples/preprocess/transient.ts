@@ -153,6 +153,12 @@ function oneFailure(error: object): DatabaseFailure | undefined {
     } else if (kind === "mysql") {
       const known = mysqlFailure(cause.code, cause.state);
       if (known !== undefined) return { code: String(cause.code), ...known };
+    } else if (kind === "SocketTimeout" && String(cause.originalCode).startsWith("SQLITE_BUSY")) {
+      // @prisma/adapter-better-sqlite3 gives SQLITE_BUSY this kind: a file locked, not a connection.
+      return {
+        code: typeof code === "string" ? code : String(cause.originalCode),
+        ...busy(`the SQLite file is locked by another process (${String(cause.originalCode)})`),
+      };
     } else if (typeof kind === "string" && ADAPTER_KINDS.has(kind)) {
       const known = ADAPTER_KINDS.get(kind)!;
       const where =

@@ -135,7 +135,16 @@ describe("TableQueue (the main job's embedded queue)", () => {
       }
     });
     assert.deepEqual(seen, ["after the lock"]);
-    assert.match(errors[0]!, /^table queue: poll failed \(P1008\), retrying$/);
+    // Said as an outage of the database (OutageLog): once when it starts, once when it ends.
+    assert.equal(errors.length, 2, errors.join("\n"));
+    assert.match(
+      errors[0]!,
+      /^table queue: a poll failed: the database of .+ is busy: P1008 \(.+\); retrying, said again every 30 s while it lasts$/,
+    );
+    assert.match(
+      errors[1]!,
+      /^table queue: a poll: the database of .+ answers again after \d+ s \(1 failed attempt, the last P1008\)$/,
+    );
   });
 
   const stored = (queue: string) =>

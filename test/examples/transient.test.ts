@@ -47,6 +47,12 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     unlock();
     assert.equal((error as { code?: string }).code, "P1008");
     assert.equal(isTransientDatabaseError(error), true);
+    // The adapter calls SQLITE_BUSY a "SocketTimeout": a locked file is busy, not a connection timed out.
+    assert.deepEqual(databaseFailure(error), {
+      code: "P1008",
+      meaning: "the SQLite file is locked by another process (SQLITE_BUSY)",
+      state: "busy",
+    });
     assert.equal(await count(), 0);
   });
 

@@ -1,0 +1,76 @@
+// The table queue (examples/preprocess/queue.ts) polling a PostgreSQL database that goes away and comes
+// back (the real server behind a switching proxy): its outage is said as the api's, the relay's and the
+// worker's are (OutageLog, transient.ts), not once per failed poll.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, test } from "node:test";
+import { openDatabase } from "../../examples/preprocess/db.js";
+import { TableQueue } from "../../examples/preprocess/queue.js";
+import { connectPostgres, PG_URL } from "../prisma/databases.js";
+import { quietly, until } from "./queue-helpers.js";
+import { switchingProxy } from "./tcp-servers.js";
+
+describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, () => {
+  test("one line when the outage starts, none for the polls that fail while it lasts, one when it ends", async (t) => {
+    const admin = await connectPostgres();
+    if (typeof admin === "string") return t.skip(admin);
+    const schema = "hq2_queue_outage";
+    const upstream = new URL(PG_URL);
+    const proxy = await switchingProxy(Number(upstream.port || 5432), upstream.hostname);
+    const proxied = new URL(PG_URL);
+    proxied.port = String(proxy.port);
+    proxied.searchParams.set("schema", schema);
+    const direct = new URL(PG_URL);
+    direct.searchParams.set("schema", schema);
+    const saved = process.env.DATABASE_URL;
+    // As the worker runs it: the lines name DATABASE_URL.
+    process.env.DATABASE_URL = proxied.href;
+    const db = openDatabase(proxied.href);
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+        env: { ...process.env, DATABASE_URL: direct.href },
+        stdio: "ignore",
+      });
+      const lines = await quietly(async (lines) => {
+        const queue = new TableQueue(db, { pollMs: 20 });
+        await queue.consume("jobs", async () => undefined);
+        try {
+          await sleep(200);
+          proxy.mode = "refuse";
+          // A failed poll is tried again after 10 poll intervals (200 ms): about ten fail meanwhile.
+          await sleep(2_500);
+          assert.equal(lines.length, 1, lines.join("\n"));
+          proxy.mode = "relay";
+          await until(() => lines.length === 2, 10_000);
+          await sleep(300);
+        } finally {
+          await queue.close();
+        }
+      });
+      const name = `DATABASE_URL (${proxied.href})`;
+      assert.equal(lines.length, 2, lines.join("\n"));
+      assert.match(
+        lines[0]!,
+        new RegExp(
+          `^table queue: a poll failed: the database of ${escape(name)} is unavailable: .+; retrying, said again every 30 s while it lasts$`,
+        ),
+      );
+      const end = new RegExp(
+        `^table queue: a poll: the database of ${escape(name)} answers again after \\d+ s \\((\\d+) failed attempts, the last .+\\)$`,
+      ).exec(lines[1]!);
+      assert.ok(end, lines[1]);
+      assert.ok(Number(end[1]) >= 5, lines[1]);
+    } finally {
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+      await db.$disconnect();
+      await proxy.close();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+});
+
+/** `text` as a literal part of a regular expression. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

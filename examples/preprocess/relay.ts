@@ -102,7 +102,8 @@ const loop = (async () => {
     } catch (err) {
       if (!running) break; // stopping (a publish cut short, or the queue lost): said by the stop
       // A database busy or unavailable is said when it starts, then every 30 s at most (it can last, and the
-      // pass is retried); anything else in full, with its stack.
+      // pass is retried); a publish returned unrouted was said where it failed, in one line; anything else
+      // in full, with its stack.
       if (isTransientDatabaseError(err)) outage.failed(err);
       else if (!(err instanceof UnroutedMessageError)) console.error("relay: pass failed, retrying", err);
       await pause(RETRY_PASS_MS, stopping.signal);

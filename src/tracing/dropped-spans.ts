@@ -1,37 +1,12 @@
 import { TraceFlags, type Context } from "@opentelemetry/api";
-import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { warnOnce } from "../warn-once.js";
-import { withoutMalformedLinks } from "./unserializable-spans.js";
+import type { CountingExporter } from "./CountingExporter.js";
 import { plural } from "./settle-within.js";
 import type { TracingConfig } from "./tracing-config.js";
 
 /** Code of the process warning of spans a full BatchSpanProcessor queue dropped ({@link warnDroppedSpans}). */
 const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
-
-/** An exporter that counts the spans handed to it. */
-export class CountingExporter implements SpanExporter {
-  /** Spans handed to {@link export}. */
-  handed = 0;
-
-  constructor(private readonly exporter: SpanExporter) {}
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.handed += spans.length;
-    // A span the OTLP serializer would throw on fails the export of its whole batch: left out, said once.
-    const exportable = withoutMalformedLinks(spans);
-    if (exportable.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
-    this.exporter.export(exportable, resultCallback);
-  }
-
-  shutdown(): Promise<void> {
-    return this.exporter.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.exporter.forceFlush?.() ?? Promise.resolve();
-  }
-}
 
 /**
  * A BatchSpanProcessor with the sampled spans it was given counted, so that the spans its full queue

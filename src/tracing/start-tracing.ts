@@ -4,11 +4,12 @@ import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-tr
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
-import { CountingExporter, DropCountingProcessor, warnDroppedSpans } from "./dropped-spans.js";
+import { CountingExporter } from "./CountingExporter.js";
+import { DropCountingProcessor, warnDroppedSpans } from "./dropped-spans.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { FailureRecordingExporter } from "./FailureRecordingExporter.js";
 import { JsonLinesFileSpanExporter } from "./JsonLinesFileSpanExporter.js";
-import { earlierLoss, LossCountingExporter, warnLostSpans } from "./lost-spans.js";
+import { earlierLoss, warnLostSpans } from "./lost-spans.js";
 import { assertNothingRegistered } from "./global-registration.js";
 import { disableInstrumentations, rememberInstrumentations, warnOnNewInstances } from "./instrumentations.js";
 import { LinkAwareSampler } from "./LinkAwareSampler.js";
@@ -164,10 +165,10 @@ interface ExportProcessors {
   fileProcessor: DropCountingProcessor | undefined;
   /** The processors whose dropped spans are said after a flush or the shutdown: file, OTLP. */
   dropCounting: DropCountingProcessor[];
-  /** The exporters whose failed exports' spans are counted, in the same order: file, OTLP. */
-  lossCounting: LossCountingExporter[];
+  /** Their exporters (spans handed, failed exports counted), in the same order: file, OTLP. */
+  lossCounting: CountingExporter[];
   /** The OTLP one of {@link lossCounting}. */
-  otlpLoss: LossCountingExporter | undefined;
+  otlpLoss: CountingExporter | undefined;
   /** The OTLP exporter, for the messages of a last export that lost spans. */
   otlpExporter: FailureRecordingExporter | undefined;
   /** The OTLP traces URL for messages, its secrets masked. */
@@ -178,16 +179,15 @@ interface ExportProcessors {
  * The span processors of `config`: {@link ExtractionSpanProcessor} first (so that the export
  * processors' onStart sees the links too), then a BatchSpanProcessor per destination (spans file,
  * OTLP/HTTP) with its dropped spans and the spans of its failed exports counted
- * ({@link LossCountingExporter}), and the console's.
+ * ({@link CountingExporter}), and the console's.
  */
 function exportProcessors(config: TracingConfig): ExportProcessors {
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdkTraceBase();
   const dropCounting: DropCountingProcessor[] = [];
-  const lossCounting: LossCountingExporter[] = [];
+  const lossCounting: CountingExporter[] = [];
   const counted = (exporter: SpanExporter, destination: string, firstFailureSaid: boolean): void => {
-    const losses = new LossCountingExporter(exporter, destination, firstFailureSaid);
-    lossCounting.push(losses);
-    const counting = new CountingExporter(losses);
+    const counting = new CountingExporter(exporter, destination, firstFailureSaid);
+    lossCounting.push(counting);
     const processor = new DropCountingProcessor(
       new BatchSpanProcessor(counting, { ...config.batch }),
       counting,
@@ -227,7 +227,7 @@ interface StartedTracing {
   sdk: { shutdown(): Promise<void> };
   instrumentations: StartTracingOptions["instrumentations"];
   /** The exporters whose lost spans a line of the last export said (with those of earlier exports). */
-  lossSaid: Set<LossCountingExporter>;
+  lossSaid: Set<CountingExporter>;
 }
 
 /**

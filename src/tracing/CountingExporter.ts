@@ -50,6 +50,8 @@ export class CountingExporter implements SpanExporter {
   private failing = false;
   /** Set by {@link lastExports}. */
   private last = false;
+  /** Flushes under way that someone asked for ({@link passingFailures}). */
+  private flushes = 0;
 
   /**
    * `destination`: where the spans go, for the messages (`the spans file .tracehop/spans.jsonl`, a
@@ -66,11 +68,25 @@ export class CountingExporter implements SpanExporter {
     this.last = true;
   }
 
+  /**
+   * `flush()` (the BatchSpanProcessor's `forceFlush`), with the failure of each export begun until it
+   * settles passed on to the processor, so that it rejects. Counting and warnings are as for any export.
+   */
+  async passingFailures(flush: () => Promise<void>): Promise<void> {
+    this.flushes++;
+    try {
+      await flush();
+    } finally {
+      this.flushes--;
+    }
+  }
+
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.handed += spans.length;
     const exportable = withoutMalformedLinks(spans);
     if (exportable.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     const running = !this.last;
+    const passOn = !running || this.flushes > 0;
     this.exporter.export(exportable, (result) => {
       try {
         if (result.code === ExportResultCode.SUCCESS) this.succeeded();
@@ -78,7 +94,7 @@ export class CountingExporter implements SpanExporter {
       } catch {
         // never into the export
       }
-      resultCallback(running ? { code: ExportResultCode.SUCCESS } : result);
+      resultCallback(passOn ? result : { code: ExportResultCode.SUCCESS });
     });
   }
 

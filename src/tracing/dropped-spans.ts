@@ -15,7 +15,8 @@ const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
  * span ended while `maxQueueSize` spans wait, saying so only through `diag` (`diag.debug` at the first
  * drop, `diag.warn` with the count when a later span is queued again: never when the burst is the
  * last work, and never without a diag logger); its own count is private. Per span: one bit test and
- * one increment.
+ * one increment. Its `forceFlush` (the tracer provider's, asked for by the application) rejects when an
+ * export it begins fails ({@link CountingExporter.passingFailures}).
  */
 export class DropCountingProcessor implements SpanProcessor {
   /** Sampled spans ended before shutdown (what the BatchSpanProcessor queues or drops). */
@@ -44,7 +45,7 @@ export class DropCountingProcessor implements SpanProcessor {
   }
 
   forceFlush(): Promise<void> {
-    return this.processor.forceFlush();
+    return this.exporter.passingFailures(() => this.processor.forceFlush());
   }
 
   shutdown(): Promise<void> {

@@ -90,7 +90,9 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  * once, in one line, as the process warnings `TRACEHOP_FINAL_EXPORT_FAILED` and
  * `TRACEHOP_SPANS_DROPPED`; an export that fails while the process runs is said at the first failure
  * (`TRACEHOP_EXPORT_FAILED`), when exporting works again (`TRACEHOP_EXPORT_RESUMED`) and in the total
- * at the end (docs/export.md, "When the collector is down or slow"). The span processors
+ * at the end (docs/export.md, "When the collector is down or slow"); a `forceFlush()` of the global
+ * tracer provider that you call yourself still rejects, with the exporter's error, when an export it
+ * begins fails. The span processors
  * are flushed once on `beforeExit`; no signal or `uncaughtException` handler is installed
  * (docs/export.md, "startTracing(options)"). Environment settings it cannot use as written are ignored
  * with a `TRACEHOP_*` warning saying what applies instead (docs/export.md lists them).

@@ -169,6 +169,47 @@ describe("spans lost while the process runs", () => {
     });
   });
 
+  test("the user's own forceFlush() of a failing export rejects, as the SDK's does; the warnings stay one each", async (t) => {
+    const url = await receiver(t, failing());
+    const result = await runHop({
+      ...FAIL_THEN_FINAL,
+      // Batches leave only when flushed: each flush below exports its spans itself.
+      HOP_BATCH: JSON.stringify({ scheduledDelayMillis: 60_000 }),
+      HOP_PHASES: JSON.stringify([
+        { spans: 2 },
+        { flush: true },
+        { spans: 1 },
+        { flush: true },
+        { flush: true },
+      ]),
+      HOP_OTLP_ENDPOINT: url,
+    });
+    assertExitedCleanly(result);
+    const traces = `${url}/v1/traces`;
+    // The exporter's own error (an OTLPExporterError, code 500), as the provider's forceFlush gives it.
+    assert.deepEqual(result.report?.flushes, [
+      "rejected: Internal Server Error",
+      "rejected: Internal Server Error",
+      "resolved",
+    ]);
+    assert.deepEqual(splitStderr(result.stderr), {
+      warnings: [
+        [
+          "TRACEHOP_EXPORT_FAILED",
+          `tracehop: an export of 2 spans to ${traces} failed: HTTP 500 Internal Server Error; those ` +
+            `spans are lost. Later failed exports there are counted, not said one by one (said once per ` +
+            `process); shutdown() says how many spans were lost in all`,
+        ],
+        [
+          "TRACEHOP_SPANS_LOST",
+          `tracehop: 3 spans to ${traces} were lost in this process by exports that failed (the first ` +
+            `failure: HTTP 500 Internal Server Error)`,
+        ],
+      ],
+      lines: [],
+    });
+  });
+
   test("the spans file made a folder and a file again: said once each way (no stack per batch), the total at shutdown", async (t) => {
     const spansFile = join(tempDir(t), "spans.jsonl");
     const result = await runHop({

@@ -46,59 +46,89 @@ export type CarrierPosition = number | typeof FROM_CARRIER_FROM;
 /** {@link CarrierPosition}: the source is what the user's `carrierFrom` (or `headersFrom`) returned. */
 export const FROM_CARRIER_FROM = "carrierFrom";
 
+/** What the warnings say of one {@link CarrierCaller}. */
+interface CallerFacts {
+  /** Its option that picks the carrier, as the warning names it ({@link FROM_CARRIER_FROM}): `carrierFrom` unless said here. */
+  picker?: "headersFrom";
+  /** It is handed headers, never read as a row (no `traceContext` field to speak of). */
+  readsHeaders?: true;
+  /**
+   * What it was handed, as the Promise warning names it (`TRACEHOP_CARRIER_IS_PROMISE`); `position`:
+   * the argument of a `traced` function.
+   */
+  handed: (position: number) => string;
+  /** What held no context when it was handed one: `a carrier it was handed` unless said here. */
+  handedHeldNone?: string;
+  /**
+   * The call that passes the field `access` (`.carrier`, `["x-y"]`) to it. With `createdAt` (how the fix
+   * reads the capture time field of the object holding the carrier, when it has one: `.createdAt`,
+   * `.job.createdAt`), the call passes that field on as the carrier's capture time where it takes one
+   * (`capturedAt`; for `traced`, through `optionsFrom`), or the restore loses the row's age (relation
+   * "auto", `tracehop.queue.wait`).
+   */
+  fix: (access: string, position: CarrierPosition, createdAt: string | undefined) => string;
+}
+
 /**
- * The call that passes the field `access` (`.carrier`, `["x-y"]`) to each {@link CarrierCaller}, for the
- * warning. With `createdAt` (how the fix reads the capture time field of the object holding the carrier,
- * when it has one: `.createdAt`, `.job.createdAt`), the call passes that field on as the carrier's
- * capture time where it takes one for the carrier (`capturedAt`; for
- * `traced`, through `optionsFrom`), or the restore loses the row's age (relation "auto",
- * `tracehop.queue.wait`). `withBatch` takes one capture time for the batch: no per-row advice.
+ * Each caller's facts. `withBatch` takes one capture time for the batch: no per-row advice.
  * `withBatchProcessSpan` is warned of what its user's `headersFrom` returned ({@link FROM_CARRIER_FROM}),
  * which the fix extends, or of a message in which its default `headersFrom` found no headers (position
  * 0), for which the fix passes a `headersFrom` returning the field.
  */
-const CARRIER_FIXES: Record<
-  CarrierCaller,
-  (access: string, position: CarrierPosition, createdAt: string | undefined) => string
-> = {
-  withCarrier: (access, _, createdAt) => `withCarrier(row${access}, ...${capturedAtArgument(createdAt)})`,
-  traced: (access, position, createdAt) => {
-    // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`; a carrierFrom's
-    // result is extended by the field, whatever that carrierFrom reads.
-    const fromCarrierFrom = position === FROM_CARRIER_FROM;
-    const args = fromCarrierFrom ? "(args)" : `([${", ".repeat(position)}row])`;
-    const row = fromCarrierFrom ? "<what it returns now>" : "row";
-    const options =
-      createdAt === undefined ? "" : `, optionsFrom: ${args} => ({ capturedAt: ${row}${createdAt} })`;
-    const call = `traced({ carrierFrom: ${args} => ${row}${access}${options} })`;
-    return fromCarrierFrom ? `return it from your carrierFrom, ${call}` : call;
+const CALLERS: Record<CarrierCaller, CallerFacts> = {
+  withCarrier: {
+    handed: () => "the carrier handed to withCarrier",
+    fix: (access, _, createdAt) => `withCarrier(row${access}, ...${capturedAtArgument(createdAt)})`,
   },
-  withBatch: (access, position) =>
-    position === FROM_CARRIER_FROM
-      ? `return it from your carrierFrom, withBatch(rows, ..., { carrierFrom: (row) => <what it returns now>${access} })`
-      : `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
-  withBatchItem: (access, _, createdAt) => `withBatchItem(row${access}, ...${capturedAtArgument(createdAt)})`,
-  withSendSpan: (access, _, createdAt) =>
-    `withSendSpan({ creationContext: row${access}, ` +
-    (createdAt === undefined ? "" : `capturedAt: row${createdAt}, `) +
-    "... })",
-  withProcessSpan: (access) => `withProcessSpan(message${access}, ...)`,
-  withBatchProcessSpan: (access, position) =>
-    position === FROM_CARRIER_FROM
-      ? "return it from your headersFrom, " +
-        `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} })`
-      : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${access} })`,
+  traced: {
+    handed: (position) => `argument ${position} of a traced function`,
+    fix: (access, position, createdAt) => {
+      // The row as the `position`-th argument: `([row])`, `([, row])`, `([, , row])`; a carrierFrom's
+      // result is extended by the field, whatever that carrierFrom reads.
+      const fromCarrierFrom = position === FROM_CARRIER_FROM;
+      const args = fromCarrierFrom ? "(args)" : `([${", ".repeat(position)}row])`;
+      const row = fromCarrierFrom ? "<what it returns now>" : "row";
+      const options =
+        createdAt === undefined ? "" : `, optionsFrom: ${args} => ({ capturedAt: ${row}${createdAt} })`;
+      const call = `traced({ carrierFrom: ${args} => ${row}${access}${options} })`;
+      return fromCarrierFrom ? `return it from your carrierFrom, ${call}` : call;
+    },
+  },
+  withBatch: {
+    handed: () => "a message handed to withBatch",
+    fix: (access, position) =>
+      position === FROM_CARRIER_FROM
+        ? `return it from your carrierFrom, withBatch(rows, ..., { carrierFrom: (row) => <what it returns now>${access} })`
+        : `withBatch(rows, ..., { carrierFrom: (row) => row${access} })`,
+  },
+  withBatchItem: {
+    handed: () => "the carrier handed to withBatchItem",
+    fix: (access, _, createdAt) => `withBatchItem(row${access}, ...${capturedAtArgument(createdAt)})`,
+  },
+  withSendSpan: {
+    handed: () => "withSendSpan's creationContext",
+    fix: (access, _, createdAt) =>
+      `withSendSpan({ creationContext: row${access}, ` +
+      (createdAt === undefined ? "" : `capturedAt: row${createdAt}, `) +
+      "... })",
+  },
+  withProcessSpan: {
+    readsHeaders: true,
+    handed: () => "the headers handed to withProcessSpan",
+    fix: (access) => `withProcessSpan(message${access}, ...)`,
+  },
+  withBatchProcessSpan: {
+    picker: "headersFrom",
+    readsHeaders: true,
+    handed: () => "a message handed to withBatchProcessSpan",
+    handedHeldNone: "a message it was handed held no headers (the default headersFrom reads message.headers)",
+    fix: (access, position) =>
+      position === FROM_CARRIER_FROM
+        ? "return it from your headersFrom, " +
+          `withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>${access} })`
+        : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${access} })`,
+  },
 };
-
-/** The caller's own function that picks the carrier, as the warning names it: `headersFrom` or `carrierFrom`. */
-function pickerOf(caller: CarrierCaller): string {
-  return caller === "withBatchProcessSpan" ? "headersFrom" : "carrierFrom";
-}
-
-/** True for a caller handed headers, which it never reads as a row (no `traceContext` field to speak of). */
-function readsHeaders(caller: CarrierCaller): boolean {
-  return caller === "withProcessSpan" || caller === "withBatchProcessSpan";
-}
 
 /** The options argument `{ capturedAt: row<createdAt> }` of a fix, after its `...`; none without `createdAt`. */
 function capturedAtArgument(createdAt: string | undefined): string {
@@ -170,21 +200,8 @@ export function warnIfCarrierInOtherField(
  * the argument or field, or what the user's picker returned ({@link FROM_CARRIER_FROM}).
  */
 function handedAs(caller: CarrierCaller, position: CarrierPosition): string {
-  if (position === FROM_CARRIER_FROM) return `what ${caller}'s ${pickerOf(caller)} returned`;
-  switch (caller) {
-    case "traced":
-      return `argument ${position} of a traced function`;
-    case "withSendSpan":
-      return "withSendSpan's creationContext";
-    case "withProcessSpan":
-      return "the headers handed to withProcessSpan";
-    case "withBatchProcessSpan":
-      return "a message handed to withBatchProcessSpan";
-    case "withBatch":
-      return "a message handed to withBatch";
-    default:
-      return `the carrier handed to ${caller}`;
-  }
+  const { picker = "carrierFrom", handed } = CALLERS[caller];
+  return position === FROM_CARRIER_FROM ? `what ${caller}'s ${picker} returned` : handed(position);
 }
 
 /**
@@ -219,12 +236,12 @@ function carrierInOtherFieldWarned(
 ): boolean {
   try {
     // Headers are never read as a row: their traceContext field is one more field that was not read.
-    const headers = readsHeaders(caller);
+    const headers = CALLERS[caller].readsHeaders === true;
     const traceContext = headers ? "absent" : traceContextField(source);
     if (traceContext === "holds a carrier") return false;
     const found = fieldHoldingCarrier(source, headers);
     if (found === null || found === undefined) return false;
-    const fix = CARRIER_FIXES[caller](found.access, position, found.createdAt);
+    const fix = CALLERS[caller].fix(found.access, position, found.createdAt);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
       `tracehop ${caller}: ${whatHeldNone(caller, position, headers ? undefined : traceContext)}, but its ` +
@@ -247,11 +264,11 @@ function whatHeldNone(
   position: CarrierPosition,
   traceContext: "holds none" | "absent" | undefined,
 ): string {
-  if (caller === "withBatchProcessSpan" && position !== FROM_CARRIER_FROM)
-    return "a message it was handed held no headers (the default headersFrom reads message.headers)";
+  const { picker = "carrierFrom", handedHeldNone } = CALLERS[caller];
+  if (position !== FROM_CARRIER_FROM && handedHeldNone !== undefined) return handedHeldNone;
   return (
     "a carrier " +
-    (position === FROM_CARRIER_FROM ? `its ${pickerOf(caller)} returned` : "it was handed") +
+    (position === FROM_CARRIER_FROM ? `its ${picker} returned` : "it was handed") +
     " held no trace context" +
     (traceContext === undefined
       ? ""
@@ -281,7 +298,7 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
  *    one of {@link PROTOTYPE_KEYS}, nor `traceContext` of a row (the restore read it); `traceContext` of
  *    headers (`headers`: `withProcessSpan`, `withBatchProcessSpan`, which never read that field) is
  *    looked at as any other;
- * 2. failing that, the first of the fields {@link NESTED_CARRIER_FIELDS} (`headers`, `traceContext`,
+ * 2. failing that ({@link nestedField}), the first of the fields {@link NESTED_CARRIER_FIELDS} (`headers`, `traceContext`,
  *    `userProperties`) of the first {@link MAX_FIELDS_LOOKED_INTO} of those fields that are objects
  *    (`isPropertyRecord`: no array, bytes, Map or header object) that holds one: `{ payload: { headers } }`,
  *    `{ traceContext: { headers } }` handed to `withProcessSpan`, a whole amqplib message
@@ -348,12 +365,26 @@ function fieldHoldingCarrier(
   }
   const createdAt = Object.hasOwn(source, CREATED_AT_FIELD) ? `.${CREATED_AT_FIELD}` : undefined;
   if (field !== undefined) return foundField(field, undefined, createdAt);
-  const isRow = Object.hasOwn(source, TRACE_CONTEXT_FIELD);
+  return nestedField(objects, Object.hasOwn(source, TRACE_CONTEXT_FIELD), createdAt);
+}
+
+/**
+ * The second level of {@link fieldHoldingCarrier}: the first of {@link NESTED_CARRIER_FIELDS}, read as
+ * own data fields, of the first of `objects` (`[name, value]` of the source's object fields) that holds
+ * a carrier. `isRow`: the source has a `traceContext` of its own, so the `traceContext` of another
+ * field is a row it includes, whose carrier is that row's own. `createdAt`: the source's capture time
+ * field, passed on for a carrier under `headers` or `userProperties`; under `traceContext`, the inner
+ * row's own, if any. An object whose reading throws is skipped alone.
+ */
+function nestedField(
+  objects: readonly [string, Record<string, unknown>][],
+  isRow: boolean,
+  createdAt: string | undefined,
+): FoundField | undefined {
   for (const [outer, value] of objects)
     try {
       for (const inner of NESTED_CARRIER_FIELDS) {
         const rowInRow = inner === TRACE_CONTEXT_FIELD;
-        // Another row this row includes: its carrier is its own.
         if (rowInRow && isRow && outer !== TRACE_CONTEXT_FIELD) continue;
         if (!holdsStoredCarrier(ownDataValue(value, inner))) continue;
         if (!rowInRow) return foundField(outer, inner, createdAt);
@@ -408,11 +439,6 @@ interface FoundField {
  */
 const MAX_QUOTED_NAME_LENGTH = 64;
 
-/** The field name `name` as the message shows it, unquoted: itself, or its start and `…` ({@link MAX_QUOTED_NAME_LENGTH}). */
-function shownName(name: string): string {
-  return name.length > MAX_QUOTED_NAME_LENGTH ? `${name.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : name;
-}
-
 /** How a fix reads the field `name`: `.name`, `["x-y"]`, or `[<its full name>]` ({@link MAX_QUOTED_NAME_LENGTH}). */
 function nameAccess(name: string): string {
   if (name.length > MAX_QUOTED_NAME_LENGTH) return "[<its full name>]";
@@ -421,9 +447,11 @@ function nameAccess(name: string): string {
 
 /**
  * The {@link FoundField} of the field `outer` of a source, or of its field `inner` (`"payload.headers"`,
- * `.payload.headers`), with `createdAt`, how the fix reads the capture time to pass on.
+ * `.payload.headers`), with `createdAt`, how the fix reads the capture time to pass on. A name longer
+ * than {@link MAX_QUOTED_NAME_LENGTH} is shown by its start and `…`.
  */
 function foundField(outer: string, inner: string | undefined, createdAt: string | undefined): FoundField {
   const path = inner === undefined ? "" : `.${inner}`;
-  return { shown: JSON.stringify(shownName(outer) + path), access: nameAccess(outer) + path, createdAt };
+  const shown = outer.length > MAX_QUOTED_NAME_LENGTH ? `${outer.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : outer;
+  return { shown: JSON.stringify(shown + path), access: nameAccess(outer) + path, createdAt };
 }

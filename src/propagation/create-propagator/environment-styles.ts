@@ -12,7 +12,6 @@ import {
   DEFAULT_EXTRACT_STYLES,
   namesAnything,
   NONE,
-  parseStyles,
   styleSetting,
   type PropagationStyle,
 } from "./style-names.js";
@@ -45,10 +44,10 @@ export interface EnvironmentStyles {
 
 /**
  * The styles of one direction: those of the first of `variables.current` that names something
- * ({@link styleListOrUnset}), parsed as `"environment"` (a `DD_` variable's `b3` read as `b3multi`,
- * {@link parseStyles}; entries that name no style skipped and, when a style or `none` is read, said in
- * one `TRACEHOP_UNKNOWN_PROPAGATION_STYLE` line for the variable: what is read, each entry skipped and
- * why, the setting to write, {@link readStyleList}; a list that reads nothing is said by
+ * ({@link styleListOrUnset}), read once by {@link readStyleList} (as `parseStyles` reads the environment:
+ * a `DD_` variable's `b3` read as `b3multi`; entries that name no style skipped and, when a style or
+ * `none` is read, said in one `TRACEHOP_UNKNOWN_PROPAGATION_STYLE` line for the variable: what is read,
+ * each entry skipped and why, the setting to write); a list that reads nothing is said by
  * {@link warnIfNothingKnown}); else those of
  * dd-trace-java's deprecated variable when it names a style ({@link deprecatedStyles}); else
  * `defaults`. A deprecated variable that a current one overrides is warned about (it is not used).
@@ -72,19 +71,17 @@ export function environmentStyles(
       DEPRECATED_STYLE_WARNING,
     );
   const text = env[variable]!;
-  const styles = parseStyles(text, "environment", variable !== ENV_OTEL_PROPAGATORS);
+  const reading = readStyleList(variable, text);
+  const { styles } = reading;
   // A list that reads nothing (no style, no `none`) is said by warnIfNothingKnown, once for both
   // directions: nothing propagates.
-  if (styles.length > 0 || namesNone(text)) {
-    const reading = readStyleList(variable, text);
-    if (reading.skipped.length > 0)
-      warn(
-        `tracehop: ${variable}=${JSON.stringify(text)} is read as ${
-          styles.length > 0 ? styles.join(", ") : "none (no propagation)"
-        }; ${skippedEntries(reading)}; ${styleListFix(variable, reading, namesNone(text))}`,
-        "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
-      );
-  }
+  if (reading.skipped.length > 0 && (styles.length > 0 || namesNone(text)))
+    warn(
+      `tracehop: ${variable}=${JSON.stringify(text)} is read as ${
+        styles.length > 0 ? styles.join(", ") : "none (no propagation)"
+      }; ${skippedEntries(reading)}; ${styleListFix(variable, reading, namesNone(text))}`,
+      "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+    );
   return { styles, variable };
 }
 

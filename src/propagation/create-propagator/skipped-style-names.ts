@@ -9,6 +9,7 @@ import {
 import {
   NONE,
   spellStyles,
+  styleEntries,
   styleNamed,
   styleNamesIn,
   styleSetting,
@@ -28,6 +29,8 @@ interface SkippedName {
 
 /** A style list from a variable, with the entries tracehop skips and what to write instead. */
 export interface StyleListReading {
+  /** The styles read, as `parseStyles` reads them from the environment (in order, no duplicates). */
+  styles: PropagationStyle[];
   /** Each skipped entry as written (trimmed), with {@link SkippedName}. */
   skipped: (SkippedName & { written: string })[];
   /**
@@ -57,7 +60,7 @@ export interface StyleListReading {
  */
 export function readStyleList(variable: string, text: string): StyleListReading {
   const datadogB3 = variable !== ENV_OTEL_PROPAGATORS;
-  const reading: StyleListReading = { skipped: [], fix: [], unguessed: false, propagators: [] };
+  const reading: StyleListReading = { styles: [], skipped: [], fix: [], unguessed: false, propagators: [] };
   const add = (styles: readonly PropagationStyle[]) => {
     for (const style of styles) if (!reading.fix.includes(style)) reading.fix.push(style);
   };
@@ -66,11 +69,9 @@ export function readStyleList(variable: string, text: string): StyleListReading 
     if (skipped.propagator !== undefined) reading.propagators.push(skipped.propagator);
     else if (skipped.meant.length === 0) reading.unguessed = true;
   };
-  for (const raw of text.split(",")) {
-    const written = raw.trim();
-    if (!written || written.toLowerCase() === NONE) continue;
-    const style = styleNamed(written, datadogB3);
+  for (const { written, style } of styleEntries(text.split(","), datadogB3)) {
     if (style !== undefined) {
+      if (!reading.styles.includes(style)) reading.styles.push(style);
       add([style]);
       continue;
     }

@@ -100,11 +100,7 @@ export function parseStyles(
     );
   }
   const out: PropagationStyle[] = [];
-  for (const raw of list) {
-    const written = String(raw).trim();
-    const name = written.toLowerCase();
-    if (!name || name === NONE) continue;
-    const style = styleNamed(name, datadogB3);
+  for (const { written, style } of styleEntries(list, datadogB3)) {
     if (style === undefined) {
       if (source === "environment") continue;
       const words = spacedStyleNames(written);
@@ -152,6 +148,28 @@ function guessHint(name: string, list: readonly unknown[]): string {
   }
   const tracehop = styles.length > 0 ? spellStyles(styles, "--styles") : undefined;
   return ` (${said}: use ${otherPropagatorOption(tracehop, classNames)})`;
+}
+
+/** An entry of a style list as written (trimmed), with the style it names, if any ({@link styleEntries}). */
+export interface StyleEntry {
+  written: string;
+  style: PropagationStyle | undefined;
+}
+
+/**
+ * Internal: the entries of the style list `list` (an array, or a text split at its commas), each
+ * trimmed, with the style it names ({@link styleNamed}; `datadogB3` as for {@link parseStyles}); blank
+ * entries and `none` (any case) left out. The one reading of a list's entries: {@link parseStyles}
+ * and the environment's warnings (skipped-style-names.ts) take a list through it.
+ */
+export function styleEntries(list: readonly unknown[], datadogB3: boolean): StyleEntry[] {
+  const entries: StyleEntry[] = [];
+  for (const raw of list) {
+    const written = String(raw).trim();
+    if (written === "" || written.toLowerCase() === NONE) continue;
+    entries.push({ written, style: styleNamed(written, datadogB3) });
+  }
+  return entries;
 }
 
 /**

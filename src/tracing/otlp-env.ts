@@ -72,11 +72,17 @@ const DEFAULT_TRACES_URL = `http://localhost:4318${OTLP_TRACES_PATH}`;
 
 /**
  * The traces URL the OTLP exporter requests with the environment's settings, as {@link requestedUrl}
- * makes it. The exporter (@opentelemetry/otlp-exporter-base, `getNodeHttpConfigurationFromEnvironment`)
- * takes OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when it parses as a URL; else OTEL_EXPORTER_OTLP_ENDPOINT as
- * written (not trimmed), with `/` and `v1/traces` appended, when that parses; else
- * `http://localhost:4318/v1/traces`. So a base endpoint with a trailing space (`"http://c:4318 "`, then
- * `"http://c:4318 /v1/traces"`, no URL) sends to that default.
+ * makes it. The rule is the OTLP exporter specification's ("OpenTelemetry Protocol Exporter",
+ * "Endpoint URLs for OTLP/HTTP"): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is; else
+ * OTEL_EXPORTER_OTLP_ENDPOINT is a base URL with `v1/traces` appended relative to it; else
+ * `http://localhost:4318/v1/traces`. As @opentelemetry/otlp-exporter-base applies it
+ * (`getNodeHttpConfigurationFromEnvironment`): a traces endpoint only when it parses as a URL, the base
+ * endpoint as written (not trimmed) with `/` and `v1/traces` appended, when that parses. So a base
+ * endpoint with a trailing space (`"http://c:4318 "`, then `"http://c:4318 /v1/traces"`, no URL) sends
+ * to the default. The exporter exposes its URL only through `convertLegacyHttpOptions`
+ * (`@opentelemetry/otlp-exporter-base/node-http`), deprecated, which also reads the TLS files and says
+ * the bad headers of the environment again: hence this copy, checked against the URL the real exporter
+ * requests (test/tracing/otlp-url.test.ts).
  */
 function otlpUrlFromEnv(): string {
   const traces = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
@@ -88,8 +94,9 @@ function otlpUrlFromEnv(): string {
 
 /**
  * The base endpoint `base` (OTEL_EXPORTER_OTLP_ENDPOINT) with `v1/traces` appended after one `/`, as
- * written (not trimmed): what the exporter makes of it (@opentelemetry/otlp-exporter-base,
- * `appendResourcePathToUrl`).
+ * written (not trimmed): the specification's "Endpoint URLs for OTLP/HTTP" rule for a base URL, as the
+ * exporter applies it (@opentelemetry/otlp-exporter-base, `appendResourcePathToUrl`: to the text, so
+ * after a query too).
  */
 function withTracesPath(base: string): string {
   return `${base}${base.endsWith("/") ? "" : "/"}${OTLP_TRACES_PATH.slice(1)}`;

@@ -22,7 +22,7 @@ const EXPORT_RESUMED_WARNING = "TRACEHOP_EXPORT_RESUMED";
  * - the first failed export is said once per process and destination (`warnOnce`, code
  *   `TRACEHOP_EXPORT_FAILED`): the destination (a URL with its secrets masked), the error, and that
  *   later failures are counted, not said; the spans file's own warning
- *   (`TRACEHOP_SPANS_FILE_UNWRITABLE`, file-exporter.ts) says it there instead (`firstFailureSaid`);
+ *   (`TRACEHOP_SPANS_FILE_UNWRITABLE`, JsonLinesFileSpanExporter.ts) says it there instead (`firstFailureSaid`);
  * - each failure is a `diag.debug` line with its spans and the count so far. An export of the
  *   processor's timer is reported to it as a success: its result would only print the JSON stack again
  *   (the processor neither retries nor keeps the spans). One begun during a flush someone asked for

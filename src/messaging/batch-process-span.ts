@@ -36,7 +36,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * Span name `{operation} {destination}` (default operation `process`), kind CONSUMER, never parented
  * on one message (messaging conventions "Batch processing"; DataDog/dd-trace-js#5342). Attributes at start:
  * `messaging.system`, `messaging.system.name`, `messaging.destination.name`, `messaging.operation.type`
- * = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`, a
+ * and `messaging.operation` = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`, a
  * batch of one included: the convention makes it conditionally required on a span of a batch
  * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to),
  * plus `options.attributes` (which win). Each

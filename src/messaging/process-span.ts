@@ -64,8 +64,8 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * once per process (`TRACEHOP_RELATION_NOT_APPLIED`); tracehop's own spans and batch spans are never
  * taken (docs/messaging.md, "Coexistence").
  *
- * Attributes (set at start): as `withSendSpan`, with `messaging.operation.type` =
- * `process`, and from a whole message what the conventions ask of it (docs/messaging.md, "Reading headers");
+ * Attributes (set at start): as `withSendSpan`, with `messaging.operation.type` and
+ * `messaging.operation` = `process`, and from a whole message what the conventions ask of it (docs/messaging.md, "Reading headers");
  * `options.messageId` and `options.attributes` win over them. Errors of `fn` are recorded (exception
  * event, ERROR status, `error.type`) and passed through unchanged.
  * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is

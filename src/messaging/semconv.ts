@@ -40,6 +40,16 @@ export const ATTR_MESSAGING_DESTINATION_ANONYMOUS = "messaging.destination.anony
  * reply queue); when `true` in `options.attributes`, the span name leaves the destination out.
  */
 export const ATTR_MESSAGING_DESTINATION_TEMPORARY = "messaging.destination.temporary" as const;
+/**
+ * The operation under its name before semantic conventions 1.26 (`publish`, `receive`, `process`).
+ * Deprecated in the 1.45 registry for {@link ATTR_MESSAGING_OPERATION_TYPE}. tracehop writes it beside
+ * the new name because Datadog's OTLP mapping reads only this one: the operation name
+ * `<messaging.system>.<messaging.operation>` (`rabbitmq.publish`, `kafka.process`) and the resource
+ * `<messaging.operation> <messaging.destination.name>` (`publish orders`); without it Datadog names
+ * every messaging span by its kind (`producer`, `consumer`). A project choice, as for
+ * {@link ATTR_MESSAGING_SYSTEM}, to drop once Datadog reads the new name.
+ */
+export const ATTR_MESSAGING_OPERATION = "messaging.operation" as const;
 /** Generic operation type: `create`, `send`, `receive`, `process`, `settle`. */
 export const ATTR_MESSAGING_OPERATION_TYPE = "messaging.operation.type" as const;
 /** System-specific operation name (`publish`, `send`, `process`); first word of the span name. */
@@ -105,6 +115,17 @@ export const ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG =
 /** `messaging.operation.type` values used by tracehop. */
 export const MESSAGING_OPERATION_TYPE_VALUE_SEND = "send" as const;
 export const MESSAGING_OPERATION_TYPE_VALUE_PROCESS = "process" as const;
+
+/**
+ * The {@link ATTR_MESSAGING_OPERATION} value of each `messaging.operation.type` tracehop writes: the
+ * values of the conventions before 1.26, where a send was `publish` (Datadog's operation name
+ * `kafka.publish`, `rabbitmq.publish`).
+ */
+export const MESSAGING_OPERATION_BY_TYPE: Readonly<Record<string, string>> = {
+  [MESSAGING_OPERATION_TYPE_VALUE_SEND]: "publish",
+  receive: "receive",
+  [MESSAGING_OPERATION_TYPE_VALUE_PROCESS]: "process",
+};
 
 /** `messaging.system` value of RabbitMQ (amqplib), one of the two supported clients. */
 export const MESSAGING_SYSTEM_VALUE_RABBITMQ = "rabbitmq" as const;

@@ -81,7 +81,8 @@ function runInNewSpan<T>(
  *
  * `fn` runs with tracing suppressed (see {@link SendSpanOptions.suppressInstrumentation}), except for
  * tracehop's own captures. Attributes (set at start): `messaging.system`, `messaging.system.name`,
- * `messaging.destination.name`, `messaging.operation.type` = `send`, `messaging.operation.name`,
+ * `messaging.destination.name`, `messaging.operation.type` = `send`, `messaging.operation` = `publish`
+ * (its name before semantic conventions 1.26, which Datadog names the span from), `messaging.operation.name`,
  * `messaging.message.id` when given, plus `options.attributes`. Errors of `fn` are recorded (exception
  * event, ERROR status, `error.type`) and passed through; the span ends when `fn` returns or settles.
  * Tracing never fails the send: a bad stored carrier means a new trace, and a tracer that throws while

@@ -7,10 +7,12 @@ import {
   ATTR_MESSAGING_DESTINATION_TEMPLATE,
   ATTR_MESSAGING_DESTINATION_TEMPORARY,
   ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION,
   ATTR_MESSAGING_OPERATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
   ATTR_MESSAGING_SYSTEM_NAME,
+  MESSAGING_OPERATION_BY_TYPE,
   MESSAGING_SYSTEM_VALUE_KAFKA,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
 } from "./semconv.js";
@@ -48,6 +50,9 @@ export function spanName(operationName: string, options: MessagingSpanOptions): 
 /**
  * The attributes a messaging span starts with: tracehop's, then `batchMessageCount` as
  * `messaging.batch.message_count` when given, then `options.attributes` (which win). A fresh object.
+ * Beside `messaging.operation.type`, the deprecated `messaging.operation` with its pre-1.26 value
+ * (`MESSAGING_OPERATION_BY_TYPE`): Datadog's OTLP mapping names the span and its resource from it
+ * (datadog-agent pkg/trace/traceutil/otel_util.go, `GetOTelOperationNameV2`, `GetOTelResourceV2`).
  */
 export function messagingAttributes(
   options: MessagingSpanOptions,
@@ -60,6 +65,7 @@ export function messagingAttributes(
     [ATTR_MESSAGING_SYSTEM_NAME]: options.system,
     [ATTR_MESSAGING_DESTINATION_NAME]: options.destination,
     [ATTR_MESSAGING_OPERATION_TYPE]: operationType,
+    [ATTR_MESSAGING_OPERATION]: MESSAGING_OPERATION_BY_TYPE[operationType] ?? operationType,
     [ATTR_MESSAGING_OPERATION_NAME]: operationName,
   };
   if (options.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;

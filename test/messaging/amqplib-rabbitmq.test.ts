@@ -127,12 +127,18 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(send.attributes["messaging.destination.name"], queue);
     assert.equal(send.attributes["messaging.operation.type"], "send");
     assert.equal(send.attributes["messaging.operation.name"], "publish");
+    assert.equal(
+      send.attributes["messaging.operation"],
+      "publish",
+      "Datadog: rabbitmq.publish, publish <queue>",
+    );
     assert.equal(send.attributes["messaging.message.id"], "m-1");
     assert.equal(send.attributes["rabbitmq.destination.routing_key"], queue);
     assert.equal(process.attributes["messaging.system"], "rabbitmq");
     assert.equal(process.attributes["messaging.destination.name"], queue);
     assert.equal(process.attributes["messaging.operation.type"], "process");
     assert.equal(process.attributes["messaging.operation.name"], "process");
+    assert.equal(process.attributes["messaging.operation"], "process", "Datadog: rabbitmq.process");
     assert.equal(process.attributes["messaging.message.id"], "m-1");
     assert.equal(process.attributes["rabbitmq.message.delivery_tag"], delivered.fields.deliveryTag);
   });

@@ -92,6 +92,7 @@ describe("withSendSpan", () => {
         "messaging.system.name": "kafka",
         "messaging.destination.name": "jobs",
         "messaging.operation.type": "send",
+        "messaging.operation": "publish",
         "messaging.operation.name": "send",
         "messaging.message.id": "m-1",
       });
@@ -1060,6 +1061,7 @@ describe("withBatchProcessSpan", () => {
       "messaging.system.name": "kafka",
       "messaging.destination.name": "jobs",
       "messaging.operation.type": "process",
+      "messaging.operation": "process",
       "messaging.operation.name": "process",
       "messaging.destination.partition.id": "3",
       "messaging.batch.message_count": 3,
@@ -1112,6 +1114,72 @@ describe("withBatchProcessSpan", () => {
       () => withBatchProcessSpan([], { system: "kafka" } as never, () => 1),
       /options\.destination/,
     );
+  });
+});
+
+describe("Datadog's OTLP mapping: messaging.operation, the pre-1.26 name it reads", () => {
+  // datadog-agent pkg/trace/traceutil/otel_util.go: operation name `<messaging.system>.<messaging.operation>`,
+  // resource `<messaging.operation> <messaging.destination.name>`; without messaging.operation the
+  // operation name falls back to the span kind (`producer`, `consumer`).
+  /** The attribute as the span held it while `fn` ran: set at start, where samplers see it. */
+  const atStart = (span: Span) => (span as unknown as ReadableSpan).attributes["messaging.operation"];
+
+  test("send spans: publish (kafka and rabbitmq; the relay's PRODUCER and CLIENT spans), set at start", () => {
+    const started: unknown[] = [];
+    withSendSpan(kafka, (_h, span) => started.push(atStart(span)));
+    withSendSpan({ system: "rabbitmq", destination: "orders" }, (_h, span) => started.push(atStart(span)));
+    withSendSpan({ ...kafka, creationContext: STORED }, (_h, span) => started.push(atStart(span)));
+    withSendSpan({ ...kafka, creationContext: STORED, forward: "creation-context" }, (_h, span) =>
+      started.push(atStart(span)),
+    );
+    assert.deepEqual(started, ["publish", "publish", "publish", "publish"]);
+    const spans = exporter.getFinishedSpans();
+    assert.deepEqual(
+      spans.map((s) => [s.name, s.kind, s.attributes["messaging.operation"]]),
+      [
+        ["send jobs", SpanKind.PRODUCER, "publish"],
+        ["publish orders", SpanKind.PRODUCER, "publish"],
+        ["send jobs", SpanKind.PRODUCER, "publish"],
+        ["send jobs", SpanKind.CLIENT, "publish"],
+      ],
+    );
+  });
+
+  test("process span: process, set at start; a value of options.attributes wins", () => {
+    const started: unknown[] = [];
+    withProcessSpan(STORED, kafka, (span) => started.push(atStart(span)));
+    withProcessSpan(STORED, { ...kafka, attributes: { "messaging.operation": "receive" } }, (span) =>
+      started.push(atStart(span)),
+    );
+    assert.deepEqual(started, ["process", "receive"]);
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => s.attributes["messaging.operation"]),
+      ["process", "receive"],
+    );
+  });
+
+  test("batch span and its per-message spans: process; the batch span alone has the message count", () => {
+    const messages = [{ headers: STORED }, { headers: STORED }];
+    const started: unknown[] = [];
+    withBatchProcessSpan(messages, kafka, (batch) => {
+      started.push(atStart(batch));
+      for (const m of messages) withProcessSpan(m.headers, kafka, () => undefined);
+    });
+    assert.deepEqual(started, ["process"]);
+    const spans = spansNamed("process jobs");
+    assert.equal(spans.length, 3);
+    for (const span of spans) assert.equal(span.attributes["messaging.operation"], "process");
+    assert.deepEqual(
+      spans.map((s) => s.attributes["messaging.batch.message_count"]),
+      [undefined, undefined, 2],
+    );
+    exporter.reset();
+    withBatchProcessSpan(
+      messages,
+      { ...kafka, attributes: { "messaging.operation": "process_batch" } },
+      () => undefined,
+    );
+    assert.equal(onlySpan("process jobs").attributes["messaging.operation"], "process_batch");
   });
 });
 

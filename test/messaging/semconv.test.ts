@@ -29,6 +29,7 @@ function deprecatedNames(): Set<string> {
 /** Exported on purpose while deprecated: a project choice (messaging.system) or a kept alias. */
 const KEPT_DEPRECATED = new Set([
   "ATTR_MESSAGING_SYSTEM",
+  "ATTR_MESSAGING_OPERATION",
   "ATTR_MESSAGING_KAFKA_OFFSET",
   "ATTR_MESSAGING_KAFKA_MESSAGE_KEY",
   "ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY",
@@ -55,4 +56,22 @@ test("every ATTR_ name has the installed conventions' value; only the kept alias
 test("error.type, written on a failed span, is the stable name of the installed package", () => {
   assert.equal(ATTR_ERROR_TYPE, STABLE_ATTR_ERROR_TYPE);
   assert.equal(ERROR_TYPE_VALUE_OTHER, (incubating as Record<string, unknown>).ERROR_TYPE_VALUE_OTHER);
+});
+
+test("messaging.operation (kept for Datadog) is the name messaging.operation.type replaced; its values are the package's", () => {
+  const require = createRequire(import.meta.url);
+  const dist = dirname(require.resolve("@opentelemetry/semantic-conventions/incubating"));
+  const text = readFileSync(join(dist, "experimental_attributes.d.cts"), "utf8");
+  const block = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*declare const ATTR_MESSAGING_OPERATION:/.exec(text);
+  assert.ok(block, "the declaration was read");
+  assert.match(block[1]!, /@deprecated Replaced by `messaging\.operation\.type`/);
+  assert.equal(semconv.ATTR_MESSAGING_OPERATION, incubating.ATTR_MESSAGING_OPERATION);
+  const values = incubating as Record<string, unknown>;
+  // send -> publish (deprecated there for `send`, the value before 1.26), receive and process as they are.
+  assert.deepEqual(semconv.MESSAGING_OPERATION_BY_TYPE, {
+    [values.MESSAGING_OPERATION_TYPE_VALUE_SEND as string]: values.MESSAGING_OPERATION_TYPE_VALUE_PUBLISH,
+    [values.MESSAGING_OPERATION_TYPE_VALUE_RECEIVE as string]: values.MESSAGING_OPERATION_TYPE_VALUE_RECEIVE,
+    [values.MESSAGING_OPERATION_TYPE_VALUE_PROCESS as string]: values.MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
+  });
+  assert.equal(semconv.MESSAGING_OPERATION_BY_TYPE.send, "publish");
 });

@@ -4,6 +4,7 @@
  */
 import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
 
 /**
  * How the span `withCarrier` starts relates to the context stored in the carrier:
@@ -50,7 +51,8 @@ let defaults: Readonly<Required<RestoreDefaults>> = {
  * Replaces the process-wide defaults of `withCarrier`, `traced` and `withBatchItem`; fields left out
  * return to their initial values (`relation: "parent"`, `maxParentAge: 5 minutes`), so
  * `setRestoreDefaults({})` (or `setRestoreDefaults()`) resets. Returns the defaults that were in
- * force before.
+ * force before. A `maxParentAge` other than the default with a relation other than `auto` (which
+ * alone reads it) is said once per process (`TRACEHOP_MAX_PARENT_AGE_UNUSED`), never refused.
  *
  * @throws TypeError when `next` is not a plain object (`null`, a number, a string, an array),
  *   `relation` is not one of `parent`, `link`, `none`, `auto`, `maxParentAge` is not a finite number
@@ -64,7 +66,46 @@ export function setRestoreDefaults(next: RestoreDefaults = {}): Required<Restore
   assertRelation(relation, "setRestoreDefaults");
   assertMaxParentAge(maxParentAge, "setRestoreDefaults");
   defaults = Object.freeze({ relation, maxParentAge });
+  // Not for the default value: what `setRestoreDefaults` returns, handed back to restore the defaults
+  // in force before (`setRestoreDefaults(previous)`), always holds it.
+  if (next.maxParentAge !== undefined && maxParentAge !== DEFAULT_MAX_PARENT_AGE_MS && relation !== "auto")
+    warnOnce(
+      "setRestoreDefaults-maxParentAge-unused",
+      `tracehop setRestoreDefaults: maxParentAge (${maxParentAge} ms) is read only by relation "auto", and ` +
+        `the default relation is "${relation}": only calls that pass relation: "auto" themselves use it. ` +
+        `For every restore, setRestoreDefaults({ relation: "auto", maxParentAge: ${maxParentAge} })`,
+      MAX_PARENT_AGE_UNUSED,
+    );
   return previous;
+}
+
+/** The code of the warning that a `maxParentAge` is given where no relation `auto` reads it. */
+const MAX_PARENT_AGE_UNUSED = "TRACEHOP_MAX_PARENT_AGE_UNUSED";
+const MAX_PARENT_AGE_UNUSED_KEY = "maxParentAge-unused";
+
+/**
+ * Says once per process (`TRACEHOP_MAX_PARENT_AGE_UNUSED`) that a restore by `caller` was given
+ * `maxParentAge` while the relation in effect for it (the call's `relation`, else `setRestoreDefaults`'
+ * relation) is not `auto`, the only relation that reads it: `relation` `parent` would otherwise
+ * parent a context of any age without a word. Nothing is thrown, nothing changes: code that passes it
+ * keeps working. Costs one comparison when `maxParentAge` is not given. Never throws.
+ */
+export function warnIfMaxParentAgeUnused(
+  options: { relation?: Relation | undefined; maxParentAge?: number | undefined },
+  caller: string,
+): void {
+  if (options.maxParentAge === undefined) return;
+  const relation = options.relation ?? defaults.relation;
+  if (relation === "auto" || hasWarned(MAX_PARENT_AGE_UNUSED_KEY)) return;
+  const from = options.relation === undefined ? "setRestoreDefaults' default" : "given";
+  warnOnce(
+    MAX_PARENT_AGE_UNUSED_KEY,
+    `tracehop ${caller}: maxParentAge (${options.maxParentAge} ms) is read only by relation "auto", and the ` +
+      `relation here is "${relation}" (${from}): the span is related to the stored context the same way ` +
+      `whatever its age. Pass relation: "auto" with maxParentAge (or setRestoreDefaults({ relation: "auto" })) ` +
+      `to start a new trace, linked to it, past that age`,
+    MAX_PARENT_AGE_UNUSED,
+  );
 }
 
 /** The process-wide defaults in force (a copy). */

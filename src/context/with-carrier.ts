@@ -55,6 +55,7 @@ import {
   assertRelation,
   currentRestoreDefaults,
   resolveRelation,
+  warnIfMaxParentAgeUnused,
   type Relation,
   type ResolvedRelation,
 } from "./relation.js";
@@ -258,6 +259,7 @@ function startUnmarked(
   options: WithCarrierOptions,
   scope: RestoreScope,
 ): StartedSpan {
+  warnIfMaxParentAgeUnused(options, scope.caller ?? "withCarrier");
   const source = scope.source ?? readCarrierSource(input);
   const restored = scope.restored ?? extractSource(source, options.propagator);
   // This helper places the extraction's links itself (or drops them, relation none) and keeps a restored

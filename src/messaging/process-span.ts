@@ -16,7 +16,7 @@ import { endCarrierFieldScan, warnIfCarrierInOtherField } from "../context/carri
 import { addRestoreAttributes, assertCallable, relationOf, withCarrierIn } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
-import type { ResolvedRelation } from "../context/relation.js";
+import { warnIfMaxParentAgeUnused, type ResolvedRelation } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
@@ -204,6 +204,7 @@ function adoptInto(
     const ageMs = addRestoreAttributes(added, restore, capturedAtMs);
     span.setAttributes(added);
 
+    warnIfMaxParentAgeUnused(restore, "withProcessSpan");
     const { requested, resolved: wanted } = relationOf(restore, true, ageMs);
     // `parent` under an instrumentation that links (its link mode, a restart extraction) is what
     // withCarrier itself gives under a restart, and the instrumentation's own setting: not warned.

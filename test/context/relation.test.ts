@@ -183,6 +183,75 @@ describe("relation: auto (maxParentAge, capture time, run)", () => {
     assert.deepEqual(getRestoreDefaults(), { relation: "parent", maxParentAge: DEFAULT_MAX_PARENT_AGE_MS });
   });
 
+  test("maxParentAge without relation auto changes nothing and is said once per process (TRACEHOP_MAX_PARENT_AGE_UNUSED)", async () => {
+    resetWarnings();
+    const old = Date.now() - MINUTE_MS;
+    const { processWarnings, diagWarnings } = await recordWarnings(() => {
+      // Read by auto alone: no warning, and the 60 s old context is linked.
+      withCarrier(W3C_CARRIER, "auto", () => undefined, {
+        capturedAt: old,
+        relation: "auto",
+        maxParentAge: 1000,
+      });
+      withCarrier(W3C_CARRIER, "default", () => undefined, { capturedAt: old, maxParentAge: 1000 });
+      withCarrier(W3C_CARRIER, "again", () => undefined, {
+        capturedAt: old,
+        maxParentAge: 1000,
+        relation: "link",
+      });
+    });
+    assert.equal(finishedSpan("auto").attributes["tracehop.relation"], "link");
+    assert.equal(finishedSpan("default").attributes["tracehop.relation"], "parent", "still works as before");
+    assert.equal(finishedSpan("again").attributes["tracehop.relation"], "link");
+    const message =
+      'tracehop withCarrier: maxParentAge (1000 ms) is read only by relation "auto", and the relation here ' +
+      'is "parent" (setRestoreDefaults\' default): the span is related to the stored context the same way ' +
+      'whatever its age. Pass relation: "auto" with maxParentAge (or setRestoreDefaults({ relation: "auto" })) ' +
+      "to start a new trace, linked to it, past that age";
+    assert.deepEqual(processWarnings, [["TRACEHOP_MAX_PARENT_AGE_UNUSED", message]]);
+    assert.deepEqual(diagWarnings, [message]);
+
+    // The relation in effect: the call's own, else the process default.
+    resetWarnings();
+    setRestoreDefaults({ relation: "auto" });
+    const quiet = await recordWarnings(() =>
+      withCarrier(W3C_CARRIER, "auto-default", () => undefined, { capturedAt: old, maxParentAge: 1000 }),
+    );
+    assert.deepEqual(quiet.processWarnings, []);
+    assert.equal(finishedSpan("auto-default").attributes["tracehop.relation"], "link");
+    const given = await recordWarnings(() =>
+      withCarrier(W3C_CARRIER, "none", () => undefined, { relation: "none", maxParentAge: 1000 }),
+    );
+    assert.deepEqual(
+      given.processWarnings.map(([code]) => code),
+      ["TRACEHOP_MAX_PARENT_AGE_UNUSED"],
+    );
+    assert.match(
+      given.processWarnings[0]![1],
+      /^tracehop withCarrier: maxParentAge \(1000 ms\) .* the relation here is "none" \(given\):/,
+    );
+  });
+
+  test("setRestoreDefaults({ maxParentAge }) with a relation other than auto is said once (TRACEHOP_MAX_PARENT_AGE_UNUSED)", async () => {
+    resetWarnings();
+    const { processWarnings } = await recordWarnings(() => {
+      // What it returns, handed back (the initial defaults: the default maxParentAge), says nothing.
+      setRestoreDefaults(setRestoreDefaults({ relation: "link" }));
+      setRestoreDefaults({ relation: "auto", maxParentAge: 1000 });
+      setRestoreDefaults({ maxParentAge: 1000 });
+      setRestoreDefaults({ relation: "link", maxParentAge: 2000 });
+    });
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_MAX_PARENT_AGE_UNUSED",
+        'tracehop setRestoreDefaults: maxParentAge (1000 ms) is read only by relation "auto", and the default ' +
+          'relation is "parent": only calls that pass relation: "auto" themselves use it. For every restore, ' +
+          'setRestoreDefaults({ relation: "auto", maxParentAge: 1000 })',
+      ],
+    ]);
+    assert.deepEqual(getRestoreDefaults(), { relation: "link", maxParentAge: 2000 }, "not refused");
+  });
+
   test("setRestoreDefaults rejects bad values with a TypeError that names them", () => {
     assert.throws(() => setRestoreDefaults({ relation: "sibling" as never }), /relation must be/);
     assert.throws(() => setRestoreDefaults({ maxParentAge: Number.NaN }), /maxParentAge/);

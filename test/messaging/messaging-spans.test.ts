@@ -19,6 +19,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
 import { suppressTracing } from "@opentelemetry/core";
 import { captureCarrier, createPropagator, withBatch, withBatchItem } from "../../src/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import {
   injectAmqpHeaders,
   injectKafkaHeaders,
@@ -1003,6 +1004,27 @@ describe("withProcessSpan", () => {
     const process = onlySpan("process jobs");
     assert.equal(process.parentSpanContext, undefined);
     assert.equal(process.status.code, SpanStatusCode.ERROR);
+  });
+
+  test("maxParentAge without relation auto: the message is handled as before, said once naming withProcessSpan", async () => {
+    resetWarnings();
+    const { processWarnings } = await recordWarnings(() => {
+      withProcessSpan(STORED, { ...kafka, maxParentAge: 1000, capturedAt: Date.now() - 60_000 }, () => 1);
+      withProcessSpan(STORED, { ...kafka, maxParentAge: 1000 }, () => 1);
+      withProcessSpan(STORED, { ...kafka, relation: "auto", maxParentAge: 1000 }, () => 1);
+    });
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => s.attributes["tracehop.relation"]),
+      ["parent", "parent", "parent"],
+    );
+    assert.deepEqual(
+      processWarnings.map(([code]) => code),
+      ["TRACEHOP_MAX_PARENT_AGE_UNUSED"],
+    );
+    assert.match(
+      processWarnings[0]![1],
+      /^tracehop withProcessSpan: maxParentAge \(1000 ms\) is read only by relation "auto"/,
+    );
   });
 
   test("missing system or destination is a clear TypeError", () => {

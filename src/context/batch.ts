@@ -30,20 +30,20 @@ import {
 /** Options of {@link withBatch}. */
 export interface WithBatchOptions<M = unknown> {
   /** Propagator that reads the carriers. Default: `createPropagator()`. */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
   /** Kind of the batch span. Default: `SpanKind.INTERNAL`. */
-  kind?: SpanKind;
+  kind?: SpanKind | undefined;
   /** Attributes given at span creation. */
-  attributes?: Attributes;
+  attributes?: Attributes | undefined;
   /** Extra span links, before the per-message ones. */
-  links?: Link[];
+  links?: Link[] | undefined;
   /**
    * The carrier of one message (a carrier object, its JSON text, or a row with `traceContext`).
    * Default: the message itself, or its `traceContext` field when it has one.
    */
-  carrierFrom?: (message: M) => unknown;
+  carrierFrom?: ((message: M) => unknown) | undefined;
   /** `true`: the batch span starts a new trace even inside an active span. Default: `false`. */
-  root?: boolean;
+  root?: boolean | undefined;
 }
 
 /** The names of {@link WithBatchOptions}. */

@@ -44,9 +44,9 @@ function getDefaultPropagator(): TextMapPropagator {
 /** Options of {@link captureCarrier} and {@link contextFromCarrier}. */
 export interface CarrierOptions {
   /** The context to inject from / extract onto. Default: the active context / `ROOT_CONTEXT`. */
-  context?: Context;
+  context?: Context | undefined;
   /** Default: `createPropagator()` (styles from the environment, else tracecontext, baggage, datadog). */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
 }
 
 /**

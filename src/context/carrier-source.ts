@@ -33,7 +33,7 @@ export interface TraceCarrierProvider {
    * takes them. `withCarrier` takes it as the capture time of the carrier (queue wait,
    * `relation: "auto"`).
    */
-  createdAt?: Date | number | bigint | string | null;
+  createdAt?: Date | number | bigint | string | null | undefined;
 }
 
 /** A stored carrier and, when known, when it was captured (epoch milliseconds). */

@@ -37,9 +37,9 @@ export const DEFAULT_MAX_PARENT_AGE_MS = 5 * 60 * 1000;
 /** Process-wide defaults of the restore side; per-call options win. */
 export interface RestoreDefaults {
   /** Default `relation` of `withCarrier` and `traced` (initially `parent`). */
-  relation?: Relation;
+  relation?: Relation | undefined;
   /** Default `maxParentAge` of `relation: "auto"`, in milliseconds (initially 5 minutes). */
-  maxParentAge?: number;
+  maxParentAge?: number | undefined;
 }
 
 let defaults: Readonly<Required<RestoreDefaults>> = {

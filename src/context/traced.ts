@@ -32,18 +32,19 @@ export interface TracedOptions<A extends readonly unknown[] = unknown[]> extends
    * Span name. Default: `Class.method` for a decorated method, the function's name for
    * `traced(opts)(fn)`.
    */
-  name?: string;
+  name?: string | undefined;
   /**
    * Picks the stored carrier (or a row holding it) from the call's arguments. Returning `undefined`
    * or `null` means "no carrier": the span is then a child of the active context. Default: the first
    * argument with a non-null `traceContext` field (a `TraceCarrierProvider`, e.g. a Prisma row).
    */
-  carrierFrom?: (args: A) => unknown;
+  carrierFrom?: ((args: A) => unknown) | undefined;
   /**
-   * Per-call options merged over these (e.g. `attempt` or `capturedAt` from a job object). A throw
-   * here is reported through `diag` and the call runs with the static options.
+   * Per-call options merged over these (e.g. `attempt` or `capturedAt` from a job object); one it
+   * gives as `undefined` is absent, and the static option stays. A throw here is reported through
+   * `diag` and the call runs with the static options.
    */
-  optionsFrom?: (args: A) => WithCarrierOptions | undefined;
+  optionsFrom?: ((args: A) => WithCarrierOptions | undefined) | undefined;
 }
 
 /** The names of {@link TracedOptions}. */
@@ -258,7 +259,12 @@ function mergeCallOptions<A extends readonly unknown[]>(
     diag.warn("tracehop traced: optionsFrom failed; using the static options", err);
     return options;
   }
-  return extra ? { ...options, ...extra } : options;
+  if (!extra) return options;
+  // An option `optionsFrom` gives as `undefined` is absent, as everywhere (`{ attempt: row.attempt ?? undefined }`
+  // under exactOptionalPropertyTypes): the static option stays.
+  const merged: Record<string, unknown> = { ...options };
+  for (const [name, value] of Object.entries(extra)) if (value !== undefined) merged[name] = value;
+  return merged as WithCarrierOptions;
 }
 
 /**

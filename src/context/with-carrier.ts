@@ -66,21 +66,21 @@ import { runInSpan } from "./run-in-span.js";
 /** Options of {@link withCarrier} (and of `traced`, `withBatchItem`). */
 export interface WithCarrierOptions {
   /** Propagator that reads the carrier. Default: `createPropagator()`. */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
   /** Kind of the span. Default: `SpanKind.INTERNAL` (messaging helpers pass CONSUMER/PRODUCER). */
-  kind?: SpanKind;
+  kind?: SpanKind | undefined;
   /** Attributes given at span creation (so samplers see them, as the messaging conventions ask). */
-  attributes?: Attributes;
+  attributes?: Attributes | undefined;
   /**
    * How the span relates to the stored context: `parent`, `link`, `none` or `auto`
    * (see `Relation`). Default: `setRestoreDefaults`' relation, initially `parent`.
    */
-  relation?: Relation;
+  relation?: Relation | undefined;
   /**
    * `relation: "auto"` parents only while the stored context is at most this old, in milliseconds.
    * Default: `setRestoreDefaults`' value, initially 5 minutes.
    */
-  maxParentAge?: number;
+  maxParentAge?: number | undefined;
   /**
    * When the carrier was captured: a `Date`, epoch milliseconds (a number, a `bigint` or a text of
    * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text (a
@@ -92,7 +92,7 @@ export interface WithCarrierOptions {
    * what a Unix time in seconds looks like) is read as milliseconds all the same, and warned about
    * once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
-  capturedAt?: Date | number | bigint | string | null;
+  capturedAt?: Date | number | bigint | string | null | undefined;
   /**
    * 1-based attempt number of this delivery (1 = first try): an integer from 1 to
    * `Number.MAX_SAFE_INTEGER`, a number or a bigint (a Prisma `BigInt` column; taken as its number);
@@ -101,19 +101,19 @@ export interface WithCarrierOptions {
    * reports such a value through `diag` and runs the call with the static options; the messaging
    * helpers, which read it from a message, leave it out with a warning: `RestoreOptions`.)
    */
-  attempt?: number | bigint;
+  attempt?: number | bigint | undefined;
   /**
    * 1-based run number of a repeating job restored from one carrier (`auto` links every run after 1):
    * an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number or a bigint; becomes `tracehop.run`.
    * Anything else is a `TypeError`, as for `attempt`.
    */
-  run?: number | bigint;
+  run?: number | bigint | undefined;
   /**
    * Extra span links, given at creation: each `{ context: SpanContext, attributes? }` with hex ids, else
    * a TypeError. Each link is read once, at the call, and the span gets a plain copy of what was checked,
    * its `traceFlags` the number tracehop's inject styles write for them (`"1"` → 1; docs/restore.md).
    */
-  links?: Link[];
+  links?: Link[] | undefined;
 }
 
 /** A started span and the context to run the work in (the span is active in it). */

@@ -25,15 +25,15 @@ export interface MessagingSpanOptions {
    */
   destination: string;
   /** `messaging.operation.name`. Default: `publish` for rabbitmq, `send` otherwise; `process` on consume. */
-  operationName?: string;
+  operationName?: string | undefined;
   /** `messaging.message.id`, when the application or the broker gives one. */
-  messageId?: string;
+  messageId?: string | undefined;
   /** More attributes (e.g. `rabbitmq.destination.routing_key`); they win over tracehop's. */
-  attributes?: Attributes;
+  attributes?: Attributes | undefined;
   /** More span links, given at span creation. */
-  links?: Link[];
+  links?: Link[] | undefined;
   /** Default: `createPropagator()`. */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
 }
 
 /**
@@ -74,12 +74,12 @@ export interface RestoreOptions extends Omit<
    * a value read from a message must never fail it, where `withCarrier` throws a `TypeError` for the
    * caller's own bad value.
    */
-  attempt?: number | bigint;
+  attempt?: number | bigint | undefined;
   /**
    * 1-based run number of a repeating job: an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number
    * or a bigint, as `withCarrier` takes it; another value is left out with the warning, as `attempt`.
    */
-  run?: number | bigint;
+  run?: number | bigint | undefined;
   /**
    * When the message's carrier was captured, as `withCarrier`'s `capturedAt` (a `Date`, epoch
    * milliseconds as a number, a bigint or a text of digits, ISO 8601 text; `null`: unknown, said
@@ -87,7 +87,7 @@ export interface RestoreOptions extends Omit<
    * process (`TRACEHOP_MESSAGE_OPTION_IGNORED`): a relay's queue wait then comes from the row's
    * `createdAt`.
    */
-  capturedAt?: Date | number | bigint | string | null;
+  capturedAt?: Date | number | bigint | string | null | undefined;
 }
 
 /** Options of `withSendSpan`. `H` is the type of the message headers object. */
@@ -101,7 +101,7 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * context, never an error (`writeCarrierToHeaders`). A `Map` or a WHATWG `Headers` object is filled
    * through its `set`/`delete` (the readers take both), never with properties that would not travel.
    */
-  headers?: H;
+  headers?: H | undefined;
   /**
    * A stored carrier (an outbox row's `traceContext`, or the row itself; untrusted) holding the
    * message's creation context: the relay case. Absent: the send span is a child of the active context
@@ -110,7 +110,7 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    */
   creationContext?: unknown;
   /** With `creationContext`: which context the message carries. Default `"send-span"`. */
-  forward?: RelayForwarding;
+  forward?: RelayForwarding | undefined;
   /**
    * Run `fn` with tracing suppressed (`suppressTracing` of `@opentelemetry/core`), default `true`: an
    * OpenTelemetry kafkajs or amqplib instrumentation then starts no second send span and injects no
@@ -125,7 +125,7 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * both), so a `suppressTracing` of yours inside `fn` is not told apart and is seen through too.
    * `false`: nothing is suppressed, and any instrumentation inside `fn` traces (and injects) as usual.
    */
-  suppressInstrumentation?: boolean;
+  suppressInstrumentation?: boolean | undefined;
 }
 
 /**
@@ -145,9 +145,9 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
    * without headers; headers it returns wrapped in an object (`{ headers: msg.properties.headers }`)
    * restore nothing, said once per process (`TRACEHOP_CARRIER_IN_OTHER_FIELD`).
    */
-  headersFrom?: (message: M) => unknown;
+  headersFrom?: ((message: M) => unknown) | undefined;
   /** `true`: the batch span starts a new trace even inside an active span. Default: `false`. */
-  root?: boolean;
+  root?: boolean | undefined;
 }
 
 /** Names of {@link MessagingSpanOptions}, and those each entry point takes besides them. */

@@ -35,7 +35,7 @@ export const DEFAULT_CARRIER_FIELD = TRACE_CONTEXT_FIELD;
  */
 export interface TraceCarrierExtensionOptions<M extends string = string> {
   /** The carrier field of every model (a `Json` / `Json?` field). Default `"traceContext"`. */
-  field?: string;
+  field?: string | undefined;
   /**
    * Which models carry a trace. Default: every model of the client with a `Json` field named
    * `field`, found in the client's runtime data model. A list of model names opts in those models
@@ -46,24 +46,24 @@ export interface TraceCarrierExtensionOptions<M extends string = string> {
    */
   // Optional keys, so that the client's names as `M` do not require every model (`{ Outbox: undefined }`
   // then compiles, and is the TypeError naming models.Outbox at creation).
-  models?: readonly M[] | { readonly [K in M]?: string };
+  models?: readonly M[] | { readonly [K in M]?: string } | undefined;
   /**
    * `"keep"` (default): `update`, `updateMany` and the update branch of `upsert` leave the carrier
    * field alone (the row keeps the trace that created it). `"capture"`: they fill it with the
    * current context when the caller did not set it. An explicit value is always written.
    */
-  onUpdate?: "keep" | "capture";
+  onUpdate?: "keep" | "capture" | undefined;
   /** Baggage kept at rest. Default `"none"` (see {@link BaggagePolicy}). */
-  baggage?: BaggagePolicy;
+  baggage?: BaggagePolicy | undefined;
   /**
    * Largest stored carrier, UTF-8 bytes of its JSON text: an integer from 1 to
    * `Number.MAX_SAFE_INTEGER` (else a RangeError). Default `MAX_STORED_CARRIER_BYTES` (9728). The
    * column must hold this much (`jsonb`, `JSON`, `TEXT`): over a bounded column (a hand-made
    * `VARCHAR(250)`), set it to the column's length, or a longer carrier fails the write (Prisma P2000).
    */
-  maxCarrierBytes?: number;
+  maxCarrierBytes?: number | undefined;
   /** Propagator used to capture. Default: the default of `captureCarrier` (`createPropagator()`). */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
 }
 
 /** What a query component receives from Prisma (`$extends({ query: { model: { op(...) } } })`). */

@@ -70,13 +70,13 @@ export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
    * trace id is kept (Trace Context Level 2 §3.2.2.5.2 makes it a MUST). Default:
    * `DD_TRACE_PROPAGATION_EXTRACT_FIRST` (`true`/`1`), else false.
    */
-  extractFirst?: boolean;
+  extractFirst?: boolean | undefined;
   /**
    * {@link ExtractBehavior}: `continue`, `restart` or `ignore` (as dd-trace-js). Default:
    * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` (any case; another value is ignored with a warning),
    * else `continue`. Any other value here throws a `TypeError`.
    */
-  extractBehavior?: ExtractBehavior;
+  extractBehavior?: ExtractBehavior | undefined;
 }
 
 /**

@@ -48,13 +48,13 @@ export interface StartTracingOptions {
    * OTEL_RESOURCE_ATTRIBUTES that does not parse too. A `service.name` in `resourceAttributes` that is
    * not a string (`42`) is a TypeError, even when another setting names the service.
    */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /** `service.version` (Datadog `version`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
-  serviceVersion?: string;
+  serviceVersion?: string | undefined;
   /** `deployment.environment.name` (Datadog `env`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
-  environment?: string;
+  environment?: string | undefined;
   /** More resource attributes. They override detected ones; the three fields above override them. */
-  resourceAttributes?: Record<string, AttributeValue>;
+  resourceAttributes?: Record<string, AttributeValue> | undefined;
   /**
    * Path of an OTLP JSON-lines spans file to append to (one ExportTraceServiceRequest per line), or
    * `false` for none; relative to the working directory; missing folders are created. Default:
@@ -70,14 +70,14 @@ export interface StartTracingOptions {
    * from starting. A write that fails later (disk full, folder removed) never reaches the application:
    * it is said once per path (`TRACEHOP_SPANS_FILE_UNWRITABLE`) and those spans are lost.
    */
-  spansFile?: string | false;
+  spansFile?: string | false | undefined;
   /**
    * Base URL of an OTLP/HTTP receiver, e.g. `http://127.0.0.1:4318`; `/v1/traces` is appended unless
    * the path already ends with it. Overrides OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT. Default: OTLP
    * export is on when OTEL_TRACES_EXPORTER names `otlp` or, with OTEL_TRACES_EXPORTER unset, when
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set.
    */
-  otlpEndpoint?: string;
+  otlpEndpoint?: string | undefined;
   /**
    * Timeout of one OTLP/HTTP request (retries included) in milliseconds. Default:
    * OTEL_EXPORTER_OTLP_TRACES_TIMEOUT / OTEL_EXPORTER_OTLP_TIMEOUT, else 10000. Never more than
@@ -85,7 +85,7 @@ export interface StartTracingOptions {
    * 2147483647 (2^31 - 1, Node's timer limit); a variable outside that is ignored with
    * a warning (`TRACEHOP_BAD_EXPORT_TIMEOUT`).
    */
-  exportTimeoutMillis?: number;
+  exportTimeoutMillis?: number | undefined;
   /**
    * Queue and batch limits of each BatchSpanProcessor (memory bound: at most `maxQueueSize` ended
    * spans wait per exporter; more are dropped). Default: OTEL_BSP_* variables, else the SDK's
@@ -101,26 +101,28 @@ export interface StartTracingOptions {
    * does, with a warning (`TRACEHOP_BAD_BATCH_SETTING`); the default 512 above a smaller queue size is
    * lowered to it. A name other than these three throws, as an unknown option does.
    */
-  batch?: Pick<BufferConfig, "maxQueueSize" | "maxExportBatchSize" | "scheduledDelayMillis">;
+  batch?:
+    | { [K in "maxQueueSize" | "maxExportBatchSize" | "scheduledDelayMillis"]?: BufferConfig[K] | undefined }
+    | undefined;
   /** The text-map propagator. Default: tracehop's `createPropagator()`. */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
   /**
    * Default: OTEL_TRACES_SAMPLER (+ _ARG; the name in any case) when set, else ParentBased(root:
    * AlwaysOn). Either way a Datadog Synthetics root (parent id 0) follows its sampling priority
    * (`RestoredRootSampler`).
    */
-  sampler?: Sampler;
+  sampler?: Sampler | undefined;
   /**
    * Instrumentations registered by the NodeSDK (e.g. `new HttpInstrumentation()`). Default: none.
    * `shutdown()` disables them; a later `startTracing` in the same process needs the same instances
    * (a new one cannot patch a module already loaded: `TRACEHOP_INSTRUMENTATION_NOT_APPLIED`).
    */
-  instrumentations?: (Instrumentation | Instrumentation[])[];
+  instrumentations?: (Instrumentation | Instrumentation[])[] | undefined;
   /**
    * Upper bound of `shutdown()` in milliseconds (default 5000), from 1 to 2147483647
    * (2^31 - 1, Node's timer limit): spans still pending then are dropped.
    */
-  shutdownTimeoutMillis?: number;
+  shutdownTimeoutMillis?: number | undefined;
 }
 
 /** What `startTracing` builds, after validation and environment look-ups. */

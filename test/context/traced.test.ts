@@ -106,6 +106,24 @@ describe("@traced on methods (TC39 standard decorators)", () => {
     assert.equal(finishedSpan("Worker.retry").attributes["tracehop.attempt"], 3);
   });
 
+  test("an optionsFrom value that is undefined is absent: the static option stays (exactOptionalPropertyTypes callers)", () => {
+    const run = traced({
+      name: "static-link",
+      relation: "link",
+      attempt: 2,
+      optionsFrom: ([attempt]: [number | undefined]) => ({ relation: undefined, attempt }),
+    })((_attempt: number | undefined) => 1);
+    run(undefined);
+    const span = finishedSpan("static-link");
+    assert.equal(span.attributes["tracehop.relation"], undefined, "no carrier: nothing to relate");
+    assert.equal(span.attributes["tracehop.attempt"], 2);
+    exporter.reset();
+    traced({ name: "with-carrier", relation: "link", optionsFrom: () => ({ relation: undefined }) })(
+      (_row: TraceCarrierProvider) => 1,
+    )({ traceContext: W3C_CARRIER });
+    assert.equal(finishedSpan("with-carrier").attributes["tracehop.relation"], "link");
+  });
+
   test("the decorated method keeps its name", () => {
     assert.equal(Worker.prototype.process.name, "process");
   });

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,4 +62,104 @@ test("tsc's error for a decorated method whose parameters do not fit carrierFrom
     output,
     /Type '\(job: Job\) => Promise<string>' is not assignable to type 'MethodParametersMustFitCarrierFrom<\[job: Job\], \[Outbox\]>'/,
   );
+});
+
+/**
+ * Under `exactOptionalPropertyTypes` an optional property `p?: T` refuses an explicit `undefined`
+ * (TS2379/TS2375) unless its type says `T | undefined`: `{ maxParentAge: cfg.maxParentAge }` with a
+ * `number | undefined` would not compile. The runtime reads `undefined` as absent for every optional
+ * property of the public option types, so each says so; this compiles, under that setting, an
+ * all-`undefined` value of every optional property of each such type of the three entry points.
+ * (Not `traceCarrierExtension`'s `models: { Outbox: undefined }`, a TypeError at run time, nor the
+ * types tracehop returns: `DatadogContext`, `BaggageProperty`; nor the header method shapes.)
+ */
+const EXACT_OPTIONAL_TYPES: Record<string, string[]> = {
+  tracehop: [
+    "DatadogPropagatorOptions",
+    "DatadogContextFields",
+    "CreatePropagatorOptions",
+    "CarrierOptions",
+    "WithCarrierOptions",
+    "TracedOptions",
+    "WithBatchOptions",
+    "RestoreDefaults",
+    "TraceCarrierProvider",
+    "StartTracingOptions",
+    "NonNullable<StartTracingOptions['batch']>",
+  ],
+  "tracehop/prisma": ["TraceCarrierExtensionOptions"],
+  "tracehop/messaging": [
+    "MessagingSpanOptions",
+    "RestoreOptions",
+    "ProcessSpanOptions",
+    "SendSpanOptions",
+    "BatchProcessSpanOptions",
+  ],
+};
+
+test("under exactOptionalPropertyTypes, every optional property of the public option types takes an explicit undefined", (t) => {
+  const dir = join(ROOT, ".tmp", `exact-optional-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      extends: "../../tsconfig.json",
+      // Its own outDir: under the project's (dist), tsc would read src/ behind dist's declarations and
+      // compile tracehop's own code under this setting too.
+      compilerOptions: {
+        noEmit: true,
+        exactOptionalPropertyTypes: true,
+        noUnusedLocals: false,
+        outDir: "out",
+        rootDir: ".",
+      },
+      include: [],
+      files: ["exact.ts"],
+    }),
+  );
+  const lines = [
+    'import { withCarrier, setRestoreDefaults } from "tracehop";',
+    'import { withProcessSpan } from "tracehop/messaging";',
+    "/** The optional keys of T. */",
+    "type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];",
+    "/** T's optional properties, each `undefined`: assignable to them only where the type says `| undefined`. */",
+    "function optionalUndefined<T>(value: Pick<T, OptionalKeys<T>>): Pick<T, OptionalKeys<T>> { return value; }",
+    "declare function allUndefined<T>(): { [K in OptionalKeys<T>]: undefined };",
+  ];
+  let index = 0;
+  for (const [entry, names] of Object.entries(EXACT_OPTIONAL_TYPES)) {
+    const imported = names.filter((name) => /^\w+$/.test(name));
+    lines.push(`import type { ${imported.join(", ")} } from "${entry}";`);
+    for (const name of names)
+      lines.push(`optionalUndefined<${name}>(allUndefined<${name}>()); // ${index++}`);
+  }
+  // The reviewer's case: an option read from a configuration that may lack it.
+  lines.push(
+    "declare const config: { maxParentAge: number | undefined; relation: 'auto' | undefined };",
+    'withCarrier({}, "job", () => 1, { maxParentAge: config.maxParentAge, relation: config.relation });',
+    'withProcessSpan({}, { system: "kafka", destination: "jobs", maxParentAge: config.maxParentAge }, () => 1);',
+    "setRestoreDefaults({ maxParentAge: config.maxParentAge });",
+    "",
+  );
+  writeFileSync(join(dir, "exact.ts"), lines.join("\n"));
+  const child = spawnSync(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  assert.equal(child.stdout + child.stderr, "");
+  assert.equal(child.status, 0);
+  // Every exported option type is in the list above (a new one is checked too).
+  for (const [entry, file] of [
+    ["tracehop", "src/index.ts"],
+    ["tracehop/prisma", "src/prisma/index.ts"],
+    ["tracehop/messaging", "src/messaging/index.ts"],
+  ] as const) {
+    const exported =
+      readFileSync(join(ROOT, file), "utf8").match(/\b[A-Z]\w*(?:Options|Defaults|Fields)\b/g) ?? [];
+    // LogCorrelationFields is what logCorrelationFields returns, all of it required.
+    for (const name of new Set(exported))
+      if (name !== "LogCorrelationFields")
+        assert.ok(EXACT_OPTIONAL_TYPES[entry]!.includes(name), `${entry}: ${name} is checked`);
+  }
 });

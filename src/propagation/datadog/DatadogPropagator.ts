@@ -54,7 +54,7 @@ export interface DatadogPropagatorOptions {
    * integer from 0 to `Number.MAX_SAFE_INTEGER` (a number that holds it exactly); anything else is a
    * TypeError at construction.
    */
-  tagsMaxLength?: number;
+  tagsMaxLength?: number | undefined;
 }
 
 /** `0`: a decimal id that starts with it has leading zeros (or is 0). */

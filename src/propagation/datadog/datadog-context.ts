@@ -156,7 +156,7 @@ export function storedDatadogContextFor(ctx: Context, traceId: string): StoredDa
  * What {@link setDatadogContext} takes: the fields of {@link DatadogContext}, every one optional
  * (no `propagationTags`: no tags).
  */
-export type DatadogContextFields = Partial<DatadogContext>;
+export type DatadogContextFields = { [K in keyof DatadogContext]?: DatadogContext[K] | undefined };
 
 /** The fields {@link setDatadogContext} knows, in the order its errors list them. */
 const FIELD_NAMES: readonly string[] = ["samplingPriority", "origin", "propagationTags", "lastParentId"];

@@ -198,6 +198,42 @@ describe("amqplib + RabbitMQ", () => {
     }
   });
 
+  test("a batch pulled with channel.get (docs/messaging.md): one batch span linking each message, a process span per message under its send span", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("get-batch");
+    for (let i = 0; i < 3; i++) await publish(queue, `{"n":${i}}`);
+    const batch: amqplib.GetMessage[] = [];
+    for (let i = 0; i < 50; i++) {
+      const msg = await broker.channel.get(queue);
+      if (msg === false) break;
+      batch.push(msg);
+    }
+    const options = { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination: queue };
+    const batchSpanId = await withBatchProcessSpan(batch, options, async (span) => {
+      for (const msg of batch)
+        await withProcessSpan(msg, options, async () => undefined).then(() => broker.channel.ack(msg));
+      return span.spanContext().spanId;
+    });
+    const sends = exporter.getFinishedSpans().filter((s) => s.name === `publish ${queue}`);
+    const processes = exporter.getFinishedSpans().filter((s) => s.name === `process ${queue}`);
+    const batchSpan = processes.find((s) => s.spanContext().spanId === batchSpanId)!;
+    assert.equal(batchSpan.attributes["messaging.batch.message_count"], 3);
+    assert.deepEqual(
+      batchSpan.links.map((l) => l.context.spanId),
+      sends.map((s) => s.spanContext().spanId),
+      "the default headersFrom read each GetMessage's properties.headers",
+    );
+    const perMessage = processes.filter((s) => s !== batchSpan);
+    assert.deepEqual(
+      perMessage.map((s) => s.parentSpanContext?.spanId),
+      sends.map((s) => s.spanContext().spanId),
+    );
+    assert.deepEqual(
+      perMessage.map((s) => s.attributes["rabbitmq.message.delivery_tag"]),
+      batch.map((m) => m.fields.deliveryTag),
+    );
+  });
+
   test("relay, default forward: the worker continues under the relay's PRODUCER span, in the stored trace", async (t) => {
     if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("relay");

@@ -120,11 +120,9 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     await channel.close();
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One sentence. Another one.");
-    const started = Date.now();
-    // A job timeout the run must not wait out (a minute: the run itself, three processes, took 24 s on a
-    // loaded machine).
+    // A job timeout the run must not wait out: had it waited, the summary would say "still pending after"
+    // (asserted absent below) — no clock is read, so a loaded machine cannot fail this test.
     const result = await runMainJob([document], { ...env, TRACEHOP_JOB_TIMEOUT_MS: "60000" });
-    const elapsed = Date.now() - started;
     assert.equal(result.code, 1, result.stderr);
     // The message named though its handler never ran: the queue was moving it to its dead-letter queue.
     assert.match(
@@ -142,6 +140,5 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
       /^tracehop preprocess: (1 of 1 jobs did not finish: \S*doc\.txt \(pending\)|1 of 1 documents not submitted \(a process had ended\): \S*doc\.txt)$/m,
     );
     assert.doesNotMatch(result.stderr, /still pending after/);
-    assert.ok(elapsed < 60_000, `took ${elapsed} ms`);
   });
 });

@@ -382,18 +382,17 @@ describe("withCarrier: what it accepts", () => {
     // million keys in about a second, on every restore of such a row.
     const wide: Record<string, unknown> = { id: 1, traceContext: null };
     for (let i = 0; i < 1_000_000; i++) wide[`column${i}`] = i;
-    const started = performance.now();
-    for (let i = 0; i < 10; i++) assert.equal(isTraceCarrierProvider(wide), true);
+    assert.equal(isTraceCarrierProvider(wide), true);
     assert.equal(trace.getSpanContext(contextFromCarrier(wide)), undefined);
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 100, `${elapsed.toFixed(1)} ms for 11 reads of a row of a million fields`);
-    // Its keys are never listed, whatever it holds.
+    // Its keys are never listed, whatever it holds (counted, not timed: a timed bound fails on a
+    // loaded machine and passes a slow path on a fast one).
     let listed = 0;
-    const counted = new Proxy(
-      { id: 1, traceContext: "tenant-42", note: "x" },
-      { ownKeys: (target) => (listed++, Reflect.ownKeys(target)) },
-    );
+    const counting = { ownKeys: (target: object) => (listed++, Reflect.ownKeys(target)) };
+    const counted = new Proxy({ id: 1, traceContext: "tenant-42", note: "x" }, counting);
     assert.equal(isTraceCarrierProvider(counted), true);
+    const countedRow = new Proxy(wide, counting);
+    assert.equal(isTraceCarrierProvider(countedRow), true);
+    assert.equal(trace.getSpanContext(contextFromCarrier(countedRow)), undefined);
     assert.equal(listed, 0);
     // Headers spelt as clients write them are still headers beside a traceContext header.
     const spelt: Record<string, unknown>[] = [

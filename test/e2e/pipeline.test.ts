@@ -17,7 +17,7 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { migrateSqlite, unappliedSqliteMigrations } from "../../examples/preprocess/migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
-import { runExample, runMainJob, startExample, type MainJobResult } from "../support/main-job.js";
+import { runExample, runMainJob, startExample, twoAtATime, type MainJobResult } from "../support/main-job.js";
 import { storedQueueTag } from "../support/queue-tag.js";
 
 /** Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 20 s. */
@@ -173,14 +173,19 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
   test("a TRACEHOP_POLL_MS that is not a poll interval is a usage error (exit 2) naming the variable, before anything starts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {
-      for (const value of BAD_POLL_MS) {
-        const r = await runMainJob([], {
-          DATABASE_URL: `file:${join(dir, "x.db")}`,
-          TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
-          TRACEHOP_POLL_MS: value,
-        });
-        assert.equal(r.code, 2, value);
-        assert.equal(r.stderr, badPollMs(value));
+      const runs = await twoAtATime(
+        BAD_POLL_MS.map(
+          (value) => () =>
+            runMainJob([], {
+              DATABASE_URL: `file:${join(dir, "x.db")}`,
+              TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+              TRACEHOP_POLL_MS: value,
+            }),
+        ),
+      );
+      for (const [i, value] of BAD_POLL_MS.entries()) {
+        assert.equal(runs[i]!.code, 2, value);
+        assert.equal(runs[i]!.stderr, badPollMs(value));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -191,13 +196,24 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {
       const env = { DATABASE_URL: `file:${join(dir, "x.db")}`, TRACEHOP_SPANS_FILE: join(dir, "s.jsonl") };
-      for (const name of ["relay", "worker"])
-        for (const value of ["0x10", " 50 ", "0"]) {
-          // A process that took the default instead would run until this run's timeout kills it.
-          const r = await runProcess(name, { ...env, TRACEHOP_POLL_MS: value });
-          assert.deepEqual([r.code, r.stderr], [2, badPollMs(value)], `${name} ${JSON.stringify(value)}`);
-        }
-      const r = await runProcess("api", { ...env, PORT: "0x50" });
+      const cases = ["relay", "worker"].flatMap((name) =>
+        ["0x10", " 50 ", "0"].map((value) => ({ name, value })),
+      );
+      const [r, ...runs] = await twoAtATime([
+        () => runProcess("api", { ...env, PORT: "0x50" }),
+        ...cases.map(
+          ({ name, value }) =>
+            () =>
+              runProcess(name, { ...env, TRACEHOP_POLL_MS: value }),
+        ),
+      ]);
+      // A process that took the default instead would run until this run's timeout kills it.
+      for (const [i, { name, value }] of cases.entries())
+        assert.deepEqual(
+          [runs[i]!.code, runs[i]!.stderr],
+          [2, badPollMs(value)],
+          `${name} ${JSON.stringify(value)}`,
+        );
       assert.deepEqual(
         [r.code, r.stderr],
         [
@@ -295,8 +311,10 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
   test("the relay and the worker with a broker that does not answer: one line naming it, password hidden, exit 1 (start again: the broker may be restarting)", async () => {
     // Nothing listens on 127.0.0.1:1.
     const url = "amqp://guest:secret@127.0.0.1:1";
-    for (const name of ["relay", "worker"]) {
-      const r = await runProcess(name, { ...env, AMQP_URL: url });
+    const names = ["relay", "worker"];
+    const runs = await twoAtATime(names.map((name) => () => runProcess(name, { ...env, AMQP_URL: url })));
+    for (const [i, name] of names.entries()) {
+      const r = runs[i]!;
       // Not 2, bad input: a supervisor that takes 2 for a configuration error would not start them again.
       assert.equal(r.code, 1, `${name}: ${r.stderr}`);
       assert.equal(
@@ -349,12 +367,20 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
       [underFile]: `the spans file ${underFile} is under ${JSON.stringify(join(dir, "x.db"))}, which is a file, not a folder (no folder can be created there)`,
     };
     const fix = ": set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created)\n";
-    for (const [i, name] of ["api", "relay", "worker"].entries()) {
-      const path = i === 1 ? underFile : folder;
-      const r = await runProcess(name, { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: path });
-      assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${lines[path]}${fix}`], name);
-    }
-    const r = await runMainJob([], { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: folder });
+    const names = ["api", "relay", "worker"];
+    const paths = names.map((_, i) => (i === 1 ? underFile : folder));
+    const [r, ...runs] = await twoAtATime([
+      () => runMainJob([], { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: folder }),
+      ...names.map(
+        (name, i) => () => runProcess(name, { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: paths[i]! }),
+      ),
+    ]);
+    for (const [i, name] of names.entries())
+      assert.deepEqual(
+        [runs[i]!.code, runs[i]!.stderr],
+        [2, `tracehop preprocess: ${lines[paths[i]!]}${fix}`],
+        name,
+      );
     assert.equal(r.code, 2, r.stderr);
     assert.ok(r.stderr.includes(`[api] tracehop preprocess: ${lines[folder]}${fix}`), r.stderr);
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
@@ -451,11 +477,19 @@ describe(
           encode("postgresql://u:***@127.0.0.1:1/x", "its user part: URI malformed"),
         ),
       ]);
-      for (const [url, line] of [
+      const migrations = [
         ["", empty],
         ["postgresql://u:se/cret@127.0.0.1:1/x", encode("<not a URL>", "Invalid URL")],
-      ]) {
-        const r = await runExample("migrate", [], { DATABASE_URL: url! }, 45_000);
+      ] as const;
+      const migrateRuns = await twoAtATime(
+        migrations.map(
+          ([url]) =>
+            () =>
+              runExample("migrate", [], { DATABASE_URL: url }, 45_000),
+        ),
+      );
+      for (const [i, [url, line]] of migrations.entries()) {
+        const r = migrateRuns[i]!;
         assert.deepEqual([r.code, r.stderr], [2, `tracehop preprocess: ${line}\n`], url);
       }
     });
@@ -574,7 +608,7 @@ describe(
 /** `text` as a regular expression that matches it literally. */
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
-// Its own suite: five processes started one after another (the suite above has 120 s for all of its tests).
+// Its own suite: five processes, two at a time (the suite above has 120 s for all of its tests).
 describe(
   "a refused AMQP login or vhost: what to fix, by hand as under npm start",
   { timeout: 300_000 },
@@ -629,17 +663,20 @@ describe(
       // npm start checks the broker before it prepares the database: a new SQLite file is not created
       // (were the database prepared first, the file would exist when the run ends on the broker).
       const fresh = join(dir, "not-created.db");
-      for (const { name, url, fix } of runs) {
-        const r =
-          name === "main"
-            ? await runMainJob([], { ...env(), DATABASE_URL: `file:${fresh}`, AMQP_URL: url })
-            : await runProcess(name, { ...env(), AMQP_URL: url });
+      // Two at a time; the file is looked for once they have all ended.
+      const results = await twoAtATime(
+        runs.map(
+          ({ name, url }) =>
+            () =>
+              name === "main"
+                ? runMainJob([], { ...env(), DATABASE_URL: `file:${fresh}`, AMQP_URL: url })
+                : runProcess(name, { ...env(), AMQP_URL: url }),
+        ),
+      );
+      assert.equal(existsSync(fresh), false, "npm start prepared the database before it checked the broker");
+      for (const [i, { name, url, fix }] of runs.entries()) {
+        const r = results[i]!;
         assert.equal(r.code, 2, `${name}: ${r.stderr}`);
-        assert.equal(
-          existsSync(fresh),
-          false,
-          `${name}: the database was prepared before the broker was checked`,
-        );
         assert.equal(
           r.stderr,
           `tracehop preprocess: cannot connect to RabbitMQ at ${redact(url)}: ${fix}, or unset AMQP_URL to use the embedded queue\n`,

@@ -14,7 +14,7 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AmqpQueue, connectAmqp } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { MYSQL_URL } from "../prisma/databases.js";
-import { runExample, runMainJob } from "../support/main-job.js";
+import { runExample, runMainJob, twoAtATime } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { refusedWith, silentServer, within, type SilentServer } from "./tcp-servers.js";
 
@@ -233,7 +233,20 @@ describe("the entry points on a server that never answers: exit 2, one line, not
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
     };
     const fresh = join(dir, "not-created.db");
-    const main = await runMainJob([], { ...env, DATABASE_URL: `file:${fresh}` });
+    const migrated = join(dir, "x.db");
+    migrateSqlite(migrated);
+    // Started together (each its own database and spans file: npm start's must stay unwritten), checked one
+    // after the other.
+    const [main, worker] = await twoAtATime([
+      () => runMainJob([], { ...env, DATABASE_URL: `file:${fresh}` }),
+      () =>
+        runExample(
+          "worker",
+          [],
+          { ...env, DATABASE_URL: `file:${migrated}`, TRACEHOP_SPANS_FILE: join(dir, "worker-spans.jsonl") },
+          30_000,
+        ),
+    ]);
     assert.deepEqual(
       [main.code, main.stdout, main.stderr],
       [2, "", `tracehop preprocess: ${amqpNoAnswer(server.port, "300 ms")}\n`],
@@ -241,9 +254,6 @@ describe("the entry points on a server that never answers: exit 2, one line, not
     assert.equal(existsSync(fresh), false, "the database was prepared before the broker was checked");
     assert.equal(existsSync(env.TRACEHOP_SPANS_FILE), false);
 
-    const migrated = join(dir, "x.db");
-    migrateSqlite(migrated);
-    const worker = await runExample("worker", [], { ...env, DATABASE_URL: `file:${migrated}` }, 30_000);
     // No answer: the broker may be restarting, so exit 1 (start again), not 2 (bad input) as npm start's check.
     assert.deepEqual(
       [worker.code, worker.stderr],
@@ -262,8 +272,11 @@ describe("the entry points on a server that never answers: exit 2, one line, not
       DATABASE_URL: `postgresql://u@127.0.0.1:${server.port}/db`,
       TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
     };
-    for (const name of ["migrate", "api", "relay", "worker"]) {
-      const r = await runExample(name, [], env, 30_000);
+    const names = ["migrate", "api", "relay", "worker"];
+    // Two at a time, checked in order.
+    const runs = await twoAtATime(names.map((name) => () => runExample(name, [], env, 30_000)));
+    for (const [i, name] of names.entries()) {
+      const r = runs[i]!;
       assert.deepEqual(
         [r.code, r.stderr],
         [

@@ -20,8 +20,11 @@ import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample, runMainJob, startExample, twoAtATime, type MainJobResult } from "../support/main-job.js";
 import { storedQueueTag } from "../support/queue-tag.js";
 
-/** Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 20 s. */
-const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 20_000);
+/**
+ * Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 45 s
+ * (a hang guard, as `refuses` below: two started at a time on a loaded machine outlasted 20 s).
+ */
+const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 45_000);
 
 // The same run on each queue: the embedded table queue, and RabbitMQ when a broker is there (skipped with
 // the reason otherwise).

@@ -230,7 +230,11 @@ export function traced<A extends readonly unknown[] = unknown[]>(
       const sharedLinks = callOptions.links === options.links;
       const started: StartedSpan | undefined = tryStart(() =>
         found === undefined
-          ? startRestoredSpan(undefined, name, callOptions, { fallback: contextApi.active(), sharedLinks })
+          ? startRestoredSpan(undefined, name, callOptions, {
+              fallback: contextApi.active(),
+              caller: "traced",
+              sharedLinks,
+            })
           : startRestoredSpan(found.input, name, callOptions, {
               source: found.source,
               caller: "traced",

@@ -253,3 +253,16 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.match((reasons[0] as Error).message, /^tracehop traced: relation must be/);
   });
 });
+
+test("maxParentAge without relation auto on a traced call with no carrier names traced, not withCarrier (TRACEHOP_MAX_PARENT_AGE_UNUSED)", async () => {
+  resetWarnings();
+  const { processWarnings } = await recordWarnings(() => {
+    traced({ name: "no-carrier", maxParentAge: 1000 })((_n: number) => 1)(1);
+  });
+  assert.equal(processWarnings.length, 1, JSON.stringify(processWarnings));
+  assert.equal(processWarnings[0]![0], "TRACEHOP_MAX_PARENT_AGE_UNUSED");
+  assert.match(
+    processWarnings[0]![1],
+    /^tracehop traced: maxParentAge \(1000 ms\) is read only by relation "auto"/,
+  );
+});

@@ -315,10 +315,19 @@ const server = createServer((req, res) => {
       const match = JOB_PATH.exec(url.pathname);
       if ((req.method === "GET" || req.method === "HEAD") && match) {
         const id = jobIdOfPath(match[1]!);
-        const job = await db.preprocessJob.findUnique({
-          where: { id },
-          select: { id: true, status: true, failureReason: true, _count: { select: { sentences: true } } },
-        });
+        // No job's id holds a NUL (POST gives UUIDs, and PostgreSQL's text cannot hold one: asked for it,
+        // the server fails the query with 22021): the same 404 as any unknown id, on every database.
+        const job = id.includes("\u0000")
+          ? null
+          : await db.preprocessJob.findUnique({
+              where: { id },
+              select: {
+                id: true,
+                status: true,
+                failureReason: true,
+                _count: { select: { sentences: true } },
+              },
+            });
         outage.recovered();
         if (!job)
           return send(res, 404, {

@@ -96,15 +96,19 @@ describe("the OTLP traces URL said in messages is the one the exporter requests"
       assert.equal(destination, requested);
     });
 
-  test("the otlpEndpoint option, used as is, over both variables", async () => {
-    const { destination, requested } = await destinationAndRequest(
-      {
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${origin}/traces-variable`,
-        OTEL_EXPORTER_OTLP_ENDPOINT: `${origin}/base-variable`,
-      },
-      { otlpEndpoint: `${origin}/given/v1/traces#part` },
-    );
-    assert.equal(requested, `${origin}/given/v1/traces`);
-    assert.equal(destination, requested);
-  });
+  for (const [given, path] of [
+    ["/given/v1/traces#part", "/given/v1/traces"],
+    ["/given", "/given/v1/traces"],
+  ] as const)
+    test(`the otlpEndpoint option over both variables: ${given} is requested as ${path}`, async () => {
+      const { destination, requested } = await destinationAndRequest(
+        {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${origin}/traces-variable`,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `${origin}/base-variable`,
+        },
+        { otlpEndpoint: `${origin}${given}` },
+      );
+      assert.equal(requested, `${origin}${path}`);
+      assert.equal(destination, requested);
+    });
 });

@@ -9,14 +9,14 @@ import { describe, test, type TestContext } from "node:test";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { startExample, type RunningExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
-import { switchingProxy, type SwitchingProxy } from "./tcp-servers.js";
+import { proxiedDatabase, type SwitchingProxy } from "./tcp-servers.js";
 
 /** One answer of the api: status, Retry-After, the error, and when it came (ms after the outage began). */
 type Answer = [status: number, retryAfter: string | null, error: string, at: number];
 
 /**
  * Runs `fn` on the api started by hand on a PostgreSQL schema of its own (migrated), through a
- * {@link switchingProxy}; the api's stderr lines each with the time it came, stopped and dropped after.
+ * {@link proxiedDatabase}; the api's stderr lines each with the time it came, stopped and dropped after.
  */
 async function withApi(
   t: TestContext,
@@ -34,13 +34,7 @@ async function withApi(
     return undefined;
   }
   const dir = tempDir(t, "hQ2-api-outage");
-  const upstream = new URL(PG_URL);
-  const proxy = await switchingProxy(Number(upstream.port || 5432), upstream.hostname);
-  const proxied = new URL(PG_URL);
-  proxied.port = String(proxy.port);
-  proxied.searchParams.set("schema", schema);
-  const direct = new URL(PG_URL);
-  direct.searchParams.set("schema", schema);
+  const { proxy, proxied, direct } = await proxiedDatabase(PG_URL, schema);
   const lines: [string, number][] = [];
   try {
     execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {

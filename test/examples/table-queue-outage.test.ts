@@ -9,20 +9,14 @@ import { openDatabase } from "../../examples/preprocess/db.js";
 import { TableQueue } from "../../examples/preprocess/queue.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { quietly, until } from "./queue-helpers.js";
-import { switchingProxy } from "./tcp-servers.js";
+import { proxiedDatabase } from "./tcp-servers.js";
 
 describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, () => {
   test("one line when the outage starts, none for the polls that fail while it lasts, one when it ends", async (t) => {
     const admin = await connectPostgres();
     if (typeof admin === "string") return t.skip(admin);
     const schema = "hq2_queue_outage";
-    const upstream = new URL(PG_URL);
-    const proxy = await switchingProxy(Number(upstream.port || 5432), upstream.hostname);
-    const proxied = new URL(PG_URL);
-    proxied.port = String(proxy.port);
-    proxied.searchParams.set("schema", schema);
-    const direct = new URL(PG_URL);
-    direct.searchParams.set("schema", schema);
+    const { proxy, proxied, direct } = await proxiedDatabase(PG_URL, schema);
     const saved = process.env.DATABASE_URL;
     // As the worker runs it: the lines name DATABASE_URL.
     process.env.DATABASE_URL = proxied.href;

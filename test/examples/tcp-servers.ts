@@ -183,3 +183,24 @@ export async function switchingProxy(port: number, host = "127.0.0.1"): Promise<
     },
   };
 }
+
+/** A {@link switchingProxy} in front of the server of `url`, and `url` with `schema` through it and direct. */
+export interface ProxiedDatabase {
+  proxy: SwitchingProxy;
+  /** `url` with the proxy's port and `?schema=`: what the process under test is given. */
+  proxied: URL;
+  /** `url` with `?schema=`: for what the test does behind the process's back (migrations, checks). */
+  direct: URL;
+}
+
+/** Starts a {@link switchingProxy} (relaying) in front of the PostgreSQL server of `url`, for `schema`. */
+export async function proxiedDatabase(url: string, schema: string): Promise<ProxiedDatabase> {
+  const upstream = new URL(url);
+  const proxy = await switchingProxy(Number(upstream.port || 5432), upstream.hostname);
+  const proxied = new URL(url);
+  proxied.port = String(proxy.port);
+  proxied.searchParams.set("schema", schema);
+  const direct = new URL(url);
+  direct.searchParams.set("schema", schema);
+  return { proxy, proxied, direct };
+}

@@ -47,6 +47,14 @@ class BadRequest extends Error {
   }
 }
 
+/** A document over {@link MAX_DOCUMENT_BYTES}: 413. */
+function tooLarge(): BadRequest {
+  return new BadRequest(`document too large: the limit is ${MAX_DOCUMENT_BYTES} bytes`, 413);
+}
+
+/** An `Expect` header asking for `100 Continue`, matched as Node's HTTP server matches it. */
+const EXPECTS_CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+
 /**
  * Where a JSON text holds a control character raw where JSON has none: U+0000-U+001F inside a string
  * (RFC 8259 §7: escaped there) or any of them but tab, LF and CR between tokens (§2), or `undefined`.
@@ -124,14 +132,19 @@ function documentKind(req: IncomingMessage): "json" | "text" {
  *   a string "text", a NUL character (it is not text, and a PostgreSQL text column cannot hold one) or no
  *   text but whitespace.
  */
-async function readDocument(req: IncomingMessage): Promise<string> {
+async function readDocument(req: IncomingMessage, res: ServerResponse): Promise<string> {
   const kind = documentKind(req);
+  // A declared length over the limit is refused from the header, the body not read (nor, from a client
+  // that asked first, sent); a body longer than it declared, or chunked, is cut off at the limit.
+  if (Number(req.headers["content-length"]) > MAX_DOCUMENT_BYTES) throw tooLarge();
+  // The headers are acceptable: a client that holds its body back until asked (Expect: 100-continue,
+  // as curl does above 1 MiB) is asked now (RFC 9110 §10.1.1), not before the checks above.
+  if (EXPECTS_CONTINUE.test(req.headers.expect ?? "")) res.writeContinue();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_DOCUMENT_BYTES)
-      throw new BadRequest(`document too large: the limit is ${MAX_DOCUMENT_BYTES} bytes`, 413);
+    if (size > MAX_DOCUMENT_BYTES) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   const raw = Buffer.concat(chunks);
@@ -301,12 +314,18 @@ async function createJob(text: string): Promise<{ id: string }> {
   });
 }
 
-const server = createServer((req, res) => {
+const server = createServer(serve);
+// A request that asks before sending its body (Expect: 100-continue) is served as any other (emitted as a
+// request, so the HTTP instrumentation gives it its SERVER span): its route says `100 Continue` once the
+// headers are accepted (readDocument), or answers without it.
+server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => server.emit("request", req, res));
+
+function serve(req: IncomingMessage, res: ServerResponse): void {
   void (async () => {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       if (req.method === "POST" && url.pathname === "/preprocess-jobs") {
-        const text = await readDocument(req);
+        const text = await readDocument(req, res);
         const job = await createJob(text);
         outage.recovered();
         trace.getActiveSpan()?.setAttribute("preprocess.job.id", job.id);
@@ -353,6 +372,9 @@ const server = createServer((req, res) => {
         );
       return send(res, 404, { error: notFound(req.method, url.pathname) });
     } catch (err) {
+      // A refusal before the body was read whole: Node reads and drops the rest (a client still sending
+      // would otherwise see its connection reset before it reads the answer), or, for a client that was
+      // never told `100 Continue`, closes the connection after the answer.
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
       if (databaseFailure(err) !== undefined) {
         // Still failing after the retries (a POST's; a GET is not retried, README says why); a POST wrote
@@ -373,7 +395,7 @@ const server = createServer((req, res) => {
       return send(res, 500, { error: "internal error" });
     }
   })();
-});
+}
 
 const PORT = setting("PORT");
 // A port in use is bad input, as a bad PORT is: one line and exit 2 (`npm start` then exits 2 too).

@@ -379,3 +379,60 @@ test("a JSON body that is no object with a string text, or an empty document, is
   assert.equal(storedJobs(db), 0);
   await stop();
 });
+
+/**
+ * A POST sent as curl sends a large file: `Expect: 100-continue`, the body held back until the server
+ * answers 100 (RFC 9110 §10.1.1). Resolves with the final status, its body, and whether a 100 came first.
+ */
+function expectContinue(
+  base: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; body: string; continued: boolean }> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const sent = request(
+      `${base}/preprocess-jobs`,
+      {
+        method: "POST",
+        headers: { ...headers, expect: "100-continue", "content-length": String(body.length) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), continued }),
+        );
+      },
+    );
+    sent.on("continue", () => {
+      continued = true;
+      sent.end(body);
+    });
+    sent.on("error", reject);
+    sent.flushHeaders();
+  });
+}
+
+test("a body declared over the size limit or of a refused type is answered before it is sent: no 100 Continue, 413 or 415 at once", async (t) => {
+  const { base, db, stop } = await startApi(t);
+  const limit = 5 * 1024 * 1024;
+  const over = await expectContinue(base, { "content-type": "text/plain" }, Buffer.alloc(limit + 1, 0x61));
+  assert.deepEqual(
+    [over.status, JSON.parse(over.body), over.continued],
+    [413, { error: `document too large: the limit is ${limit} bytes` }, false],
+  );
+  const type = await expectContinue(base, { "content-type": "image/png" }, Buffer.from("One sentence."));
+  assert.deepEqual([type.status, type.continued], [415, false]);
+  // Within the limit and of a type read: 100, then the body, then the job.
+  const fits = await expectContinue(base, { "content-type": "text/plain" }, Buffer.from("One sentence."));
+  assert.deepEqual([fits.status, fits.continued], [201, true]);
+  // A Content-Length over the limit without Expect is refused from the header too, the body not read.
+  const declared = await rawRequest(base, "POST", "/preprocess-jobs", Buffer.alloc(limit + 1, 0x61), {
+    "content-type": "text/plain",
+  });
+  assert.equal(declared.status, 413);
+  assert.equal(storedJobs(db), 1);
+
+  await stop();
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MAX_SEGMENT_INPUT, splitSentences } from "../../examples/preprocess/sentences.js";
+import { MAX_SEGMENT_INPUT, sentencesOf, splitSentences } from "../../examples/preprocess/sentences.js";
 
 describe("splitSentences", () => {
   test("splits into trimmed sentences and collapses inner whitespace", () => {
@@ -121,6 +121,15 @@ describe("splitSentences", () => {
     const text = sentences.join(" ").replace(/ (?=patient)/g, "\n");
     assert.ok(text.length > 4 * MAX_SEGMENT_INPUT);
     assert.deepEqual(splitSentences(text), sentences);
+  });
+
+  test("sentencesOf gives the same sentences one at a time", () => {
+    const text = "Dr. Smith came.\n\n- A list item\n# A heading\nWho? she asked. ".repeat(2000);
+    assert.deepEqual([...sentencesOf(text)], splitSentences(text));
+    assert.deepEqual([...sentencesOf("Это Д. Иванов. Да.", "ru")], ["Это Д.", "Иванов.", "Да."]);
+    // A generator: the first of 2 MiB of short sentences (350 000) is had without the others.
+    const first = sentencesOf("Hi a. ".repeat(350_000)).next();
+    assert.deepEqual(first, { value: "Hi a.", done: false });
   });
 
   test("an unbroken run longer than one piece is still fully kept", () => {

@@ -368,3 +368,12 @@ export function firstLine(err: unknown): string {
 
 /** Largest document the api accepts, in bytes. */
 export const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Most sentences the worker stores for one job; a document with more is marked failed with this limit in
+ * its failureReason, nothing stored (worker.ts). Prose runs 100 to 300 bytes a sentence, so a document of
+ * MAX_DOCUMENT_BYTES has well under this; a 5 MiB document of 4-byte sentences ("Hi. ") would have 1.3
+ * million, each a row, minutes of writing. The api cannot count sentences without segmenting the whole
+ * text (seconds for 5 MiB) in its request, so the worker enforces it.
+ */
+export const MAX_SENTENCES = 100_000;

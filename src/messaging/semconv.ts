@@ -116,17 +116,6 @@ export const ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG =
 export const MESSAGING_OPERATION_TYPE_VALUE_SEND = "send" as const;
 export const MESSAGING_OPERATION_TYPE_VALUE_PROCESS = "process" as const;
 
-/**
- * The {@link ATTR_MESSAGING_OPERATION} value of each `messaging.operation.type` tracehop writes: the
- * values of the conventions before 1.26, where a send was `publish` (Datadog's operation name
- * `kafka.publish`, `rabbitmq.publish`).
- */
-export const MESSAGING_OPERATION_BY_TYPE: Readonly<Record<string, string>> = {
-  [MESSAGING_OPERATION_TYPE_VALUE_SEND]: "publish",
-  receive: "receive",
-  [MESSAGING_OPERATION_TYPE_VALUE_PROCESS]: "process",
-};
-
 /** `messaging.system` value of RabbitMQ (amqplib), one of the two supported clients. */
 export const MESSAGING_SYSTEM_VALUE_RABBITMQ = "rabbitmq" as const;
 /** `messaging.system` value of Kafka (kafkajs), one of the two supported clients. */

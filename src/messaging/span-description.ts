@@ -12,7 +12,7 @@ import {
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
   ATTR_MESSAGING_SYSTEM_NAME,
-  MESSAGING_OPERATION_BY_TYPE,
+  MESSAGING_OPERATION_TYPE_VALUE_SEND,
   MESSAGING_SYSTEM_VALUE_KAFKA,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
 } from "./semconv.js";
@@ -51,7 +51,7 @@ export function spanName(operationName: string, options: MessagingSpanOptions): 
  * The attributes a messaging span starts with: tracehop's, then `batchMessageCount` as
  * `messaging.batch.message_count` when given, then `options.attributes` (which win). A fresh object.
  * Beside `messaging.operation.type`, the deprecated `messaging.operation` with its pre-1.26 value
- * (`MESSAGING_OPERATION_BY_TYPE`): Datadog's OTLP mapping names the span and its resource from it
+ * ({@link operationBefore126}): Datadog's OTLP mapping names the span and its resource from it
  * (datadog-agent pkg/trace/traceutil/otel_util.go, `GetOTelOperationNameV2`, `GetOTelResourceV2`).
  */
 export function messagingAttributes(
@@ -65,12 +65,22 @@ export function messagingAttributes(
     [ATTR_MESSAGING_SYSTEM_NAME]: options.system,
     [ATTR_MESSAGING_DESTINATION_NAME]: options.destination,
     [ATTR_MESSAGING_OPERATION_TYPE]: operationType,
-    [ATTR_MESSAGING_OPERATION]: MESSAGING_OPERATION_BY_TYPE[operationType] ?? operationType,
+    [ATTR_MESSAGING_OPERATION]: operationBefore126(operationType),
     [ATTR_MESSAGING_OPERATION_NAME]: operationName,
   };
   if (options.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
   if (batchMessageCount !== undefined) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = batchMessageCount;
   return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
+}
+
+/**
+ * The `messaging.operation` value of a `messaging.operation.type` (the conventions before 1.26, which
+ * Datadog's OTLP mapping still reads): `publish` for `send` (the 1.45 registry keeps `publish` as a
+ * deprecated operation type, "Replaced by `send`"); `process`, the other type tracehop writes, and
+ * `receive` are the same word in both.
+ */
+function operationBefore126(operationType: string): string {
+  return operationType === MESSAGING_OPERATION_TYPE_VALUE_SEND ? "publish" : operationType;
 }
 
 /**

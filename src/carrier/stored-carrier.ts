@@ -24,7 +24,7 @@ class LowerCaseCarrier {
 }
 
 /** A stored carrier read by {@link readStoredCarrier}, for {@link storedCarrierGetter}. */
-type StoredCarrier = NormalizedCarrier | LowerCaseCarrier;
+export type StoredCarrier = NormalizedCarrier | LowerCaseCarrier;
 
 /**
  * Reads an untrusted stored carrier for extraction, with exactly the rules of

@@ -11,7 +11,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
-import { extractCarrier, tracehopTracer, warnCarrierFromFailed } from "./carrier-context.js";
+import { extractRowOrCarrier, tracehopTracer, warnCarrierFromFailed } from "./carrier-context.js";
 import { FROM_CARRIER_FROM, warnIfCarrierInOtherField } from "./carrier-in-other-field.js";
 import { describeValue } from "../describe-value.js";
 import { getExtractionLinks, markExtractionTaken } from "../propagation/extraction-result.js";
@@ -130,7 +130,7 @@ export function withBatchIn<M, T>(
     const links = options.links ?? [];
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message, caller) : message;
-      const restored = extractCarrier(carrier, { propagator: options.propagator }, true);
+      const restored = extractRowOrCarrier(carrier, { propagator: options.propagator });
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
       if (spanContext && isSpanContextValid(spanContext)) links.push({ context: spanContext });

@@ -9,7 +9,7 @@ import {
 import { traceCarrierSetter } from "../carrier/carrier-setter.js";
 import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { keepHeaderTextFields } from "../carrier/header-text-fields.js";
-import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
+import { readStoredCarrier, storedCarrierGetter, type StoredCarrier } from "../carrier/stored-carrier.js";
 import { type TraceCarrier } from "../carrier/trace-carrier.js";
 import {
   createPropagator,
@@ -253,7 +253,7 @@ export function warnCarrierFromFailed(
 export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): Context {
   // No default `{}`: a call without options (the usual restore) builds and checks no options object.
   assertCarrierOptions(options, "contextFromCarrier");
-  const restored = extractCarrier(carrier, options ?? null, true);
+  const restored = extractRowOrCarrier(carrier, options ?? null);
   // Nothing extracted (every style returns its base unchanged): a Promise handed over is said.
   if (restored === (options?.context ?? ROOT_CONTEXT) && carrier !== null && typeof carrier === "object")
     warnIfPromiseCarrier(
@@ -265,38 +265,63 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
 }
 
 /**
- * Internal: {@link contextFromCarrier} for callers that checked their options already. `asRow`: a row
- * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it)
- * is read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; `false`
- * (message headers) reads every key as a header name, so an application header named `traceContext`
- * is a header like any other. Same shapes, base context and result; never throws.
- * A propagator that throws (a third-party one: createPropagator's styles never throw on a carrier)
- * restores nothing, said once per process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`) when `restore`.
- * `restore` (default true): this is the restore of a stored carrier, after which a
- * `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of `restart` / `ignore` that cut the trace is warned about
- * (`warnIfStoredCarrierCut`); false for a reading that restores nothing (the Prisma capture's comparison).
+ * Internal: {@link contextFromCarrier} for callers that checked their options already: a row
+ * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it) is
+ * read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; anything
+ * else as a carrier. Same shapes, base context and result, and the warnings of a restore
+ * ({@link restoreStored}); never throws.
  */
-export function extractCarrier(
-  carrier: unknown,
-  options: CarrierOptions | null,
-  asRow: boolean,
-  restore = true,
-): Context {
+export function extractRowOrCarrier(carrier: unknown, options: CarrierOptions | null): Context {
+  return restoreStored(readStoredCarrier(storedCarrierOf(carrier)), options);
+}
+
+/**
+ * Internal: {@link extractRowOrCarrier} for message headers, or a carrier already taken out of its row:
+ * every key is a header name, so that an application header named `traceContext` is a header like any
+ * other. Same shapes, base context, result and warnings; never throws.
+ */
+export function extractHeaders(headers: unknown, options: CarrierOptions | null): Context {
+  return restoreStored(readStoredCarrier(headers), options);
+}
+
+/**
+ * Internal: what `carrier` (read as {@link extractHeaders} reads it) restores with `propagator`
+ * (`undefined`: the default) onto `ROOT_CONTEXT`, for a reading that restores nothing (the Prisma
+ * capture's comparison of what a write would store): no warning, for no trace is lost — neither a
+ * propagator that throws (nothing restored) nor a `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` that cuts.
+ * Never throws.
+ */
+export function extractWithoutWarnings(carrier: unknown, propagator: TextMapPropagator | undefined): Context {
+  try {
+    return (propagator ?? getDefaultPropagator()).extract(
+      ROOT_CONTEXT,
+      readStoredCarrier(carrier),
+      storedCarrierGetter,
+    );
+  } catch {
+    return ROOT_CONTEXT;
+  }
+}
+
+/**
+ * The restore of a carrier the stored-carrier reader read, onto `options.context` (default
+ * `ROOT_CONTEXT`) with `options.propagator` (default: the global one). A propagator that throws (a
+ * third-party one: createPropagator's styles never throw on a carrier) restores nothing, said once per
+ * process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`); a `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of
+ * `restart` / `ignore` that cut the trace is warned about (`warnIfStoredCarrierCut`). Never throws.
+ */
+function restoreStored(stored: StoredCarrier, options: CarrierOptions | null): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
-  // Both readers never throw: a throwing proxy or getter in the carrier reads as no field.
-  const stored = readStoredCarrier(asRow ? storedCarrierOf(carrier) : carrier);
   const propagator = options?.propagator ?? getDefaultPropagator();
   let restored: Context;
   try {
     restored = propagator.extract(base, stored, storedCarrierGetter);
   } catch (err) {
-    // createPropagator's styles never throw on a carrier: a third-party propagator failed. Said on a
-    // restore; a comparison of what a write would store (`restore` false) loses no trace.
-    if (restore) warnPropagatorFailed("extract", err);
+    warnPropagatorFailed("extract", err);
     return base;
   }
-  if (restore) warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
+  warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
   return restored;
 }
 
@@ -306,5 +331,5 @@ export function extractCarrier(
  * `traceContext`, already taken out of its row, is not looked into for a row again. Never throws.
  */
 export function extractSource(source: CarrierSource, propagator: TextMapPropagator | undefined): Context {
-  return extractCarrier(source.carrier, { propagator }, false);
+  return extractHeaders(source.carrier, { propagator });
 }

@@ -6,7 +6,7 @@ import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
 import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
-import { assertCarrierOptions, extractCarrier } from "../context/carrier-context.js";
+import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
 import {
   ATTR_KAFKA_MESSAGE_KEY,
   ATTR_KAFKA_MESSAGE_TOMBSTONE,
@@ -59,7 +59,7 @@ export function contextFromMessageHeaders(
   options: CarrierOptions = {},
   kind: MessageKind = "any",
 ): Context {
-  return extractCarrier(headerNumbersAsText(headersOfMessage(headers, kind)), options, false);
+  return extractHeaders(headerNumbersAsText(headersOfMessage(headers, kind)), options);
 }
 
 /** Which whole messages {@link headersOfMessage} recognises: a helper of one client only its own. */

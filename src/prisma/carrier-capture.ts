@@ -8,7 +8,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
-import { extractCarrier, injectCarrier } from "../context/carrier-context.js";
+import { extractWithoutWarnings, injectCarrier } from "../context/carrier-context.js";
 import { describeValue } from "../describe-value.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
 import { LEGACY_BAGGAGE_PREFIX } from "../propagation/header-names.js";
@@ -398,7 +398,7 @@ interface Restored {
 const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * What `carrier` restores with `propagator` (`extractCarrier`, as `contextFromCarrier` reads a row):
+ * What `carrier` restores with `propagator` (`extractWithoutWarnings`: no restore's warnings):
  * the identity {@link captureStoredCarrier} keeps (trace id, parent span id, sampled flag), and as one
  * text everything a reader of the restored context sees: the span context (ids, all trace flags,
  * `isRemote`, the tracestate it relays), the restored root of a Datadog parent id 0
@@ -408,7 +408,7 @@ const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < 
  * same text give a span started from them, and every carrier injected under it, the same values.
  */
 function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | undefined): Restored {
-  const ctx = extractCarrier(carrier, { propagator }, false, false);
+  const ctx = extractWithoutWarnings(carrier, propagator);
   const spanContext = trace.getSpanContext(ctx);
   const fields = getDatadogContext(ctx);
   const parts = [

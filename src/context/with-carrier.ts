@@ -277,7 +277,8 @@ function startUnmarked(
     scope.capturedAtMs ??
     (options.capturedAt !== undefined ? toEpochMs(options.capturedAt) : source.capturedAtMs);
   const attributes: Attributes = { ...options.attributes };
-  const ageMs = addRestoreAttributes(attributes, options, capturedAtMs);
+  const ageMs = carrierAgeMs(capturedAtMs);
+  addRestoreAttributes(attributes, options, ageMs);
   // One copy of the caller's links per call: assertOptions' checked copy is this call's own.
   const links = options.links === undefined ? [] : scope.sharedLinks ? [...options.links] : options.links;
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
@@ -409,23 +410,29 @@ function startDetachedRoot(name: string, spanOptions: SpanOptions, restored: Con
 }
 
 /**
- * Internal: adds to `attributes` the restore attributes of `options` and the capture time
- * `capturedAtMs` (epoch milliseconds; `undefined`: unknown): `tracehop.attempt`, `tracehop.run`, and
- * `tracehop.queue.wait` (seconds). Returns the carrier's age in milliseconds (never below 0), or
- * `undefined` when the capture time is unknown. For withCarrier's span and the instrumentation span
+ * Internal: the age of a carrier captured at `capturedAtMs` (epoch milliseconds; `undefined`: unknown),
+ * in milliseconds, now, never below 0 (a capture clock ahead of this one); `undefined` when the capture
+ * time is unknown.
+ */
+export function carrierAgeMs(capturedAtMs: number | undefined): number | undefined {
+  return capturedAtMs === undefined ? undefined : Math.max(0, Date.now() - capturedAtMs);
+}
+
+/**
+ * Internal: adds to `attributes` the restore attributes of `options` and of a carrier `ageMs` old
+ * ({@link carrierAgeMs}; `undefined`: unknown): `tracehop.attempt`, `tracehop.run`, and
+ * `tracehop.queue.wait` (seconds). For withCarrier's span and the instrumentation span
  * `withProcessSpan` adopts.
  */
 export function addRestoreAttributes(
   attributes: Attributes,
   options: Pick<WithCarrierOptions, "attempt" | "run">,
-  capturedAtMs: number | undefined,
-): number | undefined {
-  const ageMs = capturedAtMs === undefined ? undefined : Math.max(0, Date.now() - capturedAtMs);
+  ageMs: number | undefined,
+): void {
   // A bigint attempt or run (checked: at most Number.MAX_SAFE_INTEGER) as its number.
   if (options.attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = ordinalNumber(options.attempt);
   if (options.run !== undefined) attributes[ATTR_TRACEHOP_RUN] = ordinalNumber(options.run);
   if (ageMs !== undefined) attributes[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
-  return ageMs;
 }
 
 /**

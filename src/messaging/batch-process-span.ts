@@ -5,7 +5,7 @@ import { normalizeCarrier } from "../carrier/normalize-carrier.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
-import { headerNumbersAsText, headersOfMessage } from "./consumed-message.js";
+import { headerNumbersAsText, headersOfMessage, type MessageKind } from "./consumed-message.js";
 import {
   endCarrierFieldScan,
   FROM_CARRIER_FROM,
@@ -69,16 +69,7 @@ export function withBatchProcessSpan<M, T>(
   fn: (span: Span) => T,
 ): T {
   options = requireOptions("withBatchProcessSpan", options);
-  // Checked here, not left to withBatch, so that the error names the helper that was called.
-  if (!Array.isArray(messages))
-    throw new TypeError(
-      `tracehop withBatchProcessSpan: messages must be an array (kafkajs eachBatch's batch.messages), got ${describeValue(messages)}`,
-    );
-  assertCallable("", fn, "withBatchProcessSpan");
-  if (options.headersFrom !== undefined && typeof options.headersFrom !== "function")
-    throw new TypeError(
-      `tracehop withBatchProcessSpan: headersFrom must be a function of one message returning its headers, got ${describeValue(options.headersFrom)}`,
-    );
+  assertBatchArguments(messages, options, fn);
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   // The count is set for a batch of one too, as withBatch sets it (a batching API). No `messageId`:
   // requireOptions refuses one here.
@@ -88,25 +79,7 @@ export function withBatchProcessSpan<M, T>(
     operationName,
     messages.length,
   );
-  const kind = messageKindOf(options.system);
-  const ownHeadersFrom = options.headersFrom;
-  // Set by the default headersFrom: the message just read is a whole message of a client `kind` reads
-  // (read through its headers), not an object whose `headers` field it read.
-  let wholeMessage = false;
-  const headersFrom =
-    ownHeadersFrom ??
-    ((message: M) => {
-      const headers = headersOfMessage(message, kind);
-      wholeMessage = headers !== message;
-      return wholeMessage ? headers : headersField(message);
-    });
-  // What to look into for a carrier in one of its fields when the message just read adds no link
-  // (withBatchIn), kept so that nothing is read twice: what the user's own headersFrom returned, when
-  // read as headers (not a whole message read through its own), extended by the fix
-  // (FROM_CARRIER_FROM); or a message in which the default found no headers (0: a row holding its
-  // stored carrier under `traceContext`), for which the fix passes a headersFrom. `undefined`: nothing.
-  let unread: unknown;
-  let unreadPosition: CarrierPosition = FROM_CARRIER_FROM;
+  const reader = batchMessageReader(messageKindOf(options.system), options.system, options.headersFrom);
   return withBatchIn(
     messages,
     spanName(operationName, options),
@@ -117,42 +90,114 @@ export function withBatchProcessSpan<M, T>(
       links: options.links,
       propagator: options.propagator,
       root: options.root,
-      // A Map of the header fields: withBatch reads it as a carrier, never as a row (a `traceContext`
-      // header is only a header).
-      // A whole message from `headersFrom` is read through its headers, as in withProcessSpan.
-      carrierFrom: (message) => {
-        // Not the last message's headers when headersFrom throws for this one.
-        unread = undefined;
-        const headers = headersFrom(message);
-        // The default finds no headers (a message with headers costs this one comparison): on the other
-        // client's whole message (an amqplib message under system "kafka"), said once per process with
-        // the system to give, and then no field of a message is looked into (not said twice); on an
-        // object of no client (a row whose carrier is under traceContext), looked into when it adds no
-        // link. A whole message of its own client without headers holds no other carrier.
-        if (headers == null && ownHeadersFrom === undefined) {
-          if (
-            headers === undefined &&
-            warnIfMessageOfOtherSystem(message, kind, options.system, "withBatchProcessSpan")
-          )
-            endCarrierFieldScan("withBatchProcessSpan");
-          else if (!wholeMessage) {
-            unread = message;
-            unreadPosition = 0;
-          }
-        }
-        const read = headersOfMessage(headers, kind);
-        if (ownHeadersFrom !== undefined && read === headers) {
-          unread = headers;
-          unreadPosition = FROM_CARRIER_FROM;
-        }
-        return normalizeCarrier(headerNumbersAsText(read));
-      },
+      carrierFrom: reader.carrierFrom,
     },
     "withBatchProcessSpan",
-    () => {
+    reader.warnIfMisplaced,
+  );
+}
+
+/**
+ * The checks of `withBatchProcessSpan`'s arguments that `requireOptions` does not make, here rather than
+ * left to withBatch so that each error names the helper that was called.
+ * @throws TypeError when `messages` is not an array, `fn` not a function, or `options.headersFrom`
+ *   given and not a function.
+ */
+function assertBatchArguments<M>(messages: unknown, options: BatchProcessSpanOptions<M>, fn: unknown): void {
+  if (!Array.isArray(messages))
+    throw new TypeError(
+      `tracehop withBatchProcessSpan: messages must be an array (kafkajs eachBatch's batch.messages), got ${describeValue(messages)}`,
+    );
+  assertCallable("", fn, "withBatchProcessSpan");
+  if (options.headersFrom !== undefined && typeof options.headersFrom !== "function")
+    throw new TypeError(
+      `tracehop withBatchProcessSpan: headersFrom must be a function of one message returning its headers, got ${describeValue(options.headersFrom)}`,
+    );
+}
+
+/** How a batch's messages are read, for withBatchIn: see {@link batchMessageReader}. */
+interface BatchMessageReader<M> {
+  /** The carrier of one message: a Map of its header fields (withBatch reads it as a carrier, never as a row). */
+  carrierFrom: (message: M) => unknown;
+  /** Called by withBatchIn when the message just read adds no link: says where its carrier may be. */
+  warnIfMisplaced: () => void;
+}
+
+/**
+ * Reads each message of a batch of `system` through its headers (`headersFrom`, the user's, else the
+ * default: a whole message of a client `kind` recognises through its own headers, as in withProcessSpan;
+ * another object through its `headers` field), and keeps what the message just read leaves to look into
+ * for a carrier in one of its fields, so that nothing is read twice: what the user's `headersFrom`
+ * returned, when read as headers (not a whole message read through its own), whose fix extends the
+ * `headersFrom` (`FROM_CARRIER_FROM`); or a message in which the default found no headers (position 0:
+ * a row holding its stored carrier under `traceContext`), whose fix passes a `headersFrom`.
+ */
+function batchMessageReader<M>(
+  kind: MessageKind,
+  system: string,
+  ownHeadersFrom: ((message: M) => unknown) | undefined,
+): BatchMessageReader<M> {
+  // `undefined`: nothing to look into.
+  let unread: unknown;
+  let unreadPosition: CarrierPosition = FROM_CARRIER_FROM;
+  const leave = (value: unknown, position: CarrierPosition): void => {
+    unread = value;
+    unreadPosition = position;
+  };
+  const headersOf =
+    ownHeadersFrom === undefined
+      ? (message: M) => defaultHeaders(message, kind, system, leave)
+      : (message: M) => ownHeaders(ownHeadersFrom(message), kind, leave);
+  return {
+    carrierFrom: (message) => {
+      // Not the last message's when headersFrom throws for this one.
+      unread = undefined;
+      return normalizeCarrier(headerNumbersAsText(headersOf(message)));
+    },
+    warnIfMisplaced: () => {
       if (unread !== undefined) warnIfCarrierInOtherField(unread, "withBatchProcessSpan", unreadPosition);
     },
-  );
+  };
+}
+
+/**
+ * The headers the default `headersFrom` reads of `message`. When it finds none (a message with headers
+ * costs this one comparison): on the other client's whole message (an amqplib message under system
+ * "kafka"), said once per process with the system to give, and then no field of a message is looked
+ * into (not said twice); an object of no client (a row whose carrier is under `traceContext`) is left
+ * (`leave`) to be looked into when it adds no link. A whole message of its own client without headers
+ * holds no other carrier.
+ */
+function defaultHeaders(
+  message: unknown,
+  kind: MessageKind,
+  system: string,
+  leave: (value: unknown, position: CarrierPosition) => void,
+): unknown {
+  const ofMessage = headersOfMessage(message, kind);
+  const wholeMessage = ofMessage !== message;
+  const headers = wholeMessage ? ofMessage : headersField(message);
+  if (headers == null) {
+    if (headers === undefined && warnIfMessageOfOtherSystem(message, kind, system, "withBatchProcessSpan"))
+      endCarrierFieldScan("withBatchProcessSpan");
+    else if (!wholeMessage) leave(message, 0);
+  }
+  return headersOfMessage(headers, kind);
+}
+
+/**
+ * The headers of what the user's `headersFrom` returned: a whole message is read through its own, as
+ * in withProcessSpan; anything else is read as headers and left (`leave`) to be looked into when it
+ * adds no link (headers wrapped in an object: `(m) => ({ headers: m.properties.headers })`).
+ */
+function ownHeaders(
+  headers: unknown,
+  kind: MessageKind,
+  leave: (value: unknown, position: CarrierPosition) => void,
+): unknown {
+  const read = headersOfMessage(headers, kind);
+  if (read === headers) leave(headers, FROM_CARRIER_FROM);
+  return read;
 }
 
 /**

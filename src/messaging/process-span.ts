@@ -13,7 +13,13 @@ import {
 } from "@opentelemetry/api";
 import { recordingFailures } from "../context/run-in-span.js";
 import { endCarrierFieldScan, warnIfCarrierInOtherField } from "../context/carrier-in-other-field.js";
-import { addRestoreAttributes, assertCallable, relationOf, withCarrierIn } from "../context/with-carrier.js";
+import {
+  addRestoreAttributes,
+  assertCallable,
+  carrierAgeMs,
+  relationOf,
+  withCarrierIn,
+} from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
 import { warnIfMaxParentAgeUnused, type ResolvedRelation } from "../context/relation.js";
@@ -201,7 +207,8 @@ function adoptInto(
 ): void {
   try {
     const added: Attributes = { [ATTR_TRACEHOP_RELATION]: continuation };
-    const ageMs = addRestoreAttributes(added, restore, capturedAtMs);
+    const ageMs = carrierAgeMs(capturedAtMs);
+    addRestoreAttributes(added, restore, ageMs);
     span.setAttributes(added);
 
     warnIfMaxParentAgeUnused(restore, "withProcessSpan");

@@ -18,7 +18,13 @@ import {
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { Message } from "kafkajs";
 import { suppressTracing } from "@opentelemetry/core";
-import { captureCarrier, createPropagator, withBatch, withBatchItem } from "../../src/index.js";
+import {
+  captureCarrier,
+  createPropagator,
+  setRestoreDefaults,
+  withBatch,
+  withBatchItem,
+} from "../../src/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import {
   injectAmqpHeaders,
@@ -1006,25 +1012,85 @@ describe("withProcessSpan", () => {
     assert.equal(process.status.code, SpanStatusCode.ERROR);
   });
 
-  test("maxParentAge without relation auto: the message is handled as before, said once naming withProcessSpan", async () => {
+  /**
+   * Each helper that restores a stored context with `maxParentAge` and a relation other than `auto`,
+   * by every path it takes (its own span, an instrumentation's span it adopts, a relay's two forwarding
+   * modes). The warning is once per process: each case forgets the warnings given before it
+   * (`resetWarnings`), so that each proves its own.
+   */
+  const MAX_PARENT_AGE_CASES: [label: string, helper: string, call: () => unknown][] = [
+    [
+      "withProcessSpan, capture time known",
+      "withProcessSpan",
+      () =>
+        withProcessSpan(STORED, { ...kafka, maxParentAge: 1000, capturedAt: Date.now() - 60_000 }, () => 1),
+    ],
+    [
+      "withProcessSpan, capture time unknown",
+      "withProcessSpan",
+      () => withProcessSpan(STORED, { ...kafka, maxParentAge: 1000 }, () => 1),
+    ],
+    [
+      "withProcessSpan in an instrumentation's CONSUMER span it adopts",
+      "withProcessSpan",
+      () => {
+        const parent = propagation.extract(context.active(), STORED, HEADERS_GETTER);
+        const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+        const got = context.with(trace.setSpan(parent, instrumentation), () =>
+          withProcessSpan(STORED, { ...kafka, maxParentAge: 1000 }, (span) => span),
+        );
+        instrumentation.end();
+        assert.equal(got, instrumentation, "the instrumentation's span is adopted");
+      },
+    ],
+    [
+      "withSendSpan relaying a creation context in its send span",
+      "withSendSpan",
+      () => withSendSpan({ ...kafka, creationContext: STORED, maxParentAge: 1000 }, (h) => h),
+    ],
+    [
+      "withSendSpan forwarding the creation context",
+      "withSendSpan",
+      () =>
+        withSendSpan(
+          { ...kafka, creationContext: STORED, forward: "creation-context", maxParentAge: 1000 },
+          (h) => h,
+        ),
+    ],
+  ];
+
+  /** The TRACEHOP_MAX_PARENT_AGE_UNUSED messages `call` gives, none given before it in the process. */
+  async function maxParentAgeWarnings(call: () => unknown): Promise<string[]> {
     resetWarnings();
-    const { processWarnings } = await recordWarnings(() => {
-      withProcessSpan(STORED, { ...kafka, maxParentAge: 1000, capturedAt: Date.now() - 60_000 }, () => 1);
-      withProcessSpan(STORED, { ...kafka, maxParentAge: 1000 }, () => 1);
-      withProcessSpan(STORED, { ...kafka, relation: "auto", maxParentAge: 1000 }, () => 1);
-    });
-    assert.deepEqual(
-      exporter.getFinishedSpans().map((s) => s.attributes["tracehop.relation"]),
-      ["parent", "parent", "parent"],
-    );
-    assert.deepEqual(
-      processWarnings.map(([code]) => code),
-      ["TRACEHOP_MAX_PARENT_AGE_UNUSED"],
-    );
-    assert.match(
-      processWarnings[0]![1],
-      /^tracehop withProcessSpan: maxParentAge \(1000 ms\) is read only by relation "auto"/,
-    );
+    const { processWarnings } = await recordWarnings(call);
+    return processWarnings
+      .filter(([code]) => code === "TRACEHOP_MAX_PARENT_AGE_UNUSED")
+      .map(([, message]) => message);
+  }
+
+  test("maxParentAge without relation auto: the message is handled as before, said by each helper and path (TRACEHOP_MAX_PARENT_AGE_UNUSED)", async () => {
+    for (const [label, helper, call] of MAX_PARENT_AGE_CASES) {
+      exporter.reset();
+      const messages = await maxParentAgeWarnings(call);
+      assert.equal(messages.length, 1, `${label}: said once`);
+      assert.ok(
+        messages[0]!.startsWith(`tracehop ${helper}: maxParentAge (1000 ms) is read only by relation "auto"`),
+        `${label}: ${messages[0]}`,
+      );
+      const relations = exporter.getFinishedSpans().map((s) => s.attributes["tracehop.relation"]);
+      assert.deepEqual(relations, ["parent"], `${label}: one span, the stored context's child`);
+    }
+  });
+
+  test("maxParentAge with relation auto is read: nothing said, on every path", async () => {
+    for (const [label, , call] of MAX_PARENT_AGE_CASES) {
+      const auto = setRestoreDefaults({ relation: "auto" });
+      try {
+        assert.deepEqual(await maxParentAgeWarnings(call), [], label);
+      } finally {
+        setRestoreDefaults(auto);
+      }
+    }
   });
 
   test("missing system or destination is a clear TypeError", () => {

@@ -175,6 +175,14 @@ export function clientMessageOf(value: object): ClientMessage | undefined {
  *   leave out a key with no unambiguous string form), `kafka.message.tombstone` (`true` for a `null`
  *   value, set only then), `messaging.message.body.size` (`value.byteLength`);
  *   an `eachMessage` payload adds `messaging.destination.partition.id` (`partition` as text).
+ * - under `kind` "any", a nats.js message (`Msg`, JetStream `JsMsg`): `messaging.message.id`, its
+ *   `Nats-Msg-Id` header (the name exactly, as nats-server reads it): the id JetStream deduplicates
+ *   by, which the publisher gives (nats.js `js.publish(subject, data, { msgID })`). Not the stream
+ *   sequence (`info.streamSequence`), unique only within its stream, as a Kafka offset is within its
+ *   partition.
+ * - an mqtt.js PUBLISH packet: nothing. MQTT 5 gives a message no id: its packet identifier
+ *   (`messageId`) is the session's handle of one QoS 1/2 exchange, reused once acknowledged (MQTT 5.0
+ *   §2.2.1), and absent at QoS 0.
  * Never throws (a throwing getter or proxy trap: what was read so far).
  */
 export function attributesOfMessage(value: unknown, kind: MessageKind = "any"): Attributes {
@@ -188,6 +196,7 @@ export function attributesOfMessage(value: unknown, kind: MessageKind = "any"): 
     }
     if (kind === "amqp") return attributes;
     if (isKafkaMessage(message)) addKafkaAttributes(attributes, message);
+    else if (kind === "any" && isNatsMessage(message)) addNatsAttributes(attributes, message);
     else if (
       typeof message.topic === "string" &&
       typeof message.partition === "number" &&
@@ -246,6 +255,16 @@ function addKafkaAttributes(attributes: Attributes, message: Record<string, unkn
   }
   if (message.value === null) attributes[ATTR_KAFKA_MESSAGE_TOMBSTONE] = true;
   else attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.value as Uint8Array).byteLength;
+}
+
+/** The message id header of NATS JetStream (nats-server `JSMsgId`, nats.js `JsHeaders.MsgIdHdr`). */
+const NATS_MSG_ID_HEADER = "Nats-Msg-Id";
+
+function addNatsAttributes(attributes: Attributes, message: Record<string, unknown>): void {
+  const headers = message.headers as { get?: unknown } | undefined;
+  if (headers == null || typeof headers.get !== "function") return;
+  const messageId = shortText((headers.get as (name: string) => unknown).call(headers, NATS_MSG_ID_HEADER));
+  if (messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = messageId;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -155,6 +155,57 @@ describe("NATS", () => {
       await jsm.streams.delete(stream);
     }
   });
+
+  test("the whole message: messaging.message.id is its Nats-Msg-Id (core NATS); a message without one has none", async (t) => {
+    if (!requireServer(t) || !nc) return;
+    const subject = `hc4.msgid.${process.pid}.${randomBytes(4).toString("hex")}`;
+    const sub = nc.subscribe(subject, {
+      max: 2,
+      callback: (_err, msg) => {
+        withProcessSpan(msg, { system: "nats", destination: subject }, () => {});
+      },
+    });
+    const withId = natsHeaders();
+    withId.set("Nats-Msg-Id", "hc4-order-1");
+    nc.publish(subject, "order 1", { headers: withId });
+    nc.publish(subject, "order 2", { headers: natsHeaders() });
+    await sub.closed;
+    const ids = exporter
+      .getFinishedSpans()
+      .filter((s) => s.kind === SpanKind.CONSUMER)
+      .map((s) => s.attributes["messaging.message.id"]);
+    assert.deepEqual(ids, ["hc4-order-1", undefined]);
+  });
+
+  test("JetStream: the whole JsMsg gives messaging.message.id from the msgID it was published with (Nats-Msg-Id)", async (t) => {
+    if (!requireServer(t) || !nc) return;
+    const stream = `hc4_msgid_${process.pid}_${randomBytes(4).toString("hex")}`;
+    const subject = `${stream}.orders`;
+    let jsm;
+    try {
+      jsm = await nc.jetstreamManager({ timeout: 3000 });
+      await jsm.streams.add({ name: stream, subjects: [subject] });
+    } catch (err) {
+      t.skip(
+        `JetStream not enabled on the NATS server at ${NATS_URL} (${String(err)}): start nats-server with -js`,
+      );
+      return;
+    }
+    try {
+      const js = nc.jetstream();
+      const ack = await js.publish(subject, "order 1", { msgID: "hc4-order-1" });
+      const consumer = await js.consumers.get(stream);
+      const m = await consumer.next({ expires: 5000 });
+      assert.ok(m, "the message is delivered");
+      assert.equal(m.info.streamSequence, ack.seq);
+      withProcessSpan(m, { system: "nats", destination: subject }, () => {});
+      m.ack();
+      const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
+      assert.equal(processSpan.attributes["messaging.message.id"], "hc4-order-1");
+    } finally {
+      await jsm.streams.delete(stream);
+    }
+  });
 });
 
 describe("MQTT 5", () => {
@@ -212,4 +263,25 @@ describe("MQTT 5", () => {
     );
     assertOneTrace(await delivered);
   }
+
+  test("the whole PUBLISH packet gives no messaging.message.id: its packet identifier names no message", async (t) => {
+    if (!client) {
+      t.skip(skipReason);
+      return;
+    }
+    const topic = `hc4/msgid/${process.pid}/${randomBytes(4).toString("hex")}`;
+    const delivered = new Promise<mqtt.IPublishPacket>((resolve) => {
+      client!.on("message", (received, _payload, packet) => {
+        if (received !== topic) return;
+        withProcessSpan(packet, { system: "mqtt", destination: topic }, () => {});
+        resolve(packet);
+      });
+    });
+    await client.subscribeAsync(topic, { qos: 1 });
+    await client.publishAsync(topic, "order 1", { qos: 1, properties: { userProperties: { a: "1" } } });
+    const packet = await delivered;
+    assert.equal(typeof packet.messageId, "number", "a QoS 1 delivery has a packet identifier");
+    const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
+    assert.equal(processSpan.attributes["messaging.message.id"], undefined);
+  });
 });

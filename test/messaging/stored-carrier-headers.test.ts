@@ -104,8 +104,12 @@ describe("stored carriers into tracehop/messaging", () => {
       });
       // withSendSpan's creationContext: restored as contextFromCarrier restores it, a new trace otherwise.
       const sent = withSendSpan({ ...kafka, creationContext: make() }, (h, span) => ({ h, span }));
-      assert.ok(sent.span.spanContext().traceId !== "0".repeat(32), label);
-      assert.equal(sent.span.spanContext().traceId === TRACE_ID, restored === TRACE_ID, label);
+      // The values in the message: a failure says which trace the send span got, not only true/false.
+      const sentTraceId = sent.span.spanContext().traceId;
+      const said = `${label}: send span's trace ${sentTraceId}, contextFromCarrier's ${restored ?? "none"}`;
+      assert.notEqual(sentTraceId, "0".repeat(32), said);
+      if (restored === TRACE_ID) assert.equal(sentTraceId, TRACE_ID, said);
+      else assert.notEqual(sentTraceId, TRACE_ID, said);
       assert.equal(sent.h.traceparent, traceparentOf(sent.span.spanContext()), label);
       // withProcessSpan: the handler runs once, in a real span.
       let runs = 0;

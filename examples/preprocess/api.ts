@@ -33,7 +33,7 @@ const { databaseErrorCode, databaseFailure, OutageLog, retryTransient } = await 
 await checkDatabase().catch(exitOnBadInput);
 
 // Every PreprocessJob and Outbox row created through `db` stores the carrier of the active context.
-const db = openDatabase().$extends(traceCarrierExtension());
+const db = (await openDatabase()).$extends(traceCarrierExtension());
 /** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
 const outage = new OutageLog("api: a request", databaseName());
 const tracer = trace.getTracer("tracehop-example");

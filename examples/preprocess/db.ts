@@ -1,12 +1,11 @@
 import { existsSync, lstatSync, readlinkSync, statSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaMariaDb } from "@prisma/adapter-mariadb";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient as MysqlClient } from "../../generated/prisma/mysql/client.js";
-import { PrismaClient as PostgresClient } from "../../generated/prisma/postgresql/client.js";
-import { Prisma, PrismaClient } from "../../generated/prisma/sqlite/client.js";
+// The clients and their driver adapters are imported by openDatabase, only the one DATABASE_URL names:
+// the three together took each process's start 3 s longer than SQLite's alone. browser.js is the client's
+// model names and enums without its runtime.
+import { Prisma } from "../../generated/prisma/sqlite/browser.js";
+import type { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import {
   BadInputError,
   connectTimeoutMs,
@@ -600,19 +599,29 @@ export interface OpenOptions {
 /**
  * A Prisma client on DATABASE_URL (default: the embedded SQLite file, WAL, {@link SQLITE_BUSY_TIMEOUT_MS}):
  * the better-sqlite3 adapter for `file:`, the pg adapter and the PostgreSQL client for
- * `postgresql://`, the mariadb adapter and the MySQL client for `mysql://`. A new connection of either
- * server's pool may take TRACEHOP_CONNECT_TIMEOUT_MS (config.ts connectTimeoutMs), as the start-up check's
- * (the mariadb pool also gives up on getting one after its own 10 s, `acquireTimeout`).
+ * `postgresql://`, the mariadb adapter and the MySQL client for `mysql://`, each client and adapter imported
+ * on the first call for its kind. A new connection of either server's pool may take
+ * TRACEHOP_CONNECT_TIMEOUT_MS (config.ts connectTimeoutMs), as the start-up check's (the mariadb pool also
+ * gives up on getting one after its own 10 s, `acquireTimeout`). Rejects with {@link databaseKind}'s Error
+ * for a URL it refuses.
  */
-export function openDatabase(url = databaseUrl(), options: OpenOptions = {}): Database {
+export async function openDatabase(url = databaseUrl(), options: OpenOptions = {}): Promise<Database> {
   const queryTimeoutMs = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
   switch (databaseKind(url)) {
     case "sqlite": {
+      const [{ PrismaBetterSqlite3 }, { PrismaClient: SqliteClient }] = await Promise.all([
+        import("@prisma/adapter-better-sqlite3"),
+        import("../../generated/prisma/sqlite/client.js"),
+      ]);
       const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: SQLITE_BUSY_TIMEOUT_MS });
-      return new PrismaClient({ adapter });
+      return new SqliteClient({ adapter });
     }
     case "postgresql": {
       const { connectionString, schema } = postgresTarget(url);
+      const [{ PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([
+        import("@prisma/adapter-pg"),
+        import("../../generated/prisma/postgresql/client.js"),
+      ]);
       // pg's pool waits without end for a connection by default: one to a server that stopped answering
       // would hang each query. TRACEHOP_CONNECT_TIMEOUT_MS bounds it, as it bounds the start-up check.
       // A query is bounded too ({@link QUERY_TIMEOUT_MS}): client-side, for a server that stopped answering
@@ -639,6 +648,10 @@ export function openDatabase(url = databaseUrl(), options: OpenOptions = {}): Da
       // queryTimeout (MariaDB servers only: max_statement_time, error 1969, busy) and socketTimeout (any
       // server: a connection silent that long is closed, 45026, unavailable) bound a query; keepAliveDelay
       // probes idle connections (TCP keepalive).
+      const [{ PrismaMariaDb }, { PrismaClient: MysqlClient }] = await Promise.all([
+        import("@prisma/adapter-mariadb"),
+        import("../../generated/prisma/mysql/client.js"),
+      ]);
       const adapter = new PrismaMariaDb({
         ...mysqlTarget(url),
         connectTimeout: connectTimeoutMs(),

@@ -195,7 +195,7 @@ async function checkBroker(): Promise<void> {
  */
 async function readFinalStatuses(jobs: Job[]): Promise<void> {
   if (jobs.length === 0) return;
-  const db = openDatabase();
+  const db = await openDatabase();
   try {
     const rows = await db.preprocessJob.findMany({
       where: { id: { in: jobs.map((j) => j.id) } },

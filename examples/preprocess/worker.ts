@@ -26,7 +26,7 @@ exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
 // check is retried, as a busy one is.
 await checkDatabase().catch(exitOnBadInput);
 const tracing = startProcessTracing(SERVICE_NAMES.worker);
-const db = openDatabase();
+const db = await openDatabase();
 // A bad AMQP_URL (the login or vhost refused, not a URL) is bad input: one line saying what to fix and exit
 // 2, as `npm start` answers it (queue-amqp.ts connectAmqp). A broker that cannot be reached now (nothing
 // listening, reset, no answer in time) may be restarting: one line and exit 1, to be started again.

@@ -139,7 +139,7 @@ describe("a MySQL URL without a user", () => {
     await admin.query(`CREATE DATABASE \`${database}\``);
     const url = `mysql://${server.host}/${database}`;
     process.env.DATABASE_URL = url;
-    const db = openDatabase(url);
+    const db = await openDatabase(url);
     try {
       assert.equal((await prepareDatabase()).length > 0, true);
       // Guards against the migration connecting as root and the adapter with no user name: each query

@@ -37,7 +37,7 @@ describe("PostgreSQL: a connection terminated during a query", () => {
       env: { ...process.env, DATABASE_URL: url },
       stdio: "ignore",
     });
-    db = openDatabase(url);
+    db = await openDatabase(url);
   });
   after(async () => {
     if (skip !== undefined) return;
@@ -102,7 +102,7 @@ describe("PostgreSQL: a connection terminated during a query", () => {
   });
 
   test("a server not listening (P1001) is the database unavailable, not busy", async () => {
-    const refused = openDatabase(`postgresql://postgres@127.0.0.1:1/test?schema=${SCHEMA}`);
+    const refused = await openDatabase(`postgresql://postgres@127.0.0.1:1/test?schema=${SCHEMA}`);
     try {
       const error = await refused.preprocessJob.count().then(
         () => assert.fail("a query on a closed port succeeded"),
@@ -145,7 +145,7 @@ describe("PostgreSQL: a server that stops answering on an open connection", () =
     const port = (proxy.address() as AddressInfo).port;
     const proxied = new URL(PG_URL);
     proxied.port = String(port);
-    const db = openDatabase(proxied.href, { queryTimeoutMs: 500 });
+    const db = await openDatabase(proxied.href, { queryTimeoutMs: 500 });
     try {
       assert.deepEqual(await db.$queryRawUnsafe("SELECT 1::int AS one"), [{ one: 1 }]);
       stalled = true;

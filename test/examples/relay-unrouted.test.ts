@@ -23,7 +23,7 @@ describe(
       const file = join(dir, "hQ2.db");
       migrateSqlite(file);
       const url = `file:${file}`;
-      const db = openDatabase(url);
+      const db = await openDatabase(url);
       const run = startExample(
         "relay",
         {

@@ -149,7 +149,7 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
     });
 
   test("PostgreSQL: a query of the pipeline's Prisma client fails after the timeout instead of waiting without end", async () => {
-    const db = openDatabase(`postgresql://u@127.0.0.1:${server.port}/db`);
+    const db = await openDatabase(`postgresql://u@127.0.0.1:${server.port}/db`);
     try {
       // Guards against pg's pool waiting for the connection without end.
       const failure: unknown = await within(db.preprocessJob.count(), 5_000, "the query").then(
@@ -199,7 +199,7 @@ describe("DATABASE_URL of a MySQL server that answers slowly", () => {
     });
     const url = new URL(MYSQL_URL);
     url.port = String(proxy.port);
-    const db = openDatabase(url.toString());
+    const db = await openDatabase(url.toString());
     try {
       // Guards against each connection of the pool giving up after the driver's 1 s and the query failing
       // once the pool's 10 s to get one are over ("pool timeout: failed to retrieve a connection from pool").

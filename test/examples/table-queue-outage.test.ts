@@ -20,7 +20,7 @@ describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, ()
     const saved = process.env.DATABASE_URL;
     // As the worker runs it: the lines name DATABASE_URL.
     process.env.DATABASE_URL = proxied.href;
-    const db = openDatabase(proxied.href);
+    const db = await openDatabase(proxied.href);
     try {
       execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
         env: { ...process.env, DATABASE_URL: direct.href },

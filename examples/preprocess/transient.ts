@@ -1,5 +1,6 @@
 // Transient database failures and their retry, shared by the api, the worker and the table queue.
 import { setTimeout as sleep } from "node:timers/promises";
+import { QUERY_TIMEOUT_MS } from "./db-timeouts.js";
 
 /**
  * What a transient database failure is ({@link databaseFailure}): the most precise code there is (the
@@ -291,9 +292,9 @@ const failures = (n: number) => `${n} failed ${n === 1 ? "attempt" : "attempts"}
  * How long an outage of Prisma P2028 failures ("a transaction could not start in time") lasts with no
  * success, in milliseconds, before {@link OutageLog} says the database unavailable rather than busy: a
  * full pool frees a connection as each transaction ends, a server that never answers frees none. As long
- * as a query waits for a silent server before it fails (db.ts `QUERY_TIMEOUT_MS`).
+ * as a query waits for a silent server before it fails ({@link QUERY_TIMEOUT_MS}).
  */
-export const SILENT_AFTER_MS = 30_000;
+export const SILENT_AFTER_MS = QUERY_TIMEOUT_MS;
 
 /** Seconds, whole, for a log line: `30 s`. */
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;

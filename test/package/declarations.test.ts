@@ -1,6 +1,13 @@
-// What a consumer's editor shows on hover over tracehop's public API: the JSDoc of the declarations it
-// reads (dist/src/**/*.d.ts, through the exports map; `npm test` builds dist first), read with the
-// project's TypeScript as its language service reads them.
+// The declarations a consumer's tools read (dist/src/**/*.d.ts, through the exports map; `npm test` builds
+// dist first), checked on one TypeScript program built once for the three parts below (a program of its own
+// for each, each in a process of its own, cost about as long as the checks themselves).
+//
+// Docstrings: every function and class the package exports carries its docstring in those declarations: a
+// JSDoc block that sits on the wrong declaration in the source (a private helper placed between a docblock
+// and the function it documents) compiles without a word and leaves the export undocumented.
+//
+// Hovers: what a consumer's editor shows on hover over tracehop's public API, the JSDoc of the
+// declarations, read with the project's TypeScript as its language service reads them.
 // - Every export of an entry point, every overload and public constructor, and every public member of
 //   an exported class, interface or object type has a summary.
 // - No tag but the known ones: TypeScript starts a tag at any `@` after white space, also inside a code
@@ -15,9 +22,15 @@
 // - The docs name no file of this repository (only dist/ ships): `(header-writer.ts)`, `test/...`.
 // - An exported constant whose declared type hides its value (`readonly PropagationStyle[]`) names
 //   that value (each element of an array) in its summary.
+//
+// Internal members: what the declarations leave out, the members tracehop's own code calls across
+// modules (`createPropagator`'s composite, `tracehop inspect`) but a consumer must not, marked `@internal`
+// and stripped by tsconfig.build.json's `stripInternal`, as TypeScript projects hide them
+// (opentelemetry-js does the same). The declarations left must still compile on their own: a stripped
+// member must leave no reference to a type it alone used.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
@@ -25,6 +38,89 @@ import { entryPoints } from "./entry-points.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DIST = join(ROOT, "dist") + sep;
+const FILES = entryPoints(ROOT);
+/**
+ * The entry points' declarations with what they import, as a consumer's editor reads them: strict,
+ * NodeNext. skipLibCheck off: the .d.ts files themselves are checked (a dangling type reference is an
+ * error); the only @types package Node's.
+ */
+const PROGRAM = ts.createProgram(FILES, {
+  noEmit: true,
+  skipLibCheck: false,
+  strict: true,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  target: ts.ScriptTarget.ES2022,
+  types: ["node"],
+});
+
+/**
+ * The syntactic and semantic diagnostics of the declaration files of dist/ in {@link PROGRAM}, one line
+ * each, and how many files were checked. Taken first, before the other parts' queries: the checker keeps
+ * the diagnostics its answers record too, and resolving the name of a `{@link Class.member}` as the hover
+ * part does records "only refers to a type" errors that a compile of the files does not give.
+ */
+const OWN = (() => {
+  const ours = PROGRAM.getSourceFiles().filter((source) =>
+    source.fileName.startsWith(DIST.replaceAll(sep, "/")),
+  );
+  const diagnostics = ours.flatMap((source) => [
+    ...PROGRAM.getSyntacticDiagnostics(source),
+    ...PROGRAM.getSemanticDiagnostics(source),
+  ]);
+  return {
+    files: ours.length,
+    diagnostics: diagnostics.map(
+      (d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    ),
+  };
+})();
+
+// Docstrings.
+
+/** `entry: name` of each exported function or class of `files` without a JSDoc comment. */
+function undocumentedExports(
+  program: ts.Program,
+  files: string[],
+): { checked: string[]; undocumented: string[] } {
+  const checker = program.getTypeChecker();
+  const checked: string[] = [];
+  const undocumented: string[] = [];
+  for (const file of files) {
+    const source = program.getSourceFile(file);
+    assert.ok(source, `${file} is missing: run npm run build first`);
+    const module = checker.getSymbolAtLocation(source);
+    assert.ok(module, `${file} is not a module`);
+    for (const exported of checker.getExportsOfModule(module)) {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      if (!(symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class))) continue;
+      const name = `${file.slice(ROOT.length)}: ${exported.name}`;
+      checked.push(name);
+      // Each declaration (each overload of a function) has its own block.
+      const declarations = (symbol.declarations ?? []).filter(
+        (declaration) => ts.isFunctionDeclaration(declaration) || ts.isClassDeclaration(declaration),
+      );
+      if (
+        declarations.length === 0 ||
+        declarations.some((declaration) => ts.getJSDocCommentsAndTags(declaration).length === 0)
+      )
+        undocumented.push(name);
+    }
+  }
+  return { checked, undocumented };
+}
+
+test("every function and class exported by the package's entry points has a JSDoc comment in dist/*.d.ts", () => {
+  const { checked, undocumented } = undocumentedExports(PROGRAM, FILES);
+  assert.ok(
+    checked.some((name) => name.endsWith(": startTracing")),
+    checked.join("\n"),
+  );
+  assert.ok(checked.length > 20, `only ${checked.length} exports checked`);
+  assert.deepEqual(undocumented, []);
+});
+
+// Hovers.
 
 /** The JSDoc tags a hover may show: TSDoc's and JSDoc's usual ones that tracehop's docs use. */
 const KNOWN_TAGS: ReadonlySet<string> = new Set([
@@ -54,16 +150,6 @@ function repositoryFileNames(): RegExp {
     .filter((name) => name.endsWith(".ts"))
     .map((name) => basename(name).replace(/[.]/g, "\\."));
   return new RegExp(`(?<![\\w./-])(?:${names.join("|")}|test/[\\w./-]+\\.ts)(?![\\w-])`);
-}
-
-/** The declarations of the entry points as a consumer's editor reads them (strict, NodeNext). */
-function consumerProgram(files: string[]): ts.Program {
-  return ts.createProgram(files, {
-    noEmit: true,
-    strict: true,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  });
 }
 
 /** The findings for the declarations of `files`, one line each, and the names checked. */
@@ -248,9 +334,6 @@ async function hiddenValues(program: ts.Program, files: string[]): Promise<strin
   return faults;
 }
 
-const FILES = entryPoints(ROOT);
-const PROGRAM = consumerProgram(FILES);
-
 test("the hovers of every export and public member of the entry points: a summary, no tag cut out of the text, links that resolve, no parameter that is not there, no file of the repository", () => {
   const { checked, faults } = hoverFaults(PROGRAM, FILES);
   // The walk reached the exports, the members of the interfaces and classes, and the other entry points.
@@ -269,4 +352,105 @@ test("the hovers of every export and public member of the entry points: a summar
 test("an exported constant whose declared type hides its value names that value in its summary", async () => {
   const faults = await hiddenValues(PROGRAM, FILES);
   assert.deepEqual(faults, [], faults.join("\n"));
+});
+
+// Internal members.
+
+/** The public style classes, the file declaring each, and the internal members it must not publish. */
+const HIDDEN: ReadonlyArray<{ file: string; name: string; members: readonly string[] }> = [
+  {
+    file: "dist/src/propagation/datadog/DatadogPropagator.d.ts",
+    name: "DatadogPropagator",
+    members: ["injectResolved", "extractParts"],
+  },
+  {
+    file: "dist/src/propagation/datadog/DatadogTraceContextPropagator.d.ts",
+    name: "DatadogTraceContextPropagator",
+    members: ["injectResolved", "extractParts"],
+  },
+  {
+    file: "dist/src/propagation/w3c/TraceContextPropagator.d.ts",
+    name: "TraceContextPropagator",
+    members: ["extractSpanContext"],
+  },
+  {
+    file: "dist/src/propagation/w3c/BaggagePropagator.d.ts",
+    name: "BaggagePropagator",
+    members: ["extractBaggage"],
+  },
+];
+
+test("the style classes' declarations hold inject, extract and fields, and none of their internal members or the types only those use", () => {
+  for (const { file, name, members } of HIDDEN) {
+    const text = readFileSync(join(ROOT, file), "utf8");
+    // The file still declares the class with its TextMapPropagator methods (not a moved or empty file).
+    assert.match(text, new RegExp(`export declare class ${name} implements TextMapPropagator \\{`), file);
+    for (const method of ["inject", "extract", "fields"])
+      assert.match(text, new RegExp(`^    ${method}\\(`, "m"), `${file}: ${method}`);
+    // Only the names found are printed, not the whole file.
+    const leaked = [...members, "ResolvedInjection", "StyleExtraction", "lendOnly", "_lendOnly"].filter(
+      (word) => new RegExp(`\\b${word}\\b`).test(text),
+    );
+    assert.deepEqual(leaked, [], file);
+  }
+});
+
+test("W3CTraceState's declarations publish wireValueWith(key, value), which validates, not the unchecked wireValueWithPair, and members()'s element type is exported", () => {
+  const text = readFileSync(join(ROOT, "dist/src/propagation/w3c/W3CTraceState.d.ts"), "utf8");
+  assert.match(text, /^export declare class W3CTraceState implements TraceState \{/m);
+  // Exactly the two public parameters: a third one would let a caller skip the §3.3.1.3 validation.
+  assert.match(text, /^ {4}wireValueWith\(key: string, value: string\): string \| undefined;$/m);
+  const leaked = ["wireValueWithPair", "checked", "valid"].filter((word) =>
+    new RegExp(`\\b${word}\\b`).test(text.replace(/\/\*\*[\s\S]*?\*\//g, "")),
+  );
+  assert.deepEqual(leaked, []);
+  assert.match(text, /^ {4}members\(\): TraceStateMember\[\];$/m);
+  const index = readFileSync(join(ROOT, "dist/src/index.d.ts"), "utf8");
+  assert.match(index, /\btype TraceStateMember\b[^;]*from "\.\/propagation\/w3c\/tracestate\.js";/);
+});
+
+/** `Class.member` of each public member of a class reachable from `files` whose JSDoc says it is internal. */
+function publishedInternalMembers(
+  program: ts.Program,
+  files: string[],
+): { classes: string[]; internal: string[] } {
+  const checker = program.getTypeChecker();
+  const classes: string[] = [];
+  const internal: string[] = [];
+  for (const file of files) {
+    const module = checker.getSymbolAtLocation(program.getSourceFile(file)!);
+    assert.ok(module, `${file} is not a module`);
+    for (const exported of checker.getExportsOfModule(module)) {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      for (const declaration of symbol.declarations ?? []) {
+        if (!ts.isClassDeclaration(declaration)) continue;
+        classes.push(symbol.name);
+        for (const member of declaration.members) {
+          const modifiers = ts.canHaveModifiers(member) ? (ts.getModifiers(member) ?? []) : [];
+          if (modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword)) continue;
+          const doc = ts
+            .getJSDocCommentsAndTags(member)
+            .map((comment) => comment.getText())
+            .join("\n");
+          if (/\bInternal\b|@internal/.test(doc)) internal.push(`${symbol.name}.${member.name?.getText()}`);
+        }
+      }
+    }
+  }
+  return { classes, internal };
+}
+
+test("no class the package exports publishes a member documented as internal, and its declarations compile on their own", () => {
+  const { classes, internal } = publishedInternalMembers(PROGRAM, FILES);
+  for (const name of [
+    "DatadogPropagator",
+    "DatadogTraceContextPropagator",
+    "W3CTraceState",
+    "LinkAwareSampler",
+  ])
+    assert.ok(classes.includes(name), `${name} not checked: ${classes.join(", ")}`);
+  assert.deepEqual(internal, []);
+
+  assert.ok(OWN.files > 20, `only ${OWN.files} declaration files of dist/ checked`);
+  assert.deepEqual(OWN.diagnostics, []);
 });

@@ -18,7 +18,31 @@ import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { parseInspectInput } from "../../src/cli/input.js";
-import { run, runAfter, runIn, runTo, runWithStderr, runWithStdout, start, inspectDir } from "./run-cli.js";
+import {
+  run,
+  runAfter,
+  runIn,
+  runMany,
+  runTo,
+  runWithStderr,
+  runWithStdout,
+  start,
+  inspectDir,
+  type CliRun,
+} from "./run-cli.js";
+
+/**
+ * A value alone, as the argument and on standard input with and without its line break (echo, printf): the
+ * arguments and the input of each (the argument NULL names a file: on standard input only).
+ */
+function aloneForms(value: string): [string[], string | undefined][] {
+  const all: [string[], string | undefined][] = [
+    [[value], undefined],
+    [["-"], value + "\n"],
+    [["-"], value],
+  ];
+  return value === "NULL" ? all.filter(([, input]) => input !== undefined) : all;
+}
 
 /** What database clients print for a carrier column, captured from the real clients (its README). */
 const CLIENTS = fileURLToPath(new URL("../fixtures/inspect-clients/", import.meta.url));
@@ -257,7 +281,7 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
 });
 
 describe("tracehop inspect: values and lines that hold no carrier", () => {
-  test("null, NULL, a number, a boolean or a string: no carrier, the same finding alone, on a line among rows or in an array (exit 1); an empty array is an input error (exit 2)", () => {
+  test("null, NULL, a number, a boolean or a string: no carrier, the same finding alone, on a line among rows or in an array (exit 1); an empty array is an input error (exit 2)", async () => {
     const tp = JSON.stringify({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
     const said: [string, string][] = [
       ["null", "JSON null: the row was written without a carrier"],
@@ -269,26 +293,32 @@ describe("tracehop inspect: values and lines that hold no carrier", () => {
       ["true", "a boolean, not a carrier"],
       ['"not a carrier"', "a JSON string that is not the JSON text of an object (it is not JSON)"],
     ];
-    for (const [value, noCarrier] of said) {
+    // The runs first, two at a time (runMany); then each checked in the order they are listed.
+    const runs: CliRun[] = [];
+    for (const [value] of said) {
       // Alone: as an argument, and on standard input with and without its line break (echo, printf).
-      for (const [args, input] of [
-        [[value], undefined],
-        [["-"], value + "\n"],
-        [["-"], value],
-      ] as [string[], string | undefined][]) {
-        if (value === "NULL" && input === undefined) continue; // the argument NULL names a file
-        const alone = run(["inspect", ...args], input);
-        assert.equal(alone.code, 1, `${value} ${JSON.stringify(input)}: ${alone.stderr}`);
-        assert.equal(alone.stdout, `no carrier (${noCarrier})\n`, value);
-        const aloneJson = run(["inspect", "--json", ...args], input);
-        assert.equal(JSON.parse(aloneJson.stdout).noCarrier, noCarrier, value);
+      for (const [args, input] of aloneForms(value)) {
+        runs.push({ args: ["inspect", ...args], input }, { args: ["inspect", "--json", ...args], input });
       }
       // Among rows, one per line, and as an element of an array of rows (where null is also SQL NULL).
-      const lines = run(["inspect", "--json", "-"], `${tp}\n${value}\n`);
+      runs.push({ args: ["inspect", "--json", "-"], input: `${tp}\n${value}\n` });
+      if (value !== "NULL") runs.push({ args: ["inspect", "--json", `[${tp}, ${value}]`] });
+    }
+    const results = await runMany(runs);
+    const next = () => results.shift()!;
+    for (const [value, noCarrier] of said) {
+      for (const [, input] of aloneForms(value)) {
+        const alone = next();
+        assert.equal(alone.code, 1, `${value} ${JSON.stringify(input)}: ${alone.stderr}`);
+        assert.equal(alone.stdout, `no carrier (${noCarrier})\n`, value);
+        const aloneJson = next();
+        assert.equal(JSON.parse(aloneJson.stdout).noCarrier, noCarrier, value);
+      }
+      const lines = next();
       assert.equal(lines.code, 1, lines.stderr);
       assert.equal(JSON.parse(lines.stdout)[1].noCarrier, noCarrier, value);
       if (value === "NULL") continue;
-      const array = run(["inspect", "--json", `[${tp}, ${value}]`]);
+      const array = next();
       assert.equal(array.code, 1, array.stderr);
       assert.equal(
         JSON.parse(array.stdout)[1].noCarrier,
@@ -296,6 +326,7 @@ describe("tracehop inspect: values and lines that hold no carrier", () => {
         value,
       );
     }
+    assert.equal(results.length, 0);
     // An array inside an array of rows is a row too (json_agg over a column holding arrays).
     const nested = run(["inspect", "--json", `[${tp}, [1], 2]`]);
     assert.equal(nested.code, 1, nested.stderr);

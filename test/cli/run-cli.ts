@@ -5,6 +5,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { twoAtATime } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** The CLI's source. */
@@ -61,6 +62,38 @@ export function run(
     timeout: timeoutMs,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** One run of {@link runMany}: the CLI's arguments and what is written to its standard input. */
+export interface CliRun {
+  args: string[];
+  input?: string;
+}
+
+/**
+ * Runs the CLI once for each of `runs`, as {@link run} does (`input` written to standard input, which is
+ * then closed; this process's environment), two at a time (`twoAtATime`: the CLI's start-up is on the
+ * CPU, and the suite's machine has two), and resolves to their results in the order of `runs`. For a test
+ * that checks many independent runs: its assertions, made afterwards in order, are those of one run
+ * after another.
+ */
+export function runMany(runs: readonly CliRun[]): Promise<CliResult[]> {
+  return twoAtATime(
+    runs.map(({ args, input }) => () => {
+      const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+      child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+      // A CLI that exits before reading all of it closes the pipe: not this run's failure.
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(input);
+      return new Promise<CliResult>((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      });
+    }),
+  );
 }
 
 /**

@@ -1138,7 +1138,7 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     );
   });
 
-  test("several columns: the hint over a | inside a value, a name with a space, an accent or quotes, every carrier NULL, psql -A -F tab", () => {
+  test("several columns: the hint over a | inside a value, a name with a space, an accent or quotes, every carrier NULL, psql -A -F tab", async () => {
     const PSQL_SELECT = (name: string): string =>
       `select the carrier column alone, psql -At -c 'select ${name} from ...', ` +
       "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n";
@@ -1149,7 +1149,7 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       ` (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (${names}): ` +
       `select the carrier column alone, mysql -N -B -e 'select ${name} from ...', ` +
       `or whole rows as JSON, mysql -N -B -e "select json_object(${pairs}) from ...")\n`;
-    for (const [file, hint] of [
+    const files = [
       // A "|" in the carrier's baggage (k=a|b), and in a text column before it (a|b): the column is tc.
       ["psql-A-columns-bar-in-value.txt", PSQL('"|"', "id, tc", '"tc"')],
       ["psql-A-columns-bar-in-text.txt", PSQL('"|"', "id, note, tc", '"tc"')],
@@ -1163,8 +1163,10 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       ["mysql-B-columns-all-null.txt", MYSQL("id, tc", "<carrier column>", "'id', id, 'tc', tc")],
       // psql -A -F $'\t': told from mysql --batch by its (N rows) footer.
       ["psql-A-F-tab-columns.txt", PSQL("tabs", "id, tc", '"tc"')],
-    ] as const) {
-      const { code, stdout, stderr } = run(["inspect", CLIENTS + file]);
+    ] as const;
+    const results = await runMany(files.map(([file]) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, [file, hint]] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
       assert.equal(code, 2, file);
       assert.equal(stdout, "");
       assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);

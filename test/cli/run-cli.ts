@@ -68,19 +68,24 @@ export function run(
 export interface CliRun {
   args: string[];
   input?: string;
+  /** The CLI's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Runs the CLI once for each of `runs`, as {@link run} does (`input` written to standard input, which is
- * then closed; this process's environment), two at a time (`twoAtATime`: the CLI's start-up is on the
+ * then closed; `env`, else this process's environment), two at a time (`twoAtATime`: the CLI's start-up is on the
  * CPU, and the suite's machine has two), and resolves to their results in the order of `runs`. For a test
  * that checks many independent runs: its assertions, made afterwards in order, are those of one run
  * after another.
  */
 export function runMany(runs: readonly CliRun[]): Promise<CliResult[]> {
   return twoAtATime(
-    runs.map(({ args, input }) => () => {
-      const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    runs.map(({ args, input, env = process.env }) => () => {
+      const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));

@@ -1043,7 +1043,7 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     assert.doesNotMatch(run(["inspect", "-"], "7\t8\n").stderr, /mysql --batch output of several columns/);
   });
 
-  test("mysql -B and psql -A of several columns with their names first: an input error saying to select the carrier column alone", () => {
+  test("mysql -B and psql -A of several columns with their names first: an input error saying to select the carrier column alone", async () => {
     const MYSQL =
       " (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (id, traceContext): " +
       "select the carrier column alone, mysql -N -B -e 'select traceContext from ...', " +
@@ -1055,14 +1055,16 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     const mysql = readFileSync(CLIENTS + "mysql-B-columns.txt", "utf8");
     const psql = readFileSync(CLIENTS + "psql-A-columns.txt", "utf8");
     const [names, ...rows] = mysql.split("\n");
-    for (const [input, hint] of [
+    const inputs = [
       [mysql, MYSQL],
       // A NULL first row (9, NULL), and row 8 (pretty-printed, escaped) alone.
       [[names, rows[2], rows[0]].join("\n") + "\n", MYSQL],
       [[names, rows[1]].join("\n") + "\n", MYSQL],
       [psql, PSQL],
-    ] as const) {
-      const { code, stdout, stderr } = run(["inspect", "-"], input);
+    ] as const;
+    const results = await runMany(inputs.map(([input]) => ({ args: ["inspect", "-"], input })));
+    for (const [i, [input, hint]] of inputs.entries()) {
+      const { code, stdout, stderr } = results[i]!;
       assert.equal(code, 2, input);
       assert.equal(stdout, "");
       assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);
@@ -1185,11 +1187,11 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     assert.doesNotMatch(run(["inspect", "-"], "9\tNULL\n7\tx\n").stderr, /with their names/);
   });
 
-  test("a line cut short (ending inside a string or an object): an input error saying to check the column's type or length", () => {
+  test("a line cut short (ending inside a string or an object): an input error saying to check the column's type or length", async () => {
     const HINT =
       " (it looks cut short, ending inside a string or an object: check the carrier column's type or length; a varchar(255), or a client's width limit, cuts a carrier)\n";
     const cut = '{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f0';
-    for (const [input, start] of [
+    const inputs = [
       [`{"a":"1"}\n${cut}\n`, "line 2 is not valid JSON ("],
       [cut, "the carrier is not valid JSON ("],
       ['{"a":"1"}\n{"traceparent":"x",\n', "line 2 is not valid JSON ("],
@@ -1197,8 +1199,10 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       [`${cut}\n{"a":"1"}\n`, "line 1 is not valid JSON ("],
       [`\n${cut}\n{"a":"1"}\n`, "line 2 is not valid JSON ("],
       [`${cut}\n\n`, "line 1 is not valid JSON ("],
-    ]) {
-      const { code, stderr } = run(["inspect", "-"], input);
+    ];
+    const results = await runMany(inputs.map(([input]) => ({ args: ["inspect", "-"], input })));
+    for (const [i, [input, start]] of inputs.entries()) {
+      const { code, stderr } = results[i]!;
       assert.equal(code, 2, input);
       assert.ok(stderr.startsWith(`tracehop inspect: ${start}`), stderr);
       assert.ok(stderr.endsWith(HINT), stderr);

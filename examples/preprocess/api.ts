@@ -52,8 +52,12 @@ function tooLarge(): BadRequest {
   return new BadRequest(`document too large: the limit is ${MAX_DOCUMENT_BYTES} bytes`, 413);
 }
 
-/** An `Expect` header asking for `100 Continue`, matched as Node's HTTP server matches it. */
-const EXPECTS_CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+/**
+ * Requests whose client holds its body back until told `100 Continue`: those Node's server passes to its
+ * `checkContinue` listener, HTTP/1.1 ones with `Expect: 100-continue` (an HTTP/1.0 client is never sent a
+ * 1xx answer, RFC 9110 §15.2).
+ */
+const WAITING_FOR_CONTINUE = new WeakSet<IncomingMessage>();
 
 /**
  * Where a JSON text holds a control character raw where JSON has none: U+0000-U+001F inside a string
@@ -139,7 +143,7 @@ async function readDocument(req: IncomingMessage, res: ServerResponse): Promise<
   if (Number(req.headers["content-length"]) > MAX_DOCUMENT_BYTES) throw tooLarge();
   // The headers are acceptable: a client that holds its body back until asked (Expect: 100-continue,
   // as curl does above 1 MiB) is asked now (RFC 9110 §10.1.1), not before the checks above.
-  if (EXPECTS_CONTINUE.test(req.headers.expect ?? "")) res.writeContinue();
+  if (WAITING_FOR_CONTINUE.has(req)) res.writeContinue();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -318,7 +322,10 @@ const server = createServer(serve);
 // A request that asks before sending its body (Expect: 100-continue) is served as any other (emitted as a
 // request, so the HTTP instrumentation gives it its SERVER span): its route says `100 Continue` once the
 // headers are accepted (readDocument), or answers without it.
-server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => server.emit("request", req, res));
+server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+  WAITING_FOR_CONTINUE.add(req);
+  server.emit("request", req, res);
+});
 
 function serve(req: IncomingMessage, res: ServerResponse): void {
   void (async () => {

@@ -2,6 +2,7 @@
 // what a client sends it.
 import assert from "node:assert/strict";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import Database from "better-sqlite3";
@@ -432,7 +433,23 @@ test("a body declared over the size limit or of a refused type is answered befor
     "content-type": "text/plain",
   });
   assert.equal(declared.status, 413);
-  assert.equal(storedJobs(db), 1);
+  // An HTTP/1.0 client is never sent a 1xx answer (RFC 9110 §15.2), Expect or not: it sends its body
+  // with its headers and gets the final answer alone.
+  const { port } = new URL(base);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1", () =>
+      socket.end(
+        "POST /preprocess-jobs HTTP/1.0\r\ncontent-type: text/plain\r\nexpect: 100-continue\r\n" +
+          "content-length: 13\r\n\r\nOne sentence.",
+      ),
+    );
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    socket.on("error", reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 201 Created\r\n/, answer);
+  assert.equal(storedJobs(db), 2);
 
   await stop();
 });

@@ -14,7 +14,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 100;
  * How long a query of a server database may go unanswered, in milliseconds, before it fails (pg's
  * client-side `query_timeout`, "Query read timeout"; the mariadb driver's `queryTimeout`): a server that
  * stops answering on an open connection (frozen, or its packets dropped on the path) would otherwise hang
- * the query until TCP gives up, many minutes later, with nothing said (rB3 report item 4). The failure is
+ * the query until TCP gives up, many minutes later, with nothing said. The failure is
  * transient (transient.ts: the database unavailable), retried and logged as a lost connection is.
  */
 export const QUERY_TIMEOUT_MS = 30_000;

@@ -282,7 +282,8 @@ class Processes {
   /** Notes the processes that have ended since the last call; true when any has ended so far. */
   noteEnded(): boolean {
     // A process that said it is ending counts as ended: it publishes or consumes nothing more, though it
-    // exits only once its spans are flushed (rB3 report item 7: six more documents were submitted meanwhile).
+    // exits only once its spans are flushed (else
+    // more documents would be submitted to it meanwhile).
     for (const p of this.all)
       if (hasEndedOrIsEnding(p) && !this.endedEarly.includes(p)) this.endedEarly.push(p);
     return this.endedEarly.length > 0;

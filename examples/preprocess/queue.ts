@@ -127,8 +127,8 @@ export interface ConsumeOptions {
   /**
    * Called once for each message of the queue this consumer moves to its dead-letter queue (after
    * `maxAttempts` deliveries, a PermanentMessageError, or unhandled: its last delivery's consumer died),
-   * once the move is done; so that what the message stood for can be marked given up (rB3 report item 9:
-   * a job left `pending` for good). A rejection is logged in one line; the dead letter stays moved.
+   * once the move is done; so that what the message stood for can be marked given up (else
+   * its job stays `pending` for good). A rejection is logged in one line; the dead letter stays moved.
    */
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }

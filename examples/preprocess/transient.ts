@@ -300,8 +300,8 @@ export const SILENT_AFTER_MS = QUERY_TIMEOUT_MS;
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /**
- * The log of one process's database outage (rB3 report item 3: 300 lines for a 5-minute outage, a Prisma
- * code alone). Each transient failure is given to {@link failed}, a retry's included (its lines count
+ * The log of one process's database outage (not a line per failure, which
+ * made 300 lines of Prisma codes alone for a 5-minute outage). Each transient failure is given to {@link failed}, a retry's included (its lines count
  * failed attempts, and the first comes with the first failure, not when the operation gives up), and each
  * success to {@link recovered}; it says one line when failures start (what failed, the database with its
  * password hidden, the code and what it means), then at most one "still failing" line every

@@ -158,7 +158,7 @@ describe("NATS", () => {
 
   test("the whole message: messaging.message.id is its Nats-Msg-Id (core NATS); a message without one has none", async (t) => {
     if (!requireServer(t) || !nc) return;
-    const subject = `hc4.msgid.${process.pid}.${randomBytes(4).toString("hex")}`;
+    const subject = unique("msgid").replaceAll("-", ".");
     const sub = nc.subscribe(subject, {
       max: 2,
       callback: (_err, msg) => {
@@ -166,7 +166,7 @@ describe("NATS", () => {
       },
     });
     const withId = natsHeaders();
-    withId.set("Nats-Msg-Id", "hc4-order-1");
+    withId.set("Nats-Msg-Id", "order-1");
     nc.publish(subject, "order 1", { headers: withId });
     nc.publish(subject, "order 2", { headers: natsHeaders() });
     await sub.closed;
@@ -174,12 +174,12 @@ describe("NATS", () => {
       .getFinishedSpans()
       .filter((s) => s.kind === SpanKind.CONSUMER)
       .map((s) => s.attributes["messaging.message.id"]);
-    assert.deepEqual(ids, ["hc4-order-1", undefined]);
+    assert.deepEqual(ids, ["order-1", undefined]);
   });
 
   test("JetStream: the whole JsMsg gives messaging.message.id from the msgID it was published with (Nats-Msg-Id)", async (t) => {
     if (!requireServer(t) || !nc) return;
-    const stream = `hc4_msgid_${process.pid}_${randomBytes(4).toString("hex")}`;
+    const stream = unique("msgid").replaceAll("-", "_");
     const subject = `${stream}.orders`;
     let jsm;
     try {
@@ -193,7 +193,7 @@ describe("NATS", () => {
     }
     try {
       const js = nc.jetstream();
-      const ack = await js.publish(subject, "order 1", { msgID: "hc4-order-1" });
+      const ack = await js.publish(subject, "order 1", { msgID: "order-1" });
       const consumer = await js.consumers.get(stream);
       const m = await consumer.next({ expires: 5000 });
       assert.ok(m, "the message is delivered");
@@ -201,7 +201,7 @@ describe("NATS", () => {
       withProcessSpan(m, { system: "nats", destination: subject }, () => {});
       m.ack();
       const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
-      assert.equal(processSpan.attributes["messaging.message.id"], "hc4-order-1");
+      assert.equal(processSpan.attributes["messaging.message.id"], "order-1");
     } finally {
       await jsm.streams.delete(stream);
     }
@@ -269,7 +269,7 @@ describe("MQTT 5", () => {
       t.skip(skipReason);
       return;
     }
-    const topic = `hc4/msgid/${process.pid}/${randomBytes(4).toString("hex")}`;
+    const topic = unique("msgid").replaceAll("-", "/");
     const delivered = new Promise<mqtt.IPublishPacket>((resolve) => {
       client!.on("message", (received, _payload, packet) => {
         if (received !== topic) return;

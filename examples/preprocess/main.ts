@@ -268,6 +268,8 @@ interface Job {
   file: string;
   id: string;
   status: string;
+  /** Why a failed job failed, as GET's `error` says it. */
+  reason?: string;
 }
 
 /**
@@ -399,7 +401,7 @@ async function pollJobs(base: string, jobs: Job[], processes: Processes): Promis
     if (!ended) await sleep(100);
     for (const job of jobs.filter((j) => j.status === "pending")) {
       let res: Response;
-      let body: { status?: string; sentences?: number };
+      let body: { status?: string; sentences?: number; error?: string };
       try {
         res = await fetch(`${base}/preprocess-jobs/${job.id}`);
         body = (await res.json()) as typeof body;
@@ -409,7 +411,10 @@ async function pollJobs(base: string, jobs: Job[], processes: Processes): Promis
       }
       if (res.status === 200 && body.status !== undefined && body.status !== "pending") {
         job.status = body.status;
-        console.log(`${job.file}: job ${job.id} ${body.status}, ${sentences(body.sentences)}`);
+        // A failed job says why (GET's `error`: the limit it passed, or what its processing failed on).
+        if (body.status === "failed" && typeof body.error === "string") job.reason = body.error;
+        const why = job.reason === undefined ? "" : `: ${job.reason}`;
+        console.log(`${job.file}: job ${job.id} ${body.status}, ${sentences(body.sentences)}${why}`);
       }
     }
     if (ended) break;
@@ -456,7 +461,7 @@ function reportProblems(
       `tracehop preprocess: of the ${jobs.length} jobs submitted, ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")}`,
     );
     console.error(
-      `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status})`).join(", ")}`,
+      `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status}${j.reason === undefined ? "" : `: ${j.reason}`})`).join(", ")}`,
     );
     failed = true;
   }

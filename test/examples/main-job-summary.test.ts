@@ -90,6 +90,24 @@ describe("npm start: the end of a run", () => {
     );
   });
 
+  test("a failed job says why, in its line and in the last lines", { timeout: 300_000 }, async (t) => {
+    const dir = tempDir(t, "summary-failed");
+    const many = join(dir, "many.txt");
+    // One sentence more than a job may have (config.ts MAX_SENTENCES): the worker fails the job.
+    writeFileSync(many, "Hi. ".repeat(100_001));
+    const one = join(dir, "one.txt");
+    writeFileSync(one, "Just one.");
+    const r = await runMainJob([many, one], envIn(dir));
+    assert.equal(r.code, 1, r.stderr);
+    const why =
+      "the document has more than 100000 sentences, the limit of a job: send it as several smaller documents";
+    assert.match(r.stdout, new RegExp(`many\\.txt: job [0-9a-f-]+ failed, 0 sentences: ${why}\\n`));
+    assert.match(r.stdout, /one\.txt: job [0-9a-f-]+ done, 1 sentence\n/);
+    // Guards against "did not finish: …many.txt (failed)", the reason said only among the worker's lines.
+    const last = r.stderr.trimEnd().split("\n").at(-1)!;
+    assert.equal(last, `tracehop preprocess: 1 of 2 jobs did not finish: ${many} (failed: ${why})`);
+  });
+
   test("under npm, a relative document path is read from the folder npm start was typed in (INIT_CWD)", async (t) => {
     const dir = tempDir(t, "summary-init-cwd");
     mkdirSync(join(dir, "texts"));

@@ -298,12 +298,23 @@ export function queueOptions<K extends keyof TableQueueOptions>(
 
 /**
  * The text kept of a handler failure (the table queue's `lastError`, the AMQP dead letter's `last-error`
- * header): the Error's message (else its string form), at most 1000 characters.
+ * header, a failed job's reason that GET shows): the Error's message (else its string form), at most 1000
+ * characters. Of a Prisma client error, its code and its last line, what failed: its message opens with
+ * the call's code frame (`Invalid \`.createMany()\` invocation in`, the source file's path, its lines).
  */
 export function errorText(error: unknown): string {
   let text: string;
   try {
     text = error instanceof Error ? error.message : String(error);
+    if (
+      error instanceof Error &&
+      error.name.startsWith("PrismaClient") &&
+      /invocation(?: in)?\n/.test(text)
+    ) {
+      const last = text.trimEnd().split("\n").at(-1)!.trim();
+      const code = (error as { code?: unknown }).code;
+      text = typeof code === "string" ? `${code}: ${last}` : last;
+    }
   } catch {
     text = "(an error that cannot be shown)";
   }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import type { Database } from "../../examples/preprocess/db.js";
 import {
   deadLetterQueue,
+  errorText,
   PermanentMessageError,
   TableQueue,
   type QueueMessage,
@@ -32,6 +33,20 @@ describe("TableQueue (the main job's embedded queue)", () => {
       id: number;
       consumedAt: unknown;
     }[];
+
+  test("errorText keeps of a Prisma error its code and what failed, not the code frame with the source's paths", async () => {
+    const job = await db.preprocessJob.create({ data: { text: "One." } });
+    await db.sentence.create({ data: { jobId: job.id, index: 0, text: "One." } });
+    const error = await db.sentence.createMany({ data: [{ jobId: job.id, index: 0, text: "One." }] }).then(
+      () => assert.fail("a second row of the same index was stored"),
+      (e: unknown) => e,
+    );
+    // What Prisma said: "\nInvalid `.createMany()` invocation in\n/…/table-queue.test.ts:…".
+    assert.match((error as Error).message, /invocation in\n\//);
+    assert.equal(errorText(error), "P2002: Unique constraint failed on the fields: (`jobId`, `index`)");
+    // Any other error: its message as it is.
+    assert.equal(errorText(new Error("line one\nline two")), "line one\nline two");
+  });
 
   test("delivers in order with the published headers, and an acknowledged message's row goes", async () => {
     const queue = new TableQueue(db, { pollMs: 5 });

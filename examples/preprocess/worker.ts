@@ -2,6 +2,7 @@
 // child of the context the message headers carry), splits the job's text into sentences (sentences.ts:
 // Intl.Segmenter, plus rules for wrapped lines and English abbreviations), stores them a chunk at a time
 // (storeSentences) and marks the job done.
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
 import {
@@ -104,9 +105,6 @@ const SENTENCE_CHUNK = 1000;
  */
 const CHUNK_TEXT = 256 * 1024;
 
-/** Gives the event loop a turn: timers (the table queue's lease renewal), signals, I/O callbacks. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Thrown between chunks when the worker is told to stop: the job's message goes back to the queue
  * (handleMessage's catch sees `stopping` aborted), what was stored stays, and the next delivery
@@ -143,7 +141,7 @@ async function countSentences(text: string): Promise<number> {
     size += sentence.length;
     if (count % SENTENCE_CHUNK === 0 || size >= CHUNK_TEXT) {
       size = 0;
-      await yieldToEventLoop();
+      await yieldToEventLoop(); // timers (the table queue's lease renewal), signals, I/O
       stopIfStopping();
     }
   }
@@ -200,7 +198,7 @@ async function storeSentences(
     start = end;
     chunk = [];
     size = 0;
-    await yieldToEventLoop();
+    await yieldToEventLoop(); // timers (the table queue's lease renewal), signals, I/O
     stopIfStopping();
   };
   for (const sentence of sentencesOf(text)) {

@@ -224,96 +224,113 @@ async function storeSentences(
 async function handleMessage(message: QueueMessage): Promise<void> {
   /** The message's job, once its body was read. */
   let jobId: string | undefined;
+  /** Set when the worker was told to stop mid-job: thrown once the process span has ended. */
+  let stopped: WorkerStoppingError | undefined;
   await withProcessSpan(
     message.headers,
     { system: queue.system, destination, messageId: message.id },
     async (span) => {
-      jobId = jobIdOf(message.body);
-      span.setAttribute("preprocess.job.id", jobId);
-      // Transient failures (the SQLite file locked by another process) are tried again, each retry an
-      // event on this span; the job is marked failed only when they persist or for any other error.
-      const retry = {
-        ...JOB_RETRY,
-        onRetry: (error: unknown, attempt: number) => {
-          outage.failed(error);
-          span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) });
-        },
-      };
-      const id = jobId;
-      const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id } }), retry);
-      // No such job (a message published for another database, or a job deleted since): no retry can find
-      // it, and there is no job to mark failed.
-      if (!job)
-        throw new PermanentMessageError(
-          `unknown job: no job has the id ${JSON.stringify(jobId)} in this database (published for another database, or deleted)`,
-        );
-      // The outbox relay delivers at least once: a second message for a finished job changes nothing.
-      if (job.status !== "pending") {
-        span.setAttribute("preprocess.job.redelivered", true);
-        return;
+      try {
+        jobId = jobIdOf(message.body);
+        span.setAttribute("preprocess.job.id", jobId);
+        // Transient failures (the SQLite file locked by another process) are tried again, each retry an
+        // event on this span; the job is marked failed only when they persist or for any other error.
+        const retry = {
+          ...JOB_RETRY,
+          onRetry: (error: unknown, attempt: number) => {
+            outage.failed(error);
+            span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) });
+          },
+        };
+        const id = jobId;
+        const job = await retryTransient(() => db.preprocessJob.findUnique({ where: { id } }), retry);
+        // No such job (a message published for another database, or a job deleted since): no retry can find
+        // it, and there is no job to mark failed.
+        if (!job)
+          throw new PermanentMessageError(
+            `unknown job: no job has the id ${JSON.stringify(jobId)} in this database (published for another database, or deleted)`,
+          );
+        // The outbox relay delivers at least once: a second message for a finished job changes nothing.
+        if (job.status !== "pending") {
+          span.setAttribute("preprocess.job.redelivered", true);
+          return;
+        }
+        const count = await tracer.startActiveSpan("sentences.split", async (split) => {
+          try {
+            const n = await countSentences(job.text);
+            split.setAttribute("preprocess.sentence.count", n);
+            return n;
+          } finally {
+            split.end();
+          }
+        });
+        await tracer.startActiveSpan("sentences.store", async (store) => {
+          try {
+            store.setAttribute("preprocess.sentence.count", count);
+            store.setAttribute(
+              "preprocess.sentence.chunks",
+              await storeSentences(id, job.text, count, retry),
+            );
+          } finally {
+            store.end();
+          }
+        });
+        outage.recovered();
+      } catch (err) {
+        if (!(err instanceof WorkerStoppingError)) throw err;
+        // A stop is no fault of the job: the span ends with its status unset and an event saying the
+        // message goes back to the queue, not as an ERROR span in the job's trace.
+        span.addEvent("worker.stopping", { "preprocess.job.left": true });
+        stopped = err;
       }
-      const count = await tracer.startActiveSpan("sentences.split", async (split) => {
-        try {
-          const n = await countSentences(job.text);
-          split.setAttribute("preprocess.sentence.count", n);
-          return n;
-        } finally {
-          split.end();
-        }
-      });
-      await tracer.startActiveSpan("sentences.store", async (store) => {
-        try {
-          store.setAttribute("preprocess.sentence.count", count);
-          store.setAttribute("preprocess.sentence.chunks", await storeSentences(id, job.text, count, retry));
-        } finally {
-          store.end();
-        }
-      });
-      outage.recovered();
     },
-  ).catch(async (err: unknown) => {
-    // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue gives it
-    // back at once, that delivery not counted, for the next worker.
-    if (stopping.signal.aborted) {
-      console.error(`worker: stopping; ${message.label} is left to be delivered again`);
-      throw err;
-    }
-    // A malformed message or an unknown job (no job to mark): the queue dead-letters it at once and logs
-    // it in one line.
-    if (err instanceof PermanentMessageError) throw err;
-    // A document over a limit: the job is marked failed with the limit and what to do, said in one line.
-    const refused = err instanceof DocumentRefusedError;
-    // The span already recorded the error; the job is marked failed so its client sees it.
-    // A database that stayed unavailable through the retries in one line (the outage was said as it went);
-    // anything else in full, with its stack.
-    const failure = databaseFailure(err);
-    if (refused) console.error(`worker: job ${jobId} failed: ${err.message}`);
-    else if (failure !== undefined)
-      console.error(
-        `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,
-      );
-    else console.error("worker: job failed", err);
-    // Only a pending job: a redelivered message that fails must not undo a job already done.
-    if (jobId !== undefined)
-      await retryTransient(
-        () =>
-          db.preprocessJob.updateMany({
-            where: { id: jobId, status: "pending" },
-            data: {
-              status: "failed",
-              failureReason: refused ? err.message : `processing failed: ${errorText(err)}`,
-            },
-          }),
-        JOB_RETRY,
-      ).catch((markError: unknown) => {
-        // Not acknowledged either: the message comes back (after the queue's backoff, up to its
-        // maxAttempts, then to its dead-letter queue) instead of leaving the job pending for good.
+  )
+    .then(() => {
+      if (stopped) throw stopped; // not acknowledged: the queue gives the message back (the catch below)
+    })
+    .catch(async (err: unknown) => {
+      // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue gives it
+      // back at once, that delivery not counted, for the next worker.
+      if (stopping.signal.aborted) {
+        console.error(`worker: stopping; ${message.label} is left to be delivered again`);
+        throw err;
+      }
+      // A malformed message or an unknown job (no job to mark): the queue dead-letters it at once and logs
+      // it in one line.
+      if (err instanceof PermanentMessageError) throw err;
+      // A document over a limit: the job is marked failed with the limit and what to do, said in one line.
+      const refused = err instanceof DocumentRefusedError;
+      // The span already recorded the error; the job is marked failed so its client sees it.
+      // A database that stayed unavailable through the retries in one line (the outage was said as it went);
+      // anything else in full, with its stack.
+      const failure = databaseFailure(err);
+      if (refused) console.error(`worker: job ${jobId} failed: ${err.message}`);
+      else if (failure !== undefined)
         console.error(
-          `worker: job ${jobId} could not be marked failed; its message is left to be delivered again`,
+          `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,
         );
-        throw markError;
-      });
-  });
+      else console.error("worker: job failed", err);
+      // Only a pending job: a redelivered message that fails must not undo a job already done.
+      if (jobId !== undefined)
+        await retryTransient(
+          () =>
+            db.preprocessJob.updateMany({
+              where: { id: jobId, status: "pending" },
+              data: {
+                status: "failed",
+                failureReason: refused ? err.message : `processing failed: ${errorText(err)}`,
+              },
+            }),
+          JOB_RETRY,
+        ).catch((markError: unknown) => {
+          // Not acknowledged either: the message comes back (after the queue's backoff, up to its
+          // maxAttempts, then to its dead-letter queue) instead of leaving the job pending for good.
+          console.error(
+            `worker: job ${jobId} could not be marked failed; its message is left to be delivered again`,
+          );
+          throw markError;
+        });
+    });
 }
 
 /**

@@ -38,6 +38,35 @@ async function ended(run: RunningExample, what: string, ms: number) {
   return result;
 }
 
+/** An OTLP/JSON span as the spans file holds it (only the fields read here). */
+interface FileSpan {
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  attributes?: { key: string; value: { stringValue?: string } }[];
+  events?: { name: string }[];
+  status?: { code?: number };
+}
+
+/** The CONSUMER (process) spans of job `id` in the spans file at `path`, in start order. */
+function spansOfJob(path: string, id: string): FileSpan[] {
+  const spans = readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .flatMap((line) =>
+      (
+        JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: FileSpan[] }[] }[] }
+      ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+    );
+  return spans
+    .filter(
+      (span) =>
+        span.kind === 5 &&
+        span.attributes?.some((a) => a.key === "preprocess.job.id" && a.value.stringValue === id),
+    )
+    .sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+}
+
 test(
   "a document of MAX_SENTENCES short sentences: a SIGTERM mid-job stops the worker, a restarted one completes the job exactly; one more sentence is refused",
   { timeout: 300_000 },
@@ -129,6 +158,17 @@ test(
       const { code, stderr } = await ended(run, `the ${name}`, 60_000);
       assert.equal(code, 0, `${name}: ${stderr}`);
     }
+    // The stopped delivery's process span ends with an event saying the job was left, not as an ERROR span
+    // (a stop is no fault of the job); the restarted worker's span for the same job ends unset too.
+    const processSpans = spansOfJob(join(dir, "spans.jsonl"), large);
+    assert.equal(processSpans.length, 2, JSON.stringify(processSpans));
+    assert.deepEqual(
+      processSpans.map((span) => [span.status?.code ?? 0, (span.events ?? []).map((e) => e.name)]),
+      [
+        [0, ["worker.stopping"]],
+        [0, []],
+      ],
+    );
     // The refused job was said in one line.
     assert.match(
       stopped.stderr,

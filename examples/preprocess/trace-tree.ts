@@ -12,6 +12,10 @@ export interface FileSpan {
   endNanos: bigint;
   attributes: Record<string, unknown>;
   links: { traceId: string; spanId: string }[];
+  /** OTLP Status.code: 0 unset, 1 ok, 2 error (OTLP/JSON leaves out a 0). */
+  statusCode: number;
+  /** The names of the span's events, in the order they were added. */
+  events: string[];
 }
 
 type OtlpValue = {
@@ -68,6 +72,8 @@ export function readSpansFile(path: string, offset = 0): FileSpan[] {
             endNanos: BigInt(s.endTimeUnixNano),
             attributes: attrs(s.attributes),
             links: (s.links ?? []).map((l: any) => ({ traceId: l.traceId, spanId: l.spanId })),
+            statusCode: s.status?.code ?? 0,
+            events: (s.events ?? []).map((e: any) => e.name),
           });
         }
       }

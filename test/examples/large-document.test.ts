@@ -9,9 +9,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { SpanKind } from "@opentelemetry/api";
 import Database from "better-sqlite3";
 import { MAX_SENTENCES, PROJECT_ROOT } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { type RunningExample, startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -36,35 +38,6 @@ async function ended(run: RunningExample, what: string, ms: number) {
     assert.fail(`${what}: still running ${ms / 1000} s after SIGTERM`);
   }
   return result;
-}
-
-/** An OTLP/JSON span as the spans file holds it (only the fields read here). */
-interface FileSpan {
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  attributes?: { key: string; value: { stringValue?: string } }[];
-  events?: { name: string }[];
-  status?: { code?: number };
-}
-
-/** The CONSUMER (process) spans of job `id` in the spans file at `path`, in start order. */
-function spansOfJob(path: string, id: string): FileSpan[] {
-  const spans = readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => line !== "")
-    .flatMap((line) =>
-      (
-        JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: FileSpan[] }[] }[] }
-      ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
-    );
-  return spans
-    .filter(
-      (span) =>
-        span.kind === 5 &&
-        span.attributes?.some((a) => a.key === "preprocess.job.id" && a.value.stringValue === id),
-    )
-    .sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
 }
 
 test(
@@ -160,10 +133,12 @@ test(
     }
     // The stopped delivery's process span ends with an event saying the job was left, not as an ERROR span
     // (a stop is no fault of the job); the restarted worker's span for the same job ends unset too.
-    const processSpans = spansOfJob(join(dir, "spans.jsonl"), large);
-    assert.equal(processSpans.length, 2, JSON.stringify(processSpans));
+    const processSpans = readSpansFile(join(dir, "spans.jsonl"))
+      .filter((span) => span.kind - 1 === SpanKind.CONSUMER && span.attributes["preprocess.job.id"] === large)
+      .sort((a, b) => (a.startNanos < b.startNanos ? -1 : 1));
+    assert.equal(processSpans.length, 2, JSON.stringify(processSpans.map((span) => span.name)));
     assert.deepEqual(
-      processSpans.map((span) => [span.status?.code ?? 0, (span.events ?? []).map((e) => e.name)]),
+      processSpans.map((span) => [span.statusCode, span.events]),
       [
         [0, ["worker.stopping"]],
         [0, []],

@@ -111,9 +111,17 @@ describe("NATS", () => {
     assertOneTrace(await delivered);
   }
 
-  test("JetStream: capturedAt from timestampNanos, attempt from redeliveryCount", async (t) => {
+  /**
+   * Runs `fn` with a new JetStream stream (a unique name with `label`, one subject `<stream>.orders`)
+   * and deletes the stream after; skips `t` with a message naming the server when JetStream is off.
+   */
+  async function withStream(
+    t: TestContext,
+    label: string,
+    fn: (stream: string, subject: string) => Promise<void>,
+  ): Promise<void> {
     if (!requireServer(t) || !nc) return;
-    const stream = unique("js").replaceAll("-", "_");
+    const stream = unique(label).replaceAll("-", "_");
     const subject = `${stream}.orders`;
     let jsm;
     try {
@@ -126,7 +134,15 @@ describe("NATS", () => {
       return;
     }
     try {
-      const js = nc.jetstream();
+      await fn(stream, subject);
+    } finally {
+      await jsm.streams.delete(stream);
+    }
+  }
+
+  test("JetStream: capturedAt from timestampNanos, attempt from redeliveryCount", async (t) => {
+    await withStream(t, "js", async (stream, subject) => {
+      const js = nc!.jetstream();
       await withCarrier(STORED, "relay", () =>
         withSendSpan({ system: "nats", destination: subject, headers: natsHeaders() }, (headers) =>
           js.publish(subject, "order 1", { headers }),
@@ -151,9 +167,7 @@ describe("NATS", () => {
       assert.equal(processSpan.attributes["tracehop.attempt"], 1);
       const wait = processSpan.attributes["tracehop.queue.wait"];
       assert.ok(typeof wait === "number" && wait >= 0 && wait < 60_000, `queue wait ${wait} ms`);
-    } finally {
-      await jsm.streams.delete(stream);
-    }
+    });
   });
 
   test("the whole message: messaging.message.id is its Nats-Msg-Id (core NATS); a message without one has none", async (t) => {
@@ -178,21 +192,8 @@ describe("NATS", () => {
   });
 
   test("JetStream: the whole JsMsg gives messaging.message.id from the msgID it was published with (Nats-Msg-Id)", async (t) => {
-    if (!requireServer(t) || !nc) return;
-    const stream = unique("msgid").replaceAll("-", "_");
-    const subject = `${stream}.orders`;
-    let jsm;
-    try {
-      jsm = await nc.jetstreamManager({ timeout: 3000 });
-      await jsm.streams.add({ name: stream, subjects: [subject] });
-    } catch (err) {
-      t.skip(
-        `JetStream not enabled on the NATS server at ${NATS_URL} (${String(err)}): start nats-server with -js`,
-      );
-      return;
-    }
-    try {
-      const js = nc.jetstream();
+    await withStream(t, "msgid", async (stream, subject) => {
+      const js = nc!.jetstream();
       const ack = await js.publish(subject, "order 1", { msgID: "order-1" });
       const consumer = await js.consumers.get(stream);
       const m = await consumer.next({ expires: 5000 });
@@ -202,9 +203,7 @@ describe("NATS", () => {
       m.ack();
       const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
       assert.equal(processSpan.attributes["messaging.message.id"], "order-1");
-    } finally {
-      await jsm.streams.delete(stream);
-    }
+    });
   });
 });
 

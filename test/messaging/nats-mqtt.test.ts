@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { context, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import mqtt from "mqtt";
-import { connect, headers as natsHeaders, type Msg, type NatsConnection } from "nats";
+import { connect, headers as natsHeaders, type JetStreamClient, type Msg, type NatsConnection } from "nats";
 import { withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import {
@@ -112,13 +112,13 @@ describe("NATS", () => {
   }
 
   /**
-   * Runs `fn` with a new JetStream stream (a unique name with `label`, one subject `<stream>.orders`)
-   * and deletes the stream after; skips `t` with a message naming the server when JetStream is off.
+   * Runs `fn` with the connection's JetStream client and a new stream (a unique name with `label`, one
+   * subject `<stream>.orders`), and deletes the stream after; skips `t` with a message naming the server when JetStream is off.
    */
   async function withStream(
     t: TestContext,
     label: string,
-    fn: (stream: string, subject: string) => Promise<void>,
+    fn: (js: JetStreamClient, stream: string, subject: string) => Promise<void>,
   ): Promise<void> {
     if (!requireServer(t) || !nc) return;
     const stream = unique(label).replaceAll("-", "_");
@@ -134,15 +134,14 @@ describe("NATS", () => {
       return;
     }
     try {
-      await fn(stream, subject);
+      await fn(nc.jetstream(), stream, subject);
     } finally {
       await jsm.streams.delete(stream);
     }
   }
 
   test("JetStream: capturedAt from timestampNanos, attempt from redeliveryCount", async (t) => {
-    await withStream(t, "js", async (stream, subject) => {
-      const js = nc!.jetstream();
+    await withStream(t, "js", async (js, stream, subject) => {
       await withCarrier(STORED, "relay", () =>
         withSendSpan({ system: "nats", destination: subject, headers: natsHeaders() }, (headers) =>
           js.publish(subject, "order 1", { headers }),
@@ -192,8 +191,7 @@ describe("NATS", () => {
   });
 
   test("JetStream: the whole JsMsg gives messaging.message.id from the msgID it was published with (Nats-Msg-Id)", async (t) => {
-    await withStream(t, "msgid", async (stream, subject) => {
-      const js = nc!.jetstream();
+    await withStream(t, "msgid", async (js, stream, subject) => {
       const ack = await js.publish(subject, "order 1", { msgID: "order-1" });
       const consumer = await js.consumers.get(stream);
       const m = await consumer.next({ expires: 5000 });

@@ -9,6 +9,20 @@ import { withoutMalformedLinks } from "./unserializable-spans.js";
 const EXPORT_FAILED_WARNING = "TRACEHOP_EXPORT_FAILED";
 /** Code of the process warning of the first export that succeeded again after failed ones. */
 const EXPORT_RESUMED_WARNING = "TRACEHOP_EXPORT_RESUMED";
+/**
+ * Least time, in milliseconds, from one line saying that exports to a destination fail to the next:
+ * an outage after exporting worked again is said, but a collector that comes and goes (a restart loop,
+ * a flapping network) gives one line per 5 minutes, not two per batch.
+ */
+export const FAILURE_LINE_INTERVAL_MS = 5 * 60_000;
+/** Lines said by every CountingExporter of the process. */
+let exportLines = 0;
+/** A {@link warnOnce} key of its own, for a line said each time it is due. */
+const lineKey = () => `export line ${++exportLines}`;
+/** The end of each line that says a failure: what is said next, and where the total is. */
+const FAILURE_LINE_END =
+  `Later failed exports there are counted, not said one by one (a failure after exporting works ` +
+  `again is said, at most once in 5 minutes); shutdown() says how many spans were lost in all`;
 
 /**
  * The exporter of one destination (the spans file, OTLP) as its BatchSpanProcessor sees it, with what
@@ -19,17 +33,22 @@ const EXPORT_RESUMED_WARNING = "TRACEHOP_EXPORT_RESUMED";
  * `globalErrorHandler` (`diag.error` of the error flattened to JSON, stack included, per batch; nothing
  * without a diag logger). While the process runs:
  *
- * - the first failed export is said once per process and destination (`warnOnce`, code
- *   `TRACEHOP_EXPORT_FAILED`): the destination (a URL with its secrets masked), the error, and that
- *   later failures are counted, not said; the spans file's own warning
- *   (`TRACEHOP_SPANS_FILE_UNWRITABLE`, JsonLinesFileSpanExporter.ts) says it there instead (`firstFailureSaid`);
+ * - the first failed export of an outage is said (code `TRACEHOP_EXPORT_FAILED`): the destination (a
+ *   URL with its secrets masked), the error, and that later failures are counted, not said; the spans
+ *   file's own warning (`TRACEHOP_SPANS_FILE_UNWRITABLE`, JsonLinesFileSpanExporter.ts) says the
+ *   process's first one there instead (`firstFailureSaid`);
+ * - the first export that succeeds after a failure that was said is said (`TRACEHOP_EXPORT_RESUMED`),
+ *   with the spans lost since;
+ * - an outage is a run of failed exports between two that succeeded: each is said, the process's first
+ *   at once and a later one when at least {@link FAILURE_LINE_INTERVAL_MS} passed since the last line
+ *   that said a failure, else at the first export that ends after that (`fail again` with the failed
+ *   exports and spans since its first failure; `failed again ... and work now` when it is over by then).
+ *   No timer: a destination with no exports has nothing to lose;
  * - each failure is a `diag.debug` line with its spans and the count so far. An export of the
  *   processor's timer is reported to it as a success: its result would only print the JSON stack again
  *   (the processor neither retries nor keeps the spans). One begun during a flush someone asked for
  *   ({@link passingFailures}: the tracer provider's `forceFlush()`) passes its failure on, so that flush
- *   rejects as the SDK's does;
- * - the first export that succeeds after a failure is said once per process and destination
- *   (`TRACEHOP_EXPORT_RESUMED`), with the spans lost until then.
+ *   rejects as the SDK's does.
  *
  * Exports begun after {@link lastExports} (the flush before exit, `shutdown()`) pass their failure on:
  * its rejection is said as `TRACEHOP_FINAL_EXPORT_FAILED`, with {@link lostWhileRunning}. Never throws
@@ -48,6 +67,16 @@ export class CountingExporter implements SpanExporter {
   firstFailure: string | undefined;
   /** True while the last export finished was a failure. */
   private failing = false;
+  /** The last line said about this destination's failures, if any. */
+  private said: "failed" | "resumed" | undefined;
+  /** When ({@link now}) the last line that said a failure was said. */
+  private failureSaidAt = -Infinity;
+  /** Spans lost since the last line that said a failure (for the line that says it works again). */
+  private lostSinceSaid = 0;
+  /** Failed exports of outages not said yet, their spans, the first one's error and time. */
+  private unsaid: { exports: number; spans: number; first: string; since: number } | undefined;
+  /** The first error of the outage the last failure line said. */
+  private saidFirst = "";
   /** Set by {@link lastExports}. */
   private last = false;
   /** Flushes under way that someone asked for ({@link passingFailures}). */
@@ -61,6 +90,7 @@ export class CountingExporter implements SpanExporter {
     private readonly exporter: SpanExporter,
     readonly destination: string,
     private readonly firstFailureSaid = false,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** From now on failures are passed on (the flush before exit, the shutdown). */
@@ -91,6 +121,7 @@ export class CountingExporter implements SpanExporter {
       try {
         if (result.code === ExportResultCode.SUCCESS) this.succeeded();
         else this.failed(exportable.length, result.error, running);
+        if (running) this.sayUnsaid();
       } catch {
         // never into the export
       }
@@ -116,27 +147,76 @@ export class CountingExporter implements SpanExporter {
       `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason} ` +
         `(${plural(this.lostInAll, "span")} lost so far)`,
     );
-    if (this.firstFailure !== undefined) return;
-    this.firstFailure = reason;
-    if (this.firstFailureSaid || !running) return;
-    warnOnce(
-      `export failed: ${this.destination}`,
-      `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason}; those ` +
-        `spans are lost. Later failed exports there are counted, not said one by one (said once per ` +
-        `process); shutdown() says how many spans were lost in all`,
-      EXPORT_FAILED_WARNING,
-    );
+    this.firstFailure ??= reason;
+    if (!running) return; // the final line says it, with the total
+    if (this.said === "failed") {
+      this.lostSinceSaid += spans; // the outage said goes on
+    } else if (this.said === undefined) {
+      // The process's first failure there: said at once (the spans file's by its own warning).
+      this.said = "failed";
+      this.failureSaidAt = this.now();
+      this.lostSinceSaid = spans;
+      this.saidFirst = reason;
+      if (!this.firstFailureSaid)
+        warnOnce(
+          lineKey(),
+          `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason}; those ` +
+            `spans are lost. ${FAILURE_LINE_END}`,
+          EXPORT_FAILED_WARNING,
+        );
+    } else {
+      // A new outage after exporting worked again: said by sayUnsaid, now or once the interval is over.
+      this.unsaid ??= { exports: 0, spans: 0, first: reason, since: this.now() };
+      this.unsaid.exports++;
+      this.unsaid.spans += spans;
+    }
   }
 
   private succeeded(): void {
     if (!this.failing) return;
     this.failing = false;
+    if (this.said !== "failed") return; // an outage not said yet: sayUnsaid says it is over
+    this.said = "resumed";
     warnOnce(
-      `export resumed: ${this.destination}`,
-      `tracehop: exporting to ${this.destination} works again; ${plural(this.lostInAll, "span")} ` +
-        `${this.lostInAll === 1 ? "was" : "were"} lost while it failed (the first failure: ` +
-        `${this.firstFailure}). Said once per process; shutdown() says how many spans were lost in all`,
+      lineKey(),
+      `tracehop: exporting to ${this.destination} works again; ${plural(this.lostSinceSaid, "span")} ` +
+        `${this.lostSinceSaid === 1 ? "was" : "were"} lost while it failed (the first failure: ` +
+        `${this.saidFirst}); shutdown() says how many spans were lost in all`,
       EXPORT_RESUMED_WARNING,
     );
+  }
+
+  /**
+   * Says the failed exports not said yet, once {@link FAILURE_LINE_INTERVAL_MS} passed since the last
+   * line that said a failure: `fail again` while exports still fail, else `failed again ... and work now`.
+   */
+  private sayUnsaid(): void {
+    const unsaid = this.unsaid;
+    if (unsaid === undefined) return;
+    const now = this.now();
+    if (now - this.failureSaidAt < FAILURE_LINE_INTERVAL_MS) return;
+    this.unsaid = undefined;
+    this.failureSaidAt = now;
+    const failures =
+      `${plural(unsaid.exports, "export")} of ${plural(unsaid.spans, "span")} failed since ` +
+      `${new Date(unsaid.since).toISOString()} (the first failure: ${unsaid.first}); those spans are ` +
+      `lost (${plural(this.lostWhileRunning, "span")} in this process so far)`;
+    if (this.failing) {
+      this.said = "failed";
+      this.lostSinceSaid = unsaid.spans;
+      this.saidFirst = unsaid.first;
+      warnOnce(
+        lineKey(),
+        `tracehop: exports to ${this.destination} fail again: ${failures}. ${FAILURE_LINE_END}`,
+        EXPORT_FAILED_WARNING,
+      );
+    } else {
+      warnOnce(
+        lineKey(),
+        `tracehop: exports to ${this.destination} failed again and work now: ${failures}; shutdown() ` +
+          `says how many spans were lost in all`,
+        EXPORT_RESUMED_WARNING,
+      );
+    }
   }
 }

@@ -41,7 +41,7 @@ const NEWLINE = Buffer.from("\n");
  *
  * Never throws from `export`: a write failure is reported as a FAILED ExportResult (a bare
  * BatchSpanProcessor logs each through `diag`, as JSON with its stack; under `startTracing` they are
- * counted instead and said once: `TRACEHOP_EXPORT_FAILED`), so tracing never fails the application; a span the OTLP
+ * counted instead and said once per outage: `TRACEHOP_EXPORT_FAILED`), so tracing never fails the application; a span the OTLP
  * serializer cannot read is left out of its line (`TRACEHOP_SPAN_NOT_SERIALIZED`, once per process)
  * and the rest of its batch is written. The first write failure of a path in the process is also said where it is seen
  * without a diag logger (`diag.warn` and the process warning

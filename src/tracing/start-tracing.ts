@@ -89,7 +89,8 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  * bounded, spans beyond `batch.maxQueueSize` per destination are dropped, and spans lost are said
  * once, in one line, as the process warnings `TRACEHOP_FINAL_EXPORT_FAILED` and
  * `TRACEHOP_SPANS_DROPPED`; an export that fails while the process runs is said at the first failure
- * (`TRACEHOP_EXPORT_FAILED`), when exporting works again (`TRACEHOP_EXPORT_RESUMED`) and in the total
+ * of each outage, at most once in 5 minutes per destination (`TRACEHOP_EXPORT_FAILED`), when exporting
+ * works again (`TRACEHOP_EXPORT_RESUMED`) and in the total
  * at the end (docs/export.md, "When the collector is down or slow"); a `forceFlush()` of the global
  * tracer provider that you call yourself still rejects, with the exporter's error, when an export it
  * begins fails. The span processors

@@ -1,7 +1,7 @@
 /**
- * Spans lost by exports that fail while a process runs (not only by its last export): said once when
- * exporting first fails (destination, error, that later failures are counted), once when it works
- * again, and counted in all at shutdown; never a JSON stack per failed batch. Each case runs
+ * Spans lost by exports that fail while a process runs (not only by its last export): said when
+ * exporting fails (destination, error, that later failures are counted), when it works again, and
+ * counted in all at shutdown (a later outage: export-outages.test.ts); never a JSON stack per failed batch. Each case runs
  * fixtures/hop-process.ts ("phases": spans, waits, the spans file made a folder and a file again) as a
  * child process against a local receiver answering 500, a refused port, or the spans file.
  */
@@ -40,6 +40,11 @@ function failing(failures = Infinity): RequestListener {
   };
 }
 
+/** The end of the line that says a failed export (CountingExporter.ts). */
+const LINE_END =
+  "Later failed exports there are counted, not said one by one (a failure after exporting works again " +
+  "is said, at most once in 5 minutes); shutdown() says how many spans were lost in all";
+
 function assertExitedCleanly(result: HopResult): void {
   assert.equal(result.signal, null, `child was killed: ${result.stderr}`);
   assert.equal(result.code, 0, `exit code (stderr: ${result.stderr})`);
@@ -66,8 +71,7 @@ describe("spans lost while the process runs", () => {
         [
           "TRACEHOP_EXPORT_FAILED",
           `tracehop: an export of 3 spans to ${url}/v1/traces failed: HTTP 500 Internal Server Error; ` +
-            `those spans are lost. Later failed exports there are counted, not said one by one (said once ` +
-            `per process); shutdown() says how many spans were lost in all`,
+            `those spans are lost. ${LINE_END}`,
         ],
         [
           "TRACEHOP_FINAL_EXPORT_FAILED",
@@ -116,8 +120,7 @@ describe("spans lost while the process runs", () => {
       [
         "TRACEHOP_EXPORT_FAILED",
         `tracehop: an export of 3 spans to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
-          `127.0.0.1:${port}; those spans are lost. Later failed exports there are counted, not said one ` +
-          `by one (said once per process); shutdown() says how many spans were lost in all`,
+          `127.0.0.1:${port}; those spans are lost. ${LINE_END}`,
       ],
       [
         "TRACEHOP_FINAL_EXPORT_FAILED",
@@ -150,14 +153,12 @@ describe("spans lost while the process runs", () => {
         [
           "TRACEHOP_EXPORT_FAILED",
           `tracehop: an export of 2 spans to ${traces} failed: HTTP 500 Internal Server Error; those ` +
-            `spans are lost. Later failed exports there are counted, not said one by one (said once per ` +
-            `process); shutdown() says how many spans were lost in all`,
+            `spans are lost. ${LINE_END}`,
         ],
         [
           "TRACEHOP_EXPORT_RESUMED",
           `tracehop: exporting to ${traces} works again; 5 spans were lost while it failed (the first ` +
-            `failure: HTTP 500 Internal Server Error). Said once per process; shutdown() says how many ` +
-            `spans were lost in all`,
+            `failure: HTTP 500 Internal Server Error); shutdown() says how many spans were lost in all`,
         ],
         [
           "TRACEHOP_SPANS_LOST",
@@ -197,8 +198,7 @@ describe("spans lost while the process runs", () => {
         [
           "TRACEHOP_EXPORT_FAILED",
           `tracehop: an export of 2 spans to ${traces} failed: HTTP 500 Internal Server Error; those ` +
-            `spans are lost. Later failed exports there are counted, not said one by one (said once per ` +
-            `process); shutdown() says how many spans were lost in all`,
+            `spans are lost. ${LINE_END}`,
         ],
         [
           "TRACEHOP_SPANS_LOST",
@@ -242,8 +242,7 @@ describe("spans lost while the process runs", () => {
     assert.equal(
       warnings[1]![1],
       `tracehop: exporting to ${file} works again; 3 spans were lost while it failed (the first ` +
-        `failure: EISDIR: illegal operation on a directory, open '${spansFile}'). Said once per ` +
-        `process; shutdown() says how many spans were lost in all`,
+        `failure: EISDIR: illegal operation on a directory, open '${spansFile}'); shutdown() says how many spans were lost in all`,
     );
     assert.equal(
       warnings[2]![1],

@@ -296,6 +296,14 @@ const failures = (n: number) => `${n} failed ${n === 1 ? "attempt" : "attempts"}
  */
 export const SILENT_AFTER_MS = QUERY_TIMEOUT_MS;
 
+/**
+ * How long a database only busy (a locked SQLite file, a write conflict, a deadlock, a full pool: the
+ * state `busy`) is retried, in milliseconds, before {@link OutageLog} says it: three processes on one
+ * SQLite file meet its one write lock many times a run, and a retry 100 ms later succeeds. A wait that
+ * short is no outage to tell an operator about (each retry is still a `retry` event on its span).
+ */
+export const BUSY_QUIET_MS = 2_000;
+
 /** Seconds, whole, for a log line: `30 s`. */
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
@@ -312,9 +320,15 @@ const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
  * accepts connections and never answers: it is said busy until the outage has lasted `silentAfterMs` with
  * no success, then unavailable ("the server does not answer"), so that a silent server is not said busy
  * for as long as it lasts (an operator's review: Retry-After 1 for the whole outage).
+ *
+ * An outage of `busy` failures alone is said only once it has lasted `busyQuietMs` (a failure after that
+ * says its first line), and its end only when its start was said: the lock contention of processes
+ * sharing a SQLite file, over at the next retry, was logged as "failed" and "answers again" pairs.
  */
 export class OutageLog {
   #since: number | undefined;
+  /** Whether the outage under way was said (its first line). */
+  #said = false;
   #lastSaid = 0;
   #failures = 0;
   #last: DatabaseFailure | undefined;
@@ -327,6 +341,8 @@ export class OutageLog {
    * @param now the clock, in milliseconds (tests).
    * @param silentAfterMs how long an outage of P2028 failures lasts, in milliseconds, with no success,
    *   before P2028 is said unavailable (default {@link SILENT_AFTER_MS}).
+   * @param busyQuietMs how long an outage of `busy` failures alone lasts, in milliseconds, before it is
+   *   said (default {@link BUSY_QUIET_MS}).
    */
   constructor(
     private readonly who: string,
@@ -335,6 +351,7 @@ export class OutageLog {
     private readonly summaryEveryMs = 30_000,
     private readonly now: () => number = Date.now,
     private readonly silentAfterMs = SILENT_AFTER_MS,
+    private readonly busyQuietMs = BUSY_QUIET_MS,
   ) {}
 
   /** Whether an outage is under way (a failure since the last success). */
@@ -361,11 +378,14 @@ export class OutageLog {
       };
     this.#failures++;
     this.#last = failure;
-    if (this.#since === undefined) {
-      this.#since = now;
+    this.#since ??= now;
+    if (!this.#said) {
+      if (failure.state === "busy" && now - this.#since < this.busyQuietMs) return failure;
+      this.#said = true;
       this.#lastSaid = now;
+      const lasted = now === this.#since ? "" : ` for ${seconds(now - this.#since)}`;
       this.log(
-        `${this.who} failed: the database of ${this.database} is ${failure.state}: ${failure.code} (${failure.meaning}); ` +
+        `${this.who} failed: the database of ${this.database} is ${failure.state}${lasted}: ${failure.code} (${failure.meaning}); ` +
           `retrying, said again every ${seconds(this.summaryEveryMs)} while it lasts`,
       );
     } else if (now - this.#lastSaid >= this.summaryEveryMs) {
@@ -378,14 +398,16 @@ export class OutageLog {
     return failure;
   }
 
-  /** Notes a success: says one line when it ends an outage. */
+  /** Notes a success: says one line when it ends an outage that was said. */
   recovered(): void {
     if (this.#since === undefined) return;
-    this.log(
-      `${this.who}: the database of ${this.database} answers again after ${seconds(this.now() - this.#since)} ` +
-        `(${failures(this.#failures)}, the last ${this.#last?.code})`,
-    );
+    if (this.#said)
+      this.log(
+        `${this.who}: the database of ${this.database} answers again after ${seconds(this.now() - this.#since)} ` +
+          `(${failures(this.#failures)}, the last ${this.#last?.code})`,
+      );
     this.#since = undefined;
+    this.#said = false;
     this.#failures = 0;
   }
 }

@@ -150,16 +150,39 @@ describe("TableQueue (the main job's embedded queue)", () => {
       }
     });
     assert.deepEqual(seen, ["after the lock"]);
-    // Said as an outage of the database (OutageLog): once when it starts, once when it ends.
+    // Said as an outage of the database (OutageLog), once it has lasted BUSY_QUIET_MS (2 s): once when it
+    // is said, once when it ends.
     assert.equal(errors.length, 2, errors.join("\n"));
     assert.match(
       errors[0]!,
-      /^table queue: a poll failed: the database of .+ is busy: P1008 \(.+\); retrying, said again every 30 s while it lasts$/,
+      /^table queue: a poll failed: the database of .+ is busy for 2 s: P1008 \(.+\); retrying, said again every 30 s while it lasts$/,
     );
     assert.match(
       errors[1]!,
-      /^table queue: a poll: the database of .+ answers again after \d+ s \(1 failed attempt, the last P1008\)$/,
+      /^table queue: a poll: the database of .+ answers again after \d+ s \(\d+ failed attempts, the last P1008\)$/,
     );
+  });
+
+  test("a lock held for less than 2 s (BUSY_QUIET_MS) is retried and not said: contention, not an outage", async () => {
+    const queue = new TableQueue(db, { pollMs: 5 });
+    await queue.publish("briefly-locked", "after a short lock", {});
+    const seen: string[] = [];
+    raw.exec("BEGIN EXCLUSIVE");
+    const errors = await quietly(async () => {
+      try {
+        await queue.consume("briefly-locked", async (message) => {
+          seen.push(message.body);
+        });
+        await sleep(500);
+        raw.exec("COMMIT");
+        await until(() => seen.length === 1);
+        await queue.close();
+      } finally {
+        if (raw.inTransaction) raw.exec("ROLLBACK");
+      }
+    });
+    assert.deepEqual(seen, ["after a short lock"]);
+    assert.deepEqual(errors, []);
   });
 
   const stored = (queue: string) =>

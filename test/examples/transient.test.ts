@@ -209,6 +209,39 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     ]);
   });
 
+  test("OutageLog: a database only busy is said once it has lasted 2 s, and its end only then; unavailable is said at once", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = new OutageLog(
+      "worker: a job",
+      "DATABASE_URL (file:./dev.db)",
+      (l) => lines.push(l),
+      30_000,
+      () => now,
+    );
+    const locked = { code: "P1008" };
+    // Contention: busy twice, then a success, within 2 s: nothing said.
+    log.failed(locked);
+    now += 100;
+    log.failed(locked);
+    now += 100;
+    log.recovered();
+    assert.deepEqual(lines, []);
+    // A lock held longer: said at the first failure 2 s after the outage began, then its end.
+    for (let i = 0; i < 25; i++, now += 100) log.failed(locked);
+    log.recovered();
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.match(
+      lines[0]!,
+      /^worker: a job failed: the database of DATABASE_URL \(file:\.\/dev\.db\) is busy for 2 s: P1008 \(/,
+    );
+    assert.match(lines[1]!, /answers again after 3 s \(25 failed attempts, the last P1008\)$/);
+    // Unavailable: said at its first failure, as before.
+    lines.length = 0;
+    log.failed({ code: "P1001" });
+    assert.match(lines[0]!, /^worker: a job failed: the database of .+ is unavailable: P1001 /);
+  });
+
   test("OutageLog: P2028 (a full pool, or a server that never answers) is said busy until nothing has succeeded for 30 s, then unavailable", () => {
     const lines: string[] = [];
     let now = 0;
@@ -227,8 +260,8 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     for (; now <= 32_000; now += 2_000) said.push(log.failed(p2028).state);
     assert.deepEqual(said, [...Array<string>(15).fill("busy"), "unavailable", "unavailable"]);
     assert.deepEqual(lines, [
-      "api: a request failed: the database of DATABASE_URL (postgresql://u:***@db:5432/app) is busy: P2028 (a transaction could not start in time); retrying, said again every 30 s while it lasts",
-      "api: a request: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 30 s (16 failed attempts, the last P2028: a transaction could not start in time, and nothing has succeeded for 30 s: the server does not answer); retrying",
+      "api: a request failed: the database of DATABASE_URL (postgresql://u:***@db:5432/app) is busy for 2 s: P2028 (a transaction could not start in time); retrying, said again every 30 s while it lasts",
+      "api: a request: the database of DATABASE_URL (postgresql://u:***@db:5432/app) still unavailable after 32 s (17 failed attempts, the last P2028: a transaction could not start in time, and nothing has succeeded for 30 s: the server does not answer); retrying",
     ]);
     // A success ends the outage: the next P2028 is busy again.
     log.recovered();

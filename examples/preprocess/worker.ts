@@ -1,7 +1,7 @@
 // The worker process: consumes job events and, in tracehop/messaging's withProcessSpan (a CONSUMER span,
 // child of the context the message headers carry), splits the job's text into sentences (sentences.ts:
 // Intl.Segmenter, plus rules for wrapped lines and English abbreviations), stores them a chunk at a time
-// (storeSentences) and marks the job done.
+// and marks the job done (job-sentences.ts splitJob, storeSentences).
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { withProcessSpan } from "tracehop/messaging";
@@ -9,13 +9,12 @@ import {
   exitOnBadInput,
   exitOnSettingProblems,
   exitOnStartFailure,
-  MAX_SENTENCES,
   QUEUE_NAME,
   SERVICE_NAMES,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { type DeadLetter, errorText, openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
-import { sentencesOf } from "./sentences.js";
+import { DocumentRefusedError, markJobFailed, splitJob, storeSentences } from "./job-sentences.js";
 import { databaseErrorCode, databaseFailure, OutageLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
@@ -82,34 +81,10 @@ function kind(value: unknown): string {
 }
 
 /**
- * A document the worker will not store, with why and what to do (its message is the job's
- * failureReason): more sentences than {@link MAX_SENTENCES}.
- */
-class DocumentRefusedError extends Error {
-  override readonly name = "DocumentRefusedError";
-}
-
-/**
- * Most sentences written per transaction. Prisma's createMany gets slower per row the more rows one
- * call holds (44 000 rows in one call took 20 s and 600 MB here, the event loop blocked all along) and
- * costs about the same per row from 100 to 5 000 (about 65 µs of CPU on SQLite on a 2-core VM). 1 000
- * rows of three values are 3 000 bound values, far under each database's limit on one statement
- * (SQLite 32 766, PostgreSQL and MariaDB 65 535).
- */
-const SENTENCE_CHUNK = 1000;
-
-/**
- * Most text, in UTF-16 code units, a chunk of long sentences holds before it is written anyway (and the
- * count gives the event loop a turn): one statement's size stays far under MariaDB's 16 MiB
- * max_allowed_packet, and a SIGTERM waits for no more than that much text.
- */
-const CHUNK_TEXT = 256 * 1024;
-
-/**
  * Thrown between chunks when the worker is told to stop: the job's message goes back to the queue
  * (handleMessage's catch sees `stopping` aborted), what was stored stays, and the next delivery
- * writes every chunk again. Its stack is its one line: the queue logs the error it was given back with,
- * and a stop is no fault to trace.
+ * writes every chunk again. Its stack is its one line, and a stop is no fault to trace: the queue's
+ * line of the give-back quotes its message.
  */
 class WorkerStoppingError extends Error {
   override readonly name = "WorkerStoppingError";
@@ -124,101 +99,10 @@ function stopIfStopping(): void {
   if (stopping.signal.aborted) throw new WorkerStoppingError();
 }
 
-/**
- * The number of sentences of `text`, counted a chunk at a time with turns of the event loop in
- * between (a 5 MiB document takes seconds to segment), nothing kept.
- * @throws DocumentRefusedError as soon as the count passes {@link MAX_SENTENCES}: nothing was stored.
- * @throws WorkerStoppingError when the worker is told to stop meanwhile.
- */
-async function countSentences(text: string): Promise<number> {
-  let count = 0;
-  let size = 0; // text since the last turn
-  for (const sentence of sentencesOf(text)) {
-    if (++count > MAX_SENTENCES)
-      throw new DocumentRefusedError(
-        `the document has more than ${MAX_SENTENCES} sentences, the limit of a job: send it as several smaller documents`,
-      );
-    size += sentence.length;
-    if (count % SENTENCE_CHUNK === 0 || size >= CHUNK_TEXT) {
-      size = 0;
-      await yieldToEventLoop(); // timers (the table queue's lease renewal), signals, I/O
-      stopIfStopping();
-    }
-  }
-  return count;
-}
-
-/**
- * Stores the `count` sentences of `text` as job `id`'s rows (`index` 0 to count - 1), then marks the
- * job done; resolves to the number of chunks written.
- *
- * Each chunk of {@link SENTENCE_CHUNK} rows (fewer when they hold {@link CHUNK_TEXT} of text) is a
- * transaction of its own that replaces that range of indexes (deleteMany of the range, then
- * createMany), not one transaction for the whole job: an interactive transaction holds SQLite's one
- * write lock from its first write to its commit, so the api's POSTs and the relay would wait on it (and
- * give up: the api after 8 s) for as long as a large job is written, and Prisma ends an interactive
- * transaction after 5 s by default. A batch transaction per chunk holds the lock for one chunk
- * (milliseconds), and the event loop gets a turn between chunks (the table queue renews its lease, a
- * SIGTERM is heard and the job left after the current chunk).
- *
- * Correct under at-least-once delivery, a second worker on the job included (a lease that ran out): the
- * sentences are a function of the text, so every writer writes the same rows, and each chunk replaces
- * its range whole, atomically; no step deletes rows it does not write again in the same transaction.
- * The last transaction removes rows past `count` (none, unless written by other splitting rules) and
- * marks the job done: GET shows the job pending, its sentences counted as far as written, until every
- * chunk is stored, and done only with all of them. A job stopped or failed halfway keeps its rows until
- * a later delivery writes them again. (Two workers writing the same chunk at the same moment on a server
- * database may collide on the unique (jobId, index): the loser's delivery fails and marks the job failed
- * while pending; the other's last transaction marks it done.)
- * @throws WorkerStoppingError when the worker is told to stop between chunks; a database error that
- *   lasted through `retry`'s retries.
- */
-async function storeSentences(
-  id: string,
-  text: string,
-  count: number,
-  retry: Parameters<typeof retryTransient>[1],
-): Promise<number> {
-  let chunk: string[] = [];
-  let size = 0; // chunk's text
-  let start = 0; // index of chunk[0]
-  let chunks = 0;
-  const write = async () => {
-    const rows = chunk.map((sentence, i) => ({ jobId: id, index: start + i, text: sentence }));
-    const end = start + rows.length;
-    await retryTransient(
-      () =>
-        db.$transaction([
-          db.sentence.deleteMany({ where: { jobId: id, index: { gte: start, lt: end } } }),
-          db.sentence.createMany({ data: rows }),
-        ]),
-      retry,
-    );
-    chunks++;
-    start = end;
-    chunk = [];
-    size = 0;
-    await yieldToEventLoop(); // timers (the table queue's lease renewal), signals, I/O
-    stopIfStopping();
-  };
-  for (const sentence of sentencesOf(text)) {
-    chunk.push(sentence);
-    size += sentence.length;
-    if (chunk.length === SENTENCE_CHUNK || size >= CHUNK_TEXT) await write();
-  }
-  if (chunk.length > 0) await write();
-  // The same text gives the same sentences: a count that differs is a bug, not a job to mark done.
-  if (start !== count)
-    throw new Error(`the document's sentences were counted ${count}, then stored ${start}`);
-  await retryTransient(
-    () =>
-      db.$transaction([
-        db.sentence.deleteMany({ where: { jobId: id, index: { gte: count } } }),
-        db.preprocessJob.update({ where: { id }, data: { status: "done" } }),
-      ]),
-    retry,
-  );
-  return chunks;
+/** Between two chunks of a job (job-sentences.ts Between): a turn of the event loop, then the stop check. */
+async function betweenChunks(): Promise<void> {
+  await yieldToEventLoop(); // timers (the table queue's lease renewal), signals, I/O
+  stopIfStopping();
 }
 
 async function handleMessage(message: QueueMessage): Promise<void> {
@@ -255,21 +139,24 @@ async function handleMessage(message: QueueMessage): Promise<void> {
           span.setAttribute("preprocess.job.redelivered", true);
           return;
         }
-        const count = await tracer.startActiveSpan("sentences.split", async (split) => {
+        const sentences = await tracer.startActiveSpan("sentences.split", async (split) => {
           try {
-            const n = await countSentences(job.text);
-            split.setAttribute("preprocess.sentence.count", n);
-            return n;
+            const all = await splitJob(job.text, betweenChunks);
+            split.setAttribute("preprocess.sentence.count", all.length);
+            return all;
           } finally {
             split.end();
           }
         });
         await tracer.startActiveSpan("sentences.store", async (store) => {
           try {
-            store.setAttribute("preprocess.sentence.count", count);
+            store.setAttribute("preprocess.sentence.count", sentences.length);
+            // A chunk written again after it collided with another worker's on the same job: an event too.
+            const onCollision = (error: unknown, attempt: number) =>
+              span.addEvent("retry", { attempt, "error.type": databaseErrorCode(error) });
             store.setAttribute(
               "preprocess.sentence.chunks",
-              await storeSentences(id, job.text, count, retry),
+              await storeSentences(db, id, sentences, { retry, between: betweenChunks, onCollision }),
             );
           } finally {
             store.end();
@@ -310,17 +197,14 @@ async function handleMessage(message: QueueMessage): Promise<void> {
           `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,
         );
       else console.error("worker: job failed", err);
-      // Only a pending job: a redelivered message that fails must not undo a job already done.
+      // Only a pending job: a redelivered message that fails must not undo a job already done. The chunks
+      // it stored go with the mark (the job is not delivered again).
       if (jobId !== undefined)
-        await retryTransient(
-          () =>
-            db.preprocessJob.updateMany({
-              where: { id: jobId, status: "pending" },
-              data: {
-                status: "failed",
-                failureReason: refused ? err.message : `processing failed: ${errorText(err)}`,
-              },
-            }),
+        await markJobFailed(
+          db,
+          jobId,
+          refused ? err.message : `processing failed: ${errorText(err)}`,
+          "pending",
           JOB_RETRY,
         ).catch((markError: unknown) => {
           // Not acknowledged either: the message comes back (after the queue's backoff, up to its
@@ -358,15 +242,9 @@ async function giveUp(letter: DeadLetter): Promise<void> {
         "error.message": letter.reason,
       });
       span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-      const marked = await retryTransient(
-        () =>
-          db.preprocessJob.updateMany({
-            where: { id: jobId, status: { not: "done" } },
-            data: { status: "failed", failureReason: reason },
-          }),
-        JOB_RETRY,
-      );
-      if (marked.count === 1) console.error(`worker: job ${jobId} marked failed: ${reason}`);
+      // Its stored chunks go with the mark, as a failed delivery's do.
+      if (await markJobFailed(db, jobId, reason, "not done", JOB_RETRY))
+        console.error(`worker: job ${jobId} marked failed: ${reason}`);
     },
   );
 }

@@ -1,0 +1,184 @@
+// The worker's work on one job (worker.ts handleMessage): the split of its text into sentences, their
+// store a chunk at a time, and the mark of a failed job. Apart from worker.ts, which starts a process when
+// imported, so that tests run each step on a database of their own.
+import { MAX_SENTENCES } from "./config.js";
+import type { Database } from "./db.js";
+import { sentencesOf } from "./sentences.js";
+import { databaseErrorCode, retryTransient, type RetryOptions } from "./transient.js";
+
+/**
+ * A document the worker will not store, with why and what to do (its message is the job's
+ * failureReason): more sentences than {@link MAX_SENTENCES}.
+ */
+export class DocumentRefusedError extends Error {
+  override readonly name = "DocumentRefusedError";
+}
+
+/**
+ * Most sentences written per transaction. Prisma's createMany gets slower per row the more rows one
+ * call holds (44 000 rows in one call took 20 s and 600 MB here, the event loop blocked all along) and
+ * costs about the same per row from 100 to 5 000 (about 65 µs of CPU on SQLite on a 2-core VM). 1 000
+ * rows of three values are 3 000 bound values, far under each database's limit on one statement
+ * (SQLite 32 766, PostgreSQL and MariaDB 65 535).
+ */
+export const SENTENCE_CHUNK = 1000;
+
+/**
+ * Most text, in UTF-16 code units, a chunk of long sentences holds before it is written anyway (and the
+ * split gives the event loop a turn): one statement's size stays far under MariaDB's 16 MiB
+ * max_allowed_packet, and a SIGTERM waits for no more than that much text.
+ */
+export const CHUNK_TEXT = 256 * 1024;
+
+/**
+ * Called between chunks, of the split and of the store: gives the event loop a turn (the table queue's
+ * lease renewal, signals, I/O) and throws to stop the job there (the worker's WorkerStoppingError).
+ */
+export type Between = () => Promise<void>;
+
+/**
+ * The sentences of `text` (sentences.ts sentencesOf), in order, split a chunk at a time with
+ * `between` called after each (a 5 MiB document takes seconds to segment).
+ * @throws DocumentRefusedError as soon as there are more than `limit` (default {@link MAX_SENTENCES}):
+ *   nothing was stored. Whatever `between` throws.
+ */
+export async function splitJob(text: string, between: Between, limit = MAX_SENTENCES): Promise<string[]> {
+  const sentences: string[] = [];
+  let size = 0; // text since the last turn
+  for (const sentence of sentencesOf(text)) {
+    if (sentences.length === limit)
+      throw new DocumentRefusedError(
+        `the document has more than ${limit} sentences, the limit of a job: send it as several smaller documents`,
+      );
+    sentences.push(sentence);
+    size += sentence.length;
+    if (sentences.length % SENTENCE_CHUNK === 0 || size >= CHUNK_TEXT) {
+      size = 0;
+      await between();
+    }
+  }
+  return sentences;
+}
+
+/** Options of {@link storeSentences}. */
+export interface StoreOptions {
+  /** Retries of a transient database failure of each transaction (transient.ts retryTransient). */
+  retry: RetryOptions;
+  /** Called after each chunk's transaction but the last ({@link Between}). */
+  between: Between;
+  /** Called before a chunk's transaction is tried again after a collision, with the error and the attempt that comes next (2, 3). */
+  onCollision?: (error: unknown, nextAttempt: number) => void;
+}
+
+/**
+ * Attempts in all of one chunk's transaction that collides on the unique (jobId, index) of a row
+ * another writer of the same job inserted (Prisma P2002), the first included.
+ */
+export const COLLISION_ATTEMPTS = 3;
+
+/**
+ * Stores `sentences` as job `id`'s rows (`index` 0 to length - 1) and marks the job done; resolves to
+ * the number of chunks written.
+ *
+ * Each chunk of {@link SENTENCE_CHUNK} rows (fewer when they hold {@link CHUNK_TEXT} of text) is a
+ * batch transaction that replaces that range of indexes (deleteMany of the range, then createMany), not
+ * one transaction for the whole job: an interactive transaction holds SQLite's one write lock from its
+ * first write to its commit, so the api's POSTs and the relay would wait on it (and give up: the api
+ * after 8 s) for as long as a large job is written, and Prisma ends an interactive transaction after 5 s
+ * by default. A batch transaction per chunk holds the lock for one chunk (milliseconds), and `between`
+ * runs between chunks (the table queue renews its lease, a SIGTERM is heard and the job left after the
+ * current chunk). The last chunk's transaction also removes rows past the count (none, unless written
+ * by other splitting rules) and marks the job done, so that a job of one chunk takes one transaction:
+ * GET shows the job pending, its sentences counted as far as written, until every chunk is stored, and
+ * done only with all of them. Only a pending job is marked done, and that transaction ends by removing
+ * the rows of a job that is failed by then (failed by another party meanwhile: a dead-lettering after
+ * this delivery's lease ran out), so that a failed job keeps no rows ({@link markJobFailed}).
+ *
+ * Correct under at-least-once delivery, a second worker on the job included (a lease that ran out, a
+ * message published twice): the sentences are a function of the text, so every writer writes the same
+ * rows, and each chunk replaces its range whole, atomically; no step deletes rows it does not write again
+ * in the same transaction. Two writers of the same chunk at the same moment on a server database collide
+ * on the unique (jobId, index): the second insert waits for the first writer's commit, then fails
+ * (Prisma P2002). Its transaction was rolled back, and run again it replaces the range the other wrote,
+ * so it is tried again, up to {@link COLLISION_ATTEMPTS} attempts in all (`onCollision` before each
+ * retry); both deliveries then end, the job done once. (SQLite has one writer at a time: no collision.)
+ * @throws whatever `between` throws; a database error that lasted through `retry`'s retries; the P2002
+ *   of a chunk that collided on each of its attempts.
+ */
+export async function storeSentences(
+  db: Database,
+  id: string,
+  sentences: readonly string[],
+  { retry, between, onCollision }: StoreOptions,
+): Promise<number> {
+  const count = sentences.length;
+  let chunks = 0;
+  let start = 0;
+  do {
+    let end = start;
+    let size = 0;
+    while (end < count && end - start < SENTENCE_CHUNK && size < CHUNK_TEXT) size += sentences[end++]!.length;
+    const rows = sentences.slice(start, end).map((text, i) => ({ jobId: id, index: start + i, text }));
+    const range = { jobId: id, index: { gte: start, lt: end } };
+    const last = end === count;
+    const write = () =>
+      db.$transaction([
+        db.sentence.deleteMany({ where: range }),
+        db.sentence.createMany({ data: rows }),
+        ...(last
+          ? [
+              db.sentence.deleteMany({ where: { jobId: id, index: { gte: count } } }),
+              db.preprocessJob.updateMany({ where: { id, status: "pending" }, data: { status: "done" } }),
+              db.sentence.deleteMany({ where: failedRows(id) }),
+            ]
+          : []),
+      ]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await retryTransient(write, retry);
+        break;
+      } catch (error) {
+        if (attempt >= COLLISION_ATTEMPTS || databaseErrorCode(error) !== "P2002") throw error;
+        onCollision?.(error, attempt + 1);
+      }
+    }
+    if (rows.length > 0) chunks++;
+    start = end;
+    if (!last) await between();
+  } while (start < count);
+  return chunks;
+}
+
+/** The rows of job `id` when it is failed (a relation filter: evaluated in the statement). */
+const failedRows = (id: string) => ({ jobId: id, job: { status: "failed" } });
+
+/**
+ * Marks job `id` failed with `reason` when its status is `from` (`pending`: a delivery that failed, not
+ * to undo a job done meanwhile; `not done`: a message given up on), and removes its rows in the same
+ * batch transaction when it is failed then: a failed job is not delivered again, so the chunks stored
+ * before the failure would stay for good (GET would count them). A job not marked keeps its rows unless
+ * it was failed already (by another party), which leaves none either.
+ * @returns whether it was marked.
+ * @throws a database error that lasted through `retry`'s retries.
+ */
+export async function markJobFailed(
+  db: Database,
+  id: string,
+  reason: string,
+  from: "pending" | "not done",
+  retry: RetryOptions,
+): Promise<boolean> {
+  const status = from === "pending" ? "pending" : { not: "done" };
+  const [marked] = await retryTransient(
+    () =>
+      db.$transaction([
+        db.preprocessJob.updateMany({
+          where: { id, status },
+          data: { status: "failed", failureReason: reason },
+        }),
+        db.sentence.deleteMany({ where: failedRows(id) }),
+      ]),
+    retry,
+  );
+  return marked.count === 1;
+}

@@ -1,0 +1,223 @@
+// The worker's steps on one job (examples/preprocess/job-sentences.ts): the split, the store a chunk at
+// a time with the mark of the job done, and the mark of a failed job; on a SQLite file, and on the real
+// PostgreSQL server for two writers of one job.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, before, describe, test } from "node:test";
+import type pg from "pg";
+import { openDatabase, type Database } from "../../examples/preprocess/db.js";
+import {
+  DocumentRefusedError,
+  markJobFailed,
+  SENTENCE_CHUNK,
+  splitJob,
+  storeSentences,
+  type StoreOptions,
+} from "../../examples/preprocess/job-sentences.js";
+import { connectPostgres, PG_URL } from "../prisma/databases.js";
+import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
+
+/** `count` sentences, `N0.` to `N<count - 1>.`. */
+const sentencesOf = (count: number) => Array.from({ length: count }, (_, i) => `N${i}.`);
+
+/** No retry of transient failures, nothing between chunks. */
+const PLAIN: StoreOptions = { retry: { attempts: 1 }, between: async () => {} };
+
+/** `db` with its `$transaction` calls counted in `calls.transactions`. */
+function counting(db: Database) {
+  const calls = { transactions: 0 };
+  const counted = new Proxy(db, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (key !== "$transaction" || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.transactions++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { db: counted, calls };
+}
+
+/** Job `id`'s status and its rows, in order of index. */
+async function jobOf(db: Database, id: string) {
+  const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
+  const rows = await db.sentence.findMany({ where: { jobId: id }, orderBy: { index: "asc" } });
+  return { status: job.status, rows: rows.map((row) => [row.index, row.text]) };
+}
+
+const expectedRows = (count: number) => sentencesOf(count).map((text, i) => [i, text]);
+
+describe("the worker's steps on one job (SQLite)", () => {
+  let file: ExampleSqliteFile;
+  let db: Database;
+  before(() => {
+    file = openExampleSqliteFile("hW-job-sentences");
+    db = file.db;
+  });
+  after(() => file.close());
+
+  test("splitJob keeps the sentences, a turn between chunks; over the limit it refuses before any turn past it", async () => {
+    let turns = 0;
+    const text = sentencesOf(2 * SENTENCE_CHUNK + 5).join(" ");
+    const sentences = await splitJob(text, async () => void turns++);
+    assert.deepEqual(sentences, sentencesOf(2 * SENTENCE_CHUNK + 5));
+    assert.equal(turns, 2);
+    await assert.rejects(
+      splitJob("One. Two. Three.", async () => {}, 2),
+      new DocumentRefusedError(
+        "the document has more than 2 sentences, the limit of a job: send it as several smaller documents",
+      ),
+    );
+  });
+
+  test("a job of one chunk is stored and marked done in one transaction", async () => {
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    const { db: counted, calls } = counting(db);
+    assert.equal(await storeSentences(counted, job.id, sentencesOf(3), PLAIN), 1);
+    assert.equal(calls.transactions, 1);
+    assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(3) });
+  });
+
+  test("a job of several chunks: a transaction per chunk, the last one marks it done; rows past the count go", async () => {
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    // A row past the count (other splitting rules, an earlier delivery): removed with the mark.
+    await db.sentence.create({ data: { jobId: job.id, index: 2 * SENTENCE_CHUNK + 7, text: "stale" } });
+    const { db: counted, calls } = counting(db);
+    let turns = 0;
+    const stored = await storeSentences(counted, job.id, sentencesOf(2 * SENTENCE_CHUNK + 5), {
+      ...PLAIN,
+      between: async () => void turns++,
+    });
+    assert.deepEqual([stored, calls.transactions, turns], [3, 3, 2]);
+    assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(2 * SENTENCE_CHUNK + 5) });
+  });
+
+  test("a job failed before its store ends is not marked done, and keeps no rows", async () => {
+    const failed = await db.preprocessJob.create({ data: { text: "unused", status: "failed" } });
+    await storeSentences(db, failed.id, sentencesOf(3), PLAIN);
+    assert.deepEqual(await jobOf(db, failed.id), { status: "failed", rows: [] });
+    // Failed by another party (a dead-lettering after a lease ran out) between two chunks.
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    await storeSentences(db, job.id, sentencesOf(SENTENCE_CHUNK + 1), {
+      ...PLAIN,
+      between: async () => {
+        await db.preprocessJob.update({ where: { id: job.id }, data: { status: "failed" } });
+      },
+    });
+    assert.deepEqual(await jobOf(db, job.id), { status: "failed", rows: [] });
+  });
+
+  test("markJobFailed removes the rows of the job it marks, in the same transaction; a job it does not mark keeps them", async () => {
+    const { db: counted, calls } = counting(db);
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    await db.sentence.createMany({ data: [0, 1].map((index) => ({ jobId: job.id, index, text: "x" })) });
+    assert.equal(
+      await markJobFailed(counted, job.id, "processing failed: boom", "pending", PLAIN.retry),
+      true,
+    );
+    assert.equal(calls.transactions, 1);
+    assert.deepEqual(await jobOf(db, job.id), { status: "failed", rows: [] });
+    assert.equal(
+      (await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).failureReason,
+      "processing failed: boom",
+    );
+    // A done job is never failed, and keeps its rows, whichever mark.
+    const done = await db.preprocessJob.create({ data: { text: "unused", status: "done" } });
+    await db.sentence.create({ data: { jobId: done.id, index: 0, text: "kept" } });
+    assert.equal(await markJobFailed(db, done.id, "late", "pending", PLAIN.retry), false);
+    assert.equal(await markJobFailed(db, done.id, "late", "not done", PLAIN.retry), false);
+    assert.deepEqual(await jobOf(db, done.id), { status: "done", rows: [[0, "kept"]] });
+    // A given-up message fails a job failed before too (its reason then the dead-lettering's), rows gone.
+    await db.sentence.create({ data: { jobId: job.id, index: 0, text: "again" } });
+    assert.equal(await markJobFailed(db, job.id, "given up", "not done", PLAIN.retry), true);
+    assert.deepEqual(await jobOf(db, job.id), { status: "failed", rows: [] });
+  });
+});
+
+const SCHEMA = "hW_job_sentences";
+const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
+
+describe("two writers of one job (PostgreSQL)", () => {
+  let admin: pg.Client;
+  let db: Database;
+  let other: Database;
+  let skip: string | undefined;
+
+  before(async () => {
+    const client = await connectPostgres();
+    if (typeof client === "string") {
+      skip = client;
+      return;
+    }
+    admin = client;
+    await admin.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
+    execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: "ignore",
+    });
+    db = await openDatabase(url);
+    other = await openDatabase(url);
+  });
+  after(async () => {
+    if (skip !== undefined) return;
+    await Promise.all([db.$disconnect(), other.$disconnect()]);
+    await admin.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
+    await admin.end();
+  });
+
+  test("a chunk that collides on (jobId, index) with a writer that commits first is written again, a retry event each", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    const retries: [number, string][] = [];
+    await admin.query("BEGIN");
+    let stored: Promise<number>;
+    try {
+      // The other writer's row 0, not committed yet: the store's insert waits on it, then collides.
+      await admin.query(
+        `INSERT INTO "${SCHEMA}"."Sentence" ("jobId", "index", "text") VALUES ($1, 0, 'N0.')`,
+        [job.id],
+      );
+      stored = storeSentences(db, job.id, sentencesOf(3), {
+        ...PLAIN,
+        onCollision: (error, attempt) => retries.push([attempt, (error as { code?: string }).code ?? "?"]),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await admin.query("COMMIT");
+    }
+    assert.equal(await stored, 1);
+    assert.deepEqual(retries, [[2, "P2002"]]);
+    assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(3) });
+  });
+
+  test("two stores of one job at once, chunk by chunk in step: both end, the job done with exactly its rows", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    const count = 3 * SENTENCE_CHUNK + 1;
+    // Both writers start each chunk together: most chunks collide.
+    let waiting: (() => void) | undefined;
+    const inStep = () =>
+      new Promise<void>((resolve) => {
+        if (waiting === undefined) waiting = resolve;
+        else {
+          waiting();
+          waiting = undefined;
+          resolve();
+        }
+      });
+    const collisions: number[] = [];
+    const options: StoreOptions = {
+      ...PLAIN,
+      between: inStep,
+      onCollision: (_error, attempt) => collisions.push(attempt),
+    };
+    const stored = await Promise.all([
+      storeSentences(db, job.id, sentencesOf(count), options),
+      storeSentences(other, job.id, sentencesOf(count), options),
+    ]);
+    assert.deepEqual(stored, [4, 4]);
+    assert.ok(collisions.length > 0, "no chunk collided: the test did not test the collision");
+    assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(count) });
+  });
+});

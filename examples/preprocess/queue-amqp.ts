@@ -374,7 +374,9 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  * - a message whose handler throws a {@link PermanentMessageError} (a malformed message) is moved to
  *   `<RabbitMQ name>.dead` at once, with the count and that error as `last-error`, logged in one line;
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
- *   at once, that delivery not counted: a copy at the tail of the queue with the count it came with.
+ *   at once, that delivery not counted: a copy at the tail of the queue with the count it came with;
+ *   said in one line as a stop (`amqp queue: closing: message … of … given back uncounted (its handler
+ *   ended with: …)`), not as a handler failure.
  * The copy is published (and confirmed) before the original is acknowledged: at least once.
  * - A copy must fit amqplib's headers table ({@link HEADERS_TABLE_MAX_BYTES}). Where the message's own
  *   headers leave too little room, its `last-error` is cut (halved until the copy fits, then left out);
@@ -785,13 +787,17 @@ export class AmqpQueue implements Queue {
         async () => name,
         copyVariants(msg, attempts, undefined, markOf(name, msg, attempts)),
       );
+      // A stop, not a failure (the worker stopped mid-job and said so): one line, no stack, and no
+      // delivery count unless the delivery is counted (left to the broker: a redelivery).
       const outcome =
         copied.outcome === "moved"
-          ? `given back (the queue is closing)${note(copied.note)}`
+          ? ` given back uncounted${note(copied.note)}`
           : copied.outcome === "lost"
-            ? "the broker has it again with the lost channel"
-            : `left to the broker, which requeues it when the channel closes (a copy could not be published: ${copied.outcome === "too large" ? "too large" : copied.why})`;
-      console.error(`amqp queue: ${failed}; ${outcome}`, error);
+            ? ": the broker has it again with the lost channel"
+            : `: left to the broker, which requeues it when the channel closes, counted as a redelivery (${this._deliveryOf(deliveryCount)}; a copy could not be published: ${copied.outcome === "too large" ? "too large" : copied.why})`;
+      console.error(
+        `amqp queue: closing: ${message} of ${name}${outcome} (its handler ended with: ${errorText(error)})`,
+      );
     } else if (deliveryCount >= this._maxAttempts) {
       await this._deadLetter(name, msg, deliveryCount, errorText(error), failed, error);
     } else {

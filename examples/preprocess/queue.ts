@@ -422,7 +422,8 @@ function deliveryOf(row: ClaimedMessage): QueueMessage {
  *   dead-letter queue that a TableQueue consumes has none and is delivered, its count going on (above);
  *   so is, once more, a row given back on close past a lowered limit (its cut delivery not counted);
  * - a handler that fails while the queue is closing (the worker stopped mid-job) gives its message back
- *   at once, that delivery not counted;
+ *   at once, that delivery not counted, said in one line as a stop (`table queue: closing: message 7
+ *   given back uncounted (its handler ended with: …)`), not as a handler failure;
  * - a row whose `headers` are not JSON (SQLite's text, written by hand) is dead-lettered on its delivery
  *   as a {@link PermanentMessageError} (`its headers are not JSON (…)`), without calling the handler: the
  *   messages behind it go on;
@@ -647,14 +648,16 @@ export class TableQueue implements Queue {
       console.error(
         `table queue: message ${message.id} can never be handled (${delivery}): ${lastError}; moved to ${deadLetterQueue(message.queue)} at once, not retried`,
       );
+    else if (closing)
+      // A stop, not a failure (the worker stopped mid-job and said so): one line, no stack, and no
+      // delivery count, which would read as an attempt used.
+      console.error(
+        `table queue: closing: message ${message.id} given back uncounted (its handler ended with: ${lastError})`,
+      );
     else
       console.error(
         `table queue: handler failed on message ${message.id} (${delivery}); ${
-          closing
-            ? "given back (the queue is closing)"
-            : dead
-              ? `moved to ${deadLetterQueue(message.queue)}`
-              : `delivered again in ${delayMs} ms`
+          dead ? `moved to ${deadLetterQueue(message.queue)}` : `delivered again in ${delayMs} ms`
         }`,
         error,
       );

@@ -604,7 +604,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     let started = false;
     let closed!: Promise<void>;
-    await quietly(async () => {
+    const logs = await quietly(async () => {
       await queue.consume("closing", async () => {
         started = true;
         await released;
@@ -618,6 +618,17 @@ describe("TableQueue (the main job's embedded queue)", () => {
     // Neither dead (maxAttempts 1) nor held back by the backoff: the next consumer takes it at once.
     assert.deepEqual(await stored("closing"), [
       { body: "cut short", attempts: 0, consumedAt: null, availableAt: null, lastError: null },
+    ]);
+    const id = rows("closing")[0]!.id;
+    const next = new TableQueue(db, { pollMs: 5, maxAttempts: 1 });
+    const seen: Delivery[] = [];
+    await next.consume("closing", async (message) => void seen.push(delivery(message)));
+    await until(() => seen.length === 1);
+    await next.close();
+    assert.deepEqual(seen, [{ body: "cut short", deliveryCount: 1, redelivered: false }]);
+    // Said as a stop, in one line: no delivery count that reads as an attempt used.
+    assert.deepEqual(logs, [
+      `table queue: closing: message ${id} given back uncounted (its handler ended with: stopping)`,
     ]);
   });
 

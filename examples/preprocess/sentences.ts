@@ -59,10 +59,10 @@ export function splitSentences(text: string, locale = "en"): string[] {
 }
 
 /**
- * The sentences of {@link splitSentences}, in order, one at a time: the worker stores a long document's
- * sentences a chunk at a time and counts them first, without holding them all (a 5 MiB document of
- * 4-byte sentences has 1.3 million). Each step's work is bounded: a block is segmented a window of
- * {@link MAX_SEGMENT_INPUT} code units at a time.
+ * The sentences of {@link splitSentences}, in order, one at a time: the worker (job-sentences.ts splitJob)
+ * gives the event loop a turn every chunk of them and stops at its limit of sentences, before the
+ * rest of a document over it is segmented (a 5 MiB document of 4-byte sentences has 1.3 million). Each
+ * step's work is bounded: a block is segmented a window of {@link MAX_SEGMENT_INPUT} code units at a time.
  */
 export function* sentencesOf(text: string, locale = "en"): Generator<string, void, undefined> {
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });

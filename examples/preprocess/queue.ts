@@ -631,10 +631,18 @@ export class TableQueue implements Queue {
       () => this._db.queueMessage.updateMany({ where: { id: message.id, consumedAt: lease }, data }),
       { attempts: Infinity, maxElapsedMs: 60_000, signal: this._closing.signal },
     ).catch((writeError: unknown) => {
-      console.error(
-        `table queue: handler failed on message ${message.id} (${delivery}), and the failure was not recorded (${databaseErrorCode(writeError)}); delivered again after its lease`,
-        error,
-      );
+      const code = databaseErrorCode(writeError);
+      // Closing (a stop, often in the same database outage that cut the handler short): one line, no
+      // stack; the handler's error is the outage the worker said already.
+      if (closing)
+        console.error(
+          `table queue: closing: message ${message.id} could not be given back (${code}); delivered again after its lease, this delivery counted (its handler ended with: ${lastError})`,
+        );
+      else
+        console.error(
+          `table queue: handler failed on message ${message.id} (${delivery}), and the failure was not recorded (${code}); delivered again after its lease`,
+          error,
+        );
       return undefined;
     });
     if (recorded === undefined) return;

@@ -632,6 +632,40 @@ describe("TableQueue (the main job's embedded queue)", () => {
     ]);
   });
 
+  test("a give-back on close that the database refuses (the file locked) is one line, no stack: the message comes back after its lease", async () => {
+    const queue = new TableQueue(db, { pollMs: 5, maxAttempts: 5 });
+    await queue.publish("closing-locked", "cut short", {});
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    const logs = await quietly(async () => {
+      await queue.consume("closing-locked", async () => {
+        started = true;
+        await released;
+        throw new Error("the database of the handler is unavailable");
+      });
+      await until(() => started);
+      raw.exec("BEGIN EXCLUSIVE");
+      try {
+        const closed = queue.close();
+        release();
+        await closed;
+      } finally {
+        raw.exec("ROLLBACK");
+      }
+    });
+    const id = rows("closing-locked")[0]!.id;
+    // Still held under the cut delivery's lease: delivered again once it runs out, that delivery counted.
+    assert.deepEqual(
+      (await stored("closing-locked")).map(({ attempts, consumedAt }) => [attempts, consumedAt !== null]),
+      [[1, true]],
+    );
+    assert.deepEqual(logs, [
+      `table queue: closing: message ${id} could not be given back (P1008); delivered again after its lease, ` +
+        `this delivery counted (its handler ended with: the database of the handler is unavailable)`,
+    ]);
+  });
+
   test("the retried deliveries of a message restore the same trace: each process span a child of the publisher's", async () => {
     const inSpan = inSpanOf("table-queue-test");
     const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 0 });

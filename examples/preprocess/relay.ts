@@ -2,6 +2,8 @@
 // tracehop/messaging's withSendSpan: a PRODUCER span, child of the row's stored carrier (the api's
 // context), whose own context travels as the message headers (the default relay forwarding, as
 // Debezium's outbox router does); then marks the row published.
+// Several relays can run on one database: each claims a row (Outbox.claimedUntil) before it publishes
+// it, and skips a row another relay holds, so that a row is published once, not once per relay.
 import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
 import {
   exitOnBadInput,
@@ -33,8 +35,9 @@ let running = true;
 /** Aborted when the relay is told to stop: retries end. */
 const stopping = new AbortController();
 /**
- * Retries of a transient database failure of one publish or one mark (the pass is retried after that);
- * cut short when the relay stops (a row not marked is published again by the next relay: at least once).
+ * Retries of a transient database failure of one claim, one publish or one mark (the pass is retried
+ * after that); cut short when the relay stops (a row whose publish was cut short is released at once, one
+ * published but not marked is published again once its claim runs out: at least once).
  */
 const RELAY_RETRY = {
   attempts: Infinity,
@@ -46,15 +49,43 @@ const RELAY_RETRY = {
 const outage = new OutageLog("relay: a pass", databaseName());
 /** How long the relay waits after a failed pass before the next, in milliseconds. */
 const RETRY_PASS_MS = POLL_INTERVAL_MS * 10;
+/**
+ * How long a relay holds an outbox row it is publishing (Outbox.claimedUntil), in milliseconds: the other
+ * relays on the database skip the row meanwhile. Two minutes: twice what the relay can spend on a row it
+ * holds (the publish's retries end after RELAY_RETRY.maxElapsedMs, 30 s, the mark's after as long), so
+ * that no second relay takes a row still being sent; short enough that a row held by a relay that died
+ * is sent by another within minutes (at least once). The relays' clocks are taken to agree to well within
+ * it (each writes and compares claims by its own).
+ */
+const CLAIM_MS = 2 * 60_000;
+
+/** Outbox rows no relay holds: never claimed, released, or their claim ran out before `now`. */
+const unclaimed = (now: Date) => ({ OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] });
 
 async function relayOnce(): Promise<number> {
+  // Still on the (publishedAt, createdAt) index: the claim is checked on the rows it yields.
   const rows = await db.outbox.findMany({
-    where: { publishedAt: null },
+    where: { publishedAt: null, ...unclaimed(new Date()) },
     orderBy: { createdAt: "asc" },
     take: 50,
   });
   const destination = queue.destination?.(QUEUE_NAME) ?? QUEUE_NAME;
   for (const row of rows) {
+    // Claimed just before its publish, one row at a time (a row further down the list stays free for
+    // another relay meanwhile): only the relay whose conditional update matched the row sends it. None
+    // matched: another relay claimed or published it since the read. (Not "or holds this relay's own
+    // claimedUntil", for a retried claim whose first answer was lost: two relays racing on a row compute
+    // the same millisecond often enough, and both would send it. Such a row waits for its claim to run out.)
+    const claimedUntil = new Date(Date.now() + CLAIM_MS);
+    const claimed = await retryTransient(
+      () =>
+        db.outbox.updateMany({
+          where: { id: row.id, publishedAt: null, ...unclaimed(new Date()) },
+          data: { claimedUntil },
+        }),
+      RELAY_RETRY,
+    );
+    if (claimed.count === 0) continue;
     const body = JSON.stringify({ eventType: row.eventType, ...(row.payload as object) });
     await withSendSpan(
       {
@@ -72,7 +103,13 @@ async function relayOnce(): Promise<number> {
       // A publish that failed transiently (the table queue's insert found the file locked) stored
       // nothing: it is sent again.
       (headers) => retryTransient(() => queue.publish(QUEUE_NAME, body, headers), RELAY_RETRY),
-    ).catch((error: unknown) => {
+    ).catch(async (error: unknown) => {
+      // The publish failed: the claim is released, so that the next pass of any relay sends the row (only
+      // this relay's own claim: the row still holds the claimedUntil it wrote). A release that fails (the
+      // database down) leaves the claim to run out.
+      await db.outbox
+        .updateMany({ where: { id: row.id, publishedAt: null, claimedUntil }, data: { claimedUntil: null } })
+        .catch(() => undefined);
       // Returned unrouted (RabbitMQ: the queue was deleted): nothing is lost, so one line, no stack; the
       // pass ends, and the next one declares the queue again and sends the row again.
       if (error instanceof UnroutedMessageError)
@@ -84,9 +121,10 @@ async function relayOnce(): Promise<number> {
       throw error;
     });
     // Marked published only after the publish: a failure between the two publishes the row again on a
-    // later pass (at least once; the worker skips a job already done).
+    // later pass, once its claim has run out (at least once; the worker skips a job already done).
     await retryTransient(
-      () => db.outbox.update({ where: { id: row.id }, data: { publishedAt: new Date() } }),
+      () =>
+        db.outbox.update({ where: { id: row.id }, data: { publishedAt: new Date(), claimedUntil: null } }),
       RELAY_RETRY,
     );
   }

@@ -20,7 +20,7 @@ import { tempDir } from "../support/temp-dir.js";
 
 /** The SQLite migrations' names, in order. */
 const MIGRATIONS = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
-const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON] = MIGRATIONS;
+const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON, OUTBOX_CLAIM] = MIGRATIONS;
 
 /**
  * The message both give for a database made by `prisma db push` that has all the schema's tables, `--schema`
@@ -32,7 +32,8 @@ const notBaselined = (shown: string, schema: string) =>
   `if its tables match prisma/schema.prisma, baseline it (same DATABASE_URL): npx prisma migrate resolve --applied ${INIT}${schema}, ` +
   `then npx prisma migrate resolve --applied ${ATTEMPTS}${schema}, ` +
   `then npx prisma migrate resolve --applied ${PIPELINE}${schema}, ` +
-  `then npx prisma migrate resolve --applied ${FAILURE_REASON}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
+  `then npx prisma migrate resolve --applied ${FAILURE_REASON}${schema}, ` +
+  `then npx prisma migrate resolve --applied ${OUTBOX_CLAIM}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
 
 /** Asserts that `promise` rejects with a BadInputError whose message is `message`. */
 async function refused(promise: Promise<unknown>, message: string): Promise<void> {
@@ -102,7 +103,7 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     // A file that does not exist yet: prepareDatabase creates it and applies every migration.
     const fresh = join(dir, "new", "fresh.db");
     process.env.DATABASE_URL = `file:${fresh}`;
-    assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON]);
+    assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON, OUTBOX_CLAIM]);
     assert.ok(existsSync(fresh));
   });
 

@@ -16,8 +16,8 @@ import {
   SERVICE_NAMES,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
-import { openQueue, UnroutedMessageError } from "./queue.js";
-import { isTransientDatabaseError, OutageLog, retryTransient } from "./transient.js";
+import { errorText, openQueue, UnroutedMessageError } from "./queue.js";
+import { isTransientDatabaseError, OutageLog, RepeatedFailureLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
@@ -47,6 +47,8 @@ const RELAY_RETRY = {
 };
 /** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
 const outage = new OutageLog("relay: a pass", databaseName());
+/** A pass failure that is no outage (a table gone, a bug): in full once, not at every pass. */
+const failures = new RepeatedFailureLog("relay: a pass", errorText);
 /** How long the relay waits after a failed pass before the next, in milliseconds. */
 const RETRY_PASS_MS = POLL_INTERVAL_MS * 10;
 /**
@@ -136,14 +138,15 @@ const loop = (async () => {
     try {
       const relayed = await relayOnce();
       outage.recovered();
+      failures.recovered();
       if (relayed === 0) await pause(POLL_INTERVAL_MS, stopping.signal);
     } catch (err) {
       if (!running) break; // stopping (a publish cut short, or the queue lost): said by the stop
       // A database busy or unavailable is said when it starts, then every 30 s at most (it can last, and the
       // pass is retried); a publish returned unrouted was said where it failed, in one line; anything else
-      // in full, with its stack.
+      // in full, with its stack, once, then counted while it fails the same way.
       if (isTransientDatabaseError(err)) outage.failed(err);
-      else if (!(err instanceof UnroutedMessageError)) console.error("relay: pass failed, retrying", err);
+      else if (!(err instanceof UnroutedMessageError)) failures.failed(err);
       await pause(RETRY_PASS_MS, stopping.signal);
     }
   }

@@ -411,3 +411,63 @@ export class OutageLog {
     this.#failures = 0;
   }
 }
+
+/**
+ * The log of a loop's failures that are no database outage (a table gone, a bug): not the same stack at
+ * every pass (the relay printed one every 10 s for as long as it lasted). Each failure is given to
+ * {@link failed}, each success to {@link recovered}. A failure is said in full, with its stack, when it
+ * is not the one said last (compared by its one-line text, `describe`); the same failure again
+ * is counted, with one "still fails" line every `summaryEveryMs` while it lasts; a success after
+ * failures says one line with their count.
+ */
+export class RepeatedFailureLog {
+  #last: { text: string; since: number; count: number; saidAt: number } | undefined;
+
+  /**
+   * @param who what failed, starting the lines: `relay: a pass`.
+   * @param describe a failure's one-line text (queue.ts errorText: a Prisma error's code and last line).
+   * @param log where the lines go (default console.error); given the error as a second argument for the
+   *   line in full.
+   * @param summaryEveryMs at least this many milliseconds between two lines of one failure (default 30 s).
+   * @param now the clock, in milliseconds (tests).
+   */
+  constructor(
+    private readonly who: string,
+    private readonly describe: (error: unknown) => string,
+    private readonly log: (line: string, error?: unknown) => void = (line, error) =>
+      error === undefined ? console.error(line) : console.error(line, error),
+    private readonly summaryEveryMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Notes a failure: in full when it is a new one, else counted (a line every `summaryEveryMs`). */
+  failed(error: unknown): void {
+    const now = this.now();
+    const text = this.describe(error);
+    const last = this.#last;
+    if (last === undefined || last.text !== text) {
+      this.#last = { text, since: now, count: 1, saidAt: now };
+      this.log(
+        `${this.who} failed, retrying; said again every ${seconds(this.summaryEveryMs)} while it fails the same way:`,
+        error,
+      );
+      return;
+    }
+    last.count++;
+    if (now - last.saidAt < this.summaryEveryMs) return;
+    last.saidAt = now;
+    this.log(
+      `${this.who}: still failing after ${seconds(now - last.since)} (${last.count} times, the same error: ${text}); retrying`,
+    );
+  }
+
+  /** Notes a success: one line when it ends failures. */
+  recovered(): void {
+    const last = this.#last;
+    if (last === undefined) return;
+    this.#last = undefined;
+    this.log(
+      `${this.who}: succeeds again after ${seconds(this.now() - last.since)} (${last.count} failed ${last.count === 1 ? "time" : "times"}, the last: ${last.text})`,
+    );
+  }
+}

@@ -4,6 +4,7 @@ import {
   databaseFailure,
   isTransientDatabaseError,
   OutageLog,
+  RepeatedFailureLog,
   retryTransient,
 } from "../../examples/preprocess/transient.js";
 import type { PrismaClient } from "../../generated/prisma/sqlite/client.js";
@@ -240,6 +241,45 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     lines.length = 0;
     log.failed({ code: "P1001" });
     assert.match(lines[0]!, /^worker: a job failed: the database of .+ is unavailable: P1001 /);
+  });
+
+  test("RepeatedFailureLog: a failure in full once, the same again counted with a line every 30 s, a new one in full, the end in one line", () => {
+    const lines: [string, unknown][] = [];
+    let now = 0;
+    const log = new RepeatedFailureLog(
+      "relay: a pass",
+      (error) => (error as Error).message,
+      (line, error) => lines.push([line, error]),
+      30_000,
+      () => now,
+    );
+    const gone = new Error("P2021: The table `main.Outbox` does not exist in the current database.");
+    log.recovered();
+    for (; now <= 65_000; now += 1_000) log.failed(new Error(gone.message));
+    const other = new Error("something else");
+    log.failed(other);
+    now += 5_000;
+    log.recovered();
+    log.recovered();
+    assert.deepEqual(
+      lines.map(([line, error]) => [line, error === undefined ? undefined : (error as Error).message]),
+      [
+        ["relay: a pass failed, retrying; said again every 30 s while it fails the same way:", gone.message],
+        [
+          `relay: a pass: still failing after 30 s (31 times, the same error: ${gone.message}); retrying`,
+          undefined,
+        ],
+        [
+          `relay: a pass: still failing after 60 s (61 times, the same error: ${gone.message}); retrying`,
+          undefined,
+        ],
+        [
+          "relay: a pass failed, retrying; said again every 30 s while it fails the same way:",
+          "something else",
+        ],
+        ["relay: a pass: succeeds again after 5 s (1 failed time, the last: something else)", undefined],
+      ],
+    );
   });
 
   test("OutageLog: P2028 (a full pool, or a server that never answers) is said busy until nothing has succeeded for 30 s, then unavailable", () => {

@@ -13,7 +13,7 @@ import { startExample } from "../support/main-job.js";
 
 let dir: string;
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), "hL2-dead-letter-"));
+  dir = mkdtempSync(join(tmpdir(), "tracehop-dead-letter-"));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

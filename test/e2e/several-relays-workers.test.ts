@@ -145,7 +145,7 @@ describe("two relays and two workers on one database (table queue)", { timeout: 
     async (t) => {
       const admin = await connectPostgres();
       if (typeof admin === "string") return t.skip(admin);
-      const schema = `hr_several_relays_${process.pid}`;
+      const schema = `tracehop_several_relays_${process.pid}`;
       t.after(async () => {
         await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await admin.end();

@@ -33,7 +33,7 @@ async function withApi(
     t.skip(admin);
     return undefined;
   }
-  const dir = tempDir(t, "hQ2-api-outage");
+  const dir = tempDir(t, "tracehop-api-outage");
   const { proxy, proxied, direct } = await proxiedDatabase(PG_URL, schema);
   const lines: [string, number][] = [];
   try {
@@ -92,7 +92,7 @@ describe(
   { timeout: 120_000 },
   () => {
     test("the outage is said at its first failure, not when the request gives up 8 s later; the lines count failed attempts", async (t) => {
-      const schema = "hq2_api_refused";
+      const schema = `tracehop_api_refused_${process.pid}`;
       let posted: { sent: number; answer: Answer } | undefined;
       const lines = await withApi(t, schema, async ({ base, proxy, lines }) => {
         assert.equal((await fetch(`${base}/preprocess-jobs/none`)).status, 404);
@@ -129,7 +129,7 @@ describe(
     });
 
     test("a server that accepts connections and never answers: said busy at first (P2028 is a full pool or a silent server), unavailable with Retry-After 5 once nothing has succeeded for 30 s", async (t) => {
-      const schema = "hq2_api_silent";
+      const schema = `tracehop_api_silent_${process.pid}`;
       const answers: Answer[] = [];
       const lines = await withApi(t, schema, async ({ base, proxy }) => {
         assert.equal((await fetch(`${base}/preprocess-jobs/none`)).status, 404);

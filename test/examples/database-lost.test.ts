@@ -16,9 +16,9 @@ import { startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { countingProxy, within } from "./tcp-servers.js";
 
-const SCHEMA = "hl2_lost";
+const SCHEMA = `tracehop_lost_${process.pid}`;
 /** The application_name of the client under test: only its backends are terminated. */
-const APP = "hl2_lost_test";
+const APP = `tracehop_lost_test_${process.pid}`;
 const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${SCHEMA}&application_name=${APP}`;
 
 describe("PostgreSQL: a connection terminated during a query", () => {
@@ -175,14 +175,14 @@ describe("PostgreSQL: a server that stops answering on an open connection", () =
 });
 
 describe("the worker, started by hand, whose PostgreSQL connection is terminated mid-job", () => {
-  const schema = "hl2_lost_worker";
-  const app = "hl2_lost_worker";
+  const schema = `tracehop_lost_worker_${process.pid}`;
+  const app = `tracehop_lost_worker_${process.pid}`;
   const workerUrl = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${schema}&application_name=${app}`;
 
   test("retries the job (it ends done, not failed), says the outage in one line and its end in another, no stack", async (t) => {
     const admin = await connectPostgres();
     if (typeof admin === "string") return t.skip(admin);
-    const dir = mkdtempSync(join(tmpdir(), "hL2-lost-worker-"));
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-lost-worker-"));
     try {
       execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
         env: { ...process.env, DATABASE_URL: workerUrl },
@@ -274,8 +274,8 @@ describe("the api, started by hand, whose PostgreSQL server goes away", () => {
   test("answers 503 saying the database is unavailable, with Retry-After, in one log line: no 500, no stack", async (t) => {
     const admin = await connectPostgres();
     if (typeof admin === "string") return t.skip(admin);
-    const schema = "hl2_lost_api";
-    const dir = mkdtempSync(join(tmpdir(), "hL2-lost-api-"));
+    const schema = `tracehop_lost_api_${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-lost-api-"));
     const upstream = new URL(PG_URL);
     const proxy = await countingProxy(Number(upstream.port || 5432), upstream.hostname);
     const proxied = new URL(PG_URL);

@@ -2,7 +2,7 @@
  * The RabbitMQ queue of a database is named from the database itself (its stored tag, pipeline.ts), not
  * from the DATABASE_URL text: a relay and a worker given two texts for the same database share a queue;
  * two databases keep theirs; a database used before the tag was stored keeps its old queue. Real
- * RabbitMQ (three connections at most: the test's own and two queues), queues named hM2-..., deleted.
+ * RabbitMQ (three connections at most: the test's own and two queues), queues named tracehop-queue-tag-..., deleted.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -21,7 +21,7 @@ after(() => Promise.all(files.map((file) => file.close())));
 
 /** A fresh migrated SQLite file, closed after the file's tests. */
 function sqliteFile(): ExampleSqliteFile & { path: string } {
-  const file = openExampleSqliteFile("hM2-queue-tag");
+  const file = openExampleSqliteFile("queue-tag");
   files.push(file);
   return Object.assign(file, { path: file.raw.name });
 }
@@ -98,7 +98,7 @@ describe("relay and worker on one database through two DATABASE_URL texts (Rabbi
     // Another text for the same file (as another host alias or password would be for a server).
     const otherText = `file:${dirname(file.path)}/./example.db`;
     assert.notEqual(asWritten, otherText);
-    const name = `hM2-jobs-${randomBytes(4).toString("hex")}`;
+    const name = `tracehop-queue-tag-jobs-${randomBytes(4).toString("hex")}`;
     const relay = await openWith(file.db as never, asWritten);
     const worker = await openWith(file.connect() as never, otherText);
     const destination = relay.destination!(name);

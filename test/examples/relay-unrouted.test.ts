@@ -19,8 +19,8 @@ describe(
 
     test("the publish returned unrouted is said in one line (why, and that the row is sent again), no stack; the row is published once the queue is declared again", async (t) => {
       if (!broker.requireBroker(t)) return;
-      const dir = tempDir(t, "hQ2-unrouted");
-      const file = join(dir, "hQ2.db");
+      const dir = tempDir(t, "tracehop-unrouted");
+      const file = join(dir, "unrouted.db");
       migrateSqlite(file);
       const url = `file:${file}`;
       const db = await openDatabase(url);
@@ -48,14 +48,14 @@ describe(
         const published = (id: string) => async () =>
           (await db.outbox.findUniqueOrThrow({ where: { id } })).publishedAt !== null;
         // The first publish declares the queue.
-        const first = await db.outbox.create({ data: event("hQ2-job-1") });
+        const first = await db.outbox.create({ data: event("job-1") });
         await until(published(first.id), 15_000);
         await broker.channel.deleteQueue(queue);
-        const second = await db.outbox.create({ data: event("hQ2-job-2") });
+        const second = await db.outbox.create({ data: event("job-2") });
         await until(published(second.id), 15_000);
         const got = await broker.channel.get(queue, { noAck: true });
         assert.ok(got, "the row's message is not in the queue declared again");
-        assert.equal(JSON.parse(got.content.toString()).jobId, "hQ2-job-2");
+        assert.equal(JSON.parse(got.content.toString()).jobId, "job-2");
         run.child.kill("SIGTERM");
         const { code, stderr } = await run.result;
         assert.equal(code, 0, stderr);

@@ -15,7 +15,7 @@ describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, ()
   test("one line when the outage starts, none for the polls that fail while it lasts, one when it ends", async (t) => {
     const admin = await connectPostgres();
     if (typeof admin === "string") return t.skip(admin);
-    const schema = "hq2_queue_outage";
+    const schema = `tracehop_queue_outage_${process.pid}`;
     const { proxy, proxied, direct } = await proxiedDatabase(PG_URL, schema);
     const saved = process.env.DATABASE_URL;
     // As the worker runs it: the lines name DATABASE_URL.

@@ -82,7 +82,7 @@ describe("DATABASE_URL of a server that accepts TCP and closes the connection wi
     });
 
   test("npm start: exit 2, the one line, one connection, nothing written", async (t) => {
-    const dir = tempDir(t, "h11-closing");
+    const dir = tempDir(t, "tracehop-closing");
     const url = `mysql://root@127.0.0.1:${server.port}/test`;
     const r = await runMainJob([], {
       DATABASE_URL: url,
@@ -158,7 +158,7 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
 
   test("npm run migrate and the worker by hand with a PostgreSQL URL at MariaDB's and RabbitMQ's ports: exit 2, one line", async (t) => {
     if (!(await needs(t, 3306, "MariaDB")) || !(await needs(t, 5672, "RabbitMQ"))) return;
-    const dir = tempDir(t, "h11-wrong-service");
+    const dir = tempDir(t, "tracehop-wrong-service");
     const env = { TRACEHOP_CONNECT_TIMEOUT_MS: "3000", TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl") };
     const mariadb = "postgresql://u@127.0.0.1:3306/test";
     const rabbit = "postgresql://u@127.0.0.1:5672/test";
@@ -198,7 +198,7 @@ describe("checkDatabase: a server that lets the first connection in and closes t
     const proxy = await countingProxy(port, upstream.hostname, (index) => index === 0);
     try {
       upstream.port = String(proxy.port);
-      upstream.searchParams.set("schema", "h11_no_such_schema");
+      upstream.searchParams.set("schema", "tracehop_no_such_schema");
       const url = upstream.toString();
       // The closed second connection is no database without tables ("is not migrated"): the one line
       // says the server closed it, as a BadInputError, not the driver's error thrown as it is.

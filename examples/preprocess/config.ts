@@ -12,8 +12,60 @@ export const SERVICE_NAMES = {
   worker: `${APP_NAME}-worker`,
 } as const;
 
-/** The queue the relay publishes to and the worker consumes from. */
-export const QUEUE_NAME = process.env.TRACEHOP_QUEUE ?? "preprocess-jobs";
+/** The queue name when TRACEHOP_QUEUE is unset or empty. */
+const DEFAULT_QUEUE_NAME = "preprocess-jobs";
+
+/**
+ * The queue the relay publishes to and the worker consumes from: TRACEHOP_QUEUE, default `preprocess-jobs`
+ * when unset or empty (as the number settings read an empty value). Read at each call; with AMQP_URL set,
+ * checked at start ({@link settingProblems}: {@link queueNameProblem}).
+ */
+export function queueName(): string {
+  const text = process.env.TRACEHOP_QUEUE;
+  return text === undefined || text === "" ? DEFAULT_QUEUE_NAME : text;
+}
+
+/** The queue the relay publishes to and the worker consumes from ({@link queueName}, read at start). */
+export const QUEUE_NAME = queueName();
+
+/** Longest queue name RabbitMQ takes, in bytes of UTF-8 (AMQP 0-9-1's shortstr). */
+const AMQP_NAME_MAX_BYTES = 255;
+/**
+ * Most bytes the example adds to TRACEHOP_QUEUE on RabbitMQ (queue-amqp.ts): `.<tag>` (the database's queue
+ * tag, pipeline.ts: 8 characters as made, at most 64 as an operator may store it), then `.retry.<ms>ms` for a
+ * retry queue (the longest delay, MAX_RETRY_DELAY_MS, is 120000 ms) or `.dead` (shorter).
+ */
+const QUEUE_SUFFIX_MAX_BYTES = ".".length + 64 + ".retry.120000ms".length;
+/**
+ * Longest TRACEHOP_QUEUE the example takes with AMQP_URL set, in bytes of UTF-8: 175, so that every name it
+ * derives fits RabbitMQ's 255 bytes. amqplib cannot encode a longer name (it throws before sending).
+ */
+export const MAX_QUEUE_NAME_BYTES = AMQP_NAME_MAX_BYTES - QUEUE_SUFFIX_MAX_BYTES;
+
+/**
+ * What is wrong with `name` as the base of the example's RabbitMQ queue names, or undefined: longer than
+ * {@link MAX_QUEUE_NAME_BYTES} bytes of UTF-8; starting with `amq.` (RabbitMQ reserves it: declaring such a
+ * queue closes the channel with 403 ACCESS_REFUSED); holding a control character (C0, DEL or C1: it would
+ * break the one-line messages that name the queue, and the management UI's and rabbitmqctl's listings).
+ */
+export function queueNameProblem(name: string): string | undefined {
+  const unset = `or unset it for ${DEFAULT_QUEUE_NAME}`;
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_QUEUE_NAME_BYTES)
+    return `TRACEHOP_QUEUE is ${bytes} bytes of UTF-8 long: RabbitMQ takes queue names of at most ${AMQP_NAME_MAX_BYTES} bytes and the example adds up to ${QUEUE_SUFFIX_MAX_BYTES} (.<queue tag>.retry.120000ms): write a name of at most ${MAX_QUEUE_NAME_BYTES} bytes, ${unset}`;
+  if (name.startsWith("amq."))
+    return `TRACEHOP_QUEUE=${JSON.stringify(name)} starts with amq., which RabbitMQ reserves for its own queues: write another name, ${unset}`;
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  const control = /[\u0000-\u001f\u007f-\u009f]/.exec(name)?.[0];
+  if (control !== undefined)
+    return `TRACEHOP_QUEUE=${JSON.stringify(name)} has a control character (${codePoint(control)}): write a name without one, ${unset}`;
+  return undefined;
+}
+
+/** `U+000A`: how the messages name a character. */
+function codePoint(c: string): string {
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
 /** Outbox event type of a new job. */
 export const EVENT_JOB_REQUESTED = "PreprocessJobRequested";
 
@@ -67,7 +119,9 @@ const SETTINGS = {
   TRACEHOP_POLL_MS: {
     what: "a poll interval",
     unit: "milliseconds",
-    min: 1,
+    // A poll every millisecond or so keeps a core busy with queries (the relay's outbox, the embedded
+    // queue's table) and finds nothing sooner that matters.
+    min: 10,
     max: MAX_TIMER_MS,
     byDefault: 100,
   },
@@ -92,14 +146,16 @@ const SETTINGS = {
 } satisfies Record<string, NumberSetting>;
 
 /** The name of one of the main job's number settings. */
-export type SettingName = keyof typeof SETTINGS;
+export type NumberSettingName = keyof typeof SETTINGS;
+/** The name of one of the main job's settings checked at start: a number, or the queue name. */
+export type SettingName = NumberSettingName | "TRACEHOP_QUEUE";
 
 /**
  * The setting `name` as a number, or the reason it is not one (unset or empty: its default). Only
  * decimal digits are read: `0x10`, ` 50 `, `1e3`, `+5` or `5.0` are refused, not read as JavaScript's
  * Number() reads them.
  */
-function readSetting(name: SettingName): { value: number; problem?: string } {
+function readSetting(name: NumberSettingName): { value: number; problem?: string } {
   const setting: NumberSetting = SETTINGS[name];
   const text = process.env[name];
   if (text === undefined || text === "") return { value: setting.byDefault };
@@ -113,7 +169,7 @@ function readSetting(name: SettingName): { value: number; problem?: string } {
 }
 
 /** The value of the setting `name` (its default when unset, empty or bad: check with {@link settingProblems}). */
-export function setting(name: SettingName): number {
+export function setting(name: NumberSettingName): number {
   return readSetting(name).value;
 }
 
@@ -161,12 +217,16 @@ export const POLL_INTERVAL_MS = setting("TRACEHOP_POLL_MS");
 
 /**
  * What is wrong with the settings `names` (default: all of them), one message per bad one, each naming
- * the variable, what it got and what to write instead.
+ * the variable, what it got and what to write instead. TRACEHOP_QUEUE only with AMQP_URL set: the
+ * embedded queue's table takes any name ({@link queueNameProblem}).
  */
 export function settingProblems(
-  names: readonly SettingName[] = Object.keys(SETTINGS) as SettingName[],
+  names: readonly SettingName[] = [...(Object.keys(SETTINGS) as NumberSettingName[]), "TRACEHOP_QUEUE"],
 ): string[] {
-  return names.flatMap((name) => readSetting(name).problem ?? []);
+  return names.flatMap((name) => {
+    if (name !== "TRACEHOP_QUEUE") return readSetting(name).problem ?? [];
+    return process.env.AMQP_URL ? (queueNameProblem(queueName()) ?? []) : [];
+  });
 }
 
 /**
@@ -227,7 +287,7 @@ function whiteSpaceName(c: string): string {
   if (c === " ") return "a space";
   if (c === "\t") return "a tab";
   if (c === "\n" || c === "\r") return "a line break";
-  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  return codePoint(c);
 }
 
 /**

@@ -21,7 +21,7 @@ import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default
 // (the embedded queue polls every TRACEHOP_POLL_MS; the database and the broker are connected to within
 // TRACEHOP_CONNECT_TIMEOUT_MS).
-exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
+exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS", "TRACEHOP_QUEUE"]);
 // So is a database that cannot be opened or is not migrated (one line, exit 2); one that fails after this
 // check is retried, as a busy one is.
 await checkDatabase().catch(exitOnBadInput);

@@ -169,9 +169,9 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
 
   /** What a bad TRACEHOP_POLL_MS is told. */
   const badPollMs = (value: string) =>
-    `tracehop preprocess: TRACEHOP_POLL_MS=${JSON.stringify(value)} is not a poll interval: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 100\n`;
-  /** Values Number() reads as numbers (16, 50, 1000, 5) but that are no plain decimal integer, and out-of-range ones. */
-  const BAD_POLL_MS = ["abc", "0", "1e10", "0x10", " 50 ", "1e3", "+5", "5.0"];
+    `tracehop preprocess: TRACEHOP_POLL_MS=${JSON.stringify(value)} is not a poll interval: write a whole number of milliseconds from 10 to 2147483647 in decimal digits, or unset it for 100\n`;
+  /** Values Number() reads as numbers (16, 50, 1000, 5) but that are no plain decimal integer, and out-of-range ones (below the minimum of 10 too). */
+  const BAD_POLL_MS = ["abc", "0", "9", "1e10", "0x10", " 50 ", "1e3", "+5", "5.0"];
 
   test("a TRACEHOP_POLL_MS that is not a poll interval is a usage error (exit 2) naming the variable, before anything starts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
@@ -200,7 +200,7 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
     try {
       const env = { DATABASE_URL: `file:${join(dir, "x.db")}`, TRACEHOP_SPANS_FILE: join(dir, "s.jsonl") };
       const cases = ["relay", "worker"].flatMap((name) =>
-        ["0x10", " 50 ", "0"].map((value) => ({ name, value })),
+        ["0x10", " 50 ", "9"].map((value) => ({ name, value })),
       );
       const [r, ...runs] = await twoAtATime([
         () => runProcess("api", { ...env, PORT: "0x50" }),
@@ -222,6 +222,43 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
         [
           2,
           'tracehop preprocess: PORT="0x50" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port)\n',
+        ],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("with AMQP_URL, a TRACEHOP_QUEUE RabbitMQ cannot take is refused at start (exit 2, one line) by npm start, the relay and the worker", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    try {
+      // Refused before any connection: no broker needs to listen there.
+      const env = {
+        DATABASE_URL: `file:${join(dir, "x.db")}`,
+        TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+        AMQP_URL: "amqp://127.0.0.1:1",
+      };
+      const long = "q".repeat(247);
+      const runs = await twoAtATime([
+        () => runMainJob([], { ...env, TRACEHOP_QUEUE: long }),
+        () => runProcess("relay", { ...env, TRACEHOP_QUEUE: "amq.jobs" }),
+        () => runProcess("worker", { ...env, TRACEHOP_QUEUE: "jobs\r" }),
+      ]);
+      assert.deepEqual(
+        runs.map((r) => [r.code, r.stderr]),
+        [
+          [
+            2,
+            "tracehop preprocess: TRACEHOP_QUEUE is 247 bytes of UTF-8 long: RabbitMQ takes queue names of at most 255 bytes and the example adds up to 80 (.<queue tag>.retry.120000ms): write a name of at most 175 bytes, or unset it for preprocess-jobs\n",
+          ],
+          [
+            2,
+            'tracehop preprocess: TRACEHOP_QUEUE="amq.jobs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs\n',
+          ],
+          [
+            2,
+            'tracehop preprocess: TRACEHOP_QUEUE="jobs\\r" has a control character (U+000D): write a name without one, or unset it for preprocess-jobs\n',
+          ],
         ],
       );
     } finally {

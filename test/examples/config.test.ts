@@ -4,12 +4,16 @@ import fc from "fast-check";
 import {
   connectTimeoutMs,
   formatDuration,
+  MAX_QUEUE_NAME_BYTES,
+  queueName,
   isSecretParameter,
   NOT_A_URL,
   redact,
   setting,
   settingProblems,
 } from "../../examples/preprocess/config.js";
+import { MAX_RETRY_DELAY_MS, retryQueue } from "../../examples/preprocess/queue-amqp.js";
+import { deadLetterQueue } from "../../examples/preprocess/queue.js";
 
 // The main job's own settings (examples/preprocess/config.ts), read from the environment.
 describe("the main job's number settings", () => {
@@ -21,6 +25,8 @@ describe("the main job's number settings", () => {
       "TRACEHOP_START_TIMEOUT_MS",
       "TRACEHOP_CONNECT_TIMEOUT_MS",
       "PORT",
+      "TRACEHOP_QUEUE",
+      "AMQP_URL",
     ])
       if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
@@ -28,7 +34,7 @@ describe("the main job's number settings", () => {
 
   test("plain decimal integers in range are read; unset or empty is the default", () => {
     for (const [text, value] of [
-      ["1", 1],
+      ["10", 10],
       ["50", 50],
       ["050", 50],
       ["2147483647", 2147483647],
@@ -45,11 +51,25 @@ describe("the main job's number settings", () => {
 
   test("anything else is refused with a message naming the variable and what to write, never read as Number() reads it", () => {
     // Number() reads these as 16, 50, 1000, 5, 5, 10 (and the last two are out of range).
-    for (const text of ["0x10", " 50 ", "50\n", "1e3", "+5", "5.0", "0b1010", "abc", "0", "2147483648"]) {
+    // 1 to 9 too: a poll every millisecond or so keeps a core busy with queries and finds nothing sooner.
+    for (const text of [
+      "0x10",
+      " 50 ",
+      "50\n",
+      "1e3",
+      "+5",
+      "5.0",
+      "0b1010",
+      "abc",
+      "0",
+      "1",
+      "9",
+      "2147483648",
+    ]) {
       process.env.TRACEHOP_POLL_MS = text;
       assert.equal(setting("TRACEHOP_POLL_MS"), 100, JSON.stringify(text));
       assert.deepEqual(settingProblems(["TRACEHOP_POLL_MS"]), [
-        `TRACEHOP_POLL_MS=${JSON.stringify(text)} is not a poll interval: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 100`,
+        `TRACEHOP_POLL_MS=${JSON.stringify(text)} is not a poll interval: write a whole number of milliseconds from 10 to 2147483647 in decimal digits, or unset it for 100`,
       ]);
     }
   });
@@ -81,13 +101,69 @@ describe("the main job's number settings", () => {
     process.env.TRACEHOP_START_TIMEOUT_MS = "600000";
     process.env.PORT = "65536";
     assert.deepEqual(settingProblems(), [
-      'TRACEHOP_POLL_MS="0x10" is not a poll interval: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 100',
+      'TRACEHOP_POLL_MS="0x10" is not a poll interval: write a whole number of milliseconds from 10 to 2147483647 in decimal digits, or unset it for 100',
       'TRACEHOP_JOB_TIMEOUT_MS="1e4" is not a timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 60000',
       'PORT="65536" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port)',
     ]);
     assert.equal(settingProblems(["PORT"]).length, 1);
     assert.deepEqual(settingProblems(["TRACEHOP_START_TIMEOUT_MS"]), []);
     assert.equal(setting("TRACEHOP_START_TIMEOUT_MS"), 600_000);
+  });
+
+  test("TRACEHOP_QUEUE: unset or empty is the default name, as the other settings", () => {
+    delete process.env.TRACEHOP_QUEUE;
+    assert.equal(queueName(), "preprocess-jobs");
+    process.env.TRACEHOP_QUEUE = "";
+    assert.equal(queueName(), "preprocess-jobs");
+    process.env.AMQP_URL = "amqp://127.0.0.1";
+    assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), []);
+    process.env.TRACEHOP_QUEUE = "jobs";
+    assert.equal(queueName(), "jobs");
+  });
+
+  test("TRACEHOP_QUEUE: a name RabbitMQ cannot take, once the example's suffixes are added, is refused with what to write", () => {
+    // The longest name the example derives from a base: a tag of 64 characters (the longest an operator may
+    // store), then the retry queue of the longest delay.
+    const longest = (base: string) => retryQueue(`${base}.${"t".repeat(64)}`, MAX_RETRY_DELAY_MS);
+    assert.ok(deadLetterQueue("x").length < retryQueue("x", MAX_RETRY_DELAY_MS).length);
+    const fits = "q".repeat(MAX_QUEUE_NAME_BYTES);
+    assert.equal(Buffer.byteLength(longest(fits)), 255);
+    process.env.AMQP_URL = "amqp://127.0.0.1";
+    process.env.TRACEHOP_QUEUE = fits;
+    assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), []);
+    // Bytes of UTF-8, not characters: 88 "é" are 176 bytes.
+    for (const [name, bytes] of [
+      [`${fits}q`, MAX_QUEUE_NAME_BYTES + 1],
+      ["é".repeat(88), 176],
+      ["x".repeat(300), 300],
+    ] as const) {
+      process.env.TRACEHOP_QUEUE = name;
+      assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), [
+        `TRACEHOP_QUEUE is ${bytes} bytes of UTF-8 long: RabbitMQ takes queue names of at most 255 bytes and the example adds up to 80 (.<queue tag>.retry.120000ms): write a name of at most ${MAX_QUEUE_NAME_BYTES} bytes, or unset it for preprocess-jobs`,
+      ]);
+    }
+    process.env.TRACEHOP_QUEUE = "amq.jobs";
+    assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), [
+      'TRACEHOP_QUEUE="amq.jobs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs',
+    ]);
+    for (const [name, code] of [
+      ["jobs\n", "U+000A"],
+      ["a\tb", "U+0009"],
+      ["x\u007f", "U+007F"],
+      ["x\u0085y", "U+0085"],
+    ] as const) {
+      process.env.TRACEHOP_QUEUE = name;
+      assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), [
+        `TRACEHOP_QUEUE=${JSON.stringify(name)} has a control character (${code}): write a name without one, or unset it for preprocess-jobs`,
+      ]);
+    }
+    // Checked with every setting; the embedded queue's table takes any name.
+    process.env.TRACEHOP_QUEUE = "amq.jobs";
+    assert.equal(settingProblems().length, 1);
+    delete process.env.AMQP_URL;
+    assert.deepEqual(settingProblems(), []);
+    process.env.AMQP_URL = "";
+    assert.deepEqual(settingProblems(), []);
   });
 });
 

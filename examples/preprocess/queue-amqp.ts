@@ -11,6 +11,7 @@ import {
   UnreachableError,
   connectTimeoutMs,
   firstLine,
+  formatDuration,
   MAX_TIMER_MS,
   noAnswerWithin,
   notAnsweringAs,
@@ -523,7 +524,19 @@ export class AmqpQueue implements Queue {
       messageId,
       mandatory: true,
     });
-    await this._channel.waitForConfirms();
+    try {
+      await this._channel.waitForConfirms();
+    } catch (error) {
+      // close() gave up on a broker that stopped answering (or the channel closed while it closed): the
+      // message may have reached the queue or not; its publisher keeps it as not published (the relay's
+      // row stays unpublished and is sent again: at least once).
+      if (this._closing)
+        throw new Error(
+          `amqp queue: the queue closed before the broker confirmed the message to ${name}: it may or may not be in the queue`,
+          { cause: error },
+        );
+      throw error;
+    }
     if (this._returned.delete(messageId)) {
       this._declared.delete(name); // declared again by the next publish
       throw new UnroutedMessageError(name);
@@ -545,19 +558,21 @@ export class AmqpQueue implements Queue {
     this._assertNotLost("consume");
     this._onDeadLetter = options.onDeadLetter;
     const name = await this._declare(queue);
-    const { consumerTag } = await this._channel.consume(name, (msg) => {
-      // The broker cancelled the consumer (its queue was deleted): nothing more will come; said and
-      // handled as the loss of the queue, so that the worker is started again and declares it anew.
-      if (!msg) return this._loss(`the broker cancelled the consumer of ${name} (the queue was deleted?)`);
-      const label = messageLabel(messageIdOf(msg), msg.content);
-      const delivered: Promise<void> = this._deliver(name, msg, label, handler)
-        .catch((error: unknown) =>
-          // The channel closed under it (ack and nack throw then): the broker requeues the message.
-          console.error(`amqp queue: a message of ${name} was left unsettled`, error),
-        )
-        .finally(() => this._inFlight.delete(delivered));
-      this._inFlight.set(delivered, label);
-    });
+    const { consumerTag } = await this._rpc("basic.consume", () =>
+      this._channel.consume(name, (msg) => {
+        // The broker cancelled the consumer (its queue was deleted): nothing more will come; said and
+        // handled as the loss of the queue, so that the worker is started again and declares it anew.
+        if (!msg) return this._loss(`the broker cancelled the consumer of ${name} (the queue was deleted?)`);
+        const label = messageLabel(messageIdOf(msg), msg.content);
+        const delivered: Promise<void> = this._deliver(name, msg, label, handler)
+          .catch((error: unknown) =>
+            // The channel closed under it (ack and nack throw then): the broker requeues the message.
+            console.error(`amqp queue: a message of ${name} was left unsettled`, error),
+          )
+          .finally(() => this._inFlight.delete(delivered));
+        this._inFlight.set(delivered, label);
+      }),
+    );
     this._consumerTags.push(consumerTag);
   }
 
@@ -578,9 +593,9 @@ export class AmqpQueue implements Queue {
     this._assertNotLost("redrive");
     const name = await this._declare(queue);
     const dead = await this._declareName(deadLetterQueue(name));
-    const { messageCount } = await this._channel.checkQueue(dead);
+    const { messageCount } = await this._rpc("queue.declare", () => this._channel.checkQueue(dead));
     for (let moved = 0; moved < messageCount; moved++) {
-      const msg = await this._channel.get(dead, { noAck: false });
+      const msg = await this._rpc("basic.get", () => this._channel.get(dead, { noAck: false }));
       if (msg === false) return moved; // another consumer of the dead-letter queue took the rest
       const variants = function* () {
         yield* copyVariants(msg, 0, undefined);
@@ -602,15 +617,80 @@ export class AmqpQueue implements Queue {
    * Stops every consumer of this queue, waits for the handlers in hand to settle their messages, and
    * closes the channel and the connection. Resolves when they are closed; never rejects: also when the
    * channel or the connection was lost before ({@link lost}: their messages went back to the broker).
+   *
+   * Bounded by TRACEHOP_CONNECT_TIMEOUT_MS (config.ts connectTimeoutMs, read at the call; 10 s by default),
+   * the whole of it: a broker that stops answering (frozen, its packets dropped) would leave each of its
+   * replies (basic.cancel-ok, channel.close-ok, connection.close-ok) and each publish confirm waited for
+   * forever. At that deadline the connection's socket is destroyed, said in one line: every wait on it
+   * rejects (a publish not yet confirmed: {@link publish}), the broker requeues the messages in hand when
+   * it sees the connection gone, and close() resolves.
    */
   async close(): Promise<void> {
     this._closing = true;
     this._closed.abort();
+    const limitMs = connectTimeoutMs();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(
+        () => {
+          console.error(
+            `amqp queue: RabbitMQ did not answer within ${formatDuration(limitMs)} while the queue closed (TRACEHOP_CONNECT_TIMEOUT_MS): its connection is dropped; the broker requeues the messages in hand`,
+          );
+          this._dropSocket();
+          resolve();
+        },
+        Math.min(limitMs, MAX_TIMER_MS),
+      );
+    });
+    try {
+      await Promise.race([this._closeInOrder(), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** close()'s steps, each waiting for the broker's reply. */
+  private async _closeInOrder(): Promise<void> {
     if (this._lost === undefined)
       for (const tag of this._consumerTags) await this._channel.cancel(tag).catch(() => undefined);
     await Promise.all(this._inFlight.keys());
     await this._channel.close().catch(() => undefined); // already closed when lost
     await this._connection.close().catch(() => undefined);
+  }
+
+  /**
+   * Destroys the connection's socket with an error: amqplib (2.x) then closes the connection and its
+   * channels at once (its 'error' handler of the socket), rejecting every reply and confirm waited for.
+   * `ChannelModel.connection.stream` is amqplib's own, untyped.
+   */
+  private _dropSocket(): void {
+    const { connection } = this._connection as unknown as {
+      connection?: { stream?: { destroy(e: Error): void } };
+    };
+    connection?.stream?.destroy(new Error("no answer from RabbitMQ while closing"));
+  }
+
+  /**
+   * Runs the channel call `call` (`method`, the AMQP method it sends, for the message), which waits for
+   * the broker's reply. amqplib (2.x) marks a reply as awaited before it encodes the method's frame; when
+   * the encoding throws (a queue name over 255 bytes, a field of the wrong type), the call rejects, but
+   * the channel keeps waiting for the reply to a frame never sent, and every later call on it waits
+   * behind that one forever. Such an error (a TypeError or RangeError while the channel was not lost)
+   * makes the channel unusable: the queue is lost with why ({@link lost}) and the channel closed, which
+   * rejects the calls waiting behind it. The error itself is thrown again.
+   */
+  private async _rpc<T>(method: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (this._lost === undefined && (error instanceof TypeError || error instanceof RangeError)) {
+        this._loss(
+          `amqplib could not encode a frame of ${method} (${firstLine(error)}): its channel would wait forever for the reply to a frame never sent, so it is closed`,
+        );
+        void this._channel.close().catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /** Notes the loss of the channel (`reason`: why, when the event says; see {@link lost}). */
@@ -1004,7 +1084,7 @@ export class AmqpQueue implements Queue {
    */
   private async _declareName(name: string, options: amqplib.Options.AssertQueue = {}): Promise<string> {
     if (!this._declared.has(name)) {
-      await this._channel.assertQueue(name, { durable: true, ...options });
+      await this._rpc("queue.declare", () => this._channel.assertQueue(name, { durable: true, ...options }));
       this._declared.add(name);
     }
     return name;

@@ -160,8 +160,11 @@ console.log(
 const shutdown = onShutdownSignal(async () => {
   running = false;
   stopping.abort();
+  // Closed while the pass ends: a publish waiting for a confirm from a broker that stopped answering
+  // rejects when close() gives up (its row stays unpublished), instead of holding the stop forever.
+  const closed = queue.close();
   await loop;
-  await queue.close();
+  await closed;
   await db.$disconnect();
   await tracing.shutdown();
 });

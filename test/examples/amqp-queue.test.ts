@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, test } from "node:test";
 import type amqplib from "amqplib";
 import {
@@ -24,6 +25,7 @@ import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { AMQP_URL, connectOrSkipReason, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { exporter } from "../support/sdk.js";
 import { quietly, until } from "./queue-helpers.js";
+import { switchingProxy, within } from "./tcp-servers.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason, withPolicy } from "../support/rabbitmqctl.js";
 
 /** What a handler saw of one delivery, and when. */
@@ -894,6 +896,70 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       assert.equal(await messageCount(name), 1);
       assert.deepEqual(logs, []);
     });
+  });
+
+  test("a queue name amqplib cannot encode (over 255 bytes with its tag): the call rejects, and so do the calls behind it and after it, instead of waiting for the reply to a frame never sent; `lost` says why", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await withQueue({}, async ({ queue, close }) => {
+      // 247 bytes and `.<8-character tag>`: 256, one more than an AMQP short string holds.
+      const long = "q".repeat(247);
+      const encodeError = /^Field 'queue' is the wrong type; must be a string \(up to 255 chars\)$/;
+      // The second declaration waits behind the first, whose frame amqplib could not encode.
+      const [first, behind] = await within(
+        Promise.allSettled([queue.publish(long, "too long", {}), queue.publish("jobs", "behind it", {})]),
+        5_000,
+        "the publishes",
+      );
+      assert.equal(first.status, "rejected");
+      assert.match(String((first as PromiseRejectedResult).reason?.message), encodeError);
+      assert.equal(behind.status, "rejected");
+      const lost = await lostWithin(queue, 5_000);
+      assert.equal(
+        lost.message,
+        "amqp queue: amqplib could not encode a frame of queue.declare (Field 'queue' is the wrong type; must be a string (up to 255 chars)): its channel would wait forever for the reply to a frame never sent, so it is closed",
+      );
+      await assert.rejects(within(queue.publish("jobs", "after it", {}), 5_000, "a later publish"), {
+        message: /^amqp queue: cannot publish: amqplib could not encode a frame of queue.declare/,
+      });
+      await within(close(), 5_000, "close()");
+    });
+  });
+
+  test("a broker that stops answering: a publish waiting for its confirm rejects when the queue closes (a relay keeps its row), and close() gives up after TRACEHOP_CONNECT_TIMEOUT_MS", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const target = new URL(AMQP_URL);
+    const proxy = await switchingProxy(Number(target.port || 5672), target.hostname);
+    const url = new URL(AMQP_URL);
+    url.hostname = "127.0.0.1";
+    url.port = String(proxy.port);
+    const saved = process.env.TRACEHOP_CONNECT_TIMEOUT_MS;
+    const queue = await AmqpQueue.open(
+      url.href,
+      `file:./amqp-queue-test-${randomBytes(6).toString("hex")}.db`,
+    );
+    const name = queue.destination("jobs");
+    try {
+      await quietly(async () => {
+        await queue.publish("jobs", "confirmed", {});
+        proxy.mode = "stall"; // the broker frozen: no confirm, no reply to channel.close or connection.close
+        const unconfirmed = queue.publish("jobs", "not confirmed", {});
+        unconfirmed.catch(() => undefined);
+        await sleep(200);
+        process.env.TRACEHOP_CONNECT_TIMEOUT_MS = "600";
+        const started = Date.now();
+        await within(queue.close(), 5_000, "close()");
+        const took = Date.now() - started;
+        assert.ok(took >= 550 && took < 3_000, `close() took ${took} ms`);
+        await assert.rejects(within(unconfirmed, 1_000, "the publish"), {
+          message: `amqp queue: the queue closed before the broker confirmed the message to ${name}: it may or may not be in the queue`,
+        });
+      });
+    } finally {
+      if (saved === undefined) delete process.env.TRACEHOP_CONNECT_TIMEOUT_MS;
+      else process.env.TRACEHOP_CONNECT_TIMEOUT_MS = saved;
+      await proxy.close();
+      await broker.channel.deleteQueue(name);
+    }
   });
 
   test("a handler that fails while the queue closes gives its message back at once, that delivery not counted", async (t) => {

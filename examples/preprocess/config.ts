@@ -240,6 +240,11 @@ export function exitOnSettingProblems(names?: readonly SettingName[]): void {
   exitForBadInput(problems.join("; "));
 }
 
+/** The exit code of a process ended by `signal` at once, as a shell reports one killed by it: 128 + its number. */
+export function signalExitCode(signal: "SIGINT" | "SIGTERM"): number {
+  return signal === "SIGINT" ? 130 : 143;
+}
+
 /** Exits the process with code 2 (bad input) and `message` on stderr in one line, prefixed `tracehop preprocess:`. */
 export function exitForBadInput(message: string): never {
   console.error(`tracehop preprocess: ${message}`);

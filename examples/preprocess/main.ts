@@ -13,6 +13,7 @@ import {
   firstLine,
   PROJECT_ROOT,
   setting,
+  signalExitCode,
   spansFile,
 } from "./config.js";
 import { databaseName, openDatabase, prepareDatabase } from "./db.js";
@@ -95,6 +96,10 @@ function startProcess(name: string): Started {
     env: { ...process.env, PORT: process.env.PORT ?? "0" },
     // The IPC channel closes when this process dies, however it dies: the children then stop too.
     stdio: ["ignore", "pipe", "pipe", "ipc"],
+    // A process group of its own: a Ctrl-C in the terminal signals the whole foreground group, and a child
+    // that got it would take this process's SIGTERM that follows for a second signal (exit at once, spans
+    // not flushed). This process stops them itself, once each.
+    detached: true,
   });
   const ready = new Promise<string>((resolveReady, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -118,8 +123,20 @@ function startProcess(name: string): Started {
   return started;
 }
 
-/** Stops the process (SIGTERM, then SIGKILL after {@link STOP_TIMEOUT_MS}); false when it had ended already. */
-async function stopProcess(started: Started): Promise<boolean> {
+/** The stop of each process under way ({@link stopProcess}): a second call waits for the first. */
+const stops = new WeakMap<Started, Promise<boolean>>();
+
+/**
+ * Stops the process (SIGTERM, then SIGKILL after {@link STOP_TIMEOUT_MS}); false when it had ended already.
+ * Once per process: a second SIGTERM would end it at once, its spans not flushed (tracing.ts onShutdownSignal).
+ */
+function stopProcess(started: Started): Promise<boolean> {
+  let stop = stops.get(started);
+  if (stop === undefined) stops.set(started, (stop = stopOnce(started)));
+  return stop;
+}
+
+async function stopOnce(started: Started): Promise<boolean> {
   if (hasEnded(started)) return false;
   const { name, child } = started;
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
@@ -477,6 +494,9 @@ function spansFileSize(spansPath: string): number {
   }
 }
 
+/** The signal this run was told to stop by, once one came (main's signal handlers). */
+let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== "--");
   if (args.includes("--help") || args.includes("-h")) {
@@ -494,11 +514,26 @@ async function main(): Promise<void> {
   const spansOffset = spansFileSize(spansPath);
 
   const processes = new Processes();
-  // Ctrl-C or a kill of this process stops the three processes cleanly (spans flushed) before exiting.
+  // Ctrl-C or a kill of this process stops the three processes cleanly (spans flushed), then exits with
+  // the code a shell gives a process killed by that signal (130 for SIGINT, 143 for SIGTERM); a second one
+  // while they stop exits at once (they stop on their own when this process's IPC channel closes).
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      console.error(`tracehop preprocess: ${signal}: stopping the api, relay and worker`);
-      void Promise.all(processes.all.map(stopProcess)).finally(() => process.exit(130));
+    process.on(signal, () => {
+      const code = signalExitCode(signal);
+      if (stoppedBy !== undefined) {
+        console.error(
+          `tracehop preprocess: ${signal} while stopping: exiting at once with code ${code} (the api, relay and worker stop on their own)`,
+        );
+        process.exit(code);
+      }
+      stoppedBy = signal;
+      console.error(
+        `tracehop preprocess: ${signal}: stopping the api, relay and worker (${signal} again: at once)`,
+      );
+      void Promise.all(processes.all.map(stopProcess)).finally(() => {
+        console.error(`tracehop preprocess: stopped on ${signal}: exiting with code ${code}`);
+        process.exit(code);
+      });
     });
   }
   let submission: Submission = { jobs: [], rejected: [], notSubmitted: [], unanswered: false };
@@ -517,6 +552,8 @@ async function main(): Promise<void> {
   } finally {
     await processes.stop();
   }
+  // Stopped by a signal: its handler says so last and exits; the run's report would say otherwise.
+  if (stoppedBy !== undefined) await new Promise(() => undefined);
   const { jobs } = submission;
   // The jobs still pending, read where they are kept once every process has stopped: a job finished after
   // the last poll (or while the api was gone) is shown as it is, not as pending.

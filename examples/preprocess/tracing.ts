@@ -1,6 +1,9 @@
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { startTracing, type TracingHandle } from "tracehop";
-import { exitForBadInput, spansFile } from "./config.js";
+import { APP_NAME, exitForBadInput, firstLine, signalExitCode, spansFile } from "./config.js";
+
+/** The process's name in its lines (`api`, `relay`, `worker`): its service name without the app's prefix. */
+let processName = "process";
 
 /**
  * Starts tracing for one of the pipeline's processes: spans go to the OTLP JSON-lines spans file and,
@@ -8,6 +11,7 @@ import { exitForBadInput, spansFile } from "./config.js";
  */
 export function startProcessTracing(serviceName: string, options: { http?: boolean } = {}): TracingHandle {
   const path = spansFile();
+  processName = serviceName.startsWith(`${APP_NAME}-`) ? serviceName.slice(APP_NAME.length + 1) : serviceName;
   try {
     return startTracing({
       serviceName,
@@ -31,27 +35,45 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
 
 /**
  * Runs `stop` once on SIGTERM/SIGINT (or when the orchestrator that started this process with an IPC
- * channel goes away), then exits 0 (1 if `stop` throws). Returns `shutdown(code)`, which runs the same
- * `stop` and exits with `code` (1 if `stop` throws): for a process that must end on its own (its queue
- * lost). Whichever comes first runs `stop`; later calls and signals do nothing.
+ * channel goes away), then exits 0 (1 if `stop` throws, said in a last line). Returns `shutdown(code)`,
+ * which runs the same `stop` and exits with `code`: for a process that must end on its own (its queue
+ * lost), which says so and the code in its line first. Whichever comes first runs `stop`; a later
+ * `shutdown(code)` with a code other than 0 makes that the exit code (the line it said stays true).
+ *
+ * A SIGTERM or SIGINT while `stop` runs (a second Ctrl-C, a supervisor's second TERM: a stop that waits on
+ * a server that stopped answering) exits at once, without waiting for `stop`, with the code a shell gives a
+ * process killed by that signal (143 for SIGTERM, 130 for SIGINT), said in one line: `tracehop preprocess:
+ * relay: SIGTERM while stopping: exiting at once with code 143`. Spans not yet flushed are lost then.
  */
 export function onShutdownSignal(stop: () => Promise<void>): (code: number) => void {
   let stopping = false;
+  let exitCode = 0;
   const shutdown = (code: number) => {
+    if (code !== 0) exitCode = code;
     if (stopping) return;
     stopping = true;
     stop().then(
-      () => process.exit(code),
+      () => process.exit(exitCode),
       (err: unknown) => {
         console.error(err);
+        console.error(
+          `tracehop preprocess: ${processName}: stopping failed (${firstLine(err)}): exiting with code 1`,
+        );
         process.exit(1);
       },
     );
   };
-  const handler = () => shutdown(0);
-  process.on("SIGTERM", handler);
-  process.on("SIGINT", handler);
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+    if (!stopping) return shutdown(0);
+    const code = signalExitCode(signal);
+    console.error(
+      `tracehop preprocess: ${processName}: ${signal} while stopping: exiting at once with code ${code}`,
+    );
+    process.exit(code);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   // Started by the orchestrator with an IPC channel: stop when it goes away, however it ended.
-  if (process.send) process.on("disconnect", handler);
+  if (process.send) process.on("disconnect", () => shutdown(0));
   return shutdown;
 }

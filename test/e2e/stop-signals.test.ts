@@ -1,0 +1,160 @@
+// A second SIGTERM or SIGINT while a process of the main job is stopping (its stop waiting on a server that
+// stopped answering: here an OTLP endpoint that never answers, so flushing the spans waits for its timeout)
+// ends it at once, with the code a shell gives a process killed by that signal (143, 130) and a last line
+// that says so; `npm start` alike, and a first signal to `npm start` exits with that signal's code too.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { until } from "../examples/queue-helpers.js";
+import { silentServer, type SilentServer } from "../examples/tcp-servers.js";
+import { childPid, startExample, type RunningExample } from "../support/main-job.js";
+
+/** The last line a process wrote on stderr. */
+const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1);
+
+/** Whether a process `pid` still runs. */
+function runs(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends `first` to `run`, checks that it is still stopping `pauseMs` later (the spans' flush waits on the
+ * silent endpoint), then sends `second`; the result and how long the process took after the second.
+ */
+async function signalTwice(
+  run: RunningExample,
+  first: NodeJS.Signals,
+  second: NodeJS.Signals,
+  pauseMs = 700,
+): Promise<{ code: number | null; stderr: string; afterSecondMs: number }> {
+  run.child.kill(first);
+  await sleep(pauseMs);
+  assert.equal(run.child.exitCode, null, "still stopping after the first signal");
+  const sent = Date.now();
+  run.child.kill(second);
+  const result = await run.result;
+  return { code: result.code, stderr: result.stderr, afterSecondMs: Date.now() - sent };
+}
+
+describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 120_000 }, () => {
+  let dir: string;
+  let otlp: SilentServer;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-signals-"));
+    otlp = await silentServer();
+  });
+  after(async () => {
+    await otlp.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The environment of a run on the SQLite file `name` in `dir`, its spans also sent to the silent endpoint. */
+  function envOf(name: string): Record<string, string> {
+    const file = join(dir, `${name}.db`);
+    migrateSqlite(file);
+    return {
+      DATABASE_URL: `file:${file}`,
+      AMQP_URL: "",
+      TRACEHOP_POLL_MS: "20",
+      TRACEHOP_SPANS_FILE: join(dir, `${name}.jsonl`),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlp.port}`,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    };
+  }
+
+  test("the api, relay and worker started by hand: 143 after a second SIGTERM, 130 after a SIGINT, the last line says so", async () => {
+    const env = envOf("by-hand");
+    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, 60_000));
+    const [api, relay, worker] = started as [RunningExample, RunningExample, RunningExample];
+    try {
+      const base = /(http:\/\/\S+)/.exec(await api.ready)![1]!;
+      await Promise.all([relay.ready, worker.ready]);
+      // One job through all three: each then holds spans that its stop flushes to the silent endpoint.
+      const res = await fetch(`${base}/preprocess-jobs`, { method: "POST", body: "One. Two." });
+      assert.equal(res.status, 201);
+      const { id } = (await res.json()) as { id: string };
+      const db = new Database(env.DATABASE_URL!.slice("file:".length), { readonly: true });
+      try {
+        const status = db.prepare("SELECT status FROM PreprocessJob WHERE id = ?");
+        await until(() => (status.get(id) as { status: string }).status === "done");
+      } finally {
+        db.close();
+      }
+      for (const [name, run, second, code] of [
+        ["api", api, "SIGTERM", 143],
+        ["relay", relay, "SIGTERM", 143],
+        ["worker", worker, "SIGINT", 130],
+      ] as const) {
+        const r = await signalTwice(run, "SIGTERM", second);
+        assert.equal(r.code, code, `${name}: ${r.stderr}`);
+        assert.ok(r.afterSecondMs < 2_000, `${name} took ${r.afterSecondMs} ms after the second signal`);
+        assert.equal(
+          lastLine(r.stderr),
+          `tracehop preprocess: ${name}: ${second} while stopping: exiting at once with code ${code}`,
+        );
+      }
+    } finally {
+      for (const run of started) run.child.kill("SIGKILL");
+    }
+  });
+
+  test("npm start: a second SIGTERM while it stops its processes exits 143 at once, saying so last", async () => {
+    const env = envOf("main");
+    const document = join(dir, "doc.txt");
+    writeFileSync(document, "One. Two.");
+    const run = startExample("main", env, 60_000, [document]);
+    let stdout = "";
+    run.child.stdout!.on("data", (d) => (stdout += d));
+    const pids: number[] = [];
+    try {
+      // Submitted: the api holds spans, so its stop waits on the silent endpoint.
+      await until(() => / submitted$/m.test(stdout), 30_000);
+      for (const name of ["api", "relay", "worker"]) {
+        const pid = await childPid(run.child.pid!, name);
+        if (pid !== undefined) pids.push(pid);
+      }
+      const r = await signalTwice(run, "SIGTERM", "SIGTERM");
+      assert.equal(r.code, 143, r.stderr);
+      assert.ok(r.afterSecondMs < 2_000, `took ${r.afterSecondMs} ms after the second signal`);
+      assert.equal(
+        lastLine(r.stderr),
+        "tracehop preprocess: SIGTERM while stopping: exiting at once with code 143 (the api, relay and worker stop on their own)",
+      );
+      // They do: their IPC channel closed, each ends its own stop.
+      await until(() => !pids.some(runs), 30_000);
+    } finally {
+      run.child.kill("SIGKILL");
+      for (const pid of pids.filter(runs)) process.kill(pid, "SIGKILL");
+    }
+  });
+
+  test("npm start: one SIGTERM stops the processes and exits 143, one SIGINT 130, the last line saying which", async () => {
+    for (const [signal, code] of [
+      ["SIGTERM", 143],
+      ["SIGINT", 130],
+    ] as const) {
+      const env = { ...envOf(`main-${signal}`), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
+      const document = join(dir, "doc.txt");
+      writeFileSync(document, "One. Two.");
+      const run = startExample("main", env, 60_000, [document]);
+      await run.ready;
+      run.child.kill(signal);
+      const r = await run.result;
+      assert.equal(r.code, code, r.stderr);
+      assert.equal(
+        lastLine(r.stderr),
+        `tracehop preprocess: stopped on ${signal}: exiting with code ${code}`,
+      );
+    }
+  });
+});

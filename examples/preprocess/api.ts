@@ -327,7 +327,33 @@ server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
   server.emit("request", req, res);
 });
 
+/**
+ * The requests not answered yet, each as `METHOD /path` (the query left out: it may hold anything), until its
+ * response is closed (sent, or the connection gone): what a stop waits for, said by {@link openRequestsLine}.
+ */
+const openRequests = new Map<ServerResponse, string>();
+
+/** Requests an {@link openRequestsLine} names, at most; the rest are counted. */
+const NAMED_REQUESTS_MAX = 10;
+
+/**
+ * The line the api says when it stops with requests still open, or undefined when none is:
+ * `api: stopping: waiting for 2 requests still open: POST /preprocess-jobs, GET /preprocess-jobs/…`
+ * (at most {@link NAMED_REQUESTS_MAX} named, each path cut to 200 characters). A stop waits for them (Node's
+ * server.close), so that a slow upload or a stuck database call is seen as what holds the stop.
+ */
+function openRequestsLine(): string | undefined {
+  if (openRequests.size === 0) return undefined;
+  const named = [...openRequests.values()].slice(0, NAMED_REQUESTS_MAX);
+  const more = openRequests.size - named.length;
+  const noun = openRequests.size === 1 ? "request" : "requests";
+  return `api: stopping: waiting for ${openRequests.size} ${noun} still open: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
 function serve(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? "/").split("?")[0]!;
+  openRequests.set(res, `${req.method} ${path.length > 200 ? `${path.slice(0, 199)}…` : path}`);
+  res.once("close", () => openRequests.delete(res));
   void (async () => {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
@@ -421,7 +447,10 @@ server.listen(PORT, "127.0.0.1", () => {
 });
 
 onShutdownSignal(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const waiting = openRequestsLine();
+  if (waiting !== undefined) console.error(waiting);
+  await closed;
   await db.$disconnect();
   await tracing.shutdown();
 });

@@ -110,9 +110,13 @@ async function handleMessage(message: QueueMessage): Promise<void> {
   let jobId: string | undefined;
   /** Set when the worker was told to stop mid-job: thrown once the process span has ended. */
   let stopped: WorkerStoppingError | undefined;
+  // A delivery after one that ended without an acknowledgement (a failure, a worker that died with it).
+  if (message.deliveryCount > 1)
+    console.error(`worker: ${message.label} delivered again (delivery ${message.deliveryCount})`);
   await withProcessSpan(
     message.headers,
-    { system: queue.system, destination, messageId: message.id },
+    // The delivery as `tracehop.attempt` on the span, so that a trace shows which try this is.
+    { system: queue.system, destination, messageId: message.id, attempt: message.deliveryCount },
     async (span) => {
       try {
         jobId = jobIdOf(message.body);

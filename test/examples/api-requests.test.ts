@@ -453,3 +453,36 @@ test("a body declared over the size limit or of a refused type is answered befor
 
   await stop();
 });
+
+test("stopped with requests still open, the api says how many it waits for and their paths, then ends once they do", async (t) => {
+  const dir = tempDir(t, "api-requests");
+  const db = join(dir, "x.db");
+  migrateSqlite(db);
+  const env = { DATABASE_URL: `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl") };
+  const api = startExample("api", env, 120_000);
+  t.after(() => api.child.kill("SIGKILL"));
+  const port = Number(/:(\d+) READY$/.exec(await api.ready)![1]);
+  // Two requests whose bodies never come whole: the api waits for them.
+  const open = ["/preprocess-jobs", "/preprocess-jobs?source=x"].map((path) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\nOne.`,
+    );
+    return socket;
+  });
+  let stderr = "";
+  api.child.stderr!.on("data", (d) => (stderr += d));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  api.child.kill("SIGTERM");
+  const deadline = Date.now() + 5_000;
+  while (!stderr.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(
+    stderr,
+    "api: stopping: waiting for 2 requests still open: POST /preprocess-jobs, POST /preprocess-jobs\n",
+  );
+  assert.equal(api.child.exitCode, null, "it waits for them");
+  for (const socket of open) socket.destroy();
+  const { code } = await api.result;
+  assert.equal(code, 0);
+});

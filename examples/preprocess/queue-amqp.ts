@@ -509,7 +509,9 @@ export class AmqpQueue implements Queue {
    *   was declared; declared again by the next publish)
    * @throws Error when the queue was {@link lost} (`amqp queue: ` and why), when the broker refuses the
    *   message (nack) or the channel closes before it confirms, and amqplib's RangeError when `headers`
-   *   exceed {@link HEADERS_TABLE_MAX_BYTES}; nothing is published then.
+   *   exceed {@link HEADERS_TABLE_MAX_BYTES}; nothing is published then. When close() ends the wait for the
+   *   confirm (a broker that stopped answering: {@link close}), `amqp queue: the queue closed before the
+   *   broker confirmed the message to <queue>: it may or may not be in the queue` (publish it again).
    */
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
     this._assertNotLost("publish");

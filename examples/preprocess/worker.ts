@@ -14,7 +14,13 @@ import {
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { type DeadLetter, errorText, openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
-import { DocumentRefusedError, markJobFailed, splitJob, storeSentences } from "./job-sentences.js";
+import {
+  DocumentRefusedError,
+  dropRowsIfFailed,
+  markJobFailed,
+  splitJob,
+  storeSentences,
+} from "./job-sentences.js";
 import { databaseErrorCode, databaseFailure, OutageLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing } from "./tracing.js";
 
@@ -138,9 +144,11 @@ async function handleMessage(message: QueueMessage): Promise<void> {
           throw new PermanentMessageError(
             `unknown job: no job has the id ${JSON.stringify(jobId)} in this database (published for another database, or deleted)`,
           );
-        // The outbox relay delivers at least once: a second message for a finished job changes nothing.
+        // The outbox relay delivers at least once: a second message for a finished job changes nothing,
+        // but for the rows of a failed job that a writer left when it crashed after another party's mark.
         if (job.status !== "pending") {
           span.setAttribute("preprocess.job.redelivered", true);
+          if (job.status === "failed") await dropRowsIfFailed(db, id, retry);
           return;
         }
         const sentences = await tracer.startActiveSpan("sentences.split", async (split) => {
@@ -181,11 +189,9 @@ async function handleMessage(message: QueueMessage): Promise<void> {
     })
     .catch(async (err: unknown) => {
       // Stopping in the middle of a job (its retries cut short): not acknowledged, so the queue gives it
-      // back at once, that delivery not counted, for the next worker.
-      if (stopping.signal.aborted) {
-        console.error(`worker: stopping; ${message.label} is left to be delivered again`);
-        throw err;
-      }
+      // back at once, that delivery not counted, for the next worker, and says so in one line (`closing:
+      // message N given back uncounted`; a line here too said the stop twice).
+      if (stopping.signal.aborted) throw err;
       // A malformed message or an unknown job (no job to mark): the queue dead-letters it at once and logs
       // it in one line.
       if (err instanceof PermanentMessageError) throw err;
@@ -193,14 +199,14 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       const refused = err instanceof DocumentRefusedError;
       // The span already recorded the error; the job is marked failed so its client sees it.
       // A database that stayed unavailable through the retries in one line (the outage was said as it went);
-      // anything else in full, with its stack.
+      // a refused document once marked, by the worker that marks it (a message delivered twice reaches two
+      // workers); anything else in full, with its stack.
       const failure = databaseFailure(err);
-      if (refused) console.error(`worker: job ${jobId} failed: ${err.message}`);
-      else if (failure !== undefined)
+      if (failure !== undefined)
         console.error(
           `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,
         );
-      else console.error("worker: job failed", err);
+      else if (!refused) console.error("worker: job failed", err);
       // Only a pending job: a redelivered message that fails must not undo a job already done. The chunks
       // it stored go with the mark (the job is not delivered again).
       if (jobId !== undefined)
@@ -210,14 +216,19 @@ async function handleMessage(message: QueueMessage): Promise<void> {
           refused ? err.message : `processing failed: ${errorText(err)}`,
           "pending",
           JOB_RETRY,
-        ).catch((markError: unknown) => {
-          // Not acknowledged either: the message comes back (after the queue's backoff, up to its
-          // maxAttempts, then to its dead-letter queue) instead of leaving the job pending for good.
-          console.error(
-            `worker: job ${jobId} could not be marked failed; its message is left to be delivered again`,
-          );
-          throw markError;
-        });
+        ).then(
+          (marked) => {
+            if (marked && refused) console.error(`worker: job ${jobId} failed: ${err.message}`);
+          },
+          (markError: unknown) => {
+            // Not acknowledged either: the message comes back (after the queue's backoff, up to its
+            // maxAttempts, then to its dead-letter queue) instead of leaving the job pending for good.
+            console.error(
+              `worker: job ${jobId} could not be marked failed; its message is left to be delivered again`,
+            );
+            throw markError;
+          },
+        );
     });
 }
 

@@ -8,6 +8,7 @@ import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import {
   DocumentRefusedError,
+  dropRowsIfFailed,
   markJobFailed,
   SENTENCE_CHUNK,
   splitJob,
@@ -108,7 +109,37 @@ describe("the worker's steps on one job (SQLite)", () => {
     assert.deepEqual(await jobOf(db, job.id), { status: "failed", rows: [] });
   });
 
-  test("markJobFailed removes the rows of the job it marks, in the same transaction; a job it does not mark keeps them", async () => {
+  // Found in review (rW): the writer stopped after another party's mark left the chunks it wrote since.
+  test("a job failed by another party, then left by a stopping writer before its last chunk, keeps no rows", async () => {
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    let turns = 0;
+    await assert.rejects(
+      storeSentences(db, job.id, sentencesOf(3 * SENTENCE_CHUNK), {
+        ...PLAIN,
+        between: async () => {
+          turns++;
+          if (turns === 1) await markJobFailed(db, job.id, "given up", "not done", PLAIN.retry);
+          if (turns === 2) throw new Error("the worker is stopping");
+        },
+      }),
+      /stopping/,
+    );
+    assert.deepEqual(await jobOf(db, job.id), { status: "failed", rows: [] });
+  });
+
+  test("dropRowsIfFailed removes the rows of a failed job only (a crashed writer's, found by the next delivery)", async () => {
+    const failed = await db.preprocessJob.create({ data: { text: "unused", status: "failed" } });
+    const pending = await db.preprocessJob.create({ data: { text: "unused" } });
+    for (const { id } of [failed, pending])
+      await db.sentence.createMany({ data: [0, 1].map((index) => ({ jobId: id, index, text: "x" })) });
+    assert.equal(await dropRowsIfFailed(db, failed.id, PLAIN.retry), true);
+    assert.equal(await dropRowsIfFailed(db, pending.id, PLAIN.retry), false);
+    assert.equal(await dropRowsIfFailed(db, "no-such-job", PLAIN.retry), false);
+    assert.deepEqual(await jobOf(db, failed.id), { status: "failed", rows: [] });
+    assert.equal((await jobOf(db, pending.id)).rows.length, 2);
+  });
+
+  test("markJobFailed removes the rows of the job it marks, no transaction held over the job's rows; a job it does not mark keeps them", async () => {
     const { db: counted, calls } = counting(db);
     const job = await db.preprocessJob.create({ data: { text: "unused" } });
     await db.sentence.createMany({ data: [0, 1].map((index) => ({ jobId: job.id, index, text: "x" })) });
@@ -116,7 +147,7 @@ describe("the worker's steps on one job (SQLite)", () => {
       await markJobFailed(counted, job.id, "processing failed: boom", "pending", PLAIN.retry),
       true,
     );
-    assert.equal(calls.transactions, 1);
+    assert.equal(calls.transactions, 0);
     assert.deepEqual(await jobOf(db, job.id), { status: "failed", rows: [] });
     assert.equal(
       (await db.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).failureReason,
@@ -135,7 +166,7 @@ describe("the worker's steps on one job (SQLite)", () => {
   });
 });
 
-const SCHEMA = "hW_job_sentences";
+const SCHEMA = `tracehop_job_sentences_${process.pid}`;
 const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
 
 describe("two writers of one job (PostgreSQL)", () => {

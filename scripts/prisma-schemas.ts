@@ -11,7 +11,8 @@
  * - the generator `output`, `../generated/prisma/sqlite` -> `../../generated/prisma/<provider>`;
  * - MySQL only: a `String` field that is not an id, not part of an index, unique or relation, and has
  *   no default becomes `@db.LongText` (Prisma's MySQL `String` is VARCHAR(191), too short for a
- *   document; TEXT columns cannot be indexed without a prefix length nor have a literal default).
+ *   document; TEXT columns cannot be indexed without a prefix length nor have a literal default); a
+ *   `String` field marked `@unique` on its own becomes `@db.VarChar(255)` ({@link UNIQUE_STRING}).
  * Migrations are not derived: each provider's SQL is hand-written beside its schema (DEVELOPERS.md).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -85,7 +86,18 @@ export function deriveSchema(source: string, provider: DerivedProvider): string 
   return HEADER(provider) + out.join("\n");
 }
 
-/** MySQL: marks long free-text `String` fields of the model that starts at `start` as LongText. */
+/**
+ * MySQL type of a `String` field marked `@unique` on its own (PreprocessJob.idempotencyKey, up to 255
+ * characters): Prisma's VARCHAR(191) is sized for the 767-byte index limit of old InnoDB row formats;
+ * 255 utf8mb4 characters (1020 bytes) fit the 3072 bytes of the DYNAMIC format, the default since MySQL 5.7
+ * and MariaDB 10.2.
+ */
+const UNIQUE_STRING = "@db.VarChar(255)";
+
+/**
+ * MySQL: marks long free-text `String` fields of the model that starts at `start` as LongText, and those
+ * unique on their own as {@link UNIQUE_STRING}.
+ */
 function longTextFields(out: string[], start: number): void {
   const body = out.slice(start + 1);
   const indexed = new Set<string>();
@@ -106,9 +118,15 @@ function longTextFields(out: string[], start: number): void {
     const m = FIELD_LINE.exec(out[i]!);
     if (!m || m[4] !== "String" || m[5] === "[]") continue;
     const attrs = m[6]!.trim();
-    if (indexed.has(m[2]!) || /@(id|unique|default|db\.)/.test(attrs)) continue;
+    if (/@(id|db\.)/.test(attrs)) continue;
+    const type = /@unique\b/.test(attrs)
+      ? UNIQUE_STRING
+      : indexed.has(m[2]!) || /@default/.test(attrs)
+        ? undefined
+        : "@db.LongText";
+    if (type === undefined) continue;
     const head = `${m[1]}${m[2]}${m[3]}${m[4]}${m[5] ?? ""}`;
-    out[i] = `${head.padEnd(Math.max(column, head.length + 1))}${attrs ? `${attrs} ` : ""}@db.LongText`;
+    out[i] = `${head.padEnd(Math.max(column, head.length + 1))}${attrs ? `${attrs} ` : ""}${type}`;
   }
 }
 

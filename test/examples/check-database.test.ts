@@ -20,7 +20,7 @@ import { tempDir } from "../support/temp-dir.js";
 
 /** The SQLite migrations' names, in order. */
 const MIGRATIONS = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
-const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON, OUTBOX_CLAIM] = MIGRATIONS;
+const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON, OUTBOX_CLAIM, IDEMPOTENCY_KEY] = MIGRATIONS;
 
 /**
  * The message both give for a database made by `prisma db push` that has all the schema's tables, `--schema`
@@ -33,7 +33,8 @@ const notBaselined = (shown: string, schema: string) =>
   `then npx prisma migrate resolve --applied ${ATTEMPTS}${schema}, ` +
   `then npx prisma migrate resolve --applied ${PIPELINE}${schema}, ` +
   `then npx prisma migrate resolve --applied ${FAILURE_REASON}${schema}, ` +
-  `then npx prisma migrate resolve --applied ${OUTBOX_CLAIM}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
+  `then npx prisma migrate resolve --applied ${OUTBOX_CLAIM}${schema}, ` +
+  `then npx prisma migrate resolve --applied ${IDEMPOTENCY_KEY}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
 
 /** Asserts that `promise` rejects with a BadInputError whose message is `message`. */
 async function refused(promise: Promise<unknown>, message: string): Promise<void> {
@@ -103,7 +104,14 @@ describe("a database made by prisma db push (tables, no migration history)", () 
     // A file that does not exist yet: prepareDatabase creates it and applies every migration.
     const fresh = join(dir, "new", "fresh.db");
     process.env.DATABASE_URL = `file:${fresh}`;
-    assert.deepEqual(await prepareDatabase(), [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON, OUTBOX_CLAIM]);
+    assert.deepEqual(await prepareDatabase(), [
+      INIT,
+      ATTEMPTS,
+      PIPELINE,
+      FAILURE_REASON,
+      OUTBOX_CLAIM,
+      IDEMPOTENCY_KEY,
+    ]);
     assert.ok(existsSync(fresh));
   });
 

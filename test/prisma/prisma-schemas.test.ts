@@ -65,6 +65,17 @@ describe("scripts/prisma-schemas.ts", () => {
     }
   });
 
+  test("MySQL: a String unique on its own is VARCHAR(255), not Prisma's VARCHAR(191) nor LongText; PostgreSQL keeps it as is", () => {
+    assert.match(
+      fieldLine(deriveSchema(SOURCE, "mysql"), "PreprocessJob", "idempotencyKey"),
+      /^idempotencyKey\s+String\?\s+@unique @db\.VarChar\(255\)$/,
+    );
+    assert.match(
+      fieldLine(deriveSchema(SOURCE, "postgresql"), "PreprocessJob", "idempotencyKey"),
+      /^idempotencyKey\s+String\?\s+@unique$/,
+    );
+  });
+
   test("--check fails on a schema change that was not derived, and on a migration written for SQLite only", () => {
     const root = tempProject();
     try {

@@ -1,0 +1,6 @@
+-- AlterTable
+ALTER TABLE "PreprocessJob" ADD COLUMN "idempotencyFingerprint" TEXT;
+ALTER TABLE "PreprocessJob" ADD COLUMN "idempotencyKey" TEXT;
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PreprocessJob_idempotencyKey_key" ON "PreprocessJob"("idempotencyKey");

@@ -2,6 +2,7 @@
 // transaction, both carrying the trace carrier of the request.
 import type * as HttpModule from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { startProcessTracing, onShutdownSignal } from "./tracing.js";
 import {
@@ -276,30 +277,164 @@ function send(
   res.end(json);
 }
 
+/**
+ * The Idempotency-Key a POST may send (draft-ietf-httpapi-idempotency-key-header, "the draft" below):
+ * 1 to {@link MAX_KEY_LENGTH} visible ASCII characters (U+0021-U+007E), no space, compared as sent. The
+ * draft's form is a Structured Field string (§2.1, RFC 8941 §3.3.3: `"..."` with `\"` and `\\` escapes);
+ * the bare key is taken too (`Idempotency-Key: abc` is the key of `Idempotency-Key: "abc"`), as most
+ * clients send it (Stripe's API and others the draft lists in its §4). Visible ASCII only: the draft has
+ * the server publish a fixed form and check it (§5); a UUID (§2.2's advice) fits.
+ */
+const MAX_KEY_LENGTH = 255;
+
+/** What a 400 about the key tells the client to send. */
+const SEND_KEY =
+  `send 1 to ${MAX_KEY_LENGTH} visible ASCII characters (no space), bare or as a Structured Field string, ` +
+  'e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324" (draft-ietf-httpapi-idempotency-key-header §2.1)';
+
+/**
+ * The value of a Structured Field string (RFC 8941 §3.3.3) that is the whole of `field`, unescaped, or
+ * `undefined` when `field` is not one: unterminated, an escape other than `\"` and `\\`, a character
+ * outside U+0020-U+007E, or anything after the closing quote (parameters included: the draft's key has
+ * none).
+ */
+function sfString(field: string): string | undefined {
+  let value = "";
+  for (let i = 1; i < field.length; i++) {
+    const char = field[i]!;
+    if (char === '"') return i === field.length - 1 ? value : undefined;
+    if (char === "\\") {
+      const next = field[++i];
+      if (next !== '"' && next !== "\\") return undefined;
+      value += next;
+    } else if (char < " " || char > "~") return undefined;
+    else value += char;
+  }
+  return undefined;
+}
+
+/**
+ * The Idempotency-Key of a request ({@link MAX_KEY_LENGTH}), or `undefined` when it sends none (then the
+ * POST makes a job each time, as before the key).
+ * @throws BadRequest (400) saying what to send: more than one such field (the draft's §2.1 allows one), an
+ *   empty key, a longer one, a string that does not parse, a byte other than visible ASCII (named by
+ *   its value and index in the key, not written back).
+ */
+function idempotencyKey(req: IncomingMessage): string | undefined {
+  const fields = req.headersDistinct["idempotency-key"];
+  if (fields === undefined) return undefined;
+  if (fields.length > 1)
+    throw new BadRequest(
+      `the request has ${fields.length} Idempotency-Key fields, and one is allowed: ${SEND_KEY}`,
+    );
+  const field = fields[0]!;
+  const key = field.startsWith('"') ? sfString(field) : field;
+  if (key === undefined)
+    throw new BadRequest(
+      `the Idempotency-Key ${quoted(field)} is not a Structured Field string (RFC 8941 §3.3.3): ${SEND_KEY}`,
+    );
+  if (key === "") throw new BadRequest(`the Idempotency-Key is empty: ${SEND_KEY}`);
+  if (key.length > MAX_KEY_LENGTH)
+    throw new BadRequest(
+      `the Idempotency-Key is ${key.length} characters long, over the limit of ${MAX_KEY_LENGTH}: ${SEND_KEY}`,
+    );
+  // Node reads a field's bytes as Latin-1: one character per byte, named by its value (a byte of UTF-8
+  // text, a control character), never written back.
+  const index = key.search(/[^\x21-\x7e]/);
+  if (index !== -1) {
+    const byte = key.charCodeAt(index).toString(16).toUpperCase().padStart(2, "0");
+    throw new BadRequest(
+      `the Idempotency-Key holds the byte 0x${byte} at index ${index}, not visible ASCII: ${SEND_KEY}`,
+    );
+  }
+  return key;
+}
+
+/**
+ * The fingerprint of a document (the draft's §2.4), stored with its key: SHA-256 of its text in UTF-8, hex.
+ * Of the text, not of the body: the same document sent as text/plain or as JSON is the same request.
+ */
+function fingerprint(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
 /** How long a job's transaction is tried again while the database is busy before the api answers 503. */
 const CREATE_RETRY_MS = 8_000;
 
-async function createJob(text: string): Promise<{ id: string }> {
+/** A job a POST created, or found by its Idempotency-Key (`replayed`), and its status now. */
+interface PostedJob {
+  id: string;
+  status: string;
+  replayed: boolean;
+}
+
+/**
+ * The job stored with Idempotency-Key `key`, as a replay, or `undefined` when there is none.
+ * @throws BadRequest (422) when it was stored for another document (the draft's §2.7).
+ */
+async function jobOfKey(key: string, print: string): Promise<PostedJob | undefined> {
+  const job = await db.preprocessJob.findUnique({
+    where: { idempotencyKey: key },
+    select: { id: true, status: true, idempotencyFingerprint: true },
+  });
+  if (job === null) return undefined;
+  if (job.idempotencyFingerprint !== print)
+    throw new BadRequest(
+      `the Idempotency-Key ${quoted(key)} was used before for another document: send a new key with a new ` +
+        "document (a key stands for one document, draft-ietf-httpapi-idempotency-key-header §2.2, §2.7)",
+      422,
+    );
+  return { id: job.id, status: job.status, replayed: true };
+}
+
+/** Whether `error` is Prisma's unique-constraint failure (P2002). */
+function uniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2002";
+}
+
+/**
+ * Creates a job and its outbox row in one transaction, or, for a `key` a job was stored with, answers that
+ * job ({@link jobOfKey}) and writes nothing: the first request's rows keep its trace carrier, and the span
+ * of this one says `preprocess.job.replayed`.
+ * Two requests with the same key at once: the unique index on the key lets one transaction commit; the
+ * other's insert fails with P2002 once it has (PostgreSQL and InnoDB hold it until then; SQLite runs one
+ * write at a time), so the job is read then. No 409 (the draft's §2.6, a request still being processed):
+ * a job is never seen before its transaction has committed whole.
+ */
+async function createJob(text: string, key: string | undefined): Promise<PostedJob> {
   return tracer.startActiveSpan("preprocess-job.create", async (span) => {
     try {
+      const print = key === undefined ? undefined : fingerprint(text);
+      const idempotency = key === undefined ? {} : { idempotencyKey: key, idempotencyFingerprint: print };
       // The extension fills `traceContext` of both rows with the carrier of the active context (this
       // span, child of the HTTP SERVER span).
       // A transient failure (the SQLite file locked by the relay or the worker) rolled the transaction
       // back: it is run again whole, and each retry is an event on this span.
       const job = await retryTransient(
-        () =>
-          db.$transaction(async (tx) => {
-            const created = await tx.preprocessJob.create({ data: { text } });
-            await tx.outbox.create({
-              data: {
-                aggregateType: "PreprocessJob",
-                aggregateId: created.id,
-                eventType: EVENT_JOB_REQUESTED,
-                payload: { jobId: created.id },
-              },
+        async (): Promise<PostedJob> => {
+          const found = key === undefined ? undefined : await jobOfKey(key, print!);
+          if (found !== undefined) return found;
+          try {
+            return await db.$transaction(async (tx) => {
+              const created = await tx.preprocessJob.create({ data: { text, ...idempotency } });
+              await tx.outbox.create({
+                data: {
+                  aggregateType: "PreprocessJob",
+                  aggregateId: created.id,
+                  eventType: EVENT_JOB_REQUESTED,
+                  payload: { jobId: created.id },
+                },
+              });
+              return { id: created.id, status: created.status, replayed: false };
             });
-            return created;
-          }),
+          } catch (error) {
+            // Another request with the key committed its job first: that one is the answer.
+            const winner =
+              key !== undefined && uniqueViolation(error) ? await jobOfKey(key, print!) : undefined;
+            if (winner !== undefined) return winner;
+            throw error;
+          }
+        },
         {
           attempts: Infinity,
           maxElapsedMs: CREATE_RETRY_MS,
@@ -311,7 +446,8 @@ async function createJob(text: string): Promise<{ id: string }> {
         },
       );
       span.setAttribute("preprocess.job.id", job.id);
-      return { id: job.id };
+      if (job.replayed) span.setAttribute("preprocess.job.replayed", true);
+      return job;
     } finally {
       span.end();
     }
@@ -358,11 +494,16 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       if (req.method === "POST" && url.pathname === "/preprocess-jobs") {
+        // The key is read with the headers, before the body (readDocument).
+        const key = idempotencyKey(req);
         const text = await readDocument(req, res);
-        const job = await createJob(text);
+        const job = await createJob(text, key);
         outage.recovered();
         trace.getActiveSpan()?.setAttribute("preprocess.job.id", job.id);
-        return send(res, 201, { id: job.id, status: "pending" });
+        // A replay is answered as the first request was (the draft's §2.6), its job's status now, and says
+        // it is one (Idempotent-Replayed, as Stripe's API names it).
+        const replayed: Record<string, string> = job.replayed ? { "idempotent-replayed": "true" } : {};
+        return send(res, 201, { id: job.id, status: job.status }, replayed);
       }
       const match = JOB_PATH.exec(url.pathname);
       if ((req.method === "GET" || req.method === "HEAD") && match) {

@@ -1,6 +1,7 @@
 // The main job: runs the api, relay and worker as three processes, submits documents over HTTP as a
 // client would, waits until every job is done, stops the processes (spans flushed) and prints each
 // job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
+import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync, type Stats } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
@@ -357,7 +358,7 @@ interface Submission {
 
 /**
  * POSTs each document to the api at `base`, again after its Retry-After while the api answers 503 (the
- * database stayed busy and nothing was stored). A process that ended (its queue lost, a crash) would leave
+ * database stayed busy and nothing was stored), with an Idempotency-Key of its own on every attempt. A process that ended (its queue lost, a crash) would leave
  * every later job pending: the rest is not submitted.
  */
 async function submitDocuments(
@@ -373,13 +374,12 @@ async function submitDocuments(
     }
     let res: Response;
     let body: { id?: string; error?: string };
+    // One key per document, the same on each of its attempts: an attempt whose answer was lost (the api
+    // stored the job, then its answer did not arrive) is answered that job, not stored again (README).
+    const headers = { "content-type": "text/plain; charset=utf-8", "idempotency-key": `"${randomUUID()}"` };
     try {
       for (let attempt = 1; ; attempt++) {
-        res = await fetch(`${base}/preprocess-jobs`, {
-          method: "POST",
-          headers: { "content-type": "text/plain; charset=utf-8" },
-          body: text,
-        });
+        res = await fetch(`${base}/preprocess-jobs`, { method: "POST", headers, body: text });
         if (res.status !== 503 || attempt === SUBMIT_ATTEMPTS) break;
         await res.arrayBuffer();
         await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);

@@ -1,6 +1,7 @@
 // The main job on PostgreSQL (DATABASE_URL=postgresql://...): three real processes, a dedicated
 // schema created by the driver migrations and dropped afterwards; one trace across the processes,
 // and the job and its outbox row hold the same carrier of that trace.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,5 +68,21 @@ describe("main job on PostgreSQL", { timeout: 120_000 }, () => {
     const ids = new Set(inTrace.map((s) => s.spanId));
     for (const s of inTrace)
       if (s.parentSpanId) assert.ok(ids.has(s.parentSpanId), `${s.name} has its parent in the trace`);
+  });
+
+  test("the main job sends each document with an Idempotency-Key (a UUID): the job stores it and the document's fingerprint", async (t) => {
+    if (skip) return t.skip(skip);
+    const { rows } = await admin!.query(
+      `SELECT "idempotencyKey", "idempotencyFingerprint" FROM "${schema}"."PreprocessJob"`,
+    );
+    assert.equal(rows.length, 1);
+    assert.match(
+      rows[0].idempotencyKey,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    assert.equal(
+      rows[0].idempotencyFingerprint,
+      createHash("sha256").update("Eins. Zwei! Drei?", "utf8").digest("hex"),
+    );
   });
 });

@@ -27,6 +27,7 @@ const { trace } = await import("@opentelemetry/api");
 const { traceCarrierExtension } = await import("tracehop/prisma");
 const { checkDatabase, databaseName, openDatabase } = await import("./db.js");
 const { databaseErrorCode, databaseFailure, OutageLog, retryTransient } = await import("./transient.js");
+const { sentencesOf } = await import("./sentences.js");
 
 // Started by hand too: a database that cannot be opened or is not migrated is refused in one line (exit 2),
 // as `npm start` refuses it, instead of a 500 to every request; one that goes away later is retried, then
@@ -180,7 +181,10 @@ async function readDocument(req: IncomingMessage, res: ServerResponse): Promise<
       `the document contains a NUL character (U+0000) at byte offset ${raw.indexOf(0)}: it is not text; remove it (a UTF-16 file? send UTF-8)`,
     );
   }
-  if (!text.trim()) throw new BadRequest("the document is empty: send some text to preprocess");
+  // Empty as the worker reads it: no sentence (white space as sentences.ts reads it, U+0085 NEL a line
+  // break there, which String#trim keeps). The first sentence is found at the start of a document.
+  if (sentencesOf(text).next().done === true)
+    throw new BadRequest("the document is empty: send some text to preprocess");
   return text;
 }
 

@@ -369,6 +369,9 @@ test("a JSON body that is no object with a string text, or an empty document, is
     [JSON_TYPE, '{"text":null}', shape('its "text" is null')],
     [JSON_TYPE, '{"text":"  \\n "}', "the document is empty: send some text to preprocess"],
     ["text/plain", "", "the document is empty: send some text to preprocess"],
+    // No sentence as the worker reads it: NEL (U+0085) is a line break there, which String#trim keeps.
+    ["text/plain", "\u0085\r\n\u0085", "the document is empty: send some text to preprocess"],
+    [JSON_TYPE, '{"text":"\\u0085 \\u2028\\ufeff"}', "the document is empty: send some text to preprocess"],
   ] as const) {
     const res = await fetch(`${base}/preprocess-jobs`, {
       method: "POST",

@@ -548,7 +548,8 @@ async function main(): Promise<void> {
     failed = true;
     badInput = err instanceof ExitedBeforeReady && err.code === 2;
     // A process that refused bad input said why and what to fix, in its one line above: nothing to add.
-    if (!badInput) console.error(`tracehop preprocess: ${(err as Error).message}`);
+    // Nor after a signal: a process that ended before it was ready was stopped by it, as the last line says.
+    if (!badInput && stoppedBy === undefined) console.error(`tracehop preprocess: ${(err as Error).message}`);
   } finally {
     await processes.stop();
   }

@@ -157,4 +157,20 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 1
       );
     }
   });
+
+  test("npm start stopped while its processes start: no line says one of them exited before it was ready", async () => {
+    const env = { ...envOf("main-starting"), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
+    const document = join(dir, "doc.txt");
+    writeFileSync(document, "One. Two.");
+    const run = startExample("main", env, 60_000, [document]);
+    // The signal as soon as the relay runs, before the three are ready (they take seconds to load).
+    // (ps exits 1 while main has no child yet.)
+    const relayRuns = () => childPid(run.child.pid!, "relay").catch(() => undefined);
+    await until(async () => (await relayRuns()) !== undefined, 30_000);
+    run.child.kill("SIGINT");
+    const r = await run.result;
+    assert.equal(r.code, 130, r.stderr);
+    assert.doesNotMatch(r.stderr, /before it was ready/);
+    assert.equal(lastLine(r.stderr), "tracehop preprocess: stopped on SIGINT: exiting with code 130");
+  });
 });

@@ -517,25 +517,38 @@ async function main(): Promise<void> {
   // Ctrl-C or a kill of this process stops the three processes cleanly (spans flushed), then exits with
   // the code a shell gives a process killed by that signal (130 for SIGINT, 143 for SIGTERM); a second one
   // while they stop exits at once (they stop on their own when this process's IPC channel closes).
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      const code = signalExitCode(signal);
-      if (stoppedBy !== undefined) {
-        console.error(
-          `tracehop preprocess: ${signal} while stopping: exiting at once with code ${code} (the api, relay and worker stop on their own)`,
-        );
-        process.exit(code);
-      }
-      stoppedBy = signal;
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+    const code = signalExitCode(signal);
+    if (stoppedBy !== undefined) {
       console.error(
-        `tracehop preprocess: ${signal}: stopping the api, relay and worker (${signal} again: at once)`,
+        `tracehop preprocess: ${signal} while stopping: exiting at once with code ${code} (the api, relay and worker stop on their own)`,
       );
-      void Promise.all(processes.all.map(stopProcess)).finally(() => {
-        console.error(`tracehop preprocess: stopped on ${signal}: exiting with code ${code}`);
-        process.exit(code);
-      });
+      process.exit(code);
+    }
+    stoppedBy = signal;
+    console.error(
+      `tracehop preprocess: ${signal}: stopping the api, relay and worker (${signal} again: at once)`,
+    );
+    void Promise.all(processes.all.map(stopProcess)).finally(() => {
+      console.error(`tracehop preprocess: stopped on ${signal}: exiting with code ${code}`);
+      process.exit(code);
     });
-  }
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => onSignal(signal));
+  // Under `npm start` this process's parent is the shell npm runs the script with, and npm passes its
+  // SIGTERM to that shell alone, which ends without passing it on (dash): this process, the api, the relay
+  // and the worker ran on, orphaned. A parent gone is taken as a SIGTERM, checked twice a second (the
+  // timer keeps nothing alive).
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid === parent || stoppedBy !== undefined) return;
+    clearInterval(orphaned);
+    console.error(
+      `tracehop preprocess: the process that started this one (pid ${parent}) ended: taken as a SIGTERM`,
+    );
+    onSignal("SIGTERM");
+  }, 500);
+  orphaned.unref();
   let submission: Submission = { jobs: [], rejected: [], notSubmitted: [], unanswered: false };
   let failed = false;
   /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */

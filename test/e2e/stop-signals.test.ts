@@ -3,6 +3,7 @@
 // ends it at once, with the code a shell gives a process killed by that signal (143, 130) and a last line
 // that says so; `npm start` alike, and a first signal to `npm start` exits with that signal's code too.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -155,6 +156,47 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 1
         lastLine(r.stderr),
         `tracehop preprocess: stopped on ${signal}: exiting with code ${code}`,
       );
+    }
+  });
+
+  test("npm start whose shell is killed (npm passes its SIGTERM to the shell alone): the main job stops its processes and ends, not orphaned", async () => {
+    const env = { ...envOf("main-orphan"), OTEL_EXPORTER_OTLP_ENDPOINT: "", TRACEHOP_POLL_MS: "600000" };
+    const document = join(dir, "doc.txt");
+    writeFileSync(document, "One. Two.");
+    // As npm runs the script: a shell that waits for node (`; exit $?` keeps it from exec-ing node).
+    const shell = spawn(
+      "sh",
+      ["-c", `"${process.execPath}" --import tsx examples/preprocess/main.ts "$1"; exit $?`, "sh", document],
+      {
+        cwd: join(import.meta.dirname, "../.."),
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    shell.stdout.on("data", (d) => (stdout += d));
+    shell.stderr.on("data", (d) => (stderr += d));
+    const pids: number[] = [];
+    try {
+      await until(() => / submitted$/m.test(stdout), 30_000);
+      const main = await childPid(shell.pid!, "main");
+      assert.ok(main !== undefined, "main.ts runs under the shell");
+      pids.push(main);
+      for (const name of ["api", "relay", "worker"]) {
+        const pid = await childPid(main, name);
+        if (pid !== undefined) pids.push(pid);
+      }
+      assert.equal(pids.length, 4, "main, api, relay and worker run");
+      shell.kill("SIGTERM");
+      await until(() => !pids.some(runs), 30_000);
+      assert.match(
+        stderr,
+        /^tracehop preprocess: the process that started this one \(pid \d+\) ended: taken as a SIGTERM$/m,
+      );
+    } finally {
+      shell.kill("SIGKILL");
+      for (const pid of pids.filter(runs)) process.kill(pid, "SIGKILL");
     }
   });
 

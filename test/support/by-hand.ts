@@ -1,0 +1,78 @@
+// Scripts of the main job (examples/preprocess/<name>.ts) started by hand on a temporary SQLite file, as the
+// README shows, for the tests that drive one of them alone: the set-up those tests share.
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { startExample, type MainJobResult, type RunningExample } from "./main-job.js";
+import { until } from "../examples/queue-helpers.js";
+
+/** A migrated SQLite file holding one job whose message the table queue has handed out before. */
+export interface LeasedOutJob {
+  /** The file's path. */
+  file: string;
+  /** A plain connection to it, closed by the test. */
+  raw: Database.Database;
+  /** The QueueMessage row id of the job's message. */
+  messageId: number | bigint;
+}
+
+/**
+ * A new migrated SQLite file `x.db` in `dir` holding the pending job `job-1` ("One. Two.") and its message on
+ * the table queue (`preprocess-jobs`, body `{"jobId":"job-1"}`, headers `{traceparent}`), `deliveries`
+ * deliveries begun, the last one's lease run out an hour ago: its worker died with it in hand. The lease is
+ * written as Prisma writes a DateTime (`+00:00`, not `Z`).
+ */
+export function seedLeasedOutJob(dir: string, deliveries: number, traceparent: string): LeasedOutJob {
+  const file = join(dir, "x.db");
+  migrateSqlite(file);
+  const raw = new Database(file);
+  raw
+    .prepare("INSERT INTO PreprocessJob (id, status, text, updatedAt) VALUES (?, 'pending', ?, ?)")
+    .run("job-1", "One. Two.", new Date().toISOString());
+  const { lastInsertRowid } = raw
+    .prepare(
+      "INSERT INTO QueueMessage (queue, body, headers, attempts, consumedAt) VALUES ('preprocess-jobs', ?, ?, ?, ?)",
+    )
+    .run(
+      JSON.stringify({ jobId: "job-1" }),
+      JSON.stringify({ traceparent }),
+      deliveries,
+      new Date(Date.now() - 3_600_000).toISOString().replace("Z", "+00:00"),
+    );
+  return { file, raw, messageId: lastInsertRowid };
+}
+
+/**
+ * The worker started on the SQLite file `file` with the embedded table queue (AMQP_URL empty, polled every
+ * 20 ms), its spans written to the file `spans` and none exported over OTLP; killed after 30 s. Resolves
+ * once it said READY.
+ */
+export async function startTableQueueWorker(file: string, spans: string): Promise<RunningExample> {
+  const run = startExample(
+    "worker",
+    {
+      DATABASE_URL: `file:${file}`,
+      AMQP_URL: "",
+      TRACEHOP_POLL_MS: "20",
+      TRACEHOP_SPANS_FILE: spans,
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    },
+    30_000,
+  );
+  await run.ready;
+  return run;
+}
+
+/**
+ * Waits (5 s at most) for `check` to be true, then stops `run` with SIGTERM and returns how it ended. When
+ * `check` is still false after 5 s, kills `run` (SIGKILL) and rejects with the wait's error.
+ */
+export async function stopOnce(run: RunningExample, check: () => boolean): Promise<MainJobResult> {
+  await until(check, 5_000).catch((error: unknown) => {
+    run.child.kill("SIGKILL");
+    throw error;
+  });
+  run.child.kill("SIGTERM");
+  return run.result;
+}

@@ -3,13 +3,10 @@
 // gives up on the broker after TRACEHOP_CONNECT_TIMEOUT_MS, the publish rejects and the row stays
 // unpublished (the next relay sends it). Two RabbitMQ connections: the test's and the relay's.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, test } from "node:test";
-import { openDatabase } from "../../examples/preprocess/db.js";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { startExample } from "../support/main-job.js";
+import { requestedEvent, startRelay } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { switchingProxy } from "./tcp-servers.js";
@@ -20,44 +17,23 @@ describe("the relay, started by hand on RabbitMQ, whose broker stops answering",
   test("told to stop while a publish waits for its confirm: it exits within TRACEHOP_CONNECT_TIMEOUT_MS, the row unpublished", async (t) => {
     if (!broker.requireBroker(t)) return;
     const dir = tempDir(t, "relay-silent-broker");
-    const file = join(dir, "x.db");
-    migrateSqlite(file);
-    const url = `file:${file}`;
-    const db = await openDatabase(url);
     const target = new URL(AMQP_URL);
     const proxy = await switchingProxy(Number(target.port || 5672), target.hostname);
+    t.after(() => proxy.close());
     const through = new URL(AMQP_URL);
     through.hostname = "127.0.0.1";
     through.port = String(proxy.port);
-    const run = startExample(
-      "relay",
-      {
-        DATABASE_URL: url,
-        AMQP_URL: through.href,
-        TRACEHOP_POLL_MS: "20",
-        TRACEHOP_CONNECT_TIMEOUT_MS: "1000",
-        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-        OTEL_EXPORTER_OTLP_ENDPOINT: "",
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-      },
-      45_000,
-    );
-    let queue: string | undefined;
+    const { run, db, queue } = await startRelay(dir, "x", through.href, {
+      TRACEHOP_CONNECT_TIMEOUT_MS: "1000",
+    });
     try {
-      queue = / queue (\S+) READY$/.exec(await run.ready)![1]!;
-      const event = (jobId: string) => ({
-        aggregateType: "PreprocessJob",
-        aggregateId: jobId,
-        eventType: "preprocess-job.requested",
-        payload: { jobId },
-      });
       const publishedAt = async (id: string) =>
         (await db.outbox.findUniqueOrThrow({ where: { id } })).publishedAt;
       // The first publish declares the queue, through the proxy still passing bytes.
-      const first = await db.outbox.create({ data: event("job-1") });
+      const first = await db.outbox.create({ data: requestedEvent("job-1") });
       await until(async () => (await publishedAt(first.id)) !== null, 15_000);
       proxy.mode = "stall";
-      const second = await db.outbox.create({ data: event("job-2") });
+      const second = await db.outbox.create({ data: requestedEvent("job-2") });
       await sleep(500); // its pass has sent it and waits for the confirm
       const sent = Date.now();
       run.child.kill("SIGTERM");
@@ -73,9 +49,8 @@ describe("the relay, started by hand on RabbitMQ, whose broker stops answering",
     } finally {
       run.child.kill("SIGKILL");
       await run.result;
-      await proxy.close();
       await db.$disconnect();
-      if (queue !== undefined) await broker.channel.deleteQueue(queue);
+      await broker.channel.deleteQueue(queue);
     }
   });
 });

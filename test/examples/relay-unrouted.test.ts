@@ -2,12 +2,9 @@
 // publish returned unrouted is sent again, and said in one line, no stack (examples/preprocess/relay.ts).
 // Two RabbitMQ connections: the test's and the relay's.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, test } from "node:test";
-import { openDatabase } from "../../examples/preprocess/db.js";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { startExample } from "../support/main-job.js";
+import { requestedEvent, startRelay } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 
@@ -20,38 +17,15 @@ describe(
     test("the publish returned unrouted is said in one line (why, and that the row is sent again), no stack; the row is published once the queue is declared again", async (t) => {
       if (!broker.requireBroker(t)) return;
       const dir = tempDir(t, "tracehop-unrouted");
-      const file = join(dir, "unrouted.db");
-      migrateSqlite(file);
-      const url = `file:${file}`;
-      const db = await openDatabase(url);
-      const run = startExample(
-        "relay",
-        {
-          DATABASE_URL: url,
-          AMQP_URL,
-          TRACEHOP_POLL_MS: "20",
-          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-        },
-        45_000,
-      );
-      let queue: string | undefined;
+      const { run, db, queue } = await startRelay(dir, "unrouted", AMQP_URL);
       try {
-        queue = / queue (\S+) READY$/.exec(await run.ready)![1]!;
-        const event = (jobId: string) => ({
-          aggregateType: "PreprocessJob",
-          aggregateId: jobId,
-          eventType: "preprocess-job.requested",
-          payload: { jobId },
-        });
         const published = (id: string) => async () =>
           (await db.outbox.findUniqueOrThrow({ where: { id } })).publishedAt !== null;
         // The first publish declares the queue.
-        const first = await db.outbox.create({ data: event("job-1") });
+        const first = await db.outbox.create({ data: requestedEvent("job-1") });
         await until(published(first.id), 15_000);
         await broker.channel.deleteQueue(queue);
-        const second = await db.outbox.create({ data: event("job-2") });
+        const second = await db.outbox.create({ data: requestedEvent("job-2") });
         await until(published(second.id), 15_000);
         const got = await broker.channel.get(queue, { noAck: true });
         assert.ok(got, "the row's message is not in the queue declared again");
@@ -69,7 +43,7 @@ describe(
         run.child.kill("SIGTERM");
         await run.result;
         await db.$disconnect();
-        if (queue !== undefined) await broker.channel.deleteQueue(queue);
+        await broker.channel.deleteQueue(queue);
       }
     });
   },

@@ -2,6 +2,7 @@
 // README shows, for the tests that drive one of them alone: the set-up those tests share.
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { openDatabase, type Database as ExampleDatabase } from "../../examples/preprocess/db.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { startExample, type MainJobResult, type RunningExample } from "./main-job.js";
 import { until } from "../examples/queue-helpers.js";
@@ -76,3 +77,59 @@ export async function stopOnce(run: RunningExample, check: () => boolean): Promi
   run.child.kill("SIGTERM");
   return run.result;
 }
+
+/** The relay started by hand by {@link startRelay}, and the file it reads. */
+export interface RelayByHand {
+  /** The relay, READY. */
+  run: RunningExample;
+  /** The example's client of its SQLite file, to write outbox rows; disconnected by the test. */
+  db: ExampleDatabase;
+  /** The queue it publishes to, as its READY line names it. */
+  queue: string;
+}
+
+/**
+ * The relay started on a new migrated SQLite file `<name>.db` in `dir`, publishing to RabbitMQ at `amqpUrl`,
+ * polling every 20 ms, its spans written to `dir`/spans.jsonl and none exported over OTLP, `env` added; killed
+ * after 45 s. Resolves once it said READY; when it exits before, kills it, disconnects the client and rejects.
+ */
+export async function startRelay(
+  dir: string,
+  name: string,
+  amqpUrl: string,
+  env: Record<string, string> = {},
+): Promise<RelayByHand> {
+  const file = join(dir, `${name}.db`);
+  migrateSqlite(file);
+  const url = `file:${file}`;
+  const db = await openDatabase(url);
+  const run = startExample(
+    "relay",
+    {
+      DATABASE_URL: url,
+      AMQP_URL: amqpUrl,
+      TRACEHOP_POLL_MS: "20",
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      ...env,
+    },
+    45_000,
+  );
+  try {
+    return { run, db, queue: / queue (\S+) READY$/.exec(await run.ready)![1]! };
+  } catch (error) {
+    run.child.kill("SIGKILL");
+    await run.result;
+    await db.$disconnect();
+    throw error;
+  }
+}
+
+/** The outbox row the api writes for job `jobId` (a `preprocess-job.requested` event), as `db.outbox.create` takes it. */
+export const requestedEvent = (jobId: string) => ({
+  aggregateType: "PreprocessJob",
+  aggregateId: jobId,
+  eventType: "preprocess-job.requested",
+  payload: { jobId },
+});

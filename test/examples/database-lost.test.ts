@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
-import { connectPostgres, PG_URL } from "../prisma/databases.js";
+import { connectPostgres, exampleSchemaFixture, PG_URL } from "../prisma/databases.js";
 import { startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { countingProxy, within } from "./tcp-servers.js";
@@ -24,26 +24,10 @@ const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${SCHEMA}&applic
 describe("PostgreSQL: a connection terminated during a query", () => {
   let admin: pg.Client;
   let db: Database;
-  let skip: string | undefined;
-
-  before(async () => {
-    const client = await connectPostgres();
-    if (typeof client === "string") {
-      skip = client;
-      return;
-    }
-    admin = client;
-    execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
-      env: { ...process.env, DATABASE_URL: url },
-      stdio: "ignore",
-    });
+  const postgres = exampleSchemaFixture(url, SCHEMA, async (opened) => {
+    admin = opened;
     db = await openDatabase(url);
-  });
-  after(async () => {
-    if (skip !== undefined) return;
-    await db.$disconnect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-    await admin.end();
+    return () => db.$disconnect();
   });
 
   /** Terminates this test's backends (57P01, as a server shutdown or failover sends) once `ms` passed. */
@@ -73,7 +57,7 @@ describe("PostgreSQL: a connection terminated during a query", () => {
   };
 
   test("a model query (Prisma P2039 holding 57P01) is transient, said as the database unavailable", async (t) => {
-    if (skip !== undefined) return t.skip(skip);
+    if (postgres.skipped(t)) return;
     const error = await failureWhileLocked((id) =>
       db.preprocessJob.update({ where: { id }, data: { status: "done" } }),
     );
@@ -87,7 +71,7 @@ describe("PostgreSQL: a connection terminated during a query", () => {
   });
 
   test("a batch transaction (pg's 'Connection terminated unexpectedly', no code) is transient", async (t) => {
-    if (skip !== undefined) return t.skip(skip);
+    if (postgres.skipped(t)) return;
     const error = await failureWhileLocked((id) =>
       db.$transaction([
         db.sentence.deleteMany({ where: { jobId: id } }),

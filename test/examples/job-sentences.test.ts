@@ -2,7 +2,6 @@
 // a time with the mark of the job done, and the mark of a failed job; on a SQLite file, and on the real
 // PostgreSQL server for two writers of one job.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
@@ -15,7 +14,7 @@ import {
   storeSentences,
   type StoreOptions,
 } from "../../examples/preprocess/job-sentences.js";
-import { connectPostgres, PG_URL } from "../prisma/databases.js";
+import { exampleSchemaFixture, PG_URL } from "../prisma/databases.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 /** `count` sentences, `N0.` to `N<count - 1>.`. */
@@ -173,32 +172,15 @@ describe("two writers of one job (PostgreSQL)", () => {
   let admin: pg.Client;
   let db: Database;
   let other: Database;
-  let skip: string | undefined;
-
-  before(async () => {
-    const client = await connectPostgres();
-    if (typeof client === "string") {
-      skip = client;
-      return;
-    }
-    admin = client;
-    await admin.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-    execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
-      env: { ...process.env, DATABASE_URL: url },
-      stdio: "ignore",
-    });
+  const postgres = exampleSchemaFixture(url, SCHEMA, async (opened) => {
+    admin = opened;
     db = await openDatabase(url);
     other = await openDatabase(url);
-  });
-  after(async () => {
-    if (skip !== undefined) return;
-    await Promise.all([db.$disconnect(), other.$disconnect()]);
-    await admin.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-    await admin.end();
+    return () => Promise.all([db.$disconnect(), other.$disconnect()]);
   });
 
   test("a chunk that collides on (jobId, index) with a writer that commits first is written again, a retry event each", async (t) => {
-    if (skip !== undefined) return t.skip(skip);
+    if (postgres.skipped(t)) return;
     const job = await db.preprocessJob.create({ data: { text: "unused" } });
     const retries: [number, string][] = [];
     await admin.query("BEGIN");
@@ -223,7 +205,7 @@ describe("two writers of one job (PostgreSQL)", () => {
   });
 
   test("two stores of one job at once, chunk by chunk in step: both end, the job done with exactly its rows", async (t) => {
-    if (skip !== undefined) return t.skip(skip);
+    if (postgres.skipped(t)) return;
     const job = await db.preprocessJob.create({ data: { text: "unused" } });
     const count = 3 * SENTENCE_CHUNK + 1;
     // Both writers start each chunk together: most chunks collide.

@@ -3,6 +3,7 @@
  * PostgreSQL schema, a dedicated MariaDB/MySQL database; created, migrated with the checked-in SQL,
  * and dropped afterwards. A server that is not reachable yields a skip reason instead.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { after, before, type TestContext } from "node:test";
 import { tmpdir } from "node:os";
@@ -200,6 +201,75 @@ export async function connectPostgres(): Promise<pg.Client | string> {
     return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_PG_URL`;
   }
   return client;
+}
+
+/** A PostgreSQL schema with the example's tables, made by {@link migrateExampleSchema}. */
+interface ExampleSchema {
+  /** A connection to the server ({@link connectPostgres}), for the test's own queries. */
+  admin: pg.Client;
+  /** Drops the schema (CASCADE) and closes `admin`. */
+  drop(): Promise<void>;
+}
+
+/**
+ * The schema `schema` of the PostgreSQL server of {@link PG_URL}, dropped if there (a run killed before its
+ * clean-up) and given the example's tables by examples/preprocess/migrate.ts, run as a user runs it with
+ * DATABASE_URL `url` (PG_URL naming `schema`, with any other parameter the test needs); or the skip reason
+ * of {@link connectPostgres} when the server is not reachable.
+ */
+async function migrateExampleSchema(url: string, schema: string): Promise<ExampleSchema | string> {
+  const admin = await connectPostgres();
+  if (typeof admin === "string") return admin;
+  const drop = () => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  // A failed migration closes the connection, so that the test process fails instead of hanging on it.
+  await settingUp(
+    async () => {
+      await drop();
+      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+        env: { ...process.env, DATABASE_URL: url },
+        stdio: "ignore",
+      });
+    },
+    () => admin.end(),
+  );
+  return {
+    admin,
+    drop: async () => {
+      await drop();
+      await admin.end();
+    },
+  };
+}
+
+/**
+ * The example's schema of one describe block: made in `before` by {@link migrateExampleSchema}, then
+ * `open(admin)` run (it opens the block's own clients and returns what closes them); in `after`, that close,
+ * then the schema dropped and `admin` closed. Each test starts with `if (fixture.skipped(t)) return;`: true
+ * after skipping `t` with the reason the server is missing.
+ */
+export function exampleSchemaFixture(
+  url: string,
+  schema: string,
+  open: (admin: pg.Client) => Promise<() => Promise<unknown>>,
+): { skipped(t: TestContext): boolean } {
+  let made: ExampleSchema | string = `${schema}: not made`;
+  let close: () => Promise<unknown> = async () => undefined;
+  before(async () => {
+    made = await migrateExampleSchema(url, schema);
+    if (typeof made !== "string") close = await open(made.admin);
+  });
+  after(async () => {
+    if (typeof made === "string") return;
+    await close();
+    await made.drop();
+  });
+  return {
+    skipped(t) {
+      if (typeof made !== "string") return false;
+      t.skip(made);
+      return true;
+    },
+  };
 }
 
 /**

@@ -5,14 +5,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { request } from "node:http";
-import { join } from "node:path";
-import { describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { createDatabase } from "../prisma/databases.js";
-import { startExample } from "../support/main-job.js";
-import { tempDir } from "../support/temp-dir.js";
+import { startApi } from "../support/by-hand.js";
 
 /** The PreprocessJob and Outbox rows of a database, as the tests read them. */
 interface Stored {
@@ -46,34 +43,6 @@ function storedSqlite(db: string): Stored {
   } finally {
     file.close();
   }
-}
-
-/**
- * The api started on `databaseUrl` (a new migrated SQLite file when not given) and any free port: its
- * base URL, the spans file, the SQLite file, and `stop` (asserts a clean exit).
- */
-async function startApi(
-  t: TestContext,
-  databaseUrl?: string,
-): Promise<{ base: string; db: string; spans: string; stop: () => Promise<void> }> {
-  const dir = tempDir(t, "api-idempotency");
-  const db = join(dir, "x.db");
-  if (databaseUrl === undefined) migrateSqlite(db);
-  const spans = join(dir, "spans.jsonl");
-  const env = { DATABASE_URL: databaseUrl ?? `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: spans };
-  const api = startExample("api", env, 120_000);
-  t.after(() => api.child.kill("SIGKILL"));
-  const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
-  return {
-    base,
-    db,
-    spans,
-    stop: async () => {
-      api.child.kill("SIGTERM");
-      const { code, stderr } = await api.result;
-      assert.deepEqual([code, stderr], [0, ""]);
-    },
-  };
 }
 
 /** An answer read whole: status, the replay header, the parsed JSON body. */
@@ -116,7 +85,7 @@ const DOCUMENT = "One sentence. Another one.";
 const KEY = "8e03978e-40d5-43e8-bc93-6894a57f9324";
 
 test("the same key and document sent again: the first job, 201 with Idempotent-Replayed: true, no second job nor outbox row; the key with another document: 422", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-idempotency");
   const first = await post(base, DOCUMENT, KEY);
   assert.equal(first.status, 201, JSON.stringify(first.body));
   assert.equal(first.replayed, undefined);
@@ -163,7 +132,7 @@ test("the same key and document sent again: the first job, 201 with Idempotent-R
 });
 
 test("a key of another form is a 400 saying what to send, and stores nothing", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-idempotency");
   const SEND =
     "send 1 to 255 visible ASCII characters (no space), bare or as a Structured Field string, " +
     'e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324" (draft-ietf-httpapi-idempotency-key-header §2.1)';
@@ -234,7 +203,7 @@ describe(
   { timeout: 120_000 },
   () => {
     test("SQLite file", async (t) => {
-      const { base, db, stop } = await startApi(t);
+      const { base, db, stop } = await startApi(t, "api-idempotency");
       const id = await postAtOnce(base);
       const stored = storedSqlite(db);
       assert.deepEqual(
@@ -253,7 +222,7 @@ describe(
         t.after(() => database.drop());
         const url = new URL(database.url);
         if (database.schema !== undefined) url.searchParams.set("schema", database.schema);
-        const { base, stop } = await startApi(t, url.href);
+        const { base, stop } = await startApi(t, "api-idempotency", url.href);
         const id = await postAtOnce(base);
         const upper = await post(base, DOCUMENT, KEY.toUpperCase());
         assert.deepEqual([upper.status, upper.replayed], [201, undefined]);
@@ -275,7 +244,7 @@ describe(
 );
 
 test("a replay's span says so (preprocess.job.replayed) and writes no carrier: the job and its outbox row keep the first request's trace", async (t) => {
-  const { base, db, spans, stop } = await startApi(t);
+  const { base, db, spans, stop } = await startApi(t, "api-idempotency");
   const first = await post(base, DOCUMENT, KEY);
   const again = await post(base, DOCUMENT, KEY);
   assert.deepEqual([first.status, again.status, again.body.id], [201, 201, first.body.id]);

@@ -3,12 +3,9 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { connect } from "node:net";
-import { join } from "node:path";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import Database from "better-sqlite3";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { startExample } from "../support/main-job.js";
-import { tempDir } from "../support/temp-dir.js";
+import { startApi } from "../support/by-hand.js";
 
 /** How many jobs the SQLite file `db` holds. */
 function storedJobs(db: string): number {
@@ -20,31 +17,8 @@ function storedJobs(db: string): number {
   }
 }
 
-/**
- * The api started on a new migrated SQLite file and any free port: its base URL, the file's path, and
- * `stop` (asserts a clean exit).
- */
-async function startApi(t: TestContext): Promise<{ base: string; db: string; stop: () => Promise<void> }> {
-  const dir = tempDir(t, "api-requests");
-  const db = join(dir, "x.db");
-  migrateSqlite(db);
-  const env = { DATABASE_URL: `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl") };
-  const api = startExample("api", env, 120_000);
-  t.after(() => api.child.kill("SIGKILL"));
-  const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
-  return {
-    base,
-    db,
-    stop: async () => {
-      api.child.kill("SIGTERM");
-      const { code, stderr } = await api.result;
-      assert.deepEqual([code, stderr], [0, ""]);
-    },
-  };
-}
-
 test("a job id in the path that is not valid percent-encoding is the client's mistake: 400, nothing logged", async (t) => {
-  const { base, stop } = await startApi(t);
+  const { base, stop } = await startApi(t, "api-requests");
 
   const bad = await fetch(`${base}/preprocess-jobs/%zz`);
   assert.deepEqual(
@@ -91,7 +65,7 @@ function answerHeaders(res: Response): Record<string, string> {
 }
 
 test("HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status and headers", async (t) => {
-  const { base, stop } = await startApi(t);
+  const { base, stop } = await startApi(t, "api-requests");
   const created = await fetch(`${base}/preprocess-jobs`, {
     method: "POST",
     headers: { "content-type": "text/plain" },
@@ -123,7 +97,7 @@ test("HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status a
 });
 
 test("a path with a trailing slash is not served as the one without: 404 naming the route without it", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-requests");
   const ROUTES = "POST /preprocess-jobs or GET /preprocess-jobs/:id";
   for (const [method, path, use] of [
     ["POST", "/preprocess-jobs/", "POST /preprocess-jobs"],
@@ -156,7 +130,7 @@ test("a path with a trailing slash is not served as the one without: 404 naming 
 });
 
 test("a control character the body cannot hold is a 400 saying where and what to do, never the byte itself", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-requests");
   const JSON_TYPE = "application/json";
   for (const [type, body, error] of [
     // Raw in JSON: malformed JSON (RFC 8259 §7: U+0000-U+001F escaped in a string; §2: only space, tab,
@@ -264,7 +238,7 @@ function rawRequest(
 }
 
 test("OPTIONS on a path of the api answers 204 with the methods it answers there (RFC 9110 §9.3.7); OPTIONS * the server's", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-requests");
   for (const [path, allow] of [
     ["/preprocess-jobs", "POST, OPTIONS"],
     ["/preprocess-jobs/abc", "GET, HEAD, OPTIONS"],
@@ -298,7 +272,7 @@ test("OPTIONS on a path of the api answers 204 with the methods it answers there
 });
 
 test("a POST is read by its content type: text/* or application/json; none, a form (curl -d) or any other is a 415 saying what to send, and stores nothing", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-requests");
   // One job stored before: the refused requests leave it as it is.
   const first = await fetch(`${base}/preprocess-jobs`, {
     method: "POST",
@@ -355,7 +329,7 @@ test("a POST is read by its content type: text/* or application/json; none, a fo
 });
 
 test("a JSON body that is no object with a string text, or an empty document, is a 400 naming what it got and what to send", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-requests");
   const JSON_TYPE = "application/json";
   const shape = (got: string) =>
     `the JSON body must be an object with a string field "text", {"text": "..."}; ${got}`;
@@ -419,7 +393,7 @@ function expectContinue(
 }
 
 test("a body declared over the size limit or of a refused type is answered before it is sent: no 100 Continue, 413 or 415 at once", async (t) => {
-  const { base, db, stop } = await startApi(t);
+  const { base, db, stop } = await startApi(t, "api-requests");
   const limit = 5 * 1024 * 1024;
   const over = await expectContinue(base, { "content-type": "text/plain" }, Buffer.alloc(limit + 1, 0x61));
   assert.deepEqual(
@@ -458,13 +432,7 @@ test("a body declared over the size limit or of a refused type is answered befor
 });
 
 test("stopped with requests still open, the api says how many it waits for and their paths, then ends once they do", async (t) => {
-  const dir = tempDir(t, "api-requests");
-  const db = join(dir, "x.db");
-  migrateSqlite(db);
-  const env = { DATABASE_URL: `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl") };
-  const api = startExample("api", env, 120_000);
-  t.after(() => api.child.kill("SIGKILL"));
-  const port = Number(/:(\d+) READY$/.exec(await api.ready)![1]);
+  const { port, api } = await startApi(t, "api-requests");
   // Two requests whose bodies never come whole: the api waits for them.
   const open = ["/preprocess-jobs", "/preprocess-jobs?source=x"].map((path) => {
     const socket = connect(port, "127.0.0.1");

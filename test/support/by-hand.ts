@@ -1,11 +1,14 @@
 // Scripts of the main job (examples/preprocess/<name>.ts) started by hand on a temporary SQLite file, as the
 // README shows, for the tests that drive one of them alone: the set-up those tests share.
+import assert from "node:assert/strict";
 import { join } from "node:path";
+import type { TestContext } from "node:test";
 import Database from "better-sqlite3";
 import { openDatabase, type Database as ExampleDatabase } from "../../examples/preprocess/db.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { startExample, type MainJobResult, type RunningExample } from "./main-job.js";
 import { until } from "../examples/queue-helpers.js";
+import { tempDir } from "./temp-dir.js";
 
 /** A migrated SQLite file holding one job whose message the table queue has handed out before. */
 export interface LeasedOutJob {
@@ -133,3 +136,47 @@ export const requestedEvent = (jobId: string) => ({
   eventType: "preprocess-job.requested",
   payload: { jobId },
 });
+
+/** The api started by hand by {@link startApi}. */
+export interface ApiByHand {
+  /** Its base URL, `http://127.0.0.1:<port>`, as its READY line names it. */
+  base: string;
+  /** The port it listens on. */
+  port: number;
+  /** The SQLite file made for it (absent when it was given a database). */
+  db: string;
+  /** The file its spans are written to. */
+  spans: string;
+  /** The process, for a test that stops it itself. */
+  api: RunningExample;
+  /** Stops it with SIGTERM and asserts a clean exit: code 0, nothing on stderr. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The api started on `databaseUrl` (when not given, a new migrated SQLite file `x.db`) and any free port,
+ * from a temporary folder named after `prefix` that holds the file and its spans file; killed (SIGKILL)
+ * when `t` ends, the folder removed. Resolves once it said READY.
+ */
+export async function startApi(t: TestContext, prefix: string, databaseUrl?: string): Promise<ApiByHand> {
+  const dir = tempDir(t, prefix);
+  const db = join(dir, "x.db");
+  if (databaseUrl === undefined) migrateSqlite(db);
+  const spans = join(dir, "spans.jsonl");
+  const env = { DATABASE_URL: databaseUrl ?? `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: spans };
+  const api = startExample("api", env, 120_000);
+  t.after(() => api.child.kill("SIGKILL"));
+  const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
+  return {
+    base,
+    port: Number(new URL(base).port),
+    db,
+    spans,
+    api,
+    stop: async () => {
+      api.child.kill("SIGTERM");
+      const { code, stderr } = await api.result;
+      assert.deepEqual([code, stderr], [0, ""]);
+    },
+  };
+}

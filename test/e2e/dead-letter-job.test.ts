@@ -2,19 +2,14 @@
 // document that kills the worker would) is marked failed with the reason, in the message's trace, so that
 // its client's poll ends; the embedded table queue, the worker started by hand.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { seedLeasedOutJob, startTableQueueWorker, stopOnce } from "../support/by-hand.js";
+import { tempDir } from "../support/temp-dir.js";
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), "tracehop-dead-letter-"));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-test("a message dead-lettered unhandled (delivery 5 of 5 not acknowledged): its job is failed with the reason, a span records it", async () => {
+test("a message dead-lettered unhandled (delivery 5 of 5 not acknowledged): its job is failed with the reason, a span records it", async (t) => {
+  const dir = tempDir(t, "dead-letter");
   const spans = join(dir, "spans.jsonl");
   const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
   // Its fifth delivery's lease ran out long ago: its worker died with it.

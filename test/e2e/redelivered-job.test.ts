@@ -2,20 +2,14 @@
 // worker says so in one line naming the message and the delivery, and its process span carries the
 // delivery as `tracehop.attempt`; the embedded table queue, the worker started by hand.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { seedLeasedOutJob, startTableQueueWorker, stopOnce } from "../support/by-hand.js";
+import { tempDir } from "../support/temp-dir.js";
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-redelivered-"));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-test("a message delivered a third time: one line names it and the delivery, its process span has tracehop.attempt 3", async () => {
+test("a message delivered a third time: one line names it and the delivery, its process span has tracehop.attempt 3", async (t) => {
+  const dir = tempDir(t, "e2e-redelivered");
   const spans = join(dir, "spans.jsonl");
   // Two deliveries begun, the second's lease run out long ago: its worker died with it.
   const { file, raw, messageId } = seedLeasedOutJob(

@@ -33,7 +33,7 @@ async function withApi(
     t.skip(admin);
     return undefined;
   }
-  const dir = tempDir(t, "tracehop-api-outage");
+  const dir = tempDir(t, "api-outage");
   const { proxy, proxied, direct } = await proxiedDatabase(PG_URL, schema);
   const lines: [string, number][] = [];
   try {

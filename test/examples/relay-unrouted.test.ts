@@ -16,7 +16,7 @@ describe(
 
     test("the publish returned unrouted is said in one line (why, and that the row is sent again), no stack; the row is published once the queue is declared again", async (t) => {
       if (!broker.requireBroker(t)) return;
-      const dir = tempDir(t, "tracehop-unrouted");
+      const dir = tempDir(t, "unrouted");
       const { run, db, queue } = await startRelay(dir, "unrouted", AMQP_URL);
       try {
         const published = (id: string) => async () =>

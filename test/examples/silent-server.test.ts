@@ -223,7 +223,7 @@ describe("the entry points on a server that never answers: exit 2, one line, not
   afterEach(() => server.close());
 
   test("npm start with AMQP_URL: refused before the database is prepared; the worker started by hand too", async (t) => {
-    const dir = tempDir(t, "tracehop-silent");
+    const dir = tempDir(t, "silent");
     const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
     const env = {
       TRACEHOP_CONNECT_TIMEOUT_MS: "300",
@@ -266,7 +266,7 @@ describe("the entry points on a server that never answers: exit 2, one line, not
   });
 
   test("a bad TRACEHOP_CONNECT_TIMEOUT_MS: npm run migrate and each process started by hand refuse it before connecting", async (t) => {
-    const dir = tempDir(t, "tracehop-setting");
+    const dir = tempDir(t, "setting");
     const env = {
       TRACEHOP_CONNECT_TIMEOUT_MS: "10s",
       DATABASE_URL: `postgresql://u@127.0.0.1:${server.port}/db`,

@@ -82,7 +82,7 @@ describe("DATABASE_URL of a server that accepts TCP and closes the connection wi
     });
 
   test("npm start: exit 2, the one line, one connection, nothing written", async (t) => {
-    const dir = tempDir(t, "tracehop-closing");
+    const dir = tempDir(t, "closing");
     const url = `mysql://root@127.0.0.1:${server.port}/test`;
     const r = await runMainJob([], {
       DATABASE_URL: url,
@@ -158,7 +158,7 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
 
   test("npm run migrate and the worker by hand with a PostgreSQL URL at MariaDB's and RabbitMQ's ports: exit 2, one line", async (t) => {
     if (!(await needs(t, 3306, "MariaDB")) || !(await needs(t, 5672, "RabbitMQ"))) return;
-    const dir = tempDir(t, "tracehop-wrong-service");
+    const dir = tempDir(t, "wrong-service");
     const env = { TRACEHOP_CONNECT_TIMEOUT_MS: "3000", TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl") };
     const mariadb = "postgresql://u@127.0.0.1:3306/test";
     const rabbit = "postgresql://u@127.0.0.1:5672/test";

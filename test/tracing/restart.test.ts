@@ -48,7 +48,7 @@ const SERVER = 2; // SpanKind.SERVER + 1 in OTLP
 
 test("after shutdown() the instrumentations are disabled; a restart with the same instance traces with the new start, a new instance is warned about and records nothing into the stopped start", async (t) => {
   resetWarnings();
-  const dir = tempDir(t, "tracehop-restart");
+  const dir = tempDir(t, "restart");
   const first = new HttpInstrumentation();
   t.after(() => first.disable());
 

@@ -43,18 +43,21 @@ const QUEUE_SUFFIX_MAX_BYTES = ".".length + 64 + ".retry.120000ms".length;
 export const MAX_QUEUE_NAME_BYTES = AMQP_NAME_MAX_BYTES - QUEUE_SUFFIX_MAX_BYTES;
 
 /**
- * What is wrong with `name` as the base of the example's RabbitMQ queue names, or undefined: longer than
- * {@link MAX_QUEUE_NAME_BYTES} bytes of UTF-8; starting with `amq.` (RabbitMQ reserves it: declaring such a
- * queue closes the channel with 403 ACCESS_REFUSED); holding a control character (C0, DEL or C1: it would
- * break the one-line messages that name the queue, and the management UI's and rabbitmqctl's listings).
+ * What is wrong with `name` as the queue's name, or undefined: holding a control character (C0, DEL or C1:
+ * it would break the one-line messages that name the queue, and the management UI's and rabbitmqctl's
+ * listings); and as the base of the example's RabbitMQ queue names (`rabbitmq`), longer than
+ * {@link MAX_QUEUE_NAME_BYTES} bytes of UTF-8 or starting with `amq.` (RabbitMQ reserves it: declaring
+ * such a queue closes the channel with 403 ACCESS_REFUSED). The embedded queue's table takes any other.
  */
-export function queueNameProblem(name: string): string | undefined {
+export function queueNameProblem(name: string, rabbitmq = true): string | undefined {
   const unset = `or unset it for ${DEFAULT_QUEUE_NAME}`;
-  const bytes = Buffer.byteLength(name);
-  if (bytes > MAX_QUEUE_NAME_BYTES)
-    return `TRACEHOP_QUEUE is ${bytes} bytes of UTF-8 long: RabbitMQ takes queue names of at most ${AMQP_NAME_MAX_BYTES} bytes and the example adds up to ${QUEUE_SUFFIX_MAX_BYTES} (.<queue tag>.retry.120000ms): write a name of at most ${MAX_QUEUE_NAME_BYTES} bytes, ${unset}`;
-  if (name.startsWith("amq."))
-    return `TRACEHOP_QUEUE=${JSON.stringify(name)} starts with amq., which RabbitMQ reserves for its own queues: write another name, ${unset}`;
+  if (rabbitmq) {
+    const bytes = Buffer.byteLength(name);
+    if (bytes > MAX_QUEUE_NAME_BYTES)
+      return `TRACEHOP_QUEUE is ${bytes} bytes of UTF-8 long: RabbitMQ takes queue names of at most ${AMQP_NAME_MAX_BYTES} bytes and the example adds up to ${QUEUE_SUFFIX_MAX_BYTES} (.<queue tag>.retry.120000ms): write a name of at most ${MAX_QUEUE_NAME_BYTES} bytes, ${unset}`;
+    if (name.startsWith("amq."))
+      return `TRACEHOP_QUEUE=${JSON.stringify(name)} starts with amq., which RabbitMQ reserves for its own queues: write another name, ${unset}`;
+  }
   // eslint-disable-next-line no-control-regex -- control characters are what is looked for
   const control = /[\u0000-\u001f\u007f-\u009f]/.exec(name)?.[0];
   if (control !== undefined)
@@ -217,15 +220,15 @@ export const POLL_INTERVAL_MS = setting("TRACEHOP_POLL_MS");
 
 /**
  * What is wrong with the settings `names` (default: all of them), one message per bad one, each naming
- * the variable, what it got and what to write instead. TRACEHOP_QUEUE only with AMQP_URL set: the
- * embedded queue's table takes any name ({@link queueNameProblem}).
+ * the variable, what it got and what to write instead. TRACEHOP_QUEUE's RabbitMQ limits only with AMQP_URL
+ * set: the embedded queue's table takes any name without a control character ({@link queueNameProblem}).
  */
 export function settingProblems(
   names: readonly SettingName[] = [...(Object.keys(SETTINGS) as NumberSettingName[]), "TRACEHOP_QUEUE"],
 ): string[] {
   return names.flatMap((name) => {
     if (name !== "TRACEHOP_QUEUE") return readSetting(name).problem ?? [];
-    return process.env.AMQP_URL ? (queueNameProblem(queueName()) ?? []) : [];
+    return queueNameProblem(queueName(), Boolean(process.env.AMQP_URL)) ?? [];
   });
 }
 

@@ -157,13 +157,20 @@ describe("the main job's number settings", () => {
         `TRACEHOP_QUEUE=${JSON.stringify(name)} has a control character (${code}): write a name without one, or unset it for preprocess-jobs`,
       ]);
     }
-    // Checked with every setting; the embedded queue's table takes any name.
+    // Checked with every setting; the embedded queue's table takes any length and amq., but a control
+    // character, which would break the lines that name the queue (READY), is refused there too.
     process.env.TRACEHOP_QUEUE = "amq.jobs";
     assert.equal(settingProblems().length, 1);
     delete process.env.AMQP_URL;
     assert.deepEqual(settingProblems(), []);
     process.env.AMQP_URL = "";
     assert.deepEqual(settingProblems(), []);
+    process.env.TRACEHOP_QUEUE = `${"q".repeat(300)}`;
+    assert.deepEqual(settingProblems(), []);
+    process.env.TRACEHOP_QUEUE = "a\tb";
+    assert.deepEqual(settingProblems(), [
+      'TRACEHOP_QUEUE="a\\tb" has a control character (U+0009): write a name without one, or unset it for preprocess-jobs',
+    ]);
   });
 });
 

@@ -18,7 +18,13 @@ import {
   spansFile,
 } from "./config.js";
 import { databaseName, openDatabase, prepareDatabase } from "./db.js";
-import { datadogIds, formatTraceTree, readSpansFile } from "./trace-tree.js";
+import {
+  datadogIds,
+  formatTraceTree,
+  readSpansSince,
+  spansFileMark,
+  type SpansFileMark,
+} from "./trace-tree.js";
 
 const JOB_TIMEOUT_MS = setting("TRACEHOP_JOB_TIMEOUT_MS");
 const START_TIMEOUT_MS = setting("TRACEHOP_START_TIMEOUT_MS");
@@ -247,12 +253,13 @@ function kindOfFile(stats: Stats): string {
 }
 
 /**
- * Prints each job's trace as a tree, read back from the spans file `spansPath` from byte `offset` (what this
- * run appended), then the file's path. A spans file that is not a regular file (TRACEHOP_SPANS_FILE=/dev/null,
+ * Prints each job's trace as a tree, read back from the spans file `spansPath` since `mark` (what this run
+ * appended; the whole file when it was replaced during the run: trace-tree.ts readSpansSince), then the
+ * file's path. A spans file that is not a regular file (TRACEHOP_SPANS_FILE=/dev/null,
  * which the processes may write to: the user's choice) cannot be read back: it is not read (a named pipe
  * would block), each job is shown without its trace, and the last line says why and what to set instead.
  */
-function showTraces(jobs: Job[], spansPath: string, offset: number): void {
+function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): void {
   const stats = statSync(spansPath, { throwIfNoEntry: false });
   if (stats !== undefined && !stats.isFile()) {
     for (const job of jobs) console.log(`\n${job.file}  job ${job.id}  ${job.status}`);
@@ -261,14 +268,16 @@ function showTraces(jobs: Job[], spansPath: string, offset: number): void {
     );
     return;
   }
-  const spans = readSpansFile(spansPath, offset);
+  const { spans, replaced } = readSpansSince(spansPath, mark);
   for (const job of jobs) {
     const marker = spans.find(
       (s) => s.attributes["preprocess.job.id"] === job.id && s.service.endsWith("-api"),
     );
     console.log("");
     if (!marker) {
-      console.log(`${job.file}: no spans found for job ${job.id} in ${spansPath}`);
+      console.log(
+        `${job.file}: no spans found for job ${job.id} in ${spansPath}${replaced ? " (the file was replaced during the run: the spans written before are in the file moved away)" : ""}`,
+      );
       continue;
     }
     const { traceId, tid } = datadogIds(marker.traceId);
@@ -485,15 +494,6 @@ function reportProblems(
   return failed;
 }
 
-/** The byte size of the spans file before this run (0 when there is none yet): its traces are read from there. */
-function spansFileSize(spansPath: string): number {
-  try {
-    return statSync(spansPath).size;
-  } catch {
-    return 0; // no spans file yet
-  }
-}
-
 /** The signal this run was told to stop by, once one came (main's signal handlers). */
 let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
 
@@ -511,7 +511,7 @@ async function main(): Promise<void> {
   await checkBroker();
   await prepareDatabase().catch(exitOnBadInput);
   const spansPath = spansFile();
-  const spansOffset = spansFileSize(spansPath);
+  const spansMark = spansFileMark(spansPath);
 
   const processes = new Processes();
   // Ctrl-C or a kill of this process stops the three processes cleanly (spans flushed), then exits with
@@ -574,7 +574,7 @@ async function main(): Promise<void> {
   await readFinalStatuses(jobs.filter((j) => j.status === "pending"));
 
   // A process that refused bad input at start-up ran nothing: no trace to show, no spans file to name.
-  if (!badInput) showTraces(jobs, spansPath, spansOffset);
+  if (!badInput) showTraces(jobs, spansPath, spansMark);
 
   const endedEarly = badInput ? [] : processes.endedEarly;
   if (reportProblems(documents.length, submission, endedEarly) || submission.unanswered) failed = true;

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 /** One span read back from an OTLP JSON-lines spans file. */
 export interface FileSpan {
@@ -35,6 +35,29 @@ function attrValue(v: OtlpValue): unknown {
 
 function attrs(list: OtlpAttr[] | undefined): Record<string, unknown> {
   return Object.fromEntries((list ?? []).map((a) => [a.key, attrValue(a.value)]));
+}
+
+/** Where a spans file ended at a moment ({@link spansFileMark}): which file (its inode) and its size in bytes. */
+export interface SpansFileMark {
+  ino: number;
+  size: number;
+}
+
+/** Where the spans file `path` ends now: its inode and size (0 and 0 when there is none yet). */
+export function spansFileMark(path: string): SpansFileMark {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats === undefined ? { ino: 0, size: 0 } : { ino: stats.ino, size: stats.size };
+}
+
+/**
+ * The spans written to `path` since `mark` ({@link spansFileMark}): from `mark.size` on in the file marked;
+ * the whole file when `path` is another file now (`replaced`: moved away during the run, a rotation, and
+ * started anew; the spans written before are in the file moved away) or is shorter than the mark.
+ */
+export function readSpansSince(path: string, mark: SpansFileMark): { spans: FileSpan[]; replaced: boolean } {
+  const now = spansFileMark(path);
+  const replaced = mark.ino !== 0 && (now.ino !== mark.ino || now.size < mark.size);
+  return { spans: readSpansFile(path, replaced ? 0 : mark.size), replaced };
 }
 
 /**

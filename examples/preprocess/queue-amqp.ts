@@ -266,7 +266,8 @@ function isUnreachable(err: unknown): boolean {
  * - the vhost refused (the broker closes the connection in answer to connection.open: RabbitMQ's 530
  *   NOT_ALLOWED, for a vhost that does not exist or that the user may not use; amqplib keeps neither
  *   its code nor its text): fix the vhost;
- * - a query parameter amqplib refuses (`heartbeat=x`: a TypeError naming the field): fix it;
+ * - a query parameter amqplib refuses (`heartbeat=x`: a TypeError naming the field; `heartbeat=-5`: a
+ *   RangeError naming the value only): fix it;
  * - anything else: amqplib's first line, and check AMQP_URL and the broker.
  */
 function amqpConnectProblem(parsed: URL, err: unknown): string {
@@ -304,6 +305,17 @@ function amqpConnectProblem(parsed: URL, err: unknown): string {
   if (field !== null) {
     const name = field[1] ?? field[2]!;
     return `its query parameter ${name} is not a number (${text}): fix ${name} in AMQP_URL`;
+  }
+  // A negative heartbeat, channelMax or frameMax: amqplib writes it into the handshake's tune-ok frame, and
+  // Node's buffer refuses it with the range but not the field; named from the value it received.
+  const outOfRange = code === "ERR_OUT_OF_RANGE" ? /It must be (.+)\. Received (-?[\d_]+)$/.exec(text) : null;
+  if (outOfRange !== null) {
+    const received = outOfRange[2]!.replaceAll("_", "");
+    const name = ["heartbeat", "channelMax", "frameMax"].find(
+      (field) => parsed.searchParams.get(field)?.trim() === received,
+    );
+    if (name !== undefined)
+      return `its query parameter ${name}=${received} is out of range (it must be ${outOfRange[1]}): fix ${name} in AMQP_URL`;
   }
   if (typeof code === "string" && /^ERR_SSL_|^EPROTO$/.test(code))
     return `the TLS handshake with ${where} failed (${text}): amqps: needs the broker's TLS port (5671 by default); fix the port, or the scheme to amqp: for a plain one, in AMQP_URL`;

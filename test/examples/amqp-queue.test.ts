@@ -1244,5 +1244,16 @@ describe("AmqpQueue.open and npm start's check (connectAmqp): a bad AMQP_URL say
       url,
       `cannot connect to RabbitMQ at ${redact(url)}: its query parameter heartbeat is not a number (Field 'heartbeat' is the wrong type; must be a number (but not NaN)): fix heartbeat in AMQP_URL${OR_UNSET}`,
     );
+    // A negative one: Node's buffer says the range and the value only (review rN: the field was not named).
+    for (const [field, range] of [
+      ["heartbeat", ">= 0 and <= 65535"],
+      ["frameMax", ">= 0 and <= 4294967295"],
+    ] as const) {
+      const negative = changed((u) => (u.search = `?${field}=-5`));
+      await refused(
+        negative,
+        `cannot connect to RabbitMQ at ${redact(negative)}: its query parameter ${field}=-5 is out of range (it must be ${range}): fix ${field} in AMQP_URL${OR_UNSET}`,
+      );
+    }
   });
 });

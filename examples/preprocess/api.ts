@@ -283,7 +283,7 @@ function send(
 
 /**
  * The Idempotency-Key a POST may send (draft-ietf-httpapi-idempotency-key-header, "the draft" below):
- * 1 to {@link MAX_KEY_LENGTH} visible ASCII characters (U+0021-U+007E), no space, compared as sent. The
+ * 1 to {@link MAX_KEY_LENGTH} visible ASCII characters (U+0021-U+007E), no space, compared exactly (case included). The
  * draft's form is a Structured Field string (§2.1, RFC 8941 §3.3.3: `"..."` with `\"` and `\\` escapes);
  * the bare key is taken too (`Idempotency-Key: abc` is the key of `Idempotency-Key: "abc"`), as most
  * clients send it (Stripe's API and others the draft lists in its §4). Visible ASCII only: the draft has
@@ -344,6 +344,11 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
     );
   // Node reads a field's bytes as Latin-1: one character per byte, named by its value (a byte of UTF-8
   // text, a control character), never written back.
+  // A list (`k1, k2`: a client that joined two keys): one key is allowed, said as such.
+  if (/,\s/.test(key))
+    throw new BadRequest(
+      `the Idempotency-Key ${quoted(key)} is a list of keys, and one is allowed: ${SEND_KEY}`,
+    );
   const index = key.search(/[^\x21-\x7e]/);
   if (index !== -1) {
     const byte = key.charCodeAt(index).toString(16).toUpperCase().padStart(2, "0");

@@ -161,6 +161,8 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
       `the Idempotency-Key "\\"a\\\\b\\"" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
     ],
     [["one", "two"], `the request has 2 Idempotency-Key fields, and one is allowed: ${SEND}`],
+    // Two keys joined in one field (review rN: it was answered "the byte 0x20 at index 3").
+    ["k1, k2", `the Idempotency-Key "k1, k2" is a list of keys, and one is allowed: ${SEND}`],
   ] as const) {
     const res = await post(base, DOCUMENT, key as string | string[]);
     assert.deepEqual([res.status, res.body], [400, { error }], JSON.stringify(key));

@@ -56,7 +56,7 @@ export const STOCK: TestSchema = { load: (provider) => generatedClient(provider)
 const unique = () => `tracehop_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
 /** Host, port, user and password of a `mysql://` URL, for the mariadb driver. */
-function mysqlConnection(url: string): { host: string; port: number; user: string; password: string } {
+export function mysqlConnection(url: string): { host: string; port: number; user: string; password: string } {
   const u = new URL(url);
   return {
     host: u.hostname,

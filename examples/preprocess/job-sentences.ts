@@ -149,9 +149,11 @@ export async function storeSentences(
       start = end;
       if (!last) await between();
     } catch (error) {
-      // Stopped or failed halfway: the chunks written after another party failed the job go now (a
-      // crash leaves them to the next delivery, which finds the job failed: worker.ts handleMessage).
-      await dropRowsIfFailed(db, id, retry).catch(() => undefined);
+      // Stopped or failed halfway: the chunks written after another party failed the job go now, tried
+      // once (the store's own failure may be a database outage that outlasted its retries; a crash, or a
+      // failure of this, leaves them to the next delivery, which finds the job failed: worker.ts
+      // handleMessage).
+      await dropRowsIfFailed(db, id, { attempts: 1 }).catch(() => undefined);
       throw error;
     }
   } while (start < count);

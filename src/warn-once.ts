@@ -21,6 +21,15 @@ const given = new Set<string>();
 export function warnOnce(key: string, message: string, code: string): boolean {
   if (given.has(key)) return false;
   given.add(key);
+  return warnEach(message, code);
+}
+
+/**
+ * `diag.warn(message)` and `process.emitWarning(message, { code })` at each call, in one line
+ * ({@link oneLine}), nothing under OTEL_SDK_DISABLED: for a line its caller says when it is due and
+ * limits itself (an outage of an export destination, CountingExporter). Returns `true` when it warned.
+ */
+export function warnEach(message: string, code: string): boolean {
   if (tracingDisabled()) return false;
   const line = oneLine(message);
   diag.warn(line);

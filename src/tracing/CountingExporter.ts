@@ -1,7 +1,7 @@
 import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { warnOnce } from "../warn-once.js";
+import { warnEach } from "../warn-once.js";
 import { failureReason, plural } from "./settle-within.js";
 import { withoutMalformedLinks } from "./unserializable-spans.js";
 
@@ -15,10 +15,6 @@ const EXPORT_RESUMED_WARNING = "TRACEHOP_EXPORT_RESUMED";
  * a flapping network) gives one line per 5 minutes, not two per batch.
  */
 export const FAILURE_LINE_INTERVAL_MS = 5 * 60_000;
-/** Lines said by every CountingExporter of the process. */
-let exportLines = 0;
-/** A {@link warnOnce} key of its own, for a line said each time it is due. */
-const lineKey = () => `export line ${++exportLines}`;
 /** The end of each line that says a failure: what is said next, and where the total is. */
 const FAILURE_LINE_END =
   `Later failed exports there are counted, not said one by one (a failure after exporting works ` +
@@ -158,8 +154,7 @@ export class CountingExporter implements SpanExporter {
       this.lostSinceSaid = spans;
       this.saidFirst = reason;
       if (!this.firstFailureSaid)
-        warnOnce(
-          lineKey(),
+        warnEach(
           `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason}; those ` +
             `spans are lost. ${FAILURE_LINE_END}`,
           EXPORT_FAILED_WARNING,
@@ -177,8 +172,7 @@ export class CountingExporter implements SpanExporter {
     this.failing = false;
     if (this.said !== "failed") return; // an outage not said yet: sayUnsaid says it is over
     this.said = "resumed";
-    warnOnce(
-      lineKey(),
+    warnEach(
       `tracehop: exporting to ${this.destination} works again; ${plural(this.lostSinceSaid, "span")} ` +
         `${this.lostSinceSaid === 1 ? "was" : "were"} lost while it failed (the first failure: ` +
         `${this.saidFirst}); shutdown() says how many spans were lost in all`,
@@ -205,14 +199,12 @@ export class CountingExporter implements SpanExporter {
       this.said = "failed";
       this.lostSinceSaid = unsaid.spans;
       this.saidFirst = unsaid.first;
-      warnOnce(
-        lineKey(),
+      warnEach(
         `tracehop: exports to ${this.destination} fail again: ${failures}. ${FAILURE_LINE_END}`,
         EXPORT_FAILED_WARNING,
       );
     } else {
-      warnOnce(
-        lineKey(),
+      warnEach(
         `tracehop: exports to ${this.destination} failed again and work now: ${failures}; shutdown() ` +
           `says how many spans were lost in all`,
         EXPORT_RESUMED_WARNING,

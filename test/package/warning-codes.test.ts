@@ -32,7 +32,13 @@ const ENV_READERS: ReadonlySet<string> = new Set([
 ]);
 
 /** The functions of warn-once.ts that give a process warning, each with a `code: string` parameter. */
-const WARN_ONCE_FUNCTIONS = ["warnOnce", "warnSetting", "emitProcessWarningOnce", "emitSettingWarningOnce"];
+const WARN_ONCE_FUNCTIONS = [
+  "warnOnce",
+  "warnEach",
+  "warnSetting",
+  "emitProcessWarningOnce",
+  "emitSettingWarningOnce",
+];
 
 /** What src/ does with its `TRACEHOP_*` strings. */
 interface TracehopNames {

@@ -4,6 +4,7 @@ import type * as HttpModule from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
+import { parseItem } from "structured-headers";
 import { startProcessTracing, onShutdownSignal } from "./tracing.js";
 import {
   SERVICE_NAMES,
@@ -298,23 +299,17 @@ const SEND_KEY =
 
 /**
  * The value of a Structured Field string (RFC 8941 §3.3.3) that is the whole of `field`, unescaped, or
- * `undefined` when `field` is not one: unterminated, an escape other than `\"` and `\\`, a character
- * outside U+0020-U+007E, or anything after the closing quote (parameters included: the draft's key has
- * none).
+ * `undefined` when `field` is not one (parsed by structured-headers' `parseItem`): unterminated, an escape
+ * other than `\"` and `\\`, a character outside U+0020-U+007E, another type of item, or parameters (the
+ * draft's key has none).
  */
 function sfString(field: string): string | undefined {
-  let value = "";
-  for (let i = 1; i < field.length; i++) {
-    const char = field[i]!;
-    if (char === '"') return i === field.length - 1 ? value : undefined;
-    if (char === "\\") {
-      const next = field[++i];
-      if (next !== '"' && next !== "\\") return undefined;
-      value += next;
-    } else if (char < " " || char > "~") return undefined;
-    else value += char;
+  try {
+    const [value, parameters] = parseItem(field);
+    return typeof value === "string" && parameters.size === 0 ? value : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**

@@ -205,10 +205,12 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 1
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One. Two.");
     const run = startExample("main", env, 60_000, [document]);
-    // The signal as soon as the relay runs, before the three are ready (they take seconds to load).
-    // (ps exits 1 while main has no child yet.)
-    const relayRuns = () => childPid(run.child.pid!, "relay").catch(() => undefined);
-    await until(async () => (await relayRuns()) !== undefined, 30_000);
+    // The signal as soon as the first process (the api) runs, before the others are started or any is
+    // ready (they take seconds to load); main.ts's handlers must already be in place by then (a signal
+    // between two spawns ended it by the default action, no line said). (ps exits 1 while main has
+    // no child yet.)
+    const apiRuns = () => childPid(run.child.pid!, "api").catch(() => undefined);
+    await until(async () => (await apiRuns()) !== undefined, 30_000);
     run.child.kill("SIGINT");
     const r = await run.result;
     assert.equal(r.code, 130, r.stderr);

@@ -516,7 +516,7 @@ async function main(): Promise<void> {
   // The handlers are in place before the first process starts: a signal between two spawns ended this
   // process by the signal's default action (exit code null, no line said; the processes started so far
   // stopped only as their IPC channel closed).
-  let processes: Processes | undefined;
+  const started: Started[] = [];
   // Ctrl-C or a kill of this process stops the three processes cleanly (spans flushed), then exits with
   // the code a shell gives a process killed by that signal (130 for SIGINT, 143 for SIGTERM); a second one
   // while they stop exits at once (they stop on their own when this process's IPC channel closes).
@@ -532,7 +532,7 @@ async function main(): Promise<void> {
     console.error(
       `tracehop preprocess: ${signal}: stopping the api, relay and worker (${signal} again: at once)`,
     );
-    void Promise.all((processes?.all ?? []).map(stopProcess)).finally(() => {
+    void Promise.all(started.map(stopProcess)).finally(() => {
       console.error(`tracehop preprocess: stopped on ${signal}: exiting with code ${code}`);
       process.exit(code);
     });
@@ -552,7 +552,8 @@ async function main(): Promise<void> {
     onSignal("SIGTERM");
   }, 500);
   orphaned.unref();
-  processes = new Processes();
+  const processes = new Processes();
+  started.push(...processes.all);
   let submission: Submission = { jobs: [], rejected: [], notSubmitted: [], unanswered: false };
   let failed = false;
   /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */

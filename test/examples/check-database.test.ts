@@ -20,7 +20,8 @@ import { tempDir } from "../support/temp-dir.js";
 
 /** The SQLite migrations' names, in order. */
 const MIGRATIONS = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
-const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON, OUTBOX_CLAIM, IDEMPOTENCY_KEY] = MIGRATIONS;
+const [INIT, ATTEMPTS, PIPELINE, FAILURE_REASON, OUTBOX_CLAIM, IDEMPOTENCY_KEY, OUTBOX_CLAIMED_BY] =
+  MIGRATIONS;
 
 /**
  * The message both give for a database made by `prisma db push` that has all the schema's tables, `--schema`
@@ -34,7 +35,8 @@ const notBaselined = (shown: string, schema: string) =>
   `then npx prisma migrate resolve --applied ${PIPELINE}${schema}, ` +
   `then npx prisma migrate resolve --applied ${FAILURE_REASON}${schema}, ` +
   `then npx prisma migrate resolve --applied ${OUTBOX_CLAIM}${schema}, ` +
-  `then npx prisma migrate resolve --applied ${IDEMPOTENCY_KEY}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
+  `then npx prisma migrate resolve --applied ${IDEMPOTENCY_KEY}${schema}, ` +
+  `then npx prisma migrate resolve --applied ${OUTBOX_CLAIMED_BY}${schema}; or use a new database and create it with npm run migrate. Then start again.`;
 
 /** Asserts that `promise` rejects with a BadInputError whose message is `message`. */
 async function refused(promise: Promise<unknown>, message: string): Promise<void> {
@@ -111,6 +113,7 @@ describe("a database made by prisma db push (tables, no migration history)", () 
       FAILURE_REASON,
       OUTBOX_CLAIM,
       IDEMPOTENCY_KEY,
+      OUTBOX_CLAIMED_BY,
     ]);
     assert.ok(existsSync(fresh));
   });

@@ -46,5 +46,48 @@ describe(
         await broker.channel.deleteQueue(queue);
       }
     });
+
+    test("a publish returned unrouted in a batch: the batch's rows not sent yet are released with it, not held for the claim's 2 minutes; each row sent once the queue is declared again", async (t) => {
+      if (!broker.requireBroker(t)) return;
+      const dir = tempDir(t, "unrouted-batch");
+      const { run, db, queue } = await startRelay(dir, "unrouted-batch", AMQP_URL);
+      try {
+        const first = await db.outbox.create({ data: requestedEvent("job-0") });
+        await until(
+          async () => (await db.outbox.findUniqueOrThrow({ where: { id: first.id } })).publishedAt !== null,
+          15_000,
+        );
+        await broker.channel.deleteQueue(queue);
+        // Three rows at once: one pass claims them together, and the first publish comes back unrouted.
+        const jobs = ["job-1", "job-2", "job-3"];
+        await db.outbox.createMany({ data: jobs.map(requestedEvent) });
+        await until(async () => (await db.outbox.count({ where: { publishedAt: null } })) === 0, 15_000);
+        const bodies: string[] = [];
+        for (;;) {
+          const got = await broker.channel.get(queue, { noAck: true });
+          if (!got) break;
+          bodies.push(JSON.parse(got.content.toString()).jobId);
+        }
+        assert.deepEqual(bodies.sort(), jobs);
+        assert.deepEqual(
+          await db.outbox.findMany({
+            where: { OR: [{ claimedUntil: { not: null } }, { claimedBy: { not: null } }] },
+          }),
+          [],
+        );
+        run.child.kill("SIGTERM");
+        const { code, stderr } = await run.result;
+        assert.equal(code, 0, stderr);
+        assert.match(
+          stderr,
+          /^relay: outbox row \S+: the broker returned its message to \S+ unrouted: [^\n]*\n$/,
+        );
+      } finally {
+        run.child.kill("SIGTERM");
+        await run.result;
+        await db.$disconnect();
+        await broker.channel.deleteQueue(queue);
+      }
+    });
   },
 );

@@ -1,4 +1,4 @@
-// A database migrated before the relay claimed its outbox rows by batch (every migration but
+// A database migrated before the relay claimed its outbox rows by batch (the migrations before
 // 20261203090000_outbox_claimed_by) takes that migration with the example's driver (npm run migrate's
 // migrate-sqlite.ts / migrate-server.ts), keeping its outbox rows: a row a relay of the previous version
 // holds keeps its claim (a relay of this version skips it until it runs out), and the others are claimed
@@ -37,14 +37,9 @@ describe("the Outbox.claimedBy migration on a database migrated before it", () =
     },
   };
 
-  test("it is the latest migration of each kind of database (the names below are its)", () => {
-    for (const provider of PROVIDERS)
-      assert.equal(readMigrations(migrationsFolder(provider)).at(-1)?.name, CLAIMED_BY, provider);
-  });
-
   for (const provider of PROVIDERS) {
     const { need } = databaseFixture(provider, schemaBefore);
-    test(`${provider}: applied alone; a row held by a relay of the previous version stays held, the others are claimed by batch`, async (t) => {
+    test(`${provider}: applied; a row held by a relay of the previous version stays held, the others are claimed by batch`, async (t) => {
       const database = need(t);
       if (!database) return;
       const q = (name: string) => (provider === "mysql" ? `\`${name}\`` : `"${name}"`);
@@ -73,7 +68,14 @@ describe("the Outbox.claimedBy migration on a database migrated before it", () =
           : provider === "postgresql"
             ? await migratePostgres(database.url, { schema: database.schema })
             : await migrateMysql(database.url);
-      assert.deepEqual(applied, [CLAIMED_BY]);
+      // This migration, then any later one.
+      assert.deepEqual(
+        applied,
+        readMigrations(migrationsFolder(provider))
+          .map((m) => m.name)
+          .filter((name) => name >= CLAIMED_BY),
+      );
+      assert.equal(applied[0], CLAIMED_BY);
       const recorded = (await database.client.$queryRawUnsafe(
         `SELECT migration_name, checksum FROM ${table("_prisma_migrations")} ORDER BY migration_name`,
       )) as { migration_name: string; checksum: string }[];

@@ -566,6 +566,18 @@ export async function checkDatabase(): Promise<void> {
   );
 }
 
+/** The kind of database of each client {@link openDatabase} opened ({@link databaseKindOf}). */
+const openedKinds = new WeakMap<Database, DatabaseKind>();
+
+/**
+ * The kind of database `db` is a client of, when {@link openDatabase} opened it; undefined for a client
+ * opened otherwise (or a wrapper of one): for a step that is written per kind (job-sentences.ts
+ * storeSentences' isolation level on MySQL/MariaDB).
+ */
+export function databaseKindOf(db: Database): DatabaseKind | undefined {
+  return openedKinds.get(db);
+}
+
 /** Options of {@link openDatabase}. */
 export interface OpenOptions {
   /** {@link QUERY_TIMEOUT_MS} by default (tests give less). */
@@ -582,8 +594,15 @@ export interface OpenOptions {
  * for a URL it refuses.
  */
 export async function openDatabase(url = databaseUrl(), options: OpenOptions = {}): Promise<Database> {
-  const queryTimeoutMs = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
-  switch (databaseKind(url)) {
+  const kind = databaseKind(url);
+  const db = await openClientOf(kind, url, options.queryTimeoutMs ?? QUERY_TIMEOUT_MS);
+  openedKinds.set(db, kind);
+  return db;
+}
+
+/** {@link openDatabase}'s client of `kind` on `url`. */
+async function openClientOf(kind: DatabaseKind, url: string, queryTimeoutMs: number): Promise<Database> {
+  switch (kind) {
     case "sqlite": {
       const [{ PrismaBetterSqlite3 }, { PrismaClient: SqliteClient }] = await Promise.all([
         import("@prisma/adapter-better-sqlite3"),

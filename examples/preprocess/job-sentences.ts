@@ -2,9 +2,14 @@
 // store a chunk at a time, and the mark of a failed job. Apart from worker.ts, which starts a process when
 // imported, so that tests run each step on a database of their own.
 import { MAX_SENTENCES } from "./config.js";
-import type { Database } from "./db.js";
+import { type Database, databaseKindOf } from "./db.js";
 import { sentencesOf } from "./sentences.js";
-import { databaseErrorCode, retryTransient, type RetryOptions } from "./transient.js";
+import {
+  databaseErrorCode,
+  isDeadlockOrWriteConflict,
+  retryTransient,
+  type RetryOptions,
+} from "./transient.js";
 
 /**
  * A document the worker will not store, with why and what to do (its message is the job's
@@ -66,15 +71,48 @@ export interface StoreOptions {
   retry: RetryOptions;
   /** Called after each chunk's transaction but the last ({@link Between}). */
   between: Between;
-  /** Called before a chunk's transaction is tried again after a collision, with the error and the attempt that comes next (2, 3). */
+  /**
+   * Called before a chunk's transaction is tried again after a collision ({@link isCollision}), with the
+   * error and the attempt that comes next (2, 3).
+   */
   onCollision?: (error: unknown, nextAttempt: number) => void;
 }
 
 /**
- * Attempts in all of one chunk's transaction that collides on the unique (jobId, index) of a row
- * another writer of the same job inserted (Prisma P2002), the first included.
+ * Attempts in all of one chunk's transaction that collides with another writer of the same job
+ * ({@link isCollision}), the first included.
  */
 export const COLLISION_ATTEMPTS = 3;
+
+/**
+ * Whether `error`, a failure of one chunk's transaction in {@link storeSentences}, is a collision with
+ * another party on the same job: a duplicate key on the unique (jobId, index) (Prisma P2002), or a
+ * deadlock or a write conflict (transient.ts isDeadlockOrWriteConflict: P2034, MySQL/MariaDB 1213,
+ * PostgreSQL 40P01, 40001). The chunk's transaction locks only keys of its own job ({@link storeSentences}
+ * says why, the MySQL/MariaDB isolation level included), and the relay and the api write no Sentence
+ * row, so a deadlock there is always with a writer of the same job (a second delivery) or the mark of it
+ * failed; not a busy database. A deadlock anywhere else (the removal of a failed job's rows, the queue,
+ * the relay) stays a transient failure, retried and logged as one.
+ */
+export function isCollision(error: unknown): boolean {
+  return databaseErrorCode(error) === "P2002" || isDeadlockOrWriteConflict(error);
+}
+
+/**
+ * The isolation level of a chunk's transaction on `db` ({@link storeSentences}): READ COMMITTED on
+ * MySQL/MariaDB, where InnoDB's default REPEATABLE READ takes gap locks; the database's default elsewhere
+ * (PostgreSQL's is READ COMMITTED already; SQLite's transactions are serializable, the only level Prisma
+ * takes there).
+ */
+function chunkIsolation(db: Database): TransactionOptions {
+  // A level of the MySQL client's, which the type of db.ts Database (the SQLite client's) does not list.
+  return databaseKindOf(db) === "mysql"
+    ? ({ isolationLevel: "ReadCommitted" } as unknown as TransactionOptions)
+    : undefined;
+}
+
+/** The options of a batch transaction (`$transaction([...], options)`). */
+type TransactionOptions = Parameters<Database["$transaction"]>[1];
 
 /**
  * Stores `sentences` as job `id`'s rows (`index` 0 to length - 1) and marks the job done; resolves to
@@ -103,8 +141,28 @@ export const COLLISION_ATTEMPTS = 3;
  * (Prisma P2002). Its transaction was rolled back, and run again it replaces the range the other wrote,
  * so it is tried again, up to {@link COLLISION_ATTEMPTS} attempts in all (`onCollision` before each
  * retry); both deliveries then end, the job done once. (SQLite has one writer at a time: no collision.)
- * @throws whatever `between` throws; a database error that lasted through `retry`'s retries; the P2002
- *   of a chunk that collided on each of its attempts.
+ *
+ * On MySQL/MariaDB the chunk's transaction runs at READ COMMITTED, not InnoDB's default REPEATABLE READ.
+ * At REPEATABLE READ the range's deleteMany takes next-key and gap locks on the unique (jobId, index)
+ * index, rows or none, and the gap of a range with no rows yet reaches to the next key of the index:
+ * another job's row (the ids are random UUIDs) or the end of the table. Gap locks do not exclude each
+ * other, but an insert waits on another transaction's gap lock over its key, so two chunk transactions
+ * that both deleted in one gap then both wait to insert into it: a deadlock (1213, Prisma P2034), one of
+ * them rolled back. Between two writers of one job, that is the collision above in another form; between
+ * writers of two jobs whose ranges share a gap it is no collision at all, and it was as frequent (two
+ * chunk writes of two jobs with adjacent ids, started together: 29 deadlocks in 40). At READ COMMITTED,
+ * PostgreSQL's default, InnoDB takes no gap lock for a search: the deleteMany locks the rows it deletes,
+ * an insert waits only on a row of the same (jobId, index) (then fails with a duplicate key, P2002, as on
+ * PostgreSQL), the foreign key check locks the job's row shared, and the mark the job's row: keys of this
+ * job alone. Two writers of the last chunk of one job can still deadlock (both hold the job's row shared
+ * from their inserts' foreign key check, and the mark needs it exclusive: 3 in 40 in the same trial, the
+ * others P2002), and so a deadlock or a write conflict of a chunk's transaction is a collision
+ * ({@link isCollision}): tried again as a P2002 is, and `onCollision`, not `retry`'s transient retries
+ * (which the worker's OutageLog said as a database busy). (The same on PostgreSQL, where row locks of
+ * the job's own keys are the only ones the transaction takes.) READ COMMITTED needs MySQL's binary log,
+ * where it is on, in the ROW or MIXED format (the defaults; MySQL refuses STATEMENT with it: error 1665).
+ * @throws whatever `between` throws; a database error that lasted through `retry`'s retries; the
+ *   collision of a chunk that collided on each of its attempts (P2002, P2034).
  */
 export async function storeSentences(
   db: Database,
@@ -113,6 +171,7 @@ export async function storeSentences(
   { retry, between, onCollision }: StoreOptions,
 ): Promise<number> {
   const count = sentences.length;
+  const isolation = chunkIsolation(db);
   let chunks = 0;
   let start = 0;
   do {
@@ -122,28 +181,45 @@ export async function storeSentences(
     const rows = sentences.slice(start, end).map((text, i) => ({ jobId: id, index: start + i, text }));
     const range = { jobId: id, index: { gte: start, lt: end } };
     const last = end === count;
-    const write = () =>
-      db.$transaction([
-        db.sentence.deleteMany({ where: range }),
-        db.sentence.createMany({ data: rows }),
-        ...(last
-          ? [
-              db.sentence.deleteMany({ where: { jobId: id, index: { gte: count } } }),
-              db.preprocessJob.updateMany({ where: { id, status: "pending" }, data: { status: "done" } }),
-            ]
-          : []),
-      ]);
+    /** The chunk's transaction: resolves to whether it marked the job done (the last chunk's), else undefined. */
+    const write = async (): Promise<boolean | undefined> => {
+      const deleteRange = db.sentence.deleteMany({ where: range });
+      const insert = db.sentence.createMany({ data: rows });
+      if (!last) {
+        await db.$transaction([deleteRange, insert], isolation);
+        return undefined;
+      }
+      const [, , , markDone] = await db.$transaction(
+        [
+          deleteRange,
+          insert,
+          db.sentence.deleteMany({ where: { jobId: id, index: { gte: count } } }),
+          db.preprocessJob.updateMany({ where: { id, status: "pending" }, data: { status: "done" } }),
+        ],
+        isolation,
+      );
+      return markDone.count === 1;
+    };
+    // A collision is the attempt's outcome, not a failure for retryTransient: tried again here, at once.
+    const attemptWrite = () =>
+      write().then(
+        (markedDone) => ({ markedDone }),
+        (error: unknown) => {
+          if (isCollision(error)) return { collision: error };
+          throw error;
+        },
+      );
     try {
       for (let attempt = 1; ; attempt++) {
-        try {
-          const results = await retryTransient(write, retry);
-          // Not marked done: failed meanwhile by another party (or done by another writer, rows alike).
-          if (last && results[3]!.count === 0) await dropRowsIfFailed(db, id, retry);
-          break;
-        } catch (error) {
-          if (attempt >= COLLISION_ATTEMPTS || databaseErrorCode(error) !== "P2002") throw error;
-          onCollision?.(error, attempt + 1);
+        const outcome = await retryTransient(attemptWrite, retry);
+        if ("collision" in outcome) {
+          if (attempt >= COLLISION_ATTEMPTS) throw outcome.collision;
+          onCollision?.(outcome.collision, attempt + 1);
+          continue;
         }
+        // Not marked done: failed meanwhile by another party (or done by another writer, rows alike).
+        if (outcome.markedDone === false) await dropRowsIfFailed(db, id, retry);
+        break;
       }
       if (rows.length > 0) chunks++;
       start = end;

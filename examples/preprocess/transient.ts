@@ -225,6 +225,32 @@ export function isTransientDatabaseError(error: unknown): boolean {
 }
 
 /**
+ * The codes ({@link DatabaseFailure}'s `code`) of a deadlock or a write conflict: Prisma's P2034 (the
+ * driver adapter's TransactionWriteConflict under it), MySQL/MariaDB 1213, PostgreSQL 40P01 (deadlock)
+ * and 40001 (serialization failure); not a lock wait that timed out (1205, 55P03), which a lock held long
+ * causes.
+ */
+const CONFLICT_CODES: ReadonlySet<string> = new Set([
+  "P2034",
+  "TransactionWriteConflict",
+  "1213",
+  "40P01",
+  "40001",
+]);
+
+/**
+ * Whether `error` is a deadlock or a write conflict: the server rolled the transaction back, because
+ * another transaction held what it needed while waiting on what it held. A `busy` failure
+ * ({@link databaseFailure}), retried by {@link retryTransient} as any other; a caller that knows which
+ * other writers can hold the same rows (job-sentences.ts storeSentences: only another writer of the same
+ * job) may tell it apart. Never throws.
+ */
+export function isDeadlockOrWriteConflict(error: unknown): boolean {
+  const code = databaseFailure(error)?.code;
+  return code !== undefined && CONFLICT_CODES.has(code);
+}
+
+/**
  * The Prisma error code of `error` (`"P1008"`, ...) for logs and span events; the error's text when it
  * has no code.
  */
@@ -245,6 +271,12 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Called before each retry with the failure and the number of the attempt that comes next (2, 3, ...). */
   onRetry?: (error: unknown, nextAttempt: number) => void;
+  /**
+   * Called when an attempt succeeds, the first or a retry: the database answers (an {@link OutageLog}'s
+   * `recovered`, so that an outage ends with the operation that got past it, not with the caller's whole
+   * work).
+   */
+  onSuccess?: () => void;
   /** Once aborted (the process is stopping), no retry starts and a delay under way ends: the last failure is rethrown. */
   signal?: AbortSignal;
 }
@@ -266,8 +298,9 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
   const maxDelayMs = options.maxDelayMs ?? 500;
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
+    let result: T;
     try {
-      return await operation();
+      result = await operation();
     } catch (error) {
       if (attempt >= attempts || !isTransientDatabaseError(error)) throw error;
       const delay = Math.min(
@@ -281,7 +314,10 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
       } catch {
         throw error; // aborted during the delay
       }
+      continue;
     }
+    options.onSuccess?.();
+    return result;
   }
 }
 

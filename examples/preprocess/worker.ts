@@ -17,6 +17,7 @@ import { type DeadLetter, errorText, openQueue, PermanentMessageError, type Queu
 import {
   DocumentRefusedError,
   dropRowsIfFailed,
+  isCollision,
   markJobFailed,
   splitJob,
   storeSentences,
@@ -46,12 +47,16 @@ const stopping = new AbortController();
 /**
  * Retries of a transient database failure in one step of a job (its read, its write, the mark of a
  * failure): until it has lasted five minutes, so that a short outage does not leave the job failed.
+ * Each step that succeeds ends the outage log's outage: not the job's end, which a large job reaches
+ * after many chunks, so that two busy failures seconds apart, each over at its retry, were said as one
+ * outage that long ("busy for 12 s", then "answers again").
  */
 const JOB_RETRY = {
   attempts: Infinity,
   maxElapsedMs: 5 * 60_000,
   signal: stopping.signal,
   onRetry: (error: unknown) => outage.failed(error),
+  onSuccess: () => outage.recovered(),
 };
 /** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
 const outage = new OutageLog("worker: a job", databaseName());
@@ -174,7 +179,6 @@ async function handleMessage(message: QueueMessage): Promise<void> {
             store.end();
           }
         });
-        outage.recovered();
       } catch (err) {
         if (!(err instanceof WorkerStoppingError)) throw err;
         // A stop is no fault of the job: the span ends with its status unset and an event saying the
@@ -201,7 +205,8 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       // A database that stayed unavailable through the retries in one line (the outage was said as it went);
       // a refused document once marked, by the worker that marks it (a message delivered twice reaches two
       // workers); anything else in full, with its stack.
-      const failure = databaseFailure(err);
+      // (A chunk that collided with another writer on each of its attempts, by a deadlock too, is no outage.)
+      const failure = isCollision(err) ? undefined : databaseFailure(err);
       if (failure !== undefined)
         console.error(
           `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,

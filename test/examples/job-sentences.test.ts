@@ -1,8 +1,9 @@
 // The worker's steps on one job (examples/preprocess/job-sentences.ts): the split, the store a chunk at
 // a time with the mark of the job done, and the mark of a failed job; on a SQLite file, and on the real
-// PostgreSQL server for two writers of one job.
+// PostgreSQL and MariaDB servers for two writers at once.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import mariadb from "mariadb";
 import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import {
@@ -14,7 +15,13 @@ import {
   storeSentences,
   type StoreOptions,
 } from "../../examples/preprocess/job-sentences.js";
-import { exampleSchemaFixture, PG_URL } from "../prisma/databases.js";
+import {
+  createDatabase,
+  exampleSchemaFixture,
+  mysqlConnection,
+  PG_URL,
+  type TestDatabase,
+} from "../prisma/databases.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 /** `count` sentences, `N0.` to `N<count - 1>.`. */
@@ -232,5 +239,129 @@ describe("two writers of one job (PostgreSQL)", () => {
     assert.deepEqual(stored, [4, 4]);
     assert.ok(collisions.length > 0, "no chunk collided: the test did not test the collision");
     assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(count) });
+  });
+});
+
+/** Resolves each caller's promise once two callers wait: two writers that start each chunk together. */
+function inStep(): () => Promise<void> {
+  let waiting: (() => void) | undefined;
+  return () =>
+    new Promise<void>((resolve) => {
+      if (waiting === undefined) waiting = resolve;
+      else {
+        waiting();
+        waiting = undefined;
+        resolve();
+      }
+    });
+}
+
+// Found in review: on MariaDB two writers of one job deadlock (InnoDB's gap locks of the range's
+// deleteMany, then the inserts), which was retried as a busy database and said as an outage.
+describe("two writers at once (MariaDB/MySQL, InnoDB)", () => {
+  let made: TestDatabase | string = "not made";
+  let db: Database;
+  let other: Database;
+  before(async () => {
+    made = await createDatabase("mysql");
+    if (typeof made === "string") return;
+    db = await openDatabase(made.url);
+    other = await openDatabase(made.url);
+  });
+  after(async () => {
+    if (typeof made === "string") return;
+    await Promise.all([db.$disconnect(), other.$disconnect()]);
+    await made.drop();
+  });
+  const skipped = (t: { skip(reason: string): void }) => typeof made === "string" && (t.skip(made), true);
+
+  /** Options that record each busy retry (`busy`) and each collision (`collisions`) as `[attempt, code]`. */
+  function recording(between: StoreOptions["between"]) {
+    const busy: [number, string][] = [];
+    const collisions: [number, string][] = [];
+    const code = (error: unknown) => (error as { code?: string }).code ?? String(error);
+    const options: StoreOptions = {
+      retry: { attempts: 5, baseDelayMs: 1, onRetry: (error, attempt) => busy.push([attempt, code(error)]) },
+      between,
+      onCollision: (error, attempt) => collisions.push([attempt, code(error)]),
+    };
+    return { busy, collisions, options };
+  }
+
+  test("a chunk's transaction that deadlocks with another writer of the job is a collision: written again, a collision event, no busy retry", async (t) => {
+    if (skipped(t)) return;
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    const { busy, collisions, options } = recording(async () => {});
+    const { url } = made as TestDatabase;
+    const admin = await mariadb.createConnection({
+      ...mysqlConnection(url),
+      database: new URL(url).pathname.slice(1),
+    });
+    t.after(() => admin.end());
+    // The other writer: the job's row held shared (as its inserts' foreign key check holds it), and more
+    // written than the store will have (rows of another table, far from the job's keys), so that InnoDB
+    // rolls the store's transaction back, not its.
+    await admin.query("BEGIN");
+    await admin.batch(
+      "INSERT INTO `QueueMessage` (`queue`, `body`, `headers`) VALUES ('weight', 'x', '{}')",
+      Array.from({ length: 500 }, () => []),
+    );
+    await admin.query("SELECT `id` FROM `PreprocessJob` WHERE `id` = ? LOCK IN SHARE MODE", [job.id]);
+    // Its rows written, the store's mark waits on the job's row; the other writer's row 0 then waits on the
+    // store's: a deadlock.
+    const stored = storeSentences(db, job.id, sentencesOf(3), options);
+    // Until the store's mark runs (a connection to this database on the UPDATE), which waits on the job's row.
+    const markWaits = async () =>
+      (
+        (await admin.query(
+          "SELECT COUNT(*) AS `n` FROM information_schema.PROCESSLIST WHERE `DB` = DATABASE() AND `INFO` LIKE " +
+            "'UPDATE `PreprocessJob`%'",
+        )) as { n: bigint }[]
+      )[0]!.n > 0n;
+    while (!(await markWaits())) await new Promise((resolve) => setTimeout(resolve, 20));
+    await admin.query("INSERT INTO `Sentence` (`jobId`, `index`, `text`) VALUES (?, 0, 'N0.')", [job.id]);
+    await admin.query("COMMIT");
+    assert.equal(await stored, 1);
+    assert.deepEqual([busy, collisions], [[], [[2, "P2034"]]]);
+    assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(3) });
+  });
+
+  test("two stores of one job at once, chunk by chunk in step: no busy retry; the job done with exactly its rows", async (t) => {
+    if (skipped(t)) return;
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    const count = 3 * SENTENCE_CHUNK + 1;
+    // Most chunks collide (a P2002 or a deadlock), some not, by timing: each collision is tried again.
+    const { busy, options } = recording(inStep());
+    const stored = await Promise.all([
+      storeSentences(db, job.id, sentencesOf(count), options),
+      storeSentences(other, job.id, sentencesOf(count), options),
+    ]);
+    assert.deepEqual(busy, [], "a collision was retried as a busy database");
+    assert.deepEqual(stored, [4, 4]);
+    assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(count) });
+  });
+
+  test("two stores of two jobs whose ranges share a gap of the index, chunk by chunk in step: neither waits on the other", async (t) => {
+    if (skipped(t)) return;
+    const count = 2 * SENTENCE_CHUNK + 1;
+    const { busy, collisions, options } = recording(inStep());
+    for (let round = 0; round < 8; round++) {
+      // Ids next to each other in the index, no row between: one gap holds both jobs' ranges.
+      const [a, b] = await Promise.all(
+        ["a", "b"].map((end) =>
+          db.preprocessJob.create({ data: { id: `gap-${process.pid}-${round}-${end}`, text: "unused" } }),
+        ),
+      );
+      assert.deepEqual(
+        await Promise.all([
+          storeSentences(db, a!.id, sentencesOf(count), options),
+          storeSentences(other, b!.id, sentencesOf(count), options),
+        ]),
+        [3, 3],
+      );
+      for (const { id } of [a!, b!])
+        assert.deepEqual(await jobOf(db, id), { status: "done", rows: expectedRows(count) });
+    }
+    assert.deepEqual([busy, collisions], [[], []], "two jobs' writers deadlocked");
   });
 });

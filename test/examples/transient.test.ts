@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   databaseFailure,
+  isDeadlockOrWriteConflict,
   isTransientDatabaseError,
   OutageLog,
   RepeatedFailureLog,
@@ -150,6 +151,80 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     assert.equal(isTransientDatabaseError(null), false);
     assert.equal(isTransientDatabaseError({ code: "P1001", message: "Can't reach database server" }), true);
     assert.equal(isTransientDatabaseError({ code: "P2002", message: "Unique constraint failed" }), false);
+  });
+
+  test("a deadlock or a write conflict, as Prisma and each driver surface it: busy, and told apart from the rest", () => {
+    const adapter = (cause: object) => ({ code: "P2010", meta: { driverAdapterError: { cause } } });
+    const conflicts = [
+      { code: "P2034" },
+      { code: "P2034", meta: { driverAdapterError: { cause: { kind: "TransactionWriteConflict" } } } },
+      adapter({ kind: "mysql", code: 1213, state: "40001" }),
+      adapter({ kind: "postgres", code: "40P01" }),
+      adapter({ kind: "postgres", code: "40001" }),
+      Object.assign(new Error("Deadlock found"), { errno: 1213, sqlState: "40001" }),
+    ];
+    for (const error of conflicts) {
+      assert.equal(databaseFailure(error)?.state, "busy", JSON.stringify(error));
+      assert.equal(isDeadlockOrWriteConflict(error), true, JSON.stringify(error));
+    }
+    // Busy, but no conflict: a lock wait that timed out, a locked SQLite file; and what is not transient.
+    for (const error of [
+      adapter({ kind: "mysql", code: 1205, state: "HY000" }),
+      adapter({ kind: "postgres", code: "55P03" }),
+      { code: "P1008" },
+      { code: "P2002" },
+      { code: "P1001" },
+      null,
+    ])
+      assert.equal(isDeadlockOrWriteConflict(error), false, JSON.stringify(error));
+  });
+
+  test("retryTransient's onSuccess: after the attempt that succeeds, a retry's or the first; not after a failure given up", async () => {
+    let successes = 0;
+    let calls = 0;
+    const onSuccess = () => successes++;
+    assert.equal(await retryTransient(async () => "first", { onSuccess }), "first");
+    assert.equal(successes, 1);
+    const flaky = async () => {
+      if (++calls < 3) throw { code: "P2034" };
+      return "third";
+    };
+    assert.equal(await retryTransient(flaky, { baseDelayMs: 1, onSuccess }), "third");
+    assert.deepEqual([calls, successes], [3, 2]);
+    await assert.rejects(
+      retryTransient(async () => Promise.reject({ code: "P1001" }), {
+        attempts: 2,
+        baseDelayMs: 1,
+        onSuccess,
+      }),
+    );
+    assert.equal(successes, 2);
+  });
+
+  test("OutageLog fed by retryTransient: busy failures each over at its retry, seconds apart, are no outage", async () => {
+    // The worker's wiring (worker.ts JOB_RETRY): a large job's chunks, a deadlock now and then, each retried
+    // at once. Ended only at the job's end, they were said as one outage: "busy for 12 s", "answers again".
+    const lines: string[] = [];
+    let now = 0;
+    const log = new OutageLog(
+      "worker: a job",
+      "DATABASE_URL (mysql://db/app)",
+      (l) => lines.push(l),
+      30_000,
+      () => now,
+    );
+    const retry = {
+      baseDelayMs: 1,
+      onRetry: (error: unknown) => log.failed(error),
+      onSuccess: () => log.recovered(),
+    };
+    for (let chunk = 0; chunk < 20; chunk++, now += 1_000) {
+      let calls = 0;
+      await retryTransient(async () => {
+        if (chunk % 4 === 0 && ++calls === 1) throw { code: "P2034" };
+      }, retry);
+    }
+    assert.deepEqual(lines, []);
   });
 
   test("the whole kind of a lost connection is transient, as the mariadb adapter, pg and Node surface it", () => {

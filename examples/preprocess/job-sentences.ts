@@ -154,7 +154,8 @@ type TransactionOptions = Parameters<Database["$transaction"]>[1];
  * PostgreSQL's default, InnoDB takes no gap lock for a search: the deleteMany locks the rows it deletes,
  * an insert waits only on a row of the same (jobId, index) (then fails with a duplicate key, P2002, as on
  * PostgreSQL), the foreign key check locks the job's row shared, and the mark the job's row: keys of this
- * job alone. Two writers of the last chunk of one job can still deadlock (both hold the job's row shared
+ * job alone (a range's scan may wait on the row after it, another job's, while that row's insert is not
+ * committed: a wait up the index only, which closes no cycle). Two writers of the last chunk of one job can still deadlock (both hold the job's row shared
  * from their inserts' foreign key check, and the mark needs it exclusive: 3 in 40 in the same trial, the
  * others P2002), and so a deadlock or a write conflict of a chunk's transaction is a collision
  * ({@link isCollision}): tried again as a P2002 is, and `onCollision`, not `retry`'s transient retries

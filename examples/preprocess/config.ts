@@ -248,6 +248,16 @@ export function signalExitCode(signal: "SIGINT" | "SIGTERM"): number {
   return signal === "SIGINT" ? 130 : 143;
 }
 
+/**
+ * The last line of a process that stopped on `signal` and exits with `code`: `tracehop preprocess: stopped on
+ * SIGINT: exiting with code 130` (main.ts, no `name`), `tracehop preprocess: relay: stopped on SIGTERM: exiting
+ * with code 0` (the api, relay or worker `name`: tracing.ts onShutdownSignal; main.ts drops this line of a
+ * process it stopped itself, its own line saying how the run ended).
+ */
+export function stoppedLine(signal: "SIGINT" | "SIGTERM", code: number, name?: string): string {
+  return `tracehop preprocess: ${name === undefined ? "" : `${name}: `}stopped on ${signal}: exiting with code ${code}`;
+}
+
 /** Exits the process with code 2 (bad input) and `message` on stderr in one line, prefixed `tracehop preprocess:`. */
 export function exitForBadInput(message: string): never {
   console.error(`tracehop preprocess: ${message}`);

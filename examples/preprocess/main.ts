@@ -16,6 +16,7 @@ import {
   setting,
   signalExitCode,
   spansFile,
+  stoppedLine,
 } from "./config.js";
 import { databaseName, openDatabase, prepareDatabase } from "./db.js";
 import {
@@ -80,6 +81,11 @@ interface Started {
    * {@link ENDING_LINE}: it lost the broker), seconds before it exits (its spans are flushed first).
    */
   ending: boolean;
+  /**
+   * Set when this process sent it its SIGTERM ({@link stopOnce}): its line saying it stopped on it with code
+   * 0 is not shown, this process's own last line says how the run ended (a line with another code is).
+   */
+  stopped: boolean;
 }
 
 /**
@@ -117,6 +123,7 @@ function startProcess(name: string): Started {
     createInterface({ input: child.stderr! }).on("line", (line) => {
       if (allReady && line.startsWith(`tracehop preprocess: ${name}: `) && line.includes(ENDING_LINE))
         started.ending = true;
+      if (started.stopped && line === stoppedLine("SIGTERM", 0, name)) return;
       if (!allReady) {
         if (startupLines.has(line)) return;
         startupLines.add(line);
@@ -126,7 +133,7 @@ function startProcess(name: string): Started {
     child.once("exit", (code) => reject(new ExitedBeforeReady(name, code)));
   });
   ready.catch(() => undefined);
-  const started: Started = { name, child, ready, ending: false };
+  const started: Started = { name, child, ready, ending: false, stopped: false };
   return started;
 }
 
@@ -147,6 +154,7 @@ async function stopOnce(started: Started): Promise<boolean> {
   if (hasEnded(started)) return false;
   const { name, child } = started;
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  started.stopped = true;
   child.kill("SIGTERM");
   const timer = setTimeout(() => {
     console.error(`[${name}] did not stop within ${STOP_TIMEOUT_MS} ms: killed`);
@@ -533,7 +541,7 @@ async function main(): Promise<void> {
       `tracehop preprocess: ${signal}: stopping the api, relay and worker (${signal} again: at once)`,
     );
     void Promise.all(started.map(stopProcess)).finally(() => {
-      console.error(`tracehop preprocess: stopped on ${signal}: exiting with code ${code}`);
+      console.error(stoppedLine(signal, code));
       process.exit(code);
     });
   };

@@ -1,6 +1,6 @@
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { startTracing, type TracingHandle } from "tracehop";
-import { APP_NAME, exitForBadInput, firstLine, signalExitCode, spansFile } from "./config.js";
+import { APP_NAME, exitForBadInput, firstLine, signalExitCode, spansFile, stoppedLine } from "./config.js";
 
 /** The process's name in its lines (`api`, `relay`, `worker`): its service name without the app's prefix. */
 let processName = "process";
@@ -35,7 +35,10 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
 
 /**
  * Runs `stop` once on SIGTERM/SIGINT (or when the orchestrator that started this process with an IPC
- * channel goes away), then exits 0 (1 if `stop` throws, said in a last line). Returns `shutdown(code)`,
+ * channel goes away), then exits 0 (1 if `stop` throws, said in a last line). A stop on a signal says so
+ * last, with the code, as `npm start` says its own: `tracehop preprocess: relay: stopped on SIGTERM: exiting
+ * with code 0` (0: a supervisor's SIGTERM is the ordinary end of a service, not a failure; README "Exit
+ * codes"). One whose orchestrator went away says nothing: nobody reads its stderr. Returns `shutdown(code)`,
  * which runs the same `stop` and exits with `code`: for a process that must end on its own (its queue
  * lost), which says so and the code in its line first. Whichever comes first runs `stop`; a later
  * `shutdown(code)` with a code other than 0 makes that the exit code (the line it said stays true).
@@ -48,12 +51,17 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
 export function onShutdownSignal(stop: () => Promise<void>): (code: number) => void {
   let stopping = false;
   let exitCode = 0;
+  /** The signal the stop began with; none when it began otherwise (`shutdown(code)`, the orchestrator gone). */
+  let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
   const shutdown = (code: number) => {
     if (code !== 0) exitCode = code;
     if (stopping) return;
     stopping = true;
     stop().then(
-      () => process.exit(exitCode),
+      () => {
+        if (stoppedBy !== undefined) console.error(stoppedLine(stoppedBy, exitCode, processName));
+        process.exit(exitCode);
+      },
       (err: unknown) => {
         console.error(err);
         console.error(
@@ -64,7 +72,10 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number) => v
     );
   };
   const onSignal = (signal: "SIGINT" | "SIGTERM") => {
-    if (!stopping) return shutdown(0);
+    if (!stopping) {
+      stoppedBy = signal;
+      return shutdown(0);
+    }
     const code = signalExitCode(signal);
     console.error(
       `tracehop preprocess: ${processName}: ${signal} while stopping: exiting at once with code ${code}`,

@@ -23,7 +23,11 @@ test("a message delivered a third time: one line names it and the delivery, its 
       (raw.prepare("SELECT status FROM PreprocessJob WHERE id = 'job-1'").get() as { status: string }).status;
     const result = await stopOnce(run, () => status() === "done");
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, `worker: message ${messageId} delivered again (delivery 3)\n`);
+    assert.equal(
+      result.stderr,
+      `worker: message ${messageId} delivered again (delivery 3)\n` +
+        "tracehop preprocess: worker: stopped on SIGTERM: exiting with code 0\n",
+    );
     const processSpan = readSpansFile(spans).find(
       (s) => s.attributes["preprocess.job.id"] === "job-1" && s.service.endsWith("-worker"),
     );

@@ -109,6 +109,32 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 1
     }
   });
 
+  test("the api, relay and worker started by hand: one SIGTERM or SIGINT stops them, exit 0, the last line saying so", async () => {
+    const env = { ...envOf("by-hand-once"), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
+    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, 60_000));
+    const [api, relay, worker] = started as [RunningExample, RunningExample, RunningExample];
+    try {
+      await Promise.all(started.map((run) => run.ready));
+      for (const [name, run, signal] of [
+        ["api", api, "SIGTERM"],
+        ["relay", relay, "SIGINT"],
+        ["worker", worker, "SIGTERM"],
+      ] as const) {
+        run.child.kill(signal);
+        const r = await run.result;
+        assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+        // Said once, last: nothing else on an idle process's stop.
+        assert.equal(
+          r.stderr,
+          `tracehop preprocess: ${name}: stopped on ${signal}: exiting with code 0\n`,
+          name,
+        );
+      }
+    } finally {
+      for (const run of started) run.child.kill("SIGKILL");
+    }
+  });
+
   test("npm start: a second SIGTERM while it stops its processes exits 143 at once, saying so last", async () => {
     const env = envOf("main");
     const document = join(dir, "doc.txt");
@@ -156,6 +182,8 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 1
         lastLine(r.stderr),
         `tracehop preprocess: stopped on ${signal}: exiting with code ${code}`,
       );
+      // The processes' own closing lines are not shown: main.ts stopped them, and its line says how.
+      assert.doesNotMatch(r.stderr, /^\[(api|relay|worker)\] .*stopped on SIGTERM/m, r.stderr);
     }
   });
 

@@ -244,7 +244,12 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
         stderr,
       );
       assert.doesNotMatch(stderr, /worker: job |^\s+at /m);
-      assert.ok(lines.length <= 3, stderr);
+      assert.equal(
+        lines.at(-1),
+        "tracehop preprocess: worker: stopped on SIGTERM: exiting with code 0",
+        stderr,
+      );
+      assert.ok(lines.length <= 4, stderr);
     } finally {
       await admin.query("ROLLBACK").catch(() => {});
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -309,7 +314,8 @@ describe("the api, started by hand, whose PostgreSQL server goes away", () => {
       }
       const { stderr } = await run.result;
       const lines = stderr.split("\n").filter((line) => line !== "");
-      assert.equal(lines.length, 1, stderr);
+      assert.equal(lines.length, 2, stderr);
+      assert.equal(lines[1], "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0");
       assert.match(
         lines[0]!,
         new RegExp(

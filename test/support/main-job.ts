@@ -107,8 +107,9 @@ export function startExample(
     child.on("exit", (code) => reject(new Error(`${name} exited with code ${code} before READY: ${stderr}`)));
   });
   ready.catch(() => undefined);
+  // On "close", not "exit": every line the process wrote, its last one too, has been read by then.
   const result = new Promise<MainJobResult>((done) =>
-    child.on("exit", (code) => done({ code, stdout, stderr })),
+    child.on("close", (code) => done({ code, stdout, stderr })),
   );
   return { child, ready, result };
 }

@@ -298,15 +298,19 @@ const SEND_KEY =
   'e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324" (draft-ietf-httpapi-idempotency-key-header §2.1)';
 
 /**
- * The value of a Structured Field string (RFC 8941 §3.3.3) that is the whole of `field`, unescaped, or
- * `undefined` when `field` is not one (parsed by structured-headers' `parseItem`): unterminated, an escape
- * other than `\"` and `\\`, a character outside U+0020-U+007E, another type of item, or parameters (the
- * draft's key has none).
+ * The value of the Structured Field string item (RFC 8941 §3.3.3) that is the whole of `field`, unescaped,
+ * its parameters ignored (`"abc";foo=1` is `abc`), or `undefined` when `field` is not one (parsed by
+ * structured-headers' `parseItem`): unterminated, an escape other than `\"` and `\\`, a character outside
+ * U+0020-U+007E, another type of item, parameters that do not parse (a key in uppercase, a space before
+ * the `;`, a value that is no bare item). Parameters are taken because the draft makes the field an Item
+ * (§2.1), which may carry them, and defines none: RFC 9651 §2 (RFC 8941 §2) has Items carry parameters as
+ * the means to extend a field later and discourages field definitions from making an unknown one an
+ * error, so a recipient ignores those it does not know.
  */
 function sfString(field: string): string | undefined {
   try {
-    const [value, parameters] = parseItem(field);
-    return typeof value === "string" && parameters.size === 0 ? value : undefined;
+    const [value] = parseItem(field);
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }
@@ -316,8 +320,8 @@ function sfString(field: string): string | undefined {
  * The Idempotency-Key of a request ({@link MAX_KEY_LENGTH}), or `undefined` when it sends none (then the
  * POST makes a job each time, as before the key).
  * @throws BadRequest (400) saying what to send: more than one such field (the draft's §2.1 allows one), an
- *   empty key, a longer one, a string that does not parse, a byte other than visible ASCII (named by
- *   its value and index in the key, not written back).
+ *   empty key, a longer one, a string (or its parameters) that does not parse, a byte other than
+ *   visible ASCII (named by its value and index in the key, not written back).
  */
 function idempotencyKey(req: IncomingMessage): string | undefined {
   const fields = req.headersDistinct["idempotency-key"];

@@ -93,11 +93,13 @@ test("the same key and document sent again: the first job, 201 with Idempotent-R
   assert.deepEqual(first.body, { id, status: "pending" });
 
   // Sent again: as text, as JSON (the same document: the fingerprint is of its text), the key as a
-  // Structured Field string (the same key).
+  // Structured Field string (the same key), with parameters (ignored: the same key; RFC 9651 §2).
   for (const [key, json] of [
     [KEY, false],
     [KEY, true],
     [`"${KEY}"`, false],
+    [`"${KEY}";v=1;grease`, false],
+    [`"${KEY}"; scope="doc"`, false],
   ] as const) {
     const again = await post(base, DOCUMENT, key, json);
     assert.deepEqual(again, { status: 201, replayed: "true", body: { id, status: "pending" } }, key);
@@ -152,10 +154,23 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
       '"unterminated',
       `the Idempotency-Key "\\"unterminated" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
     ],
+    // Parameters are taken (and ignored), but only as RFC 9651 §3.1.2 writes them: a key in lowercase,
+    // no space before the semicolon, a value that parses.
     [
-      '"key";a=1',
-      `the Idempotency-Key "\\"key\\";a=1" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
+      '"key";A=1',
+      `the Idempotency-Key "\\"key\\";A=1" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
     ],
+    [
+      '"key" ;a=1',
+      `the Idempotency-Key "\\"key\\" ;a=1" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
+    ],
+    [
+      '"key";a="open',
+      `the Idempotency-Key "\\"key\\";a=\\"open" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
+    ],
+    // A string's value is checked as the key, whatever its parameters.
+    ['"two words";a=1', `the Idempotency-Key holds the byte 0x20 at index 3, not visible ASCII: ${SEND}`],
+    ['"";a=1', `the Idempotency-Key is empty: ${SEND}`],
     [
       '"a\\b"',
       `the Idempotency-Key "\\"a\\\\b\\"" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
@@ -168,13 +183,15 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
     assert.deepEqual([res.status, res.body], [400, { error }], JSON.stringify(key));
   }
   assert.equal(storedSqlite(db).jobs.length, 0);
-  // The longest key, and a string's escapes: accepted, the key stored unescaped.
+  // The longest key, a string's escapes, a string with parameters: accepted, the key stored unescaped,
+  // without its parameters.
   const longest = await post(base, DOCUMENT, "k".repeat(255));
   const escaped = await post(base, DOCUMENT, '"a\\"b\\\\c"');
-  assert.deepEqual([longest.status, escaped.status], [201, 201]);
+  const parameterized = await post(base, DOCUMENT, '"p-1";a=1;b;c="x;y"');
+  assert.deepEqual([longest.status, escaped.status, parameterized.status], [201, 201, 201]);
   assert.deepEqual(
     storedSqlite(db).jobs.map((job) => job.idempotencyKey),
-    ["k".repeat(255), 'a"b\\c'],
+    ["k".repeat(255), 'a"b\\c', "p-1"],
   );
   await stop();
 });

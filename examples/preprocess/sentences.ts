@@ -15,13 +15,27 @@ export const MAX_SEGMENT_INPUT = 16 * 1024;
  * `-u-ss-standard`, and V8's `Intl.Segmenter` drops that extension (Node 20:
  * `new Intl.Segmenter("en-u-ss-standard", { granularity: "sentence" }).resolvedOptions().locale` is
  * `"en"`). So the example applies a short list of its own. Left out on purpose, as words that often do
- * end a sentence: "St." (Main St.), "No." (the word), "etc.", "Inc.", "Jr.", "a.m."/"p.m.", "Ph.D.".
+ * end a sentence: "St." (Main St.), "No." (the word), "etc.", "Inc.", "Jr.", "a.m."/"p.m.", "Ph.D.", and
+ * the months' abbreviations ("… in Dec. The next …"), which have a rule of their own:
+ * {@link MONTH_ABBREVIATIONS}.
  */
 const ENGLISH_ABBREVIATIONS = new Set([
   ...["mr", "mrs", "ms", "mx", "dr", "prof", "rev", "hon", "gov", "sen", "rep"],
   ...["capt", "col", "gen", "lt", "maj", "sgt", "mt"],
   ...["e.g", "i.e", "cf", "viz", "vs", "approx"],
 ]);
+
+/**
+ * The months' abbreviations, as written (capitalised, without their full stop): "Jan.", "Sept.". Before a
+ * number, a day or a year ("Jan. 5", "Sept. 30, 2026", "Dec. 2025"), the full stop does not end the
+ * sentence: a date goes on there, and edited English seldom starts a sentence with a numeral (style guides
+ * spell it out), whereas UAX #29 ends one after "Jan." when the number is followed by a full stop or a
+ * capital ("on Jan. 5. Bring notes." was cut after "Jan."). The cost: a sentence that does start with a
+ * numeral after one stays joined to it. Before a word they end it, as any word does ("It was in Dec. The
+ * next one …"): a sentence does end with them. Not "May": a word, and the month's whole name ("in May.
+ * 2026 Q3 …" ends there). Capitalised only: "mar." is the verb.
+ */
+const MONTH_ABBREVIATIONS = new Set("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split(" "));
 
 /** The word before a sentence's final full stop (letters and inner dots: "Dr", "U.S", "e.g"), if any. */
 const LAST_WORD = /(?:^|[^\p{L}\p{M}.])(\p{L}[\p{L}\p{M}.]*)\.$/u;
@@ -48,6 +62,8 @@ const BLOCK_BREAK =
  *   {@link ENGLISH_ABBREVIATIONS} ("Dr.", "e.g.") or after an initial or initialism ("J.", "U.S.",
  *   "D.C.") does not end the sentence ("Dr. Smith arrived.", "The U.S. Capitol is big."). The cost: a
  *   sentence that does end with one ("She moved to the U.S. It was cold.") stays joined to the next.
+ *   Nor does the full stop of a month's abbreviation before a number ("on Jan. 5. Bring notes.":
+ *   {@link MONTH_ABBREVIATIONS}).
  *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
  *   Other locales get no abbreviation rule.
  * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
@@ -84,13 +100,16 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
 
 /**
  * Whether, in English, the UAX #29 sentence `next` goes on the one `before` it: `before` ends with the full
- * stop of an abbreviation, an initial or an initialism, or `next` starts with a lower-case letter (UAX #29
- * ends a sentence at "?" and "!" whatever follows: `"Who?" she asked.`).
+ * stop of an abbreviation, an initial or an initialism, or of a month's abbreviation and `next` starts with
+ * a digit (a day, a year), or `next` starts with a lower-case letter (UAX #29 ends a sentence at "?" and
+ * "!" whatever follows: `"Who?" she asked.`).
  */
 function continues(before: string, next: string): boolean {
   if (/^\s*\p{Ll}/u.test(next)) return true;
   const word = LAST_WORD.exec(before.trimEnd())?.[1];
-  return word !== undefined && (INITIALISM.test(word) || ENGLISH_ABBREVIATIONS.has(word.toLowerCase()));
+  if (word === undefined) return false;
+  if (MONTH_ABBREVIATIONS.has(word) && /^\s*\d/.test(next)) return true;
+  return INITIALISM.test(word) || ENGLISH_ABBREVIATIONS.has(word.toLowerCase());
 }
 
 /** The UAX #29 sentences of a block on one line, segmented at most MAX_SEGMENT_INPUT code units at a time. */

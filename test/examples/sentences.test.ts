@@ -40,6 +40,46 @@ describe("splitSentences", () => {
     ]);
   });
 
+  test("a month's abbreviation before a number (a day, a year) does not end the sentence; before a word it does", () => {
+    assert.deepEqual(splitSentences("The meeting is on Jan. 5. Bring notes."), [
+      "The meeting is on Jan. 5.",
+      "Bring notes.",
+    ]);
+    assert.deepEqual(splitSentences("Due Sept. 30, 2026. Late fees apply."), [
+      "Due Sept. 30, 2026.",
+      "Late fees apply.",
+    ]);
+    assert.deepEqual(splitSentences("Prices rose in Dec. 2025 and fell in Jan. 2026. Nobody knows why."), [
+      "Prices rose in Dec. 2025 and fell in Jan. 2026.",
+      "Nobody knows why.",
+    ]);
+    assert.deepEqual(splitSentences("Sent Feb. 3 and Oct. 14. Both came."), [
+      "Sent Feb. 3 and Oct. 14.",
+      "Both came.",
+    ]);
+    // Before a word, it ends the sentence as any other word's full stop does.
+    assert.deepEqual(splitSentences("The last one was in Dec. The next is in Feb. Book early."), [
+      "The last one was in Dec.",
+      "The next is in Feb.",
+      "Book early.",
+    ]);
+    assert.deepEqual(splitSentences("It ends in Sept. Then it rains."), [
+      "It ends in Sept.",
+      "Then it rains.",
+    ]);
+    // "May" is a word, not an abbreviation: its full stop ends the sentence, a number after it too.
+    assert.deepEqual(splitSentences("The fair opens in May. Tickets are free."), [
+      "The fair opens in May.",
+      "Tickets are free.",
+    ]);
+    assert.deepEqual(splitSentences("Sales fell in May. 2026 Q3 looks better."), [
+      "Sales fell in May.",
+      "2026 Q3 looks better.",
+    ]);
+    // Only a month's abbreviation as written, capitalised: "mar." is the verb.
+    assert.deepEqual(splitSentences("Nothing can mar. 5. Stop."), ["Nothing can mar.", "5.", "Stop."]);
+  });
+
   test("a full stop after a word that often ends a sentence still ends it", () => {
     assert.deepEqual(splitSentences("We met at 5 p.m. Then we left."), ["We met at 5 p.m.", "Then we left."]);
     assert.deepEqual(splitSentences("He lives on Main St. He is nice."), [

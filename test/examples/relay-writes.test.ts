@@ -101,7 +101,10 @@ describe("the relay's database writes per outbox row (PostgreSQL, table queue)",
     await until(async () => (await published()) === ROWS, 30_000);
     relay.child.kill("SIGTERM");
     const { code, stderr } = await relay.result;
-    assert.deepEqual([code, stderr], [0, ""]);
+    assert.deepEqual(
+      [code, stderr],
+      [0, "tracehop preprocess: relay: stopped on SIGTERM: exiting with code 0\n"],
+    );
 
     const writes = (
       await admin.query<Write>(`SELECT txid::text, "table", kind, "rows" FROM ${s}.relay_writes ORDER BY n`)

@@ -216,20 +216,10 @@ describe("two writers of one job (PostgreSQL)", () => {
     const job = await db.preprocessJob.create({ data: { text: "unused" } });
     const count = 3 * SENTENCE_CHUNK + 1;
     // Both writers start each chunk together: most chunks collide.
-    let waiting: (() => void) | undefined;
-    const inStep = () =>
-      new Promise<void>((resolve) => {
-        if (waiting === undefined) waiting = resolve;
-        else {
-          waiting();
-          waiting = undefined;
-          resolve();
-        }
-      });
     const collisions: number[] = [];
     const options: StoreOptions = {
       ...PLAIN,
-      between: inStep,
+      between: inStep(),
       onCollision: (_error, attempt) => collisions.push(attempt),
     };
     const stored = await Promise.all([

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { parseItem } from "structured-headers";
-import { startProcessTracing, onShutdownSignal } from "./tracing.js";
+import { startProcessTracing, onShutdownSignal, stopOnSignalWhileStarting } from "./tracing.js";
 import {
   SERVICE_NAMES,
   EVENT_JOB_REQUESTED,
@@ -16,6 +16,8 @@ import {
   setting,
 } from "./config.js";
 
+// A signal while starting ends the process at once, saying so (tracing.ts).
+stopOnSignalWhileStarting("api");
 // Started by hand too: a bad PORT or TRACEHOP_CONNECT_TIMEOUT_MS (its database's) is refused as `npm start`
 // refuses it.
 exitOnSettingProblems(["PORT", "TRACEHOP_CONNECT_TIMEOUT_MS"]);

@@ -20,8 +20,10 @@ import {
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { errorText, openQueue, UnroutedMessageError } from "./queue.js";
 import { isTransientDatabaseError, OutageLog, RepeatedFailureLog, retryTransient } from "./transient.js";
-import { onShutdownSignal, startProcessTracing } from "./tracing.js";
+import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from "./tracing.js";
 
+// A signal while starting ends the process at once, saying so (tracing.ts).
+stopOnSignalWhileStarting("relay");
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
 exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS", "TRACEHOP_QUEUE"]);
 // So is a database that cannot be opened or is not migrated (one line, exit 2), instead of a failed pass

@@ -6,6 +6,34 @@ import { APP_NAME, exitForBadInput, firstLine, signalExitCode, spansFile, stoppe
 let processName = "process";
 
 /**
+ * The start-up's stop, until {@link onShutdownSignal} installs the process's own: a SIGTERM or SIGINT while
+ * the process starts (checks and opens its database, connects to the broker: up to
+ * TRACEHOP_CONNECT_TIMEOUT_MS each) ends it at once, saying so as a stop does (`tracehop preprocess: relay:
+ * stopped on SIGTERM: exiting with code 0`; README "Exit codes": 0 after one signal), for nothing has been
+ * taken on yet that a stop would finish or flush. Without it the signal's default action ended the process
+ * silently with 143 or 130. Started by `npm start` (an IPC channel), it ends as silently when that channel
+ * closes before it is ready (main.ts gone, however it ended): nobody reads its stderr then, and it would
+ * otherwise run on, orphaned. Called first in the process's code, so that the window left is Node's loading
+ * of its modules (a second or so), where no handler can be yet.
+ * @param name the process's name in its lines (`api`, `relay`, `worker`).
+ */
+export function stopOnSignalWhileStarting(name: string): void {
+  processName = name;
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+    console.error(stoppedLine(signal, 0, processName));
+    process.exit(0);
+  };
+  const onDisconnect = () => process.exit(0);
+  startupStop = { onSignal, onDisconnect };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  if (process.send) process.on("disconnect", onDisconnect);
+}
+
+/** The handlers {@link stopOnSignalWhileStarting} installed, removed by {@link onShutdownSignal}. */
+let startupStop: { onSignal: (signal: "SIGINT" | "SIGTERM") => void; onDisconnect: () => void } | undefined;
+
+/**
  * Starts tracing for one of the pipeline's processes: spans go to the OTLP JSON-lines spans file and,
  * when OTEL_EXPORTER_OTLP_ENDPOINT is set, over OTLP/HTTP too.
  */
@@ -82,9 +110,19 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number) => v
     );
     process.exit(code);
   };
+  if (startupStop !== undefined) {
+    process.off("SIGTERM", startupStop.onSignal);
+    process.off("SIGINT", startupStop.onSignal);
+    process.off("disconnect", startupStop.onDisconnect);
+    startupStop = undefined;
+  }
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  // Started by the orchestrator with an IPC channel: stop when it goes away, however it ended.
-  if (process.send) process.on("disconnect", () => shutdown(0));
+  // Started by the orchestrator with an IPC channel: stop when it goes away, however it ended (gone
+  // already: at once).
+  if (process.send) {
+    process.on("disconnect", () => shutdown(0));
+    if (!process.connected) shutdown(0);
+  }
   return shutdown;
 }

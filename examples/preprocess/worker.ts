@@ -23,8 +23,10 @@ import {
   storeSentences,
 } from "./job-sentences.js";
 import { databaseErrorCode, databaseFailure, OutageLog, retryTransient } from "./transient.js";
-import { onShutdownSignal, startProcessTracing } from "./tracing.js";
+import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from "./tracing.js";
 
+// A signal while starting ends the process at once, saying so (tracing.ts).
+stopOnSignalWhileStarting("worker");
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default
 // (the embedded queue polls every TRACEHOP_POLL_MS; the database and the broker are connected to within
 // TRACEHOP_CONNECT_TIMEOUT_MS).

@@ -14,6 +14,7 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { until } from "../examples/queue-helpers.js";
 import { silentServer, type SilentServer } from "../examples/tcp-servers.js";
 import { childPid, startExample, type RunningExample } from "../support/main-job.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** The last line a process wrote on stderr. */
 const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1);
@@ -245,4 +246,44 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 1
     assert.doesNotMatch(r.stderr, /before it was ready/);
     assert.equal(lastLine(r.stderr), "tracehop preprocess: stopped on SIGINT: exiting with code 130");
   });
+});
+
+// Found trying the README as a new user: a signal while a process started by hand was still starting (its
+// database check waiting on the server) ended it by the signal's default action, with no line and 143 or
+// 130, where README "Exit codes" promises 0 after one signal and the stop's last line.
+describe("a signal while a process started by hand is starting", { timeout: 120_000 }, () => {
+  let database: SilentServer;
+  before(async () => {
+    database = await silentServer();
+  });
+  after(() => database.close());
+
+  for (const [name, signal] of [
+    ["api", "SIGTERM"],
+    ["relay", "SIGINT"],
+    ["worker", "SIGTERM"],
+  ] as const)
+    test(`${name}, ${signal} while its database does not answer yet: exit 0, one line saying it stopped`, async (t) => {
+      const connected = database.accepted;
+      const run = startExample(
+        name,
+        {
+          // A server that accepts and never answers: the start-up's database check waits on it.
+          DATABASE_URL: "postgresql://u@127.0.0.1:" + database.port + "/x",
+          TRACEHOP_CONNECT_TIMEOUT_MS: "60000",
+          AMQP_URL: "",
+          TRACEHOP_SPANS_FILE: join(tempDir(t, "e2e-starting"), "spans.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        },
+        60_000,
+      );
+      await until(() => database.accepted > connected, 30_000);
+      run.child.kill(signal);
+      const { code, stderr } = await run.result;
+      assert.deepEqual(
+        [code, stderr],
+        [0, `tracehop preprocess: ${name}: stopped on ${signal}: exiting with code 0\n`],
+      );
+    });
 });

@@ -6,12 +6,9 @@
 // write of its own: three write transactions per row (claim, publish, mark), not about two.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { migratePostgres } from "../../examples/preprocess/migrate-server.js";
-import { connectPostgres, PG_URL } from "../prisma/databases.js";
-import { startExample } from "../support/main-job.js";
+import { postgresBacklog, startRelayOn } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
-import { join } from "node:path";
 
 /** Outbox rows waiting when the relay starts. */
 const ROWS = 20;
@@ -57,42 +54,12 @@ const TRIGGERS = (s: string) => `
 
 describe("the relay's database writes per outbox row (PostgreSQL, table queue)", { timeout: 90_000 }, () => {
   test(`a backlog of ${ROWS} rows: claimed in batches of 10, one write each; published and marked one row at a time`, async (t) => {
-    const admin = await connectPostgres();
-    if (typeof admin === "string") return t.skip(admin);
-    const schema = `tracehop_relay_writes_${process.pid}`;
-    const s = `"${schema}"`;
-    t.after(async () => {
-      await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-      await admin.end();
-    });
-    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    const url = new URL(PG_URL);
-    url.searchParams.set("schema", schema);
-    await migratePostgres(url.href);
+    const backlog = await postgresBacklog(t, "relay_writes", ROWS);
+    if (typeof backlog === "string") return t.skip(backlog);
+    const { admin, s, url } = backlog;
     await admin.query(TRIGGERS(s));
-    // The backlog: a second apart, so that the relay's order (oldest first) is the rows' order.
-    const start = Date.now() - ROWS * 1000;
-    for (let i = 0; i < ROWS; i++)
-      await admin.query(
-        `INSERT INTO ${s}."Outbox" (id, "aggregateType", "aggregateId", "eventType", payload, "createdAt")
-         VALUES ($1, 'PreprocessJob', $2, 'preprocess-job.requested', $3, $4)`,
-        [`row-${i}`, `job-${i}`, JSON.stringify({ jobId: `job-${i}` }), new Date(start + i * 1000)],
-      );
-
-    const relay = startExample(
-      "relay",
-      {
-        DATABASE_URL: url.href,
-        AMQP_URL: "",
-        TRACEHOP_POLL_MS: "20",
-        TRACEHOP_SPANS_FILE: join(tempDir(t, "relay-writes"), "spans.jsonl"),
-        OTEL_EXPORTER_OTLP_ENDPOINT: "",
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-      },
-      60_000,
-    );
+    const { run: relay } = await startRelayOn(url, tempDir(t, "relay-writes"), "", {}, 60_000);
     t.after(() => relay.child.kill("SIGKILL"));
-    await relay.ready;
     const published = async () =>
       Number(
         (await admin.query(`SELECT count(*) AS n FROM ${s}."Outbox" WHERE "publishedAt" IS NOT NULL`)).rows[0]

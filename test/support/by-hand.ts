@@ -1,11 +1,15 @@
-// Scripts of the main job (examples/preprocess/<name>.ts) started by hand on a temporary SQLite file, as the
-// README shows, for the tests that drive one of them alone: the set-up those tests share.
+// Scripts of the main job (examples/preprocess/<name>.ts) started by hand on a temporary SQLite file (or
+// PostgreSQL schema), as the README shows, for the tests that drive one of them alone: the set-up those tests
+// share.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import Database from "better-sqlite3";
+import type pg from "pg";
 import { openDatabase, type Database as ExampleDatabase } from "../../examples/preprocess/db.js";
+import { migratePostgres } from "../../examples/preprocess/migrate-server.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { startExample, type MainJobResult, type RunningExample } from "./main-job.js";
 import { until } from "../examples/queue-helpers.js";
 import { tempDir } from "./temp-dir.js";
@@ -93,8 +97,8 @@ export interface RelayByHand {
 
 /**
  * The relay started on a new migrated SQLite file `<name>.db` in `dir`, publishing to RabbitMQ at `amqpUrl`,
- * polling every 20 ms, its spans written to `dir`/spans.jsonl and none exported over OTLP, `env` added; killed
- * after 45 s. Resolves once it said READY; when it exits before, kills it, disconnects the client and rejects.
+ * as {@link startRelayOn} starts it. Resolves once it said READY; when it exits before, disconnects the
+ * client and rejects.
  */
 export async function startRelay(
   dir: string,
@@ -106,10 +110,31 @@ export async function startRelay(
   migrateSqlite(file);
   const url = `file:${file}`;
   const db = await openDatabase(url);
+  try {
+    return { ...(await startRelayOn(url, dir, amqpUrl, env)), db };
+  } catch (error) {
+    await db.$disconnect();
+    throw error;
+  }
+}
+
+/**
+ * The relay started on the migrated database of DATABASE_URL `databaseUrl`, publishing to RabbitMQ at
+ * `amqpUrl` (empty: the embedded table queue), polling every 20 ms, its spans written to `dir`/spans.jsonl and
+ * none exported over OTLP, `env` added; killed after `killAfterMs` (45 s by default). Resolves once it said
+ * READY; when it exits before, kills it and rejects.
+ */
+export async function startRelayOn(
+  databaseUrl: string,
+  dir: string,
+  amqpUrl: string,
+  env: Record<string, string> = {},
+  killAfterMs = 45_000,
+): Promise<Omit<RelayByHand, "db">> {
   const run = startExample(
     "relay",
     {
-      DATABASE_URL: url,
+      DATABASE_URL: databaseUrl,
       AMQP_URL: amqpUrl,
       TRACEHOP_POLL_MS: "20",
       TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
@@ -117,16 +142,59 @@ export async function startRelay(
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
       ...env,
     },
-    45_000,
+    killAfterMs,
   );
   try {
-    return { run, db, queue: / queue (\S+) READY$/.exec(await run.ready)![1]! };
+    return { run, queue: / queue (\S+) READY$/.exec(await run.ready)![1]! };
   } catch (error) {
     run.child.kill("SIGKILL");
     await run.result;
-    await db.$disconnect();
     throw error;
   }
+}
+
+/** A PostgreSQL schema holding a backlog of outbox rows, made by {@link postgresBacklog}. */
+export interface PostgresBacklog {
+  /** A plain connection to the server, for the test's own SQL; closed when the test ends. */
+  admin: pg.Client;
+  /** The schema's name, quoted, to qualify a table or a function in that SQL. */
+  s: string;
+  /** The DATABASE_URL of the schema (PG_URL naming it). */
+  url: string;
+}
+
+/**
+ * A new schema `tracehop_<name>_<pid>` of the PostgreSQL server of PG_URL (dropped first if there: a run killed
+ * before its clean-up), migrated, holding `rows` unpublished outbox rows `row-<i>` (job `job-<i>`'s
+ * `preprocess-job.requested` event, payload `{"jobId":"job-<i>"}`), created a second apart, so that the
+ * relay's order (oldest first) is the rows' order; dropped when `t` ends. The skip reason of connectPostgres
+ * when the server is not reachable.
+ */
+export async function postgresBacklog(
+  t: TestContext,
+  name: string,
+  rows: number,
+): Promise<PostgresBacklog | string> {
+  const admin = await connectPostgres();
+  if (typeof admin === "string") return admin;
+  const schema = `tracehop_${name}_${process.pid}`;
+  const s = `"${schema}"`;
+  t.after(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await admin.end();
+  });
+  await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  const url = new URL(PG_URL);
+  url.searchParams.set("schema", schema);
+  await migratePostgres(url.href);
+  const start = Date.now() - rows * 1000;
+  for (let i = 0; i < rows; i++)
+    await admin.query(
+      `INSERT INTO ${s}."Outbox" (id, "aggregateType", "aggregateId", "eventType", payload, "createdAt")
+       VALUES ($1, 'PreprocessJob', $2, 'preprocess-job.requested', $3, $4)`,
+      [`row-${i}`, `job-${i}`, JSON.stringify({ jobId: `job-${i}` }), new Date(start + i * 1000)],
+    );
+  return { admin, s, url: url.href };
 }
 
 /** The outbox row the api writes for job `jobId` (a `preprocess-job.requested` event), as `db.outbox.create` takes it. */

@@ -58,11 +58,12 @@ const failures = new RepeatedFailureLog("relay: a pass", errorText);
 const RETRY_PASS_MS = POLL_INTERVAL_MS * 10;
 /**
  * How long a relay holds the outbox rows of a batch it is publishing (Outbox.claimedUntil), in
- * milliseconds: the other relays on the database skip the rows meanwhile. Two minutes: twice what the
- * relay can spend on a row it holds (the publish's retries end after RELAY_RETRY.maxElapsedMs, 30 s, the
- * mark's after as long), the rows of a batch being started within its first BATCH_MS, so that no second
- * relay takes a row still being sent; short enough that a row held by a relay that died
- * is sent by another within minutes (at least once). The relays' clocks are taken to agree to well within
+ * milliseconds: the other relays on the database skip the rows meanwhile. Two minutes: more than the
+ * longest the relay can hold a row of a batch before it is done with it, with 50 s to spare (about 1.7
+ * times it): the last row of a batch is started up to BATCH_MS (10 s) into the claim, then its publish's
+ * retries end after RELAY_RETRY.maxElapsedMs (30 s) and its mark's after as long, 70 s in all; so that no
+ * second relay takes a row still being sent. Short enough that a row held by a relay that died is sent by
+ * another within minutes (at least once). The relays' clocks are taken to agree to well within
  * it (each writes and compares claims by its own).
  */
 const CLAIM_MS = 2 * 60_000;

@@ -58,15 +58,16 @@ const failures = new RepeatedFailureLog("relay: a pass", errorText);
 const RETRY_PASS_MS = POLL_INTERVAL_MS * 10;
 /**
  * How long a relay holds the outbox rows of a batch it is publishing (Outbox.claimedUntil), in
- * milliseconds: the other relays on the database skip the rows meanwhile. Two minutes: more than the
- * longest the relay can hold a row of a batch before it is done with it, with 50 s to spare (about 1.7
- * times it): the last row of a batch is started up to BATCH_MS (10 s) into the claim, then its publish's
- * retries end after RELAY_RETRY.maxElapsedMs (30 s) and its mark's after as long, 70 s in all; so that no
- * second relay takes a row still being sent. Short enough that a row held by a relay that died is sent by
- * another within minutes (at least once). The relays' clocks are taken to agree to well within
- * it (each writes and compares claims by its own).
+ * milliseconds: the other relays on the database skip the rows meanwhile. Three minutes: more than the
+ * longest the relay can hold a row of a batch before it is done with it, with 50 s to spare: the last row
+ * of a batch is started up to BATCH_MS (10 s) into the claim; its publish's retries start no new attempt
+ * after RELAY_RETRY.maxElapsedMs (30 s), and the attempt under way then ends within QUERY_TIMEOUT_MS (30 s,
+ * a database statement's bound: the table queue's insert), and its mark's the same: 130 s in all; so that no second relay takes a row still being
+ * sent. (Two minutes, before, counted the retries' windows only.) Short enough that a row held by a relay
+ * that died is sent by another within minutes (at least once). The relays' clocks are taken to agree to
+ * well within it (each writes and compares claims by its own).
  */
-const CLAIM_MS = 2 * 60_000;
+const CLAIM_MS = 3 * 60_000;
 
 /**
  * Outbox rows a relay claims in one pass, in one write: the oldest unclaimed rows it read. Ten: the claim's
@@ -81,8 +82,8 @@ const BATCH_ROWS = 10;
  * How long into its claim a relay still starts publishing the next row of its batch, in milliseconds. A
  * batch of publishes that answer in milliseconds ends far sooner; one that gets here is meeting retries
  * (an outage), and its rows not started yet are released to the next pass. So the last row a relay starts
- * still ends (its publish's and its mark's retries: a minute at most) with most of CLAIM_MS's margin left,
- * as the first row does.
+ * still ends (its publish's and its mark's retries and their last attempts: two minutes at most) within
+ * CLAIM_MS, as the first row does.
  */
 const BATCH_MS = 10_000;
 

@@ -1,6 +1,6 @@
 // A relay stopped (SIGTERM) in the middle of a batch it claimed: it ends the publish under way, marks that
 // row, and releases the rows of the batch it has not sent (relay.ts relayOnce's `finally`), so that the next
-// relay sends them at once rather than once the claim has run out (two minutes, CLAIM_MS). Started by hand
+// relay sends them at once rather than once the claim has run out (three minutes, CLAIM_MS). Started by hand
 // on PostgreSQL with the embedded table queue, each publish slowed by a trigger on the queue's table, so
 // that the stop reaches the relay while a publish is under way.
 import assert from "node:assert/strict";
@@ -58,7 +58,7 @@ describe("a relay stopped in the middle of a batch (PostgreSQL, table queue)", {
       [0, "tracehop preprocess: relay: stopped on SIGTERM: exiting with code 0\n"],
     );
 
-    // Read as the relay left them: a claim still held would run until two minutes after the pass began.
+    // Read as the relay left them: a claim still held would run until three minutes after the pass began.
     const rows = (
       await admin.query<OutboxRow>(
         `SELECT id, "publishedAt" IS NOT NULL AS published, "claimedBy", "claimedUntil"

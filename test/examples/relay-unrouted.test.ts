@@ -48,7 +48,7 @@ describe(
       }
     });
 
-    test("a publish returned unrouted in a batch: the batch's rows not sent yet are released with it, not held for the claim's 2 minutes; each row sent once the queue is declared again", async (t) => {
+    test("a publish returned unrouted in a batch: the batch's rows not sent yet are released with it, not held for the claim's 3 minutes; each row sent once the queue is declared again", async (t) => {
       if (!broker.requireBroker(t)) return;
       const dir = tempDir(t, "unrouted-batch");
       const { run, db, queue } = await startRelay(dir, "unrouted-batch", AMQP_URL);

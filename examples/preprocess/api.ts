@@ -500,6 +500,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? "/").split("?")[0]!;
   openRequests.set(res, `${req.method} ${path.length > 200 ? `${path.slice(0, 199)}…` : path}`);
   res.once("close", () => openRequests.delete(res));
+  if (stopping) res.setHeader("Connection", "close");
   void (async () => {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
@@ -597,7 +598,16 @@ server.listen(PORT, "127.0.0.1", () => {
   console.log(`api listening on http://127.0.0.1:${port} READY`);
 });
 
+/**
+ * Set when the api stops: each answer from then on says `Connection: close` (RFC 9112 §9.6) and Node closes
+ * its connection after it, so that a client that keeps its connections (HTTP/1.1's default) does not hold
+ * the stop for the keep-alive timeout (server.close closes only the connections idle when it is called).
+ */
+let stopping = false;
+
 onShutdownSignal(async () => {
+  stopping = true;
+  for (const res of openRequests.keys()) if (!res.headersSent) res.setHeader("Connection", "close");
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const waiting = openRequestsLine();
   if (waiting !== undefined) console.error(waiting);

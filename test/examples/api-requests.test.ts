@@ -6,6 +6,7 @@ import { connect } from "node:net";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { startApi } from "../support/by-hand.js";
+import { until } from "./queue-helpers.js";
 
 /** How many jobs the SQLite file `db` holds. */
 function storedJobs(db: string): number {
@@ -454,6 +455,36 @@ test("stopped with requests still open, the api says how many it waits for and t
   );
   assert.equal(api.child.exitCode, null, "it waits for them");
   for (const socket of open) socket.destroy();
+  const { code } = await api.result;
+  assert.equal(code, 0);
+});
+
+// Found trying the README as a new user: a response sent while the api stopped said `Connection:
+// keep-alive`, and a client that kept its connection held the api's exit for the keep-alive timeout (5 s).
+test("a request answered while the api stops is answered with Connection: close, and its connection closed by the api", async (t) => {
+  const { port, api } = await startApi(t, "api-requests");
+  const body = "One. Two.";
+  const socket = connect(port, "127.0.0.1");
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve, reject) => {
+    socket.on("end", () => resolve());
+    socket.on("error", reject);
+  });
+  // A keep-alive request (HTTP/1.1's default) whose body is not whole when the stop begins.
+  socket.write(
+    `POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n\r\nOne.`,
+  );
+  let stderr = "";
+  api.child.stderr!.on("data", (d) => (stderr += d));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  api.child.kill("SIGTERM");
+  await until(() => stderr.includes("still open"), 5_000);
+  socket.write(body.slice("One.".length));
+  await ended; // the api closes the connection after its answer
+  const answer = Buffer.concat(chunks).toString("latin1");
+  assert.match(answer, /^HTTP\/1\.1 201 Created\r\n/, answer);
+  assert.match(answer, /\r\nConnection: close\r\n/i, answer);
   const { code } = await api.result;
   assert.equal(code, 0);
 });

@@ -43,21 +43,83 @@ const LAST_WORD = /(?:^|[^\p{L}\p{M}.])(\p{L}[\p{L}\p{M}.]*)\.$/u;
 /** One capital or capitals each followed by a dot, the last dot left off: an initial or an initialism. */
 const INITIALISM = /^(?:\p{Lu}\.)*\p{Lu}$/u;
 
+/** A line of white space only: it ends a block. */
+const BLANK_LINE = /^[^\S\n]*$/;
+
+/** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
+const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
+
+/** A line that starts a bullet list item: `-`, `*`, `+` or `•`, then white space. */
+const BULLET_ITEM_LINE = /^[^\S\n]*[-*+•][^\S\n]/;
+
 /**
- * Where a text breaks into blocks that end a sentence whatever precedes them: a blank line, a line that
- * starts a list item (`-`, `*`, `+`, `•`, `1.`, `1)`), a Markdown heading's line (`# …`) and U+2029. Line
- * breaks are "\n" by then.
+ * A line that starts an ordered list item, its start number captured: CommonMark's (0.31 §5.2) 1 to 9
+ * digits then `.` or `)`, then white space ("1. ", "2) ", "10. ").
  */
-const BLOCK_BREAK =
-  /\n[^\S\n]*\n|\n(?=[^\S\n]*(?:[-*+•]|\d{1,9}[.)]|#{1,6})[^\S\n])|\n(?<=^[^\S\n]*#{1,6}[^\S\n][^\n]*\n)|\u2029/m;
+const ORDERED_ITEM_LINE = /^[^\S\n]*(\d{1,9})[.)][^\S\n]/;
+
+/**
+ * What leads a block, its white space already collapsed to single spaces: the list markers of an item
+ * ("1. ", "10) ", "- ", "- 1. " for a list nested on its parent's line) or a heading's marks and section
+ * number ("## 2. ", "### 2.1. "). UAX #29 (SB11) ends a sentence after "1." or "2.1." when a capital
+ * follows, which would leave the number a sentence of its own; the lead stays with the sentence after it.
+ */
+const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|\d{1,9}[.)]) )+)/;
+
+/**
+ * The blocks of a text, in order, each ending a sentence whatever precedes its end: a blank line ends a
+ * block, a heading's line is a block of its own, and a line that starts a list item starts a block
+ * (Markdown, as CommonMark 0.31 reads it). A line that starts an ordered list item with a number other
+ * than 1 ("1998. Then it closed.", "5. Bring notes.") starts one only where no paragraph is interrupted:
+ * first in the text, after a blank line or a heading, or in a list (after a line that started an item, the
+ * item's wrapped lines, or a block indented under it after a blank line). After a paragraph's line it goes
+ * on that paragraph, as CommonMark has it (§5.2: an ordered list interrupts a paragraph only when it
+ * starts with 1), so hard-wrapped prose with a year or a day at a line's start is not cut there. Line breaks are "\n" by then, U+2029 (paragraph separator) a
+ * blank line. Each block is a slice of `text`, its line breaks in it.
+ */
+function* blocksOf(text: string): Generator<string> {
+  let start = 0; // where the block being read starts
+  let empty = true; // no line in that block yet
+  let inList = false; // the last block begun was a list item's, or a block indented under one
+  for (let at = 0; at <= text.length;) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const line = text.slice(at, end);
+    if (BLANK_LINE.test(line)) {
+      if (!empty) yield text.slice(start, at);
+      empty = true;
+    } else if (HEADING_LINE.test(line)) {
+      if (!empty) yield text.slice(start, at);
+      yield line;
+      empty = true;
+      inList = false;
+    } else {
+      const ordered = ORDERED_ITEM_LINE.exec(line);
+      const item: boolean =
+        BULLET_ITEM_LINE.test(line) || (ordered !== null && (empty || inList || Number(ordered[1]) === 1));
+      if (item || empty) {
+        if (!empty) yield text.slice(start, at);
+        start = at;
+        empty = false;
+        inList = item || (inList && /^[^\S\n]/.test(line));
+      }
+    }
+    at = end + 1;
+  }
+  if (!empty) yield text.slice(start);
+}
 
 /**
  * Splits a text into trimmed, non-empty sentences with `Intl.Segmenter` (sentence granularity, Unicode
  * UAX #29 rules, locale `en` by default), read as prose:
  * - A blank line, and a line break before a list item or a Markdown heading, ends a sentence with or
- *   without a full stop ({@link BLOCK_BREAK}). Any other line break is a space: a paragraph wrapped at a
- *   fixed width is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a
- *   sentence is collapsed to one space.
+ *   without a full stop ({@link blocksOf}; a line starting "5. " or "1998. " goes on a paragraph, as in
+ *   CommonMark, unless in a list). Any other line break is a space: a paragraph wrapped at a fixed width
+ *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a sentence is
+ *   collapsed to one space.
+ * - A list item's markers ("1. ", "10) ", "- ") and a heading's number ("## 2. ") stay with the sentence
+ *   after them, whatever it starts with ("1. One.", not "1." and "One."; {@link BLOCK_LEAD}), in any
+ *   locale.
  * - For an English locale (`en`, `en-GB`, …), a full stop after an abbreviation of
  *   {@link ENGLISH_ABBREVIATIONS} ("Dr.", "e.g.") or after an initial or initialism ("J.", "U.S.",
  *   "D.C.") does not end the sentence ("Dr. Smith arrived.", "The U.S. Capitol is big."). The cost: a
@@ -83,15 +145,20 @@ export function splitSentences(text: string, locale = "en"): string[] {
 export function* sentencesOf(text: string, locale = "en"): Generator<string, void, undefined> {
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
   const english = new Intl.Locale(segmenter.resolvedOptions().locale).language === "en";
-  for (const block of text.replace(/\r\n?|[\u0085\u2028]/g, "\n").split(BLOCK_BREAK)) {
+  const lines = text.replace(/\r\n?|[\u0085\u2028\u2029]/g, (end) => (end === "\u2029" ? "\n\n" : "\n"));
+  for (const block of blocksOf(lines)) {
+    const line = block.replace(/\s+/g, " ");
+    const lead = BLOCK_LEAD.exec(line)?.[0].length ?? 0;
+    let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
-    for (const segment of segments(block.replace(/\s+/g, " "), segmenter)) {
-      if (parts.length > 0 && !(english && continues(parts[parts.length - 1], segment))) {
+    for (const segment of segments(line, segmenter)) {
+      if (parts.length > 0 && read > lead && !(english && continues(parts[parts.length - 1], segment))) {
         const sentence = parts.join("").trim();
         if (sentence) yield sentence;
         parts = [];
       }
       parts.push(segment);
+      read += segment.length;
     }
     const sentence = parts.join("").trim();
     if (sentence) yield sentence;

@@ -134,6 +134,77 @@ describe("splitSentences", () => {
     ]);
   });
 
+  test("a numbered list item keeps its number with its text, whatever the text starts with", () => {
+    // UAX #29 (SB11) ends a sentence after "1." when a capital follows: the number was a sentence of its own.
+    assert.deepEqual(splitSentences("1. One.\n2. Two."), ["1. One.", "2. Two."]);
+    assert.deepEqual(splitSentences("1. one.\n2. two."), ["1. one.", "2. two."]);
+    assert.deepEqual(splitSentences("Steps:\n\n1. Open it.\n2. Close it."), [
+      "Steps:",
+      "1. Open it.",
+      "2. Close it.",
+    ]);
+    // Either delimiter, numbers of several digits, an item of several sentences (only its first keeps the number).
+    assert.deepEqual(splitSentences("9) Nine. More of it.\n10. Ten.\n11) Eleven.\n123456789. Last."), [
+      "9) Nine.",
+      "More of it.",
+      "10. Ten.",
+      "11) Eleven.",
+      "123456789. Last.",
+    ]);
+    // After a heading; nested under a bullet, indented or on the bullet's line; text that starts with a quote.
+    assert.deepEqual(
+      splitSentences('## Steps\n1. Open it.\n- Tasks\n  1. Write it. Then test it.\n  2. "Ship it."'),
+      ["## Steps", "1. Open it.", "- Tasks", "1. Write it.", "Then test it.", '2. "Ship it."'],
+    );
+    assert.deepEqual(splitSentences("- 1. One.\n- 2. Two."), ["- 1. One.", "- 2. Two."]);
+    // The number of a numbered heading too.
+    assert.deepEqual(splitSentences("## 2. Usage\n### 2.1. Notes\nText."), [
+      "## 2. Usage",
+      "### 2.1. Notes",
+      "Text.",
+    ]);
+    // Markdown, not English: in any locale.
+    assert.deepEqual(splitSentences("1. Eins. Zwei.\n2. Drei.", "de"), ["1. Eins.", "Zwei.", "2. Drei."]);
+  });
+
+  test("a line starting with a number other than 1 goes on a paragraph; in a list it is the next item (CommonMark)", () => {
+    // CommonMark 0.31 §5.2: an ordered list interrupts a paragraph only when it starts with 1. Hard-wrapped
+    // prose puts a year or a day at a line's start.
+    assert.deepEqual(splitSentences("It opened in\n1998. Then it closed."), [
+      "It opened in 1998.",
+      "Then it closed.",
+    ]);
+    assert.deepEqual(splitSentences("We met on Jan.\n5. Bring notes."), [
+      "We met on Jan. 5.",
+      "Bring notes.",
+    ]);
+    assert.deepEqual(splitSentences("To do:\n1. Open it.\n2. Close it."), [
+      "To do:",
+      "1. Open it.",
+      "2. Close it.",
+    ]);
+    assert.deepEqual(splitSentences("Intro.\n\n5. Fifth.\n6. Sixth."), ["Intro.", "5. Fifth.", "6. Sixth."]);
+    assert.deepEqual(splitSentences("# Later steps\n5. Fifth.\n6. Sixth."), [
+      "# Later steps",
+      "5. Fifth.",
+      "6. Sixth.",
+    ]);
+    // In a list: after an item's wrapped line, after a bullet item, after an item's indented paragraph.
+    assert.deepEqual(splitSentences("1. Open the\nlid.\n2. Close it."), ["1. Open the lid.", "2. Close it."]);
+    assert.deepEqual(splitSentences("- Milk\n2. Eggs"), ["- Milk", "2. Eggs"]);
+    assert.deepEqual(splitSentences("1. Open it.\n\n   Gently.\n2. Close it."), [
+      "1. Open it.",
+      "Gently.",
+      "2. Close it.",
+    ]);
+    // A paragraph after the list, not indented, is not in it.
+    assert.deepEqual(splitSentences("- Milk\n\nIt opened in\n1998. Then it closed."), [
+      "- Milk",
+      "It opened in 1998.",
+      "Then it closed.",
+    ]);
+  });
+
   test("text in other languages and scripts", () => {
     assert.deepEqual(splitSentences("これは文です。次の文です。"), ["これは文です。", "次の文です。"]);
     assert.deepEqual(splitSentences("Das ist gut. Dann ging er, z.B. nach Hause.", "de"), [

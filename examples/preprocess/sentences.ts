@@ -74,13 +74,15 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * first in the text, after a blank line or a heading, or in a list (after a line that started an item, the
  * item's wrapped lines, or a block indented under it after a blank line). After a paragraph's line it goes
  * on that paragraph, as CommonMark has it (§5.2: an ordered list interrupts a paragraph only when it
- * starts with 1), so hard-wrapped prose with a year or a day at a line's start is not cut there. Line breaks are "\n" by then, U+2029 (paragraph separator) a
+ * starts with 1), so hard-wrapped prose with a year or a day at a line's start is not cut there; except
+ * after a line that ends a sentence ({@link endsSentence}: "…from page 1:\n2. Open the lid."). Line breaks are "\n" by then, U+2029 (paragraph separator) a
  * blank line. Each block is a slice of `text`, its line breaks in it.
  */
 function* blocksOf(text: string): Generator<string> {
   let start = 0; // where the block being read starts
   let empty = true; // no line in that block yet
   let inList = false; // the last block begun was a list item's, or a block indented under one
+  let previous = ""; // the block's last line so far
   for (let at = 0; at <= text.length;) {
     let end = text.indexOf("\n", at);
     if (end === -1) end = text.length;
@@ -96,17 +98,38 @@ function* blocksOf(text: string): Generator<string> {
     } else {
       const ordered = ORDERED_ITEM_LINE.exec(line);
       const item: boolean =
-        BULLET_ITEM_LINE.test(line) || (ordered !== null && (empty || inList || Number(ordered[1]) === 1));
+        BULLET_ITEM_LINE.test(line) ||
+        (ordered !== null && (empty || inList || Number(ordered[1]) === 1 || endsSentence(previous)));
       if (item || empty) {
         if (!empty) yield text.slice(start, at);
         start = at;
         empty = false;
         inList = item || (inList && /^[^\S\n]/.test(line));
       }
+      previous = line;
     }
     at = end + 1;
   }
   if (!empty) yield text.slice(start);
+}
+
+/**
+ * Whether `line` ends a sentence for {@link blocksOf}: it ends with ":", "!" or "?", or with a full stop
+ * that is not an abbreviation's, an initial's or a month's abbreviation's ("Jan.", "Dr.", "J."). After
+ * such a line, a line that starts an ordered list item ("2. Open the lid.") starts the next item of a list
+ * interrupted by a page, a note or a paragraph, not the paragraph's next words; CommonMark would go on the
+ * paragraph ("Steps from page 1:\n2. Open the lid." gave "Steps from page 1: 2."). A year or a day wrapped
+ * to a line's start follows a word ("It opened in\n1998.") or an abbreviation ("on Jan.\n5."): it goes on.
+ */
+function endsSentence(line: string): boolean {
+  const end = line.trimEnd();
+  if (/[:!?]$/.test(end)) return true;
+  if (!end.endsWith(".")) return false;
+  const word = LAST_WORD.exec(end)?.[1];
+  return (
+    word === undefined ||
+    !(MONTH_ABBREVIATIONS.has(word) || INITIALISM.test(word) || ENGLISH_ABBREVIATIONS.has(word.toLowerCase()))
+  );
 }
 
 /**

@@ -27,7 +27,11 @@ export function stopOnSignalWhileStarting(name: string): void {
   startupStop = { onSignal, onDisconnect };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  if (process.send) process.on("disconnect", onDisconnect);
+  if (process.send) {
+    process.on("disconnect", onDisconnect);
+    // Closed already, while Node loaded the modules: its event has passed.
+    if (!process.connected) onDisconnect();
+  }
 }
 
 /** The handlers {@link stopOnSignalWhileStarting} installed, removed by {@link onShutdownSignal}. */

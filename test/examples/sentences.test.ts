@@ -205,6 +205,27 @@ describe("splitSentences", () => {
     ]);
   });
 
+  // Found in review: after a line that ends a sentence, a line "2. …" is a list interrupted by a page, a
+  // note or a paragraph, and going on the paragraph (CommonMark's reading) glued the number to its end.
+  test("after a line that ends a sentence, a line starting with a number is the next item", () => {
+    assert.deepEqual(splitSentences("Steps continued from page 1:\n2. Open the lid.\n3. Pour the water."), [
+      "Steps continued from page 1:",
+      "2. Open the lid.",
+      "3. Pour the water.",
+    ]);
+    assert.deepEqual(splitSentences("1. First step.\n\nNote: be careful.\n2. Second step."), [
+      "1. First step.",
+      "Note: be careful.",
+      "2. Second step.",
+    ]);
+    assert.deepEqual(splitSentences("Rates rose 5%.\n2. The second thing."), [
+      "Rates rose 5%.",
+      "2. The second thing.",
+    ]);
+    assert.deepEqual(splitSentences("Done?\n2) Next one."), ["Done?", "2) Next one."]);
+    // Not after a month's abbreviation: the day goes on ("We met on Jan.\n5. Bring notes.", above).
+  });
+
   test("text in other languages and scripts", () => {
     assert.deepEqual(splitSentences("これは文です。次の文です。"), ["これは文です。", "次の文です。"]);
     assert.deepEqual(splitSentences("Das ist gut. Dann ging er, z.B. nach Hause.", "de"), [

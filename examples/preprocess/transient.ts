@@ -12,11 +12,18 @@ export interface DatabaseFailure {
   code: string;
   meaning: string;
   state: "unavailable" | "busy";
+  /**
+   * Set on a deadlock or a write conflict (`busy`): the server rolled the transaction back because another
+   * held what it needed while waiting on what it held ({@link isDeadlockOrWriteConflict}); not on a lock
+   * wait that timed out, which a lock held long causes.
+   */
+  conflict?: true;
 }
 
 type Known = Omit<DatabaseFailure, "code">;
 const unavailable = (meaning: string): Known => ({ meaning, state: "unavailable" });
 const busy = (meaning: string): Known => ({ meaning, state: "busy" });
+const conflict = (meaning: string): Known => ({ meaning, state: "busy", conflict: true });
 
 /**
  * Prisma error codes of failures that the same operation can get past when tried again
@@ -36,7 +43,7 @@ const busy = (meaning: string): Known => ({ meaning, state: "busy" });
  */
 const PRISMA_CODES: ReadonlyMap<string, Known> = new Map([
   ["P1008", busy("an operation timed out (SQLite: the file is locked by another process)")],
-  ["P2034", busy("a write conflict or a deadlock; the transaction was rolled back")],
+  ["P2034", conflict("a write conflict or a deadlock; the transaction was rolled back")],
   ["P1001", unavailable("the database server cannot be reached")],
   ["P1002", unavailable("the database server was reached but did not answer in time")],
   ["P1017", unavailable("the server closed the connection")],
@@ -53,7 +60,7 @@ const ADAPTER_KINDS: ReadonlyMap<string, Known> = new Map([
   ["ConnectionClosed", unavailable("the connection was reset (ECONNRESET)")],
   ["SocketTimeout", unavailable("the connection timed out (ETIMEDOUT)")],
   ["TooManyConnections", busy("the server has no connection left for another client")],
-  ["TransactionWriteConflict", busy("a write conflict or a deadlock; the transaction was rolled back")],
+  ["TransactionWriteConflict", conflict("a write conflict or a deadlock; the transaction was rolled back")],
 ]);
 
 /**
@@ -66,8 +73,8 @@ const POSTGRES_CODES: ReadonlyMap<string, Known> = new Map([
   ["57P03", unavailable("the server cannot accept connections now (starting up or shutting down)")],
   ["57P05", unavailable("the server ended the connection (idle session timeout)")],
   ["53300", busy("the server has no connection left for another client (too_many_connections)")],
-  ["40001", busy("a serialization failure; the transaction was rolled back")],
-  ["40P01", busy("a deadlock; the transaction was rolled back")],
+  ["40001", conflict("a serialization failure; the transaction was rolled back")],
+  ["40P01", conflict("a deadlock; the transaction was rolled back")],
   ["55P03", busy("a lock could not be had (lock_not_available)")],
   ["57014", busy("the statement was cancelled (its statement_timeout passed)")],
 ]);
@@ -85,7 +92,7 @@ const MYSQL_CODES: ReadonlyMap<number, Known> = new Map([
   [1040, busy("the server has no connection left for another client")],
   [1203, busy("the user has no connection left")],
   [1205, busy("a lock wait timed out")],
-  [1213, busy("a deadlock; the transaction was rolled back")],
+  [1213, conflict("a deadlock; the transaction was rolled back")],
   [1969, busy("the statement ran longer than max_statement_time")],
   [3024, busy("the statement ran longer than max_execution_time")],
 ]);
@@ -225,20 +232,6 @@ export function isTransientDatabaseError(error: unknown): boolean {
 }
 
 /**
- * The codes ({@link DatabaseFailure}'s `code`) of a deadlock or a write conflict: Prisma's P2034 (the
- * driver adapter's TransactionWriteConflict under it), MySQL/MariaDB 1213, PostgreSQL 40P01 (deadlock)
- * and 40001 (serialization failure); not a lock wait that timed out (1205, 55P03), which a lock held long
- * causes.
- */
-const CONFLICT_CODES: ReadonlySet<string> = new Set([
-  "P2034",
-  "TransactionWriteConflict",
-  "1213",
-  "40P01",
-  "40001",
-]);
-
-/**
  * Whether `error` is a deadlock or a write conflict: the server rolled the transaction back, because
  * another transaction held what it needed while waiting on what it held. A `busy` failure
  * ({@link databaseFailure}), retried by {@link retryTransient} as any other; a caller that knows which
@@ -246,8 +239,7 @@ const CONFLICT_CODES: ReadonlySet<string> = new Set([
  * job) may tell it apart. Never throws.
  */
 export function isDeadlockOrWriteConflict(error: unknown): boolean {
-  const code = databaseFailure(error)?.code;
-  return code !== undefined && CONFLICT_CODES.has(code);
+  return databaseFailure(error)?.conflict === true;
 }
 
 /**

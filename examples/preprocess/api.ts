@@ -343,13 +343,13 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
     throw new BadRequest(
       `the Idempotency-Key is ${key.length} characters long, over the limit of ${MAX_KEY_LENGTH}: ${SEND_KEY}`,
     );
-  // Node reads a field's bytes as Latin-1: one character per byte, named by its value (a byte of UTF-8
-  // text, a control character), never written back.
   // A list (`k1, k2`: a client that joined two keys): one key is allowed, said as such.
   if (/,\s/.test(key))
     throw new BadRequest(
       `the Idempotency-Key ${quoted(key)} is a list of keys, and one is allowed: ${SEND_KEY}`,
     );
+  // Node reads a field's bytes as Latin-1: one character per byte, named by its value (a byte of UTF-8
+  // text, a control character), never written back.
   const index = key.search(/[^\x21-\x7e]/);
   if (index !== -1) {
     const byte = key.charCodeAt(index).toString(16).toUpperCase().padStart(2, "0");
@@ -397,11 +397,6 @@ async function jobOfKey(key: string, print: string): Promise<PostedJob | undefin
   return { id: job.id, status: job.status, replayed: true };
 }
 
-/** Whether `error` is Prisma's unique-constraint failure (P2002). */
-function uniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "P2002";
-}
-
 /**
  * Creates a job and its outbox row in one transaction, or, for a `key` a job was stored with, answers that
  * job ({@link jobOfKey}) and writes nothing: the first request's rows keep its trace carrier, and the span
@@ -440,7 +435,9 @@ async function createJob(text: string, key: string | undefined): Promise<PostedJ
           } catch (error) {
             // Another request with the key committed its job first: that one is the answer.
             const winner =
-              key !== undefined && uniqueViolation(error) ? await jobOfKey(key, print!) : undefined;
+              key !== undefined && databaseErrorCode(error) === "P2002"
+                ? await jobOfKey(key, print!)
+                : undefined;
             if (winner !== undefined) return winner;
             throw error;
           }

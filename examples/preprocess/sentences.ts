@@ -126,10 +126,15 @@ function endsSentence(line: string): boolean {
   if (/[:!?]$/.test(end)) return true;
   if (!end.endsWith(".")) return false;
   const word = LAST_WORD.exec(end)?.[1];
-  return (
-    word === undefined ||
-    !(MONTH_ABBREVIATIONS.has(word) || INITIALISM.test(word) || ENGLISH_ABBREVIATIONS.has(word.toLowerCase()))
-  );
+  return word === undefined || !(MONTH_ABBREVIATIONS.has(word) || isAbbreviation(word));
+}
+
+/**
+ * Whether `word`, before a full stop, is an abbreviation of {@link ENGLISH_ABBREVIATIONS} (any case) or an
+ * initial or initialism ({@link INITIALISM}): its full stop ends no sentence.
+ */
+function isAbbreviation(word: string): boolean {
+  return INITIALISM.test(word) || ENGLISH_ABBREVIATIONS.has(word.toLowerCase());
 }
 
 /**
@@ -199,7 +204,7 @@ function continues(before: string, next: string): boolean {
   const word = LAST_WORD.exec(before.trimEnd())?.[1];
   if (word === undefined) return false;
   if (MONTH_ABBREVIATIONS.has(word) && /^\s*\d/.test(next)) return true;
-  return INITIALISM.test(word) || ENGLISH_ABBREVIATIONS.has(word.toLowerCase());
+  return isAbbreviation(word);
 }
 
 /** The UAX #29 sentences of a block on one line, segmented at most MAX_SEGMENT_INPUT code units at a time. */

@@ -75,16 +75,23 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
  * lost), which says so and the code in its line first. Whichever comes first runs `stop`; a later
  * `shutdown(code)` with a code other than 0 makes that the exit code (the line it said stays true).
  *
- * A SIGTERM or SIGINT while `stop` runs (a second Ctrl-C, a supervisor's second TERM: a stop that waits on
- * a server that stopped answering) exits at once, without waiting for `stop`, with the code a shell gives a
- * process killed by that signal (143 for SIGTERM, 130 for SIGINT), said in one line: `tracehop preprocess:
- * relay: SIGTERM while stopping: exiting at once with code 143`. Spans not yet flushed are lost then.
+ * A SIGTERM or SIGINT while a stop that a signal began runs (a second Ctrl-C, a supervisor's second TERM: a
+ * stop that waits on a server that stopped answering) exits at once, without waiting for `stop`, with the
+ * code a shell gives a process killed by that signal (143 for SIGTERM, 130 for SIGINT), said in one line:
+ * `tracehop preprocess: relay: SIGTERM while stopping: exiting at once with code 143`. Spans not yet flushed
+ * are lost then. A stop that began otherwise (`shutdown(code)`: the queue lost; the orchestrator gone) is
+ * already what a first signal asks for: that signal changes nothing (the process exits as its line said,
+ * spans flushed), and the one after it exits at once as above. `npm start` stops each of its processes with
+ * one SIGTERM when the run ends, one already ending on its own among them (main.ts stopOnce); taken for a
+ * second signal, it made that process exit 143, its spans lost.
  */
 export function onShutdownSignal(stop: () => Promise<void>): (code: number) => void {
   let stopping = false;
   let exitCode = 0;
   /** The signal the stop began with; none when it began otherwise (`shutdown(code)`, the orchestrator gone). */
   let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
+  /** Whether a signal came while a stop that began otherwise ran: the next one exits at once. */
+  let signalledWhileStopping = false;
   const shutdown = (code: number) => {
     if (code !== 0) exitCode = code;
     if (stopping) return;
@@ -107,6 +114,10 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number) => v
     if (!stopping) {
       stoppedBy = signal;
       return shutdown(0);
+    }
+    if (stoppedBy === undefined && !signalledWhileStopping) {
+      signalledWhileStopping = true;
+      return;
     }
     const code = signalExitCode(signal);
     console.error(

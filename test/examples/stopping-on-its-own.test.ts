@@ -1,0 +1,59 @@
+// A signal to a process of the main job that is already stopping on its own (the relay or the worker that
+// lost the broker: it said so and exits 1 once its spans are flushed) is not a second signal: `npm start`
+// stops every process once, and one that was ending by then took that SIGTERM for a second one, exiting at
+// once with 143 and its spans lost. It ends as it said it would (1); a second signal still ends it at once.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, test } from "node:test";
+
+const FIXTURE = join(import.meta.dirname, "fixtures/stopping-on-its-own.ts");
+const LOST_LINE =
+  "tracehop preprocess: worker: the broker closed the connection; exiting with code 1 to be started again";
+
+/**
+ * Starts the fixture, sends `signals` 300 ms apart once its stop has begun, and resolves to how it ended
+ * and how long it took from its stop's start.
+ */
+function signalWhileEnding(
+  signals: NodeJS.Signals[],
+  stopMs: number,
+): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+    env: { ...process.env, STOP_MS: String(stopMs) },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  let began = 0;
+  child.stdout.on("data", async (d: Buffer) => {
+    if (began !== 0 || !d.toString().includes("ENDING")) return;
+    began = Date.now();
+    for (const signal of signals) {
+      await sleep(300);
+      child.kill(signal);
+    }
+  });
+  return new Promise((done) => child.on("close", (code) => done({ code, stderr, ms: Date.now() - began })));
+}
+
+describe("a signal to a process already stopping on its own", { timeout: 60_000 }, () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    test(`one ${signal}: the process finishes its stop and exits 1 as it said, nothing more on stderr`, async () => {
+      const r = await signalWhileEnding([signal], 1_500);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `${LOST_LINE}\n`);
+      assert.ok(r.ms >= 1_400, `ended ${r.ms} ms after its stop began, before the stop was done`);
+    });
+
+  test("a second signal after that ends it at once with the signal's code, said in one line", async () => {
+    const r = await signalWhileEnding(["SIGTERM", "SIGTERM"], 20_000);
+    assert.equal(r.code, 143, r.stderr);
+    assert.equal(
+      r.stderr,
+      `${LOST_LINE}\ntracehop preprocess: worker: SIGTERM while stopping: exiting at once with code 143\n`,
+    );
+  });
+});

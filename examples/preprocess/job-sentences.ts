@@ -3,9 +3,12 @@
 // imported, so that tests run each step on a database of their own.
 import { MAX_SENTENCES } from "./config.js";
 import { type Database, databaseKindOf } from "./db.js";
+import { errorText } from "./queue.js";
 import { sentencesOf } from "./sentences.js";
 import {
   databaseErrorCode,
+  databaseFailure,
+  type DatabaseFailure,
   isDeadlockOrWriteConflict,
   retryTransient,
   type RetryOptions,
@@ -99,6 +102,40 @@ export function isCollision(error: unknown): boolean {
 }
 
 /**
+ * A chunk of a job's sentences that collided with another writer of the job ({@link isCollision}) on each of
+ * its {@link COLLISION_ATTEMPTS} attempts: thrown by {@link storeSentences}, the last collision its `cause`.
+ * A collision is no outage of the database (the worker says it in full, not as a database that stayed busy),
+ * even when it is a deadlock, which anywhere else is one (transient.ts databaseFailure).
+ */
+export class ChunkCollisionError extends Error {
+  override readonly name = "ChunkCollisionError";
+  /**
+   * @param first the chunk's first index; `end` the index after its last.
+   * @param collision the last attempt's failure (Prisma P2002, P2034, a driver's deadlock).
+   */
+  constructor(
+    readonly first: number,
+    readonly end: number,
+    collision: unknown,
+  ) {
+    super(
+      `the sentences ${first} to ${end - 1} collided with another writer of the job on each of ${COLLISION_ATTEMPTS} attempts; the last: ${errorText(collision)}`,
+      { cause: collision },
+    );
+  }
+}
+
+/**
+ * The database outage that a job's failure in the worker was, for its one line (`the database stayed busy
+ * through its retries`): transient.ts databaseFailure of the error, none for a {@link ChunkCollisionError},
+ * which a deadlock may be the cause of (a deadlock anywhere else that outlasted its retries is one: the
+ * removal of a failed job's rows, a read).
+ */
+export function outageOf(error: unknown): DatabaseFailure | undefined {
+  return error instanceof ChunkCollisionError ? undefined : databaseFailure(error);
+}
+
+/**
  * The isolation level of a chunk's transaction on `db` ({@link storeSentences}): READ COMMITTED on
  * MySQL/MariaDB, where InnoDB's default REPEATABLE READ takes gap locks; the database's default elsewhere
  * (PostgreSQL's is READ COMMITTED already; SQLite's transactions are serializable, the only level Prisma
@@ -162,8 +199,8 @@ type TransactionOptions = Parameters<Database["$transaction"]>[1];
  * (which the worker's OutageLog said as a database busy). (The same on PostgreSQL, where row locks of
  * the job's own keys are the only ones the transaction takes.) READ COMMITTED needs MySQL's binary log,
  * where it is on, in the ROW or MIXED format (the defaults; MySQL refuses STATEMENT with it: error 1665).
- * @throws whatever `between` throws; a database error that lasted through `retry`'s retries; the
- *   collision of a chunk that collided on each of its attempts (P2002, P2034).
+ * @throws whatever `between` throws; a database error that lasted through `retry`'s retries; a
+ *   {@link ChunkCollisionError} for a chunk that collided on each of its attempts.
  */
 export async function storeSentences(
   db: Database,
@@ -214,7 +251,7 @@ export async function storeSentences(
       for (let attempt = 1; ; attempt++) {
         const outcome = await retryTransient(attemptWrite, retry);
         if ("collision" in outcome) {
-          if (attempt >= COLLISION_ATTEMPTS) throw outcome.collision;
+          if (attempt >= COLLISION_ATTEMPTS) throw new ChunkCollisionError(start, end, outcome.collision);
           onCollision?.(outcome.collision, attempt + 1);
           continue;
         }

@@ -7,9 +7,12 @@ import mariadb from "mariadb";
 import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import {
+  ChunkCollisionError,
+  COLLISION_ATTEMPTS,
   DocumentRefusedError,
   dropRowsIfFailed,
   markJobFailed,
+  outageOf,
   SENTENCE_CHUNK,
   splitJob,
   storeSentences,
@@ -22,6 +25,7 @@ import {
   PG_URL,
   type TestDatabase,
 } from "../prisma/databases.js";
+import { databaseFailure } from "../../examples/preprocess/transient.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 /** `count` sentences, `N0.` to `N<count - 1>.`. */
@@ -209,6 +213,86 @@ describe("two writers of one job (PostgreSQL)", () => {
     assert.equal(await stored, 1);
     assert.deepEqual(retries, [[2, "P2002"]]);
     assert.deepEqual(await jobOf(db, job.id), { status: "done", rows: expectedRows(3) });
+  });
+
+  /**
+   * A trigger on `Sentence` that fails every `op` (INSERT or DELETE) of a row of job `jobId` with the SQLSTATE
+   * `code`, as a writer that always commits first (23505) or a deadlock (40P01) would; dropped by the returned
+   * function.
+   */
+  async function failingTrigger(op: "INSERT" | "DELETE", jobId: string, code: string) {
+    const name = `fail_${op.toLowerCase()}_${code}`;
+    const row = op === "INSERT" ? "NEW" : "OLD";
+    await admin.query(
+      `CREATE FUNCTION "${SCHEMA}".${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+         IF ${row}."jobId" = '${jobId}' THEN RAISE EXCEPTION 'made to fail' USING ERRCODE = '${code}'; END IF;
+         RETURN ${row};
+       END $$`,
+    );
+    await admin.query(
+      `CREATE TRIGGER ${name} BEFORE ${op} ON "${SCHEMA}"."Sentence" FOR EACH ROW EXECUTE FUNCTION "${SCHEMA}".${name}()`,
+    );
+    return () => admin.query(`DROP FUNCTION "${SCHEMA}".${name}() CASCADE`);
+  }
+
+  for (const [code, prisma, kind] of [
+    ["23505", "P2002", "a duplicate key"],
+    ["40P01", "P2034", "a deadlock"],
+  ] as const)
+    test(`a chunk that collides on each of its attempts (${kind}): a ChunkCollisionError naming its sentences, no outage`, async (t) => {
+      if (postgres.skipped(t)) return;
+      const job = await db.preprocessJob.create({ data: { text: "unused" } });
+      const drop = await failingTrigger("INSERT", job.id, code);
+      const attempts: number[] = [];
+      try {
+        const error: unknown = await storeSentences(db, job.id, sentencesOf(SENTENCE_CHUNK + 2), {
+          ...PLAIN,
+          onCollision: (_error, attempt) => attempts.push(attempt),
+        }).then(
+          () => assert.fail("stored"),
+          (e: unknown) => e,
+        );
+        assert.ok(error instanceof ChunkCollisionError, String(error));
+        assert.deepEqual([error.first, error.end], [0, SENTENCE_CHUNK]);
+        assert.equal((error.cause as { code?: string }).code, prisma);
+        assert.match(
+          error.message,
+          new RegExp(
+            `^the sentences 0 to ${SENTENCE_CHUNK - 1} collided with another writer of the job on each of ${COLLISION_ATTEMPTS} attempts; the last: ${prisma}: `,
+          ),
+        );
+        assert.deepEqual(attempts, [2, 3]);
+        // The worker's line for it (worker.ts): the error in full, not "the database stayed busy".
+        assert.equal(outageOf(error), undefined);
+        assert.deepEqual(await jobOf(db, job.id), { status: "pending", rows: [] });
+      } finally {
+        await drop();
+      }
+    });
+
+  test("a deadlock removing a failed job's rows is no collision: thrown as it is, a busy database for the worker's line", async (t) => {
+    if (postgres.skipped(t)) return;
+    const job = await db.preprocessJob.create({ data: { text: "unused" } });
+    // Failed by another party before the store: its one chunk is written, not marked, then its rows removed.
+    await db.preprocessJob.update({ where: { id: job.id }, data: { status: "failed" } });
+    const drop = await failingTrigger("DELETE", job.id, "40P01");
+    try {
+      const error: unknown = await storeSentences(db, job.id, sentencesOf(2), PLAIN).then(
+        () => assert.fail("stored"),
+        (e: unknown) => e,
+      );
+      assert.ok(!(error instanceof ChunkCollisionError), String(error));
+      assert.equal((error as { code?: string }).code, "P2034");
+      assert.deepEqual(outageOf(error), {
+        code: "P2034",
+        meaning: databaseFailure(error)!.meaning,
+        state: "busy",
+        conflict: true,
+      });
+    } finally {
+      await drop();
+    }
+    await db.sentence.deleteMany({ where: { jobId: job.id } });
   });
 
   test("two stores of one job at once, chunk by chunk in step: both end, the job done with exactly its rows", async (t) => {

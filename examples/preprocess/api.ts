@@ -289,7 +289,9 @@ function send(
  * 1 to {@link MAX_KEY_LENGTH} visible ASCII characters (U+0021-U+007E), no space, compared exactly (case included). The
  * draft's form is a Structured Field string (§2.1, RFC 8941 §3.3.3: `"..."` with `\"` and `\\` escapes);
  * the bare key is taken too (`Idempotency-Key: abc` is the key of `Idempotency-Key: "abc"`), as most
- * clients send it (Stripe's API and others the draft lists in its §4). Visible ASCII only: the draft has
+ * clients send it (Stripe's API and others the draft lists in its §4), whole: a bare key is no Structured
+ * Field item (a UUID's leading digit would make it a number), so `k1;v=1` is the key `k1;v=1`, and only a
+ * string's parameters are read as such ({@link sfString}). Visible ASCII only: the draft has
  * the server publish a fixed form and check it (§5); a UUID (§2.2's advice) fits.
  */
 const MAX_KEY_LENGTH = 255;
@@ -319,10 +321,22 @@ function sfString(field: string): string | undefined {
 }
 
 /**
+ * The end (the index after its closing quote) of the Structured Field string that `field` opens with, or
+ * `undefined` when its closing quote never comes: the first `"` not escaped by a `\` (RFC 9651 §4.2.5).
+ */
+function stringEnd(field: string): number | undefined {
+  for (let i = 1; i < field.length; i++) {
+    if (field[i] === "\\") i++;
+    else if (field[i] === '"') return i + 1;
+  }
+  return undefined;
+}
+
+/**
  * The Idempotency-Key of a request ({@link MAX_KEY_LENGTH}), or `undefined` when it sends none (then the
  * POST makes a job each time, as before the key).
  * @throws BadRequest (400) saying what to send: more than one such field (the draft's §2.1 allows one), an
- *   empty key, a longer one, a string (or its parameters) that does not parse, a byte other than
+ *   empty key, a longer one, a string that does not parse, parameters after it that do not (named), a byte other than
  *   visible ASCII (named by its value and index in the key, not written back).
  */
 function idempotencyKey(req: IncomingMessage): string | undefined {
@@ -334,10 +348,19 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
     );
   const field = fields[0]!;
   const key = field.startsWith('"') ? sfString(field) : field;
-  if (key === undefined)
+  if (key === undefined) {
+    // A string that parses alone: what follows it is the fault, named.
+    const end = stringEnd(field);
+    const string = end === undefined ? undefined : sfString(field.slice(0, end));
+    if (string !== undefined)
+      throw new BadRequest(
+        `the parameters ${quoted(field.slice(end))} after the Idempotency-Key ${quoted(string)} do not parse ` +
+          `(RFC 9651 §3.1.2: each is ;key or ;key=value, the key in lowercase, no space before the ;): ${SEND_KEY}`,
+      );
     throw new BadRequest(
       `the Idempotency-Key ${quoted(field)} is not a Structured Field string (RFC 8941 §3.3.3): ${SEND_KEY}`,
     );
+  }
   if (key === "") throw new BadRequest(`the Idempotency-Key is empty: ${SEND_KEY}`);
   if (key.length > MAX_KEY_LENGTH)
     throw new BadRequest(
@@ -481,7 +504,7 @@ const NAMED_REQUESTS_MAX = 10;
 
 /**
  * The line the api says when it stops with requests still open, or undefined when none is:
- * `api: stopping: waiting for 2 requests still open: POST /preprocess-jobs, GET /preprocess-jobs/…`
+ * `tracehop preprocess: api: stopping: waiting for 2 requests still open: POST /preprocess-jobs, GET /preprocess-jobs/…`
  * (at most {@link NAMED_REQUESTS_MAX} named, each path cut to 200 characters). A stop waits for them (Node's
  * server.close), so that a slow upload or a stuck database call is seen as what holds the stop.
  */
@@ -490,7 +513,7 @@ function openRequestsLine(): string | undefined {
   const named = [...openRequests.values()].slice(0, NAMED_REQUESTS_MAX);
   const more = openRequests.size - named.length;
   const noun = openRequests.size === 1 ? "request" : "requests";
-  return `api: stopping: waiting for ${openRequests.size} ${noun} still open: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  return `tracehop preprocess: api: stopping: waiting for ${openRequests.size} ${noun} still open: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
 function serve(req: IncomingMessage, res: ServerResponse): void {

@@ -451,7 +451,7 @@ test("stopped with requests still open, the api says how many it waits for and t
   while (!stderr.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(
     stderr,
-    "api: stopping: waiting for 2 requests still open: POST /preprocess-jobs, POST /preprocess-jobs\n",
+    "tracehop preprocess: api: stopping: waiting for 2 requests still open: POST /preprocess-jobs, POST /preprocess-jobs\n",
   );
   assert.equal(api.child.exitCode, null, "it waits for them");
   for (const socket of open) socket.destroy();

@@ -233,6 +233,17 @@ export function settingProblems(
 }
 
 /**
+ * The settings the relay and the worker read, each checked at their start ({@link exitOnSettingProblems}):
+ * the embedded queue polls every TRACEHOP_POLL_MS, the database and the broker are connected to within
+ * TRACEHOP_CONNECT_TIMEOUT_MS, and the queue is TRACEHOP_QUEUE.
+ */
+export const QUEUE_PROCESS_SETTINGS: readonly SettingName[] = [
+  "TRACEHOP_POLL_MS",
+  "TRACEHOP_CONNECT_TIMEOUT_MS",
+  "TRACEHOP_QUEUE",
+];
+
+/**
  * Exits the process with code 2 (bad input) and the problems on stderr, prefixed `tracehop preprocess:`,
  * when a setting of `names` is bad: what `npm start` and each of its processes, started by hand too,
  * do first, instead of running with the default.

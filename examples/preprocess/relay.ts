@@ -15,6 +15,7 @@ import {
   pause,
   POLL_INTERVAL_MS,
   QUEUE_NAME,
+  QUEUE_PROCESS_SETTINGS,
   SERVICE_NAMES,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
@@ -25,7 +26,7 @@ import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from
 // A signal while starting ends the process at once, saying so (tracing.ts).
 stopOnSignalWhileStarting("relay");
 // Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
-exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS", "TRACEHOP_QUEUE"]);
+exitOnSettingProblems(QUEUE_PROCESS_SETTINGS);
 // So is a database that cannot be opened or is not migrated (one line, exit 2), instead of a failed pass
 // every second; one that fails after this check is retried, as a busy one is.
 await checkDatabase().catch(exitOnBadInput);

@@ -10,6 +10,7 @@ import {
   exitOnSettingProblems,
   exitOnStartFailure,
   QUEUE_NAME,
+  QUEUE_PROCESS_SETTINGS,
   SERVICE_NAMES,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
@@ -27,10 +28,8 @@ import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from
 
 // A signal while starting ends the process at once, saying so (tracing.ts).
 stopOnSignalWhileStarting("worker");
-// Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default
-// (the embedded queue polls every TRACEHOP_POLL_MS; the database and the broker are connected to within
-// TRACEHOP_CONNECT_TIMEOUT_MS).
-exitOnSettingProblems(["TRACEHOP_POLL_MS", "TRACEHOP_CONNECT_TIMEOUT_MS", "TRACEHOP_QUEUE"]);
+// Started by hand too: a bad setting is refused as `npm start` refuses it, not replaced by its default.
+exitOnSettingProblems(QUEUE_PROCESS_SETTINGS);
 // So is a database that cannot be opened or is not migrated (one line, exit 2); one that fails after this
 // check is retried, as a busy one is.
 await checkDatabase().catch(exitOnBadInput);

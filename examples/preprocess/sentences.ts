@@ -26,14 +26,16 @@ const ENGLISH_ABBREVIATIONS = new Set([
 ]);
 
 /**
- * The months' abbreviations, as written (capitalised, without their full stop): "Jan.", "Sept.". Before a
- * number, a day or a year ("Jan. 5", "Sept. 30, 2026", "Dec. 2025"), the full stop does not end the
- * sentence: a date goes on there, and edited English seldom starts a sentence with a numeral (style guides
- * spell it out), whereas UAX #29 ends one after "Jan." when the number is followed by a full stop or a
- * capital ("on Jan. 5. Bring notes." was cut after "Jan."). The cost: a sentence that does start with a
- * numeral after one stays joined to it. Before a word they end it, as any word does ("It was in Dec. The
- * next one …"): a sentence does end with them. Not "May": a word, and the month's whole name ("in May.
- * 2026 Q3 …" ends there). Capitalised only: "mar." is the verb.
+ * The months' abbreviations, capitalised, without their full stop: "Jan.", "Sept.". Before a number, a day
+ * or a year in decimal digits of any script ("Jan. 5", "Sept. 30, 2026", "Dec. 2025", "Jan. ５"), the full
+ * stop does not end the sentence: a date goes on there, and edited English seldom starts a sentence with a
+ * numeral (style guides spell it out), whereas UAX #29 ends one after "Jan." when the number is followed by
+ * a full stop or a capital ("on Jan. 5. Bring notes." was cut after "Jan."). The cost: a sentence that does
+ * start with a numeral after one stays joined to it. Before a word they end it, as any word does ("It was in
+ * Dec. The next one …"): a sentence does end with them. Not "May": a word, and the month's whole name ("in
+ * May. 2026 Q3 …" ends there). Written capitalised or in capitals ("JAN. 5", as in a heading or a form),
+ * not in lower case: "mar." is the verb, "dec." and "sept." words too, and a month's abbreviation is not
+ * written so ({@link isMonthAbbreviation}).
  */
 const MONTH_ABBREVIATIONS = new Set("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split(" "));
 
@@ -126,7 +128,16 @@ function endsSentence(line: string): boolean {
   if (/[:!?]$/.test(end)) return true;
   if (!end.endsWith(".")) return false;
   const word = LAST_WORD.exec(end)?.[1];
-  return word === undefined || !(MONTH_ABBREVIATIONS.has(word) || isAbbreviation(word));
+  return word === undefined || !(isMonthAbbreviation(word) || isAbbreviation(word));
+}
+
+/**
+ * Whether `word`, before a full stop, is a month's abbreviation of {@link MONTH_ABBREVIATIONS}, written
+ * capitalised ("Jan") or in capitals ("JAN"); not in lower case ("jan", "mar") nor mixed ("JAn").
+ */
+function isMonthAbbreviation(word: string): boolean {
+  const capitalised = word.charAt(0) + word.slice(1).toLowerCase();
+  return MONTH_ABBREVIATIONS.has(capitalised) && (word === capitalised || word === word.toUpperCase());
 }
 
 /**
@@ -152,8 +163,8 @@ function isAbbreviation(word: string): boolean {
  *   {@link ENGLISH_ABBREVIATIONS} ("Dr.", "e.g.") or after an initial or initialism ("J.", "U.S.",
  *   "D.C.") does not end the sentence ("Dr. Smith arrived.", "The U.S. Capitol is big."). The cost: a
  *   sentence that does end with one ("She moved to the U.S. It was cold.") stays joined to the next.
- *   Nor does the full stop of a month's abbreviation before a number ("on Jan. 5. Bring notes.":
- *   {@link MONTH_ABBREVIATIONS}).
+ *   Nor does the full stop of a month's abbreviation, capitalised or in capitals, before a number in any
+ *   script's digits ("on Jan. 5. Bring notes.", "JAN. 5", "Jan. ５": {@link MONTH_ABBREVIATIONS}).
  *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
  *   Other locales get no abbreviation rule.
  * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
@@ -196,14 +207,14 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
 /**
  * Whether, in English, the UAX #29 sentence `next` goes on the one `before` it: `before` ends with the full
  * stop of an abbreviation, an initial or an initialism, or of a month's abbreviation and `next` starts with
- * a digit (a day, a year), or `next` starts with a lower-case letter (UAX #29 ends a sentence at "?" and
+ * a decimal digit of any script (`\p{Nd}`: a day, a year), or `next` starts with a lower-case letter (UAX #29 ends a sentence at "?" and
  * "!" whatever follows: `"Who?" she asked.`).
  */
 function continues(before: string, next: string): boolean {
   if (/^\s*\p{Ll}/u.test(next)) return true;
   const word = LAST_WORD.exec(before.trimEnd())?.[1];
   if (word === undefined) return false;
-  if (MONTH_ABBREVIATIONS.has(word) && /^\s*\d/.test(next)) return true;
+  if (isMonthAbbreviation(word) && /^\s*\p{Nd}/u.test(next)) return true;
   return isAbbreviation(word);
 }
 

@@ -80,6 +80,53 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("Nothing can mar. 5. Stop."), ["Nothing can mar.", "5.", "Stop."]);
   });
 
+  test("a month's abbreviation in capitals is one too; in lower case it is a word", () => {
+    assert.deepEqual(splitSentences("We met on JAN. 5. Then we left."), [
+      "We met on JAN. 5.",
+      "Then we left.",
+    ]);
+    assert.deepEqual(splitSentences("DUE SEPT. 30, 2026. LATE FEES APPLY."), [
+      "DUE SEPT. 30, 2026.",
+      "LATE FEES APPLY.",
+    ]);
+    assert.deepEqual(splitSentences("We met on JAN.\n5. Bring notes."), [
+      "We met on JAN. 5.",
+      "Bring notes.",
+    ]);
+    // Before a word it ends the sentence, as in title case.
+    assert.deepEqual(splitSentences("IT ENDS IN DEC. THEN IT RAINS."), ["IT ENDS IN DEC.", "THEN IT RAINS."]);
+    // Lower case ("jan.", "mar.", "dec.") and mixed case ("JAn.") are words: their full stop ends the sentence.
+    assert.deepEqual(splitSentences("We met on jan. 5. Then we left."), [
+      "We met on jan.",
+      "5.",
+      "Then we left.",
+    ]);
+    assert.deepEqual(splitSentences("We met on JAn. 5. Then we left."), [
+      "We met on JAn.",
+      "5.",
+      "Then we left.",
+    ]);
+  });
+
+  test("a month's abbreviation before a number in any script's decimal digits does not end the sentence", () => {
+    assert.deepEqual(splitSentences("Due Jan. \uff15, 2026. Then we left."), [
+      "Due Jan. \uff15, 2026.",
+      "Then we left.",
+    ]);
+    assert.deepEqual(splitSentences("Due Jan. \u0665. Then we left."), ["Due Jan. \u0665.", "Then we left."]);
+    assert.deepEqual(splitSentences("Due JAN. \u096b. Then we left."), ["Due JAN. \u096b.", "Then we left."]);
+    assert.deepEqual(splitSentences("We met on Jan.\n\uff15. Bring notes."), [
+      "We met on Jan. \uff15.",
+      "Bring notes.",
+    ]);
+    // A list marker's number is ASCII digits only (CommonMark 0.31 §5.2): "\uff11. " leads no item.
+    assert.deepEqual(splitSentences("\uff11. Full. Width."), ["\uff11.", "Full.", "Width."]);
+    assert.deepEqual(splitSentences("It opened in\n\uff12. Then it closed."), [
+      "It opened in \uff12.",
+      "Then it closed.",
+    ]);
+  });
+
   test("a full stop after a word that often ends a sentence still ends it", () => {
     assert.deepEqual(splitSentences("We met at 5 p.m. Then we left."), ["We met at 5 p.m.", "Then we left."]);
     assert.deepEqual(splitSentences("He lives on Main St. He is nice."), [

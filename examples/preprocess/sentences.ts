@@ -51,14 +51,13 @@ const BLANK_LINE = /^[^\S\n]*$/;
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
 
-/** A line that starts a bullet list item: `-`, `*`, `+` or `•`, then white space. */
-const BULLET_ITEM_LINE = /^[^\S\n]*[-*+•][^\S\n]/;
-
 /**
- * A line that starts an ordered list item, its start number captured: CommonMark's (0.31 §5.2) 1 to 9
- * digits then `.` or `)`, then white space ("1. ", "2) ", "10. ").
+ * The lead of a line that starts a list item: its indentation and its markers, each followed by white space
+ * or the line's end ("1. ", "  - ", "- 1. " for a list nested on its parent's line, "2." alone). A marker is
+ * a bullet, `-`, `*`, `+` or `•`, or an ordered list marker, CommonMark's (0.31 §5.2) 1 to 9 ASCII digits
+ * then `.` or `)` ("1. ", "2) ", "10. "; not "１. ").
  */
-const ORDERED_ITEM_LINE = /^[^\S\n]*(\d{1,9})[.)][^\S\n]/;
+const ITEM_LEAD = /^[^\S\n]*(?:(?:[-*+•]|\d{1,9}[.)])(?:[^\S\n]+|$))+/;
 
 /**
  * What leads a block, its white space already collapsed to single spaces: the list markers of an item
@@ -77,13 +76,20 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * item's wrapped lines, or a block indented under it after a blank line). After a paragraph's line it goes
  * on that paragraph, as CommonMark has it (§5.2: an ordered list interrupts a paragraph only when it
  * starts with 1), so hard-wrapped prose with a year or a day at a line's start is not cut there; except
- * after a line that ends a sentence ({@link endsSentence}: "…from page 1:\n2. Open the lid."). Line breaks are "\n" by then, U+2029 (paragraph separator) a
- * blank line. Each block is a slice of `text`, its line breaks in it.
+ * after a line that ends a sentence ({@link endsSentence}: "…from page 1:\n2. Open the lid."). A list
+ * item's markers alone on their line ("1.", "-") start an empty item where no paragraph is interrupted
+ * (§5.2: an empty item interrupts none: "Version\n1.\n5 is out." goes on, and "-" under a line underlines
+ * a heading); the next line goes on it only when indented to where the item's text would start, one
+ * column past its markers ("1.\n   One." is "1. One.", "1.\nTwo." an empty item and a paragraph). Line
+ * breaks are "\n" by then, U+2029 (paragraph separator) a blank line. Each block is a slice of `text`, its
+ * line breaks in it.
  */
 function* blocksOf(text: string): Generator<string> {
   let start = 0; // where the block being read starts
   let empty = true; // no line in that block yet
   let inList = false; // the last block begun was a list item's, or a block indented under one
+  let column = 0; // where the text of the last list item begun starts: "1. One." 3, "  - x" 4, "1." alone 3
+  let bare = false; // that block is an item's markers alone so far: only a line indented to `column` goes on
   let previous = ""; // the block's last line so far
   for (let at = 0; at <= text.length;) {
     let end = text.indexOf("\n", at);
@@ -92,27 +98,44 @@ function* blocksOf(text: string): Generator<string> {
     if (BLANK_LINE.test(line)) {
       if (!empty) yield text.slice(start, at);
       empty = true;
+      bare = false;
     } else if (HEADING_LINE.test(line)) {
       if (!empty) yield text.slice(start, at);
       yield line;
       empty = true;
       inList = false;
+      bare = false;
     } else {
-      const ordered = ORDERED_ITEM_LINE.exec(line);
-      const item: boolean =
-        BULLET_ITEM_LINE.test(line) ||
-        (ordered !== null && (empty || inList || Number(ordered[1]) === 1 || endsSentence(previous)));
-      if (item || empty) {
+      const lead = ITEM_LEAD.exec(line)?.[0]; // the markers of the item the line starts, if any
+      const alone = lead?.length === line.length; // with no text after them
+      const under = bare && columnAfter(/^[ \t]*/.exec(line)?.[0] ?? "") >= column; // the bare item's text
+      const number = /^[^\S\n]*(\d+)/.exec(lead ?? "")?.[1]; // the start number of an ordered item
+      const item =
+        lead !== undefined &&
+        !under &&
+        (empty ||
+          inList ||
+          (!alone && (number === undefined || Number(number) === 1 || endsSentence(previous))));
+      if (item || empty || (bare && !under)) {
         if (!empty) yield text.slice(start, at);
         start = at;
         empty = false;
         inList = item || (inList && /^[^\S\n]/.test(line));
       }
+      if (lead !== undefined && (item || under)) column = columnAfter(alone ? `${lead.trimEnd()} ` : lead);
+      bare = (item || under) && alone;
       previous = line;
     }
     at = end + 1;
   }
   if (!empty) yield text.slice(start);
+}
+
+/** The column `text` ends at, a tab going on to the next multiple of 4 (CommonMark 0.31 §2.2). */
+function columnAfter(text: string): number {
+  let column = 0;
+  for (const character of text) column = character === "\t" ? column + 4 - (column % 4) : column + 1;
+  return column;
 }
 
 /**
@@ -207,8 +230,8 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
 /**
  * Whether, in English, the UAX #29 sentence `next` goes on the one `before` it: `before` ends with the full
  * stop of an abbreviation, an initial or an initialism, or of a month's abbreviation and `next` starts with
- * a decimal digit of any script (`\p{Nd}`: a day, a year), or `next` starts with a lower-case letter (UAX #29 ends a sentence at "?" and
- * "!" whatever follows: `"Who?" she asked.`).
+ * a decimal digit of any script (`\p{Nd}`: a day, a year), or `next` starts with a lower-case letter (UAX
+ * #29 ends a sentence at "?" and "!" whatever follows: `"Who?" she asked.`).
  */
 function continues(before: string, next: string): boolean {
   if (/^\s*\p{Ll}/u.test(next)) return true;

@@ -204,6 +204,12 @@ describe("splitSentences", () => {
       ["## Steps", "1. Open it.", "- Tasks", "1. Write it.", "Then test it.", '2. "Ship it."'],
     );
     assert.deepEqual(splitSentences("- 1. One.\n- 2. Two."), ["- 1. One.", "- 2. Two."]);
+    // An item whose text starts with another item: a list nested on its parent's line, any markers.
+    assert.deepEqual(splitSentences("1. 2. Three."), ["1. 2. Three."]);
+    assert.deepEqual(splitSentences("1) 2) 3. Three."), ["1) 2) 3. Three."]);
+    assert.deepEqual(splitSentences("1. - One."), ["1. - One."]);
+    assert.deepEqual(splitSentences("- * 1. One. Two.\n- 2. Three."), ["- * 1. One.", "Two.", "- 2. Three."]);
+    assert.deepEqual(splitSentences("1.  2.\tThree."), ["1. 2. Three."]);
     // The number of a numbered heading too.
     assert.deepEqual(splitSentences("## 2. Usage\n### 2.1. Notes\nText."), [
       "## 2. Usage",
@@ -273,6 +279,22 @@ describe("splitSentences", () => {
     // Not after a month's abbreviation: the day goes on ("We met on Jan.\n5. Bring notes.", above).
   });
 
+  test("a list item's markers alone on their line are an empty item, or go with the item's text on the next", () => {
+    // CommonMark 0.31 §5.2: an item may start with a blank line; its text, if any, is indented under its markers.
+    assert.deepEqual(splitSentences("1.\n2. Two."), ["1.", "2. Two."]);
+    assert.deepEqual(splitSentences("1.\n2.\n3. Three."), ["1.", "2.", "3. Three."]);
+    assert.deepEqual(splitSentences("1.\nTwo."), ["1.", "Two."]);
+    assert.deepEqual(splitSentences("-\n- Two.\n*\n\n- Four."), ["-", "- Two.", "*", "- Four."]);
+    assert.deepEqual(splitSentences("1. 2.\n3. Three."), ["1. 2.", "3. Three."]);
+    // The text under the markers, and a list nested there, stay with them.
+    assert.deepEqual(splitSentences("1.\n   One. More.\n2.\n   - Two."), ["1. One.", "More.", "2. - Two."]);
+    // After a blank line the text is not the item's: an item starts with at most one blank line.
+    assert.deepEqual(splitSentences("1.\n\n   One."), ["1.", "One."]);
+    // Alone on a line, markers do not interrupt a paragraph: "1." goes on it, "-" under it makes it a heading.
+    assert.deepEqual(splitSentences("Version\n1.\n5 is out."), ["Version 1. 5 is out."]);
+    assert.deepEqual(splitSentences("Title\n-\nText."), ["Title - Text."]);
+  });
+
   test("text in other languages and scripts", () => {
     assert.deepEqual(splitSentences("これは文です。次の文です。"), ["これは文です。", "次の文です。"]);
     assert.deepEqual(splitSentences("Das ist gut. Dann ging er, z.B. nach Hause.", "de"), [
@@ -309,6 +331,25 @@ describe("splitSentences", () => {
     // A generator: the first of 2 MiB of short sentences (350 000) is had without the others.
     const first = sentencesOf("Hi a. ".repeat(350_000)).next();
     assert.deepEqual(first, { value: "Hi a.", done: false });
+  });
+
+  test("every character of the text but white space is in a sentence, in order", () => {
+    const texts = [
+      "1.\n2. Two.",
+      "1.\n2.\n3. Three.",
+      "1.\nTwo.",
+      "1. 2. Three.",
+      "-\n\n*\n+ \n- x",
+      "Version\n1.\n5 is out.",
+      "Title\n-\n===\n# \n#",
+      "Run it:\n\n    npm install\n\tnpm test\n```js\na. B\n\n```\n~~~",
+      "We met on JAN. 5. Then.\nDue Jan. \uff15, 2026.\n\uff11. Full.",
+      "## 2. Usage\n### 2.1. Notes\n\u2022 a\r\nb\u2029c\u2028d",
+      '"Who?" she asked. Wait... what?! 3.14 is pi. Dr. Smith (2001).',
+    ];
+    const kept = (text: string) => text.replace(/\s/g, "");
+    for (const text of texts)
+      assert.equal(kept(splitSentences(text).join("")), kept(text), JSON.stringify(text));
   });
 
   test("an unbroken run longer than one piece is still fully kept", () => {

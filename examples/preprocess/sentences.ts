@@ -48,6 +48,13 @@ const INITIALISM = /^(?:\p{Lu}\.)*\p{Lu}$/u;
 /** A line of white space only: it ends a block. */
 const BLANK_LINE = /^[^\S\n]*$/;
 
+/**
+ * A line that opens or closes a fenced code block (CommonMark 0.31 §4.5): three or more backticks or tildes
+ * (the fence, captured), then the rest of the line (captured: an opening fence's info string, "```ts", with
+ * no backtick after backticks, or else it is inline code; nothing but white space after a closing fence).
+ */
+const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})(.*)$/;
+
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
 
@@ -82,42 +89,69 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * a heading); the next line goes on it only when indented to where the item's text would start, one
  * column past its markers ("1.\n   One." is "1. One.", "1.\nTwo." an empty item and a paragraph). Line
  * breaks are "\n" by then, U+2029 (paragraph separator) a blank line. Each block is a slice of `text`, its
- * line breaks in it.
+ * line breaks in it, each with whether it is a line of code.
+ *
+ * Each line of a code block is a block of its own, a line of code (code has no wrapped lines: "npm install"
+ * and "npm test" on two lines are two), and no line in it starts a heading or a list item: a fenced code
+ * block (CommonMark 0.31 §4.5) from its opening fence, which may interrupt a paragraph, to a closing fence
+ * of the same character at least as long, or to the text's end; an indented code block (§4.4), lines
+ * indented four columns or more (a tab to the next multiple of 4; spaces and tabs only, not U+3000) where no
+ * paragraph goes on, blank lines inside. In a list, those four columns count from where the last item's
+ * text starts ("1. Install:\n\n       npm install": seven). A line indented so, where a paragraph goes on,
+ * is the paragraph's (lazy continuation: "A paragraph\n    wrapped." is one), and starts no heading, list
+ * item or fence either.
  */
-function* blocksOf(text: string): Generator<string> {
+function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let start = 0; // where the block being read starts
   let empty = true; // no line in that block yet
   let inList = false; // the last block begun was a list item's, or a block indented under one
   let column = 0; // where the text of the last list item begun starts: "1. One." 3, "  - x" 4, "1." alone 3
   let bare = false; // that block is an item's markers alone so far: only a line indented to `column` goes on
+  let fence = ""; // the fence that opened the fenced code block being read ("```", "~~~~"), "" out of one
   let previous = ""; // the block's last line so far
   for (let at = 0; at <= text.length;) {
     let end = text.indexOf("\n", at);
     if (end === -1) end = text.length;
     const line = text.slice(at, end);
-    if (BLANK_LINE.test(line)) {
-      if (!empty) yield text.slice(start, at);
+    const indent = columnAfter(/^[ \t]*/.exec(line)?.[0] ?? ""); // its indentation, in columns
+    const inner: boolean = indent < (inList ? column : 0) + 4; // not four columns past its list item's text
+    const fenceLine = inner ? FENCE_LINE.exec(line) : null;
+    if (fence !== "") {
+      if (!BLANK_LINE.test(line)) yield [line, true];
+      const [, run = "", rest = ""] = fenceLine ?? [];
+      if (run[0] === fence[0] && run.length >= fence.length && BLANK_LINE.test(rest)) fence = "";
+    } else if (BLANK_LINE.test(line)) {
+      if (!empty) yield [text.slice(start, at), false];
       empty = true;
       bare = false;
-    } else if (HEADING_LINE.test(line)) {
-      if (!empty) yield text.slice(start, at);
-      yield line;
+    } else if (empty && !inner) {
+      yield [line, true]; // a line of an indented code block
+    } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
+      if (!empty) yield [text.slice(start, at), false];
+      yield [line, true];
+      fence = fenceLine[1];
+      empty = true;
+      inList = inList && /^[^\S\n]/.test(line);
+      bare = false;
+    } else if (inner && HEADING_LINE.test(line)) {
+      if (!empty) yield [text.slice(start, at), false];
+      yield [line, false];
       empty = true;
       inList = false;
       bare = false;
     } else {
-      const lead = ITEM_LEAD.exec(line)?.[0]; // the markers of the item the line starts, if any
-      const alone = lead?.length === line.length; // with no text after them
-      const under = bare && columnAfter(/^[ \t]*/.exec(line)?.[0] ?? "") >= column; // the bare item's text
-      const number = /^[^\S\n]*(\d+)/.exec(lead ?? "")?.[1]; // the start number of an ordered item
-      const item =
+      const lead: string | undefined = inner ? ITEM_LEAD.exec(line)?.[0] : undefined; // the item's markers
+      const alone: boolean = lead?.length === line.length; // with no text after them
+      const under: boolean = bare && indent >= column; // the bare item's text
+      const number: string | undefined = /^[^\S\n]*(\d+)/.exec(lead ?? "")?.[1]; // an ordered item's start
+      const item: boolean =
         lead !== undefined &&
         !under &&
         (empty ||
           inList ||
           (!alone && (number === undefined || Number(number) === 1 || endsSentence(previous))));
       if (item || empty || (bare && !under)) {
-        if (!empty) yield text.slice(start, at);
+        if (!empty) yield [text.slice(start, at), false];
         start = at;
         empty = false;
         inList = item || (inList && /^[^\S\n]/.test(line));
@@ -128,7 +162,7 @@ function* blocksOf(text: string): Generator<string> {
     }
     at = end + 1;
   }
-  if (!empty) yield text.slice(start);
+  if (!empty) yield [text.slice(start), false];
 }
 
 /** The column `text` ends at, a tab going on to the next multiple of 4 (CommonMark 0.31 §2.2). */
@@ -179,6 +213,8 @@ function isAbbreviation(word: string): boolean {
  *   CommonMark, unless in a list). Any other line break is a space: a paragraph wrapped at a fixed width
  *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a sentence is
  *   collapsed to one space.
+ * - Each line of a code block, fenced (```) or indented four columns, is one sentence as it is, fences
+ *   included: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one).
  * - A list item's markers ("1. ", "10) ", "- ") and a heading's number ("## 2. ") stay with the sentence
  *   after them, whatever it starts with ("1. One.", not "1." and "One."; {@link BLOCK_LEAD}), in any
  *   locale.
@@ -208,8 +244,12 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
   const english = new Intl.Locale(segmenter.resolvedOptions().locale).language === "en";
   const lines = text.replace(/\r\n?|[\u0085\u2028\u2029]/g, (end) => (end === "\u2029" ? "\n\n" : "\n"));
-  for (const block of blocksOf(lines)) {
+  for (const [block, code] of blocksOf(lines)) {
     const line = block.replace(/\s+/g, " ");
+    if (code) {
+      yield line.trim(); // a line of code: one sentence, whatever it holds
+      continue;
+    }
     const lead = BLOCK_LEAD.exec(line)?.[0].length ?? 0;
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far

@@ -295,6 +295,90 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("Title\n-\nText."), ["Title - Text."]);
   });
 
+  test("each line of a code block, indented or fenced, is one sentence; a paragraph does not go on into it", () => {
+    // CommonMark 0.31 §4.4: four columns of indentation (a tab goes to the next multiple of 4) where no paragraph
+    // goes on; blank lines inside. §4.5: a fence of three or more backticks or tildes, to a fence as long.
+    assert.deepEqual(
+      splitSentences(
+        "Run it:\n\n    npm install && npm start\n    npm test\n\n    npm run lint\nThen open it.",
+      ),
+      ["Run it:", "npm install && npm start", "npm test", "npm run lint", "Then open it."],
+    );
+    assert.deepEqual(splitSentences("# Usage\n\tnpm start\n\tnpm test"), [
+      "# Usage",
+      "npm start",
+      "npm test",
+    ]);
+    assert.deepEqual(
+      splitSentences("Run:\n```sh\nnpm install\n# not a heading\n\n- not an item\n```\nThen open it."),
+      ["Run:", "```sh", "npm install", "# not a heading", "- not an item", "```", "Then open it."],
+    );
+    assert.deepEqual(splitSentences("~~~~\na\n~~~\n```\nb\n~~~~~\nc"), [
+      "~~~~",
+      "a",
+      "~~~",
+      "```",
+      "b",
+      "~~~~~",
+      "c",
+    ]);
+    assert.deepEqual(splitSentences("```\nnever closed\nstill code"), ["```", "never closed", "still code"]);
+    // A line of code is one sentence: no prose rule cuts it.
+    assert.deepEqual(splitSentences('```ts\nawait createJob("One. Two.");\n```'), [
+      "```ts",
+      'await createJob("One. Two.");',
+      "```",
+    ]);
+    assert.deepEqual(splitSentences("Example:\n\n    It ends.   Here it starts.\n"), [
+      "Example:",
+      "It ends. Here it starts.",
+    ]);
+    // In a list item, code is indented four columns past the item's text.
+    assert.deepEqual(splitSentences("1. Install:\n\n       npm install\n       npm test\n2. Start it."), [
+      "1. Install:",
+      "npm install",
+      "npm test",
+      "2. Start it.",
+    ]);
+    assert.deepEqual(splitSentences("1. Install:\n   ```\n   npm install\n   ```\n2. Start it."), [
+      "1. Install:",
+      "```",
+      "npm install",
+      "```",
+      "2. Start it.",
+    ]);
+  });
+
+  test("an indented line that is no code goes on as prose", () => {
+    // A paragraph's line indented four columns goes on it (lazy continuation, CommonMark 0.31 §4.4).
+    assert.deepEqual(splitSentences("A paragraph\n    wrapped with an indent. Yes."), [
+      "A paragraph wrapped with an indent.",
+      "Yes.",
+    ]);
+    assert.deepEqual(splitSentences("1. An item\n    wrapped.\n2. Next."), [
+      "1. An item wrapped.",
+      "2. Next.",
+    ]);
+    // A paragraph indented under a list item's text, less than four columns past it.
+    assert.deepEqual(splitSentences("- Item.\n\n    More about it,\n    wrapped."), [
+      "- Item.",
+      "More about it, wrapped.",
+    ]);
+    // Four columns in, a line starts no heading, item or fence either: it goes on the paragraph.
+    assert.deepEqual(splitSentences("Para\n    # not a heading\n    - nor an item\n    ```"), [
+      "Para # not a heading - nor an item ```",
+    ]);
+    // Only spaces and tabs indent: a paragraph indented with ideographic spaces is prose.
+    assert.deepEqual(splitSentences("Intro.\n\n\u3000\u3000\u3000\u3000A wrapped\nline."), [
+      "Intro.",
+      "A wrapped line.",
+    ]);
+    // A run of backticks with a backtick after it on the line is inline code, not a fence.
+    assert.deepEqual(splitSentences("```a``` is code\nwrapped here."), ["```a``` is code wrapped here."]);
+    // Indented four columns past a fence's own indentation, a line closes nothing.
+    assert.deepEqual(splitSentences("```\n    ```\nx\n```\nText."), ["```", "```", "x", "```", "Text."]);
+  });
+
   test("text in other languages and scripts", () => {
     assert.deepEqual(splitSentences("これは文です。次の文です。"), ["これは文です。", "次の文です。"]);
     assert.deepEqual(splitSentences("Das ist gut. Dann ging er, z.B. nach Hause.", "de"), [

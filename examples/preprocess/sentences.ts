@@ -247,7 +247,7 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
   for (const [block, code] of blocksOf(lines)) {
     const line = block.replace(/\s+/g, " ");
     if (code) {
-      yield line.trim(); // a line of code: one sentence, whatever it holds
+      yield* codeLine(line.trim()); // a line of code: one sentence, whatever it holds
       continue;
     }
     const lead = BLOCK_LEAD.exec(line)?.[0].length ?? 0;
@@ -281,6 +281,32 @@ function continues(before: string, next: string): boolean {
   return isAbbreviation(word);
 }
 
+/**
+ * Where a window of {@link MAX_SEGMENT_INPUT} code units that holds no sentence's end is cut: at its last
+ * space, else (one unbroken run) at its end.
+ */
+function cutIndex(window: string): number {
+  const cut = window.lastIndexOf(" ");
+  return cut > 0 ? cut : window.length;
+}
+
+/**
+ * A line of code as sentences: itself, or, longer than {@link MAX_SEGMENT_INPUT} code units (a minified
+ * script), pieces of at most that, cut as a prose sentence that long is ({@link cutIndex}), so that no
+ * sentence row is longer than prose can make one.
+ */
+function* codeLine(line: string): Generator<string> {
+  let start = 0;
+  while (line.length - start > MAX_SEGMENT_INPUT) {
+    const window = line.slice(start, start + MAX_SEGMENT_INPUT);
+    const cut = cutIndex(window);
+    yield window.slice(0, cut).trim();
+    start += cut;
+  }
+  const rest = line.slice(start).trim();
+  if (rest) yield rest;
+}
+
 /** The UAX #29 sentences of a block on one line, segmented at most MAX_SEGMENT_INPUT code units at a time. */
 function* segments(block: string, segmenter: Intl.Segmenter): Generator<string> {
   let start = 0;
@@ -297,8 +323,7 @@ function* segments(block: string, segmenter: Intl.Segmenter): Generator<string> 
       start += last;
       continue;
     }
-    let cut = window.lastIndexOf(" ");
-    if (cut <= 0) cut = MAX_SEGMENT_INPUT; // one unbroken run: cut it anyway
+    const cut = cutIndex(window);
     yield window.slice(0, cut);
     start += cut;
   }

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { MAX_SEGMENT_INPUT, sentencesOf, splitSentences } from "../../examples/preprocess/sentences.js";
 
+/** The sentences of `line` as the only line of a fenced code block, without the fences. */
+const code = (line: string) => splitSentences(`\`\`\`\n${line}\n\`\`\``).slice(1, -1);
+
 describe("splitSentences", () => {
   test("splits into trimmed sentences and collapses inner whitespace", () => {
     assert.deepEqual(splitSentences("First one.  Second \t one!\n\nThird?"), [
@@ -439,5 +442,28 @@ describe("splitSentences", () => {
   test("an unbroken run longer than one piece is still fully kept", () => {
     const run = "x".repeat(MAX_SEGMENT_INPUT * 2 + 5);
     assert.equal(splitSentences(run).join(""), run);
+  });
+
+  test("a line of code longer than one piece is cut as a prose sentence that long is, every character kept", () => {
+    // A minified script in a fenced block and an indented one: pieces of at most MAX_SEGMENT_INPUT, cut at
+    // the last space (a run without one, anywhere), as prose is.
+    const spaced = "var a=1; ".repeat(MAX_SEGMENT_INPUT / 4).trim();
+    const unbroken = "y".repeat(MAX_SEGMENT_INPUT * 2 + 5);
+    for (const text of [`Intro.\n\n\`\`\`js\n${spaced}\n\`\`\``, `Intro.\n\n    ${unbroken}`]) {
+      const sentences = splitSentences(text);
+      const code = sentences.filter((s) => s.length > 100);
+      assert.ok(code.length >= 2, `${code.length} long pieces`);
+      assert.ok(
+        sentences.every((s) => s.length <= MAX_SEGMENT_INPUT),
+        `longest ${Math.max(...sentences.map((s) => s.length))}`,
+      );
+      assert.equal(sentences.join("").replace(/\s/g, ""), text.replace(/\s/g, ""));
+    }
+    assert.deepEqual(
+      splitSentences(`Intro.\n\n    ${unbroken}`).map((s) => s.length),
+      [6, MAX_SEGMENT_INPUT, MAX_SEGMENT_INPUT, 5],
+    );
+    // Cut at spaces: the pieces joined by one space are the line.
+    assert.equal(code(spaced).join(" "), spaced);
   });
 });

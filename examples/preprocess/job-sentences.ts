@@ -7,8 +7,6 @@ import { errorText } from "./queue.js";
 import { sentencesOf } from "./sentences.js";
 import {
   databaseErrorCode,
-  databaseFailure,
-  type DatabaseFailure,
   isDeadlockOrWriteConflict,
   retryTransient,
   type RetryOptions,
@@ -119,14 +117,17 @@ export function isCollision(error: unknown): boolean {
 
 /**
  * A chunk of a job's sentences that collided with another writer of the job ({@link isCollision}) on each of
- * its attempts ({@link COLLISION_ATTEMPTS}, more at the server's default level): thrown by {@link storeSentences}, the last collision its `cause`.
- * A collision is no outage of the database (the worker says it in full, not as a database that stayed busy),
- * even when it is a deadlock, which anywhere else is one (transient.ts databaseFailure).
+ * its attempts ({@link COLLISION_ATTEMPTS}, more at the server's default level): thrown by
+ * {@link storeSentences}, the last collision in `collision`. No outage of the database, even when that
+ * collision is a deadlock, which anywhere else is one: the collision is not its `cause`, so that
+ * transient.ts databaseFailure, which follows causes, finds no database failure in it (the worker says it
+ * in full, not as a database that stayed busy, and nothing retries it as transient).
  */
 export class ChunkCollisionError extends Error {
   override readonly name = "ChunkCollisionError";
   /**
-   * @param first the chunk's first index; `end` the index after its last.
+   * @param first the chunk's first index; `end` the index after its last (`first` for a job of no
+   *   sentence, whose one transaction is the mark).
    * @param attempts the attempts it was given ({@link COLLISION_ATTEMPTS}, or
    *   {@link COLLISION_ATTEMPTS_AT_DEFAULT_LEVEL}).
    * @param collision the last attempt's failure (Prisma P2002, P2034, a driver's deadlock).
@@ -135,23 +136,13 @@ export class ChunkCollisionError extends Error {
     readonly first: number,
     readonly end: number,
     attempts: number,
-    collision: unknown,
+    readonly collision: unknown,
   ) {
+    const what = end > first ? `the sentences ${first} to ${end - 1}` : "the job's done mark";
     super(
-      `the sentences ${first} to ${end - 1} collided with another writer of the job on each of ${attempts} attempts; the last: ${errorText(collision)}`,
-      { cause: collision },
+      `${what} collided with another writer of the job on each of ${attempts} attempts; the last: ${errorText(collision)}`,
     );
   }
-}
-
-/**
- * The database outage that a job's failure in the worker was, for its one line (`the database stayed busy
- * through its retries`): transient.ts databaseFailure of the error, none for a {@link ChunkCollisionError},
- * which a deadlock may be the cause of (a deadlock anywhere else that outlasted its retries is one: the
- * removal of a failed job's rows, a read).
- */
-export function outageOf(error: unknown): DatabaseFailure | undefined {
-  return error instanceof ChunkCollisionError ? undefined : databaseFailure(error);
 }
 
 /**

@@ -19,11 +19,10 @@ import {
   DocumentRefusedError,
   dropRowsIfFailed,
   markJobFailed,
-  outageOf,
   splitJob,
   storeSentences,
 } from "./job-sentences.js";
-import { databaseErrorCode, OutageLog, retryTransient } from "./transient.js";
+import { databaseErrorCode, databaseFailure, OutageLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from "./tracing.js";
 
 // A signal while starting ends the process at once, saying so (tracing.ts).
@@ -206,9 +205,9 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       // A database that stayed unavailable through the retries in one line (the outage was said as it went);
       // a refused document once marked, by the worker that marks it (a message delivered twice reaches two
       // workers); anything else in full, with its stack.
-      // (A chunk that collided with another writer on each of its attempts, by a deadlock too, is no outage;
-      // a deadlock anywhere else that outlasted the retries is.)
-      const failure = outageOf(err);
+      // (A chunk that collided with another writer on each of its attempts, by a deadlock too, is no outage:
+      // job-sentences.ts ChunkCollisionError; a deadlock anywhere else that outlasted the retries is.)
+      const failure = databaseFailure(err);
       if (failure !== undefined)
         console.error(
           `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,

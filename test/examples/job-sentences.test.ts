@@ -12,7 +12,6 @@ import {
   DocumentRefusedError,
   dropRowsIfFailed,
   markJobFailed,
-  outageOf,
   SENTENCE_CHUNK,
   splitJob,
   storeSentences,
@@ -25,7 +24,7 @@ import {
   PG_URL,
   type TestDatabase,
 } from "../prisma/databases.js";
-import { databaseFailure } from "../../examples/preprocess/transient.js";
+import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 /** `count` sentences, `N0.` to `N<count - 1>.`. */
@@ -254,7 +253,7 @@ describe("two writers of one job (PostgreSQL)", () => {
         );
         assert.ok(error instanceof ChunkCollisionError, String(error));
         assert.deepEqual([error.first, error.end], [0, SENTENCE_CHUNK]);
-        assert.equal((error.cause as { code?: string }).code, prisma);
+        assert.equal((error.collision as { code?: string }).code, prisma);
         assert.match(
           error.message,
           new RegExp(
@@ -262,8 +261,10 @@ describe("two writers of one job (PostgreSQL)", () => {
           ),
         );
         assert.deepEqual(attempts, [2, 3]);
-        // The worker's line for it (worker.ts): the error in full, not "the database stayed busy".
-        assert.equal(outageOf(error), undefined);
+        // The worker's line for it (worker.ts): the error in full, not "the database stayed busy"; nothing
+        // retries it as a transient failure.
+        assert.equal(databaseFailure(error), undefined);
+        assert.equal(isTransientDatabaseError(error), false);
         assert.deepEqual(await jobOf(db, job.id), { status: "pending", rows: [] });
       } finally {
         await drop();
@@ -283,9 +284,9 @@ describe("two writers of one job (PostgreSQL)", () => {
       );
       assert.ok(!(error instanceof ChunkCollisionError), String(error));
       assert.equal((error as { code?: string }).code, "P2034");
-      assert.deepEqual(outageOf(error), {
+      assert.deepEqual(databaseFailure(error), {
         code: "P2034",
-        meaning: databaseFailure(error)!.meaning,
+        meaning: "a write conflict or a deadlock; the transaction was rolled back",
         state: "busy",
         conflict: true,
       });

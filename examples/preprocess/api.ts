@@ -218,6 +218,18 @@ function quoted(text: string): string {
 }
 
 /**
+ * A header field's text (Node reads its bytes as Latin-1, one character a byte) as {@link quoted} gives it,
+ * each byte outside visible ASCII and space written as `\xNN`: a byte of UTF-8 text (`é` is 0xC3 0xA9) is
+ * not written back as the two Latin-1 characters it is read as (`Ã©`), nor a control character raw.
+ */
+function quotedField(field: string): string {
+  return quoted(field).replace(
+    /[\u007f-\u00ff]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
+}
+
+/**
  * The methods each path of the api answers with a route and the route it is written as, for a 405
  * (RFC 9110 §15.5.6) and OPTIONS (§9.3.7), whose `Allow` adds OPTIONS ({@link allowHeader}; HEAD
  * wherever GET is, §9.3.2), or `undefined` for a path the api does not have.
@@ -352,13 +364,18 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
     // A string that parses alone: what follows it is the fault, named.
     const end = stringEnd(field);
     const string = end === undefined ? undefined : sfString(field.slice(0, end));
+    // Strings joined into a list (`"k1", "k2"`: a proxy that joined two fields): one key is allowed.
+    if (string !== undefined && /^\s*,/.test(field.slice(end)))
+      throw new BadRequest(
+        `the Idempotency-Key ${quotedField(field)} is a list of keys, and one is allowed: ${SEND_KEY}`,
+      );
     if (string !== undefined)
       throw new BadRequest(
-        `the parameters ${quoted(field.slice(end))} after the Idempotency-Key ${quoted(string)} do not parse ` +
+        `the parameters ${quotedField(field.slice(end))} after the Idempotency-Key ${quotedField(string)} do not parse ` +
           `(RFC 9651 §3.1.2: each is ;key or ;key=value, the key in lowercase, no space before the ;): ${SEND_KEY}`,
       );
     throw new BadRequest(
-      `the Idempotency-Key ${quoted(field)} is not a Structured Field string (RFC 8941 §3.3.3): ${SEND_KEY}`,
+      `the Idempotency-Key ${quotedField(field)} is not a Structured Field string (RFC 8941 §3.3.3): ${SEND_KEY}`,
     );
   }
   if (key === "") throw new BadRequest(`the Idempotency-Key is empty: ${SEND_KEY}`);
@@ -369,7 +386,7 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
   // A list (`k1, k2`: a client that joined two keys): one key is allowed, said as such.
   if (/,\s/.test(key))
     throw new BadRequest(
-      `the Idempotency-Key ${quoted(key)} is a list of keys, and one is allowed: ${SEND_KEY}`,
+      `the Idempotency-Key ${quotedField(key)} is a list of keys, and one is allowed: ${SEND_KEY}`,
     );
   // Node reads a field's bytes as Latin-1: one character per byte, named by its value (a byte of UTF-8
   // text, a control character), never written back.

@@ -171,6 +171,17 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
       `the parameters ";a=\\"open" after the Idempotency-Key "key" do not parse (${PARAMETERS}): ${SEND}`,
     ],
     ['"key"x', `the parameters "x" after the Idempotency-Key "key" do not parse (${PARAMETERS}): ${SEND}`],
+    // Two strings joined into a list (review rA: it was answered "the parameters ...").
+    ['"k1", "k2"', `the Idempotency-Key "\\"k1\\", \\"k2\\"" is a list of keys, and one is allowed: ${SEND}`],
+    // A byte of UTF-8 in a string, or after it, named by its value, not written back as Latin-1 (review rA).
+    [
+      '"k\u00e9y',
+      `the Idempotency-Key "\\"k\\xC3\\xA9y" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
+    ],
+    [
+      '"key";a=\u00e9',
+      `the parameters ";a=\\xC3\\xA9" after the Idempotency-Key "key" do not parse (${PARAMETERS}): ${SEND}`,
+    ],
     // A string's value is checked as the key, whatever its parameters.
     ['"two words";a=1', `the Idempotency-Key holds the byte 0x20 at index 3, not visible ASCII: ${SEND}`],
     ['"";a=1', `the Idempotency-Key is empty: ${SEND}`],

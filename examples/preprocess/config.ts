@@ -269,6 +269,16 @@ export function stoppedLine(signal: "SIGINT" | "SIGTERM", code: number, name?: s
   return `tracehop preprocess: ${name === undefined ? "" : `${name}: `}stopped on ${signal}: exiting with code ${code}`;
 }
 
+/**
+ * The line a process says when a SIGTERM or SIGINT comes while it is already ending on its own (its queue
+ * lost: it said why, and exits 1 once its spans are flushed): `tracehop preprocess: worker: SIGTERM while
+ * ending on its own: finishing the stop (a second signal exits at once)` (tracing.ts onShutdownSignal;
+ * main.ts drops this line of a process it signalled itself).
+ */
+export function endingSignalLine(signal: "SIGINT" | "SIGTERM", name: string): string {
+  return `tracehop preprocess: ${name}: ${signal} while ending on its own: finishing the stop (a second signal exits at once)`;
+}
+
 /** Exits the process with code 2 (bad input) and `message` on stderr in one line, prefixed `tracehop preprocess:`. */
 export function exitForBadInput(message: string): never {
   console.error(`tracehop preprocess: ${message}`);

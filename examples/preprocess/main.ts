@@ -8,6 +8,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  endingSignalLine,
   exitForBadInput,
   exitOnBadInput,
   exitOnSettingProblems,
@@ -83,7 +84,8 @@ interface Started {
   ending: boolean;
   /**
    * Set when this process sent it its SIGTERM ({@link stopOnce}): its line saying it stopped on it with code
-   * 0 is not shown, this process's own last line says how the run ended (a line with another code is).
+   * 0 is not shown, this process's own last line says how the run ended (a line with another code is), nor
+   * its line saying that SIGTERM came while it was ending on its own (config.ts endingSignalLine).
    */
   stopped: boolean;
 }
@@ -123,7 +125,11 @@ function startProcess(name: string): Started {
     createInterface({ input: child.stderr! }).on("line", (line) => {
       if (allReady && line.startsWith(`tracehop preprocess: ${name}: `) && line.includes(ENDING_LINE))
         started.ending = true;
-      if (started.stopped && line === stoppedLine("SIGTERM", 0, name)) return;
+      if (
+        started.stopped &&
+        (line === stoppedLine("SIGTERM", 0, name) || line === endingSignalLine("SIGTERM", name))
+      )
+        return;
       if (!allReady) {
         if (startupLines.has(line)) return;
         startupLines.add(line);

@@ -1,6 +1,14 @@
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { startTracing, type TracingHandle } from "tracehop";
-import { APP_NAME, exitForBadInput, firstLine, signalExitCode, spansFile, stoppedLine } from "./config.js";
+import {
+  APP_NAME,
+  endingSignalLine,
+  exitForBadInput,
+  firstLine,
+  signalExitCode,
+  spansFile,
+  stoppedLine,
+} from "./config.js";
 
 /** The process's name in its lines (`api`, `relay`, `worker`): its service name without the app's prefix. */
 let processName = "process";
@@ -80,8 +88,9 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
  * code a shell gives a process killed by that signal (143 for SIGTERM, 130 for SIGINT), said in one line:
  * `tracehop preprocess: relay: SIGTERM while stopping: exiting at once with code 143`. Spans not yet flushed
  * are lost then. A stop that began otherwise (`shutdown(code)`: the queue lost; the orchestrator gone) is
- * already what a first signal asks for: that signal changes nothing (the process exits as its line said,
- * spans flushed), and the one after it exits at once as above. `npm start` stops each of its processes with
+ * already what a first signal asks for: that signal changes nothing but a line saying so (`tracehop
+ * preprocess: worker: SIGTERM while ending on its own: finishing the stop (a second signal exits at once)`;
+ * the process exits as its earlier line said, spans flushed), and the one after it exits at once as above. `npm start` stops each of its processes with
  * one SIGTERM when the run ends, one already ending on its own among them (main.ts stopOnce); taken for a
  * second signal, it made that process exit 143, its spans lost.
  */
@@ -117,6 +126,7 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number) => v
     }
     if (stoppedBy === undefined && !signalledWhileStopping) {
       signalledWhileStopping = true;
+      console.error(endingSignalLine(signal, processName));
       return;
     }
     const code = signalExitCode(signal);

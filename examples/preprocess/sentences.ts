@@ -94,12 +94,18 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * Each line of a code block is a block of its own, a line of code (code has no wrapped lines: "npm install"
  * and "npm test" on two lines are two), and no line in it starts a heading or a list item: a fenced code
  * block (CommonMark 0.31 §4.5) from its opening fence, which may interrupt a paragraph, to a closing fence
- * of the same character at least as long, or to the text's end; an indented code block (§4.4), lines
- * indented four columns or more (a tab to the next multiple of 4; spaces and tabs only, not U+3000) where no
- * paragraph goes on, blank lines inside. In a list, those four columns count from where the last item's
- * text starts ("1. Install:\n\n       npm install": seven). A line indented so, where a paragraph goes on,
- * is the paragraph's (lazy continuation: "A paragraph\n    wrapped." is one), and starts no heading, list
- * item or fence either.
+ * of the same character at least as long, or to the text's end.
+ *
+ * An indented code block (§4.4: lines indented four columns or more where no paragraph goes on) is not
+ * modelled: its lines are prose. The api takes any text/plain, and plain text indents its paragraphs by a
+ * tab or four spaces ("Dear Ms. Smith,\n\n\tThank you for your letter. …"), which the splitter cannot tell
+ * from an indented code block; read as code, such a paragraph was cut at each line's end and its sentences
+ * not at all. The cost: a Markdown indented code block is segmented as prose, its lines joined. Where a
+ * block starts (first in the text, after a blank line, a heading or a fence), an indented line is read as
+ * it would be unindented: it may start a heading, a list item or a fence. Inside a block, a line indented
+ * four columns or more (a tab to the next multiple of 4; spaces and tabs only, not U+3000) past the text of
+ * the last list item begun (or the line's start out of a list) goes on the block (lazy continuation:
+ * "A paragraph\n    wrapped." is one), and starts no heading, list item or fence, as in CommonMark.
  */
 function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let start = 0; // where the block being read starts
@@ -114,7 +120,9 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     if (end === -1) end = text.length;
     const line = text.slice(at, end);
     const indent = columnAfter(/^[ \t]*/.exec(line)?.[0] ?? ""); // its indentation, in columns
-    const inner: boolean = indent < (inList ? column : 0) + 4; // not four columns past its list item's text
+    // Whether it may start a heading, a list item or a fence: first in a block, or in one (a paragraph, an
+    // item) less than four columns past its list item's text (else it goes on the block, lazily).
+    const inner: boolean = empty || indent < (inList ? column : 0) + 4;
     const fenceLine = inner ? FENCE_LINE.exec(line) : null;
     if (fence !== "") {
       if (!BLANK_LINE.test(line)) yield [line, true];
@@ -124,8 +132,6 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       if (!empty) yield [text.slice(start, at), false];
       empty = true;
       bare = false;
-    } else if (empty && !inner) {
-      yield [line, true]; // a line of an indented code block
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
       if (!empty) yield [text.slice(start, at), false];
       yield [line, true];
@@ -213,8 +219,9 @@ function isAbbreviation(word: string): boolean {
  *   CommonMark, unless in a list). Any other line break is a space: a paragraph wrapped at a fixed width
  *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a sentence is
  *   collapsed to one space.
- * - Each line of a code block, fenced (```) or indented four columns, is one sentence as it is, fences
- *   included: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one).
+ * - Each line of a fenced code block (```) is one sentence as it is, fences included: UAX #29 and the
+ *   rules below are prose's (`await f("One. Two.");` is one). A paragraph indented by a tab or four spaces
+ *   is prose, not an indented code block: plain text indents its paragraphs so ({@link blocksOf}).
  * - A list item's markers ("1. ", "10) ", "- ") and a heading's number ("## 2. ") stay with the sentence
  *   after them, whatever it starts with ("1. One.", not "1." and "One."; {@link BLOCK_LEAD}), in any
  *   locale.

@@ -298,20 +298,16 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("Title\n-\nText."), ["Title - Text."]);
   });
 
-  test("each line of a code block, indented or fenced, is one sentence; a paragraph does not go on into it", () => {
-    // CommonMark 0.31 §4.4: four columns of indentation (a tab goes to the next multiple of 4) where no paragraph
-    // goes on; blank lines inside. §4.5: a fence of three or more backticks or tildes, to a fence as long.
+  test("each line of a fenced code block is one sentence; a paragraph does not go on into it", () => {
+    // CommonMark 0.31 §4.5: a fence of three or more backticks or tildes, to a fence as long. An indented code
+    // block (§4.4) is prose: plain text indents its paragraphs so ("a paragraph indented by a tab", below).
     assert.deepEqual(
       splitSentences(
         "Run it:\n\n    npm install && npm start\n    npm test\n\n    npm run lint\nThen open it.",
       ),
-      ["Run it:", "npm install && npm start", "npm test", "npm run lint", "Then open it."],
+      ["Run it:", "npm install && npm start npm test", "npm run lint Then open it."],
     );
-    assert.deepEqual(splitSentences("# Usage\n\tnpm start\n\tnpm test"), [
-      "# Usage",
-      "npm start",
-      "npm test",
-    ]);
+    assert.deepEqual(splitSentences("# Usage\n\tnpm start\n\tnpm test"), ["# Usage", "npm start npm test"]);
     assert.deepEqual(
       splitSentences("Run:\n```sh\nnpm install\n# not a heading\n\n- not an item\n```\nThen open it."),
       ["Run:", "```sh", "npm install", "# not a heading", "- not an item", "```", "Then open it."],
@@ -334,13 +330,13 @@ describe("splitSentences", () => {
     ]);
     assert.deepEqual(splitSentences("Example:\n\n    It ends.   Here it starts.\n"), [
       "Example:",
-      "It ends. Here it starts.",
+      "It ends.",
+      "Here it starts.",
     ]);
-    // In a list item, code is indented four columns past the item's text.
+    // In a list item too, a line indented four columns past the item's text is prose.
     assert.deepEqual(splitSentences("1. Install:\n\n       npm install\n       npm test\n2. Start it."), [
       "1. Install:",
-      "npm install",
-      "npm test",
+      "npm install npm test",
       "2. Start it.",
     ]);
     assert.deepEqual(splitSentences("1. Install:\n   ```\n   npm install\n   ```\n2. Start it."), [
@@ -380,6 +376,35 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("```a``` is code\nwrapped here."), ["```a``` is code wrapped here."]);
     // Indented four columns past a fence's own indentation, a line closes nothing.
     assert.deepEqual(splitSentences("```\n    ```\nx\n```\nText."), ["```", "```", "x", "```", "Text."]);
+  });
+
+  // Found in review: the api takes any text/plain, and plain text indents its paragraphs by a tab or four
+  // spaces; read as an indented code block (CommonMark 0.31 §4.4), such a paragraph was one line a sentence.
+  test("a paragraph indented by a tab or four spaces is prose, not code", () => {
+    const letter =
+      "Dear Ms. Smith,\n\n\tThank you for your letter. We were glad to hear from you. The\nweather here is fine.";
+    const sentences = [
+      "Dear Ms. Smith,",
+      "Thank you for your letter.",
+      "We were glad to hear from you.",
+      "The weather here is fine.",
+    ];
+    assert.deepEqual(splitSentences(letter), sentences);
+    assert.deepEqual(splitSentences(letter.replace("\t", "    ")), sentences);
+    // Every line indented, first in the text.
+    assert.deepEqual(splitSentences("    It ends.   Here it\n    starts. Fine."), [
+      "It ends.",
+      "Here it starts.",
+      "Fine.",
+    ]);
+    // Where a block starts, an indented line starts a list item or a heading as it would unindented.
+    assert.deepEqual(splitSentences("Steps:\n\n\t1. Open it. Gently.\n\t2. Close it."), [
+      "Steps:",
+      "1. Open it.",
+      "Gently.",
+      "2. Close it.",
+    ]);
+    assert.deepEqual(splitSentences("Intro.\n\n    # Title\n    Text."), ["Intro.", "# Title", "Text."]);
   });
 
   test("text in other languages and scripts", () => {
@@ -445,11 +470,11 @@ describe("splitSentences", () => {
   });
 
   test("a line of code longer than one piece is cut as a prose sentence that long is, every character kept", () => {
-    // A minified script in a fenced block and an indented one: pieces of at most MAX_SEGMENT_INPUT, cut at
-    // the last space (a run without one, anywhere), as prose is.
+    // A minified script in a fenced block: pieces of at most MAX_SEGMENT_INPUT, cut at the last space (a run
+    // without one, anywhere), as prose is.
     const spaced = "var a=1; ".repeat(MAX_SEGMENT_INPUT / 4).trim();
     const unbroken = "y".repeat(MAX_SEGMENT_INPUT * 2 + 5);
-    for (const text of [`Intro.\n\n\`\`\`js\n${spaced}\n\`\`\``, `Intro.\n\n    ${unbroken}`]) {
+    for (const text of [`Intro.\n\n\`\`\`js\n${spaced}\n\`\`\``, `Intro.\n\n\`\`\`\n${unbroken}\n\`\`\``]) {
       const sentences = splitSentences(text);
       const code = sentences.filter((s) => s.length > 100);
       assert.ok(code.length >= 2, `${code.length} long pieces`);
@@ -460,8 +485,8 @@ describe("splitSentences", () => {
       assert.equal(sentences.join("").replace(/\s/g, ""), text.replace(/\s/g, ""));
     }
     assert.deepEqual(
-      splitSentences(`Intro.\n\n    ${unbroken}`).map((s) => s.length),
-      [6, MAX_SEGMENT_INPUT, MAX_SEGMENT_INPUT, 5],
+      splitSentences(`Intro.\n\n\`\`\`\n${unbroken}\n\`\`\``).map((s) => s.length),
+      [6, 3, MAX_SEGMENT_INPUT, MAX_SEGMENT_INPUT, 5, 3],
     );
     // Cut at spaces: the pieces joined by one space are the line.
     assert.equal(code(spaced).join(" "), spaced);

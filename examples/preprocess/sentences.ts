@@ -55,6 +55,9 @@ const BLANK_LINE = /^[^\S\n]*$/;
  */
 const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})(.*)$/;
 
+/** {@link FENCE_LINE} for each line of a text at once, its indentation captured first. */
+const FENCE_LINES = /^([ \t]*)(`{3,}|~{3,})(.*)$/gm;
+
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
 
@@ -94,7 +97,14 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * Each line of a code block is a block of its own, a line of code (code has no wrapped lines: "npm install"
  * and "npm test" on two lines are two), and no line in it starts a heading or a list item: a fenced code
  * block (CommonMark 0.31 §4.5) from its opening fence, which may interrupt a paragraph, to a closing fence
- * of the same character at least as long, or to the text's end.
+ * of the same character at least as long, with nothing after it, indented less than four columns past the
+ * opening fence ({@link closesFence}). A fence never closed is no fence (CommonMark would run its code to
+ * the text's end): in plain text a line of three backticks or tildes is a separator ("~~~ The end ~~~") or a
+ * slip, and the rest of a letter read as code is a line a sentence. Its line is a block of its own, prose
+ * ("Before.\n```\nAfter one. After two." is "Before.", "```", "After one.", "After two."): a line that
+ * starts with a fence is seldom the wrapped middle of a sentence, and not glued to the sentences around it.
+ * Whether each fence is closed is found in one pass over the text before the first block
+ * ({@link closedFences}), so that time stays linear however many fences are left open.
  *
  * An indented code block (§4.4: lines indented four columns or more where no paragraph goes on) is not
  * modelled: its lines are prose. The api takes any text/plain, and plain text indents its paragraphs by a
@@ -114,7 +124,9 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let column = 0; // where the text of the last list item begun starts: "1. One." 3, "  - x" 4, "1." alone 3
   let bare = false; // that block is an item's markers alone so far: only a line indented to `column` goes on
   let fence = ""; // the fence that opened the fenced code block being read ("```", "~~~~"), "" out of one
+  let opened = 0; // that fence's indentation, in columns
   let previous = ""; // the block's last line so far
+  const closed = closedFences(text);
   for (let at = 0; at <= text.length;) {
     let end = text.indexOf("\n", at);
     if (end === -1) end = text.length;
@@ -126,16 +138,17 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     const fenceLine = inner ? FENCE_LINE.exec(line) : null;
     if (fence !== "") {
       if (!BLANK_LINE.test(line)) yield [line, true];
-      const [, run = "", rest = ""] = fenceLine ?? [];
-      if (run[0] === fence[0] && run.length >= fence.length && BLANK_LINE.test(rest)) fence = "";
+      const [, run = "", rest = ""] = FENCE_LINE.exec(line) ?? [];
+      if (closesFence(fence, opened, run, rest, indent)) fence = "";
     } else if (BLANK_LINE.test(line)) {
       if (!empty) yield [text.slice(start, at), false];
       empty = true;
       bare = false;
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
       if (!empty) yield [text.slice(start, at), false];
-      yield [line, true];
-      fence = fenceLine[1];
+      const code: boolean = closed.has(at); // else a fence never closed: a line of prose of its own
+      yield [line, code];
+      if (code) [fence, opened] = [fenceLine[1], indent];
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
@@ -169,6 +182,42 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     at = end + 1;
   }
   if (!empty) yield [text.slice(start), false];
+}
+
+/**
+ * Whether a line that starts with `run`, a run of backticks or tildes, then `rest`, indented `indent`
+ * columns, closes the fence `fence` opened `opened` columns in (CommonMark 0.31 §4.5): `run` is of the same
+ * character and at least as long, nothing but white space follows it, and it is indented less than four
+ * columns past the opening fence (CommonMark counts from the list item's text the fence is in, which
+ * {@link closedFences} does not know; from the fence, a closing fence in a list item is found as well).
+ */
+function closesFence(fence: string, opened: number, run: string, rest: string, indent: number): boolean {
+  return run[0] === fence[0] && run.length >= fence.length && BLANK_LINE.test(rest) && indent < opened + 4;
+}
+
+/**
+ * Where, in `text` (its line breaks "\n"), a fence line ({@link FENCE_LINE}) starts that a later line
+ * closes, as {@link closesFence} has it (same character, at least as long, nothing after it, indented less
+ * than four columns past it): the offsets of those lines' starts. One pass over the text and one back over
+ * its fence lines, keeping, for each character and each column of indentation, the longest closing fence
+ * seen so far (later in the text). Each fence line reads the columns less than its own indentation plus 4,
+ * no more than 4 per character of it plus 4, so the time is linear in the text's length.
+ */
+function closedFences(text: string): Set<number> {
+  const lines = [...text.matchAll(FENCE_LINES)];
+  const closed = new Set<number>();
+  const longest: Record<string, number[]> = { "`": [], "~": [] }; // per column, the longest closing run
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const [, lead = "", run = "", rest = ""] = lines[i];
+    const indent = columnAfter(lead);
+    const later = longest[run[0]];
+    let longer = 0; // the longest closing run later, indented less than `indent + 4` columns
+    for (let column = 0; column < Math.min(indent + 4, later.length); column++)
+      longer = Math.max(longer, later[column] ?? 0);
+    if (longer >= run.length) closed.add(lines[i].index);
+    if (BLANK_LINE.test(rest)) later[indent] = Math.max(later[indent] ?? 0, run.length);
+  }
+  return closed;
 }
 
 /** The column `text` ends at, a tab going on to the next multiple of 4 (CommonMark 0.31 §2.2). */
@@ -245,7 +294,9 @@ export function splitSentences(text: string, locale = "en"): string[] {
  * The sentences of {@link splitSentences}, in order, one at a time: the worker (job-sentences.ts splitJob)
  * gives the event loop a turn every chunk of them and stops at its limit of sentences, before the
  * rest of a document over it is segmented (a 5 MiB document of 4-byte sentences has 1.3 million). Each
- * step's work is bounded: a block is segmented a window of {@link MAX_SEGMENT_INPUT} code units at a time.
+ * step's work is bounded: a block is segmented a window of {@link MAX_SEGMENT_INPUT} code units at a time;
+ * but the first step's also holds one regular-expression pass over the whole text, which finds the fences
+ * that are closed ({@link blocksOf}).
  */
 export function* sentencesOf(text: string, locale = "en"): Generator<string, void, undefined> {
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });

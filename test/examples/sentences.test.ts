@@ -321,7 +321,8 @@ describe("splitSentences", () => {
       "~~~~~",
       "c",
     ]);
-    assert.deepEqual(splitSentences("```\nnever closed\nstill code"), ["```", "never closed", "still code"]);
+    // Never closed, a fence is prose ("a fence never closed is prose", below).
+    assert.deepEqual(splitSentences("```\nnever closed\nstill prose"), ["```", "never closed still prose"]);
     // A line of code is one sentence: no prose rule cuts it.
     assert.deepEqual(splitSentences('```ts\nawait createJob("One. Two.");\n```'), [
       "```ts",
@@ -376,6 +377,77 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("```a``` is code\nwrapped here."), ["```a``` is code wrapped here."]);
     // Indented four columns past a fence's own indentation, a line closes nothing.
     assert.deepEqual(splitSentences("```\n    ```\nx\n```\nText."), ["```", "```", "x", "```", "Text."]);
+  });
+
+  // Found in review: an opening fence never closed made the rest of a document code, a line a sentence; in
+  // plain text a line of three tildes or backticks is a separator, not code.
+  test("a fence never closed is prose: a line of its own, the text after it split as prose", () => {
+    assert.deepEqual(splitSentences("~~~ The end ~~~\nThat was it. Nothing more."), [
+      "~~~ The end ~~~",
+      "That was it.",
+      "Nothing more.",
+    ]);
+    assert.deepEqual(splitSentences("Before.\n```\nAfter one. After two."), [
+      "Before.",
+      "```",
+      "After one.",
+      "After two.",
+    ]);
+    assert.deepEqual(
+      splitSentences("- item\n  ```\n  code\n- next item. Two sentences.\n\nParagraph one. Paragraph two."),
+      ["- item", "```", "code", "- next item.", "Two sentences.", "Paragraph one.", "Paragraph two."],
+    );
+    // Closed only by a fence of the same character at least as long, with nothing after it, indented less
+    // than four columns past the opening fence: none of these closes "````".
+    assert.deepEqual(splitSentences("````\nOne. Two.\n```\n~~~~\n    ````\n```` x\nThree. Four."), [
+      "````",
+      "One.",
+      "Two.",
+      "```",
+      "~~~~",
+      "````",
+      "```` x",
+      "Three.",
+      "Four.",
+    ]);
+    // A closed fence stays code, a line a sentence, its fences included; in a nested list item too.
+    assert.deepEqual(splitSentences("Before.\n```\nOne. Two.\n```\nAfter one. After two."), [
+      "Before.",
+      "```",
+      "One. Two.",
+      "```",
+      "After one.",
+      "After two.",
+    ]);
+    assert.deepEqual(splitSentences("- a\n  - b\n    ```\n    One. Two.\n    ```\n- c. D."), [
+      "- a",
+      "- b",
+      "```",
+      "One. Two.",
+      "```",
+      "- c.",
+      "D.",
+    ]);
+    // A fence that is closed, then one that is not.
+    assert.deepEqual(splitSentences("~~~\nx. Y\n~~~\n~~~\nOne. Two."), [
+      "~~~",
+      "x. Y",
+      "~~~",
+      "~~~",
+      "One.",
+      "Two.",
+    ]);
+  });
+
+  test("many fences never closed take time linear in the text", () => {
+    // Each opening fence's closing one is found in one pass over the text, not by reading the rest per fence.
+    const text = "```js\nOne. Two.\n".repeat(20_000);
+    const started = performance.now();
+    const sentences = splitSentences(text);
+    const took = performance.now() - started;
+    assert.equal(sentences.length, 60_000);
+    assert.deepEqual(sentences.slice(0, 3), ["```js", "One.", "Two."]);
+    assert.ok(took < 5_000, `${took} ms`);
   });
 
   // Found in review: the api takes any text/plain, and plain text indents its paragraphs by a tab or four

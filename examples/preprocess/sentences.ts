@@ -341,11 +341,14 @@ function continues(before: string, next: string): boolean {
 
 /**
  * Where a window of {@link MAX_SEGMENT_INPUT} code units that holds no sentence's end is cut: at its last
- * space, else (one unbroken run) at its end.
+ * space, else (one unbroken run) at its end, or one code unit before it when the window ends with a high
+ * surrogate (the window's slice split a pair: cut there, each piece would keep a lone surrogate, which
+ * the database stores as U+FFFD). The window is longer than one code unit, so the cut is past 0.
  */
 function cutIndex(window: string): number {
   const cut = window.lastIndexOf(" ");
-  return cut > 0 ? cut : window.length;
+  if (cut > 0) return cut;
+  return /[\uD800-\uDBFF]$/.test(window) ? window.length - 1 : window.length;
 }
 
 /**

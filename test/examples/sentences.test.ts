@@ -541,6 +541,25 @@ describe("splitSentences", () => {
     assert.equal(splitSentences(run).join(""), run);
   });
 
+  // Found in review: a window cut at its end could fall between the two halves of a surrogate pair, and each
+  // piece kept a lone surrogate (stored as U+FFFD).
+  test("a run cut at a window's end is not cut inside a surrogate pair, in prose or in a line of code", () => {
+    // "x" first: each emoji's high surrogate at an odd index, the window's last code unit.
+    const run = `x${"\u{1F600}".repeat(MAX_SEGMENT_INPUT)}`;
+    for (const sentences of [splitSentences(run), code(run)]) {
+      assert.ok(sentences.length >= 2, `${sentences.length} pieces`);
+      for (const piece of sentences) {
+        assert.ok(!/^[\uDC00-\uDFFF]/.test(piece), "a piece starts with a low surrogate");
+        assert.ok(!/[\uD800-\uDBFF]$/.test(piece), "a piece ends with a high surrogate");
+      }
+      assert.equal(sentences.join(""), run);
+      assert.deepEqual(
+        sentences.map((s) => s.length),
+        [MAX_SEGMENT_INPUT - 1, MAX_SEGMENT_INPUT, 2],
+      );
+    }
+  });
+
   test("a line of code longer than one piece is cut as a prose sentence that long is, every character kept", () => {
     // A minified script in a fenced block: pieces of at most MAX_SEGMENT_INPUT, cut at the last space (a run
     // without one, anywhere), as prose is.

@@ -266,11 +266,12 @@ function isAbbreviation(word: string): boolean {
  * - A blank line, and a line break before a list item or a Markdown heading, ends a sentence with or
  *   without a full stop ({@link blocksOf}; a line starting "5. " or "1998. " goes on a paragraph, as in
  *   CommonMark, unless in a list). Any other line break is a space: a paragraph wrapped at a fixed width
- *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a sentence is
- *   collapsed to one space.
- * - Each line of a fenced code block (```) is one sentence as it is, fences included: UAX #29 and the
- *   rules below are prose's (`await f("One. Two.");` is one). A paragraph indented by a tab or four spaces
- *   is prose, not an indented code block: plain text indents its paragraphs so ({@link blocksOf}).
+ *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a prose sentence
+ *   is collapsed to one space.
+ * - Each line of a fenced code block (```) is one sentence as it is, fences included, its inner white
+ *   space kept: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one). A fence no
+ *   later line closes is prose, its line a block of its own. A paragraph indented by a tab or four
+ *   spaces is prose, not an indented code block: plain text indents its paragraphs so ({@link blocksOf}).
  * - A list item's markers ("1. ", "10) ", "- ") and a heading's number ("## 2. ") stay with the sentence
  *   after them, whatever it starts with ("1. One.", not "1." and "One."; {@link BLOCK_LEAD}), in any
  *   locale.
@@ -303,11 +304,11 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
   const english = new Intl.Locale(segmenter.resolvedOptions().locale).language === "en";
   const lines = text.replace(/\r\n?|[\u0085\u2028\u2029]/g, (end) => (end === "\u2029" ? "\n\n" : "\n"));
   for (const [block, code] of blocksOf(lines)) {
-    const line = block.replace(/\s+/g, " ");
     if (code) {
-      yield* codeLine(line.trim()); // a line of code: one sentence, whatever it holds
+      yield* codeLine(block.trim()); // a line of code: one sentence, whatever it holds, its spacing kept
       continue;
     }
+    const line = block.replace(/\s+/g, " ");
     const lead = BLOCK_LEAD.exec(line)?.[0].length ?? 0;
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
@@ -352,9 +353,12 @@ function cutIndex(window: string): number {
 }
 
 /**
- * A line of code as sentences: itself, or, longer than {@link MAX_SEGMENT_INPUT} code units (a minified
- * script), pieces of at most that, cut as a prose sentence that long is ({@link cutIndex}), so that no
- * sentence row is longer than prose can make one.
+ * A line of code, trimmed, as sentences: itself, its inner white space as it is (code's spacing is its
+ * own: `{'a':  1}`), or, longer than {@link MAX_SEGMENT_INPUT} code units (a minified script), pieces of
+ * at most that, each trimmed, cut where a window of prose that holds no sentence's end is
+ * ({@link cutIndex}: at its last space), so that one minified script is not one row of megabytes. That
+ * bounds a line of code only: a prose sentence has no upper bound (sentences joined by the rule for a
+ * lower-case start, for one).
  */
 function* codeLine(line: string): Generator<string> {
   let start = 0;

@@ -541,6 +541,16 @@ describe("splitSentences", () => {
     assert.equal(splitSentences(run).join(""), run);
   });
 
+  // Found in review: a line of code had its inner white space collapsed, as prose has.
+  test("a line of code keeps its inner spacing, trimmed at its ends only", () => {
+    assert.deepEqual(splitSentences("```py\n  return {'a':  1}  \n\tif x:\t\ty()\n```"), [
+      "```py",
+      "return {'a':  1}",
+      "if x:\t\ty()",
+      "```",
+    ]);
+  });
+
   // Found in review: a window cut at its end could fall between the two halves of a surrogate pair, and each
   // piece kept a lone surrogate (stored as U+FFFD).
   test("a run cut at a window's end is not cut inside a surrogate pair, in prose or in a line of code", () => {

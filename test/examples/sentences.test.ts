@@ -530,6 +530,8 @@ describe("splitSentences", () => {
       "We met on JAN. 5. Then.\nDue Jan. \uff15, 2026.\n\uff11. Full.",
       "## 2. Usage\n### 2.1. Notes\n\u2022 a\r\nb\u2029c\u2028d",
       '"Who?" she asked. Wait... what?! 3.14 is pi. Dr. Smith (2001).',
+      "Before.\n```\nAfter. ~~~ x\n- a\n  ```\n  b\n````\n\n    ````\n~~~",
+      "Dear Ms. Smith,\n\n\tThank you. The\nweather.\n```py\n  a  =\t1 \n```\n    # Title\n\t- item",
     ];
     const kept = (text: string) => text.replace(/\s/g, "");
     for (const text of texts)

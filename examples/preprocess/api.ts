@@ -642,13 +642,32 @@ server.listen(PORT, "127.0.0.1", () => {
  */
 let stopping = false;
 
+/**
+ * How long a stop waits for the requests still open, in milliseconds, before it closes their connections:
+ * a client that stalls mid-upload (a `Content-Length` it never sends whole) held the stop for good, since
+ * Node's server.close turns its request timeout off. Longer than a request's own work (a job's transaction
+ * is retried for up to {@link CREATE_RETRY_MS} while the database is busy) and shorter than `npm start`'s
+ * 15 s before it kills a process that does not stop (main.ts STOP_TIMEOUT_MS). A request cut so gets no
+ * answer; what its transaction committed stays, and a client that sent an Idempotency-Key sends it again.
+ */
+const STOP_GRACE_MS = 10_000;
+
 onShutdownSignal(async () => {
   stopping = true;
   for (const res of openRequests.keys()) if (!res.headersSent) res.setHeader("Connection", "close");
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const waiting = openRequestsLine();
   if (waiting !== undefined) console.error(waiting);
+  const grace = setTimeout(() => {
+    const still = openRequests.size;
+    if (still === 0) return;
+    console.error(
+      `tracehop preprocess: api: stopping: ${still} ${still === 1 ? "request" : "requests"} still open after ${STOP_GRACE_MS / 1000} s: closing ${still === 1 ? "its connection" : "their connections"}`,
+    );
+    server.closeAllConnections();
+  }, STOP_GRACE_MS);
   await closed;
+  clearTimeout(grace);
   await db.$disconnect();
   await tracing.shutdown();
 });

@@ -459,6 +459,34 @@ test("stopped with requests still open, the api says how many it waits for and t
   assert.equal(code, 0);
 });
 
+// Found trying the README as a new user: a client that stalled mid-upload held the api's stop for good
+// (server.close turns Node's request timeout off), seven minutes in the trial, until a second signal.
+test("a request still open 10 s into a stop has its connection closed, and the api ends, saying so", async (t) => {
+  const { port, api } = await startApi(t, "api-requests");
+  const socket = connect(port, "127.0.0.1");
+  socket.on("error", () => undefined);
+  const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+  socket.write(
+    "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\nOne.",
+  );
+  let stderr = "";
+  api.child.stderr!.on("data", (d) => (stderr += d));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const sent = Date.now();
+  api.child.kill("SIGTERM");
+  const { code } = await api.result;
+  const tookMs = Date.now() - sent;
+  assert.equal(code, 0, stderr);
+  assert.equal(
+    stderr,
+    "tracehop preprocess: api: stopping: waiting for 1 request still open: POST /preprocess-jobs\n" +
+      "tracehop preprocess: api: stopping: 1 request still open after 10 s: closing its connection\n" +
+      "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
+  );
+  assert.ok(tookMs >= 9_500, `ended ${tookMs} ms after the signal, before its 10 s`);
+  await ended; // the client's connection was closed by the api
+});
+
 // Found trying the README as a new user: a response sent while the api stopped said `Connection:
 // keep-alive`, and a client that kept its connection held the api's exit for the keep-alive timeout (5 s).
 test("a request answered while the api stops is answered with Connection: close, and its connection closed by the api", async (t) => {

@@ -58,6 +58,23 @@ const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})(.*)$/;
 /** {@link FENCE_LINE} for each line of a text at once, its indentation captured first. */
 const FENCE_LINES = /^([ \t]*)(`{3,}|~{3,})(.*)$/gm;
 
+/**
+ * Whether `line` is a thematic break (CommonMark 0.31 §4.1): three or more `*`, `-` or `_`, alone on the
+ * line but for spaces and tabs ("***", "- - -", "_____"). A block of its own, before a list item ("* * *"
+ * is no empty item). Its marks are read once without its spaces: a pattern with spaces between repeated
+ * marks backtracks over a long line of them that ends otherwise ("* * * … x").
+ */
+function isThematicBreak(line: string): boolean {
+  return /^[ \t]*[-*_]/.test(line) && /^(?:\*{3,}|-{3,}|_{3,})$/.test(line.replace(/[ \t]+/g, ""));
+}
+
+/**
+ * A setext heading's underline (CommonMark 0.31 §4.3): a run of `=` or of `-` alone on the line, under a
+ * paragraph's line ("Title\n=====", a plain-text title underlined alike), which makes that paragraph a
+ * heading: a block of its own, as the underline is.
+ */
+const SETEXT_UNDERLINE = /^[ \t]*(?:=+|-+)[ \t]*$/;
+
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
 
@@ -79,7 +96,9 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
 
 /**
  * The blocks of a text, in order, each ending a sentence whatever precedes its end: a blank line ends a
- * block, a heading's line is a block of its own, and a line that starts a list item starts a block
+ * block, a heading's line is a block of its own, as are a thematic break ({@link isThematicBreak}) and a
+ * setext heading's underline ({@link SETEXT_UNDERLINE}: the paragraph above it ends there), and a line
+ * that starts a list item starts a block
  * (Markdown, as CommonMark 0.31 reads it). A line that starts an ordered list item with a number other
  * than 1 ("1998. Then it closed.", "5. Bring notes.") starts one only where no paragraph is interrupted:
  * first in the text, after a blank line or a heading, or in a list (after a line that started an item, the
@@ -149,6 +168,17 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       const code: boolean = closed.has(at); // else a fence never closed: a line of prose of its own
       yield [line, code];
       if (code) [fence, opened] = [fenceLine[1], indent];
+      empty = true;
+      inList = inList && /^[^\S\n]/.test(line);
+      bare = false;
+    } else if (
+      inner &&
+      (isThematicBreak(line) ||
+        // Under a paragraph's line of the same container: in a list, one indented to its item's text.
+        (!empty && !bare && (!inList || indent >= column) && SETEXT_UNDERLINE.test(line)))
+    ) {
+      if (!empty) yield [text.slice(start, at), false];
+      yield [line, false];
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;

@@ -293,9 +293,40 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("1.\n   One. More.\n2.\n   - Two."), ["1. One.", "More.", "2. - Two."]);
     // After a blank line the text is not the item's: an item starts with at most one blank line.
     assert.deepEqual(splitSentences("1.\n\n   One."), ["1.", "One."]);
-    // Alone on a line, markers do not interrupt a paragraph: "1." goes on it, "-" under it makes it a heading.
+    // Alone on a line, markers do not interrupt a paragraph: "1." goes on it, "-" under it makes it a heading
+    // (a setext heading: the next test).
     assert.deepEqual(splitSentences("Version\n1.\n5 is out."), ["Version 1. 5 is out."]);
-    assert.deepEqual(splitSentences("Title\n-\nText."), ["Title - Text."]);
+    assert.deepEqual(splitSentences("Title\n-\nText."), ["Title", "-", "Text."]);
+  });
+
+  test("an underlined heading and a thematic break end the paragraph before them; their line is its own", () => {
+    // CommonMark 0.31 §4.3 (setext headings: a line of = or - under a paragraph) and §4.1 (thematic breaks:
+    // three or more *, - or _, spaces between allowed); a plain-text title underlined alike.
+    assert.deepEqual(splitSentences("Title\n=====\nText here. More."), [
+      "Title",
+      "=====",
+      "Text here.",
+      "More.",
+    ]);
+    assert.deepEqual(splitSentences("Chapter 1\n---------\n\nIt began."), [
+      "Chapter 1",
+      "---------",
+      "It began.",
+    ]);
+    assert.deepEqual(splitSentences("A title on\ntwo lines\n==\nText."), [
+      "A title on two lines",
+      "==",
+      "Text.",
+    ]);
+    assert.deepEqual(splitSentences("Some text\n***\nMore."), ["Some text", "***", "More."]);
+    assert.deepEqual(splitSentences("* * *\nMore.\n\n- - -\n_____"), ["* * *", "More.", "- - -", "_____"]);
+    // A thematic break ends a list; "-" or "=" with nothing before in the block is no underline.
+    assert.deepEqual(splitSentences("- One.\n---\nAfter."), ["- One.", "---", "After."]);
+    assert.deepEqual(splitSentences("=====\nText."), ["===== Text."]);
+    assert.deepEqual(splitSentences("- One.\n-"), ["- One.", "-"]);
+    // Not a break: fewer than three marks, other characters on the line, a dash in a sentence.
+    assert.deepEqual(splitSentences("** bold\nText."), ["** bold Text."]);
+    assert.deepEqual(splitSentences("Range 5\n-- 10 works."), ["Range 5 -- 10 works."]);
   });
 
   test("each line of a fenced code block is one sentence; a paragraph does not go on into it", () => {

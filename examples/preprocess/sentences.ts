@@ -165,7 +165,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       bare = false;
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
       if (!empty) yield [text.slice(start, at), false];
-      const code: boolean = closed.has(at); // else a fence never closed: a line of prose of its own
+      const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
       yield [line, code];
       if (code) [fence, opened] = [fenceLine[1], indent];
       empty = true;
@@ -226,28 +226,45 @@ function closesFence(fence: string, opened: number, run: string, rest: string, i
 }
 
 /**
- * Where, in `text` (its line breaks "\n"), a fence line ({@link FENCE_LINE}) starts that a later line
- * closes, as {@link closesFence} has it (same character, at least as long, nothing after it, indented less
- * than four columns past it): the offsets of those lines' starts. One pass over the text and one back over
- * its fence lines, keeping, for each character and each column of indentation, the longest closing fence
- * seen so far (later in the text). Each fence line reads the columns less than its own indentation plus 4,
- * no more than 4 per character of it plus 4, so the time is linear in the text's length.
+ * Which fence lines ({@link FENCE_LINE}) of `text` (its line breaks "\n") a later line closes, as
+ * {@link closesFence} has it (same character, at least as long, nothing after it, indented less than four
+ * columns past it): a function of a line's start offset, true for such a fence line's, to be asked with
+ * offsets in increasing order (as {@link blocksOf} reads the lines). One pass over the text and one back
+ * over its fence lines, keeping, for each character and each column of indentation, the longest closing
+ * fence seen so far (later in the text). Each fence line reads the columns less than its own indentation
+ * plus 4, no more than 4 per character of it plus 4, so the time is linear in the text's length; each
+ * fence line is kept as numbers (its matches kept whole took 278 MB for 5 MiB of fence lines).
  */
-function closedFences(text: string): Set<number> {
-  const lines = [...text.matchAll(FENCE_LINES)];
-  const closed = new Set<number>();
+function closedFences(text: string): (at: number) => boolean {
+  const starts: number[] = [];
+  const indents: number[] = [];
+  const runs: number[] = []; // the run's length, negative for tildes
+  const closers: boolean[] = []; // nothing after the run: it may close a fence
+  const fenceLines = new RegExp(FENCE_LINES);
+  for (let match = fenceLines.exec(text); match !== null; match = fenceLines.exec(text)) {
+    const [, lead = "", run = "", rest = ""] = match;
+    starts.push(match.index);
+    indents.push(columnAfter(lead));
+    runs.push(run[0] === "`" ? run.length : -run.length);
+    closers.push(BLANK_LINE.test(rest));
+  }
+  const closed = new Uint8Array(starts.length);
   const longest: Record<string, number[]> = { "`": [], "~": [] }; // per column, the longest closing run
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const [, lead = "", run = "", rest = ""] = lines[i];
-    const indent = columnAfter(lead);
-    const later = longest[run[0]];
+  for (let i = starts.length - 1; i >= 0; i--) {
+    const indent = indents[i]!;
+    const length = Math.abs(runs[i]!);
+    const later = longest[runs[i]! > 0 ? "`" : "~"]!;
     let longer = 0; // the longest closing run later, indented less than `indent + 4` columns
     for (let column = 0; column < Math.min(indent + 4, later.length); column++)
       longer = Math.max(longer, later[column] ?? 0);
-    if (longer >= run.length) closed.add(lines[i].index);
-    if (BLANK_LINE.test(rest)) later[indent] = Math.max(later[indent] ?? 0, run.length);
+    if (longer >= length) closed[i] = 1;
+    if (closers[i]) later[indent] = Math.max(later[indent] ?? 0, length);
   }
-  return closed;
+  let next = 0; // the first fence line not before the offset last asked
+  return (at) => {
+    while (next < starts.length && starts[next]! < at) next++;
+    return next < starts.length && starts[next] === at && closed[next] === 1;
+  };
 }
 
 /** The column `text` ends at, a tab going on to the next multiple of 4 (CommonMark 0.31 §2.2). */
@@ -395,7 +412,8 @@ function* codeLine(line: string): Generator<string> {
   while (line.length - start > MAX_SEGMENT_INPUT) {
     const window = line.slice(start, start + MAX_SEGMENT_INPUT);
     const cut = cutIndex(window);
-    yield window.slice(0, cut).trim();
+    const piece = window.slice(0, cut).trim();
+    if (piece) yield piece; // not a piece of a run of white space
     start += cut;
   }
   const rest = line.slice(start).trim();

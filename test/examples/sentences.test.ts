@@ -575,6 +575,12 @@ describe("splitSentences", () => {
   });
 
   // Found in review: a line of code had its inner white space collapsed, as prose has.
+  test("a line of code with a run of white space longer than one piece gives no empty sentence", () => {
+    // Review rB: its inner spacing kept, the piece cut inside the run was "" (an empty row stored).
+    for (const space of [" ", "\t"])
+      assert.deepEqual(splitSentences(`\`\`\`\na${space.repeat(40_000)}b\n\`\`\``), ["```", "a", "b", "```"]);
+  });
+
   test("a line of code keeps its inner spacing, trimmed at its ends only", () => {
     assert.deepEqual(splitSentences("```py\n  return {'a':  1}  \n\tif x:\t\ty()\n```"), [
       "```py",

@@ -4,7 +4,15 @@
 // test's options, stopped and the folder removed afterwards. On a 2-core VM the initialisation and start
 // took 0.9 s (2.4 s with other tests running), a stop 0.2 s.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -74,6 +82,48 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Whether a process `pid` runs. */
+function runs(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The number in `file`, or undefined. */
+function pidIn(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the folders (and kills the servers) that a test process which ended without its `after` left
+ * (killed by a signal, a crash): each `tracehop-mariadb-*` folder whose `owner.pid` names a process that
+ * no longer runs; its server (`mariadb.pid`) is killed when that process is a mariadbd of that folder.
+ */
+function sweepLeftovers(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith("tracehop-mariadb-")) continue;
+    const dir = join(tmpdir(), name);
+    const owner = pidIn(join(dir, "owner.pid"));
+    if (owner === undefined || runs(owner)) continue;
+    const server = pidIn(join(dir, "mariadb.pid"));
+    try {
+      if (server !== undefined && readFileSync(`/proc/${server}/cmdline`, "utf8").includes(dir))
+        process.kill(server, "SIGKILL");
+    } catch {
+      // gone already, or not ours
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The last `lines` lines of `file`, or "" when it cannot be read. */
 function tailOf(file: string, lines = 8): string {
   try {
@@ -93,12 +143,31 @@ function tailOf(file: string, lines = 8): string {
  */
 export async function startPrivateMariaDb(options: readonly string[] = []): Promise<PrivateMariaDb> {
   const started = performance.now();
+  sweepLeftovers();
   const dir = mkdtempSync(join(tmpdir(), "tracehop-mariadb-"));
+  writeFileSync(join(dir, "owner.pid"), String(process.pid));
   const user = userInfo().username;
   const errorLog = join(dir, "error.log");
   let server: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
+  // A test process that ends without its `after` (an exit, a signal) kills the server and removes the
+  // folder on its way out; one killed outright leaves them to the next start's sweepLeftovers.
+  const leaveNothing = () => {
+    server?.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    leaveNothing();
+    process.off(signal, onSignal);
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  process.once("exit", leaveNothing);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const stop = async () => {
+    process.off("exit", leaveNothing);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     if (server !== undefined && server.exitCode === null && server.signalCode === null) {
       const killer = setTimeout(() => server?.kill("SIGKILL"), 10_000);
       server.kill("SIGTERM");
@@ -145,7 +214,15 @@ export async function startPrivateMariaDb(options: readonly string[] = []): Prom
         );
       const probe = await connect().catch(() => undefined);
       if (probe !== undefined) {
-        await probe.end();
+        // Another server may have taken the port between freePort and the bind: then ours exits, and
+        // this one must not be the test's (its databases would be made there and never dropped).
+        const [{ datadir }] = (await probe
+          .query("SELECT @@datadir AS datadir")
+          .finally(() => probe.end())) as [{ datadir: string }];
+        if (datadir.replace(/\/$/, "") !== join(dir, "data"))
+          throw new Error(
+            `port ${port} was taken by another MariaDB server (datadir ${datadir}) before ${MARIADBD} bound it: run the test again`,
+          );
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -4,7 +4,7 @@ import type * as HttpModule from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { parseItem } from "structured-headers";
+import { parseItem, parseList } from "structured-headers";
 import { startProcessTracing, onShutdownSignal, stopOnSignalWhileStarting } from "./tracing.js";
 import {
   SERVICE_NAMES,
@@ -218,9 +218,10 @@ function quoted(text: string): string {
 }
 
 /**
- * A header field's text (Node reads its bytes as Latin-1, one character a byte) as {@link quoted} gives it,
- * each byte outside visible ASCII and space written as `\xNN`: a byte of UTF-8 text (`é` is 0xC3 0xA9) is
- * not written back as the two Latin-1 characters it is read as (`Ã©`), nor a control character raw.
+ * A header field's text (Node reads its bytes as Latin-1, one character a byte) as {@link quoted} gives it
+ * (cut to {@link MAX_QUOTED} characters first), each byte from 0x7F to 0xFF written as `\xNN`: a byte of
+ * UTF-8 text (`é` is 0xC3 0xA9) is not written back as the two Latin-1 characters it is read as (`Ã©`);
+ * a control character below 0x20 as JSON escapes it (`\t`, `\u0001`).
  */
 function quotedField(field: string): string {
   return quoted(field).replace(
@@ -332,6 +333,15 @@ function sfString(field: string): string | undefined {
   }
 }
 
+/** Whether `field` parses as a Structured Field list of two or more members (RFC 9651 §3.1), by structured-headers' `parseList`. */
+function isList(field: string): boolean {
+  try {
+    return parseList(field).length > 1;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The end (the index after its closing quote) of the Structured Field string that `field` opens with, or
  * `undefined` when its closing quote never comes: the first `"` not escaped by a `\` (RFC 9651 §4.2.5).
@@ -364,8 +374,9 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
     // A string that parses alone: what follows it is the fault, named.
     const end = stringEnd(field);
     const string = end === undefined ? undefined : sfString(field.slice(0, end));
-    // Strings joined into a list (`"k1", "k2"`: a proxy that joined two fields): one key is allowed.
-    if (string !== undefined && /^\s*,/.test(field.slice(end)))
+    // Strings joined into a list (`"k1", "k2"`, `"k1";a=1, "k2"`: a proxy that joined two fields): one key
+    // is allowed.
+    if (string !== undefined && isList(field))
       throw new BadRequest(
         `the Idempotency-Key ${quotedField(field)} is a list of keys, and one is allowed: ${SEND_KEY}`,
       );

@@ -2,6 +2,7 @@
 // transaction, both carrying the trace carrier of the request.
 import type * as HttpModule from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { parseItem, parseList } from "structured-headers";
@@ -31,6 +32,7 @@ const { traceCarrierExtension } = await import("tracehop/prisma");
 const { checkDatabase, databaseName, openDatabase } = await import("./db.js");
 const { databaseErrorCode, databaseFailure, OutageLog, retryTransient } = await import("./transient.js");
 const { sentencesOf } = await import("./sentences.js");
+const { errorText } = await import("./queue.js");
 
 // Started by hand too: a database that cannot be opened or is not migrated is refused in one line (exit 2),
 // as `npm start` refuses it, instead of a 500 to every request; one that goes away later is retried, then
@@ -376,7 +378,7 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
     const string = end === undefined ? undefined : sfString(field.slice(0, end));
     // Strings joined into a list (`"k1", "k2"`, `"k1";a=1, "k2"`: a proxy that joined two fields): one key
     // is allowed.
-    if (string !== undefined && isList(field))
+    if (string !== undefined && (isList(field) || /^\s*,/.test(field.slice(end))))
       throw new BadRequest(
         `the Idempotency-Key ${quotedField(field)} is a list of keys, and one is allowed: ${SEND_KEY}`,
       );
@@ -624,6 +626,14 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
             : `${what}: ask again`;
         return send(res, 503, { error }, { "retry-after": failure.state === "busy" ? "1" : "5" });
       }
+      // A request whose connection the stop closed (STOP_GRACE_MS): its failure (the database disconnected
+      // under its transaction: P2028) is the stop's doing, said in one line; nobody reads the answer.
+      if (stopping && res.destroyed) {
+        console.error(
+          `tracehop preprocess: api: stopping: ${req.method} ${path.length > 200 ? `${path.slice(0, 199)}…` : path}, its connection closed by the stop, ended with: ${errorText(err)}`,
+        );
+        return;
+      }
       console.error("api: request failed", err);
       return send(res, 500, { error: "internal error" });
     }
@@ -654,14 +664,27 @@ server.listen(PORT, "127.0.0.1", () => {
 let stopping = false;
 
 /**
- * How long a stop waits for the requests still open, in milliseconds, before it closes their connections:
- * a client that stalls mid-upload (a `Content-Length` it never sends whole) held the stop for good, since
- * Node's server.close turns its request timeout off. Longer than a request's own work (a job's transaction
+ * How long a stop waits for the requests still open, in milliseconds, before it closes their connections
+ * and any that sent no whole request: a client that stalls mid-upload (a `Content-Length` it never sends
+ * whole) or sends half a header block held the stop for good, since Node's server.close turns its request
+ * and header timeouts off. A request's database work still running then goes on to its end (the stop
+ * waits for it when it disconnects the database: bounded by the database's own timeouts, db-timeouts.ts
+ * QUERY_TIMEOUT_MS), its answer no longer sent. Longer than a request's own work (a job's transaction
  * is retried for up to {@link CREATE_RETRY_MS} while the database is busy) and shorter than `npm start`'s
  * 15 s before it kills a process that does not stop (main.ts STOP_TIMEOUT_MS). A request cut so gets no
  * answer; what its transaction committed stays, and a client that sent an Idempotency-Key sends it again.
  */
 const STOP_GRACE_MS = 10_000;
+
+/**
+ * The api's open connections: at the end of {@link STOP_GRACE_MS} the stop counts those that sent no whole
+ * request (connected and silent, half a header block), which hold server.close as long as a request does.
+ */
+const connections = new Set<Socket>();
+server.on("connection", (socket: Socket) => {
+  connections.add(socket);
+  socket.once("close", () => connections.delete(socket));
+});
 
 onShutdownSignal(async () => {
   stopping = true;
@@ -670,11 +693,19 @@ onShutdownSignal(async () => {
   const waiting = openRequestsLine();
   if (waiting !== undefined) console.error(waiting);
   const grace = setTimeout(() => {
-    const still = openRequests.size;
-    if (still === 0) return;
-    console.error(
-      `tracehop preprocess: api: stopping: ${still} ${still === 1 ? "request" : "requests"} still open after ${STOP_GRACE_MS / 1000} s: closing ${still === 1 ? "its connection" : "their connections"}`,
-    );
+    const requests = openRequests.size;
+    const silent = Math.max(0, connections.size - requests);
+    const held = [
+      ...(requests > 0 ? [`${requests} ${requests === 1 ? "request" : "requests"} still open`] : []),
+      ...(silent > 0
+        ? [`${silent} ${silent === 1 ? "connection" : "connections"} with no whole request`]
+        : []),
+    ];
+    const one = requests + silent === 1;
+    if (held.length > 0)
+      console.error(
+        `tracehop preprocess: api: stopping: ${held.join(" and ")} after ${STOP_GRACE_MS / 1000} s: closing ${one ? "its connection" : "their connections"}`,
+      );
     server.closeAllConnections();
   }, STOP_GRACE_MS);
   await closed;

@@ -171,7 +171,10 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
       `the parameters ";a=\\"open" after the Idempotency-Key "key" do not parse (${PARAMETERS}): ${SEND}`,
     ],
     ['"key"x', `the parameters "x" after the Idempotency-Key "key" do not parse (${PARAMETERS}): ${SEND}`],
-    // Strings joined into a list (reviews rA, rB: it was answered "the parameters ...").
+    // Strings joined into a list (reviews rA, rB, rC: it was answered "the parameters ..."), a later member
+    // malformed or missing too.
+    ['"k1", "k2', `the Idempotency-Key "\\"k1\\", \\"k2" is a list of keys, and one is allowed: ${SEND}`],
+    ['"k1",', `the Idempotency-Key "\\"k1\\"," is a list of keys, and one is allowed: ${SEND}`],
     [
       '"k1";a=1, "k2"',
       `the Idempotency-Key "\\"k1\\";a=1, \\"k2\\"" is a list of keys, and one is allowed: ${SEND}`,

@@ -487,6 +487,29 @@ test("a request still open 10 s into a stop has its connection closed, and the a
   await ended; // the client's connection was closed by the api
 });
 
+// Found in review (rC): connections that sent no whole request (connected and silent, half a header block)
+// held the stop for good, and the grace closed nothing since no request was open.
+test("connections with no whole request are closed 10 s into a stop too, and the api ends, saying so", async (t) => {
+  const { port, api } = await startApi(t, "api-requests");
+  const sockets = ["", "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\n"].map((sent) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(sent));
+    socket.on("error", () => undefined);
+    return socket;
+  });
+  let stderr = "";
+  api.child.stderr!.on("data", (d) => (stderr += d));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  api.child.kill("SIGTERM");
+  const { code } = await api.result;
+  for (const socket of sockets) socket.destroy();
+  assert.equal(code, 0, stderr);
+  assert.equal(
+    stderr,
+    "tracehop preprocess: api: stopping: 2 connections with no whole request after 10 s: closing their connections\n" +
+      "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
+  );
+});
+
 // Found trying the README as a new user: a response sent while the api stopped said `Connection:
 // keep-alive`, and a client that kept its connection held the api's exit for the keep-alive timeout (5 s).
 test("a request answered while the api stops is answered with Connection: close, and its connection closed by the api", async (t) => {

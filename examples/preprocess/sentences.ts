@@ -69,11 +69,13 @@ function isThematicBreak(line: string): boolean {
 }
 
 /**
- * A setext heading's underline (CommonMark 0.31 §4.3): a run of `=` or of `-` alone on the line, under a
- * paragraph's line ("Title\n=====", a plain-text title underlined alike), which makes that paragraph a
- * heading: a block of its own, as the underline is.
+ * A setext heading's underline (CommonMark 0.31 §4.3): a run of two or more `=` or `-` alone on the line,
+ * under a paragraph's line ("Title\n=====", a plain-text title underlined alike), which makes that
+ * paragraph a heading: a block of its own, as the underline is. CommonMark takes one character too; here a
+ * lone `=` or `-` goes on the paragraph, as hard-wrapped plain text puts an equals or a minus sign on a line
+ * of its own ("The total is\n=\n42.").
  */
-const SETEXT_UNDERLINE = /^[ \t]*(?:=+|-+)[ \t]*$/;
+const SETEXT_UNDERLINE = /^[ \t]*(?:={2,}|-{2,})[ \t]*$/;
 
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;

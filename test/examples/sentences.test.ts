@@ -293,10 +293,10 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("1.\n   One. More.\n2.\n   - Two."), ["1. One.", "More.", "2. - Two."]);
     // After a blank line the text is not the item's: an item starts with at most one blank line.
     assert.deepEqual(splitSentences("1.\n\n   One."), ["1.", "One."]);
-    // Alone on a line, markers do not interrupt a paragraph: "1." goes on it, "-" under it makes it a heading
-    // (a setext heading: the next test).
+    // Alone on a line, markers do not interrupt a paragraph: "1." and "-" go on it (two dashes or more
+    // underline it: the next test).
     assert.deepEqual(splitSentences("Version\n1.\n5 is out."), ["Version 1. 5 is out."]);
-    assert.deepEqual(splitSentences("Title\n-\nText."), ["Title", "-", "Text."]);
+    assert.deepEqual(splitSentences("Title\n-\nText."), ["Title - Text."]);
   });
 
   test("an underlined heading and a thematic break end the paragraph before them; their line is its own", () => {
@@ -324,7 +324,10 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("- One.\n---\nAfter."), ["- One.", "---", "After."]);
     assert.deepEqual(splitSentences("=====\nText."), ["===== Text."]);
     assert.deepEqual(splitSentences("- One.\n-"), ["- One.", "-"]);
-    // Not a break: fewer than three marks, other characters on the line, a dash in a sentence.
+    // Not a break: fewer than three marks, other characters on the line, a dash in a sentence; one "=" or
+    // "-" is no underline (plain text wraps an equals or a minus sign onto a line of its own).
+    assert.deepEqual(splitSentences("The total is\n=\n42."), ["The total is = 42."]);
+    assert.deepEqual(splitSentences("Score:\n3\n-\n2 to us."), ["Score: 3 - 2 to us."]);
     assert.deepEqual(splitSentences("** bold\nText."), ["** bold Text."]);
     assert.deepEqual(splitSentences("Range 5\n-- 10 works."), ["Range 5 -- 10 works."]);
   });

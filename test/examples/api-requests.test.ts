@@ -5,6 +5,7 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { test } from "node:test";
 import Database from "better-sqlite3";
+import { connectPostgres, createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
 import { until } from "./queue-helpers.js";
 
@@ -508,6 +509,63 @@ test("connections with no whole request are closed 10 s into a stop too, and the
     "tracehop preprocess: api: stopping: 2 connections with no whole request after 10 s: closing their connections\n" +
       "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
   );
+});
+
+// Found in review (rC): a request cut by the grace failed in its transaction (the database disconnected
+// under it) and was logged with its whole stack as an unexpected failure.
+test("a request cut by the stop in the middle of its transaction is said in one line and stores nothing (PostgreSQL)", async (t) => {
+  const database = await createDatabase("postgresql");
+  if (typeof database === "string") return t.skip(database);
+  t.after(() => database.drop());
+  const url = new URL(database.url);
+  url.searchParams.set("schema", database.schema!);
+  const { port, api } = await startApi(t, "api-requests", url.href);
+  const blocker = await connectPostgres();
+  if (typeof blocker === "string") return t.skip(blocker);
+  t.after(() => blocker.end());
+  // The job's transaction writes its job row, then waits on the outbox, locked by another session.
+  await blocker.query(`BEGIN; LOCK TABLE "${database.schema}"."Outbox" IN ACCESS EXCLUSIVE MODE`);
+  const socket = connect(port, "127.0.0.1", () =>
+    socket.write(
+      "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 4\r\n\r\nOne.",
+    ),
+  );
+  socket.on("error", () => undefined);
+  let stderr = "";
+  api.child.stderr!.on("data", (d) => (stderr += d));
+  await until(async () => {
+    const { rows } = await blocker.query(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass",
+      [`"${database.schema}"."Outbox"`],
+    );
+    return (rows[0] as { n: number }).n > 0;
+  });
+  api.child.kill("SIGTERM");
+  // The grace closes the connection at 10 s; the lock goes soon after, and the transaction ends.
+  await until(() => stderr.includes("closing its connection"), 20_000);
+  await blocker.query("ROLLBACK");
+  const { code } = await api.result;
+  socket.destroy();
+  assert.equal(code, 0, stderr);
+  const lines = stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 4, stderr);
+  assert.equal(
+    lines[0],
+    "tracehop preprocess: api: stopping: waiting for 1 request still open: POST /preprocess-jobs",
+  );
+  assert.equal(
+    lines[1],
+    "tracehop preprocess: api: stopping: 1 request still open after 10 s: closing its connection",
+  );
+  assert.match(
+    lines[2]!,
+    /^tracehop preprocess: api: stopping: POST \/preprocess-jobs, its connection closed by the stop, ended with: \S/,
+  );
+  assert.equal(lines[3], "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0");
+  const { rows } = await blocker.query(
+    `SELECT (SELECT count(*)::int FROM "${database.schema}"."PreprocessJob") AS jobs, (SELECT count(*)::int FROM "${database.schema}"."Outbox") AS outbox`,
+  );
+  assert.deepEqual(rows[0], { jobs: 0, outbox: 0 });
 });
 
 // Found trying the README as a new user: a response sent while the api stopped said `Connection:

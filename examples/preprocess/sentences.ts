@@ -71,11 +71,34 @@ function isThematicBreak(line: string): boolean {
 /**
  * A setext heading's underline (CommonMark 0.31 §4.3): a run of two or more `=` or `-` alone on the line,
  * under a paragraph's line ("Title\n=====", a plain-text title underlined alike), which makes that
- * paragraph a heading: a block of its own, as the underline is. CommonMark takes one character too; here a
+ * paragraph a heading: a block of its own; the underline is markup, no sentence. CommonMark takes one character too; here a
  * lone `=` or `-` goes on the paragraph, as hard-wrapped plain text puts an equals or a minus sign on a line
  * of its own ("The total is\n=\n42.").
  */
 const SETEXT_UNDERLINE = /^[ \t]*(?:={2,}|-{2,})[ \t]*$/;
+
+/**
+ * YAML front matter (as Jekyll, Hugo and GitHub read it): a first line `---`, then the lines up to a line
+ * `---` or `...` (captured: the lines between). Each of its lines is a block of its own, not segmented
+ * ("title: Release notes" and "author: Jane" are not one sentence); its fences are markup, no sentence.
+ */
+const FRONT_MATTER = /^---[ \t]*\n((?:.*\n)*?)(?:---|\.\.\.)[ \t]*(?:\n|$)/;
+
+/**
+ * Whether `line` is a table's delimiter row (GitHub Flavored Markdown 0.29 §4.10): cells of `-` with an
+ * optional `:` at either end, between `|`, at least one `|` ("|---|:--:|", "--- | ---"). With the line
+ * before it (holding a `|`), it starts a table: each row a block of its own, not segmented (its cells are
+ * not sentences run together), up to a blank line or a line with no `|`; the delimiter row is markup.
+ */
+function isDelimiterRow(line: string): boolean {
+  return line.includes("|") && /^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)*[ \t]*:?-+:?[ \t]*\|?[ \t]*$/.test(line);
+}
+
+/** Where the line that starts at `from` in `text` ends (its "\n", else the text's end). */
+function lineEnd(text: string, from: number): number {
+  const end = text.indexOf("\n", from);
+  return end === -1 ? text.length : end;
+}
 
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
@@ -98,9 +121,11 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
 
 /**
  * The blocks of a text, in order, each ending a sentence whatever precedes its end: a blank line ends a
- * block, a heading's line is a block of its own, as are a thematic break ({@link isThematicBreak}) and a
- * setext heading's underline ({@link SETEXT_UNDERLINE}: the paragraph above it ends there), and a line
- * that starts a list item starts a block
+ * block, a heading's line is a block of its own, a thematic break ({@link isThematicBreak}) and a setext
+ * heading's underline ({@link SETEXT_UNDERLINE}: the paragraph above it ends there) end the block and are
+ * markup, no block (a fence that opens or closes code is none either), a table's rows ({@link
+ * isDelimiterRow}) and YAML front matter's lines ({@link FRONT_MATTER}) are blocks of their own, not
+ * segmented, and a line that starts a list item starts a block
  * (Markdown, as CommonMark 0.31 reads it). A line that starts an ordered list item with a number other
  * than 1 ("1998. Then it closed.", "5. Bring notes.") starts one only where no paragraph is interrupted:
  * first in the text, after a blank line or a heading, or in a list (after a line that started an item, the
@@ -147,8 +172,17 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let fence = ""; // the fence that opened the fenced code block being read ("```", "~~~~"), "" out of one
   let opened = 0; // that fence's indentation, in columns
   let previous = ""; // the block's last line so far
+  let table = false; // in a table's rows (GFM), each a block of its own
+  let delimiter = false; // the next line is the table's delimiter row
   const closed = closedFences(text);
-  for (let at = 0; at <= text.length;) {
+  let at = 0;
+  // YAML front matter: its lines, each a block of its own, not segmented; its fences markup.
+  const matter = FRONT_MATTER.exec(text);
+  if (matter !== null) {
+    for (const line of matter[1]!.split("\n")) if (!BLANK_LINE.test(line)) yield [line, true];
+    at = matter[0].length;
+  }
+  for (; at <= text.length;) {
     let end = text.indexOf("\n", at);
     if (end === -1) end = text.length;
     const line = text.slice(at, end);
@@ -157,10 +191,20 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     // item) less than four columns past its list item's text (else it goes on the block, lazily).
     const inner: boolean = empty || indent < (inList ? column : 0) + 4;
     const fenceLine = inner ? FENCE_LINE.exec(line) : null;
+    if (table && (BLANK_LINE.test(line) || !line.includes("|"))) table = false;
     if (fence !== "") {
-      if (!BLANK_LINE.test(line)) yield [line, true];
       const [, run = "", rest = ""] = FENCE_LINE.exec(line) ?? [];
-      if (closesFence(fence, opened, run, rest, indent)) fence = "";
+      if (closesFence(fence, opened, run, rest, indent))
+        fence = ""; // markup: no sentence
+      else if (!BLANK_LINE.test(line)) yield [line, true];
+    } else if (table) {
+      if (delimiter)
+        delimiter = false; // markup: no sentence
+      else yield [line, true];
+    } else if (inner && line.includes("|") && isDelimiterRow(text.slice(end + 1, lineEnd(text, end + 1)))) {
+      if (!empty) yield [text.slice(start, at), false];
+      yield [line, true];
+      [table, delimiter, empty, bare] = [true, true, true, false];
     } else if (BLANK_LINE.test(line)) {
       if (!empty) yield [text.slice(start, at), false];
       empty = true;
@@ -168,7 +212,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
       if (!empty) yield [text.slice(start, at), false];
       const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
-      yield [line, code];
+      if (!code) yield [line, false]; // a fence that opens code is markup: no sentence
       if (code) [fence, opened] = [fenceLine[1], indent];
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
@@ -179,8 +223,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
         // Under a paragraph's line of the same container: in a list, one indented to its item's text.
         (!empty && !bare && (!inList || indent >= column) && SETEXT_UNDERLINE.test(line)))
     ) {
-      if (!empty) yield [text.slice(start, at), false];
-      yield [line, false];
+      if (!empty) yield [text.slice(start, at), false]; // the break or the underline: markup, no sentence
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
@@ -317,7 +360,7 @@ function isAbbreviation(word: string): boolean {
  *   CommonMark, unless in a list). Any other line break is a space: a paragraph wrapped at a fixed width
  *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a prose sentence
  *   is collapsed to one space.
- * - Each line of a fenced code block (```) is one sentence as it is, fences included, its inner white
+ * - Each line of a fenced code block (```) is one sentence as it is, not its fences, its inner white
  *   space kept: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one). A fence no
  *   later line closes is prose, its line a block of its own. A paragraph indented by a tab or four
  *   spaces is prose, not an indented code block: plain text indents its paragraphs so ({@link blocksOf}).

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { MAX_SEGMENT_INPUT, sentencesOf, splitSentences } from "../../examples/preprocess/sentences.js";
 
 /** The sentences of `line` as the only line of a fenced code block, without the fences. */
-const code = (line: string) => splitSentences(`\`\`\`\n${line}\n\`\`\``).slice(1, -1);
+const code = (line: string) => splitSentences(`\`\`\`\n${line}\n\`\`\``);
 
 describe("splitSentences", () => {
   test("splits into trimmed sentences and collapses inner whitespace", () => {
@@ -282,6 +282,36 @@ describe("splitSentences", () => {
     // Not after a month's abbreviation: the day goes on ("We met on Jan.\n5. Bring notes.", above).
   });
 
+  // Found trying the README as a new user (uN2): a table was one sentence run through its cells, front
+  // matter's lines one sentence, and markup lines (fences, underlines, breaks) sentences of their own.
+  test("a table's rows and front matter's lines are each a sentence; markup lines are none", () => {
+    assert.deepEqual(
+      splitSentences("Intro:\n\n| A | B |\n|---|:-:|\n| one. two | three |\n| four | five. Six. |\n\nAfter."),
+      ["Intro:", "| A | B |", "| one. two | three |", "| four | five. Six. |", "After."],
+    );
+    assert.deepEqual(splitSentences("a | b\n--- | ---\n1 | 2"), ["a | b", "1 | 2"]);
+    assert.deepEqual(splitSentences("| a |\n|---|\n| b |\nText. More."), [
+      "| a |",
+      "| b |",
+      "Text.",
+      "More.",
+    ]);
+    // A line with a bar and no delimiter row under it is prose.
+    assert.deepEqual(splitSentences("x | y\nz."), ["x | y z."]);
+    assert.deepEqual(
+      splitSentences("---\ntitle: Release notes\nauthor: Jane Doe\n---\n\n# Notes\nText. More."),
+      ["title: Release notes", "author: Jane Doe", "# Notes", "Text.", "More."],
+    );
+    assert.deepEqual(splitSentences("---\ntitle: x\n...\nText."), ["title: x", "Text."]);
+    // Not closed: no front matter; the first line a thematic break.
+    assert.deepEqual(splitSentences("---\ntitle: x\n\nText."), ["title: x", "Text."]);
+    assert.deepEqual(splitSentences("Title\n=====\n\n```sh\nnpm start\n```\n\n***\nEnd."), [
+      "Title",
+      "npm start",
+      "End.",
+    ]);
+  });
+
   test("a list item's markers alone on their line are an empty item, or go with the item's text on the next", () => {
     // CommonMark 0.31 §5.2: an item may start with a blank line; its text, if any, is indented under its markers.
     assert.deepEqual(splitSentences("1.\n2. Two."), ["1.", "2. Two."]);
@@ -302,26 +332,13 @@ describe("splitSentences", () => {
   test("an underlined heading and a thematic break end the paragraph before them; their line is its own", () => {
     // CommonMark 0.31 §4.3 (setext headings: a line of = or - under a paragraph) and §4.1 (thematic breaks:
     // three or more *, - or _, spaces between allowed); a plain-text title underlined alike.
-    assert.deepEqual(splitSentences("Title\n=====\nText here. More."), [
-      "Title",
-      "=====",
-      "Text here.",
-      "More.",
-    ]);
-    assert.deepEqual(splitSentences("Chapter 1\n---------\n\nIt began."), [
-      "Chapter 1",
-      "---------",
-      "It began.",
-    ]);
-    assert.deepEqual(splitSentences("A title on\ntwo lines\n==\nText."), [
-      "A title on two lines",
-      "==",
-      "Text.",
-    ]);
-    assert.deepEqual(splitSentences("Some text\n***\nMore."), ["Some text", "***", "More."]);
-    assert.deepEqual(splitSentences("* * *\nMore.\n\n- - -\n_____"), ["* * *", "More.", "- - -", "_____"]);
+    assert.deepEqual(splitSentences("Title\n=====\nText here. More."), ["Title", "Text here.", "More."]);
+    assert.deepEqual(splitSentences("Chapter 1\n---------\n\nIt began."), ["Chapter 1", "It began."]);
+    assert.deepEqual(splitSentences("A title on\ntwo lines\n==\nText."), ["A title on two lines", "Text."]);
+    assert.deepEqual(splitSentences("Some text\n***\nMore."), ["Some text", "More."]);
+    assert.deepEqual(splitSentences("* * *\nMore.\n\n- - -\n_____"), ["More."]);
     // A thematic break ends a list; "-" or "=" with nothing before in the block is no underline.
-    assert.deepEqual(splitSentences("- One.\n---\nAfter."), ["- One.", "---", "After."]);
+    assert.deepEqual(splitSentences("- One.\n---\nAfter."), ["- One.", "After."]);
     assert.deepEqual(splitSentences("=====\nText."), ["===== Text."]);
     assert.deepEqual(splitSentences("- One.\n-"), ["- One.", "-"]);
     // Not a break: fewer than three marks, other characters on the line, a dash in a sentence; one "=" or
@@ -344,24 +361,15 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("# Usage\n\tnpm start\n\tnpm test"), ["# Usage", "npm start npm test"]);
     assert.deepEqual(
       splitSentences("Run:\n```sh\nnpm install\n# not a heading\n\n- not an item\n```\nThen open it."),
-      ["Run:", "```sh", "npm install", "# not a heading", "- not an item", "```", "Then open it."],
+      ["Run:", "npm install", "# not a heading", "- not an item", "Then open it."],
     );
-    assert.deepEqual(splitSentences("~~~~\na\n~~~\n```\nb\n~~~~~\nc"), [
-      "~~~~",
-      "a",
-      "~~~",
-      "```",
-      "b",
-      "~~~~~",
-      "c",
-    ]);
+    // Inside a block, a shorter fence or one of the other character is code; the block's fences are markup.
+    assert.deepEqual(splitSentences("~~~~\na\n~~~\n```\nb\n~~~~~\nc"), ["a", "~~~", "```", "b", "c"]);
     // Never closed, a fence is prose ("a fence never closed is prose", below).
     assert.deepEqual(splitSentences("```\nnever closed\nstill prose"), ["```", "never closed still prose"]);
     // A line of code is one sentence: no prose rule cuts it.
     assert.deepEqual(splitSentences('```ts\nawait createJob("One. Two.");\n```'), [
-      "```ts",
       'await createJob("One. Two.");',
-      "```",
     ]);
     assert.deepEqual(splitSentences("Example:\n\n    It ends.   Here it starts.\n"), [
       "Example:",
@@ -376,9 +384,7 @@ describe("splitSentences", () => {
     ]);
     assert.deepEqual(splitSentences("1. Install:\n   ```\n   npm install\n   ```\n2. Start it."), [
       "1. Install:",
-      "```",
       "npm install",
-      "```",
       "2. Start it.",
     ]);
   });
@@ -410,7 +416,7 @@ describe("splitSentences", () => {
     // A run of backticks with a backtick after it on the line is inline code, not a fence.
     assert.deepEqual(splitSentences("```a``` is code\nwrapped here."), ["```a``` is code wrapped here."]);
     // Indented four columns past a fence's own indentation, a line closes nothing.
-    assert.deepEqual(splitSentences("```\n    ```\nx\n```\nText."), ["```", "```", "x", "```", "Text."]);
+    assert.deepEqual(splitSentences("```\n    ```\nx\n```\nText."), ["```", "x", "Text."]);
   });
 
   // Found in review: an opening fence never closed made the rest of a document code, a line a sentence; in
@@ -444,33 +450,22 @@ describe("splitSentences", () => {
       "Three.",
       "Four.",
     ]);
-    // A closed fence stays code, a line a sentence, its fences included; in a nested list item too.
+    // A closed fence stays code, a line a sentence, its fences markup (no sentence); in a nested list item too.
     assert.deepEqual(splitSentences("Before.\n```\nOne. Two.\n```\nAfter one. After two."), [
       "Before.",
-      "```",
       "One. Two.",
-      "```",
       "After one.",
       "After two.",
     ]);
     assert.deepEqual(splitSentences("- a\n  - b\n    ```\n    One. Two.\n    ```\n- c. D."), [
       "- a",
       "- b",
-      "```",
       "One. Two.",
-      "```",
       "- c.",
       "D.",
     ]);
     // A fence that is closed, then one that is not.
-    assert.deepEqual(splitSentences("~~~\nx. Y\n~~~\n~~~\nOne. Two."), [
-      "~~~",
-      "x. Y",
-      "~~~",
-      "~~~",
-      "One.",
-      "Two.",
-    ]);
+    assert.deepEqual(splitSentences("~~~\nx. Y\n~~~\n~~~\nOne. Two."), ["x. Y", "~~~", "One.", "Two."]);
   });
 
   test("many fences never closed take time linear in the text", () => {
@@ -567,9 +562,13 @@ describe("splitSentences", () => {
       "Before.\n```\nAfter. ~~~ x\n- a\n  ```\n  b\n````\n\n    ````\n~~~",
       "Dear Ms. Smith,\n\n\tThank you. The\nweather.\n```py\n  a  =\t1 \n```\n    # Title\n\t- item",
     ];
-    const kept = (text: string) => text.replace(/\s/g, "");
+    // Markup lines (a fence, an underline, a thematic break) may go: taken out of both sides. A sentence a line.
+    const kept = (text: string) =>
+      text
+        .replace(/^[ \t]*(?:`{3,}\S*|~{3,}.*|={2,}|-{2,}|(?:[-*_][ \t]*){3,})[ \t]*$/gm, "")
+        .replace(/\s/g, "");
     for (const text of texts)
-      assert.equal(kept(splitSentences(text).join("")), kept(text), JSON.stringify(text));
+      assert.equal(kept(splitSentences(text).join("\n")), kept(text), JSON.stringify(text));
   });
 
   test("an unbroken run longer than one piece is still fully kept", () => {
@@ -581,15 +580,13 @@ describe("splitSentences", () => {
   test("a line of code with a run of white space longer than one piece gives no empty sentence", () => {
     // Review rB: its inner spacing kept, the piece cut inside the run was "" (an empty row stored).
     for (const space of [" ", "\t"])
-      assert.deepEqual(splitSentences(`\`\`\`\na${space.repeat(40_000)}b\n\`\`\``), ["```", "a", "b", "```"]);
+      assert.deepEqual(splitSentences(`\`\`\`\na${space.repeat(40_000)}b\n\`\`\``), ["a", "b"]);
   });
 
   test("a line of code keeps its inner spacing, trimmed at its ends only", () => {
     assert.deepEqual(splitSentences("```py\n  return {'a':  1}  \n\tif x:\t\ty()\n```"), [
-      "```py",
       "return {'a':  1}",
       "if x:\t\ty()",
-      "```",
     ]);
   });
 
@@ -625,11 +622,12 @@ describe("splitSentences", () => {
         sentences.every((s) => s.length <= MAX_SEGMENT_INPUT),
         `longest ${Math.max(...sentences.map((s) => s.length))}`,
       );
-      assert.equal(sentences.join("").replace(/\s/g, ""), text.replace(/\s/g, ""));
+      // Every character but the fences (markup: no sentence) and white space.
+      assert.equal(sentences.join("").replace(/\s/g, ""), text.replace(/```(?:js)?|\s/g, ""));
     }
     assert.deepEqual(
       splitSentences(`Intro.\n\n\`\`\`\n${unbroken}\n\`\`\``).map((s) => s.length),
-      [6, 3, MAX_SEGMENT_INPUT, MAX_SEGMENT_INPUT, 5, 3],
+      [6, MAX_SEGMENT_INPUT, MAX_SEGMENT_INPUT, 5],
     );
     // Cut at spaces: the pieces joined by one space are the line.
     assert.equal(code(spaced).join(" "), spaced);

@@ -56,7 +56,10 @@ class BadRequest extends Error {
 
 /** A document over {@link MAX_DOCUMENT_BYTES}: 413. */
 function tooLarge(): BadRequest {
-  return new BadRequest(`document too large: the limit is ${MAX_DOCUMENT_BYTES} bytes`, 413);
+  return new BadRequest(
+    `document too large: the limit is ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB): send it as several smaller documents`,
+    413,
+  );
 }
 
 /**
@@ -140,8 +143,9 @@ function documentKind(req: IncomingMessage): "json" | "text" {
  * @throws BadRequest: 415 for a content type that is missing or other than text/* and application/json
  *   ({@link documentKind}) or for bytes that are not UTF-8; 413 above {@link MAX_DOCUMENT_BYTES}; 400 for
  *   JSON that does not parse (a raw control character named by its code point and byte offset), without
- *   a string "text", a NUL character (it is not text, and a PostgreSQL text column cannot hold one) or no
- *   text but whitespace.
+ *   a string "text", a NUL character (it is not text, and a PostgreSQL text column cannot hold one), a
+ *   lone surrogate escaped in the JSON string (no character: UTF-8 cannot hold it), or no text but
+ *   whitespace.
  */
 async function readDocument(req: IncomingMessage, res: ServerResponse): Promise<string> {
   const kind = documentKind(req);
@@ -180,6 +184,16 @@ async function readDocument(req: IncomingMessage, res: ServerResponse): Promise<
       throw new BadRequest(
         'the document contains a NUL character (U+0000), escaped in "text": it is not text; remove it',
       );
+    // A lone surrogate escaped in the JSON string (`"\ud800"`) is no character: UTF-8 cannot hold it, and
+    // the database would store U+FFFD in its place; its bytes sent as text/plain are refused as not UTF-8.
+    // A surrogate not in a pair (with the u flag, a pair is one code point, not \p{Cs}).
+    const index = value.search(/\p{Cs}/u);
+    if (index !== -1) {
+      const unit = value.charCodeAt(index).toString(16).toUpperCase();
+      throw new BadRequest(
+        `the document contains a lone surrogate (U+${unit}), escaped in "text" at index ${index}: it is no character; send valid Unicode (a pair \\uD83D\\uDE00, or the character itself)`,
+      );
+    }
     text = value;
   } else if (raw.includes(0)) {
     throw new BadRequest(

@@ -173,6 +173,12 @@ test("a control character the body cannot hold is a 400 saying where and what to
       '{"text":"a\\u0000b"}',
       'the document contains a NUL character (U+0000), escaped in "text": it is not text; remove it',
     ],
+    // Escaped in JSON, a lone surrogate (uN2: stored as U+FFFD); its bytes as text/plain are not UTF-8.
+    [
+      JSON_TYPE,
+      '{"text":"lone \\ud800 surrogate. \\ud83d\\ude00 a pair is fine"}',
+      'the document contains a lone surrogate (U+D800), escaped in "text" at index 5: it is no character; send valid Unicode (a pair \\uD83D\\uDE00, or the character itself)',
+    ],
     // Plain text: raw NUL.
     [
       "text/plain",
@@ -400,7 +406,13 @@ test("a body declared over the size limit or of a refused type is answered befor
   const over = await expectContinue(base, { "content-type": "text/plain" }, Buffer.alloc(limit + 1, 0x61));
   assert.deepEqual(
     [over.status, JSON.parse(over.body), over.continued],
-    [413, { error: `document too large: the limit is ${limit} bytes` }, false],
+    [
+      413,
+      {
+        error: `document too large: the limit is ${limit} bytes (5 MiB): send it as several smaller documents`,
+      },
+      false,
+    ],
   );
   const type = await expectContinue(base, { "content-type": "image/png" }, Buffer.from("One sentence."));
   assert.deepEqual([type.status, type.continued], [415, false]);

@@ -331,7 +331,7 @@ const SEND_KEY =
   'e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324" (draft-ietf-httpapi-idempotency-key-header §2.1)';
 
 /**
- * The value of the Structured Field string item (RFC 8941 §3.3.3) that is the whole of `field`, unescaped,
+ * The value of the Structured Field string item (RFC 9651 §3.3.3, RFC 8941 before it) that is the whole of `field`, unescaped,
  * its parameters ignored (`"abc";foo=1` is `abc`), or `undefined` when `field` is not one (parsed by
  * structured-headers' `parseItem`): unterminated, an escape other than `\"` and `\\`, a character outside
  * U+0020-U+007E, another type of item, parameters that do not parse (a key in uppercase, a space before
@@ -402,7 +402,7 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
           `(RFC 9651 §3.1.2: each is ;key or ;key=value, the key in lowercase, no space before the ;): ${SEND_KEY}`,
       );
     throw new BadRequest(
-      `the Idempotency-Key ${quotedField(field)} is not a Structured Field string (RFC 8941 §3.3.3): ${SEND_KEY}`,
+      `the Idempotency-Key ${quotedField(field)} is not a Structured Field string (RFC 9651 §3.3.3): ${SEND_KEY}`,
     );
   }
   if (key === "") throw new BadRequest(`the Idempotency-Key is empty: ${SEND_KEY}`);

@@ -154,7 +154,7 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
     ],
     [
       '"unterminated',
-      `the Idempotency-Key "\\"unterminated" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
+      `the Idempotency-Key "\\"unterminated" is not a Structured Field string (RFC 9651 §3.3.3): ${SEND}`,
     ],
     // Parameters are taken (and ignored), but only as RFC 9651 §3.1.2 writes them: a key in lowercase,
     // no space before the semicolon, a value that parses; the 400 names them.
@@ -183,7 +183,7 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
     // A byte of UTF-8 in a string, or after it, named by its value, not written back as Latin-1 (review rA).
     [
       '"k\u00e9y',
-      `the Idempotency-Key "\\"k\\xC3\\xA9y" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
+      `the Idempotency-Key "\\"k\\xC3\\xA9y" is not a Structured Field string (RFC 9651 §3.3.3): ${SEND}`,
     ],
     [
       '"key";a=\u00e9',
@@ -194,7 +194,7 @@ test("a key of another form is a 400 saying what to send, and stores nothing", a
     ['"";a=1', `the Idempotency-Key is empty: ${SEND}`],
     [
       '"a\\b"',
-      `the Idempotency-Key "\\"a\\\\b\\"" is not a Structured Field string (RFC 8941 §3.3.3): ${SEND}`,
+      `the Idempotency-Key "\\"a\\\\b\\"" is not a Structured Field string (RFC 9651 §3.3.3): ${SEND}`,
     ],
     [["one", "two"], `the request has 2 Idempotency-Key fields, and one is allowed: ${SEND}`],
     // Two keys joined in one field (review rN: it was answered "the byte 0x20 at index 3").

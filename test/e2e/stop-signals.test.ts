@@ -13,21 +13,11 @@ import Database from "better-sqlite3";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { until } from "../examples/queue-helpers.js";
 import { silentServer, type SilentServer } from "../examples/tcp-servers.js";
-import { childPid, startExample, type RunningExample } from "../support/main-job.js";
+import { childPid, runs, startExample, type RunningExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** The last line a process wrote on stderr. */
 const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1);
-
-/** Whether a process `pid` still runs. */
-function runs(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Sends `first` to `run`, checks that it is still stopping `pauseMs` later (the spans' flush waits on the

@@ -114,6 +114,16 @@ export function startExample(
   return { child, ready, result };
 }
 
+/** Whether a process `pid` still runs (signal 0: delivered to none, refused for a pid that is gone). */
+export function runs(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The pid of the main job's process `name` (`api`, `relay`, `worker`), a child of the main job `mainPid`,
  * read from the process list (`ps`); undefined when there is none.

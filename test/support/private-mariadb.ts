@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { after, before, type TestContext } from "node:test";
 import { promisify } from "node:util";
 import mariadb, { type Connection } from "mariadb";
+import { runs } from "./main-job.js";
 
 /** The MariaDB server binary; override with TRACEHOP_TEST_MARIADBD. */
 export const MARIADBD = process.env.TRACEHOP_TEST_MARIADBD ?? "/usr/sbin/mariadbd";
@@ -80,16 +81,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Whether a process `pid` runs. */
-function runs(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The number in `file`, or undefined. */

@@ -191,7 +191,7 @@ async function readDocument(req: IncomingMessage, res: ServerResponse): Promise<
     if (index !== -1) {
       const unit = value.charCodeAt(index).toString(16).toUpperCase();
       throw new BadRequest(
-        `the document contains a lone surrogate (U+${unit}), escaped in "text" at index ${index}: it is no character; send valid Unicode (a pair \\uD83D\\uDE00, or the character itself)`,
+        `the document contains a lone surrogate (U+${unit}), escaped in "text" at UTF-16 index ${index}: it is no character; send valid Unicode (a pair \\uD83D\\uDE00, or the character itself)`,
       );
     }
     text = value;
@@ -316,7 +316,7 @@ function send(
 /**
  * The Idempotency-Key a POST may send (draft-ietf-httpapi-idempotency-key-header, "the draft" below):
  * 1 to {@link MAX_KEY_LENGTH} visible ASCII characters (U+0021-U+007E), no space, compared exactly (case included). The
- * draft's form is a Structured Field string (§2.1, RFC 8941 §3.3.3: `"..."` with `\"` and `\\` escapes);
+ * draft's form is a Structured Field string (§2.1, RFC 9651 §3.3.3: `"..."` with `\"` and `\\` escapes);
  * the bare key is taken too (`Idempotency-Key: abc` is the key of `Idempotency-Key: "abc"`), as most
  * clients send it (Stripe's API and others the draft lists in its §4), whole: a bare key is no Structured
  * Field item (a UUID's leading digit would make it a number), so `k1;v=1` is the key `k1;v=1`, and only a

@@ -81,8 +81,23 @@ const SETEXT_UNDERLINE = /^[ \t]*(?:={2,}|-{2,})[ \t]*$/;
  * YAML front matter (as Jekyll, Hugo and GitHub read it): a first line `---`, then the lines up to a line
  * `---` or `...` (captured: the lines between). Each of its lines is a block of its own, not segmented
  * ("title: Release notes" and "author: Jane" are not one sentence); its fences are markup, no sentence.
+ * Only when it reads as YAML ({@link isFrontMatter}): prose between two separator lines is prose.
  */
 const FRONT_MATTER = /^---[ \t]*\n((?:.*\n)*?)(?:---|\.\.\.)[ \t]*(?:\n|$)/;
+
+/**
+ * Whether the lines between front matter's fences ({@link FRONT_MATTER}) read as YAML: no blank line first
+ * (pandoc's rule), and each line not indented and not blank a key (`title:`, `title: x`), a list item
+ * (`- x`) or a comment (`# x`); indented lines go on the one before. "Chapter one. It was dark." between
+ * two `---` lines is prose, not front matter.
+ */
+function isFrontMatter(lines: string): boolean {
+  const all = lines.split("\n");
+  if (BLANK_LINE.test(all[0]!)) return false;
+  return all.every(
+    (line) => BLANK_LINE.test(line) || /^[ \t]/.test(line) || /^(?:[^\s:#][^:]*:(?:[ \t]|$)|- |#)/.test(line),
+  );
+}
 
 /**
  * Whether `line` is a table's delimiter row (GitHub Flavored Markdown 0.29 §4.10): cells of `-` with an
@@ -91,7 +106,11 @@ const FRONT_MATTER = /^---[ \t]*\n((?:.*\n)*?)(?:---|\.\.\.)[ \t]*(?:\n|$)/;
  * not sentences run together), up to a blank line or a line with no `|`; the delimiter row is markup.
  */
 function isDelimiterRow(line: string): boolean {
-  return line.includes("|") && /^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)*[ \t]*:?-+:?[ \t]*\|?[ \t]*$/.test(line);
+  if (!line.includes("|")) return false;
+  // Its cells, one leading and one trailing bar taken off: one pattern per cell, no regular expression
+  // over the whole line (two runs of white space side by side in one backtracked quadratically).
+  const cells = line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|");
+  return cells.every((cell) => /^[ \t]*:?-+:?[ \t]*$/.test(cell));
 }
 
 /** Where the line that starts at `from` in `text` ends (its "\n", else the text's end). */
@@ -178,7 +197,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let at = 0;
   // YAML front matter: its lines, each a block of its own, not segmented; its fences markup.
   const matter = FRONT_MATTER.exec(text);
-  if (matter !== null) {
+  if (matter !== null && isFrontMatter(matter[1]!)) {
     for (const line of matter[1]!.split("\n")) if (!BLANK_LINE.test(line)) yield [line, true];
     at = matter[0].length;
   }
@@ -212,7 +231,9 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
       if (!empty) yield [text.slice(start, at), false];
       const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
-      if (!code) yield [line, false]; // a fence that opens code is markup: no sentence
+      // A fence that opens code is markup, no sentence, unless its info string is more than a word (a
+      // language, "js", "c++"): "~~~ Intro ~~~" keeps its text, as a line of its own.
+      if (!code || !/^[ \t]*[^\s`~]*[ \t]*$/.test(fenceLine[2]!)) yield [line, false];
       if (code) [fence, opened] = [fenceLine[1], indent];
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);

@@ -177,7 +177,7 @@ test("a control character the body cannot hold is a 400 saying where and what to
     [
       JSON_TYPE,
       '{"text":"lone \\ud800 surrogate. \\ud83d\\ude00 a pair is fine"}',
-      'the document contains a lone surrogate (U+D800), escaped in "text" at index 5: it is no character; send valid Unicode (a pair \\uD83D\\uDE00, or the character itself)',
+      'the document contains a lone surrogate (U+D800), escaped in "text" at UTF-16 index 5: it is no character; send valid Unicode (a pair \\uD83D\\uDE00, or the character itself)',
     ],
     // Plain text: raw NUL.
     [

@@ -305,6 +305,24 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("---\ntitle: x\n...\nText."), ["title: x", "Text."]);
     // Not closed: no front matter; the first line a thematic break.
     assert.deepEqual(splitSentences("---\ntitle: x\n\nText."), ["title: x", "Text."]);
+    // Review rD: prose between two separator lines is no front matter, nor a "..." that ends a line of it; a
+    // fence's info string of more than a word is text, kept; a delimiter row is read a cell at a time (a
+    // pattern over the whole line took quadratic time on a run of spaces: 6.5 s for 80 000).
+    assert.deepEqual(splitSentences("---\nChapter one. It was dark.\n---\nChapter two. It was light."), [
+      "Chapter one.",
+      "It was dark.",
+      "Chapter two.",
+      "It was light.",
+    ]);
+    assert.deepEqual(splitSentences("---\nHe paused\n...\nThen spoke."), ["He paused ...", "Then spoke."]);
+    assert.deepEqual(splitSentences("---\n\ntitle: x\n---\nText."), ["title: x", "Text."]);
+    assert.deepEqual(splitSentences("~~~ Intro ~~~\nHello. World.\n~~~\nBody."), [
+      "~~~ Intro ~~~",
+      "Hello. World.",
+      "Body.",
+    ]);
+    const spaces = `a | b\n|---${" ".repeat(1_000_000)}x`;
+    assert.deepEqual(splitSentences(spaces), [`a | b |---${" ".repeat(1_000_000)}x`.replace(/ +/g, " ")]);
     assert.deepEqual(splitSentences("Title\n=====\n\n```sh\nnpm start\n```\n\n***\nEnd."), [
       "Title",
       "npm start",

@@ -90,9 +90,9 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
  * are lost then. A stop that began otherwise (`shutdown(code)`: the queue lost; the orchestrator gone) is
  * already what a first signal asks for: that signal changes nothing but a line saying so (`tracehop
  * preprocess: worker: SIGTERM while ending on its own: finishing the stop (a second signal exits at once)`;
- * the process exits as its earlier line said, spans flushed), and the one after it exits at once as above. `npm start` stops each of its processes with
- * one SIGTERM when the run ends, one already ending on its own among them (main.ts stopOnce); taken for a
- * second signal, it made that process exit 143, its spans lost.
+ * the process exits as its earlier line said, spans flushed), and the one after it exits at once as above.
+ * `npm start` stops each of its processes with one SIGTERM when the run ends, one already ending on its own
+ * among them (main.ts stopOnce); taken for a second signal, it made that process exit 143, its spans lost.
  */
 export function onShutdownSignal(stop: () => Promise<void>): (code: number) => void {
   let stopping = false;

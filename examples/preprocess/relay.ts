@@ -60,14 +60,16 @@ const RETRY_PASS_MS = POLL_INTERVAL_MS * 10;
 /**
  * How long a relay holds the outbox rows of a batch it is publishing (Outbox.claimedUntil), in
  * milliseconds: the other relays on the database skip the rows meanwhile. Three minutes: more than the
- * longest the relay can hold a row of a batch before it is done with it, with 50 s to spare: the last row
- * of a batch is started up to BATCH_MS (10 s) into the claim; its publish's retries start no new attempt
- * after RELAY_RETRY.maxElapsedMs (30 s), and the attempt under way then ends within QUERY_TIMEOUT_MS (30 s,
- * a database statement's bound: the table queue's insert), and its mark's the same: 130 s in all; so that no second relay takes a row still being
- * sent. (On RabbitMQ a publish waits for its confirm with no bound of its own but the connection's loss: a
- * broker that stops answering may hold a row longer, and a second relay then sends it too: at least once.) (Two minutes, before, counted the retries' windows only.) Short enough that a row held by a relay
- * that died is sent by another within minutes (at least once). The relays' clocks are taken to agree to
- * well within it (each writes and compares claims by its own).
+ * longest the relay can hold a row of a batch before it is done with it, with 50 s to spare, so that no
+ * second relay takes a row still being sent: the last row of a batch is started up to BATCH_MS (10 s) into
+ * the claim; its publish's retries start no new attempt after RELAY_RETRY.maxElapsedMs (30 s), and the
+ * attempt under way then ends within QUERY_TIMEOUT_MS (30 s, a database statement's bound: the table
+ * queue's insert), and its mark's the same: 130 s in all. (Two minutes, before, counted the retries'
+ * windows only.) On RabbitMQ a publish waits for its confirm with no bound of its own but the connection's
+ * loss: a broker that stops answering may hold a row longer, and a second relay then sends it too (at
+ * least once). Short enough that a row held by a relay that died is sent by another within minutes (at
+ * least once). The relays' clocks are taken to agree to well within it (each writes and compares claims
+ * by its own).
  */
 const CLAIM_MS = 3 * 60_000;
 

@@ -6,6 +6,7 @@ import { type Database, databaseKindOf } from "./db.js";
 import { errorText } from "./queue.js";
 import { sentencesOf } from "./sentences.js";
 import {
+  adapterCause,
   databaseErrorCode,
   isDeadlockOrWriteConflict,
   retryTransient,
@@ -171,8 +172,7 @@ function chunkIsolation(db: Database): TransactionOptions {
  * `mysql`, `code` 1665, `state` HY000).
  */
 function refusesReadCommitted(error: unknown): boolean {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } })
-    ?.meta?.driverAdapterError?.cause;
+  const cause = typeof error === "object" && error !== null ? adapterCause(error) : undefined;
   return cause?.kind === "mysql" && cause.code === 1665;
 }
 

@@ -126,8 +126,12 @@ const SOCKET_CODES: ReadonlyMap<string, string> = new Map([
   ["EAI_AGAIN", "the host name could not be looked up now"],
 ]);
 
-/** The driver adapter's error that a Prisma error carries, when there is one. */
-function adapterCause(error: object): Record<string, unknown> | undefined {
+/**
+ * The driver adapter's error that a Prisma error carries (`meta.driverAdapterError.cause`: `kind`, and for a
+ * server's own error `code` and `state`; @prisma/adapter-pg and @prisma/adapter-mariadb convertDriverError),
+ * or undefined when there is none.
+ */
+export function adapterCause(error: object): Record<string, unknown> | undefined {
   const cause = (error as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta?.driverAdapterError
     ?.cause;
   return typeof cause === "object" && cause !== null ? (cause as Record<string, unknown>) : undefined;

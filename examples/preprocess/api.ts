@@ -562,7 +562,8 @@ function openRequestsLine(): string | undefined {
 
 function serve(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? "/").split("?")[0]!;
-  openRequests.set(res, `${req.method} ${path.length > 200 ? `${path.slice(0, 199)}…` : path}`);
+  const request = `${req.method} ${path.length > 200 ? `${path.slice(0, 199)}…` : path}`; // as lines name it
+  openRequests.set(res, request);
   res.once("close", () => openRequests.delete(res));
   if (stopping) res.setHeader("Connection", "close");
   void (async () => {
@@ -644,7 +645,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
       // under its transaction: P2028) is the stop's doing, said in one line; nobody reads the answer.
       if (stopping && res.destroyed) {
         console.error(
-          `tracehop preprocess: api: stopping: ${req.method} ${path.length > 200 ? `${path.slice(0, 199)}…` : path}, its connection closed by the stop, ended with: ${errorText(err)}`,
+          `tracehop preprocess: api: stopping: ${request}, its connection closed by the stop, ended with: ${errorText(err)}`,
         );
         return;
       }

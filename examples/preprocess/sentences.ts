@@ -202,8 +202,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     at = matter[0].length;
   }
   for (; at <= text.length;) {
-    let end = text.indexOf("\n", at);
-    if (end === -1) end = text.length;
+    const end = lineEnd(text, at);
     const line = text.slice(at, end);
     const indent = columnAfter(/^[ \t]*/.exec(line)?.[0] ?? ""); // its indentation, in columns
     // Whether it may start a heading, a list item or a fence: first in a block, or in one (a paragraph, an

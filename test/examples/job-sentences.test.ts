@@ -26,12 +26,7 @@ import {
 } from "../prisma/databases.js";
 import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
-
-/** `count` sentences, `N0.` to `N<count - 1>.`. */
-const sentencesOf = (count: number) => Array.from({ length: count }, (_, i) => `N${i}.`);
-
-/** No retry of transient failures, nothing between chunks. */
-const PLAIN: StoreOptions = { retry: { attempts: 1 }, between: async () => {} };
+import { expectedRows, jobOf, PLAIN, sentencesOf } from "./store-helpers.js";
 
 /** `db` with its `$transaction` calls counted in `calls.transactions`. */
 function counting(db: Database) {
@@ -48,15 +43,6 @@ function counting(db: Database) {
   });
   return { db: counted, calls };
 }
-
-/** Job `id`'s status and its rows, in order of index. */
-async function jobOf(db: Database, id: string) {
-  const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
-  const rows = await db.sentence.findMany({ where: { jobId: id }, orderBy: { index: "asc" } });
-  return { status: job.status, rows: rows.map((row) => [row.index, row.text]) };
-}
-
-const expectedRows = (count: number) => sentencesOf(count).map((text, i) => [i, text]);
 
 describe("the worker's steps on one job (SQLite)", () => {
   let file: ExampleSqliteFile;

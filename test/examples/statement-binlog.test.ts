@@ -16,13 +16,7 @@ import {
 import { createDatabase, mysqlConnection, type TestDatabase } from "../prisma/databases.js";
 import { privateMariaDbFixture, type PrivateMariaDb } from "../support/private-mariadb.js";
 import { quietly } from "./queue-helpers.js";
-
-/** `count` sentences, `N0.` to `N<count - 1>.`. */
-const sentencesOf = (count: number) => Array.from({ length: count }, (_, i) => `N${i}.`);
-const expectedRows = (count: number) => sentencesOf(count).map((text, i) => [i, text]);
-
-/** No retry of transient failures, nothing between chunks. */
-const PLAIN: StoreOptions = { retry: { attempts: 1 }, between: async () => {} };
+import { expectedRows, jobOf, PLAIN, sentencesOf } from "./store-helpers.js";
 
 /** The line the worker says once per client when the server refuses READ COMMITTED writes. */
 const FALLBACK_LINE =
@@ -30,13 +24,6 @@ const FALLBACK_LINE =
   "COMMITTED (error 1665): the sentences are written at the server's default isolation level instead, " +
   "where writers of different jobs deadlock more often (each a collision, written again); set " +
   "binlog_format=ROW or MIXED, then restart the worker, to write at READ COMMITTED";
-
-/** Job `id`'s status and its rows, in order of index. */
-async function jobOf(db: Database, id: string) {
-  const job = await db.preprocessJob.findUniqueOrThrow({ where: { id } });
-  const rows = await db.sentence.findMany({ where: { jobId: id }, orderBy: { index: "asc" } });
-  return { status: job.status, rows: rows.map((row) => [row.index, row.text]) };
-}
 
 /**
  * Stores job `id`'s three sentences on `db` while `admin` (a connection to the same database) holds an

@@ -1,0 +1,323 @@
+// `npm start` whose relay and worker both lose RabbitMQ while a job is still pending: each says why in one
+// line and ends on its own (exit 1, once its spans are flushed); main.ts, seeing the first of those lines,
+// stops its three processes with one SIGTERM each, and a process already ending on its own answers that
+// SIGTERM with a line of its own (config.ts endingSignalLine) that main.ts does not show, for it signalled
+// that process itself (main.ts startProcess, `started.stopped`). Each process's exit line is shown once,
+// the summary names both processes and how they ended, and the run exits 1 (README "Exit codes").
+//
+// Made deterministic by holding each step until the one before it has happened, never by a sleep:
+// - one job stays pending: the test consumes the queue first, with a higher consumer priority and a
+//   prefetch of 1, so RabbitMQ gives it the first job's message and the worker the second one (a consumer
+//   of lower priority gets messages only while those above it are blocked by their prefetch);
+// - main.ts is frozen (SIGSTOP) once it polls for that job, while the proxy in front of RabbitMQ is cut,
+//   and resumed (SIGCONT) once the relay and the worker have both said that they are ending: its SIGTERMs
+//   then reach two processes already ending on their own;
+// - each of them stays ending until it has answered that SIGTERM: their last spans go to an OTLP endpoint
+//   that holds its answers from the cut until then (a slow collector), and what they write to stderr is
+//   also seen by the test (fixtures/stderr-tee.mjs), so the test knows they said the line main.ts drops.
+// The only bound left is the spans' flush at exit (tracehop's shutdownTimeoutMillis, 5 s): main.ts must
+// send its SIGTERMs within 5 s of the relay's and the worker's lines, which it does in milliseconds.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type ServerResponse } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import type amqplib from "amqplib";
+import { endingSignalLine } from "../../examples/preprocess/config.js";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
+import { startExample, type MainJobResult } from "../support/main-job.js";
+import { storeQueueTag } from "../support/queue-tag.js";
+import { decodeTraceRequest, type ReceivedSpan } from "../tracing/otlp-helpers.js";
+import { switchingProxy } from "./tcp-servers.js";
+
+const TEE = join(import.meta.dirname, "fixtures/stderr-tee.mjs");
+/** How the relay's and the worker's lost-broker lines end (main.ts ENDING_LINE). */
+const ENDING = "; exiting with code 1 to be started again";
+
+/** The lines a stream of text has carried so far (`all`), and a wait for one of them ({@link next}). */
+class Lines {
+  readonly all: string[] = [];
+  private rest = "";
+  private waiters: { match: (line: string) => boolean; found: (line: string) => void }[] = [];
+
+  /** Adds `text`, a piece of the stream: each line it completes is kept, and given to its waiters. */
+  add(text: string): void {
+    const pieces = (this.rest + text).split("\n");
+    this.rest = pieces.pop()!;
+    for (const line of pieces) {
+      this.all.push(line);
+      const [found, waiting] = [
+        this.waiters.filter((w) => w.match(line)),
+        this.waiters.filter((w) => !w.match(line)),
+      ];
+      this.waiters = waiting;
+      for (const w of found) w.found(line);
+    }
+  }
+
+  /** The first line, said already or to come, for which `match` holds. */
+  next(match: (line: string) => boolean): Promise<string> {
+    const said = this.all.find(match);
+    if (said !== undefined) return Promise.resolve(said);
+    return new Promise((found) => this.waiters.push({ match, found }));
+  }
+}
+
+/** An OTLP/HTTP endpoint whose answers a test holds back: a collector that is slow, then answers. */
+interface HoldingCollector {
+  url: string;
+  /** While true, each request that arrives waits for {@link release}; before, each is answered at once. */
+  hold: boolean;
+  /** The spans of each request, and whether it was answered (200). */
+  requests: { spans: ReceivedSpan[]; answered: boolean }[];
+  /** Answers the requests held so far, and those to come. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+async function holdingCollector(): Promise<HoldingCollector> {
+  const held: (() => void)[] = [];
+  const open = new Set<ServerResponse>();
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const request = { spans: decodeTraceRequest(Buffer.concat(chunks).toString("utf8")), answered: false };
+      collector.requests.push(request);
+      const answer = () => {
+        request.answered = true;
+        open.delete(res);
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      };
+      open.add(res);
+      if (collector.hold) held.push(answer);
+      else answer();
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  const collector: HoldingCollector = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold: false,
+    requests: [],
+    release() {
+      collector.hold = false;
+      for (const answer of held.splice(0)) answer();
+    },
+    close: () =>
+      new Promise<void>((closed) => {
+        for (const res of open) res.destroy();
+        server.closeAllConnections();
+        server.close(() => closed());
+      }),
+  };
+  return collector;
+}
+
+/** The stderr of the relay and of the worker as they wrote it, seen through fixtures/stderr-tee.mjs. */
+interface Tee {
+  /** The Unix socket the tee writes to (TRACEHOP_TEST_TEE_SOCKET). */
+  path: string;
+  relay: Lines;
+  worker: Lines;
+  close(): Promise<void>;
+}
+
+async function teeServer(path: string): Promise<Tee> {
+  const lines = { relay: new Lines(), worker: new Lines() };
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    createInterface({ input: socket }).on("line", (line) => {
+      const { name, text } = JSON.parse(line) as { name: "relay" | "worker"; text: string };
+      lines[name].add(text);
+    });
+  });
+  await new Promise<void>((listening) => server.listen(path, listening));
+  return {
+    path,
+    ...lines,
+    close: () =>
+      new Promise<void>((closed) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => closed());
+      }),
+  };
+}
+
+describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_000 }, () => {
+  let dir: string;
+  let connection: amqplib.ChannelModel | undefined;
+  let skip: string | undefined;
+  const queues: string[] = [];
+
+  before(async () => {
+    const result = await connectOrSkipReason();
+    if (typeof result === "string") skip = result;
+    else connection = result;
+    dir = mkdtempSync(join(tmpdir(), "tracehop-lost-by-both-"));
+  });
+  after(async () => {
+    if (connection) {
+      const channel = await connection.createChannel();
+      for (const queue of queues) await channel.deleteQueue(queue);
+      await connection.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("shows each one's exit line once and not its answer to main's SIGTERM, names both and exits 1", async (t) => {
+    if (skip !== undefined) return void t.skip(skip);
+    const file = join(dir, "run.db");
+    migrateSqlite(file);
+    // The database's queue tag (pipeline.ts), stored here: its queue is `preprocess-jobs.<tag>`.
+    const queue = `preprocess-jobs.${storeQueueTag(file)}`;
+    queues.push(queue, `${queue}.dead`);
+    // Declared as the worker declares it (durable, no arguments), and consumed before the relay publishes.
+    const channel = await connection!.createChannel();
+    await channel.assertQueue(queue, { durable: true });
+    await channel.prefetch(1);
+    const taken = new Promise<amqplib.ConsumeMessage>((got) => {
+      void channel.consume(queue, (message) => void (message && got(message)), { priority: 10 });
+    });
+
+    const broker = new URL(AMQP_URL);
+    const proxy = await switchingProxy(Number(broker.port || 5672), broker.hostname);
+    const proxied = new URL(AMQP_URL);
+    proxied.port = String(proxy.port);
+    const collector = await holdingCollector();
+    const tee = await teeServer(join(dir, "tee.sock"));
+    const documents = ["first", "second"].map((word) => {
+      const document = join(dir, `${word}.txt`);
+      writeFileSync(document, `The ${word} document. It has two sentences.`);
+      return document;
+    });
+    const run = startExample(
+      "main",
+      {
+        DATABASE_URL: `file:${file}`,
+        AMQP_URL: proxied.href,
+        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+        TRACEHOP_JOB_TIMEOUT_MS: "120000",
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        // No export before the stop: each process's spans are sent by its flush at exit, which the
+        // collector holds.
+        OTEL_BSP_SCHEDULE_DELAY: "600000",
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${pathToFileURL(TEE).href}`.trim(),
+        TRACEHOP_TEST_TEE_SOCKET: tee.path,
+      },
+      150_000,
+      documents,
+    );
+    const stdout = new Lines();
+    run.child.stdout!.on("data", (d: Buffer) => stdout.add(d.toString()));
+    /** `promise`, or a failure at once (with main's output) if main.ts ends first. */
+    const beforeMainEnds = <T>(promise: Promise<T>, what: string) =>
+      Promise.race([
+        promise,
+        run.result.then((r: MainJobResult): never => {
+          throw new Error(`main.ts ended (code ${r.code}) before ${what}:\n${r.stdout}\n${r.stderr}`);
+        }),
+      ]);
+    const awaitLine = (lines: Lines, match: (line: string) => boolean, what: string) =>
+      beforeMainEnds(lines.next(match), what);
+    const pid = run.child.pid!;
+    try {
+      // The first job's message is the test's; the worker does the second one.
+      const message = await beforeMainEnds(taken, "the relay published");
+      const heldJob = (JSON.parse(message.content.toString()) as { jobId: string }).jobId;
+      const done = await awaitLine(stdout, (l) => / done, \d+ sentences$/.test(l), "a job was done");
+      const submitted = documents.map((document) => {
+        const line = stdout.all.find((l) => l.startsWith(`${document}: job `) && l.endsWith(" submitted"));
+        assert.ok(line !== undefined, `${document} was not submitted: ${stdout.all.join("\n")}`);
+        return { document, id: line.split(" ")[2]! };
+      });
+      const held = submitted.find((s) => s.id === heldJob);
+      const other = submitted.find((s) => s.id !== heldJob);
+      assert.ok(held && other, `the test took job ${heldJob}, not one of ${JSON.stringify(submitted)}`);
+      assert.equal(done, `${other.document}: job ${other.id} done, 2 sentences`);
+
+      // main.ts polls for the held job until a process ends: frozen there while both lose the broker.
+      process.kill(pid, "SIGSTOP");
+      collector.hold = true;
+      proxy.mode = "refuse";
+      for (const name of ["relay", "worker"] as const)
+        await awaitLine(tee[name], (l) => l.includes(ENDING), `the ${name} said it is ending`);
+      process.kill(pid, "SIGCONT");
+      // main.ts stops them: each, still flushing its spans, answers the SIGTERM in a line main.ts drops.
+      for (const name of ["relay", "worker"] as const)
+        await awaitLine(
+          tee[name],
+          (l) => l === endingSignalLine("SIGTERM", name),
+          `the ${name} answered main's SIGTERM`,
+        );
+      collector.release();
+      const result = await run.result;
+
+      assert.equal(result.code, 1, result.stderr);
+      const shown = result.stderr.split("\n").filter((l) => l !== "");
+      // Each process's own lines as it said them, once each, but for its answer to main's SIGTERM.
+      for (const name of ["relay", "worker"] as const) {
+        const said = tee[name].all;
+        assert.equal(said.length, 2, said.join("\n"));
+        assert.match(
+          said[0]!,
+          name === "relay"
+            ? /^tracehop preprocess: relay: amqp queue: .+; exiting with code 1 to be started again \(the rows not yet published are published then\)$/
+            : /^tracehop preprocess: worker: amqp queue: .+; exiting with code 1 to be started again$/,
+        );
+        assert.equal(said[1], endingSignalLine("SIGTERM", name));
+        assert.deepEqual(
+          shown.filter((l) => l.startsWith(`[${name}] `)),
+          [`[${name}] ${said[0]}`],
+          result.stderr,
+        );
+      }
+      assert.doesNotMatch(result.stderr, /while ending on its own/);
+      // Then main's own summary: both processes (in the order main.ts saw them end), the jobs as the
+      // database holds them.
+      const own = shown.filter((l) => !/^\[(api|relay|worker)\] /.test(l));
+      const ended = (a: string, b: string) =>
+        `tracehop preprocess: the ${a} exited with code 1 and the ${b} exited with code 1 before every job ` +
+        `was done (their last messages are above, prefixed [${a}] and [${b}])`;
+      assert.ok([ended("relay", "worker"), ended("worker", "relay")].includes(own[0]!), result.stderr);
+      assert.deepEqual(
+        own.slice(1),
+        [
+          "tracehop preprocess: of the 2 jobs submitted, 1 done, 1 pending",
+          `tracehop preprocess: 1 of 2 jobs did not finish: ${held.document} (pending)`,
+        ],
+        result.stderr,
+      );
+      // Nothing else: no line of the api, the summary last.
+      assert.equal(shown.length, 5, result.stderr);
+      assert.equal(shown.indexOf(own[0]!), 2, result.stderr);
+      // Their spans were flushed, as their lines said: to the collector, once it answered, and to the spans
+      // file before they exited (no export ran before their stop), so that each job's trace shows them.
+      for (const service of ["tracehop-preprocess-relay", "tracehop-preprocess-worker"])
+        assert.ok(
+          collector.requests.some((r) => r.answered && r.spans.some((s) => s.serviceName === service)),
+          `no spans of ${service} reached the collector`,
+        );
+      const trace = (document: string, id: string, status: string) =>
+        result.stdout.split("\n\n").find((block) => block.startsWith(`${document}  job ${id}  ${status}\n`));
+      assert.match(trace(held.document, held.id, "pending") ?? "", /^tracehop-preprocess-relay +publish /m);
+      assert.match(trace(other.document, other.id, "done") ?? "", /^tracehop-preprocess-worker +process /m);
+    } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) {
+        process.kill(pid, "SIGCONT");
+        run.child.kill("SIGKILL");
+      }
+      collector.release();
+      await run.result;
+      await channel.close().catch(() => undefined);
+      await Promise.all([proxy.close(), collector.close(), tee.close()]);
+    }
+  });
+});

@@ -270,8 +270,19 @@ export function stoppedLine(signal: "SIGINT" | "SIGTERM", code: number, name?: s
 }
 
 /**
+ * The last line of a process that ends on its own (the relay or the worker whose queue was lost), `why` its
+ * reason, `code` its exit code, `after` what it adds (` (message 7 in hand, delivered again)`): `tracehop
+ * preprocess: worker: amqp queue: the connection to RabbitMQ was closed: …; exiting with code 1 to be started
+ * again (message 7 in hand, delivered again)` (tracing.ts onShutdownSignal, once the stop has settled;
+ * main.ts ENDING_LINE tells it).
+ */
+export function endingLine(name: string, why: string, code: number, after = ""): string {
+  return `tracehop preprocess: ${name}: ${why}; exiting with code ${code} to be started again${after}`;
+}
+
+/**
  * The line a process says when a SIGTERM or SIGINT comes while it is already ending on its own (its queue
- * lost: it said why, and exits 1 once its spans are flushed): `tracehop preprocess: worker: SIGTERM while
+ * lost: it exits 1 once its spans are flushed, saying why in its last line, {@link endingLine}): `tracehop preprocess: worker: SIGTERM while
  * ending on its own: finishing the stop (a second signal exits at once)` (tracing.ts onShutdownSignal;
  * main.ts drops this line of a process it signalled itself).
  */

@@ -79,7 +79,8 @@ interface Started {
   ready: Promise<string>;
   /**
    * Set when the process said it is ending on its own (the relay's or the worker's
-   * {@link ENDING_LINE}: it lost the broker), seconds before it exits (its spans are flushed first).
+   * {@link ENDING_LINE}: it lost the broker), its last line, written once its stop is done, right before it
+   * exits.
    */
   ending: boolean;
   /**
@@ -91,8 +92,8 @@ interface Started {
 }
 
 /**
- * How the relay and the worker end a lost-broker line (relay.ts, worker.ts): from then on the process
- * publishes or consumes nothing more, and exits once its spans are flushed.
+ * How the relay and the worker end a lost-broker line (config.ts endingLine): their last line, said once
+ * their stop is done (spans flushed), right before they exit 1.
  */
 const ENDING_LINE = "; exiting with code 1 to be started again";
 
@@ -324,9 +325,8 @@ class Processes {
 
   /** Notes the processes that have ended since the last call; true when any has ended so far. */
   noteEnded(): boolean {
-    // A process that said it is ending counts as ended: it publishes or consumes nothing more, though it
-    // exits only once its spans are flushed (else
-    // more documents would be submitted to it meanwhile).
+    // A process that said it is ending counts as ended: it publishes or consumes nothing more, and its
+    // exit follows (else more documents would be submitted to it meanwhile).
     for (const p of this.all)
       if (hasEndedOrIsEnding(p) && !this.endedEarly.includes(p)) this.endedEarly.push(p);
     return this.endedEarly.length > 0;

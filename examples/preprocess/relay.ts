@@ -241,11 +241,9 @@ const shutdown = onShutdownSignal(async () => {
   await tracing.shutdown();
 });
 // A lost broker connection or channel (RabbitMQ restarted, a channel error): every publish would fail.
-// The relay says so in one line and exits 1 (spans flushed), to be started again by whoever runs it; a
-// row not marked published yet is published by the next relay.
+// The relay stops (spans flushed) and exits 1, to be started again by whoever runs it, saying why in its
+// last line, after every line of its stop (tracing.ts onShutdownSignal); a row not marked published yet is
+// published by the next relay.
 void queue.lost?.then((error) => {
-  console.error(
-    `tracehop preprocess: relay: ${error.message}; exiting with code 1 to be started again (the rows not yet published are published then)`,
-  );
-  shutdown(1);
+  shutdown(1, { why: error.message, after: " (the rows not yet published are published then)" });
 });

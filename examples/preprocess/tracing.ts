@@ -2,6 +2,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { startTracing, type TracingHandle } from "tracehop";
 import {
   APP_NAME,
+  endingLine,
   endingSignalLine,
   exitForBadInput,
   firstLine,
@@ -74,14 +75,31 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
 }
 
 /**
+ * Why a process ends on its own ({@link onShutdownSignal}'s `shutdown(code, ending)`): `why` its reason
+ * (`amqp queue: the connection to RabbitMQ was closed: …`), `after` what its last line adds after the code
+ * (` (message 7 in hand, delivered again)`), if anything.
+ */
+export interface OwnEnding {
+  why: string;
+  after?: string;
+}
+
+/**
  * Runs `stop` once on SIGTERM/SIGINT (or when the orchestrator that started this process with an IPC
  * channel goes away), then exits 0 (1 if `stop` throws, said in a last line). A stop on a signal says so
  * last, with the code, as `npm start` says its own: `tracehop preprocess: relay: stopped on SIGTERM: exiting
  * with code 0` (0: a supervisor's SIGTERM is the ordinary end of a service, not a failure; README "Exit
- * codes"). One whose orchestrator went away says nothing: nobody reads its stderr. Returns `shutdown(code)`,
- * which runs the same `stop` and exits with `code`: for a process that must end on its own (its queue
- * lost), which says so and the code in its line first. Whichever comes first runs `stop`; a later
- * `shutdown(code)` with a code other than 0 makes that the exit code (the line it said stays true).
+ * codes"). One whose orchestrator went away says nothing: nobody reads its stderr. Returns `shutdown(code,
+ * ending)`, which runs the same `stop` and exits with `code`: for a process that must end on its own (its
+ * queue lost), `ending` saying why. Whichever comes first runs `stop`; a later `shutdown(code)` with a code
+ * other than 0 makes that the exit code.
+ *
+ * The line that says how the process ends is its last: written once `stop` has settled, right before the
+ * exit, so that no line of the stop (a handler cut short, the queue closing, a span export that failed)
+ * comes after it. A process ending on its own says `ending` there, with the code (config.ts endingLine):
+ * `tracehop preprocess: worker: amqp queue: the connection to RabbitMQ was closed: …; exiting with code 1 to
+ * be started again (message 7 in hand, delivered again)`. Before, that line was said when the process began
+ * to end, and the lines of its stop followed it (a handler that ended after the loss of the broker).
  *
  * A SIGTERM or SIGINT while a stop that a signal began runs (a second Ctrl-C, a supervisor's second TERM: a
  * stop that waits on a server that stopped answering) exits at once, without waiting for `stop`, with the
@@ -90,31 +108,39 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
  * are lost then. A stop that began otherwise (`shutdown(code)`: the queue lost; the orchestrator gone) is
  * already what a first signal asks for: that signal changes nothing but a line saying so (`tracehop
  * preprocess: worker: SIGTERM while ending on its own: finishing the stop (a second signal exits at once)`;
- * the process exits as its earlier line said, spans flushed), and the one after it exits at once as above.
+ * the process exits as its last line then says, spans flushed), and the one after it exits at once as above,
+ * the line then starting with the `ending` not said yet (`tracehop preprocess: worker: amqp queue: …; SIGTERM
+ * while stopping: exiting at once with code 143`), as does the line of a `stop` that failed.
  * `npm start` stops each of its processes with one SIGTERM when the run ends, one already ending on its own
  * among them (main.ts stopOnce); taken for a second signal, it made that process exit 143, its spans lost.
  */
-export function onShutdownSignal(stop: () => Promise<void>): (code: number) => void {
+export function onShutdownSignal(stop: () => Promise<void>): (code: number, ending?: OwnEnding) => void {
   let stopping = false;
   let exitCode = 0;
+  /** Why the process ends on its own, if it does: said in its last line. */
+  let ownEnding: OwnEnding | undefined;
+  /** `tracehop preprocess: <name>: `, then the reason of {@link ownEnding} and `; ` when there is one. */
+  const lastLineStart = () =>
+    `tracehop preprocess: ${processName}: ${ownEnding === undefined ? "" : `${ownEnding.why}; `}`;
   /** The signal the stop began with; none when it began otherwise (`shutdown(code)`, the orchestrator gone). */
   let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
   /** Whether a signal came while a stop that began otherwise ran: the next one exits at once. */
   let signalledWhileStopping = false;
-  const shutdown = (code: number) => {
+  const shutdown = (code: number, ending?: OwnEnding) => {
     if (code !== 0) exitCode = code;
+    ownEnding ??= ending;
     if (stopping) return;
     stopping = true;
     stop().then(
       () => {
-        if (stoppedBy !== undefined) console.error(stoppedLine(stoppedBy, exitCode, processName));
+        if (ownEnding !== undefined)
+          console.error(endingLine(processName, ownEnding.why, exitCode, ownEnding.after));
+        else if (stoppedBy !== undefined) console.error(stoppedLine(stoppedBy, exitCode, processName));
         process.exit(exitCode);
       },
       (err: unknown) => {
         console.error(err);
-        console.error(
-          `tracehop preprocess: ${processName}: stopping failed (${firstLine(err)}): exiting with code 1`,
-        );
+        console.error(`${lastLineStart()}stopping failed (${firstLine(err)}): exiting with code 1`);
         process.exit(1);
       },
     );
@@ -130,9 +156,7 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number) => v
       return;
     }
     const code = signalExitCode(signal);
-    console.error(
-      `tracehop preprocess: ${processName}: ${signal} while stopping: exiting at once with code ${code}`,
-    );
+    console.error(`${lastLineStart()}${signal} while stopping: exiting at once with code ${code}`);
     process.exit(code);
   };
   if (startupStop !== undefined) {

@@ -287,14 +287,11 @@ const shutdown = onShutdownSignal(async () => {
   await tracing.shutdown();
 });
 // A lost broker connection or channel (RabbitMQ restarted, a channel error): nothing more can be
-// consumed, and the message in hand, if any, is already back in the queue. The worker says so in one
-// line (naming the message in hand only when there is one: its handler running, or the queue moving it
-// to a retry or dead-letter queue when the channel went) and exits 1 once its handler has stopped
-// (spans flushed), to be started again by whoever runs it.
+// consumed, and the message in hand, if any, is already back in the queue. The worker stops (its handler
+// cut short, spans flushed) and exits 1, to be started again by whoever runs it, saying so in its last line
+// (tracing.ts onShutdownSignal), after every line of its stop: why, and the message in hand only when there
+// is one (its handler running, or the queue moving it to a retry or dead-letter queue when the channel went).
 void queue.lost?.then((error) => {
   const held = error.inHand.length > 0 ? ` (${error.inHand.join(", ")} in hand, delivered again)` : "";
-  console.error(
-    `tracehop preprocess: worker: ${error.message}; exiting with code 1 to be started again${held}`,
-  );
-  shutdown(1);
+  shutdown(1, { why: error.message, after: held });
 });

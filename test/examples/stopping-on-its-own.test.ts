@@ -1,7 +1,8 @@
 // A signal to a process of the main job that is already stopping on its own (the relay or the worker that
-// lost the broker: it said so and exits 1 once its spans are flushed) is not a second signal: `npm start`
-// stops every process once, and one that was ending by then took that SIGTERM for a second one, exiting at
-// once with 143 and its spans lost. It ends as it said it would (1); a second signal still ends it at once.
+// lost the broker: it exits 1 once its spans are flushed) is not a second signal: `npm start` stops every
+// process once, and one that was ending by then took that SIGTERM for a second one, exiting at once with 143
+// and its spans lost. It ends with 1, its last line saying why, after the lines of its stop; a second signal
+// still ends it at once, saying why it was ending.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -10,7 +11,8 @@ import { describe, test } from "node:test";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/stopping-on-its-own.ts");
 const LOST_LINE =
-  "tracehop preprocess: worker: the broker closed the connection; exiting with code 1 to be started again";
+  "tracehop preprocess: worker: the broker closed the connection; exiting with code 1 to be started again " +
+  "(message 7 in hand, delivered again)";
 
 /**
  * Starts the fixture, sends `signals` 300 ms apart once its stop has begun, and resolves to how it ended
@@ -41,24 +43,30 @@ function signalWhileEnding(
 
 describe("a signal to a process already stopping on its own", { timeout: 60_000 }, () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const)
-    test(`one ${signal}: the process says it finishes its stop, and exits 1 as it said`, async () => {
+    test(`one ${signal}: the process says it finishes its stop, and exits 1, saying why last`, async () => {
       const r = await signalWhileEnding([signal], 1_500);
       assert.equal(r.code, 1, r.stderr);
       assert.equal(
         r.stderr,
-        `${LOST_LINE}\ntracehop preprocess: worker: ${signal} while ending on its own: finishing the stop (a second signal exits at once)\n`,
+        `tracehop preprocess: worker: ${signal} while ending on its own: finishing the stop (a second signal exits at once)\n` +
+          `a line of the stop\n${LOST_LINE}\n`,
       );
       assert.ok(r.ms >= 1_400, `ended ${r.ms} ms after its stop began, before the stop was done`);
     });
 
-  test("a second signal after that ends it at once with the signal's code, said in one line", async () => {
+  test("no signal: the lines of its stop come first, the line saying why it exits 1 last", async () => {
+    const r = await signalWhileEnding([], 300);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `a line of the stop\n${LOST_LINE}\n`);
+  });
+
+  test("a second signal after that ends it at once with the signal's code, said in one line with why it was ending", async () => {
     const r = await signalWhileEnding(["SIGTERM", "SIGTERM"], 20_000);
     assert.equal(r.code, 143, r.stderr);
     assert.equal(
       r.stderr,
-      `${LOST_LINE}\n` +
-        "tracehop preprocess: worker: SIGTERM while ending on its own: finishing the stop (a second signal exits at once)\n" +
-        "tracehop preprocess: worker: SIGTERM while stopping: exiting at once with code 143\n",
+      "tracehop preprocess: worker: SIGTERM while ending on its own: finishing the stop (a second signal exits at once)\n" +
+        "tracehop preprocess: worker: the broker closed the connection; SIGTERM while stopping: exiting at once with code 143\n",
     );
   });
 });

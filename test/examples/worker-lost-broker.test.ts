@@ -1,0 +1,88 @@
+// The worker, started by hand on RabbitMQ (the real broker, through a proxy the test owns), that loses its
+// broker while a handler runs (a large document, stored a chunk at a time): its line saying why it exits is
+// its last, after every line its stop said (the handler that ended after the loss, the queue's closing).
+// Before, that line came first and the queue's `handler failed on …, after the channel was lost` followed
+// it, so that the process's last words were not how it ended. Two RabbitMQ connections: the test's and the
+// worker's.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
+import { startExample } from "../support/main-job.js";
+import { storeQueueTag } from "../support/queue-tag.js";
+import { tempDir } from "../support/temp-dir.js";
+import { until } from "./queue-helpers.js";
+import { switchingProxy } from "./tcp-servers.js";
+
+/** A document of `count` short sentences, `N0. N1. N2. …`: seconds of splitting and storing. */
+const document = (count: number) => Array.from({ length: count }, (_, i) => `N${i}.`).join(" ");
+
+describe(
+  "the worker, started by hand on RabbitMQ, that loses its broker mid-job",
+  { timeout: 120_000 },
+  () => {
+    const broker = useRabbitMQ();
+
+    test("its exit line is its last line, after the lines of its stop", async (t) => {
+      if (!broker.requireBroker(t)) return;
+      const dir = tempDir(t, "worker-lost-broker");
+      const file = join(dir, "x.db");
+      migrateSqlite(file);
+      const queue = `preprocess-jobs.${storeQueueTag(file)}`;
+      const raw = new Database(file);
+      t.after(() => raw.close());
+      raw
+        .prepare("INSERT INTO PreprocessJob (id, status, text, updatedAt) VALUES (?, 'pending', ?, ?)")
+        .run("job-1", document(100_000), new Date().toISOString());
+      await broker.channel.assertQueue(queue, { durable: true });
+      t.after(() => broker.channel.deleteQueue(queue).then(() => undefined));
+      broker.channel.sendToQueue(queue, Buffer.from(JSON.stringify({ jobId: "job-1" })), {
+        messageId: "cut-mid-job",
+        persistent: true,
+      });
+      await broker.channel.waitForConfirms();
+
+      const target = new URL(AMQP_URL);
+      const proxy = await switchingProxy(Number(target.port || 5672), target.hostname);
+      t.after(() => proxy.close());
+      const through = new URL(AMQP_URL);
+      through.hostname = "127.0.0.1";
+      through.port = String(proxy.port);
+      const run = startExample(
+        "worker",
+        {
+          DATABASE_URL: `file:${file}`,
+          AMQP_URL: through.href,
+          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        },
+        90_000,
+      );
+      t.after(() => run.child.kill("SIGKILL"));
+      await run.ready;
+      // The handler is storing the job's sentences (a chunk at a time) when the broker goes away.
+      const stored = raw.prepare("SELECT COUNT(*) AS n FROM Sentence WHERE jobId = 'job-1'");
+      await until(() => (stored.get() as { n: number }).n > 0, 60_000);
+      proxy.mode = "refuse";
+      const { code, stderr } = await run.result;
+      assert.equal(code, 1, stderr);
+      const lines = stderr.split("\n").filter((line) => line.trim() !== "");
+      const exit =
+        /^tracehop preprocess: worker: amqp queue: .+; exiting with code 1 to be started again \(message cut-mid-job in hand, delivered again\)$/;
+      assert.match(lines.at(-1) ?? "", exit, stderr);
+      assert.equal(lines.filter((line) => exit.test(line)).length, 1, stderr);
+      // Every line of the stop is there, before it: the handler the loss cut short.
+      assert.ok(
+        lines.some((line) =>
+          line.includes(
+            `handler failed on message cut-mid-job of ${queue} (delivery 1 of 5), after the channel was lost; the broker has it again`,
+          ),
+        ),
+        stderr,
+      );
+    });
+  },
+);

@@ -254,6 +254,36 @@ export function exitOnSettingProblems(names?: readonly SettingName[]): void {
   exitForBadInput(problems.join("; "));
 }
 
+/** The name of this process in its stderr lines ({@link nameProcess}), or undefined before it is named. */
+let ownName: string | undefined;
+
+/**
+ * Names this process (`api`, `relay`, `worker`) for its stderr lines: from then on {@link say} starts each
+ * with `tracehop preprocess: <name>: `, as its exit lines start ({@link stoppedLine}, {@link endingLine}).
+ * Called first in the process's code (tracing.ts stopOnSignalWhileStarting), so that a user who runs it by
+ * hand, under systemd or in a container log can tell from each line which process said it.
+ */
+export function nameProcess(name: string): void {
+  ownName = name;
+}
+
+/** This process's name in its lines ({@link nameProcess}), or undefined when it was not named. */
+export function processName(): string | undefined {
+  return ownName;
+}
+
+/**
+ * Writes `line` on stderr, `args` after it as console.error writes them (an error in full, with its stack),
+ * started with `tracehop preprocess: <name>: ` once the process was named ({@link nameProcess}): `tracehop
+ * preprocess: worker: amqp queue: closing: …`. Unnamed (a queue used in a test's own process), the line as
+ * it is. The lines of the relay, the worker and their queues go here; before, some named the process
+ * (`worker: job failed`), some only their module (`amqp queue: …`), so that under a supervisor which process
+ * said a queue's line could not be told.
+ */
+export function say(line: string, ...args: unknown[]): void {
+  console.error(`${ownName === undefined ? "" : `tracehop preprocess: ${ownName}: `}${line}`, ...args);
+}
+
 /** The exit code of a process ended by `signal` at once, as a shell reports one killed by it: 128 + its number. */
 export function signalExitCode(signal: "SIGINT" | "SIGTERM"): number {
   return signal === "SIGINT" ? 130 : 143;
@@ -278,6 +308,22 @@ export function stoppedLine(signal: "SIGINT" | "SIGTERM", code: number, name?: s
  */
 export function endingLine(name: string, why: string, code: number, after = ""): string {
   return `tracehop preprocess: ${name}: ${why}; exiting with code ${code} to be started again${after}`;
+}
+
+/**
+ * The message (over the IPC channel of `npm start`) by which a process ending on its own tells main.ts so as
+ * soon as it begins to (tracing.ts onShutdownSignal): its {@link endingLine} comes only once its stop is done,
+ * right before it exits, and `npm start` must not submit more documents to it meanwhile.
+ */
+export const ENDING_MESSAGE = { tracehopPreprocess: "ending" } as const;
+
+/** Whether `message`, received from a child process, is {@link ENDING_MESSAGE}. */
+export function isEndingMessage(message: unknown): boolean {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { tracehopPreprocess?: unknown }).tracehopPreprocess === ENDING_MESSAGE.tracehopPreprocess
+  );
 }
 
 /**
@@ -312,14 +358,15 @@ export class UnreachableError extends BadInputError {}
 
 /**
  * For the relay's and the worker's start-up catch: an {@link UnreachableError} is said in one line and
- * exits 1 (transient: start the process again, as after a lost connection); any other {@link BadInputError}
+ * exits 1 (transient: start the process again, as after a lost connection): `tracehop preprocess: worker:
+ * cannot connect to RabbitMQ at …; exiting with code 1 to be started again` ({@link endingLine}); any other {@link BadInputError}
  * exits 2 ({@link exitOnBadInput}); any other error is thrown again.
  * @param name the process, for the line: `relay`, `worker`.
  */
 export function exitOnStartFailure(name: string): (err: unknown) => never {
   return (err) => {
     if (err instanceof UnreachableError) {
-      console.error(`tracehop preprocess: ${err.message}; ${name}: exiting with code 1 to be started again`);
+      console.error(endingLine(name, err.message, 1));
       process.exit(1);
     }
     return exitOnBadInput(err);

@@ -1,7 +1,7 @@
 // The worker's work on one job (worker.ts handleMessage): the split of its text into sentences, their
 // store a chunk at a time, and the mark of a failed job. Apart from worker.ts, which starts a process when
 // imported, so that tests run each step on a database of their own.
-import { MAX_SENTENCES } from "./config.js";
+import { MAX_SENTENCES, say } from "./config.js";
 import { type Database, databaseKindOf } from "./db.js";
 import { errorText } from "./queue.js";
 import { sentencesOf } from "./sentences.js";
@@ -181,7 +181,7 @@ function refusesReadCommitted(error: unknown): boolean {
  * why, what it does instead, and what to change for READ COMMITTED.
  */
 const READ_COMMITTED_REFUSED =
-  "worker: this MySQL/MariaDB server's binary log is in the STATEMENT format, which refuses writes at READ " +
+  "this MySQL/MariaDB server's binary log is in the STATEMENT format, which refuses writes at READ " +
   "COMMITTED (error 1665): the sentences are written at the server's default isolation level instead, " +
   "where writers of different jobs deadlock more often (each a collision, written again); set " +
   "binlog_format=ROW or MIXED, then restart the worker, to write at READ COMMITTED";
@@ -299,7 +299,7 @@ export async function storeSentences(
         if (isolation === undefined || !refusesReadCommitted(error)) throw error;
         if (!readCommittedRefused.has(db)) {
           readCommittedRefused.add(db);
-          console.error(READ_COMMITTED_REFUSED);
+          say(READ_COMMITTED_REFUSED);
         }
         return writeAt(undefined);
       }

@@ -13,6 +13,7 @@ import {
   exitOnBadInput,
   exitOnSettingProblems,
   firstLine,
+  isEndingMessage,
   PROJECT_ROOT,
   setting,
   signalExitCode,
@@ -78,9 +79,9 @@ interface Started {
   child: ChildProcess;
   ready: Promise<string>;
   /**
-   * Set when the process said it is ending on its own (the relay's or the worker's
-   * {@link ENDING_LINE}: it lost the broker), its last line, written once its stop is done, right before it
-   * exits.
+   * Set when the process said it is ending on its own (it lost the broker): at once by its IPC message
+   * (config.ts ENDING_MESSAGE), seconds before it exits (its stop is done and its spans flushed first), or
+   * by its last line (the relay's or the worker's {@link ENDING_LINE}).
    */
   ending: boolean;
   /**
@@ -138,6 +139,9 @@ function startProcess(name: string): Started {
       console.error(`[${name}] ${line}`);
     });
     child.once("exit", (code) => reject(new ExitedBeforeReady(name, code)));
+  });
+  child.on("message", (message) => {
+    if (allReady && isEndingMessage(message)) started.ending = true;
   });
   ready.catch(() => undefined);
   const started: Started = { name, child, ready, ending: false, stopped: false };

@@ -19,6 +19,7 @@ import {
   redact,
   SCHEME_SLASHES,
   surroundingWhiteSpace,
+  say,
 } from "./config.js";
 import {
   backoffMs,
@@ -581,7 +582,7 @@ export class AmqpQueue implements Queue {
         const delivered: Promise<void> = this._deliver(name, msg, label, handler)
           .catch((error: unknown) =>
             // The channel closed under it (ack and nack throw then): the broker requeues the message.
-            console.error(`amqp queue: a message of ${name} was left unsettled`, error),
+            say(`amqp queue: a message of ${name} was left unsettled`, error),
           )
           .finally(() => this._inFlight.delete(delivered));
         this._inFlight.set(delivered, label);
@@ -647,7 +648,7 @@ export class AmqpQueue implements Queue {
     const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(
         () => {
-          console.error(
+          say(
             `amqp queue: RabbitMQ did not answer within ${formatDuration(limitMs)} while the queue closed (TRACEHOP_CONNECT_TIMEOUT_MS): its connection is dropped; the broker requeues the messages in hand`,
           );
           this._dropSocket();
@@ -838,7 +839,7 @@ export class AmqpQueue implements Queue {
         await this._deadLetter(name, msg, attempts, lastError, `${message} of ${name} ${lastError}`);
         return false;
       }
-      console.error(
+      say(
         `amqp queue: a copy of ${message} of ${name} with its count could not be published; handled as it is`,
         copied.why,
       );
@@ -862,7 +863,7 @@ export class AmqpQueue implements Queue {
     const failed = `handler failed on ${message} of ${name} (${this._deliveryOf(deliveryCount)})`;
     if (this._lost !== undefined) {
       // Already back in the queue with the lost channel: nothing can be published or settled.
-      console.error(`amqp queue: ${failed}, after the channel was lost; the broker has it again`, error);
+      say(`amqp queue: ${failed}, after the channel was lost; the broker has it again`, error);
     } else if (error instanceof PermanentMessageError) {
       // It can never be handled: dead now, on any delivery (also when the queue is closing), one line.
       const lastError = errorText(error);
@@ -889,7 +890,7 @@ export class AmqpQueue implements Queue {
           : copied.outcome === "lost"
             ? ": the broker has it again with the lost channel"
             : `: left to the broker, which requeues it when the channel closes, counted as a redelivery (${this._deliveryOf(deliveryCount)}; a copy could not be published: ${copied.outcome === "too large" ? "too large" : copied.why})`;
-      console.error(
+      say(
         `amqp queue: closing: ${message} of ${name}${outcome} (its handler ended with: ${errorText(error)})`,
       );
     } else if (deliveryCount >= this._maxAttempts) {
@@ -904,7 +905,7 @@ export class AmqpQueue implements Queue {
         copyVariants(msg, deliveryCount, lastError, markOf(name, msg, deliveryCount)),
       );
       if (copied.outcome === "moved")
-        console.error(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
+        say(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
       else if (copied.outcome === "too large")
         // Without its count a retry would start again from 1, forever: dead now, with its reason.
         await this._deadLetter(
@@ -952,7 +953,7 @@ export class AmqpQueue implements Queue {
     const copied = await this._copy(msg, () => this._declareName(dead), variants());
     const args = error === undefined ? [] : [error];
     if (copied.outcome === "moved") {
-      console.error(`amqp queue: ${what}; moved to ${dead}${when}${note(copied.note)}`, ...args);
+      say(`amqp queue: ${what}; moved to ${dead}${when}${note(copied.note)}`, ...args);
       await reportDeadLetter(this._onDeadLetter, {
         id: messageIdOf(msg),
         label: messageLabel(messageIdOf(msg), msg.content),
@@ -963,7 +964,7 @@ export class AmqpQueue implements Queue {
         reason: lastError,
       });
     } else if (copied.outcome === "lost")
-      console.error(`amqp queue: ${what}; the broker has it again with the lost channel`, ...args);
+      say(`amqp queue: ${what}; the broker has it again with the lost channel`, ...args);
     else
       await this._requeue(
         msg,
@@ -992,13 +993,13 @@ export class AmqpQueue implements Queue {
   ): Promise<void> {
     const args = error === undefined ? [] : [error];
     if (copied.outcome === "lost") {
-      console.error(
+      say(
         `amqp queue: ${what} could not be published: the channel was lost; the broker has it again`,
         ...args,
       );
       return;
     }
-    console.error(
+    say(
       `amqp queue: ${what} could not be published to ${copied.target} (${copied.why}); requeued in ${REQUEUE_PAUSE_MS} ms`,
       ...args,
     );

@@ -1,4 +1,4 @@
-import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS } from "./config.js";
+import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS, say } from "./config.js";
 import type { Prisma, QueueMessage as QueueRow } from "../../generated/prisma/sqlite/client.js";
 import { databaseName, type Database } from "./db.js";
 import { databaseErrorCode, isTransientDatabaseError, OutageLog, retryTransient } from "./transient.js";
@@ -145,7 +145,7 @@ export async function reportDeadLetter(
   try {
     await onDeadLetter(letter);
   } catch (error) {
-    console.error(`queue: the dead-lettering of ${letter.label} could not be reported: ${errorText(error)}`);
+    say(`queue: the dead-lettering of ${letter.label} could not be reported: ${errorText(error)}`);
   }
 }
 
@@ -447,7 +447,7 @@ export class TableQueue implements Queue {
    * most every 30 s while it lasts and when it ends (the database named as DATABASE_URL names it), not
    * once per poll.
    */
-  private readonly _pollOutage = new OutageLog("table queue: a poll", databaseName());
+  private readonly _pollOutage = new OutageLog("table queue: a poll", databaseName(), say);
 
   /** @throws TypeError when an option is unknown or out of range ({@link TableQueueOptions}) */
   constructor(
@@ -495,7 +495,7 @@ export class TableQueue implements Queue {
           // A failed poll or claim (the file locked by another process, the server gone) leaves the
           // message where it was: the consumer keeps going and polls again a little later.
           if (isTransientDatabaseError(error)) this._pollOutage.failed(error);
-          else console.error(`table queue: poll failed (${databaseErrorCode(error)}), retrying`);
+          else say(`table queue: poll failed (${databaseErrorCode(error)}), retrying`);
           await pause(this._pollMs * 10, this._closing.signal);
           continue;
         }
@@ -538,7 +538,7 @@ export class TableQueue implements Queue {
         else if (count === 0) {
           // Taken over by another consumer: nothing left to renew.
           clearInterval(renewal);
-          console.error(`table queue: lost the lease of message ${message.id}`);
+          say(`table queue: lost the lease of message ${message.id}`);
         }
       });
     }, this._leaseMs / 3);
@@ -558,7 +558,7 @@ export class TableQueue implements Queue {
       () => this._db.queueMessage.deleteMany({ where: { id: message.id, consumedAt: lease } }),
       { attempts: Infinity, maxElapsedMs: 60_000, signal: this._closing.signal },
     ).catch((error: unknown) => {
-      console.error(
+      say(
         `table queue: message ${message.id} not acknowledged (${databaseErrorCode(error)}); delivered again after its lease`,
       );
       return undefined;
@@ -585,7 +585,7 @@ export class TableQueue implements Queue {
           }),
         retry,
       );
-      if (now === null) return console.error(`${late}; another consumer acknowledged it meanwhile`);
+      if (now === null) return say(`${late}; another consumer acknowledged it meanwhile`);
       if (now.consumedAt === null) {
         const { count } = await retryTransient(
           () =>
@@ -595,15 +595,15 @@ export class TableQueue implements Queue {
           retry,
         );
         if (count === 1)
-          return console.error(
+          return say(
             now.queue === message.queue
               ? `${late}, when it was waiting to be delivered again; acknowledged`
               : `${late}, when it had been moved to ${now.queue}; acknowledged there`,
           );
       }
-      console.error(`${late}; another consumer has it, so it is handled again`);
+      say(`${late}; another consumer has it, so it is handled again`);
     } catch (error) {
-      console.error(
+      say(
         `${late}, and what became of it could not be read (${databaseErrorCode(error)}); it may be handled again`,
       );
     }
@@ -635,11 +635,11 @@ export class TableQueue implements Queue {
       // Closing (a stop, often in the same database outage that cut the handler short): one line, no
       // stack; the handler's error is the outage the worker said already.
       if (closing)
-        console.error(
+        say(
           `table queue: closing: message ${message.id} could not be given back (${code}); delivered again after its lease, this delivery counted (its handler ended with: ${lastError})`,
         );
       else
-        console.error(
+        say(
           `table queue: handler failed on message ${message.id} (${delivery}), and the failure was not recorded (${code}); delivered again after its lease`,
           error,
         );
@@ -648,22 +648,22 @@ export class TableQueue implements Queue {
     if (recorded === undefined) return;
     if (recorded.count === 1 && dead) await this._reportDead(message, lastError);
     if (recorded.count === 0)
-      console.error(
+      say(
         `table queue: handler failed on message ${message.id} (${delivery}) after its lease was taken over`,
         error,
       );
     else if (permanent)
-      console.error(
+      say(
         `table queue: message ${message.id} can never be handled (${delivery}): ${lastError}; moved to ${deadLetterQueue(message.queue)} at once, not retried`,
       );
     else if (closing)
       // A stop, not a failure (the worker stopped mid-job and said so): one line, no stack, and no
       // delivery count, which would read as an attempt used.
-      console.error(
+      say(
         `table queue: closing: message ${message.id} given back uncounted (its handler ended with: ${lastError})`,
       );
     else
-      console.error(
+      say(
         `table queue: handler failed on message ${message.id} (${delivery}); ${
           dead ? `moved to ${deadLetterQueue(message.queue)}` : `delivered again in ${delayMs} ms`
         }`,
@@ -829,7 +829,7 @@ export class TableQueue implements Queue {
       data: { queue: dead, consumedAt: null, availableAt: null, lastError },
     });
     if (moved.count !== 1) return;
-    console.error(`table queue: ${what}; moved to ${dead}${when}`);
+    say(`table queue: ${what}; moved to ${dead}${when}`);
     if (row !== undefined) await this._reportDead(row, lastError);
   }
 

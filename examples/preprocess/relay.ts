@@ -17,6 +17,7 @@ import {
   QUEUE_NAME,
   QUEUE_PROCESS_SETTINGS,
   SERVICE_NAMES,
+  say,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { errorText, openQueue, UnroutedMessageError } from "./queue.js";
@@ -52,9 +53,9 @@ const RELAY_RETRY = {
   onRetry: (error: unknown) => outage.failed(error),
 };
 /** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
-const outage = new OutageLog("relay: a pass", databaseName());
+const outage = new OutageLog("a pass", databaseName(), say);
 /** A pass failure that is no outage (a table gone, a bug): in full once, not at every pass. */
-const failures = new RepeatedFailureLog("relay: a pass", errorText);
+const failures = new RepeatedFailureLog("a pass", errorText, say);
 /** How long the relay waits after a failed pass before the next, in milliseconds. */
 const RETRY_PASS_MS = POLL_INTERVAL_MS * 10;
 /**
@@ -196,8 +197,8 @@ async function publish(row: OutboxRow, destination: string): Promise<void> {
     // pass ends (the row's claim released), and the next one declares the queue again and sends the row
     // again.
     if (error instanceof UnroutedMessageError)
-      console.error(
-        `relay: outbox row ${row.id}: the broker returned its message to ${error.queue} unrouted: the queue ` +
+      say(
+        `outbox row ${row.id}: the broker returned its message to ${error.queue} unrouted: the queue ` +
           `does not exist (deleted while the relay ran?); nothing was delivered: the row stays unpublished ` +
           `and is sent again in ${formatDuration(RETRY_PASS_MS)}, to the queue declared again`,
       );

@@ -3,16 +3,19 @@ import { startTracing, type TracingHandle } from "tracehop";
 import {
   APP_NAME,
   endingLine,
+  ENDING_MESSAGE,
   endingSignalLine,
   exitForBadInput,
   firstLine,
+  nameProcess,
+  processName as namedProcess,
   signalExitCode,
   spansFile,
   stoppedLine,
 } from "./config.js";
 
-/** The process's name in its lines (`api`, `relay`, `worker`): its service name without the app's prefix. */
-let processName = "process";
+/** The process's name in its lines (config.ts nameProcess): `api`, `relay`, `worker`; `process` before it is named. */
+const ownName = (): string => namedProcess() ?? "process";
 
 /**
  * The start-up's stop, until {@link onShutdownSignal} installs the process's own: a SIGTERM or SIGINT while
@@ -27,9 +30,9 @@ let processName = "process";
  * @param name the process's name in its lines (`api`, `relay`, `worker`).
  */
 export function stopOnSignalWhileStarting(name: string): void {
-  processName = name;
+  nameProcess(name);
   const onSignal = (signal: "SIGINT" | "SIGTERM") => {
-    console.error(stoppedLine(signal, 0, processName));
+    console.error(stoppedLine(signal, 0, ownName()));
     process.exit(0);
   };
   const onDisconnect = () => process.exit(0);
@@ -52,7 +55,8 @@ let startupStop: { onSignal: (signal: "SIGINT" | "SIGTERM") => void; onDisconnec
  */
 export function startProcessTracing(serviceName: string, options: { http?: boolean } = {}): TracingHandle {
   const path = spansFile();
-  processName = serviceName.startsWith(`${APP_NAME}-`) ? serviceName.slice(APP_NAME.length + 1) : serviceName;
+  // The process's name in its lines (`api`, `relay`, `worker`): its service name without the app's prefix.
+  nameProcess(serviceName.startsWith(`${APP_NAME}-`) ? serviceName.slice(APP_NAME.length + 1) : serviceName);
   try {
     return startTracing({
       serviceName,
@@ -121,21 +125,25 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number, endi
   let ownEnding: OwnEnding | undefined;
   /** `tracehop preprocess: <name>: `, then the reason of {@link ownEnding} and `; ` when there is one. */
   const lastLineStart = () =>
-    `tracehop preprocess: ${processName}: ${ownEnding === undefined ? "" : `${ownEnding.why}; `}`;
+    `tracehop preprocess: ${ownName()}: ${ownEnding === undefined ? "" : `${ownEnding.why}; `}`;
   /** The signal the stop began with; none when it began otherwise (`shutdown(code)`, the orchestrator gone). */
   let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
   /** Whether a signal came while a stop that began otherwise ran: the next one exits at once. */
   let signalledWhileStopping = false;
   const shutdown = (code: number, ending?: OwnEnding) => {
     if (code !== 0) exitCode = code;
+    // Started by `npm start`: told at once, so that it submits nothing more to this process, whose line
+    // saying why it ends comes only once its stop is done.
+    if (ending !== undefined && ownEnding === undefined && process.send !== undefined && process.connected)
+      process.send(ENDING_MESSAGE, () => undefined);
     ownEnding ??= ending;
     if (stopping) return;
     stopping = true;
     stop().then(
       () => {
         if (ownEnding !== undefined)
-          console.error(endingLine(processName, ownEnding.why, exitCode, ownEnding.after));
-        else if (stoppedBy !== undefined) console.error(stoppedLine(stoppedBy, exitCode, processName));
+          console.error(endingLine(ownName(), ownEnding.why, exitCode, ownEnding.after));
+        else if (stoppedBy !== undefined) console.error(stoppedLine(stoppedBy, exitCode, ownName()));
         process.exit(exitCode);
       },
       (err: unknown) => {
@@ -152,7 +160,7 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number, endi
     }
     if (stoppedBy === undefined && !signalledWhileStopping) {
       signalledWhileStopping = true;
-      console.error(endingSignalLine(signal, processName));
+      console.error(endingSignalLine(signal, ownName()));
       return;
     }
     const code = signalExitCode(signal);

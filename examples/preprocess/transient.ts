@@ -366,9 +366,11 @@ export class OutageLog {
   #last: DatabaseFailure | undefined;
 
   /**
-   * @param who the process and what it was doing, starting the lines: `relay: a pass`.
+   * @param who what was being done, starting the lines: `a pass` (the relay's, whose `log` is config.ts say:
+   *   `tracehop preprocess: relay: a pass failed: …`), `api: a request`.
    * @param database the database as shown to the user, its password hidden (config.ts redact).
-   * @param log where the lines go (default console.error).
+   * @param log where the lines go (default console.error; the relay, the worker and the table queue give
+   *   config.ts say, which starts each with the process's name).
    * @param summaryEveryMs at least this many milliseconds between two lines of one outage (default 30 s).
    * @param now the clock, in milliseconds (tests).
    * @param silentAfterMs how long an outage of P2028 failures lasts, in milliseconds, with no success,
@@ -456,7 +458,7 @@ export class RepeatedFailureLog {
   #last: { text: string; since: number; count: number; saidAt: number } | undefined;
 
   /**
-   * @param who what failed, starting the lines: `relay: a pass`.
+   * @param who what failed, starting the lines: `a pass` (the relay's, its `log` config.ts say).
    * @param describe a failure's one-line text (queue.ts errorText: a Prisma error's code and last line).
    * @param log where the lines go (default console.error); given the error as a second argument for the
    *   line in full.

@@ -12,6 +12,7 @@ import {
   QUEUE_NAME,
   QUEUE_PROCESS_SETTINGS,
   SERVICE_NAMES,
+  say,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
 import { type DeadLetter, errorText, openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
@@ -59,7 +60,7 @@ const JOB_RETRY = {
   onSuccess: () => outage.recovered(),
 };
 /** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
-const outage = new OutageLog("worker: a job", databaseName());
+const outage = new OutageLog("a job", databaseName(), say);
 
 /**
  * The job id of a message body, `{"jobId": "<id>"}` as the relay publishes it.
@@ -122,8 +123,7 @@ async function handleMessage(message: QueueMessage): Promise<void> {
   /** Set when the worker was told to stop mid-job: thrown once the process span has ended. */
   let stopped: WorkerStoppingError | undefined;
   // A delivery after one that ended without an acknowledgement (a failure, a worker that died with it).
-  if (message.deliveryCount > 1)
-    console.error(`worker: ${message.label} delivered again (delivery ${message.deliveryCount})`);
+  if (message.deliveryCount > 1) say(`${message.label} delivered again (delivery ${message.deliveryCount})`);
   await withProcessSpan(
     message.headers,
     // The delivery as `tracehop.attempt` on the span, so that a trace shows which try this is.
@@ -209,10 +209,10 @@ async function handleMessage(message: QueueMessage): Promise<void> {
       // job-sentences.ts ChunkCollisionError; a deadlock anywhere else that outlasted the retries is.)
       const failure = databaseFailure(err);
       if (failure !== undefined)
-        console.error(
-          `worker: job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,
+        say(
+          `job ${jobId} failed: the database stayed ${failure.state} through its retries (${failure.code}: ${failure.meaning})`,
         );
-      else if (!refused) console.error("worker: job failed", err);
+      else if (!refused) say("job failed", err);
       // Only a pending job: a redelivered message that fails must not undo a job already done. The chunks
       // it stored go with the mark (the job is not delivered again).
       if (jobId !== undefined)
@@ -224,14 +224,12 @@ async function handleMessage(message: QueueMessage): Promise<void> {
           JOB_RETRY,
         ).then(
           (marked) => {
-            if (marked && refused) console.error(`worker: job ${jobId} failed: ${err.message}`);
+            if (marked && refused) say(`job ${jobId} failed: ${err.message}`);
           },
           (markError: unknown) => {
             // Not acknowledged either: the message comes back (after the queue's backoff, up to its
             // maxAttempts, then to its dead-letter queue) instead of leaving the job pending for good.
-            console.error(
-              `worker: job ${jobId} could not be marked failed; its message is left to be delivered again`,
-            );
+            say(`job ${jobId} could not be marked failed; its message is left to be delivered again`);
             throw markError;
           },
         );
@@ -265,7 +263,7 @@ async function giveUp(letter: DeadLetter): Promise<void> {
       span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
       // Its stored chunks go with the mark, as a failed delivery's do.
       if (await markJobFailed(db, jobId, reason, "not done", JOB_RETRY))
-        console.error(`worker: job ${jobId} marked failed: ${reason}`);
+        say(`job ${jobId} marked failed: ${reason}`);
     },
   );
 }
@@ -274,7 +272,7 @@ try {
   await queue.consume(QUEUE_NAME, handleMessage, { onDeadLetter: giveUp });
 } catch (err) {
   // The broker refused the queue or the consumer (a queue declared elsewhere with other arguments).
-  console.error(`tracehop preprocess: worker: cannot consume ${destination}: ${(err as Error).message}`);
+  say(`cannot consume ${destination}: ${(err as Error).message}`);
   process.exit(1);
 }
 // The queue's full name (RabbitMQ: `<TRACEHOP_QUEUE>.<the database's tag>`), as the relay says its own.

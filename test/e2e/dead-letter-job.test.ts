@@ -28,7 +28,7 @@ test("a message dead-lettered unhandled (delivery 5 of 5 not acknowledged): its 
     });
     assert.match(
       result.stderr,
-      /worker: job job-1 marked failed: given up after 5 deliveries: not acknowledged within its lease \(delivery 5 of 5\)\n/,
+      /^tracehop preprocess: worker: job job-1 marked failed: given up after 5 deliveries: not acknowledged within its lease \(delivery 5 of 5\)$/m,
     );
     // The dead-lettering is in the message's trace: a span with an error status and the event.
     const recorded = readFileSync(spans, "utf8")

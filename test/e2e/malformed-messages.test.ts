@@ -104,7 +104,11 @@ describe("the worker given malformed messages", { timeout: 60_000 }, () => {
         n: number;
       };
       assert.equal(left.n, 0);
-      assertOneLineEach(result.stderr, "table queue: message ", "preprocess-jobs.dead");
+      assertOneLineEach(
+        result.stderr,
+        "tracehop preprocess: worker: table queue: message ",
+        "preprocess-jobs.dead",
+      );
     } finally {
       raw.close();
     }
@@ -152,7 +156,11 @@ describe("the worker given malformed messages", { timeout: 60_000 }, () => {
         MALFORMED.map(([body]) => [body, 1, true]),
       );
       assert.equal((await channel.checkQueue(queue)).messageCount, 0);
-      assertOneLineEach(result.stderr, "amqp queue: message malformed-", `${queue}.dead`);
+      assertOneLineEach(
+        result.stderr,
+        "tracehop preprocess: worker: amqp queue: message malformed-",
+        `${queue}.dead`,
+      );
     } finally {
       // (The retry queues too: a worker that retries them, as one did before malformed messages were
       // dead at once, declares them.)

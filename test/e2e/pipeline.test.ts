@@ -332,9 +332,9 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
         // Said in full (its stack) once, though the pass failed again and again (TRACEHOP_POLL_MS 10: a
         // pass every 100 ms), not once a pass.
         if (failing) {
-          const said = r.stderr.match(/^relay: a pass failed, retrying.*$/gm) ?? [];
+          const said = r.stderr.match(/^tracehop preprocess: relay: a pass failed, retrying.*$/gm) ?? [];
           assert.deepEqual(said, [
-            "relay: a pass failed, retrying; said again every 30 s while it fails the same way: PrismaClientKnownRequestError: ",
+            "tracehop preprocess: relay: a pass failed, retrying; said again every 30 s while it fails the same way: PrismaClientKnownRequestError: ",
           ]);
           assert.match(r.stderr, /The table `main\.Outbox` does not exist/);
         }
@@ -370,9 +370,9 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
       assert.equal(r.code, 1, `${name}: ${r.stderr}`);
       assert.equal(
         r.stderr,
-        "tracehop preprocess: cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:1: nothing listens at " +
-          "127.0.0.1:1 (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL, or unset AMQP_URL " +
-          `to use the embedded queue; ${name}: exiting with code 1 to be started again\n`,
+        `tracehop preprocess: ${name}: cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:1: nothing ` +
+          "listens at 127.0.0.1:1 (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL, or unset " +
+          "AMQP_URL to use the embedded queue; exiting with code 1 to be started again\n",
         name,
       );
       assert.doesNotMatch(r.stderr, /secret/);

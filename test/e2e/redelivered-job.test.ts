@@ -25,7 +25,7 @@ test("a message delivered a third time: one line names it and the delivery, its 
     assert.equal(result.code, 0, result.stderr);
     assert.equal(
       result.stderr,
-      `worker: message ${messageId} delivered again (delivery 3)\n` +
+      `tracehop preprocess: worker: message ${messageId} delivered again (delivery 3)\n` +
         "tracehop preprocess: worker: stopped on SIGTERM: exiting with code 0\n",
     );
     const processSpan = readSpansFile(spans).find(

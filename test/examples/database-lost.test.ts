@@ -235,12 +235,16 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
         lines.some(
           (line) =>
             line ===
-            `worker: a job failed: the database of ${shown} is unavailable: Connection terminated unexpectedly (the connection was closed during a query); retrying, said again every 30 s while it lasts`,
+            `tracehop preprocess: worker: a job failed: the database of ${shown} is unavailable: Connection terminated unexpectedly (the connection was closed during a query); retrying, said again every 30 s while it lasts`,
         ),
         stderr,
       );
       assert.ok(
-        lines.some((line) => line.startsWith(`worker: a job: the database of ${shown} answers again after `)),
+        lines.some((line) =>
+          line.startsWith(
+            `tracehop preprocess: worker: a job: the database of ${shown} answers again after `,
+          ),
+        ),
         stderr,
       );
       assert.doesNotMatch(stderr, /worker: job |^\s+at /m);

@@ -109,7 +109,7 @@ test(
     // The queue says the stop as a stop, in one line (the worker says nothing more), and gives the message
     // back uncounted: a stop uses none of its 5 deliveries.
     const left =
-      /^table queue: closing: message (\d+) given back uncounted \(its handler ended with: the worker is stopping: the job is left to be delivered again\)$/m.exec(
+      /^tracehop preprocess: worker: table queue: closing: message (\d+) given back uncounted \(its handler ended with: the worker is stopping: the job is left to be delivered again\)$/m.exec(
         stopped.stderr,
       );
     assert.ok(left, stopped.stderr);
@@ -159,7 +159,10 @@ test(
     // The refused job was said in one line.
     assert.match(
       stopped.stderr,
-      new RegExp(`^worker: job ${over} failed: the document has more than ${MAX_SENTENCES} sentences`, "m"),
+      new RegExp(
+        `^tracehop preprocess: worker: job ${over} failed: the document has more than ${MAX_SENTENCES} sentences`,
+        "m",
+      ),
     );
   },
 );

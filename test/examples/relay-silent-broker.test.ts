@@ -44,7 +44,7 @@ describe("the relay, started by hand on RabbitMQ, whose broker stops answering",
       assert.equal(await publishedAt(second.id), null);
       assert.match(
         stderr,
-        /^amqp queue: RabbitMQ did not answer within 1 s while the queue closed \(TRACEHOP_CONNECT_TIMEOUT_MS\): its connection is dropped; the broker requeues the messages in hand$/m,
+        /^tracehop preprocess: relay: amqp queue: RabbitMQ did not answer within 1 s while the queue closed \(TRACEHOP_CONNECT_TIMEOUT_MS\): its connection is dropped; the broker requeues the messages in hand$/m,
       );
     } finally {
       run.child.kill("SIGKILL");

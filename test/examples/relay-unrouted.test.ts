@@ -35,7 +35,7 @@ describe(
         assert.equal(code, 0, stderr);
         assert.equal(
           stderr,
-          `relay: outbox row ${second.id}: the broker returned its message to ${queue} unrouted: the queue does not ` +
+          `tracehop preprocess: relay: outbox row ${second.id}: the broker returned its message to ${queue} unrouted: the queue does not ` +
             `exist (deleted while the relay ran?); nothing was delivered: the row stays unpublished and is sent ` +
             `again in 200 ms, to the queue declared again\n` +
             "tracehop preprocess: relay: stopped on SIGTERM: exiting with code 0\n",

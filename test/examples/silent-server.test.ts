@@ -259,7 +259,7 @@ describe("the entry points on a server that never answers: exit 2, one line, not
       [worker.code, worker.stderr],
       [
         1,
-        `tracehop preprocess: ${amqpNoAnswer(server.port, "300 ms")}; worker: exiting with code 1 to be started again\n`,
+        `tracehop preprocess: worker: ${amqpNoAnswer(server.port, "300 ms")}; exiting with code 1 to be started again\n`,
       ],
     );
     assert.equal(server.accepted, 2);

@@ -18,9 +18,12 @@ import { privateMariaDbFixture, type PrivateMariaDb } from "../support/private-m
 import { quietly } from "./queue-helpers.js";
 import { expectedRows, jobOf, PLAIN, sentencesOf } from "./store-helpers.js";
 
-/** The line the worker says once per client when the server refuses READ COMMITTED writes. */
+/**
+ * The line the worker says once per client when the server refuses READ COMMITTED writes (here, in the test's
+ * own process, not named: the worker's starts `tracehop preprocess: worker: `, config.ts say).
+ */
 const FALLBACK_LINE =
-  "worker: this MySQL/MariaDB server's binary log is in the STATEMENT format, which refuses writes at READ " +
+  "this MySQL/MariaDB server's binary log is in the STATEMENT format, which refuses writes at READ " +
   "COMMITTED (error 1665): the sentences are written at the server's default isolation level instead, " +
   "where writers of different jobs deadlock more often (each a collision, written again); set " +
   "binlog_format=ROW or MIXED, then restart the worker, to write at READ COMMITTED";

@@ -113,7 +113,7 @@ test(
         stopped.stderr,
       );
     assert.ok(left, stopped.stderr);
-    assert.doesNotMatch(stopped.stderr, /^worker: stopping/m);
+    assert.doesNotMatch(stopped.stderr, /^tracehop preprocess: worker: stopping/m);
     assert.doesNotMatch(stopped.stderr, /handler failed/);
     assert.deepEqual(db.prepare("SELECT attempts, consumedAt FROM QueueMessage WHERE id = ?").get(left[1]), {
       attempts: 0,

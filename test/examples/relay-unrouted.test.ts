@@ -81,7 +81,7 @@ describe(
         assert.equal(code, 0, stderr);
         assert.match(
           stderr,
-          /^relay: outbox row \S+: the broker returned its message to \S+ unrouted: [^\n]*\ntracehop preprocess: relay: stopped on SIGTERM: exiting with code 0\n$/,
+          /^tracehop preprocess: relay: outbox row \S+: the broker returned its message to \S+ unrouted: [^\n]*\ntracehop preprocess: relay: stopped on SIGTERM: exiting with code 0\n$/,
         );
       } finally {
         run.child.kill("SIGTERM");

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, test } from "node:test";
+import { ENDING_MESSAGE } from "../../examples/preprocess/config.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/stopping-on-its-own.ts");
 const LOST_LINE =
@@ -68,5 +69,27 @@ describe("a signal to a process already stopping on its own", { timeout: 60_000 
       "tracehop preprocess: worker: SIGTERM while ending on its own: finishing the stop (a second signal exits at once)\n" +
         "tracehop preprocess: worker: the broker closed the connection; SIGTERM while stopping: exiting at once with code 143\n",
     );
+  });
+
+  test("started by npm start (an IPC channel): it tells main.ts at once that it is ending, its line coming only after its stop", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+      env: { ...process.env, STOP_MS: "1500" },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      timeout: 30_000,
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    // Never told: `message` undefined, at the end.
+    const told = new Promise<{ message: unknown; at: number }>((done) => {
+      child.once("message", (message) => done({ message, at: Date.now() }));
+      child.once("close", () => done({ message: undefined, at: Date.now() }));
+    });
+    const code = await new Promise<number | null>((done) => child.on("close", (c) => done(c)));
+    const { message, at } = await told;
+    assert.equal(code, 1, stderr);
+    assert.deepEqual(message, ENDING_MESSAGE);
+    assert.equal(stderr, `a line of the stop\n${LOST_LINE}\n`);
+    const before = Date.now() - at;
+    assert.ok(before >= 1_000, `told only ${before} ms before it ended, not as its stop began`);
   });
 });

@@ -1,5 +1,6 @@
-// `npm start` whose relay and worker both lose RabbitMQ while a job is still pending: each says why in one
-// line and ends on its own (exit 1, once its spans are flushed); main.ts, seeing the first of those lines,
+// `npm start` whose relay and worker both lose RabbitMQ while a job is still pending: each ends on its own
+// (exit 1), telling main.ts over the IPC channel as its stop begins (config.ts ENDING_MESSAGE) and saying
+// why in one line, its last, once its stop is done (spans flushed); main.ts, told by the first of them,
 // stops its three processes with one SIGTERM each, and a process already ending on its own answers that
 // SIGTERM with a line of its own (config.ts endingSignalLine) that main.ts does not show, for it signalled
 // that process itself (main.ts startProcess, `started.stopped`). Each process's exit line is shown once,
@@ -10,13 +11,18 @@
 //   prefetch of 1, so RabbitMQ gives it the first job's message and the worker the second one (a consumer
 //   of lower priority gets messages only while those above it are blocked by their prefetch);
 // - main.ts is frozen (SIGSTOP) once it polls for that job, while the proxy in front of RabbitMQ is cut,
-//   and resumed (SIGCONT) once the relay and the worker have both said that they are ending: its SIGTERMs
-//   then reach two processes already ending on their own;
+//   and resumed (SIGCONT) once the relay and the worker have both begun their stop (each sent main.ts its
+//   ENDING_MESSAGE, which main.ts reads only then): its SIGTERMs then reach two processes already ending
+//   on their own;
 // - each of them stays ending until it has answered that SIGTERM: their last spans go to an OTLP endpoint
-//   that holds its answers from the cut until then (a slow collector), and what they write to stderr is
-//   also seen by the test (fixtures/stderr-tee.mjs), so the test knows they said the line main.ts drops.
+//   that holds its answers from the cut until then (a slow collector), so that their stop, and their exit
+//   line after it, waits; what they write to stderr and send over the IPC channel is also seen by the test
+//   (fixtures/stderr-tee.mjs), so the test knows when they began to end and that they said the line
+//   main.ts drops. (Waiting for their exit lines there instead would wait for the end of a stop that the
+//   endpoint holds until main's SIGTERM: their flush would give up after its bound, spans lost.)
 // The only bound left is the spans' flush at exit (tracehop's shutdownTimeoutMillis, 5 s): main.ts must
-// send its SIGTERMs within 5 s of the relay's and the worker's lines, which it does in milliseconds.
+// send its SIGTERMs within 5 s of the relay's and the worker's ENDING_MESSAGE, which it does in
+// milliseconds once resumed.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
@@ -27,7 +33,7 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import type amqplib from "amqplib";
-import { endingSignalLine } from "../../examples/preprocess/config.js";
+import { endingSignalLine, isEndingMessage } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { startExample, type MainJobResult } from "../support/main-job.js";
@@ -36,35 +42,52 @@ import { decodeTraceRequest, type ReceivedSpan } from "../tracing/otlp-helpers.j
 import { switchingProxy } from "./tcp-servers.js";
 
 const TEE = join(import.meta.dirname, "fixtures/stderr-tee.mjs");
-/** How the relay's and the worker's lost-broker lines end (main.ts ENDING_LINE). */
-const ENDING = "; exiting with code 1 to be started again";
+
+/**
+ * The things seen so far (`all`), in order, and a wait for one of them ({@link next}), until no more come
+ * ({@link end}).
+ */
+class Seen<T> {
+  readonly all: T[] = [];
+  private ended = false;
+  private waiters: {
+    match: (item: T) => boolean;
+    found: (item: T) => void;
+    failed: (error: Error) => void;
+  }[] = [];
+
+  /** Keeps `item`, and gives it to the waiters it matches. */
+  push(item: T): void {
+    this.all.push(item);
+    const found = this.waiters.filter((w) => w.match(item));
+    this.waiters = this.waiters.filter((w) => !w.match(item));
+    for (const w of found) w.found(item);
+  }
+
+  /** No more items come (the process that sent them exited): a wait for one not seen fails, now or later. */
+  end(): void {
+    this.ended = true;
+    for (const w of this.waiters.splice(0)) w.failed(new Error("its process exited"));
+  }
+
+  /** The first item, seen already or to come, for which `match` holds; rejects once none can come. */
+  next(match: (item: T) => boolean): Promise<T> {
+    const seen = this.all.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    if (this.ended) return Promise.reject(new Error("its process exited"));
+    return new Promise((found, failed) => this.waiters.push({ match, found, failed }));
+  }
+}
 
 /** The lines a stream of text has carried so far (`all`), and a wait for one of them ({@link next}). */
-class Lines {
-  readonly all: string[] = [];
+class Lines extends Seen<string> {
   private rest = "";
-  private waiters: { match: (line: string) => boolean; found: (line: string) => void }[] = [];
 
   /** Adds `text`, a piece of the stream: each line it completes is kept, and given to its waiters. */
   add(text: string): void {
     const pieces = (this.rest + text).split("\n");
     this.rest = pieces.pop()!;
-    for (const line of pieces) {
-      this.all.push(line);
-      const [found, waiting] = [
-        this.waiters.filter((w) => w.match(line)),
-        this.waiters.filter((w) => !w.match(line)),
-      ];
-      this.waiters = waiting;
-      for (const w of found) w.found(line);
-    }
-  }
-
-  /** The first line, said already or to come, for which `match` holds. */
-  next(match: (line: string) => boolean): Promise<string> {
-    const said = this.all.find(match);
-    if (said !== undefined) return Promise.resolve(said);
-    return new Promise((found) => this.waiters.push({ match, found }));
+    for (const line of pieces) this.push(line);
   }
 }
 
@@ -118,30 +141,44 @@ async function holdingCollector(): Promise<HoldingCollector> {
   return collector;
 }
 
-/** The stderr of the relay and of the worker as they wrote it, seen through fixtures/stderr-tee.mjs. */
+/**
+ * The stderr of the relay and of the worker as they wrote it (`relay`, `worker`), and the messages each sent
+ * main.ts over the IPC channel (`sent`), seen through fixtures/stderr-tee.mjs.
+ */
 interface Tee {
   /** The Unix socket the tee writes to (TRACEHOP_TEST_TEE_SOCKET). */
   path: string;
   relay: Lines;
   worker: Lines;
+  sent: { relay: Seen<unknown>; worker: Seen<unknown> };
   close(): Promise<void>;
 }
 
 async function teeServer(path: string): Promise<Tee> {
   const lines = { relay: new Lines(), worker: new Lines() };
+  const sent = { relay: new Seen<unknown>(), worker: new Seen<unknown>() };
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
+    /** The process at the other end, once it wrote or sent something. */
+    let from: "relay" | "worker" | undefined;
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    // Its socket closes as it exits: nothing more comes from it, a wait for more fails (not a hang).
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (from !== undefined) for (const seen of [lines[from], sent[from]]) seen.end();
+    });
     createInterface({ input: socket }).on("line", (line) => {
-      const { name, text } = JSON.parse(line) as { name: "relay" | "worker"; text: string };
-      lines[name].add(text);
+      const seen = JSON.parse(line) as { name: "relay" | "worker"; text?: string; message?: unknown };
+      from = seen.name;
+      if (seen.text !== undefined) lines[seen.name].add(seen.text);
+      else sent[seen.name].push(seen.message);
     });
   });
   await new Promise<void>((listening) => server.listen(path, listening));
   return {
     path,
     ...lines,
+    sent,
     close: () =>
       new Promise<void>((closed) => {
         for (const socket of sockets) socket.destroy();
@@ -225,14 +262,22 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
           throw new Error(`main.ts ended (code ${r.code}) before ${what}:\n${r.stdout}\n${r.stderr}`);
         }),
       ]);
-    const awaitLine = (lines: Lines, match: (line: string) => boolean, what: string) =>
-      beforeMainEnds(lines.next(match), what);
+    /** The first item of `seen` that `match` holds for; a failure if main.ts or that process ends first. */
+    const awaitSeen = <T>(seen: Seen<T>, match: (item: T) => boolean, what: string) =>
+      beforeMainEnds(
+        seen.next(match).catch((error: Error) => {
+          throw new Error(
+            `${error.message} before ${what}; it had written or sent ${JSON.stringify(seen.all)}`,
+          );
+        }),
+        what,
+      );
     const pid = run.child.pid!;
     try {
       // The first job's message is the test's; the worker does the second one.
       const message = await beforeMainEnds(taken, "the relay published");
       const heldJob = (JSON.parse(message.content.toString()) as { jobId: string }).jobId;
-      const done = await awaitLine(stdout, (l) => / done, \d+ sentences$/.test(l), "a job was done");
+      const done = await awaitSeen(stdout, (l) => / done, \d+ sentences$/.test(l), "a job was done");
       const submitted = documents.map((document) => {
         const line = stdout.all.find((l) => l.startsWith(`${document}: job `) && l.endsWith(" submitted"));
         assert.ok(line !== undefined, `${document} was not submitted: ${stdout.all.join("\n")}`);
@@ -247,12 +292,14 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
       process.kill(pid, "SIGSTOP");
       collector.hold = true;
       proxy.mode = "refuse";
+      // Each begins its stop, telling main.ts (frozen: it reads that only once resumed); its exit line comes
+      // once that stop is done, which the collector holds.
       for (const name of ["relay", "worker"] as const)
-        await awaitLine(tee[name], (l) => l.includes(ENDING), `the ${name} said it is ending`);
+        await awaitSeen(tee.sent[name], isEndingMessage, `the ${name} told main.ts it is ending`);
       process.kill(pid, "SIGCONT");
       // main.ts stops them: each, still flushing its spans, answers the SIGTERM in a line main.ts drops.
       for (const name of ["relay", "worker"] as const)
-        await awaitLine(
+        await awaitSeen(
           tee[name],
           (l) => l === endingSignalLine("SIGTERM", name),
           `the ${name} answered main's SIGTERM`,
@@ -261,22 +308,31 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
       const result = await run.result;
 
       assert.equal(result.code, 1, result.stderr);
+      // No flush gave up (tracehop's warning, which each process's stderr would carry, shown by main.ts).
+      assert.doesNotMatch(result.stderr, /TRACEHOP_FINAL_EXPORT_FAILED/);
       const shown = result.stderr.split("\n").filter((l) => l !== "");
-      // Each process's own lines as it said them, once each, but for its answer to main's SIGTERM.
+      // Each process's own lines as it said them, once each, but for its answer to main's SIGTERM: that
+      // answer first, the exit line last, once the stop was done.
       for (const name of ["relay", "worker"] as const) {
         const said = tee[name].all;
         assert.equal(said.length, 2, said.join("\n"));
+        assert.equal(said[0], endingSignalLine("SIGTERM", name));
         assert.match(
-          said[0]!,
+          said[1]!,
           name === "relay"
             ? /^tracehop preprocess: relay: amqp queue: .+; exiting with code 1 to be started again \(the rows not yet published are published then\)$/
             : /^tracehop preprocess: worker: amqp queue: .+; exiting with code 1 to be started again$/,
         );
-        assert.equal(said[1], endingSignalLine("SIGTERM", name));
         assert.deepEqual(
           shown.filter((l) => l.startsWith(`[${name}] `)),
-          [`[${name}] ${said[0]}`],
+          [`[${name}] ${said[1]}`],
           result.stderr,
+        );
+        // It told main.ts once, as its stop began.
+        assert.equal(
+          tee.sent[name].all.filter(isEndingMessage).length,
+          1,
+          JSON.stringify(tee.sent[name].all),
         );
       }
       assert.doesNotMatch(result.stderr, /while ending on its own/);

@@ -55,8 +55,8 @@ const BLANK_LINE = /^[^\S\n]*$/;
  */
 const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})(.*)$/;
 
-/** {@link FENCE_LINE} for each line of a text at once, its indentation captured first. */
-const FENCE_LINES = /^([ \t]*)(`{3,}|~{3,})(.*)$/gm;
+/** {@link FENCE_LINE} where its `lastIndex` is (after a line's quote markers), its indentation captured first. */
+const FENCE_AT = /([ \t]*)(`{3,}|~{3,})(.*)/y;
 
 /**
  * Whether `line` is a thematic break (CommonMark 0.31 §4.1): three or more `*`, `-` or `_`, alone on the
@@ -181,19 +181,36 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * four columns or more (a tab to the next multiple of 4; spaces and tabs only, not U+3000) past the text of
  * the last list item begun (or the line's start out of a list) goes on the block (lazy continuation:
  * "A paragraph\n    wrapped." is one), and starts no heading, list item or fence, as in CommonMark.
+ *
+ * A block quote (CommonMark 0.31 §5.1: lines led by `>`, {@link quoteMarkers}) holds blocks, read in it as
+ * outside one (headings, list items, fences, tables), its lines without their markers: the first line of
+ * each of its blocks keeps them (the block's lead, as a list item's markers are), the others lose them
+ * (markup). A line whose depth of quote differs from the block's starts another block: a quote interrupts a
+ * paragraph, a blank quote line (">") ends one, and a deeper or shallower quote does too (in mail, another
+ * writer's text; CommonMark goes on a paragraph at a shallower depth lazily), but for a line with no marker
+ * at all after a quote's paragraph line, which goes on that paragraph unless it starts a block of its own
+ * (lazy continuation, as CommonMark). A fenced code block in a quote ends with it ({@link closedFences}):
+ * its lines lose the quote's markers, not more ("> > x" in a quote's code is "> x").
  */
 function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
-  let start = 0; // where the block being read starts
+  let lines: string[] = []; // the block being read: its first line as written, the others without quote markers
   let empty = true; // no line in that block yet
   let inList = false; // the last block begun was a list item's, or a block indented under one
   let column = 0; // where the text of the last list item begun starts: "1. One." 3, "  - x" 4, "1." alone 3
   let bare = false; // that block is an item's markers alone so far: only a line indented to `column` goes on
   let fence = ""; // the fence that opened the fenced code block being read ("```", "~~~~"), "" out of one
   let opened = 0; // that fence's indentation, in columns
+  let fenced = 0; // that fence's depth of quote
+  let depth = 0; // the depth of quote of the block being read (of the last line read but a lazy one)
   let previous = ""; // the block's last line so far
   let table = false; // in a table's rows (GFM), each a block of its own
   let delimiter = false; // the next line is the table's delimiter row
   const closed = closedFences(text);
+  const take = (): string => {
+    const block = lines.join("\n");
+    lines = [];
+    return block;
+  };
   let at = 0;
   // YAML front matter: its lines, each a block of its own, not segmented; its fences markup.
   const matter = FRONT_MATTER.exec(text);
@@ -203,7 +220,24 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   }
   for (; at <= text.length;) {
     const end = lineEnd(text, at);
-    const line = text.slice(at, end);
+    const written = text.slice(at, end);
+    // Its quote markers: in a fenced code block, as many as the code's quote has (more are code); else where a
+    // block may start (below), ">" four columns past a paragraph's line is text.
+    const quotable: boolean =
+      fence !== "" || empty || columnAfter(/^[ \t]*/.exec(written)![0]) < (inList ? column : 0) + 4;
+    const markers: [number, number] = quotable
+      ? quoteMarkers(written, 0, fence === "" ? Infinity : fenced)
+      : [0, 0];
+    const level: number = markers[0];
+    const line: string = written.slice(markers[1]);
+    if (fence !== "" && level < fenced) fence = ""; // the quote ends, and its code
+    // A quote begins, ends or changes depth: the block ends, but for a line without markers after a quote's
+    // paragraph line, which goes on it unless it starts a block (lazy continuation, CommonMark 0.31 §5.1).
+    if (level !== depth && !(level === 0 && !empty && !bare)) {
+      if (!empty) yield [take(), false];
+      [empty, inList, bare, table, delimiter, depth] = [true, false, false, false, false, level];
+    }
+    let goesOn = false; // the line goes on the block being read (lazily, when it has fewer quote markers)
     const indent = columnAfter(/^[ \t]*/.exec(line)?.[0] ?? ""); // its indentation, in columns
     // Whether it may start a heading, a list item or a fence: first in a block, or in one (a paragraph, an
     // item) less than four columns past its list item's text (else it goes on the block, lazily).
@@ -219,21 +253,21 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       if (delimiter)
         delimiter = false; // markup: no sentence
       else yield [line, true];
-    } else if (inner && line.includes("|") && isDelimiterRow(text.slice(end + 1, lineEnd(text, end + 1)))) {
-      if (!empty) yield [text.slice(start, at), false];
+    } else if (inner && line.includes("|") && isDelimiterRow(nextLine(text, end, level))) {
+      if (!empty) yield [take(), false];
       yield [line, true];
       [table, delimiter, empty, bare] = [true, true, true, false];
     } else if (BLANK_LINE.test(line)) {
-      if (!empty) yield [text.slice(start, at), false];
+      if (!empty) yield [take(), false];
       empty = true;
       bare = false;
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
-      if (!empty) yield [text.slice(start, at), false];
+      if (!empty) yield [take(), false];
       const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
       // A fence that opens code is markup, no sentence, unless its info string is more than a word (a
       // language, "js", "c++"): "~~~ Intro ~~~" keeps its text, as a line of its own.
-      if (!code || !/^[ \t]*[^\s`~]*[ \t]*$/.test(fenceLine[2]!)) yield [line, false];
-      if (code) [fence, opened] = [fenceLine[1], indent];
+      if (!code || !/^[ \t]*[^\s`~]*[ \t]*$/.test(fenceLine[2]!)) yield [written, false];
+      if (code) [fence, opened, fenced] = [fenceLine[1], indent, level];
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
@@ -243,13 +277,13 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
         // Under a paragraph's line of the same container: in a list, one indented to its item's text.
         (!empty && !bare && (!inList || indent >= column) && SETEXT_UNDERLINE.test(line)))
     ) {
-      if (!empty) yield [text.slice(start, at), false]; // the break or the underline: markup, no sentence
+      if (!empty) yield [take(), false]; // the break or the underline: markup, no sentence
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
     } else if (inner && HEADING_LINE.test(line)) {
-      if (!empty) yield [text.slice(start, at), false];
-      yield [line, false];
+      if (!empty) yield [take(), false];
+      yield [written, false];
       empty = true;
       inList = false;
       bare = false;
@@ -265,18 +299,32 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
           inList ||
           (!alone && (number === undefined || Number(number) === 1 || endsSentence(previous))));
       if (item || empty || (bare && !under)) {
-        if (!empty) yield [text.slice(start, at), false];
-        start = at;
+        if (!empty) yield [take(), false];
+        lines.push(written);
         empty = false;
         inList = item || (inList && /^[^\S\n]/.test(line));
+      } else {
+        lines.push(line);
+        goesOn = true;
       }
       if (lead !== undefined && (item || under)) column = columnAfter(alone ? `${lead.trimEnd()} ` : lead);
       bare = (item || under) && alone;
       previous = line;
     }
+    if (!goesOn) depth = level;
     at = end + 1;
   }
-  if (!empty) yield [text.slice(start), false];
+  if (!empty) yield [take(), false];
+}
+
+/**
+ * The line after the line break at `end` in `text` (`end` its "\n", else the text's end: ""), without its
+ * quote markers when it has `level` of them (a table's delimiter row in the same quote), else as written.
+ */
+function nextLine(text: string, end: number, level: number): string {
+  const line = text.slice(end + 1, lineEnd(text, end + 1));
+  const [depth, cut] = quoteMarkers(line);
+  return depth === level ? line.slice(cut) : line;
 }
 
 /**
@@ -291,34 +339,52 @@ function closesFence(fence: string, opened: number, run: string, rest: string, i
 }
 
 /**
- * Which fence lines ({@link FENCE_LINE}) of `text` (its line breaks "\n") a later line closes, as
- * {@link closesFence} has it (same character, at least as long, nothing after it, indented less than four
- * columns past it): a function of a line's start offset, true for such a fence line's, to be asked with
- * offsets in increasing order (as {@link blocksOf} reads the lines). One pass over the text and one back
- * over its fence lines, keeping, for each character and each column of indentation, the longest closing
- * fence seen so far (later in the text). Each fence line reads the columns less than its own indentation
- * plus 4, no more than 4 per character of it plus 4, so the time is linear in the text's length; each
- * fence line is kept as numbers (its matches kept whole took 278 MB for 5 MiB of fence lines).
+ * Which fence lines ({@link FENCE_LINE}, after a line's quote markers: {@link quoteMarkers}) of `text` (its
+ * line breaks "\n") a later line closes, as {@link closesFence} has it (same character, at least as long,
+ * nothing after it, indented less than four columns past it), in the same block quote: at the same depth of
+ * quote, with no line between at a lesser depth (CommonMark 0.31 §5.1: a quote ends at a line without its
+ * markers, and the code in it with it). A function of a line's start offset, true for such a fence line's,
+ * to be asked with offsets in increasing order (as {@link blocksOf} reads the lines). One pass over the
+ * text's lines and one back over its fence lines, keeping, for each depth of quote still open, each
+ * character and each column of indentation, the longest closing fence seen so far (later in the text); a
+ * line at a lesser depth drops the deeper ones. Each fence line reads the columns less than its own
+ * indentation plus 4, no more than 4 per character of it plus 4, so the time is linear in the text's length;
+ * each fence line is kept as numbers (its matches kept whole took 278 MB for 5 MiB of fence lines).
  */
 function closedFences(text: string): (at: number) => boolean {
   const starts: number[] = [];
+  const depths: number[] = []; // its quote depth
+  const dips: number[] = []; // the least quote depth of the lines after it, up to the next fence line
   const indents: number[] = [];
   const runs: number[] = []; // the run's length, negative for tildes
   const closers: boolean[] = []; // nothing after the run: it may close a fence
-  const fenceLines = new RegExp(FENCE_LINES);
-  for (let match = fenceLines.exec(text); match !== null; match = fenceLines.exec(text)) {
+  const fenceAt = new RegExp(FENCE_AT);
+  for (let at = 0; at <= text.length; at = lineEnd(text, at) + 1) {
+    const [depth, cut] = quoteMarkers(text, at);
+    fenceAt.lastIndex = cut;
+    const match = fenceAt.exec(text);
+    if (match === null) {
+      if (dips.length > 0) dips[dips.length - 1] = Math.min(dips[dips.length - 1]!, depth);
+      continue;
+    }
     const [, lead = "", run = "", rest = ""] = match;
-    starts.push(match.index);
+    starts.push(at);
+    depths.push(depth);
+    dips.push(depth);
     indents.push(columnAfter(lead));
     runs.push(run[0] === "`" ? run.length : -run.length);
     closers.push(BLANK_LINE.test(rest));
   }
   const closed = new Uint8Array(starts.length);
-  const longest: Record<string, number[]> = { "`": [], "~": [] }; // per column, the longest closing run
+  // Per depth of quote still open, deepest last: per character, per column, the longest closing run later.
+  const open: { depth: number; longest: Record<string, number[]> }[] = [];
   for (let i = starts.length - 1; i >= 0; i--) {
+    const depth = depths[i]!;
+    while (open.length > 0 && open[open.length - 1]!.depth > Math.min(depth, dips[i]!)) open.pop();
+    if (open[open.length - 1]?.depth !== depth) open.push({ depth, longest: { "`": [], "~": [] } });
     const indent = indents[i]!;
     const length = Math.abs(runs[i]!);
-    const later = longest[runs[i]! > 0 ? "`" : "~"]!;
+    const later = open[open.length - 1]!.longest[runs[i]! > 0 ? "`" : "~"]!;
     let longer = 0; // the longest closing run later, indented less than `indent + 4` columns
     for (let column = 0; column < Math.min(indent + 4, later.length); column++)
       longer = Math.max(longer, later[column] ?? 0);
@@ -330,6 +396,25 @@ function closedFences(text: string): (at: number) => boolean {
     while (next < starts.length && starts[next]! < at) next++;
     return next < starts.length && starts[next] === at && closed[next] === 1;
   };
+}
+
+/**
+ * A block quote's markers at the start of the line that starts at `from` in `text` (CommonMark 0.31 §5.1):
+ * each a `>` after spaces or tabs, with one space or tab after it taken too, at most `most` of them ("> > x"
+ * and ">>x" are two, "a > b" none). Its depth (how many) and where the line's text after them starts. Read
+ * a character at a time, once: linear in the markers' length however many there are.
+ */
+function quoteMarkers(text: string, from = 0, most = Infinity): [depth: number, end: number] {
+  let depth = 0;
+  let end = from;
+  for (let at = from; depth < most;) {
+    while (text[at] === " " || text[at] === "\t") at++;
+    if (text[at] !== ">") break;
+    at++;
+    if (text[at] === " " || text[at] === "\t") at++;
+    [depth, end] = [depth + 1, at];
+  }
+  return [depth, end];
 }
 
 /** The column `text` ends at, a tab going on to the next multiple of 4 (CommonMark 0.31 §2.2). */
@@ -384,6 +469,10 @@ function isAbbreviation(word: string): boolean {
  *   space kept: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one). A fence no
  *   later line closes is prose, its line a block of its own. A paragraph indented by a tab or four
  *   spaces is prose, not an indented code block: plain text indents its paragraphs so ({@link blocksOf}).
+ * - A block quote's markers ("> ", "> > ", ">>") are markup: the first line of each block in a quote keeps
+ *   them as its lead, the others lose them ("> One line\n> goes on." is "> One line goes on."); a line
+ *   without them goes on a quote's paragraph (lazy continuation); a blank quote line (">") and a change of
+ *   depth end a block ({@link blocksOf}). A ">" inside a line is text ("a > b").
  * - A list item's markers ("1. ", "10) ", "- ") and a heading's number ("## 2. ") stay with the sentence
  *   after them, whatever it starts with ("1. One.", not "1." and "One."; {@link BLOCK_LEAD}), in any
  *   locale.
@@ -421,7 +510,8 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
       continue;
     }
     const line = block.replace(/\s+/g, " ");
-    const lead = BLOCK_LEAD.exec(line)?.[0].length ?? 0;
+    const quote = quoteMarkers(line)[1]; // a quote's markers ("> > "), then an item's or a heading's
+    const lead = quote + (BLOCK_LEAD.exec(quote === 0 ? line : line.slice(quote))?.[0].length ?? 0);
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
     for (const segment of segments(line, segmenter)) {

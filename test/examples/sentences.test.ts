@@ -367,6 +367,74 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("Range 5\n-- 10 works."), ["Range 5 -- 10 works."]);
   });
 
+  // Found in review (hS): a block quote's markers on its continuation lines were read as text ("One line >
+  // continues here."), and a quote did not end at a blank quote line (">") or at a change of depth.
+  test("a block quote's markers are markup: its first line keeps them as a lead, its other lines lose them", () => {
+    // CommonMark 0.31 §5.1: "> " (a space or tab after it optional) before each line; a line with no marker goes
+    // on a quote's paragraph (lazy continuation).
+    assert.deepEqual(splitSentences("> One line\n> continues here. Second."), [
+      "> One line continues here.",
+      "Second.",
+    ]);
+    assert.deepEqual(splitSentences("> > Nested line\n> > goes on. Two."), [
+      "> > Nested line goes on.",
+      "Two.",
+    ]);
+    assert.deepEqual(splitSentences(">> Mail style\n>>wrapped. Two."), [">> Mail style wrapped.", "Two."]);
+    assert.deepEqual(splitSentences("> A quote that\ngoes on lazily. Two."), [
+      "> A quote that goes on lazily.",
+      "Two.",
+    ]);
+    // A quote line with nothing after its markers is a blank line: it ends the paragraph, not the quote.
+    assert.deepEqual(splitSentences("> First paragraph\n>\n> Second one.\n> >\n>"), [
+      "> First paragraph",
+      "> Second one.",
+    ]);
+    // A quote starts a block, and a change of depth starts another (mail: each depth another writer's text).
+    assert.deepEqual(splitSentences("On Monday Jane wrote:\n> Can you come\n> > Who asked\n> Tell me"), [
+      "On Monday Jane wrote:",
+      "> Can you come",
+      "> > Who asked",
+      "> Tell me",
+    ]);
+    assert.deepEqual(splitSentences("> Quoted\n\nMy reply. Done."), ["> Quoted", "My reply.", "Done."]);
+    // Inside a line, or indented four columns past a paragraph's line (lazy), a ">" is text.
+    assert.deepEqual(splitSentences("If a > b, stop. Then c >= d."), ["If a > b, stop.", "Then c >= d."]);
+    assert.deepEqual(splitSentences("A paragraph\n    > goes on. Yes."), ["A paragraph > goes on.", "Yes."]);
+  });
+
+  test("a block quote holds headings, list items, fenced code and tables, read as outside one", () => {
+    assert.deepEqual(
+      splitSentences(
+        "> # Title\n> - item one\n>   wrapped\n> 2. Two. More.\n>\n> ```\n> code. x\n> ```\n> After.",
+      ),
+      ["> # Title", "> - item one wrapped", "> 2. Two.", "More.", "code. x", "> After."],
+    );
+    assert.deepEqual(splitSentences("> 1. One.\n> 2. Two."), ["> 1. One.", "> 2. Two."]);
+    assert.deepEqual(splitSentences("> | a | b |\n> |---|---|\n> | c. D | e |\nText."), [
+      "| a | b |",
+      "| c. D | e |",
+      "Text.",
+    ]);
+    // In a list item.
+    assert.deepEqual(splitSentences("- Item.\n  > Quoted in it,\n  > wrapped.\n- Next."), [
+      "- Item.",
+      "> Quoted in it, wrapped.",
+      "- Next.",
+    ]);
+    // A fence in a quote is closed only in that quote: a line without its markers ends the quote and the code.
+    assert.deepEqual(splitSentences("> ```\n> One. Two.\n\n```\nThree. Four."), [
+      "> ```",
+      "> One.",
+      "Two.",
+      "```",
+      "Three.",
+      "Four.",
+    ]);
+    // In code, a line's markers beyond the code's quote are code, and a ">" outside a quote too.
+    assert.deepEqual(splitSentences("> ~~~\n> > a. B\n> ~~~\n```\n> c. D\n```"), ["> a. B", "> c. D"]);
+  });
+
   test("each line of a fenced code block is one sentence; a paragraph does not go on into it", () => {
     // CommonMark 0.31 §4.5: a fence of three or more backticks or tildes, to a fence as long. An indented code
     // block (§4.4) is prose: plain text indents its paragraphs so ("a paragraph indented by a tab", below).
@@ -497,6 +565,29 @@ describe("splitSentences", () => {
     assert.ok(took < 5_000, `${took} ms`);
   });
 
+  // Review hS: a quote's markers are read a character at a time, once per line, and a fence in a quote is
+  // matched in closedFences' one pass: time linear in the text (quadratic, a megabyte would not end).
+  test("a megabyte of block quote markers, lines or fences takes time linear in the text", () => {
+    const deep = "> ".repeat(500_000);
+    const sentences = splitSentences(`${deep}x. Y.`);
+    assert.deepEqual(
+      sentences.map((s) => [s.length, s.slice(-6)]),
+      [
+        [deep.length + 2, "> > x."],
+        [2, "Y."],
+      ],
+    );
+    assert.deepEqual(splitSentences(`${">".repeat(1_000_000)}x`), [`${">".repeat(1_000_000)}x`]);
+    assert.deepEqual(splitSentences("> x\n".repeat(250_000)), [`> ${"x ".repeat(250_000).trim()}`]);
+    assert.deepEqual(splitSentences("> a\nb\n".repeat(150_000)), [`> ${"a b ".repeat(150_000).trim()}`]);
+    assert.deepEqual(splitSentences(">\n".repeat(500_000)), []);
+    // Each fence closed by the next but the last, never closed: a line of prose.
+    assert.deepEqual(splitSentences("> ```\n".repeat(200_001)), ["> ```"]);
+    // Each fence one quote deeper than the last, none closed.
+    const fences = Array.from({ length: 1_400 }, (_, i) => `${"> ".repeat(i)}\`\`\``);
+    assert.deepEqual(splitSentences(fences.join("\n")), fences);
+  });
+
   // Found in review: the api takes any text/plain, and plain text indents its paragraphs by a tab or four
   // spaces; read as an indented code block (CommonMark 0.31 §4.4), such a paragraph was one line a sentence.
   test("a paragraph indented by a tab or four spaces is prose, not code", () => {
@@ -579,10 +670,13 @@ describe("splitSentences", () => {
       '"Who?" she asked. Wait... what?! 3.14 is pi. Dr. Smith (2001).',
       "Before.\n```\nAfter. ~~~ x\n- a\n  ```\n  b\n````\n\n    ````\n~~~",
       "Dear Ms. Smith,\n\n\tThank you. The\nweather.\n```py\n  a  =\t1 \n```\n    # Title\n\t- item",
+      "> a\n> b. C\nd\n>\n> > e\n>>f\n> # G\n> - h\n>   ```\n>   > i\n>   ```\n> j | k\nl > m",
     ];
-    // Markup lines (a fence, an underline, a thematic break) may go: taken out of both sides. A sentence a line.
+    // Markup lines (a fence, an underline, a thematic break) and quote markers may go: taken out of both sides.
+    // A sentence a line.
     const kept = (text: string) =>
       text
+        .replace(/^(?:[ \t]*>)+/gm, "")
         .replace(/^[ \t]*(?:`{3,}\S*|~{3,}.*|={2,}|-{2,}|(?:[-*_][ \t]*){3,})[ \t]*$/gm, "")
         .replace(/\s/g, "");
     for (const text of texts)

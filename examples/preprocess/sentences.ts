@@ -119,6 +119,16 @@ function lineEnd(text: string, from: number): number {
   return end === -1 ? text.length : end;
 }
 
+/**
+ * A mail's signature separator (RFC 3676 §4.3, Usenet's before it): "-- " alone on its line, or "--" where an
+ * editor took off its trailing space. The lines after it, up to a blank line, are a signature (a name, a
+ * title, a company, a telephone number, a line each): each a block of its own, not segmented ("ACME Inc. |
+ * Sales" is not cut after "Inc."), not wrapped prose; the separator is markup, no sentence. Its space is
+ * what tells it from a setext heading's underline ({@link SETEXT_UNDERLINE}) under a paragraph's line:
+ * "--" alone there still underlines it.
+ */
+const SIGNATURE_SEPARATOR = /^--[ \t]*$/;
+
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
 
@@ -143,8 +153,9 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * block, a heading's line is a block of its own, a thematic break ({@link isThematicBreak}) and a setext
  * heading's underline ({@link SETEXT_UNDERLINE}: the paragraph above it ends there) end the block and are
  * markup, no block (a fence that opens or closes code is none either), a table's rows ({@link
- * isDelimiterRow}) and YAML front matter's lines ({@link FRONT_MATTER}) are blocks of their own, not
- * segmented, and a line that starts a list item starts a block
+ * isDelimiterRow}), YAML front matter's lines ({@link FRONT_MATTER}) and a signature's, after its separator
+ * ({@link SIGNATURE_SEPARATOR}: markup) up to a blank line, are blocks of their own, not segmented, and a
+ * line that starts a list item starts a block
  * (Markdown, as CommonMark 0.31 reads it). A line that starts an ordered list item with a number other
  * than 1 ("1998. Then it closed.", "5. Bring notes.") starts one only where no paragraph is interrupted:
  * first in the text, after a blank line or a heading, or in a list (after a line that started an item, the
@@ -205,6 +216,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let previous = ""; // the block's last line so far
   let table = false; // in a table's rows (GFM), each a block of its own
   let delimiter = false; // the next line is the table's delimiter row
+  let signature = false; // in the lines after a signature separator, each a block of its own, up to a blank line
   const closed = closedFences(text);
   const take = (): string => {
     const block = lines.join("\n");
@@ -235,7 +247,15 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     // paragraph line, which goes on it unless it starts a block (lazy continuation, CommonMark 0.31 §5.1).
     if (level !== depth && !(level === 0 && !empty && !bare)) {
       if (!empty) yield [take(), false];
-      [empty, inList, bare, table, delimiter, depth] = [true, false, false, false, false, level];
+      [empty, inList, bare, table, delimiter, signature, depth] = [
+        true,
+        false,
+        false,
+        false,
+        false,
+        false,
+        level,
+      ];
     }
     let goesOn = false; // the line goes on the block being read (lazily, when it has fewer quote markers)
     const indent = columnAfter(/^[ \t]*/.exec(line)?.[0] ?? ""); // its indentation, in columns
@@ -261,6 +281,12 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       if (!empty) yield [take(), false];
       empty = true;
       bare = false;
+      signature = false;
+    } else if (signature) {
+      yield [line, true];
+    } else if (inner && SIGNATURE_SEPARATOR.test(line) && (empty || line !== "--")) {
+      if (!empty) yield [take(), false]; // the separator: markup, no sentence
+      [signature, empty, inList, bare] = [true, true, false, false];
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
       if (!empty) yield [take(), false];
       const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
@@ -469,6 +495,16 @@ function isAbbreviation(word: string): boolean {
  *   space kept: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one). A fence no
  *   later line closes is prose, its line a block of its own. A paragraph indented by a tab or four
  *   spaces is prose, not an indented code block: plain text indents its paragraphs so ({@link blocksOf}).
+ *   Two lines of `~~~` (or of backticks) around lines are such a block, as in CommonMark (§4.5; kramdown
+ *   and pandoc write code so), also in plain text, where they may frame a paragraph as decoration: its
+ *   lines are then a sentence each, not segmented ("~~~\nOne. Two.\n~~~" is "One. Two."). The choice: the
+ *   api takes Markdown and plain text alike, with nothing that tells them apart, and code read as prose has
+ *   its lines joined and is cut at its full stops ("git add .\ngit commit" would be one sentence); a framed
+ *   paragraph read as code loses only its cuts between sentences, no word. A `~~~` line with text after it ("~~~ The end ~~~")
+ *   keeps its text, as a line of its own.
+ * - A mail's signature separator ("-- ", RFC 3676 §4.3) is markup; after it, each line of the signature
+ *   up to a blank line ("Jane Doe", "ACME Inc. | Sales") is one sentence, not segmented
+ *   ({@link SIGNATURE_SEPARATOR}).
  * - A block quote's markers ("> ", "> > ", ">>") are markup: the first line of each block in a quote keeps
  *   them as its lead, the others lose them ("> One line\n> goes on." is "> One line goes on."); a line
  *   without them goes on a quote's paragraph (lazy continuation); a blank quote line (">") and a change of

@@ -435,6 +435,37 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("> ~~~\n> > a. B\n> ~~~\n```\n> c. D\n```"), ["> a. B", "> c. D"]);
   });
 
+  // Review hS: mail's signature separator, "-- " (RFC 3676 §4.3), after a blank line was glued to the signature
+  // ("-- Jane Doe ACME Inc."), the signature's lines joined and cut as prose ("ACME Inc." and "| Sales").
+  test("a signature separator is markup and ends the block; each line of the signature after it is one sentence", () => {
+    assert.deepEqual(
+      splitSentences("Thanks.\n\n-- \nJane Doe\nACME Inc. | Sales\n\nConfidential. Do not share."),
+      ["Thanks.", "Jane Doe", "ACME Inc. | Sales", "Confidential.", "Do not share."],
+    );
+    // Under a paragraph's line; "--" (its space taken off by an editor) where no paragraph goes on.
+    assert.deepEqual(splitSentences("Best regards,\nJane\n-- \nJane Doe\n+1 555 0100"), [
+      "Best regards, Jane",
+      "Jane Doe",
+      "+1 555 0100",
+    ]);
+    assert.deepEqual(splitSentences("Cheers.\n\n--\nJane Doe\nACME Inc. | Sales"), [
+      "Cheers.",
+      "Jane Doe",
+      "ACME Inc. | Sales",
+    ]);
+    // In a quote, its lines without the quote's markers (as a table's rows).
+    assert.deepEqual(splitSentences("> Bye.\n> -- \n> Jane Doe\n\nMy reply."), [
+      "> Bye.",
+      "Jane Doe",
+      "My reply.",
+    ]);
+    // "--" under a paragraph's line still underlines it (a setext heading); after a blank line the separator
+    // is "--" or "-- " alone, not "-- x" nor "---" (a thematic break).
+    assert.deepEqual(splitSentences("Title\n--\nText. More."), ["Title", "Text.", "More."]);
+    assert.deepEqual(splitSentences("A.\n\n-- x. Y\nz."), ["A.", "-- x.", "Y z."]);
+    assert.deepEqual(splitSentences("A.\n\n---\nBee. C\nd."), ["A.", "Bee.", "C d."]);
+  });
+
   test("each line of a fenced code block is one sentence; a paragraph does not go on into it", () => {
     // CommonMark 0.31 §4.5: a fence of three or more backticks or tildes, to a fence as long. An indented code
     // block (§4.4) is prose: plain text indents its paragraphs so ("a paragraph indented by a tab", below).
@@ -549,6 +580,14 @@ describe("splitSentences", () => {
       "One. Two.",
       "- c.",
       "D.",
+    ]);
+    // In plain text, two "~~~" lines around a paragraph, as decoration, are a fenced code block too
+    // (CommonMark): its lines a sentence each, not cut at their full stops (splitSentences: the choice).
+    assert.deepEqual(splitSentences("Intro.\n\n~~~\nThis is framed. It has two\nsentences.\n~~~\n\nAfter."), [
+      "Intro.",
+      "This is framed. It has two",
+      "sentences.",
+      "After.",
     ]);
     // A fence that is closed, then one that is not.
     assert.deepEqual(splitSentences("~~~\nx. Y\n~~~\n~~~\nOne. Two."), ["x. Y", "~~~", "One.", "Two."]);

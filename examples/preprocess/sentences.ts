@@ -129,6 +129,17 @@ function lineEnd(text: string, from: number): number {
  */
 const SIGNATURE_SEPARATOR = /^--[ \t]*$/;
 
+/**
+ * A link reference definition (CommonMark 0.31 §4.7), its line's trailing white space taken off first: a
+ * label in brackets (at most 999 characters), a colon, a destination (`<…>` or no white space), then
+ * perhaps a title in quotes or parentheses ("[1.2.0]: https://x.example/compare/v1.1.0...v1.2.0",
+ * `[a]: <b> "T"`). Where no paragraph goes on (it interrupts none), it is a block of its own, not segmented:
+ * a CHANGELOG's links were one sentence, cut at a compare URL's "...". A footnote's text ("[^1]: The note.")
+ * has words after its "destination", and is prose.
+ */
+const LINK_DEFINITION =
+  /^[ \t]{0,3}\[[^\]\n]{1,999}\]:[ \t]*(?:<[^>\n]*>|[^\s<]\S*)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?$/;
+
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
 
@@ -287,6 +298,10 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     } else if (inner && SIGNATURE_SEPARATOR.test(line) && (empty || line !== "--")) {
       if (!empty) yield [take(), false]; // the separator: markup, no sentence
       [signature, empty, inList, bare] = [true, true, false, false];
+    } else if (inner && empty && LINK_DEFINITION.test(line.trimEnd())) {
+      yield [line, true]; // a block of its own; the next line starts one too
+      inList = inList && /^[^\S\n]/.test(line);
+      bare = false;
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
       if (!empty) yield [take(), false];
       const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
@@ -500,11 +515,12 @@ function isAbbreviation(word: string): boolean {
  *   lines are then a sentence each, not segmented ("~~~\nOne. Two.\n~~~" is "One. Two."). The choice: the
  *   api takes Markdown and plain text alike, with nothing that tells them apart, and code read as prose has
  *   its lines joined and is cut at its full stops ("git add .\ngit commit" would be one sentence); a framed
- *   paragraph read as code loses only its cuts between sentences, no word. A `~~~` line with text after it ("~~~ The end ~~~")
- *   keeps its text, as a line of its own.
+ *   paragraph read as code loses only its cuts between sentences, no word. A `~~~` line with text after
+ *   it ("~~~ The end ~~~") keeps its text, as a line of its own.
  * - A mail's signature separator ("-- ", RFC 3676 §4.3) is markup; after it, each line of the signature
  *   up to a blank line ("Jane Doe", "ACME Inc. | Sales") is one sentence, not segmented
- *   ({@link SIGNATURE_SEPARATOR}).
+ *   ({@link SIGNATURE_SEPARATOR}). So is each link reference definition ("[1.2.0]: https://…", {@link
+ *   LINK_DEFINITION}).
  * - A block quote's markers ("> ", "> > ", ">>") are markup: the first line of each block in a quote keeps
  *   them as its lead, the others lose them ("> One line\n> goes on." is "> One line goes on."); a line
  *   without them goes on a quote's paragraph (lazy continuation); a blank quote line (">") and a change of
@@ -520,6 +536,8 @@ function isAbbreviation(word: string): boolean {
  *   script's digits ("on Jan. 5. Bring notes.", "JAN. 5", "Jan. ５": {@link MONTH_ABBREVIATIONS}).
  *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
  *   Other locales get no abbreviation rule.
+ * - In any locale, a sentence does not end at a bracket it opens after its terminator (`[![Build](…)`,
+ *   `> [!NOTE]`, `Wow![1]`: {@link opensBracket}).
  * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
  * Time is linear in the length of the text (see {@link MAX_SEGMENT_INPUT}). {@link sentencesOf} gives the
  * same sentences one at a time.
@@ -551,7 +569,8 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
     for (const segment of segments(line, segmenter)) {
-      if (parts.length > 0 && read > lead && !(english && continues(parts[parts.length - 1], segment))) {
+      const last = parts[parts.length - 1];
+      if (parts.length > 0 && read > lead && !opensBracket(last!) && !(english && continues(last, segment))) {
         const sentence = parts.join("").trim();
         if (sentence) yield sentence;
         parts = [];
@@ -562,6 +581,24 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     const sentence = parts.join("").trim();
     if (sentence) yield sentence;
   }
+}
+
+/**
+ * Whether a UAX #29 sentence ends with an opening bracket, `[` or `(`, among the terminators at its end ("[![",
+ * "> [!", "Wow!["): UAX #29 counts opening brackets with closing ones (its Close class, SB9 to SB11), so it
+ * ends a sentence after "![" and "[!" before a capital or a digit, inside a Markdown image
+ * (`[![Build](…)](…)`), a GitHub alert (`> [!NOTE]`) or a reference (`Wow![1]`), where no sentence ends:
+ * the next goes on it, in any locale (Markdown's syntax). The cost: "Stop! ![Logo](a.png) Next." is one
+ * sentence, not cut after "Stop!". Read from its end over terminators and brackets only.
+ */
+function opensBracket(sentence: string): boolean {
+  let bracket = false;
+  for (let at = sentence.length - 1; at >= 0; at--) {
+    const character = sentence[at];
+    if (character === "[" || character === "(") bracket = true;
+    else if (character !== "!" && character !== "?" && character !== ".") break;
+  }
+  return bracket;
 }
 
 /**

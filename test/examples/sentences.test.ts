@@ -437,7 +437,7 @@ describe("splitSentences", () => {
 
   // Review hS: mail's signature separator, "-- " (RFC 3676 §4.3), after a blank line was glued to the signature
   // ("-- Jane Doe ACME Inc."), the signature's lines joined and cut as prose ("ACME Inc." and "| Sales").
-  test("a signature separator is markup and ends the block; each line of the signature after it is one sentence", () => {
+  test("a signature separator is markup and ends the block; each signature line after it is one sentence", () => {
     assert.deepEqual(
       splitSentences("Thanks.\n\n-- \nJane Doe\nACME Inc. | Sales\n\nConfidential. Do not share."),
       ["Thanks.", "Jane Doe", "ACME Inc. | Sales", "Confidential.", "Do not share."],
@@ -464,6 +464,71 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("Title\n--\nText. More."), ["Title", "Text.", "More."]);
     assert.deepEqual(splitSentences("A.\n\n-- x. Y\nz."), ["A.", "-- x.", "Y z."]);
     assert.deepEqual(splitSentences("A.\n\n---\nBee. C\nd."), ["A.", "Bee.", "C d."]);
+  });
+
+  // Review hS, trying a README: UAX #29 ends a sentence at "!" after an opening bracket too (a bracket is of its
+  // Close class), which cut a Markdown image ("[![" and "Build](…)") and a GitHub alert ("> [!" and "NOTE]").
+  test("a sentence does not end inside a bracket it opens: an image, an alert, a reference after a '!'", () => {
+    assert.deepEqual(
+      splitSentences("[![Build](https://ci.example.com/b.svg)](https://ci.example.com) Docs."),
+      ["[![Build](https://ci.example.com/b.svg)](https://ci.example.com) Docs."],
+    );
+    assert.deepEqual(splitSentences("> [!WARNING]\n> Do not use it. Not yet."), [
+      "> [!WARNING] Do not use it.",
+      "Not yet.",
+    ]);
+    // In any locale: Markdown, not English. The cost: after "!" and a bracket, a cut is lost ("Stop!" goes on).
+    assert.deepEqual(splitSentences("Halt! ![Bild](a.png) Weiter. Ende.", "de"), [
+      "Halt! ![Bild](a.png) Weiter.",
+      "Ende.",
+    ]);
+    assert.deepEqual(splitSentences("Wow![1] Next one. Really?! Yes."), [
+      "Wow![1] Next one.",
+      "Really?!",
+      "Yes.",
+    ]);
+  });
+
+  // Review hS, trying a CHANGELOG: its link reference definitions were joined into one sentence and cut at the
+  // "..." of a compare URL ("…/compare/v1.2.0..." and "HEAD [1.2.0]: …").
+  test("each link reference definition is one sentence, not segmented", () => {
+    assert.deepEqual(
+      splitSentences(
+        "- Fixed it.\n\n[Unreleased]: https://x.example/compare/v1.2.0...HEAD\n[1.2.0]: <https://x.example/1.2.0>" +
+          '  "Release 1.2.0. Final."\nText. More.',
+      ),
+      [
+        "- Fixed it.",
+        "[Unreleased]: https://x.example/compare/v1.2.0...HEAD",
+        '[1.2.0]: <https://x.example/1.2.0>  "Release 1.2.0. Final."',
+        "Text.",
+        "More.",
+      ],
+    );
+    // Not under a paragraph's line (CommonMark 0.31 §4.7: a definition interrupts no paragraph), nor a footnote's
+    // text, nor text after a destination that is no title.
+    assert.deepEqual(splitSentences("See\n[a]: b. Ok."), ["See [a]: b.", "Ok."]);
+    assert.deepEqual(splitSentences("[^1]: The note. It goes on."), ["[^1]: The note.", "It goes on."]);
+    assert.deepEqual(splitSentences("[a]: b c. D."), ["[a]: b c.", "D."]);
+  });
+
+  // Review hS: opensBracket reads a sentence's end once, LINK_DEFINITION has no two adjacent unbounded runs
+  // (its label at most 999 characters): time linear in the text (quadratic, a megabyte would not end).
+  test("a megabyte of brackets after a terminator, or of a definition, takes time linear in the text", () => {
+    // Each a run of a megabyte: cut in pieces a window long (MAX_SEGMENT_INPUT), every character kept.
+    const whole = (text: string) => splitSentences(text).join("").replace(/\s/g, "");
+    const brackets = `Wow!${"[".repeat(1_000_000)}A`;
+    assert.equal(whole(brackets), brackets);
+    assert.equal(whole("x![".repeat(300_000)), "x![".repeat(300_000));
+    const destination = `[a]: ${"b".repeat(1_000_000)}`;
+    const pieces = splitSentences(`${destination}\nNext.`);
+    assert.deepEqual(
+      [pieces[0], pieces.at(-1), whole(`${destination}\nNext.`)],
+      ["[a]:", "Next.", `[a]:${"b".repeat(1_000_000)}Next.`],
+    );
+    assert.deepEqual(splitSentences(`[a]: b${" ".repeat(1_000_000)}x`), ["[a]: b x"]);
+    const label = `[${"a".repeat(1_000_000)}]: b`;
+    assert.equal(whole(label), label.replace(" ", ""));
   });
 
   test("each line of a fenced code block is one sentence; a paragraph does not go on into it", () => {

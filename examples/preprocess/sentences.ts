@@ -536,8 +536,9 @@ function isAbbreviation(word: string): boolean {
  *   script's digits ("on Jan. 5. Bring notes.", "JAN. 5", "Jan. ５": {@link MONTH_ABBREVIATIONS}).
  *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
  *   Other locales get no abbreviation rule.
- * - In any locale, a sentence does not end at a bracket it opens after its terminator (`[![Build](…)`,
- *   `> [!NOTE]`, `Wow![1]`: {@link opensBracket}).
+ * - In any locale, a sentence does not end inside a code span ("Run `make. Then` twice.": {@link
+ *   codeSpans}) nor at a bracket it opens after its terminator (`[![Build](…)`, `> [!NOTE]`, `Wow![1]`:
+ *   {@link opensBracket}).
  * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
  * Time is linear in the length of the text (see {@link MAX_SEGMENT_INPUT}). {@link sentencesOf} gives the
  * same sentences one at a time.
@@ -566,11 +567,21 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     const line = block.replace(/\s+/g, " ");
     const quote = quoteMarkers(line)[1]; // a quote's markers ("> > "), then an item's or a heading's
     const lead = quote + (BLOCK_LEAD.exec(quote === 0 ? line : line.slice(quote))?.[0].length ?? 0);
+    const spans = line.includes("`") ? codeSpans(line) : [];
+    let span = 0; // the first code span in `spans` that does not end before `read`
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
     for (const segment of segments(line, segmenter)) {
+      while (span < spans.length && spans[span + 1]! <= read) span += 2;
+      const inCode = span < spans.length && spans[span]! < read; // `read` inside a code span
       const last = parts[parts.length - 1];
-      if (parts.length > 0 && read > lead && !opensBracket(last!) && !(english && continues(last, segment))) {
+      if (
+        parts.length > 0 &&
+        read > lead &&
+        !inCode &&
+        !opensBracket(last!) &&
+        !(english && continues(last, segment))
+      ) {
         const sentence = parts.join("").trim();
         if (sentence) yield sentence;
         parts = [];
@@ -581,6 +592,36 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     const sentence = parts.join("").trim();
     if (sentence) yield sentence;
   }
+}
+
+/**
+ * The code spans of a prose block on one line (CommonMark 0.31 §6.1), where no sentence ends: each from a
+ * run of backticks to the next run of as many (a run with none after it is text: "Don`t"), as offsets
+ * `[start, end, start, end, …]` in order, each span's runs included. UAX #29 ends sentences inside one
+ * ("Run `make. Then` twice." was cut after "make."). The runs are found in one pass, each run's next of as
+ * many in one pass back over them, so the time is linear in the line's length.
+ */
+function codeSpans(line: string): number[] {
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  for (const run of line.matchAll(/`+/g)) {
+    starts.push(run.index);
+    lengths.push(run[0].length);
+  }
+  const next = new Int32Array(starts.length).fill(-1); // each run's next run of as many backticks
+  const later = new Map<number, number>(); // per length, the earliest run of it after the one read
+  for (let i = starts.length - 1; i >= 0; i--) {
+    next[i] = later.get(lengths[i]!) ?? -1;
+    later.set(lengths[i]!, i);
+  }
+  const spans: number[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const closing = next[i]!;
+    if (closing === -1) continue; // text
+    spans.push(starts[i]!, starts[closing]! + lengths[closing]!);
+    i = closing;
+  }
+  return spans;
 }
 
 /**

@@ -489,6 +489,21 @@ describe("splitSentences", () => {
     ]);
   });
 
+  // Review hS, trying docs/conformance.md: UAX #29 cut inside inline code ("outside `_dd.p." and "*`).").
+  test("a sentence does not end inside a code span", () => {
+    assert.deepEqual(splitSentences("Run `make. Then` twice. Done."), ["Run `make. Then` twice.", "Done."]);
+    assert.deepEqual(splitSentences("A `x.\nY` wrapped. Z."), ["A `x. Y` wrapped.", "Z."]);
+    // A span ends at a run of as many backticks (CommonMark 0.31 §6.1); a run with none after it is text.
+    assert.deepEqual(splitSentences("Use ``a` b. C`` here. Ok."), ["Use ``a` b. C`` here.", "Ok."]);
+    assert.deepEqual(splitSentences("Don`t stop. Go on."), ["Don`t stop.", "Go on."]);
+    // Two backticks for apostrophes pair up as CommonMark reads them: the cost, one sentence.
+    assert.deepEqual(splitSentences("It`s one. It`s two."), ["It`s one. It`s two."]);
+    assert.deepEqual(splitSentences("One `a. B`` c. Two. Three."), ["One `a.", "B`` c.", "Two.", "Three."]);
+    // In any locale; not across blocks.
+    assert.deepEqual(splitSentences("Nimm `a. B` mit. Ende.", "de"), ["Nimm `a. B` mit.", "Ende."]);
+    assert.deepEqual(splitSentences("A `b. C\n\nD` e. F."), ["A `b.", "C", "D` e.", "F."]);
+  });
+
   // Review hS, trying a CHANGELOG: its link reference definitions were joined into one sentence and cut at the
   // "..." of a compare URL ("…/compare/v1.2.0..." and "HEAD [1.2.0]: …").
   test("each link reference definition is one sentence, not segmented", () => {
@@ -514,7 +529,7 @@ describe("splitSentences", () => {
 
   // Review hS: opensBracket reads a sentence's end once, LINK_DEFINITION has no two adjacent unbounded runs
   // (its label at most 999 characters): time linear in the text (quadratic, a megabyte would not end).
-  test("a megabyte of brackets after a terminator, or of a definition, takes time linear in the text", () => {
+  test("a megabyte of brackets, of a definition or of code spans takes time linear in the text", () => {
     // Each a run of a megabyte: cut in pieces a window long (MAX_SEGMENT_INPUT), every character kept.
     const whole = (text: string) => splitSentences(text).join("").replace(/\s/g, "");
     const brackets = `Wow!${"[".repeat(1_000_000)}A`;
@@ -529,6 +544,12 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences(`[a]: b${" ".repeat(1_000_000)}x`), ["[a]: b x"]);
     const label = `[${"a".repeat(1_000_000)}]: b`;
     assert.equal(whole(label), label.replace(" ", ""));
+    // Code spans: codeSpans finds each run's next of as many in one pass back over the runs.
+    const spans = "`a. B ".repeat(170_001);
+    assert.deepEqual(splitSentences(spans).slice(0, 2), ["`a. B `a.", "B `a. B `a."]);
+    assert.equal(whole(spans), spans.replace(/ /g, ""));
+    const runs = Array.from({ length: 1_400 }, (_, i) => "`".repeat(i + 1)).join(" x. Y ");
+    assert.equal(whole(runs), runs.replace(/ /g, ""));
   });
 
   test("each line of a fenced code block is one sentence; a paragraph does not go on into it", () => {

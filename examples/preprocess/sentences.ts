@@ -536,9 +536,10 @@ function isAbbreviation(word: string): boolean {
  *   script's digits ("on Jan. 5. Bring notes.", "JAN. 5", "Jan. ５": {@link MONTH_ABBREVIATIONS}).
  *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
  *   Other locales get no abbreviation rule.
- * - In any locale, a sentence does not end inside a code span ("Run `make. Then` twice.": {@link
- *   codeSpans}) nor at a bracket it opens after its terminator (`[![Build](…)`, `> [!NOTE]`, `Wow![1]`:
- *   {@link opensBracket}).
+ * - In any locale, emphasis closed after a sentence's terminator ends it ("He said *no.* Then" is "He
+ *   said *no.*" and "Then": {@link CLOSING_EMPHASIS}), and a sentence does not end inside a code span
+ *   ("Run `make. Then` twice.": {@link codeSpans}) nor at a bracket it opens after its terminator
+ *   (`[![Build](…)`, `> [!NOTE]`, `Wow![1]`: {@link opensBracket}).
  * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
  * Time is linear in the length of the text (see {@link MAX_SEGMENT_INPUT}). {@link sentencesOf} gives the
  * same sentences one at a time.
@@ -571,28 +572,40 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     let span = 0; // the first code span in `spans` that does not end before `read`
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
-    for (const segment of segments(line, segmenter)) {
+    for (let segment of segments(line, segmenter)) {
+      const length = segment.length;
       while (span < spans.length && spans[span + 1]! <= read) span += 2;
       const inCode = span < spans.length && spans[span]! < read; // `read` inside a code span
       const last = parts[parts.length - 1];
+      // Emphasis closed after the terminator ("*no.*", "**Bold.**") ends that sentence, not the next one.
+      const closing = CLOSING_EMPHASIS.exec(segment)?.[0] ?? "";
       if (
         parts.length > 0 &&
         read > lead &&
         !inCode &&
         !opensBracket(last!) &&
-        !(english && continues(last, segment))
+        !(english && continues(last, segment.slice(closing.length)))
       ) {
-        const sentence = parts.join("").trim();
+        const sentence = (parts.join("") + closing).trim();
         if (sentence) yield sentence;
         parts = [];
+        segment = segment.slice(closing.length);
       }
       parts.push(segment);
-      read += segment.length;
+      read += length;
     }
     const sentence = parts.join("").trim();
     if (sentence) yield sentence;
   }
 }
+
+/**
+ * Emphasis marks (`*`, `_`, `~`: CommonMark 0.31 §6.2, GFM's strikethrough) that start a UAX #29 sentence,
+ * then closing quotes or brackets, before white space or the block's end: they close what is around the
+ * sentence before, whose terminator UAX #29 cut before them ("*no." and "* Then", `"*Who?` and `*" she`;
+ * brackets and quotes alone, of its Close class, it keeps). Two runs of disjoint classes, anchored: linear.
+ */
+const CLOSING_EMPHASIS = /^[*_~]+[\p{Pe}\p{Pf}"']*(?=\s|$)/u;
 
 /**
  * The code spans of a prose block on one line (CommonMark 0.31 §6.1), where no sentence ends: each from a

@@ -504,6 +504,34 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("A `b. C\n\nD` e. F."), ["A `b.", "C", "D` e.", "F."]);
   });
 
+  // Review hS, trying a README: UAX #29 ends a sentence before the emphasis that closes after its full stop
+  // ("*Emphasis." and "* Next."): `*`, `_` and `~` are not of its Close class, as brackets and quotes are.
+  test("emphasis that closes after a sentence's terminator stays with that sentence", () => {
+    assert.deepEqual(splitSentences("**Bold ends.** Next one. _It ends._ Then ~~this.~~\nDone."), [
+      "**Bold ends.**",
+      "Next one.",
+      "_It ends._",
+      "Then ~~this.~~",
+      "Done.",
+    ]);
+    assert.deepEqual(splitSentences("He said *no.* Then left. *Really?* Yes.", "de"), [
+      "He said *no.*",
+      "Then left.",
+      "*Really?*",
+      "Yes.",
+    ]);
+    assert.deepEqual(splitSentences('"*Who?*" she asked. *Me?* he said.'), [
+      '"*Who?*" she asked.',
+      "*Me?* he said.",
+    ]);
+    // Only marks before white space or the block's end: "* x" after a sentence, a word's "_", stay after it.
+    assert.deepEqual(splitSentences("One. *Two* three. Four._five Six."), [
+      "One.",
+      "*Two* three.",
+      "Four._five Six.",
+    ]);
+  });
+
   // Review hS, trying a CHANGELOG: its link reference definitions were joined into one sentence and cut at the
   // "..." of a compare URL ("…/compare/v1.2.0..." and "HEAD [1.2.0]: …").
   test("each link reference definition is one sentence, not segmented", () => {
@@ -529,7 +557,7 @@ describe("splitSentences", () => {
 
   // Review hS: opensBracket reads a sentence's end once, LINK_DEFINITION has no two adjacent unbounded runs
   // (its label at most 999 characters): time linear in the text (quadratic, a megabyte would not end).
-  test("a megabyte of brackets, of a definition or of code spans takes time linear in the text", () => {
+  test("a megabyte of brackets, emphasis marks, a definition or code spans takes time linear in the text", () => {
     // Each a run of a megabyte: cut in pieces a window long (MAX_SEGMENT_INPUT), every character kept.
     const whole = (text: string) => splitSentences(text).join("").replace(/\s/g, "");
     const brackets = `Wow!${"[".repeat(1_000_000)}A`;
@@ -544,6 +572,9 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences(`[a]: b${" ".repeat(1_000_000)}x`), ["[a]: b x"]);
     const label = `[${"a".repeat(1_000_000)}]: b`;
     assert.equal(whole(label), label.replace(" ", ""));
+    // Emphasis marks then closing quotes after a sentence, with no white space after them.
+    for (const marks of [`A. ${"*".repeat(1_000_000)}x`, `A. ${"*".repeat(500_000)}${'"'.repeat(500_000)}x`])
+      assert.equal(whole(marks), marks.replace(/ /g, ""));
     // Code spans: codeSpans finds each run's next of as many in one pass back over the runs.
     const spans = "`a. B ".repeat(170_001);
     assert.deepEqual(splitSentences(spans).slice(0, 2), ["`a. B `a.", "B `a. B `a."]);

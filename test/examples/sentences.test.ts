@@ -827,6 +827,7 @@ describe("splitSentences", () => {
       "Before.\n```\nAfter. ~~~ x\n- a\n  ```\n  b\n````\n\n    ````\n~~~",
       "Dear Ms. Smith,\n\n\tThank you. The\nweather.\n```py\n  a  =\t1 \n```\n    # Title\n\t- item",
       "> a\n> b. C\nd\n>\n> > e\n>>f\n> # G\n> - h\n>   ```\n>   > i\n>   ```\n> j | k\nl > m",
+      "Hi.\n\n-- \nJane Doe\nACME Inc.\n\n[a]: b\n**Bold.** x `a. B` [![c](d)](e) *f?*\n> [!NOTE]\n> g",
     ];
     // Markup lines (a fence, an underline, a thematic break) and quote markers may go: taken out of both sides.
     // A sentence a line.

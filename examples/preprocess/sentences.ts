@@ -258,15 +258,8 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     // paragraph line, which goes on it unless it starts a block (lazy continuation, CommonMark 0.31 §5.1).
     if (level !== depth && !(level === 0 && !empty && !bare)) {
       if (!empty) yield [take(), false];
-      [empty, inList, bare, table, delimiter, signature, depth] = [
-        true,
-        false,
-        false,
-        false,
-        false,
-        false,
-        level,
-      ];
+      [empty, inList, bare, depth] = [true, false, false, level];
+      [table, delimiter, signature] = [false, false, false];
     }
     let goesOn = false; // the line goes on the block being read (lazily, when it has fewer quote markers)
     const indent = columnAfter(/^[ \t]*/.exec(line)?.[0] ?? ""); // its indentation, in columns
@@ -553,8 +546,9 @@ export function splitSentences(text: string, locale = "en"): string[] {
  * gives the event loop a turn every chunk of them and stops at its limit of sentences, before the
  * rest of a document over it is segmented (a 5 MiB document of 4-byte sentences has 1.3 million). Each
  * step's work is bounded: a block is segmented a window of {@link MAX_SEGMENT_INPUT} code units at a time;
- * but the first step's also holds one regular-expression pass over the whole text, which finds the fences
- * that are closed ({@link blocksOf}).
+ * but the first step's also holds one pass over the whole text's lines, which finds the fences that are
+ * closed ({@link closedFences}), and each block's first step passes over that block (its white space, its
+ * code spans: {@link codeSpans}).
  */
 export function* sentencesOf(text: string, locale = "en"): Generator<string, void, undefined> {
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });

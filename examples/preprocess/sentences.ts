@@ -246,11 +246,14 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     const written = text.slice(at, end);
     // Its quote markers: in a fenced code block, as many as the code's quote has (more are code); else where a
     // block may start (below), ">" four columns past a paragraph's line is text.
-    const quotable: boolean =
-      fence !== "" || empty || columnAfter(/^[ \t]*/.exec(written)![0]) < (inList ? column : 0) + 4;
-    const markers: [number, number] = quotable
-      ? quoteMarkers(written, 0, fence === "" ? Infinity : fenced)
-      : [0, 0];
+    let markers: [number, number] = quoteMarkers(written, 0, fence === "" ? Infinity : fenced);
+    if (
+      markers[0] > 0 &&
+      fence === "" &&
+      !empty &&
+      columnAfter(/^[ \t]*/.exec(written)![0]) >= (inList ? column : 0) + 4
+    )
+      markers = [0, 0];
     const level: number = markers[0];
     const line: string = written.slice(markers[1]);
     if (fence !== "" && level < fenced) fence = ""; // the quote ends, and its code
@@ -395,8 +398,10 @@ function closedFences(text: string): (at: number) => boolean {
   const fenceAt = new RegExp(FENCE_AT);
   for (let at = 0; at <= text.length; at = lineEnd(text, at) + 1) {
     const [depth, cut] = quoteMarkers(text, at);
+    let first = cut; // the line's first character after its markers and indentation
+    while (text[first] === " " || text[first] === "\t") first++;
     fenceAt.lastIndex = cut;
-    const match = fenceAt.exec(text);
+    const match = text[first] === "`" || text[first] === "~" ? fenceAt.exec(text) : null;
     if (match === null) {
       if (dips.length > 0) dips[dips.length - 1] = Math.min(dips[dips.length - 1]!, depth);
       continue;

@@ -13,7 +13,8 @@ import { describeValue } from "../describe-value.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
 import { LEGACY_BAGGAGE_PREFIX } from "../propagation/header-names.js";
 import { isBaggageToken } from "../propagation/w3c/baggage.js";
-import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
+import { BAGGAGE_HEADER, TRACE_STATE_LONG_ENTRY_LENGTH } from "../propagation/w3c/constants.js";
+import { parseTraceStateMembers } from "../propagation/w3c/tracestate.js";
 import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
 /**
@@ -101,12 +102,19 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
  *    that fit and still restore, with the same propagator, the same trace id, parent span id and
  *    sampled flag (a lone `traceparent` when the Datadog headers do not fit, the Datadog headers
  *    without `tracestate`, ...), the carrier keeps the one that restores the most of what the whole
- *    carrier restores: the same sampling decision (flags and priority) first, then the most other
- *    parts the same, then the most bytes; a set holds no header whose removal leaves what
+ *    carrier restores: the same sampling decision (flags and priority) first, then the most whole
+ *    styles (headers that restore the trace on their own: the Datadog ids, `traceparent`, b3; each one
+ *    a reader that extracts only that style, dd-trace-ot during a migration, still restores), then the
+ *    most other parts the same, then the most bytes. A set with a `tracestate` keeps the longest cut of
+ *    it that fits beside the rest, cut as W3C Trace Context §3.3.1.5 has a vendor cut one (members over
+ *    128 characters first, right-most first, then members from the right; `dd=`, written at the left,
+ *    goes last), so the Datadog ids and most of the tracestate fit together. With the default
+ *    propagator (datadog read first) more room never takes a style away: the sets with the most styles
+ *    keep the sampling decision. A set holds no header whose removal leaves what
  *    the set restores unchanged: ids, trace flags, tracestate, Datadog priority, origin, tags and last
  *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read), unless
- *    the header restores the trace on its own (the Datadog headers, `traceparent`, b3: each is kept
- *    for a reader that extracts only its style, beside another that restores the same). When
+ *    the header restores the trace on its own (a whole style: kept for a reader that extracts only
+ *    its style, beside another that restores the same). When
  *    no such set fits, nothing is stored: a carrier that restored another trace
  *    (`x-datadog-trace-id` without the `_dd.p.tid` of `x-datadog-tags` names the low 64 bits alone)
  *    or no trace would be worse than none. Both cases warn (`diag.warn`).
@@ -212,14 +220,29 @@ function fitCarrier(
     );
   else
     diag.warn(
-      `tracehop traceCarrierExtension: carrier of ${size} bytes trimmed to ${storedCarrierBytes(trimmed)} (limit ${maxBytes}): ${Object.keys(trimmed).join(", ")} kept`,
+      `tracehop traceCarrierExtension: carrier of ${size} bytes trimmed to ${storedCarrierBytes(trimmed)} (limit ${maxBytes}): ${keptHeaders(carrier, trimmed)} kept`,
     );
   return trimmed;
 }
 
 /**
+ * The headers of a trimmed carrier, for its warning: `traceparent, tracestate (3 of 17 members), …`, a
+ * tracestate cut by {@link trimCarrier} saying how many of its members it kept.
+ */
+function keptHeaders(carrier: TraceCarrier, trimmed: TraceCarrier): string {
+  return Object.keys(trimmed)
+    .map((key) =>
+      key === TRACE_STATE_HEADER && trimmed[key] !== carrier[key]
+        ? `${key} (${trimmed[key]!.split(",").length} of ${carrier[key]!.split(",").length} members)`
+        : key,
+    )
+    .join(", ");
+}
+
+/**
  * Most units {@link trimCarrier} chooses among by trying every set (2^n sets, each sized; each one that
- * fits is extracted once, at most 4096 extractions).
+ * fits is extracted once, with its tracestate cut: at most 4096 extractions, and for the candidates
+ * checked in rank order, their sets one unit smaller with the same cut).
  */
 const MAX_TRIM_CHOICE = 12;
 
@@ -242,6 +265,42 @@ interface TrimUnit {
   bytes: number;
   /** It restores the trace (`want`) on its own: the Datadog ids, a traceparent, b3. */
   whole: boolean;
+  /**
+   * The `tracestate` unit's shorter values, longest first ({@link shortenedTraceStates}), each with the
+   * exact JSON bytes of its member; empty for any other unit.
+   */
+  shorter: { value: string; bytes: number }[];
+}
+
+/** The header whose value {@link trimCarrier} may shorten: `tracestate` (W3C Trace Context §3.3). */
+const TRACE_STATE_HEADER = "tracestate";
+
+/**
+ * The values a `tracestate` header is cut to, longest first, in the order W3C Trace Context §3.3.1.5
+ * ("Tracestate Limits") gives a vendor that must shorten one: members longer than 128 characters
+ * removed first, right-most first, then members removed from the end (the right: the oldest vendors';
+ * §3.5 has the newest vendor, Datadog's `dd=` too, write itself at the left). Each is what a propagator
+ * that truncates to some length sends (tracehop's own inject does: `joinWithinLimit`), so a reader
+ * restores from it what it restores from that cut: the members kept, exactly. None for a header a
+ * strict reader discards (an invalid member, over 32 members: §4.3) or one not in canonical form
+ * (`k=v,k=v`, no optional whitespace), whose members could not be kept as they are written.
+ */
+function shortenedTraceStates(header: string): string[] {
+  const members = parseTraceStateMembers(header, true);
+  const join = () => members!.map(({ key, value }) => `${key}=${value}`).join(",");
+  if (!members || join() !== header) return [];
+  const out: string[] = [];
+  while (members.length > 1) {
+    let long = members.length - 1;
+    while (
+      long >= 0 &&
+      members[long]!.key.length + 1 + members[long]!.value.length <= TRACE_STATE_LONG_ENTRY_LENGTH
+    )
+      long--;
+    members.splice(long >= 0 ? long : members.length - 1, 1);
+    out.push(join());
+  }
+  return out;
 }
 
 /**
@@ -267,7 +326,14 @@ function trimUnits(
     .map((keys) => {
       const unit = pick(carrier, keys);
       const whole = restoredFrom(unit, propagator).identity === want;
-      return { keys, bytes: storedCarrierBytes(unit) - 2, whole };
+      const shorter =
+        keys.length === 1 && keys[0] === TRACE_STATE_HEADER
+          ? shortenedTraceStates(carrier[TRACE_STATE_HEADER]!).map((value) => ({
+              value,
+              bytes: storedCarrierBytes({ [TRACE_STATE_HEADER]: value }) - 2,
+            }))
+          : [];
+      return { keys, bytes: storedCarrierBytes(unit) - 2, whole, shorter };
     })
     .sort((a, b) => b.bytes - a.bytes);
 }
@@ -276,8 +342,10 @@ function trimUnits(
  * Rule 2 of {@link captureStoredCarrier} for a carrier over `maxBytes`: without baggage, of the sets
  * of its units ({@link trimUnit}) that fit and restore with `propagator` the trace id, parent span id
  * and sampled flag the whole carrier restores, the one that restores the most of the rest
- * ({@link Restored.parts}: the same sampling decision first, then the most parts the same, then the
- * most bytes), among those that hold no unit whose removal leaves
+ * ({@link Restored.parts}: the same sampling decision first, then the most whole styles, then the most
+ * parts the same, then the most bytes), a set with the `tracestate` unit holding the longest cut of it
+ * that fits ({@link shortenedTraceStates}; the whole one when it fits), among those that hold no unit
+ * whose removal (with the same cut) leaves
  * what the set restores unchanged ({@link restoredFrom}: an `x-datadog-origin` beside a lone
  * `traceparent`, which extraction ignores without the Datadog ids, or a `tracestate` without its
  * `traceparent`, would be bytes no reader uses) unless that unit restores the trace on its own (a
@@ -316,43 +384,69 @@ function trimCarrier(
     if (droppable < 0) return undefined;
     units.splice(droppable, 1);
   }
-  // The sets that fit (in descending bit order, the order they are made in).
-  const fitting: { set: number; bytes: number }[] = [];
+  // The sets that fit (in descending bit order, the order they are made in), each with the tracestate
+  // it keeps: the whole one (cut 0) or the longest cut of it (cut k: shorter[k - 1]) that fits beside the
+  // rest, when the set holds the tracestate unit.
+  const cutUnit = units.findIndex((unit) => unit.shorter.length > 0);
+  const fitting: { set: number; cut: number; bytes: number }[] = [];
   for (let set = (1 << units.length) - 1; set > 0; set--) {
     let bytes = 1;
     for (let i = 0; i < units.length; i++) if (set & (1 << i)) bytes += units[i]!.bytes + 1;
-    if (bytes <= maxBytes) fitting.push({ set, bytes });
+    let cut = 0;
+    if (cutUnit >= 0 && set & (1 << cutUnit)) {
+      const { bytes: whole, shorter } = units[cutUnit]!;
+      const others = bytes - whole;
+      while (bytes > maxBytes && cut < shorter.length) bytes = others + shorter[cut++]!.bytes;
+    }
+    if (bytes <= maxBytes) fitting.push({ set, cut, bytes });
   }
-  // What each set restores, extracted once: a set's check reads the sets one unit smaller.
+  /** The carrier of a set and its tracestate cut. */
+  const carrierOf = (set: number, cut: number): TraceCarrier => {
+    const out = pick(carrier, keysOf(units.filter((_, i) => set & (1 << i))));
+    if (cut > 0 && set & (1 << cutUnit)) out[TRACE_STATE_HEADER] = units[cutUnit]!.shorter[cut - 1]!.value;
+    return out;
+  };
+  // What each set restores, extracted once: a set's check reads the sets one unit smaller, with the same cut.
   const restored = new Map<number, Restored>();
-  const restoredBy = (set: number): Restored => {
-    let found = restored.get(set);
+  const restoredBy = (set: number, cut: number): Restored => {
+    if (cutUnit < 0 || !(set & (1 << cutUnit))) cut = 0;
+    const key = set * 64 + cut; // cut < 32: a tracestate with a cut has 2 to 32 members (§3.3.1.1)
+    let found = restored.get(key);
     if (found === undefined) {
-      found = restoredWith(units.filter((_, i) => set & (1 << i)));
-      restored.set(set, found);
+      found = restoredFrom(carrierOf(set, cut), propagator);
+      restored.set(key, found);
     }
     return found;
   };
-  const needsEveryUnit = (set: number): boolean => {
-    const context = restoredBy(set).context;
+  const needsEveryUnit = (set: number, cut: number): boolean => {
+    const context = restoredBy(set, cut).context;
     for (let i = 0; i < units.length; i++)
-      if (set & (1 << i) && !units[i]!.whole && restoredBy(set & ~(1 << i)).context === context) return false;
+      if (set & (1 << i) && !units[i]!.whole && restoredBy(set & ~(1 << i), cut).context === context)
+        return false;
     return true;
   };
   // Of the sets that restore the trace, the one that restores the most of what the whole carrier
-  // restores: the same sampling decision first, then the most other parts the same, then the most bytes.
+  // restores: the same sampling decision first, then the most whole styles (each a reader of that style
+  // alone that restores the trace), then the most other parts the same, then the most bytes.
   const full = restoredWith(units).parts;
   const candidates = fitting
-    .filter(({ set }) => restoredBy(set).identity === want)
-    .map(({ set, bytes }) => {
-      const parts = restoredBy(set).parts;
+    .filter(({ set, cut }) => restoredBy(set, cut).identity === want)
+    .map(({ set, cut, bytes }) => {
+      const parts = restoredBy(set, cut).parts;
       let same = 0;
       for (let i = 0; i < parts.length; i++) if (parts[i] === full[i]) same++;
-      return { set, bytes, sameDecision: parts[0] === full[0], same };
+      let styles = 0;
+      for (let i = 0; i < units.length; i++) if (set & (1 << i) && units[i]!.whole) styles++;
+      return { set, cut, bytes, sameDecision: parts[0] === full[0], styles, same };
     })
-    .sort((a, b) => Number(b.sameDecision) - Number(a.sameDecision) || b.same - a.same || b.bytes - a.bytes);
-  for (const { set } of candidates)
-    if (needsEveryUnit(set)) return pick(carrier, keysOf(units.filter((_, i) => set & (1 << i))));
+    .sort(
+      (a, b) =>
+        Number(b.sameDecision) - Number(a.sameDecision) ||
+        b.styles - a.styles ||
+        b.same - a.same ||
+        b.bytes - a.bytes,
+    );
+  for (const { set, cut } of candidates) if (needsEveryUnit(set, cut)) return carrierOf(set, cut);
   return undefined;
 }
 

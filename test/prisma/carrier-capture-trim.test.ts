@@ -1,6 +1,7 @@
 // Trimming of a carrier over maxCarrierBytes (captureStoredCarrier rule 2, src/prisma/carrier-capture.ts):
-// of the sets of header units that fit and restore the same trace, the one that restores the most of
-// what the whole carrier restores (the same sampling decision first), holding no unit whose removal
+// of the sets of header units that fit and restore the same trace (a tracestate cut as W3C Trace Context
+// §3.3.1.5 cuts one when it does not fit whole), the one that restores the most of what the whole carrier
+// restores (the same sampling decision first, then the most whole styles), holding no unit whose removal
 // leaves what the set restores unchanged, unless that unit restores the trace on its own (the Datadog
 // ids, traceparent, b3: kept for a reader of that style alone).
 import { describe, test } from "node:test";
@@ -86,6 +87,32 @@ function unitsOf(carrier: TraceCarrier): string[][] {
   return [...units.values()];
 }
 
+/**
+ * Asserts `kept` is `header` or a cut of it in the order of Trace Context §3.3.1.5: members over 128
+ * characters removed first, right-most first, then members from the end.
+ */
+function assertTraceStateCut(header: string, kept: string, label: string): void {
+  const all = header.split(",");
+  const members = kept.split(",");
+  const isLong = (member: string) => member.length > 128;
+  const short = all.filter((member) => !isLong(member));
+  if (members.every((member) => !isLong(member)) && members.length < short.length) {
+    // Short members dropped: every long one went before them, and the short ones left are the first.
+    assert.deepEqual(members, short.slice(0, members.length), label);
+    return;
+  }
+  // Only long members dropped, the right-most ones: the rest is the header up to a long member, minus it
+  // and the long ones after it.
+  const dropped = all.filter((member) => !members.includes(member));
+  assert.ok(dropped.every(isLong), label);
+  const firstDropped = dropped.length ? all.indexOf(dropped[0]!) : all.length;
+  assert.deepEqual(
+    members,
+    all.filter((member, i) => i < firstDropped || !isLong(member)),
+    label,
+  );
+}
+
 const without = (carrier: TraceCarrier, keys: readonly string[]) =>
   Object.fromEntries(Object.entries(carrier).filter(([key]) => !keys.includes(key)));
 
@@ -118,30 +145,55 @@ const DATADOG_IDS = [
 ];
 
 /**
- * Limits and the exact keys kept for {@link defaultCarrier} (378 bytes; units: the Datadog ids 179
- * bytes, tracestate 99, traceparent 71, x-datadog-origin 24, each with its JSON punctuation).
+ * Limits and the exact carrier kept for {@link defaultCarrier} (378 bytes; units: the Datadog ids 179
+ * bytes, tracestate 99, traceparent 71, x-datadog-origin 24, each with its JSON punctuation). The
+ * tracestate is `dd=…,rojo=00f067aa0ba902b7`; cut from the right (Trace Context §3.3.1.5) it is `dd=…`
+ * alone (77 bytes).
  */
-const DEFAULT_CARRIER_LIMITS: [maxBytes: number, kept: string[] | undefined][] = [
+const DEFAULT_CARRIER_LIMITS: [maxBytes: number, kept: string[] | undefined, cutTraceState?: true][] = [
   [378, ["traceparent", "tracestate", ...DATADOG_IDS, "x-datadog-origin"]],
-  // tracestate + traceparent (173 bytes) restore all the full carrier restores: the priority, origin
-  // and tags from the dd= member, the foreign member, and a last parent id equal to the parent span id
-  // (no more than the Datadog-first reading's none). The Datadog ids beside them without the origin
-  // (353 bytes) would lose the origin: the Datadog winner reads it from x-datadog-origin alone.
-  [377, ["tracestate", "traceparent"]],
+  // Both styles stay from 253 bytes on (a reader of either alone restores the trace; more room never
+  // takes one away). Was tracestate + traceparent from 377 down to 173: a Datadog-only reader restored
+  // nothing though the Datadog ids fitted. Here the cut tracestate and the origin (356 bytes) lose the
+  // rojo member, the whole tracestate without the origin (353) the origin: as many parts, more bytes.
+  [377, [...DATADOG_IDS, "tracestate", "traceparent", "x-datadog-origin"], true],
+  [356, [...DATADOG_IDS, "tracestate", "traceparent", "x-datadog-origin"], true],
+  [355, [...DATADOG_IDS, "tracestate", "traceparent"]],
+  [353, [...DATADOG_IDS, "tracestate", "traceparent"]],
+  [352, [...DATADOG_IDS, "traceparent", "x-datadog-origin"]],
+  [278, [...DATADOG_IDS, "traceparent", "x-datadog-origin"]],
+  [277, [...DATADOG_IDS, "traceparent"]],
+  [253, [...DATADOG_IDS, "traceparent"]],
+  // One style fits: tracestate + traceparent (173 bytes) restore all the full carrier restores but the
+  // Datadog ids' last parent id (none, as a reading of one span: equal to the parent span id): the
+  // priority, origin and tags from the dd= member, the foreign member. The Datadog ids alone (181 bytes)
+  // would lose the foreign member and, without x-datadog-origin, the origin.
+  [252, ["tracestate", "traceparent"]],
   [173, ["tracestate", "traceparent"]],
+  // The dd= member alone still carries priority 2 (a lone traceparent restores 1): kept, cut.
+  [172, ["tracestate", "traceparent"], true],
+  [151, ["tracestate", "traceparent"], true],
   // Was traceparent and x-datadog-origin (98 bytes): extraction ignores an origin without the Datadog ids.
-  [172, ["traceparent"]],
+  [150, ["traceparent"]],
   [98, ["traceparent"]],
   [73, ["traceparent"]],
   [72, undefined],
 ];
 
+/** The expected carrier of a {@link DEFAULT_CARRIER_LIMITS} row. */
+function expectedKept(full: TraceCarrier, kept: string[] | undefined, cut?: true): TraceCarrier | undefined {
+  if (!kept) return undefined;
+  const out = pick(full, kept);
+  if (cut) out.tracestate = full.tracestate!.split(",")[0]!;
+  return out;
+}
+
 describe("trimming a stored carrier over maxCarrierBytes", () => {
   test("the default carrier: the exact keys kept at each limit, no unit whose removal changes nothing unless it restores the trace alone", () => {
     const full = defaultCarrier();
     assert.equal(storedCarrierBytes(full), 378);
-    for (const [maxBytes, kept] of DEFAULT_CARRIER_LIMITS)
-      assert.deepEqual(trimmed(full, maxBytes), kept && pick(full, kept), `limit ${maxBytes}`);
+    for (const [maxBytes, kept, cut] of DEFAULT_CARRIER_LIMITS)
+      assert.deepEqual(trimmed(full, maxBytes), expectedKept(full, kept, cut), `limit ${maxBytes}`);
   });
 
   test("a set that keeps the sampling decision wins over a larger one that changes it (tracecontext first)", () => {
@@ -179,6 +231,60 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
       "traceparent",
       "tracestate",
     ]);
+  });
+
+  test("more room never drops a style a reader of it alone restores: Datadog headers, 21 tracestate members", async () => {
+    // A reviewer's case: a context restored from all the Datadog headers and a tracestate of dd= and 20
+    // other vendors' members. At 400 bytes the Datadog ids, origin and traceparent were kept; at 600 only
+    // traceparent + tracestate (589 bytes): the more tracestate members outranked the Datadog ids, and a
+    // Datadog-only reader (dd-trace-ot during a migration) restored nothing with more room.
+    const members = Array.from({ length: 20 }, (_, i) => `vendor${i}=${"x".repeat(18)}`);
+    const inbound = {
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01",
+      tracestate: ["dd=s:2;o:rum;t.dm:-4", ...members].join(","),
+      baggage: "user=alice,tenant=t1",
+      "x-datadog-trace-id": "12345678901234567890",
+      "x-datadog-parent-id": "9876543210987654321",
+      "x-datadog-sampling-priority": "2",
+      "x-datadog-origin": "rum",
+      "x-datadog-tags": "_dd.p.tid=640cfd8d00000000,_dd.p.dm=-4",
+    };
+    const context = contextFromCarrier(inbound, { context: ROOT_CONTEXT });
+    const capture = (maxBytes: number) => captureStoredCarrier(new Set(["tenant"]), maxBytes, { context });
+    const full = capture(10_000)!;
+    assert.equal(storedCarrierBytes(full), 816);
+    const dd = "dd=s:2;o:rum;p:891087b8e3b70cb1;t.dm:-4;t.tid:640cfd8d00000000";
+    // The injected tracestate is itself cut to 512 characters (§3.3.1.5): dd= and 16 of the 20 members.
+    assert.equal(full.tracestate, [dd, ...members.slice(0, 16)].join(","));
+    const datadogAndTraceparent = pick(full, [...DATADOG_IDS, "traceparent", "x-datadog-origin"]);
+    assert.deepEqual(capture(355), datadogAndTraceparent);
+    assert.equal(storedCarrierBytes(capture(355)!), 278);
+    // From 356 bytes both styles stay, and the tracestate keeps what fits of it, cut as Trace Context
+    // §3.3.1.5 cuts one: whole members from the right, dd= (at the left) last.
+    const withTraceState = (kept: number) => ({
+      ...datadogAndTraceparent,
+      tracestate: [dd, ...members.slice(0, kept)].join(","),
+    });
+    assert.deepEqual(capture(356), withTraceState(0));
+    assert.deepEqual(capture(400), withTraceState(1));
+    assert.equal(storedCarrierBytes(capture(400)!), 383);
+    const { result: at600, diagWarnings } = await recordWarnings(() => capture(600));
+    assert.deepEqual(at600, withTraceState(9));
+    assert.deepEqual(diagWarnings, [
+      "tracehop traceCarrierExtension: carrier of 816 bytes trimmed to 599 (limit 600): tracestate (10 of 17 members), " +
+        "x-datadog-trace-id, x-datadog-parent-id, x-datadog-sampling-priority, x-datadog-tags, traceparent, " +
+        "x-datadog-origin kept",
+    ]);
+    assert.deepEqual(capture(815), withTraceState(16));
+    assert.deepEqual(capture(816), full);
+    const readers = [createPropagator(["datadog"]), createPropagator(["tracecontext"])];
+    for (const maxBytes of [279, 400, 599, 600, 700, 815])
+      for (const [i, propagator] of readers.entries())
+        assert.equal(
+          trace.getSpanContext(contextFromCarrier(capture(maxBytes), { propagator }))?.spanId,
+          "891087b8e3b70cb1",
+          `limit ${maxBytes}, reader ${i}`,
+        );
   });
 
   test("trimming reads its carrier back, which is no restore: no extract-behavior warning under restart", async () => {
@@ -244,8 +350,8 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
     assert.equal(storedCarrierBytes(padded), 1116);
     assert.deepEqual(trimmed(padded, 1116), padded);
     assert.deepEqual(trimmed(padded, 1115), full);
-    for (const [maxBytes, kept] of DEFAULT_CARRIER_LIMITS)
-      assert.deepEqual(trimmed(padded, maxBytes), kept && pick(full, kept), `limit ${maxBytes}`);
+    for (const [maxBytes, kept, cut] of DEFAULT_CARRIER_LIMITS)
+      assert.deepEqual(trimmed(padded, maxBytes), expectedKept(full, kept, cut), `limit ${maxBytes}`);
   });
 
   test("property: a kept carrier fits, restores the full carrier's trace, and needs every unit it keeps but whole styles", () => {
@@ -325,7 +431,9 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
           return;
         }
         assert.ok(storedCarrierBytes(kept) <= limit, label);
-        for (const [key, value] of Object.entries(kept)) assert.equal(carrier[key], value, label);
+        for (const [key, value] of Object.entries(kept))
+          if (key === "tracestate") assertTraceStateCut(carrier.tracestate!, value, label);
+          else assert.equal(carrier[key], value, label);
         // A carrier that restores no trace (its ids dropped) has none to keep: it is cut as an inject-only
         // propagator's is, longest value first (captureStoredCarrier rule 2).
         if (want === undefined) return;
@@ -342,6 +450,82 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
             );
       }),
       runParameters(150),
+    );
+  });
+
+  test("property: more room never loses a single-style reader, and the capture never exceeds its limit", () => {
+    // A context as an HTTP edge restores it from an inbound carrier with both styles: the Datadog ids,
+    // priority, origin and tags, and a tracestate of dd= and other vendors' members. For two limits
+    // N < N', each reader of one style alone (createPropagator(["datadog"]), (["tracecontext"])) that
+    // restores the trace from the capture at N does so at N' too (captureStoredCarrier rule 2: the whole
+    // styles kept rank before the other parts; a tracestate may be cut to its dd= member, which keeps the
+    // sampling decision beside the Datadog ids when tracecontext is read first); every capture fits.
+    const readers = [createPropagator(["datadog"]), createPropagator(["tracecontext"])];
+    const hex = (length: number) =>
+      fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)).filter((id) => !/^0+$/.test(id));
+    const scenario = fc.record({
+      traceId: hex(32),
+      spanId: hex(16),
+      samplingPriority: fc.integer({ min: -1, max: 2 }),
+      origin: fc.option(fc.constantFrom("rum", "synthetics", "synthetics-browser"), { nil: undefined }),
+      tags: fc.array(fc.stringMatching(/^[a-z]{1,12}=[a-z0-9]{1,40}$/), { maxLength: 4 }),
+      // Other vendors' members: key, value length (up to 140: some over §3.3.1.5's 128 characters).
+      members: fc.array(
+        fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), fc.integer({ min: 1, max: 140 })),
+        {
+          maxLength: 24,
+        },
+      ),
+      ddFirst: fc.boolean(),
+      // The capturing propagator: the default (datadog first) or tracecontext first.
+      tracecontextFirst: fc.boolean(),
+      // The limits, in thousandths of the whole carrier's size (and a little over it).
+      limits: fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 })),
+    });
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const sampled = s.samplingPriority > 0;
+        const dd = `dd=s:${s.samplingPriority}${s.origin ? `;o:${s.origin}` : ""}`;
+        const keys = new Set<string>(["dd"]);
+        const members = s.members
+          .filter(([key]) => !keys.has(key) && keys.add(key))
+          .map(([key, length], i) => `${key}=${String.fromCharCode(0x61 + (i % 26)).repeat(length)}`);
+        const inbound: Record<string, string> = {
+          traceparent: `00-${s.traceId}-${s.spanId}-${sampled ? "01" : "00"}`,
+          tracestate: (s.ddFirst ? [dd, ...members] : [...members, dd]).join(","),
+          "x-datadog-trace-id": BigInt(`0x${s.traceId.slice(16)}`).toString(),
+          "x-datadog-parent-id": BigInt(`0x${s.spanId}`).toString(),
+          "x-datadog-sampling-priority": String(s.samplingPriority),
+          "x-datadog-tags": [`_dd.p.tid=${s.traceId.slice(0, 16)}`, ...s.tags.map((t) => `_dd.p.${t}`)].join(
+            ",",
+          ),
+        };
+        if (s.origin) inbound["x-datadog-origin"] = s.origin;
+        const context = contextFromCarrier(inbound, { context: ROOT_CONTEXT });
+        const propagator = s.tracecontextFirst
+          ? createPropagator(["tracecontext", "datadog"])
+          : createPropagator();
+        const full = captureStoredCarrier(undefined, 100_000, { context, propagator })!;
+        const fullBytes = storedCarrierBytes(full);
+        const [low, high] = (s.limits[0] <= s.limits[1] ? s.limits : [s.limits[1], s.limits[0]]).map(
+          (limit) => Math.floor((limit * (fullBytes + 10)) / 1000),
+        ) as [number, number];
+        const restoring = (maxBytes: number): number => {
+          const kept = captureStoredCarrier(undefined, maxBytes, { context, propagator });
+          if (kept === undefined) return 0;
+          const label = `${JSON.stringify(kept)} under ${maxBytes}`;
+          assert.ok(storedCarrierBytes(kept) <= maxBytes, label);
+          if (kept.tracestate !== undefined) assertTraceStateCut(full.tracestate!, kept.tracestate, label);
+          return readers.filter(
+            (reader) =>
+              trace.getSpanContext(contextFromCarrier(kept, { propagator: reader }))?.spanId === s.spanId,
+          ).length;
+        };
+        const atLow = restoring(low);
+        const atHigh = restoring(high);
+        assert.ok(atHigh >= atLow, `${atLow} readers restore at ${low} bytes, ${atHigh} at ${high}`);
+      }),
+      runParameters(100),
     );
   });
 });

@@ -165,6 +165,19 @@ describe("W3CTraceState mutation (§3.5)", () => {
     const many = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: "v" }));
     assert.equal(W3CTraceState.fromMembers(many).size, 32);
   });
+
+  test("fromMembers never throws: no iterable, members that are no pair, a throwing iterator give what was read", () => {
+    for (const bad of [null, undefined, 5, {}, { key: "a", value: "1" }])
+      assert.equal(W3CTraceState.fromMembers(bad as never).serialize(), "", String(bad));
+    const mixed = [null, 5, "a=1", { key: "a", value: "1" }, { get key(): string { throw new Error("x"); }, value: "2" }];
+    assert.equal(W3CTraceState.fromMembers(mixed as never).serialize(), "a=1");
+    function* throwing() {
+      yield { key: "b", value: "2" };
+      throw new Error("iterator");
+    }
+    assert.equal(W3CTraceState.fromMembers(throwing()).serialize(), "b=2");
+    assert.equal(W3CTraceState.fromMembers("ab" as never).serialize(), "");
+  });
 });
 
 describe("tracestate on the wire (§3.3.1.1, §3.3.1.5)", () => {

@@ -127,16 +127,23 @@ export class W3CTraceState implements TraceState {
 
   /**
    * Builds a list from `{ key, value }` pairs in header order (left-most first). Invalid pairs and
-   * repeated keys (after the first) are skipped; members past the 32nd are dropped (§3.3.1.1).
+   * repeated keys (after the first) are skipped; members past the 32nd are dropped (§3.3.1.1). Never
+   * throws, as `fromHeader` and the mutators answer bad input quietly: `members` that is not iterable
+   * (`null`, a plain object) gives the empty list, an entry that is not an object with string `key`
+   * and `value` (`null`, `"a=1"`, a throwing getter) is skipped, and an iterator that throws ends the
+   * list with the members read before it.
    */
   static fromMembers(members: Iterable<{ key: string; value: string }>): W3CTraceState {
     const out: TraceStateMember[] = [];
-    for (const { key, value } of members) {
-      if (out.length === TRACE_STATE_MAX_MEMBERS) break;
-      if (typeof key !== "string" || typeof value !== "string") continue;
-      if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) continue;
-      if (out.some((m) => m.key === key)) continue;
-      out.push({ key, value });
+    try {
+      for (const member of members) {
+        if (out.length === TRACE_STATE_MAX_MEMBERS) break;
+        const pair = memberPair(member);
+        if (pair === undefined || out.some((m) => m.key === pair.key)) continue;
+        out.push(pair);
+      }
+    } catch {
+      // not iterable, or an iterator that throws: the members read so far
     }
     return out.length ? new W3CTraceState(out) : W3CTraceState._empty;
   }
@@ -270,5 +277,21 @@ export class W3CTraceState implements TraceState {
       return this._serialized;
     if (this._wire === undefined) this._wire = joinWithinLimit(this._list().slice()) ?? null;
     return this._wire ?? undefined;
+  }
+}
+
+/**
+ * The valid list-member of one entry given to `W3CTraceState.fromMembers`: its `key` and `value` read
+ * once each, both strings of the Level 2 grammar; `undefined` for anything else (not an object, an
+ * invalid key or value, a getter that throws). Never throws.
+ */
+function memberPair(member: unknown): TraceStateMember | undefined {
+  if (typeof member !== "object" || member === null) return undefined;
+  try {
+    const { key, value } = member as { key: unknown; value: unknown };
+    if (typeof key !== "string" || typeof value !== "string") return undefined;
+    return isValidTraceStateKey(key) && isValidTraceStateValue(value) ? { key, value } : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -168,7 +168,9 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
  *
  * @throws TypeError at wrapping time when an option is out of range or is a name `TracedOptions` does
  *   not have, the wrapped value is not a function, or the decorator is put on something other than a
- *   method (a type error too, above), or was compiled as a legacy (`experimentalDecorators`) one.
+ *   method (a type error too, above; the message names the decorator context's kind — `"field"`,
+ *   `"accessor"`, `"getter"` — whatever value that member holds), or was compiled as a legacy
+ *   (`experimentalDecorators`) one.
  */
 export function traced<A extends readonly unknown[] = unknown[]>(
   options: TracedOptions<A> = {},
@@ -195,13 +197,16 @@ export function traced<A extends readonly unknown[] = unknown[]>(
         'tracehop traced: @traced must be compiled as a TC39 standard decorator (turn "experimentalDecorators" off, or wrap the method by hand: traced(options)(fn)), ' +
           `got a legacy decorator call for ${describeValue(context)}`,
       );
+    // The decorator context first: a field decorator is given undefined, an accessor one { get, set },
+    // and what is wrong there is the member decorated, not the value.
+    if (context !== undefined && context.kind !== "method") {
+      const kind = describeValue(context.kind);
+      throw new TypeError(
+        `tracehop traced: @traced must decorate a method, got ${/^"[aeiou]/i.test(kind) ? "an" : "a"} ${kind} decorator context`,
+      );
+    }
     if (typeof fn !== "function") {
       throw new TypeError(`tracehop traced: the value wrapped must be a function, got ${describeValue(fn)}`);
-    }
-    if (context !== undefined && context.kind !== "method") {
-      throw new TypeError(
-        `tracehop traced: @traced must decorate a method, got a ${describeValue(context.kind)} decorator context`,
-      );
     }
     const method = context ? memberName(context.name) : undefined;
     let owner: string | undefined;

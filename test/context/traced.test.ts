@@ -227,7 +227,7 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.throws(
       () => {
         class Handler {
-          @(traced() as never) handle = (row: unknown) => row;
+          @(traced() as unknown as (value: unknown, context: unknown) => void) handle = (row: unknown) => row;
         }
         return new Handler();
       },
@@ -236,7 +236,7 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     assert.throws(
       () => {
         class Handler {
-          @(traced() as never) accessor handle = 1;
+          @(traced() as unknown as (value: unknown, context: unknown) => void) accessor handle = 1;
         }
         return new Handler();
       },

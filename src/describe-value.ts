@@ -47,6 +47,47 @@ export function describeValue(value: unknown, max: number = MAX_SHOWN_CHARACTERS
 }
 
 /**
+ * Internal: {@link describeValue} of a value refused because it is not a plain object of this realm
+ * (`isPlainObject`, src/plain-object.ts, says why such objects are refused), which also says what to
+ * pass instead when the description alone would not: a plain object of another realm (a `vm`
+ * context's literal: its prototype is that realm's `Object.prototype`) and an object whose prototype
+ * is another object without a class (`Object.create({ kind })`), both of which `describeValue` calls
+ * `an Object`. Other values as `describeValue` describes them (`null`, `a Map`, `a Cfg`). Never throws.
+ */
+export function describeNotPlain(value: unknown): string {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    try {
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (typeof prototype === "object" && prototype !== null && !isPlainPrototype(prototype)) {
+        if (isForeignObjectPrototype(prototype))
+          return (
+            "an object of another realm (a vm context): pass a plain object literal made in this realm " +
+            "({ ...object } copies it)"
+          );
+        if (!Object.hasOwn(prototype, "constructor"))
+          return (
+            "an object whose prototype is not Object.prototype (Object.create(...)): its fields are inherited, " +
+            "not its own; pass an object literal of the fields ({ ...object } copies its own fields alone)"
+          );
+      }
+    } catch {
+      // a revoked Proxy, a throwing trap: described below
+    }
+  }
+  return describeValue(value);
+}
+
+/**
+ * Whether `prototype` is the `Object.prototype` of another realm: it has no prototype and its own
+ * `constructor` is a function named `Object`. Throws what a proxy trap throws.
+ */
+function isForeignObjectPrototype(prototype: object): boolean {
+  if (Object.getPrototypeOf(prototype) !== null || !Object.hasOwn(prototype, "constructor")) return false;
+  const constructor = (prototype as { constructor: unknown }).constructor;
+  return typeof constructor === "function" && constructor.name === "Object";
+}
+
+/**
  * An integer beyond Number.MAX_SAFE_INTEGER as the user can recognise it: String writes the shortest
  * digits that read back as the same number (`2 ** 60` as `1152921504606847000`), which are not its value
  * and which a limit of "at most 2^53 - 1" does not explain. Written with its exact digits (String's form

@@ -1,4 +1,4 @@
-import { describeValue } from "./describe-value.js";
+import { describeNotPlain } from "./describe-value.js";
 import { isPlainObject } from "./plain-object.js";
 
 /**
@@ -40,9 +40,11 @@ export function firstUnknownKey(object: object, names: readonly string[]): strin
  * entry point that checks the option names later, after checks of its own whose messages should come
  * first (`withSendSpan` asks for `system` before naming an unknown option).
  *
- * @throws TypeError `<where>: options must be a plain object, got …`.
+ * @throws TypeError `<where>: options must be a plain object, got …`: what was given (`a Map`, `null`),
+ *   and for an object of another realm or one made by `Object.create(...)` what to pass instead
+ *   (`describeNotPlain`).
  */
 export function assertPlainOptions(options: unknown, where: string): void {
   if (!isPlainObject(options))
-    throw new TypeError(`${where}: options must be a plain object, got ${describeValue(options)}`);
+    throw new TypeError(`${where}: options must be a plain object, got ${describeNotPlain(options)}`);
 }

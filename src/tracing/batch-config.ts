@@ -1,9 +1,9 @@
 import { getStringFromEnv } from "@opentelemetry/core";
+import { describeNotPlain } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { firstUnknownKey } from "../known-options.js";
 import { warnSetting } from "../warn-once.js";
 import {
-  describe,
   isTimerMillis,
   MAX_BATCH_SIZE,
   MAX_TIMER_MILLIS,
@@ -135,7 +135,7 @@ export function resolveBatch(
 ): Pick<TracingConfig, "batch" | "queue"> {
   if (batch !== undefined && !isPlainObject(batch))
     throw new TypeError(
-      `tracehop startTracing: options.batch must be a plain object, got ${describe(batch)}`,
+      `tracehop startTracing: options.batch must be a plain object, got ${describeNotPlain(batch)}`,
     );
   const given = batch ?? {};
   const unknown = firstUnknownKey(given, BATCH_OPTION_NAMES);

@@ -2,6 +2,7 @@ import type { AttributeValue } from "@opentelemetry/api";
 import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { ResourceDetector } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { describeNotPlain } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { warnSetting } from "../warn-once.js";
 import { describe, nonEmptyString } from "./option-checks.js";
@@ -48,7 +49,7 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
     const extra = options.resourceAttributes;
     if (!isPlainObject(extra))
       throw new TypeError(
-        `tracehop startTracing: options.resourceAttributes must be a plain object of attribute values, got ${describe(extra)}`,
+        `tracehop startTracing: options.resourceAttributes must be a plain object of attribute values, got ${describeNotPlain(extra)}`,
       );
     for (const [key, value] of Object.entries(extra)) {
       if (key === ATTR_SERVICE_NAME && typeof value !== "string")

@@ -224,24 +224,18 @@ describe("traced(opts)(fn) as a higher-order function", () => {
 
   test("@traced on a class field or an accessor names the decorator context, whatever the value decorated", () => {
     // A field decorator is given undefined, an accessor decorator { get, set }: the kind is what is wrong.
-    assert.throws(
-      () => {
-        class Handler {
-          @(traced() as unknown as (value: unknown, context: unknown) => void) handle = (row: unknown) => row;
-        }
-        return new Handler();
-      },
-      /^TypeError: tracehop traced: @traced must decorate a method, got a "field" decorator context$/,
-    );
-    assert.throws(
-      () => {
-        class Handler {
-          @(traced() as unknown as (value: unknown, context: unknown) => void) accessor handle = 1;
-        }
-        return new Handler();
-      },
-      /^TypeError: tracehop traced: @traced must decorate a method, got an "accessor" decorator context$/,
-    );
+    assert.throws(() => {
+      class Handler {
+        @(traced() as unknown as (value: unknown, context: unknown) => void) handle = (row: unknown) => row;
+      }
+      return new Handler();
+    }, /^TypeError: tracehop traced: @traced must decorate a method, got a "field" decorator context$/);
+    assert.throws(() => {
+      class Handler {
+        @(traced() as unknown as (value: unknown, context: unknown) => void) accessor handle = 1;
+      }
+      return new Handler();
+    }, /^TypeError: tracehop traced: @traced must decorate a method, got an "accessor" decorator context$/);
     for (const [value, kind] of [
       [undefined, "field"],
       [{ get() {}, set() {} }, "accessor"],
@@ -250,7 +244,9 @@ describe("traced(opts)(fn) as a higher-order function", () => {
     ] as const)
       assert.throws(
         () => traced()(value as never, { kind, name: "x" } as never),
-        new RegExp(`^TypeError: tracehop traced: @traced must decorate a method, got an? "${kind}" decorator context$`),
+        new RegExp(
+          `^TypeError: tracehop traced: @traced must decorate a method, got an? "${kind}" decorator context$`,
+        ),
       );
   });
 

@@ -4,6 +4,7 @@
 // TypeError naming the unknown option and listing the known ones.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { runInNewContext } from "node:vm";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import {
   captureCarrier,
@@ -283,6 +284,55 @@ const notPlain: [label: string, call: () => unknown, message: string][] = [
 for (const [label, call, message] of notPlain)
   test(`${label}: a TypeError that names what was given`, () => {
     assert.throws(call, { name: "TypeError", message });
+  });
+
+// An options object of another realm (a vm context's literal) or whose prototype is another object
+// (Object.create({ kind })) is refused (src/plain-object.ts says why); "got an Object" did not say what
+// was wrong with it. The message names what it is and what to pass instead, at every entry point.
+const FOREIGN =
+  "an object of another realm (a vm context): pass a plain object literal made in this realm ({ ...object } copies it)";
+const INHERITED =
+  "an object whose prototype is not Object.prototype (Object.create(...)): its fields are inherited, not its own; " +
+  "pass an object literal of the fields ({ ...object } copies its own fields alone)";
+const strangeOptions: [label: string, make: (fields: object) => object][] = [
+  ["of another realm", (fields) => runInNewContext("({ ...fields })", { fields }) as object],
+  ["with an inherited prototype", (fields) => Object.create(fields) as object],
+];
+for (const [label, make] of strangeOptions)
+  test(`options ${label}: the TypeError says what the object is and what to pass`, () => {
+    const got = label === "of another realm" ? FOREIGN : INHERITED;
+    const calls: [where: string, call: () => unknown][] = [
+      ["tracehop withCarrier: options", () => withCarrier(TP, "x", fn, make({ kind: 4 }) as never)],
+      [
+        "tracehop createPropagator: options",
+        () => createPropagator("datadog", make({ extractFirst: true }) as never),
+      ],
+      [
+        "tracehop DatadogPropagator: options",
+        () => new DatadogPropagator(make({ tagsMaxLength: 5 }) as never),
+      ],
+      ["tracehop captureCarrier: options", () => captureCarrier(make({ context: ROOT_CONTEXT }) as never)],
+      ["tracehop withSendSpan: options", () => withSendSpan(make({ ...messaging }) as never, fn)],
+      [
+        "tracehop traceCarrierExtension: options",
+        () => traceCarrierExtension(make({ maxCarrierBytes: 300 }) as never),
+      ],
+      [
+        "tracehop startTracing: options.batch",
+        () => resolveTracingConfig({ serviceName: "s", batch: make({}) } as never),
+      ],
+      [
+        "tracehop startTracing: options.resourceAttributes",
+        () => resolveTracingConfig({ serviceName: "s", resourceAttributes: make({}) } as never),
+      ],
+    ];
+    for (const [where, call] of calls)
+      assert.throws(call, (error: Error) => {
+        assert.equal(error.name, "TypeError");
+        assert.ok(error.message.startsWith(where), error.message);
+        assert.ok(error.message.endsWith(`, got ${got}`), error.message);
+        return true;
+      });
   });
 
 test("options objects without a prototype are still accepted", () => {

@@ -6,6 +6,7 @@
 // must answer for any input.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { LaxTraceState, oddDatadogTags, oddPriority, runParameters } from "../hardening/arbitraries.js";
 import {
@@ -833,12 +834,31 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     }
   });
 
-  test("fields whose prototype is another object: the TypeError says why they are no plain object", () => {
+  test("fields whose prototype is another object or of another realm: the TypeError says why they are no plain object", () => {
+    const SHAPE = "({ samplingPriority?, origin?, propagationTags?, lastParentId? })";
     assert.throws(() => setDatadogContext(ROOT_CONTEXT, Object.create({ samplingPriority: 2 }) as never), {
       name: "TypeError",
       message:
-        "tracehop setDatadogContext: fields must be a plain object ({ samplingPriority?, origin?, propagationTags?, lastParentId? }), got an Object whose prototype is neither Object.prototype nor null (Object.create(...) of another object): its fields would be inherited, not its own; pass an object literal ({ ...fields } copies the own ones)",
+        `tracehop setDatadogContext: fields must be a plain object ${SHAPE}, got an object whose prototype is not ` +
+        "Object.prototype (Object.create(...)): its fields are inherited, not its own; pass an object literal of " +
+        "the fields ({ ...object } copies its own fields alone)",
     });
+    const foreign = runInNewContext("({ samplingPriority: 2 })") as never;
+    assert.throws(() => setDatadogContext(ROOT_CONTEXT, foreign), {
+      name: "TypeError",
+      message:
+        `tracehop setDatadogContext: fields must be a plain object ${SHAPE}, got an object of another realm (a vm ` +
+        "context): pass a plain object literal made in this realm ({ ...object } copies it)",
+    });
+    assert.throws(
+      () => setDatadogContext(ROOT_CONTEXT, { propagationTags: runInNewContext("({})") as never }),
+      {
+        name: "TypeError",
+        message:
+          'tracehop setDatadogContext: propagationTags must be a plain object of "_dd.p.*" tags ({ "_dd.p.dm": "-4" }), ' +
+          "got an object of another realm (a vm context): pass a plain object literal made in this realm ({ ...object } copies it)",
+      },
+    );
     // Prototype-less objects are plain (as every entry point takes them).
     const bare = Object.assign(Object.create(null) as object, { samplingPriority: 2 });
     assert.equal(getDatadogContext(setDatadogContext(ROOT_CONTEXT, bare))?.samplingPriority, 2);

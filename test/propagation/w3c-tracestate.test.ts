@@ -169,7 +169,18 @@ describe("W3CTraceState mutation (§3.5)", () => {
   test("fromMembers never throws: no iterable, members that are no pair, a throwing iterator give what was read", () => {
     for (const bad of [null, undefined, 5, {}, { key: "a", value: "1" }])
       assert.equal(W3CTraceState.fromMembers(bad as never).serialize(), "", String(bad));
-    const mixed = [null, 5, "a=1", { key: "a", value: "1" }, { get key(): string { throw new Error("x"); }, value: "2" }];
+    const mixed = [
+      null,
+      5,
+      "a=1",
+      { key: "a", value: "1" },
+      {
+        get key(): string {
+          throw new Error("x");
+        },
+        value: "2",
+      },
+    ];
     assert.equal(W3CTraceState.fromMembers(mixed as never).serialize(), "a=1");
     function* throwing() {
       yield { key: "b", value: "2" };

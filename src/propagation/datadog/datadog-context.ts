@@ -1,7 +1,7 @@
 import { createContextKey, trace, type Context } from "@opentelemetry/api";
 import { isContext } from "../../is-context.js";
 import { isSampledFlags } from "../trace-flags.js";
-import { describeValue } from "../../describe-value.js";
+import { describeNotPlain, describeValue } from "../../describe-value.js";
 import { isPlainObject } from "../../plain-object.js";
 import { firstUnknownKey } from "../../known-options.js";
 import { TID_TAG } from "./constants.js";
@@ -216,7 +216,7 @@ export function setDatadogContext(ctx: Context, fields: DatadogContextFields): C
 function checkedFields(fields: DatadogContextFields): DatadogContext {
   if (!isPlainObject(fields))
     throw new TypeError(
-      `tracehop setDatadogContext: fields must be a plain object (${FIELDS_SHAPE}), got ${describeValue(fields)}${whyNotPlain(describeValue(fields))}`,
+      `tracehop setDatadogContext: fields must be a plain object (${FIELDS_SHAPE}), got ${describeNotPlain(fields)}`,
     );
   const unknown = firstUnknownKey(fields, FIELD_NAMES);
   if (unknown !== undefined)
@@ -264,25 +264,13 @@ function checkedFields(fields: DatadogContextFields): DatadogContext {
 function checkedTags(tags: unknown): Record<string, string> {
   if (tags === undefined) return {};
   if (!isPlainObject(tags))
-    fieldError("propagationTags", 'a plain object of "_dd.p.*" tags ({ "_dd.p.dm": "-4" })', tags);
+    throw new TypeError(
+      `tracehop setDatadogContext: propagationTags must be a plain object of "_dd.p.*" tags ({ "_dd.p.dm": "-4" }), got ${describeNotPlain(tags)}`,
+    );
   const entries = Object.entries(tags);
   for (const [key, value] of entries)
     if (typeof value !== "string") fieldError(`propagationTags[${JSON.stringify(key)}]`, "text", value);
   return Object.fromEntries(entries) as Record<string, string>;
-}
-
-/**
- * Why a value described as `described` is no plain object when the description alone does not say it:
- * an object whose prototype is another plain-looking object (`Object.create({ samplingPriority: 2 })`,
- * described as "an Object"), as a clause to add to the error; `""` for other values (null, an array, a
- * Map, a class instance are described as what they are).
- */
-function whyNotPlain(described: string): string {
-  if (described !== "an Object" && described !== "an object that is not a plain one") return "";
-  return (
-    " whose prototype is neither Object.prototype nor null (Object.create(...) of another object): " +
-    "its fields would be inherited, not its own; pass an object literal ({ ...fields } copies the own ones)"
-  );
 }
 
 /** Throws the TypeError of a field of {@link setDatadogContext} whose `value` is not `what` it must be. */

@@ -222,6 +222,26 @@ export function warnIfHeadersNotSent(headers: object, helper: string): void {
   );
 }
 
+/**
+ * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_HEADERS_NOT_AN_OBJECT`) when
+ * `helper` is handed headers that are not an object (text, a number, a boolean, a symbol, a bigint, a
+ * function; for a setter, `null` and `undefined` too): no field can be written to them, so the message
+ * leaves without the trace context. The writers return such headers unchanged and the setters write
+ * nothing (tracing never fails the message, docs/messaging.md "Writing headers"), as an array or a class
+ * instance is written and said (`TRACEHOP_HEADERS_AS_PROPERTIES`) rather than thrown. `fresh`: the
+ * helper makes a new object of `undefined` headers (the writers), which the message then names.
+ */
+export function warnHeadersNotAnObject(headers: unknown, helper: string, fresh: boolean): void {
+  warnOnce(
+    "headers-not-an-object",
+    `tracehop ${helper}: the headers (${describeValue(headers)}) are not an object, so the trace context ` +
+      "was not written to them (the trace would end there): pass a plain object of header name -> value, a " +
+      "Map, or the client's header object with set and delete methods (NATS headers())" +
+      (fresh ? ", or no headers for a new object" : ""),
+    "TRACEHOP_HEADERS_NOT_AN_OBJECT",
+  );
+}
+
 /** True for a propagation header name (any case) or a name of `also`. */
 export function isStaleHeader(name: string, also: TraceCarrier | undefined): boolean {
   const lower = name.toLowerCase();

@@ -13,6 +13,7 @@ import {
   sameNameInOtherCase,
   setEntry,
   warnIfHeadersNotSent,
+  warnHeadersNotAnObject,
   type FetchHeadersLike,
   type HeaderEntries,
   type HeaderMethods,
@@ -215,7 +216,8 @@ function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMa
 function makeSetter<H extends Record<string, unknown>>(helper: string): TextMapSetter<H> {
   return {
     set: (headers, key, value) => {
-      if (!isHeadersObject(headers) || typeof key !== "string") return;
+      if (!isHeadersObject(headers)) return warnHeadersNotAnObject(headers, helper, false);
+      if (typeof key !== "string") return;
       try {
         const name = key.toLowerCase();
         const kind = writeKind(headers);
@@ -271,8 +273,8 @@ export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaH
  * a WHATWG `Headers` object or a client's header object with `set` and `delete` (NATS `MsgHdrs`) is
  * written through `set` (a name that is no HTTP field name is not written to a `Headers` object);
  * another instance of a class gets a property, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`). Never
- * throws: headers that are not an object, or refuse the write (frozen, a throwing setter or proxy
- * trap), are left without the field.
+ * throws: headers that are not an object (said once: `TRACEHOP_HEADERS_NOT_AN_OBJECT`), or refuse the
+ * write (frozen, a throwing setter or proxy trap), are left without the field.
  */
 export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>("kafkaHeadersSetter");
 

@@ -22,6 +22,7 @@ import {
   type FetchHeadersLike,
   type HeaderEntries,
   type HeaderMethods,
+  warnHeadersNotAnObject,
 } from "./header-entries.js";
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
 
@@ -297,8 +298,9 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * as properties, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`): its client may not send them.
  *
  * Never throws, whatever `headers` and `carrier` are (tracing never fails the message): `null` or
- * `undefined` headers give a new object holding the carrier's fields; anything that is not an object is
- * returned unchanged; headers that cannot take the context in place (frozen, sealed, a throwing setter
+ * `undefined` headers give a new object holding the carrier's fields; anything that is not an object
+ * (text, a number, a boolean) is returned unchanged, without the context, said once per process
+ * (`TRACEHOP_HEADERS_NOT_AN_OBJECT`); headers that cannot take the context in place (frozen, sealed, a throwing setter
  * or proxy trap, a non-configurable propagation header, an immutable `Headers` object, a Map whose `set`
  * throws, a client's header object refusing a propagation field: its `set` or `delete` throws or returns
  * another object, an immutable map) give a NEW object with their readable fields except the
@@ -331,7 +333,10 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
     for (const name of names) setField(fresh, name, carrier[name]);
     return fresh as H;
   }
-  if (!isHeadersObject(headers)) return headers;
+  if (!isHeadersObject(headers)) {
+    warnHeadersNotAnObject(headers, helper, true);
+    return headers;
+  }
   const kind = writeKindOf(headers);
   if (kind !== undefined) {
     const entries = headers as unknown as HeaderEntries;
@@ -396,7 +401,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  * and returned, the same object. Never throws: headers that cannot take the context in place (frozen,
  * a throwing setter or proxy trap, an immutable `Headers` object) give a new object of their sort with
  * their fields and the context — use the returned object — and anything that is not an object is
- * returned unchanged (see {@link writeCarrierToHeaders}).
+ * returned unchanged, said once (`TRACEHOP_HEADERS_NOT_AN_OBJECT`; see {@link writeCarrierToHeaders}).
  * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
  *   propagator that is not a TextMapPropagator), never for the headers.
  */

@@ -100,6 +100,9 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * (frozen, sealed, a throwing setter or proxy trap) are copied: `fn` receives the copy with the
    * context, never an error (`writeCarrierToHeaders`). A `Map` or a WHATWG `Headers` object is filled
    * through its `set`/`delete` (the readers take both), never with properties that would not travel.
+   * Headers that are not an object (text, a number, a boolean) cannot take the context: `fn` receives
+   * them unchanged, and it is said once per process (`TRACEHOP_HEADERS_NOT_AN_OBJECT`), not thrown, as
+   * an array or a class instance is said (`TRACEHOP_HEADERS_AS_PROPERTIES`).
    */
   headers?: H | undefined;
   /**

@@ -326,6 +326,55 @@ describe("other header objects", () => {
     );
   });
 
+  test("headers that are no object (text, a number, a boolean): returned unchanged, said once naming the helper", async () => {
+    const WARNING =
+      /^tracehop (\w+): the headers \((.+)\) are not an object, so the trace context was not written to them \(the trace would end there\): pass a plain object of header name -> value, a Map, or the client's header object with set and delete methods \(NATS headers\(\)\)(?:, or no headers for a new object)?$/;
+    for (const [headers, shown] of [
+      ["traceparent=x", '"traceparent=x"'],
+      [5, "5"],
+      [true, "true"],
+      [Symbol("h"), "Symbol(h)"],
+      [5n, "5n"],
+      [() => 1, "a function"],
+    ] as const) {
+      resetWarnings();
+      const { result, processWarnings, diagWarnings } = await recordWarnings(() =>
+        withCarrier(STORED, "relay", () => {
+          const results = [
+            injectKafkaHeaders(headers as never),
+            injectAmqpHeaders(headers as never),
+            writeCarrierToHeaders(headers as never, STORED),
+          ];
+          let given: unknown;
+          withSendSpan(
+            { system: "kafka", destination: "jobs", headers: headers as never },
+            (h) => (given = h),
+          );
+          return [...results, given];
+        }),
+      );
+      for (const got of result) assert.equal(got, headers, shown);
+      assert.equal(processWarnings.length, 1, JSON.stringify(processWarnings));
+      const [code, message] = processWarnings[0]!;
+      assert.equal(code, "TRACEHOP_HEADERS_NOT_AN_OBJECT");
+      assert.deepEqual(WARNING.exec(message)?.slice(1), ["injectKafkaHeaders", shown], message);
+      assert.deepEqual(diagWarnings, [message]);
+    }
+    // withSendSpan's headers option and the setters name themselves.
+    for (const [helper, write] of [
+      [
+        "withSendSpan",
+        () => withSendSpan({ system: "kafka", destination: "jobs", headers: 5 as never }, () => 1),
+      ],
+      ["kafkaHeadersSetter", () => propagation.inject(context.active(), "h" as never, kafkaHeadersSetter)],
+    ] as [string, () => unknown][]) {
+      resetWarnings();
+      const { processWarnings } = await recordWarnings(() => withCarrier(STORED, "relay", write));
+      assert.equal(processWarnings.length, 1, JSON.stringify(processWarnings));
+      assert.equal(WARNING.exec(processWarnings[0]![1])?.[1], helper);
+    }
+  });
+
   test("plain objects, null-prototype objects and objects of another realm say nothing", async () => {
     const { processWarnings } = await recordWarnings(() => {
       writeCarrierToHeaders({}, STORED);

@@ -14,7 +14,7 @@ import {
 import { decimalToHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { parseSamplingPriority } from "../propagation/datadog/tracestate-dd.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
-import { firstJoinedPart } from "../propagation/header-text.js";
+import { firstJoinedPart, isPrintableAscii } from "../propagation/header-text.js";
 
 /** What one style makes of a carrier: valid, absent, or rejected, with the detail (the reason). */
 export interface StyleVerdict {
@@ -60,6 +60,32 @@ export function fieldOf(
   return { read, quoted };
 }
 
+/** Text that is base64 (RFC 4648 §4): groups of four of its 64 characters, the last padded with `=`. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})+$|^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
+
+/**
+ * The end of a reason (`; it looks like base64 of …`) when a rejected header value is the base64 of a
+ * value its style would accept (`isValid`, on printable ASCII): what a Buffer (kafkajs headers) stored
+ * in a JSON column becomes (Prisma writes Buffers as base64 text). Extraction never decodes it back (a
+ * guess on the hot path: docs/prisma.md, "Buffers in a stored carrier"); inspect says what happened and
+ * what to store instead. `""` for any other value. `what`: the field with its article (`a traceparent`).
+ */
+export function base64Note(value: string, what: string, isValid: (text: string) => boolean): string {
+  if (!BASE64.test(value)) return "";
+  const text = Buffer.from(value, "base64").toString("latin1");
+  if (!isPrintableAscii(text) || !isValid(text)) return "";
+  return (
+    `; it looks like base64 of ${what} (${JSON.stringify(text)}): a Buffer stored through JSON; store ` +
+    "captureCarrier()/writeCarrierToHeaders output, strings, not Buffers"
+  );
+}
+
+/** Whether `text` is a Datadog id as `DatadogPropagator` reads one: an unsigned 64-bit decimal, not 0. */
+function isDatadogId(text: string): boolean {
+  const hex = decimalToHex16(text);
+  return hex !== undefined && hex !== ZERO_HEX16;
+}
+
 /** Why the Datadog style rejected the carrier (the rules of `DatadogPropagator`), or undefined. */
 function datadogReason(carrier: NormalizedCarrier): string | undefined {
   const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
@@ -67,18 +93,27 @@ function datadogReason(carrier: NormalizedCarrier): string | undefined {
     return "no usable x-datadog-trace-id (missing, or not a string: see the diagnostics)";
   const low = decimalToHex16(traceId.read);
   if (low === undefined)
-    return `x-datadog-trace-id ${traceId.quoted} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
+    return (
+      `x-datadog-trace-id ${traceId.quoted} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)` +
+      base64Note(traceId.read, "an x-datadog-trace-id", isDatadogId)
+    );
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
   const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
   if (parent === undefined)
     return "no usable x-datadog-parent-id (missing, or not a string: see the diagnostics)";
   if (decimalToHex16(parent.read) === undefined)
-    return `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal`;
+    return (
+      `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal` +
+      base64Note(parent.read, "an x-datadog-parent-id", isDatadogId)
+    );
   const priority = fieldOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (priority !== undefined && parseSamplingPriority(priority.read) === undefined)
     return `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
   return undefined;
 }
+
+/** A traceparent's shape (W3C Trace Context §3.2.2): version, trace-id, parent-id, trace-flags. */
+const TRACEPARENT_SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
 
 /**
  * Why the tracecontext style rejected the carrier's traceparent: the rule of W3C Trace Context Level 2
@@ -92,7 +127,10 @@ function traceparentReason(carrier: NormalizedCarrier): string {
   const value = values[0]?.trim() ?? "";
   const parts = value.split("-");
   if (parts.length < 4)
-    return `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)`;
+    return (
+      `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)` +
+      base64Note(value, "a traceparent", (text) => TRACEPARENT_SHAPE.test(text))
+    );
   const [version, traceId, parentId, flagsField] = parts as [string, string, string, string];
   if (version === "ff") return "traceparent version ff is forbidden (W3C Trace Context §3.2.2.1)";
   const versionReason = hexFieldReason("version", version, 2, "§3.2.2.1", false);

@@ -348,6 +348,50 @@ describe("tracehop inspect", () => {
     }
   });
 
+  test("header values that are base64 of valid ones (Buffers stored through JSON): the reason says so", () => {
+    // kafkajs-style Buffer values written to a Prisma Json column come back as base64 text; extraction
+    // never guesses them back (a guess on the hot path), inspect says what happened.
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const base64 = (text: string) => Buffer.from(text).toString("base64");
+    const stored = {
+      traceparent: base64(traceparent),
+      "x-datadog-trace-id": base64("9532127138774266268"),
+      "x-datadog-parent-id": base64("13235353014750950193"),
+    };
+    assert.equal(
+      stored.traceparent,
+      "MDAtMGFmNzY1MTkxNmNkNDNkZDg0NDhlYjIxMWM4MDMxOWMtYjdhZDZiNzE2OTIwMzMzMS0wMQ==",
+    );
+    const result = run(["inspect", JSON.stringify(stored)]);
+    assert.equal(result.code, 1);
+    const advice =
+      "a Buffer stored through JSON; store captureCarrier()/writeCarrierToHeaders output, strings, not Buffers";
+    const line = (style: string) =>
+      result.stdout.split("\n").find((l) => l.trimStart().startsWith(style)) ?? "";
+    assert.equal(
+      line("tracecontext").trim(),
+      `tracecontext rejected traceparent "${stored.traceparent}" is not version-traceid-parentid-flags (W3C Trace ` +
+        `Context §3.2.2); it looks like base64 of a traceparent ("${traceparent}"): ${advice}`,
+    );
+    assert.equal(
+      line("datadog").trim(),
+      `datadog      rejected x-datadog-trace-id "${stored["x-datadog-trace-id"]}" is not an unsigned 64-bit decimal ` +
+        `(1-20 digits, <= 18446744073709551615); it looks like base64 of an x-datadog-trace-id ` +
+        `("9532127138774266268"): ${advice}`,
+    );
+    // Base64 of something that is no header value, and text that is no base64, say nothing more.
+    const other = run([
+      "inspect",
+      JSON.stringify({ traceparent: base64("hello there"), "x-datadog-trace-id": "abcd" }),
+    ]);
+    assert.doesNotMatch(other.stdout, /looks like base64/);
+    const parent = run([
+      "inspect",
+      JSON.stringify({ "x-datadog-trace-id": "1", "x-datadog-parent-id": stored["x-datadog-parent-id"] }),
+    ]);
+    assert.match(parent.stdout, /it looks like base64 of an x-datadog-parent-id \("13235353014750950193"\)/);
+  });
+
   test("exit 1 with the reason per style when no context is valid; numeric ids are refused with a diagnostic", () => {
     const rejected = run([
       "inspect",

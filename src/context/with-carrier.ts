@@ -36,7 +36,7 @@ import {
   ATTR_TRACEHOP_RUN,
   MS_PER_SECOND,
 } from "./attributes.js";
-import { describeValue } from "../describe-value.js";
+import { describeNotPlain, describeValue } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { readSpanLink } from "./span-link.js";
 import { assertKnownOptions } from "../known-options.js";
@@ -593,7 +593,7 @@ export function assertOptionValues<O extends WithCarrierOptions>(
   }
   if (options.attributes !== undefined && !isPlainObject(options.attributes))
     throw new TypeError(
-      `tracehop ${where}: attributes must be a plain object of span attributes ({ "job.id": id }), got ${describeValue(options.attributes)}`,
+      `tracehop ${where}: attributes must be a plain object of span attributes ({ "job.id": id }), got ${describeNotPlain(options.attributes)}`,
     );
   const links = options.links;
   const checked = links === undefined ? options : { ...options, links: checkedLinks(links, where) };

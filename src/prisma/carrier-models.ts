@@ -1,7 +1,7 @@
 // Which models of a Prisma Client carry a trace: the carrier field of each, whether a create must give
 // it, and the relations through which a nested write reaches one; read from the client's runtime data
 // model and schema text, with the errors and warnings that say what to change.
-import { describeValue } from "../describe-value.js";
+import { describeNotPlain, describeValue } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { warnOnce } from "../warn-once.js";
 import type { CarrierModel, CarrierModels, FieldShape } from "./carrier-writes.js";
@@ -272,7 +272,7 @@ export function modelEntries(chosen: unknown, field: string): [string, string][]
   }
   if (!isPlainObject(chosen))
     throw new TypeError(
-      `tracehop traceCarrierExtension: models must be ${shapes}, got ${describeValue(chosen)}`,
+      `tracehop traceCarrierExtension: models must be ${shapes}, got ${describeNotPlain(chosen)}`,
     );
   const entries = Object.entries(chosen);
   if (!entries.length)

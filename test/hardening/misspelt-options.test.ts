@@ -322,6 +322,14 @@ for (const [label, make] of strangeOptions)
         () => resolveTracingConfig({ serviceName: "s", batch: make({}) } as never),
       ],
       [
+        "tracehop withCarrier: attributes must be a plain object",
+        () => withCarrier(TP, "x", fn, { attributes: make({ "job.id": 1 }) } as never),
+      ],
+      [
+        "tracehop traceCarrierExtension: models must be",
+        () => traceCarrierExtension({ models: make({ PreprocessJob: "traceContext" }) } as never),
+      ],
+      [
         "tracehop startTracing: options.resourceAttributes",
         () => resolveTracingConfig({ serviceName: "s", resourceAttributes: make({}) } as never),
       ],

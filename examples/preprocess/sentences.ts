@@ -223,11 +223,10 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let fence = ""; // the fence that opened the fenced code block being read ("```", "~~~~"), "" out of one
   let opened = 0; // that fence's indentation, in columns
   let fenced = 0; // that fence's depth of quote
-  let depth = 0; // the depth of quote of the block being read (of the last line read but a lazy one)
+  let depth = 0; // the depth of quote of the block being read
   let previous = ""; // the block's last line so far
   let table = false; // in a table's rows (GFM), each a block of its own
   let delimiter = false; // the next line is the table's delimiter row
-  let signature = false; // in the lines after a signature separator, each a block of its own, up to a blank line
   const closed = closedFences(text);
   const take = (): string => {
     const block = lines.join("\n");
@@ -257,14 +256,12 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     const level: number = markers[0];
     const line: string = written.slice(markers[1]);
     if (fence !== "" && level < fenced) fence = ""; // the quote ends, and its code
-    // A quote begins, ends or changes depth: the block ends, but for a line without markers after a quote's
-    // paragraph line, which goes on it unless it starts a block (lazy continuation, CommonMark 0.31 §5.1).
-    if (level !== depth && !(level === 0 && !empty && !bare)) {
+    // A quote begins, ends or changes depth: the block ends (a line without markers too: no lazy continuation).
+    if (level !== depth) {
       if (!empty) yield [take(), false];
       [empty, inList, bare, depth] = [true, false, false, level];
-      [table, delimiter, signature] = [false, false, false];
+      [table, delimiter] = [false, false];
     }
-    let goesOn = false; // the line goes on the block being read (lazily, when it has fewer quote markers)
     const indent = columnAfter(/^[ \t]*/.exec(line)?.[0] ?? ""); // its indentation, in columns
     // Whether it may start a heading, a list item or a fence: first in a block, or in one (a paragraph, an
     // item) less than four columns past its list item's text (else it goes on the block, lazily).
@@ -279,23 +276,19 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     } else if (table) {
       if (delimiter)
         delimiter = false; // markup: no sentence
-      else yield [line, true];
+      else yield [written, true];
     } else if (inner && line.includes("|") && isDelimiterRow(nextLine(text, end, level))) {
       if (!empty) yield [take(), false];
-      yield [line, true];
+      yield [written, true];
       [table, delimiter, empty, bare] = [true, true, true, false];
     } else if (BLANK_LINE.test(line)) {
       if (!empty) yield [take(), false];
       empty = true;
       bare = false;
-      signature = false;
-    } else if (signature) {
-      yield [line, true];
-    } else if (inner && SIGNATURE_SEPARATOR.test(line) && (empty || line !== "--")) {
-      if (!empty) yield [take(), false]; // the separator: markup, no sentence
-      [signature, empty, inList, bare] = [true, true, false, false];
+    } else if (inner && empty && SIGNATURE_SEPARATOR.test(line)) {
+      [inList, bare] = [false, false]; // the separator: markup, no sentence
     } else if (inner && empty && LINK_DEFINITION.test(line.trimEnd())) {
-      yield [line, true]; // a block of its own; the next line starts one too
+      yield [written, true]; // a block of its own; the next line starts one too
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
@@ -340,15 +333,11 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
         lines.push(written);
         empty = false;
         inList = item || (inList && /^[^\S\n]/.test(line));
-      } else {
-        lines.push(line);
-        goesOn = true;
-      }
+      } else lines.push(line);
       if (lead !== undefined && (item || under)) column = columnAfter(alone ? `${lead.trimEnd()} ` : lead);
       bare = (item || under) && alone;
       previous = line;
     }
-    if (!goesOn) depth = level;
     at = end + 1;
   }
   if (!empty) yield [take(), false];
@@ -440,18 +429,27 @@ function closedFences(text: string): (at: number) => boolean {
 /**
  * A block quote's markers at the start of the line that starts at `from` in `text` (CommonMark 0.31 §5.1):
  * each a `>` after spaces or tabs, with one space or tab after it taken too, at most `most` of them ("> > x"
- * and ">>x" are two, "a > b" none). Its depth (how many) and where the line's text after them starts. Read
- * a character at a time, once: linear in the markers' length however many there are.
+ * and ">> x" are two, "a > b" none). Its depth (how many) and where the line's text after them starts. A run
+ * of `>` with no space between them is one token: markers when white space or the line's end follows it,
+ * text when anything else does (">= 20 GB", ">>= 2", "> >= 4" one marker then ">= 4"), where CommonMark takes
+ * every `>`: an operator at a line's start is not dropped as markup ("Requirements:\n\n>= 20 GB\n>= 4 GB"
+ * was ">= 20 GB = 4 GB"). The price: mail's quote with no space after it (">text", ">>text") is text, its
+ * markers kept as characters. Read a character at a time, once: linear in the markers' length however many
+ * there are.
  */
 function quoteMarkers(text: string, from = 0, most = Infinity): [depth: number, end: number] {
   let depth = 0;
   let end = from;
   for (let at = from; depth < most;) {
     while (text[at] === " " || text[at] === "\t") at++;
-    if (text[at] !== ">") break;
-    at++;
-    if (text[at] === " " || text[at] === "\t") at++;
-    [depth, end] = [depth + 1, at];
+    let run = at; // past the run of ">" that starts here
+    while (text[run] === ">") run++;
+    const after = text[run];
+    if (run === at || !(after === undefined || after === " " || after === "\t" || after === "\n")) break;
+    // Its markers, at most as many as are still taken; one space or tab after the last taken.
+    const taken = Math.min(run - at, most - depth);
+    [depth, end, at] = [depth + taken, at + taken, at + taken];
+    if (at === run && (after === " " || after === "\t")) [end, at] = [run + 1, run + 1];
   }
   return [depth, end];
 }
@@ -564,20 +562,25 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
       yield* codeLine(block.trim()); // a line of code: one sentence, whatever it holds, its spacing kept
       continue;
     }
-    const line = block.replace(/\s+/g, " ");
+    // The block, its white space collapsed: `wrapped` with a "\n" for each run that held a line break (for the
+    // spans bounded to a line), `line` on one line, a space for it (the same offsets).
+    const wrapped = block.replace(/\s+/g, (space) => (space.includes("\n") ? "\n" : " "));
+    const line = wrapped.replace(/\n/g, " ");
     const quote = quoteMarkers(line)[1]; // a quote's markers ("> > "), then an item's or a heading's
     const lead = quote + (BLOCK_LEAD.exec(quote === 0 ? line : line.slice(quote))?.[0].length ?? 0);
-    const spans = line.includes("`") ? codeSpans(line) : [];
-    let span = 0; // the first code span in `spans` that does not end before `read`
+    const spans = line.includes("`") || line.includes("](") ? unbroken(wrapped) : [];
+    let span = 0; // the first span in `spans` that does not end before `read`
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
     for (let segment of segments(line, segmenter)) {
       const length = segment.length;
       while (span < spans.length && spans[span + 1]! <= read) span += 2;
-      const inCode = span < spans.length && spans[span]! < read; // `read` inside a code span
+      const inCode = span < spans.length && spans[span]! < read; // `read` inside a code span or a destination
       const last = parts[parts.length - 1];
-      // Emphasis closed after the terminator ("*no.*", "**Bold.**") ends that sentence, not the next one.
-      const closing = CLOSING_EMPHASIS.exec(segment)?.[0] ?? "";
+      // Emphasis closed after the terminator ("*no.*", "**Bold.**") ends that sentence, not the next one: marks
+      // right after it, not after white space (CommonMark 0.31 §6.2: those are no right-flanking run).
+      const closing =
+        last !== undefined && /\S$/.test(last) ? (CLOSING_EMPHASIS.exec(segment)?.[0] ?? "") : "";
       if (
         parts.length > 0 &&
         read > lead &&
@@ -600,37 +603,95 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
 
 /**
  * Emphasis marks (`*`, `_`, `~`: CommonMark 0.31 §6.2, GFM's strikethrough) that start a UAX #29 sentence,
- * then closing quotes or brackets, before white space or the block's end: they close what is around the
- * sentence before, whose terminator UAX #29 cut before them ("*no." and "* Then", `"*Who?` and `*" she`;
- * brackets and quotes alone, of its Close class, it keeps). Two runs of disjoint classes, anchored: linear.
+ * then closing quotes or brackets, perhaps a reference in brackets with no white space in it ("[1]", "[^a]",
+ * at most 99 characters) and closing quotes or brackets again, before white space or the block's end: they
+ * close what is around the sentence before, whose terminator UAX #29 cut before them ("*no." and "* Then",
+ * `"*Who?` and `*" she`, "*no." and "*[1] Then"; brackets and quotes alone, of its Close class, it keeps).
+ * Read only where the sentence before ends with no white space ({@link sentencesOf}). Runs of disjoint
+ * classes, anchored, the reference's bounded: linear.
  */
-const CLOSING_EMPHASIS = /^[*_~]+[\p{Pe}\p{Pf}"']*(?=\s|$)/u;
+const CLOSING_EMPHASIS = /^[*_~]+[\p{Pe}\p{Pf}"']*(?:\[[^\s[\]]{1,99}\][\p{Pe}\p{Pf}"']*)?(?=\s|$)/u;
 
 /**
- * The code spans of a prose block on one line (CommonMark 0.31 §6.1), where no sentence ends: each from a
- * run of backticks to the next run of as many (a run with none after it is text: "Don`t"), as offsets
- * `[start, end, start, end, …]` in order, each span's runs included. UAX #29 ends sentences inside one
- * ("Run `make. Then` twice." was cut after "make."). The runs are found in one pass, each run's next of as
- * many in one pass back over them, so the time is linear in the line's length.
+ * A link's or an image's destination (CommonMark 0.31 §6.3), from the `](` after its text to its `)`, on one
+ * line: `<…>`, or no white space with parentheses nested one deep ("../a.md", "w/(v)/x"), then perhaps a title
+ * in quotes or parentheses (at most 999 characters). No sentence ends in one (UAX #29 cut "(../.." from
+ * "/../docs/guide.md)" after its full stops); where white space or a line's end breaks it, it is none, its
+ * text prose. Each run is of a class disjoint from the next token's, and a failed match is tried again only
+ * from its next `](`, which a destination holds only in parentheses it closes: linear.
  */
-function codeSpans(line: string): number[] {
-  const starts: number[] = [];
-  const lengths: number[] = [];
-  for (const run of line.matchAll(/`+/g)) {
-    starts.push(run.index);
-    lengths.push(run[0].length);
+const LINK_DESTINATION = new RegExp(
+  String.raw`\]\((?:<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)` + // "](", the destination
+    String.raw`(?:[ \t]+(?:"[^"\n]{0,999}"|'[^'\n]{0,999}'|\([^()\n]{0,999}\)))?[ \t]*\)`, // a title, ")"
+  "g",
+);
+
+/**
+ * The spans of a prose block where no sentence ends, as offsets `[start, end, start, end, …]` in order, each
+ * span's marks included: its code spans ({@link codeSpans}) and its links' destinations ({@link
+ * LINK_DESTINATION}), overlapping ones merged. `text` is the block with its white space collapsed, each run
+ * that held a line break a "\n".
+ */
+function unbroken(text: string): number[] {
+  const code = text.includes("`") ? codeSpans(text) : [];
+  const links: number[] = [];
+  if (text.includes("]("))
+    for (const link of text.matchAll(LINK_DESTINATION)) links.push(link.index, link.index + link[0].length);
+  const spans: number[] = [];
+  // Merged in order of their starts, a span that starts inside the last one extending it.
+  for (let i = 0, j = 0; i < code.length || j < links.length;) {
+    const [start, end] =
+      j >= links.length || (i < code.length && code[i]! <= links[j]!)
+        ? [code[i++]!, code[i++]!]
+        : [links[j++]!, links[j++]!];
+    if (spans.length > 0 && start < spans[spans.length - 1]!)
+      spans[spans.length - 1] = Math.max(spans[spans.length - 1]!, end);
+    else spans.push(start, end);
   }
-  const next = new Int32Array(starts.length).fill(-1); // each run's next run of as many backticks
-  const later = new Map<number, number>(); // per length, the earliest run of it after the one read
-  for (let i = starts.length - 1; i >= 0; i--) {
-    next[i] = later.get(lengths[i]!) ?? -1;
-    later.set(lengths[i]!, i);
+  return spans;
+}
+
+/**
+ * The code spans of a prose block (CommonMark 0.31 §6.1), where no sentence ends: each from a run of
+ * backticks to the next run of as many (a run with none after it is text: "Don`t"), as offsets `[start, end,
+ * start, end, …]` in order, each span's runs included. UAX #29 ends sentences inside one ("Run `make. Then`
+ * twice." was cut after "make."). Unlike CommonMark, a run between two letters or digits ("It`s", "4``2")
+ * neither opens nor closes one: plain text types backticks for apostrophes, which paired up joined a
+ * paragraph's sentences ("It`s here. … Don`t go."); the cost, a span's plural ("`x`s") is no span. A run after
+ * an odd number of backslashes opens none with its first backtick (§2.4: "\\`" is a backtick, "\\``a`" opens
+ * with its second), and closes one as any run does (§6.1: in a span a backslash is a character). `text`: the
+ * block, its line breaks "\n" (a span goes on across them). The runs are found in one pass, each run's next
+ * of as many in one pass back over them, so the time is linear in the text's length.
+ */
+function codeSpans(text: string): number[] {
+  const opens: number[] = []; // where the run opens a span: its first backtick, or its second when escaped
+  const widths: number[] = []; // how many backticks it opens with: 0 for none
+  const ends: number[] = []; // where it ends
+  const lengths: number[] = []; // how many backticks it closes with: 0 for none
+  for (const run of text.matchAll(/`+/g)) {
+    const [start, end] = [run.index, run.index + run[0].length];
+    const inWord =
+      /[\p{L}\p{M}\p{N}]$/u.test(text.slice(Math.max(0, start - 2), start)) &&
+      /^[\p{L}\p{N}]/u.test(text.slice(end, end + 2));
+    let backslash = start; // the first of the backslashes right before the run
+    while (text[backslash - 1] === "\\") backslash--;
+    const escaped = (start - backslash) % 2 === 1 ? 1 : 0;
+    opens.push(start + escaped);
+    widths.push(inWord ? 0 : end - start - escaped);
+    ends.push(end);
+    lengths.push(end - start);
+  }
+  const next = new Int32Array(opens.length).fill(-1); // the next run that closes the span each run opens
+  const later = new Map<number, number>(); // per length, the earliest run of it after the one read that may close
+  for (let i = opens.length - 1; i >= 0; i--) {
+    if (widths[i]! > 0) next[i] = later.get(widths[i]!) ?? -1;
+    if (lengths[i]! > 0) later.set(lengths[i]!, i);
   }
   const spans: number[] = [];
-  for (let i = 0; i < starts.length; i++) {
+  for (let i = 0; i < opens.length; i++) {
     const closing = next[i]!;
     if (closing === -1) continue; // text
-    spans.push(starts[i]!, starts[closing]! + lengths[closing]!);
+    spans.push(opens[i]!, ends[closing]!);
     i = closing;
   }
   return spans;

@@ -121,11 +121,13 @@ function lineEnd(text: string, from: number): number {
 
 /**
  * A mail's signature separator (RFC 3676 §4.3, Usenet's before it): "-- " alone on its line, or "--" where an
- * editor took off its trailing space. The lines after it, up to a blank line, are a signature (a name, a
- * title, a company, a telephone number, a line each): each a block of its own, not segmented ("ACME Inc. |
- * Sales" is not cut after "Inc."), not wrapped prose; the separator is markup, no sentence. Its space is
- * what tells it from a setext heading's underline ({@link SETEXT_UNDERLINE}) under a paragraph's line:
- * "--" alone there still underlines it.
+ * editor took off its trailing space, where no paragraph goes on (first in the text, after a blank line, a
+ * heading, a break): it ends the block and is markup, no sentence ("-- Jane Doe" was one). Under a
+ * paragraph's line either is a setext heading's underline ({@link SETEXT_UNDERLINE}: "Introduction\n-- ").
+ * The text after it is read as any: a mail's disclaimer, or prose after a "--" divider, is wrapped prose,
+ * its lines joined and cut at its sentences. So are a signature's short lines ("Jane Doe\nACME Inc." is
+ * "Jane Doe ACME Inc."): no rule on a line's own text tells a name on a line of its own from wrapped prose
+ * ("… met John\nSmith at the station"), and a line a sentence cut a disclaimer at each line's end.
  */
 const SIGNATURE_SEPARATOR = /^--[ \t]*$/;
 
@@ -164,9 +166,10 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * block, a heading's line is a block of its own, a thematic break ({@link isThematicBreak}) and a setext
  * heading's underline ({@link SETEXT_UNDERLINE}: the paragraph above it ends there) end the block and are
  * markup, no block (a fence that opens or closes code is none either), a table's rows ({@link
- * isDelimiterRow}), YAML front matter's lines ({@link FRONT_MATTER}) and a signature's, after its separator
- * ({@link SIGNATURE_SEPARATOR}: markup) up to a blank line, are blocks of their own, not segmented, and a
- * line that starts a list item starts a block
+ * isDelimiterRow}) and YAML front matter's lines ({@link FRONT_MATTER}) are blocks of their own, not
+ * segmented, so is a link reference definition's line ({@link LINK_DEFINITION}) where no paragraph goes on,
+ * a signature separator there ends the block and is markup ({@link SIGNATURE_SEPARATOR}), and a line that
+ * starts a list item starts a block
  * (Markdown, as CommonMark 0.31 reads it). A line that starts an ordered list item with a number other
  * than 1 ("1998. Then it closed.", "5. Bring notes.") starts one only where no paragraph is interrupted:
  * first in the text, after a blank line or a heading, or in a list (after a line that started an item, the
@@ -205,14 +208,17 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * "A paragraph\n    wrapped." is one), and starts no heading, list item or fence, as in CommonMark.
  *
  * A block quote (CommonMark 0.31 §5.1: lines led by `>`, {@link quoteMarkers}) holds blocks, read in it as
- * outside one (headings, list items, fences, tables), its lines without their markers: the first line of
- * each of its blocks keeps them (the block's lead, as a list item's markers are), the others lose them
- * (markup). A line whose depth of quote differs from the block's starts another block: a quote interrupts a
- * paragraph, a blank quote line (">") ends one, and a deeper or shallower quote does too (in mail, another
- * writer's text; CommonMark goes on a paragraph at a shallower depth lazily), but for a line with no marker
- * at all after a quote's paragraph line, which goes on that paragraph unless it starts a block of its own
- * (lazy continuation, as CommonMark). A fenced code block in a quote ends with it ({@link closedFences}):
- * its lines lose the quote's markers, not more ("> > x" in a quote's code is "> x").
+ * outside one (headings, list items, fences, tables, definitions), its lines without their markers: the
+ * first line of each of its blocks keeps them (the block's lead, as a list item's markers are: a table's row
+ * or a definition, each a block, keeps them), the others lose them (markup). A `>` with text right after it
+ * is text, no marker (">= 20 GB": {@link quoteMarkers}). A line whose depth of quote differs from the block's
+ * starts another block: a quote interrupts a paragraph, a blank quote line (">") ends one, a deeper or
+ * shallower quote does too (in mail, another writer's text; CommonMark goes on a paragraph at a shallower
+ * depth lazily), and so does a line with no marker at all: no lazy continuation, where CommonMark goes on a
+ * quote's paragraph with it; in mail such a line is the reply typed under the line it answers ("> Can we
+ * meet on Monday\nYes, Monday works."), not the quote's. A fenced code block in a quote ends with it ({@link
+ * closedFences}): its fences are markup, its lines lose the quote's markers, not more ("> > x" in a quote's
+ * code is "> x").
  */
 function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let lines: string[] = []; // the block being read: its first line as written, the others without quote markers
@@ -513,14 +519,17 @@ function isAbbreviation(word: string): boolean {
  *   its lines joined and is cut at its full stops ("git add .\ngit commit" would be one sentence); a framed
  *   paragraph read as code loses only its cuts between sentences, no word. A `~~~` line with text after
  *   it ("~~~ The end ~~~") keeps its text, as a line of its own.
- * - A mail's signature separator ("-- ", RFC 3676 §4.3) is markup; after it, each line of the signature
- *   up to a blank line ("Jane Doe", "ACME Inc. | Sales") is one sentence, not segmented
- *   ({@link SIGNATURE_SEPARATOR}). So is each link reference definition ("[1.2.0]: https://…", {@link
- *   LINK_DEFINITION}).
- * - A block quote's markers ("> ", "> > ", ">>") are markup: the first line of each block in a quote keeps
- *   them as its lead, the others lose them ("> One line\n> goes on." is "> One line goes on."); a line
- *   without them goes on a quote's paragraph (lazy continuation); a blank quote line (">") and a change of
- *   depth end a block ({@link blocksOf}). A ">" inside a line is text ("a > b").
+ * - A mail's signature separator ("-- ", RFC 3676 §4.3) where no paragraph goes on is markup and ends a
+ *   sentence; the text after it is prose as any, its lines joined (a signature's short lines too: "Jane
+ *   Doe ACME Inc."); under a paragraph's line it underlines a heading ({@link SIGNATURE_SEPARATOR}). Each
+ *   link reference definition ("[1.2.0]: https://…", {@link LINK_DEFINITION}) is one sentence, not
+ *   segmented.
+ * - A block quote's markers ("> ", "> > ", ">> ") are markup: the first line of each block in a quote keeps
+ *   them as its lead (a table's row, a definition: each a block), the others lose them ("> One line\n>
+ *   goes on." is "> One line goes on."); a blank quote line (">"), a change of depth and a line without
+ *   them (no lazy continuation: in mail, a reply under the quoted line) end a block ({@link blocksOf}). A
+ *   ">" inside a line is text ("a > b"), and so is one with text right after it (">= 20 GB"; the price,
+ *   mail's ">text": {@link quoteMarkers}).
  * - A list item's markers ("1. ", "10) ", "- ") and a heading's number ("## 2. ") stay with the sentence
  *   after them, whatever it starts with ("1. One.", not "1." and "One."; {@link BLOCK_LEAD}), in any
  *   locale.
@@ -533,9 +542,11 @@ function isAbbreviation(word: string): boolean {
  *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
  *   Other locales get no abbreviation rule.
  * - In any locale, emphasis closed after a sentence's terminator ends it ("He said *no.* Then" is "He
- *   said *no.*" and "Then": {@link CLOSING_EMPHASIS}), and a sentence does not end inside a code span
- *   ("Run `make. Then` twice.": {@link codeSpans}) nor at a bracket it opens after its terminator
- *   (`[![Build](…)`, `> [!NOTE]`, `Wow![1]`: {@link opensBracket}).
+ *   said *no.*" and "Then", "*no.*[1]" keeps its reference; marks after white space close none: "free. *
+ *   Conditions" is cut before the "*": {@link CLOSING_EMPHASIS}), and a sentence does not end inside a code
+ *   span ("Run `make. Then` twice."; a backtick between letters opens none, "It`s": {@link codeSpans}), in
+ *   a link's destination on one line ("[a](../../b.md)": {@link LINK_DESTINATION}) nor at a bracket it
+ *   opens after its terminator (`[![Build](…)`, `> [!NOTE]`, `Wow![1]`: {@link opensBracket}).
  * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
  * Time is linear in the length of the text (see {@link MAX_SEGMENT_INPUT}). {@link sentencesOf} gives the
  * same sentences one at a time.
@@ -551,7 +562,7 @@ export function splitSentences(text: string, locale = "en"): string[] {
  * step's work is bounded: a block is segmented a window of {@link MAX_SEGMENT_INPUT} code units at a time;
  * but the first step's also holds one pass over the whole text's lines, which finds the fences that are
  * closed ({@link closedFences}), and each block's first step passes over that block (its white space, its
- * code spans: {@link codeSpans}).
+ * code spans and links' destinations: {@link unbroken}).
  */
 export function* sentencesOf(text: string, locale = "en"): Generator<string, void, undefined> {
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
@@ -656,18 +667,23 @@ function unbroken(text: string): number[] {
  * backticks to the next run of as many (a run with none after it is text: "Don`t"), as offsets `[start, end,
  * start, end, …]` in order, each span's runs included. UAX #29 ends sentences inside one ("Run `make. Then`
  * twice." was cut after "make."). Unlike CommonMark, a run between two letters or digits ("It`s", "4``2")
- * neither opens nor closes one: plain text types backticks for apostrophes, which paired up joined a
- * paragraph's sentences ("It`s here. … Don`t go."); the cost, a span's plural ("`x`s") is no span. A run after
- * an odd number of backslashes opens none with its first backtick (§2.4: "\\`" is a backtick, "\\``a`" opens
- * with its second), and closes one as any run does (§6.1: in a span a backslash is a character). `text`: the
- * block, its line breaks "\n" (a span goes on across them). The runs are found in one pass, each run's next
- * of as many in one pass back over them, so the time is linear in the text's length.
+ * opens none: plain text types backticks for apostrophes, which paired up joined a paragraph's sentences
+ * ("It`s here. … Don`t go."). It still closes one that is open, as a span's plural or suffix has it
+ * ("`Promise`s", "`require`d": that run left out, the spans after it paired the wrong runs); the cost, an
+ * apostrophe closes a span that a backtick typed as a quotation mark opened ("`Hello,' he said. It`s late."
+ * is one sentence). A run after an odd number of backslashes opens none with its first backtick (§2.4: "\`"
+ * is a backtick, "\``a`" opens with its second), and closes one as any run does (§6.1: in a span a
+ * backslash is a character). `text`: the block, its line breaks "\n". A span goes on across them, as in
+ * CommonMark: bounded to its line, on this project's own Markdown (hard-wrapped), sentences were cut in 4
+ * spans wrapped over two lines and, the runs after them paired wrongly, 3 pairs of sentences joined; the
+ * cost, a stray backtick in plain text pairs with one on a later line of its paragraph. The runs are found in
+ * one pass, each run's next of as many in one pass back over them, so the time is linear in the text's length.
  */
 function codeSpans(text: string): number[] {
   const opens: number[] = []; // where the run opens a span: its first backtick, or its second when escaped
   const widths: number[] = []; // how many backticks it opens with: 0 for none
   const ends: number[] = []; // where it ends
-  const lengths: number[] = []; // how many backticks it closes with: 0 for none
+  const lengths: number[] = []; // how many backticks it closes with: all of them
   for (const run of text.matchAll(/`+/g)) {
     const [start, end] = [run.index, run.index + run[0].length];
     const inWord =
@@ -685,7 +701,7 @@ function codeSpans(text: string): number[] {
   const later = new Map<number, number>(); // per length, the earliest run of it after the one read that may close
   for (let i = opens.length - 1; i >= 0; i--) {
     if (widths[i]! > 0) next[i] = later.get(widths[i]!) ?? -1;
-    if (lengths[i]! > 0) later.set(lengths[i]!, i);
+    later.set(lengths[i]!, i);
   }
   const spans: number[] = [];
   for (let i = 0; i < opens.length; i++) {

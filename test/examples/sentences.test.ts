@@ -1008,12 +1008,14 @@ describe("splitSentences", () => {
       "Dear Ms. Smith,\n\n\tThank you. The\nweather.\n```py\n  a  =\t1 \n```\n    # Title\n\t- item",
       "> a\n> b. C\nd\n>\n> > e\n>>f\n> # G\n> - h\n>   ```\n>   > i\n>   ```\n> j | k\nl > m",
       "Hi.\n\n-- \nJane Doe\nACME Inc.\n\n[a]: b\n**Bold.** x `a. B` [![c](d)](e) *f?*\n> [!NOTE]\n> g",
+      'Req:\n\n>= 20 GB\n>>= 4\n> > >x\n\n--\nJane\n> q\nr\n> [c]: d\nA `b`s c\\` [d](../e "f. G") *no.*[1] x. * Y',
+      "Title\n-- \nIt`s `a. B`. Don`t. ``c\\`` d. E.",
     ];
-    // Markup lines (a fence, an underline, a thematic break) and quote markers may go: taken out of both sides.
-    // A sentence a line.
+    // Markup lines (a fence, an underline, a thematic break) and quote markers (a ">" with no text right after
+    // it) may go: taken out of both sides. A sentence a line.
     const kept = (text: string) =>
       text
-        .replace(/^(?:[ \t]*>)+/gm, "")
+        .replace(/^(?:[ \t]*>+(?=\s|$))+/gm, "")
         .replace(/^[ \t]*(?:`{3,}\S*|~{3,}.*|={2,}|-{2,}|(?:[-*_][ \t]*){3,})[ \t]*$/gm, "")
         .replace(/\s/g, "");
     for (const text of texts)

@@ -244,8 +244,8 @@ export const QUEUE_PROCESS_SETTINGS: readonly SettingName[] = [
 ];
 
 /**
- * Exits the process with code 2 (bad input) and the problems on stderr, prefixed `tracehop preprocess:`,
- * when a setting of `names` is bad: what `npm start` and each of its processes, started by hand too,
+ * Exits the process with code 2 (bad input) and the problems on stderr, prefixed `tracehop preprocess:` and
+ * the process's name if it has one ({@link exitForBadInput}), when a setting of `names` is bad: what `npm start` and each of its processes, started by hand too,
  * do first, instead of running with the default.
  */
 export function exitOnSettingProblems(names?: readonly SettingName[]): void {
@@ -281,7 +281,15 @@ export function processName(): string | undefined {
  * said a queue's line could not be told.
  */
 export function say(line: string, ...args: unknown[]): void {
-  console.error(`${ownName === undefined ? "" : `tracehop preprocess: ${ownName}: `}${line}`, ...args);
+  console.error(`${ownName === undefined ? "" : linePrefix()}${line}`, ...args);
+}
+
+/**
+ * How this process's own lines start: `tracehop preprocess: <name>: ` once it is named ({@link nameProcess}),
+ * else `tracehop preprocess: ` (`npm start`, `npm run migrate`).
+ */
+export function linePrefix(): string {
+  return `tracehop preprocess: ${ownName === undefined ? "" : `${ownName}: `}`;
 }
 
 /** The exit code of a process ended by `signal` at once, as a shell reports one killed by it: 128 + its number. */
@@ -336,9 +344,15 @@ export function endingSignalLine(signal: "SIGINT" | "SIGTERM", name: string): st
   return `tracehop preprocess: ${name}: ${signal} while ending on its own: finishing the stop (a second signal exits at once)`;
 }
 
-/** Exits the process with code 2 (bad input) and `message` on stderr in one line, prefixed `tracehop preprocess:`. */
+/**
+ * Exits the process with code 2 (bad input) and `message` on stderr in one line, prefixed `tracehop preprocess:
+ * <name>: ` in a named process ({@link nameProcess}: the api, the relay, the worker, so that a refusal of one
+ * started by hand or under a supervisor names it, as its other lines do), `tracehop preprocess: ` in `npm start`
+ * and `npm run migrate`, which are not named: `tracehop preprocess: relay: TRACEHOP_POLL_MS="5" is not a poll
+ * interval: …`, `tracehop preprocess: texts is not a file: …`.
+ */
 export function exitForBadInput(message: string): never {
-  console.error(`tracehop preprocess: ${message}`);
+  console.error(`${linePrefix()}${message}`);
   process.exit(2);
 }
 

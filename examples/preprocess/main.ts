@@ -99,9 +99,10 @@ interface Started {
 const ENDING_LINE = "; exiting with code 1 to be started again";
 
 /**
- * The stderr lines the processes said before every one of them was ready, by text: a refusal that each of
- * them says alike (a spans file that cannot be written, checked by all three at start) is shown once, as
- * the first process said it.
+ * The stderr lines the processes said before every one of them was ready, by their text after the process's
+ * name (`tracehop preprocess: api: `, config.ts exitForBadInput): a refusal that each of them says alike (a
+ * spans file that cannot be written, checked by all three at start) is shown once, as the first process said
+ * it (`[api] tracehop preprocess: api: the spans file …`): the setting it names is the same for all three.
  */
 const startupLines = new Set<string>();
 /** Whether every process has said READY: from then on each stderr line is shown, whoever said it before. */
@@ -133,8 +134,10 @@ function startProcess(name: string): Started {
       )
         return;
       if (!allReady) {
-        if (startupLines.has(line)) return;
-        startupLines.add(line);
+        const own = `tracehop preprocess: ${name}: `;
+        const said = line.startsWith(own) ? `tracehop preprocess: <process>: ${line.slice(own.length)}` : line;
+        if (startupLines.has(said)) return;
+        startupLines.add(said);
       }
       console.error(`[${name}] ${line}`);
     });

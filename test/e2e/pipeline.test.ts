@@ -167,9 +167,9 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
     }
   });
 
-  /** What a bad TRACEHOP_POLL_MS is told. */
-  const badPollMs = (value: string) =>
-    `tracehop preprocess: TRACEHOP_POLL_MS=${JSON.stringify(value)} is not a poll interval: write a whole number of milliseconds from 10 to 2147483647 in decimal digits, or unset it for 100\n`;
+  /** What a bad TRACEHOP_POLL_MS is told, by `npm start` or by the process `name` started by hand. */
+  const badPollMs = (value: string, name?: string) =>
+    `tracehop preprocess: ${name === undefined ? "" : `${name}: `}TRACEHOP_POLL_MS=${JSON.stringify(value)} is not a poll interval: write a whole number of milliseconds from 10 to 2147483647 in decimal digits, or unset it for 100\n`;
   /** Values Number() reads as numbers (16, 50, 1000, 5) but that are no plain decimal integer, and out-of-range ones (below the minimum of 10 too). */
   const BAD_POLL_MS = ["abc", "0", "9", "1e10", "0x10", " 50 ", "1e3", "+5", "5.0"];
 
@@ -214,14 +214,14 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
       for (const [i, { name, value }] of cases.entries())
         assert.deepEqual(
           [runs[i]!.code, runs[i]!.stderr],
-          [2, badPollMs(value)],
+          [2, badPollMs(value, name)],
           `${name} ${JSON.stringify(value)}`,
         );
       assert.deepEqual(
         [r.code, r.stderr],
         [
           2,
-          'tracehop preprocess: PORT="0x50" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port)\n',
+          'tracehop preprocess: api: PORT="0x50" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port)\n',
         ],
       );
     } finally {
@@ -253,11 +253,11 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
           ],
           [
             2,
-            'tracehop preprocess: TRACEHOP_QUEUE="amq.jobs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs\n',
+            'tracehop preprocess: relay: TRACEHOP_QUEUE="amq.jobs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs\n',
           ],
           [
             2,
-            'tracehop preprocess: TRACEHOP_QUEUE="jobs\\r" has a control character (U+000D): write a name without one, or unset it for preprocess-jobs\n',
+            'tracehop preprocess: worker: TRACEHOP_QUEUE="jobs\\r" has a control character (U+000D): write a name without one, or unset it for preprocess-jobs\n',
           ],
         ],
       );
@@ -390,7 +390,7 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
     }
   }
   const portTaken = (port: number) =>
-    `tracehop preprocess: PORT=${port}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port)\n`;
+    `tracehop preprocess: api: PORT=${port}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port)\n`;
 
   test("the api on a port in use: one line saying the port is taken and what to do", async () => {
     await withPortTaken(async (port) => {
@@ -429,16 +429,15 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
     for (const [i, name] of names.entries())
       assert.deepEqual(
         [runs[i]!.code, runs[i]!.stderr],
-        [2, `tracehop preprocess: ${lines[paths[i]!]}${fix}`],
+        [2, `tracehop preprocess: ${name}: ${lines[paths[i]!]}${fix}`],
         name,
       );
     assert.equal(r.code, 2, r.stderr);
-    // Said once, by whichever of the three said it first (main.ts shows a start-up line said alike once).
-    const said = r.stderr
-      .split("\n")
-      .filter((l) => l.endsWith(`tracehop preprocess: ${lines[folder]}${fix.trimEnd()}`));
+    // Said once, by whichever of the three said it first, naming it (main.ts shows a start-up line said alike
+    // once).
+    const said = r.stderr.split("\n").filter((l) => l.endsWith(`: ${lines[folder]}${fix.trimEnd()}`));
     assert.equal(said.length, 1, r.stderr);
-    assert.match(said[0]!, /^\[(api|relay|worker)\] tracehop/);
+    assert.match(said[0]!, /^\[(api|relay|worker)\] tracehop preprocess: \1: the spans file /);
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   });
 });
@@ -477,7 +476,7 @@ describe(
         45_000,
       );
       assert.equal(r.code, 2, `${name}: ${r.stderr}`);
-      if (typeof line === "string") assert.equal(r.stderr, `tracehop preprocess: ${line}\n`, name);
+      if (typeof line === "string") assert.equal(r.stderr, `tracehop preprocess: ${name}: ${line}\n`, name);
       else assert.match(r.stderr, line, name);
       assert.doesNotMatch(r.stderr, /secret/, name);
     }
@@ -648,7 +647,7 @@ describe(
             "api",
             missing.href,
             new RegExp(
-              `^tracehop preprocess: ${escape(noDatabase(redact(missing.href), "WHY")).replace("WHY", `.*Unknown database 'tracehop_none_${process.pid}'`)}\\n$`,
+              `^tracehop preprocess: api: ${escape(noDatabase(redact(missing.href), "WHY")).replace("WHY", `.*Unknown database 'tracehop_none_${process.pid}'`)}\\n$`,
             ),
           ),
           refuses("relay", empty.href, notMigrated(redact(empty.href))),
@@ -735,7 +734,8 @@ describe(
         assert.equal(r.code, 2, `${name}: ${r.stderr}`);
         assert.equal(
           r.stderr,
-          `tracehop preprocess: cannot connect to RabbitMQ at ${redact(url)}: ${fix}, or unset AMQP_URL to use the embedded queue\n`,
+          `tracehop preprocess: ${name === "main" ? "" : `${name}: `}cannot connect to RabbitMQ at ${redact(url)}: ${fix}, ` +
+            "or unset AMQP_URL to use the embedded queue\n",
           name,
         );
       }

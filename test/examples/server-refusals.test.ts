@@ -22,15 +22,15 @@ function urlOf(base: string, database: string, user?: string): string {
   return u.href;
 }
 
-/** The example's line for a database the server says does not exist, when started by hand. */
+/** The example's line for a database the server says does not exist, when the worker is started by hand. */
 const runMigrateFirst = (url: string, said: string) =>
-  `tracehop preprocess: cannot open the database of DATABASE_URL (${url}): ${said}. Create it and its tables ` +
+  `tracehop preprocess: worker: cannot open the database of DATABASE_URL (${url}): ${said}. Create it and its tables ` +
   `with npm run migrate (same DATABASE_URL), fix the database name in DATABASE_URL, or unset it to use the ` +
   `embedded SQLite file.\n`;
 
-/** The example's line for a login the server refused. */
+/** The example's line for a login the server refused: `npm run migrate`'s (prepare), the worker's (open). */
 const loginRefused = (step: "prepare" | "open", url: string, said: string) =>
-  `tracehop preprocess: cannot ${step} the database of DATABASE_URL (${url}): ${said}. The server refused the ` +
+  `tracehop preprocess: ${step === "open" ? "worker: " : ""}cannot ${step} the database of DATABASE_URL (${url}): ${said}. The server refused the ` +
   `login: fix the user or password in DATABASE_URL (or the server's access rules), or unset it to use the ` +
   `embedded SQLite file.\n`;
 

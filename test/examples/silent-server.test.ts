@@ -281,7 +281,8 @@ describe("the entry points on a server that never answers: exit 2, one line, not
         [r.code, r.stderr],
         [
           2,
-          'tracehop preprocess: TRACEHOP_CONNECT_TIMEOUT_MS="10s" is not a timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 10000\n',
+          `tracehop preprocess: ${name === "migrate" ? "" : `${name}: `}TRACEHOP_CONNECT_TIMEOUT_MS="10s" is not a ` +
+            "timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 10000\n",
         ],
         name,
       );

@@ -135,7 +135,9 @@ function startProcess(name: string): Started {
         return;
       if (!allReady) {
         const own = `tracehop preprocess: ${name}: `;
-        const said = line.startsWith(own) ? `tracehop preprocess: <process>: ${line.slice(own.length)}` : line;
+        const said = line.startsWith(own)
+          ? `tracehop preprocess: <process>: ${line.slice(own.length)}`
+          : line;
         if (startupLines.has(said)) return;
         startupLines.add(said);
       }

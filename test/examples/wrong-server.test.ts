@@ -180,7 +180,10 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
     assert.deepEqual([worker.code, worker.stdout], [2, ""]);
     assert.ok(
       [closed, "read ECONNRESET"]
-        .map((said) => `tracehop preprocess: worker: ${notThisServer("open", rabbit, "postgresql", 5672, said)}\n`)
+        .map(
+          (said) =>
+            `tracehop preprocess: worker: ${notThisServer("open", rabbit, "postgresql", 5672, said)}\n`,
+        )
         .includes(worker.stderr),
       worker.stderr,
     );

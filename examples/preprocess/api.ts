@@ -14,6 +14,7 @@ import {
   exitForBadInput,
   exitOnBadInput,
   exitOnSettingProblems,
+  say,
   setting,
 } from "./config.js";
 
@@ -42,7 +43,7 @@ await checkDatabase().catch(exitOnBadInput);
 // Every PreprocessJob and Outbox row created through `db` stores the carrier of the active context.
 const db = (await openDatabase()).$extends(traceCarrierExtension());
 /** A database outage said in a line when it starts, one every 30 s while it lasts, one when it ends. */
-const outage = new OutageLog("api: a request", databaseName());
+const outage = new OutageLog("a request", databaseName(), say);
 const tracer = trace.getTracer("tracehop-example");
 
 class BadRequest extends Error {
@@ -649,7 +650,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
         );
         return;
       }
-      console.error("api: request failed", err);
+      say("request failed", err);
       return send(res, 500, { error: "internal error" });
     }
   })();

@@ -367,10 +367,10 @@ export class OutageLog {
 
   /**
    * @param who what was being done, starting the lines: `a pass` (the relay's, whose `log` is config.ts say:
-   *   `tracehop preprocess: relay: a pass failed: …`), `api: a request`.
+   *   `tracehop preprocess: relay: a pass failed: …`), `a request` (the api's).
    * @param database the database as shown to the user, its password hidden (config.ts redact).
-   * @param log where the lines go (default console.error; the relay, the worker and the table queue give
-   *   config.ts say, which starts each with the process's name).
+   * @param log where the lines go (default console.error; the api, the relay, the worker and the table queue
+   *   give config.ts say, which starts each with the process's name).
    * @param summaryEveryMs at least this many milliseconds between two lines of one outage (default 30 s).
    * @param now the clock, in milliseconds (tests).
    * @param silentAfterMs how long an outage of P2028 failures lasts, in milliseconds, with no success,

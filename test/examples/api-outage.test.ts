@@ -114,7 +114,10 @@ describe(
       assert.equal(answer[0], 503);
       assert.ok(answer[3] >= 7_000, `the POST was answered after ${answer[3]} ms`);
       const [first, second] = lines;
-      assert.match(first![0], /^api: a request failed: the database of DATABASE_URL \(.*\) is unavailable: /);
+      assert.match(
+        first![0],
+        /^tracehop preprocess: api: a request failed: the database of DATABASE_URL \(.*\) is unavailable: /,
+      );
       // Said at the first failure (a refused connection fails within milliseconds), not with the 503 its
       // retries end in (an order, not a clock bound: a loaded machine cannot fail it).
       assert.ok(

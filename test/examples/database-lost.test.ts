@@ -323,7 +323,7 @@ describe("the api, started by hand, whose PostgreSQL server goes away", () => {
       assert.match(
         lines[0]!,
         new RegExp(
-          `^api: a request failed: the database of DATABASE_URL \\(${proxied.href.replace(/[.?*+()[\]\\/]/g, "\\$&")}\\) is unavailable: `,
+          `^tracehop preprocess: api: a request failed: the database of DATABASE_URL \\(${proxied.href.replace(/[.?*+()[\]\\/]/g, "\\$&")}\\) is unavailable: `,
         ),
       );
     } finally {

@@ -1,4 +1,4 @@
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Root of the project (two levels above this file). */
@@ -266,56 +266,6 @@ let ownName: string | undefined;
  */
 export function nameProcess(name: string): void {
   ownName = name;
-  nameWarnings();
-}
-
-/**
- * Makes Node's own warning lines (a process warning of the library, `(node:PID) [TRACEHOP_FINAL_EXPORT_FAILED]
- * Warning: …`, and the `(Use \`node --trace-warnings ...\` …)` line after the first) name this process like
- * its other lines: Node's printer of process warnings, the `warning` listener `onWarning` that Node adds at
- * start unless `--no-warnings` or NODE_NO_WARNINGS=1 (Node's lib/internal/process/pre_execution.js
- * setupWarningHandler), is replaced by {@link sayWarning}, which says the same text, each line through
- * {@link say}. Without that listener (warnings silenced) nothing is added; with `--redirect-warnings=FILE`
- * (Node's printer writes to the file then, not to stderr) it is left as it is. Once per process.
- */
-function nameWarnings(): void {
-  if (warningsNamed) return;
-  warningsNamed = true;
-  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
-  if (options.some((option) => option.startsWith("--redirect-warnings"))) return;
-  const printers = process.listeners("warning").filter((listener) => listener.name === "onWarning");
-  if (printers.length === 0) return;
-  for (const printer of printers) process.off("warning", printer);
-  process.on("warning", sayWarning);
-}
-
-/** Whether {@link nameWarnings} ran. */
-let warningsNamed = false;
-/** Whether {@link sayWarning} said Node's `(Use \`node --trace-warnings ...\` …)` line, said once. */
-let traceHintSaid = false;
-
-/**
- * Says `warning` as Node's printer says it (Node 20 lib/internal/process/warning.js onWarning: `(node:PID)
- * [CODE] Name: message`, its stack instead under `--trace-warnings`, or `--trace-deprecation` for a
- * deprecation, its `detail` on the lines after, the hint to trace it after the first; nothing for a
- * deprecation under `--no-deprecation`), each line started as {@link say} starts it.
- */
-function sayWarning(warning: Error & { code?: unknown; detail?: unknown }): void {
-  if (!(warning instanceof Error)) return;
-  const deprecation = warning.name === "DeprecationWarning";
-  if (deprecation && process.noDeprecation) return;
-  const traced =
-    (process as { traceProcessWarnings?: boolean }).traceProcessWarnings === true ||
-    (deprecation && process.traceDeprecation === true);
-  let text = `(${process.release.name}:${process.pid}) ${warning.code ? `[${String(warning.code)}] ` : ""}`;
-  text += traced && warning.stack ? warning.stack : String(warning);
-  if (typeof warning.detail === "string") text += `\n${warning.detail}`;
-  if (!traced && !traceHintSaid) {
-    traceHintSaid = true;
-    const flag = deprecation ? "--trace-deprecation" : "--trace-warnings";
-    text += `\n(Use \`${basename(process.argv0 || "node", ".exe")} ${flag} ...\` to show where the warning was created)`;
-  }
-  for (const line of text.split("\n")) say(line);
 }
 
 /** This process's name in its lines ({@link nameProcess}), or undefined when it was not named. */

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
-import { promisify } from "node:util";
 import fc from "fast-check";
 import {
   connectTimeoutMs,
@@ -18,8 +14,6 @@ import {
 } from "../../examples/preprocess/config.js";
 import { MAX_RETRY_DELAY_MS, retryQueue } from "../../examples/preprocess/queue-amqp.js";
 import { deadLetterQueue } from "../../examples/preprocess/queue.js";
-import { twoAtATime } from "../support/main-job.js";
-import { tempDir } from "../support/temp-dir.js";
 
 // The main job's own settings (examples/preprocess/config.ts), read from the environment.
 describe("the main job's number settings", () => {
@@ -351,71 +345,5 @@ describe("redact: a URL for a message, its password hidden", () => {
     assert.equal(redact("http://u:pw@h\\@x"), "http://u:***@h/@x");
     // A tab inside a name, which the parser drops: "pwd" to the drivers.
     assert.equal(redact("mysql://h/x?p\twd=secret&a=b"), "mysql://h/x?pwd=***&a=b");
-  });
-});
-
-// config.ts nameProcess: Node's own warning lines (a TRACEHOP_* process warning of the library: the final
-// export failed) name the process as its other lines do, run by hand or under a supervisor.
-describe("a named process's warnings", () => {
-  const FIXTURE = join(import.meta.dirname, "fixtures", "named-warnings.ts");
-  /** The fixture's stderr, run with Node's `flags` and named `name` (`unnamed`: not named), its pid as PID. */
-  const warningsOf = async (flags: readonly string[], name: string, env: Record<string, string> = {}) => {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [...flags, "--import", "tsx", FIXTURE, name],
-      { env: { ...process.env, ...env, NODE_OPTIONS: "" } },
-    );
-    assert.equal(stdout, "");
-    return stderr.replace(/\(node:\d+\)/g, "(node:PID)");
-  };
-  /** `text` with each line started as a line of the process `name` (config.ts say). */
-  const named = (text: string, name: string) => text.replace(/^(?=.)/gm, `tracehop preprocess: ${name}: `);
-
-  test("are Node's own lines, each started with tracehop preprocess: <name>: , under Node's warning flags", async () => {
-    const flagSets = [
-      [],
-      ["--trace-warnings"],
-      ["--no-deprecation"],
-      ["--trace-deprecation"],
-      ["--no-warnings"],
-    ];
-    const runs = await twoAtATime(
-      flagSets.flatMap((flags) => [() => warningsOf(flags, "unnamed"), () => warningsOf(flags, "relay")]),
-    );
-    for (const [i, flags] of flagSets.entries()) {
-      const [node, relay] = [runs[2 * i]!, runs[2 * i + 1]!];
-      assert.equal(relay, named(node, "relay"), flags.join(" "));
-      if (flags[0] !== "--no-warnings")
-        assert.match(
-          relay,
-          /^tracehop preprocess: relay: \(node:PID\) \[TRACEHOP_FINAL_EXPORT_FAILED\] Warning: the final export of 3 spans failed/,
-        );
-    }
-    assert.equal(
-      runs[1],
-      [
-        "tracehop preprocess: relay: (node:PID) [TRACEHOP_FINAL_EXPORT_FAILED] Warning: the final export of 3 " +
-          "spans failed: connect ECONNREFUSED 127.0.0.1:1",
-        "tracehop preprocess: relay: (Use `node --trace-warnings ...` to show where the warning was created)",
-        "tracehop preprocess: relay: (node:PID) [TEST_DETAIL] Warning: a warning with a detail",
-        "tracehop preprocess: relay: the detail",
-        "tracehop preprocess: relay: in two lines",
-        "tracehop preprocess: relay: (node:PID) [DEP_TEST] DeprecationWarning: an old way",
-        "",
-      ].join("\n"),
-    );
-    // --no-warnings: none, as Node says none.
-    assert.equal(runs.at(-1), "");
-  });
-
-  test("NODE_NO_WARNINGS=1 silences them; --redirect-warnings=FILE writes Node's lines to the file, as without a name", async (t) => {
-    assert.equal(await warningsOf([], "worker", { NODE_NO_WARNINGS: "1" }), "");
-    const dir = tempDir(t, "named-warnings");
-    const [unnamed, worker] = [join(dir, "unnamed.txt"), join(dir, "worker.txt")];
-    assert.equal(await warningsOf([`--redirect-warnings=${unnamed}`], "unnamed"), "");
-    assert.equal(await warningsOf([`--redirect-warnings=${worker}`], "worker"), "");
-    const read = (file: string) => readFileSync(file, "utf8").replace(/\(node:\d+\)/g, "(node:PID)");
-    assert.match(read(worker), /^\(node:PID\) \[TRACEHOP_FINAL_EXPORT_FAILED\]/);
-    assert.equal(read(worker), read(unnamed));
   });
 });

@@ -260,7 +260,7 @@ let ownName: string | undefined;
 /**
  * Names this process (`api`, `relay`, `worker`) for its stderr lines: from then on {@link say} starts each
  * with `tracehop preprocess: <name>: `, as its exit lines start ({@link stoppedLine}, {@link endingLine}),
- * and so do its refusals of bad input ({@link exitForBadInput}) and Node's warning lines ({@link nameWarnings}).
+ * and so do its refusals of bad input ({@link exitForBadInput}); Node's own warning lines keep Node's form.
  * Called first in the process's code (tracing.ts stopOnSignalWhileStarting), so that a user who runs it by
  * hand, under systemd or in a container log can tell from each line which process said it.
  */

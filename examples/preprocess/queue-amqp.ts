@@ -131,6 +131,12 @@ const OR_UNSET = "or unset AMQP_URL to use the embedded queue";
  * a byte now and then never reaches. The deadline is an AbortSignal given to the socket (`signal`, with the
  * caller's own one if `socketOptions` has one): at the deadline the socket is destroyed, whatever step the
  * handshake is in; its timer is cleared as the connection opens or fails, so nothing of it outlives the call.
+ *
+ * The connection it resolves with has an 'error' listener from the moment it exists, which ignores the
+ * error: amqplib (2.x) emits 'error' when the connection drops (`Unexpected close`, `read ECONNRESET`), and an
+ * 'error' event without a listener ends the process with a stack trace, which a drop right after the handshake,
+ * before the caller attached its own, did. Its 'close' event, which follows with the same error, says the loss;
+ * callers that care listen to both.
  * @throws BadInputError `cannot connect to RabbitMQ at <url, password hidden>: <why>; <what to fix>, or
  *   unset AMQP_URL to use the embedded queue` ({@link amqpConnectProblem} says which, by kind; no answer
  *   within `timeoutMs`: {@link noAnswerProblem}).
@@ -150,7 +156,10 @@ export async function connectAmqp(
   // Given to net.connect or tls.connect with the rest (amqplib copies every option; its types omit `signal`).
   const options: Record<string, unknown> = { ...socketOptions, signal };
   try {
-    return await amqplib.connect(url, options);
+    const connection = await amqplib.connect(url, options);
+    // Attached in the continuation of amqplib's resolve, before any socket event can run.
+    connection.on("error", () => undefined);
+    return connection;
   } catch (err) {
     const problem = deadline.signal.aborted
       ? noAnswerProblem(parsed, timeoutMs)
@@ -163,6 +172,71 @@ export async function connectAmqp(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Closes `connection` (connection.close, then the broker's close-ok). Resolves once it is closed, also when it
+ * drops meanwhile or was closed before: amqplib (2.x) settles its close() only on the broker's close-ok, so a
+ * connection lost after connection.close was sent left that wait without end. Never rejects.
+ */
+export function closeAmqp(connection: amqplib.ChannelModel): Promise<void> {
+  return new Promise<void>((resolve) => {
+    connection.once("close", () => resolve());
+    connection.close().then(resolve, () => resolve());
+  });
+}
+
+/**
+ * What AmqpQueue.open throws when its channel could not be set up (channel.open, confirm.select, basic.qos) on
+ * a connection to `url` that had opened:
+ * - the connection lost meanwhile (`dropped`, its error: a broker restarting, the network cut right after the
+ *   handshake): an UnreachableError, transient as a broker that cannot be reached (the relay and the worker
+ *   exit 1, to be started again: config.ts exitOnStartFailure);
+ * - else the broker refused the channel (closed it with `error`): a BadInputError (exit 2) saying so.
+ */
+function channelProblem(url: string, dropped: unknown, error: unknown): BadInputError {
+  const where = `cannot connect to RabbitMQ at ${redact(url)}`;
+  if (dropped !== undefined)
+    return new UnreachableError(
+      `${where}: the connection was lost while its channel opened (${firstLine(dropped)}): the broker may be restarting; start it, or fix the host or port in AMQP_URL, ${OR_UNSET}`,
+      { cause: error },
+    );
+  return new BadInputError(
+    `${where}: RabbitMQ refused to open a channel (${firstLine(error)}): see the broker's log, ${OR_UNSET}`,
+    { cause: error },
+  );
+}
+
+/**
+ * Opens a confirm channel on `connection` (channel.open, then confirm.select), `onError` its 'error' listener
+ * from the moment the channel exists: amqplib (2.x) creates it inside createConfirmChannel, and a broker that
+ * closes it with an error before that resolves (in answer to channel.open or confirm.select) emits 'error' on
+ * it, which without a listener ended the process with a stack trace. The channel is found as amqplib
+ * registers it, synchronously within the call (`ChannelModel.connection.channels`, its own, untyped); were that
+ * not there, the listener is attached once the channel is open.
+ */
+async function openConfirmChannel(
+  connection: amqplib.ChannelModel,
+  onError: (error: unknown) => void,
+): Promise<amqplib.ConfirmChannel> {
+  const before = channelsOf(connection);
+  const opening = connection.createConfirmChannel();
+  const fresh = [...channelsOf(connection)].filter((c) => !before.has(c));
+  for (const channel of fresh) channel.on("error", onError);
+  const channel = await opening;
+  if (!fresh.includes(channel)) channel.on("error", onError);
+  return channel;
+}
+
+/** The channels amqplib (2.x) has registered on `connection` (`connection.channels`: `{ channel }` or null). */
+function channelsOf(connection: amqplib.ChannelModel): Set<amqplib.Channel> {
+  const { connection: inner } = connection as unknown as { connection?: { channels?: unknown } };
+  const entries = Array.isArray(inner?.channels) ? (inner.channels as unknown[]) : [];
+  return new Set(
+    entries
+      .map((entry) => (entry as { channel?: amqplib.Channel } | null | undefined)?.channel)
+      .filter((channel): channel is amqplib.Channel => channel !== undefined),
+  );
 }
 
 /** The `host:port` an AMQP URL `parsed` ({@link parseAmqpUrl}) connects to, with amqplib's default port. */
@@ -436,6 +510,8 @@ export class AmqpQueue implements Queue {
   /** The consumer's {@link ConsumeOptions.onDeadLetter}. */
   private _onDeadLetter: ConsumeOptions["onDeadLetter"];
   private _closing = false;
+  /** Set while close() runs: told that the connection was lost then (its 'error' or 'close' with an error). */
+  private _droppedWhileClosing: ((error: unknown) => void) | undefined;
   /** Aborted by close(): ends the pause before a message whose copy could not be published is requeued. */
   private readonly _closed = new AbortController();
   /**
@@ -479,7 +555,10 @@ export class AmqpQueue implements Queue {
    *   connecting
    * @throws BadInputError naming the URL (password hidden) and what to fix when it is not an AMQP URL or
    *   the broker cannot be reached, does not answer within TRACEHOP_CONNECT_TIMEOUT_MS, or refuses the
-   *   login or the vhost ({@link connectAmqp}).
+   *   login or the vhost ({@link connectAmqp}); once connected, an UnreachableError when the connection is
+   *   lost before the channel is set up (channel.open, confirm.select, basic.qos: start again), a
+   *   BadInputError when the broker refuses the channel ({@link channelProblem}). The connection and the
+   *   channel have their 'error' listeners from the moment each exists: no 'error' event goes unheard.
    */
   static async open(
     url: string,
@@ -492,19 +571,43 @@ export class AmqpQueue implements Queue {
     const connection = await connectAmqp(url, {
       clientProperties: { connection_name: `tracehop-preprocess ${script} pid ${process.pid} ${tag}` },
     });
-    const channel = await connection.createConfirmChannel();
-    await channel.prefetch(PREFETCH);
+    // Until the queue exists, what ended the connection or refused the channel, for the error thrown; the
+    // channel has its 'error' listener from the moment it exists, the connection from connectAmqp.
+    let dropped: unknown;
+    let refused: unknown;
+    const onDrop = (error?: unknown) => (dropped ??= error ?? new Error("the connection was closed"));
+    const onRefusal = (error: unknown) => (refused ??= error);
+    connection.on("close", onDrop);
+    let channel: amqplib.ConfirmChannel;
+    try {
+      channel = await openConfirmChannel(connection, onRefusal);
+      await channel.prefetch(PREFETCH);
+    } catch (err) {
+      void closeAmqp(connection);
+      throw channelProblem(url, dropped, refused ?? err);
+    } finally {
+      connection.off("close", onDrop);
+    }
+    channel.off("error", onRefusal);
     const queue = new AmqpQueue(connection, channel, tag, maxAttempts, retryDelayMs);
     // Without an 'error' listener an error would end the process with a stack trace; a connection the
-    // broker closes (CONNECTION_FORCED: a restart, an operator) emits only 'close'.
-    const loss = (what: string) => (error?: unknown) =>
-      queue._loss(
-        error === undefined
-          ? undefined
-          : `${what}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    connection.on("error", loss("the connection to RabbitMQ failed"));
-    connection.on("close", loss("the connection to RabbitMQ was closed"));
+    // broker closes (CONNECTION_FORCED: a restart, an operator) emits only 'close'. While the queue closes,
+    // the loss of its connection ends close()'s waits on the broker instead ({@link close}).
+    const loss =
+      (what: string, ofConnection = false) =>
+      (error?: unknown) => {
+        if (queue._closing) {
+          if (ofConnection && error !== undefined) queue._droppedWhileClosing?.(error);
+          return;
+        }
+        queue._loss(
+          error === undefined
+            ? undefined
+            : `${what}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      };
+    connection.on("error", loss("the connection to RabbitMQ failed", true));
+    connection.on("close", loss("the connection to RabbitMQ was closed", true));
     channel.on("error", loss("the RabbitMQ channel failed"));
     channel.on("close", loss("the RabbitMQ channel was closed"));
     return queue;
@@ -639,11 +742,27 @@ export class AmqpQueue implements Queue {
    * forever. At that deadline the connection's socket is destroyed, said in one line: every wait on it
    * rejects (a publish not yet confirmed: {@link publish}), the broker requeues the messages in hand when
    * it sees the connection gone, and close() resolves.
+   *
+   * A connection lost while it closes (the broker gone after channel.close or connection.close was sent,
+   * whose replies amqplib then waits for forever) ends its waits on the broker at once, said in one line:
+   * `amqp queue: the connection to RabbitMQ was lost while the queue closed (<why>): the broker requeues the
+   * messages in hand`; the handlers in hand are still waited for, within the same bound.
    */
   async close(): Promise<void> {
     this._closing = true;
     this._closed.abort();
     const limitMs = connectTimeoutMs();
+    // The connection lost while the queue closes (after channel.close was sent, amqplib never settles that
+    // wait): said in one line, and the waits on the broker end at once.
+    const dropped = new Promise<void>((resolve) => {
+      this._droppedWhileClosing = (error) => {
+        this._droppedWhileClosing = undefined;
+        say(
+          `amqp queue: the connection to RabbitMQ was lost while the queue closed (${firstLine(error)}): the broker requeues the messages in hand`,
+        );
+        resolve();
+      };
+    });
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(
@@ -651,6 +770,7 @@ export class AmqpQueue implements Queue {
           say(
             `amqp queue: RabbitMQ did not answer within ${formatDuration(limitMs)} while the queue closed (TRACEHOP_CONNECT_TIMEOUT_MS): its connection is dropped; the broker requeues the messages in hand`,
           );
+          this._droppedWhileClosing = undefined; // the drop that follows is this one, said above
           this._dropSocket();
           resolve();
         },
@@ -658,19 +778,28 @@ export class AmqpQueue implements Queue {
       );
     });
     try {
-      await Promise.race([this._closeInOrder(), gaveUp]);
+      await Promise.race([this._closeInOrder(dropped), gaveUp]);
     } finally {
       clearTimeout(timer);
+      this._droppedWhileClosing = undefined;
     }
   }
 
-  /** close()'s steps, each waiting for the broker's reply. */
-  private async _closeInOrder(): Promise<void> {
+  /**
+   * close()'s steps, each waiting for the broker's reply, or for `dropped` (the connection lost meanwhile):
+   * the handlers in hand are waited for all the same.
+   */
+  private async _closeInOrder(dropped: Promise<void>): Promise<void> {
+    const step = (reply: () => Promise<unknown>) =>
+      Promise.race([
+        reply().catch(() => undefined), // already closed when lost
+        dropped,
+      ]);
     if (this._lost === undefined)
-      for (const tag of this._consumerTags) await this._channel.cancel(tag).catch(() => undefined);
+      for (const tag of this._consumerTags) await step(() => this._channel.cancel(tag));
     await Promise.all(this._inFlight.keys());
-    await this._channel.close().catch(() => undefined); // already closed when lost
-    await this._connection.close().catch(() => undefined);
+    await step(() => this._channel.close());
+    await step(() => this._connection.close());
   }
 
   /**

@@ -204,3 +204,86 @@ export async function proxiedDatabase(url: string, schema: string): Promise<Prox
   direct.searchParams.set("schema", schema);
   return { proxy, proxied, direct };
 }
+
+/** A proxy of {@link methodCutProxy}. */
+export interface MethodCutProxy {
+  port: number;
+  /** How many connections it has cut so far. */
+  readonly cuts: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 (any free port) to an AMQP 0-9-1 server at `host:port` (RabbitMQ) that cuts a
+ * connection, both its sockets closed, when its client sends the method `classId`.`methodId` (channel.open
+ * is 20.10, confirm.select 85.10, basic.qos 60.10, queue.declare 50.10, channel.close 20.40, connection.close
+ * 10.50), that frame not passed on: the broker lost right then, for the client. Only the `nth` such frame of
+ * the proxy (from 1) cuts; every other byte passes both ways. It reads the client's bytes as AMQP frames:
+ * the 8-byte protocol header, then frames of type(1) channel(2) size(4) payload(size) end(1, 0xCE), a method
+ * frame (type 1) beginning its payload with class(2) method(2).
+ */
+export async function methodCutProxy(
+  classId: number,
+  methodId: number,
+  port: number,
+  host = "127.0.0.1",
+  nth = 1,
+): Promise<MethodCutProxy> {
+  const sockets = new Set<Socket>();
+  let seen = 0;
+  let cuts = 0;
+  const server: Server = createServer((client) => {
+    const upstream = connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.on("close", () => sockets.delete(socket));
+    }
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    upstream.on("data", (chunk) => client.write(chunk));
+    let pending = Buffer.alloc(0);
+    let headerPassed = false;
+    let cut = false;
+    client.on("data", (chunk: Buffer) => {
+      if (cut) return;
+      pending = Buffer.concat([pending, chunk]);
+      const out: Buffer[] = [];
+      if (!headerPassed && pending.length >= 8) {
+        out.push(pending.subarray(0, 8));
+        pending = pending.subarray(8);
+        headerPassed = true;
+      }
+      while (headerPassed && pending.length >= 7 && pending.length >= 8 + pending.readUInt32BE(3)) {
+        const frame = pending.subarray(0, 8 + pending.readUInt32BE(3));
+        pending = pending.subarray(frame.length);
+        if (
+          frame[0] === 1 &&
+          frame.readUInt16BE(7) === classId &&
+          frame.readUInt16BE(9) === methodId &&
+          ++seen === nth
+        ) {
+          cut = true;
+          cuts++;
+          if (out.length > 0) upstream.write(Buffer.concat(out));
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        out.push(frame);
+      }
+      if (out.length > 0) upstream.write(Buffer.concat(out));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    get cuts() {
+      return cuts;
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

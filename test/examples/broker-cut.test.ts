@@ -1,0 +1,127 @@
+// The example's RabbitMQ connections (examples/preprocess/queue-amqp.ts) lost at a given AMQP method, through
+// a proxy the test owns that cuts the connection when its client sends that method (tcp-servers.ts
+// methodCutProxy): right after the handshake (channel.open, confirm.select, basic.qos), while the queue
+// closes (channel.close), while `npm start`'s broker check closes its connection (connection.close). Before,
+// an 'error' event emitted before its listener was attached ended the process with amqplib's stack trace
+// (`Error: Unexpected close … Emitted 'error' event on ChannelModel`), and a close whose connection dropped
+// waited for the full TRACEHOP_CONNECT_TIMEOUT_MS. At most two RabbitMQ connections at once.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { UnreachableError } from "../../examples/preprocess/config.js";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { AmqpQueue, closeAmqp, connectAmqp } from "../../examples/preprocess/queue-amqp.js";
+import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
+import { runExample } from "../support/main-job.js";
+import { tempDir } from "../support/temp-dir.js";
+import { quietly } from "./queue-helpers.js";
+import { methodCutProxy, type MethodCutProxy, within } from "./tcp-servers.js";
+
+/** AMQP_URL through `proxy`. */
+function through(proxy: MethodCutProxy): string {
+  const url = new URL(AMQP_URL);
+  url.hostname = "127.0.0.1";
+  url.port = String(proxy.port);
+  return url.href;
+}
+
+/** A proxy in front of the broker of AMQP_URL that cuts at `classId`.`methodId`, closed after the test. */
+async function cutAt(t: { after(fn: () => Promise<void>): void }, classId: number, methodId: number) {
+  const target = new URL(AMQP_URL);
+  const proxy = await methodCutProxy(classId, methodId, Number(target.port || 5672), target.hostname);
+  t.after(() => proxy.close());
+  return proxy;
+}
+
+/** The methods right after the handshake that AmqpQueue.open sends, by name. */
+const AFTER_HANDSHAKE = [
+  { method: "channel.open", classId: 20, methodId: 10 },
+  { method: "confirm.select", classId: 85, methodId: 10 },
+  { method: "basic.qos", classId: 60, methodId: 10 },
+] as const;
+
+describe("the example's RabbitMQ connection cut at a given AMQP method", { timeout: 90_000 }, () => {
+  const broker = useRabbitMQ();
+
+  for (const { method, classId, methodId } of AFTER_HANDSHAKE)
+    test(`AmqpQueue.open cut at ${method}: an UnreachableError (start again), no 'error' event unheard`, async (t) => {
+      if (!broker.requireBroker(t)) return;
+      const proxy = await cutAt(t, classId, methodId);
+      const url = through(proxy);
+      const database = `file:./broker-cut-${randomBytes(6).toString("hex")}.db`;
+      await assert.rejects(
+        within(AmqpQueue.open(url, database), 5_000, "AmqpQueue.open"),
+        (error: unknown) => {
+          assert.ok(error instanceof UnreachableError, String(error));
+          assert.match(
+            error.message,
+            new RegExp(
+              `^cannot connect to RabbitMQ at amqp://guest:\\*+@127\\.0\\.0\\.1:${proxy.port}: the connection was lost ` +
+                `while its channel opened \\(.+\\): the broker may be restarting; start it, or fix the host or port in ` +
+                `AMQP_URL, or unset AMQP_URL to use the embedded queue$`,
+            ),
+          );
+          return true;
+        },
+      );
+      assert.equal(proxy.cuts, 1);
+    });
+
+  test("`npm start`'s broker check cut at connection.close: closeAmqp resolves, no 'error' event unheard", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const proxy = await cutAt(t, 10, 50);
+    const connection = await connectAmqp(through(proxy));
+    await within(closeAmqp(connection), 5_000, "closeAmqp");
+    assert.equal(proxy.cuts, 1);
+  });
+
+  test("the queue's close cut at channel.close: it ends at once, saying the connection was lost", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const proxy = await cutAt(t, 20, 40);
+    const database = `file:./broker-cut-${randomBytes(6).toString("hex")}.db`;
+    const queue = await AmqpQueue.open(through(proxy), database);
+    const started = Date.now();
+    const lines = await quietly(() => within(queue.close(), 5_000, "close"));
+    const took = Date.now() - started;
+    assert.ok(took < 2_000, `the close took ${took} ms`);
+    assert.equal(proxy.cuts, 1);
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(
+      lines[0]!,
+      /^amqp queue: the connection to RabbitMQ was lost while the queue closed \(.+\): the broker requeues the messages in hand$/,
+    );
+  });
+
+  for (const name of ["worker", "relay"])
+    test(`the ${name} started by hand, cut at confirm.select: its one line, exit 1 to be started again`, async (t) => {
+      if (!broker.requireBroker(t)) return;
+      const proxy = await cutAt(t, 85, 10);
+      const dir = tempDir(t, `broker-cut-${name}`);
+      const file = join(dir, "x.db");
+      migrateSqlite(file);
+      const { code, stdout, stderr } = await runExample(
+        name,
+        [],
+        {
+          DATABASE_URL: `file:${file}`,
+          AMQP_URL: through(proxy),
+          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        },
+        30_000,
+      );
+      assert.equal(code, 1, stderr);
+      assert.doesNotMatch(stdout, /READY/);
+      const lines = stderr.split("\n").filter((line) => line.trim() !== "");
+      assert.equal(lines.length, 1, stderr);
+      assert.match(
+        lines[0]!,
+        new RegExp(
+          `^tracehop preprocess: ${name}: cannot connect to RabbitMQ at amqp://guest:\\*+@127\\.0\\.0\\.1:${proxy.port}: ` +
+            "the connection was lost while its channel opened \\(.+\\): .+; exiting with code 1 to be started again$",
+        ),
+      );
+    });
+});

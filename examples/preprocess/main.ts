@@ -67,10 +67,11 @@ function endedLine(ended: Started[]): string {
 /** A process that exited before it was ready; code 2: it refused bad input and said why (a port in use). */
 class ExitedBeforeReady extends Error {
   constructor(
-    name: string,
+    /** The process (`api`, `relay`, `worker`). */
+    readonly processName: string,
     readonly code: number | null,
   ) {
-    super(`${name} exited with code ${code} before it was ready`);
+    super(`${processName} exited with code ${code} before it was ready`);
   }
 }
 
@@ -583,12 +584,15 @@ async function main(): Promise<void> {
   let failed = false;
   /** A process refused bad input at start-up: the run exits 2, as for bad input of its own. */
   let badInput = false;
+  /** The process whose exit before it was ready ended the start (said in its own line). */
+  let exitedBeforeReady: string | undefined;
   try {
     const base = await processes.ready();
     submission = await submitDocuments(base, documents, processes);
     await pollJobs(base, submission.jobs, processes);
   } catch (err) {
     failed = true;
+    if (err instanceof ExitedBeforeReady) exitedBeforeReady = err.processName;
     badInput = err instanceof ExitedBeforeReady && err.code === 2;
     // A process that refused bad input said why and what to fix, in its one line above: nothing to add.
     // Nor after a signal: a process that ended before it was ready was stopped by it, as the last line says.
@@ -606,7 +610,9 @@ async function main(): Promise<void> {
   // A process that refused bad input at start-up ran nothing: no trace to show, no spans file to name.
   if (!badInput) showTraces(jobs, spansPath, spansMark);
 
-  const endedEarly = badInput ? [] : processes.endedEarly;
+  // A process that exited before it was ready was said so above, once: not again as one that ended before
+  // every job was done (none was submitted); any other that ended is.
+  const endedEarly = badInput ? [] : processes.endedEarly.filter((p) => p.name !== exitedBeforeReady);
   if (reportProblems(documents.length, submission, endedEarly) || submission.unanswered) failed = true;
   if (failed) process.exit(badInput ? 2 : 1);
 }

@@ -28,6 +28,7 @@ import {
   errorText,
   type LostQueueError,
   maxAttemptsLoweredError,
+  QueueLostError,
   PermanentMessageError,
   queueOptions,
   reportDeadLetter,
@@ -510,6 +511,8 @@ export class AmqpQueue implements Queue {
   /** The consumer's {@link ConsumeOptions.onDeadLetter}. */
   private _onDeadLetter: ConsumeOptions["onDeadLetter"];
   private _closing = false;
+  /** Whether the queue was lost by its connection (an 'error' or 'close' event of it, not in close()). */
+  private _lostByConnection = false;
   /** Set while close() runs: told that the connection was lost then (its 'error' or 'close' with an error). */
   private _droppedWhileClosing: ((error: unknown) => void) | undefined;
   /** Aborted by close(): ends the pause before a message whose copy could not be published is requeued. */
@@ -600,6 +603,7 @@ export class AmqpQueue implements Queue {
           if (ofConnection && error !== undefined) queue._droppedWhileClosing?.(error);
           return;
         }
+        if (ofConnection) queue._lostByConnection = true;
         queue._loss(
           error === undefined
             ? undefined
@@ -665,13 +669,31 @@ export class AmqpQueue implements Queue {
    * Declares `queue` and starts consuming it (the class comment says how each delivery is settled).
    * Resolves once the broker has registered the consumer; `handler` is then called for each message, one
    * at a time, until close() or the loss of the queue ({@link lost}).
-   * @throws Error when the queue was lost, or when the declaration or the consumer is refused (the
-   *   channel is then lost too).
+   * @throws QueueLostError (the one {@link lost} resolves with) when the connection was lost, before the
+   *   call or during it (RabbitMQ restarting, the network cut: transient); Error when the queue was lost
+   *   otherwise (a channel error), or when the declaration or the consumer is refused (the channel is then
+   *   lost too).
    */
   async consume(
     queue: string,
     handler: (message: QueueMessage) => Promise<void>,
     options: ConsumeOptions = {},
+  ): Promise<void> {
+    try {
+      await this._consume(queue, handler, options);
+    } catch (error) {
+      // All the events of the loss have come by now (amqplib emits them in one go, before any reply it
+      // rejects is seen); `lost` resolves within a microtask of them.
+      if (this._lostByConnection) throw await this.lost;
+      throw error;
+    }
+  }
+
+  /** {@link consume}, but for what it throws. */
+  private async _consume(
+    queue: string,
+    handler: (message: QueueMessage) => Promise<void>,
+    options: ConsumeOptions,
   ): Promise<void> {
     this._assertNotLost("consume");
     this._onDeadLetter = options.onDeadLetter;
@@ -849,7 +871,7 @@ export class AmqpQueue implements Queue {
     // why): the reason is taken once they all have.
     queueMicrotask(() => {
       this._lost = this._lossReason ?? this._lost!;
-      this._announceLost(Object.assign(new Error(`amqp queue: ${this._lost}`), { inHand }));
+      this._announceLost(new QueueLostError(`amqp queue: ${this._lost}`, inHand));
     });
   }
 

@@ -87,9 +87,10 @@ export interface Queue {
    * {@link PermanentMessageError} is moved to {@link deadLetterQueue} at once. Resolves once consuming has
    * started: TableQueue at once (its loop then polls until close(); a failed poll is logged and tried
    * again, never thrown); AmqpQueue once the broker has registered the consumer.
-   * @throws AmqpQueue only: an Error when the queue was lost, or when the broker refuses the queue's
-   *   declaration or the consumer (a queue declared elsewhere with other arguments; the queue is then
-   *   lost too). TableQueue never rejects.
+   * @throws AmqpQueue only: a {@link QueueLostError} when its connection was lost, before or during the
+   *   call (transient); an Error when the queue was lost otherwise (a channel error), or when the broker
+   *   refuses the queue's declaration or the consumer (a queue declared elsewhere with other arguments; the
+   *   queue is then lost too). TableQueue never rejects.
    */
   consume(
     queue: string,
@@ -157,6 +158,26 @@ export interface LostQueueError extends Error {
    * empty when it held none. They went back to the broker with the channel, to be delivered again.
    */
   readonly inHand: readonly string[];
+}
+
+/**
+ * What {@link Queue.consume} rejects with when its connection to the broker was lost while it declared the
+ * queue or registered the consumer (RabbitMQ restarting, the network cut): the queue's own
+ * {@link LostQueueError}, the one {@link Queue.lost} resolves with. Transient, as any loss of the queue: the
+ * worker ends as on one (exit 1, to be started again), not as on a queue the broker refused.
+ */
+export class QueueLostError extends Error implements LostQueueError {
+  override readonly name = "QueueLostError";
+  /**
+   * @param message why, `amqp queue: ` and the reason
+   * @param inHand {@link LostQueueError.inHand}
+   */
+  constructor(
+    message: string,
+    readonly inHand: readonly string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /**

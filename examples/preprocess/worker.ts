@@ -15,7 +15,14 @@ import {
   say,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
-import { type DeadLetter, errorText, openQueue, PermanentMessageError, type QueueMessage } from "./queue.js";
+import {
+  type DeadLetter,
+  errorText,
+  openQueue,
+  PermanentMessageError,
+  QueueLostError,
+  type QueueMessage,
+} from "./queue.js";
 import {
   DocumentRefusedError,
   dropRowsIfFailed,
@@ -268,15 +275,22 @@ async function giveUp(letter: DeadLetter): Promise<void> {
   );
 }
 
+/** Whether the queue was lost (its connection dropped) while consuming began: it ends below, not READY. */
+let lostAtStart = false;
 try {
   await queue.consume(QUEUE_NAME, handleMessage, { onDeadLetter: giveUp });
 } catch (err) {
-  // The broker refused the queue or the consumer (a queue declared elsewhere with other arguments).
-  say(`cannot consume ${destination}: ${(err as Error).message}`);
-  process.exit(1);
+  // The connection lost meanwhile (RabbitMQ restarting, the network cut): transient, ended as any loss of
+  // the queue is (below: stopped, spans flushed, exit 1 to be started again, said in its last line).
+  if (err instanceof QueueLostError) lostAtStart = true;
+  else {
+    // The broker refused the queue or the consumer (a queue declared elsewhere with other arguments).
+    say(`cannot consume ${destination}: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 // The queue's full name (RabbitMQ: `<TRACEHOP_QUEUE>.<the database's tag>`), as the relay says its own.
-console.log(`worker consuming ${queue.system} queue ${destination} READY`);
+if (!lostAtStart) console.log(`worker consuming ${queue.system} queue ${destination} READY`);
 
 const shutdown = onShutdownSignal(async () => {
   stopping.abort();

@@ -13,6 +13,7 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { runMainJob, startExample } from "../support/main-job.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { storeQueueTag } from "../support/queue-tag.js";
+import { methodCutProxy } from "../examples/tcp-servers.js";
 
 describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, () => {
   let dir: string;
@@ -140,5 +141,37 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
       /^tracehop preprocess: (1 of 1 jobs did not finish: \S*doc\.txt \(pending\)|1 of 1 documents not submitted \(a process had ended\): \S*doc\.txt)$/m,
     );
     assert.doesNotMatch(result.stderr, /still pending after/);
+  });
+
+  test("npm start whose worker loses its connection before it is ready says so once, the worker's line first", async (t) => {
+    if (skipped(t)) return;
+    const { env } = freshRun();
+    // The run's first queue.declare is the worker's, before its READY (the relay declares at its first
+    // publish): the connection is cut there, as by a broker restarting then.
+    const target = new URL(AMQP_URL);
+    const proxy = await methodCutProxy(50, 10, Number(target.port || 5672), target.hostname);
+    t.after(() => proxy.close());
+    const through = new URL(AMQP_URL);
+    through.hostname = "127.0.0.1";
+    through.port = String(proxy.port);
+    const document = join(dir, "early.txt");
+    writeFileSync(document, "One sentence.");
+    const result = await runMainJob([document], { ...env, AMQP_URL: through.href });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(proxy.cuts, 1);
+    // The worker's own line: a lost queue's ending, not `cannot consume …: Channel ended, no reply will be
+    // forthcoming`.
+    assert.match(
+      result.stderr,
+      /^\[worker\] tracehop preprocess: worker: amqp queue: the connection to RabbitMQ (failed|was closed): .+; exiting with code 1 to be started again$/m,
+    );
+    assert.doesNotMatch(result.stderr, /cannot consume/);
+    // Said once: no job was submitted, and the line that the worker ended before it was ready says it all.
+    assert.match(result.stderr, /^tracehop preprocess: worker exited with code 1 before it was ready$/m);
+    assert.ok(
+      result.stderr.indexOf("[worker]") < result.stderr.indexOf("before it was ready"),
+      result.stderr,
+    );
+    assert.doesNotMatch(result.stderr, /before every job was done/);
   });
 });

@@ -124,4 +124,38 @@ describe("the example's RabbitMQ connection cut at a given AMQP method", { timeo
         ),
       );
     });
+
+  for (const { method, classId, methodId } of [
+    { method: "queue.declare", classId: 50, methodId: 10 },
+    { method: "basic.consume", classId: 60, methodId: 20 },
+  ])
+    test(`the worker started by hand, cut at ${method}: a lost queue's ending, exit 1 to be started again`, async (t) => {
+      if (!broker.requireBroker(t)) return;
+      const proxy = await cutAt(t, classId, methodId);
+      const dir = tempDir(t, "broker-cut-consume");
+      const file = join(dir, "x.db");
+      migrateSqlite(file);
+      const { code, stdout, stderr } = await runExample(
+        "worker",
+        [],
+        {
+          DATABASE_URL: `file:${file}`,
+          AMQP_URL: through(proxy),
+          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: "",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        },
+        30_000,
+      );
+      assert.equal(code, 1, stderr);
+      assert.equal(proxy.cuts, 1);
+      assert.doesNotMatch(stdout, /READY/);
+      // Not `cannot consume …: Channel ended, no reply will be forthcoming` (a queue refused), exiting at once.
+      const lines = stderr.split("\n").filter((line) => line.trim() !== "");
+      assert.equal(lines.length, 1, stderr);
+      assert.match(
+        lines[0]!,
+        /^tracehop preprocess: worker: amqp queue: the connection to RabbitMQ (failed|was closed): .+; exiting with code 1 to be started again$/,
+      );
+    });
 });

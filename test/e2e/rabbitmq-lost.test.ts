@@ -143,6 +143,26 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     assert.doesNotMatch(result.stderr, /still pending after/);
   });
 
+  test("npm start whose broker check loses its connection while closing it runs on: the broker answered", async (t) => {
+    if (skipped(t)) return;
+    const { env } = freshRun();
+    // The run's first connection.close is its broker check's (the relay and the worker keep theirs open):
+    // the connection is cut there. Before, its 'error' event, heard by nobody, ended npm start with exit 1 and
+    // amqplib's stack trace.
+    const target = new URL(AMQP_URL);
+    const proxy = await methodCutProxy(10, 50, Number(target.port || 5672), target.hostname);
+    t.after(() => proxy.close());
+    const through = new URL(AMQP_URL);
+    through.hostname = "127.0.0.1";
+    through.port = String(proxy.port);
+    const document = join(dir, "check.txt");
+    writeFileSync(document, "One sentence. Another one.");
+    const result = await runMainJob([document], { ...env, AMQP_URL: through.href });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(proxy.cuts, 1);
+    assert.doesNotMatch(result.stderr, /Unexpected close|safe_emit/);
+  });
+
   test("npm start whose worker loses its connection before it is ready says so once, the worker's line first", async (t) => {
     if (skipped(t)) return;
     const { env } = freshRun();

@@ -34,6 +34,28 @@ async function cutAt(t: { after(fn: () => Promise<void>): void }, classId: numbe
   return proxy;
 }
 
+/**
+ * Runs the example's `name` (relay, worker) by hand on a fresh SQLite file, its AMQP_URL through `proxy`, no
+ * OTLP export; resolves with its exit code and output once it ended (within 30 s).
+ */
+async function runThrough(t: Parameters<typeof tempDir>[0], name: string, proxy: MethodCutProxy) {
+  const dir = tempDir(t, `broker-cut-${name}`);
+  const file = join(dir, "x.db");
+  migrateSqlite(file);
+  return runExample(
+    name,
+    [],
+    {
+      DATABASE_URL: `file:${file}`,
+      AMQP_URL: through(proxy),
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    },
+    30_000,
+  );
+}
+
 /** The methods right after the handshake that AmqpQueue.open sends, by name. */
 const AFTER_HANDSHAKE = [
   { method: "channel.open", classId: 20, methodId: 10 },
@@ -97,21 +119,7 @@ describe("the example's RabbitMQ connection cut at a given AMQP method", { timeo
     test(`the ${name} started by hand, cut at confirm.select: its one line, exit 1 to be started again`, async (t) => {
       if (!broker.requireBroker(t)) return;
       const proxy = await cutAt(t, 85, 10);
-      const dir = tempDir(t, `broker-cut-${name}`);
-      const file = join(dir, "x.db");
-      migrateSqlite(file);
-      const { code, stdout, stderr } = await runExample(
-        name,
-        [],
-        {
-          DATABASE_URL: `file:${file}`,
-          AMQP_URL: through(proxy),
-          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-        },
-        30_000,
-      );
+      const { code, stdout, stderr } = await runThrough(t, name, proxy);
       assert.equal(code, 1, stderr);
       assert.doesNotMatch(stdout, /READY/);
       const lines = stderr.split("\n").filter((line) => line.trim() !== "");
@@ -132,21 +140,7 @@ describe("the example's RabbitMQ connection cut at a given AMQP method", { timeo
     test(`the worker started by hand, cut at ${method}: a lost queue's ending, exit 1 to be started again`, async (t) => {
       if (!broker.requireBroker(t)) return;
       const proxy = await cutAt(t, classId, methodId);
-      const dir = tempDir(t, "broker-cut-consume");
-      const file = join(dir, "x.db");
-      migrateSqlite(file);
-      const { code, stdout, stderr } = await runExample(
-        "worker",
-        [],
-        {
-          DATABASE_URL: `file:${file}`,
-          AMQP_URL: through(proxy),
-          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-        },
-        30_000,
-      );
+      const { code, stdout, stderr } = await runThrough(t, "worker", proxy);
       assert.equal(code, 1, stderr);
       assert.equal(proxy.cuts, 1);
       assert.doesNotMatch(stdout, /READY/);

@@ -13,7 +13,7 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { runMainJob, startExample } from "../support/main-job.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { storeQueueTag } from "../support/queue-tag.js";
-import { methodCutProxy } from "../examples/tcp-servers.js";
+import { methodCutProxy, targetOf, throughProxy } from "../examples/tcp-servers.js";
 
 describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, () => {
   let dir: string;
@@ -149,15 +149,11 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     // The run's first connection.close is its broker check's (the relay and the worker keep theirs open):
     // the connection is cut there. Before, its 'error' event, heard by nobody, ended npm start with exit 1 and
     // amqplib's stack trace.
-    const target = new URL(AMQP_URL);
-    const proxy = await methodCutProxy(10, 50, Number(target.port || 5672), target.hostname);
+    const proxy = await methodCutProxy(10, 50, ...targetOf(AMQP_URL));
     t.after(() => proxy.close());
-    const through = new URL(AMQP_URL);
-    through.hostname = "127.0.0.1";
-    through.port = String(proxy.port);
     const document = join(dir, "check.txt");
     writeFileSync(document, "One sentence. Another one.");
-    const result = await runMainJob([document], { ...env, AMQP_URL: through.href });
+    const result = await runMainJob([document], { ...env, AMQP_URL: throughProxy(AMQP_URL, proxy.port) });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(proxy.cuts, 1);
     assert.doesNotMatch(result.stderr, /Unexpected close|safe_emit/);
@@ -168,15 +164,11 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     const { env } = freshRun();
     // The run's first queue.declare is the worker's, before its READY (the relay declares at its first
     // publish): the connection is cut there, as by a broker restarting then.
-    const target = new URL(AMQP_URL);
-    const proxy = await methodCutProxy(50, 10, Number(target.port || 5672), target.hostname);
+    const proxy = await methodCutProxy(50, 10, ...targetOf(AMQP_URL));
     t.after(() => proxy.close());
-    const through = new URL(AMQP_URL);
-    through.hostname = "127.0.0.1";
-    through.port = String(proxy.port);
     const document = join(dir, "early.txt");
     writeFileSync(document, "One sentence.");
-    const result = await runMainJob([document], { ...env, AMQP_URL: through.href });
+    const result = await runMainJob([document], { ...env, AMQP_URL: throughProxy(AMQP_URL, proxy.port) });
     assert.equal(result.code, 1, result.stderr);
     assert.equal(proxy.cuts, 1);
     // The worker's own line: a lost queue's ending, not `cannot consume …: Channel ended, no reply will be

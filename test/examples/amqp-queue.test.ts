@@ -25,7 +25,7 @@ import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { AMQP_URL, connectOrSkipReason, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { exporter } from "../support/sdk.js";
 import { quietly, until } from "./queue-helpers.js";
-import { switchingProxy, within } from "./tcp-servers.js";
+import { switchingProxy, targetOf, throughProxy, within } from "./tcp-servers.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason, withPolicy } from "../support/rabbitmqctl.js";
 
 /** What a handler saw of one delivery, and when. */
@@ -927,14 +927,10 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
 
   test("a broker that stops answering: a publish waiting for its confirm rejects when the queue closes (a relay keeps its row), and close() gives up after TRACEHOP_CONNECT_TIMEOUT_MS", async (t) => {
     if (!broker.requireBroker(t)) return;
-    const target = new URL(AMQP_URL);
-    const proxy = await switchingProxy(Number(target.port || 5672), target.hostname);
-    const url = new URL(AMQP_URL);
-    url.hostname = "127.0.0.1";
-    url.port = String(proxy.port);
+    const proxy = await switchingProxy(...targetOf(AMQP_URL));
     const saved = process.env.TRACEHOP_CONNECT_TIMEOUT_MS;
     const queue = await AmqpQueue.open(
-      url.href,
+      throughProxy(AMQP_URL, proxy.port),
       `file:./amqp-queue-test-${randomBytes(6).toString("hex")}.db`,
     );
     const name = queue.destination("jobs");

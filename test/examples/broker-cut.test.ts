@@ -16,20 +16,16 @@ import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { runExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { quietly } from "./queue-helpers.js";
-import { methodCutProxy, type MethodCutProxy, within } from "./tcp-servers.js";
+import { methodCutProxy, type MethodCutProxy, targetOf, throughProxy, within } from "./tcp-servers.js";
 
 /** AMQP_URL through `proxy`. */
 function through(proxy: MethodCutProxy): string {
-  const url = new URL(AMQP_URL);
-  url.hostname = "127.0.0.1";
-  url.port = String(proxy.port);
-  return url.href;
+  return throughProxy(AMQP_URL, proxy.port);
 }
 
 /** A proxy in front of the broker of AMQP_URL that cuts at `classId`.`methodId`, closed after the test. */
 async function cutAt(t: { after(fn: () => Promise<void>): void }, classId: number, methodId: number) {
-  const target = new URL(AMQP_URL);
-  const proxy = await methodCutProxy(classId, methodId, Number(target.port || 5672), target.hostname);
+  const proxy = await methodCutProxy(classId, methodId, ...targetOf(AMQP_URL));
   t.after(() => proxy.close());
   return proxy;
 }

@@ -9,7 +9,7 @@ import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { requestedEvent, startRelay } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
-import { switchingProxy } from "./tcp-servers.js";
+import { switchingProxy, targetOf, throughProxy } from "./tcp-servers.js";
 
 describe("the relay, started by hand on RabbitMQ, whose broker stops answering", { timeout: 60_000 }, () => {
   const broker = useRabbitMQ();
@@ -17,13 +17,9 @@ describe("the relay, started by hand on RabbitMQ, whose broker stops answering",
   test("told to stop while a publish waits for its confirm: it exits within TRACEHOP_CONNECT_TIMEOUT_MS, the row unpublished", async (t) => {
     if (!broker.requireBroker(t)) return;
     const dir = tempDir(t, "relay-silent-broker");
-    const target = new URL(AMQP_URL);
-    const proxy = await switchingProxy(Number(target.port || 5672), target.hostname);
+    const proxy = await switchingProxy(...targetOf(AMQP_URL));
     t.after(() => proxy.close());
-    const through = new URL(AMQP_URL);
-    through.hostname = "127.0.0.1";
-    through.port = String(proxy.port);
-    const { run, db, queue } = await startRelay(dir, "x", through.href, {
+    const { run, db, queue } = await startRelay(dir, "x", throughProxy(AMQP_URL, proxy.port), {
       TRACEHOP_CONNECT_TIMEOUT_MS: "1000",
     });
     try {

@@ -287,3 +287,20 @@ export async function methodCutProxy(
     },
   };
 }
+
+/**
+ * The port and host of the server `url` names (`amqp://…`, 5672 when it gives none): what a proxy put in front
+ * of it ({@link switchingProxy}, {@link methodCutProxy}) connects to.
+ */
+export function targetOf(url: string): [port: number, host: string] {
+  const target = new URL(url);
+  return [Number(target.port || 5672), target.hostname];
+}
+
+/** `url` with its host and port those of a proxy listening on 127.0.0.1:`port`: the URL through that proxy. */
+export function throughProxy(url: string, port: number): string {
+  const through = new URL(url);
+  through.hostname = "127.0.0.1";
+  through.port = String(port);
+  return through.href;
+}

@@ -14,7 +14,7 @@ import { startExample } from "../support/main-job.js";
 import { storeQueueTag } from "../support/queue-tag.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
-import { switchingProxy } from "./tcp-servers.js";
+import { switchingProxy, targetOf, throughProxy } from "./tcp-servers.js";
 
 /** A document of `count` short sentences, `N0. N1. N2. …`: seconds of splitting and storing. */
 const document = (count: number) => Array.from({ length: count }, (_, i) => `N${i}.`).join(" ");
@@ -44,17 +44,13 @@ describe(
       });
       await broker.channel.waitForConfirms();
 
-      const target = new URL(AMQP_URL);
-      const proxy = await switchingProxy(Number(target.port || 5672), target.hostname);
+      const proxy = await switchingProxy(...targetOf(AMQP_URL));
       t.after(() => proxy.close());
-      const through = new URL(AMQP_URL);
-      through.hostname = "127.0.0.1";
-      through.port = String(proxy.port);
       const run = startExample(
         "worker",
         {
           DATABASE_URL: `file:${file}`,
-          AMQP_URL: through.href,
+          AMQP_URL: throughProxy(AMQP_URL, proxy.port),
           TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
           OTEL_EXPORTER_OTLP_ENDPOINT: "",
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",

@@ -245,8 +245,8 @@ export const QUEUE_PROCESS_SETTINGS: readonly SettingName[] = [
 
 /**
  * Exits the process with code 2 (bad input) and the problems on stderr, prefixed `tracehop preprocess:` and
- * the process's name if it has one ({@link exitForBadInput}), when a setting of `names` is bad: what `npm start` and each of its processes, started by hand too,
- * do first, instead of running with the default.
+ * the process's name if it has one ({@link exitForBadInput}), when a setting of `names` is bad: what `npm
+ * start` and each of its processes, started by hand too, do first, instead of running with the default.
  */
 export function exitOnSettingProblems(names?: readonly SettingName[]): void {
   const problems = settingProblems(names);
@@ -337,9 +337,9 @@ export function isEndingMessage(message: unknown): boolean {
 
 /**
  * The line a process says when a SIGTERM or SIGINT comes while it is already ending on its own (its queue
- * lost: it exits 1 once its spans are flushed, saying why in its last line, {@link endingLine}): `tracehop preprocess: worker: SIGTERM while
- * ending on its own: finishing the stop (a second signal exits at once)` (tracing.ts onShutdownSignal;
- * main.ts drops this line of a process it signalled itself).
+ * lost: it exits 1 once its spans are flushed, saying why in its last line, {@link endingLine}): `tracehop
+ * preprocess: worker: SIGTERM while ending on its own: finishing the stop (a second signal exits at once)`
+ * (tracing.ts onShutdownSignal; main.ts drops this line of a process it signalled itself).
  */
 export function endingSignalLine(signal: "SIGINT" | "SIGTERM", name: string): string {
   return `tracehop preprocess: ${name}: ${signal} while ending on its own: finishing the stop (a second signal exits at once)`;
@@ -374,8 +374,8 @@ export class UnreachableError extends BadInputError {}
 /**
  * For the relay's and the worker's start-up catch: an {@link UnreachableError} is said in one line and
  * exits 1 (transient: start the process again, as after a lost connection): `tracehop preprocess: worker:
- * cannot connect to RabbitMQ at …; exiting with code 1 to be started again` ({@link endingLine}); any other {@link BadInputError}
- * exits 2 ({@link exitOnBadInput}); any other error is thrown again.
+ * cannot connect to RabbitMQ at …; exiting with code 1 to be started again` ({@link endingLine}); any
+ * other {@link BadInputError} exits 2 ({@link exitOnBadInput}); any other error is thrown again.
  * @param name the process, for the line: `relay`, `worker`.
  */
 export function exitOnStartFailure(name: string): (err: unknown) => never {

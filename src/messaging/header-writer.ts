@@ -300,10 +300,10 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * Never throws, whatever `headers` and `carrier` are (tracing never fails the message): `null` or
  * `undefined` headers give a new object holding the carrier's fields; anything that is not an object
  * (text, a number, a boolean) is returned unchanged, without the context, said once per process
- * (`TRACEHOP_HEADERS_NOT_AN_OBJECT`); headers that cannot take the context in place (frozen, sealed, a throwing setter
- * or proxy trap, a non-configurable propagation header, an immutable `Headers` object, a Map whose `set`
- * throws, a client's header object refusing a propagation field: its `set` or `delete` throws or returns
- * another object, an immutable map) give a NEW object with their readable fields except the
+ * (`TRACEHOP_HEADERS_NOT_AN_OBJECT`); headers that cannot take the context in place (frozen, sealed, a
+ * throwing setter or proxy trap, a non-configurable propagation header, an immutable `Headers` object, a
+ * Map whose `set` throws, a client's header object refusing a propagation field: its `set` or `delete`
+ * throws or returns another object, an immutable map) give a NEW object with their readable fields except the
  * propagation headers, and the carrier's fields: of their sort when one can be made and written (a
  * `Map`, a `Headers` object, a new instance of the client's header class), else a PLAIN object
  * (null, `undefined` headers and a plain object's copy are plain too). The return type says `H`; that

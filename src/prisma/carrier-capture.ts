@@ -104,13 +104,15 @@ export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySe
  *    without `tracestate`, ...), the carrier keeps the one that restores the most of what the whole
  *    carrier restores: the same sampling decision (flags and priority) first, then the most whole
  *    styles (headers that restore the trace on their own: the Datadog ids, `traceparent`, b3; each one
- *    a reader that extracts only that style, dd-trace-ot during a migration, still restores), then the
- *    most other parts the same, then the most bytes. A set with a `tracestate` keeps the longest cut of
+ *    a reader that extracts only that style, dd-trace-ot during a migration, still restores), of as
+ *    many the smallest (a lone `traceparent` before the Datadog ids: the style a smaller limit kept
+ *    stays kept), then the most other parts the same, then the most bytes. A set with a `tracestate` keeps the longest cut of
  *    it that fits beside the rest, cut as W3C Trace Context §3.3.1.5 has a vendor cut one (members over
  *    128 characters first, right-most first, then members from the right; `dd=`, written at the left,
- *    goes last), so the Datadog ids and most of the tracestate fit together. With the default
- *    propagator (datadog read first) more room never takes a style away: the sets with the most styles
- *    keep the sampling decision. A set holds no header whose removal leaves what
+ *    goes last), so the Datadog ids and most of the tracestate fit together. So more room never takes
+ *    a style away, but for a sampling decision that only the larger style keeps at a tight limit (a
+ *    priority of -1 or 2, set by a user, where the `dd=` member does not fit beside a `traceparent`:
+ *    the Datadog ids are kept then, alone). A set holds no header whose removal leaves what
  *    the set restores unchanged: ids, trace flags, tracestate, Datadog priority, origin, tags and last
  *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read), unless
  *    the header restores the trace on its own (a whole style: kept for a reader that extracts only
@@ -342,8 +344,8 @@ function trimUnits(
  * Rule 2 of {@link captureStoredCarrier} for a carrier over `maxBytes`: without baggage, of the sets
  * of its units ({@link trimUnit}) that fit and restore with `propagator` the trace id, parent span id
  * and sampled flag the whole carrier restores, the one that restores the most of the rest
- * ({@link Restored.parts}: the same sampling decision first, then the most whole styles, then the most
- * parts the same, then the most bytes), a set with the `tracestate` unit holding the longest cut of it
+ * ({@link Restored.parts}: the same sampling decision first, then the most whole styles, of as many the
+ * smallest, then the most parts the same, then the most bytes), a set with the `tracestate` unit holding the longest cut of it
  * that fits ({@link shortenedTraceStates}; the whole one when it fits), among those that hold no unit
  * whose removal (with the same cut) leaves
  * what the set restores unchanged ({@link restoredFrom}: an `x-datadog-origin` beside a lone
@@ -427,7 +429,8 @@ function trimCarrier(
   };
   // Of the sets that restore the trace, the one that restores the most of what the whole carrier
   // restores: the same sampling decision first, then the most whole styles (each a reader of that style
-  // alone that restores the trace), then the most other parts the same, then the most bytes.
+  // alone that restores the trace), of as many the smallest (what a smaller limit kept stays kept), then
+  // the most other parts the same, then the most bytes.
   const full = restoredWith(units).parts;
   const candidates = fitting
     .filter(({ set, cut }) => restoredBy(set, cut).identity === want)
@@ -436,13 +439,19 @@ function trimCarrier(
       let same = 0;
       for (let i = 0; i < parts.length; i++) if (parts[i] === full[i]) same++;
       let styles = 0;
-      for (let i = 0; i < units.length; i++) if (set & (1 << i) && units[i]!.whole) styles++;
-      return { set, cut, bytes, sameDecision: parts[0] === full[0], styles, same };
+      let styleBytes = 0;
+      for (let i = 0; i < units.length; i++)
+        if (set & (1 << i) && units[i]!.whole) {
+          styles++;
+          styleBytes += units[i]!.bytes;
+        }
+      return { set, cut, bytes, sameDecision: parts[0] === full[0], styles, styleBytes, same };
     })
     .sort(
       (a, b) =>
         Number(b.sameDecision) - Number(a.sameDecision) ||
         b.styles - a.styles ||
+        a.styleBytes - b.styleBytes ||
         b.same - a.same ||
         b.bytes - a.bytes,
     );

@@ -453,6 +453,57 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
     );
   });
 
+  test("one style fits, then the other: the smaller style is kept until both fit, whatever the priority (each reader, every limit)", () => {
+    // A new user's trial: the Datadog headers and a 20-member tracestate restored at an edge, captured
+    // at every limit from 50 to 1 000 bytes. Between 204 and 228 bytes the Datadog ids alone fit as well
+    // as a traceparent with a cut tracestate; they restore more parts, so they were kept, and a
+    // tracecontext-only reader that restored from 73 bytes lost the trace there (and a datadog-only one
+    // from 229 to 275). Of as many whole styles, the smaller ones are kept now: each reader that restores
+    // at a limit restores at every larger one.
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const spanId = "00f067aa0ba902b7";
+    const readers = {
+      datadog: createPropagator(["datadog"]),
+      tracecontext: createPropagator(["tracecontext"]),
+    };
+    for (const [priority, withDd] of [
+      ["0", true],
+      ["1", true],
+      ["2", true],
+      ["1", false],
+    ] as const) {
+      const members = withDd ? [`dd=s:${priority};o:rum;p:${spanId};t.dm:-4`] : [];
+      for (let i = 1; i < 20; i++) members.push(`vendor${i}=${"v".repeat(16)}${i}`);
+      const inbound = {
+        traceparent: `00-${traceId}-${spanId}-${priority === "0" ? "00" : "01"}`,
+        tracestate: members.join(","),
+        "x-datadog-trace-id": BigInt(`0x${traceId.slice(16)}`).toString(),
+        "x-datadog-parent-id": BigInt(`0x${spanId}`).toString(),
+        "x-datadog-sampling-priority": priority,
+        "x-datadog-origin": "rum",
+        "x-datadog-tags": `_dd.p.tid=${traceId.slice(0, 16)},_dd.p.dm=-4`,
+      };
+      const context = contextFromCarrier(inbound, { context: ROOT_CONTEXT });
+      const firstAt: Record<string, number | undefined> = {};
+      for (let limit = 50; limit <= 1000; limit++) {
+        const kept = captureStoredCarrier(undefined, limit, { context, propagator: createPropagator() });
+        for (const [style, propagator] of Object.entries(readers)) {
+          const restores =
+            kept !== undefined &&
+            trace.getSpanContext(contextFromCarrier(kept, { propagator }))?.spanId === spanId;
+          if (restores) firstAt[style] ??= limit;
+          else
+            assert.equal(
+              firstAt[style],
+              undefined,
+              `priority ${priority}${withDd ? "" : ", no dd="}: a ${style}-only reader restores from ${firstAt[style]} bytes, not at ${limit}`,
+            );
+        }
+      }
+      assert.deepEqual(firstAt, { tracecontext: 73, datadog: 251 }, `priority ${priority}`);
+    }
+  });
+
   test("property: more room never loses a single-style reader, and the capture never exceeds its limit", () => {
     // A context as an HTTP edge restores it from an inbound carrier with both styles: the Datadog ids,
     // priority, origin and tags, and a tracestate of dd= and other vendors' members. For two limits

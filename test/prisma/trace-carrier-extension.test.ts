@@ -17,6 +17,7 @@ import { skip } from "@prisma/client/runtime/client";
 import {
   captureCarrier,
   contextFromCarrier,
+  createPropagator,
   getDatadogContext,
   setDatadogContext,
   withCarrier,
@@ -681,10 +682,20 @@ describe("traceCarrierExtension without a database", () => {
     };
     const { diagWarnings } = await recordWarnings(() => {
       assert.deepEqual(captureStoredCarrier(undefined, 1_000, { context: ctx }), { traceparent, ...datadog });
-      // 170 bytes: the four Datadog headers (167 bytes), never x-datadog-trace-id without the tags
-      // (the old rule's "longest value first" kept it alone at 150: trace 0000000000000000a3ce929d0e0e4736).
-      assert.deepEqual(captureStoredCarrier(undefined, 170, { context: ctx }), datadog);
-      for (const max of [150, 120, 80])
+      // 170 bytes: the four Datadog headers (167 bytes) would fit alone, but of one style the smaller is
+      // kept, the traceparent a smaller limit kept too (a tracecontext-only reader keeps the trace). With
+      // Datadog's style alone, the four headers, never x-datadog-trace-id without the tags (the old rule's
+      // "longest value first" kept it alone at 150: trace 0000000000000000a3ce929d0e0e4736), nothing below.
+      const datadogOnly = createPropagator(["datadog"]);
+      assert.deepEqual(
+        captureStoredCarrier(undefined, 170, { context: ctx, propagator: datadogOnly }),
+        datadog,
+      );
+      assert.equal(
+        captureStoredCarrier(undefined, 150, { context: ctx, propagator: datadogOnly }),
+        undefined,
+      );
+      for (const max of [170, 150, 120, 80])
         assert.deepEqual(captureStoredCarrier(undefined, max, { context: ctx }), { traceparent }, `${max}`);
       // Under any whole style's size: nothing (the old rule kept x-datadog-sampling-priority alone).
       assert.equal(captureStoredCarrier(undefined, 60, { context: ctx }), undefined);

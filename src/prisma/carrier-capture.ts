@@ -13,7 +13,11 @@ import { describeValue } from "../describe-value.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
 import { LEGACY_BAGGAGE_PREFIX } from "../propagation/header-names.js";
 import { isBaggageToken } from "../propagation/w3c/baggage.js";
-import { BAGGAGE_HEADER, TRACE_STATE_LONG_ENTRY_LENGTH } from "../propagation/w3c/constants.js";
+import {
+  BAGGAGE_HEADER,
+  TRACE_STATE_HEADER,
+  TRACE_STATE_LONG_ENTRY_LENGTH,
+} from "../propagation/w3c/constants.js";
 import { parseTraceStateMembers } from "../propagation/w3c/tracestate.js";
 import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
@@ -273,9 +277,6 @@ interface TrimUnit {
    */
   shorter: { value: string; bytes: number }[];
 }
-
-/** The header whose value {@link trimCarrier} may shorten: `tracestate` (W3C Trace Context §3.3). */
-const TRACE_STATE_HEADER = "tracestate";
 
 /**
  * The values a `tracestate` header is cut to, longest first, in the order W3C Trace Context §3.3.1.5

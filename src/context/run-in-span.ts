@@ -236,24 +236,41 @@ export function recordingFailures<T>(span: Span, fn: () => T): T {
 
 type StepMethod = "next" | "throw" | "return";
 
-function wrapGenerator<Y, R, N>(span: Span, active: Context, gen: Generator<Y, R, N>): Generator<Y, R, N> {
+/**
+ * Ends `span` once, for a generator wrapper: `failed` when a step threw (the error recorded), `stepped`
+ * after each step that returned (the span ends at the step whose result is `done`). Later calls do nothing.
+ */
+function generatorSpanEnder(span: Span): {
+  failed(err: unknown): void;
+  stepped(result: IteratorResult<unknown, unknown>): void;
+} {
   let open = true;
+  return {
+    failed(err) {
+      if (!open) return;
+      open = false;
+      recordFailure(span, err);
+      endSpan(span);
+    },
+    stepped(result) {
+      if (!result.done || !open) return;
+      open = false;
+      endSpan(span);
+    },
+  };
+}
+
+function wrapGenerator<Y, R, N>(span: Span, active: Context, gen: Generator<Y, R, N>): Generator<Y, R, N> {
+  const ender = generatorSpanEnder(span);
   const step = (method: StepMethod, arg: unknown): IteratorResult<Y, R> => {
     let result: IteratorResult<Y, R>;
     try {
       result = contextApi.with(active, () => (gen[method] as (arg: unknown) => IteratorResult<Y, R>)(arg));
     } catch (err) {
-      if (open) {
-        open = false;
-        recordFailure(span, err);
-        endSpan(span);
-      }
+      ender.failed(err);
       throw err;
     }
-    if (result.done && open) {
-      open = false;
-      endSpan(span);
-    }
+    ender.stepped(result);
     return result;
   };
   const wrapper: Generator<Y, R, N> = {
@@ -271,7 +288,7 @@ function wrapAsyncGenerator<Y, R, N>(
   active: Context,
   gen: AsyncGenerator<Y, R, N>,
 ): AsyncGenerator<Y, R, N> {
-  let open = true;
+  const ender = generatorSpanEnder(span);
   const step = async (method: StepMethod, arg: unknown): Promise<IteratorResult<Y, R>> => {
     let result: IteratorResult<Y, R>;
     try {
@@ -280,17 +297,10 @@ function wrapAsyncGenerator<Y, R, N>(
         (gen[method] as (arg: unknown) => Promise<IteratorResult<Y, R>>)(arg),
       );
     } catch (err) {
-      if (open) {
-        open = false;
-        recordFailure(span, err);
-        endSpan(span);
-      }
+      ender.failed(err);
       throw err;
     }
-    if (result.done && open) {
-      open = false;
-      endSpan(span);
-    }
+    ender.stepped(result);
     return result;
   };
   const wrapper: AsyncGenerator<Y, R, N> = {

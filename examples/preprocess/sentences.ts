@@ -476,7 +476,7 @@ function columnAfter(text: string): number {
  * to a line's start follows a word ("It opened in\n1998.") or an abbreviation ("on Jan.\n5."): it goes on.
  */
 function endsSentence(line: string): boolean {
-  const end = line.trimEnd();
+  const end = withoutReferences(line.trimEnd());
   if (/[:!?]$/.test(end)) return true;
   if (!end.endsWith(".")) return false;
   const word = LAST_WORD.exec(end)?.[1];
@@ -546,7 +546,9 @@ function isAbbreviation(word: string): boolean {
  *   Conditions" is cut before the "*": {@link CLOSING_EMPHASIS}), and a sentence does not end inside a code
  *   span ("Run `make. Then` twice."; a backtick between letters opens none, "It`s": {@link codeSpans}), in
  *   a link's destination on one line ("[a](../../b.md)": {@link LINK_DESTINATION}) nor at a bracket it
- *   opens after its terminator (`[![Build](…)`, `> [!NOTE]`, `Wow![1]`: {@link opensBracket}).
+ *   opens after its terminator (`[![Build](…)`, `> [!NOTE]`, "Done.[Link](…)": {@link opensBracket}). A
+ *   reference right after a terminator ends that sentence, the next starting after it ("It was said
+ *   before.[12]" and "Next one.", "A claim.[^1]", "Ok.(1)", "Ok.¹": {@link maskReferences}).
  * Decimals ("3.14"), ellipses ("Wait... what?"), "?!" and closing quotes (`"Stop." Then`) are UAX #29's.
  * Time is linear in the length of the text (see {@link MAX_SEGMENT_INPUT}). {@link sentencesOf} gives the
  * same sentences one at a time.
@@ -580,11 +582,13 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     const quote = quoteMarkers(line)[1]; // a quote's markers ("> > "), then an item's or a heading's
     const lead = quote + (BLOCK_LEAD.exec(quote === 0 ? line : line.slice(quote))?.[0].length ?? 0);
     const spans = line.includes("`") || line.includes("](") ? unbroken(wrapped) : [];
+    const masked = maskReferences(line); // what UAX #29 reads: `line`, references after terminators masked
     let span = 0; // the first span in `spans` that does not end before `read`
     let read = 0; // code units of `line` in the segments so far
     let parts: string[] = []; // UAX #29 sentences that make one sentence so far
-    for (let segment of segments(line, segmenter)) {
-      const length = segment.length;
+    for (const piece of segments(masked, segmenter)) {
+      const length = piece.length;
+      let segment = masked === line ? piece : line.slice(read, read + length);
       while (span < spans.length && spans[span + 1]! <= read) span += 2;
       const inCode = span < spans.length && spans[span]! < read; // `read` inside a code span or a destination
       const last = parts[parts.length - 1];
@@ -610,6 +614,59 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     const sentence = parts.join("").trim();
     if (sentence) yield sentence;
   }
+}
+
+/**
+ * One reference as print and Markdown write it after a sentence's terminator, with no white space before it:
+ * a bracket of at most 100 characters with none of `[`, `]`, `.`, `!`, `?` in it and no white space first
+ * ("[12]", "[^1]", "[a]", "[citation needed]"), digits in parentheses, perhaps a list or a range of them
+ * ("(1)", "(4, 5)", "(6–8)"), or superscript digits ("¹", "²³").
+ */
+const REFERENCE =
+  String.raw`(?:\[[^\s[\]!.?][^[\]\n.!?]{0,98}\]` + // a bracket
+  String.raw`|\(\p{Nd}{1,9}(?:[,\u2013-] ?\p{Nd}{1,9}){0,9}\)` + // digits in parentheses
+  String.raw`|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]{1,9})`; // superscript digits
+
+/**
+ * A sentence's terminator, perhaps closing quotes or brackets (captured), then one to nine references
+ * ({@link REFERENCE}, captured): "before.[12]", "claim.[^1]", "Ok.(1)", "Ok.¹", `"Stop."[2]`, "Many.[1][2]".
+ * Each a run of bounded length: linear.
+ */
+const TERMINATED_REFERENCES = new RegExp(String.raw`([.!?][\p{Pe}\p{Pf}"']{0,9})(${REFERENCE}{1,9})`, "gu");
+
+/** {@link TERMINATED_REFERENCES} at the end of a sentence, its references captured. */
+const TRAILING_REFERENCES = new RegExp(String.raw`[.!?][\p{Pe}\p{Pf}"']{0,9}(${REFERENCE}{1,9})$`, "u");
+
+/**
+ * `line` as UAX #29 should read it: each reference right after a sentence's terminator ({@link
+ * TERMINATED_REFERENCES}) made of closing brackets, as many code units (")": of UAX #29's Close class), the
+ * same offsets. UAX #29 reads an opening bracket as a closing one (its Close class): after "before.[" or
+ * "Ok.(" it ended the sentence before the "1", and after "Ok." before a superscript "¹", so that the
+ * reference started the next sentence ({@link opensBracket} then joined the two: "It was said before.[12]
+ * Next one." was one). Closing brackets after a terminator go on its sentence (SB9), and the next sentence
+ * starts after them and the white space (SB11), as it would without the reference; before a lower-case word
+ * it goes on (SB8), and the English rules read the word before the terminator ({@link continues}: "e.g.[1]
+ * Smith" goes on). Not before a `(`: "[Link](…)" after a full stop is a link's text, the next sentence's
+ * start ("Done.[Link](x) Next." stays one, as UAX #29 and opensBracket have it). Print's and Markdown's
+ * (footnotes, "[^1]"), in any locale. One pass of a linear pattern.
+ */
+function maskReferences(line: string): string {
+  return line.replace(
+    TERMINATED_REFERENCES,
+    (match: string, terminator: string, references: string, at: number) =>
+      line[at + match.length] === "(" ? match : terminator + ")".repeat(references.length),
+  );
+}
+
+/**
+ * `sentence` without the references after its terminator ({@link TRAILING_REFERENCES}: "e.g.[1]" is "e.g."),
+ * for the rules that read the word before it. Only its last 1 100 code units are read (nine references of at
+ * most 100, a terminator, its closing marks): bounded.
+ */
+function withoutReferences(sentence: string): string {
+  const tail = sentence.slice(-1100);
+  const references = TRAILING_REFERENCES.exec(tail)?.[1];
+  return references === undefined ? sentence : sentence.slice(0, sentence.length - references.length);
 }
 
 /**
@@ -715,11 +772,13 @@ function codeSpans(text: string): number[] {
 
 /**
  * Whether a UAX #29 sentence ends with an opening bracket, `[` or `(`, among the terminators at its end ("[![",
- * "> [!", "Wow!["): UAX #29 counts opening brackets with closing ones (its Close class, SB9 to SB11), so it
+ * "> [!", "Done.["): UAX #29 counts opening brackets with closing ones (its Close class, SB9 to SB11), so it
  * ends a sentence after "![" and "[!" before a capital or a digit, inside a Markdown image
- * (`[![Build](…)](…)`), a GitHub alert (`> [!NOTE]`) or a reference (`Wow![1]`), where no sentence ends:
- * the next goes on it, in any locale (Markdown's syntax). The cost: "Stop! ![Logo](a.png) Next." is one
- * sentence, not cut after "Stop!". Read from its end over terminators and brackets only.
+ * (`[![Build](…)](…)`), a GitHub alert (`> [!NOTE]`) or a link right after a terminator ("Done.[Link](…)"),
+ * where no sentence ends: the next goes on it, in any locale (Markdown's syntax). The cost: "Stop!
+ * ![Logo](a.png) Next." is one sentence, not cut after "Stop!". A reference after a terminator ("Wow![1]",
+ * "before.[12]") is masked before UAX #29 reads it ({@link maskReferences}): it ends its sentence. Read from
+ * its end over terminators and brackets only.
  */
 function opensBracket(sentence: string): boolean {
   let bracket = false;
@@ -739,7 +798,7 @@ function opensBracket(sentence: string): boolean {
  */
 function continues(before: string, next: string): boolean {
   if (/^\s*\p{Ll}/u.test(next)) return true;
-  const word = LAST_WORD.exec(before.trimEnd())?.[1];
+  const word = LAST_WORD.exec(withoutReferences(before.trimEnd()))?.[1];
   if (word === undefined) return false;
   if (isMonthAbbreviation(word) && /^\s*\p{Nd}/u.test(next)) return true;
   return isAbbreviation(word);

@@ -551,10 +551,63 @@ describe("splitSentences", () => {
       "Halt! ![Bild](a.png) Weiter.",
       "Ende.",
     ]);
+    // A reference after the "!" is no bracket left open: it ends that sentence (below).
     assert.deepEqual(splitSentences("Wow![1] Next one. Really?! Yes."), [
-      "Wow![1] Next one.",
+      "Wow![1]",
+      "Next one.",
       "Really?!",
       "Yes.",
+    ]);
+  });
+
+  // Review (lead's list of faults): UAX #29 ended a sentence inside a reference right after its terminator
+  // ("before.[" and "12] Next one."), and opensBracket joined the two sentences back into one.
+  test("a reference right after a sentence's terminator ends that sentence; the next starts after it", () => {
+    assert.deepEqual(splitSentences("It was said before.[12] Next one."), [
+      "It was said before.[12]",
+      "Next one.",
+    ]);
+    assert.deepEqual(splitSentences("A claim.[^1] Another claim."), ["A claim.[^1]", "Another claim."]);
+    assert.deepEqual(splitSentences("Ok.(1) Next."), ["Ok.(1)", "Next."]);
+    assert.deepEqual(splitSentences("Ok.\u00b9 Next.\u00b2\u00b3 Last."), [
+      "Ok.\u00b9",
+      "Next.\u00b2\u00b3",
+      "Last.",
+    ]);
+    assert.deepEqual(splitSentences("Many.[1][2][3] Then.[citation needed] More.(4, 5) End.(6\u20138)"), [
+      "Many.[1][2][3]",
+      "Then.[citation needed]",
+      "More.(4, 5)",
+      "End.(6\u20138)",
+    ]);
+    assert.deepEqual(splitSentences('Why?[1] Because![a] "Stop."[2] Then more.'), [
+      "Why?[1]",
+      "Because![a]",
+      '"Stop."[2]',
+      "Then more.",
+    ]);
+    assert.deepEqual(splitSentences("It was said before.[12]\nNext one.\n\nIt ends.[^a]"), [
+      "It was said before.[12]",
+      "Next one.",
+      "It ends.[^a]",
+    ]);
+    // In any locale: Markdown's and print's.
+    assert.deepEqual(splitSentences("Gesagt.[1] Weiter.", "de"), ["Gesagt.[1]", "Weiter."]);
+    // A lower-case word after it goes on, as after a terminator alone; so does a name after an abbreviation.
+    assert.deepEqual(splitSentences("It rose.[3] and fell. See e.g.[1] Smith. Or Dr.(2) Lee. Next."), [
+      "It rose.[3] and fell.",
+      "See e.g.[1] Smith.",
+      "Or Dr.(2) Lee.",
+      "Next.",
+    ]);
+    // No reference: a link's text (its destination after it), words in parentheses, a full stop in brackets.
+    assert.deepEqual(
+      splitSentences("Done.[Link](http://x.example) Next. Yes.(Really.) No. Ok.[See p.2] X."),
+      ["Done.[Link](http://x.example) Next.", "Yes.(Really.)", "No.", "Ok.[See p.2] X."],
+    );
+    assert.deepEqual(splitSentences("Ok.(a) Next. Up.[1](http://x.example) On."), [
+      "Ok.(a) Next.",
+      "Up.[1](http://x.example) On.",
     ]);
   });
 
@@ -718,6 +771,13 @@ describe("splitSentences", () => {
       [pieces[0], pieces.at(-1), whole(`${destination}\nNext.`)],
       ["[a]:", "Next.", `[a]:${"b".repeat(1_000_000)}Next.`],
     );
+    // References after terminators, each a sentence's end; runs of them and of their marks, no sentence's.
+    const references = "Aa.[1] Bb.(2, 3) Cc.\u00b9 ".repeat(40_000);
+    assert.equal(whole(references), references.replace(/\s/g, ""));
+    assert.equal(splitSentences(references).length, 40_000 * 3);
+    assert.equal(whole(`x.${"[1]".repeat(300_000)}`), `x.${"[1]".repeat(300_000)}`);
+    assert.equal(whole(`x.${"(1".repeat(300_000)}`), `x.${"(1".repeat(300_000)}`);
+    assert.equal(whole(`x.[${"a".repeat(1_000_000)}`), `x.[${"a".repeat(1_000_000)}`);
     assert.deepEqual(splitSentences(`[a]: b${" ".repeat(1_000_000)}x`), ["[a]: b x"]);
     const label = `[${"a".repeat(1_000_000)}]: b`;
     assert.equal(whole(label), label.replace(" ", ""));
@@ -1010,6 +1070,7 @@ describe("splitSentences", () => {
       "Hi.\n\n-- \nJane Doe\nACME Inc.\n\n[a]: b\n**Bold.** x `a. B` [![c](d)](e) *f?*\n> [!NOTE]\n> g",
       'Req:\n\n>= 20 GB\n>>= 4\n> > >x\n\n--\nJane\n> q\nr\n> [c]: d\nA `b`s c\\` [d](../e "f. G") *no.*[1] x. * Y',
       "Title\n-- \nIt`s `a. B`. Don`t. ``c\\`` d. E.",
+      "It was.[12] Next.[^1][a b]\nOk.(1, 2) X.\u00b9\u00b2 e.g.[1] Y. [Z](w) Q.[R](s) T.(u) V.(1",
     ];
     // Markup lines (a fence, an underline, a thematic break) and quote markers (a ">" with no text right after
     // it) may go: taken out of both sides. A sentence a line.

@@ -142,6 +142,35 @@ const SIGNATURE_SEPARATOR = /^--[ \t]*$/;
 const LINK_DEFINITION =
   /^[ \t]{0,3}\[[^\]\n]{1,999}\]:[ \t]*(?:<[^>\n]*>|[^\s<]\S*)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?$/;
 
+/**
+ * A line that starts an HTML comment (CommonMark 0.31 §4.6, an HTML block of type 2: "<!--" after white
+ * space) where a block may start: to the first line holding "-->" (its line too), each line a block of its
+ * own, as written, not segmented (a line of code: {@link blocksOf}). It interrupts a paragraph, as in
+ * CommonMark. One that no later "-->" closes is text ({@link commentCloser}), as a fence never closed is.
+ */
+const COMMENT_START = /^[ \t]*<!--/;
+
+/** A line of an HTML comment that is its "<!--" or its "-->" alone: markup, no sentence. */
+const COMMENT_MARKUP = /^[ \t]*(?:<!--|-->)[ \t]*$/;
+
+/**
+ * Where the first "-->" at or after an offset is in `text` (its first "-", or -1 for none): the end of an
+ * HTML comment (CommonMark 0.31 §4.6 and §6.6: "<!--" to the first "-->", looked for from "<!--"'s third
+ * character, so that "<!-->" and "<!--->" close at once). A function of the offset, to be asked with offsets
+ * in increasing order: a search is made again only past what the last one found, and never after it found
+ * none, so that its searches together read the text about once (a text of "<!--" lines and no "-->" was
+ * quadratic otherwise).
+ */
+function commentCloser(text: string): (from: number) => number {
+  let searched = Infinity; // where the last search started
+  let found = -1; // what it found
+  return (from) => {
+    if (searched <= from && (found === -1 || found >= from)) return found;
+    [searched, found] = [from, text.indexOf("-->", from)];
+    return found;
+  };
+}
+
 /** A Markdown (ATX) heading's line, `# …` to `###### …`: a block of its own. */
 const HEADING_LINE = /^[^\S\n]*#{1,6}[^\S\n]/;
 
@@ -196,6 +225,15 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * Whether each fence is closed is found in one pass over the text before the first block
  * ({@link closedFences}), so that time stays linear however many fences are left open.
  *
+ * An HTML comment where a block may start ({@link COMMENT_START}: CommonMark 0.31 §4.6, an HTML block of type
+ * 2, which interrupts a paragraph) is read as code is: each of its lines, to the first that holds "-->", a
+ * line of code, a block of its own (its lines are not prose: a note to the editor, a tool's directive such as
+ * "<!-- prettier-ignore -->", text commented out), no line in it a heading, a list item or a fence; its
+ * "<!--" or "-->" alone on a line is markup, no block ({@link COMMENT_MARKUP}); in a quote it ends with the
+ * quote, as code does. Kept, not dropped: what the api is sent is kept whole, markup aside (the words of a
+ * comment are the document's, and a document of comments alone is no empty one). A "<!--" that no later
+ * "-->" closes is text, as a fence never closed is ({@link commentCloser}).
+ *
  * An indented code block (§4.4: lines indented four columns or more where no paragraph goes on) is not
  * modelled: its lines are prose. The api takes any text/plain, and plain text indents its paragraphs by a
  * tab or four spaces ("Dear Ms. Smith,\n\n\tThank you for your letter. …"), which the splitter cannot tell
@@ -232,8 +270,11 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let depth = 0; // the depth of quote of the block being read
   let previous = ""; // the block's last line so far
   let table = false; // in a table's rows (GFM), each a block of its own
+  let comment = false; // in an HTML comment's lines (CommonMark's HTML block of type 2), each a block
+  let commented = 0; // that comment's depth of quote
   let delimiter = false; // the next line is the table's delimiter row
   const closed = closedFences(text);
+  const closes = commentCloser(text);
   const take = (): string => {
     const block = lines.join("\n");
     lines = [];
@@ -262,6 +303,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     const level: number = markers[0];
     const line: string = written.slice(markers[1]);
     if (fence !== "" && level < fenced) fence = ""; // the quote ends, and its code
+    if (comment && level < commented) comment = false; // and its comment
     // A quote begins, ends or changes depth: the block ends (a line without markers too: no lazy continuation).
     if (level !== depth) {
       if (!empty) yield [take(), false];
@@ -283,6 +325,21 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       if (delimiter)
         delimiter = false; // markup: no sentence
       else yield [written, true];
+    } else if (comment) {
+      if (line.includes("-->")) comment = false;
+      if (!COMMENT_MARKUP.test(line)) yield [line, true]; // "-->" alone: markup
+    } else if (
+      inner &&
+      COMMENT_START.test(line) &&
+      closes(at + markers[1] + line.indexOf("<!--") + 2) !== -1
+    ) {
+      if (!empty) yield [take(), false];
+      if (!COMMENT_MARKUP.test(line)) yield [written, true]; // "<!--" alone: markup
+      // "-->" on a later line: the comment goes on to it.
+      [comment, commented] = [closes(at + markers[1] + line.indexOf("<!--") + 2) >= end, level];
+      empty = true;
+      inList = inList && /^[^\S\n]/.test(line);
+      bare = false;
     } else if (inner && line.includes("|") && isDelimiterRow(nextLine(text, end, level))) {
       if (!empty) yield [take(), false];
       yield [written, true];
@@ -518,7 +575,10 @@ function isAbbreviation(word: string): boolean {
  *   api takes Markdown and plain text alike, with nothing that tells them apart, and code read as prose has
  *   its lines joined and is cut at its full stops ("git add .\ngit commit" would be one sentence); a framed
  *   paragraph read as code loses only its cuts between sentences, no word. A `~~~` line with text after
- *   it ("~~~ The end ~~~") keeps its text, as a line of its own.
+ *   it ("~~~ The end ~~~") keeps its text, as a line of its own. Each line of an HTML comment ("<!-- …
+ *   -->") where a block may start is one sentence too, kept as written, to the line of its "-->" ("<!--" or
+ *   "-->" alone on a line is markup); inside a paragraph no sentence ends in one ({@link commentSpans});
+ *   never closed, "<!--" is text.
  * - A mail's signature separator ("-- ", RFC 3676 §4.3) where no paragraph goes on is markup and ends a
  *   sentence; the text after it is prose as any, its lines joined (a signature's short lines too: "Jane
  *   Doe ACME Inc."); under a paragraph's line it underlines a heading ({@link SIGNATURE_SEPARATOR}). Each
@@ -581,7 +641,7 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
     const line = wrapped.replace(/\n/g, " ");
     const quote = quoteMarkers(line)[1]; // a quote's markers ("> > "), then an item's or a heading's
     const lead = quote + (BLOCK_LEAD.exec(quote === 0 ? line : line.slice(quote))?.[0].length ?? 0);
-    const spans = line.includes("`") || line.includes("](") ? unbroken(wrapped) : [];
+    const spans = line.includes("`") || line.includes("](") || line.includes("<!--") ? unbroken(wrapped) : [];
     const masked = maskReferences(line); // what UAX #29 reads: `line`, references after terminators masked
     let span = 0; // the first span in `spans` that does not end before `read`
     let read = 0; // code units of `line` in the segments so far
@@ -696,25 +756,58 @@ const LINK_DESTINATION = new RegExp(
 
 /**
  * The spans of a prose block where no sentence ends, as offsets `[start, end, start, end, …]` in order, each
- * span's marks included: its code spans ({@link codeSpans}) and its links' destinations ({@link
- * LINK_DESTINATION}), overlapping ones merged. `text` is the block with its white space collapsed, each run
- * that held a line break a "\n".
+ * span's marks included: its code spans ({@link codeSpans}), its links' destinations ({@link
+ * LINK_DESTINATION}) and its HTML comments ({@link commentSpans}), overlapping ones merged. `text` is the
+ * block with its white space collapsed, each run that held a line break a "\n".
  */
 function unbroken(text: string): number[] {
   const code = text.includes("`") ? codeSpans(text) : [];
   const links: number[] = [];
   if (text.includes("]("))
     for (const link of text.matchAll(LINK_DESTINATION)) links.push(link.index, link.index + link[0].length);
+  const comments = text.includes("<!--") ? commentSpans(text, code) : [];
+  return merged(merged(code, links), comments);
+}
+
+/**
+ * Two lists of spans `[start, end, start, end, …]`, each in order of their starts, as one in that order, a
+ * span that starts inside the last one extending it.
+ */
+function merged(one: number[], other: number[]): number[] {
+  if (other.length === 0) return one;
   const spans: number[] = [];
-  // Merged in order of their starts, a span that starts inside the last one extending it.
-  for (let i = 0, j = 0; i < code.length || j < links.length;) {
+  for (let i = 0, j = 0; i < one.length || j < other.length;) {
     const [start, end] =
-      j >= links.length || (i < code.length && code[i]! <= links[j]!)
-        ? [code[i++]!, code[i++]!]
-        : [links[j++]!, links[j++]!];
+      j >= other.length || (i < one.length && one[i]! <= other[j]!)
+        ? [one[i++]!, one[i++]!]
+        : [other[j++]!, other[j++]!];
     if (spans.length > 0 && start < spans[spans.length - 1]!)
       spans[spans.length - 1] = Math.max(spans[spans.length - 1]!, end);
     else spans.push(start, end);
+  }
+  return spans;
+}
+
+/**
+ * The HTML comments of a prose block (CommonMark 0.31 §6.6, raw HTML), where no sentence ends, as offsets
+ * `[start, end, start, end, …]` in order: each from "<!--" to the first "-->" after it ("<!-->" and "<!--->"
+ * are empty ones), across line breaks; UAX #29 cut "Text <!-- a." from "B --> more.". A "<!--" inside a code
+ * span (`code`, {@link codeSpans}) is the code's, and one that no "-->" closes is text, as is every later
+ * one. Each search starts past the last: linear.
+ */
+function commentSpans(text: string, code: number[]): number[] {
+  const spans: number[] = [];
+  let span = 0; // the first code span that does not end before `at`
+  for (let at = text.indexOf("<!--"); at !== -1;) {
+    while (span < code.length && code[span + 1]! <= at) span += 2;
+    if (span < code.length && code[span]! <= at) {
+      at = text.indexOf("<!--", code[span + 1]!); // in a code span: the code's
+      continue;
+    }
+    const close = text.indexOf("-->", at + 2);
+    if (close === -1) break;
+    spans.push(at, close + 3);
+    at = text.indexOf("<!--", close + 3);
   }
   return spans;
 }

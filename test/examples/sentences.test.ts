@@ -815,6 +815,71 @@ describe("splitSentences", () => {
     for (const text of destinations) assert.equal(whole(text), text.replace(/ /g, ""));
   });
 
+  // Review (lead's list of faults): an HTML comment was prose, joined to the paragraph after it and cut at
+  // its full stops ("<!-- a." and "B --> More.").
+  test("an HTML comment is no prose: its lines are kept as written, as code's are; no sentence ends inside one", () => {
+    // Where a block may start (CommonMark 0.31 §4.6, HTML block of type 2, which interrupts a paragraph): to
+    // the line holding "-->", a sentence a line, not segmented, spacing kept; "<!--" or "-->" alone is markup.
+    assert.deepEqual(splitSentences("<!-- prettier-ignore -->\nSome text. More."), [
+      "<!-- prettier-ignore -->",
+      "Some text.",
+      "More.",
+    ]);
+    assert.deepEqual(splitSentences("Text goes\n<!-- a. B -->\non. Yes."), [
+      "Text goes",
+      "<!-- a. B -->",
+      "on.",
+      "Yes.",
+    ]);
+    assert.deepEqual(
+      splitSentences(
+        "Intro.\n\n<!--\nTODO: rewrite this. Later.\n  keep   spacing\n\n# not a heading\n-->\nAfter. End.",
+      ),
+      ["Intro.", "TODO: rewrite this. Later.", "keep   spacing", "# not a heading", "After.", "End."],
+    );
+    assert.deepEqual(splitSentences("  <!-- A note\nover two lines. -->\n- An item. Two."), [
+      "<!-- A note",
+      "over two lines. -->",
+      "- An item.",
+      "Two.",
+    ]);
+    // The empty comments of §6.6, and a line that goes on after "-->": the HTML block's, as written.
+    assert.deepEqual(splitSentences("<!---->\nAa. <!--> B.\n<!-- c --> D. E."), [
+      "<!---->",
+      "Aa.",
+      "<!--> B.",
+      "<!-- c --> D. E.",
+    ]);
+    // In a quote, up to its end; in fenced code, code.
+    assert.deepEqual(
+      splitSentences("> <!-- Note. X\n> y. -->\n> Quoted. Yes.\n\n```html\n<!-- a. B -->\n```"),
+      ["> <!-- Note. X", "y. -->", "> Quoted.", "Yes.", "<!-- a. B -->"],
+    );
+    assert.deepEqual(splitSentences("> <!-- Note. X\nReply. Two. -->"), [
+      "> <!-- Note. X",
+      "Reply.",
+      "Two. -->",
+    ]);
+    // Inside a paragraph (§6.6, raw HTML): no sentence ends in it, across a line's end too.
+    assert.deepEqual(splitSentences("Text <!-- a. B --> more. Next <!-- c.\nD --> one. End."), [
+      "Text <!-- a. B --> more.",
+      "Next <!-- c. D --> one.",
+      "End.",
+    ]);
+    // Never closed, "<!--" is text, at a line's start too; in a code span it opens none.
+    assert.deepEqual(splitSentences("Use <!-- in HTML. It opens one.\n<!-- Never closed. Text."), [
+      "Use <!-- in HTML.",
+      "It opens one.",
+      "<!-- Never closed.",
+      "Text.",
+    ]);
+    assert.deepEqual(splitSentences("Type `<!--` first. Then `-->` last. Done."), [
+      "Type `<!--` first.",
+      "Then `-->` last.",
+      "Done.",
+    ]);
+  });
+
   test("each line of a fenced code block is one sentence; a paragraph does not go on into it", () => {
     // CommonMark 0.31 §4.5: a fence of three or more backticks or tildes, to a fence as long. An indented code
     // block (§4.4) is prose: plain text indents its paragraphs so ("a paragraph indented by a tab", below).
@@ -982,6 +1047,12 @@ describe("splitSentences", () => {
     // Each fence one quote deeper than the last, none closed.
     const fences = Array.from({ length: 1_400 }, (_, i) => `${"> ".repeat(i)}\`\`\``);
     assert.deepEqual(splitSentences(fences.join("\n")), fences);
+    // HTML comments: lines that open one never closed (prose, a line's "<!--" alone a word), one each.
+    assert.equal(splitSentences("<!--\n".repeat(200_000)).join(" "), "<!-- ".repeat(200_000).trim());
+    assert.equal(splitSentences("<!-- x -->\n".repeat(100_000)).length, 100_000);
+    assert.equal(splitSentences(`<!--\n${"x\n".repeat(200_000)}-->`).length, 200_000);
+    assert.equal(splitSentences("a <!-- ".repeat(200_000)).join(" "), "a <!-- ".repeat(200_000).trim());
+    assert.equal(splitSentences("Aa <!-- b. C --> d. ".repeat(50_000)).length, 50_000);
   });
 
   // Found in review: the api takes any text/plain, and plain text indents its paragraphs by a tab or four
@@ -1071,13 +1142,14 @@ describe("splitSentences", () => {
       'Req:\n\n>= 20 GB\n>>= 4\n> > >x\n\n--\nJane\n> q\nr\n> [c]: d\nA `b`s c\\` [d](../e "f. G") *no.*[1] x. * Y',
       "Title\n-- \nIt`s `a. B`. Don`t. ``c\\`` d. E.",
       "It was.[12] Next.[^1][a b]\nOk.(1, 2) X.\u00b9\u00b2 e.g.[1] Y. [Z](w) Q.[R](s) T.(u) V.(1",
+      "A <!-- b. C\nd --> e.\n<!--\nF. g\n-->\n> <!-- h\ni -->\n<!-- j --> k\n<!-- l",
     ];
     // Markup lines (a fence, an underline, a thematic break) and quote markers (a ">" with no text right after
     // it) may go: taken out of both sides. A sentence a line.
     const kept = (text: string) =>
       text
         .replace(/^(?:[ \t]*>+(?=\s|$))+/gm, "")
-        .replace(/^[ \t]*(?:`{3,}\S*|~{3,}.*|={2,}|-{2,}|(?:[-*_][ \t]*){3,})[ \t]*$/gm, "")
+        .replace(/^[ \t]*(?:`{3,}\S*|~{3,}.*|={2,}|-{2,}|(?:[-*_][ \t]*){3,}|<!--|-->)[ \t]*$/gm, "")
         .replace(/\s/g, "");
     for (const text of texts)
       assert.equal(kept(splitSentences(text).join("\n")), kept(text), JSON.stringify(text));

@@ -246,17 +246,18 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * "A paragraph\n    wrapped." is one), and starts no heading, list item or fence, as in CommonMark.
  *
  * A block quote (CommonMark 0.31 §5.1: lines led by `>`, {@link quoteMarkers}) holds blocks, read in it as
- * outside one (headings, list items, fences, tables, definitions), its lines without their markers: the
- * first line of each of its blocks keeps them (the block's lead, as a list item's markers are: a table's row
- * or a definition, each a block, keeps them), the others lose them (markup). A `>` with text right after it
- * is text, no marker (">= 20 GB": {@link quoteMarkers}). A line whose depth of quote differs from the block's
- * starts another block: a quote interrupts a paragraph, a blank quote line (">") ends one, a deeper or
- * shallower quote does too (in mail, another writer's text; CommonMark goes on a paragraph at a shallower
- * depth lazily), and so does a line with no marker at all: no lazy continuation, where CommonMark goes on a
- * quote's paragraph with it; in mail such a line is the reply typed under the line it answers ("> Can we
- * meet on Monday\nYes, Monday works."), not the quote's. A fenced code block in a quote ends with it ({@link
- * closedFences}): its fences are markup, its lines lose the quote's markers, not more ("> > x" in a quote's
- * code is "> x").
+ * outside one (headings, list items, fences, tables, definitions), its lines without their markers: the first
+ * line of each of its blocks keeps them (the block's lead, as a list item's markers are: a table's row or a
+ * definition, each a block, keeps them), the others lose them (markup). A `>` with text right after it is
+ * text, no marker (">= 20 GB": {@link quoteMarkers}). A line whose depth of quote differs from the block's
+ * starts another block: a quote interrupts a paragraph, as in CommonMark (§5.1, example 247: "Studies show
+ * that\n> 50% agree." is a paragraph and a quote; ">50%" or "    > 50%" goes on it), a blank quote line (">")
+ * ends one, a deeper or shallower quote does too (in mail, another writer's text; CommonMark goes on a
+ * paragraph at a shallower depth lazily), and so does a line with no marker at all: no lazy continuation,
+ * where CommonMark goes on a quote's paragraph with it; in mail such a line is the reply typed under the line
+ * it answers ("> Can we meet on Monday\nYes, Monday works."), not the quote's. A fenced code block in a quote
+ * ends with it ({@link closedFences}): its fences are markup, its lines lose the quote's markers, not more
+ * ("> > x" in a quote's code is "> x").
  */
 function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let lines: string[] = []; // the block being read: its first line as written, the others without quote markers

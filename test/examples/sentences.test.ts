@@ -411,6 +411,19 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("> Needs:\n> >= 4 GB RAM\n> >>= 2"), ["> Needs: >= 4 GB RAM >>= 2"]);
     // The price: mail's ">text", with no space after the marker, is text too (its ">" kept, the line no quote).
     assert.deepEqual(splitSentences("> Quoted\n>wrapped\n>>also"), ["> Quoted", ">wrapped >>also"]);
+    // Review (lead's list of faults), kept: "> " at a wrapped line's start starts a quote there, as in
+    // CommonMark (0.31.2 §5.1, example 247: "Block quotes can interrupt paragraphs", "foo\n> bar" is a
+    // paragraph and a quote). A ">" with text right after it is text here, as above; four columns in, it goes
+    // on the paragraph.
+    assert.deepEqual(splitSentences("Studies show that\n> 50% of users agree. Most do."), [
+      "Studies show that",
+      "> 50% of users agree.",
+      "Most do.",
+    ]);
+    assert.deepEqual(splitSentences("Studies show that\n>50% agree.\nOr\n    > 50% do."), [
+      "Studies show that >50% agree.",
+      "Or > 50% do.",
+    ]);
     // No lazy continuation (CommonMark 0.31 §5.1 has it): a mail's reply typed under a quoted line is the
     // reply's, not the quote's.
     assert.deepEqual(

@@ -125,9 +125,9 @@ function lineEnd(text: string, from: number): number {
  * heading, a break): it ends the block and is markup, no sentence ("-- Jane Doe" was one). Under a
  * paragraph's line either is a setext heading's underline ({@link SETEXT_UNDERLINE}: "Introduction\n-- ").
  * The text after it is read as any: a mail's disclaimer, or prose after a "--" divider, is wrapped prose,
- * its lines joined and cut at its sentences. So are a signature's short lines ("Jane Doe\nACME Inc." is
- * "Jane Doe ACME Inc."): no rule on a line's own text tells a name on a line of its own from wrapped prose
- * ("… met John\nSmith at the station"), and a line a sentence cut a disclaimer at each line's end.
+ * its lines joined and cut at its sentences; a signature's short lines ("Jane Doe\nACME Inc. | Sales") are
+ * a block of short lines, a sentence each ({@link lineCuts}): no rule on a line's own text tells a name on a
+ * line of its own from wrapped prose ("… met John\nSmith at the station"), but a block's lines together do.
  */
 const SIGNATURE_SEPARATOR = /^--[ \t]*$/;
 
@@ -260,7 +260,8 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * ("> > x" in a quote's code is "> x").
  */
 function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
-  let lines: string[] = []; // the block being read: its first line as written, the others without quote markers
+  let lines: string[] = []; // the block being read: its lines without their quote markers
+  let marks: string[] = []; // each line's quote markers, as written
   let empty = true; // no line in that block yet
   let inList = false; // the last block begun was a list item's, or a block indented under one
   let column = 0; // where the text of the last list item begun starts: "1. One." 3, "  - x" 4, "1." alone 3
@@ -276,10 +277,16 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let delimiter = false; // the next line is the table's delimiter row
   const closed = closedFences(text);
   const closes = commentCloser(text);
-  const take = (): string => {
-    const block = lines.join("\n");
-    lines = [];
-    return block;
+  // The block read, as blocks: its lines cut where a run of header lines or a block of short lines has it.
+  const take = function* (): Generator<[block: string, code: boolean]> {
+    const [block, quoted] = [lines, marks];
+    [lines, marks] = [[], []];
+    let start = 0; // the first line of the block to yield next
+    for (const cut of lineCuts(block)) {
+      yield [quoted[start]! + block.slice(start, cut).join("\n"), false];
+      start = cut;
+    }
+    yield [quoted[start]! + block.slice(start).join("\n"), false];
   };
   let at = 0;
   // YAML front matter: its lines, each a block of its own, not segmented; its fences markup.
@@ -307,7 +314,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     if (comment && level < commented) comment = false; // and its comment
     // A quote begins, ends or changes depth: the block ends (a line without markers too: no lazy continuation).
     if (level !== depth) {
-      if (!empty) yield [take(), false];
+      if (!empty) yield* take();
       [empty, inList, bare, depth] = [true, false, false, level];
       [table, delimiter] = [false, false];
     }
@@ -334,7 +341,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       COMMENT_START.test(line) &&
       closes(at + markers[1] + line.indexOf("<!--") + 2) !== -1
     ) {
-      if (!empty) yield [take(), false];
+      if (!empty) yield* take();
       if (!COMMENT_MARKUP.test(line)) yield [written, true]; // "<!--" alone: markup
       // "-->" on a later line: the comment goes on to it.
       [comment, commented] = [closes(at + markers[1] + line.indexOf("<!--") + 2) >= end, level];
@@ -342,11 +349,11 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
     } else if (inner && line.includes("|") && isDelimiterRow(nextLine(text, end, level))) {
-      if (!empty) yield [take(), false];
+      if (!empty) yield* take();
       yield [written, true];
       [table, delimiter, empty, bare] = [true, true, true, false];
     } else if (BLANK_LINE.test(line)) {
-      if (!empty) yield [take(), false];
+      if (!empty) yield* take();
       empty = true;
       bare = false;
     } else if (inner && empty && SIGNATURE_SEPARATOR.test(line)) {
@@ -356,7 +363,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
-      if (!empty) yield [take(), false];
+      if (!empty) yield* take();
       const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
       // A fence that opens code is markup, no sentence, unless its info string is more than a word (a
       // language, "js", "c++"): "~~~ Intro ~~~" keeps its text, as a line of its own.
@@ -371,12 +378,12 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
         // Under a paragraph's line of the same container: in a list, one indented to its item's text.
         (!empty && !bare && (!inList || indent >= column) && SETEXT_UNDERLINE.test(line)))
     ) {
-      if (!empty) yield [take(), false]; // the break or the underline: markup, no sentence
+      if (!empty) yield* take(); // the break or the underline: markup, no sentence
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
     } else if (inner && HEADING_LINE.test(line)) {
-      if (!empty) yield [take(), false];
+      if (!empty) yield* take();
       yield [written, false];
       empty = true;
       inList = false;
@@ -393,18 +400,112 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
           inList ||
           (!alone && (number === undefined || Number(number) === 1 || endsSentence(previous))));
       if (item || empty || (bare && !under)) {
-        if (!empty) yield [take(), false];
-        lines.push(written);
+        if (!empty) yield* take();
+        lines.push(line);
+        marks.push(written.slice(0, markers[1]));
         empty = false;
         inList = item || (inList && /^[^\S\n]/.test(line));
-      } else lines.push(line);
+      } else {
+        lines.push(line);
+        marks.push(written.slice(0, markers[1]));
+      }
       if (lead !== undefined && (item || under)) column = columnAfter(alone ? `${lead.trimEnd()} ` : lead);
       bare = (item || under) && alone;
       previous = line;
     }
     at = end + 1;
   }
-  if (!empty) yield [take(), false];
+  if (!empty) yield* take();
+}
+
+/**
+ * A line that starts with a header field's name ({@link lineCuts}; RFC 5322 §2.2, §3.6: "From:", "Reply-To:",
+ * "Cc:", "X-Mailer:", as mail clients write a forwarded or quoted mail's headers, in other languages too:
+ * "Betreff:", "Enviado el:", "De :"): a capital, then letters and digits, perhaps parts joined by "-" and one
+ * word more after a space, then perhaps a space, a colon, and white space or the line's end. Capitalised, as
+ * clients write them: not an identifier wrapped to a line's start ("maxParentAge: 60_000 })"), nor "modes
+ * alike: …", "https://…" or "10:30".
+ */
+const HEADER_FIELD = new RegExp(
+  String.raw`^\p{Lu}[\p{L}\p{M}\p{N}]{0,39}(?:-[\p{L}\p{N}][\p{L}\p{M}\p{N}]{0,39}){0,4}` + // "Reply-To"
+    String.raw`(?: \p{L}[\p{L}\p{M}\p{N}]{0,39})? ?:(?:[ \t]|$)`, // "Enviado el", then ":"
+  "u",
+);
+
+/** A line of a block of short lines ({@link lineCuts}) is one when trimmed it is at most this long. */
+const SHORT_LINE = 40;
+
+/** A line that starts with a lower-case word (letters only, then white space, punctuation or the end). */
+const LOWER_CASE_START = /^[ \t]*\p{Ll}[\p{L}\p{M}'’-]*(?:[\s,;:!?)]|\.(?:\s|$)|$)/u;
+
+/** A line that ends with a sentence's terminator, then perhaps closing quotes, brackets or emphasis marks. */
+const TERMINATED = /[.!?\u2026][\p{Pe}\p{Pf}"'*_~]*$/u;
+
+/**
+ * Where the lines of a prose block (its lines without quote markers, its first with its list markers) are cut
+ * into blocks of their own, each cut the index of the line that starts one, in increasing order; none when
+ * the block is wrapped prose (its lines are then joined, a line break a space: {@link blocksOf}). UAX #29
+ * reads a line break as a space too, so lines without a terminator ran together ("From: Ann Smith To: Bob
+ * Subject: Plans"). Two kinds of block are lines, not wrapped prose:
+ * - A run of two or more lines that each start with a header field's name ({@link HEADER_FIELD}: "From: Ann",
+ *   "To: Bob", "Subject: Plans"), a line that starts with white space after one going on its field (RFC 5322
+ *   §2.2.3, folding): each field starts a block, and so does the line after the run. A mail's header block,
+ *   forwarded or quoted, as clients write it (RFC 5322 §3.6). One such line alone is no run: "… asked
+ *   the\nBoard: what now?" is wrapped prose, and two lines of prose in a row that each start with a name and
+ *   a colon are not written.
+ * - A block of short lines: two or more, each at most {@link SHORT_LINE} characters trimmed, none after the
+ *   first starting with a lower-case word ({@link LOWER_CASE_START}; "jane@acme.example" is none), the last
+ *   ending without a sentence's terminator ({@link TERMINATED}): a letter's address ("Ann Smith\n12 Main
+ *   Street\nSpringfield, IL 62701"), its closing ("Best regards,\nJane Doe"), a signature, a title over two
+ *   lines. Each of its lines that ends without a terminator ends a block, unless the next is indented more
+ *   than its first (it goes on: "Ann Smith\n  (née Jones)"); one that ends with one is left to UAX #29 and
+ *   the abbreviation rules. Why so: prose is wrapped at a fixed width of 60 columns or more (mail at 72 to
+ *   78, RFC 5322 §2.1.1: a line "SHOULD be no more than 78 characters"), where a line ends short only before
+ *   a word too long to fit or at its paragraph's end, so a block whose every line is short was broken by
+ *   hand, a line at a time; a wrapped sentence goes on with a lower-case word far more often than not; and a
+ *   paragraph of prose ends with a terminator, where an address, a signature or a title ends with none. So
+ *   "It opened in\n1998.", "I met John\nSmith at noon." and "The meeting is at noon\nin Room 4" stay one
+ *   sentence. The cost: a phrase broken by hand into short lines with no terminator at its end, the next line
+ *   starting with a capital or a digit, is cut there ("Lunch with John\nSmith at noon"), as is text written
+ *   with a line break after each clause (semantic line breaks: "We thank Alice,\nBob and Carol") when all its
+ *   lines are short and capitalised and it ends with no terminator.
+ * One pass over the lines, each read by patterns with bounded runs: linear.
+ */
+function lineCuts(lines: string[]): number[] {
+  if (lines.length < 2) return [];
+  const cuts: number[] = [];
+  // Header runs: `field` marks the lines of runs of two or more fields.
+  const field = new Uint8Array(lines.length); // 1: a field's line in a run, 2: a folded line of one
+  for (let i = 0; i < lines.length;) {
+    if (!HEADER_FIELD.test(lines[i]!)) {
+      i++;
+      continue;
+    }
+    let end = i; // past the run
+    let fields = 0;
+    while (end < lines.length) {
+      if (HEADER_FIELD.test(lines[end]!)) fields++;
+      else if (!(end > i && /^[ \t]/.test(lines[end]!))) break;
+      end++;
+    }
+    if (fields >= 2) for (let j = i; j < end; j++) field[j] = /^[ \t]/.test(lines[j]!) && j > i ? 2 : 1;
+    i = end;
+  }
+  // A block of short lines, none after the first starting with a lower-case word.
+  const short =
+    !TERMINATED.test(withoutReferences(lines[lines.length - 1]!.trimEnd())) &&
+    lines.every((line, i) => line.trim().length <= SHORT_LINE && (i === 0 || !LOWER_CASE_START.test(line)));
+  const indent = columnAfter(/^[ \t]*/.exec(lines[0]!)![0]); // a line indented more goes on the one before
+  for (let i = 1; i < lines.length; i++) {
+    // A field starts, or a run of fields ends; a line of a block of short lines ends.
+    const fieldCut = field[i] === 1 || (field[i - 1] !== 0 && field[i] === 0);
+    const shortCut =
+      short &&
+      !TERMINATED.test(withoutReferences(lines[i - 1]!.trimEnd())) &&
+      columnAfter(/^[ \t]*/.exec(lines[i]!)![0]) <= indent;
+    if (fieldCut || shortCut) cuts.push(i);
+  }
+  return cuts;
 }
 
 /**
@@ -565,7 +666,9 @@ function isAbbreviation(word: string): boolean {
  *   without a full stop ({@link blocksOf}; a line starting "5. " or "1998. " goes on a paragraph, as in
  *   CommonMark, unless in a list). Any other line break is a space: a paragraph wrapped at a fixed width
  *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a prose sentence
- *   is collapsed to one space.
+ *   is collapsed to one space. But a run of two or more header lines ("From: Ann\nTo: Bob") and a block
+ *   of short lines with no terminator at its end (an address, a signature: "Ann Smith\n12 Main Street") are
+ *   cut at their lines' ends, not joined ({@link lineCuts}).
  * - Each line of a fenced code block (```) is one sentence as it is, not its fences, its inner white
  *   space kept: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one). A fence no
  *   later line closes is prose, its line a block of its own. A paragraph indented by a tab or four
@@ -581,10 +684,9 @@ function isAbbreviation(word: string): boolean {
  *   "-->" alone on a line is markup); inside a paragraph no sentence ends in one ({@link commentSpans});
  *   never closed, "<!--" is text.
  * - A mail's signature separator ("-- ", RFC 3676 §4.3) where no paragraph goes on is markup and ends a
- *   sentence; the text after it is prose as any, its lines joined (a signature's short lines too: "Jane
- *   Doe ACME Inc."); under a paragraph's line it underlines a heading ({@link SIGNATURE_SEPARATOR}). Each
- *   link reference definition ("[1.2.0]: https://…", {@link LINK_DEFINITION}) is one sentence, not
- *   segmented.
+ *   sentence; the text after it is prose as any, its lines joined (a signature's short lines are a block of
+ *   short lines, above); under a paragraph's line it underlines a heading ({@link SIGNATURE_SEPARATOR}). Each
+ *   link reference definition ("[1.2.0]: https://…", {@link LINK_DEFINITION}) is one sentence, not segmented.
  * - A block quote's markers ("> ", "> > ", ">> ") are markup: the first line of each block in a quote keeps
  *   them as its lead (a table's row, a definition: each a block), the others lose them ("> One line\n>
  *   goes on." is "> One line goes on."); a blank quote line (">"), a change of depth and a line without

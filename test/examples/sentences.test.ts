@@ -404,13 +404,18 @@ describe("splitSentences", () => {
   test("a '>' with text right after it is text, not a quote's marker; a line without markers ends a quote", () => {
     assert.deepEqual(splitSentences("Requirements:\n\n>= 20 GB disk\n>= 4 GB RAM\n"), [
       "Requirements:",
-      ">= 20 GB disk >= 4 GB RAM",
+      ">= 20 GB disk", // a block of short lines (lineCuts)
+      ">= 4 GB RAM",
     ]);
-    assert.deepEqual(splitSentences("Shift it:\n>>= 2 bits\n->> x"), ["Shift it: >>= 2 bits ->> x"]);
+    assert.deepEqual(splitSentences("Shift it:\n>>= 2 bits\n->> x"), ["Shift it:", ">>= 2 bits", "->> x"]);
     // After a quote's markers too: a run of ">" with text right after it is one token, all of it text.
-    assert.deepEqual(splitSentences("> Needs:\n> >= 4 GB RAM\n> >>= 2"), ["> Needs: >= 4 GB RAM >>= 2"]);
+    assert.deepEqual(splitSentences("> Needs:\n> >= 4 GB RAM\n> >>= 2 bits."), [
+      "> Needs: >= 4 GB RAM >>= 2 bits.",
+    ]);
     // The price: mail's ">text", with no space after the marker, is text too (its ">" kept, the line no quote).
-    assert.deepEqual(splitSentences("> Quoted\n>wrapped\n>>also"), ["> Quoted", ">wrapped >>also"]);
+    // (Its short lines, no terminator at the end, are each a sentence: a block of short lines, lineCuts.)
+    assert.deepEqual(splitSentences("> Quoted\n>wrapped\n>>also"), ["> Quoted", ">wrapped", ">>also"]);
+    assert.deepEqual(splitSentences("> Quoted\n>wrapped\n>>also."), ["> Quoted", ">wrapped >>also."]);
     // Review (lead's list of faults), kept: "> " at a wrapped line's start starts a quote there, as in
     // CommonMark (0.31.2 §5.1, example 247: "Block quotes can interrupt paragraphs", "foo\n> bar" is a
     // paragraph and a quote). A ">" with text right after it is text here, as above; four columns in, it goes
@@ -488,6 +493,99 @@ describe("splitSentences", () => {
   // Review hS: mail's signature separator, "-- " (RFC 3676 §4.3), after a blank line was glued to the signature
   // ("-- Jane Doe ACME Inc."). Review hR: read a line a sentence after it, a disclaimer's wrapped prose was cut at
   // its lines' ends; and "-- " under a paragraph's line is a setext heading's underline, as it was.
+  // Review (lead's list of faults): a mail's header lines and a letter's address were one sentence, their
+  // lines joined ("From: Ann Smith To: Bob Subject: Plans").
+  test("a run of header lines, or a block of short lines, is cut at its lines' ends; wrapped prose is not", () => {
+    assert.deepEqual(splitSentences("From: Ann Smith\nTo: Bob\nSubject: Plans\n\nHi Bob. See below."), [
+      "From: Ann Smith",
+      "To: Bob",
+      "Subject: Plans",
+      "Hi Bob.",
+      "See below.",
+    ]);
+    // Header lines of any length, cut from the line before them, a folded one (RFC 5322 §2.2.3) going on
+    // its field.
+    assert.deepEqual(
+      splitSentences(
+        "See below.\n\n---------- Forwarded message ---------\nFrom: Ann Smith <ann@example.com>\n" +
+          "Date: Mon, Jan 5, 2026 at 10:30 AM\nSubject: Re: the quarterly planning meeting and the budget\n" +
+          "  for next year\nTo: Bob <bob@example.com>, Carol <carol@example.com>\nCc:\n\n" +
+          "Hi all. Notes attached.",
+      ),
+      [
+        "See below.",
+        "---------- Forwarded message ---------",
+        "From: Ann Smith <ann@example.com>",
+        "Date: Mon, Jan 5, 2026 at 10:30 AM",
+        "Subject: Re: the quarterly planning meeting and the budget for next year",
+        "To: Bob <bob@example.com>, Carol <carol@example.com>",
+        "Cc:",
+        "Hi all.",
+        "Notes attached.",
+      ],
+    );
+    assert.deepEqual(
+      splitSentences("> Von: Ann\n> Datum: 05.01.2026 10:30\n> Betreff: Pläne\n> Hallo Bob. Ok.", "de"),
+      ["> Von: Ann", "> Datum: 05.01.2026 10:30", "> Betreff: Pläne", "> Hallo Bob.", "Ok."],
+    );
+    // A letter's address and signature: every line short, none after the first starting with a lower-case
+    // word (an address's "jane@…" is none), the last without a terminator: each line without one ends one.
+    assert.deepEqual(
+      splitSentences(
+        "Ann Smith\n12 Main Street\nSpringfield, IL 62701\n\nDear Ms. Smith,\n\nThanks for the help.\n\n" +
+          "Best regards,\nJane Doe\nACME Inc.\n+1 555 0100\njane@acme.example",
+      ),
+      [
+        "Ann Smith",
+        "12 Main Street",
+        "Springfield, IL 62701",
+        "Dear Ms. Smith,",
+        "Thanks for the help.",
+        "Best regards,",
+        "Jane Doe",
+        "ACME Inc.",
+        "+1 555 0100",
+        "jane@acme.example",
+      ],
+    );
+    // Wrapped prose stays one sentence: a line over 40 characters, or one after the first starting with a
+    // lower-case word, makes the block prose; a line that ends with a terminator is UAX #29's to cut or not.
+    assert.deepEqual(
+      splitSentences(
+        "Yesterday, after the long meeting about the budget, I met John\nSmith at the station. We " +
+          "talked.\n\nThe committee met on Tuesday and, after a long debate, asked the\nBoard: what now? " +
+          "Nobody knew.\n\n" +
+          "The meeting is at noon\nin Room 4. Bring notes.\n\nThe guests included Dr.\nSmith and a friend.",
+      ),
+      [
+        "Yesterday, after the long meeting about the budget, I met John Smith at the station.",
+        "We talked.",
+        "The committee met on Tuesday and, after a long debate, asked the Board: what now?",
+        "Nobody knew.",
+        "The meeting is at noon in Room 4.",
+        "Bring notes.",
+        "The guests included Dr. Smith and a friend.",
+      ],
+    );
+    // One line like a header is no run; "http:" is no field name.
+    assert.deepEqual(
+      splitSentences(
+        "Our plan for the release was settled last week at the meeting, see\nhttps://x.example/notes for " +
+          "the minutes and\nNote: the date may move.",
+      ),
+      [
+        "Our plan for the release was settled last week at the meeting, see https://x.example/notes for " +
+          "the minutes and Note: the date may move.",
+      ],
+    );
+    // A block of short lines whose last ends with a terminator is prose; a line indented more goes on.
+    assert.deepEqual(splitSentences("I met John\nSmith at noon."), ["I met John Smith at noon."]);
+    assert.deepEqual(splitSentences("Ann Smith\n  (née Jones)\nOxford"), ["Ann Smith (née Jones)", "Oxford"]);
+    // The cost: a phrase broken by hand into short lines, with no terminator at its end, the next line
+    // starting with a capital, is cut there.
+    assert.deepEqual(splitSentences("Lunch with John\nSmith at noon"), ["Lunch with John", "Smith at noon"]);
+  });
+
   test("a signature separator where no paragraph goes on is markup; the text after it is read as prose", () => {
     assert.deepEqual(
       splitSentences(
@@ -515,17 +613,18 @@ describe("splitSentences", () => {
         "She waited for an hour.",
       ],
     );
-    // The cost: a signature's short lines are wrapped prose too, joined (no rule tells "Jane Doe\nACME" from
-    // "met John\nSmith"); a blank line still ends the signature.
+    // A signature's short lines are a block of short lines (below): each line a sentence; a blank line ends
+    // the signature.
     assert.deepEqual(
       splitSentences("Cheers.\n\n-- \nJane Doe\nACME Inc. | Sales\n\nConfidential. Do not share."),
-      ["Cheers.", "Jane Doe ACME Inc.", "| Sales", "Confidential.", "Do not share."],
+      ["Cheers.", "Jane Doe", "ACME Inc.", "| Sales", "Confidential.", "Do not share."],
     );
     assert.deepEqual(splitSentences("-- \nJane Doe"), ["Jane Doe"]);
     // In a quote, after a blank quote line: the first line after it keeps the quote's markers, as any block's.
     assert.deepEqual(splitSentences("> Bye.\n>\n> -- \n> Jane Doe\n> ACME\n\nMy reply."), [
       "> Bye.",
-      "> Jane Doe ACME",
+      "> Jane Doe",
+      "> ACME",
       "My reply.",
     ]);
     // "--" or "-- " under a paragraph's line underlines it (a setext heading), in a quote too; after a blank line
@@ -536,8 +635,10 @@ describe("splitSentences", () => {
     );
     assert.deepEqual(splitSentences("Title\n--\nText. More."), ["Title", "Text.", "More."]);
     assert.deepEqual(splitSentences("Best regards,\nJane\n-- \nJane Doe\n+1 555 0100"), [
-      "Best regards, Jane",
-      "Jane Doe +1 555 0100",
+      "Best regards,",
+      "Jane",
+      "Jane Doe",
+      "+1 555 0100",
     ]);
     assert.deepEqual(splitSentences("> Bye.\n> -- \n> Jane Doe\n\nMy reply."), [
       "> Bye.",

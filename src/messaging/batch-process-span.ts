@@ -58,7 +58,9 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * of `fn` are recorded and passed through, as in `withBatch`. Tracing never fails the batch.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
- *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options` holds a name
+ *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options.operationName` is given
+ *   and not a non-empty string, `options` holds a name (`messageId` among them: a batch span is no
+ *   one message's)
  *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator,
  *   `options.links` is not an array, `messages` is not an array (a `Set`, `null`) or `fn` is not a
  *   function (programming errors, before `fn` runs; each message names `withBatchProcessSpan`).

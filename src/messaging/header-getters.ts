@@ -45,9 +45,10 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /**
  * One header value as text: strings as they are, byte arrays decoded whole as UTF-8 (never element by
  * element); a value over `MAX_CARRIER_VALUE_LENGTH` (UTF-16 code units or bytes) is absent, as in a
- * stored carrier.
+ * stored carrier. Internal to tracehop/messaging: also how a `messageId` given as bytes is read
+ * (`messageIdText`, message-restore-options.ts).
  */
-function valueToText(value: unknown, numbers: boolean): string | undefined {
+export function valueToText(value: unknown, numbers: boolean): string | undefined {
   if (typeof value === "string") return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
   if (value instanceof Uint8Array)
     return value.byteLength <= MAX_CARRIER_VALUE_LENGTH ? decoder.decode(value) : undefined;

@@ -1,5 +1,9 @@
-/** The restore options a message gives (`attempt`, `run`, `capturedAt`): a bad value is left out, never an error. */
+/**
+ * The options a message gives (`attempt`, `run`, `capturedAt`, `messageId`): a bad value is left out,
+ * never an error.
+ */
 import { describeValue } from "../describe-value.js";
+import { valueToText } from "./header-getters.js";
 import { toEpochMs } from "../context/carrier-source.js";
 import { isOrdinal } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
@@ -19,6 +23,12 @@ const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", st
   capturedAt:
     "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",
 };
+
+/** What `messageId` takes ({@link messageIdText}). */
+const MESSAGE_ID_HINT =
+  "a string (messaging.message.id), a Buffer or Uint8Array (decoded as UTF-8, as header values are), a " +
+  "safe integer or a bigint (its decimal text), or null or undefined for none (a header or MQTT user " +
+  "property repeated arrives as an array: pass the one value you mean)";
 
 /** The options {@link messageRestoreOptions} checks: those that come from the message. */
 const MESSAGE_OPTIONS = ["attempt", "run", "capturedAt"] as const;
@@ -73,15 +83,48 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
     }
     kept ??= { ...restore };
     delete kept[name];
-    warnOnce(
-      `${entry}-message-option-${name}`,
-      `tracehop ${entry}: options.${name} must be ${MESSAGE_OPTION_HINTS[name]}, got ` +
-        `${describeValue(value)}: left out (no tracehop.${name === "capturedAt" ? "queue.wait from it" : name} ` +
-        `on the span), the message handled as usual. Said once per process; later messages with such a ` +
-        `value are treated the same.`,
-      MESSAGE_OPTION_IGNORED_WARNING,
-    );
+    const attribute = name === "capturedAt" ? "tracehop.queue.wait from it" : `tracehop.${name}`;
+    warnIgnored(entry, name, MESSAGE_OPTION_HINTS[name], value, attribute);
   }
   // Every attempt and run left is a number: a bigint was replaced by its number above.
   return { restore: (kept ?? restore) as MessageRestore["restore"], capturedAtMs };
+}
+
+/**
+ * `messageId` as the text of `messaging.message.id`: it is most often read from the message itself (a
+ * header, an MQTT user property, a column), so no value fails the message.
+ * - a string: as it is;
+ * - `null` or `undefined` (a header or a nullable column without a value): no id, said nothing;
+ * - a Buffer or another Uint8Array (a kafkajs header as a consumer receives it): decoded whole as UTF-8
+ *   with a BOM kept, as the header getters decode a header value (`valueToText`, header-getters.ts);
+ * - a safe integer or a bigint (a numeric id column, an AMQP integer header): its decimal text, which
+ *   is the id exactly (a number beyond `Number.MAX_SAFE_INTEGER` may have been rounded already);
+ * - anything else (an array: a header or an MQTT 5 user property repeated; an object, a boolean, `NaN`,
+ *   `2.5`, an unsafe integer, bytes over `MAX_CARRIER_VALUE_LENGTH`): no id, said once per process and
+ *   `entry` (diag.warn and the process warning `TRACEHOP_MESSAGE_OPTION_IGNORED`, naming the value and
+ *   what the option takes).
+ * Never throws.
+ */
+export function messageIdText(value: unknown, entry: string): string | undefined {
+  if (value === undefined || value === null || typeof value === "string") return value ?? undefined;
+  let text: string | undefined;
+  if (value instanceof Uint8Array) text = valueToText(value, false);
+  else if ((typeof value === "number" && Number.isSafeInteger(value)) || typeof value === "bigint")
+    text = String(value);
+  if (text === undefined) warnIgnored(entry, "messageId", MESSAGE_ID_HINT, value, "messaging.message.id");
+  return text;
+}
+
+/**
+ * Says once per process, `entry` and option `name` that its `value` was left out (the span has no
+ * `attribute` from it): `diag.warn` and `TRACEHOP_MESSAGE_OPTION_IGNORED`, with what it takes (`hint`).
+ */
+function warnIgnored(entry: string, name: string, hint: string, value: unknown, attribute: string): void {
+  warnOnce(
+    `${entry}-message-option-${name}`,
+    `tracehop ${entry}: options.${name} must be ${hint}, got ${describeValue(value)}: left out (no ` +
+      `${attribute} on the span), the message handled as usual. Said once per process; later messages ` +
+      `with such a value are treated the same.`,
+    MESSAGE_OPTION_IGNORED_WARNING,
+  );
 }

@@ -5,6 +5,7 @@ import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { assertOptionValues } from "../context/with-carrier.js";
 import type { HeaderEntries } from "./header-entries.js";
+import { messageIdText } from "./message-restore-options.js";
 
 /** What the span describes; the attributes are set when the span starts, as samplers need them. */
 export interface MessagingSpanOptions {
@@ -24,10 +25,20 @@ export interface MessagingSpanOptions {
    * `messaging.destination.temporary` to `true` (messaging conventions, "Span name").
    */
   destination: string;
-  /** `messaging.operation.name`. Default: `publish` for rabbitmq, `send` otherwise; `process` on consume. */
+  /**
+   * `messaging.operation.name`, a non-empty string (your configuration: another value is a
+   * `TypeError`). Default: `publish` for rabbitmq, `send` otherwise; `process` on consume.
+   */
   operationName?: string | undefined;
-  /** `messaging.message.id`, when the application or the broker gives one. */
-  messageId?: string | undefined;
+  /**
+   * `messaging.message.id`, when the application or the broker gives one. Usually read from the
+   * message, so no value fails it: a string as it is; a Buffer or Uint8Array (a kafkajs header) decoded
+   * as UTF-8, as the header getters decode a header value; a safe integer or a bigint as its decimal
+   * text; `null` or `undefined`: no id. Anything else (an array: a header or MQTT 5 user property
+   * repeated; an object, `NaN`, `2.5`) gives no id, said once per process
+   * (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message is handled as usual.
+   */
+  messageId?: string | Uint8Array | number | bigint | null | undefined;
   /** More attributes (e.g. `rabbitmq.destination.routing_key`); they win over tracehop's. */
   attributes?: Attributes | undefined;
   /** More span links, given at span creation. */
@@ -227,9 +238,11 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
 /**
  * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
  * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
- * the conventions spell it, `destination` a string, no unknown name, and the values shared with
- * `withCarrier` (`links`, `propagator`, `relation`, `maxParentAge`) and `forward`. Returns the options to
- * use: `options`, or a copy whose `links` are the links as checked, each read once (`assertOptionValues`).
+ * the conventions spell it, `operationName` (when given) a non-empty string, `destination` a string, no
+ * unknown name, and the values shared with `withCarrier` (`links`, `propagator`, `relation`,
+ * `maxParentAge`) and `forward`: the caller's configuration. Returns the options to use: `options`, or
+ * a copy whose `links` are the links as checked, each read once (`assertOptionValues`), and whose
+ * `messageId`, read from the message, is its text or left out (`messageIdText`: never an error).
  * @throws TypeError or RangeError naming `entry` and the option.
  */
 export function requireOptions<O extends MessagingSpanOptions>(entry: string, options: O | undefined): O {
@@ -252,6 +265,13 @@ export function requireOptions<O extends MessagingSpanOptions>(entry: string, op
         `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (the semantic conventions' messaging.system.name values are lower case; Datadog and the conventions' tooling match them exactly), got ${JSON.stringify(options.system)}`,
       );
   }
+  if (
+    options.operationName !== undefined &&
+    (typeof options.operationName !== "string" || options.operationName === "")
+  )
+    throw new TypeError(
+      `tracehop ${entry}: options.operationName must be a non-empty string (messaging.operation.name, e.g. "process" or "publish"; leave it out for the default), got ${describeValue(options.operationName)}`,
+    );
   if (typeof options.destination !== "string") {
     throw new TypeError(
       `tracehop ${entry}: options.destination must be a string (the topic or queue name; "" for RabbitMQ's default exchange), got ${describeValue(options.destination)}`,
@@ -263,11 +283,13 @@ export function requireOptions<O extends MessagingSpanOptions>(entry: string, op
   // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError
   // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
   // (messageRestoreOptions), a bad one is left out, never a failed message.
-  const checked = assertOptionValues(options as WithCarrierOptions, entry, false) as O;
-  if (options.messageId !== undefined && typeof options.messageId !== "string")
-    throw new TypeError(
-      `tracehop ${entry}: messageId must be a string (messaging.message.id), got ${describeValue(options.messageId)}`,
-    );
+  let checked = assertOptionValues(options as WithCarrierOptions, entry, false) as O;
+  // Read from the message (a header, an MQTT user property, a column): never an error (messageIdText).
+  if (options.messageId !== undefined && typeof options.messageId !== "string") {
+    const messageId = messageIdText(options.messageId, entry);
+    checked = { ...checked, messageId };
+    if (messageId === undefined) delete checked.messageId;
+  }
   const root = (options as BatchProcessSpanOptions).root;
   if (root !== undefined && typeof root !== "boolean")
     throw new TypeError(`tracehop ${entry}: root must be true or false, got ${describeValue(root)}`);

@@ -75,12 +75,14 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * `options.messageId` and `options.attributes` win over them. Errors of `fn` are recorded (exception
  * event, ERROR status, `error.type`) and passed through unchanged.
  * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is
- *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options` holds a name
+ *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
+ *   is given and not a non-empty string, `options` holds a name
  *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a
  *   TextMapPropagator, `links` is not an array, or `relation` or `maxParentAge` is out of range
- *   (programming errors, before `fn` runs). A bad `attempt`, `run` or `capturedAt` (values of the
- *   message) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
- *   `RestoreOptions`).
+ *   (programming errors, before `fn` runs). A bad `messageId` (an array from a repeated header; a Buffer
+ *   is decoded, a number given as its text), `attempt`, `run` or `capturedAt` (values of the message)
+ *   is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
+ *   `MessagingSpanOptions.messageId` and `RestoreOptions`).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
   options = requireOptions("withProcessSpan", options);

@@ -89,12 +89,14 @@ function runInNewSpan<T>(
  * starting the span leaves `fn` to run once with a non-recording span and headers holding what the span
  * would have continued (the active context; with `creationContext`, the stored one).
  * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is
- *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options` holds a name
+ *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
+ *   is given and not a non-empty string, `options` holds a name
  *   `SendSpanOptions` does not have, `fn` is not a function, `options.forward` is neither `"send-span"`
  *   nor `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not
  *   an array, or `relation` or `maxParentAge` is out of range (on every path) — programming errors,
- *   before `fn` runs. A bad `attempt`, `run` or `capturedAt` (values of the message or the row) is no
- *   error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see `RestoreOptions`).
+ *   before `fn` runs. A bad `messageId`, `attempt`, `run` or `capturedAt` (values of the message or the
+ *   row) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
+ *   `MessagingSpanOptions.messageId` and `RestoreOptions`).
  */
 export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
   options: SendSpanOptions<H>,

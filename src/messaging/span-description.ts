@@ -68,7 +68,8 @@ export function messagingAttributes(
     [ATTR_MESSAGING_OPERATION]: operationBefore126(operationType),
     [ATTR_MESSAGING_OPERATION_NAME]: operationName,
   };
-  if (options.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
+  // A string here: requireOptions made any other value its text or left it out (messageIdText).
+  if (typeof options.messageId === "string") attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
   if (batchMessageCount !== undefined) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = batchMessageCount;
   return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
 }

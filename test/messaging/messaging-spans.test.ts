@@ -507,8 +507,8 @@ describe("withSendSpan", () => {
         );
       }
     }
-    // attributes spread into the span (a string gave {0: "x", ...}), a number messageId, and the batch
-    // helper's headersFrom and root are checked too.
+    // attributes spread into the span (a string gave {0: "x", ...}), operationName, and the batch
+    // helper's headersFrom and root are checked too (messageId comes from the message: message-id.test.ts).
     for (const [entry, call] of calls({ attributes: "xyz" })) {
       assert.throws(
         call,
@@ -520,8 +520,8 @@ describe("withSendSpan", () => {
       );
     }
     assert.throws(
-      () => withProcessSpan({}, { ...base, messageId: 5 } as never, fn),
-      /^TypeError: tracehop withProcessSpan: messageId must be a string \(messaging\.message\.id\), got 5$/,
+      () => withProcessSpan({}, { ...base, operationName: 5 } as never, fn),
+      /^TypeError: tracehop withProcessSpan: options\.operationName must be a non-empty string \(messaging\.operation\.name, e\.g\. "process" or "publish"; leave it out for the default\), got 5$/,
     );
     assert.throws(
       () => withBatchProcessSpan([], { ...base, headersFrom: "x" } as never, fn),

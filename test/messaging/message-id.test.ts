@@ -1,0 +1,221 @@
+/**
+ * `messageId` is read from the message (an MQTT user property, a kafkajs header, a column): whatever
+ * its shape it never fails the message, and the span gets the id when the value has one unambiguous
+ * text. `operationName` is the caller's own configuration: a TypeError. In-memory SDK.
+ */
+import { beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { exporter, onlySpan } from "./tracing.js";
+
+const kafka = { system: "kafka", destination: "orders" } as const;
+const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const headers = { traceparent: TRACEPARENT };
+
+beforeEach(() => {
+  exporter.reset();
+  resetWarnings();
+});
+
+/** Each helper that takes a messageId, called with `messageId`, its span's name, and its handler's result. */
+function callsWith(messageId: unknown): [string, () => unknown, string][] {
+  return [
+    [
+      "withProcessSpan",
+      () => withProcessSpan(headers, { ...kafka, messageId } as never, () => "handled"),
+      "process orders",
+    ],
+    ["withSendSpan", () => withSendSpan({ ...kafka, messageId } as never, () => "handled"), "send orders"],
+  ];
+}
+
+/** What the warning of a messageId left out says, up to the value. */
+const IGNORED =
+  "options.messageId must be a string (messaging.message.id), a Buffer or Uint8Array (decoded as UTF-8, as " +
+  "header values are), a safe integer or a bigint (its decimal text), or null or undefined for none (a " +
+  "header or MQTT user property repeated arrives as an array: pass the one value you mean), got ";
+
+describe("messageId read from the message never fails it", () => {
+  test("null and undefined: no id, fn runs once, nothing said", async () => {
+    const told = await recordWarnings(() => {
+      for (const value of [null, undefined])
+        for (const [entry, call, name] of callsWith(value)) {
+          let runs = 0;
+          const result = call();
+          runs++;
+          assert.equal(result, "handled", entry);
+          assert.equal(runs, 1);
+          const span = onlySpan(name);
+          assert.equal("messaging.message.id" in span.attributes, false, `${entry} ${String(value)}`);
+          exporter.reset();
+        }
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("a Buffer or Uint8Array is decoded as the header getters decode a header value; a number or bigint gives its decimal text", async () => {
+    const told = await recordWarnings(() => {
+      for (const [value, id] of [
+        [Buffer.from("m-1"), "m-1"],
+        [new TextEncoder().encode("é-2"), "é-2"],
+        // A BOM is kept as data, as kafkaHeadersGetter keeps it.
+        [Buffer.from("\uFEFFm-3"), "\uFEFFm-3"],
+        [42, "42"],
+        [0, "0"],
+        [Number.MAX_SAFE_INTEGER, "9007199254740991"],
+        [2n ** 64n, "18446744073709551616"],
+        ["as given", "as given"],
+      ] as const)
+        for (const [entry, call, name] of callsWith(value)) {
+          assert.equal(call(), "handled", entry);
+          assert.equal(onlySpan(name).attributes["messaging.message.id"], id, `${entry} ${String(value)}`);
+          exporter.reset();
+        }
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("an array, an object, a boolean, NaN, 2.5, an unsafe integer, bytes over the header limit: left out, said once per helper, fn runs once", async () => {
+    const bad: [unknown, string][] = [
+      [["a", "b"], "an array"],
+      [{ id: "x" }, "an Object"],
+      [true, "true"],
+      [NaN, "NaN"],
+      [2.5, "2.5"],
+      [2 ** 60, "1152921504606846976"],
+      [Buffer.alloc(100_000, 65), "a Buffer"],
+      [new Map(), "a Map"],
+    ];
+    const told = await recordWarnings(() => {
+      for (const [value, shown] of bad)
+        for (const [entry, call, name] of callsWith(value)) {
+          let runs = 0;
+          const result = (() => {
+            const r = call();
+            runs++;
+            return r;
+          })();
+          assert.equal(result, "handled", `${entry} ${shown}`);
+          assert.equal(runs, 1);
+          const span = onlySpan(name);
+          assert.equal("messaging.message.id" in span.attributes, false, `${entry} ${shown}`);
+          assert.equal(span.parentSpanContext === undefined, entry === "withSendSpan");
+          exporter.reset();
+        }
+    });
+    // Once per process and helper: the first bad value each helper saw.
+    assert.deepEqual(told.processWarnings, [
+      [
+        "TRACEHOP_MESSAGE_OPTION_IGNORED",
+        `tracehop withProcessSpan: ${IGNORED}an array: left out (no messaging.message.id on the span), the ` +
+          "message handled as usual. Said once per process; later messages with such a value are treated the same.",
+      ],
+      [
+        "TRACEHOP_MESSAGE_OPTION_IGNORED",
+        `tracehop withSendSpan: ${IGNORED}an array: left out (no messaging.message.id on the span), the ` +
+          "message handled as usual. Said once per process; later messages with such a value are treated the same.",
+      ],
+    ]);
+  });
+
+  test("the trial's shapes: an MQTT user property repeated, a kafkajs Buffer header, a nullable column", async () => {
+    const packet = {
+      cmd: "publish",
+      topic: "orders",
+      payload: Buffer.from("x"),
+      properties: { userProperties: { "message-id": ["a", "b"], traceparent: TRACEPARENT } },
+    };
+    const kafkaMessage = {
+      offset: "1",
+      timestamp: "1",
+      attributes: 0,
+      key: null,
+      value: Buffer.from("x"),
+      headers: { "message-id": Buffer.from("m1"), traceparent: Buffer.from(TRACEPARENT) },
+    };
+    const told = await recordWarnings(() => {
+      const mqtt = withProcessSpan(
+        packet,
+        {
+          system: "mqtt",
+          destination: "orders",
+          messageId: packet.properties.userProperties["message-id"] as never,
+        },
+        () => "mqtt",
+      );
+      assert.equal(mqtt, "mqtt");
+      const fromMqtt = onlySpan("process orders");
+      assert.equal(fromMqtt.attributes["messaging.message.id"], undefined);
+      assert.equal(
+        fromMqtt.parentSpanContext?.spanId,
+        "00f067aa0ba902b7",
+        "the message's context is restored",
+      );
+      exporter.reset();
+      const id = kafkaMessage.headers["message-id"];
+      assert.equal(
+        withProcessSpan(kafkaMessage, { ...kafka, messageId: id as never }, () => "kafka"),
+        "kafka",
+      );
+      assert.equal(onlySpan("process orders").attributes["messaging.message.id"], "m1");
+      exporter.reset();
+      const row = { id: 7, messageId: null };
+      assert.equal(
+        withProcessSpan({}, { system: "sqs", destination: "orders", messageId: row.messageId }, () => "sqs"),
+        "sqs",
+      );
+      assert.equal("messaging.message.id" in onlySpan("process orders").attributes, false);
+    });
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, message.slice(message.indexOf(", got "))]),
+      [
+        [
+          "TRACEHOP_MESSAGE_OPTION_IGNORED",
+          ", got an array: left out (no messaging.message.id on the span), the message handled as usual. Said once per process; later messages with such a value are treated the same.",
+        ],
+      ],
+    );
+  });
+
+  test("withBatchProcessSpan takes no messageId (a batch span has no one message's id): the name is refused, whatever its value", () => {
+    for (const value of ["m", Buffer.from("m"), null, ["a"]])
+      assert.throws(
+        () => withBatchProcessSpan([], { ...kafka, messageId: value } as never, () => 0),
+        /^TypeError: tracehop withBatchProcessSpan: .*messageId/,
+      );
+  });
+});
+
+describe("operationName is the caller's configuration: a TypeError before fn runs", () => {
+  test("a number, an empty string, an object, null: TypeError naming the option, for every helper", () => {
+    let ran = 0;
+    const fn = () => ran++;
+    for (const [value, shown] of [
+      [5, "5"],
+      ["", '""'],
+      [{}, "an object"],
+      [null, "null"],
+    ] as const) {
+      const calls: [string, () => unknown][] = [
+        ["withProcessSpan", () => withProcessSpan(headers, { ...kafka, operationName: value } as never, fn)],
+        ["withSendSpan", () => withSendSpan({ ...kafka, operationName: value } as never, fn)],
+        [
+          "withBatchProcessSpan",
+          () => withBatchProcessSpan([], { ...kafka, operationName: value } as never, fn),
+        ],
+      ];
+      for (const [entry, call] of calls)
+        assert.throws(
+          call,
+          (err: unknown) =>
+            err instanceof TypeError &&
+            err.message ===
+              `tracehop ${entry}: options.operationName must be a non-empty string (messaging.operation.name, e.g. "process" or "publish"; leave it out for the default), got ${shown}`,
+          `${entry} ${shown}`,
+        );
+    }
+    assert.equal(ran, 0);
+    assert.equal(exporter.getFinishedSpans().length, 0);
+  });
+});

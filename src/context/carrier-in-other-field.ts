@@ -60,13 +60,35 @@ interface CallerFacts {
   /** What held no context when it was handed one: `a carrier it was handed` unless said here. */
   handedHeldNone?: string;
   /**
+   * What held no context when the source is the headers of a whole message it was handed
+   * ({@link CarrierWithin}): `a carrier it was handed` unless said here.
+   */
+  headersHeldNone?: string;
+  /**
    * The call that passes the field `access` (`.carrier`, `["x-y"]`) to it. With `createdAt` (how the fix
    * reads the capture time field of the object holding the carrier, when it has one: `.createdAt`,
    * `.job.createdAt`), the call passes that field on as the carrier's capture time where it takes one
    * (`capturedAt`; for `traced`, through `optionsFrom`), or the restore loses the row's age (relation
    * "auto", `tracehop.queue.wait`).
    */
-  fix: (access: string, position: CarrierPosition, createdAt: string | undefined) => string;
+  fix: (
+    access: string,
+    position: CarrierPosition,
+    createdAt: string | undefined,
+    name: string | undefined,
+  ) => string;
+}
+
+/**
+ * Where the source of a warning was in what the user passed, when the caller looked into the headers
+ * it found in a whole message (`withProcessSpan(message, ...)` with an amqplib message: its
+ * `.properties.headers`): the path from the message, prepended to the field the warning names and to
+ * its fix, and the name the fix gives the message (`message`, `payload`), so that the fix reads as the
+ * user writes it (`message.properties.headers.traceContext`).
+ */
+export interface CarrierWithin {
+  path: string;
+  name: string;
 }
 
 /**
@@ -115,13 +137,14 @@ const CALLERS: Record<CarrierCaller, CallerFacts> = {
   withProcessSpan: {
     readsHeaders: true,
     handed: () => "the headers handed to withProcessSpan",
-    fix: (access) => `withProcessSpan(message${access}, ...)`,
+    fix: (access, _, __, name = "message") => `withProcessSpan(${name}${access}, ...)`,
   },
   withBatchProcessSpan: {
     picker: "headersFrom",
     readsHeaders: true,
     handed: () => "a message handed to withBatchProcessSpan",
     handedHeldNone: "a message it was handed held no headers (the default headersFrom reads message.headers)",
+    headersHeldNone: "a message it was handed held no trace context in its headers",
     fix: (access, position) =>
       position === FROM_CARRIER_FROM
         ? "return it from your headersFrom, " +
@@ -178,6 +201,7 @@ export function warnIfCarrierInOtherField(
   source: unknown,
   caller: CarrierCaller,
   position: CarrierPosition = 0,
+  within?: CarrierWithin,
 ): void {
   // Said once per process, or given up for this caller: no scan after that (withProcessSpan calls this
   // for every untraced message, withCarrier for every row written without a carrier).
@@ -192,7 +216,7 @@ export function warnIfCarrierInOtherField(
   )
     return;
   if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(key) || !isPropertyRecord(source)) return;
-  if (!carrierInOtherFieldWarned(source, caller, position)) countMiss(key, MAX_SCANS_WITHOUT_CARRIER);
+  if (!carrierInOtherFieldWarned(source, caller, position, within)) countMiss(key, MAX_SCANS_WITHOUT_CARRIER);
 }
 
 /**
@@ -233,6 +257,7 @@ function carrierInOtherFieldWarned(
   source: Record<string, unknown>,
   caller: CarrierCaller,
   position: CarrierPosition,
+  within: CarrierWithin | undefined,
 ): boolean {
   try {
     // Headers are never read as a row: their traceContext field is one more field that was not read.
@@ -241,11 +266,17 @@ function carrierInOtherFieldWarned(
     if (traceContext === "holds a carrier") return false;
     const found = fieldHoldingCarrier(source, headers);
     if (found === null || found === undefined) return false;
-    const fix = CALLERS[caller].fix(found.access, position, found.createdAt);
+    // From what the user passed: a whole message's headers are at `within.path` in it.
+    const path = within?.path ?? "";
+    const fix = CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name);
+    const held =
+      within !== undefined && CALLERS[caller].headersHeldNone !== undefined
+        ? CALLERS[caller].headersHeldNone
+        : whatHeldNone(caller, position, headers ? undefined : traceContext);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
-      `tracehop ${caller}: ${whatHeldNone(caller, position, headers ? undefined : traceContext)}, but its ` +
-        `field ${found.shown} holds a trace carrier, which was not read: the stored context was not ` +
+      `tracehop ${caller}: ${held}, but its field ${JSON.stringify(path.slice(1) + (path === "" ? "" : ".") + found.shown)} ` +
+        `holds a trace carrier, which was not read: the stored context was not ` +
         `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
@@ -421,7 +452,8 @@ function ownDataValue(record: Record<string, unknown>, name: string): unknown {
 }
 
 /**
- * Where the warning found the carrier: the field as the message shows it (`"carrier"`), as the fix
+ * Where the warning found the carrier: the field as the message shows it (`carrier`, which it quotes
+ * after the path of a {@link CarrierWithin}), as the fix
  * reads it (`.carrier`, `["x-y"]`), and how the fix reads the capture time to pass on with it
  * (`.createdAt`, `.job.createdAt`), if any.
  */
@@ -453,5 +485,5 @@ function nameAccess(name: string): string {
 function foundField(outer: string, inner: string | undefined, createdAt: string | undefined): FoundField {
   const path = inner === undefined ? "" : `.${inner}`;
   const shown = outer.length > MAX_QUOTED_NAME_LENGTH ? `${outer.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : outer;
-  return { shown: JSON.stringify(shown + path), access: nameAccess(outer) + path, createdAt };
+  return { shown: shown + path, access: nameAccess(outer) + path, createdAt };
 }

@@ -5,12 +5,18 @@ import { normalizeCarrier } from "../carrier/normalize-carrier.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
-import { headerNumbersAsText, headersOfMessage, type MessageKind } from "./consumed-message.js";
+import {
+  headerNumbersAsText,
+  headersOfMessage,
+  messageHeadersPlace,
+  type MessageKind,
+} from "./consumed-message.js";
 import {
   endCarrierFieldScan,
   FROM_CARRIER_FROM,
   warnIfCarrierInOtherField,
   type CarrierPosition,
+  type CarrierWithin,
 } from "../context/carrier-in-other-field.js";
 import { requireOptions, type BatchProcessSpanOptions } from "./messaging-options.js";
 import {
@@ -53,8 +59,10 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * (`(message) => message.traceContext`); headers your own
  * `headersFrom` returned wrapped in an object (`(m) => ({ headers: m.properties.headers })`), naming
  * the field to return (`warnIfCarrierInOtherField`, as for `withProcessSpan`'s headers: given up
- * after 64 messages that hold nothing to say; a message with a context, or with headers for the
- * default to read, is never looked into). Errors
+ * after 64 messages that hold nothing to say; a message with a context is never looked into); headers
+ * the default `headersFrom` found (a whole message's, a `headers` field) holding a carrier in a field
+ * (an application header `traceContext`), naming the path from the message
+ * (`(message) => message.properties.headers.traceContext`). Errors
  * of `fn` are recorded and passed through, as in `withBatch`. Tracing never fails the batch.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
  *   `options.system` or `options.destination` is missing, `options.system` is a
@@ -142,9 +150,11 @@ function batchMessageReader<M>(
   // `undefined`: nothing to look into.
   let unread: unknown;
   let unreadPosition: CarrierPosition = FROM_CARRIER_FROM;
-  const leave = (value: unknown, position: CarrierPosition): void => {
+  let unreadWithin: CarrierWithin | undefined;
+  const leave: Leave = (value, position, within) => {
     unread = value;
     unreadPosition = position;
+    unreadWithin = within;
   };
   const headersOf =
     ownHeadersFrom === undefined
@@ -157,10 +167,20 @@ function batchMessageReader<M>(
       return normalizeCarrier(headerNumbersAsText(headersOf(message)));
     },
     warnIfMisplaced: () => {
-      if (unread !== undefined) warnIfCarrierInOtherField(unread, "withBatchProcessSpan", unreadPosition);
+      if (unread !== undefined)
+        warnIfCarrierInOtherField(unread, "withBatchProcessSpan", unreadPosition, unreadWithin);
     },
   };
 }
+
+/**
+ * Keeps what a message just read leaves to look into: `value`, where it came from (`position`), and,
+ * for headers the default `headersFrom` found in the message, their path in it (`within`).
+ */
+type Leave = (value: unknown, position: CarrierPosition, within?: CarrierWithin) => void;
+
+/** The path the default `headersFrom` reads the headers of a message of no client at. */
+const HEADERS_FIELD: CarrierWithin = { path: ".headers", name: "message" };
 
 /**
  * The headers the default `headersFrom` reads of `message`. When it finds none (a message with headers
@@ -168,22 +188,19 @@ function batchMessageReader<M>(
  * "kafka"), said once per process with the system to give, and then no field of a message is looked
  * into (not said twice); an object of no client (a row whose carrier is under `traceContext`) is left
  * (`leave`) to be looked into when it adds no link. A whole message of its own client without headers
- * holds no other carrier.
+ * holds no other carrier. Headers it finds (a whole message's, or the `headers` field of another
+ * object) are left with their path in the message, for a carrier under another name in them (an
+ * application header `traceContext`): the fix names the path from the message
+ * (`(message) => message.properties.headers.traceContext`).
  */
-function defaultHeaders(
-  message: unknown,
-  kind: MessageKind,
-  system: string,
-  leave: (value: unknown, position: CarrierPosition) => void,
-): unknown {
-  const ofMessage = headersOfMessage(message, kind);
-  const wholeMessage = ofMessage !== message;
-  const headers = wholeMessage ? ofMessage : headersField(message);
+function defaultHeaders(message: unknown, kind: MessageKind, system: string, leave: Leave): unknown {
+  const place = messageHeadersPlace(message, kind);
+  const headers = place !== undefined ? place.headers : headersField(message);
   if (headers == null) {
     if (headers === undefined && warnIfMessageOfOtherSystem(message, kind, system, "withBatchProcessSpan"))
       endCarrierFieldScan("withBatchProcessSpan");
-    else if (!wholeMessage) leave(message, 0);
-  }
+    else if (place === undefined) leave(message, 0);
+  } else if (typeof headers === "object") leave(headers, 0, place ?? HEADERS_FIELD);
   return headersOfMessage(headers, kind);
 }
 
@@ -192,11 +209,7 @@ function defaultHeaders(
  * in withProcessSpan; anything else is read as headers and left (`leave`) to be looked into when it
  * adds no link (headers wrapped in an object: `(m) => ({ headers: m.properties.headers })`).
  */
-function ownHeaders(
-  headers: unknown,
-  kind: MessageKind,
-  leave: (value: unknown, position: CarrierPosition) => void,
-): unknown {
+function ownHeaders(headers: unknown, kind: MessageKind, leave: Leave): unknown {
   const read = headersOfMessage(headers, kind);
   if (read === headers) leave(headers, FROM_CARRIER_FROM);
   return read;

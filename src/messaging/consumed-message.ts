@@ -93,17 +93,51 @@ export type MessageKind = "amqp" | "kafka" | "any";
  * trap: returned as it is).
  */
 export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unknown {
-  if (value === null || typeof value !== "object") return value;
+  const place = messageHeadersPlace(value, kind);
+  return place === undefined ? value : place.headers;
+}
+
+/**
+ * Where {@link headersOfMessage} found the headers of a whole message: the headers, their path from
+ * the message (`.properties.headers`, `.headers`, `.message.headers`, `.properties.userProperties`),
+ * and the name a fix gives the message (`payload` for a kafkajs `eachMessage` payload, as kafkajs
+ * names it; `message` else).
+ */
+export interface MessageHeadersPlace {
+  headers: unknown;
+  path: string;
+  name: "message" | "payload";
+}
+
+/**
+ * Internal to tracehop/messaging: {@link headersOfMessage} with where the headers were found, for a
+ * warning whose fix names the path as the user writes it from what they passed; `undefined` when
+ * `value` is no whole message of `kind` (headers, anything else). Never throws (a throwing getter or
+ * proxy trap: `undefined`).
+ */
+export function messageHeadersPlace(
+  value: unknown,
+  kind: MessageKind = "any",
+): MessageHeadersPlace | undefined {
+  if (value === null || typeof value !== "object") return undefined;
   try {
     const message = value as Record<string, unknown>;
     if (kind !== "kafka" && isAmqpMessage(message))
-      return (message.properties as Record<string, unknown>).headers;
-    if (kind === "amqp") return value;
-    if (isKafkaMessage(message)) return message.headers;
+      return {
+        headers: (message.properties as Record<string, unknown>).headers,
+        path: ".properties.headers",
+        name: "message",
+      };
+    if (kind === "amqp") return undefined;
+    if (isKafkaMessage(message)) return { headers: message.headers, path: ".headers", name: "message" };
     if (kind === "any") {
-      if (isNatsMessage(message)) return message.headers;
+      if (isNatsMessage(message)) return { headers: message.headers, path: ".headers", name: "message" };
       if (isMqttPublish(message))
-        return (message.properties as { userProperties?: unknown } | undefined)?.userProperties;
+        return {
+          headers: (message.properties as { userProperties?: unknown } | undefined)?.userProperties,
+          path: ".properties.userProperties",
+          name: "message",
+        };
     }
     if (
       typeof message.topic === "string" &&
@@ -111,11 +145,11 @@ export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unk
       isObject(message.message) &&
       isKafkaMessage(message.message)
     )
-      return message.message.headers;
+      return { headers: message.message.headers, path: ".message.headers", name: "payload" };
   } catch {
     // a throwing getter or proxy trap: not a message we can read
   }
-  return value;
+  return undefined;
 }
 
 /** A whole consumed message {@link clientMessageOf} recognises: its client, and where its headers are. */

@@ -31,7 +31,7 @@ import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
 import {
   attributesOfMessage,
   contextFromMessageHeaders,
-  headersOfMessage,
+  messageHeadersPlace,
   type MessageKind,
 } from "./consumed-message.js";
 import { requireOptions, type ProcessSpanOptions } from "./messaging-options.js";
@@ -155,13 +155,21 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
  * (TRACEHOP_CARRIER_IN_OTHER_FIELD). The other client's whole message (an amqplib message under system
  * "kafka": its carrier two levels down, at `properties.headers`) is said with the system to give;
  * the field scan then says nothing of it (`properties.headers`, a kafkajs message's `headers` field),
- * nor of later messages: one warning. Never throws.
+ * nor of later messages: one warning. A whole message of a client the system reads is looked into
+ * through its headers, and the fix names the field from the message as the user passed it
+ * (`message.properties.headers.traceContext`, `payload.message.headers.traceContext`:
+ * `messageHeadersPlace`). Never throws.
  */
 function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: string): void {
   if (headers === null || typeof headers !== "object") return;
-  if (warnIfMessageOfOtherSystem(headers, kind, system, "withProcessSpan"))
+  if (warnIfMessageOfOtherSystem(headers, kind, system, "withProcessSpan")) {
     endCarrierFieldScan("withProcessSpan");
-  else warnIfCarrierInOtherField(headersOfMessage(headers, kind), "withProcessSpan");
+    return;
+  }
+  // A whole message: its headers are looked into, and the fix names the path from the message.
+  const place = messageHeadersPlace(headers, kind);
+  if (place === undefined) warnIfCarrierInOtherField(headers, "withProcessSpan");
+  else warnIfCarrierInOtherField(place.headers, "withProcessSpan", 0, place);
 }
 
 /**

@@ -18,15 +18,25 @@ beforeEach(() => {
   resetWarnings();
 });
 
-/** Each helper that takes a messageId, called with `messageId`, its span's name, and its handler's result. */
+/** Handler runs counted by the helpers of {@link callsWith}. */
+let runs = 0;
+const handler = () => {
+  runs++;
+  return "handled";
+};
+
+/**
+ * Each helper that takes a messageId, called with `messageId` (its handler counted in `runs`), its
+ * span's name.
+ */
 function callsWith(messageId: unknown): [string, () => unknown, string][] {
   return [
     [
       "withProcessSpan",
-      () => withProcessSpan(headers, { ...kafka, messageId } as never, () => "handled"),
+      () => withProcessSpan(headers, { ...kafka, messageId } as never, handler),
       "process orders",
     ],
-    ["withSendSpan", () => withSendSpan({ ...kafka, messageId } as never, () => "handled"), "send orders"],
+    ["withSendSpan", () => withSendSpan({ ...kafka, messageId } as never, handler), "send orders"],
   ];
 }
 
@@ -41,9 +51,8 @@ describe("messageId read from the message never fails it", () => {
     const told = await recordWarnings(() => {
       for (const value of [null, undefined])
         for (const [entry, call, name] of callsWith(value)) {
-          let runs = 0;
+          runs = 0;
           const result = call();
-          runs++;
           assert.equal(result, "handled", entry);
           assert.equal(runs, 1);
           const span = onlySpan(name);
@@ -90,12 +99,8 @@ describe("messageId read from the message never fails it", () => {
     const told = await recordWarnings(() => {
       for (const [value, shown] of bad)
         for (const [entry, call, name] of callsWith(value)) {
-          let runs = 0;
-          const result = (() => {
-            const r = call();
-            runs++;
-            return r;
-          })();
+          runs = 0;
+          const result = call();
           assert.equal(result, "handled", `${entry} ${shown}`);
           assert.equal(runs, 1);
           const span = onlySpan(name);

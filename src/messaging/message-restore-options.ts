@@ -108,9 +108,13 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
 export function messageIdText(value: unknown, entry: string): string | undefined {
   if (value === undefined || value === null || typeof value === "string") return value ?? undefined;
   let text: string | undefined;
-  if (value instanceof Uint8Array) text = valueToText(value, false);
-  else if ((typeof value === "number" && Number.isSafeInteger(value)) || typeof value === "bigint")
-    text = String(value);
+  try {
+    if (value instanceof Uint8Array) text = valueToText(value, false);
+    else if ((typeof value === "number" && Number.isSafeInteger(value)) || typeof value === "bigint")
+      text = String(value);
+  } catch {
+    // A proxy whose getPrototypeOf trap throws (instanceof), a detached buffer: no text.
+  }
   if (text === undefined) warnIgnored(entry, "messageId", MESSAGE_ID_HINT, value, "messaging.message.id");
   return text;
 }

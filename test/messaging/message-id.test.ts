@@ -95,6 +95,17 @@ describe("messageId read from the message never fails it", () => {
       [2 ** 60, "1152921504606846976"],
       [Buffer.alloc(100_000, 65), "a Buffer"],
       [new Map(), "a Map"],
+      [
+        new Proxy(
+          {},
+          {
+            getPrototypeOf() {
+              throw new Error("hostile");
+            },
+          },
+        ),
+        "a hostile proxy",
+      ],
     ];
     const told = await recordWarnings(() => {
       for (const [value, shown] of bad)

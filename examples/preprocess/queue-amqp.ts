@@ -4,6 +4,8 @@
 // its handler resolves, one message at a time (prefetch 1). A failed message is retried as the table
 // queue retries it: counted, after a backoff, and dead-lettered after maxAttempts (see AmqpQueue).
 import { createHash, randomUUID } from "node:crypto";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { Socket } from "node:net";
 import { basename } from "node:path";
 import amqplib from "amqplib";
 import {
@@ -133,6 +135,13 @@ const OR_UNSET = "or unset AMQP_URL to use the embedded queue";
  * caller's own one if `socketOptions` has one): at the deadline the socket is destroyed, whatever step the
  * handshake is in; its timer is cleared as the connection opens or fails, so nothing of it outlives the call.
  *
+ * A server that closes the connection in the handshake is told apart by what came before the close
+ * ({@link handshakeAnswered}): one that had answered as an AMQP broker (its connection.start, which amqplib
+ * answered) is a broker lost mid-handshake (restarting, at its connection limit, a proxy cutting the
+ * connection): an UnreachableError, transient; one that had not (another service, or one that closes at once)
+ * is a wrong address: a BadInputError. Over TLS (amqps:) the socket is not seen (Node publishes the sockets
+ * of net.connect, not of tls.connect), and such a close is said as a wrong address.
+ *
  * The connection it resolves with has an 'error' listener from the moment it exists, which ignores the
  * error: amqplib (2.x) emits 'error' when the connection drops (`Unexpected close`, `read ECONNRESET`), and an
  * 'error' event without a listener ends the process with a stack trace, which a drop right after the handshake,
@@ -140,7 +149,9 @@ const OR_UNSET = "or unset AMQP_URL to use the embedded queue";
  * callers that care listen to both.
  * @throws BadInputError `cannot connect to RabbitMQ at <url, password hidden>: <why>; <what to fix>, or
  *   unset AMQP_URL to use the embedded queue` ({@link amqpConnectProblem} says which, by kind; no answer
- *   within `timeoutMs`: {@link noAnswerProblem}).
+ *   within `timeoutMs`: {@link noAnswerProblem}); an UnreachableError (a BadInputError too) when the broker
+ *   may come back: nothing listening, a reset, no answer in time, the connection closed in the handshake by a
+ *   server that had answered as an AMQP broker.
  */
 export async function connectAmqp(
   url: string,
@@ -156,17 +167,34 @@ export async function connectAmqp(
   const signal = own instanceof AbortSignal ? AbortSignal.any([own, deadline.signal]) : deadline.signal;
   // Given to net.connect or tls.connect with the rest (amqplib copies every option; its types omit `signal`).
   const options: Record<string, unknown> = { ...socketOptions, signal };
+  // The TCP socket amqplib opens, seen as Node creates it (net.connect publishes it on the channel
+  // `net.client.socket`, synchronously; amqplib calls net.connect within connect's synchronous part, so the
+  // one socket created while subscribed is this connection's). None over TLS: tls.connect publishes nothing.
+  let socket: Socket | undefined;
+  const onSocket = (message: unknown) => (socket ??= (message as { socket?: Socket }).socket);
+  subscribe("net.client.socket", onSocket);
+  let opening: Promise<amqplib.ChannelModel>;
   try {
-    const connection = await amqplib.connect(url, options);
+    opening = amqplib.connect(url, options);
+  } finally {
+    unsubscribe("net.client.socket", onSocket);
+  }
+  try {
+    const connection = await opening;
     // Attached in the continuation of amqplib's resolve, before any socket event can run.
     connection.on("error", () => undefined);
     return connection;
   } catch (err) {
+    const dropped = handshakeDropped(err, socket);
     const problem = deadline.signal.aborted
       ? noAnswerProblem(parsed, timeoutMs)
-      : amqpConnectProblem(parsed, err);
-    // Nothing listening, reset, no answer: the broker may be down or restarting, and come back.
-    const Refusal = deadline.signal.aborted || isUnreachable(err) ? UnreachableError : BadInputError;
+      : dropped
+        ? `the broker at ${amqpAddress(parsed)} closed the connection during the AMQP handshake, after answering as an AMQP broker (${firstLine(err)}): it may be restarting or at its connection limit, or something between cut the connection; try again, and see the broker's log if it persists`
+        : amqpConnectProblem(parsed, err);
+    // Nothing listening, reset, no answer, a broker gone mid-handshake: it may be down or restarting, and
+    // come back.
+    const Refusal =
+      deadline.signal.aborted || dropped || isUnreachable(err) ? UnreachableError : BadInputError;
     throw new Refusal(`cannot connect to RabbitMQ at ${redact(url)}: ${problem}, ${OR_UNSET}`, {
       cause: err,
     });
@@ -308,6 +336,38 @@ function parseAmqpUrl(url: string): URL | string {
   return parsed;
 }
 
+/** Bytes of the AMQP 0-9-1 protocol header, the first thing amqplib writes on a connection. */
+const PROTOCOL_HEADER_BYTES = 8;
+
+/**
+ * Whether amqplib had answered the server's connection.start on `socket` (the TCP socket of the connection,
+ * undefined when it was not seen: over TLS): it writes nothing after the 8-byte protocol header until it has
+ * read a whole, valid connection.start frame on channel 0 offering its SASL mechanism, and then writes
+ * connection.start-ok at once (lib/connection.js `open`). So more than those 8 bytes written
+ * (`socket.bytesWritten`, which counts what was handed to the socket, kept after it closed) means the server
+ * at the address had answered as an AMQP broker; a server of another protocol, or one that closes without a
+ * byte, never gets there.
+ */
+function handshakeAnswered(socket: Socket | undefined): boolean {
+  return socket !== undefined && socket.bytesWritten > PROTOCOL_HEADER_BYTES;
+}
+
+/**
+ * Whether amqplib's connect failure `err` is the connection closed or reset by the server in the opening
+ * handshake (`Socket closed abruptly during opening handshake`, ECONNRESET, EPIPE) after the server had
+ * answered as an AMQP broker on `socket` ({@link handshakeAnswered}): RabbitMQ restarting, at a connection
+ * limit, or a proxy or load balancer cutting the connection; transient, not a wrong address. A close after
+ * anything else amqplib refuses (a frame it cannot read) is not.
+ */
+function handshakeDropped(err: unknown, socket: Socket | undefined): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  const closed =
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    /^Socket closed abruptly during opening handshake$/.test(firstLine(err));
+  return closed && handshakeAnswered(socket);
+}
+
 /** Node's socket error codes of a broker that cannot be reached now (see {@link isUnreachable}). */
 const UNREACHABLE_CODES: ReadonlySet<unknown> = new Set([
   "ECONNREFUSED",
@@ -335,8 +395,9 @@ function isUnreachable(err: unknown): boolean {
  * - nothing listening (ECONNREFUSED), no answer (ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, amqplib's
  *   `connect ETIMEDOUT`): start the broker, or fix the host or port;
  * - a host name not found (ENOTFOUND, EAI_AGAIN): fix the host;
- * - a server that does not speak AMQP there (it closes the socket in the handshake, or sends what is no
- *   AMQP frame), or TLS refused (amqps: to a plain port): fix the port or the scheme;
+ * - a server that does not speak AMQP there (it closes the socket in the handshake before any
+ *   connection.start, or sends what is no AMQP frame), or TLS refused (amqps: to a plain port): fix the port
+ *   or the scheme (a broker that closes it after its connection.start is said by {@link connectAmqp});
  * - the login refused (`403 (ACCESS-REFUSED)`: a wrong user or password; RabbitMQ's `guest` may log in
  *   from localhost only, by default): fix the user or password — the password is never shown;
  * - the vhost refused (the broker closes the connection in answer to connection.open: RabbitMQ's 530

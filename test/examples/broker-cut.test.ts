@@ -1,19 +1,22 @@
 // The example's RabbitMQ connections (examples/preprocess/queue-amqp.ts) lost at a given AMQP method, through
 // a proxy the test owns that cuts the connection when its client sends that method (tcp-servers.ts
-// methodCutProxy): right after the handshake (channel.open, confirm.select, basic.qos), while the queue
+// methodCutProxy): in the opening handshake, after the broker's connection.start or connection.tune (the broker
+// lost, not a wrong address: before, said as a server that does not answer as an AMQP broker, exit 2), right
+// after the handshake (channel.open, confirm.select, basic.qos), while the queue
 // closes (channel.close), while `npm start`'s broker check closes its connection (connection.close). Before,
 // an 'error' event emitted before its listener was attached ended the process with amqplib's stack trace
 // (`Error: Unexpected close … Emitted 'error' event on ChannelModel`), and a close whose connection dropped
 // waited for the full TRACEHOP_CONNECT_TIMEOUT_MS. At most two RabbitMQ connections at once.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { UnreachableError } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AmqpQueue, closeAmqp, connectAmqp } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { runExample } from "../support/main-job.js";
+import { runExample, runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { quietly } from "./queue-helpers.js";
 import { methodCutProxy, type MethodCutProxy, targetOf, throughProxy, within } from "./tcp-servers.js";
@@ -59,6 +62,23 @@ const AFTER_HANDSHAKE = [
   { method: "basic.qos", classId: 60, methodId: 10 },
 ] as const;
 
+/** The client's methods of the opening handshake, each sent in answer to the broker's: where a cut falls. */
+const IN_HANDSHAKE = [
+  { after: "connection.start", method: "connection.start-ok", classId: 10, methodId: 11 },
+  { after: "connection.tune", method: "connection.tune-ok", classId: 10, methodId: 31 },
+] as const;
+
+/**
+ * What connectAmqp says of a broker behind the proxy on `port` that closed the connection in the handshake,
+ * after it had answered as an AMQP broker: the broker lost, not a wrong address.
+ */
+const handshakeCut = (port: number) =>
+  `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:${port}: the broker at 127.0.0.1:${port} closed ` +
+  "the connection during the AMQP handshake, after answering as an AMQP broker (Socket closed abruptly " +
+  "during opening handshake): it may be restarting or at its connection limit, or something between cut " +
+  "the connection; try again, and see the broker's log if it persists, or unset AMQP_URL to use the " +
+  "embedded queue";
+
 describe("the example's RabbitMQ connection cut at a given AMQP method", { timeout: 90_000 }, () => {
   const broker = useRabbitMQ();
 
@@ -85,6 +105,61 @@ describe("the example's RabbitMQ connection cut at a given AMQP method", { timeo
       );
       assert.equal(proxy.cuts, 1);
     });
+
+  for (const { after, method, classId, methodId } of IN_HANDSHAKE)
+    test(`connectAmqp cut after the broker's ${after} (at ${method}): an UnreachableError saying the broker closed it`, async (t) => {
+      if (!broker.requireBroker(t)) return;
+      const proxy = await cutAt(t, classId, methodId);
+      // Not `the server at … does not answer as an AMQP broker (…): fix the host or port in AMQP_URL`: it did.
+      await assert.rejects(within(connectAmqp(through(proxy)), 5_000, "connectAmqp"), (error: unknown) => {
+        assert.ok(error instanceof UnreachableError, String(error));
+        assert.equal(error.message, handshakeCut(proxy.port));
+        return true;
+      });
+      assert.equal(proxy.cuts, 1);
+    });
+
+  test("the worker and the relay started by hand, cut after connection.start: one line, exit 1 to be started again", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const [worker, relay] = await Promise.all([cutAt(t, 10, 11), cutAt(t, 10, 11)]);
+    const results = await Promise.all([runThrough(t, "worker", worker), runThrough(t, "relay", relay)]);
+    for (const [name, proxy, { code, stdout, stderr }] of [
+      ["worker", worker, results[0]],
+      ["relay", relay, results[1]],
+    ] as const) {
+      assert.deepEqual(
+        [code, stdout, stderr],
+        [
+          1,
+          "",
+          `tracehop preprocess: ${name}: ${handshakeCut(proxy.port)}; exiting with code 1 to be started again\n`,
+        ],
+      );
+      assert.equal(proxy.cuts, 1);
+    }
+  });
+
+  test("npm start's broker check cut after connection.tune: its one line, exit 2, nothing written", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const proxy = await cutAt(t, 10, 31);
+    const dir = tempDir(t, "broker-cut-main");
+    const database = join(dir, "not-created.db");
+    const r = await runMainJob([], {
+      DATABASE_URL: `file:${database}`,
+      AMQP_URL: through(proxy),
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    });
+    // As `npm start` answers a broker that resets the connection at its check (ECONNRESET): exit 2, before
+    // anything is written; what it says is the broker's doing, not an address to fix.
+    assert.deepEqual(
+      [r.code, r.stdout, r.stderr],
+      [2, "", `tracehop preprocess: ${handshakeCut(proxy.port)}\n`],
+    );
+    assert.equal(proxy.cuts, 1);
+    assert.deepEqual(readdirSync(dir), []);
+  });
 
   test("`npm start`'s broker check cut at connection.close: closeAmqp resolves, no 'error' event unheard", async (t) => {
     if (!broker.requireBroker(t)) return;

@@ -95,9 +95,9 @@ interface Started {
 
 /**
  * How the relay and the worker end a lost-broker line (config.ts endingLine): their last line, said once
- * their stop is done (spans flushed), right before they exit 1.
+ * their stop is done (spans flushed), right before they exit 1; or 2, their queue refused by the broker.
  */
-const ENDING_LINE = "; exiting with code 1 to be started again";
+const ENDING_LINE = /; exiting with code (?:1 to be started again|2)(?: \(|$)/;
 
 /**
  * The stderr lines the processes said before every one of them was ready, by their text after the process's
@@ -127,7 +127,7 @@ function startProcess(name: string): Started {
       if (line.endsWith("READY")) resolveReady(line);
     });
     createInterface({ input: child.stderr! }).on("line", (line) => {
-      if (allReady && line.startsWith(`tracehop preprocess: ${name}: `) && line.includes(ENDING_LINE))
+      if (allReady && line.startsWith(`tracehop preprocess: ${name}: `) && ENDING_LINE.test(line))
         started.ending = true;
       if (
         started.stopped &&

@@ -31,6 +31,7 @@ import {
   type LostQueueError,
   maxAttemptsLoweredError,
   QueueLostError,
+  QueueRefusedError,
   PermanentMessageError,
   queueOptions,
   reportDeadLetter,
@@ -266,6 +267,36 @@ function channelsOf(connection: amqplib.ChannelModel): Set<amqplib.Channel> {
       .map((entry) => (entry as { channel?: amqplib.Channel } | null | undefined)?.channel)
       .filter((channel): channel is amqplib.Channel => channel !== undefined),
   );
+}
+
+/**
+ * What the example says when RabbitMQ closed a channel with `error` (amqplib's channel 'error': `code` the
+ * reply code, `classId` / `methodId` the method it answers) in refusal of a queue: a queue.declare (50.10) or
+ * a basic.consume (60.20) answered 406 PRECONDITION_FAILED (the queue exists with other arguments: RabbitMQ
+ * refuses to declare a queue again with others, its `inequivalent arg`) or 403 ACCESS_REFUSED (the user may
+ * not configure, write or read it in the vhost; another connection's exclusive queue or consumer holds it):
+ * `RabbitMQ refused the queue <name> (<code> <RabbitMQ's text>): <what to fix>`, the queue named as RabbitMQ's
+ * text names it. Undefined for any other error: a channel error of another method (an unknown delivery tag,
+ * a bug) is a loss of the queue that a restart mends, as the loss of the connection is.
+ */
+export function queueRefusal(error: unknown): string | undefined {
+  const { code, classId, methodId, message } = (error ?? {}) as {
+    code?: unknown;
+    classId?: unknown;
+    methodId?: unknown;
+    message?: unknown;
+  };
+  const declare = classId === 50 && methodId === 10;
+  const consume = classId === 60 && methodId === 20;
+  if (!(declare || consume) || (code !== 406 && code !== 403) || typeof message !== "string")
+    return undefined;
+  // amqplib: `Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - …"`.
+  const said = /with message "(.*)"$/s.exec(message)?.[1] ?? message;
+  const name = /queue '(.*)' in vhost/s.exec(said)?.[1];
+  const what = `RabbitMQ refused the ${name === undefined ? "queue" : `queue ${name}`} (${code} ${firstLine(said)})`;
+  if (code === 406)
+    return `${what}: it exists with other arguments (declared by another program, or by hand): delete it (its messages go with it) or set TRACEHOP_QUEUE to another name`;
+  return `${what}: the user of AMQP_URL may not ${declare ? "declare" : "consume"} it, or another connection holds it exclusively: grant the user configure, write and read permission on it (rabbitmqctl set_permissions), stop that connection's consumer, or set TRACEHOP_QUEUE to another name`;
 }
 
 /** The `host:port` an AMQP URL `parsed` ({@link parseAmqpUrl}) connects to, with amqplib's default port. */
@@ -553,11 +584,13 @@ export class AmqpQueue implements Queue {
   /**
    * Resolves, once, with why the queue stopped working when its channel or connection closed without
    * close() (a broker restart or a connection closed by the broker, CONNECTION_FORCED; a lost socket; a
-   * channel error such as a 406 PRECONDITION_FAILED): the message is `amqp queue: ` and the broker's
-   * reason; `inHand` names the messages in hand then (their handler, ack, retry or dead letter running),
-   * which went back to the broker with the channel; nothing more is consumed, and
+   * channel error such as a 406 PRECONDITION_FAILED on an ack): the message is `amqp queue: ` and the
+   * broker's reason; `inHand` names the messages in hand then (their handler, ack, retry or dead letter
+   * running), which went back to the broker with the channel; nothing more is consumed, and
    * publish() and consume() reject. Never settles when the queue is closed by close(). The worker and
-   * the relay exit 1 on it, to be restarted (the queue does not reconnect).
+   * the relay exit 1 on it, to be restarted (the queue does not reconnect). A channel closed in refusal of
+   * one of its queues or of its consumer resolves it with a QueueRefusedError instead, saying what to fix
+   * ({@link queueRefusal}): the worker and the relay exit 2 on that one.
    */
   readonly lost: Promise<LostQueueError>;
   private _announceLost!: (error: LostQueueError) => void;
@@ -585,6 +618,11 @@ export class AmqpQueue implements Queue {
   private _lost: string | undefined;
   /** The first reason an 'error' or 'close' event of that loss gave (a channel's 'close' gives none). */
   private _lossReason: string | undefined;
+  /**
+   * Set when the broker closed the channel in refusal of a queue ({@link queueRefusal}: what it says): the
+   * loss is then announced as a {@link QueueRefusedError}.
+   */
+  private _refusal: string | undefined;
   /**
    * Messages this queue requeued itself because their copy could not be published, by message id: the
    * count and last error they should have had, so that their redelivery is neither counted as a death
@@ -673,7 +711,13 @@ export class AmqpQueue implements Queue {
       };
     connection.on("error", loss("the connection to RabbitMQ failed", true));
     connection.on("close", loss("the connection to RabbitMQ was closed", true));
-    channel.on("error", loss("the RabbitMQ channel failed"));
+    const channelFailed = loss("the RabbitMQ channel failed");
+    channel.on("error", (error: unknown) => {
+      // Noted before the loss, whose announcement it changes: amqplib emits the channel's 'error' before it
+      // rejects the declaration or consume that the broker refused.
+      if (!queue._closing) queue._refusal ??= queueRefusal(error);
+      channelFailed(error);
+    });
     channel.on("close", loss("the RabbitMQ channel was closed"));
     return queue;
   }
@@ -731,9 +775,10 @@ export class AmqpQueue implements Queue {
    * Resolves once the broker has registered the consumer; `handler` is then called for each message, one
    * at a time, until close() or the loss of the queue ({@link lost}).
    * @throws QueueLostError (the one {@link lost} resolves with) when the connection was lost, before the
-   *   call or during it (RabbitMQ restarting, the network cut: transient); Error when the queue was lost
-   *   otherwise (a channel error), or when the declaration or the consumer is refused (the channel is then
-   *   lost too).
+   *   call or during it (RabbitMQ restarting, the network cut: transient); QueueRefusedError (the one
+   *   {@link lost} resolves with too) when the broker refused the declaration or the consumer (406, 403:
+   *   {@link queueRefusal}; the channel is then lost); Error when the queue was lost otherwise (another
+   *   channel error), or another refusal.
    */
   async consume(
     queue: string,
@@ -744,8 +789,9 @@ export class AmqpQueue implements Queue {
       await this._consume(queue, handler, options);
     } catch (error) {
       // All the events of the loss have come by now (amqplib emits them in one go, before any reply it
-      // rejects is seen); `lost` resolves within a microtask of them.
-      if (this._lostByConnection) throw await this.lost;
+      // rejects is seen); `lost` resolves within a microtask of them. A refusal of the queue or the consumer
+      // is thrown as the loss it caused too (a QueueRefusedError).
+      if (this._lostByConnection || this._refusal !== undefined) throw await this.lost;
       throw error;
     }
   }
@@ -931,8 +977,9 @@ export class AmqpQueue implements Queue {
     // The events of one loss come in one go (a channel's 'close' before its connection's, which says
     // why): the reason is taken once they all have.
     queueMicrotask(() => {
-      this._lost = this._lossReason ?? this._lost!;
-      this._announceLost(new QueueLostError(`amqp queue: ${this._lost}`, inHand));
+      this._lost = this._refusal ?? this._lossReason ?? this._lost!;
+      const Loss = this._refusal === undefined ? QueueLostError : QueueRefusedError;
+      this._announceLost(new Loss(`amqp queue: ${this._lost}`, inHand));
     });
   }
 

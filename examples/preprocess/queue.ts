@@ -109,7 +109,8 @@ export interface Queue {
   /**
    * A queue that can be lost (RabbitMQ: its channel or connection closed without close()): resolves
    * with why, and the queue then neither consumes nor publishes; the process ends (exit 1), to be started
-   * again. Absent for the table queue, which retries its database instead.
+   * again; with a {@link QueueRefusedError} when the broker refused the queue itself (exit 2: a
+   * configuration to fix). Absent for the table queue, which retries its database instead.
    */
   readonly lost?: Promise<LostQueueError>;
 }
@@ -170,6 +171,31 @@ export class QueueLostError extends Error implements LostQueueError {
   override readonly name = "QueueLostError";
   /**
    * @param message why, `amqp queue: ` and the reason
+   * @param inHand {@link LostQueueError.inHand}
+   */
+  constructor(
+    message: string,
+    readonly inHand: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The loss of a queue that the broker refused ({@link Queue.lost} resolves with it, and {@link Queue.consume}
+ * rejects with it when it came while the queue was declared or its consumer registered): RabbitMQ closed the
+ * channel in answer to the declaration of one of its queues (the queue, its retry or dead-letter queues) or to
+ * the registration of its consumer, with 406 PRECONDITION_FAILED (the queue exists with other arguments,
+ * declared by another program or by hand) or 403 ACCESS_REFUSED (the user may not use it, or another
+ * connection holds it exclusively). A configuration the user must fix: started again as it is, the process
+ * would be refused the same way, so the relay and the worker end with exit code 2, not 1, their last line
+ * saying what to fix (queue-amqp.ts queueRefusal).
+ */
+export class QueueRefusedError extends Error implements LostQueueError {
+  override readonly name = "QueueRefusedError";
+  /**
+   * @param message why and what to fix: `amqp queue: RabbitMQ refused the queue <name> (<code> <its text>):
+   *   <what to fix>`
    * @param inHand {@link LostQueueError.inHand}
    */
   constructor(
@@ -872,7 +898,8 @@ export class TableQueue implements Queue {
  * @throws BadInputError (config.ts) when AMQP_URL is set and the broker cannot be reached, does not answer
  *   within TRACEHOP_CONNECT_TIMEOUT_MS or refuses it (the login, the vhost), or it is no AMQP URL, saying
  *   what to fix (queue-amqp.ts connectAmqp), or when the database's stored queue tag is no tag (pipeline.ts);
- *   the relay and the worker exit 2 on it (config.exitOnBadInput).
+ *   the relay and the worker exit 2 on it, or 1 on an UnreachableError, a broker that may come back
+ *   (config.exitOnStartFailure).
  */
 export async function openQueue(db: Database): Promise<Queue> {
   const amqpUrl = process.env.AMQP_URL;

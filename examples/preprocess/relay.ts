@@ -20,7 +20,7 @@ import {
   say,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
-import { errorText, openQueue, UnroutedMessageError } from "./queue.js";
+import { errorText, openQueue, QueueRefusedError, UnroutedMessageError } from "./queue.js";
 import { isTransientDatabaseError, OutageLog, RepeatedFailureLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from "./tracing.js";
 
@@ -244,7 +244,11 @@ const shutdown = onShutdownSignal(async () => {
 // A lost broker connection or channel (RabbitMQ restarted, a channel error): every publish would fail.
 // The relay stops (spans flushed) and exits 1, to be started again by whoever runs it, saying why in its
 // last line, after every line of its stop (tracing.ts onShutdownSignal); a row not marked published yet is
-// published by the next relay.
+// published by the next relay. Its queue refused by the broker when a publish declared it (declared
+// elsewhere with other arguments, not permitted: QueueRefusedError): ended the same way, but exit 2, the
+// line saying what to fix: started again as it is, it would be refused again.
 void queue.lost?.then((error) => {
-  shutdown(1, { why: error.message, after: " (the rows not yet published are published then)" });
+  if (error instanceof QueueRefusedError)
+    shutdown(2, { why: error.message, after: " (the rows not yet published stay in the outbox)" });
+  else shutdown(1, { why: error.message, after: " (the rows not yet published are published then)" });
 });

@@ -22,6 +22,7 @@ import {
   PermanentMessageError,
   QueueLostError,
   type QueueMessage,
+  QueueRefusedError,
 } from "./queue.js";
 import {
   DocumentRefusedError,
@@ -275,22 +276,18 @@ async function giveUp(letter: DeadLetter): Promise<void> {
   );
 }
 
-/** Whether the queue was lost (its connection dropped) while consuming began: it ends below, not READY. */
-let lostAtStart = false;
+/**
+ * Why consuming could not begin, when it could not: the queue lost or refused meanwhile (ended as every loss
+ * is, below), or anything else (ended below too). The worker is not READY then.
+ */
+let failedAtStart: unknown;
 try {
   await queue.consume(QUEUE_NAME, handleMessage, { onDeadLetter: giveUp });
 } catch (err) {
-  // The connection lost meanwhile (RabbitMQ restarting, the network cut): transient, ended as any loss of
-  // the queue is (below: stopped, spans flushed, exit 1 to be started again, said in its last line).
-  if (err instanceof QueueLostError) lostAtStart = true;
-  else {
-    // The broker refused the queue or the consumer (a queue declared elsewhere with other arguments).
-    say(`cannot consume ${destination}: ${(err as Error).message}`);
-    process.exit(1);
-  }
+  failedAtStart = err;
 }
 // The queue's full name (RabbitMQ: `<TRACEHOP_QUEUE>.<the database's tag>`), as the relay says its own.
-if (!lostAtStart) console.log(`worker consuming ${queue.system} queue ${destination} READY`);
+if (failedAtStart === undefined) console.log(`worker consuming ${queue.system} queue ${destination} READY`);
 
 const shutdown = onShutdownSignal(async () => {
   stopping.abort();
@@ -303,7 +300,19 @@ const shutdown = onShutdownSignal(async () => {
 // cut short, spans flushed) and exits 1, to be started again by whoever runs it, saying so in its last line
 // (tracing.ts onShutdownSignal), after every line of its stop: why, and the message in hand only when there
 // is one (its handler running, or the queue moving it to a retry or dead-letter queue when the channel went).
+// Its queue refused by the broker (declared elsewhere with other arguments, not permitted: QueueRefusedError),
+// at start or when a retry or dead-letter queue is declared: ended the same way, but exit 2, the line saying
+// what to fix: started again as it is, it would be refused again.
 void queue.lost?.then((error) => {
   const held = error.inHand.length > 0 ? ` (${error.inHand.join(", ")} in hand, delivered again)` : "";
-  shutdown(1, { why: error.message, after: held });
+  shutdown(error instanceof QueueRefusedError ? 2 : 1, { why: error.message, after: held });
 });
+// Consuming could not begin for another reason than the queue's loss (which the line above ends it on, the
+// loss of its connection a QueueLostError, a refusal a QueueRefusedError): stopped all the same, spans
+// flushed, exit 1, said in its last line.
+if (
+  failedAtStart !== undefined &&
+  !(failedAtStart instanceof QueueLostError) &&
+  !(failedAtStart instanceof QueueRefusedError)
+)
+  shutdown(1, { why: `cannot consume ${destination}: ${errorText(failedAtStart)}` });

@@ -1,6 +1,7 @@
 // The main job's processes when RabbitMQ goes away under them: the worker and the relay, started by hand,
 // whose connection the broker closes (CONNECTION_FORCED, as on a broker restart), and `npm start` whose
-// worker loses its channel (a 406) mid-run. Each must end with one line saying why, not run on idle.
+// worker loses its channel mid-run (the broker refuses its dead-letter queue, a 406: the worker exits 2, a
+// configuration to fix). Each must end with one line saying why, not run on idle.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,12 +101,13 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
       );
     });
 
-  test("npm start whose worker loses its channel mid-run says which process ended and exits 1 without waiting for the job timeout", async (t) => {
+  test("npm start whose worker loses its channel mid-run (its dead-letter queue refused) says which process ended and exits 1 without waiting for the job timeout", async (t) => {
     if (skipped(t)) return;
     const { env, queue } = freshRun();
     // A message already dead by its count (marked as the queue marks its own retries) is moved to `<queue>.dead` as soon as the worker takes it; that
     // queue, declared here without `durable`, makes the worker's declaration of it fail (406
-    // PRECONDITION_FAILED), which closes the worker's channel.
+    // PRECONDITION_FAILED), which closes the worker's channel: a refusal of its queue, which the worker ends
+    // on with exit 2 and what to fix.
     const channel = await connection!.createConfirmChannel();
     await channel.assertQueue(queue, { durable: true });
     await channel.assertQueue(`${queue}.dead`, { durable: false });
@@ -128,11 +130,11 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     // The message named though its handler never ran: the queue was moving it to its dead-letter queue.
     assert.match(
       result.stderr,
-      /^\[worker\] tracehop preprocess: worker: amqp queue: the RabbitMQ channel failed: .*PRECONDITION_FAILED.*; exiting with code 1 to be started again \(message already-dead in hand, delivered again\)$/m,
+      /^\[worker\] tracehop preprocess: worker: amqp queue: RabbitMQ refused the queue \S+\.dead \(406 PRECONDITION_FAILED - inequivalent arg 'durable' .*\): it exists with other arguments .*; exiting with code 2 \(message already-dead in hand, delivered again\)$/m,
     );
     assert.match(
       result.stderr,
-      /^tracehop preprocess: the worker exited with code 1 before every job was done \(its last messages are above, prefixed \[worker\]\)$/m,
+      /^tracehop preprocess: the worker exited with code 2 before every job was done \(its last messages are above, prefixed \[worker\]\)$/m,
     );
     // The worker ends as soon as it takes that message, before or after the document is submitted:
     // either way the summary says what happened to it.

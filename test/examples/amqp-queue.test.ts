@@ -19,6 +19,7 @@ import {
   PermanentMessageError,
   type LostQueueError,
   type QueueMessage,
+  QueueRefusedError,
   UnroutedMessageError,
 } from "../../examples/preprocess/queue.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
@@ -827,7 +828,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     }
   }
 
-  test("a channel the broker closes (a retry queue declared elsewhere with other arguments): `lost` says why, the message goes back with the channel (not requeued), publish rejects, close() returns", async (t) => {
+  test("a channel the broker closes (a retry queue declared elsewhere with other arguments): `lost` says why and what to fix (a QueueRefusedError), the message goes back with the channel (not requeued), publish rejects, close() returns", async (t) => {
     if (!broker.requireBroker(t)) return;
     const options = { retryDelayMs: 100 };
     await withQueue(options, async ({ queue, name, close, logs }) => {
@@ -842,12 +843,20 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         throw new Error("first failure");
       });
       const lost = await lostWithin(queue);
-      assert.match(lost.message, /^amqp queue: the RabbitMQ channel failed: .*PRECONDITION_FAILED/);
+      // A configuration to fix, not a loss a restart mends (the worker exits 2 on it).
+      assert.ok(lost instanceof QueueRefusedError, String(lost));
+      const retry = retryQueue(name, 100);
+      const refusal =
+        `amqp queue: RabbitMQ refused the queue ${retry} (406 PRECONDITION_FAILED - inequivalent arg ` +
+        `'x-message-ttl' for queue '${retry}' in vhost '/': received the value '100' of type 'byte' but ` +
+        `current is none): it exists with other arguments (declared by another program, or by hand): ` +
+        `delete it (its messages go with it) or set TRACEHOP_QUEUE to another name`;
+      assert.equal(lost.message, refusal);
       // Its handler had ended: the queue was moving it to the retry queue when the channel went.
       assert.match(label, /^message \S+$/);
       assert.deepEqual(lost.inHand, [label]);
       await assert.rejects(queue.publish("jobs", "after the loss", {}), {
-        message: /^amqp queue: cannot publish: the RabbitMQ channel failed: .*PRECONDITION_FAILED/,
+        message: `amqp queue: cannot publish: ${refusal.slice("amqp queue: ".length)}`,
       });
       await close();
       assert.equal(calls, 1);

@@ -152,7 +152,9 @@ const OR_UNSET = "or unset AMQP_URL to use the embedded queue";
  *   unset AMQP_URL to use the embedded queue` ({@link amqpConnectProblem} says which, by kind; no answer
  *   within `timeoutMs`: {@link noAnswerProblem}); an UnreachableError (a BadInputError too) when the broker
  *   may come back: nothing listening, a reset, no answer in time, the connection closed in the handshake by a
- *   server that had answered as an AMQP broker.
+ *   server that had answered as an AMQP broker, or by the broker's connection.close for now (320
+ *   CONNECTION_FORCED: shutting down; 530 for a connection limit reached: {@link transientClose}, read
+ *   back by {@link HandshakeBytes}).
  */
 export async function connectAmqp(
   url: string,
@@ -172,7 +174,12 @@ export async function connectAmqp(
   // `net.client.socket`, synchronously; amqplib calls net.connect within connect's synchronous part, so the
   // one socket created while subscribed is this connection's). None over TLS: tls.connect publishes nothing.
   let socket: Socket | undefined;
-  const onSocket = (message: unknown) => (socket ??= (message as { socket?: Socket }).socket);
+  const read = new HandshakeBytes();
+  const onSocket = (message: unknown) => {
+    if (socket !== undefined) return;
+    socket = (message as { socket?: Socket }).socket;
+    if (socket !== undefined) read.watch(socket);
+  };
   subscribe("net.client.socket", onSocket);
   let opening: Promise<amqplib.ChannelModel>;
   try {
@@ -187,21 +194,110 @@ export async function connectAmqp(
     return connection;
   } catch (err) {
     const dropped = handshakeDropped(err, socket);
+    const close = dropped || deadline.signal.aborted ? undefined : transientClose(read.connectionClose());
     const problem = deadline.signal.aborted
       ? noAnswerProblem(parsed, timeoutMs)
       : dropped
         ? `the broker at ${amqpAddress(parsed)} closed the connection during the AMQP handshake, after answering as an AMQP broker (${firstLine(err)}): it may be restarting or at its connection limit, or something between cut the connection; try again, and see the broker's log if it persists`
-        : amqpConnectProblem(parsed, err);
-    // Nothing listening, reset, no answer, a broker gone mid-handshake: it may be down or restarting, and
-    // come back.
+        : close !== undefined
+          ? `the broker at ${amqpAddress(parsed)} closed the connection during the AMQP handshake (${close.said}): ${close.meaning}; try again, and see the broker's log if it persists`
+          : amqpConnectProblem(parsed, err);
+    // Nothing listening, reset, no answer, a broker gone mid-handshake or closing it for now (shutting down,
+    // at its connection limit): it may come back.
     const Refusal =
-      deadline.signal.aborted || dropped || isUnreachable(err) ? UnreachableError : BadInputError;
+      deadline.signal.aborted || dropped || close !== undefined || isUnreachable(err)
+        ? UnreachableError
+        : BadInputError;
     throw new Refusal(`cannot connect to RabbitMQ at ${redact(url)}: ${problem}, ${OR_UNSET}`, {
       cause: err,
     });
   } finally {
     clearTimeout(timer);
+    read.unwatch();
   }
+}
+
+/** Bytes of the handshake {@link HandshakeBytes} keeps, at most: RabbitMQ's connection.start is about 500. */
+const HANDSHAKE_BYTES_KEPT = 16_384;
+
+/**
+ * The first bytes amqplib (2.x) reads from a connection's TCP socket in its opening handshake, kept so that
+ * a connection.close the server sent then can be read back: amqplib's error for one sent in answer to
+ * connection.open (`Expected ConnectionOpenOk; got <ConnectionClose channel:0>`) keeps neither its reply
+ * code nor its text. Seen through the socket's own `read`, which amqplib calls to take each chunk (it reads
+ * on 'readable'): wrapped on that one socket, passing every call through unchanged, and put back once the
+ * handshake is over. Not a 'data' listener, which would switch the socket to flowing mode under amqplib's
+ * reads.
+ */
+class HandshakeBytes {
+  private _socket: Socket | undefined;
+  private _kept = Buffer.alloc(0);
+
+  /** Starts keeping what amqplib reads from `socket`. */
+  watch(socket: Socket): void {
+    this._socket = socket;
+    const read = socket.read;
+    socket.read = (size?: number): unknown => {
+      const chunk: unknown = read.call(socket, size);
+      if (Buffer.isBuffer(chunk) && this._kept.length < HANDSHAKE_BYTES_KEPT)
+        this._kept = Buffer.concat([this._kept, chunk]).subarray(0, HANDSHAKE_BYTES_KEPT);
+      return chunk;
+    };
+  }
+
+  /** Stops: the socket's `read` is its prototype's again. */
+  unwatch(): void {
+    if (this._socket !== undefined) delete (this._socket as { read?: unknown }).read;
+    this._socket = undefined;
+  }
+
+  /**
+   * The reply code and text of the first connection.close (class 10, method 50) among the frames read, if
+   * any: AMQP 0-9-1 frames, type(1) channel(2) size(4) payload(size) end(1); a method frame's payload is
+   * class(2) method(2), then connection.close's reply-code (short) and reply-text (shortstr).
+   */
+  connectionClose(): { code: number; text: string } | undefined {
+    const bytes = this._kept;
+    for (let at = 0; at + 7 <= bytes.length;) {
+      const size = bytes.readUInt32BE(at + 3);
+      const end = at + 7 + size;
+      if (end >= bytes.length) return undefined;
+      const payload = bytes.subarray(at + 7, end);
+      if (
+        bytes[at] === 1 &&
+        payload.length >= 7 &&
+        payload.readUInt16BE(0) === 10 &&
+        payload.readUInt16BE(2) === 50
+      ) {
+        const length = payload[6]!;
+        return { code: payload.readUInt16BE(4), text: payload.subarray(7, 7 + length).toString("utf8") };
+      }
+      at = end + 1;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * What a connection.close the broker sent in the opening handshake says, when it closes the connection for
+ * now rather than for a fault of AMQP_URL: 320 CONNECTION_FORCED (the broker shutting down or restarting), 530
+ * NOT_ALLOWED for a connection limit reached (RabbitMQ's `connection limit (N) is reached`, of the vhost or the
+ * user: others hold the connections). `said` is the code and RabbitMQ's text, `meaning` what it means. Else
+ * undefined (a vhost that does not exist or that the user may not use: {@link amqpConnectProblem}).
+ */
+function transientClose(
+  close: { code: number; text: string } | undefined,
+): { said: string; meaning: string } | undefined {
+  if (close === undefined) return undefined;
+  const said = `${close.code} ${close.text}`;
+  if (close.code === 320) return { said, meaning: "it is shutting down or restarting" };
+  if (close.code === 530 && /connection limit \(\d+\) is reached/.test(close.text))
+    return {
+      said,
+      meaning:
+        "the virtual host or the user is at its connection limit (close other connections, or raise the limit: rabbitmqctl set_vhost_limits, set_user_limits)",
+    };
+  return undefined;
 }
 
 /**

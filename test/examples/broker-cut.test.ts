@@ -19,7 +19,15 @@ import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { runExample, runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { quietly } from "./queue-helpers.js";
-import { methodCutProxy, type MethodCutProxy, targetOf, throughProxy, within } from "./tcp-servers.js";
+import { rabbitmqctl, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
+import {
+  connectionCloseFrame,
+  methodCutProxy,
+  type MethodCutProxy,
+  targetOf,
+  throughProxy,
+  within,
+} from "./tcp-servers.js";
 
 /** AMQP_URL through `proxy`. */
 function through(proxy: MethodCutProxy): string {
@@ -137,6 +145,71 @@ describe("the example's RabbitMQ connection cut at a given AMQP method", { timeo
       );
       assert.equal(proxy.cuts, 1);
     }
+  });
+
+  test("connectAmqp answered connection.close 320 CONNECTION_FORCED in the handshake (a broker shutting down): an UnreachableError", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const said = "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'";
+    const proxy = await methodCutProxy(10, 40, ...targetOf(AMQP_URL), 1, connectionCloseFrame(320, said));
+    t.after(() => proxy.close());
+    // Not `RabbitMQ refused the virtual host "/" (530 NOT_ALLOWED: …): fix the vhost in AMQP_URL`, which
+    // amqplib's `Expected ConnectionOpenOk; got <ConnectionClose channel:0>` was taken for.
+    await assert.rejects(within(connectAmqp(through(proxy)), 5_000, "connectAmqp"), (error: unknown) => {
+      assert.ok(error instanceof UnreachableError, String(error));
+      assert.equal(
+        error.message,
+        `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:${proxy.port}: the broker at ` +
+          `127.0.0.1:${proxy.port} closed the connection during the AMQP handshake (320 ${said}): it is ` +
+          "shutting down or restarting; try again, and see the broker's log if it persists, or unset AMQP_URL " +
+          "to use the embedded queue",
+      );
+      return true;
+    });
+    assert.equal(proxy.cuts, 1);
+  });
+
+  test("a vhost at its connection limit: connectAmqp's UnreachableError, the worker by hand exits 1", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const skip = await rabbitmqctlSkipReason();
+    if (skip !== undefined) return void t.skip(skip);
+    const vhost = `tracehop-test-limit-${process.pid}-${randomBytes(4).toString("hex")}`;
+    await rabbitmqctl("add_vhost", vhost);
+    t.after(() => rabbitmqctl("delete_vhost", vhost).then(() => undefined));
+    await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
+    await rabbitmqctl("set_vhost_limits", "-p", vhost, '{"max-connections": 0}');
+    const url = new URL(AMQP_URL);
+    url.pathname = `/${vhost}`;
+    const [port, host] = targetOf(AMQP_URL);
+    const line =
+      `cannot connect to RabbitMQ at amqp://guest:***@${host}:${port}/${vhost}: the broker at ${host}:${port} ` +
+      `closed the connection during the AMQP handshake (530 NOT_ALLOWED - access to vhost '${vhost}' refused ` +
+      `for user 'guest': connection limit (0) is reached): the virtual host or the user is at its connection ` +
+      "limit (close other connections, or raise the limit: rabbitmqctl set_vhost_limits, set_user_limits); try " +
+      "again, and see the broker's log if it persists, or unset AMQP_URL to use the embedded queue";
+    await assert.rejects(within(connectAmqp(url.href), 5_000, "connectAmqp"), (error: unknown) => {
+      assert.ok(error instanceof UnreachableError, String(error));
+      assert.equal(error.message, line);
+      return true;
+    });
+    const dir = tempDir(t, "broker-cut-limit");
+    const file = join(dir, "x.db");
+    migrateSqlite(file);
+    const worker = await runExample(
+      "worker",
+      [],
+      {
+        DATABASE_URL: `file:${file}`,
+        AMQP_URL: url.href,
+        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      },
+      30_000,
+    );
+    assert.deepEqual(
+      [worker.code, worker.stdout, worker.stderr],
+      [1, "", `tracehop preprocess: worker: ${line}; exiting with code 1 to be started again\n`],
+    );
   });
 
   test("npm start's broker check cut after connection.tune: its one line, exit 2, nothing written", async (t) => {

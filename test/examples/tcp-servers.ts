@@ -220,7 +220,8 @@ export interface MethodCutProxy {
  * 10.50), that frame not passed on: the broker lost right then, for the client. Only the `nth` such frame of
  * the proxy (from 1) cuts; every other byte passes both ways. It reads the client's bytes as AMQP frames:
  * the 8-byte protocol header, then frames of type(1) channel(2) size(4) payload(size) end(1, 0xCE), a method
- * frame (type 1) beginning its payload with class(2) method(2).
+ * frame (type 1) beginning its payload with class(2) method(2). `answer`, if given, is written to the client
+ * before the cut, as the broker's last words (a connection.close: {@link connectionCloseFrame}).
  */
 export async function methodCutProxy(
   classId: number,
@@ -228,6 +229,7 @@ export async function methodCutProxy(
   port: number,
   host = "127.0.0.1",
   nth = 1,
+  answer?: Buffer,
 ): Promise<MethodCutProxy> {
   const sockets = new Set<Socket>();
   let seen = 0;
@@ -266,8 +268,9 @@ export async function methodCutProxy(
           cut = true;
           cuts++;
           if (out.length > 0) upstream.write(Buffer.concat(out));
-          client.destroy();
           upstream.destroy();
+          if (answer === undefined) client.destroy();
+          else client.end(answer);
           return;
         }
         out.push(frame);
@@ -286,6 +289,25 @@ export async function methodCutProxy(
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * An AMQP 0-9-1 connection.close frame (channel 0, class 10, method 50) with `replyCode` and `replyText` (at
+ * most 255 bytes of UTF-8), as a broker sends it: type 1, channel 0, size, payload (class, method, reply-code,
+ * reply-text as a shortstr, class-id 0, method-id 0), frame end 0xCE.
+ */
+export function connectionCloseFrame(replyCode: number, replyText: string): Buffer {
+  const text = Buffer.from(replyText, "utf8");
+  const payload = Buffer.alloc(4 + 2 + 1 + text.length + 4);
+  payload.writeUInt16BE(10, 0);
+  payload.writeUInt16BE(50, 2);
+  payload.writeUInt16BE(replyCode, 4);
+  payload.writeUInt8(text.length, 6);
+  text.copy(payload, 7);
+  const header = Buffer.alloc(7);
+  header.writeUInt8(1, 0);
+  header.writeUInt32BE(payload.length, 3);
+  return Buffer.concat([header, payload, Buffer.from([0xce])]);
 }
 
 /**

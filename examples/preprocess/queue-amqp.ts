@@ -372,8 +372,10 @@ function channelsOf(connection: amqplib.ChannelModel): Set<amqplib.Channel> {
  * refuses to declare a queue again with others, its `inequivalent arg`) or 403 ACCESS_REFUSED (the user may
  * not configure, write or read it in the vhost; another connection's exclusive queue or consumer holds it):
  * `RabbitMQ refused the queue <name> (<code> <RabbitMQ's text>): <what to fix>`, the queue named as RabbitMQ's
- * text names it. Undefined for any other error: a channel error of another method (an unknown delivery tag,
- * a bug) is a loss of the queue that a restart mends, as the loss of the connection is.
+ * text names it; and a basic.publish (60.40) answered 403 ACCESS_REFUSED (the user may not write to the
+ * default exchange: every publish would be refused). Undefined for any other error: a channel error of
+ * another method (an unknown delivery tag, a bug) is a loss of the queue that a restart mends, as the loss of
+ * the connection is.
  */
 export function queueRefusal(error: unknown): string | undefined {
   const { code, classId, methodId, message } = (error ?? {}) as {
@@ -384,10 +386,17 @@ export function queueRefusal(error: unknown): string | undefined {
   };
   const declare = classId === 50 && methodId === 10;
   const consume = classId === 60 && methodId === 20;
-  if (!(declare || consume) || (code !== 406 && code !== 403) || typeof message !== "string")
-    return undefined;
+  const publish = classId === 60 && methodId === 40;
+  if (typeof message !== "string") return undefined;
   // amqplib: `Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - …"`.
   const said = /with message "(.*)"$/s.exec(message)?.[1] ?? message;
+  // A publish refused for want of the write permission on the exchange it goes through (the default one):
+  // every publish of the relay would be.
+  if (publish && code === 403) {
+    const exchange = /exchange '(.*)' in vhost/s.exec(said)?.[1];
+    return `RabbitMQ refused to let the user of AMQP_URL publish (${code} ${firstLine(said)}): grant the user write permission on the exchange ${exchange ?? "amq.default"} (rabbitmqctl set_permissions), or use another user in AMQP_URL`;
+  }
+  if (!(declare || consume) || (code !== 406 && code !== 403)) return undefined;
   const name = /queue '(.*)' in vhost/s.exec(said)?.[1];
   const what = `RabbitMQ refused the ${name === undefined ? "queue" : `queue ${name}`} (${code} ${firstLine(said)})`;
   if (code === 406)

@@ -187,7 +187,8 @@ export class QueueLostError extends Error implements LostQueueError {
  * channel in answer to the declaration of one of its queues (the queue, its retry or dead-letter queues) or to
  * the registration of its consumer, with 406 PRECONDITION_FAILED (the queue exists with other arguments,
  * declared by another program or by hand) or 403 ACCESS_REFUSED (the user may not use it, or another
- * connection holds it exclusively). A configuration the user must fix: started again as it is, the process
+ * connection holds it exclusively), or to a publish with 403 ACCESS_REFUSED (the user may not write to the
+ * default exchange). A configuration the user must fix: started again as it is, the process
  * would be refused the same way, so the relay and the worker end with exit code 2, not 1, their last line
  * saying what to fix (queue-amqp.ts queueRefusal).
  */
@@ -195,7 +196,7 @@ export class QueueRefusedError extends Error implements LostQueueError {
   override readonly name = "QueueRefusedError";
   /**
    * @param message why and what to fix: `amqp queue: RabbitMQ refused the queue <name> (<code> <its text>):
-   *   <what to fix>`
+   *   <what to fix>` (a publish refused: `amqp queue: RabbitMQ refused to let the user of AMQP_URL publish …`)
    * @param inHand {@link LostQueueError.inHand}
    */
   constructor(

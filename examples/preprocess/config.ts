@@ -529,6 +529,15 @@ export function isSecretParameter(name: string): boolean {
 }
 
 /**
+ * `n` and `noun`, in the singular for 1, for a count in a line: `1 job`, `2 jobs`, `0 documents`; `plural` for a
+ * noun that does not take an s. Each count sentence of the processes and of `npm start` writes its noun
+ * through it: they once said `of the 1 jobs submitted`, `1 of 1 documents rejected`.
+ */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/**
  * The first line of an error's message with text in it, for a one-line message; the error's `code`
  * (`ECONNREFUSED`) when its message is empty (Node's AggregateError of a refused connection to each address).
  */

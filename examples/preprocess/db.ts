@@ -9,6 +9,7 @@ import type { PrismaClient } from "../../generated/prisma/sqlite/client.js";
 import {
   BadInputError,
   connectTimeoutMs,
+  counted,
   databaseUrl,
   firstLine,
   noAnswerWithin,
@@ -559,8 +560,8 @@ export async function checkDatabase(): Promise<void> {
     });
   const state =
     unapplied.length === all
-      ? `is not migrated (none of the ${all} migrations of this project applied)`
-      : `lacks ${unapplied.length} of the ${all} migrations of this project (${unapplied.join(", ")})`;
+      ? `is not migrated (none of the ${counted(all, "migration")} of this project applied)`
+      : `lacks ${unapplied.length} of the ${counted(all, "migration")} of this project (${unapplied.join(", ")})`;
   throw new BadInputError(
     `the database of ${name} ${state}: apply them with ${MIGRATE_COMMAND} (same DATABASE_URL), then start again.`,
   );

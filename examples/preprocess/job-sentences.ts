@@ -1,7 +1,7 @@
 // The worker's work on one job (worker.ts handleMessage): the split of its text into sentences, their
 // store a chunk at a time, and the mark of a failed job. Apart from worker.ts, which starts a process when
 // imported, so that tests run each step on a database of their own.
-import { MAX_SENTENCES, say } from "./config.js";
+import { counted, MAX_SENTENCES, say } from "./config.js";
 import { type Database, databaseKindOf } from "./db.js";
 import { errorText } from "./queue.js";
 import { sentencesOf } from "./sentences.js";
@@ -55,7 +55,7 @@ export async function splitJob(text: string, between: Between, limit = MAX_SENTE
   for (const sentence of sentencesOf(text)) {
     if (sentences.length === limit)
       throw new DocumentRefusedError(
-        `the document has more than ${limit} sentences, the limit of a job: send it as several smaller documents`,
+        `the document has more than ${counted(limit, "sentence")}, the limit of a job: send it as several smaller documents`,
       );
     sentences.push(sentence);
     size += sentence.length;
@@ -141,7 +141,7 @@ export class ChunkCollisionError extends Error {
   ) {
     const what = end > first ? `the sentences ${first} to ${end - 1}` : "the job's done mark";
     super(
-      `${what} collided with another writer of the job on each of ${attempts} attempts; the last: ${errorText(collision)}`,
+      `${what} collided with another writer of the job on ${attempts === 1 ? "its one attempt" : `each of ${attempts} attempts`}; the last: ${errorText(collision)}`,
     );
   }
 }

@@ -12,6 +12,7 @@ import {
   BadInputError,
   UnreachableError,
   connectTimeoutMs,
+  counted,
   firstLine,
   formatDuration,
   MAX_TIMER_MS,
@@ -958,7 +959,7 @@ export class AmqpQueue implements Queue {
       if (copied.outcome !== "moved") {
         if (this._lost === undefined) this._channel.nack(msg, false, true);
         throw new Error(
-          `amqp queue: redrive of ${dead} stopped after ${moved} message(s): a copy could not be published to ${name} (${copied.outcome === "too large" ? `its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table` : copied.outcome === "lost" ? `the queue was lost: ${this._lost}` : copied.why}); the rest stay in ${dead}`,
+          `amqp queue: redrive of ${dead} stopped after ${counted(moved, "message")}: a copy could not be published to ${name} (${copied.outcome === "too large" ? `its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table` : copied.outcome === "lost" ? `the queue was lost: ${this._lost}` : copied.why}); the rest stay in ${dead}`,
         );
       }
     }

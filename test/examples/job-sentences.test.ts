@@ -65,6 +65,25 @@ describe("the worker's steps on one job (SQLite)", () => {
         "the document has more than 2 sentences, the limit of a job: send it as several smaller documents",
       ),
     );
+    // A limit of one sentence is said in the singular (it said "more than 1 sentences").
+    await assert.rejects(
+      splitJob("One. Two.", async () => {}, 1),
+      new DocumentRefusedError(
+        "the document has more than 1 sentence, the limit of a job: send it as several smaller documents",
+      ),
+    );
+  });
+
+  test("a ChunkCollisionError says its count of attempts as a sentence, one attempt in the singular", () => {
+    const collision = new Error("deadlock");
+    assert.match(
+      new ChunkCollisionError(0, 3, 1, collision).message,
+      /^the sentences 0 to 2 collided with another writer of the job on its one attempt; the last: /,
+    );
+    assert.match(
+      new ChunkCollisionError(3, 3, 2, collision).message,
+      /^the job's done mark collided with another writer of the job on each of 2 attempts; the last: /,
+    );
   });
 
   test("a job of one chunk is stored and marked done in one transaction", async () => {

@@ -312,10 +312,10 @@ export function stoppedLine(signal: "SIGINT" | "SIGTERM", code: number, name?: s
  * The last line of a process that ends on its own (the relay or the worker whose queue was lost), `why` its
  * reason, `code` its exit code, `after` what it adds (` (message 7 in hand, delivered again)`): `tracehop
  * preprocess: worker: amqp queue: the connection to RabbitMQ was closed: …; exiting with code 1 to be started
- * again (message 7 in hand, delivered again)` (tracing.ts onShutdownSignal, once the stop has settled;
- * main.ts ENDING_LINE tells it). With a code other than 1 (2: the broker refused its queue, a configuration
- * that `why` says how to fix, which a restart would meet again) the line does not ask to be started again:
- * `…; exiting with code 2`.
+ * again (message 7 in hand, delivered again)` (tracing.ts onShutdownSignal, once the stop has settled, after
+ * {@link ENDING_MESSAGE}, which is what main.ts reads: it does not read this line). With a code other than 1
+ * (2: the broker refused its queue, a configuration that `why` says how to fix, which a restart would meet
+ * again) the line does not ask to be started again: `…; exiting with code 2`.
  */
 export function endingLine(name: string, why: string, code: number, after = ""): string {
   return `tracehop preprocess: ${name}: ${why}; exiting with code ${code}${code === 1 ? " to be started again" : ""}${after}`;

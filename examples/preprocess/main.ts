@@ -21,6 +21,7 @@ import {
   stoppedLine,
 } from "./config.js";
 import { databaseName, openDatabase, prepareDatabase } from "./db.js";
+import { problemLines, type Job, type Submission } from "./run-report.js";
 import {
   datadogIds,
   formatTraceTree,
@@ -45,25 +46,6 @@ function hasEndedOrIsEnding(p: Started): boolean {
   return p.ending || hasEnded(p);
 }
 
-/** How a process that ended did: `the worker exited with code 1`, `the relay was killed (SIGKILL)`. */
-function howEnded({ name, child }: Started): string {
-  return child.signalCode !== null
-    ? `the ${name} was killed (${child.signalCode})`
-    : `the ${name} exited with code ${child.exitCode}`;
-}
-
-/**
- * The line about the processes that ended on their own while the run was not done (the worker or the relay
- * lost RabbitMQ, a crash, a kill from outside): every one of them, and how each ended.
- */
-function endedLine(ended: Started[]): string {
-  const names = ended.map((p) => `[${p.name}]`);
-  const list = (items: string[]) =>
-    items.length === 1 ? items[0]! : `${items.slice(0, -1).join(", ")} and ${items.at(-1)!}`;
-  const their = ended.length === 1 ? "its last messages are" : "their last messages are";
-  return `${list(ended.map(howEnded))} before every job was done (${their} above, prefixed ${list(names)})`;
-}
-
 /** A process that exited before it was ready; code 2: it refused bad input and said why (a port in use). */
 class ExitedBeforeReady extends Error {
   constructor(
@@ -80,9 +62,16 @@ interface Started {
   child: ChildProcess;
   ready: Promise<string>;
   /**
-   * Set when the process said it is ending on its own (it lost the broker): at once by its IPC message
-   * (config.ts ENDING_MESSAGE), seconds before it exits (its stop is done and its spans flushed first), or
-   * by its last line (the relay's or the worker's {@link ENDING_LINE}).
+   * Set when the process said it is ending on its own (it lost the broker) by its IPC message (config.ts
+   * ENDING_MESSAGE), whenever it comes: before all three are ready too (a worker that lost RabbitMQ while the
+   * relay still started: nothing is submitted to it then). The message is the only sign read: tracing.ts
+   * onShutdownSignal sends it as the stop begins, before anything of that stop, and the line saying why
+   * (config.ts endingLine: `…; exiting with code 1 to be started again`) only once that stop is done, seconds
+   * later, right before the exit. Under `npm start` no such line comes after READY without the message: the
+   * other writer of that line, config.ts exitOnStartFailure, ends a process before its READY (said as an
+   * exit before it was ready). The line was also read once, as a second sign: it added nothing the message
+   * had not said earlier, and {@link stopOnce} waits for the IPC channel's close, so that a message sent
+   * while the run stopped is read before the run's verdict ({@link Processes.stop}).
    */
   ending: boolean;
   /**
@@ -92,12 +81,6 @@ interface Started {
    */
   stopped: boolean;
 }
-
-/**
- * How the relay and the worker end a lost-broker line (config.ts endingLine): their last line, said once
- * their stop is done (spans flushed), right before they exit 1; or 2, their queue refused by the broker.
- */
-const ENDING_LINE = /; exiting with code (?:1 to be started again|2)(?: \(|$)/;
 
 /**
  * The stderr lines the processes said before every one of them was ready, by their text after the process's
@@ -127,8 +110,6 @@ function startProcess(name: string): Started {
       if (line.endsWith("READY")) resolveReady(line);
     });
     createInterface({ input: child.stderr! }).on("line", (line) => {
-      if (allReady && line.startsWith(`tracehop preprocess: ${name}: `) && ENDING_LINE.test(line))
-        started.ending = true;
       if (
         started.stopped &&
         (line === stoppedLine("SIGTERM", 0, name) || line === endingSignalLine("SIGTERM", name))
@@ -147,7 +128,7 @@ function startProcess(name: string): Started {
     child.once("exit", (code) => reject(new ExitedBeforeReady(name, code)));
   });
   child.on("message", (message) => {
-    if (allReady && isEndingMessage(message)) started.ending = true;
+    if (isEndingMessage(message)) started.ending = true;
   });
   ready.catch(() => undefined);
   const started: Started = { name, child, ready, ending: false, stopped: false };
@@ -170,7 +151,10 @@ function stopProcess(started: Started): Promise<boolean> {
 async function stopOnce(started: Started): Promise<boolean> {
   if (hasEnded(started)) return false;
   const { name, child } = started;
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  // Its 'close', not its 'exit': that comes once its stdout, stderr and IPC channel have closed too, so every
+  // line it wrote and every message it sent (an ENDING_MESSAGE sent just before this SIGTERM reached it) has
+  // been read by then.
+  const exited = new Promise<void>((done) => child.once("close", () => done()));
   started.stopped = true;
   child.kill("SIGTERM");
   const timer = setTimeout(() => {
@@ -317,15 +301,6 @@ function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): void {
   console.log(`\nspans: ${spansPath}`);
 }
 
-/** A submitted document's job, as the api last answered (`pending`, `done`, `failed`) or the database says. */
-interface Job {
-  file: string;
-  id: string;
-  status: string;
-  /** Why a failed job failed, as GET's `error` says it. */
-  reason?: string;
-}
-
 /**
  * The three processes of a run, and those that ended before this one stopped them, in the order it saw
  * them end (the worker or the relay lost RabbitMQ, a crash, a kill from outside).
@@ -366,29 +341,27 @@ class Processes {
     }
   }
 
-  /** Stops every process; then notes as ended early also those that ended on their own meanwhile. */
+  /**
+   * Stops every process; then notes as ended early also those that ended on their own meanwhile. A relay or
+   * worker that said it is ending on its own ({@link Started.ending}) counts whenever its message came: before
+   * the last poll, after it, or while this SIGTERM was on its way to it. The run's verdict does not depend
+   * on which of the two came first, the last job done or that message (README "Exit codes": 1, the line then
+   * saying that every job is done: run-report.ts endedLine). Before, a message read after the last poll
+   * made the run exit 0 below the process's own `exiting with code 1` line.
+   */
   async stop(): Promise<void> {
     this.noteEnded();
     const stopped = await Promise.all(this.all.map(stopProcess));
-    // Also ended on their own: a process whose exit this one had not seen yet, and one in the middle of
-    // ending on its own when it was told to stop (a lost broker: it exits 1 all the same).
-    if (this.endedEarly.length > 0)
-      this.all.forEach((p, i) => {
-        const own = !stopped[i] || p.child.exitCode || (p.child.signalCode ?? "SIGTERM") !== "SIGTERM";
-        if (!this.endedEarly.includes(p) && own) this.endedEarly.push(p);
-      });
+    // Every IPC message is read by now (stopOnce waits for each process's close).
+    const anyEnded = this.endedEarly.length > 0 || this.all.some((p) => p.ending);
+    this.all.forEach((p, i) => {
+      if (this.endedEarly.includes(p)) return;
+      // Once one has ended on its own, also a process whose exit this one had not seen yet, and one that
+      // did not end as a SIGTERM ends it (exit 0).
+      const own = !stopped[i] || p.child.exitCode || (p.child.signalCode ?? "SIGTERM") !== "SIGTERM";
+      if (p.ending || (anyEnded && own)) this.endedEarly.push(p);
+    });
   }
-}
-
-/** What submitting the documents left: the jobs, and the documents that did not become one. */
-interface Submission {
-  jobs: Job[];
-  /** The documents the api refused (an empty one), each as `FILE (STATUS: why)`, named again at the end. */
-  rejected: string[];
-  /** The documents not submitted because a process had ended (the rest of the list from there). */
-  notSubmitted: string[];
-  /** Whether the api ended while a document was sent (whether it was stored is not known). */
-  unanswered: boolean;
 }
 
 /**
@@ -474,50 +447,14 @@ async function pollJobs(base: string, jobs: Job[], processes: Processes): Promis
 }
 
 /**
- * Says, on stderr, what kept the run from being whole: processes that ended on their own, documents
- * rejected or not submitted, jobs pending or failed. Returns whether anything of the kind was said that
- * fails the run (a job still pending is said, and counted among the unfinished).
+ * Says, on stderr, what kept the run from being whole (run-report.ts problemLines): processes that ended on
+ * their own, documents rejected or not submitted, jobs pending or not done. Returns whether anything of the
+ * kind was said: each fails the run.
  */
-function reportProblems(
-  documents: number,
-  { jobs, rejected, notSubmitted }: Submission,
-  endedEarly: Started[],
-): boolean {
-  let failed = false;
-  if (endedEarly.length > 0) {
-    console.error(`tracehop preprocess: ${endedLine(endedEarly)}`);
-    failed = true;
-  }
-  if (rejected.length) {
-    console.error(
-      `tracehop preprocess: ${rejected.length} of ${documents} documents rejected by the api: ${rejected.join(", ")}`,
-    );
-    failed = true;
-  }
-  if (notSubmitted.length) {
-    console.error(
-      `tracehop preprocess: ${notSubmitted.length} of ${documents} documents not submitted (a process had ended): ${notSubmitted.join(", ")}`,
-    );
-    failed = true;
-  }
-  const unfinished = jobs.filter((j) => j.status !== "done");
-  if (unfinished.some((j) => j.status === "pending") && endedEarly.length === 0) {
-    console.error(
-      `tracehop preprocess: jobs still pending after ${JOB_TIMEOUT_MS} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents, or see the processes' messages above (a busy database is retried)`,
-    );
-  }
-  if (unfinished.length) {
-    const counts = new Map<string, number>([["done", 0]]);
-    for (const { status } of jobs) counts.set(status, (counts.get(status) ?? 0) + 1);
-    console.error(
-      `tracehop preprocess: of the ${jobs.length} jobs submitted, ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")}`,
-    );
-    console.error(
-      `tracehop preprocess: ${unfinished.length} of ${jobs.length} jobs did not finish: ${unfinished.map((j) => `${j.file} (${j.status}${j.reason === undefined ? "" : `: ${j.reason}`})`).join(", ")}`,
-    );
-    failed = true;
-  }
-  return failed;
+function reportProblems(documents: number, submission: Submission, endedEarly: Started[]): boolean {
+  const lines = problemLines(documents, submission, endedEarly, JOB_TIMEOUT_MS);
+  for (const line of lines) console.error(`tracehop preprocess: ${line}`);
+  return lines.length > 0;
 }
 
 /** The signal this run was told to stop by, once one came (main's signal handlers). */

@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
+import { counted } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { childPid, startExample, type MainJobResult } from "../support/main-job.js";
 
@@ -113,9 +114,12 @@ describe("npm start when a process ends mid-run", { timeout: 120_000 }, () => {
     if (unfinished.length) {
       assert.match(
         result.stderr,
-        new RegExp(`^tracehop preprocess: of the ${submitted.length} jobs submitted, ${done} done`, "m"),
+        new RegExp(
+          `^tracehop preprocess: of the ${counted(submitted.length, "job")} submitted, ${done} done`,
+          "m",
+        ),
       );
-      const line = /^tracehop preprocess: (\d+) of (\d+) jobs did not finish: (.*)$/m.exec(result.stderr);
+      const line = /^tracehop preprocess: (\d+) of (\d+) jobs? did not finish: (.*)$/m.exec(result.stderr);
       assert.ok(line, result.stderr);
       assert.deepEqual(
         line[3]!.split(", ").sort(),
@@ -131,7 +135,7 @@ describe("npm start when a process ends mid-run", { timeout: 120_000 }, () => {
       `all ${documents.length} documents were submitted after a process had ended`,
     );
     const line =
-      /^tracehop preprocess: (\d+) of (\d+) documents not submitted \(a process had ended\): (.*)$/m.exec(
+      /^tracehop preprocess: (\d+) of (\d+) documents? not submitted \(a process had ended\): (.*)$/m.exec(
         result.stderr,
       );
     assert.ok(line, result.stderr);

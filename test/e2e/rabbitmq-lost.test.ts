@@ -140,7 +140,7 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     // either way the summary says what happened to it.
     assert.match(
       result.stderr,
-      /^tracehop preprocess: (1 of 1 jobs did not finish: \S*doc\.txt \(pending\)|1 of 1 documents not submitted \(a process had ended\): \S*doc\.txt)$/m,
+      /^tracehop preprocess: (1 of 1 job did not finish: \S*doc\.txt \(pending\)|1 of 1 document not submitted \(a process had ended\): \S*doc\.txt)$/m,
     );
     assert.doesNotMatch(result.stderr, /still pending after/);
   });

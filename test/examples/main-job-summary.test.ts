@@ -86,7 +86,7 @@ describe("npm start: the end of a run", () => {
     const last = r.stderr.trimEnd().split("\n").at(-1)!;
     assert.match(
       last,
-      new RegExp(`^tracehop preprocess: 1 of 1 documents rejected by the api: ${empty} \\(400: ${why}\\)$`),
+      new RegExp(`^tracehop preprocess: 1 of 1 document rejected by the api: ${empty} \\(400: ${why}\\)$`),
     );
   });
 

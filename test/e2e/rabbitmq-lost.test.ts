@@ -3,67 +3,53 @@
 // worker loses its channel mid-run (the broker refuses its dead-letter queue, a 406: the worker exits 2, a
 // configuration to fix). Each must end with one line saying why, not run on idle.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test, type TestContext } from "node:test";
-import type amqplib from "amqplib";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { before, describe, test, type TestContext } from "node:test";
 import { attemptsMark } from "../../examples/preprocess/queue-amqp.js";
-import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
+import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { runMainJob, startExample } from "../support/main-job.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
-import { storeQueueTag } from "../support/queue-tag.js";
+import { tempDir } from "../support/temp-dir.js";
+import { rabbitmqDatabase } from "../examples/queue-helpers.js";
 import { methodCutProxy, targetOf, throughProxy } from "../examples/tcp-servers.js";
 
 describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, () => {
-  let dir: string;
-  let connection: amqplib.ChannelModel | undefined;
-  let skip: string | undefined;
-  /** The RabbitMQ queues the tests' databases use, deleted afterwards. */
-  const queues = new Set<string>();
-  let databases = 0;
-
+  const rabbitmq = useRabbitMQ();
+  /** Why rabbitmqctl cannot be used, if it cannot. */
+  let noRabbitmqctl: string | undefined;
   before(async () => {
-    const result = await connectOrSkipReason();
-    if (typeof result === "string") skip = result;
-    else {
-      connection = result;
-      skip = await rabbitmqctlSkipReason();
-    }
-    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-lost-"));
-  });
-  after(async () => {
-    if (connection) {
-      const channel = await connection.createChannel();
-      for (const queue of queues) await channel.deleteQueue(queue);
-      await connection.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    noRabbitmqctl = await rabbitmqctlSkipReason();
   });
 
-  /** The environment of a run on a migrated SQLite file of its own, and that file's queue names. */
-  function freshRun(): { env: Record<string, string>; tag: string; queue: string } {
-    const file = join(dir, `lost-${++databases}.db`);
-    migrateSqlite(file);
-    const url = `file:${file}`;
-    // The database's queue tag (pipeline.ts), stored here: its queues are `preprocess-jobs.<tag>…`.
-    const tag = storeQueueTag(file);
-    const queue = `preprocess-jobs.${tag}`;
-    for (const q of [queue, `${queue}.dead`]) queues.add(q);
+  /**
+   * The environment of a run of test `t` on a migrated SQLite file of its own, in a folder of its own `dir`
+   * (removed when `t` ends), and that file's queue names (deleted when `t` ends).
+   */
+  function freshRun(t: TestContext): {
+    env: Record<string, string>;
+    tag: string;
+    queue: string;
+    dir: string;
+  } {
+    const dir = tempDir(t, "e2e-lost");
+    const file = join(dir, "lost.db");
+    const { tag, queue } = rabbitmqDatabase(t, rabbitmq, file);
     const env = {
-      DATABASE_URL: url,
+      DATABASE_URL: `file:${file}`,
       AMQP_URL,
       TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
       OTEL_EXPORTER_OTLP_ENDPOINT: "",
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
     };
-    return { env, tag, queue };
+    return { env, tag, queue, dir };
   }
 
+  /** Skips `t` when RabbitMQ or its rabbitmqctl is missing, saying why. */
   const skipped = (t: TestContext) => {
-    if (skip !== undefined) t.skip(skip);
-    return skip !== undefined;
+    if (!rabbitmq.requireBroker(t)) return true;
+    if (noRabbitmqctl !== undefined) t.skip(noRabbitmqctl);
+    return noRabbitmqctl !== undefined;
   };
 
   for (const { name, line } of [
@@ -79,7 +65,7 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
   ])
     test(`the ${name}, started by hand, whose connection the broker closes exits 1 with one line saying why`, async (t) => {
       if (skipped(t)) return;
-      const { env, tag } = freshRun();
+      const { env, tag } = freshRun(t);
       // Killed 10 s after its connection is closed: the code is then null (a process that runs on
       // without its broker). Counted from the close, not from the start: on a loaded machine the start
       // (~8 s) and rabbitmqctl's two runs (~10 s) took the whole 20 s the process once had in all, and a
@@ -103,12 +89,12 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
 
   test("npm start whose worker loses its channel mid-run (its dead-letter queue refused) says which process ended and exits 1 without waiting for the job timeout", async (t) => {
     if (skipped(t)) return;
-    const { env, queue } = freshRun();
+    const { env, queue, dir } = freshRun(t);
     // A message already dead by its count (marked as the queue marks its own retries) is moved to `<queue>.dead` as soon as the worker takes it; that
     // queue, declared here without `durable`, makes the worker's declaration of it fail (406
     // PRECONDITION_FAILED), which closes the worker's channel: a refusal of its queue, which the worker ends
     // on with exit 2 and what to fix.
-    const channel = await connection!.createConfirmChannel();
+    const { channel } = rabbitmq;
     await channel.assertQueue(queue, { durable: true });
     await channel.assertQueue(`${queue}.dead`, { durable: false });
     const body = Buffer.from(JSON.stringify({ jobId: "none" }));
@@ -120,7 +106,6 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
       messageId: "already-dead",
     });
     await channel.waitForConfirms();
-    await channel.close();
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One sentence. Another one.");
     // A job timeout the run must not wait out: had it waited, the summary would say "still pending after"
@@ -147,7 +132,7 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
 
   test("npm start whose broker check loses its connection while closing it runs on: the broker answered", async (t) => {
     if (skipped(t)) return;
-    const { env } = freshRun();
+    const { env, dir } = freshRun(t);
     // The run's first connection.close is its broker check's (the relay and the worker keep theirs open):
     // the connection is cut there. Before, its 'error' event, heard by nobody, ended npm start with exit 1 and
     // amqplib's stack trace.
@@ -163,7 +148,7 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
 
   test("npm start whose worker loses its connection before it is ready says so once, the worker's line first", async (t) => {
     if (skipped(t)) return;
-    const { env } = freshRun();
+    const { env, dir } = freshRun(t);
     // The run's first queue.declare is the worker's, before its READY (the relay declares at its first
     // publish): the connection is cut there, as by a broker restarting then.
     const proxy = await methodCutProxy(50, 10, ...targetOf(AMQP_URL));

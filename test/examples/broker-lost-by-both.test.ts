@@ -24,21 +24,20 @@
 // send its SIGTERMs within 5 s of the relay's and the worker's ENDING_MESSAGE, which it does in
 // milliseconds once resumed.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import type amqplib from "amqplib";
 import { endingSignalLine, isEndingMessage } from "../../examples/preprocess/config.js";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
+import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { startExample, type MainJobResult } from "../support/main-job.js";
-import { storeQueueTag } from "../support/queue-tag.js";
+import { tempDir } from "../support/temp-dir.js";
 import { decodeTraceRequest, type ReceivedSpan } from "../tracing/otlp-helpers.js";
+import { rabbitmqDatabase } from "./queue-helpers.js";
 import { switchingProxy } from "./tcp-servers.js";
 
 const TEE = join(import.meta.dirname, "fixtures/stderr-tee.mjs");
@@ -188,40 +187,20 @@ async function teeServer(path: string): Promise<Tee> {
 }
 
 describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_000 }, () => {
-  let dir: string;
-  let connection: amqplib.ChannelModel | undefined;
-  let skip: string | undefined;
-  const queues: string[] = [];
-
-  before(async () => {
-    const result = await connectOrSkipReason();
-    if (typeof result === "string") skip = result;
-    else connection = result;
-    dir = mkdtempSync(join(tmpdir(), "tracehop-lost-by-both-"));
-  });
-  after(async () => {
-    if (connection) {
-      const channel = await connection.createChannel();
-      for (const queue of queues) await channel.deleteQueue(queue);
-      await connection.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rabbitmq = useRabbitMQ();
 
   test("shows each one's exit line once and not its answer to main's SIGTERM, names both and exits 1", async (t) => {
-    if (skip !== undefined) return void t.skip(skip);
+    if (!rabbitmq.requireBroker(t)) return;
+    const dir = tempDir(t, "lost-by-both");
     const file = join(dir, "run.db");
-    migrateSqlite(file);
-    // The database's queue tag (pipeline.ts), stored here: its queue is `preprocess-jobs.<tag>`.
-    const queue = `preprocess-jobs.${storeQueueTag(file)}`;
-    queues.push(queue, `${queue}.dead`);
+    const { queue } = rabbitmqDatabase(t, rabbitmq, file);
     // Declared as the worker declares it (durable, no arguments), and consumed before the relay publishes.
-    const channel = await connection!.createChannel();
+    const { channel } = rabbitmq;
     await channel.assertQueue(queue, { durable: true });
     await channel.prefetch(1);
-    const taken = new Promise<amqplib.ConsumeMessage>((got) => {
-      void channel.consume(queue, (message) => void (message && got(message)), { priority: 10 });
-    });
+    let got!: (message: amqplib.ConsumeMessage) => void;
+    const taken = new Promise<amqplib.ConsumeMessage>((resolve) => (got = resolve));
+    const consumer = channel.consume(queue, (message) => void (message && got(message)), { priority: 10 });
 
     const broker = new URL(AMQP_URL);
     const proxy = await switchingProxy(Number(broker.port || 5672), broker.hostname);
@@ -372,7 +351,8 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
       }
       collector.release();
       await run.result;
-      await channel.close().catch(() => undefined);
+      // The message it holds is dropped with the queue (rabbitmqDatabase).
+      await channel.cancel((await consumer).consumerTag).catch(() => undefined);
       await Promise.all([proxy.close(), collector.close(), tee.close()]);
     }
   });

@@ -1,7 +1,12 @@
 // Helpers of the queue tests (table-queue, amqp-queue, queue-migration): waiting for a condition, the
-// part of a delivery a handler saw, and the queue's log lines kept off the test output.
+// part of a delivery a handler saw, and the queue's log lines kept off the test output; and of the tests of
+// the main job's processes on RabbitMQ (a database whose queue names are known before they start).
+import type { TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import type { QueueMessage } from "../../examples/preprocess/queue.js";
+import type { RabbitMQ } from "../messaging/rabbitmq.js";
+import { storeQueueTag } from "../support/queue-tag.js";
 
 /** Resolves once `check` returns or resolves true (polled every 10 ms), or rejects after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
@@ -34,4 +39,22 @@ export async function quietly(fn: (lines: readonly string[]) => Promise<void>): 
     console.error = logged;
   }
   return lines;
+}
+
+/**
+ * Migrates the SQLite file `file` for a run of the main job's processes on RabbitMQ and stores its queue tag
+ * (test/support/queue-tag.ts), so that the test knows its queue, `preprocess-jobs.<tag>`, before a relay or
+ * worker starts on it; that queue and its dead-letter queue are deleted from `broker` when test `t` ends.
+ */
+export function rabbitmqDatabase(
+  t: TestContext,
+  broker: RabbitMQ,
+  file: string,
+): { tag: string; queue: string } {
+  migrateSqlite(file);
+  // The database's queue tag (pipeline.ts): its queues are `preprocess-jobs.<tag>…`.
+  const tag = storeQueueTag(file);
+  const queue = `preprocess-jobs.${tag}`;
+  broker.deleteAfter(t, queue, `${queue}.dead`);
+  return { tag, queue };
 }

@@ -8,12 +8,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { startExample } from "../support/main-job.js";
-import { storeQueueTag } from "../support/queue-tag.js";
 import { tempDir } from "../support/temp-dir.js";
-import { until } from "./queue-helpers.js";
+import { rabbitmqDatabase, until } from "./queue-helpers.js";
 import { switchingProxy, targetOf, throughProxy } from "./tcp-servers.js";
 
 /** A document of `count` short sentences, `N0. N1. N2. …`: seconds of splitting and storing. */
@@ -29,15 +27,13 @@ describe(
       if (!broker.requireBroker(t)) return;
       const dir = tempDir(t, "worker-lost-broker");
       const file = join(dir, "x.db");
-      migrateSqlite(file);
-      const queue = `preprocess-jobs.${storeQueueTag(file)}`;
+      const { queue } = rabbitmqDatabase(t, broker, file);
       const raw = new Database(file);
       t.after(() => raw.close());
       raw
         .prepare("INSERT INTO PreprocessJob (id, status, text, updatedAt) VALUES (?, 'pending', ?, ?)")
         .run("job-1", document(100_000), new Date().toISOString());
       await broker.channel.assertQueue(queue, { durable: true });
-      t.after(() => broker.channel.deleteQueue(queue).then(() => undefined));
       broker.channel.sendToQueue(queue, Buffer.from(JSON.stringify({ jobId: "job-1" })), {
         messageId: "cut-mid-job",
         persistent: true,

@@ -28,6 +28,11 @@ export interface RabbitMQ {
   readonly channel: amqplib.ConfirmChannel;
   /** True when the broker is there; else skips `t` with the reason and returns false. */
   requireBroker(t: TestContext): boolean;
+  /**
+   * Deletes `queues` (those a test declared, or a process it started did) on {@link channel} when test `t`
+   * ends, passed or failed, before the connection closes; a queue that does not exist is no error.
+   */
+  deleteAfter(t: TestContext, ...queues: string[]): void;
 }
 
 /**
@@ -58,6 +63,11 @@ export function useRabbitMQ(): RabbitMQ {
       if (connection) return true;
       t.skip(skipReason);
       return false;
+    },
+    deleteAfter(t, ...queues) {
+      t.after(async () => {
+        for (const queue of queues) await channel?.deleteQueue(queue);
+      });
     },
   };
 }

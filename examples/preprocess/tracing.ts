@@ -167,14 +167,20 @@ export function onShutdownSignal(stop: () => Promise<void>): (code: number, endi
     console.error(`${lastLineStart()}${signal} while stopping: exiting at once with code ${code}`);
     process.exit(code);
   };
+  // Added before the start-up handlers are removed, never after: a signal is caught at once (libuv queues it
+  // for the event loop) but its listeners are called later, and Node drops one whose signal had no listener
+  // left in between (its handle closed with the last). The relay and the worker say READY right before this
+  // call, and a SIGTERM sent as soon as that line was read (by `npm start`, by a test) came in between about
+  // once in ten: the process ran on, its SIGTERM lost. Added first, the signal's handle stays, and a signal
+  // caught before this call is dispatched to the handler added here.
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   if (startupStop !== undefined) {
     process.off("SIGTERM", startupStop.onSignal);
     process.off("SIGINT", startupStop.onSignal);
     process.off("disconnect", startupStop.onDisconnect);
     startupStop = undefined;
   }
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
   // Started by the orchestrator with an IPC channel: stop when it goes away, however it ended (gone
   // already: at once).
   if (process.send) {

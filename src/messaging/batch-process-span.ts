@@ -8,8 +8,11 @@ import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
 import {
   headerNumbersAsText,
   headersOfMessage,
-  messageHeadersPlace,
+  headersOfShape,
+  MESSAGE_HEADERS_PLACES,
+  messageShapeOf,
   type MessageKind,
+  type MessageShape,
 } from "./consumed-message.js";
 import {
   endCarrierFieldScan,
@@ -196,14 +199,28 @@ const HEADERS_FIELD: CarrierWithin = { path: ".headers", name: "message" };
  * (`(message) => message.properties.headers.traceContext`).
  */
 function defaultHeaders(message: unknown, kind: MessageKind, system: string, leave: Leave): unknown {
-  const place = messageHeadersPlace(message, kind);
-  const headers = place !== undefined ? place.headers : headersField(message);
+  // The shape, a constant string: where its headers are is read only when a warning is given.
+  const shape = messageShapeOf(message, kind);
+  const headers = shape !== undefined ? shapeHeaders(message, shape) : headersField(message);
   if (headers == null) {
     if (headers === undefined && warnIfMessageOfOtherSystem(message, kind, system, "withBatchProcessSpan"))
       endCarrierFieldScan("withBatchProcessSpan");
-    else if (place === undefined) leave(message, 0);
-  } else if (typeof headers === "object") leave(headers, 0, place ?? HEADERS_FIELD);
+    else if (shape === undefined) leave(message, 0);
+  } else if (typeof headers === "object")
+    leave(headers, 0, shape === undefined ? HEADERS_FIELD : MESSAGE_HEADERS_PLACES[shape]);
   return headersOfMessage(headers, kind);
+}
+
+/**
+ * The headers of `message`, a whole message of `shape`; `undefined` when a getter or proxy trap throws
+ * (a fault of the message, read as no context). Never throws.
+ */
+function shapeHeaders(message: unknown, shape: MessageShape): unknown {
+  try {
+    return headersOfShape(message as Record<string, unknown>, shape);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -93,63 +93,83 @@ export type MessageKind = "amqp" | "kafka" | "any";
  * trap: returned as it is).
  */
 export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unknown {
-  const place = messageHeadersPlace(value, kind);
-  return place === undefined ? value : place.headers;
+  const shape = messageShapeOf(value, kind);
+  if (shape === undefined) return value;
+  try {
+    return headersOfShape(value as Record<string, unknown>, shape);
+  } catch {
+    return value; // a throwing getter or proxy trap: not a message we can read
+  }
 }
 
 /**
- * Where {@link headersOfMessage} found the headers of a whole message: the headers, their path from
- * the message (`.properties.headers`, `.headers`, `.message.headers`, `.properties.userProperties`),
- * and the name a fix gives the message (`payload` for a kafkajs `eachMessage` payload, as kafkajs
- * names it; `message` else).
+ * The shapes of whole message {@link headersOfMessage} recognises: an amqplib message, a kafkajs
+ * message, a kafkajs `eachMessage` payload, a nats.js message, an mqtt.js PUBLISH packet. A constant
+ * string: telling a message's shape allocates nothing (it runs for every message handled).
  */
-export interface MessageHeadersPlace {
-  headers: unknown;
-  path: string;
-  name: "message" | "payload";
-}
+export type MessageShape = "amqplib" | "kafkajs" | "kafkajs-payload" | "nats.js" | "mqtt.js";
 
 /**
- * Internal to tracehop/messaging: {@link headersOfMessage} with where the headers were found, for a
- * warning whose fix names the path as the user writes it from what they passed; `undefined` when
- * `value` is no whole message of `kind` (headers, anything else). Never throws (a throwing getter or
- * proxy trap: `undefined`).
+ * Internal to tracehop/messaging: which whole message of `kind` `value` is ({@link headersOfMessage}
+ * gives the shapes), or `undefined` for anything else (headers, a row). Allocates nothing. Never throws
+ * (a throwing getter or proxy trap: `undefined`).
  */
-export function messageHeadersPlace(
-  value: unknown,
-  kind: MessageKind = "any",
-): MessageHeadersPlace | undefined {
+export function messageShapeOf(value: unknown, kind: MessageKind = "any"): MessageShape | undefined {
   if (value === null || typeof value !== "object") return undefined;
   try {
     const message = value as Record<string, unknown>;
-    if (kind !== "kafka" && isAmqpMessage(message))
-      return {
-        headers: (message.properties as Record<string, unknown>).headers,
-        path: ".properties.headers",
-        name: "message",
-      };
+    if (kind !== "kafka" && isAmqpMessage(message)) return "amqplib";
     if (kind === "amqp") return undefined;
-    if (isKafkaMessage(message)) return { headers: message.headers, path: ".headers", name: "message" };
+    if (isKafkaMessage(message)) return "kafkajs";
     if (kind === "any") {
-      if (isNatsMessage(message)) return { headers: message.headers, path: ".headers", name: "message" };
-      if (isMqttPublish(message))
-        return {
-          headers: (message.properties as { userProperties?: unknown } | undefined)?.userProperties,
-          path: ".properties.userProperties",
-          name: "message",
-        };
+      if (isNatsMessage(message)) return "nats.js";
+      if (isMqttPublish(message)) return "mqtt.js";
     }
-    if (
-      typeof message.topic === "string" &&
-      typeof message.partition === "number" &&
-      isObject(message.message) &&
-      isKafkaMessage(message.message)
-    )
-      return { headers: message.message.headers, path: ".message.headers", name: "payload" };
+    if (isEachMessagePayload(message)) return "kafkajs-payload";
   } catch {
     // a throwing getter or proxy trap: not a message we can read
   }
   return undefined;
+}
+
+/**
+ * Internal to tracehop/messaging: the headers of `message`, a whole message of `shape`
+ * ({@link messageShapeOf}): `undefined` when it has none (a nats.js message without headers, an MQTT 3
+ * packet). May throw (a throwing getter or proxy trap).
+ */
+export function headersOfShape(message: Record<string, unknown>, shape: MessageShape): unknown {
+  switch (shape) {
+    case "amqplib":
+      return (message.properties as Record<string, unknown>).headers;
+    case "kafkajs":
+    case "nats.js":
+      return message.headers;
+    case "mqtt.js":
+      return (message.properties as { userProperties?: unknown } | undefined)?.userProperties;
+    case "kafkajs-payload":
+      return (message.message as Record<string, unknown>).headers;
+  }
+}
+
+/**
+ * Where the headers of a whole message of each shape are, for a warning whose fix names the path as
+ * the user writes it from what they passed: their path from the message (`.properties.headers`,
+ * `.headers`, `.message.headers`, `.properties.userProperties`), and the name a fix gives the message
+ * (`payload` for a kafkajs `eachMessage` payload, as kafkajs names it; `message` else). Constants: read
+ * only when a warning is given.
+ */
+export const MESSAGE_HEADERS_PLACES: Readonly<Record<MessageShape, MessageHeadersPlace>> = {
+  amqplib: { path: ".properties.headers", name: "message" },
+  kafkajs: { path: ".headers", name: "message" },
+  "nats.js": { path: ".headers", name: "message" },
+  "mqtt.js": { path: ".properties.userProperties", name: "message" },
+  "kafkajs-payload": { path: ".message.headers", name: "payload" },
+};
+
+/** Where {@link MESSAGE_HEADERS_PLACES} says the headers of one shape of message are. */
+export interface MessageHeadersPlace {
+  readonly path: string;
+  readonly name: "message" | "payload";
 }
 
 /** A whole consumed message {@link clientMessageOf} recognises: its client, and where its headers are. */
@@ -169,29 +189,13 @@ export interface ClientMessage {
  * for anything else. For the warning that names the system to give. May throw (a hostile object).
  */
 export function clientMessageOf(value: object): ClientMessage | undefined {
-  const message = value as Record<string, unknown>;
-  if (isAmqpMessage(message))
-    return {
-      client: "amqplib",
-      path: ".properties.headers",
-      headers: (message.properties as Record<string, unknown>).headers,
-    };
-  if (isKafkaMessage(message)) return { client: "kafkajs", path: ".headers", headers: message.headers };
-  if (isNatsMessage(message)) return { client: "nats.js", path: ".headers", headers: message.headers };
-  if (isMqttPublish(message))
-    return {
-      client: "mqtt.js",
-      path: ".properties.userProperties",
-      headers: (message.properties as { userProperties?: unknown } | undefined)?.userProperties,
-    };
-  if (
-    typeof message.topic === "string" &&
-    typeof message.partition === "number" &&
-    isObject(message.message) &&
-    isKafkaMessage(message.message)
-  )
-    return { client: "kafkajs", path: ".message.headers", headers: message.message.headers };
-  return undefined;
+  const shape = messageShapeOf(value, "any");
+  if (shape === undefined) return undefined;
+  return {
+    client: shape === "kafkajs-payload" ? "kafkajs" : shape,
+    path: MESSAGE_HEADERS_PLACES[shape].path,
+    headers: headersOfShape(value as Record<string, unknown>, shape),
+  };
 }
 
 /**
@@ -231,15 +235,11 @@ export function attributesOfMessage(value: unknown, kind: MessageKind = "any"): 
     if (kind === "amqp") return attributes;
     if (isKafkaMessage(message)) addKafkaAttributes(attributes, message);
     else if (kind === "any" && isNatsMessage(message)) addNatsAttributes(attributes, message);
-    else if (
-      typeof message.topic === "string" &&
-      typeof message.partition === "number" &&
-      isObject(message.message) &&
-      isKafkaMessage(message.message)
-    ) {
-      if (Number.isSafeInteger(message.partition) && message.partition >= 0)
-        attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(message.partition);
-      addKafkaAttributes(attributes, message.message);
+    else if (isEachMessagePayload(message)) {
+      const partition = message.partition as number;
+      if (Number.isSafeInteger(partition) && partition >= 0)
+        attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(partition);
+      addKafkaAttributes(attributes, message.message as Record<string, unknown>);
     }
   } catch {
     // a throwing getter or proxy trap: what was read
@@ -330,6 +330,16 @@ function isNatsMessage(message: Record<string, unknown>): boolean {
 function isMqttPublish(message: Record<string, unknown>): boolean {
   return (
     message.cmd === "publish" && typeof message.topic === "string" && message.payload instanceof Uint8Array
+  );
+}
+
+/** A kafkajs `eachMessage` payload: `topic`, `partition` and a kafkajs `message` (see {@link headersOfMessage}). */
+function isEachMessagePayload(message: Record<string, unknown>): boolean {
+  return (
+    typeof message.topic === "string" &&
+    typeof message.partition === "number" &&
+    isObject(message.message) &&
+    isKafkaMessage(message.message)
   );
 }
 

@@ -31,7 +31,9 @@ import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
 import {
   attributesOfMessage,
   contextFromMessageHeaders,
-  messageHeadersPlace,
+  headersOfShape,
+  MESSAGE_HEADERS_PLACES,
+  messageShapeOf,
   type MessageKind,
 } from "./consumed-message.js";
 import { requireOptions, type ProcessSpanOptions } from "./messaging-options.js";
@@ -158,7 +160,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
  * nor of later messages: one warning. A whole message of a client the system reads is looked into
  * through its headers, and the fix names the field from the message as the user passed it
  * (`message.properties.headers.traceContext`, `payload.message.headers.traceContext`:
- * `messageHeadersPlace`). Never throws.
+ * `MESSAGE_HEADERS_PLACES`). Never throws.
  */
 function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: string): void {
   if (headers === null || typeof headers !== "object") return;
@@ -167,9 +169,15 @@ function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: str
     return;
   }
   // A whole message: its headers are looked into, and the fix names the path from the message.
-  const place = messageHeadersPlace(headers, kind);
-  if (place === undefined) warnIfCarrierInOtherField(headers, "withProcessSpan");
-  else warnIfCarrierInOtherField(place.headers, "withProcessSpan", 0, place);
+  const shape = messageShapeOf(headers, kind);
+  if (shape === undefined) return warnIfCarrierInOtherField(headers, "withProcessSpan");
+  let found: unknown;
+  try {
+    found = headersOfShape(headers as Record<string, unknown>, shape);
+  } catch {
+    return warnIfCarrierInOtherField(headers, "withProcessSpan"); // a getter that threw: as headers
+  }
+  warnIfCarrierInOtherField(found, "withProcessSpan", 0, MESSAGE_HEADERS_PLACES[shape]);
 }
 
 /**

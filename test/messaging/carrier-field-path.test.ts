@@ -125,6 +125,7 @@ describe("withBatchProcessSpan(wholeMessages): the fix names the headersFrom pat
   for (const [label, make, system, fix] of [
     ["amqplib message", amqplibMessage, "rabbitmq", "message.properties.headers.traceContext"],
     ["kafkajs message", kafkaMessage, "kafka", "message.headers.traceContext"],
+    ["kafkajs eachMessage payload", eachMessagePayload, "kafka", "message.message.headers.traceContext"],
     ["mqtt.js PUBLISH packet", mqttPacket, "mqtt", "message.properties.userProperties.traceContext"],
     [
       "an object of no client with headers",
@@ -163,5 +164,39 @@ describe("withBatchProcessSpan(wholeMessages): the fix names the headersFrom pat
         exporter.getFinishedSpans()[0]!.links.map((l) => l.context.traceId),
         [TRACE_ID, TRACE_ID],
       );
+    });
+});
+
+describe("withBatchProcessSpan of messages of several shapes: the path is the one of the message that held the carrier", () => {
+  for (const [label, messages, fix] of [
+    [
+      "a kafkajs message without one, then an eachMessage payload with one",
+      () => [{ ...kafkaMessage(), headers: {} }, eachMessagePayload()],
+      "message.message.headers.traceContext",
+    ],
+    [
+      "an eachMessage payload without one, then a kafkajs message with one",
+      () => [{ ...eachMessagePayload(), message: { ...kafkaMessage(), headers: {} } }, kafkaMessage()],
+      "message.headers.traceContext",
+    ],
+    [
+      "an object of no client without one, then a kafkajs message with one",
+      () => [{ headers: {} }, kafkaMessage()],
+      "message.headers.traceContext",
+    ],
+  ] as const)
+    test(label, async () => {
+      const told = await recordWarnings(() =>
+        withBatchProcessSpan(messages() as object[], { system: "kafka", destination: "q" }, () => 0),
+      );
+      assert.deepEqual(told.processWarnings, [
+        [
+          "TRACEHOP_CARRIER_IN_OTHER_FIELD",
+          "tracehop withBatchProcessSpan: a message it was handed held no trace context in its headers, but " +
+            `its field "${fix.slice("message.".length)}" holds a trace carrier, which was not read: the stored ` +
+            "context was not restored. Pass that field: withBatchProcessSpan(messages, { ..., headersFrom: " +
+            `(message) => ${fix} }).`,
+        ],
+      ]);
     });
 });

@@ -93,8 +93,10 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
 /**
  * `messageId` as the text of `messaging.message.id`: it is most often read from the message itself (a
  * header, an MQTT user property, a column), so no value fails the message.
- * - a string: as it is;
- * - `null` or `undefined` (a header or a nullable column without a value): no id, said nothing;
+ * - a non-empty string: as it is;
+ * - `null`, `undefined` or an empty string or empty bytes (a header or a nullable column without a
+ *   value, an AMQP `message-id` property set to ""): no id, said nothing — `messaging.message.id` names
+ *   a message, and "" names none (a whole message's own id, `properties.messageId`, then stays);
  * - a Buffer or another Uint8Array (a kafkajs header as a consumer receives it): decoded whole as UTF-8
  *   with a BOM kept, as the header getters decode a header value (`valueToText`, header-getters.ts);
  * - a safe integer or a bigint (a numeric id column, an AMQP integer header): its decimal text, which
@@ -106,7 +108,8 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
  * Never throws.
  */
 export function messageIdText(value: unknown, entry: string): string | undefined {
-  if (value === undefined || value === null || typeof value === "string") return value ?? undefined;
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value === "string") return value;
   let text: string | undefined;
   try {
     if (value instanceof Uint8Array) text = valueToText(value, false);
@@ -116,7 +119,8 @@ export function messageIdText(value: unknown, entry: string): string | undefined
     // A proxy whose getPrototypeOf trap throws (instanceof), a detached buffer: no text.
   }
   if (text === undefined) warnIgnored(entry, "messageId", MESSAGE_ID_HINT, value, "messaging.message.id");
-  return text;
+  // Empty bytes: no id, as an empty string.
+  return text === "" ? undefined : text;
 }
 
 /**

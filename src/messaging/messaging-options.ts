@@ -34,7 +34,8 @@ export interface MessagingSpanOptions {
    * `messaging.message.id`, when the application or the broker gives one. Usually read from the
    * message, so no value fails it: a string as it is; a Buffer or Uint8Array (a kafkajs header) decoded
    * as UTF-8, as the header getters decode a header value; a safe integer or a bigint as its decimal
-   * text; `null` or `undefined`: no id. Anything else (an array: a header or MQTT 5 user property
+   * text; `null`, `undefined`, `""` or empty bytes: no id (a whole message's own id, an amqplib
+   * `properties.messageId`, then stays), said nothing. Anything else (an array: a header or MQTT 5 user property
    * repeated; an object, `NaN`, `2.5`) gives no id, said once per process
    * (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message is handled as usual.
    */
@@ -285,7 +286,10 @@ export function requireOptions<O extends MessagingSpanOptions>(entry: string, op
   // (messageRestoreOptions), a bad one is left out, never a failed message.
   let checked = assertOptionValues(options as WithCarrierOptions, entry, false) as O;
   // Read from the message (a header, an MQTT user property, a column): never an error (messageIdText).
-  if (options.messageId !== undefined && typeof options.messageId !== "string") {
+  if (
+    options.messageId !== undefined &&
+    (typeof options.messageId !== "string" || options.messageId === "")
+  ) {
     const messageId = messageIdText(options.messageId, entry);
     checked = { ...checked, messageId };
     if (messageId === undefined) delete checked.messageId;

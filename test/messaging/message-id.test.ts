@@ -63,6 +63,28 @@ describe("messageId read from the message never fails it", () => {
     assert.deepEqual(told.processWarnings, []);
   });
 
+  test('an empty id ("", empty bytes: a header or column without a value) is no id: none recorded, nothing said, a whole message keeps its own', async () => {
+    const amqplibMessage = {
+      content: Buffer.from("x"),
+      fields: { exchange: "", routingKey: "jobs", deliveryTag: 1, redelivered: false, consumerTag: "c" },
+      properties: { messageId: "m-7", headers },
+    };
+    const told = await recordWarnings(() => {
+      for (const value of ["", Buffer.alloc(0), new Uint8Array(0)])
+        for (const [entry, call, name] of callsWith(value)) {
+          runs = 0;
+          assert.equal(call(), "handled", entry);
+          assert.equal(runs, 1);
+          const span = onlySpan(name);
+          assert.equal("messaging.message.id" in span.attributes, false, `${entry} ${String(value)}`);
+          exporter.reset();
+        }
+      withProcessSpan(amqplibMessage, { system: "rabbitmq", destination: "jobs", messageId: "" }, handler);
+      assert.equal(onlySpan("process jobs").attributes["messaging.message.id"], "m-7");
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
   test("a Buffer or Uint8Array is decoded as the header getters decode a header value; a number or bigint gives its decimal text", async () => {
     const told = await recordWarnings(() => {
       for (const [value, id] of [

@@ -18,7 +18,7 @@ import { getExtractionLinks, markExtractionTaken } from "../propagation/extracti
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
-import { warnOnce } from "../warn-once.js";
+import { warnIfLinksDropped } from "./links-dropped.js";
 import {
   assertCallable,
   assertOptions,
@@ -69,8 +69,9 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * (`consumerContext`, docs/messaging.md). Each link carries the message's span context as extracted
  * (trace flags included, so a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159).
  * Messages without a valid context add no link. The SDK keeps at most its `linkCountLimit` links of a
- * span (default 128, `OTEL_SPAN_LINK_COUNT_LIMIT`) and drops the rest: said once per process
- * (`TRACEHOP_LINKS_DROPPED`, from the span's `droppedLinksCount`). `messaging.batch.message_count` is set to
+ * span (`OTEL_SPAN_LINK_COUNT_LIMIT`, default 128; a TracerProvider's `spanLimits.linkCountLimit`) and
+ * drops the rest, the earliest first (`options.links`, then the first messages'): said once per process
+ * (`TRACEHOP_LINKS_DROPPED`, from the span's `droppedLinksCount`, naming the limit in force). `messaging.batch.message_count` is set to
  * `messages.length`, a batch of one (or none) included, unless `options.attributes` gives it (a
  * caller that knows the batch's size better: a count of the messages polled where `messages` holds
  * the traced ones). The convention asks batching APIs to set it and single-message APIs not to ("When
@@ -171,37 +172,6 @@ export function withBatchIn<M, T>(
   });
   if (!started) return fn(untracedSpan());
   return runInSpan(started.span, started.active, fn, caller);
-}
-
-/** Process warning code of {@link warnIfLinksDropped}. */
-const LINKS_DROPPED_WARNING = "TRACEHOP_LINKS_DROPPED";
-
-/**
- * Says once per process and `caller` (`diag.warn` and the process warning `TRACEHOP_LINKS_DROPPED`) that
- * the batch span `span`, started with `given` links (`options.links`, then one per message with a
- * context), kept fewer: the SDK's span limits keep at most `linkCountLimit` links of a span (default 128;
- * `OTEL_SPAN_LINK_COUNT_LIMIT`, `spanLimits.linkCountLimit` of the TracerProvider: OpenTelemetry
- * specification, "Span Limits"), and drop the others without a word. Read from the SDK span's
- * `droppedLinksCount` (`ReadableSpan` of @opentelemetry/sdk-trace-base, which counts the links over the
- * limit at creation); a span without one (a non-recording span, another SDK) says nothing. Never throws.
- */
-function warnIfLinksDropped(span: Span, given: number, caller: "withBatch" | "withBatchProcessSpan"): void {
-  try {
-    const dropped = (span as { droppedLinksCount?: unknown }).droppedLinksCount;
-    if (typeof dropped !== "number" || !(dropped > 0) || dropped > given) return;
-    const kept = given - dropped;
-    warnOnce(
-      `${caller}-links-dropped`,
-      `tracehop ${caller}: the batch span keeps ${kept} of its ${given} links, ${dropped} dropped by the ` +
-        `SDK's span limit (OTEL_SPAN_LINK_COUNT_LIMIT, spanLimits.linkCountLimit; default 128): the ` +
-        `messages past it are not linked to the batch span. Raise the limit to at least your largest ` +
-        `batch (OTEL_SPAN_LINK_COUNT_LIMIT=${given}, or linkCountLimit in your TracerProvider's ` +
-        `spanLimits), or start a batch span per at most ${kept} messages. Said once per process.`,
-      LINKS_DROPPED_WARNING,
-    );
-  } catch {
-    // A hostile span: nothing to say.
-  }
 }
 
 /**

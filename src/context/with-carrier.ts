@@ -62,6 +62,7 @@ import {
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
+import { warnIfLinksDropped } from "./links-dropped.js";
 
 /** Options of {@link withCarrier} (and of `traced`, `withBatchItem`). */
 export interface WithCarrierOptions {
@@ -112,6 +113,8 @@ export interface WithCarrierOptions {
    * Extra span links, given at creation: each `{ context: SpanContext, attributes? }` with hex ids, else
    * a TypeError. Each link is read once, at the call, and the span gets a plain copy of what was checked,
    * its `traceFlags` the number tracehop's inject styles write for them (`"1"` → 1; docs/restore.md).
+   * The SDK keeps at most its `linkCountLimit` links of a span (`OTEL_SPAN_LINK_COUNT_LIMIT`, default
+   * 128) and drops the earliest: said once per process (`TRACEHOP_LINKS_DROPPED`).
    */
   links?: Link[] | undefined;
 }
@@ -283,22 +286,34 @@ function startUnmarked(
   const links = options.links === undefined ? [] : scope.sharedLinks ? [...options.links] : options.links;
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
+  let started: StartedSpan;
   if (!hasStoredContext && scope.fallback)
-    return startUnderFallback(name, spanOptions, restored, scope.fallback);
-
-  const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
-  if (hasStoredContext) attributes[ATTR_TRACEHOP_RELATION] = relation;
-  if (hasStoredContext && linksAmbient(scope.ambientLink, stored, relation))
-    links.push({ context: scope.ambientLink });
-
-  switch (relation) {
-    case "parent":
-      return startChild(name, spanOptions, restored, root);
-    case "link":
-      return startLinkedRoot(name, spanOptions, restored, stored ?? (root && restoredRootLinkContext(root)));
-    case "none":
-      return startDetachedRoot(name, spanOptions, restored);
+    started = startUnderFallback(name, spanOptions, restored, scope.fallback);
+  else {
+    const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
+    if (hasStoredContext) attributes[ATTR_TRACEHOP_RELATION] = relation;
+    if (hasStoredContext && linksAmbient(scope.ambientLink, stored, relation))
+      links.push({ context: scope.ambientLink });
+    switch (relation) {
+      case "parent":
+        started = startChild(name, spanOptions, restored, root);
+        break;
+      case "link":
+        started = startLinkedRoot(
+          name,
+          spanOptions,
+          restored,
+          stored ?? (root && restoredRootLinkContext(root)),
+        );
+        break;
+      case "none":
+        started = startDetachedRoot(name, spanOptions, restored);
+        break;
+    }
   }
+  // Every link the span was given (the caller's, then tracehop's) is in `links` by now.
+  if (links.length > 0) warnIfLinksDropped(started.span, links.length, scope.caller ?? "withCarrier");
+  return started;
 }
 
 /**

@@ -33,8 +33,8 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
 /**
  * Runs `fn` in ONE CONSUMER span for a batch of consumed messages (kafkajs `eachBatch`), with a link
  * to each message's context — up to the SDK's `linkCountLimit` (default 128; raise it with
- * `OTEL_SPAN_LINK_COUNT_LIMIT`), the rest dropped by the SDK and said once per process
- * (`TRACEHOP_LINKS_DROPPED`): `withBatch` with the messaging conventions' batch span. Call
+ * `OTEL_SPAN_LINK_COUNT_LIMIT` or a TracerProvider's `spanLimits.linkCountLimit`), past which the SDK
+ * drops the earliest, said once per process with the limit in force (`TRACEHOP_LINKS_DROPPED`): `withBatch` with the messaging conventions' batch span. Call
  * `withProcessSpan` inside `fn` for each message: each gets its own CONSUMER span,
  * child of its message's context and linked to the batch span.
  *

@@ -21,6 +21,7 @@ import {
   withCarrierIn,
 } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
+import { linkCounts, warnIfLinksDropped } from "../context/links-dropped.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
 import { warnIfMaxParentAgeUnused, type ResolvedRelation } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
@@ -246,8 +247,13 @@ function adoptInto(
       );
     }
     if (links !== undefined && links.length > 0) {
-      if (typeof span.addLinks === "function") span.addLinks(links);
-      else
+      if (typeof span.addLinks === "function") {
+        // The links it holds, and those it dropped, before: its own are counted among those it was given.
+        const before = linkCounts(span);
+        span.addLinks(links);
+        if (before !== undefined)
+          warnIfLinksDropped(span, before.kept + links.length, "withProcessSpan", before.dropped);
+      } else
         warnOnce(
           "withProcessSpan-adopted-links",
           "tracehop withProcessSpan: called in an instrumentation's CONSUMER span whose SDK cannot " +

@@ -16,6 +16,7 @@ import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
 import { assertCallable, tryStart, untracedSpan, withCarrierIn } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
+import { warnIfLinksDropped } from "../context/links-dropped.js";
 import { withoutSendSuppression, suppressForSend } from "../context/send-suppression.js";
 import { addMissingAttributes, isRecordingSpanOfKind } from "./active-span.js";
 import { ambientLinkOf } from "../context/consumer-context.js";
@@ -53,6 +54,7 @@ function runInNewSpan<T>(
     const span = markOwnSpan(
       tracehopTracer().startSpan(name, { kind, attributes, links }, withoutSendSuppression(parent)),
     );
+    if (links !== undefined && links.length > 0) warnIfLinksDropped(span, links.length, "withSendSpan");
     return { span, active: trace.setSpan(parent, span) };
   });
   if (!started) return fn(untracedSpan(), parent);

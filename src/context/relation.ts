@@ -5,6 +5,7 @@
 import { describeValue } from "../describe-value.js";
 import { assertKnownOptions } from "../known-options.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
+import { ordinalValue } from "./ordinal-options.js";
 
 /**
  * How the span `withCarrier` starts relates to the context stored in the carrier:
@@ -162,41 +163,13 @@ export function assertMaxParentAge(value: unknown, where: string): asserts value
   }
 }
 
-/** `Number.MAX_SAFE_INTEGER` as a bigint: the largest `attempt` or `run` a bigint may give. */
-const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
-
 /**
- * True for an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number or a bigint (a Prisma `BigInt`
- * column, as `capturedAt` takes one): what `attempt` and `run` take (a count a number holds exactly,
- * so that `tracehop.attempt` and `tracehop.run` show the value given, a bigint as its number).
+ * An `attempt` or `run` as its span attribute and the relation policy read it: checked options hold a
+ * number already (`ordinalOptions`, ordinal-options.ts), so this is that number; anything else
+ * ({@link ordinalValue}'s rules) its number, or `undefined`.
  */
-export function isOrdinal(value: unknown): value is number | bigint {
-  return typeof value === "bigint"
-    ? value >= 1n && value <= MAX_SAFE_BIGINT
-    : Number.isSafeInteger(value) && (value as number) >= 1;
-}
-
-/**
- * `value` when it is not a bigint, else its number: an `attempt` or `run` that {@link isOrdinal}
- * accepted, as its span attribute and the relation policy read it.
- */
-export function ordinalNumber(value: number | bigint | undefined): number | undefined {
-  return typeof value === "bigint" ? Number(value) : value;
-}
-
-/**
- * @throws TypeError naming `where` and `field` when `value` is set but not an integer from 1 to
- * `Number.MAX_SAFE_INTEGER`, a number or a bigint ({@link isOrdinal}).
- */
-export function assertOrdinal(
-  value: unknown,
-  field: string,
-  where: string,
-): asserts value is number | bigint | undefined {
-  if (value === undefined) return;
-  if (!isOrdinal(value)) {
-    throw new TypeError(
-      `tracehop ${where}: ${field} must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got ${describeValue(value)}`,
-    );
-  }
+export function ordinalNumber(value: unknown): number | undefined {
+  return typeof value === "number" || value === undefined || value === null
+    ? (value ?? undefined)
+    : ordinalValue(value);
 }

@@ -50,7 +50,6 @@ import { type CarrierSource, readCarrierSource, toEpochMs } from "./carrier-sour
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./root-with-trace-id.js";
 import {
   assertMaxParentAge,
-  assertOrdinal,
   ordinalNumber,
   assertRelation,
   currentRestoreDefaults,
@@ -63,6 +62,7 @@ import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 import { warnIfLinksDropped } from "./links-dropped.js";
+import { ordinalOptions } from "./ordinal-options.js";
 
 /** Options of {@link withCarrier} (and of `traced`, `withBatchItem`). */
 export interface WithCarrierOptions {
@@ -95,20 +95,21 @@ export interface WithCarrierOptions {
    */
   capturedAt?: Date | number | bigint | string | null | undefined;
   /**
-   * 1-based attempt number of this delivery (1 = first try): an integer from 1 to
-   * `Number.MAX_SAFE_INTEGER`, a number or a bigint (a Prisma `BigInt` column; taken as its number);
-   * becomes `tracehop.attempt`. Anything else (`0`, `NaN`, `2.5`, `"2"`) is a `TypeError` that says
-   * what to pass, before `fn` runs: these options are the caller's own. (`traced`'s `optionsFrom`
-   * reports such a value through `diag` and runs the call with the static options; the messaging
-   * helpers, which read it from a message, leave it out with a warning: `RestoreOptions`.)
+   * 1-based attempt number of this delivery (1 = first try), usually read from the row or message (a
+   * delivery count column or header): an integer from 1 to `Number.MAX_SAFE_INTEGER`, given as a
+   * number, a bigint (a Prisma `BigInt` column) or a text of its decimal digits alone (node-postgres'
+   * `int8`, a header: `"3"`), taken as its number; becomes `tracehop.attempt`. `null` (a nullable
+   * column without a value) is none. Anything else (`0`, `NaN`, `2.5`, `" 3"`, a Buffer: decode it) is
+   * no error, as nothing read from the data is: left out, `fn` runs as usual, said once per process,
+   * helper and option (`TRACEHOP_MESSAGE_OPTION_IGNORED`).
    */
-  attempt?: number | bigint | undefined;
+  attempt?: number | bigint | string | null | undefined;
   /**
    * 1-based run number of a repeating job restored from one carrier (`auto` links every run after 1):
-   * an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number or a bigint; becomes `tracehop.run`.
-   * Anything else is a `TypeError`, as for `attempt`.
+   * taken as `attempt` is; becomes `tracehop.run`. A bad one is left out with the warning, as
+   * `attempt`, and `auto` then reads no run.
    */
-  run?: number | bigint | undefined;
+  run?: number | bigint | string | null | undefined;
   /**
    * Extra span links, given at creation: each `{ context: SpanContext, attributes? }` with hex ids, else
    * a TypeError. Each link is read once, at the call, and the span gets a plain copy of what was checked,
@@ -158,8 +159,9 @@ export interface StartedSpan {
  *
  * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
  * @throws TypeError when `name` is not a string, `fn` is not a function, an option is out of range
- *   (`relation`, `maxParentAge`, `attempt`, `run`) or of the wrong kind, or `options` holds a name it
- *   does not have (a misspelt `relaton`) — programming errors, reported before `fn` runs.
+ *   (`relation`, `maxParentAge`) or of the wrong kind, or `options` holds a name it does not have (a
+ *   misspelt `relaton`) — programming errors, reported before `fn` runs. A bad `attempt` or `run`
+ *   (read from the data) is no error: left out, said once (`TRACEHOP_MESSAGE_OPTION_IGNORED`).
  *   Errors of `fn` pass through unchanged. A failure of tracing itself never fails `fn`.
  */
 export function withCarrier<T>(
@@ -444,9 +446,11 @@ export function addRestoreAttributes(
   options: Pick<WithCarrierOptions, "attempt" | "run">,
   ageMs: number | undefined,
 ): void {
-  // A bigint attempt or run (checked: at most Number.MAX_SAFE_INTEGER) as its number.
-  if (options.attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = ordinalNumber(options.attempt);
-  if (options.run !== undefined) attributes[ATTR_TRACEHOP_RUN] = ordinalNumber(options.run);
+  // Checked options hold numbers (ordinalOptions); ordinalNumber reads anything else by the same rules.
+  const attempt = ordinalNumber(options.attempt);
+  if (attempt !== undefined) attributes[ATTR_TRACEHOP_ATTEMPT] = attempt;
+  const run = ordinalNumber(options.run);
+  if (run !== undefined) attributes[ATTR_TRACEHOP_RUN] = run;
   if (ageMs !== undefined) attributes[ATTR_TRACEHOP_QUEUE_WAIT] = ageMs / MS_PER_SECOND;
 }
 
@@ -581,11 +585,12 @@ export function assertOptions<O extends WithCarrierOptions>(
 
 /**
  * The value checks of {@link assertOptions}, for callers that check the names themselves (the
- * messaging helpers, whose options hold more names): `relation`, `maxParentAge`, `attempt`, `run`,
- * `kind`, `links` (an array) and `propagator` (a TextMapPropagator), each when given; `attempt` and
- * `run` only when `ordinals` (the messaging helpers take them from the message and leave a bad one out
- * instead: `messageRestoreOptions`). Returns the options to use: `options` itself, or, when it gives
- * `links`, a copy of it whose `links` are the links as they were checked, each read once
+ * messaging helpers, whose options hold more names): `relation`, `maxParentAge`, `kind`, `links` (an
+ * array) and `propagator` (a TextMapPropagator), each when given. `attempt` and `run`, read from the
+ * data, are no error: when `ordinals`, a usable one is made its number and a bad one left out, said
+ * once (`ordinalOptions`; the messaging helpers read them with `messageRestoreOptions` instead). Returns
+ * the options to use: `options` itself, or a copy with those numbers and, when it gives
+ * `links`, whose `links` are the links as they were checked, each read once
  * (`readSpanLink`, span-link.ts: a getter that answers otherwise on a later read changes nothing, and
  * a link's `traceFlags` is the number tracehop's inject styles write for it); `options` is not changed.
  * @throws TypeError or RangeError naming the option and what it accepts.
@@ -597,10 +602,6 @@ export function assertOptionValues<O extends WithCarrierOptions>(
 ): O {
   if (options.relation !== undefined) assertRelation(options.relation, where);
   if (options.maxParentAge !== undefined) assertMaxParentAge(options.maxParentAge, where);
-  if (ordinals) {
-    assertOrdinal(options.attempt, "attempt", where);
-    assertOrdinal(options.run, "run", where);
-  }
   if (options.kind !== undefined && !SPAN_KINDS.has(options.kind)) {
     throw new TypeError(
       `tracehop ${where}: kind must be a SpanKind from @opentelemetry/api (SpanKind.CONSUMER, ...: a number 0-4), got ${describeValue(options.kind)}`,
@@ -611,8 +612,10 @@ export function assertOptionValues<O extends WithCarrierOptions>(
       `tracehop ${where}: attributes must be a plain object of span attributes ({ "job.id": id }), got ${describeNotPlain(options.attributes)}`,
     );
   const links = options.links;
-  const checked = links === undefined ? options : { ...options, links: checkedLinks(links, where) };
+  let checked = links === undefined ? options : { ...options, links: checkedLinks(links, where) };
   assertPropagatorOption(options.propagator, `tracehop ${where}`);
+  // Read from the data (a delivery count, a run counter): a bad one left out, said once, never an error.
+  if (ordinals) checked = ordinalOptions(checked, where, "the call run as usual");
   return checked;
 }
 

@@ -2,27 +2,21 @@
  * The options a message gives (`attempt`, `run`, `capturedAt`, `messageId`): a bad value is left out,
  * never an error.
  */
-import { describeValue } from "../describe-value.js";
 import { valueToText } from "./header-getters.js";
 import { toEpochMs } from "../context/carrier-source.js";
-import { isOrdinal } from "../context/relation.js";
-import { warnOnce } from "../warn-once.js";
+import { ORDINAL_HINT, ordinalOptions, warnOptionIgnored } from "../context/ordinal-options.js";
 import type { WithCarrierOptions } from "../context/with-carrier.js";
 import type { RestoreOptions } from "./messaging-options.js";
 
-/** Code of the process warning {@link messageRestoreOptions} gives. */
-const MESSAGE_OPTION_IGNORED_WARNING = "TRACEHOP_MESSAGE_OPTION_IGNORED";
+/** What happens to the message when one of its options is left out, as the warning says it. */
+const HANDLED = "the message handled as usual";
 
-/** What `attempt` and `run` take from a message. */
-const ORDINAL_HINT = "an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a number or a bigint";
-
-/** What each per-message option is, for the warning that leaves a bad one out. */
-const MESSAGE_OPTION_HINTS: Readonly<Record<"attempt" | "run" | "capturedAt", string>> = {
+/** What the per-message options take, for the warning that leaves a bad one out. */
+const MESSAGE_OPTION_HINTS = {
   attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")`,
-  run: ORDINAL_HINT,
   capturedAt:
     "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",
-};
+} as const;
 
 /** What `messageId` takes ({@link messageIdText}). */
 const MESSAGE_ID_HINT =
@@ -30,14 +24,11 @@ const MESSAGE_ID_HINT =
   "safe integer or a bigint (its decimal text), or null or undefined for none (a header or MQTT user " +
   "property repeated arrives as an array: pass the one value you mean)";
 
-/** The options {@link messageRestoreOptions} checks: those that come from the message. */
-const MESSAGE_OPTIONS = ["attempt", "run", "capturedAt"] as const;
-
 /** What {@link messageRestoreOptions} gives. */
 export interface MessageRestore {
   /**
-   * The options to restore with: `restore` itself, or a copy without a bad value (and with a bigint
-   * `attempt` or `run` as its number).
+   * The options to restore with: `restore` itself, or a copy without a bad value (and with an
+   * `attempt` or `run` given as a bigint or a text as its number).
    */
   restore: Omit<WithCarrierOptions, "kind" | "attributes" | "links" | "propagator">;
   /** `capturedAt` read as epoch milliseconds (`undefined`: not given, or left out). */
@@ -47,47 +38,46 @@ export interface MessageRestore {
 /**
  * `restore` without the options that come from the message (`attempt`, `run`, `capturedAt`: a
  * delivery count, a run number, a timestamp read from its headers or properties) whose value is
- * unusable — `attempt` or `run` not an integer from 1 to `Number.MAX_SAFE_INTEGER` (`NaN`, `"3"`, `2.5`,
- * `0`, `2 ** 60`: an attribute value a number no longer holds exactly; a bigint in that range is taken
- * as its number, as `withCarrier` takes it), `capturedAt` no time `toEpochMs` reads
- * (`"yesterday"`, `NaN`, an invalid Date, an object; `null`, a nullable column without a value, is
- * kept and said nothing: an unknown time, as `withCarrier` reads it) — as if they were not given: the span has no
- * `tracehop.attempt`, `tracehop.run` or `tracehop.queue.wait` from them, and `fn` runs as usual
- * (tracing never fails the message; `withCarrier`, whose options are the caller's own, throws for a
- * bad `attempt` or `run` instead). Each is said once per process and helper: `diag.warn` and the
+ * unusable — `attempt` or `run` not an integer from 1 to `Number.MAX_SAFE_INTEGER` given as a number, a
+ * bigint or a text of its decimal digits (`NaN`, `"3.5"`, `2.5`, `0`, `2 ** 60`: an attribute value a
+ * number no longer holds exactly; a usable one is taken as its number: `ordinalOptions`, as
+ * `withCarrier` takes it), `capturedAt` no time `toEpochMs` reads (`"yesterday"`, `NaN`, an invalid
+ * Date, an object) — as if they were not given: the span has no `tracehop.attempt`, `tracehop.run` or
+ * `tracehop.queue.wait` from them, and `fn` runs as usual (tracing never fails the message). `null` (a
+ * nullable column without a value) is kept for `capturedAt` (an unknown time) and none for `attempt`
+ * and `run`, said nothing. Each bad value is said once per process and helper: `diag.warn` and the
  * process warning `TRACEHOP_MESSAGE_OPTION_IGNORED`, naming the option, the value and what it takes.
  * A usable `capturedAt` is read once, here: its epoch milliseconds are returned beside the options
  * (which are not copied for it), for the restore to use. `restore` itself is not changed (a copy is,
- * for a bad value or a bigint). Never throws.
+ * for a bad value, a bigint or a text). Never throws.
  */
 export function messageRestoreOptions(restore: RestoreOptions, entry: string): MessageRestore {
-  let kept: RestoreOptions | undefined;
+  let kept = ordinalOptions(restore, entry, HANDLED, { attempt: MESSAGE_OPTION_HINTS.attempt });
   let capturedAtMs: number | undefined;
-  for (const name of MESSAGE_OPTIONS) {
-    const value: unknown = restore[name];
-    // `capturedAt: null` (a nullable column without a value) is an unknown time, as withCarrier reads
-    // it: kept, said nothing.
-    if (value === undefined || (value === null && name === "capturedAt")) continue;
-    if (name !== "capturedAt") {
-      if (isOrdinal(value)) {
-        if (typeof value === "bigint") (kept ??= { ...restore })[name] = Number(value);
-        continue;
-      }
-    } else {
-      try {
-        capturedAtMs = toEpochMs(value);
-      } catch {
-        // A proxy whose traps throw: no time.
-      }
-      if (capturedAtMs !== undefined) continue;
+  const value: unknown = restore.capturedAt;
+  // `capturedAt: null` (a nullable column without a value) is an unknown time, as withCarrier reads
+  // it: kept, said nothing.
+  if (value !== undefined && value !== null) {
+    try {
+      capturedAtMs = toEpochMs(value);
+    } catch {
+      // A proxy whose traps throw: no time.
     }
-    kept ??= { ...restore };
-    delete kept[name];
-    const attribute = name === "capturedAt" ? "tracehop.queue.wait from it" : `tracehop.${name}`;
-    warnIgnored(entry, name, MESSAGE_OPTION_HINTS[name], value, attribute);
+    if (capturedAtMs === undefined) {
+      kept = kept === restore ? { ...restore } : kept;
+      delete kept.capturedAt;
+      warnOptionIgnored(
+        entry,
+        "capturedAt",
+        MESSAGE_OPTION_HINTS.capturedAt,
+        value,
+        "tracehop.queue.wait from it",
+        HANDLED,
+      );
+    }
   }
-  // Every attempt and run left is a number: a bigint was replaced by its number above.
-  return { restore: (kept ?? restore) as MessageRestore["restore"], capturedAtMs };
+  // Every attempt and run left is a number: ordinalOptions made it one.
+  return { restore: kept as MessageRestore["restore"], capturedAtMs };
 }
 
 /**
@@ -118,21 +108,8 @@ export function messageIdText(value: unknown, entry: string): string | undefined
   } catch {
     // A proxy whose getPrototypeOf trap throws (instanceof), a detached buffer: no text.
   }
-  if (text === undefined) warnIgnored(entry, "messageId", MESSAGE_ID_HINT, value, "messaging.message.id");
+  if (text === undefined)
+    warnOptionIgnored(entry, "messageId", MESSAGE_ID_HINT, value, "messaging.message.id", HANDLED);
   // Empty bytes: no id, as an empty string.
   return text === "" ? undefined : text;
-}
-
-/**
- * Says once per process, `entry` and option `name` that its `value` was left out (the span has no
- * `attribute` from it): `diag.warn` and `TRACEHOP_MESSAGE_OPTION_IGNORED`, with what it takes (`hint`).
- */
-function warnIgnored(entry: string, name: string, hint: string, value: unknown, attribute: string): void {
-  warnOnce(
-    `${entry}-message-option-${name}`,
-    `tracehop ${entry}: options.${name} must be ${hint}, got ${describeValue(value)}: left out (no ` +
-      `${attribute} on the span), the message handled as usual. Said once per process; later messages ` +
-      `with such a value are treated the same.`,
-    MESSAGE_OPTION_IGNORED_WARNING,
-  );
 }

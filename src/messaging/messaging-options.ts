@@ -68,11 +68,12 @@ export type RelayForwarding = "send-span" | "creation-context";
  * Options `withCarrier` takes besides the span's description: `relation` (`"parent"` | `"link"` |
  * `"none"` | `"auto"`, default `setRestoreDefaults`' relation, initially `"parent"`), and whatever else
  * the core restore accepts (`maxParentAge`, `capturedAt`, `attempt`, ...). Passed through unchanged,
- * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3"`, `2.5`, an
- * `attempt` or `run` beyond `Number.MAX_SAFE_INTEGER`, a text that is no time): these usually come from the message (a delivery count header, a timestamp), so such a
- * value is left out with a once-per-process warning (`TRACEHOP_MESSAGE_OPTION_IGNORED`) and `fn` runs
- * as usual, where `withCarrier` throws a TypeError for a bad `attempt` or `run`. (`withSendSpan` reads
- * them only with a `creationContext`: without one they are not used, and nothing is said.)
+ * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3.5"`, `2.5`, an
+ * `attempt` or `run` beyond `Number.MAX_SAFE_INTEGER`, a text that is no time): these usually come
+ * from the message (a delivery count header, a timestamp), so such a value is left out with a
+ * once-per-process warning (`TRACEHOP_MESSAGE_OPTION_IGNORED`) and `fn` runs as usual, as `withCarrier`
+ * leaves out a bad `attempt` or `run`. (`withSendSpan` reads them only with a `creationContext`:
+ * without one they are not used, and nothing is said.)
  */
 export interface RestoreOptions extends Omit<
   WithCarrierOptions,
@@ -80,18 +81,18 @@ export interface RestoreOptions extends Omit<
 > {
   /**
    * 1-based attempt number of this delivery (a delivery count): an integer from 1 to
-   * `Number.MAX_SAFE_INTEGER`, a number or a bigint (taken as its number), as `withCarrier` takes it;
-   * becomes `tracehop.attempt`. Another value (`NaN` from `Number()` of a missing header, `0`, `"3"`)
-   * is left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message handled:
-   * a value read from a message must never fail it, where `withCarrier` throws a `TypeError` for the
-   * caller's own bad value.
+   * `Number.MAX_SAFE_INTEGER`, a number, a bigint or a text of its decimal digits (taken as its
+   * number), as `withCarrier` takes it; becomes `tracehop.attempt`. `null` is none, said nothing.
+   * Another value (`NaN` from `Number()` of a missing header, `0`, `"3.5"`, a Buffer: decode it) is
+   * left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message handled: a
+   * value read from a message must never fail it.
    */
-  attempt?: number | bigint | undefined;
+  attempt?: number | bigint | string | null | undefined;
   /**
-   * 1-based run number of a repeating job: an integer from 1 to `Number.MAX_SAFE_INTEGER`, a number
-   * or a bigint, as `withCarrier` takes it; another value is left out with the warning, as `attempt`.
+   * 1-based run number of a repeating job: taken as `attempt` is; another value is left out with the
+   * warning, as `attempt`.
    */
-  run?: number | bigint | undefined;
+  run?: number | bigint | string | null | undefined;
   /**
    * When the message's carrier was captured, as `withCarrier`'s `capturedAt` (a `Date`, epoch
    * milliseconds as a number, a bigint or a text of digits, ISO 8601 text; `null`: unknown, said

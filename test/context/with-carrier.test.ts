@@ -15,7 +15,9 @@ import {
   captureCarrier,
   contextFromCarrier,
   createPropagator,
+  traced,
   withBatch,
+  withBatchItem,
   withCarrier,
 } from "../../src/index.js";
 import { isTraceCarrierProvider } from "../../src/context/carrier-source.js";
@@ -436,31 +438,6 @@ describe("withCarrier: what it accepts", () => {
       /maxParentAge/,
     ],
     [
-      "attempt 0",
-      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 0 }),
-      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got/,
-    ],
-    [
-      "run 1.5",
-      () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 1.5 }),
-      /run must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got 1.5/,
-    ],
-    [
-      "attempt beyond Number.MAX_SAFE_INTEGER",
-      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 2 ** 60 }),
-      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, a number or a bigint, got 1152921504606846976 \(2\^60, above Number\.MAX_SAFE_INTEGER, which JavaScript prints as 1152921504606847000\)$/,
-    ],
-    [
-      "attempt 0n",
-      () => withCarrier(W3C_CARRIER, "x", () => 1, { attempt: 0n }),
-      /attempt must be an integer from 1 to Number\.MAX_SAFE_INTEGER, a number or a bigint, got 0n$/,
-    ],
-    [
-      "run a bigint beyond Number.MAX_SAFE_INTEGER",
-      () => withCarrier(W3C_CARRIER, "x", () => 1, { run: 2n ** 60n }),
-      /run must be an integer from 1 to Number\.MAX_SAFE_INTEGER, a number or a bigint, got 1152921504606846976n$/,
-    ],
-    [
       "kind as a name",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { kind: "CONSUMER" as never }),
       /kind must be a SpanKind from @opentelemetry\/api \(SpanKind\.CONSUMER, \.\.\.: a number 0-4\), got "CONSUMER"/,
@@ -735,5 +712,126 @@ describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart / ignore from the enviro
     });
     assert.deepEqual([told.processWarnings, told.diagWarnings], [[], []]);
     assert.equal(parentIdOf(finishedSpan("continued")), W3C_PARENT_ID);
+  });
+});
+
+/**
+ * `attempt` and `run` are read from the row or message (a delivery count column or header, a redelivered
+ * flag): as `messageId`, nothing in them makes a helper throw, and a failure of tracing never fails the
+ * business call. A value that is a count a number holds exactly is taken; another is left out, said once
+ * per process, helper and option (TRACEHOP_MESSAGE_OPTION_IGNORED).
+ */
+describe("attempt and run read from the data: never an error", () => {
+  beforeEach(() => resetWarnings());
+
+  /** What the warning of a bad attempt or run says, up to the value. */
+  const ignored = (entry: string, name: string) =>
+    `tracehop ${entry}: options.${name} must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1): ` +
+    "a number, a bigint or a text of its decimal digits, got ";
+
+  test("a safe integer, a bigint or a text of decimal digits from 1 is taken as its number; nothing said", async () => {
+    const told = await recordWarnings(() => {
+      for (const [value, taken] of [
+        [3, 3],
+        [3n, 3],
+        ["3", 3],
+        ["007", 7],
+        [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
+      ] as const) {
+        withCarrier(W3C_CARRIER, "row", () => 0, { attempt: value, run: value });
+        withBatchItem(W3C_CARRIER, "item", () => 0, { attempt: value });
+        traced({ name: "job", optionsFrom: () => ({ run: value }) })(() => 0)();
+        assert.deepEqual(
+          exporter
+            .getFinishedSpans()
+            .map((s) => [s.attributes["tracehop.attempt"], s.attributes["tracehop.run"]]),
+          [
+            [taken, taken],
+            [taken, undefined],
+            [undefined, taken],
+          ],
+          String(value),
+        );
+        exporter.reset();
+      }
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("0, NaN, 2.5, -1, beyond 2^53 - 1, a text that is not digits alone, bytes, an object: left out, fn runs once, said once per helper and option", async () => {
+    const bad: unknown[] = [
+      0,
+      NaN,
+      2.5,
+      -1,
+      2 ** 60,
+      0n,
+      2n ** 60n,
+      "",
+      " 3",
+      "3.0",
+      "+3",
+      "0x3",
+      "9007199254740992",
+      Buffer.from("3"),
+      true,
+      {},
+    ];
+    const told = await recordWarnings(() => {
+      for (const value of bad) {
+        let runs = 0;
+        const fn = () => ++runs;
+        assert.equal(withCarrier(W3C_CARRIER, "row", fn, { attempt: value as never }), 1, String(value));
+        assert.equal(withBatchItem(W3C_CARRIER, "item", fn, { run: value as never }), 2);
+        assert.equal(traced({ name: "job", attempt: value as never })(fn)(), 3);
+        assert.equal(traced({ name: "job", optionsFrom: () => ({ attempt: value as never }) })(fn)(), 4);
+        for (const span of exporter.getFinishedSpans()) {
+          assert.equal(span.attributes["tracehop.attempt"], undefined, `${span.name} ${String(value)}`);
+          assert.equal(span.attributes["tracehop.run"], undefined, `${span.name} ${String(value)}`);
+          // The stored context is restored all the same (traced here has no carrier).
+          if (span.name !== "job") assert.equal(span.spanContext().traceId, W3C_TRACE_ID, span.name);
+        }
+        exporter.reset();
+      }
+    });
+    assert.deepEqual(told.processWarnings, [
+      [
+        "TRACEHOP_MESSAGE_OPTION_IGNORED",
+        `${ignored("withCarrier", "attempt")}0: left out (no tracehop.attempt on the span), the call run as ` +
+          "usual. Said once per process; later calls with such a value are treated the same.",
+      ],
+      [
+        "TRACEHOP_MESSAGE_OPTION_IGNORED",
+        `${ignored("withBatchItem", "run")}0: left out (no tracehop.run on the span), the call run as ` +
+          "usual. Said once per process; later calls with such a value are treated the same.",
+      ],
+      [
+        "TRACEHOP_MESSAGE_OPTION_IGNORED",
+        `${ignored("traced", "attempt")}0: left out (no tracehop.attempt on the span), the call run as ` +
+          "usual. Said once per process; later calls with such a value are treated the same.",
+      ],
+    ]);
+  });
+
+  test("null (a nullable column without a value) is no attempt, as undefined: nothing said", async () => {
+    const told = await recordWarnings(() => {
+      withCarrier(W3C_CARRIER, "row", () => 0, { attempt: null as never, run: null as never });
+      withBatchItem(W3C_CARRIER, "item", () => 0, { attempt: null as never });
+    });
+    for (const span of exporter.getFinishedSpans()) {
+      assert.equal("tracehop.attempt" in span.attributes, false, span.name);
+      assert.equal("tracehop.run" in span.attributes, false, span.name);
+    }
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("a bad attempt from optionsFrom leaves the static one in force", () => {
+    traced({ name: "job", attempt: 2, optionsFrom: () => ({ attempt: NaN }) })(() => 0)();
+    assert.equal(finishedSpan("job").attributes["tracehop.attempt"], 2);
+  });
+
+  test("relation auto reads a run given as text: run 2 links", () => {
+    withCarrier(W3C_CARRIER, "later run", () => 0, { relation: "auto", run: "2" });
+    assert.equal(finishedSpan("later run").attributes["tracehop.relation"], "link");
   });
 });

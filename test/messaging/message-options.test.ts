@@ -22,10 +22,10 @@ beforeEach(() => {
 });
 
 describe("a bad per-message option is left out, never a message that is not handled", () => {
-  test('withProcessSpan: attempt NaN, "3", 2.5, 0; run 1.5; capturedAt junk: fn runs, no attribute, one warning each', async () => {
+  test('withProcessSpan: attempt NaN, "3.5", 2.5, 0; run 1.5; capturedAt junk: fn runs, no attribute, one warning each', async () => {
     const told = await recordWarnings(() => {
       const ran: unknown[] = [];
-      for (const attempt of [NaN, "3", 2.5, 0]) {
+      for (const attempt of [NaN, "3.5", 2.5, 0]) {
         ran.push(
           withProcessSpan(
             headers,
@@ -53,7 +53,7 @@ describe("a bad per-message option is left out, never a message that is not hand
     });
     assert.deepEqual(told.result, [
       "handled NaN",
-      "handled 3",
+      "handled 3.5",
       "handled 2.5",
       "handled 0",
       "run",
@@ -169,12 +169,17 @@ describe("a bad per-message option is left out, never a message that is not hand
     }
   });
 
-  test("attempt and run: a safe bigint is taken as its number; beyond Number.MAX_SAFE_INTEGER (a number or a bigint) left out, said once", async () => {
+  test("attempt and run: a safe bigint or a text of decimal digits is taken as its number, null is none (said nothing); beyond Number.MAX_SAFE_INTEGER (a number or a bigint) left out, said once", async () => {
     const told = await recordWarnings(() => {
       withProcessSpan(headers, { ...rabbit, attempt: 3n as never, run: 2n as never }, () => 0);
       const taken = onlySpan("process jobs");
       assert.equal(taken.attributes["tracehop.attempt"], 3);
       assert.equal(taken.attributes["tracehop.run"], 2);
+      exporter.reset();
+      withProcessSpan(headers, { ...rabbit, attempt: "4", run: null as never }, () => 0);
+      const text = onlySpan("process jobs");
+      assert.equal(text.attributes["tracehop.attempt"], 4);
+      assert.equal("tracehop.run" in text.attributes, false);
       exporter.reset();
       for (const attempt of [2 ** 60, Number.MAX_SAFE_INTEGER + 1, 2n ** 60n, 0n]) {
         withProcessSpan(headers, { ...rabbit, attempt: attempt as never }, () => 0);
@@ -195,11 +200,11 @@ describe("a bad per-message option is left out, never a message that is not hand
       [
         [
           "TRACEHOP_MESSAGE_OPTION_IGNORED",
-          'tracehop withProcessSpan: options.attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a number or a bigint (a RabbitMQ quorum queue\'s x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")',
+          'tracehop withProcessSpan: options.attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1): a number, a bigint or a text of its decimal digits (a RabbitMQ quorum queue\'s x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")',
         ],
         [
           "TRACEHOP_MESSAGE_OPTION_IGNORED",
-          "tracehop withSendSpan: options.run must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), a number or a bigint",
+          "tracehop withSendSpan: options.run must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1): a number, a bigint or a text of its decimal digits",
         ],
       ],
     );
@@ -209,7 +214,7 @@ describe("a bad per-message option is left out, never a message that is not hand
     );
   });
 
-  test("options that are the caller's own stay TypeErrors, before fn runs; withCarrier still throws for a bad attempt", () => {
+  test("options that are the caller's own stay TypeErrors, before fn runs; withCarrier leaves a bad attempt out too", async () => {
     let ran = 0;
     const fn = () => ran++;
     assert.throws(
@@ -219,10 +224,12 @@ describe("a bad per-message option is left out, never a message that is not hand
     assert.throws(() => withProcessSpan(headers, { ...rabbit, maxParentAge: NaN }, fn), /maxParentAge/);
     assert.throws(() => withProcessSpan(headers, { destination: "jobs" } as never, fn), /options\.system/);
     assert.throws(() => withSendSpan({ ...rabbit, relation: "child" as never }, fn), /relation must be/);
-    assert.throws(
-      () => withCarrier(headers, "x", fn, { attempt: NaN }),
-      /attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER, a number or a bigint, got/,
-    );
     assert.equal(ran, 0);
+    const told = await recordWarnings(() => withCarrier(headers, "x", fn, { attempt: NaN }));
+    assert.equal(ran, 1);
+    assert.deepEqual(
+      told.processWarnings.map(([code]) => code),
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED"],
+    );
   });
 });

@@ -191,6 +191,16 @@ const ITEM_LEAD = /^[^\S\n]*(?:(?:[-*+•]|\d{1,9}[.)])(?:[^\S\n]+|$))+/;
 const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|\d{1,9}[.)]) )+)/;
 
 /**
+ * What a block of {@link blocksOf} is, which says how {@link sentencesOf} reads it: `"prose"` is segmented
+ * (UAX #29 and the rules of {@link splitSentences}), its white space collapsed; `"code"` (a line of code, of
+ * an HTML comment, a table's row, a line of front matter, a link reference definition) is one sentence as
+ * written; `"field"` (a header field of a run of header lines, its folded lines with it: {@link lineCuts}) is
+ * one sentence, its white space collapsed (RFC 5322 §2.2.3's unfolding, a line break and its indentation one
+ * space), whatever terminators its value holds ("Subject: Q3 results. Please read!").
+ */
+type BlockKind = "prose" | "code" | "field";
+
+/**
  * The blocks of a text, in order, each ending a sentence whatever precedes its end: a blank line ends a
  * block, a heading's line is a block of its own, a thematic break ({@link isThematicBreak}) and a setext
  * heading's underline ({@link SETEXT_UNDERLINE}: the paragraph above it ends there) end the block and are
@@ -211,7 +221,8 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * a heading); the next line goes on it only when indented to where the item's text would start, one
  * column past its markers ("1.\n   One." is "1. One.", "1.\nTwo." an empty item and a paragraph). Line
  * breaks are "\n" by then, U+2029 (paragraph separator) a blank line. Each block is a slice of `text`, its
- * line breaks in it, each with whether it is a line of code.
+ * line breaks in it, each with its kind ({@link BlockKind}): prose, a line of code, or a header field of a run
+ * of header lines ({@link lineCuts}).
  *
  * Each line of a code block is a block of its own, a line of code (code has no wrapped lines: "npm install"
  * and "npm test" on two lines are two), and no line in it starts a heading or a list item: a fenced code
@@ -259,7 +270,7 @@ const BLOCK_LEAD = /^ ?(?:#{1,6} (?:\d{1,9}(?:\.\d{1,9})*[.)] )?|(?:(?:[-*+•]|
  * ends with it ({@link closedFences}): its fences are markup, its lines lose the quote's markers, not more
  * ("> > x" in a quote's code is "> x").
  */
-function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
+function* blocksOf(text: string): Generator<[block: string, kind: BlockKind]> {
   let lines: string[] = []; // the block being read: its lines without their quote markers
   let marks: string[] = []; // each line's quote markers, as written
   let empty = true; // no line in that block yet
@@ -277,22 +288,23 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
   let delimiter = false; // the next line is the table's delimiter row
   const closed = closedFences(text);
   const closes = commentCloser(text);
-  // The block read, as blocks: its lines cut where a run of header lines or a block of short lines has it.
-  const take = function* (): Generator<[block: string, code: boolean]> {
+  // The block read, as blocks: its lines cut where a run of header lines or a block of short lines has it, each
+  // field of a run of header lines a block of kind "field".
+  const take = function* (): Generator<[block: string, kind: BlockKind]> {
     const [block, quoted] = [lines, marks];
     [lines, marks] = [[], []];
+    const { cuts, field } = lineCuts(block);
     let start = 0; // the first line of the block to yield next
-    for (const cut of lineCuts(block)) {
-      yield [quoted[start]! + block.slice(start, cut).join("\n"), false];
+    for (const cut of [...cuts, block.length]) {
+      yield [quoted[start]! + block.slice(start, cut).join("\n"), field[start] === 1 ? "field" : "prose"];
       start = cut;
     }
-    yield [quoted[start]! + block.slice(start).join("\n"), false];
   };
   let at = 0;
   // YAML front matter: its lines, each a block of its own, not segmented; its fences markup.
   const matter = FRONT_MATTER.exec(text);
   if (matter !== null && isFrontMatter(matter[1]!)) {
-    for (const line of matter[1]!.split("\n")) if (!BLANK_LINE.test(line)) yield [line, true];
+    for (const line of matter[1]!.split("\n")) if (!BLANK_LINE.test(line)) yield [line, "code"];
     at = matter[0].length;
   }
   for (; at <= text.length;) {
@@ -328,21 +340,21 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       const [, run = "", rest = ""] = FENCE_LINE.exec(line) ?? [];
       if (closesFence(fence, opened, run, rest, indent))
         fence = ""; // markup: no sentence
-      else if (!BLANK_LINE.test(line)) yield [line, true];
+      else if (!BLANK_LINE.test(line)) yield [line, "code"];
     } else if (table) {
       if (delimiter)
         delimiter = false; // markup: no sentence
-      else yield [written, true];
+      else yield [written, "code"];
     } else if (comment) {
       if (line.includes("-->")) comment = false;
-      if (!COMMENT_MARKUP.test(line)) yield [line, true]; // "-->" alone: markup
+      if (!COMMENT_MARKUP.test(line)) yield [line, "code"]; // "-->" alone: markup
     } else if (
       inner &&
       COMMENT_START.test(line) &&
       closes(at + markers[1] + line.indexOf("<!--") + 2) !== -1
     ) {
       if (!empty) yield* take();
-      if (!COMMENT_MARKUP.test(line)) yield [written, true]; // "<!--" alone: markup
+      if (!COMMENT_MARKUP.test(line)) yield [written, "code"]; // "<!--" alone: markup
       // "-->" on a later line: the comment goes on to it.
       [comment, commented] = [closes(at + markers[1] + line.indexOf("<!--") + 2) >= end, level];
       empty = true;
@@ -350,7 +362,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       bare = false;
     } else if (inner && line.includes("|") && isDelimiterRow(nextLine(text, end, level))) {
       if (!empty) yield* take();
-      yield [written, true];
+      yield [written, "code"];
       [table, delimiter, empty, bare] = [true, true, true, false];
     } else if (BLANK_LINE.test(line)) {
       if (!empty) yield* take();
@@ -359,7 +371,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
     } else if (inner && empty && SIGNATURE_SEPARATOR.test(line)) {
       [inList, bare] = [false, false]; // the separator: markup, no sentence
     } else if (inner && empty && LINK_DEFINITION.test(line.trimEnd())) {
-      yield [written, true]; // a block of its own; the next line starts one too
+      yield [written, "code"]; // a block of its own; the next line starts one too
       inList = inList && /^[^\S\n]/.test(line);
       bare = false;
     } else if (fenceLine !== null && !(fenceLine[1].startsWith("`") && fenceLine[2].includes("`"))) {
@@ -367,7 +379,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       const code: boolean = closed(at); // else a fence never closed: a line of prose of its own
       // A fence that opens code is markup, no sentence, unless its info string is more than a word (a
       // language, "js", "c++"): "~~~ Intro ~~~" keeps its text, as a line of its own.
-      if (!code || !/^[ \t]*[^\s`~]*[ \t]*$/.test(fenceLine[2]!)) yield [written, false];
+      if (!code || !/^[ \t]*[^\s`~]*[ \t]*$/.test(fenceLine[2]!)) yield [written, "prose"];
       if (code) [fence, opened, fenced] = [fenceLine[1], indent, level];
       empty = true;
       inList = inList && /^[^\S\n]/.test(line);
@@ -384,7 +396,7 @@ function* blocksOf(text: string): Generator<[block: string, code: boolean]> {
       bare = false;
     } else if (inner && HEADING_LINE.test(line)) {
       if (!empty) yield* take();
-      yield [written, false];
+      yield [written, "prose"];
       empty = true;
       inList = false;
       bare = false;
@@ -443,16 +455,23 @@ const TERMINATED = /[.!?\u2026][\p{Pe}\p{Pf}"'*_~]*$/u;
 
 /**
  * Where the lines of a prose block (its lines without quote markers, its first with its list markers) are cut
- * into blocks of their own, each cut the index of the line that starts one, in increasing order; none when
- * the block is wrapped prose (its lines are then joined, a line break a space: {@link blocksOf}). UAX #29
+ * into blocks of their own: `cuts`, each the index of the line that starts one, in increasing order, none when
+ * the block is wrapped prose (its lines are then joined, a line break a space: {@link blocksOf}); and `field`,
+ * per line, 1 for a line that starts a header field of a run, 2 for a folded line of one, 0 for any other
+ * (a block that starts at a line marked 1 is a field: one sentence, {@link BlockKind}). UAX #29
  * reads a line break as a space too, so lines without a terminator ran together ("From: Ann Smith To: Bob
  * Subject: Plans"). Two kinds of block are lines, not wrapped prose:
  * - A run of two or more lines that each start with a header field's name ({@link HEADER_FIELD}: "From: Ann",
  *   "To: Bob", "Subject: Plans"), a line that starts with white space after one going on its field (RFC 5322
  *   §2.2.3, folding): each field starts a block, and so does the line after the run. A mail's header block,
- *   forwarded or quoted, as clients write it (RFC 5322 §3.6). One such line alone is no run: "… asked
- *   the\nBoard: what now?" is wrapped prose, and two lines of prose in a row that each start with a name and
- *   a colon are not written.
+ *   forwarded or quoted, as clients write it (RFC 5322 §3.6). Each field is one sentence, its folded lines
+ *   with it, whatever its value holds ("Subject: Q3 results. Please read!", "Date: Mon. 5 Jan. 2026"): a
+ *   field's value is no prose (RFC 5322 §2.2: a field is a name, a colon and a body up to the line's end,
+ *   unfolded), and UAX #29 cut it at its full stops. The lines after the run are prose again. A line over
+ *   {@link MAX_HEADER_LINE} characters is no field's (RFC 5322 §2.1.1). One such line alone is no run: "…
+ *   asked the\nBoard: what now?" is wrapped prose, and two lines of prose in a row that each start with a
+ *   name and a colon are seldom written. The cost: lines that do (a transcript, "Q: Why? It failed.\nA: Yes.
+ *   Fixed.") are a run, each line one sentence.
  * - A block of short lines: two or more, each at most {@link SHORT_LINE} characters trimmed, none after the
  *   first starting with a lower-case word ({@link LOWER_CASE_START}; "jane@acme.example" is none), the last
  *   ending without a sentence's terminator ({@link TERMINATED}): a letter's address ("Ann Smith\n12 Main
@@ -471,21 +490,21 @@ const TERMINATED = /[.!?\u2026][\p{Pe}\p{Pf}"'*_~]*$/u;
  *   lines are short and capitalised and it ends with no terminator.
  * One pass over the lines, each read by patterns with bounded runs: linear.
  */
-function lineCuts(lines: string[]): number[] {
-  if (lines.length < 2) return [];
+function lineCuts(lines: string[]): { cuts: number[]; field: Uint8Array } {
   const cuts: number[] = [];
   // Header runs: `field` marks the lines of runs of two or more fields.
   const field = new Uint8Array(lines.length); // 1: a field's line in a run, 2: a folded line of one
+  if (lines.length < 2) return { cuts, field };
   for (let i = 0; i < lines.length;) {
-    if (!HEADER_FIELD.test(lines[i]!)) {
+    if (!isFieldLine(lines[i]!)) {
       i++;
       continue;
     }
     let end = i; // past the run
     let fields = 0;
     while (end < lines.length) {
-      if (HEADER_FIELD.test(lines[end]!)) fields++;
-      else if (!(end > i && /^[ \t]/.test(lines[end]!))) break;
+      if (isFieldLine(lines[end]!)) fields++;
+      else if (!(end > i && lines[end]!.length <= MAX_HEADER_LINE && /^[ \t]/.test(lines[end]!))) break;
       end++;
     }
     if (fields >= 2) for (let j = i; j < end; j++) field[j] = /^[ \t]/.test(lines[j]!) && j > i ? 2 : 1;
@@ -505,7 +524,19 @@ function lineCuts(lines: string[]): number[] {
       columnAfter(/^[ \t]*/.exec(lines[i]!)![0]) <= indent;
     if (fieldCut || shortCut) cuts.push(i);
   }
-  return cuts;
+  return { cuts, field };
+}
+
+/**
+ * The most characters a line of a header field has (RFC 5322 §2.1.1: "Each line of characters MUST be no
+ * more than 998 characters"). A longer line is no field's, nor a folded line of one: a paragraph written on
+ * one line that starts "Note: …" is prose, segmented as prose, not a field kept whole.
+ */
+const MAX_HEADER_LINE = 998;
+
+/** Whether `line` starts a header field ({@link HEADER_FIELD}) and is no longer than {@link MAX_HEADER_LINE}. */
+function isFieldLine(line: string): boolean {
+  return line.length <= MAX_HEADER_LINE && HEADER_FIELD.test(line);
 }
 
 /**
@@ -668,7 +699,8 @@ function isAbbreviation(word: string): boolean {
  *   is not cut at each line end, as UAX #29 (rule SB4) would cut it. Whitespace inside a prose sentence
  *   is collapsed to one space. But a run of two or more header lines ("From: Ann\nTo: Bob") and a block
  *   of short lines with no terminator at its end (an address, a signature: "Ann Smith\n12 Main Street") are
- *   cut at their lines' ends, not joined ({@link lineCuts}).
+ *   cut at their lines' ends, not joined ({@link lineCuts}); each field of such a run, its folded lines with
+ *   it, is one sentence whatever its value holds ("Subject: Q3 results. Please read!").
  * - Each line of a fenced code block (```) is one sentence as it is, not its fences, its inner white
  *   space kept: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one). A fence no
  *   later line closes is prose, its line a block of its own. A paragraph indented by a tab or four
@@ -733,9 +765,15 @@ export function* sentencesOf(text: string, locale = "en"): Generator<string, voi
   const segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
   const english = new Intl.Locale(segmenter.resolvedOptions().locale).language === "en";
   const lines = text.replace(/\r\n?|[\u0085\u2028\u2029]/g, (end) => (end === "\u2029" ? "\n\n" : "\n"));
-  for (const [block, code] of blocksOf(lines)) {
-    if (code) {
+  for (const [block, kind] of blocksOf(lines)) {
+    if (kind === "code") {
       yield* codeLine(block.trim()); // a line of code: one sentence, whatever it holds, its spacing kept
+      continue;
+    }
+    if (kind === "field") {
+      // A header field, unfolded: one sentence whatever it holds (pieces of at most MAX_SEGMENT_INPUT code
+      // units, as a line of code, for a field folded over very many lines).
+      yield* codeLine(block.replace(/\s+/g, " "));
       continue;
     }
     // The block, its white space collapsed: `wrapped` with a "\n" for each run that held a line break (for the

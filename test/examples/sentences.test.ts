@@ -586,6 +586,62 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("Lunch with John\nSmith at noon"), ["Lunch with John", "Smith at noon"]);
   });
 
+  // Review (new-user trial): a header field's value was split as prose, "Subject: Q3 results. Please read!" two
+  // sentences. A field line of a run (RFC 5322 §2.2), its folded lines with it (§2.2.3), is one sentence.
+  test("each field of a run of header lines is one sentence, whatever terminators its value holds", () => {
+    assert.deepEqual(
+      splitSentences(
+        "From: Ann Smith <ann@example.com>\nSubject: Q3 results. Please read!\nDate: Mon. 5 Jan. 2026\n\n" +
+          "Hi all. The numbers are in.",
+      ),
+      [
+        "From: Ann Smith <ann@example.com>",
+        "Subject: Q3 results. Please read!",
+        "Date: Mon. 5 Jan. 2026",
+        "Hi all.",
+        "The numbers are in.",
+      ],
+    );
+    // Every terminator, in any field of the run, the first and the last too; a folded line goes on its field,
+    // unfolded (its line break and indentation one space), whatever it holds.
+    assert.deepEqual(
+      splitSentences(
+        "Subject: Done? Yes! Really.\nTo: Bob\nSubject: Re: Plans. Budget?\n  Numbers. Dates! More?\n" +
+          "X-Note: Ok. Go.\nThe rest is prose. It is split.",
+      ),
+      [
+        "Subject: Done? Yes! Really.",
+        "To: Bob",
+        "Subject: Re: Plans. Budget? Numbers. Dates! More?",
+        "X-Note: Ok. Go.",
+        "The rest is prose.",
+        "It is split.",
+      ],
+    );
+    // In a quote, in another language, after prose of its own block.
+    assert.deepEqual(
+      splitSentences("See below. Thanks.\nVon: Ann\nBetreff: Q3. Bitte lesen!\n> Hallo. Ok.", "de"),
+      ["See below.", "Thanks.", "Von: Ann", "Betreff: Q3. Bitte lesen!", "> Hallo.", "Ok."],
+    );
+    assert.deepEqual(splitSentences("> From: Ann\n> Subject: Q3. Read it!\n> Hi. Ok."), [
+      "> From: Ann",
+      "> Subject: Q3. Read it!",
+      "> Hi.",
+      "Ok.",
+    ]);
+    // One line like a header is no run: it is prose, split as prose.
+    assert.deepEqual(splitSentences("Note: the date may move. Ask Ann."), [
+      "Note: the date may move.",
+      "Ask Ann.",
+    ]);
+    // A line over 998 characters is no header field's (RFC 5322 §2.1.1): it is prose, wrapped to the next line.
+    const long = `Note: ${"word ".repeat(200)}end. Next one, with`;
+    assert.deepEqual(splitSentences(`${long}\nTo: Bob and Ann.`), [
+      `Note: ${"word ".repeat(200)}end.`,
+      "Next one, with To: Bob and Ann.",
+    ]);
+  });
+
   test("a signature separator where no paragraph goes on is markup; the text after it is read as prose", () => {
     assert.deepEqual(
       splitSentences(

@@ -15,9 +15,9 @@ export const MAX_SEGMENT_INPUT = 16 * 1024;
  * `-u-ss-standard`, and V8's `Intl.Segmenter` drops that extension (Node 20:
  * `new Intl.Segmenter("en-u-ss-standard", { granularity: "sentence" }).resolvedOptions().locale` is
  * `"en"`). So the example applies a short list of its own. Left out on purpose, as words that often do
- * end a sentence: "St." (Main St.), "No." (the word), "etc.", "Inc.", "Jr.", "a.m."/"p.m.", "Ph.D.", and
- * the months' abbreviations ("… in Dec. The next …"), which have a rule of their own:
- * {@link MONTH_ABBREVIATIONS}.
+ * end a sentence: "St." (Main St.), "No." (the word), "etc.", "Inc.", "Jr.", "Ph.D.", and "a.m."/"p.m." and
+ * the months' abbreviations ("… in Dec. The next …"), which have rules of their own:
+ * {@link isTimeAbbreviation}, {@link MONTH_ABBREVIATIONS}.
  */
 const ENGLISH_ABBREVIATIONS = new Set([
   ...["mr", "mrs", "ms", "mx", "dr", "prof", "rev", "hon", "gov", "sen", "rep"],
@@ -38,6 +38,37 @@ const ENGLISH_ABBREVIATIONS = new Set([
  * written so ({@link isMonthAbbreviation}).
  */
 const MONTH_ABBREVIATIONS = new Set("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split(" "));
+
+/**
+ * What may follow a time's "a.m." or "p.m." without starting a sentence ({@link isTimeAbbreviation}), after
+ * perhaps opening brackets or quotes: a weekday's name, whole or abbreviated with a full stop or a comma
+ * ("Tuesday", "Tue.", "Mon.,"), a month's name (not "May", a word that starts sentences, "May we go?": only
+ * before a number, "May 3") or its abbreviation with its full stop ("Jan."), or a time zone's abbreviation
+ * ("EST", "UTC", "CEST"), each as a whole word, as written (capitalised; a time zone in capitals).
+ */
+const AFTER_TIME = new RegExp(
+  String.raw`^[\p{Ps}\p{Pi}"']*(?:` +
+    String.raw`(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[.,]` + // a weekday
+    String.raw`|(?:January|February|March|April|June|July|August|September|October|November|December)` + // a month
+    String.raw`|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.|May\s+\p{Nd}+` +
+    String.raw`|UTC|GMT|[ECMP][SD]?T|BST|IST|JST|[CEW]ES?T|AE[SD]T` + // a time zone
+    String.raw`)(?![\p{L}\p{M}\p{N}])`,
+  "u",
+);
+
+/**
+ * Whether `word`, before a full stop, is a time's "a.m" or "p.m", in lower case or capitals ("A.M", "P.M").
+ * Its full stop ends the sentence before a capitalised word ("We met at 5 p.m. The next day it rained."), as
+ * the pragmatic segmenter's rule has it (pragmatic_segmenter AbbreviationReplacer AmPmRules: after "a.m." or
+ * "p.m." of either case, white space and a capital end a sentence), but not before a word of {@link
+ * AFTER_TIME} (a weekday, a month, a time zone: "5 p.m. Tuesday", "9 a.m. EST"), a lower-case word or a digit
+ * ({@link continues}). The limit: a capitalised word that does not start a sentence after one ("at 5 p.m.
+ * Jane called", a name) is cut there, and a sentence that starts with a weekday, a month or a time zone after
+ * one ("We left at 5 p.m. Tuesday was calm.") stays joined to it.
+ */
+function isTimeAbbreviation(word: string): boolean {
+  return /^(?:[ap]\.m|[AP]\.M)$/.test(word);
+}
 
 /** The word before a sentence's final full stop (letters and inner dots: "Dr", "U.S", "e.g"), if any. */
 const LAST_WORD = /(?:^|[^\p{L}\p{M}.])(\p{L}[\p{L}\p{M}.]*)\.$/u;
@@ -664,13 +695,16 @@ function columnAfter(text: string): number {
  * interrupted by a page, a note or a paragraph, not the paragraph's next words; CommonMark would go on the
  * paragraph ("Steps from page 1:\n2. Open the lid." gave "Steps from page 1: 2."). A year or a day wrapped
  * to a line's start follows a word ("It opened in\n1998.") or an abbreviation ("on Jan.\n5."): it goes on.
+ * A time's "a.m." or "p.m." ({@link isTimeAbbreviation}), "P.M." too, which reads as an initialism, ends it
+ * here: "Open until 5 P.M.\n2. Bring your card." is a list's next item, not a number of people.
  */
 function endsSentence(line: string): boolean {
   const end = withoutReferences(line.trimEnd());
   if (/[:!?]$/.test(end)) return true;
   if (!end.endsWith(".")) return false;
   const word = LAST_WORD.exec(end)?.[1];
-  return word === undefined || !(isMonthAbbreviation(word) || isAbbreviation(word));
+  if (word === undefined || isTimeAbbreviation(word)) return true;
+  return !(isMonthAbbreviation(word) || isAbbreviation(word));
 }
 
 /**
@@ -734,6 +768,9 @@ function isAbbreviation(word: string): boolean {
  *   sentence that does end with one ("She moved to the U.S. It was cold.") stays joined to the next.
  *   Nor does the full stop of a month's abbreviation, capitalised or in capitals, before a number in any
  *   script's digits ("on Jan. 5. Bring notes.", "JAN. 5", "Jan. ５": {@link MONTH_ABBREVIATIONS}).
+ *   Nor does that of a time's "a.m." or "p.m." (or "A.M.", "P.M.") before a digit, a weekday's or a
+ *   month's name or a time zone ("5 p.m. Tuesday", "9 A.M. EST"); before any other capitalised word it
+ *   does ("at 5 p.m. The next day": {@link isTimeAbbreviation}).
  *   Nor does a sentence start with a lower-case letter: `"Who?" she asked.` is one sentence.
  *   Other locales get no abbreviation rule.
  * - In any locale, emphasis closed after a sentence's terminator ends it ("He said *no.* Then" is "He
@@ -1035,6 +1072,7 @@ function continues(before: string, next: string): boolean {
   const word = LAST_WORD.exec(withoutReferences(before.trimEnd()))?.[1];
   if (word === undefined) return false;
   if (isMonthAbbreviation(word) && /^\s*\p{Nd}/u.test(next)) return true;
+  if (isTimeAbbreviation(word)) return /^\s*\p{Nd}/u.test(next) || AFTER_TIME.test(next.trimStart());
   return isAbbreviation(word);
 }
 

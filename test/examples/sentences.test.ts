@@ -140,6 +140,35 @@ describe("splitSentences", () => {
     assert.deepEqual(splitSentences("I met the Dr."), ["I met the Dr."]);
   });
 
+  // Review (new-user trial): "5 p.m. Tuesday" was cut after "p.m.". The pragmatic segmenter's rule (AmPmRules):
+  // a.m. or p.m., either case, ends the sentence before a capital, not before a lower-case word or a digit; here
+  // not before a weekday's or a month's name or a time zone either, which go on the time.
+  test("a.m. and p.m. end a sentence before a capitalised word, not before a day, a month or a time zone", () => {
+    for (const [text, expected] of [
+      ["We meet at 5 p.m. Tuesday in Room 4.", ["We meet at 5 p.m. Tuesday in Room 4."]],
+      ["We meet at 5 P.M. Tuesday in Room 4.", ["We meet at 5 P.M. Tuesday in Room 4."]],
+      ["Doors open at 9 a.m. Saturday, June 6.", ["Doors open at 9 a.m. Saturday, June 6."]],
+      ["Open 9 A.M. to 5 P.M. Mon. to Fri. only.", ["Open 9 A.M. to 5 P.M. Mon. to Fri. only."]],
+      ["It starts at 8 a.m. January 5 this year.", ["It starts at 8 a.m. January 5 this year."]],
+      ["It starts at 8 a.m. Jan. 5 this year.", ["It starts at 8 a.m. Jan. 5 this year."]],
+      ["Call at 5 p.m. EST on Friday.", ["Call at 5 p.m. EST on Friday."]],
+      ["Call at 5 p.m. (UTC) on Friday.", ["Call at 5 p.m. (UTC) on Friday."]],
+      ["At 9 a.m. tomorrow we go.", ["At 9 a.m. tomorrow we go."]],
+      ["At 9 a.m. 6 people came.", ["At 9 a.m. 6 people came."]],
+      // The ambiguous case, as the pragmatic segmenter has it: a capital starts the next sentence.
+      ["We met at 5 p.m. The next day it rained.", ["We met at 5 p.m.", "The next day it rained."]],
+      ["He left at 6 P.M. Mr. Smith stayed.", ["He left at 6 P.M.", "Mr. Smith stayed."]],
+      ["We left at 5 p.m. I stayed.", ["We left at 5 p.m.", "I stayed."]],
+      // "May" is a word that starts sentences: the month only before a number.
+      ["We met at 5 p.m. May we go?", ["We met at 5 p.m.", "May we go?"]],
+      ["It ends at 5 p.m. May 31 this year.", ["It ends at 5 p.m. May 31 this year."]],
+      // At a line's end, before an ordered list item's line, it ends the line's sentence, in either case.
+      ["Open until 5 P.M.\n2. Bring your card.", ["Open until 5 P.M.", "2. Bring your card."]],
+      ["Open until 5 p.m.\n2. Bring your card.", ["Open until 5 p.m.", "2. Bring your card."]],
+    ] as const)
+      assert.deepEqual(splitSentences(text), expected, text);
+  });
+
   test("decimals, ellipses, ?!, quotes", () => {
     assert.deepEqual(splitSentences("3.14 is pi. Pi is 3.14. It is irrational."), [
       "3.14 is pi.",

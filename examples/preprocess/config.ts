@@ -351,11 +351,17 @@ export function endingSignalLine(signal: "SIGINT" | "SIGTERM", name: string): st
  * Exits the process with code 2 (bad input) and `message` on stderr in one line, prefixed `tracehop preprocess:
  * <name>: ` in a named process ({@link nameProcess}: the api, the relay, the worker, so that a refusal of one
  * started by hand or under a supervisor names it, as its other lines do), `tracehop preprocess: ` in `npm start`
- * and `npm run migrate`, which are not named: `tracehop preprocess: relay: TRACEHOP_POLL_MS="5" is not a poll
- * interval: …`, `tracehop preprocess: texts is not a file: …`.
+ * and `npm run migrate`, which are not named: `tracehop preprocess: texts is not a file: …`. A named process's
+ * line ends with its code, as each of its other ending lines does ({@link endingLine}, {@link stoppedLine}), so
+ * that run by hand or under a supervisor the code a line ends with tells a refusal to fix (2) from a loss to
+ * start again after (1): `tracehop preprocess: relay: TRACEHOP_POLL_MS="5" is not a poll interval: …; exiting
+ * with code 2`. `npm start`'s and `npm run migrate`'s lines say no code, as none of their other lines but a
+ * stop on a signal does (README "Exit codes").
  */
 export function exitForBadInput(message: string): never {
-  console.error(`${linePrefix()}${message}`);
+  // The code goes on the message's last clause, its full stop taken off ("… the embedded SQLite file; exiting …").
+  const line = ownName === undefined ? message : `${message.replace(/\.$/, "")}; exiting with code 2`;
+  console.error(`${linePrefix()}${line}`);
   process.exit(2);
 }
 

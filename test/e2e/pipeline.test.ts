@@ -167,9 +167,12 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
     }
   });
 
-  /** What a bad TRACEHOP_POLL_MS is told, by `npm start` or by the process `name` started by hand. */
+  /**
+   * What a bad TRACEHOP_POLL_MS is told, by `npm start` or by the process `name` started by hand (its code last,
+   * as a named process's exit-2 line ends: config.ts exitForBadInput).
+   */
   const badPollMs = (value: string, name?: string) =>
-    `tracehop preprocess: ${name === undefined ? "" : `${name}: `}TRACEHOP_POLL_MS=${JSON.stringify(value)} is not a poll interval: write a whole number of milliseconds from 10 to 2147483647 in decimal digits, or unset it for 100\n`;
+    `tracehop preprocess: ${name === undefined ? "" : `${name}: `}TRACEHOP_POLL_MS=${JSON.stringify(value)} is not a poll interval: write a whole number of milliseconds from 10 to 2147483647 in decimal digits, or unset it for 100${name === undefined ? "" : "; exiting with code 2"}\n`;
   /** Values Number() reads as numbers (16, 50, 1000, 5) but that are no plain decimal integer, and out-of-range ones (below the minimum of 10 too). */
   const BAD_POLL_MS = ["abc", "0", "9", "1e10", "0x10", " 50 ", "1e3", "+5", "5.0"];
 
@@ -221,7 +224,7 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
         [r.code, r.stderr],
         [
           2,
-          'tracehop preprocess: api: PORT="0x50" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port)\n',
+          'tracehop preprocess: api: PORT="0x50" is not a TCP port: write a whole number from 0 to 65535 in decimal digits, or unset it for 0 (any free port); exiting with code 2\n',
         ],
       );
     } finally {
@@ -253,11 +256,11 @@ describe("main job: bad input", { timeout: 120_000 }, () => {
           ],
           [
             2,
-            'tracehop preprocess: relay: TRACEHOP_QUEUE="amq.jobs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs\n',
+            'tracehop preprocess: relay: TRACEHOP_QUEUE="amq.jobs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs; exiting with code 2\n',
           ],
           [
             2,
-            'tracehop preprocess: worker: TRACEHOP_QUEUE="jobs\\r" has a control character (U+000D): write a name without one, or unset it for preprocess-jobs\n',
+            'tracehop preprocess: worker: TRACEHOP_QUEUE="jobs\\r" has a control character (U+000D): write a name without one, or unset it for preprocess-jobs; exiting with code 2\n',
           ],
         ],
       );
@@ -390,7 +393,7 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
     }
   }
   const portTaken = (port: number) =>
-    `tracehop preprocess: api: PORT=${port}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port)\n`;
+    `tracehop preprocess: api: PORT=${port}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port); exiting with code 2\n`;
 
   test("the api on a port in use: one line saying the port is taken and what to do", async () => {
     await withPortTaken(async (port) => {
@@ -417,7 +420,8 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
       [folder]: `the spans file ${folder} is a folder, not a file`,
       [underFile]: `the spans file ${underFile} is under ${JSON.stringify(join(dir, "x.db"))}, which is a file, not a folder (no folder can be created there)`,
     };
-    const fix = ": set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created)\n";
+    const fix =
+      ": set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created); exiting with code 2\n";
     const names = ["api", "relay", "worker"];
     const paths = names.map((_, i) => (i === 1 ? underFile : folder));
     const [r, ...runs] = await twoAtATime([
@@ -476,7 +480,13 @@ describe(
         45_000,
       );
       assert.equal(r.code, 2, `${name}: ${r.stderr}`);
-      if (typeof line === "string") assert.equal(r.stderr, `tracehop preprocess: ${name}: ${line}\n`, name);
+      // Its code last, the line's full stop taken off, as a named process's exit-2 line ends (config.ts exitForBadInput).
+      if (typeof line === "string")
+        assert.equal(
+          r.stderr,
+          `tracehop preprocess: ${name}: ${line.replace(/\.$/, "")}; exiting with code 2\n`,
+          name,
+        );
       else assert.match(r.stderr, line, name);
       assert.doesNotMatch(r.stderr, /secret/, name);
     }
@@ -647,7 +657,7 @@ describe(
             "api",
             missing.href,
             new RegExp(
-              `^tracehop preprocess: api: ${escape(noDatabase(redact(missing.href), "WHY")).replace("WHY", `.*Unknown database 'tracehop_none_${process.pid}'`)}\\n$`,
+              `^tracehop preprocess: api: ${escape(noDatabase(redact(missing.href), "WHY").replace(/\.$/, "")).replace("WHY", `.*Unknown database 'tracehop_none_${process.pid}'`)}; exiting with code 2\\n$`,
             ),
           ),
           refuses("relay", empty.href, notMigrated(redact(empty.href))),
@@ -735,7 +745,7 @@ describe(
         assert.equal(
           r.stderr,
           `tracehop preprocess: ${name === "main" ? "" : `${name}: `}cannot connect to RabbitMQ at ${redact(url)}: ${fix}, ` +
-            "or unset AMQP_URL to use the embedded queue\n",
+            `or unset AMQP_URL to use the embedded queue${name === "main" ? "" : "; exiting with code 2"}\n`,
           name,
         );
       }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { afterEach, describe, test } from "node:test";
 import fc from "fast-check";
 import {
@@ -345,5 +346,42 @@ describe("redact: a URL for a message, its password hidden", () => {
     assert.equal(redact("http://u:pw@h\\@x"), "http://u:***@h/@x");
     // A tab inside a name, which the parser drops: "pwd" to the drivers.
     assert.equal(redact("mysql://h/x?p\twd=secret&a=b"), "mysql://h/x?pwd=***&a=b");
+  });
+});
+
+// Review (new-user trial): a relay or worker started by hand said its exit code in its exit-1 line (`…; exiting
+// with code 1 to be started again`) but not in its exit-2 line, a refusal of bad input (`tracehop preprocess:
+// relay: TRACEHOP_POLL_MS="5" is not a poll interval: …`). A named process's every ending line says its code;
+// `npm start`'s and `npm run migrate`'s refusals (unnamed) are one line that says what to fix, as before.
+describe("exitForBadInput: the exit-2 line", () => {
+  /** Runs config.ts exitForBadInput(`message`) in a new Node process, named `name` first if given. */
+  function refusal(name?: string, message = "x is bad: fix it"): { status: number | null; stderr: string } {
+    const config = new URL("../../examples/preprocess/config.ts", import.meta.url).href;
+    const script =
+      `const c = await import(${JSON.stringify(config)});` +
+      (name === undefined ? "" : `c.nameProcess(${JSON.stringify(name)});`) +
+      `c.exitForBadInput(${JSON.stringify(message)});`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  test("of the api, the relay or the worker says its code, as their exit-1 line does", () => {
+    for (const name of ["api", "relay", "worker"])
+      assert.deepEqual(refusal(name), {
+        status: 2,
+        stderr: `tracehop preprocess: ${name}: x is bad: fix it; exiting with code 2\n`,
+      });
+    // A message that ends with a full stop loses it before the code.
+    assert.deepEqual(refusal("relay", "x is bad. Fix it."), {
+      status: 2,
+      stderr: "tracehop preprocess: relay: x is bad. Fix it; exiting with code 2\n",
+    });
+  });
+
+  test("of npm start or npm run migrate (no name) is the line that says what to fix", () => {
+    assert.deepEqual(refusal(), { status: 2, stderr: "tracehop preprocess: x is bad: fix it\n" });
   });
 });

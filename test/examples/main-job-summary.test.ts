@@ -66,7 +66,7 @@ describe("npm start: the end of a run", () => {
       assert.match(
         r.stderr,
         new RegExp(
-          `^\\[(api|relay|worker)\\] tracehop preprocess: \\1: the spans file ${fifo} is a named pipe, not a file \\(a write would block the process while nothing reads it\\): set TRACEHOP_SPANS_FILE to a file in a writable folder \\(missing folders are created\\)\\n$`,
+          `^\\[(api|relay|worker)\\] tracehop preprocess: \\1: the spans file ${fifo} is a named pipe, not a file \\(a write would block the process while nothing reads it\\): set TRACEHOP_SPANS_FILE to a file in a writable folder \\(missing folders are created\\); exiting with code 2\\n$`,
         ),
       );
       assert.equal(r.stdout, "");

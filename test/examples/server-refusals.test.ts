@@ -22,17 +22,23 @@ function urlOf(base: string, database: string, user?: string): string {
   return u.href;
 }
 
-/** The example's line for a database the server says does not exist, when the worker is started by hand. */
+/**
+ * The example's line for a database the server says does not exist, when the worker is started by hand: its
+ * code last, as a named process's exit-2 line ends (config.ts exitForBadInput).
+ */
 const runMigrateFirst = (url: string, said: string) =>
   `tracehop preprocess: worker: cannot open the database of DATABASE_URL (${url}): ${said}. Create it and its tables ` +
   `with npm run migrate (same DATABASE_URL), fix the database name in DATABASE_URL, or unset it to use the ` +
-  `embedded SQLite file.\n`;
+  `embedded SQLite file; exiting with code 2\n`;
 
-/** The example's line for a login the server refused: `npm run migrate`'s (prepare), the worker's (open). */
+/**
+ * The example's line for a login the server refused: `npm run migrate`'s (prepare), the worker's (open: its code
+ * last, as a named process's exit-2 line ends, config.ts exitForBadInput).
+ */
 const loginRefused = (step: "prepare" | "open", url: string, said: string) =>
   `tracehop preprocess: ${step === "open" ? "worker: " : ""}cannot ${step} the database of DATABASE_URL (${url}): ${said}. The server refused the ` +
   `login: fix the user or password in DATABASE_URL (or the server's access rules), or unset it to use the ` +
-  `embedded SQLite file.\n`;
+  `embedded SQLite file${step === "open" ? "; exiting with code 2" : "."}\n`;
 
 describe("PostgreSQL refuses DATABASE_URL", () => {
   /**

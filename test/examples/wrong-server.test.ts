@@ -206,7 +206,7 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
       [closed, "read ECONNRESET"]
         .map(
           (said) =>
-            `tracehop preprocess: worker: ${notThisServer("open", rabbit, "postgresql", 5672, said)}\n`,
+            `tracehop preprocess: worker: ${notThisServer("open", rabbit, "postgresql", 5672, said).replace(/\.$/, "")}; exiting with code 2\n`,
         )
         .includes(worker.stderr),
       worker.stderr,

@@ -282,7 +282,9 @@ describe("the entry points on a server that never answers: exit 2, one line, not
         [
           2,
           `tracehop preprocess: ${name === "migrate" ? "" : `${name}: `}TRACEHOP_CONNECT_TIMEOUT_MS="10s" is not a ` +
-            "timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 10000\n",
+            "timeout: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for " +
+            // The api's, relay's and worker's line ends with its code (config.ts exitForBadInput).
+            `10000${name === "migrate" ? "" : "; exiting with code 2"}\n`,
         ],
         name,
       );

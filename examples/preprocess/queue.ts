@@ -151,14 +151,26 @@ export async function reportDeadLetter(
   }
 }
 
-/** Why a queue was lost ({@link Queue.lost}): the message says why; `inHand`, what it held then. */
-export interface LostQueueError extends Error {
+/**
+ * Why a queue was lost ({@link Queue.lost}): the message says why; `inHand`, what it held then. The base of
+ * the two kinds of loss, which the relay and the worker end differently: {@link QueueLostError} (transient,
+ * exit 1, to be started again) and {@link QueueRefusedError} (a configuration to fix, exit 2). Tell them
+ * apart with `instanceof`.
+ */
+export abstract class LostQueueError extends Error {
   /**
-   * How the log names ({@link QueueMessage.label}) each message whose handler or settlement (its ack, or
-   * its copy to a retry or dead-letter queue) was running when the queue was lost, in delivery order;
-   * empty when it held none. They went back to the broker with the channel, to be delivered again.
+   * @param message why, `amqp queue: ` and the reason (a refusal also says what to fix)
+   * @param inHand how the log names ({@link QueueMessage.label}) each message whose handler or settlement
+   *   (its ack, or its copy to a retry or dead-letter queue) was running when the queue was lost, in
+   *   delivery order; empty when it held none. They went back to the broker with the channel, to be
+   *   delivered again.
    */
-  readonly inHand: readonly string[];
+  constructor(
+    message: string,
+    readonly inHand: readonly string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -167,18 +179,8 @@ export interface LostQueueError extends Error {
  * {@link LostQueueError}, the one {@link Queue.lost} resolves with. Transient, as any loss of the queue: the
  * worker ends as on one (exit 1, to be started again), not as on a queue the broker refused.
  */
-export class QueueLostError extends Error implements LostQueueError {
+export class QueueLostError extends LostQueueError {
   override readonly name = "QueueLostError";
-  /**
-   * @param message why, `amqp queue: ` and the reason
-   * @param inHand {@link LostQueueError.inHand}
-   */
-  constructor(
-    message: string,
-    readonly inHand: readonly string[] = [],
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -190,21 +192,12 @@ export class QueueLostError extends Error implements LostQueueError {
  * connection holds it exclusively), or to a publish with 403 ACCESS_REFUSED (the user may not write to the
  * default exchange). A configuration the user must fix: started again as it is, the process
  * would be refused the same way, so the relay and the worker end with exit code 2, not 1, their last line
- * saying what to fix (queue-amqp.ts queueRefusal).
+ * saying what to fix (queue-amqp.ts queueRefusal). Its message: `amqp queue: RabbitMQ refused the queue
+ * <name> (<code> <its text>): <what to fix>` (a publish refused: `amqp queue: RabbitMQ refused to let the
+ * user of AMQP_URL publish …`).
  */
-export class QueueRefusedError extends Error implements LostQueueError {
+export class QueueRefusedError extends LostQueueError {
   override readonly name = "QueueRefusedError";
-  /**
-   * @param message why and what to fix: `amqp queue: RabbitMQ refused the queue <name> (<code> <its text>):
-   *   <what to fix>` (a publish refused: `amqp queue: RabbitMQ refused to let the user of AMQP_URL publish …`)
-   * @param inHand {@link LostQueueError.inHand}
-   */
-  constructor(
-    message: string,
-    readonly inHand: readonly string[] = [],
-  ) {
-    super(message);
-  }
 }
 
 /**

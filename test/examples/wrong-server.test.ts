@@ -106,37 +106,33 @@ describe("DATABASE_URL of a server that accepts TCP and closes the connection wi
 });
 
 describe("AMQP_URL of a server that closes the connection in the AMQP handshake", () => {
-  test("connectAmqp: the server at host:port does not answer as an AMQP broker", async () => {
-    const server = await closingServer(200);
-    try {
-      await refusedWith(
-        connectAmqp(`amqp://guest:secret@127.0.0.1:${server.port}`, {}, 3_000),
-        `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:${server.port}: the server at ` +
-          `127.0.0.1:${server.port} does not answer as an AMQP broker (Socket closed abruptly during opening ` +
-          `handshake): fix the host or port in AMQP_URL, or unset AMQP_URL to use the embedded queue`,
-      );
-      assert.equal(server.accepted, 1);
-    } finally {
-      await server.close();
-    }
-  });
-
-  test("connectAmqp: a server that answers a few bytes, less than a frame, then closes: still a wrong address", async () => {
-    // Not the broker lost mid-handshake (queue-amqp.ts handshakeDropped): amqplib never read a
-    // connection.start there, so it wrote nothing after its protocol header.
-    const server = await silentServer((socket) => socket.end("HTTP/"));
-    try {
-      await refusedWith(
-        connectAmqp(`amqp://guest:secret@127.0.0.1:${server.port}`, {}, 3_000),
-        `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:${server.port}: the server at ` +
-          `127.0.0.1:${server.port} does not answer as an AMQP broker (Socket closed abruptly during opening ` +
-          `handshake): fix the host or port in AMQP_URL, or unset AMQP_URL to use the embedded queue`,
-      );
-      assert.equal(server.accepted, 1);
-    } finally {
-      await server.close();
-    }
-  });
+  for (const { name, start } of [
+    {
+      name: "connectAmqp: the server at host:port does not answer as an AMQP broker",
+      start: () => closingServer(200),
+    },
+    {
+      // Not the broker lost mid-handshake (queue-amqp.ts handshakeDropped): amqplib never read a
+      // connection.start there, so it wrote nothing after its protocol header.
+      name: "connectAmqp: a server that answers a few bytes, less than a frame, then closes: still a wrong address",
+      start: () => silentServer((socket) => socket.end("HTTP/")),
+    },
+  ]) {
+    test(name, async () => {
+      const server = await start();
+      try {
+        await refusedWith(
+          connectAmqp(`amqp://guest:secret@127.0.0.1:${server.port}`, {}, 3_000),
+          `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:${server.port}: the server at ` +
+            `127.0.0.1:${server.port} does not answer as an AMQP broker (Socket closed abruptly during opening ` +
+            `handshake): fix the host or port in AMQP_URL, or unset AMQP_URL to use the embedded queue`,
+        );
+        assert.equal(server.accepted, 1);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });
 
 describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) on its own port", () => {

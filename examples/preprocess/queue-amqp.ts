@@ -31,6 +31,7 @@ import {
   errorText,
   type LostQueueError,
   maxAttemptsLoweredError,
+  MessageRefusedError,
   QueueLostError,
   QueueRefusedError,
   PermanentMessageError,
@@ -405,6 +406,43 @@ export function queueRefusal(error: unknown): string | undefined {
   return `${what}: the user of AMQP_URL may not ${declare ? "declare" : "consume"} it, or another connection holds it exclusively: grant the user configure, write and read permission on it (rabbitmqctl set_permissions), stop that connection's consumer, or set TRACEHOP_QUEUE to another name`;
 }
 
+/** What the broker said of a message it refused ({@link messageRefusal}), and what to change. */
+export interface MessageRefusal {
+  /** The broker's code and text: `406 PRECONDITION_FAILED - message size 5000 is larger than configured max size 4096`. */
+  reason: string;
+  /** What to change so that the message is taken. */
+  fix: string;
+}
+
+/**
+ * What the example says when RabbitMQ closed a channel with `error` (amqplib's channel 'error') in refusal of
+ * a message rather than of its queue or its user: a basic.publish (60.40) answered 406 PRECONDITION_FAILED.
+ * RabbitMQ checks the message there, chiefly its body against `max_message_size` (rabbit_channel
+ * check_msg_size: `message size N is larger than configured max size M`, or `… than max size M` at the
+ * hard limit of 512 MiB); the same message would be refused again, the next ones may well be taken.
+ * Undefined for any other error (a 403 on a publish is the user's permission: {@link queueRefusal}).
+ */
+export function messageRefusal(error: unknown): MessageRefusal | undefined {
+  const { code, classId, methodId, message } = (error ?? {}) as {
+    code?: unknown;
+    classId?: unknown;
+    methodId?: unknown;
+    message?: unknown;
+  };
+  if (code !== 406 || classId !== 60 || methodId !== 40 || typeof message !== "string") return undefined;
+  const said = firstLine(/with message "(.*)"$/s.exec(message)?.[1] ?? message);
+  const reason = `${code} ${said}`;
+  const size = /message size (\d+) is larger than (configured )?max size (\d+)/.exec(said);
+  if (size === null)
+    return { reason, fix: "change the message or the broker's setting that refuses it (see its text)" };
+  if (size[2] === undefined)
+    return { reason, fix: `make the message smaller: RabbitMQ takes no message over ${size[3]} bytes` };
+  return {
+    reason,
+    fix: `raise the broker's max_message_size (rabbitmq.conf) to ${size[1]} bytes or more, or make the message smaller`,
+  };
+}
+
 /** The `host:port` an AMQP URL `parsed` ({@link parseAmqpUrl}) connects to, with amqplib's default port. */
 function amqpAddress(parsed: URL): string {
   return `${parsed.hostname}:${parsed.port || (parsed.protocol === "amqps:" ? 5671 : 5672)}`;
@@ -682,7 +720,10 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   error) ends the queue: nothing can be published or acknowledged any more, the messages in hand go
  *   back to the broker with the channel (never reported as requeued), nothing more is consumed, and
  *   {@link AmqpQueue.lost} resolves with the reason. It does not reconnect: its owner ends and is
- *   started again (the worker and the relay exit 1).
+ *   started again (the worker and the relay exit 1). Except a channel the broker closed in refusal of a
+ *   published message itself (its size: {@link messageRefusal}) while the queue only publishes (no
+ *   consumer, no redrive: the relay): that publish rejects with a MessageRefusedError, and the queue
+ *   opens a new channel on its connection for the next ones, which the broker may well take.
  * Retry and dead-letter queues stay on the broker until deleted, as the queues do.
  */
 export class AmqpQueue implements Queue {
@@ -696,7 +737,9 @@ export class AmqpQueue implements Queue {
    * publish() and consume() reject. Never settles when the queue is closed by close(). The worker and
    * the relay exit 1 on it, to be restarted (the queue does not reconnect). A channel closed in refusal of
    * one of its queues or of its consumer resolves it with a QueueRefusedError instead, saying what to fix
-   * ({@link queueRefusal}): the worker and the relay exit 2 on that one.
+   * ({@link queueRefusal}): the worker and the relay exit 2 on that one. A channel closed in refusal of a
+   * published message ({@link messageRefusal}) while the queue only publishes is no loss: see
+   * {@link publish}.
    */
   readonly lost: Promise<LostQueueError>;
   private _announceLost!: (error: LostQueueError) => void;
@@ -738,18 +781,100 @@ export class AmqpQueue implements Queue {
   /** Message ids of {@link publish}'s messages the broker returned unrouted (basic.return), until publish reads them. */
   private readonly _returned = new Set<string>();
 
+  /** Publishes waiting for their confirm, on the channel of the moment. */
+  private _publishing = 0;
+  /** Set while redrive() runs: its gets and acks belong to the channel, which is then never replaced. */
+  private _redriving = false;
+  /**
+   * The channel the broker closed in refusal of a published message ({@link messageRefusal}), what it said,
+   * and how many publishes were waiting on it then: its 'close' is no loss, and {@link publish} tells its
+   * caller. Undefined until a message is refused.
+   */
+  private _refusedOn:
+    { channel: amqplib.ConfirmChannel; refusal: MessageRefusal; publishing: number } | undefined;
+  /** The opening of the channel that replaces {@link _refusedOn}'s; resolved once it is in use (or failed). */
+  private _replacing: Promise<void> | undefined;
+
   private constructor(
     private readonly _connection: amqplib.ChannelModel,
-    private readonly _channel: amqplib.ConfirmChannel,
+    private _channel: amqplib.ConfirmChannel,
     private readonly _databaseTag: string,
     private readonly _maxAttempts: number,
     private readonly _retryDelayMs: number,
   ) {
     this.lost = new Promise((resolve) => (this._announceLost = resolve));
-    this._channel.on("return", (msg: amqplib.Message) => {
+    this._watchChannel(_channel);
+  }
+
+  /**
+   * Listens to `channel`, the queue's channel from now on: messages it returns unrouted (basic.return), and
+   * its errors and closing, a loss of the queue ({@link lost}), or the refusal of a published message
+   * while the queue only publishes, which replaces the channel ({@link _replaceChannel}). Events of a
+   * channel already replaced are ignored. Without an 'error' listener an error would end the process.
+   */
+  private _watchChannel(channel: amqplib.ConfirmChannel): void {
+    channel.on("return", (msg: amqplib.Message) => {
       const id: unknown = msg.properties.messageId;
       if (typeof id === "string") this._returned.add(id);
     });
+    channel.on("error", (error: unknown) => {
+      if (channel !== this._channel || this._refusedOn?.channel === channel) return;
+      if (!this._closing) {
+        const refusal =
+          this._consumerTags.length === 0 && this._inFlight.size === 0 && !this._redriving
+            ? messageRefusal(error)
+            : undefined;
+        if (refusal !== undefined) return this._replaceChannel(channel, refusal);
+        // Noted before the loss, whose announcement it changes: amqplib emits the channel's 'error' before it
+        // rejects the declaration or consume that the broker refused.
+        this._refusal ??= queueRefusal(error);
+      }
+      this._channelLoss("the RabbitMQ channel failed", error);
+    });
+    channel.on("close", () => {
+      if (channel !== this._channel || this._refusedOn?.channel === channel) return;
+      this._channelLoss("the RabbitMQ channel was closed");
+    });
+  }
+
+  /** Notes the loss of the channel, `what` happened and the `error` the event gave, if any. */
+  private _channelLoss(what: string, error?: unknown): void {
+    if (this._closing) return;
+    this._loss(
+      error === undefined ? undefined : `${what}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+
+  /**
+   * The broker closed `refused`, the queue's channel, in refusal of a published message (`refusal`): a new
+   * confirm channel is opened on the same connection for the publishes that follow ({@link publish} waits
+   * for it). When it cannot be (the connection lost meanwhile, the broker refusing the channel), the queue is
+   * lost ({@link lost}); when close() began meanwhile, the new channel is closed again.
+   */
+  private _replaceChannel(refused: amqplib.ConfirmChannel, refusal: MessageRefusal): void {
+    this._refusedOn = { channel: refused, refusal, publishing: this._publishing };
+    this._replacing = (async () => {
+      let openError: unknown;
+      const onOpenError = (error: unknown) => (openError ??= error);
+      try {
+        const fresh = await openConfirmChannel(this._connection, onOpenError);
+        fresh.off("error", onOpenError);
+        if (this._closing) {
+          fresh.on("error", () => undefined);
+          await fresh.close().catch(() => undefined);
+          return;
+        }
+        this._channel = fresh;
+        this._publishing = 0; // those waiting on the refused channel are not counted on this one
+        this._watchChannel(fresh);
+        await this._rpc("basic.qos", () => fresh.prefetch(PREFETCH));
+      } catch (error) {
+        if (this._closing || this._lost !== undefined) return;
+        this._loss(
+          `no new channel could be opened after the broker refused a message (${refusal.reason}): ${firstLine(openError ?? error)}`,
+        );
+      }
+    })();
   }
 
   /**
@@ -801,30 +926,20 @@ export class AmqpQueue implements Queue {
     // Without an 'error' listener an error would end the process with a stack trace; a connection the
     // broker closes (CONNECTION_FORCED: a restart, an operator) emits only 'close'. While the queue closes,
     // the loss of its connection ends close()'s waits on the broker instead ({@link close}).
-    const loss =
-      (what: string, ofConnection = false) =>
-      (error?: unknown) => {
-        if (queue._closing) {
-          if (ofConnection && error !== undefined) queue._droppedWhileClosing?.(error);
-          return;
-        }
-        if (ofConnection) queue._lostByConnection = true;
-        queue._loss(
-          error === undefined
-            ? undefined
-            : `${what}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      };
-    connection.on("error", loss("the connection to RabbitMQ failed", true));
-    connection.on("close", loss("the connection to RabbitMQ was closed", true));
-    const channelFailed = loss("the RabbitMQ channel failed");
-    channel.on("error", (error: unknown) => {
-      // Noted before the loss, whose announcement it changes: amqplib emits the channel's 'error' before it
-      // rejects the declaration or consume that the broker refused.
-      if (!queue._closing) queue._refusal ??= queueRefusal(error);
-      channelFailed(error);
-    });
-    channel.on("close", loss("the RabbitMQ channel was closed"));
+    const loss = (what: string) => (error?: unknown) => {
+      if (queue._closing) {
+        if (error !== undefined) queue._droppedWhileClosing?.(error);
+        return;
+      }
+      queue._lostByConnection = true;
+      queue._loss(
+        error === undefined
+          ? undefined
+          : `${what}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    };
+    connection.on("error", loss("the connection to RabbitMQ failed"));
+    connection.on("close", loss("the connection to RabbitMQ was closed"));
     return queue;
   }
 
@@ -838,6 +953,11 @@ export class AmqpQueue implements Queue {
    * broker has confirmed the message (persistent, on a durable queue).
    * @throws UnroutedMessageError when the broker returned the message unrouted (its queue deleted since it
    *   was declared; declared again by the next publish)
+   * @throws MessageRefusedError when the broker closed the channel in refusal of this message
+   *   ({@link messageRefusal}: its size) while the queue only publishes: nothing was delivered, and the queue
+   *   goes on, on a new channel. (With several publishes waiting at once the refusal names none of them:
+   *   each rejects with an Error saying so, and may or may not be in the queue.) The queue that also
+   *   consumes is lost instead ({@link lost}).
    * @throws Error when the queue was {@link lost} (`amqp queue: ` and why), when the broker refuses the
    *   message (nack) or the channel closes before it confirms, and amqplib's RangeError when `headers`
    *   exceed {@link HEADERS_TABLE_MAX_BYTES}; nothing is published then. When close() ends the wait for the
@@ -845,20 +965,24 @@ export class AmqpQueue implements Queue {
    *   broker confirmed the message to <queue>: it may or may not be in the queue` (publish it again).
    */
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
+    // A channel being replaced after the broker refused a message: the publish goes on the new one.
+    await this._replacing;
     this._assertNotLost("publish");
     const name = await this._declare(queue);
     const messageId = randomUUID();
+    const channel = this._channel;
     // mandatory: a queue deleted since it was declared returns the message (basic.return, before its
     // confirm) instead of dropping it while confirming it.
-    this._channel.sendToQueue(name, Buffer.from(body, "utf8"), {
+    channel.sendToQueue(name, Buffer.from(body, "utf8"), {
       headers,
       persistent: true,
       contentType: "application/json",
       messageId,
       mandatory: true,
     });
+    this._publishing++;
     try {
-      await this._channel.waitForConfirms();
+      await channel.waitForConfirms();
     } catch (error) {
       // close() gave up on a broker that stopped answering (or the channel closed while it closed): the
       // message may have reached the queue or not; its publisher keeps it as not published (the relay's
@@ -868,7 +992,20 @@ export class AmqpQueue implements Queue {
           `amqp queue: the queue closed before the broker confirmed the message to ${name}: it may or may not be in the queue`,
           { cause: error },
         );
+      const refused = this._refusedOn;
+      if (refused?.channel === channel) {
+        await this._replacing;
+        // The refusal names no message: it is this one's only when it was the one publish waiting.
+        if (refused.publishing === 1)
+          throw new MessageRefusedError(name, refused.refusal.reason, refused.refusal.fix);
+        throw new Error(
+          `amqp queue: the broker refused one of ${refused.publishing} messages published at once to ${name} (${refused.refusal.reason}): this one may or may not be in the queue`,
+          { cause: error },
+        );
+      }
       throw error;
+    } finally {
+      if (this._channel === channel) this._publishing--;
     }
     if (this._returned.delete(messageId)) {
       this._declared.delete(name); // declared again by the next publish
@@ -943,6 +1080,17 @@ export class AmqpQueue implements Queue {
    *   moved.
    */
   async redrive(queue: string): Promise<number> {
+    await this._replacing;
+    this._redriving = true;
+    try {
+      return await this._redrive(queue);
+    } finally {
+      this._redriving = false;
+    }
+  }
+
+  /** {@link redrive}, while the channel is not replaced (its gets and acks are the channel's). */
+  private async _redrive(queue: string): Promise<number> {
     this._assertNotLost("redrive");
     const name = await this._declare(queue);
     const dead = await this._declareName(deadLetterQueue(name));

@@ -44,6 +44,31 @@ export class PermanentMessageError extends Error {
 }
 
 /**
+ * A message the broker refused for itself, not for its queue or its user: RabbitMQ answered its basic.publish
+ * with 406 PRECONDITION_FAILED, chiefly a message larger than the broker's `max_message_size` (`message size N
+ * is larger than configured max size M`). Nothing was delivered, and sent again as it is the message would be
+ * refused again: its publisher sets it aside (the relay: its outbox row, Outbox.claimedBy saying why) and goes
+ * on with the others, which the broker takes. Thrown by AmqpQueue's publish (queue-amqp.ts), which opens a new
+ * channel for the publishes that follow (RabbitMQ closed the one the refusal came on).
+ */
+export class MessageRefusedError extends Error {
+  override readonly name = "MessageRefusedError";
+  /**
+   * @param queue the RabbitMQ queue the message was sent to
+   * @param reason the broker's code and text (`406 PRECONDITION_FAILED - message size 5000 is larger than
+   *   configured max size 4096`)
+   * @param fix what to change so that the message is taken (`raise the broker's max_message_size …`)
+   */
+  constructor(
+    readonly queue: string,
+    readonly reason: string,
+    readonly fix: string,
+  ) {
+    super(`amqp queue: the broker refused a message to ${queue} (${reason}): ${fix}`);
+  }
+}
+
+/**
  * A message the broker returned unrouted (AMQP basic.return of a mandatory publish): its queue does not
  * exist (deleted since it was declared). Nothing was delivered, and nothing is lost: the publisher sends it
  * again (the relay leaves its outbox row unpublished) once the queue is declared again, which the next
@@ -75,8 +100,10 @@ export interface Queue {
    * (persistent, on a durable queue). Nothing is retried here.
    * @throws TableQueue: the database error of the insert (Prisma's; SQLITE_BUSY / P1008 when the file
    *   stays locked: the relay retries those, transient.ts). AmqpQueue: an Error when the queue was lost
-   *   (`amqp queue: cannot publish: …`), the broker refused the message or the channel closed before
-   *   it confirmed, and amqplib's RangeError when `headers` exceed its 64 KiB field table. A rejected
+   *   (`amqp queue: cannot publish: …`), the broker refused the message (nack) or the channel closed before
+   *   it confirmed; a {@link MessageRefusedError} when the broker refused the message itself (its size: a
+   *   406 on the publish; the queue goes on), and amqplib's RangeError when `headers` exceed its 64 KiB
+   *   field table. A rejected
    *   publish may still have been stored (a confirmation lost with the channel): at least once.
    */
   publish(queue: string, body: string, headers: Record<string, string>): Promise<void>;

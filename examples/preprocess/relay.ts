@@ -20,7 +20,13 @@ import {
   say,
 } from "./config.js";
 import { checkDatabase, databaseName, openDatabase } from "./db.js";
-import { errorText, openQueue, QueueRefusedError, UnroutedMessageError } from "./queue.js";
+import {
+  errorText,
+  MessageRefusedError,
+  openQueue,
+  QueueRefusedError,
+  UnroutedMessageError,
+} from "./queue.js";
 import { isTransientDatabaseError, OutageLog, RepeatedFailureLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from "./tracing.js";
 
@@ -92,6 +98,16 @@ const BATCH_ROWS = 10;
  */
 const BATCH_MS = 10_000;
 
+/**
+ * How long an outbox row whose message the broker refused (MessageRefusedError: larger than RabbitMQ's
+ * max_message_size) is set aside, in milliseconds: its claim held that long (Outbox.claimedUntil), no relay
+ * takes it meanwhile, and it is sent again then. An hour: the broker's setting or the row is changed by
+ * hand, seldom within minutes; the row is tried again without anyone resetting it (a claim left to run
+ * out), and a row still refused costs one line and one refused publish an hour. Set claimedUntil to null
+ * to send it at once.
+ */
+const SET_ASIDE_MS = 60 * 60_000;
+
 /** Outbox rows no relay holds: never claimed, released, or their claim ran out before `now`. */
 const unclaimed = (now: Date) => ({ OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] });
 
@@ -144,7 +160,16 @@ async function relayOnce(): Promise<number> {
     for (const row of rows) {
       if (!unsent.has(row.id)) continue;
       if (!running || Date.now() - claimedAt > BATCH_MS) break;
-      await publish(row, destination);
+      try {
+        await publish(row, destination);
+      } catch (error) {
+        if (!(error instanceof MessageRefusedError)) throw error;
+        // Refused for itself (its size): sent again as it is, it would be refused again, and the rows
+        // behind it would wait; so it is set aside, and the batch goes on.
+        unsent.delete(row.id);
+        await setAside(row, claimedBy, error);
+        continue;
+      }
       unsent.delete(row.id);
       // Marked published only after the publish, one row at a time: a failure between the two publishes
       // that one row again on a later pass, once its claim has run out (at least once; the worker skips a
@@ -172,8 +197,44 @@ async function relayOnce(): Promise<number> {
 }
 
 /**
+ * Sets aside outbox row `row`, held by this pass's claim `claimedBy`, whose message the broker refused for
+ * itself (`refused`: larger than its max_message_size): its claim is held for SET_ASIDE_MS more, Outbox.claimedBy
+ * saying why (`unpublishable: <the broker's reason>: <what to change>`), so that no relay takes it meanwhile
+ * (a restart included) and the rows behind it are sent; it is sent again once the claim has run out. Said in
+ * one line naming the row, the broker's reason and what to change. A database failure that outlasts the
+ * retries is said in that line too, not thrown: the row's claim then runs out within CLAIM_MS, and it is sent
+ * again.
+ */
+async function setAside(row: OutboxRow, claimedBy: string, refused: MessageRefusedError): Promise<void> {
+  const until = new Date(Date.now() + SET_ASIDE_MS);
+  const refusal = `outbox row ${row.id}: the broker refused its message to ${refused.queue} (${refused.reason}): ${refused.fix}`;
+  try {
+    await retryTransient(
+      () =>
+        db.outbox.updateMany({
+          where: { id: row.id, claimedBy, publishedAt: null },
+          data: { claimedUntil: until, claimedBy: `unpublishable: ${refused.reason}: ${refused.fix}` },
+        }),
+      RELAY_RETRY,
+    );
+  } catch (error) {
+    say(
+      `${refusal}; the row could not be set aside (${errorText(error)}): it is sent again once its claim runs ` +
+        `out, within ${formatDuration(CLAIM_MS)}; the other rows go on`,
+    );
+    return;
+  }
+  say(
+    `${refusal}; the row is set aside until ${until.toISOString()} (Outbox.claimedBy says why), then sent ` +
+      `again; the other rows go on`,
+  );
+}
+
+/**
  * Publishes outbox row `row`'s event to the queue (`destination`: its full name) under a PRODUCER span;
- * rejects when the publish failed (after its retries), having said in one line a publish returned unrouted.
+ * rejects when the publish failed (after its retries), having said in one line a publish returned unrouted;
+ * with a MessageRefusedError when the broker refused the message itself (its size), for the caller to set
+ * the row aside.
  */
 async function publish(row: OutboxRow, destination: string): Promise<void> {
   const body = JSON.stringify({ eventType: row.eventType, ...(row.payload as object) });

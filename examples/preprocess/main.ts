@@ -309,6 +309,12 @@ class Processes {
   readonly all = ["api", "relay", "worker"].map(startProcess);
   readonly api = this.all[0]!;
   readonly endedEarly: Started[] = [];
+  /**
+   * The processes that had not ended on their own but failed the stop this run asked of them ({@link stop}):
+   * an exit code other than 0 (a flush that failed, a crash in their shutdown), or killed once they did not
+   * stop in time. Each fails the run (run-report.ts stopFailedLine).
+   */
+  readonly failedStop: Started[] = [];
 
   /** Notes the processes that have ended since the last call; true when any has ended so far. */
   noteEnded(): boolean {
@@ -347,7 +353,9 @@ class Processes {
    * the last poll, after it, or while this SIGTERM was on its way to it. The run's verdict does not depend
    * on which of the two came first, the last job done or that message (README "Exit codes": 1, the line then
    * saying that every job is done: run-report.ts endedLine). Before, a message read after the last poll
-   * made the run exit 0 below the process's own `exiting with code 1` line.
+   * made the run exit 0 below the process's own `exiting with code 1` line. When none ended on its own, a
+   * process that did not end as a SIGTERM ends it (exit 0) failed its stop ({@link failedStop}); before, it was
+   * not counted, and the run exited 0 below its own `exiting with code 1`.
    */
   async stop(): Promise<void> {
     this.noteEnded();
@@ -360,6 +368,7 @@ class Processes {
       // did not end as a SIGTERM ends it (exit 0).
       const own = !stopped[i] || p.child.exitCode || (p.child.signalCode ?? "SIGTERM") !== "SIGTERM";
       if (p.ending || (anyEnded && own)) this.endedEarly.push(p);
+      else if (own) this.failedStop.push(p);
     });
   }
 }
@@ -448,11 +457,16 @@ async function pollJobs(base: string, jobs: Job[], processes: Processes): Promis
 
 /**
  * Says, on stderr, what kept the run from being whole (run-report.ts problemLines): processes that ended on
- * their own, documents rejected or not submitted, jobs pending or not done. Returns whether anything of the
+ * their own or failed their stop, documents rejected or not submitted, jobs pending or not done. Returns whether anything of the
  * kind was said: each fails the run.
  */
-function reportProblems(documents: number, submission: Submission, endedEarly: Started[]): boolean {
-  const lines = problemLines(documents, submission, endedEarly, JOB_TIMEOUT_MS);
+function reportProblems(
+  documents: number,
+  submission: Submission,
+  endedEarly: Started[],
+  failedStop: Started[],
+): boolean {
+  const lines = problemLines(documents, submission, endedEarly, JOB_TIMEOUT_MS, failedStop);
   for (const line of lines) console.error(`tracehop preprocess: ${line}`);
   return lines.length > 0;
 }
@@ -550,7 +564,9 @@ async function main(): Promise<void> {
   // A process that exited before it was ready was said so above, once: not again as one that ended before
   // every job was done (none was submitted); any other that ended is.
   const endedEarly = badInput ? [] : processes.endedEarly.filter((p) => p.name !== exitedBeforeReady);
-  if (reportProblems(documents.length, submission, endedEarly) || submission.unanswered) failed = true;
+  const failedStop = badInput ? [] : processes.failedStop;
+  if (reportProblems(documents.length, submission, endedEarly, failedStop) || submission.unanswered)
+    failed = true;
   if (failed) process.exit(badInput ? 2 : 1);
 }
 

@@ -59,24 +59,42 @@ export function endedLine(ended: EndedProcess[], everyJobDone: boolean): string 
 }
 
 /**
+ * The line about the processes that failed the stop the run asked of them (its SIGTERM): they had not ended on
+ * their own, but exited with a code other than 0 (their stop failed: a flush, a crash in their shutdown) or
+ * were killed (SIGKILL, once they did not stop in time): `the worker exited with code 1 as the run stopped it
+ * (its last messages are above, prefixed [worker])`, after `every job is done, but ` when `everyJobDone`.
+ * What they were to write as they stopped (their spans) may be lost: the run exits 1.
+ */
+export function stopFailedLine(failed: EndedProcess[], everyJobDone: boolean): string {
+  const names = list(failed.map((p) => `[${p.name}]`));
+  const their = failed.length === 1 ? "its last messages are" : "their last messages are";
+  const line = `${list(failed.map(howEnded))} as the run stopped ${failed.length === 1 ? "it" : "them"} (${their} above, prefixed ${names})`;
+  return everyJobDone ? `every job is done, but ${line}` : line;
+}
+
+/**
  * The lines (without main.ts's `tracehop preprocess: `) that say what kept the run from being whole, in order:
- * processes that ended on their own, documents rejected or not submitted, jobs pending or not done; none when
- * it was whole. Every count is written with its noun in the singular for 1 (config.ts counted): `1 of 1
+ * processes that ended on their own, processes that failed their stop, documents rejected or not submitted,
+ * jobs pending or not done; none when it was whole. Every count is written with its noun in the singular for 1 (config.ts counted): `1 of 1
  * document rejected by the api: …`, `of the 1 job submitted, 0 done, 1 failed`, `1 of 2 jobs did not finish:
  * …`. Any line fails the run (a job still pending is said, then counted among the unfinished).
  * @param documents how many documents were given.
  * @param jobTimeoutMs TRACEHOP_JOB_TIMEOUT_MS, named when a job is still pending and no process ended.
+ * @param failedStop the processes that had not ended on their own but failed the run's stop ({@link stopFailedLine}).
  */
 export function problemLines(
   documents: number,
   { jobs, rejected, notSubmitted, unanswered }: Submission,
   endedEarly: EndedProcess[],
   jobTimeoutMs: number,
+  failedStop: EndedProcess[] = [],
 ): string[] {
   const lines: string[] = [];
   const unfinished = jobs.filter((j) => j.status !== "done");
-  if (endedEarly.length > 0)
-    lines.push(endedLine(endedEarly, unfinished.length === 0 && notSubmitted.length === 0 && !unanswered));
+  const everyJobDone = unfinished.length === 0 && notSubmitted.length === 0 && !unanswered;
+  if (endedEarly.length > 0) lines.push(endedLine(endedEarly, everyJobDone));
+  // "every job is done, but" once, on the first line that says it.
+  if (failedStop.length > 0) lines.push(stopFailedLine(failedStop, everyJobDone && endedEarly.length === 0));
   if (rejected.length)
     lines.push(
       `${rejected.length} of ${counted(documents, "document")} rejected by the api: ${rejected.join(", ")}`,

@@ -8,6 +8,7 @@ import { counted } from "../../examples/preprocess/config.js";
 import {
   endedLine,
   problemLines,
+  stopFailedLine,
   type EndedProcess,
   type Job,
   type Submission,
@@ -124,6 +125,37 @@ describe("npm start's lines at the end of a run that was not whole", () => {
     assert.match(
       problemLines(2, submission({ jobs: [job("a.txt", "done")], unanswered: true }), [exited("api")], 1)[0]!,
       /^the api exited with code 1 before every job was done /,
+    );
+  });
+
+  test("a process that failed the run's stop (exit 1, or killed once it did not stop in time), none ended on its own: said as such", () => {
+    assert.deepEqual(
+      problemLines(1, submission({ jobs: [job("a.txt", "done")] }), [], 1, [exited("worker")]),
+      [
+        "every job is done, but the worker exited with code 1 as the run stopped it (its last messages are above, prefixed [worker])",
+      ],
+    );
+    assert.equal(
+      stopFailedLine([exited("relay", 3), killed("worker")], false),
+      "the relay exited with code 3 and the worker was killed (SIGKILL) as the run stopped them (their last messages are above, prefixed [relay] and [worker])",
+    );
+    // With a job not done too, and with a process that ended on its own: `every job is done` is not said, and
+    // said once at most.
+    assert.deepEqual(
+      problemLines(1, submission({ jobs: [job("a.txt", "pending")] }), [], 1, [exited("worker")]),
+      [
+        "the worker exited with code 1 as the run stopped it (its last messages are above, prefixed [worker])",
+        "a job still pending after 1 ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents, or see the processes' messages above (a busy database is retried)",
+        "of the 1 job submitted, 0 done, 1 pending",
+        "1 of 1 job did not finish: a.txt (pending)",
+      ],
+    );
+    assert.deepEqual(
+      problemLines(1, submission({ jobs: [job("a.txt", "done")] }), [exited("relay")], 1, [exited("worker")]),
+      [
+        "every job is done, but the relay exited with code 1 before the run stopped it (its last messages are above, prefixed [relay])",
+        "the worker exited with code 1 as the run stopped it (its last messages are above, prefixed [worker])",
+      ],
     );
   });
 });

@@ -89,14 +89,13 @@ describe("storeSentences on a MariaDB server whose binary log is in the STATEMEN
     },
   );
 
-  test("the server is what the test needs: binary log on, STATEMENT format, up within a few seconds", async (t) => {
+  test("the server is what the test needs: binary log on, STATEMENT format", async (t) => {
     if (fixture.skipped(t)) return;
     const [row] = (await admin.query("SELECT @@log_bin AS `on`, @@binlog_format AS `format`")) as {
       on: bigint;
       format: string;
     }[];
     assert.deepEqual(row, { on: 1n, format: "STATEMENT" });
-    assert.ok(server.startedInMs < 5_000, `the server took ${server.startedInMs} ms to start`);
   });
 
   test("a job of several chunks is stored and done: READ COMMITTED refused once (1665), the rest at the server's default level, said in one line", async (t) => {

@@ -63,8 +63,6 @@ export interface PrivateMariaDb {
   /** `mysql://root@127.0.0.1:<port>/<database>`: root, no password, the database made and migrated by the caller. */
   url(database: string): string;
   port: number;
-  /** Milliseconds from the initialisation's start until the server accepted a connection. */
-  startedInMs: number;
   /** A connection as root to no database (closed by the caller with `end()`). */
   connect(): Promise<Connection>;
   /** Stops the server (SIGTERM, SIGKILL after 10 s) and removes its folder. Idempotent. */
@@ -221,7 +219,6 @@ export async function startPrivateMariaDb(options: readonly string[] = []): Prom
     return {
       url: (database) => `mysql://root@127.0.0.1:${port}/${database}`,
       port,
-      startedInMs: Math.round(performance.now() - started),
       connect,
       stop,
     };

@@ -49,6 +49,13 @@ const warning = (field: string, fix: string) =>
   `holds a trace carrier, which was not read: the stored context was not restored. Pass that field: ` +
   `withProcessSpan(${fix}, ...).`;
 
+/** withBatchProcessSpan's TRACEHOP_CARRIER_IN_OTHER_FIELD text when the carrier is at `fix` (`message.<path>`). */
+const batchWarning = (fix: string) =>
+  "tracehop withBatchProcessSpan: a message it was handed held no trace context in its headers, but " +
+  `its field "${fix.slice("message.".length)}" holds a trace carrier, which was not read: the stored ` +
+  "context was not restored. Pass that field: withBatchProcessSpan(messages, { ..., headersFrom: " +
+  `(message) => ${fix} }).`;
+
 describe("withProcessSpan(wholeMessage): the fix names the path from what was passed", () => {
   for (const [label, make, system, field, fix] of [
     [
@@ -138,15 +145,7 @@ describe("withBatchProcessSpan(wholeMessages): the fix names the headersFrom pat
       const told = await recordWarnings(() =>
         withBatchProcessSpan([make(), make()], { system, destination: "q" }, (span) => span),
       );
-      assert.deepEqual(told.processWarnings, [
-        [
-          "TRACEHOP_CARRIER_IN_OTHER_FIELD",
-          "tracehop withBatchProcessSpan: a message it was handed held no trace context in its headers, but " +
-            `its field "${fix.slice("message.".length)}" holds a trace carrier, which was not read: the stored ` +
-            "context was not restored. Pass that field: withBatchProcessSpan(messages, { ..., headersFrom: " +
-            `(message) => ${fix} }).`,
-        ],
-      ]);
+      assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_IN_OTHER_FIELD", batchWarning(fix)]]);
       exporter.reset();
       // That headersFrom links each message.
       const path = fix.split(".").slice(1);
@@ -189,14 +188,6 @@ describe("withBatchProcessSpan of messages of several shapes: the path is the on
       const told = await recordWarnings(() =>
         withBatchProcessSpan(messages() as object[], { system: "kafka", destination: "q" }, () => 0),
       );
-      assert.deepEqual(told.processWarnings, [
-        [
-          "TRACEHOP_CARRIER_IN_OTHER_FIELD",
-          "tracehop withBatchProcessSpan: a message it was handed held no trace context in its headers, but " +
-            `its field "${fix.slice("message.".length)}" holds a trace carrier, which was not read: the stored ` +
-            "context was not restored. Pass that field: withBatchProcessSpan(messages, { ..., headersFrom: " +
-            `(message) => ${fix} }).`,
-        ],
-      ]);
+      assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_IN_OTHER_FIELD", batchWarning(fix)]]);
     });
 });

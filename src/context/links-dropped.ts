@@ -50,9 +50,9 @@ export function warnIfLinksDropped(
       batch
         ? `tracehop ${caller}: the batch span keeps ${kept} of its ${given} links: ${limit}Raise the limit to ` +
             `at least your largest batch ${setting}, or start a batch span per at most ${kept} messages. ` +
-            `Said once per process.`
+            `Said once per process for this helper.`
         : `tracehop ${caller}: its span keeps ${kept} of its ${given} links: ${limit}Raise the limit to at ` +
-            `least ${given} ${setting}, or pass fewer links. Said once per process.`,
+            `least ${given} ${setting}, or pass fewer links. Said once per process for this helper.`,
       LINKS_DROPPED_WARNING,
     );
   } catch {

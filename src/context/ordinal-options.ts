@@ -96,7 +96,7 @@ export function warnOptionIgnored(
   warnOnce(
     `${entry}-message-option-${name}`,
     `tracehop ${entry}: options.${name} must be ${hint}, got ${describeValue(value)}: left out (no ` +
-      `${attribute} on the span), ${handled}. Said once per process; later ${what} with such a value ` +
+      `${attribute} on the span), ${handled}. Said once per process for this helper and option; later ${what} with such a value ` +
       `are treated the same.`,
     OPTION_IGNORED_WARNING,
   );

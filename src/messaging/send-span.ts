@@ -98,7 +98,9 @@ function runInNewSpan<T>(
  *   an array, or `relation` or `maxParentAge` is out of range (on every path) — programming errors,
  *   before `fn` runs. A bad `messageId`, `attempt`, `run` or `capturedAt` (values of the message or the
  *   row) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
- *   `MessagingSpanOptions.messageId` and `RestoreOptions`).
+ *   `MessagingSpanOptions.messageId` and `RestoreOptions`). `attempt`, `run` and `capturedAt` are read
+ *   only with a `creationContext` (the relay's restore uses them); without one they are not read, not
+ *   recorded and not warned about.
  */
 export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
   options: SendSpanOptions<H>,

@@ -798,17 +798,17 @@ describe("attempt and run read from the data: never an error", () => {
       [
         "TRACEHOP_MESSAGE_OPTION_IGNORED",
         `${ignored("withCarrier", "attempt")}0: left out (no tracehop.attempt on the span), the call run as ` +
-          "usual. Said once per process; later calls with such a value are treated the same.",
+          "usual. Said once per process for this helper and option; later calls with such a value are treated the same.",
       ],
       [
         "TRACEHOP_MESSAGE_OPTION_IGNORED",
         `${ignored("withBatchItem", "run")}0: left out (no tracehop.run on the span), the call run as ` +
-          "usual. Said once per process; later calls with such a value are treated the same.",
+          "usual. Said once per process for this helper and option; later calls with such a value are treated the same.",
       ],
       [
         "TRACEHOP_MESSAGE_OPTION_IGNORED",
         `${ignored("traced", "attempt")}0: left out (no tracehop.attempt on the span), the call run as ` +
-          "usual. Said once per process; later calls with such a value are treated the same.",
+          "usual. Said once per process for this helper and option; later calls with such a value are treated the same.",
       ],
     ]);
   });

@@ -32,7 +32,7 @@ const warning = (caller: string, kept: number, given: number) =>
   `first, then the first messages'), so those messages are not linked to the batch span. Raise the limit ` +
   `to at least your largest batch (OTEL_SPAN_LINK_COUNT_LIMIT=${given}, or spanLimits: { linkCountLimit: ` +
   `${given} } of your TracerProvider, which wins over the variable), or start a batch span per at most ` +
-  `${kept} messages. Said once per process.`;
+  `${kept} messages. Said once per process for this helper.`;
 
 /** The warning of a single-message helper whose span kept `kept` of its `given` links. */
 const spanWarning = (caller: string, kept: number, given: number) =>
@@ -40,7 +40,7 @@ const spanWarning = (caller: string, kept: number, given: number) =>
   `${kept}, and it dropped ${given - kept} (the OpenTelemetry SDK drops the earliest: options.links ` +
   `first). Raise the limit to at least ${given} (OTEL_SPAN_LINK_COUNT_LIMIT=${given}, or spanLimits: { ` +
   `linkCountLimit: ${given} } of your TracerProvider, which wins over the variable), or pass fewer links. ` +
-  `Said once per process.`;
+  `Said once per process for this helper.`;
 
 /** `count` span links, each to a span of its own trace. */
 const spanLinks = (count: number) =>

@@ -147,12 +147,12 @@ describe("messageId read from the message never fails it", () => {
       [
         "TRACEHOP_MESSAGE_OPTION_IGNORED",
         `tracehop withProcessSpan: ${IGNORED}an array: left out (no messaging.message.id on the span), the ` +
-          "message handled as usual. Said once per process; later messages with such a value are treated the same.",
+          "message handled as usual. Said once per process for this helper and option; later messages with such a value are treated the same.",
       ],
       [
         "TRACEHOP_MESSAGE_OPTION_IGNORED",
         `tracehop withSendSpan: ${IGNORED}an array: left out (no messaging.message.id on the span), the ` +
-          "message handled as usual. Said once per process; later messages with such a value are treated the same.",
+          "message handled as usual. Said once per process for this helper and option; later messages with such a value are treated the same.",
       ],
     ]);
   });
@@ -210,7 +210,7 @@ describe("messageId read from the message never fails it", () => {
       [
         [
           "TRACEHOP_MESSAGE_OPTION_IGNORED",
-          ", got an array: left out (no messaging.message.id on the span), the message handled as usual. Said once per process; later messages with such a value are treated the same.",
+          ", got an array: left out (no messaging.message.id on the span), the message handled as usual. Said once per process for this helper and option; later messages with such a value are treated the same.",
         ],
       ],
     );

@@ -52,7 +52,9 @@ export interface MessageRestore {
  * for a bad value, a bigint or a text). Never throws.
  */
 export function messageRestoreOptions(restore: RestoreOptions, entry: string): MessageRestore {
-  let kept = ordinalOptions(restore, entry, HANDLED, { attempt: MESSAGE_OPTION_HINTS.attempt });
+  // The delivery-count hint is for a consumer's attempt; a relay's (withSendSpan's) is its row's.
+  const hints = entry === "withSendSpan" ? {} : { attempt: MESSAGE_OPTION_HINTS.attempt };
+  let kept = ordinalOptions(restore, entry, HANDLED, hints);
   let capturedAtMs: number | undefined;
   const value: unknown = restore.capturedAt;
   // `capturedAt: null` (a nullable column without a value) is an unknown time, as withCarrier reads

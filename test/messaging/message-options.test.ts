@@ -120,6 +120,14 @@ describe("a bad per-message option is left out, never a message that is not hand
         ["TRACEHOP_MESSAGE_OPTION_IGNORED", "tracehop withSendSpan: options.capturedAt"],
       ],
     );
+    // A relay's attempt is the row's, not a delivery count: the consumer's x-delivery-count hint is not given.
+    assert.equal(
+      told.processWarnings[0]![1],
+      "tracehop withSendSpan: options.attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1): " +
+        "a number, a bigint or a text of its decimal digits, got NaN: left out (no tracehop.attempt on the span), " +
+        "the message handled as usual. Said once per process for this helper and option; later messages with " +
+        "such a value are treated the same.",
+    );
   });
 
   test("withSendSpan without a creationContext uses no attempt, run or capturedAt: nothing said of a bad one, new span or an active PRODUCER span", async () => {

@@ -493,9 +493,16 @@ const TERMINATED = /[.!?\u2026][\p{Pe}\p{Pf}"'*_~]*$/u;
  * reads a line break as a space too, so lines without a terminator ran together ("From: Ann Smith To: Bob
  * Subject: Plans"). Two kinds of block are lines, not wrapped prose:
  * - A run of two or more lines that each start with a header field's name ({@link HEADER_FIELD}: "From: Ann",
- *   "To: Bob", "Subject: Plans"), a line that starts with white space after one going on its field (RFC 5322
- *   §2.2.3, folding): each field starts a block, and so does the line after the run. A mail's header block,
- *   forwarded or quoted, as clients write it (RFC 5322 §3.6). Each field is one sentence, its folded lines
+ *   "To: Bob", "Subject: Plans"), a line indented more than the run's first field after one going on its
+ *   field (RFC 5322 §2.2.3, folding): each field starts a block, and so does the line after the run. A mail's
+ *   header block, forwarded or quoted, as clients write it (RFC 5322 §3.6). The run's lines are measured from
+ *   its own indentation, its first field's (on a block's first line, after its list item's markers: the
+ *   column of the item's text): a line indented as much that starts with a name is a field, one indented
+ *   more is a folded line, any other (less indented, or as much and no field) ends the run. So a run indented
+ *   as a whole, under a list item ("- From: Ann\n  To: Bob") or as a plain-text paragraph ("\tFrom: Ann\n\tTo:
+ *   Bob"), is a run, not one field folded over its lines (it was prose, cut at its full stops). The cost: a
+ *   field indented less than the run's first ends the run, and starts one only with a field after it as
+ *   indented ("- From: Ann\nTo: Bob", a lazy line, is prose). Each field is one sentence, its folded lines
  *   with it, whatever its value holds ("Subject: Q3 results. Please read!", "Date: Mon. 5 Jan. 2026"): a
  *   field's value is no prose (RFC 5322 §2.2: a field is a name, a colon and a body up to the line's end,
  *   unfolded), and UAX #29 cut it at its full stops. The lines after the run are prose again. A line over
@@ -526,19 +533,28 @@ function lineCuts(lines: string[]): { cuts: number[]; field: Uint8Array } {
   // Header runs: `field` marks the lines of runs of two or more fields.
   const field = new Uint8Array(lines.length); // 1: a field's line in a run, 2: a folded line of one
   if (lines.length < 2) return { cuts, field };
+  // Each line's indentation in columns (the first's list item markers with it: the column of the item's text),
+  // and whether its text after it starts a field.
+  const columns = new Array<number>(lines.length);
+  const starts = lines.map((line, i) => {
+    const lead = (i === 0 ? ITEM_LEAD.exec(line)?.[0] : undefined) ?? /^[ \t]*/.exec(line)![0];
+    columns[i] = columnAfter(lead);
+    return line.length <= MAX_HEADER_LINE && HEADER_FIELD.test(line.slice(lead.length));
+  });
   for (let i = 0; i < lines.length;) {
-    if (!isFieldLine(lines[i]!)) {
+    if (!starts[i]) {
       i++;
       continue;
     }
-    let end = i; // past the run
-    let fields = 0;
+    const base = columns[i]!; // the run's indentation: a field indented as much starts a field, more is folded
+    let end = i + 1; // past the run
+    let fields = 1;
     while (end < lines.length) {
-      if (isFieldLine(lines[end]!)) fields++;
-      else if (!(end > i && lines[end]!.length <= MAX_HEADER_LINE && /^[ \t]/.test(lines[end]!))) break;
+      if (columns[end] === base && starts[end]) fields++;
+      else if (!(columns[end]! > base && lines[end]!.length <= MAX_HEADER_LINE)) break;
       end++;
     }
-    if (fields >= 2) for (let j = i; j < end; j++) field[j] = /^[ \t]/.test(lines[j]!) && j > i ? 2 : 1;
+    if (fields >= 2) for (let j = i; j < end; j++) field[j] = columns[j]! > base ? 2 : 1;
     i = end;
   }
   // A block of short lines, none after the first starting with a lower-case word.
@@ -564,11 +580,6 @@ function lineCuts(lines: string[]): { cuts: number[]; field: Uint8Array } {
  * one line that starts "Note: …" is prose, segmented as prose, not a field kept whole.
  */
 const MAX_HEADER_LINE = 998;
-
-/** Whether `line` starts a header field ({@link HEADER_FIELD}) and is no longer than {@link MAX_HEADER_LINE}. */
-function isFieldLine(line: string): boolean {
-  return line.length <= MAX_HEADER_LINE && HEADER_FIELD.test(line);
-}
 
 /**
  * The line after the line break at `end` in `text` (`end` its "\n", else the text's end: ""), without its
@@ -734,7 +745,9 @@ function isAbbreviation(word: string): boolean {
  *   is collapsed to one space. But a run of two or more header lines ("From: Ann\nTo: Bob") and a block
  *   of short lines with no terminator at its end (an address, a signature: "Ann Smith\n12 Main Street") are
  *   cut at their lines' ends, not joined ({@link lineCuts}); each field of such a run, its folded lines with
- *   it, is one sentence whatever its value holds ("Subject: Q3 results. Please read!").
+ *   it, is one sentence whatever its value holds ("Subject: Q3 results. Please read!"). A run indented as a
+ *   whole (under a list item, or by a tab) is one too: a line indented as its first field is a field, only
+ *   one indented more a folded line.
  * - Each line of a fenced code block (```) is one sentence as it is, not its fences, its inner white
  *   space kept: UAX #29 and the rules below are prose's (`await f("One. Two.");` is one). A fence no
  *   later line closes is prose, its line a block of its own. A paragraph indented by a tab or four

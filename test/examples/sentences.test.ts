@@ -671,6 +671,61 @@ describe("splitSentences", () => {
     ]);
   });
 
+  // Review (new-user trial): an indented run of header lines (under a list item, or a block indented as a whole)
+  // was prose, each line after the first starting with white space: "- From: Alice To: Bob Subject: Q3
+  // results." and "Please read!". A run's lines are measured from its own indentation (its first field's, or its
+  // list item's text): a field indented as much starts a field, only a line indented more is a folded one.
+  test("an indented run of header lines is a run, its lines measured from the indentation of its first field", () => {
+    assert.deepEqual(splitSentences("- From: Alice\n  To: Bob\n  Subject: Q3 results. Please read!\n"), [
+      "- From: Alice",
+      "To: Bob",
+      "Subject: Q3 results. Please read!",
+    ]);
+    // Four spaces (or a tab) in: a paragraph indented as plain text indents it, prose, not code.
+    assert.deepEqual(
+      splitSentences(
+        "Forwarded below:\n\n    From: Alice\n    To: Bob\n    Subject: Q3 results. Please read!\n",
+      ),
+      ["Forwarded below:", "From: Alice", "To: Bob", "Subject: Q3 results. Please read!"],
+    );
+    assert.deepEqual(splitSentences("\tFrom: Alice\n\tTo: Bob\n\tSubject: Q3. Read!"), [
+      "From: Alice",
+      "To: Bob",
+      "Subject: Q3. Read!",
+    ]);
+    // A line indented more than the run's first field is a folded line of its field, unfolded; a line indented
+    // as much that is no field ends the run, prose again.
+    assert.deepEqual(
+      splitSentences(
+        "1. From: Alice\n   Subject: Q3 results. Please read!\n      Numbers. Dates!\n   To: Bob\n   Hi. Ok.",
+      ),
+      ["1. From: Alice", "Subject: Q3 results. Please read! Numbers. Dates!", "To: Bob", "Hi.", "Ok."],
+    );
+    assert.deepEqual(
+      splitSentences("    From: Alice\n    Subject: Re: Plans. Budget?\n      Numbers. More!\n    To: Bob"),
+      ["From: Alice", "Subject: Re: Plans. Budget? Numbers. More!", "To: Bob"],
+    );
+    // After a line of prose in a list item; in a quote's list item (each field a block, the quote's markers its lead).
+    assert.deepEqual(splitSentences("- Forwarded:\n  From: Alice\n  To: Bob\n  Subject: Q3. Read!"), [
+      "- Forwarded:",
+      "From: Alice",
+      "To: Bob",
+      "Subject: Q3. Read!",
+    ]);
+    assert.deepEqual(splitSentences("> - From: Alice\n>   To: Bob\n>   Subject: Q3. Read!"), [
+      "> - From: Alice",
+      "> To: Bob",
+      "> Subject: Q3. Read!",
+    ]);
+    // Indented prose is as it was: its lines joined, cut at its sentences; one indented field line is no run.
+    assert.deepEqual(
+      splitSentences(
+        "    Dear Bob. We met on\n    Monday. It went well.\n\n- Note: it moved. Ok.\n  Thanks.",
+      ),
+      ["Dear Bob.", "We met on Monday.", "It went well.", "- Note: it moved.", "Ok.", "Thanks."],
+    );
+  });
+
   test("a signature separator where no paragraph goes on is markup; the text after it is read as prose", () => {
     assert.deepEqual(
       splitSentences(

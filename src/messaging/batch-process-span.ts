@@ -8,11 +8,10 @@ import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
 import {
   headerNumbersAsText,
   headersOfMessage,
-  headersOfShape,
+  headersOfShapeOr,
   MESSAGE_HEADERS_PLACES,
   messageShapeOf,
   type MessageKind,
-  type MessageShape,
 } from "./consumed-message.js";
 import {
   endCarrierFieldScan,
@@ -201,7 +200,8 @@ const HEADERS_FIELD: CarrierWithin = { path: ".headers", name: "message" };
 function defaultHeaders(message: unknown, kind: MessageKind, system: string, leave: Leave): unknown {
   // The shape, a constant string: where its headers are is read only when a warning is given.
   const shape = messageShapeOf(message, kind);
-  const headers = shape !== undefined ? shapeHeaders(message, shape) : headersField(message);
+  // A getter or proxy trap of a whole message that throws: no headers (a fault of the message, no context).
+  const headers = shape !== undefined ? headersOfShapeOr(message, shape, undefined) : headersField(message);
   if (headers == null) {
     if (headers === undefined && warnIfMessageOfOtherSystem(message, kind, system, "withBatchProcessSpan"))
       endCarrierFieldScan("withBatchProcessSpan");
@@ -209,18 +209,6 @@ function defaultHeaders(message: unknown, kind: MessageKind, system: string, lea
   } else if (typeof headers === "object")
     leave(headers, 0, shape === undefined ? HEADERS_FIELD : MESSAGE_HEADERS_PLACES[shape]);
   return headersOfMessage(headers, kind);
-}
-
-/**
- * The headers of `message`, a whole message of `shape`; `undefined` when a getter or proxy trap throws
- * (a fault of the message, read as no context). Never throws.
- */
-function shapeHeaders(message: unknown, shape: MessageShape): unknown {
-  try {
-    return headersOfShape(message as Record<string, unknown>, shape);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

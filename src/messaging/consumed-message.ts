@@ -7,6 +7,7 @@ import type { CarrierOptions } from "../index.js";
 import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
+import type { CarrierWithin } from "../context/carrier-in-other-field.js";
 import {
   ATTR_KAFKA_MESSAGE_KEY,
   ATTR_KAFKA_MESSAGE_TOMBSTONE,
@@ -94,12 +95,8 @@ export type MessageKind = "amqp" | "kafka" | "any";
  */
 export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unknown {
   const shape = messageShapeOf(value, kind);
-  if (shape === undefined) return value;
-  try {
-    return headersOfShape(value as Record<string, unknown>, shape);
-  } catch {
-    return value; // a throwing getter or proxy trap: not a message we can read
-  }
+  // A throwing getter or proxy trap: not a message we can read, returned as it is.
+  return shape === undefined ? value : headersOfShapeOr(value, shape, value);
 }
 
 /**
@@ -152,25 +149,31 @@ export function headersOfShape(message: Record<string, unknown>, shape: MessageS
 }
 
 /**
+ * Internal to tracehop/messaging: {@link headersOfShape} of `message`, or `fallback` when a getter or
+ * proxy trap of it throws. Never throws.
+ */
+export function headersOfShapeOr(message: unknown, shape: MessageShape, fallback: unknown): unknown {
+  try {
+    return headersOfShape(message as Record<string, unknown>, shape);
+  } catch {
+    return fallback;
+  }
+}
+
+/**
  * Where the headers of a whole message of each shape are, for a warning whose fix names the path as
  * the user writes it from what they passed: their path from the message (`.properties.headers`,
  * `.headers`, `.message.headers`, `.properties.userProperties`), and the name a fix gives the message
  * (`payload` for a kafkajs `eachMessage` payload, as kafkajs names it; `message` else). Constants: read
  * only when a warning is given.
  */
-export const MESSAGE_HEADERS_PLACES: Readonly<Record<MessageShape, MessageHeadersPlace>> = {
+export const MESSAGE_HEADERS_PLACES: Readonly<Record<MessageShape, Readonly<CarrierWithin>>> = {
   amqplib: { path: ".properties.headers", name: "message" },
   kafkajs: { path: ".headers", name: "message" },
   "nats.js": { path: ".headers", name: "message" },
   "mqtt.js": { path: ".properties.userProperties", name: "message" },
   "kafkajs-payload": { path: ".message.headers", name: "payload" },
 };
-
-/** Where {@link MESSAGE_HEADERS_PLACES} says the headers of one shape of message are. */
-export interface MessageHeadersPlace {
-  readonly path: string;
-  readonly name: "message" | "payload";
-}
 
 /** A whole consumed message {@link clientMessageOf} recognises: its client, and where its headers are. */
 export interface ClientMessage {

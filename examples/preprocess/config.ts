@@ -1,8 +1,19 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** Root of the project (two levels above this file). */
-export const PROJECT_ROOT = resolve(import.meta.dirname, "../..");
+/**
+ * The root of the project: the nearest folder above this file that holds package.json. This file runs from
+ * examples/preprocess (through tsx) or, compiled, from dist/examples/preprocess (`npm start`, tsconfig.examples.json).
+ */
+export const PROJECT_ROOT = projectRoot(import.meta.dirname);
+
+function projectRoot(from: string): string {
+  for (let folder = from; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, "package.json"))) return folder;
+    if (dirname(folder) === folder) throw new Error(`no package.json in ${from} or above it`);
+  }
+}
 
 /** Application prefix of the three service names (Datadog `service`). */
 export const APP_NAME = "tracehop-preprocess";

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync, type Stats } from "node:fs";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -92,17 +92,27 @@ const startupLines = new Set<string>();
 /** Whether every process has said READY: from then on each stderr line is shown, whoever said it before. */
 let allReady = false;
 
+/**
+ * What runs a process's file: plain Node for the compiled example (`npm start` runs dist/examples/preprocess/main.js,
+ * and starts api.js, relay.js, worker.js beside it), tsx for the sources (`node --import tsx examples/preprocess/main.ts`).
+ */
+const PROCESS_LOADER = import.meta.filename.endsWith(".ts") ? ["--import", "tsx"] : [];
+
 function startProcess(name: string): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, `${name}.ts`)], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, PORT: process.env.PORT ?? "0" },
-    // The IPC channel closes when this process dies, however it dies: the children then stop too.
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-    // A process group of its own: a Ctrl-C in the terminal signals the whole foreground group, and a child
-    // that got it would take this process's SIGTERM that follows for a second signal (exit at once, spans
-    // not flushed). This process stops them itself, once each.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [...PROCESS_LOADER, resolve(import.meta.dirname, `${name}${extname(import.meta.filename)}`)],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, PORT: process.env.PORT ?? "0" },
+      // The IPC channel closes when this process dies, however it dies: the children then stop too.
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // A process group of its own: a Ctrl-C in the terminal signals the whole foreground group, and a child
+      // that got it would take this process's SIGTERM that follows for a second signal (exit at once, spans
+      // not flushed). This process stops them itself, once each.
+      detached: true,
+    },
+  );
   const ready = new Promise<string>((resolveReady, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROJECT_ROOT } from "./config.js";
 
 /** The database kinds whose migrations this project checks in. */
 export type MigrationsProvider = "sqlite" | "postgresql" | "mysql";
@@ -10,7 +11,7 @@ export type MigrationsProvider = "sqlite" | "postgresql" | "mysql";
  * provider of prisma/schema.prisma), prisma/<provider>/migrations for the schemas derived from it.
  */
 export function migrationsFolder(provider: MigrationsProvider): string {
-  const prisma = join(import.meta.dirname, "../../prisma");
+  const prisma = join(PROJECT_ROOT, "prisma");
   return provider === "sqlite" ? join(prisma, "migrations") : join(prisma, provider, "migrations");
 }
 

@@ -14,6 +14,7 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { until } from "../examples/queue-helpers.js";
 import { silentServer, type SilentServer } from "../examples/tcp-servers.js";
 import { childPid, runs, startExample, type RunningExample } from "../support/main-job.js";
+import { exampleArgs } from "../support/built-example.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** The last line a process wrote on stderr. */
@@ -188,7 +189,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     // As npm runs the script: a shell that waits for node (`; exit $?` keeps it from exec-ing node).
     const shell = spawn(
       "sh",
-      ["-c", `"${process.execPath}" --import tsx examples/preprocess/main.ts "$1"; exit $?`, "sh", document],
+      ["-c", `"${process.execPath}" ${exampleArgs("main")[0]} "$1"; exit $?`, "sh", document],
       {
         cwd: join(import.meta.dirname, "../.."),
         env: { ...process.env, ...env },

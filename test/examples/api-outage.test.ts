@@ -10,6 +10,7 @@ import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { startExample, type RunningExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { proxiedDatabase, type SwitchingProxy } from "./tcp-servers.js";
+import { exampleArgs } from "../support/built-example.js";
 
 /** One answer of the api: status, Retry-After, the error, and when it came (ms after the outage began). */
 type Answer = [status: number, retryAfter: string | null, error: string, at: number];
@@ -37,7 +38,7 @@ async function withApi(
   const { proxy, proxied, direct } = await proxiedDatabase(PG_URL, schema);
   const lines: [string, number][] = [];
   try {
-    execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+    execFileSync(process.execPath, exampleArgs("migrate"), {
       env: { ...process.env, DATABASE_URL: direct.href },
       stdio: "ignore",
     });

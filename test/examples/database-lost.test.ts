@@ -15,6 +15,7 @@ import { connectPostgres, exampleSchemaFixture, PG_URL } from "../prisma/databas
 import { startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { countingProxy, within } from "./tcp-servers.js";
+import { exampleArgs } from "../support/built-example.js";
 
 const SCHEMA = `tracehop_lost_${process.pid}`;
 /** The application_name of the client under test: only its backends are terminated. */
@@ -168,7 +169,7 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
     if (typeof admin === "string") return t.skip(admin);
     const dir = mkdtempSync(join(tmpdir(), "tracehop-lost-worker-"));
     try {
-      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+      execFileSync(process.execPath, exampleArgs("migrate"), {
         env: { ...process.env, DATABASE_URL: workerUrl },
         stdio: "ignore",
       });
@@ -277,7 +278,7 @@ describe("the api, started by hand, whose PostgreSQL server goes away", () => {
     try {
       const direct = new URL(PG_URL);
       direct.searchParams.set("schema", schema);
-      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+      execFileSync(process.execPath, exampleArgs("migrate"), {
         env: { ...process.env, DATABASE_URL: direct.href },
         stdio: "ignore",
       });

@@ -10,6 +10,7 @@ import { TableQueue } from "../../examples/preprocess/queue.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { quietly, until } from "./queue-helpers.js";
 import { proxiedDatabase } from "./tcp-servers.js";
+import { exampleArgs } from "../support/built-example.js";
 
 describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, () => {
   test("one line when the outage starts, none for the polls that fail while it lasts, one when it ends", async (t) => {
@@ -22,7 +23,7 @@ describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, ()
     process.env.DATABASE_URL = proxied.href;
     const db = await openDatabase(proxied.href);
     try {
-      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+      execFileSync(process.execPath, exampleArgs("migrate"), {
         env: { ...process.env, DATABASE_URL: direct.href },
         stdio: "ignore",
       });

@@ -15,6 +15,7 @@ import mariadb from "mariadb";
 import pg from "pg";
 import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate-server.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
+import { exampleArgs } from "../support/built-example.js";
 
 export type Provider = "sqlite" | "postgresql" | "mysql";
 export const PROVIDERS: readonly Provider[] = ["sqlite", "postgresql", "mysql"];
@@ -225,7 +226,7 @@ async function migrateExampleSchema(url: string, schema: string): Promise<Exampl
   await settingUp(
     async () => {
       await drop();
-      execFileSync(process.execPath, ["--import", "tsx", "examples/preprocess/migrate.ts"], {
+      execFileSync(process.execPath, exampleArgs("migrate"), {
         env: { ...process.env, DATABASE_URL: url },
         stdio: "ignore",
       });

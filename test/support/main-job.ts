@@ -1,8 +1,9 @@
 // The main job (examples/preprocess/main.ts: api, relay and worker in three processes) run as a user
-// runs it, for the end-to-end tests.
+// runs it (`npm start`: compiled, built-example.ts), for the end-to-end tests.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
+import { exampleArgs } from "./built-example.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 
@@ -53,7 +54,7 @@ export function runExample(
   timeoutMs: number,
 ): Promise<MainJobResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `examples/preprocess/${name}.ts`, ...args], {
+    const child = spawn(process.execPath, [...exampleArgs(name), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -87,7 +88,7 @@ export function startExample(
   timeoutMs: number,
   args: string[] = [],
 ): RunningExample {
-  const child = spawn(process.execPath, ["--import", "tsx", `examples/preprocess/${name}.ts`, ...args], {
+  const child = spawn(process.execPath, [...exampleArgs(name), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -130,6 +131,7 @@ export function runs(pid: number): boolean {
  */
 export async function childPid(mainPid: number, name: string): Promise<number | undefined> {
   const { stdout } = await promisify(execFile)("ps", ["-o", "pid=,args=", "--ppid", String(mainPid)]);
-  const line = stdout.split("\n").find((l) => l.includes(`examples/preprocess/${name}.ts`));
+  // main.ts starts api.ts through tsx, or api.js compiled (exampleArgs).
+  const line = stdout.split("\n").find((l) => new RegExp(`examples/preprocess/${name}\\.[jt]s\\b`).test(l));
   return line === undefined ? undefined : Number(line.trim().split(/\s+/)[0]);
 }

@@ -57,7 +57,8 @@ interface Started {
 function start(name: string, env: NodeJS.ProcessEnv): Started {
   const child = spawn(
     process.execPath,
-    [...PROFILE_ARGS, "--import", "tsx", join(ROOT, "examples/preprocess", `${name}.ts`)],
+    // Compiled, as `npm start` runs them (`npm run bench` builds dist/examples first).
+    [...PROFILE_ARGS, join(ROOT, "dist/examples/preprocess", `${name}.js`)],
     {
       cwd: ROOT,
       env,

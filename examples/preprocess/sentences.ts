@@ -39,20 +39,41 @@ const ENGLISH_ABBREVIATIONS = new Set([
  */
 const MONTH_ABBREVIATIONS = new Set("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split(" "));
 
+/** Opening brackets or quotes, or Markdown's emphasis (`*`, `_`), before a word that follows a time. */
+const OPENERS = String.raw`^[\p{Ps}\p{Pi}"'*_]*`;
+/** The end of a whole word. */
+const WORD_END = String.raw`(?![\p{L}\p{M}\p{N}])`;
+
 /**
- * What may follow a time's "a.m." or "p.m." without starting a sentence ({@link isTimeAbbreviation}), after
- * perhaps opening brackets or quotes: a weekday's name, whole or abbreviated with a full stop or a comma
- * ("Tuesday", "Tue.", "Mon.,"), a month's name (not "May", a word that starts sentences, "May we go?": only
- * before a number, "May 3") or its abbreviation with its full stop ("Jan."), or a time zone's abbreviation
- * ("EST", "UTC", "CEST"), each as a whole word, as written (capitalised; a time zone in capitals).
+ * A weekday's or a month's name that may follow a time's "a.m." or "p.m." without starting a sentence
+ * ({@link isTimeAbbreviation}), after perhaps opening brackets, quotes or emphasis ({@link OPENERS}), as a
+ * whole word capitalised or in capitals: a weekday's name, whole or abbreviated with a full stop or a comma
+ * ("Tuesday", "TUESDAY", "Tue.", "Mon.,"), a month's name (not "May", a word that starts sentences, "May we
+ * go?": only before a number, "May 3") or its abbreviation with its full stop ("Jan.").
  */
-const AFTER_TIME = new RegExp(
-  String.raw`^[\p{Ps}\p{Pi}"']*(?:` +
+const NAME_AFTER_TIME = new RegExp(
+  OPENERS +
+    "(?:" +
     String.raw`(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[.,]` + // a weekday
     String.raw`|(?:January|February|March|April|June|July|August|September|October|November|December)` + // a month
     String.raw`|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.|May\s+\p{Nd}+` +
-    String.raw`|UTC|GMT|[ECMP][SD]?T|BST|IST|JST|[CEW]ES?T|AE[SD]T` + // a time zone
-    String.raw`)(?![\p{L}\p{M}\p{N}])`,
+    ")" +
+    WORD_END,
+  "iu",
+);
+
+/**
+ * A time zone's abbreviation that may follow a time's "a.m." or "p.m." without starting a sentence ("EST",
+ * "UTC", "CEST", "HST", "NZST"), in capitals only: "Art", "Eat" and "Cat" start sentences. The zones of North
+ * America, Europe, Africa, Asia and Oceania in common use, as tz database abbreviations.
+ */
+const ZONE_AFTER_TIME = new RegExp(
+  OPENERS +
+    "(?:" +
+    String.raw`UTC|GMT|[ECMP][SD]?T|H[SD]T|AK[SD]T|[AN][SD]T|BST|IST|JST|KST|HKT|SGT|PHT|ICT|WIB|PKT|MSK` + // America, Europe, Asia
+    String.raw`|[CEW]ES?T|[WCE]AT|SAST|BRT|ART|CLT|AE[SD]T|AC[SD]T|AWST|NZ[SD]T` + // Europe, Africa, South America, Oceania
+    ")" +
+    WORD_END,
   "u",
 );
 
@@ -60,8 +81,9 @@ const AFTER_TIME = new RegExp(
  * Whether `word`, before a full stop, is a time's "a.m" or "p.m", in lower case or capitals ("A.M", "P.M").
  * Its full stop ends the sentence before a capitalised word ("We met at 5 p.m. The next day it rained."), as
  * the pragmatic segmenter's rule has it (pragmatic_segmenter AbbreviationReplacer AmPmRules: after "a.m." or
- * "p.m." of either case, white space and a capital end a sentence), but not before a word of {@link
- * AFTER_TIME} (a weekday, a month, a time zone: "5 p.m. Tuesday", "9 a.m. EST"), a lower-case word or a digit
+ * "p.m." of either case, white space and a capital end a sentence), but not before a weekday or a month
+ * ({@link NAME_AFTER_TIME}: "5 p.m. Tuesday", "5 P.M. TUESDAY"), a time zone ({@link ZONE_AFTER_TIME}: "9 a.m.
+ * EST"), each perhaps in brackets, quotes or emphasis ("5 p.m. *Tuesday*"), a lower-case word or a digit
  * ({@link continues}). The limit: a capitalised word that does not start a sentence after one ("at 5 p.m.
  * Jane called", a name) is cut there, and a sentence that starts with a weekday, a month or a time zone after
  * one ("We left at 5 p.m. Tuesday was calm.") stays joined to it.
@@ -1085,7 +1107,10 @@ function continues(before: string, next: string): boolean {
   const word = LAST_WORD.exec(withoutReferences(before.trimEnd()))?.[1];
   if (word === undefined) return false;
   if (isMonthAbbreviation(word) && /^\s*\p{Nd}/u.test(next)) return true;
-  if (isTimeAbbreviation(word)) return /^\s*\p{Nd}/u.test(next) || AFTER_TIME.test(next.trimStart());
+  if (isTimeAbbreviation(word)) {
+    const after = next.trimStart();
+    return /^\s*\p{Nd}/u.test(next) || NAME_AFTER_TIME.test(after) || ZONE_AFTER_TIME.test(after);
+  }
   return isAbbreviation(word);
 }
 

@@ -22,11 +22,51 @@ export const LOOKS_LIKE_FILE_NAME = /^[^\s{["][^\s]*\.[A-Za-z][A-Za-z0-9]{0,7}$/
  */
 const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
+/**
+ * An input read as a stream of bytes: standard input (the bin: {@link fdInput}`(0)`; a test: bytes in
+ * memory), or an open file.
+ */
+export interface InputSource {
+  /**
+   * Its size in bytes when it is a regular file (one redirected to standard input, `< rows.json`, too),
+   * refused before it is read when over the limit; `undefined` for anything else (a pipe, a device).
+   * @throws what `fstatSync` throws (EBADF), said as input that cannot be read.
+   */
+  fileSize(): number | undefined;
+  /**
+   * Reads up to `length` bytes into `buffer` at `offset`, as `readSync` does: the number of bytes read,
+   * `0` at its end.
+   * @throws what `readSync` throws (EISDIR, EAGAIN), said as input that cannot be read.
+   */
+  read(buffer: Buffer, offset: number, length: number): number;
+  /** True when it is a pipe, a file or a socket (`psql ... | tracehop inspect`), not a terminal. Never throws. */
+  isPiped(): boolean;
+}
+
+/** The open file descriptor `fd` (standard input is `0`) as an {@link InputSource}; it is not closed. */
+export function fdInput(fd: number): InputSource {
+  return {
+    fileSize: () => {
+      const stat = fstatSync(fd);
+      return stat.isFile() ? stat.size : undefined;
+    },
+    read: (buffer, offset, length) => readSync(fd, buffer, offset, length, null),
+    isPiped: () => {
+      try {
+        const stat = fstatSync(fd);
+        return stat.isFIFO() || stat.isFile() || stat.isSocket();
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 /** What to give instead, ending every message about input that cannot be read. */
 const GIVE = "give JSON text, a file name, or - for standard input";
 
 /**
- * The text of the one input argument: `-` standard input, JSON text as it is (it starts like a JSON
+ * The text of the one input argument: `-` standard input (`stdin`), JSON text as it is (it starts like a JSON
  * value, names no file and is not a file name with an extension), else the file it names. Files and
  * standard input are decoded as UTF-8, or UTF-16 when they start with its byte order mark (what
  * Windows PowerShell's `>` writes).
@@ -34,8 +74,8 @@ const GIVE = "give JSON text, a file name, or - for standard input";
  *   {@link MAX_INPUT_BYTES}) or is not text (invalid UTF-8, a control character JSON text cannot
  *   hold), naming the input and what to give.
  */
-export function readInputText(arg: string): string {
-  if (arg === "-") return decodeInput(readBytes(0, "standard input"), "standard input");
+export function readInputText(arg: string, stdin: InputSource): string {
+  if (arg === "-") return decodeInput(readBytes(stdin, "standard input"), "standard input");
   if (arg.trim() === "")
     throw new InspectInputError(
       `the argument is ${arg === "" ? "empty" : "blank"} (a shell variable that is unset or empty?); ${GIVE}`,
@@ -52,16 +92,16 @@ export function readInputText(arg: string): string {
 }
 
 /**
- * The bytes of a file, or of standard input (`0`), at most {@link MAX_INPUT_BYTES}: a regular file's
+ * The bytes of a file (named by `source`), or of standard input (an {@link InputSource}), at most {@link MAX_INPUT_BYTES}: a regular file's
  * size is checked before it is read; anything else (standard input, a pipe or FIFO, `/dev/stdin`,
  * `<(psql ...)`, a device such as `/dev/zero`: none has a size) is read with the limit checked as it is
  * read, so a larger one is refused once it has given one byte more, not buffered whole.
  * @throws {@link InspectInputError} naming `what`.
  */
-function readBytes(source: string | 0, what: string): Buffer {
+function readBytes(source: string | InputSource, what: string): Buffer {
   let bytes: Buffer;
   try {
-    if (source !== 0) {
+    if (typeof source === "string") {
       const stat = statSync(source);
       if (stat.isDirectory())
         throw new InspectInputError(
@@ -70,11 +110,11 @@ function readBytes(source: string | 0, what: string): Buffer {
       if (stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
       const fd = openSync(source, "r");
       try {
-        bytes = readCapped(fd, what);
+        bytes = readCapped(fdInput(fd), what);
       } finally {
         closeSync(fd);
       }
-    } else bytes = readCapped(0, what);
+    } else bytes = readCapped(source, what);
   } catch (err) {
     if (err instanceof InspectInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -95,15 +135,15 @@ function readBytes(source: string | 0, what: string): Buffer {
 }
 
 /**
- * The open file `fd` (standard input is `0`), read until its end or until it has given more than
+ * The open file or standard input `input`, read until its end or until it has given more than
  * {@link MAX_INPUT_BYTES} (then refused, without reading the rest). A regular file (one redirected to
  * standard input, `< rows.json`, too) is refused by its size before it is read.
- * @throws {@link InspectInputError} when over the limit; the errors of `readSync` (EISDIR, EAGAIN)
- *   for {@link readBytes} to say.
+ * @throws {@link InspectInputError} when over the limit; the errors of `fstatSync` and `readSync` (EISDIR,
+ *   EAGAIN) for {@link readBytes} to say.
  */
-function readCapped(fd: number, what: string): Buffer {
-  const stat = fstatSync(fd);
-  if (stat.isFile() && stat.size > MAX_INPUT_BYTES) throw tooLarge(what, stat.size);
+function readCapped(input: InputSource, what: string): Buffer {
+  const size = input.fileSize();
+  if (size !== undefined && size > MAX_INPUT_BYTES) throw tooLarge(what, size);
   // Grown by doubling up to one byte over the limit: the byte that says the input is too large.
   let buffer = Buffer.allocUnsafe(64 * 1024);
   let length = 0;
@@ -114,7 +154,7 @@ function readCapped(fd: number, what: string): Buffer {
       buffer.copy(grown, 0, 0, length);
       buffer = grown;
     }
-    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    const read = input.read(buffer, length, buffer.length - length);
     if (read === 0) return buffer.subarray(0, length);
     length += read;
   }

@@ -1,10 +1,10 @@
-// `tracehop inspect` as a user runs it: a child process, on carriers written by real dd-trace.
+// `tracehop inspect` on carriers written by real dd-trace, in-process and through the bin (run-cli.ts).
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ddSpanContext, ddTracer } from "../interop/dd-trace-helpers.js";
-import { MAIN, run, runMany, inspectDir } from "./run-cli.js";
+import { MAIN, run, runBin, runMany, inspectDir } from "./run-cli.js";
 
 /** A carrier whose tracecontext and datadog headers name different traces: the extract order decides. */
 const TWO_TRACES = JSON.stringify({
@@ -458,6 +458,35 @@ describe("tracehop inspect", () => {
       help.stdout,
       /\nenvironment: besides the extract order, what a service here would use is read as the library reads\nit: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and\nDD_TRACE_X_DATADOG_TAGS_MAX_LENGTH;/,
     );
+  });
+});
+
+describe("tracehop inspect through the bin (a process, as a user runs it)", () => {
+  test("its output and exit codes: those of the in-process runs", () => {
+    // The bin's wiring of its arguments, standard streams, environment and exit code, end to end, on a few
+    // ordinary cases; every other test of them runs the same command in-process (run-cli.ts).
+    const clean = withoutPropagationSettings();
+    const cases: [args: string[], input: string | undefined, env: NodeJS.ProcessEnv, code: number][] = [
+      [["inspect", "--json", TWO_TRACES], undefined, clean, 0],
+      [
+        ["inspect", TWO_TRACES],
+        undefined,
+        { ...clean, DD_TRACE_PROPAGATION_STYLE_EXTRACT: "tracecontext" },
+        0,
+      ],
+      [["inspect", "-"], '{"a":"1"}\n', clean, 1],
+      [["inspect", "-"], `${TWO_TRACES}\n{}\n`, clean, 1],
+      [["inspect"], undefined, clean, 2],
+      [["inspect", "/nonexistent/row.json"], undefined, clean, 2],
+      [["frobnicate"], undefined, clean, 2],
+      [["--version"], undefined, clean, 0],
+    ];
+    for (const [args, input, env, code] of cases) {
+      const bin = runBin(args, input, env);
+      assert.equal(bin.code, code, args.join(" "));
+      assert.ok((code < 2 ? bin.stdout : bin.stderr).length > 0, args.join(" "));
+      assert.deepEqual(run(args, input, env), bin, args.join(" "));
+    }
   });
 });
 

@@ -1,23 +1,50 @@
-// `tracehop inspect` as a user runs it, for the CLI tests: the package's bin, the built
-// dist/src/cli/main.js, in a child process, and temporary folders that are removed when their test ends.
+// `tracehop inspect` for the CLI tests, and temporary folders that are removed when their test ends.
+//
+// Two ways to run it, both on the build (dist/, refused when older than src/: builtCli):
+// - In-process: `run` and `runMany` call the command itself (dist/src/cli/command.js `runTracehop`, what
+//   the bin runs) in a worker thread of this process, with buffers for standard output and error, the
+//   input as a pipe that ends, and the environment given: a run takes milliseconds, where starting Node
+//   for one takes a fifth of a second, and most tests are about what the command says. A worker thread,
+//   so that `run` stays synchronous (this thread waits on it with Atomics.wait) and the command's
+//   module state (the library's warn-once, process.env, process.exitCode) is never this process's; each
+//   run forgets the warnings given, as a new process would. A run that shows what only a process shows (a
+//   process warning, a write to the thread's own standard output or error, a rejection:
+//   in-process-worker.mjs) is made again through the bin. Files are named relative to this process's
+//   directory, as a child process started here would read them.
+// - Through the bin, dist/src/cli/main.js (package.json `bin`) in a child process, as a user runs it,
+//   wherever the process itself is under test: `run` with a timeout, or with arguments or an environment
+//   too large to start a process with (E2BIG); `runAfter` (a fault preloaded); `runIn` (another
+//   directory, a file descriptor as standard input); `start` (signals, pipes held open, a reader that
+//   stops); `runTo`, `runWithStderr`, `runWithStdout` (descriptors such as /dev/full, output larger than
+//   a string); and `runBin`, for a test whose value is the process's (what overflows its stack: a worker
+//   thread's is larger) and for a few ordinary cases (inspect.test.ts, "tracehop inspect through the
+//   bin": its output and exit codes, compared with the in-process runs'), so that the bin's wiring of
+//   its arguments, streams, environment and exit code stays tested end to end.
+// TRACEHOP_TEST_CLI_SPAWN=1 runs every case through the bin, as all did before the in-process runs.
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { twoAtATime } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** The CLI's source. */
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-/** The CLI as npm installs it (package.json `bin`): what every test runs. */
+/** The CLI as npm installs it (package.json `bin`): what the tests of a process run. */
 const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+/** The command the bin runs, built: what the in-process runs call (in-process-worker.mjs imports it). */
+const COMMAND = fileURLToPath(new URL("../../dist/src/cli/command.js", import.meta.url));
+const WORKER = new URL("./in-process-worker.mjs", import.meta.url);
 const SRC = fileURLToPath(new URL("../../src", import.meta.url));
 
 /**
- * The built CLI, refused when it is missing or older than a file of src/ (a test would run yesterday's
- * code): `npm test` builds first; a test file run alone needs `npm run build` before it. Running the
- * build's JavaScript rather than src/ through tsx is also a third of the start-up of each run.
+ * The built CLI, refused when the bin or the command is missing or older than a file of src/ (a test
+ * would run yesterday's code): `npm test` builds first; a test file run alone needs `npm run build`
+ * before it. Running the build's JavaScript rather than src/ through tsx is also a third of the
+ * start-up of each run through the bin.
  */
 function builtCli(): string {
   const newest = Math.max(
@@ -26,12 +53,14 @@ function builtCli(): string {
       .filter((entry) => entry.isFile())
       .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
   );
-  const built = statSync(BIN, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-  if (built < newest)
-    throw new Error(
-      `test/cli runs the built CLI (${BIN}), which is ${built < 0 ? "missing" : "older than src/"}: ` +
-        "run npm run build first (npm test does)",
-    );
+  for (const file of [BIN, COMMAND]) {
+    const built = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+    if (built < newest)
+      throw new Error(
+        `test/cli runs the built CLI (${file}), which is ${built < 0 ? "missing" : "older than src/"}: ` +
+          "run npm run build first (npm test does)",
+      );
+  }
   return BIN;
 }
 
@@ -46,10 +75,29 @@ export interface CliResult {
 }
 
 /**
- * Runs the CLI with `args` to its end, `input` written to its standard input, in `env` (default: this
- * process's); killed after `timeoutMs` when given (its `code` is then `null`: a run that would not end).
+ * Runs the CLI with `args` to its end, `input` written to its standard input (then closed; none: closed
+ * at once), in `env` (default: this process's), and returns its exit code and what it wrote. In-process
+ * (the module header), unless `timeoutMs` is given: then through the bin, killed after `timeoutMs` (its
+ * `code` is then `null`: a run that would not end).
  */
 export function run(
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs?: number,
+): CliResult {
+  return (
+    (timeoutMs === undefined ? runInProcess(args, input, env) : undefined) ??
+    runBin(args, input, env, timeoutMs)
+  );
+}
+
+/**
+ * {@link run} always through the bin, in a child process (killed after `timeoutMs` when given): for a
+ * test whose value is the process's (what overflows its stack), and for the few ordinary cases that keep
+ * the bin's wiring (its arguments, standard streams, environment and exit code) tested end to end.
+ */
+export function runBin(
   args: string[],
   input?: string,
   env: NodeJS.ProcessEnv = process.env,
@@ -74,14 +122,17 @@ export interface CliRun {
 
 /**
  * Runs the CLI once for each of `runs`, as {@link run} does (`input` written to standard input, which is
- * then closed; `env`, else this process's environment), two at a time (`twoAtATime`: the CLI's start-up is on the
- * CPU, and the suite's machine has two), and resolves to their results in the order of `runs`. For a test
- * that checks many independent runs: its assertions, made afterwards in order, are those of one run
- * after another.
+ * then closed; `env`, else this process's environment), and resolves to their results in the order of
+ * `runs`. A run made through the bin (one that shows what only a process shows) is made two at a time
+ * with the others (`twoAtATime`: the CLI's start-up is on the CPU, and the suite's machine has two). For
+ * a test that checks many independent runs: its assertions, made afterwards in order, are those of one
+ * run after another.
  */
 export function runMany(runs: readonly CliRun[]): Promise<CliResult[]> {
   return twoAtATime(
-    runs.map(({ args, input, env = process.env }) => () => {
+    runs.map(({ args, input, env = process.env }) => async () => {
+      const inProcess = runInProcess(args, input, env);
+      if (inProcess !== undefined) return inProcess;
       const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
         env,
         stdio: ["pipe", "pipe", "pipe"],
@@ -99,6 +150,115 @@ export function runMany(runs: readonly CliRun[]): Promise<CliResult[]> {
       });
     }),
   );
+}
+
+/** Every case through the bin (TRACEHOP_TEST_CLI_SPAWN=1), to compare with the in-process runs. */
+const SPAWN_ALL = process.env.TRACEHOP_TEST_CLI_SPAWN === "1";
+
+/**
+ * How long one in-process run may take before its worker is taken for lost: this thread waits on it
+ * blocked, where node:test's timeouts cannot end the wait.
+ */
+const IN_PROCESS_TIMEOUT_MS = 120_000;
+
+/**
+ * Linux's limits on what a process is started with (execve's E2BIG), in bytes: one argument or one
+ * `NAME=value` of its environment (MAX_ARG_STRLEN, 32 pages with the terminating NUL), and a bound
+ * under all of them together (ARG_MAX: a quarter of the stack limit, 2 MiB under the usual 8 MiB).
+ * A run past them, or with a NUL (which spawn refuses), is left to the bin, to fail as it would.
+ */
+const MAX_ARG_BYTES = 128 * 1024;
+const MAX_ALL_ARGS_BYTES = 1024 * 1024;
+
+/** The worker thread of the in-process runs (in-process-worker.mjs), its port and its wake-up word. */
+interface InProcessWorker {
+  worker: Worker;
+  port: MessagePort;
+  signal: Int32Array;
+}
+
+/** What in-process-worker.mjs answers a run with. */
+type WorkerReply =
+  { code: number; stdout: Uint8Array; stderr: Uint8Array } | { spawn: string } | { error: string };
+
+let inProcessWorker: InProcessWorker | undefined;
+
+/** The worker of the in-process runs, started at the first (it loads the built command once). */
+function startedWorker(): InProcessWorker {
+  if (inProcessWorker !== undefined) return inProcessWorker;
+  const { port1, port2 } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  // execArgv: none of this process's (tsx's loader): the worker runs the build's JavaScript.
+  const worker = new Worker(WORKER, {
+    workerData: { port: port2, signal },
+    transferList: [port2],
+    execArgv: [],
+  });
+  // Neither keeps this process alive; a worker that failed is started again at the next run.
+  worker.unref();
+  port1.unref();
+  const started: InProcessWorker = { worker, port: port1, signal };
+  worker.on("error", () => {
+    if (inProcessWorker === started) inProcessWorker = undefined;
+  });
+  inProcessWorker = started;
+  return started;
+}
+
+/** `text` as a process gets it: encoded as UTF-8 (a lone surrogate becomes U+FFFD). */
+const asProcessGets = (text: string): string => Buffer.from(text, "utf8").toString("utf8");
+
+/**
+ * `env` as a child process is started with it: each name and value a string as a process gets it, a
+ * name whose value is `undefined` left out.
+ */
+function processEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined) strings[asProcessGets(name)] = asProcessGets(String(value));
+  return strings;
+}
+
+/**
+ * The run of the CLI with `args`, `input` on standard input and `env`, made in-process by the worker;
+ * `undefined` when it is one for the bin: every run under TRACEHOP_TEST_CLI_SPAWN=1, arguments or an
+ * environment a process could not be started with ({@link MAX_ARG_BYTES}), and a run that showed what
+ * only a process shows (in-process-worker.mjs).
+ * @throws Error when the worker cannot load the built command or does not answer within
+ *   {@link IN_PROCESS_TIMEOUT_MS}.
+ */
+function runInProcess(
+  args: readonly string[],
+  input: string | undefined,
+  env: NodeJS.ProcessEnv,
+): CliResult | undefined {
+  if (SPAWN_ALL) return undefined;
+  const strings = processEnv(env);
+  const all = [...args, ...Object.entries(strings).map(([name, value]) => `${name}=${value}`)];
+  const sizes = all.map((text) => Buffer.byteLength(text) + 1);
+  if (
+    all.some((text) => text.includes("\0")) ||
+    sizes.some((size) => size > MAX_ARG_BYTES) ||
+    sizes.reduce((sum, size) => sum + size, 0) > MAX_ALL_ARGS_BYTES
+  )
+    return undefined;
+  const { worker, port, signal } = startedWorker();
+  Atomics.store(signal, 0, 0);
+  port.postMessage({ args: args.map(asProcessGets), input, env: strings });
+  if (Atomics.wait(signal, 0, 0, IN_PROCESS_TIMEOUT_MS) === "timed-out") {
+    void worker.terminate();
+    inProcessWorker = undefined;
+    throw new Error(
+      `the in-process CLI (${WORKER.pathname}) did not answer within ${IN_PROCESS_TIMEOUT_MS} ms`,
+    );
+  }
+  const reply = receiveMessageOnPort(port)?.message as WorkerReply | undefined;
+  if (reply === undefined) throw new Error("the in-process CLI woke this thread without an answer");
+  if ("error" in reply) throw new Error(`the in-process CLI: ${reply.error}`);
+  if ("spawn" in reply) return undefined;
+  const text = (bytes: Uint8Array) =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  return { code: reply.code, stdout: text(reply.stdout), stderr: text(reply.stderr) };
 }
 
 /**

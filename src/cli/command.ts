@@ -81,7 +81,9 @@ exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
  * or input error, said on `io.writeErr`) or {@link EXIT_FAILED} (inspect itself failed, said in one line).
  * The reports are written one by one through `io.writeOut`, each once the promise it returned for the one
  * before (if any) has resolved. Reads files and tells options from file names relative to the current
- * directory. Rejects only when `io.writeOut` throws outside a report (`--help`, `--version`).
+ * directory. What stays the process's: the library's warnings given once per process (`markWarned`:
+ * none for the ids stored as JSON numbers that the report names), read under `process.env`'s
+ * OTEL_SDK_DISABLED. Rejects only when `io.writeOut` throws outside a report (`--help`, `--version`).
  */
 export async function runTracehop(argv: readonly string[], io: CommandIo): Promise<number> {
   // The report names every id stored as a JSON number (a diagnostic): no process warning besides.

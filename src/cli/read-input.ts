@@ -39,7 +39,7 @@ export interface InputSource {
    * @throws what `readSync` throws (EISDIR, EAGAIN), said as input that cannot be read.
    */
   read(buffer: Buffer, offset: number, length: number): number;
-  /** True when it is a pipe, a file or a socket (`psql ... | tracehop inspect`), not a terminal. Never throws. */
+  /** True when it is a pipe, a file or a socket (`psql ... | tracehop inspect`), not a terminal; never throws. */
   isPiped(): boolean;
 }
 
@@ -66,8 +66,8 @@ export function fdInput(fd: number): InputSource {
 const GIVE = "give JSON text, a file name, or - for standard input";
 
 /**
- * The text of the one input argument: `-` standard input (`stdin`), JSON text as it is (it starts like a JSON
- * value, names no file and is not a file name with an extension), else the file it names. Files and
+ * The text of the one input argument: `-` standard input (`stdin`), JSON text as it is (it starts like a
+ * JSON value, names no file and is not a file name with an extension), else the file it names. Files and
  * standard input are decoded as UTF-8, or UTF-16 when they start with its byte order mark (what
  * Windows PowerShell's `>` writes).
  * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
@@ -92,10 +92,11 @@ export function readInputText(arg: string, stdin: InputSource): string {
 }
 
 /**
- * The bytes of a file (named by `source`), or of standard input (an {@link InputSource}), at most {@link MAX_INPUT_BYTES}: a regular file's
- * size is checked before it is read; anything else (standard input, a pipe or FIFO, `/dev/stdin`,
- * `<(psql ...)`, a device such as `/dev/zero`: none has a size) is read with the limit checked as it is
- * read, so a larger one is refused once it has given one byte more, not buffered whole.
+ * The bytes of a file (named by `source`), or of standard input (an {@link InputSource}), at most
+ * {@link MAX_INPUT_BYTES}: a regular file's size is checked before it is read; anything else (standard
+ * input, a pipe or FIFO, `/dev/stdin`, `<(psql ...)`, a device such as `/dev/zero`: none has a size) is
+ * read with the limit checked as it is read, so a larger one is refused once it has given one byte more,
+ * not buffered whole.
  * @throws {@link InspectInputError} naming `what`.
  */
 function readBytes(source: string | InputSource, what: string): Buffer {
@@ -138,8 +139,8 @@ function readBytes(source: string | InputSource, what: string): Buffer {
  * The open file or standard input `input`, read until its end or until it has given more than
  * {@link MAX_INPUT_BYTES} (then refused, without reading the rest). A regular file (one redirected to
  * standard input, `< rows.json`, too) is refused by its size before it is read.
- * @throws {@link InspectInputError} when over the limit; the errors of `fstatSync` and `readSync` (EISDIR,
- *   EAGAIN) for {@link readBytes} to say.
+ * @throws {@link InspectInputError} when over the limit; the errors of the source's `fileSize` and
+ *   `read` (`fstatSync`, `readSync`: EISDIR, EAGAIN) for {@link readBytes} to say.
  */
 function readCapped(input: InputSource, what: string): Buffer {
   const size = input.fileSize();

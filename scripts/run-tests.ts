@@ -8,7 +8,9 @@
 // MariaDB database, queues named after a tag of its own, temporary folders, ports the system picks), so
 // files do not meet; the suite's machine has two cores and most of a file's time is processes starting,
 // which two files at a time overlap with another file's waits (on an idle 2-core machine: 702 s, against
-// 983 s one file at a time). A test that changes a server for everyone (a RabbitMQ setting) keeps it
+// 983 s one file at a time; 471 s since the example's processes start compiled and most CLI cases run
+// in-process). Three at a time was tried: on a loaded machine it failed timed stops and MariaDB writes
+// that two at a time pass. A test that changes a server for everyone (a RabbitMQ setting) keeps it
 // changed for seconds and puts it back (test/examples/relay-message-refused.test.ts).
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";

@@ -90,7 +90,8 @@ const BUSY =
 
 describe(
   "the api, started by hand, whose PostgreSQL server goes away or stops answering",
-  { timeout: 120_000 },
+  // Side by side: each its own schema, proxy and api, and most of each a wait (8 s, 30 s).
+  { timeout: 120_000, concurrency: true },
   () => {
     test("the outage is said at its first failure, not when the request gives up 8 s later; the lines count failed attempts", async (t) => {
       const schema = `tracehop_api_refused_${process.pid}`;

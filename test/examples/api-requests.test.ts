@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { connect } from "node:net";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { connectPostgres, createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
@@ -472,112 +472,115 @@ test("stopped with requests still open, the api says how many it waits for and t
   assert.equal(code, 0);
 });
 
-// Found trying the README as a new user: a client that stalled mid-upload held the api's stop for good
-// (server.close turns Node's request timeout off), seven minutes in the trial, until a second signal.
-test("a request still open 10 s into a stop has its connection closed, and the api ends, saying so", async (t) => {
-  const { port, api } = await startApi(t, "api-requests");
-  const socket = connect(port, "127.0.0.1");
-  socket.on("error", () => undefined);
-  const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
-  socket.write(
-    "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\nOne.",
-  );
-  let stderr = "";
-  api.child.stderr!.on("data", (d) => (stderr += d));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const sent = Date.now();
-  api.child.kill("SIGTERM");
-  const { code } = await api.result;
-  const tookMs = Date.now() - sent;
-  assert.equal(code, 0, stderr);
-  assert.equal(
-    stderr,
-    "tracehop preprocess: api: stopping: waiting for 1 request still open: POST /preprocess-jobs\n" +
-      "tracehop preprocess: api: stopping: 1 request still open after 10 s: closing its connection\n" +
-      "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
-  );
-  assert.ok(tookMs >= 9_500, `ended ${tookMs} ms after the signal, before its 10 s`);
-  await ended; // the client's connection was closed by the api
-});
-
-// Found in review (rC): connections that sent no whole request (connected and silent, half a header block)
-// held the stop for good, and the grace closed nothing since no request was open.
-test("connections with no whole request are closed 10 s into a stop too, and the api ends, saying so", async (t) => {
-  const { port, api } = await startApi(t, "api-requests");
-  const sockets = ["", "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\n"].map((sent) => {
-    const socket = connect(port, "127.0.0.1", () => socket.write(sent));
+// Side by side: each its own api and database, and each mostly the stop's 10 s grace.
+describe("the stop's 10 s grace", { concurrency: true }, () => {
+  // Found trying the README as a new user: a client that stalled mid-upload held the api's stop for good
+  // (server.close turns Node's request timeout off), seven minutes in the trial, until a second signal.
+  test("a request still open 10 s into a stop has its connection closed, and the api ends, saying so", async (t) => {
+    const { port, api } = await startApi(t, "api-requests");
+    const socket = connect(port, "127.0.0.1");
     socket.on("error", () => undefined);
-    return socket;
-  });
-  let stderr = "";
-  api.child.stderr!.on("data", (d) => (stderr += d));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  api.child.kill("SIGTERM");
-  const { code } = await api.result;
-  for (const socket of sockets) socket.destroy();
-  assert.equal(code, 0, stderr);
-  assert.equal(
-    stderr,
-    "tracehop preprocess: api: stopping: 2 connections with no whole request after 10 s: closing their connections\n" +
-      "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
-  );
-});
-
-// Found in review (rC): a request cut by the grace failed in its transaction (the database disconnected
-// under it) and was logged with its whole stack as an unexpected failure.
-test("a request cut by the stop in the middle of its transaction is said in one line and stores nothing (PostgreSQL)", async (t) => {
-  const database = await createDatabase("postgresql");
-  if (typeof database === "string") return t.skip(database);
-  t.after(() => database.drop());
-  const url = new URL(database.url);
-  url.searchParams.set("schema", database.schema!);
-  const { port, api } = await startApi(t, "api-requests", url.href);
-  const blocker = await connectPostgres();
-  if (typeof blocker === "string") return t.skip(blocker);
-  t.after(() => blocker.end());
-  // The job's transaction writes its job row, then waits on the outbox, locked by another session.
-  await blocker.query(`BEGIN; LOCK TABLE "${database.schema}"."Outbox" IN ACCESS EXCLUSIVE MODE`);
-  const socket = connect(port, "127.0.0.1", () =>
+    const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
     socket.write(
-      "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 4\r\n\r\nOne.",
-    ),
-  );
-  socket.on("error", () => undefined);
-  let stderr = "";
-  api.child.stderr!.on("data", (d) => (stderr += d));
-  await until(async () => {
-    const { rows } = await blocker.query(
-      "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass",
-      [`"${database.schema}"."Outbox"`],
+      "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\nOne.",
     );
-    return (rows[0] as { n: number }).n > 0;
+    let stderr = "";
+    api.child.stderr!.on("data", (d) => (stderr += d));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const sent = Date.now();
+    api.child.kill("SIGTERM");
+    const { code } = await api.result;
+    const tookMs = Date.now() - sent;
+    assert.equal(code, 0, stderr);
+    assert.equal(
+      stderr,
+      "tracehop preprocess: api: stopping: waiting for 1 request still open: POST /preprocess-jobs\n" +
+        "tracehop preprocess: api: stopping: 1 request still open after 10 s: closing its connection\n" +
+        "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
+    );
+    assert.ok(tookMs >= 9_500, `ended ${tookMs} ms after the signal, before its 10 s`);
+    await ended; // the client's connection was closed by the api
   });
-  api.child.kill("SIGTERM");
-  // The grace closes the connection at 10 s; the lock goes soon after, and the transaction ends.
-  await until(() => stderr.includes("closing its connection"), 20_000);
-  await blocker.query("ROLLBACK");
-  const { code } = await api.result;
-  socket.destroy();
-  assert.equal(code, 0, stderr);
-  const lines = stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 4, stderr);
-  assert.equal(
-    lines[0],
-    "tracehop preprocess: api: stopping: waiting for 1 request still open: POST /preprocess-jobs",
-  );
-  assert.equal(
-    lines[1],
-    "tracehop preprocess: api: stopping: 1 request still open after 10 s: closing its connection",
-  );
-  assert.match(
-    lines[2]!,
-    /^tracehop preprocess: api: stopping: POST \/preprocess-jobs, its connection closed by the stop, ended with: \S/,
-  );
-  assert.equal(lines[3], "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0");
-  const { rows } = await blocker.query(
-    `SELECT (SELECT count(*)::int FROM "${database.schema}"."PreprocessJob") AS jobs, (SELECT count(*)::int FROM "${database.schema}"."Outbox") AS outbox`,
-  );
-  assert.deepEqual(rows[0], { jobs: 0, outbox: 0 });
+
+  // Found in review (rC): connections that sent no whole request (connected and silent, half a header block)
+  // held the stop for good, and the grace closed nothing since no request was open.
+  test("connections with no whole request are closed 10 s into a stop too, and the api ends, saying so", async (t) => {
+    const { port, api } = await startApi(t, "api-requests");
+    const sockets = ["", "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\n"].map((sent) => {
+      const socket = connect(port, "127.0.0.1", () => socket.write(sent));
+      socket.on("error", () => undefined);
+      return socket;
+    });
+    let stderr = "";
+    api.child.stderr!.on("data", (d) => (stderr += d));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    api.child.kill("SIGTERM");
+    const { code } = await api.result;
+    for (const socket of sockets) socket.destroy();
+    assert.equal(code, 0, stderr);
+    assert.equal(
+      stderr,
+      "tracehop preprocess: api: stopping: 2 connections with no whole request after 10 s: closing their connections\n" +
+        "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
+    );
+  });
+
+  // Found in review (rC): a request cut by the grace failed in its transaction (the database disconnected
+  // under it) and was logged with its whole stack as an unexpected failure.
+  test("a request cut by the stop in the middle of its transaction is said in one line and stores nothing (PostgreSQL)", async (t) => {
+    const database = await createDatabase("postgresql");
+    if (typeof database === "string") return t.skip(database);
+    t.after(() => database.drop());
+    const url = new URL(database.url);
+    url.searchParams.set("schema", database.schema!);
+    const { port, api } = await startApi(t, "api-requests", url.href);
+    const blocker = await connectPostgres();
+    if (typeof blocker === "string") return t.skip(blocker);
+    t.after(() => blocker.end());
+    // The job's transaction writes its job row, then waits on the outbox, locked by another session.
+    await blocker.query(`BEGIN; LOCK TABLE "${database.schema}"."Outbox" IN ACCESS EXCLUSIVE MODE`);
+    const socket = connect(port, "127.0.0.1", () =>
+      socket.write(
+        "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 4\r\n\r\nOne.",
+      ),
+    );
+    socket.on("error", () => undefined);
+    let stderr = "";
+    api.child.stderr!.on("data", (d) => (stderr += d));
+    await until(async () => {
+      const { rows } = await blocker.query(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass",
+        [`"${database.schema}"."Outbox"`],
+      );
+      return (rows[0] as { n: number }).n > 0;
+    });
+    api.child.kill("SIGTERM");
+    // The grace closes the connection at 10 s; the lock goes soon after, and the transaction ends.
+    await until(() => stderr.includes("closing its connection"), 20_000);
+    await blocker.query("ROLLBACK");
+    const { code } = await api.result;
+    socket.destroy();
+    assert.equal(code, 0, stderr);
+    const lines = stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 4, stderr);
+    assert.equal(
+      lines[0],
+      "tracehop preprocess: api: stopping: waiting for 1 request still open: POST /preprocess-jobs",
+    );
+    assert.equal(
+      lines[1],
+      "tracehop preprocess: api: stopping: 1 request still open after 10 s: closing its connection",
+    );
+    assert.match(
+      lines[2]!,
+      /^tracehop preprocess: api: stopping: POST \/preprocess-jobs, its connection closed by the stop, ended with: \S/,
+    );
+    assert.equal(lines[3], "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0");
+    const { rows } = await blocker.query(
+      `SELECT (SELECT count(*)::int FROM "${database.schema}"."PreprocessJob") AS jobs, (SELECT count(*)::int FROM "${database.schema}"."Outbox") AS outbox`,
+    );
+    assert.deepEqual(rows[0], { jobs: 0, outbox: 0 });
+  });
 });
 
 // Found trying the README as a new user: a response sent while the api stopped said `Connection:

@@ -4,41 +4,67 @@
 // as README's "by hand" runs them, stay covered: test/tracing/main-job-export.test.ts runs main.ts so, and
 // it starts api.ts, relay.ts and worker.ts through tsx in turn.
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
 const ROOT = join(import.meta.dirname, "../..");
-/** What the compiled example is built from. */
-const SOURCES = ["src", "examples", "generated"].map((folder) => join(ROOT, folder));
-/** Written by each build of the package and of the example (tsc -b, tsconfig.build.json and tsconfig.examples.json). */
-const BUILD_INFO = ["dist/tsconfig.build.tsbuildinfo", "dist/examples.tsbuildinfo"].map((file) =>
-  join(ROOT, file),
-);
+
+/** The files of `folder` (relative to the repository root), recursively, with their modification times. */
+function filesOf(folder: string): { path: string; mtimeMs: number }[] {
+  const path = join(ROOT, folder);
+  if (statSync(path, { throwIfNoEntry: false }) === undefined) return [];
+  return readdirSync(path, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const file = join(entry.parentPath, entry.name);
+      return { path: relative(ROOT, file), mtimeMs: statSync(file).mtimeMs };
+    });
+}
+
+/**
+ * What is wrong with the build the tests would run, or undefined when it is up to date. `tsc -b`'s own rule
+ * for a project that is not incremental: every source has its output, and the oldest output is newer than
+ * the newest source — the package (src/ → dist/src), and the example (examples/ and generated/ → dist/examples
+ * and dist/generated, whose sources include the package's declarations: a change of src/ builds it again).
+ */
+function staleness(): string | undefined {
+  const projects = [
+    { name: "the package (dist/src)", sources: ["src"], inputs: ["src"] },
+    {
+      name: "the example (dist/examples)",
+      sources: ["examples", "generated"],
+      inputs: ["src", "examples", "generated"],
+    },
+  ];
+  for (const { name, sources, inputs } of projects) {
+    const compiled = sources.flatMap(filesOf).filter((file) => /(?<!\.d)\.ts$/.test(file.path));
+    const outputs = compiled.map((file) => ({
+      path: join("dist", file.path.replace(/\.ts$/, ".js")),
+      mtimeMs: statSync(join(ROOT, "dist", file.path.replace(/\.ts$/, ".js")), { throwIfNoEntry: false })
+        ?.mtimeMs,
+    }));
+    const missing = outputs.find((output) => output.mtimeMs === undefined);
+    if (missing !== undefined) return `${name} is not built (no ${missing.path})`;
+    const oldest = Math.min(...outputs.map((output) => output.mtimeMs!));
+    const newest = inputs.flatMap(filesOf).find((file) => file.mtimeMs > oldest);
+    if (newest !== undefined) return `${name} is older than ${newest.path}`;
+  }
+  return undefined;
+}
 
 let checked = false;
 
 /**
  * The node arguments that run `examples/preprocess/<name>.ts` compiled (`dist/examples/preprocess/<name>.js`,
- * relative to the repository root). Throws when the build is missing or older than a file of src/,
- * examples/ or generated/ (a test would run yesterday's code): `npm test` builds first; a test file run
- * alone needs `npm run build` before it.
+ * relative to the repository root). Throws when the build is missing or older than its sources (a test would
+ * run yesterday's code: {@link staleness}); `npm test` builds first, and a test file run alone needs
+ * `npm run build` (or `npm start`'s `tsc -b`) before it.
  */
 export function exampleArgs(name: string): string[] {
   if (!checked) {
-    const newest = Math.max(
-      0,
-      ...SOURCES.flatMap((folder) =>
-        readdirSync(folder, { recursive: true, withFileTypes: true })
-          .filter((entry) => entry.isFile())
-          .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
-      ),
-    );
-    const built = Math.min(
-      ...BUILD_INFO.map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1),
-    );
-    if (built < newest)
+    const stale = staleness();
+    if (stale !== undefined)
       throw new Error(
-        `the tests run the compiled example (dist/examples), which is ${built < 0 ? "missing" : "older than src/, examples/ or generated/"}: ` +
-          "run npm run build first (npm test does)",
+        `the tests run the compiled example: ${stale}; run npm run build first (npm test does)`,
       );
     checked = true;
   }

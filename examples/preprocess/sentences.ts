@@ -39,42 +39,107 @@ const ENGLISH_ABBREVIATIONS = new Set([
  */
 const MONTH_ABBREVIATIONS = new Set("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split(" "));
 
-/** Opening brackets or quotes, or Markdown's emphasis (`*`, `_`), before a word that follows a time. */
-const OPENERS = String.raw`^[\p{Ps}\p{Pi}"'*_]*`;
+/**
+ * Opening brackets or quotes, or Markdown's emphasis (`*`, `_`), inline code (`` ` ``) or strikethrough
+ * (`~~`, GitHub Flavored Markdown), before a word that follows a time ("5 p.m. (Tuesday)", "9 a.m. `Monday`").
+ */
+const OPENERS = String.raw`^[\p{Ps}\p{Pi}"'*_` + "`" + String.raw`~]*`;
 /** The end of a whole word. */
 const WORD_END = String.raw`(?![\p{L}\p{M}\p{N}])`;
+/** White space and a decimal digit of any script: a day or a year follows ("Jan 5", "Sat 3 June", "May 2026"). */
+const BEFORE_NUMBER = String.raw`\s+\p{Nd}`;
+
+/** A weekday's whole name, or its plural ("Tuesday", "Tuesdays": "open 5 p.m. Tuesdays and Thursdays"). */
+const WEEKDAY = String.raw`(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?`;
+/**
+ * A weekday's abbreviations, without their full stop: "Mon", "Tue", "Tues", "Wed", "Weds", "Thu", "Thur",
+ * "Thurs", "Fri", "Sat", "Sun", and the two-letter "Tu" and "Th" (no English words; not "Mo", "We", "Fr",
+ * "Sa", "Su": a word, a title, a name). Some are words too ("Mon", "Wed", "Sat", "Sun"), so an abbreviation
+ * counts only with a mark of one after it ({@link NAME_AFTER_TIME}), unless it is no word ({@link WEEKDAY_BARE}).
+ */
+const WEEKDAY_ABBREVIATION = String.raw`(?:Mon|Tues|Tue|Tu|Weds|Wed|Thurs|Thur|Thu|Th|Fri|Sat|Sun)`;
+/** A weekday's abbreviations that are no English word, alone: "5 p.m. Weds", "5 p.m. Thurs". */
+const WEEKDAY_BARE = String.raw`(?:Tues|Tue|Weds|Thurs|Thur|Thu|Fri)`;
+/**
+ * A dash between two weekdays' abbreviations, perhaps spaced: a hyphen (U+002D, U+2010, U+2011), an en dash
+ * (U+2013) or an em dash (U+2014): "Mon-Fri", "Mon–Fri", "Mon – Thurs".
+ */
+const DAY_RANGE_DASH = String.raw`[ ]?[\-\u2010\u2011\u2013\u2014][ ]?`;
+/** A month's whole name, but "May" (a word that starts sentences, "May we go?": only before a number). */
+const MONTH = String.raw`(?:January|February|March|April|June|July|August|September|October|November|December)`;
+/** A month's abbreviations ({@link MONTH_ABBREVIATIONS}), without their full stop. */
+const MONTH_ABBREVIATION = String.raw`(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)`;
 
 /**
  * A weekday's or a month's name that may follow a time's "a.m." or "p.m." without starting a sentence
- * ({@link isTimeAbbreviation}), after perhaps opening brackets, quotes or emphasis ({@link OPENERS}), as a
- * whole word capitalised or in capitals: a weekday's name, whole or abbreviated with a full stop or a comma
- * ("Tuesday", "TUESDAY", "Tue.", "Mon.,"), a month's name (not "May", a word that starts sentences, "May we
- * go?": only before a number, "May 3") or its abbreviation with its full stop ("Jan.").
+ * ({@link isTimeAbbreviation}), after perhaps opening brackets, quotes, emphasis, inline code or strikethrough
+ * ({@link OPENERS}), capitalised or in capitals (any case: a lower-case word goes on anyway):
+ * - a weekday's name, or its plural, as a whole word ("Tuesday", "TUESDAY", "Tuesdays": {@link WEEKDAY});
+ * - a weekday's abbreviation ({@link WEEKDAY_ABBREVIATION}) with a full stop or a comma ("Tue.", "Mon.,",
+ *   "Weds.", "Th."), before a range's dash and another weekday ("Mon-Fri", "Mon–Fri", "Tu-Th":
+ *   {@link DAY_RANGE_DASH}; "Sun-dried" is not one), or before a number ("Sat 3 June"); alone, as a whole
+ *   word, only when it is no word ({@link WEEKDAY_BARE}: "Weds", "Thurs"; "Sun shone", "Sat by the fire" and
+ *   "Mon ami" start sentences);
+ * - a month's whole name but "May", as a whole word ("January": {@link MONTH}), or its abbreviation with its
+ *   full stop ("Jan.") or before a number ("Jan 5", and "May 31", "May 5th": "May" is the month only there).
+ * Each alternative is a fixed word then at most one bounded mark, anchored at the start: matched in time
+ * linear in the text's length.
  */
 const NAME_AFTER_TIME = new RegExp(
   OPENERS +
     "(?:" +
-    String.raw`(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[.,]` + // a weekday
-    String.raw`|(?:January|February|March|April|June|July|August|September|October|November|December)` + // a month
-    String.raw`|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.|May\s+\p{Nd}+` +
-    ")" +
-    WORD_END,
+    [
+      WEEKDAY + WORD_END, // "Tuesday", "Tuesdays"
+      WEEKDAY_ABBREVIATION + "[.,]", // "Tue.", "Mon.,"
+      WEEKDAY_ABBREVIATION + DAY_RANGE_DASH + WEEKDAY_ABBREVIATION, // "Mon-Fri", "Mon – Thurs"
+      WEEKDAY_ABBREVIATION + BEFORE_NUMBER, // "Sat 3 June"
+      WEEKDAY_BARE + WORD_END, // "Weds"
+      MONTH + WORD_END, // "January"
+      MONTH_ABBREVIATION + String.raw`\.`, // "Jan."
+      `(?:${MONTH_ABBREVIATION}|May)` + BEFORE_NUMBER, // "Jan 5", "May 31"
+    ].join("|") +
+    ")",
   "iu",
 );
 
 /**
  * A time zone's abbreviation that may follow a time's "a.m." or "p.m." without starting a sentence ("EST",
  * "UTC", "CEST", "HST", "NZST"), in capitals only: "Art", "Eat" and "Cat" start sentences. The zones of North
- * America, Europe, Africa, Asia and Oceania in common use, as tz database abbreviations.
+ * America, Europe, Africa, Asia and Oceania in common use, as tz database abbreviations or as written where
+ * the tz database now has a number ("GST" for the Gulf's, "+04"; "WITA", "NPT", "IRST"). Left out: those that
+ * are English words in capitals, as in a heading ("GET", "PET", "COT", "VET").
  */
 const ZONE_AFTER_TIME = new RegExp(
   OPENERS +
     "(?:" +
-    String.raw`UTC|GMT|[ECMP][SD]?T|H[SD]T|AK[SD]T|[AN][SD]T|BST|IST|JST|KST|HKT|SGT|PHT|ICT|WIB|PKT|MSK` + // America, Europe, Asia
-    String.raw`|[CEW]ES?T|[WCE]AT|SAST|BRT|ART|CLT|AE[SD]T|AC[SD]T|AWST|NZ[SD]T` + // Europe, Africa, South America, Oceania
+    [
+      String.raw`UTC|GMT|[ECMP][SD]?T|H[SD]T|AK[SD]T|[AN][SD]T`, // North America
+      String.raw`[CEW]ES?T|BST|IST|MSK|TRT`, // Europe (IST: Ireland's, and India's), Turkey
+      String.raw`[WCE]AT|SAST|IDT|GST|IRST`, // Africa, Israel, the Gulf, Iran
+      String.raw`PKT|NPT|JST|KST|HKT|SGT|MYT|PHT|ICT|WIB|WITA|WIT`, // Asia
+      String.raw`BRT|ART|CLT`, // South America
+      String.raw`AE[SD]T|AC[SD]T|AWST|ACWST|NZ[SD]T`, // Oceania
+    ].join("|") +
     ")" +
     WORD_END,
   "u",
+);
+
+/**
+ * A time zone's name that may follow a time's "a.m." or "p.m." without starting a sentence, in any case, only
+ * with "time" after it: a region ("Pacific", "Mountain", "Central", "Eastern", "Atlantic", "Alaska", "Hawaii",
+ * "Newfoundland", "Greenwich"), perhaps "European", perhaps "Standard", "Daylight", "Summer" or "Mean", then
+ * "time" ("9 a.m. Pacific time", "5 A.M. Eastern Time", "Central European Summer Time", "Greenwich Mean Time").
+ * Without "time" the region word starts a sentence as any ("Pacific waters rose", "Central banks …"). Each
+ * run of white space is followed by a letter it cannot hold: matched in linear time.
+ */
+const ZONE_NAME_AFTER_TIME = new RegExp(
+  OPENERS +
+    String.raw`(?:Pacific|Mountain|Central|Eastern|Atlantic|Alaska|Hawaii|Newfoundland|Greenwich)` + // a region
+    String.raw`(?:\s+European)?(?:\s+(?:Standard|Daylight|Summer|Mean))?` + // perhaps its qualifiers
+    String.raw`\s+time` +
+    WORD_END,
+  "iu",
 );
 
 /**
@@ -82,11 +147,13 @@ const ZONE_AFTER_TIME = new RegExp(
  * Its full stop ends the sentence before a capitalised word ("We met at 5 p.m. The next day it rained."), as
  * the pragmatic segmenter's rule has it (pragmatic_segmenter AbbreviationReplacer AmPmRules: after "a.m." or
  * "p.m." of either case, white space and a capital end a sentence), but not before a weekday or a month
- * ({@link NAME_AFTER_TIME}: "5 p.m. Tuesday", "5 P.M. TUESDAY"), a time zone ({@link ZONE_AFTER_TIME}: "9 a.m.
- * EST"), each perhaps in brackets, quotes or emphasis ("5 p.m. *Tuesday*"), a lower-case word or a digit
- * ({@link continues}). The limit: a capitalised word that does not start a sentence after one ("at 5 p.m.
- * Jane called", a name) is cut there, and a sentence that starts with a weekday, a month or a time zone after
- * one ("We left at 5 p.m. Tuesday was calm.") stays joined to it.
+ * ({@link NAME_AFTER_TIME}: "5 p.m. Tuesday", "5 P.M. TUESDAY", "5 p.m. Tuesdays", "5 p.m. Mon-Fri", "5 p.m.
+ * Jan 5"), a time zone ({@link ZONE_AFTER_TIME}: "9 a.m. EST"; {@link ZONE_NAME_AFTER_TIME}: "9 a.m. Pacific
+ * time"), each perhaps in brackets, quotes, emphasis, inline code or strikethrough ("5 p.m. *Tuesday*",
+ * "9 a.m. `Monday`"), a lower-case word or a digit ({@link continues}). The limit: a capitalised word that
+ * does not start a sentence after one ("at 5 p.m. Jane called", a name) is cut there, and a sentence that
+ * starts with a weekday, a month or a time zone after one ("We left at 5 p.m. Tuesday was calm.", "… 5 p.m.
+ * Sundays are quiet.") stays joined to it.
  */
 function isTimeAbbreviation(word: string): boolean {
   return /^(?:[ap]\.m|[AP]\.M)$/.test(word);
@@ -1109,7 +1176,12 @@ function continues(before: string, next: string): boolean {
   if (isMonthAbbreviation(word) && /^\s*\p{Nd}/u.test(next)) return true;
   if (isTimeAbbreviation(word)) {
     const after = next.trimStart();
-    return /^\s*\p{Nd}/u.test(next) || NAME_AFTER_TIME.test(after) || ZONE_AFTER_TIME.test(after);
+    return (
+      /^\s*\p{Nd}/u.test(next) ||
+      NAME_AFTER_TIME.test(after) ||
+      ZONE_AFTER_TIME.test(after) ||
+      ZONE_NAME_AFTER_TIME.test(after)
+    );
   }
   return isAbbreviation(word);
 }

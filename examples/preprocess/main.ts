@@ -22,6 +22,7 @@ import {
 } from "./config.js";
 import { databaseName, openDatabase, prepareDatabase } from "./db.js";
 import { problemLines, type Job, type Submission } from "./run-report.js";
+import { setAsideReasons } from "./set-aside.js";
 import {
   datadogIds,
   formatTraceTree,
@@ -254,6 +255,14 @@ async function readFinalStatuses(jobs: Job[]): Promise<void> {
         `${job.file}: job ${job.id} ${row.status}, ${sentences(row._count.sentences)} (read from the database)`,
       );
     }
+    // A job still pending because the broker refused its message (its outbox row set aside): said why, not
+    // only that the run's wait ran out.
+    const pending = jobs.filter((j) => j.status === "pending");
+    const reasons = await setAsideReasons(
+      db,
+      pending.map((j) => j.id),
+    );
+    for (const job of pending) job.reason = reasons.get(job.id) ?? job.reason;
   } catch (err) {
     console.error(
       `tracehop preprocess: cannot read the jobs' statuses from the database of ${databaseName()}: ${firstLine(err)}; they are shown as the api last answered`,

@@ -29,6 +29,7 @@ import {
 } from "./queue.js";
 import { isTransientDatabaseError, OutageLog, RepeatedFailureLog, retryTransient } from "./transient.js";
 import { onShutdownSignal, startProcessTracing, stopOnSignalWhileStarting } from "./tracing.js";
+import { SET_ASIDE_CLAIM } from "./set-aside.js";
 
 // A signal while starting ends the process at once, saying so (tracing.ts).
 stopOnSignalWhileStarting("relay");
@@ -213,7 +214,7 @@ async function setAside(row: OutboxRow, claimedBy: string, refused: MessageRefus
       () =>
         db.outbox.updateMany({
           where: { id: row.id, claimedBy, publishedAt: null },
-          data: { claimedUntil: until, claimedBy: `unpublishable: ${refused.reason}: ${refused.fix}` },
+          data: { claimedUntil: until, claimedBy: `${SET_ASIDE_CLAIM}${refused.reason}: ${refused.fix}` },
         }),
       RELAY_RETRY,
     );

@@ -13,7 +13,10 @@ export interface Job {
   file: string;
   id: string;
   status: string;
-  /** Why a failed job failed, as GET's `error` says it. */
+  /**
+   * Why a failed job failed, as GET's `error` says it; or why a job is still pending, when the database says
+   * (its outbox row set aside: set-aside.ts).
+   */
   reason?: string;
 }
 
@@ -103,7 +106,8 @@ export function problemLines(
     lines.push(
       `${notSubmitted.length} of ${counted(documents, "document")} not submitted (a process had ended): ${notSubmitted.join(", ")}`,
     );
-  const pending = unfinished.filter((j) => j.status === "pending").length;
+  // Pending for no reason known: the run's wait ran out (a job set aside says why in the last line).
+  const pending = unfinished.filter((j) => j.status === "pending" && j.reason === undefined).length;
   if (pending > 0 && endedEarly.length === 0)
     lines.push(
       `${pending === 1 ? "a job" : `${pending} jobs`} still pending after ${jobTimeoutMs} ms: raise TRACEHOP_JOB_TIMEOUT_MS for large documents, or see the processes' messages above (a busy database is retried)`,

@@ -90,6 +90,24 @@ describe("npm start's lines at the end of a run that was not whole", () => {
     assert.match(two[0]!, /^2 jobs still pending after 5 ms: /);
   });
 
+  test("a job pending because its outbox row was set aside: its reason in the last line, no timeout advice for it", () => {
+    const why =
+      "its message was set aside by the relay until 2026-12-04T05:00:00.000Z: 406 PRECONDITION_FAILED - message size 5000 is larger than configured max size 4096: raise the broker's max_message_size (rabbitmq.conf) to 5000 bytes or more, or make the message smaller";
+    assert.deepEqual(problemLines(1, submission({ jobs: [job("a.txt", "pending", why)] }), [], 5000), [
+      "of the 1 job submitted, 0 done, 1 pending",
+      `1 of 1 job did not finish: a.txt (pending: ${why})`,
+    ]);
+    // Beside one pending for no reason known: the advice counts that one alone.
+    const two = problemLines(
+      2,
+      submission({ jobs: [job("a.txt", "pending", why), job("b.txt", "pending")] }),
+      [],
+      5000,
+    );
+    assert.match(two[0]!, /^a job still pending after 5000 ms: /);
+    assert.equal(two.at(-1), `2 of 2 jobs did not finish: a.txt (pending: ${why}), b.txt (pending)`);
+  });
+
   test("one document of one not submitted, a process having ended: the singular", () => {
     assert.deepEqual(problemLines(1, submission({ notSubmitted: ["a.txt"] }), [exited("worker")], 1), [
       "the worker exited with code 1 before every job was done (its last messages are above, prefixed [worker])",

@@ -57,8 +57,8 @@ interface Started {
 function start(name: string, env: NodeJS.ProcessEnv): Started {
   const child = spawn(
     process.execPath,
-    // Compiled, as `npm start` runs them (`npm run bench` builds dist/examples first).
-    [...PROFILE_ARGS, join(ROOT, "dist/examples/preprocess", `${name}.js`)],
+    // Compiled, as `npm start` runs them (`npm run bench` builds dist/example first).
+    [...PROFILE_ARGS, join(ROOT, "dist/example/examples/preprocess", `${name}.js`)],
     {
       cwd: ROOT,
       env,

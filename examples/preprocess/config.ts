@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /**
  * The root of the project: the nearest folder above this file that holds package.json. This file runs from
- * examples/preprocess (through tsx) or, compiled, from dist/examples/preprocess (`npm start`, tsconfig.examples.json).
+ * examples/preprocess (through tsx) or, compiled, from dist/example/examples/preprocess (`npm start`, tsconfig.examples.json).
  */
 export const PROJECT_ROOT = projectRoot(import.meta.dirname);
 

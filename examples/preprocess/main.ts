@@ -94,7 +94,7 @@ const startupLines = new Set<string>();
 let allReady = false;
 
 /**
- * What runs a process's file: plain Node for the compiled example (`npm start` runs dist/examples/preprocess/main.js,
+ * What runs a process's file: plain Node for the compiled example (`npm start` runs dist/example/examples/preprocess/main.js,
  * and starts api.js, relay.js, worker.js beside it), tsx for the sources (`node --import tsx examples/preprocess/main.ts`).
  */
 const PROCESS_LOADER = import.meta.filename.endsWith(".ts") ? ["--import", "tsx"] : [];

@@ -1,9 +1,9 @@
 // `npm run build` (which `npm install`'s prepare and `npm test` run) must leave the state that `npm start`'s
 // `tsc -b tsconfig.build.json tsconfig.examples.json` reads (dist/tsconfig.build.tsbuildinfo,
-// dist/tsconfig.examples.tsbuildinfo): built with `tsc -p`, it left none, so the first `npm start` after an
+// dist/example/tsconfig.examples.tsbuildinfo): built with `tsc -p`, it left none, so the first `npm start` after an
 // install rebuilt the whole package (10 to 20 s) for nothing (new-user trial). And that `tsc -b` must build
 // the example again when its output is gone or the package changed under it (a new-user trial: a deleted
-// dist/examples stayed deleted, and an export removed from src/ was a SyntaxError at a process's start).
+// dist/example stayed deleted, and an export removed from src/ was a SyntaxError at a process's start).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -54,12 +54,15 @@ test("npm start's tsc -b builds the example again when its output is gone, or th
     });
   assert.equal(build().status, 0);
   const run = () =>
-    execFileSync(process.execPath, ["dist/examples/preprocess/main.js"], { cwd: dir, encoding: "utf8" });
+    execFileSync(process.execPath, ["dist/example/examples/preprocess/main.js"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
   assert.equal(run(), "hello\n");
   assert.match(build("--dry").stdout, /Project '.*tsconfig\.examples\.json' is up to date/);
 
   // Its output deleted: built again.
-  rmSync(join(dir, "dist/examples"), { recursive: true });
+  rmSync(join(dir, "dist/example"), { recursive: true });
   assert.match(build("--dry").stdout, /A non-dry build would build project '.*tsconfig\.examples\.json'/);
   assert.equal(build().status, 0);
   assert.equal(run(), "hello\n");

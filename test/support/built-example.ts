@@ -1,5 +1,5 @@
 // The example's processes as the tests start them: the compiled JavaScript `npm run build` writes to
-// dist/examples/preprocess (tsconfig.examples.json), which `npm start` runs too. Node starts one in a third
+// dist/example/examples/preprocess (tsconfig.examples.json), which `npm start` runs too. Node starts one in a third
 // of the time tsx takes with the sources, and the end-to-end files start hundreds. The sources through tsx,
 // as README's "by hand" runs them, stay covered: test/tracing/main-job-export.test.ts runs main.ts so, and
 // it starts api.ts, relay.ts and worker.ts through tsx in turn.
@@ -22,31 +22,35 @@ function filesOf(folder: string): { path: string; mtimeMs: number }[] {
 
 /**
  * What is wrong with the build the tests would run, or undefined when it is up to date. `tsc -b`'s own rule
- * for a project that is not incremental: every source has its output, and the oldest output is newer than
- * the newest source — the package (src/ → dist/src), and the example (examples/ and generated/ → dist/examples
- * and dist/generated, whose sources include the package's declarations: a change of src/ builds it again).
+ * for a project that is not incremental, on the files it reads (TypeScript: an editor's swap file or a note
+ * beside them is none): every source has its output, and the oldest output is newer than the newest source —
+ * the package (src/ → dist/src), and the example (examples/ and generated/ → dist/example, whose sources
+ * include the package's declarations: a change of src/ builds it again).
  */
 function staleness(): string | undefined {
   const projects = [
-    { name: "the package (dist/src)", sources: ["src"], inputs: ["src"] },
+    { name: "the package (dist/src)", outDir: "dist", sources: ["src"], inputs: ["src"] },
     {
-      name: "the example (dist/examples)",
+      name: "the example (dist/example)",
+      outDir: "dist/example",
       sources: ["examples", "generated"],
       inputs: ["src", "examples", "generated"],
     },
   ];
-  for (const { name, sources, inputs } of projects) {
-    const compiled = sources.flatMap(filesOf).filter((file) => /(?<!\.d)\.ts$/.test(file.path));
-    const outputs = compiled.map((file) => ({
-      path: join("dist", file.path.replace(/\.ts$/, ".js")),
-      mtimeMs: statSync(join(ROOT, "dist", file.path.replace(/\.ts$/, ".js")), { throwIfNoEntry: false })
-        ?.mtimeMs,
-    }));
+  const typeScript = (file: { path: string }) => file.path.endsWith(".ts");
+  for (const { name, outDir, sources, inputs } of projects) {
+    const outputs = sources
+      .flatMap(filesOf)
+      .filter((file) => typeScript(file) && !file.path.endsWith(".d.ts"))
+      .map((file) => {
+        const path = join(outDir, file.path.replace(/\.ts$/, ".js"));
+        return { path, mtimeMs: statSync(join(ROOT, path), { throwIfNoEntry: false })?.mtimeMs };
+      });
     const missing = outputs.find((output) => output.mtimeMs === undefined);
     if (missing !== undefined) return `${name} is not built (no ${missing.path})`;
     const oldest = Math.min(...outputs.map((output) => output.mtimeMs!));
-    const newest = inputs.flatMap(filesOf).find((file) => file.mtimeMs > oldest);
-    if (newest !== undefined) return `${name} is older than ${newest.path}`;
+    const newer = inputs.flatMap(filesOf).find((file) => typeScript(file) && file.mtimeMs > oldest);
+    if (newer !== undefined) return `${name} is older than ${newer.path}`;
   }
   return undefined;
 }
@@ -54,7 +58,7 @@ function staleness(): string | undefined {
 let checked = false;
 
 /**
- * The node arguments that run `examples/preprocess/<name>.ts` compiled (`dist/examples/preprocess/<name>.js`,
+ * The node arguments that run `examples/preprocess/<name>.ts` compiled (`dist/example/examples/preprocess/<name>.js`,
  * relative to the repository root). Throws when the build is missing or older than its sources (a test would
  * run yesterday's code: {@link staleness}); `npm test` builds first, and a test file run alone needs
  * `npm run build` (or `npm start`'s `tsc -b`) before it.
@@ -68,5 +72,5 @@ export function exampleArgs(name: string): string[] {
       );
     checked = true;
   }
-  return [`dist/examples/preprocess/${name}.js`];
+  return [`dist/example/examples/preprocess/${name}.js`];
 }

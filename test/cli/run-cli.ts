@@ -22,12 +22,11 @@
 //   its arguments, streams, environment and exit code stays tested end to end.
 // TRACEHOP_TEST_CLI_SPAWN=1 runs every case through the bin, as all did before the in-process runs.
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
+import { staleBuild } from "../support/build.js";
 import { twoAtATime } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -35,32 +34,20 @@ import { tempDir } from "../support/temp-dir.js";
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 /** The CLI as npm installs it (package.json `bin`): what the tests of a process run. */
 const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
-/** The command the bin runs, built: what the in-process runs call (in-process-worker.mjs imports it). */
-const COMMAND = fileURLToPath(new URL("../../dist/src/cli/command.js", import.meta.url));
 const WORKER = new URL("./in-process-worker.mjs", import.meta.url);
-const SRC = fileURLToPath(new URL("../../src", import.meta.url));
 
 /**
- * The built CLI, refused when the bin or the command is missing or older than a file of src/ (a test
- * would run yesterday's code): `npm test` builds first; a test file run alone needs `npm run build`
- * before it. Running the build's JavaScript rather than src/ through tsx is also a third of the
- * start-up of each run through the bin.
+ * The built CLI, refused when the package's build (the bin, the command) is missing or older than a file of
+ * src/ (a test would run yesterday's code: build.ts staleBuild): `npm test` builds first; a test file run
+ * alone needs `npm run build` before it. Running the build's JavaScript rather than src/ through tsx is
+ * also a third of the start-up of each run through the bin.
  */
 function builtCli(): string {
-  const newest = Math.max(
-    0,
-    ...readdirSync(SRC, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
-  );
-  for (const file of [BIN, COMMAND]) {
-    const built = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-    if (built < newest)
-      throw new Error(
-        `test/cli runs the built CLI (${file}), which is ${built < 0 ? "missing" : "older than src/"}: ` +
-          "run npm run build first (npm test does)",
-      );
-  }
+  const stale = staleBuild("package");
+  if (stale !== undefined)
+    throw new Error(
+      `test/cli runs the built CLI (${BIN}): ${stale}; run npm run build first (npm test does)`,
+    );
   return BIN;
 }
 

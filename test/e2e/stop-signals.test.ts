@@ -14,7 +14,7 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { until } from "../examples/queue-helpers.js";
 import { silentServer, type SilentServer } from "../examples/tcp-servers.js";
 import { childPid, runs, startExample, type RunningExample } from "../support/main-job.js";
-import { exampleArgs } from "../support/built-example.js";
+import { exampleArgs } from "../support/build.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** The last line a process wrote on stderr. */

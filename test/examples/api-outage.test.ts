@@ -10,7 +10,7 @@ import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { startExample, type RunningExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { proxiedDatabase, type SwitchingProxy } from "./tcp-servers.js";
-import { exampleArgs } from "../support/built-example.js";
+import { exampleArgs } from "../support/build.js";
 
 /** One answer of the api: status, Retry-After, the error, and when it came (ms after the outage began). */
 type Answer = [status: number, retryAfter: string | null, error: string, at: number];

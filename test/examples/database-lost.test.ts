@@ -15,7 +15,7 @@ import { connectPostgres, exampleSchemaFixture, PG_URL } from "../prisma/databas
 import { startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { countingProxy, within } from "./tcp-servers.js";
-import { exampleArgs } from "../support/built-example.js";
+import { exampleArgs } from "../support/build.js";
 
 const SCHEMA = `tracehop_lost_${process.pid}`;
 /** The application_name of the client under test: only its backends are terminated. */

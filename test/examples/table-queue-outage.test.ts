@@ -10,7 +10,7 @@ import { TableQueue } from "../../examples/preprocess/queue.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { quietly, until } from "./queue-helpers.js";
 import { proxiedDatabase } from "./tcp-servers.js";
-import { exampleArgs } from "../support/built-example.js";
+import { exampleArgs } from "../support/build.js";
 
 describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, () => {
   test("one line when the outage starts, none for the polls that fail while it lasts, one when it ends", async (t) => {

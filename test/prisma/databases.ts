@@ -15,7 +15,7 @@ import mariadb from "mariadb";
 import pg from "pg";
 import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate-server.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { exampleArgs } from "../support/built-example.js";
+import { exampleArgs } from "../support/build.js";
 
 export type Provider = "sqlite" | "postgresql" | "mysql";
 export const PROVIDERS: readonly Provider[] = ["sqlite", "postgresql", "mysql"];

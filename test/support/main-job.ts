@@ -1,9 +1,9 @@
 // The main job (examples/preprocess/main.ts: api, relay and worker in three processes) run as a user
-// runs it (`npm start`: compiled, built-example.ts), for the end-to-end tests.
+// runs it (`npm start`: compiled, build.ts), for the end-to-end tests.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { exampleArgs } from "./built-example.js";
+import { exampleArgs } from "./build.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 

@@ -94,6 +94,22 @@ export function countMiss(key: string, limit: number): void {
   given.add(key);
 }
 
+/** Warnings counted per group ({@link countWithin}); forgotten with the warnings. */
+const groupCounts = new Map<string, number>();
+
+/**
+ * Internal: counts one more warning of `group` (a kind of warning whose keys are not bounded, such as one
+ * per carrier field name a propagator writes) and returns true for the first `max` of the process, false
+ * from then on: the keys a process keeps, and what it prints, stay bounded. Forgotten by
+ * {@link resetWarningsForTests} with the warnings themselves.
+ */
+export function countWithin(group: string, max: number): boolean {
+  const count = groupCounts.get(group) ?? 0;
+  if (count >= max) return false;
+  groupCounts.set(group, count + 1);
+  return true;
+}
+
 /**
  * Marks `key` as warned about, so that no process warning is given for it: for a program that
  * reports the problem itself (`tracehop inspect` names every Datadog id stored as a JSON number).
@@ -135,4 +151,5 @@ export function oneLine(text: string): string {
 export function resetWarningsForTests(): void {
   given.clear();
   misses.clear();
+  groupCounts.clear();
 }

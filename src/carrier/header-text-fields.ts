@@ -1,6 +1,6 @@
 import { isPrintableAscii } from "../propagation/header-text.js";
 import { describeValue } from "../describe-value.js";
-import { hasWarned, warnOnce } from "../warn-once.js";
+import { countWithin, hasWarned, warnOnce } from "../warn-once.js";
 import { OWN_HEADER_NAMES } from "./ascii-lower-name.js";
 import type { TraceCarrier } from "./trace-carrier.js";
 
@@ -9,8 +9,6 @@ import type { TraceCarrier } from "./trace-carrier.js";
  * silently).
  */
 const MAX_WARNED_FIELDS = 16;
-/** Field names {@link keepHeaderTextFields} has warned about. */
-let warnedFields = 0;
 /** Code of the process warning of a dropped carrier field. */
 const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT";
 
@@ -59,7 +57,9 @@ export function isHeaderNameText(name: string): boolean {
 export function warnDroppedField(name: string, value: unknown): void {
   try {
     const key = `carrier field ${name}`;
-    if (warnedFields >= MAX_WARNED_FIELDS || hasWarned(key)) return;
+    // Counted whether or not it is said: under OTEL_SDK_DISABLED warnOnce says nothing but keeps the
+    // key, and a propagator that writes a field per baggage key would make these keys unbounded.
+    if (hasWarned(key) || !countWithin(FIELD_NOT_HEADER_TEXT_WARNING, MAX_WARNED_FIELDS)) return;
     const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
     const why =
       typeof value !== "string"
@@ -70,9 +70,6 @@ export function warnDroppedField(name: string, value: unknown): void {
     const message =
       `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +
       `it is left out of the carrier so that it cannot fail a database write or split a message header`;
-    // Counted whether or not it is said: under OTEL_SDK_DISABLED warnOnce says nothing but keeps the
-    // key, and a propagator that writes a field per baggage key would make these keys unbounded.
-    warnedFields++;
     warnOnce(key, message, FIELD_NOT_HEADER_TEXT_WARNING);
   } catch {
     // describing the value failed: nothing to say

@@ -118,6 +118,31 @@ describe("a propagator that fails in inject", () => {
   });
 });
 
+test("a propagator that writes a field of its own per call, none of it header text: warned for the first 16 names of the process, the 17th dropped silently; forgotten with the warnings, as a new process would", async () => {
+  resetWarnings();
+  let call = 0;
+  const fieldPerCall: TextMapPropagator = {
+    inject(_context, carrier, setter) {
+      setter.set(carrier, `x-field-${++call}`, "line\nbreak");
+      setter.set(carrier, "x-kept", "1");
+    },
+    extract: (c) => c,
+    fields: () => [],
+  };
+  const capture = () => recordWarnings(() => captureCarrier({ context: ctx, propagator: fieldPerCall }));
+  const named = (told: Awaited<ReturnType<typeof capture>>) =>
+    told.processWarnings.map(([code, message]) => [code, /carrier field "([^"]*)"/.exec(message)?.[1]]);
+  const told: Awaited<ReturnType<typeof capture>>[] = [];
+  for (let i = 0; i < 17; i++) told.push(await capture());
+  assert.deepEqual(told[16]!.result, { "x-kept": "1" });
+  assert.deepEqual(
+    told.flatMap(named),
+    Array.from({ length: 16 }, (_, i) => ["TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT", `x-field-${i + 1}`]),
+  );
+  resetWarnings();
+  assert.deepEqual(named(await capture()), [["TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT", "x-field-18"]]);
+});
+
 describe("a propagator that fails in extract", () => {
   beforeEach(() => {
     resetWarnings();

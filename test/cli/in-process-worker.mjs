@@ -43,12 +43,27 @@ try {
   loaded = err;
 }
 
+/** Whether a run is going on: run-cli.ts waits, blocked, for its answer. */
+let running = false;
+
 /** Posts `result` to run-cli.ts and wakes it. */
 function answer(result) {
+  running = false;
   port.postMessage(result);
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
 }
+
+// A thread that ends in the middle of a run (an uncaught exception of the command, process.exit called
+// by it) answers the run with why, at once: run-cli.ts, blocked in Atomics.wait, would otherwise wait
+// its whole timeout, and node:test's timeouts cannot end that wait.
+process.on("uncaughtException", (err) => {
+  if (running) answer({ error: `the run threw where nothing caught it: ${err?.stack ?? String(err)}` });
+  process.exit(1);
+});
+process.on("exit", (code) => {
+  if (running) answer({ error: `the worker thread exited with code ${code} during the run` });
+});
 
 /** Standard input holding `bytes`, then its end: a pipe (no size), as spawnSync's `input` gives. */
 function pipeOf(bytes) {
@@ -68,6 +83,7 @@ function pipeOf(bytes) {
 port.on("message", async ({ args, input, env }) => {
   if (loaded instanceof Error) return answer({ error: `cannot load the built command: ${loaded.message}` });
   const { runTracehop } = loaded.command;
+  running = true;
   spawnReason = undefined;
   loaded.warnings.resetWarningsForTests();
   for (const name of Object.keys(process.env)) delete process.env[name];

@@ -185,7 +185,7 @@ function startedWorker(): InProcessWorker {
   worker.unref();
   port1.unref();
   const started: InProcessWorker = { worker, port: port1, signal };
-  worker.on("error", () => {
+  worker.on("exit", () => {
     if (inProcessWorker === started) inProcessWorker = undefined;
   });
   inProcessWorker = started;
@@ -241,7 +241,12 @@ function runInProcess(
   }
   const reply = receiveMessageOnPort(port)?.message as WorkerReply | undefined;
   if (reply === undefined) throw new Error("the in-process CLI woke this thread without an answer");
-  if ("error" in reply) throw new Error(`the in-process CLI: ${reply.error}`);
+  if ("error" in reply) {
+    // The worker could not load the command, or ended mid-run: the next run starts another.
+    void worker.terminate();
+    inProcessWorker = undefined;
+    throw new Error(`the in-process CLI: ${reply.error}`);
+  }
   if ("spawn" in reply) return undefined;
   const text = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");

@@ -18,19 +18,7 @@ import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { parseInspectInput } from "../../src/cli/input.js";
-import {
-  run,
-  runAfter,
-  runBin,
-  runIn,
-  runMany,
-  runTo,
-  runWithStderr,
-  runWithStdout,
-  start,
-  inspectDir,
-  type CliRun,
-} from "./run-cli.js";
+import { run, runBin, runMany, start, inspectDir, type CliRun } from "./run-cli.js";
 
 /**
  * A value alone, as the argument and on standard input with and without its line break (echo, printf): the
@@ -1581,7 +1569,7 @@ describe("tracehop inspect: reading a file or standard input", () => {
     );
     const fd = openSync(dir, "r");
     try {
-      const stdin = runIn(dir, ["inspect", "-"], fd);
+      const stdin = runBin(["inspect", "-"], { cwd: dir, stdin: fd });
       assert.equal(stdin.code, 2);
       assert.equal(
         stdin.stderr,
@@ -1612,7 +1600,7 @@ describe("tracehop inspect: reading a file or standard input", () => {
     truncateSync(huge, 300 * 1024 * 1024); // sparse: no disk used
     const fd = openSync(huge, "r");
     try {
-      const { code, stderr } = runIn(dir, ["inspect", "-"], fd);
+      const { code, stderr } = runBin(["inspect", "-"], { cwd: dir, stdin: fd });
       assert.equal(code, 2);
       assert.equal(
         stderr,
@@ -1653,7 +1641,7 @@ describe("tracehop inspect: reading a file or standard input", () => {
 
   test("a named file without a size (a device, a FIFO, /dev/stdin, <(psql ...)): refused once what is read passes 256 MiB (exit 2)", () => {
     // /dev/zero never ends and its size is 0: the limit is checked on what is read, not on the size.
-    const { code, stderr } = runIn(tmpdir(), ["inspect", "/dev/zero"]);
+    const { code, stderr } = runBin(["inspect", "/dev/zero"], { cwd: tmpdir() });
     assert.equal(code, 2);
     assert.equal(
       stderr,
@@ -1688,13 +1676,13 @@ describe("tracehop inspect: the command line", () => {
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     for (const name of ["--help", "-h"]) {
       writeFileSync(join(dir, name), JSON.stringify({ traceparent: tp }));
-      const { code, stdout, stderr } = runIn(dir, ["inspect", "--json", "--", name]);
+      const { code, stdout, stderr } = runBin(["inspect", "--json", "--", name], { cwd: dir });
       assert.equal(stderr, "");
       assert.equal(code, 0);
       assert.equal(JSON.parse(stdout).context.traceId, "0af7651916cd43dd8448eb211c80319c");
     }
     // Before --, it is the option.
-    assert.match(runIn(dir, ["inspect", "--help", "--", "-h"]).stdout, /^usage: tracehop inspect /);
+    assert.match(runBin(["inspect", "--help", "--", "-h"], { cwd: dir }).stdout, /^usage: tracehop inspect /);
   });
 
   test("a file whose name starts like JSON (a digit, a minus): read as the file, or said missing; -- ends the options; JSON text naming no file is JSON", (t) => {
@@ -1708,19 +1696,19 @@ describe("tracehop inspect: the command line", () => {
       ["--", "-row.json"],
       ["--json", "--", "-row.json"],
     ]) {
-      const { code, stdout, stderr } = runIn(dir, ["inspect", ...args]);
+      const { code, stdout, stderr } = runBin(["inspect", ...args], { cwd: dir });
       assert.equal(code, 0, `${args.join(" ")}: ${stderr}`);
       assert.match(stdout, /4bf92f3577b34da6a3ce929d0e0e4736/);
     }
     // A missing file whose name starts like JSON is said missing, not parsed as JSON.
     for (const name of ["2024-07-rows.json", "42.json", "-rows.jsonl", "2024-07-rows"]) {
-      const { code, stderr } = runIn(dir, ["inspect", "--", name]);
+      const { code, stderr } = runBin(["inspect", "--", name], { cwd: dir });
       assert.equal(code, 2);
       assert.match(stderr, new RegExp(`cannot read the file ${name.replace(".", "\\.")}: ENOENT`));
     }
     // JSON text that names no file is still JSON text (a number with a decimal point too).
     for (const number of ["1.5", "2024"])
-      assert.deepEqual(runIn(dir, ["inspect", number]), {
+      assert.deepEqual(runBin(["inspect", number], { cwd: dir }), {
         code: 1,
         stdout: "no carrier (a number, not a carrier)\n",
         stderr: "",
@@ -1730,7 +1718,7 @@ describe("tracehop inspect: the command line", () => {
   test("command-line slips: JSON text the shell unquoted or split, no argument, a one-dash option, an option without its value, an empty argument: what to fix (exit 2)", (t) => {
     const dir = inspectDir(t);
     const firstLine = (args: string[]) => {
-      const { code, stdout, stderr } = runIn(dir, ["inspect", ...args]);
+      const { code, stdout, stderr } = runBin(["inspect", ...args], { cwd: dir });
       assert.equal(code, 2, args.join(" "));
       assert.equal(stdout, "");
       return stderr.split("\n")[0];
@@ -1761,7 +1749,7 @@ describe("tracehop inspect: the command line", () => {
     const devNull = openSync("/dev/null", "r");
     try {
       assert.equal(
-        runIn(dir, ["inspect"], devNull).stderr.split("\n")[0],
+        runBin(["inspect"], { cwd: dir, stdin: devNull }).stderr.split("\n")[0],
         "tracehop inspect: give exactly one carrier: JSON text, a file, or -",
       );
     } finally {
@@ -1791,7 +1779,8 @@ describe("tracehop inspect: the command line", () => {
         `tracehop inspect: the argument is ${what} (a shell variable that is unset or empty?); give JSON text, a file name, or - for standard input`,
       );
     writeFileSync(join(dir, "-j"), carrierText);
-    for (const args of [["-j"], ["--", "-j"]]) assert.equal(runIn(dir, ["inspect", ...args]).code, 0);
+    for (const args of [["-j"], ["--", "-j"]])
+      assert.equal(runBin(["inspect", ...args], { cwd: dir }).code, 0);
   });
 });
 
@@ -1849,7 +1838,7 @@ describe("tracehop inspect: its output and exit codes", () => {
     const fd = openSync(file, "w");
     let result;
     try {
-      result = runTo(["inspect", "-"], "\n".repeat(5000), env, fd);
+      result = runBin(["inspect", "-"], { input: "\n".repeat(5000), env, stdout: fd });
     } finally {
       closeSync(fd);
     }
@@ -1921,7 +1910,7 @@ describe("tracehop inspect: its output and exit codes", () => {
         [["inspect", join(dir, "missing.json")], 2],
         [["inspect", JSON.stringify({ traceparent: TRACEPARENT })], 0],
       ] as const) {
-        const result = runWithStderr([...args], fd);
+        const result = runBin([...args], { stderr: fd });
         assert.equal(result.code, code, args.join(" "));
       }
     } finally {
@@ -1941,7 +1930,7 @@ describe("tracehop inspect: its output and exit codes", () => {
         ["--help"],
         ["--version"],
       ]) {
-        const result = runWithStdout(args, fd);
+        const result = runBin(args, { stdout: fd });
         assert.deepEqual(
           [result.code, result.stderr],
           [2, "tracehop: cannot write to standard output: EBADF\n"],
@@ -1958,7 +1947,7 @@ describe("tracehop inspect: its output and exit codes", () => {
     // input (exit 2), it would send the user looking for a fault in the row.
     const preload =
       "process.stdout.write = () => { throw new TypeError(\"Cannot read properties of undefined (reading 'traceId')\"); };";
-    const { code, stdout, stderr } = runAfter(preload, ["inspect", carrierText]);
+    const { code, stdout, stderr } = runBin(["inspect", carrierText], { preload });
     assert.equal(stdout, "");
     assert.equal(code, 3);
     assert.equal(
@@ -1968,7 +1957,7 @@ describe("tracehop inspect: its output and exit codes", () => {
     );
     // An unknown or empty --styles list (the library's TypeError) is still the user's input: exit 2.
     for (const styles of ["bogus", ","]) {
-      const usage = runAfter("", ["inspect", "--styles", styles, carrierText]);
+      const usage = runBin(["inspect", "--styles", styles, carrierText], { preload: "" });
       assert.equal(usage.code, 2, styles);
       assert.match(
         usage.stderr,

@@ -482,7 +482,7 @@ describe("tracehop inspect through the bin (a process, as a user runs it)", () =
       [["--version"], undefined, clean, 0],
     ];
     for (const [args, input, env, code] of cases) {
-      const bin = runBin(args, input, env);
+      const bin = runBin(args, { input, env });
       assert.equal(bin.code, code, args.join(" "));
       assert.ok((code < 2 ? bin.stdout : bin.stderr).length > 0, args.join(" "));
       assert.deepEqual(run(args, input, env), bin, args.join(" "));

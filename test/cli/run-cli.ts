@@ -13,13 +13,13 @@
 //   directory, as a child process started here would read them.
 // - Through the bin, dist/src/cli/main.js (package.json `bin`) in a child process, as a user runs it,
 //   wherever the process itself is under test: `run` with a timeout, or with arguments or an environment
-//   too large to start a process with (E2BIG); `runAfter` (a fault preloaded); `runIn` (another
-//   directory, a file descriptor as standard input); `start` (signals, pipes held open, a reader that
-//   stops); `runTo`, `runWithStderr`, `runWithStdout` (descriptors such as /dev/full, output larger than
-//   a string); and `runBin`, for a test whose value is the process's (what overflows its stack: a worker
-//   thread's is larger) and for a few ordinary cases (inspect.test.ts, "tracehop inspect through the
-//   bin": its output and exit codes, compared with the in-process runs'), so that the bin's wiring of
-//   its arguments, streams, environment and exit code stays tested end to end.
+//   too large to start a process with (E2BIG); `runBin` with its options (another directory; a fault
+//   preloaded; file descriptors as standard streams, such as /dev/full, or output larger than a string),
+//   and for a test whose value is the process's (what overflows its stack: a worker thread's is larger)
+//   and a few ordinary cases (inspect.test.ts, "tracehop inspect through the bin": its output and exit
+//   codes, compared with the in-process runs'), so that the bin's wiring of its arguments, streams,
+//   environment and exit code stays tested end to end; `start` (signals, pipes held open, a reader that
+//   stops).
 // TRACEHOP_TEST_CLI_SPAWN=1 runs every case through the bin, as all did before the in-process runs.
 import { spawn, spawnSync } from "node:child_process";
 import type { TestContext } from "node:test";
@@ -75,28 +75,55 @@ export function run(
 ): CliResult {
   return (
     (timeoutMs === undefined ? runInProcess(args, input, env) : undefined) ??
-    runBin(args, input, env, timeoutMs)
+    runBin(args, { input, env, timeoutMs })
   );
 }
 
+/** How {@link runBin} starts the bin; every field optional. */
+export interface BinOptions {
+  /** Written to its standard input, which is then closed (none: closed at once). */
+  input?: string;
+  /** Its environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Killed after this many ms (its `code` is then `null`: a run that would not end). */
+  timeoutMs?: number;
+  /** Its working folder (default: this process's). */
+  cwd?: string;
+  /**
+   * Open file descriptors for its standard input, output or error instead of pipes (a folder, /dev/full,
+   * a file opened read-only, a file for output longer than a string can hold); a stream given so reads
+   * as "" in the result. `stdin` replaces `input`.
+   */
+  stdin?: number;
+  stdout?: number;
+  stderr?: number;
+  /**
+   * JavaScript run first in the same process (`--import` of a data: URL): a fault put in, as a bug in
+   * inspect would be, for a test of what the CLI does with an error of its own.
+   */
+  preload?: string;
+}
+
 /**
- * {@link run} always through the bin, in a child process (killed after `timeoutMs` when given): for a
- * test whose value is the process's (what overflows its stack), and for the few ordinary cases that keep
- * the bin's wiring (its arguments, standard streams, environment and exit code) tested end to end.
+ * Runs the CLI with `args` to its end through the bin, in a child process started as `options` says, and
+ * returns its exit code and what it wrote: {@link run}'s runs that need a process (a timeout), a test whose
+ * value is the process's (what overflows its stack), one in another folder, with a fault preloaded or with
+ * file descriptors as its streams, and the few ordinary cases that keep the bin's wiring (its arguments,
+ * standard streams, environment and exit code) tested end to end.
  */
-export function runBin(
-  args: string[],
-  input?: string,
-  env: NodeJS.ProcessEnv = process.env,
-  timeoutMs?: number,
-): CliResult {
-  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
-    input,
+export function runBin(args: string[], options: BinOptions = {}): CliResult {
+  const { input, env = process.env, timeoutMs, cwd, stdin, stdout, stderr, preload } = options;
+  const first =
+    preload === undefined ? [] : ["--import", `data:text/javascript,${encodeURIComponent(preload)}`];
+  const result = spawnSync(process.execPath, [...first, ...NODE_ARGS, ...args], {
+    input: stdin === undefined ? input : undefined,
     encoding: "utf8",
     env,
+    cwd,
     timeout: timeoutMs,
+    stdio: [stdin ?? "pipe", stdout ?? "pipe", stderr ?? "pipe"],
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { code: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
 }
 
 /** One run of {@link runMany}: the CLI's arguments and what is written to its standard input. */
@@ -254,29 +281,9 @@ function runInProcess(
 }
 
 /**
- * Runs the CLI with `args` to its end after `preload`, JavaScript run first in the same process (a
- * fault put in, as a bug in inspect would be: a test of what the CLI does with an error of its own).
- */
-export function runAfter(preload: string, args: string[]): CliResult {
-  const code = `data:text/javascript,${encodeURIComponent(preload)}`;
-  const result = spawnSync(process.execPath, ["--import", code, ...NODE_ARGS, ...args], { encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Runs the CLI with `args` to its end in `cwd`, standard input the open file descriptor `stdin` (default: a pipe). */
-export function runIn(cwd: string, args: string[], stdin?: number): CliResult {
-  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
-    cwd,
-    encoding: "utf8",
-    stdio: [stdin ?? "pipe", "pipe", "pipe"],
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/**
  * Starts the CLI with `args` (standard input a pipe, or ignored), for a test that writes to it or reads
  * from it while it runs; `exited` resolves once it has closed, with its exit code and standard error.
- * `preload`: JavaScript run first in the same process (as for {@link runAfter}).
+ * `preload`: JavaScript run first in the same process (as {@link BinOptions.preload}).
  */
 export function start(args: string[], stdin: "pipe" | "ignore", preload?: string) {
   const first =
@@ -290,38 +297,6 @@ export function start(args: string[], stdin: "pipe" | "ignore", preload?: string
     child.on("close", (code) => resolve({ code, stderr })),
   );
   return { child, exited };
-}
-
-/**
- * Runs the CLI with `args` to its end, `input` written to its standard input, in `env`, its standard
- * output the open file descriptor `stdout` (for output longer than a string can hold).
- */
-export function runTo(args: string[], input: string, env: NodeJS.ProcessEnv, stdout: number) {
-  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
-    input,
-    encoding: "utf8",
-    env,
-    stdio: ["pipe", stdout, "pipe"],
-  });
-  return { code: result.status, stderr: result.stderr };
-}
-
-/** Runs the CLI with `args` to its end, its standard error the open file descriptor `stderr` (one it cannot write to). */
-export function runWithStderr(args: string[], stderr: number): Pick<CliResult, "code" | "stdout"> {
-  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
-    encoding: "utf8",
-    stdio: ["pipe", "pipe", stderr],
-  });
-  return { code: result.status, stdout: result.stdout };
-}
-
-/** Runs the CLI with `args` to its end, its standard output the open file descriptor `stdout` (`/dev/full`). */
-export function runWithStdout(args: string[], stdout: number): Pick<CliResult, "code" | "stderr"> {
-  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
-    encoding: "utf8",
-    stdio: ["pipe", stdout, "pipe"],
-  });
-  return { code: result.status, stderr: result.stderr };
 }
 
 /** A new temporary folder `tracehop-inspect-*`, removed with what it holds when the test `t` ends. */

@@ -34,7 +34,13 @@ export { W3CTraceState } from "./propagation/w3c/W3CTraceState.js";
 export { type TraceStateMember } from "./propagation/w3c/tracestate.js";
 export { inheritRandomFlag } from "./propagation/w3c/random-flag.js";
 export { parseBaggageProperties, type BaggageProperty } from "./propagation/w3c/baggage.js";
-export { captureCarrier, contextFromCarrier, type CarrierOptions } from "./context/carrier-context.js";
+export {
+  captureCarrier,
+  contextFromCarrier,
+  type CaptureCarrierOptions,
+  type CarrierOptions,
+} from "./context/carrier-context.js";
+export type { BaggagePolicy } from "./context/baggage-policy.js";
 export { withCarrier, type WithCarrierOptions } from "./context/with-carrier.js";
 export { traced, type TracedOptions, type TracedWrapper } from "./context/traced.js";
 export { withBatch, withBatchItem, type WithBatchOptions } from "./context/batch.js";

@@ -18,6 +18,12 @@ import {
   warnIfStoredCarrierCut,
 } from "../propagation/create-propagator.js";
 import { isContext } from "../is-context.js";
+import {
+  compileBaggagePolicy,
+  dropDeniedBaggageHeaders,
+  withAllowedBaggage,
+  type BaggagePolicy,
+} from "./baggage-policy.js";
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
@@ -50,11 +56,33 @@ export interface CarrierOptions {
 }
 
 /**
+ * Options of {@link captureCarrier}: those of {@link CarrierOptions}, and which baggage the carrier
+ * keeps.
+ */
+export interface CaptureCarrierOptions extends CarrierOptions {
+  /**
+   * Which baggage entries the carrier keeps: `"all"` (default: the carrier is what would travel as
+   * HTTP headers, the baggage style's `baggage` header included), `"none"` (no `baggage` nor
+   * `ot-baggage-*` header), or a list of baggage keys (exact, case-sensitive; each an RFC 7230 token,
+   * W3C Baggage §3.2.1.2), as the `baggage` option of `traceCarrierExtension` (`tracehop/prisma`)
+   * takes them (see {@link BaggagePolicy}). That one keeps none by default: baggage is free-form user
+   * data (user ids, e-mail addresses) and a row outlives the request by months. For a carrier you
+   * store yourself (a JSON column, an outbox row), pass `"none"` or the keys you need, as it does.
+   */
+  baggage?: BaggagePolicy | undefined;
+}
+
+/**
  * Internal: the checks of a {@link CarrierOptions} argument — an object (or undefined / null) with only
- * `context` and `propagator`, each of the right kind. `where` names the function in the message.
+ * the option names `names` (default: `context` and `propagator`), `context` and `propagator` each of the
+ * right kind. `where` names the function in the message.
  * @throws TypeError saying what to pass.
  */
-export function assertCarrierOptions(options: unknown, where: string): void {
+export function assertCarrierOptions(
+  options: unknown,
+  where: string,
+  names: readonly string[] = CARRIER_OPTION_NAMES,
+): void {
   // A null options object is the same as none (untyped callers; test/roundtrip/capture-restore.test.ts):
   // these run per call where tracing must not fail the work.
   if (options === undefined || options === null) return;
@@ -63,8 +91,8 @@ export function assertCarrierOptions(options: unknown, where: string): void {
       `tracehop ${where}: options must be an object such as { propagator: createPropagator("datadog") }, got ${describeValue(options)}`,
     );
   // The message's prefix is built only for options that fail the check (not on every call).
-  if (!isPlainObject(options) || firstUnknownKey(options, CARRIER_OPTION_NAMES) !== undefined)
-    assertKnownOptions(options, CARRIER_OPTION_NAMES, `tracehop ${where}`);
+  if (!isPlainObject(options) || firstUnknownKey(options, names) !== undefined)
+    assertKnownOptions(options, names, `tracehop ${where}`);
   const given = options as CarrierOptions;
   assertPropagatorOption(given.propagator, `tracehop ${where}`);
   assertContextOption(given.context, where);
@@ -72,6 +100,9 @@ export function assertCarrierOptions(options: unknown, where: string): void {
 
 /** The names of {@link CarrierOptions}. */
 const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
+
+/** The names of {@link CaptureCarrierOptions}. */
+const CAPTURE_OPTION_NAMES: readonly string[] = [...CARRIER_OPTION_NAMES, "baggage"];
 
 /**
  * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
@@ -110,6 +141,14 @@ function assertContextOption(ctx: unknown, where: string): void {
  * propagation header names and string values, exactly what would travel as HTTP headers, ready for a
  * JSON column or message headers.
  *
+ * Baggage: by default the carrier holds all of the context's baggage, as the propagator writes it
+ * (DESIGN's carrier: what would travel as HTTP headers). `options.baggage` keeps less: `"none"` or a
+ * list of keys ({@link CaptureCarrierOptions}), the policy and checks of `traceCarrierExtension`'s
+ * `baggage` option, whose default is `"none"` (baggage at rest may hold personal data: user ids, e-mail
+ * addresses). For a carrier stored at rest by hand, pass `{ baggage: "none" }` or the keys you need.
+ * The entries are removed from the context before inject, and a baggage header a propagator still
+ * writes for them (`baggage` when none is kept, `ot-baggage-<key>`) after.
+ *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
  *   suppressed) or the propagator threw (a warning, once per process: `diag.warn` and the process
  *   warning `TRACEHOP_PROPAGATOR_INJECT_FAILED`). Only header text is kept: a field whose name is not
@@ -118,12 +157,23 @@ function assertContextOption(ctx: unknown, where: string): void {
  *   Inside the callback of `withSendSpan` (tracehop/messaging) the suppression that one sets for the
  *   client's instrumentation is seen through: the carrier holds the send span's context.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator (a style name such as
- *   `"datadog"` instead of `createPropagator("datadog")`) or `options.context` is not a Context: a
- *   mistake in the calling code, not a failure of tracing.
+ *   `"datadog"` instead of `createPropagator("datadog")`), `options.context` is not a Context, or
+ *   `options.baggage` is not `"none"`, `"all"` or an array of baggage keys (the message names them; a
+ *   bad key is named by its index, as `traceCarrierExtension` names it): a mistake in the calling code,
+ *   not a failure of tracing.
  */
-export function captureCarrier(options: CarrierOptions = {}): TraceCarrier {
-  assertCarrierOptions(options, "captureCarrier");
-  return injectCarrier(options);
+export function captureCarrier(options: CaptureCarrierOptions = {}): TraceCarrier {
+  assertCarrierOptions(options, "captureCarrier", CAPTURE_OPTION_NAMES);
+  // `null` is no options to untyped callers, as assertCarrierOptions takes it.
+  const given: CaptureCarrierOptions | null = options;
+  const baggage = given?.baggage;
+  if (baggage === undefined) return injectCarrier(given);
+  const allowed = compileBaggagePolicy(baggage, "tracehop captureCarrier", "all");
+  if (allowed === undefined) return injectCarrier(options);
+  // Filtered before inject (every propagator sees only the entries kept), and what a propagator still
+  // writes for a removed entry (an `ot-baggage-*` header of its own) after.
+  const context = withAllowedBaggage(options.context, allowed);
+  return dropDeniedBaggageHeaders(injectCarrier({ context, propagator: options.propagator }), allowed);
 }
 
 /**

@@ -1,5 +1,4 @@
 import {
-  context as contextApi,
   diag,
   propagation,
   trace,
@@ -9,15 +8,9 @@ import {
 } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { extractWithoutWarnings, injectCarrier } from "../context/carrier-context.js";
-import { describeValue } from "../describe-value.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
-import { LEGACY_BAGGAGE_PREFIX } from "../propagation/header-names.js";
-import { isBaggageToken } from "../propagation/w3c/baggage.js";
-import {
-  BAGGAGE_HEADER,
-  TRACE_STATE_HEADER,
-  TRACE_STATE_LONG_ENTRY_LENGTH,
-} from "../propagation/w3c/constants.js";
+import { isBaggageHeader, isDeniedBaggageHeader, withAllowedBaggage } from "../context/baggage-policy.js";
+import { TRACE_STATE_HEADER, TRACE_STATE_LONG_ENTRY_LENGTH } from "../propagation/w3c/constants.js";
 import { parseTraceStateMembers } from "../propagation/w3c/tracestate.js";
 import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-result.js";
 
@@ -39,17 +32,8 @@ import { getExtractionLinks, getRestoredRoot } from "../propagation/extraction-r
  */
 export const MAX_STORED_CARRIER_BYTES = 9.5 * 1024;
 
-/**
- * What baggage a stored carrier may keep. Baggage is free-form user data (user ids, e-mail
- * addresses, tenant names end up there), and a row outlives the request by months, so the default
- * keeps none of it:
- * - `"none"` (default): no `baggage` nor `ot-baggage-*` header is stored;
- * - `"all"`: baggage is stored as the propagator writes it;
- * - a list of baggage keys (exact, case-sensitive as W3C Baggage §3.2.1.2 keys are; each an RFC 7230
- *   token, else `traceCarrierExtension` throws a TypeError): only those entries are stored; `[]`
- *   stores none, as `"none"` does.
- */
-export type BaggagePolicy = "none" | "all" | readonly string[];
+// The `baggage` option's policy, shared with `captureCarrier`.
+export type { BaggagePolicy } from "../context/baggage-policy.js";
 
 /** Options of {@link captureStoredCarrier}. */
 interface StoredCarrierOptions {
@@ -57,40 +41,6 @@ interface StoredCarrierOptions {
   propagator?: TextMapPropagator;
   /** Default: the active context. */
   context?: Context;
-}
-
-/**
- * Checks a {@link BaggagePolicy} given by a user and returns it in the form
- * {@link captureStoredCarrier} uses: `undefined` for "all", a Set of keys otherwise. An empty array
- * keeps no key: the same as `"none"` (an allow-list built from configuration may be empty).
- *
- * @throws TypeError naming the accepted shapes when `policy` is none of them; naming the index and
- *   value of an array element that is not a non-empty string (a hole of a sparse array included), or
- *   that is a key no baggage header can carry (`"a b"`, `"a,b"`, `"é"`): a key is an RFC 7230 token
- *   (W3C Baggage §3.2.1.2), and tracehop's styles drop any other key on inject, so such an entry
- *   would never keep anything. (`@opentelemetry/core`'s `W3CBaggagePropagator` writes `a b` as
- *   `a%20b`, which a W3C reader, tracehop's included, restores as that literal key.)
- */
-export function compileBaggagePolicy(policy: BaggagePolicy = "none"): ReadonlySet<string> | undefined {
-  if (policy === "all") return undefined;
-  if (policy === "none") return new Set();
-  if (Array.isArray(policy)) {
-    for (let i = 0; i < policy.length; i++) {
-      const key: unknown = policy[i];
-      if (typeof key !== "string" || key.length === 0)
-        throw new TypeError(
-          `tracehop traceCarrierExtension: baggage[${i}] must be a baggage key (a non-empty string such as "tenant"), got ${describeValue(key)}`,
-        );
-      if (!isBaggageToken(key))
-        throw new TypeError(
-          `tracehop traceCarrierExtension: baggage[${i}] is ${describeValue(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
-        );
-    }
-    return new Set(policy);
-  }
-  throw new TypeError(
-    `tracehop traceCarrierExtension: baggage must be "none", "all" or an array of baggage keys, got ${describeValue(policy)}`,
-  );
 }
 
 /**
@@ -136,37 +86,13 @@ export function captureStoredCarrier(
 ): TraceCarrier | undefined {
   try {
     let ctx = options.context;
-    if (allowedBaggage) ctx = filterBaggage(ctx, allowedBaggage);
+    if (allowedBaggage) ctx = withAllowedBaggage(ctx, allowedBaggage);
     const carrier = injectCarrier({ context: ctx, propagator: options.propagator });
     return fitCarrier(carrier, maxBytes, allowedBaggage, options.propagator);
   } catch (err) {
     diag.warn("tracehop traceCarrierExtension: carrier capture failed; the row is written without one", err);
     return undefined;
   }
-}
-
-function filterBaggage(ctx: Context | undefined, allowed: ReadonlySet<string>): Context | undefined {
-  const active = ctx ?? contextApi.active();
-  const baggage = propagation.getBaggage(active);
-  if (!baggage) return ctx;
-  if (allowed.size === 0) return propagation.deleteBaggage(active);
-  const denied: string[] = [];
-  for (const [key] of baggage.getAllEntries()) if (!allowed.has(key)) denied.push(key);
-  if (!denied.length) return ctx;
-  return propagation.setBaggage(active, baggage.removeEntries(...denied));
-}
-
-/** `baggage` (W3C Baggage §3.1) or an `ot-baggage-*` header (Datadog's OpenTracing baggage). */
-function isBaggageHeader(key: string): boolean {
-  return key === BAGGAGE_HEADER || key.startsWith(LEGACY_BAGGAGE_PREFIX);
-}
-
-/**
- * Whether the policy keeps a baggage header: `baggage` when any key is allowed, `ot-baggage-<key>` by
- * key.
- */
-function allowsHeader(allowed: ReadonlySet<string>, key: string): boolean {
-  return key === BAGGAGE_HEADER ? allowed.size > 0 : allowed.has(key.slice(LEGACY_BAGGAGE_PREFIX.length));
 }
 
 /**
@@ -208,7 +134,7 @@ function fitCarrier(
   let bound = 2;
   let members = 0;
   for (const key in carrier) {
-    if (allowedBaggage && isBaggageHeader(key) && !allowsHeader(allowedBaggage, key)) {
+    if (allowedBaggage && isDeniedBaggageHeader(allowedBaggage, key)) {
       delete carrier[key];
       continue;
     }

@@ -14,12 +14,8 @@ import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { assertPropagatorOption } from "../context/carrier-context.js";
 import { assertKnownOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
-import {
-  captureStoredCarrier,
-  compileBaggagePolicy,
-  MAX_STORED_CARRIER_BYTES,
-  type BaggagePolicy,
-} from "./carrier-capture.js";
+import { captureStoredCarrier, MAX_STORED_CARRIER_BYTES, type BaggagePolicy } from "./carrier-capture.js";
+import { compileBaggagePolicy } from "../context/baggage-policy.js";
 
 /**
  * Name of the carrier field looked for when no `field` option is given (`traceContext`): the field
@@ -156,7 +152,7 @@ export function traceCarrierExtension<M extends string = string>(
   // The names as the runtime takes them: any text (`M` only narrows what tsc accepts).
   const chosen = options.models as ChosenModels | undefined;
   if (chosen !== undefined) modelEntries(chosen, field);
-  const allowedBaggage = compileBaggagePolicy(options.baggage);
+  const allowedBaggage = compileBaggagePolicy(options.baggage, "tracehop traceCarrierExtension", "none");
   const propagator = options.propagator;
   // Checked here, when the extension is created: at write time a bad propagator would only be a
   // carrier that is never written.

@@ -60,7 +60,7 @@ const cases: [label: string, call: () => unknown, message: RegExp][] = [
   [
     "captureCarrier propogator",
     () => captureCarrier({ propogator: createPropagator("datadog") } as never),
-    /captureCarrier: there is no option "propogator"; the options are context, propagator$/,
+    /captureCarrier: there is no option "propogator"; the options are context, propagator, baggage$/,
   ],
   [
     "captureCarrier given a style name",

@@ -79,6 +79,7 @@ const EXACT_OPTIONAL_TYPES: Record<string, string[]> = {
     "DatadogContextFields",
     "CreatePropagatorOptions",
     "CarrierOptions",
+    "CaptureCarrierOptions",
     "WithCarrierOptions",
     "TracedOptions",
     "WithBatchOptions",

@@ -14,7 +14,8 @@ import {
   traceCarrierExtension,
   type BaggagePolicy,
 } from "../../src/prisma/index.js";
-import { captureStoredCarrier, compileBaggagePolicy } from "../../src/prisma/carrier-capture.js";
+import { captureStoredCarrier } from "../../src/prisma/carrier-capture.js";
+import { compileBaggagePolicy } from "../../src/context/baggage-policy.js";
 import { carrierModels } from "../../src/prisma/carrier-models.js";
 
 /** As the generated client of a schema with `traceContext Json? @map("trace_ctx")` holds it. */
@@ -188,7 +189,11 @@ test('baggage: an empty list is accepted and keeps no baggage, as "none" does; t
   );
   const stored = (baggage: BaggagePolicy) => {
     assert.doesNotThrow(() => traceCarrierExtension({ baggage }));
-    return captureStoredCarrier(compileBaggagePolicy(baggage), MAX_STORED_CARRIER_BYTES, { context: ctx });
+    return captureStoredCarrier(
+      compileBaggagePolicy(baggage, "tracehop traceCarrierExtension", "none"),
+      MAX_STORED_CARRIER_BYTES,
+      { context: ctx },
+    );
   };
   const none = stored("none")!;
   assert.equal(none.traceparent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");

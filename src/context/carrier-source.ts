@@ -174,8 +174,8 @@ function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource
 /**
  * A time as epoch milliseconds: a valid `Date`; a finite number or a `bigint` (epoch milliseconds: a
  * Prisma `BigInt` column); a text of decimal digits alone (epoch milliseconds: node-postgres returns an
- * `int8` column as such text); or a text that starts as an ISO 8601 date ({@link ISO_DATE_START}) and
- * that `Date.parse` reads. `undefined` for anything else, and for a time of 2^53 ms or more either way.
+ * `int8` column as such text); or a text that starts as an ISO 8601 date ({@link ISO_DATE_START}) of a
+ * real calendar day ({@link isCalendarDate}: not `2026-02-30`) and that `Date.parse` reads. `undefined` for anything else, and for a time of 2^53 ms or more either way.
  * Never throws.
  *
  * A time below {@link SECONDS_LIKELY_BELOW} is still read as milliseconds, as documented, but
@@ -192,7 +192,10 @@ export function toEpochMs(value: unknown): number | undefined {
     // Digits alone are a number of milliseconds, not the year or the odd date `Date.parse` makes of some.
     if (DIGITS_ONLY.test(value)) return epochMsOfNumber(Number(value));
     // Only a date that starts as ISO 8601 does: `Date.parse` also reads "May 5", "-5" or "1 2" (as 2001).
-    if (!ISO_DATE_START.test(value)) return undefined;
+    const date = ISO_DATE_START.exec(value);
+    // A day the month has not (`2026-02-30`, `2025-02-29`, `2026-04-31`): `Date.parse` rolls it over
+    // into the next month (March 2) instead of refusing it.
+    if (date === null || !isCalendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) return undefined;
     const ms = Date.parse(value);
     return Number.isFinite(ms) ? ms : undefined;
   }
@@ -208,7 +211,22 @@ const DIGITS_ONLY = /^[0-9]{1,16}$/;
  * (`2026-12-01 10:00:00`). `Date.parse` reads a date and time without a zone in the process's local time
  * zone, as node-postgres reads a `timestamp without time zone`, and a date alone as UTC.
  */
-const ISO_DATE_START = /^(?:[0-9]{4}|[+-][0-9]{6})-[0-9]{2}-[0-9]{2}/;
+const ISO_DATE_START = /^([0-9]{4}|[+-][0-9]{6})-([0-9]{2})-([0-9]{2})/;
+
+/** Days of each month of a common year, January first. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/**
+ * Whether `year-month-day` is a day of the proleptic Gregorian calendar (ISO 8601 §4.2.1; ECMA-262
+ * §21.4.1.32 asks for a day "01 to 31" alone, so `Date.parse` takes `02-30` and rolls it over): month
+ * 1-12, day 1 to the month's length, February 29 in leap years only (divisible by 4, a century by 400;
+ * year 0 and negative years alike, as `%` gives -0 for them).
+ */
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
+}
 
 /**
  * `value` as epoch milliseconds when it is finite and exact (at most `Number.MAX_SAFE_INTEGER` in size),

@@ -1,10 +1,11 @@
 /**
- * `attempt` and `run`, read from the data (a delivery count column or header, a run counter): a value
- * that is a count a number holds exactly is taken as that number; another is left out, said once, never
- * an error (`TRACEHOP_MESSAGE_OPTION_IGNORED`).
+ * `attempt`, `run` and `capturedAt`, read from the data (a delivery count column or header, a run
+ * counter, a row's timestamp): a value that is a count a number holds exactly (a time `toEpochMs`
+ * reads) is taken; another is left out, said once, never an error (`TRACEHOP_MESSAGE_OPTION_IGNORED`).
  */
 import { describeValue } from "../describe-value.js";
 import { warnOnce } from "../warn-once.js";
+import { toEpochMs } from "./carrier-source.js";
 
 /** Code of the process warning of an option read from the data and left out ({@link warnOptionIgnored}). */
 export const OPTION_IGNORED_WARNING = "TRACEHOP_MESSAGE_OPTION_IGNORED";
@@ -12,6 +13,10 @@ export const OPTION_IGNORED_WARNING = "TRACEHOP_MESSAGE_OPTION_IGNORED";
 /** What `attempt` and `run` take ({@link ordinalValue}), as the warning says it. */
 export const ORDINAL_HINT =
   "an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1): a number, a bigint or a text of its decimal digits";
+
+/** What `capturedAt` takes ({@link capturedAtOption}), as the warning says it. */
+export const CAPTURED_AT_HINT =
+  "a valid Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text of a real calendar date (2026-02-28, not 2026-02-30; see withCarrier's capturedAt)";
 
 /** `Number.MAX_SAFE_INTEGER` as a bigint: the largest `attempt` or `run` a bigint may give. */
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -100,4 +105,34 @@ export function warnOptionIgnored(
       `are treated the same.`,
     OPTION_IGNORED_WARNING,
   );
+}
+
+/** What {@link capturedAtOption} reads of a `capturedAt`. */
+export interface CapturedAtOption {
+  /** Its epoch milliseconds; `undefined` for `undefined`, `null` (an unknown time) or a value left out. */
+  ms: number | undefined;
+  /** The value is no time: left out as if not given (said once). */
+  leftOut: boolean;
+}
+
+/**
+ * A `capturedAt` option, usually a row's or a message's timestamp (`{ capturedAt: row.createdAt }`), as
+ * epoch milliseconds (`toEpochMs`: a valid `Date`, epoch milliseconds as a number, a bigint or a text of
+ * digits, an ISO 8601 text of a real calendar date). `undefined` and `null` (a nullable column without
+ * a value: an unknown time) are no time, said nothing. Any other value that is no time (`"yesterday"`,
+ * `{}`, an invalid `Date`, `"2026-02-30"`, `NaN`) is `leftOut`: the caller drops it as if not given (no
+ * `tracehop.queue.wait` from it; `handled`: what happens to the work), said once per process, `entry`
+ * and option ({@link warnOptionIgnored}). Never throws (a Proxy whose traps throw is no time).
+ */
+export function capturedAtOption(value: unknown, entry: string, handled: string): CapturedAtOption {
+  if (value === undefined || value === null) return { ms: undefined, leftOut: false };
+  let ms: number | undefined;
+  try {
+    ms = toEpochMs(value);
+  } catch {
+    // A proxy whose traps throw: no time.
+  }
+  if (ms !== undefined) return { ms, leftOut: false };
+  warnOptionIgnored(entry, "capturedAt", CAPTURED_AT_HINT, value, "tracehop.queue.wait from it", handled);
+  return { ms: undefined, leftOut: true };
 }

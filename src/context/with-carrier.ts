@@ -62,7 +62,7 @@ import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
 import { markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 import { warnIfLinksDropped } from "./links-dropped.js";
-import { ordinalOptions } from "./ordinal-options.js";
+import { capturedAtOption, ordinalOptions } from "./ordinal-options.js";
 
 /** Options of {@link withCarrier} (and of `traced`, `withBatchItem`). */
 export interface WithCarrierOptions {
@@ -88,8 +88,11 @@ export interface WithCarrierOptions {
    * text that starts `YYYY-MM-DD`: SQL timestamps too). Default (`undefined`): the `createdAt` field
    * of the row handed in as carrier. `null` (a nullable column without a value: Prisma's `DateTime?`)
    * is an unknown capture time, and the row's `createdAt` is then not read. Drives `relation: "auto"`
-   * and the `tracehop.queue.wait` attribute; any other value, or 2^53 ms or more, counts as unknown
-   * (never an error: a capture time is data, often a row's). A time below 1e11 (before March 1973:
+   * and the `tracehop.queue.wait` attribute. Any other value (`"yesterday"`, `{}`, an invalid `Date`, an
+   * impossible calendar date such as `"2026-02-30"`, which `Date` would roll over to March 2), or 2^53
+   * ms or more, is no error (a capture time is data, often a row's `createdAt`): it is left out as if
+   * not given (the row's `createdAt` is then read), `fn` runs as usual, said once per process, helper
+   * and option (`TRACEHOP_MESSAGE_OPTION_IGNORED`). A time below 1e11 (before March 1973:
    * what a Unix time in seconds looks like) is read as milliseconds all the same, and warned about
    * once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
@@ -160,8 +163,9 @@ export interface StartedSpan {
  * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
  * @throws TypeError when `name` is not a string, `fn` is not a function, an option is out of range
  *   (`relation`, `maxParentAge`) or of the wrong kind, or `options` holds a name it does not have (a
- *   misspelt `relaton`) — programming errors, reported before `fn` runs. A bad `attempt` or `run`
- *   (read from the data) is no error: left out, said once (`TRACEHOP_MESSAGE_OPTION_IGNORED`).
+ *   misspelt `relaton`) — programming errors, reported before `fn` runs. A bad `attempt`, `run` or
+ *   `capturedAt` (read from the data) is no error: left out, said once
+ *   (`TRACEHOP_MESSAGE_OPTION_IGNORED`).
  *   Errors of `fn` pass through unchanged. A failure of tracing itself never fails `fn`.
  */
 export function withCarrier<T>(
@@ -586,9 +590,10 @@ export function assertOptions<O extends WithCarrierOptions>(
 /**
  * The value checks of {@link assertOptions}, for callers that check the names themselves (the
  * messaging helpers, whose options hold more names): `relation`, `maxParentAge`, `kind`, `links` (an
- * array) and `propagator` (a TextMapPropagator), each when given. `attempt` and `run`, read from the
- * data, are no error: when `ordinals`, a usable one is made its number and a bad one left out, said
- * once (`ordinalOptions`; the messaging helpers read them with `messageRestoreOptions` instead). Returns
+ * array) and `propagator` (a TextMapPropagator), each when given. `attempt`, `run` and `capturedAt`,
+ * read from the data, are no error: when `ordinals`, a usable attempt or run is made its number, and a
+ * bad one, or a `capturedAt` that is no time, left out, said once (`ordinalOptions`,
+ * `capturedAtOption`; the messaging helpers read them with `messageRestoreOptions` instead). Returns
  * the options to use: `options` itself, or a copy with those numbers and, when it gives
  * `links`, whose `links` are the links as they were checked, each read once
  * (`readSpanLink`, span-link.ts: a getter that answers otherwise on a later read changes nothing, and
@@ -614,10 +619,20 @@ export function assertOptionValues<O extends WithCarrierOptions>(
   const links = options.links;
   let checked = links === undefined ? options : { ...options, links: checkedLinks(links, where) };
   assertPropagatorOption(options.propagator, `tracehop ${where}`);
-  // Read from the data (a delivery count, a run counter): a bad one left out, said once, never an error.
-  if (ordinals) checked = ordinalOptions(checked, where, "the call run as usual");
+  // Read from the data (a delivery count, a run counter, a row's timestamp): a bad one left out, said
+  // once, never an error.
+  if (ordinals) {
+    checked = ordinalOptions(checked, where, CALL_HANDLED);
+    if (capturedAtOption(checked.capturedAt, where, CALL_HANDLED).leftOut) {
+      checked = checked === options ? { ...options } : checked;
+      delete checked.capturedAt;
+    }
+  }
   return checked;
 }
+
+/** What happens to the call when an option read from the data is left out, as its warning says it. */
+const CALL_HANDLED = "the call run as usual";
 
 /**
  * `links` as they are checked: a new array of each link's plain copy ({@link readSpanLink}).

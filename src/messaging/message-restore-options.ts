@@ -3,8 +3,12 @@
  * never an error.
  */
 import { valueToText } from "./header-getters.js";
-import { toEpochMs } from "../context/carrier-source.js";
-import { ORDINAL_HINT, ordinalOptions, warnOptionIgnored } from "../context/ordinal-options.js";
+import {
+  capturedAtOption,
+  ORDINAL_HINT,
+  ordinalOptions,
+  warnOptionIgnored,
+} from "../context/ordinal-options.js";
 import type { WithCarrierOptions } from "../context/with-carrier.js";
 import type { RestoreOptions } from "./messaging-options.js";
 
@@ -14,8 +18,6 @@ const HANDLED = "the message handled as usual";
 /** What the per-message options take, for the warning that leaves a bad one out. */
 const MESSAGE_OPTION_HINTS = {
   attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")`,
-  capturedAt:
-    "a Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text (see withCarrier's capturedAt)",
 } as const;
 
 /** What `messageId` takes ({@link messageIdText}). */
@@ -42,7 +44,7 @@ export interface MessageRestore {
  * bigint or a text of its decimal digits (`NaN`, `"3.5"`, `2.5`, `0`, `2 ** 60`: an attribute value a
  * number no longer holds exactly; a usable one is taken as its number: `ordinalOptions`, as
  * `withCarrier` takes it), `capturedAt` no time `toEpochMs` reads (`"yesterday"`, `NaN`, an invalid
- * Date, an object) — as if they were not given: the span has no `tracehop.attempt`, `tracehop.run` or
+ * Date, an object, an impossible date such as `"2026-02-30"`: `capturedAtOption`) — as if they were not given: the span has no `tracehop.attempt`, `tracehop.run` or
  * `tracehop.queue.wait` from them, and `fn` runs as usual (tracing never fails the message). `null` (a
  * nullable column without a value) is kept for `capturedAt` (an unknown time) and none for `attempt`
  * and `run`, said nothing. Each bad value is said once per process and helper: `diag.warn` and the
@@ -55,28 +57,12 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
   // The delivery-count hint is for a consumer's attempt; a relay's (withSendSpan's) is its row's.
   const hints = entry === "withSendSpan" ? {} : { attempt: MESSAGE_OPTION_HINTS.attempt };
   let kept = ordinalOptions(restore, entry, HANDLED, hints);
-  let capturedAtMs: number | undefined;
-  const value: unknown = restore.capturedAt;
   // `capturedAt: null` (a nullable column without a value) is an unknown time, as withCarrier reads
   // it: kept, said nothing.
-  if (value !== undefined && value !== null) {
-    try {
-      capturedAtMs = toEpochMs(value);
-    } catch {
-      // A proxy whose traps throw: no time.
-    }
-    if (capturedAtMs === undefined) {
-      kept = kept === restore ? { ...restore } : kept;
-      delete kept.capturedAt;
-      warnOptionIgnored(
-        entry,
-        "capturedAt",
-        MESSAGE_OPTION_HINTS.capturedAt,
-        value,
-        "tracehop.queue.wait from it",
-        HANDLED,
-      );
-    }
+  const { ms: capturedAtMs, leftOut } = capturedAtOption(restore.capturedAt, entry, HANDLED);
+  if (leftOut) {
+    kept = kept === restore ? { ...restore } : kept;
+    delete kept.capturedAt;
   }
   // Every attempt and run left is a number: ordinalOptions made it one.
   return { restore: kept as MessageRestore["restore"], capturedAtMs };

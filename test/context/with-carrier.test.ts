@@ -835,3 +835,150 @@ describe("attempt and run read from the data: never an error", () => {
     assert.equal(finishedSpan("later run").attributes["tracehop.relation"], "link");
   });
 });
+
+/**
+ * `capturedAt` is most often a row's or a message's timestamp (`{ capturedAt: row.createdAt }`, the fix
+ * the carrier-in-another-field warning gives): as `attempt` and `run`, a value that is no time is left
+ * out, said once per process, helper and option (TRACEHOP_MESSAGE_OPTION_IGNORED), and never fails the
+ * call. An impossible calendar date is no time: `Date` would roll `2026-02-30` over to March 2.
+ */
+describe("capturedAt read from the data: a value that is no time is left out, said once", () => {
+  beforeEach(() => resetWarnings());
+
+  /** The warnings of capturedAt among `warnings` (an earlier synchronous test's may arrive late). */
+  const capturedAtWarnings = (warnings: [string, string][]) =>
+    warnings.filter(([, message]) => message.includes("options.capturedAt"));
+
+  /** What the warning of a bad capturedAt says, for `entry` and the value as described. */
+  const ignored = (entry: string, value: string) =>
+    `tracehop ${entry}: options.capturedAt must be a valid Date, epoch milliseconds (a number, a bigint, ` +
+    "a text of digits) or an ISO 8601 text of a real calendar date (2026-02-28, not 2026-02-30; see " +
+    `withCarrier's capturedAt), got ${value}: left out (no tracehop.queue.wait from it on the span), the ` +
+    "call run as usual. Said once per process for this helper and option; later calls with such a value " +
+    "are treated the same.";
+
+  test('"yesterday", {}, an invalid Date, "2026-02-30": fn runs, no tracehop.queue.wait, the trace continued, one warning per helper', async () => {
+    const bad: unknown[] = [
+      "yesterday",
+      {},
+      new Date(NaN),
+      "2026-02-30",
+      "2025-02-29T10:00:00Z",
+      "2026-04-31 08:00:00",
+    ];
+    const told = await recordWarnings(() => {
+      for (const capturedAt of bad) {
+        assert.equal(
+          withCarrier(W3C_CARRIER, "row", () => "done", { capturedAt: capturedAt as never }),
+          "done",
+        );
+        assert.equal(
+          traced({
+            name: "job",
+            carrierFrom: () => W3C_CARRIER,
+            optionsFrom: () => ({ capturedAt: capturedAt as never }),
+          })(() => "done")(),
+          "done",
+        );
+        assert.equal(
+          withBatchItem(W3C_CARRIER, "item", () => "done", { capturedAt: capturedAt as never }),
+          "done",
+        );
+      }
+    });
+    const spans = exporter.getFinishedSpans();
+    assert.equal(spans.length, 3 * bad.length);
+    for (const span of spans) {
+      assert.equal("tracehop.queue.wait" in span.attributes, false, span.name);
+      assert.equal(span.spanContext().traceId, W3C_TRACE_ID, span.name);
+    }
+    assert.deepEqual(capturedAtWarnings(told.processWarnings), [
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("withCarrier", '"yesterday"')],
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("traced", '"yesterday"')],
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("withBatchItem", '"yesterday"')],
+    ]);
+  });
+
+  test("2026-02-30 is not read as March 2: relation auto with the row's own young createdAt parents", async () => {
+    // Left out as if not given: the row's createdAt (a minute ago) is the capture time, so auto parents.
+    const row = { traceContext: W3C_CARRIER, createdAt: new Date(Date.now() - 60_000) };
+    const told = await recordWarnings(() =>
+      withCarrier(row, "row", () => 0, {
+        relation: "auto",
+        maxParentAge: 3_600_000,
+        capturedAt: "2026-02-30",
+      }),
+    );
+    const span = finishedSpan("row");
+    assert.equal(span.attributes["tracehop.relation"], "parent");
+    const wait = span.attributes["tracehop.queue.wait"] as number;
+    assert.ok(wait >= 60 && wait < 120, `wait ${wait} s is the row's age, not since 2026-03-02`);
+    assert.deepEqual(told.processWarnings, [
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("withCarrier", '"2026-02-30"')],
+    ]);
+  });
+
+  test("a row's createdAt of an impossible date is an unknown capture time, said nothing (data, not an option)", async () => {
+    const told = await recordWarnings(() =>
+      withCarrier({ traceContext: W3C_CARRIER, createdAt: "2026-02-30T10:00:00Z" }, "row", () => 0),
+    );
+    assert.equal("tracehop.queue.wait" in finishedSpan("row").attributes, false);
+    assert.deepEqual(capturedAtWarnings(told.processWarnings), []);
+  });
+
+  test("real calendar dates are read: February 29 of a leap year, 2000 (divisible by 400), the last day of a month; 1900-02-29 is none", async () => {
+    const texts = [
+      "2024-02-29",
+      "2000-02-29T00:00:00Z",
+      "2025-04-30 10:00:00+00",
+      "2025-12-31T23:59:59.999Z",
+    ];
+    const told = await recordWarnings(() => {
+      for (const [i, text] of texts.entries())
+        withCarrier(W3C_CARRIER, `ok${i}`, () => 0, { capturedAt: text });
+      // 1900 is no leap year (a century not divisible by 400).
+      withCarrier(W3C_CARRIER, "1900", () => 0, { capturedAt: "1900-02-29" });
+    });
+    for (const i of texts.keys())
+      assert.equal(typeof finishedSpan(`ok${i}`).attributes["tracehop.queue.wait"], "number", `ok${i}`);
+    assert.equal("tracehop.queue.wait" in finishedSpan("1900").attributes, false);
+    assert.deepEqual(capturedAtWarnings(told.processWarnings), [
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("withCarrier", '"1900-02-29"')],
+    ]);
+  });
+
+  test("a bad capturedAt from optionsFrom leaves the static one in force", async () => {
+    const capturedAt = new Date(Date.now() - 5000);
+    const told = await recordWarnings(() =>
+      traced({ name: "job", capturedAt, optionsFrom: () => ({ capturedAt: "2026-02-30" }) })(() => 0)(),
+    );
+    assert.ok((finishedSpan("job").attributes["tracehop.queue.wait"] as number) >= 5);
+    assert.deepEqual(capturedAtWarnings(told.processWarnings), [
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("traced", '"2026-02-30"')],
+    ]);
+  });
+
+  test("a bad static capturedAt is said when traced wraps, and left out of every call", async () => {
+    const told = await recordWarnings(() => traced({ name: "static", capturedAt: "yesterday" })(() => 0)());
+    assert.equal("tracehop.queue.wait" in finishedSpan("static").attributes, false);
+    assert.deepEqual(capturedAtWarnings(told.processWarnings), [
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("traced", '"yesterday"')],
+    ]);
+  });
+
+  test("a Proxy whose traps throw is no time: left out, never an error", async () => {
+    const hostile = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error("trap");
+        },
+      },
+    );
+    assert.equal(
+      withCarrier(W3C_CARRIER, "proxy", () => "done", { capturedAt: hostile as never }),
+      "done",
+    );
+    assert.equal("tracehop.queue.wait" in finishedSpan("proxy").attributes, false);
+  });
+});

@@ -3,6 +3,7 @@
 // diagnostics for JSON text inside JSON and ids stored as JSON numbers.
 import { carrierObject, withoutByteOrderMark } from "../carrier/carrier-object.js";
 import { MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
+import { PROTOTYPE_KEYS } from "../context/carrier-in-other-field.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
@@ -146,6 +147,10 @@ function readCarrierField(
       noCarrier: `the row has no ${name} field (--field ${name}; its fields: ${fields.length ? fields.join(", ") : "none"})`,
     };
   }
+  // A field the library never reads a carrier from (carrier-in-other-field.ts PROTOTYPE_KEYS): no
+  // carrier, said with the fix, rather than advice to read row.__proto__.
+  if (PROTOTYPE_KEYS.has(name))
+    return { noCarrier: prototypeKeyFinding(name, found || holdsCarrier(row[name])) };
   const value = row[name];
   // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly
   // as withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON
@@ -183,6 +188,24 @@ function readCarrierField(
       : `read the row's ${name} field${asText}`,
   );
   return typeof value === "string" ? { carrier: inner, text: innermostText(value) } : { carrier: inner };
+}
+
+/**
+ * Why field `name` of a row, one of `__proto__`, `constructor` and `prototype`, gives no carrier
+ * (`holds`: it holds a carrier), and the fix.
+ * `JSON.parse` keeps such a key an own property, but the library never reads a carrier from it
+ * (`withCarrier(row)` reads `traceContext`; the `TRACEHOP_CARRIER_IN_OTHER_FIELD` warning never points
+ * there): they are the names JavaScript gives an object's prototype and class, and a copy by
+ * `Object.assign` turns a `__proto__` field into the copy's prototype.
+ */
+function prototypeKeyFinding(name: string, holds: boolean): string {
+  return (
+    `the row's ${name} field ${holds ? "holds a carrier, which tracehop never reads" : "is never read as a carrier by tracehop"}: ` +
+    `withCarrier(row) reads only traceContext, and no tracehop function reads a carrier from a field named ` +
+    `__proto__, constructor or prototype, the names JavaScript gives an object's prototype and class ` +
+    `(JSON.parse keeps such a key; a copy by Object.assign makes a __proto__ field the copy's prototype); ` +
+    `rename the field, to traceContext`
+  );
 }
 
 /**
@@ -268,10 +291,12 @@ function carrierFieldOf(
       );
     return { name: undefined };
   }
-  const holders = Object.keys(row).filter((key) => {
-    const inner = carrierObject(row[key]);
-    return inner !== undefined && !(inner instanceof Map) && hasPropagationHeader(inner);
-  });
+  const holding = Object.keys(row).filter((key) => holdsCarrier(row[key]));
+  // The library never takes a __proto__, constructor or prototype field for a carrier's
+  // (TRACEHOP_CARRIER_IN_OTHER_FIELD never names one): nor does inspect. When only such fields hold
+  // one, the row is a row without a carrier that says why (readCarrierField).
+  const holders = holding.filter((key) => !PROTOTYPE_KEYS.has(key));
+  if (holders.length === 0 && holding.length > 0) return { name: holding[0], found: true };
   if (holders.length > 1)
     diagnostics.push(
       `the row has no propagation header at its top level and no traceContext field; several fields hold a carrier (${holders.join(", ")}): say --field NAME to choose one`,
@@ -287,6 +312,12 @@ function carrierFieldOf(
   }
   // The one holder: carrierOfValue says it was found so, with how it was read, in one diagnostic.
   return holders.length === 1 ? { name: holders[0], found: true } : { name: undefined };
+}
+
+/** Whether a row's field `value` holds a carrier: an object, or JSON text of one, with a propagation header. */
+function holdsCarrier(value: unknown): boolean {
+  const inner = carrierObject(value);
+  return inner !== undefined && !(inner instanceof Map) && hasPropagationHeader(inner);
 }
 
 /**

@@ -14,7 +14,7 @@ import { holdsStoredCarrier, isPropertyRecord, MAX_FIELDS_LOOKED_AT, namesCarrie
  * `row.__proto__` / `row.constructor` reads the prototype or the class wherever the own key is lost
  * (a copy by `Object.assign`, an object literal): the warning would send the user to read it.
  */
-const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 /** Process warning code of {@link warnIfCarrierInOtherField}. */
 export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";

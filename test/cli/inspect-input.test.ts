@@ -251,6 +251,65 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     assert.match(run(["--help"]).stdout, /--field {6}the row's carrier field/);
   });
 
+  test("a carrier under a __proto__, constructor or prototype field: no carrier, as the library reads none there, and the field to rename", () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const finding = (key: string, holds: boolean) =>
+      `the row's ${key} field ${holds ? "holds a carrier, which tracehop never reads" : "is never read as a carrier by tracehop"}: ` +
+      "withCarrier(row) reads only traceContext, and no tracehop function reads a carrier from a field named " +
+      "__proto__, constructor or prototype, the names JavaScript gives an object's prototype and class " +
+      "(JSON.parse keeps such a key; a copy by Object.assign makes a __proto__ field the copy's prototype); " +
+      "rename the field, to traceContext";
+    for (const key of ["__proto__", "constructor", "prototype"]) {
+      const name = JSON.stringify(key);
+      for (const value of [
+        `{"traceparent":"${traceparent}"}`,
+        JSON.stringify(`{"traceparent":"${traceparent}"}`),
+      ]) {
+        const row = `{"id":1,${name}:${value}}`;
+        // The library: nothing restored from such a row (JSON.parse keeps the key an own property).
+        const parsed = JSON.parse(row) as object;
+        assert.ok(Object.hasOwn(parsed, key));
+        assert.equal(trace.getSpanContext(contextFromCarrier(parsed)), undefined, row);
+        // inspect: the same verdict, not withCarrier(row.__proto__) advice; alone, among rows, a row per line.
+        for (const [input, many] of [
+          [row, false],
+          [`[${row}]`, true],
+          [`${row}\n${row}`, true],
+        ] as const) {
+          const found = run(["inspect", "--json", "-"], input);
+          assert.equal(found.code, 1, `${input}: ${found.stdout}`);
+          const report = JSON.parse(found.stdout);
+          const first = many ? report[0] : report;
+          assert.equal(first.valid, false, input);
+          assert.equal(first.noCarrier, finding(key, true), input);
+        }
+        // --field names it: the same, whatever it holds.
+        const named = run(["inspect", "--json", "--field", key, row]);
+        assert.equal(named.code, 1);
+        assert.equal(JSON.parse(named.stdout).noCarrier, finding(key, true));
+      }
+      const nullField = run(["inspect", "--json", "--field", key, `{"id":1,${name}:null}`]);
+      assert.equal(nullField.code, 1);
+      assert.equal(JSON.parse(nullField.stdout).noCarrier, finding(key, false));
+      // In text: one line, no suggestion to read the field.
+      const text = run(["inspect", `{${name}:{"traceparent":"${traceparent}"}}`]);
+      assert.equal(text.code, 1);
+      assert.equal(text.stdout, `no carrier (${finding(key, true)})\n`);
+      assert.doesNotMatch(text.stdout, /withCarrier\(row\.(__proto__|constructor|prototype)\)/);
+      // Another field holding a carrier beside it is the carrier, as before.
+      const beside = run([
+        "inspect",
+        "--json",
+        `{${name}:{"traceparent":"${traceparent}"},"carrier":{"traceparent":"${traceparent}"}}`,
+      ]);
+      assert.equal(beside.code, 0, beside.stdout);
+      assert.match(
+        JSON.parse(beside.stdout).diagnostics[0],
+        /read its one field holding a carrier, carrier, as withCarrier\(row\.carrier\)/,
+      );
+    }
+  });
+
   test("a row whose carrier nests 10,000 levels deep: a report of no context (exit 1)", (t) => {
     const dir = inspectDir(t);
     const deep = '{"a":'.repeat(10000) + "1" + "}".repeat(10000);

@@ -76,7 +76,11 @@ describe("a source that holds no readable carrier", () => {
         resetWarnings();
         const row = JSON.parse(`{"id":1,${JSON.stringify(key)}:${JSON.stringify(W3C_CARRIER)}}`) as object;
         assert.ok(Object.hasOwn(row, key));
-        withCarrier(row, "row", () => undefined);
+        withCarrier(row, `row ${key}`, () => undefined);
+        // Nothing restored either: the carrier is never read through such a key.
+        const span = finishedSpan(`row ${key}`);
+        assert.equal(parentIdOf(span), undefined, key);
+        assert.notEqual(span.spanContext().traceId, W3C_TRACE_ID, key);
       }
     });
     assert.deepEqual(told.processWarnings, []);

@@ -47,24 +47,63 @@ function otlpEnabledByEnv(exporters: readonly string[]): boolean {
   if (exporters.includes("none")) return false;
   if (exporters.includes("otlp")) return true;
   if (exporters.length > 0) return false;
-  return (
-    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined ||
-    getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined
-  );
+  return endpointEnv(TRACES_ENDPOINT_ENV) !== undefined || endpointEnv(BASE_ENDPOINT_ENV) !== undefined;
+}
+
+/** The traces endpoint variable, used as is (OpenTelemetry specification, "Endpoint URLs for OTLP/HTTP"). */
+const TRACES_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+
+/** The base endpoint variable, `v1/traces` appended, used when the traces one is not. */
+const BASE_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+/** Code of the process warning for an OTEL_EXPORTER_OTLP[_TRACES]_ENDPOINT that is no http(s) URL. */
+const BAD_OTLP_ENDPOINT_WARNING = "TRACEHOP_BAD_OTLP_ENDPOINT";
+
+/**
+ * The endpoint variable `name`, unless it is no http(s) URL ({@link endpointProblem}): such a setting
+ * is ignored, as if it were unset (an environment setting never stops a service from starting;
+ * {@link warnBadEndpointEnv} says so). Everything that reads the endpoint variables reads them
+ * through this, so that the URL, the destination in messages and whether OTLP is on agree.
+ */
+function endpointEnv(name: typeof TRACES_ENDPOINT_ENV | typeof BASE_ENDPOINT_ENV): string | undefined {
+  const value = getStringFromEnv(name);
+  return value !== undefined && endpointFault(value) === undefined ? value : undefined;
 }
 
 /**
- * The exporter throws an unhelpful error on a bad URL; say which variable to fix instead. Only the one
- * the exporter reads: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when set, else OTEL_EXPORTER_OTLP_ENDPOINT
- * (otlp-exporter-base reads the general one only when the traces one is unset).
+ * The endpoint variables the exporter would read that are no http(s) URL, each said once
+ * (`warnSetting`, `TRACEHOP_BAD_OTLP_ENDPOINT`: the variable, its value with secrets masked, the fix,
+ * and what applies instead) and ignored ({@link endpointEnv}). Only those it would read:
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when set, and OTEL_EXPORTER_OTLP_ENDPOINT unless a usable traces
+ * one overrides it (otlp-exporter-base reads the general one only when the traces one is unset; a
+ * bad one ignored counts as unset). Returns whether one was ignored: the exporter must then be given
+ * the URL, or it would read the bad one itself. `on`: whether OTLP export is on once they are ignored,
+ * for the message, with `spansFile` (the option: `false`, no spans file).
  */
-function checkEndpointEnv(): void {
-  const name =
-    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined
-      ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-      : "OTEL_EXPORTER_OTLP_ENDPOINT";
-  const value = getStringFromEnv(name);
-  if (value !== undefined) tracesUrl(name, value);
+function warnBadEndpointEnv(on: boolean, spansFile: StartTracingOptions["spansFile"]): boolean {
+  const bad: { name: string; value: string; problem: string; fix: string }[] = [];
+  for (const name of [TRACES_ENDPOINT_ENV, BASE_ENDPOINT_ENV] as const) {
+    const value = getStringFromEnv(name);
+    if (value === undefined) continue;
+    const found = endpointEnvProblem(name, value);
+    if (found === undefined) break;
+    bad.push({ name, value, ...found });
+  }
+  const base = bad.find(({ name }) => name === BASE_ENDPOINT_ENV)
+    ? undefined
+    : endpointEnv(BASE_ENDPOINT_ENV);
+  for (const { name, value, problem, fix } of bad) {
+    const instead = !on
+      ? `OTLP export is off, as with no endpoint set (${spansFile === false ? "no span is exported at all" : "spans go to the spans file only"})`
+      : name === TRACES_ENDPOINT_ENV && base !== undefined
+        ? `${BASE_ENDPOINT_ENV} applies: spans are sent to ${maskUrl(otlpUrlFromEnv())}`
+        : `spans are sent to the default, ${otlpUrlFromEnv()}`;
+    warnSetting(
+      `tracehop: ${name}=${JSON.stringify(maskUrl(value))} ${problem}; ignored, as if it were unset: ${instead}. ${fix}`,
+      BAD_OTLP_ENDPOINT_WARNING,
+    );
+  }
+  return bad.length > 0;
 }
 
 /** The OTLP exporter's traces URL when the environment gives none it can parse. */
@@ -85,9 +124,9 @@ const DEFAULT_TRACES_URL = `http://localhost:4318${OTLP_TRACES_PATH}`;
  * requests (test/tracing/otlp-url.test.ts).
  */
 function otlpUrlFromEnv(): string {
-  const traces = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  const traces = endpointEnv(TRACES_ENDPOINT_ENV);
   if (traces !== undefined && URL.canParse(traces)) return requestedUrl(traces);
-  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  const base = endpointEnv(BASE_ENDPOINT_ENV);
   const appended = base === undefined ? undefined : withTracesPath(base);
   return requestedUrl(appended !== undefined && URL.canParse(appended) ? appended : DEFAULT_TRACES_URL);
 }
@@ -117,17 +156,17 @@ function requestedUrl(url: string): string {
 /**
  * OTEL_EXPORTER_OTLP_ENDPOINT, trimmed, when it gives the traces URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
  * is not set; resolveOtlp asks only when `otlpEndpoint` is not given either), else `undefined`. Checked
- * as a URL by {@link checkEndpointEnv} before.
+ * as an http(s) URL by {@link endpointEnv} before.
  */
 function baseEndpointInUse(): string | undefined {
-  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return undefined;
-  return getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT")?.trim();
+  if (endpointEnv(TRACES_ENDPOINT_ENV) !== undefined) return undefined;
+  return endpointEnv(BASE_ENDPOINT_ENV)?.trim();
 }
 
 /**
  * The `TRACEHOP_OTLP_ENDPOINT_TRACES_PATH` warning: `base` is OTEL_EXPORTER_OTLP_ENDPOINT, trimmed, when
  * it gives the traces URL ({@link baseEndpointInUse}: neither `otlpEndpoint` nor
- * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set), an http(s) URL ({@link checkEndpointEnv}) with no query
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set), an http(s) URL ({@link endpointEnv}) with no query
  * or fragment (resolveOtlp asks {@link checkBaseEndpointQuery} first). It is a base URL: the exporter
  * always appends `v1/traces` (OpenTelemetry specification, "OTLP Exporter Configuration", Endpoint URLs
  * for OTLP/HTTP; as @opentelemetry/otlp-exporter-base does). Warned when its path as `URL` parses it
@@ -138,7 +177,7 @@ function baseEndpointInUse(): string | undefined {
  * the URL spans are sent to and both fixes: OTEL_EXPORTER_OTLP_ENDPOINT without that suffix and its
  * trailing `/` (`http://c:4318`), or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set to it plus `/v1/traces`
  * (used as is). The URL stays as the specification makes it. Throws only on a `base` that is no URL,
- * which checkEndpointEnv refused before.
+ * which endpointEnv left out before.
  */
 function checkBaseEndpointPath(base: string): void {
   const url = new URL(base);
@@ -171,8 +210,8 @@ const OTLP_ENDPOINT_WHITESPACE_WARNING = "TRACEHOP_OTLP_ENDPOINT_WHITESPACE";
  * endpoint quoted as a JSON string (a tab shown as `\t`). Returns whether it warned.
  */
 function checkBaseEndpointWhitespace(): boolean {
-  if (getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined) return false;
-  const raw = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  if (endpointEnv(TRACES_ENDPOINT_ENV) !== undefined) return false;
+  const raw = endpointEnv(BASE_ENDPOINT_ENV);
   if (raw === undefined || raw === raw.trimEnd()) return false;
   const requested = otlpUrlFromEnv();
   const trimmed = raw.trimEnd();
@@ -399,30 +438,95 @@ function exportTimeoutFromEnv(): number {
   return DEFAULT_EXPORT_TIMEOUT_MILLIS;
 }
 
-/** Full traces URL for a base endpoint; throws naming `what` unless it is an http(s) URL. */
-function tracesUrl(what: string, value: unknown): string {
-  const label = what.startsWith("options.") ? what : `${what} (environment)`;
+/**
+ * What an endpoint `value` is when it is no http(s) URL (leading and trailing whitespace aside):
+ * `blank`, `noUrl` (it does not parse), `noScheme` (a host and port without a scheme, which parses
+ * as a URL whose scheme is the host: `collector:4318`; `trimmed` is the value trimmed) or `scheme`
+ * (another scheme: `grpc:`); `undefined` for an http(s) URL.
+ */
+function endpointFault(
+  value: unknown,
+):
+  | { kind: "blank" | "noUrl" }
+  | { kind: "noScheme"; trimmed: string }
+  | { kind: "scheme"; scheme: string }
+  | undefined {
+  if (typeof value !== "string" || value.trim() === "") return { kind: "blank" };
+  const trimmed = value.trim();
+  if (!URL.canParse(trimmed)) return { kind: "noUrl" };
+  const url = new URL(trimmed);
+  if (url.protocol === "http:" || url.protocol === "https:") return undefined;
+  // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme.
+  if (/^[^/:]+:\d+(\/.*)?$/.test(trimmed) && url.port === "") return { kind: "noScheme", trimmed };
+  return { kind: "scheme", scheme: url.protocol };
+}
+
+/** The note of a host and port without a scheme on 4317, OTLP/gRPC's port. */
+const GRPC_PORT_NOTE = "4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)";
+
+/**
+ * What is wrong with the `otlpEndpoint` option `value` (`what`), for the rest of a sentence that
+ * starts with it (`must be an http(s) URL ...`), or `undefined` for an http(s) URL. The value is shown
+ * with its secrets masked.
+ */
+function endpointOptionProblem(value: unknown): string | undefined {
+  const fault = endpointFault(value);
+  if (fault === undefined) return undefined;
   const shown = describe(typeof value === "string" ? maskUrl(value) : value);
-  if (typeof value !== "string" || value.trim() === "")
-    throw new TypeError(
-      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`,
-    );
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new TypeError(
-      `tracehop startTracing: ${label} must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`,
-    );
+  switch (fault.kind) {
+    case "blank":
+    case "noUrl":
+      return `must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`;
+    case "noScheme":
+      return (
+        `must be an http(s) URL with its scheme, such as "${maskUrl(`http://${fault.trimmed}`)}", got ${shown}` +
+        (/:4317(\/|$)/.test(fault.trimmed) ? `; ${GRPC_PORT_NOTE}` : "")
+      );
+    case "scheme":
+      return `must use http: or https:, got "${fault.scheme}"; tracehop exports OTLP over HTTP, not gRPC`;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new TypeError(
-      // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme.
-      /^[^/:]+:\d+(\/.*)?$/.test(value.trim()) && url.port === ""
-        ? `tracehop startTracing: ${label} must be an http(s) URL with its scheme, such as "http://${value.trim()}", got ${shown}${value.trim().match(/:4317(\/|$)/) ? "; 4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)" : ""}`
-        : `tracehop startTracing: ${label} must use http: or https:, got "${url.protocol}"; tracehop exports OTLP over HTTP, not gRPC`,
-    );
-  if (!what.startsWith("options.")) return url.href;
+}
+
+/**
+ * What is wrong with endpoint variable `name` set to `value`, and its fix, for the warning of
+ * {@link warnBadEndpointEnv} (the value itself is quoted before it); `undefined` for an http(s) URL.
+ */
+function endpointEnvProblem(name: string, value: string): { problem: string; fix: string } | undefined {
+  const fault = endpointFault(value);
+  if (fault === undefined) return undefined;
+  switch (fault.kind) {
+    case "blank":
+    case "noUrl":
+      return {
+        problem: "is not a URL",
+        fix: `Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it`,
+      };
+    case "noScheme":
+      return {
+        problem:
+          "has no scheme, so it is no http(s) URL" +
+          (/:4317(\/|$)/.test(fault.trimmed)
+            ? " (and 4317 is OTLP/gRPC's port: tracehop exports OTLP over HTTP, usually to 4318)"
+            : ""),
+        fix: `Add http:// or https:// (${name}=${maskUrl(`http://${fault.trimmed}`)})`,
+      };
+    case "scheme":
+      return {
+        problem: `uses ${fault.scheme}, not http: or https: (tracehop exports OTLP over HTTP, not gRPC)`,
+        fix: `Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it`,
+      };
+  }
+}
+
+/**
+ * Full traces URL for the `otlpEndpoint` option, `/v1/traces` appended unless its path ends with it;
+ * throws a TypeError naming the option unless it is an http(s) URL (a mistake in the code, where the
+ * environment's endpoints are ignored with a warning: {@link warnBadEndpointEnv}).
+ */
+function tracesUrl(what: `options.${string}`, value: unknown): string {
+  const problem = endpointOptionProblem(value);
+  if (problem !== undefined) throw new TypeError(`tracehop startTracing: ${what} ${problem}`);
+  const url = new URL((value as string).trim());
   const path = url.pathname.replace(/\/+$/, "");
   url.pathname = path.endsWith(OTLP_TRACES_PATH) ? path : path + OTLP_TRACES_PATH;
   return url.href;
@@ -433,21 +537,31 @@ function tracesUrl(what: string, value: unknown): string {
  * otlpEnabledByEnv}; `exporters`: OTEL_TRACES_EXPORTER in lower case): the URL given (undefined when the
  * exporter reads OTEL_EXPORTER_OTLP_* itself), the URL spans go to either way, and the timeout of one
  * request, never more than `shutdownTimeoutMillis`. The OTEL_EXPORTER_OTLP_* variables the exporter
- * reads are checked (errors for a bad endpoint, warnings for the rest).
+ * reads are checked: a bad `otlpEndpoint` throws; a bad endpoint variable is ignored, as if unset, and
+ * the rest are used as the exporter uses them, each with a warning.
  */
 export function resolveOtlp(
-  options: Pick<StartTracingOptions, "otlpEndpoint" | "exportTimeoutMillis">,
+  options: Pick<StartTracingOptions, "otlpEndpoint" | "exportTimeoutMillis" | "spansFile">,
   exporters: readonly string[],
   shutdownTimeoutMillis: number,
 ): TracingConfig["otlp"] {
   const requested = options.otlpEndpoint !== undefined;
-  const url = requested ? tracesUrl("options.otlpEndpoint", options.otlpEndpoint) : undefined;
-  if (!requested && !otlpEnabledByEnv(exporters)) {
+  let url = requested ? tracesUrl("options.otlpEndpoint", options.otlpEndpoint) : undefined;
+  const on = requested || otlpEnabledByEnv(exporters);
+  // A bad endpoint variable that would be read (OTEL_TRACES_EXPORTER unset or naming otlp) is ignored,
+  // as if unset, with a warning, whether OTLP is then on or not.
+  const ignored =
+    !requested &&
+    !exporters.includes("none") &&
+    (exporters.length === 0 || exporters.includes("otlp")) &&
+    warnBadEndpointEnv(on, options.spansFile);
+  if (!on) {
     optionalMillis("exportTimeoutMillis", options.exportTimeoutMillis, 1);
     return undefined;
   }
   if (!requested) {
-    checkEndpointEnv();
+    // The exporter would read the ignored variable itself: give it the URL that applies instead.
+    if (ignored) url = otlpUrlFromEnv();
     // Trailing whitespace first: the exporter may not use the rest at all. A query or fragment next:
     // the path's advice (drop the suffix) would keep the query where it is.
     const base = baseEndpointInUse();

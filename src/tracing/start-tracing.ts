@@ -100,7 +100,8 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  * OTEL_SDK_DISABLED=true starts nothing and disables the given instrumentations.
  *
  * @throws TypeError / RangeError (message `tracehop startTracing: ...`, naming what to fix) on bad
- *   options, an unknown option name or a bad OTEL_EXPORTER_OTLP_*ENDPOINT; Error for a `spansFile` that
+ *   options, an unknown option name or a bad `otlpEndpoint` (a bad OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT
+ *   is ignored with a warning, `TRACEHOP_BAD_OTLP_ENDPOINT`); Error for a `spansFile` that
  *   cannot be written (`code` `TRACEHOP_BAD_SPANS_FILE`, `path`, `reason`; see
  *   `StartTracingOptions.spansFile`), for a start while an earlier one has not finished its
  *   `shutdown()`, and when another OpenTelemetry setup already registered a global tracer provider,

@@ -75,7 +75,9 @@ export interface StartTracingOptions {
    * Base URL of an OTLP/HTTP receiver, e.g. `http://127.0.0.1:4318`; `/v1/traces` is appended unless
    * the path already ends with it. Overrides OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT. Default: OTLP
    * export is on when OTEL_TRACES_EXPORTER names `otlp` or, with OTEL_TRACES_EXPORTER unset, when
-   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set.
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set. Not an http(s) URL: this
+   * option throws a TypeError; such a variable is ignored, as if it were unset, with a warning
+   * (`TRACEHOP_BAD_OTLP_ENDPOINT`).
    */
   otlpEndpoint?: string | undefined;
   /**

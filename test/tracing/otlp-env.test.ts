@@ -6,8 +6,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { warningsOf } from "./config-env.js";
+import { DEFAULT_SPANS_FILE } from "../../src/tracing/tracing-config.js";
 import { maskUrl } from "../../src/tracing/mask-url.js";
 
 describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a process warning each", () => {
@@ -40,6 +41,85 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
     );
     // Not exporting OTLP at all: the protocol does not matter.
     assert.deepEqual((await warningsOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).processWarnings, []);
+  });
+
+  test("an OTEL_EXPORTER_OTLP[_TRACES]_ENDPOINT that is no http(s) URL: ignored, as if unset, with the variable, its value, the fix and what applies (not a thrown error)", async () => {
+    const CODE = "TRACEHOP_BAD_OTLP_ENDPOINT";
+    // OTLP on only through the endpoint: off, as with no endpoint; the spans file instead.
+    const alone = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" });
+    assert.deepEqual(alone.processWarnings, [
+      [
+        CODE,
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318" has no scheme, so it is no http(s) URL; ignored, ' +
+          "as if it were unset: OTLP export is off, as with no endpoint set (spans go to the spans file only). " +
+          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318)",
+      ],
+    ]);
+    assert.equal(alone.result.config.otlp, undefined);
+    assert.equal(alone.result.config.spansFile, resolve(DEFAULT_SPANS_FILE));
+    const noFile = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, { spansFile: false });
+    assert.match(
+      noFile.processWarnings[0]![1],
+      /OTLP export is off, as with no endpoint set \(no span is exported at all\)/,
+    );
+    // OTEL_TRACES_EXPORTER=otlp: the default endpoint, given to the exporter (which would read the bad one).
+    const otlp = await warningsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318",
+      OTEL_TRACES_EXPORTER: "otlp",
+    });
+    assert.match(
+      otlp.processWarnings[0]![1],
+      /; ignored, as if it were unset: spans are sent to the default, http:\/\/localhost:4318\/v1\/traces\. Add http:\/\/ or https:\/\//,
+    );
+    assert.deepEqual(
+      [otlp.result.config.otlp?.url, otlp.result.config.otlp?.destination],
+      ["http://localhost:4318/v1/traces", "http://localhost:4318/v1/traces"],
+    );
+    // A bad traces endpoint: the base one applies; a bad scheme; gRPC's port; secrets masked.
+    const traces = await warningsOf({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "grpc://c:4317?api_key=k3y",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+    });
+    assert.deepEqual(traces.processWarnings, [
+      [
+        CODE,
+        'tracehop: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="grpc://c:4317?api_key=***" uses grpc:, not http: or https: ' +
+          "(tracehop exports OTLP over HTTP, not gRPC); ignored, as if it were unset: OTEL_EXPORTER_OTLP_ENDPOINT " +
+          "applies: spans are sent to http://c:4318/v1/traces. Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it",
+      ],
+    ]);
+    assert.equal(traces.result.config.otlp?.url, "http://c:4318/v1/traces");
+    const both = await warningsOf({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "not a url",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4317",
+    });
+    assert.deepEqual(
+      both.processWarnings.map(([code, message]) => [code, message.split("; ignored")[0]]),
+      [
+        [CODE, 'tracehop: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="not a url" is not a URL'],
+        [
+          CODE,
+          'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4317" has no scheme, so it is no http(s) URL (and 4317 ' +
+            "is OTLP/gRPC's port: tracehop exports OTLP over HTTP, usually to 4318)",
+        ],
+      ],
+    );
+    assert.equal(both.result.config.otlp, undefined);
+    // Not read at all: nothing said (OTEL_TRACES_EXPORTER=console or none, the otlpEndpoint option, a
+    // valid traces endpoint over it).
+    for (const [vars, options] of [
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318", OTEL_TRACES_EXPORTER: "console" }, {}],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318", OTEL_TRACES_EXPORTER: "none" }, {}],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, { otlpEndpoint: "http://h:4318" }],
+      [
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://h:4318/v1/traces",
+        },
+        {},
+      ],
+    ] as const)
+      assert.deepEqual((await warningsOf(vars, options)).processWarnings, [], JSON.stringify(vars));
   });
 
   test("OTEL_EXPORTER_OTLP[_TRACES]_HEADERS entries the exporter drops: each named by position and the name before its =, never its value", async () => {

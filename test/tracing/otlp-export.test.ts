@@ -211,6 +211,28 @@ describe("startTracing exports over OTLP/HTTP", () => {
     ]);
   });
 
+  test("an OTEL_EXPORTER_OTLP_TRACES_ENDPOINT without a scheme does not stop the service: ignored with a warning, OTEL_EXPORTER_OTLP_ENDPOINT applies", async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    // "collector:4318/v1/traces" parses as a URL of scheme "collector:", which the exporter would request.
+    const result = await runHop({
+      HOP_ROLE: "api",
+      HOP_SERVICE: "api",
+      TRACEHOP_SPANS_FILE: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "collector:4318/v1/traces",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    });
+    assertClean(result, "api");
+    assert.match(
+      result.stderr,
+      /TRACEHOP_BAD_OTLP_ENDPOINT.*OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="collector:4318\/v1\/traces" has no scheme/,
+    );
+    assert.deepEqual(
+      receiver.requests.map((r) => r.path),
+      ["/v1/traces"],
+    );
+  });
+
   test("default sampler is ParentBased(AlwaysOn): roots are kept, children of an unsampled parent are not", async (t) => {
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());

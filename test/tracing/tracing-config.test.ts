@@ -188,11 +188,11 @@ describe("resolveTracingConfig: validation", () => {
     );
   });
 
-  test("a bad OTEL_EXPORTER_OTLP_ENDPOINT is named in the error", () => {
-    assert.throws(
-      () => resolveWith({ serviceName: "s" }, { OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318" }),
-      /OTEL_EXPORTER_OTLP_ENDPOINT \(environment\) must be an http\(s\) URL with its scheme, such as "http:\/\/localhost:4318"/,
-    );
+  test("a bad OTEL_EXPORTER_OTLP_ENDPOINT is no error: ignored, as if unset (its warning: otlp-env.test.ts)", () => {
+    for (const endpoint of ["localhost:4318", "grpc://c:4317", "not a url"]) {
+      const config = resolveWith({ serviceName: "s" }, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      assert.deepEqual([config.otlp, config.spansFile], [undefined, resolve(DEFAULT_SPANS_FILE)], endpoint);
+    }
   });
 
   test("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set: a bad OTEL_EXPORTER_OTLP_ENDPOINT, which it overrides, is not refused", () => {

@@ -10,7 +10,8 @@
 // again). The application's own names a block uses undeclared (a `db` client, a `channel`, an `outbox`
 // row, `handle`...) are declared once, with the real types of their libraries, in
 // test/package/fixtures/doc-blocks/app.ts; its Prisma models are a client generated here from
-// schema.prisma there. A block that shows a type error on purpose says so in a comment on the line,
+// schema.prisma there, into generated/prisma beside the blocks (a block may import it as
+// "./generated/prisma/client.js"). A block that shows a type error on purpose says so in a comment on the line,
 // `// type error (TS1241)`, optionally followed by `... names <text>` (text the message holds): the error
 // must be given there (at that line's statement or class member, decorators included), and no other.
 //
@@ -178,7 +179,11 @@ function programOf(blocks: Block[]): ts.Program {
   return ts.createProgram({ rootNames: [APP, ...byPath.keys()], options: OPTIONS, host });
 }
 
-/** Generates the Prisma client of fixtures/doc-blocks/schema.prisma under .tmp/doc-blocks/prisma. */
+/**
+ * Generates the Prisma client of fixtures/doc-blocks/schema.prisma under .tmp/doc-blocks/blocks/generated/prisma:
+ * beside the blocks, so that a block imports it as a user does (`./generated/prisma/client.js`, the output of
+ * docs/prisma.md's set-up).
+ */
 function generatePrismaClient(): void {
   const prisma = createRequire(import.meta.url).resolve("prisma/build/index.js");
   const child = spawnSync(

@@ -17,10 +17,12 @@ export function maskUrl(url: string): string {
   return maskUserPart(head) + query + fragment;
 }
 
-/** `head` (a URL up to its query) with the password of its user part masked. */
+/**
+ * `head` (a URL up to its query) with the password of its user part masked. A text without a scheme
+ * (`user:pw@collector:4318`, which the endpoint checks refuse and then show) is read from its start.
+ */
 function maskUserPart(head: string): string {
-  const start = /^[a-z][a-z\d+.-]*:\/\//i.exec(head)?.[0].length;
-  if (start === undefined) return head;
+  const start = /^[a-z][a-z\d+.-]*:\/\//i.exec(head)?.[0].length ?? 0;
   // The authority ends at the first "/" (or "\", which the URL parser reads as "/" in http: URLs).
   const end = head.slice(start).search(/[/\\]|$/) + start;
   const at = head.lastIndexOf("@", end - 1);

@@ -260,6 +260,14 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
     ]);
   });
 
+  test("an endpoint without a scheme shown in a message masks the password of its user part too", () => {
+    assert.equal(maskUrl("user:s3cret@collector:4318/v1/traces"), "user:***@collector:4318/v1/traces");
+    assert.equal(maskUrl("t0ken@collector:4318"), "***@collector:4318");
+    // No user part: as written (the port's colon is no password).
+    assert.equal(maskUrl("collector:4318/a@b"), "collector:4318/a@b");
+    assert.equal(maskUrl("collector:4318"), "collector:4318");
+  });
+
   test("an endpoint shown in a message masks an Azure shared access signature (sig) and a Functions key (code), not the other parameters", () => {
     assert.equal(
       maskUrl("https://c.example/v1/traces?sv=2022-11-02&sig=abc%2Bdef&code=k3y&region=eu"),

@@ -13,36 +13,12 @@ import { describe, test } from "node:test";
 import { messageRefusal } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, uniqueQueue, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { requestedEvent, startRelay } from "../support/by-hand.js";
-import { rabbitmqctl, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
+import { lowerMaxMessageSize, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 
 /** The broker's max_message_size while the relay opens its channel, in bytes. */
 const MAX_SIZE = 4096;
-
-/**
- * Lowers RabbitMQ's global max_message_size to {@link MAX_SIZE} and returns what puts it back as it was. The
- * broker puts it back by itself after 60 s too, unless changed meanwhile: a test killed before its after hook
- * does not leave the broker refusing other tests' messages.
- */
-async function lowerMaxMessageSize(): Promise<() => Promise<void>> {
-  const old = (
-    await rabbitmqctl(
-      "eval",
-      `Old = case application:get_env(rabbit, max_message_size) of {ok, V} -> V; undefined -> 134217728 end, ` +
-        `application:set_env(rabbit, max_message_size, ${MAX_SIZE}), ` +
-        `spawn(fun() -> timer:sleep(60000), case application:get_env(rabbit, max_message_size) of ` +
-        `{ok, ${MAX_SIZE}} -> application:set_env(rabbit, max_message_size, Old); _ -> ok end end), Old.`,
-    )
-  ).trim();
-  assert.match(old, /^\d+$/);
-  let restored = false;
-  return async () => {
-    if (restored) return;
-    restored = true;
-    await rabbitmqctl("eval", `application:set_env(rabbit, max_message_size, ${old}).`);
-  };
-}
 
 describe(
   "the relay on RabbitMQ, a row's message refused by the broker for its size",
@@ -57,7 +33,7 @@ describe(
       const dir = tempDir(t, "hC-message-refused");
       const base = uniqueQueue("hC-message-refused");
       // Lowered only while the relay starts: its channel keeps the limit it opened with.
-      const restore = await lowerMaxMessageSize();
+      const restore = await lowerMaxMessageSize(MAX_SIZE);
       t.after(restore);
       let relay: Awaited<ReturnType<typeof startRelay>>;
       try {

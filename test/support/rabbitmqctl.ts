@@ -66,3 +66,54 @@ export async function withPolicy<T>(
     await clear();
   }
 }
+
+/** RabbitMQ's default max_message_size (128 MiB), when the broker has none set. */
+const DEFAULT_MAX_MESSAGE_SIZE = 134_217_728;
+/** How long a lowered max_message_size lasts at most when nothing puts it back (a test killed), in ms. */
+const LOWERED_AT_MOST_MS = 60_000;
+
+/**
+ * Lowers RabbitMQ's global max_message_size to `size` bytes and returns what puts it back as it was (once;
+ * later calls do nothing). A channel reads the setting when it opens: a channel opened meanwhile refuses a
+ * larger body for as long as it lives (it closes with 406 PRECONDITION_FAILED on the basic.publish), the
+ * channels opened before or after do not. The setting is the whole broker's, shared by other runs: lower it
+ * only around the opening of the channels a test means (see {@link withMaxMessageSize}). The broker puts it
+ * back by itself after 60 s too, unless changed meanwhile: a test killed before its after hook does not
+ * leave the broker refusing other tests' messages; putting it back stops that timer, so that it cannot put
+ * back a later lowering early.
+ */
+export async function lowerMaxMessageSize(size: number): Promise<() => Promise<void>> {
+  const answer = await rabbitmqctl(
+    "eval",
+    `Old = case application:get_env(rabbit, max_message_size) of {ok, V} -> V; undefined -> ${DEFAULT_MAX_MESSAGE_SIZE} end, ` +
+      `application:set_env(rabbit, max_message_size, ${size}), ` +
+      `Timer = spawn(fun() -> timer:sleep(${LOWERED_AT_MOST_MS}), case application:get_env(rabbit, max_message_size) of ` +
+      `{ok, ${size}} -> application:set_env(rabbit, max_message_size, Old); _ -> ok end end), ` +
+      `list_to_binary(io_lib:format("~b ~s", [Old, pid_to_list(Timer)])).`,
+  );
+  const [, old, timer] = /(\d+) (<[\d.]+>)/.exec(answer) ?? [];
+  if (old === undefined || timer === undefined)
+    throw new Error(`rabbitmqctl eval answered ${JSON.stringify(answer)}, not the old max_message_size`);
+  let restored = false;
+  return async () => {
+    if (restored) return;
+    restored = true;
+    await rabbitmqctl(
+      "eval",
+      `exit(list_to_pid("${timer}"), kill), application:set_env(rabbit, max_message_size, ${old}).`,
+    );
+  };
+}
+
+/**
+ * Runs `fn` (which opens the channels that are to refuse bodies over `size` bytes) with RabbitMQ's
+ * max_message_size lowered to `size` ({@link lowerMaxMessageSize}), put back as soon as it settles.
+ */
+export async function withMaxMessageSize<T>(size: number, fn: () => Promise<T>): Promise<T> {
+  const restore = await lowerMaxMessageSize(size);
+  try {
+    return await fn();
+  } finally {
+    await restore();
+  }
+}

@@ -2,7 +2,8 @@
 // queue, with amqplib. Messages are persistent on a durable queue and published on a confirm channel, so
 // `publish` resolves only once the broker has taken the message; the worker acknowledges a message after
 // its handler resolves, one message at a time (prefetch 1). A failed message is retried as the table
-// queue retries it: counted, after a backoff, and dead-lettered after maxAttempts (see AmqpQueue).
+// queue retries it: counted, after a backoff, and dead-lettered after maxAttempts (see AmqpQueue), its
+// copies published on a channel of their own, apart from the consumer's.
 import { createHash, randomUUID } from "node:crypto";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { Socket } from "node:net";
@@ -716,6 +717,16 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   a death nor loses its reason; a redelivery whose count is refused is handled as it is, and a message
  *   given back on close is left to the broker (requeued when the channel closes, counted as a
  *   redelivery).
+ * - Every copy is published on a confirm channel of its own (opened by consume() and redrive()), apart
+ *   from the channel that consumes and acknowledges: RabbitMQ refuses a message for itself (larger than
+ *   its `max_message_size`: {@link messageRefusal}) by closing the channel it came on (406
+ *   PRECONDITION_FAILED), which then closes no consumer. Such a copy is published once more on a fresh
+ *   copy channel; refused again, a retry is moved to `<RabbitMQ name>.dead` at once with its headers as
+ *   they were (the same body would be refused on every retry), logged with the broker's reason and what to
+ *   change (`…; its retry was refused by the broker (<reason>): <what to fix>; moved to <queue>.dead at
+ *   once (with its headers as they were)`); a dead letter refused so is requeued after the pause of a
+ *   second, remembered as above; a redelivery's count or a redriven dead letter as for a nack. The
+ *   original is acknowledged only once its copy is confirmed: nothing the broker took is lost.
  * - A lost channel or connection (a broker restart, a connection closed by an operator, a 406 channel
  *   error) ends the queue: nothing can be published or acknowledged any more, the messages in hand go
  *   back to the broker with the channel (never reported as requeued), nothing more is consumed, and
@@ -739,7 +750,7 @@ export class AmqpQueue implements Queue {
    * one of its queues or of its consumer resolves it with a QueueRefusedError instead, saying what to fix
    * ({@link queueRefusal}): the worker and the relay exit 2 on that one. A channel closed in refusal of a
    * published message ({@link messageRefusal}) while the queue only publishes is no loss: see
-   * {@link publish}.
+   * {@link publish}; nor is the copy channel closed in refusal of a copy ({@link _copy}).
    */
   readonly lost: Promise<LostQueueError>;
   private _announceLost!: (error: LostQueueError) => void;
@@ -794,6 +805,18 @@ export class AmqpQueue implements Queue {
     { channel: amqplib.ConfirmChannel; refusal: MessageRefusal; publishing: number } | undefined;
   /** The opening of the channel that replaces {@link _refusedOn}'s; resolved once it is in use (or failed). */
   private _replacing: Promise<void> | undefined;
+  /**
+   * The confirm channel the copies of consumed messages are published on (a retry, a dead letter, a
+   * redelivery's count, a message given back, a redriven dead letter), apart from the channel that consumes
+   * and acknowledges: the broker that closes it in refusal of a copy (406, {@link messageRefusal}) closes no
+   * consumer, and the message in hand stays in hand. Opened by consume() and redrive(), and again by the next
+   * copy once it closed ({@link _copyChannel}); undefined until then.
+   */
+  private _copying: Promise<amqplib.ConfirmChannel> | undefined;
+  /** The copy channel {@link _copying} resolved with, while it is open. */
+  private _copyChannelOpen: amqplib.ConfirmChannel | undefined;
+  /** Copy channels the broker closed in refusal of a copy, and what it said ({@link messageRefusal}). */
+  private readonly _copyRefusals = new WeakMap<amqplib.ConfirmChannel, MessageRefusal>();
 
   private constructor(
     private readonly _connection: amqplib.ChannelModel,
@@ -1048,6 +1071,7 @@ export class AmqpQueue implements Queue {
     this._assertNotLost("consume");
     this._onDeadLetter = options.onDeadLetter;
     const name = await this._declare(queue);
+    await this._copyChannel();
     const { consumerTag } = await this._rpc("basic.consume", () =>
       this._channel.consume(name, (msg) => {
         // The broker cancelled the consumer (its queue was deleted): nothing more will come; said and
@@ -1094,6 +1118,7 @@ export class AmqpQueue implements Queue {
     this._assertNotLost("redrive");
     const name = await this._declare(queue);
     const dead = await this._declareName(deadLetterQueue(name));
+    await this._copyChannel();
     const { messageCount } = await this._rpc("queue.declare", () => this._channel.checkQueue(dead));
     for (let moved = 0; moved < messageCount; moved++) {
       const msg = await this._rpc("basic.get", () => this._channel.get(dead, { noAck: false }));
@@ -1181,6 +1206,8 @@ export class AmqpQueue implements Queue {
     if (this._lost === undefined)
       for (const tag of this._consumerTags) await step(() => this._channel.cancel(tag));
     await Promise.all(this._inFlight.keys());
+    const copying = this._copying;
+    if (copying !== undefined) await step(async () => (await copying).close());
     await step(() => this._channel.close());
     await step(() => this._connection.close());
   }
@@ -1419,7 +1446,22 @@ export class AmqpQueue implements Queue {
       );
       if (copied.outcome === "moved")
         say(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
-      else if (copied.outcome === "too large")
+      else if (copied.outcome === "refused" && copied.refusal !== undefined) {
+        // Refused for itself twice (its size: the same body would be refused on every retry): dead now, as
+        // it is, rather than requeued to fail and be refused again forever.
+        const { reason, fix } = copied.refusal;
+        const refused = `its retry was refused by the broker (${reason}): ${fix}`;
+        await this._deadLetter(
+          name,
+          msg,
+          deliveryCount,
+          `${lastError}; ${refused}`,
+          `${failed}; ${refused}`,
+          error,
+          " at once",
+          true,
+        );
+      } else if (copied.outcome === "too large")
         // Without its count a retry would start again from 1, forever: dead now, with its reason.
         await this._deadLetter(
           name,
@@ -1438,8 +1480,10 @@ export class AmqpQueue implements Queue {
    * Moves `msg` (a message of `name`, its `attempts` deliveries ended without an acknowledgement) to the
    * dead-letter queue with `lastError`: a copy with the count and `last-error` (cut to fit), else with its
    * headers as they are (which fit when they were published with amqplib), else with its other headers
-   * dropped. Logs `what` and the outcome (with `error`, the handler's, if any). When the broker refuses
-   * the copy, `msg` is requeued after {@link REQUEUE_PAUSE_MS}, remembered with `attempts` and `lastError`.
+   * dropped; `asTheyWere`: only with its headers as they are (a retry the broker refused for itself: the
+   * count and `last-error` would only make the copy larger), its reason then in the log alone. Logs `what`
+   * and the outcome (with `error`, the handler's, if any). When the broker refuses the copy, `msg` is
+   * requeued after {@link REQUEUE_PAUSE_MS}, remembered with `attempts` and `lastError`.
    */
   private async _deadLetter(
     name: string,
@@ -1449,9 +1493,14 @@ export class AmqpQueue implements Queue {
     what: string,
     error?: unknown,
     when = "",
+    asTheyWere = false,
   ): Promise<void> {
     const dead = deadLetterQueue(name);
     const variants = function* () {
+      if (asTheyWere) {
+        yield { headers: headersToCopy(msg), note: "with its headers as they were" };
+        return;
+      }
       yield* copyVariants(msg, attempts, lastError);
       yield {
         headers: headersToCopy(msg),
@@ -1554,12 +1603,17 @@ export class AmqpQueue implements Queue {
 
   /**
    * Publishes a copy of `msg` (same body, message id and properties, persistent) to the queue `declare`
-   * declares and names, with the first header table of `variants` that amqplib can encode (largest
-   * first), confirmed; then acknowledges `msg`.
+   * declares and names, on the copy channel ({@link _copyChannel}), with the first header table of
+   * `variants` that amqplib can encode (largest first), confirmed; then acknowledges `msg` on the channel
+   * that consumed it. A copy the broker refuses for itself (it closes the copy channel: 406,
+   * {@link messageRefusal}) is published once more on a fresh copy channel (the refusal names no message:
+   * another copy may have been the one refused), and is `refused` with the broker's reason when that one is
+   * closed in refusal too.
    * @returns `moved` (with the variant's note); else `msg` is still in hand: `too large` (no variant
    *   fits {@link HEADERS_TABLE_MAX_BYTES}), `lost` (the channel is lost: nothing can be published, and
-   *   `msg` is back in the queue), `refused` (the broker refused the copy, or its queue could not be
-   *   declared; `why` says)
+   *   `msg` is back in the queue), `refused` (the broker refused the copy: `refusal` when it closed the
+   *   channel in refusal of it twice, else a nack; or its queue could not be declared, or no copy channel
+   *   opened; `why` says)
    */
   private async _copy(
     msg: amqplib.Message,
@@ -1570,36 +1624,107 @@ export class AmqpQueue implements Queue {
     let target = "its destination";
     try {
       target = await declare();
-      for (const { headers, note } of variants) {
-        try {
-          this._channel.sendToQueue(target, msg.content, {
-            headers,
-            persistent: true,
-            contentType: p.contentType as string | undefined,
-            contentEncoding: p.contentEncoding as string | undefined,
-            messageId: p.messageId as string | undefined,
-            correlationId: p.correlationId as string | undefined,
-            timestamp: p.timestamp as number | undefined,
-            type: p.type as string | undefined,
-            appId: p.appId as string | undefined,
-            priority: p.priority as number | undefined,
-          });
-        } catch (error) {
-          // amqplib encodes the headers into its 64 KiB buffer before it sends or records anything, and
-          // throws a RangeError when they do not fit: nothing was sent, the next variant is smaller.
-          if (error instanceof RangeError && this._lost === undefined) continue;
-          throw error;
+      variant: for (const { headers, note } of variants) {
+        for (let tries = 1; ; tries++) {
+          const channel = await this._copyChannel();
+          try {
+            channel.sendToQueue(target, msg.content, {
+              headers,
+              persistent: true,
+              contentType: p.contentType as string | undefined,
+              contentEncoding: p.contentEncoding as string | undefined,
+              messageId: p.messageId as string | undefined,
+              correlationId: p.correlationId as string | undefined,
+              timestamp: p.timestamp as number | undefined,
+              type: p.type as string | undefined,
+              appId: p.appId as string | undefined,
+              priority: p.priority as number | undefined,
+            });
+          } catch (error) {
+            // amqplib encodes the headers into its 64 KiB buffer before it sends or records anything, and
+            // throws a RangeError when they do not fit: nothing was sent, the next variant is smaller.
+            if (error instanceof RangeError && this._lost === undefined) continue variant;
+            // The channel closed just before, in refusal of another copy: this one goes on a fresh one.
+            if (this._copyRefusals.has(channel) && tries < 2 && this._lost === undefined) continue;
+            throw error;
+          }
+          try {
+            await channel.waitForConfirms();
+          } catch (error) {
+            const refusal = this._copyRefusals.get(channel);
+            if (refusal === undefined || this._lost !== undefined) throw error;
+            // Its 'close' came with the refusal: the next _copyChannel() opens a fresh channel.
+            if (tries < 2) continue;
+            return { outcome: "refused", target, why: `${refusal.reason}: ${refusal.fix}`, refusal };
+          }
+          if (this._lost !== undefined) return { outcome: "lost" };
+          this._channel.ack(msg);
+          return { outcome: "moved", note };
         }
-        await this._channel.waitForConfirms();
-        if (this._lost !== undefined) return { outcome: "lost" };
-        this._channel.ack(msg);
-        return { outcome: "moved", note };
       }
       return { outcome: "too large" };
     } catch (error) {
       if (this._lost !== undefined) return { outcome: "lost" };
       return { outcome: "refused", target, why: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /**
+   * The copy channel ({@link _copying}): the open one, else a confirm channel opened now on the queue's
+   * connection. Its 'error' listener is there from the moment it exists ({@link openConfirmChannel}): the
+   * broker closing it in refusal of a copy ({@link messageRefusal}) is noted for {@link _copy}, and the
+   * channel forgotten (the next copy opens another); any other error of it (a 403 on the publish: the user
+   * may not write) is the loss of the queue ({@link lost}), as it was when the copies went on the consuming
+   * channel: that channel is closed then, so that the messages in hand go back to the broker.
+   * @throws Error when no channel can be opened (the connection lost, the broker refusing channels)
+   */
+  private _copyChannel(): Promise<amqplib.ConfirmChannel> {
+    if (this._copying === undefined) {
+      const opening = this._openCopyChannel();
+      this._copying = opening;
+      opening.catch(() => {
+        if (this._copying === opening) this._copying = undefined;
+      });
+    }
+    return this._copying;
+  }
+
+  /** Opens a copy channel for {@link _copyChannel}. */
+  private async _openCopyChannel(): Promise<amqplib.ConfirmChannel> {
+    let channel: amqplib.ConfirmChannel | undefined;
+    let openError: unknown;
+    const onError = (error: unknown) => {
+      if (channel === undefined) openError ??= error;
+      else this._copyChannelError(channel, error);
+    };
+    try {
+      channel = await openConfirmChannel(this._connection, onError);
+    } catch (error) {
+      throw new Error(`no channel for the copies could be opened: ${firstLine(openError ?? error)}`, {
+        cause: error,
+      });
+    }
+    const opened = channel;
+    this._copyChannelOpen = opened;
+    opened.on("close", () => {
+      if (this._copyChannelOpen !== opened) return;
+      this._copyChannelOpen = undefined;
+      this._copying = undefined;
+    });
+    return opened;
+  }
+
+  /** An 'error' of the copy channel `channel` (see {@link _copyChannel}). */
+  private _copyChannelError(channel: amqplib.ConfirmChannel, error: unknown): void {
+    const refusal = messageRefusal(error);
+    if (refusal !== undefined) {
+      this._copyRefusals.set(channel, refusal);
+      return;
+    }
+    if (this._closing || this._lost !== undefined) return;
+    this._refusal ??= queueRefusal(error);
+    this._channelLoss("the RabbitMQ channel of the copies failed", error);
+    void this._channel.close().catch(() => undefined);
   }
 
   private async _declare(queue: string): Promise<string> {
@@ -1655,7 +1780,7 @@ type Copied =
   | { outcome: "moved"; note?: string }
   | { outcome: "too large" }
   | { outcome: "lost" }
-  | { outcome: "refused"; target: string; why: string };
+  | { outcome: "refused"; target: string; why: string; refusal?: MessageRefusal };
 
 /** The {@link attemptsMark} of a copy of `msg`, a message of the RabbitMQ queue `queue`, with `attempts`. */
 const markOf = (queue: string, msg: amqplib.Message, attempts: number): string =>

@@ -197,5 +197,29 @@ describe(
         assert.equal((await broker.channel.checkQueue(name)).messageCount, 0);
       });
     });
+
+    test("redrive: a copy refused twice stops the redrive with the broker's reason, the dead letter stays in <queue>.dead, and the queue goes on (not lost)", async (t) => {
+      if (await skipReason(t)) return;
+      await withQueue([true, true], async ({ queue, name }) => {
+        const dead = deadLetterQueue(name);
+        await publish(dead, BIG, "m-redrive");
+        await assert.rejects(queue.redrive("jobs"), (error: Error) => {
+          assert.equal(
+            error.message,
+            `amqp queue: redrive of ${dead} stopped after 0 messages: a copy could not be published to ${name} (${REASON}: ${FIX}); the rest stay in ${dead}`,
+          );
+          return true;
+        });
+        assert.equal(await isLost(queue), false);
+        await until(async () => (await broker.channel.checkQueue(dead)).messageCount === 1);
+        assert.equal((await broker.channel.checkQueue(name)).messageCount, 0);
+        // The queue goes on: a message it publishes is consumed.
+        const seen: string[] = [];
+        await queue.consume("jobs", async (message: QueueMessage) => void seen.push(message.body));
+        await queue.publish("jobs", "after", {});
+        await until(() => seen.length === 1);
+        assert.deepEqual(seen, ["after"]);
+      });
+    });
   },
 );

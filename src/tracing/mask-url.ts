@@ -18,18 +18,31 @@ export function maskUrl(url: string): string {
 }
 
 /**
- * `head` (a URL up to its query) with the password of its user part masked. A text without a scheme
- * (`user:pw@collector:4318`, which the endpoint checks refuse and then show) is read from its start.
+ * `head` (a URL up to its query) with the password of its user part masked. A text without
+ * `scheme://` (`user:pw@collector:4318`, `//user:pw@c`, `http:/u:pw@c`: refused by the endpoint checks,
+ * then shown) has no authority to bound the user part: everything before its last `@` is the user part
+ * there (a password may hold `/`, a base64 token does), after a leading `scheme:` and slashes; it masks
+ * more than needed (`c:4318/a@b` → `c:***@b`) rather than show a secret.
  */
 function maskUserPart(head: string): string {
-  const start = /^[a-z][a-z\d+.-]*:\/\//i.exec(head)?.[0].length ?? 0;
+  const start = /^[a-z][a-z\d+.-]*:\/\//i.exec(head)?.[0].length;
+  if (start === undefined) {
+    const at = head.lastIndexOf("@");
+    if (at < 0) return head;
+    const prefix = /^(?:[a-z][a-z\d+.-]*:)?[/\\]*/i.exec(head)?.[0].length ?? 0;
+    return at < prefix ? head : `${head.slice(0, prefix)}${userMasked(head.slice(prefix, at))}${head.slice(at)}`;
+  }
   // The authority ends at the first "/" (or "\", which the URL parser reads as "/" in http: URLs).
   const end = head.slice(start).search(/[/\\]|$/) + start;
   const at = head.lastIndexOf("@", end - 1);
   if (at < start) return head;
-  const colon = head.indexOf(":", start);
-  const user = colon >= start && colon < at ? head.slice(start, colon + 1) : "";
-  return `${head.slice(0, start)}${user}***${head.slice(at)}`;
+  return `${head.slice(0, start)}${userMasked(head.slice(start, at))}${head.slice(at)}`;
+}
+
+/** A user part (`user:password`, or a token alone) with its password masked, or whole without one. */
+function userMasked(userinfo: string): string {
+  const colon = userinfo.indexOf(":");
+  return colon < 0 ? "***" : `${userinfo.slice(0, colon + 1)}***`;
 }
 
 /** A query as written (`a=1&b=2`, no `?`), with the value of each secret parameter masked. */

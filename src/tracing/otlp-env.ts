@@ -441,24 +441,38 @@ function exportTimeoutFromEnv(): number {
 /**
  * What an endpoint `value` is when it is no http(s) URL (leading and trailing whitespace aside):
  * `blank`, `noUrl` (it does not parse), `noScheme` (a host and port without a scheme, which parses
- * as a URL whose scheme is the host: `collector:4318`; `trimmed` is the value trimmed) or `scheme`
- * (another scheme: `grpc:`); `undefined` for an http(s) URL.
+ * as a URL whose scheme is the host: `collector:4318`, `user:pw@collector:4318`; `trimmed` is the value
+ * trimmed) or `scheme` (another scheme: `grpc:`, `ftp:`; `grpc` when it or its port, 4317, says OTLP/gRPC);
+ * `undefined` for an http(s) URL.
  */
 function endpointFault(
   value: unknown,
 ):
   | { kind: "blank" | "noUrl" }
   | { kind: "noScheme"; trimmed: string }
-  | { kind: "scheme"; scheme: string }
+  | { kind: "scheme"; scheme: string; grpc: boolean }
   | undefined {
   if (typeof value !== "string" || value.trim() === "") return { kind: "blank" };
   const trimmed = value.trim();
   if (!URL.canParse(trimmed)) return { kind: "noUrl" };
   const url = new URL(trimmed);
   if (url.protocol === "http:" || url.protocol === "https:") return undefined;
-  // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme.
-  if (/^[^/:]+:\d+(\/.*)?$/.test(trimmed) && url.port === "") return { kind: "noScheme", trimmed };
-  return { kind: "scheme", scheme: url.protocol };
+  // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme, with
+  // or without a user part ("user:pw@c:4318": scheme "user:"), a path, a query or a fragment after them.
+  if (/^(?:[^\s/?#@]*@)?[^\s/?#@:]+:\d+(?:[/?#].*)?$/.test(trimmed) && url.port === "")
+    return { kind: "noScheme", trimmed };
+  return { kind: "scheme", scheme: url.protocol, grpc: /^grpcs?:$/.test(url.protocol) || url.port === "4317" };
+}
+
+/**
+ * `url` masked ({@link maskUrl}) for a fix to copy (`quoted`: in double quotes), with a note when
+ * something was masked: the `***` stands for the secret as written, not text to paste.
+ */
+function withSecretsNote(url: string, quoted = false): string {
+  const masked = maskUrl(url);
+  const shown = quoted ? `"${masked}"` : masked;
+  if (masked === url) return shown;
+  return quoted ? `${shown} (*** being the secret you wrote)` : `${shown}, *** being the secret you wrote`;
 }
 
 /** The note of a host and port without a scheme on 4317, OTLP/gRPC's port. */
@@ -479,11 +493,12 @@ function endpointOptionProblem(value: unknown): string | undefined {
       return `must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`;
     case "noScheme":
       return (
-        `must be an http(s) URL with its scheme, such as "${maskUrl(`http://${fault.trimmed}`)}", got ${shown}` +
+        `must be an http(s) URL with its scheme, such as ${withSecretsNote(`http://${fault.trimmed}`, true)}` +
+        `, got ${shown}` +
         (/:4317(\/|$)/.test(fault.trimmed) ? `; ${GRPC_PORT_NOTE}` : "")
       );
     case "scheme":
-      return `must use http: or https:, got "${fault.scheme}"; tracehop exports OTLP over HTTP, not gRPC`;
+      return `must use http: or https:, got "${fault.scheme}"; tracehop exports OTLP over HTTP${fault.grpc ? ", not gRPC" : ""}`;
   }
 }
 
@@ -508,11 +523,11 @@ function endpointEnvProblem(name: string, value: string): { problem: string; fix
           (/:4317(\/|$)/.test(fault.trimmed)
             ? " (and 4317 is OTLP/gRPC's port: tracehop exports OTLP over HTTP, usually to 4318)"
             : ""),
-        fix: `Add http:// or https:// (${name}=${maskUrl(`http://${fault.trimmed}`)})`,
+        fix: `Add http:// or https:// (${name}=${withSecretsNote(`http://${fault.trimmed}`)})`,
       };
     case "scheme":
       return {
-        problem: `uses ${fault.scheme}, not http: or https: (tracehop exports OTLP over HTTP, not gRPC)`,
+        problem: `uses ${fault.scheme}, not http: or https: (tracehop exports OTLP over HTTP${fault.grpc ? ", not gRPC" : ""})`,
         fix: `Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it`,
       };
   }

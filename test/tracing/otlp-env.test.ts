@@ -105,6 +105,42 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
       ],
     );
     assert.equal(both.result.config.otlp, undefined);
+    // A host and port with a user part, a query or a fragment is one without a scheme too (it parses as a
+    // URL whose scheme is the user name or the host); the fix's *** is said to stand for the secret. A
+    // text that is no URL at all has its secrets masked as well; no gRPC note for another scheme.
+    const problems = async (value: string) =>
+      (await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: value })).processWarnings.map(([code, message]) => [
+        code,
+        message.replace(/; ignored, as if it were unset: [^.]*\./, " …"),
+      ]);
+    assert.deepEqual(await problems("user:s3cret@collector:4318"), [
+      [
+        CODE,
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="user:***@collector:4318" has no scheme, so it is no http(s) URL … ' +
+          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://user:***@collector:4318, *** being the secret you wrote)",
+      ],
+    ]);
+    assert.deepEqual(await problems("collector:4318?region=eu"), [
+      [
+        CODE,
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318?region=eu" has no scheme, so it is no http(s) URL … ' +
+          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318?region=eu)",
+      ],
+    ]);
+    assert.deepEqual(await problems("//user:s3cret@collector:4318"), [
+      [
+        CODE,
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="//user:***@collector:4318" is not a URL … ' +
+          "Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it",
+      ],
+    ]);
+    assert.deepEqual(await problems("ftp://c:21"), [
+      [
+        CODE,
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="ftp://c:21" uses ftp:, not http: or https: (tracehop exports OTLP ' +
+          "over HTTP) … Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it",
+      ],
+    ]);
     // Not read at all: nothing said (OTEL_TRACES_EXPORTER=console or none, the otlpEndpoint option, a
     // valid traces endpoint over it).
     for (const [vars, options] of [
@@ -263,9 +299,17 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
   test("an endpoint without a scheme shown in a message masks the password of its user part too", () => {
     assert.equal(maskUrl("user:s3cret@collector:4318/v1/traces"), "user:***@collector:4318/v1/traces");
     assert.equal(maskUrl("t0ken@collector:4318"), "***@collector:4318");
-    // No user part: as written (the port's colon is no password).
-    assert.equal(maskUrl("collector:4318/a@b"), "collector:4318/a@b");
+    // Leading slashes, one slash after the scheme, no "//" after it: no authority bounds the user part.
+    assert.equal(maskUrl("//user:s3cret@collector:4318"), "//user:***@collector:4318");
+    assert.equal(maskUrl("/u:s3cret@c:4318"), "/u:***@c:4318");
+    assert.equal(maskUrl("http:/u:s3cret@c:4318"), "http:/u:***@c:4318");
+    assert.equal(maskUrl("http//u:s3cret@c:4318"), "http//u:***@c:4318");
+    // A password holding "/" (a base64 token) is masked whole; an "@" in a path masks more than needed.
+    assert.equal(maskUrl("u:ab/cd+ef@c:4318"), "u:***@c:4318");
+    assert.equal(maskUrl("collector:4318/a@b"), "collector:***@b");
+    // No "@": as written (the port's colon is no password).
     assert.equal(maskUrl("collector:4318"), "collector:4318");
+    assert.equal(maskUrl("//collector:4318/v1/traces"), "//collector:4318/v1/traces");
   });
 
   test("an endpoint shown in a message masks an Azure shared access signature (sig) and a Functions key (code), not the other parameters", () => {

@@ -64,6 +64,16 @@ describe("resolveTracingConfig: validation", () => {
     ],
     ["gRPC endpoint scheme", { serviceName: "s", otlpEndpoint: "grpc://h:4317" }, /not gRPC/],
     [
+      "endpoint with a user part, no scheme",
+      { serviceName: "s", otlpEndpoint: "user:s3cret@collector:4318" },
+      /options\.otlpEndpoint must be an http\(s\) URL with its scheme, such as "http:\/\/user:\*\*\*@collector:4318" \(\*\*\* being the secret you wrote\), got "user:\*\*\*@collector:4318"$/,
+    ],
+    [
+      "ftp endpoint scheme",
+      { serviceName: "s", otlpEndpoint: "ftp://h:21" },
+      /must use http: or https:, got "ftp:"; tracehop exports OTLP over HTTP$/,
+    ],
+    [
       "shutdown timeout zero",
       { serviceName: "s", shutdownTimeoutMillis: 0 },
       /options\.shutdownTimeoutMillis must be at least 1, got 0/,

@@ -175,7 +175,8 @@ function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource
  * A time as epoch milliseconds: a valid `Date`; a finite number or a `bigint` (epoch milliseconds: a
  * Prisma `BigInt` column); a text of decimal digits alone (epoch milliseconds: node-postgres returns an
  * `int8` column as such text); or a text that starts as an ISO 8601 date ({@link ISO_DATE_START}) of a
- * real calendar day ({@link isCalendarDate}: not `2026-02-30`) and that `Date.parse` reads. `undefined` for anything else, and for a time of 2^53 ms or more either way.
+ * real calendar day ({@link isCalendarDate}: not `2026-02-30`) and that `Date.parse` reads. `undefined` for
+ * anything else, and for a time outside a `Date`'s range ({@link MAX_DATE_MS} either way), given in any form.
  * Never throws.
  *
  * A time below {@link SECONDS_LIKELY_BELOW} is still read as milliseconds, as documented, but
@@ -202,7 +203,7 @@ export function toEpochMs(value: unknown): number | undefined {
   return undefined;
 }
 
-/** A text of decimal digits alone, at most 16 (epoch milliseconds stay below 2^53 until the year 287586). */
+/** A text of decimal digits alone, at most 16 (the last time a `Date` holds, {@link MAX_DATE_MS}, has 16). */
 const DIGITS_ONLY = /^[0-9]{1,16}$/;
 
 /**
@@ -229,11 +230,19 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
 }
 
 /**
- * `value` as epoch milliseconds when it is finite and exact (at most `Number.MAX_SAFE_INTEGER` in size),
- * else `undefined`; warned about when it looks like seconds ({@link SECONDS_LIKELY_BELOW}).
+ * The largest time a `Date` holds, either way from the epoch, in milliseconds: 100,000,000 days
+ * (ECMA-262 §21.4.1.1, "Time Values and Time Range"), +275760-09-13T00:00:00Z. Below
+ * `Number.MAX_SAFE_INTEGER`, so every time in range is exact.
+ */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * `value` as epoch milliseconds when it is a time a `Date` holds (finite, at most {@link MAX_DATE_MS}
+ * either way: as `Date.parse` reads `+275760-09-13T00:00:00.001Z`, a number beyond is no time, not a
+ * far future), else `undefined`; warned about when it looks like seconds ({@link SECONDS_LIKELY_BELOW}).
  */
 function epochMsOfNumber(value: number): number | undefined {
-  if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return undefined;
+  if (!Number.isFinite(value) || Math.abs(value) > MAX_DATE_MS) return undefined;
   if (value < SECONDS_LIKELY_BELOW) warnSecondsLike(value);
   return value;
 }

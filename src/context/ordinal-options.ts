@@ -16,7 +16,7 @@ export const ORDINAL_HINT =
 
 /** What `capturedAt` takes ({@link capturedAtOption}), as the warning says it. */
 export const CAPTURED_AT_HINT =
-  "a valid Date, epoch milliseconds (a number, a bigint, a text of digits) or an ISO 8601 text of a real calendar date (2026-02-28, not 2026-02-30; see withCarrier's capturedAt)";
+  "a valid Date, epoch milliseconds within a Date's range (a number, a bigint, a text of digits; at most 8.64e15 either way) or an ISO 8601 extended-format text (2026-12-04T12:00:00Z) of a real calendar date (2026-02-28, not 2026-02-30; see withCarrier's capturedAt)";
 
 /** `Number.MAX_SAFE_INTEGER` as a bigint: the largest `attempt` or `run` a bigint may give. */
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -118,9 +118,9 @@ export interface CapturedAtOption {
 /**
  * A `capturedAt` option, usually a row's or a message's timestamp (`{ capturedAt: row.createdAt }`), as
  * epoch milliseconds (`toEpochMs`: a valid `Date`, epoch milliseconds as a number, a bigint or a text of
- * digits, an ISO 8601 text of a real calendar date). `undefined` and `null` (a nullable column without
- * a value: an unknown time) are no time, said nothing. Any other value that is no time (`"yesterday"`,
- * `{}`, an invalid `Date`, `"2026-02-30"`, `NaN`) is `leftOut`: the caller drops it as if not given (no
+ * digits within a `Date`'s range, an ISO 8601 text of a real calendar date). `undefined` and `null` (a
+ * nullable column without a value: an unknown time) are no time, said nothing. Any other value that is
+ * no time (`"yesterday"`, `{}`, an invalid `Date`, `"2026-02-30"`, `NaN`, `8.64e15 + 1`) is `leftOut`: the caller drops it as if not given (no
  * `tracehop.queue.wait` from it; `handled`: what happens to the work), said once per process, `entry`
  * and option ({@link warnOptionIgnored}). Never throws (a Proxy whose traps throw is no time).
  */

@@ -89,8 +89,8 @@ export interface WithCarrierOptions {
    * of the row handed in as carrier. `null` (a nullable column without a value: Prisma's `DateTime?`)
    * is an unknown capture time, and the row's `createdAt` is then not read. Drives `relation: "auto"`
    * and the `tracehop.queue.wait` attribute. Any other value (`"yesterday"`, `{}`, an invalid `Date`, an
-   * impossible calendar date such as `"2026-02-30"`, which `Date` would roll over to March 2), or 2^53
-   * ms or more, is no error (a capture time is data, often a row's `createdAt`): it is left out as if
+   * impossible calendar date such as `"2026-02-30"`, which `Date` would roll over to March 2), or a time
+   * outside a `Date`'s range (beyond ±8.64e15 ms, in any form), is no error (a capture time is data, often a row's `createdAt`): it is left out as if
    * not given (the row's `createdAt` is then read), `fn` runs as usual, said once per process, helper
    * and option (`TRACEHOP_MESSAGE_OPTION_IGNORED`). A time below 1e11 (before March 1973:
    * what a Unix time in seconds looks like) is read as milliseconds all the same, and warned about

@@ -320,7 +320,7 @@ describe("queue wait", () => {
       withCarrier(W3C_CARRIER, "seconds-text", () => undefined, {
         capturedAt: String(Math.floor(ms / 1000)),
       });
-      // Beyond 2^53: not exact, unknown.
+      // Beyond a Date's range (8.64e15 ms), and 2^53: unknown.
       withCarrier(W3C_CARRIER, "huge-bigint", () => undefined, { capturedAt: 2n ** 60n });
     });
     const after = Date.now();

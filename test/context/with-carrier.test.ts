@@ -851,8 +851,9 @@ describe("capturedAt read from the data: a value that is no time is left out, sa
 
   /** What the warning of a bad capturedAt says, for `entry` and the value as described. */
   const ignored = (entry: string, value: string) =>
-    `tracehop ${entry}: options.capturedAt must be a valid Date, epoch milliseconds (a number, a bigint, ` +
-    "a text of digits) or an ISO 8601 text of a real calendar date (2026-02-28, not 2026-02-30; see " +
+    `tracehop ${entry}: options.capturedAt must be a valid Date, epoch milliseconds within a Date's range ` +
+    "(a number, a bigint, a text of digits; at most 8.64e15 either way) or an ISO 8601 extended-format " +
+    "text (2026-12-04T12:00:00Z) of a real calendar date (2026-02-28, not 2026-02-30; see " +
     `withCarrier's capturedAt), got ${value}: left out (no tracehop.queue.wait from it on the span), the ` +
     "call run as usual. Said once per process for this helper and option; later calls with such a value " +
     "are treated the same.";
@@ -963,6 +964,36 @@ describe("capturedAt read from the data: a value that is no time is left out, sa
     assert.equal("tracehop.queue.wait" in finishedSpan("static").attributes, false);
     assert.deepEqual(capturedAtWarnings(told.processWarnings), [
       ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("traced", '"yesterday"')],
+    ]);
+  });
+
+  test("a time outside a Date's range (±8.64e15 ms, ECMAScript §21.4.1.1) is no time, number, bigint or text alike: left out, said once; its edges are read", async () => {
+    const MAX_DATE_MS = 8.64e15;
+    const outside: unknown[] = [
+      MAX_DATE_MS + 1,
+      -MAX_DATE_MS - 1,
+      BigInt(MAX_DATE_MS) + 1n,
+      -BigInt(MAX_DATE_MS) - 1n,
+      String(MAX_DATE_MS + 1),
+      1e20,
+      "+275760-09-13T00:00:00.001Z",
+    ];
+    const told = await recordWarnings(() => {
+      for (const [i, capturedAt] of outside.entries())
+        withCarrier(W3C_CARRIER, `outside${i}`, () => 0, { capturedAt: capturedAt as never });
+      withCarrier({ traceContext: W3C_CARRIER, createdAt: MAX_DATE_MS + 1 }, "row outside", () => 0);
+      withCarrier(W3C_CARRIER, "edge", () => 0, { capturedAt: MAX_DATE_MS });
+      withCarrier(W3C_CARRIER, "edge bigint", () => 0, { capturedAt: BigInt(MAX_DATE_MS) });
+    });
+    for (const i of outside.keys())
+      assert.equal("tracehop.queue.wait" in finishedSpan(`outside${i}`).attributes, false, `outside${i}`);
+    // A row's createdAt outside the range is an unknown capture time, said nothing (data, not an option).
+    assert.equal("tracehop.queue.wait" in finishedSpan("row outside").attributes, false);
+    // A time in the future is no wait: 0, but read.
+    assert.equal(finishedSpan("edge").attributes["tracehop.queue.wait"], 0);
+    assert.equal(finishedSpan("edge bigint").attributes["tracehop.queue.wait"], 0);
+    assert.deepEqual(capturedAtWarnings(told.processWarnings), [
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("withCarrier", "8640000000000001")],
     ]);
   });
 

@@ -187,8 +187,24 @@ function readCarrierField(
           `traceContext); say --field NAME to choose the field`
       : `read the row's ${name} field${asText}`,
   );
+  // A carrier one level down, under a name the library never reads a carrier from
+  // ({"traceContext": {"__proto__": {"traceparent": ...}}}): no context, said with the fix, as for
+  // such a field of the row itself.
+  const nested = hasPropagationHeader(inner)
+    ? undefined
+    : Object.keys(inner).find((key) => PROTOTYPE_KEYS.has(key) && holdsCarrier(inner[key]));
+  if (nested !== undefined) diagnostics.push(nestedPrototypeKeyFinding(name, nested));
   return typeof value === "string" ? { carrier: inner, text: innermostText(value) } : { carrier: inner };
 }
+
+/**
+ * Why no carrier is read from a field named `__proto__`, `constructor` or `prototype` (PROTOTYPE_KEYS),
+ * for the findings of such a field ({@link prototypeKeyFinding}, {@link nestedPrototypeKeyFinding}).
+ */
+const PROTOTYPE_KEYS_NEVER_READ =
+  "no tracehop function reads a carrier from a field named __proto__, constructor or prototype, " +
+  "the names JavaScript gives an object's prototype and class " +
+  "(JSON.parse keeps such a key; a copy by Object.assign makes a __proto__ field the copy's prototype)";
 
 /**
  * Why field `name` of a row, one of `__proto__`, `constructor` and `prototype`, gives no carrier
@@ -201,10 +217,22 @@ function readCarrierField(
 function prototypeKeyFinding(name: string, holds: boolean): string {
   return (
     `the row's ${name} field ${holds ? "holds a carrier, which tracehop never reads" : "is never read as a carrier by tracehop"}: ` +
-    `withCarrier(row) reads only traceContext, and no tracehop function reads a carrier from a field named ` +
-    `__proto__, constructor or prototype, the names JavaScript gives an object's prototype and class ` +
-    `(JSON.parse keeps such a key; a copy by Object.assign makes a __proto__ field the copy's prototype); ` +
-    `rename the field, to traceContext`
+    `withCarrier(row) reads only traceContext, and ${PROTOTYPE_KEYS_NEVER_READ}; rename the field, to traceContext`
+  );
+}
+
+/**
+ * Why the carrier read from field `name` of a row gives no context when it holds no propagation header
+ * itself but its field `key`, one of `__proto__`, `constructor` and `prototype`, holds a carrier
+ * (`{"traceContext": {"__proto__": {"traceparent": ...}}}`), and the fix: the same reason as
+ * {@link prototypeKeyFinding}'s.
+ */
+function nestedPrototypeKeyFinding(name: string, key: string): string {
+  const reader = name === TRACE_CONTEXT_FIELD ? "withCarrier(row)" : `withCarrier(row.${name})`;
+  return (
+    `the row's ${name} field holds a carrier only under its ${key} field, which tracehop never reads: ` +
+    `${reader} reads the propagation headers of ${name} itself, and ${PROTOTYPE_KEYS_NEVER_READ}; ` +
+    `store the carrier's headers as the ${name} field itself, not under ${key}`
   );
 }
 

@@ -310,6 +310,53 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     }
   });
 
+  test("a carrier one level under a __proto__, constructor or prototype key of the carrier field: no context, and the same hint", () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const hint = (field: string, reader: string, key: string) =>
+      `the row's ${field} field holds a carrier only under its ${key} field, which tracehop never reads: ` +
+      `${reader} reads the propagation headers of ${field} itself, and no tracehop function reads a carrier ` +
+      "from a field named __proto__, constructor or prototype, the names JavaScript gives an object's " +
+      "prototype and class (JSON.parse keeps such a key; a copy by Object.assign makes a __proto__ field " +
+      `the copy's prototype); store the carrier's headers as the ${field} field itself, not under ${key}`;
+    for (const key of ["__proto__", "constructor", "prototype"]) {
+      const nested = `{${JSON.stringify(key)}:{"traceparent":"${traceparent}"}}`;
+      for (const [value, read] of [
+        [nested, "read the row's traceContext field"],
+        [JSON.stringify(nested), "read the row's traceContext field (JSON text)"],
+      ] as const) {
+        const row = `{"id":1,"traceContext":${value}}`;
+        // The library: nothing restored from such a row.
+        assert.equal(trace.getSpanContext(contextFromCarrier(JSON.parse(row) as object)), undefined, row);
+        for (const [input, many] of [
+          [row, false],
+          [`[${row}]`, true],
+        ] as const) {
+          const found = run(["inspect", "--json", "-"], input);
+          assert.equal(found.code, 1, `${input}: ${found.stdout}`);
+          const report = JSON.parse(found.stdout);
+          const first = many ? report[0] : report;
+          assert.equal(first.valid, false, input);
+          assert.deepEqual(first.diagnostics, [read, hint("traceContext", "withCarrier(row)", key)], input);
+        }
+      }
+      // Another carrier field (--field), in text.
+      const text = run(["inspect", "--field", "carrier", `{"id":1,"carrier":${nested}}`]);
+      assert.equal(text.code, 1);
+      assert.ok(
+        text.stdout.includes(`  - ${hint("carrier", "withCarrier(row.carrier)", key)}\n`),
+        text.stdout,
+      );
+      // Headers beside it are the carrier, read as before: no hint.
+      const beside = run([
+        "inspect",
+        "--json",
+        `{"traceContext":{${JSON.stringify(key)}:{"traceparent":"${traceparent}"},"traceparent":"${traceparent}"}}`,
+      ]);
+      assert.equal(beside.code, 0, beside.stdout);
+      assert.deepEqual(JSON.parse(beside.stdout).diagnostics, ["read the row's traceContext field"]);
+    }
+  });
+
   test("a row whose carrier nests 10,000 levels deep: a report of no context (exit 1)", (t) => {
     const dir = inspectDir(t);
     const deep = '{"a":'.repeat(10000) + "1" + "}".repeat(10000);

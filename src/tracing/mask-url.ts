@@ -30,7 +30,9 @@ function maskUserPart(head: string): string {
     const at = head.lastIndexOf("@");
     if (at < 0) return head;
     const prefix = /^(?:[a-z][a-z\d+.-]*:)?[/\\]*/i.exec(head)?.[0].length ?? 0;
-    return at < prefix ? head : `${head.slice(0, prefix)}${userMasked(head.slice(prefix, at))}${head.slice(at)}`;
+    return at < prefix
+      ? head
+      : `${head.slice(0, prefix)}${userMasked(head.slice(prefix, at))}${head.slice(at)}`;
   }
   // The authority ends at the first "/" (or "\", which the URL parser reads as "/" in http: URLs).
   const end = head.slice(start).search(/[/\\]|$/) + start;

@@ -461,7 +461,11 @@ function endpointFault(
   // or without a user part ("user:pw@c:4318": scheme "user:"), a path, a query or a fragment after them.
   if (/^(?:[^\s/?#@]*@)?[^\s/?#@:]+:\d+(?:[/?#].*)?$/.test(trimmed) && url.port === "")
     return { kind: "noScheme", trimmed };
-  return { kind: "scheme", scheme: url.protocol, grpc: /^grpcs?:$/.test(url.protocol) || url.port === "4317" };
+  return {
+    kind: "scheme",
+    scheme: url.protocol,
+    grpc: /^grpcs?:$/.test(url.protocol) || url.port === "4317",
+  };
 }
 
 /**

@@ -441,26 +441,28 @@ function exportTimeoutFromEnv(): number {
 /**
  * What an endpoint `value` is when it is no http(s) URL (leading and trailing whitespace aside):
  * `blank`, `noUrl` (it does not parse), `noScheme` (a host and port without a scheme, which parses
- * as a URL whose scheme is the host: `collector:4318`, `user:pw@collector:4318`; `trimmed` is the value
- * trimmed) or `scheme` (another scheme: `grpc:`, `ftp:`; `grpc` when it or its port, 4317, says OTLP/gRPC);
+ * as a URL whose scheme is the host: `collector:4318`, `user:pw@collector:4318`, `//c:4318`; `trimmed`
+ * is the value trimmed, `host` that without its leading slashes) or `scheme` (another scheme: `grpc:`, `ftp:`; `grpc` when it or its port, 4317, says OTLP/gRPC);
  * `undefined` for an http(s) URL.
  */
 function endpointFault(
   value: unknown,
 ):
   | { kind: "blank" | "noUrl" }
-  | { kind: "noScheme"; trimmed: string }
+  | { kind: "noScheme"; trimmed: string; host: string }
   | { kind: "scheme"; scheme: string; grpc: boolean }
   | undefined {
   if (typeof value !== "string" || value.trim() === "") return { kind: "blank" };
   const trimmed = value.trim();
-  if (!URL.canParse(trimmed)) return { kind: "noUrl" };
-  const url = new URL(trimmed);
-  if (url.protocol === "http:" || url.protocol === "https:") return undefined;
-  // "localhost:4318" parses as a URL whose scheme is "localhost:": a host and port without a scheme, with
-  // or without a user part ("user:pw@c:4318": scheme "user:"), a path, a query or a fragment after them.
-  if (/^(?:[^\s/?#@]*@)?[^\s/?#@:]+:\d+(?:[/?#].*)?$/.test(trimmed) && url.port === "")
-    return { kind: "noScheme", trimmed };
+  const url = URL.canParse(trimmed) ? new URL(trimmed) : undefined;
+  if (url?.protocol === "http:" || url?.protocol === "https:") return undefined;
+  // A host (a name, an IPv4 address, an [IPv6] one) and port without "scheme://", after a user part or not
+  // (up to the last "@": a password may hold anything) and before a path, a query or a fragment or not:
+  // "localhost:4318" parses as a URL whose scheme is "localhost:", "user:pw@c:4318" as one whose scheme is
+  // "user:", "127.0.0.1:4318" and "tok@c:4318" as none.
+  if (!/^[a-z][a-z\d+.-]*:\/\//i.test(trimmed) && NO_SCHEME.test(trimmed))
+    return { kind: "noScheme", trimmed, host: trimmed.replace(/^[/\\]+/, "") };
+  if (url === undefined) return { kind: "noUrl" };
   return {
     kind: "scheme",
     scheme: url.protocol,
@@ -478,6 +480,9 @@ function withSecretsNote(url: string, quoted = false): string {
   if (masked === url) return shown;
   return quoted ? `${shown} (*** being the secret you wrote)` : `${shown}, *** being the secret you wrote`;
 }
+
+/** A host and port without a scheme, for {@link endpointFault}. */
+const NO_SCHEME = /^(?:.*@)?(?:\[[\da-f:.]+\]|[^\s/\\?#@:[\]]+):\d+(?:[/?#].*)?$/is;
 
 /** The note of a host and port without a scheme on 4317, OTLP/gRPC's port. */
 const GRPC_PORT_NOTE = "4317 is OTLP/gRPC's port, tracehop exports OTLP over HTTP (usually 4318)";
@@ -497,7 +502,7 @@ function endpointOptionProblem(value: unknown): string | undefined {
       return `must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`;
     case "noScheme":
       return (
-        `must be an http(s) URL with its scheme, such as ${withSecretsNote(`http://${fault.trimmed}`, true)}` +
+        `must be an http(s) URL with its scheme, such as ${withSecretsNote(`http://${fault.host}`, true)}` +
         `, got ${shown}` +
         (/:4317(\/|$)/.test(fault.trimmed) ? `; ${GRPC_PORT_NOTE}` : "")
       );
@@ -527,7 +532,7 @@ function endpointEnvProblem(name: string, value: string): { problem: string; fix
           (/:4317(\/|$)/.test(fault.trimmed)
             ? " (and 4317 is OTLP/gRPC's port: tracehop exports OTLP over HTTP, usually to 4318)"
             : ""),
-        fix: `Add http:// or https:// (${name}=${withSecretsNote(`http://${fault.trimmed}`)})`,
+        fix: `Add http:// or https:// (${name}=${withSecretsNote(`http://${fault.host}`)})`,
       };
     case "scheme":
       return {

@@ -130,10 +130,26 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
     assert.deepEqual(await problems("//user:s3cret@collector:4318"), [
       [
         CODE,
-        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="//user:***@collector:4318" is not a URL … ' +
-          "Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it",
+        'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="//user:***@collector:4318" has no scheme, so it is no http(s) URL … ' +
+          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://user:***@collector:4318, *** being the secret you wrote)",
       ],
     ]);
+    // Every host and port form is one: an IPv4 or [IPv6] address, a name the URL parser refuses, a token
+    // alone before "@", a password holding "@", "/" or a tab (the user part runs to the last "@").
+    for (const [value, fix] of [
+      ["127.0.0.1:4318", "http://127.0.0.1:4318"],
+      ["[::1]:4318/v1/traces", "http://[::1]:4318/v1/traces"],
+      ["my_collector:4318", "http://my_collector:4318"],
+      ["t0ken@collector:4318", "http://***@collector:4318, *** being the secret you wrote"],
+      ["user:p@ss/w\tord@[::1]:4318", "http://user:***@[::1]:4318, *** being the secret you wrote"],
+    ])
+      assert.deepEqual(
+        (await problems(value)).map(
+          ([, message]) => /has no scheme.*\(OTEL_EXPORTER_OTLP_ENDPOINT=(.*)\)$/.exec(message!)?.[1],
+        ),
+        [fix],
+        value,
+      );
     assert.deepEqual(await problems("ftp://c:21"), [
       [
         CODE,
@@ -299,11 +315,21 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
   test("an endpoint without a scheme shown in a message masks the password of its user part too", () => {
     assert.equal(maskUrl("user:s3cret@collector:4318/v1/traces"), "user:***@collector:4318/v1/traces");
     assert.equal(maskUrl("t0ken@collector:4318"), "***@collector:4318");
+    // A password holding "/", "?", "#" or "\\" (which end a URL's authority: "http://u:t0k/en@c" is a valid
+    // URL whose path is the rest of the token), an empty one, a token holding "/": the user part runs to
+    // the last "@", a token alone or with an empty password is masked whole.
+    assert.equal(maskUrl("https://user:abc/def+ghi==@collector:4318"), "https://user:***@collector:4318");
+    assert.equal(maskUrl("http://user:pa?ss@c:4318/v1/traces"), "http://user:***@c:4318/v1/traces");
+    assert.equal(maskUrl("http://user:pa#ss@c:4318"), "http://user:***@c:4318");
+    assert.equal(maskUrl("http://user:pa\\ss@c:4318"), "http://user:***@c:4318");
+    assert.equal(maskUrl("http://tokenpart1/SECRETPART2@127.0.0.1:4318"), "http://***@127.0.0.1:4318");
+    assert.equal(maskUrl("TOKEN:@collector:4318"), "***@collector:4318");
+    assert.equal(maskUrl("http://TOKEN:@c:4318?api_key=k"), "http://***@c:4318?api_key=***");
     // Leading slashes, one slash after the scheme, no "//" after it: no authority bounds the user part.
     assert.equal(maskUrl("//user:s3cret@collector:4318"), "//user:***@collector:4318");
     assert.equal(maskUrl("/u:s3cret@c:4318"), "/u:***@c:4318");
     assert.equal(maskUrl("http:/u:s3cret@c:4318"), "http:/u:***@c:4318");
-    assert.equal(maskUrl("http//u:s3cret@c:4318"), "http//u:***@c:4318");
+    assert.equal(maskUrl("http//u:s3cret@c:4318"), "***@c:4318");
     // A password holding "/" (a base64 token) is masked whole; an "@" in a path masks more than needed.
     assert.equal(maskUrl("u:ab/cd+ef@c:4318"), "u:***@c:4318");
     assert.equal(maskUrl("collector:4318/a@b"), "collector:***@b");

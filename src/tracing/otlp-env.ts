@@ -191,7 +191,7 @@ function checkBaseEndpointPath(base: string): void {
       `spans are sent to ${maskUrl(otlpUrlFromEnv())}, which a Collector answers 404. Drop the suffix ` +
       `(OTEL_EXPORTER_OTLP_ENDPOINT=${maskUrl(baseUrl)}), or set ` +
       `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(baseUrl + OTLP_TRACES_PATH)} ` +
-      `instead (used as is)`,
+      `instead (used as is${secretsNote(base)})`,
     OTLP_ENDPOINT_TRACES_PATH_WARNING,
   );
 }
@@ -260,7 +260,7 @@ function checkBaseEndpointQuery(base: string): boolean {
       `${hasQuery ? (hasFragment ? "a query and a fragment" : "a query") : "a fragment"}, but the exporter ` +
       `appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
       `${maskUrl(otlpUrlFromEnv())}${hasFragment ? " (a fragment is never sent)" : ""}. Set ` +
-      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used as is)`,
+      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used as is${secretsNote(fixed.href)})`,
     OTLP_ENDPOINT_QUERY_WARNING,
   );
   return true;
@@ -479,6 +479,14 @@ function withSecretsNote(url: string, quoted = false): string {
   const shown = quoted ? `"${masked}"` : masked;
   if (masked === url) return shown;
   return quoted ? `${shown} (*** being the secret you wrote)` : `${shown}, *** being the secret you wrote`;
+}
+
+/**
+ * The note for a fix built from `url` to copy, when it shows a `***` ({@link maskUrl}): `"; *** being
+ * the secret you wrote"`, else `""`.
+ */
+function secretsNote(url: string): string {
+  return maskUrl(url) === url ? "" : "; *** being the secret you wrote";
 }
 
 /** A host and port without a scheme, for {@link endpointFault}. */

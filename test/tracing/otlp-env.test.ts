@@ -363,7 +363,8 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
         'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@c:4318/?api_key=***&region=eu" has a query, but ' +
           "the exporter appends v1/traces to the text as written, so spans are sent to " +
           "http://user:***@c:4318/?api_key=***&region=eu/v1/traces. Set " +
-          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://user:***@c:4318/v1/traces?api_key=***&region=eu instead (used as is)",
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://user:***@c:4318/v1/traces?api_key=***&region=eu instead (used as is; " +
+          "*** being the secret you wrote)",
       ],
     ]);
     // With /v1/traces before the query, an empty query, a fragment after it: one warning, and the traces

@@ -174,8 +174,8 @@ function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource
 /**
  * A time as epoch milliseconds: a valid `Date`; a finite number or a `bigint` (epoch milliseconds: a
  * Prisma `BigInt` column); a text of decimal digits alone (epoch milliseconds: node-postgres returns an
- * `int8` column as such text); or a text that starts as an ISO 8601 date ({@link ISO_DATE_START}) of a
- * real calendar day ({@link isCalendarDate}: not `2026-02-30`) and that `Date.parse` reads. `undefined` for
+ * `int8` column as such text); or an ISO 8601 extended-format text of a real date and time
+ * ({@link epochMsOfIsoText}: not `2026-02-30`, not "May 5"). `undefined` for
  * anything else, and for a time outside a `Date`'s range ({@link MAX_DATE_MS} either way), given in any form.
  * Never throws.
  *
@@ -192,27 +192,56 @@ export function toEpochMs(value: unknown): number | undefined {
   if (typeof value === "string" && value.length > 0) {
     // Digits alone are a number of milliseconds, not the year or the odd date `Date.parse` makes of some.
     if (DIGITS_ONLY.test(value)) return epochMsOfNumber(Number(value));
-    // Only a date that starts as ISO 8601 does: `Date.parse` also reads "May 5", "-5" or "1 2" (as 2001).
-    const date = ISO_DATE_START.exec(value);
-    // A day the month has not (`2026-02-30`, `2025-02-29`, `2026-04-31`): `Date.parse` rolls it over
-    // into the next month (March 2) instead of refusing it.
-    if (date === null || !isCalendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) return undefined;
-    const ms = Date.parse(value);
-    return Number.isFinite(ms) ? ms : undefined;
+    return epochMsOfIsoText(value);
   }
   return undefined;
+}
+
+/**
+ * `text` as epoch milliseconds when it is an ISO 8601 extended-format date or date and time
+ * ({@link ISO_DATE_TIME}), as `toISOString()` writes it and SQL databases print timestamps; else
+ * `undefined`. The text is checked whole and rewritten into ECMAScript's date time string format
+ * (ECMA-262 §21.4.1.32) before `Date.parse` reads it, because V8 falls back to a lenient parser of its own
+ * for any other text: it reads "May 5", "-5", "1 2" (as 2001), "2026-12-01 10:00 PM" and
+ * "2026-12-01 GMT+0200", and refuses the ISO 8601 zone `+00` after a `T` while taking it after a space.
+ * A day the month has not (`2026-02-30`, `2025-02-29`, `2026-04-31`), which `Date.parse` rolls over into
+ * the next month, an hour above 23 (24 only as `24:00:00`, the end of the day), a minute or second above
+ * 59, or a zone offset above 23:59 is no time. Fractions of a second beyond milliseconds (PostgreSQL's
+ * microseconds) are cut to milliseconds. Without a zone, a date and time is local time and a date alone
+ * UTC, as `Date.parse` reads them (and node-postgres a `timestamp without time zone`).
+ */
+function epochMsOfIsoText(text: string): number | undefined {
+  const m = ISO_DATE_TIME.exec(text);
+  if (m === null) return undefined;
+  const [, year, month, day, hour, minute, second = "00", fraction = "", zone, zoneHour, zoneMinute = "00"] =
+    m;
+  // "-000000" is no year (ECMA-262 §21.4.1.32.1): V8's own parser would read it as 2001.
+  if (year === "-000000" || !isCalendarDate(Number(year), Number(month), Number(day))) return undefined;
+  if (hour === undefined) return Date.parse(`${year}-${month}-${day}`);
+  const h = Number(hour);
+  const endOfDay = h === 24 && minute === "00" && second === "00" && /^0*$/.test(fraction);
+  if ((h > 23 && !endOfDay) || Number(minute) > 59 || Number(second) > 59) return undefined;
+  if (zoneHour !== undefined && (Number(zoneHour) > 23 || Number(zoneMinute) > 59)) return undefined;
+  const offset =
+    zone === undefined ? "" : zoneHour === undefined ? "Z" : `${zone[0]}${zoneHour}:${zoneMinute}`;
+  const ms = Date.parse(
+    `${year}-${month}-${day}T${hour}:${minute}:${second}.${fraction.slice(0, 3).padEnd(3, "0")}${offset}`,
+  );
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** A text of decimal digits alone, at most 16 (the last time a `Date` holds, {@link MAX_DATE_MS}, has 16). */
 const DIGITS_ONLY = /^[0-9]{1,16}$/;
 
 /**
- * The start of an ISO 8601 date, `YYYY-MM-DD` (or the expanded years `±YYYYYY-MM-DD` of ECMAScript's date
- * time string format, ECMA-262 §21.4.1.32), as `toISOString()` writes it and SQL timestamps print
- * (`2026-12-01 10:00:00`). `Date.parse` reads a date and time without a zone in the process's local time
- * zone, as node-postgres reads a `timestamp without time zone`, and a date alone as UTC.
+ * An ISO 8601 extended-format date (`YYYY-MM-DD`, or the expanded years `±YYYYYY-MM-DD` of ECMAScript's
+ * date time string format, ECMA-262 §21.4.1.32), optionally followed by a time (`T`, or a space as SQL
+ * prints timestamps: `2026-12-01 10:00:00`) of hours and minutes, optionally seconds and a fraction (`.`
+ * or `,`, up to 9 digits), and a zone: `Z`, `±HH`, `±HHMM` or `±HH:MM` (ISO 8601 §4.2.5.1; PostgreSQL
+ * prints `+00`). Groups: year, month, day, hour, minute, second, fraction, zone, zone hour, zone minute.
  */
-const ISO_DATE_START = /^([0-9]{4}|[+-][0-9]{6})-([0-9]{2})-([0-9]{2})/;
+const ISO_DATE_TIME =
+  /^([0-9]{4}|[+-][0-9]{6})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?(Z|[+-]([0-9]{2})(?::?([0-9]{2}))?)?)?$/i;
 
 /** Days of each month of a common year, January first. */
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;

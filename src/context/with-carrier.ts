@@ -84,8 +84,9 @@ export interface WithCarrierOptions {
   maxParentAge?: number | undefined;
   /**
    * When the carrier was captured: a `Date`, epoch milliseconds (a number, a `bigint` or a text of
-   * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text (a
-   * text that starts `YYYY-MM-DD`: SQL timestamps too). Default (`undefined`): the `createdAt` field
+   * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text, the
+   * extended format read whole (`2026-12-01T10:00:00Z`; a space for the `T`, as SQL timestamps print,
+   * and a zone `Z`, `±hh`, `±hhmm` or `±hh:mm` or none: docs/restore.md). Default (`undefined`): the `createdAt` field
    * of the row handed in as carrier. `null` (a nullable column without a value: Prisma's `DateTime?`)
    * is an unknown capture time, and the row's `createdAt` is then not read. Drives `relation: "auto"`
    * and the `tracehop.queue.wait` attribute. Any other value (`"yesterday"`, `{}`, an invalid `Date`, an

@@ -20,7 +20,7 @@ import {
   withBatchItem,
   withCarrier,
 } from "../../src/index.js";
-import { isTraceCarrierProvider } from "../../src/context/carrier-source.js";
+import { isTraceCarrierProvider, toEpochMs } from "../../src/context/carrier-source.js";
 import { withProcessSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
@@ -994,6 +994,49 @@ describe("capturedAt read from the data: a value that is no time is left out, sa
     assert.equal(finishedSpan("edge bigint").attributes["tracehop.queue.wait"], 0);
     assert.deepEqual(capturedAtWarnings(told.processWarnings), [
       ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("withCarrier", "8640000000000001")],
+    ]);
+  });
+
+  test("capture time text is ISO 8601 extended format, read whole: every zone form (Z, ±HH, ±HHMM, ±HH:MM) after T or a space, fractions cut to milliseconds; V8's lenient forms are no time", async () => {
+    const read: [string, string][] = [
+      ["2026-12-01T10:00:00+00", "2026-12-01T10:00:00.000Z"], // refused by Date.parse after a T
+      ["2026-12-01T10:00:00-03", "2026-12-01T13:00:00.000Z"],
+      ["2026-12-01 10:00:00+00", "2026-12-01T10:00:00.000Z"], // as psql prints a timestamptz
+      ["2026-12-01 10:00:00.123456+00", "2026-12-01T10:00:00.123Z"], // PostgreSQL's microseconds
+      ["2026-12-01T10:00:00+0530", "2026-12-01T04:30:00.000Z"],
+      ["2026-12-01t10:00z", "2026-12-01T10:00:00.000Z"],
+      ["2026-12-01T10:00:00,25Z", "2026-12-01T10:00:00.250Z"],
+      ["2026-12-01T24:00:00Z", "2026-12-02T00:00:00.000Z"], // the end of the day
+      ["2026-12-01", "2026-12-01T00:00:00.000Z"],
+      ["-271821-04-20T00:00:00Z", "-271821-04-20T00:00:00.000Z"],
+    ];
+    for (const [text, iso] of read) assert.equal(toEpochMs(text), Date.parse(iso), text);
+    // Without a zone: local time, as Date reads it.
+    assert.equal(toEpochMs("2026-12-01 10:00:00"), new Date(2026, 11, 1, 10).getTime());
+    for (const text of [
+      "2026-12-01 10:00 PM", // V8's own parser: 22:00
+      "2026-12-01 GMT+0200", // V8's own parser: 2026-11-30T22:00Z
+      "2026-12-01T10", // hours alone
+      "20261204T120000Z", // the basic format
+      "2026-12-01T24:00:01Z",
+      "2026-12-01T23:60:00Z",
+      "2026-12-01T10:00:00+24:00",
+      "-000000-01-01", // no year (ECMA-262 §21.4.1.32.1): V8 reads 2001
+      "2026-12-01T10:00:00Z trailing",
+    ])
+      assert.equal(toEpochMs(text), undefined, text);
+    // Through the public path: read, or left out and said once.
+    const told = await recordWarnings(() => {
+      withCarrier(W3C_CARRIER, "zone", () => 0, {
+        capturedAt: new Date(Date.now() - 90_000).toISOString().replace("Z", "+00"),
+      });
+      withCarrier(W3C_CARRIER, "pm", () => 0, { capturedAt: "2026-12-01 10:00 PM" });
+    });
+    const wait = finishedSpan("zone").attributes["tracehop.queue.wait"] as number;
+    assert.ok(wait >= 90 && wait < 150, `wait ${wait}`);
+    assert.equal("tracehop.queue.wait" in finishedSpan("pm").attributes, false);
+    assert.deepEqual(capturedAtWarnings(told.processWarnings), [
+      ["TRACEHOP_MESSAGE_OPTION_IGNORED", ignored("withCarrier", '"2026-12-01 10:00 PM"')],
     ]);
   });
 

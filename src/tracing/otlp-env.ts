@@ -441,15 +441,15 @@ function exportTimeoutFromEnv(): number {
 /**
  * What an endpoint `value` is when it is no http(s) URL (leading and trailing whitespace aside):
  * `blank`, `noUrl` (it does not parse), `noScheme` (a host and port without a scheme, which parses
- * as a URL whose scheme is the host: `collector:4318`, `user:pw@collector:4318`, `//c:4318`; `trimmed`
- * is the value trimmed, `host` that without its leading slashes) or `scheme` (another scheme: `grpc:`, `ftp:`; `grpc` when it or its port, 4317, says OTLP/gRPC);
- * `undefined` for an http(s) URL.
+ * as a URL whose scheme is the host: `collector:4318`, `user:pw@collector:4318`, `//c:4318`; `host` is
+ * the value trimmed, without its leading slashes) or `scheme` (another scheme: `grpc:`, `ftp:`); `grpc`
+ * when its scheme or its port, 4317, says OTLP/gRPC. `undefined` for an http(s) URL.
  */
 function endpointFault(
   value: unknown,
 ):
   | { kind: "blank" | "noUrl" }
-  | { kind: "noScheme"; trimmed: string; host: string }
+  | { kind: "noScheme"; host: string; grpc: boolean }
   | { kind: "scheme"; scheme: string; grpc: boolean }
   | undefined {
   if (typeof value !== "string" || value.trim() === "") return { kind: "blank" };
@@ -461,7 +461,7 @@ function endpointFault(
   // "localhost:4318" parses as a URL whose scheme is "localhost:", "user:pw@c:4318" as one whose scheme is
   // "user:", "127.0.0.1:4318" and "tok@c:4318" as none.
   if (!/^[a-z][a-z\d+.-]*:\/\//i.test(trimmed) && NO_SCHEME.test(trimmed))
-    return { kind: "noScheme", trimmed, host: trimmed.replace(/^[/\\]+/, "") };
+    return { kind: "noScheme", host: trimmed.replace(/^[/\\]+/, ""), grpc: /:4317(\/|$)/.test(trimmed) };
   if (url === undefined) return { kind: "noUrl" };
   return {
     kind: "scheme",
@@ -478,7 +478,7 @@ function withSecretsNote(url: string, quoted = false): string {
   const masked = maskUrl(url);
   const shown = quoted ? `"${masked}"` : masked;
   if (masked === url) return shown;
-  return quoted ? `${shown} (*** being the secret you wrote)` : `${shown}, *** being the secret you wrote`;
+  return quoted ? `${shown} (${SECRETS_NOTE})` : `${shown}, ${SECRETS_NOTE}`;
 }
 
 /**
@@ -486,8 +486,11 @@ function withSecretsNote(url: string, quoted = false): string {
  * the secret you wrote"`, else `""`.
  */
 function secretsNote(url: string): string {
-  return maskUrl(url) === url ? "" : "; *** being the secret you wrote";
+  return maskUrl(url) === url ? "" : `; ${SECRETS_NOTE}`;
 }
+
+/** What a `***` in a fix to copy stands for ({@link withSecretsNote}, {@link secretsNote}). */
+const SECRETS_NOTE = "*** being the secret you wrote";
 
 /** A host and port without a scheme, for {@link endpointFault}. */
 const NO_SCHEME = /^(?:.*@)?(?:\[[\da-f:.]+\]|[^\s/\\?#@:[\]]+):\d+(?:[/?#].*)?$/is;
@@ -512,7 +515,7 @@ function endpointOptionProblem(value: unknown): string | undefined {
       return (
         `must be an http(s) URL with its scheme, such as ${withSecretsNote(`http://${fault.host}`, true)}` +
         `, got ${shown}` +
-        (/:4317(\/|$)/.test(fault.trimmed) ? `; ${GRPC_PORT_NOTE}` : "")
+        (fault.grpc ? `; ${GRPC_PORT_NOTE}` : "")
       );
     case "scheme":
       return `must use http: or https:, got "${fault.scheme}"; tracehop exports OTLP over HTTP${fault.grpc ? ", not gRPC" : ""}`;
@@ -537,7 +540,7 @@ function endpointEnvProblem(name: string, value: string): { problem: string; fix
       return {
         problem:
           "has no scheme, so it is no http(s) URL" +
-          (/:4317(\/|$)/.test(fault.trimmed)
+          (fault.grpc
             ? " (and 4317 is OTLP/gRPC's port: tracehop exports OTLP over HTTP, usually to 4318)"
             : ""),
         fix: `Add http:// or https:// (${name}=${withSecretsNote(`http://${fault.host}`)})`,

@@ -107,32 +107,41 @@ export function warnOptionIgnored(
   );
 }
 
-/** What {@link capturedAtOption} reads of a `capturedAt`. */
-export interface CapturedAtOption {
+/** What {@link capturedAtOption} reads of the `capturedAt` of an options object `O`. */
+export interface CapturedAtOption<O> {
+  /** The options to use: the ones given, or a copy without a `capturedAt` left out. */
+  options: O;
   /** Its epoch milliseconds; `undefined` for `undefined`, `null` (an unknown time) or a value left out. */
   ms: number | undefined;
-  /** The value is no time: left out as if not given (said once). */
-  leftOut: boolean;
 }
 
 /**
- * A `capturedAt` option, usually a row's or a message's timestamp (`{ capturedAt: row.createdAt }`), as
- * epoch milliseconds (`toEpochMs`: a valid `Date`, epoch milliseconds as a number, a bigint or a text of
- * digits within a `Date`'s range, an ISO 8601 text of a real calendar date). `undefined` and `null` (a
- * nullable column without a value: an unknown time) are no time, said nothing. Any other value that is
- * no time (`"yesterday"`, `{}`, an invalid `Date`, `"2026-02-30"`, `NaN`, `8.64e15 + 1`) is `leftOut`: the caller drops it as if not given (no
+ * The `capturedAt` of `options`, usually a row's or a message's timestamp (`{ capturedAt: row.createdAt }`),
+ * as epoch milliseconds (`toEpochMs`: a valid `Date`, epoch milliseconds as a number, a bigint or a text
+ * of digits within a `Date`'s range, an ISO 8601 extended-format text of a real date and time).
+ * `undefined` and `null` (a nullable column without a value: an unknown time) are no time, said nothing.
+ * Any other value that is no time (`"yesterday"`, `{}`, an invalid `Date`, `"2026-02-30"`, `NaN`,
+ * `8.64e15 + 1`) is left out: the options returned are a copy without it, as if not given (no
  * `tracehop.queue.wait` from it; `handled`: what happens to the work), said once per process, `entry`
- * and option ({@link warnOptionIgnored}). Never throws (a Proxy whose traps throw is no time).
+ * and option ({@link warnOptionIgnored}). `options` itself is never changed. Never throws (a Proxy whose
+ * traps throw is no time).
  */
-export function capturedAtOption(value: unknown, entry: string, handled: string): CapturedAtOption {
-  if (value === undefined || value === null) return { ms: undefined, leftOut: false };
+export function capturedAtOption<O extends { capturedAt?: unknown }>(
+  options: O,
+  entry: string,
+  handled: string,
+): CapturedAtOption<O> {
+  const value = options.capturedAt;
+  if (value === undefined || value === null) return { options, ms: undefined };
   let ms: number | undefined;
   try {
     ms = toEpochMs(value);
   } catch {
     // A proxy whose traps throw: no time.
   }
-  if (ms !== undefined) return { ms, leftOut: false };
+  if (ms !== undefined) return { options, ms };
   warnOptionIgnored(entry, "capturedAt", CAPTURED_AT_HINT, value, "tracehop.queue.wait from it", handled);
-  return { ms: undefined, leftOut: true };
+  const kept = { ...options };
+  delete kept.capturedAt;
+  return { options: kept, ms: undefined };
 }

@@ -86,15 +86,15 @@ export interface WithCarrierOptions {
    * When the carrier was captured: a `Date`, epoch milliseconds (a number, a `bigint` or a text of
    * digits alone, as a `BigInt` column or node-postgres' `int8` text gives them), or ISO 8601 text, the
    * extended format read whole (`2026-12-01T10:00:00Z`; a space for the `T`, as SQL timestamps print,
-   * and a zone `Z`, `±hh`, `±hhmm` or `±hh:mm` or none: docs/restore.md). Default (`undefined`): the `createdAt` field
-   * of the row handed in as carrier. `null` (a nullable column without a value: Prisma's `DateTime?`)
+   * and a zone `Z`, `±hh`, `±hhmm` or `±hh:mm` or none: docs/restore.md). Default (`undefined`): the
+   * `createdAt` field of the row handed in as carrier. `null` (a nullable column without a value: Prisma's `DateTime?`)
    * is an unknown capture time, and the row's `createdAt` is then not read. Drives `relation: "auto"`
    * and the `tracehop.queue.wait` attribute. Any other value (`"yesterday"`, `{}`, an invalid `Date`, an
    * impossible calendar date such as `"2026-02-30"`, which `Date` would roll over to March 2), or a time
-   * outside a `Date`'s range (beyond ±8.64e15 ms, in any form), is no error (a capture time is data, often a row's `createdAt`): it is left out as if
-   * not given (the row's `createdAt` is then read), `fn` runs as usual, said once per process, helper
-   * and option (`TRACEHOP_MESSAGE_OPTION_IGNORED`). A time below 1e11 (before March 1973:
-   * what a Unix time in seconds looks like) is read as milliseconds all the same, and warned about
+   * outside a `Date`'s range (beyond ±8.64e15 ms, in any form), is no error (a capture time is data,
+   * often a row's `createdAt`): it is left out as if not given (the row's `createdAt` is then read),
+   * `fn` runs as usual, said once per process, helper and option (`TRACEHOP_MESSAGE_OPTION_IGNORED`).
+   * A time below 1e11 (before March 1973: what a Unix time in seconds looks like) is read as milliseconds all the same, and warned about
    * once per process (`TRACEHOP_CAPTURED_AT_SECONDS`).
    */
   capturedAt?: Date | number | bigint | string | null | undefined;
@@ -622,13 +622,8 @@ export function assertOptionValues<O extends WithCarrierOptions>(
   assertPropagatorOption(options.propagator, `tracehop ${where}`);
   // Read from the data (a delivery count, a run counter, a row's timestamp): a bad one left out, said
   // once, never an error.
-  if (ordinals) {
-    checked = ordinalOptions(checked, where, CALL_HANDLED);
-    if (capturedAtOption(checked.capturedAt, where, CALL_HANDLED).leftOut) {
-      checked = checked === options ? { ...options } : checked;
-      delete checked.capturedAt;
-    }
-  }
+  if (ordinals)
+    checked = capturedAtOption(ordinalOptions(checked, where, CALL_HANDLED), where, CALL_HANDLED).options;
   return checked;
 }
 

@@ -44,7 +44,8 @@ export interface MessageRestore {
  * bigint or a text of its decimal digits (`NaN`, `"3.5"`, `2.5`, `0`, `2 ** 60`: an attribute value a
  * number no longer holds exactly; a usable one is taken as its number: `ordinalOptions`, as
  * `withCarrier` takes it), `capturedAt` no time `toEpochMs` reads (`"yesterday"`, `NaN`, an invalid
- * Date, an object, an impossible date such as `"2026-02-30"`: `capturedAtOption`) — as if they were not given: the span has no `tracehop.attempt`, `tracehop.run` or
+ * Date, an object, an impossible date such as `"2026-02-30"`: `capturedAtOption`) — as if they were
+ * not given: the span has no `tracehop.attempt`, `tracehop.run` or
  * `tracehop.queue.wait` from them, and `fn` runs as usual (tracing never fails the message). `null` (a
  * nullable column without a value) is kept for `capturedAt` (an unknown time) and none for `attempt`
  * and `run`, said nothing. Each bad value is said once per process and helper: `diag.warn` and the
@@ -56,14 +57,13 @@ export interface MessageRestore {
 export function messageRestoreOptions(restore: RestoreOptions, entry: string): MessageRestore {
   // The delivery-count hint is for a consumer's attempt; a relay's (withSendSpan's) is its row's.
   const hints = entry === "withSendSpan" ? {} : { attempt: MESSAGE_OPTION_HINTS.attempt };
-  let kept = ordinalOptions(restore, entry, HANDLED, hints);
   // `capturedAt: null` (a nullable column without a value) is an unknown time, as withCarrier reads
   // it: kept, said nothing.
-  const { ms: capturedAtMs, leftOut } = capturedAtOption(restore.capturedAt, entry, HANDLED);
-  if (leftOut) {
-    kept = kept === restore ? { ...restore } : kept;
-    delete kept.capturedAt;
-  }
+  const { options: kept, ms: capturedAtMs } = capturedAtOption(
+    ordinalOptions(restore, entry, HANDLED, hints),
+    entry,
+    HANDLED,
+  );
   // Every attempt and run left is a number: ordinalOptions made it one.
   return { restore: kept as MessageRestore["restore"], capturedAtMs };
 }

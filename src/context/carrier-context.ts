@@ -165,9 +165,8 @@ function assertContextOption(ctx: unknown, where: string): void {
 export function captureCarrier(options: CaptureCarrierOptions = {}): TraceCarrier {
   assertCarrierOptions(options, "captureCarrier", CAPTURE_OPTION_NAMES);
   // `null` is no options to untyped callers, as assertCarrierOptions takes it.
-  const given: CaptureCarrierOptions | null = options;
-  const baggage = given?.baggage;
-  if (baggage === undefined) return injectCarrier(given);
+  const baggage = (options as CaptureCarrierOptions | null)?.baggage;
+  if (baggage === undefined) return injectCarrier(options);
   const allowed = compileBaggagePolicy(baggage, "tracehop captureCarrier", "all");
   if (allowed === undefined) return injectCarrier(options);
   // Filtered before inject (every propagator sees only the entries kept), and what a propagator still

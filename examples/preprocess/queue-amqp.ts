@@ -813,8 +813,6 @@ export class AmqpQueue implements Queue {
    * copy once it closed ({@link _copyChannel}); undefined until then.
    */
   private _copying: Promise<amqplib.ConfirmChannel> | undefined;
-  /** The copy channel {@link _copying} resolved with, while it is open. */
-  private _copyChannelOpen: amqplib.ConfirmChannel | undefined;
   /** Copy channels the broker closed in refusal of a copy, and what it said ({@link messageRefusal}). */
   private readonly _copyRefusals = new WeakMap<amqplib.ConfirmChannel, MessageRefusal>();
 
@@ -1680,17 +1678,19 @@ export class AmqpQueue implements Queue {
    */
   private _copyChannel(): Promise<amqplib.ConfirmChannel> {
     if (this._copying === undefined) {
-      const opening = this._openCopyChannel();
-      this._copying = opening;
-      opening.catch(() => {
+      // Forgotten when it fails to open or, opened, closes: the next copy opens another.
+      const forget = () => {
         if (this._copying === opening) this._copying = undefined;
-      });
+      };
+      const opening = this._openCopyChannel(forget);
+      this._copying = opening;
+      opening.catch(forget);
     }
     return this._copying;
   }
 
-  /** Opens a copy channel for {@link _copyChannel}. */
-  private async _openCopyChannel(): Promise<amqplib.ConfirmChannel> {
+  /** Opens a copy channel for {@link _copyChannel}, `onClose` called when it closes. */
+  private async _openCopyChannel(onClose: () => void): Promise<amqplib.ConfirmChannel> {
     let channel: amqplib.ConfirmChannel | undefined;
     let openError: unknown;
     const onError = (error: unknown) => {
@@ -1704,14 +1704,8 @@ export class AmqpQueue implements Queue {
         cause: error,
       });
     }
-    const opened = channel;
-    this._copyChannelOpen = opened;
-    opened.on("close", () => {
-      if (this._copyChannelOpen !== opened) return;
-      this._copyChannelOpen = undefined;
-      this._copying = undefined;
-    });
-    return opened;
+    channel.on("close", onClose);
+    return channel;
   }
 
   /** An 'error' of the copy channel `channel` (see {@link _copyChannel}). */

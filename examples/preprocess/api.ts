@@ -628,7 +628,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
       // never told `100 Continue`, closes the connection after the answer.
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message });
       if (databaseFailure(err) !== undefined) {
-        // Still failing after the retries (a POST's; a GET is not retried, README says why); a POST wrote
+        // Still failing after the retries (a POST's; a GET is not retried, docs/example.md says why); a POST wrote
         // nothing (its transaction rolled back). Said when the outage starts and every 30 s while it lasts,
         // not for each request. A P2028 is said busy until nothing has succeeded for 30 s (OutageLog).
         const failure = outage.failed(err);

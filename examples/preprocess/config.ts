@@ -367,7 +367,7 @@ export function endingSignalLine(signal: "SIGINT" | "SIGTERM", name: string): st
  * that run by hand or under a supervisor the code a line ends with tells a refusal to fix (2) from a loss to
  * start again after (1): `tracehop preprocess: relay: TRACEHOP_POLL_MS="5" is not a poll interval: …; exiting
  * with code 2`. `npm start`'s and `npm run migrate`'s lines say no code, as none of their other lines but a
- * stop on a signal does (README "Exit codes").
+ * stop on a signal does (docs/example.md "Exit codes").
  */
 export function exitForBadInput(message: string): never {
   // The code goes on the message's last clause, its full stop taken off ("… the embedded SQLite file; exiting …").

@@ -370,7 +370,7 @@ class Processes {
    * Stops every process; then notes as ended early also those that ended on their own meanwhile. A relay or
    * worker that said it is ending on its own ({@link Started.ending}) counts whenever its message came: before
    * the last poll, after it, or while this SIGTERM was on its way to it. The run's verdict does not depend
-   * on which of the two came first, the last job done or that message (README "Exit codes": 1, the line then
+   * on which of the two came first, the last job done or that message (docs/example.md "Exit codes": 1, the line then
    * saying that every job is done: run-report.ts endedLine). Before, a message read after the last poll
    * made the run exit 0 below the process's own `exiting with code 1` line. When none ended on its own, a
    * process that did not end as a SIGTERM ends it (exit 0) failed its stop ({@link failedStop}); before, it was
@@ -411,7 +411,7 @@ async function submitDocuments(
     let res: Response;
     let body: { id?: string; error?: string };
     // One key per document, the same on each of its attempts: an attempt whose answer was lost (the api
-    // stored the job, then its answer did not arrive) is answered that job, not stored again (README).
+    // stored the job, then its answer did not arrive) is answered that job, not stored again (docs/example.md).
     const headers = { "content-type": "text/plain; charset=utf-8", "idempotency-key": `"${randomUUID()}"` };
     try {
       for (let attempt = 1; ; attempt++) {

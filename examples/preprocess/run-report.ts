@@ -48,7 +48,7 @@ function list(items: string[]): string {
  * from outside): every one of them, and how each ended. While the run was not done (`everyJobDone` false: a
  * job not done, a document not submitted or not answered): `the worker exited with code 1 before every job was
  * done (its last messages are above, prefixed [worker])`. Once every job was done all the same (a relay or
- * worker that lost RabbitMQ as the last job was done, or while the run stopped it: README "Exit codes"), the
+ * worker that lost RabbitMQ as the last job was done, or while the run stopped it: docs/example.md "Exit codes"), the
  * line says so rather than claim a job was left: `every job is done, but the worker exited with code 1 before
  * the run stopped it (its last messages are above, prefixed [worker])`. Either way the run exits 1.
  */

@@ -21,7 +21,7 @@ const ownName = (): string => namedProcess() ?? "process";
  * The start-up's stop, until {@link onShutdownSignal} installs the process's own: a SIGTERM or SIGINT while
  * the process starts (checks and opens its database, connects to the broker: up to
  * TRACEHOP_CONNECT_TIMEOUT_MS each) ends it at once, saying so as a stop does (`tracehop preprocess: relay:
- * stopped on SIGTERM: exiting with code 0`; README "Exit codes": 0 after one signal), for nothing has been
+ * stopped on SIGTERM: exiting with code 0`; docs/example.md "Exit codes": 0 after one signal), for nothing has been
  * taken on yet that a stop would finish or flush. Without it the signal's default action ended the process
  * silently with 143 or 130. Started by `npm start` (an IPC channel), it ends as silently when that channel
  * closes before it is ready (main.ts gone, however it ended): nobody reads its stderr then, and it would
@@ -92,7 +92,7 @@ export interface OwnEnding {
  * Runs `stop` once on SIGTERM/SIGINT (or when the orchestrator that started this process with an IPC
  * channel goes away), then exits 0 (1 if `stop` throws, said in a last line). A stop on a signal says so
  * last, with the code, as `npm start` says its own: `tracehop preprocess: relay: stopped on SIGTERM: exiting
- * with code 0` (0: a supervisor's SIGTERM is the ordinary end of a service, not a failure; README "Exit
+ * with code 0` (0: a supervisor's SIGTERM is the ordinary end of a service, not a failure; docs/example.md "Exit
  * codes"). One whose orchestrator went away says nothing: nobody reads its stderr. Returns `shutdown(code,
  * ending)`, which runs the same `stop` and exits with `code`: for a process that must end on its own (its
  * queue lost), `ending` saying why. Whichever comes first runs `stop`; a later `shutdown(code)` with a code

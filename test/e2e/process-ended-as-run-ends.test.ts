@@ -1,6 +1,6 @@
 // `npm start` whose worker ends on its own (it lost RabbitMQ) as the run ends: every job is done, but the
 // worker says it is ending (config.ts ENDING_MESSAGE) after main.ts's last poll, or in the same moment as the
-// poll that reads the last job done. The run exits 1 either way (README "Exit codes": a process ended on its
+// poll that reads the last job done. The run exits 1 either way (docs/example.md "Exit codes": a process ended on its
 // own), and its summary says that every job is done and that the worker ended before the run stopped it, not
 // that it ended "before every job was done". Before, a message read after the last poll (main.ts had begun to
 // stop the processes) was not counted: the run exited 0 below the worker's own "exiting with code 1" line.

@@ -1,6 +1,6 @@
 // `npm start` whose worker fails the stop the run asks of it once every job is done: its SIGTERM handled, it
 // exits 1 (a flush that failed, a crash in its shutdown), having said nothing of ending on its own. The run
-// says so and exits 1 (README "Exit codes"): a process that did not stop cleanly may have lost what it was to
+// says so and exits 1 (docs/example.md "Exit codes"): a process that did not stop cleanly may have lost what it was to
 // write (its spans). Before, such an exit counted only when another process had ended on its own: the run
 // exited 0 below the worker's own "exiting with code 1".
 //

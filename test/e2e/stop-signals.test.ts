@@ -244,7 +244,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 
 // Found trying the README as a new user: a signal while a process started by hand was still starting (its
 // database check waiting on the server) ended it by the signal's default action, with no line and 143 or
-// 130, where README "Exit codes" promises 0 after one signal and the stop's last line.
+// 130, where docs/example.md "Exit codes" promises 0 after one signal and the stop's last line.
 describe("a signal while a process started by hand is starting", { timeout: 120_000 }, () => {
   let database: SilentServer;
   before(async () => {

@@ -4,7 +4,7 @@
 // stops its three processes with one SIGTERM each, and a process already ending on its own answers that
 // SIGTERM with a line of its own (config.ts endingSignalLine) that main.ts does not show, for it signalled
 // that process itself (main.ts startProcess, `started.stopped`). Each process's exit line is shown once,
-// the summary names both processes and how they ended, and the run exits 1 (README "Exit codes").
+// the summary names both processes and how they ended, and the run exits 1 (docs/example.md "Exit codes").
 //
 // Made deterministic by holding each step until the one before it has happened, never by a sleep:
 // - one job stays pending: the test consumes the queue first, with a higher consumer priority and a

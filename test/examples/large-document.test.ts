@@ -167,12 +167,12 @@ test(
   },
 );
 
-test("the README states the sentence limit and its error as the worker has them", () => {
-  const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+test("docs/example.md states the sentence limit and its error as the worker has them", () => {
+  const page = readFileSync(join(PROJECT_ROOT, "docs", "example.md"), "utf8").replace(/\s+/g, " ");
   const limit = MAX_SENTENCES.toLocaleString("en").replaceAll(",", " ");
-  assert.ok(readme.includes(`at most ${limit} sentences (\`MAX_SENTENCES\``), `at most ${limit} sentences`);
+  assert.ok(page.includes(`at most ${limit} sentences (\`MAX_SENTENCES\``), `at most ${limit} sentences`);
   assert.ok(
-    readme.includes(
+    page.includes(
       `\`the document has more than ${MAX_SENTENCES} sentences, the limit of a job: send it as several smaller documents\``,
     ),
   );

@@ -1,5 +1,5 @@
 /**
- * README "Operating it" gives a query per database for the outbox backlog (unpublished rows and the age of
+ * docs/example.md "Operating it" gives a query per database for the outbox backlog (unpublished rows and the age of
  * the oldest, in seconds): each is run here as written, on an Outbox holding one row published and two
  * not, the oldest stored 42 s ago (SQLite: the example's migrated file, rows written by its Prisma client;
  * PostgreSQL and MariaDB: a temporary Outbox of the migration's column types, times in UTC as Prisma
@@ -13,13 +13,13 @@ import mariadb from "mariadb";
 import { connectPostgres, MYSQL_URL, mysqlConnection } from "../prisma/databases.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
-/** The README's backlog query whose comment line starts `-- <database>`, its indented lines joined. */
+/** docs/example.md's backlog query whose comment line starts `-- <database>`, its indented lines joined. */
 function backlogQuery(database: string): string {
-  const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8").split("\n");
-  const start = readme.findIndex((line) => line.trim().startsWith(`-- ${database}`));
-  assert.ok(start !== -1, `README has a backlog query for ${database}`);
+  const page = readFileSync(join(import.meta.dirname, "../../docs/example.md"), "utf8").split("\n");
+  const start = page.findIndex((line) => line.trim().startsWith(`-- ${database}`));
+  assert.ok(start !== -1, `docs/example.md has a backlog query for ${database}`);
   const lines: string[] = [];
-  for (const line of readme.slice(start + 1)) {
+  for (const line of page.slice(start + 1)) {
     if (!line.startsWith("    ")) break;
     lines.push(line.trim());
   }
@@ -35,10 +35,10 @@ function assertBacklog(row: { unpublished: unknown; oldest_seconds: unknown }): 
 
 const secondsAgo = (s: number) => new Date(Date.now() - s * 1000);
 
-describe("README's outbox backlog queries, run as written", () => {
+describe("docs/example.md's outbox backlog queries, run as written", () => {
   let file: ExampleSqliteFile;
   before(() => {
-    file = openExampleSqliteFile("readme-backlog");
+    file = openExampleSqliteFile("backlog-queries");
   });
   after(() => file.close());
 
@@ -56,7 +56,7 @@ describe("README's outbox backlog queries, run as written", () => {
     const client = await connectPostgres();
     if (typeof client === "string") return t.skip(client);
     try {
-      // A temporary table comes first in the search path: the README's unqualified "Outbox" is it.
+      // A temporary table comes first in the search path: the page's unqualified "Outbox" is it.
       await client.query(
         `CREATE TEMP TABLE "Outbox" ("createdAt" TIMESTAMP(3) NOT NULL, "publishedAt" TIMESTAMP(3))`,
       );

@@ -15,7 +15,7 @@ import {
   type SpanOptions,
   type TextMapPropagator,
 } from "@opentelemetry/api";
-import { DECISION_MAKER_TAG, TID_TAG } from "../propagation/datadog/constants.js";
+import { DECISION_MAKER_TAG, KNUTH_SAMPLING_RATE_TAG, TID_TAG } from "../propagation/datadog/constants.js";
 import {
   getDatadogContext,
   bindDatadogContext,
@@ -484,8 +484,10 @@ export function relationOf(
  * The Datadog fields a new trace linked to a stored one keeps (docs/restore.md "Link mode"): the
  * origin; the `_dd.p.*` tags except `_dd.p.tid`, which is part of the stored trace id (its
  * upper 64 bits); and a user's sampling decision — priority < 0 (user drop) or > 1 (user keep) — with its
- * decision maker `_dd.p.dm`. An automatic decision (0, 1) and its decision maker stay with the stored
- * trace: the new trace gets its own from the sampler. `undefined` when nothing is kept.
+ * decision maker `_dd.p.dm` and the rate of that decision, `_dd.p.ksr` (a sampling rule's decision is a
+ * user one: priority 2 or -1, `-3`, its rate). An automatic decision (0, 1), its decision maker and its
+ * rate stay with the stored trace: the new trace gets its own decision from the sampler, and a rate
+ * left beside it would describe a sampling the new trace never had. `undefined` when nothing is kept.
  */
 function fieldsForNewTrace(fields: DatadogContext | undefined): DatadogContext | undefined {
   if (!fields) return undefined;
@@ -494,7 +496,8 @@ function fieldsForNewTrace(fields: DatadogContext | undefined): DatadogContext |
   const carried: DatadogContext = { propagationTags: {} };
   let kept = false;
   for (const [key, value] of Object.entries(fields.propagationTags)) {
-    if (key === TID_TAG || (key === DECISION_MAKER_TAG && !userDecision)) continue;
+    if (key === TID_TAG) continue;
+    if (!userDecision && (key === DECISION_MAKER_TAG || key === KNUTH_SAMPLING_RATE_TAG)) continue;
     carried.propagationTags[key] = value;
     kept = true;
   }

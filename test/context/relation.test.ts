@@ -431,6 +431,38 @@ describe("link mode keeps baggage and the trace-independent Datadog fields (docs
     assert.deepEqual(dd, { origin: "rum", propagationTags: { "_dd.p.usr.id": "u-42" } });
   });
 
+  // Found in a migration trial: the rate of the stored trace's automatic decision (an agent rate, -1, at
+  // 0.25) was kept on the new trace, whose decision the sampler makes: a rate never applied to it.
+  test("automatic keep (1) by an agent rate: its _dd.p.ksr stays with the stored trace too", async () => {
+    const rated = {
+      ...STORED,
+      "x-datadog-sampling-priority": "1",
+      "x-datadog-tags": "_dd.p.dm=-1,_dd.p.ksr=0.25,_dd.p.usr.id=u-42",
+    };
+    const inside = await withCarrier(
+      rated,
+      "dd-auto-ksr",
+      async () => ({ dd: getDatadogContext(context.active()), carrier: captureCarrier() }),
+      { relation: "link" },
+    );
+    assert.deepEqual(inside.dd, { origin: "rum", propagationTags: { "_dd.p.usr.id": "u-42" } });
+    // The new trace's own _dd.p.tid, then the kept tag: no rate, no decision maker.
+    assert.match(inside.carrier["x-datadog-tags"] ?? "", /^_dd\.p\.tid=[0-9a-f]{16},_dd\.p\.usr\.id=u-42$/);
+    assert.doesNotMatch(inside.carrier.tracestate ?? "", /ksr/);
+  });
+
+  test("user keep (2) by a sampling rule (-3): the rule's _dd.p.ksr carries with its decision", () => {
+    const rule = { ...STORED, "x-datadog-tags": "_dd.p.dm=-3,_dd.p.ksr=0.5" };
+    const dd = withCarrier(rule, "dd-rule-ksr", () => getDatadogContext(context.active()), {
+      relation: "link",
+    });
+    assert.deepEqual(dd, {
+      samplingPriority: 2,
+      origin: "rum",
+      propagationTags: { "_dd.p.dm": "-3", "_dd.p.ksr": "0.5" },
+    });
+  });
+
   test("a carrier with only automatic fields gives the new root no Datadog fields at all", () => {
     const plain = {
       "x-datadog-trace-id": "1234567890123456789",

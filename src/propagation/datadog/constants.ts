@@ -12,6 +12,12 @@ export const X_DATADOG_TAGS = "x-datadog-tags";
 export const TID_TAG = "_dd.p.tid";
 /** Sampling decision maker, `-<mechanism>` (dd-trace-java `SamplingMechanism`). */
 export const DECISION_MAKER_TAG = "_dd.p.dm";
+/**
+ * Knuth sampling rate: the rate of the agent-rate or rule decision that `_dd.p.dm` names, set with it
+ * (dd-trace-js `priority_sampler.js` `SAMPLING_KNUTH_RATE`; dd-trace-java `PTagsFactory`, its
+ * `SamplingState` holding the decision maker and this rate together).
+ */
+export const KNUTH_SAMPLING_RATE_TAG = "_dd.p.ksr";
 /** Trace source tag; dd-trace-java writes it third (`PTagsCodec.headerValue`). */
 export const TRACE_SOURCE_TAG = "_dd.p.ts";
 /** Deprecated tag that dd-trace-java and dd-trace-py drop on extract (dd-trace-py `http.py`). */

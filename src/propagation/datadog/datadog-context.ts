@@ -1,9 +1,16 @@
-import { createContextKey, trace, type Context } from "@opentelemetry/api";
+import {
+  createContextKey,
+  isSpanContextValid,
+  trace,
+  type Context,
+  type SpanContext,
+} from "@opentelemetry/api";
 import { isContext } from "../../is-context.js";
 import { isSampledFlags } from "../trace-flags.js";
 import { describeNotPlain, describeValue } from "../../describe-value.js";
 import { isPlainObject } from "../../plain-object.js";
 import { firstUnknownKey } from "../../known-options.js";
+import { warnOnce } from "../../warn-once.js";
 import { TID_TAG } from "./constants.js";
 import { isPropagatablePriority } from "./tracestate-dd.js";
 import { ZERO_HEX16 } from "./ids.js";
@@ -169,6 +176,10 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  * are copied (`propagationTags` too). With no span in `ctx` the fields are bound to no trace and apply
  * to whatever span is later set in the context.
  *
+ * The fields given replace those `ctx` had, whole: `setDatadogContext(ctx, { origin: "rum" })` leaves
+ * no priority and no tags. To change one field, spread the others in
+ * (`{ ...getDatadogContext(ctx), origin: "rum" }`).
+ *
  * Every field is optional; an `undefined` one is left out. A field given must have its type, and a
  * name that is no field is refused. The values themselves are not judged here (except the priority):
  * injection writes what the wire allows and leaves out or escapes the rest, as for extracted fields,
@@ -179,7 +190,8 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   `2` user keep, others carried unchanged). `-0` is stored as 0.
  *   The span's sampled flag stays the decision: a priority that disagrees with it is injected as 1 or
  *   0 from the flag (docs/conformance.md, "W3C sampled flag against `s:`"), so `-1` on a sampled span
- *   goes out as `1`. To drop a trace, make its span unsampled (a sampler), not only its priority.
+ *   goes out as `1`. To drop a trace, make its span unsampled (a sampler), not only its priority. Set
+ *   so on the span of `ctx`, it is said once per process (`TRACEHOP_PRIORITY_AGAINST_SAMPLED_FLAG`).
  * - `origin`: text. Injection writes `x-datadog-origin` only when it is printable ASCII (`isValidOrigin`;
  *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
@@ -202,10 +214,45 @@ export function setDatadogContext(ctx: Context, fields: DatadogContextFields): C
     throw new TypeError(
       `tracehop setDatadogContext: ctx must be a Context from @opentelemetry/api (context.active(), trace.setSpan(...)), got ${describeValue(ctx)}`,
     );
-  return ctx.setValue(
-    DATADOG_CONTEXT_KEY,
-    storedDatadogContext(checkedFields(fields), boundTraceId(trace.getSpanContext(ctx)?.traceId)),
-  );
+  const checked = checkedFields(fields);
+  const spanContext = trace.getSpanContext(ctx);
+  if (checked.samplingPriority !== undefined && spanContext !== undefined)
+    warnIfPriorityAgainstFlag(checked.samplingPriority, spanContext);
+  return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(checked, boundTraceId(spanContext?.traceId)));
+}
+
+/** Process warning code of {@link warnIfPriorityAgainstFlag}. */
+export const PRIORITY_AGAINST_FLAG_WARNING = "TRACEHOP_PRIORITY_AGAINST_SAMPLED_FLAG";
+
+/**
+ * Says so once per process (`diag.warn` and the process warning {@link PRIORITY_AGAINST_FLAG_WARNING})
+ * when `setDatadogContext` is given a sampling priority that disagrees with the sampled flag of the valid
+ * span context it binds the fields to (keep is priority > 0): injection writes the flag's 1 or 0, as
+ * Datadog's tracers read a W3C flag that disagrees with `s:` (docs/conformance.md), so the priority set
+ * is lost without a word. dd-trace-ot's manual keep and drop (`setSamplingPriority`, `manual.drop`)
+ * changed a started span's decision; OpenTelemetry's sampler decides at a span's start, and the span
+ * records or not from then on. Never throws.
+ */
+function warnIfPriorityAgainstFlag(priority: number, spanContext: SpanContext): void {
+  try {
+    if (!isSpanContextValid(spanContext)) return;
+    const sampled = isSampledFlags(spanContext.traceFlags);
+    if (priority > 0 === sampled) return;
+    warnOnce(
+      "priority-against-flag",
+      `tracehop setDatadogContext: samplingPriority ${priority} on a span that is ${sampled ? "sampled" : "not sampled"} ` +
+        `(trace flags ${sampled ? "01" : "00"}) is injected as ${sampled ? 1 : 0}: the span's sampled flag is the decision. ` +
+        (sampled
+          ? "A sampled span cannot be dropped after its start: drop the trace with a sampler when its span starts " +
+            "(a ParentBased sampler keeps a stored -1), or set -1 only on an unsampled span."
+          : "An unsampled span records nothing: keep the trace with a sampler when its span starts " +
+            "(a ParentBased sampler keeps a stored 2), or set 2 only on a sampled span.") +
+        ' docs/migration.md, "Manual keep and drop".',
+      PRIORITY_AGAINST_FLAG_WARNING,
+    );
+  } catch {
+    // A span context whose fields throw: nothing to say.
+  }
 }
 
 /**

@@ -95,7 +95,12 @@ export function withBatch<M, T>(
   options: WithBatchOptions<M> = {},
 ): T {
   if (!Array.isArray(messages)) {
-    throw new TypeError(`tracehop withBatch: messages must be an array, got ${describeValue(messages)}`);
+    throw new TypeError(
+      `tracehop withBatch: messages must be an array, got ${describeValue(messages)}` +
+        (typeof messages === "string" && Array.isArray(name)
+          ? "; the messages come first: withBatch(messages, name, fn, options?)"
+          : ""),
+    );
   }
   assertCallable(name, fn, "withBatch");
   // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
@@ -195,7 +200,7 @@ export function withBatchItem<T>(
   fn: (span: Span) => T,
   options: WithCarrierOptions = {},
 ): T {
-  assertCallable(name, fn, "withBatchItem");
+  assertCallable(name, fn, "withBatchItem", ["message", message]);
   const checked = assertOptions(options, "withBatchItem");
   const ambient = contextApi.active();
   const ambientLink = ambientLinkOf(ambient);

@@ -244,7 +244,15 @@ describe("batches", () => {
   });
 
   test("misuse is a TypeError naming the argument", () => {
-    assert.throws(() => withBatch("x" as never, "b", () => 1), /messages must be an array/);
+    assert.throws(() => withBatch("x" as never, "b", () => 1), {
+      name: "TypeError",
+      message: 'tracehop withBatch: messages must be an array, got "x"',
+    });
+    assert.throws(() => withBatch("b" as never, [] as never, () => 1), {
+      name: "TypeError",
+      message:
+        'tracehop withBatch: messages must be an array, got "b"; the messages come first: withBatch(messages, name, fn, options?)',
+    });
     assert.throws(
       () => withBatch([], "b", () => 1, { kind: "CONSUMER" as never }),
       /withBatch: kind must be a SpanKind/,

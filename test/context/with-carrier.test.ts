@@ -427,6 +427,17 @@ describe("withCarrier: what it accepts", () => {
   const misuse: [string, () => unknown, RegExp][] = [
     ["fn not a function", () => withCarrier(W3C_CARRIER, "x", "nope" as never), /fn must be a function/],
     ["name not a string", () => withCarrier(W3C_CARRIER, 7 as never, () => 1), /name must be a string/],
+    // Found in a migration trial: the order of tracer.startActiveSpan(name, fn) was said as a bad name only.
+    [
+      "name and carrier swapped",
+      () => withCarrier("job process", W3C_CARRIER as never, () => 1),
+      /^tracehop withCarrier: name must be a string \(the span name\), got an object; the carrier comes first: withCarrier\(carrier, name, fn, options\?\), and "job process" was given there$/,
+    ],
+    [
+      "withBatchItem: name and message swapped",
+      () => withBatchItem("item", W3C_CARRIER as never, () => 1),
+      /^tracehop withBatchItem: name must be a string \(the span name\), got an object; the message comes first: withBatchItem\(message, name, fn, options\?\), and "item" was given there$/,
+    ],
     [
       "unknown relation",
       () => withCarrier(W3C_CARRIER, "x", () => 1, { relation: "child" as never }),

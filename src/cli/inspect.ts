@@ -368,7 +368,7 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const read = asStored(environment.tagsLimit.maxLength, environment.extractFirst);
   const contexts = {} as StyleContexts;
   for (const style of ALL_STYLES) {
-    const reading = styleResult(style, carrier, drops.dropped, read);
+    const reading = styleResult(style, raw, carrier, drops.dropped, read);
     report.styles[style] = reading.verdict;
     contexts[style] = reading.context;
   }

@@ -86,11 +86,13 @@ function isDatadogId(text: string): boolean {
   return hex !== undefined && hex !== ZERO_HEX16;
 }
 
-/** Why the Datadog style rejected the carrier (the rules of `DatadogPropagator`), or undefined. */
-function datadogReason(carrier: NormalizedCarrier): string | undefined {
+/**
+ * Why the Datadog style rejected `carrier` (the rules of `DatadogPropagator`), or undefined. `raw`: the
+ * carrier as stored, for an id the reader kept no value of ({@link unreadIdReason}).
+ */
+function datadogReason(carrier: NormalizedCarrier, raw: Record<string, unknown>): string | undefined {
   const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
-  if (traceId === undefined)
-    return "no usable x-datadog-trace-id (missing, or not a string: see the diagnostics)";
+  if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw);
   const low = decimalToHex16(traceId.read);
   if (low === undefined)
     return (
@@ -99,8 +101,7 @@ function datadogReason(carrier: NormalizedCarrier): string | undefined {
     );
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
   const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
-  if (parent === undefined)
-    return "no usable x-datadog-parent-id (missing, or not a string: see the diagnostics)";
+  if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw);
   if (decimalToHex16(parent.read) === undefined)
     return (
       `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal` +
@@ -110,6 +111,53 @@ function datadogReason(carrier: NormalizedCarrier): string | undefined {
   if (priority !== undefined && parseSamplingPriority(priority.read) === undefined)
     return `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
   return undefined;
+}
+
+/**
+ * What the trace id and parent id rules say of a carrier without one of them: a trace id alone gives no
+ * context in dd-trace-js (`text_map.spec.js`, "trace id but no parent id") and dd-trace-go
+ * (`extractTextMap`, unless the origin is `synthetics`), while dd-trace-java (`ContextInterpreter.reset`)
+ * and dd-trace-py (`_extract`) take it for parent 0; `DatadogPropagator` follows dd-trace-js.
+ */
+const MISSING_ID: Readonly<Record<string, string>> = {
+  [X_DATADOG_TRACE_ID]: `no ${X_DATADOG_TRACE_ID} header: ${X_DATADOG_PARENT_ID} alone names no trace`,
+  [X_DATADOG_PARENT_ID]:
+    `no ${X_DATADOG_PARENT_ID} header: a trace id without a parent id gives no context, as in dd-trace-js ` +
+    `(dd-trace-java and dd-trace-py accept it as parent 0, a trace without a parent span; ` +
+    `${X_DATADOG_PARENT_ID} "0" is read so here too)`,
+};
+
+/**
+ * Why the Datadog id header `name` (lower case) of `raw`, the carrier as stored, gives the style
+ * nothing when the carrier reader kept no value of it: not stored at all (the rule, {@link MISSING_ID});
+ * stored as an empty array; stored as a value the reader refuses: a JSON type other than a string
+ * (named), a number that is not an exact integer, text over the value length limit or a header past
+ * the key limit. The reader's reason for a refused value is a diagnostic (`readerDrops`; row-carrier.ts
+ * `numberDiagnostics` for a number), which the reason points to.
+ */
+function unreadIdReason(name: string, raw: Record<string, unknown>): string {
+  const stored = Object.keys(raw)
+    .filter((key) => key.toLowerCase() === name)
+    .map((key) => raw[key]);
+  if (stored.length === 0) return MISSING_ID[name]!;
+  if (stored.every((value) => Array.isArray(value) && value.length === 0))
+    return `${name} is an empty array: it holds no value`;
+  if (stored.length > 1 || Array.isArray(stored[0]))
+    return `${name} holds no value the carrier reader keeps (see the diagnostics)`;
+  const value = stored[0];
+  const refused = "the carrier reader ignores it (see the diagnostics)";
+  if (typeof value === "string") return `${name} is ignored by the carrier reader (see the diagnostics)`;
+  if (typeof value === "number")
+    return Number.isInteger(value)
+      ? `${name} is a JSON number beyond 2^53, which JSON readers round: ${refused}`
+      : `${name} is the JSON number ${value}, not an integer: ${refused}`;
+  const kind =
+    value === null
+      ? "null"
+      : typeof value === "object"
+        ? "a JSON object"
+        : `a ${typeof value} (${String(value)})`;
+  return `${name} is ${kind}, not a string: ${refused}`;
 }
 
 /** A traceparent's shape (W3C Trace Context §3.2.2): version, trace-id, parent-id, trace-flags. */
@@ -192,27 +240,33 @@ interface StyleReading {
 }
 
 /**
- * What `style` alone makes of `carrier` (read with `options`, {@link asStored}); a style absent because
- * the carrier reader dropped its headers (`dropped`, lower-case names) says so.
+ * What `style` alone makes of `carrier` (read from `raw`, the carrier as stored; with `options`,
+ * {@link asStored}); a style absent because the carrier reader dropped its headers (`dropped`,
+ * lower-case names) says so.
  */
 export function styleResult(
   style: PropagationStyle,
+  raw: Record<string, unknown>,
   carrier: NormalizedCarrier,
   dropped: ReadonlySet<string>,
   options: CreatePropagatorOptions,
 ): StyleReading {
   const context = createPropagator([style], options).extract(ROOT_CONTEXT, carrier, normalizedCarrierGetter);
-  return { verdict: styleVerdict(style, carrier, dropped, context), context };
+  return { verdict: styleVerdict(style, raw, carrier, dropped, context), context };
 }
 
-/** The verdict of `style` on `carrier` from `ctx`, its extraction alone ({@link styleResult}). */
+/**
+ * The verdict of `style` on `carrier` (read from `raw`) from `ctx`, its extraction alone
+ * ({@link styleResult}).
+ */
 function styleVerdict(
   style: PropagationStyle,
+  raw: Record<string, unknown>,
   carrier: NormalizedCarrier,
   dropped: ReadonlySet<string>,
   ctx: Context,
 ): StyleVerdict {
-  const result = styleReading(style, carrier, ctx);
+  const result = styleReading(style, raw, carrier, ctx);
   if (result.status !== "absent") return result;
   // Absent because the carrier reader dropped it: said instead of "no ... header".
   const names = {
@@ -227,8 +281,16 @@ function styleVerdict(
     : result;
 }
 
-/** The verdict of `style` from `ctx`, its extraction of `carrier` alone: valid, rejected (why), absent. */
-function styleReading(style: PropagationStyle, carrier: NormalizedCarrier, ctx: Context): StyleVerdict {
+/**
+ * The verdict of `style` from `ctx`, its extraction of `carrier` (read from `raw`) alone: valid, rejected
+ * (why), absent.
+ */
+function styleReading(
+  style: PropagationStyle,
+  raw: Record<string, unknown>,
+  carrier: NormalizedCarrier,
+  ctx: Context,
+): StyleVerdict {
   if (style === "baggage") {
     const keys = (propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k]) => k);
     if (keys.length)
@@ -246,7 +308,7 @@ function styleReading(style: PropagationStyle, carrier: NormalizedCarrier, ctx: 
   if (style === "datadog") {
     if (!carrier.has(X_DATADOG_TRACE_ID) && !carrier.has(X_DATADOG_PARENT_ID))
       return { status: "absent", detail: "no x-datadog-* ids" };
-    return { status: "rejected", detail: datadogReason(carrier) ?? "rejected" };
+    return { status: "rejected", detail: datadogReason(carrier, raw) ?? "rejected" };
   }
   if (style === "tracecontext")
     return carrier.has("traceparent")

@@ -428,6 +428,76 @@ describe("tracehop inspect", () => {
     assert.match(report.diagnostics[0], /7660829067201366963, beyond 2\^53.*refused/);
   });
 
+  test("a Datadog id the carrier reader kept no value of: missing (the rule, and which tracers differ), its JSON type, and the diagnostics only where one is printed", () => {
+    const datadog = (carrier: string) => {
+      const { code, stdout } = run(["inspect", "--json", carrier]);
+      assert.equal(code, 1, carrier);
+      const report = JSON.parse(stdout);
+      return { detail: report.styles.datadog.detail as string, diagnostics: report.diagnostics as string[] };
+    };
+    // Missing: no diagnostic at all, and the verdict says so plainly, without pointing to one.
+    const missingParent = datadog('{"x-datadog-trace-id":"1234"}');
+    assert.equal(
+      missingParent.detail,
+      "no x-datadog-parent-id header: a trace id without a parent id gives no context, as in dd-trace-js " +
+        '(dd-trace-java and dd-trace-py accept it as parent 0, a trace without a parent span; x-datadog-parent-id "0" is read so here too)',
+    );
+    assert.deepEqual(missingParent.diagnostics, []);
+    const missingTrace = datadog('{"x-datadog-parent-id":"1"}');
+    assert.equal(
+      missingTrace.detail,
+      "no x-datadog-trace-id header: x-datadog-parent-id alone names no trace",
+    );
+    assert.deepEqual(missingTrace.diagnostics, []);
+    const empty = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":[]}');
+    assert.equal(empty.detail, "x-datadog-parent-id is an empty array: it holds no value");
+    assert.deepEqual(empty.diagnostics, []);
+    // Not a string: its type, and the carrier reader's diagnostic, which is printed.
+    for (const [value, kind, reason] of [
+      ["true", "a boolean (true)", "its value is a boolean"],
+      ["null", "null", "its value is null"],
+      ['{"a":1}', "a JSON object", "its value is a JSON object"],
+    ]) {
+      const { detail, diagnostics } = datadog(`{"x-datadog-trace-id":"1234","x-datadog-parent-id":${value}}`);
+      assert.equal(
+        detail,
+        `x-datadog-parent-id is ${kind}, not a string: the carrier reader ignores it (see the diagnostics)`,
+      );
+      assert.deepEqual(diagnostics, [
+        `x-datadog-parent-id is ignored by the carrier reader: ${reason}; a carrier value is a string (or an array of strings)`,
+      ]);
+    }
+    const rounded = datadog('{"x-datadog-trace-id":12345678901234567890,"x-datadog-parent-id":"1"}');
+    assert.equal(
+      rounded.detail,
+      "x-datadog-trace-id is a JSON number beyond 2^53, which JSON readers round: the carrier reader ignores it (see the diagnostics)",
+    );
+    assert.match(
+      rounded.diagnostics[0]!,
+      /^x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2\^53/,
+    );
+    const tooLong = datadog(
+      JSON.stringify({ "x-datadog-trace-id": "1", "x-datadog-parent-id": "1".repeat(16385) }),
+    );
+    assert.equal(
+      tooLong.detail,
+      "x-datadog-parent-id is ignored by the carrier reader (see the diagnostics)",
+    );
+    assert.match(
+      tooLong.diagnostics[0]!,
+      /^x-datadog-parent-id is ignored by the carrier reader: its value is 16385 characters/,
+    );
+    const array = datadog('{"x-datadog-trace-id":"1","x-datadog-parent-id":[true,null]}');
+    assert.equal(
+      array.detail,
+      "x-datadog-parent-id holds no value the carrier reader keeps (see the diagnostics)",
+    );
+    assert.match(
+      array.diagnostics[0]!,
+      /^x-datadog-parent-id is ignored by the carrier reader: value 1: its value is a boolean/,
+    );
+  });
+
   test("exit 2 on usage and input errors", () => {
     assert.equal(run(["inspect"]).code, 2);
     assert.equal(run(["inspect", "{not json"]).code, 2);

@@ -260,7 +260,7 @@ function numberDiagnostics(
         : new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
             text,
           )?.[1];
-    if (id && !Number.isSafeInteger(value))
+    if (id && Number.isInteger(value) && !Number.isSafeInteger(value))
       diagnostics.push(
         (digits === undefined
           ? `${key} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`

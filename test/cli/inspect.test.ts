@@ -476,6 +476,15 @@ describe("tracehop inspect", () => {
       rounded.diagnostics[0]!,
       /^x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2\^53/,
     );
+    // A fraction is no id: said so, in the verdict and the diagnostic (not "beyond 2^53").
+    const fraction = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":1.5}');
+    assert.equal(
+      fraction.detail,
+      "x-datadog-parent-id is the JSON number 1.5, not an integer: the carrier reader ignores it (see the diagnostics)",
+    );
+    assert.deepEqual(fraction.diagnostics, [
+      "x-datadog-parent-id is stored as a JSON number (1.5) that is not an exact integer; it is ignored; store it as a string",
+    ]);
     const tooLong = datadog(
       JSON.stringify({ "x-datadog-trace-id": "1", "x-datadog-parent-id": "1".repeat(16385) }),
     );

@@ -83,12 +83,14 @@ const FIELDS: readonly string[] = [
  *     x-datadog-tags: _dd.p.dm=-4,_dd.p.tid=640cfd8d00000000
  *
  * Extract: ids are `^[0-9]{1,20}$` up to 2^64-1 (never through a JS number; a stored JSON number
- * beyond 2^53 is refused with a diagnostic); trace id 0, a missing or bad parent id, or a priority
- * that is not an integer yield no context (as dd-trace-java `DatadogHttpCodec`, dd-trace-py and
- * dd-trace-go). `_dd.p.tid` (16 lowercase hex) gives the upper 64 bits (Datadog docs, 128-bit trace
- * IDs). Parent id 0 (Synthetics; Datadog system-tests `Test_Synthetics_APM_Datadog`) yields no span
- * context (OpenTelemetry has no span id 0) but a restored root (`getRestoredRootTraceId`) with the
- * Datadog fields bound to that trace.
+ * beyond 2^53 is refused with a diagnostic); trace id 0, a bad parent id, or a priority that is not an
+ * integer yield no context (as dd-trace-java `DatadogHttpCodec`, dd-trace-py and dd-trace-go); so does a
+ * missing parent id, as in dd-trace-js (`text_map.spec.js`, "trace id but no parent id") and dd-trace-go
+ * (unless the origin is `synthetics`), where dd-trace-java and dd-trace-py take it for parent 0.
+ * `_dd.p.tid` (16 lowercase hex) gives the upper 64 bits (Datadog docs, 128-bit trace IDs). Parent id
+ * 0 (Synthetics; Datadog system-tests `Test_Synthetics_APM_Datadog`) yields no span context
+ * (OpenTelemetry has no span id 0) but a restored root (`getRestoredRootTraceId`) with the Datadog
+ * fields bound to that trace.
  * The Datadog fields go to the context (read them with `getDatadogContext`); a missing priority leaves it unset and the span
  * context sampled. Extract never throws and returns `context` unchanged when nothing is valid.
  *

@@ -13,8 +13,10 @@ import {
 } from "../propagation/datadog/constants.js";
 import { decimalToHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { parseSamplingPriority } from "../propagation/datadog/tracestate-dd.js";
+import { B3_SPAN_ID, B3_TRACE_ID } from "../propagation/B3StylePropagator.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 import { firstJoinedPart, isPrintableAscii } from "../propagation/header-text.js";
+import { trimOws } from "../propagation/w3c/baggage.js";
 
 /** What one style makes of a carrier: valid, absent, or rejected, with the detail (the reason). */
 export interface StyleVerdict {
@@ -158,6 +160,142 @@ function unreadIdReason(name: string, raw: Record<string, unknown>): string {
         ? "a JSON object"
         : `a ${typeof value} (${String(value)})`;
   return `${name} is ${kind}, not a string: ${refused}`;
+}
+
+/**
+ * A B3 header as the B3 styles read it (`B3StylePropagator`: the first of repeated values, SP/HTAB
+ * around it ignored), and how to quote it in a reason: the stored value, with which value was read when
+ * there are several. `undefined` when the carrier has none.
+ */
+function b3Field(carrier: NormalizedCarrier, name: string): { read: string; quoted: string } | undefined {
+  const values = carrier.get(name);
+  if (!values) return undefined;
+  const first = JSON.stringify(values[0]);
+  return {
+    read: trimOws(values[0]!),
+    quoted:
+      values.length === 1
+        ? first
+        : `${first} (the first of ${values.length} values: the B3 styles read the first)`,
+  };
+}
+
+/**
+ * Why a B3 id (`what`: the header or field and its quoted value; `text`, what was read) breaks its rule,
+ * `pattern` (`B3_TRACE_ID`: 16 or 32 hex digits, `B3_SPAN_ID`: 16, any case, as dd-trace-js
+ * `b3TraceExpr` / `b3SpanExpr`; `lengths` says them in words), not all zero when `nonZero`
+ * (OpenTelemetry's `isValidTraceId` / `isValidSpanId`); `undefined` when it keeps it. Hex digits too
+ * few are an unpadded id, refused as dd-trace-js refuses it: the reason gives it zero-padded.
+ */
+function b3IdReason(
+  what: string,
+  text: string,
+  kind: "trace" | "span" | "parent span",
+  pattern: RegExp,
+  lengths: readonly number[],
+  nonZero: boolean,
+): string | undefined {
+  const doc = 'docs/conformance.md, "B3 styles"';
+  const rule = `a B3 ${kind} id is ${lengths.join(" or ")} hex digits, any case (${doc})`;
+  if (!pattern.test(text)) {
+    if (text === "") return `${what} is empty: ${rule}`;
+    if (!/^[0-9a-fA-F]*$/.test(text)) return `${what} has a character that is not a hex digit: ${rule}`;
+    const digits = `${what} is ${text.length} hex digit${text.length === 1 ? "" : "s"}, not ${lengths.join(" or ")}`;
+    const padTo = lengths.find((length) => length > text.length);
+    if (padTo === undefined) return `${digits}: ${rule}`;
+    return (
+      `${digits}: B3 ids are zero-padded (${text.padStart(padTo, "0").toLowerCase()}), and an unpadded one is ` +
+      `refused, as dd-trace-js refuses it (${doc})`
+    );
+  }
+  if (nonZero && /^0+$/.test(text)) return `${what} is all zeros, which names no ${kind}`;
+  return undefined;
+}
+
+/**
+ * The `x-b3-sampled` texts OpenTelemetry's B3 propagator reads (`B3MultiPropagator`,
+ * `VALID_SAMPLED_VALUES` and `VALID_UNSAMPLED_VALUES`).
+ */
+const B3_SAMPLED_VALUES: ReadonlySet<string> = new Set(["1", "0", "true", "false", "True", "False"]);
+
+/**
+ * Why the `b3multi` style rejected the carrier's `x-b3-*` headers (the rules of `B3StylePropagator`): the
+ * trace and span ids' form ({@link b3IdReason}), a span id missing, an `x-b3-sampled` that is no sampling
+ * state (openzipkin/b3-propagation, "Sampling State"; read as OpenTelemetry's B3 propagator reads it:
+ * an `x-b3-flags: 1` debug flag makes it unread, an empty one is no state).
+ */
+function b3MultiReason(carrier: NormalizedCarrier): string {
+  const traceId = b3Field(carrier, "x-b3-traceid")!;
+  const spanId = b3Field(carrier, "x-b3-spanid");
+  const traceReason = b3IdReason(
+    `x-b3-traceid ${traceId.quoted}`,
+    traceId.read,
+    "trace",
+    B3_TRACE_ID,
+    [16, 32],
+    true,
+  );
+  if (traceReason !== undefined) return traceReason;
+  if (spanId === undefined) return "no x-b3-spanid header: x-b3-traceid alone names no parent span";
+  const spanReason = b3IdReason(`x-b3-spanid ${spanId.quoted}`, spanId.read, "span", B3_SPAN_ID, [16], true);
+  if (spanReason !== undefined) return spanReason;
+  const sampled = b3Field(carrier, "x-b3-sampled");
+  if (
+    b3Field(carrier, "x-b3-flags")?.read !== "1" &&
+    sampled !== undefined &&
+    sampled.read !== "" &&
+    !B3_SAMPLED_VALUES.has(sampled.read)
+  )
+    return (
+      `x-b3-sampled ${sampled.quoted} is not a sampling state: 1 (accept) or 0 (deny), true/True and false/False ` +
+      'read as those, or no x-b3-sampled for the receiver to decide (openzipkin/b3-propagation, "Sampling State")'
+    );
+  return "the x-b3-* headers are rejected by @opentelemetry/propagator-b3";
+}
+
+/** The form of a `b3` header with ids (openzipkin/b3-propagation, "Single Header"). */
+const B3_SINGLE_FORM =
+  '{traceid}-{spanid}[-{sampled}[-{parentspanid}]] (openzipkin/b3-propagation, "Single Header")';
+
+/**
+ * Why the `b3` style rejected the carrier's `b3` header (the rules of `B3StylePropagator`, dd-trace-js
+ * `b3HeaderExpr`): a sampling state alone (no ids: no context), the number of fields, the trace, span and
+ * parent span ids' form ({@link b3IdReason}), a sampling state that is not `0`, `1` or `d` (`D` is read as
+ * `1`).
+ */
+function b3SingleReason(carrier: NormalizedCarrier): string {
+  const b3 = b3Field(carrier, "b3")!;
+  const text = b3.read;
+  if (text === "") return `b3 ${b3.quoted} is empty: a b3 header is ${B3_SINGLE_FORM}`;
+  if (/^[01d]$/i.test(text))
+    return `b3 ${b3.quoted} is a sampling state alone, without ids: it gives no context; a b3 header with ids is ${B3_SINGLE_FORM}`;
+  const fields = text.split("-");
+  if (fields.length < 2 || fields.length > 4)
+    return `b3 ${b3.quoted} has ${fields.length} field${fields.length === 1 ? "" : "s"}, not 2 to 4: a b3 header is ${B3_SINGLE_FORM}`;
+  const [traceId, spanId, state, parentId] = fields as [string, string, string?, string?];
+  const field = (name: string, value: string) => `b3 ${b3.quoted}: its ${name} ${JSON.stringify(value)}`;
+  const idReason =
+    b3IdReason(field("trace id", traceId), traceId, "trace", B3_TRACE_ID, [16, 32], true) ??
+    b3IdReason(field("span id", spanId), spanId, "span", B3_SPAN_ID, [16], true);
+  if (idReason !== undefined) return idReason;
+  if (state !== undefined && !/^[01d]$/i.test(state))
+    return (
+      `${field("sampling state", state)} is not 0 (deny), 1 (accept) or d (debug; D is read as 1)` +
+      (B3_SPAN_ID.test(state) ? ", which comes before a parent span id" : "") +
+      `; a b3 header is ${B3_SINGLE_FORM}`
+    );
+  if (parentId !== undefined) {
+    const parentReason = b3IdReason(
+      field("parent span id", parentId),
+      parentId,
+      "parent span",
+      B3_SPAN_ID,
+      [16],
+      false,
+    );
+    if (parentReason !== undefined) return parentReason;
+  }
+  return "the b3 header is rejected by @opentelemetry/propagator-b3";
 }
 
 /** A traceparent's shape (W3C Trace Context §3.2.2): version, trace-id, parent-id, trace-flags. */
@@ -314,8 +452,11 @@ function styleReading(
     return carrier.has("traceparent")
       ? { status: "rejected", detail: traceparentReason(carrier) }
       : { status: "absent", detail: "no traceparent" };
-  const b3 = style === "b3" ? carrier.has("b3") : carrier.has("x-b3-traceid");
-  return b3
-    ? { status: "rejected", detail: "invalid B3 headers" }
-    : { status: "absent", detail: style === "b3" ? "no b3 header" : "no x-b3-* headers" };
+  if (style === "b3")
+    return carrier.has("b3")
+      ? { status: "rejected", detail: b3SingleReason(carrier) }
+      : { status: "absent", detail: "no b3 header" };
+  return carrier.has("x-b3-traceid")
+    ? { status: "rejected", detail: b3MultiReason(carrier) }
+    : { status: "absent", detail: "no x-b3-* headers" };
 }

@@ -24,10 +24,16 @@ import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
 
-/** A B3 trace id: 16 or 32 hex digits, any case (dd-trace-js `b3TraceExpr`). */
-const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/i;
-/** A B3 span id: 16 hex digits, any case (dd-trace-js `b3SpanExpr`). */
-const B3_SPAN_ID = /^[0-9a-f]{16}$/i;
+/**
+ * Internal: a B3 trace id: 16 or 32 hex digits, any case (dd-trace-js `b3TraceExpr`); also what
+ * `tracehop inspect` checks a rejected B3 id against.
+ */
+export const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/i;
+/**
+ * Internal: a B3 span id: 16 hex digits, any case (dd-trace-js `b3SpanExpr`); also what
+ * `tracehop inspect` checks a rejected B3 id against.
+ */
+export const B3_SPAN_ID = /^[0-9a-f]{16}$/i;
 /**
  * A single `b3` header with ids: `{trace}-{span}[-{sampled}[-{parent}]]`, any case (dd-trace-js
  * `b3HeaderExpr`).

@@ -125,6 +125,100 @@ describe("tracehop inspect", () => {
     assert.deepEqual(multi.b3, { status: "absent", detail: "no b3 header" });
   });
 
+  test("a rejected B3 style names the header, what it held and the form accepted", () => {
+    const TRACE = "80f198ee56343ba864fe8b2a57d3eff7";
+    const SPAN = "e457b5a2e4d86bd1";
+    const styles = (carrier: object) => {
+      const { code, stdout } = run(["inspect", "--json", "--styles", "b3,b3multi", JSON.stringify(carrier)]);
+      assert.equal(code, 1, JSON.stringify(carrier));
+      return JSON.parse(stdout).styles as Record<string, { status: string; detail: string }>;
+    };
+    const multi = (carrier: object) => {
+      const { b3, b3multi } = styles(carrier);
+      assert.deepEqual(b3, { status: "absent", detail: "no b3 header" });
+      assert.equal(b3multi!.status, "rejected");
+      return b3multi!.detail;
+    };
+    const single = (b3: unknown) => {
+      const { b3: verdict, b3multi } = styles({ b3 });
+      assert.deepEqual(b3multi, { status: "absent", detail: "no x-b3-* headers" });
+      assert.equal(verdict!.status, "rejected");
+      return verdict!.detail;
+    };
+    const DOC = 'docs/conformance.md, "B3 styles"';
+    // Unpadded hex ids: refused, as dd-trace-js refuses them; the reason gives the padded id.
+    assert.equal(
+      multi({ "x-b3-traceid": "4d2", "x-b3-spanid": "ff", "x-b3-sampled": "1" }),
+      `x-b3-traceid "4d2" is 3 hex digits, not 16 or 32: B3 ids are zero-padded (00000000000004d2), and an unpadded one is refused, as dd-trace-js refuses it (${DOC})`,
+    );
+    assert.equal(
+      multi({ "x-b3-traceid": TRACE, "x-b3-spanid": "FF", "x-b3-sampled": "1" }),
+      `x-b3-spanid "FF" is 2 hex digits, not 16: B3 ids are zero-padded (00000000000000ff), and an unpadded one is refused, as dd-trace-js refuses it (${DOC})`,
+    );
+    assert.equal(
+      multi({ "x-b3-traceid": `${TRACE}00`, "x-b3-spanid": SPAN }),
+      `x-b3-traceid "${TRACE}00" is 34 hex digits, not 16 or 32: a B3 trace id is 16 or 32 hex digits, any case (${DOC})`,
+    );
+    assert.equal(
+      multi({ "x-b3-traceid": TRACE, "x-b3-spanid": `${SPAN}-` }),
+      `x-b3-spanid "${SPAN}-" has a character that is not a hex digit: a B3 span id is 16 hex digits, any case (${DOC})`,
+    );
+    assert.equal(
+      multi({ "x-b3-traceid": "0".repeat(16), "x-b3-spanid": SPAN }),
+      'x-b3-traceid "0000000000000000" is all zeros, which names no trace',
+    );
+    assert.equal(
+      multi({ "x-b3-traceid": TRACE }),
+      "no x-b3-spanid header: x-b3-traceid alone names no parent span",
+    );
+    assert.equal(
+      multi({ "x-b3-traceid": [" ", TRACE], "x-b3-spanid": SPAN }),
+      `x-b3-traceid " " (the first of 2 values: the B3 styles read the first) is empty: a B3 trace id is 16 or 32 hex digits, any case (${DOC})`,
+    );
+    // A sampling state the propagator does not read (without x-b3-flags: 1, which decides instead).
+    assert.equal(
+      multi({ "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-sampled": "2" }),
+      'x-b3-sampled "2" is not a sampling state: 1 (accept) or 0 (deny), true/True and false/False read as those, ' +
+        'or no x-b3-sampled for the receiver to decide (openzipkin/b3-propagation, "Sampling State")',
+    );
+    const FORM =
+      '{traceid}-{spanid}[-{sampled}[-{parentspanid}]] (openzipkin/b3-propagation, "Single Header")';
+    assert.equal(
+      single(`${TRACE}-${SPAN}-x`),
+      `b3 "${TRACE}-${SPAN}-x": its sampling state "x" is not 0 (deny), 1 (accept) or d (debug; D is read as 1); a b3 header is ${FORM}`,
+    );
+    // A parent span id without the sampling state before it.
+    assert.equal(
+      single(`${TRACE}-${SPAN}-${SPAN}`),
+      `b3 "${TRACE}-${SPAN}-${SPAN}": its sampling state "${SPAN}" is not 0 (deny), 1 (accept) or d (debug; D is read as 1), which comes before a parent span id; a b3 header is ${FORM}`,
+    );
+    assert.equal(
+      single(`4d2-${SPAN}-1`),
+      `b3 "4d2-${SPAN}-1": its trace id "4d2" is 3 hex digits, not 16 or 32: B3 ids are zero-padded (00000000000004d2), and an unpadded one is refused, as dd-trace-js refuses it (${DOC})`,
+    );
+    assert.equal(
+      single(`${TRACE}-${"0".repeat(16)}`),
+      `b3 "${TRACE}-0000000000000000": its span id "0000000000000000" is all zeros, which names no span`,
+    );
+    assert.equal(
+      single(`${TRACE}-${SPAN}-1-zz`),
+      `b3 "${TRACE}-${SPAN}-1-zz": its parent span id "zz" has a character that is not a hex digit: a B3 parent span id is 16 hex digits, any case (${DOC})`,
+    );
+    assert.equal(
+      single("1"),
+      `b3 "1" is a sampling state alone, without ids: it gives no context; a b3 header with ids is ${FORM}`,
+    );
+    assert.equal(
+      single(`${TRACE}-${SPAN}-1-${SPAN}-1`),
+      `b3 "${TRACE}-${SPAN}-1-${SPAN}-1" has 5 fields, not 2 to 4: a b3 header is ${FORM}`,
+    );
+    assert.equal(single(""), `b3 "" is empty: a b3 header is ${FORM}`);
+    assert.equal(
+      single(["x", `${TRACE}-${SPAN}`]),
+      `b3 "x" (the first of 2 values: the B3 styles read the first) has 1 field, not 2 to 4: a b3 header is ${FORM}`,
+    );
+  });
+
   test("_dd.parent_id is the tracestate's last Datadog span, in hex and Datadog decimal", () => {
     const { code, stdout } = run([
       "inspect",

@@ -15,6 +15,7 @@ import {
 } from "../carrier/trace-carrier.js";
 import { legacyBaggage, type LegacyBaggageDrops } from "../propagation/datadog/DatadogPropagator.js";
 import {
+  DECISION_MAKER_TAG,
   isValidOrigin,
   TID_TAG,
   X_DATADOG_ORIGIN,
@@ -23,7 +24,7 @@ import {
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
 import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
-import { decodeTagsHeader } from "../propagation/datadog/tags.js";
+import { decodeTagsHeader, isValidDecisionMakerValue } from "../propagation/datadog/tags.js";
 import { decodeDdMember } from "../propagation/datadog/tracestate-dd.js";
 import { firstJoinedPart } from "../propagation/header-text.js";
 import {
@@ -275,10 +276,15 @@ export function legacyBaggageDropped(
   );
 }
 
+/** The start of an `x-datadog-tags` member holding the decision maker: `_dd.p.dm=`. */
+const DM_MEMBER_PREFIX = `${DECISION_MAKER_TAG}=`;
+
 /**
  * What the Datadog style does with an `x-datadog-tags` header that `decodeTagsHeader` reports `error`
  * for (its `_dd.propagation_error` value), in words: the header dropped whole (over the length limit,
- * or a member that breaks the `key=value` grammar) or one tag dropped, `limit` being the length limit
+ * or a member that breaks the `key=value` grammar) or one tag dropped (a `_dd.p.tid` that is not 16
+ * lowercase hex digits; a `_dd.p.dm` that is not a decision maker, with the two forms one is, as
+ * dd-trace-java `PTagsCodec.validateDecisionMakerTag` checks them), `limit` being the length limit
  * the Datadog style was given (0: tag propagation off), and `consequence` what it means for the
  * context (the style's context stays valid; the end of the sentence).
  */
@@ -301,13 +307,27 @@ export function describeTagsError(
       `x-datadog-tags: _dd.p.tid ${JSON.stringify(error.slice("malformed_tid ".length))} is not 16 lower-case ` +
       `hex digits, so it is dropped and the other tags kept${kept}`
     );
-  // A bad _dd.p.dm is dropped alone: without it the header decodes cleanly.
-  const withoutDm = header
-    .split(",")
-    .filter((member) => !member.startsWith("_dd.p.dm="))
-    .join(",");
-  if (withoutDm !== header && decodeTagsHeader(withoutDm, limit.maxLength).error === undefined)
-    return `x-datadog-tags: _dd.p.dm is not a decision maker (-<digits>), so it is dropped and the other tags kept${kept}`;
+  // A bad _dd.p.dm is dropped alone when it keeps the key=value grammar (a value, of characters
+  // 0x20-0x7E) and the header decodes cleanly without it. A member may follow the white space a joined
+  // header puts after its comma, which the decoder skips.
+  const members = header.split(",").map((member) => ({ member, text: member.replace(/^[ \t]+/, "") }));
+  const dm = members
+    .filter(({ text }) => text.startsWith(DM_MEMBER_PREFIX))
+    .map(({ text }) => text.slice(DM_MEMBER_PREFIX.length));
+  const bad = dm.find((value) => !isValidDecisionMakerValue(value));
+  const withoutDm = members
+    .filter(({ text }) => !text.startsWith(DM_MEMBER_PREFIX))
+    .map(({ member }) => member);
+  if (
+    bad !== undefined &&
+    dm.every((value) => /^[\x20-\x7e]+$/.test(value)) &&
+    decodeTagsHeader(withoutDm.join(","), limit.maxLength).error === undefined
+  )
+    return (
+      `x-datadog-tags: _dd.p.dm ${shown(bad)} is not a decision maker, which is -<digits> (the sampling mechanism, ` +
+      `as in -4) or the legacy <10 lowercase hex digits of a service hash>-<digits> (as in 934086a686-4), so it ` +
+      `is dropped and the other tags kept${kept}`
+    );
   return (
     "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, " +
     "a space or a non-ASCII character) " +

@@ -64,6 +64,33 @@ describe("tracehop inspect: what the library drops or ignores silently", () => {
     );
   });
 
+  test("a _dd.p.dm that is not a decision maker: its value and both forms one has (-<digits>, the legacy <10 hex>-<digits>)", () => {
+    const dropped = (value: string) =>
+      `x-datadog-tags: _dd.p.dm ${JSON.stringify(value)} is not a decision maker, which is -<digits> (the sampling mechanism, ` +
+      "as in -4) or the legacy <10 lowercase hex digits of a service hash>-<digits> (as in 934086a686-4), so it is " +
+      "dropped and the other tags kept; the context itself stays valid";
+    const bad = inspect({ ...IDS, "x-datadog-tags": "_dd.p.dm=abc" });
+    assert.equal(bad.code, 0);
+    assert.deepEqual(bad.report.context.tags, {});
+    assert.deepEqual(bad.report.diagnostics, [dropped("abc")]);
+    // The legacy form the message names is one: kept, nothing said.
+    const legacy = inspect({ ...IDS, "x-datadog-tags": "_dd.p.dm=934086a686-4" });
+    assert.deepEqual(legacy.report.context.tags, { "_dd.p.dm": "934086a686-4" });
+    assert.deepEqual(legacy.report.diagnostics, []);
+    // After the ", " of a joined header (which the decoder skips), the dm alone is still what is dropped.
+    const joined = inspect({ ...IDS, "x-datadog-tags": "_dd.p.tid=640cfd8d00000000, _dd.p.dm=abc" });
+    assert.deepEqual(joined.report.context.tags, { "_dd.p.tid": "640cfd8d00000000" });
+    assert.deepEqual(joined.report.diagnostics, [dropped("abc")]);
+    // An empty value breaks the key=value grammar: the whole header is dropped, not the dm alone.
+    const empty = inspect({ ...IDS, "x-datadog-tags": "_dd.p.dm=,_dd.p.tid=640cfd8d00000000" });
+    assert.deepEqual(empty.report.context.tags, {});
+    assert.equal(empty.report.diagnostics.length, 1);
+    assert.match(
+      empty.report.diagnostics[0],
+      /^x-datadog-tags dropped whole: a member breaks the key=value grammar/,
+    );
+  });
+
   test("an empty or non-ASCII x-datadog-origin is named as dropped", () => {
     for (const [origin, why] of [
       ["", "it is empty"],

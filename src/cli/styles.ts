@@ -94,7 +94,7 @@ function isDatadogId(text: string): boolean {
  */
 function datadogReason(carrier: NormalizedCarrier, raw: Record<string, unknown>): string | undefined {
   const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
-  if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw);
+  if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw, MISSING_ID[X_DATADOG_TRACE_ID]!);
   const low = decimalToHex16(traceId.read);
   if (low === undefined)
     return (
@@ -103,7 +103,7 @@ function datadogReason(carrier: NormalizedCarrier, raw: Record<string, unknown>)
     );
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
   const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
-  if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw);
+  if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw, MISSING_ID[X_DATADOG_PARENT_ID]!);
   if (decimalToHex16(parent.read) === undefined)
     return (
       `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal` +
@@ -130,18 +130,18 @@ const MISSING_ID: Readonly<Record<string, string>> = {
 };
 
 /**
- * Why the Datadog id header `name` (lower case) of `raw`, the carrier as stored, gives the style
- * nothing when the carrier reader kept no value of it: not stored at all (the rule, {@link MISSING_ID});
+ * Why the id header `name` (lower case) of `raw`, the carrier as stored, gives its style nothing when
+ * the carrier reader kept no value of it: not stored at all (`missing`, the rule: {@link MISSING_ID});
  * stored as an empty array; stored as a value the reader refuses: a JSON type other than a string
  * (named), a number that is not an exact integer, text over the value length limit or a header past
  * the key limit. The reader's reason for a refused value is a diagnostic (`readerDrops`; row-carrier.ts
  * `numberDiagnostics` for a number), which the reason points to.
  */
-function unreadIdReason(name: string, raw: Record<string, unknown>): string {
+function unreadIdReason(name: string, raw: Record<string, unknown>, missing: string): string {
   const stored = Object.keys(raw)
     .filter((key) => key.toLowerCase() === name)
     .map((key) => raw[key]);
-  if (stored.length === 0) return MISSING_ID[name]!;
+  if (stored.length === 0) return missing;
   if (stored.every((value) => Array.isArray(value) && value.length === 0))
     return `${name} is an empty array: it holds no value`;
   if (stored.length > 1 || Array.isArray(stored[0]))
@@ -219,12 +219,13 @@ function b3IdReason(
 const B3_SAMPLED_VALUES: ReadonlySet<string> = new Set(["1", "0", "true", "false", "True", "False"]);
 
 /**
- * Why the `b3multi` style rejected the carrier's `x-b3-*` headers (the rules of `B3StylePropagator`): the
- * trace and span ids' form ({@link b3IdReason}), a span id missing, an `x-b3-sampled` that is no sampling
- * state (openzipkin/b3-propagation, "Sampling State"; read as OpenTelemetry's B3 propagator reads it:
- * an `x-b3-flags: 1` debug flag makes it unread, an empty one is no state).
+ * Why the `b3multi` style rejected the carrier's `x-b3-*` headers (`raw` as stored; the rules of
+ * `B3StylePropagator`): the trace and span ids' form ({@link b3IdReason}), a span id missing or not read
+ * ({@link unreadIdReason}), an `x-b3-sampled` that is no sampling state (openzipkin/b3-propagation,
+ * "Sampling State"; read as OpenTelemetry's B3 propagator reads it: an `x-b3-flags: 1` debug flag makes
+ * it unread, an empty one is no state).
  */
-function b3MultiReason(carrier: NormalizedCarrier): string {
+function b3MultiReason(carrier: NormalizedCarrier, raw: Record<string, unknown>): string {
   const traceId = b3Field(carrier, "x-b3-traceid")!;
   const spanId = b3Field(carrier, "x-b3-spanid");
   const traceReason = b3IdReason(
@@ -236,7 +237,12 @@ function b3MultiReason(carrier: NormalizedCarrier): string {
     true,
   );
   if (traceReason !== undefined) return traceReason;
-  if (spanId === undefined) return "no x-b3-spanid header: x-b3-traceid alone names no parent span";
+  if (spanId === undefined)
+    return unreadIdReason(
+      "x-b3-spanid",
+      raw,
+      "no x-b3-spanid header: x-b3-traceid alone names no parent span",
+    );
   const spanReason = b3IdReason(`x-b3-spanid ${spanId.quoted}`, spanId.read, "span", B3_SPAN_ID, [16], true);
   if (spanReason !== undefined) return spanReason;
   const sampled = b3Field(carrier, "x-b3-sampled");
@@ -457,6 +463,6 @@ function styleReading(
       ? { status: "rejected", detail: b3SingleReason(carrier) }
       : { status: "absent", detail: "no b3 header" };
   return carrier.has("x-b3-traceid")
-    ? { status: "rejected", detail: b3MultiReason(carrier) }
+    ? { status: "rejected", detail: b3MultiReason(carrier, raw) }
     : { status: "absent", detail: "no x-b3-* headers" };
 }

@@ -171,6 +171,11 @@ describe("tracehop inspect", () => {
       multi({ "x-b3-traceid": TRACE }),
       "no x-b3-spanid header: x-b3-traceid alone names no parent span",
     );
+    // A span id the carrier reader refuses: its type, as for a Datadog id, and the reader's diagnostic.
+    assert.equal(
+      multi({ "x-b3-traceid": TRACE, "x-b3-spanid": true }),
+      "x-b3-spanid is a boolean (true), not a string: the carrier reader ignores it (see the diagnostics)",
+    );
     assert.equal(
       multi({ "x-b3-traceid": [" ", TRACE], "x-b3-spanid": SPAN }),
       `x-b3-traceid " " (the first of 2 values: the B3 styles read the first) is empty: a B3 trace id is 16 or 32 hex digits, any case (${DOC})`,

@@ -330,7 +330,7 @@ export function describeTagsError(
     );
   return (
     "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, " +
-    "a space or a non-ASCII character) " +
+    "a space in a key, or a character outside printable ASCII) " +
     `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")${kept}`
   );
 }

@@ -302,7 +302,7 @@ describe("tracehop inspect", () => {
     assert.equal(code, 0);
     const { diagnostics } = JSON.parse(stdout);
     assert.deepEqual(diagnostics, [
-      "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, a space or a non-ASCII character) " +
+      "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, a space in a key, or a character outside printable ASCII) " +
         '(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js"); the context itself stays valid',
       "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart here: shown is what the row holds; a service with this setting " +
         'starts a new trace linked to it (docs/migration.md, "Configuration")',

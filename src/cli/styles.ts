@@ -462,7 +462,16 @@ function styleReading(
     return carrier.has("b3")
       ? { status: "rejected", detail: b3SingleReason(carrier) }
       : { status: "absent", detail: "no b3 header" };
-  return carrier.has("x-b3-traceid")
-    ? { status: "rejected", detail: b3MultiReason(carrier, raw) }
-    : { status: "absent", detail: "no x-b3-* headers" };
+  if (carrier.has("x-b3-traceid")) return { status: "rejected", detail: b3MultiReason(carrier, raw) };
+  // A span id without a trace id names no trace, as a Datadog parent id alone (datadogReason); a sampling
+  // state alone is B3's decision without ids (openzipkin/b3-propagation, "Sampling State"): no context.
+  if (carrier.has("x-b3-spanid"))
+    return { status: "rejected", detail: "no x-b3-traceid header: x-b3-spanid alone names no trace" };
+  const decision = ["x-b3-sampled", "x-b3-flags"].find((name) => carrier.has(name));
+  return decision === undefined
+    ? { status: "absent", detail: "no x-b3-* headers" }
+    : {
+        status: "absent",
+        detail: `no x-b3-traceid or x-b3-spanid: ${decision} alone is a sampling decision without a trace`,
+      };
 }

@@ -123,6 +123,16 @@ describe("tracehop inspect", () => {
     const multi = styles({ "x-b3-traceid": TRACE, "x-b3-spanid": SPAN, "x-b3-sampled": "1" });
     assert.equal(multi.b3multi.status, "valid");
     assert.deepEqual(multi.b3, { status: "absent", detail: "no b3 header" });
+    // A span id without a trace id is rejected, as a Datadog parent id alone is; a sampling state alone is
+    // B3's decision without ids.
+    assert.deepEqual(styles({ "x-b3-spanid": SPAN, "x-b3-sampled": "1" }).b3multi, {
+      status: "rejected",
+      detail: "no x-b3-traceid header: x-b3-spanid alone names no trace",
+    });
+    assert.deepEqual(styles({ "x-b3-sampled": "0" }).b3multi, {
+      status: "absent",
+      detail: "no x-b3-traceid or x-b3-spanid: x-b3-sampled alone is a sampling decision without a trace",
+    });
   });
 
   test("a rejected B3 style names the header, what it held and the form accepted", () => {

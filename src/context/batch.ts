@@ -200,7 +200,7 @@ export function withBatchItem<T>(
   fn: (span: Span) => T,
   options: WithCarrierOptions = {},
 ): T {
-  assertCallable(name, fn, "withBatchItem", ["message", message]);
+  assertCallable(name, fn, "withBatchItem", "message", message);
   const checked = assertOptions(options, "withBatchItem");
   const ambient = contextApi.active();
   const ambientLink = ambientLinkOf(ambient);

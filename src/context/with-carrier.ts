@@ -175,7 +175,7 @@ export function withCarrier<T>(
   fn: (span: Span) => T,
   options: WithCarrierOptions = {},
 ): T {
-  assertCallable(name, fn, "withCarrier", ["carrier", carrier]);
+  assertCallable(name, fn, "withCarrier", "carrier", carrier);
   return withCarrierIn(carrier, name, fn, assertOptions(options, "withCarrier"), {});
 }
 
@@ -549,16 +549,22 @@ export function tryStart(start: () => StartedSpan): StartedSpan | undefined {
 }
 
 /**
- * @param first what `where` took before `name` (the carrier, message or messages; `withCarrier(carrier,
- *   name, fn)`), when it has that argument: a string there while `name` is none is the order of
- *   `tracer.startActiveSpan(name, fn)` or of another helper, and the error says to swap them.
+ * @param firstName the argument `where` takes before `name` (`carrier`, `message`; `withCarrier(carrier,
+ *   name, fn)`), when it has one, and `first` what it was given: a string there while `name` is none is
+ *   the order of `tracer.startActiveSpan(name, fn)` or of another helper, and the error says to swap them.
  * @throws TypeError when `name` is not a string or `fn` not a function.
  */
-export function assertCallable(name: unknown, fn: unknown, where: string, first?: [string, unknown]): void {
+export function assertCallable(
+  name: unknown,
+  fn: unknown,
+  where: string,
+  firstName?: string,
+  first?: unknown,
+): void {
   if (typeof name !== "string") {
     const swapped =
-      first !== undefined && typeof first[1] === "string"
-        ? `; the ${first[0]} comes first: ${where}(${first[0]}, name, fn, options?), and ${describeValue(first[1])} was given there`
+      firstName !== undefined && typeof first === "string"
+        ? `; the ${firstName} comes first: ${where}(${firstName}, name, fn, options?), and ${describeValue(first)} was given there`
         : "";
     throw new TypeError(
       `tracehop ${where}: name must be a string (the span name), got ${describeValue(name)}${swapped}`,

@@ -3,7 +3,7 @@
 // diagnostics for JSON text inside JSON and ids stored as JSON numbers.
 import { carrierObject, withoutByteOrderMark } from "../carrier/carrier-object.js";
 import { MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
-import { PROTOTYPE_KEYS } from "../context/carrier-in-other-field.js";
+import { PROTOTYPE_KEYS, PROTOTYPE_KEYS_NEVER_READ } from "../context/carrier-in-other-field.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
@@ -196,15 +196,6 @@ function readCarrierField(
   if (nested !== undefined) diagnostics.push(nestedPrototypeKeyFinding(name, nested));
   return typeof value === "string" ? { carrier: inner, text: innermostText(value) } : { carrier: inner };
 }
-
-/**
- * Why no carrier is read from a field named `__proto__`, `constructor` or `prototype` (PROTOTYPE_KEYS),
- * for the findings of such a field ({@link prototypeKeyFinding}, {@link nestedPrototypeKeyFinding}).
- */
-const PROTOTYPE_KEYS_NEVER_READ =
-  "no tracehop function reads a carrier from a field named __proto__, constructor or prototype, " +
-  "the names JavaScript gives an object's prototype and class " +
-  "(JSON.parse keeps such a key; a copy by Object.assign makes a __proto__ field the copy's prototype)";
 
 /**
  * Why field `name` of a row, one of `__proto__`, `constructor` and `prototype`, gives no carrier

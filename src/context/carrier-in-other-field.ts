@@ -16,6 +16,15 @@ import { holdsStoredCarrier, isPropertyRecord, MAX_FIELDS_LOOKED_AT, namesCarrie
  */
 export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
+/**
+ * Why no carrier is read from a field named one of {@link PROTOTYPE_KEYS}, as the
+ * `TRACEHOP_CARRIER_IN_OTHER_FIELD` warning and `tracehop inspect` say it.
+ */
+export const PROTOTYPE_KEYS_NEVER_READ =
+  "no tracehop function reads a carrier from a field named __proto__, constructor or prototype, " +
+  "the names JavaScript gives an object's prototype and class " +
+  "(JSON.parse keeps such a key; a copy by Object.assign makes a __proto__ field the copy's prototype)";
+
 /** Process warning code of {@link warnIfCarrierInOtherField}. */
 export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 
@@ -186,9 +195,11 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * said as one in any other field, its fix passing `.traceContext`.
  * Called only when nothing was restored, never on the path of a row whose carrier is found; for each
  * caller, only until {@link MAX_SCANS_WITHOUT_CARRIER} calls have found nothing to say. Looks at
- * the first {@link MAX_FIELDS_LOOKED_AT} own fields and into a few of them, never at a field named `__proto__`,
+ * the first {@link MAX_FIELDS_LOOKED_AT} own fields and into a few of them. A field named `__proto__`,
  * `constructor` or `prototype` ({@link PROTOTYPE_KEYS}: the carrier reader never takes those for a
- * carrier, and the advice would read the prototype). The message names `caller` and the call that
+ * carrier, and an advice to pass it would read the prototype) is looked at last, by its own data value
+ * only (parsed JSON keeps such a key), and its message says to store the carrier under another name
+ * instead of giving a call. The message names `caller` and the call that
  * passes the field to it (`tracehop withCarrier: a carrier it was handed held no trace context ...`;
  * `position`: which argument of the `traced` function held `source`, from 0;
  * {@link FROM_CARRIER_FROM} when `source` is what the caller's own `carrierFrom` returned, or
@@ -268,14 +279,23 @@ function carrierInOtherFieldWarned(
     if (found === null || found === undefined) return false;
     // From what the user passed: a whole message's headers are at `within.path` in it.
     const path = within?.path ?? "";
-    const fix = CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name);
     const held =
       within !== undefined && CALLERS[caller].headersHeldNone !== undefined
         ? CALLERS[caller].headersHeldNone
         : whatHeldNone(caller, position, headers ? undefined : traceContext);
+    const quoted = JSON.stringify(path.slice(1) + (path === "" ? "" : ".") + found.shown);
+    // A prototype's name: no call reads it, so the fix is to store the carrier under another name.
+    if (found.prototypeKey)
+      return warnOnce(
+        CARRIER_FIELD_WARNING_KEY,
+        `tracehop ${caller}: ${held}, but its own field ${quoted} holds a trace carrier, which was not read: ` +
+          `${PROTOTYPE_KEYS_NEVER_READ}. Store the carrier under ${TRACE_CONTEXT_FIELD} (or a field of another name).`,
+        CARRIER_IN_OTHER_FIELD_WARNING,
+      );
+    const fix = CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name);
     return warnOnce(
       CARRIER_FIELD_WARNING_KEY,
-      `tracehop ${caller}: ${held}, but its field ${JSON.stringify(path.slice(1) + (path === "" ? "" : ".") + found.shown)} ` +
+      `tracehop ${caller}: ${held}, but its field ${quoted} ` +
         `holds a trace carrier, which was not read: the stored context was not ` +
         `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
@@ -377,12 +397,23 @@ function fieldHoldingCarrier(
   const names = Object.keys(source);
   const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
   let field: string | undefined;
+  // A prototype's name holding a carrier as its own data field (parsed JSON): said if nothing else is found.
+  let prototypeField: string | undefined;
   // The object fields to look into at the second level, in order: [name, value].
   const objects: [string, Record<string, unknown>][] = [];
   for (let i = 0; i < count; i++) {
     const name = names[i]!;
     if (isPropagationHeaderName(name.toLowerCase())) return null;
-    if (field !== undefined || PROTOTYPE_KEYS.has(name)) continue;
+    if (field !== undefined) continue;
+    if (PROTOTYPE_KEYS.has(name)) {
+      try {
+        if (prototypeField === undefined && holdsStoredCarrier(ownDataValue(source, name)))
+          prototypeField = name;
+      } catch {
+        // A throwing proxy trap: this field alone is skipped.
+      }
+      continue;
+    }
     // A row's traceContext, which the restore read: its data value only, looked into, never judged again.
     const judged = headers || name !== TRACE_CONTEXT_FIELD;
     try {
@@ -396,7 +427,9 @@ function fieldHoldingCarrier(
   }
   const createdAt = Object.hasOwn(source, CREATED_AT_FIELD) ? `.${CREATED_AT_FIELD}` : undefined;
   if (field !== undefined) return foundField(field, undefined, createdAt);
-  return nestedField(objects, Object.hasOwn(source, TRACE_CONTEXT_FIELD), createdAt);
+  const nested = nestedField(objects, Object.hasOwn(source, TRACE_CONTEXT_FIELD), createdAt);
+  if (nested !== undefined || prototypeField === undefined) return nested;
+  return { ...foundField(prototypeField, undefined, undefined), prototypeKey: true };
 }
 
 /**
@@ -461,6 +494,8 @@ interface FoundField {
   shown: string;
   access: string;
   createdAt: string | undefined;
+  /** The field is one of {@link PROTOTYPE_KEYS}, which no call reads: the warning says to rename it. */
+  prototypeKey?: true;
 }
 
 /**

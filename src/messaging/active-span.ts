@@ -80,3 +80,33 @@ export function continuationOf(span: Span, message: SpanContext): "parent" | "li
   }
   return linksMessage ? "link" : undefined;
 }
+
+/**
+ * The description of the symbol under which `@opentelemetry/instrumentation-amqplib` stores its CONSUMER
+ * span on a consumed message, to end it on ack, nack or reject (`MESSAGE_STORED_SPAN =
+ * Symbol('opentelemetry.amqplib.message.stored-span')`, `build/src/utils.js` of 0.70). The symbol is not
+ * exported: it is found on the message by this description.
+ */
+const AMQPLIB_STORED_SPAN_DESCRIPTION = "opentelemetry.amqplib.message.stored-span";
+
+/**
+ * The span `@opentelemetry/instrumentation-amqplib` stored on the amqplib message `message` (an own
+ * symbol property described {@link AMQPLIB_STORED_SPAN_DESCRIPTION}), or `undefined` when it holds none.
+ * In 0.70 (`getConsumePatch` in `build/src/amqplib.js`) the consume patch stores its span there before
+ * the consume callback runs, unless the consumer is `noAck`, and `endConsumerSpan` sets it to
+ * `undefined` when it ends the span at `ack`/`nack`/`reject`; under `noAck` it stores nothing and ends
+ * the span as soon as the callback returns. So the span is on the message exactly while its end waits
+ * for an ack. A message of another client, a copy of the message, or a later version that keeps the
+ * span elsewhere holds none. Never throws (a proxy trap or getter that throws: `undefined`).
+ */
+export function amqplibStoredSpanOf(message: object): unknown {
+  try {
+    for (const symbol of Object.getOwnPropertySymbols(message)) {
+      if (symbol.description === AMQPLIB_STORED_SPAN_DESCRIPTION)
+        return (message as Record<symbol, unknown>)[symbol];
+    }
+  } catch {
+    // a hostile message: nothing is known to be stored on it
+  }
+  return undefined;
+}

@@ -26,7 +26,7 @@ import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
 import { warnIfMaxParentAgeUnused, type ResolvedRelation } from "../context/relation.js";
 import { warnOnce } from "../warn-once.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
-import { continuationOf, isRecordingSpanOfKind } from "./active-span.js";
+import { amqplibStoredSpanOf, continuationOf, isRecordingSpanOfKind } from "./active-span.js";
 import { ambientLinkOf, consumerContext } from "../context/consumer-context.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
 import {
@@ -71,7 +71,10 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * amqplib or kafkajs instrumentation's) is taken over once: no second span; tracehop's attributes, the
  * restore attributes and `links` are added to it and `fn` runs in it. A relation it cannot take is said
  * once per process (`TRACEHOP_RELATION_NOT_APPLIED`); tracehop's own spans and batch spans are never
- * taken (docs/messaging.md, "Coexistence").
+ * taken. A whole amqplib message tells more: the amqplib instrumentation's span is taken over only while
+ * the message holds it for its ack (not under `noAck`, where it ends when the consume callback returns:
+ * tracehop's own span then records `fn`'s outcome), and then also for a message without a context
+ * (docs/messaging.md, "Coexistence").
  *
  * Attributes (set at start): as `withSendSpan`, with `messaging.operation.type` and
  * `messaging.operation` = `process`, and from a whole message what the conventions ask of it (docs/messaging.md, "Reading headers");
@@ -122,7 +125,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this
   // message is part of, neither a parent for a message without a context nor a link (consumerContext).
   const base = consumerContext(contextApi.active());
-  const adopted = instrumentationSpanOf(base, restored);
+  const adopted = instrumentationSpanOf(base, restored, headers, kind);
   if (adopted !== undefined) {
     adopted.span.setAttributes(attributes);
     adoptInto(adopted.span, adopted.continuation, restore, capturedAtMs, links);
@@ -187,14 +190,32 @@ function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: str
  * `undefined` else. tracehop's own span is never taken for an instrumentation's, nor one taken over
  * already: a retry that a failed attempt runs inside its handler gets its own span, a sibling under the
  * message's context (docs/restore.md).
+ *
+ * `headers` as the caller handed it: when it is a whole amqplib message (`messageShapeOf` under `kind`),
+ * the span is taken only if it is the one `@opentelemetry/instrumentation-amqplib` stored on that
+ * message to end at its ack (`amqplibStoredSpanOf`). Under `noAck` the instrumentation stores none and
+ * ends its span as soon as the consume callback returns, before an async `fn` settles: `fn`'s error
+ * would be recorded on an ended span and lost, so tracehop starts its own span (a child of the message's
+ * context, linked to the instrumentation's, as for a span that does not continue the message). A span
+ * stored nowhere that the message shows (a later version of the instrumentation that keeps it
+ * elsewhere) gives the same: a second span, never a lost error. A synchronous `fn` would be safe in it
+ * but cannot be told before it runs. That stored span is this message's span by identity, so it is also
+ * taken for a message without a context (its continuation then `undefined`: the instrumentation's root
+ * span, as tracehop's own span would be under it); a span the caller started (a poll loop's root
+ * CONSUMER span) is never stored there. Headers alone tell none of this: the span is taken when it
+ * continues the message, as before.
  */
 function instrumentationSpanOf(
   base: Context,
   restored: Context,
-): { span: Span; continuation: ResolvedRelation } | undefined {
+  headers: unknown,
+  kind: MessageKind,
+): { span: Span; continuation: ResolvedRelation | undefined } | undefined {
   const span = trace.getSpan(base);
   if (span === undefined || !isRecordingSpanOfKind(span, SpanKind.CONSUMER) || isOwnSpan(span))
     return undefined;
+  const wholeAmqpMessage = messageShapeOf(headers, kind) === "amqplib";
+  if (wholeAmqpMessage && amqplibStoredSpanOf(headers as object) !== span) return undefined;
   const parent = trace.getSpanContext(restored);
   // Under the restart extract behavior the message restores no parent: the instrumentation's span
   // then links to the message's context, which the restart link names (span id 0 for a Synthetics
@@ -204,28 +225,30 @@ function instrumentationSpanOf(
     parent !== undefined && isSpanContextValid(parent)
       ? parent
       : (restartedFrom(restored) ?? rootOf(restored));
-  const continuation = message === undefined ? undefined : continuationOf(span, message);
+  if (message === undefined) return wholeAmqpMessage ? { span, continuation: undefined } : undefined;
+  const continuation = continuationOf(span, message);
   return continuation === undefined ? undefined : { span, continuation };
 }
 
 /**
  * What of the restore options applies to `span`, an instrumentation's CONSUMER span that already
- * continues the message (`continuation`: as its child, or through a link): `tracehop.attempt`,
- * `tracehop.run`, `tracehop.queue.wait` (from `capturedAtMs`) and `tracehop.relation` (what the span
- * really is) are set on it, and `links` are added to it (`addLinks`, after its start: a sampler has not
+ * continues the message (`continuation`: as its child, or through a link; `undefined` for a message
+ * without a context, whose span the instrumentation stored on it): `tracehop.attempt`, `tracehop.run`,
+ * `tracehop.queue.wait` (from `capturedAtMs`) and `tracehop.relation` (what the span really is; none
+ * without a context, as on tracehop's own span) are set on it, and `links` are added to it (`addLinks`, after its start: a sampler has not
  * seen them). A relation it cannot have (`link` or `none`, given or resolved from `auto` or
  * `setRestoreDefaults`, for a child of the message; `none` for a linked span) is warned about once
  * per process (`TRACEHOP_RELATION_NOT_APPLIED`), as are links an SDK span cannot take. Never throws.
  */
 function adoptInto(
   span: Span,
-  continuation: ResolvedRelation,
+  continuation: ResolvedRelation | undefined,
   restore: MessageRestore["restore"],
   capturedAtMs: number | undefined,
   links: Link[] | undefined,
 ): void {
   try {
-    const added: Attributes = { [ATTR_TRACEHOP_RELATION]: continuation };
+    const added: Attributes = continuation === undefined ? {} : { [ATTR_TRACEHOP_RELATION]: continuation };
     const ageMs = carrierAgeMs(capturedAtMs);
     addRestoreAttributes(added, restore, ageMs);
     span.setAttributes(added);
@@ -234,7 +257,7 @@ function adoptInto(
     const { requested, resolved: wanted } = relationOf(restore, true, ageMs);
     // `parent` under an instrumentation that links (its link mode, a restart extraction) is what
     // withCarrier itself gives under a restart, and the instrumentation's own setting: not warned.
-    if (wanted !== "parent" && wanted !== continuation) {
+    if (continuation !== undefined && wanted !== "parent" && wanted !== continuation) {
       const asked = requested === wanted ? `"${wanted}"` : `"${requested}" (here "${wanted}")`;
       warnOnce(
         `withProcessSpan-adopted-${continuation}-${wanted}`,

@@ -5,7 +5,9 @@
  */
 import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { context, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type amqplib from "amqplib";
@@ -50,6 +52,55 @@ async function publish(queue: string, suppressInstrumentation?: boolean): Promis
       await broker.channel.waitForConfirms();
     },
   );
+}
+
+/** Sends a message that carries no context (an untraced producer): the instrumentation injects nothing. */
+async function publishUntraced(queue: string): Promise<void> {
+  context.with(suppressTracing(context.active()), () => {
+    broker.channel.sendToQueue(queue, Buffer.from("{}"));
+  });
+  await broker.channel.waitForConfirms();
+}
+
+/**
+ * Consumes one message with `handle` (consume options `options`); resolves once `handle`'s promise
+ * settled (its failure ignored) and the consumer is cancelled.
+ */
+function consumeWith(
+  queue: string,
+  options: amqplib.Options.Consume,
+  handle: (msg: amqplib.ConsumeMessage) => Promise<unknown>,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    broker.channel
+      .consume(
+        queue,
+        (msg) => {
+          if (!msg) return;
+          void handle(msg)
+            .catch(() => undefined)
+            .then(() => broker.channel.cancel(msg.fields.consumerTag))
+            .then(() => resolve(), reject);
+        },
+        options,
+      )
+      .catch(reject);
+  });
+}
+
+/** A handler that fails after an await (the consume callback has returned by then). */
+const failsAfterAwait = async (): Promise<never> => {
+  await nextTurn();
+  throw new Error("failed after an await");
+};
+
+/** Asserts that `span` recorded `failsAfterAwait`'s error: ERROR status, exception event, `error.type`. */
+function assertRecordsFailure(span: ReadableSpan): void {
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(span.status.message, "failed after an await");
+  assert.equal(span.events[0]?.name, "exception");
+  assert.equal(span.events[0]?.attributes?.["exception.message"], "failed after an await");
+  assert.equal(span.attributes["error.type"], "Error");
 }
 
 /**
@@ -270,6 +321,108 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     } finally {
       await broker.channel.deleteQueue(queue);
     }
+  });
+
+  test("noAck: the instrumentation's span ends when the callback returns; an async fn's error is on tracehop's own span", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("noack"), { exclusive: true });
+    const options = { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination: queue, attempt: 1 };
+
+    // The whole message, noAck: it holds no stored span, so tracehop starts its own, which records the
+    // error: a child of the send span, linked to the instrumentation's (ended, status unset).
+    await publish(queue);
+    await consumeWith(queue, { noAck: true }, (msg) => withProcessSpan(msg, options, failsAfterAwait));
+    const [send] = spansOfKind(SpanKind.PRODUCER);
+    let consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.deepEqual(consumers.map(scopeOf).sort(), [INSTRUMENTATION_SCOPE, "tracehop"]);
+    const own = consumers.find((s) => scopeOf(s) === "tracehop")!;
+    const ended = consumers.find((s) => scopeOf(s) === INSTRUMENTATION_SCOPE)!;
+    assertRecordsFailure(own);
+    assert.equal(own.parentSpanContext?.spanId, send!.spanContext().spanId);
+    assert.deepEqual(
+      own.links.map((l) => l.context.spanId),
+      [ended.spanContext().spanId],
+    );
+    assert.equal(own.attributes["tracehop.attempt"], 1);
+    assert.equal(own.attributes["tracehop.relation"], "parent");
+    assert.equal(ended.parentSpanContext?.spanId, send!.spanContext().spanId);
+    assert.equal(ended.status.code, SpanStatusCode.UNSET);
+    assert.equal(ended.attributes["messaging.operation.type"], undefined, "not taken over");
+
+    // A synchronous fn would be safe in the instrumentation's span, but cannot be told before it runs:
+    // tracehop's own span too, the error on it.
+    exporter.reset();
+    await publish(queue);
+    await consumeWith(queue, { noAck: true }, async (msg) =>
+      withProcessSpan(msg, options, () => {
+        throw new Error("failed after an await");
+      }),
+    );
+    consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.deepEqual(consumers.map(scopeOf).sort(), [INSTRUMENTATION_SCOPE, "tracehop"]);
+    assertRecordsFailure(consumers.find((s) => scopeOf(s) === "tracehop")!);
+
+    // Headers alone do not tell noAck: the span is taken over and the error is lost (docs/messaging.md:
+    // under noAck pass the whole message).
+    exporter.reset();
+    await publish(queue);
+    await consumeWith(queue, { noAck: true }, (msg) =>
+      withProcessSpan(msg.properties.headers, options, failsAfterAwait),
+    );
+    consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.deepEqual(consumers.map(scopeOf), [INSTRUMENTATION_SCOPE]);
+    assert.equal(consumers[0]!.status.code, SpanStatusCode.UNSET, "the error came after the span ended");
+    assert.equal(consumers[0]!.events.length, 0);
+
+    // Control, ack mode (acked after fn settled): the instrumentation's span is taken over and records
+    // the error, one CONSUMER span.
+    exporter.reset();
+    await publish(queue);
+    await consumeWith(queue, {}, (msg) =>
+      withProcessSpan(msg, options, failsAfterAwait).finally(() => broker.channel.ack(msg)),
+    );
+    consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.deepEqual(consumers.map(scopeOf), [INSTRUMENTATION_SCOPE]);
+    assertRecordsFailure(consumers[0]!);
+    assert.equal(consumers[0]!.attributes["tracehop.attempt"], 1);
+  });
+
+  test("a message without a context: the whole message's stored span is taken over; headers alone give two spans", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("untraced"), { exclusive: true });
+    const options = { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination: queue, attempt: 1 };
+    const handle = (of: (msg: amqplib.ConsumeMessage) => unknown) => (msg: amqplib.ConsumeMessage) =>
+      withProcessSpan(of(msg), options, async () => undefined).finally(() => broker.channel.ack(msg));
+
+    // The whole message: the instrumentation stored its root span on it for the ack; one span.
+    await publishUntraced(queue);
+    await consumeWith(
+      queue,
+      {},
+      handle((msg) => msg),
+    );
+    assert.deepEqual(spansOfKind(SpanKind.PRODUCER), [], "an untraced send");
+    let consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.deepEqual(consumers.map(scopeOf), [INSTRUMENTATION_SCOPE]);
+    const [root] = consumers;
+    assert.equal(root!.parentSpanContext, undefined);
+    assert.equal(root!.attributes["messaging.operation.type"], "process", "tracehop's attributes added");
+    assert.equal(root!.attributes["tracehop.attempt"], 1);
+    assert.equal(root!.attributes["tracehop.relation"], undefined, "no context: no relation");
+
+    // Headers alone: the instrumentation's root continues no message, so tracehop's own span is its child.
+    exporter.reset();
+    await publishUntraced(queue);
+    await consumeWith(
+      queue,
+      {},
+      handle((msg) => msg.properties.headers),
+    );
+    consumers = spansOfKind(SpanKind.CONSUMER);
+    assert.deepEqual(consumers.map(scopeOf).sort(), [INSTRUMENTATION_SCOPE, "tracehop"]);
+    const child = consumers.find((s) => scopeOf(s) === "tracehop")!;
+    const parent = consumers.find((s) => scopeOf(s) === INSTRUMENTATION_SCOPE)!;
+    assert.equal(child.parentSpanContext?.spanId, parent.spanContext().spanId);
   });
 
   test("consume with useLinksForConsume: the linked instrumentation span is reused as well", async (t) => {

@@ -323,3 +323,64 @@ describe("an instrumentation's span taken as the process span gets the restore o
     assert.equal(ran, 2);
   });
 });
+
+describe("a whole amqplib message: the instrumentation's span is taken only while the message holds it for its ack", () => {
+  const rabbit = { system: "rabbitmq", destination: "orders" } as const;
+  /** The symbol @opentelemetry/instrumentation-amqplib 0.70 stores its span under (a new one, same description). */
+  const storedSpan = Symbol("opentelemetry.amqplib.message.stored-span");
+  /** An amqplib ConsumeMessage with `headers`, and `stored` under the instrumentation's symbol when given. */
+  const amqpMessage = (headers: Record<string, unknown> | undefined, ...stored: unknown[]) => ({
+    content: Buffer.from("{}"),
+    fields: { consumerTag: "c", deliveryTag: 1, redelivered: false, exchange: "", routingKey: "orders" },
+    properties: { headers },
+    ...(stored.length === 0 ? {} : { [storedSpan]: stored[0] }),
+  });
+
+  test("stored (ack mode): taken; not stored (noAck, or kept elsewhere), acked already or another span: tracehop's own", async () => {
+    const { headers, sendSpanId } = sentMessage();
+    const cases: [string, (instrumentation: Span) => unknown, boolean][] = [
+      ["stored", (instrumentation) => amqpMessage(headers, instrumentation), true],
+      ["no symbol", () => amqpMessage(headers), false],
+      ["acked: undefined", () => amqpMessage(headers, undefined), false],
+      ["another span", () => amqpMessage(headers, tracer.startSpan("other")), false],
+      ["headers alone", () => headers, true],
+    ];
+    for (const [label, messageOf, taken] of cases) {
+      exporter.reset();
+      const got = await inInstrumentationSpan(headers, (instrumentation) =>
+        withProcessSpan(messageOf(instrumentation), rabbit, (span) => span === instrumentation),
+      );
+      assert.equal(got, taken, label);
+      if (taken) continue;
+      const own = onlySpan("process orders");
+      assert.equal(own.parentSpanContext?.spanId, sendSpanId, label);
+      assert.deepEqual(
+        own.links.map((l) => l.context.spanId),
+        [onlySpan("orders process").spanContext().spanId],
+        label,
+      );
+    }
+  });
+
+  test("a message without a context: its stored span is taken (no relation set); a root CONSUMER span not stored on it is not", async () => {
+    for (const stored of [true, false]) {
+      exporter.reset();
+      const poll = tracer.startSpan("poll", { kind: SpanKind.CONSUMER, root: true });
+      const message = stored ? amqpMessage({}, poll) : amqpMessage({});
+      const got = context.with(trace.setSpan(context.active(), poll), () =>
+        withProcessSpan(message, { ...rabbit, attempt: 2 }, (span) => span === poll),
+      );
+      poll.end();
+      assert.equal(got, stored);
+      if (stored) {
+        assert.equal(spansNamed("process orders").length, 0);
+        assert.equal(onlySpan("poll").attributes["tracehop.attempt"], 2);
+        assert.equal(onlySpan("poll").attributes["tracehop.relation"], undefined);
+      } else
+        assert.equal(
+          onlySpan("process orders").parentSpanContext?.spanId,
+          onlySpan("poll").spanContext().spanId,
+        );
+    }
+  });
+});

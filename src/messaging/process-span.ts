@@ -200,10 +200,10 @@ function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: str
  * stored nowhere that the message shows (a later version of the instrumentation that keeps it
  * elsewhere) gives the same: a second span, never a lost error. A synchronous `fn` would be safe in it
  * but cannot be told before it runs. That stored span is this message's span by identity, so it is also
- * taken for a message without a context (its continuation then `undefined`: the instrumentation's root
- * span, as tracehop's own span would be under it); a span the caller started (a poll loop's root
- * CONSUMER span) is never stored there. Headers alone tell none of this: the span is taken when it
- * continues the message, as before.
+ * taken for a message without a context (continuation `undefined`: no `tracehop.relation`, as on
+ * tracehop's own span of such a message); a span the caller started (a poll loop's root CONSUMER span)
+ * is never stored there. Headers alone tell none of this: the span is taken when it continues the
+ * message, whatever the consumer's ack mode.
  */
 function instrumentationSpanOf(
   base: Context,

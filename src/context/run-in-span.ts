@@ -194,14 +194,7 @@ function settleThenable(
   active: Context | undefined,
   ends: boolean,
 ): Promise<unknown> {
-  const settled =
-    thenable instanceof Promise
-      ? thenable
-      : new Promise<unknown>((resolve, reject) => {
-          if (active === undefined) thenable.then(resolve, reject);
-          else contextApi.with(active, () => thenable.then(resolve, reject));
-        });
-  return settled.then(
+  return thenableOutcome(thenable, active).then(
     ends
       ? (value) => {
           endSpan(span);
@@ -217,21 +210,68 @@ function settleThenable(
 }
 
 /**
+ * A promise of `thenable`'s outcome: a native promise itself; any other thenable's `then` called here,
+ * synchronously, with `active` active when given ({@link settleThenable} says why).
+ */
+function thenableOutcome(thenable: PromiseLike<unknown>, active: Context | undefined): Promise<unknown> {
+  if (thenable instanceof Promise) return thenable;
+  return new Promise<unknown>((resolve, reject) => {
+    if (active === undefined) thenable.then(resolve, reject);
+    else contextApi.with(active, () => thenable.then(resolve, reject));
+  });
+}
+
+/**
  * Internal: runs `fn` inside a span that someone else started and will end (an instrumentation's
  * PRODUCER or CONSUMER span reused as the messaging span), in the caller's context: a throw or a
  * rejection is recorded on `span` and passed through unchanged; the span is left open for its owner.
  * A thenable result is returned as a promise of the same outcome, as {@link runInSpan} returns it
- * ({@link settleThenable}).
+ * ({@link settleThenable}). A failure that comes after its owner ended `span` (an ack inside `fn`, which
+ * ends the amqplib instrumentation's span; its noAck mode, which ends it when the consume callback
+ * returns) reaches no exported span: `caller`, when given, says so once per process
+ * ({@link ERROR_ON_ENDED_SPAN_WARNING}).
  */
-export function recordingFailures<T>(span: Span, fn: () => T): T {
+export function recordingFailures<T>(span: Span, fn: () => T, caller?: "withProcessSpan"): T {
   let result: T;
   try {
     result = fn();
   } catch (err) {
-    recordFailure(span, err);
+    recordFailureOnAdopted(span, err, caller);
     throw err;
   }
-  return isThenable(result) ? (settleThenable(span, result, undefined, false) as T) : result;
+  if (!isThenable(result)) return result;
+  const settled = thenableOutcome(result, undefined);
+  return settled.then(undefined, (err: unknown) => {
+    recordFailureOnAdopted(span, err, caller);
+    throw err;
+  }) as T;
+}
+
+/** Process warning code of {@link recordingFailures}: an error recorded on a span that had ended. */
+export const ERROR_ON_ENDED_SPAN_WARNING = "TRACEHOP_ERROR_ON_ENDED_SPAN";
+
+/**
+ * {@link recordFailure} on `span`, an instrumentation's span run in ({@link recordingFailures}); one that
+ * no longer records (it ended: the SDK drops what is added to it) is said once per process for `caller`.
+ */
+function recordFailureOnAdopted(span: Span, err: unknown, caller: "withProcessSpan" | undefined): void {
+  let ended = false;
+  try {
+    ended = caller !== undefined && !span.isRecording();
+  } catch {
+    // A span whose isRecording throws: recorded on as any other.
+  }
+  recordFailure(span, err);
+  if (!ended) return;
+  warnOnce(
+    "error-on-ended-span",
+    `tracehop ${caller}: its function failed after the instrumentation's CONSUMER span it runs in had ended, ` +
+      "so the error is on no exported span: the amqplib instrumentation ends that span at the message's ack " +
+      "or nack, and under noAck when the consume callback returns. Ack or nack after withProcessSpan's " +
+      "promise settles; under noAck hand withProcessSpan the whole message, not its headers; or turn the " +
+      "client's instrumentation off where tracehop's helpers run (docs/messaging.md, \"Coexistence\").",
+    ERROR_ON_ENDED_SPAN_WARNING,
+  );
 }
 
 type StepMethod = "next" | "throw" | "return";

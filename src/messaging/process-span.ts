@@ -132,7 +132,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     // Taken over once: a later withProcessSpan in it (a retry that this attempt runs when it fails, a
     // second attempt in the same handler) gets its own span instead of overwriting this one's.
     markOwnSpan(adopted.span);
-    return recordingFailures(adopted.span, () => fn(adopted.span));
+    return recordingFailures(adopted.span, () => fn(adopted.span), "withProcessSpan");
   }
   // The span active here (a batch's, a poll loop's): the parent of a message without a context, as
   // withBatchItem gives, rather than a new trace (not under the suppression of a `withSendSpan` whose

@@ -384,3 +384,66 @@ describe("a whole amqplib message: the instrumentation's span is taken only whil
     }
   });
 });
+
+// A messaging trial: an error recorded on an instrumentation's span that had ended (an ack inside fn, noAck
+// with headers only) reached no exported span, and nothing said so.
+describe("an instrumentation's span that ends before fn fails", () => {
+  const fails = (end: (() => void) | undefined) => async () => {
+    end?.();
+    await Promise.resolve();
+    throw new Error("after the ack");
+  };
+
+  test("the error is on no exported span: said once per process, TRACEHOP_ERROR_ON_ENDED_SPAN", async () => {
+    const { headers } = sentMessage();
+    const told = await recordWarnings(async () => {
+      const reasons: string[] = [];
+      for (let i = 0; i < 2; i++)
+        reasons.push(
+          await inInstrumentationSpan(headers, (instrumentation) =>
+            withProcessSpan(
+              headers,
+              kafka,
+              fails(() => instrumentation.end()),
+            ).catch((e: Error) => e.message),
+          ),
+        );
+      return reasons;
+    });
+    assert.deepEqual(told.result, ["after the ack", "after the ack"]);
+    const spans = spansNamed("orders process");
+    assert.equal(spans.length, 2);
+    assert.deepEqual(
+      spans.map((span) => [span.status.code, span.events.length]),
+      [
+        [SpanStatusCode.UNSET, 0],
+        [SpanStatusCode.UNSET, 0],
+      ],
+    );
+    // (A warning an earlier test emitted may arrive here: process warnings are emitted on a later tick.)
+    const said = told.processWarnings.filter(([code]) => code === "TRACEHOP_ERROR_ON_ENDED_SPAN");
+    assert.equal(said.length, 1);
+    assert.match(
+      said[0]![1],
+      /^tracehop withProcessSpan: its function failed after the instrumentation's CONSUMER span/,
+    );
+    assert.match(said[0]![1], /Ack or nack after withProcessSpan's promise settles/);
+  });
+
+  test("a failure while the span is open is recorded on it, and nothing is said", async () => {
+    const { headers } = sentMessage();
+    const told = await recordWarnings(() =>
+      inInstrumentationSpan(headers, () =>
+        withProcessSpan(headers, kafka, fails(undefined)).catch(() => "failed"),
+      ),
+    );
+    assert.equal(told.result, "failed");
+    const span = onlySpan("orders process");
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(span.attributes["error.type"], "Error");
+    assert.deepEqual(
+      told.processWarnings.filter(([code]) => code === "TRACEHOP_ERROR_ON_ENDED_SPAN"),
+      [],
+    );
+  });
+});

@@ -1,6 +1,8 @@
 /**
- * The baggage policy of a captured carrier (`captureCarrier`'s and `traceCarrierExtension`'s `baggage`
- * option): which baggage entries a carrier keeps, checked once and applied before and after injection.
+ * The baggage policy of a captured carrier (the `baggage` option of `captureCarrier`,
+ * `traceCarrierExtension`, and the messaging helpers that write message headers: `withSendSpan`,
+ * `injectKafkaHeaders`, `injectAmqpHeaders`): which baggage entries a carrier keeps, checked once and
+ * applied before and after injection.
  */
 import { context as contextApi, propagation, type Context } from "@opentelemetry/api";
 import type { TraceCarrier } from "../carrier/trace-carrier.js";
@@ -13,7 +15,9 @@ import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
  * What baggage a captured carrier may keep. Baggage is free-form user data (user ids, e-mail
  * addresses, tenant names end up there), and a row outlives the request by months, so
  * `traceCarrierExtension` keeps none of it by default; `captureCarrier` keeps all of it by default
- * (its carrier is what would travel as HTTP headers, message headers included):
+ * (its carrier is what would travel as HTTP headers, message headers included), and so do the
+ * messaging helpers that write message headers (`withSendSpan`, `injectKafkaHeaders`,
+ * `injectAmqpHeaders`: a message is the wire):
  * - `"none"`: no `baggage` nor `ot-baggage-*` header is kept;
  * - `"all"`: baggage is kept as the propagator writes it;
  * - a list of baggage keys (exact, case-sensitive as W3C Baggage §3.2.1.2 keys are; each an RFC 7230
@@ -29,7 +33,7 @@ const NO_BAGGAGE: ReadonlySet<string> = new Set();
  * {@link withAllowedBaggage} and {@link isDeniedBaggageHeader} use: `undefined` for `"all"`, a Set of
  * keys otherwise. An empty array keeps no key: the same as `"none"` (an allow-list built from
  * configuration may be empty). `label` begins each message, naming the entry point the user called
- * (`tracehop captureCarrier`, `tracehop traceCarrierExtension`); `byDefault` is the policy of an
+ * (`tracehop captureCarrier`, `tracehop traceCarrierExtension`, `tracehop withSendSpan`); `byDefault` is the policy of an
  * option not given (`undefined`).
  *
  * @throws TypeError naming the accepted values when `policy` is none of them; naming the index and

@@ -101,8 +101,11 @@ export function assertCarrierOptions(
 /** The names of {@link CarrierOptions}. */
 const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
 
-/** The names of {@link CaptureCarrierOptions}. */
-const CAPTURE_OPTION_NAMES: readonly string[] = [...CARRIER_OPTION_NAMES, "baggage"];
+/**
+ * Internal: the names of {@link CaptureCarrierOptions}, which the helpers that inject into message
+ * headers (`injectKafkaHeaders`, `injectAmqpHeaders`) take too.
+ */
+export const CAPTURE_OPTION_NAMES: readonly string[] = [...CARRIER_OPTION_NAMES, "baggage"];
 
 /**
  * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
@@ -167,12 +170,24 @@ export function captureCarrier(options: CaptureCarrierOptions = {}): TraceCarrie
   // `null` is no options to untyped callers, as assertCarrierOptions takes it.
   const baggage = (options as CaptureCarrierOptions | null)?.baggage;
   if (baggage === undefined) return injectCarrier(options);
-  const allowed = compileBaggagePolicy(baggage, "tracehop captureCarrier", "all");
+  return injectAllowedBaggage(options, compileBaggagePolicy(baggage, "tracehop captureCarrier", "all"));
+}
+
+/**
+ * Internal: {@link injectCarrier} keeping only the baggage `allowed` keeps (a policy compiled by
+ * `compileBaggagePolicy` at the caller's entry point; `undefined`: all of it, as the propagator writes
+ * it): `captureCarrier`'s `baggage` option, and that of the helpers that write a context into message
+ * headers. Never throws.
+ */
+export function injectAllowedBaggage(
+  options: CarrierOptions | null,
+  allowed: ReadonlySet<string> | undefined,
+): TraceCarrier {
   if (allowed === undefined) return injectCarrier(options);
   // Filtered before inject (every propagator sees only the entries kept), and what a propagator still
   // writes for a removed entry (an `ot-baggage-*` header of its own) after.
-  const context = withAllowedBaggage(options.context, allowed);
-  return dropDeniedBaggageHeaders(injectCarrier({ context, propagator: options.propagator }), allowed);
+  const context = withAllowedBaggage(options?.context, allowed);
+  return dropDeniedBaggageHeaders(injectCarrier({ context, propagator: options?.propagator }), allowed);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Writing a context into message headers: inject, a stored carrier's fields, the stale headers removed. */
-import type { CarrierOptions, TraceCarrier } from "../index.js";
+import type { CaptureCarrierOptions, TraceCarrier } from "../index.js";
 import {
   headerObjectKind,
   writeKind,
@@ -7,7 +7,12 @@ import {
   type HeaderAccessKind,
 } from "../carrier/header-object-kind.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
-import { assertCarrierOptions, injectCarrier } from "../context/carrier-context.js";
+import { compileBaggagePolicy } from "../context/baggage-policy.js";
+import {
+  assertCarrierOptions,
+  CAPTURE_OPTION_NAMES,
+  injectAllowedBaggage,
+} from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
@@ -402,10 +407,18 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  * a throwing setter or proxy trap, an immutable `Headers` object) give a new object of their sort with
  * their fields and the context — use the returned object — and anything that is not an object is
  * returned unchanged, said once (`TRACEHOP_HEADERS_NOT_AN_OBJECT`; see {@link writeCarrierToHeaders}).
+ *
+ * `options` are `captureCarrier`'s (`CaptureCarrierOptions`): `context`, `propagator` and `baggage`,
+ * which baggage entries the headers get — `"all"` (default: message headers are the wire, as HTTP
+ * headers are), `"none"` (no `baggage` nor `ot-baggage-*` header), or a list of baggage keys (exact,
+ * case-sensitive; each an RFC 7230 token, W3C Baggage §3.2.1.2): the policy, checks and messages of
+ * `captureCarrier`'s option (`BaggagePolicy`). A broker that limits the size of a message's headers
+ * (amqplib: 65 536 bytes for the whole encoded header table) may need `"none"` or a list.
  * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
- *   propagator that is not a TextMapPropagator), never for the headers.
+ *   propagator that is not a TextMapPropagator, a `baggage` that is not `"none"`, `"all"` or an array
+ *   of baggage keys), never for the headers.
  */
-export function injectKafkaHeaders(headers?: KafkaHeaders, options?: CarrierOptions): KafkaHeaders;
+export function injectKafkaHeaders(headers?: KafkaHeaders, options?: CaptureCarrierOptions): KafkaHeaders;
 /**
  * Injects the given (default: active) context into Kafka message headers kept in a `Map` or a fetch
  * `Headers` object (`HeaderEntries`), as {@link injectKafkaHeaders} injects into a plain object. They
@@ -413,32 +426,47 @@ export function injectKafkaHeaders(headers?: KafkaHeaders, options?: CarrierOpti
  * object is returned; an immutable `Headers` gives a new one with its fields and the context. Never
  * throws on the headers.
  */
-export function injectKafkaHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
+export function injectKafkaHeaders<H extends HeaderEntries>(headers: H, options?: CaptureCarrierOptions): H;
 export function injectKafkaHeaders(
   headers: KafkaHeaders | HeaderEntries = {},
-  options: CarrierOptions = {},
+  options: CaptureCarrierOptions = {},
 ): KafkaHeaders | HeaderEntries {
-  assertCarrierOptions(options, "injectKafkaHeaders");
-  return writeFields(headers, injectCarrier(options), "injectKafkaHeaders");
+  return writeFields(headers, injectChecked(options, "injectKafkaHeaders"), "injectKafkaHeaders");
 }
 
 /**
  * Injects the given (default: active) context into amqplib message headers (`options.headers` of
  * `publish`/`sendToQueue`), in place, and returns them (a new object when `headers` is undefined or
- * `null`). As {@link injectKafkaHeaders}, never throws on the headers.
+ * `null`). As {@link injectKafkaHeaders}, never throws on the headers, and takes the same options:
+ * `context`, `propagator`, and `baggage` (`"all"` by default, `"none"` or a list of baggage keys).
+ * amqplib encodes the whole header table into a 65 536-byte buffer (`SCRATCH` of its `lib/defs.js`)
+ * and throws a RangeError from `publish`/`sendToQueue` for a larger one: with large application
+ * headers, keep the baggage out (`"none"`) or to the keys the consumer needs.
  */
-export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CarrierOptions): AmqpHeaders;
+export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CaptureCarrierOptions): AmqpHeaders;
 /**
  * Injects the given (default: active) context into AMQP message headers kept in a `Map` or a fetch
  * `Headers` object (`HeaderEntries`), as {@link injectAmqpHeaders} injects into a plain object. They
  * are written as {@link injectKafkaHeaders} writes such an object: through their `set`/`delete`, the
  * same object returned. Never throws on the headers.
  */
-export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CarrierOptions): H;
+export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CaptureCarrierOptions): H;
 export function injectAmqpHeaders(
   headers: AmqpHeaders | HeaderEntries = {},
-  options: CarrierOptions = {},
+  options: CaptureCarrierOptions = {},
 ): AmqpHeaders | HeaderEntries {
-  assertCarrierOptions(options, "injectAmqpHeaders");
-  return writeFields(headers, injectCarrier(options), "injectAmqpHeaders");
+  return writeFields(headers, injectChecked(options, "injectAmqpHeaders"), "injectAmqpHeaders");
+}
+
+/**
+ * The carrier of an inject helper (`helper`, named in the messages): its options checked as
+ * `captureCarrier` checks its own (`context`, `propagator`, `baggage`, default `"all"`), then the
+ * context injected with the baggage they keep.
+ * @throws TypeError for options that are a mistake in the calling code.
+ */
+function injectChecked(options: CaptureCarrierOptions, helper: string): TraceCarrier {
+  assertCarrierOptions(options, helper, CAPTURE_OPTION_NAMES);
+  // `null` is no options to untyped callers, as assertCarrierOptions takes it.
+  const baggage = (options as CaptureCarrierOptions | null)?.baggage;
+  return injectAllowedBaggage(options, compileBaggagePolicy(baggage, `tracehop ${helper}`, "all"));
 }

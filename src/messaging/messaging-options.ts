@@ -1,6 +1,6 @@
 /** The options of the messaging span helpers, and the checks every entry point makes before `fn` runs. */
 import type { Attributes, Link, TextMapPropagator } from "@opentelemetry/api";
-import type { TraceCarrier, WithCarrierOptions } from "../index.js";
+import type { BaggagePolicy, TraceCarrier, WithCarrierOptions } from "../index.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { assertOptionValues } from "../context/with-carrier.js";
@@ -128,6 +128,19 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
   /** With `creationContext`: which context the message carries. Default `"send-span"`. */
   forward?: RelayForwarding | undefined;
   /**
+   * Which baggage entries the headers get: `"all"` (default: message headers are the wire, as HTTP
+   * headers are, and carry the context's whole baggage as the propagator writes it), `"none"` (no
+   * `baggage` nor `ot-baggage-*` header), or a list of baggage keys (exact, case-sensitive; each an
+   * RFC 7230 token, W3C Baggage §3.2.1.2; `[]` keeps none): the policy, checks and messages of
+   * `captureCarrier`'s `baggage` option (`BaggagePolicy`), on every path (a new span, an enclosing
+   * PRODUCER span, a relay's `forward: "creation-context"`, whose stored baggage is filtered as well).
+   * A broker or client that limits the size of a message's headers may need it: amqplib encodes the
+   * whole header table into a 65 536-byte buffer and throws a RangeError from `publish`/`sendToQueue`
+   * for a larger one (docs/messaging.md, "Writing headers"), and a baggage may be up to 8 192 bytes
+   * (W3C Baggage §3.3.1). A bad value is a TypeError before `fn` runs.
+   */
+  baggage?: BaggagePolicy | undefined;
+  /**
    * Run `fn` with tracing suppressed (`suppressTracing` of `@opentelemetry/core`), default `true`: an
    * OpenTelemetry kafkajs or amqplib instrumentation then starts no second send span and injects no
    * second context into the headers tracehop wrote. Spans of any other work inside `fn` are
@@ -186,6 +199,7 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
     "creationContext",
     "forward",
     "suppressInstrumentation",
+    "baggage",
   ],
   withProcessSpan: [...MESSAGING_OPTION_NAMES, ...RESTORE_OPTION_NAMES],
   withBatchProcessSpan: [

@@ -8,10 +8,10 @@ import {
   type Context,
   type Link,
   type Span,
-  type TextMapPropagator,
 } from "@opentelemetry/api";
 import type { TraceCarrier, WithCarrierOptions } from "../index.js";
-import { extractSource, injectCarrier, tracehopTracer } from "../context/carrier-context.js";
+import { compileBaggagePolicy } from "../context/baggage-policy.js";
+import { extractSource, injectAllowedBaggage, tracehopTracer } from "../context/carrier-context.js";
 import { recordingFailures, runInSpan } from "../context/run-in-span.js";
 import { readCarrierSource, type CarrierSource } from "../context/carrier-source.js";
 import { assertCallable, tryStart, untracedSpan, withCarrierIn } from "../context/with-carrier.js";
@@ -81,6 +81,12 @@ function runInNewSpan<T>(
  *   relay's batch or poll loop span) is linked by the ambient-link rule (docs/messaging.md, "The span
  *   active at the call").
  *
+ * Baggage: the headers carry all of the context's baggage by default (`baggage: "all"`: messages are
+ * the wire, as HTTP headers are); `options.baggage` keeps less: `"none"` or a list of baggage keys
+ * ({@link SendSpanOptions.baggage}), the policy, checks and messages of `captureCarrier`'s `baggage`
+ * option. amqplib refuses a header table over 65 536 bytes when encoded (a RangeError from
+ * `publish`/`sendToQueue`): with large application headers, pass `"none"` or the keys the consumer needs.
+ *
  * `fn` runs with tracing suppressed (see {@link SendSpanOptions.suppressInstrumentation}), except for
  * tracehop's own captures. Attributes (set at start): `messaging.system`, `messaging.system.name`,
  * `messaging.destination.name`, `messaging.operation.type` = `send`, `messaging.operation` = `publish`
@@ -95,7 +101,9 @@ function runInNewSpan<T>(
  *   is given and not a non-empty string, `options` holds a name
  *   `SendSpanOptions` does not have, `fn` is not a function, `options.forward` is neither `"send-span"`
  *   nor `"creation-context"`, `options.propagator` is not a TextMapPropagator, `options.links` is not
- *   an array, or `relation` or `maxParentAge` is out of range (on every path) — programming errors,
+ *   an array, `options.baggage` is not `"none"`, `"all"` or an array of baggage keys (the message
+ *   names them; a bad key is named by its index, as `captureCarrier` names it), or `relation` or
+ *   `maxParentAge` is out of range (on every path) — programming errors,
  *   before `fn` runs. A bad `messageId`, `attempt`, `run` or `capturedAt` (values of the message or the
  *   row) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
  *   `MessagingSpanOptions.messageId` and `RestoreOptions`). `attempt`, `run` and `capturedAt` are read
@@ -107,6 +115,8 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
   fn: (headers: H, span: Span) => T,
 ): T {
   options = requireOptions("withSendSpan", options);
+  // `undefined`: all of the baggage (messages are the wire, as HTTP headers are).
+  const allowedBaggage = compileBaggagePolicy(options.baggage, "tracehop withSendSpan", "all");
   // Checked before the span starts: `fn` is called only inside it (under the instrumentations' suppression).
   assertCallable("", fn, "withSendSpan");
   const operationName =
@@ -125,16 +135,24 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     creationContext,
     forward,
     suppressInstrumentation,
+    baggage: _baggage,
     ...given
   } = options;
   const send = sender(headers, suppressInstrumentation !== false, fn);
-  if (creationContext === undefined) return sendInActiveContext(name, attributes, links, propagator, send);
+  const inject: Inject = (context) => injectAllowedBaggage({ context, propagator }, allowedBaggage);
+  if (creationContext === undefined) return sendInActiveContext(name, attributes, links, inject, send);
   // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once. Only
   // a relay's restore reads them: without a creationContext they are not used, and nothing is said.
   const { restore, capturedAtMs } = messageRestoreOptions(given, "withSendSpan");
   const relay = { ...restore, propagator, attributes, links } as WithCarrierOptions;
-  return relaySend(name, creationContext, forward, relay, capturedAtMs, send);
+  return relaySend(name, creationContext, forward, relay, capturedAtMs, inject, send);
 }
+
+/**
+ * The carrier of a context (`undefined`: the active one) for the message: injected with the call's
+ * propagator, its baggage kept to {@link SendSpanOptions.baggage}.
+ */
+type Inject = (context: Context | undefined) => TraceCarrier;
 
 /** What runs `fn` for one send span: the headers filled with `carrier`, then `fn(headers, span)`. */
 type Send<T> = (span: Span, carrier: TraceCarrier) => T;
@@ -165,7 +183,7 @@ function sendInActiveContext<T>(
   name: string,
   attributes: Attributes,
   links: Link[] | undefined,
-  propagator: TextMapPropagator | undefined,
+  inject: Inject,
   send: Send<T>,
 ): T {
   const ambient = trace.getActiveSpan();
@@ -175,12 +193,12 @@ function sendInActiveContext<T>(
     // PRODUCER span (an instrumentation's, the caller's own) gets those it lacks, never replacing one
     // it has.
     if (!isOwnSpan(ambient)) addMissingAttributes(ambient, attributes);
-    return recordingFailures(ambient, () => send(ambient, injectCarrier({ propagator })));
+    return recordingFailures(ambient, () => send(ambient, inject(undefined)));
   }
   // Injected from the span's context itself, not the active one: without a context manager
   // (no startTracing() in this process) the active context inside is ROOT and the trace would end.
   return runInNewSpan(name, SpanKind.PRODUCER, attributes, links, (span, active) =>
-    send(span, injectCarrier({ context: active, propagator })),
+    send(span, inject(active)),
   );
 }
 
@@ -197,6 +215,7 @@ function relaySend<T>(
   forward: RelayForwarding | undefined,
   options: WithCarrierOptions,
   capturedAtMs: number | undefined,
+  inject: Inject,
   send: Send<T>,
 ): T {
   const { propagator } = options;
@@ -209,7 +228,7 @@ function relaySend<T>(
   if (forward === "creation-context") {
     const stored = trace.getSpanContext(restored);
     if (stored !== undefined && isSpanContextValid(stored)) {
-      const carrier = injectCarrier({ context: restored, propagator });
+      const carrier = inject(restored);
       return withCarrierIn(
         creationContext,
         name,
@@ -228,7 +247,7 @@ function relaySend<T>(
   return withCarrierIn(
     creationContext,
     name,
-    (span) => send(span, injectCarrier({ context: sendContext ?? restored, propagator })),
+    (span) => send(span, inject(sendContext ?? restored)),
     { ...options, kind: SpanKind.PRODUCER },
     {
       restored,

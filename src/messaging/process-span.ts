@@ -13,6 +13,7 @@ import {
 } from "@opentelemetry/api";
 import { recordingFailures } from "../context/run-in-span.js";
 import { endCarrierFieldScan, warnIfCarrierInOtherField } from "../context/carrier-in-other-field.js";
+import { holdsStoredCarrier } from "../context/holds-carrier.js";
 import {
   addRestoreAttributes,
   assertCallable,
@@ -24,7 +25,7 @@ import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { linkCounts, warnIfLinksDropped } from "../context/links-dropped.js";
 import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
 import { warnIfMaxParentAgeUnused, type ResolvedRelation } from "../context/relation.js";
-import { warnOnce } from "../warn-once.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { amqplibStoredSpanOf, continuationOf, isRecordingSpanOfKind } from "./active-span.js";
 import { ambientLinkOf, consumerContext } from "../context/consumer-context.js";
@@ -156,6 +157,45 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
 }
 
 /**
+ * An array handed to `withProcessSpan` as headers, that restored nothing: a batch for the single-message
+ * helper (kafkajs `eachBatch`'s `batch.messages`, messages a `prefetch` collected). When its first
+ * element is a whole message whose headers hold a carrier, or headers holding one, that is said once per
+ * process (`diag.warn` and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`) with the two calls to
+ * use; an array of anything else (an untraced batch) is said nothing of. Never throws.
+ */
+function warnIfBatchHanded(messages: readonly unknown[], kind: MessageKind): void {
+  if (hasWarned(BATCH_HANDED_WARNING_KEY)) return;
+  try {
+    const first = messages[0];
+    const shape = messageShapeOf(first, kind);
+    const carrier = shape === undefined ? first : headersOfShape(first as Record<string, unknown>, shape);
+    if (!holdsStoredCarrier(carrier)) return;
+    warnOnce(
+      BATCH_HANDED_WARNING_KEY,
+      `tracehop withProcessSpan: it was handed an array of ${messages.length} (a batch?) for the headers of one ` +
+        `message, and the array holds no trace context, though its first ${shape === undefined ? "element holds a trace carrier" : "message's headers hold one"}: ` +
+        "the work started a new trace. Hand withProcessSpan one message (withProcessSpan(messages[i], ...)), " +
+        "or the batch to withBatchProcessSpan(messages, ...), which links each message's context.",
+      "TRACEHOP_CARRIER_IN_OTHER_FIELD",
+    );
+  } catch {
+    // A throwing getter or proxy trap in the array: nothing to say.
+  }
+}
+
+/** `Array.isArray(value)`, false for a revoked proxy (on which it throws). */
+function isArray(value: object): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** Once-per-process key of {@link warnIfBatchHanded}. */
+const BATCH_HANDED_WARNING_KEY = "withProcessSpan-batch-handed";
+
+/**
  * Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
  * said once per process, as withCarrier, withBatch and withSendSpan say it
  * (TRACEHOP_CARRIER_IN_OTHER_FIELD). The other client's whole message (an amqplib message under system
@@ -168,6 +208,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
  */
 function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: string): void {
   if (headers === null || typeof headers !== "object") return;
+  if (isArray(headers)) return warnIfBatchHanded(headers as unknown[], kind);
   if (warnIfMessageOfOtherSystem(headers, kind, system, "withProcessSpan")) {
     endCarrierFieldScan("withProcessSpan");
     return;

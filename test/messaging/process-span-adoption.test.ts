@@ -447,3 +447,52 @@ describe("an instrumentation's span that ends before fn fails", () => {
     );
   });
 });
+
+// A messaging trial: a batch handed to the single-message helper started a new root without a hint.
+describe("withProcessSpan handed an array (a batch) for one message's headers", () => {
+  test("a batch whose first message holds a context: a new trace, said once with the calls to use", async () => {
+    const { headers } = sentMessage();
+    const batch = [
+      { key: null, value: Buffer.from("{}"), headers, offset: "0", timestamp: "0", attributes: 0 },
+      { key: null, value: Buffer.from("{}"), headers, offset: "1", timestamp: "0", attributes: 0 },
+    ];
+    const told = await recordWarnings(() => {
+      withProcessSpan(batch, kafka, () => undefined);
+      withProcessSpan(batch, kafka, () => undefined);
+    });
+    assert.equal(spansNamed("process orders").length, 2);
+    for (const span of spansNamed("process orders")) assert.equal(span.parentSpanContext, undefined);
+    const said = told.processWarnings.filter(([code]) => code === "TRACEHOP_CARRIER_IN_OTHER_FIELD");
+    assert.deepEqual(said, [
+      [
+        "TRACEHOP_CARRIER_IN_OTHER_FIELD",
+        "tracehop withProcessSpan: it was handed an array of 2 (a batch?) for the headers of one message, and the " +
+          "array holds no trace context, though its first message's headers hold one: the work started a new " +
+          "trace. Hand withProcessSpan one message (withProcessSpan(messages[i], ...)), or the batch to " +
+          "withBatchProcessSpan(messages, ...), which links each message's context.",
+      ],
+    ]);
+  });
+
+  test("an array of headers holding a carrier is said as well; an untraced batch, or an empty one, is not", async () => {
+    const { headers } = sentMessage();
+    const told = await recordWarnings(() => withProcessSpan([headers], kafka, () => undefined));
+    assert.match(
+      told.processWarnings.find(([code]) => code === "TRACEHOP_CARRIER_IN_OTHER_FIELD")?.[1] ?? "",
+      /array of 1 \(a batch\?\).*its first element holds a trace carrier/,
+    );
+    resetWarnings();
+    const quiet = await recordWarnings(() => {
+      withProcessSpan(
+        [{ key: null, value: Buffer.from("{}"), headers: {}, offset: "0", timestamp: "0", attributes: 0 }],
+        kafka,
+        () => 1,
+      );
+      withProcessSpan([], kafka, () => 1);
+    });
+    assert.deepEqual(
+      quiet.processWarnings.filter(([code]) => code === "TRACEHOP_CARRIER_IN_OTHER_FIELD"),
+      [],
+    );
+  });
+});

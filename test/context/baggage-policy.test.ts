@@ -3,40 +3,14 @@
 // would travel as HTTP headers), where the extension's is "none".
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  propagation,
-  ROOT_CONTEXT,
-  trace,
-  TraceFlags,
-  type Context,
-  type TextMapPropagator,
-} from "@opentelemetry/api";
+import { propagation, type TextMapPropagator } from "@opentelemetry/api";
 import { captureCarrier, contextFromCarrier, createPropagator, type BaggagePolicy } from "../../src/index.js";
 import { MAX_STORED_CARRIER_BYTES, traceCarrierExtension } from "../../src/prisma/index.js";
 import { captureStoredCarrier } from "../../src/prisma/carrier-capture.js";
 import { compileBaggagePolicy } from "../../src/context/baggage-policy.js";
+import { requestContext, SPAN_ID, TRACE_ID } from "../support/baggage-context.js";
 
-const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
-const SPAN_ID = "b7ad6b7169203331";
 const TRACEPARENT = `00-${TRACE_ID}-${SPAN_ID}-01`;
-
-/** A sampled span context with baggage a request may carry: a tenant, a plan and an e-mail address. */
-function requestContext(): Context {
-  const ctx = trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: TRACE_ID,
-    spanId: SPAN_ID,
-    traceFlags: TraceFlags.SAMPLED,
-    isRemote: true,
-  });
-  return propagation.setBaggage(
-    ctx,
-    propagation.createBaggage({
-      tenant: { value: "t-001" },
-      plan: { value: "gold" },
-      email: { value: "ada@example.com" },
-    }),
-  );
-}
 
 /** The W3C and Datadog fields, without baggage, of {@link requestContext}'s carrier. */
 const TRACE_FIELDS = {

@@ -12,7 +12,6 @@ import {
   ROOT_CONTEXT,
   trace,
   TraceFlags,
-  type Context,
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { captureCarrier, contextFromCarrier, type BaggagePolicy } from "../../src/index.js";
@@ -26,28 +25,9 @@ import {
 } from "../../src/messaging/index.js";
 import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
 import { datadogSpanId, datadogTraceId, exporter, onlySpan, traceparentOf } from "./tracing.js";
+import { requestContext, SPAN_ID, TRACE_ID } from "../support/baggage-context.js";
 
-const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
-const SPAN_ID = "b7ad6b7169203331";
 const ALL_BAGGAGE = "tenant=t-001,plan=gold,email=ada@example.com";
-
-/** A sampled remote span context with baggage a request may carry: a tenant, a plan and an e-mail address. */
-function requestContext(): Context {
-  const ctx = trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: TRACE_ID,
-    spanId: SPAN_ID,
-    traceFlags: TraceFlags.SAMPLED,
-    isRemote: true,
-  });
-  return propagation.setBaggage(
-    ctx,
-    propagation.createBaggage({
-      tenant: { value: "t-001" },
-      plan: { value: "gold" },
-      email: { value: "ada@example.com" },
-    }),
-  );
-}
 
 const SEND = { system: "kafka", destination: "jobs" } as const;
 

@@ -16,6 +16,8 @@ import {
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
+import { MESSAGE_HEADERS_PLACES, messageShapeOf } from "./consumed-message.js";
 import {
   entryNames,
   HTTP_TOKEN,
@@ -323,6 +325,30 @@ export function writeCarrierToHeaders<H extends Record<string, unknown> | Header
 }
 
 /**
+ * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_HEADERS_AS_PROPERTIES`) when
+ * `helper` is handed a whole consumed message as the headers to write (an amqplib message forwarded as
+ * it was consumed: `withSendSpan({ headers: msg })`): the context is written as the message's own
+ * properties, beside its headers, where its client never sends it. The properties are still written
+ * (tracing never fails the message). Never throws.
+ */
+function warnIfWholeMessage(headers: object, helper: string): void {
+  if (hasWarned(WHOLE_MESSAGE_WARNING_KEY)) return;
+  const shape = messageShapeOf(headers);
+  if (shape === undefined) return;
+  const { name, path } = MESSAGE_HEADERS_PLACES[shape];
+  warnOnce(
+    WHOLE_MESSAGE_WARNING_KEY,
+    `tracehop ${helper}: the headers object is a whole ${shape} ${name}, so the trace context was written as ` +
+      `its own properties, beside ${name}${path}, where its client never sends it (the trace would end there): ` +
+      `pass the ${name}'s headers, ${name}${path}, or a new object`,
+    "TRACEHOP_HEADERS_AS_PROPERTIES",
+  );
+}
+
+/** Once-per-process key of {@link warnIfWholeMessage}. */
+const WHOLE_MESSAGE_WARNING_KEY = "headers-whole-message";
+
+/**
  * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields already read
  * ({@link carrierFields}) or just injected (`injectCarrier`: lower-case names, string values), not
  * read again; `helper`, the public function called, names it in a warning. Never throws.
@@ -349,6 +375,7 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
       writeEntries(entries, kind, carrier) ? headers : copyEntriesWithCarrier(entries, kind, carrier)
     ) as H;
   }
+  warnIfWholeMessage(headers, helper);
   warnIfHeadersNotSent(headers, helper);
   let written = false;
   try {

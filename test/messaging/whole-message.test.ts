@@ -549,3 +549,50 @@ describe("amqplib + RabbitMQ: the whole message", () => {
     );
   });
 });
+
+// A messaging trial: a consumed message forwarded whole as withSendSpan's headers got the context as its
+// own properties, which its client never sends, without a word.
+describe("a whole consumed message handed to a header writer as its headers", () => {
+  const amqpMessage = () => ({
+    content: Buffer.from("{}"),
+    fields: { exchange: "", routingKey: "jobs", deliveryTag: 1, redelivered: false },
+    properties: { headers: { "x-app": "1" } },
+  });
+
+  test("withSendSpan writes the context as it did, and says once where the headers are", async () => {
+    resetWarnings();
+    const told = await recordWarnings(() => {
+      const sent: Record<string, unknown>[] = [];
+      for (let i = 0; i < 2; i++)
+        withSendSpan({ system: "rabbitmq", destination: "jobs", headers: amqpMessage() }, (h) =>
+          sent.push(h),
+        );
+      return sent;
+    });
+    assert.equal(typeof told.result[0]!.traceparent, "string");
+    const said = told.processWarnings.filter(([code]) => code === "TRACEHOP_HEADERS_AS_PROPERTIES");
+    assert.deepEqual(said, [
+      [
+        "TRACEHOP_HEADERS_AS_PROPERTIES",
+        "tracehop withSendSpan: the headers object is a whole amqplib message, so the trace context was written " +
+          "as its own properties, beside message.properties.headers, where its client never sends it (the trace " +
+          "would end there): pass the message's headers, message.properties.headers, or a new object",
+      ],
+    ]);
+  });
+
+  test("the message's own headers, or plain headers, say nothing", async () => {
+    resetWarnings();
+    const told = await recordWarnings(() => {
+      withSendSpan(
+        { system: "rabbitmq", destination: "jobs", headers: amqpMessage().properties.headers },
+        () => 1,
+      );
+      withSendSpan(
+        { system: "rabbitmq", destination: "jobs", headers: { content: "x", fields: "y" } },
+        () => 1,
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+});

@@ -26,7 +26,7 @@ import {
 import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { decodeTagsHeader, isValidDecisionMakerValue } from "../propagation/datadog/tags.js";
 import { decodeDdMember } from "../propagation/datadog/tracestate-dd.js";
-import { firstJoinedPart } from "../propagation/header-text.js";
+import { firstJoinedPart, isPrintableAscii } from "../propagation/header-text.js";
 import {
   isLegacyBaggageHeaderName,
   MAX_LEGACY_BAGGAGE_HEADERS,
@@ -320,7 +320,7 @@ export function describeTagsError(
     .map(({ member }) => member);
   if (
     bad !== undefined &&
-    dm.every((value) => /^[\x20-\x7e]+$/.test(value)) &&
+    dm.every((value) => value !== "" && isPrintableAscii(value)) &&
     decodeTagsHeader(withoutDm.join(","), limit.maxLength).error === undefined
   )
     return (

@@ -94,7 +94,7 @@ function isDatadogId(text: string): boolean {
  */
 function datadogReason(carrier: NormalizedCarrier, raw: Record<string, unknown>): string | undefined {
   const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
-  if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw, MISSING_ID[X_DATADOG_TRACE_ID]!);
+  if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw, MISSING_TRACE_ID);
   const low = decimalToHex16(traceId.read);
   if (low === undefined)
     return (
@@ -103,7 +103,7 @@ function datadogReason(carrier: NormalizedCarrier, raw: Record<string, unknown>)
     );
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
   const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
-  if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw, MISSING_ID[X_DATADOG_PARENT_ID]!);
+  if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw, MISSING_PARENT_ID);
   if (decimalToHex16(parent.read) === undefined)
     return (
       `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal` +
@@ -121,17 +121,16 @@ function datadogReason(carrier: NormalizedCarrier, raw: Record<string, unknown>)
  * (`extractTextMap`, unless the origin is `synthetics`), while dd-trace-java (`ContextInterpreter.reset`)
  * and dd-trace-py (`_extract`) take it for parent 0; `DatadogPropagator` follows dd-trace-js.
  */
-const MISSING_ID: Readonly<Record<string, string>> = {
-  [X_DATADOG_TRACE_ID]: `no ${X_DATADOG_TRACE_ID} header: ${X_DATADOG_PARENT_ID} alone names no trace`,
-  [X_DATADOG_PARENT_ID]:
-    `no ${X_DATADOG_PARENT_ID} header: a trace id without a parent id gives no context, as in dd-trace-js ` +
-    `(dd-trace-java and dd-trace-py accept it as parent 0, a trace without a parent span; ` +
-    `${X_DATADOG_PARENT_ID} "0" is read so here too)`,
-};
+const MISSING_TRACE_ID = `no ${X_DATADOG_TRACE_ID} header: ${X_DATADOG_PARENT_ID} alone names no trace`;
+/** See {@link MISSING_TRACE_ID}. */
+const MISSING_PARENT_ID =
+  `no ${X_DATADOG_PARENT_ID} header: a trace id without a parent id gives no context, as in dd-trace-js ` +
+  `(dd-trace-java and dd-trace-py accept it as parent 0, a trace without a parent span; ` +
+  `${X_DATADOG_PARENT_ID} "0" is read so here too)`;
 
 /**
  * Why the id header `name` (lower case) of `raw`, the carrier as stored, gives its style nothing when
- * the carrier reader kept no value of it: not stored at all (`missing`, the rule: {@link MISSING_ID});
+ * the carrier reader kept no value of it: not stored at all (`missing`, the rule: {@link MISSING_TRACE_ID}, {@link MISSING_PARENT_ID});
  * stored as an empty array; stored as a value the reader refuses: a JSON type other than a string
  * (named), a number that is not an exact integer, text over the value length limit or a header past
  * the key limit. The reader's reason for a refused value is a diagnostic (`readerDrops`; row-carrier.ts

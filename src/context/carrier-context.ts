@@ -101,11 +101,8 @@ export function assertCarrierOptions(
 /** The names of {@link CarrierOptions}. */
 const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
 
-/**
- * Internal: the names of {@link CaptureCarrierOptions}, which the helpers that inject into message
- * headers (`injectKafkaHeaders`, `injectAmqpHeaders`) take too.
- */
-export const CAPTURE_OPTION_NAMES: readonly string[] = [...CARRIER_OPTION_NAMES, "baggage"];
+/** The names of {@link CaptureCarrierOptions}. */
+const CAPTURE_OPTION_NAMES: readonly string[] = [...CARRIER_OPTION_NAMES, "baggage"];
 
 /**
  * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
@@ -166,11 +163,22 @@ function assertContextOption(ctx: unknown, where: string): void {
  *   not a failure of tracing.
  */
 export function captureCarrier(options: CaptureCarrierOptions = {}): TraceCarrier {
-  assertCarrierOptions(options, "captureCarrier", CAPTURE_OPTION_NAMES);
+  return checkedCapture(options, "captureCarrier");
+}
+
+/**
+ * Internal: {@link captureCarrier} under the name of the entry point the user called (`where`:
+ * `captureCarrier`, `injectKafkaHeaders`, `injectAmqpHeaders`), which its messages give: `options` checked
+ * (`context`, `propagator`, `baggage`, default `"all"`), then the context injected with the baggage they
+ * keep.
+ * @throws TypeError as {@link captureCarrier} documents, naming `where`.
+ */
+export function checkedCapture(options: CaptureCarrierOptions, where: string): TraceCarrier {
+  assertCarrierOptions(options, where, CAPTURE_OPTION_NAMES);
   // `null` is no options to untyped callers, as assertCarrierOptions takes it.
   const baggage = (options as CaptureCarrierOptions | null)?.baggage;
   if (baggage === undefined) return injectCarrier(options);
-  return injectAllowedBaggage(options, compileBaggagePolicy(baggage, "tracehop captureCarrier", "all"));
+  return injectAllowedBaggage(options, compileBaggagePolicy(baggage, `tracehop ${where}`, "all"));
 }
 
 /**

@@ -7,16 +7,11 @@ import {
   type HeaderAccessKind,
 } from "../carrier/header-object-kind.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
-import { compileBaggagePolicy } from "../context/baggage-policy.js";
-import {
-  assertCarrierOptions,
-  CAPTURE_OPTION_NAMES,
-  injectAllowedBaggage,
-} from "../context/carrier-context.js";
+import { checkedCapture } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
-import { hasWarned, warnOnce } from "../warn-once.js";
+import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
 import { MESSAGE_HEADERS_PLACES, messageShapeOf } from "./consumed-message.js";
 import {
   entryNames,
@@ -329,12 +324,16 @@ export function writeCarrierToHeaders<H extends Record<string, unknown> | Header
  * `helper` is handed a whole consumed message as the headers to write (an amqplib message forwarded as
  * it was consumed: `withSendSpan({ headers: msg })`): the context is written as the message's own
  * properties, beside its headers, where its client never sends it. The properties are still written
- * (tracing never fails the message). Never throws.
+ * (tracing never fails the message). Looked for only until {@link MAX_SENDS_WITHOUT_MESSAGE} writes have
+ * found none (the mistake is in the code: it shows in the first sends), as the carrier-in-other-field
+ * scans stop. Never throws.
  */
 function warnIfWholeMessage(headers: object, helper: string): void {
   if (hasWarned(WHOLE_MESSAGE_WARNING_KEY)) return;
   const shape = messageShapeOf(headers);
-  if (shape === undefined) return;
+  // Headers of the messages a producer sends: the mistake shows in its first sends, and the check stops
+  // costing anything after MAX_SENDS_WITHOUT_MESSAGE that found none.
+  if (shape === undefined) return countMiss(WHOLE_MESSAGE_WARNING_KEY, MAX_SENDS_WITHOUT_MESSAGE);
   const { name, path } = MESSAGE_HEADERS_PLACES[shape];
   warnOnce(
     WHOLE_MESSAGE_WARNING_KEY,
@@ -347,6 +346,9 @@ function warnIfWholeMessage(headers: object, helper: string): void {
 
 /** Once-per-process key of {@link warnIfWholeMessage}. */
 const WHOLE_MESSAGE_WARNING_KEY = "headers-whole-message";
+
+/** Header writes in which {@link warnIfWholeMessage} found no whole message before it stops looking. */
+const MAX_SENDS_WITHOUT_MESSAGE = 64;
 
 /**
  * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields already read
@@ -458,7 +460,7 @@ export function injectKafkaHeaders(
   headers: KafkaHeaders | HeaderEntries = {},
   options: CaptureCarrierOptions = {},
 ): KafkaHeaders | HeaderEntries {
-  return writeFields(headers, injectChecked(options, "injectKafkaHeaders"), "injectKafkaHeaders");
+  return writeFields(headers, checkedCapture(options, "injectKafkaHeaders"), "injectKafkaHeaders");
 }
 
 /**
@@ -482,18 +484,5 @@ export function injectAmqpHeaders(
   headers: AmqpHeaders | HeaderEntries = {},
   options: CaptureCarrierOptions = {},
 ): AmqpHeaders | HeaderEntries {
-  return writeFields(headers, injectChecked(options, "injectAmqpHeaders"), "injectAmqpHeaders");
-}
-
-/**
- * The carrier of an inject helper (`helper`, named in the messages): its options checked as
- * `captureCarrier` checks its own (`context`, `propagator`, `baggage`, default `"all"`), then the
- * context injected with the baggage they keep.
- * @throws TypeError for options that are a mistake in the calling code.
- */
-function injectChecked(options: CaptureCarrierOptions, helper: string): TraceCarrier {
-  assertCarrierOptions(options, helper, CAPTURE_OPTION_NAMES);
-  // `null` is no options to untyped callers, as assertCarrierOptions takes it.
-  const baggage = (options as CaptureCarrierOptions | null)?.baggage;
-  return injectAllowedBaggage(options, compileBaggagePolicy(baggage, `tracehop ${helper}`, "all"));
+  return writeFields(headers, checkedCapture(options, "injectAmqpHeaders"), "injectAmqpHeaders");
 }

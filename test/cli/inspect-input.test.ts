@@ -33,6 +33,19 @@ function aloneForms(value: string): [string[], string | undefined][] {
   return value === "NULL" ? all.filter(([, input]) => input !== undefined) : all;
 }
 
+/**
+ * `inspect --json -` on `input` (one row, or several when `many`: the report is then an array), which
+ * must exit 1: the report of its first row, which must not be valid.
+ */
+function firstInvalidReport(input: string, many: boolean): { noCarrier?: string; diagnostics?: string[] } {
+  const found = run(["inspect", "--json", "-"], input);
+  assert.equal(found.code, 1, `${input}: ${found.stdout}`);
+  const report = JSON.parse(found.stdout);
+  const first = many ? report[0] : report;
+  assert.equal(first.valid, false, input);
+  return first;
+}
+
 /** What database clients print for a carrier column, captured from the real clients (its README). */
 const CLIENTS = fileURLToPath(new URL("../fixtures/inspect-clients/", import.meta.url));
 
@@ -275,14 +288,8 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
           [row, false],
           [`[${row}]`, true],
           [`${row}\n${row}`, true],
-        ] as const) {
-          const found = run(["inspect", "--json", "-"], input);
-          assert.equal(found.code, 1, `${input}: ${found.stdout}`);
-          const report = JSON.parse(found.stdout);
-          const first = many ? report[0] : report;
-          assert.equal(first.valid, false, input);
-          assert.equal(first.noCarrier, finding(key, true), input);
-        }
+        ] as const)
+          assert.equal(firstInvalidReport(input, many).noCarrier, finding(key, true), input);
         // --field names it: the same, whatever it holds.
         const named = run(["inspect", "--json", "--field", key, row]);
         assert.equal(named.code, 1);
@@ -330,14 +337,12 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
         for (const [input, many] of [
           [row, false],
           [`[${row}]`, true],
-        ] as const) {
-          const found = run(["inspect", "--json", "-"], input);
-          assert.equal(found.code, 1, `${input}: ${found.stdout}`);
-          const report = JSON.parse(found.stdout);
-          const first = many ? report[0] : report;
-          assert.equal(first.valid, false, input);
-          assert.deepEqual(first.diagnostics, [read, hint("traceContext", "withCarrier(row)", key)], input);
-        }
+        ] as const)
+          assert.deepEqual(
+            firstInvalidReport(input, many).diagnostics,
+            [read, hint("traceContext", "withCarrier(row)", key)],
+            input,
+          );
       }
       // Another carrier field (--field), in text.
       const text = run(["inspect", "--field", "carrier", `{"id":1,"carrier":${nested}}`]);

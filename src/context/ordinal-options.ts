@@ -109,7 +109,10 @@ export function warnOptionIgnored(
 
 /** What {@link capturedAtOption} reads of the `capturedAt` of an options object `O`. */
 export interface CapturedAtOption<O> {
-  /** The options to use: the ones given, or a copy without a `capturedAt` left out. */
+  /**
+   * The options to use: the ones given, a copy without a `capturedAt` left out, or a copy whose text
+   * `capturedAt` is replaced by its epoch milliseconds (parsed once).
+   */
   options: O;
   /** Its epoch milliseconds; `undefined` for `undefined`, `null` (an unknown time) or a value left out. */
   ms: number | undefined;
@@ -139,7 +142,10 @@ export function capturedAtOption<O extends { capturedAt?: unknown }>(
   } catch {
     // A proxy whose traps throw: no time.
   }
-  if (ms !== undefined) return { options, ms };
+  // A text is parsed here once: the copy returned holds its epoch milliseconds, which the restore reads
+  // again for nothing (`toEpochMs` of a number), not the text it would parse a second time.
+  if (ms !== undefined)
+    return { options: typeof value === "string" ? { ...options, capturedAt: ms } : options, ms };
   warnOptionIgnored(entry, "capturedAt", CAPTURED_AT_HINT, value, "tracehop.queue.wait from it", handled);
   const kept = { ...options };
   delete kept.capturedAt;

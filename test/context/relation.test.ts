@@ -107,6 +107,26 @@ describe("relation: auto (maxParentAge, capture time, run)", () => {
     assert.equal(finishedSpan("iso").attributes["tracehop.relation"], "link");
   });
 
+  test("an ISO text capturedAt is parsed once per withCarrier call (the check and the restore shared it); tracehop.queue.wait is its age in seconds", async () => {
+    const capturedAtMs = Date.now() - 2 * MINUTE_MS;
+    const capturedAt = new Date(capturedAtMs).toISOString();
+    const parse = Date.parse;
+    const parsed: string[] = [];
+    Date.parse = (text: string) => {
+      parsed.push(text);
+      return parse(text);
+    };
+    try {
+      withCarrier(W3C_CARRIER, "iso-once", () => undefined, { capturedAt });
+    } finally {
+      Date.parse = parse;
+    }
+    assert.equal(parsed.length, 1, `Date.parse calls: ${JSON.stringify(parsed)}`);
+    const wait = finishedSpan("iso-once").attributes["tracehop.queue.wait"];
+    assert.equal(typeof wait, "number");
+    assert.ok((wait as number) >= 120 && (wait as number) < 180, `wait ${wait} s`);
+  });
+
   test("unknown capture time -> parent (age cannot be shown)", () => {
     withCarrier(W3C_CARRIER, "unknown-age", () => undefined, { relation: "auto", maxParentAge: 0 });
     assert.equal(parentIdOf(finishedSpan("unknown-age")), W3C_PARENT_ID);

@@ -35,7 +35,11 @@ export type {
   RestoreOptions,
   SendSpanOptions,
 } from "./messaging-options.js";
-export { rabbitmqDestinationName, RABBITMQ_DEFAULT_EXCHANGE_NAME } from "./rabbitmq.js";
+export {
+  rabbitmqDestinationName,
+  RABBITMQ_DEFAULT_EXCHANGE_NAME,
+  type RabbitmqDelivery,
+} from "./rabbitmq.js";
 export {
   ATTR_KAFKA_MESSAGE_KEY,
   ATTR_KAFKA_MESSAGE_TOMBSTONE,

@@ -508,4 +508,36 @@ describe("rabbitmqDestinationName (RabbitMQ semantic conventions)", () => {
       assert.equal(rabbitmqDestinationName(exchange, routingKey, queue), expected);
     });
   }
+
+  test("a delivered message or its fields (plain JS: rabbitmqDestinationName(msg.fields) was amq.default): the consume form of its exchange and routing key", () => {
+    const fields = {
+      consumerTag: "c1",
+      deliveryTag: 7,
+      redelivered: false,
+      exchange: "logs",
+      routingKey: "warning",
+    };
+    const msg = { fields, properties: { headers: {} }, content: Buffer.from("x") };
+    assert.equal(rabbitmqDestinationName(msg.fields, "q1"), "logs:warning:q1");
+    assert.equal(rabbitmqDestinationName(msg, "q1"), "logs:warning:q1");
+    assert.equal(rabbitmqDestinationName(msg, "warning"), "logs:warning");
+    assert.equal(rabbitmqDestinationName(msg), "logs:warning");
+    const direct = { fields: { ...fields, exchange: "", routingKey: "jobs" } };
+    assert.equal(rabbitmqDestinationName(direct, "jobs"), "jobs");
+    assert.equal(rabbitmqDestinationName(direct.fields), "jobs");
+  });
+
+  test("never throws: fields that are no strings, or whose getters throw, count as empty", () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("trap");
+        },
+      },
+    );
+    assert.equal(rabbitmqDestinationName(hostile as never, "q1"), "q1");
+    assert.equal(rabbitmqDestinationName({ fields: { exchange: 5, routingKey: null } } as never, "q1"), "q1");
+    assert.equal(rabbitmqDestinationName({} as never), "");
+  });
 });

@@ -209,6 +209,14 @@ export function toEpochMs(value: unknown): number | undefined {
  * 59, or a zone offset above 23:59 is no time. Fractions of a second beyond milliseconds (PostgreSQL's
  * microseconds) are cut to milliseconds. Without a zone, a date and time is local time and a date alone
  * UTC, as `Date.parse` reads them (and node-postgres a `timestamp without time zone`).
+ *
+ * Why not a library's parser: the format is ECMAScript's own with ISO 8601's zone forms, and `Date.parse`
+ * still does the arithmetic; what is ours is the check. date-fns 4's `parseISO`, the well-kept candidate,
+ * reads a different set (checked 2026-12-04): a date alone as local midnight (ECMA-262 and `Date.parse`:
+ * UTC), hours alone (`2026-12-01T10`), the basic format (`20261204T120000Z`), week and ordinal dates
+ * (`2026-W49-5`, `2026-338`), and refuses RFC 3339's lower-case `t` and `z`; wrapping it to keep the
+ * documented forms would take more code than this check. Temporal (a polyfill on Node 20) reads no
+ * zone-less text as an instant.
  */
 function epochMsOfIsoText(text: string): number | undefined {
   const m = ISO_DATE_TIME.exec(text);

@@ -41,6 +41,7 @@ import {
   LINK_CONTEXT_HEADERS_ATTRIBUTE,
   LINK_REASON_ATTRIBUTE,
 } from "../propagation/extraction-result.js";
+import { memberOfDiscarded } from "../propagation/w3c/tracestate.js";
 import { DEFAULT_ENVIRONMENT, type InspectEnvironment } from "./environment.js";
 import {
   baggageDropped,
@@ -413,15 +414,20 @@ function w3cDrops(report: InspectReport, carrier: NormalizedCarrier): string[] {
     tracestate !== undefined && report.styles.tracecontext.status === "valid"
       ? tracestateDiscarded(tracestate)
       : undefined;
-  if (discarded !== undefined)
+  if (discarded !== undefined) {
+    // The Datadog-aware tracecontext style keeps a valid dd= member of such a header (memberOfDiscarded).
+    const keptDd = memberOfDiscarded(tracestate!, TRACESTATE_DD_KEY) !== undefined;
     notes.push(
-      `tracestate discarded whole: ${discarded}; ${dropConsequence(
+      `tracestate discarded ${keptDd ? "but for its dd= member" : "whole"}: ${discarded}; ${dropConsequence(
         "tracecontext",
         report,
-        "the traceparent is still used",
+        keptDd
+          ? "the traceparent is still used, and so is the dd= member (sampling priority, origin, t.* tags), as dd-trace-js keeps it"
+          : "the traceparent is still used",
         "neither the traceparent nor the tracestate is read",
       )}`,
     );
+  }
   const baggage = carrier.get("baggage")?.join(",");
   const baggageNote = baggage === undefined ? undefined : baggageDropped(baggage);
   if (baggageNote !== undefined) {

@@ -1469,6 +1469,15 @@ describe("tracehop inspect: what the carrier reader ignores or drops", () => {
       'tracestate discarded whole: member 2 "Foo=2" breaks the Level 2 grammar: a key is 1-256 lower-case letters, digits and _ - * / @, ' +
         "starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1); the traceparent is still used",
     ]);
+    // With a valid dd= member (public case B14): the header goes but for it, and it is still read.
+    const tsDd = inspect({ traceparent: TP, tracestate: "dd=s:2;o:synthetics,Bad Key=1,rojo=1" });
+    assert.deepEqual(tsDd.report.context.tracestate, ["dd=s:2;o:synthetics"]);
+    assert.equal(tsDd.report.context.origin, "synthetics");
+    assert.deepEqual(tsDd.report.diagnostics, [
+      'tracestate discarded but for its dd= member: member 2 "Bad Key=1" breaks the Level 2 grammar: a key is 1-256 lower-case letters, ' +
+        "digits and _ - * / @, starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1); the traceparent is still used, and " +
+        "so is the dd= member (sampling priority, origin, t.* tags), as dd-trace-js keeps it",
+    ]);
     // 200 baggage members: 64 kept, the others over the limit; a bad member dropped alone.
     const bag200 = inspect({
       traceparent: TP,

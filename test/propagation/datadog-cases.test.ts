@@ -324,6 +324,66 @@ describe("Datadog public cases", () => {
     );
   });
 
+  test("B14: one invalid tracestate member never costs the traceparent, nor the dd= member's priority and origin", () => {
+    const { input, expected } = caseOf("B14");
+    // The rule of the case: "drop only the bad member (dropping all of tracestate is tolerable); never
+    // drop traceparent because of tracestate". The W3C vectors (ts-key-space-before-equals: `foo =1,bar=2`
+    // gives no tracestate) take the tolerated branch, so the foreign members go; the dd= member is kept
+    // alone, as dd-trace-js keeps it (W3CTraceState.fromHeaderKeeping).
+    for (const styles of [undefined, ["tracecontext"], ["datadog", "tracecontext"]]) {
+      const ctx = extract(input.carrier, styles);
+      const sc = trace.getSpanContext(ctx);
+      const dd = getDatadogContext(ctx);
+      const at = JSON.stringify(styles);
+      assert.equal(sc?.traceId, expected.traceId, at);
+      assert.equal(sc?.spanId, expected.parentSpanId, at);
+      assert.equal((sc!.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED, expected.sampled, at);
+      assert.equal(dd?.samplingPriority, expected.samplingPriority, at);
+      assert.equal(dd?.origin, expected.origin, at);
+      // Of the expected tracestate, the dd= member is kept and the foreign ones are dropped with the bad one.
+      const [ddMember] = (expected.tracestate as string).split(",");
+      assert.equal(sc?.traceState?.serialize(), ddMember, at);
+      // Re-injected from a child: the origin and priority travel on, in both styles.
+      const out = inject(child(ctx));
+      assert.match(out.tracestate!, /^dd=s:1;o:synthetics;/, at);
+      assert.equal(out["x-datadog-origin"], expected.origin, at);
+      assert.equal(out["x-datadog-sampling-priority"], String(expected.samplingPriority), at);
+      assert.equal(out.traceparent, `00-${expected.traceId}-1111222233334444-01`, at);
+    }
+  });
+
+  test("B14, the whole kind: a member of another vendor breaking the grammar keeps dd=; a dd= member cut or broken itself, 33 members or a piece without = keep nothing", () => {
+    const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const origin = (tracestate: string) =>
+      getDatadogContext(extract({ traceparent: tp, tracestate }))?.origin;
+    // Another vendor's bad key or value (upper case, a dot, a tab, "=" in the value, an empty value, a
+    // key over 256 characters or starting with @): dd= is still read, in any position.
+    for (const bad of [
+      "Bad=1",
+      "foo.bar=1",
+      "foo=a\tb",
+      "foo=bar=baz",
+      "foo=",
+      `${"k".repeat(257)}=1`,
+      "@foo=1",
+    ]) {
+      assert.equal(origin(`dd=s:2;o:rum,${bad},rojo=1`), "rum", bad);
+      assert.equal(origin(`rojo=1,${bad},dd=s:2;o:rum`), "rum", bad);
+    }
+    // A piece without "=" (a "," inside a value: the list was not split where its writer split it) or an
+    // empty key: the dd= member may be a piece of one, so nothing is kept.
+    for (const header of ["dd=s:2;o:r,um", "dd=s:2;o:rum,rojo", "dd=s:2;o:rum,=1"])
+      assert.equal(origin(header), undefined, header);
+    // The dd= member broken itself, or repeated with the left-most broken: none (the left-most is read).
+    assert.equal(origin("dd=s:2;o:r\tum,rojo=1"), undefined);
+    assert.equal(origin("dd=s:2;o:r=um,Bad=1,dd=s:1;o:rum"), undefined);
+    // More than 32 members: discarded whole, dd= included (dd-trace-java W3CPTagsCodec).
+    const many = Array.from({ length: 32 }, (_, i) => `v${i}=${i}`).join(",");
+    assert.equal(origin(`dd=s:2;o:rum,${many}`), undefined);
+    // 32 with the bad one: dd= kept.
+    assert.equal(origin(`dd=s:2;o:rum,${many.split(",").slice(2).join(",")},Bad=1`), "rum");
+  });
+
   test("B18: x-datadog-tags over 512 characters: no tag applied on extract, header omitted on inject", () => {
     const { input, expected } = caseOf("B18");
     const ctx = extract(input.carrier, ["datadog"]);

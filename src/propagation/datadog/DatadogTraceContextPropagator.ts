@@ -172,7 +172,11 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       if (!spanContext || !isValidSpanContext(spanContext)) return context;
       return extracted.setValue(DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
     }
-    const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
+    const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(
+      carrier,
+      getter,
+      TRACESTATE_DD_KEY,
+    );
     if (spanContext === undefined) return context;
     return contextWithSpan(base, undefined, spanContext, DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
   }
@@ -193,7 +197,11 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   ): StyleExtraction | undefined {
     let spanContext: SpanContext | undefined;
     if (this._direct) {
-      spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(carrier, getter);
+      spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(
+        carrier,
+        getter,
+        TRACESTATE_DD_KEY,
+      );
     } else {
       const extracted = this._w3c.extract(context, carrier, getter);
       if (extracted === context) return undefined;

@@ -59,16 +59,25 @@ export class TraceContextPropagator implements TextMapPropagator {
 
   /**
    * Internal: the remote SpanContext {@link TraceContextPropagator.extract} would put into the
-   * context (a fresh object), or `undefined` when it would return the context unchanged. Never throws.
+   * context (a fresh object), or `undefined` when it would return the context unchanged. `keepOnDiscard`:
+   * a vendor key whose valid member is kept from a tracestate discarded for another member's grammar
+   * (`W3CTraceState.fromHeaderKeeping`; the Datadog-aware style passes `dd`). Never throws.
    * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
    */
-  extractSpanContext(carrier: unknown, getter: TextMapGetter): SpanContext | undefined {
+  extractSpanContext(
+    carrier: unknown,
+    getter: TextMapGetter,
+    keepOnDiscard?: string,
+  ): SpanContext | undefined {
     try {
       const spanContext = readTraceParent(getter.get(carrier, TRACE_PARENT_HEADER));
       if (spanContext === undefined) return undefined;
       const header = joinedFieldValue(getter.get(carrier, TRACE_STATE_HEADER));
       if (header) {
-        const traceState = W3CTraceState.fromHeader(header);
+        const traceState =
+          keepOnDiscard === undefined
+            ? W3CTraceState.fromHeader(header)
+            : W3CTraceState.fromHeaderKeeping(header, keepOnDiscard);
         if (traceState && traceState.size > 0) spanContext.traceState = traceState;
       }
       return spanContext;

@@ -4,6 +4,7 @@ import {
   canonicalTraceStateSize,
   DATADOG_MEMBER_KEY,
   lastDatadogMemberStart,
+  memberOfDiscarded,
   isValidTraceStateKey,
   isValidTraceStateValue,
   joinWithinLimit,
@@ -123,6 +124,21 @@ export class W3CTraceState implements TraceState {
     const members = parseTraceStateMembers(header, true);
     if (!members) return undefined;
     return members.length ? new W3CTraceState(members) : W3CTraceState._empty;
+  }
+
+  /**
+   * Internal: {@link W3CTraceState.fromHeader}, except that from a header it discards, the member of
+   * vendor key `key` is kept alone when it is valid and the header has at most 32 members
+   * ({@link memberOfDiscarded}, which gives the Datadog behaviour this matches). The Datadog-aware
+   * `tracecontext` style passes `dd`, so that another vendor's bad member does not cost Datadog's
+   * sampling priority and origin. Never throws.
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
+   */
+  static fromHeaderKeeping(header: string, key: string): W3CTraceState | undefined {
+    const traceState = W3CTraceState.fromHeader(header);
+    if (traceState !== undefined || typeof header !== "string") return traceState;
+    const kept = memberOfDiscarded(header, key);
+    return kept === undefined ? undefined : new W3CTraceState([kept]);
   }
 
   /**

@@ -112,6 +112,47 @@ export function parseTraceStateMembers(header: string, strict: boolean): TraceSt
   return members;
 }
 
+/**
+ * The left-most member with key `key` of a header that {@link parseTraceStateMembers} discards whole
+ * (strict), when that member is itself valid, the header has at most 32 non-empty members and each of
+ * them is `key=value` in shape (a `=` after a non-empty key; the discard is then for a character a key
+ * or value may not hold, an empty value, or a key over 256 characters or starting with `@`); else
+ * `undefined`. For the Datadog-aware `tracecontext` style, which still reads its own vendor's `dd=`
+ * member when another vendor's member breaks the grammar: dd-trace-js 5 drops a bad member alone and
+ * keeps `dd=` (checked against dd-trace 5.132: `dd=s:1;o:synthetics,Bad Key=1,rojo=…` keeps priority
+ * and origin; public case B14, open-telemetry/opentelemetry-java#876). More than 32 members discards
+ * `dd=` too, as dd-trace-java `W3CPTagsCodec` discards such a header (docs/conformance.md). Never throws.
+ */
+export function memberOfDiscarded(header: string, key: string): TraceStateMember | undefined {
+  const length = header.length;
+  let count = 0;
+  let found: TraceStateMember | undefined;
+  let seen = false;
+  let start = 0;
+  while (start <= length) {
+    let end = header.indexOf(",", start);
+    if (end === -1) end = length;
+    let first = start;
+    let last = end - 1;
+    while (first <= last && isOws(header.charCodeAt(first))) first++;
+    while (last >= first && isOws(header.charCodeAt(last))) last--;
+    if (first <= last) {
+      if (++count > TRACE_STATE_MAX_MEMBERS) return undefined;
+      const equals = header.indexOf("=", first);
+      // Not key=value at all (no "=", an empty key): the list was not split where its writer split it (a
+      // "," inside a value, a cut header), so the member of `key` may be a piece of one: none is kept.
+      if (equals <= first || equals > last) return undefined;
+      if (!seen && equals - first === key.length && header.startsWith(key, first)) {
+        seen = true; // the left-most member of `key` is the one read, valid or not (§3.3.1.4)
+        const value = header.slice(equals + 1, last + 1);
+        if (isValidTraceStateValue(value)) found = { key, value };
+      }
+    }
+    start = end + 1;
+  }
+  return found;
+}
+
 /** Result of {@link canonicalTraceStateSize} for a header that needs the member-by-member parse. */
 const NOT_CANONICAL = -1;
 

@@ -22,6 +22,11 @@ export type RabbitmqDelivery =
  * counts as `""`). Never throws; non-strings count as empty, and so does a field whose getter throws.
  */
 export function rabbitmqDestinationName(exchange: string, routingKey: string, queue?: string): string;
+/**
+ * `messaging.destination.name` of a consumed RabbitMQ message (consume form), from the delivered message
+ * or its `fields`: `(msg, "jobs")` is `(msg.fields.exchange, msg.fields.routingKey, "jobs")`; a queue left
+ * out counts as `""`. The rules and their source: the three-argument form above. Never throws.
+ */
 export function rabbitmqDestinationName(delivered: RabbitmqDelivery, queue?: string): string;
 export function rabbitmqDestinationName(first: unknown, second?: unknown, third?: unknown): string {
   if (first !== null && typeof first === "object") {

@@ -1045,7 +1045,10 @@ describe("re-injection of an extracted Datadog trace", () => {
     // Bound to the extracted trace: a new root started inside has none.
     const other = localSpan(sampled, "0000000000000000000000000000002a", "00f067aa0ba902b7", 1);
     assert.equal(getDatadogContext(other), undefined);
-    // A child span inherits the tracestate, as the SDK gives it.
+    // A child span inherits the tracestate, as the SDK gives it. Those derived fields are no Datadog
+    // state of the trace's own: the tracecontext style writes no dd= member for them, as for a trace
+    // started here (docs/migration.md "Mixed fleets"; a reader derives the same from the traceparent),
+    // and another vendor's members keep their places (no 33rd to push out). The datadog style writes them.
     const child = trace.setSpanContext(sampled, {
       ...trace.getSpanContext(sampled)!,
       spanId: "00f067aa0ba902b7",
@@ -1055,8 +1058,23 @@ describe("re-injection of an extracted Datadog trace", () => {
     w3c.inject(child, carrier, defaultTextMapSetter);
     assert.deepEqual(carrier, {
       traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-01",
-      tracestate: "dd=s:1;p:00f067aa0ba902b7;t.tid:640cfd8d00000000,rojo=00f067aa0ba902b7",
+      tracestate: "rojo=00f067aa0ba902b7",
     });
+    const both: Record<string, string> = {};
+    createPropagator(["datadog", "tracecontext"]).inject(child, both, defaultTextMapSetter);
+    assert.deepEqual(both, {
+      "x-datadog-trace-id": BigInt("0xab54a98ceb1f0ad2").toString(),
+      "x-datadog-parent-id": BigInt("0x00f067aa0ba902b7").toString(),
+      "x-datadog-sampling-priority": "1",
+      "x-datadog-tags": "_dd.p.tid=640cfd8d00000000",
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-01",
+      tracestate: "rojo=00f067aa0ba902b7",
+    });
+    // A priority set on it is Datadog state: then the member is written.
+    const kept = setDatadogContext(child, { samplingPriority: 2, propagationTags: {} });
+    const keptCarrier: Record<string, string> = {};
+    w3c.inject(kept, keptCarrier, defaultTextMapSetter);
+    assert.match(keptCarrier.tracestate!, /^dd=s:2;/);
   });
 
   test("a new trace started inside a restored context writes its own trace id, not the stored one", () => {

@@ -90,11 +90,13 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     if (!spanContext || isTracingSuppressed(context)) return;
-    const stored = storedDatadogContextFor(context, spanContext.traceId);
+    let stored = storedDatadogContextFor(context, spanContext.traceId);
+    // A W3C-only extraction's fields are derived from the traceparent alone: no Datadog state to write.
+    if (stored?.derivedFromW3C) stored = undefined;
     const raw = stored === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
     // A trace without a Datadog context (started locally by an OpenTelemetry-only service, or restored
-    // by another W3C propagator without a dd= member): plain W3C headers, without resolving Datadog
-    // fields nobody writes. This is resolveInjection's lookup, kept inline so that this path (target T2)
+    // from a traceparent without a dd= member): plain W3C headers, without resolving Datadog fields
+    // nobody writes. This is resolveInjection's lookup, kept inline so that this path (target T2)
     // allocates no ResolvedInjection.
     if (stored === undefined && raw === undefined)
       return this._injectW3C(context, spanContext, carrier, setter);

@@ -75,6 +75,13 @@ export class StoredDatadogContext {
    *   when `fields` is undefined): a number from tracehop's traceparent reader, any value from a
    *   wrapped W3C propagator or untyped code ({@link fieldsOfW3CTrace} reads it with `knownTraceFlags`)
    */
+  /**
+   * True for a W3C-only extraction's value (constructed without fields): the trace has no Datadog state
+   * of its own, and its fields, derived from the span context alone, are what any reader derives from
+   * the traceparent. The `tracecontext` style then writes no `dd=` member for it (`hasDatadogFields`).
+   */
+  readonly derivedFromW3C: boolean;
+
   constructor(
     readonly traceId: string | undefined,
     fields: DatadogContext | undefined,
@@ -82,6 +89,7 @@ export class StoredDatadogContext {
     private readonly _traceFlags: unknown,
   ) {
     this._fields = fields;
+    this.derivedFromW3C = fields === undefined;
   }
 
   get fields(): DatadogContext {

@@ -44,8 +44,10 @@ export interface ResolvedInjection {
   traceId: string;
   spanId: string;
   /**
-   * False for a W3C-only trace (no Datadog fields in the context, no `dd=` member in tracestate):
-   * the `tracecontext` style then writes plain W3C headers.
+   * False for a W3C-only trace (no Datadog fields in the context, no `dd=` member in tracestate, or
+   * only the fields a W3C-only extraction derived from its traceparent: `derivedFromW3C`): the
+   * `tracecontext` style then writes plain W3C headers, no `dd=` member (docs/migration.md "Mixed
+   * fleets": a `dd=` member once the trace has Datadog state).
    */
   hasDatadogFields: boolean;
   /** {@link fieldsFrom} of the span context (priority from the flag for a W3C-only trace). */
@@ -156,7 +158,15 @@ export function resolveStoredInjection(
     encoded = new EncodedFields(traceId, fields.origin, fields.tags, traceIdDecimal);
     if (keep) stored.encoded = encoded;
   }
-  return { context, spanContext, traceId, spanId, hasDatadogFields: true, fields, encoded };
+  return {
+    context,
+    spanContext,
+    traceId,
+    spanId,
+    hasDatadogFields: !stored.derivedFromW3C,
+    fields,
+    encoded,
+  };
 }
 
 /**

@@ -2,6 +2,8 @@
 // process's standard streams and environment, and what test/cli runs in-process with buffers. Internal:
 // not in the package's exports map.
 import { existsSync } from "node:fs";
+import { MAX_FIELDS_LOOKED_INTO } from "../context/carrier-in-other-field.js";
+import { MAX_FIELDS_LOOKED_AT } from "../context/holds-carrier.js";
 import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
 import { markWarned } from "../warn-once.js";
 import { VERSION } from "../version.js";
@@ -36,7 +38,7 @@ export interface CommandIo {
   reportsExitCode?(code: number): void;
 }
 
-const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME] [--] <json | file | ->
+const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME[.NAME...]] [--] <json | file | ->
 
 Decodes a stored trace carrier (a JSON object of header -> value, e.g. a database row's
 trace column, or a whole row with a traceContext field): each propagation style valid or why
@@ -60,9 +62,13 @@ holds such a value ({"id": 2, "traceContext": null}).
                a style valid on its own but left out of it is a diagnostic saying what to set, when
                the order restores nothing (exit 1) or when that style names another trace
   --field      the row's carrier field, for a model whose carrier column is not traceContext
-               (the Prisma extension's models: { Outbox: "carrier" }). Without it a row is read
-               through traceContext; a row with neither that nor a propagation header at its top
-               level is read through its one field that holds a carrier, with a diagnostic
+               (the Prisma extension's models: { Outbox: "carrier" }), or a dotted path to one
+               deeper in the row: --field payload.traceContext, --field meta.trace.carrier (each
+               step an object or its JSON text; a field whose own name holds the dot, "a.b", wins
+               over the path). Without it a row is read through traceContext; a row with neither
+               that nor a propagation header at its top level is read through its one field that
+               holds a carrier, or else its one field two levels down that holds one (the first ${MAX_FIELDS_LOOKED_AT}
+               fields, ${MAX_FIELDS_LOOKED_INTO} of them looked into), with a diagnostic naming the --field to pass
 
 environment: besides the extract order, what a service here would use is read as the library reads
 it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and

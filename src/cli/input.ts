@@ -65,7 +65,8 @@ const EMPTY_LINE_ROW =
  * A value that holds no carrier (`null`, a number, a string that is not a carrier's JSON text) is a
  * row without a carrier, the same alone, in an array or on a line ({@link valueRow}).
  *
- * `field` (`--field NAME`): the field of a row that holds its carrier (see row-carrier.ts `carrierFieldOf`).
+ * `field` (`--field NAME`, or a dotted path `--field payload.traceContext`): the field of a row that holds its
+ * carrier (see row-carrier.ts `carrierFieldOf`).
  * @throws {@link InspectInputError} for empty text, an empty array, text that is not JSON (nor rows
  *   of it: the message names the first bad line, with a hint for a client's output it resembles).
  */

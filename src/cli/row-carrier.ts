@@ -1,9 +1,15 @@
 // The carrier of one row of `tracehop inspect` input, read as withCarrier reads a row: the row itself,
-// its traceContext field, a field named by --field, or its one field holding a carrier; with
+// its traceContext field, a field named by --field (or a dotted path to one deeper: payload.traceContext),
+// or its one field holding a carrier, failing that its one field two levels down holding one; with
 // diagnostics for JSON text inside JSON and ids stored as JSON numbers.
 import { carrierObject, withoutByteOrderMark } from "../carrier/carrier-object.js";
 import { MAX_CARRIER_TEXT_LENGTH } from "../carrier/trace-carrier.js";
-import { PROTOTYPE_KEYS, PROTOTYPE_KEYS_NEVER_READ } from "../context/carrier-in-other-field.js";
+import {
+  MAX_FIELDS_LOOKED_INTO,
+  PROTOTYPE_KEYS,
+  PROTOTYPE_KEYS_NEVER_READ,
+} from "../context/carrier-in-other-field.js";
+import { MAX_FIELDS_LOOKED_AT } from "../context/holds-carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
@@ -87,7 +93,7 @@ function whyNotCarrierText(text: string): string {
  * `isTraceCarrierProvider`), read exactly as `withCarrier` reads a row: its
  * `traceContext` field is the carrier (an object, its JSON text, or JSON text of that). A row whose
  * carrier field holds no carrier (null: a NULL column, as `row_to_json` or `sqlite3 -json` print it; a
- * number; other text), or lacks the `--field` named, is a row without a carrier: `carrier` `{}` and
+ * number; other text), or lacks the `--field` named (a field, or a step of its dotted path), is a row without a carrier: `carrier` `{}` and
  * `noCarrier` saying why, the same finding as a NULL column alone ({@link valueRow}). Ids
  * stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and are
  * refused, DataDog/dd-trace-js#344, prisma/orm#20205), with their digits as written in `text` when it
@@ -99,12 +105,14 @@ function carrierOfValue(
   diagnostics: string[],
   field?: string,
 ): Pick<InspectInput, "carrier" | "noCarrier"> {
-  const { name, found } = carrierFieldOf(parsed, field, diagnostics);
+  const where = carrierFieldOf(parsed, field, diagnostics);
+  if ("noCarrier" in where) return { carrier: {}, noCarrier: where.noCarrier };
+  const { place, found } = where;
   // The carrier's JSON text, when it is an object: the text given for a carrier read as it is, else
   // the compact text JSON.stringify writes of the field's object.
-  let textLength = name === undefined ? text?.length : undefined;
-  if (name !== undefined) {
-    const read = readCarrierField(parsed, name, found === true, diagnostics);
+  let textLength = place === undefined ? text?.length : undefined;
+  if (place !== undefined) {
+    const read = readCarrierField(parsed, place, found, diagnostics);
     if ("noCarrier" in read) return { carrier: {}, noCarrier: read.noCarrier };
     parsed = read.carrier;
     // Text was read within the limit already; an object has its own JSON text. The text the field's
@@ -123,44 +131,69 @@ function carrierOfValue(
         "refused whole, no context; shown is how it reads as an object (a Json column), which has no such limit",
     );
   // Numbers of an object that is no carrier at all (a row's id) are not stored ids: not reported.
-  if (name !== undefined || hasPropagationHeader(parsed)) numberDiagnostics(parsed, text, diagnostics);
+  if (place !== undefined || hasPropagationHeader(parsed)) numberDiagnostics(parsed, text, diagnostics);
   return { carrier: parsed };
 }
 
 /**
- * The carrier in field `name` of `row` (found by its content when `found`: {@link carrierFieldOf}), read
+ * Where a row's carrier is ({@link carrierFieldOf}): a field of the row, or one deeper, reached by a
+ * path of field names (`--field payload.traceContext`, or found two levels down).
+ */
+interface CarrierPlace {
+  /** The field as diagnostics name it: `carrier`, `payload.traceContext`. */
+  name: string;
+  /**
+   * What `withCarrier` is handed to read it: `row.carrier`, `row.payload.traceContext`, with
+   * `JSON.parse(...)` around a step that holds JSON text (`JSON.parse(row.payload).traceContext`).
+   */
+  reader: string;
+  /** Whether it is deeper than the row's own fields. */
+  nested: boolean;
+  /** Its value. */
+  value: unknown;
+}
+
+/** The {@link CarrierPlace} of the row's own field `name`: read as `withCarrier(row.<name>)`. */
+function topLevelPlace(row: Record<string, unknown>, name: string): CarrierPlace {
+  return { name, reader: `row.${name}`, nested: false, value: row[name] };
+}
+
+/**
+ * How a row's field found by its content was found ({@link carrierFieldOf}): the one field of the row
+ * holding a carrier (`"field"`), or the one place two levels down holding one (`"nested"`).
+ */
+type FoundBy = "field" | "nested" | undefined;
+
+/**
+ * The carrier at `place` in `row` (found by its content when `found`: {@link carrierFieldOf}), read
  * as `withCarrier` reads it: an object, its JSON text, or JSON text of that; with `text`, the innermost
- * JSON text, when the field is text. Else why it is no carrier: `row` lacks the field (`--field NAME`),
- * or it holds null, a number, or text that is not an object's JSON text. Notes in `diagnostics` that the
- * row's top-level propagation headers are ignored, and which field was read.
+ * JSON text, when the field is text. Else why it is no carrier: it holds null, a number, or text that
+ * is not an object's JSON text, or it is one of the row's fields the library never reads. Notes in
+ * `diagnostics` that the row's top-level propagation headers are ignored, and which field was read.
  */
 function readCarrierField(
   row: Record<string, unknown>,
-  name: string,
-  found: boolean,
+  place: CarrierPlace,
+  found: FoundBy,
   diagnostics: string[],
 ): { carrier: Record<string, unknown>; text?: string } | { noCarrier: string } {
-  // `--field NAME` on a row without it (carrierFieldOf): no carrier.
-  if (!Object.hasOwn(row, name)) {
-    const fields = Object.keys(row);
-    return {
-      noCarrier: `the row has no ${name} field (--field ${name}; its fields: ${fields.length ? fields.join(", ") : "none"})`,
-    };
-  }
+  const { name, reader, value } = place;
   // A field the library never reads a carrier from (carrier-in-other-field.ts PROTOTYPE_KEYS): no
-  // carrier, said with the fix, rather than advice to read row.__proto__.
-  if (PROTOTYPE_KEYS.has(name))
-    return { noCarrier: prototypeKeyFinding(name, found || holdsCarrier(row[name])) };
-  const value = row[name];
+  // carrier, said with the fix, rather than advice to read row.__proto__. (A path through one is
+  // refused before: fieldAtPath.)
+  if (!place.nested && PROTOTYPE_KEYS.has(name))
+    return { noCarrier: prototypeKeyFinding(name, found !== undefined || holdsCarrier(value)) };
   // A whole row (`{"id": 1, "traceContext": {...}}`, the TraceCarrierProvider shape) is read exactly
   // as withCarrier and traced read it: its traceContext field is the carrier (an object, or its JSON
   // text), whatever else the row holds (a traceContext that holds no carrier beside a span-context
   // header is headers: carrierFieldOf); another field as withCarrier(row.<field>) reads it.
   const how =
-    name === TRACE_CONTEXT_FIELD ? "as withCarrier reads the row" : `as withCarrier(row.${name}) reads it`;
+    !place.nested && name === TRACE_CONTEXT_FIELD
+      ? "as withCarrier reads the row"
+      : `as withCarrier(${reader}) reads it`;
   if (hasPropagationHeader(row))
     diagnostics.push(
-      name === TRACE_CONTEXT_FIELD
+      !place.nested && name === TRACE_CONTEXT_FIELD
         ? "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row"
         : `the row's top-level propagation headers are ignored: its ${name} field is the carrier (--field ${name})`,
     );
@@ -181,11 +214,20 @@ function readCarrierField(
   const asText = typeof value === "string" ? " (JSON text)" : "";
   // One diagnostic for a field found by its content: that it was, and how it was read.
   diagnostics.push(
-    found
+    found === "field"
       ? `the row has no propagation header at its top level and no traceContext field: read its one field ` +
           `holding a carrier, ${name}${asText}, as withCarrier(row.${name}) reads it (withCarrier(row) reads only ` +
           `traceContext); say --field NAME to choose the field`
-      : `read the row's ${name} field${asText}`,
+      : found === "nested"
+        ? `the row has no propagation header at its top level, no traceContext field and no field holding a ` +
+          `carrier: read the one field two levels down holding a carrier, ${name}${asText}, as ` +
+          `withCarrier(${reader}) reads it (withCarrier(row) reads only traceContext); ` +
+          // --field takes a name holding a dot for the row's own field of that name, not a path.
+          (name.split(".").length === 2 && !Object.hasOwn(row, name)
+            ? `say --field ${name} to read it so, or --field PATH to choose another`
+            : `--field cannot name it, since a field's name holds a dot: pass ${reader} to withCarrier`)
+        : `read the row's ${name} field${asText}` +
+          (place.nested ? `, as withCarrier(${reader}) reads it` : ""),
   );
   // A carrier one level down, under a name the library never reads a carrier from
   // ({"traceContext": {"__proto__": {"traceparent": ...}}}): no context, said with the fix, as for
@@ -193,7 +235,14 @@ function readCarrierField(
   const nested = hasPropagationHeader(inner)
     ? undefined
     : Object.keys(inner).find((key) => PROTOTYPE_KEYS.has(key) && holdsCarrier(inner[key]));
-  if (nested !== undefined) diagnostics.push(nestedPrototypeKeyFinding(name, nested));
+  if (nested !== undefined)
+    diagnostics.push(
+      nestedPrototypeKeyFinding(
+        name,
+        !place.nested && name === TRACE_CONTEXT_FIELD ? "withCarrier(row)" : `withCarrier(${reader})`,
+        nested,
+      ),
+    );
   return typeof value === "string" ? { carrier: inner, text: innermostText(value) } : { carrier: inner };
 }
 
@@ -216,10 +265,9 @@ function prototypeKeyFinding(name: string, holds: boolean): string {
  * Why the carrier read from field `name` of a row gives no context when it holds no propagation header
  * itself but its field `key`, one of `__proto__`, `constructor` and `prototype`, holds a carrier
  * (`{"traceContext": {"__proto__": {"traceparent": ...}}}`), and the fix: the same reason as
- * {@link prototypeKeyFinding}'s.
+ * {@link prototypeKeyFinding}'s. `reader`: the call that reads it, `withCarrier(row.carrier)`.
  */
-function nestedPrototypeKeyFinding(name: string, key: string): string {
-  const reader = name === TRACE_CONTEXT_FIELD ? "withCarrier(row)" : `withCarrier(row.${name})`;
+function nestedPrototypeKeyFinding(name: string, reader: string, key: string): string {
   return (
     `the row's ${name} field holds a carrier only under its ${key} field, which tracehop never reads: ` +
     `${reader} reads the propagation headers of ${name} itself, and ${PROTOTYPE_KEYS_NEVER_READ}; ` +
@@ -274,63 +322,223 @@ function numberDiagnostics(
 }
 
 /**
- * The field of `row` that holds its carrier (`name`), or `undefined` when `row` is the carrier itself:
- * - `field` (`--field NAME`) when the row has it; a row without it is the carrier itself when it holds
- *   a propagation header (a diagnostic says so), else a row without a carrier (`NAME` is returned and
- *   the row has no such field: {@link carrierOfValue} says so);
+ * Where the carrier of `row` is (`place`), or `undefined` when `row` is the carrier itself:
+ * - `field` (`--field NAME`) when the row has a field of that name (a name holding a dot included);
+ *   else, for a name holding dots, the path of fields it names ({@link fieldAtPath}:
+ *   `--field payload.traceContext`); a row without either is the carrier itself when it holds a
+ *   propagation header (a diagnostic says so), else a row without a carrier (`noCarrier` says which
+ *   step is missing);
  * - `traceContext` when the row has it (the shape `withCarrier` reads: `TraceCarrierProvider`,
  *   carrier-source.ts);
  * - for a row with neither a propagation header at its top level nor `traceContext`, the one field
  *   that holds a carrier (an object, or JSON text of one, with a propagation header), as a model of
- *   the Prisma extension's `models: { Outbox: "carrier" }` stores it, with `found` set: the one
- *   diagnostic of {@link carrierOfValue} says so, and how the field was read.
+ *   the Prisma extension's `models: { Outbox: "carrier" }` stores it, with `found` `"field"`: the one
+ *   diagnostic of {@link carrierOfValue} says so, and how the field was read;
+ * - failing that, the one place two levels down that holds one ({@link nestedPlaces}:
+ *   `{"payload": {"traceContext": {...}}}`), with `found` `"nested"`; several are listed, and no
+ *   carrier is read.
  */
 function carrierFieldOf(
   row: Record<string, unknown>,
   field: string | undefined,
   diagnostics: string[],
-): { name: string | undefined; found?: true } {
+): { place: CarrierPlace | undefined; found?: FoundBy } | { noCarrier: string } {
   if (field !== undefined) {
-    if (Object.hasOwn(row, field)) return { name: field };
+    // A field whose own name is the whole text given wins over the path its dots name.
+    if (Object.hasOwn(row, field)) {
+      const first = field.split(".")[0]!;
+      if (field.includes(".") && Object.hasOwn(row, first))
+        diagnostics.push(
+          `the row has a field named ${field} itself: it is read, not the path ${field} through its ${first} field`,
+        );
+      return { place: topLevelPlace(row, field) };
+    }
+    const path = field.includes(".") ? fieldAtPath(row, field) : undefined;
+    if (path !== undefined && "place" in path) return { place: path.place };
+    if (path !== undefined && "refused" in path) return { noCarrier: path.refused };
     if (hasPropagationHeader(row)) {
       diagnostics.push(
         `the object has no ${field} field (--field ${field}): it is read as the carrier itself, since it holds propagation headers`,
       );
-      return { name: undefined };
+      return { place: undefined };
     }
-    // A row without the field: no carrier (carrierOfValue says so).
-    return { name: field };
+    // A row without the field: no carrier.
+    if (path !== undefined) return { noCarrier: path.missing };
+    const fields = Object.keys(row);
+    return {
+      noCarrier: `the row has no ${field} field (--field ${field}; its fields: ${fields.length ? fields.join(", ") : "none"})`,
+    };
   }
-  if (isTraceCarrierProvider(row)) return { name: TRACE_CONTEXT_FIELD };
+  if (isTraceCarrierProvider(row)) return { place: topLevelPlace(row, TRACE_CONTEXT_FIELD) };
   if (hasPropagationHeader(row)) {
     // Message headers with an application header named traceContext (isTraceCarrierProvider).
     if (Object.hasOwn(row, TRACE_CONTEXT_FIELD))
       diagnostics.push(
         `the object's traceContext field is ${describeField(row[TRACE_CONTEXT_FIELD])}, not a carrier, beside propagation headers at its top level: it is read as headers, the carrier itself, as withCarrier reads it`,
       );
-    return { name: undefined };
+    return { place: undefined };
   }
   const holding = Object.keys(row).filter((key) => holdsCarrier(row[key]));
   // The library never takes a __proto__, constructor or prototype field for a carrier's
   // (TRACEHOP_CARRIER_IN_OTHER_FIELD never names one): nor does inspect. When only such fields hold
   // one, the row is a row without a carrier that says why (readCarrierField).
   const holders = holding.filter((key) => !PROTOTYPE_KEYS.has(key));
-  if (holders.length === 0 && holding.length > 0) return { name: holding[0], found: true };
+  if (holders.length === 0 && holding.length > 0)
+    return { place: topLevelPlace(row, holding[0]!), found: "field" };
   if (holders.length > 1)
     diagnostics.push(
       `the row has no propagation header at its top level and no traceContext field; several fields hold a carrier (${holders.join(", ")}): say --field NAME to choose one`,
     );
-  if (holders.length === 0) {
-    const nulls = Object.keys(row).filter((key) => row[key] === null);
-    diagnostics.push(
-      "the object holds no propagation header and no field holding a carrier: no context" +
-        (nulls.length
-          ? `; ${nulls.join(", ")} ${nulls.length > 1 ? "are" : "is"} null (a NULL carrier column, written outside a span or by a service without the extension? --field NAME reads that field as the carrier)`
-          : ""),
-    );
-  }
   // The one holder: carrierOfValue says it was found so, with how it was read, in one diagnostic.
-  return holders.length === 1 ? { name: holders[0], found: true } : { name: undefined };
+  if (holders.length === 1) return { place: topLevelPlace(row, holders[0]!), found: "field" };
+  if (holders.length > 1) return { place: undefined };
+  // None among the row's own fields: one two levels down is read the same way, with its path.
+  const nested = nestedPlaces(row);
+  if (nested.length === 1) return { place: nested[0], found: "nested" };
+  if (nested.length > 1) {
+    const listed = nested.slice(0, MAX_LISTED).map((place) => place.name);
+    const more = nested.length > MAX_LISTED ? `, and ${nested.length - MAX_LISTED} more` : "";
+    diagnostics.push(
+      "the row has no propagation header at its top level, no traceContext field and no field holding a carrier; " +
+        `several fields two levels down hold a carrier (${listed.join(", ")}${more}): say --field PATH to choose one`,
+    );
+    return { place: undefined };
+  }
+  const nulls = Object.keys(row).filter((key) => row[key] === null);
+  diagnostics.push(
+    "the object holds no propagation header and no field holding a carrier: no context" +
+      (nulls.length
+        ? `; ${nulls.join(", ")} ${nulls.length > 1 ? "are" : "is"} null (a NULL carrier column, written outside a span or by a service without the extension? --field NAME reads that field as the carrier)`
+        : ""),
+  );
+  return { place: undefined };
+}
+
+/**
+ * The object a step of a path goes through: `value` itself when it is a JSON object, or the object
+ * whose JSON text (or JSON text of that) it is, read as the carrier reader reads a text field
+ * ({@link carrierObject}, within {@link MAX_CARRIER_TEXT_LENGTH}); with `parses`, how many times
+ * `JSON.parse` gives it (0 for an object). `undefined` for anything else.
+ */
+function stepInto(value: unknown): { object: Record<string, unknown>; parses: number } | undefined {
+  if (isJsonObject(value)) return { object: value, parses: 0 };
+  if (typeof value !== "string") return undefined;
+  const inner = carrierObject(value);
+  if (inner === undefined || inner instanceof Map) return undefined;
+  return { object: inner, parses: innermostText(value) === value ? 1 : 2 };
+}
+
+/** How code reads field `name` of an object: `.name`, or `["x-y"]` for a name that is no identifier. */
+function access(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
+
+/** `reader` (what reads a JSON text field) parsed `parses` times: `JSON.parse(row.payload)`. */
+function parsed(reader: string, parses: number): string {
+  for (let i = 0; i < parses; i++) reader = `JSON.parse(${reader})`;
+  return reader;
+}
+
+/** The first {@link MAX_LISTED} of `names`, and how many more, for a diagnostic. */
+function listNames(names: readonly string[]): string {
+  if (names.length === 0) return "none";
+  const more = names.length > MAX_LISTED ? `, and ${names.length - MAX_LISTED} more` : "";
+  return names.slice(0, MAX_LISTED).join(", ") + more;
+}
+
+/**
+ * The field at the dotted `path` of `row` (`--field payload.traceContext`, `--field meta.trace.carrier`),
+ * its name not being one of the row's own: each step but the last goes through an object, or the JSON
+ * text of one (as a carrier field's text is read: {@link stepInto}), and the last is the carrier field,
+ * read as any other ({@link readCarrierField}). `missing`: which step is not there, or not an object,
+ * with the fields there. `refused`: a step named `__proto__`, `constructor` or `prototype`, which the
+ * library never reads a carrier through ({@link PROTOTYPE_KEYS}), whatever the row holds.
+ */
+function fieldAtPath(
+  row: Record<string, unknown>,
+  path: string,
+): { place: CarrierPlace } | { missing: string } | { refused: string } {
+  const steps = path.split(".");
+  const key = steps.find((step) => PROTOTYPE_KEYS.has(step));
+  if (key !== undefined)
+    return {
+      refused:
+        `the row's ${path} field is never read as a carrier by tracehop: the path goes through a field named ${key}, ` +
+        `and ${PROTOTYPE_KEYS_NEVER_READ}; rename the field`,
+    };
+  if (steps.includes(""))
+    return {
+      missing: `the row has no ${path} field, nor is ${path} a path of fields: a step of it is empty (--field ${path}; its fields: ${listNames(Object.keys(row))})`,
+    };
+  let object = row;
+  let reader = "row";
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const at = steps.slice(0, i).join(".");
+    if (!Object.hasOwn(object, step)) {
+      const where = i === 0 ? "it has" : `its ${at} field has`;
+      const there = i === 0 ? "its fields" : `the fields of ${at}`;
+      return {
+        missing:
+          `the row has no ${path} field: ${where} no ${step} field ` +
+          `(--field ${path}; ${there}: ${listNames(Object.keys(object))})`,
+      };
+    }
+    const value = object[step];
+    reader += access(step);
+    if (i === steps.length - 1) return { place: { name: path, reader, nested: true, value } };
+    const inner = stepInto(value);
+    if (inner === undefined) {
+      const what =
+        typeof value === "string"
+          ? `text that is not the JSON text of an object (${whyNotCarrierText(value)})`
+          : describeField(value);
+      return {
+        missing: `the row has no ${path} field: its ${steps.slice(0, i + 1).join(".")} field is ${what}, not an object holding fields (--field ${path})`,
+      };
+    }
+    object = inner.object;
+    reader = parsed(reader, inner.parses);
+  }
+  // A path has one step at least ("".split(".") is [""]).
+  throw new Error("unreachable: a path without steps");
+}
+
+/**
+ * The places two levels down in `row` that hold a carrier (`{"payload": {"traceContext": {...}}}`:
+ * `payload.traceContext`), looked at only when none of the row's own fields holds one, within the
+ * bounds of the library's warning of a carrier in another field (carrier-in-other-field.ts
+ * `fieldHoldingCarrier`), so that a row of any size is looked at in a bounded time: the first
+ * {@link MAX_FIELDS_LOOKED_AT} fields of the row, of those the first {@link MAX_FIELDS_LOOKED_INTO}
+ * that are objects or JSON text of one ({@link stepInto}), and of each, its first
+ * {@link MAX_FIELDS_LOOKED_AT} fields, judged as the row's own ({@link holdsCarrier}); never a field
+ * named `__proto__`, `constructor` or `prototype`, nor an array's elements, nor deeper (`--field PATH`
+ * reads any depth). Unlike the library's warning, which looks at the second level for the names
+ * `traceContext`, `headers` and `userProperties` only (it runs in a service, for every row restored
+ * without a context), any name is looked at: the row is parsed already, and the command is asked
+ * where the carrier is.
+ */
+function nestedPlaces(row: Record<string, unknown>): CarrierPlace[] {
+  const places: CarrierPlace[] = [];
+  const names = Object.keys(row).slice(0, MAX_FIELDS_LOOKED_AT);
+  let lookedInto = 0;
+  for (const outer of names) {
+    if (PROTOTYPE_KEYS.has(outer)) continue;
+    const inner = stepInto(row[outer]);
+    if (inner === undefined) continue;
+    if (++lookedInto > MAX_FIELDS_LOOKED_INTO) break;
+    const reader = parsed(`row${access(outer)}`, inner.parses);
+    for (const key of Object.keys(inner.object).slice(0, MAX_FIELDS_LOOKED_AT)) {
+      if (PROTOTYPE_KEYS.has(key) || !holdsCarrier(inner.object[key])) continue;
+      places.push({
+        name: `${outer}.${key}`,
+        reader: reader + access(key),
+        nested: true,
+        value: inner.object[key],
+      });
+    }
+  }
+  return places;
 }
 
 /** Whether a row's field `value` holds a carrier: an object, or JSON text of one, with a propagation header. */

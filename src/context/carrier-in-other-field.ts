@@ -471,9 +471,10 @@ const NESTED_CARRIER_FIELDS = [TRACE_CONTEXT_FIELD, "headers", "userProperties"]
 
 /**
  * Object fields of a source looked into at the second level ({@link fieldHoldingCarrier}): a row or a
- * message has a few (an envelope, a payload, a message's `properties` and `fields`).
+ * message has a few (an envelope, a payload, a message's `properties` and `fields`). Internal:
+ * `tracehop inspect` looks into as many fields of a row for a carrier two levels down.
  */
-const MAX_FIELDS_LOOKED_INTO = 16;
+export const MAX_FIELDS_LOOKED_INTO = 16;
 
 /**
  * The value of the own data field `name` of `record`; `undefined` for an accessor (never called) or

@@ -264,6 +264,195 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     assert.match(run(["--help"]).stdout, /--field {6}the row's carrier field/);
   });
 
+  test("--field PATH: a carrier deeper in the row, through objects or JSON text of one; a missing step, a dotted name of its own and a prototype key are said", () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const carrier = { traceparent };
+    const parentOf = (stdout: string) => JSON.parse(stdout).context.parentId as string;
+    const row = { id: 1, payload: { traceContext: carrier } };
+    for (const args of [["--field", "payload.traceContext"], ["--field=payload.traceContext"]]) {
+      const named = run(["inspect", "--json", ...args, JSON.stringify(row)]);
+      assert.equal(named.code, 0, named.stdout);
+      assert.equal(parentOf(named.stdout), "b7ad6b7169203331");
+      assert.deepEqual(JSON.parse(named.stdout).diagnostics, [
+        "read the row's payload.traceContext field, as withCarrier(row.payload.traceContext) reads it",
+      ]);
+    }
+    // Three steps, the first JSON text (a String column holding JSON): the call named reads it.
+    const textRow = { id: 1, meta: JSON.stringify({ trace: { carrier } }) };
+    const text = run(["inspect", "--json", "--field", "meta.trace.carrier", JSON.stringify(textRow)]);
+    assert.equal(text.code, 0, text.stdout);
+    assert.equal(parentOf(text.stdout), "b7ad6b7169203331");
+    assert.deepEqual(JSON.parse(text.stdout).diagnostics, [
+      "read the row's meta.trace.carrier field, as withCarrier(JSON.parse(row.meta).trace.carrier) reads it",
+    ]);
+    const meta = JSON.parse(textRow.meta) as { trace: { carrier: object } };
+    assert.equal(trace.getSpanContext(contextFromCarrier(meta.trace.carrier))?.spanId, "b7ad6b7169203331");
+    // Top-level headers beside it are ignored, as for a top-level field named.
+    const beside = run([
+      "inspect",
+      "--json",
+      "--field",
+      "payload.traceContext",
+      JSON.stringify({ traceparent: TRACEPARENT, ...row }),
+    ]);
+    assert.equal(parentOf(beside.stdout), "b7ad6b7169203331");
+    assert.equal(
+      JSON.parse(beside.stdout).diagnostics[0],
+      "the row's top-level propagation headers are ignored: its payload.traceContext field is the carrier (--field payload.traceContext)",
+    );
+    // A step missing, or not an object: which one, and the fields there. Exit 1, a row without a carrier.
+    const noCarrier = (field: string, value: unknown) => {
+      const result = run(["inspect", "--json", "--field", field, JSON.stringify(value)]);
+      assert.equal(result.code, 1, result.stdout);
+      return JSON.parse(result.stdout).noCarrier as string;
+    };
+    assert.equal(
+      noCarrier("payload.trace", row),
+      "the row has no payload.trace field: its payload field has no trace field (--field payload.trace; the fields of payload: traceContext)",
+    );
+    assert.equal(
+      noCarrier("body.traceContext", row),
+      "the row has no body.traceContext field: it has no body field (--field body.traceContext; its fields: id, payload)",
+    );
+    assert.equal(
+      noCarrier("id.traceContext", row),
+      "the row has no id.traceContext field: its id field is a number, not an object holding fields (--field id.traceContext)",
+    );
+    assert.equal(
+      noCarrier("payload.traceContext.x.y", row),
+      "the row has no payload.traceContext.x.y field: its payload.traceContext field has no x field " +
+        "(--field payload.traceContext.x.y; the fields of payload.traceContext: traceparent)",
+    );
+    assert.equal(
+      noCarrier("payload.traceContext", { payload: { traceContext: null } }),
+      "the row's payload.traceContext field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension",
+    );
+    // Its own field whose name holds the dot wins over the path.
+    const dotted = run([
+      "inspect",
+      "--json",
+      "--field",
+      "payload.traceContext",
+      JSON.stringify({ "payload.traceContext": carrier, payload: { traceContext: null } }),
+    ]);
+    assert.equal(dotted.code, 0, dotted.stdout);
+    assert.deepEqual(JSON.parse(dotted.stdout).diagnostics, [
+      "the row has a field named payload.traceContext itself: it is read, not the path payload.traceContext through its payload field",
+      "read the row's payload.traceContext field",
+    ]);
+    // A step named as JavaScript names an object's prototype or class: refused, for the same reason as
+    // such a field of the row itself, whatever the row holds.
+    for (const key of ["__proto__", "constructor", "prototype"])
+      for (const path of [`payload.${key}`, `${key}.traceContext`])
+        assert.equal(
+          noCarrier(path, JSON.parse(`{"payload":{${JSON.stringify(key)}:${JSON.stringify(carrier)}}}`)),
+          `the row's ${path} field is never read as a carrier by tracehop: the path goes through a field named ${key}, ` +
+            "and no tracehop function reads a carrier from a field named __proto__, constructor or prototype, the names " +
+            "JavaScript gives an object's prototype and class (JSON.parse keeps such a key; a copy by Object.assign " +
+            "makes a __proto__ field the copy's prototype); rename the field",
+        );
+    assert.match(
+      run(["--help"]).stdout,
+      /a field whose own name holds the dot, "a\.b", wins\s+over the path/,
+    );
+  });
+
+  test("a row whose carrier is two levels down: its one place read, with the path and the --field to pass; several listed; looked for within bounds", () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const carrier = { traceparent };
+    const found = (reader: string, name = "payload.traceContext") =>
+      "the row has no propagation header at its top level, no traceContext field and no field holding a carrier: " +
+      `read the one field two levels down holding a carrier, ${name}, as withCarrier(${reader}) reads it ` +
+      `(withCarrier(row) reads only traceContext); say --field ${name} to read it so, or --field PATH to choose another`;
+    const row = JSON.stringify({ id: 1, payload: { traceContext: carrier } });
+    for (const [args, input] of [
+      [[row], undefined],
+      [["-"], row + "\n"],
+    ] as const) {
+      const result = run(["inspect", "--json", ...args], input);
+      assert.equal(result.code, 0, result.stdout);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.context.parentId, "b7ad6b7169203331");
+      assert.deepEqual(report.diagnostics, [found("row.payload.traceContext")]);
+    }
+    // In text, as the diagnostic of a top-level field found so.
+    const shown = run(["inspect", row]);
+    assert.equal(shown.code, 0);
+    assert.ok(shown.stdout.includes(`  - ${found("row.payload.traceContext")}\n`), shown.stdout);
+    // Its payload as JSON text; a name that is no identifier.
+    const text = run([
+      "inspect",
+      "--json",
+      JSON.stringify({ id: 1, payload: JSON.stringify({ "x-trace": carrier }) }),
+    ]);
+    assert.equal(text.code, 0, text.stdout);
+    assert.deepEqual(JSON.parse(text.stdout).diagnostics, [
+      found('JSON.parse(row.payload)["x-trace"]', "payload.x-trace"),
+    ]);
+    // Among rows: each row's own.
+    const rows = run(["inspect", "--json", `[${row},{"id":2,"job":{"carrier":${JSON.stringify(carrier)}}}]`]);
+    assert.equal(rows.code, 0, rows.stdout);
+    assert.deepEqual(
+      JSON.parse(rows.stdout).map((r: { diagnostics: string[] }) => r.diagnostics),
+      [[found("row.payload.traceContext")], [found("row.job.carrier", "job.carrier")]],
+    );
+    // A path --field would not read as a path (a name holding the dot): the call to make instead.
+    for (const value of [
+      { "a.b": { c: carrier } },
+      { "payload.traceContext": null, payload: { traceContext: carrier } },
+    ]) {
+      const dotted = run(["inspect", "--json", JSON.stringify(value)]);
+      assert.equal(dotted.code, 0, dotted.stdout);
+      const [name, reader] = Object.hasOwn(value, "a.b")
+        ? ["a.b.c", 'row["a.b"].c']
+        : ["payload.traceContext", "row.payload.traceContext"];
+      assert.deepEqual(JSON.parse(dotted.stdout).diagnostics, [
+        "the row has no propagation header at its top level, no traceContext field and no field holding a carrier: " +
+          `read the one field two levels down holding a carrier, ${name}, as withCarrier(${reader}) reads it ` +
+          `(withCarrier(row) reads only traceContext); --field cannot name it, since a field's name holds a dot: ` +
+          `pass ${reader} to withCarrier`,
+      ]);
+    }
+    // Several: listed, none read (exit 1), as several top-level fields are.
+    const several = run([
+      "inspect",
+      "--json",
+      JSON.stringify({ a: { x: carrier }, b: { headers: carrier } }),
+    ]);
+    assert.equal(several.code, 1);
+    assert.deepEqual(JSON.parse(several.stdout).diagnostics, [
+      "the row has no propagation header at its top level, no traceContext field and no field holding a carrier; " +
+        "several fields two levels down hold a carrier (a.x, b.headers): say --field PATH to choose one",
+    ]);
+    // A top-level field holding one is read, as before; a prototype key two levels down is not looked at;
+    // nor three levels down (--field PATH reads it).
+    const top = run([
+      "inspect",
+      "--json",
+      JSON.stringify({ carrier, payload: { traceContext: { traceparent: TRACEPARENT } } }),
+    ]);
+    assert.equal(JSON.parse(top.stdout).context.parentId, "b7ad6b7169203331");
+    const none = "the object holds no propagation header and no field holding a carrier: no context";
+    for (const value of [
+      `{"payload":{"__proto__":${JSON.stringify(carrier)}}}`,
+      JSON.stringify({ meta: { trace: { carrier } } }),
+    ])
+      assert.deepEqual(firstInvalidReport(value, false).diagnostics, [none], value);
+    // Bounded as the library's warning is: the first 16 object fields of the row are looked into.
+    const wide = (before: number) => {
+      const value: Record<string, unknown> = {};
+      for (let i = 0; i < before; i++) value[`f${i}`] = { n: i };
+      value.last = { traceContext: carrier };
+      return JSON.stringify(value);
+    };
+    const sixteenth = run(["inspect", "--json", wide(15)]);
+    assert.equal(sixteenth.code, 0, sixteenth.stdout);
+    assert.deepEqual(JSON.parse(sixteenth.stdout).diagnostics, [
+      found("row.last.traceContext", "last.traceContext"),
+    ]);
+    assert.deepEqual(firstInvalidReport(wide(16), false).diagnostics, [none]);
+  });
+
   test("a carrier under a __proto__, constructor or prototype field: no carrier, as the library reads none there, and the field to rename", () => {
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     const finding = (key: string, holds: boolean) =>

@@ -8,9 +8,11 @@
 //
 // max_message_size is a global setting of the broker (shared with other runs), which a channel reads when it
 // opens (RabbitMQ 3.10 checks the body only, and a copy has the original's body): it is lowered only while
-// the queue opens its channels, one at a time, and put back at once (test/support/rabbitmqctl.ts). The
-// message itself is published on the test's channel, opened with the broker's own limit. Two RabbitMQ
-// connections: the test's and the queue's.
+// the queue opens one of its channels, and put back by the broker itself as soon as that channel has opened,
+// about 10 ms later (test/support/rabbitmqctl.ts openWithMaxMessageSize; two rabbitmqctl calls around the
+// opening left it lowered for about 1.5 s each time, when another run's new channel would have refused its
+// larger messages). The message itself is published on the test's channel, opened with the broker's own
+// limit. Two RabbitMQ connections: the test's and the queue's.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
@@ -18,7 +20,8 @@ import type amqplib from "amqplib";
 import { AmqpQueue, type AmqpQueueOptions } from "../../examples/preprocess/queue-amqp.js";
 import { deadLetterQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { rabbitmqctlSkipReason, withMaxMessageSize } from "../support/rabbitmqctl.js";
+import { urlTag } from "../../examples/preprocess/pipeline.js";
+import { openWithMaxMessageSize, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { quietly, until } from "./queue-helpers.js";
 
 /** The broker's max_message_size while the queue opens a limited channel, in bytes. */
@@ -62,13 +65,15 @@ describe(
      */
     async function withQueue(limited: boolean[], fn: (run: Run) => Promise<void>): Promise<void> {
       const database = `file:./amqp-copy-refused-${randomBytes(6).toString("hex")}.db`;
-      const queue = await withMaxMessageSize(MAX_SIZE, () => AmqpQueue.open(AMQP_URL, database, OPTIONS));
+      // The queue's connection is named with its database's tag (`tracehop-preprocess … <tag>`): the broker
+      // lowers the limit only until a channel of that connection opens.
+      const limit = <T>(open: () => Promise<T>) => openWithMaxMessageSize(MAX_SIZE, urlTag(database), open);
+      const queue = await limit(() => AmqpQueue.open(AMQP_URL, database, OPTIONS));
       const name = queue.destination("jobs");
       const connection = (queue as unknown as { _connection: amqplib.ChannelModel })._connection;
       const open = connection.createConfirmChannel.bind(connection);
       let opened = 0;
-      connection.createConfirmChannel = () =>
-        limited[opened++] === true ? withMaxMessageSize(MAX_SIZE, open) : open();
+      connection.createConfirmChannel = () => (limited[opened++] === true ? limit(open) : open());
       for (const q of [name, deadLetterQueue(name)]) await broker.channel.assertQueue(q, { durable: true });
       try {
         await quietly((logs) => fn({ queue, name, logs, opened: () => opened }));

@@ -721,10 +721,11 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   from the channel that consumes and acknowledges: RabbitMQ refuses a message for itself (larger than
  *   its `max_message_size`: {@link messageRefusal}) by closing the channel it came on (406
  *   PRECONDITION_FAILED), which then closes no consumer. Such a copy is published once more on a fresh
- *   copy channel; refused again, a retry is moved to `<RabbitMQ name>.dead` at once with its headers as
- *   they were (the same body would be refused on every retry), logged with the broker's reason and what to
- *   change (`…; its retry was refused by the broker (<reason>): <what to fix>; moved to <queue>.dead at
- *   once (with its headers as they were)`); a dead letter refused so is requeued after the pause of a
+ *   copy channel; refused again, a retry is moved to `<RabbitMQ name>.dead` at once (the same body would be
+ *   refused on every retry), as any dead letter with its count and `last-error` (the handler's error, then
+ *   the broker's reason and what to change: RabbitMQ weighs the body alone, so these headers do not make
+ *   it refused), logged with the same (`…; its retry was refused by the broker (<reason>): <what to fix>;
+ *   moved to <queue>.dead at once`); a dead letter refused so is requeued after the pause of a
  *   second, remembered as above; a redelivery's count or a redriven dead letter as for a nack. The
  *   original is acknowledged only once its copy is confirmed: nothing the broker took is lost.
  * - A lost channel or connection (a broker restart, a connection closed by an operator, a 406 channel
@@ -1445,8 +1446,9 @@ export class AmqpQueue implements Queue {
       if (copied.outcome === "moved")
         say(`amqp queue: ${failed}; delivered again in ${delayMs} ms${note(copied.note)}`, error);
       else if (copied.outcome === "refused" && copied.refusal !== undefined) {
-        // Refused for itself twice (its size: the same body would be refused on every retry): dead now, as
-        // it is, rather than requeued to fail and be refused again forever.
+        // Refused for itself twice (its size: the same body would be refused on every retry): dead now,
+        // rather than requeued to fail and be refused again forever; with its count and why, as every dead
+        // letter (RabbitMQ weighs the body alone against max_message_size: the headers change nothing).
         const { reason, fix } = copied.refusal;
         const refused = `its retry was refused by the broker (${reason}): ${fix}`;
         await this._deadLetter(
@@ -1457,7 +1459,6 @@ export class AmqpQueue implements Queue {
           `${failed}; ${refused}`,
           error,
           " at once",
-          true,
         );
       } else if (copied.outcome === "too large")
         // Without its count a retry would start again from 1, forever: dead now, with its reason.
@@ -1478,8 +1479,7 @@ export class AmqpQueue implements Queue {
    * Moves `msg` (a message of `name`, its `attempts` deliveries ended without an acknowledgement) to the
    * dead-letter queue with `lastError`: a copy with the count and `last-error` (cut to fit), else with its
    * headers as they are (which fit when they were published with amqplib), else with its other headers
-   * dropped; `asTheyWere`: only with its headers as they are (a retry the broker refused for itself: the
-   * count and `last-error` would only make the copy larger), its reason then in the log alone. Logs `what`
+   * dropped. Logs `what`
    * and the outcome (with `error`, the handler's, if any). When the broker refuses the copy, `msg` is
    * requeued after {@link REQUEUE_PAUSE_MS}, remembered with `attempts` and `lastError`.
    */
@@ -1491,14 +1491,9 @@ export class AmqpQueue implements Queue {
     what: string,
     error?: unknown,
     when = "",
-    asTheyWere = false,
   ): Promise<void> {
     const dead = deadLetterQueue(name);
     const variants = function* () {
-      if (asTheyWere) {
-        yield { headers: headersToCopy(msg), note: "with its headers as they were" };
-        return;
-      }
       yield* copyVariants(msg, attempts, lastError);
       yield {
         headers: headersToCopy(msg),

@@ -2,7 +2,7 @@
 // (a retry, a dead letter) for the message itself: larger than its max_message_size, RabbitMQ closes the
 // channel of the publish with 406 PRECONDITION_FAILED. The copies go on a channel of their own, so the
 // consumer's channel lives on; a refused copy is published once more on a fresh channel; a retry refused
-// twice is dead-lettered at once with its headers as they were; a dead letter refused twice is requeued
+// twice is dead-lettered at once with its count and last-error; a dead letter refused twice is requeued
 // after a second, remembered. Before, the copy went on the consumer's channel, which the refusal closed: the
 // queue was lost (the worker exits 1, restarted, to be refused again on the same message).
 //
@@ -17,7 +17,12 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import type amqplib from "amqplib";
-import { AmqpQueue, type AmqpQueueOptions } from "../../examples/preprocess/queue-amqp.js";
+import {
+  AmqpQueue,
+  ATTEMPTS_HEADER,
+  LAST_ERROR_HEADER,
+  type AmqpQueueOptions,
+} from "../../examples/preprocess/queue-amqp.js";
 import { deadLetterQueue, type QueueMessage } from "../../examples/preprocess/queue.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { urlTag } from "../../examples/preprocess/pipeline.js";
@@ -141,7 +146,7 @@ describe(
       });
     });
 
-    test("a retry refused twice is moved to <queue>.dead at once with its headers as they were, said in one line with the broker's reason and what to change; the consumer goes on", async (t) => {
+    test("a retry refused twice is moved to <queue>.dead at once with its count and last-error (the handler's error, the broker's reason, what to change), said in one line; the consumer goes on", async (t) => {
       if (await skipReason(t)) return;
       await withQueue([true, true], async ({ queue, name, logs, opened }) => {
         const dead = deadLetterQueue(name);
@@ -153,13 +158,21 @@ describe(
         await publish(name, BIG, "m-twice");
         const line =
           `amqp queue: handler failed on message m-twice of ${name} (delivery 1 of 5); its retry was refused by ` +
-          `the broker (${REASON}): ${FIX}; moved to ${dead} at once (with its headers as they were)`;
+          `the broker (${REASON}): ${FIX}; moved to ${dead} at once`;
         await until(() => logs.includes(line), 20_000);
         const letter = await broker.channel.get(dead, { noAck: true });
         assert.ok(letter, "no dead letter");
         assert.equal(letter.content.toString(), BIG);
         assert.equal(letter.properties.messageId, "m-twice");
-        assert.deepEqual({ ...letter.properties.headers }, { traceparent: TRACEPARENT });
+        // What an operator reads of it: how many deliveries it had, and why it died.
+        assert.deepEqual(
+          { ...letter.properties.headers },
+          {
+            traceparent: TRACEPARENT,
+            [ATTEMPTS_HEADER]: 1,
+            [LAST_ERROR_HEADER]: `the handler's error; its retry was refused by the broker (${REASON}): ${FIX}`,
+          },
+        );
         await publish(name, "after", "m-after");
         await until(() => seen.length === 2, 20_000);
         assert.deepEqual(seen, ["BIG", "after"]);

@@ -85,10 +85,18 @@ export const HEADERS_TABLE_MAX_BYTES = 65_536;
 /** Longest wait before a retry, in ms: 2 minutes, the table queue's cap with its default lease. */
 export const MAX_RETRY_DELAY_MS = 2 * 60_000;
 /**
- * Pause before a message whose copy could not be published (the broker refused it) is requeued, in ms:
- * the broker delivers it again at once, and a target that keeps refusing would otherwise loop.
+ * Pause before a message whose copy could not be published (the broker refused it) is requeued the first
+ * time, in ms: the broker delivers it again at once (to the head of the queue), and a target that keeps
+ * refusing would otherwise loop. Doubled at each further requeue of the same message in a row, at most
+ * {@link REQUEUE_PAUSE_MAX_MS}: a dead-letter queue that refuses for good (full, or the body over the broker's
+ * max_message_size) was met once a second, forever, each time with a log line and two channels opened.
  */
-const REQUEUE_PAUSE_MS = 1_000;
+export const REQUEUE_PAUSE_MS = 1_000;
+/**
+ * Longest pause before a message is requeued ({@link REQUEUE_PAUSE_MS}), in ms: the consumer holds the
+ * message while it waits and takes no other (prefetch 1), so the wait is bounded shorter than a retry's.
+ */
+export const REQUEUE_PAUSE_MAX_MS = 30_000;
 /** Messages this queue requeued itself that it remembers (their count and last error), at most. */
 const REMEMBERED_MAX = 1_000;
 /** Headers RabbitMQ adds when it dead-letters or redelivers a message: left off a copy. */
@@ -712,8 +720,10 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   published with them), the reason then only in the log; as a last resort (headers from a client
  *   with a larger limit) only the count and `last-error`.
  * - When the broker refuses a copy (a nack: a queue that rejects publishes), a retry or a dead letter is
- *   requeued after a pause of a second (never dropped), and this AmqpQueue remembers its count and last
- *   error by message id (the last {@link REMEMBERED_MAX}), so that its redelivery is neither counted as
+ *   requeued after a pause (never dropped): a second, doubled each time the same message is requeued
+ *   again in a row, at most {@link REQUEUE_PAUSE_MAX_MS} (its delivery is held meanwhile: this consumer
+ *   takes nothing else, and close() ends the wait); and this AmqpQueue remembers its count, last error and
+ *   requeues by message id (the last {@link REMEMBERED_MAX}), so that its redelivery is neither counted as
  *   a death nor loses its reason; a redelivery whose count is refused is handled as it is, and a message
  *   given back on close is left to the broker (requeued when the channel closes, counted as a
  *   redelivery).
@@ -725,8 +735,8 @@ export const retryQueue = (queue: string, delayMs: number): string => `${queue}.
  *   refused on every retry), as any dead letter with its count and `last-error` (the handler's error, then
  *   the broker's reason and what to change: RabbitMQ weighs the body alone, so these headers do not make
  *   it refused), logged with the same (`…; its retry was refused by the broker (<reason>): <what to fix>;
- *   moved to <queue>.dead at once`); a dead letter refused so is requeued after the pause of a
- *   second, remembered as above; a redelivery's count or a redriven dead letter as for a nack. The
+ *   moved to <queue>.dead at once`); a dead letter refused so is requeued after the pause
+ *   above (a second, then doubled), remembered as above; a redelivery's count or a redriven dead letter as for a nack. The
  *   original is acknowledged only once its copy is confirmed: nothing the broker took is lost.
  * - A lost channel or connection (a broker restart, a connection closed by an operator, a 406 channel
  *   error) ends the queue: nothing can be published or acknowledged any more, the messages in hand go
@@ -790,6 +800,11 @@ export class AmqpQueue implements Queue {
    * nor loses its reason. At most {@link REMEMBERED_MAX} (the oldest forgotten first).
    */
   private readonly _requeued = new Map<string, Requeued>();
+  /**
+   * Deliveries that are the redelivery of a message this queue requeued itself ({@link _recall}): how many
+   * times in a row it was requeued, for the pause before it is requeued again ({@link _requeue}).
+   */
+  private readonly _requeuesBefore = new WeakMap<amqplib.Message, number>();
   /** Message ids of {@link publish}'s messages the broker returned unrouted (basic.return), until publish reads them. */
   private readonly _returned = new Set<string>();
 
@@ -1481,7 +1496,7 @@ export class AmqpQueue implements Queue {
    * headers as they are (which fit when they were published with amqplib), else with its other headers
    * dropped. Logs `what`
    * and the outcome (with `error`, the handler's, if any). When the broker refuses the copy, `msg` is
-   * requeued after {@link REQUEUE_PAUSE_MS}, remembered with `attempts` and `lastError`.
+   * requeued after a pause ({@link _requeue}), remembered with `attempts` and `lastError`.
    */
   private async _deadLetter(
     name: string,
@@ -1533,9 +1548,11 @@ export class AmqpQueue implements Queue {
   }
 
   /**
-   * Requeues `msg` after {@link REQUEUE_PAUSE_MS} (close() ends the pause) because its copy could not be
-   * published (`copied`: refused by the broker, or the channel lost: then it is back in the queue already),
-   * and remembers its count `attempts` and `lastError` for its redelivery. Logs `what` (`…, and its
+   * Requeues `msg` after a pause (close() ends it) because its copy could not be published (`copied`:
+   * refused by the broker, or the channel lost: then it is back in the queue already), and remembers its
+   * count `attempts`, `lastError` and how often it was requeued in a row for its redelivery. The pause is
+   * {@link REQUEUE_PAUSE_MS} the first time, doubled at each requeue of the redelivery this queue
+   * remembers, at most {@link REQUEUE_PAUSE_MAX_MS}. Logs `what` (`…, and its
    * retry`) with the outcome and `error`, the handler's.
    */
   private async _requeue(
@@ -1554,17 +1571,23 @@ export class AmqpQueue implements Queue {
       );
       return;
     }
+    const requeues = (this._requeuesBefore.get(msg) ?? 0) + 1;
+    const pauseMs = Math.min(REQUEUE_PAUSE_MS * 2 ** (requeues - 1), REQUEUE_PAUSE_MAX_MS);
+    const again =
+      requeues === 1
+        ? ""
+        : ` (requeue ${requeues} in a row: the pause doubles each time, at most ${formatDuration(REQUEUE_PAUSE_MAX_MS)})`;
     say(
-      `amqp queue: ${what} could not be published to ${copied.target} (${copied.why}); requeued in ${REQUEUE_PAUSE_MS} ms`,
+      `amqp queue: ${what} could not be published to ${copied.target} (${copied.why}); requeued in ${pauseMs} ms${again}`,
       ...args,
     );
-    this._remember(msg, attempts, lastError);
-    await pause(REQUEUE_PAUSE_MS, this._closed.signal);
+    this._remember(msg, attempts, lastError, requeues);
+    await pause(pauseMs, this._closed.signal);
     if (this._lost === undefined) this._channel.nack(msg, false, true);
   }
 
   /** Remembers a message this queue requeues itself: its count and last error ({@link _recall}). */
-  private _remember(msg: amqplib.Message, attempts: number, lastError: string): void {
+  private _remember(msg: amqplib.Message, attempts: number, lastError: string, requeues: number): void {
     const id = messageIdOf(msg);
     if (id === undefined) return; // a delivery tag changes with each delivery: nothing to find it by
     this._requeued.delete(id);
@@ -1572,6 +1595,7 @@ export class AmqpQueue implements Queue {
       attempts,
       lastError,
       counted: headerCount(msg),
+      requeues,
     });
     if (this._requeued.size > REMEMBERED_MAX) this._requeued.delete(this._requeued.keys().next().value!);
   }
@@ -1586,7 +1610,9 @@ export class AmqpQueue implements Queue {
     if (remembered === undefined) return undefined;
     this._requeued.delete(id!);
     const counted = headerCount(msg);
-    return msg.fields.redelivered && counted === remembered.counted ? remembered : undefined;
+    if (!msg.fields.redelivered || counted !== remembered.counted) return undefined;
+    this._requeuesBefore.set(msg, remembered.requeues);
+    return remembered;
   }
 
   /** The wait after the failure of delivery `count`, in whole ms: retryDelayMs × 2^(count-1), capped. */
@@ -1756,6 +1782,8 @@ interface Requeued {
    * since by another consumer differs).
    */
   counted: number;
+  /** How many times in a row this queue requeued it, that last requeue included. */
+  requeues: number;
 }
 
 /** One header table for a copy, and what was left out or cut to make it fit (for the log), if anything. */

@@ -10,6 +10,7 @@ import {
   attemptsMark,
   connectAmqp,
   MAX_RETRY_DELAY_MS,
+  REQUEUE_PAUSE_MAX_MS,
   retryQueue,
   type AmqpQueueOptions,
 } from "../../examples/preprocess/queue-amqp.js";
@@ -779,6 +780,62 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 1, "last-error": "the handler's own error" },
       );
       assert.ok(!logs.some((line) => line.includes("consumer died")), logs.join("\n"));
+    });
+  });
+
+  test("a dead letter the dead-letter queue keeps refusing is requeued after 1 s, then 2 s, then 4 s (doubled, at most 30 s), not once a second forever", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const noCtl = await rabbitmqctlSkipReason();
+    if (noCtl !== undefined) return t.skip(noCtl);
+    await withQueue({ maxAttempts: 1 }, async ({ queue, name, logs }) => {
+      const dead = deadLetterQueue(name);
+      const pattern = `^${dead.replaceAll(".", "\\.")}$`;
+      // The dead-letter queue refuses every message (a full queue that rejects publishes) until cleared.
+      await withPolicy(
+        `tracehop-test-${name}`,
+        pattern,
+        { "max-length": 0, overflow: "reject-publish" },
+        async (clear) => {
+          await queue.publish("jobs", "refused dead letter", { traceparent: TRACEPARENT });
+          let calls = 0;
+          await queue.consume("jobs", async () => {
+            calls++;
+            throw new Error("the handler's own error");
+          });
+          const requeued = () => logs.filter((line) => line.includes("; requeued in "));
+          /** When each "requeued in" line was first seen. */
+          const seenAt: number[] = [];
+          await until(() => {
+            while (seenAt.length < requeued().length) seenAt.push(Date.now());
+            return seenAt.length >= 3;
+          }, 20_000);
+          const doubling = (n: number) =>
+            ` (requeue ${n} in a row: the pause doubles each time, at most ${REQUEUE_PAUSE_MAX_MS / 1_000} s)`;
+          assert.deepEqual(
+            requeued()
+              .slice(0, 3)
+              .map((line) => line.slice(line.lastIndexOf("; requeued in "))),
+            [
+              "; requeued in 1000 ms",
+              `; requeued in 2000 ms${doubling(2)}`,
+              `; requeued in 4000 ms${doubling(3)}`,
+            ],
+          );
+          assert.ok(seenAt[1]! - seenAt[0]! >= 950, `requeued again after ${seenAt[1]! - seenAt[0]!} ms`);
+          assert.ok(seenAt[2]! - seenAt[1]! >= 1_950, `requeued again after ${seenAt[2]! - seenAt[1]!} ms`);
+          await clear();
+          // Taken once the 4 s pause is over: dead with its count and its real reason, its handler run once.
+          await until(async () => (await messageCount(dead)) === 1, 15_000);
+          assert.ok(Date.now() - seenAt[2]! >= 3_900, `dead-lettered ${Date.now() - seenAt[2]!} ms after`);
+          assert.equal(calls, 1);
+        },
+      );
+      const letter = await broker.channel.get(dead, { noAck: true });
+      assert.ok(letter);
+      assert.deepEqual(
+        { ...letter.properties.headers },
+        { traceparent: TRACEPARENT, [ATTEMPTS_HEADER]: 1, "last-error": "the handler's own error" },
+      );
     });
   });
 

@@ -97,6 +97,11 @@ export const REQUEUE_PAUSE_MS = 1_000;
  * message while it waits and takes no other (prefetch 1), so the wait is bounded shorter than a retry's.
  */
 export const REQUEUE_PAUSE_MAX_MS = 30_000;
+/** amqplib's (2.x) error for a publish the broker answered with basic.nack. */
+const AMQPLIB_NACKED = "message nacked";
+/** Why a copy the broker nacked was not published, as the log says it (a nack gives no reason). */
+const NACKED =
+  "the broker refused it with a basic.nack, which gives no reason: a queue at its max-length that rejects publishes, for one";
 /** Messages this queue requeued itself that it remembers (their count and last error), at most. */
 const REMEMBERED_MAX = 1_000;
 /** Headers RabbitMQ adds when it dead-letters or redelivers a message: left off a copy. */
@@ -1146,7 +1151,7 @@ export class AmqpQueue implements Queue {
       if (copied.outcome !== "moved") {
         if (this._lost === undefined) this._channel.nack(msg, false, true);
         throw new Error(
-          `amqp queue: redrive of ${dead} stopped after ${counted(moved, "message")}: a copy could not be published to ${name} (${copied.outcome === "too large" ? `its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table` : copied.outcome === "lost" ? `the queue was lost: ${this._lost}` : copied.why}); the rest stay in ${dead}`,
+          `amqp queue: redrive of ${dead} stopped after ${counted(moved, "message")}: a copy of ${messageLabel(messageIdOf(msg), msg.content)} could not be published to ${name} (${copied.outcome === "too large" ? `its headers exceed amqplib's ${HEADERS_TABLE_MAX_BYTES}-byte field table` : copied.outcome === "lost" ? `the queue was lost: ${this._lost}` : copied.why}); it and the rest stay in ${dead}`,
         );
       }
     }
@@ -1369,7 +1374,11 @@ export class AmqpQueue implements Queue {
       // Its last allowed delivery ended without a verdict; or this queue requeued it when its dead letter
       // could not be published, and remembers why.
       const lastError = remembered?.lastError ?? unacknowledged("");
-      await this._deadLetter(name, msg, attempts, lastError, `${message} of ${name} ${lastError}`);
+      const what =
+        remembered === undefined
+          ? `${message} of ${name} ${lastError}`
+          : `${message} of ${name}, given back when its dead letter was refused (${this._deliveryOf(attempts)}: ${lastError})`;
+      await this._deadLetter(name, msg, attempts, lastError, what);
       return false;
     }
     if (remembered || msg.fields.redelivered) {
@@ -1671,6 +1680,8 @@ export class AmqpQueue implements Queue {
             await channel.waitForConfirms();
           } catch (error) {
             const refusal = this._copyRefusals.get(channel);
+            if (this._lost === undefined && error instanceof Error && error.message === AMQPLIB_NACKED)
+              return { outcome: "refused", target, why: NACKED };
             if (refusal === undefined || this._lost !== undefined) throw error;
             // Its 'close' came with the refusal: the next _copyChannel() opens a fresh channel.
             if (tries < 2) continue;

@@ -216,7 +216,7 @@ describe(
       });
     });
 
-    test("redrive: a copy refused twice stops the redrive with the broker's reason, the dead letter stays in <queue>.dead, and the queue goes on (not lost)", async (t) => {
+    test("redrive: a copy refused twice stops the redrive naming the message and the broker's reason, the dead letter stays in <queue>.dead, and the queue goes on (not lost)", async (t) => {
       if (await skipReason(t)) return;
       await withQueue([true, true], async ({ queue, name }) => {
         const dead = deadLetterQueue(name);
@@ -224,7 +224,7 @@ describe(
         await assert.rejects(queue.redrive("jobs"), (error: Error) => {
           assert.equal(
             error.message,
-            `amqp queue: redrive of ${dead} stopped after 0 messages: a copy could not be published to ${name} (${REASON}: ${FIX}); the rest stay in ${dead}`,
+            `amqp queue: redrive of ${dead} stopped after 0 messages: a copy of message m-redrive could not be published to ${name} (${REASON}: ${FIX}); it and the rest stay in ${dead}`,
           );
           return true;
         });

@@ -783,7 +783,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
-  test("a dead letter the dead-letter queue keeps refusing is requeued after 1 s, then 2 s, then 4 s (doubled, at most 30 s), not once a second forever", async (t) => {
+  test("a dead letter the dead-letter queue keeps refusing is requeued after 1 s, then 2 s, then 4 s (doubled, at most 30 s), not once a second forever; each line names the message and why", async (t) => {
     if (!broker.requireBroker(t)) return;
     const noCtl = await rabbitmqctlSkipReason();
     if (noCtl !== undefined) return t.skip(noCtl);
@@ -798,8 +798,10 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
         async (clear) => {
           await queue.publish("jobs", "refused dead letter", { traceparent: TRACEPARENT });
           let calls = 0;
-          await queue.consume("jobs", async () => {
+          let id: string | undefined;
+          await queue.consume("jobs", async (message) => {
             calls++;
+            id = message.id;
             throw new Error("the handler's own error");
           });
           const requeued = () => logs.filter((line) => line.includes("; requeued in "));
@@ -821,6 +823,13 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
               `; requeued in 4000 ms${doubling(3)}`,
             ],
           );
+          // Which message, and why: its handler's error, and the broker's refusal of its dead letter.
+          const nacked = `could not be published to ${dead} (the broker refused it with a basic.nack, which gives no reason: a queue at its max-length that rejects publishes, for one)`;
+          const givenBack = `amqp queue: message ${id} of ${name}, given back when its dead letter was refused (delivery 1 of 1: the handler's own error)`;
+          assert.deepEqual(requeued().slice(0, 2), [
+            `amqp queue: handler failed on message ${id} of ${name} (delivery 1 of 1), and its dead letter ${nacked}; requeued in 1000 ms`,
+            `${givenBack}, and its dead letter ${nacked}; requeued in 2000 ms${doubling(2)}`,
+          ]);
           assert.ok(seenAt[1]! - seenAt[0]! >= 950, `requeued again after ${seenAt[1]! - seenAt[0]!} ms`);
           assert.ok(seenAt[2]! - seenAt[1]! >= 1_950, `requeued again after ${seenAt[2]! - seenAt[1]!} ms`);
           await clear();
@@ -828,6 +837,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
           await until(async () => (await messageCount(dead)) === 1, 15_000);
           assert.ok(Date.now() - seenAt[2]! >= 3_900, `dead-lettered ${Date.now() - seenAt[2]!} ms after`);
           assert.equal(calls, 1);
+          await until(() => logs.includes(`${givenBack}; moved to ${dead}`));
         },
       );
       const letter = await broker.channel.get(dead, { noAck: true });

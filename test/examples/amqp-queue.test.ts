@@ -1072,6 +1072,60 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     });
   });
 
+  /** Why a copy the broker nacked was not published, as the queue's lines say it. */
+  const NACKED =
+    "the broker refused it with a basic.nack, which gives no reason: a queue at its max-length that rejects publishes, for one";
+
+  /** Runs `fn` while `name`, a RabbitMQ queue, refuses every publish (a full queue that rejects them). */
+  const refusingPublishes = (name: string, fn: (clear: () => Promise<void>) => Promise<void>) =>
+    withPolicy(
+      `tracehop-test-${name}`,
+      `^${name.replaceAll(".", "\\.")}$`,
+      { "max-length": 0, overflow: "reject-publish" },
+      fn,
+    );
+
+  test("a handler that fails while the queue closes, its give-back copy refused by the broker: left to the broker, which requeues it with the channel, counted as a redelivery, said in one line", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const noCtl = await rabbitmqctlSkipReason();
+    if (noCtl !== undefined) return t.skip(noCtl);
+    const options = { maxAttempts: 3, retryDelayMs: 60_000 };
+    await withQueue(options, async ({ queue, name, database, close, logs }) => {
+      await queue.publish("jobs", "give-back refused", {});
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let id: string | undefined;
+      await queue.consume("jobs", async (message) => {
+        id = message.id;
+        await released;
+        throw new Error("stopping");
+      });
+      await until(() => id !== undefined);
+      await refusingPublishes(name, async () => {
+        const closed = close();
+        release();
+        await closed;
+        // Not lost: the broker took it back when the channel closed.
+        assert.equal(await messageCount(name), 1);
+      });
+      assert.deepEqual(logs, [
+        `amqp queue: closing: message ${id} of ${name}: left to the broker, which requeues it when the channel closes, counted as a redelivery (delivery 1 of 3; a copy could not be published: ${NACKED}) (its handler ended with: stopping)`,
+      ]);
+      // The next worker of the same database takes it as its second delivery, not dead, not delayed.
+      const next = await AmqpQueue.open(AMQP_URL, database, options);
+      const seen: Seen[] = [];
+      try {
+        await next.consume("jobs", async (message) => void seen.push(delivery(message)));
+        await until(() => seen.length === 1);
+      } finally {
+        await next.close();
+      }
+      assert.deepEqual(counts(seen), [["give-back refused", 2, true]]);
+      assert.equal(seen[0]!.id, id);
+      assert.equal(await messageCount(deadLetterQueue(name)), 0);
+    });
+  });
+
   test("redrive moves the dead letters back, their count reset and last error kept; they are delivered from 1 again", async (t) => {
     if (!broker.requireBroker(t)) return;
     await withQueue({ maxAttempts: 2, retryDelayMs: 0 }, async ({ queue, name }) => {

@@ -1403,8 +1403,7 @@ export class AmqpQueue implements Queue {
         return false;
       }
       say(
-        `amqp queue: a copy of ${message} of ${name} with its count could not be published; handled as it is`,
-        copied.why,
+        `amqp queue: a copy of ${message} of ${name} with its count could not be published (${copied.why}); handled as it is`,
       );
     }
     return true;

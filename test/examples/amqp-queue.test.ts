@@ -1085,6 +1085,37 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       fn,
     );
 
+  test("a redelivered message whose copy with its count the broker refuses is handled as it is, with that delivery counted, said in one line naming it and why", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const noCtl = await rabbitmqctlSkipReason();
+    if (noCtl !== undefined) return t.skip(noCtl);
+    await withQueue({ maxAttempts: 5, retryDelayMs: 0 }, async ({ queue, name, logs }) => {
+      await queue.publish("jobs", "count refused", { traceparent: TRACEPARENT });
+      // A consumer takes it and dies with it in hand once the queue refuses publishes (the policy, set on a
+      // queue holding the message ready, would drop it).
+      const dying = (await connectOrSkipReason()) as amqplib.ChannelModel;
+      const channel = await dying.createChannel();
+      let taken = 0;
+      await channel.consume(name, () => void taken++);
+      await until(() => taken === 1);
+      await refusingPublishes(name, async () => {
+        await dying.close(); // back in the queue, redelivered
+        await until(async () => (await messageCount(name)) === 1);
+        const seen: Seen[] = [];
+        await queue.consume("jobs", async (message) => void seen.push(delivery(message)));
+        await until(() => seen.length === 1);
+        // Its death counted (delivery 2), though the copy that would carry that count was refused.
+        assert.deepEqual(counts(seen), [["count refused", 2, true]]);
+        assert.deepEqual(logs, [
+          `amqp queue: a copy of message ${seen[0]!.id} of ${name} with its count could not be published (${NACKED}); handled as it is`,
+        ]);
+        // Acknowledged once handled: nothing left, nothing dead.
+        await until(async () => (await messageCount(name)) === 0);
+        assert.equal(await messageCount(deadLetterQueue(name)), 0);
+      });
+    });
+  });
+
   test("a handler that fails while the queue closes, its give-back copy refused by the broker: left to the broker, which requeues it with the channel, counted as a redelivery, said in one line", async (t) => {
     if (!broker.requireBroker(t)) return;
     const noCtl = await rabbitmqctlSkipReason();

@@ -31,6 +31,7 @@ import { describeValue } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { VERSION } from "../version.js";
 import { warnOnce } from "../warn-once.js";
+import { checkContextManagerOnCapture } from "./run-in-span.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
 export const TRACER_NAME = "tracehop";
@@ -155,7 +156,11 @@ function assertContextOption(ctx: unknown, where: string): void {
  *   0x21-0x7E or whose value is not printable ASCII (0x20-0x7E), which a third-party propagator may
  *   write, is left out with a warning (`keepHeaderTextFields`). Never throws on what it propagates.
  *   Inside the callback of `withSendSpan` (tracehop/messaging) the suppression that one sets for the
- *   client's instrumentation is seen through: the carrier holds the send span's context.
+ *   client's instrumentation is seen through: the carrier holds the send span's context. The first
+ *   capture of an empty context (`ROOT_CONTEXT`) in a process with no context manager registered — where
+ *   nothing is active even inside `tracer.startActiveSpan(...)`, so every carrier is `{}` — says so once
+ *   (`diag.warn` and the process warning `TRACEHOP_NO_CONTEXT_MANAGER`, the restore helpers' check;
+ *   docs/warnings.md); nothing with a manager registered.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator (a style name such as
  *   `"datadog"` instead of `createPropagator("datadog")`), `options.context` is not a Context, or
  *   `options.baggage` is not `"none"`, `"all"` or an array of baggage keys (the message names them; a
@@ -177,8 +182,8 @@ export function checkedCapture(options: CaptureCarrierOptions, where: string): T
   assertCarrierOptions(options, where, CAPTURE_OPTION_NAMES);
   // `null` is no options to untyped callers, as assertCarrierOptions takes it.
   const baggage = (options as CaptureCarrierOptions | null)?.baggage;
-  if (baggage === undefined) return injectCarrier(options);
-  return injectAllowedBaggage(options, compileBaggagePolicy(baggage, `tracehop ${where}`, "all"));
+  if (baggage === undefined) return injectCarrier(options, where);
+  return injectAllowedBaggage(options, compileBaggagePolicy(baggage, `tracehop ${where}`, "all"), where);
 }
 
 /**
@@ -190,28 +195,34 @@ export function checkedCapture(options: CaptureCarrierOptions, where: string): T
 export function injectAllowedBaggage(
   options: CarrierOptions | null,
   allowed: ReadonlySet<string> | undefined,
+  caller?: string,
 ): TraceCarrier {
-  if (allowed === undefined) return injectCarrier(options);
+  if (allowed === undefined) return injectCarrier(options, caller);
   // Filtered before inject (every propagator sees only the entries kept), and what a propagator still
   // writes for a removed entry (an `ot-baggage-*` header of its own) after.
   const context = withAllowedBaggage(options?.context, allowed);
-  return dropDeniedBaggageHeaders(injectCarrier({ context, propagator: options?.propagator }), allowed);
+  return dropDeniedBaggageHeaders(
+    injectCarrier({ context, propagator: options?.propagator }, caller),
+    allowed,
+  );
 }
 
 /**
  * Internal: {@link captureCarrier} for callers that checked their options already (at their own entry
- * point, under their own name): no check again on the path every write or message takes. Never throws.
+ * point, under their own name): no check again on the path every write or message takes. `caller` is the
+ * entry point the no-context-manager warning names (`checkContextManagerOnCapture`, looked for only when
+ * the context injected is `ROOT_CONTEXT`). Never throws.
  */
-export function injectCarrier(options: CarrierOptions | null): TraceCarrier {
+export function injectCarrier(options: CarrierOptions | null, caller = "captureCarrier"): TraceCarrier {
   const carrier: TraceCarrier = {};
   const propagator = options?.propagator ?? getDefaultPropagator();
+  const ctx = options?.context ?? contextApi.active();
+  // An empty context: perhaps no context manager, which makes every capture empty (said once; one
+  // comparison when a span is active).
+  if (ctx === ROOT_CONTEXT) checkContextManagerOnCapture(caller);
   try {
     // Through the suppression withSendSpan sets on its callback (not through the user's).
-    propagator.inject(
-      withoutSendSuppression(options?.context ?? contextApi.active()),
-      carrier,
-      traceCarrierSetter,
-    );
+    propagator.inject(withoutSendSuppression(ctx), carrier, traceCarrierSetter);
   } catch (err) {
     warnPropagatorFailed("inject", err);
     return {};

@@ -107,6 +107,40 @@ function checkContextManager(caller: SpanHelper): void {
   );
 }
 
+/**
+ * Internal: the capture side of {@link checkContextManager}, for a capture that injects `ROOT_CONTEXT`
+ * (`captureCarrier()`, `traceCarrierExtension`'s write, `injectKafkaHeaders` / `injectAmqpHeaders`
+ * with nothing active). Without a context manager (@opentelemetry/api's no-op one) `ROOT_CONTEXT` is the
+ * active context everywhere, inside `tracer.startActiveSpan(...)` too, so every carrier is `{}` (a NULL
+ * column) with no error. Looked for once per process, shared with the restore's check (whichever runs
+ * first): no manager is said with the same warning key and code, `TRACEHOP_NO_CONTEXT_MANAGER`, naming
+ * `caller`; a registered one (the usual capture outside any span after `startTracing()`) ends the check
+ * for good. The caller tests for `ROOT_CONTEXT` first, so a capture with a span active costs one
+ * comparison. Never throws; nothing under OTEL_SDK_DISABLED=true.
+ */
+export function checkContextManagerOnCapture(caller: string): void {
+  if (contextManagerChecked) return;
+  contextManagerChecked = true;
+  if (tracingDisabled()) return;
+  let registered: boolean;
+  try {
+    registered = contextManagerRegistered();
+  } catch {
+    return; // a context manager that throws: not the problem this check is about
+  }
+  if (registered) return;
+  warnOnce(
+    "no-context-manager",
+    `tracehop ${caller}: no OpenTelemetry context manager is registered, so no span is ever active, not even ` +
+      "inside tracer.startActiveSpan(...): the carrier captured is {} (the Prisma extension stores NULL), so " +
+      "the trace ends at this hop. Call startTracing() first in every process that captures or restores a " +
+      "carrier, or register a context manager before the first write: " +
+      "context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()) " +
+      "(@opentelemetry/context-async-hooks; through the same major version of @opentelemetry/api as tracehop's).",
+    NO_CONTEXT_MANAGER_WARNING,
+  );
+}
+
 /** Test-only: the next restore checks for a context manager again. */
 export function resetContextManagerCheckForTests(): void {
   contextManagerChecked = false;

@@ -139,7 +139,8 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     ...given
   } = options;
   const send = sender(headers, suppressInstrumentation !== false, fn);
-  const inject: Inject = (context) => injectAllowedBaggage({ context, propagator }, allowedBaggage);
+  const inject: Inject = (context) =>
+    injectAllowedBaggage({ context, propagator }, allowedBaggage, "withSendSpan");
   if (creationContext === undefined) return sendInActiveContext(name, attributes, links, inject, send);
   // A bad attempt, run or capturedAt (read from the message or the row) is left out, said once. Only
   // a relay's restore reads them: without a creationContext they are not used, and nothing is said.

@@ -87,7 +87,7 @@ export function captureStoredCarrier(
   try {
     let ctx = options.context;
     if (allowedBaggage) ctx = withAllowedBaggage(ctx, allowedBaggage);
-    const carrier = injectCarrier({ context: ctx, propagator: options.propagator });
+    const carrier = injectCarrier({ context: ctx, propagator: options.propagator }, "traceCarrierExtension");
     return fitCarrier(carrier, maxBytes, allowedBaggage, options.propagator);
   } catch (err) {
     diag.warn("tracehop traceCarrierExtension: carrier capture failed; the row is written without one", err);

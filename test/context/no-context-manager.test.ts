@@ -137,6 +137,63 @@ describe("no context manager registered", () => {
     }
   });
 
+  /** The capture side's warning, naming the entry point whose capture found no context manager. */
+  const captureMessage = (caller: string) =>
+    `tracehop ${caller}: no OpenTelemetry context manager is registered, so no span is ever active, not even ` +
+    "inside tracer.startActiveSpan(...): the carrier captured is {} (the Prisma extension stores NULL), so " +
+    "the trace ends at this hop. Call startTracing() first in every process that captures or restores a " +
+    "carrier, or register a context manager before the first write: " +
+    "context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()) " +
+    "(@opentelemetry/context-async-hooks; through the same major version of @opentelemetry/api as tracehop's).";
+
+  test("captureCarrier inside tracer.startActiveSpan gives {} and says so once, with the same code", async () => {
+    const tracer = trace.getTracer("writer");
+    const told = await recordWarnings(() => [
+      tracer.startActiveSpan("POST /jobs", (span) => {
+        const carrier = captureCarrier();
+        span.end();
+        return carrier;
+      }),
+      captureCarrier(),
+      captureCarrier({ baggage: "none" }),
+    ]);
+    assert.deepEqual(told.result, [{}, {}, {}]);
+    assert.deepEqual(told.processWarnings, [[CODE, captureMessage("captureCarrier")]]);
+    assert.deepEqual(told.diagWarnings, [captureMessage("captureCarrier")]);
+    // The restore's check is the same one: already done, nothing more is said.
+    const after = await recordWarnings(() => withCarrier(row, "job", () => 1));
+    assert.deepEqual(after.processWarnings, []);
+  });
+
+  test("a capture of an explicit context holding a span: the carrier, no warning", async () => {
+    const span = trace.getTracer("writer").startSpan("POST /jobs");
+    const told = await recordWarnings(() =>
+      captureCarrier({ context: trace.setSpan(context.active(), span) }),
+    );
+    span.end();
+    assert.equal(told.result.traceparent, `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("with a context manager registered: captureCarrier outside any span gives {} without a warning", async () => {
+    assert.ok(context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+    try {
+      const told = await recordWarnings(() => ({
+        outside: captureCarrier(),
+        inside: trace.getTracer("writer").startActiveSpan("POST /jobs", (span) => {
+          span.end();
+          return captureCarrier();
+        }),
+      }));
+      assert.deepEqual(told.result.outside, {});
+      assert.match(told.result.inside.traceparent ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      assert.deepEqual(told.processWarnings, []);
+      assert.deepEqual(told.diagWarnings, []);
+    } finally {
+      context.disable();
+    }
+  });
+
   test("with a context manager registered: no warning, captureCarrier inside fn sees the span", async () => {
     assert.ok(context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
     try {

@@ -30,6 +30,22 @@ export function lineHint(line: string, lines?: readonly string[]): string {
 }
 
 /**
+ * The {@link psqlColumnsHint} of the first of the first {@link PSQL_ROWS_LOOKED_AT} `lines` that has
+ * one, else "": psql output of several columns whose first row shows no carrier (`|2`, its carrier
+ * column NULL, then `{"traceparent":…}|3`), read from a later row.
+ */
+export function psqlRowsHint(lines: readonly string[]): string {
+  for (const line of lines.slice(0, PSQL_ROWS_LOOKED_AT)) {
+    const hint = psqlColumnsHint(line);
+    if (hint !== "") return hint;
+  }
+  return "";
+}
+
+/** How many lines {@link psqlRowsHint} looks at: a few rows, not the whole input. */
+const PSQL_ROWS_LOOKED_AT = 5;
+
+/**
  * A hint for a line that is not JSON, with the escapes of `mysql --batch` undone either, but whose
  * every backslash starts one (`\n`, `\t`, `\0`, `\\`), as in that client's output, else "": a value
  * that is no JSON text, or a line cut short.
@@ -65,13 +81,18 @@ export function cutShortHint(line: string): string {
  * A hint for a line that reads like psql output of several columns (psql separates columns with `|`),
  * the JSON value in any column: `42|{"traceparent":…}` or `{"traceparent":…}|42` as `psql -At` prints
  * them (and sqlite3 in its default list mode, whose advice is added), `  42 | {"traceparent":…}` as `psql -t` (aligned, each row's line starting with a space) prints
- * it; else "". A JSON value at the start of the line must end right before a `|` (`…}|42`), so that a
- * broken JSON text with a `|` inside a string is not taken for columns.
+ * it; or an integer id and a NULL carrier after it, which psql prints as nothing: `42|` (`psql -At`),
+ * `  42 | ` (`psql -t`), a row written before the carrier column was filled (checked with psql 15,
+ * test/fixtures/inspect-clients/psql-At-columns-null-first.txt, psql-t-columns-all-null.txt); else "". A
+ * JSON value at the start of the line must end right before a `|` (`…}|42`), so that a broken JSON text
+ * with a `|` inside a string is not taken for columns. `nullCarrier: false` takes only a row showing a
+ * JSON value ({@link columnNamesHint}'s rows, whose all-NULL case its footer's count decides).
  */
-function psqlColumnsHint(line: string): string {
+function psqlColumnsHint(line: string, nullCarrier = true): string {
   const valueAfterSeparator = /\|\s*[{"]/.test(line);
   const valueBeforeSeparator = /^\s*[{"]/.test(line) && /[}"]\s*\|/.test(line);
-  if (!valueAfterSeparator && !valueBeforeSeparator) return "";
+  const idBeforeNull = nullCarrier && /^\s*-?\d+\s*\|\s*$/.test(line);
+  if (!valueAfterSeparator && !valueBeforeSeparator && !idBeforeNull) return "";
   // psql -t (aligned) starts its lines with a space; psql -At and sqlite3's default list mode do not.
   if (line.startsWith(" "))
     return ` (it looks like psql -t output (aligned) of several columns, separated by "|": ${psqlOneColumn()})`;
@@ -285,9 +306,9 @@ export function columnNamesHint(lines: readonly string[]): string {
     // A row of such columns (psql -A -F $'\t' read as psql -At with its tabs for "|").
     const hinted = rows.some((row) =>
       separator === "|"
-        ? psqlColumnsHint(row) !== ""
+        ? psqlColumnsHint(row, false) !== ""
         : psql
-          ? psqlColumnsHint(row.replace(/\t/g, "|")) !== ""
+          ? psqlColumnsHint(row.replace(/\t/g, "|"), false) !== ""
           : mysqlColumnsHint(row) !== "",
     );
     // Rows all NULL: as many rows as the footer counts, each of the header's columns (more: a separator

@@ -12,6 +12,7 @@ import {
   mysqlRawValuesHint,
   prettyRowsHint,
   prettyValuesHint,
+  psqlRowsHint,
   psqlWrappedHint,
   unquotedNamesHint,
 } from "./input-hints.js";
@@ -134,7 +135,8 @@ const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
 
 /**
  * The error of `text` that is neither line-per-row text nor JSON (`error`: the parser's message for the
- * whole text), with a hint for the client output it resembles; when it is rows whose first is cut short
+ * whole text), with a hint for the client output it resembles (psql output of several columns read from
+ * its first rows, {@link psqlRowsHint}, when the first shows no carrier); when it is rows whose first is cut short
  * ({@link firstRowCutShort}), the error names that line, as a later row cut short is named.
  */
 function notJsonError(text: string, error: string): InspectInputError {
@@ -155,7 +157,7 @@ function notJsonError(text: string, error: string): InspectInputError {
     return lineError(first, index + 1, "error" in read ? read.error : error, lines);
   }
   return new InspectInputError(
-    `the carrier is not valid JSON (${error}); give a JSON object of header -> value, an array of rows, or one row per line${hint || lineHint(first) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+    `the carrier is not valid JSON (${error}); give a JSON object of header -> value, an array of rows, or one row per line${hint || (lineHint(first) || psqlRowsHint(lines)) + unquotedNamesHint(text) + columnNameHint(lines)}`,
   );
 }
 

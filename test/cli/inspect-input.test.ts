@@ -1402,6 +1402,23 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
             "JSON, sqlite3 -json FILE 'select * from ...')\n",
         ),
     );
+    // psql 15 output of an id and a carrier column whose first row's carrier is NULL (a row older than
+    // the column), printed as nothing after the "|": read as such columns, and from a later row.
+    const psqlAt =
+      ' (it looks like psql -At or sqlite3 output of several columns, separated by "|": ' +
+      psqlAdvice("traceContext").replace(
+        ")\n",
+        "; from sqlite3, the carrier column alone, sqlite3 FILE 'select traceContext from ...', or whole rows as " +
+          "JSON, sqlite3 -json FILE 'select * from ...')\n",
+      );
+    const psqlT =
+      ' (it looks like psql -t output (aligned) of several columns, separated by "|": ' +
+      psqlAdvice("traceContext");
+    assertHint("psql-At-columns-null-first.txt", psqlAt);
+    assertHint("psql-At-columns-all-null.txt", psqlAt);
+    assertHint("psql-At-columns-carrier-first-null.txt", psqlAt);
+    assertHint("psql-t-columns-null-first.txt", psqlT);
+    assertHint("psql-t-columns-all-null.txt", psqlT);
     // A broken JSON text with a "|" inside a string is not taken for columns.
     const broken = run(["inspect", '{"baggage":"a|b"']);
     assert.equal(broken.code, 2);

@@ -102,7 +102,7 @@ export function withBatch<M, T>(
           : ""),
     );
   }
-  assertCallable(name, fn, "withBatch");
+  assertCallable(name, fn, "withBatch", "messages", messages);
   // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
   // The options as checked: its links copied, each read once.
   const checked = assertOptions(options as WithCarrierOptions, "withBatch", WITH_BATCH_OPTION_NAMES);

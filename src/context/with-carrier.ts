@@ -552,6 +552,8 @@ export function tryStart(start: () => StartedSpan): StartedSpan | undefined {
  * @param firstName the argument `where` takes before `name` (`carrier`, `message`; `withCarrier(carrier,
  *   name, fn)`), when it has one, and `first` what it was given: a string there while `name` is none is
  *   the order of `tracer.startActiveSpan(name, fn)` or of another helper, and the error says to swap them.
+ *   A function as `name` and a string as `fn` (`withCarrier(row, fn, "name")`: the name put last, as
+ *   some job libraries take it) is the other swap, and the error says that the name comes before fn.
  * @throws TypeError when `name` is not a string or `fn` not a function.
  */
 export function assertCallable(
@@ -565,7 +567,9 @@ export function assertCallable(
     const swapped =
       firstName !== undefined && typeof first === "string"
         ? `; the ${firstName} comes first: ${where}(${firstName}, name, fn, options?), and ${describeValue(first)} was given there`
-        : "";
+        : typeof name === "function" && typeof fn === "string"
+          ? `; the name comes before fn: ${where}(${firstName ?? "..."}, name, fn, options?), and ${describeValue(fn)} was given after the function`
+          : "";
     throw new TypeError(
       `tracehop ${where}: name must be a string (the span name), got ${describeValue(name)}${swapped}`,
     );

@@ -82,7 +82,7 @@ export function withBatchProcessSpan<M, T>(
   options: BatchProcessSpanOptions<M>,
   fn: (span: Span) => T,
 ): T {
-  options = requireOptions("withBatchProcessSpan", options);
+  options = requireOptions("withBatchProcessSpan", options, { name: "messages", value: messages });
   assertBatchArguments(messages, options, fn);
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   // The count is set for a batch of one too, as withBatch sets it (a batching API). No `messageId`:

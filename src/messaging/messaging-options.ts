@@ -253,6 +253,34 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The error message of options passed where an entry point takes the message (`first`, the argument
+ * named `firstName`) and the message where it takes the options: `withProcessSpan(options, msg, fn)`,
+ * the order of `withSendSpan(options, fn)` with the message put in. Said when `first` is an object with
+ * a `system` string of its own (message headers have none: `system` is not a header a client writes)
+ * and `options` has none, so only a call that fails anyway; else "". The message names the order to use.
+ * Never throws (a Proxy or a getter that throws: "").
+ */
+function swappedOptionsHint(entry: string, options: unknown, firstName: string, first: unknown): string {
+  try {
+    // The usual call, options with a system: one look at them, none at the message.
+    const given =
+      options !== null && typeof options === "object"
+        ? Object.getOwnPropertyDescriptor(options, "system")
+        : undefined;
+    if (given !== undefined && (given.get !== undefined || typeof given.value === "string")) return "";
+    if (first === null || typeof first !== "object") return "";
+    const system = Object.getOwnPropertyDescriptor(first, "system")?.value as unknown;
+    if (typeof system !== "string") return "";
+    return (
+      `tracehop ${entry}: the options come second: ${entry}(${firstName}, options, fn), and the options ` +
+      `({ system: ${JSON.stringify(system)}, ... }) were given first, ${describeValue(options)} second`
+    );
+  } catch {
+    return "";
+  }
+}
+
+/**
  * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
  * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
  * the conventions spell it, `operationName` (when given) a non-empty string, `destination` a string, no
@@ -260,9 +288,20 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
  * `maxParentAge`) and `forward`: the caller's configuration. Returns the options to use: `options`, or
  * a copy whose `links` are the links as checked, each read once (`assertOptionValues`), and whose
  * `messageId`, read from the message, is its text or left out (`messageIdText`: never an error).
+ * `before`, for an entry point that takes the message first (`withProcessSpan(headers, options, fn)`,
+ * `withBatchProcessSpan(messages, options, fn)`), names that argument and gives what was passed there:
+ * options there while `options` has no `system` is the arguments swapped ({@link swappedOptionsHint}).
  * @throws TypeError or RangeError naming `entry` and the option.
  */
-export function requireOptions<O extends MessagingSpanOptions>(entry: string, options: O | undefined): O {
+export function requireOptions<O extends MessagingSpanOptions>(
+  entry: string,
+  options: O | undefined,
+  before?: { name: string; value: unknown },
+): O {
+  if (before !== undefined) {
+    const hint = swappedOptionsHint(entry, options, before.name, before.value);
+    if (hint !== "") throw new TypeError(hint);
+  }
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `tracehop ${entry}: options must be an object with system and destination, got ${describeValue(options)}`,

@@ -92,7 +92,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  *   `MessagingSpanOptions.messageId` and `RestoreOptions`).
  */
 export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
-  options = requireOptions("withProcessSpan", options);
+  options = requireOptions("withProcessSpan", options, { name: "headers", value: headers });
   // Checked here, not left to withCarrier, so that the error names the helper that was called.
   assertCallable("", fn, "withProcessSpan");
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;

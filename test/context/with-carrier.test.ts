@@ -433,6 +433,17 @@ describe("withCarrier: what it accepts", () => {
       () => withCarrier("job process", W3C_CARRIER as never, () => 1),
       /^tracehop withCarrier: name must be a string \(the span name\), got an object; the carrier comes first: withCarrier\(carrier, name, fn, options\?\), and "job process" was given there$/,
     ],
+    // Found in a new-user trial: the name put last, after fn.
+    [
+      "name after fn",
+      () => withCarrier(W3C_CARRIER, (() => 1) as never, "job process" as never),
+      /^tracehop withCarrier: name must be a string \(the span name\), got a function; the name comes before fn: withCarrier\(carrier, name, fn, options\?\), and "job process" was given after the function$/,
+    ],
+    [
+      "withBatch: name after fn",
+      () => withBatch([W3C_CARRIER], (() => 1) as never, "batch" as never),
+      /^tracehop withBatch: name must be a string \(the span name\), got a function; the name comes before fn: withBatch\(messages, name, fn, options\?\), and "batch" was given after the function$/,
+    ],
     [
       "withBatchItem: name and message swapped",
       () => withBatchItem("item", W3C_CARRIER as never, () => 1),

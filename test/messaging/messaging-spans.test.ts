@@ -440,6 +440,40 @@ describe("withSendSpan", () => {
     assert.equal(exporter.getFinishedSpans().length, 0, "no span started");
   });
 
+  // Found in a new-user trial: the order of withSendSpan(options, fn) with the message put second.
+  test("options given first and the message second: the error names the order to use", () => {
+    let ran = false;
+    const fn = () => (ran = true);
+    const options = { system: "rabbitmq", destination: "jobs" };
+    // A whole amqplib message as it reaches a consume callback, and a kafkajs message.
+    const amqp = {
+      fields: { deliveryTag: 1, redelivered: false, exchange: "", routingKey: "jobs" },
+      properties: { headers: { traceparent: STORED.traceparent } },
+      content: Buffer.from("{}"),
+    };
+    assert.throws(
+      () => withProcessSpan(options, amqp as never, fn),
+      (err: unknown) =>
+        err instanceof TypeError &&
+        err.message ===
+          'tracehop withProcessSpan: the options come second: withProcessSpan(headers, options, fn), and the options ({ system: "rabbitmq", ... }) were given first, an object second',
+    );
+    const kafkaMessages = [{ key: null, value: Buffer.from("{}"), headers: {} }];
+    assert.throws(
+      () => withBatchProcessSpan(kafka as never, kafkaMessages as never, fn),
+      (err: unknown) =>
+        err instanceof TypeError &&
+        err.message ===
+          'tracehop withBatchProcessSpan: the options come second: withBatchProcessSpan(messages, options, fn), and the options ({ system: "kafka", ... }) were given first, an array second',
+    );
+    // Headers that hold a "system" field beside right options are headers: no such error.
+    assert.equal(
+      withProcessSpan({ system: "x" }, options, () => 7),
+      7,
+    );
+    assert.equal(ran, false);
+  });
+
   test("links and the configured restore options are checked alike by every helper, on every path, before fn runs", async () => {
     let ran = 0;
     const fn = () => ran++;

@@ -160,6 +160,20 @@ export function rowSourceWithCarrier(value: unknown): CarrierSource | undefined 
   return rowSource(value as Record<string, unknown>, stored);
 }
 
+/**
+ * Internal: {@link readCarrierSource} of `value` when it is a row (a {@link TraceCarrierProvider} whose
+ * `traceContext` can be read), whatever that field holds: `null` or `undefined` too (a row written
+ * before tracehop, or without a context), whose `createdAt` is still the time it was queued. `traced`
+ * reads the capture time of its first such argument when no argument holds a carrier, as `withCarrier`
+ * reads it from the row it is handed (docs/restore.md "Queue wait"). `undefined` for anything else.
+ * Never throws.
+ */
+export function rowSourceOf(value: unknown): CarrierSource | undefined {
+  const stored = rowCarrier(value);
+  if (stored === NOT_A_ROW || stored === UNREADABLE_CARRIER) return undefined;
+  return rowSource(value as Record<string, unknown>, stored);
+}
+
 /** The source of a row whose `traceContext` was read as `stored`: that value and its `createdAt`. */
 function rowSource(row: Record<string, unknown>, stored: unknown): CarrierSource {
   let capturedAtMs: number | undefined;

@@ -4,7 +4,7 @@ import {
   FROM_CARRIER_FROM,
   warnIfCarrierInOtherField,
 } from "./carrier-in-other-field.js";
-import { type CarrierSource, rowSourceWithCarrier } from "./carrier-source.js";
+import { type CarrierSource, rowSourceOf, rowSourceWithCarrier } from "./carrier-source.js";
 import { warnCarrierFromFailed } from "./carrier-context.js";
 import { describeValue } from "../describe-value.js";
 import { runInSpan } from "./run-in-span.js";
@@ -149,7 +149,10 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
  *   `traceContext` field (the `TraceCarrierProvider` shape: a Prisma row with the carrier column,
  *   whose `createdAt` is the capture time). It is restored exactly as `withCarrier` restores it
  *   (relation policy, retries, sampling).
- * - Without a carrier, the span is a child of the context active at the call.
+ * - Without a carrier, the span is a child of the context active at the call. Without `carrierFrom`,
+ *   the first argument that is a row whose `traceContext` is `null` (written before tracehop) still
+ *   gives its `createdAt` as the capture time, so `tracehop.queue.wait` is set as `withCarrier(row, ...)`
+ *   sets it (docs/restore.md "Queue wait"; the rule of `ATTR_TRACEHOP_QUEUE_WAIT`).
  * - Span name: `options.name`, else `Class.method` for a method (the class that declares it, or for a
  *   private method the class of `this`; `Class` alone is the static side's name), else the function's
  *   name (`"anonymous"` when it has none).
@@ -239,6 +242,8 @@ export function traced<A extends readonly unknown[] = unknown[]>(
               fallback: contextApi.active(),
               caller: "traced",
               sharedLinks,
+              // A row without a carrier (NULL: written before tracehop) still tells when it was queued.
+              source: options.carrierFrom ? undefined : firstRowSource(args),
             })
           : startRestoredSpan(found.input, name, callOptions, {
               source: found.source,
@@ -313,6 +318,21 @@ function findCarrier<A extends readonly unknown[]>(
     const arg: unknown = args[position];
     const source = rowSourceWithCarrier(arg);
     if (source !== undefined) return { input: arg, source, position };
+  }
+  return undefined;
+}
+
+/**
+ * The capture time of a call none of whose arguments holds a carrier: the first argument that is a row
+ * (`rowSourceOf`: a `traceContext` field, here `null` or `undefined`), its `createdAt` as `withCarrier`
+ * reads it, with no carrier (`{ carrier: undefined, capturedAtMs }`); `undefined` when no argument is
+ * one. So `tracehop.queue.wait` is set for a pre-tracehop row by `traced` as by `withCarrier(row, ...)`
+ * (docs/restore.md "Queue wait"; a `capturedAt` option still wins). Never throws.
+ */
+function firstRowSource(args: readonly unknown[]): CarrierSource | undefined {
+  for (const arg of args) {
+    const source = rowSourceOf(arg);
+    if (source !== undefined) return { carrier: undefined, capturedAtMs: source.capturedAtMs };
   }
   return undefined;
 }

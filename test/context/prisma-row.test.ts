@@ -80,6 +80,38 @@ describe("a Prisma row from a real SQLite file restores the stored parent", () =
     withCarrier(row, "no-carrier", () => undefined);
     assert.equal(parentIdOf(finishedSpan("no-carrier")), undefined);
   });
+
+  // Found in a new-user trial: withCarrier(row) gave the wait of such a row and @traced did not.
+  test("a row without a carrier: withCarrier and @traced both give the queue wait from its createdAt", async () => {
+    const job = await db.client.preprocessJob.create({ data: { text: "x" } });
+    const row: JobRow = await db.client.preprocessJob.findUniqueOrThrow({ where: { id: job.id } });
+    assert.equal(row.traceContext, null);
+    class Worker {
+      @traced()
+      process(_attempt: number, job: JobRow) {
+        return job.text;
+      }
+    }
+    const wrapped = traced({ name: "wrapped" })((job: JobRow) => job.text);
+    // The wait is known from createdAt, whoever reads it: at least how long ago the row was written.
+    const before = Date.now();
+    withCarrier(row, "no-carrier", () => undefined);
+    assert.equal(new Worker().process(1, row), "x");
+    assert.equal(wrapped(row), "x");
+    // A capturedAt given wins; null is an unknown time (the row's createdAt is then not read).
+    traced({ name: "given", capturedAt: row.createdAt.getTime() - 60_000 })((_job: JobRow) => 1)(row);
+    traced({ name: "unknown", capturedAt: null })((_job: JobRow) => 1)(row);
+    const after = Date.now();
+    for (const name of ["no-carrier", "Worker.process", "wrapped"]) {
+      const span = finishedSpan(name);
+      assert.equal(parentIdOf(span), undefined, name);
+      const wait = span.attributes["tracehop.queue.wait"] as number;
+      assert.ok(wait >= Math.max(0, before - row.createdAt.getTime()) / 1000, `${name}: ${wait}`);
+      assert.ok(wait <= (after - row.createdAt.getTime()) / 1000, `${name}: ${wait}`);
+    }
+    assert.ok((finishedSpan("given").attributes["tracehop.queue.wait"] as number) >= 60);
+    assert.equal(finishedSpan("unknown").attributes["tracehop.queue.wait"], undefined);
+  });
 });
 
 describe("a Prisma query returned without await belongs to the callback's span", () => {

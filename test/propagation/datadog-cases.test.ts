@@ -187,7 +187,7 @@ describe("Datadog public cases", () => {
     assert.ok(out["x-datadog-tags"].split(",").includes(expected.reinject["x-datadog-tags contains"]));
   });
 
-  test("B08: log correlation puts decimal ids in dd.* and the hex id in otel.trace_id", () => {
+  test("B08: log correlation puts decimal ids in dd.* and the hex ids in otel.trace_id and otel.span_id", () => {
     const { expected } = caseOf("B08");
     const ctx = trace.setSpanContext(ROOT_CONTEXT, {
       traceId: "88fbc3df6201cf40ca3de6411f0f456e",
@@ -198,6 +198,8 @@ describe("Datadog public cases", () => {
       "dd.trace_id": expected["dd.trace_id"],
       "dd.span_id": expected["dd.span_id"],
       "otel.trace_id": expected.optional["otel.trace_id"],
+      // The span id in hex too, for a backend that is not Datadog (OpenTelemetry's `span_id`).
+      "otel.span_id": "00f067aa0ba902b7",
     });
     assert.equal(logCorrelationFields(ROOT_CONTEXT), undefined);
     // A span context set with upper-case hex gives the same fields (otel.trace_id in lower case).

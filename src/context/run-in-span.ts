@@ -83,17 +83,7 @@ export const NO_CONTEXT_MANAGER_WARNING = "TRACEHOP_NO_CONTEXT_MANAGER";
  * (tracing off on purpose). A manager registered later is not looked for again.
  */
 function checkContextManager(caller: SpanHelper): void {
-  contextManagerChecked = true;
-  // Tracing switched off on purpose (OTEL_SDK_DISABLED=true, as the NodeSDK and startTracing read
-  // it): no context manager is what was asked for.
-  if (tracingDisabled()) return;
-  let registered: boolean;
-  try {
-    registered = contextManagerRegistered();
-  } catch {
-    return; // a context manager that throws: not the problem this check is about
-  }
-  if (registered) return;
+  if (!findsNoContextManager()) return;
   warnOnce(
     "no-context-manager",
     `tracehop ${caller}: no OpenTelemetry context manager is registered, so the span of ${caller} is not ` +
@@ -119,16 +109,7 @@ function checkContextManager(caller: SpanHelper): void {
  * comparison. Never throws; nothing under OTEL_SDK_DISABLED=true.
  */
 export function checkContextManagerOnCapture(caller: string): void {
-  if (contextManagerChecked) return;
-  contextManagerChecked = true;
-  if (tracingDisabled()) return;
-  let registered: boolean;
-  try {
-    registered = contextManagerRegistered();
-  } catch {
-    return; // a context manager that throws: not the problem this check is about
-  }
-  if (registered) return;
+  if (contextManagerChecked || !findsNoContextManager()) return;
   warnOnce(
     "no-context-manager",
     `tracehop ${caller}: no OpenTelemetry context manager is registered, so no span is ever active, not even ` +
@@ -139,6 +120,22 @@ export function checkContextManagerOnCapture(caller: string): void {
       "(@opentelemetry/context-async-hooks; through the same major version of @opentelemetry/api as tracehop's).",
     NO_CONTEXT_MANAGER_WARNING,
   );
+}
+
+/**
+ * The once-per-process look of {@link checkContextManager} and {@link checkContextManagerOnCapture}
+ * (marks it done): true when no context manager is registered, false when one is, when tracing is
+ * switched off on purpose (OTEL_SDK_DISABLED=true, as the NodeSDK and startTracing read it: no context
+ * manager is what was asked for), or when the registered one throws (not the problem looked for).
+ */
+function findsNoContextManager(): boolean {
+  contextManagerChecked = true;
+  if (tracingDisabled()) return false;
+  try {
+    return !contextManagerRegistered();
+  } catch {
+    return false;
+  }
 }
 
 /** Test-only: the next restore checks for a context manager again. */

@@ -1,6 +1,6 @@
 // Real tracing for the restore tests: BasicTracerProvider (default sampler: ParentBased(AlwaysOn)),
 // InMemorySpanExporter behind a SimpleSpanProcessor, AsyncLocalStorageContextManager.
-import { readFileSync } from "node:fs";
+import { publicCases } from "../support/public-cases.js";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { exporter } from "../support/sdk.js";
 
@@ -27,22 +27,10 @@ export function linksOf(span: ReadableSpan): { traceId: string; spanId: string; 
   }));
 }
 
-export interface PublicCase {
-  id: string;
-  input: Record<string, any>;
-  expected: Record<string, any>;
-}
-
-const cases: PublicCase[] = JSON.parse(
-  readFileSync(new URL("../fixtures/cases-restore.json", import.meta.url), "utf8"),
-);
+export type { PublicCase } from "../support/public-cases.js";
 
 /** A public bug case copied from ../shared/cases into test/fixtures/cases-restore.json. */
-export function publicCase(id: string): PublicCase {
-  const found = cases.find((c) => c.id === id);
-  if (!found) throw new Error(`case ${id} missing from test/fixtures/cases-restore.json`);
-  return found;
-}
+export const publicCase = publicCases("cases-restore.json");
 
 /** The JSON carrier inside a scenario line such as `restore {"x-datadog-trace-id": ...}`. */
 export function carrierInLine(line: string): Record<string, string> {

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { publicCases } from "../support/public-cases.js";
 import { ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import { PrismaInstrumentation } from "@prisma/instrumentation";
 import { withCarrier } from "../../src/index.js";
@@ -16,11 +16,7 @@ import { startTracing } from "../../src/tracing/start-tracing.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../tracing/otlp-helpers.js";
 import { databaseFixture } from "./databases.js";
 
-type Case = { id: string; source: string; input: any; expected: any };
-const b21 = (
-  JSON.parse(readFileSync(new URL("../fixtures/cases-restore.json", import.meta.url), "utf8")) as Case[]
-).find((c) => c.id === "B21")!;
-assert.ok(b21, "case B21 is in test/fixtures/cases-restore.json");
+const b21 = publicCases("cases-restore.json")("B21");
 
 /** The carrier in the scenario line `restore {"traceparent": ...}`. */
 const line = b21.input.scenario[0] as string;

@@ -2,7 +2,7 @@
 // each asserted with its expected value.
 import { test, describe, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { publicCases } from "../support/public-cases.js";
 import {
   defaultTextMapGetter,
   diag,
@@ -26,17 +26,7 @@ import {
 import { isPropagationHeaderName } from "../../src/propagation/header-names.js";
 import { logCorrelationFields } from "../../src/log-correlation.js";
 
-type Case = { id: string; input: any; expected: any };
-const cases = new Map(
-  (
-    JSON.parse(readFileSync(new URL("../fixtures/cases-datadog.json", import.meta.url), "utf8")) as Case[]
-  ).map((c) => [c.id, c]),
-);
-const caseOf = (id: string): Case => {
-  const c = cases.get(id);
-  assert.ok(c, `case ${id} is in the fixture`);
-  return c;
-};
+const caseOf = publicCases("cases-datadog.json");
 
 const setter = { set: (c: unknown, k: string, v: string) => ((c as Record<string, string>)[k] = v) };
 const extract = (carrier: unknown, styles?: string[]): Context =>

@@ -3,20 +3,10 @@
 // payload a real process sends over HTTP to a local receiver, as the collector would read it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { publicCases } from "../support/public-cases.js";
 import { runHop, startOtlpReceiver } from "./otlp-helpers.js";
 
-type Case = { id: string; source: string; input: any; expected: any };
-const cases = new Map(
-  (
-    JSON.parse(readFileSync(new URL("../fixtures/cases-datadog.json", import.meta.url), "utf8")) as Case[]
-  ).map((c) => [c.id, c]),
-);
-const caseOf = (id: string): Case => {
-  const c = cases.get(id);
-  assert.ok(c, `case ${id} is in the fixture`);
-  return c;
-};
+const caseOf = publicCases("cases-datadog.json");
 
 test("B06 (DataDog/dd-trace-js#8618): the 128-bit id of the B05 carrier is on every span of the OTLP export, not only the first", async (t) => {
   const c = caseOf("B06");

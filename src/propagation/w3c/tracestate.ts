@@ -84,8 +84,30 @@ export function isValidTraceStateValue(value: string): boolean {
  */
 export function parseTraceStateMembers(header: string, strict: boolean): TraceStateMember[] | undefined {
   const members: TraceStateMember[] = [];
-  const length = header.length;
   let count = 0; // non-empty list-members, repeated keys included
+  const whole = eachListMember(header, (first, last) => {
+    if (strict && ++count > TRACE_STATE_MAX_MEMBERS) return false;
+    const equals = header.indexOf("=", first);
+    const member =
+      equals > first && equals <= last
+        ? { key: header.slice(first, equals), value: header.slice(equals + 1, last + 1) }
+        : undefined;
+    // An invalid member: the whole header when strict, else that member alone.
+    if (!member || !isValidTraceStateKey(member.key) || !isValidTraceStateValue(member.value)) return !strict;
+    if (!hasKey(members, member.key)) members.push(member);
+    return true;
+  });
+  return whole ? members : undefined;
+}
+
+/**
+ * Calls `visit(first, last)` with the bounds (inclusive) of each non-empty list-member of a combined
+ * tracestate header, left to right: split on `,`, SP/HTAB around each member left out, empty and
+ * whitespace-only members skipped (Trace Context §3.3.1.1). Stops when `visit` returns false, and
+ * returns whether every member was visited.
+ */
+function eachListMember(header: string, visit: (first: number, last: number) => boolean): boolean {
+  const length = header.length;
   let start = 0;
   while (start <= length) {
     let end = header.indexOf(",", start);
@@ -94,22 +116,10 @@ export function parseTraceStateMembers(header: string, strict: boolean): TraceSt
     let last = end - 1;
     while (first <= last && isOws(header.charCodeAt(first))) first++;
     while (last >= first && isOws(header.charCodeAt(last))) last--;
-    if (first <= last) {
-      if (strict && ++count > TRACE_STATE_MAX_MEMBERS) return undefined;
-      const equals = header.indexOf("=", first);
-      const member =
-        equals > first && equals <= last
-          ? { key: header.slice(first, equals), value: header.slice(equals + 1, last + 1) }
-          : undefined;
-      if (!member || !isValidTraceStateKey(member.key) || !isValidTraceStateValue(member.value)) {
-        if (strict) return undefined;
-      } else if (!hasKey(members, member.key)) {
-        members.push(member);
-      }
-    }
+    if (first <= last && !visit(first, last)) return false;
     start = end + 1;
   }
-  return members;
+  return true;
 }
 
 /**
@@ -124,33 +134,23 @@ export function parseTraceStateMembers(header: string, strict: boolean): TraceSt
  * `dd=` too, as dd-trace-java `W3CPTagsCodec` discards such a header (docs/conformance.md). Never throws.
  */
 export function memberOfDiscarded(header: string, key: string): TraceStateMember | undefined {
-  const length = header.length;
   let count = 0;
   let found: TraceStateMember | undefined;
   let seen = false;
-  let start = 0;
-  while (start <= length) {
-    let end = header.indexOf(",", start);
-    if (end === -1) end = length;
-    let first = start;
-    let last = end - 1;
-    while (first <= last && isOws(header.charCodeAt(first))) first++;
-    while (last >= first && isOws(header.charCodeAt(last))) last--;
-    if (first <= last) {
-      if (++count > TRACE_STATE_MAX_MEMBERS) return undefined;
-      const equals = header.indexOf("=", first);
-      // Not key=value at all (no "=", an empty key): the list was not split where its writer split it (a
-      // "," inside a value, a cut header), so the member of `key` may be a piece of one: none is kept.
-      if (equals <= first || equals > last) return undefined;
-      if (!seen && equals - first === key.length && header.startsWith(key, first)) {
-        seen = true; // the left-most member of `key` is the one read, valid or not (§3.3.1.4)
-        const value = header.slice(equals + 1, last + 1);
-        if (isValidTraceStateValue(value)) found = { key, value };
-      }
+  const whole = eachListMember(header, (first, last) => {
+    if (++count > TRACE_STATE_MAX_MEMBERS) return false;
+    const equals = header.indexOf("=", first);
+    // Not key=value at all (no "=", an empty key): the list was not split where its writer split it (a
+    // "," inside a value, a cut header), so the member of `key` may be a piece of one: none is kept.
+    if (equals <= first || equals > last) return false;
+    if (!seen && equals - first === key.length && header.startsWith(key, first)) {
+      seen = true; // the left-most member of `key` is the one read, valid or not (§3.3.1.4)
+      const value = header.slice(equals + 1, last + 1);
+      if (isValidTraceStateValue(value)) found = { key, value };
     }
-    start = end + 1;
-  }
-  return found;
+    return true;
+  });
+  return whole ? found : undefined;
 }
 
 /** Result of {@link canonicalTraceStateSize} for a header that needs the member-by-member parse. */

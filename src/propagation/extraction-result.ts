@@ -291,6 +291,12 @@ export interface StyleExtraction {
   clearRoot: boolean;
   /** The Datadog fields of the trace. */
   fields: DatadogContext;
+  /**
+   * True when `fields` are only what a traceparent without a `dd=` member implies (the `tracecontext`
+   * style's W3C-only extraction): stored as derived (`StoredDatadogContext.derivedFromW3C`), so the
+   * `tracecontext` style writes no `dd=` member for them. Set false by whoever changes `fields` in place.
+   */
+  derivedFromW3C?: boolean;
   /** The baggage to set (the base's plus legacy `ot-baggage-*` entries); `undefined`: unchanged. */
   baggage: Baggage | undefined;
   /** `x-datadog-trace-id` as read, when it is the canonical decimal of the low 64 bits of `traceId`. */

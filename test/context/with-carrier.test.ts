@@ -40,6 +40,13 @@ function assertFailed(name: string, err: Error) {
 }
 
 describe("withCarrier: synchronous functions", () => {
+  test("a carrier holding only a traceparent: captured again inside the restored span, no tracestate (no Datadog state to carry: docs/migration.md 'Mixed fleets'), x-datadog-* from its flag", () => {
+    const carrier = withCarrier(W3C_CARRIER, "w3c-only", () => captureCarrier());
+    assert.equal(carrier.tracestate, undefined, JSON.stringify(carrier));
+    assert.match(carrier.traceparent!, new RegExp(`^00-${W3C_TRACE_ID}-[0-9a-f]{16}-01$`));
+    assert.equal(carrier["x-datadog-sampling-priority"], "1");
+  });
+
   test("the span is a child of the stored parent, active inside fn, ended at return", () => {
     let inside: Span | undefined;
     const result = withCarrier(W3C_CARRIER, "sync", (span) => {

@@ -1070,6 +1070,59 @@ describe("re-injection of an extracted Datadog trace", () => {
       traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-01",
       tracestate: "rojo=00f067aa0ba902b7",
     });
+    // The same through every composite that holds the tracecontext style (the fields were stored as
+    // derived there too; before, only the single style wrote no member): the default styles, with
+    // baggage, before or after datadog or b3.
+    for (const styles of [
+      undefined,
+      ["tracecontext", "baggage"],
+      ["baggage", "tracecontext"],
+      ["tracecontext", "datadog"],
+      ["datadog", "tracecontext"],
+      ["tracecontext", "b3"],
+    ]) {
+      const composite = createPropagator(styles);
+      const restored = composite.extract(
+        ROOT_CONTEXT,
+        {
+          traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01",
+          tracestate: "rojo=00f067aa0ba902b7",
+        },
+        defaultTextMapGetter,
+      );
+      const childOf = trace.setSpanContext(restored, {
+        ...trace.getSpanContext(restored)!,
+        spanId: "00f067aa0ba902b7",
+        isRemote: false,
+      });
+      const out: Record<string, string> = {};
+      composite.inject(childOf, out, defaultTextMapSetter);
+      assert.equal(out.tracestate, "rojo=00f067aa0ba902b7", JSON.stringify(styles));
+      assert.equal(
+        out.traceparent,
+        "00-640cfd8d00000000ab54a98ceb1f0ad2-00f067aa0ba902b7-01",
+        JSON.stringify(styles),
+      );
+      assert.deepEqual(
+        getDatadogContext(restored),
+        {
+          samplingPriority: 1,
+          propagationTags: { "_dd.p.tid": "640cfd8d00000000" },
+        },
+        JSON.stringify(styles),
+      );
+    }
+    // A 32-member upstream list stays whole (no dd= pushes its last member out).
+    const members = Array.from({ length: 32 }, (_, i) => `v${i}=x`).join(",");
+    const long = createPropagator(["tracecontext", "baggage"]);
+    const long32 = long.extract(
+      ROOT_CONTEXT,
+      { traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01", tracestate: members },
+      defaultTextMapGetter,
+    );
+    const out32: Record<string, string> = {};
+    long.inject(long32, out32, defaultTextMapSetter);
+    assert.equal(out32.tracestate, members);
     // A priority set on it is Datadog state: then the member is written.
     const kept = setDatadogContext(child, { samplingPriority: 2, propagationTags: {} });
     const keptCarrier: Record<string, string> = {};

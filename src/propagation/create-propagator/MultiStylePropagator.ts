@@ -261,7 +261,12 @@ function contextFromParts(
     links === undefined &&
     !stale
   ) {
-    const stored = storedDatadogContext(parts.fields, parts.traceId, parts.traceIdDecimal);
+    const stored = storedDatadogContext(
+      parts.fields,
+      parts.traceId,
+      parts.traceIdDecimal,
+      parts.derivedFromW3C === true,
+    );
     return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
   }
   let result = stale ? clearExtractionResult(context) : context;
@@ -272,7 +277,13 @@ function contextFromParts(
     result = trace.setSpanContext(result, parts.spanContext);
     if (parts.clearRoot) result = setRestoredRoot(result, undefined);
   }
-  result = storeDatadogContext(result, parts.fields, parts.traceId, parts.traceIdDecimal);
+  result = storeDatadogContext(
+    result,
+    parts.fields,
+    parts.traceId,
+    parts.traceIdDecimal,
+    parts.derivedFromW3C === true,
+  );
   if (links !== undefined) result = setExtractionLinks(result, links, parts.spanContext);
   return parts.root === undefined ? result : noteExtractedContext(result);
 }

@@ -125,6 +125,7 @@ function upgradeTraceId(winner: Candidate, traceId: string): Candidate {
     parts.spanContext = spanContext;
     if (parts.root !== undefined) parts.root = { ...parts.root, traceId };
     parts.fields.propagationTags[TID_TAG] = high;
+    parts.derivedFromW3C = false;
     winner.traceId = traceId;
     winner.spanContext = spanContext;
     return winner;
@@ -271,7 +272,10 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
   if (parts !== undefined) {
     // tracehop's own winner: its parts and fields were built for this extraction alone, so they are
     // updated in place.
-    if (lastParentId !== undefined) parts.fields.lastParentId = lastParentId;
+    if (lastParentId !== undefined) {
+      parts.fields.lastParentId = lastParentId;
+      parts.derivedFromW3C = false;
+    }
     parts.spanContext = spanContext;
     parts.root = undefined;
     parts.clearRoot = true;

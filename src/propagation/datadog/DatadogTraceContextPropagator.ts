@@ -211,14 +211,15 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       if (spanContext && !isValidSpanContext(spanContext)) spanContext = undefined;
     }
     if (spanContext === undefined) return undefined;
+    const raw = lendOnly ? undefined : spanContext.traceState?.get(TRACESTATE_DD_KEY);
     return {
       traceId: spanContext.traceId,
       spanContext,
       root: undefined,
       clearRoot: false,
-      fields: lendOnly
-        ? { propagationTags: {} }
-        : datadogFieldsOf(spanContext, spanContext.traceState?.get(TRACESTATE_DD_KEY)),
+      fields: lendOnly ? { propagationTags: {} } : datadogFieldsOf(spanContext, raw),
+      // No dd= member: the fields are what the traceparent implies, no Datadog state to write back.
+      derivedFromW3C: !lendOnly && !raw,
       baggage: undefined,
       traceIdDecimal: undefined,
     };

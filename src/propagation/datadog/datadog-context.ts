@@ -87,9 +87,10 @@ export class StoredDatadogContext {
     fields: DatadogContext | undefined,
     readonly traceIdDecimal: string | undefined,
     private readonly _traceFlags: unknown,
+    derivedFromW3C = fields === undefined,
   ) {
     this._fields = fields;
-    this.derivedFromW3C = fields === undefined;
+    this.derivedFromW3C = derivedFromW3C;
   }
 
   get fields(): DatadogContext {
@@ -367,8 +368,12 @@ export function storeDatadogContext(
   fields: DatadogContext,
   traceId: string | undefined,
   traceIdDecimal?: string,
+  derivedFromW3C = false,
 ): Context {
-  return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(fields, traceId, traceIdDecimal));
+  return ctx.setValue(
+    DATADOG_CONTEXT_KEY,
+    storedDatadogContext(fields, traceId, traceIdDecimal, derivedFromW3C),
+  );
 }
 
 /**
@@ -379,8 +384,9 @@ export function storedDatadogContext(
   fields: DatadogContext,
   traceId: string | undefined,
   traceIdDecimal?: string,
+  derivedFromW3C = false,
 ): StoredDatadogContext {
-  return new StoredDatadogContext(traceId, fields, traceIdDecimal, 0);
+  return new StoredDatadogContext(traceId, fields, traceIdDecimal, 0, derivedFromW3C);
 }
 
 /**

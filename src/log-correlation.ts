@@ -32,10 +32,11 @@ export interface LogCorrelationFields {
  * low 64 bits of the trace id in decimal and `dd.span_id` the span id in decimal, as Datadog's
  * tracers write them (dd-trace-js `span_context.js` `toTraceId`; the Datadog Agent's OTLP conversion,
  * datadog-agent `pkg/trace/transform/transform.go`, keeps the low 64 bits); `otel.trace_id` and
- * `otel.span_id` are the OpenTelemetry ids in lowercase hex, 32 and 16 digits, the values OpenTelemetry's
- * "Trace Context in non-OTLP Log Formats" (stable; the log data model's TraceId and SpanId) records
- * as `trace_id` and `span_id`: a backend that reads those names takes them from here (`trace_flags`,
- * the third, is not given). The hex ids are never put where Datadog expects a decimal id
+ * `otel.span_id` are the OpenTelemetry ids in lowercase hex, 32 and 16 digits: the values OpenTelemetry's
+ * "Trace Context in non-OTLP Log Formats" (stable; the log data model's TraceId and SpanId) records,
+ * but under other names. That page names them `trace_id`, `span_id` and `trace_flags` (the third is not
+ * given here), as OpenTelemetry's log instrumentations (instrumentation-pino, -winston, -bunyan) inject
+ * them: a backend that reads those names needs them renamed, or one of those instrumentations. The hex ids are never put where Datadog expects a decimal id
  * (open-telemetry/opentelemetry-collector-contrib#3758). Returns `undefined` when no valid span is
  * active, or when `ctx` is not a Context (`null` from an untyped caller). Never throws.
  *

@@ -176,12 +176,20 @@ function parseInspectArguments(args: readonly string[]): InspectArguments | stri
       // `--styles --json`: the value was left out (--styles=VALUE gives any value).
       if (styles === undefined || styles.startsWith("--"))
         return "--styles needs a value: a comma-separated list of styles, e.g. --styles datadog,tracecontext";
+      const twice = givenTwice("--styles", parsed.styles, styles);
+      if (twice !== undefined) return twice;
       parsed.styles = styles;
-    } else if (arg.startsWith("--styles=")) parsed.styles = arg.slice("--styles=".length);
-    else if (arg === "--field" || arg.startsWith("--field=")) {
+    } else if (arg.startsWith("--styles=")) {
+      const styles = arg.slice("--styles=".length);
+      const twice = givenTwice("--styles", parsed.styles, styles);
+      if (twice !== undefined) return twice;
+      parsed.styles = styles;
+    } else if (arg === "--field" || arg.startsWith("--field=")) {
       const field = arg === "--field" ? args[++i] : arg.slice("--field=".length);
       if (field === undefined || field === "" || (arg === "--field" && field.startsWith("--")))
         return "--field needs a value: the name of the row's carrier field, e.g. --field carrier";
+      const twice = givenTwice("--field", parsed.field, field);
+      if (twice !== undefined) return twice;
       parsed.field = field;
     } else if (arg.startsWith("--")) return `unknown option ${arg}`;
     else if (/^-[A-Za-z]/.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg))
@@ -190,6 +198,15 @@ function parseInspectArguments(args: readonly string[]): InspectArguments | stri
     else parsed.inputs.push(arg);
   }
   return parsed;
+}
+
+/**
+ * The usage error of an option given a second time with another value (`--field a --field b`: which
+ * was meant cannot be told, so neither is taken), or `undefined` (the first time, or the same value).
+ */
+function givenTwice(option: string, before: string | undefined, value: string): string | undefined {
+  if (before === undefined || before === value) return undefined;
+  return `${option} is given twice, as ${JSON.stringify(before)} and ${JSON.stringify(value)}: give it once`;
 }
 
 /**

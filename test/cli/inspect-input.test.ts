@@ -2095,6 +2095,15 @@ describe("tracehop inspect: the command line", () => {
       firstLine(["--styles", "--json", carrierText]),
       "tracehop inspect: --styles needs a value: a comma-separated list of styles, e.g. --styles datadog,tracecontext",
     );
+    // An option given twice with two values: which was meant cannot be told (the same value twice is one).
+    assert.equal(
+      firstLine(["--field", "a", "--field=b", carrierText]),
+      'tracehop inspect: --field is given twice, as "a" and "b": give it once',
+    );
+    assert.equal(
+      firstLine(["--styles=datadog", "--styles", "tracecontext", carrierText]),
+      'tracehop inspect: --styles is given twice, as "datadog" and "tracecontext": give it once',
+    );
     // tracehop inspect "$ROW" with ROW unset.
     for (const [arg, what] of [
       ["", "empty"],

@@ -8,6 +8,7 @@ import {
   MAX_FIELDS_LOOKED_INTO,
   PROTOTYPE_KEYS,
   PROTOTYPE_KEYS_NEVER_READ,
+  propertyAccess,
 } from "../context/carrier-in-other-field.js";
 import { MAX_FIELDS_LOOKED_AT } from "../context/holds-carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
@@ -428,11 +429,6 @@ function stepInto(value: unknown): { object: Record<string, unknown>; parses: nu
   return { object: inner, parses: innermostText(value) === value ? 1 : 2 };
 }
 
-/** How code reads field `name` of an object: `.name`, or `["x-y"]` for a name that is no identifier. */
-function access(name: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
-}
-
 /** `reader` (what reads a JSON text field) parsed `parses` times: `JSON.parse(row.payload)`. */
 function parsed(reader: string, parses: number): string {
   for (let i = 0; i < parses; i++) reader = `JSON.parse(${reader})`;
@@ -485,7 +481,7 @@ function fieldAtPath(
       };
     }
     const value = object[step];
-    reader += access(step);
+    reader += propertyAccess(step);
     if (i === steps.length - 1) return { place: { name: path, reader, nested: true, value } };
     const inner = stepInto(value);
     if (inner === undefined) {
@@ -527,12 +523,12 @@ function nestedPlaces(row: Record<string, unknown>): CarrierPlace[] {
     const inner = stepInto(row[outer]);
     if (inner === undefined) continue;
     if (++lookedInto > MAX_FIELDS_LOOKED_INTO) break;
-    const reader = parsed(`row${access(outer)}`, inner.parses);
+    const reader = parsed(`row${propertyAccess(outer)}`, inner.parses);
     for (const key of Object.keys(inner.object).slice(0, MAX_FIELDS_LOOKED_AT)) {
       if (PROTOTYPE_KEYS.has(key) || !holdsCarrier(inner.object[key])) continue;
       places.push({
         name: `${outer}.${key}`,
-        reader: reader + access(key),
+        reader: reader + propertyAccess(key),
         nested: true,
         value: inner.object[key],
       });

@@ -27,9 +27,9 @@ export const ATTR_TRACEHOP_RUN = "tracehop.run";
  * Time the stored context waited between capture and restore, in seconds (double; the OpenTelemetry
  * unit for durations). Restore time minus the capture time (`capturedAt` option, else the row's
  * `createdAt`, whether or not the row holds a carrier: a row written before tracehop, its carrier
- * NULL, waited all the same; `withCarrier(row, ...)` and `traced` alike); 0 when clocks disagree and the
- * difference is negative. Absent when the capture time is unknown. Oban's `queue_time` and Sentry's `messaging.message.receive.latency` show the same
- * quantity.
+ * NULL, waited all the same; `withCarrier(row, ...)` and `traced` alike); 0 when clocks disagree and
+ * the difference is negative. Absent when the capture time is unknown. Oban's `queue_time` and
+ * Sentry's `messaging.message.receive.latency` show the same quantity.
  */
 export const ATTR_TRACEHOP_QUEUE_WAIT = "tracehop.queue.wait";
 

@@ -509,7 +509,15 @@ const MAX_QUOTED_NAME_LENGTH = 64;
 
 /** How a fix reads the field `name`: `.name`, `["x-y"]`, or `[<its full name>]` ({@link MAX_QUOTED_NAME_LENGTH}). */
 function nameAccess(name: string): string {
-  if (name.length > MAX_QUOTED_NAME_LENGTH) return "[<its full name>]";
+  return name.length > MAX_QUOTED_NAME_LENGTH ? "[<its full name>]" : propertyAccess(name);
+}
+
+/**
+ * Internal: how JavaScript code reads the field `name` of an object: `.name` for an identifier (ASCII
+ * letters, digits, `_` and `$`, not starting with a digit), else `["x-y"]` (the name as a JSON string).
+ * The fixes of this warning and of `tracehop inspect` write it.
+ */
+export function propertyAccess(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
 }
 

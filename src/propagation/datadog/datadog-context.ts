@@ -74,23 +74,19 @@ export class StoredDatadogContext {
    * @param _traceFlags the trace flags of that extraction's span context as it holds them (used only
    *   when `fields` is undefined): a number from tracehop's traceparent reader, any value from a
    *   wrapped W3C propagator or untyped code ({@link fieldsOfW3CTrace} reads it with `knownTraceFlags`)
+   * @param derivedFromW3C true for a W3C-only extraction's value (default: when `fields` is undefined;
+   *   `createPropagator`'s composite passes its derived fields with true): the trace has no Datadog state
+   *   of its own, its fields are what any reader derives from the traceparent, and the `tracecontext`
+   *   style writes no `dd=` member for it (`hasDatadogFields`)
    */
-  /**
-   * True for a W3C-only extraction's value (constructed without fields): the trace has no Datadog state
-   * of its own, and its fields, derived from the span context alone, are what any reader derives from
-   * the traceparent. The `tracecontext` style then writes no `dd=` member for it (`hasDatadogFields`).
-   */
-  readonly derivedFromW3C: boolean;
-
   constructor(
     readonly traceId: string | undefined,
     fields: DatadogContext | undefined,
     readonly traceIdDecimal: string | undefined,
     private readonly _traceFlags: unknown,
-    derivedFromW3C = fields === undefined,
+    readonly derivedFromW3C: boolean = fields === undefined,
   ) {
     this._fields = fields;
-    this.derivedFromW3C = derivedFromW3C;
   }
 
   get fields(): DatadogContext {

@@ -68,7 +68,8 @@ holds such a value ({"id": 2, "traceContext": null}).
                over the path). Without it a row is read through traceContext; a row with neither
                that nor a propagation header at its top level is read through its one field that
                holds a carrier, or else its one field two levels down that holds one (the first ${MAX_FIELDS_LOOKED_AT}
-               fields, ${MAX_FIELDS_LOOKED_INTO} of them looked into), with a diagnostic naming the --field to pass
+               fields, ${MAX_FIELDS_LOOKED_INTO} of them looked into), with a diagnostic naming the --field to pass;
+               one further in (up to eight levels) is named, not read
 
 environment: besides the extract order, what a service here would use is read as the library reads
 it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and

@@ -407,12 +407,69 @@ function carrierFieldOf(
   }
   const nulls = Object.keys(row).filter((key) => row[key] === null);
   diagnostics.push(
-    "the object holds no propagation header and no field holding a carrier: no context" +
+    "the object holds no propagation header and no field holding a carrier" +
+      deeperHint(deeperPlaces(row)) +
       (nulls.length
         ? `; ${nulls.join(", ")} ${nulls.length > 1 ? "are" : "is"} null (a NULL carrier column, written outside a span or by a service without the extension? --field NAME reads that field as the carrier)`
         : ""),
   );
   return { place: undefined };
+}
+
+/**
+ * The rest of the no-carrier diagnostic when {@link deeperPlaces} found carriers further in than
+ * inspect reads by itself ({@link nestedPlaces}): their paths and the `--field PATH` that reads one (no
+ * carrier is read unasked from so deep: a carrier of another record nested in a row is as likely as
+ * the row's own).
+ * `: no context` when none was found.
+ */
+function deeperHint(paths: readonly string[]): string {
+  if (paths.length === 0) return ": no context";
+  const where = ` where inspect looks unasked (its fields, and the fields of its first ${MAX_FIELDS_LOOKED_INTO} fields holding an object); further in,`;
+  if (paths.length === 1) return `${where} ${paths[0]} holds one: --field ${paths[0]} reads it`;
+  return `${where} ${listNames(paths)} hold one: say --field PATH to read one`;
+}
+
+/** How many levels below the row {@link deeperPlaces} looks at, at most. */
+const MAX_DEEPER_LEVELS = 8;
+/** How many objects {@link deeperPlaces} looks into, at most, whatever the row's size. */
+const MAX_OBJECTS_LOOKED_INTO = 256;
+
+/**
+ * The dotted paths (as `--field PATH` reads them: {@link fieldAtPath}) of the fields two to
+ * {@link MAX_DEEPER_LEVELS} levels below `row` that hold a carrier ({@link holdsCarrier}), nearest
+ * first (breadth first), up to {@link MAX_LISTED} + 1 of them; for the no-carrier diagnostic, so that a
+ * row whose carrier sits at `meta.trace.carrier`, or two levels down beyond the bounds of
+ * {@link nestedPlaces} (which found none when this runs), is not reported as holding none. Goes through
+ * objects, and JSON text of one as a path's step does ({@link stepInto}), never an array's elements,
+ * a field named `__proto__`, `constructor` or `prototype` ({@link PROTOTYPE_KEYS}) or a name holding a
+ * dot (no path names it); looks into at most {@link MAX_OBJECTS_LOOKED_INTO} objects and, of each, its
+ * first {@link MAX_FIELDS_LOOKED_AT} fields, so a row of any size or depth costs a bounded time.
+ */
+function deeperPlaces(row: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  let level: { object: Record<string, unknown>; path: string }[] = [{ object: row, path: "" }];
+  let lookedInto = 0;
+  for (let depth = 1; depth <= MAX_DEEPER_LEVELS && level.length > 0; depth++) {
+    const next: typeof level = [];
+    for (const { object, path } of level) {
+      if (++lookedInto > MAX_OBJECTS_LOOKED_INTO) return found;
+      for (const key of Object.keys(object).slice(0, MAX_FIELDS_LOOKED_AT)) {
+        if (PROTOTYPE_KEYS.has(key) || key.includes(".") || key === "") continue;
+        const value = object[key];
+        const at = path === "" ? key : `${path}.${key}`;
+        if (depth >= 2 && holdsCarrier(value)) {
+          found.push(at);
+          if (found.length > MAX_LISTED) return found;
+          continue;
+        }
+        const inner = stepInto(value);
+        if (inner !== undefined) next.push({ object: inner.object, path: at });
+      }
+    }
+    level = next;
+  }
+  return found;
 }
 
 /**

@@ -433,11 +433,20 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     ]);
     assert.equal(JSON.parse(top.stdout).context.parentId, "b7ad6b7169203331");
     const none = "the object holds no propagation header and no field holding a carrier: no context";
-    for (const value of [
-      `{"payload":{"__proto__":${JSON.stringify(carrier)}}}`,
-      JSON.stringify({ meta: { trace: { carrier } } }),
-    ])
-      assert.deepEqual(firstInvalidReport(value, false).diagnostics, [none], value);
+    const further = (paths: string, one = true) =>
+      "the object holds no propagation header and no field holding a carrier where inspect looks unasked " +
+      "(its fields, and the fields of its first 16 fields holding an object); further in, " +
+      (one
+        ? `${paths} holds one: --field ${paths} reads it`
+        : `${paths} hold one: say --field PATH to read one`);
+    assert.deepEqual(
+      firstInvalidReport(`{"payload":{"__proto__":${JSON.stringify(carrier)}}}`, false).diagnostics,
+      [none],
+    );
+    assert.deepEqual(
+      firstInvalidReport(JSON.stringify({ meta: { trace: { carrier } } }), false).diagnostics,
+      [further("meta.trace.carrier")],
+    );
     // Bounded as the library's warning is: the first 16 object fields of the row are looked into.
     const wide = (before: number) => {
       const value: Record<string, unknown> = {};
@@ -450,7 +459,55 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     assert.deepEqual(JSON.parse(sixteenth.stdout).diagnostics, [
       found("row.last.traceContext", "last.traceContext"),
     ]);
-    assert.deepEqual(firstInvalidReport(wide(16), false).diagnostics, [none]);
+    assert.deepEqual(firstInvalidReport(wide(16), false).diagnostics, [further("last.traceContext")]);
+  });
+
+  test("a row whose carrier is further in than inspect reads unasked: no context, and the paths that hold one, nearest first, with the --field to pass", () => {
+    const carrier = { traceparent: TRACEPARENT };
+    const further = (paths: string, one = true) =>
+      "the object holds no propagation header and no field holding a carrier where inspect looks unasked " +
+      "(its fields, and the fields of its first 16 fields holding an object); further in, " +
+      (one
+        ? `${paths} holds one: --field ${paths} reads it`
+        : `${paths} hold one: say --field PATH to read one`);
+    // Three and eight levels down; through JSON text; several, nearest first.
+    const eight = { a: { b: { c: { d: { e: { f: { g: { h: carrier } } } } } } } };
+    const text = {
+      job: { meta: JSON.stringify({ trace: { "x-datadog-trace-id": "1", "x-datadog-parent-id": "2" } }) },
+    };
+    for (const [value, diagnostic] of [
+      [eight, further("a.b.c.d.e.f.g.h")],
+      [text, further("job.meta.trace")],
+      [{ x: { y: { z: { w: carrier } } }, p: { q: { r: carrier } } }, further("p.q.r, x.y.z.w", false)],
+    ] as const) {
+      const row = JSON.stringify(value);
+      const shown = run(["inspect", "--json", row]);
+      assert.equal(shown.code, 1, shown.stdout);
+      assert.deepEqual(JSON.parse(shown.stdout).diagnostics, [diagnostic], row);
+    }
+    // The path given reads it.
+    const read = run(["inspect", "--json", "--field", "job.meta.trace", JSON.stringify(text)]);
+    assert.equal(read.code, 0, read.stdout);
+    assert.equal(JSON.parse(read.stdout).context.parentId, "0000000000000002");
+    // Not looked for: nine levels down, in arrays, under a prototype key or a name holding a dot (no path names it).
+    const none = "the object holds no propagation header and no field holding a carrier: no context";
+    for (const value of [
+      { a: eight },
+      { a: { b: [{ c: carrier }] } },
+      JSON.parse(`{"a":{"b":{"__proto__":${JSON.stringify(carrier)}}}}`) as object,
+      { a: { "b.c": { d: carrier } } },
+    ]) {
+      const shown = run(["inspect", "--json", JSON.stringify(value)]);
+      assert.equal(shown.code, 1, shown.stdout);
+      assert.deepEqual(JSON.parse(shown.stdout).diagnostics, [none], JSON.stringify(value));
+    }
+    // Bounded: a row of a thousand nested objects is looked into only so far (the carrier after them is not named).
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 1000; i++) wide[`f${i}`] = { g: { h: i } };
+    wide.last = { g: { carrier } };
+    const bounded = run(["inspect", "--json", JSON.stringify(wide)]);
+    assert.equal(bounded.code, 1, bounded.stdout);
+    assert.deepEqual(JSON.parse(bounded.stdout).diagnostics, [none]);
   });
 
   test("a carrier under a __proto__, constructor or prototype field: no carrier, as the library reads none there, and the field to rename", () => {

@@ -78,7 +78,9 @@ does not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengt
 
 tracehop --version (-V) prints the version.
 
-exit codes: 0 a valid context (in every row), 1 no valid context (in some row),
+exit codes: 0 a valid context (in every row; one read from a field withCarrier(row) does not
+              read is said on the report's first line, --json: carrierFrom),
+            1 no valid context (in some row),
             2 usage or input error (or the report cannot be written),
             3 inspect itself failed (a bug: please report it)`;
 
@@ -124,8 +126,8 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
     const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0], io.stdin), field);
     return await writeReports(
       carriers,
-      ({ carrier, diagnostics, noCarrier }) => {
-        const report = inspectCarrier(carrier, { environment, diagnostics, noCarrier });
+      ({ carrier, diagnostics, noCarrier, carrierFrom }) => {
+        const report = inspectCarrier(carrier, { environment, diagnostics, noCarrier, carrierFrom });
         // The exit code of the reports made so far, for a reader that stops reading (main.ts).
         if (!report.valid) io.reportsExitCode?.(EXIT_NO_CONTEXT);
         return report;

@@ -32,6 +32,12 @@ export interface InspectInput {
    * holds such a value, or lacks the `--field` named): why, for the report.
    */
   noCarrier?: string;
+  /**
+   * Set when the carrier was read from a field of the row that `withCarrier(row)` does not read (one
+   * found by its content, or named by `--field`): what `withCarrier` must be handed instead, as the
+   * diagnostics write it (`row.carrier`, `row.meta.trace`, `JSON.parse(row.payload).traceContext`).
+   */
+  carrierFrom?: string;
 }
 
 /** The input of `tracehop inspect`: its carriers, and whether they came as several rows. */

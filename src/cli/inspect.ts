@@ -143,6 +143,14 @@ export interface InspectReport {
    * field is null, ...: input.ts): why.
    */
   noCarrier?: string;
+  /**
+   * Set when the carrier was read from a field of the row that `withCarrier(row)` does not read (found
+   * by its content, or named by `--field`): what `withCarrier` must be handed to restore it
+   * (`row.carrier`, `row.meta.trace`). A service calling `withCarrier(row)` on such a row restores
+   * nothing, whatever `valid` says: a check that every row restores as stored wants `valid` and no
+   * `carrierFrom`.
+   */
+  carrierFrom?: string;
   /** Extract order used for `context`. */
   extractOrder: PropagationStyle[];
   /** Where the extract order came from: `default`, `--styles`, or the environment variable's name. */
@@ -335,6 +343,8 @@ interface InspectOptions {
   diagnostics?: readonly string[];
   /** The row holds no carrier at all (why, e.g. `NULL_ROW` of input.ts); `raw` is then `{}`. */
   noCarrier?: string;
+  /** `raw` is a field of the row that `withCarrier(row)` does not read: what to hand it (input.ts). */
+  carrierFrom?: string;
 }
 
 /**
@@ -349,11 +359,12 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const environment = options.environment ?? DEFAULT_ENVIRONMENT;
   const styles = environment.order.styles;
   const diagnostics = [...environment.diagnostics, ...(options.diagnostics ?? [])];
-  const noCarrier = options.noCarrier;
+  const { noCarrier, carrierFrom } = options;
   const carrier = normalizeCarrier(raw);
   const report: InspectReport = {
     valid: false,
     ...(noCarrier !== undefined ? { noCarrier } : {}),
+    ...(carrierFrom !== undefined ? { carrierFrom } : {}),
     extractOrder: [...styles],
     extractOrderSource: environment.order.source,
     extractBehavior: environment.extractBehavior,

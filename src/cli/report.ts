@@ -45,12 +45,23 @@ export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/**
+ * The end of the first line of a report whose carrier `withCarrier(row)` does not read (its
+ * `carrierFrom`): where it was read, so that a "valid context" is not taken for a row that restores as
+ * stored.
+ */
+function readFromLine(report: InspectReport): string {
+  return report.carrierFrom === undefined
+    ? ""
+    : ` in ${report.carrierFrom}, which withCarrier(row) does not read: hand withCarrier(${report.carrierFrom})`;
+}
+
 /** Human-readable rendering of an {@link InspectReport}. */
 function formatReport(report: InspectReport): string {
   const lines: string[] = [];
   const c = report.context;
   if (c) {
-    lines.push(`valid context (${describeOrder(report)}; ${c.style} wins)`);
+    lines.push(`valid context (${describeOrder(report)}; ${c.style} wins)${readFromLine(report)}`);
     lines.push(`  trace id     ${c.traceId}  (128-bit hex)`);
     lines.push(
       `               ${c.datadogTraceId}  (Datadog decimal, low 64 bits)${c.datadogTid ? ` + _dd.p.tid=${c.datadogTid}` : ""}`,
@@ -79,7 +90,7 @@ function formatReport(report: InspectReport): string {
     for (const d of report.diagnostics) lines.push(`  - ${d}`);
     return lines.map(printable).join("\n");
   } else {
-    lines.push(`no valid context (${describeOrder(report)})`);
+    lines.push(`no valid context (${describeOrder(report)})${readFromLine(report)}`);
   }
   lines.push(`  baggage keys ${report.baggageKeys.length ? report.baggageKeys.join(", ") : "-"}`);
   lines.push("styles:");

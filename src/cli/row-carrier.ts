@@ -105,7 +105,7 @@ function carrierOfValue(
   text: string | undefined,
   diagnostics: string[],
   field?: string,
-): Pick<InspectInput, "carrier" | "noCarrier"> {
+): Pick<InspectInput, "carrier" | "noCarrier" | "carrierFrom"> {
   const where = carrierFieldOf(parsed, field, diagnostics);
   if ("noCarrier" in where) return { carrier: {}, noCarrier: where.noCarrier };
   const { place, found } = where;
@@ -133,7 +133,9 @@ function carrierOfValue(
     );
   // Numbers of an object that is no carrier at all (a row's id) are not stored ids: not reported.
   if (place !== undefined || hasPropagationHeader(parsed)) numberDiagnostics(parsed, text, diagnostics);
-  return { carrier: parsed };
+  // The row's own traceContext is what withCarrier(row) reads; any other place is handed to it.
+  const readsRow = place === undefined || (!place.nested && place.name === TRACE_CONTEXT_FIELD);
+  return readsRow ? { carrier: parsed } : { carrier: parsed, carrierFrom: place.reader };
 }
 
 /**

@@ -462,6 +462,55 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     assert.deepEqual(firstInvalidReport(wide(16), false).diagnostics, [further("last.traceContext")]);
   });
 
+  test("a carrier read from a field withCarrier(row) does not read: its report says what to hand withCarrier (carrierFrom), in text on its first line; none for the row's traceContext or a carrier given alone", () => {
+    const carrier = { traceparent: TRACEPARENT };
+    const text = JSON.stringify(carrier);
+    for (const [args, from] of [
+      [[JSON.stringify({ id: 1, carrier })], "row.carrier"],
+      [[JSON.stringify({ id: 1, trace_context: text })], "row.trace_context"],
+      [[JSON.stringify({ id: 1, meta: { trace: carrier } })], "row.meta.trace"],
+      [["--field", "c", JSON.stringify({ c: carrier, traceContext: null })], "row.c"],
+      [
+        ["--field", "p.traceContext", JSON.stringify({ p: JSON.stringify({ traceContext: carrier }) })],
+        "JSON.parse(row.p).traceContext",
+      ],
+      [[JSON.stringify({ id: 1, traceContext: carrier })], undefined],
+      [[JSON.stringify({ id: 1, traceContext: text })], undefined],
+      [[text], undefined],
+      [[JSON.stringify(text)], undefined],
+    ] as const) {
+      const json = run(["inspect", "--json", ...args]);
+      assert.equal(json.code, 0, json.stdout);
+      const report = JSON.parse(json.stdout);
+      assert.equal(report.context.parentId, "00f067aa0ba902b7");
+      assert.equal(report.carrierFrom, from, args.join(" "));
+      const shown = run(["inspect", ...args]);
+      assert.equal(
+        shown.stdout.split("\n")[0],
+        "valid context (extract order datadog, tracecontext, baggage, the default; tracecontext wins)" +
+          (from === undefined
+            ? ""
+            : ` in ${from}, which withCarrier(row) does not read: hand withCarrier(${from})`),
+      );
+    }
+    // Among rows: each row's own; a broken carrier in another field says it too.
+    const rows = run([
+      "inspect",
+      "--json",
+      `[{"traceContext":${text}},{"carrier":${text}},{"carrier":{"traceparent":"00-bad"}}]`,
+    ]);
+    assert.equal(rows.code, 1);
+    assert.deepEqual(
+      JSON.parse(rows.stdout).map((r: { carrierFrom?: string }) => r.carrierFrom),
+      [undefined, "row.carrier", "row.carrier"],
+    );
+    const broken = run(["inspect", '{"carrier":{"traceparent":"00-bad"}}']);
+    assert.match(
+      broken.stdout.split("\n")[0]!,
+      /^no valid context \(.*\) in row\.carrier, which withCarrier\(row\) does not read/,
+    );
+  });
+
   test("a row whose carrier is further in than inspect reads unasked: no context, and the paths that hold one, nearest first, with the --field to pass", () => {
     const carrier = { traceparent: TRACEPARENT };
     const further = (paths: string, one = true) =>

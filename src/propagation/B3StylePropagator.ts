@@ -14,13 +14,16 @@ import {
   B3InjectEncoding,
   B3Propagator,
   X_B3_FLAGS,
+  X_B3_PARENT_SPAN_ID,
   X_B3_SAMPLED,
   X_B3_SPAN_ID,
   X_B3_TRACE_ID,
 } from "@opentelemetry/propagator-b3";
+import { isTracingSuppressed } from "@opentelemetry/core";
 import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context.js";
 import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
+import { mayClear, removeOwnFields } from "./stale-fields.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
 
@@ -51,6 +54,17 @@ const B3_DEBUG_PRIORITY = 2;
  * value is written as the sampling state; `B3MultiPropagator`: `"1"` only).
  */
 const B3_DEBUG_FLAG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug Flag");
+/** The field of the `b3` style, removed from a carrier before a context is written there. */
+const B3_SINGLE_FIELDS: ReadonlySet<string> = new Set([B3_CONTEXT_HEADER]);
+/** The fields of the `b3multi` style, removed from a carrier before a context is written there. */
+const B3_MULTI_FIELDS: ReadonlySet<string> = new Set([
+  X_B3_TRACE_ID,
+  X_B3_SPAN_ID,
+  X_B3_PARENT_SPAN_ID,
+  X_B3_SAMPLED,
+  X_B3_FLAGS,
+]);
+
 /**
  * The context key that marks a B3 extraction without a sampling state (B3 "Defer"), whose sampled flag
  * is tracehop's reading, not a decision: {@link isDeferredB3}.
@@ -93,6 +107,11 @@ export function isDeferredB3(context: Context): boolean {
  *   `dd=` member).
  * - Injection writes the debug flag in the form of the style whichever form it was read from, and
  *   `x-b3-flags: 1` for a Datadog priority above 1, as dd-trace-js (see `debugState`).
+ * - Injection into a plain-object carrier through `@opentelemetry/api`'s `defaultTextMapSetter` first
+ *   removes the style's own stale fields there, in any case (`b3`; `x-b3-traceid`, `x-b3-spanid`,
+ *   `x-b3-parentspanid`, `x-b3-sampled`, `x-b3-flags`): another trace's parent span id or debug flag
+ *   never stays beside the new ids (docs/conformance.md, "Inject into a carrier that holds another
+ *   context").
  *
  * Extract never throws and returns `context` unchanged when nothing valid is found.
  */
@@ -157,6 +176,13 @@ export class B3StylePropagator implements TextMapPropagator {
   ): void {
     const ids =
       traceId === spanContext.traceId && spanId === spanContext.spanId ? undefined : { traceId, spanId };
+    // OpenTelemetry's B3 injection writes nothing under suppressed tracing: nothing is removed then.
+    if (mayClear(carrier, setter) && !isTracingSuppressed(context))
+      removeOwnFields(
+        carrier as Record<string, unknown>,
+        this._single ? B3_SINGLE_FIELDS : B3_MULTI_FIELDS,
+        false,
+      );
     let injected = withKnownFlags(context, spanContext, ids);
     const state = debugState(context, spanContext.traceFlags, resolved);
     let debug: string | undefined;

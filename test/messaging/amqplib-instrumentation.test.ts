@@ -6,20 +6,22 @@
 import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { context, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type amqplib from "amqplib";
-import { captureCarrier } from "../../src/index.js";
+import { captureCarrier, getDatadogContext } from "../../src/index.js";
 import {
+  contextFromAmqpHeaders,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
   rabbitmqDestinationName,
   withProcessSpan,
   withSendSpan,
   type RestoreOptions,
 } from "../../src/messaging/index.js";
-import { exporter, provider, traceparentOf } from "./tracing.js";
+import { inSpanOf } from "../support/sdk.js";
+import { datadogSpanId, datadogTraceId, exporter, provider, traceparentOf } from "./tracing.js";
 // Enabled before amqplib is first loaded (connectOrSkipReason imports it lazily), as in an application.
 const instrumentation = new AmqplibInstrumentation();
 instrumentation.setTracerProvider(provider);
@@ -142,6 +144,77 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     const instrumentationSpan = producers.find((s) => scopeOf(s) === INSTRUMENTATION_SCOPE)!;
     assert.ok(delivered);
     assert.equal(delivered.properties.headers!.traceparent, traceparentOf(instrumentationSpan.spanContext()));
+  });
+
+  test("a redrive: plain sendToQueue of another trace's headers; the instrumentation's inject leaves none of its fields", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("redrive"), { exclusive: true });
+    // A dead message's headers, published long ago by a Synthetics trace (64-bit ids, dd-trace-ot era),
+    // some in other spellings, beside the application's own.
+    const deadHeaders = {
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01",
+      Tracestate: "dd=s:2;o:synthetics;t.dm:-4,vendor=abc",
+      baggage: "stale=1",
+      "x-datadog-trace-id": "12345678901234567890",
+      "X-Datadog-Parent-Id": "9876543210987654321",
+      "x-datadog-sampling-priority": "2",
+      "X-DATADOG-ORIGIN": "synthetics",
+      "x-datadog-tags": "_dd.p.tid=640cfd8d00000000,_dd.p.dm=-4",
+      "ot-baggage-user": "stale",
+      "x-app": "kept",
+    };
+    await inSpanOf("redrive")("redrive", async () => {
+      broker.channel.sendToQueue(queue, Buffer.from("{}"), { headers: { ...deadHeaders } });
+      await broker.channel.waitForConfirms();
+    });
+    const delivered = await broker.channel.get(queue, { noAck: true });
+    assert.ok(delivered);
+    const producer = spansOfKind(SpanKind.PRODUCER);
+    assert.deepEqual(producer.map(scopeOf), [INSTRUMENTATION_SCOPE]);
+    const { traceId, spanId } = producer[0]!.spanContext();
+    assert.deepEqual(delivered.properties.headers, {
+      "x-app": "kept",
+      traceparent: traceparentOf(producer[0]!.spanContext()),
+      "x-datadog-trace-id": datadogTraceId(traceId),
+      "x-datadog-parent-id": datadogSpanId(spanId),
+      "x-datadog-sampling-priority": "1",
+      "x-datadog-tags": `_dd.p.tid=${traceId.slice(0, 16)}`,
+    });
+    // The consumer restores the redrive's trace, with no origin and no old baggage.
+    const restored = contextFromAmqpHeaders(delivered);
+    assert.equal(trace.getSpanContext(restored)?.traceId, traceId);
+    assert.equal(getDatadogContext(restored)?.origin, undefined);
+    assert.equal(propagation.getBaggage(restored), undefined);
+  });
+
+  test("withSendSpan over another trace's headers: the instrumentation, suppressed, leaves tracehop's context whole", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const { queue } = await broker.channel.assertQueue(uniqueQueue("redrive-helper"), { exclusive: true });
+    const deadHeaders = {
+      traceparent: "00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01",
+      tracestate: "dd=s:2;o:synthetics,vendor=abc",
+      "x-datadog-origin": "synthetics",
+      "x-app": "kept",
+    };
+    let written: Record<string, unknown> = {};
+    await withSendSpan(
+      {
+        system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+        destination: rabbitmqDestinationName("", queue),
+        headers: deadHeaders,
+      },
+      async (headers) => {
+        written = { ...headers };
+        broker.channel.sendToQueue(queue, Buffer.from("{}"), { headers });
+        await broker.channel.waitForConfirms();
+      },
+    );
+    const delivered = await broker.channel.get(queue, { noAck: true });
+    assert.ok(delivered);
+    assert.deepEqual(delivered.properties.headers, written);
+    assert.equal(written.tracestate, undefined);
+    assert.equal(written["x-datadog-origin"], undefined);
+    assert.deepEqual(spansOfKind(SpanKind.PRODUCER).map(scopeOf), ["tracehop"]);
   });
 
   test("publish: one PRODUCER span (tracehop's); the delivered headers carry its context", async (t) => {

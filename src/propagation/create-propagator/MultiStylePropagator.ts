@@ -37,6 +37,7 @@ import {
 } from "./extraction-precedence.js";
 import type { ExtractBehavior } from "./settings.js";
 import type { StyleMember } from "./style-member.js";
+import { setterForStyles } from "../stale-fields.js";
 
 /**
  * Internal: true for a propagator `createPropagator` made (the default one of the carrier
@@ -72,6 +73,11 @@ export class MultiStylePropagator implements TextMapPropagator {
    */
   private readonly _readsLegacyBaggage: boolean;
 
+  /** The fields of the inject styles, in lower case (those a style removes before it writes). */
+  private readonly _injectFields: ReadonlySet<string>;
+  /** Whether the `datadog` style is injected: it removes stale `ot-baggage-*` fields too. */
+  private readonly _injectsDatadog: boolean;
+
   /** The same styles under `continue`, built on first use (`warnIfStoredCarrierCut`). */
   private _continuing: MultiStylePropagator | undefined;
 
@@ -87,6 +93,8 @@ export class MultiStylePropagator implements TextMapPropagator {
     for (const member of [..._inject, ..._extract])
       for (const field of member.propagator.fields()) fields.add(field);
     this._fields = [...fields];
+    this._injectFields = new Set(_inject.flatMap((member) => member.propagator.fields()));
+    this._injectsDatadog = _inject.some((member) => member.name === "datadog");
     this._shareResolution = _inject.filter((member) => member.injector !== undefined).length > 1;
     this._soleInject = _inject.length === 1 ? _inject[0] : undefined;
     const sole = _extract.length === 1 ? _extract[0]! : undefined;
@@ -100,7 +108,15 @@ export class MultiStylePropagator implements TextMapPropagator {
         : undefined;
   }
 
-  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+  /**
+   * Writes `context` with each inject style, in order (a style that throws is said with `diag.warn` and
+   * skipped). Into a plain object written through `@opentelemetry/api`'s `defaultTextMapSetter`, each
+   * style first removes its own stale fields (any case) when it writes a context (docs/conformance.md,
+   * "Inject into a carrier that holds another context"); the composite looks once whether the carrier
+   * holds any ({@link setterForStyles}), so that a fresh carrier is looked at once, not by each style.
+   */
+  inject(context: Context, carrier: unknown, given: TextMapSetter): void {
+    const setter = setterForStyles(carrier, given, this._injectFields, this._injectsDatadog);
     const sole = this._soleInject;
     if (sole !== undefined) {
       try {

@@ -44,6 +44,7 @@ import { baggageEntries, W3CBaggage } from "../w3c/W3CBaggage.js";
 import { isBaggageToken, serializeBaggageMember } from "../w3c/baggage.js";
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "../w3c/constants.js";
 import { firstJoinedPart, joinedFieldValue, MAX_FIELD_VALUES } from "../header-text.js";
+import { clearOwnFields } from "../stale-fields.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -67,6 +68,9 @@ const FIELDS: readonly string[] = [
   X_DATADOG_ORIGIN,
   X_DATADOG_TAGS,
 ];
+
+/** {@link FIELDS} as a set: the fields removed from a carrier before a context is written there. */
+const DATADOG_FIELDS: ReadonlySet<string> = new Set(FIELDS);
 
 /**
  * TextMapPropagator for Datadog's `x-datadog-*` headers, as Datadog's tracers read and write them
@@ -99,6 +103,15 @@ const FIELDS: readonly string[] = [
  * `_injectDatadog`).
  * Nothing is written for an invalid span context, suppressed tracing, or a trace id whose low
  * 64 bits are zero (Datadog cannot carry it).
+ *
+ * A plain-object carrier written through `@opentelemetry/api`'s `defaultTextMapSetter` (what
+ * `propagation.inject(context, carrier)` passes; another copy of the api's included) first loses its
+ * `x-datadog-*` fields and `ot-baggage-*` fields, in any case (`X-Datadog-Origin`), whenever a valid,
+ * unsuppressed span context is injected (a trace id Datadog cannot carry included): another trace's
+ * origin, priority or `_dd.p.tid` never stays beside the new ids (one carrier, one context, as
+ * tracehop/messaging's writers: DataDog/dd-trace-dotnet#3832). Other fields, a class instance and
+ * other setters (which cannot delete: `TextMapSetter` has only `set`) are left as they are
+ * (docs/conformance.md, "Inject into a carrier that holds another context").
  */
 export class DatadogPropagator implements TextMapPropagator {
   private readonly _tagsMaxLength: number;
@@ -131,6 +144,8 @@ export class DatadogPropagator implements TextMapPropagator {
    */
   injectResolved(resolved: ResolvedInjection, carrier: unknown, setter: TextMapSetter): void {
     const { traceId, fields, encoded } = resolved;
+    // Before the check below: a trace this style cannot carry leaves no other trace's fields either.
+    clearOwnFields(carrier, setter, DATADOG_FIELDS, true);
     if (traceId.endsWith(ZERO_HEX16)) return;
     setter.set(carrier, X_DATADOG_TRACE_ID, encoded.traceIdDecimal());
     setter.set(carrier, X_DATADOG_PARENT_ID, hex16ToDecimal(resolved.spanId));

@@ -10,7 +10,11 @@ import {
   type TraceState,
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-import { TraceContextPropagator, writeTraceContext } from "../w3c/TraceContextPropagator.js";
+import {
+  clearTraceContextFields,
+  TraceContextPropagator,
+  writeTraceContext,
+} from "../w3c/TraceContextPropagator.js";
 import { TID_TAG, TRACESTATE_DD_KEY } from "./constants.js";
 import {
   DATADOG_CONTEXT_KEY,
@@ -63,6 +67,9 @@ import { describeValue } from "../../describe-value.js";
  * The `traceparent` sampled flag and `s:` always agree (dd-trace-java `W3CHttpCodec.injectTraceParent`):
  * both come from the same flags (a `traceFlags` that is not a number read as the OpenTelemetry SDK's
  * sampler reads it), and a wrapped W3C propagator is given those flags.
+ * A plain-object carrier written through `@opentelemetry/api`'s `defaultTextMapSetter` first loses its
+ * `traceparent`/`tracestate` fields in any case, when a traceparent is written (as
+ * `TraceContextPropagator` does; docs/conformance.md, "Inject into a carrier that holds another context").
  * Never throws on bad input.
  */
 export class DatadogTraceContextPropagator implements TextMapPropagator {
@@ -131,6 +138,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
         traceState === undefined
           ? DD_MEMBER_PREFIX + value
           : traceState.wireValueWithPair(TRACESTATE_DD_KEY, value, true);
+      clearTraceContextFields(carrier, setter);
       setter.set(
         carrier,
         TRACE_PARENT_HEADER,
@@ -142,6 +150,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     // The wrapped propagator gets the flags `s:` followed (knownTraceFlags), not a "1" or a `true` it
     // might read otherwise.
     const withDd = withDdMember(traceState, value);
+    clearTraceContextFields(carrier, setter);
     this._w3c.inject(withKnownFlags(context, spanContext, { traceState: withDd }), carrier, setter);
   }
 
@@ -160,8 +169,10 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     setter: TextMapSetter,
   ): void {
     if (this._direct) writeTraceContext(spanContext, carrier, setter, TRACESTATE_DD_KEY);
-    else if (isValidSpanContext(spanContext))
+    else if (isValidSpanContext(spanContext)) {
+      clearTraceContextFields(carrier, setter);
       this._w3c.inject(withKnownFlags(context, spanContext), carrier, setter);
+    }
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {

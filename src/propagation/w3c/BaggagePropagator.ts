@@ -1,5 +1,7 @@
 import {
+  isSpanContextValid,
   propagation,
+  trace,
   baggageEntryMetadataFromString,
   type Baggage,
   type BaggageEntry,
@@ -18,6 +20,29 @@ import {
 } from "./baggage.js";
 import { joinedFieldValue } from "../header-text.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
+import { mayClear, removeOwnFields } from "../stale-fields.js";
+
+/** The field of the `baggage` style, removed from a carrier before a context is written there. */
+const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
+
+/**
+ * Removes the `baggage` field (any case) of `carrier` (written through the default setter: `mayClear`;
+ * a plain object: `removeOwnFields`) when `context` is injected: tracing not suppressed, and it holds a
+ * Baggage (an empty one too: its baggage is none) or a valid span context (a trace of its own). Never
+ * throws.
+ */
+function clearStaleBaggage(
+  context: Context,
+  baggage: Baggage | undefined,
+  carrier: Record<string, unknown>,
+): void {
+  if (isTracingSuppressed(context)) return;
+  if (baggage === undefined) {
+    const spanContext = trace.getSpanContext(context);
+    if (spanContext === undefined || !isSpanContextValid(spanContext)) return;
+  }
+  removeOwnFields(carrier, BAGGAGE_FIELDS, false);
+}
 
 /**
  * TextMapPropagator for W3C Baggage (https://www.w3.org/TR/baggage/):
@@ -45,10 +70,20 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
  * members and 8192 bytes (an entry that would overflow is skipped whole, §3.3.1); nothing is written
  * when tracing is suppressed or no entry can be written. A baggage this class extracted and nobody
  * changed writes the header it was read from when that is the same text.
+ *
+ * A plain-object carrier written through `@opentelemetry/api`'s `defaultTextMapSetter` (what
+ * `propagation.inject(context, carrier)` passes; another copy of the api's included) first loses its
+ * `baggage` field in any case (`Baggage`) when the context is injected (tracing not suppressed) and
+ * holds a Baggage (an empty one too) or a valid span context: a new trace never leaves with another context's
+ * baggage, even when it has none of its own (one carrier, one context, as tracehop/messaging's writers:
+ * DataDog/dd-trace-dotnet#3832). A context with neither, other fields, a class instance and other
+ * setters (which cannot delete: `TextMapSetter` has only `set`) are left as they are
+ * (docs/conformance.md, "Inject into a carrier that holds another context").
  */
 export class BaggagePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const baggage = propagation.getBaggage(context);
+    if (mayClear(carrier, setter)) clearStaleBaggage(context, baggage, carrier as Record<string, unknown>);
     if (!baggage || isTracingSuppressed(context)) return;
     // A baggage restored unchanged writes the header it was read from (the same text, see W3CBaggage).
     const header =

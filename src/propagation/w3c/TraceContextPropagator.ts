@@ -11,6 +11,7 @@ import { contextWithSpan } from "../context-values.js";
 import { joinedFieldValue, MAX_FIELD_VALUES } from "../header-text.js";
 import { TRACE_PARENT_HEADER, TRACE_PARENT_LENGTH, TRACE_STATE_HEADER } from "./constants.js";
 import { trimOws } from "./baggage.js";
+import { clearOwnFields } from "../stale-fields.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
 import { W3CTraceState } from "./W3CTraceState.js";
@@ -42,6 +43,13 @@ import { W3CTraceState } from "./W3CTraceState.js";
  *   (§3.2.2.5.3); core writes `-011` for flags 0x11 and keeps unknown bits.
  * - tracestate from any `TraceState` implementation, at most 32 members and 512 characters truncated
  *   in the order of §3.3.1.5; no empty tracestate is sent (§3.3.1.1 "SHOULD avoid sending" empty headers).
+ * - A plain-object carrier written through `@opentelemetry/api`'s `defaultTextMapSetter` (what
+ *   `propagation.inject(context, carrier)` passes; another copy of the api's included) first loses its
+ *   `traceparent` and `tracestate` fields in any case (`Traceparent`), when a traceparent is written:
+ *   another context's tracestate is never left beside the new traceparent (one carrier, one context,
+ *   as tracehop/messaging's writers: DataDog/dd-trace-dotnet#3832). Other fields, other carriers
+ *   (a class instance) and other setters (which cannot delete: `TextMapSetter` has only `set`) are left
+ *   as they are (docs/conformance.md, "Inject into a carrier that holds another context").
  */
 export class TraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
@@ -134,12 +142,26 @@ function repeatedTraceParent(fields: string[], whole: SpanContext | undefined): 
   return parsed <= 1 && fields.length === 1 ? whole : undefined;
 }
 
+/** The fields of the W3C Trace Context styles, in lower case. */
+const TRACE_CONTEXT_FIELDS: ReadonlySet<string> = new Set([TRACE_PARENT_HEADER, TRACE_STATE_HEADER]);
+
+/**
+ * Internal: removes the `traceparent` and `tracestate` fields (any case) of a plain-object `carrier`
+ * written through `@opentelemetry/api`'s `defaultTextMapSetter` (`clearOwnFields`), before a new
+ * traceparent is written there; anything else is left alone. Never throws.
+ */
+export function clearTraceContextFields(carrier: unknown, setter: TextMapSetter): void {
+  clearOwnFields(carrier, setter, TRACE_CONTEXT_FIELDS, false);
+}
+
 /**
  * Internal: the headers {@link TraceContextPropagator.inject} writes for `spanContext` (the caller has
  * checked suppression): `traceparent` ({@link formatTraceParent}; nothing is written when an id is
  * invalid) and `tracestate` when there is something to send. `withoutKey`: a member key a TraceState
  * of another implementation must not send ({@link serializeTraceStateForWire}; a {@link W3CTraceState}
- * the caller found no such member in has none). Never throws on bad ids.
+ * the caller found no such member in has none). Before a traceparent is written, the carrier's stale
+ * `traceparent`/`tracestate` fields are removed ({@link clearTraceContextFields}). Never throws on bad
+ * ids.
  */
 export function writeTraceContext(
   spanContext: SpanContext,
@@ -149,6 +171,7 @@ export function writeTraceContext(
 ): void {
   const traceParent = formatTraceParent(spanContext);
   if (!traceParent) return;
+  clearTraceContextFields(carrier, setter);
   setter.set(carrier, TRACE_PARENT_HEADER, traceParent);
   const traceState = spanContext.traceState;
   const header =

@@ -49,3 +49,43 @@ export function isPlainObjectOfAnyRealm(value: object): boolean {
     return false;
   }
 }
+
+/** Most prototypes {@link isClassInstance} looks at before it takes an object for a class instance. */
+const MAX_PROTOTYPE_DEPTH = 32;
+
+/**
+ * True for an instance of a class: some object of its prototype chain, before the chain's end
+ * (`Object.prototype` of any realm, or `null`), is a class's prototype — it has an own `constructor`
+ * (a `class`, a constructor function's `prototype`) or an own method (a function-valued property).
+ * False for a plain object of any realm ({@link isPlainObjectOfAnyRealm}) and for an object whose
+ * prototypes are plain data (`Object.create({ a: "1" })`, a null-prototype table; amqplib makes an
+ * AMQP table header named `__proto__` the headers object's prototype): such an object is a record of
+ * fields, whose client sends what `for…in` lists. An array is one (of `Array`). A chain longer than 32,
+ * or one a proxy's trap refuses to show, counts as a class instance. Never throws.
+ */
+export function isClassInstance(value: object): boolean {
+  try {
+    let prototype: unknown = Object.getPrototypeOf(value);
+    for (let depth = 0; depth < MAX_PROTOTYPE_DEPTH; depth++) {
+      if (prototype === null || prototype === Object.prototype) return false;
+      const next: unknown = Object.getPrototypeOf(prototype);
+      // The end of the chain: null, or `Object.prototype` of another realm (its prototype is null).
+      if (next === null) return false;
+      if (hasClassMember(prototype as object)) return true;
+      prototype = next;
+    }
+    return true;
+  } catch {
+    return true;
+  }
+}
+
+/** Whether `prototype` has an own `constructor` or an own function-valued property. May throw. */
+function hasClassMember(prototype: object): boolean {
+  if (Object.hasOwn(prototype, "constructor")) return true;
+  for (const key of Reflect.ownKeys(prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
+    if (descriptor !== undefined && typeof descriptor.value === "function") return true;
+  }
+  return false;
+}

@@ -5,10 +5,10 @@
  */
 import type { TraceCarrier } from "../index.js";
 import type { HeaderAccessKind } from "../carrier/header-object-kind.js";
-import { isPlainObjectOfAnyRealm } from "../plain-object.js";
+import { isClassInstance, isPlainObjectOfAnyRealm } from "../plain-object.js";
 import { describeValue } from "../describe-value.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
-import { warnOnce } from "../warn-once.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
 
 /**
  * Whether header name `name` is `lowerCaseName` in some case (`TraceParent` for `traceparent`; the same
@@ -206,13 +206,17 @@ function listsNames(headers: HeaderEntries, kind: HeaderAccessKind): boolean {
  * `set`/`delete` methods: a client that serializes its header object (NATS `MsgHdrs`, an HTTP client's
  * headers class) sends what its methods hold, and properties set beside them never travel. The
  * properties are still written (a class whose client sends its own enumerable properties loses
- * nothing). A plain object (of no class, of any realm: `isPlainObjectOfAnyRealm`) says nothing; a `Map`,
- * `Headers` or {@link HeaderMethods} object is never written as properties.
+ * nothing). A plain object (of no class, of any realm: `isPlainObjectOfAnyRealm`) says nothing, nor does
+ * an object whose prototypes are plain data with no `constructor` and no method (`isClassInstance`
+ * false: `Object.create({ a: "1" })`, a null-prototype table, an amqplib headers object whose
+ * `__proto__` header became its prototype), which a client sends as a plain record (amqplib encodes
+ * with `for…in`); a `Map`, `Headers` or {@link HeaderMethods} object is never written as properties.
  */
 export function warnIfHeadersNotSent(headers: object, helper: string): void {
-  if (isPlainObjectOfAnyRealm(headers)) return;
+  if (isPlainObjectOfAnyRealm(headers) || hasWarned(HEADERS_AS_PROPERTIES_KEY) || !isClassInstance(headers))
+    return;
   warnOnce(
-    "headers-as-properties",
+    HEADERS_AS_PROPERTIES_KEY,
     `tracehop ${helper}: the headers object (${describeValue(headers)}) has no set/delete methods, ` +
       "so the trace context was written as its own properties, which its client may never send (the " +
       "trace would end there): pass a plain object of header name -> value, a Map, or the client's " +
@@ -221,6 +225,9 @@ export function warnIfHeadersNotSent(headers: object, helper: string): void {
     "TRACEHOP_HEADERS_AS_PROPERTIES",
   );
 }
+
+/** Once-per-process key of {@link warnIfHeadersNotSent}. */
+const HEADERS_AS_PROPERTIES_KEY = "headers-as-properties";
 
 /**
  * Says so (once per process: `diag.warn` and the process warning `TRACEHOP_HEADERS_NOT_AN_OBJECT`) when

@@ -213,8 +213,13 @@ function newOfClass(headers: HeaderEntries): HeaderEntries {
  * old context with the new one (DataDog/dd-trace-dotnet#3832). Never throws: anything but an object is
  * left alone.
  *
+ * Inherited fields are listed too (`for…in`, as amqplib encodes headers), but only an own property can
+ * be deleted: a propagation field inherited from the prototype chain (an object whose prototype is a
+ * table, as amqplib decodes a header named `__proto__`) stays, and the result says so.
+ *
  * @returns `true` when every such header is gone; `false` when one could not be removed (a frozen or
- *   sealed object, a non-configurable property, a throwing proxy trap), so that the caller can tell.
+ *   sealed object, a non-configurable property, a throwing proxy trap, a field inherited from the
+ *   prototype chain), so that the caller can tell.
  */
 export function removePropagationHeaders(
   headers: Record<string, unknown> | HeaderEntries,
@@ -228,7 +233,9 @@ export function removePropagationHeaders(
     for (const name in headers) {
       if (!isStaleHeader(name, also)) continue;
       try {
-        if (!Reflect.deleteProperty(headers, name)) removed = false;
+        // Still there after the delete: inherited (a prototype that holds it: amqplib makes an AMQP table
+        // header named `__proto__` the prototype), listed by a client that encodes with for...in.
+        if (!Reflect.deleteProperty(headers, name) || name in headers) removed = false;
       } catch {
         removed = false;
       }
@@ -296,14 +303,18 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * A `Map`, a WHATWG `Headers` object or a client's header object with `set` and `delete` methods (NATS
  * `MsgHdrs` from `headers()`: {@link HeaderEntries}) is written through its own methods, never as
  * properties, which its client would not send; a `Headers` object takes HTTP field names only, a
- * client's object the names it accepts. Any other instance of a class (not a plain object) is written
- * as properties, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`): its client may not send them.
+ * client's object the names it accepts. Any other instance of a class (`isClassInstance`: a class's
+ * prototype in its chain) is written as properties, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`): its
+ * client may not send them. An object whose prototypes are plain data is written as a plain object
+ * is, nothing said.
  *
  * Never throws, whatever `headers` and `carrier` are (tracing never fails the message): `null` or
  * `undefined` headers give a new object holding the carrier's fields; anything that is not an object
  * (text, a number, a boolean) is returned unchanged, without the context, said once per process
  * (`TRACEHOP_HEADERS_NOT_AN_OBJECT`); headers that cannot take the context in place (frozen, sealed, a
- * throwing setter or proxy trap, a non-configurable propagation header, an immutable `Headers` object, a
+ * throwing setter or proxy trap, a non-configurable propagation header, a propagation header inherited
+ * from the prototype chain (an object whose prototype is a table: amqplib decodes a header named
+ * `__proto__` so, and encodes inherited fields), an immutable `Headers` object, a
  * Map whose `set` throws, a client's header object refusing a propagation field: its `set` or `delete`
  * throws or returns another object, an immutable map) give a NEW object with their readable fields except the
  * propagation headers, and the carrier's fields: of their sort when one can be made and written (a
@@ -396,8 +407,9 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
 }
 
 /**
- * A new plain object: the own readable fields of `headers` except the propagation headers and the
- * carrier's names (any case), then the carrier's fields. A field whose getter throws is left out; a
+ * A new plain object (prototype `Object.prototype`: it inherits no field): the own readable fields of
+ * `headers` except the propagation headers and the carrier's names (any case), then the carrier's
+ * fields; inherited fields are not copied. A field whose getter throws is left out; a
  * headers object whose names cannot be listed gives the carrier's fields alone. Never throws.
  */
 function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier): Record<string, unknown> {

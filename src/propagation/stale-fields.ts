@@ -28,7 +28,7 @@ let lastSetterIsDefault = false;
  * comparison), or another copy's of the api (a second, nested `@opentelemetry/api` whose
  * `propagation.inject` an instrumentation calls; a bundle's), recognised by its shape: a plain object
  * whose one own property is a `set` function with the api's source text ({@link DEFAULT_SET_SOURCE}).
- * Its `set` is never called. A setter of your own, even one that does the same, is not one. Each setter
+ * Its `set` is never called. A setter of your own is not one, even one that writes the same way (unless its `set` is the api's to the letter). Each setter
  * is compared once (kept in a WeakMap; the last one asked needs no lookup). Never throws.
  */
 export function isDefaultTextMapSetter(setter: TextMapSetter): boolean {

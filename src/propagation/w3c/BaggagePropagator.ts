@@ -1,7 +1,5 @@
 import {
-  isSpanContextValid,
   propagation,
-  trace,
   baggageEntryMetadataFromString,
   type Baggage,
   type BaggageEntry,
@@ -24,25 +22,6 @@ import { mayClear, removeOwnFields } from "../stale-fields.js";
 
 /** The field of the `baggage` style, removed from a carrier before a context is written there. */
 const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
-
-/**
- * Removes the `baggage` field (any case) of `carrier` (written through the default setter: `mayClear`;
- * a plain object: `removeOwnFields`) when `context` is injected: tracing not suppressed, and it holds a
- * Baggage (an empty one too: its baggage is none) or a valid span context (a trace of its own). Never
- * throws.
- */
-function clearStaleBaggage(
-  context: Context,
-  baggage: Baggage | undefined,
-  carrier: Record<string, unknown>,
-): void {
-  if (isTracingSuppressed(context)) return;
-  if (baggage === undefined) {
-    const spanContext = trace.getSpanContext(context);
-    if (spanContext === undefined || !isSpanContextValid(spanContext)) return;
-  }
-  removeOwnFields(carrier, BAGGAGE_FIELDS, false);
-}
 
 /**
  * TextMapPropagator for W3C Baggage (https://www.w3.org/TR/baggage/):
@@ -73,24 +52,24 @@ function clearStaleBaggage(
  *
  * A plain-object carrier written through `@opentelemetry/api`'s `defaultTextMapSetter` (what
  * `propagation.inject(context, carrier)` passes; another copy of the api's included) first loses its
- * `baggage` field in any case (`Baggage`) when the context is injected (tracing not suppressed) and
- * holds a Baggage (an empty one too) or a valid span context: a new trace never leaves with another context's
- * baggage, even when it has none of its own (one carrier, one context, as tracehop/messaging's writers:
- * DataDog/dd-trace-dotnet#3832). A context with neither, other fields, a class instance and other
- * setters (which cannot delete: `TextMapSetter` has only `set`) are left as they are
- * (docs/conformance.md, "Inject into a carrier that holds another context").
+ * `baggage` field in any case (`Baggage`) when a baggage header is written, so that it carries one
+ * header of one context. A context without baggage to write leaves a `baggage` field there as it is
+ * (an application may set that header itself); other fields, a class instance and other setters
+ * (which cannot delete: `TextMapSetter` has only `set`) are left as they are too (docs/conformance.md,
+ * "Inject into a carrier that holds another context").
  */
 export class BaggagePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const baggage = propagation.getBaggage(context);
-    if (mayClear(carrier, setter)) clearStaleBaggage(context, baggage, carrier as Record<string, unknown>);
     if (!baggage || isTracingSuppressed(context)) return;
     // A baggage restored unchanged writes the header it was read from (the same text, see W3CBaggage).
     const header =
       baggage instanceof W3CBaggage && baggage.wire !== undefined
         ? baggage.wire
         : serializeBaggage(baggageEntries(baggage));
-    if (header) setter.set(carrier, BAGGAGE_HEADER, header);
+    if (!header) return;
+    if (mayClear(carrier, setter)) removeOwnFields(carrier as Record<string, unknown>, BAGGAGE_FIELDS, false);
+    setter.set(carrier, BAGGAGE_HEADER, header);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {

@@ -111,8 +111,10 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * The message's headers, filled in place: propagation headers already there (copied from a consumed
    * message, say) are removed, then the context's are written (never a mix,
    * DataDog/dd-trace-dotnet#3832). Default: `{}`. Headers that cannot take the context in place
-   * (frozen, sealed, a throwing setter or proxy trap) are copied: `fn` receives the copy with the
-   * context, never an error (`writeCarrierToHeaders`). A `Map` or a WHATWG `Headers` object is filled
+   * (frozen, sealed, a throwing setter or proxy trap, a propagation header inherited from the
+   * prototype chain: amqplib makes a header named `__proto__` the consumed headers' prototype, and
+   * encodes inherited fields) are copied: `fn` receives the copy with the context, never an error
+   * (`writeCarrierToHeaders`); send the object `fn` receives. A `Map` or a WHATWG `Headers` object is filled
    * through its `set`/`delete` (the readers take both), never with properties that would not travel.
    * Headers that are not an object (text, a number, a boolean) cannot take the context: `fn` receives
    * them unchanged, and it is said once per process (`TRACEHOP_HEADERS_NOT_AN_OBJECT`), not thrown, as

@@ -6,6 +6,7 @@ import { describeValue } from "../describe-value.js";
 import { assertOptionValues } from "../context/with-carrier.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { messageIdText } from "./message-restore-options.js";
+import { MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
 
 /** What the span describes; the attributes are set when the span starts, as samplers need them. */
 export interface MessagingSpanOptions {
@@ -18,8 +19,11 @@ export interface MessagingSpanOptions {
   // `string & {}`: any text is legal, and MessagingSystem's names are still offered.
   system: MessagingSystem | (string & {});
   /**
-   * `messaging.destination.name`: the Kafka topic; for RabbitMQ see `rabbitmqDestinationName`.
-   * Required; may be `""` (RabbitMQ's default exchange), then the span name is the operation name.
+   * `messaging.destination.name`: the Kafka topic; for RabbitMQ the name `rabbitmqDestinationName` gives
+   * (`{exchange}:{routing key}`, the routing key alone through the default exchange, `amq.default`
+   * with neither: RabbitMQ conventions, note on `messaging.destination.name`). Required. `""` is a
+   * `TypeError` under system `"rabbitmq"` (the conventions never name a RabbitMQ destination `""`);
+   * for another system it names no destination, and the span name is the operation name.
    * The span name uses `messaging.destination.template` instead when `attributes` gives one, and
    * leaves the destination out when `attributes` sets `messaging.destination.anonymous` or
    * `messaging.destination.temporary` to `true` (messaging conventions, "Span name").
@@ -285,7 +289,8 @@ function swappedOptionsHint(entry: string, options: unknown, firstName: string, 
 /**
  * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
  * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
- * the conventions spell it, `operationName` (when given) a non-empty string, `destination` a string, no
+ * the conventions spell it, `operationName` (when given) a non-empty string, `destination` a string (not `""` under
+ * system `"rabbitmq"`), no
  * unknown name, and the values shared with `withCarrier` (`links`, `propagator`, `relation`,
  * `maxParentAge`) and `forward`: the caller's configuration. Returns the options to use: `options`, or
  * a copy whose `links` are the links as checked, each read once (`assertOptionValues`), and whose
@@ -332,9 +337,13 @@ export function requireOptions<O extends MessagingSpanOptions>(
     );
   if (typeof options.destination !== "string") {
     throw new TypeError(
-      `tracehop ${entry}: options.destination must be a string (the topic or queue name; "" for RabbitMQ's default exchange), got ${describeValue(options.destination)}`,
+      `tracehop ${entry}: options.destination must be a string (messaging.destination.name: the topic or queue name; for RabbitMQ, rabbitmqDestinationName(exchange, routingKey) when publishing, rabbitmqDestinationName(msg, queue) when consuming), got ${describeValue(options.destination)}`,
     );
   }
+  if (options.destination === "" && options.system === MESSAGING_SYSTEM_VALUE_RABBITMQ)
+    throw new TypeError(
+      `tracehop ${entry}: options.destination must not be "" under system "rabbitmq": the RabbitMQ conventions name a publish through the default exchange by its routing key, and "amq.default" when it has none; pass rabbitmqDestinationName(exchange, routingKey) when publishing ("" is the default exchange there, as amqplib takes it), rabbitmqDestinationName(msg, queue) when consuming`,
+    );
   assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop ${entry}`);
   // One check of the values every entry point shares with withCarrier (`links`, `propagator`, and the
   // restore options `relation`, `maxParentAge`), before anything starts: whichever path the call takes

@@ -82,7 +82,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * `options.messageId` and `options.attributes` win over them. Errors of `fn` are recorded (exception
  * event, ERROR status, `error.type`) and passed through unchanged.
  * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is
- *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
+ *   missing (or `destination` is `""` under system `"rabbitmq"`: `rabbitmqDestinationName` gives its name), `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
  *   is given and not a non-empty string, `options` holds a name
  *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a
  *   TextMapPropagator, `links` is not an array, or `relation` or `maxParentAge` is out of range

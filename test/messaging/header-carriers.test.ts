@@ -501,7 +501,7 @@ describe("rabbitmqDestinationName (RabbitMQ semantic conventions)", () => {
     ["", "", "q1", "q1"],
     ["", "jobs", "jobs", "jobs"],
     ["logs", "warning", "warning", "logs:warning"],
-    ["", "", "", ""],
+    ["logs", "warning", undefined, "logs:warning"],
   ];
   for (const [exchange, routingKey, queue, expected] of cases) {
     test(`(${JSON.stringify(exchange)}, ${JSON.stringify(routingKey)}, ${JSON.stringify(queue)}) -> ${expected}`, () => {
@@ -527,17 +527,80 @@ describe("rabbitmqDestinationName (RabbitMQ semantic conventions)", () => {
     assert.equal(rabbitmqDestinationName(direct.fields), "jobs");
   });
 
-  test("never throws: fields that are no strings, or whose getters throw, count as empty", () => {
-    const hostile = new Proxy(
-      {},
-      {
-        get: () => {
-          throw new Error("trap");
-        },
-      },
-    );
-    assert.equal(rabbitmqDestinationName(hostile as never, "q1"), "q1");
-    assert.equal(rabbitmqDestinationName({ fields: { exchange: 5, routingKey: null } } as never, "q1"), "q1");
-    assert.equal(rabbitmqDestinationName({} as never), "");
+  test('a delivery through the default exchange with an empty routing key and no queue is amq.default, never ""', () => {
+    assert.equal(rabbitmqDestinationName({ exchange: "", routingKey: "" }), "amq.default");
+    assert.equal(rabbitmqDestinationName({ fields: { exchange: "", routingKey: "" } }), "amq.default");
   });
+
+  // Plain JS (and `as never` in TypeScript): each misuse is a TypeError saying what to pass, where the
+  // old code returned a name silently (amq.default for no argument, the queue taken for an exchange).
+  const usage =
+    /^TypeError: tracehop rabbitmqDestinationName: .*\. Call it as rabbitmqDestinationName\(exchange, routingKey\) for a publish, rabbitmqDestinationName\(exchange, routingKey, queue\) or rabbitmqDestinationName\(msg, queue\) for a consumed message \(msg or msg\.fields\)$/;
+  const call = rabbitmqDestinationName as (...args: unknown[]) => string;
+  const hostile = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error("trap");
+      },
+    },
+  );
+  const misuses: [string, unknown[], RegExp][] = [
+    [
+      "no argument",
+      [],
+      /the exchange must be a string \("" for the default exchange, as publish takes it\), or the delivered message, got undefined/,
+    ],
+    ["null for the exchange", [null, "q"], /the exchange must be a string .* got null/],
+    ["undefined for the exchange", [undefined, "rk", "q"], /the exchange must be a string .* got undefined/],
+    ["a number for the exchange", [5, "q"], /the exchange must be a string .* got 5/],
+    [
+      "the queue alone",
+      ["q"],
+      /the routing key is missing: pass the exchange and the routing key \("", "q"\) for sendToQueue\("q"\)/,
+    ],
+    ["a routing key that is no string", ["ex", 7], /the routing key must be a string, got 7/],
+    [
+      "an empty queue",
+      ["", "", ""],
+      /the queue must be the name of the queue the message was consumed from, a non-empty string \(for a server-named queue, the name assertQueue returned\), got ""/,
+    ],
+    ["a queue that is no string", ["ex", "rk", 3], /the queue must be .* got 3/],
+    ["four arguments", ["ex", "rk", "q", "x"], /it takes at most three arguments, got 4/],
+    [
+      "msg.properties for the message",
+      [{ headers: {} }, "q"],
+      /the delivered message must be an amqplib message or its fields, with string exchange and routingKey, got an object without them \(msg\.properties\? pass msg or msg\.fields\)/,
+    ],
+    [
+      "fields that are no strings",
+      [{ fields: { exchange: 5, routingKey: null } }, "q1"],
+      /the delivered message must be an amqplib message or its fields/,
+    ],
+    ["an empty object", [{}], /the delivered message must be an amqplib message or its fields/],
+    [
+      "a message whose getters throw",
+      [hostile, "q1"],
+      /the delivered message must be an amqplib message or its fields/,
+    ],
+    ["a message and an empty queue", [{ exchange: "", routingKey: "q" }, ""], /the queue must be .* got ""/],
+    [
+      "a message, a queue and more",
+      [{ exchange: "", routingKey: "q" }, "q", "x"],
+      /the delivered message takes the queue alone after it, got 3 arguments/,
+    ],
+  ];
+  for (const [what, args, detail] of misuses) {
+    test(`misuse is a TypeError saying what to pass: ${what}`, () => {
+      assert.throws(
+        () => call(...args),
+        (error: unknown) => {
+          assert.ok(error instanceof TypeError);
+          assert.match(`${error.name}: ${error.message}`, usage);
+          assert.match(error.message, detail);
+          return true;
+        },
+      );
+    });
+  }
 });

@@ -108,11 +108,26 @@ describe("withSendSpan", () => {
     assert.ok(parent);
   });
 
-  test("rabbitmq: operation name publish, extra attributes win, destination '' names the span by operation", () => {
+  test("destination \"\" under system rabbitmq is a TypeError naming rabbitmqDestinationName, on every helper, before fn runs (it was the default exchange's name there, against the conventions' amq.default)", () => {
+    let ran = false;
+    const fn = () => (ran = true);
+    const rabbitmq = { system: "rabbitmq", destination: "" } as const;
+    const said = (entry: string) =>
+      new RegExp(
+        `^TypeError: tracehop ${entry}: options\\.destination must not be "" under system "rabbitmq": the RabbitMQ conventions name a publish through the default exchange by its routing key, and "amq\\.default" when it has none; pass rabbitmqDestinationName\\(exchange, routingKey\\) when publishing \\("" is the default exchange there, as amqplib takes it\\), rabbitmqDestinationName\\(msg, queue\\) when consuming$`,
+      );
+    assert.throws(() => withSendSpan(rabbitmq, fn), said("withSendSpan"));
+    assert.throws(() => withProcessSpan({}, rabbitmq, fn), said("withProcessSpan"));
+    assert.throws(() => withBatchProcessSpan([], rabbitmq, fn), said("withBatchProcessSpan"));
+    assert.equal(ran, false);
+    assert.equal(exporter.getFinishedSpans().length, 0);
+  });
+
+  test("rabbitmq: operation name publish, extra attributes win; another system's destination '' names the span by operation", () => {
     withSendSpan(
       {
         system: "rabbitmq",
-        destination: "",
+        destination: "jobs",
         attributes: {
           "rabbitmq.destination.routing_key": "jobs",
           "messaging.operation.name": "basic.publish",
@@ -121,9 +136,12 @@ describe("withSendSpan", () => {
       () => undefined,
     );
     const [span] = exporter.getFinishedSpans();
-    assert.equal(span?.name, "publish");
+    assert.equal(span?.name, "publish jobs");
     assert.equal(span?.attributes["messaging.operation.name"], "basic.publish");
     assert.equal(span?.attributes["rabbitmq.destination.routing_key"], "jobs");
+    exporter.reset();
+    withSendSpan({ system: "my-bus", destination: "" }, () => undefined);
+    assert.equal(exporter.getFinishedSpans()[0]?.name, "send");
   });
 
   test("fn runs with tracing suppressed by default (no instrumentation span), unless asked not to", () => {
@@ -387,7 +405,7 @@ describe("withSendSpan", () => {
     );
     assert.throws(
       () => withSendSpan({ system: "kafka" } as SendSpanOptions, fn),
-      /^TypeError: tracehop withSendSpan: options\.destination must be a string \(the topic or queue name; "" for RabbitMQ's default exchange\), got undefined$/,
+      /^TypeError: tracehop withSendSpan: options\.destination must be a string \(messaging\.destination\.name: the topic or queue name; for RabbitMQ, rabbitmqDestinationName\(exchange, routingKey\) when publishing, rabbitmqDestinationName\(msg, queue\) when consuming\), got undefined$/,
     );
     assert.throws(
       () => withSendSpan(undefined as unknown as SendSpanOptions, fn),

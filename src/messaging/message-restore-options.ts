@@ -1,5 +1,6 @@
 /**
- * The options a message gives (`attempt`, `run`, `capturedAt`, `messageId`): a bad value is left out,
+ * The options a message gives (`attempt`, `run`, `capturedAt`, `messageId`, `conversationId`,
+ * `routingKey`): a bad value is left out,
  * never an error.
  */
 import { valueToText } from "./header-getters.js";
@@ -20,11 +21,21 @@ const MESSAGE_OPTION_HINTS = {
   attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")`,
 } as const;
 
-/** What `messageId` takes ({@link messageIdText}). */
-const MESSAGE_ID_HINT =
-  "a string (messaging.message.id), a Buffer or Uint8Array (decoded as UTF-8, as header values are), a " +
+/**
+ * What `messageId`, `conversationId` and `routingKey` take ({@link messageTextOption}), `%` standing for
+ * the attribute each sets.
+ */
+const MESSAGE_TEXT_HINT =
+  "a string (%), a Buffer or Uint8Array (decoded as UTF-8, as header values are), a " +
   "safe integer or a bigint (its decimal text), or null or undefined for none (a header or MQTT user " +
   "property repeated arrives as an array: pass the one value you mean)";
+
+/** The options of the messaging helpers read as text from the message, and the attribute each sets. */
+export const MESSAGE_TEXT_OPTIONS = {
+  messageId: "messaging.message.id",
+  conversationId: "messaging.message.conversation_id",
+  routingKey: "rabbitmq.destination.routing_key",
+} as const;
 
 /** What {@link messageRestoreOptions} gives. */
 export interface MessageRestore {
@@ -69,23 +80,36 @@ export function messageRestoreOptions(restore: RestoreOptions, entry: string): M
 }
 
 /**
- * `messageId` as the text of `messaging.message.id`: it is most often read from the message itself (a
- * header, an MQTT user property, a column), so no value fails the message.
+ * `messageId` as the text of `messaging.message.id` ({@link messageTextOption}).
+ */
+export function messageIdText(value: unknown, entry: string): string | undefined {
+  return messageTextOption(value, entry, "messageId");
+}
+
+/**
+ * The value of `option` (`messageId`, `conversationId`, `routingKey`) as the text of the attribute it
+ * sets ({@link MESSAGE_TEXT_OPTIONS}): it is most often read from the message itself or the row it is
+ * sent for (a header, a property, an MQTT user property, a column), so no value fails the message.
  * - a non-empty string: as it is;
  * - `null`, `undefined` or an empty string or empty bytes (a header or a nullable column without a
- *   value, an AMQP `message-id` property set to ""): no id, said nothing — `messaging.message.id` names
- *   a message, and "" names none (a whole message's own id, `properties.messageId`, then stays);
+ *   value, an AMQP `message-id` property set to ""): none, said nothing — `messaging.message.id` names
+ *   a message, and "" names none (a whole message's own id, `properties.messageId`, then stays); the
+ *   conventions set `rabbitmq.destination.routing_key` only when it is not empty;
  * - a Buffer or another Uint8Array (a kafkajs header as a consumer receives it): decoded whole as UTF-8
  *   with a BOM kept, as the header getters decode a header value (`valueToText`, header-getters.ts);
  * - a safe integer or a bigint (a numeric id column, an AMQP integer header): its decimal text, which
- *   is the id exactly (a number beyond `Number.MAX_SAFE_INTEGER` may have been rounded already);
+ *   is the value exactly (a number beyond `Number.MAX_SAFE_INTEGER` may have been rounded already);
  * - anything else (an array: a header or an MQTT 5 user property repeated; an object, a boolean, `NaN`,
- *   `2.5`, an unsafe integer, bytes over `MAX_CARRIER_VALUE_LENGTH`): no id, said once per process and
- *   `entry` (diag.warn and the process warning `TRACEHOP_MESSAGE_OPTION_IGNORED`, naming the value and
- *   what the option takes).
+ *   `2.5`, an unsafe integer, bytes over `MAX_CARRIER_VALUE_LENGTH`): none, said once per process,
+ *   `entry` and option (diag.warn and the process warning `TRACEHOP_MESSAGE_OPTION_IGNORED`, naming the
+ *   value and what the option takes).
  * Never throws.
  */
-export function messageIdText(value: unknown, entry: string): string | undefined {
+export function messageTextOption(
+  value: unknown,
+  entry: string,
+  option: keyof typeof MESSAGE_TEXT_OPTIONS,
+): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value === "string") return value;
   let text: string | undefined;
@@ -96,8 +120,9 @@ export function messageIdText(value: unknown, entry: string): string | undefined
   } catch {
     // A proxy whose getPrototypeOf trap throws (instanceof), a detached buffer: no text.
   }
+  const attribute = MESSAGE_TEXT_OPTIONS[option];
   if (text === undefined)
-    warnOptionIgnored(entry, "messageId", MESSAGE_ID_HINT, value, "messaging.message.id", HANDLED);
-  // Empty bytes: no id, as an empty string.
+    warnOptionIgnored(entry, option, MESSAGE_TEXT_HINT.replace("%", attribute), value, attribute, HANDLED);
+  // Empty bytes: none, as an empty string.
   return text === "" ? undefined : text;
 }

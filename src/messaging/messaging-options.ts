@@ -5,7 +5,7 @@ import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue } from "../describe-value.js";
 import { assertOptionValues } from "../context/with-carrier.js";
 import type { HeaderEntries } from "./header-entries.js";
-import { messageIdText } from "./message-restore-options.js";
+import { MESSAGE_TEXT_OPTIONS, messageTextOption } from "./message-restore-options.js";
 import { MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
 
 /** What the span describes; the attributes are set when the span starts, as samplers need them. */
@@ -44,7 +44,18 @@ export interface MessagingSpanOptions {
    * (`TRACEHOP_MESSAGE_OPTION_IGNORED`), and the message is handled as usual.
    */
   messageId?: string | Uint8Array | number | bigint | null | undefined;
-  /** More attributes (e.g. `rabbitmq.destination.routing_key`); they win over tracehop's. */
+  /**
+   * `messaging.message.conversation_id`: the message's correlation id (amqplib's `correlationId`
+   * property; the conventions' "Sometimes called Correlation ID", Recommended on the RabbitMQ and Kafka
+   * spans of one message). Taken as `messageId` is: read from the message, so no value fails it; a
+   * value that is none of those said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`). A whole
+   * amqplib message given to `withProcessSpan` sets it from `properties.correlationId`; this wins.
+   */
+  conversationId?: string | Uint8Array | number | bigint | null | undefined;
+  /**
+   * More attributes (`server.address`; `messaging.message.body.size`, which the conventions make Opt-In:
+   * tracehop sets it on a send span only when given here); they win over tracehop's.
+   */
   attributes?: Attributes | undefined;
   /** More span links, given at span creation. */
   links?: Link[] | undefined;
@@ -132,6 +143,14 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * the send span relates to it (as in `withCarrier`).
    */
   creationContext?: unknown;
+  /**
+   * RabbitMQ's routing key of the publish (`publish(exchange, routingKey, ...)`; `sendToQueue(queue)`'s
+   * is the queue): `rabbitmq.destination.routing_key`, which the RabbitMQ conventions make Conditionally
+   * Required, "if not empty", on the send span as on the consumer's (set from a whole message there).
+   * Only under system `"rabbitmq"` (another system is a `TypeError`). Taken as `messageId` is: `""`,
+   * `null` or `undefined` set nothing, another value that is no text is left out with the warning.
+   */
+  routingKey?: string | Uint8Array | number | bigint | null | undefined;
   /** With `creationContext`: which context the message carries. Default `"send-span"`. */
   forward?: RelayForwarding | undefined;
   /**
@@ -173,7 +192,10 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
 export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {}
 
 /** Options of `withBatchProcessSpan`. `M` is the type of one message. */
-export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpanOptions, "messageId"> {
+export interface BatchProcessSpanOptions<M = unknown> extends Omit<
+  MessagingSpanOptions,
+  "messageId" | "conversationId"
+> {
   /**
    * The headers of one message, as delivered (kafkajs `message.headers`, amqplib
    * `msg.properties.headers`). Default: `msg.properties.headers` of an amqplib message, else
@@ -186,12 +208,16 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<MessagingSpan
   root?: boolean | undefined;
 }
 
+/** The options read as text from the message ({@link messageTextOption}). */
+const MESSAGE_TEXT_OPTION_NAMES = Object.keys(MESSAGE_TEXT_OPTIONS) as (keyof typeof MESSAGE_TEXT_OPTIONS)[];
+
 /** Names of {@link MessagingSpanOptions}, and those each entry point takes besides them. */
 const MESSAGING_OPTION_NAMES = [
   "system",
   "destination",
   "operationName",
   "messageId",
+  "conversationId",
   "attributes",
   "links",
   "propagator",
@@ -207,10 +233,12 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
     "forward",
     "suppressInstrumentation",
     "baggage",
+    "routingKey",
   ],
   withProcessSpan: [...MESSAGING_OPTION_NAMES, ...RESTORE_OPTION_NAMES],
   withBatchProcessSpan: [
-    ...MESSAGING_OPTION_NAMES.filter((name) => name !== "messageId"),
+    // A batch span is no one message's.
+    ...MESSAGING_OPTION_NAMES.filter((name) => name !== "messageId" && name !== "conversationId"),
     "headersFrom",
     "root",
   ],
@@ -294,7 +322,9 @@ function swappedOptionsHint(entry: string, options: unknown, firstName: string, 
  * unknown name, and the values shared with `withCarrier` (`links`, `propagator`, `relation`,
  * `maxParentAge`) and `forward`: the caller's configuration. Returns the options to use: `options`, or
  * a copy whose `links` are the links as checked, each read once (`assertOptionValues`), and whose
- * `messageId`, read from the message, is its text or left out (`messageIdText`: never an error).
+ * `messageId`, `conversationId` and `routingKey`, read from the message, are their text or left out
+ * (`messageTextOption`: never an error). `routingKey` under a system other than `"rabbitmq"` is a
+ * `TypeError`.
  * `before`, for an entry point that takes the message first (`withProcessSpan(headers, options, fn)`,
  * `withBatchProcessSpan(messages, options, fn)`), names that argument and gives what was passed there:
  * options there while `options` has no `system` is the arguments swapped ({@link swappedOptionsHint}).
@@ -351,14 +381,20 @@ export function requireOptions<O extends MessagingSpanOptions>(
   // or RangeError naming the option. Not `attempt`, `run` or `capturedAt`: read from the message
   // (messageRestoreOptions), a bad one is left out, never a failed message.
   let checked = assertOptionValues(options as WithCarrierOptions, entry, false) as O;
-  // Read from the message (a header, an MQTT user property, a column): never an error (messageIdText).
-  if (
-    options.messageId !== undefined &&
-    (typeof options.messageId !== "string" || options.messageId === "")
-  ) {
-    const messageId = messageIdText(options.messageId, entry);
-    checked = { ...checked, messageId };
-    if (messageId === undefined) delete checked.messageId;
+  const routingKey = (options as SendSpanOptions).routingKey;
+  if (routingKey != null && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
+    throw new TypeError(
+      `tracehop ${entry}: options.routingKey is RabbitMQ's (rabbitmq.destination.routing_key) and takes system "rabbitmq", got system ${JSON.stringify(options.system)}; give another system's routing attribute in options.attributes`,
+    );
+  // Read from the message or its row (a header, a property, an MQTT user property, a column): never an
+  // error (messageTextOption).
+  for (const name of MESSAGE_TEXT_OPTION_NAMES) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value === undefined || (typeof value === "string" && value !== "")) continue;
+    const text = messageTextOption(value, entry, name);
+    const copy: Record<string, unknown> = { ...checked, [name]: text };
+    if (text === undefined) delete copy[name];
+    checked = copy as O;
   }
   const root = (options as BatchProcessSpanOptions).root;
   if (root !== undefined && typeof root !== "boolean")

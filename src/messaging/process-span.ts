@@ -108,6 +108,7 @@ export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions
     destination: _destination,
     operationName: _operationName,
     messageId: _messageId,
+    conversationId: _conversationId,
     attributes: _attributes,
     propagator,
     links,

@@ -91,7 +91,10 @@ function runInNewSpan<T>(
  * tracehop's own captures. Attributes (set at start): `messaging.system`, `messaging.system.name`,
  * `messaging.destination.name`, `messaging.operation.type` = `send`, `messaging.operation` = `publish`
  * (its name before semantic conventions 1.26, which Datadog names the span from), `messaging.operation.name`,
- * `messaging.message.id` when given, plus `options.attributes`. Errors of `fn` are recorded (exception
+ * `messaging.message.id`, `messaging.message.conversation_id` and (RabbitMQ) `rabbitmq.destination.routing_key`
+ * when given (`messageId`, `conversationId`, `routingKey`: what a process span reads from a whole
+ * message), plus `options.attributes` (`messaging.message.body.size`, Opt-In in the conventions, only
+ * from there). Errors of `fn` are recorded (exception
  * event, ERROR status, `error.type`) and passed through; the span ends when `fn` returns or settles.
  * Tracing never fails the send: a bad stored carrier means a new trace, and a tracer that throws while
  * starting the span leaves `fn` to run once with a non-recording span and headers holding what the span
@@ -106,7 +109,8 @@ function runInNewSpan<T>(
  *   `maxParentAge` is out of range (on every path) — programming errors,
  *   before `fn` runs. A bad `messageId`, `attempt`, `run` or `capturedAt` (values of the message or the
  *   row) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
- *   `MessagingSpanOptions.messageId` and `RestoreOptions`). `attempt`, `run` and `capturedAt` are read
+ *   `MessagingSpanOptions.messageId` and `RestoreOptions`); nor a bad `conversationId` or `routingKey`,
+ *   taken as `messageId`. A `routingKey` under a system other than `"rabbitmq"` is a TypeError. `attempt`, `run` and `capturedAt` are read
  *   only with a `creationContext` (the relay's restore uses them); without one they are not read, not
  *   recorded and not warned about.
  */
@@ -128,6 +132,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     destination: _destination,
     operationName: _operationName,
     messageId: _messageId,
+    conversationId: _conversationId,
     attributes: _attributes,
     links,
     propagator,
@@ -136,6 +141,7 @@ export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntrie
     forward,
     suppressInstrumentation,
     baggage: _baggage,
+    routingKey: _routingKey,
     ...given
   } = options;
   const send = sender(headers, suppressInstrumentation !== false, fn);

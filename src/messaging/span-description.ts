@@ -6,12 +6,14 @@ import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_TEMPLATE,
   ATTR_MESSAGING_DESTINATION_TEMPORARY,
+  ATTR_MESSAGING_MESSAGE_CONVERSATION_ID,
   ATTR_MESSAGING_MESSAGE_ID,
   ATTR_MESSAGING_OPERATION,
   ATTR_MESSAGING_OPERATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
   ATTR_MESSAGING_SYSTEM_NAME,
+  ATTR_RABBITMQ_DESTINATION_ROUTING_KEY,
   MESSAGING_OPERATION_TYPE_VALUE_SEND,
   MESSAGING_SYSTEM_VALUE_KAFKA,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
@@ -48,7 +50,8 @@ export function spanName(operationName: string, options: MessagingSpanOptions): 
 }
 
 /**
- * The attributes a messaging span starts with: tracehop's, then `batchMessageCount` as
+ * The attributes a messaging span starts with: tracehop's (with `messageId`, `conversationId` and
+ * withSendSpan's `routingKey` when given), then `batchMessageCount` as
  * `messaging.batch.message_count` when given, then `options.attributes` (which win). A fresh object.
  * Beside `messaging.operation.type`, the deprecated `messaging.operation` with its pre-1.26 value
  * ({@link operationBefore126}): Datadog's OTLP mapping names the span and its resource from it
@@ -68,8 +71,13 @@ export function messagingAttributes(
     [ATTR_MESSAGING_OPERATION]: operationBefore126(operationType),
     [ATTR_MESSAGING_OPERATION_NAME]: operationName,
   };
-  // A string here: requireOptions made any other value its text or left it out (messageIdText).
+  // Strings here: requireOptions made any other value its text or left it out (messageTextOption).
   if (typeof options.messageId === "string") attributes[ATTR_MESSAGING_MESSAGE_ID] = options.messageId;
+  if (typeof options.conversationId === "string")
+    attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = options.conversationId;
+  // withSendSpan's only; set when not empty (the RabbitMQ conventions: Conditionally Required, if not empty).
+  const routingKey = (options as { routingKey?: unknown }).routingKey;
+  if (typeof routingKey === "string") attributes[ATTR_RABBITMQ_DESTINATION_ROUTING_KEY] = routingKey;
   if (batchMessageCount !== undefined) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = batchMessageCount;
   return options.attributes === undefined ? attributes : Object.assign(attributes, options.attributes);
 }

@@ -198,6 +198,79 @@ describe("amqplib + RabbitMQ", () => {
     }
   });
 
+  test("the send span carries what the process span reads from the message: routing key, message and conversation ids (routingKey, messageId, conversationId options); body size only when asked (Opt-In)", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("send-attrs");
+    const exchange = "amq.direct";
+    const routingKey = `${queue}.key`;
+    await broker.channel.bindQueue(queue, exchange, routingKey);
+    const body = Buffer.from('{"jobId":"43"}');
+    const properties = { messageId: "m-43", correlationId: "conv-8" };
+    await withSendSpan(
+      {
+        system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+        destination: rabbitmqDestinationName(exchange, routingKey),
+        routingKey,
+        messageId: properties.messageId,
+        conversationId: properties.correlationId,
+      },
+      async (headers) => {
+        broker.channel.publish(exchange, routingKey, body, { headers, ...properties });
+        await broker.channel.waitForConfirms();
+      },
+    );
+    // Through the default exchange (sendToQueue): its routing key is the queue.
+    await withSendSpan(
+      {
+        system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+        destination: rabbitmqDestinationName("", queue),
+        routingKey: queue,
+        attributes: { "messaging.message.body.size": body.byteLength },
+      },
+      async (headers) => {
+        broker.channel.sendToQueue(queue, body, { headers });
+        await broker.channel.waitForConfirms();
+      },
+    );
+    const delivered: amqplib.GetMessage[] = [];
+    for (let i = 0; i < 50 && delivered.length < 2; i++) {
+      const msg = await broker.channel.get(queue);
+      if (msg === false) await new Promise((resolve) => setTimeout(resolve, 20));
+      else delivered.push(msg);
+    }
+    assert.equal(delivered.length, 2);
+    for (const msg of delivered)
+      await withProcessSpan(
+        msg,
+        { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination: rabbitmqDestinationName(msg, queue) },
+        () => broker.channel.ack(msg),
+      );
+
+    const send = onlySpan(`publish ${exchange}:${routingKey}`);
+    const process = onlySpan(`process ${exchange}:${routingKey}:${queue}`);
+    assert.equal(process.parentSpanContext?.spanId, send.spanContext().spanId);
+    for (const name of [
+      "rabbitmq.destination.routing_key",
+      "messaging.message.id",
+      "messaging.message.conversation_id",
+    ]) {
+      assert.equal(send.attributes[name], process.attributes[name], name);
+    }
+    assert.equal(send.attributes["rabbitmq.destination.routing_key"], routingKey);
+    assert.equal(send.attributes["messaging.message.id"], "m-43");
+    assert.equal(send.attributes["messaging.message.conversation_id"], "conv-8");
+    assert.equal(send.attributes["messaging.message.body.size"], undefined, "Opt-In: not set unasked");
+
+    const viaDefault = onlySpan(`publish ${queue}`);
+    const processDefault = onlySpan(`process ${queue}`);
+    assert.equal(processDefault.parentSpanContext?.spanId, viaDefault.spanContext().spanId);
+    assert.equal(viaDefault.attributes["rabbitmq.destination.routing_key"], queue);
+    assert.equal(processDefault.attributes["rabbitmq.destination.routing_key"], queue);
+    assert.equal(viaDefault.attributes["messaging.message.body.size"], body.byteLength);
+    assert.equal(viaDefault.attributes["messaging.message.id"], undefined);
+    assert.equal(viaDefault.attributes["messaging.message.conversation_id"], undefined);
+  });
+
   test("a batch pulled with channel.get (docs/messaging.md): one batch span linking each message, a process span per message under its send span", async (t) => {
     if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("get-batch");

@@ -257,3 +257,110 @@ describe("operationName is the caller's configuration: a TypeError before fn run
     assert.equal(exporter.getFinishedSpans().length, 0);
   });
 });
+
+describe("conversationId and routingKey: what a process span reads from a whole message, given to a send span", () => {
+  const rabbitmq = { system: "rabbitmq", destination: "logs:warn" } as const;
+
+  test('set as messaging.message.conversation_id and rabbitmq.destination.routing_key, taken as messageId is (bytes decoded, a number as its text, none for null or ""); options.attributes win', () => {
+    withSendSpan({ ...rabbitmq, routingKey: "warn", conversationId: "conv-1" }, () => undefined);
+    withSendSpan({ ...rabbitmq, routingKey: Buffer.from("warn"), conversationId: 42 }, () => undefined);
+    withSendSpan({ ...rabbitmq, routingKey: "", conversationId: null }, () => undefined);
+    withSendSpan(
+      { ...rabbitmq, routingKey: "warn", attributes: { "rabbitmq.destination.routing_key": "mine" } },
+      () => undefined,
+    );
+    const spans = exporter.getFinishedSpans();
+    assert.deepEqual(
+      spans.map((s) => [
+        s.attributes["rabbitmq.destination.routing_key"],
+        s.attributes["messaging.message.conversation_id"],
+      ]),
+      [
+        ["warn", "conv-1"],
+        ["warn", "42"],
+        [undefined, undefined],
+        ["mine", undefined],
+      ],
+    );
+    assert.equal("rabbitmq.destination.routing_key" in spans[2]!.attributes, false, "not empty: not set");
+  });
+
+  test("a relay's send (creationContext, either forward) gets them too", () => {
+    withSendSpan(
+      { ...rabbitmq, creationContext: headers, routingKey: "warn", conversationId: "c" },
+      () => undefined,
+    );
+    withSendSpan(
+      { ...rabbitmq, creationContext: headers, forward: "creation-context", routingKey: "warn" },
+      () => undefined,
+    );
+    for (const span of exporter.getFinishedSpans())
+      assert.equal(span.attributes["rabbitmq.destination.routing_key"], "warn", span.name);
+    assert.equal(exporter.getFinishedSpans()[0]?.attributes["messaging.message.conversation_id"], "c");
+  });
+
+  test("withProcessSpan's conversationId wins over a whole message's correlationId", () => {
+    const msg = {
+      content: Buffer.from("x"),
+      fields: { exchange: "logs", routingKey: "warn", deliveryTag: 1, redelivered: false },
+      properties: { headers: {}, correlationId: "from-message" },
+    };
+    withProcessSpan(msg, { ...rabbitmq, destination: "logs:warn:q" }, () => undefined);
+    withProcessSpan(
+      msg,
+      { ...rabbitmq, destination: "logs:warn:q", conversationId: "mine" },
+      () => undefined,
+    );
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => s.attributes["messaging.message.conversation_id"]),
+      ["from-message", "mine"],
+    );
+  });
+
+  test("a value that is no text is left out, said once per helper and option, and fn runs", async () => {
+    let ran = 0;
+    const told = await recordWarnings(() => {
+      withSendSpan({ ...rabbitmq, routingKey: ["a", "b"], conversationId: { id: 1 } } as never, () => ran++);
+      withProcessSpan(headers, { ...rabbitmq, conversationId: true } as never, () => ran++);
+    });
+    assert.equal(ran, 2);
+    for (const span of exporter.getFinishedSpans()) {
+      assert.equal("rabbitmq.destination.routing_key" in span.attributes, false);
+      assert.equal("messaging.message.conversation_id" in span.attributes, false);
+    }
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, message.split(", got ")[0]]),
+      [
+        [
+          "TRACEHOP_MESSAGE_OPTION_IGNORED",
+          "tracehop withSendSpan: options.conversationId must be a string (messaging.message.conversation_id), a Buffer or Uint8Array (decoded as UTF-8, as header values are), a safe integer or a bigint (its decimal text), or null or undefined for none (a header or MQTT user property repeated arrives as an array: pass the one value you mean)",
+        ],
+        [
+          "TRACEHOP_MESSAGE_OPTION_IGNORED",
+          "tracehop withSendSpan: options.routingKey must be a string (rabbitmq.destination.routing_key), a Buffer or Uint8Array (decoded as UTF-8, as header values are), a safe integer or a bigint (its decimal text), or null or undefined for none (a header or MQTT user property repeated arrives as an array: pass the one value you mean)",
+        ],
+        [
+          "TRACEHOP_MESSAGE_OPTION_IGNORED",
+          "tracehop withProcessSpan: options.conversationId must be a string (messaging.message.conversation_id), a Buffer or Uint8Array (decoded as UTF-8, as header values are), a safe integer or a bigint (its decimal text), or null or undefined for none (a header or MQTT user property repeated arrives as an array: pass the one value you mean)",
+        ],
+      ],
+    );
+  });
+
+  test("routingKey under another system is a TypeError before fn runs; withProcessSpan and withBatchProcessSpan take no routingKey, a batch no conversationId", () => {
+    let ran = 0;
+    assert.throws(
+      () => withSendSpan({ ...kafka, routingKey: "k" }, () => ran++),
+      /^TypeError: tracehop withSendSpan: options\.routingKey is RabbitMQ's \(rabbitmq\.destination\.routing_key\) and takes system "rabbitmq", got system "kafka"; give another system's routing attribute in options\.attributes$/,
+    );
+    assert.throws(
+      () => withProcessSpan(headers, { ...rabbitmq, routingKey: "k" } as never, () => ran++),
+      /^TypeError: tracehop withProcessSpan: there is no option "routingKey"/,
+    );
+    assert.throws(
+      () => withBatchProcessSpan([], { ...rabbitmq, conversationId: "c" } as never, () => ran++),
+      /^TypeError: tracehop withBatchProcessSpan: there is no option "conversationId"/,
+    );
+    assert.equal(ran, 0);
+  });
+});

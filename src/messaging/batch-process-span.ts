@@ -48,7 +48,9 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * `messaging.system`, `messaging.system.name`, `messaging.destination.name`, `messaging.operation.type`
  * and `messaging.operation` = `process`, `messaging.operation.name`, `messaging.batch.message_count` (= `messages.length`, a
  * batch of one included: the convention makes it conditionally required on a span of a batch
- * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to),
+ * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to;
+ * an empty batch gets its span with 0, among the convention's example values; every entry counts,
+ * one without a context or given twice too, and each entry with a context is linked: docs/messaging.md),
  * plus `options.attributes` (which win). Each
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
  * reader's rules. The default `headersFrom` reads a whole message through its headers as
@@ -72,7 +74,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  *   `options.system` or `options.destination` is missing (or `destination` is `""` under system
  *   `"rabbitmq"`: `rabbitmqDestinationName` gives its name), `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options.operationName` is given
- *   and not a non-empty string, `options` holds a name (`messageId` among them: a batch span is no
+ *   and not a non-empty string or names another operation type (`receive`, `send`), `options` holds a name (`messageId` among them: a batch span is no
  *   one message's)
  *   `BatchProcessSpanOptions` does not have, `options.propagator` is not a TextMapPropagator,
  *   `options.links` is not an array, `messages` is not an array (a `Set`, `null`) or `fn` is not a

@@ -30,8 +30,11 @@ export interface MessagingSpanOptions {
    */
   destination: string;
   /**
-   * `messaging.operation.name`, a non-empty string (your configuration: another value is a
-   * `TypeError`). Default: `publish` for rabbitmq, `send` otherwise; `process` on consume.
+   * `messaging.operation.name`, a non-empty string: your system's name of the helper's operation
+   * (`basic.publish`, `consume`, `process_batch`). Default: `publish` for rabbitmq, `send` otherwise;
+   * `process` on consume. Your configuration: another value is a `TypeError`, and so is the name of
+   * another operation type (`receive`, `send`, `settle`... on `withProcessSpan`: its span stays a
+   * CONSUMER span of type `process`; the conventions' receive span is a CLIENT span around the pull).
    */
   operationName?: string | undefined;
   /**
@@ -204,7 +207,11 @@ export interface BatchProcessSpanOptions<M = unknown> extends Omit<
    * restore nothing, said once per process (`TRACEHOP_CARRIER_IN_OTHER_FIELD`).
    */
   headersFrom?: ((message: M) => unknown) | undefined;
-  /** `true`: the batch span starts a new trace even inside an active span. Default: `false`. */
+  /**
+   * `true`: the batch span is the root of a new trace even when a span is active at the call (a poll
+   * loop's), instead of that span's child; the messages are linked all the same, and the new trace is
+   * sampled by the root sampler (docs/restore.md, "Batches", "Sampling"). Default: `false`.
+   */
   root?: boolean | undefined;
 }
 
@@ -287,6 +294,62 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The `messaging.operation.type` values of the 1.45 registry (`create`, `send`, `receive`, `process`,
+ * `settle`) and the deprecated ones it maps to them (`publish`: "Replaced by `send`"; `deliver`:
+ * "Replaced by `process`"), each with its type: an `operationName` that is one of them names that type's
+ * operation.
+ */
+const OPERATION_TYPE_OF_WORD: Readonly<Record<string, string>> = {
+  create: "create",
+  send: "send",
+  publish: "send",
+  receive: "receive",
+  process: "process",
+  deliver: "process",
+  settle: "settle",
+};
+
+/** What the span of each entry point is: its `messaging.operation.type` and the default name to give. */
+const SPAN_OPERATION: Readonly<Record<string, { type: string; what: string; name: string }>> = {
+  withSendSpan: {
+    type: "send",
+    what: "sends the message (kind PRODUCER)",
+    name: 'the default: "publish" for rabbitmq, "send" otherwise',
+  },
+  withProcessSpan: {
+    type: "process",
+    what: "processes the message (kind CONSUMER)",
+    name: 'the default: "process"',
+  },
+  withBatchProcessSpan: {
+    type: "process",
+    what: "processes the batch (kind CONSUMER)",
+    name: 'the default: "process"',
+  },
+};
+
+/**
+ * Refuses an `operationName` that is a well-known operation type other than the span's own
+ * (`receive` on `withProcessSpan`: the span would be named a receive while its
+ * `messaging.operation.type` is `process` and its kind CONSUMER; the conventions' receive span is a
+ * CLIENT span around the pull itself, `channel.get`, and processing a pulled message is a process
+ * span: "Messaging spans", "Consumer spans"). Compared in lower case. Another name (`consume`,
+ * `process_batch`, `basic.publish`) is the system's own name of the operation, taken as it is.
+ * @throws TypeError naming the helper, the name and what to pass.
+ */
+function assertOperationOfType(entry: string, operationName: string): void {
+  const own = SPAN_OPERATION[entry];
+  const type = OPERATION_TYPE_OF_WORD[operationName.toLowerCase()];
+  if (own === undefined || type === undefined || type === own.type) return;
+  throw new TypeError(
+    `tracehop ${entry}: options.operationName ${JSON.stringify(operationName)} names a ${type} operation (messaging.operation.type ${JSON.stringify(type)}${type === "receive" ? ": a CLIENT span around the pull itself, channel.get" : ""}), while ${entry}'s span ${own.what}, messaging.operation.type ${JSON.stringify(own.type)}; leave operationName out (${own.name}) or give your system's own name of that operation` +
+      (type === "receive"
+        ? ` (a message pulled with channel.get is processed in a process span, as one pushed to a consume callback)`
+        : ""),
+  );
+}
+
+/**
  * The error message of options passed where an entry point takes the message (`first`, the argument
  * named `firstName`) and the message where it takes the options: `withProcessSpan(options, msg, fn)`,
  * the order of `withSendSpan(options, fn)` with the message put in. Said when `first` is an object with
@@ -365,6 +428,7 @@ export function requireOptions<O extends MessagingSpanOptions>(
     throw new TypeError(
       `tracehop ${entry}: options.operationName must be a non-empty string (messaging.operation.name, e.g. "process" or "publish"; leave it out for the default), got ${describeValue(options.operationName)}`,
     );
+  if (options.operationName !== undefined) assertOperationOfType(entry, options.operationName);
   if (typeof options.destination !== "string") {
     throw new TypeError(
       `tracehop ${entry}: options.destination must be a string (messaging.destination.name: the topic or queue name; for RabbitMQ, rabbitmqDestinationName(exchange, routingKey) when publishing, rabbitmqDestinationName(msg, queue) when consuming), got ${describeValue(options.destination)}`,

@@ -258,6 +258,63 @@ describe("operationName is the caller's configuration: a TypeError before fn run
   });
 });
 
+describe("operationName names the helper's own operation type (the conventions' receive span is a CLIENT span around the pull, not a process span)", () => {
+  test("receive on withProcessSpan or withBatchProcessSpan (docs/messaging.md advised it for channel.get: the span stayed CONSUMER, type process) is a TypeError saying what to pass, before fn runs", () => {
+    let ran = 0;
+    const fn = () => ran++;
+    for (const name of ["receive", "Receive"]) {
+      assert.throws(
+        () => withProcessSpan(headers, { ...kafka, operationName: name }, fn),
+        (err: unknown) =>
+          err instanceof TypeError &&
+          err.message ===
+            `tracehop withProcessSpan: options.operationName ${JSON.stringify(name)} names a receive operation (messaging.operation.type "receive": a CLIENT span around the pull itself, channel.get), while withProcessSpan's span processes the message (kind CONSUMER), messaging.operation.type "process"; leave operationName out (the default: "process") or give your system's own name of that operation (a message pulled with channel.get is processed in a process span, as one pushed to a consume callback)`,
+      );
+      assert.throws(
+        () => withBatchProcessSpan([], { ...kafka, operationName: name }, fn),
+        /^TypeError: tracehop withBatchProcessSpan: options\.operationName "[Rr]eceive" names a receive operation .* while withBatchProcessSpan's span processes the batch \(kind CONSUMER\)/,
+      );
+    }
+    assert.equal(ran, 0);
+    assert.equal(exporter.getFinishedSpans().length, 0);
+  });
+
+  test("another operation type's name on each helper is a TypeError; the helper's own type, its deprecated word and a system's own name are taken", () => {
+    const refused: [string, () => unknown][] = [
+      ["send", () => withProcessSpan(headers, { ...kafka, operationName: "send" }, () => 0)],
+      ["publish", () => withBatchProcessSpan([], { ...kafka, operationName: "publish" }, () => 0)],
+      ["settle", () => withProcessSpan(headers, { ...kafka, operationName: "settle" }, () => 0)],
+      ["process", () => withSendSpan({ ...kafka, operationName: "process" }, () => 0)],
+      ["receive", () => withSendSpan({ ...kafka, operationName: "receive" }, () => 0)],
+      ["create", () => withSendSpan({ ...kafka, operationName: "create" }, () => 0)],
+      ["deliver", () => withSendSpan({ ...kafka, operationName: "deliver" }, () => 0)],
+    ];
+    for (const [name, call] of refused)
+      assert.throws(
+        call,
+        new RegExp(`^TypeError: tracehop with\\w+: options\\.operationName "${name}" names a`),
+        name,
+      );
+    withProcessSpan(headers, { ...kafka, operationName: "process" }, () => 0);
+    withProcessSpan(headers, { ...kafka, operationName: "deliver" }, () => 0);
+    withProcessSpan(headers, { ...kafka, operationName: "consume" }, () => 0);
+    withBatchProcessSpan([], { ...kafka, operationName: "process_batch" }, () => 0);
+    withSendSpan({ ...kafka, operationName: "publish" }, () => 0);
+    withSendSpan({ ...kafka, operationName: "basic.publish" }, () => 0);
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => [s.name, s.attributes["messaging.operation.type"]]),
+      [
+        ["process orders", "process"],
+        ["deliver orders", "process"],
+        ["consume orders", "process"],
+        ["process_batch orders", "process"],
+        ["publish orders", "send"],
+        ["basic.publish orders", "send"],
+      ],
+    );
+  });
+});
+
 describe("conversationId and routingKey: what a process span reads from a whole message, given to a send span", () => {
   const rabbitmq = { system: "rabbitmq", destination: "logs:warn" } as const;
 

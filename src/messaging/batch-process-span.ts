@@ -20,7 +20,12 @@ import {
   type CarrierPosition,
   type CarrierWithin,
 } from "../context/carrier-in-other-field.js";
-import { requireOptions, type BatchProcessSpanOptions } from "./messaging-options.js";
+import {
+  requireOptions,
+  type BatchProcessSpanOptions,
+  type MessagingSystem,
+  type SystemAsConventionsWrite,
+} from "./messaging-options.js";
 import {
   spanName,
   messagingAttributes,
@@ -80,9 +85,13 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  *   `options.links` is not an array, `messages` is not an array (a `Set`, `null`) or `fn` is not a
  *   function (programming errors, before `fn` runs; each message names `withBatchProcessSpan`).
  */
-export function withBatchProcessSpan<M, T>(
+export function withBatchProcessSpan<
+  M,
+  T,
+  S extends MessagingSystem | (string & {}) = MessagingSystem | (string & {}),
+>(
   messages: readonly M[],
-  options: BatchProcessSpanOptions<M>,
+  options: BatchProcessSpanOptions<M> & { system: S & SystemAsConventionsWrite<S> },
   fn: (span: Span) => T,
 ): T {
   options = requireOptions("withBatchProcessSpan", options, { name: "messages", value: messages });

@@ -34,6 +34,7 @@ export type {
   RelayForwarding,
   RestoreOptions,
   SendSpanOptions,
+  SystemAsConventionsWrite,
 } from "./messaging-options.js";
 export {
   rabbitmqDestinationName,

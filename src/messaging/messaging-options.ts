@@ -278,20 +278,36 @@ const REGISTRY_SYSTEMS = [
  */
 export type MessagingSystem = (typeof REGISTRY_SYSTEMS)[number] | "nats" | "mqtt";
 
+/** The older `messaging.system` spellings of registry systems (before semantic conventions 1.30's renames). */
+const OLDER_SYSTEM_NAMES = ["aws_sqs", "eventgrid", "eventhubs", "servicebus", "gcp_pubsub"] as const;
+
+/** The names whose other spellings in case the runtime refuses ({@link WELL_KNOWN_SYSTEMS}). */
+type WellKnownSystemName = (typeof REGISTRY_SYSTEMS)[number] | (typeof OLDER_SYSTEM_NAMES)[number];
+
+/**
+ * What the messaging helpers check a literal `system` `S` against, at compile time, as the runtime
+ * checks it (`requireOptions`): `unknown` (no constraint) for any name the runtime takes — a well-known
+ * one as the conventions write it, your own system's, or a `string` read from configuration (checked at
+ * run time only) — and, for a well-known name in another case (`"RabbitMQ"`, `"Kafka"`), which the
+ * runtime refuses with a `TypeError`, an object type naming the spelling to use, so that tsc says
+ * `Type '"RabbitMQ"' is not assignable to type '"RabbitMQ" & { "options.system: a well-known system is
+ * written in lower case": "rabbitmq"; }'`. A union is refused when any member is.
+ */
+export type SystemAsConventionsWrite<S extends string> = string extends S
+  ? unknown
+  : true extends (
+        S extends WellKnownSystemName ? false : Lowercase<S> extends WellKnownSystemName ? true : false
+      )
+    ? { "options.system: a well-known system is written in lower case": Lowercase<S> }
+    : unknown;
+
 /**
  * The well-known values of `messaging.system.name` ({@link REGISTRY_SYSTEMS}) and the older
  * `messaging.system` spellings they replaced. Another value is the user's own system and is written
  * as given; one of these in another case is a mistake that would stop Datadog and the conventions'
  * tooling from recognising the system.
  */
-const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
-  ...REGISTRY_SYSTEMS,
-  "aws_sqs",
-  "eventgrid",
-  "eventhubs",
-  "servicebus",
-  "gcp_pubsub",
-]);
+const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([...REGISTRY_SYSTEMS, ...OLDER_SYSTEM_NAMES]);
 
 /**
  * The `messaging.operation.type` values of the 1.45 registry (`create`, `send`, `receive`, `process`,

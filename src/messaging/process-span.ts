@@ -38,7 +38,12 @@ import {
   messageShapeOf,
   type MessageKind,
 } from "./consumed-message.js";
-import { requireOptions, type ProcessSpanOptions } from "./messaging-options.js";
+import {
+  requireOptions,
+  type ProcessSpanOptions,
+  type MessagingSystem,
+  type SystemAsConventionsWrite,
+} from "./messaging-options.js";
 import { messageRestoreOptions, type MessageRestore } from "./message-restore-options.js";
 import {
   spanName,
@@ -92,7 +97,14 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  *   is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
  *   `MessagingSpanOptions.messageId` and `RestoreOptions`).
  */
-export function withProcessSpan<T>(headers: unknown, options: ProcessSpanOptions, fn: (span: Span) => T): T {
+export function withProcessSpan<
+  T,
+  S extends MessagingSystem | (string & {}) = MessagingSystem | (string & {}),
+>(
+  headers: unknown,
+  options: ProcessSpanOptions & { system: S & SystemAsConventionsWrite<S> },
+  fn: (span: Span) => T,
+): T {
   options = requireOptions("withProcessSpan", options, { name: "headers", value: headers });
   // Checked here, not left to withCarrier, so that the error names the helper that was called.
   assertCallable("", fn, "withProcessSpan");

@@ -23,7 +23,13 @@ import { ambientLinkOf } from "../context/consumer-context.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_SEND } from "./semconv.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { writeFields } from "./header-writer.js";
-import { requireOptions, type RelayForwarding, type SendSpanOptions } from "./messaging-options.js";
+import {
+  requireOptions,
+  type RelayForwarding,
+  type SendSpanOptions,
+  type MessagingSystem,
+  type SystemAsConventionsWrite,
+} from "./messaging-options.js";
 import { messageRestoreOptions } from "./message-restore-options.js";
 import {
   spanName,
@@ -115,8 +121,12 @@ function runInNewSpan<T>(
  *   only with a `creationContext` (the relay's restore uses them); without one they are not read, not
  *   recorded and not warned about.
  */
-export function withSendSpan<T, H extends Record<string, unknown> | HeaderEntries = TraceCarrier>(
-  options: SendSpanOptions<H>,
+export function withSendSpan<
+  T,
+  H extends Record<string, unknown> | HeaderEntries = TraceCarrier,
+  S extends MessagingSystem | (string & {}) = MessagingSystem | (string & {}),
+>(
+  options: SendSpanOptions<H> & { system: S & SystemAsConventionsWrite<S> },
   fn: (headers: H, span: Span) => T,
 ): T {
   options = requireOptions("withSendSpan", options);

@@ -1150,18 +1150,24 @@ describe("withProcessSpan", () => {
     assert.throws(() => withProcessSpan({}, { system: "kafka" } as never, () => 1), /options\.destination/);
   });
 
-  test("a well-known system in another case is a TypeError naming the spelling; a system of one's own is kept", () => {
+  test("a well-known system in another case is a TypeError naming the spelling (and a type error); a system of one's own is kept", () => {
     let ran = 0;
     assert.throws(
-      () => withProcessSpan({}, { system: "Kafka", destination: "jobs" }, () => ran++),
+      () =>
+        // @ts-expect-error a type error too (SystemAsConventionsWrite); plain JS gets the TypeError
+        withProcessSpan({}, { system: "Kafka", destination: "jobs" }, () => ran++),
       /^TypeError: tracehop withProcessSpan: options\.system must be written "kafka" \(.*\), got "Kafka"$/,
     );
     assert.throws(
-      () => withSendSpan({ system: "RabbitMQ", destination: "jobs" }, () => ran++),
+      () =>
+        // @ts-expect-error a type error too (SystemAsConventionsWrite); plain JS gets the TypeError
+        withSendSpan({ system: "RabbitMQ", destination: "jobs" }, () => ran++),
       /^TypeError: tracehop withSendSpan: options\.system must be written "rabbitmq" \(.*\), got "RabbitMQ"$/,
     );
     assert.throws(
-      () => withBatchProcessSpan([], { system: "AWS.SQS", destination: "q" }, () => ran++),
+      () =>
+        // @ts-expect-error a type error too (SystemAsConventionsWrite); plain JS gets the TypeError
+        withBatchProcessSpan([], { system: "AWS.SQS", destination: "q" }, () => ran++),
       /options\.system must be written "aws\.sqs"/,
     );
     assert.equal(ran, 0);

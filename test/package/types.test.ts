@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = createRequire(import.meta.url).resolve("typescript/bin/tsc");
@@ -62,6 +63,84 @@ test("tsc's error for a decorated method whose parameters do not fit carrierFrom
     output,
     /Type '\(job: Job\) => Promise<string>' is not assignable to type 'MethodParametersMustFitCarrierFrom<\[job: Job\], \[Outbox\]>'/,
   );
+});
+
+test("tsc's error for a well-known messaging system in another case names the spelling to use (the runtime's TypeError, at compile time)", (t) => {
+  const dir = join(ROOT, ".tmp", `types-system-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      extends: "../../tsconfig.json",
+      compilerOptions: { noEmit: true },
+      include: [],
+      files: ["system.ts"],
+    }),
+  );
+  writeFileSync(
+    join(dir, "system.ts"),
+    [
+      'import { withProcessSpan } from "tracehop/messaging";',
+      "declare const msg: unknown;",
+      'withProcessSpan(msg, { system: "RabbitMQ", destination: "jobs" }, () => 1);',
+      "",
+    ].join("\n"),
+  );
+  const child = spawnSync(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  const output = child.stdout + child.stderr;
+  assert.equal(child.status, 2, output);
+  assert.equal(output.match(/error TS/g)?.length, 1, output);
+  assert.match(
+    output,
+    /system\.ts\(3,24\): error TS2322: Type '"RabbitMQ"' is not assignable to type '"RabbitMQ" & \{ "options\.system: a well-known system is written in lower case": "rabbitmq"; \}'/,
+  );
+});
+
+test("editors still offer the well-known system names in each messaging helper's options (the compile-time check of system keeps them)", (t) => {
+  const dir = join(ROOT, ".tmp", `types-offers-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "offers.ts");
+  const text = [
+    'import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "tracehop/messaging";',
+    'withSendSpan({ system: "", destination: "jobs" }, () => 1);',
+    'withProcessSpan({}, { system: "", destination: "jobs" }, () => 1);',
+    'withBatchProcessSpan([], { system: "", destination: "jobs" }, () => 1);',
+    "",
+  ].join("\n");
+  writeFileSync(file, text);
+  const service = ts.createLanguageService({
+    getScriptFileNames: () => [file],
+    getScriptVersion: () => "1",
+    getScriptSnapshot: (name) =>
+      ts.sys.fileExists(name) ? ts.ScriptSnapshot.fromString(ts.sys.readFile(name)!) : undefined,
+    getCurrentDirectory: () => ROOT,
+    getCompilationSettings: () => ({
+      strict: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+    }),
+    getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+    readDirectory: ts.sys.readDirectory,
+    directoryExists: ts.sys.directoryExists,
+    getDirectories: ts.sys.getDirectories,
+    realpath: ts.sys.realpath!,
+  });
+  let from = 0;
+  for (const helper of ["withSendSpan", "withProcessSpan", "withBatchProcessSpan"]) {
+    const position = text.indexOf('system: "', from) + 'system: "'.length;
+    from = position;
+    const offered = service.getCompletionsAtPosition(file, position, {})?.entries.map((e) => e.name) ?? [];
+    for (const name of ["rabbitmq", "kafka", "aws.sqs", "nats", "mqtt"])
+      assert.ok(offered.includes(name), `${helper} offers ${name}: ${JSON.stringify(offered)}`);
+  }
 });
 
 /**

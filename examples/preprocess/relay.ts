@@ -6,7 +6,7 @@
 // and claimedBy, its pass's token) before it publishes them, and skips a row another relay holds, so that
 // a row is published once, not once per relay.
 import { randomUUID } from "node:crypto";
-import { ATTR_RABBITMQ_DESTINATION_ROUTING_KEY, withSendSpan } from "tracehop/messaging";
+import { withSendSpan } from "tracehop/messaging";
 import {
   exitOnBadInput,
   exitOnStartFailure,
@@ -249,7 +249,7 @@ async function publish(row: OutboxRow, destination: string): Promise<void> {
       // (tracehop.queue.wait on the span shows how long the event waited in the outbox).
       creationContext: row,
       // RabbitMQ: published through the default exchange, so the routing key is the queue.
-      attributes: queue.system === "rabbitmq" ? { [ATTR_RABBITMQ_DESTINATION_ROUTING_KEY]: destination } : {},
+      routingKey: queue.system === "rabbitmq" ? destination : undefined,
     },
     // A publish that failed transiently (the table queue's insert found the file locked) stored
     // nothing: it is sent again.

@@ -238,9 +238,9 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
     "headers",
     "creationContext",
     "forward",
+    "routingKey",
     "suppressInstrumentation",
     "baggage",
-    "routingKey",
   ],
   withProcessSpan: [...MESSAGING_OPTION_NAMES, ...RESTORE_OPTION_NAMES],
   withBatchProcessSpan: [

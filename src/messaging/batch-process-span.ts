@@ -76,8 +76,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * (`(message) => message.properties.headers.traceContext`). Errors
  * of `fn` are recorded and passed through, as in `withBatch`. Tracing never fails the batch.
  * @throws TypeError when `options` is not a plain object (`null`, a number, an array, a Map), when
- *   `options.system` or `options.destination` is missing (or `destination` is `""` under system
- *   `"rabbitmq"`: `rabbitmqDestinationName` gives its name), `options.system` is a
+ *   `options.system` or `options.destination` is missing, `options.system` is a
  *   well-known system in another case (`"Kafka"`: write `"kafka"`), `options.operationName` is given
  *   and not a non-empty string or names another operation type (`receive`, `send`), `options` holds a name (`messageId` among them: a batch span is no
  *   one message's)

@@ -7,6 +7,7 @@ import { assertOptionValues } from "../context/with-carrier.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { MESSAGE_TEXT_OPTIONS, messageTextOption } from "./message-restore-options.js";
 import { MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
+import { RABBITMQ_DEFAULT_EXCHANGE_NAME } from "./rabbitmq.js";
 
 /** What the span describes; the attributes are set when the span starts, as samplers need them. */
 export interface MessagingSpanOptions {
@@ -21,9 +22,12 @@ export interface MessagingSpanOptions {
   /**
    * `messaging.destination.name`: the Kafka topic; for RabbitMQ the name `rabbitmqDestinationName` gives
    * (`{exchange}:{routing key}`, the routing key alone through the default exchange, `amq.default`
-   * with neither: RabbitMQ conventions, note on `messaging.destination.name`). Required. `""` is a
-   * `TypeError` under system `"rabbitmq"` (the conventions never name a RabbitMQ destination `""`);
-   * for another system it names no destination, and the span name is the operation name.
+   * with neither: RabbitMQ conventions, note on `messaging.destination.name`). Required. `""` under
+   * system `"rabbitmq"` is the default exchange, as amqplib takes it (a message's `fields.exchange`),
+   * and is named as the conventions name it, never `""`: by `routingKey` when a send span is given a
+   * non-empty one, else `amq.default` (a consumer's `rabbitmqDestinationName(msg, queue)` gives the
+   * routing key from the message); for another system it names no destination, and the span name is
+   * the operation name.
    * The span name uses `messaging.destination.template` instead when `attributes` gives one, and
    * leaves the destination out when `attributes` sets `messaging.destination.anonymous` or
    * `messaging.destination.temporary` to `true` (messaging conventions, "Span name").
@@ -396,8 +400,8 @@ function swappedOptionsHint(entry: string, options: unknown, firstName: string, 
 /**
  * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
  * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
- * the conventions spell it, `operationName` (when given) a non-empty string, `destination` a string (not `""` under
- * system `"rabbitmq"`), no
+ * the conventions spell it, `operationName` (when given) a non-empty string, `destination` a string (`""` under
+ * system `"rabbitmq"` named as the default exchange: {@link MessagingSpanOptions.destination}), no
  * unknown name, and the values shared with `withCarrier` (`links`, `propagator`, `relation`,
  * `maxParentAge`) and `forward`: the caller's configuration. Returns the options to use: `options`, or
  * a copy whose `links` are the links as checked, each read once (`assertOptionValues`), and whose
@@ -450,10 +454,6 @@ export function requireOptions<O extends MessagingSpanOptions>(
       `tracehop ${entry}: options.destination must be a string (messaging.destination.name: the topic or queue name; for RabbitMQ, rabbitmqDestinationName(exchange, routingKey) when publishing, rabbitmqDestinationName(msg, queue) when consuming), got ${describeValue(options.destination)}`,
     );
   }
-  if (options.destination === "" && options.system === MESSAGING_SYSTEM_VALUE_RABBITMQ)
-    throw new TypeError(
-      `tracehop ${entry}: options.destination must not be "" under system "rabbitmq": the RabbitMQ conventions name a publish through the default exchange by its routing key, and "amq.default" when it has none; pass rabbitmqDestinationName(exchange, routingKey) when publishing ("" is the default exchange there, as amqplib takes it), rabbitmqDestinationName(msg, queue) when consuming`,
-    );
   assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop ${entry}`);
   // One check of the values every entry point shares with withCarrier (`links`, `propagator`, and the
   // restore options `relation`, `maxParentAge`), before anything starts: whichever path the call takes
@@ -475,6 +475,13 @@ export function requireOptions<O extends MessagingSpanOptions>(
     const copy: Record<string, unknown> = { ...checked, [name]: text };
     if (text === undefined) delete copy[name];
     checked = copy as O;
+  }
+  // "" under RabbitMQ is the default exchange, as amqplib takes it (msg.fields.exchange of a message sent
+  // to a queue): a value from the message, never an error; named as the conventions name it.
+  if (options.destination === "" && options.system === MESSAGING_SYSTEM_VALUE_RABBITMQ) {
+    const key = (checked as SendSpanOptions).routingKey;
+    const destination = typeof key === "string" && key !== "" ? key : RABBITMQ_DEFAULT_EXCHANGE_NAME;
+    checked = { ...checked, destination };
   }
   const root = (options as BatchProcessSpanOptions).root;
   if (root !== undefined && typeof root !== "boolean")

@@ -87,7 +87,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * `options.messageId` and `options.attributes` win over them. Errors of `fn` are recorded (exception
  * event, ERROR status, `error.type`) and passed through unchanged.
  * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is
- *   missing (or `destination` is `""` under system `"rabbitmq"`: `rabbitmqDestinationName` gives its name), `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
+ *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
  *   is given and not a non-empty string or names another operation type
  *   (`receive` on a process span, `process` on a send span), `options` holds a name
  *   `ProcessSpanOptions` does not have, `fn` is not a function, `options.propagator` is not a

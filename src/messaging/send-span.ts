@@ -106,7 +106,7 @@ function runInNewSpan<T>(
  * starting the span leaves `fn` to run once with a non-recording span and headers holding what the span
  * would have continued (the active context; with `creationContext`, the stored one).
  * @throws TypeError when `options` is not a plain object, `options.system` or `options.destination` is
- *   missing (or `destination` is `""` under system `"rabbitmq"`: `rabbitmqDestinationName` gives its name), `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
+ *   missing, `options.system` is a well-known system in another case (`"Kafka"`), `options.operationName`
  *   is given and not a non-empty string or names another operation type
  *   (`receive` on a process span, `process` on a send span), `options` holds a name
  *   `SendSpanOptions` does not have, `fn` is not a function, `options.forward` is neither `"send-span"`

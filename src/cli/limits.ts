@@ -15,7 +15,6 @@ import {
 } from "../carrier/trace-carrier.js";
 import { legacyBaggage, type LegacyBaggageDrops } from "../propagation/datadog/DatadogPropagator.js";
 import {
-  DECISION_MAKER_TAG,
   isValidOrigin,
   TID_TAG,
   X_DATADOG_ORIGIN,
@@ -24,9 +23,9 @@ import {
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
 import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
-import { decodeTagsHeader, isValidDecisionMakerValue } from "../propagation/datadog/tags.js";
+import { decodeTagsHeader } from "../propagation/datadog/tags.js";
 import { decodeDdMember } from "../propagation/datadog/tracestate-dd.js";
-import { firstJoinedPart, isPrintableAscii } from "../propagation/header-text.js";
+import { firstJoinedPart } from "../propagation/header-text.js";
 import {
   isLegacyBaggageHeaderName,
   MAX_LEGACY_BAGGAGE_HEADERS,
@@ -45,8 +44,9 @@ import {
   parseTraceStateMembers,
 } from "../propagation/w3c/tracestate.js";
 import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
-import type { TagsLimit } from "./environment.js";
 import { fieldOf } from "./styles.js";
+
+export { describeTagsError } from "../propagation/datadog/tags-reasons.js";
 
 /**
  * The propagation headers of `raw` that the carrier reader ({@link normalizeCarrier}, the rules of
@@ -273,65 +273,6 @@ export function legacyBaggageDropped(
     baggageLimits(
       `${counted}; the first entries that fit are kept, an entry that would overflow is skipped whole`,
     )
-  );
-}
-
-/** The start of an `x-datadog-tags` member holding the decision maker: `_dd.p.dm=`. */
-const DM_MEMBER_PREFIX = `${DECISION_MAKER_TAG}=`;
-
-/**
- * What the Datadog style does with an `x-datadog-tags` header that `decodeTagsHeader` reports `error`
- * for (its `_dd.propagation_error` value), in words: the header dropped whole (over the length limit,
- * or a member that breaks the `key=value` grammar) or one tag dropped (a `_dd.p.tid` that is not 16
- * lowercase hex digits; a `_dd.p.dm` that is not a decision maker, with the two forms one is, as
- * dd-trace-java `PTagsCodec.validateDecisionMakerTag` checks them), `limit` being the length limit
- * the Datadog style was given (0: tag propagation off), and `consequence` what it means for the
- * context (the style's context stays valid; the end of the sentence).
- */
-export function describeTagsError(
-  error: string,
-  header: string,
-  limit: TagsLimit,
-  consequence: string,
-): string {
-  const kept = `; ${consequence}`;
-  if (error === "extract_max_size")
-    return (
-      `x-datadog-tags dropped whole: ${header.length} characters, over the limit of ${limit.maxLength} ` +
-      `(${limit.source}; Datadog's tracers drop it whole too, never truncate it)${kept}`
-    );
-  if (error === "disabled")
-    return `x-datadog-tags ignored: the limit is 0 (${limit.source}): tag propagation is off${kept}`;
-  if (error.startsWith("malformed_tid "))
-    return (
-      `x-datadog-tags: _dd.p.tid ${JSON.stringify(error.slice("malformed_tid ".length))} is not 16 lower-case ` +
-      `hex digits, so it is dropped and the other tags kept${kept}`
-    );
-  // A bad _dd.p.dm is dropped alone when it keeps the key=value grammar (a value, of characters
-  // 0x20-0x7E) and the header decodes cleanly without it. A member may follow the white space a joined
-  // header puts after its comma, which the decoder skips.
-  const members = header.split(",").map((member) => ({ member, text: member.replace(/^[ \t]+/, "") }));
-  const dm = members
-    .filter(({ text }) => text.startsWith(DM_MEMBER_PREFIX))
-    .map(({ text }) => text.slice(DM_MEMBER_PREFIX.length));
-  const bad = dm.find((value) => !isValidDecisionMakerValue(value));
-  const withoutDm = members
-    .filter(({ text }) => !text.startsWith(DM_MEMBER_PREFIX))
-    .map(({ member }) => member);
-  if (
-    bad !== undefined &&
-    dm.every((value) => value !== "" && isPrintableAscii(value)) &&
-    decodeTagsHeader(withoutDm.join(","), limit.maxLength).error === undefined
-  )
-    return (
-      `x-datadog-tags: _dd.p.dm ${shown(bad)} is not a decision maker, which is -<digits> (the sampling mechanism, ` +
-      `as in -4) or the legacy <10 lowercase hex digits of a service hash>-<digits> (as in 934086a686-4), so it ` +
-      `is dropped and the other tags kept${kept}`
-    );
-  return (
-    "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, " +
-    "a space in a key, or a character outside printable ASCII) " +
-    `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")${kept}`
   );
 }
 

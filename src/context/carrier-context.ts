@@ -32,6 +32,8 @@ import { isPlainObject } from "../plain-object.js";
 import { VERSION } from "../version.js";
 import { warnOnce } from "../warn-once.js";
 import { checkContextManagerOnCapture } from "./run-in-span.js";
+import { tagsErrorCount, warnIfCarrierRejected, warnIfTraceIdTruncated } from "./carrier-rejected.js";
+import { getRestoredRoot } from "../propagation/extraction-result.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
 export const TRACER_NAME = "tracehop";
@@ -355,7 +357,8 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
  * ({@link restoreStored}); never throws.
  */
 export function extractRowOrCarrier(carrier: unknown, options: CarrierOptions | null): Context {
-  return restoreStored(readStoredCarrier(storedCarrierOf(carrier)), options);
+  const stored = storedCarrierOf(carrier);
+  return restoreStored(readStoredCarrier(stored), options, stored);
 }
 
 /**
@@ -364,7 +367,7 @@ export function extractRowOrCarrier(carrier: unknown, options: CarrierOptions | 
  * other. Same shapes, base context, result and warnings; never throws.
  */
 export function extractHeaders(headers: unknown, options: CarrierOptions | null): Context {
-  return restoreStored(readStoredCarrier(headers), options);
+  return restoreStored(readStoredCarrier(headers), options, headers);
 }
 
 /**
@@ -393,17 +396,26 @@ export function extractWithoutWarnings(carrier: unknown, propagator: TextMapProp
  * process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`); a `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of
  * `restart` / `ignore` that cut the trace is warned about (`warnIfStoredCarrierCut`). Never throws.
  */
-function restoreStored(stored: StoredCarrier, options: CarrierOptions | null): Context {
+function restoreStored(stored: StoredCarrier, options: CarrierOptions | null, input: unknown): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   const propagator = options?.propagator ?? getDefaultPropagator();
   let restored: Context;
+  const tagsErrors = tagsErrorCount();
   try {
     restored = propagator.extract(base, stored, storedCarrierGetter);
   } catch (err) {
     warnPropagatorFailed("extract", err);
     return base;
   }
+  // No context restored: a carrier whose ids a style refused says so. A restored one costs one look-up.
+  if (
+    restored === base ||
+    (trace.getSpanContext(restored) === undefined && getRestoredRoot(restored) === undefined)
+  )
+    warnIfCarrierRejected(propagator, stored, input);
+  // An x-datadog-tags header dropped (rare): a trace id that lost its upper half says so.
+  else if (tagsErrorCount() !== tagsErrors) warnIfTraceIdTruncated(tagsErrors, restored, stored);
   warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
   return restored;
 }

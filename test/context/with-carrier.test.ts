@@ -699,7 +699,12 @@ describe("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart / ignore from the enviro
         restore();
         restore();
       });
-      assert.deepEqual(told.processWarnings, [[CODE, RESTART]], name);
+      // A sync test's warnings arrive a tick late, in a later recording: this code's alone.
+      assert.deepEqual(
+        told.processWarnings.filter(([code]) => code === CODE),
+        [[CODE, RESTART]],
+        name,
+      );
       assert.deepEqual(told.diagWarnings, [RESTART], name);
     }
     // The behavior itself is unchanged: a new root.

@@ -38,6 +38,7 @@ import {
 import type { ExtractBehavior } from "./settings.js";
 import type { StyleMember } from "./style-member.js";
 import { setterForStyles } from "../stale-fields.js";
+import type { PropagationStyle } from "./style-names.js";
 
 /**
  * Internal: true for a propagator `createPropagator` made (the default one of the carrier
@@ -77,6 +78,17 @@ export class MultiStylePropagator implements TextMapPropagator {
   private readonly _injectFields: ReadonlySet<string>;
   /** Whether the `datadog` style is injected: it removes stale `ot-baggage-*` fields too. */
   private readonly _injectsDatadog: boolean;
+
+  /**
+   * Internal: the names of the extract styles, in order, for the warnings of a restore that found no
+   * context (`warnIfCarrierRejected`, src/context/carrier-rejected.ts).
+   */
+  get _extractStyles(): readonly PropagationStyle[] {
+    return (this._extractStyleNames ??= this._extract.map((member) => member.name));
+  }
+
+  /** {@link _extractStyles}, built on first use. */
+  private _extractStyleNames: readonly PropagationStyle[] | undefined;
 
   /** The same styles under `continue`, built on first use (`warnIfStoredCarrierCut`). */
   private _continuing: MultiStylePropagator | undefined;

@@ -214,8 +214,12 @@ export class DatadogPropagator implements TextMapPropagator {
     }
     const origin = readLast(getter, carrier, X_DATADOG_ORIGIN);
     if (origin !== undefined && isValidOrigin(origin)) fields.origin = origin;
-    const decoded = decodeTagsHeader(readJoined(getter, carrier, X_DATADOG_TAGS), this._tagsMaxLength);
-    if (decoded.error !== undefined) diag.debug(`tracehop: x-datadog-tags: ${decoded.error}`);
+    const tagsHeader = readJoined(getter, carrier, X_DATADOG_TAGS);
+    const decoded = decodeTagsHeader(tagsHeader, this._tagsMaxLength);
+    if (decoded.error !== undefined) {
+      diag.debug(`tracehop: x-datadog-tags: ${decoded.error}`);
+      noteTagsError(decoded.error, tagsHeader!, this._tagsMaxLength);
+    }
     fields.propagationTags = decoded.tags;
 
     const traceId = (decoded.tags[TID_TAG] ?? ZERO_HEX16) + low;
@@ -244,6 +248,29 @@ export class DatadogPropagator implements TextMapPropagator {
   fields(): string[] {
     return [...FIELDS];
   }
+}
+
+/**
+ * Internal: the last `x-datadog-tags` header an extraction dropped in part or whole (its
+ * `_dd.propagation_error` value, `decodeTagsHeader`'s `error`, which dd-trace-java and dd-trace-py tag a
+ * span with and dd-trace-js only logs), with the length limit it was read with; `count` grows by one at
+ * each. A restore of a stored carrier compares `count` before and after its synchronous extraction
+ * (`warnIfTraceIdTruncated`, src/context/carrier-rejected.ts): nothing is stored or compared on an
+ * extraction whose tags read cleanly, so the path of every other extraction costs nothing more.
+ */
+export const tagsErrorNote: { count: number; error: string; header: string; maxLength: number } = {
+  count: 0,
+  error: "",
+  header: "",
+  maxLength: 0,
+};
+
+/** Records a dropped `x-datadog-tags` header in {@link tagsErrorNote}. */
+function noteTagsError(error: string, header: string, maxLength: number): void {
+  tagsErrorNote.count++;
+  tagsErrorNote.error = error;
+  tagsErrorNote.header = header;
+  tagsErrorNote.maxLength = maxLength;
 }
 
 /** Internal: what {@link legacyBaggage} drops, counted for `tracehop inspect`. */

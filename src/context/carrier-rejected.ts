@@ -1,0 +1,268 @@
+/**
+ * The warnings of a restore that loses the stored trace to a carrier the styles refuse
+ * (`TRACEHOP_CARRIER_REJECTED`: it held a style's ids and gave no context) or read in part
+ * (`TRACEHOP_TRACE_ID_TRUNCATED`: its `x-datadog-tags` was dropped with the `_dd.p.tid` in it, so the
+ * trace id restored lost its upper 64 bits). Given by the restore helpers only (`restoreStored`,
+ * carrier-context.ts: `contextFromCarrier`, `withCarrier`, `traced`, `withBatch`, the messaging
+ * helpers), never by a propagator's own `extract` on the HTTP path, where a bad header is a caller's,
+ * not a row the user wrote (docs/warnings.md). The reasons are those `tracehop inspect` gives
+ * (src/propagation/rejection-reasons.ts, src/propagation/datadog/tags-reasons.ts).
+ */
+import { trace, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import { asciiLowerName } from "../carrier/ascii-lower-name.js";
+import { carrierObject } from "../carrier/carrier-object.js";
+import { storedCarrierGetter, type StoredCarrier } from "../carrier/stored-carrier.js";
+import type { NormalizedCarrier } from "../carrier/normalize-carrier.js";
+import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
+import { MultiStylePropagator } from "../propagation/create-propagator/MultiStylePropagator.js";
+import { tagsErrorNote } from "../propagation/datadog/DatadogPropagator.js";
+import {
+  ENV_TAGS_MAX_LENGTH,
+  TID_TAG,
+  X_DATADOG_PARENT_ID,
+  X_DATADOG_TRACE_ID,
+} from "../propagation/datadog/constants.js";
+import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { describeTagsError } from "../propagation/datadog/tags-reasons.js";
+import { getRestoredRoot } from "../propagation/extraction-result.js";
+import {
+  holdsStyleIds,
+  JSON_NUMBER_BEYOND_2_53,
+  rejectionReason,
+  type TraceStyle,
+} from "../propagation/rejection-reasons.js";
+import { hasWarned, warnOnce } from "../warn-once.js";
+
+/** Process warning code of {@link warnIfCarrierRejected}. */
+export const CARRIER_REJECTED_WARNING = "TRACEHOP_CARRIER_REJECTED";
+/** Process warning code of {@link warnIfTraceIdTruncated}. */
+export const TRACE_ID_TRUNCATED_WARNING = "TRACEHOP_TRACE_ID_TRUNCATED";
+
+/** The styles that restore a trace, and how the warning names the headers each reads its ids from. */
+const TRACE_STYLE_HEADERS: Readonly<Record<TraceStyle, string>> = {
+  datadog: "x-datadog-* ids",
+  tracecontext: "a traceparent",
+  b3: "a b3 header",
+  b3multi: "x-b3-* ids",
+};
+
+/** Where the reasons send the reader for the carrier reader's own reasons (`rejectionReason`'s `seeMore`). */
+const SEE_INSPECT = "`npx tracehop inspect` says why";
+
+/** The end of each warning: the fix common to every refused carrier, and where the whole report is. */
+const INSPECT_POINTER = "Run `npx tracehop inspect` on the row or message for the whole report";
+
+/**
+ * Longest text of a quoted value ({@link boundedText}): a hostile carrier's value (up to
+ * `MAX_CARRIER_VALUE_LENGTH` characters) is cut there, so a warning stays a few lines long.
+ */
+const MAX_QUOTED_LENGTH = 64;
+
+/** Longest warning: a last bound over the message as a whole, whatever its reason quotes. */
+const MAX_MESSAGE_LENGTH = 1500;
+
+/**
+ * Internal: after a restore that found no context (`restored`, the extraction onto `base`, holds no span
+ * context and no restored root), a `diag.warn` and the process warning `TRACEHOP_CARRIER_REJECTED`, once
+ * per process and style, when `stored` held the ids of a style of `propagator`'s extract order (a
+ * `createPropagator` one, under `continue`: `restart` and `ignore` are said by
+ * `warnIfStoredCarrierCut`) that refused them: the style, the header, the first rule it breaks (the
+ * reason `tracehop inspect` gives), what to fix, and `npx tracehop inspect` for the whole report.
+ * `input`: what the stored carrier was read from, looked into only for an id the reader kept no value
+ * of (a JSON `null`, a number; an id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again).
+ * A carrier that holds no ids of the styles read (a row written without a carrier: `null`, `{}`) costs
+ * a few look-ups by name; once each style in the order is warned about, nothing. Values are quoted
+ * escaped and cut ({@link boundedText}). Never throws.
+ */
+export function warnIfCarrierRejected(
+  propagator: TextMapPropagator,
+  stored: StoredCarrier,
+  input: unknown,
+): void {
+  try {
+    if (!(propagator instanceof MultiStylePropagator) || propagator._behavior !== "continue") return;
+    const get = (name: string) => storedCarrierGetter.get(stored, name);
+    const refused: TraceStyle[] = [];
+    for (const style of propagator._extractStyles)
+      if (style !== "baggage" && holdsStyleIds(style, get)) refused.push(style);
+    const style = refused[0];
+    if (style === undefined || hasWarned(rejectedKey(style))) return;
+    const carrier = normalizedOf(stored);
+    const reason = rejectionReason(style, carrier, storedIdFields(input), SEE_INSPECT);
+    // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
+    if (reason.includes(JSON_NUMBER_BEYOND_2_53)) return;
+    const others = refused.slice(1);
+    const also = others.length
+      ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
+      : "";
+    warnOnce(
+      rejectedKey(style),
+      boundedText(
+        `tracehop: a stored carrier held ${TRACE_STYLE_HEADERS[style]} but restored no context, so its work ` +
+          `started a new trace: the ${style} style refused it: ${reason}${also}. Fix what writes these carriers: ` +
+          `store what captureCarrier() (or the tracer's own inject) writes, unchanged. ${INSPECT_POINTER}. ` +
+          `(Said once per process for the ${style} style.)`,
+      ),
+      CARRIER_REJECTED_WARNING,
+    );
+  } catch {
+    // A hostile carrier or propagator: nothing said, the restore goes on.
+  }
+}
+
+/** The once-per-process key of {@link warnIfCarrierRejected} for `style`. */
+function rejectedKey(style: TraceStyle): string {
+  return `${CARRIER_REJECTED_WARNING}:${style}`;
+}
+
+/**
+ * Internal: the count of dropped `x-datadog-tags` headers (`tagsErrorNote`) before a restore's
+ * extraction, for {@link warnIfTraceIdTruncated} after it: a number read, nothing more.
+ */
+export function tagsErrorCount(): number {
+  return tagsErrorNote.count;
+}
+
+/**
+ * The `x-datadog-tags` errors (`_dd.propagation_error` values) that drop a `_dd.p.tid`, and what fixes
+ * each; `disabled` (a limit of 0, tag propagation turned off on purpose) is not among them.
+ */
+const TID_LOSS_FIXES: Readonly<Record<string, string>> = {
+  extract_max_size:
+    `raise ${ENV_TAGS_MAX_LENGTH} (createPropagator's tagsMaxLength) where these carriers are restored, ` +
+    "or propagate fewer _dd.p.* tags where they are written",
+  malformed_tid: "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() writes it",
+  decoding_error: "store x-datadog-tags as captureCarrier() (or the tracer's own inject) writes it",
+};
+
+/**
+ * Internal: after a restore (`restored`, from `stored`) in which the Datadog style dropped an
+ * `x-datadog-tags` header in part or whole (`tagsErrorNote` moved since `before`, {@link tagsErrorCount}),
+ * a `diag.warn` and the process warning `TRACEHOP_TRACE_ID_TRUNCATED`, once per process and error kind,
+ * when the `_dd.p.tid` it held went with it and the trace restored is that of the 64-bit id alone (its
+ * upper half zero, and no traceparent of the carrier names it): the row's 128-bit trace id is continued
+ * as another one, which a W3C traceparent written from here and an OpenTelemetry backend show. Says the
+ * reason `tracehop inspect` gives (`describeTagsError`), the trace id restored, what to fix and
+ * `npx tracehop inspect`. dd-trace-js loses the upper half on these too, but for an upper-case tid,
+ * which it reads (docs/conformance.md). Never throws.
+ */
+export function warnIfTraceIdTruncated(before: number, restored: Context, stored: StoredCarrier): void {
+  try {
+    if (tagsErrorNote.count === before) return;
+    const { error, header, maxLength } = tagsErrorNote;
+    const kind = error.split(" ", 1)[0]!;
+    const fix = TID_LOSS_FIXES[kind];
+    if (fix === undefined || hasWarned(`${TRACE_ID_TRUNCATED_WARNING}:${kind}`)) return;
+    // A header dropped whole loses a tid only when it held one (an all-zero tid names no upper half).
+    if (kind !== "malformed_tid" && !holdsTid(header)) return;
+    const traceId = trace.getSpanContext(restored)?.traceId ?? getRestoredRoot(restored)?.traceId;
+    if (traceId === undefined || !traceId.startsWith(ZERO_HEX16)) return;
+    // The traceparent's own trace id restored: that is the trace the row names.
+    const traceparent = storedCarrierGetter.get(stored, "traceparent");
+    const first = Array.isArray(traceparent) ? traceparent[0] : traceparent;
+    if (first !== undefined && first.trim().slice(3, 35) === traceId) return;
+    const reason = describeTagsError(
+      error,
+      header,
+      {
+        maxLength,
+        source: `${ENV_TAGS_MAX_LENGTH} or tagsMaxLength, default 512`,
+      },
+      `the trace is continued as ${traceId}, the upper 64 bits of the stored 128-bit trace id lost: a ` +
+        "traceparent written from here, and an OpenTelemetry backend, name another trace than the row's",
+    );
+    warnOnce(
+      `${TRACE_ID_TRUNCATED_WARNING}:${kind}`,
+      boundedText(
+        `tracehop: a stored carrier restored its trace with a changed trace id: ${reason}. Fix: ${fix}. ` +
+          `${INSPECT_POINTER}. (Said once per process for ${kind}.)`,
+      ),
+      TRACE_ID_TRUNCATED_WARNING,
+    );
+  } catch {
+    // Nothing said, the restore goes on.
+  }
+}
+
+/** Whether an `x-datadog-tags` header holds a `_dd.p.tid` member that is not all zeros. */
+function holdsTid(header: string): boolean {
+  const prefix = `${TID_TAG}=`;
+  for (let at = header.indexOf(prefix); at !== -1; at = header.indexOf(prefix, at + 1)) {
+    const end = header.indexOf(",", at);
+    const value = header.slice(at + prefix.length, end === -1 ? undefined : end).trim();
+    if (value !== "" && !/^0+$/.test(value)) return true;
+  }
+  return false;
+}
+
+/**
+ * The {@link NormalizedCarrier} of a stored carrier the reader read (the reasons read that shape): a
+ * normalized one as it is; the names and values of a lower-case one, but for values over the length
+ * limit, which the getter does not give either.
+ */
+function normalizedOf(stored: StoredCarrier): NormalizedCarrier {
+  if (stored instanceof Map) return stored;
+  const carrier: NormalizedCarrier = new Map();
+  for (let i = 0; i < stored.names.length; i++) {
+    const value = stored.values[i]!;
+    if (value.length <= MAX_CARRIER_VALUE_LENGTH) carrier.set(stored.names[i]!, [value]);
+  }
+  return carrier;
+}
+
+/** The id headers a reason looks at as stored when the reader kept no value of them (`unreadIdReason`). */
+const ID_HEADERS: ReadonlySet<string> = new Set([X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID, "x-b3-spanid"]);
+
+/**
+ * The fields of the stored carrier `input` named as an id header of {@link ID_HEADERS} (any case), with
+ * their values as stored: among the first `MAX_CARRIER_KEYS` keys of the object or `Map` it holds
+ * (`carrierObject`: JSON text parsed). `{}` when it cannot be read. Never throws.
+ */
+function storedIdFields(input: unknown): Record<string, unknown> {
+  const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  try {
+    const source = carrierObject(input);
+    if (source instanceof Map) {
+      let seen = 0;
+      for (const [key, value] of source) {
+        if (++seen > MAX_CARRIER_KEYS) break;
+        if (typeof key === "string" && ID_HEADERS.has(asciiLowerName(key) ?? "")) raw[key] = value;
+      }
+    } else if (source !== undefined) {
+      const keys = Object.keys(source).slice(0, MAX_CARRIER_KEYS);
+      for (const key of keys) if (ID_HEADERS.has(asciiLowerName(key) ?? "")) raw[key] = source[key];
+    }
+  } catch {
+    // A throwing getter or trap: what was read so far.
+  }
+  return raw;
+}
+
+/**
+ * A warning's text as it is printed: each JSON-quoted value of it (as the reasons quote a carrier's
+ * values) cut after {@link MAX_QUOTED_LENGTH} characters and marked with its length, each character
+ * outside printable ASCII (a control character JSON leaves as it is, U+2028, a bidirectional override)
+ * escaped as `\uXXXX` — but for `§` and `…`, which the reasons themselves write — and the whole cut
+ * after {@link MAX_MESSAGE_LENGTH} characters.
+ */
+export function boundedText(text: string): string {
+  const cut = text.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) =>
+    quoted.length - 2 > MAX_QUOTED_LENGTH
+      ? `${quoted.slice(0, MAX_QUOTED_LENGTH + 1).replace(/\\u?[0-9a-fA-F]{0,3}$/, "")}"… (${quotedLength(quoted)} characters)`
+      : quoted,
+  );
+  const escaped = cut.replace(
+    /[^\x20-\x7e§…]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return escaped.length > MAX_MESSAGE_LENGTH ? `${escaped.slice(0, MAX_MESSAGE_LENGTH)}…` : escaped;
+}
+
+/** The length of the text a JSON string literal stands for (its own length when it is not one). */
+function quotedLength(quoted: string): number {
+  try {
+    return (JSON.parse(quoted) as string).length;
+  } catch {
+    return quoted.length - 2;
+  }
+}

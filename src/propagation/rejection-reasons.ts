@@ -1,0 +1,415 @@
+// Why a propagation style refuses a carrier that holds its headers, in words: the rules each style's
+// extraction applies, said for `tracehop inspect` (src/cli/styles.ts) and for the warning of a restore
+// that found no context (src/context/carrier-rejected.ts). The styles decide; these only say why.
+import type { NormalizedCarrier } from "../carrier/normalize-carrier.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_SAMPLING_PRIORITY, X_DATADOG_TRACE_ID } from "./datadog/constants.js";
+import { decimalToHex16, ZERO_HEX16 } from "./datadog/ids.js";
+import { parseSamplingPriority } from "./datadog/tracestate-dd.js";
+import { B3_SPAN_ID, B3_TRACE_ID } from "./B3StylePropagator.js";
+import { firstJoinedPart, isPrintableAscii } from "./header-text.js";
+import { trimOws } from "./w3c/baggage.js";
+
+/**
+ * Where a reason sends the reader for what the carrier reader did with a value it did not keep:
+ * `tracehop inspect`'s own diagnostics, which it lists beside the reason.
+ */
+export const SEE_DIAGNOSTICS = "see the diagnostics";
+
+/**
+ * How a reason says that an id was stored as a JSON number past 2^53 (rounded already by the JSON
+ * reader): the one reason the restore's warning leaves to `TRACEHOP_JSON_NUMBER_ID`.
+ */
+export const JSON_NUMBER_BEYOND_2_53 = "is a JSON number beyond 2^53";
+
+/**
+ * A single-valued `x-datadog-*` field as `DatadogPropagator` reads it (an array's last value, a joined
+ * string's first part: `firstJoinedPart`), and how to quote it in a reason: the stored text, with the
+ * joined-field rule when it holds a comma (`"1,,1"` reads as "", which would say nothing).
+ */
+export function fieldOf(
+  carrier: NormalizedCarrier,
+  key: string,
+): { read: string; quoted: string } | undefined {
+  const values = carrier.get(key);
+  if (!values) return undefined;
+  const stored = values[values.length - 1]!;
+  const read = firstJoinedPart(stored);
+  const quoted =
+    read === stored
+      ? JSON.stringify(stored)
+      : `${JSON.stringify(stored)} (values joined with commas: the first is read, and none may be empty)`;
+  return { read, quoted };
+}
+
+/** Text that is base64 (RFC 4648 §4): groups of four of its 64 characters, the last padded with `=`. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})+$|^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
+
+/**
+ * The end of a reason (`; it looks like base64 of …`) when a rejected header value is the base64 of a
+ * value its style would accept (`isValid`, on printable ASCII): what a Buffer (kafkajs headers) stored
+ * in a JSON column becomes (Prisma writes Buffers as base64 text). Extraction never decodes it back (a
+ * guess on the hot path: docs/prisma.md, "Buffers in a stored carrier"); inspect says what happened and
+ * what to store instead. `""` for any other value. `what`: the field with its article (`a traceparent`).
+ */
+export function base64Note(value: string, what: string, isValid: (text: string) => boolean): string {
+  if (!BASE64.test(value)) return "";
+  const text = Buffer.from(value, "base64").toString("latin1");
+  if (!isPrintableAscii(text) || !isValid(text)) return "";
+  return (
+    `; it looks like base64 of ${what} (${JSON.stringify(text)}): a Buffer stored through JSON; store ` +
+    "captureCarrier()/writeCarrierToHeaders output, strings, not Buffers"
+  );
+}
+
+/** Whether `text` is a Datadog id as `DatadogPropagator` reads one: an unsigned 64-bit decimal, not 0. */
+function isDatadogId(text: string): boolean {
+  const hex = decimalToHex16(text);
+  return hex !== undefined && hex !== ZERO_HEX16;
+}
+
+/**
+ * Why the Datadog style rejected `carrier` (the rules of `DatadogPropagator`), or undefined. `raw`: the
+ * carrier as stored, for an id the reader kept no value of ({@link unreadIdReason}).
+ */
+export function datadogReason(
+  carrier: NormalizedCarrier,
+  raw: Record<string, unknown>,
+  seeMore: string = SEE_DIAGNOSTICS,
+): string | undefined {
+  const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
+  if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw, MISSING_TRACE_ID, seeMore);
+  const low = decimalToHex16(traceId.read);
+  if (low === undefined)
+    return (
+      `x-datadog-trace-id ${traceId.quoted} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)` +
+      base64Note(traceId.read, "an x-datadog-trace-id", isDatadogId)
+    );
+  if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
+  const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
+  if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw, MISSING_PARENT_ID, seeMore);
+  if (decimalToHex16(parent.read) === undefined)
+    return (
+      `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal` +
+      base64Note(parent.read, "an x-datadog-parent-id", isDatadogId)
+    );
+  const priority = fieldOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
+  if (priority !== undefined && parseSamplingPriority(priority.read) === undefined)
+    return `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
+  return undefined;
+}
+
+/**
+ * What the trace id and parent id rules say of a carrier without one of them: a trace id alone gives no
+ * context in dd-trace-js (`text_map.spec.js`, "trace id but no parent id") and dd-trace-go
+ * (`extractTextMap`, unless the origin is `synthetics`), while dd-trace-java (`ContextInterpreter.reset`)
+ * and dd-trace-py (`_extract`) take it for parent 0; `DatadogPropagator` follows dd-trace-js.
+ */
+const MISSING_TRACE_ID = `no ${X_DATADOG_TRACE_ID} header: ${X_DATADOG_PARENT_ID} alone names no trace`;
+/** See {@link MISSING_TRACE_ID}. */
+const MISSING_PARENT_ID =
+  `no ${X_DATADOG_PARENT_ID} header: a trace id without a parent id gives no context, as in dd-trace-js ` +
+  `(dd-trace-java and dd-trace-py accept it as parent 0, a trace without a parent span; ` +
+  `${X_DATADOG_PARENT_ID} "0" is read so here too)`;
+
+/**
+ * Why the id header `name` (lower case) of `raw`, the carrier as stored, gives its style nothing when
+ * the carrier reader kept no value of it: not stored at all (`missing`, the rule: {@link MISSING_TRACE_ID}, {@link MISSING_PARENT_ID});
+ * stored as an empty array; stored as a value the reader refuses: a JSON type other than a string
+ * (named), a number that is not an exact integer, text over the value length limit or a header past
+ * the key limit. The reader's reason for a refused value is a diagnostic (`readerDrops`; row-carrier.ts
+ * `numberDiagnostics` for a number), which the reason points to.
+ */
+function unreadIdReason(
+  name: string,
+  raw: Record<string, unknown>,
+  missing: string,
+  seeMore: string,
+): string {
+  const stored = Object.keys(raw)
+    .filter((key) => key.toLowerCase() === name)
+    .map((key) => raw[key]);
+  if (stored.length === 0) return missing;
+  if (stored.every((value) => Array.isArray(value) && value.length === 0))
+    return `${name} is an empty array: it holds no value`;
+  if (stored.length > 1 || Array.isArray(stored[0]))
+    return `${name} holds no value the carrier reader keeps (${seeMore})`;
+  const value = stored[0];
+  const refused = `the carrier reader ignores it (${seeMore})`;
+  if (typeof value === "string") return `${name} is ignored by the carrier reader (${seeMore})`;
+  if (typeof value === "number")
+    return Number.isInteger(value)
+      ? `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`
+      : `${name} is the JSON number ${value}, not an integer: ${refused}`;
+  const kind =
+    value === null
+      ? "null"
+      : typeof value === "object"
+        ? "a JSON object"
+        : `a ${typeof value} (${String(value)})`;
+  return `${name} is ${kind}, not a string: ${refused}`;
+}
+
+/**
+ * A B3 header as the B3 styles read it (`B3StylePropagator`: the first of repeated values, SP/HTAB
+ * around it ignored), and how to quote it in a reason: the stored value, with which value was read when
+ * there are several. `undefined` when the carrier has none.
+ */
+function b3Field(carrier: NormalizedCarrier, name: string): { read: string; quoted: string } | undefined {
+  const values = carrier.get(name);
+  if (!values) return undefined;
+  const first = JSON.stringify(values[0]);
+  return {
+    read: trimOws(values[0]!),
+    quoted:
+      values.length === 1
+        ? first
+        : `${first} (the first of ${values.length} values: the B3 styles read the first)`,
+  };
+}
+
+/**
+ * Why a B3 id (`what`: the header or field and its quoted value; `text`, what was read) breaks its rule,
+ * `pattern` (`B3_TRACE_ID`: 16 or 32 hex digits, `B3_SPAN_ID`: 16, any case, as dd-trace-js
+ * `b3TraceExpr` / `b3SpanExpr`; `lengths` says them in words), not all zero when `nonZero`
+ * (OpenTelemetry's `isValidTraceId` / `isValidSpanId`); `undefined` when it keeps it. Hex digits too
+ * few are an unpadded id, refused as dd-trace-js refuses it: the reason gives it zero-padded.
+ */
+function b3IdReason(
+  what: string,
+  text: string,
+  kind: "trace" | "span" | "parent span",
+  pattern: RegExp,
+  lengths: readonly number[],
+  nonZero: boolean,
+): string | undefined {
+  const doc = 'docs/conformance.md, "B3 styles"';
+  const rule = `a B3 ${kind} id is ${lengths.join(" or ")} hex digits, any case (${doc})`;
+  if (!pattern.test(text)) {
+    if (text === "") return `${what} is empty: ${rule}`;
+    if (!/^[0-9a-fA-F]*$/.test(text)) return `${what} has a character that is not a hex digit: ${rule}`;
+    const digits = `${what} is ${text.length} hex digit${text.length === 1 ? "" : "s"}, not ${lengths.join(" or ")}`;
+    const padTo = lengths.find((length) => length > text.length);
+    if (padTo === undefined) return `${digits}: ${rule}`;
+    return (
+      `${digits}: B3 ids are zero-padded (${text.padStart(padTo, "0").toLowerCase()}), and an unpadded one is ` +
+      `refused, as dd-trace-js refuses it (${doc})`
+    );
+  }
+  if (nonZero && /^0+$/.test(text)) return `${what} is all zeros, which names no ${kind}`;
+  return undefined;
+}
+
+/**
+ * The `x-b3-sampled` texts OpenTelemetry's B3 propagator reads (`B3MultiPropagator`,
+ * `VALID_SAMPLED_VALUES` and `VALID_UNSAMPLED_VALUES`).
+ */
+const B3_SAMPLED_VALUES: ReadonlySet<string> = new Set(["1", "0", "true", "false", "True", "False"]);
+
+/**
+ * Why the `b3multi` style rejected the carrier's `x-b3-*` headers (`raw` as stored; the rules of
+ * `B3StylePropagator`): the trace and span ids' form ({@link b3IdReason}), a span id missing or not read
+ * ({@link unreadIdReason}), an `x-b3-sampled` that is no sampling state (openzipkin/b3-propagation,
+ * "Sampling State"; read as OpenTelemetry's B3 propagator reads it: an `x-b3-flags: 1` debug flag makes
+ * it unread, an empty one is no state).
+ */
+function b3MultiReason(carrier: NormalizedCarrier, raw: Record<string, unknown>, seeMore: string): string {
+  const traceId = b3Field(carrier, "x-b3-traceid")!;
+  const spanId = b3Field(carrier, "x-b3-spanid");
+  const traceReason = b3IdReason(
+    `x-b3-traceid ${traceId.quoted}`,
+    traceId.read,
+    "trace",
+    B3_TRACE_ID,
+    [16, 32],
+    true,
+  );
+  if (traceReason !== undefined) return traceReason;
+  if (spanId === undefined)
+    return unreadIdReason(
+      "x-b3-spanid",
+      raw,
+      "no x-b3-spanid header: x-b3-traceid alone names no parent span",
+      seeMore,
+    );
+  const spanReason = b3IdReason(`x-b3-spanid ${spanId.quoted}`, spanId.read, "span", B3_SPAN_ID, [16], true);
+  if (spanReason !== undefined) return spanReason;
+  const sampled = b3Field(carrier, "x-b3-sampled");
+  if (
+    b3Field(carrier, "x-b3-flags")?.read !== "1" &&
+    sampled !== undefined &&
+    sampled.read !== "" &&
+    !B3_SAMPLED_VALUES.has(sampled.read)
+  )
+    return (
+      `x-b3-sampled ${sampled.quoted} is not a sampling state: 1 (accept) or 0 (deny), true/True and false/False ` +
+      'read as those, or no x-b3-sampled for the receiver to decide (openzipkin/b3-propagation, "Sampling State")'
+    );
+  return "the x-b3-* headers are rejected by @opentelemetry/propagator-b3";
+}
+
+/** The form of a `b3` header with ids (openzipkin/b3-propagation, "Single Header"). */
+const B3_SINGLE_FORM =
+  '{traceid}-{spanid}[-{sampled}[-{parentspanid}]] (openzipkin/b3-propagation, "Single Header")';
+
+/**
+ * Why the `b3` style rejected the carrier's `b3` header (the rules of `B3StylePropagator`, dd-trace-js
+ * `b3HeaderExpr`): a sampling state alone (no ids: no context), the number of fields, the trace, span and
+ * parent span ids' form ({@link b3IdReason}), a sampling state that is not `0`, `1` or `d` (`D` is read as
+ * `1`).
+ */
+export function b3SingleReason(carrier: NormalizedCarrier): string {
+  const b3 = b3Field(carrier, "b3")!;
+  const text = b3.read;
+  if (text === "") return `b3 ${b3.quoted} is empty: a b3 header is ${B3_SINGLE_FORM}`;
+  if (/^[01d]$/i.test(text))
+    return `b3 ${b3.quoted} is a sampling state alone, without ids: it gives no context; a b3 header with ids is ${B3_SINGLE_FORM}`;
+  const fields = text.split("-");
+  if (fields.length < 2 || fields.length > 4)
+    return `b3 ${b3.quoted} has ${fields.length} field${fields.length === 1 ? "" : "s"}, not 2 to 4: a b3 header is ${B3_SINGLE_FORM}`;
+  const [traceId, spanId, state, parentId] = fields as [string, string, string?, string?];
+  const field = (name: string, value: string) => `b3 ${b3.quoted}: its ${name} ${JSON.stringify(value)}`;
+  const idReason =
+    b3IdReason(field("trace id", traceId), traceId, "trace", B3_TRACE_ID, [16, 32], true) ??
+    b3IdReason(field("span id", spanId), spanId, "span", B3_SPAN_ID, [16], true);
+  if (idReason !== undefined) return idReason;
+  if (state !== undefined && !/^[01d]$/i.test(state))
+    return (
+      `${field("sampling state", state)} is not 0 (deny), 1 (accept) or d (debug; D is read as 1)` +
+      (B3_SPAN_ID.test(state) ? ", which comes before a parent span id" : "") +
+      `; a b3 header is ${B3_SINGLE_FORM}`
+    );
+  if (parentId !== undefined) {
+    const parentReason = b3IdReason(
+      field("parent span id", parentId),
+      parentId,
+      "parent span",
+      B3_SPAN_ID,
+      [16],
+      false,
+    );
+    if (parentReason !== undefined) return parentReason;
+  }
+  return "the b3 header is rejected by @opentelemetry/propagator-b3";
+}
+
+/** A traceparent's shape (W3C Trace Context §3.2.2): version, trace-id, parent-id, trace-flags. */
+const TRACEPARENT_SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
+
+/**
+ * Why the tracecontext style rejected the carrier's traceparent: the rule of W3C Trace Context Level 2
+ * it breaks, by section (§3.2.2.1 version, §3.2.2.2 the fields of version 00, §3.2.2.3 trace-id,
+ * §3.2.2.4 parent-id, §3.2.2.5 trace-flags, §3.2.4 a higher version's layout), as `parseTraceParent`
+ * applies them.
+ */
+export function traceparentReason(carrier: NormalizedCarrier): string {
+  const values = carrier.get("traceparent") ?? [];
+  if (values.length > 1 && new Set(values).size > 1) return "several different traceparent values";
+  const value = values[0]?.trim() ?? "";
+  const parts = value.split("-");
+  if (parts.length < 4)
+    return (
+      `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)` +
+      base64Note(value, "a traceparent", (text) => TRACEPARENT_SHAPE.test(text))
+    );
+  const [version, traceId, parentId, flagsField] = parts as [string, string, string, string];
+  if (version === "ff") return "traceparent version ff is forbidden (W3C Trace Context §3.2.2.1)";
+  const versionReason = hexFieldReason("version", version, 2, "§3.2.2.1", false);
+  if (versionReason) return versionReason;
+  const idReason =
+    hexFieldReason("trace-id", traceId, 32, "§3.2.2.3", true) ??
+    hexFieldReason("parent-id", parentId, 16, "§3.2.2.4", true);
+  if (idReason) return idReason;
+  // Version 00 ends after its flags (all of the rest, "-1" too, is its flags unless they are two
+  // digits); a higher version may go on, after a "-" (§3.2.4).
+  const extra = version === "00" && parts.length > 4 && /^[0-9a-f]{2}$/.test(flagsField);
+  const flags = version !== "00" ? flagsField.slice(0, 2) : extra ? flagsField : parts.slice(3).join("-");
+  const flagsReason = hexFieldReason("trace-flags", flags, 2, "§3.2.2.5", false);
+  if (flagsReason) return flagsReason;
+  if (extra)
+    return `traceparent version 00 ends after its trace-flags (55 characters), but ${JSON.stringify(value.slice(value.indexOf("-", 53)))} follows them: only a higher version may add fields (W3C Trace Context §3.2.2.2, §3.2.4)`;
+  if (flagsField.length > 2)
+    return `traceparent version ${version}: ${JSON.stringify(flagsField.slice(2))} follows the trace-flags, where a higher version must end or go on with "-" (W3C Trace Context §3.2.4)`;
+  return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
+}
+
+/**
+ * Why a hex field of a traceparent (`name`, its text `field`) breaks its rule: `length` lowercase hex
+ * digits (`0-9a-f`: upper case is invalid), not all zero when `nonZero`; `undefined` when it keeps it.
+ */
+function hexFieldReason(
+  name: string,
+  field: string,
+  length: number,
+  section: string,
+  nonZero: boolean,
+): string | undefined {
+  const rule = `${name} is ${length} lowercase hex digits${nonZero ? ", not all zero" : ""} (W3C Trace Context ${section})`;
+  const quoted = JSON.stringify(field);
+  if (!/^[0-9a-fA-F]*$/.test(field))
+    return `traceparent ${name} ${quoted} has a character that is not a hex digit; ${rule}`;
+  if (field.length !== length)
+    return `traceparent ${name} ${quoted} is ${field.length} digit${field.length === 1 ? "" : "s"}, not ${length}; ${rule}`;
+  if (/[A-F]/.test(field)) return `traceparent ${name} ${quoted} has upper-case hex digits; ${rule}`;
+  if (nonZero && /^0+$/.test(field)) return `traceparent ${name} is all zeros; ${rule}`;
+  return undefined;
+}
+
+/** The styles {@link rejectionReason} explains: those that restore a trace (not `baggage`). */
+export type TraceStyle = "datadog" | "tracecontext" | "b3" | "b3multi";
+
+/**
+ * Whether a carrier holds ids of `style` — what the style reads a context from, so that a carrier that
+ * holds them and gives no context was refused: `x-datadog-trace-id` or `x-datadog-parent-id`;
+ * `traceparent`; a `b3` header other than a sampling state alone (`0`, `1`, `d`: a decision without
+ * ids, openzipkin/b3-propagation "Single Header"); `x-b3-traceid` or `x-b3-spanid` (`x-b3-sampled` or
+ * `x-b3-flags` alone are a decision without ids). `get` reads one lower-case header name as a
+ * `TextMapGetter` does (a string, repeated values an array, `undefined` when missing). Never throws
+ * on what `get` returns.
+ */
+export function holdsStyleIds(
+  style: TraceStyle,
+  get: (name: string) => string | string[] | undefined,
+): boolean {
+  switch (style) {
+    case "datadog":
+      return get(X_DATADOG_TRACE_ID) !== undefined || get(X_DATADOG_PARENT_ID) !== undefined;
+    case "tracecontext":
+      return get("traceparent") !== undefined;
+    case "b3": {
+      const value = get("b3");
+      const first = Array.isArray(value) ? value[0] : value;
+      return typeof first === "string" && !/^[01d]$/i.test(trimOws(first));
+    }
+    case "b3multi":
+      return get("x-b3-traceid") !== undefined || get("x-b3-spanid") !== undefined;
+  }
+}
+
+/**
+ * Why `style` refused `carrier` (read from `raw`, the carrier as stored, for an id the reader kept no
+ * value of), for a carrier whose headers of that style give it no context: the first rule the carrier
+ * breaks, as the style's extraction applies them (datadog: `DatadogPropagator`; tracecontext:
+ * `parseTraceParent`; b3 and b3multi: `B3StylePropagator`), `seeMore` pointing at where the carrier
+ * reader's own reasons are. Call it only for such a carrier: a style that holds no ids
+ * ({@link holdsStyleIds}) is not refused, and the reason then says only what is missing.
+ */
+export function rejectionReason(
+  style: TraceStyle,
+  carrier: NormalizedCarrier,
+  raw: Record<string, unknown>,
+  seeMore: string = SEE_DIAGNOSTICS,
+): string {
+  switch (style) {
+    case "datadog":
+      return datadogReason(carrier, raw, seeMore) ?? "rejected";
+    case "tracecontext":
+      return traceparentReason(carrier);
+    case "b3":
+      return b3SingleReason(carrier);
+    case "b3multi":
+      // A span id without a trace id names no trace, as a Datadog parent id alone (datadogReason).
+      return carrier.has("x-b3-traceid")
+        ? b3MultiReason(carrier, raw, seeMore)
+        : "no x-b3-traceid header: x-b3-spanid alone names no trace";
+  }
+}

@@ -1,0 +1,408 @@
+// A stored carrier that plainly holds a style's ids but is refused restores as a new trace; one whose
+// x-datadog-tags is dropped with its _dd.p.tid restores a trace id without its upper half. Both were
+// silent (only `tracehop inspect` explained them, trial t1): each restore helper now says so, once per
+// process and kind — diag.warn and a process warning (TRACEHOP_CARRIER_REJECTED,
+// TRACEHOP_TRACE_ID_TRUNCATED) — with inspect's reason, the fix, and `npx tracehop inspect`. A
+// propagator's own extract (the HTTP path) says nothing.
+import { afterEach, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { defaultTextMapGetter, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import {
+  contextFromCarrier,
+  createPropagator,
+  traced,
+  withBatch,
+  withBatchItem,
+  withCarrier,
+} from "../../src/index.js";
+import { withBatchProcessSpan, withProcessSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings, type Told } from "../support/warnings.js";
+import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
+
+beforeEach(() => {
+  exporter.reset();
+  resetWarnings();
+});
+afterEach(() => resetWarnings());
+
+const REJECTED = "TRACEHOP_CARRIER_REJECTED";
+const TRUNCATED = "TRACEHOP_TRACE_ID_TRUNCATED";
+const INSPECT = "Run `npx tracehop inspect` on the row or message for the whole report.";
+
+/** The headers each style's warning names. */
+const HELD = {
+  datadog: "x-datadog-* ids",
+  tracecontext: "a traceparent",
+  b3: "a b3 header",
+  b3multi: "x-b3-* ids",
+} as const;
+
+/** The TRACEHOP_CARRIER_REJECTED text of `style` refusing a carrier for `reason`. */
+const rejected = (style: keyof typeof HELD, reason: string, also = "") =>
+  `tracehop: a stored carrier held ${HELD[style]} but restored no context, so its work started a new trace: ` +
+  `the ${style} style refused it: ${reason}${also}. Fix what writes these carriers: store what captureCarrier() ` +
+  `(or the tracer's own inject) writes, unchanged. ${INSPECT} (Said once per process for the ${style} style.)`;
+
+/** The TRACEHOP_TRACE_ID_TRUNCATED text of an x-datadog-tags dropped for `kind` (`reason`), restoring `traceId`. */
+const truncated = (kind: string, reason: string, traceId: string, fix: string) =>
+  `tracehop: a stored carrier restored its trace with a changed trace id: ${reason}; the trace is continued as ` +
+  `${traceId}, the upper 64 bits of the stored 128-bit trace id lost: a traceparent written from here, and an ` +
+  `OpenTelemetry backend, name another trace than the row's. Fix: ${fix}. ${INSPECT} ` +
+  `(Said once per process for ${kind}.)`;
+
+const IDS = { "x-datadog-trace-id": "12345678901234567890", "x-datadog-parent-id": "42" };
+const NOT_DECIMAL = "is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)";
+const LOW = "ab54a98ceb1f0ad2"; // 12345678901234567890 in hex
+const TID = "640cfd8d00000000";
+
+/** What the process and diag warnings of `code` said. */
+function said(told: Told, code: string): string[] {
+  return told.processWarnings.filter(([c]) => c === code).map(([, message]) => message);
+}
+
+/** Asserts `told` holds `message` once as the process warning `code` and once as a diag warning. */
+function assertSaidOnce(told: Told, code: string, message: string): void {
+  assert.deepEqual(said(told, code), [message]);
+  assert.deepEqual(
+    told.diagWarnings.filter((m) => m === message),
+    [message],
+  );
+}
+
+describe("TRACEHOP_CARRIER_REJECTED: the Datadog ids of a stored carrier refused", () => {
+  const cases: [string, Record<string, string>, string][] = [
+    [
+      'sampling priority "1.0"',
+      { ...IDS, "x-datadog-sampling-priority": "1.0" },
+      'x-datadog-sampling-priority "1.0" is not an integer of at most 10 digits (not counting a sign and leading zeros)',
+    ],
+    [
+      'trace id "+12345"',
+      { ...IDS, "x-datadog-trace-id": "+12345" },
+      `x-datadog-trace-id "+12345" ${NOT_DECIMAL}`,
+    ],
+    [
+      'trace id " 12345"',
+      { ...IDS, "x-datadog-trace-id": " 12345" },
+      `x-datadog-trace-id " 12345" ${NOT_DECIMAL}`,
+    ],
+    [
+      "a 24-character zero-padded trace id",
+      { ...IDS, "x-datadog-trace-id": "000012345678901234567890" },
+      `x-datadog-trace-id "000012345678901234567890" ${NOT_DECIMAL}`,
+    ],
+    [
+      "no parent id",
+      { "x-datadog-trace-id": "12345678901234567890" },
+      "no x-datadog-parent-id header: a trace id without a parent id gives no context, as in dd-trace-js " +
+        "(dd-trace-java and dd-trace-py accept it as parent 0, a trace without a parent span; " +
+        'x-datadog-parent-id "0" is read so here too)',
+    ],
+    [
+      'parent id "-1"',
+      { ...IDS, "x-datadog-parent-id": "-1" },
+      'x-datadog-parent-id "-1" is not an unsigned 64-bit decimal',
+    ],
+    [
+      "a parent id alone",
+      { "x-datadog-parent-id": "42" },
+      "no x-datadog-trace-id header: x-datadog-parent-id alone names no trace",
+    ],
+  ];
+  for (const [label, carrier, reason] of cases)
+    test(`${label}: withCarrier starts a new trace and says why`, async () => {
+      const told = await recordWarnings(() =>
+        withCarrier({ id: 1, traceContext: carrier }, "job", () => undefined),
+      );
+      assert.equal(parentIdOf(finishedSpan("job")), undefined, "a new trace");
+      assertSaidOnce(told, REJECTED, rejected("datadog", reason));
+    });
+
+  test("an id stored as JSON null is named as stored, not as missing", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier('{"x-datadog-trace-id": "12345678901234567890", "x-datadog-parent-id": null}'),
+    );
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected(
+        "datadog",
+        "x-datadog-parent-id is null, not a string: the carrier reader ignores it (`npx tracehop inspect` says why)",
+      ),
+    );
+  });
+
+  test("an id rounded past 2^53 is TRACEHOP_JSON_NUMBER_ID's alone", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier('{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}'),
+    );
+    assert.deepEqual(
+      told.processWarnings.map(([code]) => code),
+      ["TRACEHOP_JSON_NUMBER_ID"],
+    );
+  });
+
+  test("once per process and style: later rows, other reasons, say nothing more", async () => {
+    const told = await recordWarnings(() => {
+      for (let i = 0; i < 3; i++) contextFromCarrier({ ...IDS, "x-datadog-sampling-priority": `${i}.5` });
+      contextFromCarrier({ ...IDS, "x-datadog-parent-id": "-1" });
+    });
+    assert.equal(said(told, REJECTED).length, 1);
+    assert.match(said(told, REJECTED)[0]!, /x-datadog-sampling-priority "0\.5"/);
+    assert.equal(told.diagWarnings.length, 1);
+  });
+});
+
+describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
+  test("a broken traceparent: its rule, by section", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier({ traceparent: "00-0af7651916cd43dd8448eb211c80319C-b7ad6b7169203331-01" }),
+    );
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected(
+        "tracecontext",
+        'traceparent trace-id "0af7651916cd43dd8448eb211c80319C" has upper-case hex digits; trace-id is 32 ' +
+          "lowercase hex digits, not all zero (W3C Trace Context §3.2.2.3)",
+      ),
+    );
+  });
+
+  test("two styles refused: the first of the extract order is said, the other named", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier({ traceparent: "00-00-00-00", ...IDS, "x-datadog-parent-id": "x" }),
+    );
+    // The default extract order reads datadog first (docs/migration.md, "Configuration").
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected(
+        "datadog",
+        'x-datadog-parent-id "x" is not an unsigned 64-bit decimal',
+        " (the tracecontext style refused its headers too)",
+      ),
+    );
+  });
+
+  test("a bad b3 header, and bad x-b3-* ids, when those styles are read", async () => {
+    const b3 = createPropagator(["b3"]);
+    const single = await recordWarnings(() =>
+      contextFromCarrier({ b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-x" }, { propagator: b3 }),
+    );
+    assertSaidOnce(
+      single,
+      REJECTED,
+      rejected(
+        "b3",
+        'b3 "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-x": its sampling state "x" is not 0 (deny), ' +
+          "1 (accept) or d (debug; D is read as 1); a b3 header is {traceid}-{spanid}[-{sampled}[-{parentspanid}]] " +
+          '(openzipkin/b3-propagation, "Single Header")',
+      ),
+    );
+    const multi = await recordWarnings(() =>
+      contextFromCarrier(
+        { "x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7" },
+        { propagator: createPropagator(["b3multi"]) },
+      ),
+    );
+    assertSaidOnce(
+      multi,
+      REJECTED,
+      rejected("b3multi", "no x-b3-spanid header: x-b3-traceid alone names no parent span"),
+    );
+  });
+
+  test("a style outside the extract order, a b3 sampling state alone, no carrier: nothing said", async () => {
+    const told = await recordWarnings(() => {
+      contextFromCarrier({ b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-x" }); // b3 not read
+      contextFromCarrier({ b3: "0" }, { propagator: createPropagator(["b3"]) });
+      contextFromCarrier({ "x-b3-sampled": "1" }, { propagator: createPropagator(["b3multi"]) });
+      withCarrier({ id: 1, traceContext: null }, "none", () => undefined);
+      withCarrier({ id: 1, traceContext: {} }, "empty", () => undefined);
+      contextFromCarrier({ baggage: "k=v" });
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(told.diagWarnings, []);
+  });
+
+  test("a baggage restored beside a refused traceparent still says the trace was lost", async () => {
+    const told = await recordWarnings(() => contextFromCarrier({ baggage: "k=v", traceparent: "junk" }));
+    assert.deepEqual(said(told, REJECTED), [
+      rejected(
+        "tracecontext",
+        'traceparent "junk" is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)',
+      ),
+    ]);
+  });
+});
+
+describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
+  const BAD = { ...IDS, "x-datadog-sampling-priority": "1.0" };
+  const REASON =
+    'x-datadog-sampling-priority "1.0" is not an integer of at most 10 digits (not counting a sign and leading zeros)';
+  const entryPoints: [string, () => unknown][] = [
+    ["contextFromCarrier", () => contextFromCarrier(BAD)],
+    ["contextFromCarrier of JSON text", () => contextFromCarrier(JSON.stringify(BAD))],
+    ["withCarrier", () => withCarrier({ traceContext: BAD }, "w", () => undefined)],
+    ["traced", () => traced({ name: "t" })((_row: { traceContext: unknown }) => 1)({ traceContext: BAD })],
+    ["withBatch", () => withBatch([{ traceContext: BAD }], "b", () => undefined)],
+    ["withBatchItem", () => withBatchItem({ traceContext: BAD }, "i", () => undefined)],
+    ["withProcessSpan", () => withProcessSpan(BAD, { system: "kafka", destination: "q" }, () => undefined)],
+    [
+      "withBatchProcessSpan",
+      () => withBatchProcessSpan([{ headers: BAD }], { system: "kafka", destination: "q" }, () => undefined),
+    ],
+  ];
+  for (const [name, run] of entryPoints)
+    test(`${name} says it`, async () => {
+      const told = await recordWarnings(run);
+      assertSaidOnce(told, REJECTED, rejected("datadog", REASON));
+    });
+
+  test("a propagator's own extract (the HTTP path) says nothing", async () => {
+    const told = await recordWarnings(() => {
+      const ctx = createPropagator().extract(ROOT_CONTEXT, BAD, defaultTextMapGetter);
+      assert.equal(trace.getSpanContext(ctx), undefined);
+      createPropagator().extract(
+        ROOT_CONTEXT,
+        { ...IDS, "x-datadog-tags": "_dd.p.tid=640CFD8D00000000" },
+        defaultTextMapGetter,
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(told.diagWarnings, []);
+  });
+
+  test("nothing under OTEL_SDK_DISABLED=true", async () => {
+    process.env.OTEL_SDK_DISABLED = "true";
+    try {
+      const told = await recordWarnings(() => contextFromCarrier(BAD));
+      assert.deepEqual(told.processWarnings, []);
+    } finally {
+      delete process.env.OTEL_SDK_DISABLED;
+    }
+  });
+});
+
+describe("TRACEHOP_CARRIER_REJECTED: hostile carriers", () => {
+  test("control characters are escaped, a long value cut, the message bounded", async () => {
+    const value = `00-\u202e\u0007\u2028${"x".repeat(5000)}`;
+    const told = await recordWarnings(() => contextFromCarrier({ traceparent: value }));
+    const [message] = said(told, REJECTED);
+    assert.ok(message !== undefined);
+    assert.ok(message.length < 1000, `${message.length} characters`);
+    assert.match(message, /traceparent "00-\\u202e\\u0007\\u2028x+"… \(5006 characters\) is not version-/);
+    // Printable ASCII only, but for the § and … the reasons write themselves.
+    assert.ok(
+      [...message].every((c) => (c >= " " && c <= "~") || c === "§" || c === "…"),
+      message,
+    );
+  });
+
+  test("a carrier whose getters or traps throw: the restore goes on, nothing thrown", async () => {
+    const trap = new Proxy(
+      { "x-datadog-trace-id": "1", "x-datadog-parent-id": "x" },
+      {
+        ownKeys: () => {
+          throw new Error("trap");
+        },
+      },
+    );
+    const getter = Object.defineProperty({ "x-datadog-trace-id": "1" }, "x-datadog-parent-id", {
+      enumerable: true,
+      get: () => {
+        throw new Error("getter");
+      },
+    });
+    await recordWarnings(() => {
+      assert.equal(trace.getSpanContext(contextFromCarrier(trap)), undefined);
+      assert.equal(trace.getSpanContext(contextFromCarrier(getter)), undefined);
+    });
+  });
+});
+
+describe("TRACEHOP_TRACE_ID_TRUNCATED: the _dd.p.tid of a stored carrier dropped", () => {
+  const restoredId = `0000000000000000${LOW}`;
+  const TID_FIX = "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() writes it";
+  const cases: [string, string, string, string, string][] = [
+    [
+      "an upper-case _dd.p.tid",
+      "_dd.p.tid=640CFD8D00000000",
+      "malformed_tid",
+      'x-datadog-tags: _dd.p.tid "640CFD8D00000000" is not 16 lower-case hex digits, so it is dropped and the other tags kept',
+      TID_FIX,
+    ],
+    [
+      "a short _dd.p.tid",
+      "_dd.p.tid=640cfd8d,_dd.p.dm=-4",
+      "malformed_tid",
+      'x-datadog-tags: _dd.p.tid "640cfd8d" is not 16 lower-case hex digits, so it is dropped and the other tags kept',
+      TID_FIX,
+    ],
+    [
+      "an x-datadog-tags over 512 characters",
+      `_dd.p.tid=${TID},_dd.p.usr.id=${"a".repeat(500)}`,
+      "extract_max_size",
+      "x-datadog-tags dropped whole: 540 characters, over the limit of 512 (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH " +
+        "or tagsMaxLength, default 512; Datadog's tracers drop it whole too, never truncate it)",
+      "raise DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH (createPropagator's tagsMaxLength) where these carriers are " +
+        "restored, or propagate fewer _dd.p.* tags where they are written",
+    ],
+    [
+      "a member that breaks the grammar",
+      `_dd.p.tid=${TID},_dd.p.e=`,
+      "decoding_error",
+      "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, " +
+        "a space in a key, or a character outside printable ASCII) " +
+        '(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")',
+      "store x-datadog-tags as captureCarrier() (or the tracer's own inject) writes it",
+    ],
+  ];
+  for (const [label, tags, kind, reason, fix] of cases)
+    test(`${label}: the trace is continued with another trace id, and that is said`, async () => {
+      const told = await recordWarnings(() =>
+        withCarrier({ traceContext: { ...IDS, "x-datadog-tags": tags } }, "job", () => undefined),
+      );
+      const span = finishedSpan("job");
+      assert.equal(span.spanContext().traceId, restoredId);
+      assert.equal(parentIdOf(span), "000000000000002a");
+      assertSaidOnce(told, TRUNCATED, truncated(kind, reason, restoredId, fix));
+      assert.deepEqual(said(told, REJECTED), []);
+    });
+
+  test("nothing lost, nothing said: a valid or all-zero tid, a bad _dd.p.dm alone, a traceparent's id", async () => {
+    const told = await recordWarnings(() => {
+      contextFromCarrier({ ...IDS, "x-datadog-tags": `_dd.p.tid=${TID}` });
+      contextFromCarrier({ ...IDS, "x-datadog-tags": "_dd.p.tid=0000000000000000" });
+      contextFromCarrier({ ...IDS, "x-datadog-tags": `_dd.p.tid=${TID},_dd.p.dm=4` });
+      contextFromCarrier({ ...IDS, "x-datadog-tags": "_dd.p.dm=-4,_dd.p.e=" });
+      contextFromCarrier({
+        traceparent: `00-0000000000000000${LOW}-000000000000002a-01`,
+        ...IDS,
+        "x-datadog-tags": "_dd.p.tid=640CFD8D00000000",
+      });
+      contextFromCarrier(
+        { ...IDS, "x-datadog-tags": `_dd.p.tid=${TID}` },
+        { propagator: createPropagator(undefined, { tagsMaxLength: 0 }) },
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(told.diagWarnings, []);
+  });
+
+  test("once per process and kind", async () => {
+    const told = await recordWarnings(() => {
+      contextFromCarrier({ ...IDS, "x-datadog-tags": "_dd.p.tid=640CFD8D00000000" });
+      contextFromCarrier({ ...IDS, "x-datadog-tags": "_dd.p.tid=640cfd8d" });
+      contextFromCarrier({ ...IDS, "x-datadog-tags": `_dd.p.tid=${TID},_dd.p.e=` });
+    });
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, /for (\w+)\.\)$/.exec(message)?.[1]]),
+      [
+        [TRUNCATED, "malformed_tid"],
+        [TRUNCATED, "decoding_error"],
+      ],
+    );
+  });
+});

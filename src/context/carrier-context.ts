@@ -330,6 +330,13 @@ export function warnCarrierFromFailed(
  * trace at the stored carrier, and the first restore it cuts in the process says so (`diag.warn` and
  * the process warning `TRACEHOP_EXTRACT_BEHAVIOR_ON_STORED_CARRIER`, once per behavior).
  *
+ * A carrier that holds a style's ids and restores no context (`x-datadog-trace-id` `"+12345"`, a
+ * sampling priority `"1.0"`, an upper-case traceparent) is said once per process and style, with the
+ * reason `tracehop inspect` gives (`diag.warn` and the process warning `TRACEHOP_CARRIER_REJECTED`); one
+ * whose `x-datadog-tags` is dropped with its `_dd.p.tid`, so that the trace id restored lost its upper
+ * half, once per kind (`TRACEHOP_TRACE_ID_TRUNCATED`). docs/warnings.md, "Capturing and restoring a
+ * carrier".
+ *
  * @returns the context with the extracted span context, baggage and Datadog fields; the base context
  *   unchanged when nothing valid is found. Never throws on the carrier, whatever it holds.
  * @throws TypeError when `options.propagator` is not a TextMapPropagator or `options.context` is not a
@@ -394,7 +401,11 @@ export function extractWithoutWarnings(carrier: unknown, propagator: TextMapProp
  * `ROOT_CONTEXT`) with `options.propagator` (default: the global one). A propagator that throws (a
  * third-party one: createPropagator's styles never throw on a carrier) restores nothing, said once per
  * process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`); a `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of
- * `restart` / `ignore` that cut the trace is warned about (`warnIfStoredCarrierCut`). Never throws.
+ * `restart` / `ignore` that cut the trace is warned about (`warnIfStoredCarrierCut`); a carrier whose
+ * ids were refused (`warnIfCarrierRejected`: looked for only when no context was restored) or whose
+ * `_dd.p.tid` was dropped (`warnIfTraceIdTruncated`: only when an `x-datadog-tags` was dropped) too.
+ * `input`: what `stored` was read from, for the reasons of an id the reader kept no value of. Never
+ * throws.
  */
 function restoreStored(stored: StoredCarrier, options: CarrierOptions | null, input: unknown): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.

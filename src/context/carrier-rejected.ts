@@ -69,7 +69,8 @@ const MAX_MESSAGE_LENGTH = 1500;
  * `warnIfStoredCarrierCut`) that refused them: the style, the header, the first rule it breaks (the
  * reason `tracehop inspect` gives), what to fix, and `npx tracehop inspect` for the whole report.
  * `input`: what the stored carrier was read from, looked into only for an id the reader kept no value
- * of (a JSON `null`, a number; an id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again).
+ * of (a JSON `null`, a number; an id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again;
+ * a negative one, which that warning does not cover, is said).
  * A carrier that holds no ids of the styles read (a row written without a carrier: `null`, `{}`) costs
  * a few look-ups by name; once each style in the order is warned about, nothing. Values are quoted
  * escaped and cut ({@link boundedText}). Never throws.
@@ -88,9 +89,10 @@ export function warnIfCarrierRejected(
     const style = refused[0];
     if (style === undefined || hasWarned(rejectedKey(style))) return;
     const carrier = normalizedOf(stored);
-    const reason = rejectionReason(style, carrier, storedIdFields(input), SEE_INSPECT);
+    const raw = storedIdFields(input);
+    const reason = rejectionReason(style, carrier, raw, SEE_INSPECT);
     // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
-    if (reason.includes(JSON_NUMBER_BEYOND_2_53)) return;
+    if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(raw)) return;
     const others = refused.slice(1);
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
@@ -208,6 +210,22 @@ function normalizedOf(stored: StoredCarrier): NormalizedCarrier {
     if (value.length <= MAX_CARRIER_VALUE_LENGTH) carrier.set(stored.names[i]!, [value]);
   }
   return carrier;
+}
+
+/**
+ * Whether `raw` ({@link storedIdFields}) holds an `x-datadog-trace-id` or `x-datadog-parent-id` stored as
+ * a JSON number past 2^53: what `TRACEHOP_JSON_NUMBER_ID` says (`idTextFromNumber`, ids.ts).
+ */
+function holdsRoundedId(raw: Record<string, unknown>): boolean {
+  return Object.keys(raw).some((key) => {
+    const value = raw[key];
+    return (
+      asciiLowerName(key) !== "x-b3-spanid" &&
+      typeof value === "number" &&
+      Number.isInteger(value) &&
+      value > Number.MAX_SAFE_INTEGER
+    );
+  });
 }
 
 /** The id headers a reason looks at as stored when the reader kept no value of them (`unreadIdReason`). */

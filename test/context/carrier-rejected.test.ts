@@ -142,6 +142,21 @@ describe("TRACEHOP_CARRIER_REJECTED: the Datadog ids of a stored carrier refused
     );
   });
 
+  test("a negative id stored as a JSON number, which TRACEHOP_JSON_NUMBER_ID does not cover, is said", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier('{"x-datadog-trace-id": -12345678901234567890, "x-datadog-parent-id": "1"}'),
+    );
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected(
+        "datadog",
+        "x-datadog-trace-id is a JSON number beyond 2^53, which JSON readers round: the carrier reader " +
+          "ignores it (`npx tracehop inspect` says why)",
+      ),
+    );
+  });
+
   test("once per process and style: later rows, other reasons, say nothing more", async () => {
     const told = await recordWarnings(() => {
       for (let i = 0; i < 3; i++) contextFromCarrier({ ...IDS, "x-datadog-sampling-priority": `${i}.5` });

@@ -67,7 +67,7 @@ describe("Datadog ids stored as JSON numbers", () => {
     assert.doesNotMatch(told.diagWarnings[0]!, /9007199254740993/);
   });
 
-  test("a JSON number that is no rounded id (negative, another field) gets the diag warning only", async () => {
+  test("a JSON number that is no rounded id (negative, another field): no TRACEHOP_JSON_NUMBER_ID, diag warnings", async () => {
     const told = await recordWarnings(() =>
       contextFromCarrier(
         JSON.parse(
@@ -76,12 +76,17 @@ describe("Datadog ids stored as JSON numbers", () => {
       ),
     );
     assert.equal(trace.getSpanContext(told.result), undefined);
-    assert.deepEqual(told.processWarnings, []);
+    // The carrier it leaves without a context is said as refused (carrier-rejected.test.ts).
+    assert.deepEqual(
+      told.processWarnings.map(([code]) => code),
+      ["TRACEHOP_CARRIER_REJECTED"],
+    );
     assert.deepEqual(
       told.diagWarnings.map((m) => m.slice(0, m.indexOf(":", "tracehop: ".length))),
       [
         "tracehop: x-datadog-trace-id is a JSON number read as -12345678901234567000",
         "tracehop: x-datadog-origin is a JSON number read as 1e+300",
+        "tracehop: a stored carrier held x-datadog-* ids but restored no context, so its work started a new trace",
       ],
     );
   });

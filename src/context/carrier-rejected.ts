@@ -82,23 +82,29 @@ export function warnIfCarrierRejected(
 ): void {
   try {
     if (!(propagator instanceof MultiStylePropagator) || propagator._behavior !== "continue") return;
+    const styles = propagator._extractStyles;
     const get = (name: string) => storedCarrierGetter.get(stored, name);
-    const refused: TraceStyle[] = [];
-    for (const style of propagator._extractStyles)
-      if (style !== "baggage" && holdsStyleIds(style, get)) refused.push(style);
-    const style = refused[0];
-    if (style === undefined || hasWarned(rejectedKey(style))) return;
+    // Once every style of the order is said, a few Set look-ups and nothing more.
+    let style: TraceStyle | undefined;
+    for (const each of styles)
+      if (each !== "baggage" && !hasWarned(REJECTED_KEYS[each]) && holdsStyleIds(each, get)) {
+        style = each;
+        break;
+      }
+    if (style === undefined) return;
+    const others = styles.filter(
+      (each): each is TraceStyle => each !== "baggage" && each !== style && holdsStyleIds(each, get),
+    );
     const carrier = normalizedOf(stored);
     const raw = storedIdFields(input);
     const reason = rejectionReason(style, carrier, raw, SEE_INSPECT);
     // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
     if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(raw)) return;
-    const others = refused.slice(1);
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
       : "";
     warnOnce(
-      rejectedKey(style),
+      REJECTED_KEYS[style],
       boundedText(
         `tracehop: a stored carrier held ${TRACE_STYLE_HEADERS[style]} but restored no context, so its work ` +
           `started a new trace: the ${style} style refused it: ${reason}${also}. Fix what writes these carriers: ` +
@@ -112,10 +118,13 @@ export function warnIfCarrierRejected(
   }
 }
 
-/** The once-per-process key of {@link warnIfCarrierRejected} for `style`. */
-function rejectedKey(style: TraceStyle): string {
-  return `${CARRIER_REJECTED_WARNING}:${style}`;
-}
+/** The once-per-process key of {@link warnIfCarrierRejected} for each style, built once. */
+const REJECTED_KEYS: Readonly<Record<TraceStyle, string>> = {
+  datadog: `${CARRIER_REJECTED_WARNING}:datadog`,
+  tracecontext: `${CARRIER_REJECTED_WARNING}:tracecontext`,
+  b3: `${CARRIER_REJECTED_WARNING}:b3`,
+  b3multi: `${CARRIER_REJECTED_WARNING}:b3multi`,
+};
 
 /**
  * Internal: the count of dropped `x-datadog-tags` headers (`tagsErrorNote`) before a restore's

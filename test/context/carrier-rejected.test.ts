@@ -200,6 +200,25 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
     );
   });
 
+  test("a style already said: the next one the carrier's order refused is said", async () => {
+    const told = await recordWarnings(() => {
+      contextFromCarrier({ traceparent: "junk" });
+      contextFromCarrier({ traceparent: "junk", ...IDS, "x-datadog-parent-id": "x" });
+      contextFromCarrier({ traceparent: "junk", ...IDS, "x-datadog-parent-id": "y" });
+    });
+    assert.deepEqual(said(told, REJECTED), [
+      rejected(
+        "tracecontext",
+        'traceparent "junk" is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)',
+      ),
+      rejected(
+        "datadog",
+        'x-datadog-parent-id "x" is not an unsigned 64-bit decimal',
+        " (the tracecontext style refused its headers too)",
+      ),
+    ]);
+  });
+
   test("a bad b3 header, and bad x-b3-* ids, when those styles are read", async () => {
     const b3 = createPropagator(["b3"]);
     const single = await recordWarnings(() =>

@@ -711,6 +711,76 @@ test("a local root sampled by the OpenTelemetry SDK: no decision maker from trac
   assert.match(ownHeaders["x-datadog-tags"] ?? "", /(^|,)_dd\.p\.dm=-0(,|$)/);
 });
 
+describe("manual keep and drop: the decision maker dd-trace's manual.keep / manual.drop writes (docs/migration.md)", () => {
+  /**
+   * The headers dd-trace's child span of `carrier` injects after `tag` (`manual.keep`, `manual.drop`), and
+   * tracehop's child span after `setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority })`.
+   */
+  function afterManualDecision(
+    carrier: Record<string, string>,
+    tag: string,
+    samplingPriority: number,
+  ): { theirs: Record<string, string>; mine: Record<string, string> } {
+    const dd = ddPropagator(DEFAULT_STYLES);
+    const span = ddTracer().startSpan("child", { childOf: dd.extract({ ...carrier }) });
+    (span as unknown as { setTag(key: string, value: unknown): void }).setTag(tag, true);
+    const theirs: Record<string, string> = {};
+    dd.inject(span.context(), theirs);
+    span.finish();
+    const ours = createPropagator(DEFAULT_STYLES);
+    const ctx = extractFrom(ours, carrier);
+    const child = trace.setSpanContext(ctx, {
+      ...trace.getSpanContext(ctx)!,
+      spanId: "00000000000000aa",
+      isRemote: false,
+    });
+    const decided = setDatadogContext(child, { ...getDatadogContext(child), samplingPriority });
+    const mine: Record<string, string> = {};
+    ours.inject(decided, mine, setter);
+    return { theirs, mine };
+  }
+  const dm = (carrier: Record<string, string>) => /(?:=|;)t\.dm:([^;,]*)/.exec(carrier.tracestate ?? "")?.[1];
+  const stored = (priority: string, tags: string) => ({
+    ...datadogIds("ab54a98ceb1f0ad2", "000000000000002a"),
+    "x-datadog-sampling-priority": priority,
+    "x-datadog-tags": tags,
+  });
+
+  for (const [priority, tags] of [
+    ["1", "_dd.p.tid=640cfd8d00000000,_dd.p.dm=-1"],
+    ["1", "_dd.p.dm=-0"],
+    ["1", "_dd.p.tid=640cfd8d00000000"],
+  ] as const)
+    test(`keep (2) of priority ${priority}, x-datadog-tags ${tags}: _dd.p.dm=-4 as dd-trace's`, () => {
+      const { theirs, mine } = afterManualDecision(stored(priority, tags), "manual.keep", 2);
+      assert.equal(mine["x-datadog-sampling-priority"], theirs["x-datadog-sampling-priority"]);
+      assert.equal(mine["x-datadog-sampling-priority"], "2");
+      assert.equal(ddPropagator(DEFAULT_STYLES).extract(mine)?._trace.tags["_dd.p.dm"], "-4");
+      assert.equal(
+        theirs["x-datadog-tags"]?.split(",").find((t) => t.startsWith("_dd.p.dm=")),
+        "_dd.p.dm=-4",
+      );
+      assert.equal(dm(mine), "-4");
+      assert.equal(dm(theirs), "-4");
+    });
+
+  test("drop (-1) of an unsampled trace that carried _dd.p.dm: x-datadog-tags without it, as dd-trace's; dd-trace's dd= still says t.dm:-4, tracehop's does not", () => {
+    const { theirs, mine } = afterManualDecision(
+      stored("0", "_dd.p.tid=640cfd8d00000000,_dd.p.dm=-1"),
+      "manual.drop",
+      -1,
+    );
+    assert.equal(mine["x-datadog-sampling-priority"], "-1");
+    assert.equal(theirs["x-datadog-sampling-priority"], "-1");
+    assert.equal(mine["x-datadog-tags"], "_dd.p.tid=640cfd8d00000000");
+    assert.equal(theirs["x-datadog-tags"], "_dd.p.tid=640cfd8d00000000");
+    assert.equal(dm(mine), undefined);
+    // dd-trace-js `_injectTraceparent` writes t.dm from the sampling mechanism whatever the priority;
+    // its own x-datadog-tags and Datadog's rule (removed on a drop decision) say none.
+    assert.equal(dm(theirs), "-4");
+  });
+});
+
 describe("B3 debug flag: the priority dd-trace and tracehop read from the same carrier", () => {
   // dd-trace 5 text_map.js `getB3Priority`: debug is USER_KEEP (2), sampled 1 AUTO_KEEP, 0 AUTO_REJECT;
   // no decision maker. Each carrier is read by both with the same extract order (tracehop's `b3` is

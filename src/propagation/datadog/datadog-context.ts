@@ -11,7 +11,7 @@ import { describeNotPlain, describeValue } from "../../describe-value.js";
 import { isPlainObject } from "../../plain-object.js";
 import { firstUnknownKey } from "../../known-options.js";
 import { warnOnce } from "../../warn-once.js";
-import { TID_TAG } from "./constants.js";
+import { DECISION_MAKER_TAG, TID_TAG } from "./constants.js";
 import { isPropagatablePriority } from "./tracestate-dd.js";
 import { ZERO_HEX16 } from "./ids.js";
 import type { EncodedFields } from "./injection-fields.js";
@@ -197,6 +197,16 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   0 from the flag (docs/conformance.md, "W3C sampled flag against `s:`"), so `-1` on a sampled span
  *   goes out as `1`. To drop a trace, make its span unsampled (a sampler), not only its priority. Set
  *   so on the span of `ctx`, it is said once per process (`TRACEHOP_PRIORITY_AGAINST_SAMPLED_FLAG`).
+ *   A priority other than the one `ctx` holds is a manual decision, and the decision maker `_dd.p.dm`
+ *   follows it as dd-trace's manual keep and drop (dd-trace-js `priority_sampler.js` `setPriority` and
+ *   `#addDecisionMaker`; Datadog's `SamplingMechanism` 4, manual): on keep (priority > 0) it becomes
+ *   `-4`, on drop (priority <= 0) it is removed. This applies only when the `propagationTags` given hold
+ *   the same `_dd.p.dm` as `ctx` (or neither has one: the caller left it as it was, the usual
+ *   `{ ...getDatadogContext(ctx), samplingPriority: 2 }`) and the priority agrees with the span's
+ *   sampled flag (against it, injection sends the flag's decision, with a decision maker `-0` on keep
+ *   and none on drop, as for an extracted priority). The priority `ctx` holds: that of
+ *   {@link getDatadogContext}, else, for a valid span (without Datadog fields or a priority), its
+ *   sampled flag's 1 or 0. A `_dd.p.dm` the caller changed, added or left out is kept as given.
  * - `origin`: text. Injection writes `x-datadog-origin` only when it is printable ASCII (`isValidOrigin`;
  *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
@@ -223,7 +233,54 @@ export function setDatadogContext(ctx: Context, fields: DatadogContextFields): C
   const spanContext = trace.getSpanContext(ctx);
   if (checked.samplingPriority !== undefined && spanContext !== undefined)
     warnIfPriorityAgainstFlag(checked.samplingPriority, spanContext);
+  followManualDecision(checked, ctx, spanContext);
   return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(checked, boundTraceId(spanContext?.traceId)));
+}
+
+/** Decision maker of a manual keep (Datadog `SamplingMechanism.MANUAL`, 4; dd-trace-js `SAMPLING_MECHANISM_MANUAL`). */
+const DECISION_MAKER_MANUAL = "-4";
+
+/**
+ * The decision maker of `fields` (the checked copy {@link setDatadogContext} stores, changed in place)
+ * after a manual decision, as dd-trace's manual keep and drop leave it (dd-trace-js `priority_sampler.js`
+ * `setPriority`: the mechanism becomes manual, and `#addDecisionMaker(root, true)` writes `-4` on keep,
+ * priority > 0, and removes `_dd.p.dm` on drop; Datadog's `SamplingMechanism` 4). Only when the priority
+ * differs from the one `ctx` holds ({@link heldPriority}), the `_dd.p.dm` given is the one `ctx` holds
+ * (none in either counts: the caller did not change it), and the priority agrees with the sampled flag
+ * of a valid span in `ctx` (against it, injection's `decisionOfFlag` decides the decision maker).
+ * Never throws: fields of `ctx` that throw when read leave `fields` as given.
+ */
+function followManualDecision(
+  fields: DatadogContext,
+  ctx: Context,
+  spanContext: SpanContext | undefined,
+): void {
+  const priority = fields.samplingPriority;
+  if (priority === undefined) return;
+  try {
+    const valid = spanContext !== undefined && isSpanContextValid(spanContext);
+    const sampled = valid && isSampledFlags(spanContext.traceFlags);
+    if (valid && priority > 0 !== sampled) return;
+    const held = getDatadogContext(ctx);
+    const heldDecisionMaker: unknown = held?.propagationTags?.[DECISION_MAKER_TAG];
+    if (fields.propagationTags[DECISION_MAKER_TAG] !== heldDecisionMaker) return;
+    if (priority === heldPriority(held, valid, sampled)) return;
+    if (priority > 0) fields.propagationTags[DECISION_MAKER_TAG] = DECISION_MAKER_MANUAL;
+    else delete fields.propagationTags[DECISION_MAKER_TAG];
+  } catch {
+    // Stored fields changed in place into something that throws: the fields stay as given.
+  }
+}
+
+/**
+ * The sampling priority `ctx` holds before {@link setDatadogContext} changes it: its Datadog fields'
+ * (`held`), else (no fields, or fields without a priority) the 1 or 0 of the sampled flag of a valid
+ * span, what injection writes for it; else none.
+ */
+function heldPriority(held: DatadogContext | undefined, valid: boolean, sampled: boolean): unknown {
+  const priority: unknown = held?.samplingPriority;
+  if (priority !== undefined) return priority;
+  return valid ? (sampled ? 1 : 0) : undefined;
 }
 
 /** Process warning code of {@link warnIfPriorityAgainstFlag}. */

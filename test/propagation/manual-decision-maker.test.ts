@@ -103,7 +103,7 @@ describe("setDatadogContext: the decision maker of a manual keep or drop", () =>
     assert.equal(carrier["x-datadog-tags"], "_dd.p.dm=-0");
   });
 
-  test("a local span without Datadog fields: its flag's priority is the one held", () => {
+  test("a local span without Datadog fields holds no decision to change: the fields are taken as given", () => {
     for (const sampled of [true, false]) {
       const ctx = trace.setSpanContext(ROOT_CONTEXT, {
         traceId: "0af7651916cd43dd8448eb211c80319c",
@@ -111,13 +111,22 @@ describe("setDatadogContext: the decision maker of a manual keep or drop", () =>
         traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
         isRemote: false,
       });
-      const same = setDatadogContext(ctx, { samplingPriority: sampled ? 1 : 0 });
-      assert.deepEqual(getDatadogContext(same)?.propagationTags, {});
-      const manual = setDatadogContext(ctx, { samplingPriority: sampled ? 2 : -1 });
-      assert.deepEqual(getDatadogContext(manual)?.propagationTags, sampled ? { "_dd.p.dm": "-4" } : {});
+      const set = setDatadogContext(ctx, { samplingPriority: sampled ? 2 : -1 });
+      assert.deepEqual(getDatadogContext(set)?.propagationTags, {});
     }
   });
 
+  test("Datadog fields without a priority: the sampled flag's 1 is the one held", () => {
+    const ctx = createPropagator().extract(
+      ROOT_CONTEXT,
+      normalizeCarrier({ ...ROW, "x-datadog-tags": "_dd.p.dm=-1" }),
+      normalizedCarrierGetter,
+    );
+    const same = setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 1 });
+    assert.equal(getDatadogContext(same)?.propagationTags["_dd.p.dm"], "-1");
+    const kept = setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: 2 });
+    assert.equal(getDatadogContext(kept)?.propagationTags["_dd.p.dm"], "-4");
+  });
   test("a W3C-only trace (fields derived from the flag): manual keep adds -4", () => {
     const ctx = createPropagator().extract(
       ROOT_CONTEXT,
@@ -128,16 +137,11 @@ describe("setDatadogContext: the decision maker of a manual keep or drop", () =>
     assert.equal(getDatadogContext(kept)?.propagationTags["_dd.p.dm"], "-4");
   });
 
-  test("no span in the context: a priority set is a manual decision (none held)", () => {
-    assert.deepEqual(
-      getDatadogContext(setDatadogContext(ROOT_CONTEXT, { samplingPriority: 2 }))?.propagationTags,
-      {
-        "_dd.p.dm": "-4",
-      },
-    );
-    assert.deepEqual(
-      getDatadogContext(setDatadogContext(ROOT_CONTEXT, { samplingPriority: 0 }))?.propagationTags,
-      {},
-    );
+  test("no span and no fields in the context: no decision held to change, the fields taken as given", () => {
+    for (const samplingPriority of [2, 0])
+      assert.deepEqual(
+        getDatadogContext(setDatadogContext(ROOT_CONTEXT, { samplingPriority }))?.propagationTags,
+        {},
+      );
   });
 });

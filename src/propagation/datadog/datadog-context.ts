@@ -205,8 +205,9 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   `{ ...getDatadogContext(ctx), samplingPriority: 2 }`) and the priority agrees with the span's
  *   sampled flag (against it, injection sends the flag's decision, with a decision maker `-0` on keep
  *   and none on drop, as for an extracted priority). The priority `ctx` holds: that of
- *   {@link getDatadogContext}, else, for a valid span (without Datadog fields or a priority), its
- *   sampled flag's 1 or 0. A `_dd.p.dm` the caller changed, added or left out is kept as given.
+ *   {@link getDatadogContext} (of fields without one, the sampled flag's 1 or 0); a context without
+ *   Datadog fields (a span started here, or none) holds no decision to change and takes the fields as
+ *   given. A `_dd.p.dm` the caller changed, added or left out is kept as given.
  * - `origin`: text. Injection writes `x-datadog-origin` only when it is printable ASCII (`isValidOrigin`;
  *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
@@ -245,7 +246,9 @@ const DECISION_MAKER_MANUAL = "-4";
  * after a manual decision, as dd-trace's manual keep and drop leave it (dd-trace-js `priority_sampler.js`
  * `setPriority`: the mechanism becomes manual, and `#addDecisionMaker(root, true)` writes `-4` on keep,
  * priority > 0, and removes `_dd.p.dm` on drop; Datadog's `SamplingMechanism` 4). Only when the priority
- * differs from the one `ctx` holds ({@link heldPriority}), the `_dd.p.dm` given is the one `ctx` holds
+ * differs from the one the Datadog fields of `ctx` hold ({@link heldPriority}; a context without
+ * Datadog fields holds no decision to change: the fields are taken as given), the `_dd.p.dm` given is
+ * the one `ctx` holds
  * (none in either counts: the caller did not change it), and the priority agrees with the sampled flag
  * of a valid span in `ctx` (against it, injection's `decisionOfFlag` decides the decision maker).
  * Never throws: fields of `ctx` that throw when read leave `fields` as given.
@@ -262,9 +265,11 @@ function followManualDecision(
     const sampled = valid && isSampledFlags(spanContext.traceFlags);
     if (valid && priority > 0 !== sampled) return;
     const held = getDatadogContext(ctx);
-    const heldDecisionMaker: unknown = held?.propagationTags?.[DECISION_MAKER_TAG];
+    if (held === undefined) return;
+    const heldDecisionMaker: unknown = held.propagationTags?.[DECISION_MAKER_TAG];
     if (fields.propagationTags[DECISION_MAKER_TAG] !== heldDecisionMaker) return;
-    if (priority === heldPriority(held, valid, sampled)) return;
+    const before = heldPriority(held, valid, sampled);
+    if (before === undefined || priority === before) return;
     if (priority > 0) fields.propagationTags[DECISION_MAKER_TAG] = DECISION_MAKER_MANUAL;
     else delete fields.propagationTags[DECISION_MAKER_TAG];
   } catch {
@@ -274,11 +279,11 @@ function followManualDecision(
 
 /**
  * The sampling priority `ctx` holds before {@link setDatadogContext} changes it: its Datadog fields'
- * (`held`), else (no fields, or fields without a priority) the 1 or 0 of the sampled flag of a valid
- * span, what injection writes for it; else none.
+ * (`held`), else (fields without a priority) the 1 or 0 of the sampled flag of a valid span, what
+ * injection writes for it; else none.
  */
-function heldPriority(held: DatadogContext | undefined, valid: boolean, sampled: boolean): unknown {
-  const priority: unknown = held?.samplingPriority;
+function heldPriority(held: DatadogContext, valid: boolean, sampled: boolean): unknown {
+  const priority: unknown = held.samplingPriority;
   if (priority !== undefined) return priority;
   return valid ? (sampled ? 1 : 0) : undefined;
 }

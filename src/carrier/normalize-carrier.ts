@@ -1,6 +1,7 @@
 import type { TextMapGetter } from "@opentelemetry/api";
 import { idTextFromNumber } from "../propagation/datadog/ids.js";
-import { PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { PROPAGATION_HEADER_NAMES, PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
 import { asciiLowerName } from "./ascii-lower-name.js";
 import { asBytes, carrierObject, utf8 } from "./carrier-object.js";
 import { MAX_CARRIER_FIELD_VALUES, MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "./trace-carrier.js";
@@ -22,9 +23,12 @@ export type NormalizedCarrier = Map<string, string[]>;
  *   ({@link OverflowCarrier}), as asked or in lower case.
  * - Values, each at most {@link MAX_CARRIER_VALUE_LENGTH}: a string; bytes (a Buffer, typed array,
  *   `ArrayBuffer`, or the JSON form `{ "type": "Buffer", "data": [...] }`: tulios/kafkajs#1024) decoded
- *   as UTF-8; a safe integer or a bigint as its decimal text (a larger number is refused:
+ *   as UTF-8; a safe integer or a bigint as its decimal text; any other number and a boolean as its
+ *   text (`"1.5"`, `"true"`), judged by each style as that string (a Datadog id beyond 2^53 is refused:
  *   DataDog/dd-trace-js#344); an array of those, in order (RFC 9110 §5.3), at most
- *   {@link MAX_CARRIER_FIELD_VALUES} per name. Anything else is ignored.
+ *   {@link MAX_CARRIER_FIELD_VALUES} per name. An object that is not bytes, or an array inside an array,
+ *   in a propagation header is an invalid value ({@link NOT_TEXT_VALUE}); `null`, an empty array and
+ *   anything else are no value (the field is missing).
  *
  * The result is a `Map`, so no key (`__proto__`) reaches an object prototype. Never throws: a carrier
  * whose keys or values cannot be read yields what could be read, or an empty map.
@@ -148,7 +152,30 @@ class OverflowCarrier extends Map<string, string[]> {
   }
 }
 
-/** One value as text, or `undefined` when it is not a kind a carrier may hold or is too long. */
+/**
+ * Internal: the text a propagation header holding a structure (an object that is not bytes, an array
+ * inside an array) is read as: a value no style's grammar accepts (it starts with U+0000, which no
+ * header value, id, priority, origin or tag may hold), so the field is judged as a present, invalid
+ * one — an invalid `x-datadog-sampling-priority` drops the Datadog context, as the text `"1.5"` does —
+ * never as a missing one.
+ */
+export const NOT_TEXT_VALUE = "\u0000(not text)";
+
+/**
+ * One value as text, or `undefined` when it is not a kind a carrier may hold (or is too long), for a
+ * header of lower-case `name`:
+ * - a string as it is; a bigint and a safe integer as decimal text;
+ * - any other number as its text (`String(n)`: `1.5`, `-1.5`, `1e+21`), judged then as that string is
+ *   (the priority `1.5` is invalid as `"1.5"` is), except an integer beyond 2^53 in `x-datadog-trace-id`
+ *   or `x-datadog-parent-id`: JSON.parse rounded it, and it is refused with a diagnostic, never read
+ *   rounded (DataDog/dd-trace-js#344, prisma/orm#20205; `idTextFromNumber`);
+ * - a boolean as its text (`"true"`, `"false"`: `x-b3-sampled: true` is sampled, as
+ *   `@opentelemetry/propagator-b3` reads a boolean; a priority `true` is invalid);
+ * - bytes decoded as UTF-8;
+ * - another object (a structure) in a header of `PROPAGATION_HEADER_NAMES` as {@link NOT_TEXT_VALUE},
+ *   an invalid value; in any other header, nothing;
+ * - `null`, `undefined` and anything else: nothing (a missing value).
+ */
 function valueText(value: unknown, name: string): string | undefined {
   switch (typeof value) {
     case "string":
@@ -157,17 +184,25 @@ function valueText(value: unknown, name: string): string | undefined {
       if (Number.isSafeInteger(value)) return String(value);
       // An integer beyond 2^53 was rounded by JSON.parse: refused with a diagnostic, never rounded
       // silently (DataDog/dd-trace-js#344, prisma/orm#20205).
-      return Number.isInteger(value) ? idTextFromNumber(value, name) : undefined;
+      if (Number.isInteger(value) && isDatadogIdName(name)) return idTextFromNumber(value, name);
+      return String(value);
     case "bigint":
+    case "boolean":
       return String(value);
     case "object": {
       if (value === null) return undefined;
       const bytes = asBytes(value, MAX_CARRIER_VALUE_LENGTH);
-      return bytes ? utf8.decode(bytes) : undefined;
+      if (bytes) return utf8.decode(bytes);
+      return bytes === undefined && PROPAGATION_HEADER_SET.has(name) ? NOT_TEXT_VALUE : undefined;
     }
     default:
       return undefined;
   }
+}
+
+/** True for `x-datadog-trace-id` and `x-datadog-parent-id`, the 64-bit ids of a Datadog carrier. */
+function isDatadogIdName(name: string): boolean {
+  return name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID;
 }
 
 /** Adds the value(s) of one carrier key under its ASCII-lower-cased name. */

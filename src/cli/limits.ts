@@ -2,6 +2,7 @@
 // per header), the tracestate and baggage readers (W3C limits and grammar), and the x-datadog-tags
 // decoder. The library decides what it drops; these functions only say why.
 import { ROOT_CONTEXT, type Baggage } from "@opentelemetry/api";
+import { asBytes } from "../carrier/carrier-object.js";
 import { isHeaderNameText } from "../carrier/header-text-fields.js";
 import {
   normalizeCarrier,
@@ -104,6 +105,8 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     }
     if (typeof value === "number") continue;
     const values: unknown[] = Array.isArray(value) ? value : [value];
+    const notText = notTextNote(key, values.slice(0, MAX_CARRIER_FIELD_VALUES));
+    if (notText !== undefined) notes.push(notText);
     const read = normalizeCarrier({ [key]: value }).get(name)?.length ?? 0;
     if (read === values.length) continue;
     const reasons: string[] = [];
@@ -168,6 +171,38 @@ function repeatedReading(name: string): string {
   if (name.startsWith("x-datadog-") || name.startsWith("ot-baggage-"))
     return "the datadog style reads the last value";
   return "the B3 styles read the first value";
+}
+
+/**
+ * What the carrier reader makes of the booleans and structures (an object that is not bytes, an array
+ * inside the array of repeated values) among `values`, the values of header `key`: a boolean is read
+ * as its text (`"true"`), a structure in a header of `PROPAGATION_HEADER_NAMES` as an invalid value
+ * (`NOT_TEXT_VALUE`, normalize-carrier.ts), never as a missing one. `undefined` when there are none
+ * (or the structure is in another header, which the reader ignores: said by {@link whyValueRefused}).
+ */
+function notTextNote(key: string, values: readonly unknown[]): string | undefined {
+  const booleans = values.filter((v): v is boolean => typeof v === "boolean");
+  const name = key.toLowerCase();
+  const structures = PROPAGATION_HEADER_SET.has(name)
+    ? values.filter(
+        (v) => typeof v === "object" && v !== null && asBytes(v, Number.MAX_SAFE_INTEGER) === undefined,
+      ).length
+    : 0;
+  const parts: string[] = [];
+  if (booleans.length > 0)
+    parts.push(
+      `stored as the JSON boolean ${String(booleans[0])}${booleans.length > 1 ? " (and others)" : ""}, it is read as its text ${JSON.stringify(String(booleans[0]))}, judged as that string`,
+    );
+  if (structures > 0)
+    parts.push(
+      "stored as a JSON object or array, it is read as an invalid value, never as a missing one" +
+        (name === X_DATADOG_SAMPLING_PRIORITY
+          ? ' (an invalid priority drops the Datadog context, as the text "1.5" does)'
+          : ""),
+    );
+  return parts.length === 0
+    ? undefined
+    : `${key}: ${parts.join("; ")}; carriers hold strings: store it as a string`;
 }
 
 /** Why the carrier reader refuses one value (not a number: those are said with their digits). */

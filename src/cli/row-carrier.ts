@@ -12,7 +12,11 @@ import {
 } from "../context/carrier-in-other-field.js";
 import { MAX_FIELDS_LOOKED_AT } from "../context/holds-carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
-import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import {
+  X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
+  X_DATADOG_TRACE_ID,
+} from "../propagation/datadog/constants.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 import type { InspectInput } from "./input.js";
 
@@ -281,8 +285,8 @@ function nestedPrototypeKeyFinding(name: string, reader: string, key: string): s
 /**
  * One diagnostic for each value of `carrier` stored as a JSON number (its digits as written in `text`,
  * the carrier's JSON text, when given): ids beyond 2^53 were rounded by every JSON reader and are
- * refused (DataDog/dd-trace-js#344, prisma/orm#20205); other numbers are read as their decimal text, or
- * ignored when not exact integers. The ids are always said; other numbers up to {@link MAX_LISTED},
+ * refused (DataDog/dd-trace-js#344, prisma/orm#20205); other numbers are read as their text
+ * (`String(n)`: `"1.5"`), judged as that string. The ids are always said; other numbers up to {@link MAX_LISTED},
  * then counted (each is a search of `text`).
  */
 function numberDiagnostics(
@@ -314,8 +318,12 @@ function numberDiagnostics(
         Number.isSafeInteger(value)
           ? `${key} is stored as a JSON number (${digits ?? value}); it is exact and read as "${value}", ` +
               `but carriers hold strings: store it as a string`
-          : `${key} is stored as a JSON number (${digits ?? value}) that is not an exact integer; it is ignored; ` +
-              `store it as a string`,
+          : `${key} is stored as a JSON number (${digits ?? value}) that is not a safe integer; it is read as its ` +
+              `text ${JSON.stringify(String(value))} and judged as that string` +
+              (lowerKey === X_DATADOG_SAMPLING_PRIORITY
+                ? ` (an invalid priority drops the Datadog context)`
+                : "") +
+              `; store it as a string`,
       );
   }
   if (numbers > MAX_LISTED)

@@ -1,7 +1,7 @@
 // Why a propagation style refuses a carrier that holds its headers, in words: the rules each style's
 // extraction applies, said for `tracehop inspect` (src/cli/styles.ts) and for the warning of a restore
 // that found no context (src/context/carrier-rejected.ts). The styles decide; these only say why.
-import type { NormalizedCarrier } from "../carrier/normalize-carrier.js";
+import { NOT_TEXT_VALUE, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_SAMPLING_PRIORITY, X_DATADOG_TRACE_ID } from "./datadog/constants.js";
 import { decimalToHex16, ZERO_HEX16 } from "./datadog/ids.js";
 import { parseSamplingPriority } from "./datadog/tracestate-dd.js";
@@ -36,9 +36,19 @@ export function fieldOf(
   const read = firstJoinedPart(stored);
   const quoted =
     read === stored
-      ? JSON.stringify(stored)
+      ? quotedValue(stored)
       : `${JSON.stringify(stored)} (values joined with commas: the first is read, and none may be empty)`;
   return { read, quoted };
+}
+
+/**
+ * A value the carrier reader kept, quoted for a reason: its JSON string, or what a structure stored in
+ * the header was read as (`NOT_TEXT_VALUE`, normalize-carrier.ts).
+ */
+function quotedValue(value: string): string {
+  return value === NOT_TEXT_VALUE
+    ? "(a JSON object or array, read as an invalid value)"
+    : JSON.stringify(value);
 }
 
 /** Text that is base64 (RFC 4648 §4): groups of four of its 64 characters, the last padded with `=`. */
@@ -157,7 +167,7 @@ function unreadIdReason(
 function b3Field(carrier: NormalizedCarrier, name: string): { read: string; quoted: string } | undefined {
   const values = carrier.get(name);
   if (!values) return undefined;
-  const first = JSON.stringify(values[0]);
+  const first = quotedValue(values[0]!);
   return {
     read: trimOws(values[0]!),
     quoted:

@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Headers as UndiciHeaders } from "undici";
 import { traceCarrierSetter } from "../../src/carrier/carrier-setter.js";
-import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
+import {
+  NOT_TEXT_VALUE,
+  normalizeCarrier,
+  normalizedCarrierGetter,
+} from "../../src/carrier/normalize-carrier.js";
 import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
@@ -53,11 +57,17 @@ describe("normalizeCarrier: repeated fields", () => {
     assert.equal(get({ tracestate: [] }, "tracestate"), undefined);
   });
 
-  test("unreadable elements are skipped; nested arrays are not flattened", () => {
+  test("elements: numbers and booleans as their text, a structure as an invalid value, null skipped; nested arrays are not flattened", () => {
     assert.deepEqual(get({ baggage: ["a=1", 1.5, null, { x: 1 }, ["b=2"], true, "c=3"] }, "baggage"), [
       "a=1",
+      "1.5",
+      NOT_TEXT_VALUE,
+      NOT_TEXT_VALUE,
+      "true",
       "c=3",
     ]);
+    // Not a propagation header: a structure is no value there.
+    assert.deepEqual(get({ "x-app": ["a", { x: 1 }, ["b"]] }, "x-app"), "a");
   });
 
   test(`at most ${MAX_CARRIER_FIELD_VALUES} values per name`, () => {
@@ -282,13 +292,19 @@ describe("normalizeCarrier: whole-carrier shapes", () => {
 });
 
 describe("normalizeCarrier: values and limits", () => {
-  test("safe integers and bigints become exact decimal text; rounded numbers are ignored (dd-trace-js#344)", () => {
+  test("safe integers and bigints become exact decimal text; rounded ids are refused (dd-trace-js#344); other numbers are their text", () => {
     const stored = JSON.parse('{"x-datadog-trace-id":7660829067201366963,"x-datadog-sampling-priority":1}');
     assert.equal(get(stored, "x-datadog-trace-id"), undefined);
     assert.equal(get(stored, "x-datadog-sampling-priority"), "1");
     assert.equal(get({ id: 7660829067201366963n }, "id"), "7660829067201366963");
     assert.equal(get({ p: -1 }, "p"), "-1");
-    assert.equal(get({ p: 1.5 }, "p"), undefined);
+    assert.equal(get({ p: 1.5 }, "p"), "1.5");
+    assert.equal(get({ p: 1e21 }, "p"), "1e+21");
+    // An integer beyond 2^53 is refused only as a Datadog id; elsewhere it is its text.
+    assert.equal(
+      get({ "x-datadog-sampling-priority": 1e20 }, "x-datadog-sampling-priority"),
+      "100000000000000000000",
+    );
   });
 
   test(`values over ${MAX_CARRIER_VALUE_LENGTH} characters or bytes are ignored; at the limit they are kept`, () => {

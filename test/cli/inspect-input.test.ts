@@ -1761,9 +1761,10 @@ describe("tracehop inspect: what the carrier reader ignores or drops", () => {
         "the first entries that fit are kept, an entry that would overflow is skipped whole)",
     ]);
     const types = inspect({ traceparent: [TP, true], tracestate: { a: "1" } });
+    // A boolean is read as its text (two different traceparent values: none), an object as an invalid value.
     assert.deepEqual(types.report.diagnostics, [
-      "traceparent: the carrier reader keeps 1 of its 2 values: value 2: its value is a boolean; a carrier value is a string (or an array of strings)",
-      "tracestate is ignored by the carrier reader: its value is a JSON object; a carrier value is a string (or an array of strings)",
+      'traceparent: stored as the JSON boolean true, it is read as its text "true", judged as that string; carriers hold strings: store it as a string',
+      "tracestate: stored as a JSON object or array, it is read as an invalid value, never as a missing one; carriers hold strings: store it as a string",
     ]);
     // tracestate discarded whole: more than 32 members, or the first member that breaks the grammar.
     const members = Array.from({ length: 33 }, (_, i) => `k${i}=v`);

@@ -183,8 +183,17 @@ describe("tracehop inspect", () => {
     );
     // A span id the carrier reader refuses: its type, as for a Datadog id, and the reader's diagnostic.
     assert.equal(
+      multi({ "x-b3-traceid": TRACE, "x-b3-spanid": "1".repeat(16385) }),
+      "x-b3-spanid is ignored by the carrier reader (see the diagnostics)",
+    );
+    // A boolean is read as its text, judged as that string; a structure as an invalid value.
+    assert.equal(
+      multi({ "x-b3-traceid": TRACE, "x-b3-spanid": { a: 1 } }),
+      `x-b3-spanid (a JSON object or array, read as an invalid value) has a character that is not a hex digit: a B3 span id is 16 hex digits, any case (${DOC})`,
+    );
+    assert.equal(
       multi({ "x-b3-traceid": TRACE, "x-b3-spanid": true }),
-      "x-b3-spanid is a boolean (true), not a string: the carrier reader ignores it (see the diagnostics)",
+      `x-b3-spanid "true" has a character that is not a hex digit: a B3 span id is 16 hex digits, any case (${DOC})`,
     );
     assert.equal(
       multi({ "x-b3-traceid": [" ", TRACE], "x-b3-spanid": SPAN }),
@@ -561,21 +570,30 @@ describe("tracehop inspect", () => {
     const empty = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":[]}');
     assert.equal(empty.detail, "x-datadog-parent-id is an empty array: it holds no value");
     assert.deepEqual(empty.diagnostics, []);
-    // Not a string: its type, and the carrier reader's diagnostic, which is printed.
-    for (const [value, kind, reason] of [
-      ["true", "a boolean (true)", "its value is a boolean"],
-      ["null", "null", "its value is null"],
-      ['{"a":1}', "a JSON object", "its value is a JSON object"],
-    ]) {
-      const { detail, diagnostics } = datadog(`{"x-datadog-trace-id":"1234","x-datadog-parent-id":${value}}`);
-      assert.equal(
-        detail,
-        `x-datadog-parent-id is ${kind}, not a string: the carrier reader ignores it (see the diagnostics)`,
-      );
-      assert.deepEqual(diagnostics, [
-        `x-datadog-parent-id is ignored by the carrier reader: ${reason}; a carrier value is a string (or an array of strings)`,
-      ]);
-    }
+    // Null: no value, and the carrier reader's diagnostic, which is printed.
+    const nullId = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":null}');
+    assert.equal(
+      nullId.detail,
+      "x-datadog-parent-id is null, not a string: the carrier reader ignores it (see the diagnostics)",
+    );
+    assert.deepEqual(nullId.diagnostics, [
+      "x-datadog-parent-id is ignored by the carrier reader: its value is null; a carrier value is a string (or an array of strings)",
+    ]);
+    // A boolean or a number is read as its text and judged as that string; a structure is an invalid
+    // value. Each with a diagnostic saying how it was read.
+    const boolean = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":true}');
+    assert.equal(boolean.detail, 'x-datadog-parent-id "true" is not an unsigned 64-bit decimal');
+    assert.deepEqual(boolean.diagnostics, [
+      'x-datadog-parent-id: stored as the JSON boolean true, it is read as its text "true", judged as that string; carriers hold strings: store it as a string',
+    ]);
+    const object = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":{"a":1}}');
+    assert.equal(
+      object.detail,
+      "x-datadog-parent-id (a JSON object or array, read as an invalid value) is not an unsigned 64-bit decimal",
+    );
+    assert.deepEqual(object.diagnostics, [
+      "x-datadog-parent-id: stored as a JSON object or array, it is read as an invalid value, never as a missing one; carriers hold strings: store it as a string",
+    ]);
     const rounded = datadog('{"x-datadog-trace-id":12345678901234567890,"x-datadog-parent-id":"1"}');
     assert.equal(
       rounded.detail,
@@ -585,14 +603,32 @@ describe("tracehop inspect", () => {
       rounded.diagnostics[0]!,
       /^x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2\^53/,
     );
-    // A fraction is no id: said so, in the verdict and the diagnostic (not "beyond 2^53").
+    // A fraction is no id: read as its text, which is no decimal id.
     const fraction = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":1.5}');
-    assert.equal(
-      fraction.detail,
-      "x-datadog-parent-id is the JSON number 1.5, not an integer: the carrier reader ignores it (see the diagnostics)",
-    );
+    assert.equal(fraction.detail, 'x-datadog-parent-id "1.5" is not an unsigned 64-bit decimal');
     assert.deepEqual(fraction.diagnostics, [
-      "x-datadog-parent-id is stored as a JSON number (1.5) that is not an exact integer; it is ignored; store it as a string",
+      'x-datadog-parent-id is stored as a JSON number (1.5) that is not a safe integer; it is read as its text "1.5" and judged as that string; store it as a string',
+    ]);
+    // A priority of any kind but text: invalid, as the text "1.5" is (the whole Datadog context dropped).
+    const priority = datadog(
+      '{"x-datadog-trace-id":"1234","x-datadog-parent-id":"1","x-datadog-sampling-priority":-1.5}',
+    );
+    assert.equal(
+      priority.detail,
+      'x-datadog-sampling-priority "-1.5" is not an integer of at most 10 digits (not counting a sign and leading zeros)',
+    );
+    assert.deepEqual(priority.diagnostics, [
+      'x-datadog-sampling-priority is stored as a JSON number (-1.5) that is not a safe integer; it is read as its text "-1.5" and judged as that string (an invalid priority drops the Datadog context); store it as a string',
+    ]);
+    const priorityObject = datadog(
+      '{"x-datadog-trace-id":"1234","x-datadog-parent-id":"1","x-datadog-sampling-priority":{}}',
+    );
+    assert.equal(
+      priorityObject.detail,
+      "x-datadog-sampling-priority (a JSON object or array, read as an invalid value) is not an integer of at most 10 digits (not counting a sign and leading zeros)",
+    );
+    assert.deepEqual(priorityObject.diagnostics, [
+      'x-datadog-sampling-priority: stored as a JSON object or array, it is read as an invalid value, never as a missing one (an invalid priority drops the Datadog context, as the text "1.5" does); carriers hold strings: store it as a string',
     ]);
     const tooLong = datadog(
       JSON.stringify({ "x-datadog-trace-id": "1", "x-datadog-parent-id": "1".repeat(16385) }),
@@ -605,14 +641,14 @@ describe("tracehop inspect", () => {
       tooLong.diagnostics[0]!,
       /^x-datadog-parent-id is ignored by the carrier reader: its value is 16385 characters/,
     );
-    const array = datadog('{"x-datadog-trace-id":"1","x-datadog-parent-id":[true,null]}');
+    const array = datadog('{"x-datadog-trace-id":"1","x-datadog-parent-id":[null,null]}');
     assert.equal(
       array.detail,
       "x-datadog-parent-id holds no value the carrier reader keeps (see the diagnostics)",
     );
     assert.match(
       array.diagnostics[0]!,
-      /^x-datadog-parent-id is ignored by the carrier reader: value 1: its value is a boolean/,
+      /^x-datadog-parent-id is ignored by the carrier reader: value 1: its value is null/,
     );
   });
 

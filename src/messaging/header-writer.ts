@@ -295,8 +295,8 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * reads a stored carrier: a carrier object or `Map` (names in any case), its JSON text, its UTF-8 bytes,
  * or a row holding one in `traceContext` (only that column is read, once). What is written is what that
  * reader reads, every field by name whatever its style (a custom propagator's `uber-trace-id`, a
- * dd-trace-ot row's `ot-baggage-*`): string values (Buffers decoded as UTF-8, safe integers as decimal
- * text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E and values
+ * dd-trace-ot row's `ot-baggage-*`): string values (Buffers decoded as UTF-8, numbers and booleans as
+ * their text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E and values
  * outside printable ASCII are left out (docs/messaging.md, "A stored carrier into headers"). A carrier
  * that holds no fields writes none, and the propagation headers already there are still removed.
  *

@@ -49,7 +49,12 @@ const cases: [string, () => unknown, Record<string, unknown> | undefined][] = [
   ["a number", () => 5, undefined],
   ["text that is not JSON", () => "hello", undefined],
   ["JSON text of an array", () => JSON.stringify([TP]), undefined],
-  ["a nested object and a boolean value", () => ({ traceparent: { v: TP }, tracestate: true }), undefined],
+  // An object is read as an invalid value (not printable: not written), a boolean as its text.
+  [
+    "a nested object and a boolean value",
+    () => ({ traceparent: { v: TP }, tracestate: true }),
+    { tracestate: "true" },
+  ],
   ["a revoked proxy", revoked, undefined],
   [
     "a value with CR LF (header injection) and one with non-ASCII, beside a clean traceparent",

@@ -71,9 +71,12 @@ describe("Datadog public cases", () => {
     assert.equal(warnings.length, 2);
     assert.match(
       warnings[0],
-      /x-datadog-trace-id is a JSON number read as 7660829067201367000: beyond 2\^53 .*already rounded/,
+      /x-datadog-trace-id is a JSON number read as 7660829067201367000 \(exactly 7660829067201367040\): beyond 2\^53 .*already rounded/,
     );
-    assert.match(warnings[1], /x-datadog-parent-id is a JSON number read as 3667278417456668700: /);
+    assert.match(
+      warnings[1],
+      /x-datadog-parent-id is a JSON number read as 3667278417456668700 \(exactly 3667278417456668672\): /,
+    );
     warnings.length = 0;
     // A raw carrier object handed to the propagator: refused, and the diagnostic says what to fix.
     const parsed = JSON.parse(input.carrierJsonText as string) as Record<string, unknown>;
@@ -82,7 +85,7 @@ describe("Datadog public cases", () => {
     assert.equal(warnings.length, 1);
     assert.match(
       warnings[0],
-      /x-datadog-trace-id is a JSON number read as 7660829067201367000: beyond 2\^53 .*already rounded/,
+      /x-datadog-trace-id is a JSON number read as 7660829067201367000 \(exactly 7660829067201367040\): beyond 2\^53 .*already rounded/,
     );
     assert.match(warnings[0], /decimal strings/);
     // What the writer produces: exact decimal strings.

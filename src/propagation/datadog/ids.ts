@@ -192,7 +192,7 @@ export function idTextFromNumber(value: number, field: string): string | undefin
   const rounded = Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
   const message =
     (rounded
-      ? `tracehop: ${field} is a JSON number read as ${String(value)}: beyond 2^53 the JSON reader has ` +
+      ? `tracehop: ${field} is a JSON number read as ${readAs(value)}: beyond 2^53 the JSON reader has ` +
         `already rounded it, so the digits stored may differ (\`tracehop inspect\` on the row shows them ` +
         `as stored); no JSON number holds a 64-bit id exactly, and the id is refused. `
       : `tracehop: ${field} is the JSON number ${String(value)}, which is no 64-bit id; the id is ` +
@@ -208,6 +208,17 @@ export function idTextFromNumber(value: number, field: string): string | undefin
       JSON_NUMBER_ID_WARNING,
     );
   return undefined;
+}
+
+/**
+ * How a rounded id is named: JavaScript's shortest text of the number (`7660829067201367000`, what
+ * `String` and a log print), and, when that is not its exact value, the integer the number is
+ * (`exactly 7660829067201367040`), so that neither is taken for digits that were stored.
+ */
+function readAs(value: number): string {
+  const shortest = String(value);
+  const exact = BigInt(value).toString();
+  return exact === shortest ? shortest : `${shortest} (exactly ${exact})`;
 }
 
 /** The id fields whose JSON number beyond 2^53 {@link idTextFromNumber} reports as a process warning. */

@@ -162,7 +162,7 @@ interface CarrierPlace {
 
 /** The {@link CarrierPlace} of the row's own field `name`: read as `withCarrier(row.<name>)`. */
 function topLevelPlace(row: Record<string, unknown>, name: string): CarrierPlace {
-  return { name, reader: `row.${name}`, nested: false, value: row[name] };
+  return { name, reader: `row${propertyAccess(name)}`, nested: false, value: row[name] };
 }
 
 /**
@@ -202,7 +202,7 @@ function readCarrierField(
     diagnostics.push(
       !place.nested && name === TRACE_CONTEXT_FIELD
         ? "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row"
-        : `the row's top-level propagation headers are ignored: its ${name} field is the carrier (--field ${name})`,
+        : `the row's top-level propagation headers are ignored: its ${name} field is the carrier (--field ${shellWord(name)})`,
     );
   // A value parsed from JSON: carrierObject neither throws nor gives a Map here.
   const inner = carrierObject(value);
@@ -223,7 +223,7 @@ function readCarrierField(
   diagnostics.push(
     found === "field"
       ? `the row has no propagation header at its top level and no traceContext field: read its one field ` +
-          `holding a carrier, ${name}${asText}, as withCarrier(row.${name}) reads it (withCarrier(row) reads only ` +
+          `holding a carrier, ${name}${asText}, as withCarrier(${reader}) reads it (withCarrier(row) reads only ` +
           `traceContext); say --field NAME to choose the field`
       : found === "nested"
         ? `the row has no propagation header at its top level, no traceContext field and no field holding a ` +
@@ -231,7 +231,7 @@ function readCarrierField(
           `withCarrier(${reader}) reads it (withCarrier(row) reads only traceContext); ` +
           // --field takes a name holding a dot for the row's own field of that name, not a path.
           (name.split(".").length === 2 && !Object.hasOwn(row, name)
-            ? `say --field ${name} to read it so, or --field PATH to choose another`
+            ? `say --field ${shellWord(name)} to read it so, or --field PATH to choose another`
             : `--field cannot name it, since a field's name holds a dot: pass ${reader} to withCarrier`)
         : `read the row's ${name} field${asText}` +
           (place.nested ? `, as withCarrier(${reader}) reads it` : ""),
@@ -436,8 +436,17 @@ function carrierFieldOf(
 function deeperHint(paths: readonly string[]): string {
   if (paths.length === 0) return ": no context";
   const where = ` where inspect looks unasked (its fields, and the fields of its first ${MAX_FIELDS_LOOKED_INTO} fields holding an object); further in,`;
-  if (paths.length === 1) return `${where} ${paths[0]} holds one: --field ${paths[0]} reads it`;
+  if (paths.length === 1) return `${where} ${paths[0]} holds one: --field ${shellWord(paths[0]!)} reads it`;
   return `${where} ${listNames(paths)} hold one: say --field PATH to read one`;
+}
+
+/**
+ * `text` as one word of a POSIX shell command line, for a `--field` a diagnostic tells to pass: as it is
+ * when it holds only characters no shell treats specially (letters, digits, `_ . - / : @ % + = ,`),
+ * else in single quotes, each `'` written `'\''` (a field named `trace meta` or `a'b`).
+ */
+export function shellWord(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** How many levels below the row {@link deeperPlaces} looks at, at most. */

@@ -493,6 +493,33 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
             : ` in ${from}, which withCarrier(row) does not read: hand withCarrier(${from})`),
       );
     }
+    // A field whose name is no identifier is read as JavaScript reads it; a --field to paste is quoted for
+    // the shell when it must be.
+    for (const [row, from] of [
+      [{ "trace-meta": carrier }, 'row["trace-meta"]'],
+      [{ "1": carrier }, 'row["1"]'],
+      [{ "": carrier }, 'row[""]'],
+      [{ "a b": { x: carrier } }, 'row["a b"].x'],
+    ] as const) {
+      const json = run(["inspect", "--json", JSON.stringify(row)]);
+      assert.equal(json.code, 0, json.stdout);
+      assert.equal(JSON.parse(json.stdout).carrierFrom, from);
+    }
+    const quoted = run(["inspect", "--json", JSON.stringify({ "a b": { x: carrier } })]);
+    assert.match(JSON.parse(quoted.stdout).diagnostics[0], /say --field 'a b\.x' to read it so/);
+    const deep = run(["inspect", "--json", JSON.stringify({ "it's": { c: { d: carrier } } })]);
+    assert.match(
+      JSON.parse(deep.stdout).diagnostics[0],
+      /it's\.c\.d holds one: --field 'it'\\''s\.c\.d' reads it$/,
+    );
+    const pasted = run([
+      "inspect",
+      "--json",
+      "--field",
+      "it's.c.d",
+      JSON.stringify({ "it's": { c: { d: carrier } } }),
+    ]);
+    assert.equal(pasted.code, 0, pasted.stdout);
     // Among rows: each row's own; a broken carrier in another field says it too.
     const rows = run([
       "inspect",

@@ -67,6 +67,20 @@ describe("Datadog ids stored as JSON numbers", () => {
     assert.doesNotMatch(told.diagWarnings[0]!, /9007199254740993/);
   });
 
+  test("a rounded id is named as printed and, where that is not its value, exactly; one printed in exponent form as printed only", async () => {
+    for (const [text, read] of [
+      ["7660829067201366963", "7660829067201367000 (exactly 7660829067201367040)"],
+      ["9007199254740993", "9007199254740992"],
+      ["1e300", "1e+300"],
+    ] as const) {
+      resetWarnings();
+      const told = await recordWarnings(() =>
+        contextFromCarrier(JSON.parse(`{"x-datadog-trace-id": ${text}, "x-datadog-parent-id": "1"}`)),
+      );
+      assert.deepEqual(told.diagWarnings.slice(0, 1), [roundedDiag("x-datadog-trace-id", read)], text);
+    }
+  });
+
   test("a JSON number that is no rounded id (negative, another field): no TRACEHOP_JSON_NUMBER_ID, diag warnings", async () => {
     const told = await recordWarnings(() =>
       contextFromCarrier(

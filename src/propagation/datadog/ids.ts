@@ -213,10 +213,13 @@ export function idTextFromNumber(value: number, field: string): string | undefin
 /**
  * How a rounded id is named: JavaScript's shortest text of the number (`7660829067201367000`, what
  * `String` and a log print), and, when that is not its exact value, the integer the number is
- * (`exactly 7660829067201367040`), so that neither is taken for digits that were stored.
+ * (`exactly 7660829067201367040`), so that neither is taken for digits that were stored; a number
+ * JavaScript prints in exponent form (1e+21 and beyond) as printed, its hundreds of digits no help.
  */
 function readAs(value: number): string {
   const shortest = String(value);
+  // 1e+21 and beyond print in exponent form, no digits anyone stored: said as printed.
+  if (shortest.includes("e")) return shortest;
   const exact = BigInt(value).toString();
   return exact === shortest ? shortest : `${shortest} (exactly ${exact})`;
 }

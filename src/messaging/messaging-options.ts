@@ -353,13 +353,13 @@ const SPAN_OPERATION: Readonly<Record<string, { type: string; what: string; name
  * (`receive` on `withProcessSpan`: the span would be named a receive while its
  * `messaging.operation.type` is `process` and its kind CONSUMER; the conventions' receive span is a
  * CLIENT span around the pull itself, `channel.get`, and processing a pulled message is a process
- * span: "Messaging spans", "Consumer spans"). Compared in lower case. Another name (`consume`,
+ * span: "Messaging spans", "Consumer spans"). Compared in lower case, around white space trimmed. Another name (`consume`,
  * `process_batch`, `basic.publish`) is the system's own name of the operation, taken as it is.
  * @throws TypeError naming the helper, the name and what to pass.
  */
 function assertOperationOfType(entry: string, operationName: string): void {
   const own = SPAN_OPERATION[entry];
-  const type = OPERATION_TYPE_OF_WORD[operationName.toLowerCase()];
+  const type = OPERATION_TYPE_OF_WORD[operationName.trim().toLowerCase()];
   if (own === undefined || type === undefined || type === own.type) return;
   throw new TypeError(
     `tracehop ${entry}: options.operationName ${JSON.stringify(operationName)} names a ${type} operation (messaging.operation.type ${JSON.stringify(type)}${type === "receive" ? ": a CLIENT span around the pull itself, channel.get" : ""}), while ${entry}'s span ${own.what}, messaging.operation.type ${JSON.stringify(own.type)}; leave operationName out (${own.name}) or give your system's own name of that operation` +

@@ -213,9 +213,10 @@ function readCarrierField(
         : describeField(value);
     return {
       noCarrier:
-        value === null
+        (value === null
           ? `the row's ${name} field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension`
-          : `the row's ${name} field is ${what}, not a carrier (${how})`,
+          : `the row's ${name} field is ${what}, not a carrier (${how})`) +
+        (!place.nested && name === TRACE_CONTEXT_FIELD ? otherFieldNote(row) : ""),
     };
   }
   const asText = typeof value === "string" ? " (JSON text)" : "";
@@ -251,6 +252,23 @@ function readCarrierField(
       ),
     );
   return typeof value === "string" ? { carrier: inner, text: innermostText(value) } : { carrier: inner };
+}
+
+/**
+ * The end of the no-carrier finding of a row whose `traceContext` holds none while another of its
+ * fields holds one (the first {@link MAX_FIELDS_LOOKED_AT}, as {@link carrierFieldOf} looks): the field
+ * and the `--field` that reads it, as the library's `TRACEHOP_CARRIER_IN_OTHER_FIELD` warning names it
+ * on such a row (a table that kept both columns, an extension writing another one); "" when none does.
+ */
+function otherFieldNote(row: Record<string, unknown>): string {
+  const holders = Object.keys(row)
+    .slice(0, MAX_FIELDS_LOOKED_AT)
+    .filter((key) => key !== TRACE_CONTEXT_FIELD && !PROTOTYPE_KEYS.has(key) && holdsCarrier(row[key]));
+  if (holders.length === 0) return "";
+  const [first] = holders as [string];
+  return holders.length === 1
+    ? `; its ${first} field holds a carrier, which withCarrier(row) does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field ${shellWord(first)} reads it`
+    : `; its fields ${listNames(holders)} hold a carrier, which withCarrier(row) does not read: say --field NAME to read one`;
 }
 
 /**

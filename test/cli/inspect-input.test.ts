@@ -538,6 +538,27 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     );
   });
 
+  test("a row whose traceContext holds no carrier while another field holds one: no carrier, and the field with the --field that reads it, as the library's warning names it", () => {
+    const carrier = { traceparent: TRACEPARENT };
+    const base =
+      "the row's traceContext field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension";
+    for (const [row, noCarrier] of [
+      [
+        { id: 1, traceContext: null, carrier },
+        `${base}; its carrier field holds a carrier, which withCarrier(row) does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field carrier reads it`,
+      ],
+      [
+        { id: 1, traceContext: null, "old carrier": JSON.stringify(carrier), b: carrier },
+        `${base}; its fields old carrier, b hold a carrier, which withCarrier(row) does not read: say --field NAME to read one`,
+      ],
+      [{ id: 1, traceContext: null, meta: { carrier } }, base],
+    ] as const) {
+      const report = run(["inspect", "--json", JSON.stringify(row)]);
+      assert.equal(report.code, 1, report.stdout);
+      assert.equal(JSON.parse(report.stdout).noCarrier, noCarrier);
+    }
+  });
+
   test("a row whose carrier is further in than inspect reads unasked: no context, and the paths that hold one, nearest first, with the --field to pass", () => {
     const carrier = { traceparent: TRACEPARENT };
     const further = (paths: string, one = true) =>

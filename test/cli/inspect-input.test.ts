@@ -34,6 +34,20 @@ function aloneForms(value: string): [string[], string | undefined][] {
 }
 
 /**
+ * inspect's no-carrier diagnostic for a row whose carrier is further in than it reads unasked: `paths`
+ * as listed, and the --field to pass when `one` path holds one.
+ */
+function further(paths: string, one = true): string {
+  return (
+    "the object holds no propagation header and no field holding a carrier where inspect looks unasked " +
+    "(its fields, and the fields of its first 16 fields holding an object); further in, " +
+    (one
+      ? `${paths} holds one: --field ${paths} reads it`
+      : `${paths} hold one: say --field PATH to read one`)
+  );
+}
+
+/**
  * `inspect --json -` on `input` (one row, or several when `many`: the report is then an array), which
  * must exit 1: the report of its first row, which must not be valid.
  */
@@ -433,12 +447,6 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
     ]);
     assert.equal(JSON.parse(top.stdout).context.parentId, "b7ad6b7169203331");
     const none = "the object holds no propagation header and no field holding a carrier: no context";
-    const further = (paths: string, one = true) =>
-      "the object holds no propagation header and no field holding a carrier where inspect looks unasked " +
-      "(its fields, and the fields of its first 16 fields holding an object); further in, " +
-      (one
-        ? `${paths} holds one: --field ${paths} reads it`
-        : `${paths} hold one: say --field PATH to read one`);
     assert.deepEqual(
       firstInvalidReport(`{"payload":{"__proto__":${JSON.stringify(carrier)}}}`, false).diagnostics,
       [none],
@@ -561,12 +569,6 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
 
   test("a row whose carrier is further in than inspect reads unasked: no context, and the paths that hold one, nearest first, with the --field to pass", () => {
     const carrier = { traceparent: TRACEPARENT };
-    const further = (paths: string, one = true) =>
-      "the object holds no propagation header and no field holding a carrier where inspect looks unasked " +
-      "(its fields, and the fields of its first 16 fields holding an object); further in, " +
-      (one
-        ? `${paths} holds one: --field ${paths} reads it`
-        : `${paths} hold one: say --field PATH to read one`);
     // Three and eight levels down; through JSON text; several, nearest first.
     const eight = { a: { b: { c: { d: { e: { f: { g: { h: carrier } } } } } } } };
     const text = {

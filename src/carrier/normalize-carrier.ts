@@ -205,6 +205,47 @@ function isDatadogIdName(name: string): boolean {
   return name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID;
 }
 
+/**
+ * The carriers {@link addField} dropped a value of for its length (a string or bytes over
+ * {@link MAX_CARRIER_VALUE_LENGTH}): marked on that rare drop only, so a restore asks in one look-up
+ * whether the reader dropped a field the warnings of src/context/carrier-rejected.ts may have to name.
+ */
+const OVER_LENGTH = new WeakSet<NormalizedCarrier>();
+
+/** Internal: whether the reader dropped a value of `carrier` for its length ({@link OVER_LENGTH}). */
+export function droppedOverLength(carrier: NormalizedCarrier): boolean {
+  return OVER_LENGTH.has(carrier);
+}
+
+/**
+ * Internal: the length of a value the reader drops for it (`"characters"` of a string, `"bytes"` of
+ * binary: over {@link MAX_CARRIER_VALUE_LENGTH}), or `undefined` for any other value. Reads lengths
+ * only, never the value. Never throws.
+ */
+export function overLength(value: unknown): { length: number; unit: "characters" | "bytes" } | undefined {
+  try {
+    if (typeof value === "string")
+      return value.length > MAX_CARRIER_VALUE_LENGTH
+        ? { length: value.length, unit: "characters" }
+        : undefined;
+    if (typeof value !== "object" || value === null) return undefined;
+    let length: number | undefined;
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) length = value.byteLength;
+    else {
+      const json = value as { type?: unknown; data?: unknown };
+      if (json.type === "Buffer" && Array.isArray(json.data)) length = json.data.length;
+    }
+    return length !== undefined && length > MAX_CARRIER_VALUE_LENGTH ? { length, unit: "bytes" } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the reader drops `value` for its length ({@link overLength}). */
+function isOverLengthValue(value: unknown): boolean {
+  return overLength(value) !== undefined;
+}
+
 /** Adds the value(s) of one carrier key under its ASCII-lower-cased name. */
 function addField(out: NormalizedCarrier, key: string, raw: unknown): void {
   const name = asciiLowerName(key);
@@ -212,7 +253,10 @@ function addField(out: NormalizedCarrier, key: string, raw: unknown): void {
   let values = out.get(name);
   const push = (item: unknown) => {
     const text = valueText(item, name);
-    if (text === undefined) return;
+    if (text === undefined) {
+      if (isOverLengthValue(item)) OVER_LENGTH.add(out);
+      return;
+    }
     if (!values) out.set(name, (values = []));
     if (values.length < MAX_CARRIER_FIELD_VALUES) values.push(text);
   };

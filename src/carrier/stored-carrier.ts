@@ -1,7 +1,12 @@
 import type { TextMapGetter } from "@opentelemetry/api";
 import { asciiLowerName } from "./ascii-lower-name.js";
 import { carrierObject } from "./carrier-object.js";
-import { normalizedCarrierGetter, normalizeSource, type NormalizedCarrier } from "./normalize-carrier.js";
+import {
+  droppedOverLength,
+  normalizedCarrierGetter,
+  normalizeSource,
+  type NormalizedCarrier,
+} from "./normalize-carrier.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "./trace-carrier.js";
 
 /**
@@ -67,6 +72,30 @@ export function readStoredCarrier(carrier: unknown): StoredCarrier {
     values[i] = value;
   }
   return new LowerCaseCarrier(names, values, oversized);
+}
+
+/**
+ * Internal: whether the reader dropped a value of `carrier` for its length (over
+ * {@link MAX_CARRIER_VALUE_LENGTH}): one flag read. Never throws.
+ */
+export function heldOverLengthValue(carrier: StoredCarrier): boolean {
+  return carrier instanceof LowerCaseCarrier ? carrier.oversized : droppedOverLength(carrier);
+}
+
+/**
+ * Internal: the value of field `name` (lower case) of a lower-case carrier as stored, over the length
+ * limit or not; `undefined` for a carrier the reader rebuilt (look into what it was read from) or
+ * without that field. Never throws.
+ */
+export function storedValueOf(carrier: StoredCarrier, name: string): string | undefined {
+  if (!(carrier instanceof LowerCaseCarrier)) return undefined;
+  const at = carrier.names.indexOf(name);
+  return at === -1 ? undefined : carrier.values[at];
+}
+
+/** Whether `carrier` is one kept as its names and values (every value a string, as stored). */
+export function isLowerCaseCarrier(carrier: StoredCarrier): boolean {
+  return carrier instanceof LowerCaseCarrier;
 }
 
 /** True for a name that `asciiLowerName` returns unchanged: printable ASCII without A-Z. */

@@ -9,7 +9,12 @@ import {
 import { traceCarrierSetter } from "../carrier/carrier-setter.js";
 import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { keepHeaderTextFields } from "../carrier/header-text-fields.js";
-import { readStoredCarrier, storedCarrierGetter, type StoredCarrier } from "../carrier/stored-carrier.js";
+import {
+  heldOverLengthValue,
+  readStoredCarrier,
+  storedCarrierGetter,
+  type StoredCarrier,
+} from "../carrier/stored-carrier.js";
 import { type TraceCarrier } from "../carrier/trace-carrier.js";
 import {
   createPropagator,
@@ -425,8 +430,10 @@ function restoreStored(stored: StoredCarrier, options: CarrierOptions | null, in
     (trace.getSpanContext(restored) === undefined && getRestoredRoot(restored) === undefined)
   )
     warnIfCarrierRejected(propagator, stored, input);
-  // An x-datadog-tags header dropped (rare): a trace id that lost its upper half says so.
-  else if (tagsErrorCount() !== tagsErrors) warnIfTraceIdTruncated(tagsErrors, restored, stored);
+  // An x-datadog-tags header dropped (rare), by the datadog style or by the reader for its length
+  // (`heldOverLengthValue`, one flag): a trace id that lost its upper half says so.
+  else if (tagsErrorCount() !== tagsErrors || heldOverLengthValue(stored))
+    warnIfTraceIdTruncated(tagsErrors, restored, stored, input);
   warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
   return restored;
 }

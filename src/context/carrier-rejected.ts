@@ -11,15 +11,27 @@
 import { trace, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import { asciiLowerName } from "../carrier/ascii-lower-name.js";
 import { carrierObject } from "../carrier/carrier-object.js";
-import { storedCarrierGetter, type StoredCarrier } from "../carrier/stored-carrier.js";
-import type { NormalizedCarrier } from "../carrier/normalize-carrier.js";
-import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
+import {
+  heldOverLengthValue,
+  isLowerCaseCarrier,
+  storedCarrierGetter,
+  storedValueOf,
+  type StoredCarrier,
+} from "../carrier/stored-carrier.js";
+import { asBytes } from "../carrier/carrier-object.js";
+import { NOT_TEXT_VALUE, overLength, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
+import {
+  MAX_CARRIER_FIELD_VALUES,
+  MAX_CARRIER_KEYS,
+  MAX_CARRIER_VALUE_LENGTH,
+} from "../carrier/trace-carrier.js";
 import { MultiStylePropagator } from "../propagation/create-propagator/MultiStylePropagator.js";
 import { tagsErrorNote } from "../propagation/datadog/DatadogPropagator.js";
 import {
   ENV_TAGS_MAX_LENGTH,
   TID_TAG,
   X_DATADOG_PARENT_ID,
+  X_DATADOG_TAGS,
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
 import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
@@ -83,7 +95,15 @@ export function warnIfCarrierRejected(
   try {
     if (!(propagator instanceof MultiStylePropagator) || propagator._behavior !== "continue") return;
     const styles = propagator._extractStyles;
-    const get = (name: string) => storedCarrierGetter.get(stored, name);
+    // A field the reader dropped for its length held ids too (one flag read when none was).
+    const overLengthHeld = heldOverLengthValue(stored);
+    let raw: Record<string, unknown> | undefined;
+    const rawFields = () => (raw ??= storedIdFields(input));
+    const get = (name: string) =>
+      storedCarrierGetter.get(stored, name) ??
+      (overLengthHeld && overLength(storedValueOf(stored, name) ?? rawValueOf(rawFields(), name))
+        ? OVER_LENGTH_PLACEHOLDER
+        : undefined);
     // Once every style of the order is said, a few Set look-ups and nothing more.
     let style: TraceStyle | undefined;
     for (const each of styles)
@@ -96,10 +116,10 @@ export function warnIfCarrierRejected(
       (each): each is TraceStyle => each !== "baggage" && each !== style && holdsStyleIds(each, get),
     );
     const carrier = normalizedOf(stored);
-    const raw = storedIdFields(input);
-    const reason = rejectionReason(style, carrier, raw, SEE_INSPECT);
+    const fields = rawFields();
+    const reason = rejectionReason(style, carrier, fields, SEE_INSPECT);
     // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
-    if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(raw)) return;
+    if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(fields)) return;
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
       : "";
@@ -116,6 +136,15 @@ export function warnIfCarrierRejected(
   } catch {
     // A hostile carrier or propagator: nothing said, the restore goes on.
   }
+}
+
+/** What {@link warnIfCarrierRejected}'s getter gives for a field the reader dropped for its length. */
+const OVER_LENGTH_PLACEHOLDER = "(over the length limit)";
+
+/** The value of field `name` (lower case) of `raw` ({@link storedIdFields}), in any case; the first one. */
+function rawValueOf(raw: Record<string, unknown>, name: string): unknown {
+  for (const key of Object.keys(raw)) if (asciiLowerName(key) === name) return raw[key];
+  return undefined;
 }
 
 /** The once-per-process key of {@link warnIfCarrierRejected} for each style, built once. */
@@ -157,31 +186,65 @@ const TID_LOSS_FIXES: Readonly<Record<string, string>> = {
  * `npx tracehop inspect`. dd-trace-js loses the upper half on these too, but for an upper-case tid,
  * which it reads (docs/conformance.md). Never throws.
  */
-export function warnIfTraceIdTruncated(before: number, restored: Context, stored: StoredCarrier): void {
+export function warnIfTraceIdTruncated(
+  before: number,
+  restored: Context,
+  stored: StoredCarrier,
+  input?: unknown,
+): void {
   try {
-    if (tagsErrorNote.count === before) return;
-    const { error, header, maxLength } = tagsErrorNote;
-    const kind = error.split(" ", 1)[0]!;
-    const fix = TID_LOSS_FIXES[kind];
-    if (fix === undefined || hasWarned(`${TRACE_ID_TRUNCATED_WARNING}:${kind}`)) return;
-    // A header dropped whole loses a tid only when it held one (an all-zero tid names no upper half).
-    if (kind !== "malformed_tid" && !holdsTid(header)) return;
+    const moved = tagsErrorNote.count !== before;
+    if (!moved && !heldOverLengthValue(stored)) return;
     const traceId = trace.getSpanContext(restored)?.traceId ?? getRestoredRoot(restored)?.traceId;
     if (traceId === undefined || !traceId.startsWith(ZERO_HEX16)) return;
     // The traceparent's own trace id restored: that is the trace the row names.
     const traceparent = storedCarrierGetter.get(stored, "traceparent");
     const first = Array.isArray(traceparent) ? traceparent[0] : traceparent;
     if (first !== undefined && first.trim().slice(3, 35) === traceId) return;
-    const reason = describeTagsError(
-      error,
-      header,
-      {
-        maxLength,
-        source: `${ENV_TAGS_MAX_LENGTH} or tagsMaxLength, default 512`,
-      },
+    const consequence =
       `the trace is continued as ${traceId}, the upper 64 bits of the stored 128-bit trace id lost: a ` +
-        "traceparent written from here, and an OpenTelemetry backend, name another trace than the row's",
-    );
+      "traceparent written from here, and an OpenTelemetry backend, name another trace than the row's";
+    let kind: string;
+    let reason: string;
+    let fix: string;
+    if (moved) {
+      const { error, header, maxLength } = tagsErrorNote;
+      kind = error.split(" ", 1)[0]!;
+      const tidFix = TID_LOSS_FIXES[kind];
+      if (tidFix === undefined) return;
+      fix = tidFix;
+      // A header dropped whole loses a tid only when it held one (an all-zero tid names no upper half).
+      if (kind !== "malformed_tid" && !holdsTid(header)) {
+        // A structure stored where text belongs (read as NOT_TEXT_VALUE): the tid is in what was stored.
+        if (kind !== "decoding_error" || !header.includes(NOT_TEXT_VALUE)) return;
+        if (!tidIn(storedTagsValue(stored, input), 0)) return;
+        kind = "not_text";
+        reason =
+          "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it " +
+          `as an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds; ${consequence}`;
+        fix = NOT_TEXT_FIX;
+      } else
+        reason = describeTagsError(
+          error,
+          header,
+          { maxLength, source: `${ENV_TAGS_MAX_LENGTH} or tagsMaxLength, default 512` },
+          consequence,
+        );
+    } else {
+      // The reader dropped x-datadog-tags for its length before the datadog style saw it.
+      const value = storedTagsValue(stored, input);
+      const values = Array.isArray(value) ? value.slice(0, MAX_CARRIER_FIELD_VALUES) : [value];
+      const dropped = values.find((item) => overLength(item) !== undefined && tidIn(item, 1));
+      const tooLong = overLength(dropped);
+      if (tooLong === undefined) return;
+      kind = "reader_max_size";
+      reason =
+        `x-datadog-tags dropped whole: ${tooLong.length} ${tooLong.unit}, over the carrier reader's limit of ` +
+        `${MAX_CARRIER_VALUE_LENGTH} ${tooLong.unit} for one value, which no setting raises (tagsMaxLength and ` +
+        `${ENV_TAGS_MAX_LENGTH} apply within it); ${consequence}`;
+      fix = READER_LIMIT_FIX;
+    }
+    if (hasWarned(`${TRACE_ID_TRUNCATED_WARNING}:${kind}`)) return;
     warnOnce(
       `${TRACE_ID_TRUNCATED_WARNING}:${kind}`,
       boundedText(
@@ -195,12 +258,57 @@ export function warnIfTraceIdTruncated(before: number, restored: Context, stored
   }
 }
 
+/** The fix of an `x-datadog-tags` stored as a structure (`not_text`). */
+const NOT_TEXT_FIX =
+  "store x-datadog-tags as the text captureCarrier() writes (_dd.p.tid=<16 lower-case hex digits>,...), not as an object";
+
+/** The fix of an `x-datadog-tags` over the carrier reader's limit (`reader_max_size`): no setting reads it. */
+const READER_LIMIT_FIX =
+  "propagate fewer _dd.p.* tags where these carriers are written (Datadog's tracers write at most 512 " +
+  "characters of them by default)";
+
+/**
+ * The `x-datadog-tags` field of a stored carrier as stored: a lower-case carrier's own value, else the
+ * field of `input` (what it was read from: `storedIdFields`). Never throws.
+ */
+function storedTagsValue(stored: StoredCarrier, input: unknown): unknown {
+  if (isLowerCaseCarrier(stored)) return storedValueOf(stored, X_DATADOG_TAGS);
+  return rawValueOf(storedIdFields(input), X_DATADOG_TAGS);
+}
+
+/**
+ * Whether a stored `x-datadog-tags` value holds a `_dd.p.tid` that is not all zeros: text (each
+ * value scanned once, {@link holdsTid}), bytes (searched in place, never copied whole), an object's
+ * `_dd.p.tid` member, or the values of an array (the first 64, two levels at most). Never throws.
+ */
+function tidIn(value: unknown, depth: number): boolean {
+  if (typeof value === "string") return holdsTid(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value))
+    return depth < 2 && value.slice(0, MAX_CARRIER_FIELD_VALUES).some((item) => tidIn(item, depth + 1));
+  const bytes = ArrayBuffer.isView(value)
+    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    : value instanceof ArrayBuffer
+      ? Buffer.from(value)
+      : undefined;
+  if (bytes !== undefined) {
+    const at = bytes.indexOf(`${TID_TAG}=`);
+    return at !== -1 && holdsTid(bytes.toString("latin1", at, at + TID_TAG.length + 1 + 64));
+  }
+  if (asBytes(value, 0) !== undefined) return false; // the JSON form of a Buffer: not searched
+  const tid = (value as Record<string, unknown>)[TID_TAG];
+  return typeof tid === "string" && holdsTid(`${TID_TAG}=${tid.slice(0, 64)}`);
+}
+
 /** Whether an `x-datadog-tags` header holds a `_dd.p.tid` member that is not all zeros. */
 function holdsTid(header: string): boolean {
   const prefix = `${TID_TAG}=`;
-  for (let at = header.indexOf(prefix); at !== -1; at = header.indexOf(prefix, at + 1)) {
-    const end = header.indexOf(",", at);
-    const value = header.slice(at + prefix.length, end === -1 ? undefined : end).trim();
+  // Each member's value is looked at in its first 64 characters: one pass over a long header.
+  for (let at = header.indexOf(prefix); at !== -1; at = header.indexOf(prefix, at + prefix.length)) {
+    const start = at + prefix.length;
+    const window = header.slice(start, start + 64);
+    const comma = window.indexOf(",");
+    const value = (comma === -1 ? window : window.slice(0, comma)).trim();
     if (value !== "" && !/^0+$/.test(value)) return true;
   }
   return false;
@@ -238,7 +346,15 @@ function holdsRoundedId(raw: Record<string, unknown>): boolean {
 }
 
 /** The id headers a reason looks at as stored when the reader kept no value of them (`unreadIdReason`). */
-const ID_HEADERS: ReadonlySet<string> = new Set([X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID, "x-b3-spanid"]);
+const ID_HEADERS: ReadonlySet<string> = new Set([
+  X_DATADOG_TRACE_ID,
+  X_DATADOG_PARENT_ID,
+  "x-b3-spanid",
+  "x-b3-traceid",
+  "traceparent",
+  "b3",
+  X_DATADOG_TAGS,
+]);
 
 /**
  * The fields of the stored carrier `input` named as an id header of {@link ID_HEADERS} (any case), with

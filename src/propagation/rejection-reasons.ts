@@ -1,7 +1,8 @@
 // Why a propagation style refuses a carrier that holds its headers, in words: the rules each style's
 // extraction applies, said for `tracehop inspect` (src/cli/styles.ts) and for the warning of a restore
 // that found no context (src/context/carrier-rejected.ts). The styles decide; these only say why.
-import { NOT_TEXT_VALUE, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
+import { NOT_TEXT_VALUE, overLength, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
+import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_SAMPLING_PRIORITY, X_DATADOG_TRACE_ID } from "./datadog/constants.js";
 import { decimalToHex16, ZERO_HEX16 } from "./datadog/ids.js";
 import { parseSamplingPriority } from "./datadog/tracestate-dd.js";
@@ -141,6 +142,14 @@ function unreadIdReason(
   if (stored.length === 0) return missing;
   if (stored.every((value) => Array.isArray(value) && value.length === 0))
     return `${name} is an empty array: it holds no value`;
+  const values = stored.flatMap((value) => (Array.isArray(value) ? value.slice(0, 64) : [value]));
+  const tooLong = values.length > 0 ? overLength(values[0]) : undefined;
+  if (tooLong !== undefined)
+    return (
+      `${name} ${values.length > 1 ? "holds values the carrier reader drops: the first " : ""}is ` +
+      `${tooLong.length} ${tooLong.unit}, over the carrier reader's limit of ${MAX_CARRIER_VALUE_LENGTH} ` +
+      `${tooLong.unit} for one value, so it is ignored`
+    );
   if (stored.length > 1 || Array.isArray(stored[0]))
     return `${name} holds no value the carrier reader keeps (${seeMore})`;
   const value = stored[0];
@@ -413,13 +422,20 @@ export function rejectionReason(
     case "datadog":
       return datadogReason(carrier, raw, seeMore) ?? "rejected";
     case "tracecontext":
-      return traceparentReason(carrier);
+      return carrier.has("traceparent")
+        ? traceparentReason(carrier)
+        : unreadIdReason("traceparent", raw, "no traceparent header", seeMore);
     case "b3":
-      return b3SingleReason(carrier);
+      return carrier.has("b3") ? b3SingleReason(carrier) : unreadIdReason("b3", raw, "no b3 header", seeMore);
     case "b3multi":
       // A span id without a trace id names no trace, as a Datadog parent id alone (datadogReason).
       return carrier.has("x-b3-traceid")
         ? b3MultiReason(carrier, raw, seeMore)
-        : "no x-b3-traceid header: x-b3-spanid alone names no trace";
+        : unreadIdReason(
+            "x-b3-traceid",
+            raw,
+            "no x-b3-traceid header: x-b3-spanid alone names no trace",
+            seeMore,
+          );
   }
 }

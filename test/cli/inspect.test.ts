@@ -181,10 +181,10 @@ describe("tracehop inspect", () => {
       multi({ "x-b3-traceid": TRACE }),
       "no x-b3-spanid header: x-b3-traceid alone names no parent span",
     );
-    // A span id the carrier reader refuses: its type, as for a Datadog id, and the reader's diagnostic.
+    // A span id the carrier reader refuses: the rule it breaks, as for a Datadog id.
     assert.equal(
       multi({ "x-b3-traceid": TRACE, "x-b3-spanid": "1".repeat(16385) }),
-      "x-b3-spanid is ignored by the carrier reader (see the diagnostics)",
+      "x-b3-spanid is 16385 characters, over the carrier reader's limit of 16384 characters for one value, so it is ignored",
     );
     // A boolean is read as its text, judged as that string; a structure as an invalid value.
     assert.equal(
@@ -635,7 +635,7 @@ describe("tracehop inspect", () => {
     );
     assert.equal(
       tooLong.detail,
-      "x-datadog-parent-id is ignored by the carrier reader (see the diagnostics)",
+      "x-datadog-parent-id is 16385 characters, over the carrier reader's limit of 16384 characters for one value, so it is ignored",
     );
     assert.match(
       tooLong.diagnostics[0]!,

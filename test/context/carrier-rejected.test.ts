@@ -440,3 +440,128 @@ describe("TRACEHOP_TRACE_ID_TRUNCATED: the _dd.p.tid of a stored carrier dropped
     );
   });
 });
+
+// Trial t3: a field the carrier reader drops (a value over its 16384-character limit, an object where
+// text belongs) held the ids or the tid, and nothing was said, or the wrong fix was.
+describe("the carrier reader's own drops are said, with their rule", () => {
+  const BIG = 1 << 20;
+  const overLimit = (name: string, length: number) =>
+    `${name} is ${length} characters, over the carrier reader's limit of 16384 characters for one value, so it is ignored`;
+
+  test("a 1 MB traceparent alone: TRACEHOP_CARRIER_REJECTED names the reader's limit", async () => {
+    const told = await recordWarnings(() => contextFromCarrier({ traceparent: "0".repeat(BIG) }));
+    assertSaidOnce(told, REJECTED, rejected("tracecontext", overLimit("traceparent", BIG)));
+  });
+
+  test("both Datadog ids at 1 MB, in a lower-case carrier and in one the reader rebuilds", async () => {
+    const big = "9".repeat(BIG);
+    const told = await recordWarnings(() =>
+      contextFromCarrier({ "x-datadog-trace-id": big, "x-datadog-parent-id": big }),
+    );
+    assertSaidOnce(told, REJECTED, rejected("datadog", overLimit("x-datadog-trace-id", BIG)));
+    resetWarnings();
+    const rebuilt = await recordWarnings(() =>
+      contextFromCarrier({ "X-Datadog-Trace-Id": big, "X-Datadog-Parent-Id": big }),
+    );
+    assertSaidOnce(rebuilt, REJECTED, rejected("datadog", overLimit("x-datadog-trace-id", BIG)));
+  });
+
+  test("a 1 MB trace id beside a parent id: the rule broken, not a vague pointer", async () => {
+    const told = await recordWarnings(() =>
+      withCarrier(
+        { traceContext: { ...IDS, "x-datadog-trace-id": "1".repeat(BIG) } },
+        "job",
+        () => undefined,
+      ),
+    );
+    assertSaidOnce(told, REJECTED, rejected("datadog", overLimit("x-datadog-trace-id", BIG)));
+  });
+
+  test("a Buffer id over the limit is said in bytes", async () => {
+    const told = await recordWarnings(() => contextFromCarrier({ traceparent: Buffer.alloc(20000, 0x30) }));
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected(
+        "tracecontext",
+        "traceparent is 20000 bytes, over the carrier reader's limit of 16384 bytes for one value, so it is ignored",
+      ),
+    );
+  });
+
+  const restoredId = `0000000000000000${LOW}`;
+  const READER_REASON = (length: number) =>
+    `x-datadog-tags dropped whole: ${length} characters, over the carrier reader's limit of 16384 characters ` +
+    "for one value, which no setting raises (tagsMaxLength and DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH apply within it)";
+  const READER_FIX =
+    "propagate fewer _dd.p.* tags where these carriers are written (Datadog's tracers write at most 512 " +
+    "characters of them by default)";
+
+  test("x-datadog-tags over the reader's limit: TRACEHOP_TRACE_ID_TRUNCATED, without the advice to raise a limit", async () => {
+    const tags = `_dd.p.tid=${TID},_dd.p.x=${"a".repeat(20000)}`;
+    const told = await recordWarnings(() =>
+      withCarrier({ traceContext: { ...IDS, "x-datadog-tags": tags } }, "job", () => undefined),
+    );
+    assert.equal(finishedSpan("job").spanContext().traceId, restoredId);
+    assertSaidOnce(
+      told,
+      TRUNCATED,
+      truncated("reader_max_size", READER_REASON(tags.length), restoredId, READER_FIX),
+    );
+  });
+
+  test("with tagsMaxLength 100000 and tags of 16385 characters, in a carrier the reader rebuilds", async () => {
+    const tags = `_dd.p.tid=${TID},_dd.p.x=${"a".repeat(16350)}`;
+    const told = await recordWarnings(() =>
+      contextFromCarrier(
+        {
+          "X-Datadog-Trace-Id": IDS["x-datadog-trace-id"],
+          "x-datadog-parent-id": "42",
+          "x-datadog-tags": tags,
+        },
+        { propagator: createPropagator(undefined, { tagsMaxLength: 100000 }) },
+      ),
+    );
+    assertSaidOnce(
+      told,
+      TRUNCATED,
+      truncated("reader_max_size", READER_REASON(16385), restoredId, READER_FIX),
+    );
+  });
+
+  test("x-datadog-tags stored as a JSON object holding a _dd.p.tid: said, with its fix", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier(JSON.stringify({ ...IDS, "x-datadog-tags": { "_dd.p.tid": TID } })),
+    );
+    assertSaidOnce(
+      told,
+      TRUNCATED,
+      truncated(
+        "not_text",
+        "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it as " +
+          "an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds",
+        restoredId,
+        "store x-datadog-tags as the text captureCarrier() writes (_dd.p.tid=<16 lower-case hex digits>,...), not as an object",
+      ),
+    );
+  });
+
+  test("nothing held, nothing said: tags stored as a boolean, an object without a tid, a long baggage", async () => {
+    const told = await recordWarnings(() => {
+      contextFromCarrier({ ...IDS, "x-datadog-tags": true });
+      contextFromCarrier({ ...IDS, "x-datadog-tags": { "_dd.p.dm": "-4" } });
+      contextFromCarrier({ ...IDS, baggage: `k=${"v".repeat(20000)}` });
+      contextFromCarrier({ ...IDS, "x-datadog-tags": `_dd.p.dm=-4,_dd.p.x=${"a".repeat(20000)}` });
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("hostile: a 1 MB tags value of repeated tid prefixes stays bounded and never throws", async () => {
+    const tags = "_dd.p.tid=".repeat(100000);
+    const started = process.hrtime.bigint();
+    const told = await recordWarnings(() => contextFromCarrier({ ...IDS, "x-datadog-tags": tags }));
+    assert.ok(process.hrtime.bigint() - started < 2_000_000_000n, "bounded time");
+    const [message] = said(told, TRUNCATED);
+    assert.ok(message !== undefined && message.length < 1500);
+  });
+});

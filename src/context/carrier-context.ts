@@ -433,7 +433,7 @@ function restoreStored(stored: StoredCarrier, options: CarrierOptions | null, in
   // An x-datadog-tags header dropped (rare), by the datadog style or by the reader for its length
   // (`heldOverLengthValue`, one flag): a trace id that lost its upper half says so.
   else if (tagsErrorCount() !== tagsErrors || heldOverLengthValue(stored))
-    warnIfTraceIdTruncated(tagsErrors, restored, stored, input);
+    warnIfTraceIdTruncated(tagsErrors, restored, stored, input, propagator);
   warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
   return restored;
 }

@@ -191,6 +191,7 @@ export function warnIfTraceIdTruncated(
   restored: Context,
   stored: StoredCarrier,
   input?: unknown,
+  propagator?: TextMapPropagator,
 ): void {
   try {
     const moved = tagsErrorNote.count !== before;
@@ -231,7 +232,9 @@ export function warnIfTraceIdTruncated(
           consequence,
         );
     } else {
-      // The reader dropped x-datadog-tags for its length before the datadog style saw it.
+      // The reader dropped x-datadog-tags for its length before the datadog style saw it; a tags limit
+      // of 0 (tag propagation off on purpose) would have dropped it anyway.
+      if (propagator instanceof MultiStylePropagator && propagator._datadogTagsMaxLength === 0) return;
       const value = storedTagsValue(stored, input);
       const values = Array.isArray(value) ? value.slice(0, MAX_CARRIER_FIELD_VALUES) : [value];
       const dropped = values.find((item) => overLength(item) !== undefined && tidIn(item, 1));

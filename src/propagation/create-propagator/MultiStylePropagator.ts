@@ -87,6 +87,16 @@ export class MultiStylePropagator implements TextMapPropagator {
     return (this._extractStyleNames ??= this._extract.map((member) => member.name));
   }
 
+  /**
+   * Internal: the `x-datadog-tags` limit of the `datadog` extract style (0: tag propagation off), or
+   * `undefined` without one, for `warnIfTraceIdTruncated` (src/context/carrier-rejected.ts).
+   */
+  get _datadogTagsMaxLength(): number | undefined {
+    const member = this._extract.find((each) => each.name === "datadog");
+    const limit = (member?.propagator as { _tagsMaxLength?: unknown } | undefined)?._tagsMaxLength;
+    return typeof limit === "number" ? limit : undefined;
+  }
+
   /** {@link _extractStyles}, built on first use. */
   private _extractStyleNames: readonly PropagationStyle[] | undefined;
 

@@ -114,7 +114,12 @@ const DATADOG_FIELDS: ReadonlySet<string> = new Set(FIELDS);
  * (docs/conformance.md, "Inject into a carrier that holds another context").
  */
 export class DatadogPropagator implements TextMapPropagator {
-  private readonly _tagsMaxLength: number;
+  /**
+   * The `x-datadog-tags` limit it reads and writes with; read by `warnIfTraceIdTruncated`
+   * (src/context/carrier-rejected.ts) too.
+   * @internal Left out of the published declarations (tsconfig.build.json `stripInternal`).
+   */
+  readonly _tagsMaxLength: number;
 
   /**
    * A propagator of the `datadog` style (`x-datadog-*` headers).

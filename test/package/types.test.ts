@@ -14,11 +14,13 @@ import ts from "typescript";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
+/** `tsc -p project` run from the repository's root: its exit status and output. */
+function compile(project: string) {
+  return spawnSync(process.execPath, [TSC, "-p", project], { cwd: ROOT, encoding: "utf8" });
+}
+
 test("a consumer's typed calls compile: traced(options)(fn), @traced on methods (test/package/fixtures/traced-decorators.ts) and the callback helpers (docs/restore.md), tracehop in an own NodeSDK (docs/export.md)", () => {
-  const child = spawnSync(process.execPath, [TSC, "-p", "test/package/fixtures/tsconfig.json"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
+  const child = compile("test/package/fixtures/tsconfig.json");
   assert.equal(child.stdout + child.stderr, "");
   assert.equal(child.status, 0);
 });
@@ -50,10 +52,7 @@ test("tsc's error for a decorated method whose parameters do not fit carrierFrom
       "",
     ].join("\n"),
   );
-  const child = spawnSync(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
+  const child = compile(join(dir, "tsconfig.json"));
   const output = child.stdout + child.stderr;
   assert.equal(child.status, 2, output);
   // One diagnostic, at the decorator, whose overload text names the method's parameters and the tuple.
@@ -87,10 +86,7 @@ test("tsc's error for a well-known messaging system in another case names the sp
       "",
     ].join("\n"),
   );
-  const child = spawnSync(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
+  const child = compile(join(dir, "tsconfig.json"));
   const output = child.stdout + child.stderr;
   assert.equal(child.status, 2, output);
   assert.equal(output.match(/error TS/g)?.length, 1, output);
@@ -223,10 +219,7 @@ test("under exactOptionalPropertyTypes, every optional property of the public op
     "",
   );
   writeFileSync(join(dir, "exact.ts"), lines.join("\n"));
-  const child = spawnSync(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
+  const child = compile(join(dir, "tsconfig.json"));
   assert.equal(child.stdout + child.stderr, "");
   assert.equal(child.status, 0);
   // Every exported option type is in the list above (a new one is checked too).

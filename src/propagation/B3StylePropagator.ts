@@ -23,7 +23,7 @@ import { isTracingSuppressed } from "@opentelemetry/core";
 import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context.js";
 import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
-import { mayClear, removeOwnFields } from "./stale-fields.js";
+import { clearOwnFields } from "./stale-fields.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
 
@@ -177,12 +177,8 @@ export class B3StylePropagator implements TextMapPropagator {
     const ids =
       traceId === spanContext.traceId && spanId === spanContext.spanId ? undefined : { traceId, spanId };
     // OpenTelemetry's B3 injection writes nothing under suppressed tracing: nothing is removed then.
-    if (mayClear(carrier, setter) && !isTracingSuppressed(context))
-      removeOwnFields(
-        carrier as Record<string, unknown>,
-        this._single ? B3_SINGLE_FIELDS : B3_MULTI_FIELDS,
-        false,
-      );
+    if (!isTracingSuppressed(context))
+      clearOwnFields(carrier, setter, this._single ? B3_SINGLE_FIELDS : B3_MULTI_FIELDS, false);
     let injected = withKnownFlags(context, spanContext, ids);
     const state = debugState(context, spanContext.traceFlags, resolved);
     let debug: string | undefined;

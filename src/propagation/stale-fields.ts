@@ -60,7 +60,7 @@ function hasDefaultSetterShape(setter: object): boolean {
 }
 
 /**
- * Internal: whether a style that writes a context into `carrier` through `setter` must first remove its
+ * Whether a style that writes a context into `carrier` through `setter` must first remove its
  * own stale fields there ({@link clearOwnFields}): `setter` is `@opentelemetry/api`'s
  * `defaultTextMapSetter` ({@link isDefaultTextMapSetter}), which writes `carrier[name] = value` and so
  * leaves every field the new context does not write (another trace's `tracestate`, `x-datadog-origin`,
@@ -68,7 +68,7 @@ function hasDefaultSetterShape(setter: object): boolean {
  * plain object is asked by {@link clearOwnFields}, only of a carrier that holds such a field (a fresh
  * carrier costs no prototype look-up). Never throws.
  */
-export function mayClear(carrier: unknown, setter: TextMapSetter): boolean {
+function mayClear(carrier: unknown, setter: TextMapSetter): boolean {
   if (setter !== defaultTextMapSetter && (setter === plainWriteSetter || !isDefaultTextMapSetter(setter)))
     return false;
   return typeof carrier === "object" && carrier !== null;
@@ -92,11 +92,8 @@ export function clearOwnFields(
   removeOwnFields(carrier as Record<string, unknown>, names, legacyBaggage);
 }
 
-/**
- * Internal: {@link clearOwnFields} once {@link mayClear} said so (a style that asked it before it
- * decides whether it writes). Never throws.
- */
-export function removeOwnFields(
+/** {@link clearOwnFields} once {@link mayClear} said so. Never throws. */
+function removeOwnFields(
   carrier: Record<string, unknown>,
   names: ReadonlySet<string>,
   legacyBaggage: boolean,

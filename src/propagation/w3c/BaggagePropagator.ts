@@ -18,7 +18,7 @@ import {
 } from "./baggage.js";
 import { joinedFieldValue } from "../header-text.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
-import { mayClear, removeOwnFields } from "../stale-fields.js";
+import { clearOwnFields } from "../stale-fields.js";
 
 /** The field of the `baggage` style, removed from a carrier before a context is written there. */
 const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
@@ -68,7 +68,7 @@ export class BaggagePropagator implements TextMapPropagator {
         ? baggage.wire
         : serializeBaggage(baggageEntries(baggage));
     if (!header) return;
-    if (mayClear(carrier, setter)) removeOwnFields(carrier as Record<string, unknown>, BAGGAGE_FIELDS, false);
+    clearOwnFields(carrier, setter, BAGGAGE_FIELDS, false);
     setter.set(carrier, BAGGAGE_HEADER, header);
   }
 

@@ -47,7 +47,7 @@ export function rabbitmqDestinationName(...args: unknown[]): string {
     if (args.length > 2)
       throw usage(`the delivered message takes the queue alone after it, got ${args.length} arguments`);
     const fields = deliveryFields(first);
-    return destinationName(fields.exchange, fields.routingKey, checkedQueue(second), true);
+    return destinationName(fields.exchange, fields.routingKey, checkedQueue(second));
   }
   if (args.length > 3) throw usage(`it takes at most three arguments, got ${args.length}`);
   if (typeof first !== "string")
@@ -60,8 +60,7 @@ export function rabbitmqDestinationName(...args: unknown[]): string {
         ? `the routing key is missing: pass the exchange and the routing key (${JSON.stringify("")}, ${JSON.stringify(first)}) for sendToQueue(${JSON.stringify(first)})`
         : `the routing key must be a string, got ${describeValue(second)}`,
     );
-  const queue = checkedQueue(third);
-  return destinationName(first, second, queue, queue !== undefined);
+  return destinationName(first, second, checkedQueue(third));
 }
 
 /** The TypeError of a call `rabbitmqDestinationName` cannot answer: what was wrong and the forms it takes. */
@@ -100,19 +99,14 @@ function deliveryFields(delivered: object): { exchange: string; routingKey: stri
 }
 
 /**
- * The name of the parts: the consume form (`consume`: a delivery, or a queue given) leaves out empty
- * parts and a queue equal to the routing key; either form is `amq.default` when nothing is left (a
- * delivery through the default exchange with an empty routing key).
+ * The name of the parts: empty parts left out, and the queue (the consume form's, when given) when it
+ * equals the routing key; `amq.default` when nothing is left (a publish, or a delivery, through the
+ * default exchange with an empty routing key).
  */
-function destinationName(
-  exchange: string,
-  routingKey: string,
-  queue: string | undefined,
-  consume: boolean,
-): string {
+function destinationName(exchange: string, routingKey: string, queue: string | undefined): string {
   const parts: string[] = [];
   if (exchange !== "") parts.push(exchange);
   if (routingKey !== "") parts.push(routingKey);
-  if (consume && queue !== undefined && queue !== routingKey) parts.push(queue);
+  if (queue !== undefined && queue !== routingKey) parts.push(queue);
   return parts.length ? parts.join(":") : RABBITMQ_DEFAULT_EXCHANGE_NAME;
 }

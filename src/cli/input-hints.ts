@@ -17,12 +17,13 @@ import { mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
  * ({@link psqlColumnsHint}, {@link mysqlColumnsHint}), else a value still escaped by `mysql --batch`
  * ({@link mysqlRawHint}), else whole rows over several
  * lines when the text's `lines` are given ({@link prettyRowsHint}), else a line cut short
- * ({@link cutShortHint}), else "".
+ * ({@link cutShortHint}), else "". `rows`: the text's lines that tell which client printed tab-separated
+ * columns ({@link mysqlColumnsHint}; `lines` when given, else the line alone).
  */
-export function lineHint(line: string, lines?: readonly string[]): string {
+export function lineHint(line: string, lines?: readonly string[], rows = lines): string {
   return (
     psqlColumnsHint(line) ||
-    mysqlColumnsHint(line) ||
+    mysqlColumnsHint(line, rows ?? [line]) ||
     mysqlRawHint(line) ||
     (lines === undefined ? "" : prettyRowsHint(lines)) ||
     cutShortHint(line)
@@ -156,15 +157,33 @@ function carrierText(field: string): boolean {
 }
 
 /**
+ * True when `row` holds tab-separated columns only `mysql --batch` prints: a `NULL` field (psql prints
+ * a NULL column empty), or a carrier that is JSON only with that client's escapes undone.
+ */
+function mysqlColumns(row: string): boolean {
+  const fields = row.split("\t");
+  return (
+    fields.length > 1 && fields.some((field) => field === "NULL" || (carrierText(field) && !isJson(field)))
+  );
+}
+
+/**
  * A hint for a line that reads like `mysql --batch` output of several columns (`7\t{"traceparent":…}`:
  * the client separates columns with a tab and writes a tab inside a value as `\t`, so a tab in its
  * output is always a separator), else "": the line has a tab, and a field is `NULL` (a NULL column)
  * or a JSON object or string, as it is or with the client's escapes undone ({@link readLine}).
+ * `psql -At -F $'\t'` prints such a line too (a NULL column empty, a value unescaped): unless the line
+ * or one of the first {@link PSQL_ROWS_LOOKED_AT} `rows` shows mysql's own marks ({@link mysqlColumns}),
+ * the text could be either client's, and the hint gives both queries.
  */
-function mysqlColumnsHint(line: string): string {
+function mysqlColumnsHint(line: string, rows: readonly string[]): string {
   const fields = line.split("\t");
-  return fields.length > 1 && fields.some((field) => field === "NULL" || carrierText(field))
-    ? ` (it looks like mysql --batch output of several columns, separated by tabs: ${mysqlOneColumn()})`
+  if (fields.length < 2) return "";
+  if ([line, ...rows.slice(0, PSQL_ROWS_LOOKED_AT)].some(mysqlColumns))
+    return ` (it looks like mysql --batch output of several columns, separated by tabs: ${mysqlOneColumn()})`;
+  return fields.some(carrierText)
+    ? ` (it looks like output of several columns separated by tabs, as mysql --batch or psql -At -F $'\\t' print: ` +
+        `from mysql, ${mysqlOneColumn()}; from psql, ${psqlOneColumn()})`
     : "";
 }
 
@@ -309,7 +328,7 @@ export function columnNamesHint(lines: readonly string[]): string {
         ? psqlColumnsHint(row, false) !== ""
         : psql
           ? psqlColumnsHint(row.replace(/\t/g, "|"), false) !== ""
-          : mysqlColumnsHint(row) !== "",
+          : mysqlColumnsHint(row, rows) !== "",
     );
     // Rows all NULL: as many rows as the footer counts, each of the header's columns (more: a separator
     // inside a value).

@@ -163,7 +163,7 @@ function notJsonError(text: string, error: string): InspectInputError {
     return lineError(first, index + 1, "error" in read ? read.error : error, lines);
   }
   return new InspectInputError(
-    `the carrier is not valid JSON (${error}); give a JSON object of header -> value, an array of rows, or one row per line${hint || (lineHint(first) || psqlRowsHint(lines)) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+    `the carrier is not valid JSON (${error}); give a JSON object of header -> value, an array of rows, or one row per line${hint || (lineHint(first, undefined, lines) || psqlRowsHint(lines)) + unquotedNamesHint(text) + columnNameHint(lines)}`,
   );
 }
 

@@ -1489,6 +1489,29 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     assert.doesNotMatch(run(["inspect", "-"], "7\t8\n").stderr, /mysql --batch output of several columns/);
   });
 
+  test("psql -At -F tab of several columns: the same line mysql -N -B prints, so the hint gives both clients' queries", () => {
+    // psql's real output: a carrier row, then a NULL one (an empty field, where mysql prints NULL).
+    const { code, stdout, stderr } = run(
+      ["inspect", "-"],
+      readFileSync(CLIENTS + "psql-At-F-tab-columns.txt", "utf8"),
+    );
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.ok(
+      stderr.endsWith(
+        " (it looks like output of several columns separated by tabs, as mysql --batch or psql -At -F $'\\t' print: " +
+          "from mysql, select the carrier column alone, mysql -N -B -e 'select traceContext from ...', " +
+          "or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'traceContext', traceContext) from ...\"; " +
+          "from psql, select the carrier column alone, psql -At -c 'select \"traceContext\" from ...', " +
+          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
+      ),
+      stderr,
+    );
+    // A NULL column printed as mysql prints it, on a later row, tells the client.
+    const mysql = run(["inspect", "-"], "1\t" + JSON.stringify({ traceparent: "x" }) + "\n2\tNULL\n").stderr;
+    assert.match(mysql, / \(it looks like mysql --batch output of several columns, separated by tabs: /);
+  });
+
   test("mysql -B and psql -A of several columns with their names first: an input error saying to select the carrier column alone", async () => {
     const MYSQL =
       " (it looks like mysql --batch output of several columns, separated by tabs, with their names on its first line (id, traceContext): " +

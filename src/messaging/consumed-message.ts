@@ -210,11 +210,11 @@ export function clientMessageOf(value: object): ClientMessage | undefined {
  *   when not empty), `rabbitmq.message.delivery_tag` (`fields.deliveryTag`, an int, conditionally
  *   required when available), `messaging.message.id` (`properties.messageId`),
  *   `messaging.message.conversation_id` (`properties.correlationId`: the conventions' "Sometimes called
- *   Correlation ID"), `messaging.message.body.size` (`content.byteLength`).
+ *   Correlation ID"), `messaging.message.body.size` (`content.byteLength`) when `bodySize`.
  * - kafkajs message (`KafkaMessage`): `kafka.offset` (the decimal `offset`, as an int when it is a safe
  *   integer), `kafka.message.key` (a key whose bytes are valid UTF-8, as that text: the conventions
  *   leave out a key with no unambiguous string form), `kafka.message.tombstone` (`true` for a `null`
- *   value, set only then), `messaging.message.body.size` (`value.byteLength`);
+ *   value, set only then), `messaging.message.body.size` (`value.byteLength`) when `bodySize`;
  *   an `eachMessage` payload adds `messaging.destination.partition.id` (`partition` as text).
  * - under `kind` "any", a nats.js message (`Msg`, JetStream `JsMsg`): `messaging.message.id`, its
  *   `Nats-Msg-Id` header (the name exactly, as nats-server reads it): the id JetStream deduplicates
@@ -224,25 +224,26 @@ export function clientMessageOf(value: object): ClientMessage | undefined {
  * - an mqtt.js PUBLISH packet: nothing. MQTT 5 gives a message no id: its packet identifier
  *   (`messageId`) is the session's handle of one QoS 1/2 exchange, reused once acknowledged (MQTT 5.0
  *   §2.2.1), and absent at QoS 0.
- * Never throws (a throwing getter or proxy trap: what was read so far).
+ * `bodySize`: whether to set `messaging.message.body.size`, Opt-In in the conventions (the caller's
+ * `bodySize` option). Never throws (a throwing getter or proxy trap: what was read so far).
  */
-export function attributesOfMessage(value: unknown, kind: MessageKind = "any"): Attributes {
+export function attributesOfMessage(value: unknown, kind: MessageKind = "any", bodySize = false): Attributes {
   const attributes: Attributes = {};
   if (value === null || typeof value !== "object") return attributes;
   try {
     const message = value as Record<string, unknown>;
     if (kind !== "kafka" && isAmqpMessage(message)) {
-      addAmqpAttributes(attributes, message);
+      addAmqpAttributes(attributes, message, bodySize);
       return attributes;
     }
     if (kind === "amqp") return attributes;
-    if (isKafkaMessage(message)) addKafkaAttributes(attributes, message);
+    if (isKafkaMessage(message)) addKafkaAttributes(attributes, message, bodySize);
     else if (kind === "any" && isNatsMessage(message)) addNatsAttributes(attributes, message);
     else if (isEachMessagePayload(message)) {
       const partition = message.partition as number;
       if (Number.isSafeInteger(partition) && partition >= 0)
         attributes[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(partition);
-      addKafkaAttributes(attributes, message.message as Record<string, unknown>);
+      addKafkaAttributes(attributes, message.message as Record<string, unknown>, bodySize);
     }
   } catch {
     // a throwing getter or proxy trap: what was read
@@ -260,7 +261,11 @@ function shortText(value: unknown): string | undefined {
     : undefined;
 }
 
-function addAmqpAttributes(attributes: Attributes, message: Record<string, unknown>): void {
+function addAmqpAttributes(
+  attributes: Attributes,
+  message: Record<string, unknown>,
+  bodySize: boolean,
+): void {
   const fields = message.fields as Record<string, unknown>;
   const properties = message.properties as Record<string, unknown>;
   const routingKey = shortText(fields.routingKey);
@@ -272,13 +277,17 @@ function addAmqpAttributes(attributes: Attributes, message: Record<string, unkno
   if (messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = messageId;
   const correlationId = shortText(properties.correlationId);
   if (correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
-  attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.content as Uint8Array).byteLength;
+  if (bodySize) attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.content as Uint8Array).byteLength;
 }
 
 /** A kafkajs offset as it gives one: a text of decimal digits alone. */
 const DECIMAL_OFFSET = /^\d+$/;
 
-function addKafkaAttributes(attributes: Attributes, message: Record<string, unknown>): void {
+function addKafkaAttributes(
+  attributes: Attributes,
+  message: Record<string, unknown>,
+  bodySize: boolean,
+): void {
   const offset = Number(message.offset);
   if (DECIMAL_OFFSET.test(message.offset as string) && Number.isSafeInteger(offset))
     attributes[ATTR_KAFKA_OFFSET] = offset;
@@ -291,7 +300,7 @@ function addKafkaAttributes(attributes: Attributes, message: Record<string, unkn
     }
   }
   if (message.value === null) attributes[ATTR_KAFKA_MESSAGE_TOMBSTONE] = true;
-  else attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.value as Uint8Array).byteLength;
+  else if (bodySize) attributes[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = (message.value as Uint8Array).byteLength;
 }
 
 /** The message id header of NATS JetStream (nats-server `JSMsgId`, nats.js `JsHeaders.MsgIdHdr`). */

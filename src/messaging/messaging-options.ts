@@ -61,7 +61,8 @@ export interface MessagingSpanOptions {
   conversationId?: string | Uint8Array | number | bigint | null | undefined;
   /**
    * More attributes (`server.address`; `messaging.message.body.size`, which the conventions make Opt-In:
-   * tracehop sets it on a send span only when given here); they win over tracehop's.
+   * tracehop sets it only when given here, or on `withProcessSpan` with its `bodySize` option); they win
+   * over tracehop's.
    */
   attributes?: Attributes | undefined;
   /** More span links, given at span creation. */
@@ -196,7 +197,16 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
  * MAY parent, messaging conventions, and Datadog shows one trace), `"link"` (new trace linked to it: batches,
  * delayed or repeated work), `"none"`, `"auto"`.
  */
-export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {}
+export interface ProcessSpanOptions extends MessagingSpanOptions, RestoreOptions {
+  /**
+   * `true`: set `messaging.message.body.size` from a whole message handed in (an amqplib message's
+   * `content`, a kafkajs message's or `eachMessage` payload's `value`: its bytes). The conventions make
+   * it Opt-In (attribute requirement levels: not included by default, included by configuration), so it
+   * is set only when asked, as on a send span (where `attributes` gives it). Default: `false`. Headers
+   * alone, or another client's message, have no body to measure: nothing is set.
+   */
+  bodySize?: boolean | undefined;
+}
 
 /** Options of `withBatchProcessSpan`. `M` is the type of one message. */
 export interface BatchProcessSpanOptions<M = unknown> extends Omit<
@@ -246,7 +256,7 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
     "suppressInstrumentation",
     "baggage",
   ],
-  withProcessSpan: [...MESSAGING_OPTION_NAMES, ...RESTORE_OPTION_NAMES],
+  withProcessSpan: [...MESSAGING_OPTION_NAMES, ...RESTORE_OPTION_NAMES, "bodySize"],
   withBatchProcessSpan: [
     // A batch span is no one message's.
     ...MESSAGING_OPTION_NAMES.filter((name) => name !== "messageId" && name !== "conversationId"),
@@ -486,6 +496,11 @@ export function requireOptions<O extends MessagingSpanOptions>(
   const root = (options as BatchProcessSpanOptions).root;
   if (root !== undefined && typeof root !== "boolean")
     throw new TypeError(`tracehop ${entry}: root must be true or false, got ${describeValue(root)}`);
+  const bodySize = (options as ProcessSpanOptions).bodySize;
+  if (bodySize !== undefined && typeof bodySize !== "boolean")
+    throw new TypeError(
+      `tracehop ${entry}: bodySize must be true or false (true: set messaging.message.body.size from the whole message), got ${describeValue(bodySize)}`,
+    );
   const forward = (options as SendSpanOptions).forward;
   if (forward !== undefined && forward !== "send-span" && forward !== "creation-context")
     throw new TypeError(

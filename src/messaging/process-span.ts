@@ -110,10 +110,10 @@ export function withProcessSpan<
   assertCallable("", fn, "withProcessSpan");
   const operationName = options.operationName ?? DEFAULT_PROCESS_OPERATION_NAME;
   const kind = messageKindOf(options.system);
-  // What a whole message tells (routing key, delivery tag, ids, body size; Kafka offset, key,
-  // partition), under the caller's: `messageId` and `attributes` win.
+  // What a whole message tells (routing key, delivery tag, ids, the body size when asked; Kafka offset,
+  // key, partition), under the caller's: `messageId` and `attributes` win.
   const attributes = {
-    ...attributesOfMessage(headers, kind),
+    ...attributesOfMessage(headers, kind, options.bodySize === true),
     ...messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, operationName),
   };
   const {
@@ -123,6 +123,7 @@ export function withProcessSpan<
     messageId: _messageId,
     conversationId: _conversationId,
     attributes: _attributes,
+    bodySize: _bodySize,
     propagator,
     links,
     ...given

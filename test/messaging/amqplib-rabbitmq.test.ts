@@ -143,7 +143,7 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(process.attributes["rabbitmq.message.delivery_tag"], delivered.fields.deliveryTag);
   });
 
-  test("the whole delivered message: routing key, delivery tag, message and conversation ids, body size", async (t) => {
+  test("the whole delivered message: routing key, delivery tag, message and conversation ids, body size when asked (bodySize)", async (t) => {
     if (!broker.requireBroker(t)) return;
     // An `hb-` queue (this change's prefix), exclusive: deleted with the connection, and deleted below.
     const { queue } = await broker.channel.assertQueue(`hb-whole-${process.pid}-${Date.now()}`, {
@@ -174,7 +174,7 @@ describe("amqplib + RabbitMQ", () => {
             const destination = rabbitmqDestinationName(msg.fields.exchange, msg.fields.routingKey, queue);
             withProcessSpan(
               msg,
-              { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination },
+              { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination, bodySize: true },
               async () => undefined,
             )
               .then(() => broker.channel.ack(msg))
@@ -260,6 +260,11 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(send.attributes["messaging.message.id"], "m-43");
     assert.equal(send.attributes["messaging.message.conversation_id"], "conv-8");
     assert.equal(send.attributes["messaging.message.body.size"], undefined, "Opt-In: not set unasked");
+    assert.equal(
+      process.attributes["messaging.message.body.size"],
+      undefined,
+      "Opt-In on the consumer's too",
+    );
 
     const viaDefault = onlySpan(`publish ${queue}`);
     const processDefault = onlySpan(`process ${queue}`);

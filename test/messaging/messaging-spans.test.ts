@@ -586,6 +586,15 @@ describe("withSendSpan", () => {
       () => withBatchProcessSpan([], { ...base, root: 1 } as never, fn),
       /^TypeError: tracehop withBatchProcessSpan: root must be true or false, got 1$/,
     );
+    assert.throws(
+      () => withProcessSpan({}, { ...base, bodySize: "yes" } as never, fn),
+      /^TypeError: tracehop withProcessSpan: bodySize must be true or false \(true: set messaging\.message\.body\.size from the whole message\), got "yes"$/,
+    );
+    // A batch span is no one message's: bodySize is not one of its options.
+    assert.throws(
+      () => withBatchProcessSpan([], { ...base, bodySize: true } as never, fn),
+      /^TypeError: tracehop withBatchProcessSpan: .*bodySize/,
+    );
     // attempt, run and capturedAt come from the message: a bad one is left out (message-options.test.ts).
     for (const [bad, message] of [
       [{ relation: "x" }, /relation must be "parent", "link", "none" or "auto"/],

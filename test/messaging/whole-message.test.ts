@@ -83,17 +83,20 @@ describe("kafkajs: the whole message", () => {
     assert.deepEqual(placeOf("handle-b jobs"), [OTHER_TRACE_ID, "b7ad6b7169203331"]);
   });
 
-  test("the whole message gives the Kafka attributes: offset, key, body size, partition; the caller's win", async () => {
+  test("the whole message gives the Kafka attributes: offset, key, partition, the body size when asked (Opt-In); the caller's win", async () => {
     const message = await kafkaRoundTrip({
       key: "order-1",
       value: '{"a":"é"}',
       headers: { traceparent: TRACEPARENT },
     });
-    await withProcessSpan(
-      { topic: "jobs", partition: 3, message, heartbeat: async () => {} },
-      kafka,
-      () => undefined,
-    );
+    const payload = { topic: "jobs", partition: 3, message, heartbeat: async () => {} };
+    // Unasked, no body size: Opt-In, not included by default (attribute requirement levels).
+    await withProcessSpan(payload, kafka, () => undefined);
+    const unasked = onlySpan("process jobs");
+    assert.equal(unasked.attributes["messaging.message.body.size"], undefined, "Opt-In: not set unasked");
+    assert.equal(unasked.attributes["kafka.message.key"], "order-1");
+    exporter.reset();
+    await withProcessSpan(payload, { ...kafka, bodySize: true }, () => undefined);
     const span = onlySpan("process jobs");
     assert.equal(span.attributes["kafka.offset"], Number(message.offset));
     assert.equal(typeof span.attributes["kafka.offset"], "number", "an int, as the registry types it");
@@ -104,7 +107,11 @@ describe("kafkajs: the whole message", () => {
 
     exporter.reset();
     const tombstone = await kafkaRoundTrip({ key: Buffer.from([0xff, 0xfe]), value: null });
-    await withProcessSpan(tombstone, { ...kafka, attributes: { "kafka.offset": 99 } }, () => undefined);
+    await withProcessSpan(
+      tombstone,
+      { ...kafka, bodySize: true, attributes: { "kafka.offset": 99 } },
+      () => undefined,
+    );
     const second = onlySpan("process jobs");
     assert.equal(second.attributes["kafka.message.tombstone"], true);
     assert.equal(
@@ -122,7 +129,7 @@ describe("kafkajs: the whole message", () => {
 
     // Headers alone: nothing of a message.
     exporter.reset();
-    await withProcessSpan(message.headers, kafka, () => undefined);
+    await withProcessSpan(message.headers, { ...kafka, bodySize: true }, () => undefined);
     const third = onlySpan("process jobs");
     assert.equal(third.attributes["kafka.offset"], undefined);
     assert.equal(third.attributes["messaging.message.body.size"], undefined);
@@ -232,6 +239,7 @@ describe("amqplib message attributes (as amqplib delivers them)", () => {
         system: "rabbitmq",
         destination: "jobs",
         messageId: "mine",
+        bodySize: true,
         attributes: { "rabbitmq.message.delivery_tag": 1 },
       },
       () => undefined,

@@ -33,6 +33,7 @@ export type {
   ProcessSpanOptions,
   RelayForwarding,
   RestoreOptions,
+  RoutingKeyUnderSystem,
   SendSpanOptions,
   SystemAsConventionsWrite,
 } from "./messaging-options.js";

@@ -299,6 +299,21 @@ const OLDER_SYSTEM_NAMES = ["aws_sqs", "eventgrid", "eventhubs", "servicebus", "
 type WellKnownSystemName = (typeof REGISTRY_SYSTEMS)[number] | (typeof OLDER_SYSTEM_NAMES)[number];
 
 /**
+ * What `withSendSpan` checks its options against for a literal `system` `S`, at compile time, as the
+ * runtime checks them (`requireOptions`): `unknown` (no constraint) under `"rabbitmq"` and for a
+ * `string` read from configuration (checked at run time only); under another literal system, whose
+ * `routingKey` the runtime refuses with a `TypeError`, `routingKey` may only be `null` or `undefined`
+ * (set nothing), so that tsc says `Type '"k"' is not assignable to type '"options.routingKey is
+ * RabbitMQ's: system \"rabbitmq\"" | null | undefined'`. A union is refused unless every member is
+ * `"rabbitmq"`.
+ */
+export type RoutingKeyUnderSystem<S extends string> = string extends S
+  ? unknown
+  : [S] extends [typeof MESSAGING_SYSTEM_VALUE_RABBITMQ]
+    ? unknown
+    : { routingKey?: 'options.routingKey is RabbitMQ\'s: system "rabbitmq"' | null | undefined };
+
+/**
  * What the messaging helpers check a literal `system` `S` against, at compile time, as the runtime
  * checks it (`requireOptions`): `unknown` (no constraint) for any name the runtime takes — a well-known
  * one as the conventions write it, your own system's, or a `string` read from configuration (checked at

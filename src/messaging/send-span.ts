@@ -28,6 +28,7 @@ import {
   type RelayForwarding,
   type SendSpanOptions,
   type MessagingSystem,
+  type RoutingKeyUnderSystem,
   type SystemAsConventionsWrite,
 } from "./messaging-options.js";
 import { messageRestoreOptions } from "./message-restore-options.js";
@@ -126,7 +127,7 @@ export function withSendSpan<
   H extends Record<string, unknown> | HeaderEntries = TraceCarrier,
   S extends MessagingSystem | (string & {}) = MessagingSystem | (string & {}),
 >(
-  options: SendSpanOptions<H> & { system: S & SystemAsConventionsWrite<S> },
+  options: SendSpanOptions<H> & { system: S & SystemAsConventionsWrite<S> } & RoutingKeyUnderSystem<S>,
   fn: (headers: H, span: Span) => T,
 ): T {
   options = requireOptions("withSendSpan", options);

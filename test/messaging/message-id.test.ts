@@ -407,7 +407,7 @@ describe("conversationId and routingKey: what a process span reads from a whole 
   test("routingKey under another system is a TypeError before fn runs; withProcessSpan and withBatchProcessSpan take no routingKey, a batch no conversationId", () => {
     let ran = 0;
     assert.throws(
-      () => withSendSpan({ ...kafka, routingKey: "k" }, () => ran++),
+      () => withSendSpan({ ...kafka, routingKey: "k" } as never, () => ran++),
       /^TypeError: tracehop withSendSpan: options\.routingKey is RabbitMQ's \(rabbitmq\.destination\.routing_key\) and takes system "rabbitmq", got system "kafka"; give another system's routing attribute in options\.attributes$/,
     );
     assert.throws(

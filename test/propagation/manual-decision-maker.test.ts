@@ -69,6 +69,20 @@ describe("setDatadogContext: the decision maker of a manual keep or drop", () =>
     assert.equal(tracestateDm(carrier), undefined);
   });
 
+  test("a priority dd-trace's setPriority does not take (3, -5): no manual decision, the decision maker as given", () => {
+    for (const [from, priority, tags] of [
+      ["1", 3, "_dd.p.dm=-1"],
+      ["2", 5, "_dd.p.tid=640cfd8d00000000"],
+      ["0", -5, "_dd.p.dm=-3,_dd.p.usr=x"],
+    ] as const) {
+      const ctx = restored(from, tags);
+      const set = setDatadogContext(ctx, { ...getDatadogContext(ctx), samplingPriority: priority });
+      const carrier = injected(set);
+      assert.equal(carrier["x-datadog-sampling-priority"], String(priority), `${from} -> ${priority}`);
+      assert.equal(carrier["x-datadog-tags"], tags, `${from} -> ${priority}`);
+    }
+  });
+
   test("the same priority: the decision maker is left as it is (another field changed)", () => {
     const ctx = restored("2", "_dd.p.dm=-3");
     const carrier = injected(setDatadogContext(ctx, { ...getDatadogContext(ctx), origin: "synthetics" }));

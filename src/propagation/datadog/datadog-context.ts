@@ -200,7 +200,9 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   A priority other than the one `ctx` holds is a manual decision, and the decision maker `_dd.p.dm`
  *   follows it as dd-trace's manual keep and drop (dd-trace-js `priority_sampler.js` `setPriority` and
  *   `#addDecisionMaker`; Datadog's `SamplingMechanism` 4, manual): on keep (priority > 0) it becomes
- *   `-4`, on drop (priority <= 0) it is removed. This applies only when the `propagationTags` given hold
+ *   `-4`, on drop (priority <= 0) it is removed. This applies only to the priorities dd-trace's
+ *   `setPriority` takes, -1, 0, 1 and 2 (another it ignores: 3 or -5 leave `_dd.p.dm` as given), and
+ *   only when the `propagationTags` given hold
  *   the same `_dd.p.dm` as `ctx` (or neither has one: the caller left it as it was, the usual
  *   `{ ...getDatadogContext(ctx), samplingPriority: 2 }`) and the priority agrees with the span's
  *   sampled flag (against it, injection sends the flag's decision, with a decision maker `-0` on keep
@@ -238,6 +240,12 @@ export function setDatadogContext(ctx: Context, fields: DatadogContextFields): C
   return ctx.setValue(DATADOG_CONTEXT_KEY, storedDatadogContext(checked, boundTraceId(spanContext?.traceId)));
 }
 
+/**
+ * The priorities of a manual decision: user reject, auto reject, auto keep, user keep (-1, 0, 1, 2), the
+ * only ones dd-trace-js `priority_sampler.js` `setPriority` takes (`validate`; another it ignores).
+ */
+const MANUAL_PRIORITIES: ReadonlySet<number> = new Set([-1, 0, 1, 2]);
+
 /** Decision maker of a manual keep (Datadog `SamplingMechanism.MANUAL`, 4; dd-trace-js `SAMPLING_MECHANISM_MANUAL`). */
 const DECISION_MAKER_MANUAL = "-4";
 
@@ -245,7 +253,8 @@ const DECISION_MAKER_MANUAL = "-4";
  * The decision maker of `fields` (the checked copy {@link setDatadogContext} stores, changed in place)
  * after a manual decision, as dd-trace's manual keep and drop leave it (dd-trace-js `priority_sampler.js`
  * `setPriority`: the mechanism becomes manual, and `#addDecisionMaker(root, true)` writes `-4` on keep,
- * priority > 0, and removes `_dd.p.dm` on drop; Datadog's `SamplingMechanism` 4). Only when the priority
+ * priority > 0, and removes `_dd.p.dm` on drop; Datadog's `SamplingMechanism` 4). Only for a priority
+ * `setPriority` takes ({@link MANUAL_PRIORITIES}: another, 3 or -5, is carried as given), when it
  * differs from the one the Datadog fields of `ctx` hold ({@link heldPriority}; a context without
  * Datadog fields holds no decision to change: the fields are taken as given), the `_dd.p.dm` given is
  * the one `ctx` holds
@@ -259,7 +268,8 @@ function followManualDecision(
   spanContext: SpanContext | undefined,
 ): void {
   const priority = fields.samplingPriority;
-  if (priority === undefined) return;
+  // dd-trace's setPriority takes these four alone (`validate`): another priority is no manual decision.
+  if (priority === undefined || !MANUAL_PRIORITIES.has(priority)) return;
   try {
     const valid = spanContext !== undefined && isSpanContextValid(spanContext);
     const sampled = valid && isSampledFlags(spanContext.traceFlags);

@@ -4,7 +4,14 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ROOT_CONTEXT, trace, TraceFlags, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  defaultTextMapSetter,
+  trace,
+  TraceFlags,
+  type Context,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { normalizeCarrier, normalizedCarrierGetter } from "../../src/carrier/normalize-carrier.js";
 import { createPropagator, type PropagationStyle } from "../../src/propagation/create-propagator.js";
@@ -1012,5 +1019,35 @@ test("B3 without a sampling state and a traceparent of the same trace: the W3C k
       assert.equal(mine["x-datadog-sampling-priority"], String(Number(flags)), label);
       assert.equal(mine["x-datadog-sampling-priority"], String(read._sampling.priority), label);
     }
+  }
+});
+
+test("tags that cannot be sent (an invalid value, a header over 512 characters): dd-trace reads tracehop's headers as the same 128-bit trace, _dd.p.tid kept alone", () => {
+  // dd-trace-js drops every tag then, the tid too, and its next reader continues a 64-bit trace that
+  // the traceparent beside it contradicts (trial t6): tracehop keeps the trace id's upper half.
+  const dd = ddPropagator(DEFAULT_STYLES);
+  const ours = createPropagator(DEFAULT_STYLES);
+  const spanContext = {
+    traceId: "640cfd8d00000000000000000000007b",
+    spanId: "00000000000001c8",
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: false,
+  };
+  for (const tags of <Record<string, string>[]>[
+    { "_dd.p.a": "x,y" },
+    { "_dd.p.a": "é" },
+    { "_dd.p.a b": "1" },
+    { "_dd.p.a": "x".repeat(600) },
+  ]) {
+    const ctx = setDatadogContext(trace.setSpanContext(ROOT_CONTEXT, spanContext), {
+      samplingPriority: 1,
+      propagationTags: tags,
+    });
+    const carrier: Record<string, string> = {};
+    ours.inject(ctx, carrier, defaultTextMapSetter);
+    assert.equal(carrier["x-datadog-tags"], "_dd.p.tid=640cfd8d00000000", JSON.stringify(tags));
+    const theirs = dd.extract({ ...carrier })!;
+    assert.equal(theirs.toTraceId(true), spanContext.traceId, JSON.stringify(tags));
+    assert.deepEqual(ddLinkRows(theirs), [], "no terminated_context link: one trace");
   }
 });

@@ -446,9 +446,10 @@ describe("x-datadog-tags encoding of tags bound by untyped code", () => {
     for (const value of [evil, 5, true, null, ["a"], new String("ok")] as unknown[]) {
       const tags = { "_dd.p.usr": value } as unknown as Record<string, string>;
       assert.equal(encodeTagsHeader(tags, "0000000000000000", 512), undefined, String(value));
+      // The trace id's upper half is no tag of the trace: it is sent alone.
       assert.equal(
         encodeTagsHeader({ "_dd.p.dm": value } as unknown as Record<string, string>, "640cfd8d00000000", 512),
-        undefined,
+        "_dd.p.tid=640cfd8d00000000",
         `dm ${String(value)}`,
       );
     }
@@ -469,8 +470,8 @@ describe("x-datadog-tags encoding of tags bound by untyped code", () => {
       carrier,
       defaultTextMapSetter,
     );
-    assert.equal(carrier["x-datadog-tags"], undefined);
-    // The rest of the carrier is still written: only the tags header is left out.
+    assert.equal(carrier["x-datadog-tags"], "_dd.p.tid=640cfd8d00000000");
+    // The rest of the carrier is still written: only the tags are left out.
     assert.equal(carrier["x-datadog-trace-id"], BigInt("0xab54a98ceb1f0ad2").toString());
     assert.equal(carrier["x-datadog-sampling-priority"], "1");
   });
@@ -793,7 +794,8 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     assert.deepEqual(getDatadogContext(set), fields);
     const carrier: Record<string, string> = {};
     createPropagator(["datadog", "tracecontext"]).inject(set, carrier, defaultTextMapSetter);
-    assert.equal(carrier["x-datadog-tags"], undefined);
+    // The tags are left out; the trace id's upper half is not one of them.
+    assert.equal(carrier["x-datadog-tags"], `_dd.p.tid=${span.traceId.slice(0, 16)}`);
     assert.equal(carrier["x-datadog-origin"], undefined);
     for (const value of Object.values(carrier)) assert.match(value, /^[\x20-\x7e]*$/);
   });

@@ -214,8 +214,9 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   Datadog's tracers copy it verbatim, system-tests `test_headers_tracestate_dd_propagate_origin`) and
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
  * - `propagationTags`: a plain object of text values. Only `_dd.p.*` keys are propagated; one tag key or
- *   value outside `x-datadog-tags`' grammar makes injection leave out that header, as dd-trace-js
- *   `_injectTags` does, while the `dd=` member escapes it (dd-trace-js `tracestateTagKeyFilter`);
+ *   value outside `x-datadog-tags`' grammar makes injection leave out every tag of that header, as
+ *   dd-trace-js `_injectTags` does (the header then carries `_dd.p.tid` alone for a 128-bit trace id:
+ *   docs/conformance.md), while the `dd=` member escapes it (dd-trace-js `tracestateTagKeyFilter`);
  *   `_dd.p.tid` is never taken from here (injection writes the upper half of the span's own trace id).
  * - `lastParentId`: text, kept as given: tracestate `p:` is copied unvalidated and exported as
  *   `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only when

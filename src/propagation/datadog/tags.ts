@@ -217,9 +217,14 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
  * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 lowercase hex, the upper
  * 64 bits of a validated trace id; the caller guarantees it) is not all zero (dd-trace-js
  * `_injectDatadog`). Order: dm, tid, ts, then the others (dd-trace-java `PTagsCodec.headerValue`).
- * Returns `undefined` (with a `diag.warn`) when any tag key or value is invalid, or the header would
- * exceed `maxLength` characters; nothing is truncated (as dd-trace-js `_injectTags`; a silent drop
- * is hard to diagnose, DataDog/dd-trace-go#2847).
+ * When any tag key or value is invalid, or the header would exceed `maxLength` characters, no tag of
+ * `tags` is sent (as dd-trace-js `_injectTags` and dd-trace-py's `encoding_error` drop them: nothing is
+ * truncated) and a `diag.warn` says why (a silent drop is hard to diagnose, DataDog/dd-trace-go#2847);
+ * the header is then `_dd.p.tid=<high>` alone when `high` is not all zero and that fits `maxLength`,
+ * else `undefined`. The tid is not one of the trace's tags but the upper half of the span's own trace
+ * id: without it every Datadog reader rebuilds a 64-bit id that no longer matches the 128-bit
+ * `traceparent` beside it, and continues another trace (dd-trace-js drops it with the tags: a
+ * difference docs/conformance.md states).
  */
 export function encodeTagsHeader(
   tags: Readonly<Record<string, string>> | undefined,
@@ -233,46 +238,56 @@ export function encodeTagsHeader(
   // that come from the stored tags are checked.
   const dm = tags?.[DECISION_MAKER_TAG];
   if (dm !== undefined) {
-    if (!isValidTagValue(dm)) return invalidTag(DECISION_MAKER_TAG, dm);
+    if (!isValidTagValue(dm)) return tidAlone(high, maxLength, invalidTagReason(DECISION_MAKER_TAG, dm));
     header = DM_PREFIX + dm;
   }
   if (high !== ZERO_HEX16) header += header.length === 0 ? TID_PREFIX + high : "," + TID_PREFIX + high;
   if (tags) {
     const ts = tags[TRACE_SOURCE_TAG];
     if (ts !== undefined) {
-      if (!isValidTag(TRACE_SOURCE_TAG, ts)) return undefined;
+      if (!isValidTag(TRACE_SOURCE_TAG, ts))
+        return tidAlone(high, maxLength, invalidTagReason(TRACE_SOURCE_TAG, ts));
       header += header.length === 0 ? TRACE_SOURCE_TAG + "=" + ts : "," + TRACE_SOURCE_TAG + "=" + ts;
     }
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
       if (!isOtherPropagatedTag(key)) continue;
       const value = tags[key];
-      if (!isValidTag(key, value)) return undefined;
+      if (!isValidTag(key, value)) return tidAlone(high, maxLength, invalidTagReason(key, value));
       header += header.length === 0 ? `${key}=${value}` : `,${key}=${value}`;
     }
   }
   if (header.length === 0) return undefined;
-  if (header.length > maxLength) {
-    diag.warn(
-      `tracehop: x-datadog-tags not injected: ${header.length} characters exceed the limit of ${maxLength} ` +
-        `(DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH); ids, priority and origin are still propagated (inject_max_size)`,
+  if (header.length > maxLength)
+    return tidAlone(
+      high,
+      maxLength,
+      `${header.length} characters exceed the limit of ${maxLength} (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH); ids, priority and origin are still propagated (inject_max_size)`,
     );
-    return undefined;
-  }
   return header;
 }
 
-/** True for a valid tag; otherwise says why nothing is injected (as dd-trace-js `_injectTags` drops it). */
+/** True for a valid tag key and value. */
 function isValidTag(key: string, value: string): boolean {
-  if (isValidTagKey(key) && isValidTagValue(value)) return true;
-  invalidTag(key, value);
-  return false;
+  return isValidTagKey(key) && isValidTagValue(value);
 }
 
-/** Says why nothing is injected (a silent drop is hard to diagnose); `undefined`, the encoder's answer. */
-function invalidTag(key: string, value: unknown): undefined {
+/** Why the tags are not sent when one is invalid: the tag, as given. */
+function invalidTagReason(key: string, value: unknown): string {
+  return `invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`;
+}
+
+/**
+ * What {@link encodeTagsHeader} sends when the trace's tags cannot be: `_dd.p.tid=<high>` alone when
+ * `high` is not all zero and it fits `maxLength`, else nothing; a `diag.warn` says which, and `reason`.
+ */
+function tidAlone(high: string, maxLength: number, reason: string): string | undefined {
+  const header =
+    high !== ZERO_HEX16 && TID_PREFIX.length + high.length <= maxLength ? TID_PREFIX + high : undefined;
   diag.warn(
-    `tracehop: x-datadog-tags not injected: invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`,
+    header === undefined
+      ? `tracehop: x-datadog-tags not injected: ${reason}`
+      : `tracehop: x-datadog-tags carries _dd.p.tid alone, the trace id's upper 64 bits; its other tags not injected: ${reason}`,
   );
-  return undefined;
+  return header;
 }

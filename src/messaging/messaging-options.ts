@@ -290,13 +290,20 @@ const REGISTRY_SYSTEMS = [
  * `"nats"` and `"mqtt"`, which the registry lacks and tracehop's messages name for nats.js and mqtt.js
  * messages. The option takes any other non-empty text too (your own system's name).
  */
-export type MessagingSystem = (typeof REGISTRY_SYSTEMS)[number] | "nats" | "mqtt";
+export type MessagingSystem = (typeof REGISTRY_SYSTEMS)[number] | (typeof TRACEHOP_SYSTEMS)[number];
+
+/**
+ * The systems the registry lacks that tracehop names itself: nats.js and mqtt.js messages
+ * (other-system-message.ts), written in lower case as the registry's names are.
+ */
+const TRACEHOP_SYSTEMS = ["nats", "mqtt"] as const;
 
 /** The older `messaging.system` spellings of registry systems (before semantic conventions 1.30's renames). */
 const OLDER_SYSTEM_NAMES = ["aws_sqs", "eventgrid", "eventhubs", "servicebus", "gcp_pubsub"] as const;
 
 /** The names whose other spellings in case the runtime refuses ({@link WELL_KNOWN_SYSTEMS}). */
-type WellKnownSystemName = (typeof REGISTRY_SYSTEMS)[number] | (typeof OLDER_SYSTEM_NAMES)[number];
+type WellKnownSystemName =
+  (typeof REGISTRY_SYSTEMS)[number] | (typeof OLDER_SYSTEM_NAMES)[number] | (typeof TRACEHOP_SYSTEMS)[number];
 
 /**
  * What `withSendSpan` checks its options against for a literal `system` `S`, at compile time, as the
@@ -331,12 +338,17 @@ export type SystemAsConventionsWrite<S extends string> = string extends S
     : unknown;
 
 /**
- * The well-known values of `messaging.system.name` ({@link REGISTRY_SYSTEMS}) and the older
- * `messaging.system` spellings they replaced. Another value is the user's own system and is written
- * as given; one of these in another case is a mistake that would stop Datadog and the conventions'
- * tooling from recognising the system.
+ * The well-known values of `messaging.system.name` ({@link REGISTRY_SYSTEMS}), the older
+ * `messaging.system` spellings they replaced, and tracehop's `nats` and `mqtt`. Another value is the
+ * user's own system and is written as given; one of these in another case is a mistake that would stop
+ * Datadog and the conventions' tooling from recognising the system, and give one system two names
+ * (`NATS` beside the `nats` tracehop's own spans of nats.js messages carry).
  */
-const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([...REGISTRY_SYSTEMS, ...OLDER_SYSTEM_NAMES]);
+const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
+  ...REGISTRY_SYSTEMS,
+  ...OLDER_SYSTEM_NAMES,
+  ...TRACEHOP_SYSTEMS,
+]);
 
 /**
  * The `messaging.operation.type` values of the 1.45 registry (`create`, `send`, `receive`, `process`,
@@ -463,7 +475,7 @@ export function requireOptions<O extends MessagingSpanOptions>(
     const lower = options.system.toLowerCase();
     if (WELL_KNOWN_SYSTEMS.has(lower))
       throw new TypeError(
-        `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (the semantic conventions' messaging.system.name values are lower case; Datadog and the conventions' tooling match them exactly), got ${JSON.stringify(options.system)}`,
+        `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (messaging.system.name values are lower case, the semantic conventions' and tracehop's nats and mqtt; Datadog and the conventions' tooling match them exactly), got ${JSON.stringify(options.system)}`,
       );
   }
   if (

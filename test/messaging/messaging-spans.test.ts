@@ -1182,6 +1182,17 @@ describe("withProcessSpan", () => {
         withBatchProcessSpan([], { system: "AWS.SQS", destination: "q" }, () => ran++),
       /options\.system must be written "aws\.sqs"/,
     );
+    // tracehop's own names of nats.js and mqtt.js messages: "NATS" would be a second name of "nats".
+    for (const [given, written] of [
+      ["NATS", "nats"],
+      ["Nats", "nats"],
+      ["MQTT", "mqtt"],
+    ] as const)
+      assert.throws(
+        // @ts-expect-error a type error too (SystemAsConventionsWrite)
+        () => withSendSpan({ system: given, destination: "jobs" }, () => ran++),
+        new RegExp(`options\\.system must be written "${written}" \\(.*\\), got "${given}"$`),
+      );
     assert.equal(ran, 0);
     const system = withProcessSpan({}, { system: "MyBus", destination: "jobs" }, (span) => {
       return (span as unknown as { attributes: Record<string, unknown> }).attributes["messaging.system.name"];

@@ -80,7 +80,8 @@ export interface MessagingSpanOptions {
  *   tomorrow-one/transactional-outbox do this (Debezium's `ActivateTracingSpan`, tomorrow-one's
  *   `MicrometerTracingService`).
  * - `"creation-context"`: the stored context itself, re-encoded but unchanged (same trace, span id,
- *   flags, tracestate, baggage and Datadog fields; the baggage kept to
+ *   flags, tracestate members, baggage and Datadog fields; its `dd=` member written again from those
+ *   fields, docs/conformance.md; the baggage kept to
  *   {@link SendSpanOptions.baggage}), as the messaging semantic conventions ask of a
  *   creation context supplied by the user ("Messaging spans", context propagation). The send span is
  *   then a CLIENT span (its context is not the creation context) related to the stored context by

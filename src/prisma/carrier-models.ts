@@ -113,19 +113,34 @@ function checkChosenModels(
   for (const [name, f] of fieldOf) {
     const model = rdm.models[name];
     if (!model) {
+      // The client's property (`db.t4Job`) in place of the model's name (`T4Job`): said so.
+      const meant = Object.keys(rdm.models).filter((m) => m.toLowerCase() === name.toLowerCase());
       throw new Error(
-        `tracehop traceCarrierExtension: model "${name}" is not in this Prisma Client (models: ${Object.keys(rdm.models).join(", ")})`,
+        `tracehop traceCarrierExtension: model "${name}" is not in this Prisma Client` +
+          (meant.length === 1
+            ? `: models takes the model's name as the schema writes it, "${meant[0]}" (the client's property, db.${name}, is written in camel case)`
+            : "") +
+          ` (models: ${Object.keys(rdm.models).join(", ")})`,
       );
     }
     const def = model.fields.find((x) => x.name === f);
     if (schema.isCarrierField(name, def)) continue;
     const needs = `tracehop traceCarrierExtension: model "${name}" needs a Json field "${f}" to hold the carrier`;
+    // The model's Json fields other than `f`: what to name in models instead.
+    const json = model.fields
+      .filter((x) => x.name !== f && schema.isCarrierField(name, x))
+      .map((x) => x.name);
+    const otherJson = json.length
+      ? `its Json field${json.length > 1 ? "s are" : " is"} ${json.map((x) => `"${x}"`).join(", ")}: to store the carrier there, pass { models: { ${name}: "${json[0]}" } }`
+      : undefined;
     if (def) {
       const type = fieldTypeOf(rdm, name, f, schema);
       throw new Error(
-        def.kind === "object"
-          ? `${needs}, found ${type}: name a Json field of the model in models, or add \`${f} Json?\` to it`
-          : `${needs}, found scalar ${type}: change its type to \`Json?\` (or \`Json\`; a single value, not a list) and migrate the column, or name another field in models`,
+        otherJson !== undefined
+          ? `${needs}, found ${def.kind === "object" ? "" : "scalar "}${type}; ${otherJson}`
+          : def.kind === "object"
+            ? `${needs}, found ${type}: name a Json field of the model in models, or add \`${f} Json?\` to it`
+            : `${needs}, found scalar ${type}: change its type to \`Json?\` (or \`Json\`; a single value, not a list) and migrate the column, or name another field in models`,
       );
     }
     // `f` may be the column of a field mapped with @map("f"): the extension takes field names.
@@ -134,12 +149,9 @@ function checkChosenModels(
       throw new Error(
         `${needs}, found no such field: column "${f}" is the field "${mapped.name}" (@map("${f}")); models takes field names: pass { ${name}: "${mapped.name}" }`,
       );
-    const json = model.fields
-      .filter((x) => x.name !== f && schema.isCarrierField(name, x))
-      .map((x) => x.name);
     throw new Error(
-      json.length
-        ? `${needs}, found no such field; its Json field${json.length > 1 ? "s are" : " is"} ${json.map((x) => `"${x}"`).join(", ")}: to store the carrier there, pass { models: { ${name}: "${json[0]}" } } (or add \`${f} Json?\` to the model)`
+      otherJson !== undefined
+        ? `${needs}, found no such field; ${otherJson} (or add \`${f} Json?\` to the model)`
         : `${needs}, found no such field: add \`${f} Json?\` to the model (and migrate the column)`,
     );
   }

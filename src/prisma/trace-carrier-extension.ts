@@ -109,8 +109,8 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  * @throws TypeError, when `traceCarrierExtension(...)` is called (before `$extends`), for options that
  *   are not an object, an unknown option, or an option of the wrong type or shape (an entry of
  *   `models` or `baggage` is named by position; a `baggage` key must be an RFC 7230 token, W3C Baggage
- *   §3.2.1.2); RangeError, then too, for a `maxCarrierBytes` that is not an integer from 1 to
- *   `Number.MAX_SAFE_INTEGER`; Error, when `$extends` applies it, for a model of `models` the client
+ *   §3.2.1.2; a `maxCarrierBytes` that is not a number, `"100"`); RangeError, then too, for a number
+ *   `maxCarrierBytes` that is not an integer from 1 to `Number.MAX_SAFE_INTEGER`; Error, when `$extends` applies it, for a model of `models` the client
  *   lacks or whose carrier field is missing or not `Json`, or a client where no model has the field
  *   (each message names the fix); TypeError for `$extends(traceCarrierExtension)` without the call.
  *   Every message begins `tracehop traceCarrierExtension: `.
@@ -141,6 +141,10 @@ export function traceCarrierExtension<M extends string = string>(
     );
   }
   const maxBytes = options.maxCarrierBytes ?? MAX_STORED_CARRIER_BYTES;
+  if (typeof maxBytes !== "number")
+    throw new TypeError(
+      `tracehop traceCarrierExtension: maxCarrierBytes must be a number, a positive integer (bytes of JSON text), got ${describeValue(maxBytes)}`,
+    );
   // A safe integer: above 2^53 byte counts are no longer exact (2**60 + 1 === 2**60), and no carrier
   // comes near (the default is 9.5 KiB).
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {

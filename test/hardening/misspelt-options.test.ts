@@ -197,8 +197,7 @@ const described: [label: string, call: () => unknown, message: string, name?: st
   [
     "traceCarrierExtension maxCarrierBytes 5n",
     () => traceCarrierExtension({ maxCarrierBytes: 5n } as never),
-    "tracehop traceCarrierExtension: maxCarrierBytes must be a positive integer (bytes of JSON text) from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1), got 5n",
-    "RangeError",
+    "tracehop traceCarrierExtension: maxCarrierBytes must be a number, a positive integer (bytes of JSON text), got 5n",
   ],
   [
     "traceCarrierExtension baggage 1n",

@@ -116,6 +116,27 @@ test("a field of the wrong type: the error says to change its type, not to add i
   });
 });
 
+test("a field of the wrong type on a model that has a Json field: the error names that field, not a migration (trial t4)", () => {
+  assert.throws(() => carrierModels(rdm, "traceContext", { Item: "orderId" }, schema), {
+    message: `${NEEDS("Item", "orderId")}, found scalar Int; its Json fields are "carrier", "extra": to store the carrier there, pass { models: { Item: "carrier" } }`,
+  });
+  assert.throws(() => carrierModels(rdm, "traceContext", { Item: "order" }, schema), {
+    message: `${NEEDS("Item", "order")}, found a relation to Order; its Json fields are "carrier", "extra": to store the carrier there, pass { models: { Item: "carrier" } }`,
+  });
+});
+
+test("a model named as the client's property (camel case): the error gives the model's name (trial t4)", () => {
+  assert.throws(() => carrierModels(rdm, "traceContext", ["item"], schema), {
+    message:
+      'tracehop traceCarrierExtension: model "item" is not in this Prisma Client: models takes the model\'s name as the schema writes it, "Item" (the client\'s property, db.item, is written in camel case) (models: Outbox, Item, Order, Plain)',
+  });
+  // No model of that name in any case: the list alone.
+  assert.throws(() => carrierModels(rdm, "traceContext", ["Items"], schema), {
+    message:
+      'tracehop traceCarrierExtension: model "Items" is not in this Prisma Client (models: Outbox, Item, Order, Plain)',
+  });
+});
+
 test("bad models and baggage entries are TypeErrors when traceCarrierExtension() is called, naming the entry", () => {
   const cases: [options: unknown, message: string][] = [
     [

@@ -24,6 +24,7 @@ import {
   requireOptions,
   type BatchProcessSpanOptions,
   type MessagingSystem,
+  type OperationNameOfType,
   type SystemAsConventionsWrite,
 } from "./messaging-options.js";
 import {
@@ -88,9 +89,12 @@ export function withBatchProcessSpan<
   M,
   T,
   S extends MessagingSystem | (string & {}) = MessagingSystem | (string & {}),
+  O extends string = string,
 >(
   messages: readonly M[],
-  options: BatchProcessSpanOptions<M> & { system: S & SystemAsConventionsWrite<S> },
+  options: BatchProcessSpanOptions<M> & { system: S & SystemAsConventionsWrite<S> } & {
+    operationName?: (O & OperationNameOfType<"process", O>) | undefined;
+  },
   fn: (span: Span) => T,
 ): T {
   options = requireOptions("withBatchProcessSpan", options, { name: "messages", value: messages });

@@ -30,6 +30,7 @@ export type {
   BatchProcessSpanOptions,
   MessagingSpanOptions,
   MessagingSystem,
+  OperationNameOfType,
   ProcessSpanOptions,
   RelayForwarding,
   RestoreOptions,

@@ -306,6 +306,37 @@ const OLDER_SYSTEM_NAMES = ["aws_sqs", "eventgrid", "eventhubs", "servicebus", "
 type WellKnownSystemName =
   (typeof REGISTRY_SYSTEMS)[number] | (typeof OLDER_SYSTEM_NAMES)[number] | (typeof TRACEHOP_SYSTEMS)[number];
 
+/** {@link OPERATION_TYPE_OF_WORD} as a type: each well-known operation word and its type. */
+interface OperationTypeOfWord {
+  create: "create";
+  send: "send";
+  publish: "send";
+  receive: "receive";
+  process: "process";
+  deliver: "process";
+  settle: "settle";
+}
+
+/**
+ * What the messaging helpers check a literal `operationName` `O` against, at compile time, as the
+ * runtime checks it (`assertOperationOfType`): `unknown` for a name of the span's own operation type `T`
+ * (`"send"` for `withSendSpan`, `"process"` for the others), a system's own name (`"basic.publish"`) or a
+ * `string` read from configuration; for a well-known word of another type (`"receive"` or `"send"` on a
+ * process span, in any case), which the runtime refuses with a `TypeError`, an object type naming
+ * both types, so that tsc says `Type '"receive"' is not assignable to type '"receive" & {
+ * "options.operationName: names another operation type than the span's": ... }'`. White space around
+ * the word is not looked at here (the runtime trims it).
+ */
+export type OperationNameOfType<T extends string, O extends string> = string extends O
+  ? unknown
+  : Lowercase<O> extends keyof OperationTypeOfWord
+    ? OperationTypeOfWord[Lowercase<O>] extends T
+      ? unknown
+      : {
+          "options.operationName: names another operation type than the span's": `${OperationTypeOfWord[Lowercase<O>]}, not ${T}`;
+        }
+    : unknown;
+
 /**
  * What `withSendSpan` checks its options against for a literal `system` `S`, at compile time, as the
  * runtime checks them (`requireOptions`): `unknown` (no constraint) under `"rabbitmq"` and for a

@@ -42,6 +42,7 @@ import {
   requireOptions,
   type ProcessSpanOptions,
   type MessagingSystem,
+  type OperationNameOfType,
   type SystemAsConventionsWrite,
 } from "./messaging-options.js";
 import { messageRestoreOptions, type MessageRestore } from "./message-restore-options.js";
@@ -100,9 +101,12 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
 export function withProcessSpan<
   T,
   S extends MessagingSystem | (string & {}) = MessagingSystem | (string & {}),
+  O extends string = string,
 >(
   headers: unknown,
-  options: ProcessSpanOptions & { system: S & SystemAsConventionsWrite<S> },
+  options: ProcessSpanOptions & { system: S & SystemAsConventionsWrite<S> } & {
+    operationName?: (O & OperationNameOfType<"process", O>) | undefined;
+  },
   fn: (span: Span) => T,
 ): T {
   options = requireOptions("withProcessSpan", options, { name: "headers", value: headers });

@@ -29,6 +29,7 @@ import {
   type SendSpanOptions,
   type MessagingSystem,
   type RoutingKeyUnderSystem,
+  type OperationNameOfType,
   type SystemAsConventionsWrite,
 } from "./messaging-options.js";
 import { messageRestoreOptions } from "./message-restore-options.js";
@@ -126,8 +127,11 @@ export function withSendSpan<
   T,
   H extends Record<string, unknown> | HeaderEntries = TraceCarrier,
   S extends MessagingSystem | (string & {}) = MessagingSystem | (string & {}),
+  O extends string = string,
 >(
-  options: SendSpanOptions<H> & { system: S & SystemAsConventionsWrite<S> } & RoutingKeyUnderSystem<S>,
+  options: SendSpanOptions<H> & { system: S & SystemAsConventionsWrite<S> } & RoutingKeyUnderSystem<S> & {
+      operationName?: (O & OperationNameOfType<"send", O>) | undefined;
+    },
   fn: (headers: H, span: Span) => T,
 ): T {
   options = requireOptions("withSendSpan", options);

@@ -11,6 +11,7 @@ import { checkedCapture } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
+import { isPlainObjectOfOwnFields } from "../plain-object.js";
 import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
 import { MESSAGE_HEADERS_PLACES, messageShapeOf } from "./consumed-message.js";
 import {
@@ -404,6 +405,32 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
     written = false;
   }
   return written ? headers : (copyWithCarrier(headers, carrier) as H);
+}
+
+/**
+ * Internal to tracehop/messaging: the headers `withSendSpan` hands its callback, `headers` with the
+ * carrier's fields. A plain object (of no class, of any realm: its prototype `Object.prototype` of this
+ * or a `vm` context's realm, or none; `isPlainObjectOfOwnFields`) is never written: the result is a new
+ * plain object of its own readable fields except the propagation headers (any case), then the carrier's
+ * ({@link copyWithCarrier}; a `__proto__` header stays a field), and `headers` stays exactly as given. So one object of application
+ * headers (a module-level constant) can serve concurrent sends: filled in place, each send wrote its
+ * context and baggage into the one object, and a message sent after another request's inject carried
+ * that request's trace. Anything else as {@link writeFields} writes it: a `Map`, a `Headers` object, a
+ * client's header object with `set`/`delete` (NATS `MsgHdrs`) filled in place, one per message; a class
+ * instance or an object that inherits data fields (amqplib's `__proto__` table; a client that encodes
+ * with `for…in` sends them, which a copy of its own fields would drop) written as properties. The warnings of
+ * {@link writeFields} about the object are given either way. Never throws.
+ */
+export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: TraceCarrier,
+  helper: string,
+): H {
+  if (!isHeadersObject(headers) || !isPlainObjectOfOwnFields(headers))
+    return writeFields(headers, carrier, helper);
+  warnIfWholeMessage(headers, helper);
+  warnIfHeadersNotSent(headers, helper);
+  return copyWithCarrier(headers, carrier) as H;
 }
 
 /**

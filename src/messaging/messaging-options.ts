@@ -132,17 +132,28 @@ export interface RestoreOptions extends Omit<
 export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntries = TraceCarrier>
   extends MessagingSpanOptions, RestoreOptions {
   /**
-   * The message's headers, filled in place: propagation headers already there (copied from a consumed
-   * message, say) are removed, then the context's are written (never a mix,
-   * DataDog/dd-trace-dotnet#3832). Default: `{}`. Headers that cannot take the context in place
-   * (frozen, sealed, a throwing setter or proxy trap, a propagation header inherited from the
-   * prototype chain: amqplib makes a header named `__proto__` the consumed headers' prototype, and
-   * encodes inherited fields) are copied: `fn` receives the copy with the context, never an error
-   * (`writeCarrierToHeaders`); send the object `fn` receives. A `Map` or a WHATWG `Headers` object is filled
-   * through its `set`/`delete` (the readers take both), never with properties that would not travel.
-   * Headers that are not an object (text, a number, a boolean) cannot take the context: `fn` receives
-   * them unchanged, and it is said once per process (`TRACEHOP_HEADERS_NOT_AN_OBJECT`), not thrown, as
-   * an array or a class instance is said (`TRACEHOP_HEADERS_AS_PROPERTIES`).
+   * The message's headers (default: `{}`). Send the object `fn` receives, never this one: `fn`
+   * receives them with the context, propagation headers already there (copied from a consumed message,
+   * say) removed first (any case; never a mix, DataDog/dd-trace-dotnet#3832).
+   *
+   * A plain object (of no class: prototype `Object.prototype` of any realm, or `null`) is never
+   * written: `fn` receives a new plain object of its own fields except the propagation headers, then
+   * the context, and this object stays exactly as given. One module-level object of application
+   * headers can so serve every send, concurrent ones included (filled in place, concurrent sends of
+   * one object would carry each other's context, and the object keep the last one's baggage).
+   *
+   * A `Map`, a WHATWG `Headers` object or a client's header object with `set`/`delete` (NATS
+   * `MsgHdrs`) is filled in place through its methods (the readers take them), never with properties
+   * that would not travel, and `fn` receives the same object: one per message, never shared between
+   * sends. So is an instance of a class written as properties (said once per process,
+   * `TRACEHOP_HEADERS_AS_PROPERTIES`), and an object that inherits data fields, which a client encoding
+   * with `for…in` sends too. Such headers that cannot take the context in place (frozen, sealed, a
+   * throwing setter, method or proxy trap, a propagation header inherited from the prototype chain:
+   * amqplib makes a header named `__proto__` the consumed headers' prototype, and encodes inherited
+   * fields) are copied: `fn` receives the copy with the context, never an error
+   * (`writeCarrierToHeaders`). Headers that are not an object (text, a number, a boolean) cannot take
+   * the context: `fn` receives them unchanged, and it is said once per process
+   * (`TRACEHOP_HEADERS_NOT_AN_OBJECT`), not thrown.
    */
   headers?: H | undefined;
   /**

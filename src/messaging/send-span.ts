@@ -22,7 +22,7 @@ import { addMissingAttributes, isRecordingSpanOfKind } from "./active-span.js";
 import { ambientLinkOf } from "../context/consumer-context.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_SEND } from "./semconv.js";
 import type { HeaderEntries } from "./header-entries.js";
-import { writeFields } from "./header-writer.js";
+import { writeFieldsToSend } from "./header-writer.js";
 import {
   requireOptions,
   type RelayForwarding,
@@ -75,6 +75,12 @@ function runInNewSpan<T>(
  *
  *     await withSendSpan({ system: "kafka", destination: "jobs" }, (headers) =>
  *       producer.send({ topic: "jobs", messages: [{ value, headers }] }));
+ *
+ * Send the object `fn` receives, not `options.headers`: a plain object given there is never written
+ * (`fn` receives a copy of its own fields with the context, the given object stays as it was), so one
+ * module-level object of application headers can serve every send, concurrent ones included; a
+ * `Map`, fetch `Headers` or client's header object (NATS `MsgHdrs`) is filled in place and handed
+ * back, one per message ({@link SendSpanOptions.headers}; docs/messaging.md, "Writing headers").
  *
  * Which span and which context (messaging conventions, "Messaging spans"):
  * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
@@ -181,9 +187,10 @@ type Inject = (context: Context | undefined) => TraceCarrier;
 type Send<T> = (span: Span, carrier: TraceCarrier) => T;
 
 /**
- * The {@link Send} of `fn`: writes the carrier into `headers` (the same object, filled in place; a copy
- * when it cannot take the context, frozen say) and calls `fn` with them, under tracehop's send
- * suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
+ * The {@link Send} of `fn`: the carrier written for `fn` (`writeFieldsToSend`: a plain object copied,
+ * never written, so one object can serve concurrent sends; a `Map`, `Headers` or client's header
+ * object filled in place, a copy when it cannot take the context, frozen say) and `fn` called with
+ * them, under tracehop's send suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
  */
 function sender<T, H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
@@ -191,7 +198,7 @@ function sender<T, H extends Record<string, unknown> | HeaderEntries>(
   fn: (headers: H, span: Span) => T,
 ): Send<T> {
   return (span, carrier) => {
-    const message = writeFields(headers, carrier, "withSendSpan");
+    const message = writeFieldsToSend(headers, carrier, "withSendSpan");
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);
   };

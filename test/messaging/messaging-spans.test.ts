@@ -175,19 +175,21 @@ describe("withSendSpan", () => {
     assert.equal(exporter.getFinishedSpans()[0]!.attributes["messaging.operation.type"], "send");
   });
 
-  test("headers option: filled in place, stale propagation headers replaced, application headers kept", () => {
+  test("headers option, a plain object: fn gets a copy, stale propagation headers replaced, application headers kept", () => {
     const headers: Record<string, unknown> = {
       Traceparent: "00-11111111111111111111111111111111-2222222222222222-01",
       "x-datadog-trace-id": "1",
       "content-type": "text/plain",
     };
+    const given = { ...headers };
     const passed = withSendSpan({ ...kafka, headers }, (h) => h);
-    assert.equal(passed, headers);
+    assert.notEqual(passed, headers, "a copy: the given object may serve other sends");
+    assert.deepEqual(headers, given, "the given object is left as it was");
     const send = onlySpan("send jobs");
-    assert.equal("Traceparent" in headers, false);
-    assert.equal(headers.traceparent, traceparentOf(send.spanContext()));
-    assert.equal(headers["x-datadog-trace-id"], datadogTraceId(send.spanContext().traceId));
-    assert.equal(headers["content-type"], "text/plain");
+    assert.equal("Traceparent" in passed, false);
+    assert.equal(passed.traceparent, traceparentOf(send.spanContext()));
+    assert.equal(passed["x-datadog-trace-id"], datadogTraceId(send.spanContext().traceId));
+    assert.equal(passed["content-type"], "text/plain");
   });
 
   test("relay, default forward 'send-span': PRODUCER child of the stored context, its own context sent", () => {

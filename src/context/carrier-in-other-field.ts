@@ -4,7 +4,7 @@
  */
 import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
-import { countMiss, hasWarned, markWarned, warnOnce } from "../warn-once.js";
+import { countMiss, countWithin, hasWarned, markWarned, warnOnce } from "../warn-once.js";
 import { CREATED_AT_FIELD, TRACE_CONTEXT_FIELD } from "./carrier-source.js";
 import { holdsStoredCarrier, isPropertyRecord, MAX_FIELDS_LOOKED_AT, namesCarrier } from "./holds-carrier.js";
 
@@ -28,8 +28,29 @@ export const PROTOTYPE_KEYS_NEVER_READ =
 /** Process warning code of {@link warnIfCarrierInOtherField}. */
 export const CARRIER_IN_OTHER_FIELD_WARNING = "TRACEHOP_CARRIER_IN_OTHER_FIELD";
 
-/** Once-per-process key of {@link warnIfCarrierInOtherField}. */
+/**
+ * The key marking {@link warnIfCarrierInOtherField} done for the process: {@link MAX_CARRIER_FIELD_WARNINGS}
+ * warnings given, no scan after that. Also the group its warnings are counted in.
+ */
 const CARRIER_FIELD_WARNING_KEY = "carrier-field";
+
+/**
+ * Most `TRACEHOP_CARRIER_IN_OTHER_FIELD` warnings of {@link warnIfCarrierInOtherField} in a process:
+ * each is said once per helper and field ({@link carrierFieldKey}), and field names come from the data
+ * (a JSON column's keys), so a stream of rows each with a carrier under a new name would otherwise keep
+ * a key, and print a line, per row. A program has a few such mistakes; past this many, the scans stop.
+ */
+const MAX_CARRIER_FIELD_WARNINGS = 16;
+
+/**
+ * The once-per-process key of one {@link warnIfCarrierInOtherField} warning: the helper, which argument
+ * or picker the source came from ({@link CarrierPosition}), and the field's path from what the user
+ * passed (`.properties.headers.traceContext`, `.carrier`; a long name as `[<its full name>]`, so the
+ * key is bounded in length too).
+ */
+function carrierFieldKey(caller: CarrierCaller, position: CarrierPosition, path: string): string {
+  return `carrier-field:${caller}:${String(position)}:${path}`;
+}
 
 /**
  * The tracehop helpers that run the caller's function in a span they start (and read a carrier the caller
@@ -168,8 +189,9 @@ function capturedAtArgument(createdAt: string | undefined): string {
 }
 
 /**
- * Says so (once per process, naming the first such field: `diag.warn` and the process warning
- * `TRACEHOP_CARRIER_IN_OTHER_FIELD`) when `source` — what was handed to `withCarrier`, `traced`,
+ * Says so (`diag.warn` and the process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`, once per process for
+ * each helper, argument and field: {@link carrierFieldKey}; at most {@link MAX_CARRIER_FIELD_WARNINGS}
+ * in a process, then no scan) when `source` — what was handed to `withCarrier`, `traced`,
  * `withBatch`, as `withSendSpan`'s `creationContext` or as `withProcessSpan`'s headers, what
  * `withBatchProcessSpan`'s `headersFrom` returned or a message in which its default found no headers,
  * and yielded no context — is an object whose
@@ -214,8 +236,9 @@ export function warnIfCarrierInOtherField(
   position: CarrierPosition = 0,
   within?: CarrierWithin,
 ): void {
-  // Said once per process, or given up for this caller: no scan after that (withProcessSpan calls this
-  // for every untraced message, withCarrier for every row written without a carrier).
+  // Given up for this caller (MAX_SCANS_WITHOUT_CARRIER scans found nothing), or for the process
+  // (MAX_CARRIER_FIELD_WARNINGS said): no scan after that (withProcessSpan calls this for every
+  // untraced message, withCarrier for every row written without a carrier).
   const key = scanKey(caller);
   // A thenable: its await forgotten. Not a traced function's own argument, which may be a Promise or a
   // query builder on purpose (traced reads a carrier there only from an argument with a traceContext).
@@ -227,7 +250,10 @@ export function warnIfCarrierInOtherField(
   )
     return;
   if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(key) || !isPropertyRecord(source)) return;
-  if (!carrierInOtherFieldWarned(source, caller, position, within)) countMiss(key, MAX_SCANS_WITHOUT_CARRIER);
+  // A mistake said already (the same helper and field, on every message) is no miss: the scans go on
+  // for this caller, so that another mistake of it later is said too.
+  if (carrierInOtherFieldScan(source, caller, position, within) === "nothing")
+    countMiss(key, MAX_SCANS_WITHOUT_CARRIER);
 }
 
 /**
@@ -249,13 +275,14 @@ function handedAs(caller: CarrierCaller, position: CarrierPosition): string {
 const MAX_SCANS_WITHOUT_CARRIER = 64;
 
 /**
- * Internal: ends the scans of {@link warnIfCarrierInOtherField} for `caller`, as if they had found
- * nothing {@link MAX_SCANS_WITHOUT_CARRIER} times: for a caller that has said where the carrier of
- * its input is in another way (`withProcessSpan` handed the other client's whole message names the
- * system to give), so that the same mistake is not said twice.
+ * Internal: marks the {@link warnIfCarrierInOtherField} warning of `caller` for the field at `path`
+ * (`.properties.headers`) of its first argument as said: for a caller that has said where the carrier
+ * of its input is in another way (`withProcessSpan` handed the other client's whole message names the
+ * system to give, and its headers' path), so that the same mistake is not said twice. Another field
+ * of that caller is still said.
  */
-export function endCarrierFieldScan(caller: CarrierCaller): void {
-  markWarned(scanKey(caller));
+export function endCarrierFieldScan(caller: CarrierCaller, path: string): void {
+  markWarned(carrierFieldKey(caller, 0, path));
 }
 
 /** The once-per-process key marking the scans of `caller` given up ({@link MAX_SCANS_WITHOUT_CARRIER}). */
@@ -263,45 +290,58 @@ function scanKey(caller: CarrierCaller): string {
   return `carrier-field-scan:${caller}`;
 }
 
-/** The scan of {@link warnIfCarrierInOtherField}: true when it gave the warning. Never throws. */
-function carrierInOtherFieldWarned(
+/**
+ * The scan of {@link warnIfCarrierInOtherField}: `"said"` when it gave the warning, `"said before"`
+ * when it found a carrier in a field whose warning was given already for this caller
+ * ({@link carrierFieldKey}), `"nothing"` when it found none. Past
+ * {@link MAX_CARRIER_FIELD_WARNINGS} warnings it ends every scan of the process. Never throws.
+ */
+function carrierInOtherFieldScan(
   source: Record<string, unknown>,
   caller: CarrierCaller,
   position: CarrierPosition,
   within: CarrierWithin | undefined,
-): boolean {
+): "said" | "said before" | "nothing" {
   try {
     // Headers are never read as a row: their traceContext field is one more field that was not read.
     const headers = CALLERS[caller].readsHeaders === true;
     const traceContext = headers ? "absent" : traceContextField(source);
-    if (traceContext === "holds a carrier") return false;
+    if (traceContext === "holds a carrier") return "nothing";
     const found = fieldHoldingCarrier(source, headers);
-    if (found === null || found === undefined) return false;
+    if (found === null || found === undefined) return "nothing";
     // From what the user passed: a whole message's headers are at `within.path` in it.
     const path = within?.path ?? "";
+    const key = carrierFieldKey(caller, position, path + found.access);
+    if (hasWarned(key)) return "said before";
+    // The last warning the cap allows: no scan after this one.
+    if (!countWithin(CARRIER_FIELD_WARNING_KEY, MAX_CARRIER_FIELD_WARNINGS - 1))
+      markWarned(CARRIER_FIELD_WARNING_KEY);
     const held =
       within !== undefined && CALLERS[caller].headersHeldNone !== undefined
         ? CALLERS[caller].headersHeldNone
         : whatHeldNone(caller, position, headers ? undefined : traceContext);
     const quoted = JSON.stringify(path.slice(1) + (path === "" ? "" : ".") + found.shown);
     // A prototype's name: no call reads it, so the fix is to store the carrier under another name.
-    if (found.prototypeKey)
-      return warnOnce(
-        CARRIER_FIELD_WARNING_KEY,
+    if (found.prototypeKey) {
+      warnOnce(
+        key,
         `tracehop ${caller}: ${held}, but its own field ${quoted} holds a trace carrier, which was not read: ` +
           `${PROTOTYPE_KEYS_NEVER_READ}. Store the carrier under ${TRACE_CONTEXT_FIELD} (or a field of another name).`,
         CARRIER_IN_OTHER_FIELD_WARNING,
       );
+      return "said";
+    }
     const fix = CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name);
-    return warnOnce(
-      CARRIER_FIELD_WARNING_KEY,
+    warnOnce(
+      key,
       `tracehop ${caller}: ${held}, but its field ${quoted} ` +
         `holds a trace carrier, which was not read: the stored context was not ` +
         `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
+    return "said";
   } catch {
-    return false; // a throwing getter or proxy trap of the source itself: nothing to say
+    return "nothing"; // a throwing getter or proxy trap of the source itself: nothing to say
   }
 }
 

@@ -218,8 +218,11 @@ function defaultHeaders(message: unknown, kind: MessageKind, system: string, lea
   // A getter or proxy trap of a whole message that throws: no headers (a fault of the message, no context).
   const headers = shape !== undefined ? headersOfShapeOr(message, shape, undefined) : headersField(message);
   if (headers == null) {
-    if (headers === undefined && warnIfMessageOfOtherSystem(message, kind, system, "withBatchProcessSpan"))
-      endCarrierFieldScan("withBatchProcessSpan");
+    const saidPath =
+      headers === undefined
+        ? warnIfMessageOfOtherSystem(message, kind, system, "withBatchProcessSpan")
+        : undefined;
+    if (saidPath !== undefined) endCarrierFieldScan("withBatchProcessSpan", saidPath);
     else if (shape === undefined) leave(message, 0);
   } else if (typeof headers === "object")
     leave(headers, 0, shape === undefined ? HEADERS_FIELD : MESSAGE_HEADERS_PLACES[shape]);

@@ -25,24 +25,23 @@ const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
  * `system: "rabbitmq"`. The stored context is then not restored and the span starts a new trace. The
  * message names the system to give and the headers to pass instead. Called only when nothing was
  * restored; nothing but the `hasWarned` test once said, or once {@link MAX_CHECKS_WITHOUT_MESSAGE}
- * checks for `caller` found nothing. Returns true when it gave the warning (the caller then says nothing
- * more of the message). Never throws.
+ * checks for `caller` found nothing. Returns the path of the headers in the message
+ * (`.properties.headers`) when it gave the warning (the caller then says nothing more of the message,
+ * nor of that path later: `endCarrierFieldScan`), else `undefined`. Never throws.
  */
 export function warnIfMessageOfOtherSystem(
   message: unknown,
   kind: MessageKind,
   system: string,
   caller: "withProcessSpan" | "withBatchProcessSpan",
-): boolean {
+): string | undefined {
   // Said once per process, or given up for this caller: no shape test after that (called for every
   // message without a context).
   const scanKey = SCAN_KEYS[caller];
-  if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY) || hasWarned(scanKey)) return false;
-  if (!otherSystemMessageWarned(message, kind, system, caller)) {
-    countMiss(scanKey, MAX_CHECKS_WITHOUT_MESSAGE);
-    return false;
-  }
-  return true;
+  if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY) || hasWarned(scanKey)) return undefined;
+  const path = otherSystemMessageWarned(message, kind, system, caller);
+  if (path === undefined) countMiss(scanKey, MAX_CHECKS_WITHOUT_MESSAGE);
+  return path;
 }
 
 /**
@@ -60,23 +59,26 @@ const SCAN_KEYS = {
   withBatchProcessSpan: "message-of-other-system-scan:withBatchProcessSpan",
 } as const;
 
-/** The check of {@link warnIfMessageOfOtherSystem}: true when it gave the warning. Never throws. */
+/**
+ * The check of {@link warnIfMessageOfOtherSystem}: the path of the message's headers when it gave the
+ * warning, else `undefined`. Never throws.
+ */
 function otherSystemMessageWarned(
   message: unknown,
   kind: MessageKind,
   system: string,
   caller: "withProcessSpan" | "withBatchProcessSpan",
-): boolean {
+): string | undefined {
   if (message === null || typeof message !== "object" || headersOfMessage(message, kind) !== message)
-    return false;
+    return undefined;
   try {
     const found = clientMessageOf(message);
-    if (found === undefined || !holdsStoredCarrier(found.headers)) return false;
+    if (found === undefined || !holdsStoredCarrier(found.headers)) return undefined;
     const fix =
       caller === "withProcessSpan"
         ? `withProcessSpan(message${found.path}, ...)`
         : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${found.path} })`;
-    return warnOnce(
+    const warned = warnOnce(
       OTHER_SYSTEM_WARNING_KEY,
       `tracehop ${caller}: given ${CLIENT_NAMES[found.client]} message under ` +
         `system ${JSON.stringify(system)}, which reads only ${kind === "kafka" ? "a kafkajs" : "an amqplib"} ` +
@@ -85,8 +87,9 @@ function otherSystemMessageWarned(
         `pass its headers: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
+    return warned ? found.path : undefined;
   } catch {
-    return false; // a throwing getter or proxy trap: nothing to say
+    return undefined; // a throwing getter or proxy trap: nothing to say
   }
 }
 

@@ -216,11 +216,11 @@ const BATCH_HANDED_WARNING_KEY = "withProcessSpan-batch-handed";
 
 /**
  * Headers that restore nothing but wrap a carrier in one of their fields (`{ headers: msg.headers }`):
- * said once per process, as withCarrier, withBatch and withSendSpan say it
+ * said once per process and field, as withCarrier, withBatch and withSendSpan say it
  * (TRACEHOP_CARRIER_IN_OTHER_FIELD). The other client's whole message (an amqplib message under system
  * "kafka": its carrier two levels down, at `properties.headers`) is said with the system to give;
- * the field scan then says nothing of it (`properties.headers`, a kafkajs message's `headers` field),
- * nor of later messages: one warning. A whole message of a client the system reads is looked into
+ * the field scan then says nothing of that path (`properties.headers`, a kafkajs message's `headers`
+ * field), nor of later messages with it: one warning. A whole message of a client the system reads is looked into
  * through its headers, and the fix names the field from the message as the user passed it
  * (`message.properties.headers.traceContext`, `payload.message.headers.traceContext`:
  * `MESSAGE_HEADERS_PLACES`). Never throws.
@@ -228,10 +228,8 @@ const BATCH_HANDED_WARNING_KEY = "withProcessSpan-batch-handed";
 function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: string): void {
   if (headers === null || typeof headers !== "object") return;
   if (isArray(headers)) return warnIfBatchHanded(headers as unknown[], kind);
-  if (warnIfMessageOfOtherSystem(headers, kind, system, "withProcessSpan")) {
-    endCarrierFieldScan("withProcessSpan");
-    return;
-  }
+  const saidPath = warnIfMessageOfOtherSystem(headers, kind, system, "withProcessSpan");
+  if (saidPath !== undefined) return endCarrierFieldScan("withProcessSpan", saidPath);
   // A whole message: its headers are looked into, and the fix names the path from the message.
   const shape = messageShapeOf(headers, kind);
   if (shape === undefined) return warnIfCarrierInOtherField(headers, "withProcessSpan");

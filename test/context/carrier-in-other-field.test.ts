@@ -190,10 +190,11 @@ describe("a carrier under another field name", () => {
     assert.equal(finishedSpan("fixed").spanContext().traceId, W3C_TRACE_ID);
   });
 
-  test("the carrier as JSON text or under a name that needs brackets; once per process, whatever the field", async () => {
+  test("the carrier as JSON text or under a name that needs brackets; once per process and field", async () => {
     const told = await recordWarnings(() => {
       withCarrier({ id: 1, trace_ctx: `\uFEFF ${JSON.stringify(W3C_CARRIER)}` }, "a", () => undefined);
-      withCarrier({ id: 1, other: W3C_CARRIER }, "a", () => undefined); // already said: silent
+      withCarrier({ id: 1, trace_ctx: W3C_CARRIER }, "a", () => undefined); // the same field: silent
+      withCarrier({ id: 1, other: W3C_CARRIER }, "a", () => undefined); // another field: said
       resetWarnings();
       withCarrier(
         { id: 2, "trace-ctx": { "X-Datadog-Trace-Id": "1", "x-datadog-parent-id": "2" } },
@@ -203,6 +204,7 @@ describe("a carrier under another field name", () => {
     });
     assert.deepEqual(told.processWarnings, [
       [CODE, message("trace_ctx")],
+      [CODE, message("other")],
       [CODE, message("trace-ctx", "withCarrier", '["trace-ctx"]')],
     ]);
   });
@@ -1346,5 +1348,90 @@ describe("the cost of the scan on rows restored without a context", () => {
       withCarrier(outbox, "relay", () => 0);
     });
     assert.deepEqual(told.processWarnings, [[CODE, message("carrier", "withCarrierOfRow")]]);
+  });
+});
+
+describe("said once per process per helper and field, up to a fixed number of warnings", () => {
+  const kafka = { system: "kafka", destination: "jobs" } as const;
+  const mqtt = { system: "mqtt", destination: "jobs" } as const;
+  /** The warning of withProcessSpan handed an object whose field `field` holds the headers. */
+  const processMessage = (field: string) => message(field, "withProcessSpan");
+
+  test("after `{ headers: msg.headers }`, a later withProcessSpan(packet.properties) holding userProperties is said too", async () => {
+    const told = await recordWarnings(() => {
+      withProcessSpan({ headers: W3C_CARRIER }, kafka, () => 0);
+      withProcessSpan({ headers: W3C_CARRIER }, kafka, () => 0); // the same helper and field: said once
+      withProcessSpan({ userProperties: { ...DD_CARRIER } }, mqtt, () => 0);
+      withProcessSpan({ userProperties: { ...DD_CARRIER } }, mqtt, () => 0);
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, processMessage("headers")],
+      [CODE, processMessage("userProperties")],
+    ]);
+  });
+
+  test("the same field under another helper is said for that helper; another field of the same helper too", async () => {
+    const told = await recordWarnings(() => {
+      withCarrier({ id: 1, carrier: W3C_CARRIER }, "a", () => 0);
+      withBatchItem({ id: 1, carrier: W3C_CARRIER }, "b", () => 0);
+      withCarrier({ id: 2, carrier: W3C_CARRIER }, "c", () => 0); // said already for withCarrier
+      withCarrier({ id: 3, ctx: W3C_CARRIER }, "d", () => 0);
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, message("carrier")],
+      [CODE, message("carrier", "withBatchItem")],
+      [CODE, message("ctx")],
+    ]);
+  });
+
+  test("a mistake said already, repeated on every message, does not use up the scans: a new one later is still said", async () => {
+    const told = await recordWarnings(() => {
+      for (let i = 0; i < 200; i++) withProcessSpan({ headers: W3C_CARRIER }, kafka, () => 0);
+      withProcessSpan({ userProperties: { ...DD_CARRIER } }, mqtt, () => 0);
+    });
+    assert.deepEqual(told.processWarnings, [
+      [CODE, processMessage("headers")],
+      [CODE, processMessage("userProperties")],
+    ]);
+  });
+
+  test("at most 16 such warnings per process, whatever the field names (a hostile stream keeps no more), then no scan", async () => {
+    const told = await recordWarnings(() => {
+      for (let i = 0; i < 40; i++) withCarrier({ id: i, [`field${i}`]: W3C_CARRIER }, "row", () => 0);
+      let listed = 0;
+      // A row (a traceContext field, null): the restore reads its traceContext alone, only the scan lists it.
+      const late = new Proxy({ id: 99, traceContext: null, other: W3C_CARRIER } as Record<string, unknown>, {
+        ownKeys: (t) => (listed++, Reflect.ownKeys(t)),
+      });
+      withCarrier(late, "late", () => 0);
+      return listed;
+    });
+    assert.deepEqual(
+      told.processWarnings,
+      Array.from({ length: 16 }, (_, i) => [CODE, message(`field${i}`)]),
+    );
+    assert.equal(told.result, 0, "past the cap, a row is not listed for the warning any more");
+  });
+
+  test("the other client's whole message said with the system to give: its headers' path is not said again, another mistake of that helper is", async () => {
+    const told = await recordWarnings(() => {
+      withProcessSpan(amqp({ ...W3C_CARRIER }), kafka, () => 0);
+      withProcessSpan(amqp({ ...W3C_CARRIER }), kafka, () => 0);
+      withProcessSpan({ headers: W3C_CARRIER }, kafka, () => 0);
+    });
+    assert.equal(told.processWarnings.length, 2, told.processWarnings.map(([, m]) => m).join("\n"));
+    assert.match(told.processWarnings[0]![1], /given an amqplib message under system "kafka"/);
+    assert.deepEqual(told.processWarnings[1], [CODE, processMessage("headers")]);
+  });
+
+  test("withBatchProcessSpan too: after the other client's message, a row with its carrier in another field is said", async () => {
+    const told = await recordWarnings(() => {
+      withBatchProcessSpan([amqp({ ...W3C_CARRIER })], kafka, () => 0);
+      withBatchProcessSpan([amqp({ ...W3C_CARRIER })], kafka, () => 0);
+      withBatchProcessSpan([{ id: 1, carrier: W3C_CARRIER }], kafka, () => 0);
+    });
+    assert.equal(told.processWarnings.length, 2, told.processWarnings.map(([, m]) => m).join("\n"));
+    assert.match(told.processWarnings[0]![1], /given an amqplib message under system "kafka"/);
+    assert.deepEqual(told.processWarnings[1], [CODE, fromDefaultHeadersFrom("carrier")]);
   });
 });

@@ -583,7 +583,7 @@ describe("a whole consumed message handed to a header writer as its headers", ()
       [
         "TRACEHOP_HEADERS_AS_PROPERTIES",
         "tracehop withSendSpan: the headers object is a whole amqplib message, so the trace context was written " +
-          "as its own properties, beside message.properties.headers, where its client never sends it (the trace " +
+          "as top-level properties, beside message.properties.headers (withSendSpan: of the copy fn receives), where its client never sends it (the trace " +
           "would end there): pass the message's headers, message.properties.headers, or a new object",
       ],
     ]);

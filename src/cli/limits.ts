@@ -46,6 +46,7 @@ import {
 } from "../propagation/w3c/tracestate.js";
 import { describeField, isPropagationKey, MAX_LISTED } from "./carrier-shape.js";
 import { fieldOf } from "./styles.js";
+import { unprintableNote } from "../propagation/rejection-reasons.js";
 
 export { describeTagsError } from "../propagation/datadog/tags-reasons.js";
 
@@ -242,12 +243,14 @@ export function tracestateDiscarded(header: string): string | undefined {
     if (!isValidTraceStateKey(member.slice(0, equals)))
       return (
         `member ${index + 1} ${shown(member)} breaks the Level 2 grammar: a key is 1-256 lower-case letters, ` +
-        "digits and _ - * / @, starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1)"
+        "digits and _ - * / @, starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1)" +
+        unprintableNote(member.slice(0, equals))
       );
     if (!isValidTraceStateValue(member.slice(equals + 1)))
       return (
         `member ${index + 1} ${shown(member)} breaks the grammar: a value is 1-256 printable ASCII characters ` +
-        "other than , and =, not ending in a space (W3C Trace Context §3.3.1.3.2)"
+        "other than , and =, not ending in a space (W3C Trace Context §3.3.1.3.2)" +
+        unprintableNote(member.slice(equals + 1))
       );
   }
   return "it breaks the Level 2 grammar";
@@ -271,7 +274,9 @@ export function baggageDropped(header: string): string | undefined {
       `${overLimit} over ${baggageLimits("; the first members that fit are kept, a member that would overflow is skipped whole")}`,
     );
   if (bad.length > 0)
-    reasons.push(`${bad.length} breaking the baggage grammar key=value (the first: ${shown(bad[0])})`);
+    reasons.push(
+      `${bad.length} breaking the baggage grammar key=value (the first: ${shown(bad[0]!)}${unprintableNote(bad[0]!)})`,
+    );
   return `baggage: ${members.length - kept} of its ${members.length} members dropped: ${reasons.join("; ")}`;
 }
 
@@ -344,7 +349,7 @@ export function originDropped(carrier: NormalizedCarrier, consequence: string): 
   const why =
     origin.read === ""
       ? "it is empty"
-      : "it holds a character that is not printable ASCII (a control or a non-ASCII character)";
+      : `it holds a character that is not printable ASCII (a control or a non-ASCII character)${unprintableNote(origin.read)}`;
   return (
     `x-datadog-origin ${origin.quoted} is dropped by the datadog style: ${why}; an origin is non-empty printable ` +
     `ASCII (0x20-0x7E, the characters of Datadog tag values; dd-trace-java DatadogPTagsCodec); ${consequence}`

@@ -43,6 +43,7 @@ import {
   rejectionReason,
   type TraceStyle,
 } from "../propagation/rejection-reasons.js";
+import { trimOws } from "../propagation/w3c/baggage.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 
 /** Process warning code of {@link warnIfCarrierRejected}. */
@@ -201,7 +202,7 @@ export function warnIfTraceIdTruncated(
     // The traceparent's own trace id restored: that is the trace the row names.
     const traceparent = storedCarrierGetter.get(stored, "traceparent");
     const first = Array.isArray(traceparent) ? traceparent[0] : traceparent;
-    if (first !== undefined && first.trim().slice(3, 35) === traceId) return;
+    if (first !== undefined && trimOws(first).slice(3, 35) === traceId) return;
     const consequence =
       `the trace is continued as ${traceId}, the upper 64 bits of the stored 128-bit trace id lost: a ` +
       "traceparent written from here, and an OpenTelemetry backend, name another trace than the row's";
@@ -311,7 +312,7 @@ function holdsTid(header: string): boolean {
     const start = at + prefix.length;
     const window = header.slice(start, start + 64);
     const comma = window.indexOf(",");
-    const value = (comma === -1 ? window : window.slice(0, comma)).trim();
+    const value = trimOws(comma === -1 ? window : window.slice(0, comma));
     if (value !== "" && !/^0+$/.test(value)) return true;
   }
   return false;

@@ -52,6 +52,87 @@ function quotedValue(value: string): string {
     : JSON.stringify(value);
 }
 
+/** Names of the characters outside printable ASCII a stored value most often holds unseen. */
+const CHARACTER_NAMES: Readonly<Record<number, string>> = {
+  0x00: "NUL",
+  0x09: "tab",
+  0x0a: "line feed",
+  0x0d: "carriage return",
+  0xa0: "no-break space",
+  0x200b: "zero width space",
+  0x200e: "left-to-right mark",
+  0x200f: "right-to-left mark",
+  0x2028: "line separator",
+  0x2029: "paragraph separator",
+  0xfeff: "byte order mark",
+};
+
+/**
+ * How a reason names one character (a code point, or a lone surrogate): `U+000D (carriage return)`,
+ * `U+00A0 (no-break space)`, `U+1F600`: its code point in printable ASCII, whatever the character is,
+ * so that the reason shows what the quoted value holds unseen.
+ */
+export function characterName(character: string): string {
+  const code = character.codePointAt(0) ?? 0;
+  const name = CHARACTER_NAMES[code];
+  const hex = code.toString(16).toUpperCase().padStart(4, "0");
+  return `U+${hex}${name === undefined ? "" : ` (${name})`}`;
+}
+
+/**
+ * The end of a reason that names the first character of `text` outside printable ASCII (0x20-0x7E, the
+ * characters of every propagation header's grammar: `isPrintableAscii`) and where it is:
+ * `; its character 56 is U+000D (carriage return), outside printable ASCII`. `""` when every
+ * character is printable ASCII (the quoted value then shows the character that breaks the rule), and for
+ * a structure stored where text belongs (`NOT_TEXT_VALUE`, said as that by the reasons).
+ */
+export function unprintableNote(text: string): string {
+  // A structure read as an invalid value is said as that (quotedValue), not by its marker's NUL.
+  if (text.includes(NOT_TEXT_VALUE)) return "";
+  const at = text.search(/[^\x20-\x7e]/);
+  if (at === -1) return "";
+  const character = String.fromCodePoint(text.codePointAt(at)!);
+  return `; its character ${at + 1} is ${characterName(character)}, outside printable ASCII`;
+}
+
+/**
+ * Characters a header value may end or start with that are no optional white space (OWS is SP and HTAB
+ * alone, RFC 9110 §5.6.3): other white space (CR, LF, NBSP, U+2028, ...: what `String.prototype.trim`
+ * strips) and invisible controls and format characters (a zero width space, a byte order mark).
+ */
+const NOT_OWS_SPACE = /[\s\p{Cc}\p{Cf}]/u;
+
+/**
+ * The reason of a value read by a style that ignores SP and HTAB around it (`trimOws`: the W3C and B3
+ * styles), `read` being what it read (the OWS stripped), when that starts or ends with another white
+ * space or an invisible character, which is part of the value and breaks its grammar: `<what> ends
+ * with U+000D (carriage return): only spaces and tabs around a header value are ignored (...)`;
+ * `undefined` otherwise. `what`: the header and its quoted value.
+ */
+export function edgeSpaceReason(what: string, read: string): string | undefined {
+  if (read === "" || read === NOT_TEXT_VALUE) return undefined;
+  const characters = [...read];
+  const end = edgeRun(characters.toReversed()).toReversed();
+  const start = end.length === 0 ? edgeRun(characters) : [];
+  if (end.length === 0 && start.length === 0) return undefined;
+  const named = (run: string[]) => run.map(characterName).join(", ");
+  return (
+    `${what} ${end.length > 0 ? `ends with ${named(end)}` : `starts with ${named(start)}`}: only spaces and ` +
+    "tabs around a header value are ignored (optional white space, RFC 9110 §5.6.3); any other character is " +
+    "part of the value, and breaks its grammar"
+  );
+}
+
+/** The first characters of `characters` that are {@link NOT_OWS_SPACE} but no OWS, at most four. */
+function edgeRun(characters: readonly string[]): string[] {
+  const run: string[] = [];
+  for (const character of characters) {
+    if (run.length === 4 || character === " " || character === "\t" || !NOT_OWS_SPACE.test(character)) break;
+    run.push(character);
+  }
+  return run;
+}
+
 /** Text that is base64 (RFC 4648 §4): groups of four of its 64 characters, the last padded with `=`. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})+$|^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
 
@@ -93,6 +174,7 @@ export function datadogReason(
   if (low === undefined)
     return (
       `x-datadog-trace-id ${traceId.quoted} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)` +
+      unprintableNote(traceId.read) +
       base64Note(traceId.read, "an x-datadog-trace-id", isDatadogId)
     );
   if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
@@ -101,11 +183,15 @@ export function datadogReason(
   if (decimalToHex16(parent.read) === undefined)
     return (
       `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal` +
+      unprintableNote(parent.read) +
       base64Note(parent.read, "an x-datadog-parent-id", isDatadogId)
     );
   const priority = fieldOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (priority !== undefined && parseSamplingPriority(priority.read) === undefined)
-    return `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a sign and leading zeros)`;
+    return (
+      `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a ` +
+      `sign and leading zeros)${unprintableNote(priority.read)}`
+    );
   return undefined;
 }
 
@@ -205,7 +291,11 @@ function b3IdReason(
   const rule = `a B3 ${kind} id is ${lengths.join(" or ")} hex digits, any case (${doc})`;
   if (!pattern.test(text)) {
     if (text === "") return `${what} is empty: ${rule}`;
-    if (!/^[0-9a-fA-F]*$/.test(text)) return `${what} has a character that is not a hex digit: ${rule}`;
+    if (!/^[0-9a-fA-F]*$/.test(text))
+      return (
+        edgeSpaceReason(what, text) ??
+        `${what} has a character that is not a hex digit: ${rule}${unprintableNote(text)}`
+      );
     const digits = `${what} is ${text.length} hex digit${text.length === 1 ? "" : "s"}, not ${lengths.join(" or ")}`;
     const padTo = lengths.find((length) => length > text.length);
     if (padTo === undefined) return `${digits}: ${rule}`;
@@ -260,8 +350,9 @@ function b3MultiReason(carrier: NormalizedCarrier, raw: Record<string, unknown>,
     !B3_SAMPLED_VALUES.has(sampled.read)
   )
     return (
+      edgeSpaceReason(`x-b3-sampled ${sampled.quoted}`, sampled.read) ??
       `x-b3-sampled ${sampled.quoted} is not a sampling state: 1 (accept) or 0 (deny), true/True and false/False ` +
-      'read as those, or no x-b3-sampled for the receiver to decide (openzipkin/b3-propagation, "Sampling State")'
+        'read as those, or no x-b3-sampled for the receiver to decide (openzipkin/b3-propagation, "Sampling State")'
     );
   return "the x-b3-* headers are rejected by @opentelemetry/propagator-b3";
 }
@@ -280,6 +371,8 @@ export function b3SingleReason(carrier: NormalizedCarrier): string {
   const b3 = b3Field(carrier, "b3")!;
   const text = b3.read;
   if (text === "") return `b3 ${b3.quoted} is empty: a b3 header is ${B3_SINGLE_FORM}`;
+  const edge = edgeSpaceReason(`b3 ${b3.quoted}`, text);
+  if (edge !== undefined) return edge;
   if (/^[01d]$/i.test(text))
     return `b3 ${b3.quoted} is a sampling state alone, without ids: it gives no context; a b3 header with ids is ${B3_SINGLE_FORM}`;
   const fields = text.split("-");
@@ -323,11 +416,15 @@ const TRACEPARENT_SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:
 export function traceparentReason(carrier: NormalizedCarrier): string {
   const values = carrier.get("traceparent") ?? [];
   if (values.length > 1 && new Set(values).size > 1) return "several different traceparent values";
-  const value = values[0]?.trim() ?? "";
+  // As parseTraceParent reads it: SP and HTAB around it ignored (OWS), nothing else.
+  const value = trimOws(values[0] ?? "");
+  const edge = edgeSpaceReason(`traceparent ${JSON.stringify(value)}`, value);
+  if (edge !== undefined) return edge;
   const parts = value.split("-");
   if (parts.length < 4)
     return (
       `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)` +
+      unprintableNote(value) +
       base64Note(value, "a traceparent", (text) => TRACEPARENT_SHAPE.test(text))
     );
   const [version, traceId, parentId, flagsField] = parts as [string, string, string, string];
@@ -365,7 +462,7 @@ function hexFieldReason(
   const rule = `${name} is ${length} lowercase hex digits${nonZero ? ", not all zero" : ""} (W3C Trace Context ${section})`;
   const quoted = JSON.stringify(field);
   if (!/^[0-9a-fA-F]*$/.test(field))
-    return `traceparent ${name} ${quoted} has a character that is not a hex digit; ${rule}`;
+    return `traceparent ${name} ${quoted} has a character that is not a hex digit; ${rule}${unprintableNote(field)}`;
   if (field.length !== length)
     return `traceparent ${name} ${quoted} is ${field.length} digit${field.length === 1 ? "" : "s"}, not ${length}; ${rule}`;
   if (/[A-F]/.test(field)) return `traceparent ${name} ${quoted} has upper-case hex digits; ${rule}`;

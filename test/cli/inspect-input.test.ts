@@ -1280,7 +1280,8 @@ describe("tracehop inspect: mysql --batch output", () => {
     assert.equal(stored.tracestate, "a=b\tc");
     const DISCARDED =
       'tracestate discarded whole: member 1 "a=b\\tc" breaks the grammar: a value is 1-256 printable ASCII characters other than , and =, ' +
-      "not ending in a space (W3C Trace Context §3.3.1.3.2); the traceparent is still used";
+      "not ending in a space (W3C Trace Context §3.3.1.3.2); its character 2 is U+0009 (tab), outside printable " +
+      "ASCII; the traceparent is still used";
     for (const file of ["mysql-N-B-tab.txt", "mysql-N-B-r-tab.txt"]) {
       const { code, stdout, stderr } = run(["inspect", "--json", CLIENTS + file]);
       assert.equal(stderr, "", file);

@@ -94,7 +94,11 @@ describe("tracehop inspect: what the library drops or ignores silently", () => {
   test("an empty or non-ASCII x-datadog-origin is named as dropped", () => {
     for (const [origin, why] of [
       ["", "it is empty"],
-      ["synthé", "it holds a character that is not printable ASCII (a control or a non-ASCII character)"],
+      [
+        "synthé",
+        "it holds a character that is not printable ASCII (a control or a non-ASCII character); its character 6 " +
+          "is U+00E9, outside printable ASCII",
+      ],
     ]) {
       const { code, report } = inspect({ ...IDS, "x-datadog-origin": origin });
       assert.equal(code, 0);

@@ -184,6 +184,29 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
     );
   });
 
+  test("a traceparent ending in CR LF or NBSP: the character named, escaped, as the parser reads the value", async () => {
+    const TP = "00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1111111111111111-01";
+    const OWS =
+      "only spaces and tabs around a header value are ignored (optional white space, RFC 9110 §5.6.3); any " +
+      "other character is part of the value, and breaks its grammar";
+    const crlf = await recordWarnings(() => contextFromCarrier({ traceparent: `${TP}\r\n` }));
+    assertSaidOnce(
+      crlf,
+      REJECTED,
+      rejected(
+        "tracecontext",
+        `traceparent "${TP}\\r\\n" ends with U+000D (carriage return), U+000A (line feed): ${OWS}`,
+      ),
+    );
+    resetWarnings();
+    const nbsp = await recordWarnings(() => contextFromCarrier({ traceparent: `${TP}\u00a0` }));
+    assertSaidOnce(
+      nbsp,
+      REJECTED,
+      rejected("tracecontext", `traceparent "${TP}\\u00a0" ends with U+00A0 (no-break space): ${OWS}`),
+    );
+  });
+
   test("two styles refused: the first of the extract order is said, the other named", async () => {
     const told = await recordWarnings(() =>
       contextFromCarrier({ traceparent: "00-00-00-00", ...IDS, "x-datadog-parent-id": "x" }),

@@ -4,6 +4,7 @@
 import { DECISION_MAKER_TAG } from "./constants.js";
 import { decodeTagsHeader, isValidDecisionMakerValue } from "./tags.js";
 import { isPrintableAscii } from "../header-text.js";
+import { unprintableNote } from "../rejection-reasons.js";
 
 /** The `x-datadog-tags` length limit a Datadog style was given, and where it came from, for a reason. */
 export interface TagsLimitText {
@@ -44,11 +45,13 @@ export function describeTagsError(
     );
   if (error === "disabled")
     return `x-datadog-tags ignored: the limit is 0 (${limit.source}): tag propagation is off${kept}`;
-  if (error.startsWith("malformed_tid "))
+  if (error.startsWith("malformed_tid ")) {
+    const tid = error.slice("malformed_tid ".length);
     return (
-      `x-datadog-tags: _dd.p.tid ${JSON.stringify(error.slice("malformed_tid ".length))} is not 16 lower-case ` +
-      `hex digits, so it is dropped and the other tags kept${kept}`
+      `x-datadog-tags: _dd.p.tid ${JSON.stringify(tid)} is not 16 lower-case hex digits` +
+      `${unprintableNote(tid)}, so it is dropped and the other tags kept${kept}`
     );
+  }
   // A bad _dd.p.dm is dropped alone when it keeps the key=value grammar (a value, of characters
   // 0x20-0x7E) and the header decodes cleanly without it. A member may follow the white space a joined
   // header puts after its comma, which the decoder skips.
@@ -73,6 +76,7 @@ export function describeTagsError(
   return (
     "x-datadog-tags dropped whole: a member breaks the key=value grammar (an empty key, an empty value, no =, " +
     "a space in a key, or a character outside printable ASCII) " +
-    `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")${kept}`
+    `(docs/conformance.md, "Datadog propagation: where tracehop differs from dd-trace-js")` +
+    `${unprintableNote(header)}${kept}`
   );
 }

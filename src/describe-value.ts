@@ -143,3 +143,20 @@ function head(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
   const last = text.charCodeAt(max - 1); // NaN past the end: no high surrogate
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
+
+/**
+ * Internal: `text` as tracehop shows a value it quotes, in a warning (`TRACEHOP_CARRIER_REJECTED`) or a
+ * line of `tracehop inspect`'s text report and messages: each UTF-16 code unit outside printable ASCII
+ * (0x20-0x7E) written as a JSON escape, `\u00a0` — C0 and C1 controls (an escape sequence, a line break
+ * that would start a line of its own), U+2028 and U+2029, the bidirectional controls that reorder what
+ * is shown, a no-break or zero width space, a byte order mark, any other non-ASCII character — but for
+ * `§` and `…`, which tracehop's own texts write. What a value holds is then seen, whatever the terminal
+ * or log viewer. `which`, a global pattern of one code unit, escapes another set instead (the CLI's
+ * messages on standard error: report.ts `printable`). Never throws.
+ */
+export function escapeUnprintable(text: string, which: RegExp = NOT_SHOWN_AS_IS): string {
+  return text.replace(which, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** What {@link escapeUnprintable} escapes: a code unit outside printable ASCII, but `§` and `…`. */
+const NOT_SHOWN_AS_IS = /[^\x20-\x7e§…]/g;

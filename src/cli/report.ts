@@ -1,5 +1,6 @@
 // The report of `tracehop inspect`: its text rendering, and the exit code.
 import { hex16ToDecimal, isLowerHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { escapeUnprintable } from "../describe-value.js";
 import type { InspectReport } from "./inspect.js";
 
 /** Exit codes of `tracehop inspect` (documented in `--help` and docs/migration.md). */
@@ -30,22 +31,6 @@ function describeOrder(report: InspectReport): string {
 }
 
 /**
- * Characters a terminal would act on rather than show: C0 and C1 controls (an escape sequence, a line
- * break that would start a line of its own) and the bidirectional overrides that reorder what is shown.
- */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * `text` with every character of {@link UNPRINTABLE} written as a JSON escape (`\u001b`): a line of the
- * text report, or a message on stderr, stays one line that shows what the input holds. Keys and values
- * of the input reach the diagnostics as they are.
- */
-export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-/**
  * The end of the first line of a report whose carrier `withCarrier(row)` does not read (its
  * `carrierFrom`): where it was read, so that a "valid context" is not taken for a row that restores as
  * stored.
@@ -56,7 +41,29 @@ function readFromLine(report: InspectReport): string {
     : ` in ${report.carrierFrom}, which withCarrier(row) does not read: hand withCarrier(${report.carrierFrom})`;
 }
 
-/** Human-readable rendering of an {@link InspectReport}. */
+/**
+ * Characters a terminal would act on rather than show: C0 and C1 controls (an escape sequence, a line
+ * break that would start a line of its own) and the bidirectional overrides that reorder what is shown.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A message of the CLI on standard error (an input error, a usage error) with every character of
+ * {@link TERMINAL_CONTROLS} written as a JSON escape (`\u001b`): one line that shows what the input
+ * holds. Other non-ASCII text stays as typed, for a message may hold a command to paste (`psql -At -c
+ * 'select "état" from ...'`, a column name of the user's). The reports themselves escape everything
+ * outside printable ASCII, as the warnings do (`escapeUnprintable`).
+ */
+export function printable(text: string): string {
+  return escapeUnprintable(text, TERMINAL_CONTROLS);
+}
+
+/**
+ * Human-readable rendering of an {@link InspectReport}: every line with each character outside
+ * printable ASCII escaped (`escapeUnprintable`, as the warnings quote a carrier's values: a no-break
+ * space in an id is `\u00a0`, not a space), but for the `§` and `…` the reasons write.
+ */
 function formatReport(report: InspectReport): string {
   const lines: string[] = [];
   const c = report.context;
@@ -88,7 +95,7 @@ function formatReport(report: InspectReport): string {
     // Nothing to decode: the styles would all say absent.
     lines.push(`no carrier (${report.noCarrier})`);
     for (const d of report.diagnostics) lines.push(`  - ${d}`);
-    return lines.map(printable).join("\n");
+    return lines.map((line) => escapeUnprintable(line)).join("\n");
   } else {
     lines.push(`no valid context (${describeOrder(report)})${readFromLine(report)}`);
   }
@@ -100,7 +107,7 @@ function formatReport(report: InspectReport): string {
     lines.push("diagnostics:");
     for (const d of report.diagnostics) lines.push(`  - ${d}`);
   }
-  return lines.map(printable).join("\n");
+  return lines.map((line) => escapeUnprintable(line)).join("\n");
 }
 
 /**

@@ -44,6 +44,7 @@ import {
   type TraceStyle,
 } from "../propagation/rejection-reasons.js";
 import { trimOws } from "../propagation/w3c/baggage.js";
+import { escapeUnprintable } from "../describe-value.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 
 /** Process warning code of {@link warnIfCarrierRejected}. */
@@ -389,7 +390,8 @@ function storedIdFields(input: unknown): Record<string, unknown> {
  * A warning's text as it is printed: each JSON-quoted value of it (as the reasons quote a carrier's
  * values) cut after {@link MAX_QUOTED_LENGTH} characters and marked with its length, each character
  * outside printable ASCII (a control character JSON leaves as it is, U+2028, a bidirectional override)
- * escaped as `\uXXXX` — but for `§` and `…`, which the reasons themselves write — and the whole cut
+ * escaped as `\uXXXX` (`escapeUnprintable`, as `tracehop inspect` shows them) — but for `§` and `…`,
+ * which the reasons themselves write — and the whole cut
  * after {@link MAX_MESSAGE_LENGTH} characters.
  */
 export function boundedText(text: string): string {
@@ -398,10 +400,7 @@ export function boundedText(text: string): string {
       ? `${quoted.slice(0, MAX_QUOTED_LENGTH + 1).replace(/\\u?[0-9a-fA-F]{0,3}$/, "")}"… (${quotedLength(quoted)} characters)`
       : quoted,
   );
-  const escaped = cut.replace(
-    /[^\x20-\x7e§…]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  const escaped = escapeUnprintable(cut);
   return escaped.length > MAX_MESSAGE_LENGTH ? `${escaped.slice(0, MAX_MESSAGE_LENGTH)}…` : escaped;
 }
 

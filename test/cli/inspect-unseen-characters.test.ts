@@ -158,3 +158,69 @@ describe("tracehop inspect (the bin's command)", () => {
     );
   });
 });
+
+describe("tracehop inspect's text report escapes what it quotes, as the warnings do", () => {
+  // Each a character a terminal shows as nothing, as a space, or acts on: NBSP, a soft hyphen, a zero
+  // width space and joiner, the line and paragraph separators, the bidirectional embeddings, overrides
+  // and isolates, a byte order mark, a letter outside ASCII, an astral character (a surrogate pair).
+  const UNSEEN = [
+    "\u00a0",
+    "\u00ad",
+    "\u200b",
+    "\u200d",
+    "\u2028",
+    "\u2029",
+    "\u202a",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\ufeff",
+    "\u00e9",
+    "\u{1f600}",
+  ];
+  const escape = (text: string) =>
+    [...text]
+      .map((c) =>
+        c >= " " && c <= "~"
+          ? c
+          : [...Array(c.length).keys()]
+              .map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`)
+              .join(""),
+      )
+      .join("");
+
+  test("every such character in an x-datadog-trace-id and the other fields quoted: escaped, the JSON faithful", () => {
+    for (const c of UNSEEN) {
+      const carrier = {
+        "x-datadog-trace-id": `123${c}4`,
+        "x-datadog-parent-id": "42",
+        "x-datadog-origin": `rum${c}`,
+        traceparent: `${TP}${c}`,
+        b3: `${T}-${P}-1${c}`,
+      };
+      const text = run(["inspect", "--styles", "datadog,tracecontext,b3", JSON.stringify(carrier)]);
+      assert.equal(text.code, 1);
+      // Printable ASCII and line breaks alone, but for the § and … the reasons write.
+      const outside = [...text.stdout].filter((x) => !((x >= " " && x <= "~") || x === "\n" || x === "§"));
+      assert.deepEqual(outside, [], `${escape(c)}: ${text.stdout}`);
+      for (const quoted of [
+        `x-datadog-trace-id "123${escape(c)}4"`,
+        `x-datadog-origin "rum${escape(c)}"`,
+        // The whole value, or its field, as the reason quotes it.
+        `01${escape(c)}"`,
+        `-1${escape(c)}"`,
+      ])
+        assert.ok(text.stdout.includes(quoted), `${quoted}\n${text.stdout}`);
+      // --json stays the values themselves: JSON text, which a reader decodes to what was stored.
+      const json = run(["inspect", "--json", "--styles", "datadog", JSON.stringify(carrier)]);
+      const report = JSON.parse(json.stdout) as { styles: Record<string, { detail: string }> };
+      assert.ok(report.styles.datadog!.detail.startsWith(`x-datadog-trace-id "123${c}4" is not`));
+    }
+  });
+
+  test("the warning and the report escape alike (one function)", async () => {
+    const { boundedText } = await import("../../src/context/carrier-rejected.js");
+    const { escapeUnprintable } = await import("../../src/describe-value.js");
+    for (const c of UNSEEN) assert.equal(boundedText(`"a${c}"`), escapeUnprintable(`"a${c}"`));
+  });
+});

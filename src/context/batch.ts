@@ -139,7 +139,12 @@ export function withBatchIn<M, T>(
     const links = options.links ?? [];
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message, caller) : message;
-      const restored = extractRowOrCarrier(carrier, { propagator: options.propagator });
+      // withBatchProcessSpan's carrier is a message's headers: a rejection is said as the sender's.
+      const restored = extractRowOrCarrier(
+        carrier,
+        { propagator: options.propagator },
+        caller === "withBatch" ? "stored" : "message",
+      );
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
       if (spanContext && isSpanContextValid(spanContext)) links.push({ context: spanContext });

@@ -37,7 +37,12 @@ import { isPlainObject } from "../plain-object.js";
 import { VERSION } from "../version.js";
 import { warnOnce } from "../warn-once.js";
 import { checkContextManagerOnCapture } from "./run-in-span.js";
-import { tagsErrorCount, warnIfCarrierRejected, warnIfTraceIdTruncated } from "./carrier-rejected.js";
+import {
+  tagsErrorCount,
+  warnIfCarrierRejected,
+  warnIfTraceIdTruncated,
+  type CarrierOrigin,
+} from "./carrier-rejected.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
@@ -366,20 +371,30 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
  * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it) is
  * read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; anything
  * else as a carrier. Same shapes, base context and result, and the warnings of a restore
- * ({@link restoreStored}); never throws.
+ * ({@link restoreStored}: `origin`, a message's headers for `withBatchProcessSpan`, says them as that);
+ * never throws.
  */
-export function extractRowOrCarrier(carrier: unknown, options: CarrierOptions | null): Context {
+export function extractRowOrCarrier(
+  carrier: unknown,
+  options: CarrierOptions | null,
+  origin: CarrierOrigin = "stored",
+): Context {
   const stored = storedCarrierOf(carrier);
-  return restoreStored(readStoredCarrier(stored), options, stored);
+  return restoreStored(readStoredCarrier(stored), options, stored, origin);
 }
 
 /**
  * Internal: {@link extractRowOrCarrier} for message headers, or a carrier already taken out of its row:
  * every key is a header name, so that an application header named `traceContext` is a header like any
- * other. Same shapes, base context, result and warnings; never throws.
+ * other. Same shapes, base context, result and warnings (`origin`: `message` for a consumed message's
+ * headers, `stored` for a row's carrier taken out of it); never throws.
  */
-export function extractHeaders(headers: unknown, options: CarrierOptions | null): Context {
-  return restoreStored(readStoredCarrier(headers), options, headers);
+export function extractHeaders(
+  headers: unknown,
+  options: CarrierOptions | null,
+  origin: CarrierOrigin = "stored",
+): Context {
+  return restoreStored(readStoredCarrier(headers), options, headers, origin);
 }
 
 /**
@@ -409,10 +424,15 @@ export function extractWithoutWarnings(carrier: unknown, propagator: TextMapProp
  * `restart` / `ignore` that cut the trace is warned about (`warnIfStoredCarrierCut`); a carrier whose
  * ids were refused (`warnIfCarrierRejected`: looked for only when no context was restored) or whose
  * `_dd.p.tid` was dropped (`warnIfTraceIdTruncated`: only when an `x-datadog-tags` was dropped) too.
- * `input`: what `stored` was read from, for the reasons of an id the reader kept no value of. Never
- * throws.
+ * `input`: what `stored` was read from, for the reasons of an id the reader kept no value of; `origin`,
+ * a row's carrier or a message's headers, for what the rejection warning names. Never throws.
  */
-function restoreStored(stored: StoredCarrier, options: CarrierOptions | null, input: unknown): Context {
+function restoreStored(
+  stored: StoredCarrier,
+  options: CarrierOptions | null,
+  input: unknown,
+  origin: CarrierOrigin,
+): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
   const propagator = options?.propagator ?? getDefaultPropagator();
@@ -429,7 +449,7 @@ function restoreStored(stored: StoredCarrier, options: CarrierOptions | null, in
     restored === base ||
     (trace.getSpanContext(restored) === undefined && getRestoredRoot(restored) === undefined)
   )
-    warnIfCarrierRejected(propagator, stored, input);
+    warnIfCarrierRejected(propagator, stored, input, origin);
   // An x-datadog-tags header dropped (rare), by the datadog style or by the reader for its length
   // (`heldOverLengthValue`, one flag): a trace id that lost its upper half says so.
   else if (tagsErrorCount() !== tagsErrors || heldOverLengthValue(stored))

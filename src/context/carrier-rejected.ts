@@ -60,6 +60,33 @@ const TRACE_STYLE_HEADERS: Readonly<Record<TraceStyle, string>> = {
   b3multi: "x-b3-* ids",
 };
 
+/**
+ * Internal: where a restore's carrier came from, for what {@link warnIfCarrierRejected} says is wrong and
+ * who fixes it: `stored`, a row's column (or a carrier handed to `contextFromCarrier`, `withCarrier`,
+ * `withBatch`): whatever wrote it; `message`, a consumed message's headers (`withProcessSpan`,
+ * `withBatchProcessSpan`, `contextFromKafkaHeaders`, `contextFromAmqpHeaders`): whatever sent it, a
+ * producer or a bridge that appended headers to those a message had.
+ */
+export type CarrierOrigin = "stored" | "message";
+
+/** How the warning names a carrier of each {@link CarrierOrigin}, and the fix that fits it. */
+const ORIGIN_TEXT: Readonly<Record<CarrierOrigin, { held: string; fix: string }>> = {
+  stored: {
+    held: "a stored carrier held",
+    fix:
+      "Fix what writes these carriers: store what captureCarrier() (or the tracer's own inject) writes, " +
+      "unchanged",
+  },
+  message: {
+    held: "message headers held",
+    fix:
+      "Fix what sends these messages: write the propagation headers once per message, with withSendSpan or " +
+      "the header writers (injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders), which replace the " +
+      "ones a message already holds; a producer or bridge that appends its own beside them (two " +
+      "traceparents) breaks the message's trace",
+  },
+};
+
 /** Where the reasons send the reader for the carrier reader's own reasons (`rejectionReason`'s `seeMore`). */
 const SEE_INSPECT = "`npx tracehop inspect` says why";
 
@@ -84,7 +111,8 @@ const MAX_MESSAGE_LENGTH = 1500;
  * reason `tracehop inspect` gives), what to fix, and `npx tracehop inspect` for the whole report.
  * `input`: what the stored carrier was read from, looked into only for an id the reader kept no value
  * of (a JSON `null`, a number; an id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again;
- * a negative one, which that warning does not cover, is said).
+ * a negative one, which that warning does not cover, is said). `origin`: where the carrier came from
+ * ({@link CarrierOrigin}), which names it and its fix in the message.
  * A carrier that holds no ids of the styles read (a row written without a carrier: `null`, `{}`) costs
  * a few look-ups by name; once each style in the order is warned about, nothing. Values are quoted
  * escaped and cut ({@link boundedText}). Never throws.
@@ -93,6 +121,7 @@ export function warnIfCarrierRejected(
   propagator: TextMapPropagator,
   stored: StoredCarrier,
   input: unknown,
+  origin: CarrierOrigin = "stored",
 ): void {
   try {
     if (!(propagator instanceof MultiStylePropagator) || propagator._behavior !== "continue") return;
@@ -125,12 +154,12 @@ export function warnIfCarrierRejected(
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
       : "";
+    const { held, fix } = ORIGIN_TEXT[origin];
     warnOnce(
       REJECTED_KEYS[style],
       boundedText(
-        `tracehop: a stored carrier held ${TRACE_STYLE_HEADERS[style]} but restored no context, so its work ` +
-          `started a new trace: the ${style} style refused it: ${reason}${also}. Fix what writes these carriers: ` +
-          `store what captureCarrier() (or the tracer's own inject) writes, unchanged. ${INSPECT_POINTER}. ` +
+        `tracehop: ${held} ${TRACE_STYLE_HEADERS[style]} but restored no context, so its work ` +
+          `started a new trace: the ${style} style refused it: ${reason}${also}. ${fix}. ${INSPECT_POINTER}. ` +
           `(Said once per process for the ${style} style.)`,
       ),
       CARRIER_REJECTED_WARNING,

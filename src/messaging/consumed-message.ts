@@ -60,7 +60,7 @@ export function contextFromMessageHeaders(
   options: CarrierOptions = {},
   kind: MessageKind = "any",
 ): Context {
-  return extractHeaders(headerNumbersAsText(headersOfMessage(headers, kind)), options);
+  return extractHeaders(headerNumbersAsText(headersOfMessage(headers, kind)), options, "message");
 }
 
 /** Which whole messages {@link headersOfMessage} recognises: a helper of one client only its own. */

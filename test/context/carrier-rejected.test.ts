@@ -15,7 +15,12 @@ import {
   withBatchItem,
   withCarrier,
 } from "../../src/index.js";
-import { withBatchProcessSpan, withProcessSpan } from "../../src/messaging/index.js";
+import {
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  withBatchProcessSpan,
+  withProcessSpan,
+} from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings, type Told } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
 
@@ -36,6 +41,15 @@ const HELD = {
   b3: "a b3 header",
   b3multi: "x-b3-* ids",
 } as const;
+
+/** The TRACEHOP_CARRIER_REJECTED text of `style` refusing message headers for `reason`. */
+const rejectedHeaders = (style: keyof typeof HELD, reason: string) =>
+  `tracehop: message headers held ${HELD[style]} but restored no context, so its work started a new trace: ` +
+  `the ${style} style refused it: ${reason}. Fix what sends these messages: write the propagation headers once ` +
+  "per message, with withSendSpan or the header writers (injectKafkaHeaders, injectAmqpHeaders, " +
+  "writeCarrierToHeaders), which replace the ones a message already holds; a producer or bridge that appends " +
+  `its own beside them (two traceparents) breaks the message's trace. ${INSPECT} ` +
+  `(Said once per process for the ${style} style.)`;
 
 /** The TRACEHOP_CARRIER_REJECTED text of `style` refusing a carrier for `reason`. */
 const rejected = (style: keyof typeof HELD, reason: string, also = "") =>
@@ -298,24 +312,83 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
   const BAD = { ...IDS, "x-datadog-sampling-priority": "1.0" };
   const REASON =
     'x-datadog-sampling-priority "1.0" is not an integer of at most 10 digits (not counting a sign and leading zeros)';
-  const entryPoints: [string, () => unknown][] = [
-    ["contextFromCarrier", () => contextFromCarrier(BAD)],
-    ["contextFromCarrier of JSON text", () => contextFromCarrier(JSON.stringify(BAD))],
-    ["withCarrier", () => withCarrier({ traceContext: BAD }, "w", () => undefined)],
-    ["traced", () => traced({ name: "t" })((_row: { traceContext: unknown }) => 1)({ traceContext: BAD })],
-    ["withBatch", () => withBatch([{ traceContext: BAD }], "b", () => undefined)],
-    ["withBatchItem", () => withBatchItem({ traceContext: BAD }, "i", () => undefined)],
-    ["withProcessSpan", () => withProcessSpan(BAD, { system: "kafka", destination: "q" }, () => undefined)],
+  const entryPoints: [string, () => unknown, "row" | "headers"][] = [
+    ["contextFromCarrier", () => contextFromCarrier(BAD), "row"],
+    ["contextFromCarrier of JSON text", () => contextFromCarrier(JSON.stringify(BAD)), "row"],
+    ["withCarrier", () => withCarrier({ traceContext: BAD }, "w", () => undefined), "row"],
+    [
+      "traced",
+      () => traced({ name: "t" })((_row: { traceContext: unknown }) => 1)({ traceContext: BAD }),
+      "row",
+    ],
+    ["withBatch", () => withBatch([{ traceContext: BAD }], "b", () => undefined), "row"],
+    ["withBatchItem", () => withBatchItem({ traceContext: BAD }, "i", () => undefined), "row"],
+    [
+      "withProcessSpan",
+      () => withProcessSpan(BAD, { system: "kafka", destination: "q" }, () => undefined),
+      "headers",
+    ],
     [
       "withBatchProcessSpan",
       () => withBatchProcessSpan([{ headers: BAD }], { system: "kafka", destination: "q" }, () => undefined),
+      "headers",
     ],
+    ["contextFromKafkaHeaders", () => contextFromKafkaHeaders(BAD), "headers"],
+    ["contextFromAmqpHeaders", () => contextFromAmqpHeaders(BAD), "headers"],
   ];
-  for (const [name, run] of entryPoints)
-    test(`${name} says it`, async () => {
+  for (const [name, run, from] of entryPoints)
+    test(`${name} says it, of ${from === "row" ? "a stored carrier" : "message headers"}`, async () => {
       const told = await recordWarnings(run);
-      assertSaidOnce(told, REJECTED, rejected("datadog", REASON));
+      assertSaidOnce(
+        told,
+        REJECTED,
+        from === "row" ? rejected("datadog", REASON) : rejectedHeaders("datadog", REASON),
+      );
     });
+
+  // Trial t7: a bridge appended its traceparent to a message that had one (NATS, MQTT 5, Kafka, AMQP
+  // headers), and the warning told the user to fix what stores rows.
+  const TP1 = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const TP2 = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const TWO = "several different traceparent values";
+  const messages: [string, () => unknown][] = [
+    [
+      "withProcessSpan, a Map of NATS-style headers",
+      () =>
+        withProcessSpan(
+          new Map([["traceparent", [TP1, TP2]]]),
+          { system: "nats", destination: "q" },
+          () => 1,
+        ),
+    ],
+    [
+      "withProcessSpan, MQTT 5 user properties",
+      () => withProcessSpan({ traceparent: [TP1, TP2] }, { system: "mqtt", destination: "t" }, () => 1),
+    ],
+    [
+      "withBatchProcessSpan, kafkajs messages",
+      () =>
+        withBatchProcessSpan(
+          [{ headers: { traceparent: [Buffer.from(TP1), Buffer.from(TP2)] } }],
+          { system: "kafka", destination: "q" },
+          () => 1,
+        ),
+    ],
+    ["contextFromKafkaHeaders", () => contextFromKafkaHeaders({ traceparent: [TP1, TP2] })],
+    ["contextFromAmqpHeaders", () => contextFromAmqpHeaders({ traceparent: [TP1, TP2] })],
+  ];
+  for (const [name, run] of messages)
+    test(`${name} with two traceparents: said of message headers, with the sender's fix`, async () => {
+      const told = await recordWarnings(run);
+      assertSaidOnce(told, REJECTED, rejectedHeaders("tracecontext", TWO));
+    });
+
+  test("a stored row with two traceparents keeps the row's wording", async () => {
+    const told = await recordWarnings(() =>
+      withCarrier({ traceContext: { traceparent: [TP1, TP2] } }, "w", () => undefined),
+    );
+    assertSaidOnce(told, REJECTED, rejected("tracecontext", TWO));
+  });
 
   test("a propagator's own extract (the HTTP path) says nothing", async () => {
     const told = await recordWarnings(() => {

@@ -415,7 +415,16 @@ const TRACEPARENT_SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:
  */
 export function traceparentReason(carrier: NormalizedCarrier): string {
   const values = carrier.get("traceparent") ?? [];
-  if (values.length > 1 && new Set(values).size > 1) return "several different traceparent values";
+  if (values.length > 1) {
+    // As the style compares repeated values: each split at commas, SP/HTAB around the parts ignored.
+    const distinct = [...new Set(values.flatMap((each) => each.split(",")).map(trimOws))];
+    if (distinct.length > 1)
+      return (
+        `several different traceparent values: ${distinct.slice(0, 2).map(quotedValue).join(", ")}` +
+        `${distinct.length > 2 ? ` and ${distinct.length - 2} more` : ""} (a repeated traceparent is read ` +
+        "only when every value is the same)"
+      );
+  }
   // As parseTraceParent reads it: SP and HTAB around it ignored (OWS), nothing else.
   const value = trimOws(values[0] ?? "");
   const edge = edgeSpaceReason(`traceparent ${JSON.stringify(value)}`, value);

@@ -350,7 +350,9 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
   // headers), and the warning told the user to fix what stores rows.
   const TP1 = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   const TP2 = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  const TWO = "several different traceparent values";
+  const TWO =
+    `several different traceparent values: "${TP1}", "${TP2}" (a repeated traceparent is read only when every ` +
+    "value is the same)";
   const messages: [string, () => unknown][] = [
     [
       "withProcessSpan, a Map of NATS-style headers",
@@ -382,6 +384,26 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
       const told = await recordWarnings(run);
       assertSaidOnce(told, REJECTED, rejectedHeaders("tracecontext", TWO));
     });
+
+  test("repeated traceparents that differ by a character no one sees: both quoted, escaped; OWS alone is no difference", async () => {
+    const told = await recordWarnings(() =>
+      contextFromKafkaHeaders({ traceparent: [` ${TP1}\t`, `${TP1}\u00a0`] }),
+    );
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejectedHeaders(
+        "tracecontext",
+        `several different traceparent values: "${TP1}", "${TP1}\\u00a0" (a repeated traceparent is read only ` +
+          "when every value is the same)",
+      ),
+    );
+    // The same value with spaces and tabs around it: one traceparent, restored, nothing said.
+    resetWarnings();
+    const same = await recordWarnings(() => contextFromKafkaHeaders({ traceparent: [TP1, ` ${TP1}\t`] }));
+    assert.equal(trace.getSpanContext(same.result)?.traceId, TP1.slice(3, 35));
+    assert.deepEqual(said(same, REJECTED), []);
+  });
 
   test("a stored row with two traceparents keeps the row's wording", async () => {
     const told = await recordWarnings(() =>

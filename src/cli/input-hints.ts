@@ -405,3 +405,116 @@ export function unquotedNamesHint(text: string): string {
     ? ` (its names and values have no double quotes: on a command line, put the JSON text in single quotes, tracehop inspect '{"traceparent":"…"}', or the shell removes them)`
     : "";
 }
+
+/** psql's expanded output's record header (`-x`, `\x`): `-[ RECORD 1 ]-----+-----` (aligned). */
+const PSQL_RECORD_HEADER = /^-\[ RECORD \d+ \]-*(?:\+-*)?$/;
+
+/** A line of psql's expanded aligned output: a column's name, padded, ` | ` and its value (NULL: empty). */
+const PSQL_EXPANDED_FIELD = /^(\S(?:.*?\S)?) +\| ?(.*)$/;
+
+/** mysql's vertical output's row header (`-E`, `--vertical`, a query ended with `\G`): 27 stars each side. */
+const MYSQL_ROW_HEADER = /^\*{27} \d+\. row \*{27}$/;
+
+/**
+ * A hint for psql's expanded output (`psql -x`, or `\x` on, as a psqlrc may set it), else "": aligned, a
+ * `-[ RECORD 1 ]---+---` line before each record (`-x -t`: a `----+----` line between records instead),
+ * then a `name | value` line per column, the name padded (a value over several lines goes on in lines of
+ * a blank name, each but its last ending with `+`); unaligned (`-x -A`), `name|value` lines, a record's
+ * after an empty line. Told by a record header among the first lines; without one (`-x -t`, `-x -A`), by a
+ * first line of a name, ` | ` or `|` and a JSON object or string (or nothing: NULL), whose name starts
+ * a line again after a `----+----` line or an empty line, or is `traceContext` (psql -At prints a column's
+ * value after a `|`, not this name). Checked with psql 15 (test/fixtures/inspect-clients/psql-x*.txt).
+ * The query it suggests names the column whose value is a JSON object or string (else `traceContext`).
+ * `lines`: the text's lines.
+ */
+export function psqlExpandedHint(lines: readonly string[]): string {
+  const header = lines.slice(0, PSQL_ROWS_LOOKED_AT).some((line) => PSQL_RECORD_HEADER.test(line));
+  if (!header) {
+    const first = lines[0] ?? "";
+    const aligned = PSQL_EXPANDED_FIELD.exec(first);
+    const field = aligned ?? /^([^|\s][^|]*)\|(.*)$/.exec(first);
+    if (field === null || !columnName(field[1]!)) return "";
+    const [, name, value] = field as unknown as [string, string, string];
+    // The same name again at the start of a later record: after psql's `----+----` (aligned) or an
+    // empty line (unaligned).
+    const again = lines.some(
+      (line, index) =>
+        index > 0 &&
+        (aligned !== null ? /^-+\+-+$/.test(lines[index - 1]!) : lines[index - 1] === "") &&
+        line.startsWith(aligned !== null ? `${name} ` : `${name}|`),
+    );
+    const carrier = value === "" || carrierText(value.replace(/\s*\+$/, ""));
+    if (!again && !(name === TRACE_CONTEXT_FIELD && carrier)) return "";
+  }
+  // The column whose value is a JSON object or string (a value going on over lines: its first line is none).
+  const column = lines
+    .map((line) => PSQL_EXPANDED_FIELD.exec(line) ?? /^([^|\s][^|]*)\|(.*)$/.exec(line))
+    .find((field) => field !== null && carrierText(field[2]!.replace(/\s*\+$/, "")))?.[1];
+  return (
+    ` (it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, ` +
+    `not expanded: ${psqlOneColumn(column ?? TRACE_CONTEXT_FIELD)} (-X skips a psqlrc that turns \\x on))`
+  );
+}
+
+/**
+ * A hint for mysql's vertical output (`mysql -E`, `--vertical`, or a query ended with `\G`), else "": a
+ * `*************************** 1. row ***************************` line before each row, then a
+ * `name: value` line per column, the names padded on the left (`-N`: the values alone). Checked with the
+ * MariaDB 10.11 client (test/fixtures/inspect-clients/mysql-E.txt, mysql-G-columns.txt). The queries it
+ * suggests name the columns as the first row does, the carrier column the one whose value is a JSON object
+ * or string (else `traceContext`). `lines`: the text's lines.
+ */
+export function mysqlVerticalHint(lines: readonly string[]): string {
+  const start = lines.slice(0, PSQL_ROWS_LOOKED_AT).findIndex((line) => MYSQL_ROW_HEADER.test(line));
+  if (start < 0) return "";
+  const names: string[] = [];
+  let column: string | undefined;
+  for (const line of lines.slice(start + 1)) {
+    if (MYSQL_ROW_HEADER.test(line)) break;
+    const field = /^ *([^:]+?): (.*)$/.exec(line);
+    if (field === null) continue;
+    names.push(field[1]!);
+    if (column === undefined && carrierText(field[2]!)) column = field[1]!;
+  }
+  const fix =
+    names.length > 0 && names.every(columnName)
+      ? mysqlOneColumn(column ?? TRACE_CONTEXT_FIELD, names)
+      : mysqlOneColumn();
+  return ` (it looks like mysql's vertical output (-E, --vertical, or a query ended with \\G), a line per column of each row: print the rows one per line, ${fix} (end the query with ; not \\G))`;
+}
+
+/**
+ * A quoted CSV field holding a JSON object, at a line's start or after a comma: `"{""traceparent"":…}"`
+ * (CSV writes a value's double quotes doubled, RFC 4180 §2), or `"{` ending the line (pretty-printed
+ * JSON goes on over the next lines inside the quotes).
+ */
+const CSV_JSON_FIELD = /(?:^|,)"\{\s*(?:""|$)/;
+
+/**
+ * A hint for CSV output (`psql --csv`, with or without `-t`; `sqlite3 -csv`, with or without `-header`:
+ * the same quoting), else "": among the first lines (a NULL is an empty line or field), a quoted field
+ * holding a JSON object ({@link CSV_JSON_FIELD}). Checked with psql 15 and sqlite3 3.40
+ * (test/fixtures/inspect-clients/psql-csv*.txt, sqlite3-csv.txt). Not read: a quoted one-column CSV line
+ * without doubled quotes (`"abc"`) is JSON too, a JSON string, and means another value; so the hint
+ * gives the command whose output is read. The query names the column as a first line of names does, when
+ * it is one name, or `traceContext` among them. `lines`: the text's lines.
+ */
+export function csvHint(lines: readonly string[]): string {
+  const rows = lines.filter((line) => line !== "").slice(0, PSQL_ROWS_LOOKED_AT);
+  if (!rows.some((line) => CSV_JSON_FIELD.test(line))) return "";
+  const names = (rows[0] ?? "").split(",");
+  const column =
+    names.length === 1 && columnName(names[0]!) && !names[0]!.startsWith('"')
+      ? names[0]!
+      : TRACE_CONTEXT_FIELD;
+  return (
+    ` (it looks like CSV output, psql --csv or sqlite3 -csv, which doubles a value's double quotes: print the carrier column as it is, ` +
+    `one row per line, psql -At -c '${psqlSelect(column)}' (-A unaligned, -t rows only), or from sqlite3, ` +
+    `sqlite3 FILE 'select ${/^[A-Za-z_]\w*$/.test(column) ? column : shellSingle(`"${column.replace(/"/g, '""')}"`)} from ...' (its default list mode, without -csv))`
+  );
+}
+
+/** `select "column" from ...` for psql, inside the shell's single quotes. */
+function psqlSelect(column: string): string {
+  return `select ${shellSingle(`"${column.replace(/"/g, '""')}"`)} from ...`;
+}

@@ -6,12 +6,15 @@ import {
   clientTableHint,
   columnNameHint,
   columnNamesHint,
+  csvHint,
   cutShortHint,
   lineHint,
   mysqlRawHint,
   mysqlRawValuesHint,
+  mysqlVerticalHint,
   prettyRowsHint,
   prettyValuesHint,
+  psqlExpandedHint,
   psqlRowsHint,
   psqlWrappedHint,
   unquotedNamesHint,
@@ -141,7 +144,8 @@ const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
 
 /**
  * The error of `text` that is neither line-per-row text nor JSON (`error`: the parser's message for the
- * whole text), with a hint for the client output it resembles (psql output of several columns read from
+ * whole text), with a hint for the client output it resembles (psql's expanded output, mysql's vertical
+ * output, CSV, a client's table; psql output of several columns read from
  * its first rows, {@link psqlRowsHint}, when the first shows no carrier); when it is rows whose first is cut short
  * ({@link firstRowCutShort}), the error names that line, as a later row cut short is named.
  */
@@ -151,6 +155,9 @@ function notJsonError(text: string, error: string): InspectInputError {
   const index = lines.findIndex((line) => nullLine(line) === undefined);
   const first = lines[index] ?? "";
   const hint =
+    psqlExpandedHint(lines) ||
+    mysqlVerticalHint(lines) ||
+    csvHint(lines) ||
     clientTableHint(lines) ||
     psqlWrappedHint(lines) ||
     mysqlRawValuesHint(lines) ||

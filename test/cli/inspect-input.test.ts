@@ -1697,6 +1697,75 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     // A line that is whole but wrong is not said cut short.
     assert.doesNotMatch(run(["inspect", "-"], '{"a":"1"}\n{"a" "1"}\n').stderr, /cut short/);
   });
+
+  test("psql's expanded output (-x, \\x; with -t or -A too) and mysql's vertical output (-E, \\G): an input error saying so and what to run, not \"several columns\"", async () => {
+    const PSQL =
+      " (it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, not expanded: " +
+      "select the carrier column alone, psql -At -c 'select \"traceContext\" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t' " +
+      "(-X skips a psqlrc that turns \\x on))\n";
+    const MYSQL = (pairs: string) =>
+      " (it looks like mysql's vertical output (-E, --vertical, or a query ended with \\G), a line per column of each row: print the rows one per line, " +
+      `select the carrier column alone, mysql -N -B -e 'select traceContext from ...', or whole rows as JSON, mysql -N -B -e "select json_object(${pairs}) from ..." ` +
+      "(end the query with ; not \\G))\n";
+    const files: [string, string][] = [
+      ["psql-x.txt", PSQL],
+      ["psql-x-one.txt", PSQL],
+      ["psql-x-columns.txt", PSQL],
+      ["psql-x-pretty.txt", PSQL],
+      ["psql-x-t-columns.txt", PSQL],
+      ["psql-x-A.txt", PSQL],
+      ["mysql-E.txt", MYSQL("'traceContext', traceContext")],
+      ["mysql-G-columns.txt", MYSQL("'id', id, 'traceContext', traceContext")],
+    ];
+    const results = await runMany(files.map(([file]) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, [file, hint]] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 2, file);
+      assert.equal(stdout, "", file);
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), `${file}: ${stderr}`);
+      assert.ok(stderr.endsWith(hint), `${file}: ${stderr}`);
+      assert.doesNotMatch(stderr, /several columns/, file);
+    }
+    // The column named as the records name the one holding JSON, quoted for psql and the shell.
+    assert.match(
+      run(["inspect", "-"], `my col | {"traceparent":"${TRACEPARENT}"}\n-------+-----\nmy col | \n`).stderr,
+      /expanded output .*psql -At -c 'select "my col" from \.\.\.'/,
+    );
+    // psql -At of two columns whose first is text is not taken for it.
+    assert.match(
+      run(["inspect", "-"], `carrier|{"traceparent":"${TRACEPARENT}"}\nother|{}\n`).stderr,
+      /it looks like psql -At or sqlite3 output of several columns/,
+    );
+  });
+
+  test("CSV output (psql --csv, with -t, of several columns or pretty-printed; sqlite3 -csv): an input error saying it is CSV and what to run", async () => {
+    const HINT = (column: string) =>
+      " (it looks like CSV output, psql --csv or sqlite3 -csv, which doubles a value's double quotes: print the carrier column as it is, one row per line, " +
+      `psql -At -c 'select "${column}" from ...' (-A unaligned, -t rows only), or from sqlite3, sqlite3 FILE 'select ${column} from ...' ` +
+      "(its default list mode, without -csv))\n";
+    const files = [
+      "psql-csv.txt",
+      "psql-csv-t.txt",
+      "psql-csv-columns.txt",
+      "psql-csv-t-pretty.txt",
+      "sqlite3-csv.txt",
+    ];
+    const results = await runMany(files.map((file) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, file] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 2, file);
+      assert.equal(stdout, "", file);
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), `${file}: ${stderr}`);
+      assert.ok(stderr.endsWith(HINT("traceContext")), `${file}: ${stderr}`);
+      assert.doesNotMatch(stderr, /cut short/, file);
+    }
+    // A header of one column names it.
+    assert.ok(
+      run(["inspect", "-"], `carrier\n"{""traceparent"":""${TRACEPARENT}""}"\n`).stderr.endsWith(
+        HINT("carrier"),
+      ),
+    );
+  });
 });
 
 describe("tracehop inspect: ids stored as JSON numbers", () => {

@@ -46,7 +46,8 @@ it was rejected, and the restored context (trace id in 128-bit hex and Datadog d
 id, sampling, origin, tags, tracestate, baggage keys, conflict links). A JSON array of rows
 (sqlite3 -json, psql json_agg), or one row per line (psql -At: a JSON object, a JSON string holding
 one, null, or an empty line for a NULL column; mysql -N -B: NULL for a NULL column, its \\n \\t \\0 \\\\
-escapes undone), gives one report per row. A value that holds no carrier (null, NULL, a number)
+escapes undone; a traceparent value alone, as ->>'traceparent' prints it, is read as the carrier
+{"traceparent": ...}, said on the report's first line), gives one report per row. A value that holds no carrier (null, NULL, a number)
 is a row without one (exit 1), alone or among rows, and so is a whole row whose carrier field
 holds such a value ({"id": 2, "traceContext": null}).
 
@@ -79,7 +80,8 @@ does not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengt
 tracehop --version (-V) prints the version.
 
 exit codes: 0 a valid context (in every row; one read from a field withCarrier(row) does not
-              read is said on the report's first line, --json: carrierFrom),
+              read is said on the report's first line, --json: carrierFrom; so is a
+              traceparent value alone, read as a carrier of that header, --json: readAs),
             1 no valid context (in some row),
             2 usage or input error (or the report cannot be written),
             3 inspect itself failed (a bug: please report it)`;
@@ -126,8 +128,8 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
     const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0], io.stdin), field);
     return await writeReports(
       carriers,
-      ({ carrier, diagnostics, noCarrier, carrierFrom }) => {
-        const report = inspectCarrier(carrier, { environment, diagnostics, noCarrier, carrierFrom });
+      ({ carrier, diagnostics, noCarrier, carrierFrom, readAs }) => {
+        const report = inspectCarrier(carrier, { environment, diagnostics, noCarrier, carrierFrom, readAs });
         // The exit code of the reports made so far, for a reader that stops reading (main.ts).
         if (!report.valid) io.reportsExitCode?.(EXIT_NO_CONTEXT);
         return report;

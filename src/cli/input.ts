@@ -41,6 +41,11 @@ export interface InspectInput {
    * diagnostics write it (`row.carrier`, `row.meta.trace`, `JSON.parse(row.payload).traceContext`).
    */
   carrierFrom?: string;
+  /**
+   * Set when the input was not a carrier but one header's value, read as a carrier of that header alone
+   * (a bare traceparent line: {@link BARE_TRACEPARENT_READ}): what it was read as, for the report's first line.
+   */
+  readAs?: string;
 }
 
 /** The input of `tracehop inspect`: its carriers, and whether they came as several rows. */
@@ -70,6 +75,9 @@ const EMPTY_LINE_ROW =
  *   and its final empty line is no row (line-rows.ts `psqlAlignedRows`); `mysql --batch` output of one
  *   column is read too: a line `NULL` is a NULL column, and a line that is JSON only once the
  *   client's escapes are undone (line-rows.ts `mysqlUnescaped`) is read so, with a diagnostic;
+ *   a line that is a traceparent value alone (line-rows.ts `bareTraceparentLine`: what
+ *   `select "traceContext"->>'traceparent'` prints) is read as the carrier `{"traceparent": <it>}`, with
+ *   a diagnostic and `readAs`;
  * - one JSON value: an object is one carrier or one row (see row-carrier.ts `carrierOfValue`);
  * - a JSON array, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows: a row each, in order.
  * A value that holds no carrier (`null`, a number, a string that is not a carrier's JSON text) is a
@@ -89,7 +97,8 @@ export function parseInspectInput(text: string, field?: string): InspectInputs {
     rows.first !== undefined &&
     "value" in rows.first.read &&
     !rows.first.read.mysql &&
-    !rows.first.read.bytea
+    !rows.first.read.bytea &&
+    !rows.first.read.traceparent
       ? rows.first.read
       : undefined;
   // One empty line: no rows under psql -t, or one NULL row under psql -At (EMPTY_LINE_ROW).
@@ -220,6 +229,8 @@ function lineRow(
   read ??= readLine(line, mysql, escaped);
   if ("noCarrier" in read) return { carrier: {}, diagnostics: [], noCarrier: read.noCarrier };
   if ("error" in read) throw lineError(line, number, read.error, lines);
+  if (read.traceparent)
+    return { ...valueRow(read.value, read.text, field, [BARE_TRACEPARENT]), readAs: BARE_TRACEPARENT_READ };
   return valueRow(
     read.value,
     read.text,
@@ -239,6 +250,18 @@ const MYSQL_ESCAPES =
 const MYSQL_ESCAPES_AS_IS =
   "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
   "the escapes it writes (\\n \\t \\0 \\\\) undone, as the column stores it, not as the JSON it also is as printed (mysql -r, --raw, prints the column as stored)";
+
+/**
+ * What a bare traceparent line is read as (`readAs`, on the report's first line): the value
+ * `select "traceContext"->>'traceparent' from ...` prints is one header of the carrier, not the carrier.
+ */
+const BARE_TRACEPARENT_READ = 'a bare traceparent value, read as the carrier {"traceparent": <it>}';
+
+/** The diagnostic of a bare traceparent line: what the report leaves out, and the query for the whole carrier. */
+const BARE_TRACEPARENT =
+  "the input is a traceparent value alone (as select \"traceContext\"->>'traceparent' prints it), read as a carrier of that header alone: " +
+  "the stored carrier's other headers (tracestate, with its dd= member, baggage, x-datadog-*) are not in it, and may change the context restored; " +
+  "to inspect the whole carrier, psql -At -c 'select \"traceContext\" from ...', mysql -N -B -e 'select traceContext from ...'";
 
 /** The diagnostic of a line of psql's hex output of a bytea column (line-rows.ts `byteaLine`). */
 const BYTEA =

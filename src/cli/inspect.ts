@@ -151,6 +151,12 @@ export interface InspectReport {
    * `carrierFrom`.
    */
   carrierFrom?: string;
+  /**
+   * Set when the input was no carrier but one header's value, read as a carrier of that header alone
+   * (a bare traceparent line, input.ts): what it was read as. The stored carrier's other headers are not
+   * in the report.
+   */
+  readAs?: string;
   /** Extract order used for `context`. */
   extractOrder: PropagationStyle[];
   /** Where the extract order came from: `default`, `--styles`, or the environment variable's name. */
@@ -345,6 +351,8 @@ interface InspectOptions {
   noCarrier?: string;
   /** `raw` is a field of the row that `withCarrier(row)` does not read: what to hand it (input.ts). */
   carrierFrom?: string;
+  /** `raw` was read from one header's value alone: what it was read as (input.ts). */
+  readAs?: string;
 }
 
 /**
@@ -359,12 +367,13 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const environment = options.environment ?? DEFAULT_ENVIRONMENT;
   const styles = environment.order.styles;
   const diagnostics = [...environment.diagnostics, ...(options.diagnostics ?? [])];
-  const { noCarrier, carrierFrom } = options;
+  const { noCarrier, carrierFrom, readAs } = options;
   const carrier = normalizeCarrier(raw);
   const report: InspectReport = {
     valid: false,
     ...(noCarrier !== undefined ? { noCarrier } : {}),
     ...(carrierFrom !== undefined ? { carrierFrom } : {}),
+    ...(readAs !== undefined ? { readAs } : {}),
     extractOrder: [...styles],
     extractOrderSource: environment.order.source,
     extractBehavior: environment.extractBehavior,

@@ -120,8 +120,18 @@ export function nullLine(line: string): string | undefined {
  */
 export type LineJson = LineValue | LineNoCarrier | { error: string };
 
-/** A line read as JSON ({@link LineJson}). */
-type LineValue = { value: unknown; text: string; mysql: boolean; asIs?: boolean; bytea?: true };
+/**
+ * A line read as JSON ({@link LineJson}); `traceparent`: the line was a bare traceparent value, read as the
+ * carrier `{"traceparent": <it>}` ({@link bareTraceparentLine}).
+ */
+type LineValue = {
+  value: unknown;
+  text: string;
+  mysql: boolean;
+  asIs?: boolean;
+  bytea?: true;
+  traceparent?: true;
+};
 
 /** A line that is a row without a carrier, though no NULL column ({@link LineJson}). */
 type LineNoCarrier = { noCarrier: string };
@@ -157,8 +167,34 @@ export function readLine(line: string, mysql = false, escaped?: EscapedLine): Li
       } catch {
         // Not JSON either way: the line's own error is said.
       }
-    return byteaLine(line) ?? { error: (err as Error).message };
+    return byteaLine(line) ?? bareTraceparentLine(line) ?? { error: (err as Error).message };
   }
+}
+
+/**
+ * A traceparent value alone: the four fields of W3C Trace Context's version 00 (version, trace-id,
+ * parent-id, trace-flags: 2, 32, 16 and 2 hex digits, any case, §3.2.2), and for a later version
+ * whatever follows a `-` (§3.2.4: a parser of version 00 reads those four fields). The traceparent style
+ * then says whether it is valid. No JSON text starts so (a number has no `-` after its digits, nor a
+ * leading zero), so no other line is read as one.
+ */
+const BARE_TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-.*)?$/i;
+
+/** True when `text` (trimmed) is a traceparent value alone ({@link BARE_TRACEPARENT}). */
+export function isBareTraceparent(text: string): boolean {
+  return BARE_TRACEPARENT.test(text.trim());
+}
+
+/**
+ * `line` read as the carrier `{"traceparent": <it>}` when it is a traceparent value alone (what
+ * `select "traceContext"->>'traceparent' from ...` prints: one header's value, not the carrier;
+ * {@link BARE_TRACEPARENT}), its surrounding spaces left out (`psql -t` starts a row with one); else
+ * `undefined`.
+ */
+function bareTraceparentLine(line: string): LineValue | undefined {
+  if (!isBareTraceparent(line)) return undefined;
+  const value = { traceparent: line.trim() };
+  return { value, text: JSON.stringify(value), mysql: false, traceparent: true };
 }
 
 /** The characters `mysql --batch` writes escaped in a column's value, by the letter after the backslash. */

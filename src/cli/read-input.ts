@@ -3,6 +3,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { isJson } from "./carrier-shape.js";
 import { InspectInputError } from "./input.js";
+import { isBareTraceparent } from "./line-rows.js";
 
 /**
  * JSON text given on the command line starts like a JSON value; anything else names a file (and so
@@ -67,7 +68,8 @@ const GIVE = "give JSON text, a file name, or - for standard input";
 
 /**
  * The text of the one input argument: `-` standard input (`stdin`), JSON text as it is (it starts like a
- * JSON value, names no file and is not a file name with an extension), else the file it names. Files and
+ * JSON value, names no file and is not a file name with an extension; a traceparent value alone too),
+ * else the file it names. Files and
  * standard input are decoded as UTF-8, or UTF-16 when they start with its byte order mark (what
  * Windows PowerShell's `>` writes).
  * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
@@ -81,8 +83,9 @@ export function readInputText(arg: string, stdin: InputSource): string {
       `the argument is ${arg === "" ? "empty" : "blank"} (a shell variable that is unset or empty?); ${GIVE}`,
     );
   if (LOOKS_LIKE_JSON.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) {
-    // A bare word (`2024-07-rows`) that is not JSON either was meant as a file name.
-    if (/^[^\s{["]+$/.test(arg) && !isJson(arg))
+    // A bare word (`2024-07-rows`) that is not JSON either was meant as a file name; but for a traceparent
+    // value alone, which inspect reads (line-rows.ts `isBareTraceparent`).
+    if (/^[^\s{["]+$/.test(arg) && !isJson(arg) && !isBareTraceparent(arg))
       throw new InspectInputError(
         `cannot read the file ${arg}: ENOENT, and it is not JSON text either (${GIVE})`,
       );

@@ -33,12 +33,14 @@ function describeOrder(report: InspectReport): string {
 /**
  * The end of the first line of a report whose carrier `withCarrier(row)` does not read (its
  * `carrierFrom`): where it was read, so that a "valid context" is not taken for a row that restores as
- * stored.
+ * stored; and of one read from a header's value alone (`readAs`: a bare traceparent), so that it is not
+ * taken for the whole stored carrier's.
  */
 function readFromLine(report: InspectReport): string {
+  const readAs = report.readAs === undefined ? "" : ` from ${report.readAs}, not the whole carrier`;
   return report.carrierFrom === undefined
-    ? ""
-    : ` in ${report.carrierFrom}, which withCarrier(row) does not read: hand withCarrier(${report.carrierFrom})`;
+    ? readAs
+    : `${readAs} in ${report.carrierFrom}, which withCarrier(row) does not read: hand withCarrier(${report.carrierFrom})`;
 }
 
 /**

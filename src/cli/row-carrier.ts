@@ -19,6 +19,26 @@ import {
 } from "../propagation/datadog/constants.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 import type { InspectInput } from "./input.js";
+import { isBareTraceparent } from "./line-rows.js";
+
+/** The query that prints the whole carrier column, for a row that is one header's value alone. */
+const WHOLE_CARRIER = `inspect the whole carrier column, psql -At -c 'select "traceContext" from ...'`;
+
+/**
+ * Added to the finding of a non-negative integer: it may be one header's value alone, an
+ * `x-datadog-trace-id` or `-parent-id` selected with `->>`; not read as such a carrier, since a number
+ * alone does not say which header it was (a trace id or a parent id, and Datadog ids need both).
+ */
+const BARE_ID = ` (one header's value alone, as select "traceContext"->>'x-datadog-trace-id' prints an id? ${WHOLE_CARRIER})`;
+
+/**
+ * Added to the finding of a JSON string holding a traceparent value alone (line-rows.ts
+ * `isBareTraceparent`): what `select "traceContext"->'traceparent'` prints. A Json column holding it
+ * restores nothing, so it is no carrier; the same value unquoted (`->>`) is read as one.
+ */
+const QUOTED_TRACEPARENT =
+  `: a traceparent value alone, as select "traceContext"->'traceparent' prints it; ${WHOLE_CARRIER}, ` +
+  `or the value without its quotes (->>), which is read as the carrier {"traceparent": <it>}`;
 
 /** What a line `null` of line-per-row input is (a Json column holding JSON null). */
 const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
@@ -39,7 +59,11 @@ export function valueRow(
   if (value === null) return { carrier: {}, diagnostics, noCarrier: JSON_NULL_ROW };
   if (typeof value === "string") return jsonTextRow(value, field, diagnostics);
   if (!isJsonObject(value))
-    return { carrier: {}, diagnostics, noCarrier: `${describeField(value)}, not a carrier` };
+    return {
+      carrier: {},
+      diagnostics,
+      noCarrier: `${describeField(value)}, not a carrier${typeof value === "number" && Number.isInteger(value) && value >= 0 ? BARE_ID : ""}`,
+    };
   return { ...carrierOfValue(value, text, diagnostics, field), diagnostics };
 }
 
@@ -57,7 +81,7 @@ function jsonTextRow(value: string, field: string | undefined, diagnostics: stri
     return {
       carrier: {},
       diagnostics,
-      noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)})`,
+      noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)})${isBareTraceparent(value) ? QUOTED_TRACEPARENT : ""}`,
     };
   diagnostics.push(JSON_TEXT_IN_JSON);
   return { ...carrierOfValue(inner, innermostText(value), diagnostics, field), diagnostics };

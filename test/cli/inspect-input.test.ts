@@ -72,6 +72,10 @@ function inspectAsFile(dir: string, carrier: unknown) {
 }
 
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+/** What the finding of a non-negative integer adds: it may be one header's value, an id, alone. */
+const BARE_ID =
+  ` (one header's value alone, as select "traceContext"->>'x-datadog-trace-id' prints an id? ` +
+  `inspect the whole carrier column, psql -At -c 'select "traceContext" from ...')`;
 const carrierText = JSON.stringify({ traceparent: TRACEPARENT });
 
 describe("tracehop inspect: a carrier or a row given as JSON", () => {
@@ -735,7 +739,7 @@ describe("tracehop inspect: values and lines that hold no carrier", () => {
         "NULL",
         "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension",
       ],
-      ["42", "a number, not a carrier"],
+      ["42", `a number, not a carrier${BARE_ID}`],
       ["true", "a boolean, not a carrier"],
       ['"not a carrier"', "a JSON string that is not the JSON text of an object (it is not JSON)"],
     ];
@@ -778,7 +782,7 @@ describe("tracehop inspect: values and lines that hold no carrier", () => {
     assert.equal(nested.code, 1, nested.stderr);
     assert.deepEqual(
       JSON.parse(nested.stdout).map((r: { noCarrier?: string }) => r.noCarrier),
-      [undefined, "an array, not a carrier", "a number, not a carrier"],
+      [undefined, "an array, not a carrier", `a number, not a carrier${BARE_ID}`],
     );
     // An empty array holds no rows: still an input error.
     const empty = run(["inspect", "[]"]);
@@ -910,6 +914,83 @@ describe("tracehop inspect: values and lines that hold no carrier", () => {
   });
 });
 
+describe("tracehop inspect: one header's value alone (->>'traceparent')", () => {
+  const BARE = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const READ_AS = 'a bare traceparent value, read as the carrier {"traceparent": <it>}';
+  const NOTE =
+    "the input is a traceparent value alone (as select \"traceContext\"->>'traceparent' prints it), read as a carrier of that header alone: " +
+    "the stored carrier's other headers (tracestate, with its dd= member, baggage, x-datadog-*) are not in it, and may change the context restored; " +
+    "to inspect the whole carrier, psql -At -c 'select \"traceContext\" from ...', mysql -N -B -e 'select traceContext from ...'";
+
+  test("a bare traceparent (psql -At of ->>'traceparent'), as the argument, a file or on standard input: read as the carrier {traceparent}, said on the first line and in --json readAs", async () => {
+    const forms: [string[], string | undefined][] = [
+      [[CLIENTS + "psql-At-traceparent.txt"], undefined],
+      [[BARE], undefined],
+      [["-"], BARE + "\n"],
+      [["-"], BARE],
+      [["-"], ` ${BARE}\n\n`], // psql -t (aligned): its leading space and final empty line
+    ];
+    const runs = await runMany(
+      forms.flatMap(([args, input]) => [
+        { args: ["inspect", ...args], input },
+        { args: ["inspect", "--json", ...args], input },
+      ]),
+    );
+    for (const [i, [args, input]] of forms.entries()) {
+      const what = `${args.join(" ")} ${JSON.stringify(input)}`;
+      const text = runs[2 * i]!;
+      assert.equal(text.code, 0, `${what}: ${text.stderr}`);
+      assert.equal(
+        text.stdout.split("\n")[0],
+        `valid context (extract order datadog, tracecontext, baggage, the default; tracecontext wins) from ${READ_AS}, not the whole carrier`,
+        what,
+      );
+      assert.ok(text.stdout.includes(`\n  - ${NOTE}\n`), text.stdout);
+      const json = JSON.parse(runs[2 * i + 1]!.stdout);
+      assert.equal(json.readAs, READ_AS, what);
+      assert.equal(json.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+      assert.equal(json.context.parentId, "b7ad6b7169203331");
+      assert.deepEqual(json.diagnostics, [NOTE]);
+    }
+    // Over rows (the NULL rows of carriers without one): a report each.
+    const rows = run(["inspect", "--json", CLIENTS + "psql-At-traceparent-rows.txt"]);
+    assert.equal(rows.code, 1, rows.stderr);
+    assert.deepEqual(
+      JSON.parse(rows.stdout).map((r: { valid: boolean; readAs?: string }) => [r.valid, r.readAs]),
+      [
+        [true, READ_AS],
+        [false, undefined],
+        [false, undefined],
+      ],
+    );
+    // An invalid one is read too: the traceparent style says why (exit 1), and the first line what was read.
+    const zero = run(["inspect", "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"]);
+    assert.equal(zero.code, 1);
+    assert.match(zero.stdout, /^no valid context \(.*\) from a bare traceparent value, read as the carrier/);
+    assert.match(zero.stdout, /\n {2}tracecontext rejected /);
+    // A whole carrier is read as before, without readAs.
+    assert.equal(
+      JSON.parse(run(["inspect", "--json", JSON.stringify({ traceparent: BARE })]).stdout).readAs,
+      undefined,
+    );
+  });
+
+  test("a traceparent in a JSON string (->'traceparent') or a bare decimal id (->>'x-datadog-trace-id'): no carrier (exit 1), saying to inspect the whole carrier column", () => {
+    const quoted = run(["inspect", CLIENTS + "psql-At-traceparent-json.txt"]);
+    assert.equal(quoted.code, 1);
+    assert.equal(
+      quoted.stdout,
+      "no carrier (a JSON string that is not the JSON text of an object (it is not JSON): a traceparent value alone, as " +
+        `select "traceContext"->'traceparent' prints it; inspect the whole carrier column, psql -At -c 'select "traceContext" from ...', ` +
+        'or the value without its quotes (->>), which is read as the carrier {"traceparent": <it>})\n',
+    );
+    // A number alone does not say which header it was: not read as one, a hint only.
+    const id = run(["inspect", CLIENTS + "psql-At-datadog-trace-id.txt"]);
+    assert.equal(id.code, 1);
+    assert.equal(id.stdout, `no carrier (a number, not a carrier${BARE_ID})\n`);
+  });
+});
+
 describe("tracehop inspect: several rows", () => {
   test("a JSON array of rows (sqlite3 -json): a report per row; exit 1 when a row has no context", () => {
     const rows = [
@@ -994,7 +1075,7 @@ describe("tracehop inspect: several rows", () => {
         [true, undefined],
         [false, "an array, not a carrier"],
         [false, "a JSON string that is not the JSON text of an object (it is not JSON)"],
-        [false, "a number, not a carrier"],
+        [false, `a number, not a carrier${BARE_ID}`],
       ],
     );
     const notLines = run(["inspect", "-"], "not json\n{}\n");
@@ -2283,10 +2364,13 @@ describe("tracehop inspect: the command line", () => {
       assert.match(stderr, new RegExp(`cannot read the file ${name.replace(".", "\\.")}: ENOENT`));
     }
     // JSON text that names no file is still JSON text (a number with a decimal point too).
-    for (const number of ["1.5", "2024"])
-      assert.deepEqual(runBin(["inspect", number], { cwd: dir }), {
+    for (const [number, hint] of [
+      ["1.5", ""],
+      ["2024", BARE_ID],
+    ])
+      assert.deepEqual(runBin(["inspect", number!], { cwd: dir }), {
         code: 1,
-        stdout: "no carrier (a number, not a carrier)\n",
+        stdout: `no carrier (a number, not a carrier${hint})\n`,
         stderr: "",
       });
   });

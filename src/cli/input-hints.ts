@@ -412,6 +412,17 @@ const PSQL_RECORD_HEADER = /^-\[ RECORD \d+ \]-*(?:\+-*)?$/;
 /** A line of psql's expanded aligned output: a column's name, padded, ` | ` and its value (NULL: empty). */
 const PSQL_EXPANDED_FIELD = /^(\S(?:.*?\S)?) +\| ?(.*)$/;
 
+/**
+ * A line of psql's aligned value without the `+` that ends a line of a value going on (and the spaces
+ * padding it): the trimmed end, not a regular expression, which backtracks over a long run of spaces.
+ */
+function withoutWrapMark(value: string): string {
+  return value.endsWith("+") ? value.slice(0, -1).trimEnd() : value;
+}
+
+/** How many lines {@link psqlExpandedHint} looks at for the column holding JSON. */
+const EXPANDED_LINES_LOOKED_AT = 1000;
+
 /** mysql's vertical output's row header (`-E`, `--vertical`, a query ended with `\G`): 27 stars each side. */
 const MYSQL_ROW_HEADER = /^\*{27} \d+\. row \*{27}$/;
 
@@ -443,13 +454,15 @@ export function psqlExpandedHint(lines: readonly string[]): string {
         (aligned !== null ? /^-+\+-+$/.test(lines[index - 1]!) : lines[index - 1] === "") &&
         line.startsWith(aligned !== null ? `${name} ` : `${name}|`),
     );
-    const carrier = value === "" || carrierText(value.replace(/\s*\+$/, ""));
+    const carrier = value === "" || carrierText(withoutWrapMark(value));
     if (!again && !(name === TRACE_CONTEXT_FIELD && carrier)) return "";
   }
-  // The column whose value is a JSON object or string (a value going on over lines: its first line is none).
+  // The column whose value is a JSON object or string (a value going on over lines: its first line is
+  // none), among the first lines: a few records, not the whole input.
   const column = lines
+    .slice(0, EXPANDED_LINES_LOOKED_AT)
     .map((line) => PSQL_EXPANDED_FIELD.exec(line) ?? /^([^|\s][^|]*)\|(.*)$/.exec(line))
-    .find((field) => field !== null && carrierText(field[2]!.replace(/\s*\+$/, "")))?.[1];
+    .find((field) => field !== null && carrierText(withoutWrapMark(field[2]!)))?.[1];
   return (
     ` (it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, ` +
     `not expanded: ${psqlOneColumn(column ?? TRACE_CONTEXT_FIELD)} (-X skips a psqlrc that turns \\x on))`
@@ -469,7 +482,7 @@ export function mysqlVerticalHint(lines: readonly string[]): string {
   if (start < 0) return "";
   const names: string[] = [];
   let column: string | undefined;
-  for (const line of lines.slice(start + 1)) {
+  for (const line of lines.slice(start + 1, start + 1 + EXPANDED_LINES_LOOKED_AT)) {
     if (MYSQL_ROW_HEADER.test(line)) break;
     const field = /^ *([^:]+?): (.*)$/.exec(line);
     if (field === null) continue;

@@ -1819,6 +1819,19 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     );
   });
 
+  test("a line like psql's expanded output with a megabyte of spaces in its value: the hint, in well under 30 s", () => {
+    // Killed after 30 s, a bound on a run that would not end (it takes well under a second): a regular
+    // expression for the `+` ending a wrapped value backtracked over the spaces for hours.
+    const { code, stderr } = run(
+      ["inspect", "-"],
+      `traceContext | {"traceparent":"${TRACEPARENT}"}${" ".repeat(1024 * 1024)}\n`,
+      process.env,
+      30_000,
+    );
+    assert.equal(code, 2);
+    assert.match(stderr, /it looks like psql's expanded output/);
+  });
+
   test("CSV output (psql --csv, with -t, of several columns or pretty-printed; sqlite3 -csv): an input error saying it is CSV and what to run", async () => {
     const HINT = (column: string) =>
       " (it looks like CSV output, psql --csv or sqlite3 -csv, which doubles a value's double quotes: print the carrier column as it is, one row per line, " +

@@ -509,8 +509,8 @@ const CSV_JSON_FIELD = /(?:^|,)"\{\s*(?:""|$)/;
  * holding a JSON object ({@link CSV_JSON_FIELD}). Checked with psql 15 and sqlite3 3.40
  * (test/fixtures/inspect-clients/psql-csv*.txt, sqlite3-csv.txt). Not read: a quoted one-column CSV line
  * without doubled quotes (`"abc"`) is JSON too, a JSON string, and means another value; so the hint
- * gives the command whose output is read. The query names the column as a first line of names does, when
- * it is one name, or `traceContext` among them. `lines`: the text's lines.
+ * gives the command whose output is read. The query names the column as a first line of one name does
+ * (`psql --csv` without `-t`, `sqlite3 -csv -header`), else `traceContext`. `lines`: the text's lines.
  */
 export function csvHint(lines: readonly string[]): string {
   const rows = lines.filter((line) => line !== "").slice(0, PSQL_ROWS_LOOKED_AT);

@@ -43,6 +43,7 @@ import {
   warnIfTraceIdTruncated,
   type CarrierOrigin,
 } from "./carrier-rejected.js";
+import { warnIfForeignPropagatorRejected } from "./foreign-propagator-rejected.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
@@ -342,7 +343,8 @@ export function warnCarrierFromFailed(
  *
  * A carrier that holds a style's ids and restores no context (`x-datadog-trace-id` `"+12345"`, a
  * sampling priority `"1.0"`, an upper-case traceparent) is said once per process and style, with the
- * reason `tracehop inspect` gives (`diag.warn` and the process warning `TRACEHOP_CARRIER_REJECTED`); one
+ * reason `tracehop inspect` gives (`diag.warn` and the process warning `TRACEHOP_CARRIER_REJECTED`; through
+ * a propagator of your own, what its `fields()` tell: a style it does not read, or one it refused); one
  * whose `x-datadog-tags` is dropped with its `_dd.p.tid`, so that the trace id restored lost its upper
  * half, once per kind (`TRACEHOP_TRACE_ID_TRUNCATED`). docs/warnings.md, "Capturing and restoring a
  * carrier".
@@ -422,7 +424,8 @@ export function extractWithoutWarnings(carrier: unknown, propagator: TextMapProp
  * third-party one: createPropagator's styles never throw on a carrier) restores nothing, said once per
  * process (`TRACEHOP_PROPAGATOR_EXTRACT_FAILED`); a `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` of
  * `restart` / `ignore` that cut the trace is warned about (`warnIfStoredCarrierCut`); a carrier whose
- * ids were refused (`warnIfCarrierRejected`: looked for only when no context was restored) or whose
+ * ids were refused, or not read by a propagator not tracehop's (`warnIfCarrierRejected`,
+ * `warnIfForeignPropagatorRejected`: looked for only when no context was restored) or whose
  * `_dd.p.tid` was dropped (`warnIfTraceIdTruncated`: only when an `x-datadog-tags` was dropped) too.
  * `input`: what `stored` was read from, for the reasons of an id the reader kept no value of; `origin`,
  * a row's carrier or a message's headers, for what the rejection warning names. Never throws.
@@ -444,12 +447,15 @@ function restoreStored(
     warnPropagatorFailed("extract", err);
     return base;
   }
-  // No context restored: a carrier whose ids a style refused says so. A restored one costs one look-up.
+  // No context restored: a carrier whose ids a style refused, or a propagator not tracehop's did not read
+  // or refused, says so (each looks only at its own kind of propagator). A restored one costs one look-up.
   if (
     restored === base ||
     (trace.getSpanContext(restored) === undefined && getRestoredRoot(restored) === undefined)
-  )
+  ) {
     warnIfCarrierRejected(propagator, stored, input, origin);
+    warnIfForeignPropagatorRejected(propagator, stored, input, origin);
+  }
   // An x-datadog-tags header dropped (rare), by the datadog style or by the reader for its length
   // (`heldOverLengthValue`, one flag): a trace id that lost its upper half says so.
   else if (tagsErrorCount() !== tagsErrors || heldOverLengthValue(stored))

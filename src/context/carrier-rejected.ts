@@ -53,7 +53,7 @@ export const CARRIER_REJECTED_WARNING = "TRACEHOP_CARRIER_REJECTED";
 export const TRACE_ID_TRUNCATED_WARNING = "TRACEHOP_TRACE_ID_TRUNCATED";
 
 /** The styles that restore a trace, and how the warning names the headers each reads its ids from. */
-const TRACE_STYLE_HEADERS: Readonly<Record<TraceStyle, string>> = {
+export const TRACE_STYLE_HEADERS: Readonly<Record<TraceStyle, string>> = {
   datadog: "x-datadog-* ids",
   tracecontext: "a traceparent",
   b3: "a b3 header",
@@ -69,8 +69,8 @@ const TRACE_STYLE_HEADERS: Readonly<Record<TraceStyle, string>> = {
  */
 export type CarrierOrigin = "stored" | "message";
 
-/** How the warning names a carrier of each {@link CarrierOrigin}, and the fix that fits it. */
-const ORIGIN_TEXT: Readonly<Record<CarrierOrigin, { held: string; fix: string }>> = {
+/** How the warnings name a carrier of each {@link CarrierOrigin}, and the fix that fits it. */
+export const ORIGIN_TEXT: Readonly<Record<CarrierOrigin, { held: string; fix: string }>> = {
   stored: {
     held: "a stored carrier held",
     fix:
@@ -88,10 +88,10 @@ const ORIGIN_TEXT: Readonly<Record<CarrierOrigin, { held: string; fix: string }>
 };
 
 /** Where the reasons send the reader for the carrier reader's own reasons (`rejectionReason`'s `seeMore`). */
-const SEE_INSPECT = "`npx tracehop inspect` says why";
+export const SEE_INSPECT = "`npx tracehop inspect` says why";
 
 /** The end of each warning: the fix common to every refused carrier, and where the whole report is. */
-const INSPECT_POINTER = "Run `npx tracehop inspect` on the row or message for the whole report";
+export const INSPECT_POINTER = "Run `npx tracehop inspect` on the row or message for the whole report";
 
 /**
  * Longest text of a quoted value ({@link boundedText}): a hostile carrier's value (up to
@@ -108,7 +108,8 @@ const MAX_MESSAGE_LENGTH = 1500;
  * per process and style, when `stored` held the ids of a style of `propagator`'s extract order (a
  * `createPropagator` one, under `continue`: `restart` and `ignore` are said by
  * `warnIfStoredCarrierCut`) that refused them: the style, the header, the first rule it breaks (the
- * reason `tracehop inspect` gives), what to fix, and `npx tracehop inspect` for the whole report.
+ * reason `tracehop inspect` gives), what to fix, and `npx tracehop inspect` for the whole report. Any
+ * other propagator is `warnIfForeignPropagatorRejected`'s (foreign-propagator-rejected.ts).
  * `input`: what the stored carrier was read from, looked into only for an id the reader kept no value
  * of (a JSON `null`, a number; an id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again;
  * a negative one, which that warning does not cover, is said). `origin`: where the carrier came from
@@ -126,15 +127,7 @@ export function warnIfCarrierRejected(
   try {
     if (!(propagator instanceof MultiStylePropagator) || propagator._behavior !== "continue") return;
     const styles = propagator._extractStyles;
-    // A field the reader dropped for its length held ids too (one flag read when none was).
-    const overLengthHeld = heldOverLengthValue(stored);
-    let raw: Record<string, unknown> | undefined;
-    const rawFields = () => (raw ??= storedIdFields(input));
-    const get = (name: string) =>
-      storedCarrierGetter.get(stored, name) ??
-      (overLengthHeld && overLength(storedValueOf(stored, name) ?? rawValueOf(rawFields(), name))
-        ? OVER_LENGTH_PLACEHOLDER
-        : undefined);
+    const { get, rawFields } = storedIdReader(stored, input);
     // Once every style of the order is said, a few Set look-ups and nothing more.
     let style: TraceStyle | undefined;
     for (const each of styles)
@@ -169,8 +162,30 @@ export function warnIfCarrierRejected(
   }
 }
 
-/** What {@link warnIfCarrierRejected}'s getter gives for a field the reader dropped for its length. */
+/** What {@link storedIdReader}'s getter gives for a field the reader dropped for its length. */
 const OVER_LENGTH_PLACEHOLDER = "(over the length limit)";
+
+/**
+ * Internal: how the rejection warnings read a stored carrier's ids: `get`, a lower-case header name's
+ * value as `storedCarrierGetter` gives it (for `holdsStyleIds`), or a placeholder for a field the reader
+ * dropped for its length (it held ids too: one flag read when none was); `rawFields`, the id fields of
+ * `input` as stored (`storedIdFields`, for the reasons), read once and only when asked. Never throws
+ * on a hostile `input` (`storedIdFields` does not).
+ */
+export function storedIdReader(
+  stored: StoredCarrier,
+  input: unknown,
+): { get: (name: string) => string | string[] | undefined; rawFields: () => Record<string, unknown> } {
+  const overLengthHeld = heldOverLengthValue(stored);
+  let raw: Record<string, unknown> | undefined;
+  const rawFields = () => (raw ??= storedIdFields(input));
+  const get = (name: string) =>
+    storedCarrierGetter.get(stored, name) ??
+    (overLengthHeld && overLength(storedValueOf(stored, name) ?? rawValueOf(rawFields(), name))
+      ? OVER_LENGTH_PLACEHOLDER
+      : undefined);
+  return { get, rawFields };
+}
 
 /** The value of field `name` (lower case) of `raw` ({@link storedIdFields}), in any case; the first one. */
 function rawValueOf(raw: Record<string, unknown>, name: string): unknown {
@@ -349,11 +364,11 @@ function holdsTid(header: string): boolean {
 }
 
 /**
- * The {@link NormalizedCarrier} of a stored carrier the reader read (the reasons read that shape): a
+ * Internal: the {@link NormalizedCarrier} of a stored carrier the reader read (the reasons read that shape): a
  * normalized one as it is; the names and values of a lower-case one, but for values over the length
  * limit, which the getter does not give either.
  */
-function normalizedOf(stored: StoredCarrier): NormalizedCarrier {
+export function normalizedOf(stored: StoredCarrier): NormalizedCarrier {
   if (stored instanceof Map) return stored;
   const carrier: NormalizedCarrier = new Map();
   for (let i = 0; i < stored.names.length; i++) {
@@ -364,10 +379,10 @@ function normalizedOf(stored: StoredCarrier): NormalizedCarrier {
 }
 
 /**
- * Whether `raw` ({@link storedIdFields}) holds an `x-datadog-trace-id` or `x-datadog-parent-id` stored as
+ * Internal: whether `raw` ({@link storedIdFields}) holds an `x-datadog-trace-id` or `x-datadog-parent-id` stored as
  * a JSON number past 2^53: what `TRACEHOP_JSON_NUMBER_ID` says (`idTextFromNumber`, ids.ts).
  */
-function holdsRoundedId(raw: Record<string, unknown>): boolean {
+export function holdsRoundedId(raw: Record<string, unknown>): boolean {
   return Object.keys(raw).some((key) => {
     const value = raw[key];
     return (

@@ -428,7 +428,7 @@ export function extractWithoutWarnings(carrier: unknown, propagator: TextMapProp
  * `warnIfForeignPropagatorRejected`: looked for only when no context was restored) or whose
  * `_dd.p.tid` was dropped (`warnIfTraceIdTruncated`: only when an `x-datadog-tags` was dropped) too.
  * `input`: what `stored` was read from, for the reasons of an id the reader kept no value of; `origin`,
- * a row's carrier or a message's headers, for what the rejection warning names. Never throws.
+ * a row's carrier or a message's headers, for what the rejection and truncation warnings name. Never throws.
  */
 function restoreStored(
   stored: StoredCarrier,
@@ -459,7 +459,7 @@ function restoreStored(
   // An x-datadog-tags header dropped (rare), by the datadog style or by the reader for its length
   // (`heldOverLengthValue`, one flag): a trace id that lost its upper half says so.
   else if (tagsErrorCount() !== tagsErrors || heldOverLengthValue(stored))
-    warnIfTraceIdTruncated(tagsErrors, restored, stored, input, propagator);
+    warnIfTraceIdTruncated(tagsErrors, restored, stored, input, propagator, origin);
   warnIfStoredCarrierCut(propagator, base, stored, storedCarrierGetter, restored);
   return restored;
 }

@@ -69,16 +69,29 @@ export const TRACE_STYLE_HEADERS: Readonly<Record<TraceStyle, string>> = {
  */
 export type CarrierOrigin = "stored" | "message";
 
-/** How the warnings name a carrier of each {@link CarrierOrigin}, and the fix that fits it. */
-export const ORIGIN_TEXT: Readonly<Record<CarrierOrigin, { held: string; fix: string }>> = {
+/**
+ * How the warnings name a carrier of each {@link CarrierOrigin}: `held` and `restored`, the subject of
+ * `TRACEHOP_CARRIER_REJECTED` and `TRACEHOP_TRACE_ID_TRUNCATED`; `traceId` and `whose`, the trace id it
+ * held and whose trace that is (the truncation's consequence); `fix`, the fix of a carrier the styles
+ * refuse that fits it.
+ */
+export const ORIGIN_TEXT: Readonly<
+  Record<CarrierOrigin, { held: string; restored: string; traceId: string; whose: string; fix: string }>
+> = {
   stored: {
     held: "a stored carrier held",
+    restored: "a stored carrier restored its trace",
+    traceId: "the stored 128-bit trace id",
+    whose: "the row's",
     fix:
       "Fix what writes these carriers: store what captureCarrier() (or the tracer's own inject) writes, " +
       "unchanged",
   },
   message: {
     held: "message headers held",
+    restored: "message headers restored their trace",
+    traceId: "the 128-bit trace id they held",
+    whose: "the message's",
     fix:
       "Fix what sends these messages: write the propagation headers once per message, with withSendSpan or " +
       "the header writers (injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders), which replace the " +
@@ -229,7 +242,8 @@ const TID_LOSS_FIXES: Readonly<Record<string, string>> = {
  * upper half zero, and no traceparent of the carrier names it): the row's 128-bit trace id is continued
  * as another one, which a W3C traceparent written from here and an OpenTelemetry backend show. Says the
  * reason `tracehop inspect` gives (`describeTagsError`), the trace id restored, what to fix and
- * `npx tracehop inspect`. dd-trace-js loses the upper half on these too, but for an upper-case tid,
+ * `npx tracehop inspect`; `origin` ({@link CarrierOrigin}) names the carrier and whose trace it loses,
+ * as `TRACEHOP_CARRIER_REJECTED` names it (a row's, or a consumed message's headers). dd-trace-js loses the upper half on these too, but for an upper-case tid,
  * which it reads (docs/conformance.md). Never throws.
  */
 export function warnIfTraceIdTruncated(
@@ -238,6 +252,7 @@ export function warnIfTraceIdTruncated(
   stored: StoredCarrier,
   input?: unknown,
   propagator?: TextMapPropagator,
+  origin: CarrierOrigin = "stored",
 ): void {
   try {
     const moved = tagsErrorNote.count !== before;
@@ -248,9 +263,10 @@ export function warnIfTraceIdTruncated(
     const traceparent = storedCarrierGetter.get(stored, "traceparent");
     const first = Array.isArray(traceparent) ? traceparent[0] : traceparent;
     if (first !== undefined && trimOws(first).slice(3, 35) === traceId) return;
+    const named = ORIGIN_TEXT[origin];
     const consequence =
-      `the trace is continued as ${traceId}, the upper 64 bits of the stored 128-bit trace id lost: a ` +
-      "traceparent written from here, and an OpenTelemetry backend, name another trace than the row's";
+      `the trace is continued as ${traceId}, the upper 64 bits of ${named.traceId} lost: a ` +
+      `traceparent written from here, and an OpenTelemetry backend, name another trace than ${named.whose}`;
     let kind: string;
     let reason: string;
     let fix: string;
@@ -297,7 +313,7 @@ export function warnIfTraceIdTruncated(
     warnOnce(
       `${TRACE_ID_TRUNCATED_WARNING}:${kind}`,
       boundedText(
-        `tracehop: a stored carrier restored its trace with a changed trace id: ${reason}. Fix: ${fix}. ` +
+        `tracehop: ${named.restored} with a changed trace id: ${reason}. Fix: ${fix}. ` +
           `${INSPECT_POINTER}. (Said once per process for ${kind}.)`,
       ),
       TRACE_ID_TRUNCATED_WARNING,

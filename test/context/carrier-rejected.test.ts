@@ -523,6 +523,33 @@ describe("TRACEHOP_TRACE_ID_TRUNCATED: the _dd.p.tid of a stored carrier dropped
       assert.deepEqual(said(told, REJECTED), []);
     });
 
+  // It said "a stored carrier" and "the row's" of a consumed message's headers too.
+  test("message headers are named as such, and the trace they lose as the message's; a row keeps its wording", async () => {
+    const headers = { ...IDS, "x-datadog-tags": "_dd.p.tid=640CFD8D00000000" };
+    const reason =
+      'x-datadog-tags: _dd.p.tid "640CFD8D00000000" is not 16 lower-case hex digits, so it is dropped and the other tags kept';
+    const fix = "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() writes it";
+    const fromMessage = truncated("malformed_tid", reason, restoredId, fix)
+      .replace("a stored carrier restored its trace", "message headers restored their trace")
+      .replace("of the stored 128-bit trace id", "of the 128-bit trace id they held")
+      .replace("than the row's", "than the message's");
+    const told = await recordWarnings(() =>
+      withProcessSpan(headers, { system: "kafka", destination: "q" }, () => undefined),
+    );
+    assertSaidOnce(told, TRUNCATED, fromMessage);
+    for (const run of [
+      () => contextFromKafkaHeaders(headers),
+      () => contextFromAmqpHeaders(headers),
+      () => withBatchProcessSpan([{ headers }], { system: "kafka", destination: "q" }, () => undefined),
+    ]) {
+      resetWarnings();
+      assertSaidOnce(await recordWarnings(run), TRUNCATED, fromMessage);
+    }
+    resetWarnings();
+    const row = await recordWarnings(() => withCarrier({ traceContext: headers }, "row", () => undefined));
+    assertSaidOnce(row, TRUNCATED, truncated("malformed_tid", reason, restoredId, fix));
+  });
+
   test("nothing lost, nothing said: a valid or all-zero tid, a bad _dd.p.dm alone, a traceparent's id", async () => {
     const told = await recordWarnings(() => {
       contextFromCarrier({ ...IDS, "x-datadog-tags": `_dd.p.tid=${TID}` });

@@ -344,7 +344,7 @@ export type OperationNameOfType<T extends string, O extends string> = string ext
     ? OperationTypeOfWord[Lowercase<O>] extends T
       ? unknown
       : {
-          "options.operationName: names another operation type than the span's": `${OperationTypeOfWord[Lowercase<O>]}, not ${T}`;
+          "options.operationName: names another operation type than the span's": `${Lowercase<O>} is a ${OperationTypeOfWord[Lowercase<O>]} operation, not ${T}`;
         }
     : unknown;
 
@@ -352,16 +352,17 @@ export type OperationNameOfType<T extends string, O extends string> = string ext
  * What `withSendSpan` checks its options against for a literal `system` `S`, at compile time, as the
  * runtime checks them (`requireOptions`): `unknown` (no constraint) under `"rabbitmq"` and for a
  * `string` read from configuration (checked at run time only); under another literal system, whose
- * `routingKey` the runtime refuses with a `TypeError`, `routingKey` may only be `null` or `undefined`
- * (set nothing), so that tsc says `Type '"k"' is not assignable to type '"options.routingKey is
- * RabbitMQ's: system \"rabbitmq\"" | null | undefined'`. A union is refused unless every member is
- * `"rabbitmq"`.
+ * `routingKey` the runtime refuses with a `TypeError`, `routingKey` may only be `""`, `null` or
+ * `undefined` (set nothing), so that tsc says `Type '"k"' is not assignable to type '"options.routingKey is
+ * RabbitMQ's: system \"rabbitmq\"" | "" | null | undefined'`. A union is refused unless every member
+ * is `"rabbitmq"`. A wrapper generic over the system (`<S extends string>(system: S) => withSendSpan({
+ * system, ... })`) cannot be checked so: pass `system as string` there (checked at run time).
  */
 export type RoutingKeyUnderSystem<S extends string> = string extends S
   ? unknown
   : [S] extends [typeof MESSAGING_SYSTEM_VALUE_RABBITMQ]
     ? unknown
-    : { routingKey?: 'options.routingKey is RabbitMQ\'s: system "rabbitmq"' | null | undefined };
+    : { routingKey?: 'options.routingKey is RabbitMQ\'s: system "rabbitmq"' | "" | null | undefined };
 
 /**
  * What the messaging helpers check a literal `system` `S` against, at compile time, as the runtime
@@ -486,8 +487,8 @@ function swappedOptionsHint(entry: string, options: unknown, firstName: string, 
  * `maxParentAge`) and `forward`: the caller's configuration. Returns the options to use: `options`, or
  * a copy whose `links` are the links as checked, each read once (`assertOptionValues`), and whose
  * `messageId`, `conversationId` and `routingKey`, read from the message, are their text or left out
- * (`messageTextOption`: never an error). `routingKey` under a system other than `"rabbitmq"` is a
- * `TypeError`.
+ * (`messageTextOption`: never an error). A `routingKey` other than `""`, `null` or `undefined` under a
+ * system other than `"rabbitmq"` is a `TypeError`.
  * `before`, for an entry point that takes the message first (`withProcessSpan(headers, options, fn)`,
  * `withBatchProcessSpan(messages, options, fn)`), names that argument and gives what was passed there:
  * options there while `options` has no `system` is the arguments swapped ({@link swappedOptionsHint}).
@@ -514,6 +515,12 @@ export function requireOptions<O extends MessagingSpanOptions>(
       `tracehop ${entry}: options.system must be a non-empty string, e.g. "rabbitmq" or "kafka", got ${describeValue(options.system)}`,
     );
   }
+  // White space around a name (" nats", "kafka\n" read from configuration) would make a second system
+  // of the same one: refused, as operationName's type check trims it.
+  if (options.system.trim() !== options.system)
+    throw new TypeError(
+      `tracehop ${entry}: options.system must have no white space around it (messaging.system.name), write ${JSON.stringify(options.system.trim())}, got ${JSON.stringify(options.system)}`,
+    );
   if (!WELL_KNOWN_SYSTEMS.has(options.system)) {
     const lower = options.system.toLowerCase();
     if (WELL_KNOWN_SYSTEMS.has(lower))
@@ -542,7 +549,9 @@ export function requireOptions<O extends MessagingSpanOptions>(
   // (messageRestoreOptions), a bad one is left out, never a failed message.
   let checked = assertOptionValues(options as WithCarrierOptions, entry, false) as O;
   const routingKey = (options as SendSpanOptions).routingKey;
-  if (routingKey != null && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
+  // "" sets nothing (the conventions set the routing key only when not empty), under any system: a
+  // configured `cfg.routingKey ?? ""` is no error.
+  if (routingKey != null && routingKey !== "" && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
     throw new TypeError(
       `tracehop ${entry}: options.routingKey is RabbitMQ's (rabbitmq.destination.routing_key) and takes system "rabbitmq", got system ${JSON.stringify(options.system)}; give another system's routing attribute in options.attributes`,
     );

@@ -1,6 +1,7 @@
 // Which models of a Prisma Client carry a trace: the carrier field of each, whether a create must give
 // it, and the relations through which a nested write reaches one; read from the client's runtime data
 // model and schema text, with the errors and warnings that say what to change.
+import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { describeNotPlain, describeValue } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { warnOnce } from "../warn-once.js";
@@ -115,11 +116,14 @@ function checkChosenModels(
     if (!model) {
       // The client's property (`db.t4Job`) in place of the model's name (`T4Job`): said so.
       const meant = Object.keys(rdm.models).filter((m) => m.toLowerCase() === name.toLowerCase());
+      const model = meant.length === 1 ? meant[0]! : undefined;
+      const camel = model !== undefined && name === model.charAt(0).toLowerCase() + model.slice(1);
       throw new Error(
         `tracehop traceCarrierExtension: model "${name}" is not in this Prisma Client` +
-          (meant.length === 1
-            ? `: models takes the model's name as the schema writes it, "${meant[0]}" (the client's property, db.${name}, is written in camel case)`
-            : "") +
+          (model === undefined
+            ? ""
+            : `: models takes the model's name as the schema writes it, "${model}"` +
+              (camel ? ` (the client's property, db.${name}, is written in camel case)` : "")) +
           ` (models: ${Object.keys(rdm.models).join(", ")})`,
       );
     }
@@ -127,11 +131,16 @@ function checkChosenModels(
     if (schema.isCarrierField(name, def)) continue;
     const needs = `tracehop traceCarrierExtension: model "${name}" needs a Json field "${f}" to hold the carrier`;
     // The model's Json fields other than `f`: what to name in models instead.
+    // The likeliest first: `f` in another case, then the default `traceContext`, then the schema's order.
     const json = model.fields
       .filter((x) => x.name !== f && schema.isCarrierField(name, x))
       .map((x) => x.name);
+    const likeliest =
+      json.find((x) => x.toLowerCase() === f.toLowerCase()) ??
+      json.find((x) => x === TRACE_CONTEXT_FIELD) ??
+      json[0];
     const otherJson = json.length
-      ? `its Json field${json.length > 1 ? "s are" : " is"} ${json.map((x) => `"${x}"`).join(", ")}: to store the carrier there, pass { models: { ${name}: "${json[0]}" } }`
+      ? `its Json field${json.length > 1 ? "s are" : " is"} ${json.map((x) => `"${x}"`).join(", ")}: to store the carrier there, pass { models: { ${name}: "${likeliest}" } }`
       : undefined;
     if (def) {
       const type = fieldTypeOf(rdm, name, f, schema);

@@ -411,6 +411,13 @@ describe("conversationId and routingKey: what a process span reads from a whole 
       () => withSendSpan({ ...kafka, routingKey: "k" } as never, () => ran++),
       /^TypeError: tracehop withSendSpan: options\.routingKey is RabbitMQ's \(rabbitmq\.destination\.routing_key\) and takes system "rabbitmq", got system "kafka"; give another system's routing attribute in options\.attributes$/,
     );
+    // "" sets nothing under any system, as null and undefined do (a configured `cfg.routingKey ?? ""`).
+    for (const routingKey of ["", null, undefined] as const)
+      assert.equal(
+        withSendSpan({ ...kafka, routingKey }, () => "sent"),
+        "sent",
+        String(routingKey),
+      );
     assert.throws(
       () => withProcessSpan(headers, { ...rabbitmq, routingKey: "k" } as never, () => ran++),
       /^TypeError: tracehop withProcessSpan: there is no option "routingKey"/,

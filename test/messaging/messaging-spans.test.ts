@@ -1184,6 +1184,12 @@ describe("withProcessSpan", () => {
         withBatchProcessSpan([], { system: "AWS.SQS", destination: "q" }, () => ran++),
       /options\.system must be written "aws\.sqs"/,
     );
+    // White space around a system (read from configuration) would make a second name of it (trial t7).
+    for (const given of [" nats", "kafka\n", "MyBus "])
+      assert.throws(() => withSendSpan({ system: given, destination: "jobs" }, () => ran++), {
+        name: "TypeError",
+        message: `tracehop withSendSpan: options.system must have no white space around it (messaging.system.name), write ${JSON.stringify(given.trim())}, got ${JSON.stringify(given)}`,
+      });
     // tracehop's own names of nats.js and mqtt.js messages: "NATS" would be a second name of "nats".
     for (const [given, written] of [
       ["NATS", "nats"],

@@ -45,6 +45,14 @@ const rdm = {
       ],
     },
     Plain: { fields: [{ name: "id", kind: "scalar", type: "Int" }] },
+    Event: {
+      fields: [
+        { name: "id", kind: "scalar", type: "Int" },
+        { name: "payload", kind: "scalar", type: "Json" },
+        { name: "traceContext", kind: "scalar", type: "Json" },
+        { name: "claimedBy", kind: "scalar", type: "String" },
+      ],
+    },
   },
 };
 const schema = [
@@ -67,6 +75,12 @@ const schema = [
   "}",
   "model Plain {",
   "  id Int @id",
+  "}",
+  "model Event {",
+  "  id           Int     @id",
+  "  payload      Json",
+  "  traceContext Json?",
+  "  claimedBy    String?",
   "}",
 ].join("\n");
 
@@ -125,15 +139,36 @@ test("a field of the wrong type on a model that has a Json field: the error name
   });
 });
 
+test("the Json field offered instead is the likeliest: the name in another case, then traceContext, then the schema's first (trial t7)", () => {
+  // payload comes first in the schema, but is a business column: traceContext is offered.
+  for (const f of ["claimedBy", "trace_context"])
+    assert.throws(() => carrierModels(rdm, "traceContext", { Event: f }, schema), {
+      message: new RegExp(
+        `its Json fields are "payload", "traceContext": to store the carrier there, pass \\{ models: \\{ Event: "traceContext" \\} \\}`,
+      ),
+    });
+  assert.throws(() => carrierModels(rdm, "traceContext", { Event: "tracecontext" }, schema), {
+    message: new RegExp(`pass \\{ models: \\{ Event: "traceContext" \\} \\}`),
+  });
+  assert.throws(() => carrierModels(rdm, "traceContext", { Item: "EXTRA" }, schema), {
+    message: new RegExp(`pass \\{ models: \\{ Item: "extra" \\} \\}`),
+  });
+});
+
 test("a model named as the client's property (camel case): the error gives the model's name (trial t4)", () => {
   assert.throws(() => carrierModels(rdm, "traceContext", ["item"], schema), {
     message:
-      'tracehop traceCarrierExtension: model "item" is not in this Prisma Client: models takes the model\'s name as the schema writes it, "Item" (the client\'s property, db.item, is written in camel case) (models: Outbox, Item, Order, Plain)',
+      'tracehop traceCarrierExtension: model "item" is not in this Prisma Client: models takes the model\'s name as the schema writes it, "Item" (the client\'s property, db.item, is written in camel case) (models: Outbox, Item, Order, Plain, Event)',
+  });
+  // Another case than the client's property: the model's name, without the camel-case remark.
+  assert.throws(() => carrierModels(rdm, "traceContext", ["ITEM"], schema), {
+    message:
+      'tracehop traceCarrierExtension: model "ITEM" is not in this Prisma Client: models takes the model\'s name as the schema writes it, "Item" (models: Outbox, Item, Order, Plain, Event)',
   });
   // No model of that name in any case: the list alone.
   assert.throws(() => carrierModels(rdm, "traceContext", ["Items"], schema), {
     message:
-      'tracehop traceCarrierExtension: model "Items" is not in this Prisma Client (models: Outbox, Item, Order, Plain)',
+      'tracehop traceCarrierExtension: model "Items" is not in this Prisma Client (models: Outbox, Item, Order, Plain, Event)',
   });
 });
 

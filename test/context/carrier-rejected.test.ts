@@ -21,7 +21,7 @@ import {
   withBatchProcessSpan,
   withProcessSpan,
 } from "../../src/messaging/index.js";
-import { recordWarnings, resetWarnings, type Told } from "../support/warnings.js";
+import { assertSaidOnce, recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
 
 beforeEach(() => {
@@ -68,20 +68,6 @@ const IDS = { "x-datadog-trace-id": "12345678901234567890", "x-datadog-parent-id
 const NOT_DECIMAL = "is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)";
 const LOW = "ab54a98ceb1f0ad2"; // 12345678901234567890 in hex
 const TID = "640cfd8d00000000";
-
-/** What the process and diag warnings of `code` said. */
-function said(told: Told, code: string): string[] {
-  return told.processWarnings.filter(([c]) => c === code).map(([, message]) => message);
-}
-
-/** Asserts `told` holds `message` once as the process warning `code` and once as a diag warning. */
-function assertSaidOnce(told: Told, code: string, message: string): void {
-  assert.deepEqual(said(told, code), [message]);
-  assert.deepEqual(
-    told.diagWarnings.filter((m) => m === message),
-    [message],
-  );
-}
 
 describe("TRACEHOP_CARRIER_REJECTED: the Datadog ids of a stored carrier refused", () => {
   const cases: [string, Record<string, string>, string][] = [

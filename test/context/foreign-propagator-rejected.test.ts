@@ -20,7 +20,7 @@ import {
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { contextFromCarrier, createPropagator, withCarrier } from "../../src/index.js";
 import { withProcessSpan } from "../../src/messaging/index.js";
-import { recordWarnings, resetWarnings, type Told } from "../support/warnings.js";
+import { assertSaidOnce, recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
 
 // The trial's SDK: NodeSDK's default propagator, W3C trace context and baggage, registered globally.
@@ -55,20 +55,6 @@ const SAID = (style: string) =>
   `(Said once per process for the ${style} style and a propagator not created by createPropagator.)`;
 const ROW_FIX =
   "Fix what writes these carriers: store what captureCarrier() (or the tracer's own inject) writes, unchanged.";
-
-/** What the process and diag warnings of `code` said. */
-function said(told: Told, code: string): string[] {
-  return told.processWarnings.filter(([c]) => c === code).map(([, message]) => message);
-}
-
-/** Asserts `told` holds `message` once as the process warning `code` and once as a diag warning. */
-function assertSaidOnce(told: Told, code: string, message: string): void {
-  assert.deepEqual(said(told, code), [message]);
-  assert.deepEqual(
-    told.diagWarnings.filter((m) => m === message),
-    [message],
-  );
-}
 
 /** A user's propagator that reads nothing (its extract returns the base) and names `fields` as its own. */
 class RefusingPropagator implements TextMapPropagator {

@@ -1,5 +1,6 @@
 // What a call tells the user about a trace it loses: Node process warnings and diag warnings, recorded
 // while `fn` runs (process warnings are emitted on the next tick: waited for).
+import assert from "node:assert/strict";
 import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { resetContextManagerCheckForTests } from "../../src/context/run-in-span.js";
 import { resetWarningsForTests } from "../../src/warn-once.js";
@@ -45,4 +46,18 @@ export async function recordWarnings<T>(fn: () => T | Promise<T>): Promise<{ res
     process.off("warning", onWarning);
     diag.disable();
   }
+}
+
+/** What the process warnings of `code` said, in order. */
+export function said(told: Told, code: string): string[] {
+  return told.processWarnings.filter(([c]) => c === code).map(([, message]) => message);
+}
+
+/** Asserts `told` holds `message` once as the process warning `code` and once as a diag warning. */
+export function assertSaidOnce(told: Told, code: string, message: string): void {
+  assert.deepEqual(said(told, code), [message]);
+  assert.deepEqual(
+    told.diagWarnings.filter((m) => m === message),
+    [message],
+  );
 }
